@@ -1,0 +1,105 @@
+"""`sre`: the same grammar in a terminal, on the embedded default, as the local user."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bots.text import render_text
+from shared.adapters.local.thread_queue import ThreadTaskQueue
+from shared.bootstrap import Services, for_local
+from shared.commands.invocation import DeferredCommand, Invocation, ReplyTarget
+from shared.config import Settings
+from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.replies import Reply, Tone
+
+LOCAL_ORG = OrgId("local")
+LOCAL_CHANNEL = "local"
+DEMO_TEAM = "demo"
+EXIT_CODES = {Tone.USAGE: 2, Tone.DENIED: 3, Tone.ERROR: 1}
+
+
+def local_settings(environ_settings: Settings | None = None) -> Settings:
+    """Settings for the terminal: the local user is org admin unless AUTOSRE_ORG_ADMINS says who."""
+    settings = environ_settings or Settings.from_env()
+    if settings.org_admins:
+        return settings
+    return settings.model_copy(update={"org_admins": (f"{LOCAL_ORG}:{settings.local_user}",)})
+
+
+def invocation(text: str, *, user: str, channel: str = LOCAL_CHANNEL) -> Invocation:
+    """A terminal invocation by `user` in the local channel."""
+    return Invocation(
+        actor=Actor(platform=Platform.LOCAL, org=LOCAL_ORG, user=UserId(user)),
+        channel=channel,
+        text=text,
+        correlation_id=uuid.uuid4().hex[:12],
+        received_at=datetime.now(UTC),
+        reply_to=ReplyTarget(platform=Platform.LOCAL, channel=channel),
+    )
+
+
+class DeferredPrinter:
+    """Prints deferred results as the worker finishes them, and remembers the worst."""
+
+    def __init__(self) -> None:
+        self.status = 0
+
+    def __call__(self, task: DeferredCommand, reply: Reply) -> None:
+        print(render_text(reply), flush=True)
+        self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
+
+
+def first_use(services: Services) -> list[str]:
+    """On a fresh home: make a demo team with the local user as admin, bound to the local channel."""
+    if services.directory.list_teams(LOCAL_ORG):
+        return []
+    user = services.settings.local_user
+    steps = [
+        f'sre team create {DEMO_TEAM} --description "Demo team made on first use"',
+        f"sre team member add {user} --role admin --team {DEMO_TEAM}",
+        f"sre team bind {LOCAL_CHANNEL} --team {DEMO_TEAM}",
+    ]
+    return [render_text(services.bus.handle(invocation(step, user=user))) for step in steps]
+
+
+def _arguments(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="sre",
+        description="Auto SRE in a terminal. `sre help` lists the commands; `sre serve` runs "
+        "the Slack and Teams endpoints on this machine.",
+    )
+    parser.add_argument("--as", dest="user", help="act as this user (to try other roles)")
+    parser.add_argument("--channel", default=LOCAL_CHANNEL, help="the channel to act in")
+    parser.add_argument("words", nargs=argparse.REMAINDER, help="the command, e.g. team list")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command (or `serve`) and return the exit status."""
+    args = _arguments(sys.argv[1:] if argv is None else argv)
+    settings = local_settings()
+    if args.words[:1] == ["serve"]:
+        from bots.serve import serve
+
+        return serve(settings, args.words[1:])
+    printer = DeferredPrinter()
+    services = for_local(settings, deliver=printer)
+    for line in first_use(services):
+        print(line)
+    reply = services.bus.handle(
+        invocation(shlex.join(args.words), user=args.user or settings.local_user, channel=args.channel)
+    )
+    print(render_text(reply))
+    tasks = services.tasks
+    if reply.tone is Tone.ACCEPTED and isinstance(tasks, ThreadTaskQueue):
+        tasks.join()
+    return max(EXIT_CODES.get(reply.tone, 0), printer.status)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Render a Reply as terminal text."""
+
+from __future__ import annotations
+
+from shared.replies import Reply, Tone
+
+_MARK = {
+    Tone.OK: "✓",
+    Tone.INFO: "•",
+    Tone.ACCEPTED: "…",
+    Tone.USAGE: "?",
+    Tone.DENIED: "✗",
+    Tone.ERROR: "✗",
+}
+
+
+def render_text(reply: Reply) -> str:
+    """A reply as plain lines: title, text, fields, buttons as commands, receipt."""
+    lines = [f"{_MARK[reply.tone]} {reply.title}"]
+    if reply.text:
+        lines.append(reply.text.replace("```\n", "").replace("\n```", ""))
+    width = max((len(label) for label, _ in reply.fields), default=0)
+    for label, value in reply.fields:
+        indent = "\n" + " " * (width + 4)
+        lines.append(f"  {label:<{width}}  {value.replace(chr(10), indent)}")
+    lines += [f"  [{button.label}] {button.command}" for button in reply.buttons]
+    if reply.receipt:
+        lines.append(f"  ({reply.receipt})")
+    return "\n".join(lines)

@@ -1,0 +1,131 @@
+"""The Directory port on one DynamoDB table (pk/sk single-table design, conditional writes).
+
+Items: `ORG#<org>` / `ORG` (grants), `ORG#<org>` / `TEAM#<name>` (a team with its members),
+`ORG#<org>` / `CHANNEL#<id>` (a binding). Every org-scoped read is one Query on its partition.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from dynamodb_json import json_util
+from pydantic import BaseModel
+
+from shared.errors import ConflictError, NotFoundError
+from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def _pk(org: str) -> str:
+    return f"ORG#{org}"
+
+
+def _item(pk: str, sk: str, model: BaseModel, **extra: object) -> dict[str, Any]:
+    item: dict[str, Any] = json_util.dumps(
+        {"pk": pk, "sk": sk, "body": model.model_dump(mode="json"), **extra}, as_dict=True
+    )
+    return item
+
+
+def _body(item: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = json_util.loads(item, as_dict=True)["body"]
+    return body
+
+
+class DynamoDbDirectory:
+    """Orgs, teams and bindings in the app's table; versions checked by condition expressions."""
+
+    def __init__(self, *, table: str, client: DynamoDBClient) -> None:
+        self._table = table
+        self._client = client
+
+    def _versioned_put(self, item: dict[str, Any], version: int, what: str) -> None:
+        errors = self._client.exceptions
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if version == 0
+            else {
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": {"N": str(version)}},
+            }
+        )
+        try:
+            self._client.put_item(TableName=self._table, Item=item, **condition)
+        except errors.ConditionalCheckFailedException as error:
+            raise ConflictError(f"{what} changed since it was read") from error
+
+    def _get(self, org: str, sk: str) -> dict[str, Any] | None:
+        found = self._client.get_item(
+            TableName=self._table, Key={"pk": {"S": _pk(org)}, "sk": {"S": sk}}, ConsistentRead=True
+        )
+        return found.get("Item")
+
+    def _query(self, org: str, prefix: str) -> Iterator[dict[str, Any]]:
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": _pk(org)}, ":prefix": {"S": prefix}},
+            ConsistentRead=True,
+        ):
+            yield from page.get("Items", [])
+
+    def get_org(self, org: OrgId) -> Org | None:
+        item = self._get(org, "ORG")
+        return Org.model_validate(_body(item)) if item else None
+
+    def save_org(self, org: Org) -> Org:
+        saved = org.model_copy(update={"version": org.version + 1})
+        self._versioned_put(
+            _item(_pk(org.id), "ORG", saved, version=saved.version), org.version, f"org {org.id}"
+        )
+        return saved
+
+    def get_team(self, org: OrgId, name: str) -> Team | None:
+        item = self._get(org, f"TEAM#{name}")
+        return Team.model_validate(_body(item)) if item else None
+
+    def list_teams(self, org: OrgId) -> Sequence[Team]:
+        return [Team.model_validate(_body(item)) for item in self._query(org, "TEAM#")]
+
+    def save_team(self, team: Team) -> Team:
+        saved = team.model_copy(update={"version": team.version + 1})
+        item = _item(_pk(team.org), f"TEAM#{team.name}", saved, version=saved.version)
+        self._versioned_put(item, team.version, f"team {team.name}")
+        return saved
+
+    def get_binding(self, org: OrgId, channel: ChannelId) -> ChannelBinding | None:
+        item = self._get(org, f"CHANNEL#{channel}")
+        return ChannelBinding.model_validate(_body(item)) if item else None
+
+    def list_bindings(self, org: OrgId) -> Sequence[ChannelBinding]:
+        return [ChannelBinding.model_validate(_body(item)) for item in self._query(org, "CHANNEL#")]
+
+    def bind(self, binding: ChannelBinding) -> None:
+        item = _item(_pk(binding.org), f"CHANNEL#{binding.channel}", binding, team=binding.team)
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk) OR team = :team",
+                ExpressionAttributeValues={":team": {"S": binding.team}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            stored = self.get_binding(binding.org, binding.channel)
+            other = stored.team if stored else "another team"
+            raise ConflictError(
+                f"#{binding.channel} is bound to team {other}; unbind it there first."
+            ) from error
+
+    def unbind(self, org: OrgId, channel: ChannelId) -> None:
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key={"pk": {"S": _pk(org)}, "sk": {"S": f"CHANNEL#{channel}"}},
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            raise NotFoundError(f"#{channel} is not bound to a team.") from error

@@ -1,0 +1,19 @@
+"""Resolve `ssm:/path` and `secretsmanager:name-or-arn` setting values on AWS."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_ssm import SSMClient
+
+
+def resolve(reference: str, *, ssm: SSMClient, secrets: SecretsManagerClient) -> str:
+    """The secret a reference points at (SSM SecureStrings are decrypted)."""
+    scheme, _, name = reference.partition(":")
+    if scheme == "ssm":
+        return ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    if scheme == "secretsmanager":
+        return secrets.get_secret_value(SecretId=name)["SecretString"]
+    raise ValueError(f"not a secret reference: {scheme}:…")

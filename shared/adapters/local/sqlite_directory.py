@@ -1,0 +1,130 @@
+"""The embedded default's state: orgs, teams and bindings in one SQLite file under AUTOSRE_HOME."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from shared.errors import ConflictError, NotFoundError
+from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS orgs (org TEXT PRIMARY KEY, body TEXT NOT NULL,
+    version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS teams (org TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL,
+    version INTEGER NOT NULL, PRIMARY KEY (org, name));
+CREATE TABLE IF NOT EXISTS bindings (org TEXT NOT NULL, channel TEXT NOT NULL, team TEXT NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (org, channel));
+CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, reply TEXT, expires REAL NOT NULL);
+"""
+
+
+class SqliteDatabase:
+    """One SQLite file shared by the local adapters; safe across threads and processes."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._connection = sqlite3.connect(
+            path, timeout=30, isolation_level=None, check_same_thread=False
+        )
+        self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.executescript(SCHEMA)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """An immediate (write-locked) transaction, committed unless the block raises."""
+        with self._lock:
+            self._connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._connection
+            except BaseException:
+                self._connection.execute("ROLLBACK")
+                raise
+            self._connection.execute("COMMIT")
+
+    def query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
+        """Rows of a read."""
+        with self._lock:
+            return self._connection.execute(sql, args).fetchall()
+
+
+class SqliteDirectory:
+    """The Directory port on SQLite, with versions checked inside write transactions."""
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._db = database
+
+    def get_org(self, org: OrgId) -> Org | None:
+        rows = self._db.query("SELECT body FROM orgs WHERE org = ?", org)
+        return Org.model_validate_json(str(rows[0][0])) if rows else None
+
+    def save_org(self, org: Org) -> Org:
+        saved = org.model_copy(update={"version": org.version + 1})
+        with self._db.transaction() as db:
+            row = db.execute("SELECT version FROM orgs WHERE org = ?", (org.id,)).fetchone()
+            if (row[0] if row else 0) != org.version:
+                raise ConflictError(f"org {org.id} changed since it was read")
+            db.execute(
+                "INSERT OR REPLACE INTO orgs (org, body, version) VALUES (?, ?, ?)",
+                (org.id, saved.model_dump_json(), saved.version),
+            )
+        return saved
+
+    def get_team(self, org: OrgId, name: str) -> Team | None:
+        rows = self._db.query("SELECT body FROM teams WHERE org = ? AND name = ?", org, name)
+        return Team.model_validate_json(str(rows[0][0])) if rows else None
+
+    def list_teams(self, org: OrgId) -> Sequence[Team]:
+        rows = self._db.query("SELECT body FROM teams WHERE org = ? ORDER BY name", org)
+        return [Team.model_validate_json(str(body)) for (body,) in rows]
+
+    def save_team(self, team: Team) -> Team:
+        saved = team.model_copy(update={"version": team.version + 1})
+        with self._db.transaction() as db:
+            row = db.execute(
+                "SELECT version FROM teams WHERE org = ? AND name = ?", (team.org, team.name)
+            ).fetchone()
+            if (row[0] if row else 0) != team.version:
+                raise ConflictError(f"team {team.name} changed since it was read")
+            db.execute(
+                "INSERT OR REPLACE INTO teams (org, name, body, version) VALUES (?, ?, ?, ?)",
+                (team.org, team.name, saved.model_dump_json(), saved.version),
+            )
+        return saved
+
+    def get_binding(self, org: OrgId, channel: ChannelId) -> ChannelBinding | None:
+        rows = self._db.query(
+            "SELECT body FROM bindings WHERE org = ? AND channel = ?", org, channel
+        )
+        return ChannelBinding.model_validate_json(str(rows[0][0])) if rows else None
+
+    def list_bindings(self, org: OrgId) -> Sequence[ChannelBinding]:
+        rows = self._db.query("SELECT body FROM bindings WHERE org = ? ORDER BY channel", org)
+        return [ChannelBinding.model_validate_json(str(body)) for (body,) in rows]
+
+    def bind(self, binding: ChannelBinding) -> None:
+        with self._db.transaction() as db:
+            row = db.execute(
+                "SELECT team FROM bindings WHERE org = ? AND channel = ?",
+                (binding.org, binding.channel),
+            ).fetchone()
+            if row and row[0] != binding.team:
+                raise ConflictError(
+                    f"#{binding.channel} is bound to team {row[0]}; unbind it there first."
+                )
+            db.execute(
+                "INSERT OR REPLACE INTO bindings (org, channel, team, body) VALUES (?, ?, ?, ?)",
+                (binding.org, binding.channel, binding.team, binding.model_dump_json()),
+            )
+
+    def unbind(self, org: OrgId, channel: ChannelId) -> None:
+        with self._db.transaction() as db:
+            deleted = db.execute(
+                "DELETE FROM bindings WHERE org = ? AND channel = ?", (org, channel)
+            ).rowcount
+        if not deleted:
+            raise NotFoundError(f"#{channel} is not bound to a team.")

@@ -1,0 +1,164 @@
+"""In-memory adapters: the fakes the tests trust, because the contract suite runs them too."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from shared.audit.models import AuditRecord, StreamKey
+from shared.commands.invocation import DeferredCommand
+from shared.errors import ConflictError, NotFoundError
+from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
+from shared.replies import Reply
+
+
+class InMemoryDirectory:
+    """Orgs, teams and bindings in dictionaries, with the same version rules as the databases."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._orgs: dict[str, Org] = {}
+        self._teams: dict[tuple[str, str], Team] = {}
+        self._bindings: dict[tuple[str, str], ChannelBinding] = {}
+
+    def get_org(self, org: OrgId) -> Org | None:
+        return self._orgs.get(org)
+
+    def save_org(self, org: Org) -> Org:
+        with self._lock:
+            stored = self._orgs.get(org.id)
+            if (stored.version if stored else 0) != org.version:
+                raise ConflictError(f"org {org.id} changed since it was read")
+            saved = org.model_copy(update={"version": org.version + 1})
+            self._orgs[org.id] = saved
+            return saved
+
+    def get_team(self, org: OrgId, name: str) -> Team | None:
+        return self._teams.get((org, name))
+
+    def list_teams(self, org: OrgId) -> Sequence[Team]:
+        return sorted((t for (o, _), t in self._teams.items() if o == org), key=lambda t: t.name)
+
+    def save_team(self, team: Team) -> Team:
+        with self._lock:
+            stored = self._teams.get((team.org, team.name))
+            if (stored.version if stored else 0) != team.version:
+                raise ConflictError(f"team {team.name} changed since it was read")
+            saved = team.model_copy(update={"version": team.version + 1})
+            self._teams[(team.org, team.name)] = saved
+            return saved
+
+    def get_binding(self, org: OrgId, channel: ChannelId) -> ChannelBinding | None:
+        return self._bindings.get((org, channel))
+
+    def list_bindings(self, org: OrgId) -> Sequence[ChannelBinding]:
+        return sorted(
+            (b for (o, _), b in self._bindings.items() if o == org), key=lambda b: b.channel
+        )
+
+    def bind(self, binding: ChannelBinding) -> None:
+        with self._lock:
+            stored = self._bindings.get((binding.org, binding.channel))
+            if stored and stored.team != binding.team:
+                raise ConflictError(
+                    f"#{binding.channel} is bound to team {stored.team}; unbind it there first."
+                )
+            self._bindings[(binding.org, binding.channel)] = binding
+
+    def unbind(self, org: OrgId, channel: ChannelId) -> None:
+        with self._lock:
+            if self._bindings.pop((org, channel), None) is None:
+                raise NotFoundError(f"#{channel} is not bound to a team.")
+
+
+class InMemoryAuditLog:
+    """Chains in lists; a taken sequence number is refused, as S3's If-None-Match does."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: dict[StreamKey, list[AuditRecord]] = {}
+        self.failing = False
+        """Set to make every call fail, as an unreachable bucket would."""
+
+    def head(self, stream: StreamKey) -> AuditRecord | None:
+        self._check()
+        records = self._streams.get(stream)
+        return records[-1] if records else None
+
+    def put(self, record: AuditRecord) -> None:
+        self._check()
+        with self._lock:
+            records = self._streams.setdefault(record.stream, [])
+            if record.seq != len(records) + 1:
+                raise ConflictError(f"sequence number {record.seq} is taken in {record.stream}")
+            records.append(record)
+
+    def read(
+        self, stream: StreamKey, *, after: int = 0, limit: int = 1000
+    ) -> Sequence[AuditRecord]:
+        self._check()
+        return list(self._streams.get(stream, [])[after : after + limit])
+
+    def _check(self) -> None:
+        if self.failing:
+            raise OSError("audit storage unreachable")
+
+
+class InMemoryTaskQueue:
+    """Deferred commands kept in a list until a test (or the terminal) runs them."""
+
+    def __init__(self) -> None:
+        self.tasks: list[DeferredCommand] = []
+
+    def enqueue(self, task: DeferredCommand) -> None:
+        self.tasks.append(task)
+
+    def drain(self) -> list[DeferredCommand]:
+        """Take every waiting task."""
+        taken, self.tasks = self.tasks, []
+        return taken
+
+
+class InMemoryDeliveryGuard:
+    """Runs an action once per key; a retry gets the first answer, or None while it runs."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._replies: dict[str, Reply | None] = {}
+
+    def __call__(self, *, key: str, run: Callable[[], Reply]) -> Reply | None:
+        with self._lock:
+            if key in self._replies:
+                return self._replies[key]
+            self._replies[key] = None
+        try:
+            reply = run()
+        except BaseException:
+            with self._lock:
+                del self._replies[key]  # a failed first attempt may be retried
+            raise
+        with self._lock:
+            self._replies[key] = reply
+        return reply
+
+
+class SystemClock:
+    """The machine's clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: datetime) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward."""
+        self.current += delta

@@ -1,0 +1,67 @@
+"""Audit entries: what was asked, by whom, for which team, and how it ended."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.identity.models import Actor, Frozen, OrgId
+
+ORG_STREAM = "_org"
+"""The stream of org-wide actions (team names cannot start with `_`)."""
+
+GENESIS_HASH = "0" * 64
+
+
+class Outcome(StrEnum):
+    """How far an action got."""
+
+    REQUESTED = "requested"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    DENIED = "denied"
+
+
+class StreamKey(Frozen):
+    """One hash chain: an org's team, or the org itself."""
+
+    org: OrgId
+    team: str
+
+    def __str__(self) -> str:
+        return f"{self.org}/{self.team}"
+
+
+class AuditDraft(Frozen):
+    """An entry before it takes its place in a chain."""
+
+    id: str
+    time: datetime
+    org: OrgId
+    team: str
+    actor: Actor
+    command: str
+    target: str = ""
+    outcome: Outcome
+    correlation_id: str
+    details: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def stream(self) -> StreamKey:
+        """The chain this entry belongs to."""
+        return StreamKey(org=self.org, team=self.team)
+
+
+class AuditRecord(AuditDraft):
+    """An entry in its chain: its sequence number, the previous entry's hash and its own."""
+
+    seq: int = Field(ge=1)
+    prev_hash: str
+    hash: str
+
+    @property
+    def receipt(self) -> str:
+        """What a reply shows so the entry can be found: `audit #12 · 9f2c1a`."""
+        return f"audit #{self.seq} · {self.hash[:6]}"

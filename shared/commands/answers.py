@@ -1,0 +1,71 @@
+"""Replies for errors, deferrals and receipts: what users read when things do not simply work."""
+
+from __future__ import annotations
+
+from shared.audit.models import AuditRecord
+from shared.commands.base import Command
+from shared.errors import (
+    AuditUnavailableError,
+    ConflictError,
+    ForbiddenError,
+    InvalidCommandError,
+    NotFoundError,
+    SreError,
+)
+from shared.replies import Reply, Tone
+
+
+def for_error(error: SreError, ref: str) -> Reply:
+    """The ephemeral answer to a domain error: what went wrong and what to do."""
+    if isinstance(error, InvalidCommandError):
+        text = f"Usage:\n```\n{error.usage}\n```" if error.usage else ""
+        return Reply(
+            tone=Tone.USAGE, title=str(error), text=text, ephemeral=True, correlation_id=ref
+        )
+    if isinstance(error, ForbiddenError):
+        return Reply(
+            tone=Tone.DENIED,
+            title="Not allowed",
+            text=str(error),
+            ephemeral=True,
+            correlation_id=ref,
+        )
+    if isinstance(error, AuditUnavailableError):
+        return Reply(
+            tone=Tone.ERROR,
+            title="Not done: the audit trail is unavailable",
+            text=f"Every action is audited first, and {error}. Try again in a minute;"
+            f" if it persists, tell your admins (ref {ref}).",
+            ephemeral=True,
+            correlation_id=ref,
+        )
+    title = {NotFoundError: "Not found", ConflictError: "Conflict"}.get(
+        type(error), "Could not do that"
+    )
+    return Reply(tone=Tone.ERROR, title=title, text=str(error), ephemeral=True, correlation_id=ref)
+
+
+def internal_error(ref: str) -> Reply:
+    """The answer to a bug: no stack trace, a reference to find it in the logs."""
+    return Reply(
+        tone=Tone.ERROR,
+        title="Internal error",
+        ephemeral=True,
+        correlation_id=ref,
+        text=f"Something went wrong on our side (ref {ref}). It has been logged.",
+    )
+
+
+def accepted(command: Command) -> Reply:
+    """The immediate answer to a deferred command."""
+    return Reply(
+        tone=Tone.ACCEPTED,
+        title=f"Working on `sre {command.phrase()}`…",
+        text="The result will be posted here when it is ready.",
+        ephemeral=True,
+    )
+
+
+def with_receipt(reply: Reply, record: AuditRecord | None) -> Reply:
+    """The reply with the audit entry's receipt attached."""
+    return reply.model_copy(update={"receipt": record.receipt}) if record else reply

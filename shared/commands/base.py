@@ -1,0 +1,70 @@
+"""The base of every command model and the value types commands share."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.commands.grammar import normalize
+from shared.identity.models import TeamName
+from shared.identity.rbac import Permission
+
+
+def _plain_user(value: str) -> str:
+    return value.removeprefix("@")
+
+
+UserRef = Annotated[
+    str,
+    StringConstraints(pattern=r"^@?[A-Za-z0-9][A-Za-z0-9._:@-]{0,99}$"),
+    AfterValidator(_plain_user),
+]
+"""A user as their platform names them (`U024BE7LH`, an AAD object id, a login); `@` optional."""
+
+ChannelRef = Annotated[str, StringConstraints(pattern=r"^#?[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")]
+"""A channel id (`C024BE91L`, a Teams conversation id, `local`)."""
+
+
+def _clean_text(value: str) -> str:
+    cleaned = normalize(value)
+    if any(ord(ch) < 32 for ch in cleaned):
+        raise ValueError("must not contain control characters")
+    return cleaned.strip()
+
+
+FreeText = Annotated[str, Field(max_length=200), AfterValidator(_clean_text)]
+"""A short human text, normalised like the command it came in."""
+
+OptionalTeam = Annotated[
+    TeamName | None, Field(description="the team to act for (default: the channel's team)")
+]
+
+
+class Command(BaseModel):
+    """A parsed command: its words, the permission it needs and how it runs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    words: ClassVar[tuple[str, ...]]
+    """The words that name the command, e.g. ("team", "member", "add")."""
+    aliases: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    positional: ClassVar[tuple[str, ...]] = ()
+    """Fields given by position, in order."""
+    permission: ClassVar[Permission]
+    summary: ClassVar[str]
+    mutates: ClassVar[bool] = False
+    """Whether it changes anything: audited before and after, run at most once per delivery."""
+    deferred: ClassVar[bool] = False
+    """Whether it is slow: answered at once, run by the worker, its result posted later."""
+    examples: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def phrase(cls) -> str:
+        """The command's words as typed, e.g. `team member add`."""
+        return " ".join(cls.words)
+
+    def team_option(self) -> str | None:
+        """The team named by `--team` (or positionally), if the command has one."""
+        value = getattr(self, "team", None)
+        return value if isinstance(value, str) else None

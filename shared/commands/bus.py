@@ -1,0 +1,196 @@
+"""The one command path: parse, identify, authorize, audit, run or defer, audit, answer."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+
+from shared.audit.models import ORG_STREAM, AuditDraft, AuditRecord, Outcome
+from shared.audit.trail import AuditTrail
+from shared.commands import models as m
+from shared.commands.answers import accepted, for_error, internal_error, with_receipt
+from shared.commands.base import Command
+from shared.commands.context import Context, Handler
+from shared.commands.invocation import DeferredCommand, Invocation
+from shared.commands.registry import canonical, parse, render_help
+from shared.commands.scope import team_for
+from shared.errors import AuditUnavailableError, ForbiddenError, SreError
+from shared.identity.principals import principal_for
+from shared.identity.rbac import authorize
+from shared.ports import Clock, DeliveryGuard, Directory, TaskQueue
+from shared.replies import Reply, Tone
+
+log = logging.getLogger("autosre.bus")
+
+
+def run_now(*, key: str, run: Callable[[], Reply]) -> Reply | None:  # noqa: ARG001 (guard shape)
+    """A guard that does not deduplicate (the terminal: nothing retries)."""
+    return run()
+
+
+class CommandBus:
+    """Every surface sends every command here; nothing else authorizes or audits."""
+
+    def __init__(
+        self,
+        *,
+        directory: Directory,
+        audit: AuditTrail,
+        tasks: TaskQueue,
+        clock: Clock,
+        handlers: Mapping[type[Command], Handler],
+        configured_admins: Iterable[str] = (),
+        guard: DeliveryGuard = run_now,
+    ) -> None:
+        self._directory = directory
+        self._audit = audit
+        self._tasks = tasks
+        self._clock = clock
+        self._handlers = dict(handlers)
+        self._admins = tuple(configured_admins)
+        self.guard = guard
+
+    def handle(self, invocation: Invocation) -> Reply:
+        """Answer one invocation; never raises."""
+        return self._answer(invocation, lambda: self._handle(invocation))
+
+    def resume(self, task: DeferredCommand) -> Reply:
+        """Run a deferred command in the worker and answer it; never raises."""
+        return self._answer(task.invocation, lambda: self._resume(task))
+
+    def _answer(self, invocation: Invocation, work: Callable[[], Reply]) -> Reply:
+        ref = invocation.correlation_id
+        try:
+            reply = work()
+        except SreError as error:
+            return for_error(error, ref)
+        except Exception:
+            log.exception("command failed", extra={"correlation_id": ref, "text": invocation.text})
+            return internal_error(ref)
+        return reply.model_copy(update={"correlation_id": ref})
+
+    def _handle(self, invocation: Invocation) -> Reply:
+        command = parse(invocation.text)
+        if isinstance(command, m.ShowHelp):
+            return Reply(
+                tone=Tone.INFO,
+                title="Auto SRE commands",
+                text=render_help(command.topic),
+                ephemeral=True,
+            )
+        ctx = self._context(command, invocation)
+        if command.deferred:
+            return self._defer(command, ctx)
+        if not command.mutates:
+            return self._execute(command, ctx)
+        key = f"{invocation.actor.platform}:{invocation.actor.org}:{invocation.delivery_id}"
+        if invocation.delivery_id is None:
+            return self._audited(command, ctx)
+        reply = self.guard(key=key, run=lambda: self._audited(command, ctx))
+        return reply or Reply(
+            tone=Tone.INFO,
+            title="Already on it",
+            ephemeral=True,
+            text="This request is still being handled; its answer will follow.",
+        )
+
+    def _resume(self, task: DeferredCommand) -> Reply:
+        command = parse(task.command)
+        ctx = self._context(command, task.invocation, team=task.team)
+        if not command.mutates:
+            return self._execute(command, ctx)
+        return self._finish(command, ctx, self._execute, requested=None)
+
+    def _context(
+        self, command: Command, invocation: Invocation, team: str | None = None
+    ) -> Context:
+        principal = principal_for(
+            invocation.actor, directory=self._directory, configured_admins=self._admins
+        )
+        team = team or team_for(command, invocation, directory=self._directory)
+        ctx = Context(principal=principal, invocation=invocation, team=team, now=self._clock.now())
+        try:
+            authorize(principal, command.permission, team, what=f"sre {command.phrase()}")
+        except ForbiddenError as error:
+            self._write(command, ctx, Outcome.DENIED, {"reason": str(error)}, strict=False)
+            raise
+        return ctx
+
+    def _defer(self, command: Command, ctx: Context) -> Reply:
+        record = self._write(command, ctx, Outcome.REQUESTED) if command.mutates else None
+        task = DeferredCommand(invocation=ctx.invocation, command=canonical(command), team=ctx.team)
+        self._tasks.enqueue(task)
+        return with_receipt(accepted(command), record)
+
+    def _audited(self, command: Command, ctx: Context) -> Reply:
+        requested = self._write(command, ctx, Outcome.REQUESTED)
+        return self._finish(command, ctx, self._execute, requested=requested)
+
+    def _finish(
+        self,
+        command: Command,
+        ctx: Context,
+        execute: Callable[[Command, Context], Reply],
+        requested: AuditRecord | None,
+    ) -> Reply:
+        try:
+            reply = execute(command, ctx)
+        except Exception as error:
+            self._write(command, ctx, Outcome.FAILED, {"error": str(error)[:300]}, strict=False)
+            raise
+        try:
+            done = self._write(command, ctx, Outcome.SUCCEEDED)
+        except AuditUnavailableError:
+            note = (
+                f" (the outcome could not be audited; {requested.receipt} stands)"
+                if requested
+                else ""
+            )
+            return reply.model_copy(update={"text": reply.text + note})
+        return with_receipt(reply, done)
+
+    def _execute(self, command: Command, ctx: Context) -> Reply:
+        return self._handlers[type(command)](command, ctx)
+
+    def _write(
+        self,
+        command: Command,
+        ctx: Context,
+        outcome: Outcome,
+        details: dict[str, str] | None = None,
+        *,
+        strict: bool = True,
+    ) -> AuditRecord | None:
+        draft = AuditDraft(
+            id=str(uuid.uuid4()),
+            time=self._clock.now(),
+            org=ctx.principal.actor.org,
+            team=ctx.team or ORG_STREAM,
+            actor=ctx.principal.actor,
+            command=canonical(command),
+            target=_target(command, ctx),
+            outcome=outcome,
+            correlation_id=ctx.invocation.correlation_id,
+            details=details or {},
+        )
+        try:
+            return self._audit.append(draft)
+        except AuditUnavailableError:
+            if strict:
+                raise
+            log.exception("audit entry lost", extra={"outcome": outcome.value})
+            return None
+
+
+def _target(command: Command, ctx: Context) -> str:
+    user = getattr(command, "user", None)
+    if user:
+        return f"user:{user}"
+    channel = getattr(command, "channel", None) or (
+        ctx.invocation.channel if isinstance(command, m.BindChannel | m.UnbindChannel) else None
+    )
+    if channel:
+        return f"channel:{channel}"
+    name = getattr(command, "name", None) or ctx.team
+    return f"team:{name}" if name else ""

@@ -1,0 +1,51 @@
+"""Turn what a chat client sends into words: normalise its typography, then split like a shell."""
+
+from __future__ import annotations
+
+import shlex
+
+from shared.errors import InvalidCommandError
+
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u201c": '"',  # left double quotation mark
+        "\u201d": '"',  # right double quotation mark
+        "\u201e": '"',  # double low-9 quotation mark
+        "\u201f": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2018": "'",  # left single quotation mark
+        "\u2019": "'",  # right single quotation mark
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u00a0": " ",  # no-break space
+        "\u202f": " ",
+        "\u2007": " ",
+        "\u2014": "--",  # chat clients turn a typed `--` into an em dash
+        "\u2013": "--",  # ... or an en dash
+    }
+)
+
+
+def normalize(text: str) -> str:
+    """Replace the smart quotes, dashes and odd spaces chat clients insert with plain ASCII."""
+    return text.translate(_TYPOGRAPHY)
+
+
+def tokenize(text: str) -> list[str]:
+    """Split normalised text into words, honouring quotes; drop a leading `sre` or `/sre`."""
+    try:
+        words = shlex.split(normalize(text))
+    except ValueError as error:
+        raise InvalidCommandError(
+            f"I could not read that command: {error} (check your quotes).",
+            usage='Quote a value that has spaces: --description "payments platform"',
+        ) from error
+    if words and words[0].lower() in {"sre", "/sre"}:
+        words = words[1:]
+    return words
+
+
+def quote(value: str) -> str:
+    """Quote a value so that `tokenize` gives it back unchanged."""
+    return shlex.quote(value)

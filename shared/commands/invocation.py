@@ -1,0 +1,48 @@
+"""What a surface hands the bus: who typed what, where, and where the answer goes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.identity.models import Actor, Platform
+
+
+class ReplyTarget(BaseModel):
+    """Where a later answer goes: a Slack response URL or thread, a Teams conversation."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    platform: Platform
+    channel: str | None = None
+    thread: str | None = None
+    response_url: str | None = None
+    conversation: dict[str, object] | None = None
+    """A Teams conversation reference, as Bot Framework serialises it."""
+
+
+class Invocation(BaseModel):
+    """A command as typed on one surface, with the caller and the reply target."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    actor: Actor
+    channel: str | None
+    text: str
+    correlation_id: str
+    delivery_id: str | None = None
+    """The platform's id of this delivery: a retry carries the same one."""
+    received_at: datetime
+    reply_to: ReplyTarget
+
+
+class DeferredCommand(BaseModel):
+    """A slow command accepted by the bus, to be run by the worker and answered at `reply_to`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    invocation: Invocation
+    command: str
+    """The canonical text of the command."""
+    team: str | None

@@ -1,0 +1,202 @@
+"""Words to command models and back: `parse`, `canonical`, usage lines and the generated help."""
+
+from __future__ import annotations
+
+import difflib
+from enum import Enum
+from typing import Any, get_args
+
+from pydantic import ValidationError
+from pydantic.fields import FieldInfo
+
+from shared.commands.base import Command
+from shared.commands.grammar import quote, tokenize
+from shared.commands.models import COMMANDS
+from shared.errors import InvalidCommandError
+
+_BY_WORDS: dict[tuple[str, ...], type[Command]] = {}
+for _model in COMMANDS:
+    for _words in (_model.words, *_model.aliases):
+        _BY_WORDS[_words] = _model
+_LONGEST = max(len(words) for words in _BY_WORDS)
+
+
+def _is_flag(field: FieldInfo) -> bool:
+    return field.annotation is bool
+
+
+def _placeholder(name: str, field: FieldInfo) -> str:
+    choices = [a for a in get_args(field.annotation) if isinstance(a, type) and issubclass(a, Enum)]
+    annotation = choices[0] if choices else field.annotation
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "|".join(str(member.value) for member in annotation)
+    return name.upper()
+
+
+def usage(model: type[Command]) -> str:
+    """One usage line generated from the model, e.g. `sre team member add USER [--role ROLE]`."""
+    parts = ["sre", *model.words]
+    for name, field in model.model_fields.items():
+        shown = _placeholder(name, field)
+        if name in model.positional:
+            parts.append(shown if field.is_required() else f"[{shown}]")
+        elif _is_flag(field):
+            parts.append(f"[--{name.replace('_', '-')}]")
+        else:
+            option = f"--{name.replace('_', '-')} {shown}"
+            parts.append(option if field.is_required() else f"[{option}]")
+    return " ".join(parts)
+
+
+def _match(words: list[str]) -> tuple[type[Command], list[str]]:
+    lowered = [word.lower() for word in words]
+    for size in range(min(_LONGEST, len(words)), 0, -1):
+        model = _BY_WORDS.get(tuple(lowered[:size]))
+        if model is not None:
+            return model, words[size:]
+    raise _unknown(lowered)
+
+
+def _unknown(lowered: list[str]) -> InvalidCommandError:
+    nouns = sorted({words[0] for words in _BY_WORDS})
+    if lowered[0] not in nouns:
+        guess = difflib.get_close_matches(lowered[0], nouns, n=1)
+        suggestion = " ".join([guess[0], *lowered[1:]]) if guess else None
+        topic = "help"
+    else:
+        phrases = [" ".join(w) for w in _BY_WORDS if w[0] == lowered[0]]
+        typed = " ".join(lowered[: max(len(w) for w in _BY_WORDS if w[0] == lowered[0])])
+        guess = difflib.get_close_matches(typed, phrases, n=1, cutoff=0.5)
+        suggestion = guess[0] if guess else None
+        topic = f"help {lowered[0]}"
+    hint = f" Did you mean `sre {suggestion}`?" if suggestion else ""
+    return InvalidCommandError(
+        f"`{' '.join(lowered[:3])}` is not a command.{hint} Try `sre {topic}`.",
+        usage=render_help(lowered[0] if lowered[0] in nouns else None),
+        suggestion=f"sre {suggestion}" if suggestion else None,
+    )
+
+
+def _split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    positionals: list[str] = []
+    index = 0
+    while index < len(rest):
+        word = rest[index]
+        index += 1
+        if not word.startswith("--") or word == "--":
+            positionals.append(word)
+            continue
+        name, has_value, value = word[2:].partition("=")
+        field_name = name.replace("-", "_").lower()
+        field = model.model_fields.get(field_name)
+        if field is None:
+            raise _bad_option(model, name)
+        if not has_value:
+            if _is_flag(field):
+                value = "true"
+            elif index < len(rest):
+                value, index = rest[index], index + 1
+            else:
+                raise InvalidCommandError(f"`--{name}` needs a value.", usage=usage(model))
+        data[field_name] = value
+    return _place(model, data, positionals)
+
+
+def _place(model: type[Command], data: dict[str, Any], positionals: list[str]) -> dict[str, Any]:
+    if len(positionals) > len(model.positional):
+        extra = " ".join(positionals[len(model.positional) :])
+        raise InvalidCommandError(f"I did not expect `{extra}` here.", usage=usage(model))
+    for name, value in zip(model.positional, positionals, strict=False):
+        if name in data:
+            raise InvalidCommandError(f"{name} given twice.", usage=usage(model))
+        data[name] = value
+    return data
+
+
+def _bad_option(model: type[Command], name: str) -> InvalidCommandError:
+    options = [n.replace("_", "-") for n in model.model_fields if n not in model.positional]
+    guess = difflib.get_close_matches(name, options, n=1)
+    hint = f" Did you mean `--{guess[0]}`?" if guess else ""
+    return InvalidCommandError(
+        f"`sre {model.phrase()}` has no option `--{name}`.{hint}",
+        usage=usage(model),
+        suggestion=f"--{guess[0]}" if guess else None,
+    )
+
+
+def _explain(error: ValidationError) -> str:
+    reasons = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"]) or "value"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        reason = "is missing" if item["type"] == "missing" else f"is not valid: {message}"
+        reasons.append(f"{where} {reason}")
+    return "; ".join(reasons)
+
+
+def parse(text: str) -> Command:
+    """Parse a command line; `InvalidCommandError` with usage and a suggestion if it is not one."""
+    words = tokenize(text)
+    if not words:
+        return _BY_WORDS[("help",)]()
+    model, rest = _match(words)
+    data = _split_options(model, rest)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidCommandError(f"{_explain(error)}.", usage=usage(model)) from error
+
+
+def _text(value: object) -> str:
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def canonical(command: Command) -> str:
+    """The command written back as the shortest text that parses to it (stored in audit entries)."""
+    model = type(command)
+    parts = ["sre", *model.words]
+    values = {name: getattr(command, name) for name in model.model_fields}
+    defaults = {n: f.get_default(call_default_factory=True) for n, f in model.model_fields.items()}
+    written: set[str] = set()
+    for name in model.positional:
+        if values[name] == defaults[name]:
+            break  # a later positional cannot be given by position once this one is left out
+        parts.append(quote(_text(values[name])))
+        written.add(name)
+    for name, value in values.items():
+        if name in written or value == defaults[name]:
+            continue
+        option = name.replace("_", "-")
+        parts.append(f"--{option}" if value is True else f"--{option}={quote(_text(value))}")
+    return " ".join(parts)
+
+
+def topics() -> list[str]:
+    """The first words of every command, in help order."""
+    return list(dict.fromkeys(model.words[0] for model in COMMANDS))
+
+
+def render_help(topic: str | None = None) -> str:
+    """The help text generated from the command models: all topics, or one topic in detail."""
+    if topic is None:
+        lines = [
+            "Usage: sre <noun> <verb> [args] [--options]   (in Slack: /sre …, in Teams: @SRE …)"
+        ]
+        lines += [f"• {usage(model)}\n    {model.summary}" for model in COMMANDS]
+        lines.append("Run `sre help <topic>` for examples; topics: " + ", ".join(topics()) + ".")
+        return "\n".join(lines)
+    chosen = [model for model in COMMANDS if model.words[0] == topic]
+    if not chosen:
+        guess = difflib.get_close_matches(topic, topics(), n=1)
+        hint = f" Did you mean `sre help {guess[0]}`?" if guess else ""
+        raise InvalidCommandError(f"There is no help topic `{topic}`.{hint}", usage=render_help())
+    lines = []
+    for model in chosen:
+        lines.append(f"{usage(model)}\n    {model.summary}")
+        lines += [f"    e.g. {example}" for example in model.examples]
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""Configuration: environment variables read once into one settings model."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ENVIRONMENT: dict[str, str] = {
+    "backend": "AUTOSRE_BACKEND",
+    "home": "AUTOSRE_HOME",
+    "org_admins": "AUTOSRE_ORG_ADMINS",
+    "table_name": "AUTOSRE_TABLE",
+    "task_queue_url": "AUTOSRE_TASK_QUEUE_URL",
+    "audit_bucket": "AUTOSRE_AUDIT_BUCKET",
+    "local_user": "AUTOSRE_LOCAL_USER",
+    "slack_signing_secret": "SLACK_SIGNING_SECRET",
+    "slack_bot_token": "SLACK_BOT_TOKEN",
+    "slack_app_token": "SLACK_APP_TOKEN",
+    "slack_api_url": "SLACK_API_URL",
+    "teams_app_id": "TEAMS_APP_ID",
+    "teams_app_password": "TEAMS_APP_PASSWORD",
+    "teams_app_tenant_id": "TEAMS_APP_TENANT_ID",
+}
+"""Each setting and the environment variable it is read from."""
+
+SECRETS = ("slack_signing_secret", "slack_bot_token", "slack_app_token", "teams_app_password")
+"""Settings that may be `ssm:/path` or `secretsmanager:name-or-arn` references on AWS."""
+
+
+class Settings(BaseModel):
+    """Every setting Auto SRE reads; see the README for what each one does."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    backend: Literal["local", "aws"] = "local"
+    home: Path = Field(default_factory=lambda: Path.home() / ".autosre")
+    org_admins: tuple[str, ...] = ()
+    table_name: str = ""
+    task_queue_url: str = ""
+    audit_bucket: str = ""
+    local_user: str = Field(default_factory=lambda: os.environ.get("USER") or "operator")
+    slack_signing_secret: str = ""
+    slack_bot_token: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    teams_app_id: str = ""
+    teams_app_password: str = ""
+    teams_app_tenant_id: str = ""
+
+    @field_validator("org_admins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings from the environment (or from `environ`)."""
+        source = os.environ if environ is None else environ
+        return cls.model_validate(
+            {field: source[name] for field, name in ENVIRONMENT.items() if source.get(name)}
+        )
+
+    def secret_references(self) -> dict[str, str]:
+        """The secret settings whose values are SSM or Secrets Manager references."""
+        return {
+            name: value
+            for name in SECRETS
+            if (value := getattr(self, name)).startswith(("ssm:", "secretsmanager:"))
+        }

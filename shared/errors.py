@@ -1,0 +1,36 @@
+"""Domain errors: each becomes a message that tells the user what to do next."""
+
+from __future__ import annotations
+
+
+class SreError(Exception):
+    """Base of every error a user may see; the message is shown as is."""
+
+
+class InvalidCommandError(SreError):
+    """The text is not a command of the grammar; carries the usage to show."""
+
+    def __init__(self, message: str, *, usage: str = "", suggestion: str | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage
+        self.suggestion = suggestion
+
+
+class ForbiddenError(SreError):
+    """The caller's roles do not allow the command; says which role would."""
+
+    def __init__(self, message: str, *, needed: str) -> None:
+        super().__init__(message)
+        self.needed = needed
+
+
+class NotFoundError(SreError):
+    """The named team, member or binding does not exist."""
+
+
+class ConflictError(SreError):
+    """A concurrent or contradictory change: the record exists or its version moved on."""
+
+
+class AuditUnavailableError(SreError):
+    """The audit trail could not be written, so the action was not taken."""

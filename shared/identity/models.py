@@ -1,0 +1,118 @@
+"""Orgs, teams, members, roles and the principal a command runs as."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, NewType
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+OrgId = NewType("OrgId", str)
+"""A Slack workspace id, a Teams tenant id, or `local`."""
+
+UserId = NewType("UserId", str)
+"""A user's id on the org's platform (Slack `U…`, a Teams AAD object id, a local login)."""
+
+ChannelId = NewType("ChannelId", str)
+
+_TEAM_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+
+
+def _team_name(value: str) -> str:
+    if not _TEAM_NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a team name: use 1-40 lower case letters, digits and dashes"
+        )
+    return value
+
+
+TeamName = Annotated[str, AfterValidator(_team_name)]
+"""A team's slug: lower case letters, digits and dashes."""
+
+
+class Platform(StrEnum):
+    """Where an invocation came from."""
+
+    SLACK = "slack"
+    TEAMS = "teams"
+    LOCAL = "local"
+
+
+class Role(StrEnum):
+    """A person's role in one team; each includes the ones before it."""
+
+    VIEWER = "viewer"
+    RESPONDER = "responder"
+    OPERATOR = "operator"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order viewer < responder < operator < admin."""
+        return list(Role).index(self)
+
+
+class OrgRole(StrEnum):
+    """An org-wide role."""
+
+    ORG_ADMIN = "org-admin"
+    AUDITOR = "auditor"
+
+
+class Frozen(BaseModel):
+    """Base of the domain records: immutable, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Org(Frozen):
+    """An org and its org-wide role grants."""
+
+    id: OrgId
+    grants: dict[UserId, frozenset[OrgRole]] = Field(default_factory=dict)
+    version: int = 0
+
+
+class Team(Frozen):
+    """A team of an org, with its members' roles."""
+
+    org: OrgId
+    name: TeamName
+    description: str = ""
+    created_at: datetime
+    created_by: UserId
+    members: dict[UserId, Role] = Field(default_factory=dict)
+    version: int = 0
+
+
+class ChannelBinding(Frozen):
+    """A channel whose commands act for one team unless `--team` says otherwise."""
+
+    org: OrgId
+    channel: ChannelId
+    team: TeamName
+    bound_by: UserId
+    bound_at: datetime
+
+
+class Actor(Frozen):
+    """Who typed the command, as their platform names them."""
+
+    platform: Platform
+    org: OrgId
+    user: UserId
+    name: str = ""
+
+
+class Principal(Frozen):
+    """An actor with the roles the directory grants them."""
+
+    actor: Actor
+    org_roles: frozenset[OrgRole] = frozenset()
+    team_roles: dict[str, Role] = Field(default_factory=dict)
+
+    def role_in(self, team: str) -> Role | None:
+        """The actor's role in `team`, if any."""
+        return self.team_roles.get(team)

@@ -1,0 +1,81 @@
+"""The role table and the pure decision: may this principal do this, in this team?"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from shared.errors import ForbiddenError
+from shared.identity.models import OrgRole, Principal, Role
+
+
+class Permission(StrEnum):
+    """What a command needs; team permissions are checked in the team the command acts for."""
+
+    PUBLIC = "public"
+    ORG_MEMBER = "org-member"
+    TEAM_READ = "team-read"
+    TEAM_ADMIN = "team-admin"
+    ORG_ADMIN = "org-admin"
+
+    @property
+    def team_scoped(self) -> bool:
+        """Whether the permission is checked against one team."""
+        return self in TEAM_ROLE_NEEDED
+
+
+TEAM_ROLE_NEEDED: dict[Permission, Role] = {
+    Permission.TEAM_READ: Role.VIEWER,
+    Permission.TEAM_ADMIN: Role.ADMIN,
+}
+"""The least team role that holds each team-scoped permission."""
+
+ORG_ROLES_HOLDING: dict[Permission, frozenset[OrgRole]] = {
+    Permission.TEAM_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
+    Permission.TEAM_ADMIN: frozenset({OrgRole.ORG_ADMIN}),
+    Permission.ORG_ADMIN: frozenset({OrgRole.ORG_ADMIN}),
+}
+"""Org-wide roles that hold a permission in every team of the org."""
+
+
+def is_member(principal: Principal) -> bool:
+    """Whether the principal has any role in the org."""
+    return bool(principal.org_roles or principal.team_roles)
+
+
+def allowed(principal: Principal, permission: Permission, team: str | None) -> bool:
+    """Whether `principal` holds `permission` (in `team`, for team-scoped permissions)."""
+    if permission is Permission.PUBLIC:
+        return True
+    if principal.org_roles & ORG_ROLES_HOLDING.get(permission, frozenset()):
+        return True
+    if permission is Permission.ORG_MEMBER:
+        return is_member(principal)
+    needed = TEAM_ROLE_NEEDED.get(permission)
+    if needed is None or team is None:
+        return False
+    role = principal.role_in(team)
+    return role is not None and role.rank >= needed.rank
+
+
+def needed_role(permission: Permission, team: str | None) -> str:
+    """Words naming the role that would allow `permission`."""
+    if permission is Permission.ORG_MEMBER:
+        return "a role in any team of this org"
+    needed = TEAM_ROLE_NEEDED.get(permission)
+    if needed is None:
+        return "the org-admin role"
+    return f"the {needed.value} role in team {team}" + (
+        " (or org-admin)" if permission is Permission.TEAM_ADMIN else " (or org-admin or auditor)"
+    )
+
+
+def authorize(principal: Principal, permission: Permission, team: str | None, *, what: str) -> None:
+    """Raise `ForbiddenError` naming the role needed unless the principal may do `what`."""
+    if allowed(principal, permission, team):
+        return
+    needed = needed_role(permission, team)
+    current = principal.role_in(team) if team else None
+    yours = f"you are {current.value} there" if current else "you have no role there"
+    if not team or permission is Permission.ORG_ADMIN or permission is Permission.ORG_MEMBER:
+        yours = "you do not have it"
+    raise ForbiddenError(f"`{what}` needs {needed}; {yours}.", needed=needed)

@@ -1,0 +1,262 @@
+"""Team, member, role and binding commands, over the Directory port."""
+
+from __future__ import annotations
+
+from shared.commands import models as m
+from shared.commands.base import Command
+from shared.commands.context import Context, Handler
+from shared.errors import ConflictError, NotFoundError
+from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
+from shared.identity.rbac import ORG_ROLES_HOLDING, Permission
+from shared.ports import Directory
+from shared.replies import Reply, Tone
+
+
+def _mention(user: str) -> str:
+    return f"@{user}"
+
+
+class TeamService:
+    """Reads and changes the org's directory; every method is one command."""
+
+    def __init__(self, *, directory: Directory) -> None:
+        self._directory = directory
+
+    def handlers(self) -> dict[type[Command], Handler]:
+        """The commands this service runs."""
+        return {
+            m.ShowWhoami: self.whoami,
+            m.CreateTeam: self.create,
+            m.ListTeams: self.list,
+            m.ShowTeam: self.show,
+            m.AddMember: self.add_member,
+            m.RemoveMember: self.remove_member,
+            m.ListMembers: self.list_members,
+            m.SetRole: self.set_role,
+            m.BindChannel: self.bind,
+            m.UnbindChannel: self.unbind,
+            m.GrantOrgRole: self.grant,
+            m.RevokeOrgRole: self.revoke,
+        }
+
+    def team(self, ctx: Context) -> Team:
+        """The team the command acts for; NotFoundError if it does not exist."""
+        name = ctx.team or ""
+        team = self._directory.get_team(ctx.principal.actor.org, name)
+        if team is None:
+            raise NotFoundError(f"There is no team `{name}`. `sre team list` shows yours.")
+        return team
+
+    def whoami(self, _: m.ShowWhoami, ctx: Context) -> Reply:
+        """Who the caller is, their roles and the channel's team."""
+        principal = ctx.principal
+        actor = principal.actor
+        binding = self._binding(ctx, None)
+        roles = ", ".join(f"{role.value} in {team}" for team, role in principal.team_roles.items())
+        fields = [
+            ("You", f"{_mention(actor.user)} ({actor.platform.value}, org {actor.org})"),
+            ("Org roles", ", ".join(sorted(r.value for r in principal.org_roles)) or "none"),
+            ("Team roles", roles or "none yet: ask a team admin to add you"),
+            ("This channel", f"bound to team {binding.team}" if binding else "not bound to a team"),
+        ]
+        return Reply(tone=Tone.INFO, title="Who you are", fields=fields, ephemeral=True)
+
+    def create(self, command: m.CreateTeam, ctx: Context) -> Reply:
+        """Create a team, empty but for nobody: add its first admin next."""
+        actor = ctx.principal.actor
+        team = Team(
+            org=actor.org,
+            name=command.name,
+            description=command.description,
+            created_at=ctx.now,
+            created_by=actor.user,
+        )
+        try:
+            self._directory.save_team(team)
+        except ConflictError as error:
+            raise ConflictError(f"Team `{command.name}` already exists.") from error
+        next_step = f"sre team member add @USER --role admin --team {command.name}"
+        return Reply(
+            tone=Tone.OK,
+            title=f"Team {command.name} created",
+            text=f"Next: give it an admin with `{next_step}`, then bind a channel with "
+            f"`sre team bind --team {command.name}`.",
+        )
+
+    def list(self, _: m.ListTeams, ctx: Context) -> Reply:
+        """The teams the caller belongs to, or every team for org-wide roles."""
+        principal = ctx.principal
+        sees_all = bool(principal.org_roles & ORG_ROLES_HOLDING[Permission.TEAM_READ])
+        teams = [
+            t
+            for t in self._directory.list_teams(principal.actor.org)
+            if sees_all or t.name in principal.team_roles
+        ]
+        if not teams:
+            return Reply(
+                tone=Tone.INFO, title="No teams yet", text="`sre team create NAME` makes one."
+            )
+        fields = [
+            (
+                t.name,
+                f"{t.description or 'no description'} · {_count(len(t.members), 'member')}"
+                + (
+                    f" · you: {principal.team_roles[t.name].value}"
+                    if t.name in principal.team_roles
+                    else ""
+                ),
+            )
+            for t in teams
+        ]
+        return Reply(tone=Tone.INFO, title=f"Teams ({len(teams)})", fields=fields)
+
+    def show(self, _: m.ShowTeam, ctx: Context) -> Reply:
+        """A team with its members and bound channels."""
+        team = self.team(ctx)
+        channels = [
+            b.channel for b in self._directory.list_bindings(team.org) if b.team == team.name
+        ]
+        fields = [
+            ("Description", team.description or "none"),
+            ("Members", _members(team) or "nobody yet"),
+            ("Channels", ", ".join(f"#{c}" for c in channels) or "none bound"),
+            ("Created", f"{team.created_at:%Y-%m-%d %H:%M} UTC by {_mention(team.created_by)}"),
+        ]
+        return Reply(tone=Tone.INFO, title=f"Team {team.name}", fields=fields)
+
+    def list_members(self, _: m.ListMembers, ctx: Context) -> Reply:
+        """A team's members and their roles."""
+        team = self.team(ctx)
+        return Reply(
+            tone=Tone.INFO,
+            title=f"Members of {team.name} ({len(team.members)})",
+            text=_members(team) or "Nobody yet: `sre team member add @USER --role admin`.",
+        )
+
+    def add_member(self, command: m.AddMember, ctx: Context) -> Reply:
+        """Add a person with a role; ConflictError if they are already a member."""
+        team = self.team(ctx)
+        user = UserId(command.user)
+        if user in team.members:
+            raise ConflictError(
+                f"{_mention(user)} is already {team.members[user].value} in {team.name}; "
+                f"use `sre team role set {user} ROLE --team {team.name}` to change it."
+            )
+        self._save_members(team, {**team.members, user: command.role})
+        return Reply(
+            tone=Tone.OK,
+            title=f"{_mention(user)} added to {team.name} as {command.role.value}",
+        )
+
+    def remove_member(self, command: m.RemoveMember, ctx: Context) -> Reply:
+        """Remove a person from the team."""
+        team = self.team(ctx)
+        user = UserId(command.user)
+        if user not in team.members:
+            raise NotFoundError(f"{_mention(user)} is not a member of {team.name}.")
+        self._save_members(team, {k: v for k, v in team.members.items() if k != user})
+        return Reply(tone=Tone.OK, title=f"{_mention(user)} removed from {team.name}")
+
+    def set_role(self, command: m.SetRole, ctx: Context) -> Reply:
+        """Change a member's role."""
+        team = self.team(ctx)
+        user = UserId(command.user)
+        if user not in team.members:
+            raise NotFoundError(
+                f"{_mention(user)} is not a member of {team.name}; add them with "
+                f"`sre team member add {user} --role {command.role.value} --team {team.name}`."
+            )
+        before = team.members[user]
+        self._save_members(team, {**team.members, user: command.role})
+        return Reply(
+            tone=Tone.OK,
+            title=f"{_mention(user)} is now {command.role.value} in {team.name}"
+            f" (was {before.value})",
+        )
+
+    def bind(self, command: m.BindChannel, ctx: Context) -> Reply:
+        """Bind a channel to the team."""
+        team = self.team(ctx)
+        channel = self._channel(command.channel, ctx)
+        binding = ChannelBinding(
+            org=team.org,
+            channel=channel,
+            team=team.name,
+            bound_by=ctx.principal.actor.user,
+            bound_at=ctx.now,
+        )
+        self._directory.bind(binding)
+        return Reply(
+            tone=Tone.OK,
+            title=f"#{channel} is bound to team {team.name}",
+            text="Commands typed there act for this team unless `--team` says otherwise.",
+        )
+
+    def unbind(self, command: m.UnbindChannel, ctx: Context) -> Reply:
+        """Remove a channel's binding."""
+        channel = self._channel(command.channel, ctx)
+        self._directory.unbind(ctx.principal.actor.org, channel)
+        return Reply(tone=Tone.OK, title=f"#{channel} is no longer bound to team {ctx.team}")
+
+    def grant(self, command: m.GrantOrgRole, ctx: Context) -> Reply:
+        """Grant an org-wide role."""
+        org = self._org(ctx)
+        user = UserId(command.user)
+        held = org.grants.get(user, frozenset())
+        if command.role in held:
+            raise ConflictError(f"{_mention(user)} already has {command.role.value}.")
+        self._directory.save_org(
+            org.model_copy(update={"grants": {**org.grants, user: held | {command.role}}})
+        )
+        return Reply(tone=Tone.OK, title=f"{_mention(user)} is now {command.role.value}")
+
+    def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> Reply:
+        """Revoke an org-wide role."""
+        org = self._org(ctx)
+        user = UserId(command.user)
+        held = org.grants.get(user, frozenset())
+        if command.role not in held:
+            raise NotFoundError(
+                f"{_mention(user)} does not hold {command.role.value} in this org"
+                " (configured admins are changed in AUTOSRE_ORG_ADMINS)."
+            )
+        grants = {**org.grants, user: held - {command.role}}
+        self._directory.save_org(
+            org.model_copy(update={"grants": {k: v for k, v in grants.items() if v}})
+        )
+        return Reply(tone=Tone.OK, title=f"{_mention(user)} no longer has {command.role.value}")
+
+    def _org(self, ctx: Context) -> Org:
+        org_id = ctx.principal.actor.org
+        return self._directory.get_org(org_id) or Org(id=org_id)
+
+    def _save_members(self, team: Team, members: dict[UserId, Role]) -> None:
+        try:
+            self._directory.save_team(team.model_copy(update={"members": members}))
+        except ConflictError as error:
+            raise ConflictError(
+                f"Team {team.name} changed while you were editing it; run the command again."
+            ) from error
+
+    def _channel(self, named: str | None, ctx: Context) -> ChannelId:
+        channel = (named or "").removeprefix("#") or ctx.invocation.channel
+        if not channel:
+            raise NotFoundError("Name the channel: this command was not typed in one.")
+        return ChannelId(channel)
+
+    def _binding(self, ctx: Context, named: str | None) -> ChannelBinding | None:
+        channel = (named or "").removeprefix("#") or ctx.invocation.channel
+        return (
+            self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel))
+            if channel
+            else None
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _members(team: Team) -> str:
+    ordered = sorted(team.members.items(), key=lambda item: (-item[1].rank, item[0]))
+    return "\n".join(f"{_mention(user)} · {role.value}" for user, role in ordered)

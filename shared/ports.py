@@ -1,0 +1,79 @@
+"""Every interface the core needs from the outside world; adapters implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from shared.audit.models import AuditRecord, StreamKey
+from shared.commands.invocation import DeferredCommand
+from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
+from shared.replies import Reply
+
+
+class Directory(Protocol):
+    """Orgs, teams and channel bindings, with optimistic versions on orgs and teams."""
+
+    def get_org(self, org: OrgId) -> Org | None:
+        """The org and its grants, or None if nothing was ever stored for it."""
+
+    def save_org(self, org: Org) -> Org:
+        """Store `org` if its stored version is still `org.version`; return it one version on."""
+
+    def get_team(self, org: OrgId, name: str) -> Team | None:
+        """One team, or None."""
+
+    def list_teams(self, org: OrgId) -> Sequence[Team]:
+        """Every team of the org, by name."""
+
+    def save_team(self, team: Team) -> Team:
+        """Store `team` if its stored version is `team.version` (0: new); else ConflictError."""
+
+    def get_binding(self, org: OrgId, channel: ChannelId) -> ChannelBinding | None:
+        """The team a channel is bound to, or None."""
+
+    def list_bindings(self, org: OrgId) -> Sequence[ChannelBinding]:
+        """Every binding of the org."""
+
+    def bind(self, binding: ChannelBinding) -> None:
+        """Bind a channel; ConflictError if it is bound to another team."""
+
+    def unbind(self, org: OrgId, channel: ChannelId) -> None:
+        """Remove a channel's binding; NotFoundError if it has none."""
+
+
+class AuditLog(Protocol):
+    """Append-only storage of hash-chained entries, one chain per stream."""
+
+    def head(self, stream: StreamKey) -> AuditRecord | None:
+        """The stream's last entry, or None if it is empty."""
+
+    def put(self, record: AuditRecord) -> None:
+        """Store a new entry; ConflictError if its sequence number is taken."""
+
+    def read(
+        self, stream: StreamKey, *, after: int = 0, limit: int = 1000
+    ) -> Sequence[AuditRecord]:
+        """Entries with a sequence number above `after`, in order."""
+
+
+class TaskQueue(Protocol):
+    """Where slow commands wait for the worker (SQS, a local thread, a list in tests)."""
+
+    def enqueue(self, task: DeferredCommand) -> None:
+        """Hand `task` to the worker; raise if it could not be queued."""
+
+
+class DeliveryGuard(Protocol):
+    """Runs an action once per platform delivery id, however often the delivery is retried."""
+
+    def __call__(self, *, key: str, run: Callable[[], Reply]) -> Reply | None:
+        """The reply of the first run for `key`; None while that run is still in progress."""
+
+
+class Clock(Protocol):
+    """The time, always timezone-aware UTC."""
+
+    def now(self) -> datetime:
+        """The current time."""

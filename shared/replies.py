@@ -1,0 +1,49 @@
+"""The neutral answer every surface renders: Block Kit, an Adaptive Card or terminal text."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Tone(StrEnum):
+    """What kind of answer it is; surfaces pick colours and icons from it."""
+
+    OK = "ok"
+    INFO = "info"
+    ACCEPTED = "accepted"
+    USAGE = "usage"
+    DENIED = "denied"
+    ERROR = "error"
+
+
+class Button(BaseModel):
+    """A button that runs a command when clicked (checked and audited like typed text)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    command: str
+    style: str = ""
+
+
+class Reply(BaseModel):
+    """An answer: a title, text (`code` in backticks), fields, buttons and its audit receipt."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tone: Tone
+    title: str
+    text: str = ""
+    fields: list[tuple[str, str]] = Field(default_factory=list)
+    buttons: list[Button] = Field(default_factory=list)
+    ephemeral: bool = False
+    """Shown only to the person who asked (help, usage, errors)."""
+    receipt: str | None = None
+    correlation_id: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """Whether the command was refused or went wrong."""
+        return self.tone in {Tone.USAGE, Tone.DENIED, Tone.ERROR}
