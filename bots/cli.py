@@ -49,13 +49,13 @@ class DeferredPrinter:
     def __init__(self) -> None:
         self.status = 0
 
-    def __call__(self, task: DeferredCommand, reply: Reply) -> None:
+    def __call__(self, task: DeferredCommand, reply: Reply) -> None:  # noqa: ARG002 (Deliver)
         print(render_text(reply), flush=True)
         self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
 
 
 def first_use(services: Services) -> list[str]:
-    """On a fresh home: make a demo team with the local user as admin, bound to the local channel."""
+    """On a fresh home: a demo team with the local user as admin, bound to the local channel."""
     if services.directory.list_teams(LOCAL_ORG):
         return []
     user = services.settings.local_user
@@ -92,7 +92,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for line in first_use(services):
         print(line)
     reply = services.bus.handle(
-        invocation(shlex.join(args.words), user=args.user or settings.local_user, channel=args.channel)
+        invocation(
+            shlex.join(args.words), user=args.user or settings.local_user, channel=args.channel
+        )
     )
     print(render_text(reply))
     tasks = services.tasks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from shared.errors import InvalidCommandError
@@ -27,15 +28,24 @@ _TYPOGRAPHY = str.maketrans(
 )
 
 
-def normalize(text: str) -> str:
-    """Replace the smart quotes, dashes and odd spaces chat clients insert with plain ASCII."""
-    return text.translate(_TYPOGRAPHY)
+_APOSTROPHE = re.compile(r"(?<=\w)\u2019(?=\w)")
+
+
+def normalize(text: str, *, apostrophes: bool = True) -> str:
+    """Replace the smart quotes, dashes and odd spaces chat clients insert with plain ASCII.
+
+    With `apostrophes=False` a right single quote between letters (it\u2019s) is kept, so that it does
+    not open a quotation when the text is split into words.
+    """
+    if not apostrophes:
+        text = _APOSTROPHE.sub("\x00", text)
+    return text.translate(_TYPOGRAPHY).replace("\x00", "\u2019")
 
 
 def tokenize(text: str) -> list[str]:
     """Split normalised text into words, honouring quotes; drop a leading `sre` or `/sre`."""
     try:
-        words = shlex.split(normalize(text))
+        words = shlex.split(normalize(text, apostrophes=False))
     except ValueError as error:
         raise InvalidCommandError(
             f"I could not read that command: {error} (check your quotes).",

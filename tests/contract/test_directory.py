@@ -1,0 +1,116 @@
+"""One contract for the Directory port, run on memory, SQLite and DynamoDB (moto)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
+from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
+from shared.adapters.memory import InMemoryDirectory
+from shared.errors import ConflictError, NotFoundError
+from shared.identity.models import (
+    ChannelBinding,
+    ChannelId,
+    Org,
+    OrgId,
+    OrgRole,
+    Role,
+    Team,
+    UserId,
+)
+from shared.ports import Directory
+from tests.aws import create_table
+from tests.support import NOW
+
+ORG = OrgId("T1")
+
+
+@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
+def directory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Directory]:
+    if request.param == "memory":
+        yield InMemoryDirectory()
+    elif request.param == "sqlite":
+        yield SqliteDirectory(SqliteDatabase(tmp_path / "autosre.db"))
+    else:
+        with mock_aws():
+            table = create_table()
+            yield DynamoDbDirectory(table=table, client=boto3.client("dynamodb"))
+
+
+def _team(name: str, **members: Role) -> Team:
+    return Team(
+        org=ORG,
+        name=name,
+        description="d",
+        created_at=NOW,
+        created_by=UserId("root"),
+        members={UserId(k): v for k, v in members.items()},
+    )
+
+
+def test_a_new_team_is_stored_at_version_one_and_read_back(directory: Directory) -> None:
+    saved = directory.save_team(_team("payments", ann=Role.ADMIN))
+    assert saved.version == 1
+    assert directory.get_team(ORG, "payments") == saved
+    assert directory.get_team(ORG, "nope") is None
+
+
+def test_creating_an_existing_team_is_a_conflict(directory: Directory) -> None:
+    directory.save_team(_team("payments"))
+    with pytest.raises(ConflictError):
+        directory.save_team(_team("payments"))
+
+
+def test_a_stale_version_is_refused_and_the_newer_write_kept(directory: Directory) -> None:
+    first = directory.save_team(_team("payments"))
+    mine = first.model_copy(update={"members": {UserId("a"): Role.VIEWER}})
+    theirs = first.model_copy(update={"members": {UserId("b"): Role.ADMIN}})
+    directory.save_team(theirs)
+    with pytest.raises(ConflictError):
+        directory.save_team(mine)
+    stored = directory.get_team(ORG, "payments")
+    assert stored is not None
+    assert stored.version == 2
+    assert stored.members == {UserId("b"): Role.ADMIN}
+
+
+def test_teams_are_listed_by_name_within_their_org_only(directory: Directory) -> None:
+    for name in ["search", "payments", "core"]:
+        directory.save_team(_team(name))
+    directory.save_team(_team("x").model_copy(update={"org": OrgId("T2")}))
+    assert [t.name for t in directory.list_teams(ORG)] == ["core", "payments", "search"]
+    assert [t.name for t in directory.list_teams(OrgId("T2"))] == ["x"]
+
+
+def test_org_grants_are_versioned(directory: Directory) -> None:
+    assert directory.get_org(ORG) is None
+    saved = directory.save_org(Org(id=ORG, grants={UserId("aud"): frozenset({OrgRole.AUDITOR})}))
+    assert directory.get_org(ORG) == saved
+    with pytest.raises(ConflictError):
+        directory.save_org(Org(id=ORG))
+
+
+def _binding(channel: str, team: str) -> ChannelBinding:
+    return ChannelBinding(
+        org=ORG, channel=ChannelId(channel), team=team, bound_by=UserId("ann"), bound_at=NOW
+    )
+
+
+def test_a_channel_binds_to_one_team_until_unbound(directory: Directory) -> None:
+    directory.bind(_binding("C1", "payments"))
+    directory.bind(_binding("C1", "payments"))  # binding again to the same team is fine
+    with pytest.raises(ConflictError, match="payments"):
+        directory.bind(_binding("C1", "search"))
+    assert directory.get_binding(ORG, ChannelId("C1")) == _binding("C1", "payments")
+    directory.bind(_binding("C2", "search"))
+    assert [b.channel for b in directory.list_bindings(ORG)] == ["C1", "C2"]
+    directory.unbind(ORG, ChannelId("C1"))
+    assert directory.get_binding(ORG, ChannelId("C1")) is None
+    with pytest.raises(NotFoundError):
+        directory.unbind(ORG, ChannelId("C1"))
+    directory.bind(_binding("C1", "search"))

@@ -1,0 +1,57 @@
+"""Small builders the tests share (no logic of the product lives here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from shared.bootstrap import Services
+from shared.commands.invocation import Invocation, ReplyTarget
+from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.replies import Reply
+
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+ORG = OrgId("T1")
+
+
+def invocation(
+    text: str, *, user: str = "root", channel: str | None = "C-general", delivery: str | None = None
+) -> Invocation:
+    """An invocation as a Slack user of org T1 would send it."""
+    return Invocation(
+        actor=Actor(platform=Platform.SLACK, org=ORG, user=UserId(user)),
+        channel=channel,
+        text=text,
+        correlation_id=f"ref-{abs(hash((text, user))) % 10**6}",
+        delivery_id=delivery,
+        received_at=NOW,
+        reply_to=ReplyTarget(platform=Platform.SLACK, channel=channel),
+    )
+
+
+def run(
+    services: Services,
+    text: str,
+    *,
+    user: str = "root",
+    channel: str | None = "C-general",
+    delivery: str | None = None,
+) -> Reply:
+    """Send one command through the bus."""
+    return services.bus.handle(invocation(text, user=user, channel=channel, delivery=delivery))
+
+
+def setup_teams(services: Services) -> None:
+    """Teams `payments` (a member per role) and `search` (an admin); `aud` is auditor."""
+    for text in [
+        "team create payments",
+        "team create search",
+        "team member add ann --role admin --team payments",
+        "team member add oli --role operator --team payments",
+        "team member add rey --role responder --team payments",
+        "team member add vic --role viewer --team payments",
+        "team member add sam --role admin --team search",
+        "org grant aud auditor",
+        "team bind C-pay --team payments",
+    ]:
+        reply = run(services, text)
+        assert not reply.failed, (text, reply)

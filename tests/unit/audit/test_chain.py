@@ -1,0 +1,69 @@
+"""The pure hash chain: linking, and finding the first broken link."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.audit.chain import first_broken, link_hash, next_record
+from shared.audit.models import GENESIS_HASH, AuditDraft, AuditRecord, Outcome
+from shared.identity.models import Actor, OrgId, Platform, UserId
+from tests.support import NOW
+
+
+def _draft(command: str) -> AuditDraft:
+    return AuditDraft(
+        id=str(uuid.uuid4()),
+        time=NOW,
+        org=OrgId("T1"),
+        team="payments",
+        actor=Actor(platform=Platform.SLACK, org=OrgId("T1"), user=UserId("U1")),
+        command=command,
+        outcome=Outcome.SUCCEEDED,
+        correlation_id="c1",
+    )
+
+
+def _chain(n: int) -> list[AuditRecord]:
+    records: list[AuditRecord] = []
+    for i in range(n):
+        records.append(next_record(records[-1] if records else None, _draft(f"sre team list #{i}")))
+    return records
+
+
+def test_a_chain_starts_at_one_from_the_genesis_hash_and_links_each_entry() -> None:
+    records = _chain(3)
+    assert [r.seq for r in records] == [1, 2, 3]
+    assert records[0].prev_hash == GENESIS_HASH
+    assert records[1].prev_hash == records[0].hash
+    assert records[2].hash == link_hash(records[1].hash, 3, records[2])
+    assert first_broken(records) is None
+
+
+def test_a_modified_entry_is_named() -> None:
+    records = _chain(4)
+    records[2] = records[2].model_copy(update={"command": "sre team create evil"})
+    assert first_broken(records) == "#3: its content does not match its hash"
+
+
+def test_a_removed_entry_is_named() -> None:
+    records = _chain(4)
+    del records[1]
+    assert first_broken(records) == "#3: expected sequence number 2"
+
+
+def test_a_rehashed_forgery_breaks_the_next_link() -> None:
+    records = _chain(4)
+    forged = records[1].model_copy(update={"command": "sre org grant mallory org-admin"})
+    records[1] = forged.model_copy(update={"hash": link_hash(forged.prev_hash, 2, forged)})
+    assert first_broken(records) == "#3: does not link to the entry before it"
+
+
+def test_a_run_can_be_checked_from_a_known_entry() -> None:
+    records = _chain(5)
+    assert first_broken(records[3:], after=records[2]) is None
+    assert first_broken(records[3:]) == "#4: expected sequence number 1"
+
+
+def test_the_receipt_shows_the_sequence_number_and_a_hash_prefix() -> None:
+    record = _chain(1)[0]
+    assert record.receipt == f"audit #1 · {record.hash[:6]}"

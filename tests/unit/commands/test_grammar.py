@@ -1,0 +1,53 @@
+"""What chat clients do to typed text, and how it becomes words."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.commands.grammar import normalize, tokenize
+from shared.errors import InvalidCommandError
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("team create payments", ["team", "create", "payments"]),
+        ("/sre team list", ["team", "list"]),
+        ("sre whoami", ["whoami"]),
+        (
+            "team create x --description \u201cPayments platform\u201d",
+            ["team", "create", "x", "--description", "Payments platform"],
+        ),
+        (
+            "team create x --description \u2018it\u2019s ours\u2019",
+            ["team", "create", "x", "--description", "it\u2019s ours"],
+        ),
+        ("team bind \u2014team payments", ["team", "bind", "--team", "payments"]),
+        ("team\u00a0list", ["team", "list"]),
+        ("", []),
+    ],
+)
+def test_chat_typography_becomes_plain_words(typed: str, words: list[str]) -> None:
+    # GIVEN text as Slack, Teams or macOS autocorrect deliver it
+    # WHEN it is tokenized
+    # THEN the words are what the person meant to type
+    assert tokenize(typed) == words
+
+
+def test_an_apostrophe_in_an_unquoted_word_is_not_a_quote() -> None:
+    assert tokenize("team create x --description don\u2019t") == [
+        "team",
+        "create",
+        "x",
+        "--description",
+        "don\u2019t",
+    ]
+
+
+def test_an_unclosed_quote_is_a_usage_error_not_a_crash() -> None:
+    with pytest.raises(InvalidCommandError, match="quotes"):
+        tokenize('team create x --description "oops')
+
+
+def test_normalize_keeps_ordinary_text() -> None:
+    assert normalize("p99 > 800ms for 5m") == "p99 > 800ms for 5m"

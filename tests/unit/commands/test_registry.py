@@ -1,0 +1,147 @@
+"""Parsing, usage errors with suggestions, generated help, and parse(canonical(c)) == c."""
+
+from __future__ import annotations
+
+import enum
+import typing
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from shared.commands import models as m
+from shared.commands.base import Command
+from shared.commands.registry import canonical, parse, render_help, usage
+from shared.errors import InvalidCommandError
+from shared.identity.models import OrgRole, Role
+
+
+def test_a_command_with_positionals_and_options_parses_to_its_model() -> None:
+    command = parse("team member add @U024BE7LH --role responder --team payments")
+    assert command == m.AddMember(user="U024BE7LH", role=Role.RESPONDER, team="payments")
+
+
+def test_options_may_use_equals_and_come_before_positionals() -> None:
+    assert parse("team role set --team=payments U1 operator") == m.SetRole(
+        user="U1", role=Role.OPERATOR, team="payments"
+    )
+
+
+def test_aliases_name_the_same_command() -> None:
+    assert parse("teams") == parse("team list") == m.ListTeams()
+    assert parse("TEAM LIST") == m.ListTeams()
+
+
+def test_smart_quotes_in_a_value_are_normalised_in_the_command() -> None:
+    command = parse("team create x --description \u2018it\u2019s ours\u2019")
+    assert command == m.CreateTeam(name="x", description="it's ours")
+
+
+def test_empty_text_is_help() -> None:
+    assert parse("") == m.ShowHelp()
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggestion"),
+    [
+        ("tem list", "sre team list"),
+        ("team creat payments", "sre team create"),
+        ("team membr add U1", "sre team member add"),
+        ("whoamii", "sre whoami"),
+        ("team member add U1 --rol admin", "--role"),
+    ],
+)
+def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> None:
+    with pytest.raises(InvalidCommandError) as caught:
+        parse(typed)
+    assert caught.value.suggestion == suggestion
+    assert "Did you mean" in str(caught.value)
+    assert caught.value.usage
+
+
+@pytest.mark.parametrize(
+    ("typed", "complaint"),
+    [
+        ("team create Payments!", "not a team name"),
+        ("team member add", "user is missing"),
+        ("team member add U1 --role boss", "role is not valid"),
+        ("team member add U1 extra", "did not expect `extra`"),
+        ("team member add U1 --role", "needs a value"),
+        ("org grant U1 superuser", "role is not valid"),
+    ],
+)
+def test_invalid_arguments_say_what_is_wrong_with_the_usage_line(
+    typed: str, complaint: str
+) -> None:
+    with pytest.raises(InvalidCommandError, match=complaint) as caught:
+        parse(typed)
+    assert caught.value.usage.startswith("sre ")
+
+
+def test_help_lists_every_command_with_its_generated_usage() -> None:
+    text = render_help()
+    for model in m.COMMANDS:
+        assert usage(model) in text
+        assert model.summary in text
+
+
+def test_help_for_a_topic_shows_its_examples_and_every_example_parses() -> None:
+    text = render_help("team")
+    assert "sre team member add USER [--role viewer|responder|operator|admin] [--team TEAM]" in text
+    for model in m.COMMANDS:
+        for example in model.examples:
+            assert isinstance(parse(example), model)
+
+
+def test_help_for_an_unknown_topic_suggests_one() -> None:
+    with pytest.raises(InvalidCommandError, match="sre help team"):
+        render_help("teem")
+
+
+# Property: every valid command survives canonical -> parse unchanged.
+
+_team = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,12}[a-z0-9])?", fullmatch=True)
+_user = st.from_regex(r"@?[A-Za-z0-9][A-Za-z0-9._:@-]{0,16}", fullmatch=True)
+_channel = st.from_regex(r"#?[A-Za-z0-9][A-Za-z0-9._:@-]{0,16}", fullmatch=True)
+_text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+_FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
+    "name": _team,
+    "team": st.none() | _team,
+    "user": _user,
+    "channel": st.none() | _channel,
+    "description": _text,
+    "topic": st.none() | st.from_regex(r"[a-z][a-z-]{0,10}", fullmatch=True),
+}
+
+
+def _field_strategy(model: type[Command], name: str) -> st.SearchStrategy[typing.Any]:
+    annotation = model.model_fields[name].annotation
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return st.sampled_from(list(annotation))
+    return _FIELDS[name]
+
+
+@st.composite
+def commands(draw: st.DrawFn) -> Command:
+    model = draw(st.sampled_from(m.COMMANDS))
+    data = {name: draw(_field_strategy(model, name)) for name in model.model_fields}
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        assume(False)
+        raise
+
+
+@given(commands())
+def test_parse_of_canonical_gives_the_command_back(command: Command) -> None:
+    assert parse(canonical(command)) == command
+
+
+def test_canonical_is_short_and_stable() -> None:
+    command = m.AddMember(user="U1", role=Role.ADMIN, team="payments")
+    assert canonical(command) == "sre team member add U1 --role=admin --team=payments"
+    assert canonical(m.GrantOrgRole(user="U1", role=OrgRole.AUDITOR)) == "sre org grant U1 auditor"
+    assert canonical(m.CreateTeam(name="x", description="it's ours")) == (
+        "sre team create x --description='it'\"'\"'s ours'"
+    )

@@ -1,0 +1,107 @@
+"""Every command x every role x own team / other team, through the bus: the role table, proven.
+
+The expected table is written out by hand here (not derived from shared.identity.rbac), so a change
+to the product's table that weakens it fails this test.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from shared.audit.models import AuditRecord, Outcome, StreamKey
+from shared.bootstrap import Services, for_memory
+from shared.commands import models as m
+from shared.config import Settings
+from shared.identity.models import OrgId
+from shared.replies import Tone
+from tests.support import ORG, run, setup_teams
+
+ROLES = ["none", "viewer", "responder", "operator", "admin", "org-admin", "auditor"]
+TEAM_ROLES = {"viewer", "responder", "operator", "admin"}
+
+# command template -> who may run it ("{t}" is the team acted on)
+EVERYONE = set(ROLES)
+MEMBERS = set(ROLES) - {"none"}
+READERS = {"viewer", "responder", "operator", "admin", "org-admin", "auditor"}
+ADMINS = {"admin", "org-admin"}
+ORG_ADMINS = {"org-admin"}
+MATRIX: dict[str, set[str]] = {
+    "help": EVERYONE,
+    "whoami": EVERYONE,
+    "doctor": ORG_ADMINS,
+    "team create newteam": ORG_ADMINS,
+    "team list": MEMBERS,
+    "team show {t}": READERS,
+    "team member list --team {t}": READERS,
+    "team member add newbie --role viewer --team {t}": ADMINS,
+    "team member remove {member} --team {t}": ADMINS,
+    "team role set {member} operator --team {t}": ADMINS,
+    "team bind C-new --team {t}": ADMINS,
+    "team unbind {channel}": ADMINS,
+    "org grant newbie auditor": ORG_ADMINS,
+    "org revoke aud auditor": ORG_ADMINS,
+}
+TEAM_SCOPED = {template for template in MATRIX if "{" in template}
+
+
+def test_the_matrix_covers_every_command() -> None:
+    phrases = {" ".join(w for w in t.split() if w.isalpha() and w.islower())[:40] for t in MATRIX}
+    for model in m.COMMANDS:
+        assert any(p.startswith(model.phrase()) for p in phrases), model.phrase()
+
+
+def _services_with_actor(role: str) -> Services:
+    services = for_memory(Settings(org_admins=("T1:root",)))
+    setup_teams(services)
+    extra = ["team bind C-search --team search", "team member add sid --role viewer --team search"]
+    if role in TEAM_ROLES:
+        extra.append(f"team member add actor --role {role} --team payments")
+    elif role != "none":
+        extra.append(f"org grant actor {role}")
+    for text in extra:
+        assert not run(services, text).failed, text
+    return services
+
+
+def _fill(template: str, own: bool) -> str:
+    return template.format(
+        t="payments" if own else "search",
+        member="vic" if own else "sid",
+        channel="C-pay" if own else "C-search",
+    )
+
+
+def _entries(services: Services, team: str) -> list[AuditRecord]:
+    return list(services.audit_log.read(StreamKey(org=OrgId(ORG), team=team)))
+
+
+CASES = [
+    (template, role, own)
+    for template, role in itertools.product(MATRIX, ROLES)
+    for own in ((True, False) if template in TEAM_SCOPED else (True,))
+]
+
+
+@pytest.mark.parametrize(("template", "role", "own"), CASES)
+def test_role_table(template: str, role: str, own: bool) -> None:
+    # GIVEN an actor with `role` in team payments (or an org-wide role, or none)
+    services = _services_with_actor(role)
+    target = "payments" if own else "search"
+    before = services.directory.get_team(ORG, target)
+    # WHEN they run the command against their own team or the other one
+    reply = run(services, _fill(template, own), user="actor")
+    # THEN it is allowed exactly when the table says so
+    team_role_counts = role in TEAM_ROLES and not own
+    expected = role in MATRIX[template] and not team_role_counts
+    assert (reply.tone is not Tone.DENIED) is expected, reply
+    if not expected:
+        # ... a denial names the role needed, is audited, and changes nothing
+        assert "needs" in reply.text
+        assert "role" in reply.text
+        stream = target if template in TEAM_SCOPED else "_org"
+        last = _entries(services, stream)[-1]
+        assert last.outcome is Outcome.DENIED
+        assert last.actor.user == "actor"
+        assert services.directory.get_team(ORG, target) == before
