@@ -105,9 +105,7 @@ def for_local(settings: Settings, *, deliver: Deliver) -> Services:
 
 
 def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
-    """AWS: DynamoDB, the S3 audit bucket and SQS; clients are made here, never at import."""
-    import boto3
-
+    """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.s3_audit import S3AuditLog
     from shared.adapters.aws.sqs_queue import SqsTaskQueue
@@ -115,9 +113,9 @@ def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
 
     return build(
         settings,
-        directory=DynamoDbDirectory(table=settings.table_name, client=boto3.client("dynamodb")),
-        audit_log=S3AuditLog(bucket=settings.audit_bucket, client=boto3.client("s3")),
-        tasks=SqsTaskQueue(queue_url=settings.task_queue_url, client=boto3.client("sqs")),
+        directory=DynamoDbDirectory(table=settings.table_name),
+        audit_log=S3AuditLog(bucket=settings.audit_bucket),
+        tasks=SqsTaskQueue(queue_url=settings.task_queue_url),
         clock=SystemClock(),
         guard=guard,
         facts={"Backend": f"aws (table {settings.table_name}, bucket {settings.audit_bucket})"},

@@ -42,6 +42,8 @@ class Reply(BaseModel):
     """Shown only to the person who asked (help, usage, errors)."""
     receipt: str | None = None
     correlation_id: str = ""
+    replayed: bool = False
+    """The stored answer of an earlier delivery of the same request: already shown, not rerun."""
 
     @property
     def failed(self) -> bool:

@@ -56,8 +56,14 @@ class CommandBus:
         return self._answer(invocation, lambda: self._handle(invocation))
 
     def resume(self, task: DeferredCommand) -> Reply:
-        """Run a deferred command in the worker and answer it; never raises."""
-        return self._answer(task.invocation, lambda: self._resume(task))
+        """Run a deferred command in the worker and answer it; a redelivered task is not rerun."""
+        key = f"task:{task.invocation.actor.org}:{task.invocation.correlation_id}"
+        reply = self.guard(
+            key=key, run=lambda: self._answer(task.invocation, lambda: self._resume(task))
+        )
+        if reply is None:
+            raise RuntimeError(f"task {key} is still running elsewhere")  # the queue retries it
+        return reply
 
     def _answer(self, invocation: Invocation, work: Callable[[], Reply]) -> Reply:
         ref = invocation.correlation_id
@@ -79,21 +85,27 @@ class CommandBus:
                 text=render_help(command.topic),
                 ephemeral=True,
             )
+        if invocation.delivery_id is None:
+            return self._run(command, invocation)
+        key = f"{invocation.actor.platform}:{invocation.actor.org}:{invocation.delivery_id}"
+        ran: list[bool] = []
+
+        def first_time() -> Reply:
+            ran.append(True)
+            return self._run(command, invocation)
+
+        reply = self.guard(key=key, run=first_time)
+        if reply is None:
+            return _in_progress()
+        return reply if ran else reply.model_copy(update={"replayed": True})
+
+    def _run(self, command: Command, invocation: Invocation) -> Reply:
         ctx = self._context(command, invocation)
         if command.deferred:
             return self._defer(command, ctx)
-        if not command.mutates:
-            return self._execute(command, ctx)
-        key = f"{invocation.actor.platform}:{invocation.actor.org}:{invocation.delivery_id}"
-        if invocation.delivery_id is None:
+        if command.mutates:
             return self._audited(command, ctx)
-        reply = self.guard(key=key, run=lambda: self._audited(command, ctx))
-        return reply or Reply(
-            tone=Tone.INFO,
-            title="Already on it",
-            ephemeral=True,
-            text="This request is still being handled; its answer will follow.",
-        )
+        return self._execute(command, ctx)
 
     def _resume(self, task: DeferredCommand) -> Reply:
         command = parse(task.command)
@@ -181,6 +193,16 @@ class CommandBus:
                 raise
             log.exception("audit entry lost", extra={"outcome": outcome.value})
             return None
+
+
+def _in_progress() -> Reply:
+    return Reply(
+        tone=Tone.INFO,
+        title="Already on it",
+        ephemeral=True,
+        replayed=True,
+        text="This request is still being handled; its answer will follow.",
+    )
 
 
 def _target(command: Command, ctx: Context) -> str:

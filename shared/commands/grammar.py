@@ -34,8 +34,8 @@ _APOSTROPHE = re.compile(r"(?<=\w)\u2019(?=\w)")
 def normalize(text: str, *, apostrophes: bool = True) -> str:
     """Replace the smart quotes, dashes and odd spaces chat clients insert with plain ASCII.
 
-    With `apostrophes=False` a right single quote between letters (it\u2019s) is kept, so that it does
-    not open a quotation when the text is split into words.
+    With `apostrophes=False` a right single quote between letters (it\u2019s) is kept, so that
+    it does not open a quotation when the text is split into words.
     """
     if not apostrophes:
         text = _APOSTROPHE.sub("\x00", text)

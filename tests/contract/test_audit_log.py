@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import stat
 import threading
 from collections.abc import Iterator
@@ -99,4 +98,4 @@ def test_local_entries_are_read_only_files_one_per_entry(tmp_path: Path) -> None
     files = sorted((tmp_path / "audit" / "T1" / "payments").iterdir())
     assert [f.name for f in files] == ["000000000001.json", "000000000002.json"]
     for file in files:
-        assert not os.stat(file).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+        assert not file.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)

@@ -7,8 +7,10 @@ Items: `ORG#<org>` / `ORG` (grants), `ORG#<org>` / `TEAM#<name>` (a team with it
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+import boto3
 from dynamodb_json import json_util
 from pydantic import BaseModel
 
@@ -38,9 +40,14 @@ def _body(item: dict[str, Any]) -> dict[str, Any]:
 class DynamoDbDirectory:
     """Orgs, teams and bindings in the app's table; versions checked by condition expressions."""
 
-    def __init__(self, *, table: str, client: DynamoDBClient) -> None:
+    def __init__(self, *, table: str, client: DynamoDBClient | None = None) -> None:
         self._table = table
-        self._client = client
+        self._given = client
+
+    @cached_property
+    def _client(self) -> DynamoDBClient:
+        """The client given, or one made at first use (never at import or cold start)."""
+        return self._given or boto3.client("dynamodb")
 
     def _versioned_put(self, item: dict[str, Any], version: int, what: str) -> None:
         errors = self._client.exceptions

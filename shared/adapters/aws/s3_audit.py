@@ -7,8 +7,11 @@ verification come with the audit-trail work; this adapter already never overwrit
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+import boto3
 
 from shared.audit.models import AuditRecord, StreamKey
 from shared.errors import ConflictError
@@ -22,9 +25,14 @@ _TAKEN = {"PreconditionFailed", "ConditionalRequestConflict"}
 class S3AuditLog:
     """Entries as objects; a taken sequence number is refused by S3 itself."""
 
-    def __init__(self, *, bucket: str, client: S3Client) -> None:
+    def __init__(self, *, bucket: str, client: S3Client | None = None) -> None:
         self._bucket = bucket
-        self._client = client
+        self._given = client
+
+    @cached_property
+    def _client(self) -> S3Client:
+        """The client given, or one made at first use (never at import or cold start)."""
+        return self._given or boto3.client("s3")
 
     def _prefix(self, stream: StreamKey) -> str:
         return f"audit/{quote(stream.org, safe='')}/{quote(stream.team, safe='')}/"

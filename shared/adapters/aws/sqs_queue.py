@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
+
+import boto3
 
 from shared.commands.invocation import DeferredCommand
 
@@ -13,9 +16,14 @@ if TYPE_CHECKING:
 class SqsTaskQueue:
     """Sends each deferred command as one JSON message."""
 
-    def __init__(self, *, queue_url: str, client: SQSClient) -> None:
+    def __init__(self, *, queue_url: str, client: SQSClient | None = None) -> None:
         self._url = queue_url
-        self._client = client
+        self._given = client
+
+    @cached_property
+    def _client(self) -> SQSClient:
+        """The client given, or one made at first use (never at import or cold start)."""
+        return self._given or boto3.client("sqs")
 
     def enqueue(self, task: DeferredCommand) -> None:
         self._client.send_message(

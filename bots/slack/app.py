@@ -1,0 +1,73 @@
+"""The slack-bolt App: `/sre`, mentions and buttons, all sent to the one command bus."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, BoltResponse, Respond, Say
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk import WebClient
+
+from bots.slack.normalize import from_button, from_mention, from_slash_command
+from bots.slack.render import message
+from shared.commands.bus import CommandBus
+from shared.config import Settings
+
+BUTTON = re.compile(r"^sre:\d+$")
+
+
+def web_client(settings: Settings) -> WebClient:
+    """The Web API client, pointed at SLACK_API_URL (a fake server in tests)."""
+    return WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
+
+
+def build_app(settings: Settings, bus: Callable[[], CommandBus]) -> App:
+    """A bolt App that answers within Slack's 3 s: no network call at build time (no auth.test)."""
+
+    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
+        # the configured bot token as is: bolt's default would call auth.test on first use
+        return AuthorizeResult(
+            enterprise_id=enterprise_id, team_id=team_id, bot_token=settings.slack_bot_token
+        )
+
+    app = App(
+        signing_secret=settings.slack_signing_secret,
+        client=WebClient(base_url=settings.slack_api_url),
+        authorize=authorize,
+        process_before_response=True,
+        token_verification_enabled=False,
+        request_verification_enabled=True,
+    )
+
+    @app.command("/sre")
+    def on_sre(ack: Ack, command: dict[str, Any]) -> None:
+        reply = bus().handle(from_slash_command(command))
+        ack(**message(reply))
+
+    @app.event("app_mention")
+    def on_mention(ack: Ack, body: dict[str, Any], say: Say) -> None:
+        ack()
+        invocation = from_mention(body)
+        reply = bus().handle(invocation)
+        if not reply.replayed:
+            payload = message(reply)
+            del payload["response_type"]
+            say(**payload, thread_ts=invocation.reply_to.thread)
+
+    @app.action(BUTTON)
+    def on_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        reply = bus().handle(from_button(body))
+        if not reply.replayed:
+            respond(**message(reply), replace_original=False)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        del error, body  # bolt has logged it; the channel gets no stack trace
+        return BoltResponse(
+            status=200, body="Something went wrong on our side. It has been logged."
+        )
+
+    return app

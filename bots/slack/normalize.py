@@ -1,0 +1,103 @@
+"""Slack payloads (slash commands, mentions, button clicks) to neutral Invocations."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.commands.invocation import Invocation, ReplyTarget
+from shared.identity.models import Actor, OrgId, Platform, UserId
+
+_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
+_LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
+
+
+def plain_text(text: str) -> str:
+    """Slack's escaped markup as typed: mentions become `@U…`, channels `#C…`, entities decoded."""
+    text = _USER.sub(r"@\1", text)
+    text = _CHANNEL.sub(r"#\1", text)
+    text = _LINK.sub(r"\1", text)
+    return html.unescape(text)
+
+
+def _invocation(
+    *,
+    org: str,
+    user: str,
+    name: str,
+    channel: str | None,
+    text: str,
+    delivery: str | None,
+    target: ReplyTarget,
+) -> Invocation:
+    return Invocation(
+        actor=Actor(platform=Platform.SLACK, org=OrgId(org), user=UserId(user), name=name),
+        channel=channel,
+        text=plain_text(text),
+        correlation_id=uuid.uuid4().hex[:12],
+        delivery_id=delivery,
+        received_at=datetime.now(UTC),
+        reply_to=target,
+    )
+
+
+def from_slash_command(command: Mapping[str, Any]) -> Invocation:
+    """`/sre …`: the text after the command, answered in the request or at `response_url`."""
+    channel = command.get("channel_id")
+    return _invocation(
+        org=command["team_id"],
+        user=command["user_id"],
+        name=command.get("user_name", ""),
+        channel=channel,
+        text=command.get("text", ""),
+        delivery=command.get("trigger_id"),
+        target=ReplyTarget(
+            platform=Platform.SLACK, channel=channel, response_url=command.get("response_url")
+        ),
+    )
+
+
+def from_mention(body: Mapping[str, Any]) -> Invocation:
+    """`@Auto SRE …` in a channel: answered in the message's thread."""
+    event = body["event"]
+    channel = event.get("channel")
+    return _invocation(
+        org=body.get("team_id") or event.get("team", ""),
+        user=event["user"],
+        name="",
+        channel=channel,
+        text=_LEADING_MENTION.sub("", event.get("text", "")),
+        delivery=body.get("event_id"),
+        target=ReplyTarget(
+            platform=Platform.SLACK,
+            channel=channel,
+            thread=event.get("thread_ts") or event.get("ts"),
+        ),
+    )
+
+
+def from_button(body: Mapping[str, Any]) -> Invocation:
+    """A click on a reply's button: the button carries the command it runs."""
+    action = body["actions"][0]
+    channel = (body.get("channel") or {}).get("id")
+    message = body.get("message") or {}
+    return _invocation(
+        org=(body.get("team") or {}).get("id") or body["user"].get("team_id", ""),
+        user=body["user"]["id"],
+        name=body["user"].get("username") or body["user"].get("name", ""),
+        channel=channel,
+        text=action.get("value", ""),
+        delivery=f"{body.get('trigger_id')}:{action.get('action_ts')}",
+        target=ReplyTarget(
+            platform=Platform.SLACK,
+            channel=channel,
+            thread=message.get("thread_ts") or message.get("ts"),
+            response_url=body.get("response_url"),
+        ),
+    )

@@ -1,0 +1,34 @@
+"""Post a deferred command's result to Slack: in its thread or channel, else the response URL."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bots.slack.render import message
+from shared.commands.invocation import ReplyTarget
+from shared.replies import Reply
+
+
+class SlackNotifier:
+    """Delivers replies through the Web API (`chat.postMessage`, `chat.postEphemeral`)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+
+    def post(self, target: ReplyTarget, reply: Reply, *, user: str | None = None) -> None:
+        """Post `reply` where `target` says; raise if Slack refuses it."""
+        payload = message(reply)
+        del payload["response_type"]
+        if reply.ephemeral and target.response_url:
+            WebhookClient(target.response_url).send(**payload, response_type="ephemeral")
+        elif reply.ephemeral and target.channel and user:
+            self._client.chat_postEphemeral(channel=target.channel, user=user, **payload)
+        elif target.channel:
+            self._client.chat_postMessage(
+                channel=target.channel, thread_ts=target.thread, **payload
+            )
+        elif target.response_url:
+            WebhookClient(target.response_url).send(**payload, response_type="in_channel")
+        else:
+            raise ValueError("the reply has nowhere to go: no channel and no response URL")

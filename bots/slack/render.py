@@ -1,0 +1,74 @@
+"""Reply to Block Kit: a section per part, fields, buttons, and the receipt in a context line."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from shared.replies import Reply, Tone
+
+ICON = {
+    Tone.OK: ":white_check_mark:",
+    Tone.INFO: ":information_source:",
+    Tone.ACCEPTED: ":hourglass_flowing_sand:",
+    Tone.USAGE: ":grey_question:",
+    Tone.DENIED: ":no_entry:",
+    Tone.ERROR: ":x:",
+}
+SECTION_LIMIT = 2900
+_MENTION = re.compile(r"(?<![<\w])@([UW][A-Z0-9]{6,})\b")
+
+
+def mrkdwn(text: str) -> str:
+    """Our text in Slack's markup: Slack user ids become mentions; &, < and > are escaped."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MENTION.sub(r"<@\1>", escaped)
+
+
+def _chunks(text: str) -> list[str]:
+    chunks, current = [], ""
+    for line in text.split("\n"):
+        if current and len(current) + len(line) + 1 > SECTION_LIMIT:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line[:SECTION_LIMIT]
+    return [*chunks, current] if current else chunks
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def blocks(reply: Reply) -> list[dict[str, Any]]:
+    """The Block Kit blocks for a reply."""
+    out = [_section(f"{ICON[reply.tone]} *{mrkdwn(reply.title)}*")]
+    out += [_section(mrkdwn(chunk)) for chunk in _chunks(reply.text)]
+    fields = [{"type": "mrkdwn", "text": f"*{mrkdwn(k)}*\n{mrkdwn(v)}"} for k, v in reply.fields]
+    out += [{"type": "section", "fields": fields[i : i + 10]} for i in range(0, len(fields), 10)]
+    if reply.buttons:
+        elements = [
+            {
+                "type": "button",
+                "action_id": f"sre:{index}",
+                "text": {"type": "plain_text", "text": button.label[:75]},
+                "value": button.command[:2000],
+                **({"style": button.style} if button.style in {"primary", "danger"} else {}),
+            }
+            for index, button in enumerate(reply.buttons)
+        ]
+        out.append({"type": "actions", "elements": elements})
+    notes = [reply.receipt] if reply.receipt else []
+    if reply.failed and reply.correlation_id:
+        notes.append(f"ref {reply.correlation_id}")
+    if notes:
+        out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(notes)}]})
+    return out
+
+
+def message(reply: Reply) -> dict[str, Any]:
+    """A message payload: fallback text, blocks, and whether only the caller sees it."""
+    return {
+        "text": f"{reply.title}",
+        "blocks": blocks(reply),
+        "response_type": "ephemeral" if reply.ephemeral else "in_channel",
+    }

@@ -1,0 +1,37 @@
+"""AWS Lambda behind API Gateway (HTTP API): POST /slack/events -> the bolt App."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+
+from bots.slack.app import build_app
+from handlers import aws_runtime
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+
+@functools.cache
+def slack() -> SlackRequestHandler:
+    """The bolt app, built at the first request (secrets may need resolving first)."""
+    return SlackRequestHandler(
+        build_app(aws_runtime.settings(), lambda: aws_runtime.services().bus)
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Verify, route and answer one Slack request."""
+    metrics.add_metric(name="SlackRequests", unit=MetricUnit.Count, value=1)
+    aws_runtime.guard().register(context)
+    response: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
+    return response

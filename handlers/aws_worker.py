@@ -1,0 +1,55 @@
+"""AWS Lambda on the SQS task queue: run deferred commands, post their results, report failures."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from bots.delivery import deliverer
+from handlers import aws_runtime
+from shared.bootstrap import Deliver
+from shared.commands.invocation import DeferredCommand
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@functools.cache
+def deliver() -> Deliver:
+    """Posts results to the surface each task came from."""
+    return deliverer(aws_runtime.settings())
+
+
+@tracer.capture_method
+def run_task(record: SQSRecord) -> None:
+    """Run one deferred command and post its reply; raising marks the record failed."""
+    task = DeferredCommand.model_validate_json(record.body)
+    logger.append_keys(correlation_id=task.invocation.correlation_id)
+    reply = aws_runtime.services().bus.resume(task)
+    deliver()(task, reply)
+    metrics.add_metric(name="DeferredCommands", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Process a batch; only the records that failed go back to the queue."""
+    aws_runtime.guard().register(context)
+    response: dict[str, Any] = dict(
+        process_partial_response(
+            event=event, record_handler=run_task, processor=processor, context=context
+        )
+    )
+    return response

@@ -1,0 +1,67 @@
+"""Run-once for retried Slack and Teams deliveries, with Powertools idempotency on DynamoDB."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from shared.replies import Reply
+
+EXPIRES_AFTER_SECONDS = 3600
+
+
+class PowertoolsGuard:
+    """The DeliveryGuard port: the first delivery of a key runs, retries get its stored reply."""
+
+    def __init__(self, *, table: str) -> None:
+        self._table = table
+        self._once: Callable[..., Reply] | None = None
+        self._config: Any = None
+        self._context: Any = None
+
+    def register(self, context: Any) -> None:
+        """Remember the invocation's context, so Powertools can see its remaining time."""
+        self._context = context
+
+    def __call__(self, *, key: str, run: Callable[[], Reply]) -> Reply | None:
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+        )
+
+        once = self._build()
+        if self._context is not None:
+            self._config.register_lambda_context(self._context)
+        try:
+            return once(key=key, run=run)
+        except IdempotencyAlreadyInProgressError:
+            return None
+
+    def _build(self) -> Callable[..., Reply]:
+        if self._once is None:
+            # imported at first use: a cold start that only shows help does not pay for it
+            from aws_lambda_powertools.utilities.idempotency import (
+                DynamoDBPersistenceLayer,
+                IdempotencyConfig,
+                idempotent_function,
+            )
+            from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
+                PydanticSerializer,
+            )
+
+            self._config = IdempotencyConfig(expires_after_seconds=EXPIRES_AFTER_SECONDS)
+            layer = DynamoDBPersistenceLayer(
+                table_name=self._table, key_attr="pk", sort_key_attr="sk", expiry_attr="expiration"
+            )
+
+            def run_once(*, key: str, run: Callable[[], Reply]) -> Reply:
+                del key  # hashed by Powertools into the record's key
+                return run()
+
+            self._once = idempotent_function(
+                run_once,
+                data_keyword_argument="key",
+                persistence_store=layer,
+                config=self._config,
+                output_serializer=PydanticSerializer(Reply),
+            )
+        return self._once

@@ -1,0 +1,76 @@
+"""A loopback HTTP server that records what it is sent: stands in for Slack's Web API and Teams."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Captured:
+    """One request the fake received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+@dataclass
+class CaptureServer:
+    """The server's address and what it has received."""
+
+    url: str
+    requests: list[Captured] = field(default_factory=list)
+
+    def calls(self, path_end: str) -> list[Captured]:
+        """Requests whose path ends with `path_end` (e.g. `chat.postMessage`)."""
+        return [r for r in self.requests if r.path.rstrip("/").endswith(path_end)]
+
+
+def _decode(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    if "json" in content_type:
+        decoded: dict[str, Any] = json.loads(raw)
+        return decoded
+    return dict(parse_qsl(raw.decode()))
+
+
+@contextmanager
+def capture_server(answer: dict[str, Any] | None = None) -> Iterator[CaptureServer]:
+    """Serve on 127.0.0.1 (a free port) until the block ends, answering `answer` as JSON."""
+    reply = json.dumps(answer or {"ok": True, "ts": "1700000000.000100", "channel": "C1"}).encode()
+    server_state = CaptureServer(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = _decode(self.rfile.read(length), self.headers.get("Content-Type", ""))
+            server_state.requests.append(
+                Captured("POST", self.path, dict(self.headers.items()), body)
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server_state.url = f"http://127.0.0.1:{server.server_address[1]}/"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server_state
+    finally:
+        server.shutdown()
+        server.server_close()

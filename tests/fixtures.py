@@ -1,0 +1,85 @@
+"""The payloads in ../shared/fixtures (written by others), loaded and signed for our tests."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documented example secret
+
+
+def text(path: str) -> str:
+    """A fixture file's text, exactly as stored."""
+    return (FIXTURES / path).read_text()
+
+
+def load(path: str) -> Any:
+    """A JSON fixture."""
+    return json.loads(text(path))
+
+
+def slash_command_body(command_text: str, **overrides: str) -> str:
+    """bolt's recorded slash command body, as `/sre <command_text>`."""
+    fields = dict(parse_qsl(text("slack/slash_command_body.txt"), keep_blank_values=True))
+    fields.update({"command": "/sre", "text": command_text, **overrides})
+    return urlencode(fields)
+
+
+def signed_headers(
+    body: str,
+    *,
+    secret: str = SIGNING_SECRET,
+    timestamp: int | None = None,
+    content_type: str = "application/x-www-form-urlencoded",
+) -> dict[str, str]:
+    """Headers Slack would send with `body`, signed now (or at `timestamp`)."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
+    return {
+        "content-type": content_type,
+        "x-slack-request-timestamp": ts,
+        "x-slack-signature": signature or "",
+    }
+
+
+def http_api_event(body: str, headers: dict[str, str], path: str) -> dict[str, Any]:
+    """powertools' recorded API Gateway HTTP API (v2) event, as a POST of `body` to `path`."""
+    event: dict[str, Any] = copy.deepcopy(load("aws/apiGatewayProxyV2Event.json"))
+    event.update(
+        {
+            "rawPath": path,
+            "rawQueryString": "",
+            "routeKey": f"POST {path}",
+            "headers": headers,
+            "body": body,
+            "isBase64Encoded": False,
+        }
+    )
+    event.pop("queryStringParameters", None)
+    event.pop("cookies", None)
+    event["requestContext"]["http"].update({"method": "POST", "path": path})
+    event["requestContext"]["routeKey"] = f"POST {path}"
+    return event
+
+
+class LambdaContext:
+    """The attributes of a Lambda context that Powertools reads."""
+
+    function_name = "autosre-test"
+    function_version = "$LATEST"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:autosre-test"
+    aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    log_group_name = "/aws/lambda/autosre-test"
+    log_stream_name = "2026/11/22/[$LATEST]abc"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 30_000

@@ -1,0 +1,44 @@
+"""An AWS deployment on moto, configured the way serverless.yml configures the functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from moto import mock_aws
+
+from handlers import aws_runtime
+from tests.aws import create_audit_bucket, create_queues, create_table
+from tests.fakes.http_capture import CaptureServer, capture_server
+from tests.fixtures import SIGNING_SECRET
+
+
+@pytest.fixture
+def slack_api() -> Iterator[CaptureServer]:
+    with capture_server() as server:
+        yield server
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch, slack_api: CaptureServer) -> Iterator[dict[str, str]]:
+    """Table, queue and bucket on moto, the handlers' environment, and fresh handler caches."""
+    with mock_aws():
+        env = {
+            "AUTOSRE_BACKEND": "aws",
+            "AUTOSRE_TABLE": create_table(),
+            "AUTOSRE_TASK_QUEUE_URL": create_queues(),
+            "AUTOSRE_AUDIT_BUCKET": create_audit_bucket(),
+            "AUTOSRE_ORG_ADMINS": "T111:W111,T1DC2JH3J:U2CERLKJA",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": "xoxb-valid",
+            "SLACK_API_URL": slack_api.url,
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        for cached in (aws_runtime.settings, aws_runtime.services, aws_runtime.guard):
+            cached.cache_clear()
+        from handlers import aws_slack, aws_worker
+
+        aws_slack.slack.cache_clear()
+        aws_worker.deliver.cache_clear()
+        yield env

@@ -1,0 +1,170 @@
+"""Signed Slack requests through handlers.aws_slack.handler in API Gateway HTTP API events."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+import boto3
+from slack_sdk.signature import SignatureVerifier
+
+from handlers import aws_slack, aws_worker
+from shared.commands.invocation import DeferredCommand
+from tests.fakes.http_capture import CaptureServer
+from tests.fixtures import (
+    LambdaContext,
+    http_api_event,
+    load,
+    signed_headers,
+    slash_command_body,
+    text,
+)
+
+
+def _post(body: str, headers: dict[str, str]) -> dict[str, Any]:
+    event = http_api_event(body, headers, "/slack/events")
+    response: dict[str, Any] = aws_slack.handler(event, LambdaContext())
+    return response
+
+
+def _blocks_text(payload: dict[str, Any]) -> str:
+    return json.dumps(payload.get("blocks", []))
+
+
+def test_a_signed_sre_help_gets_200_with_the_help(aws: dict[str, str]) -> None:
+    body = slash_command_body("help")
+    response = _post(body, signed_headers(body))
+    assert response["statusCode"] == 200
+    answer = json.loads(response["body"])
+    assert answer["response_type"] == "ephemeral"
+    assert "sre team member add USER" in _blocks_text(answer)
+
+
+def test_slacks_signing_example_verifies_at_its_own_time_and_is_stale_today(
+    aws: dict[str, str],
+) -> None:
+    example = load("slack/signing_example.json")
+    body = text("slack/signing_example_body.txt")
+    then = example["clock_now_for_valid"]
+
+    class ThenClock:
+        def now(self) -> float:
+            return float(then)
+
+    verifier = SignatureVerifier(example["signing_secret"], clock=ThenClock())  # type: ignore[arg-type]
+    assert verifier.is_valid(body, example["timestamp"], example["expected_signature"])
+    headers = {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-slack-request-timestamp": example["headers"]["X-Slack-Request-Timestamp"],
+        "x-slack-signature": example["headers"]["X-Slack-Signature"],
+    }
+    assert _post(body, headers)["statusCode"] == 401
+
+
+def test_a_wrong_signature_is_401(aws: dict[str, str]) -> None:
+    body = slash_command_body("team create stolen")
+    headers = signed_headers(body, secret="not-the-secret")
+    assert _post(body, headers)["statusCode"] == 401
+
+
+def test_a_stale_but_correctly_signed_request_is_401(aws: dict[str, str]) -> None:
+    body = slash_command_body("help")
+    assert _post(body, signed_headers(body, timestamp=int(time.time()) - 600))["statusCode"] == 401
+
+
+def _mention(text_: str, event_id: str) -> str:
+    return json.dumps(
+        {
+            "token": "verification_token",
+            "team_id": "T111",
+            "api_app_id": "A111",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": 1700000000,
+            "event": {
+                "type": "app_mention",
+                "user": "W111",
+                "text": f"<@U0BOT|autosre> {text_}",
+                "ts": "1700000000.000100",
+                "channel": "C111",
+                "event_ts": "1700000000.000100",
+            },
+        }
+    )
+
+
+def test_a_retried_event_delivery_runs_once(aws: dict[str, str], slack_api: CaptureServer) -> None:
+    body = _mention("team create payments", "Ev0001")
+    first = _post(body, signed_headers(body, content_type="application/json"))
+    retry_headers = {
+        **signed_headers(body, content_type="application/json"),
+        "x-slack-retry-num": "1",
+        "x-slack-retry-reason": "http_timeout",
+    }
+    retry = _post(body, retry_headers)
+    assert first["statusCode"] == retry["statusCode"] == 200
+    posts = slack_api.calls("chat.postMessage")
+    assert len(posts) == 1
+    assert "Team payments created" in _blocks_text(posts[0].body)
+    assert posts[0].body["thread_ts"] == "1700000000.000100"
+    s3 = boto3.client("s3")
+    keys = s3.list_objects_v2(Bucket=aws["AUTOSRE_AUDIT_BUCKET"], Prefix="audit/T111/_org/")
+    assert [obj["Key"][-17:] for obj in keys["Contents"]] == [
+        "000000000001.json",
+        "000000000002.json",
+    ]
+
+
+def test_a_deferred_command_goes_onto_sqs_and_the_worker_posts_its_result(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    body = slash_command_body("doctor")
+    answer = json.loads(_post(body, signed_headers(body))["body"])
+    assert "Working on" in _blocks_text(answer)
+    sqs = boto3.client("sqs")
+    messages = sqs.receive_message(QueueUrl=aws["AUTOSRE_TASK_QUEUE_URL"], MaxNumberOfMessages=10)
+    (message,) = messages["Messages"]
+    task = DeferredCommand.model_validate_json(message["Body"])
+    assert task.command == "sre doctor"
+    assert task.invocation.reply_to.response_url == parse_qs(body)["response_url"][0]
+
+    event = load("aws/sqsEvent.json")
+    record = {**event["Records"][0], "body": message["Body"], "messageId": message["MessageId"]}
+    result = aws_worker.handler({"Records": [record]}, LambdaContext())
+    assert result == {"batchItemFailures": []}
+    (post,) = slack_api.calls("chat.postMessage")
+    assert post.body["channel"] == "C111"
+    assert "Doctor: all checks pass" in _blocks_text(post.body)
+
+
+def test_only_the_records_that_failed_go_back_to_the_queue(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    body = slash_command_body("doctor")
+    _post(body, signed_headers(body))
+    sqs = boto3.client("sqs")
+    (message,) = sqs.receive_message(QueueUrl=aws["AUTOSRE_TASK_QUEUE_URL"])["Messages"]
+    template = load("aws/sqsEvent.json")["Records"]
+    good = {**template[0], "body": message["Body"], "messageId": "good-1"}
+    broken = {**template[1], "body": "{not json", "messageId": "broken-2"}
+    result = aws_worker.handler({"Records": [good, broken]}, LambdaContext())
+    assert result == {"batchItemFailures": [{"itemIdentifier": "broken-2"}]}
+    assert len(slack_api.calls("chat.postMessage")) == 1
+
+
+def test_a_redelivered_task_is_posted_again_but_not_rerun(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    body = slash_command_body("doctor")
+    _post(body, signed_headers(body))
+    sqs = boto3.client("sqs")
+    (message,) = sqs.receive_message(QueueUrl=aws["AUTOSRE_TASK_QUEUE_URL"])["Messages"]
+    record = {**load("aws/sqsEvent.json")["Records"][0], "body": message["Body"]}
+    for _ in range(2):
+        assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {
+            "batchItemFailures": []
+        }
+    first, second = slack_api.calls("chat.postMessage")
+    assert first.body["blocks"] == second.body["blocks"]
