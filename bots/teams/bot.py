@@ -1,0 +1,34 @@
+"""The Teams bot: every message goes to the command bus; the reply goes back as a card."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.schema import Attachment
+
+from bots.teams.normalize import from_activity
+from bots.teams.render import attachment
+from shared.commands.bus import CommandBus
+from shared.replies import Reply
+
+
+def reply_activity(reply: Reply) -> object:
+    """A message activity that carries the reply's card."""
+    content = attachment(reply)
+    return MessageFactory.attachment(
+        Attachment(content_type=content["contentType"], content=content["content"]),
+        text=reply.title,
+    )
+
+
+class SreBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type information
+    """Answers messages (and card button clicks) through the bus."""
+
+    def __init__(self, bus: Callable[[], CommandBus]) -> None:
+        self._bus = bus
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        reply = self._bus().handle(from_activity(turn_context.activity))
+        if not reply.replayed:
+            await turn_context.send_activity(reply_activity(reply))

@@ -1,0 +1,86 @@
+"""The Teams endpoint without a web server: `process(body, auth_header)` -> (status, body)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import (
+    CloudAdapter,
+    ConfigurationBotFrameworkAuthentication,
+)
+from botbuilder.schema import Activity
+
+from bots.teams.bot import SreBot, reply_activity
+from bots.teams.openid import bound_openid_fetches
+from shared.commands.answers import internal_error
+from shared.commands.bus import CommandBus
+from shared.config import Settings
+
+log = logging.getLogger("autosre.teams")
+
+
+class BotConfiguration:
+    """The attribute names botbuilder's configuration-based authentication reads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.teams_app_id
+        self.APP_PASSWORD = settings.teams_app_password
+        self.APP_TENANTID = settings.teams_app_tenant_id
+        self.APP_TYPE = "SingleTenant" if settings.teams_app_tenant_id else "MultiTenant"
+        if settings.teams_openid_metadata_url:
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.teams_openid_metadata_url
+            self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = settings.teams_openid_metadata_url
+
+
+def adapter_for(settings: Settings) -> tuple[CloudAdapter, Any]:
+    """botbuilder's CloudAdapter and its authentication, from our settings."""
+    bound_openid_fetches()
+    authentication = ConfigurationBotFrameworkAuthentication(BotConfiguration(settings))
+    adapter = CloudAdapter(authentication)
+
+    async def on_turn_error(context: TurnContext, error: Exception) -> None:
+        log.error("Teams turn failed", exc_info=error)
+        try:
+            await context.send_activity(reply_activity(internal_error(context.activity.id or "")))
+        except Exception:
+            log.exception("could not tell the Teams user about the failure")
+
+    adapter.on_turn_error = on_turn_error
+    return adapter, authentication
+
+
+class TeamsEndpoint:
+    """Authenticates an activity, runs the bot on it and says what HTTP status to answer."""
+
+    def __init__(self, settings: Settings, bus: Callable[[], CommandBus]) -> None:
+        self._adapter, self._authentication = adapter_for(settings)
+        self._bot = SreBot(bus)
+
+    def process(self, body: str | bytes, auth_header: str) -> tuple[int, dict[str, Any] | None]:
+        """Handle one POST /api/messages: 400 if malformed, 401 if not from the Bot Framework."""
+        return asyncio.run(self._process(body, auth_header))
+
+    async def _process(
+        self, body: str | bytes, auth_header: str
+    ) -> tuple[int, dict[str, Any] | None]:
+        try:
+            payload = json.loads(body)
+            activity = Activity().deserialize(payload)
+        except Exception:  # noqa: BLE001 (any unreadable payload is the sender's fault)
+            return 400, {"error": "the body is not a Bot Framework activity"}
+        if not isinstance(payload, dict) or not activity.type or not activity.service_url:
+            return 400, {"error": "the activity needs a type and a serviceUrl"}
+        try:
+            authenticated = await self._authentication.authenticate_request(activity, auth_header)
+        except Exception as error:  # noqa: BLE001 (missing, malformed, forged, or keys unreachable)
+            log.warning("Teams request refused: %s: %s", type(error).__name__, error)
+            return 401, {"error": "unauthorized"}
+        response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
+        if response is not None:
+            return int(response.status), response.body
+        return 200, None

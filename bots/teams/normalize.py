@@ -1,0 +1,65 @@
+"""A Teams message activity to a neutral Invocation (the bot's mention stripped)."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from datetime import UTC, datetime
+
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity
+
+from bots.teams.render import SUBMIT_KEY
+from shared.commands.invocation import Invocation, ReplyTarget
+from shared.identity.models import Actor, OrgId, Platform, UserId
+
+_TAGS = re.compile(r"<[^>]+>")
+_LEADING_MENTION = re.compile(r"^\s*<at>[^<]*</at>\s*")
+
+
+def tenant_of(activity: Activity) -> str:
+    """The tenant the message came from: the org."""
+    conversation_tenant = getattr(activity.conversation, "tenant_id", None)
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = (channel_data.get("tenant") or {}).get("id")
+    return str(conversation_tenant or tenant or "unknown-tenant")
+
+
+def command_text(activity: Activity) -> str:
+    """What the person typed (or the command a clicked button carries), less the bot's mention."""
+    if isinstance(activity.value, dict) and isinstance(activity.value.get(SUBMIT_KEY), str):
+        return str(activity.value[SUBMIT_KEY])
+    text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
+    text = _LEADING_MENTION.sub("", text)  # the bot's mention, when its entity carries no text
+    for mention in TurnContext.get_mentions(activity):
+        props = getattr(mention, "additional_properties", None) or {}
+        mentioned, tag = props.get("mentioned") or {}, props.get("text")
+        if tag and mentioned.get("id") not in (None, activity.recipient.id):
+            text = text.replace(tag, f"@{mentioned.get('aadObjectId') or mentioned['id']}")
+    return html.unescape(_TAGS.sub("", text)).strip()
+
+
+def from_activity(activity: Activity) -> Invocation:
+    """The invocation for one message activity."""
+    sender = activity.from_property
+    user = getattr(sender, "aad_object_id", None) or sender.id
+    reference = TurnContext.get_conversation_reference(activity)
+    return Invocation(
+        actor=Actor(
+            platform=Platform.TEAMS,
+            org=OrgId(tenant_of(activity)),
+            user=UserId(user),
+            name=getattr(sender, "name", "") or "",
+        ),
+        channel=activity.conversation.id,
+        text=command_text(activity),
+        correlation_id=uuid.uuid4().hex[:12],
+        delivery_id=activity.id,
+        received_at=datetime.now(UTC),
+        reply_to=ReplyTarget(
+            platform=Platform.TEAMS,
+            channel=activity.conversation.id,
+            conversation=reference.serialize(),
+        ),
+    )

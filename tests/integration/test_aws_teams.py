@@ -1,0 +1,170 @@
+"""Bot Framework activities through handlers.aws_teams.handler; the bot on botbuilder's TestAdapter."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import boto3
+import jwt
+import pytest
+from botbuilder.core.adapters import TestAdapter
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from bots.teams.bot import SreBot
+from handlers import aws_runtime, aws_teams, aws_worker
+from shared.bootstrap import for_memory
+from shared.config import Settings
+from tests.fakes.http_capture import CaptureServer, capture_server
+from tests.fixtures import LambdaContext, http_api_event, load
+
+APP_ID = "00000000-1111-2222-3333-444444444444"
+
+
+@pytest.fixture
+def teams_service() -> Iterator[CaptureServer]:
+    """Stands in for the Bot Connector service at the activity's serviceUrl."""
+    with capture_server({"id": "reply-1"}) as server:
+        yield server
+
+
+def _activity(service_url: str, text: str | None = None) -> dict[str, Any]:
+    activity: dict[str, Any] = copy.deepcopy(load("teams/message_activity.json"))
+    activity["serviceUrl"] = service_url
+    if text is not None:
+        activity["text"] = f"<at>Custom Agent</at> {text}"
+    return activity
+
+
+def _post(activity: Any, authorization: str | None = None) -> dict[str, Any]:
+    headers = {"content-type": "application/json"}
+    if authorization is not None:
+        headers["authorization"] = authorization
+    body = activity if isinstance(activity, str) else json.dumps(activity)
+    event = http_api_event(body, headers, "/api/messages")
+    response: dict[str, Any] = aws_teams.handler(event, LambdaContext())
+    return response
+
+
+def _cards(server: CaptureServer) -> list[dict[str, Any]]:
+    return [
+        attachment["content"]
+        for request in server.requests
+        for attachment in request.body.get("attachments", [])
+    ]
+
+
+@pytest.fixture
+def teams_env(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "REDACTED:REDACTED")
+    aws_runtime.settings.cache_clear()
+    aws_runtime.services.cache_clear()
+    aws_teams.teams.cache_clear()
+    yield aws
+    aws_teams.teams.cache_clear()
+
+
+def test_the_recorded_activity_gets_a_reply_card(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    # GIVEN the recorded Teams message ("Hallo"), sent to our handler
+    response = _post(_activity(teams_service.url))
+    # THEN it is accepted and the reply goes to the conversation as an Adaptive Card
+    assert response["statusCode"] == 200
+    (request,) = teams_service.requests
+    conversation = quote("19:Ql86tXNM2lTBXNKJdqKdwIF9ltGZwpvluLvnJdA0tmg1@thread.v2", safe="")
+    assert request.path == f"/v3/conversations/{conversation}/activities/1741702606984"
+    (card,) = _cards(teams_service)
+    assert card["type"] == "AdaptiveCard"
+    assert "`hallo` is not a command" in card["body"][0]["text"]
+
+
+def test_a_command_in_teams_runs_through_the_bus_with_the_mention_stripped(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    assert _post(_activity(teams_service.url, "team create platform"))["statusCode"] == 200
+    (card,) = _cards(teams_service)
+    assert card["body"][0]["text"] == "Team platform created"
+    assert card["body"][-1]["text"].startswith("audit #2 · ")
+
+
+def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    _post(_activity(teams_service.url, "doctor"))
+    assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
+    sqs = boto3.client("sqs")
+    (message,) = sqs.receive_message(QueueUrl=teams_env["AUTOSRE_TASK_QUEUE_URL"])["Messages"]
+    record = {**load("aws/sqsEvent.json")["Records"][0], "body": message["Body"]}
+    assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
+    assert _cards(teams_service)[1]["body"][0]["text"] == "Doctor: all checks pass"
+
+
+def test_a_malformed_body_is_400(teams_env: dict[str, str]) -> None:
+    assert _post("{not json")["statusCode"] == 400
+    assert _post(json.dumps({"text": "no type"}))["statusCode"] == 400
+
+
+@pytest.fixture
+def black_hole() -> Iterator[str]:
+    """A port that accepts connections and never answers (a VPC without egress, say)."""
+    sink = socket.socket()
+    sink.bind(("127.0.0.1", 0))
+    sink.listen(16)
+    yield f"http://127.0.0.1:{sink.getsockname()[1]}/.well-known/openidconfiguration"
+    sink.close()
+
+
+def _forged_token() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    claims = {
+        "iss": "https://api.botframework.com",
+        "aud": APP_ID,
+        "serviceurl": "https://smba.trafficmanager.net/emea/",
+        "exp": int(time.time()) + 600,
+        "nbf": int(time.time()) - 60,
+    }
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "forged-key"})
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer garbage", "forged"])
+def test_with_an_app_id_a_missing_garbage_or_forged_token_is_401_promptly(
+    teams_env: dict[str, str],
+    teams_service: CaptureServer,
+    black_hole: str,
+    monkeypatch: pytest.MonkeyPatch,
+    authorization: str | None,
+) -> None:
+    monkeypatch.setenv("TEAMS_APP_ID", APP_ID)
+    monkeypatch.setenv("TEAMS_APP_PASSWORD", "not-a-real-password")
+    monkeypatch.setenv("TEAMS_OPENID_METADATA_URL", black_hole)
+    aws_runtime.settings.cache_clear()
+    header = f"Bearer {_forged_token()}" if authorization == "forged" else authorization
+    started = time.monotonic()
+    response = _post(_activity(teams_service.url, "team create stolen"), header)
+    elapsed = time.monotonic() - started
+    assert response["statusCode"] == 401
+    assert elapsed < 2.0  # the issue's bound: never a hang on the key service
+    assert teams_service.requests == []
+
+
+def test_the_bot_on_botbuilders_test_adapter_answers_with_a_card() -> None:
+    services = for_memory(Settings(org_admins=("User1",)))  # TestAdapter's user
+    adapter = TestAdapter(SreBot(lambda: services.bus).on_turn)
+
+    async def conversation() -> list[Any]:
+        await adapter.send("team create payments")
+        await adapter.send("team list")
+        return list(adapter.activity_buffer)
+
+    replies = asyncio.run(conversation())
+    cards = [r.attachments[0].content for r in replies]
+    assert cards[0]["body"][0]["text"] == "Team payments created"
+    assert cards[1]["body"][0]["text"] == "Teams (1)"
+    assert cards[1]["body"][1]["facts"][0]["title"] == "payments"
