@@ -1,4 +1,4 @@
-"""Bot Framework activities through handlers.aws_teams.handler; the bot on botbuilder's TestAdapter."""
+"""Bot Framework activities through handlers.aws_teams.handler; the bot on a TestAdapter."""
 
 from __future__ import annotations
 

@@ -1,0 +1,92 @@
+"""`sre serve`: the Slack and Teams endpoints on this machine, over the embedded default."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from bots.delivery import deliverer
+from shared.bootstrap import Services, for_local
+from shared.config import Settings
+
+log = logging.getLogger("autosre.serve")
+StartResponse = Callable[..., Any]
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.info("%s %s", self.address_string(), format % args)
+
+
+def _json(start: StartResponse, status: str, body: object) -> list[bytes]:
+    payload = json.dumps(body).encode()
+    start(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
+def application(services: Services) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """The WSGI app: POST /slack/events, POST /api/messages, GET /health."""
+    from bots.slack.app import build_app
+    from bots.slack.http import wsgi_handler
+    from bots.teams.http import TeamsEndpoint
+
+    settings = services.settings
+    slack = wsgi_handler(build_app(settings, lambda: services.bus))
+    teams = TeamsEndpoint(settings, lambda: services.bus)
+
+    def app(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        route = (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+        if route == ("GET", "/health"):
+            return _json(start, "200 OK", {"status": "ok", "backend": settings.backend})
+        if route == ("POST", "/slack/events"):
+            return slack(environ, start)  # type: ignore[no-any-return]
+        if route == ("POST", "/api/messages"):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length)
+            status, answer = teams.process(body, environ.get("HTTP_AUTHORIZATION", ""))
+            return _json(start, f"{status} {'OK' if status < 400 else 'Refused'}", answer or {})
+        return _json(start, "404 Not Found", {"error": "not found"})
+
+    return app
+
+
+def serve(settings: Settings, argv: Sequence[str]) -> int:
+    """Serve until interrupted; also connect over Socket Mode when SLACK_APP_TOKEN is set."""
+    parser = argparse.ArgumentParser(prog="sre serve")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3000)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    services = for_local(settings, deliver=deliverer(settings))
+    if settings.slack_app_token:
+        from bots.slack.app import build_app
+        from bots.slack.http import run_socket_mode
+
+        run_socket_mode(build_app(settings, lambda: services.bus), settings.slack_app_token)
+        log.info("connected to Slack over Socket Mode")
+    server = make_server(
+        args.host,
+        args.port,
+        application(services),
+        server_class=_ThreadingServer,
+        handler_class=_QuietHandler,
+    )
+    log.info(
+        "serving POST /slack/events, POST /api/messages, GET /health on http://%s:%s",
+        args.host,
+        server.server_port,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("stopped")
+    return 0

@@ -1,0 +1,95 @@
+"""The `sre` terminal on the embedded default, and `sre serve`'s endpoints on loopback."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from wsgiref.simple_server import make_server
+
+import pytest
+
+from bots.cli import main
+from bots.delivery import deliverer
+from bots.serve import application
+from shared.bootstrap import for_local
+from shared.config import Settings
+from tests.fixtures import SIGNING_SECRET, signed_headers, slash_command_body
+
+
+@pytest.fixture
+def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
+    monkeypatch.setenv("AUTOSRE_LOCAL_USER", "dana")
+    monkeypatch.delenv("AUTOSRE_ORG_ADMINS", raising=False)
+    return tmp_path
+
+
+def test_first_use_makes_a_demo_team_with_you_as_admin(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["whoami"]) == 0
+    out = capsys.readouterr().out
+    assert "Team demo created" in out
+    assert "org-admin" in out
+    assert "admin in demo" in out
+    assert "bound to team demo" in out
+    assert (home / "autosre.db").is_file()
+    assert sorted(p.name for p in (home / "audit" / "local" / "demo").iterdir())[0] == (
+        "000000000001.json"
+    )
+    assert main(["whoami"]) == 0
+    assert "Team demo created" not in capsys.readouterr().out  # only on first use
+
+
+def test_exit_status_says_what_happened(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["team", "member", "add", "erin", "--role", "viewer"]) == 0
+    assert main(["team", "membr", "list"]) == 2
+    assert "Did you mean `sre team member list`?" in capsys.readouterr().out
+    assert main(["--as", "erin", "team", "member", "add", "mallory"]) == 3
+    assert "needs the admin role in team demo" in capsys.readouterr().out
+    assert main(["--as", "erin", "team", "show"]) == 0
+
+
+def test_a_deferred_command_waits_for_the_worker_and_prints_its_result(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "Working on `sre doctor`" in out
+    assert "Doctor: all checks pass" in out
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    settings = Settings(
+        home=tmp_path, slack_signing_secret=SIGNING_SECRET, org_admins=("T111:W111",)
+    )
+    services = for_local(settings, deliver=deliverer(settings))
+    server = make_server("127.0.0.1", 0, application(services))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_serve_answers_health_and_signed_slack_commands(served: str) -> None:
+    with urllib.request.urlopen(f"{served}/health") as response:
+        assert json.load(response) == {"status": "ok", "backend": "local"}
+    body = slash_command_body("team create payments")
+    request = urllib.request.Request(
+        f"{served}/slack/events", data=body.encode(), headers=signed_headers(body), method="POST"
+    )
+    with urllib.request.urlopen(request) as response:
+        assert "Team payments created" in response.read().decode()
+    forged = urllib.request.Request(
+        f"{served}/slack/events",
+        data=body.encode(),
+        headers=signed_headers(body, secret="wrong"),
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged)
+    assert refused.value.code == 401

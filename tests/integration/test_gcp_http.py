@@ -1,0 +1,53 @@
+"""The Cloud Functions entry points through functions-framework's own test client."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from functions_framework import create_app
+
+from handlers import gcp_http
+from tests.fakes.http_capture import capture_server
+from tests.fixtures import SIGNING_SECRET, load, signed_headers, slash_command_body
+
+SOURCE = str(Path(gcp_http.__file__))
+
+
+@pytest.fixture
+def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("AUTOSRE_BACKEND", "local")
+    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
+    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "T111:W111,REDACTED:REDACTED")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    for cached in (gcp_http.services, gcp_http.slack, gcp_http.teams):
+        cached.cache_clear()
+    yield
+    for cached in (gcp_http.services, gcp_http.slack, gcp_http.teams):
+        cached.cache_clear()
+
+
+def test_a_signed_slash_command_through_the_slack_function(local_env: None) -> None:
+    client = create_app(target="slack_events", source=SOURCE).test_client()
+    body = slash_command_body("team create payments")
+    response = client.post("/", data=body, headers=signed_headers(body))
+    assert response.status_code == 200
+    assert "Team payments created" in json.dumps(response.get_json())
+    forged = client.post("/", data=body, headers=signed_headers(body, secret="wrong"))
+    assert forged.status_code == 401
+
+
+def test_the_recorded_teams_activity_through_the_teams_function(local_env: None) -> None:
+    with capture_server({"id": "r1"}) as connector:
+        activity = copy.deepcopy(load("teams/message_activity.json"))
+        activity.update(serviceUrl=connector.url, text="<at>Custom Agent</at> whoami")
+        client = create_app(target="teams_messages", source=SOURCE).test_client()
+        response = client.post("/", json=activity)
+        assert response.status_code == 200
+        (request,) = connector.requests
+        card = request.body["attachments"][0]["content"]
+        assert card["body"][0]["text"] == "Who you are"
+        assert client.post("/", data="{broken", content_type="application/json").status_code == 400
