@@ -1,0 +1,243 @@
+"""serverless.yml and infra/, checked offline: handlers, settings, IAM, cfn-lint, bundles, manifests."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import re
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cfnlint.api import lint_all
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from shared.commands.registry import parse
+from shared.config import ENVIRONMENT
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVERLESS = yaml.safe_load((ROOT / "serverless.yml").read_text())
+RESOURCES = yaml.safe_load((ROOT / "infra" / "aws" / "resources.yml").read_text())["Resources"]
+FUNCTIONS = SERVERLESS["functions"]
+
+
+def _environment(function: str) -> dict[str, Any]:
+    return {**SERVERLESS["provider"]["environment"], **FUNCTIONS[function].get("environment", {})}
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_handler_path_resolves_to_a_callable(function: str) -> None:
+    module, _, name = FUNCTIONS[function]["handler"].rpartition(".")
+    assert callable(getattr(importlib.import_module(module.replace("/", ".")), name))
+
+
+NEEDED = {
+    "slack": {"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"},
+    "teams": {"TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID"},
+    "worker": {"SLACK_BOT_TOKEN", "TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID"},
+}
+AWS_BACKEND = {
+    "AUTOSRE_BACKEND",
+    "AUTOSRE_TABLE",
+    "AUTOSRE_TASK_QUEUE_URL",
+    "AUTOSRE_AUDIT_BUCKET",
+    "AUTOSRE_ORG_ADMINS",
+}
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_setting_the_function_reads_is_provided_and_none_is_unknown(function: str) -> None:
+    env = _environment(function)
+    assert set(env) >= AWS_BACKEND | NEEDED[function]
+    assert env["AUTOSRE_BACKEND"] == "aws"
+    known = set(ENVIRONMENT.values())
+    assert {name for name in env if not name.startswith("POWERTOOLS_")} <= known
+
+
+def test_the_http_routes_and_the_queue_trigger() -> None:
+    routes = {
+        (e["httpApi"]["method"], e["httpApi"]["path"]): name
+        for name, fn in FUNCTIONS.items()
+        for e in fn.get("events", [])
+        if "httpApi" in e
+    }
+    assert routes == {("POST", "/slack/events"): "slack", ("POST", "/api/messages"): "teams"}
+    (event,) = FUNCTIONS["worker"]["events"]
+    assert event["sqs"]["arn"] == {"Fn::GetAtt": ["TaskQueue", "Arn"]}
+    assert event["sqs"]["functionResponseType"] == "ReportBatchItemFailures"
+    assert RESOURCES["TaskQueue"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["TaskDeadLetterQueue", "Arn"]
+    }
+
+
+# -- IAM: what the code calls, read from the code, against what the roles grant ------------------
+
+_CALL = re.compile(r"self\.(?:_)?client\.(\w+)\(")
+_PAGINATOR = re.compile(r"get_paginator\(\"(\w+)\"\)")
+_SERVICE_OF = {"dynamodb_directory.py": "dynamodb", "s3_audit.py": "s3", "sqs_queue.py": "sqs"}
+_SPECIAL = {"s3:ListObjectsV2": "s3:ListBucket"}
+
+
+def _actions(service: str, source: str) -> set[str]:
+    found = set()
+    calls = [m.group(1) for m in _CALL.finditer(source)] + _PAGINATOR.findall(source)
+    for call in calls:
+        if call == "get_paginator":
+            continue
+        action = f"{service}:{''.join(part.title() for part in call.split('_'))}"
+        found.add(_SPECIAL.get(action, action))
+    return found
+
+
+def _called_by_the_code() -> set[str]:
+    adapters = ROOT / "shared" / "adapters" / "aws"
+    called: set[str] = set()
+    for file, service in _SERVICE_OF.items():
+        called |= _actions(service, (adapters / file).read_text())
+    spec = importlib.util.find_spec(
+        "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb"
+    )
+    assert spec is not None and spec.origin is not None
+    called |= _actions("dynamodb", Path(spec.origin).read_text())  # the run-once guard
+    secrets = (adapters / "secrets.py").read_text()
+    called |= {"ssm:GetParameter"} if "get_parameter(" in secrets else set()
+    called |= {"secretsmanager:GetSecretValue"} if "get_secret_value(" in secrets else set()
+    return called
+
+
+def _granted(role: str) -> set[str]:
+    statements = list(RESOURCES["AppAccessPolicy"]["Properties"]["PolicyDocument"]["Statement"])
+    properties = RESOURCES[role]["Properties"]
+    assert properties["ManagedPolicyArns"] == [{"Ref": "AppAccessPolicy"}]
+    for policy in properties["Policies"]:
+        statements += policy["PolicyDocument"]["Statement"]
+    assert all(s["Effect"] == "Allow" for s in statements)
+    return {action for s in statements for action in s["Action"]}
+
+
+PLATFORM = {
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+}
+SQS_EVENT_SOURCE = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+
+
+@pytest.mark.parametrize(
+    ("function", "extra", "without"),
+    [
+        ("slack", set(), set()),
+        ("teams", set(), set()),
+        ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage"}),
+    ],
+)
+def test_iam_grants_exactly_what_the_adapters_call(
+    function: str, extra: set[str], without: set[str]
+) -> None:
+    role = FUNCTIONS[function]["role"]
+    expected = (_called_by_the_code() - without) | extra | PLATFORM
+    assert _granted(role) == expected
+
+
+def test_no_role_may_delete_or_unlock_audit_entries() -> None:
+    for role in ("SlackFunctionRole", "TeamsFunctionRole", "WorkerFunctionRole"):
+        granted = _granted(role)
+        assert not {
+            a
+            for a in granted
+            if a.startswith("s3:") and ("Delete" in a or "Retention" in a or "Lock" in a)
+        }
+        assert "*" not in granted
+
+
+def test_cfn_lint_passes_on_the_resources() -> None:
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": RESOURCES}
+    text = json.dumps(template).replace("${self:service}", "autosre").replace("${sls:stage}", "dev")
+    problems = [m for m in lint_all(text) if m.rule.id[0] in {"E", "W"}]
+    assert problems == []
+
+
+# -- bundles: the Slack function carries no Teams, Azure or GCP SDK ------------------------------
+
+
+def _closure(lines: list[str]) -> set[str]:
+    seen: set[str] = set()
+    stack = [(Requirement(line), "") for line in lines]
+    while stack:
+        requirement, extra = stack.pop()
+        if requirement.marker and not requirement.marker.evaluate({"extra": extra}):
+            continue
+        name = canonicalize_name(requirement.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        for line in metadata.requires(name) or []:
+            child = Requirement(line)
+            for chosen in requirement.extras or {""}:
+                stack.append((child, chosen))
+    return seen
+
+
+def _bundle_requirements(function: str) -> list[str]:
+    spec = importlib.util.spec_from_file_location("aws_package", ROOT / "infra/aws/package.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    lines: list[str] = module.requirements(function)
+    return lines
+
+
+def test_the_slack_bundle_carries_no_teams_azure_or_gcp_sdk() -> None:
+    packages = _closure(_bundle_requirements("slack"))
+    assert {"slack-bolt", "boto3", "aws-lambda-powertools", "pydantic"} <= packages
+    assert not {
+        p
+        for p in packages
+        if p.startswith(
+            ("botbuilder", "botframework", "azure", "google", "grpcio", "functions-framework")
+        )
+    }
+
+
+def test_no_bundle_carries_the_azure_monitor_or_gcp_sdks() -> None:
+    for function in FUNCTIONS:
+        packages = _closure(_bundle_requirements(function))
+        assert not {
+            p
+            for p in packages
+            if p.startswith(("azure-monitor", "azure-identity", "google", "grpcio"))
+        }
+
+
+# -- chat app manifests --------------------------------------------------------------------------
+
+
+def test_the_slack_manifest_points_everything_at_the_slack_route() -> None:
+    manifest = yaml.safe_load((ROOT / "infra" / "slack" / "manifest.yml").read_text())
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/sre"
+    urls = [
+        command["url"],
+        manifest["settings"]["event_subscriptions"]["request_url"],
+        manifest["settings"]["interactivity"]["request_url"],
+    ]
+    assert all(url.endswith("/slack/events") for url in urls)
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "commands",
+        "app_mentions:read",
+        "chat:write",
+    }
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
+
+
+def test_every_command_in_the_teams_manifest_is_one_of_ours() -> None:
+    manifest = json.loads((ROOT / "infra" / "teams" / "manifest.json").read_text())
+    (bot,) = manifest["bots"]
+    assert bot["botId"] == manifest["id"] == "${TEAMS_APP_ID}"
+    for command in bot["commandLists"][0]["commands"]:
+        parse(command["title"])  # raises if the grammar does not know it
