@@ -16,7 +16,7 @@ from bots.teams.http import TeamsEndpoint
 from handlers import aws_runtime
 
 logger = Logger()
-metrics = Metrics()
+metrics = Metrics(namespace="AutoSRE")
 tracer = Tracer()
 
 

@@ -20,7 +20,7 @@ from shared.bootstrap import Deliver
 from shared.commands.invocation import DeferredCommand
 
 logger = Logger()
-metrics = Metrics()
+metrics = Metrics(namespace="AutoSRE")
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.SQS)
 

@@ -35,7 +35,7 @@ SECRETS = ("slack_signing_secret", "slack_bot_token", "slack_app_token", "teams_
 class Settings(BaseModel):
     """Every setting Auto SRE reads; see the README for what each one does."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     backend: Literal["local", "aws"] = "local"
     home: Path = Field(default_factory=lambda: Path.home() / ".autosre")

@@ -21,7 +21,7 @@ class Tone(StrEnum):
 class Button(BaseModel):
     """A button that runs a command when clicked (checked and audited like typed text)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     label: str
     command: str
@@ -31,7 +31,7 @@ class Button(BaseModel):
 class Reply(BaseModel):
     """An answer: a title, text (`code` in backticks), fields, buttons and its audit receipt."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     tone: Tone
     title: str

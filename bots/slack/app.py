@@ -33,6 +33,7 @@ def build_app(settings: Settings, bus: Callable[[], CommandBus]) -> App:
         )
 
     app = App(
+        name="autosre",  # bolt would otherwise walk the call stack to name itself (slow)
         signing_secret=settings.slack_signing_secret,
         client=WebClient(base_url=settings.slack_api_url),
         authorize=authorize,

@@ -44,7 +44,7 @@ OptionalTeam = Annotated[
 class Command(BaseModel):
     """A parsed command: its words, the permission it needs and how it runs."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     words: ClassVar[tuple[str, ...]]
     """The words that name the command, e.g. ("team", "member", "add")."""

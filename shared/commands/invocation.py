@@ -12,7 +12,7 @@ from shared.identity.models import Actor, Platform
 class ReplyTarget(BaseModel):
     """Where a later answer goes: a Slack response URL or thread, a Teams conversation."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     platform: Platform
     channel: str | None = None
@@ -25,7 +25,7 @@ class ReplyTarget(BaseModel):
 class Invocation(BaseModel):
     """A command as typed on one surface, with the caller and the reply target."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     actor: Actor
     channel: str | None
@@ -40,7 +40,7 @@ class Invocation(BaseModel):
 class DeferredCommand(BaseModel):
     """A slow command accepted by the bus, to be run by the worker and answered at `reply_to`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     invocation: Invocation
     command: str

@@ -64,7 +64,7 @@ class OrgRole(StrEnum):
 class Frozen(BaseModel):
     """Base of the domain records: immutable, no unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Org(Frozen):

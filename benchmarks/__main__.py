@@ -1,0 +1,8 @@
+"""`make bench`: every benchmark, printing its figures."""
+
+from __future__ import annotations
+
+from benchmarks import slack_cold_start
+
+if __name__ == "__main__":
+    slack_cold_start.main()

@@ -1,0 +1,49 @@
+"""One fresh process: import a Slack Lambda handler, answer one signed request, then warm ones.
+
+Run by benchmarks/slack_cold_start.py; prints one JSON line with its figures.
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import contextlib  # noqa: E402
+import importlib  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+
+
+def main() -> None:
+    module, event_file, warm = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    with open(event_file) as source:  # noqa: PTH123 (pathlib would add an import to the timing)
+        event = json.load(source)
+    from tests.fixtures import LambdaContext
+
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink):  # Powertools prints one EMF line per invocation
+        handler = importlib.import_module(module).handler
+        imported = time.perf_counter()
+        first = handler(event, LambdaContext())
+        answered = time.perf_counter()
+        begin = time.perf_counter()
+        statuses = {handler(event, LambdaContext())["statusCode"] for _ in range(warm)}
+        warm_seconds = time.perf_counter() - begin
+    print(
+        json.dumps(
+            {
+                "import_ms": (imported - STARTED) * 1000,
+                "first_ms": (answered - imported) * 1000,
+                "status": first["statusCode"],
+                "warm_statuses": sorted(statuses),
+                "warm_per_second": warm / warm_seconds if warm else 0.0,
+                "answer": first["body"][:200],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
