@@ -31,5 +31,5 @@ slack = SlackRequestHandler(app)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    response: dict[str, Any] = slack.handle(event, context)  # type: ignore[no-untyped-call]
+    response: dict[str, Any] = slack.handle(event, context)
     return response

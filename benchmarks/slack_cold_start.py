@@ -1,4 +1,4 @@
-"""Cold start and warm throughput of the Slack Lambda handler against a bare bolt app, in one run."""
+"""Slack handler cold start and warm throughput against a bare bolt app, in one run."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""serverless.yml and infra/ checked offline: handlers, settings, IAM, cfn-lint, bundles, manifests."""
+"""serverless.yml and infra/ offline: handlers, settings, IAM, cfn-lint, bundles, manifests."""
 
 from __future__ import annotations
 
