@@ -48,7 +48,10 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
         if route == ("GET", "/health"):
             return _json(start, "200 OK", {"status": "ok", "backend": settings.backend})
         if route == ("POST", "/slack/events"):
-            return slack(environ, start)  # type: ignore[no-any-return]
+            try:
+                return slack(environ, start)  # type: ignore[no-any-return]
+            except ValueError:  # bolt parses the body first: it is not a Slack payload
+                return _json(start, "400 Bad Request", {"error": "malformed request"})
         if route == ("POST", "/api/messages"):
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = environ["wsgi.input"].read(length)

@@ -33,5 +33,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Verify, route and answer one Slack request."""
     metrics.add_metric(name="SlackRequests", unit=MetricUnit.Count, value=1)
     aws_runtime.guard().register(context)
-    response: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
+    try:
+        response: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
+    except ValueError:  # bolt parses the body before anything else: it is not a Slack payload
+        return {"statusCode": 400, "body": "malformed request"}
     return response

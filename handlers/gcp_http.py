@@ -40,7 +40,10 @@ def teams() -> TeamsEndpoint:
 @functions_framework.http
 def slack_events(request: flask.Request) -> Any:
     """POST /slack/events."""
-    return slack().handle(request)
+    try:
+        return slack().handle(request)
+    except ValueError:  # bolt parses the body before anything else: it is not a Slack payload
+        return ("malformed request", 400)
 
 
 @functions_framework.http

@@ -26,13 +26,19 @@ def mrkdwn(text: str) -> str:
 
 
 def _chunks(text: str) -> list[str]:
-    chunks, current = [], ""
-    for line in text.split("\n"):
-        if current and len(current) + len(line) + 1 > SECTION_LIMIT:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line[:SECTION_LIMIT]
-    return [*chunks, current] if current else chunks
+    """Split text into pieces Slack accepts in one section, at line ends where possible."""
+    pieces = [
+        line[i : i + SECTION_LIMIT]
+        for line in text.split("\n")
+        for i in range(0, max(len(line), 1), SECTION_LIMIT)
+    ]
+    chunks: list[str] = []
+    for piece in pieces:
+        if chunks and len(chunks[-1]) + len(piece) + 1 <= SECTION_LIMIT:
+            chunks[-1] = f"{chunks[-1]}\n{piece}"
+        else:
+            chunks.append(piece)
+    return [chunk for chunk in chunks if chunk.strip()]
 
 
 def _section(text: str) -> dict[str, Any]:

@@ -93,3 +93,13 @@ def test_serve_answers_health_and_signed_slack_commands(served: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(forged)
     assert refused.value.code == 401
+    garbage = "payload=%7Bnot-json"
+    malformed = urllib.request.Request(
+        f"{served}/slack/events",
+        data=garbage.encode(),
+        headers=signed_headers(garbage),
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as rejected:
+        urllib.request.urlopen(malformed)
+    assert rejected.value.code == 400

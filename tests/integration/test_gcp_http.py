@@ -38,6 +38,8 @@ def test_a_signed_slash_command_through_the_slack_function(local_env: None) -> N
     assert "Team payments created" in json.dumps(response.get_json())
     forged = client.post("/", data=body, headers=signed_headers(body, secret="wrong"))
     assert forged.status_code == 401
+    garbage = "payload=%7Bnot-json"
+    assert client.post("/", data=garbage, headers=signed_headers(garbage)).status_code == 400
 
 
 def test_the_recorded_teams_activity_through_the_teams_function(local_env: None) -> None:

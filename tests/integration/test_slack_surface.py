@@ -1,0 +1,87 @@
+"""What a Slack user sees: usage and suggestions, denials naming the role, buttons, bad payloads."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from typing import Any
+from urllib.parse import quote
+
+from handlers import aws_slack
+from tests.fakes.http_capture import CaptureServer
+from tests.fixtures import LambdaContext, http_api_event, load, signed_headers, slash_command_body
+
+_TRIGGERS = itertools.count(1000)
+
+
+def _post(body: str, headers: dict[str, str]) -> dict[str, Any]:
+    response: dict[str, Any] = aws_slack.handler(
+        http_api_event(body, headers, "/slack/events"), LambdaContext()
+    )
+    return response
+
+
+def _command(text: str, user: str = "W111") -> dict[str, Any]:
+    # every real slash command has its own trigger_id; the recorded body has one for all
+    body = slash_command_body(text, user_id=user, trigger_id=f"{next(_TRIGGERS)}.111.xxx")
+    response = _post(body, signed_headers(body))
+    assert response["statusCode"] == 200
+    answer: dict[str, Any] = json.loads(response["body"])
+    return answer
+
+
+def test_a_typo_gets_an_ephemeral_usage_with_a_did_you_mean(aws: dict[str, str]) -> None:
+    answer = _command("team membr list")
+    assert answer["response_type"] == "ephemeral"
+    assert "Did you mean `sre team member list`?" in json.dumps(answer["blocks"])
+
+
+def test_smart_quotes_from_slack_are_read_as_quotes(aws: dict[str, str]) -> None:
+    answer = _command("team create payments --description \u201cPayments platform\u201d")
+    assert answer["response_type"] == "in_channel"
+    assert "Team payments created" in json.dumps(answer["blocks"])
+    shown = _command("team show payments")
+    assert "Payments platform" in json.dumps(shown["blocks"])
+
+
+def test_a_forbidden_command_says_which_role_it_needs_and_shows_no_internals(
+    aws: dict[str, str],
+) -> None:
+    _command("team create payments")
+    answer = _command("team member add U0456 --team payments", user="U0NOBODY")
+    text = json.dumps(answer["blocks"])
+    assert answer["response_type"] == "ephemeral"
+    assert "needs the admin role in team payments" in text
+    assert "Traceback" not in text
+
+
+def test_an_outcome_is_posted_in_channel_with_its_audit_receipt(aws: dict[str, str]) -> None:
+    answer = _command("team create payments")
+    context = answer["blocks"][-1]
+    assert context["type"] == "context"
+    assert context["elements"][0]["text"].startswith("audit #2 · ")
+
+
+def test_a_button_click_runs_its_command_through_the_same_bus(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN bolt's recorded block_actions payload, its button carrying one of our commands
+    payload = copy.deepcopy(load("slack/block_actions_payload.json"))
+    payload["actions"][0].update(action_id="sre:0", value="team create search")
+    payload["response_url"] = f"{slack_api.url}actions/T111/111/random-value"
+    body = "payload=" + quote(json.dumps(payload))
+    # WHEN it is posted, signed
+    response = _post(body, signed_headers(body))
+    # THEN it is acknowledged and the outcome is posted to the response URL
+    assert response["statusCode"] == 200
+    (posted,) = slack_api.calls("random-value")
+    assert "Team search created" in json.dumps(posted.body["blocks"])
+    assert posted.body["replace_original"] is False
+
+
+def test_a_signed_but_malformed_payload_is_refused_without_a_trace(aws: dict[str, str]) -> None:
+    body = "payload=%7Bnot-json"
+    response = _post(body, signed_headers(body))
+    assert response["statusCode"] == 400
+    assert "Traceback" not in response.get("body", "")
