@@ -117,21 +117,25 @@ def test_a_retried_event_delivery_runs_once(aws: dict[str, str], slack_api: Capt
     ]
 
 
+def _queued(aws: dict[str, str]) -> dict[str, Any]:
+    """The one task waiting on the queue, as a record of the recorded SQS event."""
+    sqs = boto3.client("sqs")
+    (message,) = sqs.receive_message(QueueUrl=aws["AUTOSRE_TASK_QUEUE_URL"])["Messages"]
+    template = load("aws/sqsEvent.json")["Records"][0]
+    return {**template, "body": message["Body"], "messageId": message["MessageId"]}
+
+
 def test_a_deferred_command_goes_onto_sqs_and_the_worker_posts_its_result(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     body = slash_command_body("doctor")
     answer = json.loads(_post(body, signed_headers(body))["body"])
     assert "Working on" in _blocks_text(answer)
-    sqs = boto3.client("sqs")
-    messages = sqs.receive_message(QueueUrl=aws["AUTOSRE_TASK_QUEUE_URL"], MaxNumberOfMessages=10)
-    (message,) = messages["Messages"]
-    task = DeferredCommand.model_validate_json(message["Body"])
+    record = _queued(aws)
+    task = DeferredCommand.model_validate_json(record["body"])
     assert task.command == "sre doctor"
     assert task.invocation.reply_to.response_url == parse_qs(body)["response_url"][0]
 
-    event = load("aws/sqsEvent.json")
-    record = {**event["Records"][0], "body": message["Body"], "messageId": message["MessageId"]}
     result = aws_worker.handler({"Records": [record]}, LambdaContext())
     assert result == {"batchItemFailures": []}
     (post,) = slack_api.calls("chat.postMessage")
@@ -144,11 +148,12 @@ def test_only_the_records_that_failed_go_back_to_the_queue(
 ) -> None:
     body = slash_command_body("doctor")
     _post(body, signed_headers(body))
-    sqs = boto3.client("sqs")
-    (message,) = sqs.receive_message(QueueUrl=aws["AUTOSRE_TASK_QUEUE_URL"])["Messages"]
-    template = load("aws/sqsEvent.json")["Records"]
-    good = {**template[0], "body": message["Body"], "messageId": "good-1"}
-    broken = {**template[1], "body": "{not json", "messageId": "broken-2"}
+    good = {**_queued(aws), "messageId": "good-1"}
+    broken = {
+        **load("aws/sqsEvent.json")["Records"][1],
+        "body": "{not json",
+        "messageId": "broken-2",
+    }
     result = aws_worker.handler({"Records": [good, broken]}, LambdaContext())
     assert result == {"batchItemFailures": [{"itemIdentifier": "broken-2"}]}
     assert len(slack_api.calls("chat.postMessage")) == 1
@@ -159,12 +164,11 @@ def test_a_redelivered_task_is_posted_again_but_not_rerun(
 ) -> None:
     body = slash_command_body("doctor")
     _post(body, signed_headers(body))
-    sqs = boto3.client("sqs")
-    (message,) = sqs.receive_message(QueueUrl=aws["AUTOSRE_TASK_QUEUE_URL"])["Messages"]
-    record = {**load("aws/sqsEvent.json")["Records"][0], "body": message["Body"]}
-    for _ in range(2):
-        assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {
-            "batchItemFailures": []
-        }
+    record = _queued(aws)
+    assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
+    # a rerun would now find the audit bucket gone and report a failed check
+    boto3.client("s3").delete_bucket(Bucket=aws["AUTOSRE_AUDIT_BUCKET"])
+    assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
     first, second = slack_api.calls("chat.postMessage")
+    assert "Doctor: all checks pass" in _blocks_text(second.body)
     assert first.body["blocks"] == second.body["blocks"]

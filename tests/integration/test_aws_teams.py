@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import jwt
 import pytest
 from botbuilder.core.adapters import TestAdapter
@@ -23,6 +22,7 @@ from shared.bootstrap import for_memory
 from shared.config import Settings
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.fixtures import LambdaContext, http_api_event, load
+from tests.integration.test_aws_slack import _queued
 
 APP_ID = "00000000-1111-2222-3333-444444444444"
 
@@ -99,9 +99,7 @@ def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(
 ) -> None:
     _post(_activity(teams_service.url, "doctor"))
     assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
-    sqs = boto3.client("sqs")
-    (message,) = sqs.receive_message(QueueUrl=teams_env["AUTOSRE_TASK_QUEUE_URL"])["Messages"]
-    record = {**load("aws/sqsEvent.json")["Records"][0], "body": message["Body"]}
+    record = _queued(teams_env)
     assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
     assert _cards(teams_service)[1]["body"][0]["text"] == "Doctor: all checks pass"
 
