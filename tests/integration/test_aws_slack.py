@@ -33,10 +33,13 @@ def _blocks_text(payload: dict[str, Any]) -> str:
     return json.dumps(payload.get("blocks", []))
 
 
-def test_a_signed_sre_help_gets_200_with_the_help(aws: dict[str, str]) -> None:
+def test_a_signed_sre_help_gets_200_with_the_help(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
     body = slash_command_body("help")
     response = _post(body, signed_headers(body))
     assert response["statusCode"] == 200
+    assert slack_api.requests == []  # no auth.test or any other Web API call on a cold start
     answer = json.loads(response["body"])
     assert answer["response_type"] == "ephemeral"
     assert "sre team member add USER" in _blocks_text(answer)
