@@ -112,7 +112,7 @@ class CommandBus:
         ctx = self._context(command, task.invocation, team=task.team)
         if not command.mutates:
             return self._execute(command, ctx)
-        return self._finish(command, ctx, self._execute, requested=None)
+        return self._finish(command, ctx, requested=None)
 
     def _context(
         self, command: Command, invocation: Invocation, team: str | None = None
@@ -132,22 +132,27 @@ class CommandBus:
     def _defer(self, command: Command, ctx: Context) -> Reply:
         record = self._write(command, ctx, Outcome.REQUESTED) if command.mutates else None
         task = DeferredCommand(invocation=ctx.invocation, command=canonical(command), team=ctx.team)
-        self._tasks.enqueue(task)
+        try:
+            self._tasks.enqueue(task)
+        except Exception as error:
+            if record:
+                self._write(
+                    command,
+                    ctx,
+                    Outcome.FAILED,
+                    {"error": f"not queued: {error}"[:300]},
+                    strict=False,
+                )
+            raise
         return with_receipt(accepted(command), record)
 
     def _audited(self, command: Command, ctx: Context) -> Reply:
         requested = self._write(command, ctx, Outcome.REQUESTED)
-        return self._finish(command, ctx, self._execute, requested=requested)
+        return self._finish(command, ctx, requested=requested)
 
-    def _finish(
-        self,
-        command: Command,
-        ctx: Context,
-        execute: Callable[[Command, Context], Reply],
-        requested: AuditRecord | None,
-    ) -> Reply:
+    def _finish(self, command: Command, ctx: Context, requested: AuditRecord | None) -> Reply:
         try:
-            reply = execute(command, ctx)
+            reply = self._execute(command, ctx)
         except Exception as error:
             self._write(command, ctx, Outcome.FAILED, {"error": str(error)[:300]}, strict=False)
             raise

@@ -126,3 +126,15 @@ def test_concurrent_appends_never_share_a_sequence_number() -> None:
     for thread in threads:
         thread.join()
     assert sorted(r.seq for r in records) == list(range(1, 201))
+
+
+def test_a_slow_command_that_cannot_be_queued_is_reported_not_lost(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable(task: object) -> None:
+        raise ConnectionError("queue unreachable")
+
+    monkeypatch.setattr(services.tasks, "enqueue", unreachable)
+    reply = run(services, "doctor")
+    assert reply.tone is Tone.ERROR
+    assert reply.correlation_id in reply.text
