@@ -6,7 +6,7 @@ import enum
 import typing
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -133,6 +133,7 @@ def commands(draw: st.DrawFn) -> Command:
         raise
 
 
+@settings(deadline=None, max_examples=300)
 @given(commands())
 def test_parse_of_canonical_gives_the_command_back(command: Command) -> None:
     assert parse(canonical(command)) == command
