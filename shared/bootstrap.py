@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from shared.audit.seal import SigningKey
+from shared.audit.service import AuditService, Progress
 from shared.audit.trail import AuditTrail
 from shared.commands.base import Command
 from shared.commands.bus import CommandBus, run_now
@@ -13,7 +16,7 @@ from shared.commands.invocation import DeferredCommand
 from shared.config import Settings
 from shared.doctor import Doctor
 from shared.identity.service import TeamService
-from shared.ports import AuditLog, Clock, DeliveryGuard, Directory, TaskQueue
+from shared.ports import AuditLog, Clock, DeliveryGuard, Directory, ExportStore, TaskQueue
 from shared.replies import Reply
 
 Deliver = Callable[[DeferredCommand, Reply], None]
@@ -27,37 +30,55 @@ class Services:
     settings: Settings
     bus: CommandBus
     directory: Directory
-    audit_log: AuditLog
+    audit: AuditTrail
     tasks: TaskQueue
 
+    @property
+    def audit_log(self) -> AuditLog:
+        """The audit trail's storage."""
+        return self.audit.log
 
-def build(
-    settings: Settings,
-    *,
-    directory: Directory,
-    audit_log: AuditLog,
-    tasks: TaskQueue,
-    clock: Clock,
-    guard: DeliveryGuard = run_now,
-    facts: dict[str, str] | None = None,
-) -> Services:
+
+@dataclass(frozen=True)
+class Adapters:
+    """One implementation of each port."""
+
+    directory: Directory
+    audit_log: AuditLog
+    tasks: TaskQueue
+    exports: ExportStore
+    clock: Clock
+    key: Callable[[], SigningKey]
+    guard: DeliveryGuard = run_now
+    storage: str = ""
+    """How the audit storage protects entries, as `sre audit verify` reports it."""
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet) -> Services:
     """Wire the bus and the services over the given adapters."""
+    a = adapters
+    trail = AuditTrail(log=a.audit_log, key=a.key, clock=a.clock, every=settings.audit_digest_every)
+    audit = AuditService(trail=trail, exports=a.exports, progress=progress, storage=a.storage)
+    doctor = Doctor(directory=a.directory, audit=audit, facts={"Backend": settings.backend})
     handlers: dict[type[Command], Handler] = {
-        **TeamService(directory=directory).handlers(),
-        **Doctor(directory=directory, audit_log=audit_log, facts=facts or {}).handlers(),
+        **TeamService(directory=a.directory).handlers(),
+        **doctor.handlers(),
+        **audit.handlers(),
     }
     bus = CommandBus(
-        directory=directory,
-        audit=AuditTrail(log=audit_log),
-        tasks=tasks,
-        clock=clock,
+        directory=a.directory,
+        audit=trail,
+        tasks=a.tasks,
+        clock=a.clock,
         handlers=handlers,
         configured_admins=settings.org_admins,
-        guard=guard,
+        guard=a.guard,
     )
-    return Services(
-        settings=settings, bus=bus, directory=directory, audit_log=audit_log, tasks=tasks
-    )
+    return Services(settings=settings, bus=bus, directory=a.directory, audit=trail, tasks=a.tasks)
 
 
 def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) -> Services:
@@ -66,40 +87,50 @@ def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) 
         InMemoryAuditLog,
         InMemoryDeliveryGuard,
         InMemoryDirectory,
+        InMemoryExportStore,
         InMemoryTaskQueue,
         SystemClock,
     )
 
-    return build(
-        settings or Settings(),
+    settings = settings or Settings()
+    key = SigningKey(secret=(settings.audit_key or "memory-audit-key").encode())
+    adapters = Adapters(
         directory=InMemoryDirectory(),
         audit_log=InMemoryAuditLog(),
         tasks=InMemoryTaskQueue(),
+        exports=InMemoryExportStore(),
         clock=clock or SystemClock(),
+        key=lambda: key,
         guard=InMemoryDeliveryGuard(),
-        facts={"Backend": "memory"},
     )
+    return build(settings.model_copy(update={"backend": "local"}), adapters)
 
 
-def for_local(settings: Settings, *, deliver: Deliver) -> Services:
+def for_local(settings: Settings, *, deliver: Deliver, progress: Progress = _quiet) -> Services:
     """The embedded default: SQLite and an audit folder under AUTOSRE_HOME, a worker thread."""
     from shared.adapters.local.folder_audit import FolderAuditLog
+    from shared.adapters.local.folder_exports import FolderExportStore
+    from shared.adapters.local.key_file import load_or_create
     from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
     from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
     from shared.adapters.local.thread_queue import ThreadTaskQueue
     from shared.adapters.memory import SystemClock
 
-    database = SqliteDatabase(settings.home / "autosre.db")
+    home = settings.home
+    database = SqliteDatabase(home / "autosre.db")
     queue = ThreadTaskQueue()
-    services = build(
-        settings,
+    key = SigningKey(secret=settings.audit_key.encode()) if settings.audit_key else None
+    adapters = Adapters(
         directory=SqliteDirectory(database),
-        audit_log=FolderAuditLog(settings.home / "audit"),
+        audit_log=FolderAuditLog(home / "audit"),
         tasks=queue,
+        exports=FolderExportStore(home / "exports"),
         clock=SystemClock(),
+        key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
         guard=SqliteDeliveryGuard(database),
-        facts={"Backend": f"local ({settings.home})"},
+        storage="read-only files (tamper-evident, not tamper-proof)",
     )
+    services = build(settings, adapters, progress=progress)
     queue.consumer = lambda task: deliver(task, services.bus.resume(task))
     return services
 
@@ -108,18 +139,32 @@ def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
     """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.s3_audit import S3AuditLog
+    from shared.adapters.aws.s3_exports import S3ExportStore
     from shared.adapters.aws.sqs_queue import SqsTaskQueue
     from shared.adapters.memory import SystemClock
 
-    return build(
-        settings,
+    adapters = Adapters(
         directory=DynamoDbDirectory(table=settings.table_name),
         audit_log=S3AuditLog(bucket=settings.audit_bucket),
         tasks=SqsTaskQueue(queue_url=settings.task_queue_url),
+        exports=S3ExportStore(bucket=settings.export_bucket),
         clock=SystemClock(),
+        key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
         guard=guard,
-        facts={"Backend": f"aws (table {settings.table_name}, bucket {settings.audit_bucket})"},
+        storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
     )
+    return build(settings, adapters)
+
+
+def resolve_secret(value: str) -> str:
+    """A setting's value, fetched from SSM or Secrets Manager if it is a reference to one."""
+    if not value.startswith(("ssm:", "secretsmanager:")):
+        return value
+    import boto3
+
+    from shared.adapters.aws.secrets import resolve
+
+    return resolve(value, ssm=boto3.client("ssm"), secrets=boto3.client("secretsmanager"))
 
 
 def resolve_secrets(settings: Settings) -> Settings:
@@ -127,10 +172,6 @@ def resolve_secrets(settings: Settings) -> Settings:
     references = settings.secret_references()
     if not references:
         return settings
-    import boto3
-
-    from shared.adapters.aws.secrets import resolve
-
-    ssm, secrets = boto3.client("ssm"), boto3.client("secretsmanager")
-    values = {name: resolve(ref, ssm=ssm, secrets=secrets) for name, ref in references.items()}
-    return settings.model_copy(update=values)
+    return settings.model_copy(
+        update={name: resolve_secret(ref) for name, ref in references.items()}
+    )

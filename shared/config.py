@@ -16,6 +16,9 @@ ENVIRONMENT: dict[str, str] = {
     "table_name": "AUTOSRE_TABLE",
     "task_queue_url": "AUTOSRE_TASK_QUEUE_URL",
     "audit_bucket": "AUTOSRE_AUDIT_BUCKET",
+    "audit_key": "AUTOSRE_AUDIT_KEY",
+    "audit_digest_every": "AUTOSRE_AUDIT_DIGEST_EVERY",
+    "export_bucket": "AUTOSRE_EXPORT_BUCKET",
     "local_user": "AUTOSRE_LOCAL_USER",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_bot_token": "SLACK_BOT_TOKEN",
@@ -43,6 +46,10 @@ class Settings(BaseModel):
     table_name: str = ""
     task_queue_url: str = ""
     audit_bucket: str = ""
+    audit_key: str = ""
+    """The digest signing secret, or an `ssm:`/`secretsmanager:` reference to it (AWS)."""
+    audit_digest_every: int = Field(default=100, ge=1)
+    export_bucket: str = ""
     local_user: str = Field(default_factory=lambda: os.environ.get("USER") or "operator")
     slack_signing_secret: str = ""
     slack_bot_token: str = ""

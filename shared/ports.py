@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from shared.audit.models import AuditRecord, StreamKey
+from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
 from shared.commands.invocation import DeferredCommand
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 from shared.replies import Reply
@@ -52,10 +52,27 @@ class AuditLog(Protocol):
     def put(self, record: AuditRecord) -> None:
         """Store a new entry; ConflictError if its sequence number is taken."""
 
-    def read(
-        self, stream: StreamKey, *, after: int = 0, limit: int = 1000
-    ) -> Sequence[AuditRecord]:
-        """Entries with a sequence number above `after`, in order."""
+    def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
+        """Entries numbered above `after` as stored (not yet trusted), in order."""
+
+    def put_digest(self, digest: Digest) -> None:
+        """Store a new digest; ConflictError if its number is taken."""
+
+    def digests(self, stream: StreamKey) -> Sequence[Digest]:
+        """The stream's digests, in order."""
+
+    def streams(self, org: OrgId) -> Sequence[StreamKey]:
+        """Every stream of the org that has entries."""
+
+    def orgs(self) -> Sequence[OrgId]:
+        """Every org that has entries."""
+
+
+class ExportStore(Protocol):
+    """Where exports go: a file here, an object behind an expiring link on AWS."""
+
+    def publish(self, name: str, content: bytes, content_type: str) -> str:
+        """Store `content` as `name`; return where to fetch it (a path or a URL)."""
 
 
 class TaskQueue(Protocol):

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from shared.adapters.memory import FixedClock
+from shared.audit.models import AuditRecord, StreamKey
+from shared.audit.seal import SigningKey
+from shared.audit.trail import AuditTrail
 from shared.bootstrap import Services
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.ports import AuditLog
 from shared.replies import Reply
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -55,3 +60,16 @@ def setup_teams(services: Services) -> None:
     ]:
         reply = run(services, text)
         assert not reply.failed, (text, reply)
+
+
+TEST_KEY = SigningKey(secret=b"test-audit-key")
+
+
+def trail_for(log: AuditLog, *, every: int = 100) -> AuditTrail:
+    """An audit trail over `log`, signing with the test key, at a fixed time."""
+    return AuditTrail(log=log, key=lambda: TEST_KEY, clock=FixedClock(NOW), every=every)
+
+
+def records(log: AuditLog, stream: StreamKey) -> list[AuditRecord]:
+    """Every entry of a stream, parsed."""
+    return [AuditRecord.model_validate_json(entry.body) for entry in log.scan(stream)]

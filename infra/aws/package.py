@@ -21,6 +21,7 @@ FUNCTION_EXTRAS: dict[str, tuple[str, ...]] = {
     "slack": ("aws", "slack"),
     "teams": ("aws", "teams"),
     "worker": ("aws", "slack", "teams"),
+    "scheduler": ("aws",),
 }
 """The pyproject extras each function's bundle carries (no Azure or GCP SDK in any of them)."""
 

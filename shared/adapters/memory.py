@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
-from shared.audit.models import AuditRecord, StreamKey
+from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
 from shared.commands.invocation import DeferredCommand
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
@@ -78,6 +78,7 @@ class InMemoryAuditLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._streams: dict[StreamKey, list[AuditRecord]] = {}
+        self._digests: dict[StreamKey, list[Digest]] = {}
         self.failing = False
         """Set to make every call fail, as an unreachable bucket would."""
 
@@ -94,11 +95,30 @@ class InMemoryAuditLog:
                 raise ConflictError(f"sequence number {record.seq} is taken in {record.stream}")
             records.append(record)
 
-    def read(
-        self, stream: StreamKey, *, after: int = 0, limit: int = 1000
-    ) -> Sequence[AuditRecord]:
+    def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
         self._check()
-        return list(self._streams.get(stream, [])[after : after + limit])
+        for record in list(self._streams.get(stream, []))[after:]:
+            yield StoredEntry(position=record.seq, body=record.model_dump_json().encode())
+
+    def put_digest(self, digest: Digest) -> None:
+        self._check()
+        with self._lock:
+            digests = self._digests.setdefault(digest.stream, [])
+            if digest.number != len(digests) + 1:
+                raise ConflictError(f"digest number {digest.number} is taken in {digest.stream}")
+            digests.append(digest)
+
+    def digests(self, stream: StreamKey) -> Sequence[Digest]:
+        self._check()
+        return list(self._digests.get(stream, []))
+
+    def streams(self, org: OrgId) -> Sequence[StreamKey]:
+        self._check()
+        return sorted((s for s in self._streams if s.org == org), key=lambda s: s.team)
+
+    def orgs(self) -> Sequence[OrgId]:
+        self._check()
+        return sorted({s.org for s in self._streams})
 
     def _check(self) -> None:
         if self.failing:
@@ -141,6 +161,18 @@ class InMemoryDeliveryGuard:
         with self._lock:
             self._replies[key] = reply
         return reply
+
+
+class InMemoryExportStore:
+    """Keeps exports in a dictionary."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def publish(self, name: str, content: bytes, content_type: str) -> str:
+        del content_type
+        self.files[name] = content
+        return f"memory://{name}"
 
 
 class SystemClock:

@@ -65,3 +65,38 @@ class AuditRecord(AuditDraft):
     def receipt(self) -> str:
         """What a reply shows so the entry can be found: `audit #12 · 9f2c1a`."""
         return f"audit #{self.seq} · {self.hash[:6]}"
+
+
+class Digest(Frozen):
+    """A signed seal over a stream: its head when sealed, linked to the previous digest."""
+
+    org: OrgId
+    team: str
+    number: int = Field(ge=1)
+    time: datetime
+    last_seq: int = Field(ge=1)
+    last_hash: str
+    previous_digest_hash: str
+    key_id: str
+    signature: str = ""
+
+    @property
+    def stream(self) -> StreamKey:
+        """The chain this digest seals."""
+        return StreamKey(org=self.org, team=self.team)
+
+
+class LockState(Frozen):
+    """How the storage protects one stored entry: S3 Object Lock, or a read-only file."""
+
+    mode: str
+    """`COMPLIANCE` or `GOVERNANCE` on S3, `read-only` or `writable` for a local file, `none`."""
+    retain_until: datetime | None = None
+
+
+class StoredEntry(Frozen):
+    """An entry as stored, not yet trusted: where it sits, its bytes and how it is locked."""
+
+    position: int
+    body: bytes
+    lock: LockState | None = None

@@ -1,32 +1,116 @@
-"""Append to a team's chain, retrying when a concurrent writer took the sequence number."""
+"""Append to a team's chain (redacted, numbered without gaps) and seal it with signed digests."""
 
 from __future__ import annotations
 
-from shared.audit.chain import next_record
-from shared.audit.models import AuditDraft, AuditRecord
-from shared.errors import AuditUnavailableError, ConflictError
-from shared.ports import AuditLog
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
 
-MAX_ATTEMPTS = 20
+from shared.audit.chain import next_record
+from shared.audit.models import AuditDraft, AuditRecord, Digest, StreamKey
+from shared.audit.redaction import redact
+from shared.audit.seal import SigningKey, seal
+from shared.errors import AuditUnavailableError, ConflictError
+from shared.ports import AuditLog, Clock
+
+MAX_ATTEMPTS = 100
+BACKOFF_CAP = 0.05
+"""Seconds: the longest pause between two attempts on a contended stream (full jitter)."""
+DIGEST_EVERY = 100
+"""A digest seals each stream every this many entries (and whenever `sre audit seal` runs)."""
+
+log = logging.getLogger("autosre.audit")
+
+
+def redacted(draft: AuditDraft) -> AuditDraft:
+    """The draft with secrets masked in its command, target and details."""
+    return draft.model_copy(
+        update={
+            "command": redact(draft.command),
+            "target": redact(draft.target),
+            "details": {k: redact(v) for k, v in draft.details.items()},
+        }
+    )
 
 
 class AuditTrail:
-    """The one way entries are written: chained, numbered without gaps, never overwritten."""
+    """The one way entries are written: redacted, chained, never overwritten, sealed."""
 
-    def __init__(self, *, log: AuditLog) -> None:
-        self._log = log
+    def __init__(
+        self,
+        *,
+        log: AuditLog,
+        key: Callable[[], SigningKey],
+        clock: Clock,
+        every: int = DIGEST_EVERY,
+    ) -> None:
+        self.log = log
+        self._key = key
+        self._clock = clock
+        self.every = every
+        self._sealed: dict[StreamKey, Digest] = {}
+        self._lock = threading.Lock()
+
+    def key(self) -> SigningKey:
+        """The digest signing key."""
+        return self._key()
 
     def append(self, draft: AuditDraft) -> AuditRecord:
         """Chain `draft` after its stream's head; `AuditUnavailableError` if it cannot be stored."""
-        for _ in range(MAX_ATTEMPTS):
+        clean = redacted(draft)
+        for attempt in range(MAX_ATTEMPTS):
             try:
-                record = next_record(self._log.head(draft.stream), draft)
-                self._log.put(record)
-            except ConflictError:
-                continue  # another writer took this number: chain after theirs
+                record = next_record(self.log.head(clean.stream), clean)
+                self.log.put(record)
+            except ConflictError:  # another writer took the number: back off, then chain after it
+                time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.0005 * 2**attempt)))  # noqa: S311
+                continue
             except Exception as error:
                 raise AuditUnavailableError(
                     "the audit trail could not be written, so nothing was done"
                 ) from error
+            if record.seq % self.every == 0:
+                self._seal_quietly(record.stream)
             return record
         raise AuditUnavailableError("the audit trail is too busy right now, so nothing was done")
+
+    def _seal_quietly(self, stream: StreamKey) -> None:
+        try:
+            self.seal(stream)
+        except Exception:  # the entry is stored; the next seal covers it
+            log.exception("could not seal %s", stream)
+
+    def last_digest(self, stream: StreamKey) -> Digest | None:
+        """The stream's latest digest."""
+        with self._lock:
+            cached = self._sealed.get(stream)
+        if cached is not None:
+            return cached
+        digests = self.log.digests(stream)
+        return digests[-1] if digests else None
+
+    def seal(self, stream: StreamKey) -> Digest | None:
+        """Write a digest over the stream's head, unless the last digest already covers it."""
+        for _ in range(MAX_ATTEMPTS):
+            head = self.log.head(stream)
+            previous = self.last_digest(stream)
+            if head is None or (previous and previous.last_seq >= head.seq):
+                return None
+            digest = seal(head, previous, self._key(), self._clock.now())
+            try:
+                self.log.put_digest(digest)
+            except ConflictError:
+                with self._lock:
+                    self._sealed.pop(stream, None)  # another writer sealed: read theirs
+                continue
+            with self._lock:
+                self._sealed[stream] = digest
+            return digest
+        raise AuditUnavailableError(f"could not seal {stream}: too many concurrent writers")
+
+    def records(self, stream: StreamKey, *, after: int = 0) -> Iterator[AuditRecord]:
+        """The stream's entries above `after`, parsed (use `verify` to trust them)."""
+        for entry in self.log.scan(stream, after=after):
+            yield AuditRecord.model_validate_json(entry.body)

@@ -64,6 +64,10 @@ class Command(BaseModel):
         """The command's words as typed, e.g. `team member add`."""
         return " ".join(cls.words)
 
+    def required(self) -> Permission:
+        """The permission this command needs (some depend on their options)."""
+        return self.permission
+
     def team_option(self) -> str | None:
         """The team named by `--team` (or positionally), if the command has one."""
         value = getattr(self, "team", None)

@@ -16,6 +16,7 @@ from shared.commands.invocation import DeferredCommand, Invocation
 from shared.commands.registry import canonical, parse, render_help
 from shared.commands.scope import team_for
 from shared.errors import AuditUnavailableError, ForbiddenError, SreError
+from shared.identity.models import Platform
 from shared.identity.principals import principal_for
 from shared.identity.rbac import authorize
 from shared.ports import Clock, DeliveryGuard, Directory, TaskQueue
@@ -123,7 +124,7 @@ class CommandBus:
         team = team or team_for(command, invocation, directory=self._directory)
         ctx = Context(principal=principal, invocation=invocation, team=team, now=self._clock.now())
         try:
-            authorize(principal, command.permission, team, what=f"sre {command.phrase()}")
+            authorize(principal, command.required(), team, what=f"sre {command.phrase()}")
         except ForbiddenError as error:
             self._write(command, ctx, Outcome.DENIED, {"reason": str(error)}, strict=False)
             raise
@@ -189,7 +190,7 @@ class CommandBus:
             target=_target(command, ctx),
             outcome=outcome,
             correlation_id=ctx.invocation.correlation_id,
-            details=details or {},
+            details=_with_trigger(details or {}, ctx.invocation),
         )
         try:
             return self._audit.append(draft)
@@ -198,6 +199,13 @@ class CommandBus:
                 raise
             log.exception("audit entry lost", extra={"outcome": outcome.value})
             return None
+
+
+def _with_trigger(details: dict[str, str], invocation: Invocation) -> dict[str, str]:
+    """Scheduled actions name the trigger that ran them."""
+    if invocation.actor.platform is Platform.SCHEDULER and invocation.delivery_id:
+        return {**details, "trigger": invocation.delivery_id}
+    return details
 
 
 def _in_progress() -> Reply:

@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from shared.audit.commands import AUDIT_COMMANDS
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam, UserRef
 from shared.identity.models import OrgRole, Role, TeamName
 from shared.identity.rbac import Permission
@@ -169,6 +170,7 @@ COMMANDS: tuple[type[Command], ...] = (
     UnbindChannel,
     GrantOrgRole,
     RevokeOrgRole,
+    *AUDIT_COMMANDS,
 )
 """Every command of the grammar, in the order help lists them."""
 

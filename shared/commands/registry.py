@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 from enum import Enum
-from typing import Any, get_args
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import ValidationError
 from pydantic.fields import FieldInfo
@@ -25,7 +26,20 @@ def _is_flag(field: FieldInfo) -> bool:
     return field.annotation is bool
 
 
+def _types(annotation: Any) -> set[Any]:
+    """The plain types a (possibly optional, possibly annotated) annotation admits."""
+    if get_origin(annotation) is Annotated:
+        return _types(get_args(annotation)[0])
+    if get_args(annotation) and get_origin(annotation) is not Literal:
+        return set().union(*(_types(arg) for arg in get_args(annotation)))
+    return {annotation}
+
+
 def _placeholder(name: str, field: FieldInfo) -> str:
+    if get_origin(field.annotation) is Literal:
+        return "|".join(str(choice) for choice in get_args(field.annotation))
+    if datetime in _types(field.annotation):
+        return "DATE"
     choices = [a for a in get_args(field.annotation) if isinstance(a, type) and issubclass(a, Enum)]
     annotation = choices[0] if choices else field.annotation
     if isinstance(annotation, type) and issubclass(annotation, Enum):
@@ -153,6 +167,8 @@ def _text(value: object) -> str:
         return str(value.value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.isoformat()
     return str(value)
 
 

@@ -14,7 +14,7 @@ def team_for(command: Command, invocation: Invocation, *, directory: Directory) 
     """The team `command` acts for, or None for org-wide commands."""
     if isinstance(command, m.UnbindChannel):
         return _bound_team(command, invocation, directory=directory)
-    if not command.permission.team_scoped:
+    if not command.required().team_scoped:
         return None
     explicit = command.team_option()
     if explicit:

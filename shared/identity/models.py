@@ -38,6 +38,8 @@ class Platform(StrEnum):
     SLACK = "slack"
     TEAMS = "teams"
     LOCAL = "local"
+    SCHEDULER = "scheduler"
+    """Scheduled triggers: never set from a chat payload, only by the scheduler's handler."""
 
 
 class Role(StrEnum):

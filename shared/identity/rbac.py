@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from shared.errors import ForbiddenError
-from shared.identity.models import OrgRole, Principal, Role
+from shared.identity.models import OrgRole, Platform, Principal, Role
 
 
 class Permission(StrEnum):
@@ -16,25 +16,47 @@ class Permission(StrEnum):
     TEAM_READ = "team-read"
     TEAM_ADMIN = "team-admin"
     ORG_ADMIN = "org-admin"
+    AUDIT_VERIFY = "audit-verify"
+    AUDIT_READ = "audit-read"
+    AUDIT_ORG = "audit-org"
+    AUDIT_SEAL = "audit-seal"
 
     @property
     def team_scoped(self) -> bool:
         """Whether the permission is checked against one team."""
-        return self in TEAM_ROLE_NEEDED
+        return self in TEAM_SCOPED
 
 
 TEAM_ROLE_NEEDED: dict[Permission, Role] = {
     Permission.TEAM_READ: Role.VIEWER,
     Permission.TEAM_ADMIN: Role.ADMIN,
+    Permission.AUDIT_VERIFY: Role.ADMIN,
 }
 """The least team role that holds each team-scoped permission."""
+
+TEAM_SCOPED = frozenset({*TEAM_ROLE_NEEDED, Permission.AUDIT_READ})
+"""Permissions checked in one team (AUDIT_READ is held only through an org-wide role)."""
 
 ORG_ROLES_HOLDING: dict[Permission, frozenset[OrgRole]] = {
     Permission.TEAM_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
     Permission.TEAM_ADMIN: frozenset({OrgRole.ORG_ADMIN}),
     Permission.ORG_ADMIN: frozenset({OrgRole.ORG_ADMIN}),
+    Permission.AUDIT_VERIFY: frozenset({OrgRole.AUDITOR}),
+    Permission.AUDIT_READ: frozenset({OrgRole.AUDITOR}),
+    Permission.AUDIT_ORG: frozenset({OrgRole.AUDITOR}),
+    Permission.AUDIT_SEAL: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
 }
 """Org-wide roles that hold a permission in every team of the org."""
+
+SCHEDULER_MAY = frozenset({Permission.AUDIT_SEAL})
+"""What scheduled triggers may do (they are never a person, and never come from chat)."""
+
+_ORG_WORDS = {
+    Permission.AUDIT_VERIFY: "the auditor role",
+    Permission.AUDIT_READ: "the auditor role",
+    Permission.AUDIT_ORG: "the auditor role",
+    Permission.AUDIT_SEAL: "the org-admin or auditor role",
+}
 
 
 def is_member(principal: Principal) -> bool:
@@ -46,6 +68,8 @@ def allowed(principal: Principal, permission: Permission, team: str | None) -> b
     """Whether `principal` holds `permission` (in `team`, for team-scoped permissions)."""
     if permission is Permission.PUBLIC:
         return True
+    if principal.actor.platform is Platform.SCHEDULER:
+        return permission in SCHEDULER_MAY
     if principal.org_roles & ORG_ROLES_HOLDING.get(permission, frozenset()):
         return True
     if permission is Permission.ORG_MEMBER:
@@ -63,9 +87,10 @@ def needed_role(permission: Permission, team: str | None) -> str:
         return "a role in any team of this org"
     needed = TEAM_ROLE_NEEDED.get(permission)
     if needed is None:
-        return "the org-admin role"
+        return _ORG_WORDS.get(permission, "the org-admin role")
+    others = sorted(role.value for role in ORG_ROLES_HOLDING.get(permission, frozenset()))
     return f"the {needed.value} role in team {team}" + (
-        " (or org-admin)" if permission is Permission.TEAM_ADMIN else " (or org-admin or auditor)"
+        f" (or {' or '.join(others)})" if others else ""
     )
 
 
@@ -76,6 +101,6 @@ def authorize(principal: Principal, permission: Permission, team: str | None, *,
     needed = needed_role(permission, team)
     current = principal.role_in(team) if team else None
     yours = f"you are {current.value} there" if current else "you have no role there"
-    if not team or permission is Permission.ORG_ADMIN or permission is Permission.ORG_MEMBER:
+    if not team or permission not in TEAM_ROLE_NEEDED:
         yours = "you do not have it"
     raise ForbiddenError(f"`{what}` needs {needed}; {yours}.", needed=needed)

@@ -1,8 +1,7 @@
-"""One contract for the AuditLog port, run on memory, the local folder and S3 (moto)."""
+"""The AuditLog port contract, on memory, the local folder and S3 with Object Lock (moto)."""
 
 from __future__ import annotations
 
-import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +15,12 @@ from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.adapters.memory import InMemoryAuditLog
 from shared.audit.chain import first_broken, next_record
 from shared.audit.models import AuditRecord, StreamKey
-from shared.audit.trail import AuditTrail
+from shared.audit.verify import verify_stream
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.ports import AuditLog
-from tests.aws import create_audit_bucket
+from tests.aws import atomic_conditional_puts, create_audit_bucket
+from tests.support import NOW, TEST_KEY, records, trail_for
 from tests.unit.audit.test_chain import _draft
 
 STREAM = StreamKey(org=OrgId("T1"), team="payments")
@@ -34,26 +34,37 @@ def audit_log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditL
         yield FolderAuditLog(tmp_path / "audit")
     else:
         with mock_aws():
-            yield S3AuditLog(bucket=create_audit_bucket(), client=boto3.client("s3"))
+            client = atomic_conditional_puts(boto3.client("s3"))
+            yield S3AuditLog(bucket=create_audit_bucket(), client=client)
 
 
-def _append(log: AuditLog, n: int) -> list[AuditRecord]:
-    trail = AuditTrail(log=log)
+def _append(log: AuditLog, n: int, *, every: int = 100) -> list[AuditRecord]:
+    trail = trail_for(log, every=every)
     return [trail.append(_draft(f"sre team list #{i}")) for i in range(n)]
 
 
 def test_an_empty_stream_has_no_head(audit_log: AuditLog) -> None:
     assert audit_log.head(STREAM) is None
-    assert list(audit_log.read(STREAM)) == []
+    assert list(audit_log.scan(STREAM)) == []
+    assert audit_log.streams(OrgId("T1")) == []
 
 
 def test_entries_come_back_in_order_and_the_chain_holds(audit_log: AuditLog) -> None:
     written = _append(audit_log, 12)
     assert audit_log.head(STREAM) == written[-1]
-    assert list(audit_log.read(STREAM)) == written
-    assert list(audit_log.read(STREAM, after=10)) == written[10:]
-    assert list(audit_log.read(STREAM, after=2, limit=3)) == written[2:5]
-    assert first_broken(audit_log.read(STREAM)) is None
+    assert records(audit_log, STREAM) == written
+    assert [e.position for e in audit_log.scan(STREAM, after=10)] == [11, 12]
+    assert first_broken(records(audit_log, STREAM)) is None
+
+
+def test_a_new_log_object_finds_the_head_again(audit_log: AuditLog, tmp_path: Path) -> None:
+    written = _append(audit_log, 37)
+    fresh: AuditLog = audit_log
+    if isinstance(audit_log, FolderAuditLog):
+        fresh = FolderAuditLog(tmp_path / "audit")
+    elif isinstance(audit_log, S3AuditLog):
+        fresh = S3AuditLog(bucket="autosre-audit-test", client=boto3.client("s3"))
+    assert fresh.head(STREAM) == written[-1]
 
 
 def test_a_taken_sequence_number_is_refused_and_the_entry_kept(audit_log: AuditLog) -> None:
@@ -64,38 +75,55 @@ def test_a_taken_sequence_number_is_refused_and_the_entry_kept(audit_log: AuditL
     assert audit_log.head(STREAM) == first
 
 
-def test_streams_are_separate(audit_log: AuditLog) -> None:
+def test_streams_and_orgs_are_listed(audit_log: AuditLog) -> None:
     _append(audit_log, 2)
-    other = StreamKey(org=OrgId("T1"), team="search")
-    assert audit_log.head(other) is None
+    trail = trail_for(audit_log)
+    trail.append(_draft("x").model_copy(update={"team": "_org"}))
+    trail.append(_draft("x").model_copy(update={"org": "T2"}))
+    assert [s.team for s in audit_log.streams(OrgId("T1"))] == ["_org", "payments"]
+    assert list(audit_log.orgs()) == ["T1", "T2"]
 
 
-def test_concurrent_writers_number_entries_without_gap_or_duplicate(audit_log: AuditLog) -> None:
-    trail = AuditTrail(log=audit_log)
+def test_digests_are_written_every_n_entries_and_verify(audit_log: AuditLog) -> None:
+    _append(audit_log, 25, every=10)
+    digests = list(audit_log.digests(STREAM))
+    assert [(d.number, d.last_seq) for d in digests] == [(1, 10), (2, 20)]
+    report = verify_stream(STREAM, audit_log.scan(STREAM), digests, TEST_KEY, now=NOW, every=10)
+    assert report.ok, report.problems
+    assert (report.entries, report.head, report.uncovered) == (25, 25, 5)
+
+
+def test_a_taken_digest_number_is_refused(audit_log: AuditLog) -> None:
+    _append(audit_log, 10, every=10)
+    (digest,) = audit_log.digests(STREAM)
+    with pytest.raises(ConflictError):
+        audit_log.put_digest(digest)
+
+
+@pytest.mark.parametrize(("threads", "each"), [(8, 200)])
+def test_concurrent_writers_number_entries_without_gap_or_duplicate(
+    audit_log: AuditLog, threads: int, each: int
+) -> None:
+    # GIVEN 8 writers, each with its own trail (as separate Lambdas would be)
     errors: list[BaseException] = []
 
     def writer() -> None:
+        trail = trail_for(audit_log)
         try:
-            for _ in range(15):
+            for _ in range(each):
                 trail.append(_draft("sre team list"))
         except BaseException as error:  # noqa: BLE001 (reported by the assertion below)
             errors.append(error)
 
-    threads = [threading.Thread(target=writer) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    workers = [threading.Thread(target=writer) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # THEN 1..1600, no gap, no duplicate, and the chain verifies
     assert errors == []
-    records = list(audit_log.read(STREAM))
-    assert [r.seq for r in records] == list(range(1, 61))
-    assert first_broken(records) is None
-
-
-def test_local_entries_are_read_only_files_one_per_entry(tmp_path: Path) -> None:
-    log = FolderAuditLog(tmp_path / "audit")
-    _append(log, 2)
-    files = sorted((tmp_path / "audit" / "T1" / "payments").iterdir())
-    assert [f.name for f in files] == ["000000000001.json", "000000000002.json"]
-    for file in files:
-        assert not file.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    assert [e.position for e in audit_log.scan(STREAM)] == list(range(1, threads * each + 1))
+    report = verify_stream(
+        STREAM, audit_log.scan(STREAM), audit_log.digests(STREAM), TEST_KEY, now=NOW, every=100
+    )
+    assert report.ok, report.problems

@@ -36,6 +36,7 @@ def test_every_handler_path_resolves_to_a_callable(function: str) -> None:
 
 
 NEEDED = {
+    "scheduler": set(),
     "slack": {"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"},
     "teams": {"TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID"},
     "worker": {"SLACK_BOT_TOKEN", "TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID"},
@@ -46,6 +47,8 @@ AWS_BACKEND = {
     "AUTOSRE_TASK_QUEUE_URL",
     "AUTOSRE_AUDIT_BUCKET",
     "AUTOSRE_ORG_ADMINS",
+    "AUTOSRE_AUDIT_KEY",
+    "AUTOSRE_EXPORT_BUCKET",
 }
 
 
@@ -66,6 +69,8 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
         if "httpApi" in e
     }
     assert routes == {("POST", "/slack/events"): "slack", ("POST", "/api/messages"): "teams"}
+    (schedule,) = FUNCTIONS["scheduler"]["events"]
+    assert schedule["schedule"]["rate"] == "rate(1 hour)"
     (event,) = FUNCTIONS["worker"]["events"]
     assert event["sqs"]["arn"] == {"Fn::GetAtt": ["TaskQueue", "Arn"]}
     assert event["sqs"]["functionResponseType"] == "ReportBatchItemFailures"
@@ -78,8 +83,18 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
 
 _CALL = re.compile(r"self\.(?:_)?client\.(\w+)\(")
 _PAGINATOR = re.compile(r"get_paginator\(\"(\w+)\"\)")
-_SERVICE_OF = {"dynamodb_directory.py": "dynamodb", "s3_audit.py": "s3", "sqs_queue.py": "sqs"}
-_SPECIAL = {"s3:ListObjectsV2": "s3:ListBucket"}
+_SERVICE_OF = {
+    "dynamodb_directory.py": "dynamodb",
+    "s3_audit.py": "s3",
+    "s3_exports.py": "s3",
+    "sqs_queue.py": "sqs",
+}
+_SPECIAL = {
+    "s3:ListObjectsV2": "s3:ListBucket",
+    "s3:HeadObject": "s3:GetObject",  # IAM authorises HEAD with s3:GetObject
+    # a presigned URL is signed locally; fetching it is a GetObject made with the role's credentials
+    "s3:GeneratePresignedUrl": "s3:GetObject",
+}
 
 
 def _actions(service: str, source: str) -> set[str]:
@@ -109,14 +124,21 @@ def _called_by_the_code() -> set[str]:
     return called
 
 
-def _granted(role: str) -> set[str]:
+def _statements(role: str) -> list[dict[str, Any]]:
     statements = list(RESOURCES["AppAccessPolicy"]["Properties"]["PolicyDocument"]["Statement"])
     properties = RESOURCES[role]["Properties"]
     assert properties["ManagedPolicyArns"] == [{"Ref": "AppAccessPolicy"}]
     for policy in properties["Policies"]:
         statements += policy["PolicyDocument"]["Statement"]
-    assert all(s["Effect"] == "Allow" for s in statements)
-    return {action for s in statements for action in s["Action"]}
+    return statements
+
+
+def _granted(role: str) -> set[str]:
+    return {a for s in _statements(role) if s["Effect"] == "Allow" for a in s["Action"]}
+
+
+def _denied(role: str) -> set[str]:
+    return {a for s in _statements(role) if s["Effect"] == "Deny" for a in s["Action"]}
 
 
 PLATFORM = {
@@ -124,6 +146,9 @@ PLATFORM = {
     "logs:PutLogEvents",
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
+    # S3 calls KMS on the functions' behalf for the audit bucket's SSE-KMS encryption
+    "kms:GenerateDataKey",
+    "kms:Decrypt",
 }
 SQS_EVENT_SOURCE = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 
@@ -134,6 +159,7 @@ SQS_EVENT_SOURCE = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttr
         ("slack", set(), set()),
         ("teams", set(), set()),
         ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage"}),
+        ("scheduler", set(), {"sqs:SendMessage"}),
     ],
 )
 def test_iam_grants_exactly_what_the_adapters_call(
@@ -144,20 +170,51 @@ def test_iam_grants_exactly_what_the_adapters_call(
     assert _granted(role) == expected
 
 
-def test_no_role_may_delete_or_unlock_audit_entries() -> None:
-    for role in ("SlackFunctionRole", "TeamsFunctionRole", "WorkerFunctionRole"):
-        granted = _granted(role)
-        assert not {
-            a
-            for a in granted
-            if a.startswith("s3:") and ("Delete" in a or "Retention" in a or "Lock" in a)
-        }
-        assert "*" not in granted
+UNLOCKING = {
+    "s3:DeleteObject",
+    "s3:DeleteObjectVersion",
+    "s3:PutObjectRetention",
+    "s3:PutObjectLegalHold",
+    "s3:BypassGovernanceRetention",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketVersioning",
+}
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_no_function_may_delete_audit_entries_or_change_their_retention_or_the_lock(
+    function: str,
+) -> None:
+    role = FUNCTIONS[function]["role"]
+    granted = _granted(role)
+    risky = ("Delete", "Retention", "Lock", "Bypass", "Versioning", "*")
+    assert not {a for a in granted if a.startswith("s3:") and any(w in a for w in risky)}
+    assert "*" not in granted
+    assert _denied(role) >= UNLOCKING  # an explicit deny, should anyone widen the role later
+
+
+def test_the_audit_bucket_is_locked_encrypted_and_guarded_by_its_policy() -> None:
+    bucket = RESOURCES["AuditBucket"]["Properties"]
+    rule = bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert bucket["ObjectLockEnabled"] is True
+    assert rule["Mode"] == "COMPLIANCE"
+    assert rule["Days"] == "${param:auditRetentionDays, 365}"
+    encryption = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    policy = RESOURCES["AuditBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    denied_to_all = {
+        action
+        for s in policy
+        if s["Effect"] == "Deny" and s["Principal"] == "*"
+        for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert denied_to_all >= UNLOCKING
 
 
 def test_cfn_lint_passes_on_the_resources() -> None:
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": RESOURCES}
     text = json.dumps(template).replace("${self:service}", "autosre").replace("${sls:stage}", "dev")
+    text = re.sub(r'"\$\{param:[^,]+, (\d+)\}"', r"\1", text)  # parameters with defaults
     problems = [m for m in lint_all(text) if m.rule.id[0] in {"E", "W"}]
     assert problems == []
 

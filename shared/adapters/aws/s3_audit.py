@@ -1,77 +1,148 @@
-"""The AuditLog port on S3: one object per entry, created with If-None-Match so none is overwritten.
+"""The AuditLog port on S3 with Object Lock: one object per entry, never overwritten.
 
-Keys are `audit/<org>/<team>/<sequence, 12 digits>.json`. The bucket's Object Lock, digests and
-verification come with the audit-trail work; this adapter already never overwrites an entry.
+Entries are `audit/<org>/<team>/<sequence, 12 digits>.json` and digests
+`digests/<org>/<team>/<number, 12 digits>.json`, each written with `If-None-Match: *` into a bucket
+whose default retention is COMPLIANCE, so nobody (the account's root included) can change or remove
+them before the retention ends. The head is found by probing keys (gallop, then bisect) from the
+last head this process saw: no listing of the stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 import boto3
 
-from shared.audit.models import AuditRecord, StreamKey
+from shared.audit.head import last_present
+from shared.audit.models import AuditRecord, Digest, LockState, StoredEntry, StreamKey
 from shared.errors import ConflictError
+from shared.identity.models import OrgId
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 _TAKEN = {"PreconditionFailed", "ConditionalRequestConflict"}
+_MISSING = {"404", "NoSuchKey", "NotFound"}
+
+
+def _number(key: str) -> int | None:
+    name = key.rsplit("/", 1)[-1]
+    return int(name[:-5]) if name.endswith(".json") and name[:-5].isdigit() else None
 
 
 class S3AuditLog:
-    """Entries as objects; a taken sequence number is refused by S3 itself."""
+    """Entries and digests as objects; a taken sequence number is refused by S3 itself."""
 
     def __init__(self, *, bucket: str, client: S3Client | None = None) -> None:
         self._bucket = bucket
         self._given = client
+        self._known: dict[StreamKey, AuditRecord] = {}
+        self._lock = threading.Lock()
 
     @cached_property
     def _client(self) -> S3Client:
         """The client given, or one made at first use (never at import or cold start)."""
         return self._given or boto3.client("s3")
 
-    def _prefix(self, stream: StreamKey) -> str:
-        return f"audit/{quote(stream.org, safe='')}/{quote(stream.team, safe='')}/"
+    def _prefix(self, kind: str, stream: StreamKey) -> str:
+        return f"{kind}/{quote(stream.org, safe='')}/{quote(stream.team, safe='')}/"
 
-    def _keys(self, stream: StreamKey, after: int = 0) -> list[str]:
-        prefix = self._prefix(stream)
-        start = f"{prefix}{after:012d}.json" if after else ""
-        keys: list[str] = []
-        paginator = self._client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix, StartAfter=start):
-            keys += [obj["Key"] for obj in page.get("Contents", []) if obj["Key"].endswith(".json")]
-        return keys
+    def _exists(self, key: str) -> bool:
+        try:
+            self._client.head_object(Bucket=self._bucket, Key=key)
+        except self._client.exceptions.ClientError as error:
+            if error.response.get("Error", {}).get("Code") in _MISSING:
+                return False
+            raise
+        return True
 
-    def head(self, stream: StreamKey) -> AuditRecord | None:
-        keys = self._keys(stream)
-        return self._load(keys[-1]) if keys else None
-
-    def put(self, record: AuditRecord) -> None:
-        key = f"{self._prefix(record.stream)}{record.seq:012d}.json"
+    def _create(self, key: str, body: str, what: str) -> None:
         try:
             self._client.put_object(
                 Bucket=self._bucket,
                 Key=key,
-                Body=record.model_dump_json().encode(),
+                Body=body.encode(),
                 ContentType="application/json",
                 IfNoneMatch="*",
             )
         except self._client.exceptions.ClientError as error:
             if error.response.get("Error", {}).get("Code") in _TAKEN:
-                raise ConflictError(
-                    f"sequence number {record.seq} is taken in {record.stream}"
-                ) from error
+                raise ConflictError(f"{what} is taken") from error
             raise
 
-    def read(
-        self, stream: StreamKey, *, after: int = 0, limit: int = 1000
-    ) -> Sequence[AuditRecord]:
-        return [self._load(key) for key in self._keys(stream, after)[:limit]]
+    def head(self, stream: StreamKey) -> AuditRecord | None:
+        prefix = self._prefix("audit", stream)
+        with self._lock:
+            known = self._known.get(stream)
+        seq = last_present(
+            lambda n: self._exists(f"{prefix}{n:012d}.json"), known.seq if known else 0
+        )
+        if seq == 0:
+            return None
+        if known and known.seq == seq:
+            return known
+        body = self._client.get_object(Bucket=self._bucket, Key=f"{prefix}{seq:012d}.json")["Body"]
+        record = AuditRecord.model_validate_json(body.read())
+        self._remember(record)
+        return record
 
-    def _load(self, key: str) -> AuditRecord:
-        body = self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
-        return AuditRecord.model_validate_json(body)
+    def _remember(self, record: AuditRecord) -> None:
+        with self._lock:
+            known = self._known.get(record.stream)
+            if known is None or known.seq < record.seq:
+                self._known[record.stream] = record
+
+    def put(self, record: AuditRecord) -> None:
+        key = f"{self._prefix('audit', record.stream)}{record.seq:012d}.json"
+        self._create(key, record.model_dump_json(), f"sequence number {record.seq}")
+        self._remember(record)
+
+    def _keys(self, prefix: str, after: int = 0) -> Iterator[tuple[int, str]]:
+        start = f"{prefix}{after:012d}.json" if after else ""
+        paginator = self._client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix, StartAfter=start):
+            for item in page.get("Contents", []):
+                number = _number(item["Key"])
+                if number is not None:
+                    yield number, item["Key"]
+
+    def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
+        for seq, key in self._keys(self._prefix("audit", stream), after):
+            found: Any = self._client.get_object(Bucket=self._bucket, Key=key)
+            lock = LockState(
+                mode=found.get("ObjectLockMode") or "none",
+                retain_until=found.get("ObjectLockRetainUntilDate"),
+            )
+            yield StoredEntry(position=seq, body=found["Body"].read(), lock=lock)
+
+    def put_digest(self, digest: Digest) -> None:
+        key = f"{self._prefix('digests', digest.stream)}{digest.number:012d}.json"
+        self._create(key, digest.model_dump_json(), f"digest number {digest.number}")
+
+    def digests(self, stream: StreamKey) -> Sequence[Digest]:
+        return [
+            Digest.model_validate_json(
+                self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+            )
+            for _, key in self._keys(self._prefix("digests", stream))
+        ]
+
+    def _folders(self, prefix: str) -> list[str]:
+        paginator = self._client.get_paginator("list_objects_v2")
+        names: list[str] = []
+        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix, Delimiter="/"):
+            names += [
+                unquote(p["Prefix"][len(prefix) : -1]) for p in page.get("CommonPrefixes", [])
+            ]
+        return sorted(names)
+
+    def streams(self, org: OrgId) -> Sequence[StreamKey]:
+        teams = self._folders(f"audit/{quote(org, safe='')}/")
+        return [StreamKey(org=org, team=team) for team in teams]
+
+    def orgs(self) -> Sequence[OrgId]:
+        return [OrgId(org) for org in self._folders("audit/")]

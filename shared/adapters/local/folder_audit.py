@@ -1,69 +1,114 @@
 """The embedded default's audit trail: one read-only JSON file per entry under AUTOSRE_HOME/audit.
 
 Tamper-evident, not tamper-proof: the files are created exclusively and made read only, and the hash
-chain shows any change, but the owner of the folder can still remove the read-only bit.
+chain and the signed digests show any change, but the owner of the folder can still remove the
+read-only bit or the files.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
+import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
-from shared.audit.models import AuditRecord, StreamKey
+from shared.audit.head import last_present
+from shared.audit.models import AuditRecord, Digest, LockState, StoredEntry, StreamKey
 from shared.errors import ConflictError
+from shared.identity.models import OrgId
 
 READ_ONLY = 0o444
+WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+DIGESTS = "digests"
+
+
+def _name(number: int) -> str:
+    return f"{number:012d}.json"
+
+
+def _numbered(folder: Path) -> list[tuple[int, str]]:
+    if not folder.is_dir():
+        return []
+    names = (entry.name for entry in os.scandir(folder))
+    found = [(int(n[:-5]), n) for n in names if n.endswith(".json") and n[:-5].isdigit()]
+    return sorted(found)
 
 
 class FolderAuditLog:
-    """Entries at `<root>/<org>/<team>/<sequence, 12 digits>.json`."""
+    """Entries at `<root>/<org>/<team>/<sequence, 12 digits>.json`, digests in `…/digests/`."""
 
     def __init__(self, root: Path) -> None:
         self._root = root
+        self._known: dict[StreamKey, int] = {}
+        self._lock = threading.Lock()
 
     def _folder(self, stream: StreamKey) -> Path:
         return self._root / quote(stream.org, safe="") / quote(stream.team, safe="")
 
-    def _sequences(self, stream: StreamKey) -> list[int]:
-        folder = self._folder(stream)
-        if not folder.is_dir():
-            return []
-        names = (entry.name for entry in os.scandir(folder))
-        return sorted(
-            int(name[:-5]) for name in names if name.endswith(".json") and name[:-5].isdigit()
-        )
-
-    def head(self, stream: StreamKey) -> AuditRecord | None:
-        sequences = self._sequences(stream)
-        return self._load(stream, sequences[-1]) if sequences else None
-
-    def put(self, record: AuditRecord) -> None:
-        folder = self._folder(record.stream)
-        folder.mkdir(parents=True, exist_ok=True)
-        final = folder / f"{record.seq:012d}.json"
-        draft = folder / f".{uuid.uuid4().hex}.tmp"
-        draft.write_text(record.model_dump_json(), encoding="utf-8")
+    def _create(self, path: Path, content: str, what: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.parent / f".{uuid.uuid4().hex}.tmp"
+        draft.write_text(content, encoding="utf-8")
         draft.chmod(READ_ONLY)
         try:
-            os.link(draft, final)  # atomic and exclusive: the complete file appears, or nothing
+            os.link(draft, path)  # atomic and exclusive: the complete file appears, or nothing
         except FileExistsError as error:
-            raise ConflictError(
-                f"sequence number {record.seq} is taken in {record.stream}"
-            ) from error
+            raise ConflictError(f"{what} is taken") from error
         finally:
             with contextlib.suppress(FileNotFoundError):
                 draft.unlink()
 
-    def read(
-        self, stream: StreamKey, *, after: int = 0, limit: int = 1000
-    ) -> Sequence[AuditRecord]:
-        chosen = [seq for seq in self._sequences(stream) if seq > after][:limit]
-        return [self._load(stream, seq) for seq in chosen]
+    def head(self, stream: StreamKey) -> AuditRecord | None:
+        folder = self._folder(stream)
+        with self._lock:
+            known = self._known.get(stream, 0)
+        seq = last_present(lambda n: (folder / _name(n)).exists(), known)
+        with self._lock:
+            self._known[stream] = max(seq, self._known.get(stream, 0))
+        if seq == 0:
+            return None
+        return AuditRecord.model_validate_json((folder / _name(seq)).read_bytes())
 
-    def _load(self, stream: StreamKey, seq: int) -> AuditRecord:
-        path = self._folder(stream) / f"{seq:012d}.json"
-        return AuditRecord.model_validate_json(path.read_bytes())
+    def put(self, record: AuditRecord) -> None:
+        path = self._folder(record.stream) / _name(record.seq)
+        try:
+            self._create(path, record.model_dump_json(), f"sequence number {record.seq}")
+        finally:
+            if path.exists():
+                with self._lock:
+                    known = self._known.get(record.stream, 0)
+                    self._known[record.stream] = max(known, record.seq)
+
+    def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
+        folder = self._folder(stream)
+        for seq, name in _numbered(folder):
+            if seq <= after:
+                continue
+            path = folder / name
+            mode = path.stat().st_mode
+            lock = LockState(mode="writable" if mode & WRITE_BITS else "read-only")
+            yield StoredEntry(position=seq, body=path.read_bytes(), lock=lock)
+
+    def put_digest(self, digest: Digest) -> None:
+        path = self._folder(digest.stream) / DIGESTS / _name(digest.number)
+        self._create(path, digest.model_dump_json(), f"digest number {digest.number}")
+
+    def digests(self, stream: StreamKey) -> Sequence[Digest]:
+        folder = self._folder(stream) / DIGESTS
+        return [Digest.model_validate_json((folder / n).read_bytes()) for _, n in _numbered(folder)]
+
+    def orgs(self) -> Sequence[OrgId]:
+        if not self._root.is_dir():
+            return []
+        return sorted(OrgId(unquote(e.name)) for e in os.scandir(self._root) if e.is_dir())
+
+    def streams(self, org: OrgId) -> Sequence[StreamKey]:
+        folder = self._root / quote(org, safe="")
+        if not folder.is_dir():
+            return []
+        teams = sorted(unquote(entry.name) for entry in os.scandir(folder) if entry.is_dir())
+        return [StreamKey(org=org, team=team) for team in teams]

@@ -8,15 +8,14 @@ import pytest
 
 from shared.adapters.memory import InMemoryAuditLog, InMemoryTaskQueue
 from shared.audit.models import AuditRecord, Outcome, StreamKey
-from shared.audit.trail import AuditTrail
 from shared.bootstrap import Services
 from shared.identity.models import OrgId, Role, UserId
 from shared.replies import Tone
-from tests.support import ORG, run, setup_teams
+from tests.support import ORG, records, run, setup_teams, trail_for
 
 
 def _stream(services: Services, team: str) -> list[AuditRecord]:
-    return list(services.audit_log.read(StreamKey(org=OrgId(ORG), team=team)))
+    return records(services.audit_log, StreamKey(org=OrgId(ORG), team=team))
 
 
 def test_a_change_is_audited_as_requested_then_succeeded_and_the_reply_shows_the_receipt(
@@ -113,7 +112,7 @@ def test_concurrent_appends_never_share_a_sequence_number() -> None:
 
     from tests.unit.audit.test_chain import _draft
 
-    trail = AuditTrail(log=InMemoryAuditLog())
+    trail = trail_for(InMemoryAuditLog())
     records: list[AuditRecord] = []
 
     def append() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import typing
+from datetime import UTC
 
 import pytest
 from hypothesis import assume, given, settings
@@ -112,6 +113,13 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "channel": st.none() | _channel,
     "description": _text,
     "topic": st.none() | st.from_regex(r"[a-z][a-z-]{0,10}", fullmatch=True),
+    "org": st.booleans(),
+    "since": st.none() | st.datetimes(timezones=st.just(UTC)),
+    "until": st.none() | st.datetimes(timezones=st.just(UTC)),
+    "actor": st.none() | _user,
+    "action": st.none() | st.from_regex(r"[a-z][a-z -]{0,20}", fullmatch=True),
+    "limit": st.integers(min_value=1, max_value=200),
+    "format": st.sampled_from(["jsonl", "csv"]),
 }
 
 

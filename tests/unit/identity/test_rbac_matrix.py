@@ -16,7 +16,7 @@ from shared.commands import models as m
 from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.replies import Tone
-from tests.support import ORG, run, setup_teams
+from tests.support import ORG, records, run, setup_teams
 
 ROLES = ["none", "viewer", "responder", "operator", "admin", "org-admin", "auditor"]
 TEAM_ROLES = {"viewer", "responder", "operator", "admin"}
@@ -42,6 +42,12 @@ MATRIX: dict[str, set[str]] = {
     "team unbind {channel}": ADMINS,
     "org grant newbie auditor": ORG_ADMINS,
     "org revoke aud auditor": ORG_ADMINS,
+    "audit verify --team {t}": {"admin", "auditor"},
+    "audit verify --org": {"auditor"},
+    "audit show --team {t}": {"auditor"},
+    "audit show --org": {"auditor"},
+    "audit export --format csv --team {t}": {"auditor"},
+    "audit seal": {"org-admin", "auditor"},
 }
 TEAM_SCOPED = {template for template in MATRIX if "{" in template}
 
@@ -74,7 +80,7 @@ def _fill(template: str, own: bool) -> str:
 
 
 def _entries(services: Services, team: str) -> list[AuditRecord]:
-    return list(services.audit_log.read(StreamKey(org=OrgId(ORG), team=team)))
+    return records(services.audit_log, StreamKey(org=OrgId(ORG), team=team))
 
 
 CASES = [

@@ -1,0 +1,34 @@
+"""AWS Lambda on an EventBridge schedule: scheduled work, audited as the actor `scheduler`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
+
+from handlers import aws_runtime
+from shared.audit.schedule import seal_every_org
+
+logger = Logger()
+metrics = Metrics(namespace="AutoSRE")
+tracer = Tracer()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+@event_source(data_class=EventBridgeEvent)
+def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
+    """Seal every org's audit trails; the event's id makes a retried delivery run once."""
+    aws_runtime.guard().register(context)
+    services = aws_runtime.services()
+    now = datetime.now(UTC)
+    replies = seal_every_org(services.bus, services.audit_log, trigger=event.get_id, now=now)
+    failed = [reply.title for reply in replies if reply.failed]
+    metrics.add_metric(name="ScheduledSeals", unit=MetricUnit.Count, value=len(replies))
+    if failed:
+        logger.error("scheduled sealing failed", extra={"failures": failed})
+    return {"orgs": len(replies), "failed": failed}

@@ -1,0 +1,35 @@
+"""Exports on AWS: an object in the exports bucket behind a presigned link that expires."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import boto3
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+LINK_SECONDS = 3600
+
+
+class S3ExportStore:
+    """Puts the export under `exports/` and answers with a one-hour presigned GET URL."""
+
+    def __init__(self, *, bucket: str, client: S3Client | None = None) -> None:
+        self._bucket = bucket
+        self._given = client
+
+    @cached_property
+    def _client(self) -> S3Client:
+        """The client given, or one made at first use."""
+        return self._given or boto3.client("s3")
+
+    def publish(self, name: str, content: bytes, content_type: str) -> str:
+        key = f"exports/{name}"
+        self._client.put_object(
+            Bucket=self._bucket, Key=key, Body=content, ContentType=content_type
+        )
+        return self._client.generate_presigned_url(
+            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=LINK_SECONDS
+        )

@@ -1,0 +1,33 @@
+"""Scheduled sealing: the scheduler runs `sre audit seal` for every org, as `scheduler`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.commands.bus import CommandBus
+from shared.commands.invocation import Invocation, ReplyTarget
+from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.ports import AuditLog
+from shared.replies import Reply
+
+SCHEDULER = UserId("scheduler")
+
+
+def scheduled(org: OrgId, text: str, *, trigger: str, now: datetime) -> Invocation:
+    """An invocation by the scheduler; `trigger` (the event's id) makes a retry run once."""
+    return Invocation(
+        actor=Actor(platform=Platform.SCHEDULER, org=org, user=SCHEDULER, name="scheduler"),
+        channel=None,
+        text=text,
+        correlation_id=f"{trigger}:{org}"[-64:],
+        delivery_id=f"{trigger}:{org}",
+        received_at=now,
+        reply_to=ReplyTarget(platform=Platform.SCHEDULER),
+    )
+
+
+def seal_every_org(bus: CommandBus, log: AuditLog, *, trigger: str, now: datetime) -> list[Reply]:
+    """Seal every org's trails: one audited `sre audit seal` per org that has any."""
+    return [
+        bus.handle(scheduled(org, "sre audit seal", trigger=trigger, now=now)) for org in log.orgs()
+    ]

@@ -1,0 +1,60 @@
+"""Signed digests: HMAC-SHA256 over a stream's head, linked to the digest before (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from shared.audit.models import GENESIS_HASH, AuditRecord, Digest
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A secret for HMAC-SHA256 and a short id that names it without revealing it."""
+
+    secret: bytes
+
+    @property
+    def key_id(self) -> str:
+        """The first 16 hex digits of the secret's SHA-256."""
+        return hashlib.sha256(self.secret).hexdigest()[:16]
+
+
+def _canonical(digest: Digest, *, signed: bool) -> bytes:
+    body = digest.model_dump(mode="json", exclude=set() if signed else {"signature"})
+    return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+
+
+def digest_hash(digest: Digest) -> str:
+    """The SHA-256 of the whole digest, signature included: what the next digest links to."""
+    return hashlib.sha256(_canonical(digest, signed=True)).hexdigest()
+
+
+def signature_of(digest: Digest, key: SigningKey) -> str:
+    """HMAC-SHA256 of the digest's content, signature left out."""
+    return hmac.new(key.secret, _canonical(digest, signed=False), hashlib.sha256).hexdigest()
+
+
+def seal(head: AuditRecord, previous: Digest | None, key: SigningKey, now: datetime) -> Digest:
+    """The digest that seals `head`, following `previous`."""
+    unsigned = Digest(
+        org=head.org,
+        team=head.team,
+        number=previous.number + 1 if previous else 1,
+        time=now,
+        last_seq=head.seq,
+        last_hash=head.hash,
+        previous_digest_hash=digest_hash(previous) if previous else GENESIS_HASH,
+        key_id=key.key_id,
+    )
+    return unsigned.model_copy(update={"signature": signature_of(unsigned, key)})
+
+
+def signed_by(digest: Digest, key: SigningKey) -> bool:
+    """Whether `key` made the digest's signature."""
+    return digest.key_id == key.key_id and hmac.compare_digest(
+        digest.signature, signature_of(digest, key)
+    )

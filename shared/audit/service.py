@@ -1,0 +1,222 @@
+"""`sre audit verify|show|export|seal`: the trail, checked and read back, for auditors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import deque
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from shared.audit import commands as c
+from shared.audit.models import ORG_STREAM, AuditRecord, Digest, StreamKey
+from shared.audit.trail import AuditTrail
+from shared.audit.verify import Verification, verify_stream
+from shared.commands.base import Command
+from shared.commands.context import Context, Handler
+from shared.ports import ExportStore
+from shared.replies import Reply, Tone
+
+Progress = Callable[[str], None]
+CSV_COLUMNS = (
+    "seq",
+    "time",
+    "org",
+    "team",
+    "actor",
+    "command",
+    "target",
+    "outcome",
+    "correlation_id",
+    "details",
+    "prev_hash",
+    "hash",
+)
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+def stream_of(command: c.AuditScoped, ctx: Context) -> StreamKey:
+    """The stream an audit command reads: the org's, or its team's."""
+    org = ctx.principal.actor.org
+    return StreamKey(org=org, team=ORG_STREAM if command.org else ctx.team or ORG_STREAM)
+
+
+def _label(stream: StreamKey) -> str:
+    return "the org-wide trail" if stream.team == ORG_STREAM else f"team {stream.team}'s trail"
+
+
+def anchor_before(digests: Iterable[Digest], since: datetime | None) -> Digest | None:
+    """The last digest sealed before `since`: a verified starting point for a partial walk."""
+    earlier = [d for d in digests if since is not None and d.time < since]
+    return earlier[-1] if earlier else None
+
+
+class AuditService:
+    """Verifies, shows, exports and seals audit streams."""
+
+    def __init__(
+        self,
+        *,
+        trail: AuditTrail,
+        exports: ExportStore,
+        progress: Progress = _quiet,
+        storage: str = "",
+    ) -> None:
+        self._trail = trail
+        self._exports = exports
+        self._progress = progress
+        self._storage = storage
+
+    def handlers(self) -> dict[type[Command], Handler]:
+        """The commands this service runs."""
+        return {
+            c.VerifyAudit: self.verify,
+            c.ShowAudit: self.show,
+            c.ExportAudit: self.export,
+            c.SealAudit: self.seal,
+        }
+
+    def check(
+        self, stream: StreamKey, *, now: datetime, since: datetime | None = None
+    ) -> Verification:
+        """Walk one stream and report what is wrong with it, if anything."""
+        log = self._trail.log
+        digests = list(log.digests(stream))
+        anchor = anchor_before(digests, since)
+        self._progress(f"verifying {_label(stream)}…")
+        return verify_stream(
+            stream,
+            log.scan(stream, after=anchor.last_seq if anchor else 0),
+            digests,
+            self._trail.key(),
+            now=now,
+            every=self._trail.every,
+            anchor=anchor,
+            progress=lambda n: self._progress(f"  {n:,} entries verified"),
+        )
+
+    def verify(self, command: c.VerifyAudit, ctx: Context) -> Reply:
+        """Verify one stream and say what was checked and what, if anything, is wrong."""
+        stream = stream_of(command, ctx)
+        report = self.check(stream, now=ctx.now, since=command.since)
+        return verification_reply(report, storage=self._storage)
+
+    def show(self, command: c.ShowAudit, ctx: Context) -> Reply:
+        """The latest entries that match the filters."""
+        stream = stream_of(command, ctx)
+        chosen: deque[AuditRecord] = deque(maxlen=command.limit)
+        for record in self._trail.records(stream):
+            if _matches(record, command):
+                chosen.append(record)
+        if not chosen:
+            return Reply(tone=Tone.INFO, title=f"No matching entries in {_label(stream)}")
+        lines = [
+            f"#{r.seq} {r.time:%Y-%m-%d %H:%M} @{r.actor.user} `{r.command}` → {r.outcome.value}"
+            for r in chosen
+        ]
+        return Reply(
+            tone=Tone.INFO,
+            title=f"{len(chosen)} entries of {_label(stream)}",
+            text="\n".join(lines),
+            ephemeral=True,
+        )
+
+    def export(self, command: c.ExportAudit, ctx: Context) -> Reply:
+        """Write the matching entries as JSON lines or CSV and say where they are."""
+        stream = stream_of(command, ctx)
+        records = [
+            r
+            for r in self._trail.records(stream)
+            if (command.since is None or r.time >= command.since)
+            and (command.until is None or r.time < command.until)
+        ]
+        content, kind = _encode(records, command.format)
+        name = (
+            f"audit-{stream.org}-{stream.team.strip('_')}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
+        )
+        where = self._exports.publish(name, content, kind)
+        return Reply(
+            tone=Tone.OK,
+            title=f"Exported {len(records)} entries of {_label(stream)}",
+            fields=[("Format", command.format), ("Where", where)],
+            ephemeral=True,
+        )
+
+    def seal(self, _: c.SealAudit, ctx: Context) -> Reply:
+        """A digest over every stream of the org with entries past its last digest."""
+        org = ctx.principal.actor.org
+        sealed = [d for s in self._trail.log.streams(org) if (d := self._trail.seal(s))]
+        fields = [(_label(d.stream), f"digest #{d.number} seals #{d.last_seq}") for d in sealed]
+        title = f"Sealed {len(sealed)} trails" if sealed else "Every trail was already sealed"
+        return Reply(tone=Tone.OK, title=title, fields=fields)
+
+
+def _matches(record: AuditRecord, command: c.ShowAudit) -> bool:
+    return (
+        (command.actor is None or record.actor.user == command.actor)
+        and (command.action is None or record.command.startswith(f"sre {command.action}"))
+        and (command.since is None or record.time >= command.since)
+    )
+
+
+def _encode(records: list[AuditRecord], kind: str) -> tuple[bytes, str]:
+    if kind == "jsonl":
+        lines = (r.model_dump_json() for r in records)
+        return ("\n".join(lines) + ("\n" if records else "")).encode(), "application/x-ndjson"
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in records:
+        writer.writerow(
+            [
+                r.seq,
+                r.time.isoformat(),
+                r.org,
+                r.team,
+                r.actor.user,
+                r.command,
+                r.target,
+                r.outcome.value,
+                r.correlation_id,
+                json.dumps(r.details, sort_keys=True),
+                r.prev_hash,
+                r.hash,
+            ]
+        )
+    return out.getvalue().encode(), "text/csv"
+
+
+def verification_reply(report: Verification, *, storage: str) -> Reply:
+    """What `sre audit verify` answers."""
+    stream = report.stream
+    last = report.last_digest
+    fields = [
+        (
+            "Entries verified",
+            f"{report.entries:,}"
+            + (f" (#{report.first}..#{report.head})" if report.entries else ""),
+        ),
+        ("Head", f"#{report.head} · {report.head_hash[:12]}" if report.head else "empty"),
+        (
+            "Last digest",
+            f"#{last.number} seals #{last.last_seq} ({last.time:%Y-%m-%d %H:%M} UTC,"
+            f" key {last.key_id})"
+            if last
+            else "none yet",
+        ),
+        ("Not yet sealed", f"{max(report.uncovered, 0)} entries after the last digest"),
+    ]
+    if report.anchor:
+        fields.append(("Started at", f"digest #{report.anchor.number} (#{report.anchor.last_seq})"))
+    if storage:
+        fields.append(("Storage", storage))
+    if report.ok:
+        return Reply(tone=Tone.OK, title=f"Audit trail intact: {_label(stream)}", fields=fields)
+    fields.insert(0, ("First broken link", report.problems[0]))
+    if len(report.problems) > 1:
+        fields.append(("Also", "\n".join(report.problems[1:])))
+    return Reply(tone=Tone.ERROR, title=f"Audit trail BROKEN: {_label(stream)}", fields=fields)

@@ -1,0 +1,150 @@
+"""Walk a stream as stored and prove it whole: hashes, sequence, locks, digests (pure)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.audit.models import GENESIS_HASH, Digest, LockState, StoredEntry, StreamKey
+from shared.audit.seal import SigningKey, digest_hash, signed_by
+
+_CHAIN_FIELDS = frozenset({"seq", "prev_hash", "hash"})
+MAX_PROBLEMS = 5
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Verification:
+    """What a walk of one stream found."""
+
+    stream: StreamKey
+    entries: int = 0
+    first: int = 0
+    head: int = 0
+    head_hash: str = ""
+    last_digest: Digest | None = None
+    anchor: Digest | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing is wrong."""
+        return not self.problems
+
+    @property
+    def uncovered(self) -> int:
+        """Entries after the last digest: chained, but not yet signed."""
+        return self.head - (self.last_digest.last_seq if self.last_digest else 0)
+
+    def fail(self, problem: str) -> None:
+        """Record a problem (the first few are kept)."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+
+
+def entry_hash(prev_hash: str, seq: int, body: dict[str, object]) -> str:
+    """The chain hash of a stored entry's JSON, as `shared.audit.chain.link_hash` computes it."""
+    content = {k: v for k, v in body.items() if k not in _CHAIN_FIELDS}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{prev_hash}\n{seq}\n{text}".encode()).hexdigest()
+
+
+def lock_problem(lock: LockState | None, now: datetime) -> str | None:
+    """What is wrong with how an entry is protected, if anything."""
+    if lock is None:
+        return None
+    if lock.mode == "writable":
+        return "its file is writable (it should be read only)"
+    if lock.mode in {"COMPLIANCE", "read-only"}:
+        if lock.retain_until is not None and lock.retain_until <= now:
+            return f"its retention ended on {lock.retain_until:%Y-%m-%d}"
+        return None
+    return f"it is not under COMPLIANCE retention (lock: {lock.mode})"
+
+
+def check_digests(report: Verification, digests: Sequence[Digest], key: SigningKey) -> None:
+    """Numbering, links and signatures of a stream's digests."""
+    previous: Digest | None = None
+    for digest in sorted(digests, key=lambda d: d.number):
+        expected = previous.number + 1 if previous else 1
+        if digest.number != expected:
+            report.fail(f"digest #{expected} is missing (removed)")
+        elif digest.previous_digest_hash != (digest_hash(previous) if previous else GENESIS_HASH):
+            report.fail(f"digest #{digest.number} does not link to digest #{expected - 1}")
+        if not signed_by(digest, key):
+            report.fail(f"digest #{digest.number} has an invalid signature (replaced or forged)")
+        previous = digest
+    report.last_digest = previous
+
+
+def _check_entry(report: Verification, entry: StoredEntry, prev_hash: str, now: datetime) -> str:
+    """Check one entry after `prev_hash`; return the hash the next entry must link to."""
+    seq = entry.position
+    try:
+        body = json.loads(entry.body)
+        stated_hash = str(body["hash"])
+    except (ValueError, KeyError, TypeError):
+        report.fail(f"#{seq}: is not a readable audit entry")
+        return ""
+    if body.get("seq") != seq:
+        report.fail(f"#{seq}: holds entry #{body.get('seq')} (entries moved or swapped)")
+    elif body.get("prev_hash") != prev_hash:
+        report.fail(f"#{seq}: does not link to the entry before it (inserted or replaced)")
+    elif entry_hash(prev_hash, seq, body) != stated_hash:
+        report.fail(f"#{seq}: its content does not match its hash (modified)")
+    problem = lock_problem(entry.lock, now)
+    if problem:
+        report.fail(f"#{seq}: {problem}")
+    return stated_hash
+
+
+def verify_stream(
+    stream: StreamKey,
+    entries: Iterable[StoredEntry],
+    digests: Sequence[Digest],
+    key: SigningKey,
+    *,
+    now: datetime,
+    every: int,
+    anchor: Digest | None = None,
+    progress: Progress | None = None,
+) -> Verification:
+    """Verify a stream from the start (or from a trusted digest `anchor`) to its head."""
+    report = Verification(stream=stream, anchor=anchor)
+    check_digests(report, digests, key)
+    sealed = {d.last_seq: d for d in digests}
+    expected = anchor.last_seq + 1 if anchor else 1
+    prev_hash = anchor.last_hash if anchor else GENESIS_HASH
+    report.first = expected
+    for entry in entries:
+        if entry.position > expected:
+            report.fail(f"#{expected}: is missing (deleted)")
+        prev_hash = _check_entry(report, entry, prev_hash, now) or prev_hash
+        digest = sealed.get(entry.position)
+        if digest and digest.last_hash != prev_hash:
+            report.fail(f"#{entry.position}: differs from what digest #{digest.number} sealed")
+        report.entries += 1
+        report.head, report.head_hash = entry.position, prev_hash
+        expected = entry.position + 1
+        if progress and report.entries % 10_000 == 0:
+            progress(report.entries)
+    _check_tail(report, every)
+    return report
+
+
+def _check_tail(report: Verification, every: int) -> None:
+    last = report.last_digest
+    if last and last.last_seq > report.head:
+        report.fail(
+            f"#{report.head + 1}..#{last.last_seq}: missing: digest #{last.number} sealed "
+            f"#{last.last_seq} but the stream ends at #{report.head} (truncated)"
+        )
+    due = every * (report.head // every)
+    if due and (last is None or last.last_seq < due):
+        report.fail(
+            f"#{due}: no digest seals it (one is written every {every} entries): "
+            "a digest was removed"
+        )
