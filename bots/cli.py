@@ -54,8 +54,12 @@ class DeferredPrinter:
         self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
 
 
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def first_use(services: Services) -> list[str]:
-    """On a fresh home: a demo team with the local user as admin, bound to the local channel."""
+    """On a fresh home: a demo team (you as admin, bound to the local channel); you as auditor."""
     if services.directory.list_teams(LOCAL_ORG):
         return []
     user = services.settings.local_user
@@ -63,6 +67,7 @@ def first_use(services: Services) -> list[str]:
         f'sre team create {DEMO_TEAM} --description "Demo team made on first use"',
         f"sre team member add {user} --role admin --team {DEMO_TEAM}",
         f"sre team bind {LOCAL_CHANNEL} --team {DEMO_TEAM}",
+        f"sre org grant {user} auditor",
     ]
     return [render_text(services.bus.handle(invocation(step, user=user))) for step in steps]
 
@@ -88,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(settings, args.words[1:])
     printer = DeferredPrinter()
-    services = for_local(settings, deliver=printer)
+    services = for_local(settings, deliver=printer, progress=_progress)
     for line in first_use(services):
         print(line)
     reply = services.bus.handle(

@@ -1,0 +1,234 @@
+"""Tampering with a stored trail, on S3 with Object Lock (moto) and on the local folder: verify
+catches every change and names the entry; on S3 the bucket itself refuses to lose a locked version."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Protocol
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from shared.adapters.aws.s3_audit import S3AuditLog
+from shared.adapters.local.folder_audit import FolderAuditLog
+from shared.audit.chain import next_record
+from shared.audit.models import AuditDraft, AuditRecord, Digest, StreamKey
+from shared.audit.seal import SigningKey, seal
+from shared.audit.verify import Verification, verify_stream
+from shared.identity.models import OrgId
+from shared.ports import AuditLog
+from tests.aws import create_audit_bucket
+from tests.support import NOW, TEST_KEY, trail_for
+from tests.unit.audit.test_chain import _draft
+
+STREAM = StreamKey(org=OrgId("T1"), team="payments")
+EVERY = 10
+
+
+class Storage(Protocol):
+    """Raw access to where the trail is stored, as someone with write access would have it."""
+
+    log: AuditLog
+
+    def write(self, kind: str, number: int, body: bytes) -> None: ...
+    def delete(self, kind: str, number: int) -> None: ...
+    def read(self, kind: str, number: int) -> bytes: ...
+
+
+class FolderStorage:
+    def __init__(self, root: Path) -> None:
+        self.log = FolderAuditLog(root)
+        self._folder = root / "T1" / "payments"
+
+    def _path(self, kind: str, number: int) -> Path:
+        folder = self._folder / "digests" if kind == "digests" else self._folder
+        return folder / f"{number:012d}.json"
+
+    def write(self, kind: str, number: int, body: bytes) -> None:
+        path = self._path(kind, number)
+        if path.exists():
+            path.chmod(stat.S_IRUSR | stat.S_IWUSR)  # the owner can lift the read-only bit...
+        path.write_bytes(body)
+        path.chmod(0o444)  # ...and a careful one puts it back
+
+    def delete(self, kind: str, number: int) -> None:
+        self._path(kind, number).unlink()
+
+    def read(self, kind: str, number: int) -> bytes:
+        return self._path(kind, number).read_bytes()
+
+
+class BucketStorage:
+    def __init__(self) -> None:
+        self.bucket = create_audit_bucket()
+        self.s3 = boto3.client("s3")
+        self.log = S3AuditLog(bucket=self.bucket, client=self.s3)
+
+    @staticmethod
+    def key(kind: str, number: int) -> str:
+        return f"{kind}/T1/payments/{number:012d}.json"
+
+    def write(self, kind: str, number: int, body: bytes) -> None:
+        self.s3.put_object(
+            Bucket=self.bucket, Key=self.key(kind, number), Body=body
+        )  # a new version
+
+    def delete(self, kind: str, number: int) -> None:
+        self.s3.delete_object(Bucket=self.bucket, Key=self.key(kind, number))  # a delete marker
+
+    def read(self, kind: str, number: int) -> bytes:
+        return self.s3.get_object(Bucket=self.bucket, Key=self.key(kind, number))["Body"].read()
+
+
+@pytest.fixture(params=["s3", "folder"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    if request.param == "folder":
+        yield FolderStorage(tmp_path / "audit")
+        return
+    with mock_aws():
+        yield BucketStorage()
+
+
+def _fill(storage: Storage) -> list[AuditRecord]:
+    """25 entries, digests over #10 and #20 (every 10) and a scheduled one over #25."""
+    trail = trail_for(storage.log, every=EVERY)
+    written = [trail.append(_draft(f"sre team member add U{i} --team payments")) for i in range(25)]
+    assert trail.seal(STREAM) is not None
+    return written
+
+
+def _verify(storage: Storage) -> Verification:
+    log = storage.log
+    return verify_stream(
+        STREAM, log.scan(STREAM), log.digests(STREAM), TEST_KEY, now=NOW, every=EVERY
+    )
+
+
+def test_an_untouched_trail_verifies(storage: Storage) -> None:
+    _fill(storage)
+    report = _verify(storage)
+    assert report.ok, report.problems
+    assert (report.entries, report.head, report.last_digest and report.last_digest.number) == (
+        25,
+        25,
+        3,
+    )
+
+
+def _entry(storage: Storage, seq: int) -> dict[str, object]:
+    body: dict[str, object] = json.loads(storage.read("audit", seq))
+    return body
+
+
+def test_a_modified_entry_is_named(storage: Storage) -> None:
+    _fill(storage)
+    body = _entry(storage, 5)
+    body["command"] = "sre team member add mallory --role admin --team payments"
+    storage.write("audit", 5, json.dumps(body).encode())
+    assert _verify(storage).problems[0] == "#5: its content does not match its hash (modified)"
+
+
+def test_a_deleted_entry_is_named(storage: Storage) -> None:
+    _fill(storage)
+    storage.delete("audit", 5)
+    assert _verify(storage).problems[0] == "#5: is missing (deleted)"
+
+
+def test_two_swapped_entries_are_named(storage: Storage) -> None:
+    _fill(storage)
+    fourth, fifth = storage.read("audit", 4), storage.read("audit", 5)
+    storage.write("audit", 4, fifth)
+    storage.write("audit", 5, fourth)
+    assert _verify(storage).problems[0] == "#4: holds entry #5 (entries moved or swapped)"
+
+
+def test_a_truncated_tail_is_named(storage: Storage) -> None:
+    _fill(storage)
+    storage.delete("audit", 25)
+    storage.delete("audit", 24)
+    problems = _verify(storage).problems
+    assert problems[0].startswith("#24..#25: missing: digest #3 sealed #25")
+    assert problems[0].endswith("(truncated)")
+
+
+def test_a_forged_entry_inserted_and_rechained_is_caught_by_the_digest(storage: Storage) -> None:
+    # GIVEN someone who can write the storage inserts an entry at #8 and re-chains every later one
+    written = _fill(storage)
+    forged = _draft("sre org grant mallory org-admin")
+    drafts: list[AuditDraft] = [*written[:7], forged, *written[7:]]
+    chain: list[AuditRecord] = []
+    for draft in drafts:
+        chain.append(
+            next_record(
+                chain[-1] if chain else None,
+                AuditDraft.model_validate(draft.model_dump(include=set(AuditDraft.model_fields))),
+            )
+        )
+    for record in chain[7:]:
+        storage.write("audit", record.seq, record.model_dump_json().encode())
+    # THEN the hashes hold, but the first digest after the insertion no longer matches
+    assert _verify(storage).problems[0] == "#10: differs from what digest #1 sealed"
+
+
+def test_a_replaced_digest_is_named(storage: Storage) -> None:
+    _fill(storage)
+    original = Digest.model_validate_json(storage.read("digests", 2))
+    stranger = SigningKey(secret=b"not the audit key")
+    head = AuditRecord.model_validate_json(storage.read("audit", 20))
+    previous = Digest.model_validate_json(storage.read("digests", 1))
+    forged = seal(head, previous, stranger, original.time)
+    storage.write("digests", 2, forged.model_dump_json().encode())
+    assert "digest #2 has an invalid signature (replaced or forged)" in _verify(storage).problems
+
+
+def test_a_removed_digest_shows(storage: Storage) -> None:
+    _fill(storage)
+    storage.delete("digests", 1)
+    assert _verify(storage).problems[0] == "digest #1 is missing (removed)"
+
+
+def test_removing_the_last_digests_shows(storage: Storage) -> None:
+    _fill(storage)
+    storage.delete("digests", 3)
+    storage.delete("digests", 2)
+    problems = _verify(storage).problems
+    assert problems == [
+        "#20: no digest seals it (one is written every 10 entries): a digest was removed"
+    ]
+
+
+@mock_aws
+def test_on_s3_a_locked_version_can_be_neither_deleted_nor_overwritten() -> None:
+    storage = BucketStorage()
+    _fill(storage)
+    key = storage.key("audit", 5)
+    version = storage.s3.head_object(Bucket=storage.bucket, Key=key)
+    assert version["ObjectLockMode"] == "COMPLIANCE"
+    original = storage.read("audit", 5)
+    with pytest.raises(storage.s3.exceptions.ClientError, match="AccessDenied"):
+        storage.s3.delete_object(Bucket=storage.bucket, Key=key, VersionId=version["VersionId"])
+    storage.write("audit", 5, b'{"forged": true}')  # only adds a newer version...
+    kept = storage.s3.get_object(Bucket=storage.bucket, Key=key, VersionId=version["VersionId"])
+    assert kept["Body"].read() == original  # ...the locked one is intact
+    assert _verify(storage).problems[0] == "#5: is not a readable audit entry"
+
+
+@mock_aws
+def test_on_s3_an_entry_outside_compliance_retention_is_named() -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="audit-without-lock")
+    log = S3AuditLog(bucket="audit-without-lock", client=s3)
+    trail_for(log).append(_draft("sre team list"))
+    report = verify_stream(STREAM, log.scan(STREAM), [], TEST_KEY, now=NOW, every=EVERY)
+    assert report.problems == ["#1: it is not under COMPLIANCE retention (lock: none)"]
+
+
+def test_a_local_entry_made_writable_is_named(tmp_path: Path) -> None:
+    storage = FolderStorage(tmp_path / "audit")
+    _fill(storage)
+    (tmp_path / "audit" / "T1" / "payments" / f"{7:012d}.json").chmod(0o644)
+    assert _verify(storage).problems == ["#7: its file is writable (it should be read only)"]
