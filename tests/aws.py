@@ -90,3 +90,15 @@ def atomic_conditional_puts(client: Any) -> Any:
     client.meta.events.register("after-call.s3.PutObject", release)
     client.meta.events.register("after-call-error.s3.PutObject", release)
     return client
+
+
+def create_export_bucket(name: str = "autosre-exports-test") -> str:
+    """The exports bucket."""
+    boto3.client("s3").create_bucket(Bucket=name)
+    return name
+
+
+def create_audit_key_secret(name: str = "autosre/audit-key-test") -> str:
+    """The digest signing key in Secrets Manager; returns the setting's reference to it."""
+    arn = boto3.client("secretsmanager").create_secret(Name=name, SecretString="k" * 64)["ARN"]
+    return f"secretsmanager:{arn}"

@@ -1,5 +1,7 @@
-"""Tampering with a stored trail, on S3 with Object Lock (moto) and on the local folder: verify
-catches every change and names the entry; on S3 the bucket itself refuses to lose a locked version."""
+"""Tampering with a stored trail, on S3 with Object Lock (moto) and on the local folder.
+
+Verify catches every change and names the entry; on S3 the bucket refuses to lose a locked version.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +43,7 @@ class Storage(Protocol):
 
 class FolderStorage:
     def __init__(self, root: Path) -> None:
-        self.log = FolderAuditLog(root)
+        self.log: AuditLog = FolderAuditLog(root)
         self._folder = root / "T1" / "payments"
 
     def _path(self, kind: str, number: int) -> Path:
@@ -66,7 +68,7 @@ class BucketStorage:
     def __init__(self) -> None:
         self.bucket = create_audit_bucket()
         self.s3 = boto3.client("s3")
-        self.log = S3AuditLog(bucket=self.bucket, client=self.s3)
+        self.log: AuditLog = S3AuditLog(bucket=self.bucket, client=self.s3)
 
     @staticmethod
     def key(kind: str, number: int) -> str:

@@ -8,7 +8,13 @@ import pytest
 from moto import mock_aws
 
 from handlers import aws_runtime
-from tests.aws import create_audit_bucket, create_queues, create_table
+from tests.aws import (
+    create_audit_bucket,
+    create_audit_key_secret,
+    create_export_bucket,
+    create_queues,
+    create_table,
+)
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.fixtures import SIGNING_SECRET
 
@@ -28,6 +34,8 @@ def aws(monkeypatch: pytest.MonkeyPatch, slack_api: CaptureServer) -> Iterator[d
             "AUTOSRE_TABLE": create_table(),
             "AUTOSRE_TASK_QUEUE_URL": create_queues(),
             "AUTOSRE_AUDIT_BUCKET": create_audit_bucket(),
+            "AUTOSRE_EXPORT_BUCKET": create_export_bucket(),
+            "AUTOSRE_AUDIT_KEY": create_audit_key_secret(),
             "AUTOSRE_ORG_ADMINS": "T111:W111,T1DC2JH3J:U2CERLKJA",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_BOT_TOKEN": "xoxb-valid",

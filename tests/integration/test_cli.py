@@ -103,3 +103,51 @@ def test_serve_answers_health_and_signed_slack_commands(served: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as rejected:
         urllib.request.urlopen(malformed)
     assert rejected.value.code == 400
+
+
+def test_audit_verify_in_the_terminal_passes_then_names_a_tampered_entry(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a demo team with some history
+    for user in ("erin", "finn", "gus"):
+        assert main(["team", "member", "add", user]) == 0
+    # WHEN the trail is verified: it is intact, with progress on stderr
+    assert main(["audit", "verify"]) == 0
+    captured = capsys.readouterr()
+    assert "Audit trail intact: team demo's trail" in captured.out
+    assert "read-only files (tamper-evident, not tamper-proof)" in captured.out
+    assert "verifying team demo's trail" in captured.err
+    # WHEN an entry is edited by someone who can write the folder
+    entry = home / "audit" / "local" / "demo" / f"{4:012d}.json"
+    entry.chmod(0o644)
+    body = json.loads(entry.read_text())
+    body["command"] = "sre team member add mallory --role admin"
+    entry.write_text(json.dumps(body))
+    entry.chmod(0o444)
+    # THEN verify fails with a non-zero status and names it
+    assert main(["audit", "verify"]) == 1
+    out = capsys.readouterr().out
+    assert "Audit trail BROKEN: team demo's trail" in out
+    assert "#4: its content does not match its hash (modified)" in out
+
+
+def test_audit_show_and_export_in_the_terminal(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["team", "member", "add", "erin"]) == 0
+    assert main(["audit", "show", "--action", "team member add", "--limit", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "2 entries of team demo's trail" in out
+    assert "`sre team member add erin` → succeeded" in out
+    for kind in ("jsonl", "csv"):
+        assert main(["audit", "export", "--format", kind]) == 0
+        (path,) = [
+            line.split()[-1]
+            for line in capsys.readouterr().out.splitlines()
+            if line.strip().startswith("Where")
+        ]
+        content = Path(path).read_text()
+        assert "sre team member add erin" in content
+    assert main(["audit", "seal"]) == 0
+    assert "Sealed" in capsys.readouterr().out
+    assert main(["--as", "erin", "audit", "show"]) == 3  # a viewer is not an auditor
