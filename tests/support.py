@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from shared.adapters.memory import FixedClock
+from shared.audit.chain import decode
 from shared.audit.models import AuditRecord, StreamKey
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
@@ -72,4 +73,4 @@ def trail_for(log: AuditLog, *, every: int = 100) -> AuditTrail:
 
 def records(log: AuditLog, stream: StreamKey) -> list[AuditRecord]:
     """Every entry of a stream, parsed."""
-    return [AuditRecord.model_validate_json(entry.body) for entry in log.scan(stream)]
+    return [decode(entry.body) for entry in log.scan(stream)]

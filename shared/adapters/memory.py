@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 
+from shared.audit.chain import encode
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
 from shared.commands.invocation import DeferredCommand
 from shared.errors import ConflictError, NotFoundError
@@ -98,7 +99,7 @@ class InMemoryAuditLog:
     def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
         self._check()
         for record in list(self._streams.get(stream, []))[after:]:
-            yield StoredEntry(position=record.seq, body=record.model_dump_json().encode())
+            yield StoredEntry(position=record.seq, body=encode(record))
 
     def put_digest(self, digest: Digest) -> None:
         self._check()

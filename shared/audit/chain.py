@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 
 from shared.audit.models import GENESIS_HASH, AuditDraft, AuditRecord
@@ -17,8 +18,43 @@ def entry_json(draft: AuditDraft) -> str:
 
 def link_hash(prev_hash: str, seq: int, draft: AuditDraft) -> str:
     """sha256 over the previous hash, the sequence number and the entry's canonical JSON."""
-    material = f"{prev_hash}\n{seq}\n{entry_json(draft)}"
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+    return stored_hash(prev_hash, seq, entry_json(draft).encode("utf-8"))
+
+
+_STORED = re.compile(
+    rb'^\{"seq":(\d+),"prev_hash":"([0-9a-f]{64})","hash":"([0-9a-f]{64})","entry":(.*)\}$',
+    re.DOTALL,
+)
+
+
+def encode(record: AuditRecord) -> bytes:
+    """The stored form: the chain fields, then the entry's canonical JSON exactly as it was hashed.
+
+    Verification can then hash the stored bytes without parsing and re-serialising the entry.
+    """
+    head = f'{{"seq":{record.seq},"prev_hash":"{record.prev_hash}","hash":"{record.hash}","entry":'
+    return f"{head}{entry_json(record)}}}".encode()
+
+
+def split(body: bytes) -> tuple[int, str, str, bytes] | None:
+    """Sequence number, previous hash, hash and hashed content of a stored entry, if readable."""
+    found = _STORED.match(body)
+    if found is None:
+        return None
+    return int(found[1]), found[2].decode(), found[3].decode(), found[4]
+
+
+def stored_hash(prev_hash: str, seq: int, content: bytes) -> str:
+    """The chain hash over stored content bytes (the same as `link_hash` over the entry)."""
+    return hashlib.sha256(f"{prev_hash}\n{seq}\n".encode() + content).hexdigest()
+
+
+def decode(body: bytes) -> AuditRecord:
+    """An entry from its stored form."""
+    data = json.loads(body)
+    return AuditRecord(
+        **data["entry"], seq=data["seq"], prev_hash=data["prev_hash"], hash=data["hash"]
+    )
 
 
 def next_record(head: AuditRecord | None, draft: AuditDraft) -> AuditRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
@@ -86,7 +87,8 @@ class Digest(Frozen):
         return StreamKey(org=self.org, team=self.team)
 
 
-class LockState(Frozen):
+@dataclass(frozen=True, slots=True)
+class LockState:
     """How the storage protects one stored entry: S3 Object Lock, or a read-only file."""
 
     mode: str
@@ -94,8 +96,12 @@ class LockState(Frozen):
     retain_until: datetime | None = None
 
 
-class StoredEntry(Frozen):
-    """An entry as stored, not yet trusted: where it sits, its bytes and how it is locked."""
+@dataclass(frozen=True, slots=True)
+class StoredEntry:
+    """An entry as stored, not yet trusted: where it sits, its bytes and how it is locked.
+
+    A plain dataclass, not a model: verification reads a hundred thousand of these a second.
+    """
 
     position: int
     body: bytes

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from shared.audit.chain import next_record
+from shared.audit.chain import decode, next_record
 from shared.audit.models import AuditDraft, AuditRecord, Digest, StreamKey
 from shared.audit.redaction import redact
 from shared.audit.seal import SigningKey, seal
@@ -113,4 +113,4 @@ class AuditTrail:
     def records(self, stream: StreamKey, *, after: int = 0) -> Iterator[AuditRecord]:
         """The stream's entries above `after`, parsed (use `verify` to trust them)."""
         for entry in self.log.scan(stream, after=after):
-            yield AuditRecord.model_validate_json(entry.body)
+            yield decode(entry.body)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.audit.chain import split, stored_hash
 from shared.audit.models import GENESIS_HASH, Digest, LockState, StoredEntry, StreamKey
 from shared.audit.seal import SigningKey, digest_hash, signed_by
 
-_CHAIN_FIELDS = frozenset({"seq", "prev_hash", "hash"})
 MAX_PROBLEMS = 5
 Progress = Callable[[int], None]
 
@@ -45,13 +43,6 @@ class Verification:
             self.problems.append(problem)
 
 
-def entry_hash(prev_hash: str, seq: int, body: dict[str, object]) -> str:
-    """The chain hash of a stored entry's JSON, as `shared.audit.chain.link_hash` computes it."""
-    content = {k: v for k, v in body.items() if k not in _CHAIN_FIELDS}
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(f"{prev_hash}\n{seq}\n{text}".encode()).hexdigest()
-
-
 def lock_problem(lock: LockState | None, now: datetime) -> str | None:
     """What is wrong with how an entry is protected, if anything."""
     if lock is None:
@@ -83,17 +74,16 @@ def check_digests(report: Verification, digests: Sequence[Digest], key: SigningK
 def _check_entry(report: Verification, entry: StoredEntry, prev_hash: str, now: datetime) -> str:
     """Check one entry after `prev_hash`; return the hash the next entry must link to."""
     seq = entry.position
-    try:
-        body = json.loads(entry.body)
-        stated_hash = str(body["hash"])
-    except (ValueError, KeyError, TypeError):
+    parts = split(entry.body)
+    if parts is None:
         report.fail(f"#{seq}: is not a readable audit entry")
         return ""
-    if body.get("seq") != seq:
-        report.fail(f"#{seq}: holds entry #{body.get('seq')} (entries moved or swapped)")
-    elif body.get("prev_hash") != prev_hash:
+    stated_seq, stated_prev, stated_hash, content = parts
+    if stated_seq != seq:
+        report.fail(f"#{seq}: holds entry #{stated_seq} (entries moved or swapped)")
+    elif stated_prev != prev_hash:
         report.fail(f"#{seq}: does not link to the entry before it (inserted or replaced)")
-    elif entry_hash(prev_hash, seq, body) != stated_hash:
+    elif stored_hash(stated_prev, seq, content) != stated_hash:
         report.fail(f"#{seq}: its content does not match its hash (modified)")
     problem = lock_problem(entry.lock, now)
     if problem:

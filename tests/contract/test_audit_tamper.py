@@ -5,7 +5,6 @@ Verify catches every change and names the entry; on S3 the bucket refuses to los
 
 from __future__ import annotations
 
-import json
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from moto import mock_aws
 
 from shared.adapters.aws.s3_audit import S3AuditLog
 from shared.adapters.local.folder_audit import FolderAuditLog
-from shared.audit.chain import next_record
+from shared.audit.chain import decode, encode, next_record
 from shared.audit.models import AuditDraft, AuditRecord, Digest, StreamKey
 from shared.audit.seal import SigningKey, seal
 from shared.audit.verify import Verification, verify_stream
@@ -121,16 +120,11 @@ def test_an_untouched_trail_verifies(storage: Storage) -> None:
     )
 
 
-def _entry(storage: Storage, seq: int) -> dict[str, object]:
-    body: dict[str, object] = json.loads(storage.read("audit", seq))
-    return body
-
-
 def test_a_modified_entry_is_named(storage: Storage) -> None:
     _fill(storage)
-    body = _entry(storage, 5)
-    body["command"] = "sre team member add mallory --role admin --team payments"
-    storage.write("audit", 5, json.dumps(body).encode())
+    stored = decode(storage.read("audit", 5))
+    edited = stored.model_copy(update={"command": "sre team member add mallory --role admin"})
+    storage.write("audit", 5, encode(edited))
     assert _verify(storage).problems[0] == "#5: its content does not match its hash (modified)"
 
 
@@ -171,7 +165,7 @@ def test_a_forged_entry_inserted_and_rechained_is_caught_by_the_digest(storage: 
             )
         )
     for record in chain[7:]:
-        storage.write("audit", record.seq, record.model_dump_json().encode())
+        storage.write("audit", record.seq, encode(record))
     # THEN the hashes hold, but the first digest after the insertion no longer matches
     assert _verify(storage).problems[0] == "#10: differs from what digest #1 sealed"
 
@@ -180,7 +174,7 @@ def test_a_replaced_digest_is_named(storage: Storage) -> None:
     _fill(storage)
     original = Digest.model_validate_json(storage.read("digests", 2))
     stranger = SigningKey(secret=b"not the audit key")
-    head = AuditRecord.model_validate_json(storage.read("audit", 20))
+    head = decode(storage.read("audit", 20))
     previous = Digest.model_validate_json(storage.read("digests", 1))
     forged = seal(head, previous, stranger, original.time)
     storage.write("digests", 2, forged.model_dump_json().encode())

@@ -14,6 +14,7 @@ import pytest
 from bots.cli import main
 from bots.delivery import deliverer
 from bots.serve import application
+from shared.audit.chain import decode, encode
 from shared.bootstrap import for_local
 from shared.config import Settings
 from tests.fixtures import SIGNING_SECRET, signed_headers, slash_command_body
@@ -120,9 +121,10 @@ def test_audit_verify_in_the_terminal_passes_then_names_a_tampered_entry(
     # WHEN an entry is edited by someone who can write the folder
     entry = home / "audit" / "local" / "demo" / f"{4:012d}.json"
     entry.chmod(0o644)
-    body = json.loads(entry.read_text())
-    body["command"] = "sre team member add mallory --role admin"
-    entry.write_text(json.dumps(body))
+    edited = decode(entry.read_bytes()).model_copy(
+        update={"command": "sre team member add mallory"}
+    )
+    entry.write_bytes(encode(edited))
     entry.chmod(0o444)
     # THEN verify fails with a non-zero status and names it
     assert main(["audit", "verify"]) == 1

@@ -17,6 +17,7 @@ from urllib.parse import quote, unquote
 
 import boto3
 
+from shared.audit.chain import decode, encode
 from shared.audit.head import last_present
 from shared.audit.models import AuditRecord, Digest, LockState, StoredEntry, StreamKey
 from shared.errors import ConflictError
@@ -60,12 +61,12 @@ class S3AuditLog:
             raise
         return True
 
-    def _create(self, key: str, body: str, what: str) -> None:
+    def _create(self, key: str, body: bytes, what: str) -> None:
         try:
             self._client.put_object(
                 Bucket=self._bucket,
                 Key=key,
-                Body=body.encode(),
+                Body=body,
                 ContentType="application/json",
                 IfNoneMatch="*",
             )
@@ -86,7 +87,7 @@ class S3AuditLog:
         if known and known.seq == seq:
             return known
         body = self._client.get_object(Bucket=self._bucket, Key=f"{prefix}{seq:012d}.json")["Body"]
-        record = AuditRecord.model_validate_json(body.read())
+        record = decode(body.read())
         self._remember(record)
         return record
 
@@ -98,7 +99,7 @@ class S3AuditLog:
 
     def put(self, record: AuditRecord) -> None:
         key = f"{self._prefix('audit', record.stream)}{record.seq:012d}.json"
-        self._create(key, record.model_dump_json(), f"sequence number {record.seq}")
+        self._create(key, encode(record), f"sequence number {record.seq}")
         self._remember(record)
 
     def _keys(self, prefix: str, after: int = 0) -> Iterator[tuple[int, str]]:
@@ -121,7 +122,7 @@ class S3AuditLog:
 
     def put_digest(self, digest: Digest) -> None:
         key = f"{self._prefix('digests', digest.stream)}{digest.number:012d}.json"
-        self._create(key, digest.model_dump_json(), f"digest number {digest.number}")
+        self._create(key, digest.model_dump_json().encode(), f"digest number {digest.number}")
 
     def digests(self, stream: StreamKey) -> Sequence[Digest]:
         return [

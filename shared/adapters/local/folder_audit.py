@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from shared.audit.chain import decode, encode
 from shared.audit.head import last_present
 from shared.audit.models import AuditRecord, Digest, LockState, StoredEntry, StreamKey
 from shared.errors import ConflictError
@@ -24,6 +25,8 @@ from shared.identity.models import OrgId
 READ_ONLY = 0o444
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 DIGESTS = "digests"
+_READ_ONLY = LockState(mode="read-only")
+_WRITABLE = LockState(mode="writable")
 
 
 def _name(number: int) -> str:
@@ -49,10 +52,10 @@ class FolderAuditLog:
     def _folder(self, stream: StreamKey) -> Path:
         return self._root / quote(stream.org, safe="") / quote(stream.team, safe="")
 
-    def _create(self, path: Path, content: str, what: str) -> None:
+    def _create(self, path: Path, content: bytes, what: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         draft = path.parent / f".{uuid.uuid4().hex}.tmp"
-        draft.write_text(content, encoding="utf-8")
+        draft.write_bytes(content)
         draft.chmod(READ_ONLY)
         try:
             os.link(draft, path)  # atomic and exclusive: the complete file appears, or nothing
@@ -71,12 +74,12 @@ class FolderAuditLog:
             self._known[stream] = max(seq, self._known.get(stream, 0))
         if seq == 0:
             return None
-        return AuditRecord.model_validate_json((folder / _name(seq)).read_bytes())
+        return decode((folder / _name(seq)).read_bytes())
 
     def put(self, record: AuditRecord) -> None:
         path = self._folder(record.stream) / _name(record.seq)
         try:
-            self._create(path, record.model_dump_json(), f"sequence number {record.seq}")
+            self._create(path, encode(record), f"sequence number {record.seq}")
         finally:
             if path.exists():
                 with self._lock:
@@ -84,18 +87,22 @@ class FolderAuditLog:
                     self._known[record.stream] = max(known, record.seq)
 
     def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
-        folder = self._folder(stream)
-        for seq, name in _numbered(folder):
+        folder = str(self._folder(stream))
+        for seq, name in _numbered(Path(folder)):
             if seq <= after:
                 continue
-            path = folder / name
-            mode = path.stat().st_mode
-            lock = LockState(mode="writable" if mode & WRITE_BITS else "read-only")
-            yield StoredEntry(position=seq, body=path.read_bytes(), lock=lock)
+            # one open, fstat and read per entry: verification reads ~100,000 of these a second
+            descriptor = os.open(os.path.join(folder, name), os.O_RDONLY)  # noqa: PTH118
+            try:
+                status = os.fstat(descriptor)
+                body = os.read(descriptor, status.st_size)
+            finally:
+                os.close(descriptor)
+            yield StoredEntry(seq, body, _WRITABLE if status.st_mode & WRITE_BITS else _READ_ONLY)
 
     def put_digest(self, digest: Digest) -> None:
         path = self._folder(digest.stream) / DIGESTS / _name(digest.number)
-        self._create(path, digest.model_dump_json(), f"digest number {digest.number}")
+        self._create(path, digest.model_dump_json().encode(), f"digest number {digest.number}")
 
     def digests(self, stream: StreamKey) -> Sequence[Digest]:
         folder = self._folder(stream) / DIGESTS
