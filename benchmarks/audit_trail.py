@@ -124,7 +124,7 @@ def moto(*, appends: int) -> None:
         )
 
 
-def main(*, appends: int = 2_000, verify: int = 100_000, moto_appends: int = 500) -> None:
+def main(*, appends: int = 2_000, verify: int = 100_000, moto_appends: int = 300) -> None:
     """Print every audit figure."""
     print("Audit trail")
     with tempfile.TemporaryDirectory() as tmp:
