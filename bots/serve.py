@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
 from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bots.delivery import deliverer
+from shared.audit.schedule import seal_every_org
 from shared.bootstrap import Services, for_local
 from shared.config import Settings
 
@@ -62,6 +65,18 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
     return app
 
 
+SEAL_EVERY_SECONDS = 3600
+
+
+def run_schedule(services: Services, stop: threading.Event) -> None:
+    """Seal every org's audit trails each hour, as the scheduler does on AWS."""
+    while not stop.wait(SEAL_EVERY_SECONDS):
+        now = datetime.now(UTC)
+        trigger = f"local-{now:%Y%m%dT%H%M}"
+        for reply in seal_every_org(services.bus, services.audit_log, trigger=trigger, now=now):
+            log.info("scheduled seal: %s", reply.title)
+
+
 def serve(settings: Settings, argv: Sequence[str]) -> int:
     """Serve until interrupted; also connect over Socket Mode when SLACK_APP_TOKEN is set."""
     parser = argparse.ArgumentParser(prog="sre serve")
@@ -88,8 +103,12 @@ def serve(settings: Settings, argv: Sequence[str]) -> int:
         args.host,
         server.server_port,
     )
+    stop = threading.Event()
+    threading.Thread(target=run_schedule, args=(services, stop), daemon=True).start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         log.info("stopped")
+    finally:
+        stop.set()
     return 0
