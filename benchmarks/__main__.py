@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from benchmarks import audit_trail, slack_cold_start
+from benchmarks import audit_trail, nab, slack_cold_start
 
 if __name__ == "__main__":
     slack_cold_start.main()
     print()
     audit_trail.main()
+    print()
+    nab.main()

@@ -15,6 +15,7 @@ from shared.bootstrap import Services, for_local
 from shared.commands.invocation import DeferredCommand, Invocation, ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.investigations.series import read_csv, write_scores
 from shared.replies import Reply, Tone
 
 LOCAL_ORG = OrgId("local")
@@ -84,6 +85,21 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def analyze_anomalies(paths: Sequence[str]) -> int:
+    """`sre analyze anomalies FILE.csv`: the detector's scores as CSV on stdout (NAB's contract)."""
+    if len(paths) != 1:
+        print("usage: sre analyze anomalies FILE.csv   (a timestamp,value CSV)", file=sys.stderr)
+        return 2
+    try:
+        with open(paths[0], newline="") as handle:  # noqa: PTH123 (a path typed by the user)
+            series = read_csv(handle)
+    except (OSError, ValueError, IndexError) as error:
+        print(f"sre: cannot read {paths[0]}: {error}", file=sys.stderr)
+        return 1
+    write_scores(series, sys.stdout)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command (or `serve`) and return the exit status."""
     args = _arguments(sys.argv[1:] if argv is None else argv)
@@ -92,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bots.serve import serve
 
         return serve(settings, args.words[1:])
+    if args.words[:2] == ["analyze", "anomalies"]:
+        return analyze_anomalies(args.words[2:])
     printer = DeferredPrinter()
     services = for_local(settings, deliver=printer, progress=_progress)
     for line in first_use(services):

@@ -1,0 +1,174 @@
+"""Online anomaly detection for metric streams: a row's score depends only on the rows up to it.
+
+Two views of each new value, each a surprise in robust spread units:
+- level: how far the value is from the recent window's median;
+- season: how far its difference from the value one day earlier (same time of day) is from the
+  usual such difference, so a daily pattern is not an anomaly. When a stream has a daily step this
+  view replaces the level: a value is judged against its time of day.
+The recent surprises are then judged against the stream's own history of surprises (an anomaly
+likelihood, as Numenta's detectors do): a noisy stream has to surprise more to score high. After a
+strong alarm the detector stays quieter for a while, so one event is reported once.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """Tuning, for the kind of data (minutely to hourly service metrics), not for any one stream."""
+
+    window: int = 300
+    """Rows in the recent window the level is judged against."""
+    history: int = 2000
+    """Rows of surprise history the likelihood is judged against."""
+    short: int = 6
+    """Rows averaged for the short-term surprise."""
+    warmup: int = 150
+    """Rows before any score above zero (NAB's probation is 15% of a file)."""
+    quiet: int = 200
+    """Rows of reduced scores after a strong alarm."""
+    alarm: float = 0.995
+    seasonal: bool = True
+    """Judge values against the same time a day earlier too (when the stream has a daily step)."""
+
+
+def _normal_tail(z: float) -> float:
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+class RunningWindow:
+    """A sliding window of values with its sorted copy (for medians and MADs)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.values: deque[float] = deque()
+        self.ordered: list[float] = []
+
+    def add(self, value: float) -> None:
+        """Append a value, dropping the oldest when full."""
+        self.values.append(value)
+        bisect.insort(self.ordered, value)
+        if len(self.values) > self.size:
+            old = self.values.popleft()
+            del self.ordered[bisect.bisect_left(self.ordered, old)]
+
+    def median(self) -> float:
+        """The window's median."""
+        n = len(self.ordered)
+        middle = n // 2
+        return (
+            self.ordered[middle]
+            if n % 2
+            else 0.5 * (self.ordered[middle - 1] + self.ordered[middle])
+        )
+
+    def spread(self, centre: float) -> float:
+        """A robust spread: the mean absolute deviation from `centre` of the middle 80%."""
+        n = len(self.ordered)
+        low, high = n // 10, n - n // 10
+        chosen = self.ordered[low:high] or self.ordered
+        return sum(abs(v - centre) for v in chosen) / len(chosen)
+
+
+class RunningStats:
+    """Mean and standard deviation of the last `size` values, updated in constant time."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.values: deque[float] = deque()
+        self.total = 0.0
+        self.squares = 0.0
+
+    def add(self, value: float) -> None:
+        """Append a value, dropping the oldest when full."""
+        self.values.append(value)
+        self.total += value
+        self.squares += value * value
+        if len(self.values) > self.size:
+            old = self.values.popleft()
+            self.total -= old
+            self.squares -= old * old
+
+    def mean_and_deviation(self) -> tuple[float, float]:
+        """The window's mean and standard deviation."""
+        n = len(self.values)
+        mean = self.total / n
+        return mean, math.sqrt(max(self.squares / n - mean * mean, 0.0))
+
+
+class OnlineDetector:
+    """Feed values in order; get an anomaly score in [0, 1] for each."""
+
+    def __init__(
+        self, settings: DetectorSettings | None = None, *, period: int | None = None
+    ) -> None:
+        self.s = settings or DetectorSettings()
+        self.period = period if self.s.seasonal else None
+        self.recent = RunningWindow(self.s.window)
+        self.past: deque[float] = deque(maxlen=(period or 0) + 1)
+        self.season_diffs = RunningWindow(self.s.window)
+        self.surprises = RunningStats(self.s.history)
+        self.short: deque[float] = deque(maxlen=self.s.short)
+        self.rows = 0
+        self.since_alarm = 10**9
+
+    def _level(self, value: float) -> float:
+        centre = self.recent.median()
+        spread = self.recent.spread(centre)
+        scale = spread if spread > 0 else (abs(centre) * 1e-3 or 1e-9)
+        return abs(value - centre) / scale
+
+    def _season(self, value: float) -> float | None:
+        if not self.period or len(self.past) <= self.period:
+            return None
+        diff = value - self.past[0]
+        surprise = None
+        if len(self.season_diffs.values) >= 20:
+            centre = self.season_diffs.median()
+            spread = self.season_diffs.spread(centre)
+            scale = spread if spread > 0 else 1e-9
+            surprise = abs(diff - centre) / scale
+        self.season_diffs.add(diff)
+        return surprise
+
+    def update(self, value: float) -> float:
+        """Score `value` (then learn from it)."""
+        self.rows += 1
+        raw = self._level(value) if len(self.recent.values) >= 10 else 0.0
+        seasonal = self._season(value)
+        if seasonal is not None:
+            raw = seasonal  # judged against the same time of day: a daily pattern is normal
+        self.past.append(value)
+        self.recent.add(value)
+        self.short.append(math.log1p(raw))
+        score = self._likelihood(sum(self.short) / len(self.short))
+        self.surprises.add(self.short[-1])
+        return self._damped(score)
+
+    def _likelihood(self, recent: float) -> float:
+        if self.rows < self.s.warmup or len(self.surprises.values) < 50:
+            return 0.0
+        mean, deviation = self.surprises.mean_and_deviation()
+        return 1.0 - _normal_tail((recent - mean) / (deviation or 1e-9))
+
+    def _damped(self, score: float) -> float:
+        self.since_alarm += 1
+        if self.since_alarm < self.s.quiet:
+            score *= 0.5 + 0.5 * self.since_alarm / self.s.quiet
+        if score >= self.s.alarm and self.since_alarm >= self.s.quiet:
+            self.since_alarm = 0
+        return score
+
+
+def score_series(
+    values: Iterable[float], *, period: int | None = None, settings: DetectorSettings | None = None
+) -> list[float]:
+    """Scores for a whole series, computed online, row by row."""
+    detector = OnlineDetector(settings, period=period)
+    return [detector.update(value) for value in values]

@@ -1,0 +1,83 @@
+"""The online anomaly detector: its contract (NAB's), online-ness, quiet on clean data, and hits."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from bots.cli import main
+from shared.investigations.detector import score_series
+from shared.investigations.series import read_csv
+
+NAB = Path(__file__).resolve().parents[4] / "shared" / "nab" / "data"
+
+
+def _daily(days: int, *, per_day: int = 288, noise: float = 1.0, seed: int = 7) -> list[float]:
+    rng = random.Random(seed)
+    return [
+        50 + 20 * math.sin(2 * math.pi * (i % per_day) / per_day) + rng.gauss(0, noise)
+        for i in range(days * per_day)
+    ]
+
+
+def test_a_rows_score_depends_only_on_the_rows_up_to_it() -> None:
+    values = _daily(6)
+    full = score_series(values, period=288)
+    for cut in (500, 1000, 1700):
+        assert score_series(values[:cut], period=288) == full[:cut]
+
+
+def test_scores_are_between_zero_and_one() -> None:
+    scores = score_series(_daily(5, noise=5.0), period=288)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_a_clean_seasonal_stream_stays_quiet_and_a_level_shift_is_found_at_once() -> None:
+    # GIVEN five quiet days of a daily pattern, then a jump of ten times the noise
+    values = _daily(6)
+    shift_at = 5 * 288 + 100
+    values[shift_at:] = [v + 10 for v in values[shift_at:]]
+    scores = score_series(values, period=288)
+    # THEN nothing before the jump scores like it, and the jump scores high within a few rows
+    assert max(scores[300:shift_at]) < 0.99
+    assert max(scores[shift_at : shift_at + 10]) > 0.99
+
+
+def test_the_daily_pattern_itself_is_not_an_anomaly() -> None:
+    scores = score_series(_daily(6, noise=0.5), period=288)
+    assert sum(s >= 0.99 for s in scores[300:]) <= 3
+
+
+def test_the_period_is_read_from_the_timestamps() -> None:
+    with (NAB / "realAdExchange" / "exchange-2_cpc_results.csv").open() as handle:
+        hourly = read_csv(handle)
+    with (NAB / "artificialNoAnomaly" / "art_daily_small_noise.csv").open() as handle:
+        five_minutely = read_csv(handle)
+    assert (hourly.period(), five_minutely.period()) == (24, 288)
+
+
+def test_sre_analyze_anomalies_follows_the_nab_contract(capsys: pytest.CaptureFixture[str]) -> None:
+    source = NAB / "realTraffic" / "speed_6005.csv"
+    assert main(["analyze", "anomalies", str(source)]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    with source.open() as handle:
+        original = list(csv.reader(handle))
+    assert rows[0] == ["timestamp", "value", "anomaly_score"]
+    assert len(rows) == len(original)
+    assert [r[:2] for r in rows[1:]] == original[1:]
+    assert all(0.0 <= float(r[2]) <= 1.0 for r in rows[1:])
+
+
+def test_a_bad_file_gets_a_clear_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time,reading\n1,2\n")
+    assert main(["analyze", "anomalies", str(bad)]) == 1
+    assert "must name the columns timestamp and value" in capsys.readouterr().err
+    assert main(["analyze", "anomalies"]) == 2
