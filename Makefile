@@ -23,8 +23,8 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 ## run: the main job on the embedded default (local SQLite state, local audit folder)
 run: $(RUN_STAMP)
 	$(BIN)/sre whoami
-	$(BIN)/sre team show
-	$(BIN)/sre help
+	$(BIN)/sre investigate checkout-api
+	$(BIN)/sre help investigation
 
 ## serve: the Slack and Teams endpoints on localhost:3000 (Socket Mode when SLACK_APP_TOKEN is set)
 serve: $(RUN_STAMP)

@@ -21,6 +21,7 @@ from shared.replies import Reply, Tone
 LOCAL_ORG = OrgId("local")
 LOCAL_CHANNEL = "local"
 DEMO_TEAM = "demo"
+SAMPLE_SERVICE = "checkout-api"
 EXIT_CODES = {Tone.USAGE: 2, Tone.DENIED: 3, Tone.ERROR: 1}
 
 
@@ -69,6 +70,7 @@ def first_use(services: Services) -> list[str]:
         f"sre team member add {user} --role admin --team {DEMO_TEAM}",
         f"sre team bind {LOCAL_CHANNEL} --team {DEMO_TEAM}",
         f"sre org grant {user} auditor",
+        f"sre service register {SAMPLE_SERVICE} --sample checkout --team {DEMO_TEAM}",
     ]
     return [render_text(services.bus.handle(invocation(step, user=user))) for step in steps]
 

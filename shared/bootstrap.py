@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from shared.audit.seal import SigningKey
@@ -16,7 +16,17 @@ from shared.commands.invocation import DeferredCommand
 from shared.config import Settings
 from shared.doctor import Doctor
 from shared.identity.service import TeamService
-from shared.ports import AuditLog, Clock, DeliveryGuard, Directory, ExportStore, TaskQueue
+from shared.investigations.models import ResourceKind
+from shared.investigations.service import InvestigationService
+from shared.ports import (
+    AuditLog,
+    Clock,
+    DeliveryGuard,
+    Directory,
+    ExportStore,
+    MetricsSource,
+    TaskQueue,
+)
 from shared.replies import Reply
 
 Deliver = Callable[[DeferredCommand, Reply], None]
@@ -49,6 +59,7 @@ class Adapters:
     exports: ExportStore
     clock: Clock
     key: Callable[[], SigningKey]
+    metrics: Mapping[ResourceKind, MetricsSource]
     guard: DeliveryGuard = run_now
     storage: str = ""
     """How the audit storage protects entries, as `sre audit verify` reports it."""
@@ -64,10 +75,12 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
     trail = AuditTrail(log=a.audit_log, key=a.key, clock=a.clock, every=settings.audit_digest_every)
     audit = AuditService(trail=trail, exports=a.exports, progress=progress, storage=a.storage)
     doctor = Doctor(directory=a.directory, audit=audit, facts={"Backend": settings.backend})
+    investigations = InvestigationService(directory=a.directory, sources=a.metrics, audit=trail)
     handlers: dict[type[Command], Handler] = {
         **TeamService(directory=a.directory).handlers(),
         **doctor.handlers(),
         **audit.handlers(),
+        **investigations.handlers(),
     }
     bus = CommandBus(
         directory=a.directory,
@@ -79,6 +92,17 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         guard=a.guard,
     )
     return Services(settings=settings, bus=bus, directory=a.directory, audit=trail, tasks=a.tasks)
+
+
+def local_metrics() -> dict[ResourceKind, MetricsSource]:
+    """The bundled sample scenario and CSV files (no cloud account needed)."""
+    from shared.adapters.local.csv_metrics import CsvMetricsSource
+    from shared.adapters.local.sample_metrics import SampleMetricsSource
+
+    return {
+        ResourceKind.SAMPLE: SampleMetricsSource(),
+        ResourceKind.METRICS_FILE: CsvMetricsSource(),
+    }
 
 
 def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) -> Services:
@@ -101,6 +125,7 @@ def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) 
         exports=InMemoryExportStore(),
         clock=clock or SystemClock(),
         key=lambda: key,
+        metrics=local_metrics(),
         guard=InMemoryDeliveryGuard(),
     )
     return build(settings.model_copy(update={"backend": "local"}), adapters)
@@ -127,6 +152,7 @@ def for_local(settings: Settings, *, deliver: Deliver, progress: Progress = _qui
         exports=FolderExportStore(home / "exports"),
         clock=SystemClock(),
         key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
+        metrics=local_metrics(),
         guard=SqliteDeliveryGuard(database),
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
@@ -137,12 +163,14 @@ def for_local(settings: Settings, *, deliver: Deliver, progress: Progress = _qui
 
 def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
     """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
+    from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.s3_audit import S3AuditLog
     from shared.adapters.aws.s3_exports import S3ExportStore
     from shared.adapters.aws.sqs_queue import SqsTaskQueue
     from shared.adapters.memory import SystemClock
 
+    cloudwatch = CloudWatchMetricsSource()
     adapters = Adapters(
         directory=DynamoDbDirectory(table=settings.table_name),
         audit_log=S3AuditLog(bucket=settings.audit_bucket),
@@ -150,6 +178,11 @@ def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
         exports=S3ExportStore(bucket=settings.export_bucket),
         clock=SystemClock(),
         key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
+        metrics={
+            **local_metrics(),
+            ResourceKind.AWS_LAMBDA: cloudwatch,
+            ResourceKind.AWS_ALB: cloudwatch,
+        },
         guard=guard,
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
     )

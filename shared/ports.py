@@ -9,6 +9,7 @@ from typing import Protocol
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
 from shared.commands.invocation import DeferredCommand
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
+from shared.investigations.models import Event, Service, Signal
 from shared.replies import Reply
 
 
@@ -66,6 +67,23 @@ class AuditLog(Protocol):
 
     def orgs(self) -> Sequence[OrgId]:
         """Every org that has entries."""
+
+
+Points = list[tuple[datetime, float]]
+"""A metric series: (time, value) pairs in time order."""
+
+
+class MetricsSource(Protocol):
+    """A provider's metrics: CloudWatch, Azure Monitor, Cloud Monitoring, a sample, a file."""
+
+    def fetch(
+        self, service: Service, *, start: datetime, end: datetime, step: int
+    ) -> dict[Signal, Points]:
+        """Every signal of `service` from `start` to `end` at `step` seconds, in as few calls as the
+        provider allows (one batched call per window where it can)."""
+
+    def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
+        """What the provider knows happened to the service in that time (deploys, for instance)."""
 
 
 class ExportStore(Protocol):

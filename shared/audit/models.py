@@ -8,7 +8,8 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from shared.identity.models import Actor, Frozen, OrgId
+from shared.identity.models import Actor, OrgId
+from shared.records import Frozen
 
 ORG_STREAM = "_org"
 """The stream of org-wide actions (team names cannot start with `_`)."""

@@ -10,6 +10,7 @@ from shared.audit.commands import AUDIT_COMMANDS
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam, UserRef
 from shared.identity.models import OrgRole, Role, TeamName
 from shared.identity.rbac import Permission
+from shared.investigations.commands import INVESTIGATION_COMMANDS
 
 
 class ShowHelp(Command):
@@ -170,6 +171,7 @@ COMMANDS: tuple[type[Command], ...] = (
     UnbindChannel,
     GrantOrgRole,
     RevokeOrgRole,
+    *INVESTIGATION_COMMANDS,
     *AUDIT_COMMANDS,
 )
 """Every command of the grammar, in the order help lists them."""

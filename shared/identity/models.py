@@ -7,7 +7,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, NewType
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
+
+from shared.investigations.models import Service
+from shared.records import Frozen
 
 OrgId = NewType("OrgId", str)
 """A Slack workspace id, a Teams tenant id, or `local`."""
@@ -63,12 +66,6 @@ class OrgRole(StrEnum):
     AUDITOR = "auditor"
 
 
-class Frozen(BaseModel):
-    """Base of the domain records: immutable, no unknown fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
-
 class Org(Frozen):
     """An org and its org-wide role grants."""
 
@@ -86,6 +83,8 @@ class Team(Frozen):
     created_at: datetime
     created_by: UserId
     members: dict[UserId, Role] = Field(default_factory=dict)
+    services: dict[str, Service] = Field(default_factory=dict)
+    """The services the team owns, by name (each belongs to exactly one team)."""
     version: int = 0
 
 

@@ -20,6 +20,9 @@ class Permission(StrEnum):
     AUDIT_READ = "audit-read"
     AUDIT_ORG = "audit-org"
     AUDIT_SEAL = "audit-seal"
+    SERVICE_READ = "service-read"
+    SERVICE_WRITE = "service-write"
+    INVESTIGATE = "investigate"
 
     @property
     def team_scoped(self) -> bool:
@@ -31,6 +34,9 @@ TEAM_ROLE_NEEDED: dict[Permission, Role] = {
     Permission.TEAM_READ: Role.VIEWER,
     Permission.TEAM_ADMIN: Role.ADMIN,
     Permission.AUDIT_VERIFY: Role.ADMIN,
+    Permission.SERVICE_READ: Role.VIEWER,
+    Permission.SERVICE_WRITE: Role.OPERATOR,
+    Permission.INVESTIGATE: Role.RESPONDER,
 }
 """The least team role that holds each team-scoped permission."""
 
@@ -45,6 +51,7 @@ ORG_ROLES_HOLDING: dict[Permission, frozenset[OrgRole]] = {
     Permission.AUDIT_READ: frozenset({OrgRole.AUDITOR}),
     Permission.AUDIT_ORG: frozenset({OrgRole.AUDITOR}),
     Permission.AUDIT_SEAL: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
+    Permission.SERVICE_READ: frozenset({OrgRole.AUDITOR}),
 }
 """Org-wide roles that hold a permission in every team of the org."""
 

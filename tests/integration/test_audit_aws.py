@@ -22,7 +22,7 @@ from shared.adapters.memory import (
 )
 from shared.audit.models import Outcome, StreamKey
 from shared.audit.verify import verify_stream
-from shared.bootstrap import Adapters, build
+from shared.bootstrap import Adapters, build, local_metrics
 from shared.config import Settings
 from shared.identity.models import OrgId, UserId
 from shared.replies import Tone
@@ -52,6 +52,7 @@ def test_with_s3_failing_nothing_is_done_and_every_acknowledged_entry_stays(
         exports=InMemoryExportStore(),
         clock=FixedClock(NOW),
         key=lambda: TEST_KEY,
+        metrics=local_metrics(),
     )
     services = build(Settings(org_admins=("T1:root",)), adapters)
     receipts = []

@@ -120,6 +120,12 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "action": st.none() | st.from_regex(r"[a-z][a-z -]{0,20}", fullmatch=True),
     "limit": st.integers(min_value=1, max_value=200),
     "format": st.sampled_from(["jsonl", "csv"]),
+    "service": _team,
+    "window": st.from_regex(r"[1-9][0-9]{0,2}[mhd]", fullmatch=True),
+    "aws_lambda": st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True),
+    "aws_alb": st.none() | st.just("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/w/1"),
+    "sample": st.none() | st.just("checkout"),
+    "metrics_file": st.none() | st.from_regex(r"[a-z/._-]{1,30}\.csv", fullmatch=True),
 }
 
 

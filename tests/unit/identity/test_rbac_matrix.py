@@ -48,6 +48,11 @@ MATRIX: dict[str, set[str]] = {
     "audit show --org": {"auditor"},
     "audit export --format csv --team {t}": {"auditor"},
     "audit seal": {"org-admin", "auditor"},
+    "service register web --sample checkout --team {t}": {"operator", "admin"},
+    "service list --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
+    "service show web --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
+    "service remove web --team {t}": {"operator", "admin"},
+    "investigation open web --team {t}": {"responder", "operator", "admin"},
 }
 TEAM_SCOPED = {template for template in MATRIX if "{" in template}
 

@@ -1,0 +1,99 @@
+"""The MetricsSource port on CloudWatch: every signal of a service in one GetMetricData call.
+
+Rates (errors / invocations) are fetched as their two series and divided here, point by point,
+so the same queries work on every CloudWatch (and on moto, which has no metric math).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import boto3
+
+from shared.investigations.models import Event, MetricQuery, Service, Signal
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
+MAX_QUERIES = 500
+"""GetMetricData's limit per call."""
+
+Points = list[tuple[datetime, float]]
+
+
+def _stat(query: MetricQuery, step: int) -> dict[str, Any]:
+    return {
+        "Metric": {
+            "Namespace": query.namespace,
+            "MetricName": query.metric,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in query.dimensions.items()],
+        },
+        "Period": step,
+        "Stat": query.statistic,
+    }
+
+
+class CloudWatchMetricsSource:
+    """Batches every query of a window into GetMetricData calls of at most 500 queries."""
+
+    def __init__(self, *, client: CloudWatchClient | None = None) -> None:
+        self._given = client
+        self.calls = 0
+
+    @cached_property
+    def _client(self) -> CloudWatchClient:
+        """The client given, or one made at first use."""
+        return self._given or boto3.client("cloudwatch")
+
+    def fetch(
+        self, service: Service, *, start: datetime, end: datetime, step: int
+    ) -> dict[Signal, Points]:
+        plain: list[MetricQuery] = []
+        for query in service.queries.values():
+            plain += [query, query.divide_by] if query.divide_by else [query]
+        unique = list(dict.fromkeys(plain))
+        ids = {query: f"q{i}" for i, query in enumerate(unique)}
+        data = self._get(
+            [{"Id": ids[q], "MetricStat": _stat(q, step), "ReturnData": True} for q in unique],
+            start,
+            end,
+        )
+        return {signal: _combine(query, ids, data) for signal, query in service.queries.items()}
+
+    def _get(
+        self, queries: list[dict[str, Any]], start: datetime, end: datetime
+    ) -> dict[str, Points]:
+        found: dict[str, Points] = {}
+        for batch in range(0, len(queries), MAX_QUERIES):
+            token: dict[str, Any] = {}
+            while True:
+                self.calls += 1
+                request: dict[str, Any] = {
+                    "MetricDataQueries": queries[batch : batch + MAX_QUERIES],
+                    "StartTime": start,
+                    "EndTime": end,
+                    "ScanBy": "TimestampAscending",
+                    **token,
+                }
+                page = self._client.get_metric_data(**request)
+                for result in page["MetricDataResults"]:
+                    pairs = zip(result["Timestamps"], result["Values"], strict=False)
+                    found.setdefault(result["Id"], []).extend(pairs)
+                if not page.get("NextToken"):
+                    break
+                token = {"NextToken": page["NextToken"]}
+        return {k: sorted(v) for k, v in found.items()}
+
+    def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
+        del service, start, end  # deploys come from the platform's own records, not CloudWatch
+        return []
+
+
+def _combine(query: MetricQuery, ids: dict[MetricQuery, str], data: dict[str, Points]) -> Points:
+    values = data.get(ids[query], [])
+    if query.divide_by is None:
+        return [(t, v * query.scale) for t, v in values]
+    totals = dict(data.get(ids[query.divide_by], []))
+    return [(t, v / totals[t] * query.scale) for t, v in values if totals.get(t)]

@@ -1,0 +1,65 @@
+"""Bundled sample telemetry: a checkout service with a realistic incident, the same every time.
+
+Forty minutes before "now" version v42 is deployed. Two minutes later the database's CPU
+saturates, a minute after that p99 latency climbs to about four times its baseline, and a minute
+after that the error rate rises from 0.2% to about 3.5%; traffic does not change. Every point is a
+pure function of its timestamp, so a re-run shows the same incident.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta
+
+from shared.investigations.models import Event, Service, Signal
+from shared.ports import Points
+
+DEPLOY_BEFORE_END = timedelta(minutes=40)
+SCENARIOS = ("checkout",)
+
+
+def deploy_time(end: datetime) -> datetime:
+    """When the sample's deploy happened, for a window ending at `end`."""
+    return (end - DEPLOY_BEFORE_END).replace(second=0, microsecond=0)
+
+
+def _value(signal: Signal, at: datetime, deploy: datetime) -> float:
+    minutes = (at - deploy).total_seconds() / 60
+    rng = random.Random(f"{signal.value}:{int(at.timestamp()) // 60}")  # noqa: S311 (noise)
+    daily = math.sin(2 * math.pi * (at.hour * 60 + at.minute) / 1440)
+    if signal is Signal.TRAFFIC:
+        return round(1200 + 150 * daily + rng.gauss(0, 25))
+    if signal is Signal.SATURATION:
+        return min(99.0, (96.0 if minutes >= 2 else 35.0 + 3 * daily) + rng.gauss(0, 1.5))
+    if signal is Signal.P50_LATENCY:
+        return (180.0 if minutes >= 3 else 120.0) + rng.gauss(0, 6)
+    if signal is Signal.P99_LATENCY:
+        return (1560.0 if minutes >= 3 else 380.0) * (1 + rng.gauss(0, 0.04))
+    return max(0.0, (3.5 if minutes >= 4 else 0.2) + rng.gauss(0, 0.05))
+
+
+class SampleMetricsSource:
+    """The MetricsSource port over the bundled scenario (`--sample checkout`)."""
+
+    def __init__(self, *, now: datetime | None = None) -> None:
+        self._now = now
+        self.calls = 0
+
+    def _anchor(self, end: datetime) -> datetime:
+        return deploy_time(self._now or end)
+
+    def fetch(
+        self, service: Service, *, start: datetime, end: datetime, step: int
+    ) -> dict[Signal, Points]:
+        self.calls += 1
+        deploy = self._anchor(end)
+        count = int((end - start).total_seconds() // step)
+        times = [start + timedelta(seconds=step * i) for i in range(count + 1)]
+        return {s: [(t, _value(s, t, deploy)) for t in times] for s in service.queries}
+
+    def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
+        deploy = self._anchor(end)
+        if not start <= deploy <= end:
+            return []
+        return [Event(time=deploy, kind="deploy", summary=f"deploy v42 of {service.name}")]

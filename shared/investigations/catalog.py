@@ -1,0 +1,77 @@
+"""Which provider metric stands behind each golden signal, by resource type."""
+
+from __future__ import annotations
+
+from shared.investigations.models import MetricQuery, ResourceKind, Signal
+
+
+def _lambda(function: str) -> dict[Signal, MetricQuery]:
+    dims = {"FunctionName": function}
+
+    def q(signal: Signal, metric: str, statistic: str) -> MetricQuery:
+        return MetricQuery(
+            signal=signal,
+            namespace="AWS/Lambda",
+            metric=metric,
+            dimensions=dims,
+            statistic=statistic,
+        )
+
+    invocations = q(Signal.TRAFFIC, "Invocations", "Sum")
+    errors = q(Signal.ERROR_RATE, "Errors", "Sum")
+    return {
+        Signal.P50_LATENCY: q(Signal.P50_LATENCY, "Duration", "p50"),
+        Signal.P99_LATENCY: q(Signal.P99_LATENCY, "Duration", "p99"),
+        Signal.ERROR_RATE: errors.model_copy(update={"divide_by": invocations, "scale": 100.0}),
+        Signal.TRAFFIC: invocations,
+        Signal.SATURATION: q(Signal.SATURATION, "ConcurrentExecutions", "Maximum"),
+    }
+
+
+def _alb(arn: str) -> dict[Signal, MetricQuery]:
+    # CloudWatch names a load balancer by the part of its ARN after "loadbalancer/"
+    dims = {"LoadBalancer": arn.split(":loadbalancer/", 1)[-1]}
+
+    def q(signal: Signal, metric: str, statistic: str, scale: float = 1.0) -> MetricQuery:
+        return MetricQuery(
+            signal=signal,
+            namespace="AWS/ApplicationELB",
+            metric=metric,
+            dimensions=dims,
+            statistic=statistic,
+            scale=scale,
+        )
+
+    requests = q(Signal.TRAFFIC, "RequestCount", "Sum")
+    errors = q(Signal.ERROR_RATE, "HTTPCode_Target_5XX_Count", "Sum")
+    return {
+        Signal.P50_LATENCY: q(Signal.P50_LATENCY, "TargetResponseTime", "p50", 1000.0),
+        Signal.P99_LATENCY: q(Signal.P99_LATENCY, "TargetResponseTime", "p99", 1000.0),
+        Signal.ERROR_RATE: errors.model_copy(update={"divide_by": requests, "scale": 100.0}),
+        Signal.TRAFFIC: requests,
+        Signal.SATURATION: q(Signal.SATURATION, "ActiveConnectionCount", "Sum"),
+    }
+
+
+def _named(prefix: str) -> dict[Signal, MetricQuery]:
+    """Sample scenarios and metrics files name each signal's column after the signal."""
+    return {s: MetricQuery(signal=s, namespace=prefix, metric=s.value) for s in Signal}
+
+
+def queries_for(kind: ResourceKind, resource: str) -> dict[Signal, MetricQuery]:
+    """The golden-signal queries of a resource of `kind`."""
+    if kind is ResourceKind.AWS_LAMBDA:
+        return _lambda(resource)
+    if kind is ResourceKind.AWS_ALB:
+        return _alb(resource)
+    return _named(resource)
+
+
+UNITS = {
+    Signal.P50_LATENCY: " ms",
+    Signal.P99_LATENCY: " ms",
+    Signal.ERROR_RATE: "%",
+    Signal.TRAFFIC: "",
+    Signal.SATURATION: "",
+}
+"""How each signal's values read (latency in milliseconds, rates in percent)."""

@@ -1,0 +1,114 @@
+"""Service catalog and investigation commands."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
+
+from shared.audit.commands import Since
+from shared.commands.base import Command, OptionalTeam
+from shared.identity.rbac import Permission
+
+ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
+_DURATION = re.compile(r"^(\d{1,4})([mhd])$")
+
+
+def _duration(value: str) -> str:
+    if not _DURATION.match(value):
+        raise ValueError("write a duration like 30m, 2h or 1d")
+    return value
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+
+
+def to_timedelta(duration: str) -> timedelta:
+    """`30m`, `2h`, `1d` as a timedelta."""
+    found = _DURATION.match(duration)
+    assert found is not None  # validated by the model  # noqa: S101
+    amount, unit = int(found[1]), found[2]
+    return timedelta(minutes=amount) * {"m": 1, "h": 60, "d": 1440}[unit]
+
+
+class RegisterService(Command):
+    words = ("service", "register")
+    positional = ("name",)
+    permission = Permission.SERVICE_WRITE
+    mutates = True
+    summary = "Register a service: where its golden signals come from (one resource option)."
+    examples = (
+        "sre service register checkout-api --aws-lambda checkout-fn --team payments",
+        "sre service register web --aws-alb "
+        "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/w/1",
+        "sre service register checkout-api --sample checkout",
+    )
+    name: ServiceName
+    aws_lambda: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_:.-]{1,140}$")
+    aws_alb: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:elasticloadbalancing:\S+$")
+    sample: str | None = Field(default=None, pattern=r"^checkout$")
+    metrics_file: str | None = Field(default=None, max_length=500)
+    team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _one_resource(self) -> RegisterService:
+        given = [o for o in (self.aws_lambda, self.aws_alb, self.sample, self.metrics_file) if o]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of --aws-lambda, --aws-alb, --sample or --metrics-file"
+            )
+        return self
+
+
+class ListServices(Command):
+    words = ("service", "list")
+    permission = Permission.SERVICE_READ
+    summary = "List a team's services."
+    examples = ("sre service list --team payments",)
+    team: OptionalTeam = None
+
+
+class ShowService(Command):
+    words = ("service", "show")
+    positional = ("name",)
+    permission = Permission.SERVICE_READ
+    summary = "Show a service and the metric behind each of its golden signals."
+    examples = ("sre service show checkout-api",)
+    name: ServiceName
+    team: OptionalTeam = None
+
+
+class RemoveService(Command):
+    words = ("service", "remove")
+    positional = ("name",)
+    permission = Permission.SERVICE_WRITE
+    mutates = True
+    summary = "Remove a service from the team's catalog."
+    examples = ("sre service remove checkout-api",)
+    name: ServiceName
+    team: OptionalTeam = None
+
+
+class OpenInvestigation(Command):
+    words = ("investigation", "open")
+    aliases = (("investigate",),)
+    positional = ("service",)
+    permission = Permission.INVESTIGATE
+    deferred = True
+    summary = "Investigate a service: what changed in its golden signals, when, and after what."
+    examples = ("sre investigate checkout-api", "sre investigate checkout-api --window 6h")
+    service: ServiceName
+    window: Duration = "2h"
+    since: Since = None
+    team: OptionalTeam = None
+
+
+INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
+    RegisterService,
+    ListServices,
+    ShowService,
+    RemoveService,
+    OpenInvestigation,
+)

@@ -1,0 +1,89 @@
+"""Services, their golden signals, metric queries and series, and what an investigation finds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.records import Frozen
+
+
+class Signal(StrEnum):
+    """The golden signals an investigation reads."""
+
+    P50_LATENCY = "p50_latency"
+    P99_LATENCY = "p99_latency"
+    ERROR_RATE = "error_rate"
+    TRAFFIC = "traffic"
+    SATURATION = "saturation"
+
+    @property
+    def label(self) -> str:
+        """How a person says it."""
+        return {
+            Signal.P50_LATENCY: "p50 latency",
+            Signal.P99_LATENCY: "p99 latency",
+            Signal.ERROR_RATE: "error rate",
+            Signal.TRAFFIC: "traffic",
+            Signal.SATURATION: "saturation",
+        }[self]
+
+
+class ResourceKind(StrEnum):
+    """Where a service's metrics come from."""
+
+    AWS_LAMBDA = "aws-lambda"
+    AWS_ALB = "aws-alb"
+    SAMPLE = "sample"
+    METRICS_FILE = "metrics-file"
+
+
+class MetricQuery(Frozen):
+    """One provider query for one signal: CloudWatch namespace/metric/dimensions/statistic, etc."""
+
+    signal: Signal
+    namespace: str = ""
+    metric: str
+    dimensions: dict[str, str] = Field(default_factory=dict)
+    statistic: str = "Average"
+    divide_by: MetricQuery | None = None
+    """For a rate: this query's values are divided by the other's (errors / invocations)."""
+    scale: float = 1.0
+
+
+class Service(Frozen):
+    """A service registered by a team, with the query behind each golden signal."""
+
+    name: str
+    kind: ResourceKind
+    resource: str
+    queries: dict[Signal, MetricQuery]
+    registered_by: str
+    registered_at: datetime
+
+
+class Event(Frozen):
+    """Something the platform knows happened: a deploy, a canary step, an alert, a change."""
+
+    time: datetime
+    kind: str
+    summary: str
+
+
+class Finding(Frozen):
+    """One thing that changed: which signal, since when, by how much, and what it lines up with."""
+
+    signal: Signal
+    onset: datetime
+    baseline: float
+    current: float
+    confidence: float = Field(ge=0, le=1)
+    evidence: str
+    near: Event | None = None
+
+    @property
+    def ratio(self) -> float:
+        """How many times the baseline the signal is now."""
+        return self.current / self.baseline if self.baseline else float("inf")
