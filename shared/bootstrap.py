@@ -94,13 +94,13 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
     return Services(settings=settings, bus=bus, directory=a.directory, audit=trail, tasks=a.tasks)
 
 
-def local_metrics() -> dict[ResourceKind, MetricsSource]:
+def local_metrics(clock: Clock) -> dict[ResourceKind, MetricsSource]:
     """The bundled sample scenario and CSV files (no cloud account needed)."""
     from shared.adapters.local.csv_metrics import CsvMetricsSource
     from shared.adapters.local.sample_metrics import SampleMetricsSource
 
     return {
-        ResourceKind.SAMPLE: SampleMetricsSource(),
+        ResourceKind.SAMPLE: SampleMetricsSource(clock=clock),
         ResourceKind.METRICS_FILE: CsvMetricsSource(),
     }
 
@@ -117,15 +117,16 @@ def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
 
     settings = settings or Settings()
+    clock = clock or SystemClock()
     key = SigningKey(secret=(settings.audit_key or "memory-audit-key").encode())
     adapters = Adapters(
         directory=InMemoryDirectory(),
         audit_log=InMemoryAuditLog(),
         tasks=InMemoryTaskQueue(),
         exports=InMemoryExportStore(),
-        clock=clock or SystemClock(),
+        clock=clock,
         key=lambda: key,
-        metrics=local_metrics(),
+        metrics=local_metrics(clock),
         guard=InMemoryDeliveryGuard(),
     )
     return build(settings.model_copy(update={"backend": "local"}), adapters)
@@ -152,7 +153,7 @@ def for_local(settings: Settings, *, deliver: Deliver, progress: Progress = _qui
         exports=FolderExportStore(home / "exports"),
         clock=SystemClock(),
         key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
-        metrics=local_metrics(),
+        metrics=local_metrics(SystemClock()),
         guard=SqliteDeliveryGuard(database),
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
@@ -179,7 +180,7 @@ def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
         clock=SystemClock(),
         key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
         metrics={
-            **local_metrics(),
+            **local_metrics(SystemClock()),
             ResourceKind.AWS_LAMBDA: cloudwatch,
             ResourceKind.AWS_ALB: cloudwatch,
         },

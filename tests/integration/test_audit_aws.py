@@ -52,7 +52,7 @@ def test_with_s3_failing_nothing_is_done_and_every_acknowledged_entry_stays(
         exports=InMemoryExportStore(),
         clock=FixedClock(NOW),
         key=lambda: TEST_KEY,
-        metrics=local_metrics(),
+        metrics=local_metrics(FixedClock(NOW)),
     )
     services = build(Settings(org_admins=("T1:root",)), adapters)
     receipts = []

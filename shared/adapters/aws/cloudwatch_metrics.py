@@ -50,13 +50,17 @@ class CloudWatchMetricsSource:
     def fetch(
         self, service: Service, *, start: datetime, end: datetime, step: int
     ) -> dict[Signal, Points]:
-        plain: list[MetricQuery] = []
+        unique: dict[str, MetricQuery] = {}
         for query in service.queries.values():
-            plain += [query, query.divide_by] if query.divide_by else [query]
-        unique = list(dict.fromkeys(plain))
-        ids = {query: f"q{i}" for i, query in enumerate(unique)}
+            for part in (query, query.divide_by):
+                if part is not None:
+                    unique.setdefault(_key(part), part)
+        ids = {key: f"q{i}" for i, key in enumerate(unique)}
         data = self._get(
-            [{"Id": ids[q], "MetricStat": _stat(q, step), "ReturnData": True} for q in unique],
+            [
+                {"Id": ids[k], "MetricStat": _stat(q, step), "ReturnData": True}
+                for k, q in unique.items()
+            ],
             start,
             end,
         )
@@ -91,9 +95,14 @@ class CloudWatchMetricsSource:
         return []
 
 
-def _combine(query: MetricQuery, ids: dict[MetricQuery, str], data: dict[str, Points]) -> Points:
-    values = data.get(ids[query], [])
+def _key(query: MetricQuery) -> str:
+    """One query's identity, whichever signal asks for it (the divisor of a rate is shared)."""
+    return query.model_dump_json(exclude={"signal", "divide_by", "scale"})
+
+
+def _combine(query: MetricQuery, ids: dict[str, str], data: dict[str, Points]) -> Points:
+    values = data.get(ids[_key(query)], [])
     if query.divide_by is None:
         return [(t, v * query.scale) for t, v in values]
-    totals = dict(data.get(ids[query.divide_by], []))
+    totals = dict(data.get(ids[_key(query.divide_by)], []))
     return [(t, v / totals[t] * query.scale) for t, v in values if totals.get(t)]

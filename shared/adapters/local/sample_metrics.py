@@ -13,7 +13,7 @@ import random
 from datetime import datetime, timedelta
 
 from shared.investigations.models import Event, Service, Signal
-from shared.ports import Points
+from shared.ports import Clock, Points
 
 DEPLOY_BEFORE_END = timedelta(minutes=40)
 SCENARIOS = ("checkout",)
@@ -42,12 +42,13 @@ def _value(signal: Signal, at: datetime, deploy: datetime) -> float:
 class SampleMetricsSource:
     """The MetricsSource port over the bundled scenario (`--sample checkout`)."""
 
-    def __init__(self, *, now: datetime | None = None) -> None:
-        self._now = now
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        self._clock = clock
         self.calls = 0
 
     def _anchor(self, end: datetime) -> datetime:
-        return deploy_time(self._now or end)
+        """The incident is 40 minutes before now (before the window's end, without a clock)."""
+        return deploy_time(self._clock.now() if self._clock else end)
 
     def fetch(
         self, service: Service, *, start: datetime, end: datetime, step: int

@@ -1,0 +1,121 @@
+"""CloudWatch as a MetricsSource: one batched GetMetricData per window, rates, percentiles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+from botocore.stub import ANY, Stubber
+from moto import mock_aws
+
+from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
+from shared.investigations.catalog import queries_for
+from shared.investigations.models import ResourceKind, Service, Signal
+
+END = datetime.now(UTC).replace(second=0, microsecond=0)
+START = END - timedelta(minutes=30)
+
+
+def _lambda_service() -> Service:
+    return Service(
+        name="checkout-api",
+        kind=ResourceKind.AWS_LAMBDA,
+        resource="checkout-fn",
+        queries=queries_for(ResourceKind.AWS_LAMBDA, "checkout-fn"),
+        registered_by="u",
+        registered_at=END,
+    )
+
+
+@mock_aws
+def test_rates_and_sums_come_back_from_one_batched_call() -> None:
+    # GIVEN a Lambda function's invocations and errors, a point a minute
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    for i in range(1, 30):
+        at = START + timedelta(minutes=i)
+        client.put_metric_data(
+            Namespace="AWS/Lambda",
+            MetricData=[
+                {
+                    "MetricName": "Invocations",
+                    "Dimensions": [{"Name": "FunctionName", "Value": "checkout-fn"}],
+                    "Timestamp": at,
+                    "Value": 200.0,
+                },
+                {
+                    "MetricName": "Errors",
+                    "Dimensions": [{"Name": "FunctionName", "Value": "checkout-fn"}],
+                    "Timestamp": at,
+                    "Value": 4.0 if i < 20 else 30.0,
+                },
+            ],
+        )
+    source = CloudWatchMetricsSource(client=client)
+    # WHEN the service's signals are fetched for the window
+    series = source.fetch(_lambda_service(), start=START, end=END, step=60)
+    # THEN one call brought every signal, and the error rate is errors / invocations in percent
+    assert source.calls == 1
+    assert [v for _, v in series[Signal.TRAFFIC]] == [200.0] * 29
+    rates = [v for _, v in series[Signal.ERROR_RATE]]
+    assert rates[:19] == [2.0] * 19
+    assert rates[19:] == [15.0] * 10
+
+
+def test_percentiles_are_asked_for_by_name_and_read_back() -> None:
+    # moto has no percentiles: botocore's Stubber checks the request and plays the response
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    stamps = [START + timedelta(minutes=i) for i in range(3)]
+    results = [
+        {
+            "Id": f"q{i}",
+            "Label": "",
+            "Timestamps": stamps,
+            "Values": [100.0 * (i + 1)] * 3,
+            "StatusCode": "Complete",
+        }
+        for i in range(6)
+    ]
+    with Stubber(client) as stub:
+        stub.add_response(
+            "get_metric_data",
+            {"MetricDataResults": results[:4], "NextToken": "page-2"},
+            {
+                "MetricDataQueries": ANY,
+                "StartTime": START,
+                "EndTime": END,
+                "ScanBy": "TimestampAscending",
+            },
+        )
+        stub.add_response(
+            "get_metric_data",
+            {"MetricDataResults": results[4:]},
+            {
+                "MetricDataQueries": ANY,
+                "StartTime": START,
+                "EndTime": END,
+                "ScanBy": "TimestampAscending",
+                "NextToken": "page-2",
+            },
+        )
+        source = CloudWatchMetricsSource(client=client)
+        series = source.fetch(_lambda_service(), start=START, end=END, step=60)
+        stub.assert_no_pending_responses()
+    assert source.calls == 2  # one request, two pages
+    assert series[Signal.P50_LATENCY] == [(t, 100.0) for t in stamps]
+    assert series[Signal.P99_LATENCY] == [(t, 200.0) for t in stamps]
+
+
+def test_the_queries_name_the_function_and_the_percentile_statistics() -> None:
+    queries = queries_for(ResourceKind.AWS_LAMBDA, "checkout-fn")
+    assert queries[Signal.P99_LATENCY].statistic == "p99"
+    assert queries[Signal.P99_LATENCY].dimensions == {"FunctionName": "checkout-fn"}
+    error_rate = queries[Signal.ERROR_RATE]
+    assert (error_rate.metric, error_rate.divide_by and error_rate.divide_by.metric) == (
+        "Errors",
+        "Invocations",
+    )
+    alb = queries_for(
+        ResourceKind.AWS_ALB,
+        "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/web/50dc6c495c0c9188",
+    )
+    assert alb[Signal.TRAFFIC].dimensions == {"LoadBalancer": "app/web/50dc6c495c0c9188"}
