@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import audit_trail, nab, slack_cold_start
+from benchmarks import audit_trail, investigation, nab, slack_cold_start
 
 if __name__ == "__main__":
     slack_cold_start.main()
@@ -10,3 +10,5 @@ if __name__ == "__main__":
     audit_trail.main()
     print()
     nab.main()
+    print()
+    investigation.main()
