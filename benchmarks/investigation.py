@@ -15,6 +15,7 @@ from shared.adapters.memory import (
     InMemoryAuditLog,
     InMemoryDirectory,
     InMemoryExportStore,
+    InMemoryInvestigationStore,
     InMemoryTaskQueue,
 )
 from shared.audit.seal import SigningKey
@@ -39,6 +40,7 @@ def _services(sources: dict[ResourceKind, MetricsSource]) -> Services:
         clock=FixedClock(NOW),
         key=lambda: key,
         metrics=sources,
+        investigations=InMemoryInvestigationStore(),
     )
     services = build(Settings(org_admins=("T1:root",)), adapters)
     for text in (

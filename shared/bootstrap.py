@@ -24,6 +24,7 @@ from shared.ports import (
     DeliveryGuard,
     Directory,
     ExportStore,
+    InvestigationStore,
     MetricsSource,
     TaskQueue,
 )
@@ -60,6 +61,7 @@ class Adapters:
     clock: Clock
     key: Callable[[], SigningKey]
     metrics: Mapping[ResourceKind, MetricsSource]
+    investigations: InvestigationStore
     guard: DeliveryGuard = run_now
     storage: str = ""
     """How the audit storage protects entries, as `sre audit verify` reports it."""
@@ -75,7 +77,9 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
     trail = AuditTrail(log=a.audit_log, key=a.key, clock=a.clock, every=settings.audit_digest_every)
     audit = AuditService(trail=trail, exports=a.exports, progress=progress, storage=a.storage)
     doctor = Doctor(directory=a.directory, audit=audit, facts={"Backend": settings.backend})
-    investigations = InvestigationService(directory=a.directory, sources=a.metrics, audit=trail)
+    investigations = InvestigationService(
+        directory=a.directory, sources=a.metrics, audit=trail, store=a.investigations
+    )
     handlers: dict[type[Command], Handler] = {
         **TeamService(directory=a.directory).handlers(),
         **doctor.handlers(),
@@ -112,6 +116,7 @@ def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) 
         InMemoryDeliveryGuard,
         InMemoryDirectory,
         InMemoryExportStore,
+        InMemoryInvestigationStore,
         InMemoryTaskQueue,
         SystemClock,
     )
@@ -127,6 +132,7 @@ def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) 
         clock=clock,
         key=lambda: key,
         metrics=local_metrics(clock),
+        investigations=InMemoryInvestigationStore(),
         guard=InMemoryDeliveryGuard(),
     )
     return build(settings.model_copy(update={"backend": "local"}), adapters)
@@ -139,6 +145,7 @@ def for_local(settings: Settings, *, deliver: Deliver, progress: Progress = _qui
     from shared.adapters.local.key_file import load_or_create
     from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
     from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
+    from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
     from shared.adapters.local.thread_queue import ThreadTaskQueue
     from shared.adapters.memory import SystemClock
 
@@ -154,6 +161,7 @@ def for_local(settings: Settings, *, deliver: Deliver, progress: Progress = _qui
         clock=SystemClock(),
         key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
         metrics=local_metrics(SystemClock()),
+        investigations=SqliteInvestigationStore(database),
         guard=SqliteDeliveryGuard(database),
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
@@ -166,6 +174,7 @@ def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
     """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
     from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
+    from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
     from shared.adapters.aws.s3_audit import S3AuditLog
     from shared.adapters.aws.s3_exports import S3ExportStore
     from shared.adapters.aws.sqs_queue import SqsTaskQueue
@@ -184,6 +193,7 @@ def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
             ResourceKind.AWS_LAMBDA: cloudwatch,
             ResourceKind.AWS_ALB: cloudwatch,
         },
+        investigations=DynamoDbInvestigationStore(table=settings.table_name),
         guard=guard,
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
     )

@@ -9,7 +9,7 @@ from typing import Protocol
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
 from shared.commands.invocation import DeferredCommand
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
-from shared.investigations.models import Event, Service, Signal
+from shared.investigations.models import Event, Investigation, Service, Signal
 from shared.replies import Reply
 
 
@@ -84,6 +84,19 @@ class MetricsSource(Protocol):
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         """What the provider knows happened to the service in that time (deploys, for instance)."""
+
+
+class InvestigationStore(Protocol):
+    """Investigations, versioned like teams (a stale write is a ConflictError)."""
+
+    def get(self, org: OrgId, investigation_id: str) -> Investigation | None:
+        """One investigation, or None."""
+
+    def save(self, investigation: Investigation) -> Investigation:
+        """Store it if the stored version is still `investigation.version` (0: new)."""
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
+        """A team's investigations, newest first."""
 
 
 class ExportStore(Protocol):

@@ -11,6 +11,7 @@ from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
 from shared.commands.invocation import DeferredCommand
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
+from shared.investigations.models import Investigation
 from shared.replies import Reply
 
 
@@ -162,6 +163,30 @@ class InMemoryDeliveryGuard:
         with self._lock:
             self._replies[key] = reply
         return reply
+
+
+class InMemoryInvestigationStore:
+    """Investigations in a dictionary, with the same version rule as the databases."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], Investigation] = {}
+
+    def get(self, org: OrgId, investigation_id: str) -> Investigation | None:
+        return self._items.get((org, investigation_id))
+
+    def save(self, investigation: Investigation) -> Investigation:
+        with self._lock:
+            stored = self._items.get((investigation.org, investigation.id))
+            if (stored.version if stored else 0) != investigation.version:
+                raise ConflictError(f"investigation {investigation.id} changed since it was read")
+            saved = investigation.model_copy(update={"version": investigation.version + 1})
+            self._items[(investigation.org, investigation.id)] = saved
+            return saved
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
+        found = [i for (o, _), i in self._items.items() if o == org and i.team == team]
+        return sorted(found, key=lambda i: i.opened_at, reverse=True)
 
 
 class InMemoryExportStore:

@@ -35,7 +35,7 @@ class VerifyAudit(AuditScoped):
     words = ("audit", "verify")
     permission = Permission.AUDIT_VERIFY
     deferred = True
-    summary = "Prove a trail whole: every hash, the numbering, the locks and the signed digests."
+    purpose = "Prove a trail whole: every hash, the numbering, the locks and the signed digests."
     examples = ("sre audit verify --team payments", "sre audit verify --org --since 2026-11-01")
     since: Since = None
 
@@ -43,7 +43,7 @@ class VerifyAudit(AuditScoped):
 class ShowAudit(AuditScoped):
     words = ("audit", "show")
     permission = Permission.AUDIT_READ
-    summary = "Show recent audit entries, filtered by actor, action or time."
+    purpose = "Show recent audit entries, filtered by actor, action or time."
     examples = ('sre audit show --team payments --action "team member add" --limit 10',)
     actor: UserRef | None = None
     action: str | None = Field(default=None, max_length=80, pattern=r"^[a-z][a-z -]*$")
@@ -55,7 +55,7 @@ class ExportAudit(AuditScoped):
     words = ("audit", "export")
     permission = Permission.AUDIT_READ
     deferred = True
-    summary = "Export a trail as JSON lines or CSV: a file here, an expiring link in chat."
+    purpose = "Export a trail as JSON lines or CSV: a file here, an expiring link in chat."
     examples = ("sre audit export --format csv --team payments --since 2026-11-01",)
     format: Literal["jsonl", "csv"] = "jsonl"
     since: Since = None
@@ -66,7 +66,7 @@ class SealAudit(Command):
     words = ("audit", "seal")
     permission = Permission.AUDIT_SEAL
     mutates = True
-    summary = "Write a signed digest over every trail of the org that has new entries."
+    purpose = "Write a signed digest over every trail of the org that has new entries."
     examples = ("sre audit seal",)
 
 

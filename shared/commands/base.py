@@ -52,7 +52,7 @@ class Command(BaseModel):
     positional: ClassVar[tuple[str, ...]] = ()
     """Fields given by position, in order."""
     permission: ClassVar[Permission]
-    summary: ClassVar[str]
+    purpose: ClassVar[str]
     mutates: ClassVar[bool] = False
     """Whether it changes anything: audited before and after, run at most once per delivery."""
     deferred: ClassVar[bool] = False

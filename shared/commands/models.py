@@ -17,7 +17,7 @@ class ShowHelp(Command):
     words = ("help",)
     positional = ("topic",)
     permission = Permission.PUBLIC
-    summary = "Show the commands, or the commands of one topic."
+    purpose = "Show the commands, or the commands of one topic."
     examples = ("sre help", "sre help team")
     topic: str | None = Field(default=None, pattern=r"^[a-z][a-z-]{0,30}$")
 
@@ -25,7 +25,7 @@ class ShowHelp(Command):
 class ShowWhoami(Command):
     words = ("whoami",)
     permission = Permission.PUBLIC
-    summary = "Show who you are here, your roles and this channel's team."
+    purpose = "Show who you are here, your roles and this channel's team."
     examples = ("sre whoami",)
 
 
@@ -33,7 +33,7 @@ class RunDoctor(Command):
     words = ("doctor",)
     permission = Permission.ORG_ADMIN
     deferred = True
-    summary = "Check the deployment: state store, audit trail, task queue; posts a report."
+    purpose = "Check the deployment: state store, audit trail, task queue; posts a report."
     examples = ("sre doctor",)
 
 
@@ -42,7 +42,7 @@ class CreateTeam(Command):
     positional = ("name",)
     permission = Permission.ORG_ADMIN
     mutates = True
-    summary = "Create a team."
+    purpose = "Create a team."
     examples = ('sre team create payments --description "Payments platform"',)
     name: TeamName
     description: FreeText = ""
@@ -52,7 +52,7 @@ class ListTeams(Command):
     words = ("team", "list")
     aliases: ClassVar[tuple[tuple[str, ...], ...]] = (("teams",), ("team", "ls"))
     permission = Permission.ORG_MEMBER
-    summary = "List the teams you belong to (every team, for org admins and auditors)."
+    purpose = "List the teams you belong to (every team, for org admins and auditors)."
     examples = ("sre team list",)
 
 
@@ -60,7 +60,7 @@ class ShowTeam(Command):
     words = ("team", "show")
     positional = ("team",)
     permission = Permission.TEAM_READ
-    summary = "Show a team: its members, roles and bound channels."
+    purpose = "Show a team: its members, roles and bound channels."
     examples = ("sre team show payments",)
     team: OptionalTeam = None
 
@@ -70,7 +70,7 @@ class AddMember(Command):
     positional = ("user",)
     permission = Permission.TEAM_ADMIN
     mutates = True
-    summary = "Add a person to a team with a role (viewer unless --role says otherwise)."
+    purpose = "Add a person to a team with a role (viewer unless --role says otherwise)."
     examples = ("sre team member add @U024BE7LH --role responder --team payments",)
     user: UserRef
     role: Role = Role.VIEWER
@@ -83,7 +83,7 @@ class RemoveMember(Command):
     positional = ("user",)
     permission = Permission.TEAM_ADMIN
     mutates = True
-    summary = "Remove a person from a team."
+    purpose = "Remove a person from a team."
     examples = ("sre team member remove @U024BE7LH --team payments",)
     user: UserRef
     team: OptionalTeam = None
@@ -93,7 +93,7 @@ class ListMembers(Command):
     words = ("team", "member", "list")
     aliases: ClassVar[tuple[tuple[str, ...], ...]] = (("team", "members"),)
     permission = Permission.TEAM_READ
-    summary = "List a team's members and their roles."
+    purpose = "List a team's members and their roles."
     examples = ("sre team member list --team payments",)
     team: OptionalTeam = None
 
@@ -103,7 +103,7 @@ class SetRole(Command):
     positional = ("user", "role")
     permission = Permission.TEAM_ADMIN
     mutates = True
-    summary = "Change a member's role: viewer < responder < operator < admin."
+    purpose = "Change a member's role: viewer < responder < operator < admin."
     examples = ("sre team role set @U024BE7LH operator --team payments",)
     user: UserRef
     role: Role
@@ -115,7 +115,7 @@ class BindChannel(Command):
     positional = ("channel",)
     permission = Permission.TEAM_ADMIN
     mutates = True
-    summary = "Bind this channel (or a named one) to a team: commands typed there act for it."
+    purpose = "Bind this channel (or a named one) to a team: commands typed there act for it."
     examples = ("sre team bind --team payments", "sre team bind C024BE91L --team payments")
     channel: ChannelRef | None = None
     team: OptionalTeam = None
@@ -126,7 +126,7 @@ class UnbindChannel(Command):
     positional = ("channel",)
     permission = Permission.TEAM_ADMIN
     mutates = True
-    summary = "Unbind this channel (or a named one) from its team."
+    purpose = "Unbind this channel (or a named one) from its team."
     examples = ("sre team unbind", "sre team unbind C024BE91L")
     channel: ChannelRef | None = None
     team: OptionalTeam = None
@@ -137,7 +137,7 @@ class GrantOrgRole(Command):
     positional = ("user", "role")
     permission = Permission.ORG_ADMIN
     mutates = True
-    summary = (
+    purpose = (
         "Grant an org-wide role: org-admin (teams, bootstrap) or auditor (every team's audit)."
     )
     examples = ("sre org grant @U024BE7LH auditor",)
@@ -150,7 +150,7 @@ class RevokeOrgRole(Command):
     positional = ("user", "role")
     permission = Permission.ORG_ADMIN
     mutates = True
-    summary = "Revoke an org-wide role."
+    purpose = "Revoke an org-wide role."
     examples = ("sre org revoke @U024BE7LH auditor",)
     user: UserRef
     role: OrgRole

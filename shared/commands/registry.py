@@ -203,7 +203,7 @@ def render_help(topic: str | None = None) -> str:
         lines = [
             "Usage: sre <noun> <verb> [args] [--options]   (in Slack: /sre …, in Teams: @SRE …)"
         ]
-        lines += [f"• {usage(model)}\n    {model.summary}" for model in COMMANDS]
+        lines += [f"• {usage(model)}\n    {model.purpose}" for model in COMMANDS]
         lines.append("Run `sre help <topic>` for examples; topics: " + ", ".join(topics()) + ".")
         return "\n".join(lines)
     chosen = [model for model in COMMANDS if model.words[0] == topic]
@@ -213,6 +213,6 @@ def render_help(topic: str | None = None) -> str:
         raise InvalidCommandError(f"There is no help topic `{topic}`.{hint}", usage=render_help())
     lines = []
     for model in chosen:
-        lines.append(f"{usage(model)}\n    {model.summary}")
+        lines.append(f"{usage(model)}\n    {model.purpose}")
         lines += [f"    e.g. {example}" for example in model.examples]
     return "\n".join(lines)

@@ -23,6 +23,7 @@ class Permission(StrEnum):
     SERVICE_READ = "service-read"
     SERVICE_WRITE = "service-write"
     INVESTIGATE = "investigate"
+    INVESTIGATION_READ = "investigation-read"
 
     @property
     def team_scoped(self) -> bool:
@@ -37,6 +38,7 @@ TEAM_ROLE_NEEDED: dict[Permission, Role] = {
     Permission.SERVICE_READ: Role.VIEWER,
     Permission.SERVICE_WRITE: Role.OPERATOR,
     Permission.INVESTIGATE: Role.RESPONDER,
+    Permission.INVESTIGATION_READ: Role.VIEWER,
 }
 """The least team role that holds each team-scoped permission."""
 
@@ -52,6 +54,7 @@ ORG_ROLES_HOLDING: dict[Permission, frozenset[OrgRole]] = {
     Permission.AUDIT_ORG: frozenset({OrgRole.AUDITOR}),
     Permission.AUDIT_SEAL: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
     Permission.SERVICE_READ: frozenset({OrgRole.AUDITOR}),
+    Permission.INVESTIGATION_READ: frozenset({OrgRole.AUDITOR}),
 }
 """Org-wide roles that hold a permission in every team of the org."""
 

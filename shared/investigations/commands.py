@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from shared.audit.commands import Since
-from shared.commands.base import Command, OptionalTeam
+from shared.commands.base import Command, FreeText, OptionalTeam
 from shared.identity.rbac import Permission
 
 ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
@@ -38,7 +38,7 @@ class RegisterService(Command):
     positional = ("name",)
     permission = Permission.SERVICE_WRITE
     mutates = True
-    summary = "Register a service: where its golden signals come from (one resource option)."
+    purpose = "Register a service: where its golden signals come from (one resource option)."
     examples = (
         "sre service register checkout-api --aws-lambda checkout-fn --team payments",
         "sre service register web --aws-alb "
@@ -65,7 +65,7 @@ class RegisterService(Command):
 class ListServices(Command):
     words = ("service", "list")
     permission = Permission.SERVICE_READ
-    summary = "List a team's services."
+    purpose = "List a team's services."
     examples = ("sre service list --team payments",)
     team: OptionalTeam = None
 
@@ -74,7 +74,7 @@ class ShowService(Command):
     words = ("service", "show")
     positional = ("name",)
     permission = Permission.SERVICE_READ
-    summary = "Show a service and the metric behind each of its golden signals."
+    purpose = "Show a service and the metric behind each of its golden signals."
     examples = ("sre service show checkout-api",)
     name: ServiceName
     team: OptionalTeam = None
@@ -85,7 +85,7 @@ class RemoveService(Command):
     positional = ("name",)
     permission = Permission.SERVICE_WRITE
     mutates = True
-    summary = "Remove a service from the team's catalog."
+    purpose = "Remove a service from the team's catalog."
     examples = ("sre service remove checkout-api",)
     name: ServiceName
     team: OptionalTeam = None
@@ -97,11 +97,68 @@ class OpenInvestigation(Command):
     positional = ("service",)
     permission = Permission.INVESTIGATE
     deferred = True
-    summary = "Investigate a service: what changed in its golden signals, when, and after what."
+    mutates = True
+    purpose = "Investigate a service: what changed in its golden signals, when, and after what."
     examples = ("sre investigate checkout-api", "sre investigate checkout-api --window 6h")
     service: ServiceName
     window: Duration = "2h"
     since: Since = None
+    team: OptionalTeam = None
+
+
+InvestigationId = Annotated[str, Field(pattern=r"^inv-[0-9a-f]{6,12}$")]
+
+
+class ShowInvestigation(Command):
+    words = ("investigation", "show")
+    positional = ("id",)
+    permission = Permission.INVESTIGATION_READ
+    purpose = "Show an investigation: its findings, participants and timeline."
+    examples = ("sre investigation show inv-3f9c2a",)
+    id: InvestigationId
+    team: OptionalTeam = None
+
+
+class ListInvestigations(Command):
+    words = ("investigation", "list")
+    permission = Permission.INVESTIGATION_READ
+    purpose = "List a team's investigations, newest first."
+    examples = ("sre investigation list --team payments",)
+    team: OptionalTeam = None
+
+
+class JoinInvestigation(Command):
+    words = ("investigation", "join")
+    positional = ("id",)
+    permission = Permission.INVESTIGATE
+    mutates = True
+    purpose = "Join an investigation: you are listed as working on it."
+    examples = ("sre investigation join inv-3f9c2a",)
+    id: InvestigationId
+    team: OptionalTeam = None
+
+
+class CommentInvestigation(Command):
+    words = ("investigation", "comment")
+    positional = ("id", "text")
+    permission = Permission.INVESTIGATE
+    mutates = True
+    purpose = "Add a comment to an investigation's timeline."
+    examples = ('sre investigation comment inv-3f9c2a "rolled back v42"',)
+    id: InvestigationId
+    text: FreeText
+    team: OptionalTeam = None
+
+
+class ResolveInvestigation(Command):
+    words = ("investigation", "resolve")
+    positional = ("id",)
+    permission = Permission.INVESTIGATE
+    mutates = True
+    purpose = "Resolve an investigation with a summary of what it was."
+    examples = ('sre investigation resolve inv-3f9c2a --summary "v42 exhausted the DB pool"',)
+    id: InvestigationId
+    summary: FreeText = ""
     team: OptionalTeam = None
 
 
@@ -111,4 +168,9 @@ INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
     ShowService,
     RemoveService,
     OpenInvestigation,
+    ShowInvestigation,
+    ListInvestigations,
+    JoinInvestigation,
+    CommentInvestigation,
+    ResolveInvestigation,
 )

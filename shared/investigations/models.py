@@ -87,3 +87,39 @@ class Finding(Frozen):
     def ratio(self) -> float:
         """How many times the baseline the signal is now."""
         return self.current / self.baseline if self.baseline else float("inf")
+
+
+class InvestigationStatus(StrEnum):
+    """Where an investigation stands."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class TimelineEntry(Frozen):
+    """One thing that happened in an investigation: opened, joined, a comment, resolved."""
+
+    time: datetime
+    actor: str
+    kind: str
+    text: str
+
+
+class Investigation(Frozen):
+    """An investigation of one service, owned by one team, worked by its participants."""
+
+    id: str
+    org: str
+    team: str
+    service: str
+    opened_by: str
+    opened_at: datetime
+    start: datetime
+    end: datetime
+    headline: str
+    findings: list[Finding] = Field(default_factory=list)
+    status: InvestigationStatus = InvestigationStatus.OPEN
+    participants: list[str] = Field(default_factory=list)
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    summary: str = ""
+    version: int = 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -14,8 +15,16 @@ from shared.identity.models import Team
 from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, onset, rank
 from shared.investigations.catalog import UNITS, queries_for
-from shared.investigations.models import Event, Finding, ResourceKind, Service
-from shared.ports import Directory, MetricsSource
+from shared.investigations.collaboration import Collaboration, with_actions
+from shared.investigations.models import (
+    Event,
+    Finding,
+    Investigation,
+    ResourceKind,
+    Service,
+    TimelineEntry,
+)
+from shared.ports import Directory, InvestigationStore, MetricsSource
 from shared.replies import Reply, Tone
 
 BASELINE = timedelta(hours=4)
@@ -42,10 +51,12 @@ class InvestigationService:
         directory: Directory,
         sources: Mapping[ResourceKind, MetricsSource],
         audit: AuditTrail,
+        store: InvestigationStore,
     ) -> None:
         self._directory = directory
         self._sources = dict(sources)
         self._audit = audit
+        self._store = store
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""
@@ -55,6 +66,7 @@ class InvestigationService:
             c.ShowService: self.show,
             c.RemoveService: self.remove,
             c.OpenInvestigation: self.investigate,
+            **Collaboration(store=self._store).handlers(),
         }
 
     def _team(self, ctx: Context) -> Team:
@@ -153,7 +165,27 @@ class InvestigationService:
                 if (f := onset(signal, points, start, events, UNITS[signal]))
             ]
         )
-        return report(service, findings, start=start, end=end, events=events)
+        reply = report(service, findings, start=start, end=end, events=events)
+        actor = ctx.principal.actor.user
+        investigation = self._store.save(
+            Investigation(
+                id=f"inv-{uuid.uuid4().hex[:8]}",
+                org=team.org,
+                team=team.name,
+                service=service.name,
+                opened_by=actor,
+                opened_at=ctx.now,
+                start=start,
+                end=end,
+                headline=reply.title,
+                findings=findings,
+                participants=[actor],
+                timeline=[
+                    TimelineEntry(time=ctx.now, actor=actor, kind="opened", text=reply.title)
+                ],
+            )
+        )
+        return with_actions(reply, investigation)
 
     def _changes(self, team: Team, start: datetime, end: datetime) -> list[Event]:
         """Changes the audit trail recorded for the team in the window."""

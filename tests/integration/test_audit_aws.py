@@ -18,6 +18,7 @@ from shared.adapters.memory import (
     FixedClock,
     InMemoryDirectory,
     InMemoryExportStore,
+    InMemoryInvestigationStore,
     InMemoryTaskQueue,
 )
 from shared.audit.models import Outcome, StreamKey
@@ -53,6 +54,7 @@ def test_with_s3_failing_nothing_is_done_and_every_acknowledged_entry_stays(
         clock=FixedClock(NOW),
         key=lambda: TEST_KEY,
         metrics=local_metrics(FixedClock(NOW)),
+        investigations=InMemoryInvestigationStore(),
     )
     services = build(Settings(org_admins=("T1:root",)), adapters)
     receipts = []

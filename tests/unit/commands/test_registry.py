@@ -84,7 +84,7 @@ def test_help_lists_every_command_with_its_generated_usage() -> None:
     text = render_help()
     for model in m.COMMANDS:
         assert usage(model) in text
-        assert model.summary in text
+        assert model.purpose in text
 
 
 def test_help_for_a_topic_shows_its_examples_and_every_example_parses() -> None:
@@ -121,6 +121,9 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "limit": st.integers(min_value=1, max_value=200),
     "format": st.sampled_from(["jsonl", "csv"]),
     "service": _team,
+    "id": st.from_regex(r"inv-[0-9a-f]{6,12}", fullmatch=True),
+    "text": _text.filter(lambda t: t.strip() != ""),
+    "summary": _text,
     "window": st.from_regex(r"[1-9][0-9]{0,2}[mhd]", fullmatch=True),
     "aws_lambda": st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True),
     "aws_alb": st.none() | st.just("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/w/1"),

@@ -53,6 +53,17 @@ MATRIX: dict[str, set[str]] = {
     "service show web --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
     "service remove web --team {t}": {"operator", "admin"},
     "investigation open web --team {t}": {"responder", "operator", "admin"},
+    "investigation show inv-000000 --team {t}": {
+        "viewer",
+        "responder",
+        "operator",
+        "admin",
+        "auditor",
+    },
+    "investigation list --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
+    "investigation join inv-000000 --team {t}": {"responder", "operator", "admin"},
+    "investigation comment inv-000000 hello --team {t}": {"responder", "operator", "admin"},
+    "investigation resolve inv-000000 --team {t}": {"responder", "operator", "admin"},
 }
 TEAM_SCOPED = {template for template in MATRIX if "{" in template}
 

@@ -70,3 +70,53 @@ def test_a_quiet_service_says_nothing_changed(services: Services, clock: FixedCl
     # the sample's incident is 40 minutes before "now": a window that ends well before it is quiet
     reply = _investigate(services, "investigate checkout-api --window 1h --since 2026-11-22T05:00")
     assert reply.title.startswith("checkout-api: no significant change")
+
+
+def test_an_investigation_is_recorded_and_worked_together(services: Services) -> None:
+    # GIVEN a report of the sample service
+    setup_teams(services)
+    run(services, "service register checkout-api --sample checkout", user="oli", channel="C-pay")
+    report = _investigate(services, "investigate checkout-api")
+    investigation_id = dict(report.fields)["Investigation"].split()[0]
+    assert report.receipt  # opening is audited
+    assert [b.label for b in report.buttons] == ["Join", "Show timeline"]
+    # WHEN a colleague joins from the button, comments and resolves it
+    join = next(b for b in report.buttons if b.label == "Join")
+    assert run(services, join.command.removeprefix("sre "), user="ann").tone is Tone.OK
+    run(
+        services,
+        f'investigation comment {investigation_id} "rolled back v42"',
+        user="ann",
+        channel="C-pay",
+    )
+    resolved = run(
+        services,
+        f'investigation resolve {investigation_id} --summary "pool size"',
+        user="rey",
+        channel="C-pay",
+    )
+    assert resolved.tone is Tone.OK
+    # THEN the timeline tells it in order, and the team's list shows it resolved
+    shown = run(services, f"investigation show {investigation_id}", user="vic", channel="C-pay")
+    kinds = [line.split()[2] for line in shown.text.splitlines()]
+    assert kinds == ["opened:", "joined:", "comment:", "resolved:"]
+    assert dict(shown.fields)["Participants"] == "@rey, @ann"
+    listed = run(services, "investigation list", user="vic", channel="C-pay")
+    assert dict(listed.fields)[investigation_id].startswith("resolved")
+
+
+def test_another_team_cannot_see_or_touch_an_investigation(services: Services) -> None:
+    setup_teams(services)
+    run(services, "service register checkout-api --sample checkout", user="oli", channel="C-pay")
+    report = _investigate(services, "investigate checkout-api")
+    investigation_id = dict(report.fields)["Investigation"].split()[0]
+    for text in (
+        f"investigation show {investigation_id} --team search",
+        f"investigation comment {investigation_id} hi --team search",
+    ):
+        reply = run(services, text, user="sam")  # admin of search, not of payments
+        assert reply.title == "Not found"
+        assert "There is no investigation" in reply.text
+    assert run(services, "investigation list --team search", user="sam").title == (
+        "Team search has no investigations yet"
+    )

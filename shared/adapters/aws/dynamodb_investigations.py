@@ -1,0 +1,98 @@
+"""Investigations in the app's DynamoDB table: `ORG#<org>` / `INV#<team>#<opened>#<id>` items.
+
+The sort key puts a team's investigations together, newest last, so listing them is one Query;
+a small pointer item `ORG#<org>` / `INVID#<id>` finds one by its id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from dynamodb_json import json_util
+
+from shared.errors import ConflictError
+from shared.identity.models import OrgId
+from shared.investigations.models import Investigation
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def _sk(investigation: Investigation) -> str:
+    return f"INV#{investigation.team}#{investigation.opened_at.isoformat()}#{investigation.id}"
+
+
+class DynamoDbInvestigationStore:
+    """The InvestigationStore port on DynamoDB, versions checked by condition expressions."""
+
+    def __init__(self, *, table: str, client: DynamoDBClient | None = None) -> None:
+        self._table = table
+        self._given = client
+
+    @cached_property
+    def _client(self) -> DynamoDBClient:
+        """The client given, or one made at first use."""
+        return self._given or boto3.client("dynamodb")
+
+    def get(self, org: OrgId, investigation_id: str) -> Investigation | None:
+        pointer = self._client.get_item(
+            TableName=self._table,
+            ConsistentRead=True,
+            Key={"pk": {"S": f"ORG#{org}"}, "sk": {"S": f"INVID#{investigation_id}"}},
+        ).get("Item")
+        if pointer is None:
+            return None
+        item = self._client.get_item(
+            TableName=self._table,
+            ConsistentRead=True,
+            Key={"pk": {"S": f"ORG#{org}"}, "sk": pointer["target"]},
+        ).get("Item")
+        return _from_item(item) if item else None
+
+    def save(self, investigation: Investigation) -> Investigation:
+        saved = investigation.model_copy(update={"version": investigation.version + 1})
+        pk, sk = f"ORG#{saved.org}", _sk(saved)
+        body: dict[str, Any] = json_util.dumps(
+            {"pk": pk, "sk": sk, "body": saved.model_dump(mode="json"), "version": saved.version},
+            as_dict=True,
+        )
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if investigation.version == 0
+            else {
+                "ConditionExpression": "version = :v",
+                "ExpressionAttributeValues": {":v": {"N": str(investigation.version)}},
+            }
+        )
+        pointer = {"pk": {"S": pk}, "sk": {"S": f"INVID#{saved.id}"}, "target": {"S": sk}}
+        try:
+            items: Any = [
+                {"Put": {"TableName": self._table, "Item": body, **condition}},
+                {"Put": {"TableName": self._table, "Item": pointer}},
+            ]
+            self._client.transact_write_items(TransactItems=items)
+        except self._client.exceptions.TransactionCanceledException as error:
+            raise ConflictError(f"investigation {saved.id} changed since it was read") from error
+        return saved
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
+        found: list[Investigation] = []
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"ORG#{org}"},
+                ":prefix": {"S": f"INV#{team}#"},
+            },
+        ):
+            found += [_from_item(item) for item in page.get("Items", [])]
+        return sorted(found, key=lambda i: i.opened_at, reverse=True)
+
+
+def _from_item(item: dict[str, Any]) -> Investigation:
+    return Investigation.model_validate(json_util.loads(item, as_dict=True)["body"])
