@@ -69,27 +69,38 @@ def create_audit_bucket(name: str = "autosre-audit-test") -> str:
     return name
 
 
+def serialised(client: Any, event: str, why: str) -> Any:
+    """Let one call at a time through `client` for `event` (e.g. `s3.PutObject`, `dynamodb`).
+
+    moto's in-process backends are not safe under concurrent threads where AWS is: `why` says
+    which gap this closes. Calls are serialised with botocore's own event hooks.
+    """
+    lock = threading.Lock()
+    marker = f"autosre_lock_{event}"
+
+    def acquire(context: dict[str, Any], **_: Any) -> None:
+        lock.acquire()
+        context[marker] = True
+
+    def release(context: dict[str, Any], **_: Any) -> None:
+        if context.pop(marker, False):
+            lock.release()
+
+    del why  # documentation at the call site
+    client.meta.events.register(f"before-call.{event}", acquire)
+    client.meta.events.register(f"after-call.{event}", release)
+    client.meta.events.register(f"after-call-error.{event}", release)
+    return client
+
+
 def atomic_conditional_puts(client: Any) -> Any:
     """Make moto's `If-None-Match` puts atomic, as S3's are.
 
     moto checks the condition and writes the object in two steps, so under concurrent threads two
     puts of the same key can both succeed (measured: 10 of 1,600 contended puts). S3 itself
-    refuses the second. This serialises PutObject calls on `client` with botocore's event hooks.
+    refuses the second.
     """
-    lock = threading.Lock()
-
-    def acquire(context: dict[str, Any], **_: Any) -> None:
-        lock.acquire()
-        context["autosre_put_lock"] = True
-
-    def release(context: dict[str, Any], **_: Any) -> None:
-        if context.pop("autosre_put_lock", False):
-            lock.release()
-
-    client.meta.events.register("before-call.s3.PutObject", acquire)
-    client.meta.events.register("after-call.s3.PutObject", release)
-    client.meta.events.register("after-call-error.s3.PutObject", release)
-    return client
+    return serialised(client, "s3.PutObject", "conditional puts are check-then-write in moto")
 
 
 def create_export_bucket(name: str = "autosre-exports-test") -> str:
