@@ -109,6 +109,19 @@ def local_metrics(clock: Clock) -> dict[ResourceKind, MetricsSource]:
     }
 
 
+def cloud_metrics(settings: Settings) -> dict[ResourceKind, MetricsSource]:
+    """CloudWatch and Azure Monitor; their clients (and SDKs) load at first use."""
+    from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
+    from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
+
+    cloudwatch = CloudWatchMetricsSource()
+    return {
+        ResourceKind.AWS_LAMBDA: cloudwatch,
+        ResourceKind.AWS_ALB: cloudwatch,
+        ResourceKind.AZURE_RESOURCE: AzureMonitorMetricsSource(region=settings.azure_region),
+    }
+
+
 def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) -> Services:
     """Everything in memory: for tests and benchmarks."""
     from shared.adapters.memory import (
@@ -160,7 +173,7 @@ def for_local(settings: Settings, *, deliver: Deliver, progress: Progress = _qui
         exports=FolderExportStore(home / "exports"),
         clock=SystemClock(),
         key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
-        metrics=local_metrics(SystemClock()),
+        metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
         investigations=SqliteInvestigationStore(database),
         guard=SqliteDeliveryGuard(database),
         storage="read-only files (tamper-evident, not tamper-proof)",
@@ -172,7 +185,6 @@ def for_local(settings: Settings, *, deliver: Deliver, progress: Progress = _qui
 
 def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
     """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
-    from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
     from shared.adapters.aws.s3_audit import S3AuditLog
@@ -180,7 +192,6 @@ def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
     from shared.adapters.aws.sqs_queue import SqsTaskQueue
     from shared.adapters.memory import SystemClock
 
-    cloudwatch = CloudWatchMetricsSource()
     adapters = Adapters(
         directory=DynamoDbDirectory(table=settings.table_name),
         audit_log=S3AuditLog(bucket=settings.audit_bucket),
@@ -188,11 +199,7 @@ def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
         exports=S3ExportStore(bucket=settings.export_bucket),
         clock=SystemClock(),
         key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
-        metrics={
-            **local_metrics(SystemClock()),
-            ResourceKind.AWS_LAMBDA: cloudwatch,
-            ResourceKind.AWS_ALB: cloudwatch,
-        },
+        metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
         investigations=DynamoDbInvestigationStore(table=settings.table_name),
         guard=guard,
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",

@@ -28,6 +28,7 @@ ENVIRONMENT: dict[str, str] = {
     "teams_app_password": "TEAMS_APP_PASSWORD",
     "teams_app_tenant_id": "TEAMS_APP_TENANT_ID",
     "teams_openid_metadata_url": "TEAMS_OPENID_METADATA_URL",
+    "azure_region": "AZURE_REGION",
 }
 """Each setting and the environment variable it is read from."""
 
@@ -59,6 +60,7 @@ class Settings(BaseModel):
     teams_app_password: str = ""
     teams_app_tenant_id: str = ""
     teams_openid_metadata_url: str = ""
+    azure_region: str = "eastus"
 
     @field_validator("org_admins", mode="before")
     @classmethod

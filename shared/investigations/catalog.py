@@ -53,6 +53,32 @@ def _alb(arn: str) -> dict[Signal, MetricQuery]:
     }
 
 
+def _azure(resource_id: str) -> dict[Signal, MetricQuery]:
+    """An App Service app (Microsoft.Web/sites): Azure Monitor has no percentiles for it, so p50
+    is the average response time and p99 the maximum per interval."""
+    namespace = "Microsoft.Web/sites"
+
+    def q(signal: Signal, metric: str, statistic: str, scale: float = 1.0) -> MetricQuery:
+        return MetricQuery(
+            signal=signal,
+            namespace=namespace,
+            metric=metric,
+            dimensions={"resource": resource_id},
+            statistic=statistic,
+            scale=scale,
+        )
+
+    requests = q(Signal.TRAFFIC, "Requests", "Total")
+    errors = q(Signal.ERROR_RATE, "Http5xx", "Total")
+    return {
+        Signal.P50_LATENCY: q(Signal.P50_LATENCY, "HttpResponseTime", "Average", 1000.0),
+        Signal.P99_LATENCY: q(Signal.P99_LATENCY, "HttpResponseTime", "Maximum", 1000.0),
+        Signal.ERROR_RATE: errors.model_copy(update={"divide_by": requests, "scale": 100.0}),
+        Signal.TRAFFIC: requests,
+        Signal.SATURATION: q(Signal.SATURATION, "CpuTime", "Total"),
+    }
+
+
 def _named(prefix: str) -> dict[Signal, MetricQuery]:
     """Sample scenarios and metrics files name each signal's column after the signal."""
     return {s: MetricQuery(signal=s, namespace=prefix, metric=s.value) for s in Signal}
@@ -64,6 +90,8 @@ def queries_for(kind: ResourceKind, resource: str) -> dict[Signal, MetricQuery]:
         return _lambda(resource)
     if kind is ResourceKind.AWS_ALB:
         return _alb(resource)
+    if kind is ResourceKind.AZURE_RESOURCE:
+        return _azure(resource)
     return _named(resource)
 
 

@@ -48,16 +48,27 @@ class RegisterService(Command):
     name: ServiceName
     aws_lambda: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_:.-]{1,140}$")
     aws_alb: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:elasticloadbalancing:\S+$")
+    azure_resource: str | None = Field(
+        default=None,
+        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Web/sites/[^/]+$",
+    )
     sample: str | None = Field(default=None, pattern=r"^checkout$")
     metrics_file: str | None = Field(default=None, max_length=500)
     team: OptionalTeam = None
 
     @model_validator(mode="after")
     def _one_resource(self) -> RegisterService:
-        given = [o for o in (self.aws_lambda, self.aws_alb, self.sample, self.metrics_file) if o]
-        if len(given) != 1:
+        options = (
+            self.aws_lambda,
+            self.aws_alb,
+            self.azure_resource,
+            self.sample,
+            self.metrics_file,
+        )
+        if len([o for o in options if o]) != 1:
             raise ValueError(
-                "give exactly one of --aws-lambda, --aws-alb, --sample or --metrics-file"
+                "give exactly one of --aws-lambda, --aws-alb, --azure-resource, --sample or "
+                "--metrics-file"
             )
         return self
 

@@ -36,6 +36,7 @@ class ResourceKind(StrEnum):
 
     AWS_LAMBDA = "aws-lambda"
     AWS_ALB = "aws-alb"
+    AZURE_RESOURCE = "azure-resource"
     SAMPLE = "sample"
     METRICS_FILE = "metrics-file"
 

@@ -37,6 +37,8 @@ def _resource(command: c.RegisterService) -> tuple[ResourceKind, str]:
         return ResourceKind.AWS_LAMBDA, command.aws_lambda
     if command.aws_alb:
         return ResourceKind.AWS_ALB, command.aws_alb
+    if command.azure_resource:
+        return ResourceKind.AZURE_RESOURCE, command.azure_resource
     if command.sample:
         return ResourceKind.SAMPLE, command.sample
     return ResourceKind.METRICS_FILE, command.metrics_file or ""

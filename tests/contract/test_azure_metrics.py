@@ -1,0 +1,140 @@
+"""Azure Monitor as a MetricsSource, through the real MetricsClient with a fake HTTP transport."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import requests
+import urllib3
+from azure.core.credentials import AccessToken
+from azure.core.pipeline.transport import RequestsTransport
+from azure.monitor.querymetrics import MetricsClient
+
+from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
+from shared.investigations.catalog import queries_for
+from shared.investigations.models import ResourceKind, Service, Signal
+
+SITE = (
+    "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/shop"
+    "/providers/Microsoft.Web/sites/checkout"
+)
+END = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
+START = END - timedelta(minutes=3)
+
+
+class FakeCredential:
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        return AccessToken("fake-token", int(time.time()) + 3600)
+
+
+class CannedAdapter(requests.adapters.BaseAdapter):
+    """Answers every request with one JSON body and remembers the requests."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__()
+        self.body = body
+        self.seen: list[requests.PreparedRequest] = []
+
+    def send(  # type: ignore[override]  # requests' own signature lists each keyword
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        self.seen.append(request)
+        data = json.dumps(self.body).encode()
+        raw = urllib3.HTTPResponse(
+            body=io.BytesIO(data),
+            status=200,
+            preload_content=False,
+            headers={"Content-Type": "application/json", "Content-Length": str(len(data))},
+        )
+        return requests.adapters.HTTPAdapter().build_response(request, raw)
+
+    def close(self) -> None:
+        return None
+
+
+def _series(name: str, points: list[dict[str, float]]) -> dict[str, Any]:
+    stamps = [(START + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ") for i in range(3)]
+    return {
+        "id": f"{SITE}/providers/Microsoft.Insights/metrics/{name}",
+        "type": "Microsoft.Insights/metrics",
+        "name": {"value": name, "localizedValue": name},
+        "unit": "Count",
+        "displayDescription": "",
+        "timeseries": [
+            {
+                "metadatavalues": [],
+                "data": [{"timeStamp": s, **p} for s, p in zip(stamps, points, strict=True)],
+            }
+        ],
+    }
+
+
+BODY = {
+    "values": [
+        {
+            "starttime": START.isoformat(),
+            "endtime": END.isoformat(),
+            "interval": "PT1M",
+            "namespace": "Microsoft.Web/sites",
+            "resourceregion": "westeurope",
+            "resourceid": SITE,
+            "value": [
+                _series("Requests", [{"total": 1000.0}, {"total": 1000.0}, {"total": 800.0}]),
+                _series("Http5xx", [{"total": 2.0}, {"total": 3.0}, {"total": 40.0}]),
+                _series(
+                    "HttpResponseTime",
+                    [{"average": 0.12, "maximum": 0.4}] * 2 + [{"average": 0.3, "maximum": 1.6}],
+                ),
+                _series("CpuTime", [{"total": 30.0}, {"total": 31.0}, {"total": 95.0}]),
+            ],
+        }
+    ]
+}
+
+
+def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> None:
+    adapter = CannedAdapter(BODY)
+    session = requests.Session()
+    session.mount("https://", adapter)
+    client = MetricsClient(
+        "https://westeurope.metrics.monitor.azure.com",
+        FakeCredential(),
+        transport=RequestsTransport(session=session, session_owner=False),
+    )
+    source = AzureMonitorMetricsSource(client=client)
+    service = Service(
+        name="checkout",
+        kind=ResourceKind.AZURE_RESOURCE,
+        resource=SITE,
+        queries=queries_for(ResourceKind.AZURE_RESOURCE, SITE),
+        registered_by="u",
+        registered_at=END,
+    )
+    series = source.fetch(service, start=START, end=END, step=60)
+    # ONE request: POST …/subscriptions/<id>/metrics:getBatch with every metric and aggregation
+    (request,) = adapter.seen
+    url = urlparse(request.url or "")
+    query = parse_qs(url.query)
+    assert request.method == "POST"
+    assert url.path == "/subscriptions/00000000-1111-2222-3333-444444444444/metrics:getBatch"
+    assert query["metricnamespace"] == ["Microsoft.Web/sites"]
+    assert set(query["metricnames"][0].split(",")) == {
+        "CpuTime",
+        "Http5xx",
+        "HttpResponseTime",
+        "Requests",
+    }
+    assert set(query["aggregation"][0].split(",")) == {"Average", "Maximum", "Total"}
+    assert json.loads(request.body or b"{}") == {"resourceids": [SITE]}
+    assert request.headers["Authorization"] == "Bearer fake-token"
+    # the signals are read back per aggregation, rates divided, seconds made milliseconds
+    assert [round(v, 1) for _, v in series[Signal.ERROR_RATE]] == [0.2, 0.3, 5.0]
+    assert [v for _, v in series[Signal.P99_LATENCY]] == [400.0, 400.0, 1600.0]
+    assert [v for _, v in series[Signal.P50_LATENCY]] == [120.0, 120.0, 300.0]
+    assert [v for _, v in series[Signal.TRAFFIC]] == [1000.0, 1000.0, 800.0]
+    assert source.calls == 1
