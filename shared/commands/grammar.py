@@ -37,9 +37,9 @@ def normalize(text: str, *, apostrophes: bool = True) -> str:
     With `apostrophes=False` a right single quote between letters (it\u2019s) is kept, so that
     it does not open a quotation when the text is split into words.
     """
-    if not apostrophes:
-        text = _APOSTROPHE.sub("\x00", text)
-    return text.translate(_TYPOGRAPHY).replace("\x00", "\u2019")
+    if apostrophes:
+        return text.translate(_TYPOGRAPHY)
+    return "\u2019".join(part.translate(_TYPOGRAPHY) for part in _APOSTROPHE.split(text))
 
 
 def tokenize(text: str) -> list[str]:

@@ -165,3 +165,9 @@ def test_canonical_is_short_and_stable() -> None:
     assert canonical(m.CreateTeam(name="x", description="it's ours")) == (
         "sre team create x --description='it'\"'\"'s ours'"
     )
+
+
+def test_a_control_character_is_refused_not_turned_into_a_quote() -> None:
+    # found by the property above: NUL once came back as a right single quote
+    with pytest.raises(ValidationError, match="control characters"):
+        m.CreateTeam(name="x", description="\x00")
