@@ -113,12 +113,14 @@ def cloud_metrics(settings: Settings) -> dict[ResourceKind, MetricsSource]:
     """CloudWatch and Azure Monitor; their clients (and SDKs) load at first use."""
     from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
     from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
+    from shared.adapters.gcp.monitoring_metrics import CloudMonitoringMetricsSource
 
     cloudwatch = CloudWatchMetricsSource()
     return {
         ResourceKind.AWS_LAMBDA: cloudwatch,
         ResourceKind.AWS_ALB: cloudwatch,
         ResourceKind.AZURE_RESOURCE: AzureMonitorMetricsSource(region=settings.azure_region),
+        ResourceKind.GCP_CLOUD_RUN: CloudMonitoringMetricsSource(),
     }
 
 

@@ -79,6 +79,43 @@ def _azure(resource_id: str) -> dict[Signal, MetricQuery]:
     }
 
 
+def _cloud_run(resource: str) -> dict[Signal, MetricQuery]:
+    """A Cloud Run service, `PROJECT/REGION/SERVICE`."""
+    _, region, name = resource.split("/", 2)
+    labels = {"resource.labels.service_name": name, "resource.labels.location": region}
+
+    def q(
+        signal: Signal,
+        metric: str,
+        statistic: str,
+        scale: float = 1.0,
+        extra: dict[str, str] | None = None,
+    ) -> MetricQuery:
+        return MetricQuery(
+            signal=signal,
+            namespace=f"run.googleapis.com/{metric}",
+            metric=metric,
+            dimensions={**labels, **(extra or {})},
+            statistic=statistic,
+            scale=scale,
+        )
+
+    requests = q(Signal.TRAFFIC, "request_count", "Sum")
+    errors = q(
+        Signal.ERROR_RATE,
+        "request_count",
+        "Sum",
+        extra={"metric.labels.response_code_class": "5xx"},
+    )
+    return {
+        Signal.P50_LATENCY: q(Signal.P50_LATENCY, "request_latencies", "p50"),
+        Signal.P99_LATENCY: q(Signal.P99_LATENCY, "request_latencies", "p99"),
+        Signal.ERROR_RATE: errors.model_copy(update={"divide_by": requests, "scale": 100.0}),
+        Signal.TRAFFIC: requests,
+        Signal.SATURATION: q(Signal.SATURATION, "container/cpu/utilizations", "p99", 100.0),
+    }
+
+
 def _named(prefix: str) -> dict[Signal, MetricQuery]:
     """Sample scenarios and metrics files name each signal's column after the signal."""
     return {s: MetricQuery(signal=s, namespace=prefix, metric=s.value) for s in Signal}
@@ -92,6 +129,8 @@ def queries_for(kind: ResourceKind, resource: str) -> dict[Signal, MetricQuery]:
         return _alb(resource)
     if kind is ResourceKind.AZURE_RESOURCE:
         return _azure(resource)
+    if kind is ResourceKind.GCP_CLOUD_RUN:
+        return _cloud_run(resource)
     return _named(resource)
 
 

@@ -52,6 +52,9 @@ class RegisterService(Command):
         default=None,
         pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Web/sites/[^/]+$",
     )
+    gcp_cloud_run: str | None = Field(
+        default=None, pattern=r"^[a-z][a-z0-9-]{4,29}/[a-z0-9-]+/[a-z0-9-]{1,63}$"
+    )
     sample: str | None = Field(default=None, pattern=r"^checkout$")
     metrics_file: str | None = Field(default=None, max_length=500)
     team: OptionalTeam = None
@@ -62,13 +65,14 @@ class RegisterService(Command):
             self.aws_lambda,
             self.aws_alb,
             self.azure_resource,
+            self.gcp_cloud_run,
             self.sample,
             self.metrics_file,
         )
         if len([o for o in options if o]) != 1:
             raise ValueError(
-                "give exactly one of --aws-lambda, --aws-alb, --azure-resource, --sample or "
-                "--metrics-file"
+                "give exactly one of --aws-lambda, --aws-alb, --azure-resource, --gcp-cloud-run, "
+                "--sample or --metrics-file"
             )
         return self
 

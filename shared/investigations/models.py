@@ -37,6 +37,7 @@ class ResourceKind(StrEnum):
     AWS_LAMBDA = "aws-lambda"
     AWS_ALB = "aws-alb"
     AZURE_RESOURCE = "azure-resource"
+    GCP_CLOUD_RUN = "gcp-cloud-run"
     SAMPLE = "sample"
     METRICS_FILE = "metrics-file"
 

@@ -39,6 +39,8 @@ def _resource(command: c.RegisterService) -> tuple[ResourceKind, str]:
         return ResourceKind.AWS_ALB, command.aws_alb
     if command.azure_resource:
         return ResourceKind.AZURE_RESOURCE, command.azure_resource
+    if command.gcp_cloud_run:
+        return ResourceKind.GCP_CLOUD_RUN, command.gcp_cloud_run
     if command.sample:
         return ResourceKind.SAMPLE, command.sample
     return ResourceKind.METRICS_FILE, command.metrics_file or ""

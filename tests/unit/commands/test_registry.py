@@ -128,6 +128,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "aws_lambda": st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True),
     "aws_alb": st.none() | st.just("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/w/1"),
     "sample": st.none() | st.just("checkout"),
+    "gcp_cloud_run": st.none() | st.just("shop-prod/europe-west1/checkout"),
     "azure_resource": st.none()
     | st.just("/subscriptions/s1/resourceGroups/g/providers/Microsoft.Web/sites/app"),
     "metrics_file": st.none() | st.from_regex(r"[a-z/._-]{1,30}\.csv", fullmatch=True),

@@ -1,0 +1,157 @@
+"""Cloud Monitoring as a MetricsSource, through the real MetricServiceClient and an in-process
+gRPC server on 127.0.0.1 that plays Cloud Monitoring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent import futures
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import grpc
+import pytest
+from google.cloud import monitoring_v3
+from google.cloud.monitoring_v3.services.metric_service.transports import MetricServiceGrpcTransport
+
+from shared.adapters.gcp.monitoring_metrics import CloudMonitoringMetricsSource
+from shared.investigations.catalog import queries_for
+from shared.investigations.models import ResourceKind, Service, Signal
+
+END = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
+START = END - timedelta(minutes=3)
+RESOURCE = "shop-prod/europe-west1/checkout"
+
+
+def _points(values: list[float], *, integer: bool, skip: int = 0) -> list[monitoring_v3.Point]:
+    points = []
+    for i, value in enumerate(values, start=skip):
+        at = START + timedelta(minutes=i + 1)
+        typed = {"int64_value": int(value)} if integer else {"double_value": value}
+        points.append(
+            monitoring_v3.Point(
+                interval=monitoring_v3.TimeInterval(end_time=at),
+                value=monitoring_v3.TypedValue(**typed),
+            )
+        )
+    return points
+
+
+class FakeCloudMonitoring:
+    """Answers ListTimeSeries by metric type, reducer and 5xx filter; the p99 answer is paged."""
+
+    def __init__(self) -> None:
+        self.requests: list[monitoring_v3.ListTimeSeriesRequest] = []
+
+    def list_time_series(
+        self, request: monitoring_v3.ListTimeSeriesRequest, context: grpc.ServicerContext
+    ) -> monitoring_v3.ListTimeSeriesResponse:
+        self.requests.append(request)
+        reducer = request.aggregation.cross_series_reducer.name
+        if "request_latencies" in request.filter:
+            values = [120.0, 130.0, 300.0] if reducer.endswith("50") else [400.0, 420.0, 1600.0]
+            if reducer.endswith("99") and not request.page_token:
+                return monitoring_v3.ListTimeSeriesResponse(
+                    time_series=[
+                        monitoring_v3.TimeSeries(points=_points(values[:2], integer=False))
+                    ],
+                    next_page_token="page-2",
+                )
+            if reducer.endswith("99"):
+                return monitoring_v3.ListTimeSeriesResponse(
+                    time_series=[
+                        monitoring_v3.TimeSeries(points=_points(values[2:], integer=False, skip=2))
+                    ]
+                )
+            return _answer(values, integer=False)
+        if "request_count" in request.filter:
+            five_xx = 'response_code_class = "5xx"' in request.filter
+            return _answer([2.0, 3.0, 40.0] if five_xx else [1000.0, 1000.0, 800.0], integer=True)
+        return _answer([0.3, 0.31, 0.95], integer=False)
+
+
+def _answer(values: list[float], *, integer: bool) -> monitoring_v3.ListTimeSeriesResponse:
+    return monitoring_v3.ListTimeSeriesResponse(
+        time_series=[monitoring_v3.TimeSeries(points=_points(values, integer=integer))]
+    )
+
+
+@pytest.fixture
+def monitoring() -> Iterator[tuple[FakeCloudMonitoring, monitoring_v3.MetricServiceClient]]:
+    fake = FakeCloudMonitoring()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    handler: Any = grpc.method_handlers_generic_handler(
+        "google.monitoring.v3.MetricService",
+        {
+            "ListTimeSeries": grpc.unary_unary_rpc_method_handler(
+                lambda request, context: fake.list_time_series(request, context),  # noqa: PLW0108 (late binding)
+                request_deserializer=monitoring_v3.ListTimeSeriesRequest.deserialize,
+                response_serializer=monitoring_v3.ListTimeSeriesResponse.serialize,
+            )
+        },
+    )
+    server.add_generic_rpc_handlers((handler,))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    client = monitoring_v3.MetricServiceClient(
+        transport=MetricServiceGrpcTransport(channel=channel)
+    )
+    yield fake, client
+    channel.close()
+    server.stop(None)
+
+
+def test_every_signal_is_read_aligned_and_reduced_through_the_real_client(
+    monitoring: tuple[FakeCloudMonitoring, monitoring_v3.MetricServiceClient],
+) -> None:
+    fake, client = monitoring
+    source = CloudMonitoringMetricsSource(client=client)
+    service = Service(
+        name="checkout",
+        kind=ResourceKind.GCP_CLOUD_RUN,
+        resource=RESOURCE,
+        queries=queries_for(ResourceKind.GCP_CLOUD_RUN, RESOURCE),
+        registered_by="u",
+        registered_at=END,
+    )
+    series = source.fetch(service, start=START, end=END, step=60)
+    # the requests name the project, filter on the service and align server-side
+    first = fake.requests[0]
+    assert first.name == "projects/shop-prod"
+    assert 'resource.labels.service_name = "checkout"' in first.filter
+    assert 'resource.labels.location = "europe-west1"' in first.filter
+    assert first.aggregation.alignment_period.seconds == 60
+    assert first.aggregation.per_series_aligner.name == "ALIGN_DELTA"
+    reducers = {r.aggregation.cross_series_reducer.name for r in fake.requests}
+    assert reducers == {"REDUCE_PERCENTILE_50", "REDUCE_PERCENTILE_99", "REDUCE_SUM"}
+    # the values come back per signal, the paged p99 whole, the error rate divided
+    assert [v for _, v in series[Signal.P99_LATENCY]] == [400.0, 420.0, 1600.0]
+    assert [v for _, v in series[Signal.P50_LATENCY]] == [120.0, 130.0, 300.0]
+    assert [round(v, 1) for _, v in series[Signal.ERROR_RATE]] == [0.2, 0.3, 5.0]
+    assert [round(v) for _, v in series[Signal.SATURATION]] == [30, 31, 95]
+    # one call per signal query (Cloud Monitoring has no batch of metric types)
+    assert source.calls == 6
+    assert len(fake.requests) == 7  # and one more page
+
+
+def test_a_refusal_from_cloud_monitoring_is_an_error_not_a_hang(
+    monitoring: tuple[FakeCloudMonitoring, monitoring_v3.MetricServiceClient],
+) -> None:
+    fake, client = monitoring
+
+    def deny(request: Any, context: grpc.ServicerContext) -> None:
+        context.abort(grpc.StatusCode.PERMISSION_DENIED, "monitoring.timeSeries.list denied")
+
+    fake.list_time_series = deny  # type: ignore[method-assign,assignment]
+    from google.api_core.exceptions import PermissionDenied
+
+    service = Service(
+        name="checkout",
+        kind=ResourceKind.GCP_CLOUD_RUN,
+        resource=RESOURCE,
+        queries=queries_for(ResourceKind.GCP_CLOUD_RUN, RESOURCE),
+        registered_by="u",
+        registered_at=END,
+    )
+    with pytest.raises(PermissionDenied):
+        CloudMonitoringMetricsSource(client=client).fetch(service, start=START, end=END, step=60)
