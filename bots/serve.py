@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from socketserver import ThreadingMixIn
 from typing import Any
+from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bots.delivery import deliverer
@@ -48,6 +49,20 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
 
     def app(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
         route = (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+        path = str(route[1] or "")
+        if route[0] == "GET" and path.startswith("/investigations/"):
+            token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [""])[0]
+            status, page = services.pages.serve(path.rsplit("/", 1)[-1], token, datetime.now(UTC))
+            body = page.encode()
+            start(
+                f"{status} {'OK' if status == 200 else 'Forbidden'}",
+                [
+                    ("Content-Type", "text/html; charset=utf-8"),
+                    ("Content-Length", str(len(body))),
+                    ("Cache-Control", "no-store"),
+                ],
+            )
+            return [body]
         if route == ("GET", "/health"):
             return _json(start, "200 OK", {"status": "ok", "backend": settings.backend})
         if route == ("POST", "/slack/events"):

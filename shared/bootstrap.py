@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from shared.adapters.charts import render_png
 from shared.audit.seal import SigningKey
 from shared.audit.service import AuditService, Progress
 from shared.audit.trail import AuditTrail
@@ -17,6 +18,7 @@ from shared.config import Settings
 from shared.doctor import Doctor
 from shared.identity.service import TeamService
 from shared.investigations.models import ResourceKind
+from shared.investigations.page import PageServer
 from shared.investigations.service import InvestigationService
 from shared.ports import (
     AuditLog,
@@ -43,6 +45,7 @@ class Services:
     directory: Directory
     audit: AuditTrail
     tasks: TaskQueue
+    pages: PageServer
 
     @property
     def audit_log(self) -> AuditLog:
@@ -77,8 +80,11 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
     trail = AuditTrail(log=a.audit_log, key=a.key, clock=a.clock, every=settings.audit_digest_every)
     audit = AuditService(trail=trail, exports=a.exports, progress=progress, storage=a.storage)
     doctor = Doctor(directory=a.directory, audit=audit, facts={"Backend": settings.backend})
+    pages = PageServer(
+        store=a.investigations, key=a.key, chart=render_png, public_url=settings.public_url
+    )
     investigations = InvestigationService(
-        directory=a.directory, sources=a.metrics, audit=trail, store=a.investigations
+        directory=a.directory, sources=a.metrics, audit=trail, store=a.investigations, pages=pages
     )
     handlers: dict[type[Command], Handler] = {
         **TeamService(directory=a.directory).handlers(),
@@ -95,7 +101,9 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         configured_admins=settings.org_admins,
         guard=a.guard,
     )
-    return Services(settings=settings, bus=bus, directory=a.directory, audit=trail, tasks=a.tasks)
+    return Services(
+        settings=settings, bus=bus, directory=a.directory, audit=trail, tasks=a.tasks, pages=pages
+    )
 
 
 def local_metrics(clock: Clock) -> dict[ResourceKind, MetricsSource]:

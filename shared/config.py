@@ -29,6 +29,7 @@ ENVIRONMENT: dict[str, str] = {
     "teams_app_tenant_id": "TEAMS_APP_TENANT_ID",
     "teams_openid_metadata_url": "TEAMS_OPENID_METADATA_URL",
     "azure_region": "AZURE_REGION",
+    "public_url": "AUTOSRE_PUBLIC_URL",
 }
 """Each setting and the environment variable it is read from."""
 
@@ -61,6 +62,8 @@ class Settings(BaseModel):
     teams_app_tenant_id: str = ""
     teams_openid_metadata_url: str = ""
     azure_region: str = "eastus"
+    public_url: str = "http://127.0.0.1:3000"
+    """Where investigation pages are served (the API's URL on AWS, `sre serve` locally)."""
 
     @field_validator("org_admins", mode="before")
     @classmethod

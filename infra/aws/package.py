@@ -20,8 +20,9 @@ CODE = ("handlers", "bots", "shared")
 FUNCTION_EXTRAS: dict[str, tuple[str, ...]] = {
     "slack": ("aws", "slack"),
     "teams": ("aws", "teams"),
-    "worker": ("aws", "slack", "teams"),
+    "worker": ("aws", "slack", "teams", "charts"),
     "scheduler": ("aws",),
+    "pages": ("aws", "charts"),
 }
 """The pyproject extras each function's bundle carries (no Azure or GCP SDK in any of them)."""
 

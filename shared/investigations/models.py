@@ -124,4 +124,6 @@ class Investigation(Frozen):
     participants: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     summary: str = ""
+    series: dict[Signal, list[tuple[datetime, float]]] = Field(default_factory=dict)
+    """The window's golden signals, kept for the chart and the page."""
     version: int = 0

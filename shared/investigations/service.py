@@ -24,6 +24,7 @@ from shared.investigations.models import (
     Service,
     TimelineEntry,
 )
+from shared.investigations.page import PageServer
 from shared.ports import Directory, InvestigationStore, MetricsSource
 from shared.replies import Reply, Tone
 
@@ -56,11 +57,13 @@ class InvestigationService:
         sources: Mapping[ResourceKind, MetricsSource],
         audit: AuditTrail,
         store: InvestigationStore,
+        pages: PageServer,
     ) -> None:
         self._directory = directory
         self._sources = dict(sources)
         self._audit = audit
         self._store = store
+        self._pages = pages
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""
@@ -184,12 +187,15 @@ class InvestigationService:
                 headline=reply.title,
                 findings=findings,
                 participants=[actor],
+                series={s: [(t, v) for t, v in pts if t >= start] for s, pts in series.items()},
                 timeline=[
                     TimelineEntry(time=ctx.now, actor=actor, kind="opened", text=reply.title)
                 ],
             )
         )
-        return with_actions(reply, investigation)
+        reply = with_actions(reply, investigation)
+        link = self._pages.link(investigation, ctx.now)
+        return reply.model_copy(update={"fields": [*reply.fields, ("Page", link)]})
 
     def _changes(self, team: Team, start: datetime, end: datetime) -> list[Event]:
         """Changes the audit trail recorded for the team in the window."""

@@ -37,6 +37,7 @@ def test_every_handler_path_resolves_to_a_callable(function: str) -> None:
 
 NEEDED = {
     "scheduler": set(),
+    "pages": set(),
     "slack": {"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"},
     "teams": {"TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID"},
     "worker": {"SLACK_BOT_TOKEN", "TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID"},
@@ -49,6 +50,7 @@ AWS_BACKEND = {
     "AUTOSRE_ORG_ADMINS",
     "AUTOSRE_AUDIT_KEY",
     "AUTOSRE_EXPORT_BUCKET",
+    "AUTOSRE_PUBLIC_URL",
 }
 
 
@@ -68,7 +70,11 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
         for e in fn.get("events", [])
         if "httpApi" in e
     }
-    assert routes == {("POST", "/slack/events"): "slack", ("POST", "/api/messages"): "teams"}
+    assert routes == {
+        ("POST", "/slack/events"): "slack",
+        ("POST", "/api/messages"): "teams",
+        ("GET", "/investigations/{id}"): "pages",
+    }
     (schedule,) = FUNCTIONS["scheduler"]["events"]
     assert schedule["schedule"]["rate"] == "rate(1 hour)"
     (event,) = FUNCTIONS["worker"]["events"]
@@ -160,6 +166,7 @@ SQS_EVENT_SOURCE = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttr
         ("teams", set(), set()),
         ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage"}),
         ("scheduler", set(), {"sqs:SendMessage"}),
+        ("pages", set(), {"sqs:SendMessage"}),
     ],
 )
 def test_iam_grants_exactly_what_the_adapters_call(

@@ -1,0 +1,33 @@
+"""AWS Lambda behind API Gateway (HTTP API): GET /investigations/{id}?token=… -> the page."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
+
+from handlers import aws_runtime
+
+logger = Logger()
+metrics = Metrics(namespace="AutoSRE")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+@event_source(data_class=APIGatewayProxyEventV2)
+def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:
+    """Serve an investigation's page to whoever holds a valid link."""
+    del context
+    metrics.add_metric(name="PageViews", unit=MetricUnit.Count, value=1)
+    investigation_id = (event.path_parameters or {}).get("id", "")
+    token = (event.query_string_parameters or {}).get("token", "")
+    status, page = aws_runtime.services().pages.serve(investigation_id, token, datetime.now(UTC))
+    return {
+        "statusCode": status,
+        "headers": {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+        "body": page,
+    }
