@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from shared.investigations.models import MetricQuery, ResourceKind, Signal
+from shared.ports import Points
+
+
+def signal_values(query: MetricQuery, read: Callable[[MetricQuery], Points]) -> Points:
+    """A signal's points from the provider's raw series: scaled, and divided for a rate."""
+    values = read(query)
+    if query.divide_by is None:
+        return [(t, v * query.scale) for t, v in values]
+    totals = dict(read(query.divide_by))
+    return [(t, v / totals[t] * query.scale) for t, v in values if totals.get(t)]
 
 
 def _lambda(function: str) -> dict[Signal, MetricQuery]:

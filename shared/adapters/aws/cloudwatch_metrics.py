@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from shared.investigations.catalog import signal_values
 from shared.investigations.models import Event, MetricQuery, Service, Signal
+from shared.ports import Points
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
 
 MAX_QUERIES = 500
 """GetMetricData's limit per call."""
-
-Points = list[tuple[datetime, float]]
 
 
 def _stat(query: MetricQuery, step: int) -> dict[str, Any]:
@@ -64,7 +64,10 @@ class CloudWatchMetricsSource:
             start,
             end,
         )
-        return {signal: _combine(query, ids, data) for signal, query in service.queries.items()}
+        return {
+            signal: signal_values(query, lambda q: data.get(ids[_key(q)], []))
+            for signal, query in service.queries.items()
+        }
 
     def _get(
         self, queries: list[dict[str, Any]], start: datetime, end: datetime
@@ -98,11 +101,3 @@ class CloudWatchMetricsSource:
 def _key(query: MetricQuery) -> str:
     """One query's identity, whichever signal asks for it (the divisor of a rate is shared)."""
     return query.model_dump_json(exclude={"signal", "divide_by", "scale"})
-
-
-def _combine(query: MetricQuery, ids: dict[str, str], data: dict[str, Points]) -> Points:
-    values = data.get(ids[_key(query)], [])
-    if query.divide_by is None:
-        return [(t, v * query.scale) for t, v in values]
-    totals = dict(data.get(ids[_key(query.divide_by)], []))
-    return [(t, v / totals[t] * query.scale) for t, v in values if totals.get(t)]

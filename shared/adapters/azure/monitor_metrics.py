@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from shared.investigations.catalog import signal_values
 from shared.investigations.models import Event, MetricQuery, Service, Signal
+from shared.ports import Points
 
-Points = list[tuple[datetime, float]]
 AGGREGATION = {
     "Average": "average",
     "Maximum": "maximum",
@@ -67,7 +68,10 @@ class AzureMonitorMetricsSource:
                     series[(metric.name, aggregation)] = [
                         (t, v) for t, v in points if v is not None
                     ]
-        return {signal: _combine(query, series) for signal, query in service.queries.items()}
+        return {
+            signal: signal_values(query, lambda q: series.get((q.metric, q.statistic), []))
+            for signal, query in service.queries.items()
+        }
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         del service, start, end  # deploys come from the platform's own records
@@ -79,11 +83,3 @@ def _parts(queries: Any) -> Sequence[MetricQuery]:
     for query in queries:
         parts += [query, query.divide_by] if query.divide_by else [query]
     return parts
-
-
-def _combine(query: MetricQuery, series: dict[tuple[str, str], Points]) -> Points:
-    values = series.get((query.metric, query.statistic), [])
-    if query.divide_by is None:
-        return [(t, v * query.scale) for t, v in values]
-    totals = dict(series.get((query.divide_by.metric, query.divide_by.statistic), []))
-    return [(t, v / totals[t] * query.scale) for t, v in values if totals.get(t)]

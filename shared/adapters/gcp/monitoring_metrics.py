@@ -10,9 +10,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from shared.investigations.catalog import signal_values
 from shared.investigations.models import Event, MetricQuery, Service, Signal
+from shared.ports import Points
 
-Points = list[tuple[datetime, float]]
 REDUCERS = {
     "p50": "REDUCE_PERCENTILE_50",
     "p99": "REDUCE_PERCENTILE_99",
@@ -75,15 +76,10 @@ class CloudMonitoringMetricsSource:
         self, service: Service, *, start: datetime, end: datetime, step: int
     ) -> dict[Signal, Points]:
         project = service.resource.split("/", 1)[0]
-        found: dict[Signal, Points] = {}
-        for signal, query in service.queries.items():
-            values = self._series(project, query, start, end, step)
-            if query.divide_by is None:
-                found[signal] = [(t, v * query.scale) for t, v in values]
-                continue
-            totals = dict(self._series(project, query.divide_by, start, end, step))
-            found[signal] = [(t, v / totals[t] * query.scale) for t, v in values if totals.get(t)]
-        return found
+        return {
+            signal: signal_values(query, lambda q: self._series(project, q, start, end, step))
+            for signal, query in service.queries.items()
+        }
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         del service, start, end  # deploys come from the platform's own records
