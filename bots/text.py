@@ -24,6 +24,14 @@ def render_text(reply: Reply) -> str:
         indent = "\n" + " " * (width + 4)
         lines.append(f"  {label:<{width}}  {value.replace(chr(10), indent)}")
     lines += [f"  [{button.label}] {button.command}" for button in reply.buttons]
+    lines += [
+        f"  (chart {image.name}, {len(image.png()) // 1024} KB: on the page)"
+        for image in reply.images
+    ]
+    lines += [
+        f"  (chart {image.name}, {len(image.png()) // 1024} KB: on the page)"
+        for image in reply.images
+    ]
     if reply.receipt:
         lines.append(f"  ({reply.receipt})")
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +29,20 @@ class Button(BaseModel):
     style: str = ""
 
 
+class Image(BaseModel):
+    """A picture that goes with a reply (a chart): uploaded in Slack, attached in Teams."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    name: str
+    title: str
+    png_base64: str
+
+    def png(self) -> bytes:
+        """The image's bytes."""
+        return base64.b64decode(self.png_base64)
+
+
 class Reply(BaseModel):
     """An answer: a title, text (`code` in backticks), fields, buttons and its audit receipt."""
 
@@ -42,6 +57,7 @@ class Reply(BaseModel):
     """Shown only to the person who asked (help, usage, errors)."""
     receipt: str | None = None
     correlation_id: str = ""
+    images: list[Image] = Field(default_factory=list)
     replayed: bool = False
     """The stored answer of an earlier delivery of the same request: already shown, not rerun."""
 

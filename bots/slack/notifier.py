@@ -25,9 +25,18 @@ class SlackNotifier:
         elif reply.ephemeral and target.channel and user:
             self._client.chat_postEphemeral(channel=target.channel, user=user, **payload)
         elif target.channel:
-            self._client.chat_postMessage(
+            posted = self._client.chat_postMessage(
                 channel=target.channel, thread_ts=target.thread, **payload
             )
+            thread = target.thread or posted.get("ts")
+            for image in reply.images:  # the chart, in the message's thread
+                self._client.files_upload_v2(
+                    channel=target.channel,
+                    thread_ts=thread,
+                    filename=image.name,
+                    title=image.title,
+                    content=image.png(),
+                )
         elif target.response_url:
             WebhookClient(target.response_url).send(**payload, response_type="in_channel")
         else:

@@ -16,10 +16,16 @@ from shared.replies import Reply
 def reply_activity(reply: Reply) -> object:
     """A message activity that carries the reply's card."""
     content = attachment(reply)
-    return MessageFactory.attachment(
-        Attachment(content_type=content["contentType"], content=content["content"]),
-        text=reply.title,
-    )
+    cards = [Attachment(content_type=content["contentType"], content=content["content"])]
+    cards += [
+        Attachment(
+            content_type="image/png",
+            name=image.name,
+            content_url=f"data:image/png;base64,{image.png_base64}",
+        )
+        for image in reply.images
+    ]
+    return MessageFactory.list(cards, text=reply.title)
 
 
 class SreBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type information

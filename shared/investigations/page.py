@@ -101,6 +101,10 @@ class PageServer:
         self._chart = chart
         self._public_url = public_url.rstrip("/")
 
+    def chart(self, investigation: Investigation) -> bytes:
+        """The investigation's chart as PNG."""
+        return self._chart(investigation)
+
     def link(self, investigation: Investigation, now: datetime) -> str:
         """The shareable link of an investigation, valid for a week."""
         token = token_for(self._key(), investigation.org, investigation.id, now)

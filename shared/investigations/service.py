@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -26,7 +27,7 @@ from shared.investigations.models import (
 )
 from shared.investigations.page import PageServer
 from shared.ports import Directory, InvestigationStore, MetricsSource
-from shared.replies import Reply, Tone
+from shared.replies import Image, Reply, Tone
 
 BASELINE = timedelta(hours=4)
 """How much history before the window each signal is judged against."""
@@ -195,7 +196,14 @@ class InvestigationService:
         )
         reply = with_actions(reply, investigation)
         link = self._pages.link(investigation, ctx.now)
-        return reply.model_copy(update={"fields": [*reply.fields, ("Page", link)]})
+        chart = Image(
+            name=f"{investigation.id}.png",
+            title=f"{service.name}: golden signals",
+            png_base64=base64.b64encode(self._pages.chart(investigation)).decode(),
+        )
+        return reply.model_copy(
+            update={"fields": [*reply.fields, ("Page", link)], "images": [chart]}
+        )
 
     def _changes(self, team: Team, start: datetime, end: datetime) -> list[Event]:
         """Changes the audit trail recorded for the team in the window."""

@@ -20,6 +20,7 @@ class Captured:
     path: str
     headers: dict[str, str]
     body: dict[str, Any]
+    raw: bytes = b""
 
 
 @dataclass
@@ -37,6 +38,10 @@ class CaptureServer:
 def _decode(raw: bytes, content_type: str) -> dict[str, Any]:
     if not raw:
         return {}
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        return {}  # a file's bytes: see Captured.raw
     if "json" in content_type:
         decoded: dict[str, Any] = json.loads(raw)
         return decoded
@@ -44,18 +49,31 @@ def _decode(raw: bytes, content_type: str) -> dict[str, Any]:
 
 
 @contextmanager
-def capture_server(answer: dict[str, Any] | None = None) -> Iterator[CaptureServer]:
-    """Serve on 127.0.0.1 (a free port) until the block ends, answering `answer` as JSON."""
-    reply = json.dumps(answer or {"ok": True, "ts": "1700000000.000100", "channel": "C1"}).encode()
+def capture_server(
+    answer: dict[str, Any] | None = None, *, by_path: dict[str, dict[str, Any]] | None = None
+) -> Iterator[CaptureServer]:
+    """Serve on 127.0.0.1 (a free port) until the block ends, answering JSON: `by_path` for paths
+    ending so (`{url}` in an answer is the server's address), `answer` for the rest."""
+    default = answer or {"ok": True, "ts": "1700000000.000100", "channel": "C1"}
     server_state = CaptureServer(url="")
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            body = _decode(self.rfile.read(length), self.headers.get("Content-Type", ""))
+            raw = self.rfile.read(length)
+            body = _decode(raw, self.headers.get("Content-Type", ""))
             server_state.requests.append(
-                Captured("POST", self.path, dict(self.headers.items()), body)
+                Captured("POST", self.path, dict(self.headers.items()), body, raw)
             )
+            chosen = next(
+                (
+                    a
+                    for end, a in (by_path or {}).items()
+                    if self.path.split("?")[0].rstrip("/").endswith(end)
+                ),
+                default,
+            )
+            reply = json.dumps(chosen).replace("{url}", server_state.url).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(reply)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -21,7 +22,12 @@ from tests.fixtures import SIGNING_SECRET
 
 @pytest.fixture
 def slack_api() -> Iterator[CaptureServer]:
-    with capture_server() as server:
+    answers: dict[str, dict[str, Any]] = {
+        "files.getUploadURLExternal": {"ok": True, "upload_url": "{url}upload/F1", "file_id": "F1"},
+        "files.completeUploadExternal": {"ok": True, "files": [{"id": "F1"}]},
+        "upload/F1": {"ok": True},
+    }
+    with capture_server(by_path=answers) as server:
         yield server
 
 

@@ -175,3 +175,35 @@ def test_a_redelivered_task_is_posted_again_but_not_rerun(
     first, second = slack_api.calls("chat.postMessage")
     assert "Doctor: all checks pass" in _blocks_text(second.body)
     assert first.body["blocks"] == second.body["blocks"]
+
+
+def test_an_investigation_posts_its_report_and_uploads_its_chart_in_the_thread(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN a team whose channel C111 has the sample service
+    for n, command in enumerate(
+        [
+            "team create payments",
+            "team bind C111 --team payments",
+            "team member add W111 --role operator --team payments",
+            "service register checkout-api --sample checkout",
+        ]
+    ):
+        body = slash_command_body(command, trigger_id=f"setup-{n}")
+        assert _post(body, signed_headers(body))["statusCode"] == 200
+    # WHEN someone investigates it and the worker runs
+    body = slash_command_body("investigate checkout-api", trigger_id="inv-1")
+    _post(body, signed_headers(body))
+    assert aws_worker.handler({"Records": [_queued(aws)]}, LambdaContext()) == {
+        "batchItemFailures": []
+    }
+    # THEN the report is posted, and the chart is uploaded (files_upload_v2) into its thread
+    (post,) = slack_api.calls("chat.postMessage")
+    assert "after deploy v42 of checkout-api" in _blocks_text(post.body)
+    (ask,) = slack_api.calls("files.getUploadURLExternal")
+    assert ask.body["filename"].endswith(".png")
+    (upload,) = slack_api.calls("upload/F1")
+    assert upload.raw.startswith(b"\x89PNG")
+    (complete,) = slack_api.calls("files.completeUploadExternal")
+    assert complete.body["channel_id"] == "C111"
+    assert complete.body["thread_ts"] == "1700000000.000100"

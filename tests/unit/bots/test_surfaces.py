@@ -77,3 +77,22 @@ def test_the_card_and_the_terminal_show_the_same_reply() -> None:
     assert document["actions"][0]["data"] == {"sre": "sre help"}
     assert document["body"][-1]["text"] == "ref ref1"
     assert render_text(reply).splitlines() == ["✗ Not allowed", "needs admin", "  [Help] sre help"]
+
+
+def test_a_chart_goes_with_the_card_in_teams_and_is_mentioned_in_the_terminal() -> None:
+    import base64
+
+    from bots.teams.bot import reply_activity
+    from shared.replies import Image
+
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 2048
+    reply = Reply(
+        tone=Tone.INFO,
+        title="checkout-api: p99 latency 4.1× baseline",
+        images=[Image(name="inv-1.png", title="chart", png_base64=base64.b64encode(png).decode())],
+    )
+    activity = reply_activity(reply)
+    kinds = [a.content_type for a in activity.attachments]  # type: ignore[attr-defined]
+    assert kinds == ["application/vnd.microsoft.card.adaptive", "image/png"]
+    assert activity.attachments[1].content_url.startswith("data:image/png;base64,iVBORw0KGgo")  # type: ignore[attr-defined]
+    assert "(chart inv-1.png, 2 KB: on the page)" in render_text(reply)
