@@ -295,6 +295,7 @@ def test_the_slack_manifest_points_everything_at_the_slack_route() -> None:
         "commands",
         "app_mentions:read",
         "chat:write",
+        "files:write",
     }
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
 
