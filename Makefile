@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(PIP) install --upgrade pip
 
 $(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(PIP) install -e ".[slack,teams]"
+	$(PIP) install -e ".[all]"
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
