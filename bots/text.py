@@ -28,10 +28,6 @@ def render_text(reply: Reply) -> str:
         f"  (chart {image.name}, {len(image.png()) // 1024} KB: on the page)"
         for image in reply.images
     ]
-    lines += [
-        f"  (chart {image.name}, {len(image.png()) // 1024} KB: on the page)"
-        for image in reply.images
-    ]
     if reply.receipt:
         lines.append(f"  ({reply.receipt})")
     return "\n".join(lines)
