@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -47,6 +48,7 @@ def _placeholder(name: str, field: FieldInfo) -> str:
     return name.upper()
 
 
+@functools.cache
 def usage(model: type[Command]) -> str:
     """One usage line generated from the model, e.g. `sre team member add USER [--role ROLE]`."""
     parts = ["sre", *model.words]
@@ -197,6 +199,7 @@ def topics() -> list[str]:
     return list(dict.fromkeys(model.words[0] for model in COMMANDS))
 
 
+@functools.cache
 def render_help(topic: str | None = None) -> str:
     """The help text generated from the command models: all topics, or one topic in detail."""
     if topic is None:
