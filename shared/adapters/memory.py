@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from shared.audit.chain import encode
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
@@ -216,7 +216,3 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.current
-
-    def advance(self, delta: timedelta) -> None:
-        """Move the clock forward."""
-        self.current += delta

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
 
 from shared.audit.models import GENESIS_HASH, AuditDraft, AuditRecord
 
@@ -64,19 +63,3 @@ def next_record(head: AuditRecord | None, draft: AuditDraft) -> AuditRecord:
     return AuditRecord(
         **draft.model_dump(), seq=seq, prev_hash=prev_hash, hash=link_hash(prev_hash, seq, draft)
     )
-
-
-def first_broken(records: Iterable[AuditRecord], *, after: AuditRecord | None = None) -> str | None:
-    """Describe the first broken link in `records` (which follow `after`), or None if all hold."""
-    previous = after
-    for record in records:
-        expected_seq = previous.seq + 1 if previous else 1
-        expected_prev = previous.hash if previous else GENESIS_HASH
-        if record.seq != expected_seq:
-            return f"#{record.seq}: expected sequence number {expected_seq}"
-        if record.prev_hash != expected_prev:
-            return f"#{record.seq}: does not link to the entry before it"
-        if record.hash != link_hash(record.prev_hash, record.seq, record):
-            return f"#{record.seq}: its content does not match its hash"
-        previous = record
-    return None

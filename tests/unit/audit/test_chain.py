@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from shared.audit.chain import first_broken, link_hash, next_record
-from shared.audit.models import GENESIS_HASH, AuditDraft, AuditRecord, Outcome
+from shared.audit.chain import decode, encode, link_hash, next_record
+from shared.audit.models import (
+    GENESIS_HASH,
+    AuditDraft,
+    AuditRecord,
+    Outcome,
+    StoredEntry,
+    StreamKey,
+)
+from shared.audit.seal import SigningKey, seal
+from shared.audit.verify import verify_stream
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from tests.support import NOW
 
@@ -21,6 +30,25 @@ def _draft(command: str) -> AuditDraft:
         outcome=Outcome.SUCCEEDED,
         correlation_id="c1",
     )
+
+
+KEY = SigningKey(secret=b"chain-test")
+
+
+def first_broken(records: list[AuditRecord], *, after: AuditRecord | None = None) -> str | None:
+    """The first problem the verifier finds walking these records as stored (None: intact)."""
+    entries = [StoredEntry(position=r.seq, body=encode(r)) for r in records]
+    anchor = seal(after, None, KEY, NOW) if after else None
+    report = verify_stream(
+        StreamKey(org=OrgId("T1"), team="payments"),
+        entries,
+        [],
+        KEY,
+        now=NOW,
+        every=10**9,
+        anchor=anchor,
+    )
+    return report.problems[0] if report.problems else None
 
 
 def _chain(n: int) -> list[AuditRecord]:
@@ -42,26 +70,33 @@ def test_a_chain_starts_at_one_from_the_genesis_hash_and_links_each_entry() -> N
 def test_a_modified_entry_is_named() -> None:
     records = _chain(4)
     records[2] = records[2].model_copy(update={"command": "sre team create evil"})
-    assert first_broken(records) == "#3: its content does not match its hash"
+    assert first_broken(records) == "#3: its content does not match its hash (modified)"
 
 
 def test_a_removed_entry_is_named() -> None:
     records = _chain(4)
     del records[1]
-    assert first_broken(records) == "#3: expected sequence number 2"
+    assert first_broken(records) == "#2: is missing (deleted)"
 
 
 def test_a_rehashed_forgery_breaks_the_next_link() -> None:
     records = _chain(4)
     forged = records[1].model_copy(update={"command": "sre org grant mallory org-admin"})
     records[1] = forged.model_copy(update={"hash": link_hash(forged.prev_hash, 2, forged)})
-    assert first_broken(records) == "#3: does not link to the entry before it"
+    assert (
+        first_broken(records) == "#3: does not link to the entry before it (inserted or replaced)"
+    )
 
 
 def test_a_run_can_be_checked_from_a_known_entry() -> None:
     records = _chain(5)
     assert first_broken(records[3:], after=records[2]) is None
-    assert first_broken(records[3:]) == "#4: expected sequence number 1"
+    assert first_broken(records[3:]) == "#1: is missing (deleted)"
+
+
+def test_the_stored_form_reads_back_as_the_record() -> None:
+    record = _chain(2)[1]
+    assert decode(encode(record)) == record
 
 
 def test_the_receipt_shows_the_sequence_number_and_a_hash_prefix() -> None:
