@@ -12,6 +12,8 @@ from shared.audit.trail import AuditTrail
 from shared.bootstrap import Services
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.investigations.catalog import queries_for
+from shared.investigations.models import ResourceKind, Service
 from shared.ports import AuditLog
 from shared.replies import Reply
 
@@ -74,3 +76,15 @@ def trail_for(log: AuditLog, *, every: int = 100) -> AuditTrail:
 def records(log: AuditLog, stream: StreamKey) -> list[AuditRecord]:
     """Every entry of a stream, parsed."""
     return [decode(entry.body) for entry in log.scan(stream)]
+
+
+def service_of(kind: ResourceKind, resource: str, name: str = "checkout") -> Service:
+    """A registered service of `kind`, with the catalog's queries for `resource`."""
+    return Service(
+        name=name,
+        kind=kind,
+        resource=resource,
+        queries=queries_for(kind, resource),
+        registered_by="u",
+        registered_at=NOW,
+    )

@@ -16,8 +16,8 @@ from azure.core.pipeline.transport import RequestsTransport
 from azure.monitor.querymetrics import MetricsClient
 
 from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
-from shared.investigations.catalog import queries_for
-from shared.investigations.models import ResourceKind, Service, Signal
+from shared.investigations.models import ResourceKind, Signal
+from tests.support import service_of
 
 SITE = (
     "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/shop"
@@ -107,14 +107,7 @@ def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> 
         transport=RequestsTransport(session=session, session_owner=False),
     )
     source = AzureMonitorMetricsSource(client=client)
-    service = Service(
-        name="checkout",
-        kind=ResourceKind.AZURE_RESOURCE,
-        resource=SITE,
-        queries=queries_for(ResourceKind.AZURE_RESOURCE, SITE),
-        registered_by="u",
-        registered_at=END,
-    )
+    service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
     series = source.fetch(service, start=START, end=END, step=60)
     # ONE request: POST …/subscriptions/<id>/metrics:getBatch with every metric and aggregation
     (request,) = adapter.seen

@@ -11,20 +11,14 @@ from moto import mock_aws
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
 from shared.investigations.catalog import queries_for
 from shared.investigations.models import ResourceKind, Service, Signal
+from tests.support import service_of
 
 END = datetime.now(UTC).replace(second=0, microsecond=0)
 START = END - timedelta(minutes=30)
 
 
 def _lambda_service() -> Service:
-    return Service(
-        name="checkout-api",
-        kind=ResourceKind.AWS_LAMBDA,
-        resource="checkout-fn",
-        queries=queries_for(ResourceKind.AWS_LAMBDA, "checkout-fn"),
-        registered_by="u",
-        registered_at=END,
-    )
+    return service_of(ResourceKind.AWS_LAMBDA, "checkout-fn", "checkout-api")
 
 
 @mock_aws

@@ -14,8 +14,8 @@ from google.cloud import monitoring_v3
 from google.cloud.monitoring_v3.services.metric_service.transports import MetricServiceGrpcTransport
 
 from shared.adapters.gcp.monitoring_metrics import CloudMonitoringMetricsSource
-from shared.investigations.catalog import queries_for
-from shared.investigations.models import ResourceKind, Service, Signal
+from shared.investigations.models import ResourceKind, Signal
+from tests.support import service_of
 
 END = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 START = END - timedelta(minutes=3)
@@ -106,14 +106,7 @@ def test_every_signal_is_read_aligned_and_reduced_through_the_real_client(
 ) -> None:
     fake, client = monitoring
     source = CloudMonitoringMetricsSource(client=client)
-    service = Service(
-        name="checkout",
-        kind=ResourceKind.GCP_CLOUD_RUN,
-        resource=RESOURCE,
-        queries=queries_for(ResourceKind.GCP_CLOUD_RUN, RESOURCE),
-        registered_by="u",
-        registered_at=END,
-    )
+    service = service_of(ResourceKind.GCP_CLOUD_RUN, RESOURCE, "checkout")
     series = source.fetch(service, start=START, end=END, step=60)
     # the requests name the project, filter on the service and align server-side
     first = fake.requests[0]
@@ -145,13 +138,6 @@ def test_a_refusal_from_cloud_monitoring_is_an_error_not_a_hang(
     fake.list_time_series = deny  # type: ignore[method-assign,assignment]
     from google.api_core.exceptions import PermissionDenied
 
-    service = Service(
-        name="checkout",
-        kind=ResourceKind.GCP_CLOUD_RUN,
-        resource=RESOURCE,
-        queries=queries_for(ResourceKind.GCP_CLOUD_RUN, RESOURCE),
-        registered_by="u",
-        registered_at=END,
-    )
+    service = service_of(ResourceKind.GCP_CLOUD_RUN, RESOURCE, "checkout")
     with pytest.raises(PermissionDenied):
         CloudMonitoringMetricsSource(client=client).fetch(service, start=START, end=END, step=60)

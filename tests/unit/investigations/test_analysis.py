@@ -6,22 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 from shared.adapters.local.sample_metrics import SampleMetricsSource, deploy_time
 from shared.investigations.analysis import first_to_move, headline, onset, rank
-from shared.investigations.catalog import UNITS, queries_for
+from shared.investigations.catalog import UNITS
 from shared.investigations.models import Event, Finding, ResourceKind, Service, Signal
+from tests.support import service_of
 
 END = datetime(2026, 11, 22, 14, 40, tzinfo=UTC)
 START = END - timedelta(hours=2)
 
 
 def _sample() -> Service:
-    return Service(
-        name="checkout-api",
-        kind=ResourceKind.SAMPLE,
-        resource="checkout",
-        queries=queries_for(ResourceKind.SAMPLE, "checkout"),
-        registered_by="u",
-        registered_at=END,
-    )
+    return service_of(ResourceKind.SAMPLE, "checkout", "checkout-api")
 
 
 def _findings() -> list[Finding]:
