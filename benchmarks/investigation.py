@@ -16,6 +16,7 @@ from shared.adapters.memory import (
     InMemoryDirectory,
     InMemoryExportStore,
     InMemoryInvestigationStore,
+    InMemoryNotifier,
     InMemoryTaskQueue,
 )
 from shared.audit.seal import SigningKey
@@ -41,6 +42,7 @@ def _services(sources: dict[ResourceKind, MetricsSource]) -> Services:
         key=lambda: key,
         metrics=sources,
         investigations=InMemoryInvestigationStore(),
+        notifier=InMemoryNotifier(),
     )
     services = build(Settings(org_admins=("T1:root",)), adapters)
     for text in (

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from bots.text import render_text
 from shared.adapters.local.thread_queue import ThreadTaskQueue
 from shared.bootstrap import Services, for_local
-from shared.commands.invocation import DeferredCommand, Invocation, ReplyTarget
+from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.investigations.series import read_csv, write_scores
@@ -51,7 +51,9 @@ class DeferredPrinter:
     def __init__(self) -> None:
         self.status = 0
 
-    def __call__(self, task: DeferredCommand, reply: Reply) -> None:  # noqa: ARG002 (Deliver)
+    def post(self, target: ReplyTarget, reply: Reply, *, user: str | None = None) -> None:
+        """Print `reply` (every target is this terminal)."""
+        del target, user
         print(render_text(reply), flush=True)
         self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
 
@@ -113,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.words[:2] == ["analyze", "anomalies"]:
         return analyze_anomalies(args.words[2:])
     printer = DeferredPrinter()
-    services = for_local(settings, deliver=printer, progress=_progress)
+    services = for_local(settings, notifier=printer, progress=_progress)
     for line in first_use(services):
         print(line)
     reply = services.bus.handle(

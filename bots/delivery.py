@@ -1,12 +1,11 @@
-"""Deliver a deferred command's reply on the surface it came from (SDKs imported only when used)."""
+"""Post replies on the surface a target names (Slack and Teams SDKs imported only when used)."""
 
 from __future__ import annotations
 
 import logging
 
 from bots.text import render_text
-from shared.bootstrap import Deliver
-from shared.commands.invocation import DeferredCommand
+from shared.commands.invocation import ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Platform
 from shared.replies import Reply
@@ -14,21 +13,22 @@ from shared.replies import Reply
 log = logging.getLogger("autosre.delivery")
 
 
-def deliverer(settings: Settings) -> Deliver:
-    """A function that posts replies to Slack or Teams, or logs them for the terminal."""
+class SurfaceNotifier:
+    """Posts to Slack or Teams, or logs the text for the terminal."""
 
-    def deliver(task: DeferredCommand, reply: Reply) -> None:
-        target = task.invocation.reply_to
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def post(self, target: ReplyTarget, reply: Reply, *, user: str | None = None) -> None:
+        """Post `reply` at `target`; raise if the platform refuses it."""
         if target.platform is Platform.SLACK:
             from bots.slack.app import web_client
             from bots.slack.notifier import SlackNotifier
 
-            SlackNotifier(web_client(settings)).post(target, reply, user=task.invocation.actor.user)
+            SlackNotifier(web_client(self._settings)).post(target, reply, user=user)
         elif target.platform is Platform.TEAMS:
             from bots.teams.notifier import TeamsNotifier
 
-            TeamsNotifier(settings).post(target, reply)
+            TeamsNotifier(self._settings).post(target, reply)
         else:
             log.info("%s", render_text(reply))
-
-    return deliver

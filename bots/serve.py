@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bots.delivery import deliverer
+from bots.delivery import SurfaceNotifier
 from shared.audit.schedule import seal_every_org
 from shared.bootstrap import Services, for_local
 from shared.config import Settings
@@ -99,7 +99,7 @@ def serve(settings: Settings, argv: Sequence[str]) -> int:
     parser.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    services = for_local(settings, deliver=deliverer(settings))
+    services = for_local(settings, notifier=SurfaceNotifier(settings))
     if settings.slack_app_token:
         from bots.slack.app import build_app
         from bots.slack.http import run_socket_mode

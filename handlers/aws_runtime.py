@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+from bots.delivery import SurfaceNotifier
 from handlers.idempotency import PowertoolsGuard
 from shared.bootstrap import Services, for_aws, resolve_secrets
 from shared.config import Settings
@@ -24,4 +25,4 @@ def guard() -> PowertoolsGuard:
 @functools.cache
 def services() -> Services:
     """The AWS services; their clients are made when first used."""
-    return for_aws(settings(), guard=guard())
+    return for_aws(settings(), notifier=SurfaceNotifier(settings()), guard=guard())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -14,9 +13,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from bots.delivery import deliverer
 from handlers import aws_runtime
-from shared.bootstrap import Deliver
 from shared.commands.invocation import DeferredCommand
 
 logger = Logger()
@@ -25,19 +22,12 @@ tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@functools.cache
-def deliver() -> Deliver:
-    """Posts results to the surface each task came from."""
-    return deliverer(aws_runtime.settings())
-
-
 @tracer.capture_method
 def run_task(record: SQSRecord) -> None:
     """Run one deferred command and post its reply; raising marks the record failed."""
     task = DeferredCommand.model_validate_json(record.body)
     logger.append_keys(correlation_id=task.invocation.correlation_id)
-    reply = aws_runtime.services().bus.resume(task)
-    deliver()(task, reply)
+    aws_runtime.services().answer(task)
     metrics.add_metric(name="DeferredCommands", unit=MetricUnit.Count, value=1)
 
 

@@ -9,7 +9,7 @@ import flask
 import functions_framework
 from slack_bolt.adapter.flask import SlackRequestHandler
 
-from bots.delivery import deliverer
+from bots.delivery import SurfaceNotifier
 from bots.slack.app import build_app
 from bots.teams.http import TeamsEndpoint
 from shared.bootstrap import Services, for_aws, for_local, resolve_secrets
@@ -21,8 +21,9 @@ def services() -> Services:
     """The backend AUTOSRE_BACKEND names: `aws` (the deployment's state) or `local`."""
     settings = Settings.from_env()
     if settings.backend == "aws":
-        return for_aws(resolve_secrets(settings))
-    return for_local(settings, deliver=deliverer(settings))
+        settings = resolve_secrets(settings)
+        return for_aws(settings, notifier=SurfaceNotifier(settings))
+    return for_local(settings, notifier=SurfaceNotifier(settings))
 
 
 @functools.cache

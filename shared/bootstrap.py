@@ -28,12 +28,10 @@ from shared.ports import (
     ExportStore,
     InvestigationStore,
     MetricsSource,
+    Notifier,
     TaskQueue,
 )
 from shared.replies import Reply
-
-Deliver = Callable[[DeferredCommand, Reply], None]
-"""Posts a deferred command's reply where it was asked for (chosen by the surface)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,13 @@ class Services:
     audit: AuditTrail
     tasks: TaskQueue
     pages: PageServer
+    notifier: Notifier
+
+    def answer(self, task: DeferredCommand) -> Reply:
+        """Run a deferred command (once, however often it is delivered) and post its reply."""
+        reply = self.bus.resume(task)
+        self.notifier.post(task.invocation.reply_to, reply, user=task.invocation.actor.user)
+        return reply
 
     @property
     def audit_log(self) -> AuditLog:
@@ -65,6 +70,7 @@ class Adapters:
     key: Callable[[], SigningKey]
     metrics: Mapping[ResourceKind, MetricsSource]
     investigations: InvestigationStore
+    notifier: Notifier
     guard: DeliveryGuard = run_now
     storage: str = ""
     """How the audit storage protects entries, as `sre audit verify` reports it."""
@@ -102,7 +108,13 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         guard=a.guard,
     )
     return Services(
-        settings=settings, bus=bus, directory=a.directory, audit=trail, tasks=a.tasks, pages=pages
+        settings=settings,
+        bus=bus,
+        directory=a.directory,
+        audit=trail,
+        tasks=a.tasks,
+        pages=pages,
+        notifier=a.notifier,
     )
 
 
@@ -140,6 +152,7 @@ def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) 
         InMemoryDirectory,
         InMemoryExportStore,
         InMemoryInvestigationStore,
+        InMemoryNotifier,
         InMemoryTaskQueue,
         SystemClock,
     )
@@ -156,12 +169,13 @@ def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) 
         key=lambda: key,
         metrics=local_metrics(clock),
         investigations=InMemoryInvestigationStore(),
+        notifier=InMemoryNotifier(),
         guard=InMemoryDeliveryGuard(),
     )
     return build(settings.model_copy(update={"backend": "local"}), adapters)
 
 
-def for_local(settings: Settings, *, deliver: Deliver, progress: Progress = _quiet) -> Services:
+def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _quiet) -> Services:
     """The embedded default: SQLite and an audit folder under AUTOSRE_HOME, a worker thread."""
     from shared.adapters.local.folder_audit import FolderAuditLog
     from shared.adapters.local.folder_exports import FolderExportStore
@@ -185,15 +199,16 @@ def for_local(settings: Settings, *, deliver: Deliver, progress: Progress = _qui
         key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
         metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
         investigations=SqliteInvestigationStore(database),
+        notifier=notifier,
         guard=SqliteDeliveryGuard(database),
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
     services = build(settings, adapters, progress=progress)
-    queue.consumer = lambda task: deliver(task, services.bus.resume(task))
+    queue.consumer = services.answer
     return services
 
 
-def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
+def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = run_now) -> Services:
     """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
@@ -211,6 +226,7 @@ def for_aws(settings: Settings, *, guard: DeliveryGuard = run_now) -> Services:
         key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
         metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
         investigations=DynamoDbInvestigationStore(table=settings.table_name),
+        notifier=notifier,
         guard=guard,
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
-from shared.commands.invocation import DeferredCommand
+from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 from shared.investigations.models import Event, Investigation, Service, Signal
 from shared.replies import Reply
@@ -111,6 +111,13 @@ class TaskQueue(Protocol):
 
     def enqueue(self, task: DeferredCommand) -> None:
         """Hand `task` to the worker; raise if it could not be queued."""
+
+
+class Notifier(Protocol):
+    """Posts a reply into a channel, a thread or a conversation (Slack, Teams, the terminal)."""
+
+    def post(self, target: ReplyTarget, reply: Reply, *, user: str | None = None) -> None:
+        """Post `reply` at `target` (ephemeral ones to `user`); raise if the platform refuses."""
 
 
 class DeliveryGuard(Protocol):

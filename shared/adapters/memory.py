@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from shared.audit.chain import encode
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
-from shared.commands.invocation import DeferredCommand
+from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 from shared.investigations.models import Investigation
@@ -140,6 +140,17 @@ class InMemoryTaskQueue:
         """Take every waiting task."""
         taken, self.tasks = self.tasks, []
         return taken
+
+
+class InMemoryNotifier:
+    """Keeps what was posted, and where, for tests and the terminal to read."""
+
+    def __init__(self) -> None:
+        self.posted: list[tuple[ReplyTarget, Reply]] = []
+
+    def post(self, target: ReplyTarget, reply: Reply, *, user: str | None = None) -> None:
+        del user  # an ephemeral reply is kept like any other
+        self.posted.append((target, reply))
 
 
 class InMemoryDeliveryGuard:

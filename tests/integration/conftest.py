@@ -51,8 +51,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, slack_api: CaptureServer) -> Iterator[d
             monkeypatch.setenv(name, value)
         for cached in (aws_runtime.settings, aws_runtime.services, aws_runtime.guard):
             cached.cache_clear()
-        from handlers import aws_slack, aws_worker
+        from handlers import aws_slack
 
         aws_slack.slack.cache_clear()
-        aws_worker.deliver.cache_clear()
         yield env

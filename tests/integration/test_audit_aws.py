@@ -19,6 +19,7 @@ from shared.adapters.memory import (
     InMemoryDirectory,
     InMemoryExportStore,
     InMemoryInvestigationStore,
+    InMemoryNotifier,
     InMemoryTaskQueue,
 )
 from shared.audit.models import Outcome, StreamKey
@@ -55,6 +56,7 @@ def test_with_s3_failing_nothing_is_done_and_every_acknowledged_entry_stays(
         key=lambda: TEST_KEY,
         metrics=local_metrics(FixedClock(NOW)),
         investigations=InMemoryInvestigationStore(),
+        notifier=InMemoryNotifier(),
     )
     services = build(Settings(org_admins=("T1:root",)), adapters)
     receipts = []

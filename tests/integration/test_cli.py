@@ -12,7 +12,7 @@ from wsgiref.simple_server import make_server
 import pytest
 
 from bots.cli import main
-from bots.delivery import deliverer
+from bots.delivery import SurfaceNotifier
 from bots.serve import application
 from shared.audit.chain import decode, encode
 from shared.bootstrap import for_local
@@ -68,7 +68,7 @@ def served(tmp_path: Path) -> Iterator[str]:
     settings = Settings(
         home=tmp_path, slack_signing_secret=SIGNING_SECRET, org_admins=("T111:W111",)
     )
-    services = for_local(settings, deliver=deliverer(settings))
+    services = for_local(settings, notifier=SurfaceNotifier(settings))
     server = make_server("127.0.0.1", 0, application(services))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -20,6 +20,7 @@ from shared.adapters.memory import (
     InMemoryAuditLog,
     InMemoryDeliveryGuard,
     InMemoryExportStore,
+    InMemoryNotifier,
     InMemoryTaskQueue,
 )
 from shared.bootstrap import Adapters, Services, build, local_metrics
@@ -44,6 +45,7 @@ def _build(directory: Directory, store: InvestigationStore, log: AuditLog) -> Se
         key=lambda: TEST_KEY,
         metrics=local_metrics(clock),
         investigations=store,
+        notifier=InMemoryNotifier(),
         guard=InMemoryDeliveryGuard(),
     )
     return build(Settings(org_admins=("T1:root",)), adapters)

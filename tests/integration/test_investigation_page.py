@@ -15,11 +15,10 @@ from wsgiref.simple_server import make_server
 import pytest
 
 from bots.serve import application
+from shared.adapters.memory import InMemoryNotifier
 from shared.bootstrap import Services, for_local
-from shared.commands.invocation import DeferredCommand
 from shared.config import Settings
 from shared.investigations.page import token_for
-from shared.replies import Reply
 from tests.support import invocation
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -36,12 +35,8 @@ BROWSER_ARGS = [
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[Services, str, str]]:
     """`sre serve` on loopback, and the page link of a fresh investigation of the sample."""
-    results: list[Reply] = []
-
-    def deliver(task: DeferredCommand, reply: Reply) -> None:
-        results.append(reply)
-
-    services = for_local(Settings(home=tmp_path, org_admins=("T1:root",)), deliver=deliver)
+    notifier = InMemoryNotifier()
+    services = for_local(Settings(home=tmp_path, org_admins=("T1:root",)), notifier=notifier)
     for text in (
         "team create payments",
         "team member add root --role admin --team payments",
@@ -51,7 +46,7 @@ def site(tmp_path: Path) -> Iterator[tuple[Services, str, str]]:
         assert not services.bus.handle(invocation(text)).failed, text
     services.bus.handle(invocation("investigate checkout-api"))
     services.tasks.join()  # type: ignore[attr-defined]
-    (report,) = results
+    ((_, report),) = notifier.posted
     link = urlparse(dict(report.fields)["Page"])
     server = make_server("127.0.0.1", 0, application(services))
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -15,7 +15,7 @@ log = logging.getLogger("autosre.worker")
 class ThreadTaskQueue:
     """Runs deferred commands one at a time on a daemon thread."""
 
-    def __init__(self, consumer: Callable[[DeferredCommand], None] | None = None) -> None:
+    def __init__(self, consumer: Callable[[DeferredCommand], object] | None = None) -> None:
         self.consumer = consumer
         self._queue: queue.Queue[DeferredCommand] = queue.Queue()
         self._thread: threading.Thread | None = None
