@@ -23,7 +23,10 @@ def render_text(reply: Reply) -> str:
     for label, value in reply.fields:
         indent = "\n" + " " * (width + 4)
         lines.append(f"  {label:<{width}}  {value.replace(chr(10), indent)}")
-    lines += [f"  [{button.label}] {button.command}" for button in reply.buttons]
+    lines += [
+        f"  [{b.label}] {b.command}" + (f" <{b.prompt.lower()}>" if b.prompt else "")
+        for b in reply.buttons
+    ]
     lines += [
         f"  (chart {image.name}, {len(image.png()) // 1024} KB: on the page)"
         for image in reply.images

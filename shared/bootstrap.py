@@ -17,6 +17,7 @@ from shared.commands.invocation import DeferredCommand
 from shared.config import Settings
 from shared.doctor import Doctor
 from shared.identity.service import TeamService
+from shared.investigations.collaboration import Collaboration
 from shared.investigations.models import ResourceKind
 from shared.investigations.page import PageServer
 from shared.investigations.service import InvestigationService
@@ -97,6 +98,9 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         **doctor.handlers(),
         **audit.handlers(),
         **investigations.handlers(),
+        **Collaboration(
+            store=a.investigations, directory=a.directory, notifier=a.notifier, link=pages.link
+        ).handlers(),
     }
     bus = CommandBus(
         directory=a.directory,
@@ -144,8 +148,13 @@ def cloud_metrics(settings: Settings) -> dict[ResourceKind, MetricsSource]:
     }
 
 
-def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) -> Services:
-    """Everything in memory: for tests and benchmarks."""
+def for_memory(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    notifier: Notifier | None = None,
+) -> Services:
+    """Everything in memory (posts kept by an `InMemoryNotifier` unless given one)."""
     from shared.adapters.memory import (
         InMemoryAuditLog,
         InMemoryDeliveryGuard,
@@ -169,7 +178,7 @@ def for_memory(settings: Settings | None = None, *, clock: Clock | None = None) 
         key=lambda: key,
         metrics=local_metrics(clock),
         investigations=InMemoryInvestigationStore(),
-        notifier=InMemoryNotifier(),
+        notifier=notifier or InMemoryNotifier(),
         guard=InMemoryDeliveryGuard(),
     )
     return build(settings.model_copy(update={"backend": "local"}), adapters)

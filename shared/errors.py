@@ -34,3 +34,7 @@ class ConflictError(SreError):
 
 class AuditUnavailableError(SreError):
     """The audit trail could not be written, so the action was not taken."""
+
+
+class UnavailableError(SreError):
+    """A platform we post to or read from refused or could not be reached; nothing was changed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import shlex
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -27,6 +28,13 @@ class Button(BaseModel):
     label: str
     command: str
     style: str = ""
+    prompt: str = ""
+    """If set, the button first asks for a line of text (a comment, a team), which is added to
+    the command as its last argument."""
+
+    def with_answer(self, text: str) -> str:
+        """The command to run once the person answered the prompt with `text`."""
+        return f"{self.command} {shlex.quote(text.strip())}" if text.strip() else self.command
 
 
 class Image(BaseModel):

@@ -10,12 +10,20 @@ from slack_bolt import Ack, App, BoltResponse, Respond, Say
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
-from bots.slack.normalize import from_button, from_mention, from_slash_command
-from bots.slack.render import message
+from bots.slack.normalize import (
+    answer_metadata,
+    from_answer,
+    from_button,
+    from_mention,
+    from_slash_command,
+)
+from bots.slack.notifier import SlackNotifier
+from bots.slack.render import ASK, RUN, message, prompt_view
 from shared.commands.bus import CommandBus
 from shared.config import Settings
 
-BUTTON = re.compile(r"^sre:\d+$")
+BUTTON = re.compile(rf"^{RUN}:\d+$")
+PROMPT = re.compile(rf"^{ASK}:\d+$")
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -57,12 +65,7 @@ def build_app(settings: Settings, bus: Callable[[], CommandBus]) -> App:
             del payload["response_type"]
             say(**payload, thread_ts=invocation.reply_to.thread)
 
-    @app.action(BUTTON)
-    def on_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        reply = bus().handle(from_button(body))
-        if not reply.replayed:
-            respond(**message(reply), replace_original=False)
+    _listen_for_buttons(app, bus)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
@@ -72,3 +75,28 @@ def build_app(settings: Settings, bus: Callable[[], CommandBus]) -> App:
         )
 
     return app
+
+
+def _listen_for_buttons(app: App, bus: Callable[[], CommandBus]) -> None:
+    """Buttons run their command; prompting ones open a modal and run it with the answer."""
+
+    @app.action(BUTTON)
+    def on_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        reply = bus().handle(from_button(body))
+        if not reply.replayed:
+            respond(**message(reply), replace_original=False)
+
+    @app.action(PROMPT)
+    def on_prompt(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        view = prompt_view(body["actions"][0], answer_metadata(body))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(ASK)
+    def on_answer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        invocation = from_answer(body)
+        reply = bus().handle(invocation)
+        if not reply.replayed:
+            SlackNotifier(client).post(invocation.reply_to, reply, user=invocation.actor.user)

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from bots.slack.render import ANSWER
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.replies import Button
 
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_GROUP = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
 _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
 
 
 def plain_text(text: str) -> str:
-    """Slack's escaped markup as typed: mentions become `@U…`, channels `#C…`, entities decoded."""
+    """Slack's escaped markup as typed: mentions become `@U…` (user groups `@S…`), channels `#C…`,
+    entities decoded."""
     text = _USER.sub(r"@\1", text)
+    text = _GROUP.sub(r"@\1", text)
     text = _CHANNEL.sub(r"#\1", text)
     text = _LINK.sub(r"\1", text)
     return html.unescape(text)
@@ -100,4 +106,28 @@ def from_button(body: Mapping[str, Any]) -> Invocation:
             thread=message.get("thread_ts") or message.get("ts"),
             response_url=body.get("response_url"),
         ),
+    )
+
+
+def answer_metadata(body: Mapping[str, Any]) -> dict[str, str | None]:
+    """What a prompting button's modal must carry back: where the button was clicked."""
+    channel = (body.get("channel") or {}).get("id")
+    message = body.get("message") or {}
+    return {"channel": channel, "thread": message.get("thread_ts") or message.get("ts")}
+
+
+def from_answer(body: Mapping[str, Any]) -> Invocation:
+    """A modal answered after a prompting button: its command with the text typed."""
+    view = body["view"]
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    typed = view["state"]["values"][ANSWER][ANSWER].get("value") or ""
+    channel = metadata.get("channel")
+    return _invocation(
+        org=(body.get("team") or {}).get("id") or body["user"].get("team_id", ""),
+        user=body["user"]["id"],
+        name=body["user"].get("username") or body["user"].get("name", ""),
+        channel=channel,
+        text=Button(label="", command=metadata["command"]).with_answer(plain_text(typed)),
+        delivery=f"{view['id']}:{view.get('hash', '')}",
+        target=ReplyTarget(platform=Platform.SLACK, channel=channel, thread=metadata.get("thread")),
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
-from shared.replies import Reply, Tone
+from shared.replies import Button, Reply, Tone
 
 ICON = {
     Tone.OK: ":white_check_mark:",
@@ -16,13 +17,20 @@ ICON = {
     Tone.ERROR: ":x:",
 }
 SECTION_LIMIT = 2900
+RUN = "sre"
+"""The action id prefix of a button that runs its command at once."""
+ASK = "sre-ask"
+"""The action id prefix of a button that asks for text first, and the callback id of its modal."""
+ANSWER = "answer"
 _MENTION = re.compile(r"(?<![<\w])@([UW][A-Z0-9]{6,})\b")
+_GROUP = re.compile(r"(?<![<\w])@(S[A-Z0-9]{6,})\b")
 
 
 def mrkdwn(text: str) -> str:
-    """Our text in Slack's markup: Slack user ids become mentions; &, < and > are escaped."""
+    """Our text in Slack's markup: user and user group ids become mentions; &, < and > are
+    escaped."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _MENTION.sub(r"<@\1>", escaped)
+    return _GROUP.sub(r"<!subteam^\1>", _MENTION.sub(r"<@\1>", escaped))
 
 
 def _chunks(text: str) -> list[str]:
@@ -45,6 +53,41 @@ def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
+def _button(index: int, button: Button) -> dict[str, Any]:
+    """A button whose value is the command it runs (or, if it asks first, the command and the
+    question, which `prompt_view` turns into a modal)."""
+    value = json.dumps({"command": button.command, "prompt": button.prompt})
+    return {
+        "type": "button",
+        "action_id": f"{ASK if button.prompt else RUN}:{index}",
+        "text": {"type": "plain_text", "text": button.label[:75]},
+        "value": value if button.prompt else button.command[:2000],
+        **({"style": button.style} if button.style in {"primary", "danger"} else {}),
+    }
+
+
+def prompt_view(action: dict[str, Any], metadata: dict[str, str | None]) -> dict[str, Any]:
+    """The modal a prompting button opens: one line of text, sent back with `metadata`."""
+    asked = json.loads(action["value"])
+    metadata = {**metadata, "command": asked["command"]}
+    return {
+        "type": "modal",
+        "callback_id": ASK,
+        "title": {"type": "plain_text", "text": action["text"]["text"][:24]},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": json.dumps(metadata),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ANSWER,
+                "label": {"type": "plain_text", "text": asked["prompt"][:2000]},
+                "element": {"type": "plain_text_input", "action_id": ANSWER, "max_length": 200},
+            }
+        ],
+    }
+
+
 def blocks(reply: Reply) -> list[dict[str, Any]]:
     """The Block Kit blocks for a reply."""
     out = [_section(f"{ICON[reply.tone]} *{mrkdwn(reply.title)}*")]
@@ -52,17 +95,7 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
     fields = [{"type": "mrkdwn", "text": f"*{mrkdwn(k)}*\n{mrkdwn(v)}"} for k, v in reply.fields]
     out += [{"type": "section", "fields": fields[i : i + 10]} for i in range(0, len(fields), 10)]
     if reply.buttons:
-        elements = [
-            {
-                "type": "button",
-                "action_id": f"sre:{index}",
-                "text": {"type": "plain_text", "text": button.label[:75]},
-                "value": button.command[:2000],
-                **({"style": button.style} if button.style in {"primary", "danger"} else {}),
-            }
-            for index, button in enumerate(reply.buttons)
-        ]
-        out.append({"type": "actions", "elements": elements})
+        out.append({"type": "actions", "elements": [_button(*b) for b in enumerate(reply.buttons)]})
     notes = [reply.receipt] if reply.receipt else []
     if reply.failed and reply.correlation_id:
         notes.append(f"ref {reply.correlation_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 import uuid
@@ -10,10 +11,13 @@ from datetime import UTC, datetime
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from bots.teams.render import SUBMIT_KEY
+from bots.teams.render import ANSWER_KEY, SUBMIT_KEY
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.replies import Button
 
+THREAD = ";messageid="
+"""How a Teams channel's conversation id names one of its threads."""
 _TAGS = re.compile(r"<[^>]+>")
 _LEADING_MENTION = re.compile(r"^\s*<at>[^<]*</at>\s*")
 
@@ -28,8 +32,11 @@ def tenant_of(activity: Activity) -> str:
 
 def command_text(activity: Activity) -> str:
     """What the person typed (or the command a clicked button carries), less the bot's mention."""
-    if isinstance(activity.value, dict) and isinstance(activity.value.get(SUBMIT_KEY), str):
-        return str(activity.value[SUBMIT_KEY])
+    value = activity.value if isinstance(activity.value, dict) else {}
+    if isinstance(value.get(SUBMIT_KEY), str):
+        typed = value.get(str(value.get(ANSWER_KEY)))
+        button = Button(label="", command=value[SUBMIT_KEY])
+        return button.with_answer(typed) if isinstance(typed, str) else button.command
     text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
     text = _LEADING_MENTION.sub("", text)  # the bot's mention, when its entity carries no text
     for mention in TurnContext.get_mentions(activity):
@@ -41,10 +48,13 @@ def command_text(activity: Activity) -> str:
 
 
 def from_activity(activity: Activity) -> Invocation:
-    """The invocation for one message activity."""
+    """The invocation for one message activity: a channel's threads all belong to the channel."""
     sender = activity.from_property
     user = getattr(sender, "aad_object_id", None) or sender.id
+    channel, _, thread = str(activity.conversation.id).partition(THREAD)
     reference = TurnContext.get_conversation_reference(activity)
+    reference.conversation = copy.copy(reference.conversation)  # the activity's own, else
+    reference.conversation.id = channel
     return Invocation(
         actor=Actor(
             platform=Platform.TEAMS,
@@ -52,14 +62,15 @@ def from_activity(activity: Activity) -> Invocation:
             user=UserId(user),
             name=getattr(sender, "name", "") or "",
         ),
-        channel=activity.conversation.id,
+        channel=channel,
         text=command_text(activity),
         correlation_id=uuid.uuid4().hex[:12],
         delivery_id=activity.id,
         received_at=datetime.now(UTC),
         reply_to=ReplyTarget(
             platform=Platform.TEAMS,
-            channel=activity.conversation.id,
+            channel=channel,
+            thread=thread or None,
             conversation=reference.serialize(),
         ),
     )

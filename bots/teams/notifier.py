@@ -9,6 +9,7 @@ from botbuilder.schema import ConversationReference
 
 from bots.teams.bot import reply_activity
 from bots.teams.http import adapter_for
+from bots.teams.normalize import THREAD
 from shared.commands.invocation import ReplyTarget
 from shared.config import Settings
 from shared.replies import Reply
@@ -26,6 +27,8 @@ class TeamsNotifier:
         if not target.conversation:
             raise ValueError("the reply has nowhere to go: no Teams conversation reference")
         reference = ConversationReference().deserialize(target.conversation)
+        if target.thread:  # the reference names the channel; the reply goes in the thread
+            reference.conversation.id = f"{reference.conversation.id}{THREAD}{target.thread}"
 
         async def send(turn_context: TurnContext) -> None:
             await turn_context.send_activity(reply_activity(reply))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.replies import Reply, Tone
+from shared.replies import Button, Reply, Tone
 
 CARD_VERSION = "1.4"
 COLOR = {
@@ -17,6 +17,8 @@ COLOR = {
 }
 SUBMIT_KEY = "sre"
 """The key of a button's submit data that holds the command it runs."""
+ANSWER_KEY = "answer"
+"""The key naming the text box whose value a prompting button adds to its command."""
 
 
 def _text(text: str, **style: Any) -> dict[str, Any]:
@@ -45,11 +47,34 @@ def card(reply: Reply) -> dict[str, Any]:
         "body": body,
     }
     if reply.buttons:
-        document["actions"] = [
-            {"type": "Action.Submit", "title": b.label, "data": {SUBMIT_KEY: b.command}}
-            for b in reply.buttons
-        ]
+        document["actions"] = [_action(*b) for b in enumerate(reply.buttons)]
     return document
+
+
+def _action(index: int, button: Button) -> dict[str, Any]:
+    """A submit button carrying its command; a prompting one shows a text box first."""
+    if not button.prompt:
+        return {
+            "type": "Action.Submit",
+            "title": button.label,
+            "data": {SUBMIT_KEY: button.command},
+        }
+    field = f"{ANSWER_KEY}{index}"
+    return {
+        "type": "Action.ShowCard",
+        "title": button.label,
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [{"type": "Input.Text", "id": field, "label": button.prompt, "maxLength": 200}],
+            "actions": [
+                {
+                    "type": "Action.Submit",
+                    "title": "Send",
+                    "data": {SUBMIT_KEY: button.command, ANSWER_KEY: field},
+                }
+            ],
+        },
+    }
 
 
 def attachment(reply: Reply) -> dict[str, Any]:

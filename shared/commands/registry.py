@@ -37,6 +37,9 @@ def _types(annotation: Any) -> set[Any]:
 
 
 def _placeholder(name: str, field: FieldInfo) -> str:
+    extra = field.json_schema_extra
+    if isinstance(extra, dict) and isinstance(extra.get("metavar"), str):
+        return str(extra["metavar"])
     if get_origin(field.annotation) is Literal:
         return "|".join(str(choice) for choice in get_args(field.annotation))
     if datetime in _types(field.annotation):

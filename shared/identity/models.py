@@ -96,6 +96,9 @@ class ChannelBinding(Frozen):
     team: TeamName
     bound_by: UserId
     bound_at: datetime
+    conversation: dict[str, object] | None = None
+    """How to post into the channel when its id alone is not enough (a Teams conversation
+    reference, saved when the channel is bound from inside it)."""
 
 
 class Actor(Frozen):

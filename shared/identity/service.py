@@ -184,6 +184,9 @@ class TeamService:
             team=team.name,
             bound_by=ctx.principal.actor.user,
             bound_at=ctx.now,
+            conversation=(
+                ctx.invocation.reply_to.conversation if channel == ctx.invocation.channel else None
+            ),
         )
         self._directory.bind(binding)
         return Reply(

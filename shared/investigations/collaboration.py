@@ -1,27 +1,40 @@
-"""Working an investigation together: show, list, join, comment, resolve; one timeline."""
+"""Working an investigation together: show, list, join, comment, escalate, resolve; one timeline."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
-from shared.errors import ConflictError, NotFoundError
+from shared.commands.invocation import ReplyTarget
+from shared.errors import ConflictError, NotFoundError, UnavailableError
+from shared.identity.models import Platform
 from shared.investigations import commands as c
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
-from shared.ports import InvestigationStore
+from shared.ports import Directory, InvestigationStore, Notifier
 from shared.replies import Button, Reply, Tone
 
 
-def with_actions(reply: Reply, investigation: Investigation) -> Reply:
-    """The reply with the investigation's id and its buttons (join, show)."""
-    scope = f"--team={investigation.team}"
+def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") -> Reply:
+    """The reply with the investigation's id and its buttons, as seen by `team` (the owner's by
+    default): join, comment, escalate, resolve (owner only) and show."""
+    team = team or investigation.team
+    scope = f"{investigation.id} --team={team}"
+
+    def ask(label: str, verb: str, prompt: str, option: str = "") -> Button:
+        # the answer is added last: the positional text, or the value of `option`
+        command = f"sre investigation {verb} {scope}" + (f" --{option}" if option else "")
+        return Button(label=label, command=command, prompt=prompt)
+
     buttons = [
-        Button(
-            label="Join",
-            command=f"sre investigation join {investigation.id} {scope}",
-            style="primary",
-        ),
-        Button(label="Show timeline", command=f"sre investigation show {investigation.id} {scope}"),
+        Button(label="Join", command=f"sre investigation join {scope}", style="primary"),
+        ask("Comment", "comment", "Your comment"),
+        ask("Escalate", "escalate", "Which team should help?", "to"),
     ]
+    if team == investigation.team:
+        buttons.append(ask("Resolve", "resolve", "Summary: what was it?", "summary"))
+    buttons.append(Button(label="Show timeline", command=f"sre investigation show {scope}"))
     fields = [*reply.fields, ("Investigation", f"{investigation.id} (team {investigation.team})")]
     return reply.model_copy(update={"buttons": buttons, "fields": fields})
 
@@ -29,8 +42,18 @@ def with_actions(reply: Reply, investigation: Investigation) -> Reply:
 class Collaboration:
     """The commands people use on an open investigation."""
 
-    def __init__(self, *, store: InvestigationStore) -> None:
+    def __init__(
+        self,
+        *,
+        store: InvestigationStore,
+        directory: Directory,
+        notifier: Notifier,
+        link: Callable[[Investigation, datetime], str],
+    ) -> None:
         self._store = store
+        self._directory = directory
+        self._notifier = notifier
+        self._link = link
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""
@@ -39,12 +62,13 @@ class Collaboration:
             c.ListInvestigations: self.list_for_team,
             c.JoinInvestigation: self.join,
             c.CommentInvestigation: self.comment,
+            c.EscalateInvestigation: self.escalate,
             c.ResolveInvestigation: self.resolve,
         }
 
     def _get(self, investigation_id: str, ctx: Context) -> Investigation:
         found = self._store.get(ctx.principal.actor.org, investigation_id)
-        if found is None or found.team != ctx.team:
+        if found is None or ctx.team not in (found.team, *found.shared_with):
             # another team's investigation is reported exactly like one that does not exist
             raise NotFoundError(f"There is no investigation {investigation_id} in team {ctx.team}.")
         return found
@@ -111,9 +135,80 @@ class Collaboration:
         )
         return Reply(tone=Tone.OK, title=f"Comment added to {inv.id}", text=command.text)
 
+    def escalate(self, command: c.EscalateInvestigation, ctx: Context) -> Reply:
+        """Ask another team in its channel (it may then see and join), and/or mention a group."""
+        inv = self._get(command.id, ctx)
+        user = ctx.principal.actor.user
+        said: list[str] = []
+        shared = inv.shared_with
+        if command.to:
+            channels = self._ask_team(inv, command.to, command.note, ctx)
+            said.append(
+                f"Asked team {command.to} in {channels}; they may now see and join {inv.id}."
+            )
+            shared = sorted({*shared, command.to})
+        if command.group:
+            said.append(f"@{command.group} please have a look at {inv.id}: {inv.headline}")
+        whom = [f"team {command.to}"] if command.to else []
+        whom += [f"@{command.group}"] if command.group else []
+        text = f"to {' and '.join(whom)}" + (f": {command.note}" if command.note else "")
+        self._append(
+            inv,
+            TimelineEntry(time=ctx.now, actor=user, kind="escalated", text=text),
+            shared_with=shared,
+        )
+        if command.note:
+            said.append(f"Note: {command.note}")
+        return Reply(tone=Tone.OK, title=f"{inv.id} escalated {text}", text="\n".join(said))
+
+    def _ask_team(self, inv: Investigation, team: str, note: str, ctx: Context) -> str:
+        """Post the request for help in the other team's bound channels; name them."""
+        org = ctx.principal.actor.org
+        if team == inv.team:
+            raise ConflictError(f"{inv.id} already belongs to team {team}.")
+        if self._directory.get_team(org, team) is None:
+            raise NotFoundError(f"There is no team {team}. `sre team list` shows the teams.")
+        bindings = [b for b in self._directory.list_bindings(org) if b.team == team]
+        if not bindings:
+            raise ConflictError(
+                f"Team {team} has no channel to ask in: someone there can bind one with "
+                f"`sre team bind --team {team}` (typed in that channel)."
+            )
+        platform = ctx.principal.actor.platform
+        if platform is Platform.TEAMS and not any(b.conversation for b in bindings):
+            raise ConflictError(
+                f"Team {team}'s channel was bound from elsewhere, so the bot cannot post there: "
+                f"bind it again from inside the channel."
+            )
+        ask = Reply(
+            tone=Tone.INFO,
+            title=f"Team {inv.team} asks team {team} for help with {inv.id}",
+            text=inv.headline + (f"\n{note}" if note else ""),
+            fields=[
+                ("Asked by", f"@{ctx.principal.actor.user}"),
+                ("Service", inv.service),
+                ("Page", self._link(inv, ctx.now)),
+            ],
+        )
+        ask = with_actions(ask, inv, team=team)
+        for binding in bindings:
+            target = ReplyTarget(
+                platform=platform, channel=binding.channel, conversation=binding.conversation
+            )
+            try:
+                self._notifier.post(target, ask)
+            except Exception as error:
+                raise UnavailableError(
+                    f"Could not post in #{binding.channel} of team {team} ({error}); "
+                    f"{inv.id} was not escalated. Try again, or ask them directly."
+                ) from error
+        return ", ".join(f"#{b.channel}" for b in bindings)
+
     def resolve(self, command: c.ResolveInvestigation, ctx: Context) -> Reply:
         """Close the investigation with a summary."""
         inv = self._get(command.id, ctx)
+        if ctx.team != inv.team:
+            raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can resolve it.")
         if inv.status is InvestigationStatus.RESOLVED:
             raise ConflictError(f"{inv.id} is already resolved.")
         user = ctx.principal.actor.user

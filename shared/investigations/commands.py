@@ -6,10 +6,11 @@ import re
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from shared.audit.commands import Since
 from shared.commands.base import Command, FreeText, OptionalTeam
+from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
 
 ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
@@ -121,6 +122,14 @@ class OpenInvestigation(Command):
     team: OptionalTeam = None
 
 
+UserGroup = Annotated[
+    str,
+    StringConstraints(pattern=r"^@?[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"),
+    AfterValidator(lambda value: value.removeprefix("@")),
+]
+"""A user group to mention: a Slack user group (`@S0123ABCD` once Slack has escaped it) or a
+handle."""
+
 InvestigationId = Annotated[str, Field(pattern=r"^inv-[0-9a-f]{6,12}$")]
 
 
@@ -177,6 +186,33 @@ class ResolveInvestigation(Command):
     team: OptionalTeam = None
 
 
+class EscalateInvestigation(Command):
+    words = ("investigation", "escalate")
+    positional = ("id",)
+    permission = Permission.INVESTIGATE
+    deferred = True
+    mutates = True
+    purpose = (
+        "Ask another team for help in its channel (it may then see and join this investigation), "
+        "or mention a user group."
+    )
+    examples = (
+        "sre investigation escalate inv-3f9c2a --to databases",
+        'sre investigation escalate inv-3f9c2a --group @db-oncall --note "pool exhausted"',
+    )
+    id: InvestigationId
+    to: TeamName | None = Field(default=None, json_schema_extra={"metavar": "TEAM"})
+    group: UserGroup | None = Field(default=None, json_schema_extra={"metavar": "@GROUP"})
+    note: FreeText = ""
+    team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _somebody(self) -> EscalateInvestigation:
+        if not (self.to or self.group):
+            raise ValueError("say who to escalate to: --to TEAM, --group @GROUP or both")
+        return self
+
+
 INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
     RegisterService,
     ListServices,
@@ -187,5 +223,6 @@ INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
     ListInvestigations,
     JoinInvestigation,
     CommentInvestigation,
+    EscalateInvestigation,
     ResolveInvestigation,
 )

@@ -124,6 +124,8 @@ class Investigation(Frozen):
     participants: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     summary: str = ""
+    shared_with: list[str] = Field(default_factory=list)
+    """Teams it was escalated to: they may see and join it, and nothing else of the owner's."""
     series: dict[Signal, list[tuple[datetime, float]]] = Field(default_factory=dict)
     """The window's golden signals, kept for the chart and the page."""
     version: int = 0

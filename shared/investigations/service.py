@@ -16,7 +16,7 @@ from shared.identity.models import Team
 from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, onset, rank
 from shared.investigations.catalog import UNITS, queries_for
-from shared.investigations.collaboration import Collaboration, with_actions
+from shared.investigations.collaboration import with_actions
 from shared.investigations.models import (
     Event,
     Finding,
@@ -74,7 +74,6 @@ class InvestigationService:
             c.ShowService: self.show,
             c.RemoveService: self.remove,
             c.OpenInvestigation: self.investigate,
-            **Collaboration(store=self._store).handlers(),
         }
 
     def _team(self, ctx: Context) -> Team:

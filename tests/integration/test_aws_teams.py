@@ -57,6 +57,7 @@ def _cards(server: CaptureServer) -> list[dict[str, Any]]:
         attachment["content"]
         for request in server.requests
         for attachment in request.body.get("attachments", [])
+        if attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     ]
 
 
@@ -166,3 +167,64 @@ def test_the_bot_on_botbuilders_test_adapter_answers_with_a_card() -> None:
     assert cards[0]["body"][0]["text"] == "Team payments created"
     assert cards[1]["body"][0]["text"] == "Teams (1)"
     assert cards[1]["body"][1]["facts"][0]["title"] == "payments"
+
+
+def _in_channel(service_url: str, channel: str, thread: str, n: int, **fields: Any) -> Any:
+    """An activity in a thread of a Teams channel (its conversation id names the thread)."""
+    activity = _activity(service_url)
+    activity["id"] = f"17000000{n:05d}"
+    activity["conversation"] = {
+        "isGroup": True,
+        "conversationType": "channel",
+        "tenantId": "REDACTED",
+        "id": f"19:{channel}@thread.tacv2;messageid={thread}",
+    }
+    return {**activity, **fields}
+
+
+def _say(service_url: str, channel: str, thread: str, n: int, text: str) -> None:
+    activity = _in_channel(service_url, channel, thread, n, text=f"<at>Custom Agent</at> {text}")
+    assert _post(activity)["statusCode"] == 200
+
+
+def _paths(server: CaptureServer) -> list[str]:
+    return [
+        r.path.split("/activities")[0].removeprefix("/v3/conversations/") for r in server.requests
+    ]
+
+
+def test_an_escalation_from_a_teams_button_reaches_the_other_channels_root(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    url = teams_service.url
+    # GIVEN payments bound from a thread of channel "pay", search bound from a thread of "search"
+    for n, text in enumerate(
+        [
+            "team create payments",
+            "team bind --team payments",
+            "team member add REDACTED --role admin --team payments",
+            "service register checkout-api --sample checkout",
+        ]
+    ):
+        _say(url, "pay", "1", n, text)
+    _say(url, "search", "7", 10, "team create search")
+    _say(url, "search", "8", 11, "team bind --team search")
+    # AND an investigation opened in another thread of "pay" (so the binding holds channel-wide)
+    _say(url, "pay", "2", 20, "investigate checkout-api")
+    aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext())
+    report = _cards(teams_service)[-1]
+    escalate = next(a for a in report["actions"] if a["title"] == "Escalate")
+    assert escalate["type"] == "Action.ShowCard"
+    # WHEN someone answers the Escalate button's text box with "search"
+    submit = escalate["card"]["actions"][0]
+    value = {**submit["data"], submit["data"]["answer"]: "search"}
+    teams_service.requests.clear()
+    assert _post(_in_channel(url, "pay", "2", 30, text=None, value=value))["statusCode"] == 200
+    aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext())
+    # THEN the request is a new post at the root of "search", and the answer goes to the thread
+    accepted, asked, told = _cards(teams_service)
+    assert "Working on" in accepted["body"][0]["text"]
+    assert asked["body"][0]["text"].startswith("Team payments asks team search for help")
+    assert "escalated to team search" in told["body"][0]["text"]
+    thread = quote("19:pay@thread.tacv2;messageid=2", safe="")
+    assert _paths(teams_service) == [thread, quote("19:search@thread.tacv2", safe=""), thread]

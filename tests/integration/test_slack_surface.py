@@ -8,7 +8,9 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from bots.slack.render import blocks
 from handlers import aws_slack
+from shared.replies import Button, Reply, Tone
 from tests.fakes.http_capture import CaptureServer
 from tests.fixtures import LambdaContext, http_api_event, load, signed_headers, slash_command_body
 
@@ -85,3 +87,53 @@ def test_a_signed_but_malformed_payload_is_refused_without_a_trace(aws: dict[str
     response = _post(body, signed_headers(body))
     assert response["statusCode"] == 400
     assert "Traceback" not in response.get("body", "")
+
+
+def test_a_prompting_button_opens_a_modal_and_runs_its_command_with_the_answer(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN a button that asks for a line of text first, rendered as our Block Kit renders it
+    asking = Button(label="New team", command="sre team create", prompt="Team name?")
+    (button,) = blocks(Reply(tone=Tone.INFO, title="Start", buttons=[asking]))[-1]["elements"]
+    payload = copy.deepcopy(load("slack/block_actions_payload.json"))
+    payload["actions"][0].update(action_id=button["action_id"], value=button["value"])
+    payload["message"] = {"ts": "111.222"}
+    body = "payload=" + quote(json.dumps(payload))
+    # WHEN it is clicked, Slack gets a modal asking the question (views.open, with the trigger)
+    assert _post(body, signed_headers(body))["statusCode"] == 200
+    (opened,) = slack_api.calls("views.open")
+    assert opened.body["trigger_id"] == "111.222.valid"
+    view = (
+        json.loads(opened.body["view"])
+        if isinstance(opened.body["view"], str)
+        else opened.body["view"]
+    )
+    assert view["blocks"][0]["label"]["text"] == "Team name?"
+    # AND when the modal is submitted with "search"
+    submission = {
+        "type": "view_submission",
+        "team": payload["team"],
+        "user": payload["user"],
+        "api_app_id": "A111",
+        "token": "verification_token",
+        "trigger_id": "222.333.valid",
+        "view": {
+            "id": "V0MODAL",
+            "hash": "1700000000.abc",
+            "type": "modal",
+            "callback_id": view["callback_id"],
+            "private_metadata": view["private_metadata"],
+            "state": {
+                "values": {"answer": {"answer": {"type": "plain_text_input", "value": "search"}}}
+            },
+        },
+    }
+    body = "payload=" + quote(json.dumps(submission))
+    response = _post(body, signed_headers(body))
+    # THEN the modal closes and the command's outcome is posted in the button's thread
+    assert response["statusCode"] == 200
+    assert not response.get("body")
+    (posted,) = slack_api.calls("chat.postMessage")
+    assert posted.body["channel"] == "C111"
+    assert posted.body["thread_ts"] == "111.222"
+    assert "Team search created" in json.dumps(posted.body["blocks"])

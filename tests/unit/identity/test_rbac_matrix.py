@@ -64,6 +64,7 @@ MATRIX: dict[str, set[str]] = {
     "investigation join inv-000000 --team {t}": {"responder", "operator", "admin"},
     "investigation comment inv-000000 hello --team {t}": {"responder", "operator", "admin"},
     "investigation resolve inv-000000 --team {t}": {"responder", "operator", "admin"},
+    "investigation escalate inv-000000 --to search --team {t}": {"responder", "operator", "admin"},
 }
 TEAM_SCOPED = {template for template in MATRIX if "{" in template}
 

@@ -79,22 +79,13 @@ def test_an_investigation_is_recorded_and_worked_together(services: Services) ->
     report = _investigate(services, "investigate checkout-api")
     investigation_id = dict(report.fields)["Investigation"].split()[0]
     assert report.receipt  # opening is audited
-    assert [b.label for b in report.buttons] == ["Join", "Show timeline"]
-    # WHEN a colleague joins from the button, comments and resolves it
-    join = next(b for b in report.buttons if b.label == "Join")
-    assert run(services, join.command.removeprefix("sre "), user="ann").tone is Tone.OK
-    run(
-        services,
-        f'investigation comment {investigation_id} "rolled back v42"',
-        user="ann",
-        channel="C-pay",
-    )
-    resolved = run(
-        services,
-        f'investigation resolve {investigation_id} --summary "pool size"',
-        user="rey",
-        channel="C-pay",
-    )
+    buttons = {b.label: b for b in report.buttons}
+    assert list(buttons) == ["Join", "Comment", "Escalate", "Resolve", "Show timeline"]
+    # WHEN a colleague joins from the button, comments and resolves from the prompting buttons
+    assert run(services, buttons["Join"].command, user="ann").tone is Tone.OK
+    commented = run(services, buttons["Comment"].with_answer("rolled back v42"), user="ann")
+    assert commented.tone is Tone.OK
+    resolved = run(services, buttons["Resolve"].with_answer("pool size"), user="rey")
     assert resolved.tone is Tone.OK
     # THEN the timeline tells it in order, and the team's list shows it resolved
     shown = run(services, f"investigation show {investigation_id}", user="vic", channel="C-pay")

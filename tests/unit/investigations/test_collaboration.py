@@ -1,0 +1,176 @@
+"""Escalating an investigation: another team is asked in its channel and may then join it."""
+
+from __future__ import annotations
+
+import pytest
+from slack_sdk import WebClient
+
+from bots.slack.notifier import SlackNotifier
+from bots.slack.render import blocks
+from shared.adapters.memory import FixedClock, InMemoryNotifier, InMemoryTaskQueue
+from shared.bootstrap import Services, for_memory
+from shared.config import Settings
+from shared.replies import Reply, Tone
+from tests.fakes.http_capture import capture_server
+from tests.support import run, setup_teams
+
+
+def _notifier(services: Services) -> InMemoryNotifier:
+    assert isinstance(services.notifier, InMemoryNotifier)
+    return services.notifier
+
+
+def _worker(services: Services) -> list[Reply]:
+    """Run what was deferred as the worker does: each reply is posted where it was asked."""
+    tasks = services.tasks
+    assert isinstance(tasks, InMemoryTaskQueue)
+    return [services.answer(task) for task in tasks.drain()]
+
+
+def _send(services: Services, text: str, *, user: str, channel: str = "C-pay") -> Reply:
+    """A command, run to the end whether it is answered at once or deferred."""
+    reply = run(services, text, user=user, channel=channel)
+    if reply.tone is not Tone.ACCEPTED:
+        return reply
+    (result,) = _worker(services)
+    return result
+
+
+@pytest.fixture
+def opened(services: Services) -> tuple[Services, Reply, str]:
+    """Payments investigates its sample service; search has a responder (sue) and channel."""
+    setup_teams(services)
+    for text in (
+        "team member add sue --role responder --team search",
+        "team bind C-search --team search",
+    ):
+        assert not run(services, text).failed
+    run(services, "service register checkout-api --sample checkout", user="oli", channel="C-pay")
+    report = _send(services, "investigate checkout-api", user="rey")
+    _notifier(services).posted.clear()
+    return services, report, dict(report.fields)["Investigation"].split()[0]
+
+
+def test_escalating_asks_the_other_team_in_its_channel_and_lets_it_join(
+    opened: tuple[Services, Reply, str],
+) -> None:
+    services, report, inv = opened
+    # WHEN a responder clicks Escalate on the report and answers "search"
+    escalate = next(b for b in report.buttons if b.label == "Escalate")
+    reply = _send(services, escalate.with_answer("search"), user="rey")
+    # THEN the report's thread is told, and search's channel gets the request with its buttons
+    assert reply.tone is Tone.OK
+    assert reply.title == f"{inv} escalated to team search"
+    (asked_target, ask), (told_target, told) = _notifier(services).posted
+    assert (asked_target.channel, told_target.channel) == ("C-search", "C-pay")
+    assert ask.title == f"Team payments asks team search for help with {inv}"
+    assert "after deploy v42" in ask.text
+    assert dict(ask.fields)["Page"].startswith("http")
+    assert [b.label for b in ask.buttons] == ["Join", "Comment", "Escalate", "Show timeline"]
+    assert told == reply
+    # AND a responder of search joins from that message and comments; its viewer-level reads work
+    join = next(b for b in ask.buttons if b.label == "Join")
+    assert _send(services, join.command, user="sue", channel="C-search").tone is Tone.OK
+    comment = next(b for b in ask.buttons if b.label == "Comment")
+    said = _send(services, comment.with_answer("replica lag too"), user="sue", channel="C-search")
+    assert said.tone is Tone.OK
+    shown = _send(services, f"investigation show {inv}", user="sam", channel="C-search")
+    assert dict(shown.fields)["Participants"] == "@rey, @sue"
+    assert [line.split()[2] for line in shown.text.splitlines()] == [
+        "opened:",
+        "escalated:",
+        "joined:",
+        "comment:",
+    ]
+    # BUT only the owner resolves it, and search sees nothing else of payments'
+    refused = _send(services, f"investigation resolve {inv}", user="sue", channel="C-search")
+    assert refused.failed
+    assert "Only team payments" in refused.text
+    listed = _send(services, "investigation list", user="sue", channel="C-search")
+    assert listed.title == "Team search has no investigations yet"
+
+
+def test_another_investigation_of_the_owner_stays_hidden_after_an_escalation(
+    opened: tuple[Services, Reply, str],
+) -> None:
+    services, _, inv = opened
+    _send(services, f"investigation escalate {inv} --to search", user="rey")
+    other = _send(services, "investigate checkout-api --window 1h", user="rey")
+    other_id = dict(other.fields)["Investigation"].split()[0]
+    hidden = _send(services, f"investigation join {other_id}", user="sue", channel="C-search")
+    assert hidden.title == "Not found"
+
+
+def test_a_user_group_is_mentioned_in_the_thread(opened: tuple[Services, Reply, str]) -> None:
+    services, _, inv = opened
+    reply = _send(
+        services,
+        f'investigation escalate {inv} --group @S0DBONCALL --note "pool exhausted"',
+        user="rey",
+    )
+    assert reply.title == f"{inv} escalated to @S0DBONCALL: pool exhausted"
+    assert "@S0DBONCALL please have a look" in reply.text
+    # in Slack the group id becomes a mention that notifies its members
+    assert "<!subteam^S0DBONCALL> please have a look" in str(blocks(reply))
+    ((target, _),) = _notifier(services).posted  # only the thread, no other channel
+    assert target.channel == "C-pay"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("--to nosuchteam", "There is no team nosuchteam"),
+        ("--to payments", "already belongs to team payments"),
+        ("--to identity", "Team identity has no channel to ask in"),
+    ],
+)
+def test_an_escalation_that_cannot_be_delivered_says_why_and_changes_nothing(
+    opened: tuple[Services, Reply, str], text: str, expected: str
+) -> None:
+    services, _, inv = opened
+    assert not run(services, "team create identity").failed
+    reply = _send(services, f"investigation escalate {inv} {text}", user="rey")
+    assert reply.failed
+    assert expected in reply.text
+    shown = _send(services, f"investigation show {inv}", user="rey")
+    assert "escalated" not in shown.text
+
+
+def test_escalate_needs_a_team_or_a_group(opened: tuple[Services, Reply, str]) -> None:
+    services, _, inv = opened
+    reply = run(services, f"investigation escalate {inv}", user="rey", channel="C-pay")
+    assert reply.tone is Tone.USAGE
+    assert "--to TEAM, --group @GROUP or both" in reply.title + reply.text
+
+
+def test_a_viewer_cannot_escalate(opened: tuple[Services, Reply, str]) -> None:
+    services, _, inv = opened
+    reply = run(services, f"investigation escalate {inv} --to search", user="vic", channel="C-pay")
+    assert reply.tone is Tone.DENIED
+    assert "responder" in reply.text + reply.title
+
+
+def test_when_the_other_channel_refuses_the_post_nothing_is_escalated(
+    clock: FixedClock,
+) -> None:
+    # GIVEN Slack's Web API refuses posts to search's channel (the bot is not in it)
+    with capture_server({"ok": False, "error": "not_in_channel"}) as slack_api:
+        refusing = SlackNotifier(WebClient(token="xoxb-test", base_url=slack_api.url))
+        services = for_memory(Settings(org_admins=("T1:root",)), clock=clock, notifier=refusing)
+        setup_teams(services)
+        run(services, "team bind C-search --team search")
+        run(services, "service register api --sample checkout", user="oli", channel="C-pay")
+        tasks = services.tasks
+        assert isinstance(tasks, InMemoryTaskQueue)
+        run(services, "investigate api", user="rey", channel="C-pay")
+        (task,) = tasks.drain()
+        inv = dict(services.bus.resume(task).fields)["Investigation"].split()[0]
+        # WHEN the investigation is escalated to search
+        run(services, f"investigation escalate {inv} --to search", user="rey", channel="C-pay")
+        (task,) = tasks.drain()
+        reply = services.bus.resume(task)
+    # THEN the person is told it was not escalated, and search still cannot see it
+    assert reply.failed
+    assert "Could not post in #C-search of team search" in reply.text
+    assert "not_in_channel" in reply.text
+    assert run(services, f"investigation show {inv} --team search", user="sam").title == "Not found"
