@@ -153,8 +153,10 @@ def for_memory(
     *,
     clock: Clock | None = None,
     notifier: Notifier | None = None,
+    metrics: Mapping[ResourceKind, MetricsSource] | None = None,
 ) -> Services:
-    """Everything in memory (posts kept by an `InMemoryNotifier` unless given one)."""
+    """Everything in memory (posts kept by an `InMemoryNotifier` unless given one; metrics from
+    the sample and CSV files unless given others)."""
     from shared.adapters.memory import (
         InMemoryAuditLog,
         InMemoryDeliveryGuard,
@@ -176,7 +178,7 @@ def for_memory(
         exports=InMemoryExportStore(),
         clock=clock,
         key=lambda: key,
-        metrics=local_metrics(clock),
+        metrics=local_metrics(clock) if metrics is None else metrics,
         investigations=InMemoryInvestigationStore(),
         notifier=notifier or InMemoryNotifier(),
         guard=InMemoryDeliveryGuard(),

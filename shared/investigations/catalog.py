@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from shared.investigations.models import MetricQuery, ResourceKind, Signal
@@ -144,6 +145,65 @@ def queries_for(kind: ResourceKind, resource: str) -> dict[Signal, MetricQuery]:
     if kind is ResourceKind.GCP_CLOUD_RUN:
         return _cloud_run(resource)
     return _named(resource)
+
+
+_CLOUDWATCH = ("Average", "Sum", "Minimum", "Maximum", "SampleCount", "pNN")
+STATISTICS: dict[ResourceKind, tuple[str, ...]] = {
+    ResourceKind.AWS_LAMBDA: _CLOUDWATCH,
+    ResourceKind.AWS_ALB: _CLOUDWATCH,
+    ResourceKind.AZURE_RESOURCE: ("Average", "Maximum", "Minimum", "Total", "Count"),
+    ResourceKind.GCP_CLOUD_RUN: ("p50", "p99", "Sum", "Average", "Maximum"),
+    ResourceKind.SAMPLE: ("Average",),
+    ResourceKind.METRICS_FILE: ("Average",),
+}
+"""The statistics each provider computes (`pNN`: any percentile, as p95 or p99.9)."""
+_PERCENTILE = re.compile(r"^p\d{1,2}(\.\d{1,3})?$")
+
+
+def override(
+    kind: ResourceKind,
+    default: MetricQuery,
+    *,
+    metric: str,
+    namespace: str | None = None,
+    statistic: str | None = None,
+    dimensions: dict[str, str] | None = None,
+    divide_by: str | None = None,
+    scale: float | None = None,
+) -> MetricQuery:
+    """A signal's query with the given parts replaced; the rest as the default query has them.
+
+    Where the default's namespace is the full metric name (Cloud Monitoring's metric type), a new
+    metric keeps its prefix. Raises ValueError naming what the provider cannot do."""
+    statistic = statistic or default.statistic
+    allowed = STATISTICS[kind]
+    if statistic not in allowed and not ("pNN" in allowed and _PERCENTILE.match(statistic)):
+        raise ValueError(
+            f"{kind.value} metrics have no statistic `{statistic}`: use {', '.join(allowed)}"
+        )
+    if kind is ResourceKind.SAMPLE and metric not in set(Signal):
+        raise ValueError(f"the sample has no metric `{metric}`: use {', '.join(Signal)}")
+    if namespace is None and default.metric and default.namespace.endswith(default.metric):
+        namespace = default.namespace.removesuffix(default.metric) + metric
+    query = MetricQuery(
+        signal=default.signal,
+        namespace=default.namespace if namespace is None else namespace,
+        metric=metric,
+        dimensions=default.dimensions if dimensions is None else dimensions,
+        statistic=statistic,
+        scale=default.scale if scale is None else scale,
+    )
+    if divide_by:
+        denominator_namespace = (
+            query.namespace.removesuffix(metric) + divide_by
+            if query.namespace.endswith(metric)
+            else query.namespace
+        )
+        denominator = query.model_copy(
+            update={"metric": divide_by, "namespace": denominator_namespace, "scale": 1.0}
+        )
+        query = query.model_copy(update={"divide_by": denominator})
+    return query
 
 
 UNITS = {

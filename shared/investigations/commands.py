@@ -12,6 +12,7 @@ from shared.audit.commands import Since
 from shared.commands.base import Command, FreeText, OptionalTeam
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
+from shared.investigations.models import Signal
 
 ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 _DURATION = re.compile(r"^(\d{1,4})([mhd])$")
@@ -104,6 +105,64 @@ class RemoveService(Command):
     purpose = "Remove a service from the team's catalog."
     examples = ("sre service remove checkout-api",)
     name: ServiceName
+    team: OptionalTeam = None
+
+
+def _dimensions(value: str) -> str:
+    pairs = [pair.partition("=") for pair in value.split(",")]
+    if not all(key.strip() and sep and val.strip() for key, sep, val in pairs):
+        raise ValueError("write dimensions as KEY=VALUE pairs separated by commas")
+    return value
+
+
+Dimensions = Annotated[str, Field(max_length=500), AfterValidator(_dimensions)]
+MetricName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:/ -]{1,255}$")]
+
+
+def parse_dimensions(value: str) -> dict[str, str]:
+    """`K=V,K2=V2` as a mapping."""
+    return {
+        key.strip(): val.strip()
+        for key, _, val in (pair.partition("=") for pair in value.split(","))
+    }
+
+
+class SetSignal(Command):
+    words = ("service", "signal", "set")
+    positional = ("name", "signal")
+    permission = Permission.SERVICE_WRITE
+    mutates = True
+    purpose = (
+        "Read one golden signal from another metric than its resource type's default "
+        "(unnamed parts stay as the default has them)."
+    )
+    examples = (
+        "sre service signal set checkout-api p99_latency --metric Duration --statistic p99.9",
+        "sre service signal set web error_rate --metric HTTPCode_ELB_5XX_Count "
+        "--divide-by RequestCount --scale 100",
+        "sre service signal set checkout-api saturation --namespace Checkout --metric DbPool "
+        '--statistic Maximum --dimensions "Stage=prod"',
+    )
+    name: ServiceName
+    signal: Signal
+    metric: MetricName
+    namespace: MetricName | None = None
+    statistic: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.]{1,20}$")
+    dimensions: Dimensions | None = None
+    divide_by: MetricName | None = None
+    scale: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    team: OptionalTeam = None
+
+
+class ResetSignal(Command):
+    words = ("service", "signal", "reset")
+    positional = ("name", "signal")
+    permission = Permission.SERVICE_WRITE
+    mutates = True
+    purpose = "Read a golden signal from its resource type's default metric again."
+    examples = ("sre service signal reset checkout-api p99_latency",)
+    name: ServiceName
+    signal: Signal
     team: OptionalTeam = None
 
 
@@ -218,6 +277,8 @@ INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
     ListServices,
     ShowService,
     RemoveService,
+    SetSignal,
+    ResetSignal,
     OpenInvestigation,
     ShowInvestigation,
     ListInvestigations,

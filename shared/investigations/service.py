@@ -1,4 +1,4 @@
-"""The service catalog (in each team's record) and investigations over it."""
+"""Investigations: fetch a service's golden signals, find what changed, record and report it."""
 
 from __future__ import annotations
 
@@ -11,11 +11,10 @@ from shared.audit.models import Outcome, StreamKey
 from shared.audit.trail import AuditTrail
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
-from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.models import Team
 from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, onset, rank
-from shared.investigations.catalog import UNITS, queries_for
+from shared.investigations.catalog import UNITS
 from shared.investigations.collaboration import with_actions
 from shared.investigations.models import (
     Event,
@@ -26,6 +25,7 @@ from shared.investigations.models import (
     TimelineEntry,
 )
 from shared.investigations.page import PageServer
+from shared.investigations.service_catalog import ServiceCatalog
 from shared.ports import Directory, InvestigationStore, MetricsSource
 from shared.replies import Image, Reply, Tone
 
@@ -34,22 +34,8 @@ BASELINE = timedelta(hours=4)
 STEP = 60
 
 
-def _resource(command: c.RegisterService) -> tuple[ResourceKind, str]:
-    if command.aws_lambda:
-        return ResourceKind.AWS_LAMBDA, command.aws_lambda
-    if command.aws_alb:
-        return ResourceKind.AWS_ALB, command.aws_alb
-    if command.azure_resource:
-        return ResourceKind.AZURE_RESOURCE, command.azure_resource
-    if command.gcp_cloud_run:
-        return ResourceKind.GCP_CLOUD_RUN, command.gcp_cloud_run
-    if command.sample:
-        return ResourceKind.SAMPLE, command.sample
-    return ResourceKind.METRICS_FILE, command.metrics_file or ""
-
-
 class InvestigationService:
-    """Registers services and investigates them with the right metrics source for each."""
+    """Investigates a team's services with the right metrics source for each."""
 
     def __init__(
         self,
@@ -65,97 +51,19 @@ class InvestigationService:
         self._audit = audit
         self._store = store
         self._pages = pages
+        self._catalog = ServiceCatalog(directory=directory, readable=self._sources)
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""
         return {
-            c.RegisterService: self.register,
-            c.ListServices: self.catalog,
-            c.ShowService: self.show,
-            c.RemoveService: self.remove,
+            **self._catalog.handlers(),
             c.OpenInvestigation: self.investigate,
         }
 
-    def _team(self, ctx: Context) -> Team:
-        team = self._directory.get_team(ctx.principal.actor.org, ctx.team or "")
-        if team is None:
-            raise NotFoundError(f"There is no team `{ctx.team}`.")
-        return team
-
-    def _service(self, team: Team, name: str) -> Service:
-        service = team.services.get(name)
-        if service is None:
-            known = ", ".join(sorted(team.services)) or "none yet"
-            raise NotFoundError(
-                f"Team {team.name} has no service `{name}` (its services: {known})."
-            )
-        return service
-
-    def register(self, command: c.RegisterService, ctx: Context) -> Reply:
-        """Add a service with the queries for its resource type."""
-        team = self._team(ctx)
-        if command.name in team.services:
-            raise ConflictError(f"Team {team.name} already has a service `{command.name}`.")
-        kind, resource = _resource(command)
-        if kind not in self._sources:
-            raise InvalidCommandError(f"This deployment cannot read {kind.value} metrics.")
-        service = Service(
-            name=command.name,
-            kind=kind,
-            resource=resource,
-            queries=queries_for(kind, resource),
-            registered_by=ctx.principal.actor.user,
-            registered_at=ctx.now,
-        )
-        self._directory.save_team(
-            team.model_copy(update={"services": {**team.services, service.name: service}})
-        )
-        return Reply(
-            tone=Tone.OK,
-            title=f"Service {service.name} registered in team {team.name}",
-            text=f"Investigate it with `sre investigate {service.name}`.",
-        )
-
-    def catalog(self, _: c.ListServices, ctx: Context) -> Reply:
-        """The team's services."""
-        team = self._team(ctx)
-        fields = [(s.name, f"{s.kind.value} {s.resource}") for s in team.services.values()]
-        if not fields:
-            return Reply(
-                tone=Tone.INFO,
-                title=f"Team {team.name} has no services yet",
-                text="`sre service register NAME --aws-lambda FUNCTION` adds one.",
-            )
-        return Reply(
-            tone=Tone.INFO, title=f"Services of {team.name} ({len(fields)})", fields=fields
-        )
-
-    def show(self, command: c.ShowService, ctx: Context) -> Reply:
-        """A service and its signal queries."""
-        service = self._service(self._team(ctx), command.name)
-        fields = [
-            (s.label, _describe(q.namespace, q.metric, q.statistic))
-            for s, q in service.queries.items()
-        ]
-        return Reply(
-            tone=Tone.INFO,
-            title=f"Service {service.name} ({service.kind.value})",
-            text=f"Resource: `{service.resource}`",
-            fields=fields,
-        )
-
-    def remove(self, command: c.RemoveService, ctx: Context) -> Reply:
-        """Take a service out of the catalog."""
-        team = self._team(ctx)
-        self._service(team, command.name)
-        services = {k: v for k, v in team.services.items() if k != command.name}
-        self._directory.save_team(team.model_copy(update={"services": services}))
-        return Reply(tone=Tone.OK, title=f"Service {command.name} removed from team {team.name}")
-
     def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""
-        team = self._team(ctx)
-        service = self._service(team, command.service)
+        team = self._catalog.team(ctx)
+        service = self._catalog.service(team, command.service)
         end = command.since + c.to_timedelta(command.window) if command.since else ctx.now
         end = end.replace(second=0, microsecond=0)  # whole minutes, as providers report them
         start = end - c.to_timedelta(command.window)
@@ -212,10 +120,6 @@ class InvestigationService:
             for r in self._audit.records(stream)
             if r.outcome is Outcome.SUCCEEDED and start <= r.time <= end
         ]
-
-
-def _describe(namespace: str, metric: str, statistic: str) -> str:
-    return f"{namespace}/{metric} ({statistic})" if namespace else metric
 
 
 def report(

@@ -16,6 +16,7 @@ from azure.core.pipeline.transport import RequestsTransport
 from azure.monitor.querymetrics import MetricsClient
 
 from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
+from shared.investigations.catalog import override
 from shared.investigations.models import ResourceKind, Signal
 from tests.support import service_of
 
@@ -97,7 +98,8 @@ BODY = {
 }
 
 
-def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> None:
+def _source() -> tuple[CannedAdapter, AzureMonitorMetricsSource]:
+    """Our source over the real MetricsClient, its HTTP answered by the canned batch body."""
     adapter = CannedAdapter(BODY)
     session = requests.Session()
     session.mount("https://", adapter)
@@ -106,7 +108,11 @@ def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> 
         FakeCredential(),
         transport=RequestsTransport(session=session, session_owner=False),
     )
-    source = AzureMonitorMetricsSource(client=client)
+    return adapter, AzureMonitorMetricsSource(client=client)
+
+
+def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> None:
+    adapter, source = _source()
     service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
     series = source.fetch(service, start=START, end=END, step=60)
     # ONE request: POST …/subscriptions/<id>/metrics:getBatch with every metric and aggregation
@@ -131,3 +137,22 @@ def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> 
     assert [v for _, v in series[Signal.P50_LATENCY]] == [120.0, 120.0, 300.0]
     assert [v for _, v in series[Signal.TRAFFIC]] == [1000.0, 1000.0, 800.0]
     assert source.calls == 1
+
+
+def test_a_signal_overridden_into_another_namespace_costs_one_more_call() -> None:
+    adapter, source = _source()
+    service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
+    saturation = override(
+        ResourceKind.AZURE_RESOURCE,
+        service.queries[Signal.SATURATION],
+        namespace="Microsoft.Web/serverfarms",
+        metric="CpuPercentage",
+        statistic="Maximum",
+    )
+    service = service.model_copy(
+        update={"queries": {**service.queries, Signal.SATURATION: saturation}}
+    )
+    source.fetch(service, start=START, end=END, step=60)
+    namespaces = [parse_qs(urlparse(r.url or "").query)["metricnamespace"] for r in adapter.seen]
+    assert namespaces == [["Microsoft.Web/serverfarms"], ["Microsoft.Web/sites"]]
+    assert source.calls == 2

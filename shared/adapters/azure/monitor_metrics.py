@@ -1,4 +1,5 @@
-"""The MetricsSource port on Azure Monitor: every signal of a resource in one batch call.
+"""The MetricsSource port on Azure Monitor: every signal of a resource in one batch call (one per
+metric namespace when a signal is overridden with another namespace).
 
 Uses azure-monitor-querymetrics' `MetricsClient.query_resources` (the data-plane batch API):
 one request per window for all of a resource's metrics and aggregations.
@@ -46,36 +47,48 @@ class AzureMonitorMetricsSource:
     def fetch(
         self, service: Service, *, start: datetime, end: datetime, step: int
     ) -> dict[Signal, Points]:
-        parts = _parts(service.queries.values())
-        self.calls += 1
-        results = self._client.query_resources(
-            resource_ids=[service.resource],
-            metric_namespace=parts[0].namespace,
-            metric_names=sorted({q.metric for q in parts}),
-            timespan=(start, end),
-            granularity=timedelta(seconds=step),
-            aggregations=sorted({q.statistic for q in parts}),
-        )
-        series: dict[tuple[str, str], Points] = {}
-        for result in results:
-            for metric in result.metrics:
-                for aggregation, attribute in AGGREGATION.items():
-                    points = [
-                        (value.timestamp, getattr(value, attribute))
-                        for element in metric.timeseries
-                        for value in element.data
-                    ]
-                    series[(metric.name, aggregation)] = [
-                        (t, v) for t, v in points if v is not None
-                    ]
+        series: dict[tuple[str, str, str], Points] = {}
+        by_namespace: dict[str, list[MetricQuery]] = {}
+        for part in _parts(service.queries.values()):
+            by_namespace.setdefault(part.namespace, []).append(part)
+        for namespace, parts in sorted(by_namespace.items()):  # one call unless overridden
+            self.calls += 1
+            results = self._client.query_resources(
+                resource_ids=[service.resource],
+                metric_namespace=namespace,
+                metric_names=sorted({q.metric for q in parts}),
+                timespan=(start, end),
+                granularity=timedelta(seconds=step),
+                aggregations=sorted({q.statistic for q in parts}),
+            )
+            series.update(_read(namespace, results))
         return {
-            signal: signal_values(query, lambda q: series.get((q.metric, q.statistic), []))
+            signal: signal_values(
+                query, lambda q: series.get((q.namespace, q.metric, q.statistic), [])
+            )
             for signal, query in service.queries.items()
         }
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         del service, start, end  # deploys come from the platform's own records
         return []
+
+
+def _read(namespace: str, results: Any) -> dict[tuple[str, str, str], Points]:
+    """(namespace, metric, aggregation) -> points, from the batch API's results."""
+    series: dict[tuple[str, str, str], Points] = {}
+    for result in results:
+        for metric in result.metrics:
+            for aggregation, attribute in AGGREGATION.items():
+                points = [
+                    (value.timestamp, getattr(value, attribute))
+                    for element in metric.timeseries
+                    for value in element.data
+                ]
+                series[(namespace, metric.name, aggregation)] = [
+                    (t, v) for t, v in points if v is not None
+                ]
+    return series
 
 
 def _parts(queries: Any) -> Sequence[MetricQuery]:

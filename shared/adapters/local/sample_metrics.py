@@ -57,7 +57,11 @@ class SampleMetricsSource:
         deploy = self._anchor(end)
         count = int((end - start).total_seconds() // step)
         times = [start + timedelta(seconds=step * i) for i in range(count + 1)]
-        return {s: [(t, _value(s, t, deploy)) for t in times] for s in service.queries}
+        # a signal may be pointed at another of the scenario's columns (`sre service signal set`)
+        return {
+            s: [(t, _value(Signal(q.metric), t, deploy)) for t in times]
+            for s, q in service.queries.items()
+        }
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         deploy = self._anchor(end)

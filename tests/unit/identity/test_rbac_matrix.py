@@ -52,6 +52,8 @@ MATRIX: dict[str, set[str]] = {
     "service list --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
     "service show web --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
     "service remove web --team {t}": {"operator", "admin"},
+    "service signal set web p99_latency --metric p50_latency --team {t}": {"operator", "admin"},
+    "service signal reset web p99_latency --team {t}": {"operator", "admin"},
     "investigation open web --team {t}": {"responder", "operator", "admin"},
     "investigation show inv-000000 --team {t}": {
         "viewer",

@@ -1,0 +1,189 @@
+"""The service catalog: each team's services (kept in its record) and the metric behind each
+golden signal, with per-signal overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from shared.commands.base import Command
+from shared.commands.context import Context, Handler
+from shared.errors import ConflictError, InvalidCommandError, NotFoundError
+from shared.identity.models import Team
+from shared.investigations import commands as c
+from shared.investigations.catalog import override, queries_for
+from shared.investigations.models import MetricQuery, ResourceKind, Service
+from shared.ports import Directory
+from shared.replies import Reply, Tone
+
+
+def _resource(command: c.RegisterService) -> tuple[ResourceKind, str]:
+    if command.aws_lambda:
+        return ResourceKind.AWS_LAMBDA, command.aws_lambda
+    if command.aws_alb:
+        return ResourceKind.AWS_ALB, command.aws_alb
+    if command.azure_resource:
+        return ResourceKind.AZURE_RESOURCE, command.azure_resource
+    if command.gcp_cloud_run:
+        return ResourceKind.GCP_CLOUD_RUN, command.gcp_cloud_run
+    if command.sample:
+        return ResourceKind.SAMPLE, command.sample
+    return ResourceKind.METRICS_FILE, command.metrics_file or ""
+
+
+class ServiceCatalog:
+    """Registers, shows and removes services, and points their signals at metrics."""
+
+    def __init__(self, *, directory: Directory, readable: Collection[ResourceKind]) -> None:
+        self._directory = directory
+        self._readable = frozenset(readable)
+
+    def handlers(self) -> dict[type[Command], Handler]:
+        """The commands this service runs."""
+        return {
+            c.RegisterService: self.register,
+            c.ListServices: self.catalog,
+            c.ShowService: self.show,
+            c.RemoveService: self.remove,
+            c.SetSignal: self.set_signal,
+            c.ResetSignal: self.reset_signal,
+        }
+
+    def team(self, ctx: Context) -> Team:
+        """The team the command acts for; NotFoundError if there is none."""
+        team = self._directory.get_team(ctx.principal.actor.org, ctx.team or "")
+        if team is None:
+            raise NotFoundError(f"There is no team `{ctx.team}`.")
+        return team
+
+    def service(self, team: Team, name: str) -> Service:
+        """One of the team's services; NotFoundError naming the ones it has."""
+        service = team.services.get(name)
+        if service is None:
+            known = ", ".join(sorted(team.services)) or "none yet"
+            raise NotFoundError(
+                f"Team {team.name} has no service `{name}` (its services: {known})."
+            )
+        return service
+
+    def register(self, command: c.RegisterService, ctx: Context) -> Reply:
+        """Add a service with the queries for its resource type."""
+        team = self.team(ctx)
+        if command.name in team.services:
+            raise ConflictError(f"Team {team.name} already has a service `{command.name}`.")
+        kind, resource = _resource(command)
+        if kind not in self._readable:
+            raise InvalidCommandError(f"This deployment cannot read {kind.value} metrics.")
+        service = Service(
+            name=command.name,
+            kind=kind,
+            resource=resource,
+            queries=queries_for(kind, resource),
+            registered_by=ctx.principal.actor.user,
+            registered_at=ctx.now,
+        )
+        self._directory.save_team(
+            team.model_copy(update={"services": {**team.services, service.name: service}})
+        )
+        return Reply(
+            tone=Tone.OK,
+            title=f"Service {service.name} registered in team {team.name}",
+            text=f"Investigate it with `sre investigate {service.name}`.",
+        )
+
+    def catalog(self, _: c.ListServices, ctx: Context) -> Reply:
+        """The team's services."""
+        team = self.team(ctx)
+        fields = [(s.name, f"{s.kind.value} {s.resource}") for s in team.services.values()]
+        if not fields:
+            return Reply(
+                tone=Tone.INFO,
+                title=f"Team {team.name} has no services yet",
+                text="`sre service register NAME --aws-lambda FUNCTION` adds one.",
+            )
+        return Reply(
+            tone=Tone.INFO, title=f"Services of {team.name} ({len(fields)})", fields=fields
+        )
+
+    def show(self, command: c.ShowService, ctx: Context) -> Reply:
+        """A service and its signal queries."""
+        service = self.service(self.team(ctx), command.name)
+        defaults = queries_for(service.kind, service.resource)
+        fields = [
+            (s.label, _query_text(q, dimensions=False))
+            if q == defaults.get(s)
+            else (s.label, f"{_query_text(q)} (override)")
+            for s, q in service.queries.items()
+        ]
+        return Reply(
+            tone=Tone.INFO,
+            title=f"Service {service.name} ({service.kind.value})",
+            text=f"Resource: `{service.resource}`",
+            fields=fields,
+        )
+
+    def remove(self, command: c.RemoveService, ctx: Context) -> Reply:
+        """Take a service out of the catalog."""
+        team = self.team(ctx)
+        self.service(team, command.name)
+        services = {k: v for k, v in team.services.items() if k != command.name}
+        self._directory.save_team(team.model_copy(update={"services": services}))
+        return Reply(tone=Tone.OK, title=f"Service {command.name} removed from team {team.name}")
+
+    def set_signal(self, command: c.SetSignal, ctx: Context) -> Reply:
+        """Point one signal of a service at another metric."""
+        team = self.team(ctx)
+        service = self.service(team, command.name)
+        try:
+            query = override(
+                service.kind,
+                queries_for(service.kind, service.resource)[command.signal],
+                metric=command.metric,
+                namespace=command.namespace,
+                statistic=command.statistic,
+                dimensions=c.parse_dimensions(command.dimensions) if command.dimensions else None,
+                divide_by=command.divide_by,
+                scale=command.scale,
+            )
+        except ValueError as error:
+            raise InvalidCommandError(str(error)) from error
+        self._save_query(team, service, query)
+        return Reply(
+            tone=Tone.OK,
+            title=f"{service.name}: {command.signal.label} now reads {_query_text(query)}",
+            text=f"`sre service signal reset {service.name} {command.signal.value}` undoes it.",
+        )
+
+    def reset_signal(self, command: c.ResetSignal, ctx: Context) -> Reply:
+        """Point a signal back at its default metric."""
+        team = self.team(ctx)
+        service = self.service(team, command.name)
+        query = queries_for(service.kind, service.resource)[command.signal]
+        self._save_query(team, service, query)
+        return Reply(
+            tone=Tone.OK,
+            title=f"{service.name}: {command.signal.label} reads {_query_text(query)} again",
+        )
+
+    def _save_query(self, team: Team, service: Service, query: MetricQuery) -> None:
+        changed = service.model_copy(update={"queries": {**service.queries, query.signal: query}})
+        self._directory.save_team(
+            team.model_copy(update={"services": {**team.services, service.name: changed}})
+        )
+
+
+def _describe(namespace: str, metric: str, statistic: str) -> str:
+    if namespace.endswith(metric):  # Cloud Monitoring: the namespace is the metric type
+        return f"{namespace} ({statistic})"
+    return f"{namespace}/{metric} ({statistic})" if namespace else metric
+
+
+def _query_text(query: MetricQuery, *, dimensions: bool = True) -> str:
+    """A query as a person reads it: metric, statistic, per denominator, scale, dimensions."""
+    text = _describe(query.namespace, query.metric, query.statistic)
+    if query.divide_by:
+        text += f" per {query.divide_by.metric}"
+    if query.scale != 1.0:
+        text += f" × {query.scale:g}"
+    if dimensions and query.dimensions:
+        text += " {" + ", ".join(f"{k}={v}" for k, v in sorted(query.dimensions.items())) + "}"
+    return text
