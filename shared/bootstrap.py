@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shared.adapters.charts import render_png
 from shared.audit.seal import SigningKey
@@ -28,6 +28,7 @@ from shared.ports import (
     Directory,
     ExportStore,
     InvestigationStore,
+    LogSource,
     MetricsSource,
     Notifier,
     TaskQueue,
@@ -73,6 +74,7 @@ class Adapters:
     investigations: InvestigationStore
     notifier: Notifier
     guard: DeliveryGuard = run_now
+    logs: Mapping[ResourceKind, LogSource] = field(default_factory=dict)
     storage: str = ""
     """How the audit storage protects entries, as `sre audit verify` reports it."""
 
@@ -91,7 +93,12 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         store=a.investigations, key=a.key, chart=render_png, public_url=settings.public_url
     )
     investigations = InvestigationService(
-        directory=a.directory, sources=a.metrics, audit=trail, store=a.investigations, pages=pages
+        directory=a.directory,
+        sources=a.metrics,
+        audit=trail,
+        store=a.investigations,
+        pages=pages,
+        logs=a.logs,
     )
     handlers: dict[type[Command], Handler] = {
         **TeamService(directory=a.directory).handlers(),
@@ -146,6 +153,13 @@ def cloud_metrics(settings: Settings) -> dict[ResourceKind, MetricsSource]:
         ResourceKind.AZURE_RESOURCE: AzureMonitorMetricsSource(region=settings.azure_region),
         ResourceKind.GCP_CLOUD_RUN: CloudMonitoringMetricsSource(),
     }
+
+
+def cloud_logs() -> dict[ResourceKind, LogSource]:
+    """Azure Monitor Logs, for services registered with a workspace (SDK loaded at first use)."""
+    from shared.adapters.azure.monitor_logs import AzureMonitorLogSource
+
+    return {ResourceKind.AZURE_RESOURCE: AzureMonitorLogSource()}
 
 
 def for_memory(
@@ -209,6 +223,7 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
         clock=SystemClock(),
         key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
         metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
+        logs=cloud_logs(),
         investigations=SqliteInvestigationStore(database),
         notifier=notifier,
         guard=SqliteDeliveryGuard(database),
@@ -236,6 +251,7 @@ def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = ru
         clock=SystemClock(),
         key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
         metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
+        logs=cloud_logs(),
         investigations=DynamoDbInvestigationStore(table=settings.table_name),
         notifier=notifier,
         guard=guard,

@@ -9,7 +9,7 @@ from typing import Protocol
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
-from shared.investigations.models import Event, Investigation, Service, Signal
+from shared.investigations.models import Event, Investigation, LogEvidence, Service, Signal
 from shared.replies import Reply
 
 
@@ -84,6 +84,16 @@ class MetricsSource(Protocol):
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         """What the provider knows happened to the service in that time (deploys, for instance)."""
+
+
+class LogSource(Protocol):
+    """A provider's logs of a service (Azure Log Analytics), as evidence for an investigation."""
+
+    def evidence(
+        self, service: Service, *, baseline_start: datetime, start: datetime, end: datetime
+    ) -> list[LogEvidence]:
+        """The failures and error lines of `start`..`end`, most frequent first, each with its
+        count since `baseline_start` before the window; in one batched call where it can."""
 
 
 class InvestigationStore(Protocol):

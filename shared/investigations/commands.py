@@ -46,6 +46,9 @@ class RegisterService(Command):
         "sre service register web --aws-alb "
         "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/w/1",
         "sre service register checkout-api --sample checkout",
+        "sre service register shop --azure-resource "
+        "/subscriptions/SUB/resourceGroups/shop/providers/Microsoft.Web/sites/shop "
+        "--azure-workspace 11111111-2222-3333-4444-555555555555",
     )
     name: ServiceName
     aws_lambda: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_:.-]{1,140}$")
@@ -59,6 +62,11 @@ class RegisterService(Command):
     )
     sample: str | None = Field(default=None, pattern=r"^checkout$")
     metrics_file: str | None = Field(default=None, max_length=500)
+    azure_workspace: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
+        json_schema_extra={"metavar": "WORKSPACE_ID"},
+    )
     team: OptionalTeam = None
 
     @model_validator(mode="after")
@@ -76,6 +84,8 @@ class RegisterService(Command):
                 "give exactly one of --aws-lambda, --aws-alb, --azure-resource, --gcp-cloud-run, "
                 "--sample or --metrics-file"
             )
+        if self.azure_workspace and not self.azure_resource:
+            raise ValueError("--azure-workspace goes with --azure-resource (its logs' workspace)")
         return self
 
 

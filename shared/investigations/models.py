@@ -64,6 +64,8 @@ class Service(Frozen):
     queries: dict[Signal, MetricQuery]
     registered_by: str
     registered_at: datetime
+    log_workspace: str | None = None
+    """A Log Analytics workspace holding the service's logs (Azure): log evidence is read there."""
 
 
 class Event(Frozen):
@@ -89,6 +91,24 @@ class Finding(Frozen):
     def ratio(self) -> float:
         """How many times the baseline the signal is now."""
         return self.current / self.baseline if self.baseline else float("inf")
+
+
+class LogEvidence(Frozen):
+    """A kind of log line that stands out in the window: how often now, how often before."""
+
+    source: str
+    """What was counted: `failed requests` or `error logs`."""
+    text: str
+    window: int
+    baseline: int
+    first: datetime | None = None
+    """When it first appeared in the window."""
+
+    def describe(self) -> str:
+        """One line for the report: `503 POST /pay: 412 since 14:05 UTC (none before)`."""
+        before = f"{self.baseline} before" if self.baseline else "none before"
+        since = f" since {self.first:%H:%M} UTC" if self.first else ""
+        return f"{self.text}: {self.window}{since} ({before})"
 
 
 class InvestigationStatus(StrEnum):
@@ -124,6 +144,8 @@ class Investigation(Frozen):
     participants: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     summary: str = ""
+    logs: list[LogEvidence] = Field(default_factory=list)
+    """What the service's logs say about the window, where it has a log workspace."""
     shared_with: list[str] = Field(default_factory=list)
     """Teams it was escalated to: they may see and join it, and nothing else of the owner's."""
     series: dict[Signal, list[tuple[datetime, float]]] = Field(default_factory=dict)

@@ -44,7 +44,7 @@ def check_token(key: SigningKey, investigation_id: str, token: str, now: datetim
 
 
 def render(investigation: Investigation, chart_png: bytes | None) -> str:
-    """The page: headline, findings, chart, participants and the timeline."""
+    """The page: headline, findings, chart, log evidence, participants and the timeline."""
     e = html.escape
     findings = (
         "".join(
@@ -54,6 +54,10 @@ def render(investigation: Investigation, chart_png: bytes | None) -> str:
             for f in investigation.findings
         )
         or "<li>No significant change.</li>"
+    )
+    logs = "".join(
+        f"<li><strong>{e(item.source)}</strong> {e(item.describe())}</li>"
+        for item in investigation.logs
     )
     timeline = "".join(
         f"<li><time>{t.time:%Y-%m-%d %H:%M}</time> @{e(t.actor)} {e(t.kind)}: {e(t.text)}</li>"
@@ -80,6 +84,7 @@ li {{ margin: .3rem 0; overflow-wrap: anywhere; }} .meta {{ color: #555; }}
  · {investigation.start:%Y-%m-%d %H:%M} to {investigation.end:%H:%M} UTC</p>
 <h2>Findings</h2><ol id="findings">{findings}</ol>
 {chart}
+{f'<h2>Logs</h2><ul id="logs">{logs}</ul>' if logs else ""}
 <h2>Timeline</h2><ul id="timeline">{timeline}</ul>
 <p class="meta">Participants: {e(", ".join("@" + p for p in investigation.participants))}</p>
 </body></html>"""

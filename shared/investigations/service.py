@@ -20,13 +20,14 @@ from shared.investigations.models import (
     Event,
     Finding,
     Investigation,
+    LogEvidence,
     ResourceKind,
     Service,
     TimelineEntry,
 )
 from shared.investigations.page import PageServer
 from shared.investigations.service_catalog import ServiceCatalog
-from shared.ports import Directory, InvestigationStore, MetricsSource
+from shared.ports import Directory, InvestigationStore, LogSource, MetricsSource
 from shared.replies import Image, Reply, Tone
 
 BASELINE = timedelta(hours=4)
@@ -45,9 +46,11 @@ class InvestigationService:
         audit: AuditTrail,
         store: InvestigationStore,
         pages: PageServer,
+        logs: Mapping[ResourceKind, LogSource] | None = None,
     ) -> None:
         self._directory = directory
         self._sources = dict(sources)
+        self._logs = dict(logs or {})
         self._audit = audit
         self._store = store
         self._pages = pages
@@ -80,7 +83,11 @@ class InvestigationService:
                 if (f := onset(signal, points, start, events, UNITS[signal]))
             ]
         )
+        logs, note = self._log_evidence(service, start=start, end=end)
         reply = report(service, findings, start=start, end=end, events=events)
+        if logs or note:
+            lines = [e.describe() for e in logs[:8]] or [note]
+            reply = reply.model_copy(update={"fields": [*reply.fields, ("Logs", "\n".join(lines))]})
         actor = ctx.principal.actor.user
         investigation = self._store.save(
             Investigation(
@@ -94,6 +101,7 @@ class InvestigationService:
                 end=end,
                 headline=reply.title,
                 findings=findings,
+                logs=logs,
                 participants=[actor],
                 series={s: [(t, v) for t, v in pts if t >= start] for s, pts in series.items()},
                 timeline=[
@@ -111,6 +119,20 @@ class InvestigationService:
         return reply.model_copy(
             update={"fields": [*reply.fields, ("Page", link)], "images": [chart]}
         )
+
+    def _log_evidence(
+        self, service: Service, *, start: datetime, end: datetime
+    ) -> tuple[list[LogEvidence], str]:
+        """What the service's logs say, or why they could not be read (never fatal: the metrics
+        are the investigation, the logs its evidence)."""
+        source = self._logs.get(service.kind)
+        if not service.log_workspace or source is None:
+            return [], ""
+        try:
+            found = source.evidence(service, baseline_start=start - BASELINE, start=start, end=end)
+        except Exception as error:  # noqa: BLE001 (any provider failure is reported, not raised)
+            return [], f"log evidence unavailable: {error}"
+        return found, "" if found else "no failed requests or error lines in the window"
 
     def _changes(self, team: Team, start: datetime, end: datetime) -> list[Event]:
         """Changes the audit trail recorded for the team in the window."""

@@ -80,6 +80,7 @@ class ServiceCatalog:
             queries=queries_for(kind, resource),
             registered_by=ctx.principal.actor.user,
             registered_at=ctx.now,
+            log_workspace=command.azure_workspace,
         )
         self._directory.save_team(
             team.model_copy(update={"services": {**team.services, service.name: service}})
@@ -117,7 +118,8 @@ class ServiceCatalog:
         return Reply(
             tone=Tone.INFO,
             title=f"Service {service.name} ({service.kind.value})",
-            text=f"Resource: `{service.resource}`",
+            text=f"Resource: `{service.resource}`"
+            + (f"\nLogs: workspace `{service.log_workspace}`" if service.log_workspace else ""),
             fields=fields,
         )
 

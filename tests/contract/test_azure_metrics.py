@@ -98,7 +98,7 @@ BODY = {
 }
 
 
-def _source() -> tuple[CannedAdapter, AzureMonitorMetricsSource]:
+def metrics_source() -> tuple[CannedAdapter, AzureMonitorMetricsSource]:
     """Our source over the real MetricsClient, its HTTP answered by the canned batch body."""
     adapter = CannedAdapter(BODY)
     session = requests.Session()
@@ -112,7 +112,7 @@ def _source() -> tuple[CannedAdapter, AzureMonitorMetricsSource]:
 
 
 def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> None:
-    adapter, source = _source()
+    adapter, source = metrics_source()
     service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
     series = source.fetch(service, start=START, end=END, step=60)
     # ONE request: POST …/subscriptions/<id>/metrics:getBatch with every metric and aggregation
@@ -140,7 +140,7 @@ def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> 
 
 
 def test_a_signal_overridden_into_another_namespace_costs_one_more_call() -> None:
-    adapter, source = _source()
+    adapter, source = metrics_source()
     service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
     saturation = override(
         ResourceKind.AZURE_RESOURCE,

@@ -125,6 +125,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "text": _text.filter(lambda t: t.strip() != ""),
     "summary": _text,
     "note": _text,
+    "azure_workspace": st.none(),
     "metric": st.from_regex(r"[A-Za-z0-9_./-]{1,30}", fullmatch=True),
     "namespace": st.none() | st.from_regex(r"[A-Za-z0-9_./-]{1,30}", fullmatch=True),
     "divide_by": st.none() | st.from_regex(r"[A-Za-z0-9_./-]{1,30}", fullmatch=True),
