@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -11,8 +10,6 @@ from urllib.parse import urlparse
 
 import pytest
 import requests
-import urllib3
-from azure.core.pipeline.transport import RequestsTransport
 from azure.monitor.query import LogsQueryClient
 
 from shared.adapters.azure.monitor_logs import AzureMonitorLogSource
@@ -29,7 +26,8 @@ from shared.bootstrap import Adapters, build
 from shared.config import Settings
 from shared.errors import UnavailableError
 from shared.investigations.models import LogEvidence, ResourceKind
-from tests.contract.test_azure_metrics import SITE, FakeCredential, metrics_source
+from tests.contract.test_azure_metrics import SITE, metrics_source
+from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
 from tests.support import TEST_KEY, run, service_of, setup_teams
 
 WORKSPACE = "11111111-2222-3333-4444-555555555555"
@@ -60,43 +58,24 @@ def by_table(request: dict[str, Any]) -> dict[str, Any]:
     return tables(HTTP_ROWS if query.startswith("AppServiceHTTPLogs") else APP_ROWS)
 
 
-class BatchAdapter(requests.adapters.BaseAdapter):
-    """Answers `POST /v1/$batch` with one response per request of the batch, and keeps them."""
+def batch_answer(answer: Answer) -> Callable[[requests.PreparedRequest], dict[str, Any]]:
+    """Log Analytics' `POST /v1/$batch`: one response per request of the batch, by `answer`."""
 
-    def __init__(self, answer: Answer) -> None:
-        super().__init__()
-        self.answer = answer
-        self.seen: list[requests.PreparedRequest] = []
-
-    def send(  # type: ignore[override]  # requests' own signature lists each keyword
-        self, request: requests.PreparedRequest, **kwargs: Any
-    ) -> requests.Response:
-        self.seen.append(request)
+    def respond(request: requests.PreparedRequest) -> dict[str, Any]:
         batch = json.loads(request.body or b"{}")
-        responses = [
-            {"id": r["id"], "status": 200, "body": self.answer(r)} for r in batch["requests"]
-        ]
-        data = json.dumps({"responses": responses}).encode()
-        raw = urllib3.HTTPResponse(
-            body=io.BytesIO(data),
-            status=200,
-            preload_content=False,
-            headers={"Content-Type": "application/json", "Content-Length": str(len(data))},
-        )
-        return requests.adapters.HTTPAdapter().build_response(request, raw)
+        return {
+            "responses": [
+                {"id": r["id"], "status": 200, "body": answer(r)} for r in batch["requests"]
+            ]
+        }
 
-    def close(self) -> None:
-        return None
+    return respond
 
 
-def logs_source(answer: Answer = by_table) -> tuple[BatchAdapter, AzureMonitorLogSource]:
+def logs_source(answer: Answer = by_table) -> tuple[JsonAdapter, AzureMonitorLogSource]:
     """Our source over the real LogsQueryClient, its HTTP answered by `answer`."""
-    adapter = BatchAdapter(answer)
-    session = requests.Session()
-    session.mount("https://", adapter)
-    client = LogsQueryClient(
-        FakeCredential(), transport=RequestsTransport(session=session, session_owner=False)
-    )
+    adapter = JsonAdapter(batch_answer(answer))
+    client = LogsQueryClient(FakeCredential(), transport=transport(adapter))
     return adapter, AzureMonitorLogSource(client=client)
 
 

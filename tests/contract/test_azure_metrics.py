@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import requests
-import urllib3
-from azure.core.credentials import AccessToken
-from azure.core.pipeline.transport import RequestsTransport
 from azure.monitor.querymetrics import MetricsClient
 
 from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
 from shared.investigations.catalog import override
 from shared.investigations.models import ResourceKind, Signal
+from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
 from tests.support import service_of
 
 SITE = (
@@ -26,36 +21,6 @@ SITE = (
 )
 END = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 START = END - timedelta(minutes=3)
-
-
-class FakeCredential:
-    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        return AccessToken("fake-token", int(time.time()) + 3600)
-
-
-class CannedAdapter(requests.adapters.BaseAdapter):
-    """Answers every request with one JSON body and remembers the requests."""
-
-    def __init__(self, body: dict[str, Any]) -> None:
-        super().__init__()
-        self.body = body
-        self.seen: list[requests.PreparedRequest] = []
-
-    def send(  # type: ignore[override]  # requests' own signature lists each keyword
-        self, request: requests.PreparedRequest, **kwargs: Any
-    ) -> requests.Response:
-        self.seen.append(request)
-        data = json.dumps(self.body).encode()
-        raw = urllib3.HTTPResponse(
-            body=io.BytesIO(data),
-            status=200,
-            preload_content=False,
-            headers={"Content-Type": "application/json", "Content-Length": str(len(data))},
-        )
-        return requests.adapters.HTTPAdapter().build_response(request, raw)
-
-    def close(self) -> None:
-        return None
 
 
 def _series(name: str, points: list[dict[str, float]]) -> dict[str, Any]:
@@ -98,15 +63,13 @@ BODY = {
 }
 
 
-def metrics_source() -> tuple[CannedAdapter, AzureMonitorMetricsSource]:
+def metrics_source() -> tuple[JsonAdapter, AzureMonitorMetricsSource]:
     """Our source over the real MetricsClient, its HTTP answered by the canned batch body."""
-    adapter = CannedAdapter(BODY)
-    session = requests.Session()
-    session.mount("https://", adapter)
+    adapter = JsonAdapter(lambda _: BODY)
     client = MetricsClient(
         "https://westeurope.metrics.monitor.azure.com",
         FakeCredential(),
-        transport=RequestsTransport(session=session, session_owner=False),
+        transport=transport(adapter),
     )
     return adapter, AzureMonitorMetricsSource(client=client)
 
