@@ -23,15 +23,15 @@ from dataclasses import dataclass
 class DetectorSettings:
     """Tuning, for the kind of data (minutely to hourly service metrics), not for any one stream."""
 
-    window: int = 300
+    window: int = 900
     """Rows in the recent window the level is judged against."""
     history: int = 2000
     """Rows of surprise history the likelihood is judged against."""
-    short: int = 6
+    short: int = 2
     """Rows averaged for the short-term surprise."""
     warmup: int = 150
     """Rows before any score above zero (NAB's probation is 15% of a file)."""
-    quiet: int = 200
+    quiet: int = 100
     """Rows of reduced scores after a strong alarm."""
     alarm: float = 0.995
     seasonal: bool = True
