@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from shared.adapters.charts import render_png
 from shared.audit.seal import SigningKey
@@ -31,6 +32,7 @@ from shared.ports import (
     LogSource,
     MetricsSource,
     Notifier,
+    Summariser,
     TaskQueue,
 )
 from shared.replies import Reply
@@ -75,6 +77,8 @@ class Adapters:
     notifier: Notifier
     guard: DeliveryGuard = run_now
     logs: Mapping[ResourceKind, LogSource] = field(default_factory=dict)
+    summariser: Summariser | None = None
+    """Tells each investigation in a few sentences (None: the rule-based narrative)."""
     storage: str = ""
     """How the audit storage protects entries, as `sre audit verify` reports it."""
 
@@ -99,6 +103,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         store=a.investigations,
         pages=pages,
         logs=a.logs,
+        summariser=a.summariser,
     )
     handlers: dict[type[Command], Handler] = {
         **TeamService(directory=a.directory).handlers(),
@@ -162,15 +167,8 @@ def cloud_logs() -> dict[ResourceKind, LogSource]:
     return {ResourceKind.AZURE_RESOURCE: AzureMonitorLogSource()}
 
 
-def for_memory(
-    settings: Settings | None = None,
-    *,
-    clock: Clock | None = None,
-    notifier: Notifier | None = None,
-    metrics: Mapping[ResourceKind, MetricsSource] | None = None,
-) -> Services:
-    """Everything in memory (posts kept by an `InMemoryNotifier` unless given one; metrics from
-    the sample and CSV files unless given others)."""
+def memory_adapters(clock: Clock, key: SigningKey, **overrides: Any) -> Adapters:
+    """Every port in memory at `clock`'s time, signing with `key`; `overrides` replace any."""
     from shared.adapters.memory import (
         InMemoryAuditLog,
         InMemoryDeliveryGuard,
@@ -179,24 +177,33 @@ def for_memory(
         InMemoryInvestigationStore,
         InMemoryNotifier,
         InMemoryTaskQueue,
-        SystemClock,
     )
 
+    defaults: dict[str, Any] = {
+        "directory": InMemoryDirectory(),
+        "audit_log": InMemoryAuditLog(),
+        "tasks": InMemoryTaskQueue(),
+        "exports": InMemoryExportStore(),
+        "clock": clock,
+        "key": lambda: key,
+        "metrics": local_metrics(clock),
+        "investigations": InMemoryInvestigationStore(),
+        "notifier": InMemoryNotifier(),
+        "guard": InMemoryDeliveryGuard(),
+    }
+    return Adapters(**{**defaults, **overrides})
+
+
+def for_memory(
+    settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any
+) -> Services:
+    """Everything in memory (posts kept by an `InMemoryNotifier`, metrics from the sample and CSV
+    files); `overrides` replace any adapter (`notifier=`, `metrics=`, ...)."""
+    from shared.adapters.memory import SystemClock
+
     settings = settings or Settings()
-    clock = clock or SystemClock()
     key = SigningKey(secret=(settings.audit_key or "memory-audit-key").encode())
-    adapters = Adapters(
-        directory=InMemoryDirectory(),
-        audit_log=InMemoryAuditLog(),
-        tasks=InMemoryTaskQueue(),
-        exports=InMemoryExportStore(),
-        clock=clock,
-        key=lambda: key,
-        metrics=local_metrics(clock) if metrics is None else metrics,
-        investigations=InMemoryInvestigationStore(),
-        notifier=notifier or InMemoryNotifier(),
-        guard=InMemoryDeliveryGuard(),
-    )
+    adapters = memory_adapters(clock or SystemClock(), key, **overrides)
     return build(settings.model_copy(update={"backend": "local"}), adapters)
 
 

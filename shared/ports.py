@@ -96,6 +96,13 @@ class LogSource(Protocol):
         count since `baseline_start` before the window; in one batched call where it can."""
 
 
+class Summariser(Protocol):
+    """Tells an investigation in a few sentences (a rule-based narrative; an AI model later)."""
+
+    def summarise(self, investigation: Investigation) -> str:
+        """The account shown first in the report and on the page."""
+
+
 class InvestigationStore(Protocol):
     """Investigations, versioned like teams (a stale write is a ConflictError)."""
 

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
+from shared import bootstrap
 from shared.adapters.memory import FixedClock
 from shared.audit.chain import decode
 from shared.audit.models import AuditRecord, StreamKey
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
-from shared.bootstrap import Services
+from shared.bootstrap import Adapters, Services
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.investigations.catalog import queries_for
 from shared.investigations.models import ResourceKind, Service
-from shared.ports import AuditLog
+from shared.ports import AuditLog, Clock
 from shared.replies import Reply
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -88,3 +90,13 @@ def service_of(kind: ResourceKind, resource: str, name: str = "checkout") -> Ser
         registered_by="u",
         registered_at=NOW,
     )
+
+
+def finding_lines(report: Reply) -> list[str]:
+    """The ranked findings of a report (`1. p99 latency …`), without its narrative."""
+    return [line for line in report.text.splitlines() if line[:1].isdigit()]
+
+
+def memory_adapters(clock: Clock, **overrides: Any) -> Adapters:
+    """In-memory adapters at `clock`'s time, signing with the test key; `overrides` replace any."""
+    return bootstrap.memory_adapters(clock, TEST_KEY, **overrides)

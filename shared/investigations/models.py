@@ -144,6 +144,8 @@ class Investigation(Frozen):
     participants: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     summary: str = ""
+    narrative: str = ""
+    """What happened, in a few sentences (the summariser's account)."""
     logs: list[LogEvidence] = Field(default_factory=list)
     """What the service's logs say about the window, where it has a log workspace."""
     shared_with: list[str] = Field(default_factory=list)

@@ -82,6 +82,7 @@ li {{ margin: .3rem 0; overflow-wrap: anywhere; }} .meta {{ color: #555; }}
 <p class="meta">{e(investigation.id)} · team {e(investigation.team)}
  · {e(investigation.status.value)}
  · {investigation.start:%Y-%m-%d %H:%M} to {investigation.end:%H:%M} UTC</p>
+<p id="narrative">{e(investigation.narrative)}</p>
 <h2>Findings</h2><ol id="findings">{findings}</ol>
 {chart}
 {f'<h2>Logs</h2><ul id="logs">{logs}</ul>' if logs else ""}

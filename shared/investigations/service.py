@@ -25,9 +25,10 @@ from shared.investigations.models import (
     Service,
     TimelineEntry,
 )
+from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
 from shared.investigations.service_catalog import ServiceCatalog
-from shared.ports import Directory, InvestigationStore, LogSource, MetricsSource
+from shared.ports import Directory, InvestigationStore, LogSource, MetricsSource, Summariser
 from shared.replies import Image, Reply, Tone
 
 BASELINE = timedelta(hours=4)
@@ -47,10 +48,12 @@ class InvestigationService:
         store: InvestigationStore,
         pages: PageServer,
         logs: Mapping[ResourceKind, LogSource] | None = None,
+        summariser: Summariser | None = None,
     ) -> None:
         self._directory = directory
         self._sources = dict(sources)
         self._logs = dict(logs or {})
+        self._summariser = summariser or NarrativeSummariser()
         self._audit = audit
         self._store = store
         self._pages = pages
@@ -89,26 +92,25 @@ class InvestigationService:
             lines = [e.describe() for e in logs[:8]] or [note]
             reply = reply.model_copy(update={"fields": [*reply.fields, ("Logs", "\n".join(lines))]})
         actor = ctx.principal.actor.user
-        investigation = self._store.save(
-            Investigation(
-                id=f"inv-{uuid.uuid4().hex[:8]}",
-                org=team.org,
-                team=team.name,
-                service=service.name,
-                opened_by=actor,
-                opened_at=ctx.now,
-                start=start,
-                end=end,
-                headline=reply.title,
-                findings=findings,
-                logs=logs,
-                participants=[actor],
-                series={s: [(t, v) for t, v in pts if t >= start] for s, pts in series.items()},
-                timeline=[
-                    TimelineEntry(time=ctx.now, actor=actor, kind="opened", text=reply.title)
-                ],
-            )
+        opened = Investigation(
+            id=f"inv-{uuid.uuid4().hex[:8]}",
+            org=team.org,
+            team=team.name,
+            service=service.name,
+            opened_by=actor,
+            opened_at=ctx.now,
+            start=start,
+            end=end,
+            headline=reply.title,
+            findings=findings,
+            logs=logs,
+            participants=[actor],
+            series={s: [(t, v) for t, v in pts if t >= start] for s, pts in series.items()},
+            timeline=[TimelineEntry(time=ctx.now, actor=actor, kind="opened", text=reply.title)],
         )
+        narrative = self._narrative(opened)
+        investigation = self._store.save(opened.model_copy(update={"narrative": narrative}))
+        reply = reply.model_copy(update={"text": f"{narrative}\n{reply.text}".strip()})
         reply = with_actions(reply, investigation)
         link = self._pages.link(investigation, ctx.now)
         chart = Image(
@@ -119,6 +121,13 @@ class InvestigationService:
         return reply.model_copy(
             update={"fields": [*reply.fields, ("Page", link)], "images": [chart]}
         )
+
+    def _narrative(self, investigation: Investigation) -> str:
+        """The summariser's account; the rule-based one if it fails (a model may time out)."""
+        try:
+            return self._summariser.summarise(investigation)
+        except Exception:  # noqa: BLE001 (the report must not depend on an optional model)
+            return NarrativeSummariser().summarise(investigation)
 
     def _log_evidence(
         self, service: Service, *, start: datetime, end: datetime

@@ -15,20 +15,15 @@ from azure.monitor.query import LogsQueryClient
 from shared.adapters.azure.monitor_logs import AzureMonitorLogSource
 from shared.adapters.memory import (
     FixedClock,
-    InMemoryAuditLog,
-    InMemoryDirectory,
-    InMemoryExportStore,
-    InMemoryInvestigationStore,
-    InMemoryNotifier,
     InMemoryTaskQueue,
 )
-from shared.bootstrap import Adapters, build
+from shared.bootstrap import build
 from shared.config import Settings
 from shared.errors import UnavailableError
 from shared.investigations.models import LogEvidence, ResourceKind
 from tests.contract.test_azure_metrics import SITE, metrics_source
 from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
-from tests.support import TEST_KEY, run, service_of, setup_teams
+from tests.support import memory_adapters, run, service_of, setup_teams
 
 WORKSPACE = "11111111-2222-3333-4444-555555555555"
 END = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -166,17 +161,9 @@ def test_a_service_without_a_workspace_makes_no_call() -> None:
 def _investigated(logs: AzureMonitorLogSource) -> Any:
     """An Azure service registered with its workspace, investigated through the bus."""
     _, metrics = metrics_source()
-    clock = FixedClock(END)
-    adapters = Adapters(
-        directory=InMemoryDirectory(),
-        audit_log=InMemoryAuditLog(),
-        tasks=InMemoryTaskQueue(),
-        exports=InMemoryExportStore(),
-        clock=clock,
-        key=lambda: TEST_KEY,
+    adapters = memory_adapters(
+        FixedClock(END),
         metrics={ResourceKind.AZURE_RESOURCE: metrics},
-        investigations=InMemoryInvestigationStore(),
-        notifier=InMemoryNotifier(),
         logs={ResourceKind.AZURE_RESOURCE: logs},
     )
     services = build(Settings(org_admins=("T1:root",)), adapters)

@@ -8,7 +8,7 @@ from pathlib import Path
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.bootstrap import Services
 from shared.replies import Reply, Tone
-from tests.support import NOW, run, setup_teams
+from tests.support import NOW, finding_lines, run, setup_teams
 
 
 def _investigate(services: Services, text: str, *, user: str = "rey") -> Reply:
@@ -32,7 +32,12 @@ def test_a_responder_investigates_the_sample_service(services: Services) -> None
     assert reply.title.startswith("checkout-api: ")
     assert "after deploy v42 of checkout-api" in reply.title
     assert dict(reply.fields)["First to move"].startswith("saturation at ")
-    assert reply.text.count("\n") == 3  # four ranked findings
+    assert reply.text.splitlines()[0] == (
+        "Saturation moved first, at 08:52 UTC, 2 min after deploy v42 of checkout-api. "
+        "Then p99 latency at 08:53 (4.1×), error rate at 08:54 (17.8×), "
+        "p50 latency at 08:54 (1.5×)."
+    )
+    assert len(finding_lines(reply)) == 4
 
 
 def test_an_unknown_service_names_the_ones_there_are(services: Services) -> None:
@@ -61,7 +66,7 @@ def test_a_metrics_file_is_a_post_mortem_source(
     run(services, f"service register legacy --metrics-file {path}", user="oli", channel="C-pay")
     reply = _investigate(services, "investigate legacy --window 2h")
     assert "2 min after deploy v7" in reply.title
-    assert {line.split(" ", 2)[1] for line in reply.text.splitlines()} == {"p99", "error"}
+    assert {line.split(" ", 2)[1] for line in finding_lines(reply)} == {"p99", "error"}
 
 
 def test_a_quiet_service_says_nothing_changed(services: Services, clock: FixedClock) -> None:

@@ -10,7 +10,7 @@ from shared.config import Settings
 from shared.investigations.catalog import override, queries_for
 from shared.investigations.models import ResourceKind, Signal
 from shared.replies import Tone
-from tests.support import ORG, run, setup_teams
+from tests.support import ORG, finding_lines, run, setup_teams
 from tests.unit.investigations.test_investigations import _investigate
 
 
@@ -80,7 +80,7 @@ def test_a_rate_override_divides_by_its_denominator(services: Services) -> None:
 
 def _finding_signals(services: Services, window: str) -> set[str]:
     report = _investigate(services, f"investigate api --window {window}")
-    return {line.split(" ", 2)[1] for line in report.text.splitlines()}
+    return {line.split(" ", 2)[1] for line in finding_lines(report)}
 
 
 def test_an_override_of_the_sample_reads_another_column(services: Services) -> None:
