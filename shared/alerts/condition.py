@@ -1,0 +1,126 @@
+"""`--when` conditions: `p99_latency > 800ms for 5m`, `error_rate > 2% 3 of 5`,
+`error_rate anomalous for 10m`."""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from enum import StrEnum
+
+from shared.investigations.models import Signal
+from shared.records import Frozen
+
+
+class Comparison(StrEnum):
+    """How a value is compared with the threshold."""
+
+    ABOVE = ">"
+    AT_LEAST = ">="
+    BELOW = "<"
+    AT_MOST = "<="
+
+
+_OPERATORS: dict[Comparison, Callable[[float, float], bool]] = {
+    Comparison.ABOVE: operator.gt,
+    Comparison.AT_LEAST: operator.ge,
+    Comparison.BELOW: operator.lt,
+    Comparison.AT_MOST: operator.le,
+}
+ANOMALY_SCORE = 0.99
+"""The detector score at or above which a value is anomalous."""
+_DURATION = r"(\d{1,4})(s|m|h)"
+_UNITS = {"ms": 1.0, "s": 1000.0, "%": 1.0, "": 1.0}
+_PATTERN = re.compile(
+    r"^(?P<signal>[a-z0-9_]+)\s+"
+    r"(?:(?P<op>>=|<=|>|<)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%)?|(?P<anomalous>anomalous))"
+    rf"(?:\s+for\s+(?P<hold>{_DURATION}))?"
+    r"(?:\s+(?P<m>\d{1,2})\s+of\s+(?P<n>\d{1,2}))?$"
+)
+
+
+def duration(text: str) -> timedelta:
+    """`30s`, `5m`, `2h` as a timedelta."""
+    found = re.fullmatch(_DURATION, text)
+    if not found:
+        raise ValueError(f"`{text}` is not a duration: write 30s, 5m or 2h")
+    return timedelta(seconds=int(found[1]) * {"s": 1, "m": 60, "h": 3600}[found[2]])
+
+
+class Condition(Frozen):
+    """What makes a policy's alert active: a threshold crossed, or the detector's verdict."""
+
+    signal: Signal
+    comparison: Comparison | None = None
+    threshold: float | None = None
+    """In the signal's unit: milliseconds for latency, percent for the error rate."""
+    anomalous: bool = False
+    hold: timedelta = timedelta(0)
+    """Prometheus' `for`: how long it must hold before the alert fires."""
+    m: int = 1
+    n: int = 1
+    """CloudWatch's M of N: M of the last N data points must breach."""
+
+    def crosses(self, value: float) -> bool:
+        """Whether one value breaches (for an anomaly condition: its detector score)."""
+        if self.anomalous:
+            return value >= ANOMALY_SCORE
+        if self.comparison is None or self.threshold is None:
+            raise ValueError("a threshold condition needs a comparison and a threshold")
+        return _OPERATORS[self.comparison](value, self.threshold)
+
+    def text(self) -> str:
+        """The condition as it would be typed."""
+        what = (
+            "anomalous"
+            if self.anomalous
+            else f"{self.comparison} {self.threshold:g}{_unit(self.signal)}"
+        )
+        hold = f" for {_short(self.hold)}" if self.hold else ""
+        m_of_n = f" {self.m} of {self.n}" if self.n > 1 else ""
+        return f"{self.signal.value} {what}{hold}{m_of_n}"
+
+
+def _unit(signal: Signal) -> str:
+    return {Signal.P50_LATENCY: "ms", Signal.P99_LATENCY: "ms", Signal.ERROR_RATE: "%"}.get(
+        signal, ""
+    )
+
+
+def _short(hold: timedelta) -> str:
+    seconds = int(hold.total_seconds())
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def parse(text: str) -> Condition:
+    """A condition from its text; ValueError saying what is wrong."""
+    found = _PATTERN.match(" ".join(text.split()))
+    if not found:
+        raise ValueError(
+            f"`{text}` is not a condition: write `p99_latency > 800ms for 5m`, "
+            "`error_rate > 2% 3 of 5` or `error_rate anomalous for 10m`"
+        )
+    try:
+        signal = Signal(found["signal"])
+    except ValueError:
+        names = ", ".join(s.value for s in Signal)
+        raise ValueError(f"`{found['signal']}` is not a signal: use one of {names}") from None
+    unit = found["unit"] or ""
+    if (unit in {"ms", "s"} and _unit(signal) != "ms") or (unit == "%" and _unit(signal) != "%"):
+        raise ValueError(f"{signal.label} is not measured in {unit}")
+    m, n = int(found["m"] or 1), int(found["n"] or 1)
+    if not 1 <= m <= n:
+        raise ValueError(f"`{m} of {n}` needs 1 <= M <= N")
+    return Condition(
+        signal=signal,
+        comparison=Comparison(found["op"]) if found["op"] else None,
+        threshold=float(found["value"]) * _UNITS[unit] if found["value"] else None,
+        anomalous=bool(found["anomalous"]),
+        hold=duration(found["hold"]) if found["hold"] else timedelta(0),
+        m=m,
+        n=n,
+    )

@@ -1,0 +1,138 @@
+"""Alert evaluation, pure: Prometheus' alert state machine fed by CloudWatch's M-of-N rule.
+
+`step` is Prometheus' `AlertingRule.Eval` for one alert instance (rules/alerting.go): inactive →
+pending when the condition holds (firing at once when `for` is 0), pending → firing once `for` has
+elapsed since it became active, one evaluation without the condition drops a pending alert,
+`keep_firing_for` holds a firing alert after the condition stops. It is checked against
+`promtool test rules` (tests/unit/alerts/golden).
+
+`breaching` decides whether the condition holds at one evaluation from the last data points, as a
+CloudWatch alarm does with `DatapointsToAlarm` M of `EvaluationPeriods` N and its TreatMissingData
+choice; None means "no decision" (the instance keeps its state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class State(StrEnum):
+    """Where an alert instance stands."""
+
+    INACTIVE = "inactive"
+    PENDING = "pending"
+    FIRING = "firing"
+
+
+class Missing(StrEnum):
+    """What a missing data point counts as (CloudWatch's TreatMissingData)."""
+
+    MISSING = "missing"
+    """Not evaluated: real points decide; with none at all, there is no data (not active)."""
+    OK = "ok"
+    """Not breaching."""
+    ALERTING = "alerting"
+    """Breaching."""
+    KEEP = "keep"
+    """Real points decide; with none at all, the alert keeps its state."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One alert instance's state, as Prometheus keeps it."""
+
+    state: State = State.INACTIVE
+    active_at: datetime | None = None
+    fired_at: datetime | None = None
+    resolved_at: datetime | None = None
+    keep_firing_since: datetime | None = None
+
+
+def step(
+    instance: Instance,
+    active: bool | None,
+    at: datetime,
+    *,
+    hold: timedelta,
+    keep_firing_for: timedelta = timedelta(0),
+) -> Instance:
+    """The instance after one evaluation at `at` (`active`: the condition held; None: keep)."""
+    if active is None:
+        return instance
+    if active:
+        if instance.state is State.INACTIVE:
+            instance = Instance(state=State.PENDING, active_at=at)
+        else:
+            instance = replace(instance, keep_firing_since=None)
+    else:
+        keep_since = instance.keep_firing_since
+        if instance.state is State.FIRING and keep_firing_for > timedelta(0):
+            keep_since = keep_since or at
+            if at - keep_since < keep_firing_for:
+                return replace(instance, keep_firing_since=keep_since)
+        if instance.state is State.INACTIVE:
+            return instance
+        return Instance(
+            state=State.INACTIVE, resolved_at=at if instance.state is State.FIRING else None
+        )
+    started = instance.active_at or at
+    if instance.state is State.PENDING and at - started >= hold:
+        return replace(instance, state=State.FIRING, fired_at=at)
+    return instance
+
+
+def transition(before: Instance, after: Instance) -> str | None:
+    """`fired` or `resolved` when the evaluation changed what people are told; else None."""
+    if before.state is not State.FIRING and after.state is State.FIRING:
+        return "fired"
+    if before.state is State.FIRING and after.state is not State.FIRING:
+        return "resolved"
+    return None
+
+
+def breaching(
+    points: Sequence[float | None],
+    crosses: Callable[[float], bool],
+    *,
+    m: int = 1,
+    n: int = 1,
+    missing: Missing = Missing.MISSING,
+) -> bool | None:
+    """Whether M of the last N points breach, CloudWatch's way.
+
+    `points` is the evaluation range, oldest first (N plus a few before, None where missing).
+    (a) No missing point in the last N: count them. (b) Some missing, but the range holds N real
+    points: judge the most recent N real points. (c) Otherwise fill the missing slots of the last N
+    with the treatment, keep every real point, and apply CloudWatch's premature-alarm rule."""
+    last = list(points[-n:])
+    real = [p for p in points if p is not None]
+    present = [p for p in last if p is not None]
+    if len(present) == n:
+        return sum(crosses(p) for p in present) >= m
+    if len(real) >= n:
+        return sum(crosses(p) for p in real[-n:]) >= m
+    if not any(p is not None for p in last):
+        return {
+            Missing.MISSING: False,
+            Missing.KEEP: None,
+            Missing.OK: False,
+            Missing.ALERTING: True,
+        }[missing]
+    filled = [crosses(p) if p is not None else missing is Missing.ALERTING for p in last]
+    if sum(filled) >= m:
+        return True
+    return _premature(last, crosses, m)
+
+
+def _premature(last: list[float | None], crosses: Callable[[float], bool], m: int) -> bool:
+    """CloudWatch fires on sparse data when the oldest breaching point is at least M periods old
+    and every newer point breaches or is missing."""
+    for index, point in enumerate(last):
+        if point is not None and crosses(point):
+            age = len(last) - index
+            newer = last[index + 1 :]
+            return age >= m and all(p is None or crosses(p) for p in newer)
+    return False

@@ -1,0 +1,109 @@
+"""CloudWatch's M of N with missing data, and the transitions people are told about."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.alerts.condition import parse
+from shared.alerts.evaluation import Instance, Missing, State, breaching, step, transition
+
+X, K, _ = 20.0, 0.0, None  # breaching, fine, missing (CloudWatch's X, 0 and -)
+T0 = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def _over(value: float) -> bool:
+    return value > 10
+
+
+@pytest.mark.parametrize(
+    ("points", "m", "n", "expected"),
+    [
+        ([K, K, X, X, X], 3, 3, True),  # (a) the last N are all there: count them
+        ([K, K, X, K, X], 3, 3, False),
+        ([X, K, X, X, K], 3, 5, True),  # 3 of 5
+        ([X, X, X, _, X], 3, 3, True),  # (b) a gap, but N real points in the range: last N real
+        ([K, X, _, X, _], 3, 3, False),
+    ],
+)
+def test_m_of_n_counts_the_most_recent_real_points(
+    points: list[float | None], m: int, n: int, expected: bool
+) -> None:
+    assert breaching(points, _over, m=m, n=n) is expected
+
+
+@pytest.mark.parametrize(
+    ("points", "expected"),
+    [
+        ([_, _, _, _, X], False),  # premature: too young to alarm on one point
+        ([_, _, _, X, _], False),
+        ([_, _, X, _, _], True),  # the oldest breach is 3 periods old, nothing newer is fine
+        ([_, _, X, K, _], False),  # a newer point that is fine stops it
+    ],
+)
+def test_sparse_data_follows_cloudwatchs_premature_alarm_rule(
+    points: list[float | None], expected: bool
+) -> None:
+    assert breaching(points, _over, m=3, n=3) is expected
+
+
+@pytest.mark.parametrize(
+    ("missing", "expected"),
+    [
+        (Missing.MISSING, False),
+        (Missing.OK, False),
+        (Missing.ALERTING, True),
+        (Missing.KEEP, None),
+    ],
+)
+def test_no_data_at_all_is_what_the_policy_says(missing: Missing, expected: bool | None) -> None:
+    assert breaching([_, _, _, _, _], _over, m=3, n=3, missing=missing) is expected
+
+
+def test_missing_points_treated_as_alerting_fill_the_gaps() -> None:
+    assert breaching([_, _, X, _, _], _over, m=3, n=3, missing=Missing.ALERTING) is True
+    assert breaching([_, _, K, _, _], _over, m=3, n=3, missing=Missing.ALERTING) is False
+
+
+def test_keep_leaves_the_instance_as_it_was() -> None:
+    firing = Instance(state=State.FIRING, active_at=T0, fired_at=T0)
+    assert step(firing, None, T0 + timedelta(minutes=1), hold=timedelta(0)) == firing
+
+
+def test_a_fire_and_a_resolve_are_the_only_transitions_told() -> None:
+    hold = parse("p99_latency > 800ms for 2m").hold
+    states = [Instance()]
+    for minute, active in enumerate([True, True, True, True, False, False]):
+        states.append(step(states[-1], active, T0 + timedelta(minutes=minute), hold=hold))
+    told = [transition(a, b) for a, b in itertools.pairwise(states)]
+    assert told == [None, None, "fired", None, "resolved", None]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("p99 > 800ms for 5m", "`p99` is not a signal"),
+        ("p99_latency 800ms", "is not a condition"),
+        ("error_rate > 800ms", "error rate is not measured in ms"),
+        ("error_rate > 2% 6 of 5", "needs 1 <= M <= N"),
+    ],
+)
+def test_a_wrong_condition_says_what_is_wrong(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "p99_latency > 800ms for 5m",
+        "error_rate >= 2.5% 3 of 5",
+        "error_rate anomalous for 10m",
+        "traffic < 100 for 2m",
+    ],
+)
+def test_a_condition_reads_back_as_typed(text: str) -> None:
+    assert parse(text).text() == text
+    assert parse("p99_latency > 1.5s").threshold == 1500.0
