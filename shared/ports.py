@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
@@ -114,6 +115,32 @@ class InvestigationStore(Protocol):
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
         """A team's investigations, newest first."""
+
+
+class AlertStore(Protocol):
+    """Alert policies (each with its alert's state, versioned: a stale write is a ConflictError)
+    and silences."""
+
+    def get(self, org: OrgId, team: str, name: str) -> AlertPolicy | None:
+        """One policy, or None."""
+
+    def save(self, policy: AlertPolicy) -> AlertPolicy:
+        """Store it if the stored version is still `policy.version` (0: new)."""
+
+    def delete(self, org: OrgId, team: str, name: str) -> None:
+        """Remove a policy; NotFoundError if there is none."""
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[AlertPolicy]:
+        """A team's policies, by name."""
+
+    def every(self) -> Sequence[AlertPolicy]:
+        """Every policy of every org (what the scheduler evaluates)."""
+
+    def save_silence(self, silence: Silence) -> None:
+        """Store or replace a silence."""
+
+    def silences(self, org: OrgId, team: str) -> Sequence[Silence]:
+        """A team's silences, expired ones included, newest first."""
 
 
 class ExportStore(Protocol):

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
+from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.chain import encode
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
 from shared.commands.invocation import DeferredCommand, ReplyTarget
@@ -198,6 +199,49 @@ class InMemoryInvestigationStore:
     def list_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
         found = [i for (o, _), i in self._items.items() if o == org and i.team == team]
         return sorted(found, key=lambda i: i.opened_at, reverse=True)
+
+
+class InMemoryAlertStore:
+    """Alert policies and silences in dictionaries, with the databases' version rule."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str, str], AlertPolicy] = {}
+        self._silences: dict[tuple[str, str], Silence] = {}
+
+    def get(self, org: OrgId, team: str, name: str) -> AlertPolicy | None:
+        return self._items.get((org, team, name))
+
+    def save(self, policy: AlertPolicy) -> AlertPolicy:
+        key = (policy.org, policy.team, policy.name)
+        with self._lock:
+            stored = self._items.get(key)
+            if (stored.version if stored else 0) != policy.version:
+                raise ConflictError(f"alert {policy.name} changed since it was read")
+            saved = policy.model_copy(update={"version": policy.version + 1})
+            self._items[key] = saved
+            return saved
+
+    def delete(self, org: OrgId, team: str, name: str) -> None:
+        with self._lock:
+            if self._items.pop((org, team, name), None) is None:
+                raise NotFoundError(f"Team {team} has no alert `{name}`.")
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[AlertPolicy]:
+        return sorted(
+            (p for (o, t, _), p in self._items.items() if (o, t) == (org, team)),
+            key=lambda p: p.name,
+        )
+
+    def every(self) -> Sequence[AlertPolicy]:
+        return list(self._items.values())
+
+    def save_silence(self, silence: Silence) -> None:
+        self._silences[(silence.org, silence.id)] = silence
+
+    def silences(self, org: OrgId, team: str) -> Sequence[Silence]:
+        found = [s for (o, _), s in self._silences.items() if o == org and s.team == team]
+        return sorted(found, key=lambda s: s.starts_at, reverse=True)
 
 
 class InMemoryExportStore:

@@ -10,7 +10,9 @@ import pytest
 from shared.alerts.condition import parse
 from shared.alerts.evaluation import Instance, Missing, State, breaching, step, transition
 
-X, K, _ = 20.0, 0.0, None  # breaching, fine, missing (CloudWatch's X, 0 and -)
+X: float = 20.0  # breaching (CloudWatch's X)
+K: float = 0.0  # fine (CloudWatch's 0)
+N_: None = None  # missing (CloudWatch's -)
 T0 = datetime(2026, 11, 22, tzinfo=UTC)
 
 
@@ -24,8 +26,8 @@ def _over(value: float) -> bool:
         ([K, K, X, X, X], 3, 3, True),  # (a) the last N are all there: count them
         ([K, K, X, K, X], 3, 3, False),
         ([X, K, X, X, K], 3, 5, True),  # 3 of 5
-        ([X, X, X, _, X], 3, 3, True),  # (b) a gap, but N real points in the range: last N real
-        ([K, X, _, X, _], 3, 3, False),
+        ([X, X, X, N_, X], 3, 3, True),  # (b) a gap, but N real points in the range: last N real
+        ([K, X, N_, X, N_], 3, 3, False),
     ],
 )
 def test_m_of_n_counts_the_most_recent_real_points(
@@ -37,10 +39,10 @@ def test_m_of_n_counts_the_most_recent_real_points(
 @pytest.mark.parametrize(
     ("points", "expected"),
     [
-        ([_, _, _, _, X], False),  # premature: too young to alarm on one point
-        ([_, _, _, X, _], False),
-        ([_, _, X, _, _], True),  # the oldest breach is 3 periods old, nothing newer is fine
-        ([_, _, X, K, _], False),  # a newer point that is fine stops it
+        ([N_, N_, N_, N_, X], False),  # premature: too young to alarm on one point
+        ([N_, N_, N_, X, N_], False),
+        ([N_, N_, X, N_, N_], True),  # the oldest breach is 3 periods old, nothing newer is fine
+        ([N_, N_, X, K, N_], False),  # a newer point that is fine stops it
     ],
 )
 def test_sparse_data_follows_cloudwatchs_premature_alarm_rule(
@@ -59,12 +61,12 @@ def test_sparse_data_follows_cloudwatchs_premature_alarm_rule(
     ],
 )
 def test_no_data_at_all_is_what_the_policy_says(missing: Missing, expected: bool | None) -> None:
-    assert breaching([_, _, _, _, _], _over, m=3, n=3, missing=missing) is expected
+    assert breaching([N_, N_, N_, N_, N_], _over, m=3, n=3, missing=missing) is expected
 
 
 def test_missing_points_treated_as_alerting_fill_the_gaps() -> None:
-    assert breaching([_, _, X, _, _], _over, m=3, n=3, missing=Missing.ALERTING) is True
-    assert breaching([_, _, K, _, _], _over, m=3, n=3, missing=Missing.ALERTING) is False
+    assert breaching([N_, N_, X, N_, N_], _over, m=3, n=3, missing=Missing.ALERTING) is True
+    assert breaching([N_, N_, K, N_, N_], _over, m=3, n=3, missing=Missing.ALERTING) is False
 
 
 def test_keep_leaves_the_instance_as_it_was() -> None:

@@ -1,0 +1,122 @@
+"""Alert policies in the app's DynamoDB table: `ORG#<org>` / `ALERT#<team>#<name>` items, and
+silences as `ORG#<org>` / `SILENCE#<team>#<id>`.
+
+A team's policies are one Query; the scheduler's view of every policy is a paginated Scan of the
+`ALERT#` items (one per minute, reading only policies)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from dynamodb_json import json_util
+
+from shared.alerts.models import AlertPolicy, Silence
+from shared.errors import ConflictError, NotFoundError
+from shared.identity.models import OrgId
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def _item(pk: str, sk: str, body: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    item: dict[str, Any] = json_util.dumps(
+        {"pk": pk, "sk": sk, "body": body, **extra}, as_dict=True
+    )
+    return item
+
+
+def _body(item: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = json_util.loads(item, as_dict=True)["body"]
+    return body
+
+
+class DynamoDbAlertStore:
+    """The AlertStore port on DynamoDB; a policy's version is checked by a condition expression."""
+
+    def __init__(self, *, table: str, client: DynamoDBClient | None = None) -> None:
+        self._table = table
+        self._given = client
+
+    @cached_property
+    def _client(self) -> DynamoDBClient:
+        """The client given, or one made at first use."""
+        return self._given or boto3.client("dynamodb")
+
+    def _key(self, org: str, team: str, name: str) -> dict[str, Any]:
+        return {"pk": {"S": f"ORG#{org}"}, "sk": {"S": f"ALERT#{team}#{name}"}}
+
+    def get(self, org: OrgId, team: str, name: str) -> AlertPolicy | None:
+        item = self._client.get_item(
+            TableName=self._table, ConsistentRead=True, Key=self._key(org, team, name)
+        ).get("Item")
+        return AlertPolicy.model_validate(_body(item)) if item else None
+
+    def save(self, policy: AlertPolicy) -> AlertPolicy:
+        saved = policy.model_copy(update={"version": policy.version + 1})
+        key = self._key(saved.org, saved.team, saved.name)
+        item = _item(
+            key["pk"]["S"], key["sk"]["S"], saved.model_dump(mode="json"), version=saved.version
+        )
+        condition: dict[str, Any] = (
+            {"ConditionExpression": "attribute_not_exists(pk)"}
+            if policy.version == 0
+            else {
+                "ConditionExpression": "version = :v",
+                "ExpressionAttributeValues": {":v": {"N": str(policy.version)}},
+            }
+        )
+        try:
+            self._client.put_item(TableName=self._table, Item=item, **condition)
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            raise ConflictError(f"alert {policy.name} changed since it was read") from error
+        return saved
+
+    def delete(self, org: OrgId, team: str, name: str) -> None:
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=self._key(org, team, name),
+                ConditionExpression="attribute_exists(pk)",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            raise NotFoundError(f"Team {team} has no alert `{name}`.") from error
+
+    def _query(self, org: str, prefix: str) -> Iterator[dict[str, Any]]:
+        paginator = self._client.get_paginator("query")
+        for page in paginator.paginate(
+            TableName=self._table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": f"ORG#{org}"}, ":prefix": {"S": prefix}},
+        ):
+            yield from page.get("Items", [])
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[AlertPolicy]:
+        found = [AlertPolicy.model_validate(_body(i)) for i in self._query(org, f"ALERT#{team}#")]
+        return sorted(found, key=lambda p: p.name)
+
+    def every(self) -> Sequence[AlertPolicy]:
+        found: list[AlertPolicy] = []
+        for page in self._client.get_paginator("scan").paginate(
+            TableName=self._table,
+            ConsistentRead=True,
+            FilterExpression="begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":prefix": {"S": "ALERT#"}},
+        ):
+            found += [AlertPolicy.model_validate(_body(i)) for i in page.get("Items", [])]
+        return found
+
+    def save_silence(self, silence: Silence) -> None:
+        item = _item(
+            f"ORG#{silence.org}",
+            f"SILENCE#{silence.team}#{silence.id}",
+            silence.model_dump(mode="json"),
+        )
+        self._client.put_item(TableName=self._table, Item=item)
+
+    def silences(self, org: OrgId, team: str) -> Sequence[Silence]:
+        found = [Silence.model_validate(_body(i)) for i in self._query(org, f"SILENCE#{team}#")]
+        return sorted(found, key=lambda s: s.starts_at, reverse=True)

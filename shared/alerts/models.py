@@ -1,0 +1,113 @@
+"""Alert policies, the state of their alert, and silences."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.alerts.condition import Condition
+from shared.alerts.evaluation import Instance, Missing, State
+from shared.commands.invocation import ReplyTarget
+from shared.records import Frozen
+
+
+class Severity(StrEnum):
+    """How loud a firing alert is."""
+
+    PAGE = "page"
+    TICKET = "ticket"
+    INFO = "info"
+
+
+class AlertStatus(Frozen):
+    """A policy's alert as the scheduler left it: Prometheus' state and what people were told."""
+
+    state: State = State.INACTIVE
+    active_at: datetime | None = None
+    fired_at: datetime | None = None
+    resolved_at: datetime | None = None
+    keep_firing_since: datetime | None = None
+    evaluated_at: datetime | None = None
+    value: float | None = None
+    message: ReplyTarget | None = None
+    """Where the firing notice was posted (its Slack `ts` in `thread`), to update it in place."""
+    acknowledged_by: str | None = None
+    escalated: bool = False
+    investigation: str | None = None
+
+    def instance(self) -> Instance:
+        """The state machine's view."""
+        return Instance(
+            state=self.state,
+            active_at=self.active_at,
+            fired_at=self.fired_at,
+            resolved_at=self.resolved_at,
+            keep_firing_since=self.keep_firing_since,
+        )
+
+    def moved_to(self, instance: Instance, at: datetime, value: float | None) -> AlertStatus:
+        """This status after an evaluation at `at` left the state machine at `instance`."""
+        return self.model_copy(
+            update={
+                "state": instance.state,
+                "active_at": instance.active_at,
+                "fired_at": instance.fired_at,
+                "resolved_at": instance.resolved_at,
+                "keep_firing_since": instance.keep_firing_since,
+                "evaluated_at": at,
+                "value": value,
+            }
+        )
+
+
+class AlertPolicy(Frozen):
+    """A team's rule: when a service's signal crosses a line, whom to tell and how."""
+
+    org: str
+    team: str
+    name: str
+    service: str
+    condition: Condition
+    severity: Severity = Severity.PAGE
+    channel: str | None = None
+    """Where to post (default: the team's bound channel)."""
+    investigate: bool = False
+    escalate_after: timedelta | None = None
+    escalate_to: str | None = None
+    missing: Missing = Missing.MISSING
+    keep_firing_for: timedelta = timedelta(0)
+    interval: timedelta = timedelta(minutes=1)
+    created_by: str
+    created_at: datetime
+    status: AlertStatus = Field(default_factory=AlertStatus)
+    version: int = 0
+
+    def due(self, now: datetime) -> bool:
+        """Whether an evaluation is due at `now`."""
+        last = self.status.evaluated_at
+        return last is None or now - last >= self.interval
+
+
+class Silence(Frozen):
+    """Alerts matching every matcher are not posted until `ends_at` (Alertmanager's silence)."""
+
+    id: str
+    org: str
+    team: str
+    matchers: dict[str, str]
+    """Label = value pairs: `alert`, `service`, `severity`."""
+    created_by: str
+    comment: str
+    starts_at: datetime
+    ends_at: datetime
+
+    def mutes(self, policy: AlertPolicy, at: datetime) -> bool:
+        """Whether this silence hides `policy`'s notices at `at`."""
+        labels = {"alert": policy.name, "service": policy.service, "severity": policy.severity}
+        return (
+            policy.team == self.team
+            and self.starts_at <= at < self.ends_at
+            and all(labels.get(k) == v for k, v in self.matchers.items())
+        )
