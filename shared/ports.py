@@ -10,7 +10,14 @@ from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
-from shared.investigations.models import Event, Investigation, LogEvidence, Service, Signal
+from shared.investigations.models import (
+    Event,
+    Investigation,
+    LogEvidence,
+    MetricQuery,
+    Service,
+    Signal,
+)
 from shared.replies import Reply
 
 
@@ -82,6 +89,12 @@ class MetricsSource(Protocol):
     ) -> dict[Signal, Points]:
         """Every signal of `service` from `start` to `end` at `step` seconds, in as few calls as the
         provider allows (one batched call per window where it can)."""
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
+        """Each query's points (rates divided, scaled), whatever services they belong to, in as
+        few calls as the provider allows (the alert scheduler's batched read)."""
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         """What the provider knows happened to the service in that time (deploys, for instance)."""

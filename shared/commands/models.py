@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from shared.alerts.commands import ALERT_COMMANDS
 from shared.audit.commands import AUDIT_COMMANDS
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam, UserRef
 from shared.identity.models import OrgRole, Role, TeamName
@@ -172,6 +173,7 @@ COMMANDS: tuple[type[Command], ...] = (
     GrantOrgRole,
     RevokeOrgRole,
     *INVESTIGATION_COMMANDS,
+    *ALERT_COMMANDS,
     *AUDIT_COMMANDS,
 )
 """Every command of the grammar, in the order help lists them."""

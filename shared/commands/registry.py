@@ -55,7 +55,14 @@ def _placeholder(name: str, field: FieldInfo) -> str:
 def usage(model: type[Command]) -> str:
     """One usage line generated from the model, e.g. `sre team member add USER [--role ROLE]`."""
     parts = ["sre", *model.words]
-    for name, field in model.model_fields.items():
+    fields = model.model_fields
+    ordered = [
+        *model.positional,
+        *(n for n, f in fields.items() if n not in model.positional and f.is_required()),
+        *(n for n, f in fields.items() if n not in model.positional and not f.is_required()),
+    ]
+    for name in ordered:
+        field = fields[name]
         shown = _placeholder(name, field)
         if name in model.positional:
             parts.append(shown if field.is_required() else f"[{shown}]")

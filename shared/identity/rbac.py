@@ -24,6 +24,10 @@ class Permission(StrEnum):
     SERVICE_WRITE = "service-write"
     INVESTIGATE = "investigate"
     INVESTIGATION_READ = "investigation-read"
+    ALERT_READ = "alert-read"
+    ALERT_RESPOND = "alert-respond"
+    ALERT_WRITE = "alert-write"
+    SCHEDULER_RUN = "scheduler-run"
 
     @property
     def team_scoped(self) -> bool:
@@ -39,6 +43,9 @@ TEAM_ROLE_NEEDED: dict[Permission, Role] = {
     Permission.SERVICE_WRITE: Role.OPERATOR,
     Permission.INVESTIGATE: Role.RESPONDER,
     Permission.INVESTIGATION_READ: Role.VIEWER,
+    Permission.ALERT_READ: Role.VIEWER,
+    Permission.ALERT_RESPOND: Role.RESPONDER,
+    Permission.ALERT_WRITE: Role.OPERATOR,
 }
 """The least team role that holds each team-scoped permission."""
 
@@ -55,10 +62,12 @@ ORG_ROLES_HOLDING: dict[Permission, frozenset[OrgRole]] = {
     Permission.AUDIT_SEAL: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
     Permission.SERVICE_READ: frozenset({OrgRole.AUDITOR}),
     Permission.INVESTIGATION_READ: frozenset({OrgRole.AUDITOR}),
+    Permission.ALERT_READ: frozenset({OrgRole.AUDITOR}),
+    Permission.SCHEDULER_RUN: frozenset({OrgRole.ORG_ADMIN}),
 }
 """Org-wide roles that hold a permission in every team of the org."""
 
-SCHEDULER_MAY = frozenset({Permission.AUDIT_SEAL})
+SCHEDULER_MAY = frozenset({Permission.AUDIT_SEAL, Permission.SCHEDULER_RUN, Permission.INVESTIGATE})
 """What scheduled triggers may do (they are never a person, and never come from chat)."""
 
 _ORG_WORDS = {

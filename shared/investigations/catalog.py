@@ -94,8 +94,12 @@ def _azure(resource_id: str) -> dict[Signal, MetricQuery]:
 
 def _cloud_run(resource: str) -> dict[Signal, MetricQuery]:
     """A Cloud Run service, `PROJECT/REGION/SERVICE`."""
-    _, region, name = resource.split("/", 2)
-    labels = {"resource.labels.service_name": name, "resource.labels.location": region}
+    project, region, name = resource.split("/", 2)
+    labels = {
+        "resource.labels.project_id": project,
+        "resource.labels.service_name": name,
+        "resource.labels.location": region,
+    }
 
     def q(
         signal: Signal,

@@ -6,6 +6,7 @@ so the same queries work on every CloudWatch (and on moto, which has no metric m
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -50,8 +51,14 @@ class CloudWatchMetricsSource:
     def fetch(
         self, service: Service, *, start: datetime, end: datetime, step: int
     ) -> dict[Signal, Points]:
+        series = self.read(list(service.queries.values()), start=start, end=end, step=step)
+        return dict(zip(service.queries, series, strict=True))
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
         unique: dict[str, MetricQuery] = {}
-        for query in service.queries.values():
+        for query in queries:
             for part in (query, query.divide_by):
                 if part is not None:
                     unique.setdefault(_key(part), part)
@@ -64,10 +71,7 @@ class CloudWatchMetricsSource:
             start,
             end,
         )
-        return {
-            signal: signal_values(query, lambda q: data.get(ids[_key(q)], []))
-            for signal, query in service.queries.items()
-        }
+        return [signal_values(query, lambda q: data.get(ids[_key(q)], [])) for query in queries]
 
     def _get(
         self, queries: list[dict[str, Any]], start: datetime, end: datetime

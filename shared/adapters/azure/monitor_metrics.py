@@ -47,27 +47,36 @@ class AzureMonitorMetricsSource:
     def fetch(
         self, service: Service, *, start: datetime, end: datetime, step: int
     ) -> dict[Signal, Points]:
-        series: dict[tuple[str, str, str], Points] = {}
-        by_namespace: dict[str, list[MetricQuery]] = {}
-        for part in _parts(service.queries.values()):
-            by_namespace.setdefault(part.namespace, []).append(part)
-        for namespace, parts in sorted(by_namespace.items()):  # one call unless overridden
+        series = self.read(list(service.queries.values()), start=start, end=end, step=step)
+        return dict(zip(service.queries, series, strict=True))
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
+        """One batch call per resource and metric namespace (one per service, unless a signal is
+        overridden into another namespace)."""
+        series: dict[tuple[str, str, str, str], Points] = {}
+        groups: dict[tuple[str, str], list[MetricQuery]] = {}
+        for part in _parts(queries):
+            groups.setdefault((part.dimensions["resource"], part.namespace), []).append(part)
+        for (resource, namespace), parts in sorted(groups.items()):
             self.calls += 1
             results = self._client.query_resources(
-                resource_ids=[service.resource],
+                resource_ids=[resource],
                 metric_namespace=namespace,
                 metric_names=sorted({q.metric for q in parts}),
                 timespan=(start, end),
                 granularity=timedelta(seconds=step),
                 aggregations=sorted({q.statistic for q in parts}),
             )
-            series.update(_read(namespace, results))
-        return {
-            signal: signal_values(
-                query, lambda q: series.get((q.namespace, q.metric, q.statistic), [])
+            series.update(
+                {(resource, *key): points for key, points in _read(namespace, results).items()}
             )
-            for signal, query in service.queries.items()
-        }
+
+        def points(q: MetricQuery) -> Points:
+            return series.get((q.dimensions["resource"], q.namespace, q.metric, q.statistic), [])
+
+        return [signal_values(query, points) for query in queries]
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         del service, start, end  # deploys come from the platform's own records

@@ -6,6 +6,7 @@ costs one call (plus pages) per signal query; each call aligns and reduces serve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cached_property
 from typing import Any
@@ -75,11 +76,23 @@ class CloudMonitoringMetricsSource:
     def fetch(
         self, service: Service, *, start: datetime, end: datetime, step: int
     ) -> dict[Signal, Points]:
-        project = service.resource.split("/", 1)[0]
-        return {
-            signal: signal_values(query, lambda q: self._series(project, q, start, end, step))
-            for signal, query in service.queries.items()
-        }
+        series = self.read(list(service.queries.values()), start=start, end=end, step=step)
+        return dict(zip(service.queries, series, strict=True))
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
+        """One call per distinct query part (Cloud Monitoring has no multi-metric call)."""
+        cache: dict[str, Points] = {}
+
+        def series(query: MetricQuery) -> Points:
+            key = query.model_dump_json(exclude={"signal", "divide_by", "scale"})
+            if key not in cache:
+                project = query.dimensions["resource.labels.project_id"]
+                cache[key] = self._series(project, query, start, end, step)
+            return cache[key]
+
+        return [signal_values(query, series) for query in queries]
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         del service, start, end  # deploys come from the platform's own records

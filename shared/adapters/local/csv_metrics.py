@@ -7,10 +7,11 @@ The file has a `timestamp` column and one column per signal it knows (`p99_laten
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.investigations.models import Event, Service, Signal
+from shared.investigations.models import Event, MetricQuery, Service, Signal
 from shared.ports import Points
 
 
@@ -25,28 +26,40 @@ class CsvMetricsSource:
     def __init__(self) -> None:
         self.calls = 0
 
-    def _rows(self, service: Service) -> list[dict[str, str]]:
-        with Path(service.resource).open(newline="") as handle:
+    def _rows(self, path: str) -> list[dict[str, str]]:
+        with Path(path).open(newline="") as handle:
             return list(csv.DictReader(handle))
 
     def fetch(
         self, service: Service, *, start: datetime, end: datetime, step: int
     ) -> dict[Signal, Points]:
+        series = self.read(list(service.queries.values()), start=start, end=end, step=step)
+        return {s: points for s, points in zip(service.queries, series, strict=True) if points}
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
+        """Each query's column (its metric) of its file (its namespace), inside the window."""
         del step  # the file's own step is kept
-        self.calls += 1
-        series: dict[Signal, Points] = {}
-        for row in self._rows(service):
-            at = _time(row["timestamp"])
-            if not start <= at <= end:
-                continue
-            for signal in Signal:
-                if row.get(signal.value, "").strip():
-                    series.setdefault(signal, []).append((at, float(row[signal.value])))
-        return series
+        files: dict[str, list[dict[str, str]]] = {}
+        found: list[Points] = []
+        for query in queries:
+            if query.namespace not in files:
+                self.calls += 1
+                files[query.namespace] = self._rows(query.namespace)
+            found.append(
+                [
+                    (at, float(row[query.metric]))
+                    for row in files[query.namespace]
+                    if row.get(query.metric, "").strip()
+                    and start <= (at := _time(row["timestamp"])) <= end
+                ]
+            )
+        return found
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         return [
             Event(time=at, kind="event", summary=row["event"].strip())
-            for row in self._rows(service)
+            for row in self._rows(service.resource)
             if row.get("event", "").strip() and start <= (at := _time(row["timestamp"])) <= end
         ]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from shared.investigations.models import Event, Service, Signal
+from shared.investigations.models import Event, MetricQuery, Service, Signal
 from shared.ports import Clock, Points
 
 DEPLOY_BEFORE_END = timedelta(minutes=40)
@@ -53,15 +54,18 @@ class SampleMetricsSource:
     def fetch(
         self, service: Service, *, start: datetime, end: datetime, step: int
     ) -> dict[Signal, Points]:
+        series = self.read(list(service.queries.values()), start=start, end=end, step=step)
+        return dict(zip(service.queries, series, strict=True))
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
         self.calls += 1
         deploy = self._anchor(end)
         count = int((end - start).total_seconds() // step)
         times = [start + timedelta(seconds=step * i) for i in range(count + 1)]
         # a signal may be pointed at another of the scenario's columns (`sre service signal set`)
-        return {
-            s: [(t, _value(Signal(q.metric), t, deploy)) for t in times]
-            for s, q in service.queries.items()
-        }
+        return [[(t, _value(Signal(q.metric), t, deploy)) for t in times] for q in queries]
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         deploy = self._anchor(end)

@@ -1,0 +1,186 @@
+"""Alert policy, silence and scheduler commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
+
+from shared.alerts.condition import duration, parse
+from shared.alerts.evaluation import Missing
+from shared.alerts.models import Severity
+from shared.commands.base import Command, FreeText, OptionalTeam
+from shared.identity.models import TeamName
+from shared.identity.rbac import Permission
+from shared.investigations.commands import ServiceName
+
+
+def _condition(text: str) -> str:
+    parse(text)  # raises ValueError with what is wrong
+    return " ".join(text.split())
+
+
+def _duration(text: str) -> str:
+    duration(text)
+    return text
+
+
+AlertName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
+When = Annotated[str, Field(max_length=120), AfterValidator(_condition)]
+Duration = Annotated[str, AfterValidator(_duration)]
+
+
+class _PolicyOptions(Command):
+    """What `create` and `edit` share."""
+
+    severity: Severity | None = None
+    channel: str | None = Field(default=None, pattern=r"^#?[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
+    investigate: bool = False
+    escalate_after: Duration | None = Field(default=None, json_schema_extra={"metavar": "15m"})
+    escalate_to: TeamName | None = Field(default=None, json_schema_extra={"metavar": "TEAM"})
+    missing: Missing | None = None
+    keep_firing_for: Duration | None = Field(default=None, json_schema_extra={"metavar": "5m"})
+    team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _escalation(self) -> _PolicyOptions:
+        if bool(self.escalate_after) != bool(self.escalate_to):
+            raise ValueError("give --escalate-after and --escalate-to together")
+        return self
+
+
+class CreateAlert(_PolicyOptions):
+    words = ("alert", "create")
+    positional = ("name",)
+    permission = Permission.ALERT_WRITE
+    mutates = True
+    purpose = "Create an alert policy on a service's signal, evaluated every minute."
+    examples = (
+        'sre alert create slow-checkout --service checkout-api --when "p99_latency > 800ms for 5m"',
+        'sre alert create errors --service checkout-api --when "error_rate > 2% 3 of 5" '
+        "--investigate --escalate-after 15m --escalate-to platform",
+        'sre alert create odd-errors --service checkout-api --when "error_rate anomalous for 10m" '
+        "--severity ticket",
+    )
+    name: AlertName
+    service: ServiceName
+    when: When = Field(json_schema_extra={"metavar": '"CONDITION"'})
+
+
+class EditAlert(_PolicyOptions):
+    words = ("alert", "edit")
+    positional = ("name",)
+    permission = Permission.ALERT_WRITE
+    mutates = True
+    purpose = "Change an alert policy (options not given stay as they are)."
+    examples = ('sre alert edit slow-checkout --when "p99_latency > 1s for 5m"',)
+    name: AlertName
+    when: When | None = Field(default=None, json_schema_extra={"metavar": '"CONDITION"'})
+
+
+class ListAlerts(Command):
+    words = ("alert", "list")
+    permission = Permission.ALERT_READ
+    purpose = "List a team's alert policies and their state."
+    examples = ("sre alert list",)
+    team: OptionalTeam = None
+
+
+class ShowAlert(Command):
+    words = ("alert", "show")
+    positional = ("name",)
+    permission = Permission.ALERT_READ
+    purpose = "Show an alert policy and its alert's state."
+    examples = ("sre alert show slow-checkout",)
+    name: AlertName
+    team: OptionalTeam = None
+
+
+class DeleteAlert(Command):
+    words = ("alert", "delete")
+    positional = ("name",)
+    permission = Permission.ALERT_WRITE
+    mutates = True
+    purpose = "Delete an alert policy."
+    examples = ("sre alert delete slow-checkout",)
+    name: AlertName
+    team: OptionalTeam = None
+
+
+class TestAlert(Command):
+    __test__ = False  # not a pytest class
+    words = ("alert", "test")
+    positional = ("name",)
+    permission = Permission.ALERT_READ
+    deferred = True
+    purpose = "Evaluate a policy now over recent data and say what would happen (nobody is told)."
+    examples = ("sre alert test slow-checkout",)
+    name: AlertName
+    team: OptionalTeam = None
+
+
+class AcknowledgeAlert(Command):
+    words = ("alert", "ack")
+    aliases = (("alert", "acknowledge"),)
+    positional = ("name",)
+    permission = Permission.ALERT_RESPOND
+    mutates = True
+    purpose = "Acknowledge a firing alert: you are on it (stops its escalation)."
+    examples = ("sre alert ack slow-checkout",)
+    name: AlertName
+    team: OptionalTeam = None
+
+
+class SilenceAlert(Command):
+    words = ("alert", "silence")
+    positional = ("name",)
+    permission = Permission.ALERT_RESPOND
+    mutates = True
+    purpose = "Silence an alert for a while: it is still evaluated, nobody is told."
+    examples = ('sre alert silence slow-checkout --duration 4h --comment "load test"',)
+    name: AlertName
+    duration: Duration = Field(default="1h", json_schema_extra={"metavar": "1h"})
+    comment: FreeText = ""
+    team: OptionalTeam = None
+
+
+class ListSilences(Command):
+    words = ("silence", "list")
+    permission = Permission.ALERT_READ
+    purpose = "List a team's silences, active and expired."
+    examples = ("sre silence list",)
+    team: OptionalTeam = None
+
+
+class ExpireSilence(Command):
+    words = ("silence", "expire")
+    positional = ("id",)
+    permission = Permission.ALERT_RESPOND
+    mutates = True
+    purpose = "End a silence now."
+    examples = ("sre silence expire sil-3f9c2a",)
+    id: str = Field(pattern=r"^sil-[0-9a-f]{6,12}$")
+    team: OptionalTeam = None
+
+
+class RunScheduler(Command):
+    words = ("scheduler", "run-once")
+    permission = Permission.SCHEDULER_RUN
+    mutates = True
+    purpose = "Evaluate every due alert policy now, as the scheduled trigger does each minute."
+    examples = ("sre scheduler run-once",)
+
+
+ALERT_COMMANDS: tuple[type[Command], ...] = (
+    CreateAlert,
+    EditAlert,
+    ListAlerts,
+    ShowAlert,
+    DeleteAlert,
+    TestAlert,
+    AcknowledgeAlert,
+    SilenceAlert,
+    ListSilences,
+    ExpireSilence,
+    RunScheduler,
+)
