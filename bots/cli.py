@@ -51,11 +51,18 @@ class DeferredPrinter:
     def __init__(self) -> None:
         self.status = 0
 
-    def post(self, target: ReplyTarget, reply: Reply, *, user: str | None = None) -> None:
+    def post(
+        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
+    ) -> ReplyTarget | None:
         """Print `reply` (every target is this terminal)."""
-        del target, user
+        del user
         print(render_text(reply), flush=True)
         self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
+        return target
+
+    def update(self, target: ReplyTarget, reply: Reply) -> None:
+        """Print the new version of a message."""
+        self.post(target, reply)
 
 
 def _progress(message: str) -> None:

@@ -19,16 +19,32 @@ class SurfaceNotifier:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
 
-    def post(self, target: ReplyTarget, reply: Reply, *, user: str | None = None) -> None:
+    def post(
+        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
+    ) -> ReplyTarget | None:
         """Post `reply` at `target`; raise if the platform refuses it."""
         if target.platform is Platform.SLACK:
             from bots.slack.app import web_client
             from bots.slack.notifier import SlackNotifier
 
-            SlackNotifier(web_client(self._settings)).post(target, reply, user=user)
+            return SlackNotifier(web_client(self._settings)).post(target, reply, user=user)
+        if target.platform is Platform.TEAMS:
+            from bots.teams.notifier import TeamsNotifier
+
+            return TeamsNotifier(self._settings).post(target, reply)
+        log.info("%s", render_text(reply))
+        return None
+
+    def update(self, target: ReplyTarget, reply: Reply) -> None:
+        """Replace a posted message; on the terminal, print the new version."""
+        if target.platform is Platform.SLACK:
+            from bots.slack.app import web_client
+            from bots.slack.notifier import SlackNotifier
+
+            SlackNotifier(web_client(self._settings)).update(target, reply)
         elif target.platform is Platform.TEAMS:
             from bots.teams.notifier import TeamsNotifier
 
-            TeamsNotifier(self._settings).post(target, reply)
+            TeamsNotifier(self._settings).update(target, reply)
         else:
             log.info("%s", render_text(reply))

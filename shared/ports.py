@@ -173,8 +173,14 @@ class TaskQueue(Protocol):
 class Notifier(Protocol):
     """Posts a reply into a channel, a thread or a conversation (Slack, Teams, the terminal)."""
 
-    def post(self, target: ReplyTarget, reply: Reply, *, user: str | None = None) -> None:
-        """Post `reply` at `target` (ephemeral ones to `user`); raise if the platform refuses."""
+    def post(
+        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
+    ) -> ReplyTarget | None:
+        """Post `reply` at `target` (ephemeral ones to `user`); raise if the platform refuses.
+        Returns where the message now is (with its id), when the platform says."""
+
+    def update(self, target: ReplyTarget, reply: Reply) -> None:
+        """Replace the message at `target` (as `post` returned it) with `reply`."""
 
 
 class DeliveryGuard(Protocol):

@@ -16,15 +16,20 @@ class SlackNotifier:
     def __init__(self, client: WebClient) -> None:
         self._client = client
 
-    def post(self, target: ReplyTarget, reply: Reply, *, user: str | None = None) -> None:
-        """Post `reply` where `target` says; raise if Slack refuses it."""
+    def post(
+        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
+    ) -> ReplyTarget | None:
+        """Post `reply` where `target` says; raise if Slack refuses it. Returns the posted
+        message's place (its channel and `ts`) when it was posted with the Web API."""
         payload = message(reply)
         del payload["response_type"]
         if reply.ephemeral and target.response_url:
             WebhookClient(target.response_url).send(**payload, response_type="ephemeral")
-        elif reply.ephemeral and target.channel and user:
+            return None
+        if reply.ephemeral and target.channel and user:
             self._client.chat_postEphemeral(channel=target.channel, user=user, **payload)
-        elif target.channel:
+            return None
+        if target.channel:
             posted = self._client.chat_postMessage(
                 channel=target.channel, thread_ts=target.thread, **payload
             )
@@ -37,7 +42,16 @@ class SlackNotifier:
                     title=image.title,
                     content=image.png(),
                 )
-        elif target.response_url:
+            return target.model_copy(update={"message": posted.get("ts")})
+        if target.response_url:
             WebhookClient(target.response_url).send(**payload, response_type="in_channel")
-        else:
-            raise ValueError("the reply has nowhere to go: no channel and no response URL")
+            return None
+        raise ValueError("the reply has nowhere to go: no channel and no response URL")
+
+    def update(self, target: ReplyTarget, reply: Reply) -> None:
+        """Replace the message at `target` (`chat.update`); raise if Slack refuses it."""
+        if not (target.channel and target.message):
+            raise ValueError("no message to update: a channel and a message ts are needed")
+        payload = message(reply)
+        del payload["response_type"]
+        self._client.chat_update(channel=target.channel, ts=target.message, **payload)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
-from botbuilder.schema import Attachment
+from botbuilder.schema import Activity, Attachment
 
 from bots.teams.normalize import from_activity
 from bots.teams.render import attachment
@@ -13,7 +13,7 @@ from shared.commands.bus import CommandBus
 from shared.replies import Reply
 
 
-def reply_activity(reply: Reply) -> object:
+def reply_activity(reply: Reply) -> Activity:
     """A message activity that carries the reply's card."""
     content = attachment(reply)
     cards = [Attachment(content_type=content["contentType"], content=content["content"])]
@@ -25,7 +25,8 @@ def reply_activity(reply: Reply) -> object:
         )
         for image in reply.images
     ]
-    return MessageFactory.list(cards, text=reply.title)
+    activity: Activity = MessageFactory.list(cards, text=reply.title)
+    return activity
 
 
 class SreBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type information

@@ -22,19 +22,42 @@ class TeamsNotifier:
         self._settings = settings
         self._adapter, _ = adapter_for(settings)
 
-    def post(self, target: ReplyTarget, reply: Reply) -> None:
-        """Send `reply` to the conversation; raise if the Bot Connector refuses it."""
+    def _reference(self, target: ReplyTarget) -> ConversationReference:
         if not target.conversation:
             raise ValueError("the reply has nowhere to go: no Teams conversation reference")
         reference = ConversationReference().deserialize(target.conversation)
         if target.thread:  # the reference names the channel; the reply goes in the thread
             reference.conversation.id = f"{reference.conversation.id}{THREAD}{target.thread}"
+        return reference
+
+    def post(self, target: ReplyTarget, reply: Reply) -> ReplyTarget | None:
+        """Send `reply` to the conversation; raise if the Bot Connector refuses it. Returns the
+        target with the new activity's id, so it can be updated."""
+        sent: list[str] = []
 
         async def send(turn_context: TurnContext) -> None:
-            await turn_context.send_activity(reply_activity(reply))
+            answer = await turn_context.send_activity(reply_activity(reply))
+            sent.append(getattr(answer, "id", "") or "")
 
         asyncio.run(
             self._adapter.continue_conversation(
-                reference, send, self._settings.teams_app_id or None
+                self._reference(target), send, self._settings.teams_app_id or None
+            )
+        )
+        return target.model_copy(update={"message": sent[0] or None}) if sent else None
+
+    def update(self, target: ReplyTarget, reply: Reply) -> None:
+        """Replace the card of the activity at `target`; raise if the Bot Connector refuses."""
+        if not target.message:
+            raise ValueError("no message to update: the activity id is needed")
+        activity = reply_activity(reply)
+        activity.id = target.message
+
+        async def replace(turn_context: TurnContext) -> None:
+            await turn_context.update_activity(activity)
+
+        asyncio.run(
+            self._adapter.continue_conversation(
+                self._reference(target), replace, self._settings.teams_app_id or None
             )
         )

@@ -148,10 +148,17 @@ class InMemoryNotifier:
 
     def __init__(self) -> None:
         self.posted: list[tuple[ReplyTarget, Reply]] = []
+        self.updated: list[tuple[ReplyTarget, Reply]] = []
 
-    def post(self, target: ReplyTarget, reply: Reply, *, user: str | None = None) -> None:
+    def post(
+        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
+    ) -> ReplyTarget | None:
         del user  # an ephemeral reply is kept like any other
         self.posted.append((target, reply))
+        return target.model_copy(update={"message": f"m{len(self.posted)}"})
+
+    def update(self, target: ReplyTarget, reply: Reply) -> None:
+        self.updated.append((target, reply))
 
 
 class InMemoryDeliveryGuard:

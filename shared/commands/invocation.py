@@ -20,6 +20,8 @@ class ReplyTarget(BaseModel):
     response_url: str | None = None
     conversation: dict[str, object] | None = None
     """A Teams conversation reference, as Bot Framework serialises it."""
+    message: str | None = None
+    """A posted message (Slack `ts`, Teams activity id), so it can be updated in place."""
 
 
 class Invocation(BaseModel):

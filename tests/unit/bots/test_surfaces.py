@@ -92,7 +92,7 @@ def test_a_chart_goes_with_the_card_in_teams_and_is_mentioned_in_the_terminal() 
         images=[Image(name="inv-1.png", title="chart", png_base64=base64.b64encode(png).decode())],
     )
     activity = reply_activity(reply)
-    kinds = [a.content_type for a in activity.attachments]  # type: ignore[attr-defined]
+    kinds = [a.content_type for a in activity.attachments]
     assert kinds == ["application/vnd.microsoft.card.adaptive", "image/png"]
-    assert activity.attachments[1].content_url.startswith("data:image/png;base64,iVBORw0KGgo")  # type: ignore[attr-defined]
+    assert activity.attachments[1].content_url.startswith("data:image/png;base64,iVBORw0KGgo")
     assert render_text(reply).count("(chart inv-1.png, 2 KB: on the page)") == 1

@@ -1,0 +1,132 @@
+"""Evaluate many policies at once: one batched metric read per provider, then the pure rules.
+
+The data of one evaluation is the last N periods of the policy's signal (CloudWatch's evaluation
+range, a few more than N); an anomaly condition judges the detector's scores of the last hours
+instead of the values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from shared.alerts.evaluation import Instance, breaching, step
+from shared.alerts.models import AlertPolicy
+from shared.identity.models import OrgId, Team
+from shared.investigations.detector import score_series
+from shared.investigations.models import MetricQuery, ResourceKind
+from shared.ports import Directory, MetricsSource, Points
+
+PERIOD = timedelta(minutes=1)
+EXTRA_PERIODS = 2
+"""Periods read before the last N (CloudWatch's evaluation range is wider than N)."""
+ANOMALY_HISTORY = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One policy judged at one time: what it saw, and where its alert now stands."""
+
+    policy: AlertPolicy
+    at: datetime
+    value: float | None
+    active: bool | None
+    after: Instance
+    problem: str = ""
+    """Why it could not be judged (the service is gone, the provider refused), if it could not."""
+
+    @property
+    def before(self) -> Instance:
+        """The alert before this evaluation."""
+        return self.policy.status.instance()
+
+
+def _slots(points: Points, end: datetime, count: int) -> list[float | None]:
+    """The last `count` periods ending at `end`, oldest first: each period's last point or None."""
+    slots: list[float | None] = [None] * count
+    first = end - PERIOD * count
+    for at, value in points:
+        if first <= at < end:
+            slots[min(int((at - first) / PERIOD), count - 1)] = value
+    return slots
+
+
+def _window(policy: AlertPolicy) -> timedelta:
+    if policy.condition.anomalous:
+        return ANOMALY_HISTORY
+    return PERIOD * (policy.condition.n + EXTRA_PERIODS)
+
+
+class AlertEvaluator:
+    """Judges policies against their services' metrics, read in batches."""
+
+    def __init__(
+        self, *, directory: Directory, sources: Mapping[ResourceKind, MetricsSource]
+    ) -> None:
+        self._directory = directory
+        self._sources = dict(sources)
+
+    def evaluate(self, policies: Sequence[AlertPolicy], at: datetime) -> list[Evaluation]:
+        """Every policy judged at `at` (whole minutes), reading each provider in one batch."""
+        end = at.replace(second=0, microsecond=0)
+        teams: dict[tuple[str, str], Team | None] = {}
+        wanted: dict[ResourceKind, list[tuple[AlertPolicy, MetricQuery]]] = {}
+        done: list[Evaluation] = []
+        for policy in policies:
+            key = (policy.org, policy.team)
+            if key not in teams:
+                teams[key] = self._directory.get_team(OrgId(policy.org), policy.team)
+            team = teams[key]
+            service = team.services.get(policy.service) if team else None
+            if service is None or service.kind not in self._sources:
+                problem = f"service {policy.service} is not registered in team {policy.team}"
+                done.append(_unjudged(policy, end, problem))
+                continue
+            wanted.setdefault(service.kind, []).append(
+                (policy, service.queries[policy.condition.signal])
+            )
+        for kind, pairs in wanted.items():
+            done += self._judge(self._sources[kind], pairs, end)
+        return done
+
+    def _judge(
+        self,
+        source: MetricsSource,
+        pairs: list[tuple[AlertPolicy, MetricQuery]],
+        end: datetime,
+    ) -> list[Evaluation]:
+        window = max(_window(policy) for policy, _ in pairs)
+        unique = list({q.model_dump_json(): q for _, q in pairs}.values())
+        try:
+            series = source.read(unique, start=end - window, end=end, step=60)
+        except Exception as error:  # noqa: BLE001 (a provider failure is reported per policy)
+            return [_unjudged(policy, end, f"metrics unavailable: {error}") for policy, _ in pairs]
+        by_query = {q.model_dump_json(): points for q, points in zip(unique, series, strict=True)}
+        return [_judged(policy, by_query[q.model_dump_json()], end) for policy, q in pairs]
+
+
+def _unjudged(policy: AlertPolicy, end: datetime, problem: str) -> Evaluation:
+    """No data to judge by: the policy's missing-data choice decides."""
+    return _judged(policy, [], end, problem)
+
+
+def _judged(policy: AlertPolicy, points: Points, end: datetime, problem: str = "") -> Evaluation:
+    condition = policy.condition
+    if condition.anomalous and points:
+        scores = score_series([v for _, v in points])
+        points = [(t, s) for (t, _), s in zip(points, scores, strict=True)]
+    slots = _slots(points, end, condition.n + EXTRA_PERIODS)
+    active = breaching(
+        slots, condition.crosses, m=condition.m, n=condition.n, missing=policy.missing
+    )
+    value = next((v for v in reversed(slots) if v is not None), None)
+    after = step(
+        policy.status.instance(),
+        active,
+        end,
+        hold=condition.hold,
+        keep_firing_for=policy.keep_firing_for,
+    )
+    return Evaluation(
+        policy=policy, at=end, value=value, active=active, after=after, problem=problem
+    )
