@@ -8,21 +8,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.adapters.charts import render_png
+from shared.alerts.evaluator import AlertEvaluator
+from shared.alerts.models import AlertPolicy
+from shared.alerts.scheduler import AlertScheduler, Investigate
+from shared.alerts.service import AlertService
+from shared.audit.schedule import scheduled
 from shared.audit.seal import SigningKey
 from shared.audit.service import AuditService, Progress
 from shared.audit.trail import AuditTrail
 from shared.commands.base import Command
 from shared.commands.bus import CommandBus, run_now
 from shared.commands.context import Handler
-from shared.commands.invocation import DeferredCommand
+from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.config import Settings
 from shared.doctor import Doctor
+from shared.identity.models import OrgId
 from shared.identity.service import TeamService
 from shared.investigations.collaboration import Collaboration
 from shared.investigations.models import ResourceKind
 from shared.investigations.page import PageServer
 from shared.investigations.service import InvestigationService
 from shared.ports import (
+    AlertStore,
     AuditLog,
     Clock,
     DeliveryGuard,
@@ -62,6 +69,12 @@ class Services:
         return self.audit.log
 
 
+def _memory_alerts() -> AlertStore:
+    from shared.adapters.memory import InMemoryAlertStore
+
+    return InMemoryAlertStore()
+
+
 @dataclass(frozen=True)
 class Adapters:
     """One implementation of each port."""
@@ -79,8 +92,22 @@ class Adapters:
     logs: Mapping[ResourceKind, LogSource] = field(default_factory=dict)
     summariser: Summariser | None = None
     """Tells each investigation in a few sentences (None: the rule-based narrative)."""
+    alerts: AlertStore = field(default_factory=_memory_alerts)
     storage: str = ""
     """How the audit storage protects entries, as `sre audit verify` reports it."""
+
+
+def _investigator(bus: list[CommandBus], clock: Clock) -> Investigate:
+    """How the alert scheduler opens an investigation: `sre investigate` as the scheduler, its
+    report posted in the alert's thread by the worker."""
+
+    def investigate(policy: AlertPolicy, where: ReplyTarget, key: str) -> bool:
+        text = f"sre investigate {policy.service} --team {policy.team}"
+        invocation = scheduled(OrgId(policy.org), text, trigger=key, now=clock.now())
+        reply = bus[0].handle(invocation.model_copy(update={"reply_to": where}))
+        return not reply.failed
+
+    return investigate
 
 
 def _quiet(_: str) -> None:
@@ -105,6 +132,23 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         logs=a.logs,
         summariser=a.summariser,
     )
+    bus_ref: list[CommandBus] = []
+    evaluator = AlertEvaluator(directory=a.directory, sources=a.metrics)
+    scheduler = AlertScheduler(
+        store=a.alerts,
+        evaluator=evaluator,
+        directory=a.directory,
+        audit=trail,
+        notifier=a.notifier,
+        investigate=_investigator(bus_ref, a.clock),
+    )
+    alerts = AlertService(
+        store=a.alerts,
+        directory=a.directory,
+        evaluator=evaluator,
+        scheduler=scheduler,
+        notifier=a.notifier,
+    )
     handlers: dict[type[Command], Handler] = {
         **TeamService(directory=a.directory).handlers(),
         **doctor.handlers(),
@@ -113,6 +157,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         **Collaboration(
             store=a.investigations, directory=a.directory, notifier=a.notifier, link=pages.link
         ).handlers(),
+        **alerts.handlers(),
     }
     bus = CommandBus(
         directory=a.directory,
@@ -123,6 +168,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         configured_admins=settings.org_admins,
         guard=a.guard,
     )
+    bus_ref.append(bus)
     return Services(
         settings=settings,
         bus=bus,
@@ -212,6 +258,7 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
     from shared.adapters.local.folder_audit import FolderAuditLog
     from shared.adapters.local.folder_exports import FolderExportStore
     from shared.adapters.local.key_file import load_or_create
+    from shared.adapters.local.sqlite_alerts import SqliteAlertStore
     from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
     from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
@@ -232,6 +279,7 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
         metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
         logs=cloud_logs(),
         investigations=SqliteInvestigationStore(database),
+        alerts=SqliteAlertStore(database),
         notifier=notifier,
         guard=SqliteDeliveryGuard(database),
         storage="read-only files (tamper-evident, not tamper-proof)",
@@ -243,6 +291,7 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
 
 def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = run_now) -> Services:
     """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
+    from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
     from shared.adapters.aws.s3_audit import S3AuditLog
@@ -260,6 +309,7 @@ def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = ru
         metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
         logs=cloud_logs(),
         investigations=DynamoDbInvestigationStore(table=settings.table_name),
+        alerts=DynamoDbAlertStore(table=settings.table_name),
         notifier=notifier,
         guard=guard,
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",

@@ -10,6 +10,7 @@ from pydantic import Field
 from shared.alerts.condition import Condition
 from shared.alerts.evaluation import Instance, Missing, State
 from shared.commands.invocation import ReplyTarget
+from shared.identity.models import Platform
 from shared.records import Frozen
 
 
@@ -81,6 +82,8 @@ class AlertPolicy(Frozen):
     interval: timedelta = timedelta(minutes=1)
     created_by: str
     created_at: datetime
+    platform: Platform = Platform.SLACK
+    """Where its org chats (Slack, Teams, the terminal): how its notices are posted."""
     status: AlertStatus = Field(default_factory=AlertStatus)
     version: int = 0
 

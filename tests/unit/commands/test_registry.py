@@ -125,6 +125,17 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "text": _text.filter(lambda t: t.strip() != ""),
     "summary": _text,
     "note": _text,
+    "when": st.sampled_from(
+        ["p99_latency > 800ms for 5m", "error_rate > 2% 3 of 5", "traffic anomalous for 10m"]
+    ),
+    "severity": st.none() | st.sampled_from(["page", "ticket", "info"]),
+    "investigate": st.booleans(),
+    "escalate_after": st.none(),
+    "escalate_to": st.none(),
+    "missing": st.none() | st.sampled_from(["missing", "ok", "alerting", "keep"]),
+    "keep_firing_for": st.none() | st.sampled_from(["5m", "30s", "1h"]),
+    "duration": st.sampled_from(["1h", "4h", "15m"]),
+    "comment": _text,
     "azure_workspace": st.none(),
     "metric": st.from_regex(r"[A-Za-z0-9_./-]{1,30}", fullmatch=True),
     "namespace": st.none() | st.from_regex(r"[A-Za-z0-9_./-]{1,30}", fullmatch=True),

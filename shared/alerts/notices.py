@@ -1,0 +1,83 @@
+"""What people see of alerts: the firing message (one per service per tick), its resolved update,
+and the escalation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.alerts.evaluation import State
+from shared.alerts.models import AlertPolicy
+from shared.investigations.catalog import UNITS
+from shared.replies import Button, Reply, Tone
+
+
+def _value(policy: AlertPolicy) -> str:
+    value = policy.status.value
+    if value is None:
+        return "no data"
+    if policy.condition.anomalous:
+        return f"anomaly score {value:.3f}"
+    return f"{value:,.4g}{UNITS[policy.condition.signal]}"
+
+
+def _line(policy: AlertPolicy) -> str:
+    state = policy.status.state
+    mark = {State.FIRING: "FIRING", State.PENDING: "pending", State.INACTIVE: "resolved"}[state]
+    since = policy.status.fired_at if state is State.FIRING else policy.status.resolved_at
+    when = f" since {since:%H:%M} UTC" if since else ""
+    ack = (
+        f" · acknowledged by @{policy.status.acknowledged_by}"
+        if policy.status.acknowledged_by
+        else ""
+    )
+    return (
+        f"{mark} [{policy.severity.value}] {policy.name}: `{policy.condition.text()}` "
+        f"now {_value(policy)}{when}{ack}"
+    )
+
+
+def _buttons(policy: AlertPolicy) -> list[Button]:
+    scope = f"{policy.name} --team={policy.team}"
+    return [
+        Button(label="Acknowledge", command=f"sre alert ack {scope}", style="primary"),
+        Button(label="Silence 1h", command=f"sre alert silence {scope} --duration 1h"),
+        Button(label="Silence 4h", command=f"sre alert silence {scope} --duration 4h"),
+        Button(
+            label="Investigate", command=f"sre investigate {policy.service} --team={policy.team}"
+        ),
+    ]
+
+
+def group_notice(policies: Sequence[AlertPolicy]) -> Reply:
+    """One message for the alerts of one service that changed together: each with its state;
+    buttons for the first that still fires."""
+    firing = [p for p in policies if p.status.state is State.FIRING]
+    service = policies[0].service
+    if firing:
+        names = ", ".join(p.name for p in firing)
+        title = f"FIRING {service}: {names}"
+    else:
+        title = f"RESOLVED {service}: {', '.join(p.name for p in policies)}"
+    fields = [("Team", policies[0].team)]
+    if any(p.investigate for p in firing):
+        fields.append(("Investigation", "opening: its report follows in this thread"))
+    return Reply(
+        tone=Tone.ERROR if firing else Tone.OK,
+        title=title,
+        text="\n".join(_line(p) for p in policies),
+        fields=fields,
+        buttons=[b for p in firing[:1] for b in _buttons(p)],
+    )
+
+
+def escalation_notice(policy: AlertPolicy) -> Reply:
+    """The page nobody acknowledged, told to the escalation team."""
+    waited = policy.escalate_after
+    minutes = int(waited.total_seconds() // 60) if waited else 0
+    return Reply(
+        tone=Tone.ERROR,
+        title=f"Escalated: {policy.service} alert {policy.name} of team {policy.team} "
+        f"is unacknowledged after {minutes} min",
+        text=_line(policy),
+        fields=[("Team", policy.team)],
+    )

@@ -1,0 +1,245 @@
+"""One scheduler tick: evaluate every due policy, claim each transition with a conditional write,
+audit it as `scheduler`, then tell the channel (grouped by service), open investigations and
+escalate pages nobody acknowledged.
+
+Two overlapping or retried ticks read the same policy version; only one write of a transition
+lands, and only the run whose write landed tells anyone, so a transition is told at most once."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.alerts.evaluation import State, transition
+from shared.alerts.evaluator import AlertEvaluator, Evaluation
+from shared.alerts.models import AlertPolicy
+from shared.alerts.notices import escalation_notice, group_notice
+from shared.audit.models import AuditDraft, Outcome
+from shared.audit.trail import AuditTrail
+from shared.commands.invocation import ReplyTarget
+from shared.errors import AuditUnavailableError, ConflictError
+from shared.identity.models import Actor, ChannelId, OrgId, Platform, UserId
+from shared.ports import AlertStore, Directory, Notifier
+
+log = logging.getLogger("autosre.alerts")
+SCHEDULER = Actor(platform=Platform.SCHEDULER, org=OrgId("-"), user=UserId("scheduler"))
+Investigate = Callable[[AlertPolicy, ReplyTarget, str], bool]
+"""Opens an investigation of a policy's service as the scheduler, its report posted at the
+target (the alert message's thread); the key makes a retried tick open it once."""
+
+
+@dataclass
+class TickReport:
+    """What one tick did."""
+
+    evaluated: int = 0
+    fired: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+    escalated: list[str] = field(default_factory=list)
+    lost: int = 0
+    """Transitions another run claimed first (not told again)."""
+    muted: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class AlertScheduler:
+    """Runs ticks over the alert store."""
+
+    def __init__(
+        self,
+        *,
+        store: AlertStore,
+        evaluator: AlertEvaluator,
+        directory: Directory,
+        audit: AuditTrail,
+        notifier: Notifier,
+        investigate: Investigate | None = None,
+    ) -> None:
+        self._store = store
+        self._evaluator = evaluator
+        self._directory = directory
+        self._audit = audit
+        self._notifier = notifier
+        self._investigate = investigate
+
+    def tick(self, now: datetime, *, trigger: str) -> TickReport:
+        """Evaluate, claim, audit, tell; `trigger` (the schedule event's id) goes in the audit."""
+        report = TickReport()
+        policies = [p for p in self._store.every() if p.due(now)]
+        told: dict[tuple[str, str, str], list[AlertPolicy]] = {}
+        for evaluation in self._evaluator.evaluate(policies, now):
+            report.evaluated += 1
+            if evaluation.problem:
+                report.problems.append(f"{evaluation.policy.name}: {evaluation.problem}")
+            claimed = self._claim(evaluation, report, trigger)
+            if claimed is not None:
+                key = (claimed.org, claimed.team, claimed.service)
+                told.setdefault(key, []).append(claimed)
+        for group in told.values():
+            self._tell(sorted(group, key=lambda p: p.name), report)
+        self._escalate(now, report, trigger)
+        for names_ in (report.fired, report.resolved, report.escalated):
+            names_.sort()
+        return report
+
+    def _claim(self, ev: Evaluation, report: TickReport, trigger: str) -> AlertPolicy | None:
+        """Store the new state (conditional write) and audit a transition; the policy to tell
+        about, if this run made a transition."""
+        change = transition(ev.before, ev.after)
+        status = ev.policy.status.moved_to(ev.after, ev.at, ev.value)
+        if change == "fired":
+            status = status.model_copy(update={"acknowledged_by": None, "escalated": False})
+        try:
+            saved = self._store.save(ev.policy.model_copy(update={"status": status}))
+        except ConflictError:
+            report.lost += change is not None
+            return None
+        if change is None:
+            return None
+        try:
+            self._record(saved, f"alert {change}", trigger, ev)
+        except AuditUnavailableError:
+            report.problems.append(f"{saved.name}: not told, the audit trail is unavailable")
+            return None
+        (report.fired if change == "fired" else report.resolved).append(saved.name)
+        return saved
+
+    def _record(self, policy: AlertPolicy, what: str, trigger: str, ev: Evaluation | None) -> None:
+        details = {"trigger": trigger, "condition": policy.condition.text()}
+        if ev is not None and ev.value is not None:
+            details["value"] = f"{ev.value:g}"
+        self._audit.append(
+            AuditDraft(
+                id=uuid.uuid4().hex,
+                time=ev.at if ev else policy.status.evaluated_at or policy.created_at,
+                org=OrgId(policy.org),
+                team=policy.team,
+                actor=SCHEDULER.model_copy(update={"org": OrgId(policy.org)}),
+                command=f"{what} {policy.name}",
+                target=policy.service,
+                outcome=Outcome.SUCCEEDED,
+                correlation_id=trigger[-64:],
+                details=details,
+            )
+        )
+
+    def _targets(self, policy: AlertPolicy, team: str | None = None) -> list[ReplyTarget]:
+        """The policy's channel, or every channel bound to the team."""
+        org = OrgId(policy.org)
+        platform = policy.platform
+        if policy.channel and team is None:
+            binding = self._directory.get_binding(org, ChannelId(policy.channel.removeprefix("#")))
+            conversation = binding.conversation if binding else None
+            channel = policy.channel.removeprefix("#")
+            return [ReplyTarget(platform=platform, channel=channel, conversation=conversation)]
+        bound = [b for b in self._directory.list_bindings(org) if b.team == (team or policy.team)]
+        return [
+            ReplyTarget(platform=platform, channel=b.channel, conversation=b.conversation)
+            for b in bound
+        ]
+
+    def _tell(self, group: list[AlertPolicy], report: TickReport) -> None:
+        """One message per service for what fired together; resolved ones update theirs."""
+        silences = self._store.silences(OrgId(group[0].org), group[0].team)
+        now = group[0].status.evaluated_at or group[0].created_at
+        loud = [p for p in group if not any(s.mutes(p, now) for s in silences)]
+        report.muted += len(group) - len(loud)
+        fired = [p for p in loud if p.status.state is State.FIRING]
+        for policy in [p for p in loud if p.status.state is not State.FIRING]:
+            self._resolved(policy, report)
+        if not fired:
+            return
+        notice = group_notice(fired)
+        for target in self._targets(fired[0]):
+            try:
+                posted = self._notifier.post(target, notice) or target
+            except Exception as error:  # noqa: BLE001 (one channel failing must not stop the tick)
+                report.problems.append(f"{fired[0].service}: could not post ({error})")
+                continue
+            for policy in fired:
+                self._remember(policy, posted)
+            self._open_investigation(fired, posted)
+
+    def _open_investigation(self, fired: list[AlertPolicy], posted: ReplyTarget) -> None:
+        """One investigation per service that fired with `--investigate`, in the notice's thread."""
+        wanted = [p for p in fired if p.investigate]
+        if not wanted or self._investigate is None:
+            return
+        policy = wanted[0]
+        thread = posted.model_copy(update={"thread": posted.message or posted.thread})
+        if self._investigate(policy, thread, f"{policy.name}:{policy.status.fired_at}"):
+            for each in wanted:
+                self._remember(each, None, investigation="requested")
+
+    def _remember(
+        self, policy: AlertPolicy, message: ReplyTarget | None, *, investigation: str | None = None
+    ) -> AlertPolicy:
+        """Keep where the notice went (to update it when resolved), retrying a lost race."""
+        for _ in range(3):
+            current = self._store.get(OrgId(policy.org), policy.team, policy.name) or policy
+            update: dict[str, object] = {}
+            if message is not None:
+                update["message"] = message
+            if investigation is not None:
+                update["investigation"] = investigation
+            try:
+                return self._store.save(
+                    current.model_copy(update={"status": current.status.model_copy(update=update)})
+                )
+            except ConflictError:
+                continue
+        return policy
+
+    def _resolved(self, policy: AlertPolicy, report: TickReport) -> None:
+        """Update the firing message in place; post a new one if there is none to update."""
+        message = policy.status.message
+        siblings = [
+            p
+            for p in self._store.list_for(OrgId(policy.org), policy.team)
+            if message is not None and p.status.message == message
+        ] or [policy]
+        notice = group_notice(siblings)
+        try:
+            if message is not None and message.message:
+                self._notifier.update(message, notice)
+            else:
+                for target in self._targets(policy):
+                    self._notifier.post(target, notice)
+        except Exception as error:  # noqa: BLE001
+            report.problems.append(f"{policy.name}: could not tell it resolved ({error})")
+
+    def _escalate(self, now: datetime, report: TickReport, trigger: str) -> None:
+        """Pages still firing, unacknowledged after `escalate_after`: tell the escalation team."""
+        for policy in self._store.every():
+            status = policy.status
+            due = (
+                policy.escalate_after is not None
+                and policy.escalate_to
+                and status.state is State.FIRING
+                and not status.acknowledged_by
+                and not status.escalated
+                and status.fired_at is not None
+                and now - status.fired_at >= policy.escalate_after
+            )
+            if not due:
+                continue
+            escalated = status.model_copy(update={"escalated": True})
+            try:
+                saved = self._store.save(policy.model_copy(update={"status": escalated}))
+                self._record(saved, f"alert escalated to {policy.escalate_to}", trigger, None)
+            except (ConflictError, AuditUnavailableError):
+                continue
+            for target in self._targets(saved, team=policy.escalate_to):
+                try:
+                    self._notifier.post(target, escalation_notice(saved))
+                except Exception as error:  # noqa: BLE001
+                    report.problems.append(f"{policy.name}: could not escalate ({error})")
+            report.escalated.append(policy.name)
+
+
+def names(policies: Sequence[AlertPolicy]) -> str:
+    """Policy names for a reply."""
+    return ", ".join(p.name for p in policies) or "none"
