@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
 from handlers import aws_runtime
-from shared.audit.schedule import seal_every_org
+from shared.audit.schedule import evaluate_alerts, seal_every_org
 
 logger = Logger()
 metrics = Metrics(namespace="AutoSRE")
@@ -32,3 +32,17 @@ def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     if failed:
         logger.error("scheduled sealing failed", extra={"failures": failed})
     return {"orgs": len(replies), "failed": failed}
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics(capture_cold_start_metric=True)
+@event_source(data_class=EventBridgeEvent)
+def alerts(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
+    """Evaluate every alert policy (each minute); transitions are told at most once."""
+    aws_runtime.guard().register(context)
+    reply = evaluate_alerts(aws_runtime.services().bus, trigger=event.get_id, now=datetime.now(UTC))
+    metrics.add_metric(name="AlertTicks", unit=MetricUnit.Count, value=1)
+    if reply.failed:
+        logger.error("alert evaluation failed", extra={"reply": reply.title})
+    return {"title": reply.title, "fields": dict(reply.fields), "failed": reply.failed}

@@ -166,8 +166,10 @@ class ExpireSilence(Command):
 class RunScheduler(Command):
     words = ("scheduler", "run-once")
     permission = Permission.SCHEDULER_RUN
-    mutates = True
-    purpose = "Evaluate every due alert policy now, as the scheduled trigger does each minute."
+    purpose = (
+        "Evaluate every alert policy now, as the scheduled trigger does each minute "
+        "(each transition is audited in its team's trail)."
+    )
     examples = ("sre scheduler run-once",)
 
 

@@ -1,4 +1,4 @@
-"""Scheduled sealing: the scheduler runs `sre audit seal` for every org, as `scheduler`."""
+"""Scheduled work as the actor `scheduler`: sealing every org's trails, evaluating alerts."""
 
 from __future__ import annotations
 
@@ -31,3 +31,9 @@ def seal_every_org(bus: CommandBus, log: AuditLog, *, trigger: str, now: datetim
     return [
         bus.handle(scheduled(org, "sre audit seal", trigger=trigger, now=now)) for org in log.orgs()
     ]
+
+
+def evaluate_alerts(bus: CommandBus, *, trigger: str, now: datetime) -> Reply:
+    """One alert tick (`sre scheduler run-once` as the scheduler); the event's id makes a
+    retried delivery run once."""
+    return bus.handle(scheduled(OrgId("-"), "sre scheduler run-once", trigger=trigger, now=now))

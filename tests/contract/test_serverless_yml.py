@@ -37,6 +37,7 @@ def test_every_handler_path_resolves_to_a_callable(function: str) -> None:
 
 NEEDED = {
     "scheduler": set(),
+    "alerts": {"SLACK_BOT_TOKEN", "TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID"},
     "pages": set(),
     "slack": {"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"},
     "teams": {"TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID"},
@@ -77,6 +78,8 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
     }
     (schedule,) = FUNCTIONS["scheduler"]["events"]
     assert schedule["schedule"]["rate"] == "rate(1 hour)"
+    (every_minute,) = FUNCTIONS["alerts"]["events"]
+    assert every_minute["schedule"]["rate"] == "rate(1 minute)"
     (event,) = FUNCTIONS["worker"]["events"]
     assert event["sqs"]["arn"] == {"Fn::GetAtt": ["TaskQueue", "Arn"]}
     assert event["sqs"]["functionResponseType"] == "ReportBatchItemFailures"
@@ -91,6 +94,9 @@ _CALL = re.compile(r"self\.(?:_)?client\.(\w+)\(")
 _PAGINATOR = re.compile(r"get_paginator\(\"(\w+)\"\)")
 _SERVICE_OF = {
     "dynamodb_directory.py": "dynamodb",
+    "dynamodb_investigations.py": "dynamodb",
+    "dynamodb_alerts.py": "dynamodb",
+    "cloudwatch_metrics.py": "cloudwatch",
     "s3_audit.py": "s3",
     "s3_exports.py": "s3",
     "sqs_queue.py": "sqs",
@@ -98,6 +104,8 @@ _SERVICE_OF = {
 _SPECIAL = {
     "s3:ListObjectsV2": "s3:ListBucket",
     "s3:HeadObject": "s3:GetObject",  # IAM authorises HEAD with s3:GetObject
+    # a transaction is authorised as the writes it holds (here: puts)
+    "dynamodb:TransactWriteItems": "dynamodb:PutItem",
     # a presigned URL is signed locally; fetching it is a GetObject made with the role's credentials
     "s3:GeneratePresignedUrl": "s3:GetObject",
 }
@@ -166,6 +174,7 @@ SQS_EVENT_SOURCE = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttr
         ("teams", set(), set()),
         ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage"}),
         ("scheduler", set(), {"sqs:SendMessage"}),
+        ("alerts", set(), set()),
         ("pages", set(), {"sqs:SendMessage"}),
     ],
 )
