@@ -14,7 +14,7 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bots.delivery import SurfaceNotifier
-from shared.audit.schedule import seal_every_org
+from shared.audit.schedule import evaluate_alerts, seal_every_org
 from shared.bootstrap import Services, for_local
 from shared.config import Settings
 
@@ -80,16 +80,23 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
     return app
 
 
-SEAL_EVERY_SECONDS = 3600
+SEAL_EVERY_MINUTES = 60
 
 
-def run_schedule(services: Services, stop: threading.Event) -> None:
-    """Seal every org's audit trails each hour, as the scheduler does on AWS."""
-    while not stop.wait(SEAL_EVERY_SECONDS):
+def run_schedule(services: Services, stop: threading.Event, *, tick: float = 60.0) -> None:
+    """As the scheduled functions do on AWS: evaluate the alert policies every minute, seal every
+    org's audit trails every hour."""
+    minutes = 0
+    while not stop.wait(tick):
+        minutes += 1
         now = datetime.now(UTC)
         trigger = f"local-{now:%Y%m%dT%H%M}"
-        for reply in seal_every_org(services.bus, services.audit_log, trigger=trigger, now=now):
-            log.info("scheduled seal: %s", reply.title)
+        reply = evaluate_alerts(services.bus, trigger=trigger, now=now)
+        log.info("alerts: %s %s", reply.title, dict(reply.fields))
+        if minutes % SEAL_EVERY_MINUTES == 0:
+            trails = services.audit_log
+            for sealed in seal_every_org(services.bus, trails, trigger=trigger, now=now):
+                log.info("scheduled seal: %s", sealed.title)
 
 
 def serve(settings: Settings, argv: Sequence[str]) -> int:

@@ -39,9 +39,11 @@ def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=EventBridgeEvent)
 def alerts(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
-    """Evaluate every alert policy (each minute); transitions are told at most once."""
+    """Evaluate every alert policy at the event's minute; transitions are told at most once."""
     aws_runtime.guard().register(context)
-    reply = evaluate_alerts(aws_runtime.services().bus, trigger=event.get_id, now=datetime.now(UTC))
+    at = datetime.fromisoformat(event.time.replace("Z", "+00:00")) if event.time else None
+    now = at or datetime.now(UTC)
+    reply = evaluate_alerts(aws_runtime.services().bus, trigger=event.get_id, now=now)
     metrics.add_metric(name="AlertTicks", unit=MetricUnit.Count, value=1)
     if reply.failed:
         logger.error("alert evaluation failed", extra={"reply": reply.title})

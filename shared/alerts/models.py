@@ -88,9 +88,10 @@ class AlertPolicy(Frozen):
     version: int = 0
 
     def due(self, now: datetime) -> bool:
-        """Whether an evaluation is due at `now`."""
+        """Whether an evaluation is due at `now`: not yet evaluated for this minute."""
         last = self.status.evaluated_at
-        return last is None or now - last >= self.interval
+        minute = now.replace(second=0, microsecond=0)
+        return last is None or minute - last >= self.interval
 
 
 class Silence(Frozen):

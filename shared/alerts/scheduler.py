@@ -148,8 +148,13 @@ class AlertScheduler:
         loud = [p for p in group if not any(s.mutes(p, now) for s in silences)]
         report.muted += len(group) - len(loud)
         fired = [p for p in loud if p.status.state is State.FIRING]
+        by_message: dict[str, list[AlertPolicy]] = {}
         for policy in [p for p in loud if p.status.state is not State.FIRING]:
-            self._resolved(policy, report)
+            message = policy.status.message
+            key = message.model_dump_json() if message else policy.name
+            by_message.setdefault(key, []).append(policy)
+        for resolved in by_message.values():
+            self._resolved(resolved[0], report)
         if not fired:
             return
         notice = group_notice(fired)

@@ -208,7 +208,9 @@ class AlertService:
 
     def run_once(self, _: c.RunScheduler, ctx: Context) -> Reply:
         """One tick of the alert scheduler, now."""
-        report = self._scheduler.tick(ctx.now, trigger=ctx.invocation.correlation_id)
+        # the scheduled event's own time: a late or retried delivery judges the minute it was for
+        at = ctx.invocation.received_at
+        report = self._scheduler.tick(at, trigger=ctx.invocation.correlation_id)
         fields = [
             ("Fired", ", ".join(report.fired) or "none"),
             ("Resolved", ", ".join(report.resolved) or "none"),

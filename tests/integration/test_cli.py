@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +14,13 @@ import pytest
 
 from bots.cli import main
 from bots.delivery import SurfaceNotifier
-from bots.serve import application
+from bots.serve import application, run_schedule
+from shared.adapters.memory import InMemoryNotifier
 from shared.audit.chain import decode, encode
 from shared.bootstrap import for_local
 from shared.config import Settings
 from tests.fixtures import SIGNING_SECRET, signed_headers, slash_command_body
+from tests.support import invocation
 
 
 @pytest.fixture
@@ -153,3 +156,29 @@ def test_audit_show_and_export_in_the_terminal(
     assert main(["audit", "seal"]) == 0
     assert "Sealed" in capsys.readouterr().out
     assert main(["--as", "erin", "audit", "show"]) == 3  # a viewer is not an auditor
+
+
+def test_sre_serves_schedule_evaluates_alerts_every_tick(tmp_path: Path) -> None:
+    # GIVEN the embedded default with an alert on the sample service (its p99 is high now)
+    notifier = InMemoryNotifier()
+    services = for_local(Settings(home=tmp_path, org_admins=("T1:root",)), notifier=notifier)
+    for text, user in (
+        ("team create payments", "root"),
+        ("team member add oli --role operator --team payments", "root"),
+        ("team bind C-pay --team payments", "root"),
+        ("service register api --sample checkout", "oli"),
+        ('alert create slow --service api --when "p99_latency > 800ms"', "oli"),
+    ):
+        assert not services.bus.handle(invocation(text, user=user, channel="C-pay")).failed
+    # WHEN `sre serve`'s schedule runs (ticks shortened from a minute for the test)
+    stop = threading.Event()
+    thread = threading.Thread(target=run_schedule, args=(services, stop), kwargs={"tick": 0.05})
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not notifier.posted and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    thread.join()
+    # THEN the alert fired once, in the team's channel
+    ((target, notice),) = notifier.posted
+    assert (target.channel, notice.title) == ("C-pay", "FIRING api: slow")

@@ -19,7 +19,7 @@ from shared.bootstrap import Services, build
 from shared.config import Settings
 from shared.ports import AlertStore
 from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, memory_adapters, records, run, setup_teams
+from tests.support import NOW, ORG, invocation, memory_adapters, records, run, setup_teams
 
 
 class Clock:
@@ -49,7 +49,8 @@ def _notifier(services: Services) -> InMemoryNotifier:
 
 def _tick(services: Services, clock: Clock, minutes: int = 0) -> Reply:
     clock.at = clock.at + timedelta(minutes=minutes)
-    reply = run(services, "scheduler run-once", channel=None)
+    at = invocation("scheduler run-once", channel=None).model_copy(update={"received_at": clock.at})
+    reply = services.bus.handle(at)
     assert reply.tone is Tone.OK, reply
     return reply
 

@@ -1,0 +1,75 @@
+"""Alert policies on the AWS deployment (moto): created in Slack, evaluated by the `alerts`
+function each minute, told through the fake Slack Web API (firing grouped, escalation, resolved
+updated in place)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from handlers import aws_scheduler
+from tests.fakes.http_capture import CaptureServer
+from tests.fixtures import LambdaContext, load
+from tests.integration.test_audit_aws import _slash
+
+
+def _tick(event_id: str, minute: int) -> dict[str, Any]:
+    """The schedule's event for `minute` minutes from now (the sample's incident is current)."""
+    event = copy.deepcopy(load("aws/eventBridgeSchedulerEvent.json"))
+    at = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=minute)
+    event.update(id=event_id, time=at.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    result: dict[str, Any] = aws_scheduler.alerts(event, LambdaContext())
+    return result
+
+
+def _text(payload: dict[str, Any]) -> str:
+    return json.dumps(payload.get("blocks", []))
+
+
+def test_alerts_fire_grouped_escalate_and_resolve_in_place_in_slack(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN payments (channel C111) with the sample service and two alerts; dba on channel C222
+    for n, text in enumerate(
+        [
+            "team create payments",
+            "team create dba",
+            "team bind C111 --team payments",
+            "team bind C222 --team dba",
+            "team member add W111 --role operator --team payments",
+            "service register checkout-api --sample checkout --team payments",
+            'alert create slow --service checkout-api --when "p99_latency > 800ms" '
+            "--escalate-after 0m --escalate-to dba --team payments",
+            'alert create errors --service checkout-api --when "error_rate > 2%" --team payments',
+        ]
+    ):
+        answer = _slash(text, f"setup-{n}")
+        assert "Not allowed" not in _text(answer), text
+    # WHEN the alerts function runs (and its event is delivered twice)
+    first = _tick("tick-1", 0)
+    assert first["fields"]["Fired"] == "errors, slow"
+    assert _tick("tick-1", 0) == first  # a redelivered event is not evaluated again
+    # THEN one message in C111 names both alerts, and the page is escalated to C222
+    posts = slack_api.calls("chat.postMessage")
+    assert [p.body["channel"] for p in posts] == ["C111", "C222"]
+    assert "FIRING checkout-api: errors, slow" in _text(posts[0].body)
+    assert '"action_id": "sre:0"' in _text(posts[0].body)  # Acknowledge
+    assert "Escalated: checkout-api alert slow of team payments" in _text(posts[1].body)
+    # WHEN the conditions stop holding and the function runs again
+    for n, text in enumerate(
+        [
+            'alert edit slow --when "p99_latency > 5s" --team payments',
+            'alert edit errors --when "error_rate > 50%" --team payments',
+        ]
+    ):
+        _slash(text, f"edit-{n}")
+    second = _tick("tick-2", 1)
+    assert second["fields"]["Resolved"] == "errors, slow"
+    # THEN the firing message is updated in place, not posted again
+    (update,) = slack_api.calls("chat.update")
+    assert update.body["channel"] == "C111"
+    assert update.body["ts"] == "1700000000.000100"
+    assert "RESOLVED checkout-api: errors, slow" in _text(update.body)
+    assert len(slack_api.calls("chat.postMessage")) == 2
