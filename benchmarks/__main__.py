@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import audit_trail, investigation, nab, slack_cold_start
+from benchmarks import alerts, audit_trail, investigation, nab, slack_cold_start
 
 if __name__ == "__main__":
     slack_cold_start.main()
@@ -12,3 +12,5 @@ if __name__ == "__main__":
     nab.main()
     print()
     investigation.main()
+    print()
+    alerts.main()
