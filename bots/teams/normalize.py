@@ -55,6 +55,8 @@ def from_activity(activity: Activity) -> Invocation:
     reference = TurnContext.get_conversation_reference(activity)
     reference.conversation = copy.copy(reference.conversation)  # the activity's own, else
     reference.conversation.id = channel
+    # later posts go to the channel (or, with `thread`, its thread), not as replies to this message
+    reference.activity_id = None
     return Invocation(
         actor=Actor(
             platform=Platform.TEAMS,

@@ -36,6 +36,8 @@ class TeamsNotifier:
         sent: list[str] = []
 
         async def send(turn_context: TurnContext) -> None:
+            # the continuation is not a message to reply to: post to the conversation (or thread)
+            turn_context.activity.id = None
             answer = await turn_context.send_activity(reply_activity(reply))
             sent.append(getattr(answer, "id", "") or "")
 

@@ -59,11 +59,17 @@ def capture_server(
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            self._answer("POST")
+
+        def do_PUT(self) -> None:
+            self._answer("PUT")
+
+        def _answer(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             body = _decode(raw, self.headers.get("Content-Type", ""))
             server_state.requests.append(
-                Captured("POST", self.path, dict(self.headers.items()), body, raw)
+                Captured(method, self.path, dict(self.headers.items()), body, raw)
             )
             chosen = next(
                 (

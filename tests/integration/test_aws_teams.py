@@ -22,6 +22,7 @@ from shared.bootstrap import for_memory
 from shared.config import Settings
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.fixtures import LambdaContext, http_api_event, load
+from tests.integration.test_alerts_aws import _tick
 from tests.integration.test_aws_slack import _queued
 
 APP_ID = "00000000-1111-2222-3333-444444444444"
@@ -228,3 +229,43 @@ def test_an_escalation_from_a_teams_button_reaches_the_other_channels_root(
     assert "escalated to team search" in told["body"][0]["text"]
     thread = quote("19:pay@thread.tacv2;messageid=2", safe="")
     assert _paths(teams_service) == [thread, quote("19:search@thread.tacv2", safe=""), thread]
+
+
+def test_an_alert_fires_as_a_card_in_the_channel_and_resolves_in_place(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    url = teams_service.url
+    # GIVEN payments bound from a thread of channel "pay", with an alert on the sample service
+    for n, text in enumerate(
+        [
+            "team create payments",
+            "team bind --team payments",
+            "team member add REDACTED --role operator --team payments",
+            "service register checkout-api --sample checkout",
+            'alert create slow --service checkout-api --when "p99_latency > 800ms"',
+        ]
+    ):
+        _say(url, "pay", "1", n, text)
+    teams_service.requests.clear()
+    # WHEN the alerts function runs, then runs again after the threshold is raised
+    assert _tick("teams-1", 0)["fields"]["Fired"] == "slow"
+    _say(url, "pay", "1", 10, 'alert edit slow --when "p99_latency > 5s"')
+    assert _tick("teams-2", 1)["fields"]["Resolved"] == "slow"
+    # THEN the firing card was posted at the channel's root, with its buttons,
+    channel = quote("19:pay@thread.tacv2", safe="")
+    fired = next(
+        r for r in teams_service.requests if r.path == f"/v3/conversations/{channel}/activities"
+    )
+    (card,) = [a["content"] for a in fired.body["attachments"]]
+    assert card["body"][0]["text"] == "FIRING checkout-api: slow"
+    assert [a["title"] for a in card["actions"]] == [
+        "Acknowledge",
+        "Silence 1h",
+        "Silence 4h",
+        "Investigate",
+    ]
+    # AND the resolution replaced that card (PUT on the posted activity), not a new post
+    (replaced,) = [r for r in teams_service.requests if r.method == "PUT"]
+    assert replaced.path == f"/v3/conversations/{channel}/activities/reply-1"
+    (card,) = [a["content"] for a in replaced.body["attachments"]]
+    assert card["body"][0]["text"] == "RESOLVED checkout-api: slow"
