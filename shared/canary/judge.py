@@ -1,0 +1,215 @@
+"""The canary judge, pure: Kayenta's per-metric classification and weighted score, a count test
+for error metrics, and a sample-size gate, mapped to Successful / Failed / Inconclusive /
+Insufficient.
+
+Kayenta (NetflixACAJudge): Mann-Whitney confidence interval on the shift at 98%, a tolerance band
+of 0.25 x |shift|, an effect-size gate on the mean ratio, direction, NaN strategy, critical
+metrics; group score 100 x Pass / counted, pass 95, marginal 75, a failing critical metric or half
+the metrics without data scores 0. Ours adds, for count metrics (errors), the conditional binomial
+test (a zero-error baseline is judged correctly), and a gate: below the canary traffic needed to
+see a 1% error rate with 95% probability (299 requests), the step is extended, never judged."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from statistics import fmean
+
+from shared.canary.stats import count_test, mann_whitney_shift, needed_samples
+
+
+class Direction(StrEnum):
+    """Which change fails a metric."""
+
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    EITHER = "either"
+
+
+class Label(StrEnum):
+    """A metric's classification."""
+
+    PASS = "Pass"  # noqa: S105 (a label, not a secret)
+    HIGH = "High"
+    LOW = "Low"
+    NODATA = "Nodata"
+    NODATA_FAIL = "NodataFailMetric"
+
+
+class Verdict(StrEnum):
+    """What the step's judgement means for the canary."""
+
+    SUCCESSFUL = "successful"
+    """Next step (or promote at the last)."""
+    FAILED = "failed"
+    """Roll back."""
+    INCONCLUSIVE = "inconclusive"
+    """Hold the weight and ask in the channel."""
+    INSUFFICIENT = "insufficient"
+    """Too little canary traffic to judge: extend the step."""
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """How one metric is judged (Kayenta's analysisConfigurations.canary)."""
+
+    name: str
+    direction: Direction = Direction.INCREASE
+    critical: bool = False
+    counts: bool = False
+    """A count of events (errors): judged by the count test, missing points are zero."""
+    allowed_increase: float = 1.0
+    allowed_decrease: float = 1.0
+    must_have_data: bool = False
+    group: str = "default"
+
+
+@dataclass(frozen=True)
+class MetricData:
+    """One metric over the same minutes: control (stable) and experiment (canary) samples."""
+
+    control: Sequence[float]
+    experiment: Sequence[float]
+    control_total: int = 0
+    """For a count metric: the requests the control served (its events are the samples' sum)."""
+    experiment_total: int = 0
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """A metric's label and the reason, in words a channel can read."""
+
+    name: str
+    label: Label
+    reason: str
+    critical_failure: bool = False
+    group: str = "default"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A step's verdict, its score and every metric's result."""
+
+    verdict: Verdict
+    score: float
+    results: list[MetricResult] = field(default_factory=list)
+    reason: str = ""
+
+
+CONFIDENCE = 0.98
+TOLERANCE = 0.25
+PASS_SCORE = 95.0
+MARGINAL_SCORE = 75.0
+COUNT_P = 0.01
+COUNT_RATIO = 1.5
+
+
+def _mean_ratio(experiment: Sequence[float], control: Sequence[float]) -> float:
+    control_mean = fmean(control)
+    return math.nan if control_mean == 0 else fmean(experiment) / control_mean
+
+
+def classify(spec: MetricSpec, data: MetricData) -> MetricResult:
+    """Kayenta's Mann-Whitney classification (NaN strategy `remove`) of one gauge metric."""
+    control = [v for v in data.control if not math.isnan(v)]
+    experiment = [v for v in data.experiment if not math.isnan(v)]
+    if not control or not experiment:
+        label = Label.NODATA_FAIL if spec.must_have_data and not spec.critical else Label.NODATA
+        return MetricResult(spec.name, label, f"{spec.name}: no data", spec.critical, spec.group)
+    if sorted(control) == sorted(experiment) or len(set(control) | set(experiment)) == 1:
+        return MetricResult(spec.name, Label.PASS, f"{spec.name}: identical", group=spec.group)
+    if len(set(control)) == 1 and len(set(experiment)) == 1:
+        jitter = random.Random(spec.name)  # noqa: S311 (Kayenta breaks ties with tiny noise)
+        control = [v + jitter.gauss(0, abs(v) * 1e-5 or 1e-9) for v in control]
+        experiment = [v + jitter.gauss(0, abs(v) * 1e-5 or 1e-9) for v in experiment]
+    shift = mann_whitney_shift(experiment, control, confidence=CONFIDENCE)
+    band = TOLERANCE * abs(shift.estimate)
+    effect = _mean_ratio(experiment, control)
+    up = spec.direction in {Direction.INCREASE, Direction.EITHER}
+    down = spec.direction in {Direction.DECREASE, Direction.EITHER}
+    label = Label.PASS
+    if up and shift.lower > band and (math.isnan(effect) or effect >= spec.allowed_increase):
+        label = Label.HIGH
+    elif down and shift.upper < -band and (math.isnan(effect) or effect <= spec.allowed_decrease):
+        label = Label.LOW
+    reason = (
+        f"{spec.name}: canary {fmean(experiment):,.4g} vs stable {fmean(control):,.4g}, "
+        f"shift {shift.estimate:+,.4g} ({CONFIDENCE:.0%} CI {shift.lower:+,.4g} to "
+        f"{shift.upper:+,.4g}), ratio {effect:.2f} → {label.value}"
+    )
+    failed = spec.critical and label is not Label.PASS
+    return MetricResult(
+        spec.name, label, reason + (", critical" if failed else ""), failed, spec.group
+    )
+
+
+def count_classify(spec: MetricSpec, data: MetricData) -> MetricResult:
+    """Errors and other counts: canary events against stable events given their traffic."""
+    canary, stable = round(sum(data.experiment)), round(sum(data.control))
+    test = count_test(canary, data.experiment_total, stable, data.control_total)
+    high = test.p_value < COUNT_P and test.ratio > COUNT_RATIO
+    label = Label.HIGH if high else Label.PASS
+    canary_rate = canary / data.experiment_total if data.experiment_total else 0.0
+    stable_rate = stable / data.control_total if data.control_total else 0.0
+    ratio = "∞" if math.isinf(test.ratio) else f"{test.ratio:.1f}"
+    p = "p < 0.001" if test.p_value < 0.001 else f"p = {test.p_value:.3f}"
+    failed = spec.critical and high
+    reason = (
+        f"{spec.name}: canary {canary_rate:.1%} vs stable {stable_rate:.1%}, {p}, ratio {ratio} "
+        f"→ {label.value}" + (", critical" if failed else "")
+    )
+    return MetricResult(spec.name, label, reason, failed, spec.group)
+
+
+def score(results: Sequence[MetricResult], weights: dict[str, float] | None = None) -> float:
+    """Kayenta's weighted sum of group scores; 0 when a critical metric fails or half lack data."""
+    if any(r.critical_failure for r in results):
+        return 0.0
+    if results and sum(r.label is Label.NODATA for r in results) * 100 >= 50 * len(results):
+        return 0.0
+    groups: dict[str, list[MetricResult]] = {}
+    for result in results:
+        groups.setdefault(result.group, []).append(result)
+    weights = weights or {}
+    explicit = sum(weights.get(g, 0.0) for g in groups)
+    unweighted = [g for g in groups if g not in weights]
+    share = (100.0 - explicit) / len(unweighted) if unweighted else 0.0
+    total = 0.0
+    for name, members in groups.items():
+        counted = [r for r in members if r.label is not Label.NODATA]
+        passed = sum(r.label is Label.PASS for r in counted)
+        group_score = 100.0 * passed / len(counted) if counted else 100.0
+        total += group_score * weights.get(name, share) / 100.0
+    return round(total, 2)
+
+
+def judge(
+    specs: Sequence[MetricSpec],
+    data: dict[str, MetricData],
+    *,
+    canary_requests: int,
+    needed: int | None = None,
+) -> Judgement:
+    """One step's judgement: the sample gate first, then every metric, then the score."""
+    needed = needed if needed is not None else needed_samples()
+    if canary_requests < needed:
+        return Judgement(
+            verdict=Verdict.INSUFFICIENT,
+            score=math.nan,
+            reason=f"insufficient data (n={canary_requests}/{needed})",
+        )
+    results = [
+        (count_classify if spec.counts else classify)(spec, data.get(spec.name, MetricData((), ())))
+        for spec in specs
+    ]
+    total = score(results)
+    if total >= PASS_SCORE:
+        verdict = Verdict.SUCCESSFUL
+    elif total >= MARGINAL_SCORE:
+        verdict = Verdict.INCONCLUSIVE
+    else:
+        verdict = Verdict.FAILED
+    return Judgement(verdict=verdict, score=total, results=results, reason=f"score {total:g}")

@@ -1,0 +1,177 @@
+"""The canary judge against hand-computed cases."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from statistics import median
+
+import pytest
+
+from shared.canary.judge import (
+    Direction,
+    Label,
+    MetricData,
+    MetricResult,
+    MetricSpec,
+    Verdict,
+    classify,
+    count_classify,
+    judge,
+    score,
+)
+from shared.canary.stats import binomial_tail, count_test, mann_whitney_shift, needed_samples
+
+LATENCY = MetricSpec(name="p99_latency", allowed_increase=1.1)
+ERRORS = MetricSpec(name="errors", counts=True, critical=True)
+
+
+def _noisy(centre: float, n: int, seed: int) -> list[float]:
+    rng = random.Random(seed)
+    return [centre * (1 + rng.gauss(0, 0.05)) for _ in range(n)]
+
+
+def test_the_shift_estimate_is_the_median_of_pairwise_differences() -> None:
+    # GIVEN small samples whose Hodges-Lehmann shift is easy to compute by hand
+    experiment, control = [12.0, 15.0, 17.0, 20.0], [10.0, 11.0, 13.0]
+    hodges_lehmann = median(e - c for e, c in itertools.product(experiment, control))
+    shift = mann_whitney_shift(experiment, control, confidence=0.98)
+    # THEN the estimate is it (within the step function's flat stretch), inside its interval
+    assert hodges_lehmann == 4.5
+    assert 4.0 - 1e-6 <= shift.estimate <= 5.0  # the pairwise differences around the median
+    assert shift.lower <= shift.estimate <= shift.upper
+
+
+def test_the_sample_size_to_see_a_one_percent_error_rate_is_299() -> None:
+    # ln(0.05) / ln(0.99) = 298.07, rounded up
+    assert needed_samples(0.01, 0.95) == 299
+
+
+def test_the_binomial_tail_matches_its_closed_form() -> None:
+    # P(X >= 5) for X ~ Binomial(5, 1/11) is (1/11)^5
+    assert binomial_tail(5, 5, 1 / 11) == pytest.approx((1 / 11) ** 5)
+    assert binomial_tail(0, 10, 0.3) == 1.0
+    # P(X >= 1) for Binomial(3, 0.5) = 1 - 0.125
+    assert binomial_tail(1, 3, 0.5) == pytest.approx(0.875)
+
+
+def test_identical_samples_pass() -> None:
+    same = _noisy(100, 60, seed=1)
+    assert classify(LATENCY, MetricData(control=same, experiment=list(same))).label is Label.PASS
+
+
+def test_two_samples_of_one_distribution_pass() -> None:
+    result = classify(
+        LATENCY, MetricData(control=_noisy(100, 60, 1), experiment=_noisy(100, 60, 2))
+    )
+    assert result.label is Label.PASS
+
+
+def test_a_clear_latency_regression_is_high() -> None:
+    # GIVEN the canary's p99 at 1.5 times the stable version's, same noise
+    result = classify(
+        LATENCY, MetricData(control=_noisy(100, 60, 1), experiment=_noisy(150, 60, 2))
+    )
+    assert result.label is Label.HIGH
+    assert "canary 1" in result.reason and "→ High" in result.reason
+
+
+def test_a_small_shift_inside_the_effect_gate_passes() -> None:
+    # 5% slower is statistically clear with this little noise, but under allowedIncrease 1.1
+    control = [100.0 + i % 3 for i in range(60)]
+    experiment = [105.0 + i % 3 for i in range(60)]
+    assert classify(LATENCY, MetricData(control=control, experiment=experiment)).label is Label.PASS
+
+
+def test_a_decrease_fails_only_a_metric_watched_for_decreases() -> None:
+    data = MetricData(control=_noisy(1000, 60, 1), experiment=_noisy(400, 60, 2))
+    assert classify(LATENCY, data).label is Label.PASS
+    traffic = MetricSpec(name="traffic", direction=Direction.DECREASE, allowed_decrease=0.9)
+    assert classify(traffic, data).label is Label.LOW
+
+
+def test_no_data_is_nodata_not_a_failure_unless_the_metric_must_have_data() -> None:
+    empty = MetricData(control=[1.0, 2.0], experiment=[])
+    assert classify(LATENCY, empty).label is Label.NODATA
+    strict = MetricSpec(name="p99_latency", must_have_data=True)
+    assert classify(strict, empty).label is Label.NODATA_FAIL
+
+
+def test_a_zero_error_baseline_against_a_few_canary_errors_fails_the_count_test() -> None:
+    # GIVEN 3,000 stable requests without an error, and 5 errors in 300 canary requests (per
+    # minute: 12 minutes of canary counts, five of them with one error)
+    data = MetricData(
+        control=[0.0] * 30,
+        experiment=[0.0] * 7 + [1.0] * 5,
+        control_total=3000,
+        experiment_total=300,
+    )
+    # THEN p = (300/3300)^5 = 6.2e-6 < 0.01 and the ratio is infinite: High, critical
+    test = count_test(5, 300, 0, 3000)
+    assert test.p_value == pytest.approx((300 / 3300) ** 5)
+    assert math.isinf(test.ratio)
+    result = count_classify(ERRORS, data)
+    assert result.label is Label.HIGH
+    assert result.critical_failure
+    assert (
+        result.reason == "errors: canary 1.7% vs stable 0.0%, p < 0.001, ratio ∞ → High, critical"
+    )
+    # AND Kayenta's Mann-Whitney on the same samples does not see it (its known blind spot)
+    assert classify(MetricSpec(name="errors"), data).label is Label.PASS
+
+
+def test_one_canary_error_in_a_thousand_with_a_similar_baseline_passes() -> None:
+    data = MetricData(
+        control=[1.0] * 9, experiment=[1.0], control_total=9000, experiment_total=1000
+    )
+    assert count_classify(ERRORS, data).label is Label.PASS
+
+
+def test_30_of_299_needed_requests_is_insufficient_never_judged() -> None:
+    data = {"p99_latency": MetricData(control=_noisy(100, 30, 1), experiment=_noisy(500, 30, 2))}
+    judgement = judge([LATENCY], data, canary_requests=30)
+    assert judgement.verdict is Verdict.INSUFFICIENT
+    assert judgement.reason == "insufficient data (n=30/299)"
+    assert judgement.results == []
+
+
+def test_a_failing_critical_metric_scores_zero_and_fails_the_step() -> None:
+    data = {
+        "p99_latency": MetricData(control=_noisy(100, 60, 1), experiment=_noisy(100, 60, 2)),
+        "errors": MetricData(
+            control=[0.0] * 60, experiment=[1.0] * 8, control_total=6000, experiment_total=600
+        ),
+    }
+    judgement = judge([LATENCY, ERRORS], data, canary_requests=600)
+    assert judgement.score == 0.0
+    assert judgement.verdict is Verdict.FAILED
+
+
+def test_kayenta_scores_groups_by_their_share_of_passing_metrics() -> None:
+    def result(name: str, label: Label, group: str) -> MetricResult:
+        return MetricResult(name=name, label=label, reason="", group=group)
+
+    results = [
+        result("a", Label.PASS, "latency"),
+        result("b", Label.HIGH, "latency"),
+        result("c", Label.PASS, "errors"),
+        result("d", Label.NODATA, "errors"),  # not counted
+    ]
+    # latency 50, errors 100, equal weights: 75 (marginal → inconclusive)
+    assert score(results) == 75.0
+    assert score(results, {"latency": 80.0}) == 60.0
+    # half the metrics without data: 0
+    assert score([result("x", Label.PASS, "g"), result("y", Label.NODATA, "g")]) == 0.0
+
+
+def test_healthy_steps_are_successful() -> None:
+    data = {
+        "p99_latency": MetricData(control=_noisy(100, 60, 1), experiment=_noisy(101, 60, 2)),
+        "errors": MetricData(
+            control=[1.0] * 30, experiment=[1.0] * 3, control_total=30000, experiment_total=3000
+        ),
+    }
+    judgement = judge([LATENCY, ERRORS], data, canary_requests=3000)
+    assert judgement.verdict is Verdict.SUCCESSFUL
+    assert judgement.score == 100.0
