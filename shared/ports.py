@@ -8,6 +8,7 @@ from typing import Protocol
 
 from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
+from shared.canary.routing import Route
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 from shared.investigations.models import (
@@ -154,6 +155,23 @@ class AlertStore(Protocol):
 
     def silences(self, org: OrgId, team: str) -> Sequence[Silence]:
         """A team's silences, expired ones included, newest first."""
+
+
+class TrafficRouter(Protocol):
+    """Splits a target's traffic between its stable version and a canary (Lambda alias weights)."""
+
+    def route(self, target: str) -> Route:
+        """Where the target's traffic goes now."""
+
+    def shift(self, target: str, *, canary: str, weight: float) -> Route:
+        """Send `weight` (0 < weight < 1) of the traffic to `canary`; the stable version keeps the
+        rest and stays the target's version."""
+
+    def promote(self, target: str, *, canary: str) -> Route:
+        """Make `canary` the target's version, with all the traffic."""
+
+    def rollback(self, target: str) -> Route:
+        """Send all the traffic back to the stable version."""
 
 
 class ExportStore(Protocol):

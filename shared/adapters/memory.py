@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.chain import encode
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
+from shared.canary.routing import Route, checked_weight
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
@@ -249,6 +250,35 @@ class InMemoryAlertStore:
     def silences(self, org: OrgId, team: str) -> Sequence[Silence]:
         found = [s for (o, _), s in self._silences.items() if o == org and s.team == team]
         return sorted(found, key=lambda s: s.starts_at, reverse=True)
+
+
+class InMemoryTrafficRouter:
+    """Alias weights in a dictionary, with Lambda's rules (the local and test TrafficRouter)."""
+
+    def __init__(self, routes: dict[str, str] | None = None) -> None:
+        self._routes = {t: Route(target=t, stable=v) for t, v in (routes or {}).items()}
+
+    def route(self, target: str) -> Route:
+        found = self._routes.get(target)
+        if found is None:
+            raise NotFoundError(f"There is no deployment target {target}.")
+        return found
+
+    def shift(self, target: str, *, canary: str, weight: float) -> Route:
+        current = self.route(target)
+        if canary == current.stable:
+            raise ConflictError(f"version {canary} is already {target}'s stable version")
+        moved = current.model_copy(update={"canary": canary, "weight": checked_weight(weight)})
+        self._routes[target] = moved
+        return moved
+
+    def promote(self, target: str, *, canary: str) -> Route:
+        self._routes[target] = Route(target=target, stable=canary)
+        return self._routes[target]
+
+    def rollback(self, target: str) -> Route:
+        self._routes[target] = Route(target=target, stable=self.route(target).stable)
+        return self._routes[target]
 
 
 class InMemoryExportStore:

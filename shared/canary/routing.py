@@ -1,0 +1,23 @@
+"""Where a deployment's traffic goes: the stable version and, during a canary, one more version
+with a weight (a Lambda alias's RoutingConfig)."""
+
+from __future__ import annotations
+
+from shared.records import Frozen
+
+
+class Route(Frozen):
+    """A target's traffic: `stable` takes 1 - weight, `canary` (if any) takes `weight`."""
+
+    target: str
+    """`FUNCTION:ALIAS` on AWS."""
+    stable: str
+    canary: str | None = None
+    weight: float = 0.0
+
+
+def checked_weight(weight: float) -> float:
+    """A canary weight Lambda accepts: strictly between 0 and 1 (moto does not check; we do)."""
+    if not 0.0 < weight < 1.0:
+        raise ValueError(f"a canary weight must be between 0 and 1 (exclusive), not {weight:g}")
+    return weight

@@ -1,0 +1,84 @@
+"""One contract for the TrafficRouter port: in memory, and Lambda aliases on moto."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
+from shared.adapters.memory import InMemoryTrafficRouter
+from shared.canary.routing import Route
+from shared.errors import ConflictError
+from shared.ports import TrafficRouter
+
+TARGET = "checkout-fn:live"
+
+
+def _lambda_function() -> None:
+    """checkout-fn with versions 1 and 2 published, and alias `live` on version 1."""
+    role = boto3.client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as bundle:
+        bundle.writestr("app.py", "def handler(event, context):\n    return 1\n")
+    client = boto3.client("lambda")
+    client.create_function(
+        FunctionName="checkout-fn",
+        Runtime="python3.11",
+        Role=role["Role"]["Arn"],
+        Handler="app.handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    client.publish_version(FunctionName="checkout-fn")
+    client.update_function_code(FunctionName="checkout-fn", ZipFile=code.getvalue())
+    client.publish_version(FunctionName="checkout-fn")
+    client.create_alias(FunctionName="checkout-fn", Name="live", FunctionVersion="1")
+
+
+@pytest.fixture(params=["memory", "lambda"])
+def router(request: pytest.FixtureRequest) -> Iterator[TrafficRouter]:
+    if request.param == "memory":
+        yield InMemoryTrafficRouter({TARGET: "1"})
+        return
+    with mock_aws():
+        _lambda_function()
+        yield LambdaTrafficRouter(client=boto3.client("lambda"))
+
+
+def test_a_canary_takes_its_weight_and_the_alias_stays_on_stable(router: TrafficRouter) -> None:
+    assert router.route(TARGET) == Route(target=TARGET, stable="1")
+    assert router.shift(TARGET, canary="2", weight=0.05) == Route(
+        target=TARGET, stable="1", canary="2", weight=0.05
+    )
+    assert router.route(TARGET).weight == 0.05
+    assert router.shift(TARGET, canary="2", weight=0.25).weight == 0.25
+
+
+def test_promote_moves_the_alias_and_clears_the_weights(router: TrafficRouter) -> None:
+    router.shift(TARGET, canary="2", weight=0.5)
+    assert router.promote(TARGET, canary="2") == Route(target=TARGET, stable="2")
+    assert router.route(TARGET) == Route(target=TARGET, stable="2")
+
+
+def test_rollback_clears_the_weights(router: TrafficRouter) -> None:
+    router.shift(TARGET, canary="2", weight=0.05)
+    assert router.rollback(TARGET) == Route(target=TARGET, stable="1")
+
+
+@pytest.mark.parametrize("weight", [0.0, 1.0, 1.5, -0.1])
+def test_a_weight_lambda_would_refuse_is_refused_before_any_call(
+    router: TrafficRouter, weight: float
+) -> None:
+    # moto accepts 1.5; Lambda does not, and neither do we
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        router.shift(TARGET, canary="2", weight=weight)
+    assert router.route(TARGET) == Route(target=TARGET, stable="1")
+
+
+def test_the_stable_version_cannot_be_its_own_canary(router: TrafficRouter) -> None:
+    with pytest.raises(ConflictError):
+        router.shift(TARGET, canary="1", weight=0.05)
