@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import alerts, audit_trail, investigation, nab, slack_cold_start
+from benchmarks import alerts, audit_trail, canary, investigation, nab, slack_cold_start
 
 if __name__ == "__main__":
     slack_cold_start.main()
@@ -14,3 +14,5 @@ if __name__ == "__main__":
     investigation.main()
     print()
     alerts.main()
+    print()
+    canary.main()

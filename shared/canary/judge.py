@@ -6,8 +6,10 @@ Kayenta (NetflixACAJudge): Mann-Whitney confidence interval on the shift at 98%,
 of 0.25 x |shift|, an effect-size gate on the mean ratio, direction, NaN strategy, critical
 metrics; group score 100 x Pass / counted, pass 95, marginal 75, a failing critical metric or half
 the metrics without data scores 0. Ours adds, for count metrics (errors), the conditional binomial
-test (a zero-error baseline is judged correctly), and a gate: below the canary traffic needed to
-see a 1% error rate with 95% probability (299 requests), the step is extended, never judged."""
+test (a zero-error baseline is judged correctly), and two gates: below the canary traffic needed
+to see a 1% error rate with 95% probability (299 requests) the step is extended, never judged;
+below the traffic at which a doubled error rate would show (95% power), a failure still rolls
+back but a pass does not promote yet."""
 
 from __future__ import annotations
 
@@ -18,7 +20,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from statistics import fmean
 
-from shared.canary.stats import count_test, mann_whitney_shift, needed_samples
+from shared.canary.stats import (
+    count_test,
+    detectable_samples,
+    mann_whitney_shift,
+    needed_samples,
+)
 
 
 class Direction(StrEnum):
@@ -186,6 +193,18 @@ def score(results: Sequence[MetricResult], weights: dict[str, float] | None = No
     return round(total, 2)
 
 
+def _powered(specs: Sequence[MetricSpec], data: dict[str, MetricData]) -> int:
+    """Canary requests needed before a pass means something: enough for each count metric to
+    show its baseline rate doubled (95% power at p < 0.01)."""
+    needed = 0
+    for spec in specs:
+        found = data.get(spec.name)
+        if spec.counts and found is not None and found.control_total:
+            rate = sum(found.control) / found.control_total
+            needed = max(needed, detectable_samples(rate))
+    return needed
+
+
 def judge(
     specs: Sequence[MetricSpec],
     data: dict[str, MetricData],
@@ -206,6 +225,15 @@ def judge(
         for spec in specs
     ]
     total = score(results)
+    powered = _powered(specs, data)
+    if total >= PASS_SCORE and canary_requests < powered:
+        return Judgement(
+            verdict=Verdict.INSUFFICIENT,
+            score=total,
+            results=results,
+            reason=f"no failure yet; not enough traffic to promote (n={canary_requests}/{powered}"
+            " to see errors double)",
+        )
     if total >= PASS_SCORE:
         verdict = Verdict.SUCCESSFUL
     elif total >= MARGINAL_SCORE:

@@ -13,31 +13,28 @@ from statistics import NormalDist
 _NORMAL = NormalDist()
 
 
-def _ranks(values: Sequence[float]) -> tuple[list[float], list[int]]:
-    """Mid-ranks (1-based) of `values`, and the sizes of its groups of ties."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    ranks = [0.0] * len(values)
-    ties: list[int] = []
-    start = 0
-    while start < len(order):
-        end = start
-        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
-            end += 1
-        for index in order[start : end + 1]:
-            ranks[index] = (start + end) / 2 + 1
-        ties.append(end - start + 1)
-        start = end + 1
-    return ranks, ties
-
-
 def _z(x: Sequence[float], y: Sequence[float], shift: float, quantile: float) -> float:
-    """R's `wdiff`: the continuity-corrected normal statistic of x - shift against y, less q."""
+    """R's `wdiff`: the continuity-corrected normal statistic of x - shift against y, less q.
+
+    `x` and `y` are sorted: the mid-ranks and tie groups come from one merge, in linear time."""
     nx, ny = len(x), len(y)
-    ranks, ties = _ranks([v - shift for v in x] + list(y))
-    dz = sum(ranks[:nx]) - nx * (nx + 1) / 2 - nx * ny / 2
+    i = j = rank = 0
+    rank_sum = ties = 0.0
+    while i < nx or j < ny:
+        value = min(x[i] - shift if i < nx else math.inf, y[j] if j < ny else math.inf)
+        from_x = from_y = 0
+        while i < nx and x[i] - shift == value:
+            from_x, i = from_x + 1, i + 1
+        while j < ny and y[j] == value:
+            from_y, j = from_y + 1, j + 1
+        size = from_x + from_y
+        rank_sum += from_x * (rank + (size + 1) / 2)
+        ties += size**3 - size
+        rank += size
+    dz = rank_sum - nx * (nx + 1) / 2 - nx * ny / 2
     correction = math.copysign(0.5, dz) if dz else 0.0
     n = nx + ny
-    sigma = math.sqrt((nx * ny / 12) * ((n + 1) - sum(t**3 - t for t in ties) / (n * (n - 1))))
+    sigma = math.sqrt((nx * ny / 12) * ((n + 1) - ties / (n * (n - 1))))
     if sigma == 0:
         return -quantile
     return (dz - correction) / sigma - quantile
@@ -56,7 +53,7 @@ def _root(f: Callable[[float], float], low: float, high: float) -> float:
             low = middle
         else:
             high = middle
-        if high - low <= 1e-10 * max(1.0, abs(low), abs(high)):
+        if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):
             break
     return (low + high) / 2
 
@@ -74,7 +71,7 @@ def mann_whitney_shift(
     experiment: Sequence[float], control: Sequence[float], *, confidence: float = 0.98
 ) -> Shift:
     """The shift of `experiment` against `control` with its confidence interval."""
-    x, y = list(experiment), list(control)
+    x, y = sorted(experiment), sorted(control)
     low, high = min(x) - max(y), max(x) - min(y)
     q = _NORMAL.inv_cdf(1 - (1 - confidence) / 2)
     # the statistic only steps at pairwise differences: a root found by bisection is one of them,
@@ -142,3 +139,32 @@ def count_test(
 def needed_samples(rate: float = 0.01, probability: float = 0.95) -> int:
     """How many requests show at least one event of `rate` with `probability`: ln(1-P)/ln(1-r)."""
     return math.ceil(math.log(1 - probability) / math.log(1 - rate))
+
+
+def _poisson_tail(at_least: int, mean: float) -> float:
+    """P(X >= at_least) for X ~ Poisson(mean)."""
+    term = math.exp(-mean)
+    below = 0.0
+    for k in range(at_least):
+        below += term
+        term *= mean / (k + 1)
+    return max(0.0, 1.0 - below)
+
+
+def detectable_samples(
+    rate: float, *, ratio: float = 2.0, power: float = 0.95, alpha: float = 0.01
+) -> int:
+    """Requests a canary must serve for its events to reveal a rate `ratio` times the baseline
+    `rate` with probability `power` at significance `alpha` (the canary is a small share of the
+    traffic, so its events are Poisson against the baseline's well-known rate)."""
+    if rate <= 0:
+        return needed_samples()
+    expected = 1.0
+    while expected < 1e6:
+        critical = 0
+        while _poisson_tail(critical, expected) >= alpha:
+            critical += 1
+        if _poisson_tail(critical, expected * ratio) >= power:
+            return math.ceil(expected / rate)
+        expected *= 1.05
+    return math.ceil(expected / rate)

@@ -21,7 +21,13 @@ from shared.canary.judge import (
     judge,
     score,
 )
-from shared.canary.stats import binomial_tail, count_test, mann_whitney_shift, needed_samples
+from shared.canary.stats import (
+    binomial_tail,
+    count_test,
+    detectable_samples,
+    mann_whitney_shift,
+    needed_samples,
+)
 
 LATENCY = MetricSpec(name="p99_latency", allowed_increase=1.1)
 ERRORS = MetricSpec(name="errors", counts=True, critical=True)
@@ -165,13 +171,31 @@ def test_kayenta_scores_groups_by_their_share_of_passing_metrics() -> None:
     assert score([result("x", Label.PASS, "g"), result("y", Label.NODATA, "g")]) == 0.0
 
 
-def test_healthy_steps_are_successful() -> None:
-    data = {
+def _healthy(canary_requests: int) -> dict[str, MetricData]:
+    """1% errors on both sides (per minute counts), latency alike."""
+    per_minute = canary_requests // 10
+    return {
         "p99_latency": MetricData(control=_noisy(100, 60, 1), experiment=_noisy(101, 60, 2)),
         "errors": MetricData(
-            control=[1.0] * 30, experiment=[1.0] * 3, control_total=30000, experiment_total=3000
+            control=[float(per_minute * 19 // 100)] * 10,
+            experiment=[float(per_minute // 100)] * 10,
+            control_total=canary_requests * 19,
+            experiment_total=canary_requests,
         ),
     }
-    judgement = judge([LATENCY, ERRORS], data, canary_requests=3000)
+
+
+def test_healthy_steps_are_successful_once_a_doubling_of_errors_would_show() -> None:
+    # 1% errors: about 2,271 canary requests are needed to see them double (95% power, p < 0.01)
+    assert detectable_samples(0.01) == 2271
+    judgement = judge([LATENCY, ERRORS], _healthy(3000), canary_requests=3000)
     assert judgement.verdict is Verdict.SUCCESSFUL
     assert judgement.score == 100.0
+
+
+def test_a_healthy_step_below_that_traffic_is_extended_not_promoted() -> None:
+    judgement = judge([LATENCY, ERRORS], _healthy(1000), canary_requests=1000)
+    assert judgement.verdict is Verdict.INSUFFICIENT
+    assert judgement.reason == (
+        "no failure yet; not enough traffic to promote (n=1000/2271 to see errors double)"
+    )
