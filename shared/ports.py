@@ -8,6 +8,7 @@ from typing import Protocol
 
 from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
+from shared.canary.models import Canary
 from shared.canary.routing import Route
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
@@ -155,6 +156,22 @@ class AlertStore(Protocol):
 
     def silences(self, org: OrgId, team: str) -> Sequence[Silence]:
         """A team's silences, expired ones included, newest first."""
+
+
+class CanaryStore(Protocol):
+    """Canaries, versioned: every step is a conditional write (a stale one is a ConflictError)."""
+
+    def get(self, org: OrgId, canary_id: str) -> Canary | None:
+        """One canary, or None."""
+
+    def save(self, canary: Canary) -> Canary:
+        """Store it if the stored version is still `canary.version` (0: new)."""
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[Canary]:
+        """A team's canaries, newest first."""
+
+    def every(self) -> Sequence[Canary]:
+        """Every canary still running or holding, of every org (what the scheduler advances)."""
 
 
 class TrafficRouter(Protocol):

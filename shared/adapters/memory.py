@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.chain import encode
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
+from shared.canary.models import Canary
 from shared.canary.routing import Route, checked_weight
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.errors import ConflictError, NotFoundError
@@ -250,6 +251,33 @@ class InMemoryAlertStore:
     def silences(self, org: OrgId, team: str) -> Sequence[Silence]:
         found = [s for (o, _), s in self._silences.items() if o == org and s.team == team]
         return sorted(found, key=lambda s: s.starts_at, reverse=True)
+
+
+class InMemoryCanaryStore:
+    """Canaries in a dictionary, with the databases' version rule."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], Canary] = {}
+
+    def get(self, org: OrgId, canary_id: str) -> Canary | None:
+        return self._items.get((org, canary_id))
+
+    def save(self, canary: Canary) -> Canary:
+        with self._lock:
+            stored = self._items.get((canary.org, canary.id))
+            if (stored.version if stored else 0) != canary.version:
+                raise ConflictError(f"canary {canary.id} changed since it was read")
+            saved = canary.model_copy(update={"version": canary.version + 1})
+            self._items[(canary.org, canary.id)] = saved
+            return saved
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[Canary]:
+        found = [c for (o, _), c in self._items.items() if o == org and c.team == team]
+        return sorted(found, key=lambda c: c.started_at, reverse=True)
+
+    def every(self) -> Sequence[Canary]:
+        return [c for c in self._items.values() if not c.state.over]
 
 
 class InMemoryTrafficRouter:

@@ -96,6 +96,7 @@ _SERVICE_OF = {
     "dynamodb_directory.py": "dynamodb",
     "dynamodb_investigations.py": "dynamodb",
     "dynamodb_alerts.py": "dynamodb",
+    "dynamodb_canaries.py": "dynamodb",
     "cloudwatch_metrics.py": "cloudwatch",
     "s3_audit.py": "s3",
     "s3_exports.py": "s3",

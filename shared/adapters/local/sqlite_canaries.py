@@ -1,0 +1,63 @@
+"""Canaries on the embedded default, in the local SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.adapters.local.sqlite_directory import SqliteDatabase
+from shared.canary.models import Canary
+from shared.errors import ConflictError
+from shared.identity.models import OrgId
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS canaries (org TEXT NOT NULL, id TEXT NOT NULL, team TEXT NOT NULL,
+    started_at TEXT NOT NULL, over INTEGER NOT NULL, body TEXT NOT NULL, version INTEGER NOT NULL,
+    PRIMARY KEY (org, id))
+"""
+
+
+class SqliteCanaryStore:
+    """The CanaryStore port on SQLite; the version is checked inside the write."""
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._db = database
+        with database.transaction() as db:
+            db.execute(SCHEMA)
+
+    def get(self, org: OrgId, canary_id: str) -> Canary | None:
+        rows = self._db.query("SELECT body FROM canaries WHERE org = ? AND id = ?", org, canary_id)
+        return Canary.model_validate_json(str(rows[0][0])) if rows else None
+
+    def save(self, canary: Canary) -> Canary:
+        saved = canary.model_copy(update={"version": canary.version + 1})
+        with self._db.transaction() as db:
+            row = db.execute(
+                "SELECT version FROM canaries WHERE org = ? AND id = ?", (canary.org, canary.id)
+            ).fetchone()
+            if (row[0] if row else 0) != canary.version:
+                raise ConflictError(f"canary {canary.id} changed since it was read")
+            db.execute(
+                "INSERT OR REPLACE INTO canaries VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    saved.org,
+                    saved.id,
+                    saved.team,
+                    saved.started_at.isoformat(),
+                    int(saved.state.over),
+                    saved.model_dump_json(),
+                    saved.version,
+                ),
+            )
+        return saved
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[Canary]:
+        rows = self._db.query(
+            "SELECT body FROM canaries WHERE org = ? AND team = ? ORDER BY started_at DESC",
+            org,
+            team,
+        )
+        return [Canary.model_validate_json(str(body)) for (body,) in rows]
+
+    def every(self) -> Sequence[Canary]:
+        rows = self._db.query("SELECT body FROM canaries WHERE over = 0")
+        return [Canary.model_validate_json(str(body)) for (body,) in rows]

@@ -1,0 +1,80 @@
+"""A canary deployment: a new release of a Lambda function taking more and more of the traffic,
+judged at every step against the stable release."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.commands.invocation import ReplyTarget
+from shared.identity.models import Platform
+from shared.records import Frozen
+
+
+class CanaryState(StrEnum):
+    """Where a canary stands."""
+
+    RUNNING = "running"
+    HOLDING = "holding"
+    """Held by a person (or waiting for one after an inconclusive step): the weight stays."""
+    PROMOTED = "promoted"
+    ROLLED_BACK = "rolled-back"
+
+    @property
+    def over(self) -> bool:
+        """Whether nothing more will happen to it."""
+        return self in {CanaryState.PROMOTED, CanaryState.ROLLED_BACK}
+
+
+class StepRecord(Frozen):
+    """One judgement or action, for the canary's message and history."""
+
+    at: datetime
+    weight: float
+    what: str
+    """`judged`, `extended`, `advanced`, `promoted`, `rolled back`, `held`, `resumed`, ..."""
+    reason: str
+    by: str = "scheduler"
+
+
+class Canary(Frozen):
+    """A release under canary: its target (`FUNCTION:ALIAS`), the two releases and the plan."""
+
+    id: str
+    org: str
+    team: str
+    service: str
+    target: str
+    stable: str
+    release: str
+    steps: list[float]
+    """Weights, ending at 1.0 (promote)."""
+    interval: timedelta
+    metrics: list[str]
+    critical: list[str]
+    state: CanaryState = CanaryState.RUNNING
+    step: int = 0
+    step_started_at: datetime
+    started_by: str
+    started_at: datetime
+    platform: Platform = Platform.SLACK
+    history: list[StepRecord] = Field(default_factory=list)
+    message: ReplyTarget | None = None
+    """The one message per canary, updated at every step."""
+    query_errors: int = 0
+    version: int = 0
+
+    @property
+    def weight(self) -> float:
+        """The canary's share of the traffic now."""
+        if self.state is CanaryState.PROMOTED:
+            return 1.0
+        if self.state is CanaryState.ROLLED_BACK:
+            return 0.0
+        return self.steps[self.step]
+
+    def due(self, now: datetime) -> bool:
+        """Whether the current step has baked long enough to be judged."""
+        return not self.state.over and now - self.step_started_at >= self.interval
