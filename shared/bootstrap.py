@@ -16,6 +16,7 @@ from shared.audit.schedule import scheduled
 from shared.audit.seal import SigningKey
 from shared.audit.service import AuditService, Progress
 from shared.audit.trail import AuditTrail
+from shared.canary.service import CanaryService
 from shared.commands.base import Command
 from shared.commands.bus import CommandBus, run_now
 from shared.commands.context import Handler
@@ -31,6 +32,7 @@ from shared.investigations.service import InvestigationService
 from shared.ports import (
     AlertStore,
     AuditLog,
+    CanaryStore,
     Clock,
     DeliveryGuard,
     Directory,
@@ -41,6 +43,8 @@ from shared.ports import (
     Notifier,
     Summariser,
     TaskQueue,
+    TrafficRouter,
+    VersionMetrics,
 )
 from shared.replies import Reply
 
@@ -75,6 +79,25 @@ def _memory_alerts() -> AlertStore:
     return InMemoryAlertStore()
 
 
+def _memory_canaries() -> CanaryStore:
+    from shared.adapters.memory import InMemoryCanaryStore
+
+    return InMemoryCanaryStore()
+
+
+def local_canaries() -> tuple[
+    dict[ResourceKind, TrafficRouter], dict[ResourceKind, VersionMetrics]
+]:
+    """The simulated two releases of the bundled sample: canaries without a cloud account."""
+    from shared.adapters.local.simulated_canary import SimulatedVersionMetrics
+    from shared.adapters.memory import InMemoryTrafficRouter
+
+    return (
+        {ResourceKind.SAMPLE: InMemoryTrafficRouter(first="41")},
+        {ResourceKind.SAMPLE: SimulatedVersionMetrics()},
+    )
+
+
 @dataclass(frozen=True)
 class Adapters:
     """One implementation of each port."""
@@ -93,6 +116,10 @@ class Adapters:
     summariser: Summariser | None = None
     """Tells each investigation in a few sentences (None: the rule-based narrative)."""
     alerts: AlertStore = field(default_factory=_memory_alerts)
+    canaries: CanaryStore = field(default_factory=_memory_canaries)
+    routers: Mapping[ResourceKind, TrafficRouter] = field(default_factory=dict)
+    """How each kind of service's traffic is split (Lambda aliases; the simulated sample)."""
+    version_metrics: Mapping[ResourceKind, VersionMetrics] = field(default_factory=dict)
     storage: str = ""
     """How the audit storage protects entries, as `sre audit verify` reports it."""
 
@@ -142,12 +169,21 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         notifier=a.notifier,
         investigate=_investigator(bus_ref, a.clock),
     )
+    canaries = CanaryService(
+        store=a.canaries,
+        directory=a.directory,
+        routers=a.routers,
+        metrics=a.version_metrics,
+        audit=trail,
+        notifier=a.notifier,
+    )
     alerts = AlertService(
         store=a.alerts,
         directory=a.directory,
         evaluator=evaluator,
         scheduler=scheduler,
         notifier=a.notifier,
+        also=lambda at, trigger: canaries.advance(at, trigger=trigger),
     )
     handlers: dict[type[Command], Handler] = {
         **TeamService(directory=a.directory).handlers(),
@@ -158,6 +194,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
             store=a.investigations, directory=a.directory, notifier=a.notifier, link=pages.link
         ).handlers(),
         **alerts.handlers(),
+        **canaries.handlers(),
     }
     bus = CommandBus(
         directory=a.directory,
@@ -236,6 +273,8 @@ def memory_adapters(clock: Clock, key: SigningKey, **overrides: Any) -> Adapters
         "investigations": InMemoryInvestigationStore(),
         "notifier": InMemoryNotifier(),
         "guard": InMemoryDeliveryGuard(),
+        "routers": local_canaries()[0],
+        "version_metrics": local_canaries()[1],
     }
     return Adapters(**{**defaults, **overrides})
 
@@ -259,6 +298,7 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
     from shared.adapters.local.folder_exports import FolderExportStore
     from shared.adapters.local.key_file import load_or_create
     from shared.adapters.local.sqlite_alerts import SqliteAlertStore
+    from shared.adapters.local.sqlite_canaries import SqliteCanaryStore
     from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
     from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
@@ -280,6 +320,9 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
         logs=cloud_logs(),
         investigations=SqliteInvestigationStore(database),
         alerts=SqliteAlertStore(database),
+        canaries=SqliteCanaryStore(database),
+        routers=local_canaries()[0],
+        version_metrics=local_canaries()[1],
         notifier=notifier,
         guard=SqliteDeliveryGuard(database),
         storage="read-only files (tamper-evident, not tamper-proof)",
@@ -292,6 +335,7 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
 def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = run_now) -> Services:
     """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
     from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
+    from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
     from shared.adapters.aws.s3_audit import S3AuditLog
@@ -310,6 +354,7 @@ def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = ru
         logs=cloud_logs(),
         investigations=DynamoDbInvestigationStore(table=settings.table_name),
         alerts=DynamoDbAlertStore(table=settings.table_name),
+        canaries=DynamoDbCanaryStore(table=settings.table_name),
         notifier=notifier,
         guard=guard,
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
+from shared.canary.judge import MetricData
 from shared.canary.models import Canary
 from shared.canary.routing import Route
 from shared.commands.invocation import DeferredCommand, ReplyTarget
@@ -172,6 +173,14 @@ class CanaryStore(Protocol):
 
     def every(self) -> Sequence[Canary]:
         """Every canary still running or holding, of every org (what the scheduler advances)."""
+
+
+class VersionMetrics(Protocol):
+    """The stable and the canary release of one target, measured over the same minutes."""
+
+    def compare(self, canary: Canary, *, start: datetime, end: datetime) -> dict[str, MetricData]:
+        """Per metric of the canary: per-minute samples of each release (control = stable,
+        experiment = canary) and, for counts, the requests each served."""
 
 
 class TrafficRouter(Protocol):

@@ -283,11 +283,15 @@ class InMemoryCanaryStore:
 class InMemoryTrafficRouter:
     """Alias weights in a dictionary, with Lambda's rules (the local and test TrafficRouter)."""
 
-    def __init__(self, routes: dict[str, str] | None = None) -> None:
+    def __init__(self, routes: dict[str, str] | None = None, *, first: str | None = None) -> None:
         self._routes = {t: Route(target=t, stable=v) for t, v in (routes or {}).items()}
+        self._first = first
+        """The stable version of a target seen for the first time (the local simulation's)."""
 
     def route(self, target: str) -> Route:
         found = self._routes.get(target)
+        if found is None and self._first is not None:
+            found = self._routes.setdefault(target, Route(target=target, stable=self._first))
         if found is None:
             raise NotFoundError(f"There is no deployment target {target}.")
         return found

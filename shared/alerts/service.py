@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from shared.alerts import commands as c
@@ -31,12 +32,15 @@ class AlertService:
         evaluator: AlertEvaluator,
         scheduler: AlertScheduler,
         notifier: Notifier,
+        also: Callable[[datetime, str], list[str]] | None = None,
     ) -> None:
         self._store = store
         self._directory = directory
         self._evaluator = evaluator
         self._scheduler = scheduler
         self._notifier = notifier
+        self._also = also
+        """More scheduled work run by the same tick (the canaries' steps)."""
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""
@@ -216,6 +220,10 @@ class AlertService:
             ("Resolved", ", ".join(report.resolved) or "none"),
             ("Escalated", ", ".join(report.escalated) or "none"),
         ]
+        if self._also is not None:
+            fields.append(
+                ("Canaries", "\n".join(self._also(at, ctx.invocation.correlation_id)) or "none due")
+            )
         if report.problems:
             fields.append(("Problems", "\n".join(report.problems[:10])))
         return Reply(

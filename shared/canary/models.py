@@ -10,6 +10,7 @@ from pydantic import Field
 
 from shared.commands.invocation import ReplyTarget
 from shared.identity.models import Platform
+from shared.investigations.models import ResourceKind
 from shared.records import Frozen
 
 
@@ -59,6 +60,7 @@ class Canary(Frozen):
     step_started_at: datetime
     started_by: str
     started_at: datetime
+    kind: ResourceKind = ResourceKind.AWS_LAMBDA
     platform: Platform = Platform.SLACK
     history: list[StepRecord] = Field(default_factory=list)
     message: ReplyTarget | None = None

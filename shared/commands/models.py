@@ -8,6 +8,7 @@ from pydantic import Field
 
 from shared.alerts.commands import ALERT_COMMANDS
 from shared.audit.commands import AUDIT_COMMANDS
+from shared.canary.commands import CANARY_COMMANDS
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam, UserRef
 from shared.identity.models import OrgRole, Role, TeamName
 from shared.identity.rbac import Permission
@@ -174,6 +175,7 @@ COMMANDS: tuple[type[Command], ...] = (
     RevokeOrgRole,
     *INVESTIGATION_COMMANDS,
     *ALERT_COMMANDS,
+    *CANARY_COMMANDS,
     *AUDIT_COMMANDS,
 )
 """Every command of the grammar, in the order help lists them."""

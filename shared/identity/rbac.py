@@ -28,6 +28,7 @@ class Permission(StrEnum):
     ALERT_RESPOND = "alert-respond"
     ALERT_WRITE = "alert-write"
     SCHEDULER_RUN = "scheduler-run"
+    CANARY_OPERATE = "canary-operate"
 
     @property
     def team_scoped(self) -> bool:
@@ -46,6 +47,7 @@ TEAM_ROLE_NEEDED: dict[Permission, Role] = {
     Permission.ALERT_READ: Role.VIEWER,
     Permission.ALERT_RESPOND: Role.RESPONDER,
     Permission.ALERT_WRITE: Role.OPERATOR,
+    Permission.CANARY_OPERATE: Role.OPERATOR,
 }
 """The least team role that holds each team-scoped permission."""
 

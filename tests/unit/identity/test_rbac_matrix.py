@@ -78,6 +78,13 @@ MATRIX: dict[str, set[str]] = {
     "silence list --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
     "silence expire sil-000000 --team {t}": {"responder", "operator", "admin"},
     "scheduler run-once": ORG_ADMINS,
+    "canary start web --version 43 --team {t}": {"operator", "admin"},
+    "canary status can-000000 --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
+    "canary list --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
+    "canary promote can-000000 --team {t}": {"operator", "admin"},
+    "canary rollback can-000000 --team {t}": {"operator", "admin"},
+    "canary hold can-000000 --team {t}": {"operator", "admin"},
+    "canary resume can-000000 --team {t}": {"operator", "admin"},
 }
 TEAM_SCOPED = {template for template in MATRIX if "{" in template}
 

@@ -1,0 +1,123 @@
+"""Canary commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from shared.alerts.commands import Duration
+from shared.commands.base import Command, OptionalTeam
+from shared.identity.rbac import Permission
+from shared.investigations.commands import ServiceName
+
+METRICS = ("errors", "p99_latency")
+
+
+def _steps(text: str) -> str:
+    try:
+        steps = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError("write steps as percentages, like 5,25,50,100") from None
+    if not steps or steps[-1] != 100 or any(not 0 < s <= 100 for s in steps):
+        raise ValueError("steps are percentages between 0 and 100, the last one 100")
+    if steps != sorted(set(steps)):
+        raise ValueError("steps must rise")
+    return text
+
+
+def _metrics(text: str) -> str:
+    unknown = [m for m in text.split(",") if m not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric {unknown[0]}: use {', '.join(METRICS)}")
+    return text
+
+
+Steps = Annotated[str, AfterValidator(_steps)]
+Metrics = Annotated[str, AfterValidator(_metrics)]
+CanaryId = Annotated[str, Field(pattern=r"^can-[0-9a-f]{6,12}$")]
+
+
+class StartCanary(Command):
+    words = ("canary", "start")
+    positional = ("service",)
+    permission = Permission.CANARY_OPERATE
+    mutates = True
+    purpose = (
+        "Start a canary: the new version takes the first step's share of traffic, is judged "
+        "against the stable version at every step, and is promoted or rolled back by itself."
+    )
+    examples = (
+        "sre canary start checkout-api --version 43",
+        "sre canary start checkout-api --version 43 --steps 5,25,50,100 --interval 5m "
+        "--metrics errors,p99_latency --critical errors",
+    )
+    service: ServiceName
+    version: str = Field(pattern=r"^[0-9A-Za-z$._-]{1,40}$")
+    steps: Steps = "5,25,50,100"
+    interval: Duration = "5m"
+    metrics: Metrics = ",".join(METRICS)
+    critical: Metrics = "errors"
+    alias: str = Field(default="live", pattern=r"^[A-Za-z0-9_-]{1,128}$")
+    team: OptionalTeam = None
+
+
+class ShowCanary(Command):
+    words = ("canary", "status")
+    positional = ("id",)
+    permission = Permission.SERVICE_READ
+    purpose = "Show a canary: its step, weight and every judgement."
+    examples = ("sre canary status can-3f9c2a",)
+    id: CanaryId
+    team: OptionalTeam = None
+
+
+class ListCanaries(Command):
+    words = ("canary", "list")
+    permission = Permission.SERVICE_READ
+    purpose = "List a team's canaries, newest first."
+    examples = ("sre canary list",)
+    team: OptionalTeam = None
+
+
+class _Decision(Command):
+    positional = ("id",)
+    permission = Permission.CANARY_OPERATE
+    mutates = True
+    id: CanaryId
+    team: OptionalTeam = None
+
+
+class PromoteCanary(_Decision):
+    words = ("canary", "promote")
+    purpose = "Promote a canary now: the new version takes all the traffic."
+    examples = ("sre canary promote can-3f9c2a",)
+
+
+class RollbackCanary(_Decision):
+    words = ("canary", "rollback")
+    purpose = "Roll a canary back now: the stable version takes all the traffic."
+    examples = ("sre canary rollback can-3f9c2a",)
+
+
+class HoldCanary(_Decision):
+    words = ("canary", "hold")
+    purpose = "Hold a canary at its weight (it is still judged, and still rolled back if it fails)."
+    examples = ("sre canary hold can-3f9c2a",)
+
+
+class ResumeCanary(_Decision):
+    words = ("canary", "resume")
+    purpose = "Resume a held canary."
+    examples = ("sre canary resume can-3f9c2a",)
+
+
+CANARY_COMMANDS: tuple[type[Command], ...] = (
+    StartCanary,
+    ShowCanary,
+    ListCanaries,
+    PromoteCanary,
+    RollbackCanary,
+    HoldCanary,
+    ResumeCanary,
+)

@@ -1,0 +1,317 @@
+"""Canary commands, and the scheduler's step: judge each due canary, then advance, promote, hold or
+roll back, each step a conditional write, audited, and told in the canary's one message."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import datetime
+
+from shared.audit.models import AuditDraft, Outcome
+from shared.audit.trail import AuditTrail
+from shared.canary import commands as c
+from shared.canary.judge import Judgement, MetricSpec, Verdict, judge
+from shared.canary.models import Canary, CanaryState, StepRecord
+from shared.canary.notices import canary_notice
+from shared.commands.base import Command
+from shared.commands.context import Context, Handler
+from shared.commands.invocation import ReplyTarget
+from shared.errors import ConflictError, InvalidCommandError, NotFoundError
+from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.investigations.commands import to_timedelta
+from shared.investigations.models import ResourceKind
+from shared.ports import CanaryStore, Directory, Notifier, TrafficRouter, VersionMetrics
+from shared.replies import Reply, Tone
+
+log = logging.getLogger("autosre.canary")
+QUERY_ERROR_LIMIT = 5
+"""Failed metric reads in a row before a canary is held and a person asked (never a rollback)."""
+
+
+def _specs(canary: Canary) -> list[MetricSpec]:
+    return [
+        MetricSpec(
+            name=name,
+            counts=name == "errors",
+            critical=name in canary.critical,
+            allowed_increase=1.0 if name == "errors" else 1.1,
+        )
+        for name in canary.metrics
+    ]
+
+
+class CanaryService:
+    """Runs the canary commands and advances canaries for the scheduler."""
+
+    def __init__(
+        self,
+        *,
+        store: CanaryStore,
+        directory: Directory,
+        routers: Mapping[ResourceKind, TrafficRouter],
+        metrics: Mapping[ResourceKind, VersionMetrics],
+        audit: AuditTrail,
+        notifier: Notifier,
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self._routers = dict(routers)
+        self._metrics = dict(metrics)
+        self._audit = audit
+        self._notifier = notifier
+
+    def handlers(self) -> dict[type[Command], Handler]:
+        """The commands this service runs."""
+        return {
+            c.StartCanary: self.start,
+            c.ShowCanary: self.show,
+            c.ListCanaries: self.list_for_team,
+            c.PromoteCanary: self.promote,
+            c.RollbackCanary: self.rollback,
+            c.HoldCanary: self.hold,
+            c.ResumeCanary: self.resume,
+        }
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def start(self, command: c.StartCanary, ctx: Context) -> Reply:
+        """Shift the first step's traffic to the new version and post the canary's message."""
+        org = ctx.principal.actor.org
+        team = self._directory.get_team(org, ctx.team or "")
+        service = team.services.get(command.service) if team else None
+        if service is None:
+            raise NotFoundError(f"Team {ctx.team} has no service `{command.service}`.")
+        if service.kind not in self._routers or service.kind not in self._metrics:
+            raise InvalidCommandError(
+                f"{service.name} is a {service.kind.value} service: canaries shift Lambda alias "
+                "traffic (register the service with --aws-lambda)"
+            )
+        target = f"{service.resource}:{command.alias}"
+        if any(x.target == target for x in self._store.every()):
+            raise ConflictError(f"A canary is already running on {target}.")
+        steps = [float(step) / 100 for step in command.steps.split(",")]
+        router = self._routers[service.kind]
+        stable = router.route(target).stable
+        router.shift(target, canary=command.version, weight=steps[0])
+        user = ctx.principal.actor.user
+        canary = Canary(
+            id=f"can-{uuid.uuid4().hex[:8]}",
+            org=org,
+            team=ctx.team or "",
+            service=service.name,
+            target=target,
+            stable=stable,
+            release=command.version,
+            steps=steps,
+            interval=to_timedelta(command.interval),
+            metrics=command.metrics.split(","),
+            critical=command.critical.split(","),
+            step_started_at=ctx.now,
+            started_by=user,
+            started_at=ctx.now,
+            kind=service.kind,
+            platform=ctx.principal.actor.platform,
+            history=[
+                StepRecord(
+                    at=ctx.now,
+                    weight=steps[0],
+                    what="started",
+                    reason=f"{steps[0]:.0%} of traffic to version {command.version}",
+                    by=user,
+                )
+            ],
+        )
+        saved = self._tell(self._store.save(canary))
+        where = f" in #{saved.message.channel}" if saved.message else ""
+        return Reply(
+            tone=Tone.OK,
+            title=f"Canary {saved.id} started: version {saved.release} takes {steps[0]:.0%}",
+            text=f"Judged every {command.interval}; follow it{where}.",
+        )
+
+    def _get(self, canary_id: str, ctx: Context) -> Canary:
+        found = self._store.get(ctx.principal.actor.org, canary_id)
+        if found is None or found.team != ctx.team:
+            raise NotFoundError(f"There is no canary {canary_id} in team {ctx.team}.")
+        return found
+
+    def show(self, command: c.ShowCanary, ctx: Context) -> Reply:
+        """The canary's message, as it stands."""
+        return canary_notice(self._get(command.id, ctx))
+
+    def list_for_team(self, _: c.ListCanaries, ctx: Context) -> Reply:
+        """The team's canaries."""
+        found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
+        if not found:
+            return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no canaries")
+        fields = [
+            (x.id, f"{x.service} {x.release}: {x.state.value} at {x.weight:.0%}") for x in found
+        ]
+        return Reply(tone=Tone.INFO, title=f"Canaries of {ctx.team}", fields=fields)
+
+    def _decide(self, canary: Canary, ctx: Context, what: str, **changes: object) -> Reply:
+        if canary.state.over:
+            raise ConflictError(f"{canary.id} is already {canary.state.value}.")
+        user = ctx.principal.actor.user
+        record = StepRecord(at=ctx.now, weight=canary.weight, what=what, reason="by hand", by=user)
+        moved = canary.model_copy(update={**changes, "history": [*canary.history, record]})
+        saved = self._tell(self._store.save(moved))
+        return Reply(
+            tone=Tone.OK, title=f"{saved.id} {what} by @{user}", text=canary_notice(saved).title
+        )
+
+    def promote(self, command: c.PromoteCanary, ctx: Context) -> Reply:
+        """Give the new version all the traffic now."""
+        canary = self._get(command.id, ctx)
+        self._routers[canary.kind].promote(canary.target, canary=canary.release)
+        return self._decide(canary, ctx, "promoted", state=CanaryState.PROMOTED)
+
+    def rollback(self, command: c.RollbackCanary, ctx: Context) -> Reply:
+        """Give the stable version all the traffic now."""
+        canary = self._get(command.id, ctx)
+        self._routers[canary.kind].rollback(canary.target)
+        return self._decide(canary, ctx, "rolled back", state=CanaryState.ROLLED_BACK)
+
+    def hold(self, command: c.HoldCanary, ctx: Context) -> Reply:
+        """Keep the weight (still judged; still rolled back if it fails)."""
+        canary = self._get(command.id, ctx)
+        if canary.state is CanaryState.HOLDING:
+            raise ConflictError(f"{canary.id} is already held.")
+        return self._decide(canary, ctx, "held", state=CanaryState.HOLDING)
+
+    def resume(self, command: c.ResumeCanary, ctx: Context) -> Reply:
+        """Go on from a hold: the next judgement may advance it again."""
+        canary = self._get(command.id, ctx)
+        if canary.state is not CanaryState.HOLDING:
+            raise ConflictError(f"{canary.id} is not held.")
+        return self._decide(canary, ctx, "resumed", state=CanaryState.RUNNING, query_errors=0)
+
+    # -- the scheduler's step ------------------------------------------------------------------
+
+    def advance(self, now: datetime, *, trigger: str) -> list[str]:
+        """Judge every due canary and act on the verdict; what happened, one line each."""
+        done: list[str] = []
+        for canary in self._store.every():
+            if not canary.due(now):
+                continue
+            moved = self._step(canary, now)
+            try:
+                saved = self._store.save(moved)
+            except ConflictError:
+                continue  # another run took this step
+            latest = saved.history[-1]
+            self._record(saved, latest, trigger)
+            self._tell(saved)
+            done.append(f"{saved.id} {latest.what}")
+        return done
+
+    def _step(self, canary: Canary, now: datetime) -> Canary:
+        """The canary after judging its data so far (and moving its traffic)."""
+        try:
+            data = self._metrics[canary.kind].compare(canary, start=canary.started_at, end=now)
+        except Exception as error:  # noqa: BLE001 (a query error is not a failure)
+            errors = canary.query_errors + 1
+            held = errors >= QUERY_ERROR_LIMIT
+            reason = f"metrics unavailable ({error}); {errors} in a row"
+            return self._with(
+                canary,
+                now,
+                "held" if held else "query error",
+                reason + ("; held, decide by hand" if held else ""),
+                query_errors=errors,
+                state=CanaryState.HOLDING if held else canary.state,
+            )
+        served = data["errors"].experiment_total if "errors" in data else 10**9
+        verdict = judge(_specs(canary), data, canary_requests=served)
+        return self._act(canary, verdict, now)
+
+    def _act(self, canary: Canary, verdict: Judgement, now: datetime) -> Canary:
+        reasons = "; ".join(r.reason for r in verdict.results) or verdict.reason
+        router = self._routers[canary.kind]
+        if verdict.verdict is Verdict.FAILED:
+            router.rollback(canary.target)
+            return self._with(
+                canary,
+                now,
+                "rolled back",
+                f"{verdict.reason}: {reasons}",
+                state=CanaryState.ROLLED_BACK,
+            )
+        if canary.state is CanaryState.HOLDING or verdict.verdict is Verdict.INSUFFICIENT:
+            what = "judged while held" if canary.state is CanaryState.HOLDING else "extended"
+            return self._with(canary, now, what, verdict.reason, query_errors=0)
+        if verdict.verdict is Verdict.INCONCLUSIVE:
+            return self._with(
+                canary,
+                now,
+                "held",
+                f"inconclusive ({verdict.reason}): {reasons}; decide by hand",
+                state=CanaryState.HOLDING,
+                query_errors=0,
+            )
+        following = canary.step + 1
+        if following >= len(canary.steps) or canary.steps[following] >= 1.0:
+            router.promote(canary.target, canary=canary.release)
+            return self._with(
+                canary,
+                now,
+                "promoted",
+                f"{verdict.reason}: {reasons}",
+                state=CanaryState.PROMOTED,
+                step=len(canary.steps) - 1,
+            )
+        router.shift(canary.target, canary=canary.release, weight=canary.steps[following])
+        advanced = canary.model_copy(update={"step": following})
+        return self._with(advanced, now, "advanced", f"{verdict.reason}: {reasons}", query_errors=0)
+
+    def _with(
+        self, canary: Canary, now: datetime, what: str, reason: str, **changes: object
+    ) -> Canary:
+        moved = canary.model_copy(update={"step_started_at": now, **changes})
+        record = StepRecord(at=now, weight=moved.weight, what=what, reason=reason)
+        return moved.model_copy(update={"history": [*canary.history, record]})
+
+    def _record(self, canary: Canary, record: StepRecord, trigger: str) -> None:
+        self._audit.append(
+            AuditDraft(
+                id=uuid.uuid4().hex,
+                time=record.at,
+                org=OrgId(canary.org),
+                team=canary.team,
+                actor=Actor(
+                    platform=Platform.SCHEDULER, org=OrgId(canary.org), user=UserId("scheduler")
+                ),
+                command=f"canary {record.what} {canary.id}",
+                target=canary.target,
+                outcome=Outcome.SUCCEEDED,
+                correlation_id=trigger[-64:],
+                details={"weight": f"{record.weight:g}", "reason": record.reason[:500]},
+            )
+        )
+
+    def _tell(self, canary: Canary) -> Canary:
+        """Post the canary's message the first time, update it after; keep where it is."""
+        notice = canary_notice(canary)
+        try:
+            if canary.message and canary.message.message:
+                self._notifier.update(canary.message, notice)
+                return canary
+            bindings = [
+                b for b in self._directory.list_bindings(OrgId(canary.org)) if b.team == canary.team
+            ]
+            if not bindings:
+                return canary
+            target = ReplyTarget(
+                platform=canary.platform,
+                channel=bindings[0].channel,
+                conversation=bindings[0].conversation,
+            )
+            posted = self._notifier.post(target, notice) or target
+        except Exception:
+            log.exception("could not tell canary %s", canary.id)
+            return canary
+        try:
+            return self._store.save(canary.model_copy(update={"message": posted}))
+        except ConflictError:
+            return canary

@@ -1,0 +1,179 @@
+"""Whole canaries on the embedded default's simulation of the sample service: stepped and
+promoted, or rolled back; one message updated in place; overlapping runs advance once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import timedelta
+
+import pytest
+
+from shared.adapters.memory import InMemoryCanaryStore, InMemoryNotifier
+from shared.audit.models import StreamKey
+from shared.bootstrap import Services, build
+from shared.canary.models import Canary, CanaryState
+from shared.config import Settings
+from shared.investigations.models import ResourceKind
+from shared.ports import CanaryStore, TrafficRouter
+from shared.replies import Reply, Tone
+from tests.support import NOW, ORG, invocation, memory_adapters, records, run, setup_teams
+from tests.unit.alerts.test_scheduler import Clock
+
+ROUTERS: dict[int, TrafficRouter] = {}
+
+
+def _services(clock: Clock, store: CanaryStore | None = None) -> Services:
+    adapters = memory_adapters(clock, canaries=store or InMemoryCanaryStore())
+    services = build(Settings(org_admins=("T1:root",)), adapters)
+    ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
+    setup_teams(services)
+    register = "service register checkout-api --sample checkout --team payments"
+    assert not run(services, register, user="oli").failed
+    return services
+
+
+def _tick(services: Services, clock: Clock, minutes: int) -> Reply:
+    clock.at = clock.at + timedelta(minutes=minutes)
+    at = invocation("scheduler run-once", channel=None).model_copy(update={"received_at": clock.at})
+    reply = services.bus.handle(at)
+    assert reply.tone is Tone.OK, reply
+    return reply
+
+
+def _start(services: Services, version: str) -> str:
+    reply = run(
+        services, f"canary start checkout-api --version {version}", user="oli", channel="C-pay"
+    )
+    assert reply.tone is Tone.OK, reply
+    return reply.title.split()[1]
+
+
+def _router(services: Services) -> TrafficRouter:
+    return ROUTERS[id(services)]
+
+
+def _notifier(services: Services) -> InMemoryNotifier:
+    assert isinstance(services.notifier, InMemoryNotifier)
+    return services.notifier
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+def test_a_healthy_release_is_stepped_up_and_promoted(clock: Clock) -> None:
+    services = _services(clock)
+    canary = _start(services, "43")
+    # GIVEN 5% of the sample's traffic on release 43, and the canary's message in the channel
+    assert _router(services).route("checkout:live").weight == 0.05
+    ((where, first),) = _notifier(services).posted
+    assert where.channel == "C-pay"
+    assert first.title == "Canary checkout-api version 43: running at 5% (step 1/4)"
+    assert [b.label for b in first.buttons] == ["Hold", "Promote", "Roll back"]
+    # WHEN the scheduler runs every five minutes
+    weights = []
+    for _ in range(4):
+        _tick(services, clock, 5)
+        route = _router(services).route("checkout:live")
+        weights.append((route.stable, route.weight))
+    # THEN it waited for enough traffic to see errors double, advanced to 25%, 50%, and was
+    # promoted (the alias now on 43, no weights)
+    assert weights == [("41", 0.05), ("41", 0.25), ("41", 0.5), ("43", 0.0)]
+    shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
+    assert shown.title == "Canary checkout-api version 43: promoted at 100% (step 4/4)"
+    assert "errors: canary 1.0% vs stable 1.0%" in shown.text
+    # AND the one message was updated in place at every step, never posted again
+    assert len(_notifier(services).posted) == 1
+    updates = [r.title for _, r in _notifier(services).updated]
+    assert updates[-1] == shown.title
+    # AND every step is in the team's audit trail, by the scheduler
+    steps = [
+        e.command
+        for e in records(services.audit_log, StreamKey(org=ORG, team="payments"))
+        if e.actor.user == "scheduler"
+    ]
+    assert steps == [
+        f"canary extended {canary}",
+        f"canary advanced {canary}",
+        f"canary advanced {canary}",
+        f"canary promoted {canary}",
+    ]
+
+
+def test_the_bad_release_is_rolled_back_with_the_judges_reasons(clock: Clock) -> None:
+    services = _services(clock)
+    canary = _start(services, "42")
+    _tick(services, clock, 5)
+    assert _router(services).route("checkout:live").weight == 0.0
+    shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
+    assert shown.title.startswith("Canary checkout-api version 42: rolled-back")
+    assert "rolled back by @scheduler: score 0: errors: canary 2.8% vs stable 1.0%, p < 0.001" in (
+        shown.text
+    )
+    assert "→ High, critical" in shown.text
+    assert shown.buttons == []
+
+
+def test_a_viewer_cannot_press_the_buttons_and_a_held_canary_still_rolls_back(clock: Clock) -> None:
+    services = _services(clock)
+    canary = _start(services, "42")
+    denied = run(services, f"canary promote {canary}", user="vic", channel="C-pay")
+    assert denied.tone is Tone.DENIED
+    assert "operator" in denied.text
+    assert run(services, f"canary hold {canary}", user="oli", channel="C-pay").tone is Tone.OK
+    # a pending human decision never suppresses an automatic rollback
+    _tick(services, clock, 5)
+    shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
+    assert shown.title.startswith("Canary checkout-api version 42: rolled-back")
+
+
+def test_only_lambda_and_the_sample_can_be_canaried(clock: Clock, tmp_path: object) -> None:
+    services = _services(clock)
+    csv = "service register legacy --metrics-file /tmp/x.csv --team payments"
+    assert not run(services, csv, user="oli").failed
+    refused = run(services, "canary start legacy --version 2", user="oli", channel="C-pay")
+    assert refused.failed
+    assert "register the service with --aws-lambda" in refused.title + refused.text
+
+
+class _Overlapping:
+    """A CanaryStore whose readers of live canaries wait for each other: overlapping runs."""
+
+    def __init__(self, store: CanaryStore) -> None:
+        self._store = store
+        self._barrier = threading.Barrier(2, timeout=10)
+
+    def every(self) -> Sequence[Canary]:
+        found = self._store.every()
+        self._barrier.wait()
+        return found
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+
+def test_two_overlapping_scheduler_runs_advance_a_canary_once(clock: Clock) -> None:
+    store = InMemoryCanaryStore()
+    services = _services(clock, store)
+    canary = _start(services, "43")
+    overlapping = _services(clock, _Overlapping(store))  # type: ignore[arg-type]
+    clock.at = clock.at + timedelta(minutes=10)  # enough traffic to judge
+    replies: list[Reply] = []
+
+    def tick() -> None:
+        at = invocation("scheduler run-once", channel=None).model_copy(
+            update={"received_at": clock.at}
+        )
+        replies.append(overlapping.bus.handle(at))
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    moved = [line for r in replies for line in dict(r.fields)["Canaries"].splitlines()]
+    assert moved.count(f"{canary} advanced") == 1
+    saved = store.get(ORG, canary)
+    assert saved is not None and saved.step == 1 and saved.state is CanaryState.RUNNING
