@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,3 +101,21 @@ def finding_lines(report: Reply) -> list[str]:
 def memory_adapters(clock: Clock, **overrides: Any) -> Adapters:
     """In-memory adapters at `clock`'s time, signing with the test key; `overrides` replace any."""
     return bootstrap.memory_adapters(clock, TEST_KEY, **overrides)
+
+
+class Overlapping:
+    """Wraps a store so that two readers of `every()` wait for each other: two scheduler runs
+    that read the same versions and then race to write (only one write of a step may land)."""
+
+    def __init__(self, store: Any) -> None:
+        self._store = store
+        self._barrier = threading.Barrier(2, timeout=10)
+
+    def every(self) -> Any:
+        """The store's answer, once both runs have read it."""
+        found = self._store.every()
+        self._barrier.wait()
+        return found
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)

@@ -4,7 +4,6 @@ channel (grouped), acknowledge, silence, escalate, investigate, resolve in place
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -13,13 +12,21 @@ import pytest
 from shared.adapters.local.sqlite_alerts import SqliteAlertStore
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryAlertStore, InMemoryNotifier, InMemoryTaskQueue
-from shared.alerts.models import AlertPolicy
 from shared.audit.models import StreamKey
 from shared.bootstrap import Services, build
 from shared.config import Settings
 from shared.ports import AlertStore
 from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, invocation, memory_adapters, records, run, setup_teams
+from tests.support import (
+    NOW,
+    ORG,
+    Overlapping,
+    invocation,
+    memory_adapters,
+    records,
+    run,
+    setup_teams,
+)
 
 
 class Clock:
@@ -182,22 +189,6 @@ def test_alert_test_says_what_would_happen_and_tells_nobody(clock: Clock) -> Non
     assert "State: inactive" in shown.text
 
 
-class _Overlapping:
-    """An AlertStore whose readers of every policy wait for each other: two ticks that overlap."""
-
-    def __init__(self, store: AlertStore) -> None:
-        self._store = store
-        self._barrier = threading.Barrier(2, timeout=10)
-
-    def every(self) -> Sequence[AlertPolicy]:
-        found = self._store.every()
-        self._barrier.wait()
-        return found
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._store, name)
-
-
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
 def test_two_overlapping_scheduler_runs_tell_a_transition_once(
     clock: Clock, tmp_path: Path, kind: str
@@ -211,7 +202,7 @@ def test_two_overlapping_scheduler_runs_tell_a_transition_once(
     for n in range(5):
         text = f'alert create a{n} --service checkout-api --when "p99_latency > 800ms"'
         assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
-    overlapping = _services(clock, store=_Overlapping(store))  # type: ignore[arg-type]
+    overlapping = _services(clock, store=Overlapping(store))  # type: ignore[arg-type]
     overlapping_notifier = _notifier(overlapping)
     replies: list[Reply] = []
     threads = [

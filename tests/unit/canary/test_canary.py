@@ -4,7 +4,6 @@ promoted, or rolled back; one message updated in place; overlapping runs advance
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -12,12 +11,21 @@ import pytest
 from shared.adapters.memory import InMemoryCanaryStore, InMemoryNotifier
 from shared.audit.models import StreamKey
 from shared.bootstrap import Services, build
-from shared.canary.models import Canary, CanaryState
+from shared.canary.models import CanaryState
 from shared.config import Settings
 from shared.investigations.models import ResourceKind
 from shared.ports import CanaryStore, TrafficRouter
 from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, invocation, memory_adapters, records, run, setup_teams
+from tests.support import (
+    NOW,
+    ORG,
+    Overlapping,
+    invocation,
+    memory_adapters,
+    records,
+    run,
+    setup_teams,
+)
 from tests.unit.alerts.test_scheduler import Clock
 
 ROUTERS: dict[int, TrafficRouter] = {}
@@ -138,27 +146,11 @@ def test_only_lambda_and_the_sample_can_be_canaried(clock: Clock, tmp_path: obje
     assert "register the service with --aws-lambda" in refused.title + refused.text
 
 
-class _Overlapping:
-    """A CanaryStore whose readers of live canaries wait for each other: overlapping runs."""
-
-    def __init__(self, store: CanaryStore) -> None:
-        self._store = store
-        self._barrier = threading.Barrier(2, timeout=10)
-
-    def every(self) -> Sequence[Canary]:
-        found = self._store.every()
-        self._barrier.wait()
-        return found
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._store, name)
-
-
 def test_two_overlapping_scheduler_runs_advance_a_canary_once(clock: Clock) -> None:
     store = InMemoryCanaryStore()
     services = _services(clock, store)
     canary = _start(services, "43")
-    overlapping = _services(clock, _Overlapping(store))  # type: ignore[arg-type]
+    overlapping = _services(clock, Overlapping(store))  # type: ignore[arg-type]
     clock.at = clock.at + timedelta(minutes=10)  # enough traffic to judge
     replies: list[Reply] = []
 
