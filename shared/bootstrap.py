@@ -334,10 +334,12 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
 
 def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = run_now) -> Services:
     """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
+    from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
     from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
     from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
+    from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
     from shared.adapters.aws.s3_audit import S3AuditLog
     from shared.adapters.aws.s3_exports import S3ExportStore
     from shared.adapters.aws.sqs_queue import SqsTaskQueue
@@ -355,6 +357,8 @@ def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = ru
         investigations=DynamoDbInvestigationStore(table=settings.table_name),
         alerts=DynamoDbAlertStore(table=settings.table_name),
         canaries=DynamoDbCanaryStore(table=settings.table_name),
+        routers={ResourceKind.AWS_LAMBDA: LambdaTrafficRouter()},
+        version_metrics={ResourceKind.AWS_LAMBDA: CloudWatchVersionMetrics()},
         notifier=notifier,
         guard=guard,
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",

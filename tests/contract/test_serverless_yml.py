@@ -98,6 +98,7 @@ _SERVICE_OF = {
     "dynamodb_alerts.py": "dynamodb",
     "dynamodb_canaries.py": "dynamodb",
     "cloudwatch_metrics.py": "cloudwatch",
+    "lambda_routing.py": "lambda",
     "s3_audit.py": "s3",
     "s3_exports.py": "s3",
     "sqs_queue.py": "sqs",

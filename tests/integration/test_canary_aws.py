@@ -1,0 +1,170 @@
+"""Whole canaries on AWS pieces: Lambda alias weights and the canary table on moto, each version's
+CloudWatch metrics through botocore's Stubber (moto has no percentiles), the canary's one Slack
+message through the fake Web API on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+from moto import mock_aws
+
+from bots.delivery import SurfaceNotifier
+from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
+from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
+from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
+from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
+from shared.bootstrap import Services, build
+from shared.config import Settings
+from shared.investigations.models import ResourceKind
+from shared.replies import Reply, Tone
+from tests.aws import create_table
+from tests.contract.test_traffic_router import _lambda_function
+from tests.fakes.http_capture import CaptureServer
+from tests.support import NOW, invocation, memory_adapters, run, setup_teams
+from tests.unit.alerts.test_scheduler import Clock
+
+
+def _minute_results(start: datetime, minutes: int, error_rate: float, weight: float) -> Any:
+    """GetMetricData's answer for both versions over `minutes` (ids as the adapter numbers them:
+    stable invocations, errors, p99; canary invocations, errors, p99)."""
+    stamps = [start + timedelta(minutes=i) for i in range(minutes)]
+    total = 6000.0
+    stable, canary = total * (1 - weight), total * weight
+    series = [
+        [stable] * minutes,
+        [stable * 0.01] * minutes,
+        [380.0 + (i % 3) for i in range(minutes)],
+        [canary] * minutes,
+        [round(canary * error_rate)] * minutes,
+        [381.0 + (i % 3) for i in range(minutes)],
+    ]
+    return {
+        "MetricDataResults": [
+            {
+                "Id": f"q{i}",
+                "Label": "",
+                "Timestamps": stamps,
+                "Values": values,
+                "StatusCode": "Complete",
+            }
+            for i, values in enumerate(series)
+        ]
+    }
+
+
+@pytest.fixture
+def deployment(slack_api: CaptureServer) -> Iterator[tuple[Services, Clock, Stubber, Any]]:
+    """Services on moto's Lambda and DynamoDB, a stubbed CloudWatch, Slack on loopback."""
+    with mock_aws():
+        _lambda_function()  # checkout-fn, versions 1 and 2, alias live -> 1
+        lambda_client = boto3.client("lambda")
+        cloudwatch = boto3.client("cloudwatch")
+        stub = Stubber(cloudwatch)
+        clock = Clock(NOW)
+        settings = Settings(
+            org_admins=("T1:root",), slack_bot_token="xoxb-test", slack_api_url=slack_api.url
+        )
+        source = CloudWatchMetricsSource(client=cloudwatch)
+        adapters = memory_adapters(
+            clock,
+            metrics={ResourceKind.AWS_LAMBDA: source},
+            canaries=DynamoDbCanaryStore(table=create_table(), client=boto3.client("dynamodb")),
+            routers={ResourceKind.AWS_LAMBDA: LambdaTrafficRouter(client=lambda_client)},
+            version_metrics={ResourceKind.AWS_LAMBDA: CloudWatchVersionMetrics(source)},
+            notifier=SurfaceNotifier(settings),
+        )
+        services = build(settings, adapters)
+        setup_teams(services)
+        assert not run(
+            services,
+            "service register checkout-api --aws-lambda checkout-fn",
+            user="oli",
+            channel="C-pay",
+        ).failed
+        with stub:
+            yield services, clock, stub, lambda_client
+
+
+EXPECTED = {
+    "MetricDataQueries": ANY,
+    "StartTime": NOW,
+    "EndTime": ANY,
+    "ScanBy": "TimestampAscending",
+}
+
+
+def _tick(services: Services, clock: Clock, minutes: int) -> Reply:
+    clock.at = clock.at + timedelta(minutes=minutes)
+    at = invocation("scheduler run-once", channel=None).model_copy(update={"received_at": clock.at})
+    return services.bus.handle(at)
+
+
+def _alias(client: Any) -> tuple[str, dict[str, float]]:
+    alias = client.get_alias(FunctionName="checkout-fn", Name="live")
+    return alias["FunctionVersion"], alias.get("RoutingConfig", {}).get(
+        "AdditionalVersionWeights", {}
+    )
+
+
+def test_a_healthy_version_is_stepped_and_promoted_and_its_message_updated_in_place(
+    deployment: tuple[Services, Clock, Stubber, Any], slack_api: CaptureServer
+) -> None:
+    services, clock, stub, lambda_client = deployment
+    started = run(
+        services,
+        "canary start checkout-api --version 2 --steps 5,50,100 --interval 10m",
+        user="oli",
+        channel="C-pay",
+    )
+    assert started.tone is Tone.OK, started
+    assert _alias(lambda_client) == ("1", {"2": 0.05})
+    # each tick reads both versions since the start in one GetMetricData call
+    for minutes, weight in ((10, 0.05), (20, 0.5)):
+        stub.add_response(
+            "get_metric_data",
+            _minute_results(NOW, minutes, 0.01, weight),
+            {
+                "MetricDataQueries": ANY,
+                "StartTime": NOW,
+                "EndTime": ANY,
+                "ScanBy": "TimestampAscending",
+            },
+        )
+    first = _tick(services, clock, 10)
+    assert "advanced" in dict(first.fields)["Canaries"], first
+    assert _alias(lambda_client) == ("1", {"2": 0.5})
+    _tick(services, clock, 10)
+    assert _alias(lambda_client) == ("2", {})  # promoted: the alias moved, no weights left
+    stub.assert_no_pending_responses()
+    # the canary has one Slack message, posted once and updated at each step
+    (posted,) = slack_api.calls("chat.postMessage")
+    assert "Canary checkout-api version 2: running at 5%" in str(posted.body["blocks"])
+    updates = slack_api.calls("chat.update")
+    assert [u.body["ts"] for u in updates] == ["1700000000.000100"] * len(updates)
+    assert "promoted at 100%" in str(updates[-1].body["blocks"])
+
+
+def test_an_erring_version_is_rolled_back(
+    deployment: tuple[Services, Clock, Stubber, Any], slack_api: CaptureServer
+) -> None:
+    services, clock, stub, lambda_client = deployment
+    run(services, "canary start checkout-api --version 2", user="oli", channel="C-pay")
+    stub.add_response(
+        "get_metric_data",
+        _minute_results(NOW, 5, 0.05, 0.05),
+        {
+            "MetricDataQueries": ANY,
+            "StartTime": NOW,
+            "EndTime": ANY,
+            "ScanBy": "TimestampAscending",
+        },
+    )
+    reply = _tick(services, clock, 5)
+    assert "rolled back" in dict(reply.fields)["Canaries"]
+    assert _alias(lambda_client) == ("1", {})
+    assert "rolled-back" in str(slack_api.calls("chat.update")[-1].body["blocks"])
