@@ -11,7 +11,7 @@ import pytest
 from shared.adapters.memory import InMemoryCanaryStore, InMemoryNotifier
 from shared.audit.models import StreamKey
 from shared.bootstrap import Services, build
-from shared.canary.models import CanaryState
+from shared.canary.models import Canary, CanaryState
 from shared.config import Settings
 from shared.investigations.models import ResourceKind
 from shared.ports import CanaryStore, TrafficRouter
@@ -169,3 +169,33 @@ def test_two_overlapping_scheduler_runs_advance_a_canary_once(clock: Clock) -> N
     assert moved.count(f"{canary} advanced") == 1
     saved = store.get(ORG, canary)
     assert saved is not None and saved.step == 1 and saved.state is CanaryState.RUNNING
+
+
+class _Down:
+    """Per-version metrics that cannot be read (the provider is down)."""
+
+    def compare(self, canary: Canary, *, start: object, end: object) -> dict[str, object]:
+        raise ConnectionError("CloudWatch did not answer")
+
+
+def test_a_metrics_outage_is_counted_never_a_rollback_and_five_in_a_row_hold(
+    clock: Clock,
+) -> None:
+    adapters = memory_adapters(clock, version_metrics={ResourceKind.SAMPLE: _Down()})
+    services = build(Settings(org_admins=("T1:root",)), adapters)
+    setup_teams(services)
+    run(services, "service register checkout-api --sample checkout --team payments", user="oli")
+    canary = _start(services, "42")
+    for _ in range(4):
+        _tick(services, clock, 5)
+    shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
+    assert shown.title.startswith("Canary checkout-api version 42: running at 5%")
+    assert (
+        "query error by @scheduler: metrics unavailable (CloudWatch did not answer); 4 in a row"
+        in (shown.text)
+    )
+    _tick(services, clock, 5)
+    shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
+    assert shown.title.startswith("Canary checkout-api version 42: holding at 5%")
+    assert "5 in a row; held, decide by hand" in shown.text
+    assert adapters.routers[ResourceKind.SAMPLE].route("checkout:live").weight == 0.05
