@@ -27,6 +27,7 @@ from shared.canary.judge import (
     judge,
     score,
 )
+from shared.canary.stats import detectable_samples
 
 WEIGHT = 0.05
 STEP = 5
@@ -134,6 +135,8 @@ class Result:
     case: Case
     ours: tuple[str, int]
     kayenta: tuple[str, int]
+    gated: bool
+    """Whether the canary served enough, within its lifetime, to show a doubled error rate."""
 
 
 def run(case: Case) -> Result:
@@ -157,7 +160,8 @@ def run(case: Case) -> Result:
             break
     if theirs == ("promote", LIFETIME) and last < 95:
         theirs = ("rollback", LIFETIME)
-    return Result(case, mine, theirs)
+    served = sum(m.requests for m in canary)
+    return Result(case, mine, theirs, gated=served >= detectable_samples(BASE_ERRORS))
 
 
 def cases() -> list[Case]:
@@ -201,6 +205,12 @@ def main() -> None:
     seconds = time.perf_counter() - started
     print("Canary judge: 2,000 simulated canaries at 5% (1,000 regressed, 1,000 healthy)")
     _table(results)
+    doubled = [r for r in results if r.case.metric == "errors" and r.case.factor == 2.0 and r.gated]
+    caught = sum(r.ours[0] == "rollback" for r in doubled)
+    print(
+        f"  ours: 2x error regressions caught once the gate is met: {caught}/{len(doubled)} = "
+        f"{caught / len(doubled):.1%} (goal >= 95%)"
+    )
     for name in ("ours", "kayenta"):
         healthy = [getattr(r, name)[0] for r in results if not r.case.metric]
         minutes = [getattr(r, name)[1] for r in results if getattr(r, name)[0] != "held"]
