@@ -104,7 +104,7 @@ def _latency(stable: list[Minute], canary: list[Minute]) -> MetricData:
 
 
 def ours(stable: list[Minute], canary: list[Minute]) -> Judgement:
-    """Our judge on the minutes so far."""
+    """Our judge on the minutes so far (the number of looks: one per step so far)."""
     errors = MetricData(
         control=[float(m.errors) for m in stable],
         experiment=[float(m.errors) for m in canary],
@@ -112,7 +112,8 @@ def ours(stable: list[Minute], canary: list[Minute]) -> Judgement:
         experiment_total=sum(m.requests for m in canary),
     )
     data = {"latency": _latency(stable, canary), "errors": errors}
-    return judge([LATENCY, ERRORS], data, canary_requests=errors.experiment_total)
+    looks = max(1, len(canary) // STEP)
+    return judge([LATENCY, ERRORS], data, canary_requests=errors.experiment_total, looks=looks)
 
 
 def kayenta(stable: list[Minute], canary: list[Minute]) -> float:

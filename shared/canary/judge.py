@@ -119,8 +119,9 @@ def _mean_ratio(experiment: Sequence[float], control: Sequence[float]) -> float:
     return math.nan if control_mean == 0 else fmean(experiment) / control_mean
 
 
-def classify(spec: MetricSpec, data: MetricData) -> MetricResult:
-    """Kayenta's Mann-Whitney classification (NaN strategy `remove`) of one gauge metric."""
+def classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricResult:
+    """Kayenta's Mann-Whitney classification (NaN strategy `remove`) of one gauge metric; with
+    `looks` > 1 (the same growing data judged again) the confidence is raised accordingly."""
     control = [v for v in data.control if not math.isnan(v)]
     experiment = [v for v in data.experiment if not math.isnan(v)]
     if not control or not experiment:
@@ -132,7 +133,8 @@ def classify(spec: MetricSpec, data: MetricData) -> MetricResult:
         jitter = random.Random(spec.name)  # noqa: S311 (Kayenta breaks ties with tiny noise)
         control = [v + jitter.gauss(0, abs(v) * 1e-5 or 1e-9) for v in control]
         experiment = [v + jitter.gauss(0, abs(v) * 1e-5 or 1e-9) for v in experiment]
-    shift = mann_whitney_shift(experiment, control, confidence=CONFIDENCE)
+    confidence = 1 - (1 - CONFIDENCE) / looks
+    shift = mann_whitney_shift(experiment, control, confidence=confidence)
     band = TOLERANCE * abs(shift.estimate)
     effect = _mean_ratio(experiment, control)
     up = spec.direction in {Direction.INCREASE, Direction.EITHER}
@@ -144,7 +146,7 @@ def classify(spec: MetricSpec, data: MetricData) -> MetricResult:
         label = Label.LOW
     reason = (
         f"{spec.name}: canary {fmean(experiment):,.4g} vs stable {fmean(control):,.4g}, "
-        f"shift {shift.estimate:+,.4g} ({CONFIDENCE:.0%} CI {shift.lower:+,.4g} to "
+        f"shift {shift.estimate:+,.4g} ({confidence:.1%} CI {shift.lower:+,.4g} to "
         f"{shift.upper:+,.4g}), ratio {effect:.2f} → {label.value}"
     )
     failed = spec.critical and label is not Label.PASS
@@ -153,11 +155,12 @@ def classify(spec: MetricSpec, data: MetricData) -> MetricResult:
     )
 
 
-def count_classify(spec: MetricSpec, data: MetricData) -> MetricResult:
-    """Errors and other counts: canary events against stable events given their traffic."""
+def count_classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricResult:
+    """Errors and other counts: canary events against stable events given their traffic (the
+    significance divided among `looks`)."""
     canary, stable = round(sum(data.experiment)), round(sum(data.control))
     test = count_test(canary, data.experiment_total, stable, data.control_total)
-    high = test.p_value < COUNT_P and test.ratio > COUNT_RATIO
+    high = test.p_value < COUNT_P / looks and test.ratio > COUNT_RATIO
     label = Label.HIGH if high else Label.PASS
     canary_rate = canary / data.experiment_total if data.experiment_total else 0.0
     stable_rate = stable / data.control_total if data.control_total else 0.0
@@ -211,8 +214,12 @@ def judge(
     *,
     canary_requests: int,
     needed: int | None = None,
+    looks: int = 1,
 ) -> Judgement:
-    """One step's judgement: the sample gate first, then every metric, then the score."""
+    """One step's judgement: the sample gate first, then every metric, then the score. `looks`
+    is how many times this canary's growing data has been judged, this time included: each
+    test's significance is shared among them (Bonferroni), so judging every step does not
+    multiply false rollbacks."""
     needed = needed if needed is not None else needed_samples()
     if canary_requests < needed:
         return Judgement(
@@ -221,7 +228,9 @@ def judge(
             reason=f"insufficient data (n={canary_requests}/{needed})",
         )
     results = [
-        (count_classify if spec.counts else classify)(spec, data.get(spec.name, MetricData((), ())))
+        (count_classify if spec.counts else classify)(
+            spec, data.get(spec.name, MetricData((), ())), looks=looks
+        )
         for spec in specs
     ]
     total = score(results)

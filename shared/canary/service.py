@@ -223,7 +223,8 @@ class CanaryService:
                 state=CanaryState.HOLDING if held else canary.state,
             )
         served = data["errors"].experiment_total if "errors" in data else 10**9
-        verdict = judge(_specs(canary), data, canary_requests=served)
+        looks = 1 + sum(r.by == "scheduler" and r.what != "query error" for r in canary.history)
+        verdict = judge(_specs(canary), data, canary_requests=served, looks=looks)
         return self._act(canary, verdict, now)
 
     def _act(self, canary: Canary, verdict: Judgement, now: datetime) -> Canary:

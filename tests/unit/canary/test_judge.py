@@ -199,3 +199,11 @@ def test_a_healthy_step_below_that_traffic_is_extended_not_promoted() -> None:
     assert judgement.reason == (
         "no failure yet; not enough traffic to promote (n=1000/2271 to see errors double)"
     )
+
+
+def test_judging_the_same_growing_data_again_asks_for_more_evidence() -> None:
+    # 14 canary errors in 600 requests against 120 in 12,000: p = 0.0049 on a first look
+    # (< 0.01), but the fifth look shares 0.01 five ways (0.002)
+    data = MetricData(control=[120.0], experiment=[14.0], control_total=12000, experiment_total=600)
+    first, fifth = count_classify(ERRORS, data), count_classify(ERRORS, data, looks=5)
+    assert (first.label, fifth.label) == (Label.HIGH, Label.PASS)
