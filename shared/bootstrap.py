@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.adapters.charts import render_png
+from shared.adapters.charts import render_comparison_png, render_png
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy
 from shared.alerts.scheduler import AlertScheduler, Investigate
@@ -176,6 +176,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         metrics=a.version_metrics,
         audit=trail,
         notifier=a.notifier,
+        chart=render_comparison_png,
     )
     alerts = AlertService(
         store=a.alerts,

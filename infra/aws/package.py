@@ -22,7 +22,7 @@ FUNCTION_EXTRAS: dict[str, tuple[str, ...]] = {
     "teams": ("aws", "teams"),
     "worker": ("aws", "slack", "teams", "charts"),
     "scheduler": ("aws",),
-    "alerts": ("aws", "slack", "teams"),
+    "alerts": ("aws", "slack", "teams", "charts"),
     "pages": ("aws", "charts"),
 }
 """The pyproject extras each function's bundle carries (no Azure or GCP SDK in any of them)."""

@@ -32,3 +32,26 @@ def render_png(investigation: Investigation) -> bytes:
     figure.savefig(buffer, format="png", dpi=90)
     pyplot.close(figure)
     return buffer.getvalue()
+
+
+def render_comparison_png(series: dict[str, tuple[list[float], list[float]]]) -> bytes:
+    """A canary's metrics: one small panel each, stable and canary per minute; PNG bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    names = list(series) or ["no data"]
+    figure, axes = pyplot.subplots(len(names), 1, figsize=(6, 1.5 * len(names)), squeeze=False)
+    for axis, name in zip(axes[:, 0], names, strict=True):
+        stable, canary = series.get(name, ([], []))
+        axis.plot(stable, linewidth=1.2, color="#1d3557", label="stable")
+        axis.plot(canary, linewidth=1.2, color="#e63946", label="canary")
+        axis.set_ylabel(name, fontsize=8)
+        axis.tick_params(labelsize=7)
+        axis.legend(fontsize=7, loc="upper left")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90)
+    pyplot.close(figure)
+    return buffer.getvalue()

@@ -3,15 +3,16 @@ roll back, each step a conditional write, audited, and told in the canary's one 
 
 from __future__ import annotations
 
+import base64
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from shared.audit.models import AuditDraft, Outcome
 from shared.audit.trail import AuditTrail
 from shared.canary import commands as c
-from shared.canary.judge import Judgement, MetricSpec, Verdict, judge
+from shared.canary.judge import Judgement, MetricData, MetricSpec, Verdict, judge
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import canary_notice
 from shared.commands.base import Command
@@ -22,9 +23,11 @@ from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.investigations.commands import to_timedelta
 from shared.investigations.models import ResourceKind
 from shared.ports import CanaryStore, Directory, Notifier, TrafficRouter, VersionMetrics
-from shared.replies import Reply, Tone
+from shared.replies import Image, Reply, Tone
 
 log = logging.getLogger("autosre.canary")
+Chart = Callable[[dict[str, tuple[list[float], list[float]]]], bytes]
+"""Draws each metric's stable and canary series (PNG)."""
 QUERY_ERROR_LIMIT = 5
 """Failed metric reads in a row before a canary is held and a person asked (never a rollback)."""
 
@@ -53,7 +56,9 @@ class CanaryService:
         metrics: Mapping[ResourceKind, VersionMetrics],
         audit: AuditTrail,
         notifier: Notifier,
+        chart: Chart | None = None,
     ) -> None:
+        self._chart = chart
         self._store = store
         self._directory = directory
         self._routers = dict(routers)
@@ -195,19 +200,46 @@ class CanaryService:
         for canary in self._store.every():
             if not canary.due(now):
                 continue
-            moved = self._step(canary, now)
+            moved, data = self._step(canary, now)
             try:
                 saved = self._store.save(moved)
             except ConflictError:
                 continue  # another run took this step
             latest = saved.history[-1]
             self._record(saved, latest, trigger)
-            self._tell(saved)
+            told = self._tell(saved)
+            if told.state.over and data:
+                self._show_chart(told, data)
             done.append(f"{saved.id} {latest.what}")
         return done
 
-    def _step(self, canary: Canary, now: datetime) -> Canary:
-        """The canary after judging its data so far (and moving its traffic)."""
+    def _show_chart(self, canary: Canary, data: dict[str, MetricData]) -> None:
+        """The verdict's evidence as a chart, in the canary message's thread."""
+        if self._chart is None or canary.message is None:
+            return
+        series = {}
+        for name, found in data.items():
+            scale = (
+                found.control_total / found.experiment_total
+                if found.control_total and found.experiment_total
+                else 1.0
+            )
+            label = f"{name} (canary x{scale:.0f})" if scale != 1.0 else name
+            series[label] = (list(found.control), [v * scale for v in found.experiment])
+        try:
+            png = self._chart(series)
+            thread = canary.message.model_copy(update={"thread": canary.message.message})
+            image = Image(
+                name=f"{canary.id}.png",
+                title=f"{canary.service}: canary {canary.release} vs stable {canary.stable}",
+                png_base64=base64.b64encode(png).decode(),
+            )
+            self._notifier.post(thread, Reply(tone=Tone.INFO, title=image.title, images=[image]))
+        except Exception:
+            log.exception("could not chart canary %s", canary.id)
+
+    def _step(self, canary: Canary, now: datetime) -> tuple[Canary, dict[str, MetricData]]:
+        """The canary after judging its data so far (and moving its traffic), and the data."""
         try:
             data = self._metrics[canary.kind].compare(canary, start=canary.started_at, end=now)
         except Exception as error:  # noqa: BLE001 (a query error is not a failure)
@@ -221,11 +253,11 @@ class CanaryService:
                 reason + ("; held, decide by hand" if held else ""),
                 query_errors=errors,
                 state=CanaryState.HOLDING if held else canary.state,
-            )
+            ), {}
         served = data["errors"].experiment_total if "errors" in data else 10**9
         looks = 1 + sum(r.by == "scheduler" and r.what != "query error" for r in canary.history)
         verdict = judge(_specs(canary), data, canary_requests=served, looks=looks)
-        return self._act(canary, verdict, now)
+        return self._act(canary, verdict, now), data
 
     def _act(self, canary: Canary, verdict: Judgement, now: datetime) -> Canary:
         reasons = "; ".join(r.reason for r in verdict.results) or verdict.reason

@@ -142,11 +142,14 @@ def test_a_healthy_version_is_stepped_and_promoted_and_its_message_updated_in_pl
     assert _alias(lambda_client) == ("2", {})  # promoted: the alias moved, no weights left
     stub.assert_no_pending_responses()
     # the canary has one Slack message, posted once and updated at each step
-    (posted,) = slack_api.calls("chat.postMessage")
+    posted, chart_title = slack_api.calls("chat.postMessage")  # the message; the chart's caption
     assert "Canary checkout-api version 2: running at 5%" in str(posted.body["blocks"])
+    assert chart_title.body["thread_ts"] == "1700000000.000100"
     updates = slack_api.calls("chat.update")
     assert [u.body["ts"] for u in updates] == ["1700000000.000100"] * len(updates)
     assert "promoted at 100%" in str(updates[-1].body["blocks"])
+    (chart,) = slack_api.calls("files.completeUploadExternal")
+    assert chart.body["thread_ts"] == "1700000000.000100"
 
 
 def test_an_erring_version_is_rolled_back(
