@@ -38,6 +38,7 @@ from shared.ports import (
     Directory,
     ExportStore,
     InvestigationStore,
+    InvestigatorVersions,
     LogSource,
     MetricsSource,
     Notifier,
@@ -98,6 +99,12 @@ def local_canaries() -> tuple[
     )
 
 
+def _simulated_investigators() -> InvestigatorVersions:
+    from shared.adapters.local.simulated_canary import SimulatedInvestigatorVersions
+
+    return SimulatedInvestigatorVersions()
+
+
 @dataclass(frozen=True)
 class Adapters:
     """One implementation of each port."""
@@ -120,6 +127,8 @@ class Adapters:
     routers: Mapping[ResourceKind, TrafficRouter] = field(default_factory=dict)
     """How each kind of service's traffic is split (Lambda aliases; the simulated sample)."""
     version_metrics: Mapping[ResourceKind, VersionMetrics] = field(default_factory=dict)
+    investigators: InvestigatorVersions | None = None
+    """The investigator's versions for `sre canary start --replay` (the local simulation's)."""
     storage: str = ""
     """How the audit storage protects entries, as `sre audit verify` reports it."""
 
@@ -177,6 +186,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         audit=trail,
         notifier=a.notifier,
         chart=render_comparison_png,
+        investigators=a.investigators,
     )
     alerts = AlertService(
         store=a.alerts,
@@ -276,6 +286,7 @@ def memory_adapters(clock: Clock, key: SigningKey, **overrides: Any) -> Adapters
         "guard": InMemoryDeliveryGuard(),
         "routers": local_canaries()[0],
         "version_metrics": local_canaries()[1],
+        "investigators": _simulated_investigators(),
     }
     return Adapters(**{**defaults, **overrides})
 
@@ -324,6 +335,7 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
         canaries=SqliteCanaryStore(database),
         routers=local_canaries()[0],
         version_metrics=local_canaries()[1],
+        investigators=_simulated_investigators(),
         notifier=notifier,
         guard=SqliteDeliveryGuard(database),
         storage="read-only files (tamper-evident, not tamper-proof)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
@@ -22,6 +22,9 @@ from shared.investigations.models import (
     Signal,
 )
 from shared.replies import Reply
+
+if TYPE_CHECKING:  # replay imports the investigations, which import these ports
+    from shared.canary.replay import Investigator
 
 
 class Directory(Protocol):
@@ -181,6 +184,13 @@ class VersionMetrics(Protocol):
     def compare(self, canary: Canary, *, start: datetime, end: datetime) -> dict[str, MetricData]:
         """Per metric of the canary: per-minute samples of each release (control = stable,
         experiment = canary) and, for counts, the requests each served."""
+
+
+class InvestigatorVersions(Protocol):
+    """Versions of Auto SRE's own investigator, to replay scenarios against (canary item 6)."""
+
+    def investigator(self, version: str) -> Investigator:
+        """That version's investigator."""
 
 
 class TrafficRouter(Protocol):

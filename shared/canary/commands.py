@@ -51,6 +51,7 @@ class StartCanary(Command):
         "sre canary start checkout-api --version 43",
         "sre canary start checkout-api --version 43 --steps 5,25,50,100 --interval 5m "
         "--metrics errors,p99_latency --critical errors",
+        "sre canary start autosre-worker --version 8 --replay",
     )
     service: ServiceName
     version: str = Field(pattern=r"^[0-9A-Za-z$._-]{1,40}$")
@@ -59,6 +60,8 @@ class StartCanary(Command):
     metrics: Metrics = ",".join(METRICS)
     critical: Metrics = "errors"
     alias: str = Field(default="live", pattern=r"^[A-Za-z0-9_-]{1,128}$")
+    replay: bool = False
+    """The service is Auto SRE's own investigator: also replay scenarios on both versions."""
     team: OptionalTeam = None
 
 

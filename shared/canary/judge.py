@@ -72,6 +72,8 @@ class MetricSpec:
     allowed_decrease: float = 1.0
     must_have_data: bool = False
     group: str = "default"
+    gates: bool = True
+    """Whether the traffic gates apply (not to the replay of the investigator's scenarios)."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def _powered(specs: Sequence[MetricSpec], data: dict[str, MetricData]) -> int:
     needed = 0
     for spec in specs:
         found = data.get(spec.name)
-        if spec.counts and found is not None and found.control_total:
+        if spec.counts and spec.gates and found is not None and found.control_total:
             rate = sum(found.control) / found.control_total
             needed = max(needed, detectable_samples(rate))
     return needed

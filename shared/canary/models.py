@@ -66,6 +66,8 @@ class Canary(Frozen):
     message: ReplyTarget | None = None
     """The one message per canary, updated at every step."""
     query_errors: int = 0
+    replay: bool = False
+    """The release is Auto SRE's own investigator: also judge it on the replay set."""
     version: int = 0
 
     @property

@@ -15,6 +15,7 @@ from shared.canary import commands as c
 from shared.canary.judge import Judgement, MetricData, MetricSpec, Verdict, judge
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import canary_notice
+from shared.canary.replay import REPLAY_METRIC, replay, scenarios
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.commands.invocation import ReplyTarget
@@ -22,7 +23,14 @@ from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.investigations.commands import to_timedelta
 from shared.investigations.models import ResourceKind
-from shared.ports import CanaryStore, Directory, Notifier, TrafficRouter, VersionMetrics
+from shared.ports import (
+    CanaryStore,
+    Directory,
+    InvestigatorVersions,
+    Notifier,
+    TrafficRouter,
+    VersionMetrics,
+)
 from shared.replies import Image, Reply, Tone
 
 log = logging.getLogger("autosre.canary")
@@ -33,7 +41,7 @@ QUERY_ERROR_LIMIT = 5
 
 
 def _specs(canary: Canary) -> list[MetricSpec]:
-    return [
+    specs = [
         MetricSpec(
             name=name,
             counts=name == "errors",
@@ -42,6 +50,9 @@ def _specs(canary: Canary) -> list[MetricSpec]:
         )
         for name in canary.metrics
     ]
+    if canary.replay:  # misses on the replay set, judged like errors, never gated by traffic
+        specs.append(MetricSpec(name=REPLAY_METRIC, counts=True, critical=True, gates=False))
+    return specs
 
 
 class CanaryService:
@@ -57,7 +68,9 @@ class CanaryService:
         audit: AuditTrail,
         notifier: Notifier,
         chart: Chart | None = None,
+        investigators: InvestigatorVersions | None = None,
     ) -> None:
+        self._investigators = investigators
         self._chart = chart
         self._store = store
         self._directory = directory
@@ -92,6 +105,11 @@ class CanaryService:
                 f"{service.name} is a {service.kind.value} service: canaries shift Lambda alias "
                 "traffic (register the service with --aws-lambda)"
             )
+        if command.replay and self._investigators is None:
+            raise InvalidCommandError(
+                "This deployment cannot run the investigator's versions on the replay set "
+                "(`--replay` works on the embedded default's simulation only, so far)."
+            )
         target = f"{service.resource}:{command.alias}"
         if any(x.target == target for x in self._store.every()):
             raise ConflictError(f"A canary is already running on {target}.")
@@ -112,6 +130,7 @@ class CanaryService:
             interval=to_timedelta(command.interval),
             metrics=command.metrics.split(","),
             critical=command.critical.split(","),
+            replay=command.replay,
             step_started_at=ctx.now,
             started_by=user,
             started_at=ctx.now,
@@ -254,6 +273,13 @@ class CanaryService:
                 query_errors=errors,
                 state=CanaryState.HOLDING if held else canary.state,
             ), {}
+        if canary.replay and self._investigators is not None:
+            versions = self._investigators
+            data[REPLAY_METRIC] = replay(
+                versions.investigator(canary.stable),
+                versions.investigator(canary.release),
+                scenarios(),
+            )
         served = data["errors"].experiment_total if "errors" in data else 10**9
         looks = 1 + sum(r.by == "scheduler" and r.what != "query error" for r in canary.history)
         verdict = judge(_specs(canary), data, canary_requests=served, looks=looks)

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary
+from shared.canary.replay import Investigator, investigate
+from shared.investigations.models import Signal
 
 RPS = 100.0
 BAD_RELEASES = frozenset({"42"})
@@ -61,3 +63,13 @@ def _weight_at(canary: Canary, at: datetime) -> float:
         if record.at <= at and record.what in {"advanced", "started"}:
             weight = record.weight
     return weight
+
+
+class SimulatedInvestigatorVersions:
+    """Versions of the investigator for the local simulation: this code's investigator, except
+    release 42, which does not read saturation (and so misses what saturation starts)."""
+
+    def investigator(self, version: str) -> Investigator:
+        """That version's investigator."""
+        ignore = frozenset({Signal.SATURATION}) if version in BAD_RELEASES else frozenset()
+        return lambda scenario: investigate(scenario, ignore=ignore)

@@ -141,6 +141,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "interval": st.sampled_from(["5m", "30s", "1h"]),
     "metrics": st.sampled_from(["errors", "p99_latency", "errors,p99_latency"]),
     "critical": st.sampled_from(["errors", "p99_latency"]),
+    "replay": st.booleans(),
     "alias": st.from_regex(r"[A-Za-z0-9_-]{1,10}", fullmatch=True),
     "azure_workspace": st.none(),
     "metric": st.from_regex(r"[A-Za-z0-9_./-]{1,30}", fullmatch=True),

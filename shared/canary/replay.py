@@ -1,0 +1,125 @@
+"""Judging the investigator itself: a replay set of telemetry scenarios with a known cause, run
+against the stable and the canary version; a scenario passes when the findings name its cause
+(the signal that moved first), or name nothing when nothing happened.
+
+The scenarios are generated, the same every time: six hours at one minute of the five golden
+signals, with noise and a daily swing; at 01:00 before the end the cause moves and, two minutes
+later, what it drags along."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from shared.canary.judge import MetricData
+from shared.investigations.analysis import first_to_move, onset, rank
+from shared.investigations.catalog import UNITS
+from shared.investigations.models import Finding, Signal
+from shared.ports import Points
+
+REPLAY_METRIC = "investigation_quality"
+END = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+WINDOW = timedelta(hours=2)
+_BASE = {
+    Signal.P50_LATENCY: 120.0,
+    Signal.P99_LATENCY: 380.0,
+    Signal.ERROR_RATE: 0.3,
+    Signal.TRAFFIC: 1200.0,
+    Signal.SATURATION: 35.0,
+}
+_EFFECT = {
+    Signal.P50_LATENCY: 1.6,
+    Signal.P99_LATENCY: 4.0,
+    Signal.ERROR_RATE: 12.0,
+    Signal.TRAFFIC: 0.3,
+    Signal.SATURATION: 2.7,
+}
+_DRAGGED = {
+    Signal.SATURATION: (Signal.P99_LATENCY, Signal.ERROR_RATE),
+    Signal.P99_LATENCY: (Signal.ERROR_RATE,),
+    Signal.ERROR_RATE: (),
+    Signal.TRAFFIC: (),
+    Signal.P50_LATENCY: (Signal.P99_LATENCY,),
+}
+CAUSES: tuple[Signal | None, ...] = (
+    Signal.SATURATION,
+    Signal.P99_LATENCY,
+    Signal.ERROR_RATE,
+    Signal.TRAFFIC,
+    None,
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Recorded-like telemetry whose cause is known."""
+
+    name: str
+    cause: Signal | None
+    series: dict[Signal, Points]
+    window_start: datetime
+
+
+def _scenario(cause: Signal | None, seed: int) -> Scenario:
+    rng = random.Random(f"replay:{seed}")  # noqa: S311 (a simulation)
+    start = END - timedelta(hours=6)
+    incident = END - timedelta(hours=1)
+    moved = {cause: incident} if cause else {}
+    for dragged in _DRAGGED.get(cause, ()) if cause else ():
+        moved[dragged] = incident + timedelta(minutes=2)
+    series: dict[Signal, Points] = {}
+    for signal, base in _BASE.items():
+        points: Points = []
+        for minute in range(6 * 60 + 1):
+            at = start + timedelta(minutes=minute)
+            swing = 1 + 0.1 * math.sin(2 * math.pi * (at.hour * 60 + at.minute) / 1440)
+            value = base * swing * (1 + rng.gauss(0, 0.04))
+            if signal in moved and at >= moved[signal]:
+                value *= _EFFECT[signal]
+            points.append((at, value))
+        series[signal] = points
+    label = cause.value if cause else "quiet"
+    return Scenario(f"{label}-{seed}", cause, series, END - WINDOW)
+
+
+def scenarios(per_cause: int = 8) -> list[Scenario]:
+    """The replay set: `per_cause` scenarios for each cause, and as many quiet ones."""
+    return [_scenario(cause, seed) for cause in CAUSES for seed in range(per_cause)]
+
+
+Investigator = Callable[[Scenario], list[Finding]]
+"""One version of the investigator: a scenario's findings."""
+
+
+def investigate(scenario: Scenario, *, ignore: frozenset[Signal] = frozenset()) -> list[Finding]:
+    """This code's investigator on a scenario (`ignore`: signals it does not read)."""
+    found = [
+        f
+        for signal, points in scenario.series.items()
+        if signal not in ignore
+        and (f := onset(signal, points, scenario.window_start, [], UNITS[signal]))
+    ]
+    return rank(found)
+
+
+def names_the_cause(findings: list[Finding], scenario: Scenario) -> bool:
+    """Whether the findings name the scenario's cause first (or nothing, for a quiet one)."""
+    if scenario.cause is None:
+        return not findings
+    first = first_to_move(findings)
+    return first is not None and first.signal is scenario.cause
+
+
+def replay(stable: Investigator, canary: Investigator, cases: list[Scenario]) -> MetricData:
+    """Each version's misses on the replay set, as counts the judge's count test compares."""
+    missed_stable = sum(not names_the_cause(stable(s), s) for s in cases)
+    missed_canary = sum(not names_the_cause(canary(s), s) for s in cases)
+    return MetricData(
+        control=[float(missed_stable)],
+        experiment=[float(missed_canary)],
+        control_total=len(cases),
+        experiment_total=len(cases),
+    )
