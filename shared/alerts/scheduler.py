@@ -185,8 +185,8 @@ class AlertScheduler:
         self, policy: AlertPolicy, message: ReplyTarget | None, *, investigation: str | None = None
     ) -> AlertPolicy:
         """Keep where the notice went (to update it when resolved), retrying a lost race."""
+        current = policy  # as this run last wrote it: usually still the stored version
         for _ in range(3):
-            current = self._store.get(OrgId(policy.org), policy.team, policy.name) or policy
             update: dict[str, object] = {}
             if message is not None:
                 update["message"] = message
@@ -197,7 +197,7 @@ class AlertScheduler:
                     current.model_copy(update={"status": current.status.model_copy(update=update)})
                 )
             except ConflictError:
-                continue
+                current = self._store.get(OrgId(policy.org), policy.team, policy.name) or policy
         return policy
 
     def _resolved(self, policy: AlertPolicy, report: TickReport) -> None:

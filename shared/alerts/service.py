@@ -228,7 +228,8 @@ class AlertService:
             fields.append(("Problems", "\n".join(report.problems[:10])))
         return Reply(
             tone=Tone.OK,
-            title=f"Scheduler: {report.evaluated} alert policies evaluated",
+            title=f"Scheduler: {report.evaluated} alert "
+            f"{'policy' if report.evaluated == 1 else 'policies'} evaluated",
             fields=fields,
         )
 
