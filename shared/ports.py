@@ -19,7 +19,6 @@ from shared.investigations.models import (
     LogEvidence,
     MetricQuery,
     Service,
-    Signal,
 )
 from shared.replies import Reply
 
@@ -89,12 +88,6 @@ Points = list[tuple[datetime, float]]
 
 class MetricsSource(Protocol):
     """A provider's metrics: CloudWatch, Azure Monitor, Cloud Monitoring, a sample, a file."""
-
-    def fetch(
-        self, service: Service, *, start: datetime, end: datetime, step: int
-    ) -> dict[Signal, Points]:
-        """Every signal of `service` from `start` to `end` at `step` seconds, in as few calls as the
-        provider allows (one batched call per window where it can)."""
 
     def read(
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int

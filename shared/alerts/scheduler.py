@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -245,8 +245,3 @@ class AlertScheduler:
                 except Exception as error:  # noqa: BLE001
                     report.problems.append(f"{policy.name}: could not escalate ({error})")
             report.escalated.append(policy.name)
-
-
-def names(policies: Sequence[AlertPolicy]) -> str:
-    """Policy names for a reply."""
-    return ", ".join(p.name for p in policies) or "none"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 
-from shared.investigations.models import MetricQuery, ResourceKind, Signal
-from shared.ports import Points
+from shared.investigations.models import MetricQuery, ResourceKind, Service, Signal
+from shared.ports import MetricsSource, Points
 
 
 def signal_values(query: MetricQuery, read: Callable[[MetricQuery], Points]) -> Points:
@@ -16,6 +17,15 @@ def signal_values(query: MetricQuery, read: Callable[[MetricQuery], Points]) -> 
         return [(t, v * query.scale) for t, v in values]
     totals = dict(read(query.divide_by))
     return [(t, v / totals[t] * query.scale) for t, v in values if totals.get(t)]
+
+
+def signal_series(
+    source: MetricsSource, service: Service, *, start: datetime, end: datetime, step: int
+) -> dict[Signal, Points]:
+    """Every signal of `service` that has data, read in one `source.read` (one batched call
+    where the provider allows)."""
+    series = source.read(list(service.queries.values()), start=start, end=end, step=step)
+    return {s: points for s, points in zip(service.queries, series, strict=True) if points}
 
 
 def _lambda(function: str) -> dict[Signal, MetricQuery]:

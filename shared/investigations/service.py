@@ -14,7 +14,7 @@ from shared.commands.context import Context, Handler
 from shared.identity.models import Team
 from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, onset, rank
-from shared.investigations.catalog import UNITS
+from shared.investigations.catalog import UNITS, signal_series
 from shared.investigations.collaboration import with_actions
 from shared.investigations.models import (
     Event,
@@ -74,7 +74,7 @@ class InvestigationService:
         end = end.replace(second=0, microsecond=0)  # whole minutes, as providers report them
         start = end - c.to_timedelta(command.window)
         source = self._sources[service.kind]
-        series = source.fetch(service, start=start - BASELINE, end=end, step=STEP)
+        series = signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
         events = [
             *source.events(service, start=start - BASELINE, end=end),
             *self._changes(team, start - BASELINE, end),

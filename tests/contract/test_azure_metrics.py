@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 from azure.monitor.querymetrics import MetricsClient
 
 from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
-from shared.investigations.catalog import override
+from shared.investigations.catalog import override, signal_series
 from shared.investigations.models import ResourceKind, Signal
 from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
 from tests.support import service_of
@@ -77,7 +77,7 @@ def metrics_source() -> tuple[JsonAdapter, AzureMonitorMetricsSource]:
 def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> None:
     adapter, source = metrics_source()
     service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
-    series = source.fetch(service, start=START, end=END, step=60)
+    series = signal_series(source, service, start=START, end=END, step=60)
     # ONE request: POST …/subscriptions/<id>/metrics:getBatch with every metric and aggregation
     (request,) = adapter.seen
     url = urlparse(request.url or "")
@@ -115,7 +115,7 @@ def test_a_signal_overridden_into_another_namespace_costs_one_more_call() -> Non
     service = service.model_copy(
         update={"queries": {**service.queries, Signal.SATURATION: saturation}}
     )
-    source.fetch(service, start=START, end=END, step=60)
+    signal_series(source, service, start=START, end=END, step=60)
     namespaces = [parse_qs(urlparse(r.url or "").query)["metricnamespace"] for r in adapter.seen]
     assert namespaces == [["Microsoft.Web/serverfarms"], ["Microsoft.Web/sites"]]
     assert source.calls == 2

@@ -9,7 +9,7 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
-from shared.investigations.catalog import queries_for
+from shared.investigations.catalog import queries_for, signal_series
 from shared.investigations.models import ResourceKind, Service, Signal
 from tests.support import service_of
 
@@ -46,7 +46,7 @@ def test_rates_and_sums_come_back_from_one_batched_call() -> None:
         )
     source = CloudWatchMetricsSource(client=client)
     # WHEN the service's signals are fetched for the window
-    series = source.fetch(_lambda_service(), start=START, end=END, step=60)
+    series = signal_series(source, _lambda_service(), start=START, end=END, step=60)
     # THEN one call brought every signal, and the error rate is errors / invocations in percent
     assert source.calls == 1
     assert [v for _, v in series[Signal.TRAFFIC]] == [200.0] * 29
@@ -92,7 +92,7 @@ def test_percentiles_are_asked_for_by_name_and_read_back() -> None:
             },
         )
         source = CloudWatchMetricsSource(client=client)
-        series = source.fetch(_lambda_service(), start=START, end=END, step=60)
+        series = signal_series(source, _lambda_service(), start=START, end=END, step=60)
         stub.assert_no_pending_responses()
     assert source.calls == 2  # one request, two pages
     assert series[Signal.P50_LATENCY] == [(t, 100.0) for t in stamps]

@@ -14,6 +14,7 @@ from google.cloud import monitoring_v3
 from google.cloud.monitoring_v3.services.metric_service.transports import MetricServiceGrpcTransport
 
 from shared.adapters.gcp.monitoring_metrics import CloudMonitoringMetricsSource
+from shared.investigations.catalog import signal_series
 from shared.investigations.models import ResourceKind, Signal
 from tests.support import service_of
 
@@ -107,7 +108,7 @@ def test_every_signal_is_read_aligned_and_reduced_through_the_real_client(
     fake, client = monitoring
     source = CloudMonitoringMetricsSource(client=client)
     service = service_of(ResourceKind.GCP_CLOUD_RUN, RESOURCE, "checkout")
-    series = source.fetch(service, start=START, end=END, step=60)
+    series = signal_series(source, service, start=START, end=END, step=60)
     # the requests name the project, filter on the service and align server-side
     first = fake.requests[0]
     assert first.name == "projects/shop-prod"
@@ -141,4 +142,6 @@ def test_a_refusal_from_cloud_monitoring_is_an_error_not_a_hang(
 
     service = service_of(ResourceKind.GCP_CLOUD_RUN, RESOURCE, "checkout")
     with pytest.raises(PermissionDenied):
-        CloudMonitoringMetricsSource(client=client).fetch(service, start=START, end=END, step=60)
+        signal_series(
+            CloudMonitoringMetricsSource(client=client), service, start=START, end=END, step=60
+        )

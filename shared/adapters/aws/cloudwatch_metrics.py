@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from shared.investigations.catalog import signal_values
-from shared.investigations.models import Event, MetricQuery, Service, Signal
+from shared.investigations.models import Event, MetricQuery, Service
 from shared.ports import Points
 
 if TYPE_CHECKING:
@@ -47,12 +47,6 @@ class CloudWatchMetricsSource:
     def _client(self) -> CloudWatchClient:
         """The client given, or one made at first use."""
         return self._given or boto3.client("cloudwatch")
-
-    def fetch(
-        self, service: Service, *, start: datetime, end: datetime, step: int
-    ) -> dict[Signal, Points]:
-        series = self.read(list(service.queries.values()), start=start, end=end, step=step)
-        return dict(zip(service.queries, series, strict=True))
 
     def read(
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int

@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from shared.investigations.catalog import signal_values
-from shared.investigations.models import Event, MetricQuery, Service, Signal
+from shared.investigations.models import Event, MetricQuery, Service
 from shared.ports import Points
 
 AGGREGATION = {
@@ -43,12 +43,6 @@ class AzureMonitorMetricsSource:
 
         endpoint = f"https://{self._region}.metrics.monitor.azure.com"
         return MetricsClient(endpoint, DefaultAzureCredential())
-
-    def fetch(
-        self, service: Service, *, start: datetime, end: datetime, step: int
-    ) -> dict[Signal, Points]:
-        series = self.read(list(service.queries.values()), start=start, end=end, step=step)
-        return dict(zip(service.queries, series, strict=True))
 
     def read(
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int

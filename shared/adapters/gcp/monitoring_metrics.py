@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from shared.investigations.catalog import signal_values
-from shared.investigations.models import Event, MetricQuery, Service, Signal
+from shared.investigations.models import Event, MetricQuery, Service
 from shared.ports import Points
 
 REDUCERS = {
@@ -72,12 +72,6 @@ class CloudMonitoringMetricsSource:
                 value = point.value.double_value or float(point.value.int64_value)
                 points.append((point.interval.end_time, value))
         return sorted(points)
-
-    def fetch(
-        self, service: Service, *, start: datetime, end: datetime, step: int
-    ) -> dict[Signal, Points]:
-        series = self.read(list(service.queries.values()), start=start, end=end, step=step)
-        return dict(zip(service.queries, series, strict=True))
 
     def read(
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int

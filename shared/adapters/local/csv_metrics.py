@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.investigations.models import Event, MetricQuery, Service, Signal
+from shared.investigations.models import Event, MetricQuery, Service
 from shared.ports import Points
 
 
@@ -29,12 +29,6 @@ class CsvMetricsSource:
     def _rows(self, path: str) -> list[dict[str, str]]:
         with Path(path).open(newline="") as handle:
             return list(csv.DictReader(handle))
-
-    def fetch(
-        self, service: Service, *, start: datetime, end: datetime, step: int
-    ) -> dict[Signal, Points]:
-        series = self.read(list(service.queries.values()), start=start, end=end, step=step)
-        return {s: points for s, points in zip(service.queries, series, strict=True) if points}
 
     def read(
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int

@@ -51,12 +51,6 @@ class SampleMetricsSource:
         """The incident is 40 minutes before now (before the window's end, without a clock)."""
         return deploy_time(self._clock.now() if self._clock else end)
 
-    def fetch(
-        self, service: Service, *, start: datetime, end: datetime, step: int
-    ) -> dict[Signal, Points]:
-        series = self.read(list(service.queries.values()), start=start, end=end, step=step)
-        return dict(zip(service.queries, series, strict=True))
-
     def read(
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
     ) -> list[Points]:

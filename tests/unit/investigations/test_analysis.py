@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared.adapters.local.sample_metrics import SampleMetricsSource, deploy_time
 from shared.investigations.analysis import first_to_move, headline, onset, rank
-from shared.investigations.catalog import UNITS
+from shared.investigations.catalog import UNITS, signal_series
 from shared.investigations.models import Event, Finding, ResourceKind, Service, Signal
 from tests.support import service_of
 
@@ -20,7 +20,7 @@ def _sample() -> Service:
 
 def _findings() -> list[Finding]:
     source = SampleMetricsSource()
-    series = source.fetch(_sample(), start=START - timedelta(hours=4), end=END, step=60)
+    series = signal_series(source, _sample(), start=START - timedelta(hours=4), end=END, step=60)
     events = source.events(_sample(), start=START - timedelta(hours=4), end=END)
     return rank([f for s, p in series.items() if (f := onset(s, p, START, events, UNITS[s]))])
 
