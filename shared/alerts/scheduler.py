@@ -8,7 +8,6 @@ lands, and only the run whose write landed tells anyone, so a transition is told
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,15 +16,14 @@ from shared.alerts.evaluation import State, transition
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.models import AlertPolicy
 from shared.alerts.notices import escalation_notice, group_notice
-from shared.audit.models import AuditDraft, Outcome
+from shared.audit.schedule import scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.commands.invocation import ReplyTarget
 from shared.errors import AuditUnavailableError, ConflictError
-from shared.identity.models import Actor, ChannelId, OrgId, Platform, UserId
+from shared.identity.models import ChannelId, OrgId
 from shared.ports import AlertStore, Directory, Notifier
 
 log = logging.getLogger("autosre.alerts")
-SCHEDULER = Actor(platform=Platform.SCHEDULER, org=OrgId("-"), user=UserId("scheduler"))
 Investigate = Callable[[AlertPolicy, ReplyTarget, str], bool]
 """Opens an investigation of a policy's service as the scheduler, its report posted at the
 target (the alert message's thread); the key makes a retried tick open it once."""
@@ -110,20 +108,17 @@ class AlertScheduler:
         return saved
 
     def _record(self, policy: AlertPolicy, what: str, trigger: str, ev: Evaluation | None) -> None:
-        details = {"trigger": trigger, "condition": policy.condition.text()}
+        details = {"condition": policy.condition.text()}
         if ev is not None and ev.value is not None:
             details["value"] = f"{ev.value:g}"
         self._audit.append(
-            AuditDraft(
-                id=uuid.uuid4().hex,
+            scheduler_entry(
+                policy.org,
+                policy.team,
                 time=ev.at if ev else policy.status.evaluated_at or policy.created_at,
-                org=OrgId(policy.org),
-                team=policy.team,
-                actor=SCHEDULER.model_copy(update={"org": OrgId(policy.org)}),
                 command=f"{what} {policy.name}",
                 target=policy.service,
-                outcome=Outcome.SUCCEEDED,
-                correlation_id=trigger[-64:],
+                trigger=trigger,
                 details=details,
             )
         )

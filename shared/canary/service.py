@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from shared.audit.models import AuditDraft, Outcome
+from shared.audit.schedule import scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.canary import commands as c
 from shared.canary.judge import Judgement, MetricData, MetricSpec, Verdict, judge
@@ -20,7 +20,7 @@ from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.commands.invocation import ReplyTarget
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
-from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.identity.models import OrgId
 from shared.investigations.commands import to_timedelta
 from shared.investigations.models import ResourceKind
 from shared.ports import (
@@ -333,18 +333,13 @@ class CanaryService:
 
     def _record(self, canary: Canary, record: StepRecord, trigger: str) -> None:
         self._audit.append(
-            AuditDraft(
-                id=uuid.uuid4().hex,
+            scheduler_entry(
+                canary.org,
+                canary.team,
                 time=record.at,
-                org=OrgId(canary.org),
-                team=canary.team,
-                actor=Actor(
-                    platform=Platform.SCHEDULER, org=OrgId(canary.org), user=UserId("scheduler")
-                ),
                 command=f"canary {record.what} {canary.id}",
                 target=canary.target,
-                outcome=Outcome.SUCCEEDED,
-                correlation_id=trigger[-64:],
+                trigger=trigger,
                 details={"weight": f"{record.weight:g}", "reason": record.reason[:500]},
             )
         )
