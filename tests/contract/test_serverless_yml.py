@@ -90,10 +90,11 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
 
 # -- IAM: what the code calls, read from the code, against what the roles grant ------------------
 
-_CALL = re.compile(r"self\.(?:_)?client\.(\w+)\(")
+_CALL = re.compile(r"(?:self\._?|\b)client\.(\w+)\(")
 _PAGINATOR = re.compile(r"get_paginator\(\"(\w+)\"\)")
 _SERVICE_OF = {
     "dynamodb_directory.py": "dynamodb",
+    "dynamodb_items.py": "dynamodb",
     "dynamodb_investigations.py": "dynamodb",
     "dynamodb_alerts.py": "dynamodb",
     "dynamodb_canaries.py": "dynamodb",

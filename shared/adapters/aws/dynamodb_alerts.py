@@ -11,26 +11,14 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from dynamodb_json import json_util
 
+from shared.adapters.aws import dynamodb_items as items
 from shared.alerts.models import AlertPolicy, Silence
-from shared.errors import ConflictError, NotFoundError
+from shared.errors import NotFoundError
 from shared.identity.models import OrgId
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-def _item(pk: str, sk: str, body: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    item: dict[str, Any] = json_util.dumps(
-        {"pk": pk, "sk": sk, "body": body, **extra}, as_dict=True
-    )
-    return item
-
-
-def _body(item: dict[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = json_util.loads(item, as_dict=True)["body"]
-    return body
 
 
 class DynamoDbAlertStore:
@@ -52,26 +40,15 @@ class DynamoDbAlertStore:
         item = self._client.get_item(
             TableName=self._table, ConsistentRead=True, Key=self._key(org, team, name)
         ).get("Item")
-        return AlertPolicy.model_validate(_body(item)) if item else None
+        return AlertPolicy.model_validate(items.body(item)) if item else None
 
     def save(self, policy: AlertPolicy) -> AlertPolicy:
         saved = policy.model_copy(update={"version": policy.version + 1})
         key = self._key(saved.org, saved.team, saved.name)
-        item = _item(
-            key["pk"]["S"], key["sk"]["S"], saved.model_dump(mode="json"), version=saved.version
+        record = items.item(key["pk"]["S"], key["sk"]["S"], saved, version=saved.version)
+        items.put_versioned(
+            self._client, self._table, record, policy.version, f"alert {policy.name}"
         )
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(pk)"}
-            if policy.version == 0
-            else {
-                "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": {":v": {"N": str(policy.version)}},
-            }
-        )
-        try:
-            self._client.put_item(TableName=self._table, Item=item, **condition)
-        except self._client.exceptions.ConditionalCheckFailedException as error:
-            raise ConflictError(f"alert {policy.name} changed since it was read") from error
         return saved
 
     def delete(self, org: OrgId, team: str, name: str) -> None:
@@ -95,7 +72,9 @@ class DynamoDbAlertStore:
             yield from page.get("Items", [])
 
     def list_for(self, org: OrgId, team: str) -> Sequence[AlertPolicy]:
-        found = [AlertPolicy.model_validate(_body(i)) for i in self._query(org, f"ALERT#{team}#")]
+        found = [
+            AlertPolicy.model_validate(items.body(i)) for i in self._query(org, f"ALERT#{team}#")
+        ]
         return sorted(found, key=lambda p: p.name)
 
     def every(self) -> Sequence[AlertPolicy]:
@@ -106,17 +85,15 @@ class DynamoDbAlertStore:
             FilterExpression="begins_with(sk, :prefix)",
             ExpressionAttributeValues={":prefix": {"S": "ALERT#"}},
         ):
-            found += [AlertPolicy.model_validate(_body(i)) for i in page.get("Items", [])]
+            found += [AlertPolicy.model_validate(items.body(i)) for i in page.get("Items", [])]
         return found
 
     def save_silence(self, silence: Silence) -> None:
-        item = _item(
-            f"ORG#{silence.org}",
-            f"SILENCE#{silence.team}#{silence.id}",
-            silence.model_dump(mode="json"),
-        )
-        self._client.put_item(TableName=self._table, Item=item)
+        record = items.item(f"ORG#{silence.org}", f"SILENCE#{silence.team}#{silence.id}", silence)
+        self._client.put_item(TableName=self._table, Item=record)
 
     def silences(self, org: OrgId, team: str) -> Sequence[Silence]:
-        found = [Silence.model_validate(_body(i)) for i in self._query(org, f"SILENCE#{team}#")]
+        found = [
+            Silence.model_validate(items.body(i)) for i in self._query(org, f"SILENCE#{team}#")
+        ]
         return sorted(found, key=lambda s: s.starts_at, reverse=True)

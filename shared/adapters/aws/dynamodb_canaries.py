@@ -8,10 +8,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from dynamodb_json import json_util
 
+from shared.adapters.aws import dynamodb_items as items
 from shared.canary.models import Canary
-from shared.errors import ConflictError
 from shared.identity.models import OrgId
 
 if TYPE_CHECKING:
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _canary(item: dict[str, Any]) -> Canary:
-    return Canary.model_validate(json_util.loads(item, as_dict=True)["body"])
+    return Canary.model_validate(items.body(item))
 
 
 class DynamoDbCanaryStore:
@@ -44,29 +43,17 @@ class DynamoDbCanaryStore:
 
     def save(self, canary: Canary) -> Canary:
         saved = canary.model_copy(update={"version": canary.version + 1})
-        item: dict[str, Any] = json_util.dumps(
-            {
-                "pk": f"ORG#{saved.org}",
-                "sk": f"CANARY#{saved.id}",
-                "team": saved.team,
-                "over": saved.state.over,
-                "body": saved.model_dump(mode="json"),
-                "version": saved.version,
-            },
-            as_dict=True,
+        record = items.item(
+            f"ORG#{saved.org}",
+            f"CANARY#{saved.id}",
+            saved,
+            team=saved.team,
+            over=saved.state.over,
+            version=saved.version,
         )
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(pk)"}
-            if canary.version == 0
-            else {
-                "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": {":v": {"N": str(canary.version)}},
-            }
+        items.put_versioned(
+            self._client, self._table, record, canary.version, f"canary {canary.id}"
         )
-        try:
-            self._client.put_item(TableName=self._table, Item=item, **condition)
-        except self._client.exceptions.ConditionalCheckFailedException as error:
-            raise ConflictError(f"canary {canary.id} changed since it was read") from error
         return saved
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Canary]:

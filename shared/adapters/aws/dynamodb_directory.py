@@ -11,9 +11,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from dynamodb_json import json_util
-from pydantic import BaseModel
 
+from shared.adapters.aws import dynamodb_items as items
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 
@@ -23,18 +22,6 @@ if TYPE_CHECKING:
 
 def _pk(org: str) -> str:
     return f"ORG#{org}"
-
-
-def _item(pk: str, sk: str, model: BaseModel, **extra: object) -> dict[str, Any]:
-    item: dict[str, Any] = json_util.dumps(
-        {"pk": pk, "sk": sk, "body": model.model_dump(mode="json"), **extra}, as_dict=True
-    )
-    return item
-
-
-def _body(item: dict[str, Any]) -> dict[str, Any]:
-    body: dict[str, Any] = json_util.loads(item, as_dict=True)["body"]
-    return body
 
 
 class DynamoDbDirectory:
@@ -49,20 +36,8 @@ class DynamoDbDirectory:
         """The client given, or one made at first use (never at import or cold start)."""
         return self._given or boto3.client("dynamodb")
 
-    def _versioned_put(self, item: dict[str, Any], version: int, what: str) -> None:
-        errors = self._client.exceptions
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(pk)"}
-            if version == 0
-            else {
-                "ConditionExpression": "version = :expected",
-                "ExpressionAttributeValues": {":expected": {"N": str(version)}},
-            }
-        )
-        try:
-            self._client.put_item(TableName=self._table, Item=item, **condition)
-        except errors.ConditionalCheckFailedException as error:
-            raise ConflictError(f"{what} changed since it was read") from error
+    def _versioned_put(self, record: dict[str, Any], version: int, what: str) -> None:
+        items.put_versioned(self._client, self._table, record, version, what)
 
     def _get(self, org: str, sk: str) -> dict[str, Any] | None:
         found = self._client.get_item(
@@ -82,37 +57,43 @@ class DynamoDbDirectory:
 
     def get_org(self, org: OrgId) -> Org | None:
         item = self._get(org, "ORG")
-        return Org.model_validate(_body(item)) if item else None
+        return Org.model_validate(items.body(item)) if item else None
 
     def save_org(self, org: Org) -> Org:
         saved = org.model_copy(update={"version": org.version + 1})
         self._versioned_put(
-            _item(_pk(org.id), "ORG", saved, version=saved.version), org.version, f"org {org.id}"
+            items.item(_pk(org.id), "ORG", saved, version=saved.version),
+            org.version,
+            f"org {org.id}",
         )
         return saved
 
     def get_team(self, org: OrgId, name: str) -> Team | None:
         item = self._get(org, f"TEAM#{name}")
-        return Team.model_validate(_body(item)) if item else None
+        return Team.model_validate(items.body(item)) if item else None
 
     def list_teams(self, org: OrgId) -> Sequence[Team]:
-        return [Team.model_validate(_body(item)) for item in self._query(org, "TEAM#")]
+        return [Team.model_validate(items.body(item)) for item in self._query(org, "TEAM#")]
 
     def save_team(self, team: Team) -> Team:
         saved = team.model_copy(update={"version": team.version + 1})
-        item = _item(_pk(team.org), f"TEAM#{team.name}", saved, version=saved.version)
+        item = items.item(_pk(team.org), f"TEAM#{team.name}", saved, version=saved.version)
         self._versioned_put(item, team.version, f"team {team.name}")
         return saved
 
     def get_binding(self, org: OrgId, channel: ChannelId) -> ChannelBinding | None:
         item = self._get(org, f"CHANNEL#{channel}")
-        return ChannelBinding.model_validate(_body(item)) if item else None
+        return ChannelBinding.model_validate(items.body(item)) if item else None
 
     def list_bindings(self, org: OrgId) -> Sequence[ChannelBinding]:
-        return [ChannelBinding.model_validate(_body(item)) for item in self._query(org, "CHANNEL#")]
+        return [
+            ChannelBinding.model_validate(items.body(item)) for item in self._query(org, "CHANNEL#")
+        ]
 
     def bind(self, binding: ChannelBinding) -> None:
-        item = _item(_pk(binding.org), f"CHANNEL#{binding.channel}", binding, team=binding.team)
+        item = items.item(
+            _pk(binding.org), f"CHANNEL#{binding.channel}", binding, team=binding.team
+        )
         try:
             self._client.put_item(
                 TableName=self._table,

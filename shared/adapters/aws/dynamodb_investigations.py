@@ -11,8 +11,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
-from dynamodb_json import json_util
 
+from shared.adapters.aws import dynamodb_items as items
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.investigations.models import Investigation
@@ -55,25 +55,20 @@ class DynamoDbInvestigationStore:
     def save(self, investigation: Investigation) -> Investigation:
         saved = investigation.model_copy(update={"version": investigation.version + 1})
         pk, sk = f"ORG#{saved.org}", _sk(saved)
-        body: dict[str, Any] = json_util.dumps(
-            {"pk": pk, "sk": sk, "body": saved.model_dump(mode="json"), "version": saved.version},
-            as_dict=True,
-        )
-        condition: dict[str, Any] = (
-            {"ConditionExpression": "attribute_not_exists(pk)"}
-            if investigation.version == 0
-            else {
-                "ConditionExpression": "version = :v",
-                "ExpressionAttributeValues": {":v": {"N": str(investigation.version)}},
-            }
-        )
+        record = items.item(pk, sk, saved, version=saved.version)
         pointer = {"pk": {"S": pk}, "sk": {"S": f"INVID#{saved.id}"}, "target": {"S": sk}}
         try:
-            items: Any = [
-                {"Put": {"TableName": self._table, "Item": body, **condition}},
+            transaction: Any = [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": record,
+                        **items.expecting(investigation.version),
+                    }
+                },
                 {"Put": {"TableName": self._table, "Item": pointer}},
             ]
-            self._client.transact_write_items(TransactItems=items)
+            self._client.transact_write_items(TransactItems=transaction)
         except self._client.exceptions.TransactionCanceledException as error:
             raise ConflictError(f"investigation {saved.id} changed since it was read") from error
         return saved
@@ -95,4 +90,4 @@ class DynamoDbInvestigationStore:
 
 
 def _from_item(item: dict[str, Any]) -> Investigation:
-    return Investigation.model_validate(json_util.loads(item, as_dict=True)["body"])
+    return Investigation.model_validate(items.body(item))
