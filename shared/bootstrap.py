@@ -48,6 +48,7 @@ from shared.ports import (
     VersionMetrics,
 )
 from shared.replies import Reply
+from shared.scheduling import ScheduledWork
 
 
 @dataclass(frozen=True)
@@ -192,9 +193,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         store=a.alerts,
         directory=a.directory,
         evaluator=evaluator,
-        scheduler=scheduler,
         notifier=a.notifier,
-        also=lambda at, trigger: canaries.advance(at, trigger=trigger),
     )
     handlers: dict[type[Command], Handler] = {
         **TeamService(directory=a.directory).handlers(),
@@ -206,6 +205,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         ).handlers(),
         **alerts.handlers(),
         **canaries.handlers(),
+        **ScheduledWork(alerts=scheduler, canaries=canaries).handlers(),
     }
     bus = CommandBus(
         directory=a.directory,

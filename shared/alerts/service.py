@@ -1,9 +1,8 @@
-"""The alert commands: policies, acknowledgements, silences, and running the scheduler now."""
+"""The alert commands: policies, acknowledgements, tests and silences."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import datetime
 
 from shared.alerts import commands as c
@@ -12,7 +11,6 @@ from shared.alerts.evaluation import State, transition
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy, Severity, Silence
 from shared.alerts.notices import group_notice
-from shared.alerts.scheduler import AlertScheduler
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.errors import ConflictError, NotFoundError
@@ -22,7 +20,7 @@ from shared.replies import Reply, Tone
 
 
 class AlertService:
-    """Runs the alert, silence and scheduler commands."""
+    """Runs the alert and silence commands."""
 
     def __init__(
         self,
@@ -30,17 +28,12 @@ class AlertService:
         store: AlertStore,
         directory: Directory,
         evaluator: AlertEvaluator,
-        scheduler: AlertScheduler,
         notifier: Notifier,
-        also: Callable[[datetime, str], list[str]] | None = None,
     ) -> None:
         self._store = store
         self._directory = directory
         self._evaluator = evaluator
-        self._scheduler = scheduler
         self._notifier = notifier
-        self._also = also
-        """More scheduled work run by the same tick (the canaries' steps)."""
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""
@@ -55,7 +48,6 @@ class AlertService:
             c.SilenceAlert: self.silence,
             c.ListSilences: self.silences,
             c.ExpireSilence: self.expire,
-            c.RunScheduler: self.run_once,
         }
 
     def _org(self, ctx: Context) -> OrgId:
@@ -209,29 +201,6 @@ class AlertService:
             raise ConflictError(f"{command.id} has already ended.")
         self._store.save_silence(found[0].model_copy(update={"ends_at": ctx.now}))
         return Reply(tone=Tone.OK, title=f"Silence {command.id} expired")
-
-    def run_once(self, _: c.RunScheduler, ctx: Context) -> Reply:
-        """One tick of the alert scheduler, now."""
-        # the scheduled event's own time: a late or retried delivery judges the minute it was for
-        at = ctx.invocation.received_at
-        report = self._scheduler.tick(at, trigger=ctx.invocation.correlation_id)
-        fields = [
-            ("Fired", ", ".join(report.fired) or "none"),
-            ("Resolved", ", ".join(report.resolved) or "none"),
-            ("Escalated", ", ".join(report.escalated) or "none"),
-        ]
-        if self._also is not None:
-            fields.append(
-                ("Canaries", "\n".join(self._also(at, ctx.invocation.correlation_id)) or "none due")
-            )
-        if report.problems:
-            fields.append(("Problems", "\n".join(report.problems[:10])))
-        return Reply(
-            tone=Tone.OK,
-            title=f"Scheduler: {report.evaluated} alert "
-            f"{'policy' if report.evaluated == 1 else 'policies'} evaluated",
-            fields=fields,
-        )
 
 
 def _with_options(policy: AlertPolicy, command: c.CreateAlert | c.EditAlert) -> AlertPolicy:
