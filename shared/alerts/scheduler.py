@@ -14,7 +14,7 @@ from datetime import datetime
 
 from shared.alerts.evaluation import State, transition
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
-from shared.alerts.models import AlertPolicy
+from shared.alerts.models import AlertPolicy, Severity
 from shared.alerts.notices import escalation_notice, group_notice
 from shared.audit.schedule import scheduler_entry
 from shared.audit.trail import AuditTrail
@@ -37,9 +37,6 @@ class TickReport:
     fired: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
-    lost: int = 0
-    """Transitions another run claimed first (not told again)."""
-    muted: int = 0
     problems: list[str] = field(default_factory=list)
 
 
@@ -95,7 +92,6 @@ class AlertScheduler:
         try:
             saved = self._store.save(ev.policy.model_copy(update={"status": status}))
         except ConflictError:
-            report.lost += change is not None
             return None
         if change is None:
             return None
@@ -143,7 +139,6 @@ class AlertScheduler:
         silences = self._store.silences(OrgId(group[0].org), group[0].team)
         now = group[0].status.evaluated_at or group[0].created_at
         loud = [p for p in group if not any(s.mutes(p, now) for s in silences)]
-        report.muted += len(group) - len(loud)
         fired = [p for p in loud if p.status.state is State.FIRING]
         by_message: dict[str, list[AlertPolicy]] = {}
         for policy in [p for p in loud if p.status.state is not State.FIRING]:
@@ -214,11 +209,13 @@ class AlertScheduler:
             report.problems.append(f"{policy.name}: could not tell it resolved ({error})")
 
     def _escalate(self, now: datetime, report: TickReport, trigger: str) -> None:
-        """Pages still firing, unacknowledged after `escalate_after`: tell the escalation team."""
+        """Pages (not tickets or info) still firing, unacknowledged after `escalate_after`: tell
+        the escalation team, once."""
         for policy in self._store.every():
             status = policy.status
             due = (
-                policy.escalate_after is not None
+                policy.severity is Severity.PAGE
+                and policy.escalate_after is not None
                 and policy.escalate_to
                 and status.state is State.FIRING
                 and not status.acknowledged_by

@@ -233,12 +233,12 @@ def _describe(policy: AlertPolicy) -> str:
     ]
     if policy.investigate:
         lines.append("Opens an investigation when it fires")
-    if policy.escalate_to and policy.escalate_after:
+    if policy.escalate_to and policy.severity is Severity.PAGE:
         lines.append(
             f"Escalates to {policy.escalate_to} if unacknowledged after {policy.escalate_after}"
         )
-    if policy.severity is Severity.INFO:
-        lines.append("Info: told in the channel, never escalated")
+    elif policy.escalate_to:
+        lines.append(f"Only pages escalate: this {policy.severity.value} stays in its channel")
     return "\n".join(lines)
 
 
