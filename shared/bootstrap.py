@@ -273,6 +273,7 @@ def memory_adapters(clock: Clock, key: SigningKey, **overrides: Any) -> Adapters
         InMemoryTaskQueue,
     )
 
+    routers, version_metrics = local_canaries()
     defaults: dict[str, Any] = {
         "directory": InMemoryDirectory(),
         "audit_log": InMemoryAuditLog(),
@@ -284,8 +285,8 @@ def memory_adapters(clock: Clock, key: SigningKey, **overrides: Any) -> Adapters
         "investigations": InMemoryInvestigationStore(),
         "notifier": InMemoryNotifier(),
         "guard": InMemoryDeliveryGuard(),
-        "routers": local_canaries()[0],
-        "version_metrics": local_canaries()[1],
+        "routers": routers,
+        "version_metrics": version_metrics,
         "investigators": _simulated_investigators(),
     }
     return Adapters(**{**defaults, **overrides})
@@ -318,6 +319,7 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
     from shared.adapters.memory import SystemClock
 
     home = settings.home
+    routers, version_metrics = local_canaries()
     database = SqliteDatabase(home / "autosre.db")
     queue = ThreadTaskQueue()
     key = SigningKey(secret=settings.audit_key.encode()) if settings.audit_key else None
@@ -333,8 +335,8 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
         investigations=SqliteInvestigationStore(database),
         alerts=SqliteAlertStore(database),
         canaries=SqliteCanaryStore(database),
-        routers=local_canaries()[0],
-        version_metrics=local_canaries()[1],
+        routers=routers,
+        version_metrics=version_metrics,
         investigators=_simulated_investigators(),
         notifier=notifier,
         guard=SqliteDeliveryGuard(database),
