@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
-import shlex
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.commands.grammar import quote
 
 
 class Tone(StrEnum):
@@ -34,7 +35,7 @@ class Button(BaseModel):
 
     def with_answer(self, text: str) -> str:
         """The command to run once the person answered the prompt with `text`."""
-        return f"{self.command} {shlex.quote(text.strip())}" if text.strip() else self.command
+        return f"{self.command} {quote(text.strip())}" if text.strip() else self.command
 
 
 class Image(BaseModel):
