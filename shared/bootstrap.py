@@ -186,7 +186,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         metrics=a.version_metrics,
         audit=trail,
         notifier=a.notifier,
-        chart=render_comparison_png,
+        draw=render_comparison_png,
         investigators=a.investigators,
     )
     alerts = AlertService(

@@ -46,6 +46,9 @@ class Image(BaseModel):
     name: str
     title: str
     png_base64: str
+    inline: bool = False
+    """Shown in the message itself, so an update replaces it (Slack: an image block of the
+    uploaded file); otherwise Slack gets it in the message's thread. Teams always attaches it."""
 
     def png(self) -> bytes:
         """The image's bytes."""

@@ -2,19 +2,67 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bots.slack.render import message
 from shared.commands.invocation import ReplyTarget
 from shared.replies import Reply
 
+log = logging.getLogger("autosre.slack")
+READY_WAITS = (0.0, 0.25, 0.5, 1.0, 2.0)
+"""Seconds before each look at an uploaded file: Slack finishes an upload after answering, and
+refuses a block naming a file it has not processed yet (`invalid_blocks`)."""
+
 
 class SlackNotifier:
     """Delivers replies through the Web API (`chat.postMessage`, `chat.postEphemeral`)."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self._client = client
+        self._sleep = sleep
+
+    def _uploaded(self, reply: Reply) -> dict[str, str]:
+        """Upload the reply's inline images (shared nowhere yet); their names' file ids, for
+        those Slack has finished processing."""
+        files: dict[str, str] = {}
+        for image in (i for i in reply.images if i.inline):
+            try:
+                uploaded = self._client.files_upload_v2(
+                    filename=image.name, title=image.title, content=image.png()
+                )
+                file_id = uploaded["file"]["id"]
+                for wait in READY_WAITS:
+                    self._sleep(wait)
+                    if self._client.files_info(file=file_id)["file"].get("mimetype"):
+                        files[image.name] = file_id
+                        break
+                else:
+                    log.warning("Slack had not processed %s in time: sent without it", image.name)
+            except SlackApiError as error:
+                log.warning("could not upload %s: %s", image.name, error.response.get("error"))
+        return files
+
+    def _send(self, call: Callable[..., Any], reply: Reply, **where: Any) -> Any:
+        """`call` with the reply's payload; if Slack refuses its image blocks, again without."""
+        files = self._uploaded(reply)
+        payload = message(reply, files)
+        del payload["response_type"]
+        try:
+            return call(**where, **payload)
+        except SlackApiError as error:
+            if not files or error.response.get("error") != "invalid_blocks":
+                raise
+            log.warning("Slack refused the images' blocks: sent without them")
+            payload = message(reply)
+            del payload["response_type"]
+            return call(**where, **payload)
 
     def post(
         self, target: ReplyTarget, reply: Reply, *, user: str | None = None
@@ -30,11 +78,14 @@ class SlackNotifier:
             self._client.chat_postEphemeral(channel=target.channel, user=user, **payload)
             return None
         if target.channel:
-            posted = self._client.chat_postMessage(
-                channel=target.channel, thread_ts=target.thread, **payload
+            posted = self._send(
+                self._client.chat_postMessage,
+                reply,
+                channel=target.channel,
+                thread_ts=target.thread,
             )
             thread = target.thread or posted.get("ts")
-            for image in reply.images:  # the chart, in the message's thread
+            for image in (i for i in reply.images if not i.inline):  # in the message's thread
                 self._client.files_upload_v2(
                     channel=target.channel,
                     thread_ts=thread,
@@ -52,6 +103,4 @@ class SlackNotifier:
         """Replace the message at `target` (`chat.update`); raise if Slack refuses it."""
         if not (target.channel and target.message):
             raise ValueError("no message to update: a channel and a message ts are needed")
-        payload = message(reply)
-        del payload["response_type"]
-        self._client.chat_update(channel=target.channel, ts=target.message, **payload)
+        self._send(self._client.chat_update, reply, channel=target.channel, ts=target.message)

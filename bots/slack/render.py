@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from shared.replies import Button, Reply, Tone
@@ -88,12 +89,23 @@ def prompt_view(action: dict[str, Any], metadata: dict[str, str | None]) -> dict
     }
 
 
-def blocks(reply: Reply) -> list[dict[str, Any]]:
-    """The Block Kit blocks for a reply."""
+def blocks(reply: Reply, files: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The Block Kit blocks for a reply; `files` maps an inline image's name to the id of its
+    uploaded Slack file (an image without one is left out)."""
     out = [_section(f"{ICON[reply.tone]} *{mrkdwn(reply.title)}*")]
     out += [_section(mrkdwn(chunk)) for chunk in _chunks(reply.text)]
     fields = [{"type": "mrkdwn", "text": f"*{mrkdwn(k)}*\n{mrkdwn(v)}"} for k, v in reply.fields]
     out += [{"type": "section", "fields": fields[i : i + 10]} for i in range(0, len(fields), 10)]
+    out += [
+        {
+            "type": "image",
+            "slack_file": {"id": (files or {})[image.name]},
+            "alt_text": image.title[:2000],
+            "title": {"type": "plain_text", "text": image.title[:2000]},
+        }
+        for image in reply.images
+        if image.inline and image.name in (files or {})
+    ]
     if reply.buttons:
         out.append({"type": "actions", "elements": [_button(*b) for b in enumerate(reply.buttons)]})
     notes = [reply.receipt] if reply.receipt else []
@@ -104,10 +116,10 @@ def blocks(reply: Reply) -> list[dict[str, Any]]:
     return out
 
 
-def message(reply: Reply) -> dict[str, Any]:
+def message(reply: Reply, files: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A message payload: fallback text, blocks, and whether only the caller sees it."""
     return {
         "text": f"{reply.title}",
-        "blocks": blocks(reply),
+        "blocks": blocks(reply, files),
         "response_type": "ephemeral" if reply.ephemeral else "in_channel",
     }

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
@@ -13,6 +16,18 @@ from bots.teams.normalize import THREAD
 from shared.commands.invocation import ReplyTarget
 from shared.config import Settings
 from shared.replies import Reply
+
+
+def _run(work: Coroutine[Any, Any, Any]) -> None:
+    """Run `work` to its end, also when called from a bot's turn (a command that posts while the
+    Teams handler's event loop is running): then on a loop of its own, in another thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(work)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, work).result()
 
 
 class TeamsNotifier:
@@ -41,7 +56,7 @@ class TeamsNotifier:
             answer = await turn_context.send_activity(reply_activity(reply))
             sent.append(getattr(answer, "id", "") or "")
 
-        asyncio.run(
+        _run(
             self._adapter.continue_conversation(
                 self._reference(target), send, self._settings.teams_app_id or None
             )
@@ -58,7 +73,7 @@ class TeamsNotifier:
         async def replace(turn_context: TurnContext) -> None:
             await turn_context.update_activity(activity)
 
-        asyncio.run(
+        _run(
             self._adapter.continue_conversation(
                 self._reference(target), replace, self._settings.teams_app_id or None
             )

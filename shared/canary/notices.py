@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.canary.models import Canary, CanaryState
-from shared.replies import Button, Reply, Tone
+from shared.replies import Button, Image, Reply, Tone
 
 _TONE = {
     CanaryState.RUNNING: Tone.INFO,
@@ -13,8 +13,9 @@ _TONE = {
 }
 
 
-def canary_notice(canary: Canary) -> Reply:
-    """Title with the state and weight, the latest steps with the judge's reasons, buttons."""
+def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
+    """Title with the state and weight, the latest steps with the judge's reasons, the chart of
+    canary against stable per metric (when there is one), buttons."""
     scope = f"{canary.id} --team={canary.team}"
     buttons: list[Button] = []
     if not canary.state.over:
@@ -44,4 +45,5 @@ def canary_notice(canary: Canary) -> Reply:
             ("Target", f"{canary.target}: stable {canary.stable}, canary {canary.release}"),
         ],
         buttons=buttons,
+        images=[chart] if chart else [],
     )

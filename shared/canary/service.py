@@ -7,7 +7,7 @@ import base64
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.audit.schedule import scheduler_entry
 from shared.audit.trail import AuditTrail
@@ -67,11 +67,11 @@ class CanaryService:
         metrics: Mapping[ResourceKind, VersionMetrics],
         audit: AuditTrail,
         notifier: Notifier,
-        chart: Chart | None = None,
+        draw: Chart | None = None,
         investigators: InvestigatorVersions | None = None,
     ) -> None:
         self._investigators = investigators
-        self._chart = chart
+        self._draw = draw
         self._store = store
         self._directory = directory
         self._routers = dict(routers)
@@ -180,7 +180,7 @@ class CanaryService:
         user = ctx.principal.actor.user
         record = StepRecord(at=ctx.now, weight=canary.weight, what=what, reason="by hand", by=user)
         moved = canary.model_copy(update={**changes, "history": [*canary.history, record]})
-        saved = self._tell(self._store.save(moved))
+        saved = self._tell(self._store.save(moved), self._evidence(canary, ctx.now))
         return Reply(
             tone=Tone.OK, title=f"{saved.id} {what} by @{user}", text=canary_notice(saved).title
         )
@@ -226,36 +226,50 @@ class CanaryService:
                 continue  # another run took this step
             latest = saved.history[-1]
             self._record(saved, latest, trigger)
-            told = self._tell(saved)
-            if told.state.over and data:
-                self._show_chart(told, data)
+            self._tell(saved, data)
             done.append(f"{saved.id} {latest.what}")
         return done
 
-    def _show_chart(self, canary: Canary, data: dict[str, MetricData]) -> None:
-        """The verdict's evidence as a chart, in the canary message's thread."""
-        if self._chart is None or canary.message is None:
-            return
+    def _chart(self, canary: Canary, data: Mapping[str, MetricData]) -> Image | None:
+        """Each metric's stable and canary series so far, as one small chart per metric (error
+        counts scaled to the stable version's traffic), to show inside the canary's message."""
         series = {}
         for name, found in data.items():
+            if len(found.control) < 2 and len(found.experiment) < 2:
+                continue  # a single count (the replay set's misses) is in the reasons
             scale = (
                 found.control_total / found.experiment_total
                 if found.control_total and found.experiment_total
                 else 1.0
             )
-            label = f"{name} (canary x{scale:.0f})" if scale != 1.0 else name
+            label = f"{name} (canary x{scale:.0f})" if round(scale) != 1 else name
             series[label] = (list(found.control), [v * scale for v in found.experiment])
+        if self._draw is None or not series:
+            return None
         try:
-            png = self._chart(series)
-            thread = canary.message.model_copy(update={"thread": canary.message.message})
-            image = Image(
-                name=f"{canary.id}.png",
-                title=f"{canary.service}: canary {canary.release} vs stable {canary.stable}",
-                png_base64=base64.b64encode(png).decode(),
-            )
-            self._notifier.post(thread, Reply(tone=Tone.INFO, title=image.title, images=[image]))
+            png = self._draw(series)
         except Exception:
             log.exception("could not chart canary %s", canary.id)
+            return None
+        return Image(
+            name=f"{canary.id}-{len(canary.history)}.png",
+            title=(
+                f"{canary.service}: canary {canary.release} vs stable {canary.stable}, per minute"
+            ),
+            png_base64=base64.b64encode(png).decode(),
+            inline=True,
+        )
+
+    def _evidence(self, canary: Canary, now: datetime) -> dict[str, MetricData]:
+        """The metrics so far, for the chart of a decision taken by hand (none if unreadable, or
+        in the first minutes, which have no two points to draw)."""
+        if now - canary.started_at < timedelta(minutes=2):
+            return {}
+        try:
+            return self._metrics[canary.kind].compare(canary, start=canary.started_at, end=now)
+        except Exception:
+            log.warning("no metrics to chart canary %s", canary.id, exc_info=True)
+            return {}
 
     def _step(self, canary: Canary, now: datetime) -> tuple[Canary, dict[str, MetricData]]:
         """The canary after judging its data so far (and moving its traffic), and the data."""
@@ -344,9 +358,11 @@ class CanaryService:
             )
         )
 
-    def _tell(self, canary: Canary) -> Canary:
-        """Post the canary's message the first time, update it after; keep where it is."""
-        notice = canary_notice(canary)
+    def _tell(self, canary: Canary, data: Mapping[str, MetricData] | None = None) -> Canary:
+        """Post the canary's message the first time, update it after (with the chart of `data`,
+        the metrics so far); keep where it is."""
+        chart = self._chart(canary, data) if data else None
+        notice = canary_notice(canary, chart)
         try:
             if canary.message and canary.message.message:
                 self._notifier.update(canary.message, notice)

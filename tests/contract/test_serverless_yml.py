@@ -308,6 +308,7 @@ def test_the_slack_manifest_points_everything_at_the_slack_route() -> None:
         "app_mentions:read",
         "chat:write",
         "files:write",
+        "files:read",
     }
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
 

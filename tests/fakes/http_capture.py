@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,10 +50,13 @@ def _decode(raw: bytes, content_type: str) -> dict[str, Any]:
 
 @contextmanager
 def capture_server(
-    answer: dict[str, Any] | None = None, *, by_path: dict[str, dict[str, Any]] | None = None
+    answer: dict[str, Any] | None = None,
+    *,
+    by_path: Mapping[str, dict[str, Any] | list[dict[str, Any]]] | None = None,
 ) -> Iterator[CaptureServer]:
     """Serve on 127.0.0.1 (a free port) until the block ends, answering JSON: `by_path` for paths
-    ending so (`{url}` in an answer is the server's address), `answer` for the rest."""
+    ending so (`{url}` in an answer is the server's address; a list is answered in turn), `answer`
+    for the rest."""
     default = answer or {"ok": True, "ts": "1700000000.000100", "channel": "C1"}
     server_state = CaptureServer(url="")
 
@@ -71,15 +74,18 @@ def capture_server(
             server_state.requests.append(
                 Captured(method, self.path, dict(self.headers.items()), body, raw)
             )
+            path = self.path.split("?")[0].rstrip("/")
             chosen = next(
-                (
-                    a
-                    for end, a in (by_path or {}).items()
-                    if self.path.split("?")[0].rstrip("/").endswith(end)
-                ),
-                default,
+                ((end, a) for end, a in (by_path or {}).items() if path.endswith(end)), None
             )
-            reply = json.dumps(chosen).replace("{url}", server_state.url).encode()
+            if chosen is None:
+                answer_now = default
+            elif isinstance(chosen[1], list):  # answered in turn, the last one from then on
+                turn = len(server_state.calls(chosen[0])) - 1
+                answer_now = chosen[1][min(turn, len(chosen[1]) - 1)]
+            else:
+                answer_now = chosen[1]
+            reply = json.dumps(answer_now).replace("{url}", server_state.url).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(reply)))

@@ -26,6 +26,7 @@ def slack_api() -> Iterator[CaptureServer]:
         "files.getUploadURLExternal": {"ok": True, "upload_url": "{url}upload/F1", "file_id": "F1"},
         "files.completeUploadExternal": {"ok": True, "files": [{"id": "F1"}]},
         "upload/F1": {"ok": True},
+        "files.info": {"ok": True, "file": {"id": "F1", "mimetype": "image/png"}},
     }
     with capture_server(by_path=answers) as server:
         yield server

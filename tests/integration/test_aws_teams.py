@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import json
 import socket
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+import boto3
 import jwt
 import pytest
 from botbuilder.core.adapters import TestAdapter
@@ -20,6 +23,7 @@ from bots.teams.bot import SreBot
 from handlers import aws_runtime, aws_teams, aws_worker
 from shared.bootstrap import for_memory
 from shared.config import Settings
+from tests.contract.test_traffic_router import _lambda_function
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.fixtures import LambdaContext, http_api_event, load
 from tests.integration.test_alerts_aws import _tick
@@ -269,3 +273,97 @@ def test_an_alert_fires_as_a_card_in_the_channel_and_resolves_in_place(
     assert replaced.path == f"/v3/conversations/{channel}/activities/reply-1"
     (card,) = [a["content"] for a in replaced.body["attachments"]]
     assert card["body"][0]["text"] == "RESOLVED checkout-api: slow"
+
+
+def _version_metrics(start: datetime, minutes: int, version: str, calls: int, errors: int) -> None:
+    """Per-minute invocations and errors of one version of checkout-fn through its alias."""
+    dimensions: list[Any] = [
+        {"Name": "FunctionName", "Value": "checkout-fn"},
+        {"Name": "Resource", "Value": "checkout-fn:live"},
+        {"Name": "ExecutedVersion", "Value": version},
+    ]
+    boto3.client("cloudwatch").put_metric_data(
+        Namespace="AWS/Lambda",
+        MetricData=[
+            {
+                "MetricName": name,
+                "Dimensions": dimensions,
+                "Timestamp": start + timedelta(minutes=m, seconds=30),
+                "Value": float(value),
+                "Unit": "Count",
+            }
+            for m in range(minutes)
+            for name, value in (("Invocations", calls), ("Errors", errors))
+        ],
+    )
+
+
+def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_card(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    url = teams_service.url
+    # GIVEN payments bound from a thread of channel "pay", checkout-api on a Lambda alias
+    _lambda_function()  # checkout-fn versions 1 and 2, alias live on 1
+    for n, text in enumerate(
+        [
+            "team create payments",
+            "team bind --team payments",
+            "team member add REDACTED --role operator --team payments",
+            "service register checkout-api --aws-lambda checkout-fn",
+        ]
+    ):
+        _say(url, "pay", "1", n, text)
+    teams_service.requests.clear()
+    # WHEN an operator starts a canary of version 2 from Teams
+    started = datetime.now(UTC)
+    _say(
+        url,
+        "pay",
+        "1",
+        10,
+        "canary start checkout-api --version 2 --steps 5,100 --interval 5m "
+        "--metrics errors --critical errors",
+    )
+    # THEN the alias sends 5% to version 2 and the canary's card is posted at the channel's root
+    alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")
+    assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.05}
+    channel = quote("19:pay@thread.tacv2", safe="")
+    (posted,) = [
+        r for r in teams_service.requests if r.path == f"/v3/conversations/{channel}/activities"
+    ]
+    (card,) = [a["content"] for a in posted.body["attachments"]]
+    assert card["body"][0]["text"].startswith("Canary checkout-api version 2: running at 5%")
+    hold = next(a for a in card["actions"] if a["title"] == "Hold")
+    # WHEN the operator presses Hold on that card
+    teams_service.requests.clear()
+    assert (
+        _post(_in_channel(url, "pay", "1", 11, text=None, value=hold["data"]))["statusCode"] == 200
+    )
+    # THEN the card is replaced in place, now offering Resume
+    held = next(r for r in teams_service.requests if r.method == "PUT")
+    assert held.path == f"/v3/conversations/{channel}/activities/reply-1"
+    (card,) = [a["content"] for a in held.body["attachments"]]
+    assert card["body"][0]["text"].startswith("Canary checkout-api version 2: holding at 5%")
+    assert [a["title"] for a in card["actions"]] == ["Resume", "Promote", "Roll back"]
+    # WHEN version 2 fails on 5% of its calls (stable 1%) and the scheduler runs six minutes on
+    _version_metrics(started, 5, "1", calls=1900, errors=19)
+    _version_metrics(started, 5, "2", calls=100, errors=5)
+    teams_service.requests.clear()
+    assert "rolled back" in _tick("teams-canary", 6)["fields"]["Canaries"]
+    # THEN the hold did not stop the rollback: the alias has no weights left, and the same card
+    # was replaced with the verdict, the judge's reasons and the chart of both versions
+    alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")
+    assert alias["FunctionVersion"] == "1"
+    assert not alias.get("RoutingConfig", {}).get("AdditionalVersionWeights")
+    (verdict,) = teams_service.requests
+    assert verdict.method == "PUT"
+    assert verdict.path == f"/v3/conversations/{channel}/activities/reply-1"
+    card, chart = verdict.body["attachments"]
+    text = json.dumps(card["content"])
+    assert "Canary checkout-api version 2: rolled-back at 0%" in text
+    assert "errors: canary 5.0% vs stable 1.0%" in text
+    assert "actions" not in card["content"]  # over: no buttons left
+    assert chart["contentType"] == "image/png"
+    assert chart["contentUrl"].startswith("data:image/png;base64,")
+    png = base64.b64decode(chart["contentUrl"].split(",", 1)[1])
+    assert png.startswith(b"\x89PNG")

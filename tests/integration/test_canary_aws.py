@@ -142,14 +142,20 @@ def test_a_healthy_version_is_stepped_and_promoted_and_its_message_updated_in_pl
     assert _alias(lambda_client) == ("2", {})  # promoted: the alias moved, no weights left
     stub.assert_no_pending_responses()
     # the canary has one Slack message, posted once and updated at each step
-    posted, chart_title = slack_api.calls("chat.postMessage")  # the message; the chart's caption
+    (posted,) = slack_api.calls("chat.postMessage")
     assert "Canary checkout-api version 2: running at 5%" in str(posted.body["blocks"])
-    assert chart_title.body["thread_ts"] == "1700000000.000100"
     updates = slack_api.calls("chat.update")
-    assert [u.body["ts"] for u in updates] == ["1700000000.000100"] * len(updates)
+    assert [u.body["ts"] for u in updates] == ["1700000000.000100"] * 2
     assert "promoted at 100%" in str(updates[-1].body["blocks"])
-    (chart,) = slack_api.calls("files.completeUploadExternal")
-    assert chart.body["thread_ts"] == "1700000000.000100"
+    # with a chart inside it at every step: uploaded, shared nowhere, shown once Slack has it
+    uploads = slack_api.calls("files.completeUploadExternal")
+    assert len(uploads) == 2
+    assert all("channel_id" not in u.body for u in uploads)
+    assert len(slack_api.calls("files.info")) == 2
+    for update in updates:
+        (image,) = [b for b in update.body["blocks"] if b["type"] == "image"]
+        assert image["slack_file"] == {"id": "F1"}
+        assert image["title"]["text"] == "checkout-api: canary 2 vs stable 1, per minute"
 
 
 def test_an_erring_version_is_rolled_back(

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+from typing import Any
+
+import pytest
 from botbuilder.schema import Activity
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bots.slack.normalize import plain_text
+from bots.slack.notifier import READY_WAITS, SlackNotifier
 from bots.slack.render import blocks, mrkdwn
 from bots.teams.normalize import command_text
 from bots.teams.render import card
 from bots.text import render_text
-from shared.replies import Button, Reply, Tone
+from shared.commands.invocation import ReplyTarget
+from shared.identity.models import Platform
+from shared.replies import Button, Image, Reply, Tone
+from tests.fakes.http_capture import capture_server
 
 
 def test_slack_markup_becomes_what_was_typed() -> None:
@@ -96,3 +106,87 @@ def test_a_chart_goes_with_the_card_in_teams_and_is_mentioned_in_the_terminal() 
     assert kinds == ["application/vnd.microsoft.card.adaptive", "image/png"]
     assert activity.attachments[1].content_url.startswith("data:image/png;base64,iVBORw0KGgo")
     assert render_text(reply).count("(chart inv-1.png, 2 KB: on the page)") == 1
+
+
+def _uploading_slack(**answers: Any) -> dict[str, Any]:
+    return {
+        "files.getUploadURLExternal": {"ok": True, "upload_url": "{url}upload/F9", "file_id": "F9"},
+        "files.completeUploadExternal": {"ok": True, "files": [{"id": "F9"}]},
+        "upload/F9": {"ok": True},
+        **answers,
+    }
+
+
+CHART = Image(
+    name="can-1-2.png",
+    title="api: canary 2 vs stable 1, per minute",
+    png_base64=base64.b64encode(b"\x89PNG chart").decode(),
+    inline=True,
+)
+STEP = Reply(tone=Tone.INFO, title="Canary api version 2: running at 25%", images=[CHART])
+AT = ReplyTarget(platform=Platform.SLACK, channel="C-pay", message="1700000000.000100")
+
+
+def test_an_inline_chart_is_shown_once_slack_has_processed_it() -> None:
+    # GIVEN Slack answers files.info without a mimetype twice (still processing), then with one
+    processing = {"ok": True, "file": {"id": "F9", "mimetype": ""}}
+    ready = {"ok": True, "file": {"id": "F9", "mimetype": "image/png"}}
+    answers = _uploading_slack(**{"files.info": [processing, processing, ready]})
+    waits: list[float] = []
+    with capture_server(by_path=answers) as slack_api:
+        notifier = SlackNotifier(WebClient(token="x", base_url=slack_api.url), sleep=waits.append)
+        notifier.update(AT, STEP)
+    # THEN the message is updated once, with the file in an image block, after three looks
+    assert waits == list(READY_WAITS[:3])
+    (update,) = slack_api.calls("chat.update")
+    (image,) = [b for b in update.body["blocks"] if b["type"] == "image"]
+    assert image["slack_file"] == {"id": "F9"}
+    assert image["alt_text"] == CHART.title
+    (upload,) = slack_api.calls("upload/F9")
+    assert b"\x89PNG chart" in upload.raw
+
+
+def test_a_chart_slack_never_finishes_or_refuses_does_not_stop_the_message() -> None:
+    # GIVEN a file Slack never finishes processing
+    never = _uploading_slack(**{"files.info": {"ok": True, "file": {"id": "F9", "mimetype": ""}}})
+    with capture_server(by_path=never) as slack_api:
+        SlackNotifier(WebClient(token="x", base_url=slack_api.url), sleep=lambda _: None).update(
+            AT, STEP
+        )
+    # THEN the message is updated without the image (after every look)
+    (update,) = slack_api.calls("chat.update")
+    assert [b["type"] for b in update.body["blocks"]] == ["section"]
+    assert len(slack_api.calls("files.info")) == len(READY_WAITS)
+    # GIVEN Slack refuses the image block although the file was processed
+    refusing = _uploading_slack(
+        **{
+            "files.info": {"ok": True, "file": {"id": "F9", "mimetype": "image/png"}},
+            "chat.update": [
+                {"ok": False, "error": "invalid_blocks", "errors": ["invalid slack file"]},
+                {"ok": True, "ts": "1700000000.000100", "channel": "C-pay"},
+            ],
+        }
+    )
+    with capture_server(by_path=refusing) as slack_api:
+        SlackNotifier(WebClient(token="x", base_url=slack_api.url), sleep=lambda _: None).update(
+            AT, STEP
+        )
+    # THEN it is sent again without the image
+    first, second = slack_api.calls("chat.update")
+    assert "image" in [b["type"] for b in first.body["blocks"]]
+    assert "image" not in [b["type"] for b in second.body["blocks"]]
+    assert "running at 25%" in str(second.body["blocks"])
+
+
+def test_another_slack_refusal_is_raised() -> None:
+    answers = _uploading_slack(
+        **{
+            "files.info": {"ok": True, "file": {"id": "F9", "mimetype": "image/png"}},
+            "chat.update": {"ok": False, "error": "message_not_found"},
+        }
+    )
+    with capture_server(by_path=answers) as slack_api:
+        notifier = SlackNotifier(WebClient(token="x", base_url=slack_api.url), sleep=lambda _: None)
+        with pytest.raises(SlackApiError, match="message_not_found"):
+            notifier.update(AT, STEP)
+    assert len(slack_api.calls("chat.update")) == 1

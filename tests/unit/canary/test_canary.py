@@ -92,13 +92,16 @@ def test_a_healthy_release_is_stepped_up_and_promoted(clock: Clock) -> None:
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert shown.title == "Canary checkout-api version 43: promoted at 100% (step 4/4)"
     assert "errors: canary 1.0% vs stable 1.0%" in shown.text
-    # AND the one message was updated in place at every step, never posted again; the verdict's
-    # chart (canary against stable, per metric) went into its thread
-    _, chart = _notifier(services).posted
-    assert chart[0].thread == "m1"
-    assert chart[1].images[0].png().startswith(b"\x89PNG")
-    updates = [r.title for _, r in _notifier(services).updated]
-    assert updates[-1] == shown.title
+    # AND the one message was updated in place at every step, never posted again, each time with
+    # a new chart of canary against stable per metric inside it
+    assert len(_notifier(services).posted) == 1
+    updated = _notifier(services).updated
+    assert [where.message for where, _ in updated] == ["m1"] * 4
+    assert updated[-1][1].title == shown.title
+    charts = [r.images for _, r in updated]
+    assert all(len(c) == 1 and c[0].inline for c in charts)
+    assert all(c[0].png().startswith(b"\x89PNG") for c in charts)
+    assert len({c[0].name for c in charts}) == 4
     # AND every step is in the team's audit trail, by the scheduler
     steps = [
         e.command
