@@ -1,4 +1,7 @@
-"""AWS Lambda on the SQS task queue: run deferred commands, post their results, report failures."""
+"""AWS Lambda on the SQS task queue: run deferred commands, post their results, report failures.
+
+Invoked directly with a replay request (by the judge of a canary of this very function), it
+answers this version's findings on the replay set instead."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers import aws_runtime
+from shared.canary.replay import ReplayRequest, answer
 from shared.commands.invocation import DeferredCommand
 
 logger = Logger()
@@ -35,7 +39,14 @@ def run_task(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Process a batch; only the records that failed go back to the queue."""
+    """Process a batch; only the records that failed go back to the queue. (A replay request
+    from a canary's judge is answered with this version's findings.)"""
+    if event.get("autosre") == "replay":
+        replayed = answer(ReplayRequest.model_validate(event))
+        metrics.add_metric(
+            name="ReplayedScenarios", unit=MetricUnit.Count, value=len(replayed.findings)
+        )
+        return replayed.model_dump(mode="json")
     aws_runtime.guard().register(context)
     response: dict[str, Any] = dict(
         process_partial_response(

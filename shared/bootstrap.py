@@ -129,7 +129,8 @@ class Adapters:
     """How each kind of service's traffic is split (Lambda aliases; the simulated sample)."""
     version_metrics: Mapping[ResourceKind, VersionMetrics] = field(default_factory=dict)
     investigators: InvestigatorVersions | None = None
-    """The investigator's versions for `sre canary start --replay` (the local simulation's)."""
+    """The investigator's versions for `sre canary start --replay` (the deployed Lambda versions
+    on AWS, the local simulation's elsewhere; None: `--replay` is refused)."""
     storage: str = ""
     """How the audit storage protects entries, as `sre audit verify` reports it."""
 
@@ -354,6 +355,7 @@ def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = ru
     from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
+    from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
     from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
     from shared.adapters.aws.s3_audit import S3AuditLog
     from shared.adapters.aws.s3_exports import S3ExportStore
@@ -374,6 +376,7 @@ def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = ru
         canaries=DynamoDbCanaryStore(table=settings.table_name),
         routers={ResourceKind.AWS_LAMBDA: LambdaTrafficRouter()},
         version_metrics={ResourceKind.AWS_LAMBDA: CloudWatchVersionMetrics()},
+        investigators=LambdaInvestigatorVersions(),
         notifier=notifier,
         guard=guard,
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",

@@ -23,7 +23,7 @@ from shared.investigations.models import (
 from shared.replies import Reply
 
 if TYPE_CHECKING:  # replay imports the investigations, which import these ports
-    from shared.canary.replay import Investigator
+    from shared.canary.replay import Answers, Scenario
 
 
 class Directory(Protocol):
@@ -182,8 +182,9 @@ class VersionMetrics(Protocol):
 class InvestigatorVersions(Protocol):
     """Versions of Auto SRE's own investigator, to replay scenarios against (canary item 6)."""
 
-    def investigator(self, version: str) -> Investigator:
-        """That version's investigator."""
+    def findings(self, target: str, version: str, cases: Sequence[Scenario]) -> Answers:
+        """What `version` of the investigator at `target` (`FUNCTION:ALIAS`) finds in each
+        scenario; raises VersionFailedError if that version's code fails on them."""
 
 
 class TrafficRouter(Protocol):

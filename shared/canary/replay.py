@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from shared.canary.judge import MetricData
 from shared.investigations.analysis import first_to_move, onset, rank
 from shared.investigations.catalog import UNITS
 from shared.investigations.models import Finding, Signal
 from shared.ports import Points
+from shared.records import Frozen
 
 REPLAY_METRIC = "investigation_quality"
 END = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -90,10 +92,6 @@ def scenarios(per_cause: int = 8) -> list[Scenario]:
     return [_scenario(cause, seed) for cause in CAUSES for seed in range(per_cause)]
 
 
-Investigator = Callable[[Scenario], list[Finding]]
-"""One version of the investigator: a scenario's findings."""
-
-
 def investigate(scenario: Scenario, *, ignore: frozenset[Signal] = frozenset()) -> list[Finding]:
     """This code's investigator on a scenario (`ignore`: signals it does not read)."""
     found = [
@@ -113,13 +111,78 @@ def names_the_cause(findings: list[Finding], scenario: Scenario) -> bool:
     return first is not None and first.signal is scenario.cause
 
 
-def replay(stable: Investigator, canary: Investigator, cases: list[Scenario]) -> MetricData:
-    """Each version's misses on the replay set, as counts the judge's count test compares."""
-    missed_stable = sum(not names_the_cause(stable(s), s) for s in cases)
-    missed_canary = sum(not names_the_cause(canary(s), s) for s in cases)
+Answers = list[list[Finding]]
+"""One version's findings on each scenario of the replay set, in order."""
+
+
+class VersionFailedError(Exception):
+    """The version's own code failed on the replay set (it named no cause at all)."""
+
+
+def replay(stable: Answers, canary: Answers | None, cases: Sequence[Scenario]) -> MetricData:
+    """Each version's misses on the replay set, as counts the judge's count test compares
+    (`canary` None: it failed, so it missed every scenario, quiet ones included)."""
+    missed_stable = sum(not names_the_cause(f, s) for f, s in zip(stable, cases, strict=True))
+    missed_canary = (
+        sum(not names_the_cause(f, s) for f, s in zip(canary, cases, strict=True))
+        if canary is not None
+        else len(cases)
+    )
     return MetricData(
         control=[float(missed_stable)],
         experiment=[float(missed_canary)],
         control_total=len(cases),
         experiment_total=len(cases),
     )
+
+
+# -- the replay set on the wire: a deployed version of the investigator is sent the scenarios
+# (never their causes) and answers its findings -------------------------------------------------
+
+
+class ReplayCase(Frozen):
+    """A scenario as sent to a version, nameless (its name tells its cause): per signal, one
+    value a minute from `start`."""
+
+    start: datetime
+    window_start: datetime
+    values: dict[Signal, list[float]]
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> ReplayCase:
+        """The scenario without its cause (minutes are regular: only the first is sent)."""
+        first = next(iter(scenario.series.values()))[0][0]
+        return cls(
+            start=first,
+            window_start=scenario.window_start,
+            values={
+                signal: [round(v, 4) for _, v in points]
+                for signal, points in scenario.series.items()
+            },
+        )
+
+    def scenario(self) -> Scenario:
+        """The scenario to investigate (its cause unknown to the version)."""
+        series: dict[Signal, Points] = {
+            signal: [(self.start + timedelta(minutes=i), v) for i, v in enumerate(values)]
+            for signal, values in self.values.items()
+        }
+        return Scenario("replayed", None, series, self.window_start)
+
+
+class ReplayRequest(Frozen):
+    """What a canary's judge sends a deployed version of the investigator (its event)."""
+
+    autosre: Literal["replay"] = "replay"
+    cases: list[ReplayCase]
+
+
+class ReplayAnswer(Frozen):
+    """The version's findings on each case, in order."""
+
+    findings: list[list[Finding]]
+
+
+def answer(request: ReplayRequest) -> ReplayAnswer:
+    """This code's investigator on each case of the request."""
+    return ReplayAnswer(findings=[investigate(case.scenario()) for case in request.cases])

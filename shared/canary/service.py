@@ -15,7 +15,7 @@ from shared.canary import commands as c
 from shared.canary.judge import Judgement, MetricData, MetricSpec, Verdict, judge
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import canary_notice
-from shared.canary.replay import REPLAY_METRIC, replay, scenarios
+from shared.canary.replay import REPLAY_METRIC, VersionFailedError, replay, scenarios
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.commands.invocation import ReplyTarget
@@ -108,7 +108,7 @@ class CanaryService:
         if command.replay and self._investigators is None:
             raise InvalidCommandError(
                 "This deployment cannot run the investigator's versions on the replay set "
-                "(`--replay` works on the embedded default's simulation only, so far)."
+                "(`--replay` needs the AWS deployment or the embedded default's simulation)."
             )
         target = f"{service.resource}:{command.alias}"
         if any(x.target == target for x in self._store.every()):
@@ -275,6 +275,8 @@ class CanaryService:
         """The canary after judging its data so far (and moving its traffic), and the data."""
         try:
             data = self._metrics[canary.kind].compare(canary, start=canary.started_at, end=now)
+            if canary.replay and self._investigators is not None:
+                data[REPLAY_METRIC] = self._replay(canary, self._investigators)
         except Exception as error:  # noqa: BLE001 (a query error is not a failure)
             errors = canary.query_errors + 1
             held = errors >= QUERY_ERROR_LIMIT
@@ -287,17 +289,24 @@ class CanaryService:
                 query_errors=errors,
                 state=CanaryState.HOLDING if held else canary.state,
             ), {}
-        if canary.replay and self._investigators is not None:
-            versions = self._investigators
-            data[REPLAY_METRIC] = replay(
-                versions.investigator(canary.stable),
-                versions.investigator(canary.release),
-                scenarios(),
-            )
         served = data["errors"].experiment_total if "errors" in data else 10**9
         looks = 1 + sum(r.by == "scheduler" and r.what != "query error" for r in canary.history)
         verdict = judge(_specs(canary), data, canary_requests=served, looks=looks)
         return self._act(canary, verdict, now), data
+
+    @staticmethod
+    def _replay(canary: Canary, versions: InvestigatorVersions) -> MetricData:
+        """Both versions of the investigator on the replay set: each one's misses. The stable
+        version must answer (else this is a query error); a canary whose code fails on the set
+        missed every scenario."""
+        cases = scenarios()
+        stable = versions.findings(canary.target, canary.stable, cases)
+        try:
+            tried = versions.findings(canary.target, canary.release, cases)
+        except VersionFailedError as failure:
+            log.warning("version %s failed the replay set: %s", canary.release, failure)
+            tried = None
+        return replay(stable, tried, cases)
 
     def _act(self, canary: Canary, verdict: Judgement, now: datetime) -> Canary:
         reasons = "; ".join(r.reason for r in verdict.results) or verdict.reason

@@ -100,6 +100,7 @@ _SERVICE_OF = {
     "dynamodb_canaries.py": "dynamodb",
     "cloudwatch_metrics.py": "cloudwatch",
     "lambda_routing.py": "lambda",
+    "lambda_investigators.py": "lambda",
     "s3_audit.py": "s3",
     "s3_exports.py": "s3",
     "sqs_queue.py": "sqs",
@@ -111,6 +112,7 @@ _SPECIAL = {
     "dynamodb:TransactWriteItems": "dynamodb:PutItem",
     # a presigned URL is signed locally; fetching it is a GetObject made with the role's credentials
     "s3:GeneratePresignedUrl": "s3:GetObject",
+    "lambda:Invoke": "lambda:InvokeFunction",
 }
 
 
@@ -168,17 +170,19 @@ PLATFORM = {
     "kms:Decrypt",
 }
 SQS_EVENT_SOURCE = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+REPLAY = "lambda:InvokeFunction"
+"""Only the function that judges canaries runs the investigator's versions on the replay set."""
 
 
 @pytest.mark.parametrize(
     ("function", "extra", "without"),
     [
-        ("slack", set(), set()),
-        ("teams", set(), set()),
-        ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage"}),
-        ("scheduler", set(), {"sqs:SendMessage"}),
+        ("slack", set(), {REPLAY}),
+        ("teams", set(), {REPLAY}),
+        ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage", REPLAY}),
+        ("scheduler", set(), {"sqs:SendMessage", REPLAY}),
         ("alerts", set(), set()),
-        ("pages", set(), {"sqs:SendMessage"}),
+        ("pages", set(), {"sqs:SendMessage", REPLAY}),
     ],
 )
 def test_iam_grants_exactly_what_the_adapters_call(

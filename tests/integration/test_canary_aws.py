@@ -17,6 +17,7 @@ from bots.delivery import SurfaceNotifier
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
 from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
 from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
+from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
 from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
 from shared.bootstrap import Services, build
 from shared.config import Settings
@@ -25,6 +26,8 @@ from shared.replies import Reply, Tone
 from tests.aws import create_table
 from tests.contract.test_traffic_router import _lambda_function
 from tests.fakes.http_capture import CaptureServer
+from tests.fakes.lambda_versions import DeployedVersions
+from tests.integration.test_investigator_replay_aws import blind_version, this_version
 from tests.support import NOW, invocation, memory_adapters, run, setup_teams
 from tests.unit.alerts.test_scheduler import Clock
 
@@ -58,11 +61,20 @@ def _minute_results(start: datetime, minutes: int, error_rate: float, weight: fl
 
 
 @pytest.fixture
-def deployment(slack_api: CaptureServer) -> Iterator[tuple[Services, Clock, Stubber, Any]]:
+def versions() -> DeployedVersions:
+    """What checkout-fn's versions answer when invoked with the replay set (as if it were the
+    investigator): version 1 this code's worker, version 2 one blind to saturation."""
+    return DeployedVersions({"1": this_version, "2": blind_version})
+
+
+@pytest.fixture
+def deployment(
+    slack_api: CaptureServer, versions: DeployedVersions
+) -> Iterator[tuple[Services, Clock, Stubber, Any]]:
     """Services on moto's Lambda and DynamoDB, a stubbed CloudWatch, Slack on loopback."""
     with mock_aws():
         _lambda_function()  # checkout-fn, versions 1 and 2, alias live -> 1
-        lambda_client = boto3.client("lambda")
+        lambda_client = versions.attach(boto3.client("lambda"))
         cloudwatch = boto3.client("cloudwatch")
         stub = Stubber(cloudwatch)
         clock = Clock(NOW)
@@ -76,6 +88,7 @@ def deployment(slack_api: CaptureServer) -> Iterator[tuple[Services, Clock, Stub
             canaries=DynamoDbCanaryStore(table=create_table(), client=boto3.client("dynamodb")),
             routers={ResourceKind.AWS_LAMBDA: LambdaTrafficRouter(client=lambda_client)},
             version_metrics={ResourceKind.AWS_LAMBDA: CloudWatchVersionMetrics(source)},
+            investigators=LambdaInvestigatorVersions(client=lambda_client),
             notifier=SurfaceNotifier(settings),
         )
         services = build(settings, adapters)
@@ -177,3 +190,30 @@ def test_an_erring_version_is_rolled_back(
     assert "rolled back" in dict(reply.fields)["Canaries"]
     assert _alias(lambda_client) == ("1", {})
     assert "rolled-back" in str(slack_api.calls("chat.update")[-1].body["blocks"])
+
+
+def test_a_release_of_the_investigator_that_misses_causes_on_the_replay_set_is_rolled_back(
+    deployment: tuple[Services, Clock, Stubber, Any],
+    slack_api: CaptureServer,
+    versions: DeployedVersions,
+) -> None:
+    services, clock, stub, lambda_client = deployment
+    # GIVEN a canary of version 2 of the function (here: the investigator), healthy on errors
+    started = run(
+        services,
+        "canary start checkout-api --version 2 --replay --metrics errors --critical errors",
+        user="oli",
+        channel="C-pay",
+    )
+    assert started.tone is Tone.OK, started
+    stub.add_response("get_metric_data", _minute_results(NOW, 5, 0.01, 0.05), EXPECTED)
+    # WHEN the scheduler judges it
+    reply = _tick(services, clock, 5)
+    # THEN each deployed version was invoked once with the replay set, stable first
+    assert versions.invoked == [("checkout-fn", "1"), ("checkout-fn", "2")]
+    # AND version 2, which names saturation as the cause of none of the 8 scenarios it started,
+    # is rolled back on the investigation's quality alone
+    assert "rolled back" in dict(reply.fields)["Canaries"]
+    assert _alias(lambda_client) == ("1", {})
+    verdict = str(slack_api.calls("chat.update")[-1].body["blocks"])
+    assert "investigation_quality: canary 20.0% vs stable 0.0%, p = 0.004" in verdict

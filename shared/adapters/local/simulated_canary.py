@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary
-from shared.canary.replay import Investigator, investigate
+from shared.canary.replay import Answers, Scenario, investigate
 from shared.investigations.models import Signal
 
 RPS = 100.0
@@ -69,7 +70,12 @@ class SimulatedInvestigatorVersions:
     """Versions of the investigator for the local simulation: this code's investigator, except
     release 42, which does not read saturation (and so misses what saturation starts)."""
 
-    def investigator(self, version: str) -> Investigator:
-        """That version's investigator."""
+    def findings(
+        self,
+        target: str,  # noqa: ARG002 (one simulated investigator, whatever the target)
+        version: str,
+        cases: Sequence[Scenario],
+    ) -> Answers:
+        """What that version finds in each scenario (the target does not matter here)."""
         ignore = frozenset({Signal.SATURATION}) if version in BAD_RELEASES else frozenset()
-        return lambda scenario: investigate(scenario, ignore=ignore)
+        return [investigate(case, ignore=ignore) for case in cases]

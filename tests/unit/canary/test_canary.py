@@ -14,7 +14,7 @@ from shared.bootstrap import Services, build
 from shared.canary.models import Canary, CanaryState
 from shared.config import Settings
 from shared.investigations.models import ResourceKind
-from shared.ports import CanaryStore, TrafficRouter
+from shared.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.replies import Reply, Tone
 from tests.support import (
     NOW,
@@ -31,8 +31,13 @@ from tests.unit.alerts.test_scheduler import Clock
 ROUTERS: dict[int, TrafficRouter] = {}
 
 
-def _services(clock: Clock, store: CanaryStore | None = None) -> Services:
-    adapters = memory_adapters(clock, canaries=store or InMemoryCanaryStore())
+def _services(
+    clock: Clock,
+    store: CanaryStore | None = None,
+    investigators: InvestigatorVersions | None = None,
+) -> Services:
+    extra = {"investigators": investigators} if investigators else {}
+    adapters = memory_adapters(clock, canaries=store or InMemoryCanaryStore(), **extra)
     services = build(Settings(org_admins=("T1:root",)), adapters)
     ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
     setup_teams(services)
