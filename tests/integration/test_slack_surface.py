@@ -8,9 +8,12 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+import boto3
+
 from bots.slack.render import blocks
 from handlers import aws_slack
 from shared.replies import Button, Reply, Tone
+from tests.contract.test_traffic_router import _lambda_function
 from tests.fakes.http_capture import CaptureServer
 from tests.fixtures import LambdaContext, http_api_event, load, signed_headers, slash_command_body
 
@@ -137,3 +140,37 @@ def test_a_prompting_button_opens_a_modal_and_runs_its_command_with_the_answer(
     assert posted.body["channel"] == "C111"
     assert posted.body["thread_ts"] == "111.222"
     assert "Team search created" in json.dumps(posted.body["blocks"])
+
+
+def test_a_viewer_clicking_a_canarys_promote_button_is_told_the_role_it_needs(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN a canary of checkout-fn version 2 at 5%, its message posted with its buttons
+    _lambda_function()
+    for text in (
+        "team create payments",
+        "team bind --team payments",
+        "team member add W111 --role operator --team payments",
+        "team member add U0VIEWER --role viewer --team payments",
+        "service register checkout-api --aws-lambda checkout-fn --team payments",
+        "canary start checkout-api --version 2 --team payments",
+    ):
+        assert "needs" not in json.dumps(_command(text)["blocks"]), text
+    (message,) = slack_api.calls("chat.postMessage")
+    (actions,) = [b for b in message.body["blocks"] if b["type"] == "actions"]
+    promote = next(e for e in actions["elements"] if e["text"]["text"] == "Promote")
+    # WHEN a viewer of the team clicks Promote (a signed block_actions request)
+    payload = copy.deepcopy(load("slack/block_actions_payload.json"))
+    payload["user"] = {**payload["user"], "id": "U0VIEWER", "username": "vic", "name": "vic"}
+    payload["actions"][0].update(action_id=promote["action_id"], value=promote["value"])
+    payload["response_url"] = f"{slack_api.url}actions/T111/111/viewer-click"
+    body = "payload=" + quote(json.dumps(payload))
+    assert _post(body, signed_headers(body))["statusCode"] == 200
+    # THEN they alone are told it needs the operator role, and the traffic did not move
+    (told,) = slack_api.calls("viewer-click")
+    assert told.body["response_type"] == "ephemeral"
+    assert "needs the operator role in team payments" in json.dumps(told.body["blocks"])
+    alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")
+    assert alias["FunctionVersion"] == "1"
+    assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.05}
+    assert not slack_api.calls("chat.update")
