@@ -198,20 +198,26 @@ def _paths(server: CaptureServer) -> list[str]:
     ]
 
 
+def _payments(url: str, role: str, service: str) -> None:
+    """Team payments, bound from thread 1 of channel "pay", the sender a member with `role`,
+    checkout-api registered with `service` (its provider's flags)."""
+    for n, text in enumerate(
+        [
+            "team create payments",
+            "team bind --team payments",
+            f"team member add REDACTED --role {role} --team payments",
+            f"service register checkout-api {service}",
+        ]
+    ):
+        _say(url, "pay", "1", n, text)
+
+
 def test_an_escalation_from_a_teams_button_reaches_the_other_channels_root(
     teams_env: dict[str, str], teams_service: CaptureServer
 ) -> None:
     url = teams_service.url
     # GIVEN payments bound from a thread of channel "pay", search bound from a thread of "search"
-    for n, text in enumerate(
-        [
-            "team create payments",
-            "team bind --team payments",
-            "team member add REDACTED --role admin --team payments",
-            "service register checkout-api --sample checkout",
-        ]
-    ):
-        _say(url, "pay", "1", n, text)
+    _payments(url, "admin", "--sample checkout")
     _say(url, "search", "7", 10, "team create search")
     _say(url, "search", "8", 11, "team bind --team search")
     # AND an investigation opened in another thread of "pay" (so the binding holds channel-wide)
@@ -240,16 +246,10 @@ def test_an_alert_fires_as_a_card_in_the_channel_and_resolves_in_place(
 ) -> None:
     url = teams_service.url
     # GIVEN payments bound from a thread of channel "pay", with an alert on the sample service
-    for n, text in enumerate(
-        [
-            "team create payments",
-            "team bind --team payments",
-            "team member add REDACTED --role operator --team payments",
-            "service register checkout-api --sample checkout",
-            'alert create slow --service checkout-api --when "p99_latency > 800ms"',
-        ]
-    ):
-        _say(url, "pay", "1", n, text)
+    _payments(url, "operator", "--sample checkout")
+    _say(
+        url, "pay", "1", 5, 'alert create slow --service checkout-api --when "p99_latency > 800ms"'
+    )
     teams_service.requests.clear()
     # WHEN the alerts function runs, then runs again after the threshold is raised
     assert _tick("teams-1", 0)["fields"]["Fired"] == "slow"
@@ -304,15 +304,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     url = teams_service.url
     # GIVEN payments bound from a thread of channel "pay", checkout-api on a Lambda alias
     _lambda_function()  # checkout-fn versions 1 and 2, alias live on 1
-    for n, text in enumerate(
-        [
-            "team create payments",
-            "team bind --team payments",
-            "team member add REDACTED --role operator --team payments",
-            "service register checkout-api --aws-lambda checkout-fn",
-        ]
-    ):
-        _say(url, "pay", "1", n, text)
+    _payments(url, "operator", "--aws-lambda checkout-fn")
     teams_service.requests.clear()
     # WHEN an operator starts a canary of version 2 from Teams
     started = datetime.now(UTC)
