@@ -28,7 +28,8 @@ def render_text(reply: Reply) -> str:
         for b in reply.buttons
     ]
     lines += [
-        f"  (chart {image.name}, {len(image.png()) // 1024} KB: on the page)"
+        f"  (chart {image.name}, {len(image.png()) // 1024} KB: "
+        f"{'in the message in Slack and Teams' if image.inline else 'on the page'})"
         for image in reply.images
     ]
     if reply.receipt:

@@ -167,8 +167,8 @@ class RunScheduler(Command):
     words = ("scheduler", "run-once")
     permission = Permission.SCHEDULER_RUN
     purpose = (
-        "Evaluate every alert policy now, as the scheduled trigger does each minute "
-        "(each transition is audited in its team's trail)."
+        "Evaluate every alert policy and judge every due canary now, as the scheduled trigger "
+        "does each minute (each transition is audited in its team's trail)."
     )
     examples = ("sre scheduler run-once",)
 

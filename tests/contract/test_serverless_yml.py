@@ -80,9 +80,23 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
     assert schedule["schedule"]["rate"] == "rate(1 hour)"
     (every_minute,) = FUNCTIONS["alerts"]["events"]
     assert every_minute["schedule"]["rate"] == "rate(1 minute)"
-    (event,) = FUNCTIONS["worker"]["events"]
-    assert event["sqs"]["arn"] == {"Fn::GetAtt": ["TaskQueue", "Arn"]}
-    assert event["sqs"]["functionResponseType"] == "ReportBatchItemFailures"
+    # the queue triggers the worker's alias `live` (so the investigator can be canaried), not the
+    # function: serverless gets no event for it
+    assert "events" not in FUNCTIONS["worker"]
+    trigger = RESOURCES["WorkerQueueTrigger"]["Properties"]
+    assert trigger["EventSourceArn"] == {"Fn::GetAtt": ["TaskQueue", "Arn"]}
+    assert trigger["FunctionName"] == {"Ref": "WorkerLiveAlias"}
+    assert trigger["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    alias = RESOURCES["WorkerLiveAlias"]["Properties"]
+    assert alias["FunctionName"] == {"Ref": "WorkerLambdaFunction"}  # serverless's logical id
+    assert alias["FunctionVersion"] == {"Fn::GetAtt": ["WorkerFirstVersion", "Version"]}
+    assert alias["Name"] == "live"
+    (replay,) = [
+        s
+        for s in _statements(FUNCTIONS["alerts"]["role"])
+        if s["Action"] == ["lambda:InvokeFunction"]
+    ]
+    assert replay["Resource"]["Fn::Sub"].endswith(":function:${self:service}-${sls:stage}-worker:*")
     assert RESOURCES["TaskQueue"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == {
         "Fn::GetAtt": ["TaskDeadLetterQueue", "Arn"]
     }
@@ -235,7 +249,18 @@ def test_the_audit_bucket_is_locked_encrypted_and_guarded_by_its_policy() -> Non
 
 
 def test_cfn_lint_passes_on_the_resources() -> None:
-    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": RESOURCES}
+    # what serverless adds for the worker, which the resources refer to (its alias and trigger)
+    worker = {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Runtime": "python3.11",
+            "Handler": FUNCTIONS["worker"]["handler"],
+            "Role": {"Fn::GetAtt": [FUNCTIONS["worker"]["role"], "Arn"]},
+            "Code": {"S3Bucket": "deployment-bucket", "S3Key": "worker.zip"},
+        },
+    }
+    resources = {**RESOURCES, "WorkerLambdaFunction": worker}
+    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
     text = json.dumps(template).replace("${self:service}", "autosre").replace("${sls:stage}", "dev")
     text = re.sub(r'"\$\{param:[^,]+, (\d+)\}"', r"\1", text)  # parameters with defaults
     problems = [m for m in lint_all(text) if m.rule.id[0] in {"E", "W"}]
