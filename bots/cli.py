@@ -8,6 +8,7 @@ import sys
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bots.text import render_text
 from shared.adapters.local.thread_queue import ThreadTaskQueue
@@ -46,18 +47,34 @@ def invocation(text: str, *, user: str, channel: str = LOCAL_CHANNEL) -> Invocat
 
 
 class DeferredPrinter:
-    """Prints deferred results as the worker finishes them, and remembers the worst."""
+    """Prints deferred results as the worker finishes them, and remembers the worst (notices to a
+    channel, such as an alert firing or a canary rolled back, are printed but are not the
+    command's outcome). Charts that go inside a message (a canary's) are saved in `charts`, and
+    their paths printed."""
 
-    def __init__(self) -> None:
+    def __init__(self, charts: Path | None = None) -> None:
         self.status = 0
+        self._charts = charts
 
     def post(
         self, target: ReplyTarget, reply: Reply, *, user: str | None = None
     ) -> ReplyTarget | None:
-        """Print `reply` (every target is this terminal)."""
-        del user
-        print(render_text(reply), flush=True)
-        self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
+        """Print `reply` (every target is this terminal); one answering `user` is the outcome of
+        their deferred command."""
+        inline = [image for image in reply.images if image.inline]
+        if self._charts is None or not inline:
+            print(render_text(reply), flush=True)
+        else:
+            self._charts.mkdir(parents=True, exist_ok=True)
+            rest = [image for image in reply.images if not image.inline]
+            lines = [render_text(reply.model_copy(update={"images": rest}))]
+            for image in inline:
+                path = self._charts / image.name
+                path.write_bytes(image.png())
+                lines.append(f"  (chart: {path})")
+            print("\n".join(lines), flush=True)
+        if user is not None:
+            self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
         return target
 
     def update(self, target: ReplyTarget, reply: Reply) -> None:
@@ -121,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(settings, args.words[1:])
     if args.words[:2] == ["analyze", "anomalies"]:
         return analyze_anomalies(args.words[2:])
-    printer = DeferredPrinter()
+    printer = DeferredPrinter(charts=settings.home / "charts")
     services = for_local(settings, notifier=printer, progress=_progress)
     for line in first_use(services):
         print(line)

@@ -7,6 +7,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from wsgiref.simple_server import make_server
 
@@ -15,6 +16,8 @@ import pytest
 from bots.cli import main
 from bots.delivery import SurfaceNotifier
 from bots.serve import application, run_schedule
+from shared.adapters.local.sqlite_canaries import SqliteCanaryStore
+from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryNotifier
 from shared.audit.chain import decode, encode
 from shared.bootstrap import for_local
@@ -182,3 +185,32 @@ def test_sre_serves_schedule_evaluates_alerts_every_tick(tmp_path: Path) -> None
     # THEN the alert fired once, in the team's channel
     ((target, notice),) = notifier.posted
     assert (target.channel, notice.title) == ("C-pay", "FIRING api: slow")
+
+
+def test_a_canarys_chart_is_saved_in_the_home_and_its_path_printed(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a canary of the sample's bad release 42 on the simulation, started ten minutes ago
+    assert main(["canary", "start", "checkout-api", "--version", "42"]) == 0
+    store = SqliteCanaryStore(SqliteDatabase(home / "autosre.db"))
+    (canary,) = store.every()
+    back = timedelta(minutes=10)
+    store.save(
+        canary.model_copy(
+            update={
+                "started_at": canary.started_at - back,
+                "step_started_at": canary.step_started_at - back,
+                "history": [r.model_copy(update={"at": r.at - back}) for r in canary.history],
+            }
+        )
+    )
+    capsys.readouterr()
+    # WHEN the scheduler runs once in the terminal
+    assert main(["scheduler", "run-once"]) == 0
+    # THEN the canary's message is printed with the path of its chart, saved in the home
+    out = capsys.readouterr().out
+    assert "rolled back by @scheduler" in out
+    (line,) = [x for x in out.splitlines() if x.startswith("  (chart: ")]
+    saved = Path(line.removeprefix("  (chart: ").removesuffix(")"))
+    assert saved.parent == home / "charts"
+    assert saved.read_bytes().startswith(b"\x89PNG")
