@@ -7,7 +7,7 @@ import base64
 import logging
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shared.audit.schedule import scheduler_entry
 from shared.audit.trail import AuditTrail
@@ -180,7 +180,9 @@ class CanaryService:
         user = ctx.principal.actor.user
         record = StepRecord(at=ctx.now, weight=canary.weight, what=what, reason="by hand", by=user)
         moved = canary.model_copy(update={**changes, "history": [*canary.history, record]})
-        saved = self._tell(self._store.save(moved), self._evidence(canary, ctx.now))
+        # no chart here: this runs while Slack waits for its acknowledgement (3 s), and drawing and
+        # uploading one would not fit; the scheduler's next judgement draws it again
+        saved = self._tell(self._store.save(moved))
         return Reply(
             tone=Tone.OK, title=f"{saved.id} {what} by @{user}", text=canary_notice(saved).title
         )
@@ -259,17 +261,6 @@ class CanaryService:
             png_base64=base64.b64encode(png).decode(),
             inline=True,
         )
-
-    def _evidence(self, canary: Canary, now: datetime) -> dict[str, MetricData]:
-        """The metrics so far, for the chart of a decision taken by hand (none if unreadable, or
-        in the first minutes, which have no two points to draw)."""
-        if now - canary.started_at < timedelta(minutes=2):
-            return {}
-        try:
-            return self._metrics[canary.kind].compare(canary, start=canary.started_at, end=now)
-        except Exception:
-            log.warning("no metrics to chart canary %s", canary.id, exc_info=True)
-            return {}
 
     def _step(self, canary: Canary, now: datetime) -> tuple[Canary, dict[str, MetricData]]:
         """The canary after judging its data so far (and moving its traffic), and the data."""
