@@ -16,6 +16,7 @@ from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, onset, rank
 from shared.investigations.catalog import UNITS, signal_series
 from shared.investigations.collaboration import with_actions
+from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import (
     Event,
     Finding,
@@ -49,6 +50,7 @@ class InvestigationService:
         pages: PageServer,
         logs: Mapping[ResourceKind, LogSource] | None = None,
         summariser: Summariser | None = None,
+        files: MetricsFiles | None = None,
     ) -> None:
         self._directory = directory
         self._sources = dict(sources)
@@ -57,7 +59,7 @@ class InvestigationService:
         self._audit = audit
         self._store = store
         self._pages = pages
-        self._catalog = ServiceCatalog(directory=directory, readable=self._sources)
+        self._catalog = ServiceCatalog(directory=directory, readable=self._sources, files=files)
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""

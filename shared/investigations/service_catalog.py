@@ -8,9 +8,10 @@ from collections.abc import Collection
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
-from shared.identity.models import Team
+from shared.identity.models import Platform, Team
 from shared.investigations import commands as c
 from shared.investigations.catalog import override, queries_for
+from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import MetricQuery, ResourceKind, Service
 from shared.ports import Directory
 from shared.replies import Reply, Tone
@@ -33,9 +34,16 @@ def _resource(command: c.RegisterService) -> tuple[ResourceKind, str]:
 class ServiceCatalog:
     """Registers, shows and removes services, and points their signals at metrics."""
 
-    def __init__(self, *, directory: Directory, readable: Collection[ResourceKind]) -> None:
+    def __init__(
+        self,
+        *,
+        directory: Directory,
+        readable: Collection[ResourceKind],
+        files: MetricsFiles | None = None,
+    ) -> None:
         self._directory = directory
         self._readable = frozenset(readable)
+        self._files = files
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""
@@ -71,7 +79,9 @@ class ServiceCatalog:
         if command.name in team.services:
             raise ConflictError(f"Team {team.name} already has a service `{command.name}`.")
         kind, resource = _resource(command)
-        if kind not in self._readable:
+        if kind is ResourceKind.METRICS_FILE:
+            resource = self._metrics_file(resource, ctx)
+        elif kind not in self._readable:
             raise InvalidCommandError(f"This deployment cannot read {kind.value} metrics.")
         service = Service(
             name=command.name,
@@ -90,6 +100,18 @@ class ServiceCatalog:
             title=f"Service {service.name} registered in team {team.name}",
             text=f"Investigate it with `sre investigate {service.name}`.",
         )
+
+    def _metrics_file(self, path: str, ctx: Context) -> str:
+        """A metrics file's absolute path, if the terminal names a valid one in the folder."""
+        if ctx.invocation.actor.platform is not Platform.LOCAL:
+            raise InvalidCommandError(
+                "--metrics-file reads a file on the server, so only the terminal may name one "
+                "(`sre service register NAME --metrics-file FILE` on the machine that runs Auto "
+                "SRE); from chat, register a cloud resource such as --aws-lambda."
+            )
+        if self._files is None or ResourceKind.METRICS_FILE not in self._readable:
+            raise InvalidCommandError("This deployment reads no metrics files.")
+        return self._files.admit(path)
 
     def catalog(self, _: c.ListServices, ctx: Context) -> Reply:
         """The team's services."""
