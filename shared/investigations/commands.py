@@ -118,6 +118,21 @@ class RemoveService(Command):
     team: OptionalTeam = None
 
 
+class ShareService(Command):
+    words = ("service", "share")
+    positional = ("name",)
+    permission = Permission.ORG_ADMIN
+    mutates = True
+    purpose = (
+        "Share a team's service with another team, read-only (org admins): the other team may "
+        "investigate it and alert on it; only the owning team's canaries move its traffic."
+    )
+    examples = ("sre service share checkout-api --to search --team payments",)
+    name: ServiceName
+    to: TeamName = Field(json_schema_extra={"metavar": "TEAM"})
+    team: TeamName = Field(description="the team that owns the service")
+
+
 def _dimensions(value: str) -> str:
     pairs = [pair.partition("=") for pair in value.split(",")]
     if not all(key.strip() and sep and val.strip() for key, sep, val in pairs):
@@ -287,6 +302,7 @@ INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
     ListServices,
     ShowService,
     RemoveService,
+    ShareService,
     SetSignal,
     ResetSignal,
     OpenInvestigation,

@@ -4,13 +4,14 @@ golden signal, with per-signal overrides."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.models import Platform, Team
 from shared.investigations import commands as c
-from shared.investigations.catalog import override, queries_for
+from shared.investigations.catalog import override, owner_of, queries_for
 from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import MetricQuery, ResourceKind, Service
 from shared.ports import Directory
@@ -52,6 +53,7 @@ class ServiceCatalog:
             c.ListServices: self.catalog,
             c.ShowService: self.show,
             c.RemoveService: self.remove,
+            c.ShareService: self.share,
             c.SetSignal: self.set_signal,
             c.ResetSignal: self.reset_signal,
         }
@@ -92,6 +94,7 @@ class ServiceCatalog:
             registered_at=ctx.now,
             log_workspace=command.azure_workspace,
         )
+        self._refuse_owned(team, service)
         self._directory.save_team(
             team.model_copy(update={"services": {**team.services, service.name: service}})
         )
@@ -113,10 +116,63 @@ class ServiceCatalog:
             raise InvalidCommandError("This deployment reads no metrics files.")
         return self._files.admit(path)
 
+    def _refuse_owned(self, team: Team, service: Service) -> None:
+        """ConflictError naming the owner if another team of the org owns the resource."""
+        found = owner_of(self._directory.list_teams(team.org), service)
+        if found is None or found[0].name == team.name:
+            return
+        owner, theirs = found
+        raise ConflictError(
+            f"`{service.resource}` belongs to team {owner.name} (its service {theirs.name}): a "
+            "cloud resource has one owning team. An org admin can share it with this team "
+            f"read-only: `sre service share {theirs.name} --to {team.name} --team {owner.name}`."
+        )
+
+    def share(self, command: c.ShareService, ctx: Context) -> Reply:
+        """Give another team a read-only copy of a service (org admins): it may investigate and
+        alert on it; only the owner's canaries move its traffic."""
+        owner = self.team(replace(ctx, team=command.team))
+        service = self.service(owner, command.name)
+        if service.shared_from:
+            raise ConflictError(
+                f"{service.name} is shared with team {owner.name} from team "
+                f"{service.shared_from}: share it from there."
+            )
+        if command.to == owner.name:
+            raise InvalidCommandError(f"Team {owner.name} owns {service.name} already.")
+        target = self._directory.get_team(owner.org, command.to)
+        if target is None:
+            raise NotFoundError(f"There is no team `{command.to}`.")
+        if service.name in target.services:
+            raise ConflictError(
+                f"Team {target.name} already has a service `{service.name}` "
+                f"(`sre service remove {service.name} --team {target.name}` frees the name)."
+            )
+        copy = service.model_copy(
+            update={
+                "shared_from": owner.name,
+                "registered_by": ctx.principal.actor.user,
+                "registered_at": ctx.now,
+            }
+        )
+        self._directory.save_team(
+            target.model_copy(update={"services": {**target.services, copy.name: copy}})
+        )
+        return Reply(
+            tone=Tone.OK,
+            title=f"Service {service.name} of team {owner.name} shared read-only with team "
+            f"{target.name}",
+            text=f"Team {target.name} may investigate it and alert on it; only team "
+            f"{owner.name}'s canaries move its traffic. `sre service remove {service.name} "
+            f"--team {target.name}` ends the share.",
+        )
+
     def catalog(self, _: c.ListServices, ctx: Context) -> Reply:
         """The team's services."""
         team = self.team(ctx)
-        fields = [(s.name, f"{s.kind.value} {s.resource}") for s in team.services.values()]
+        fields = [
+            (s.name, f"{s.kind.value} {s.resource}" + _shared(s)) for s in team.services.values()
+        ]
         if not fields:
             return Reply(
                 tone=Tone.INFO,
@@ -140,7 +196,7 @@ class ServiceCatalog:
         return Reply(
             tone=Tone.INFO,
             title=f"Service {service.name} ({service.kind.value})",
-            text=f"Resource: `{service.resource}`"
+            text=f"Resource: `{service.resource}`{_shared(service)}"
             + (f"\nLogs: workspace `{service.log_workspace}`" if service.log_workspace else ""),
             fields=fields,
         )
@@ -193,6 +249,10 @@ class ServiceCatalog:
         self._directory.save_team(
             team.model_copy(update={"services": {**team.services, service.name: changed}})
         )
+
+
+def _shared(service: Service) -> str:
+    return f" (shared read-only by team {service.shared_from})" if service.shared_from else ""
 
 
 def _describe(namespace: str, metric: str, statistic: str) -> str:
