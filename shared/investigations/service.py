@@ -16,6 +16,7 @@ from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, onset, rank
 from shared.investigations.catalog import UNITS, signal_series
 from shared.investigations.collaboration import with_actions
+from shared.investigations.limits import check_window, read_within
 from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import (
     Event,
@@ -75,10 +76,13 @@ class InvestigationService:
         end = command.since + c.to_timedelta(command.window) if command.since else ctx.now
         end = end.replace(second=0, microsecond=0)  # whole minutes, as providers report them
         start = end - c.to_timedelta(command.window)
+        check_window(service.kind, start=start, baseline=BASELINE, now=ctx.now)
         source = self._sources[service.kind]
-        series = signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
+        series = read_within(
+            lambda: signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
+        )
         events = [
-            *source.events(service, start=start - BASELINE, end=end),
+            *read_within(lambda: source.events(service, start=start - BASELINE, end=end)),
             *self._changes(team, start - BASELINE, end),
         ]
         findings = rank(
