@@ -144,7 +144,11 @@ class InvestigationService:
         if not service.log_workspace or source is None:
             return [], ""
         try:
-            found = source.evidence(service, baseline_start=start - BASELINE, start=start, end=end)
+            found = read_within(
+                lambda: source.evidence(
+                    service, baseline_start=start - BASELINE, start=start, end=end
+                )
+            )
         except Exception as error:  # noqa: BLE001 (any provider failure is reported, not raised)
             return [], f"log evidence unavailable: {error}"
         return found, "" if found else "no failed requests or error lines in the window"

@@ -213,6 +213,11 @@ class ServiceCatalog:
         """Point one signal of a service at another metric."""
         team = self.team(ctx)
         service = self.service(team, command.name)
+        if service.kind is ResourceKind.METRICS_FILE and command.namespace:
+            raise InvalidCommandError(
+                "A metrics file's signals read columns of that file: --namespace (another "
+                "file) is not allowed; register the other file as a service of its own."
+            )
         try:
             query = override(
                 service.kind,

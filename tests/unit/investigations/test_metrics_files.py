@@ -173,3 +173,14 @@ def test_a_file_replaced_by_a_fifo_is_reported_not_waited_on(local: Services, fo
     report = _investigate(local)
     assert report.tone is Tone.ERROR
     assert "metrics file incident.csv: it is a FIFO" in report.text
+
+
+def test_a_signal_cannot_be_pointed_at_another_file(local: Services, folder: Path) -> None:
+    _incident(folder / "incident.csv")
+    _incident(folder / "other-team.csv")
+    assert _register(local, "incident.csv").tone is Tone.OK
+    for path in ("/etc/passwd", str(folder / "other-team.csv")):
+        text = f"service signal set legacy p99_latency --metric p99_latency --namespace {path}"
+        refused = run(local, text, user="oli", channel="C-pay")
+        assert refused.tone is Tone.USAGE
+        assert "--namespace (another file) is not allowed" in refused.title
