@@ -184,3 +184,12 @@ def test_a_signal_cannot_be_pointed_at_another_file(local: Services, folder: Pat
         refused = run(local, text, user="oli", channel="C-pay")
         assert refused.tone is Tone.USAGE
         assert "--namespace (another file) is not allowed" in refused.title
+
+
+def test_another_teams_file_is_refused_naming_its_owner(local: Services, folder: Path) -> None:
+    _incident(folder / "incident.csv")
+    assert _register(local, "incident.csv").tone is Tone.OK  # payments'
+    text = f"service register mine --metrics-file {folder / 'incident.csv'} --team search"
+    refused = run(local, text, user="sam", platform=Platform.LOCAL)
+    assert refused.title == "Conflict"
+    assert "belongs to team payments (its service legacy)" in refused.text
