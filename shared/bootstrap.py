@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from shared.adapters.charts import render_comparison_png, render_png
@@ -26,6 +27,7 @@ from shared.doctor import Doctor
 from shared.identity.models import OrgId
 from shared.identity.service import TeamService
 from shared.investigations.collaboration import Collaboration
+from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import ResourceKind
 from shared.investigations.page import PageServer
 from shared.investigations.service import InvestigationService
@@ -148,6 +150,12 @@ def _investigator(bus: list[CommandBus], clock: Clock) -> Investigate:
     return investigate
 
 
+def _metrics_files(metrics: Mapping[ResourceKind, MetricsSource]) -> MetricsFiles | None:
+    """The source of metrics files, which also admits them into the catalog (if there is one)."""
+    source: object = metrics.get(ResourceKind.METRICS_FILE)
+    return source if isinstance(source, MetricsFiles) else None
+
+
 def _quiet(_: str) -> None:
     return None
 
@@ -169,6 +177,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         pages=pages,
         logs=a.logs,
         summariser=a.summariser,
+        files=_metrics_files(a.metrics),
     )
     bus_ref: list[CommandBus] = []
     evaluator = AlertEvaluator(directory=a.directory, sources=a.metrics)
@@ -229,15 +238,17 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
     )
 
 
-def local_metrics(clock: Clock) -> dict[ResourceKind, MetricsSource]:
-    """The bundled sample scenario and CSV files (no cloud account needed)."""
+def local_metrics(clock: Clock, folder: Path | None = None) -> dict[ResourceKind, MetricsSource]:
+    """The bundled sample scenario, and CSV files from `folder` (none without one)."""
     from shared.adapters.local.csv_metrics import CsvMetricsSource
     from shared.adapters.local.sample_metrics import SampleMetricsSource
 
-    return {
-        ResourceKind.SAMPLE: SampleMetricsSource(clock=clock),
-        ResourceKind.METRICS_FILE: CsvMetricsSource(),
+    sample: dict[ResourceKind, MetricsSource] = {
+        ResourceKind.SAMPLE: SampleMetricsSource(clock=clock)
     }
+    if folder is None:
+        return sample
+    return {**sample, ResourceKind.METRICS_FILE: CsvMetricsSource(folder)}
 
 
 def cloud_metrics(settings: Settings) -> dict[ResourceKind, MetricsSource]:
@@ -262,8 +273,11 @@ def cloud_logs() -> dict[ResourceKind, LogSource]:
     return {ResourceKind.AZURE_RESOURCE: AzureMonitorLogSource()}
 
 
-def memory_adapters(clock: Clock, key: SigningKey, **overrides: Any) -> Adapters:
-    """Every port in memory at `clock`'s time, signing with `key`; `overrides` replace any."""
+def memory_adapters(
+    clock: Clock, key: SigningKey, *, metrics_dir: Path | None = None, **overrides: Any
+) -> Adapters:
+    """Every port in memory at `clock`'s time, signing with `key`; metrics files only from
+    `metrics_dir`; `overrides` replace any."""
     from shared.adapters.memory import (
         InMemoryAuditLog,
         InMemoryDeliveryGuard,
@@ -282,7 +296,7 @@ def memory_adapters(clock: Clock, key: SigningKey, **overrides: Any) -> Adapters
         "exports": InMemoryExportStore(),
         "clock": clock,
         "key": lambda: key,
-        "metrics": local_metrics(clock),
+        "metrics": local_metrics(clock, metrics_dir),
         "investigations": InMemoryInvestigationStore(),
         "notifier": InMemoryNotifier(),
         "guard": InMemoryDeliveryGuard(),
@@ -302,7 +316,9 @@ def for_memory(
 
     settings = settings or Settings()
     key = SigningKey(secret=(settings.audit_key or "memory-audit-key").encode())
-    adapters = memory_adapters(clock or SystemClock(), key, **overrides)
+    adapters = memory_adapters(
+        clock or SystemClock(), key, metrics_dir=settings.metrics_folder, **overrides
+    )
     return build(settings.model_copy(update={"backend": "local"}), adapters)
 
 
@@ -320,6 +336,7 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
     from shared.adapters.memory import SystemClock
 
     home = settings.home
+    settings.metrics_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     routers, version_metrics = local_canaries()
     database = SqliteDatabase(home / "autosre.db")
     queue = ThreadTaskQueue()
@@ -331,7 +348,10 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
         exports=FolderExportStore(home / "exports"),
         clock=SystemClock(),
         key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
-        metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
+        metrics={
+            **local_metrics(SystemClock(), settings.metrics_folder),
+            **cloud_metrics(settings),
+        },
         logs=cloud_logs(),
         investigations=SqliteInvestigationStore(database),
         alerts=SqliteAlertStore(database),

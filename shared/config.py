@@ -30,6 +30,7 @@ ENVIRONMENT: dict[str, str] = {
     "teams_openid_metadata_url": "TEAMS_OPENID_METADATA_URL",
     "azure_region": "AZURE_REGION",
     "public_url": "AUTOSRE_PUBLIC_URL",
+    "metrics_dir": "AUTOSRE_METRICS_DIR",
 }
 """Each setting and the environment variable it is read from."""
 
@@ -64,6 +65,8 @@ class Settings(BaseModel):
     azure_region: str = "eastus"
     public_url: str = "http://127.0.0.1:3000"
     """Where investigation pages are served (the API's URL on AWS, `sre serve` locally)."""
+    metrics_dir: Path | None = None
+    """The only folder `--metrics-file` may read (default: `metrics` under AUTOSRE_HOME)."""
 
     @field_validator("org_admins", mode="before")
     @classmethod
@@ -79,6 +82,11 @@ class Settings(BaseModel):
         return cls.model_validate(
             {field: source[name] for field, name in ENVIRONMENT.items() if source.get(name)}
         )
+
+    @property
+    def metrics_folder(self) -> Path:
+        """The folder metrics files are registered from (AUTOSRE_METRICS_DIR or HOME/metrics)."""
+        return self.metrics_dir or self.home / "metrics"
 
     def secret_references(self) -> dict[str, str]:
         """The secret settings whose values are SSM or Secrets Manager references."""

@@ -25,17 +25,22 @@ ORG = OrgId("T1")
 
 
 def invocation(
-    text: str, *, user: str = "root", channel: str | None = "C-general", delivery: str | None = None
+    text: str,
+    *,
+    user: str = "root",
+    channel: str | None = "C-general",
+    delivery: str | None = None,
+    platform: Platform = Platform.SLACK,
 ) -> Invocation:
-    """An invocation as a Slack user of org T1 would send it."""
+    """An invocation as a Slack user of org T1 would send it (or a user of `platform`)."""
     return Invocation(
-        actor=Actor(platform=Platform.SLACK, org=ORG, user=UserId(user)),
+        actor=Actor(platform=platform, org=ORG, user=UserId(user)),
         channel=channel,
         text=text,
         correlation_id=f"ref-{abs(hash((text, user))) % 10**6}",
         delivery_id=delivery,
         received_at=NOW,
-        reply_to=ReplyTarget(platform=Platform.SLACK, channel=channel),
+        reply_to=ReplyTarget(platform=platform, channel=channel),
     )
 
 
@@ -46,9 +51,12 @@ def run(
     user: str = "root",
     channel: str | None = "C-general",
     delivery: str | None = None,
+    platform: Platform = Platform.SLACK,
 ) -> Reply:
-    """Send one command through the bus."""
-    return services.bus.handle(invocation(text, user=user, channel=channel, delivery=delivery))
+    """Send one command through the bus (from Slack unless `platform` says otherwise)."""
+    return services.bus.handle(
+        invocation(text, user=user, channel=channel, delivery=delivery, platform=platform)
+    )
 
 
 def setup_teams(services: Services) -> None:

@@ -1,11 +1,15 @@
 """Evaluate many policies at once: one batched metric read per provider, then the pure rules.
 
+Each provider (each metrics file apart) is read at the same time as the others, and none is waited
+on beyond a timeout: a hung endpoint or file fails its own policies, never the tick.
+
 The data of one evaluation is the last N periods of the policy's signal (CloudWatch's evaluation
 range, a few more than N); an anomaly condition judges the detector's scores of the last hours
 instead of the values."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +18,7 @@ from shared.alerts.evaluation import Instance, breaching, step
 from shared.alerts.models import AlertPolicy
 from shared.identity.models import OrgId, Team
 from shared.investigations.detector import score_series
+from shared.investigations.limits import READ_TIMEOUT, within
 from shared.investigations.models import MetricQuery, ResourceKind
 from shared.ports import Directory, MetricsSource, Points
 
@@ -61,16 +66,21 @@ class AlertEvaluator:
     """Judges policies against their services' metrics, read in batches."""
 
     def __init__(
-        self, *, directory: Directory, sources: Mapping[ResourceKind, MetricsSource]
+        self,
+        *,
+        directory: Directory,
+        sources: Mapping[ResourceKind, MetricsSource],
+        timeout: float = READ_TIMEOUT,
     ) -> None:
         self._directory = directory
         self._sources = dict(sources)
+        self._timeout = timeout
 
     def evaluate(self, policies: Sequence[AlertPolicy], at: datetime) -> list[Evaluation]:
         """Every policy judged at `at` (whole minutes), reading each provider in one batch."""
         end = at.replace(second=0, microsecond=0)
         teams: dict[tuple[str, str], Team | None] = {}
-        wanted: dict[ResourceKind, list[tuple[AlertPolicy, MetricQuery]]] = {}
+        wanted: dict[tuple[ResourceKind, str], list[tuple[AlertPolicy, MetricQuery]]] = {}
         done: list[Evaluation] = []
         for policy in policies:
             key = (policy.org, policy.team)
@@ -82,27 +92,38 @@ class AlertEvaluator:
                 problem = f"service {policy.service} is not registered in team {policy.team}"
                 done.append(_unjudged(policy, end, problem))
                 continue
-            wanted.setdefault(service.kind, []).append(
+            # a metrics file is read on its own: one bad file must not fail the others
+            apart = service.resource if service.kind is ResourceKind.METRICS_FILE else ""
+            wanted.setdefault((service.kind, apart), []).append(
                 (policy, service.queries[policy.condition.signal])
             )
-        for kind, pairs in wanted.items():
-            done += self._judge(self._sources[kind], pairs, end)
+        reads = {
+            key: functools.partial(self._read, self._sources[key[0]], pairs, end)
+            for key, pairs in wanted.items()
+        }
+        for key, series in within(reads, seconds=self._timeout).items():
+            done += self._judge(wanted[key], series, end)
         return done
+
+    def _read(
+        self, source: MetricsSource, pairs: list[tuple[AlertPolicy, MetricQuery]], end: datetime
+    ) -> dict[str, Points]:
+        """One batched read of every distinct query of `pairs`, by query."""
+        window = max(_window(policy) for policy, _ in pairs)
+        unique = list({q.model_dump_json(): q for _, q in pairs}.values())
+        series = source.read(unique, start=end - window, end=end, step=60)
+        return {q.model_dump_json(): points for q, points in zip(unique, series, strict=True)}
 
     def _judge(
         self,
-        source: MetricsSource,
         pairs: list[tuple[AlertPolicy, MetricQuery]],
+        series: dict[str, Points] | Exception,
         end: datetime,
     ) -> list[Evaluation]:
-        window = max(_window(policy) for policy, _ in pairs)
-        unique = list({q.model_dump_json(): q for _, q in pairs}.values())
-        try:
-            series = source.read(unique, start=end - window, end=end, step=60)
-        except Exception as error:  # noqa: BLE001 (a provider failure is reported per policy)
-            return [_unjudged(policy, end, f"metrics unavailable: {error}") for policy, _ in pairs]
-        by_query = {q.model_dump_json(): points for q, points in zip(unique, series, strict=True)}
-        return [_judged(policy, by_query[q.model_dump_json()], end) for policy, q in pairs]
+        """Each policy judged on its series; a failed or late read is reported per policy."""
+        if isinstance(series, Exception):
+            return [_unjudged(policy, end, f"metrics unavailable: {series}") for policy, _ in pairs]
+        return [_judged(policy, series[q.model_dump_json()], end) for policy, q in pairs]
 
 
 def _unjudged(policy: AlertPolicy, end: datetime, problem: str) -> Evaluation:

@@ -120,14 +120,23 @@ class AlertScheduler:
         )
 
     def _targets(self, policy: AlertPolicy, team: str | None = None) -> list[ReplyTarget]:
-        """The policy's channel, or every channel bound to the team."""
+        """The policy's channel while it is bound to the policy's team (a team posts only to its
+        own channels), else every channel bound to the team."""
         org = OrgId(policy.org)
         platform = policy.platform
         if policy.channel and team is None:
-            binding = self._directory.get_binding(org, ChannelId(policy.channel.removeprefix("#")))
-            conversation = binding.conversation if binding else None
             channel = policy.channel.removeprefix("#")
-            return [ReplyTarget(platform=platform, channel=channel, conversation=conversation)]
+            binding = self._directory.get_binding(org, ChannelId(channel))
+            if binding is not None and binding.team == policy.team:
+                conversation = binding.conversation
+                return [ReplyTarget(platform=platform, channel=channel, conversation=conversation)]
+            log.warning(
+                "alert %s of team %s: channel %s is not bound to the team; posting to the "
+                "team's own channels",
+                policy.name,
+                policy.team,
+                channel,
+            )
         bound = [b for b in self._directory.list_bindings(org) if b.team == (team or policy.team)]
         return [
             ReplyTarget(platform=platform, channel=b.channel, conversation=b.conversation)

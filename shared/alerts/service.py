@@ -13,8 +13,8 @@ from shared.alerts.models import AlertPolicy, Severity, Silence
 from shared.alerts.notices import group_notice
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
-from shared.errors import ConflictError, NotFoundError
-from shared.identity.models import OrgId
+from shared.errors import ConflictError, ForbiddenError, NotFoundError
+from shared.identity.models import ChannelId, OrgId
 from shared.ports import AlertStore, Directory, Notifier
 from shared.replies import Reply, Tone
 
@@ -73,9 +73,26 @@ class AlertService:
         if escalate_to and self._directory.get_team(self._org(ctx), escalate_to) is None:
             raise NotFoundError(f"There is no team {escalate_to} to escalate to.")
 
+    def _check_channel(self, ctx: Context, channel: str | None) -> None:
+        """A team's alerts post only to channels bound to that team."""
+        if not channel:
+            return
+        name = ChannelId(channel.removeprefix("#"))
+        binding = self._directory.get_binding(self._org(ctx), name)
+        if binding is not None and binding.team == ctx.team:
+            return
+        whose = f"is bound to team {binding.team}" if binding else "is not bound to any team"
+        raise ForbiddenError(
+            f"Channel #{name} {whose}: team {ctx.team}'s alerts post only to its own channels. "
+            f"Leave out --channel to post to them, or have a team admin bind the channel "
+            f"(`sre team bind {name} --team {ctx.team}`) if it is free.",
+            needed=f"a channel bound to team {ctx.team}",
+        )
+
     def create(self, command: c.CreateAlert, ctx: Context) -> Reply:
         """Add a policy; it is evaluated from the next minute."""
         self._check_refs(ctx, command.service, command.escalate_to)
+        self._check_channel(ctx, command.channel)
         if self._store.get(self._org(ctx), ctx.team or "", command.name):
             raise ConflictError(f"Team {ctx.team} already has an alert `{command.name}`.")
         policy = AlertPolicy(
@@ -100,6 +117,7 @@ class AlertService:
         """Change the options given; the alert's state is kept."""
         policy = self._get(command.name, ctx)
         self._check_refs(ctx, policy.service, command.escalate_to)
+        self._check_channel(ctx, command.channel)
         if command.when:
             policy = policy.model_copy(update={"condition": parse(command.when)})
         saved = self._store.save(_with_options(policy, command))

@@ -19,10 +19,11 @@ from shared.canary.replay import REPLAY_METRIC, VersionFailedError, replay, scen
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.commands.invocation import ReplyTarget
-from shared.errors import ConflictError, InvalidCommandError, NotFoundError
+from shared.errors import ConflictError, ForbiddenError, InvalidCommandError, NotFoundError
 from shared.identity.models import OrgId
+from shared.investigations.catalog import owner_of
 from shared.investigations.commands import to_timedelta
-from shared.investigations.models import ResourceKind
+from shared.investigations.models import ResourceKind, Service
 from shared.ports import (
     CanaryStore,
     Directory,
@@ -105,6 +106,7 @@ class CanaryService:
                 f"{service.name} is a {service.kind.value} service: canaries shift Lambda alias "
                 "traffic (register the service with --aws-lambda)"
             )
+        self._refuse_unowned(org, ctx.team or "", service)
         if command.replay and self._investigators is None:
             raise InvalidCommandError(
                 "This deployment cannot run the investigator's versions on the replay set "
@@ -159,6 +161,18 @@ class CanaryService:
         if found is None or found.team != ctx.team:
             raise NotFoundError(f"There is no canary {canary_id} in team {ctx.team}.")
         return found
+
+    def _refuse_unowned(self, org: OrgId, team: str, service: Service) -> None:
+        """Only the team that owns a resource moves its traffic (not a team it is shared with,
+        nor a later registration of it from before ownership was enforced)."""
+        found = owner_of(self._directory.list_teams(org), service)
+        owner = service.shared_from or (found[0].name if found else team)
+        if owner != team:
+            raise ForbiddenError(
+                f"{service.name} reads `{service.resource}`, which belongs to team {owner}: "
+                f"only team {owner}'s canaries move its traffic.",
+                needed=f"ownership of the resource (team {owner})",
+            )
 
     def show(self, command: c.ShowCanary, ctx: Context) -> Reply:
         """The canary's message, as it stands."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from shared.identity.models import Team
 from shared.investigations.models import MetricQuery, ResourceKind, Service, Signal
 from shared.ports import MetricsSource, Points
 
@@ -159,6 +160,34 @@ def queries_for(kind: ResourceKind, resource: str) -> dict[Signal, MetricQuery]:
     if kind is ResourceKind.GCP_CLOUD_RUN:
         return _cloud_run(resource)
     return _named(resource)
+
+
+def resource_key(kind: ResourceKind, resource: str) -> str | None:
+    """What one team may own: a Lambda function (every alias and version of it), a load balancer,
+    an Azure resource (ids are case-insensitive), a Cloud Run service, a metrics file; None for
+    the bundled sample, which every team may read."""
+    if kind is ResourceKind.SAMPLE:
+        return None
+    if kind is ResourceKind.AWS_LAMBDA:
+        resource = resource.rsplit(":function:", 1)[-1].split(":", 1)[0]
+    elif kind is ResourceKind.AWS_ALB:
+        resource = resource.split(":loadbalancer/", 1)[-1]
+    elif kind is ResourceKind.AZURE_RESOURCE:
+        resource = resource.lower()
+    return f"{kind.value}:{resource}"
+
+
+def owner_of(teams: Iterable[Team], service: Service) -> tuple[Team, Service] | None:
+    """The team (and its service) that owns `service`'s resource: the first to register it, of
+    those that did not get it shared."""
+    key = resource_key(service.kind, service.resource)
+    owned = [
+        (team, each)
+        for team in teams
+        for each in team.services.values()
+        if key and each.shared_from is None and resource_key(each.kind, each.resource) == key
+    ]
+    return min(owned, key=lambda pair: pair[1].registered_at, default=None)
 
 
 _CLOUDWATCH = ("Average", "Sum", "Minimum", "Maximum", "SampleCount", "pNN")

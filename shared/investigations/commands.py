@@ -12,6 +12,7 @@ from shared.audit.commands import Since
 from shared.commands.base import Command, FreeText, OptionalTeam
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
+from shared.investigations.limits import MAX_WINDOW
 from shared.investigations.models import Signal
 
 ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
@@ -25,6 +26,19 @@ def _duration(value: str) -> str:
 
 
 Duration = Annotated[str, AfterValidator(_duration)]
+
+
+def _window(value: str) -> str:
+    if to_timedelta(value) > MAX_WINDOW:
+        raise ValueError(
+            f"a window is at most {MAX_WINDOW.days}d: a worker reads it with 4h of baseline at "
+            "one point a minute per signal"
+        )
+    return value
+
+
+Window = Annotated[str, AfterValidator(_duration), AfterValidator(_window)]
+"""An investigation's window: a duration of at most MAX_WINDOW."""
 
 
 def to_timedelta(duration: str) -> timedelta:
@@ -118,6 +132,21 @@ class RemoveService(Command):
     team: OptionalTeam = None
 
 
+class ShareService(Command):
+    words = ("service", "share")
+    positional = ("name",)
+    permission = Permission.ORG_ADMIN
+    mutates = True
+    purpose = (
+        "Share a team's service with another team, read-only (org admins): the other team may "
+        "investigate it and alert on it; only the owning team's canaries move its traffic."
+    )
+    examples = ("sre service share checkout-api --to search --team payments",)
+    name: ServiceName
+    to: TeamName = Field(json_schema_extra={"metavar": "TEAM"})
+    team: TeamName = Field(description="the team that owns the service")
+
+
 def _dimensions(value: str) -> str:
     pairs = [pair.partition("=") for pair in value.split(",")]
     if not all(key.strip() and sep and val.strip() for key, sep, val in pairs):
@@ -186,7 +215,7 @@ class OpenInvestigation(Command):
     purpose = "Investigate a service: what changed in its golden signals, when, and after what."
     examples = ("sre investigate checkout-api", "sre investigate checkout-api --window 6h")
     service: ServiceName
-    window: Duration = "2h"
+    window: Window = "2h"
     since: Since = None
     team: OptionalTeam = None
 
@@ -287,6 +316,7 @@ INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
     ListServices,
     ShowService,
     RemoveService,
+    ShareService,
     SetSignal,
     ResetSignal,
     OpenInvestigation,

@@ -66,6 +66,9 @@ class Service(Frozen):
     registered_at: datetime
     log_workspace: str | None = None
     """A Log Analytics workspace holding the service's logs (Azure): log evidence is read there."""
+    shared_from: str | None = None
+    """The team that owns the resource, when an org admin shared it with this team read-only (its
+    canaries are the owner's alone)."""
 
 
 class Event(Frozen):

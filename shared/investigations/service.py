@@ -16,6 +16,8 @@ from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, onset, rank
 from shared.investigations.catalog import UNITS, signal_series
 from shared.investigations.collaboration import with_actions
+from shared.investigations.limits import check_window, read_within
+from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import (
     Event,
     Finding,
@@ -49,6 +51,7 @@ class InvestigationService:
         pages: PageServer,
         logs: Mapping[ResourceKind, LogSource] | None = None,
         summariser: Summariser | None = None,
+        files: MetricsFiles | None = None,
     ) -> None:
         self._directory = directory
         self._sources = dict(sources)
@@ -57,7 +60,7 @@ class InvestigationService:
         self._audit = audit
         self._store = store
         self._pages = pages
-        self._catalog = ServiceCatalog(directory=directory, readable=self._sources)
+        self._catalog = ServiceCatalog(directory=directory, readable=self._sources, files=files)
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""
@@ -73,10 +76,13 @@ class InvestigationService:
         end = command.since + c.to_timedelta(command.window) if command.since else ctx.now
         end = end.replace(second=0, microsecond=0)  # whole minutes, as providers report them
         start = end - c.to_timedelta(command.window)
+        check_window(service.kind, start=start, baseline=BASELINE, now=ctx.now)
         source = self._sources[service.kind]
-        series = signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
+        series = read_within(
+            lambda: signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
+        )
         events = [
-            *source.events(service, start=start - BASELINE, end=end),
+            *read_within(lambda: source.events(service, start=start - BASELINE, end=end)),
             *self._changes(team, start - BASELINE, end),
         ]
         findings = rank(
@@ -138,7 +144,11 @@ class InvestigationService:
         if not service.log_workspace or source is None:
             return [], ""
         try:
-            found = source.evidence(service, baseline_start=start - BASELINE, start=start, end=end)
+            found = read_within(
+                lambda: source.evidence(
+                    service, baseline_start=start - BASELINE, start=start, end=end
+                )
+            )
         except Exception as error:  # noqa: BLE001 (any provider failure is reported, not raised)
             return [], f"log evidence unavailable: {error}"
         return found, "" if found else "no failed requests or error lines in the window"

@@ -4,13 +4,15 @@ golden signal, with per-signal overrides."""
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
-from shared.identity.models import Team
+from shared.identity.models import Platform, Team
 from shared.investigations import commands as c
-from shared.investigations.catalog import override, queries_for
+from shared.investigations.catalog import override, owner_of, queries_for
+from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import MetricQuery, ResourceKind, Service
 from shared.ports import Directory
 from shared.replies import Reply, Tone
@@ -33,9 +35,16 @@ def _resource(command: c.RegisterService) -> tuple[ResourceKind, str]:
 class ServiceCatalog:
     """Registers, shows and removes services, and points their signals at metrics."""
 
-    def __init__(self, *, directory: Directory, readable: Collection[ResourceKind]) -> None:
+    def __init__(
+        self,
+        *,
+        directory: Directory,
+        readable: Collection[ResourceKind],
+        files: MetricsFiles | None = None,
+    ) -> None:
         self._directory = directory
         self._readable = frozenset(readable)
+        self._files = files
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""
@@ -44,6 +53,7 @@ class ServiceCatalog:
             c.ListServices: self.catalog,
             c.ShowService: self.show,
             c.RemoveService: self.remove,
+            c.ShareService: self.share,
             c.SetSignal: self.set_signal,
             c.ResetSignal: self.reset_signal,
         }
@@ -71,7 +81,9 @@ class ServiceCatalog:
         if command.name in team.services:
             raise ConflictError(f"Team {team.name} already has a service `{command.name}`.")
         kind, resource = _resource(command)
-        if kind not in self._readable:
+        if kind is ResourceKind.METRICS_FILE:
+            resource = self._metrics_file(resource, ctx)
+        elif kind not in self._readable:
             raise InvalidCommandError(f"This deployment cannot read {kind.value} metrics.")
         service = Service(
             name=command.name,
@@ -82,6 +94,7 @@ class ServiceCatalog:
             registered_at=ctx.now,
             log_workspace=command.azure_workspace,
         )
+        self._refuse_owned(team, service)
         self._directory.save_team(
             team.model_copy(update={"services": {**team.services, service.name: service}})
         )
@@ -91,10 +104,75 @@ class ServiceCatalog:
             text=f"Investigate it with `sre investigate {service.name}`.",
         )
 
+    def _metrics_file(self, path: str, ctx: Context) -> str:
+        """A metrics file's absolute path, if the terminal names a valid one in the folder."""
+        if ctx.invocation.actor.platform is not Platform.LOCAL:
+            raise InvalidCommandError(
+                "--metrics-file reads a file on the server, so only the terminal may name one "
+                "(`sre service register NAME --metrics-file FILE` on the machine that runs Auto "
+                "SRE); from chat, register a cloud resource such as --aws-lambda."
+            )
+        if self._files is None or ResourceKind.METRICS_FILE not in self._readable:
+            raise InvalidCommandError("This deployment reads no metrics files.")
+        return self._files.admit(path)
+
+    def _refuse_owned(self, team: Team, service: Service) -> None:
+        """ConflictError naming the owner if another team of the org owns the resource."""
+        found = owner_of(self._directory.list_teams(team.org), service)
+        if found is None or found[0].name == team.name:
+            return
+        owner, theirs = found
+        raise ConflictError(
+            f"`{service.resource}` belongs to team {owner.name} (its service {theirs.name}): a "
+            "cloud resource has one owning team. An org admin can share it with this team "
+            f"read-only: `sre service share {theirs.name} --to {team.name} --team {owner.name}`."
+        )
+
+    def share(self, command: c.ShareService, ctx: Context) -> Reply:
+        """Give another team a read-only copy of a service (org admins): it may investigate and
+        alert on it; only the owner's canaries move its traffic."""
+        owner = self.team(replace(ctx, team=command.team))
+        service = self.service(owner, command.name)
+        if service.shared_from:
+            raise ConflictError(
+                f"{service.name} is shared with team {owner.name} from team "
+                f"{service.shared_from}: share it from there."
+            )
+        if command.to == owner.name:
+            raise InvalidCommandError(f"Team {owner.name} owns {service.name} already.")
+        target = self._directory.get_team(owner.org, command.to)
+        if target is None:
+            raise NotFoundError(f"There is no team `{command.to}`.")
+        if service.name in target.services:
+            raise ConflictError(
+                f"Team {target.name} already has a service `{service.name}` "
+                f"(`sre service remove {service.name} --team {target.name}` frees the name)."
+            )
+        copy = service.model_copy(
+            update={
+                "shared_from": owner.name,
+                "registered_by": ctx.principal.actor.user,
+                "registered_at": ctx.now,
+            }
+        )
+        self._directory.save_team(
+            target.model_copy(update={"services": {**target.services, copy.name: copy}})
+        )
+        return Reply(
+            tone=Tone.OK,
+            title=f"Service {service.name} of team {owner.name} shared read-only with team "
+            f"{target.name}",
+            text=f"Team {target.name} may investigate it and alert on it; only team "
+            f"{owner.name}'s canaries move its traffic. `sre service remove {service.name} "
+            f"--team {target.name}` ends the share.",
+        )
+
     def catalog(self, _: c.ListServices, ctx: Context) -> Reply:
         """The team's services."""
         team = self.team(ctx)
-        fields = [(s.name, f"{s.kind.value} {s.resource}") for s in team.services.values()]
+        fields = [
+            (s.name, f"{s.kind.value} {s.resource}" + _shared(s)) for s in team.services.values()
+        ]
         if not fields:
             return Reply(
                 tone=Tone.INFO,
@@ -118,7 +196,7 @@ class ServiceCatalog:
         return Reply(
             tone=Tone.INFO,
             title=f"Service {service.name} ({service.kind.value})",
-            text=f"Resource: `{service.resource}`"
+            text=f"Resource: `{service.resource}`{_shared(service)}"
             + (f"\nLogs: workspace `{service.log_workspace}`" if service.log_workspace else ""),
             fields=fields,
         )
@@ -135,6 +213,11 @@ class ServiceCatalog:
         """Point one signal of a service at another metric."""
         team = self.team(ctx)
         service = self.service(team, command.name)
+        if service.kind is ResourceKind.METRICS_FILE and command.namespace:
+            raise InvalidCommandError(
+                "A metrics file's signals read columns of that file: --namespace (another "
+                "file) is not allowed; register the other file as a service of its own."
+            )
         try:
             query = override(
                 service.kind,
@@ -171,6 +254,10 @@ class ServiceCatalog:
         self._directory.save_team(
             team.model_copy(update={"services": {**team.services, service.name: changed}})
         )
+
+
+def _shared(service: Service) -> str:
+    return f" (shared read-only by team {service.shared_from})" if service.shared_from else ""
 
 
 def _describe(namespace: str, metric: str, statistic: str) -> str:

@@ -20,6 +20,7 @@ from shared.adapters.memory import (
 from shared.bootstrap import build
 from shared.config import Settings
 from shared.errors import UnavailableError
+from shared.investigations.limits import READ_TIMEOUT
 from shared.investigations.models import LogEvidence, ResourceKind
 from tests.contract.test_azure_metrics import SITE, metrics_source
 from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
@@ -84,6 +85,7 @@ def test_both_kinds_of_evidence_come_from_one_batch_request() -> None:
     found = source.evidence(_service(), baseline_start=BASELINE_START, start=START, end=END)
     # ONE request to the batch endpoint, carrying both queries for the workspace
     (request,) = adapter.seen
+    assert adapter.timeouts == [(5, READ_TIMEOUT)]  # connect, read: never azure-core's 300 s
     assert request.method == "POST"
     assert request.url == "https://api.loganalytics.io/v1/$batch"
     assert request.headers["Authorization"] == "Bearer fake-token"

@@ -7,10 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 from azure.monitor.querymetrics import MetricsClient
 
 from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
+from shared.errors import UnavailableError
 from shared.investigations.catalog import override, signal_series
+from shared.investigations.limits import READ_TIMEOUT
 from shared.investigations.models import ResourceKind, Signal
 from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
 from tests.support import service_of
@@ -119,3 +122,13 @@ def test_a_signal_overridden_into_another_namespace_costs_one_more_call() -> Non
     namespaces = [parse_qs(urlparse(r.url or "").query)["metricnamespace"] for r in adapter.seen]
     assert namespaces == [["Microsoft.Web/serverfarms"], ["Microsoft.Web/sites"]]
     assert source.calls == 2
+
+
+def test_a_read_waits_a_bounded_time_and_brings_a_bounded_number_of_points() -> None:
+    adapter, source = metrics_source()
+    service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
+    signal_series(source, service, start=START, end=END, step=60)
+    assert adapter.timeouts == [(5, READ_TIMEOUT)]  # connect, read: never azure-core's 300 s
+    capped = AzureMonitorMetricsSource(client=source._client, max_points=5)
+    with pytest.raises(UnavailableError, match="Azure Monitor returned more than 5 points"):
+        signal_series(capped, service, start=START, end=END, step=60)

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
+from shared.errors import UnavailableError
 from shared.investigations.catalog import queries_for, signal_series
+from shared.investigations.limits import READ_TIMEOUT
 from shared.investigations.models import ResourceKind, Service, Signal
 from tests.support import service_of
 
@@ -113,3 +116,31 @@ def test_the_queries_name_the_function_and_the_percentile_statistics() -> None:
         "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/web/50dc6c495c0c9188",
     )
     assert alb[Signal.TRAFFIC].dimensions == {"LoadBalancer": "app/web/50dc6c495c0c9188"}
+
+
+@mock_aws
+def test_a_read_waits_a_bounded_time_and_brings_a_bounded_number_of_points() -> None:
+    # GIVEN a minute of invocations for half an hour
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    client.put_metric_data(
+        Namespace="AWS/Lambda",
+        MetricData=[
+            {
+                "MetricName": "Invocations",
+                "Dimensions": [{"Name": "FunctionName", "Value": "checkout-fn"}],
+                "Timestamp": START + timedelta(minutes=i),
+                "Value": 200.0,
+            }
+            for i in range(1, 30)
+        ],
+    )
+    # THEN the client our source makes waits at most READ_TIMEOUT for an answer
+    config = CloudWatchMetricsSource()._client.meta.config
+    assert (getattr(config, "connect_timeout"), getattr(config, "read_timeout")) == (  # noqa: B009 (botocore's stubs omit them)
+        5,
+        READ_TIMEOUT,
+    )
+    # AND a read that brings more points than the cap is refused, naming the cap
+    capped = CloudWatchMetricsSource(client=client, max_points=20)
+    with pytest.raises(UnavailableError, match="CloudWatch returned more than 20 points"):
+        signal_series(capped, _lambda_service(), start=START, end=END, step=60)

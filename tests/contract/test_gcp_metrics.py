@@ -14,7 +14,9 @@ from google.cloud import monitoring_v3
 from google.cloud.monitoring_v3.services.metric_service.transports import MetricServiceGrpcTransport
 
 from shared.adapters.gcp.monitoring_metrics import CloudMonitoringMetricsSource
+from shared.errors import UnavailableError
 from shared.investigations.catalog import signal_series
+from shared.investigations.limits import READ_TIMEOUT
 from shared.investigations.models import ResourceKind, Signal
 from tests.support import service_of
 
@@ -42,11 +44,13 @@ class FakeCloudMonitoring:
 
     def __init__(self) -> None:
         self.requests: list[monitoring_v3.ListTimeSeriesRequest] = []
+        self.deadlines: list[float | None] = []
 
     def list_time_series(
         self, request: monitoring_v3.ListTimeSeriesRequest, context: grpc.ServicerContext
     ) -> monitoring_v3.ListTimeSeriesResponse:
         self.requests.append(request)
+        self.deadlines.append(context.time_remaining())
         reducer = request.aggregation.cross_series_reducer.name
         if "request_latencies" in request.filter:
             values = [120.0, 130.0, 300.0] if reducer.endswith("50") else [400.0, 420.0, 1600.0]
@@ -145,3 +149,19 @@ def test_a_refusal_from_cloud_monitoring_is_an_error_not_a_hang(
         signal_series(
             CloudMonitoringMetricsSource(client=client), service, start=START, end=END, step=60
         )
+
+
+def test_every_call_carries_a_deadline_and_a_row_cap(
+    monitoring: tuple[FakeCloudMonitoring, monitoring_v3.MetricServiceClient],
+) -> None:
+    fake, client = monitoring
+    service = service_of(ResourceKind.GCP_CLOUD_RUN, RESOURCE, "checkout")
+    signal_series(
+        CloudMonitoringMetricsSource(client=client), service, start=START, end=END, step=60
+    )
+    # each call (each page) tells the server how long the client waits: never for ever
+    assert all(d is not None and 0 < d <= READ_TIMEOUT + 1 for d in fake.deadlines), fake.deadlines
+    # and a read that brings more points than the cap is refused, naming the cap
+    capped = CloudMonitoringMetricsSource(client=client, max_points=2)
+    with pytest.raises(UnavailableError, match="more than 2 points for one read"):
+        signal_series(capped, service, start=START, end=END, step=60)

@@ -28,11 +28,14 @@ class JsonAdapter(requests.adapters.BaseAdapter):
         super().__init__()
         self.answer = answer
         self.seen: list[requests.PreparedRequest] = []
+        self.timeouts: list[Any] = []
+        """The (connect, read) timeouts each request was sent with."""
 
     def send(  # type: ignore[override]  # requests' own signature lists each keyword
         self, request: requests.PreparedRequest, **kwargs: Any
     ) -> requests.Response:
         self.seen.append(request)
+        self.timeouts.append(kwargs.get("timeout"))
         data = json.dumps(self.answer(request)).encode()
         raw = urllib3.HTTPResponse(
             body=io.BytesIO(data),

@@ -12,8 +12,10 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from botocore.config import Config
 
 from shared.investigations.catalog import signal_values
+from shared.investigations.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.investigations.models import Event, MetricQuery, Service
 from shared.ports import Points
 
@@ -22,6 +24,12 @@ if TYPE_CHECKING:
 
 MAX_QUERIES = 500
 """GetMetricData's limit per call."""
+TIMEOUTS = Config(
+    connect_timeout=5,
+    read_timeout=READ_TIMEOUT,
+    retries={"mode": "standard", "total_max_attempts": 3},
+)
+"""No GetMetricData call waits on CloudWatch for ever (botocore's default read timeout is 60 s)."""
 
 
 def _stat(query: MetricQuery, step: int) -> dict[str, Any]:
@@ -39,14 +47,17 @@ def _stat(query: MetricQuery, step: int) -> dict[str, Any]:
 class CloudWatchMetricsSource:
     """Batches every query of a window into GetMetricData calls of at most 500 queries."""
 
-    def __init__(self, *, client: CloudWatchClient | None = None) -> None:
+    def __init__(
+        self, *, client: CloudWatchClient | None = None, max_points: int = MAX_POINTS
+    ) -> None:
         self._given = client
+        self._max_points = max_points
         self.calls = 0
 
     @cached_property
     def _client(self) -> CloudWatchClient:
         """The client given, or one made at first use."""
-        return self._given or boto3.client("cloudwatch")
+        return self._given or boto3.client("cloudwatch", config=TIMEOUTS)
 
     def read(
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
@@ -86,6 +97,9 @@ class CloudWatchMetricsSource:
                 for result in page["MetricDataResults"]:
                     pairs = zip(result["Timestamps"], result["Values"], strict=False)
                     found.setdefault(result["Id"], []).extend(pairs)
+                count_points(
+                    sum(map(len, found.values())), limit=self._max_points, provider="CloudWatch"
+                )
                 if not page.get("NextToken"):
                     break
                 token = {"NextToken": page["NextToken"]}

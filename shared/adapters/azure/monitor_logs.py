@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from shared.errors import UnavailableError
+from shared.investigations.limits import READ_TIMEOUT
 from shared.investigations.models import LogEvidence, Service
 
 TOP = 5
@@ -84,7 +85,11 @@ class AzureMonitorLogSource:
         ]
         self.calls += 1
         found: list[LogEvidence] = []
-        for source, result in zip(kinds, self._client.query_batch(batch), strict=True):
+        for source, result in zip(
+            kinds,
+            self._client.query_batch(batch, connection_timeout=5, read_timeout=READ_TIMEOUT),
+            strict=True,
+        ):
             if result.status == LogsQueryStatus.FAILURE:
                 raise UnavailableError(f"Log Analytics refused the {source} query: {result}")
             tables = (

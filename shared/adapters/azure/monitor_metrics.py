@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from shared.investigations.catalog import signal_values
+from shared.investigations.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.investigations.models import Event, MetricQuery, Service
 from shared.ports import Points
 
@@ -28,9 +29,12 @@ AGGREGATION = {
 class AzureMonitorMetricsSource:
     """Queries Azure Monitor's regional metrics endpoint with a token credential."""
 
-    def __init__(self, *, region: str = "eastus", client: Any = None) -> None:
+    def __init__(
+        self, *, region: str = "eastus", client: Any = None, max_points: int = MAX_POINTS
+    ) -> None:
         self._region = region
         self._given = client
+        self._max_points = max_points
         self.calls = 0
 
     @cached_property
@@ -62,9 +66,14 @@ class AzureMonitorMetricsSource:
                 timespan=(start, end),
                 granularity=timedelta(seconds=step),
                 aggregations=sorted({q.statistic for q in parts}),
+                connection_timeout=5,
+                read_timeout=READ_TIMEOUT,
             )
             series.update(
                 {(resource, *key): points for key, points in _read(namespace, results).items()}
+            )
+            count_points(
+                sum(map(len, series.values())), limit=self._max_points, provider="Azure Monitor"
             )
 
         def points(q: MetricQuery) -> Points:

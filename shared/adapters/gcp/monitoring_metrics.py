@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from shared.investigations.catalog import signal_values
+from shared.investigations.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.investigations.models import Event, MetricQuery, Service
 from shared.ports import Points
 
@@ -34,8 +35,9 @@ def cloud_run_filter(query: MetricQuery) -> str:
 class CloudMonitoringMetricsSource:
     """One aligned and reduced ListTimeSeries call per signal query, all pages read."""
 
-    def __init__(self, *, client: Any = None) -> None:
+    def __init__(self, *, client: Any = None, max_points: int = MAX_POINTS) -> None:
         self._given = client
+        self._max_points = max_points
         self.calls = 0
 
     @cached_property
@@ -67,10 +69,12 @@ class CloudMonitoringMetricsSource:
         )
         self.calls += 1
         points: Points = []
-        for series in self._client.list_time_series(request=request):  # pages as it iterates
+        pages = self._client.list_time_series(request=request, timeout=READ_TIMEOUT)
+        for series in pages:  # each page is fetched as it iterates, each within the timeout
             for point in series.points:
                 value = point.value.double_value or float(point.value.int64_value)
                 points.append((point.interval.end_time, value))
+            count_points(len(points), limit=self._max_points, provider="Cloud Monitoring")
         return sorted(points)
 
     def read(

@@ -1,59 +1,241 @@
 """Metrics from a CSV file (`--metrics-file`): exported data and post-mortems.
 
-The file has a `timestamp` column and one column per signal it knows (`p99_latency`,
-`error_rate`, ...); an optional `event` column names what happened at that time (e.g. a deploy).
+The file has a `timestamp` column and one column per metric (`p99_latency`, `error_rate`, ...);
+an optional `event` column names what happened at that time (e.g. a deploy).
+
+A file is read only inside the deployment's metrics folder (after resolving symlinks and `..`),
+only if it is a regular file (never a FIFO, a device or /proc), opened without blocking, at most
+MAX_BYTES and MAX_ROWS; the same checks run when it is registered and at every read. Event text is
+redacted and shortened before anyone sees it.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+import math
+import os
+import stat
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from shared.investigations.models import Event, MetricQuery, Service
+from shared.audit.redaction import redact
+from shared.errors import InvalidCommandError, UnavailableError
+from shared.investigations.catalog import signal_values
+from shared.investigations.models import Event, MetricQuery, Service, Signal
 from shared.ports import Points
 
+MAX_BYTES = 16 * 1024 * 1024
+"""A metrics file's size limit (a year of one-minute rows of five signals is about 40 MB; a
+post-mortem's weeks fit easily)."""
+MAX_ROWS = 200_000
+"""Rows read from one file (about 139 days of one-minute data)."""
+EVENT_LENGTH = 200
+"""Characters of an `event` cell shown in a report."""
+_RESERVED = ("timestamp", "event")
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFDIR: "a folder",
+    stat.S_IFSOCK: "a socket",
+}
 
-def _time(text: str) -> datetime:
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a metrics file: its time, its numbers by column, its event text."""
+
+    time: datetime
+    values: dict[str, float]
+    event: str
+
+
+def _time(text: str, where: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{where}, column `timestamp`: {_shown(text)} is not an ISO 8601 time "
+            "(like 2026-11-22T09:30:00Z)"
+        ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-class CsvMetricsSource:
-    """Reads the service's file (its resource) and keeps the rows inside the window."""
+def _number(text: str, where: str, column: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"{where}, column `{column}`: {_shown(text)} is not a number")
+    return value
 
-    def __init__(self) -> None:
+
+def _shown(cell: str) -> str:
+    """A cell quoted in an error: short, redacted, printable."""
+    return "`" + redact("".join(ch for ch in cell.strip()[:40] if ch.isprintable())) + "`"
+
+
+def event_text(cell: str) -> str:
+    """An `event` cell as a report shows it: one line, printable, secrets masked, shortened."""
+    text = redact(" ".join("".join(ch if ch.isprintable() else " " for ch in cell).split()))
+    return text if len(text) <= EVENT_LENGTH else text[: EVENT_LENGTH - 1] + "…"
+
+
+def _columns(header: list[str]) -> list[str]:
+    names = [name.strip() for name in header]
+    if "timestamp" not in names:
+        raise ValueError(
+            "its first line must name the columns, one of them `timestamp` "
+            f"(then metrics such as {', '.join(Signal)}, and optionally `event`)"
+        )
+    for number, name in enumerate(names, 1):
+        if not name:
+            raise ValueError(f"column {number} of the first line has no name")
+        if names.count(name) > 1:
+            raise ValueError(f"the first line names column `{name}` twice")
+    if not [n for n in names if n not in _RESERVED]:
+        raise ValueError(f"it has no metric column (such as {', '.join(Signal)})")
+    return names
+
+
+def parse(text: str, *, max_rows: int = MAX_ROWS) -> list[Row]:
+    """The rows of a metrics file; ValueError naming the row and column of the first problem."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        names = _columns(next(reader, []))
+        rows: list[Row] = []
+        for number, cells in enumerate(reader, 1):
+            if number > max_rows:
+                raise ValueError(f"it has more than {max_rows:,} rows")
+            if not any(cell.strip() for cell in cells):
+                continue
+            where = f"row {number} (line {reader.line_num})"
+            if len(cells) != len(names):
+                raise ValueError(
+                    f"{where} has {len(cells)} cells; the first line names {len(names)}"
+                )
+            record = dict(zip(names, cells, strict=True))
+            rows.append(
+                Row(
+                    time=_time(record["timestamp"], where),
+                    values={
+                        n: _number(v, where, n)
+                        for n, v in record.items()
+                        if n not in _RESERVED and v.strip()
+                    },
+                    event=event_text(record.get("event", "")),
+                )
+            )
+    except csv.Error as error:
+        raise ValueError(f"line {reader.line_num} is not CSV ({error})") from None
+    return rows
+
+
+def _kind(mode: int) -> str:
+    return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def read_bounded(path: Path, *, limit: int = MAX_BYTES) -> str:
+    """The text of the regular file at `path` (no symlink at its end), at most `limit` bytes.
+
+    Opened without blocking, so a FIFO is refused rather than waited on."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(path, flags)
+    except FileNotFoundError:
+        raise ValueError("there is no such file") from None
+    except OSError as error:
+        raise ValueError(f"it cannot be opened ({error.strerror})") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if not stat.S_ISREG(mode):
+            raise ValueError(f"it is {_kind(mode)}: only regular files are read")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"it is larger than {limit:,} bytes, the limit for a metrics file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"it is not UTF-8 text (byte {error.start})") from None
+
+
+class CsvMetricsSource:
+    """Reads the service's file (its resource) and keeps the rows inside the window; admits
+    files into the catalog (the MetricsFiles port)."""
+
+    def __init__(
+        self, folder: Path | None = None, *, max_bytes: int = MAX_BYTES, max_rows: int = MAX_ROWS
+    ) -> None:
+        self._folder = folder
+        self._max_bytes = max_bytes
+        self._max_rows = max_rows
         self.calls = 0
 
-    def _rows(self, path: str) -> list[dict[str, str]]:
-        with Path(path).open(newline="") as handle:
-            return list(csv.DictReader(handle))
+    def _inside(self, path: str) -> Path:
+        """`path` (relative to the folder, or absolute) resolved; ValueError if it is outside."""
+        if self._folder is None:
+            raise ValueError("this deployment reads no metrics files")
+        folder = self._folder.expanduser().resolve()
+        if not folder.is_dir():
+            raise ValueError(
+                f"the metrics folder {folder} does not exist: create it (or set "
+                "AUTOSRE_METRICS_DIR) and put the file there"
+            )
+        resolved = (folder / Path(path).expanduser()).resolve()
+        if not resolved.is_relative_to(folder):
+            raise ValueError(
+                f"it is outside the metrics folder {folder} (symlinks and `..` resolved): "
+                "copy the file into that folder"
+            )
+        return resolved
+
+    def _rows(self, path: str) -> list[Row]:
+        return parse(
+            read_bounded(self._inside(path), limit=self._max_bytes), max_rows=self._max_rows
+        )
+
+    def admit(self, path: str) -> str:
+        """The file's absolute path, once read and valid; InvalidCommandError saying why not."""
+        try:
+            resolved = self._inside(path)
+            parse(read_bounded(resolved, limit=self._max_bytes), max_rows=self._max_rows)
+        except ValueError as error:
+            raise InvalidCommandError(f"Cannot use `{path}` as a metrics file: {error}.") from None
+        return str(resolved)
+
+    def _table(self, path: str) -> list[Row]:
+        self.calls += 1
+        try:
+            return self._rows(path)
+        except ValueError as error:
+            raise UnavailableError(f"metrics file {Path(path).name}: {error}") from None
 
     def read(
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
     ) -> list[Points]:
         """Each query's column (its metric) of its file (its namespace), inside the window."""
         del step  # the file's own step is kept
-        files: dict[str, list[dict[str, str]]] = {}
-        found: list[Points] = []
-        for query in queries:
+        files: dict[str, list[Row]] = {}
+
+        def column(query: MetricQuery) -> Points:
             if query.namespace not in files:
-                self.calls += 1
-                files[query.namespace] = self._rows(query.namespace)
-            found.append(
-                [
-                    (at, float(row[query.metric]))
-                    for row in files[query.namespace]
-                    if row.get(query.metric, "").strip()
-                    and start <= (at := _time(row["timestamp"])) <= end
-                ]
-            )
-        return found
+                files[query.namespace] = self._table(query.namespace)
+            return [
+                (row.time, row.values[query.metric])
+                for row in files[query.namespace]
+                if query.metric in row.values and start <= row.time <= end
+            ]
+
+        return [signal_values(query, column) for query in queries]
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
+        """The file's `event` cells inside the window (redacted, shortened)."""
         return [
-            Event(time=at, kind="event", summary=row["event"].strip())
-            for row in self._rows(service.resource)
-            if row.get("event", "").strip() and start <= (at := _time(row["timestamp"])) <= end
+            Event(time=row.time, kind="event", summary=row.event)
+            for row in self._table(service.resource)
+            if row.event and start <= row.time <= end
         ]

@@ -13,6 +13,7 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from shared.investigations.limits import MAX_POINTS, count_points
 from shared.investigations.models import Event, MetricQuery, Service, Signal
 from shared.ports import Clock, Points
 
@@ -43,8 +44,9 @@ def _value(signal: Signal, at: datetime, deploy: datetime) -> float:
 class SampleMetricsSource:
     """The MetricsSource port over the bundled scenario (`--sample checkout`)."""
 
-    def __init__(self, *, clock: Clock | None = None) -> None:
+    def __init__(self, *, clock: Clock | None = None, max_points: int = MAX_POINTS) -> None:
         self._clock = clock
+        self._max_points = max_points
         self.calls = 0
 
     def _anchor(self, end: datetime) -> datetime:
@@ -57,6 +59,7 @@ class SampleMetricsSource:
         self.calls += 1
         deploy = self._anchor(end)
         count = int((end - start).total_seconds() // step)
+        count_points(count * len(queries), limit=self._max_points, provider="The sample")
         times = [start + timedelta(seconds=step * i) for i in range(count + 1)]
         # a signal may be pointed at another of the scenario's columns (`sre service signal set`)
         return [[(t, _value(Signal(q.metric), t, deploy)) for t in times] for q in queries]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from shared.audit.models import StreamKey
 from shared.bootstrap import Services, build
 from shared.canary.models import Canary, CanaryState
 from shared.config import Settings
+from shared.identity.models import Platform
 from shared.investigations.models import ResourceKind
 from shared.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.replies import Reply, Tone
@@ -148,10 +150,14 @@ def test_a_viewer_cannot_press_the_buttons_and_a_held_canary_still_rolls_back(cl
     assert shown.title.startswith("Canary checkout-api version 42: rolled-back")
 
 
-def test_only_lambda_and_the_sample_can_be_canaried(clock: Clock, tmp_path: object) -> None:
-    services = _services(clock)
-    csv = "service register legacy --metrics-file /tmp/x.csv --team payments"
-    assert not run(services, csv, user="oli").failed
+def test_only_lambda_and_the_sample_can_be_canaried(clock: Clock, tmp_path: Path) -> None:
+    services = build(
+        Settings(org_admins=("T1:root",)), memory_adapters(clock, metrics_dir=tmp_path)
+    )
+    setup_teams(services)
+    (tmp_path / "x.csv").write_text("timestamp,p99_latency\n2026-11-22T09:00:00Z,300\n")
+    csv = "service register legacy --metrics-file x.csv --team payments"
+    assert not run(services, csv, user="oli", platform=Platform.LOCAL).failed
     refused = run(services, "canary start legacy --version 2", user="oli", channel="C-pay")
     assert refused.failed
     assert "register the service with --aws-lambda" in refused.title + refused.text

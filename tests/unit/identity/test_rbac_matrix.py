@@ -52,6 +52,7 @@ MATRIX: dict[str, set[str]] = {
     "service list --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
     "service show web --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
     "service remove web --team {t}": {"operator", "admin"},
+    "service share web --to search --team payments": ORG_ADMINS,
     "service signal set web p99_latency --metric p50_latency --team {t}": {"operator", "admin"},
     "service signal reset web p99_latency --team {t}": {"operator", "admin"},
     "investigation open web --team {t}": {"responder", "operator", "admin"},

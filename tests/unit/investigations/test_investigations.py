@@ -6,7 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
-from shared.bootstrap import Services
+from shared.bootstrap import Services, for_memory
+from shared.identity.models import Platform
 from shared.replies import Reply, Tone
 from tests.support import NOW, finding_lines, run, setup_teams
 
@@ -51,7 +52,6 @@ def test_an_unknown_service_names_the_ones_there_are(services: Services) -> None
 def test_a_metrics_file_is_a_post_mortem_source(
     services: Services, clock: FixedClock, tmp_path: Path
 ) -> None:
-    setup_teams(services)
     rows = ["timestamp,p99_latency,error_rate,event"]
     start = NOW - timedelta(hours=6)
     for i in range(360):
@@ -63,7 +63,17 @@ def test_a_metrics_file_is_a_post_mortem_source(
         )
     path = tmp_path / "incident.csv"
     path.write_text("\n".join(rows) + "\n")
-    run(services, f"service register legacy --metrics-file {path}", user="oli", channel="C-pay")
+    settings = services.settings.model_copy(update={"metrics_dir": tmp_path})
+    services = for_memory(settings, clock=clock)
+    setup_teams(services)
+    registered = run(
+        services,
+        f"service register legacy --metrics-file {path}",
+        user="oli",
+        channel="C-pay",
+        platform=Platform.LOCAL,
+    )
+    assert registered.tone is Tone.OK, registered
     reply = _investigate(services, "investigate legacy --window 2h")
     assert "2 min after deploy v7" in reply.title
     assert {line.split(" ", 2)[1] for line in finding_lines(reply)} == {"p99", "error"}

@@ -1,0 +1,20 @@
+"""The port that admits a CSV metrics file (`--metrics-file`) before a service may read it.
+
+A metrics file is a file on the machine that runs Auto SRE: only the terminal may name one, only
+inside the folder the deployment names (AUTOSRE_METRICS_DIR), and only once it has been read and
+found to be a metrics file (so a registered path can never be `/etc/passwd` or a FIFO)."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class MetricsFiles(Protocol):
+    """Checks a metrics file where the deployment keeps them."""
+
+    def admit(self, path: str) -> str:
+        """The file's absolute path once it is a valid metrics file inside the folder; raises
+        InvalidCommandError saying what is wrong (outside the folder, not a regular file, too
+        large, a bad row and column)."""
+        ...

@@ -1,0 +1,65 @@
+"""Cross-team reach through signed Slack requests: another team's Lambda alias, another team's
+channel."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+from handlers import aws_slack
+from tests.fixtures import LambdaContext, http_api_event, signed_headers, slash_command_body
+
+_TRIGGERS = itertools.count(7000)
+
+
+def _command(text: str, user: str = "W111") -> tuple[str, str]:
+    body = slash_command_body(text, user_id=user, trigger_id=f"{next(_TRIGGERS)}.111.xxx")
+    response = aws_slack.handler(
+        http_api_event(body, signed_headers(body), "/slack/events"), LambdaContext()
+    )
+    assert response["statusCode"] == 200
+    answer: dict[str, Any] = json.loads(response["body"])
+    return answer["response_type"], json.dumps(answer["blocks"])
+
+
+def _two_teams() -> None:
+    for text in (
+        "team create payments",
+        "team create search",
+        "team member add UPAY --role operator --team payments",
+        "team member add USEARCH --role operator --team search",
+        "team bind CPAY --team payments",
+        "team bind CSEARCH --team search",
+    ):
+        kind, shown = _command(text)
+        assert kind == "in_channel", shown
+
+
+def test_another_team_cannot_register_a_lambda_alias_it_does_not_own(aws: dict[str, str]) -> None:
+    _two_teams()
+    kind, shown = _command(
+        "service register checkout --aws-lambda checkout-fn --team payments", "UPAY"
+    )
+    assert kind == "in_channel", shown
+    kind, shown = _command(
+        "service register mine --aws-lambda checkout-fn:live --team search", "USEARCH"
+    )
+    assert kind == "ephemeral"
+    assert "belongs to team payments (its service checkout)" in shown
+    _, listed = _command("service list --team search", "USEARCH")
+    assert "Team search has no services yet" in listed
+
+
+def test_an_alert_cannot_post_into_another_teams_channel(aws: dict[str, str]) -> None:
+    _two_teams()
+    kind, shown = _command("service register web --aws-lambda search-fn --team search", "USEARCH")
+    assert kind == "in_channel", shown
+    kind, shown = _command(
+        'alert create noisy --service web --when "p99_latency > 1ms" --channel CPAY --team search',
+        "USEARCH",
+    )
+    assert kind == "ephemeral"
+    assert "Channel #CPAY is bound to team payments" in shown
+    _, listed = _command("alert list --team search", "USEARCH")
+    assert "Team search has no alerts yet" in listed

@@ -1,0 +1,81 @@
+"""`sre service register --metrics-file` in the terminal: the folder, regular files, valid rows."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from bots.cli import main
+
+
+@pytest.fixture
+def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("AUTOSRE_LOCAL_USER", "dana")
+    monkeypatch.delenv("AUTOSRE_ORG_ADMINS", raising=False)
+    monkeypatch.delenv("AUTOSRE_METRICS_DIR", raising=False)
+    return tmp_path / "home"
+
+
+def _register(path: object, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    status = main(["service", "register", "legacy", "--metrics-file", str(path)])
+    return status, " ".join(capsys.readouterr().out.split())
+
+
+def test_a_file_in_the_metrics_folder_is_registered(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["whoami"])  # first use makes the home, its metrics folder and the demo team
+    (home / "metrics" / "latency.csv").write_text(
+        "timestamp,p99_latency,event\n2026-11-22T09:00:00Z,300,deploy v7\n"
+    )
+    capsys.readouterr()
+    status, out = _register("latency.csv", capsys)
+    assert status == 0, out
+    assert "Service legacy registered in team demo" in out
+    assert main(["service", "show", "legacy"]) == 0
+    assert f"Resource: `{(home / 'metrics' / 'latency.csv').resolve()}`" in capsys.readouterr().out
+
+
+def test_files_the_terminal_may_not_read_are_refused_with_the_reason(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["whoami"])
+    folder = home / "metrics"
+    outside = tmp_path / "outside.csv"
+    outside.write_text("timestamp,p99_latency\n2026-11-22T09:00:00Z,300\n")
+    (folder / "link.csv").symlink_to(outside)
+    os.mkfifo(folder / "pipe.csv")
+    with (folder / "huge.csv").open("wb") as handle:
+        handle.truncate(17 * 1024 * 1024)
+    (folder / "bad.csv").write_text("timestamp,p99_latency\n2026-11-22T09:00:00Z,slow\n")
+    capsys.readouterr()
+    cases = {
+        str(outside): f"outside the metrics folder {folder.resolve()}",
+        "link.csv": "outside the metrics folder",
+        "pipe.csv": "it is a FIFO: only regular files are read",
+        "huge.csv": "larger than 16,777,216 bytes, the limit for a metrics file",
+        "bad.csv": "row 1 (line 2), column `p99_latency`: `slow` is not a number",
+        "missing.csv": "there is no such file",
+    }
+    for path, reason in cases.items():
+        status, out = _register(path, capsys)
+        assert status == 2, (path, out)
+        assert reason in out, (path, out)
+    assert main(["service", "list"]) == 0
+    assert "legacy" not in capsys.readouterr().out
+
+
+def test_the_folder_is_the_one_autosre_metrics_dir_names(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shared = tmp_path / "exports"
+    shared.mkdir()
+    (shared / "latency.csv").write_text("timestamp,p99_latency\n2026-11-22T09:00:00Z,300\n")
+    monkeypatch.setenv("AUTOSRE_METRICS_DIR", str(shared))
+    main(["whoami"])
+    capsys.readouterr()
+    status, out = _register(shared / "latency.csv", capsys)
+    assert status == 0, out
