@@ -38,8 +38,8 @@ class Change(Frozen):
         return f"{'org trail' if self.stream == ORG_STREAM else self.stream} #{self.seq}"
 
     def said(self) -> str:
-        """`2026-11-22 09:30 UTC by @root (payments #12)`."""
-        return f"{self.time:%Y-%m-%d %H:%M} UTC by @{self.by} ({self.where})"
+        """`2026-11-22 09:30 UTC by @root, payments #12`."""
+        return f"{self.time:%Y-%m-%d %H:%M} UTC by @{self.by}, {self.where}"
 
 
 @dataclass

@@ -49,7 +49,7 @@ def _teams(history: AccessHistory, state: StateSnapshot, found: Reconciliation) 
         for name in sorted(stored - set(history.teams))
     ]
     found.unrecorded += [
-        f"team {name}: created {history.teams[name].said()}, missing from the state store"
+        f"team {name}: created {history.teams[name].said()}; missing from the state store"
         for name in sorted(set(history.teams) - stored)
     ]
 
@@ -71,7 +71,7 @@ def _members(history: AccessHistory, state: StateSnapshot, found: Reconciliation
     stored = {team.name: team.members for team in state.teams}
     for name, granted in sorted(history.members.items()):
         found.unrecorded += [
-            f"@{user} · {change.value} in {name}: granted {change.said()},"
+            f"@{user} · {change.value} in {name}: granted {change.said()};"
             " missing from the state store"
             for user, change in sorted(granted.items())
             if user not in stored.get(name, {})
@@ -86,7 +86,7 @@ def _org_roles(history: AccessHistory, state: StateSnapshot, found: Reconciliati
         for user, role in sorted(stored - set(history.org_roles))
     ]
     found.unrecorded += [
-        f"@{user} · {role.value} (org-wide): granted {change.said()}, missing from the state store"
+        f"@{user} · {role.value} (org-wide): granted {change.said()}; missing from the state store"
         for (user, role), change in sorted(history.org_roles.items())
         if (user, role) not in stored
     ]
@@ -103,7 +103,7 @@ def _bindings(history: AccessHistory, state: StateSnapshot, found: Reconciliatio
                 f"#{channel} → {team}: the trail bound it to {change.value} ({change.said()})"
             )
     found.unrecorded += [
-        f"#{channel} → {change.value}: bound {change.said()}, missing from the state store"
+        f"#{channel} → {change.value}: bound {change.said()}; missing from the state store"
         for channel, change in sorted(history.bindings.items())
         if channel not in stored
     ]
