@@ -103,7 +103,8 @@ def all_reply(reports: list[Verification]) -> Reply:
     if broken:
         title = f"Audit trails BROKEN: {len(broken)} of {len(reports)}"
         return Reply(tone=Tone.ERROR, title=title, fields=fields)
-    title = f"Audit trails intact: the org's and {len(reports) - 1} teams'"
+    teams = len(reports) - 1
+    title = f"Audit trails intact: the org's and {teams} team" + ("'s" if teams == 1 else "s'")
     return Reply(tone=Tone.OK, title=title, fields=fields)
 
 

@@ -229,6 +229,8 @@ def verification_reply(report: Verification, *, storage: str) -> Reply:
     ]
     if report.anchor:
         fields.append(("Started at", f"digest #{report.anchor.number} (#{report.anchor.last_seq})"))
+    if report.mark:
+        fields.append(("Head the state store saw", f"#{report.mark.seq}"))
     if storage:
         fields.append(("Storage", storage))
     if report.ok:
