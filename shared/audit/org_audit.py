@@ -55,14 +55,28 @@ class OrgAudit:
 
     def verify_all(self, _: c.VerifyAudit, ctx: Context) -> Reply:
         """`sre audit verify --all`: every stream, each whole and as long as the state saw."""
-        reports = [self._check(s, ctx.now) for s in self.streams(ctx.principal.actor.org)]
+        org = ctx.principal.actor.org
+        reports = [self._check(s, ctx.now) for s in self.streams(org)]
+        self._expect_members(org, reports)
         return all_reply(reports)
+
+    def _expect_members(self, org: OrgId, reports: list[Verification]) -> None:
+        """A team with members in the state store was changed in its own trail: an empty one was
+        deleted, even where the state store's remembered head went with it."""
+        staffed = {team.name for team in self._directory.list_teams(org) if team.members}
+        for report in reports:
+            if report.stream.team in staffed and report.head == 0 and report.ok:
+                report.fail(
+                    "#1: missing: the state store has members in this team but its trail has "
+                    "no entries (the stream was deleted)"
+                )
 
     def verify_state(self, _: c.VerifyAudit, ctx: Context) -> Reply:
         """`sre audit verify --state`: every stream verified, then replayed against the state."""
         org = ctx.principal.actor.org
         streams = self.streams(org)
         reports = [self._check(s, ctx.now) for s in streams]
+        self._expect_members(org, reports)
         history = replay(self._changes(streams))
         state = StateSnapshot(
             org=self._directory.get_org(org),

@@ -48,6 +48,7 @@ class Stores(Protocol):
     def write_entry(self, record: AuditRecord) -> None: ...
     def delete_entry(self, team: str, seq: int) -> None: ...
     def delete_stream(self, team: str) -> None: ...
+    def forget_heads(self) -> None: ...
 
 
 def _binding(channel: str, team: str) -> ChannelBinding:
@@ -112,6 +113,10 @@ class LocalStores:
     def delete_stream(self, team: str) -> None:
         shutil.rmtree(self._audit / ORG / team)
 
+    def forget_heads(self) -> None:
+        with self._sql() as db:
+            db.execute("DELETE FROM audit_heads")
+
 
 class AwsStores:
     """DynamoDB and the S3 bucket with Object Lock, edited with plain boto3 calls."""
@@ -170,6 +175,13 @@ class AwsStores:
             listed = self._s3.list_objects_v2(Bucket=self._bucket, Prefix=f"{kind}/{ORG}/{team}/")
             for item in listed.get("Contents", []):
                 self._s3.delete_object(Bucket=self._bucket, Key=item["Key"])
+
+    def forget_heads(self) -> None:
+        found = self._dynamodb.scan(TableName=self._table)["Items"]
+        for item in found:
+            if item["sk"]["S"].startswith("AUDITHEAD#"):
+                key = {"pk": item["pk"], "sk": item["sk"]}
+                self._dynamodb.delete_item(TableName=self._table, Key=key)
 
 
 @contextmanager

@@ -80,6 +80,22 @@ def test_a_whole_team_stream_deleted_is_named(services: Services, found: Stores)
     assert alone.title == "Audit trail BROKEN: team search's trail"
 
 
+def test_a_team_stream_deleted_with_the_heads_the_state_store_kept_is_still_named(
+    services: Services, found: Stores
+) -> None:
+    # GIVEN an insider deletes search's stream and every remembered head in the state store
+    found.delete_stream("search")
+    found.forget_heads()
+    # WHEN every trail is verified, THEN search still has a member, so its empty trail is named
+    reply = ask(services, "audit verify --all")
+    assert reply.tone is Tone.ERROR
+    assert reply.fields[0] == (
+        "team search's trail",
+        "✗ #1: missing: the state store has members in this team but its trail has no entries "
+        "(the stream was deleted)",
+    )
+
+
 def test_an_unsealed_tail_cut_off_is_named(services: Services, found: Stores) -> None:
     # GIVEN the last two entries of payments, after any digest, are deleted
     seen = _head(found, "payments")
