@@ -18,6 +18,8 @@ from shared.replies import Reply, Tone
 
 Check = Callable[[StreamKey, datetime], Verification]
 CONFIGURED = "from configuration (AUTOSRE_ORG_ADMINS), not the trail"
+FIELD_CHARS = 1800
+"""How much of a list one reply field shows (a chat field holds 2,000 characters)."""
 
 
 def label(stream: StreamKey) -> str:
@@ -179,4 +181,13 @@ def _configured(admins: list[str]) -> str:
 
 
 def _lines(lines: list[str]) -> str:
-    return "\n".join(lines)
+    """The lines, as many as a chat field holds (Slack's is 2,000 characters), then a count."""
+    shown: list[str] = []
+    size = 0
+    for number, line in enumerate(lines):
+        size += len(line) + 1
+        if size > FIELD_CHARS:
+            shown.append(f"… and {len(lines) - number} more")
+            break
+        shown.append(line)
+    return "\n".join(shown)

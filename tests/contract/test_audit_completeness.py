@@ -4,6 +4,7 @@ local folder with SQLite and on S3 with DynamoDB (moto). Refused requests create
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,16 @@ def test_a_refused_request_from_an_org_that_does_not_exist_creates_no_stream(
     assert reply.tone is Tone.DENIED
     assert OrgId("T-nobody") not in found.log.orgs()
     assert found.log.orgs() == [ORG]
+
+
+def test_a_walk_from_the_last_digest_with_nothing_after_it_is_intact(
+    services: Services, clock: FixedClock
+) -> None:
+    # GIVEN the org's trail sealed at its head, and nothing written since
+    assert services.audit.seal(StreamKey(org=ORG, team="_org")) is not None
+    clock.current = clock.current + timedelta(minutes=5)
+    # WHEN the org's trail is verified from the last digest on (as `sre doctor` does)
+    reply = ask(services, f"audit verify --org --since {clock.current:%Y-%m-%dT%H:%M}")
+    # THEN it is intact up to the sealed head the state store saw, not "truncated" or "deleted"
+    assert reply.tone is Tone.OK, reply
+    assert dict(reply.fields)["Head"].startswith("#")

@@ -9,6 +9,7 @@ import pytest
 from shared.adapters.memory import FixedClock, InMemoryDirectory
 from shared.audit.models import StreamKey
 from shared.bootstrap import Services
+from shared.identity.models import Role, UserId
 from shared.replies import Tone
 from tests.contract.audit_stores import ask
 from tests.support import NOW, ORG, run, setup_teams
@@ -95,3 +96,19 @@ def test_an_action_still_happens_when_the_head_cannot_be_remembered(
     assert directory.head_marks(ORG) == []
     head = services.audit_log.head(StreamKey(org=ORG, team="_org"))
     assert head is not None and reply.receipt == head.receipt
+
+
+def test_a_long_list_fits_a_chat_field_and_says_how_many_more(reviewed: Services) -> None:
+    # GIVEN 200 roles written straight into the state store, none of them in the trail
+    directory = reviewed.directory
+    team = directory.get_team(ORG, "search")
+    assert team is not None
+    intruders = {UserId(f"intruder-{n:03d}"): Role.ADMIN for n in range(200)}
+    directory.save_team(team.model_copy(update={"members": {**team.members, **intruders}}))
+    # WHEN the auditor checks the state, THEN the list stops within a chat field and counts the rest
+    reply = ask(reviewed, "audit verify --state")
+    listed = dict(reply.fields)["In the state store, not explained by the trail"]
+    assert len(listed) <= 2000
+    shown = listed.splitlines()
+    assert shown[0] == "@intruder-000 · admin in search: the trail never granted it"
+    assert shown[-1] == f"… and {200 - (len(shown) - 1)} more"
