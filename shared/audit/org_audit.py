@@ -16,7 +16,8 @@ from shared.identity.models import OrgId
 from shared.ports import Directory
 from shared.replies import Reply, Tone
 
-Check = Callable[[StreamKey, datetime], Verification]
+Check = Callable[[StreamKey, datetime, datetime | None], Verification]
+"""Verify one stream at a time, from the last digest before a date (if given)."""
 CONFIGURED = "from configuration (AUTOSRE_ORG_ADMINS), not the trail"
 FIELD_CHARS = 1800
 """How much of a list one reply field shows (a chat field holds 2,000 characters)."""
@@ -55,10 +56,10 @@ class OrgAudit:
         } - {ORG_STREAM}
         return [StreamKey(org=org, team=t) for t in [ORG_STREAM, *sorted(teams)]]
 
-    def verify_all(self, _: c.VerifyAudit, ctx: Context) -> Reply:
+    def verify_all(self, command: c.VerifyAudit, ctx: Context) -> Reply:
         """`sre audit verify --all`: every stream, each whole and as long as the state saw."""
         org = ctx.principal.actor.org
-        reports = [self._check(s, ctx.now) for s in self.streams(org)]
+        reports = [self._check(s, ctx.now, command.since) for s in self.streams(org)]
         self._expect_members(org, reports)
         return all_reply(reports)
 
@@ -73,11 +74,11 @@ class OrgAudit:
                     "no entries (the stream was deleted)"
                 )
 
-    def verify_state(self, _: c.VerifyAudit, ctx: Context) -> Reply:
+    def verify_state(self, command: c.VerifyAudit, ctx: Context) -> Reply:
         """`sre audit verify --state`: every stream verified, then replayed against the state."""
         org = ctx.principal.actor.org
         streams = self.streams(org)
-        reports = [self._check(s, ctx.now) for s in streams]
+        reports = [self._check(s, ctx.now, command.since) for s in streams]
         self._expect_members(org, reports)
         history = replay(self._changes(streams))
         state = StateSnapshot(

@@ -73,7 +73,7 @@ class AuditService:
         self._org = OrgAudit(
             trail=trail,
             directory=directory,
-            check=lambda stream, now: self.check(stream, now=now),
+            check=lambda stream, now, since: self.check(stream, now=now, since=since),
             configured=configured_admins,
         )
 
