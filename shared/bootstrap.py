@@ -163,8 +163,21 @@ def _quiet(_: str) -> None:
 def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet) -> Services:
     """Wire the bus and the services over the given adapters."""
     a = adapters
-    trail = AuditTrail(log=a.audit_log, key=a.key, clock=a.clock, every=settings.audit_digest_every)
-    audit = AuditService(trail=trail, exports=a.exports, progress=progress, storage=a.storage)
+    trail = AuditTrail(
+        log=a.audit_log,
+        key=a.key,
+        clock=a.clock,
+        every=settings.audit_digest_every,
+        heads=a.directory,
+    )
+    audit = AuditService(
+        trail=trail,
+        exports=a.exports,
+        directory=a.directory,
+        progress=progress,
+        storage=a.storage,
+        configured_admins=settings.org_admins,
+    )
     doctor = Doctor(directory=a.directory, audit=audit, facts={"Backend": settings.backend})
     pages = PageServer(
         store=a.investigations, key=a.key, chart=render_png, public_url=settings.public_url

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from shared.alerts.models import AlertPolicy, Silence
-from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
+from shared.audit.models import AuditRecord, Digest, HeadMark, StoredEntry, StreamKey
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary
 from shared.canary.routing import Route
@@ -55,6 +55,12 @@ class Directory(Protocol):
 
     def unbind(self, org: OrgId, channel: ChannelId) -> None:
         """Remove a channel's binding; NotFoundError if it has none."""
+
+    def mark_head(self, mark: HeadMark) -> None:
+        """Remember an audit stream's head, unless a longer one is already remembered."""
+
+    def head_marks(self, org: OrgId) -> Sequence[HeadMark]:
+        """The longest head remembered for each audit stream of the org, by team."""
 
 
 class AuditLog(Protocol):

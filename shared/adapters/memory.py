@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.chain import encode
-from shared.audit.models import AuditRecord, Digest, StoredEntry, StreamKey
+from shared.audit.models import AuditRecord, Digest, HeadMark, StoredEntry, StreamKey
 from shared.canary.models import Canary
 from shared.canary.routing import Route, checked_weight
 from shared.commands.invocation import DeferredCommand, ReplyTarget
@@ -26,6 +26,7 @@ class InMemoryDirectory:
         self._orgs: dict[str, Org] = {}
         self._teams: dict[tuple[str, str], Team] = {}
         self._bindings: dict[tuple[str, str], ChannelBinding] = {}
+        self._heads: dict[tuple[str, str], HeadMark] = {}
 
     def get_org(self, org: OrgId) -> Org | None:
         return self._orgs.get(org)
@@ -75,6 +76,15 @@ class InMemoryDirectory:
         with self._lock:
             if self._bindings.pop((org, channel), None) is None:
                 raise NotFoundError(f"#{channel} is not bound to a team.")
+
+    def mark_head(self, mark: HeadMark) -> None:
+        with self._lock:
+            stored = self._heads.get((mark.org, mark.team))
+            if stored is None or stored.seq < mark.seq:
+                self._heads[(mark.org, mark.team)] = mark
+
+    def head_marks(self, org: OrgId) -> Sequence[HeadMark]:
+        return sorted((m for (o, _), m in self._heads.items() if o == org), key=lambda m: m.team)
 
 
 class InMemoryAuditLog:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from shared.commands.base import Command, OptionalTeam, UserRef
 from shared.identity.rbac import Permission
@@ -35,9 +35,32 @@ class VerifyAudit(AuditScoped):
     words = ("audit", "verify")
     permission = Permission.AUDIT_VERIFY
     deferred = True
-    purpose = "Prove a trail whole: every hash, the numbering, the locks and the signed digests."
-    examples = ("sre audit verify --team payments", "sre audit verify --org --since 2026-11-01")
+    purpose = (
+        "Prove a trail whole: every hash, the numbering, the locks, the signed digests and the head"
+        " the state store saw; --all: the org's and every team's; --state: every role, binding and"
+        " team in the state store explained by the trail."
+    )
+    examples = (
+        "sre audit verify --team payments",
+        "sre audit verify --org --since 2026-11-01",
+        "sre audit verify --all",
+        "sre audit verify --state",
+    )
     since: Since = None
+    all: bool = Field(default=False, description="the org's trail and every team's")
+    state: bool = Field(default=False, description="replay the trail against the state store")
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> VerifyAudit:
+        if (self.all or self.state) and (self.team or self.org):
+            raise ValueError(
+                "--all and --state cover the org and every team: leave out --team/--org"
+            )
+        return self
+
+    def required(self) -> Permission:
+        """Every trail at once, or the state against them, is for auditors."""
+        return Permission.AUDIT_ORG if self.all or self.state else super().required()
 
 
 class ShowAudit(AuditScoped):
@@ -62,6 +85,15 @@ class ExportAudit(AuditScoped):
     until: Since = None
 
 
+class ReviewAccess(Command):
+    words = ("audit", "access-review")
+    permission = Permission.AUDIT_ORG
+    deferred = True
+    purpose = "Who holds which role, granted when and by whom, from the trail (an access review)."
+    examples = ("sre audit access-review", "sre audit access-review --team payments")
+    team: OptionalTeam = Field(default=None, description="only this team (and the org roles)")
+
+
 class SealAudit(Command):
     words = ("audit", "seal")
     permission = Permission.AUDIT_SEAL
@@ -70,4 +102,10 @@ class SealAudit(Command):
     examples = ("sre audit seal",)
 
 
-AUDIT_COMMANDS: tuple[type[Command], ...] = (VerifyAudit, ShowAudit, ExportAudit, SealAudit)
+AUDIT_COMMANDS: tuple[type[Command], ...] = (
+    VerifyAudit,
+    ShowAudit,
+    ExportAudit,
+    ReviewAccess,
+    SealAudit,
+)

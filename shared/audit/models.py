@@ -88,6 +88,24 @@ class Digest(Frozen):
         return StreamKey(org=self.org, team=self.team)
 
 
+class HeadMark(Frozen):
+    """The longest head of a stream the state store has seen: the last receipt a reply showed.
+
+    Kept beside the state (not in the trail), so a trail cut or re-chained after its last digest
+    still shows: the stream must reach `seq`, and its entry there must have this `hash`.
+    """
+
+    org: OrgId
+    team: str
+    seq: int = Field(ge=1)
+    hash: str
+
+    @property
+    def stream(self) -> StreamKey:
+        """The chain this mark is for."""
+        return StreamKey(org=self.org, team=self.team)
+
+
 @dataclass(frozen=True, slots=True)
 class LockState:
     """How the storage protects one stored entry: S3 Object Lock, or a read-only file."""

@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from shared.audit import commands as c
-from shared.audit.models import ORG_STREAM, AuditRecord, Digest, StreamKey
+from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey
+from shared.audit.org_audit import OrgAudit, label
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification, verify_stream
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
-from shared.ports import ExportStore
+from shared.ports import Directory, ExportStore
 from shared.replies import Reply, Tone
 
 Progress = Callable[[str], None]
@@ -45,10 +46,6 @@ def stream_of(command: c.AuditScoped, ctx: Context) -> StreamKey:
     return StreamKey(org=org, team=ORG_STREAM if command.org else ctx.team or ORG_STREAM)
 
 
-def _label(stream: StreamKey) -> str:
-    return "the org-wide trail" if stream.team == ORG_STREAM else f"team {stream.team}'s trail"
-
-
 def anchor_before(digests: Iterable[Digest], since: datetime | None) -> Digest | None:
     """The last digest sealed before `since`: a verified starting point for a partial walk."""
     earlier = [d for d in digests if since is not None and d.time < since]
@@ -63,13 +60,22 @@ class AuditService:
         *,
         trail: AuditTrail,
         exports: ExportStore,
+        directory: Directory,
         progress: Progress = _quiet,
         storage: str = "",
+        configured_admins: Iterable[str] = (),
     ) -> None:
         self._trail = trail
         self._exports = exports
         self._progress = progress
         self._storage = storage
+        self._directory = directory
+        self._org = OrgAudit(
+            trail=trail,
+            directory=directory,
+            check=lambda stream, now, since: self.check(stream, now=now, since=since),
+            configured=configured_admins,
+        )
 
     def handlers(self) -> dict[type[Command], Handler]:
         """The commands this service runs."""
@@ -78,7 +84,12 @@ class AuditService:
             c.ShowAudit: self.show,
             c.ExportAudit: self.export,
             c.SealAudit: self.seal,
+            c.ReviewAccess: self._org.review,
         }
+
+    def _mark(self, stream: StreamKey) -> HeadMark | None:
+        marks = self._directory.head_marks(stream.org)
+        return next((mark for mark in marks if mark.team == stream.team), None)
 
     def check(
         self, stream: StreamKey, *, now: datetime, since: datetime | None = None
@@ -87,7 +98,7 @@ class AuditService:
         log = self._trail.log
         digests = list(log.digests(stream))
         anchor = anchor_before(digests, since)
-        self._progress(f"verifying {_label(stream)}…")
+        self._progress(f"verifying {label(stream)}…")
         return verify_stream(
             stream,
             log.scan(stream, after=anchor.last_seq if anchor else 0),
@@ -96,11 +107,17 @@ class AuditService:
             now=now,
             every=self._trail.every,
             anchor=anchor,
+            mark=self._mark(stream),
             progress=lambda n: self._progress(f"  {n:,} entries verified"),
         )
 
     def verify(self, command: c.VerifyAudit, ctx: Context) -> Reply:
-        """Verify one stream and say what was checked and what, if anything, is wrong."""
+        """Verify one stream (or, with --all or --state, every stream of the org) and say what was
+        checked and what, if anything, is wrong."""
+        if command.state:
+            return self._org.verify_state(command, ctx)
+        if command.all:
+            return self._org.verify_all(command, ctx)
         stream = stream_of(command, ctx)
         report = self.check(stream, now=ctx.now, since=command.since)
         return verification_reply(report, storage=self._storage)
@@ -113,14 +130,14 @@ class AuditService:
             if _matches(record, command):
                 chosen.append(record)
         if not chosen:
-            return Reply(tone=Tone.INFO, title=f"No matching entries in {_label(stream)}")
+            return Reply(tone=Tone.INFO, title=f"No matching entries in {label(stream)}")
         lines = [
             f"#{r.seq} {r.time:%Y-%m-%d %H:%M} @{r.actor.user} `{r.command}` → {r.outcome.value}"
             for r in chosen
         ]
         return Reply(
             tone=Tone.INFO,
-            title=f"{len(chosen)} entries of {_label(stream)}",
+            title=f"{len(chosen)} entries of {label(stream)}",
             text="\n".join(lines),
             ephemeral=True,
         )
@@ -141,7 +158,7 @@ class AuditService:
         where = self._exports.publish(name, content, kind)
         return Reply(
             tone=Tone.OK,
-            title=f"Exported {len(records)} entries of {_label(stream)}",
+            title=f"Exported {len(records)} entries of {label(stream)}",
             fields=[("Format", command.format), ("Where", where)],
             ephemeral=True,
         )
@@ -150,7 +167,7 @@ class AuditService:
         """A digest over every stream of the org with entries past its last digest."""
         org = ctx.principal.actor.org
         sealed = [d for s in self._trail.log.streams(org) if (d := self._trail.seal(s))]
-        fields = [(_label(d.stream), f"digest #{d.number} seals #{d.last_seq}") for d in sealed]
+        fields = [(label(d.stream), f"digest #{d.number} seals #{d.last_seq}") for d in sealed]
         title = f"Sealed {len(sealed)} trails" if sealed else "Every trail was already sealed"
         return Reply(tone=Tone.OK, title=title, fields=fields)
 
@@ -212,11 +229,13 @@ def verification_reply(report: Verification, *, storage: str) -> Reply:
     ]
     if report.anchor:
         fields.append(("Started at", f"digest #{report.anchor.number} (#{report.anchor.last_seq})"))
+    if report.mark:
+        fields.append(("Head the state store saw", f"#{report.mark.seq}"))
     if storage:
         fields.append(("Storage", storage))
     if report.ok:
-        return Reply(tone=Tone.OK, title=f"Audit trail intact: {_label(stream)}", fields=fields)
+        return Reply(tone=Tone.OK, title=f"Audit trail intact: {label(stream)}", fields=fields)
     fields.insert(0, ("First broken link", report.problems[0]))
     if len(report.problems) > 1:
         fields.append(("Also", "\n".join(report.problems[1:])))
-    return Reply(tone=Tone.ERROR, title=f"Audit trail BROKEN: {_label(stream)}", fields=fields)
+    return Reply(tone=Tone.ERROR, title=f"Audit trail BROKEN: {label(stream)}", fields=fields)

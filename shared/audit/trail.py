@@ -7,9 +7,10 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
+from typing import Protocol
 
 from shared.audit.chain import decode, next_record
-from shared.audit.models import AuditDraft, AuditRecord, Digest, StreamKey
+from shared.audit.models import AuditDraft, AuditRecord, Digest, HeadMark, StreamKey
 from shared.audit.redaction import redact
 from shared.audit.seal import SigningKey, seal
 from shared.errors import AuditUnavailableError, ConflictError
@@ -35,6 +36,13 @@ def redacted(draft: AuditDraft) -> AuditDraft:
     )
 
 
+class HeadMarks(Protocol):
+    """Where the longest head of each stream is remembered (the state store's directory)."""
+
+    def mark_head(self, mark: HeadMark) -> None:
+        """Remember a stream's head, unless a longer one is already remembered."""
+
+
 class AuditTrail:
     """The one way entries are written: redacted, chained, never overwritten, sealed."""
 
@@ -45,8 +53,10 @@ class AuditTrail:
         key: Callable[[], SigningKey],
         clock: Clock,
         every: int = DIGEST_EVERY,
+        heads: HeadMarks | None = None,
     ) -> None:
         self.log = log
+        self._heads = heads
         self._key = key
         self._clock = clock
         self.every = every
@@ -71,10 +81,20 @@ class AuditTrail:
                 raise AuditUnavailableError(
                     "the audit trail could not be written, so nothing was done"
                 ) from error
+            self._mark_quietly(record)
             if record.seq % self.every == 0:
                 self._seal_quietly(record.stream)
             return record
         raise AuditUnavailableError("the audit trail is too busy right now, so nothing was done")
+
+    def _mark_quietly(self, record: AuditRecord) -> None:
+        if self._heads is None:
+            return
+        mark = HeadMark(org=record.org, team=record.team, seq=record.seq, hash=record.hash)
+        try:
+            self._heads.mark_head(mark)
+        except Exception:  # the entry is stored; a later entry's mark covers it
+            log.exception("could not remember the head of %s", record.stream)
 
     def _seal_quietly(self, stream: StreamKey) -> None:
         try:

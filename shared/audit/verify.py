@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.audit.chain import split, stored_hash
-from shared.audit.models import GENESIS_HASH, Digest, LockState, StoredEntry, StreamKey
+from shared.audit.models import (
+    GENESIS_HASH,
+    Digest,
+    HeadMark,
+    LockState,
+    StoredEntry,
+    StreamKey,
+)
 from shared.audit.seal import SigningKey, digest_hash, signed_by
 
 MAX_PROBLEMS = 5
@@ -25,6 +32,8 @@ class Verification:
     head_hash: str = ""
     last_digest: Digest | None = None
     anchor: Digest | None = None
+    mark: HeadMark | None = None
+    """The longest head the state store remembers (the last receipt a reply showed)."""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -100,15 +109,19 @@ def verify_stream(
     now: datetime,
     every: int,
     anchor: Digest | None = None,
+    mark: HeadMark | None = None,
     progress: Progress | None = None,
 ) -> Verification:
-    """Verify a stream from the start (or from a trusted digest `anchor`) to its head."""
-    report = Verification(stream=stream, anchor=anchor)
+    """Verify a stream from the start (or from a trusted digest `anchor`) to its head, and against
+    the longest head the state store remembers (`mark`)."""
+    report = Verification(stream=stream, anchor=anchor, mark=mark)
     check_digests(report, digests, key)
     sealed = {d.last_seq: d for d in digests}
     expected = anchor.last_seq + 1 if anchor else 1
     prev_hash = anchor.last_hash if anchor else GENESIS_HASH
     report.first = expected
+    if anchor:  # the digest vouches for the entries up to it
+        report.head, report.head_hash = anchor.last_seq, anchor.last_hash
     for entry in entries:
         if entry.position > expected:
             report.fail(f"#{expected}: is missing (deleted)")
@@ -116,13 +129,35 @@ def verify_stream(
         digest = sealed.get(entry.position)
         if digest and digest.last_hash != prev_hash:
             report.fail(f"#{entry.position}: differs from what digest #{digest.number} sealed")
+        if mark and mark.seq == entry.position and mark.hash != prev_hash:
+            report.fail(
+                f"#{entry.position}: differs from the entry the state store saw there "
+                "(re-chained after it was written)"
+            )
         report.entries += 1
         report.head, report.head_hash = entry.position, prev_hash
         expected = entry.position + 1
         if progress and report.entries % 10_000 == 0:
             progress(report.entries)
     _check_tail(report, every)
+    _check_mark(report)
     return report
+
+
+def _check_mark(report: Verification) -> None:
+    mark = report.mark
+    if mark is None or mark.seq <= report.head:
+        return
+    if report.head == 0:
+        report.fail(
+            f"#1..#{mark.seq}: missing: the state store saw the stream reach #{mark.seq} "
+            "but none of its entries are there (the stream was deleted)"
+        )
+        return
+    report.fail(
+        f"#{report.head + 1}..#{mark.seq}: missing: the state store saw #{mark.seq} "
+        f"but the stream ends at #{report.head} (cut)"
+    )
 
 
 def _check_tail(report: Verification, every: int) -> None:

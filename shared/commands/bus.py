@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 
-from shared.audit.models import ORG_STREAM, AuditDraft, AuditRecord, Outcome
+from shared.audit.models import ORG_STREAM, AuditDraft, AuditRecord, Outcome, StreamKey
 from shared.audit.trail import AuditTrail
 from shared.commands import models as m
 from shared.commands.answers import accepted, for_error, internal_error, with_receipt
@@ -16,7 +17,7 @@ from shared.commands.invocation import DeferredCommand, Invocation
 from shared.commands.registry import canonical, parse, render_help
 from shared.commands.scope import team_for
 from shared.errors import AuditUnavailableError, ForbiddenError, SreError
-from shared.identity.models import Platform
+from shared.identity.models import OrgId, Platform
 from shared.identity.principals import principal_for
 from shared.identity.rbac import authorize
 from shared.ports import Clock, DeliveryGuard, Directory, TaskQueue
@@ -126,9 +127,35 @@ class CommandBus:
         try:
             authorize(principal, command.required(), team, what=f"sre {command.phrase()}")
         except ForbiddenError as error:
-            self._write(command, ctx, Outcome.DENIED, {"reason": str(error)}, strict=False)
+            self._deny(command, ctx, error)
             raise
         return ctx
+
+    def _deny(self, command: Command, ctx: Context, error: ForbiddenError) -> None:
+        """Audit a denial in its team's stream, in the org's if that team does not exist, and
+        only in the log if the org has nothing yet: a refused request never creates a stream."""
+        org = ctx.principal.actor.org
+        details = {"reason": str(error)}
+        if ctx.team and self._directory.get_team(org, ctx.team) is None:
+            details["team"] = ctx.team
+            ctx = dataclasses.replace(ctx, team=None)
+        if ctx.team is None and not self._org_exists(org):
+            log.warning(
+                "denied in an org with no trail yet",
+                extra={"correlation_id": ctx.invocation.correlation_id, **details},
+            )
+            return
+        self._write(command, ctx, Outcome.DENIED, details, strict=False)
+
+    def _org_exists(self, org: OrgId) -> bool:
+        try:
+            return (
+                self._directory.get_org(org) is not None
+                or bool(self._directory.list_teams(org))
+                or self._audit.log.head(StreamKey(org=org, team=ORG_STREAM)) is not None
+            )
+        except Exception:  # noqa: BLE001 (unsure: audit it, if the trail can be written at all)
+            return True
 
     def _defer(self, command: Command, ctx: Context) -> Reply:
         record = self._write(command, ctx, Outcome.REQUESTED) if command.mutates else None

@@ -12,6 +12,7 @@ from moto import mock_aws
 from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
 from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
 from shared.adapters.memory import InMemoryDirectory
+from shared.audit.models import HeadMark
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import (
     ChannelBinding,
@@ -114,3 +115,31 @@ def test_a_channel_binds_to_one_team_until_unbound(directory: Directory) -> None
     with pytest.raises(NotFoundError):
         directory.unbind(ORG, ChannelId("C1"))
     directory.bind(_binding("C1", "search"))
+
+
+def _mark(team: str, seq: int, org: str = ORG) -> HeadMark:
+    return HeadMark(org=OrgId(org), team=team, seq=seq, hash=f"{seq:064x}")
+
+
+def test_an_audit_head_mark_only_ever_grows(directory: Directory) -> None:
+    # GIVEN a stream's head remembered at #7
+    assert directory.head_marks(ORG) == []
+    directory.mark_head(_mark("payments", 7))
+    # WHEN a slower writer reports an older head, THEN the longer one stays
+    directory.mark_head(_mark("payments", 5))
+    assert directory.head_marks(ORG) == [_mark("payments", 7)]
+    # AND a longer head replaces it, hash and all
+    directory.mark_head(_mark("payments", 8))
+    assert directory.head_marks(ORG) == [_mark("payments", 8)]
+
+
+def test_audit_head_marks_are_listed_by_team_within_their_org_only(directory: Directory) -> None:
+    for team, seq in [("search", 3), ("_org", 12), ("payments", 1)]:
+        directory.mark_head(_mark(team, seq))
+    directory.mark_head(_mark("payments", 40, org="T2"))
+    assert [(m.team, m.seq) for m in directory.head_marks(ORG)] == [
+        ("_org", 12),
+        ("payments", 1),
+        ("search", 3),
+    ]
+    assert directory.head_marks(OrgId("T2")) == [_mark("payments", 40, org="T2")]

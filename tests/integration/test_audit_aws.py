@@ -161,3 +161,28 @@ def test_verify_in_slack_reports_the_trail_intact(
     text = json.dumps(post.body["blocks"])
     assert "Audit trail intact: the org-wide trail" in text
     assert "S3 Object Lock, COMPLIANCE retention checked on every entry" in text
+
+
+def test_verify_state_in_slack_names_a_role_written_straight_into_dynamodb(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN a team made through Slack, then U0BAD made its admin with a plain DynamoDB PutItem
+    _slash("team create payments", "t1")
+    _slash("org grant W111 auditor", "t2")
+    _slash("team member add U0456 --team payments", "t3")
+    dynamodb = boto3.client("dynamodb")
+    (item,) = [
+        i
+        for i in dynamodb.scan(TableName=aws["AUTOSRE_TABLE"])["Items"]
+        if i["sk"]["S"] == "TEAM#payments"
+    ]
+    item["body"]["M"]["members"]["M"]["U0BAD"] = {"S": "admin"}
+    dynamodb.put_item(TableName=aws["AUTOSRE_TABLE"], Item=item)
+    # WHEN the auditor asks in Slack, and the worker answers
+    _slash("audit verify --state", "t4")
+    aws_worker.handler({"Records": [_queued(aws)]}, LambdaContext())
+    # THEN the answer names the grant the trail does not explain
+    (post,) = slack_api.calls("chat.postMessage")
+    text = json.dumps(post.body["blocks"], ensure_ascii=False)
+    assert "State NOT explained by the trail" in text
+    assert "U0BAD · admin in payments: the trail never granted it" in text

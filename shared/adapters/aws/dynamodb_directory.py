@@ -1,7 +1,8 @@
 """The Directory port on one DynamoDB table (pk/sk single-table design, conditional writes).
 
 Items: `ORG#<org>` / `ORG` (grants), `ORG#<org>` / `TEAM#<name>` (a team with its members),
-`ORG#<org>` / `CHANNEL#<id>` (a binding). Every org-scoped read is one Query on its partition.
+`ORG#<org>` / `CHANNEL#<id>` (a binding), `ORG#<org>` / `AUDITHEAD#<team>` (the longest head seen of
+an audit stream). Every org-scoped read is one Query on its partition.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from shared.adapters.aws import dynamodb_items as items
+from shared.audit.models import HeadMark
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 
@@ -117,3 +119,20 @@ class DynamoDbDirectory:
             )
         except self._client.exceptions.ConditionalCheckFailedException as error:
             raise NotFoundError(f"#{channel} is not bound to a team.") from error
+
+    def mark_head(self, mark: HeadMark) -> None:
+        item = items.item(_pk(mark.org), f"AUDITHEAD#{mark.team}", mark, seq=mark.seq)
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk) OR seq < :seq",
+                ExpressionAttributeValues={":seq": {"N": str(mark.seq)}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return  # a longer head is already remembered
+
+    def head_marks(self, org: OrgId) -> Sequence[HeadMark]:
+        return [
+            HeadMark.model_validate(items.body(item)) for item in self._query(org, "AUDITHEAD#")
+        ]

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from shared.audit.models import HeadMark
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 
@@ -18,6 +19,8 @@ CREATE TABLE IF NOT EXISTS teams (org TEXT NOT NULL, name TEXT NOT NULL, body TE
     version INTEGER NOT NULL, PRIMARY KEY (org, name));
 CREATE TABLE IF NOT EXISTS bindings (org TEXT NOT NULL, channel TEXT NOT NULL, team TEXT NOT NULL,
     body TEXT NOT NULL, PRIMARY KEY (org, channel));
+CREATE TABLE IF NOT EXISTS audit_heads (org TEXT NOT NULL, team TEXT NOT NULL,
+    seq INTEGER NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (org, team));
 CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, reply TEXT, expires REAL NOT NULL);
 """
 
@@ -128,3 +131,21 @@ class SqliteDirectory:
             ).rowcount
         if not deleted:
             raise NotFoundError(f"#{channel} is not bound to a team.")
+
+    def mark_head(self, mark: HeadMark) -> None:
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT INTO audit_heads (org, team, seq, hash) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (org, team) DO UPDATE SET seq = excluded.seq, hash = excluded.hash"
+                " WHERE excluded.seq > audit_heads.seq",
+                (mark.org, mark.team, mark.seq, mark.hash),
+            )
+
+    def head_marks(self, org: OrgId) -> Sequence[HeadMark]:
+        rows = self._db.query(
+            "SELECT team, seq, hash FROM audit_heads WHERE org = ? ORDER BY team", org
+        )
+        return [
+            HeadMark(org=org, team=str(team), seq=int(str(seq)), hash=str(digest))
+            for team, seq, digest in rows
+        ]

@@ -114,6 +114,8 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "description": _text,
     "topic": st.none() | st.from_regex(r"[a-z][a-z-]{0,10}", fullmatch=True),
     "org": st.booleans(),
+    "all": st.booleans(),
+    "state": st.booleans(),
     "since": st.none() | st.datetimes(timezones=st.just(UTC)),
     "until": st.none() | st.datetimes(timezones=st.just(UTC)),
     "actor": st.none() | _user,

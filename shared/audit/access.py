@@ -1,0 +1,111 @@
+"""Who holds which role, by the trail alone: its membership and role changes replayed (pure).
+
+The changes are the succeeded entries of `sre team create`, `sre team member add|remove`,
+`sre team role set`, `sre team bind|unbind` and `sre org grant|revoke`, replayed in time order
+across the org's trail and every team's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.audit.models import ORG_STREAM, AuditRecord, Outcome
+from shared.commands import models as m
+from shared.commands.registry import parse
+from shared.errors import InvalidCommandError
+from shared.identity.models import ChannelId, OrgId, OrgRole, UserId
+from shared.records import Frozen
+
+CHANGES = ("sre team ", "sre org ")
+"""How the commands that change teams, members, roles and bindings begin."""
+
+
+class Change(Frozen):
+    """The entry that made something so: when, by whom, and where it is in the trail."""
+
+    value: str
+    """The role granted, or the team a channel was bound to (empty for a team created)."""
+    time: datetime
+    by: UserId
+    stream: str
+    seq: int
+
+    @property
+    def where(self) -> str:
+        """The entry, as an auditor finds it: `payments #12`, `org trail #3`."""
+        return f"{'org trail' if self.stream == ORG_STREAM else self.stream} #{self.seq}"
+
+    def said(self) -> str:
+        """`2026-11-22 09:30 UTC by @root, payments #12`."""
+        return f"{self.time:%Y-%m-%d %H:%M} UTC by @{self.by}, {self.where}"
+
+
+@dataclass
+class AccessHistory:
+    """What the trail says is so now: teams, members' roles, org roles and channel bindings."""
+
+    teams: dict[str, Change] = field(default_factory=dict)
+    members: dict[str, dict[UserId, Change]] = field(default_factory=dict)
+    org_roles: dict[tuple[UserId, OrgRole], Change] = field(default_factory=dict)
+    bindings: dict[ChannelId, Change] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)
+    """Entries that look like changes but could not be read back as a command."""
+
+    def apply(self, record: AuditRecord) -> None:
+        """Replay one succeeded entry."""
+        try:
+            command = parse(record.command)
+        except InvalidCommandError:
+            self.unreadable.append(f"{record.team} #{record.seq}: `{record.command}`")
+            return
+        change = Change(
+            value="", time=record.time, by=record.actor.user, stream=record.team, seq=record.seq
+        )
+        if record.team == ORG_STREAM:
+            self._org_change(command, change)
+        else:
+            self._team_change(command, change, record)
+
+    def _org_change(self, command: object, change: Change) -> None:
+        if isinstance(command, m.CreateTeam):
+            self.teams[command.name] = change
+        elif isinstance(command, m.GrantOrgRole):
+            self.org_roles[(UserId(command.user), command.role)] = change
+        elif isinstance(command, m.RevokeOrgRole):
+            self.org_roles.pop((UserId(command.user), command.role), None)
+
+    def _team_change(self, command: object, change: Change, record: AuditRecord) -> None:
+        members = self.members.setdefault(record.team, {})
+        channel = ChannelId(record.target.removeprefix("channel:").removeprefix("#"))
+        if isinstance(command, m.AddMember | m.SetRole):
+            members[UserId(command.user)] = change.model_copy(update={"value": command.role.value})
+        elif isinstance(command, m.RemoveMember):
+            members.pop(UserId(command.user), None)
+        elif isinstance(command, m.BindChannel):
+            self.bindings[channel] = change.model_copy(update={"value": record.team})
+        elif isinstance(command, m.UnbindChannel):
+            self.bindings.pop(channel, None)
+
+
+def is_change(record: AuditRecord) -> bool:
+    """Whether the entry records a change of teams, members, roles or bindings that happened."""
+    return record.outcome is Outcome.SUCCEEDED and record.command.startswith(CHANGES)
+
+
+def replay(records: Iterable[AuditRecord]) -> AccessHistory:
+    """The access the trail explains, from the entries of the org's trail and its teams'."""
+    changes = sorted(filter(is_change, records), key=lambda r: (r.time, r.team != ORG_STREAM))
+    history = AccessHistory()
+    for record in changes:
+        history.apply(record)
+    return history
+
+
+def configured_admins(org: OrgId, configured: Iterable[str]) -> list[str]:
+    """The users `AUTOSRE_ORG_ADMINS` makes org admins of `org` (`ORG:USER`, or `USER` for any)."""
+    prefix = f"{org}:"
+    return sorted(
+        {e.removeprefix(prefix) for e in configured if e.startswith(prefix) or ":" not in e}
+    )

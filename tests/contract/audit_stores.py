@@ -1,0 +1,211 @@
+"""The two real deployments of the state store and the trail, and raw access to both as someone
+who can write them directly would have it: SQLite and the audit folder; DynamoDB and S3 on moto."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import stat
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from moto import mock_aws
+
+from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
+from shared.adapters.aws.s3_audit import S3AuditLog
+from shared.adapters.local.folder_audit import FolderAuditLog
+from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
+from shared.adapters.memory import InMemoryTaskQueue
+from shared.audit.chain import decode, encode
+from shared.audit.models import AuditRecord
+from shared.bootstrap import Services, build
+from shared.config import Settings
+from shared.identity.models import ChannelBinding, ChannelId, UserId
+from shared.ports import AuditLog, Directory
+from shared.replies import Reply, Tone
+from tests.aws import create_audit_bucket, create_table
+from tests.support import NOW, ORG, memory_adapters, run
+
+Body = dict[str, Any]
+Edit = Callable[[Body], None]
+
+
+class Stores(Protocol):
+    """A deployment's state store and trail, with the raw write access an insider has."""
+
+    directory: Directory
+    log: AuditLog
+
+    def edit_team(self, team: str, change: Edit) -> None: ...
+    def edit_org(self, change: Edit) -> None: ...
+    def put_binding(self, channel: str, team: str) -> None: ...
+    def read_entry(self, team: str, seq: int) -> AuditRecord: ...
+    def write_entry(self, record: AuditRecord) -> None: ...
+    def delete_entry(self, team: str, seq: int) -> None: ...
+    def delete_stream(self, team: str) -> None: ...
+    def forget_heads(self) -> None: ...
+
+
+def _binding(channel: str, team: str) -> ChannelBinding:
+    return ChannelBinding(
+        org=ORG, channel=ChannelId(channel), team=team, bound_by=UserId("mallory"), bound_at=NOW
+    )
+
+
+class LocalStores:
+    """SQLite under AUTOSRE_HOME and the audit folder, edited with sqlite3 and file operations."""
+
+    def __init__(self, home: Path) -> None:
+        self._db = home / "autosre.db"
+        self.directory: Directory = SqliteDirectory(SqliteDatabase(self._db))
+        self._audit = home / "audit"
+        self.log: AuditLog = FolderAuditLog(self._audit)
+
+    @contextmanager
+    def _sql(self) -> Iterator[sqlite3.Connection]:
+        connection = sqlite3.connect(self._db)
+        try:
+            with connection:
+                yield connection
+        finally:
+            connection.close()
+
+    def _edit(self, table: str, where: str, key: tuple[str, ...], change: Edit) -> None:
+        with self._sql() as db:
+            (body,) = db.execute(f"SELECT body FROM {table} WHERE {where}", key).fetchone()  # noqa: S608
+            edited = json.loads(body)
+            change(edited)
+            db.execute(f"UPDATE {table} SET body = ? WHERE {where}", (json.dumps(edited), *key))  # noqa: S608
+
+    def edit_team(self, team: str, change: Edit) -> None:
+        self._edit("teams", "org = ? AND name = ?", (ORG, team), change)
+
+    def edit_org(self, change: Edit) -> None:
+        self._edit("orgs", "org = ?", (ORG,), change)
+
+    def put_binding(self, channel: str, team: str) -> None:
+        with self._sql() as db:
+            db.execute(
+                "INSERT INTO bindings (org, channel, team, body) VALUES (?, ?, ?, ?)",
+                (ORG, channel, team, _binding(channel, team).model_dump_json()),
+            )
+
+    def _path(self, team: str, seq: int) -> Path:
+        return self._audit / ORG / team / f"{seq:012d}.json"
+
+    def read_entry(self, team: str, seq: int) -> AuditRecord:
+        return decode(self._path(team, seq).read_bytes())
+
+    def write_entry(self, record: AuditRecord) -> None:
+        path = self._path(record.team, record.seq)
+        path.chmod(stat.S_IRUSR | stat.S_IWUSR)  # the owner lifts the read-only bit...
+        path.write_bytes(encode(record))
+        path.chmod(0o444)  # ...and puts it back
+
+    def delete_entry(self, team: str, seq: int) -> None:
+        self._path(team, seq).unlink()
+
+    def delete_stream(self, team: str) -> None:
+        shutil.rmtree(self._audit / ORG / team)
+
+    def forget_heads(self) -> None:
+        with self._sql() as db:
+            db.execute("DELETE FROM audit_heads")
+
+
+class AwsStores:
+    """DynamoDB and the S3 bucket with Object Lock, edited with plain boto3 calls."""
+
+    def __init__(self) -> None:
+        self._table = create_table()
+        self._dynamodb = boto3.client("dynamodb")
+        self.directory: Directory = DynamoDbDirectory(table=self._table, client=self._dynamodb)
+        self._bucket = create_audit_bucket()
+        self._s3 = boto3.client("s3")
+        self.log: AuditLog = S3AuditLog(bucket=self._bucket, client=self._s3)
+
+    def _edit(self, sk: str, change: Edit) -> None:
+        key = {"pk": {"S": f"ORG#{ORG}"}, "sk": {"S": sk}}
+        item = self._dynamodb.get_item(TableName=self._table, Key=key)["Item"]
+        body = TypeDeserializer().deserialize(item["body"])
+        change(body)
+        item["body"] = TypeSerializer().serialize(body)
+        self._dynamodb.put_item(TableName=self._table, Item=item)
+
+    def edit_team(self, team: str, change: Edit) -> None:
+        self._edit(f"TEAM#{team}", change)
+
+    def edit_org(self, change: Edit) -> None:
+        self._edit("ORG", change)
+
+    def put_binding(self, channel: str, team: str) -> None:
+        body = json.loads(_binding(channel, team).model_dump_json())
+        self._dynamodb.put_item(
+            TableName=self._table,
+            Item={
+                "pk": {"S": f"ORG#{ORG}"},
+                "sk": {"S": f"CHANNEL#{channel}"},
+                "team": {"S": team},
+                "body": TypeSerializer().serialize(body),
+            },
+        )
+
+    @staticmethod
+    def _key(kind: str, team: str, seq: int) -> str:
+        return f"{kind}/{ORG}/{team}/{seq:012d}.json"
+
+    def read_entry(self, team: str, seq: int) -> AuditRecord:
+        found = self._s3.get_object(Bucket=self._bucket, Key=self._key("audit", team, seq))
+        return decode(found["Body"].read())
+
+    def write_entry(self, record: AuditRecord) -> None:  # a newer version over the locked one
+        key = self._key("audit", record.team, record.seq)
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=encode(record))
+
+    def delete_entry(self, team: str, seq: int) -> None:  # a delete marker
+        self._s3.delete_object(Bucket=self._bucket, Key=self._key("audit", team, seq))
+
+    def delete_stream(self, team: str) -> None:
+        for kind in ("audit", "digests"):
+            listed = self._s3.list_objects_v2(Bucket=self._bucket, Prefix=f"{kind}/{ORG}/{team}/")
+            for item in listed.get("Contents", []):
+                self._s3.delete_object(Bucket=self._bucket, Key=item["Key"])
+
+    def forget_heads(self) -> None:
+        found = self._dynamodb.scan(TableName=self._table)["Items"]
+        for item in found:
+            if item["sk"]["S"].startswith("AUDITHEAD#"):
+                key = {"pk": item["pk"], "sk": item["sk"]}
+                self._dynamodb.delete_item(TableName=self._table, Key=key)
+
+
+@contextmanager
+def stores(kind: str, home: Path) -> Iterator[Stores]:
+    """The local deployment's stores under `home`, or the AWS one's on moto."""
+    if kind == "local":
+        yield LocalStores(home)
+        return
+    with mock_aws():
+        yield AwsStores()
+
+
+def services_on(found: Stores, clock: Any) -> Services:
+    """The bus over these stores (the rest in memory), `root` of org T1 the configured admin."""
+    adapters = memory_adapters(clock, directory=found.directory, audit_log=found.log)
+    return build(Settings(org_admins=("T1:root",)), adapters)
+
+
+def ask(services: Services, text: str, *, user: str = "aud") -> Reply:
+    """Run a command and, if it was deferred, the worker's run of it: the answer a user sees."""
+    reply = run(services, text, user=user)
+    if reply.tone is not Tone.ACCEPTED:
+        return reply
+    tasks = services.tasks
+    assert isinstance(tasks, InMemoryTaskQueue)
+    (task,) = tasks.drain()
+    return services.bus.resume(task)

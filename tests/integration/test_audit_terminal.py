@@ -1,0 +1,61 @@
+"""`sre audit verify --all|--state` in the terminal, on the embedded default's SQLite and folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bots.cli import main
+
+
+@pytest.fixture
+def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
+    monkeypatch.setenv("AUTOSRE_LOCAL_USER", "dana")
+    monkeypatch.delenv("AUTOSRE_ORG_ADMINS", raising=False)
+    return tmp_path
+
+
+def test_a_role_written_into_the_database_is_named_and_fails_the_command(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the demo team, and then mallory made its admin with sqlite3, not with `sre`
+    assert main(["team", "member", "add", "erin"]) == 0
+    assert main(["audit", "verify", "--state"]) == 0
+    assert "State explained by the trail" in capsys.readouterr().out
+    with sqlite3.connect(home / "autosre.db") as db:
+        (body,) = db.execute("SELECT body FROM teams WHERE name = 'demo'").fetchone()
+        team = json.loads(body)
+        team["members"]["mallory"] = "admin"
+        db.execute("UPDATE teams SET body = ? WHERE name = 'demo'", (json.dumps(team),))
+    # WHEN the auditor (the local user, on first use) checks the state against the trail
+    status = main(["audit", "verify", "--state"])
+    # THEN the command fails and names the grant nobody made through Auto SRE
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "State NOT explained by the trail" in out
+    assert "@mallory · admin in demo: the trail never granted it" in out
+    assert "@dana: from configuration (AUTOSRE_ORG_ADMINS), not the trail" in out
+
+
+def test_a_team_folder_removed_fails_verify_all(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a second team with history, whose whole folder is then removed
+    assert main(["team", "create", "search"]) == 0
+    assert main(["team", "member", "add", "erin", "--team", "search"]) == 0
+    assert main(["audit", "verify", "--all"]) == 0
+    assert "Audit trails intact: the org's and 2 teams'" in capsys.readouterr().out
+    folder = home / "audit" / "local" / "search"
+    for path in folder.rglob("*"):
+        path.chmod(0o644)
+    shutil.rmtree(folder)
+    # WHEN every trail is verified, THEN the command fails naming the deleted stream
+    assert main(["audit", "verify", "--all"]) == 1
+    out = capsys.readouterr().out
+    assert "Audit trails BROKEN: 1 of 3" in out
+    assert "the stream was deleted" in out
