@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,9 +65,19 @@ class Services:
     notifier: Notifier
 
     def answer(self, task: DeferredCommand) -> Reply:
-        """Run a deferred command (once, however often it is delivered) and post its reply."""
+        """Run a deferred command and post its reply, each once however often the task is
+        delivered (a post that failed is tried again by the next delivery)."""
         reply = self.bus.resume(task)
-        self.notifier.post(task.invocation.reply_to, reply, user=task.invocation.actor.user)
+        target = task.invocation.reply_to
+        where = hashlib.sha256(target.model_dump_json().encode()).hexdigest()[:16]
+        key = f"post:{task.invocation.actor.org}:{task.invocation.correlation_id}:{where}"
+
+        def post() -> Reply:
+            self.notifier.post(target, reply, user=task.invocation.actor.user)
+            return reply
+
+        if self.bus.guard(key=key, run=post) is None:
+            raise RuntimeError(f"the reply of {key} is being posted elsewhere")  # retried later
         return reply
 
     @property
