@@ -266,6 +266,11 @@ def cloud_metrics(settings: Settings) -> dict[ResourceKind, MetricsSource]:
     }
 
 
+AWS_DEPLOYMENT_READS = frozenset({ResourceKind.AWS_LAMBDA, ResourceKind.AWS_ALB})
+"""The clouds the AWS deployment reads: its Lambda bundles carry no Azure or Google SDK, and its
+deferred work runs there, so Azure and Cloud Run services are refused at registration (README)."""
+
+
 def cloud_logs() -> dict[ResourceKind, LogSource]:
     """Azure Monitor Logs, for services registered with a workspace (SDK loaded at first use)."""
     from shared.adapters.azure.monitor_logs import AzureMonitorLogSource
@@ -380,8 +385,10 @@ def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = ru
         exports=S3ExportStore(bucket=settings.export_bucket),
         clock=SystemClock(),
         key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
-        metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
-        logs=cloud_logs(),
+        metrics={
+            **local_metrics(SystemClock()),
+            **{k: v for k, v in cloud_metrics(settings).items() if k in AWS_DEPLOYMENT_READS},
+        },
         investigations=DynamoDbInvestigationStore(table=settings.table_name),
         alerts=DynamoDbAlertStore(table=settings.table_name),
         canaries=DynamoDbCanaryStore(table=settings.table_name),

@@ -27,7 +27,7 @@ from shared.investigations.models import (
 )
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
-from shared.investigations.service_catalog import ServiceCatalog
+from shared.investigations.service_catalog import ServiceCatalog, unreadable
 from shared.ports import Directory, InvestigationStore, LogSource, MetricsSource, Summariser
 from shared.replies import Image, Reply, Tone
 
@@ -73,7 +73,9 @@ class InvestigationService:
         end = command.since + c.to_timedelta(command.window) if command.since else ctx.now
         end = end.replace(second=0, microsecond=0)  # whole minutes, as providers report them
         start = end - c.to_timedelta(command.window)
-        source = self._sources[service.kind]
+        source = self._sources.get(service.kind)
+        if source is None:  # registered before this deployment stopped reading its cloud
+            raise unreadable(service.kind)
         series = signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
         events = [
             *source.events(service, start=start - BASELINE, end=end),
