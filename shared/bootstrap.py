@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from shared.adapters.charts import render_comparison_png, render_png
@@ -364,8 +364,16 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
     return services
 
 
-def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = run_now) -> Services:
-    """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
+def for_aws(
+    settings: Settings,
+    *,
+    notifier: Notifier,
+    guard: DeliveryGuard = run_now,
+    progress: Progress = _quiet,
+    **overrides: Any,
+) -> Services:
+    """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use.
+    `overrides` replace adapters (the terminal runs deferred work itself and exports to files)."""
     from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
     from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
     from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
@@ -399,7 +407,7 @@ def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = ru
         guard=guard,
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
     )
-    return build(settings, adapters)
+    return build(settings, replace(adapters, **overrides), progress=progress)
 
 
 def resolve_secret(value: str) -> str:
