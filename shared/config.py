@@ -22,6 +22,7 @@ ENVIRONMENT: dict[str, str] = {
     "local_user": "AUTOSRE_LOCAL_USER",
     "org": "AUTOSRE_ORG",
     "user": "AUTOSRE_USER",
+    "allow_ephemeral_state": "AUTOSRE_ALLOW_EPHEMERAL_STATE",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_app_token": "SLACK_APP_TOKEN",
@@ -59,6 +60,8 @@ class Settings(BaseModel):
     """The org the terminal acts in on a deployment (`slack:T0123`, `teams:<tenant id>`)."""
     user: str = ""
     """Who the terminal acts as on a deployment: the user's id in that org (Slack `U…`)."""
+    allow_ephemeral_state: bool = False
+    """Cloud Functions: serve the embedded default from the instance's /tmp (lost on restart)."""
     slack_signing_secret: str = ""
     slack_bot_token: str = ""
     slack_app_token: str = ""
