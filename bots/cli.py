@@ -182,7 +182,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         environment = environment.model_copy(update={"backend": args.backend})
     if args.words[:2] == ["analyze", "anomalies"]:
         return analyze_anomalies(args.words[2:])
-    if environment.backend == "aws" and args.words[:1] != ["serve"]:
+    if environment.backend == "aws" and args.words[:1] == ["serve"]:
+        print(
+            "sre: `sre serve` runs the embedded default only (the AWS deployment serves Slack and "
+            "Teams itself); use --backend local, or unset AUTOSRE_BACKEND",
+            file=sys.stderr,
+        )
+        return 2
+    if environment.backend == "aws":
         return on_deployment(environment, args)
     settings = local_settings(environment)
     if args.words[:1] == ["serve"]:

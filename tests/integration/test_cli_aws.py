@@ -107,3 +107,13 @@ def test_without_the_deployments_settings_the_terminal_refuses_and_names_them(
     assert "AUTOSRE_ORG," not in err
     assert not (tmp_path / "audit").exists()
     assert not (tmp_path / "autosre.db").exists()
+
+
+def test_sre_serve_on_the_aws_backend_is_refused_rather_than_served_from_a_local_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
+    monkeypatch.setenv("AUTOSRE_BACKEND", "aws")
+    assert main(["serve"]) == 2
+    assert "embedded default only" in capsys.readouterr().err
+    assert not (tmp_path / "autosre.db").exists()
