@@ -1,4 +1,5 @@
-"""`sre`: the same grammar in a terminal, on the embedded default, as the local user."""
+"""`sre`: the same grammar in a terminal, on the embedded default as the local user, or on the AWS
+deployment as a named user of its org."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from pathlib import Path
 
 from bots.text import render_text
 from shared.adapters.local.thread_queue import ThreadTaskQueue
-from shared.bootstrap import Services, for_local
+from shared.bootstrap import Services, for_aws, for_local
 from shared.commands.invocation import Invocation, ReplyTarget
-from shared.config import Settings
+from shared.config import ENVIRONMENT, Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.investigations.series import read_csv, write_scores
 from shared.replies import Reply, Tone
@@ -24,6 +25,9 @@ LOCAL_CHANNEL = "local"
 DEMO_TEAM = "demo"
 SAMPLE_SERVICE = "checkout-api"
 EXIT_CODES = {Tone.USAGE: 2, Tone.DENIED: 3, Tone.ERROR: 1}
+DEPLOYMENT = ("table_name", "audit_bucket", "audit_key", "org", "user")
+"""What the terminal needs to act on the AWS deployment: its table, audit bucket and digest key
+(as serverless.yml gives them to the functions) and who you are in which org."""
 
 
 def local_settings(environ_settings: Settings | None = None) -> Settings:
@@ -34,10 +38,12 @@ def local_settings(environ_settings: Settings | None = None) -> Settings:
     return settings.model_copy(update={"org_admins": (f"{LOCAL_ORG}:{settings.local_user}",)})
 
 
-def invocation(text: str, *, user: str, channel: str = LOCAL_CHANNEL) -> Invocation:
-    """A terminal invocation by `user` in the local channel."""
+def invocation(
+    text: str, *, user: str, channel: str | None = LOCAL_CHANNEL, org: OrgId = LOCAL_ORG
+) -> Invocation:
+    """A terminal invocation by `user` of `org` (the local one unless told) in `channel`."""
     return Invocation(
-        actor=Actor(platform=Platform.LOCAL, org=LOCAL_ORG, user=UserId(user)),
+        actor=Actor(platform=Platform.LOCAL, org=org, user=UserId(user)),
         channel=channel,
         text=text,
         correlation_id=uuid.uuid4().hex[:12],
@@ -108,7 +114,12 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         "the Slack and Teams endpoints on this machine.",
     )
     parser.add_argument("--as", dest="user", help="act as this user (to try other roles)")
-    parser.add_argument("--channel", default=LOCAL_CHANNEL, help="the channel to act in")
+    parser.add_argument("--channel", help="the channel to act in (locally: `local`)")
+    parser.add_argument(
+        "--backend",
+        choices=("local", "aws"),
+        help="the embedded default, or the AWS deployment (default: AUTOSRE_BACKEND)",
+    )
     parser.add_argument("words", nargs=argparse.REMAINDER, help="the command, e.g. team list")
     return parser.parse_args(argv)
 
@@ -128,23 +139,72 @@ def analyze_anomalies(paths: Sequence[str]) -> int:
     return 0
 
 
+def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one command on the AWS deployment's table and trail as `AUTOSRE_USER` of
+    `AUTOSRE_ORG`; deferred work runs here, so its result is printed, and exports are files."""
+    from shared.adapters.local.folder_exports import FolderExportStore
+    from shared.adapters.memory import InMemoryTaskQueue
+
+    missing = [ENVIRONMENT[name] for name in DEPLOYMENT if not getattr(settings, name)]
+    if missing:
+        print(
+            f"sre: the aws backend acts on the deployment: set {', '.join(missing)} (the stack's "
+            "table, audit bucket and digest key, and who you are in which org); nothing was done",
+            file=sys.stderr,
+        )
+        return 2
+    printer = DeferredPrinter(charts=settings.home / "charts")
+    queue = InMemoryTaskQueue()
+    services = for_aws(
+        settings,
+        notifier=printer,
+        progress=_progress,
+        tasks=queue,
+        exports=FolderExportStore(settings.home / "exports"),
+    )
+    text = shlex.join(args.words)
+    reply = services.bus.handle(
+        invocation(
+            text, user=args.user or settings.user, channel=args.channel, org=OrgId(settings.org)
+        )
+    )
+    print(render_text(reply))
+    for task in queue.drain():
+        services.answer(task)
+    return max(EXIT_CODES.get(reply.tone, 0), printer.status)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command (or `serve`) and return the exit status."""
     args = _arguments(sys.argv[1:] if argv is None else argv)
-    settings = local_settings()
+    environment = Settings.from_env()
+    if args.backend:
+        environment = environment.model_copy(update={"backend": args.backend})
+    if args.words[:2] == ["analyze", "anomalies"]:
+        return analyze_anomalies(args.words[2:])
+    if environment.backend == "aws" and args.words[:1] == ["serve"]:
+        print(
+            "sre: `sre serve` runs the embedded default only (the AWS deployment serves Slack and "
+            "Teams itself); use --backend local, or unset AUTOSRE_BACKEND",
+            file=sys.stderr,
+        )
+        return 2
+    if environment.backend == "aws":
+        return on_deployment(environment, args)
+    settings = local_settings(environment)
     if args.words[:1] == ["serve"]:
         from bots.serve import serve
 
         return serve(settings, args.words[1:])
-    if args.words[:2] == ["analyze", "anomalies"]:
-        return analyze_anomalies(args.words[2:])
     printer = DeferredPrinter(charts=settings.home / "charts")
     services = for_local(settings, notifier=printer, progress=_progress)
     for line in first_use(services):
         print(line)
     reply = services.bus.handle(
         invocation(
-            shlex.join(args.words), user=args.user or settings.local_user, channel=args.channel
+            shlex.join(args.words),
+            user=args.user or settings.local_user,
+            channel=args.channel or LOCAL_CHANNEL,
         )
     )
     print(render_text(reply))

@@ -1,8 +1,11 @@
-"""Google Cloud Functions (functions-framework): the same Slack and Teams endpoints over HTTP."""
+"""Google Cloud Functions (functions-framework): the same Slack and Teams endpoints over HTTP.
+
+Deployed from the bundle `infra/gcp/package.py` builds, whose root `main.py` imports these."""
 
 from __future__ import annotations
 
 import functools
+import logging
 from typing import Any
 
 import flask
@@ -12,17 +15,40 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from bots.delivery import SurfaceNotifier
 from bots.slack.app import build_app
 from bots.teams.http import TeamsEndpoint
+from handlers.idempotency import PowertoolsGuard
 from shared.bootstrap import Services, for_aws, for_local, resolve_secrets
-from shared.config import Settings
+from shared.config import ENVIRONMENT, Settings
+
+log = logging.getLogger("autosre.gcp")
+EPHEMERAL = (
+    "Auto SRE is not served here: AUTOSRE_BACKEND=local would keep the state and the audit trail "
+    "in this instance's /tmp, lost whenever Cloud Functions stops or scales it, and each instance "
+    f"would have its own. Set AUTOSRE_BACKEND=aws (the deployment's DynamoDB, S3 and SQS), or "
+    f"{ENVIRONMENT['allow_ephemeral_state']}=true to try it anyway."
+)
+
+
+class NotServedError(RuntimeError):
+    """The function's configuration is refused; the message says why and what to set."""
+
+
+def configured() -> Settings:
+    """The settings, unless they would serve from a store this function loses (then refused)."""
+    settings = Settings.from_env()
+    if settings.backend == "local" and not settings.allow_ephemeral_state:
+        raise NotServedError(EPHEMERAL)
+    return settings
 
 
 @functools.cache
 def services() -> Services:
-    """The backend AUTOSRE_BACKEND names: `aws` (the deployment's state) or `local`."""
-    settings = Settings.from_env()
+    """The backend AUTOSRE_BACKEND names: `aws` (the deployment's state, run-once deliveries in
+    its table) or, when explicitly allowed, `local` in this instance's /tmp."""
+    settings = configured()
     if settings.backend == "aws":
         settings = resolve_secrets(settings)
-        return for_aws(settings, notifier=SurfaceNotifier(settings))
+        guard = PowertoolsGuard(table=settings.table_name)
+        return for_aws(settings, notifier=SurfaceNotifier(settings), guard=guard)
     return for_local(settings, notifier=SurfaceNotifier(settings))
 
 
@@ -38,11 +64,18 @@ def teams() -> TeamsEndpoint:
     return TeamsEndpoint(services().settings, lambda: services().bus)
 
 
+def _refused(error: NotServedError) -> tuple[dict[str, str], int]:
+    log.error("%s", error)
+    return ({"error": str(error)}, 503)
+
+
 @functions_framework.http
 def slack_events(request: flask.Request) -> Any:
     """POST /slack/events."""
     try:
         return slack().handle(request)
+    except NotServedError as error:
+        return _refused(error)
     except ValueError:  # bolt parses the body before anything else: it is not a Slack payload
         return ("malformed request", 400)
 
@@ -50,5 +83,9 @@ def slack_events(request: flask.Request) -> Any:
 @functions_framework.http
 def teams_messages(request: flask.Request) -> Any:
     """POST /api/messages."""
-    status, answer = teams().process(request.get_data(), request.headers.get("Authorization", ""))
+    try:
+        endpoint = teams()
+    except NotServedError as error:
+        return _refused(error)
+    status, answer = endpoint.process(request.get_data(), request.headers.get("Authorization", ""))
     return (answer or {}, status)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +67,19 @@ class Services:
     notifier: Notifier
 
     def answer(self, task: DeferredCommand) -> Reply:
-        """Run a deferred command (once, however often it is delivered) and post its reply."""
+        """Run a deferred command and post its reply, each once however often the task is
+        delivered (a post that failed is tried again by the next delivery)."""
         reply = self.bus.resume(task)
-        self.notifier.post(task.invocation.reply_to, reply, user=task.invocation.actor.user)
+        target = task.invocation.reply_to
+        where = hashlib.sha256(target.model_dump_json().encode()).hexdigest()[:16]
+        key = f"post:{task.invocation.actor.org}:{task.invocation.correlation_id}:{where}"
+
+        def post() -> Reply:
+            self.notifier.post(target, reply, user=task.invocation.actor.user)
+            return reply
+
+        if self.bus.guard(key=key, run=post) is None:
+            raise RuntimeError(f"the reply of {key} is being posted elsewhere")  # retried later
         return reply
 
     @property
@@ -279,6 +290,11 @@ def cloud_metrics(settings: Settings) -> dict[ResourceKind, MetricsSource]:
     }
 
 
+AWS_DEPLOYMENT_READS = frozenset({ResourceKind.AWS_LAMBDA, ResourceKind.AWS_ALB})
+"""The clouds the AWS deployment reads: its Lambda bundles carry no Azure or Google SDK, and its
+deferred work runs there, so Azure and Cloud Run services are refused at registration (README)."""
+
+
 def cloud_logs() -> dict[ResourceKind, LogSource]:
     """Azure Monitor Logs, for services registered with a workspace (SDK loaded at first use)."""
     from shared.adapters.azure.monitor_logs import AzureMonitorLogSource
@@ -381,8 +397,16 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
     return services
 
 
-def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = run_now) -> Services:
-    """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use."""
+def for_aws(
+    settings: Settings,
+    *,
+    notifier: Notifier,
+    guard: DeliveryGuard = run_now,
+    progress: Progress = _quiet,
+    **overrides: Any,
+) -> Services:
+    """AWS: DynamoDB, the S3 audit bucket and SQS; each client is made at its first use.
+    `overrides` replace adapters (the terminal runs deferred work itself and exports to files)."""
     from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
     from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
     from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
@@ -402,8 +426,10 @@ def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = ru
         exports=S3ExportStore(bucket=settings.export_bucket),
         clock=SystemClock(),
         key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
-        metrics={**local_metrics(SystemClock()), **cloud_metrics(settings)},
-        logs=cloud_logs(),
+        metrics={
+            **local_metrics(SystemClock()),
+            **{k: v for k, v in cloud_metrics(settings).items() if k in AWS_DEPLOYMENT_READS},
+        },
         investigations=DynamoDbInvestigationStore(table=settings.table_name),
         alerts=DynamoDbAlertStore(table=settings.table_name),
         canaries=DynamoDbCanaryStore(table=settings.table_name),
@@ -414,7 +440,7 @@ def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard = ru
         guard=guard,
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
     )
-    return build(settings, adapters)
+    return build(settings, replace(adapters, **overrides), progress=progress)
 
 
 def resolve_secret(value: str) -> str:

@@ -20,6 +20,9 @@ ENVIRONMENT: dict[str, str] = {
     "audit_digest_every": "AUTOSRE_AUDIT_DIGEST_EVERY",
     "export_bucket": "AUTOSRE_EXPORT_BUCKET",
     "local_user": "AUTOSRE_LOCAL_USER",
+    "org": "AUTOSRE_ORG",
+    "user": "AUTOSRE_USER",
+    "allow_ephemeral_state": "AUTOSRE_ALLOW_EPHEMERAL_STATE",
     "slack_signing_secret": "SLACK_SIGNING_SECRET",
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_app_token": "SLACK_APP_TOKEN",
@@ -54,6 +57,12 @@ class Settings(BaseModel):
     audit_digest_every: int = Field(default=100, ge=1)
     export_bucket: str = ""
     local_user: str = Field(default_factory=lambda: os.environ.get("USER") or "operator")
+    org: str = ""
+    """The org the terminal acts in on a deployment (`slack:T0123`, `teams:<tenant id>`)."""
+    user: str = ""
+    """Who the terminal acts as on a deployment: the user's id in that org (Slack `U…`)."""
+    allow_ephemeral_state: bool = False
+    """Cloud Functions: serve the embedded default from the instance's /tmp (lost on restart)."""
     slack_signing_secret: str = ""
     slack_bot_token: str = ""
     slack_app_token: str = ""

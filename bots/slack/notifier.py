@@ -13,12 +13,30 @@ from slack_sdk.webhook import WebhookClient
 
 from bots.slack.render import message
 from shared.commands.invocation import ReplyTarget
+from shared.errors import UnavailableError
 from shared.replies import Reply
 
 log = logging.getLogger("autosre.slack")
 READY_WAITS = (0.0, 0.25, 0.5, 1.0, 2.0)
 """Seconds before each look at an uploaded file: Slack finishes an upload after answering, and
 refuses a block naming a file it has not processed yet (`invalid_blocks`)."""
+NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
+"""What `chat.postMessage` answers where the bot is not a member (a channel it was never added to,
+a direct message between people): the command's `response_url` still reaches it."""
+INVITE = (
+    "I am not a member of this conversation, so this came through the command itself and I "
+    "cannot follow up in a thread. Add me to the channel with `/invite @Auto SRE` (in a direct "
+    "message, use a channel I am in)."
+)
+
+
+def respond(url: str, payload: dict[str, Any], *, response_type: str) -> None:
+    """Answer at a command's `response_url` (valid 30 minutes, 5 times); raise if Slack refuses."""
+    answer = WebhookClient(url).send(**payload, response_type=response_type)
+    if answer.status_code >= 300:
+        raise UnavailableError(
+            f"Slack refused the command's response URL ({answer.status_code} {answer.body[:100]})"
+        )
 
 
 class SlackNotifier:
@@ -72,32 +90,41 @@ class SlackNotifier:
         payload = message(reply)
         del payload["response_type"]
         if reply.ephemeral and target.response_url:
-            WebhookClient(target.response_url).send(**payload, response_type="ephemeral")
+            respond(target.response_url, payload, response_type="ephemeral")
             return None
         if reply.ephemeral and target.channel and user:
             self._client.chat_postEphemeral(channel=target.channel, user=user, **payload)
             return None
         if target.channel:
-            posted = self._send(
-                self._client.chat_postMessage,
-                reply,
-                channel=target.channel,
-                thread_ts=target.thread,
-            )
-            thread = target.thread or posted.get("ts")
-            for image in (i for i in reply.images if not i.inline):  # in the message's thread
-                self._client.files_upload_v2(
-                    channel=target.channel,
-                    thread_ts=thread,
-                    filename=image.name,
-                    title=image.title,
-                    content=image.png(),
-                )
-            return target.model_copy(update={"message": posted.get("ts")})
+            try:
+                return self._in_channel(target, reply)
+            except SlackApiError as error:
+                if not target.response_url or error.response.get("error") not in NOT_A_MEMBER:
+                    raise
+                log.info("not a member of %s: answered at the response URL", target.channel)
+                note = {"type": "context", "elements": [{"type": "mrkdwn", "text": INVITE}]}
+                payload["blocks"].append(note)
         if target.response_url:
-            WebhookClient(target.response_url).send(**payload, response_type="in_channel")
+            respond(target.response_url, payload, response_type="in_channel")
             return None
         raise ValueError("the reply has nowhere to go: no channel and no response URL")
+
+    def _in_channel(self, target: ReplyTarget, reply: Reply) -> ReplyTarget:
+        """`chat.postMessage` in the target's channel or thread, then its other images in the
+        message's thread; where the message now is."""
+        posted = self._send(
+            self._client.chat_postMessage, reply, channel=target.channel, thread_ts=target.thread
+        )
+        thread = target.thread or posted.get("ts")
+        for image in (i for i in reply.images if not i.inline):  # in the message's thread
+            self._client.files_upload_v2(
+                channel=target.channel,
+                thread_ts=thread,
+                filename=image.name,
+                title=image.title,
+                content=image.png(),
+            )
+        return target.model_copy(update={"message": posted.get("ts")})
 
     def update(self, target: ReplyTarget, reply: Reply) -> None:
         """Replace the message at `target` (`chat.update`); raise if Slack refuses it."""

@@ -29,7 +29,7 @@ from shared.investigations.models import (
 )
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
-from shared.investigations.service_catalog import ServiceCatalog
+from shared.investigations.service_catalog import ServiceCatalog, unreadable
 from shared.ports import Directory, InvestigationStore, LogSource, MetricsSource, Summariser
 from shared.replies import Image, Reply, Tone
 
@@ -76,8 +76,10 @@ class InvestigationService:
         end = command.since + c.to_timedelta(command.window) if command.since else ctx.now
         end = end.replace(second=0, microsecond=0)  # whole minutes, as providers report them
         start = end - c.to_timedelta(command.window)
+        source = self._sources.get(service.kind)
+        if source is None:  # registered before this deployment stopped reading its cloud
+            raise unreadable(service.kind)
         check_window(service.kind, start=start, baseline=BASELINE, now=ctx.now)
-        source = self._sources[service.kind]
         series = read_within(
             lambda: signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
         )

@@ -32,6 +32,15 @@ def _resource(command: c.RegisterService) -> tuple[ResourceKind, str]:
     return ResourceKind.METRICS_FILE, command.metrics_file or ""
 
 
+def unreadable(kind: ResourceKind) -> InvalidCommandError:
+    """The refusal for a service this deployment's workers cannot read, and why."""
+    return InvalidCommandError(
+        f"This deployment cannot read {kind.value} metrics: its workers carry no client for that "
+        "cloud (the AWS deployment reads CloudWatch; Azure and Google Cloud services are read "
+        "where their SDKs run, see the README's Multi-cloud)."
+    )
+
+
 class ServiceCatalog:
     """Registers, shows and removes services, and points their signals at metrics."""
 
@@ -84,7 +93,7 @@ class ServiceCatalog:
         if kind is ResourceKind.METRICS_FILE:
             resource = self._metrics_file(resource, ctx)
         elif kind not in self._readable:
-            raise InvalidCommandError(f"This deployment cannot read {kind.value} metrics.")
+            raise unreadable(kind)
         service = Service(
             name=command.name,
             kind=kind,

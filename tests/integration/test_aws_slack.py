@@ -162,7 +162,7 @@ def test_only_the_records_that_failed_go_back_to_the_queue(
     assert len(slack_api.calls("chat.postMessage")) == 1
 
 
-def test_a_redelivered_task_is_posted_again_but_not_rerun(
+def test_a_redelivered_task_is_neither_rerun_nor_posted_again(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     body = slash_command_body("doctor")
@@ -172,9 +172,8 @@ def test_a_redelivered_task_is_posted_again_but_not_rerun(
     # a rerun would now find the audit bucket gone and report a failed check
     boto3.client("s3").delete_bucket(Bucket=aws["AUTOSRE_AUDIT_BUCKET"])
     assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
-    first, second = slack_api.calls("chat.postMessage")
-    assert "Doctor: all checks pass" in _blocks_text(second.body)
-    assert first.body["blocks"] == second.body["blocks"]
+    (post,) = slack_api.calls("chat.postMessage")
+    assert "Doctor: all checks pass" in _blocks_text(post.body)
 
 
 def test_an_investigation_posts_its_report_and_uploads_its_chart_in_the_thread(

@@ -20,6 +20,7 @@ SOURCE = str(Path(gcp_http.__file__))
 @pytest.fixture
 def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("AUTOSRE_BACKEND", "local")
+    monkeypatch.setenv("AUTOSRE_ALLOW_EPHEMERAL_STATE", "true")  # a trial: state in tmp_path
     monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
     monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "T111:W111,REDACTED:REDACTED")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)

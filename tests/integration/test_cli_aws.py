@@ -1,0 +1,119 @@
+"""`sre` on the AWS deployment (moto): a named user of its org verifies the deployment's S3 trail,
+and without the deployment's settings it refuses, rather than verify a trail of its own."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from bots.cli import main
+from handlers import aws_slack
+from tests.fixtures import LambdaContext, http_api_event, signed_headers, slash_command_body
+
+
+def _slack(command: str, n: int, done: str) -> None:
+    body = slash_command_body(command, trigger_id=f"t-{n}")
+    response = aws_slack.handler(
+        http_api_event(body, signed_headers(body), "/slack/events"), LambdaContext()
+    )
+    assert done in response["body"], response
+
+
+def _org_stream(bucket: str) -> tuple[str, list[str]]:
+    """The org the Slack workspace became, and its org trail's keys, as stored in S3."""
+    listed = boto3.client("s3").list_objects_v2(Bucket=bucket, Prefix="audit/")["Contents"]
+    keys = sorted(o["Key"] for o in listed if "/_org/" in o["Key"])
+    return keys[0].split("/")[1], keys
+
+
+@pytest.fixture
+def deployment(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> tuple[str, list[str]]:
+    """The deployment's org trail after an org admin made a team and an auditor in Slack; the
+    terminal configured as that auditor, with a home of its own."""
+    _slack("team create payments", 1, "Team payments created")
+    _slack("org grant U0AUDIT auditor", 2, "is now auditor")
+    org, keys = _org_stream(aws["AUTOSRE_AUDIT_BUCKET"])
+    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
+    monkeypatch.setenv("AUTOSRE_ORG", org)
+    monkeypatch.setenv("AUTOSRE_USER", "U0AUDIT")
+    return org, keys
+
+
+def test_an_auditor_verifies_the_deployments_trail_from_a_terminal(
+    deployment: tuple[str, list[str]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, keys = deployment
+    # WHEN the auditor runs `sre audit verify --org` on the aws backend
+    status = main(["audit", "verify", "--org"])
+    out = capsys.readouterr().out
+    # THEN the deployment's S3 trail, every entry of it, is verified and said intact
+    assert status == 0, out
+    assert "Audit trail intact: the org-wide trail" in out
+    assert f"Entries verified  {len(keys)} (#1..#{len(keys)})" in out
+    assert "S3 Object Lock" in out
+    # AND no local state or trail was made on the laptop
+    assert not (tmp_path / "audit").exists()
+    assert not (tmp_path / "autosre.db").exists()
+
+
+def test_a_changed_entry_in_the_deployments_trail_is_reported_from_the_terminal(
+    aws: dict[str, str], deployment: tuple[str, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN someone wrote a new version of the org trail's first entry (versioning keeps the old)
+    _, keys = deployment
+    s3 = boto3.client("s3")
+    bucket = aws["AUTOSRE_AUDIT_BUCKET"]
+    entry = json.loads(s3.get_object(Bucket=bucket, Key=keys[0])["Body"].read())
+    s3.put_object(Bucket=bucket, Key=keys[0], Body=json.dumps({**entry, "actor": "nobody"}))
+    # WHEN the auditor verifies from the terminal
+    status = main(["--backend", "aws", "audit", "verify", "--org"])
+    # THEN the terminal says the trail is broken, and exits 1
+    out = capsys.readouterr().out
+    assert status == 1, out
+    assert "Audit trail BROKEN" in out
+
+
+def test_the_terminal_acts_as_the_named_user_with_that_users_roles(
+    deployment: tuple[str, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # an auditor reads every team, and may not create one
+    assert main(["team", "list"]) == 0
+    assert "payments" in capsys.readouterr().out
+    assert main(["team", "create", "search"]) == 3
+    assert "needs the org-admin role" in capsys.readouterr().out
+
+
+def test_without_the_deployments_settings_the_terminal_refuses_and_names_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a laptop with no table or bucket configured, the local backend in its environment
+    monkeypatch.setenv("AUTOSRE_BACKEND", "local")
+    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
+    for name in ("AUTOSRE_TABLE", "AUTOSRE_AUDIT_BUCKET", "AUTOSRE_AUDIT_KEY", "AUTOSRE_USER"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AUTOSRE_ORG", "slack:T0123")
+    # WHEN an auditor asks to verify the deployment's trail
+    status = main(["--backend", "aws", "audit", "verify", "--org"])
+    # THEN the terminal refuses, naming what to set, and makes no trail of its own
+    err = capsys.readouterr().err
+    assert status == 2
+    for name in ("AUTOSRE_TABLE", "AUTOSRE_AUDIT_BUCKET", "AUTOSRE_AUDIT_KEY", "AUTOSRE_USER"):
+        assert name in err
+    assert "AUTOSRE_ORG," not in err
+    assert not (tmp_path / "audit").exists()
+    assert not (tmp_path / "autosre.db").exists()
+
+
+def test_sre_serve_on_the_aws_backend_is_refused_rather_than_served_from_a_local_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
+    monkeypatch.setenv("AUTOSRE_BACKEND", "aws")
+    assert main(["serve"]) == 2
+    assert "embedded default only" in capsys.readouterr().err
+    assert not (tmp_path / "autosre.db").exists()
