@@ -23,6 +23,7 @@ from shared.commands.context import Handler
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.config import Settings
 from shared.doctor import Doctor
+from shared.identity.admins import configured_admins
 from shared.identity.models import OrgId
 from shared.identity.service import TeamService
 from shared.investigations.collaboration import Collaboration
@@ -214,7 +215,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         tasks=a.tasks,
         clock=a.clock,
         handlers=handlers,
-        configured_admins=settings.org_admins,
+        configured_admins=configured_admins(settings.org_admins),
         guard=a.guard,
     )
     bus_ref.append(bus)

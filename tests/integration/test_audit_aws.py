@@ -58,7 +58,7 @@ def test_with_s3_failing_nothing_is_done_and_every_acknowledged_entry_stays(
         investigations=InMemoryInvestigationStore(),
         notifier=InMemoryNotifier(),
     )
-    services = build(Settings(org_admins=("T1:root",)), adapters)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     receipts = []
     assert run(services, "team create payments").receipt
     # WHEN commands run before, during and after an outage

@@ -68,7 +68,7 @@ def _cards(server: CaptureServer) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def teams_env(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "REDACTED:REDACTED")
+    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "teams:REDACTED:REDACTED")
     aws_runtime.settings.cache_clear()
     aws_runtime.services.cache_clear()
     aws_teams.teams.cache_clear()

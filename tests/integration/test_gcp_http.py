@@ -21,7 +21,7 @@ SOURCE = str(Path(gcp_http.__file__))
 def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("AUTOSRE_BACKEND", "local")
     monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
-    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "T111:W111,REDACTED:REDACTED")
+    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "slack:T111:W111,teams:REDACTED:REDACTED")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     for cached in (gcp_http.services, gcp_http.slack, gcp_http.teams):
         cached.cache_clear()

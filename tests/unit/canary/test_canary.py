@@ -38,7 +38,7 @@ def _services(
 ) -> Services:
     extra = {"investigators": investigators} if investigators else {}
     adapters = memory_adapters(clock, canaries=store or InMemoryCanaryStore(), **extra)
-    services = build(Settings(org_admins=("T1:root",)), adapters)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
     setup_teams(services)
     register = "service register checkout-api --sample checkout --team payments"
@@ -193,7 +193,7 @@ def test_a_metrics_outage_is_counted_never_a_rollback_and_five_in_a_row_hold(
     clock: Clock,
 ) -> None:
     adapters = memory_adapters(clock, version_metrics={ResourceKind.SAMPLE: _Down()})
-    services = build(Settings(org_admins=("T1:root",)), adapters)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
     run(services, "service register checkout-api --sample checkout --team payments", user="oli")
     canary = _start(services, "42")
