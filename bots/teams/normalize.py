@@ -23,11 +23,11 @@ _LEADING_MENTION = re.compile(r"^\s*<at>[^<]*</at>\s*")
 
 
 def tenant_of(activity: Activity) -> str:
-    """The tenant the message came from (the org is `teams:<tenant>`)."""
+    """The tenant the message came from (the org is `teams:<tenant>`), empty if none."""
     conversation_tenant = getattr(activity.conversation, "tenant_id", None)
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = (channel_data.get("tenant") or {}).get("id")
-    return str(conversation_tenant or tenant or "unknown-tenant")
+    return str(conversation_tenant or tenant or "")
 
 
 def command_text(activity: Activity) -> str:

@@ -17,6 +17,7 @@ import boto3
 import jwt
 import pytest
 from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bots.teams.bot import SreBot
@@ -24,12 +25,22 @@ from handlers import aws_runtime, aws_teams, aws_worker
 from shared.bootstrap import for_memory
 from shared.config import Settings
 from tests.contract.test_traffic_router import _lambda_function
+from tests.fakes.bot_framework import (
+    APP_ID,
+    BOT_TOKEN,
+    BotFrameworkKeys,
+    bot_framework_keys,
+    configure_teams,
+)
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.fixtures import LambdaContext, http_api_event, load
 from tests.integration.test_alerts_aws import _tick
 from tests.integration.test_aws_slack import _queued
 
-APP_ID = "00000000-1111-2222-3333-444444444444"
+SIGNED = "signed"
+"""Sign the activity as the Bot Connector would, for its own serviceUrl."""
+_channel: list[BotFrameworkKeys] = []
+"""The signing keys of the running test's channel (set by the teams_env fixture)."""
 
 
 @pytest.fixture
@@ -47,9 +58,11 @@ def _activity(service_url: str, text: str | None = None) -> dict[str, Any]:
     return activity
 
 
-def _post(activity: Any, authorization: str | None = None) -> dict[str, Any]:
+def _post(activity: Any, authorization: str | None = SIGNED) -> dict[str, Any]:
     headers = {"content-type": "application/json"}
-    if authorization is not None:
+    if authorization == SIGNED and isinstance(activity, dict):
+        authorization = _channel[-1].token(activity["serviceUrl"])
+    if authorization is not None and authorization != SIGNED:
         headers["authorization"] = authorization
     body = activity if isinstance(activity, str) else json.dumps(activity)
     event = http_api_event(body, headers, "/api/messages")
@@ -68,12 +81,17 @@ def _cards(server: CaptureServer) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def teams_env(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """The AWS deployment with Teams on, its channel's keys served on loopback."""
     monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "teams:REDACTED:REDACTED")
-    aws_runtime.settings.cache_clear()
-    aws_runtime.services.cache_clear()
-    aws_teams.teams.cache_clear()
-    yield aws
-    aws_teams.teams.cache_clear()
+    with bot_framework_keys() as keys:
+        configure_teams(monkeypatch, keys)
+        _channel.append(keys)
+        aws_runtime.settings.cache_clear()
+        aws_runtime.services.cache_clear()
+        aws_teams.teams.cache_clear()
+        yield aws
+        aws_teams.teams.cache_clear()
+        _channel.remove(keys)
 
 
 def test_the_recorded_activity_gets_a_reply_card(
@@ -81,9 +99,11 @@ def test_the_recorded_activity_gets_a_reply_card(
 ) -> None:
     # GIVEN the recorded Teams message ("Hallo"), sent to our handler
     response = _post(_activity(teams_service.url))
-    # THEN it is accepted and the reply goes to the conversation as an Adaptive Card
+    # THEN it is accepted and the reply goes to the conversation as an Adaptive Card, with the
+    # bot's own token
     assert response["statusCode"] == 200
     (request,) = teams_service.requests
+    assert request.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
     conversation = quote("19:Ql86tXNM2lTBXNKJdqKdwIF9ltGZwpvluLvnJdA0tmg1@thread.v2", safe="")
     assert request.path == f"/v3/conversations/{conversation}/activities/1741702606984"
     (card,) = _cards(teams_service)
@@ -145,10 +165,9 @@ def test_with_an_app_id_a_missing_garbage_or_forged_token_is_401_promptly(
     monkeypatch: pytest.MonkeyPatch,
     authorization: str | None,
 ) -> None:
-    monkeypatch.setenv("TEAMS_APP_ID", APP_ID)
-    monkeypatch.setenv("TEAMS_APP_PASSWORD", "not-a-real-password")
     monkeypatch.setenv("TEAMS_OPENID_METADATA_URL", black_hole)
     aws_runtime.settings.cache_clear()
+    aws_teams.teams.cache_clear()
     header = f"Bearer {_forged_token()}" if authorization == "forged" else authorization
     started = time.monotonic()
     response = _post(_activity(teams_service.url, "team create stolen"), header)
@@ -159,8 +178,15 @@ def test_with_an_app_id_a_missing_garbage_or_forged_token_is_401_promptly(
 
 
 def test_the_bot_on_botbuilders_test_adapter_answers_with_a_card() -> None:
-    services = for_memory(Settings(org_admins=("User1",)))  # TestAdapter's user
-    adapter = TestAdapter(SreBot(lambda: services.bus).on_turn)
+    services = for_memory(Settings(org_admins=("teams:tenant-1:User1",)))
+    template = Activity(
+        channel_id="msteams",
+        service_url="https://test.com",
+        from_property=ChannelAccount(id="User1", name="user"),  # TestAdapter's own user
+        recipient=ChannelAccount(id="bot", name="Bot"),
+        conversation=ConversationAccount(id="Convo1", tenant_id="tenant-1"),
+    )
+    adapter = TestAdapter(SreBot(lambda: services.bus).on_turn, template)
 
     async def conversation() -> list[Any]:
         await adapter.send("team create payments")
