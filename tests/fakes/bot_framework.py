@@ -101,6 +101,10 @@ BOT_TOKEN = "bot-token-from-aad"
 """What the bot's own credentials are stubbed to return: Azure AD is not on loopback."""
 
 
+def _bot_token(_credentials: object, _force_refresh: bool = False) -> str:
+    return BOT_TOKEN
+
+
 def configure_teams(monkeypatch: Any, keys: BotFrameworkKeys) -> None:
     """The environment of a Teams deployment whose channel signs with `keys`. The bot's own
     token for its replies (an MSAL call to login.microsoftonline.com) is botframework's
@@ -110,6 +114,4 @@ def configure_teams(monkeypatch: Any, keys: BotFrameworkKeys) -> None:
     monkeypatch.setenv("TEAMS_APP_ID", APP_ID)
     monkeypatch.setenv("TEAMS_APP_PASSWORD", "not-a-real-password")
     monkeypatch.setenv("TEAMS_OPENID_METADATA_URL", keys.metadata_url)
-    monkeypatch.setattr(
-        MicrosoftAppCredentials, "get_access_token", lambda self, force_refresh=False: BOT_TOKEN
-    )
+    monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", _bot_token)

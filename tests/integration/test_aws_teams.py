@@ -130,6 +130,37 @@ def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(
     assert _cards(teams_service)[1]["body"][0]["text"] == "Doctor: all checks pass"
 
 
+def test_with_an_openid_metadata_url_a_token_signed_by_the_key_it_serves_is_accepted(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    # GIVEN TEAMS_OPENID_METADATA_URL naming a loopback OpenID document and its JWKS
+    keys = _channel[-1]
+    # WHEN an activity comes with a token signed by that key (the public cloud's issuer)
+    response = _post(_activity(teams_service.url, "whoami"))
+    # THEN the keys were fetched from there, and the bot answered
+    assert response["statusCode"] == 200
+    assert keys.fetched == ["/.well-known/openidconfiguration", "/keys"]
+    assert _cards(teams_service)[0]["body"][0]["text"] == "Who you are"
+
+
+def test_a_sovereign_clouds_issuer_is_accepted_when_configured_and_no_other(
+    teams_env: dict[str, str], teams_service: CaptureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the US Government cloud's token issuer configured beside the metadata URL
+    monkeypatch.setenv("TEAMS_TOKEN_ISSUER", "https://api.botframework.us")
+    aws_runtime.settings.cache_clear()
+    aws_teams.teams.cache_clear()
+    keys, activity = _channel[-1], _activity(teams_service.url, "whoami")
+    # WHEN its channel sends a token of that issuer: accepted and answered
+    sovereign = keys.token(teams_service.url, issuer="https://api.botframework.us")
+    assert _post(activity, sovereign)["statusCode"] == 200
+    assert _cards(teams_service)[0]["body"][0]["text"] == "Who you are"
+    # WHEN a token of the public cloud's issuer comes instead: refused, nothing posted
+    teams_service.requests.clear()
+    assert _post(activity, keys.token(teams_service.url))["statusCode"] == 401
+    assert teams_service.requests == []
+
+
 def test_a_malformed_body_is_400(teams_env: dict[str, str]) -> None:
     assert _post("{not json")["statusCode"] == 400
     assert _post(json.dumps({"text": "no type"}))["statusCode"] == 400

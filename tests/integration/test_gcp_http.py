@@ -11,6 +11,7 @@ import pytest
 from functions_framework import create_app
 
 from handlers import gcp_http
+from tests.fakes.bot_framework import bot_framework_keys, configure_teams
 from tests.fakes.http_capture import capture_server
 from tests.fixtures import SIGNING_SECRET, load, signed_headers, slash_command_body
 
@@ -42,12 +43,17 @@ def test_a_signed_slash_command_through_the_slack_function(local_env: None) -> N
     assert client.post("/", data=garbage, headers=signed_headers(garbage)).status_code == 400
 
 
-def test_the_recorded_teams_activity_through_the_teams_function(local_env: None) -> None:
-    with capture_server({"id": "r1"}) as connector:
+def test_the_recorded_teams_activity_through_the_teams_function(
+    local_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with capture_server({"id": "r1"}) as connector, bot_framework_keys() as keys:
+        configure_teams(monkeypatch, keys)
         activity = copy.deepcopy(load("teams/message_activity.json"))
         activity.update(serviceUrl=connector.url, text="<at>Custom Agent</at> whoami")
         client = create_app(target="teams_messages", source=SOURCE).test_client()
-        response = client.post("/", json=activity)
+        assert client.post("/", json=activity).status_code == 401  # unsigned
+        signed = {"Authorization": keys.token(connector.url)}
+        response = client.post("/", json=activity, headers=signed)
         assert response.status_code == 200
         (request,) = connector.requests
         card = request.body["attachments"][0]["content"]
