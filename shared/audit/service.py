@@ -135,9 +135,8 @@ class AuditService:
             and (command.until is None or r.time < command.until)
         ]
         content, kind = _encode(records, command.format)
-        name = (
-            f"audit-{stream.org}-{stream.team.strip('_')}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
-        )
+        org = stream.org.replace(":", "-")  # `slack:T1`: no colon in a file name (Windows)
+        name = f"audit-{org}-{stream.team.strip('_')}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
         where = self._exports.publish(name, content, kind)
         return Reply(
             tone=Tone.OK,
