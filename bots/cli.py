@@ -16,11 +16,10 @@ from shared.adapters.local.thread_queue import ThreadTaskQueue
 from shared.bootstrap import Services, for_aws, for_local
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import ENVIRONMENT, Settings
-from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
 from shared.investigations.series import read_csv, write_scores
 from shared.replies import Reply, Tone
 
-LOCAL_ORG = OrgId("local")
 LOCAL_CHANNEL = "local"
 DEMO_TEAM = "demo"
 SAMPLE_SERVICE = "checkout-api"

@@ -37,6 +37,18 @@ def _json(start: StartResponse, status: str, body: object) -> list[bytes]:
     return [payload]
 
 
+def unserved(settings: Settings) -> dict[str, str]:
+    """The chat endpoints left off, each with why: an unauthenticated surface is never served."""
+    off: dict[str, str] = {}
+    if not settings.slack_signing_secret:
+        off["/slack/events"] = (
+            "SLACK_SIGNING_SECRET is not set, so no Slack request can be verified"
+        )
+    if not settings.teams_app_id:
+        off["/api/messages"] = "TEAMS_APP_ID is not set, so no Bot Framework token can be checked"
+    return off
+
+
 def application(services: Services) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """The WSGI app: POST /slack/events, POST /api/messages, GET /health."""
     from bots.slack.app import build_app
@@ -46,10 +58,15 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
     settings = services.settings
     slack = wsgi_handler(build_app(settings, lambda: services.bus))
     teams = TeamsEndpoint(settings, lambda: services.bus)
+    off = unserved(settings)
+    for path, why in off.items():
+        log.warning("not serving POST %s: %s", path, why)
 
     def app(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
         route = (environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
         path = str(route[1] or "")
+        if route[0] == "POST" and path in off:
+            return _json(start, "404 Not Found", {"error": f"not served: {off[path]}"})
         if route[0] == "GET" and path.startswith("/investigations/"):
             token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [""])[0]
             status, page = services.pages.serve(path.rsplit("/", 1)[-1], token, datetime.now(UTC))
@@ -120,8 +137,12 @@ def serve(settings: Settings, argv: Sequence[str]) -> int:
         server_class=_ThreadingServer,
         handler_class=_QuietHandler,
     )
+    served = [
+        f"POST {p}" for p in ("/slack/events", "/api/messages") if p not in unserved(settings)
+    ]
     log.info(
-        "serving POST /slack/events, POST /api/messages, GET /health on http://%s:%s",
+        "serving %s on http://%s:%s",
+        ", ".join([*served, "GET /health"]),
         args.host,
         server.server_port,
     )

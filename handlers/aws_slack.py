@@ -32,6 +32,9 @@ def slack() -> SlackRequestHandler:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Verify, route and answer one Slack request."""
     metrics.add_metric(name="SlackRequests", unit=MetricUnit.Count, value=1)
+    if not aws_runtime.settings().slack_signing_secret:  # nothing to verify a request with
+        logger.warning("Slack request refused: SLACK_SIGNING_SECRET is not set")
+        return {"statusCode": 401, "body": "unauthorized"}
     aws_runtime.guard().register(context)
     try:
         response: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]

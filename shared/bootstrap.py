@@ -25,6 +25,7 @@ from shared.commands.context import Handler
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.config import Settings
 from shared.doctor import Doctor
+from shared.identity.admins import configured_admins
 from shared.identity.models import OrgId
 from shared.identity.service import TeamService
 from shared.investigations.collaboration import Collaboration
@@ -174,6 +175,7 @@ def _quiet(_: str) -> None:
 def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet) -> Services:
     """Wire the bus and the services over the given adapters."""
     a = adapters
+    admins = configured_admins(settings.org_admins)
     trail = AuditTrail(
         log=a.audit_log,
         key=a.key,
@@ -187,7 +189,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         directory=a.directory,
         progress=progress,
         storage=a.storage,
-        configured_admins=settings.org_admins,
+        configured_admins=admins,
     )
     doctor = Doctor(directory=a.directory, audit=audit, facts={"Backend": settings.backend})
     pages = PageServer(
@@ -247,7 +249,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         tasks=a.tasks,
         clock=a.clock,
         handlers=handlers,
-        configured_admins=settings.org_admins,
+        configured_admins=admins,
         guard=a.guard,
     )
     bus_ref.append(bus)

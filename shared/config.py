@@ -31,6 +31,9 @@ ENVIRONMENT: dict[str, str] = {
     "teams_app_password": "TEAMS_APP_PASSWORD",
     "teams_app_tenant_id": "TEAMS_APP_TENANT_ID",
     "teams_openid_metadata_url": "TEAMS_OPENID_METADATA_URL",
+    "teams_token_issuer": "TEAMS_TOKEN_ISSUER",
+    "teams_login_url": "TEAMS_LOGIN_URL",
+    "teams_oauth_scope": "TEAMS_OAUTH_SCOPE",
     "azure_region": "AZURE_REGION",
     "public_url": "AUTOSRE_PUBLIC_URL",
     "metrics_dir": "AUTOSRE_METRICS_DIR",
@@ -71,6 +74,12 @@ class Settings(BaseModel):
     teams_app_password: str = ""
     teams_app_tenant_id: str = ""
     teams_openid_metadata_url: str = ""
+    teams_token_issuer: str = ""
+    """The `iss` of the channel's tokens with TEAMS_OPENID_METADATA_URL (public cloud's if unset)"""
+    teams_login_url: str = ""
+    """Where the bot gets its own token to reply, with TEAMS_OPENID_METADATA_URL."""
+    teams_oauth_scope: str = ""
+    """The scope of the bot's own token, with TEAMS_OPENID_METADATA_URL."""
     azure_region: str = "eastus"
     public_url: str = "http://127.0.0.1:3000"
     """Where investigation pages are served (the API's URL on AWS, `sre serve` locally)."""

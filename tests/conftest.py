@@ -33,5 +33,5 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def services(clock: FixedClock) -> Services:
-    """In-memory services where user `root` of org `T1` is the configured org admin."""
-    return for_memory(Settings(org_admins=("T1:root",)), clock=clock)
+    """In-memory services where user `root` of Slack workspace `T1` is the configured org admin."""
+    return for_memory(Settings(org_admins=("slack:T1:root",)), clock=clock)

@@ -21,7 +21,7 @@ from shared.ports import AuditLog, Clock
 from shared.replies import Reply
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
-ORG = OrgId("T1")
+ORG = OrgId("slack:T1")
 
 
 def invocation(

@@ -12,7 +12,7 @@ from typing import Any
 
 from bots.slack.render import ANSWER
 from shared.commands.invocation import Invocation, ReplyTarget
-from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.identity.models import Actor, OrgId, Platform, UserId, org_id
 from shared.replies import Button
 
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
@@ -32,9 +32,24 @@ def plain_text(text: str) -> str:
     return html.unescape(text)
 
 
+def slack_org(team: str | None, enterprise: str | None, enterprise_install: object) -> OrgId:
+    """The org a payload comes from: the Enterprise Grid org for an org-wide installation, else
+    the workspace; always keyed `slack:`, so no Teams tenant can ever be mistaken for it."""
+    if enterprise and str(enterprise_install).lower() == "true":
+        return org_id(Platform.SLACK, enterprise)
+    return org_id(Platform.SLACK, team or "")
+
+
+def _grid(body: Mapping[str, Any]) -> tuple[str | None, object]:
+    """The Enterprise Grid org and whether the app is installed org-wide, as a payload says."""
+    enterprise = body.get("enterprise")
+    named = enterprise.get("id") if isinstance(enterprise, Mapping) else enterprise
+    return named or body.get("enterprise_id"), body.get("is_enterprise_install")
+
+
 def _invocation(
     *,
-    org: str,
+    org: OrgId,
     user: str,
     name: str,
     channel: str | None,
@@ -43,7 +58,7 @@ def _invocation(
     target: ReplyTarget,
 ) -> Invocation:
     return Invocation(
-        actor=Actor(platform=Platform.SLACK, org=OrgId(org), user=UserId(user), name=name),
+        actor=Actor(platform=Platform.SLACK, org=org, user=UserId(user), name=name),
         channel=channel,
         text=plain_text(text),
         correlation_id=uuid.uuid4().hex[:12],
@@ -57,7 +72,7 @@ def from_slash_command(command: Mapping[str, Any]) -> Invocation:
     """`/sre …`: the text after the command, answered in the request or at `response_url`."""
     channel = command.get("channel_id")
     return _invocation(
-        org=command["team_id"],
+        org=slack_org(command.get("team_id"), *_grid(command)),
         user=command["user_id"],
         name=command.get("user_name", ""),
         channel=channel,
@@ -74,7 +89,7 @@ def from_mention(body: Mapping[str, Any]) -> Invocation:
     event = body["event"]
     channel = event.get("channel")
     return _invocation(
-        org=body.get("team_id") or event.get("team", ""),
+        org=slack_org(body.get("team_id") or event.get("team"), *_grid(body)),
         user=event["user"],
         name="",
         channel=channel,
@@ -94,7 +109,7 @@ def from_button(body: Mapping[str, Any]) -> Invocation:
     channel = (body.get("channel") or {}).get("id")
     message = body.get("message") or {}
     return _invocation(
-        org=(body.get("team") or {}).get("id") or body["user"].get("team_id", ""),
+        org=_clicked_in(body),
         user=body["user"]["id"],
         name=body["user"].get("username") or body["user"].get("name", ""),
         channel=channel,
@@ -107,6 +122,12 @@ def from_button(body: Mapping[str, Any]) -> Invocation:
             response_url=body.get("response_url"),
         ),
     )
+
+
+def _clicked_in(body: Mapping[str, Any]) -> OrgId:
+    """The org of an interaction (a button click, a modal answered)."""
+    team = (body.get("team") or {}).get("id") or body["user"].get("team_id")
+    return slack_org(team, *_grid(body))
 
 
 def answer_metadata(body: Mapping[str, Any]) -> dict[str, str | None]:
@@ -123,7 +144,7 @@ def from_answer(body: Mapping[str, Any]) -> Invocation:
     typed = view["state"]["values"][ANSWER][ANSWER].get("value") or ""
     channel = metadata.get("channel")
     return _invocation(
-        org=(body.get("team") or {}).get("id") or body["user"].get("team_id", ""),
+        org=_clicked_in(body),
         user=body["user"]["id"],
         name=body["user"].get("username") or body["user"].get("name", ""),
         channel=channel,

@@ -14,14 +14,21 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 from botbuilder.schema import Activity
+from botframework.connector.auth import AuthenticationConstants
 
 from bots.teams.bot import SreBot, reply_activity
+from bots.teams.normalize import tenant_of
 from bots.teams.openid import bound_openid_fetches
 from shared.commands.answers import internal_error
 from shared.commands.bus import CommandBus
 from shared.config import Settings
 
 log = logging.getLogger("autosre.teams")
+
+
+TEAMS_CHANNEL = "msteams"
+NOT_CONFIGURED = "Teams is off: TEAMS_APP_ID is not set, so no Bot Framework token can be checked"
+"""Why the Teams endpoint refuses every request (and `sre serve` does not serve it)."""
 
 
 class BotConfiguration:
@@ -33,8 +40,22 @@ class BotConfiguration:
         self.APP_TENANTID = settings.teams_app_tenant_id
         self.APP_TYPE = "SingleTenant" if settings.teams_app_tenant_id else "MultiTenant"
         if settings.teams_openid_metadata_url:
+            # botbuilder then takes every endpoint from configuration (its "parameterized"
+            # authentication): without the issuer no token is accepted ("Identity missing"),
+            # without the login URL and scope no reply can be sent
+            public = AuthenticationConstants
             self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.teams_openid_metadata_url
             self.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = settings.teams_openid_metadata_url
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = (
+                settings.teams_token_issuer or public.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+            )
+            self.TO_CHANNEL_FROM_BOT_LOGIN_URL = (
+                settings.teams_login_url or public.TO_CHANNEL_FROM_BOT_LOGIN_URL
+            )
+            self.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = (
+                settings.teams_oauth_scope or public.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+            )
+            self.OAUTH_URL = public.OAUTH_URL
 
 
 def adapter_for(settings: Settings) -> tuple[CloudAdapter, Any]:
@@ -58,11 +79,17 @@ class TeamsEndpoint:
     """Authenticates an activity, runs the bot on it and says what HTTP status to answer."""
 
     def __init__(self, settings: Settings, bus: Callable[[], CommandBus]) -> None:
+        self._configured = bool(settings.teams_app_id)
         self._adapter, self._authentication = adapter_for(settings)
         self._bot = SreBot(bus)
 
     def process(self, body: str | bytes, auth_header: str) -> tuple[int, dict[str, Any] | None]:
-        """Handle one POST /api/messages: 400 if malformed, 401 if not from the Bot Framework."""
+        """Handle one POST /api/messages: 401 if Teams is not configured (without an app id
+        botbuilder would accept anything) or the request is not from the Bot Framework, 400 if
+        malformed. Replies go only to the serviceUrl the token vouches for."""
+        if not self._configured:
+            log.warning("Teams request refused: %s", NOT_CONFIGURED)
+            return 401, {"error": "unauthorized"}
         return asyncio.run(self._process(body, auth_header))
 
     async def _process(
@@ -80,6 +107,10 @@ class TeamsEndpoint:
         except Exception as error:  # noqa: BLE001 (missing, malformed, forged, or keys unreachable)
             log.warning("Teams request refused: %s: %s", type(error).__name__, error)
             return 401, {"error": "unauthorized"}
+        if activity.channel_id != TEAMS_CHANNEL or not tenant_of(activity):
+            # another channel of the same bot (Web Chat, Direct Line) lets its client name any
+            # user: only Teams, which vouches for the tenant and the user, is served
+            return 403, {"error": "only Microsoft Teams activities with a tenant are served"}
         response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
         if response is not None:
             return int(response.status), response.body

@@ -13,7 +13,7 @@ from botbuilder.schema import Activity
 
 from bots.teams.render import ANSWER_KEY, SUBMIT_KEY
 from shared.commands.invocation import Invocation, ReplyTarget
-from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.identity.models import Actor, Platform, UserId, org_id
 from shared.replies import Button
 
 THREAD = ";messageid="
@@ -23,11 +23,11 @@ _LEADING_MENTION = re.compile(r"^\s*<at>[^<]*</at>\s*")
 
 
 def tenant_of(activity: Activity) -> str:
-    """The tenant the message came from: the org."""
+    """The tenant the message came from (the org is `teams:<tenant>`), empty if none."""
     conversation_tenant = getattr(activity.conversation, "tenant_id", None)
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     tenant = (channel_data.get("tenant") or {}).get("id")
-    return str(conversation_tenant or tenant or "unknown-tenant")
+    return str(conversation_tenant or tenant or "")
 
 
 def command_text(activity: Activity) -> str:
@@ -60,7 +60,7 @@ def from_activity(activity: Activity) -> Invocation:
     return Invocation(
         actor=Actor(
             platform=Platform.TEAMS,
-            org=OrgId(tenant_of(activity)),
+            org=org_id(Platform.TEAMS, tenant_of(activity)),
             user=UserId(user),
             name=getattr(sender, "name", "") or "",
         ),

@@ -15,6 +15,7 @@ from shared.audit.models import ORG_STREAM, AuditRecord, Outcome
 from shared.commands import models as m
 from shared.commands.registry import parse
 from shared.errors import InvalidCommandError
+from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import ChannelId, OrgId, OrgRole, UserId
 from shared.records import Frozen
 
@@ -103,9 +104,6 @@ def replay(records: Iterable[AuditRecord]) -> AccessHistory:
     return history
 
 
-def configured_admins(org: OrgId, configured: Iterable[str]) -> list[str]:
-    """The users `AUTOSRE_ORG_ADMINS` makes org admins of `org` (`ORG:USER`, or `USER` for any)."""
-    prefix = f"{org}:"
-    return sorted(
-        {e.removeprefix(prefix) for e in configured if e.startswith(prefix) or ":" not in e}
-    )
+def configured_admins(org: OrgId, configured: Iterable[ConfiguredAdmin]) -> list[str]:
+    """The users `AUTOSRE_ORG_ADMINS` makes org admins of `org`."""
+    return sorted({admin.user for admin in configured if admin.org == org})

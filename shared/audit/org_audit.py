@@ -12,6 +12,7 @@ from shared.audit.reconcile import Reconciliation, StateSnapshot, reconcile
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification
 from shared.commands.context import Context
+from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId
 from shared.ports import Directory
 from shared.replies import Reply, Tone
@@ -37,7 +38,7 @@ class OrgAudit:
         trail: AuditTrail,
         directory: Directory,
         check: Check,
-        configured: Iterable[str] = (),
+        configured: Iterable[ConfiguredAdmin] = (),
     ) -> None:
         self._trail = trail
         self._directory = directory

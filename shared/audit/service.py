@@ -16,6 +16,7 @@ from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification, verify_stream
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
+from shared.identity.admins import ConfiguredAdmin
 from shared.ports import Directory, ExportStore
 from shared.replies import Reply, Tone
 
@@ -63,7 +64,7 @@ class AuditService:
         directory: Directory,
         progress: Progress = _quiet,
         storage: str = "",
-        configured_admins: Iterable[str] = (),
+        configured_admins: Iterable[ConfiguredAdmin] = (),
     ) -> None:
         self._trail = trail
         self._exports = exports
@@ -152,9 +153,8 @@ class AuditService:
             and (command.until is None or r.time < command.until)
         ]
         content, kind = _encode(records, command.format)
-        name = (
-            f"audit-{stream.org}-{stream.team.strip('_')}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
-        )
+        org = stream.org.replace(":", "-")  # `slack:T1`: no colon in a file name (Windows)
+        name = f"audit-{org}-{stream.team.strip('_')}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
         where = self._exports.publish(name, content, kind)
         return Reply(
             tone=Tone.OK,

@@ -17,6 +17,7 @@ from shared.commands.invocation import DeferredCommand, Invocation
 from shared.commands.registry import canonical, parse, render_help
 from shared.commands.scope import team_for
 from shared.errors import AuditUnavailableError, ForbiddenError, SreError
+from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId, Platform
 from shared.identity.principals import principal_for
 from shared.identity.rbac import authorize
@@ -42,7 +43,7 @@ class CommandBus:
         tasks: TaskQueue,
         clock: Clock,
         handlers: Mapping[type[Command], Handler],
-        configured_admins: Iterable[str] = (),
+        configured_admins: Iterable[ConfiguredAdmin] = (),
         guard: DeliveryGuard = run_now,
     ) -> None:
         self._directory = directory

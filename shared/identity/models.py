@@ -13,7 +13,8 @@ from shared.investigations.models import Service
 from shared.records import Frozen
 
 OrgId = NewType("OrgId", str)
-"""A Slack workspace id, a Teams tenant id, or `local`."""
+"""An org, keyed with its platform: `slack:T…` (or `slack:E…` for an Enterprise Grid org),
+`teams:<tenant id>`, or `local`; so no org of one platform can equal another's."""
 
 UserId = NewType("UserId", str)
 """A user's id on the org's platform (Slack `U…`, a Teams AAD object id, a local login)."""
@@ -43,6 +44,20 @@ class Platform(StrEnum):
     LOCAL = "local"
     SCHEDULER = "scheduler"
     """Scheduled triggers: never set from a chat payload, only by the scheduler's handler."""
+
+
+LOCAL_ORG = OrgId("local")
+"""The terminal's org."""
+
+
+def org_id(platform: Platform, native: str) -> OrgId:
+    """The org id of a Slack workspace or Teams tenant as its platform names it (`T0123` ->
+    `slack:T0123`); ValueError if the platform named none."""
+    if platform not in (Platform.SLACK, Platform.TEAMS):
+        raise ValueError(f"{platform.value} has no orgs of its own")
+    if not native or not native.strip():
+        raise ValueError(f"the {platform.value} payload names no workspace or tenant")
+    return OrgId(f"{platform.value}:{native}")
 
 
 class Role(StrEnum):

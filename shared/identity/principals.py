@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import Actor, OrgRole, Principal
 from shared.ports import Directory
 
 
-def is_configured_admin(actor: Actor, configured: Iterable[str]) -> bool:
-    """Whether `actor` is named in the configured org admins (`USER` or `ORG:USER`)."""
-    return any(entry in (actor.user, f"{actor.org}:{actor.user}") for entry in configured)
+def is_configured_admin(actor: Actor, configured: Iterable[ConfiguredAdmin]) -> bool:
+    """Whether `actor` is one of the configured org admins (org, platform included, and user)."""
+    return any(admin.is_actor(actor) for admin in configured)
 
 
 def principal_for(
-    actor: Actor, *, directory: Directory, configured_admins: Iterable[str]
+    actor: Actor, *, directory: Directory, configured_admins: Iterable[ConfiguredAdmin]
 ) -> Principal:
     """The principal for `actor`: org-wide grants, configured admins and a role per team."""
     org = directory.get_org(actor.org)

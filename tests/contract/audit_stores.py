@@ -197,7 +197,7 @@ def stores(kind: str, home: Path) -> Iterator[Stores]:
 def services_on(found: Stores, clock: Any) -> Services:
     """The bus over these stores (the rest in memory), `root` of org T1 the configured admin."""
     adapters = memory_adapters(clock, directory=found.directory, audit_log=found.log)
-    return build(Settings(org_admins=("T1:root",)), adapters)
+    return build(Settings(org_admins=("slack:T1:root",)), adapters)
 
 
 def ask(services: Services, text: str, *, user: str = "aud") -> Reply:

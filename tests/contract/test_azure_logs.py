@@ -168,7 +168,7 @@ def _investigated(logs: AzureMonitorLogSource) -> Any:
         metrics={ResourceKind.AZURE_RESOURCE: metrics},
         logs={ResourceKind.AZURE_RESOURCE: logs},
     )
-    services = build(Settings(org_admins=("T1:root",)), adapters)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
     register = f"service register shop --azure-resource {SITE} --azure-workspace {WORKSPACE}"
     assert not run(services, register, user="oli", channel="C-pay").failed

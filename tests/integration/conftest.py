@@ -43,7 +43,7 @@ def aws(monkeypatch: pytest.MonkeyPatch, slack_api: CaptureServer) -> Iterator[d
             "AUTOSRE_AUDIT_BUCKET": create_audit_bucket(),
             "AUTOSRE_EXPORT_BUCKET": create_export_bucket(),
             "AUTOSRE_AUDIT_KEY": create_audit_key_secret(),
-            "AUTOSRE_ORG_ADMINS": "T111:W111,T1DC2JH3J:U2CERLKJA",
+            "AUTOSRE_ORG_ADMINS": "slack:T111:W111,slack:T1DC2JH3J:U2CERLKJA",
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_BOT_TOKEN": "xoxb-valid",
             "SLACK_API_URL": slack_api.url,

@@ -58,7 +58,7 @@ def test_with_s3_failing_nothing_is_done_and_every_acknowledged_entry_stays(
         investigations=InMemoryInvestigationStore(),
         notifier=InMemoryNotifier(),
     )
-    services = build(Settings(org_admins=("T1:root",)), adapters)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     receipts = []
     assert run(services, "team create payments").receipt
     # WHEN commands run before, during and after an outage
@@ -110,13 +110,13 @@ def test_the_scheduler_seals_every_trail_as_the_actor_scheduler_once_per_event(
     # THEN both trails of the org are sealed once, and the sealing is audited as the scheduler's
     log = aws_runtime.services().audit_log
     for team in ("_org", "payments"):
-        digests = log.digests(StreamKey(org=OrgId("T111"), team=team))
+        digests = log.digests(StreamKey(org=OrgId("slack:T111"), team=team))
         assert len(digests) == 1
-    org_entries = records(log, StreamKey(org=OrgId("T111"), team="_org"))
+    org_entries = records(log, StreamKey(org=OrgId("slack:T111"), team="_org"))
     sealing = [e for e in org_entries if e.command == "sre audit seal"]
     assert [e.outcome for e in sealing] == [Outcome.REQUESTED, Outcome.SUCCEEDED]
     assert {e.actor.user for e in sealing} == {"scheduler"}
-    assert {e.details["trigger"] for e in sealing} == {f"{event['id']}:T111"}
+    assert {e.details["trigger"] for e in sealing} == {f"{event['id']}:slack:T111"}
 
 
 def test_an_export_in_slack_is_an_expiring_link(

@@ -113,7 +113,7 @@ def test_a_retried_event_delivery_runs_once(aws: dict[str, str], slack_api: Capt
     assert "Team payments created" in _blocks_text(posts[0].body)
     assert posts[0].body["thread_ts"] == "1700000000.000100"
     s3 = boto3.client("s3")
-    keys = s3.list_objects_v2(Bucket=aws["AUTOSRE_AUDIT_BUCKET"], Prefix="audit/T111/_org/")
+    keys = s3.list_objects_v2(Bucket=aws["AUTOSRE_AUDIT_BUCKET"], Prefix="audit/slack%3AT111/_org/")
     assert [obj["Key"][-17:] for obj in keys["Contents"]] == [
         "000000000001.json",
         "000000000002.json",

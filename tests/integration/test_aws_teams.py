@@ -17,6 +17,7 @@ import boto3
 import jwt
 import pytest
 from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bots.teams.bot import SreBot
@@ -24,12 +25,22 @@ from handlers import aws_runtime, aws_teams, aws_worker
 from shared.bootstrap import for_memory
 from shared.config import Settings
 from tests.contract.test_traffic_router import _lambda_function
+from tests.fakes.bot_framework import (
+    APP_ID,
+    BOT_TOKEN,
+    BotFrameworkKeys,
+    bot_framework_keys,
+    configure_teams,
+)
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.fixtures import LambdaContext, http_api_event, load
 from tests.integration.test_alerts_aws import _tick
 from tests.integration.test_aws_slack import _queued
 
-APP_ID = "00000000-1111-2222-3333-444444444444"
+SIGNED = "signed"
+"""Sign the activity as the Bot Connector would, for its own serviceUrl."""
+_channel: list[BotFrameworkKeys] = []
+"""The signing keys of the running test's channel (set by the teams_env fixture)."""
 
 
 @pytest.fixture
@@ -47,9 +58,11 @@ def _activity(service_url: str, text: str | None = None) -> dict[str, Any]:
     return activity
 
 
-def _post(activity: Any, authorization: str | None = None) -> dict[str, Any]:
+def _post(activity: Any, authorization: str | None = SIGNED) -> dict[str, Any]:
     headers = {"content-type": "application/json"}
-    if authorization is not None:
+    if authorization == SIGNED and isinstance(activity, dict):
+        authorization = _channel[-1].token(activity["serviceUrl"])
+    if authorization is not None and authorization != SIGNED:
         headers["authorization"] = authorization
     body = activity if isinstance(activity, str) else json.dumps(activity)
     event = http_api_event(body, headers, "/api/messages")
@@ -68,12 +81,17 @@ def _cards(server: CaptureServer) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def teams_env(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "REDACTED:REDACTED")
-    aws_runtime.settings.cache_clear()
-    aws_runtime.services.cache_clear()
-    aws_teams.teams.cache_clear()
-    yield aws
-    aws_teams.teams.cache_clear()
+    """The AWS deployment with Teams on, its channel's keys served on loopback."""
+    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "teams:REDACTED:REDACTED")
+    with bot_framework_keys() as keys:
+        configure_teams(monkeypatch, keys)
+        _channel.append(keys)
+        aws_runtime.settings.cache_clear()
+        aws_runtime.services.cache_clear()
+        aws_teams.teams.cache_clear()
+        yield aws
+        aws_teams.teams.cache_clear()
+        _channel.remove(keys)
 
 
 def test_the_recorded_activity_gets_a_reply_card(
@@ -81,9 +99,11 @@ def test_the_recorded_activity_gets_a_reply_card(
 ) -> None:
     # GIVEN the recorded Teams message ("Hallo"), sent to our handler
     response = _post(_activity(teams_service.url))
-    # THEN it is accepted and the reply goes to the conversation as an Adaptive Card
+    # THEN it is accepted and the reply goes to the conversation as an Adaptive Card, with the
+    # bot's own token
     assert response["statusCode"] == 200
     (request,) = teams_service.requests
+    assert request.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
     conversation = quote("19:Ql86tXNM2lTBXNKJdqKdwIF9ltGZwpvluLvnJdA0tmg1@thread.v2", safe="")
     assert request.path == f"/v3/conversations/{conversation}/activities/1741702606984"
     (card,) = _cards(teams_service)
@@ -108,6 +128,37 @@ def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(
     record = _queued(teams_env)
     assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
     assert _cards(teams_service)[1]["body"][0]["text"] == "Doctor: all checks pass"
+
+
+def test_with_an_openid_metadata_url_a_token_signed_by_the_key_it_serves_is_accepted(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    # GIVEN TEAMS_OPENID_METADATA_URL naming a loopback OpenID document and its JWKS
+    keys = _channel[-1]
+    # WHEN an activity comes with a token signed by that key (the public cloud's issuer)
+    response = _post(_activity(teams_service.url, "whoami"))
+    # THEN the keys were fetched from there, and the bot answered
+    assert response["statusCode"] == 200
+    assert keys.fetched == ["/.well-known/openidconfiguration", "/keys"]
+    assert _cards(teams_service)[0]["body"][0]["text"] == "Who you are"
+
+
+def test_a_sovereign_clouds_issuer_is_accepted_when_configured_and_no_other(
+    teams_env: dict[str, str], teams_service: CaptureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the US Government cloud's token issuer configured beside the metadata URL
+    monkeypatch.setenv("TEAMS_TOKEN_ISSUER", "https://api.botframework.us")
+    aws_runtime.settings.cache_clear()
+    aws_teams.teams.cache_clear()
+    keys, activity = _channel[-1], _activity(teams_service.url, "whoami")
+    # WHEN its channel sends a token of that issuer: accepted and answered
+    sovereign = keys.token(teams_service.url, issuer="https://api.botframework.us")
+    assert _post(activity, sovereign)["statusCode"] == 200
+    assert _cards(teams_service)[0]["body"][0]["text"] == "Who you are"
+    # WHEN a token of the public cloud's issuer comes instead: refused, nothing posted
+    teams_service.requests.clear()
+    assert _post(activity, keys.token(teams_service.url))["statusCode"] == 401
+    assert teams_service.requests == []
 
 
 def test_a_malformed_body_is_400(teams_env: dict[str, str]) -> None:
@@ -145,10 +196,9 @@ def test_with_an_app_id_a_missing_garbage_or_forged_token_is_401_promptly(
     monkeypatch: pytest.MonkeyPatch,
     authorization: str | None,
 ) -> None:
-    monkeypatch.setenv("TEAMS_APP_ID", APP_ID)
-    monkeypatch.setenv("TEAMS_APP_PASSWORD", "not-a-real-password")
     monkeypatch.setenv("TEAMS_OPENID_METADATA_URL", black_hole)
     aws_runtime.settings.cache_clear()
+    aws_teams.teams.cache_clear()
     header = f"Bearer {_forged_token()}" if authorization == "forged" else authorization
     started = time.monotonic()
     response = _post(_activity(teams_service.url, "team create stolen"), header)
@@ -159,8 +209,15 @@ def test_with_an_app_id_a_missing_garbage_or_forged_token_is_401_promptly(
 
 
 def test_the_bot_on_botbuilders_test_adapter_answers_with_a_card() -> None:
-    services = for_memory(Settings(org_admins=("User1",)))  # TestAdapter's user
-    adapter = TestAdapter(SreBot(lambda: services.bus).on_turn)
+    services = for_memory(Settings(org_admins=("teams:tenant-1:User1",)))
+    template = Activity(
+        channel_id="msteams",
+        service_url="https://test.com",
+        from_property=ChannelAccount(id="User1", name="user"),  # TestAdapter's own user
+        recipient=ChannelAccount(id="bot", name="Bot"),
+        conversation=ConversationAccount(id="Convo1", tenant_id="tenant-1"),
+    )
+    adapter = TestAdapter(SreBot(lambda: services.bus).on_turn, template)
 
     async def conversation() -> list[Any]:
         await adapter.send("team create payments")

@@ -79,7 +79,7 @@ def deployment(
         stub = Stubber(cloudwatch)
         clock = Clock(NOW)
         settings = Settings(
-            org_admins=("T1:root",), slack_bot_token="xoxb-test", slack_api_url=slack_api.url
+            org_admins=("slack:T1:root",), slack_bot_token="xoxb-test", slack_api_url=slack_api.url
         )
         source = CloudWatchMetricsSource(client=cloudwatch)
         adapters = memory_adapters(

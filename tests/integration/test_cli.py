@@ -72,7 +72,7 @@ def test_a_deferred_command_waits_for_the_worker_and_prints_its_result(
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     settings = Settings(
-        home=tmp_path, slack_signing_secret=SIGNING_SECRET, org_admins=("T111:W111",)
+        home=tmp_path, slack_signing_secret=SIGNING_SECRET, org_admins=("slack:T111:W111",)
     )
     services = for_local(settings, notifier=SurfaceNotifier(settings))
     server = make_server("127.0.0.1", 0, application(services))
@@ -164,7 +164,7 @@ def test_audit_show_and_export_in_the_terminal(
 def test_sre_serves_schedule_evaluates_alerts_every_tick(tmp_path: Path) -> None:
     # GIVEN the embedded default with an alert on the sample service (its p99 is high now)
     notifier = InMemoryNotifier()
-    services = for_local(Settings(home=tmp_path, org_admins=("T1:root",)), notifier=notifier)
+    services = for_local(Settings(home=tmp_path, org_admins=("slack:T1:root",)), notifier=notifier)
     for text, user in (
         ("team create payments", "root"),
         ("team member add oli --role operator --team payments", "root"),

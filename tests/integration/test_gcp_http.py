@@ -11,6 +11,7 @@ import pytest
 from functions_framework import create_app
 
 from handlers import gcp_http
+from tests.fakes.bot_framework import bot_framework_keys, configure_teams
 from tests.fakes.http_capture import capture_server
 from tests.fixtures import SIGNING_SECRET, load, signed_headers, slash_command_body
 
@@ -22,7 +23,7 @@ def local_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]
     monkeypatch.setenv("AUTOSRE_BACKEND", "local")
     monkeypatch.setenv("AUTOSRE_ALLOW_EPHEMERAL_STATE", "true")  # a trial: state in tmp_path
     monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
-    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "T111:W111,REDACTED:REDACTED")
+    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "slack:T111:W111,teams:REDACTED:REDACTED")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
     for cached in (gcp_http.services, gcp_http.slack, gcp_http.teams):
         cached.cache_clear()
@@ -43,12 +44,17 @@ def test_a_signed_slash_command_through_the_slack_function(local_env: None) -> N
     assert client.post("/", data=garbage, headers=signed_headers(garbage)).status_code == 400
 
 
-def test_the_recorded_teams_activity_through_the_teams_function(local_env: None) -> None:
-    with capture_server({"id": "r1"}) as connector:
+def test_the_recorded_teams_activity_through_the_teams_function(
+    local_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with capture_server({"id": "r1"}) as connector, bot_framework_keys() as keys:
+        configure_teams(monkeypatch, keys)
         activity = copy.deepcopy(load("teams/message_activity.json"))
         activity.update(serviceUrl=connector.url, text="<at>Custom Agent</at> whoami")
         client = create_app(target="teams_messages", source=SOURCE).test_client()
-        response = client.post("/", json=activity)
+        assert client.post("/", json=activity).status_code == 401  # unsigned
+        signed = {"Authorization": keys.token(connector.url)}
+        response = client.post("/", json=activity, headers=signed)
         assert response.status_code == 200
         (request,) = connector.requests
         card = request.body["attachments"][0]["content"]

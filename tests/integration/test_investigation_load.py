@@ -48,7 +48,7 @@ def _build(directory: Directory, store: InvestigationStore, log: AuditLog) -> Se
         notifier=InMemoryNotifier(),
         guard=InMemoryDeliveryGuard(),
     )
-    return build(Settings(org_admins=("T1:root",)), adapters)
+    return build(Settings(org_admins=("slack:T1:root",)), adapters)
 
 
 @pytest.fixture(params=["dynamodb", "sqlite"])

@@ -36,7 +36,7 @@ BROWSER_ARGS = [
 def site(tmp_path: Path) -> Iterator[tuple[Services, str, str]]:
     """`sre serve` on loopback, and the page link of a fresh investigation of the sample."""
     notifier = InMemoryNotifier()
-    services = for_local(Settings(home=tmp_path, org_admins=("T1:root",)), notifier=notifier)
+    services = for_local(Settings(home=tmp_path, org_admins=("slack:T1:root",)), notifier=notifier)
     for text in (
         "team create payments",
         "team member add root --role admin --team payments",

@@ -60,7 +60,7 @@ def test_a_hung_provider_fails_its_own_policies_and_the_others_are_judged(
         ResourceKind.SAMPLE: SampleMetricsSource(clock=clock),
     }
     services = build(
-        Settings(org_admins=("T1:root",)), memory_adapters(clock, alerts=store, metrics=sources)
+        Settings(org_admins=("slack:T1:root",)), memory_adapters(clock, alerts=store, metrics=sources)
     )
     setup_teams(services)
     for text in (
@@ -83,7 +83,7 @@ def test_a_metrics_file_replaced_by_a_fifo_does_not_stop_the_tick(tmp_path: Path
     # GIVEN a team alerting on a metrics file and another on the sample
     clock = Clock(NOW)
     adapters = memory_adapters(clock, metrics_dir=tmp_path)
-    services = build(Settings(org_admins=("T1:root",)), adapters)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
     incident = tmp_path / "incident.csv"
     rows = [f"{(NOW - timedelta(minutes=m)).isoformat()},900" for m in range(10, 0, -1)]
@@ -112,7 +112,7 @@ def test_each_metrics_file_is_read_apart(tmp_path: Path) -> None:
     clock = Clock(NOW)
     store = InMemoryAlertStore()
     services = build(
-        Settings(org_admins=("T1:root",)),
+        Settings(org_admins=("slack:T1:root",)),
         memory_adapters(clock, alerts=store, metrics_dir=tmp_path),
     )
     setup_teams(services)

@@ -41,7 +41,7 @@ class Clock:
 
 def _services(clock: Clock, store: AlertStore | None = None) -> Services:
     adapters = memory_adapters(clock, alerts=store or InMemoryAlertStore())
-    services = build(Settings(org_admins=("T1:root",)), adapters)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
     assert not run(services, "team bind C-search --team search").failed
     register = "service register checkout-api --sample checkout --team payments"

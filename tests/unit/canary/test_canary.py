@@ -40,7 +40,7 @@ def _services(
 ) -> Services:
     extra = {"investigators": investigators} if investigators else {}
     adapters = memory_adapters(clock, canaries=store or InMemoryCanaryStore(), **extra)
-    services = build(Settings(org_admins=("T1:root",)), adapters)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
     setup_teams(services)
     register = "service register checkout-api --sample checkout --team payments"
@@ -152,7 +152,7 @@ def test_a_viewer_cannot_press_the_buttons_and_a_held_canary_still_rolls_back(cl
 
 def test_only_lambda_and_the_sample_can_be_canaried(clock: Clock, tmp_path: Path) -> None:
     services = build(
-        Settings(org_admins=("T1:root",)), memory_adapters(clock, metrics_dir=tmp_path)
+        Settings(org_admins=("slack:T1:root",)), memory_adapters(clock, metrics_dir=tmp_path)
     )
     setup_teams(services)
     (tmp_path / "x.csv").write_text("timestamp,p99_latency\n2026-11-22T09:00:00Z,300\n")
@@ -199,7 +199,7 @@ def test_a_metrics_outage_is_counted_never_a_rollback_and_five_in_a_row_hold(
     clock: Clock,
 ) -> None:
     adapters = memory_adapters(clock, version_metrics={ResourceKind.SAMPLE: _Down()})
-    services = build(Settings(org_admins=("T1:root",)), adapters)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
     run(services, "service register checkout-api --sample checkout --team payments", user="oli")
     canary = _start(services, "42")

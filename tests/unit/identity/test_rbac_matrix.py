@@ -103,7 +103,7 @@ def test_the_matrix_covers_every_command() -> None:
 
 
 def _services_with_actor(role: str) -> Services:
-    services = for_memory(Settings(org_admins=("T1:root",)))
+    services = for_memory(Settings(org_admins=("slack:T1:root",)))
     setup_teams(services)
     extra = ["team bind C-search --team search", "team member add sid --role viewer --team search"]
     if role in TEAM_ROLES:

@@ -156,7 +156,9 @@ def test_when_the_other_channel_refuses_the_post_nothing_is_escalated(
     # GIVEN Slack's Web API refuses posts to search's channel (the bot is not in it)
     with capture_server({"ok": False, "error": "not_in_channel"}) as slack_api:
         refusing = SlackNotifier(WebClient(token="xoxb-test", base_url=slack_api.url))
-        services = for_memory(Settings(org_admins=("T1:root",)), clock=clock, notifier=refusing)
+        services = for_memory(
+            Settings(org_admins=("slack:T1:root",)), clock=clock, notifier=refusing
+        )
         setup_teams(services)
         run(services, "team bind C-search --team search")
         run(services, "service register api --sample checkout", user="oli", channel="C-pay")

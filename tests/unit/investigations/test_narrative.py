@@ -78,7 +78,7 @@ class _Terse:
 def _report(summariser: object) -> Reply:
     clock = FixedClock(NOW)
     services: Services = build(
-        Settings(org_admins=("T1:root",)), memory_adapters(clock, summariser=summariser)
+        Settings(org_admins=("slack:T1:root",)), memory_adapters(clock, summariser=summariser)
     )
     setup_teams(services)
     run(services, "service register api --sample checkout", user="oli", channel="C-pay")

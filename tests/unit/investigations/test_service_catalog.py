@@ -17,7 +17,7 @@ from tests.unit.investigations.test_investigations import _investigate
 @pytest.fixture
 def services(clock: FixedClock) -> Services:
     """In-memory services that can register services of every provider (none is called here)."""
-    settings = Settings(org_admins=("T1:root",))
+    settings = Settings(org_admins=("slack:T1:root",))
     metrics = {**local_metrics(clock), **cloud_metrics(settings)}
     return for_memory(settings, clock=clock, metrics=metrics)
 

@@ -1,0 +1,77 @@
+"""The first org admins from `AUTOSRE_ORG_ADMINS`, each keyed by platform, org and user.
+
+An entry is `slack:<workspace or grid org id>:<user id>`, `teams:<tenant id>:<AAD object id>` or
+`local:<login>`. Entries of the older form without a platform (`T0123:U0456`) are read once, at
+start-up: a Slack-shaped org id (`T…`/`E…`) becomes `slack:`, a tenant GUID becomes `teams:`,
+with a warning asking for the new form; anything else (a bare `USER`, which used to mean "in any
+org") grants nothing and is named in a warning.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId, org_id
+from shared.records import Frozen
+
+log = logging.getLogger("autosre.identity")
+
+_SLACK_ORG = re.compile(r"^[TE][A-Z0-9]+$")
+_TENANT = re.compile(r"^[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+FORM = "slack:T…:U…, teams:<tenant id>:<AAD object id> or local:<login>"
+"""How an entry is written, for warnings and errors."""
+
+
+class ConfiguredAdmin(Frozen):
+    """One configured org admin: a user of one org."""
+
+    org: OrgId
+    user: UserId
+
+    def is_actor(self, actor: Actor) -> bool:
+        """Whether `actor` is this admin (same org, platform included, and same user)."""
+        return actor.org == self.org and actor.user == self.user
+
+
+def parse_admin(entry: str) -> ConfiguredAdmin | None:
+    """The admin an entry of the current form names, or None if it is not of that form."""
+    platform, _, rest = entry.strip().partition(":")
+    if platform == Platform.LOCAL.value:
+        return ConfiguredAdmin(org=LOCAL_ORG, user=UserId(rest)) if rest else None
+    if platform not in (Platform.SLACK.value, Platform.TEAMS.value):
+        return None
+    org, _, user = rest.partition(":")
+    if not org or not user or ":" in user:
+        return None
+    return ConfiguredAdmin(org=org_id(Platform(platform), org), user=UserId(user))
+
+
+def migrated(entry: str) -> str | None:
+    """The current form of an entry written without a platform, when its org id tells which
+    platform it is (`T0123:U0456` -> `slack:T0123:U0456`); None when it does not."""
+    org, _, user = entry.strip().partition(":")
+    if not user or ":" in user:
+        return None
+    if _SLACK_ORG.match(org):
+        return f"{Platform.SLACK.value}:{org}:{user}"
+    if _TENANT.match(org):
+        return f"{Platform.TEAMS.value}:{org}:{user}"
+    return None
+
+
+def configured_admins(entries: Iterable[str]) -> tuple[ConfiguredAdmin, ...]:
+    """Read the configured admins once: old entries migrated, unreadable ones dropped, both
+    with a warning that says what to write instead."""
+    admins: list[ConfiguredAdmin] = []
+    for entry in entries:
+        admin = parse_admin(entry)
+        if admin is None and (new := migrated(entry)) is not None:
+            log.warning("AUTOSRE_ORG_ADMINS entry %r read as %r: write it so", entry, new)
+            admin = parse_admin(new)
+        if admin is None:
+            log.warning("AUTOSRE_ORG_ADMINS entry %r grants nothing: write it as %s", entry, FORM)
+            continue
+        admins.append(admin)
+    return tuple(admins)
