@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -32,6 +33,8 @@ from tests.aws import create_audit_bucket, create_table
 from tests.support import NOW, ORG, memory_adapters, run
 
 Body = dict[str, Any]
+_ORG_KEY = quote(ORG, safe="")
+"""How the folder and S3 trails name the org (its platform's colon quoted)."""
 Edit = Callable[[Body], None]
 
 
@@ -96,7 +99,7 @@ class LocalStores:
             )
 
     def _path(self, team: str, seq: int) -> Path:
-        return self._audit / ORG / team / f"{seq:012d}.json"
+        return self._audit / _ORG_KEY / team / f"{seq:012d}.json"
 
     def read_entry(self, team: str, seq: int) -> AuditRecord:
         return decode(self._path(team, seq).read_bytes())
@@ -111,7 +114,7 @@ class LocalStores:
         self._path(team, seq).unlink()
 
     def delete_stream(self, team: str) -> None:
-        shutil.rmtree(self._audit / ORG / team)
+        shutil.rmtree(self._audit / _ORG_KEY / team)
 
     def forget_heads(self) -> None:
         with self._sql() as db:
@@ -157,7 +160,7 @@ class AwsStores:
 
     @staticmethod
     def _key(kind: str, team: str, seq: int) -> str:
-        return f"{kind}/{ORG}/{team}/{seq:012d}.json"
+        return f"{kind}/{_ORG_KEY}/{team}/{seq:012d}.json"
 
     def read_entry(self, team: str, seq: int) -> AuditRecord:
         found = self._s3.get_object(Bucket=self._bucket, Key=self._key("audit", team, seq))
@@ -172,7 +175,9 @@ class AwsStores:
 
     def delete_stream(self, team: str) -> None:
         for kind in ("audit", "digests"):
-            listed = self._s3.list_objects_v2(Bucket=self._bucket, Prefix=f"{kind}/{ORG}/{team}/")
+            listed = self._s3.list_objects_v2(
+                Bucket=self._bucket, Prefix=f"{kind}/{_ORG_KEY}/{team}/"
+            )
             for item in listed.get("Contents", []):
                 self._s3.delete_object(Bucket=self._bucket, Key=item["Key"])
 
