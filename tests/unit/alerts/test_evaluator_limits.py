@@ -60,7 +60,8 @@ def test_a_hung_provider_fails_its_own_policies_and_the_others_are_judged(
         ResourceKind.SAMPLE: SampleMetricsSource(clock=clock),
     }
     services = build(
-        Settings(org_admins=("slack:T1:root",)), memory_adapters(clock, alerts=store, metrics=sources)
+        Settings(org_admins=("slack:T1:root",)),
+        memory_adapters(clock, alerts=store, metrics=sources),
     )
     setup_teams(services)
     for text in (
