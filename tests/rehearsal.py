@@ -111,19 +111,25 @@ class Stack:
     """The resources created so far: what `Ref` and `Fn::GetAtt` resolve to."""
 
     stage: str
+    run: str = "9f2c1a00-5e6b-11f0-8a3c-0a1b2c3d4e5f"
+    """The stack's id (a new one for each creation of the stack, as CloudFormation makes it)."""
     refs: dict[str, str] = field(default_factory=dict)
     attrs: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/autosre-{self.stage}/9f2c1a00"
+        stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/autosre-{self.stage}/"
         self.refs |= {
             "AWS::Partition": "aws",
             "AWS::Region": REGION,
             "AWS::AccountId": ACCOUNT,
             "AWS::URLSuffix": "amazonaws.com",
-            "AWS::StackId": stack_id + "-5e6b-11f0-8a3c-0a1b2c3d4e5f",
+            "AWS::StackId": stack_id + self.run,
         }
         self.attrs[("HttpApi", "ApiEndpoint")] = API_ENDPOINT
+
+    def physical(self, name: str) -> str:
+        """A generated name, as CloudFormation gives a resource the template does not name."""
+        return f"autosre-{self.stage}-{name}-{self.run[:8]}"
 
     def _ref(self, name: str) -> str:
         if "." in name:
@@ -160,7 +166,7 @@ def _arn(service: str, what: str) -> str:
 
 
 def _table(stack: Stack, name: str, p: dict[str, Any]) -> None:
-    table = f"autosre-{stack.stage}-{name}"
+    table = stack.physical(name)
     boto3.client("dynamodb").create_table(
         TableName=table,
         AttributeDefinitions=p["AttributeDefinitions"],
@@ -178,14 +184,14 @@ def _queue(stack: Stack, name: str, p: dict[str, Any]) -> None:
     attributes: dict[Any, str] = {k: str(v) for k, v in p.items() if k != "RedrivePolicy"}
     if "RedrivePolicy" in p:
         attributes["RedrivePolicy"] = json.dumps(p["RedrivePolicy"])
-    queue = f"autosre-{stack.stage}-{name}"
+    queue = stack.physical(name)
     stack.refs[name] = sqs.create_queue(QueueName=queue, Attributes=attributes)["QueueUrl"]
     stack.attrs[(name, "Arn")] = _arn("sqs", queue)
     stack.attrs[(name, "QueueName")] = queue
 
 
 def _bucket(stack: Stack, name: str, p: dict[str, Any]) -> None:
-    s3, bucket = boto3.client("s3"), f"autosre-{stack.stage}-{name.lower()}-1a2b3c"
+    s3, bucket = boto3.client("s3"), stack.physical(name.lower())
     s3.create_bucket(Bucket=bucket, ObjectLockEnabledForBucket=bool(p.get("ObjectLockEnabled")))
     if "ObjectLockConfiguration" in p:
         s3.put_object_lock_configuration(
@@ -239,14 +245,14 @@ def _secret(stack: Stack, name: str, p: dict[str, Any]) -> None:
 
 def _topic(stack: Stack, name: str, p: dict[str, Any]) -> None:
     arn = boto3.client("sns").create_topic(
-        Name=f"autosre-{stack.stage}-{name}", Attributes={"DisplayName": p["DisplayName"]}
+        Name=stack.physical(name), Attributes={"DisplayName": p["DisplayName"]}
     )["TopicArn"]
     stack.refs[name] = arn
 
 
 def _alarm(stack: Stack, name: str, p: dict[str, Any]) -> None:
-    boto3.client("cloudwatch").put_metric_alarm(AlarmName=f"autosre-{stack.stage}-{name}", **p)
-    stack.refs[name] = f"autosre-{stack.stage}-{name}"
+    boto3.client("cloudwatch").put_metric_alarm(AlarmName=stack.physical(name), **p)
+    stack.refs[name] = stack.physical(name)
 
 
 _MOTO_CHECKS_RESOURCES = ("s3:", "sqs:")
@@ -268,7 +274,7 @@ def _for_moto(document: dict[str, Any]) -> str:
 
 def _policy(stack: Stack, name: str, p: dict[str, Any]) -> None:
     arn = boto3.client("iam").create_policy(
-        PolicyName=f"autosre-{stack.stage}-{name}",
+        PolicyName=stack.physical(name),
         PolicyDocument=_for_moto(p["PolicyDocument"]),
         Description=p["Description"],
     )["Policy"]["Arn"]
@@ -276,7 +282,7 @@ def _policy(stack: Stack, name: str, p: dict[str, Any]) -> None:
 
 
 def _role(stack: Stack, name: str, p: dict[str, Any]) -> None:
-    iam, role = boto3.client("iam"), f"autosre-{stack.stage}-{name}"
+    iam, role = boto3.client("iam"), stack.physical(name)
     arn = iam.create_role(
         RoleName=role, AssumeRolePolicyDocument=json.dumps(p["AssumeRolePolicyDocument"])
     )["Role"]["Arn"]
@@ -308,9 +314,9 @@ functions, versions, aliases, the queue trigger, the HTTP API, schedules, log gr
 deployment bucket, the audit bucket's policy (moto does not evaluate bucket policies here)."""
 
 
-def deploy(template: dict[str, Any], *, stage: str) -> Stack:
+def deploy(template: dict[str, Any], *, stage: str, run: str | None = None) -> Stack:
     """Create the template's tables, buckets, queues, key, secret, topic, alarm and roles."""
-    stack = Stack(stage=stage)
+    stack = Stack(stage=stage) if run is None else Stack(stage=stage, run=run)
     resources = template["Resources"]
     for kind, create in CREATORS.items():
         for name, resource in resources.items():

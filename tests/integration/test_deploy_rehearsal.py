@@ -96,6 +96,25 @@ def test_no_function_reserves_concurrency_in_the_generated_template(packaged: Pa
     ]
 
 
+def test_the_same_stage_deploys_again_after_a_remove(packaged: Packaged) -> None:
+    with mock_aws():
+        # GIVEN a first deploy of the stage, then `serverless remove`: what the template retains
+        # (table, audit bucket and key, signing secret, dead-letter queue, exports) stays in the
+        # account, under the same names
+        first = deploy(packaged.template, stage=STAGE, run="11111111-aaaa-4aaa-8aaa-111111111111")
+        # WHEN the same stage is deployed again (a new stack, so a new stack id)
+        second = deploy(packaged.template, stage=STAGE, run="22222222-bbbb-4bbb-8bbb-222222222222")
+        # THEN nothing the first left behind is in its way, and the old trail keeps its own key
+        assert first.refs["AuditKeySecret"] != second.refs["AuditKeySecret"]
+        names = [s["Name"] for s in boto3.client("secretsmanager").list_secrets()["SecretList"]]
+        assert len(names) == 2 and all(n.startswith(f"autosre/audit-key-{STAGE}-") for n in names)
+        # AND the dead-letter alarm tells the stack's topic
+        (alarm,) = boto3.client("cloudwatch").describe_alarms(
+            AlarmNames=[second.refs["TaskDeadLetterAlarm"]]
+        )["MetricAlarms"]
+        assert alarm["AlarmActions"] == [second.refs["AlarmTopic"]]
+
+
 # -- the rehearsal on moto ------------------------------------------------------------------------
 
 
