@@ -30,16 +30,8 @@ from tests.fixtures import (
     signed_headers,
     slash_command_body,
 )
-from tests.rehearsal import (
-    Packaged,
-    Stack,
-    assume,
-    deploy,
-    function_environment,
-    function_role,
-    install_serverless,
-    package,
-)
+from tests.rehearsal import Stack, assume, deploy, function_environment, function_role
+from tests.serverless import Packaged, install_serverless, package
 
 STAGE = "rehearsal"
 ORG_ADMIN = "T111:W111"
