@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -196,8 +197,39 @@ def test_a_signed_slack_command_goes_through_the_queue_and_the_worker_each_with_
     s3, bucket = boto3.client("s3"), deployment.stack.refs["AuditBucket"]
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
     entries = [f"audit/T111/_org/{seq:012d}.json" for seq in range(1, 7)]
-    assert [
-        k for k in keys if k.startswith("audit/")
-    ] == entries  # 2 changes, 1 seal, requested/done
+    # two changes and one seal, each requested then done
+    assert [k for k in keys if k.startswith("audit/")] == entries
     assert [k for k in keys if k.startswith("digests/")]
     assert {s3.head_object(Bucket=bucket, Key=k)["ObjectLockMode"] for k in keys} == {"COMPLIANCE"}
+
+
+def test_the_alerts_function_tells_the_channel_with_its_own_role(
+    deployment: Deployment, slack_api: CaptureServer
+) -> None:
+    setup = [
+        "team create payments",
+        "team bind C111 --team payments",
+        "team member add W111 --role operator --team payments",
+        "service register checkout-api --sample checkout --team payments",
+        'alert create errors --service checkout-api --when "error_rate > 2%" --team payments',
+    ]
+
+    @set_initial_no_auth_action_count(0)
+    def rehearse() -> dict[str, Any]:
+        # GIVEN an alert that holds, created through the Slack function
+        with deployment.running_as("slack"):
+            for n, text in enumerate(setup):
+                assert "Not allowed" not in json.dumps(_slash(text, f"s{n}")), text
+        # WHEN the every-minute schedule runs the alerts function
+        with deployment.running_as("alerts"):
+            event = load("aws/eventBridgeSchedulerEvent.json")  # at this minute: the sample's
+            event["time"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:00Z")  # incident is now
+            result: dict[str, Any] = aws_scheduler.alerts(event, LambdaContext())
+            return result
+
+    result = rehearse()
+    # THEN it fired, and the channel was told with the bot token from SSM (no Teams parameter)
+    assert result["fields"]["Fired"] == "errors"
+    (post,) = slack_api.calls("chat.postMessage")
+    assert post.body["channel"] == "C111"
+    assert "FIRING checkout-api: errors" in json.dumps(post.body["blocks"])
