@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -457,10 +458,27 @@ def resolve_secret(value: str) -> str:
 
 
 def resolve_secrets(settings: Settings) -> Settings:
-    """Settings with SSM and Secrets Manager references replaced by their values (AWS only)."""
+    """Settings with SSM and Secrets Manager references replaced by their values (AWS only).
+
+    A surface whose secret was never stored is off (its setting stays empty, a warning says so),
+    so a Slack-only deployment runs without the Teams parameters and the other way round."""
     references = settings.secret_references()
     if not references:
         return settings
     return settings.model_copy(
-        update={name: resolve_secret(ref) for name, ref in references.items()}
+        update={name: _surface_secret(settings, name, ref) for name, ref in references.items()}
     )
+
+
+def _surface_secret(settings: Settings, name: str, reference: str) -> str:
+    if name == "teams_app_password" and not settings.teams_app_id:
+        return ""  # Teams is off without its app id: its password is not even fetched
+    try:
+        return resolve_secret(reference)
+    except LookupError:  # the adapter's MissingSecretError: nothing stored there
+        logging.getLogger("autosre.config").warning(
+            "%s refers to %s, which does not exist: that surface is off",
+            name.upper(),  # each secret's environment variable (SLACK_BOT_TOKEN, ...)
+            reference,
+        )
+        return ""

@@ -1,11 +1,17 @@
-"""Secret settings given as SSM or Secrets Manager references are resolved on AWS (moto)."""
+"""Secret settings given as SSM or Secrets Manager references are resolved on AWS (moto); a
+surface that is not configured is off."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import boto3
+import pytest
+import yaml
 from moto import mock_aws
 
-from shared.bootstrap import resolve_secrets
+from shared.bootstrap import resolve_secret, resolve_secrets
 from shared.config import Settings
 
 
@@ -18,6 +24,7 @@ def test_references_are_replaced_by_their_values_and_plain_values_kept() -> None
     settings = Settings.from_env(
         {
             "SLACK_BOT_TOKEN": "ssm:/autosre/slack/bot-token",
+            "TEAMS_APP_ID": "00000000-app",
             "TEAMS_APP_PASSWORD": "secretsmanager:autosre/teams",
             "SLACK_SIGNING_SECRET": "plain-secret",
         }
@@ -32,3 +39,56 @@ def test_settings_without_references_need_no_aws() -> None:
     settings = Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "AUTOSRE_ORG_ADMINS": "T1:U1, U2"})
     assert resolve_secrets(settings) is settings
     assert settings.org_admins == ("T1:U1", "U2")
+
+
+# -- a surface that is not configured is off: its secrets are neither fetched nor required ---------
+
+SERVERLESS = yaml.safe_load((Path(__file__).resolve().parents[2] / "serverless.yml").read_text())
+
+
+def _as_deployed(function: str) -> dict[str, str]:
+    """A function's secret settings as serverless.yml sets them when no parameter is given."""
+    env = SERVERLESS["functions"][function]["environment"]
+    defaults = {
+        name: re.fullmatch(r"\$\{param:\w+, '(.*)'\}", value) for name, value in env.items()
+    }
+    return {name: found.group(1) for name, found in defaults.items() if found}
+
+
+@pytest.mark.parametrize("function", ["worker", "alerts"])
+@mock_aws
+def test_a_slack_only_deployment_needs_no_teams_parameter(
+    function: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given the deploy steps for Slack only: its two parameters stored, nothing for Teams
+    ssm = boto3.client("ssm")
+    ssm.put_parameter(Name="/autosre/slack/bot-token", Value="xoxb-real", Type="SecureString")
+    ssm.put_parameter(Name="/autosre/slack/signing-secret", Value="s3cret", Type="SecureString")
+    # When the function reads its settings as deployed
+    resolved = resolve_secrets(Settings.from_env(_as_deployed(function)))
+    # Then Slack's token is there, Teams is off, and nobody is warned about Teams
+    assert resolved.slack_bot_token == "xoxb-real"
+    assert resolved.teams_app_id == resolved.teams_app_password == ""
+    assert "TEAMS" not in caplog.text
+
+
+@mock_aws
+def test_a_teams_only_deployment_runs_with_slack_off_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    boto3.client("ssm").put_parameter(
+        Name="/autosre/teams/app-password", Value="teams-pass", Type="SecureString"
+    )
+    env = {**_as_deployed("worker"), "TEAMS_APP_ID": "00000000-app"}
+    resolved = resolve_secrets(Settings.from_env(env))
+    assert resolved.teams_app_password == "teams-pass"
+    assert resolved.slack_bot_token == ""
+    assert "SLACK_BOT_TOKEN refers to ssm:/autosre/slack/bot-token, which does not exist" in (
+        caplog.text
+    )
+
+
+@mock_aws
+def test_the_audit_key_is_never_optional() -> None:
+    with pytest.raises(LookupError):
+        resolve_secret("secretsmanager:autosre/audit-key-prod")

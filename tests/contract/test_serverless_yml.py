@@ -87,6 +87,8 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
     assert trigger["EventSourceArn"] == {"Fn::GetAtt": ["TaskQueue", "Arn"]}
     assert trigger["FunctionName"] == {"Ref": "WorkerLiveAlias"}
     assert trigger["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # one version resource at the first deploy (serverless's own would publish the same code twice)
+    assert FUNCTIONS["worker"]["versionFunction"] is False
     alias = RESOURCES["WorkerLiveAlias"]["Properties"]
     assert alias["FunctionName"] == {"Ref": "WorkerLambdaFunction"}  # serverless's logical id
     assert alias["FunctionVersion"] == {"Fn::GetAtt": ["WorkerFirstVersion", "Version"]}
@@ -121,12 +123,18 @@ _SERVICE_OF = {
 }
 _SPECIAL = {
     "s3:ListObjectsV2": "s3:ListBucket",
-    "s3:HeadObject": "s3:GetObject",  # IAM authorises HEAD with s3:GetObject
     # a transaction is authorised as the writes it holds (here: puts)
     "dynamodb:TransactWriteItems": "dynamodb:PutItem",
     # a presigned URL is signed locally; fetching it is a GetObject made with the role's credentials
     "s3:GeneratePresignedUrl": "s3:GetObject",
     "lambda:Invoke": "lambda:InvokeFunction",
+}
+
+
+_IMPLIED = {
+    # IAM authorises HEAD with s3:GetObject; a HEAD of a missing key is answered 404 only with
+    # s3:ListBucket (403 otherwise); the lock headers come back only with s3:GetObjectRetention
+    "s3:HeadObject": {"s3:GetObject", "s3:ListBucket", "s3:GetObjectRetention"},
 }
 
 
@@ -137,7 +145,7 @@ def _actions(service: str, source: str) -> set[str]:
         if call == "get_paginator":
             continue
         action = f"{service}:{''.join(part.title() for part in call.split('_'))}"
-        found.add(_SPECIAL.get(action, action))
+        found |= _IMPLIED.get(action, {_SPECIAL.get(action, action)})
     return found
 
 
@@ -158,9 +166,13 @@ def _called_by_the_code() -> set[str]:
 
 
 def _statements(role: str) -> list[dict[str, Any]]:
-    statements = list(RESOURCES["AppAccessPolicy"]["Properties"]["PolicyDocument"]["Statement"])
     properties = RESOURCES[role]["Properties"]
-    assert properties["ManagedPolicyArns"] == [{"Ref": "AppAccessPolicy"}]
+    assert properties["ManagedPolicyArns"][0] == {"Ref": "AppAccessPolicy"}
+    statements = [
+        statement
+        for managed in properties["ManagedPolicyArns"]
+        for statement in RESOURCES[managed["Ref"]]["Properties"]["PolicyDocument"]["Statement"]
+    ]
     for policy in properties["Policies"]:
         statements += policy["PolicyDocument"]["Statement"]
     return statements
@@ -186,6 +198,8 @@ PLATFORM = {
 SQS_EVENT_SOURCE = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
 REPLAY = "lambda:InvokeFunction"
 """Only the function that judges canaries runs the investigator's versions on the replay set."""
+TRAFFIC = {"lambda:GetAlias", "lambda:UpdateAlias"}
+"""Only the functions that run canaries read and move alias weights."""
 
 
 @pytest.mark.parametrize(
@@ -193,10 +207,10 @@ REPLAY = "lambda:InvokeFunction"
     [
         ("slack", set(), {REPLAY}),
         ("teams", set(), {REPLAY}),
-        ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage", REPLAY}),
-        ("scheduler", set(), {"sqs:SendMessage", REPLAY}),
+        ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage", REPLAY, *TRAFFIC}),
+        ("scheduler", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC}),
         ("alerts", set(), set()),
-        ("pages", set(), {"sqs:SendMessage", REPLAY}),
+        ("pages", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC}),
     ],
 )
 def test_iam_grants_exactly_what_the_adapters_call(
@@ -205,6 +219,30 @@ def test_iam_grants_exactly_what_the_adapters_call(
     role = FUNCTIONS[function]["role"]
     expected = (_called_by_the_code() - without) | extra | PLATFORM
     assert _granted(role) == expected
+
+
+def _allowing(role: str, action: str) -> list[dict[str, Any]]:
+    return [s for s in _statements(role) if s["Effect"] == "Allow" and action in s["Action"]]
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_a_missing_audit_entry_is_a_404_and_a_present_one_shows_its_lock(function: str) -> None:
+    # S3 answers a HEAD of a missing key with 403 unless the caller may list the bucket, and a
+    # condition on s3:prefix is never met by a HEAD; the lock headers need GetObjectRetention
+    role = FUNCTIONS[function]["role"]
+    (listing,) = _allowing(role, "s3:ListBucket")
+    assert listing["Resource"] == {"Fn::GetAtt": ["AuditBucket", "Arn"]}
+    assert "Condition" not in listing
+    (retention,) = _allowing(role, "s3:GetObjectRetention")
+    assert retention["Resource"] == [
+        {"Fn::Sub": "${AuditBucket.Arn}/audit/*"},
+        {"Fn::Sub": "${AuditBucket.Arn}/digests/*"},
+    ]
+
+
+@pytest.mark.parametrize("function", ["pages", "scheduler", "worker"])
+def test_a_function_that_runs_no_canary_cannot_move_traffic(function: str) -> None:
+    assert not _allowing(FUNCTIONS[function]["role"], "lambda:UpdateAlias")
 
 
 UNLOCKING = {
@@ -225,7 +263,8 @@ def test_no_function_may_delete_audit_entries_or_change_their_retention_or_the_l
     role = FUNCTIONS[function]["role"]
     granted = _granted(role)
     risky = ("Delete", "Retention", "Lock", "Bypass", "Versioning", "*")
-    assert not {a for a in granted if a.startswith("s3:") and any(w in a for w in risky)}
+    changing = {a for a in granted if a.startswith("s3:") and not a.startswith("s3:Get")}
+    assert not {a for a in changing if any(w in a for w in risky)}
     assert "*" not in granted
     assert _denied(role) >= UNLOCKING  # an explicit deny, should anyone widen the role later
 
@@ -265,6 +304,45 @@ def test_cfn_lint_passes_on_the_resources() -> None:
     text = re.sub(r'"\$\{param:[^,]+, (\d+)\}"', r"\1", text)  # parameters with defaults
     problems = [m for m in lint_all(text) if m.rule.id[0] in {"E", "W"}]
     assert problems == []
+
+
+# -- what a deploy and a redeploy hit -------------------------------------------------------------
+
+
+def test_no_function_reserves_concurrency() -> None:
+    # an account with the default quota of 10 cannot reserve any (Lambda keeps 10 unreserved), so
+    # the deploy would fail; the alert tick is single-flight by its conditional writes instead
+    for function in FUNCTIONS.values():
+        assert not {"reservedConcurrency", "provisionedConcurrency"} & set(function)
+
+
+_NAMES = {"BucketName", "TableName", "QueueName", "Name", "TopicName", "KeyAlias", "RoleName"}
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n, r in RESOURCES.items() if r.get("DeletionPolicy") == "Retain")
+)
+def test_a_retained_resource_does_not_block_the_next_deploy_of_the_stage(name: str) -> None:
+    # after `serverless remove` it stays: a fixed name would clash with the next deploy's
+    properties = RESOURCES[name]["Properties"]
+    for fixed in _NAMES & set(properties):
+        assert "AWS::StackId" in json.dumps(properties[fixed]), f"{name}.{fixed} is fixed"
+
+
+def test_no_bucket_that_may_hold_objects_is_deleted_with_the_stack() -> None:
+    # CloudFormation cannot delete a bucket with objects in it: `serverless remove` would fail
+    buckets = [r for r in RESOURCES.values() if r["Type"] == "AWS::S3::Bucket"]
+    assert buckets and all(b.get("DeletionPolicy") == "Retain" for b in buckets)
+    exports = RESOURCES["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert exports == [{"Id": "ExportsExpire", "Status": "Enabled", "ExpirationInDays": 1}]
+
+
+def test_the_dead_letter_alarm_tells_the_alarm_topic() -> None:
+    alarm = RESOURCES["TaskDeadLetterAlarm"]["Properties"]
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert RESOURCES["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    outputs = yaml.safe_load((ROOT / "infra" / "aws" / "resources.yml").read_text())["Outputs"]
+    assert outputs["AlarmTopicArn"] == {"Value": {"Ref": "AlarmTopic"}}
 
 
 # -- bundles: the Slack function carries no Teams, Azure or GCP SDK ------------------------------

@@ -9,11 +9,21 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
 
+class MissingSecretError(LookupError):
+    """The parameter or secret a reference names does not exist (access denied is not this)."""
+
+
 def resolve(reference: str, *, ssm: SSMClient, secrets: SecretsManagerClient) -> str:
     """The secret a reference points at (SSM SecureStrings are decrypted)."""
     scheme, _, name = reference.partition(":")
     if scheme == "ssm":
-        return ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        try:
+            return ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+        except ssm.exceptions.ParameterNotFound as error:
+            raise MissingSecretError(reference) from error
     if scheme == "secretsmanager":
-        return secrets.get_secret_value(SecretId=name)["SecretString"]
+        try:
+            return secrets.get_secret_value(SecretId=name)["SecretString"]
+        except secrets.exceptions.ResourceNotFoundException as error:
+            raise MissingSecretError(reference) from error
     raise ValueError(f"not a secret reference: {scheme}:…")

@@ -1,0 +1,49 @@
+"""The alert tick on DynamoDB (moto) is single-flight by its conditional writes, not by reserved
+concurrency (which an account with a concurrency quota of 10 cannot grant): two overlapping ticks
+tell each transition once."""
+
+from __future__ import annotations
+
+import threading
+
+import boto3
+from moto import mock_aws
+
+from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
+from shared.replies import Reply, Tone
+from tests.aws import create_table, serialised
+from tests.support import NOW, Overlapping, run
+from tests.unit.alerts.test_scheduler import Clock, _notifier, _services, _tick
+
+
+@mock_aws
+def test_two_overlapping_alert_ticks_on_dynamodb_tell_each_transition_once() -> None:
+    # GIVEN five policies that will fire, stored in the deployment's table
+    client = serialised(
+        boto3.client("dynamodb"), "dynamodb", "moto's conditional writes are check-then-write"
+    )
+    store = DynamoDbAlertStore(table=create_table(), client=client)
+    clock = Clock(NOW)
+    services = _services(clock, store=store)
+    for n in range(5):
+        text = f'alert create a{n} --service checkout-api --when "p99_latency > 800ms"'
+        assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
+    # WHEN two ticks of the same minute run at once and read the same policy versions
+    overlapping = _services(clock, store=Overlapping(store))  # type: ignore[arg-type]
+    replies: list[Reply] = []
+    threads = [
+        threading.Thread(target=lambda: replies.append(_tick(overlapping, clock))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN each alert fired in exactly one of them, and the channel was told each once
+    fired = sorted(name for r in replies for name in dict(r.fields)["Fired"].split(", "))
+    assert [f for f in fired if f != "none"] == [f"a{n}" for n in range(5)]
+    told = sorted(
+        name
+        for _, notice in _notifier(overlapping).posted
+        for name in notice.title.removeprefix("FIRING checkout-api: ").split(", ")
+    )
+    assert told == [f"a{n}" for n in range(5)]
