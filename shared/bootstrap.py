@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from shared.commands.context import Handler
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.config import Settings
 from shared.doctor import Doctor
-from shared.identity.models import OrgId
+from shared.identity.models import OrgId, Platform
 from shared.identity.service import TeamService
 from shared.investigations.collaboration import Collaboration
 from shared.investigations.models import ResourceKind
@@ -66,6 +66,12 @@ class Services:
     def answer(self, task: DeferredCommand) -> Reply:
         """Run a deferred command (once, however often it is delivered) and post its reply."""
         reply = self.bus.resume(task)
+        self.notifier.post(task.invocation.reply_to, reply, user=task.invocation.actor.user)
+        return reply
+
+    def abandon(self, task: DeferredCommand, reason: str) -> Reply:
+        """Report a deferred command that will not run (audited as failed) to its user."""
+        reply = self.bus.abandon(task, reason)
         self.notifier.post(task.invocation.reply_to, reply, user=task.invocation.actor.user)
         return reply
 
@@ -306,8 +312,16 @@ def for_memory(
     return build(settings.model_copy(update={"backend": "local"}), adapters)
 
 
-def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _quiet) -> Services:
-    """The embedded default: SQLite and an audit folder under AUTOSRE_HOME, a worker thread."""
+def for_local(
+    settings: Settings,
+    *,
+    notifier: Notifier,
+    progress: Progress = _quiet,
+    recover: Collection[Platform] = tuple(Platform),
+) -> Services:
+    """The embedded default: SQLite and an audit folder under AUTOSRE_HOME, worker threads; the
+    unfinished tasks of a process that died, answered on `recover`'s surfaces, are run again (or
+    reported failed) by this one."""
     from shared.adapters.local.folder_audit import FolderAuditLog
     from shared.adapters.local.folder_exports import FolderExportStore
     from shared.adapters.local.key_file import load_or_create
@@ -316,13 +330,15 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
     from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
     from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
-    from shared.adapters.local.thread_queue import ThreadTaskQueue
+    from shared.adapters.local.sqlite_lease import ProcessLease
+    from shared.adapters.local.sqlite_queue import SqliteTaskQueue
     from shared.adapters.memory import SystemClock
 
     home = settings.home
     routers, version_metrics = local_canaries()
     database = SqliteDatabase(home / "autosre.db")
-    queue = ThreadTaskQueue()
+    lease = ProcessLease(database)
+    queue = SqliteTaskQueue(database, lease=lease, recover=recover)
     key = SigningKey(secret=settings.audit_key.encode()) if settings.audit_key else None
     adapters = Adapters(
         directory=SqliteDirectory(database),
@@ -340,11 +356,13 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
         version_metrics=version_metrics,
         investigators=_simulated_investigators(),
         notifier=notifier,
-        guard=SqliteDeliveryGuard(database),
+        guard=SqliteDeliveryGuard(database, lease=lease),
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
     services = build(settings, adapters, progress=progress)
     queue.consumer = services.answer
+    queue.abandon = services.abandon
+    queue.start()
     return services
 
 

@@ -19,7 +19,15 @@ CREATE TABLE IF NOT EXISTS teams (org TEXT NOT NULL, name TEXT NOT NULL, body TE
 CREATE TABLE IF NOT EXISTS bindings (org TEXT NOT NULL, channel TEXT NOT NULL, team TEXT NOT NULL,
     body TEXT NOT NULL, PRIMARY KEY (org, channel));
 CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, reply TEXT, expires REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS deliveries_by_expiry ON deliveries (expires);
+CREATE TABLE IF NOT EXISTS owners (token TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL,
+    beat REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL,
+    surface TEXT NOT NULL, body TEXT NOT NULL, started REAL, attempts INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks (owner, started);
 """
+COLUMNS = (("deliveries", "owner", "TEXT"),)
+"""Columns added after a table was first made: added to older files when they are opened."""
 
 
 class SqliteDatabase:
@@ -33,6 +41,14 @@ class SqliteDatabase:
         )
         self._connection.execute("PRAGMA journal_mode=WAL")
         self._connection.executescript(SCHEMA)
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        with self.transaction() as db:
+            for table, column, kind in COLUMNS:
+                names = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                if column not in names:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
