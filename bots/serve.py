@@ -22,8 +22,14 @@ log = logging.getLogger("autosre.serve")
 StartResponse = Callable[..., Any]
 
 
+BACKLOG = 1024
+"""Connections the kernel holds while every thread is busy: Slack does not retry a slash command
+whose connection was reset (the default of 5 lost 43 to 63 of 100 simultaneous commands)."""
+
+
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = BACKLOG
 
 
 class _QuietHandler(WSGIRequestHandler):
