@@ -61,7 +61,9 @@ def test_a_live_process_keeps_its_claim(database: SqliteDatabase) -> None:
         answers.append(second(key="slack:T1:trigger-2", run=lambda: _reply("twice")))
         return _reply("once")
 
-    assert first(key="slack:T1:trigger-2", run=running).title == "once"
+    ran = first(key="slack:T1:trigger-2", run=running)
+    assert ran is not None
+    assert ran.title == "once"
     assert answers == [None]
     replayed = second(key="slack:T1:trigger-2", run=lambda: _reply("twice"))
     assert replayed is not None
