@@ -69,20 +69,28 @@ def start_serve(home: Path, *, slack_api: str, timeout: float = 60.0) -> ServePr
     raise RuntimeError(f"sre serve did not start: {log_path.read_text()[offset:][-2000:]}")
 
 
-def post_command(url: str, text: str, *, trigger: str, hooks: str = "") -> tuple[int, str]:
-    """POST a signed `/sre <text>` (its own trigger id; its response URL on `hooks`, a fake
-    server, rather than Slack's) and return the status and body."""
+def signed_command(text: str, *, trigger: str, hooks: str = "") -> tuple[str, dict[str, str]]:
+    """A signed `/sre <text>` body and its headers (its own trigger id; its response URL on
+    `hooks`, a fake server, rather than Slack's)."""
     fields = {"trigger_id": trigger}
     if hooks:
         fields["response_url"] = f"{hooks}hooks/{trigger}"
     body = slash_command_body(text, **fields)
+    return body, signed_headers(body)
+
+
+def post_signed(url: str, body: str, headers: dict[str, str]) -> tuple[int, str]:
+    """POST a signed body to `sre serve`'s Slack endpoint; the status and the answer."""
     address = urlsplit(url)
     connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=60)
     try:
-        connection.request(
-            "POST", "/slack/events", body=body.encode(), headers=signed_headers(body)
-        )
+        connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
         response = connection.getresponse()
         return response.status, response.read().decode()
     finally:
         connection.close()
+
+
+def post_command(url: str, text: str, *, trigger: str, hooks: str = "") -> tuple[int, str]:
+    """POST a signed `/sre <text>` and return the status and body."""
+    return post_signed(url, *signed_command(text, trigger=trigger, hooks=hooks))

@@ -11,7 +11,7 @@ from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.replies import Reply
 
 TTL_SECONDS = 3600
-"""How long a finished delivery's reply is kept for its retries."""
+"""How long a delivery's reply is kept for its retries, from its first arrival."""
 SWEEP_SECONDS = 60.0
 """How often expired deliveries are removed: in batches, never on every request."""
 SWEEP_BATCH = 2000
@@ -49,25 +49,23 @@ class SqliteDeliveryGuard:
             raise
         with self._db.transaction() as db:
             db.execute(
-                "UPDATE deliveries SET reply = ?, expires = ? WHERE key = ?",
-                (reply.model_dump_json(), time.time() + self._ttl, key),
+                "UPDATE deliveries SET reply = ? WHERE key = ?", (reply.model_dump_json(), key)
             )
         return reply
 
     def _claim(self, key: str) -> bool:
         now = time.time()
-        me = self._lease.token
         with self._db.transaction() as db:
-            row = db.execute(
+            claimed = db.execute(
+                "INSERT INTO deliveries (key, reply, expires, owner) VALUES (?, NULL, ?, ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (key, now + self._ttl, self._lease.token),
+            ).rowcount
+            if claimed:
+                return True
+            reply, expires, owner = db.execute(
                 "SELECT reply, expires, owner FROM deliveries WHERE key = ?", (key,)
             ).fetchone()
-            if row is None:
-                db.execute(
-                    "INSERT INTO deliveries (key, reply, expires, owner) VALUES (?, NULL, ?, ?)",
-                    (key, now + self._ttl, me),
-                )
-                return True
-        reply, expires, owner = row
         if float(expires) >= now and (reply is not None or self._lease.alive(str(owner))):
             return False
         return self._take_over(key, (owner, expires), now)
