@@ -330,6 +330,7 @@ def for_local(
     from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
     from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
+    from shared.adapters.local.sqlite_journal import JournaledAuditLog
     from shared.adapters.local.sqlite_lease import ProcessLease
     from shared.adapters.local.sqlite_queue import SqliteTaskQueue
     from shared.adapters.memory import SystemClock
@@ -339,10 +340,11 @@ def for_local(
     database = SqliteDatabase(home / "autosre.db")
     lease = ProcessLease(database)
     queue = SqliteTaskQueue(database, lease=lease, recover=recover)
+    journal = JournaledAuditLog(FolderAuditLog(home / "audit"), database, lease=lease)
     key = SigningKey(secret=settings.audit_key.encode()) if settings.audit_key else None
     adapters = Adapters(
         directory=SqliteDirectory(database),
-        audit_log=FolderAuditLog(home / "audit"),
+        audit_log=journal,
         tasks=queue,
         exports=FolderExportStore(home / "exports"),
         clock=SystemClock(),
@@ -363,6 +365,7 @@ def for_local(
     queue.consumer = services.answer
     queue.abandon = services.abandon
     queue.start()
+    journal.settle(services.audit, queued=queue.queued)
     return services
 
 

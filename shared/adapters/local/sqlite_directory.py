@@ -23,8 +23,12 @@ CREATE INDEX IF NOT EXISTS deliveries_by_expiry ON deliveries (expires);
 CREATE TABLE IF NOT EXISTS owners (token TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL,
     beat REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, owner TEXT NOT NULL,
-    surface TEXT NOT NULL, body TEXT NOT NULL, started REAL, attempts INTEGER NOT NULL DEFAULT 0);
+    surface TEXT NOT NULL, ref TEXT NOT NULL, body TEXT NOT NULL, started REAL,
+    attempts INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks (owner, started);
+CREATE INDEX IF NOT EXISTS tasks_by_ref ON tasks (ref);
+CREATE TABLE IF NOT EXISTS open_requests (ref TEXT PRIMARY KEY, owner TEXT NOT NULL,
+    body TEXT NOT NULL);
 """
 COLUMNS = (("deliveries", "owner", "TEXT"),)
 """Columns added after a table was first made: added to older files when they are opened."""

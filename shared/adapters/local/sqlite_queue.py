@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Collection
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
+from shared.adapters.local.sqlite_journal import request_ref
 from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.commands.invocation import DeferredCommand
 from shared.identity.models import Platform
@@ -51,10 +52,12 @@ class SqliteTaskQueue:
         if self.consumer is None:
             raise RuntimeError("the local task queue has no consumer")
         self._lease.start()
+        ref = request_ref(task.invocation.actor.org, task.invocation.correlation_id)
+        surface = str(task.invocation.reply_to.platform)
         with self._db.transaction() as db:
             db.execute(
-                "INSERT INTO tasks (owner, surface, body) VALUES (?, ?, ?)",
-                (self._lease.token, str(task.invocation.reply_to.platform), task.model_dump_json()),
+                "INSERT INTO tasks (owner, surface, ref, body) VALUES (?, ?, ?, ?)",
+                (self._lease.token, surface, ref, task.model_dump_json()),
             )
         self._start_workers()
         with self._wake:
@@ -69,6 +72,10 @@ class SqliteTaskQueue:
         if adopted:
             self._start_workers()
         return adopted
+
+    def queued(self, ref: str) -> bool:
+        """Whether the command named `ref` (see `request_ref`) waits or runs in any process."""
+        return bool(self._db.query("SELECT 1 FROM tasks WHERE ref = ? LIMIT 1", ref))
 
     def join(self) -> None:
         """Wait until every task of this process has run."""
@@ -111,7 +118,12 @@ class SqliteTaskQueue:
 
     def _work(self) -> None:
         while True:
-            claimed = self._claim()
+            try:
+                claimed = self._claim()
+            except Exception:  # the database busy for long: this worker must live on
+                log.exception("could not take the next task")
+                time.sleep(1)
+                continue
             if claimed is not None:
                 self._run(*claimed)
                 continue
@@ -142,7 +154,14 @@ class SqliteTaskQueue:
             ).fetchone()
         if row is None:
             return None
-        return int(row[0]), DeferredCommand.model_validate_json(str(row[1])), int(row[2])
+        try:
+            task = DeferredCommand.model_validate_json(str(row[1]))
+        except ValueError:  # written by another version: cannot be run or answered
+            log.exception("dropped an unreadable task", extra={"task": row[0]})
+            with self._db.transaction() as db:
+                db.execute("DELETE FROM tasks WHERE id = ?", (row[0],))
+            return self._claim()
+        return int(row[0]), task, int(row[2])
 
     def _run(self, task_id: int, task: DeferredCommand, attempts: int) -> None:
         try:
