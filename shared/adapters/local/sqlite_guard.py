@@ -24,10 +24,14 @@ class SqliteDeliveryGuard:
     """
 
     def __init__(
-        self, database: SqliteDatabase, *, lease: ProcessLease, ttl: float = TTL_SECONDS
+        self,
+        database: SqliteDatabase,
+        *,
+        lease: ProcessLease | None = None,
+        ttl: float = TTL_SECONDS,
     ) -> None:
         self._db = database
-        self._lease = lease
+        self._lease = lease or ProcessLease(database)
         self._ttl = ttl
         self._next_sweep = 0.0
         self._sweep_lock = threading.Lock()
