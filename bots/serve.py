@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import threading
@@ -133,6 +134,7 @@ def serve(settings: Settings, argv: Sequence[str]) -> int:
     )
     stop = threading.Event()
     threading.Thread(target=run_schedule, args=(services, stop), daemon=True).start()
+    gc.freeze()  # what start-up loaded stays: a full collection need not walk it mid-burst
     try:
         server.serve_forever()
     except KeyboardInterrupt:
