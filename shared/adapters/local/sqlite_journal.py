@@ -38,9 +38,11 @@ class JournaledAuditLog:
         self._lease = lease
 
     def head(self, stream: StreamKey) -> AuditRecord | None:
+        """The stream's last entry."""
         return self._inner.head(stream)
 
     def put(self, record: AuditRecord) -> None:
+        """Store `record`; a `requested` one is noted first, an outcome clears the note."""
         ref = request_ref(record.org, record.correlation_id)
         if record.outcome is not Outcome.REQUESTED:
             self._inner.put(record)
@@ -61,18 +63,23 @@ class JournaledAuditLog:
             raise
 
     def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
+        """Entries numbered above `after`, as stored."""
         return self._inner.scan(stream, after=after)
 
     def put_digest(self, digest: Digest) -> None:
+        """Store a digest."""
         self._inner.put_digest(digest)
 
     def digests(self, stream: StreamKey) -> Sequence[Digest]:
+        """The stream's digests."""
         return self._inner.digests(stream)
 
     def streams(self, org: OrgId) -> Sequence[StreamKey]:
+        """The org's streams."""
         return self._inner.streams(org)
 
     def orgs(self) -> Sequence[OrgId]:
+        """Every org with entries."""
         return self._inner.orgs()
 
     def __getattr__(self, name: str) -> object:

@@ -49,6 +49,7 @@ class SqliteTaskQueue:
         self._next_adoption = 0.0
 
     def enqueue(self, task: DeferredCommand) -> None:
+        """Keep `task` in the file (it survives this process) and wake a worker."""
         if self.consumer is None:
             raise RuntimeError("the local task queue has no consumer")
         self._lease.start()
