@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from benchmarks import alerts, audit_trail, canary, investigation, nab, slack_cold_start
+from benchmarks import (
+    alerts,
+    audit_trail,
+    canary,
+    investigation,
+    nab,
+    serve_soak,
+    slack_cold_start,
+)
 
 if __name__ == "__main__":
     slack_cold_start.main()
@@ -16,3 +24,5 @@ if __name__ == "__main__":
     alerts.main()
     print()
     canary.main()
+    print()
+    serve_soak.main()

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bots.text import render_text
-from shared.adapters.local.thread_queue import ThreadTaskQueue
+from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.bootstrap import Services, for_aws, for_local
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import ENVIRONMENT, Settings
@@ -196,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return serve(settings, args.words[1:])
     printer = DeferredPrinter(charts=settings.home / "charts")
-    services = for_local(settings, notifier=printer, progress=_progress)
+    services = for_local(settings, notifier=printer, progress=_progress, recover=(Platform.LOCAL,))
     for line in first_use(services):
         print(line)
     reply = services.bus.handle(
@@ -208,8 +208,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(render_text(reply))
     tasks = services.tasks
-    if reply.tone is Tone.ACCEPTED and isinstance(tasks, ThreadTaskQueue):
-        tasks.join()
+    if isinstance(tasks, SqliteTaskQueue):
+        tasks.join()  # this command's task, and any an interrupted `sre` left unfinished
     return max(EXIT_CODES.get(reply.tone, 0), printer.status)
 
 

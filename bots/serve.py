@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import threading
@@ -22,8 +23,14 @@ log = logging.getLogger("autosre.serve")
 StartResponse = Callable[..., Any]
 
 
+BACKLOG = 1024
+"""Connections the kernel holds while every thread is busy: Slack does not retry a slash command
+whose connection was reset (the default of 5 lost 43 to 63 of 100 simultaneous commands)."""
+
+
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
+    request_queue_size = BACKLOG
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -148,6 +155,7 @@ def serve(settings: Settings, argv: Sequence[str]) -> int:
     )
     stop = threading.Event()
     threading.Thread(target=run_schedule, args=(services, stop), daemon=True).start()
+    gc.freeze()  # what start-up loaded stays: a full collection need not walk it mid-burst
     try:
         server.serve_forever()
     except KeyboardInterrupt:

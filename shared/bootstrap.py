@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.config import Settings
 from shared.doctor import Doctor
 from shared.identity.admins import configured_admins
-from shared.identity.models import OrgId
+from shared.identity.models import OrgId, Platform
 from shared.identity.service import TeamService
 from shared.investigations.collaboration import Collaboration
 from shared.investigations.metrics_files import MetricsFiles
@@ -82,6 +82,12 @@ class Services:
 
         if self.bus.guard(key=key, run=post) is None:
             raise RuntimeError(f"the reply of {key} is being posted elsewhere")  # retried later
+        return reply
+
+    def abandon(self, task: DeferredCommand, reason: str) -> Reply:
+        """Report a deferred command that will not run (audited as failed) to its user."""
+        reply = self.bus.abandon(task, reason)
+        self.notifier.post(task.invocation.reply_to, reply, user=task.invocation.actor.user)
         return reply
 
     @property
@@ -354,8 +360,16 @@ def for_memory(
     return build(settings.model_copy(update={"backend": "local"}), adapters)
 
 
-def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _quiet) -> Services:
-    """The embedded default: SQLite and an audit folder under AUTOSRE_HOME, a worker thread."""
+def for_local(
+    settings: Settings,
+    *,
+    notifier: Notifier,
+    progress: Progress = _quiet,
+    recover: Collection[Platform] = tuple(Platform),
+) -> Services:
+    """The embedded default: SQLite and an audit folder under AUTOSRE_HOME, worker threads; the
+    unfinished tasks of a process that died, answered on `recover`'s surfaces, are run again (or
+    reported failed) by this one."""
     from shared.adapters.local.folder_audit import FolderAuditLog
     from shared.adapters.local.folder_exports import FolderExportStore
     from shared.adapters.local.key_file import load_or_create
@@ -364,18 +378,22 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
     from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
     from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
-    from shared.adapters.local.thread_queue import ThreadTaskQueue
+    from shared.adapters.local.sqlite_journal import JournaledAuditLog
+    from shared.adapters.local.sqlite_lease import ProcessLease
+    from shared.adapters.local.sqlite_queue import SqliteTaskQueue
     from shared.adapters.memory import SystemClock
 
     home = settings.home
     settings.metrics_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     routers, version_metrics = local_canaries()
     database = SqliteDatabase(home / "autosre.db")
-    queue = ThreadTaskQueue()
+    lease = ProcessLease(database)
+    queue = SqliteTaskQueue(database, lease=lease, recover=recover)
+    journal = JournaledAuditLog(FolderAuditLog(home / "audit"), database, lease=lease)
     key = SigningKey(secret=settings.audit_key.encode()) if settings.audit_key else None
     adapters = Adapters(
         directory=SqliteDirectory(database),
-        audit_log=FolderAuditLog(home / "audit"),
+        audit_log=journal,
         tasks=queue,
         exports=FolderExportStore(home / "exports"),
         clock=SystemClock(),
@@ -392,11 +410,14 @@ def for_local(settings: Settings, *, notifier: Notifier, progress: Progress = _q
         version_metrics=version_metrics,
         investigators=_simulated_investigators(),
         notifier=notifier,
-        guard=SqliteDeliveryGuard(database),
+        guard=SqliteDeliveryGuard(database, lease=lease),
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
     services = build(settings, adapters, progress=progress)
     queue.consumer = services.answer
+    queue.abandon = services.abandon
+    queue.start()
+    journal.settle(services.audit, queued=queue.queued)
     return services
 
 

@@ -68,6 +68,26 @@ class CommandBus:
             raise RuntimeError(f"task {key} is still running elsewhere")  # the queue retries it
         return reply
 
+    def abandon(self, task: DeferredCommand, reason: str) -> Reply:
+        """Report a deferred command that will not run: its failure audited, its user's answer."""
+        return self._answer(task.invocation, lambda: self._abandon(task, reason))
+
+    def _abandon(self, task: DeferredCommand, reason: str) -> Reply:
+        command = parse(task.command)
+        principal = principal_for(
+            task.invocation.actor, directory=self._directory, configured_admins=self._admins
+        )
+        ctx = Context(
+            principal=principal, invocation=task.invocation, team=task.team, now=self._clock.now()
+        )
+        failed = (
+            self._write(command, ctx, Outcome.FAILED, {"error": reason[:300]}, strict=False)
+            if command.mutates
+            else None
+        )
+        title = f"Not done: `sre {command.phrase()}`"
+        return with_receipt(Reply(tone=Tone.ERROR, title=title, text=reason), failed)
+
     def _answer(self, invocation: Invocation, work: Callable[[], Reply]) -> Reply:
         ref = invocation.correlation_id
         try:

@@ -1,0 +1,135 @@
+"""The local audit folder with a journal of open requests in the SQLite file, so an entry left
+`requested` by a process that died gets its outcome when the next process starts."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+
+from shared.adapters.local.sqlite_directory import SqliteDatabase
+from shared.adapters.local.sqlite_lease import ProcessLease
+from shared.audit.chain import decode
+from shared.audit.models import AuditDraft, AuditRecord, Digest, Outcome, StoredEntry, StreamKey
+from shared.audit.trail import AuditTrail
+from shared.identity.models import OrgId
+from shared.ports import AuditLog
+
+log = logging.getLogger("autosre.journal")
+
+INTERRUPTED = (
+    "interrupted: Auto SRE stopped before this finished, and nobody was told it succeeded; "
+    "check whether it took effect and run it again"
+)
+
+
+def request_ref(org: str, correlation_id: str) -> str:
+    """How a command is named in the journal and in the task queue."""
+    return f"{org}:{correlation_id}"
+
+
+class JournaledAuditLog:
+    """An AuditLog that notes each `requested` entry until its outcome is stored."""
+
+    def __init__(self, inner: AuditLog, database: SqliteDatabase, *, lease: ProcessLease) -> None:
+        self._inner = inner
+        self._db = database
+        self._lease = lease
+
+    def head(self, stream: StreamKey) -> AuditRecord | None:
+        """The stream's last entry."""
+        return self._inner.head(stream)
+
+    def put(self, record: AuditRecord) -> None:
+        """Store `record`; a `requested` one is noted first, an outcome clears the note."""
+        ref = request_ref(record.org, record.correlation_id)
+        if record.outcome is not Outcome.REQUESTED:
+            self._inner.put(record)
+            with self._db.transaction() as db:
+                db.execute("DELETE FROM open_requests WHERE ref = ?", (ref,))
+            return
+        self._lease.start()
+        with self._db.transaction() as db:  # before the entry: a crash between leaves a note
+            db.execute(
+                "INSERT OR REPLACE INTO open_requests (ref, owner, body) VALUES (?, ?, ?)",
+                (ref, self._lease.token, record.model_dump_json()),
+            )
+        try:
+            self._inner.put(record)
+        except BaseException:
+            with self._db.transaction() as db:
+                db.execute("DELETE FROM open_requests WHERE ref = ?", (ref,))
+            raise
+
+    def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
+        """Entries numbered above `after`, as stored."""
+        return self._inner.scan(stream, after=after)
+
+    def put_digest(self, digest: Digest) -> None:
+        """Store a digest."""
+        self._inner.put_digest(digest)
+
+    def digests(self, stream: StreamKey) -> Sequence[Digest]:
+        """The stream's digests."""
+        return self._inner.digests(stream)
+
+    def streams(self, org: OrgId) -> Sequence[StreamKey]:
+        """The org's streams."""
+        return self._inner.streams(org)
+
+    def orgs(self) -> Sequence[OrgId]:
+        """Every org with entries."""
+        return self._inner.orgs()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)  # whatever else the folder offers
+
+    def settle(self, trail: AuditTrail, *, queued: Callable[[str], bool]) -> int:
+        """Record `failed` for each request a dead process left without an outcome (unless its
+        task is still queued: that task will answer it); the number recorded."""
+        settled = 0
+        for ref, owner, body in self._db.query("SELECT ref, owner, body FROM open_requests"):
+            if self._lease.alive(str(owner)) or queued(str(ref)):
+                continue
+            with self._db.transaction() as db:  # one process settles each
+                if not db.execute(
+                    "DELETE FROM open_requests WHERE ref = ? AND owner = ?", (ref, owner)
+                ).rowcount:
+                    continue
+            requested = AuditRecord.model_validate_json(str(body))
+            try:
+                if self._unanswered(requested):
+                    trail.append(_failed(requested))
+                    settled += 1
+            except Exception:  # an unreadable trail is for `sre audit verify` to name
+                log.exception("could not settle %s", ref)
+        if settled:
+            log.warning("recorded %d interrupted requests as failed", settled)
+        return settled
+
+    def _unanswered(self, requested: AuditRecord) -> bool:
+        """Whether the entry was stored and no outcome follows it."""
+        later = [decode(e.body) for e in self.scan(requested.stream, after=requested.seq - 1)]
+        if not any(entry.id == requested.id for entry in later):
+            return False  # the process died before the entry was written: nothing to settle
+        return not any(
+            entry.correlation_id == requested.correlation_id
+            and entry.outcome is not Outcome.REQUESTED
+            for entry in later
+        )
+
+
+def _failed(requested: AuditRecord) -> AuditDraft:
+    return AuditDraft(
+        id=str(uuid.uuid4()),
+        time=datetime.now(UTC),
+        org=requested.org,
+        team=requested.team,
+        actor=requested.actor,
+        command=requested.command,
+        target=requested.target,
+        outcome=Outcome.FAILED,
+        correlation_id=requested.correlation_id,
+        details={**requested.details, "error": INTERRUPTED},
+    )

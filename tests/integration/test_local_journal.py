@@ -1,0 +1,90 @@
+"""A command a dead process left `requested` gets its outcome when Auto SRE starts again."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from shared.adapters.local.folder_audit import FolderAuditLog
+from shared.adapters.local.sqlite_directory import SqliteDatabase
+from shared.adapters.local.sqlite_journal import JournaledAuditLog
+from shared.adapters.local.sqlite_lease import ProcessLease
+from shared.adapters.memory import InMemoryNotifier
+from shared.audit.models import AuditDraft, Outcome, StreamKey
+from shared.audit.trail import AuditTrail
+from shared.bootstrap import for_local
+from shared.config import Settings
+from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.ports import AuditLog
+from tests.support import NOW, TEST_KEY, records
+
+STREAM = StreamKey(org=OrgId("T1"), team="payments")
+
+
+def _dead_lease(database: SqliteDatabase) -> ProcessLease:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    lease = ProcessLease(database)
+    lease.pid = process.pid
+    return lease
+
+
+def _entry(outcome: Outcome, correlation: str) -> AuditDraft:
+    return AuditDraft(
+        id=str(uuid.uuid4()),
+        time=NOW,
+        org=STREAM.org,
+        team=STREAM.team,
+        actor=Actor(platform=Platform.SLACK, org=STREAM.org, user=UserId("ann")),
+        command="sre team member add erin --team=payments",
+        target="user:erin",
+        outcome=outcome,
+        correlation_id=correlation,
+    )
+
+
+def _trail(log: AuditLog) -> AuditTrail:
+    return AuditTrail(log=log, key=lambda: TEST_KEY, clock=_Clock(), every=100)
+
+
+class _Clock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+def _killed_after_requested(home: Path) -> JournaledAuditLog:
+    """A process that stored `requested` for a member change, then died."""
+    database = SqliteDatabase(home / "autosre.db")
+    journal = JournaledAuditLog(
+        FolderAuditLog(home / "audit"), database, lease=_dead_lease(database)
+    )
+    _trail(journal).append(_entry(Outcome.REQUESTED, "ref-killed"))
+    return journal
+
+
+def test_a_request_left_without_outcome_is_recorded_failed_at_start(tmp_path: Path) -> None:
+    # GIVEN a member change whose process died after auditing it as requested
+    _killed_after_requested(tmp_path)
+    # WHEN Auto SRE starts again
+    for_local(Settings(home=tmp_path, audit_key="k"), notifier=InMemoryNotifier())
+    # THEN the trail says it failed, interrupted, once
+    *_, requested, failed = records(FolderAuditLog(tmp_path / "audit"), STREAM)
+    assert (requested.outcome, failed.outcome) == (Outcome.REQUESTED, Outcome.FAILED)
+    assert failed.correlation_id == requested.correlation_id == "ref-killed"
+    assert failed.details["error"].startswith("interrupted: Auto SRE stopped")
+    for_local(Settings(home=tmp_path, audit_key="k"), notifier=InMemoryNotifier())
+    assert len(records(FolderAuditLog(tmp_path / "audit"), STREAM)) == 2
+
+
+def test_an_outcome_stored_just_before_the_kill_is_not_doubled(tmp_path: Path) -> None:
+    # GIVEN a process that stored both entries but died before clearing its note
+    _killed_after_requested(tmp_path)
+    _trail(FolderAuditLog(tmp_path / "audit")).append(_entry(Outcome.SUCCEEDED, "ref-killed"))
+    # WHEN Auto SRE starts again
+    for_local(Settings(home=tmp_path, audit_key="k"), notifier=InMemoryNotifier())
+    # THEN the trail keeps its one outcome
+    outcomes = [e.outcome for e in records(FolderAuditLog(tmp_path / "audit"), STREAM)]
+    assert outcomes == [Outcome.REQUESTED, Outcome.SUCCEEDED]

@@ -1,0 +1,143 @@
+"""The embedded default's task queue in its SQLite file: nothing acknowledged is lost when the
+process dies, and one slow task does not hold up the others."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.adapters.local.folder_audit import FolderAuditLog
+from shared.adapters.local.sqlite_directory import SqliteDatabase
+from shared.adapters.local.sqlite_lease import ProcessLease
+from shared.adapters.local.sqlite_queue import SqliteTaskQueue
+from shared.adapters.memory import InMemoryNotifier
+from shared.audit.models import Outcome, StreamKey
+from shared.bootstrap import for_local
+from shared.commands.invocation import DeferredCommand
+from shared.config import Settings
+from shared.identity.models import OrgId
+from tests.support import invocation, records, run
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    """The id of a process that has exited (and been reaped)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+@pytest.fixture
+def released() -> Iterator[threading.Event]:
+    """Set at the end of a test, so tasks it left blocked finish."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def _task(text: str, user: str = "root") -> DeferredCommand:
+    return DeferredCommand(invocation=invocation(text, user=user), command=text, team="payments")
+
+
+def _queue_of_a_dead_process(
+    database: SqliteDatabase, dead_pid: int, *, workers: int = 0
+) -> SqliteTaskQueue:
+    """A queue whose process (as the database knows it) has since died."""
+    lease = ProcessLease(database)
+    lease.pid = dead_pid
+    queue = SqliteTaskQueue(database, lease=lease, workers=workers)
+    queue.consumer = lambda _: None
+    return queue
+
+
+def test_tasks_a_dead_process_acknowledged_run_in_the_next_one(
+    tmp_path: Path, dead_pid: int
+) -> None:
+    # GIVEN two tasks acknowledged by a process that died before its workers ran them
+    database = SqliteDatabase(tmp_path / "autosre.db")
+    dead = _queue_of_a_dead_process(database, dead_pid)
+    first, second = _task("investigation open checkout-api"), _task("doctor", user="ann")
+    dead.enqueue(first)
+    dead.enqueue(second)
+    # WHEN the next process starts on the same file
+    ran: list[DeferredCommand] = []
+    queue = SqliteTaskQueue(SqliteDatabase(tmp_path / "autosre.db"), lease=ProcessLease(database))
+    queue.consumer = ran.append
+    assert queue.start() == 2
+    queue.join()
+    # THEN both ran, once each
+    assert sorted(task.command for task in ran) == ["doctor", "investigation open checkout-api"]
+
+
+def test_a_slow_task_does_not_hold_up_the_others(tmp_path: Path, released: threading.Event) -> None:
+    # GIVEN a task that hangs (a provider read that never answers)
+    database = SqliteDatabase(tmp_path / "autosre.db")
+    done: list[str] = []
+    hung = threading.Event()
+
+    def consume(task: DeferredCommand) -> None:
+        if task.command == "investigation open stuck-api":
+            hung.set()
+            released.wait()
+        done.append(task.command)
+
+    queue = SqliteTaskQueue(database, lease=ProcessLease(database))
+    queue.consumer = consume
+    queue.enqueue(_task("investigation open stuck-api"))
+    assert hung.wait(10)
+    # WHEN more tasks are queued behind it
+    queue.enqueue(_task("investigation open checkout-api"))
+    queue.enqueue(_task("doctor"))
+    # THEN they finish while it still hangs
+    for _ in range(100):
+        if len(done) == 2:
+            break
+        released.wait(0.1)
+    assert sorted(done) == ["doctor", "investigation open checkout-api"]
+
+
+def test_a_task_interrupted_twice_is_reported_failed_and_audited(
+    tmp_path: Path, dead_pid: int, released: threading.Event
+) -> None:
+    # GIVEN team payments, and an investigation whose process died twice while running it
+    settings = Settings(home=tmp_path, org_admins=("T1:root",))
+    first = for_local(settings, notifier=InMemoryNotifier())
+    assert not run(first, "team create payments").failed
+    database = SqliteDatabase(tmp_path / "autosre.db")
+    started = threading.Semaphore(0)
+
+    def hang(_: DeferredCommand) -> None:
+        started.release()
+        released.wait()
+
+    for dying in range(2):
+        queue = _queue_of_a_dead_process(database, dead_pid, workers=1)
+        queue.consumer = hang
+        if dying == 0:
+            queue.enqueue(_task("sre investigation open checkout-api --team=payments"))
+        else:
+            assert queue.start() == 1
+        assert started.acquire(timeout=10)
+    # WHEN Auto SRE starts again
+    notifier = InMemoryNotifier()
+    services = for_local(settings, notifier=notifier)
+    assert isinstance(services.tasks, SqliteTaskQueue)
+    services.tasks.join()
+    # THEN it is not run a third time: its user is told, and the trail records the failure
+    [(target, reply)] = notifier.posted
+    assert target.channel == "C-general"
+    assert reply.title == "Not done: `sre investigation open`"
+    assert "Run it again" in reply.text
+    assert reply.receipt
+    [entry] = records(
+        FolderAuditLog(tmp_path / "audit"), StreamKey(org=OrgId("T1"), team="payments")
+    )[-1:]
+    assert (entry.command, entry.outcome) == (
+        "sre investigation open checkout-api --team=payments",
+        Outcome.FAILED,
+    )
