@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from tests.fixtures import SIGNING_SECRET, signed_headers, slash_command_body
 
 ROOT = Path(__file__).resolve().parents[1]
-ADMIN = "T111:W111"
+ADMIN = "slack:T111:W111"
 """The org admin of the slash command fixture's workspace (team T111, user W111)."""
 
 

@@ -35,7 +35,7 @@ from tests.rehearsal import Stack, assume, deploy, function_environment, functio
 from tests.serverless import Packaged, install_serverless, package
 
 STAGE = "rehearsal"
-ORG_ADMIN = "T111:W111"
+ORG_ADMIN = "slack:T111:W111"
 FUNCTIONS = ("slack", "teams", "worker", "pages", "scheduler", "alerts")
 
 
@@ -196,7 +196,7 @@ def test_a_signed_slack_command_goes_through_the_queue_and_the_worker_each_with_
     # AND the entries are in the audit bucket, each under COMPLIANCE retention
     s3, bucket = boto3.client("s3"), deployment.stack.refs["AuditBucket"]
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
-    entries = [f"audit/T111/_org/{seq:012d}.json" for seq in range(1, 7)]
+    entries = [f"audit/slack%3AT111/_org/{seq:012d}.json" for seq in range(1, 7)]
     # two changes and one seal, each requested then done
     assert [k for k in keys if k.startswith("audit/")] == entries
     assert [k for k in keys if k.startswith("digests/")]

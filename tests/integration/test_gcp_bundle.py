@@ -154,7 +154,7 @@ def test_the_bundle_starts_in_functions_framework_and_answers_a_signed_command(
         "AUTOSRE_BACKEND": "local",
         "AUTOSRE_ALLOW_EPHEMERAL_STATE": "true",
         "AUTOSRE_HOME": str(tmp_path / "state"),
-        "AUTOSRE_ORG_ADMINS": "T111:W111",
+        "AUTOSRE_ORG_ADMINS": "slack:T111:W111",
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
     }
     started = _started(bundle, slash_command_body("team create payments"), env)

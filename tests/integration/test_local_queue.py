@@ -21,7 +21,7 @@ from shared.bootstrap import for_local
 from shared.commands.invocation import DeferredCommand
 from shared.config import Settings
 from shared.identity.models import OrgId
-from tests.support import invocation, records, run
+from tests.support import ORG, invocation, records, run
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_a_task_interrupted_twice_is_reported_failed_and_audited(
     tmp_path: Path, dead_pid: int, released: threading.Event
 ) -> None:
     # GIVEN team payments, and an investigation whose process died twice while running it
-    settings = Settings(home=tmp_path, org_admins=("T1:root",))
+    settings = Settings(home=tmp_path, org_admins=("slack:T1:root",))
     first = for_local(settings, notifier=InMemoryNotifier())
     assert not run(first, "team create payments").failed
     database = SqliteDatabase(tmp_path / "autosre.db")
@@ -134,9 +134,7 @@ def test_a_task_interrupted_twice_is_reported_failed_and_audited(
     assert reply.title == "Not done: `sre investigation open`"
     assert "Run it again" in reply.text
     assert reply.receipt
-    [entry] = records(
-        FolderAuditLog(tmp_path / "audit"), StreamKey(org=OrgId("T1"), team="payments")
-    )[-1:]
+    [entry] = records(FolderAuditLog(tmp_path / "audit"), StreamKey(org=ORG, team="payments"))[-1:]
     assert (entry.command, entry.outcome) == (
         "sre investigation open checkout-api --team=payments",
         Outcome.FAILED,

@@ -18,7 +18,7 @@ from tests.fakes.http_capture import CaptureServer
 from tests.serve_process import ServeProcess, post_command, start_serve
 from tests.support import records
 
-ORG = OrgId("T111")
+ORG = OrgId("slack:T111")
 BURST = 200
 
 
