@@ -20,7 +20,6 @@ from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap import for_local
 from shared.commands.invocation import DeferredCommand
 from shared.config import Settings
-from shared.identity.models import OrgId
 from tests.support import ORG, invocation, records, run
 
 
