@@ -15,6 +15,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
+from bots.teams.admission import refusal
 from bots.teams.bot import SreBot, reply_activity
 from bots.teams.openid import bound_openid_fetches
 from shared.commands.answers import internal_error
@@ -62,7 +63,11 @@ class TeamsEndpoint:
         self._bot = SreBot(bus)
 
     def process(self, body: str | bytes, auth_header: str) -> tuple[int, dict[str, Any] | None]:
-        """Handle one POST /api/messages: 400 if malformed, 401 if not from the Bot Framework."""
+        """Handle one POST /api/messages: 413 if too large, 400 if malformed, 401 if not from the
+        Bot Framework."""
+        refused = refusal(body)
+        if refused:
+            return refused
         return asyncio.run(self._process(body, auth_header))
 
     async def _process(
