@@ -91,6 +91,12 @@ class _Event(_Loose):
     text: str | None = None
     channel: str | None = None
 
+    @model_validator(mode="after")
+    def _mention(self) -> _Event:
+        if self.type == "app_mention" and not self.user:
+            raise ValueError("a mention names its user")
+        return self
+
 
 class _Payload(_Loose):
     """The fields bolt and our listeners read, with the types Slack gives them."""

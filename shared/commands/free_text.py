@@ -44,9 +44,10 @@ invisible characters, its secrets masked: it is stored, posted and audited as it
 
 
 def shown(typed: str, limit: int = SHOWN_MAX) -> str:
-    """What a person typed, as an error message may repeat it: invisible and control characters
-    made visible (`\\u202e`), at most `limit` characters."""
+    """What a person typed, as an error message or a log may repeat it: secrets masked, invisible
+    and control characters made visible (`\\u202e`), at most `limit` characters."""
+    masked = redact(typed[: limit * 4])  # whole secrets near the cut are still recognised
     visible = "".join(
-        f"\\u{ord(ch):04x}" if _REFUSED.match(ch) or _invisible(ch) else ch for ch in typed[:limit]
+        f"\\u{ord(ch):04x}" if _REFUSED.match(ch) or _invisible(ch) else ch for ch in masked[:limit]
     )
-    return visible + ("…" if len(typed) > limit else "")
+    return visible + ("…" if len(masked) > limit or len(typed) > limit * 4 else "")

@@ -68,6 +68,10 @@ MALFORMED = {
     "private_metadata not JSON": (_answer("{broken"), FORM),
     "private_metadata a list": (_answer("[1]"), FORM),
     "private_metadata without its command": (_answer('{"channel": "C111"}'), FORM),
+    "a mention without its user": (
+        json.dumps({"type": "event_callback", "team_id": "T111", "event": {"type": "app_mention"}}),
+        "application/json",
+    ),
     "not UTF-8": ("payload=%7B%7D\udcff", FORM),
     "no kind of Slack request": ("hello=world", FORM),
 }

@@ -75,3 +75,10 @@ def test_a_megabyte_command_gets_a_short_usage_error(services: Services) -> None
     assert reply.tone is Tone.USAGE
     assert "the most I read is 4,000" in reply.title
     assert len(reply.title) + len(reply.text) < 300
+
+
+def test_an_error_never_repeats_a_secret_it_was_typed_with(services: Services) -> None:
+    reply = run(services, "deploy --password hunter2 now")
+    assert reply.tone is Tone.USAGE
+    assert "hunter2" not in reply.title + reply.text
+    assert "--password ***" in reply.title
