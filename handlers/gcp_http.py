@@ -10,6 +10,7 @@ import functions_framework
 from slack_bolt.adapter.flask import SlackRequestHandler
 
 from bots.delivery import SurfaceNotifier
+from bots.slack.admission import MAX_BODY_BYTES, refusal
 from bots.slack.app import build_app
 from bots.teams.http import TeamsEndpoint
 from shared.bootstrap import Services, for_aws, for_local, resolve_secrets
@@ -41,6 +42,15 @@ def teams() -> TeamsEndpoint:
 @functions_framework.http
 def slack_events(request: flask.Request) -> Any:
     """POST /slack/events."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:  # refused unread
+        return ({"error": "the body is too large"}, 413)
+    refused = refusal(
+        request.get_data(),
+        timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+        content_type=request.headers.get("Content-Type"),
+    )
+    if refused:
+        return ({"error": refused.error}, refused.status)
     try:
         return slack().handle(request)
     except ValueError:  # bolt parses the body before anything else: it is not a Slack payload
