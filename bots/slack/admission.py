@@ -41,6 +41,10 @@ class Refusal(NamedTuple):
         return json.dumps({"error": self.error})
 
 
+def _texts(mapping: dict[str, Any], *keys: str) -> bool:
+    return all(isinstance(mapping.get(key), str) for key in keys)
+
+
 class _Loose(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True, frozen=True)
 
@@ -59,8 +63,8 @@ class _Action(_Loose):
     def _prompt(self) -> _Action:
         if self.action_id.startswith(f"{ASK}:"):
             asked = json.loads(self.value or "")
-            if not (isinstance(asked, dict) and isinstance(asked.get("command"), str)):
-                raise ValueError("a prompting button carries its command")
+            if not (isinstance(asked, dict) and _texts(asked, "command", "prompt")):
+                raise ValueError("a prompting button carries its command and prompt")
         return self
 
 
@@ -106,6 +110,7 @@ class _Payload(_Loose):
     team_id: str | None = None
     user_id: str | None = None
     text: str | None = None
+    trigger_id: str | None = None
     team: _Named | None = None
     user: _Named | None = None
     channel: _Named | None = None
@@ -118,8 +123,8 @@ class _Payload(_Loose):
     def _complete(self) -> _Payload:
         if self.command is not None and not (self.team_id and self.user_id):
             raise ValueError("a slash command names its team and user")
-        if self.type == "block_actions" and not (self.user and self.actions):
-            raise ValueError("a click names its user and action")
+        if self.type == "block_actions" and not (self.user and self.actions and self.trigger_id):
+            raise ValueError("a click names its user, action and trigger")
         if self.type == "view_submission":
             _check_answer(self)
         if self.type is None and self.command is None:

@@ -65,6 +65,10 @@ MALFORMED = {
     "user as a number": (_payload(user=5), FORM),
     "a user id as a number": (_payload(user={"id": 5}), FORM),
     "no actions": (_payload(actions=[]), FORM),
+    "a prompting button without its prompt": (
+        _payload(actions=[{"action_id": "sre-ask:0", "value": '{"command": "sre x"}'}]),
+        FORM,
+    ),
     "private_metadata not JSON": (_answer("{broken"), FORM),
     "private_metadata a list": (_answer("[1]"), FORM),
     "private_metadata without its command": (_answer('{"channel": "C111"}'), FORM),

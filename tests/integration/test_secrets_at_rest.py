@@ -135,11 +135,15 @@ def pages_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
     importlib.reload(aws_pages)
     written = io.StringIO()
-    handler = aws_pages.logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    stream = handler.setStream(written)
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(aws_pages.logger.registered_formatter)
+    stdlib = logging.getLogger(aws_pages.logger.name)
+    level = stdlib.level
+    stdlib.addHandler(handler)
+    aws_pages.logger.setLevel(logging.INFO)  # as POWERTOOLS_LOG_LEVEL=INFO in serverless.yml
     yield written
-    handler.setStream(stream)
+    stdlib.setLevel(level)
+    stdlib.removeHandler(handler)
     monkeypatch.delenv("POWERTOOLS_LOGGER_LOG_EVENT")
     importlib.reload(aws_pages)
 
