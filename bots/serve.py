@@ -15,6 +15,8 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bots.delivery import SurfaceNotifier
+from bots.logs import configure as configure_logs
+from bots.logs import request_fields
 from shared.audit.schedule import evaluate_alerts, seal_every_org
 from shared.bootstrap import Services, for_local
 from shared.config import Settings
@@ -34,8 +36,16 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # never the query string: an investigation page's link carries its token there
+        fields = request_fields(self.requestline)
+        log.info("request", extra={"client": self.address_string(), **fields, "status": code})
+        del size
+
     def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s %s", self.address_string(), format % args)
+        # errors (a malformed request line, say) without the request line they would repeat
+        status = args[0] if format.startswith("code %d") and args else "-"
+        log.info("request refused", extra={"client": self.address_string(), "status": status})
 
 
 def _json(start: StartResponse, status: str, body: object) -> list[bytes]:
@@ -60,6 +70,7 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
     """The WSGI app: POST /slack/events, POST /api/messages, GET /health."""
     from bots.slack.app import build_app
     from bots.slack.http import wsgi_handler
+    from bots.teams.admission import MAX_ACTIVITY_BYTES
     from bots.teams.http import TeamsEndpoint
 
     settings = services.settings
@@ -90,12 +101,11 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
         if route == ("GET", "/health"):
             return _json(start, "200 OK", {"status": "ok", "backend": settings.backend})
         if route == ("POST", "/slack/events"):
-            try:
-                return slack(environ, start)  # type: ignore[no-any-return]
-            except ValueError:  # bolt parses the body first: it is not a Slack payload
-                return _json(start, "400 Bad Request", {"error": "malformed request"})
+            return slack(environ, start)
         if route == ("POST", "/api/messages"):
             length = int(environ.get("CONTENT_LENGTH") or 0)
+            if length > MAX_ACTIVITY_BYTES:  # refused before a byte of it is read
+                return _json(start, "413 Content Too Large", {"error": "the body is too large"})
             body = environ["wsgi.input"].read(length)
             status, answer = teams.process(body, environ.get("HTTP_AUTHORIZATION", ""))
             return _json(start, f"{status} {'OK' if status < 400 else 'Refused'}", answer or {})
@@ -129,7 +139,7 @@ def serve(settings: Settings, argv: Sequence[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    configure_logs(logging.INFO)
     services = for_local(settings, notifier=SurfaceNotifier(settings))
     if settings.slack_app_token:
         from bots.slack.app import build_app

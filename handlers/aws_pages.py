@@ -16,7 +16,10 @@ logger = Logger()
 metrics = Metrics(namespace="AutoSRE")
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+# never log the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: its query string has the token
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
+)
 @metrics.log_metrics
 @event_source(data_class=APIGatewayProxyEventV2)
 def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import functools
 from typing import Any
 
@@ -10,6 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 
+from bots.slack.admission import refusal
 from bots.slack.app import build_app
 from handlers import aws_runtime
 
@@ -36,8 +38,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         logger.warning("Slack request refused: SLACK_SIGNING_SECRET is not set")
         return {"statusCode": 401, "body": "unauthorized"}
     aws_runtime.guard().register(context)
-    try:
-        response: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
-    except ValueError:  # bolt parses the body before anything else: it is not a Slack payload
-        return {"statusCode": 400, "body": "malformed request"}
+    headers = event.get("headers") or {}
+    body = event.get("body") or ""
+    refused = refusal(
+        base64.b64decode(body) if event.get("isBase64Encoded") else body,
+        timestamp=headers.get("x-slack-request-timestamp"),
+        content_type=headers.get("content-type"),
+    )
+    if refused:
+        return {"statusCode": refused.status, "body": refused.body()}
+    response: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
     return response

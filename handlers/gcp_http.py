@@ -13,6 +13,7 @@ import functions_framework
 from slack_bolt.adapter.flask import SlackRequestHandler
 
 from bots.delivery import SurfaceNotifier
+from bots.slack.admission import MAX_BODY_BYTES, refusal
 from bots.slack.app import build_app
 from bots.teams.http import TeamsEndpoint
 from handlers.idempotency import PowertoolsGuard
@@ -72,6 +73,15 @@ def _refused(error: NotServedError) -> tuple[dict[str, str], int]:
 @functions_framework.http
 def slack_events(request: flask.Request) -> Any:
     """POST /slack/events."""
+    if (request.content_length or 0) > MAX_BODY_BYTES:  # refused unread
+        return ({"error": "the body is too large"}, 413)
+    refused = refusal(
+        request.get_data(),
+        timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+        content_type=request.headers.get("Content-Type"),
+    )
+    if refused:
+        return ({"error": refused.error}, refused.status)
     try:
         return slack().handle(request)
     except NotServedError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import Any
@@ -20,10 +21,33 @@ from bots.slack.normalize import (
 from bots.slack.notifier import SlackNotifier
 from bots.slack.render import ASK, RUN, message, prompt_view
 from shared.commands.bus import CommandBus
+from shared.commands.free_text import shown
 from shared.config import Settings
 
 BUTTON = re.compile(rf"^{RUN}:\d+$")
 PROMPT = re.compile(rf"^{ASK}:\d+$")
+
+
+LOGGED_MAX = 300
+
+
+class ShortRecords(logging.Filter):
+    """bolt logs request bodies whole (an unsigned one whose signature is wrong, an unhandled
+    one): keep their first characters, line breaks and control characters made visible, so a
+    body neither floods the log nor forges a line in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Shorten the record's message in place; never drops a record."""
+        record.msg, record.args = shown(record.getMessage(), limit=LOGGED_MAX), ()
+        return True
+
+
+def _bolt_logger() -> logging.Logger:
+    """The logger bolt's loggers copy their filters from."""
+    logger = logging.getLogger("autosre.slack.bolt")
+    if not logger.filters:
+        logger.addFilter(ShortRecords())
+    return logger
 
 
 def web_client(settings: Settings) -> WebClient:
@@ -42,6 +66,7 @@ def build_app(settings: Settings, bus: Callable[[], CommandBus]) -> App:
 
     app = App(
         name="autosre",  # bolt would otherwise walk the call stack to name itself (slow)
+        logger=_bolt_logger(),
         signing_secret=settings.slack_signing_secret,
         client=WebClient(base_url=settings.slack_api_url),
         authorize=authorize,

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bots.slack.admission import MAX_BODY_BYTES, Refusal, refusal
 
-def wsgi_handler(app: App) -> Any:
-    """A WSGI callable that verifies and answers Slack requests."""
-    return SlackRequestHandler(app)
+StartResponse = Callable[..., Any]
+_REASONS = {400: "Bad Request", 413: "Content Too Large"}
+
+
+def _refuse(start: StartResponse, refused: Refusal) -> list[bytes]:
+    payload = refused.body().encode()
+    start(
+        f"{refused.status} {_REASONS.get(refused.status, 'Refused')}",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+    )
+    return [payload]
+
+
+def wsgi_handler(app: App) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
+    """A WSGI callable that admits a request (size, shape) and lets bolt verify and answer it."""
+    bolt = SlackRequestHandler(app)
+
+    def handle(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _refuse(start, Refusal(400, "Content-Length is not a number"))
+        if length > MAX_BODY_BYTES:  # refused before a byte of it is read
+            return _refuse(start, Refusal(413, f"the body is over {MAX_BODY_BYTES // 1024} KiB"))
+        body = environ["wsgi.input"].read(length) if length else b""
+        refused = refusal(
+            body,
+            timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+            content_type=environ.get("CONTENT_TYPE"),
+        )
+        if refused:
+            return _refuse(start, refused)
+        environ["wsgi.input"] = io.BytesIO(body)
+        return bolt(environ, start)
+
+    return handle
 
 
 def run_socket_mode(app: App, app_token: str) -> None:

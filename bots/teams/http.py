@@ -16,6 +16,7 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticationConstants
 
+from bots.teams.admission import refusal
 from bots.teams.bot import SreBot, reply_activity
 from bots.teams.normalize import tenant_of
 from bots.teams.openid import bound_openid_fetches
@@ -85,11 +86,14 @@ class TeamsEndpoint:
 
     def process(self, body: str | bytes, auth_header: str) -> tuple[int, dict[str, Any] | None]:
         """Handle one POST /api/messages: 401 if Teams is not configured (without an app id
-        botbuilder would accept anything) or the request is not from the Bot Framework, 400 if
-        malformed. Replies go only to the serviceUrl the token vouches for."""
+        botbuilder would accept anything), 413 if too large, 400 if malformed, 401 if the request
+        is not from the Bot Framework. Replies go only to the serviceUrl the token vouches for."""
         if not self._configured:
             log.warning("Teams request refused: %s", NOT_CONFIGURED)
             return 401, {"error": "unauthorized"}
+        refused = refusal(body)
+        if refused:
+            return refused
         return asyncio.run(self._process(body, auth_header))
 
     async def _process(

@@ -1,4 +1,5 @@
-"""Mask secrets before they reach an audit entry: chat tokens, AWS keys, bearer tokens."""
+"""Mask secrets before text is stored, posted or audited: chat, cloud and code-host tokens,
+private keys, passwords (as options, settings, JSON or prose). The one redaction of the product."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ MASK = "***"
 
 _SECRET_NAME = r"(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credential)"  # noqa: S105
 _VALUE = r"'[^']*'|\"[^\"]*\"|[^\s'\"]+"
+_B64 = "A-Za-z0-9/+"
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Slack bot, user, app-level, refresh and config tokens; keep the kind, drop the secret
@@ -16,6 +18,19 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"(hooks\.slack\.com/(?:services|workflows|triggers)/)[A-Za-z0-9/_-]+"),
         rf"\1{MASK}",
     ),
+    # PEM private keys (RSA, EC, OPENSSH, PKCS#8, encrypted), to their END line or the end of text
+    (
+        re.compile(
+            r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+            re.DOTALL,
+        ),
+        rf"-----BEGIN \1----- {MASK} -----END \1-----",
+    ),
+    # GitHub tokens: classic and OAuth/app/refresh (36 characters after the prefix), fine-grained
+    (re.compile(r"\b(gh[pousr])_[A-Za-z0-9]{36,}\b"), rf"\1_{MASK}"),
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), f"github_pat_{MASK}"),
+    # Google API keys
+    (re.compile(r"\bAIza[0-9A-Za-z_-]{35}"), f"AIza{MASK}"),
     # AWS access key ids, and secret access keys named as such
     (re.compile(r"\b(AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b"), rf"\1{MASK}"),
     (
@@ -24,9 +39,31 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         rf"\1\2{MASK}",
     ),
+    # a bare AWS secret access key: exactly 40 base64 characters with upper and lower case and a
+    # digit (so a 40-character git commit id, lowercase hex, is kept)
+    (
+        re.compile(
+            rf"(?<![{_B64}=])(?=[{_B64}]{{0,39}}[a-z])(?=[{_B64}]{{0,39}}[A-Z])"
+            rf"(?=[{_B64}]{{0,39}}[0-9])[{_B64}]{{40}}(?![{_B64}=])"
+        ),
+        MASK,
+    ),
     # Authorization headers and JSON web tokens (Teams and Bot Framework tokens are JWTs)
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {MASK}"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"), MASK),
+    # JSON or Python mappings: "token": "…", 'client_secret': '…'
+    (
+        re.compile(rf"(?i)(([\"'])[\w-]*{_SECRET_NAME}[\w-]*\2\s*:\s*)([\"'])(?:(?!\3).)*\3"),
+        rf"\1\3{MASK}\3",
+    ),
+    # in prose: "the root password is hunter2", "password for db01 was: x"
+    (
+        re.compile(
+            r"(?i)(\b(?:pass(?:word|phrase)|passwd|pwd)(?:\s+(?:for|of)\s+\S+)?"
+            r"\s+(?:is|was|will be)(?:\s+now)?\s*:?\s+)(\S+)"
+        ),
+        rf"\1{MASK}",
+    ),
     # --password=…, --client-secret …, password: …, token=… (an option may use a space)
     (re.compile(rf"(?i)(--[\w-]*{_SECRET_NAME}[\w-]*)(=|\s+)({_VALUE})"), rf"\1\2{MASK}"),
     (re.compile(rf"(?i)(\b[\w-]*{_SECRET_NAME}[\w-]*)(\s*[=:]\s*)({_VALUE})"), rf"\1\2{MASK}"),

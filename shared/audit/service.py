@@ -188,23 +188,31 @@ def _encode(records: list[AuditRecord], kind: str) -> tuple[bytes, str]:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for r in records:
-        writer.writerow(
-            [
-                r.seq,
-                r.time.isoformat(),
-                r.org,
-                r.team,
-                r.actor.user,
-                r.command,
-                r.target,
-                r.outcome.value,
-                r.correlation_id,
-                json.dumps(r.details, sort_keys=True),
-                r.prev_hash,
-                r.hash,
-            ]
-        )
+        row = [
+            r.seq,
+            r.time.isoformat(),
+            r.org,
+            r.team,
+            r.actor.user,
+            r.command,
+            r.target,
+            r.outcome.value,
+            r.correlation_id,
+            json.dumps(r.details, sort_keys=True),
+            r.prev_hash,
+            r.hash,
+        ]
+        writer.writerow([_inert(str(cell)) for cell in row])
     return out.getvalue().encode(), "text/csv"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula (OWASP's CSV injection rule:
+    a leading `=`, `+`, `-`, `@`, tab or carriage return gets a single quote before it)."""
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
 
 
 def verification_reply(report: Verification, *, storage: str) -> Reply:

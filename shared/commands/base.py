@@ -6,7 +6,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from shared.commands.grammar import normalize
+from shared.commands.free_text import FreeText
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
 
@@ -26,19 +26,11 @@ ChannelRef = Annotated[str, StringConstraints(pattern=r"^#?[A-Za-z0-9][A-Za-z0-9
 """A channel id (`C024BE91L`, a Teams conversation id, `local`)."""
 
 
-def _clean_text(value: str) -> str:
-    cleaned = normalize(value)
-    if any(ord(ch) < 32 for ch in cleaned):
-        raise ValueError("must not contain control characters")
-    return cleaned.strip()
-
-
-FreeText = Annotated[str, Field(max_length=200), AfterValidator(_clean_text)]
-"""A short human text, normalised like the command it came in."""
-
 OptionalTeam = Annotated[
     TeamName | None, Field(description="the team to act for (default: the channel's team)")
 ]
+
+__all__ = ["ChannelRef", "Command", "FreeText", "OptionalTeam", "UserRef"]
 
 
 class Command(BaseModel):

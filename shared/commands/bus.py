@@ -8,11 +8,13 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 
 from shared.audit.models import ORG_STREAM, AuditDraft, AuditRecord, Outcome, StreamKey
+from shared.audit.redaction import redact
 from shared.audit.trail import AuditTrail
 from shared.commands import models as m
 from shared.commands.answers import accepted, for_error, internal_error, with_receipt
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
+from shared.commands.free_text import shown
 from shared.commands.invocation import DeferredCommand, Invocation
 from shared.commands.registry import canonical, parse, render_help
 from shared.commands.scope import team_for
@@ -95,7 +97,9 @@ class CommandBus:
         except SreError as error:
             return for_error(error, ref)
         except Exception:
-            log.exception("command failed", extra={"correlation_id": ref, "text": invocation.text})
+            log.exception(
+                "command failed", extra={"correlation_id": ref, "text": _loggable(invocation.text)}
+            )
             return internal_error(ref)
         return reply.model_copy(update={"correlation_id": ref})
 
@@ -180,7 +184,9 @@ class CommandBus:
 
     def _defer(self, command: Command, ctx: Context) -> Reply:
         record = self._write(command, ctx, Outcome.REQUESTED) if command.mutates else None
-        task = DeferredCommand(invocation=ctx.invocation, command=canonical(command), team=ctx.team)
+        # the queue keeps the task until it runs: the typed text with its secrets masked
+        queued = ctx.invocation.model_copy(update={"text": redact(ctx.invocation.text)})
+        task = DeferredCommand(invocation=queued, command=canonical(command), team=ctx.team)
         try:
             self._tasks.enqueue(task)
         except Exception as error:
@@ -254,6 +260,11 @@ def _with_trigger(details: dict[str, str], invocation: Invocation) -> dict[str, 
     if invocation.actor.platform is Platform.SCHEDULER and invocation.delivery_id:
         return {**details, "trigger": invocation.delivery_id}
     return details
+
+
+def _loggable(text: str) -> str:
+    """Typed text as the log may keep it: secrets masked, at most 300 characters."""
+    return shown(text, limit=300)
 
 
 def _in_progress() -> Reply:

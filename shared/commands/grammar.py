@@ -28,6 +28,11 @@ _TYPOGRAPHY = str.maketrans(
 )
 
 
+COMMAND_MAX = 4000
+"""The longest command line read. The grammar needs far less (free text is at most 200
+characters); Slack's own advice for a message is at most 4,000. Longer text is refused before any
+work, so a megabyte pasted after `/sre` costs nothing and is not echoed back."""
+
 _APOSTROPHE = re.compile(r"(?<=\w)\u2019(?=\w)")
 
 
@@ -44,6 +49,11 @@ def normalize(text: str, *, apostrophes: bool = True) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Split normalised text into words, honouring quotes; drop a leading `sre` or `/sre`."""
+    if len(text) > COMMAND_MAX:
+        raise InvalidCommandError(
+            f"That command is {len(text):,} characters long; the most I read is {COMMAND_MAX:,}.",
+            usage="sre help",
+        )
     try:
         words = shlex.split(normalize(text, apostrophes=False))
     except ValueError as error:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 
 from shared.commands.base import Command
+from shared.commands.free_text import shown
 from shared.commands.grammar import quote, tokenize
 from shared.commands.models import COMMANDS
 from shared.errors import InvalidCommandError
@@ -95,9 +96,9 @@ def _unknown(lowered: list[str]) -> InvalidCommandError:
         guess = difflib.get_close_matches(typed, phrases, n=1, cutoff=0.5)
         suggestion = guess[0] if guess else None
         topic = f"help {lowered[0]}"
-    hint = f" Did you mean `sre {suggestion}`?" if suggestion else ""
+    hint = f" Did you mean `sre {shown(suggestion)}`?" if suggestion else ""
     return InvalidCommandError(
-        f"`{' '.join(lowered[:3])}` is not a command.{hint} Try `sre {topic}`.",
+        f"`{shown(' '.join(lowered[:3]))}` is not a command.{hint} Try `sre {topic}`.",
         usage=render_help(lowered[0] if lowered[0] in nouns else None),
         suggestion=f"sre {suggestion}" if suggestion else None,
     )
@@ -132,7 +133,7 @@ def _split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
 def _place(model: type[Command], data: dict[str, Any], positionals: list[str]) -> dict[str, Any]:
     if len(positionals) > len(model.positional):
         extra = " ".join(positionals[len(model.positional) :])
-        raise InvalidCommandError(f"I did not expect `{extra}` here.", usage=usage(model))
+        raise InvalidCommandError(f"I did not expect `{shown(extra)}` here.", usage=usage(model))
     for name, value in zip(model.positional, positionals, strict=False):
         if name in data:
             raise InvalidCommandError(f"{name} given twice.", usage=usage(model))
@@ -145,7 +146,7 @@ def _bad_option(model: type[Command], name: str) -> InvalidCommandError:
     guess = difflib.get_close_matches(name, options, n=1)
     hint = f" Did you mean `--{guess[0]}`?" if guess else ""
     return InvalidCommandError(
-        f"`sre {model.phrase()}` has no option `--{name}`.{hint}",
+        f"`sre {model.phrase()}` has no option `--{shown(name)}`.{hint}",
         usage=usage(model),
         suggestion=f"--{guess[0]}" if guess else None,
     )

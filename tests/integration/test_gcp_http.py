@@ -60,3 +60,20 @@ def test_the_recorded_teams_activity_through_the_teams_function(
         card = request.body["attachments"][0]["content"]
         assert card["body"][0]["text"] == "Who you are"
         assert client.post("/", data="{broken", content_type="application/json").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "body", ["payload=null", "payload=%5B1%2C2%5D", "payload=" + "%5B" * 100_000, "hello=world"]
+)
+def test_a_malformed_slack_body_is_400_through_the_slack_function(
+    local_env: None, body: str
+) -> None:
+    client = create_app(target="slack_events", source=SOURCE).test_client()
+    for headers in (signed_headers(body), {"Content-Type": "application/x-www-form-urlencoded"}):
+        assert client.post("/", data=body, headers=headers).status_code == 400
+
+
+def test_a_slack_body_over_the_limit_is_413_through_the_slack_function(local_env: None) -> None:
+    client = create_app(target="slack_events", source=SOURCE).test_client()
+    body = "payload=" + "x" * 2_000_000
+    assert client.post("/", data=body, headers=signed_headers(body)).status_code == 413

@@ -68,3 +68,52 @@ def test_a_draft_is_redacted_in_its_command_target_and_details() -> None:
     clean = redacted(draft)
     assert SLACK_BOT not in clean.command + clean.target
     assert JWT not in clean.details["error"]
+
+
+GITHUB_CLASSIC = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
+GITHUB_FINE = (
+    "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"
+)
+GOOGLE_KEY = "AIzaORS_6ilI8ihN5KXSc7Tvo_hBKqFYY_kv5ZJ"
+PEM_BODY = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun"
+PEM = f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\nVXbiz4O2bLE=\n-----END RSA PRIVATE KEY-----"
+
+
+@pytest.mark.parametrize(
+    ("typed", "secret", "kept"),
+    [
+        ("the root password is hunter2, rotate it", "hunter2", "the root password is ***"),
+        ("Password for db01 was: Tr0ub4dor&3", "Tr0ub4dor&3", "Password for db01 was: ***"),
+        (f"CI uses {GITHUB_CLASSIC} for releases", GITHUB_CLASSIC, "ghp_***"),
+        (f"export GH={GITHUB_FINE}", GITHUB_FINE, "github_pat_***"),
+        (f"the maps key {GOOGLE_KEY} leaked", GOOGLE_KEY, "AIza***"),
+        (f"creds {AWS_KEY_ID} {AWS_SECRET} in us-east-1", AWS_SECRET, "*** in us-east-1"),
+        (f"key:\n{PEM}\nthanks", PEM_BODY, "-----BEGIN RSA PRIVATE KEY----- ***"),
+        (f"-----BEGIN OPENSSH PRIVATE KEY----- {PEM_BODY}", PEM_BODY, "OPENSSH PRIVATE KEY"),
+        ('{"user": "ci", "token": "s3cr3t-value-123"}', "s3cr3t-value-123", '"token": "***"'),
+        ("{'client_secret': 'abc def 123'}", "abc def 123", "'client_secret': '***'"),
+    ],
+)
+def test_secrets_written_as_people_paste_them_are_masked(
+    typed: str, secret: str, kept: str
+) -> None:
+    masked = redact(typed)
+    assert secret not in masked
+    assert kept in masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "rolled back to commit 49a10ae1f3c0d6d7b2e9b8e0f1a2b3c4d5e6f7a8 at 09:30",
+        "audit hash 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+        "the password rotation job is due on Friday",
+        "ghp_ and github_pat_ are GitHub token prefixes; AIza starts a Google key",
+        "-----BEGIN CERTIFICATE----- is public, not a secret",
+        '{"tokens": 42, "model": "claude", "region": "eu-west-1"}',
+        "arn:aws:lambda:us-east-1:123456789012:function:checkout-api:live",
+        "p99 of checkout-api went from 180ms to 2.4s after deploy v42",
+    ],
+)
+def test_look_alikes_of_secrets_are_kept(text: str) -> None:
+    assert redact(text) == text

@@ -1,0 +1,42 @@
+"""Logs of the local server as JSON lines: a line break in a logged value (a forged Slack body, a
+request path) stays inside its JSON string and cannot start a line of its own; and request lines
+are logged without their query string, so an investigation page's token never reaches the log."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import urlsplit
+
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, the record's extras, any trace."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON."""
+        entry: dict[str, object] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD})
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str, ensure_ascii=False)
+
+
+def configure(level: int = logging.INFO) -> None:
+    """Send every log record to stderr as a JSON line."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonLines())
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
+def request_fields(request_line: str) -> dict[str, str]:
+    """`GET /investigations/inv-1?token=… HTTP/1.1` as method and path, without the query."""
+    method, _, rest = request_line.partition(" ")
+    target = rest.rsplit(" ", 1)[0] if " " in rest else rest
+    return {"method": method[:16], "path": urlsplit(target).path[:200]}

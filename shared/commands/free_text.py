@@ -1,0 +1,53 @@
+"""The one free-text type (descriptions, comments, notes, summaries, silence comments) and the
+one way anything a person typed is shown back to them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from shared.audit.redaction import redact
+from shared.commands.grammar import normalize
+
+FREE_TEXT_MAX = 200
+SHOWN_MAX = 60
+"""How much of a typed word an error message repeats: enough to recognise it, never a flood."""
+
+# Refused: they break a line (C0 controls, DEL, C1 controls, the line and paragraph separators)
+# or reorder what a reader sees (bidirectional embeddings, overrides and isolates: "Trojan Source").
+_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _invisible(ch: str) -> bool:
+    """Zero-width and other format characters (U+200B..U+200F, U+2060, U+FEFF, ...): dropped."""
+    return unicodedata.category(ch) == "Cf"
+
+
+def _clean(value: str) -> str:
+    cleaned = normalize(value)
+    refused = _REFUSED.search(cleaned)
+    if refused:
+        raise ValueError(
+            "must not contain control characters, line separators or bidirectional overrides"
+            f" (U+{ord(refused.group()):04X})"
+        )
+    visible = "".join(ch for ch in cleaned if not _invisible(ch)).strip()
+    return redact(visible)
+
+
+FreeText = Annotated[str, Field(max_length=FREE_TEXT_MAX), AfterValidator(_clean)]
+"""A short human text, normalised like the command it came in, without control, bidirectional or
+invisible characters, its secrets masked: it is stored, posted and audited as it is."""
+
+
+def shown(typed: str, limit: int = SHOWN_MAX) -> str:
+    """What a person typed, as an error message or a log may repeat it: secrets masked, invisible
+    and control characters made visible (`\\u202e`), at most `limit` characters."""
+    masked = redact(typed[: limit * 4])  # whole secrets near the cut are still recognised
+    visible = "".join(
+        f"\\u{ord(ch):04x}" if _REFUSED.match(ch) or _invisible(ch) else ch for ch in masked[:limit]
+    )
+    return visible + ("…" if len(masked) > limit or len(typed) > limit * 4 else "")

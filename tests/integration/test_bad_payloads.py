@@ -1,0 +1,259 @@
+"""Malformed, oversized and forged-looking bodies, signed or not, at every HTTP entry point: a
+400 (413 when too large) that says so, never a 500 or a 200, and nothing of them in the log
+beyond a short, single-line excerpt."""
+
+from __future__ import annotations
+
+import copy
+import http.client
+import json
+import logging
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+from wsgiref.simple_server import make_server
+
+import pytest
+from slack_sdk.signature import SignatureVerifier
+
+from bots.delivery import SurfaceNotifier
+from bots.serve import application
+from bots.teams.http import TeamsEndpoint
+from shared.bootstrap import for_local
+from shared.config import Settings
+from tests.fixtures import SIGNING_SECRET, load, signed_headers, slash_command_body
+from tests.integration.test_slack_surface import _post
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _payload(**changes: Any) -> str:
+    """bolt's recorded block_actions click, as its form body, with `changes` applied."""
+    payload = copy.deepcopy(load("slack/block_actions_payload.json"))
+    payload["actions"][0].update(action_id="sre:0", value="team create search")
+    payload.update(changes)
+    return "payload=" + quote(json.dumps(payload))
+
+
+def _answer(metadata: str) -> str:
+    """A modal's answer (view_submission) whose private_metadata is `metadata`."""
+    submission = {
+        "type": "view_submission",
+        "team": {"id": "T111"},
+        "user": {"id": "W111"},
+        "view": {
+            "id": "V0MODAL",
+            "callback_id": "sre-ask",
+            "private_metadata": metadata,
+            "state": {"values": {"answer": {"answer": {"value": "search"}}}},
+        },
+    }
+    return "payload=" + quote(json.dumps(submission))
+
+
+MALFORMED = {
+    "payload=null": ("payload=null", FORM),
+    "payload=[1,2]": ("payload=%5B1%2C2%5D", FORM),
+    "a JSON array body": ("[1, 2]", "application/json"),
+    "JSON nested 100,000 deep in payload=": ("payload=" + "%5B" * 100_000, FORM),
+    "a JSON body nested 100,000 deep": ("[" * 100_000, "application/json"),
+    "team as a string": (_payload(team="T111"), FORM),
+    "user as a number": (_payload(user=5), FORM),
+    "a user id as a number": (_payload(user={"id": 5}), FORM),
+    "no actions": (_payload(actions=[]), FORM),
+    "a prompting button without its prompt": (
+        _payload(actions=[{"action_id": "sre-ask:0", "value": '{"command": "sre x"}'}]),
+        FORM,
+    ),
+    "private_metadata not JSON": (_answer("{broken"), FORM),
+    "private_metadata a list": (_answer("[1]"), FORM),
+    "private_metadata without its command": (_answer('{"channel": "C111"}'), FORM),
+    "a mention without its user": (
+        json.dumps({"type": "event_callback", "team_id": "T111", "event": {"type": "app_mention"}}),
+        "application/json",
+    ),
+    "not UTF-8": ("payload=%7B%7D\udcff", FORM),
+    "no kind of Slack request": ("hello=world", FORM),
+}
+
+
+def _headers(body: str, *, signed: bool, content_type: str) -> dict[str, str]:
+    if signed:
+        return signed_headers(body, content_type=content_type)
+    return {"content-type": content_type}
+
+
+@pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
+@pytest.mark.parametrize("case", list(MALFORMED))
+def test_a_malformed_body_is_400_through_the_lambda_handler(
+    aws: dict[str, str], case: str, signed: bool
+) -> None:
+    body, content_type = MALFORMED[case]
+    body = body.encode("utf-8", "surrogateescape").decode("latin-1") if "\udcff" in body else body
+    response = _post(body, _headers(body, signed=signed, content_type=content_type))
+    assert response["statusCode"] == 400, response
+    assert json.loads(response["body"]) == {"error": "the body is not a Slack payload"}
+
+
+def _timestamped(body: str, timestamp: str) -> dict[str, str]:
+    signature = SignatureVerifier(SIGNING_SECRET).generate_signature(timestamp=timestamp, body=body)
+    return {
+        "content-type": FORM,
+        "x-slack-request-timestamp": timestamp,
+        "x-slack-signature": signature or "",
+    }
+
+
+def test_a_non_numeric_timestamp_is_400_even_when_the_signature_covers_it(
+    aws: dict[str, str],
+) -> None:
+    body = slash_command_body("team create payments")
+    response = _post(body, _timestamped(body, "soon"))
+    assert response["statusCode"] == 400
+    assert "X-Slack-Request-Timestamp" in response["body"]
+
+
+@pytest.mark.parametrize("size", [1_100_000, 10_000_000])
+def test_a_body_over_slacks_limit_is_413_and_never_logged(
+    aws: dict[str, str], caplog: pytest.LogCaptureFixture, size: int
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    body = "payload=" + "x" * size
+    response = _post(body, {"content-type": FORM})
+    assert response["statusCode"] == 413
+    assert "x" * 1000 not in caplog.text
+
+
+def test_an_unsigned_body_is_logged_short_and_on_one_line(
+    aws: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a forged slash command whose text forges a log line and fills 500 KB
+    caplog.set_level(logging.DEBUG)
+    forged = "hi\n2026-11-30 INFO autosre.bus org admin granted to U0EVIL\n" + "y" * 500_000
+    body = slash_command_body(forged).replace("%0A", "\n")
+    # WHEN it is posted with a wrong signature
+    response = _post(body, signed_headers(body, secret="not-the-secret"))
+    # THEN it is refused, and what bolt logged of it is short and has no line break
+    assert response["statusCode"] == 401
+    assert caplog.records
+    for record in caplog.records:
+        message = record.getMessage()
+        assert "\n" not in message
+        assert len(message) < 400
+    assert "y" * 1000 not in caplog.text
+
+
+def test_a_signed_command_with_a_megabyte_word_gets_a_short_usage_error(
+    aws: dict[str, str],
+) -> None:
+    body = slash_command_body("x" * 1_000_000, trigger_id="1.1.megabyte")
+    response = _post(body, signed_headers(body))
+    assert response["statusCode"] == 200
+    answer = json.loads(response["body"])
+    assert answer["response_type"] == "ephemeral"
+    assert "the most I read is 4,000" in json.dumps(answer)
+    assert len(response["body"]) < 2_000
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[str]:
+    """`sre serve`'s WSGI app on loopback."""
+    settings = Settings(
+        home=tmp_path, slack_signing_secret=SIGNING_SECRET, org_admins=("T111:W111",)
+    )
+    services = for_local(settings, notifier=SurfaceNotifier(settings))
+    server = make_server("127.0.0.1", 0, application(services))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def _status(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request) as response:
+            return int(response.status), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.mark.parametrize("signed", [True, False], ids=["signed", "unsigned"])
+@pytest.mark.parametrize("case", [c for c in MALFORMED if c != "not UTF-8"])
+def test_a_malformed_body_is_400_through_sre_serve(served: str, case: str, signed: bool) -> None:
+    body, content_type = MALFORMED[case]
+    headers = _headers(body, signed=signed, content_type=content_type)
+    status, answer = _status(f"{served}/slack/events", body.encode(), headers)
+    assert status == 400
+    assert json.loads(answer) == {"error": "the body is not a Slack payload"}
+
+
+def _declared(url: str, path: str, length: int) -> int:
+    """The status answered to a request that announces `length` bytes and sends none yet."""
+    connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=10)
+    connection.putrequest("POST", path)
+    connection.putheader("Content-Type", FORM)
+    connection.putheader("Content-Length", str(length))
+    connection.endheaders()
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def test_sre_serve_refuses_oversized_bodies_before_reading_them(served: str) -> None:
+    assert _declared(served, "/slack/events", 10_000_000) == 413
+    assert _declared(served, "/api/messages", 10_000_000) == 413
+
+
+def test_sre_serve_refuses_bad_timestamps_and_large_activities(served: str) -> None:
+    body = slash_command_body("team create payments")
+    assert _status(f"{served}/slack/events", body.encode(), _timestamped(body, "1e9"))[0] == 400
+    activity = json.dumps({**load("teams/message_activity.json"), "text": "x" * 300_000})
+    teams = {"content-type": "application/json"}
+    assert _status(f"{served}/api/messages", activity.encode(), teams)[0] == 413
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["[1, 2]", "null", "[" * 100_000, '{"type": "message", "serviceUrl": 5}'],
+    ids=["array", "null", "nested 100,000 deep", "serviceUrl a number"],
+)
+def test_a_malformed_teams_activity_is_400_through_sre_serve(served: str, body: str) -> None:
+    status, _ = _status(
+        f"{served}/api/messages", body.encode(), {"content-type": "application/json"}
+    )
+    assert status == 400
+
+
+def _activity(**changes: Any) -> str:
+    """The recorded Teams message activity, with `changes` applied."""
+    return json.dumps({**load("teams/message_activity.json"), **changes})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        _activity(**{"from": "mallory"}),
+        _activity(conversation={"id": 5}),
+        _activity(text=["team", "create"]),
+        _activity(serviceUrl=None),
+        json.dumps([load("teams/message_activity.json")]),
+    ],
+    ids=["from a string", "conversation id a number", "text a list", "no serviceUrl", "array"],
+)
+def test_a_wrongly_typed_teams_activity_is_400_before_the_bot_sees_it(
+    tmp_path: Path, body: str
+) -> None:
+    endpoint = TeamsEndpoint(Settings(home=tmp_path), lambda: pytest.fail("the bus was reached"))
+    status, answer = endpoint.process(body, "")
+    assert status == 400
+    assert answer == {"error": "the body is not a Bot Framework activity"}
+
+
+def test_a_teams_activity_over_the_bot_connectors_limit_is_413(tmp_path: Path) -> None:
+    endpoint = TeamsEndpoint(Settings(home=tmp_path), lambda: pytest.fail("the bus was reached"))
+    status, _ = endpoint.process(_activity(text="x" * 262_144), "")
+    assert status == 413

@@ -1,0 +1,84 @@
+"""Free text (descriptions, comments, notes, silence comments) as it reaches the state and the
+channel: no characters that forge lines or reorder what a reader sees, no invisible ones, no
+secrets; and what a person typed is repeated back short and visible."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.bootstrap import Services
+from shared.identity.models import OrgId
+from shared.replies import Tone
+from tests.support import run
+
+REFUSED = [
+    ("\u202e", "U+202E"),  # right-to-left override ("Trojan Source")
+    ("\u2066", "U+2066"),  # left-to-right isolate
+    ("\u2028", "U+2028"),  # line separator
+    ("\u2029", "U+2029"),  # paragraph separator
+    ("\u0085", "U+0085"),  # next line, a C1 control
+    ("\u009b", "U+009B"),  # control sequence introducer, a C1 control
+    ("\x7f", "U+007F"),  # delete
+]
+
+
+@pytest.mark.parametrize(("character", "named"), REFUSED)
+def test_a_description_with_a_control_or_bidi_character_is_refused_and_nothing_stored(
+    services: Services, character: str, named: str
+) -> None:
+    # WHEN an org admin creates a team whose description hides a reordering or line-breaking mark
+    reply = run(services, f'team create payments --description "Pay{character}ments team"')
+    # THEN it is a usage error naming the character, and no team exists
+    assert reply.tone is Tone.USAGE
+    assert named in reply.title
+    assert character not in reply.title + reply.text
+    assert services.directory.get_team(OrgId("T1"), "payments") is None
+
+
+def test_zero_width_characters_are_dropped_before_the_text_is_stored_or_shown(
+    services: Services,
+) -> None:
+    typed = "Pay\u200bments\u200d plat\u2060form\ufeff"
+    reply = run(services, f'team create payments --description "{typed}"')
+    assert reply.tone is Tone.OK
+    team = services.directory.get_team(OrgId("T1"), "payments")
+    assert team is not None
+    assert team.description == "Payments platform"
+    shown = run(services, "team show payments")
+    assert "Payments platform" in shown.text + str(shown.fields)
+
+
+def test_a_silence_comment_and_an_investigation_comment_are_checked_the_same_way(
+    services: Services,
+) -> None:
+    # free text is checked when the command is read, before anything is looked up or stored
+    silenced = run(services, 'alert silence slow --comment "load\u202etest"')
+    assert silenced.tone is Tone.USAGE
+    assert "U+202E" in silenced.title
+    commented = run(services, 'investigation comment inv-abc123 "see\u2029this"')
+    assert commented.tone is Tone.USAGE
+    assert "U+2029" in commented.title
+
+
+def test_an_unknown_word_is_repeated_short_and_with_hidden_characters_visible(
+    services: Services,
+) -> None:
+    reply = run(services, "deploy\u202e" + "x" * 500)
+    assert reply.tone is Tone.USAGE
+    assert "\u202e" not in reply.title
+    assert "\\u202e" in reply.title
+    assert len(reply.title) < 200
+
+
+def test_a_megabyte_command_gets_a_short_usage_error(services: Services) -> None:
+    reply = run(services, "team create " + "a" * 1_000_000)
+    assert reply.tone is Tone.USAGE
+    assert "the most I read is 4,000" in reply.title
+    assert len(reply.title) + len(reply.text) < 300
+
+
+def test_an_error_never_repeats_a_secret_it_was_typed_with(services: Services) -> None:
+    reply = run(services, "deploy --password hunter2 now")
+    assert reply.tone is Tone.USAGE
+    assert "hunter2" not in reply.title + reply.text
+    assert "--password ***" in reply.title
