@@ -159,11 +159,18 @@ def test_a_signed_command_with_a_megabyte_word_gets_a_short_usage_error(
     assert len(response["body"]) < 2_000
 
 
+TEAMS_APP_ID = "00000000-0000-0000-0000-00000000a99"
+"""Teams is on: without an app id it is not served at all (401, or 404 from `sre serve`)."""
+
+
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """`sre serve`'s WSGI app on loopback."""
     settings = Settings(
-        home=tmp_path, slack_signing_secret=SIGNING_SECRET, org_admins=("T111:W111",)
+        home=tmp_path,
+        slack_signing_secret=SIGNING_SECRET,
+        teams_app_id=TEAMS_APP_ID,
+        org_admins=("slack:T111:W111",),
     )
     services = for_local(settings, notifier=SurfaceNotifier(settings))
     server = make_server("127.0.0.1", 0, application(services))
@@ -247,13 +254,19 @@ def _activity(**changes: Any) -> str:
 def test_a_wrongly_typed_teams_activity_is_400_before_the_bot_sees_it(
     tmp_path: Path, body: str
 ) -> None:
-    endpoint = TeamsEndpoint(Settings(home=tmp_path), lambda: pytest.fail("the bus was reached"))
+    endpoint = TeamsEndpoint(
+        Settings(home=tmp_path, teams_app_id=TEAMS_APP_ID),
+        lambda: pytest.fail("the bus was reached"),
+    )
     status, answer = endpoint.process(body, "")
     assert status == 400
     assert answer == {"error": "the body is not a Bot Framework activity"}
 
 
 def test_a_teams_activity_over_the_bot_connectors_limit_is_413(tmp_path: Path) -> None:
-    endpoint = TeamsEndpoint(Settings(home=tmp_path), lambda: pytest.fail("the bus was reached"))
+    endpoint = TeamsEndpoint(
+        Settings(home=tmp_path, teams_app_id=TEAMS_APP_ID),
+        lambda: pytest.fail("the bus was reached"),
+    )
     status, _ = endpoint.process(_activity(text="x" * 262_144), "")
     assert status == 413

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from shared.bootstrap import Services
-from shared.identity.models import OrgId
 from shared.replies import Tone
-from tests.support import run
+from tests.support import ORG, run
 
 REFUSED = [
     ("\u202e", "U+202E"),  # right-to-left override ("Trojan Source")
@@ -32,7 +31,7 @@ def test_a_description_with_a_control_or_bidi_character_is_refused_and_nothing_s
     assert reply.tone is Tone.USAGE
     assert named in reply.title
     assert character not in reply.title + reply.text
-    assert services.directory.get_team(OrgId("T1"), "payments") is None
+    assert services.directory.get_team(ORG, "payments") is None
 
 
 def test_zero_width_characters_are_dropped_before_the_text_is_stored_or_shown(
@@ -41,7 +40,7 @@ def test_zero_width_characters_are_dropped_before_the_text_is_stored_or_shown(
     typed = "Pay\u200bments\u200d plat\u2060form\ufeff"
     reply = run(services, f'team create payments --description "{typed}"')
     assert reply.tone is Tone.OK
-    team = services.directory.get_team(OrgId("T1"), "payments")
+    team = services.directory.get_team(ORG, "payments")
     assert team is not None
     assert team.description == "Payments platform"
     shown = run(services, "team show payments")
