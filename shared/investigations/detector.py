@@ -72,8 +72,13 @@ class RunningWindow:
         """A robust spread: the mean absolute deviation from `centre` of the middle 80%."""
         n = len(self.ordered)
         low, high = n // 10, n - n // 10
-        chosen = self.ordered[low:high] or self.ordered
-        return sum(abs(v - centre) for v in chosen) / len(chosen)
+        if high <= low:
+            low, high = 0, n
+        # sums of sorted runs (in C) instead of a Python loop: the same figure, many times faster
+        split = min(max(bisect.bisect_left(self.ordered, centre, low, high), low), high)
+        above = sum(self.ordered[split:high]) - centre * (high - split)
+        below = centre * (split - low) - sum(self.ordered[low:split])
+        return (above + below) / (high - low)
 
 
 class RunningStats:
@@ -140,10 +145,10 @@ class OnlineDetector:
     def update(self, value: float) -> float:
         """Score `value` (then learn from it)."""
         self.rows += 1
-        raw = self._level(value) if len(self.recent.values) >= 10 else 0.0
-        seasonal = self._season(value)
-        if seasonal is not None:
-            raw = seasonal  # judged against the same time of day: a daily pattern is normal
+        # judged against the same time of day when it can be: a daily pattern is normal
+        raw = self._season(value)
+        if raw is None:
+            raw = self._level(value) if len(self.recent.values) >= 10 else 0.0
         self.past.append(value)
         self.recent.add(value)
         self.short.append(math.log1p(raw))
