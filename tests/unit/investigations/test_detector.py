@@ -81,3 +81,16 @@ def test_a_bad_file_gets_a_clear_message(
     assert main(["analyze", "anomalies", str(bad)]) == 1
     assert "must name the columns timestamp and value" in capsys.readouterr().err
     assert main(["analyze", "anomalies"]) == 2
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_a_sudden_jump_in_a_wandering_stream_is_found(seed: int) -> None:
+    # GIVEN a random walk (its level wanders far, its steps stay small), then a jump of 40 steps
+    rng = random.Random(seed)
+    values, value = [], 100.0
+    for _ in range(3000):
+        value += rng.gauss(0, 1)
+        values.append(value)
+    values[2500:] = [v + 40 for v in values[2500:]]
+    # THEN the jump scores as an anomaly within a few rows, though the level alone hides it
+    assert max(score_series(values)[2500:2505]) > 0.98
