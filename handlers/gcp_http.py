@@ -71,8 +71,11 @@ def _refused(error: NotServedError) -> tuple[dict[str, str], int]:
 
 @functions_framework.http
 def slack_events(request: flask.Request) -> Any:
-    """POST /slack/events."""
+    """POST /slack/events: refused (401) without a signing secret to verify it with."""
     try:
+        if not services().settings.slack_signing_secret:
+            log.warning("Slack request refused: SLACK_SIGNING_SECRET is not set")
+            return ("unauthorized", 401)
         return slack().handle(request)
     except NotServedError as error:
         return _refused(error)
