@@ -56,8 +56,7 @@ def test_slack_without_a_signing_secret_is_refused_and_nothing_happens(
             == 401
         )
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    for cached in (gcp_http.services, gcp_http.slack):
-        cached.cache_clear()
+    client = create_app(target="slack_events", source=SOURCE).test_client()  # a fresh instance
     listed = slash_command_body("team list")
     answer = client.post("/", data=listed, headers=signed_headers(listed))
     assert answer.get_json()["text"] == "No teams yet"
