@@ -138,19 +138,32 @@ def analyze_anomalies(paths: Sequence[str]) -> int:
     return 0
 
 
+def deployment_problem(settings: Settings) -> str | None:
+    """Why the terminal cannot act on the AWS deployment with these settings, if it cannot."""
+    missing = [ENVIRONMENT[name] for name in DEPLOYMENT if not getattr(settings, name)]
+    if missing:
+        return (
+            f"the aws backend acts on the deployment: set {', '.join(missing)} (the stack's "
+            "table, audit bucket and digest key, and who you are in which org)"
+        )
+    platform, _, native = settings.org.partition(":")
+    if platform not in (Platform.SLACK.value, Platform.TEAMS.value) or not native.strip():
+        return (
+            f"{ENVIRONMENT['org']}={settings.org!r} names no org of the deployment: write it with "
+            "its platform, slack:T… (the Slack workspace or Grid org id) or teams:<tenant id>"
+        )
+    return None
+
+
 def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
     """Run one command on the AWS deployment's table and trail as `AUTOSRE_USER` of
     `AUTOSRE_ORG`; deferred work runs here, so its result is printed, and exports are files."""
     from shared.adapters.local.folder_exports import FolderExportStore
     from shared.adapters.memory import InMemoryTaskQueue
 
-    missing = [ENVIRONMENT[name] for name in DEPLOYMENT if not getattr(settings, name)]
-    if missing:
-        print(
-            f"sre: the aws backend acts on the deployment: set {', '.join(missing)} (the stack's "
-            "table, audit bucket and digest key, and who you are in which org); nothing was done",
-            file=sys.stderr,
-        )
+    problem = deployment_problem(settings)
+    if problem:
+        print(f"sre: {problem}; nothing was done", file=sys.stderr)
         return 2
     printer = DeferredPrinter(charts=settings.home / "charts")
     queue = InMemoryTaskQueue()

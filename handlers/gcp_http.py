@@ -72,17 +72,21 @@ def _refused(error: NotServedError) -> tuple[dict[str, str], int]:
 
 @functions_framework.http
 def slack_events(request: flask.Request) -> Any:
-    """POST /slack/events."""
-    if (request.content_length or 0) > MAX_BODY_BYTES:  # refused unread
-        return ({"error": "the body is too large"}, 413)
-    refused = refusal(
-        request.get_data(),
-        timestamp=request.headers.get("X-Slack-Request-Timestamp"),
-        content_type=request.headers.get("Content-Type"),
-    )
-    if refused:
-        return ({"error": refused.error}, refused.status)
+    """POST /slack/events: refused (401) without a signing secret to verify it with; a body too
+    large (413, unread) or malformed (400) is refused before bolt reads it."""
     try:
+        if not services().settings.slack_signing_secret:
+            log.warning("Slack request refused: SLACK_SIGNING_SECRET is not set")
+            return ("unauthorized", 401)
+        if (request.content_length or 0) > MAX_BODY_BYTES:  # refused unread
+            return ({"error": "the body is too large"}, 413)
+        refused = refusal(
+            request.get_data(),
+            timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+            content_type=request.headers.get("Content-Type"),
+        )
+        if refused:
+            return ({"error": refused.error}, refused.status)
         return slack().handle(request)
     except NotServedError as error:
         return _refused(error)

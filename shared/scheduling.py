@@ -8,6 +8,7 @@ from shared.alerts.scheduler import AlertScheduler
 from shared.canary.service import CanaryService
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
+from shared.identity.models import Platform
 from shared.replies import Reply, Tone
 
 
@@ -23,11 +24,14 @@ class ScheduledWork:
         return {RunScheduler: self.run_once}
 
     def run_once(self, _: RunScheduler, ctx: Context) -> Reply:
-        """One tick, now (or at the minute the scheduled event was for)."""
+        """One tick, now (or at the minute the scheduled event was for): of every org for the
+        scheduler, of the caller's own org for an org admin."""
         # the scheduled event's own time: a late or retried delivery judges the minute it was for
         at, trigger = ctx.invocation.received_at, ctx.invocation.correlation_id
-        report = self._alerts.tick(at, trigger=trigger)
-        stepped = self._canaries.advance(at, trigger=trigger)
+        actor = ctx.invocation.actor
+        org = None if actor.platform is Platform.SCHEDULER else actor.org
+        report = self._alerts.tick(at, trigger=trigger, org=org)
+        stepped = self._canaries.advance(at, trigger=trigger, org=org)
         fields = [
             ("Fired", ", ".join(report.fired) or "none"),
             ("Resolved", ", ".join(report.resolved) or "none"),

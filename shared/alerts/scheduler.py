@@ -60,10 +60,11 @@ class AlertScheduler:
         self._notifier = notifier
         self._investigate = investigate
 
-    def tick(self, now: datetime, *, trigger: str) -> TickReport:
-        """Evaluate, claim, audit, tell; `trigger` (the schedule event's id) goes in the audit."""
+    def tick(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> TickReport:
+        """Evaluate, claim, audit, tell; `trigger` (the schedule event's id) goes in the audit.
+        With `org`, only that org's policies (a person's run-once); without, every org's."""
         report = TickReport()
-        policies = [p for p in self._store.every() if p.due(now)]
+        policies = [p for p in self._store.every() if p.due(now) and org in (None, p.org)]
         told: dict[tuple[str, str, str], list[AlertPolicy]] = {}
         for evaluation in self._evaluator.evaluate(policies, now):
             report.evaluated += 1
@@ -75,7 +76,7 @@ class AlertScheduler:
                 told.setdefault(key, []).append(claimed)
         for group in told.values():
             self._tell(sorted(group, key=lambda p: p.name), report)
-        self._escalate(now, report, trigger)
+        self._escalate(now, report, trigger, org)
         for names_ in (report.fired, report.resolved, report.escalated):
             names_.sort()
         return report
@@ -217,10 +218,12 @@ class AlertScheduler:
         except Exception as error:  # noqa: BLE001
             report.problems.append(f"{policy.name}: could not tell it resolved ({error})")
 
-    def _escalate(self, now: datetime, report: TickReport, trigger: str) -> None:
+    def _escalate(self, now: datetime, report: TickReport, trigger: str, org: OrgId | None) -> None:
         """Pages (not tickets or info) still firing, unacknowledged after `escalate_after`: tell
         the escalation team, once."""
         for policy in self._store.every():
+            if org not in (None, policy.org):
+                continue
             status = policy.status
             due = (
                 policy.severity is Severity.PAGE

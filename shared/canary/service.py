@@ -229,11 +229,12 @@ class CanaryService:
 
     # -- the scheduler's step ------------------------------------------------------------------
 
-    def advance(self, now: datetime, *, trigger: str) -> list[str]:
-        """Judge every due canary and act on the verdict; what happened, one line each."""
+    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
+        """Judge every due canary (of `org`, if given) and act on the verdict; what happened,
+        one line each."""
         done: list[str] = []
         for canary in self._store.every():
-            if not canary.due(now):
+            if not canary.due(now) or org not in (None, canary.org):
                 continue
             moved, data = self._step(canary, now)
             try:

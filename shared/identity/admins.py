@@ -66,6 +66,9 @@ def configured_admins(entries: Iterable[str]) -> tuple[ConfiguredAdmin, ...]:
     with a warning that says what to write instead."""
     admins: list[ConfiguredAdmin] = []
     for entry in entries:
+        if any(ch.isspace() for ch in entry.strip()):  # no id has a space: it would match nobody
+            log.warning("AUTOSRE_ORG_ADMINS entry %r grants nothing: it has a space inside", entry)
+            continue
         admin = parse_admin(entry)
         if admin is None and (new := migrated(entry)) is not None:
             log.warning("AUTOSRE_ORG_ADMINS entry %r read as %r: write it so", entry, new)

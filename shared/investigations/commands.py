@@ -19,16 +19,11 @@ ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 _DURATION = re.compile(r"^(\d{1,4})([mhd])$")
 
 
-def _duration(value: str) -> str:
-    if not _DURATION.match(value):
-        raise ValueError("write a duration like 30m, 2h or 1d")
-    return value
-
-
-Duration = Annotated[str, AfterValidator(_duration)]
-
-
 def _window(value: str) -> str:
+    if not _DURATION.match(value) or not to_timedelta(value):
+        raise ValueError(
+            f"a window is at least 1m and at most {MAX_WINDOW.days}d, written like 30m, 2h or 1d"
+        )
     if to_timedelta(value) > MAX_WINDOW:
         raise ValueError(
             f"a window is at most {MAX_WINDOW.days}d: a worker reads it with 4h of baseline at "
@@ -37,8 +32,8 @@ def _window(value: str) -> str:
     return value
 
 
-Window = Annotated[str, AfterValidator(_duration), AfterValidator(_window)]
-"""An investigation's window: a duration of at most MAX_WINDOW."""
+Window = Annotated[str, AfterValidator(_window)]
+"""An investigation's window: a duration of at least a minute and at most MAX_WINDOW."""
 
 
 def to_timedelta(duration: str) -> timedelta:

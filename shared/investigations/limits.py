@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Hashable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from shared.errors import InvalidCommandError, UnavailableError
@@ -39,8 +39,32 @@ RETENTION: dict[ResourceKind, tuple[str, timedelta]] = {
 """How far back each provider keeps the one-minute data an investigation reads (the sample is
 computed and a metrics file holds what it holds)."""
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+"""No --since before this: no provider or metrics file here keeps older one-minute data."""
+
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
+
+
+def window_of(
+    since: datetime | None, length: timedelta, *, now: datetime
+) -> tuple[datetime, datetime]:
+    """The window's start and end in whole minutes: `length` from `since`, or up to `now`;
+    InvalidCommandError if `since` is in the future or before EARLIEST."""
+    end = now
+    if since is not None:
+        if since > now:
+            raise InvalidCommandError(
+                f"--since is in the future: the window would start {since:%Y-%m-%d %H:%M} UTC."
+            )
+        if since < EARLIEST:
+            raise InvalidCommandError(
+                f"--since {since:%Y-%m-%d} is before {EARLIEST:%Y-%m-%d}: nothing keeps one-minute "
+                "metrics that old."
+            )
+        end = since + length
+    end = end.replace(second=0, microsecond=0)  # whole minutes, as providers report them
+    return end - length, end
 
 
 def check_window(

@@ -16,7 +16,7 @@ from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, onset, rank
 from shared.investigations.catalog import UNITS, signal_series
 from shared.investigations.collaboration import with_actions
-from shared.investigations.limits import check_window, read_within
+from shared.investigations.limits import check_window, read_within, window_of
 from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import (
     Event,
@@ -73,9 +73,7 @@ class InvestigationService:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""
         team = self._catalog.team(ctx)
         service = self._catalog.service(team, command.service)
-        end = command.since + c.to_timedelta(command.window) if command.since else ctx.now
-        end = end.replace(second=0, microsecond=0)  # whole minutes, as providers report them
-        start = end - c.to_timedelta(command.window)
+        start, end = window_of(command.since, c.to_timedelta(command.window), now=ctx.now)
         source = self._sources.get(service.kind)
         if source is None:  # registered before this deployment stopped reading its cloud
             raise unreadable(service.kind)

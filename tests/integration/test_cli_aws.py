@@ -119,3 +119,25 @@ def test_sre_serve_on_the_aws_backend_is_refused_rather_than_served_from_a_local
     assert main(["serve"]) == 2
     assert "embedded default only" in capsys.readouterr().err
     assert not (tmp_path / "autosre.db").exists()
+
+
+@pytest.mark.parametrize("written", ["T111", "slack:", " slack:T111", "local"])
+def test_an_org_not_in_the_platform_form_is_refused_naming_the_form(
+    aws: dict[str, str],
+    deployment: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    written: str,
+) -> None:
+    # GIVEN the auditor's terminal names the org the old way (or not at all usefully)
+    s3, bucket = boto3.client("s3"), aws["AUTOSRE_AUDIT_BUCKET"]
+    before = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    monkeypatch.setenv("AUTOSRE_ORG", written)
+    # WHEN they verify the org trail
+    status = main(["audit", "verify", "--org"])
+    # THEN the terminal says how to write the org instead of "Not allowed", and writes nothing
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert "AUTOSRE_ORG" in err
+    assert "slack:T…" in err
+    assert s3.list_objects_v2(Bucket=bucket)["Contents"] == before

@@ -44,6 +44,24 @@ def test_a_signed_slash_command_through_the_slack_function(local_env: None) -> N
     assert client.post("/", data=garbage, headers=signed_headers(garbage)).status_code == 400
 
 
+def test_slack_without_a_signing_secret_is_refused_and_nothing_happens(
+    local_env: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SLACK_SIGNING_SECRET")
+    client = create_app(target="slack_events", source=SOURCE).test_client()
+    body = slash_command_body("team create payments")
+    for secret in (SIGNING_SECRET, "anything"):
+        assert (
+            client.post("/", data=body, headers=signed_headers(body, secret=secret)).status_code
+            == 401
+        )
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    client = create_app(target="slack_events", source=SOURCE).test_client()  # a fresh instance
+    listed = slash_command_body("team list")
+    answer = client.post("/", data=listed, headers=signed_headers(listed))
+    assert answer.get_json()["text"] == "No teams yet"
+
+
 def test_the_recorded_teams_activity_through_the_teams_function(
     local_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

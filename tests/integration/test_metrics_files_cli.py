@@ -79,3 +79,28 @@ def test_the_folder_is_the_one_autosre_metrics_dir_names(
     capsys.readouterr()
     status, out = _register(shared / "latency.csv", capsys)
     assert status == 0, out
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        "timestamp,DB_PASSWORD=hunter2,DB_PASSWORD=hunter2\n",
+        "timestamp,DB_PASSWORD=hunter2\n2026-11-22T09:00:00Z,slow\n",
+    ],
+)
+def test_a_registered_file_changed_afterwards_is_reported_without_its_secrets(
+    home: Path, capsys: pytest.CaptureFixture[str], changed: str
+) -> None:
+    # GIVEN a registered metrics file, later overwritten with a header that holds a secret
+    main(["whoami"])
+    path = home / "metrics" / "latency.csv"
+    path.write_text("timestamp,p99_latency\n2026-11-22T09:00:00Z,300\n")
+    assert _register("latency.csv", capsys)[0] == 0
+    path.write_text(changed)
+    # WHEN it is investigated (the report a channel would get)
+    main(["investigate", "legacy", "--since", "2026-11-22T08:00"])
+    out = capsys.readouterr().out
+    # THEN the report says what is wrong with the file, with the secret masked
+    assert "metrics file latency.csv" in out, out
+    assert "DB_PASSWORD=***" in out, out
+    assert "hunter2" not in out

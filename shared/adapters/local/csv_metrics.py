@@ -70,12 +70,12 @@ def _number(text: str, where: str, column: str) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise ValueError(f"{where}, column `{column}`: {_shown(text)} is not a number")
+        raise ValueError(f"{where}, column {_shown(column)}: {_shown(text)} is not a number")
     return value
 
 
 def _shown(cell: str) -> str:
-    """A cell quoted in an error: short, redacted, printable."""
+    """A cell (or a column's name) quoted in an error: short, redacted, printable."""
     return "`" + redact("".join(ch for ch in cell.strip()[:40] if ch.isprintable())) + "`"
 
 
@@ -96,7 +96,7 @@ def _columns(header: list[str]) -> list[str]:
         if not name:
             raise ValueError(f"column {number} of the first line has no name")
         if names.count(name) > 1:
-            raise ValueError(f"the first line names column `{name}` twice")
+            raise ValueError(f"the first line names column {_shown(name)} twice")
     if not [n for n in names if n not in _RESERVED]:
         raise ValueError(f"it has no metric column (such as {', '.join(Signal)})")
     return names

@@ -13,8 +13,11 @@ from shared.adapters.local.sqlite_alerts import SqliteAlertStore
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryAlertStore, InMemoryNotifier, InMemoryTaskQueue
 from shared.audit.models import StreamKey
+from shared.audit.schedule import evaluate_alerts
 from shared.bootstrap import Services, build
+from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
+from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.ports import AlertStore
 from shared.replies import Reply, Tone
 from tests.support import (
@@ -236,3 +239,34 @@ def test_only_pages_escalate(clock: Clock) -> None:
     assert all(t.channel == "C-pay" for t, _ in _notifier(services).posted)
     shown = run(services, "alert show quiet", user="vic", channel="C-pay")
     assert "Only pages escalate: this ticket stays in its channel" in shown.text
+
+
+def test_an_org_admin_runs_the_scheduler_for_their_own_org_only(clock: Clock) -> None:
+    # GIVEN org T1's alert about to fire, and the admin of another org (a Teams tenant)
+    adapters = memory_adapters(clock, alerts=InMemoryAlertStore())
+    services = build(Settings(org_admins=("slack:T1:root", "teams:tenant-x:eve")), adapters)
+    setup_teams(services)
+    register = "service register checkout-api --sample checkout --team payments"
+    assert not run(services, register, user="oli").failed
+    create = 'alert create slow --service checkout-api --when "p99_latency > 800ms for 5m"'
+    assert run(services, create, user="oli", channel="C-pay").tone is Tone.OK
+    _tick(services, clock)
+    clock.at = clock.at + timedelta(minutes=5)
+    # WHEN the other org's admin runs `sre scheduler run-once` from Teams
+    other = Invocation(
+        actor=Actor(platform=Platform.TEAMS, org=OrgId("teams:tenant-x"), user=UserId("eve")),
+        channel="19:x",
+        text="scheduler run-once",
+        correlation_id="ref-eve",
+        received_at=clock.at,
+        reply_to=ReplyTarget(platform=Platform.TEAMS, channel="19:x"),
+    )
+    reply = services.bus.handle(other)
+    # THEN org T1's alert is neither evaluated, named, nor told by it
+    assert reply.tone is Tone.OK, reply
+    assert reply.title == "Scheduler: 0 alert policies evaluated"
+    assert "slow" not in str(reply.fields)
+    assert _notifier(services).posted == []
+    # AND the scheduled trigger (every org) still fires it
+    fired = evaluate_alerts(services.bus, trigger="evt-1", now=clock.at)
+    assert dict(fired.fields)["Fired"] == "slow"

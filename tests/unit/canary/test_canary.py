@@ -13,8 +13,9 @@ from shared.adapters.memory import InMemoryCanaryStore, InMemoryNotifier
 from shared.audit.models import StreamKey
 from shared.bootstrap import Services, build
 from shared.canary.models import Canary, CanaryState
+from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
-from shared.identity.models import Platform
+from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.investigations.models import ResourceKind
 from shared.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.replies import Reply, Tone
@@ -216,3 +217,32 @@ def test_a_metrics_outage_is_counted_never_a_rollback_and_five_in_a_row_hold(
     assert shown.title.startswith("Canary checkout-api version 42: holding at 5%")
     assert "5 in a row; held, decide by hand" in shown.text
     assert adapters.routers[ResourceKind.SAMPLE].route("checkout:live").weight == 0.05
+
+
+def test_another_orgs_admin_cannot_step_this_orgs_canary(clock: Clock) -> None:
+    # GIVEN org T1's canary at 5%, and the admin of a Teams tenant configured too
+    adapters = memory_adapters(clock, canaries=InMemoryCanaryStore())
+    services = build(Settings(org_admins=("slack:T1:root", "teams:tenant-x:eve")), adapters)
+    ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
+    setup_teams(services)
+    register = "service register checkout-api --sample checkout --team payments"
+    assert not run(services, register, user="oli").failed
+    canary = _start(services, "43")
+    # WHEN, each five minutes, the tenant's admin runs `sre scheduler run-once` from Teams
+    for _ in range(4):
+        clock.at = clock.at + timedelta(minutes=5)
+        other = Invocation(
+            actor=Actor(platform=Platform.TEAMS, org=OrgId("teams:tenant-x"), user=UserId("eve")),
+            channel="19:x",
+            text="scheduler run-once",
+            correlation_id="ref-eve",
+            received_at=clock.at,
+            reply_to=ReplyTarget(platform=Platform.TEAMS, channel="19:x"),
+        )
+        reply = services.bus.handle(other)
+        # THEN T1's canary is neither stepped nor named, and its traffic stays at 5%
+        assert dict(reply.fields)["Canaries"] == "none due", reply
+        assert canary not in str(reply.fields)
+    assert _router(services).route("checkout:live").weight == 0.05
+    # AND a run by its own org (T1's admin) steps it
+    assert dict(_tick(services, clock, 0).fields)["Canaries"] != "none due"

@@ -46,6 +46,19 @@ def test_old_entries_are_migrated_by_the_shape_of_their_org_and_bare_users_grant
     assert "'acme:bob' grants nothing" in caplog.text
 
 
+def test_an_entry_with_a_space_inside_grants_nothing_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # GIVEN entries that would each match nobody (`slack:T0123 ` is no workspace)
+    entries = ["slack:T0123 :U0456", "slack:T0123: U0456", "T0123 :U0456", " slack:T0123:U1 "]
+    with caplog.at_level(logging.WARNING, logger="autosre.identity"):
+        admins = configured_admins(entries)
+    # THEN only the one with spaces around it is read, and the others are named in a warning
+    assert admins == (ConfiguredAdmin(org=OrgId("slack:T0123"), user=UserId("U1")),)
+    for entry in entries[:3]:
+        assert f"{entry!r} grants nothing: it has a space inside" in caplog.text
+
+
 def _asks(services_bus: object, platform: Platform, org: str, user: str, command: str) -> Reply:
     invocation = Invocation(
         actor=Actor(platform=platform, org=OrgId(org), user=UserId(user)),

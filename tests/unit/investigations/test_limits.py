@@ -64,6 +64,25 @@ def test_a_window_longer_than_a_worker_can_hold_is_refused_at_once(clouds: Servi
     assert _investigate(clouds, "investigate sample --window 7d").tone is not Tone.ERROR
 
 
+def test_a_window_of_minutes_past_the_cap_or_of_nothing_is_refused_naming_the_bounds(
+    clouds: Services,
+) -> None:
+    for window, said in (("10081m", "at most 7d"), ("0m", "at least 1m"), ("0d", "at least 1m")):
+        refused = run(clouds, f"investigate sample --window {window}", user="rey", channel="C-pay")
+        assert refused.tone is Tone.USAGE, window
+        assert said in refused.title + refused.text, refused
+
+
+@pytest.mark.parametrize("since", ["0001-01-01", "0001-01-01T03:00:00Z", "9999-12-31T23:59:59Z"])
+def test_a_since_at_the_ends_of_the_calendar_gets_a_usage_answer_not_an_internal_error(
+    clouds: Services, since: str
+) -> None:
+    for service in ("sample", "aws"):
+        refused = _investigate(clouds, f"investigate {service} --since {since}")
+        assert refused.tone is Tone.USAGE, refused
+        assert "--since" in refused.title
+
+
 @pytest.mark.parametrize(
     ("service", "days", "said"),
     [
