@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared import bootstrap
-from shared.adapters.memory import FixedClock
+from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.audit.chain import decode
 from shared.audit.models import AuditRecord, StreamKey
 from shared.audit.seal import SigningKey
@@ -18,7 +18,7 @@ from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.investigations.catalog import queries_for
 from shared.investigations.models import ResourceKind, Service
 from shared.ports import AuditLog, Clock
-from shared.replies import Reply
+from shared.replies import Reply, Tone
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 ORG = OrgId("slack:T1")
@@ -57,6 +57,17 @@ def run(
     return services.bus.handle(
         invocation(text, user=user, channel=channel, delivery=delivery, platform=platform)
     )
+
+
+def run_deferred(services: Services, text: str, **kwargs: Any) -> Reply:
+    """`run`, then, if the command was deferred, its task as the worker runs it: the worker's
+    reply, posted by `Services.answer` as in production (the immediate one if not deferred)."""
+    reply = run(services, text, **kwargs)
+    if reply.tone is not Tone.ACCEPTED:
+        return reply
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    (task,) = services.tasks.drain()
+    return services.answer(task)
 
 
 def setup_teams(services: Services) -> None:

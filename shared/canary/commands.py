@@ -43,6 +43,7 @@ class StartCanary(Command):
     positional = ("service",)
     permission = Permission.CANARY_OPERATE
     mutates = True
+    deferred = True  # moves traffic (UpdateAlias): only the worker's role may
     purpose = (
         "Start a canary: the new version takes the first step's share of traffic, is judged "
         "against the stable version at every step, and is promoted or rolled back by itself."
@@ -87,6 +88,7 @@ class _Decision(Command):
     positional = ("id",)
     permission = Permission.CANARY_OPERATE
     mutates = True
+    deferred = True  # run by the worker, which moves traffic and updates the canary's message
     id: CanaryId
     team: OptionalTeam = None
 

@@ -154,6 +154,7 @@ class CanaryService:
             tone=Tone.OK,
             title=f"Canary {saved.id} started: version {saved.release} takes {steps[0]:.0%}",
             text=f"Judged every {command.interval}; follow it{where}.",
+            ephemeral=saved.message is not None,  # the canary's message tells the channel
         )
 
     def _get(self, canary_id: str, ctx: Context) -> Canary:
@@ -194,11 +195,13 @@ class CanaryService:
         user = ctx.principal.actor.user
         record = StepRecord(at=ctx.now, weight=canary.weight, what=what, reason="by hand", by=user)
         moved = canary.model_copy(update={**changes, "history": [*canary.history, record]})
-        # no chart here: this runs while Slack waits for its acknowledgement (3 s), and drawing and
-        # uploading one would not fit; the scheduler's next judgement draws it again
+        # no chart here (no metrics were read): the scheduler's next judgement draws it again
         saved = self._tell(self._store.save(moved))
         return Reply(
-            tone=Tone.OK, title=f"{saved.id} {what} by @{user}", text=canary_notice(saved).title
+            tone=Tone.OK,
+            title=f"{saved.id} {what} by @{user}",
+            text=canary_notice(saved).title,
+            ephemeral=saved.message is not None,  # the canary's message, updated, tells the rest
         )
 
     def promote(self, command: c.PromoteCanary, ctx: Context) -> Reply:

@@ -205,9 +205,9 @@ TRAFFIC = {"lambda:GetAlias", "lambda:UpdateAlias"}
 @pytest.mark.parametrize(
     ("function", "extra", "without"),
     [
-        ("slack", set(), {REPLAY}),
-        ("teams", set(), {REPLAY}),
-        ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage", REPLAY, *TRAFFIC}),
+        ("slack", set(), {REPLAY, *TRAFFIC}),
+        ("teams", set(), {REPLAY, *TRAFFIC}),
+        ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage", REPLAY}),
         ("scheduler", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC}),
         ("alerts", set(), set()),
         ("pages", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC}),
@@ -240,9 +240,16 @@ def test_a_missing_audit_entry_is_a_404_and_a_present_one_shows_its_lock(functio
     ]
 
 
-@pytest.mark.parametrize("function", ["pages", "scheduler", "worker"])
+@pytest.mark.parametrize("function", ["pages", "scheduler", "slack", "teams"])
 def test_a_function_that_runs_no_canary_cannot_move_traffic(function: str) -> None:
+    # the public functions queue canary commands; the worker and the alerts tick move traffic
     assert not _allowing(FUNCTIONS[function]["role"], "lambda:UpdateAlias")
+    assert not _allowing(FUNCTIONS[function]["role"], "lambda:GetAlias")
+
+
+@pytest.mark.parametrize("function", ["worker", "alerts"])
+def test_the_functions_that_run_canaries_may_move_traffic(function: str) -> None:
+    assert _allowing(FUNCTIONS[function]["role"], "lambda:UpdateAlias")
 
 
 UNLOCKING = {

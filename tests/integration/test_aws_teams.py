@@ -373,7 +373,12 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
         "canary start checkout-api --version 2 --steps 5,100 --interval 5m "
         "--metrics errors --critical errors",
     )
-    # THEN the alias sends 5% to version 2 and the canary's card is posted at the channel's root
+    # THEN it is queued (the Teams function may not move traffic), and once the worker ran it
+    assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
+    assert aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext()) == {
+        "batchItemFailures": []
+    }
+    # the alias sends 5% to version 2 and the canary's card is posted at the channel's root
     alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")
     assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.05}
     channel = quote("19:pay@thread.tacv2", safe="")
@@ -388,7 +393,10 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     assert (
         _post(_in_channel(url, "pay", "1", 11, text=None, value=hold["data"]))["statusCode"] == 200
     )
-    # THEN the card is replaced in place, now offering Resume
+    assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
+    assert not [r for r in teams_service.requests if r.method == "PUT"]
+    aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext())
+    # THEN the card is replaced in place by the worker, now offering Resume
     held = next(r for r in teams_service.requests if r.method == "PUT")
     assert held.path == f"/v3/conversations/{channel}/activities/reply-1"
     (card,) = [a["content"] for a in held.body["attachments"]]

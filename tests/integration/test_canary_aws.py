@@ -28,7 +28,7 @@ from tests.contract.test_traffic_router import _lambda_function
 from tests.fakes.http_capture import CaptureServer
 from tests.fakes.lambda_versions import DeployedVersions
 from tests.integration.test_investigator_replay_aws import blind_version, this_version
-from tests.support import NOW, invocation, memory_adapters, run, setup_teams
+from tests.support import NOW, invocation, memory_adapters, run, run_deferred, setup_teams
 from tests.unit.alerts.test_scheduler import Clock
 
 
@@ -128,7 +128,7 @@ def test_a_healthy_version_is_stepped_and_promoted_and_its_message_updated_in_pl
     deployment: tuple[Services, Clock, Stubber, Any], slack_api: CaptureServer
 ) -> None:
     services, clock, stub, lambda_client = deployment
-    started = run(
+    started = run_deferred(
         services,
         "canary start checkout-api --version 2 --steps 5,50,100 --interval 10m",
         user="oli",
@@ -175,7 +175,7 @@ def test_an_erring_version_is_rolled_back(
     deployment: tuple[Services, Clock, Stubber, Any], slack_api: CaptureServer
 ) -> None:
     services, clock, stub, lambda_client = deployment
-    run(services, "canary start checkout-api --version 2", user="oli", channel="C-pay")
+    run_deferred(services, "canary start checkout-api --version 2", user="oli", channel="C-pay")
     stub.add_response(
         "get_metric_data",
         _minute_results(NOW, 5, 0.05, 0.05),
@@ -199,7 +199,7 @@ def test_a_release_of_the_investigator_that_misses_causes_on_the_replay_set_is_r
 ) -> None:
     services, clock, stub, lambda_client = deployment
     # GIVEN a canary of version 2 of the function (here: the investigator), healthy on errors
-    started = run(
+    started = run_deferred(
         services,
         "canary start checkout-api --version 2 --replay --metrics errors --critical errors",
         user="oli",

@@ -11,11 +11,12 @@ from urllib.parse import quote
 import boto3
 
 from bots.slack.render import blocks
-from handlers import aws_slack
+from handlers import aws_slack, aws_worker
 from shared.replies import Button, Reply, Tone
 from tests.contract.test_traffic_router import _lambda_function
 from tests.fakes.http_capture import CaptureServer
 from tests.fixtures import LambdaContext, http_api_event, load, signed_headers, slash_command_body
+from tests.integration.test_aws_slack import _queued
 
 _TRIGGERS = itertools.count(1000)
 
@@ -142,7 +143,7 @@ def test_a_prompting_button_opens_a_modal_and_runs_its_command_with_the_answer(
     assert "Team search created" in json.dumps(posted.body["blocks"])
 
 
-def test_a_viewer_clicking_a_canarys_promote_button_is_told_the_role_it_needs(
+def test_a_canarys_promote_button_refuses_a_viewer_at_once_and_the_worker_runs_it_for_an_operator(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     # GIVEN a canary of checkout-fn version 2 at 5%, its message posted with its buttons
@@ -153,9 +154,20 @@ def test_a_viewer_clicking_a_canarys_promote_button_is_told_the_role_it_needs(
         "team member add W111 --role operator --team payments",
         "team member add U0VIEWER --role viewer --team payments",
         "service register checkout-api --aws-lambda checkout-fn --team payments",
-        "canary start checkout-api --version 2 --team payments",
     ):
         assert "needs" not in json.dumps(_command(text)["blocks"]), text
+    # (the start is queued, its traffic moved by the worker, its answer given at response_url)
+    start = slash_command_body(
+        "canary start checkout-api --version 2 --team payments",
+        response_url=f"{slack_api.url}commands/T111/111/start",
+    )
+    answer = json.loads(_post(start, signed_headers(start))["body"])
+    assert "Working on" in json.dumps(answer["blocks"])
+    assert aws_worker.handler({"Records": [_queued(aws)]}, LambdaContext()) == {
+        "batchItemFailures": []
+    }
+    (started,) = slack_api.calls("commands/T111/111/start")
+    assert started.body["response_type"] == "ephemeral"
     (message,) = slack_api.calls("chat.postMessage")
     (actions,) = [b for b in message.body["blocks"] if b["type"] == "actions"]
     promote = next(e for e in actions["elements"] if e["text"]["text"] == "Promote")
@@ -174,3 +186,33 @@ def test_a_viewer_clicking_a_canarys_promote_button_is_told_the_role_it_needs(
     assert alias["FunctionVersion"] == "1"
     assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.05}
     assert not slack_api.calls("chat.update")
+    assert (
+        not boto3.client("sqs")
+        .receive_message(QueueUrl=aws["AUTOSRE_TASK_QUEUE_URL"])
+        .get("Messages")
+    )  # nothing was queued for the worker
+    # WHEN the team's operator clicks it THEN they alone are told it is under way, traffic unmoved
+    payload = copy.deepcopy(load("slack/block_actions_payload.json"))
+    payload["actions"][0].update(action_id=promote["action_id"], value=promote["value"])
+    payload["response_url"] = f"{slack_api.url}actions/T111/111/operator-click"
+    body = "payload=" + quote(json.dumps(payload))
+    assert _post(body, signed_headers(body))["statusCode"] == 200
+    (working,) = slack_api.calls("operator-click")
+    assert working.body["response_type"] == "ephemeral"
+    assert "Working on" in json.dumps(working.body["blocks"])
+    alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")
+    assert alias["FunctionVersion"] == "1"
+    # AND once the worker ran it, version 2 has all the traffic, the canary's one message says so
+    # (updated, never posted again), and the operator alone reads who promoted it
+    assert aws_worker.handler({"Records": [_queued(aws)]}, LambdaContext()) == {
+        "batchItemFailures": []
+    }
+    alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")
+    assert alias["FunctionVersion"] == "2"
+    (updated,) = slack_api.calls("chat.update")
+    assert updated.body["ts"] == "1700000000.000100"  # the fake Web API's ts of the message
+    assert "promoted at 100%" in json.dumps(updated.body["blocks"])
+    assert len(slack_api.calls("chat.postMessage")) == 1
+    _, done = slack_api.calls("operator-click")
+    assert done.body["response_type"] == "ephemeral"
+    assert "promoted by @W111" in json.dumps(done.body["blocks"])

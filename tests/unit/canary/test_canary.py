@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.adapters.memory import InMemoryCanaryStore, InMemoryNotifier
+from shared.adapters.memory import InMemoryCanaryStore, InMemoryNotifier, InMemoryTaskQueue
 from shared.audit.models import StreamKey
 from shared.bootstrap import Services, build
 from shared.canary.models import Canary, CanaryState
@@ -27,6 +27,7 @@ from tests.support import (
     memory_adapters,
     records,
     run,
+    run_deferred,
     setup_teams,
 )
 from tests.unit.alerts.test_scheduler import Clock
@@ -58,11 +59,22 @@ def _tick(services: Services, clock: Clock, minutes: int) -> Reply:
 
 
 def _start(services: Services, version: str) -> str:
-    reply = run(
+    reply = run_deferred(
         services, f"canary start checkout-api --version {version}", user="oli", channel="C-pay"
     )
     assert reply.tone is Tone.OK, reply
     return reply.title.split()[1]
+
+
+def _worker(services: Services) -> list[Reply]:
+    """Run the queued tasks as the worker does: each one's reply, posted."""
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    return [services.answer(task) for task in services.tasks.drain()]
+
+
+def _messages(services: Services) -> list[tuple[ReplyTarget, Reply]]:
+    """What the channel sees (the ephemeral answers to the person who asked left out)."""
+    return [(where, reply) for where, reply in _notifier(services).posted if not reply.ephemeral]
 
 
 def _router(services: Services) -> TrafficRouter:
@@ -79,12 +91,40 @@ def clock() -> Clock:
     return Clock(NOW)
 
 
+def test_a_canary_command_moves_traffic_only_in_the_worker(clock: Clock) -> None:
+    services = _services(clock)
+    # WHEN an operator starts a canary THEN the request only queues it: no traffic moves there
+    asked = run(services, "canary start checkout-api --version 43", user="oli", channel="C-pay")
+    assert asked.tone is Tone.ACCEPTED and asked.ephemeral and asked.receipt
+    assert _router(services).route("checkout:live").weight == 0.0
+    assert _notifier(services).posted == []
+    # AND the worker shifts 5%, posts the canary's one message, and tells the operator alone
+    (started,) = _worker(services)
+    assert _router(services).route("checkout:live").weight == 0.05
+    assert started.ephemeral and started.title.endswith("version 43 takes 5%")
+    assert [r.title for _, r in _messages(services)] == [
+        "Canary checkout-api version 43: running at 5% (step 1/4)"
+    ]
+    # WHEN the Promote button is clicked THEN it is acknowledged at once, traffic unmoved
+    canary = started.title.split()[1]
+    clicked = run(services, f"canary promote {canary} --team=payments", user="oli")
+    assert clicked.tone is Tone.ACCEPTED and clicked.ephemeral
+    assert _router(services).route("checkout:live").weight == 0.05
+    # AND the worker promotes it and updates the one message in place, never posting a copy
+    (done,) = _worker(services)
+    assert done.ephemeral and done.title == f"{canary} promoted by @oli"
+    assert _router(services).route("checkout:live").stable == "43"
+    assert len(_messages(services)) == 1
+    ((where, shown),) = _notifier(services).updated
+    assert where.message == "m1" and "promoted at 100%" in shown.title
+
+
 def test_a_healthy_release_is_stepped_up_and_promoted(clock: Clock) -> None:
     services = _services(clock)
     canary = _start(services, "43")
     # GIVEN 5% of the sample's traffic on release 43, and the canary's message in the channel
     assert _router(services).route("checkout:live").weight == 0.05
-    ((where, first),) = _notifier(services).posted
+    ((where, first),) = _messages(services)
     assert where.channel == "C-pay"
     assert first.title == "Canary checkout-api version 43: running at 5% (step 1/4)"
     assert [b.label for b in first.buttons] == ["Hold", "Promote", "Roll back"]
@@ -102,7 +142,7 @@ def test_a_healthy_release_is_stepped_up_and_promoted(clock: Clock) -> None:
     assert "errors: canary 1.0% vs stable 1.0%" in shown.text
     # AND the one message was updated in place at every step, never posted again, each time with
     # a new chart of canary against stable per metric inside it
-    assert len(_notifier(services).posted) == 1
+    assert len(_messages(services)) == 1
     updated = _notifier(services).updated
     assert [where.message for where, _ in updated] == ["m1"] * 4
     assert updated[-1][1].title == shown.title
@@ -142,9 +182,11 @@ def test_a_viewer_cannot_press_the_buttons_and_a_held_canary_still_rolls_back(cl
     services = _services(clock)
     canary = _start(services, "42")
     denied = run(services, f"canary promote {canary}", user="vic", channel="C-pay")
-    assert denied.tone is Tone.DENIED
+    assert denied.tone is Tone.DENIED  # at once, nothing queued
     assert "operator" in denied.text
-    assert run(services, f"canary hold {canary}", user="oli", channel="C-pay").tone is Tone.OK
+    assert _worker(services) == []
+    held = run_deferred(services, f"canary hold {canary}", user="oli", channel="C-pay")
+    assert held.tone is Tone.OK
     # a pending human decision never suppresses an automatic rollback
     _tick(services, clock, 5)
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
@@ -159,7 +201,7 @@ def test_only_lambda_and_the_sample_can_be_canaried(clock: Clock, tmp_path: Path
     (tmp_path / "x.csv").write_text("timestamp,p99_latency\n2026-11-22T09:00:00Z,300\n")
     csv = "service register legacy --metrics-file x.csv --team payments"
     assert not run(services, csv, user="oli", platform=Platform.LOCAL).failed
-    refused = run(services, "canary start legacy --version 2", user="oli", channel="C-pay")
+    refused = run_deferred(services, "canary start legacy --version 2", user="oli", channel="C-pay")
     assert refused.failed
     assert "register the service with --aws-lambda" in refused.title + refused.text
 

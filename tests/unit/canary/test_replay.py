@@ -16,7 +16,7 @@ from shared.canary.replay import (
     scenarios,
 )
 from shared.investigations.models import Signal
-from tests.support import NOW, run
+from tests.support import NOW, run, run_deferred
 from tests.unit.alerts.test_scheduler import Clock
 from tests.unit.canary.test_canary import _services, _tick
 
@@ -62,7 +62,7 @@ def test_a_replay_canary_of_a_blind_investigator_is_rolled_back() -> None:
     # GIVEN the local simulation, where release 42 of the investigator does not read saturation
     clock = Clock(NOW)
     services = _services(clock)
-    reply = run(
+    reply = run_deferred(
         services,
         "canary start checkout-api --version 42 --replay --metrics p99_latency --critical "
         "p99_latency",
@@ -97,7 +97,7 @@ class FailingVersions:
 
 
 def _replay_canary(services: Services) -> str:
-    reply = run(
+    reply = run_deferred(
         services,
         "canary start checkout-api --version 43 --replay --metrics p99_latency",
         user="oli",

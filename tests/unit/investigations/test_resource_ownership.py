@@ -12,7 +12,7 @@ from shared.bootstrap import Services, for_memory
 from shared.investigations.catalog import queries_for
 from shared.investigations.models import ResourceKind, Service
 from shared.replies import Tone
-from tests.support import NOW, ORG, run, setup_teams
+from tests.support import NOW, ORG, run, run_deferred, setup_teams
 
 LAMBDA = ResourceKind.AWS_LAMBDA
 
@@ -73,12 +73,12 @@ def test_an_org_admin_shares_a_service_read_only(org: Services) -> None:
         "aws-lambda checkout-fn (shared read-only by team payments)"
     )
     # the sharer may read it; it may not canary it (nor may it take the resource by registering)
-    refused = run(org, "canary start checkout --version 43 --team search", user="sol")
+    refused = run_deferred(org, "canary start checkout --version 43 --team search", user="sol")
     assert refused.tone is Tone.DENIED
     assert "belongs to team payments: only team payments's canaries move its traffic" in (
         refused.text
     )
-    started = run(org, "canary start checkout --version 43 --team payments", user="oli")
+    started = run_deferred(org, "canary start checkout --version 43 --team payments", user="oli")
     assert started.tone is Tone.OK, started
 
 
@@ -97,7 +97,7 @@ def test_a_duplicate_from_before_ownership_cannot_canary_the_owners_alias(org: S
     )
     org.directory.save_team(search.model_copy(update={"services": {"checkout": later}}))
     # WHEN the later one starts a canary on the owner's alias THEN it is refused
-    refused = run(org, "canary start checkout --version 43 --team search", user="sol")
+    refused = run_deferred(org, "canary start checkout --version 43 --team search", user="sol")
     assert refused.tone is Tone.DENIED
     assert "belongs to team payments" in refused.text
 
