@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from shared.audit.reconcile import Reconciliation, StateSnapshot, reconcile
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification
 from shared.commands.context import Context
+from shared.errors import NotFoundError
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId
 from shared.ports import Directory
@@ -93,8 +95,11 @@ class OrgAudit:
     def review(self, command: c.ReviewAccess, ctx: Context) -> Reply:
         """`sre audit access-review`: who holds which role, granted when and by whom."""
         org = ctx.principal.actor.org
+        known = self.streams(org)
+        if command.team is not None and command.team not in {s.team for s in known}:
+            raise NotFoundError(unknown_team(command.team, [s.team for s in known[1:]]))
         wanted = {command.team, ORG_STREAM}
-        streams = [s for s in self.streams(org) if command.team is None or s.team in wanted]
+        streams = [s for s in known if command.team is None or s.team in wanted]
         history = replay(self._changes(streams))
         admins = configured_admins(org, self._configured)
         return review_reply(history, admins, team=command.team)
@@ -147,6 +152,13 @@ def state_reply(
         title="State explained by the trail: every team, role and binding",
         fields=fields,
     )
+
+
+def unknown_team(team: str, teams: list[str]) -> str:
+    """Why a review of `team` cannot be given: no trail or state knows it (with a guess)."""
+    guess = difflib.get_close_matches(team, teams, n=1)
+    hint = f" Did you mean `{guess[0]}`?" if guess else ""
+    return f"No team `{team}` in this org's trails or state.{hint}"
 
 
 def review_reply(history: AccessHistory, admins: list[str], *, team: str | None) -> Reply:

@@ -66,6 +66,13 @@ def test_the_review_of_one_team_leaves_the_others_out(reviewed: Services) -> Non
     assert dict(reply.fields)["Channels"] == "none bound"
 
 
+def test_a_review_of_a_team_nobody_knows_says_so_and_guesses(reviewed: Services) -> None:
+    reply = ask(reviewed, "audit access-review --team serch")
+    assert reply.failed
+    assert "No team `serch`" in reply.title + reply.text
+    assert "Did you mean `search`?" in reply.title + reply.text
+
+
 def test_only_an_auditor_may_review_access(reviewed: Services) -> None:
     reply = run(reviewed, "audit access-review", user="ann")
     assert reply.tone is Tone.DENIED
