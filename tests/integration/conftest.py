@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -56,3 +57,12 @@ def aws(monkeypatch: pytest.MonkeyPatch, slack_api: CaptureServer) -> Iterator[d
 
         aws_slack.slack.cache_clear()
         yield env
+
+
+@pytest.fixture
+def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A fresh AUTOSRE_HOME for the terminal, as local user `dana`, with no configured admins."""
+    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
+    monkeypatch.setenv("AUTOSRE_LOCAL_USER", "dana")
+    monkeypatch.delenv("AUTOSRE_ORG_ADMINS", raising=False)
+    return tmp_path

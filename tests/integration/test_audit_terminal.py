@@ -12,14 +12,6 @@ import pytest
 from bots.cli import main
 
 
-@pytest.fixture
-def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
-    monkeypatch.setenv("AUTOSRE_LOCAL_USER", "dana")
-    monkeypatch.delenv("AUTOSRE_ORG_ADMINS", raising=False)
-    return tmp_path
-
-
 def test_a_role_written_into_the_database_is_named_and_fails_the_command(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -26,14 +26,6 @@ from tests.fixtures import SIGNING_SECRET, signed_headers, slash_command_body
 from tests.support import invocation
 
 
-@pytest.fixture
-def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
-    monkeypatch.setenv("AUTOSRE_LOCAL_USER", "dana")
-    monkeypatch.delenv("AUTOSRE_ORG_ADMINS", raising=False)
-    return tmp_path
-
-
 def test_first_use_makes_a_demo_team_with_you_as_admin(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -30,14 +30,6 @@ GITHUB = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
-@pytest.fixture
-def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    monkeypatch.setenv("AUTOSRE_HOME", str(tmp_path))
-    monkeypatch.setenv("AUTOSRE_LOCAL_USER", "dana")
-    monkeypatch.delenv("AUTOSRE_ORG_ADMINS", raising=False)
-    return tmp_path
-
-
 def _field(out: str, label: str) -> str:
     (line,) = [line for line in out.splitlines() if line.strip().startswith(label)]
     return line.split()[1]
