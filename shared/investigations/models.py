@@ -89,11 +89,46 @@ class Finding(Frozen):
     confidence: float = Field(ge=0, le=1)
     evidence: str
     near: Event | None = None
+    end: datetime | None = None
+    """When the signal was back within its baseline inside the window (a transient change); then
+    `current` is the change's peak (or trough), not the level after it."""
 
     @property
     def ratio(self) -> float:
         """How many times the baseline the signal is now."""
         return self.current / self.baseline if self.baseline else float("inf")
+
+
+class Judgement(StrEnum):
+    """How far an investigation could judge one signal. Only CHANGED and STEADY are judgements;
+    the others say why there is none, and are never reported as "no change"."""
+
+    CHANGED = "changed"
+    STEADY = "steady"
+    NO_DATA = "no data"
+    SHORT_BASELINE = "not enough baseline"
+    PARTIAL = "partial data"
+
+
+class Verdict(Frozen):
+    """What an investigation could say about one signal, and against what it was judged."""
+
+    signal: Signal
+    judgement: Judgement
+    baseline_start: datetime | None = None
+    """The baseline period the window was judged against (None when there was none)."""
+    baseline_end: datetime | None = None
+    baseline_points: int = 0
+    """Points the baseline had."""
+    needed_points: int = 0
+    """Points a baseline needs before the signal can be judged."""
+    window_points: int = 0
+    """Points inside the window."""
+    expected_points: int = 0
+    """Points the window would have at the source's step with nothing missing."""
+    note: str = ""
+    """What a person must know about this judgement: where the baseline came from when the hours
+    before the window were missing, what was missing and why."""
 
 
 class LogEvidence(Frozen):
@@ -155,4 +190,9 @@ class Investigation(Frozen):
     """Teams it was escalated to: they may see and join it, and nothing else of the owner's."""
     series: dict[Signal, list[tuple[datetime, float]]] = Field(default_factory=dict)
     """The window's golden signals, kept for the chart and the page."""
+    events: list[Event] = Field(default_factory=list)
+    """What the report listed as happening around the window, most relevant first."""
+    verdicts: list[Verdict] = Field(default_factory=list)
+    """One per signal read: changed, steady, or why it could not be judged (older investigations
+    have none)."""
     version: int = 0
