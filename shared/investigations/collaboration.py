@@ -95,7 +95,10 @@ class Collaboration:
             ("Status", inv.status.value),
             ("Service", inv.service),
             ("Participants", ", ".join(f"@{p}" for p in inv.participants)),
-            ("Findings", "\n".join(f.evidence for f in inv.findings) or "none"),
+            (
+                "Findings",
+                "\n".join(f"{f.signal.label} {f.evidence}" for f in inv.findings) or "none",
+            ),
         ]
         if inv.summary:
             fields.append(("Summary", inv.summary))

@@ -1,11 +1,13 @@
 """The investigation told in a sentence or two, from its findings: no model needed.
 
 This is the default `Summariser`; the port is the seam where an AI summariser can take over (it
-gets the whole investigation: findings, evidence, log lines, timeline)."""
+gets the whole investigation: findings, verdicts, evidence, log lines, timeline)."""
 
 from __future__ import annotations
 
-from shared.investigations.models import Finding, Investigation
+from shared.investigations.models import Finding, Investigation, Judgement
+
+_JUDGED = {Judgement.CHANGED, Judgement.STEADY}
 
 
 def _change(finding: Finding) -> str:
@@ -16,25 +18,57 @@ def _change(finding: Finding) -> str:
         size = f"{ratio:.1f}×"
     else:
         size = f"down to {ratio:.0%}"
+    if finding.end is not None:
+        minutes = round((finding.end - finding.onset).total_seconds() / 60)
+        size += f" for {minutes} min"
     return f"{finding.signal.label} at {finding.onset:%H:%M} ({size})"
+
+
+def _unjudged(investigation: Investigation) -> str:
+    """`Could not judge error rate (no data), traffic (partial data).`, or nothing."""
+    missing = [v for v in investigation.verdicts if v.judgement not in _JUDGED]
+    if not missing:
+        return ""
+    return (
+        "Could not judge "
+        + ", ".join(f"{v.signal.label} ({v.judgement.value})" for v in missing)
+        + "."
+    )
+
+
+def _without_changes(investigation: Investigation) -> str:
+    """No finding: "nothing moved" only when every signal read was judged."""
+    unjudged = _unjudged(investigation)
+    if not unjudged:
+        return f"Nothing in {investigation.service}'s golden signals moved beyond its baseline."
+    steady = [v.signal.label for v in investigation.verdicts if v.judgement is Judgement.STEADY]
+    if not steady:
+        return f"Nothing in {investigation.service}'s golden signals could be judged. {unjudged}"
+    return f"No change in {', '.join(steady)}. {unjudged}"
 
 
 class NarrativeSummariser:
     """Orders the changes by onset and says what came first and what it followed."""
 
     def summarise(self, investigation: Investigation) -> str:
-        """A short account: the first change, what it followed, then the rest in order."""
+        """A short account: the first change, what it followed, then the rest in order, and
+        which signals could not be judged."""
         changes = sorted(investigation.findings, key=lambda f: (f.onset, f.signal.value))
         if not changes:
-            return f"Nothing in {investigation.service}'s golden signals moved beyond its baseline."
+            return _without_changes(investigation)
         first, *rest = changes
         text = f"{first.signal.label.capitalize()} moved first, at {first.onset:%H:%M} UTC"
+        if first.end is not None:
+            minutes = round((first.end - first.onset).total_seconds() / 60)
+            text += f" for {minutes} min"
         if first.near:
             minutes = round((first.onset - first.near.time).total_seconds() / 60)
             text += f", {minutes} min after {first.near.summary}"
         text += "."
         if rest:
             text += " Then " + ", ".join(_change(f) for f in rest) + "."
+        if unjudged := _unjudged(investigation):
+            text += f" {unjudged}"
         if investigation.logs:
             top = investigation.logs[0]
             text += f" Most frequent in the logs: {top.text} ({top.window} in the window)."

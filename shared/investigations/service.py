@@ -13,14 +13,14 @@ from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.identity.models import Team
 from shared.investigations import commands as c
-from shared.investigations.analysis import first_to_move, headline, onset, rank
-from shared.investigations.catalog import UNITS, signal_series
+from shared.investigations.analysis import rank
+from shared.investigations.catalog import signal_series
 from shared.investigations.collaboration import with_actions
+from shared.investigations.judgement import judge_all
 from shared.investigations.limits import check_window, read_within, window_of
 from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import (
     Event,
-    Finding,
     Investigation,
     LogEvidence,
     ResourceKind,
@@ -29,9 +29,10 @@ from shared.investigations.models import (
 )
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
+from shared.investigations.report import report
 from shared.investigations.service_catalog import ServiceCatalog, unreadable
 from shared.ports import Directory, InvestigationStore, LogSource, MetricsSource, Summariser
-from shared.replies import Image, Reply, Tone
+from shared.replies import Image, Reply
 
 BASELINE = timedelta(hours=4)
 """How much history before the window each signal is judged against."""
@@ -85,15 +86,12 @@ class InvestigationService:
             *read_within(lambda: source.events(service, start=start - BASELINE, end=end)),
             *self._changes(team, start - BASELINE, end),
         ]
-        findings = rank(
-            [
-                f
-                for signal, points in series.items()
-                if (f := onset(signal, points, start, events, UNITS[signal]))
-            ]
+        verdicts, found = judge_all(
+            series, service.queries, start=start, end=end, step=STEP, events=events
         )
+        findings = rank(found)
         logs, note = self._log_evidence(service, start=start, end=end)
-        reply = report(service, findings, start=start, end=end, events=events)
+        reply = report(service, findings, start=start, end=end, events=events, verdicts=verdicts)
         if logs or note:
             lines = [e.describe() for e in logs[:8]] or [note]
             reply = reply.model_copy(update={"fields": [*reply.fields, ("Logs", "\n".join(lines))]})
@@ -109,6 +107,7 @@ class InvestigationService:
             end=end,
             headline=reply.title,
             findings=findings,
+            verdicts=verdicts,
             logs=logs,
             participants=[actor],
             series={s: [(t, v) for t, v in pts if t >= start] for s, pts in series.items()},
@@ -161,42 +160,3 @@ class InvestigationService:
             for r in self._audit.records(stream)
             if r.outcome is Outcome.SUCCEEDED and start <= r.time <= end
         ]
-
-
-def report(
-    service: Service,
-    findings: list[Finding],
-    *,
-    start: datetime,
-    end: datetime,
-    events: list[Event],
-) -> Reply:
-    """The investigation as a reply: headline, ranked findings, first mover, events."""
-    window = f"{start:%Y-%m-%d %H:%M} to {end:%H:%M} UTC"
-    if not findings:
-        return Reply(
-            tone=Tone.OK,
-            title=f"{service.name}: no significant change in {window}",
-            text="Latency, errors, traffic and saturation stayed within their baseline.",
-        )
-    lines = [
-        f"{i}. {f.evidence}"
-        + (f" · after {f.near.summary}" if f.near else "")
-        + f" · confidence {f.confidence:.2f}"
-        for i, f in enumerate(findings, 1)
-    ]
-    first = first_to_move(findings)
-    fields = [
-        ("Service", f"{service.name} ({service.kind.value} {service.resource})"),
-        ("Window", window),
-    ]
-    if first:
-        fields.append(("First to move", f"{first.signal.label} at {first.onset:%H:%M} UTC"))
-    if events:
-        fields.append(("Events", "\n".join(f"{e.time:%H:%M} {e.summary}" for e in events[-5:])))
-    return Reply(
-        tone=Tone.INFO,
-        title=f"{service.name}: {headline(findings[0])}",
-        text="\n".join(lines),
-        fields=fields,
-    )

@@ -35,8 +35,8 @@ def test_a_responder_investigates_the_sample_service(services: Services) -> None
     assert dict(reply.fields)["First to move"].startswith("saturation at ")
     assert reply.text.splitlines()[0] == (
         "Saturation moved first, at 08:52 UTC, 2 min after deploy v42 of checkout-api. "
-        "Then p99 latency at 08:53 (4.1×), error rate at 08:54 (17.8×), "
-        "p50 latency at 08:54 (1.5×)."
+        "Then p50 latency at 08:53 (1.5×), p99 latency at 08:53 (4.1×), "
+        "error rate at 08:54 (17.8×)."
     )
     assert len(finding_lines(reply)) == 4
 

@@ -1,0 +1,75 @@
+"""The baseline a window is judged against, and how far a point is from it.
+
+The baseline is the hours before the window; when they are missing or too short, the earliest
+points that exist (so a window with nothing before it is still judged, and says so). Its level is
+the median and its spread the median absolute deviation: a change inside the baseline, or a few
+outliers, move neither much.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+NEEDED = 20
+"""Points a baseline needs before a signal can be judged against it."""
+SIGMAS = 4.0
+"""How many robust standard deviations away a point must be to count as changed."""
+SMALLEST = 0.3
+"""The smallest change counted, as a fraction of the baseline's level: a daily swing of traffic
+or a busy hour is not an incident."""
+_NORMAL = 1.4826
+"""MAD × this is the standard deviation of normally distributed values."""
+_MEAN_NORMAL = 1.2533
+"""Mean absolute deviation × this is the standard deviation (for a baseline whose MAD is 0)."""
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A signal's level and spread over a baseline period, and where that period came from."""
+
+    level: float
+    margin: float
+    """How far from `level` a point must be to count as changed."""
+    start: datetime
+    end: datetime
+    points: int
+    borrowed: int
+    """Points taken from the window's start because the hours before it had too few (0: none)."""
+
+    def side(self, value: float) -> int:
+        """+1 above the baseline, -1 below it, 0 within."""
+        if value > self.level + self.margin:
+            return 1
+        if value < self.level - self.margin:
+            return -1
+        return 0
+
+
+def _margin(values: Sequence[float], level: float) -> float:
+    deviations = [abs(v - level) for v in values]
+    spread = _NORMAL * statistics.median(deviations)
+    if spread == 0:
+        spread = _MEAN_NORMAL * statistics.fmean(deviations)
+    return max(SIGMAS * spread, SMALLEST * abs(level), 1e-9)
+
+
+def baseline_of(points: Sequence[tuple[datetime, float]], start: datetime) -> Baseline | None:
+    """The baseline for a window starting at `start`: the points before it, or the earliest
+    NEEDED points there are when fewer came before it; None when there are not that many."""
+    before = [(t, v) for t, v in points if t < start]
+    reference = before if len(before) >= NEEDED else list(points[:NEEDED])
+    if len(reference) < NEEDED:
+        return None
+    values = [v for _, v in reference]
+    level = statistics.median(values)
+    return Baseline(
+        level=level,
+        margin=_margin(values, level),
+        start=reference[0][0],
+        end=reference[-1][0],
+        points=len(reference),
+        borrowed=0 if reference is before else len(reference) - len(before),
+    )

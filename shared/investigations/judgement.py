@@ -1,0 +1,223 @@
+"""One signal judged over a window: changed (from when, to what, until when), steady, or why it
+could not be judged (no data, not enough baseline, partial data).
+
+The whole window is seen at once, so a change is found offline: the first run of RUN consecutive
+points beyond the baseline's margin that reaches into the window, extended back to where the run
+began (which may be before the window), and forward to where the signal came back.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from shared.investigations.baseline import NEEDED, Baseline, baseline_of
+from shared.investigations.catalog import UNITS
+from shared.investigations.models import Event, Finding, Judgement, Signal, Verdict
+
+RUN = 3
+"""Consecutive points beyond the baseline that make a change (a lone outlier does not)."""
+BACK = 3
+"""Consecutive points back within the baseline that end a change."""
+FULL = 10
+"""A change this many points long is strong evidence; a shorter one is reported as weak."""
+COVERED = 0.8
+"""The share of a window's expected points below which its data is partial."""
+NEAR = timedelta(minutes=30)
+"""An event this long before a change is reported as what the change lines up with."""
+RISING = {Signal.P50_LATENCY, Signal.P99_LATENCY, Signal.ERROR_RATE, Signal.SATURATION}
+"""Signals whose fall is good news; traffic is anomalous either way."""
+Points = Sequence[tuple[datetime, float]]
+
+
+@dataclass(frozen=True)
+class Change:
+    """Where a change begins (index), where it ends (index of the first point back, or None
+    while it lasts), and which way it went (+1 up, -1 down)."""
+
+    first: int
+    back: int | None
+    side: int
+
+
+def step_of(points: Points, default: int) -> int:
+    """The series' step in seconds: the median gap between points (`default` with fewer than 2)."""
+    gaps = [(b[0] - a[0]).total_seconds() for a, b in pairwise(points)]
+    return max(1, round(statistics.median(gaps))) if gaps else default
+
+
+def find_change(signal: Signal, points: Points, start: datetime, base: Baseline) -> Change | None:
+    """The first change that reaches into the window (points from `start`), if any."""
+    sides = [base.side(v) for _, v in points]
+    allowed = {1} if signal in RISING else {1, -1}
+    first = next((i for i, (t, _) in enumerate(points) if t >= start), len(points))
+    for i in range(first, len(points) - RUN + 1):
+        side = sides[i]
+        if side in allowed and all(s == side for s in sides[i : i + RUN]):
+            begin = i
+            while begin > 0 and sides[begin - 1] == side:
+                begin -= 1
+            return Change(first=begin, back=_back(sides, i + RUN, side), side=side)
+    return None
+
+
+def _back(sides: list[int], after: int, side: int) -> int | None:
+    """The index of the first of BACK points in a row no longer on `side`, if there is one."""
+    for k in range(after, len(sides) - BACK + 1):
+        if all(s != side for s in sides[k : k + BACK]):
+            return k
+    return None
+
+
+def judge(
+    signal: Signal,
+    points: Points,
+    *,
+    start: datetime,
+    end: datetime,
+    step: int,
+    events: Sequence[Event] = (),
+    unit: str = "",
+) -> tuple[Verdict, Finding | None]:
+    """The signal's verdict over the window `start`–`end`, and its finding when it changed."""
+    step = step_of(points, step)
+    window = [p for p in points if start <= p[0] <= end]
+    expected = max(1, int((end - start).total_seconds() // step))
+    empty = Verdict(
+        signal=signal,
+        judgement=Judgement.NO_DATA,
+        window_points=len(window),
+        expected_points=expected,
+        needed_points=NEEDED,
+    )
+    before = sum(t < start for t, _ in points)
+    if not window:
+        return empty, None
+    base = baseline_of(points, start)
+    if base is None:
+        update = {"judgement": Judgement.SHORT_BASELINE, "baseline_points": before}
+        return empty.model_copy(update=update), None
+    verdict = empty.model_copy(
+        update={
+            "judgement": Judgement.STEADY,
+            "baseline_start": base.start,
+            "baseline_end": base.end,
+            "baseline_points": base.points,
+            "note": _note(base, before),
+        }
+    )
+    change = find_change(signal, points, start, base)
+    if change is not None:
+        finding = finding_of(signal, points, change, base, events, unit)
+        return verdict.model_copy(update={"judgement": Judgement.CHANGED}), finding
+    if len(window) < COVERED * expected:
+        return verdict.model_copy(update={"judgement": Judgement.PARTIAL}), None
+    return verdict, None
+
+
+def _note(base: Baseline, before: int) -> str:
+    if not base.borrowed:
+        return ""
+    had = f"had {before} point{'s' if before != 1 else ''}" if before else "had no data"
+    return (
+        f"the 4 h before the window {had}: judged against the earliest {base.points} points, "
+        f"{base.start:%H:%M}–{base.end:%H:%M} UTC"
+    )
+
+
+def finding_of(
+    signal: Signal,
+    points: Points,
+    change: Change,
+    base: Baseline,
+    events: Sequence[Event],
+    unit: str,
+) -> Finding:
+    """The finding for `change`: its onset, its peak or trough (transient) or level (sustained)."""
+    stop = change.back if change.back is not None else len(points)
+    values = [v for _, v in points[change.first : stop]]
+    if change.back is None:
+        current = statistics.median(values)
+    else:
+        current = max(values) if change.side > 0 else min(values)
+    at = points[change.first][0]
+    finding = Finding(
+        signal=signal,
+        onset=at,
+        baseline=base.level,
+        current=current,
+        confidence=min(1.0, len(values) / FULL),
+        evidence="",
+        near=max(
+            (e for e in events if timedelta(0) <= at - e.time <= NEAR),
+            key=lambda e: e.time,
+            default=None,
+        ),
+        end=points[change.back][0] if change.back is not None else None,
+    )
+    return finding.model_copy(update={"evidence": evidence(finding, unit)})
+
+
+def fmt(value: float) -> str:
+    """A value as a report shows it: whole above 100, two decimals at most below."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def size(finding: Finding) -> str:
+    """How big the change is, against its baseline: `13.7× baseline`, `up from 0`."""
+    ratio = finding.ratio
+    return "up from 0" if ratio == float("inf") else f"{ratio:.1f}× baseline"
+
+
+def summary(finding: Finding) -> str:
+    """The change without its values: `13.7× baseline since 23:02 UTC`, or for a transient one
+    `fell to 0.2× baseline for 30 min, 21:38–22:08 UTC, recovered`."""
+    if finding.end is None:
+        return f"{size(finding)} since {finding.onset:%H:%M} UTC"
+    minutes = round((finding.end - finding.onset).total_seconds() / 60)
+    went = "rose to" if finding.current >= finding.baseline else "fell to"
+    return (
+        f"{went} {size(finding)} for {minutes} min, "
+        f"{finding.onset:%H:%M}–{finding.end:%H:%M} UTC, recovered"
+    )
+
+
+def evidence(finding: Finding, unit: str) -> str:
+    """The finding in a line, without the signal's name (a report or page puts it before)."""
+    values = f"{fmt(finding.baseline)}{unit} → {fmt(finding.current)}{unit}"
+    if finding.end is not None:
+        values = ("peak " if finding.current >= finding.baseline else "trough ") + values
+    text = f"{summary(finding)} ({values})"
+    if finding.confidence < 1:
+        text += f"; weak evidence: {round(finding.confidence * FULL)} points"
+    return text
+
+
+def judge_all(
+    series: Mapping[Signal, Points],
+    signals: Iterable[Signal],
+    *,
+    start: datetime,
+    end: datetime,
+    step: int,
+    events: Sequence[Event],
+) -> tuple[list[Verdict], list[Finding]]:
+    """A verdict for every signal read (one with no points has no data), and the findings."""
+    verdicts: list[Verdict] = []
+    findings: list[Finding] = []
+    for signal in signals:
+        verdict, finding = judge(
+            signal,
+            series.get(signal, []),
+            start=start,
+            end=end,
+            step=step,
+            events=events,
+            unit=UNITS[signal],
+        )
+        verdicts.append(verdict)
+        findings += [finding] if finding else []
+    return verdicts, findings

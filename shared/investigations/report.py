@@ -1,0 +1,131 @@
+"""An investigation as a reply: what changed first, then what could not be judged and why.
+
+"No significant change" is said only when every signal was judged steady against enough
+baseline; a signal with no data, too little baseline or partial data is listed as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from shared.investigations.analysis import first_to_move, headline
+from shared.investigations.models import Event, Finding, Judgement, Service, Verdict
+from shared.replies import Reply, Tone
+
+JUDGED = {Judgement.CHANGED, Judgement.STEADY}
+
+
+def window_text(start: datetime, end: datetime) -> str:
+    """`2026-11-22 17:32–23:32 UTC` (with the end's date when it is another day)."""
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}–{until} UTC"
+
+
+def unjudged_line(verdict: Verdict, window: str) -> str:
+    """Why one signal could not be judged, with what it had and what it needed."""
+    label = verdict.signal.label
+    if verdict.judgement is Judgement.NO_DATA:
+        return f"{label}: no data in {window}"
+    if verdict.judgement is Judgement.SHORT_BASELINE:
+        return (
+            f"{label}: not enough baseline: {verdict.baseline_points} points before the window "
+            f"and {verdict.window_points} in it; a baseline needs {verdict.needed_points}"
+        )
+    return (
+        f"{label}: partial data: {verdict.window_points:,} of {verdict.expected_points:,} "
+        "expected points in the window, no change in those there are"
+    )
+
+
+def _cannot(verdicts: Sequence[Verdict]) -> str:
+    """`no data for error rate, p99 latency; partial data for traffic`."""
+    reasons: dict[Judgement, list[str]] = {}
+    for v in verdicts:
+        reasons.setdefault(v.judgement, []).append(v.signal.label)
+    return "; ".join(f"{j.value} for {', '.join(labels)}" for j, labels in reasons.items())
+
+
+def _notes(verdicts: Sequence[Verdict]) -> list[str]:
+    """Where the baseline came from when it was not the hours before the window."""
+    by_note: dict[str, list[str]] = {}
+    for v in verdicts:
+        if v.note and v.judgement in JUDGED | {Judgement.PARTIAL}:
+            by_note.setdefault(v.note, []).append(v.signal.label)
+    return [f"{', '.join(labels)}: {note}" for note, labels in by_note.items()]
+
+
+def _finding_line(number: int, finding: Finding) -> str:
+    after = f" · after {finding.near.summary}" if finding.near else ""
+    return f"{number}. {finding.signal.label} {finding.evidence}{after}"
+
+
+def report(
+    service: Service,
+    findings: list[Finding],
+    *,
+    start: datetime,
+    end: datetime,
+    events: list[Event],
+    verdicts: Sequence[Verdict] = (),
+) -> Reply:
+    """The investigation as a reply: headline, ranked findings, what could not be judged, first
+    mover, baseline notes, events."""
+    window = window_text(start, end)
+    unjudged = [v for v in verdicts if v.judgement not in JUDGED]
+    cannot = [unjudged_line(v, window) for v in unjudged]
+    fields = [
+        ("Service", f"{service.name} ({service.kind.value} {service.resource})"),
+        ("Window", window),
+    ]
+    if notes := _notes(verdicts):
+        fields.append(("Baseline", "\n".join(notes)))
+    if not findings:
+        return _without_findings(service, verdicts, unjudged, cannot, window, fields)
+    first = first_to_move(findings)
+    if first:
+        fields.append(("First to move", f"{first.signal.label} at {first.onset:%H:%M} UTC"))
+    if events:
+        fields.append(("Events", "\n".join(f"{e.time:%H:%M} {e.summary}" for e in events[-5:])))
+    lines = [_finding_line(i, f) for i, f in enumerate(findings, 1)]
+    if cannot:
+        lines += ["Could not judge:", *cannot]
+    return Reply(
+        tone=Tone.INFO,
+        title=f"{service.name}: {headline(findings[0])}",
+        text="\n".join(lines),
+        fields=fields,
+    )
+
+
+def _without_findings(
+    service: Service,
+    verdicts: Sequence[Verdict],
+    unjudged: list[Verdict],
+    cannot: list[str],
+    window: str,
+    fields: list[tuple[str, str]],
+) -> Reply:
+    """Nothing changed: an all-clear only if every signal was judged steady."""
+    steady = [v.signal.label for v in verdicts if v.judgement is Judgement.STEADY]
+    if not verdicts:
+        title = f"Cannot judge {service.name}: it has no golden signals to read in {window}"
+        return Reply(tone=Tone.INFO, title=title, text="", fields=fields)
+    if not unjudged:
+        return Reply(
+            tone=Tone.OK,
+            title=f"{service.name}: no significant change in {window}",
+            text=f"{_sentence(steady)} stayed within their baseline.",
+            fields=fields,
+        )
+    if not steady:
+        title = f"Cannot judge {service.name}: {_cannot(unjudged)} in {window}"
+        return Reply(tone=Tone.INFO, title=title, text="\n".join(cannot), fields=fields)
+    title = f"{service.name}: cannot judge {_cannot(unjudged)} in {window}"
+    text = [*cannot, f"Judged steady: {', '.join(steady)} stayed within their baseline."]
+    return Reply(tone=Tone.INFO, title=title, text="\n".join(text), fields=fields)
+
+
+def _sentence(labels: list[str]) -> str:
+    text = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
+    return text[:1].upper() + text[1:]
