@@ -253,7 +253,8 @@ UNITS = {
     Signal.P50_LATENCY: " ms",
     Signal.P99_LATENCY: " ms",
     Signal.ERROR_RATE: "%",
-    Signal.TRAFFIC: "",
+    Signal.TRAFFIC: " req/min",
     Signal.SATURATION: "",
 }
-"""How each signal's values read (latency in milliseconds, rates in percent)."""
+"""How each signal's values read (latency in milliseconds, rates in percent, traffic in requests a
+minute: one-minute sums)."""

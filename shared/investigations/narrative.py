@@ -25,15 +25,9 @@ def _change(finding: Finding) -> str:
 
 
 def _unjudged(investigation: Investigation) -> str:
-    """`Could not judge error rate (no data), traffic (partial data).`, or nothing."""
+    """`error rate (no data), traffic (partial data)`, or nothing."""
     missing = [v for v in investigation.verdicts if v.judgement not in _JUDGED]
-    if not missing:
-        return ""
-    return (
-        "Could not judge "
-        + ", ".join(f"{v.signal.label} ({v.judgement.value})" for v in missing)
-        + "."
-    )
+    return ", ".join(f"{v.signal.label} ({v.judgement.value})" for v in missing)
 
 
 def _without_changes(investigation: Investigation) -> str:
@@ -43,8 +37,8 @@ def _without_changes(investigation: Investigation) -> str:
         return f"Nothing in {investigation.service}'s golden signals moved beyond its baseline."
     steady = [v.signal.label for v in investigation.verdicts if v.judgement is Judgement.STEADY]
     if not steady:
-        return f"Nothing in {investigation.service}'s golden signals could be judged. {unjudged}"
-    return f"No change in {', '.join(steady)}. {unjudged}"
+        return f"Nothing in {investigation.service}'s golden signals could be judged: {unjudged}."
+    return f"No change in {', '.join(steady)}. Could not judge {unjudged}."
 
 
 class NarrativeSummariser:
@@ -68,7 +62,7 @@ class NarrativeSummariser:
         if rest:
             text += " Then " + ", ".join(_change(f) for f in rest) + "."
         if unjudged := _unjudged(investigation):
-            text += f" {unjudged}"
+            text += f" Could not judge {unjudged}."
         if investigation.logs:
             top = investigation.logs[0]
             text += f" Most frequent in the logs: {top.text} ({top.window} in the window)."

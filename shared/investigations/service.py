@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from shared.audit.models import Outcome, StreamKey
@@ -13,26 +13,35 @@ from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.identity.models import Team
 from shared.investigations import commands as c
-from shared.investigations.analysis import rank
+from shared.investigations.analysis import first_to_move, headline, rank
 from shared.investigations.catalog import signal_series
 from shared.investigations.collaboration import with_actions
+from shared.investigations.coverage import (
+    JUDGED,
+    baseline_notes,
+    finding_line,
+    unjudged_line,
+    window_text,
+    without_findings,
+)
 from shared.investigations.judgement import judge_all
 from shared.investigations.limits import check_window, read_within, window_of
 from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import (
     Event,
+    Finding,
     Investigation,
     LogEvidence,
     ResourceKind,
     Service,
     TimelineEntry,
+    Verdict,
 )
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
-from shared.investigations.report import report
 from shared.investigations.service_catalog import ServiceCatalog, unreadable
 from shared.ports import Directory, InvestigationStore, LogSource, MetricsSource, Summariser
-from shared.replies import Image, Reply
+from shared.replies import Image, Reply, Tone
 
 BASELINE = timedelta(hours=4)
 """How much history before the window each signal is judged against."""
@@ -160,3 +169,39 @@ class InvestigationService:
             for r in self._audit.records(stream)
             if r.outcome is Outcome.SUCCEEDED and start <= r.time <= end
         ]
+
+
+def report(
+    service: Service,
+    findings: list[Finding],
+    *,
+    start: datetime,
+    end: datetime,
+    events: list[Event],
+    verdicts: Sequence[Verdict] = (),
+) -> Reply:
+    """The investigation as a reply: headline, ranked findings, what could not be judged, first
+    mover, baseline notes, events."""
+    window = window_text(start, end)
+    cannot = [unjudged_line(v, window) for v in verdicts if v.judgement not in JUDGED]
+    fields = [
+        ("Service", f"{service.name} ({service.kind.value} {service.resource})"),
+        ("Window", window),
+    ]
+    if notes := baseline_notes(verdicts):
+        fields.append(("Baseline", "\n".join(notes)))
+    if not findings:
+        return without_findings(service, verdicts, cannot, window, fields)
+    lines = [finding_line(i, f) for i, f in enumerate(findings, 1)]
+    lines += ["Could not judge:", *cannot] if cannot else []
+    first = first_to_move(findings)
+    if first:
+        fields.append(("First to move", f"{first.signal.label} at {first.onset:%H:%M} UTC"))
+    if events:
+        fields.append(("Events", "\n".join(f"{e.time:%H:%M} {e.summary}" for e in events[-5:])))
+    return Reply(
+        tone=Tone.INFO,
+        title=f"{service.name}: {headline(findings[0])}",
+        text="\n".join(lines),
+        fields=fields,
+    )

@@ -1,4 +1,4 @@
-"""An investigation as a reply: what changed first, then what could not be judged and why.
+"""What an investigation could and could not judge, as a report says it.
 
 "No significant change" is said only when every signal was judged steady against enough
 baseline; a signal with no data, too little baseline or partial data is listed as such.
@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from shared.investigations.analysis import first_to_move, headline
-from shared.investigations.models import Event, Finding, Judgement, Service, Verdict
+from shared.investigations.models import Finding, Judgement, Service, Verdict
 from shared.replies import Reply, Tone
 
 JUDGED = {Judgement.CHANGED, Judgement.STEADY}
@@ -46,7 +45,7 @@ def _cannot(verdicts: Sequence[Verdict]) -> str:
     return "; ".join(f"{j.value} for {', '.join(labels)}" for j, labels in reasons.items())
 
 
-def _notes(verdicts: Sequence[Verdict]) -> list[str]:
+def baseline_notes(verdicts: Sequence[Verdict]) -> list[str]:
     """Where the baseline came from when it was not the hours before the window."""
     by_note: dict[str, list[str]] = {}
     for v in verdicts:
@@ -55,59 +54,22 @@ def _notes(verdicts: Sequence[Verdict]) -> list[str]:
     return [f"{', '.join(labels)}: {note}" for note, labels in by_note.items()]
 
 
-def _finding_line(number: int, finding: Finding) -> str:
+def finding_line(number: int, finding: Finding) -> str:
+    """`1. error rate 13.7× baseline since 23:02 UTC (1% → 13.7%) · after deploy v7`."""
     after = f" · after {finding.near.summary}" if finding.near else ""
     return f"{number}. {finding.signal.label} {finding.evidence}{after}"
 
 
-def report(
-    service: Service,
-    findings: list[Finding],
-    *,
-    start: datetime,
-    end: datetime,
-    events: list[Event],
-    verdicts: Sequence[Verdict] = (),
-) -> Reply:
-    """The investigation as a reply: headline, ranked findings, what could not be judged, first
-    mover, baseline notes, events."""
-    window = window_text(start, end)
-    unjudged = [v for v in verdicts if v.judgement not in JUDGED]
-    cannot = [unjudged_line(v, window) for v in unjudged]
-    fields = [
-        ("Service", f"{service.name} ({service.kind.value} {service.resource})"),
-        ("Window", window),
-    ]
-    if notes := _notes(verdicts):
-        fields.append(("Baseline", "\n".join(notes)))
-    if not findings:
-        return _without_findings(service, verdicts, unjudged, cannot, window, fields)
-    first = first_to_move(findings)
-    if first:
-        fields.append(("First to move", f"{first.signal.label} at {first.onset:%H:%M} UTC"))
-    if events:
-        fields.append(("Events", "\n".join(f"{e.time:%H:%M} {e.summary}" for e in events[-5:])))
-    lines = [_finding_line(i, f) for i, f in enumerate(findings, 1)]
-    if cannot:
-        lines += ["Could not judge:", *cannot]
-    return Reply(
-        tone=Tone.INFO,
-        title=f"{service.name}: {headline(findings[0])}",
-        text="\n".join(lines),
-        fields=fields,
-    )
-
-
-def _without_findings(
+def without_findings(
     service: Service,
     verdicts: Sequence[Verdict],
-    unjudged: list[Verdict],
     cannot: list[str],
     window: str,
     fields: list[tuple[str, str]],
 ) -> Reply:
-    """Nothing changed: an all-clear only if every signal was judged steady."""
+    """The reply when nothing changed: an all-clear only if every signal was judged steady."""
     steady = [v.signal.label for v in verdicts if v.judgement is Judgement.STEADY]
+    unjudged = [v for v in verdicts if v.judgement not in JUDGED]
     if not verdicts:
         title = f"Cannot judge {service.name}: it has no golden signals to read in {window}"
         return Reply(tone=Tone.INFO, title=title, text="", fields=fields)
@@ -121,7 +83,7 @@ def _without_findings(
     if not steady:
         title = f"Cannot judge {service.name}: {_cannot(unjudged)} in {window}"
         return Reply(tone=Tone.INFO, title=title, text="\n".join(cannot), fields=fields)
-    title = f"{service.name}: cannot judge {_cannot(unjudged)} in {window}"
+    title = f"{service.name}: {', '.join(steady)} steady; {_cannot(unjudged)} in {window}"
     text = [*cannot, f"Judged steady: {', '.join(steady)} stayed within their baseline."]
     return Reply(tone=Tone.INFO, title=title, text="\n".join(text), fields=fields)
 
