@@ -11,8 +11,10 @@ from shared.investigations.models import (
     Event,
     Finding,
     Investigation,
+    Judgement,
     LogEvidence,
     Signal,
+    Verdict,
 )
 from shared.investigations.narrative import NarrativeSummariser
 from shared.replies import Reply
@@ -62,6 +64,38 @@ def test_the_narrative_orders_changes_by_onset_whatever_their_rank() -> None:
 def test_a_quiet_investigation_says_nothing_moved() -> None:
     assert NarrativeSummariser().summarise(_investigation([])) == (
         "Nothing in api's golden signals moved beyond its baseline."
+    )
+
+
+def test_a_narrative_never_says_nothing_moved_of_signals_it_could_not_judge() -> None:
+    # GIVEN an investigation that judged latency steady, but had no data for errors and traffic
+    verdicts = [
+        Verdict(signal=Signal.P99_LATENCY, judgement=Judgement.STEADY),
+        Verdict(signal=Signal.ERROR_RATE, judgement=Judgement.NO_DATA),
+        Verdict(signal=Signal.TRAFFIC, judgement=Judgement.NO_DATA),
+    ]
+    quiet = _investigation([]).model_copy(update={"verdicts": verdicts})
+    # THEN its account says what it could not judge, and no all-clear
+    text = NarrativeSummariser().summarise(quiet)
+    assert "moved beyond" not in text
+    assert text == (
+        "No change in p99 latency. Could not judge error rate (no data), traffic (no data)."
+    )
+    blind = quiet.model_copy(update={"verdicts": verdicts[1:]})
+    assert NarrativeSummariser().summarise(blind) == (
+        "Nothing in api's golden signals could be judged: error rate (no data), traffic (no data)."
+    )
+
+
+def test_a_transient_change_is_told_with_its_duration() -> None:
+    dip = _finding(Signal.TRAFFIC, 38, 1000.0, 200.0).model_copy(
+        update={"end": NOW.replace(minute=58)}
+    )
+    errors = _finding(Signal.ERROR_RATE, 40, 0.1, 3.0).model_copy(
+        update={"end": NOW.replace(minute=50)}
+    )
+    assert NarrativeSummariser().summarise(_investigation([errors, dip])) == (
+        "Traffic moved first, at 09:38 UTC for 20 min. Then error rate at 09:40 (30.0× for 10 min)."
     )
 
 

@@ -1,0 +1,178 @@
+"""Investigations in the terminal, as a new user runs them on their own CSV: never a false
+all-clear. Each case here was once answered "no significant change" above a chart that showed
+the change (issue 12)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bots.cli import main
+
+START = datetime(2026, 11, 22, 17, 32, tzinfo=UTC)
+COLUMNS = ("p50_latency", "p99_latency", "error_rate", "traffic", "saturation")
+LEVELS = {"p50_latency": 120.0, "p99_latency": 380.0, "error_rate": 1.0, "traffic": 1000.0}
+ALL_CLEAR = ("no significant change", "stayed within", "moved beyond")
+Shape = Callable[[str, int], float]
+
+
+def _steady(column: str, minute: int) -> float:
+    return LEVELS.get(column, 40.0)
+
+
+@pytest.fixture
+def folder(home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """The deployment's metrics folder (AUTOSRE_METRICS_DIR), after the terminal's first use."""
+    metrics = tmp_path / "exports"
+    metrics.mkdir()
+    monkeypatch.setenv("AUTOSRE_METRICS_DIR", str(metrics))
+    main(["whoami"])
+    return metrics
+
+
+def _write(
+    path: Path,
+    shape: Shape = _steady,
+    *,
+    minutes: int = 360,
+    columns: tuple[str, ...] = COLUMNS,
+    header: str | None = None,
+) -> None:
+    """One-minute rows from START, each value `shape(column, minute)` with a little noise."""
+    rng = random.Random(12)
+    rows = [header or ",".join(("timestamp", *columns))]
+    for minute in range(minutes):
+        at = START + timedelta(minutes=minute)
+        cells = [f"{shape(c, minute) * (1 + rng.gauss(0, 0.03)):.4f}" for c in columns]
+        rows.append(",".join((at.strftime("%Y-%m-%dT%H:%M:%SZ"), *cells)))
+    path.write_text("\n".join(rows) + "\n")
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    capsys.readouterr()
+    status = main(list(args))
+    return status, capsys.readouterr().out
+
+
+def _investigate(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    status, out = _run(capsys, "investigate", "web", *args)
+    assert status == 0, out
+    return out
+
+
+def _registered(folder: Path, capsys: pytest.CaptureFixture[str], shape: Shape, **kw: int) -> None:
+    _write(folder / "web.csv", shape, **kw)  # type: ignore[arg-type]
+    status, out = _run(capsys, "service", "register", "web", "--metrics-file", "web.csv")
+    assert status == 0, out
+
+
+def _error_spike(column: str, minute: int) -> float:
+    """The error rate 13× its level in the file's last 30 minutes (from 23:02 UTC)."""
+    return _steady(column, minute) * (13 if column == "error_rate" and minute >= 330 else 1)
+
+
+@pytest.mark.parametrize(
+    ("window", "since"),
+    [("5h", "2026-11-22T18:32"), ("6h", "2026-11-22T17:32"), ("1d", "2026-11-22T00:00")],
+)
+def test_an_error_spike_in_a_users_csv_is_reported_whatever_the_window(
+    folder: Path, capsys: pytest.CaptureFixture[str], window: str, since: str
+) -> None:
+    # GIVEN six hours of one-minute rows whose error rate is 13× its level in the last 30 minutes
+    _registered(folder, capsys, _error_spike)
+    # WHEN it is investigated over 5 h (4 h of baseline before it), 6 h (none) or a day (none)
+    out = _investigate(capsys, "--window", window, "--since", since)
+    # THEN every window reports the spike from its onset, and none says all is well
+    assert "• web: error rate 1" in out, out
+    assert "× baseline since 23:02 UTC" in out, out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out
+
+
+def test_a_window_with_no_baseline_before_it_is_judged_against_its_start_and_says_so(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a three-hour file whose p99 latency jumps 5× after 90 minutes (at 19:02 UTC)
+    def jump(column: str, minute: int) -> float:
+        return _steady(column, minute) * (5 if column == "p99_latency" and minute >= 90 else 1)
+
+    _registered(folder, capsys, jump, minutes=180)
+    # WHEN the window is the whole file: nothing before it
+    out = _investigate(capsys, "--window", "3h", "--since", "2026-11-22T17:32")
+    # THEN the jump is found, and the report says what the baseline was
+    assert "• web: p99 latency 4.9× baseline since 19:02 UTC" in out, out
+    assert "the 4 h before the window had no data: judged against the earliest 20 points" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("--window", "0m"), "a window is at least 1m"),
+        (("--since", "2099-01-01T00:00"), "--since is in the future"),
+    ],
+)
+def test_an_empty_or_future_window_is_refused_with_the_reason_not_an_all_clear(
+    folder: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], reason: str
+) -> None:
+    _registered(folder, capsys, _error_spike)
+    status, out = _run(capsys, "investigate", "web", *args)
+    assert status == 2, out
+    assert reason in out, out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out
+
+
+def test_a_csv_whose_columns_name_no_signal_is_reported_as_no_data_for_every_signal(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a registered file, since rewritten with columns that are not the signals' names
+    _registered(folder, capsys, _error_spike)
+    _write(folder / "web.csv", columns=("latency_ms", "errors"))
+    # WHEN it is investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:00")
+    # THEN the report says first that nothing could be judged, and why
+    assert (
+        "• Cannot judge web: no data for p50 latency, p99 latency, error rate, traffic, "
+        "saturation in 2026-11-22 21:00–23:00 UTC"
+    ) in out, out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out
+
+
+def test_a_signal_pointed_at_a_metric_that_does_not_exist_is_no_data(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a quiet file, and its error rate pointed at a column it does not have
+    _registered(folder, capsys, _steady)
+    status, out = _run(
+        capsys, "service", "signal", "set", "web", "error_rate", "--metric", "errors_total"
+    )
+    assert status == 0, out
+    # WHEN it is investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:00")
+    # THEN the error rate is named as not judged, the others as steady, and no all-clear is given
+    assert (
+        "• web: p50 latency, p99 latency, traffic, saturation steady; no data for error rate in "
+        "2026-11-22 21:00–23:00 UTC"
+    ) in out, out
+    assert "error rate: no data in 2026-11-22 21:00–23:00 UTC" in out
+    assert "no significant change" not in out
+
+
+def test_a_traffic_drop_to_a_fifth_for_30_minutes_is_reported_by_its_trough_and_duration(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN traffic that falls to 20% from 21:38 to 22:08 UTC
+    def dip(column: str, minute: int) -> float:
+        low = column == "traffic" and 246 <= minute < 276
+        return _steady(column, minute) * (0.2 if low else 1)
+
+    _registered(folder, capsys, dip)
+    # WHEN a 2-hour window around it is investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T20:30")
+    # THEN the headline gives the trough, the duration and the recovery, in req/min
+    assert "• web: traffic fell to 0.2× baseline for 30 min, 21:38–22:08 UTC, recovered" in out
+    assert "(trough 1,000 req/min → 191 req/min)" in out, out
+    assert "anomaly score" not in out
+    assert "confidence" not in out

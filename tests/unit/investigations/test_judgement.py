@@ -1,0 +1,225 @@
+"""Judging one signal over a window: changes found wherever they are, quiet series stay quiet,
+and a signal that cannot be judged says why."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.adapters.local.sample_metrics import SampleMetricsSource, deploy_time
+from shared.investigations.analysis import headline
+from shared.investigations.catalog import signal_series
+from shared.investigations.judgement import judge, judge_all
+from shared.investigations.models import Judgement, ResourceKind, Signal
+from tests.support import service_of
+
+T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
+Points = list[tuple[datetime, float]]
+
+
+def _series(
+    count: int, *, step: int, level: float, noise: float, seed: int, start: datetime = T0
+) -> Points:
+    rng = random.Random(seed)
+    return [
+        (start + timedelta(minutes=step * i), level * (1 + rng.gauss(0, noise)))
+        for i in range(count)
+    ]
+
+
+def _shifted(points: Points, first: int, last: int, factor: float) -> Points:
+    return [(t, v * factor if first <= i < last else v) for i, (t, v) in enumerate(points)]
+
+
+@st.composite
+def _windows(draw: st.DrawFn) -> dict[str, int]:
+    """A window of 30 min to 3 days at a one- or five-minute step, with 0 to 4 h of data before
+    it (often none or too little: the baseline must then come from the window's start)."""
+    minutes = draw(st.integers(30, 3 * 1440))
+    step = draw(st.sampled_from([1, 5] if minutes >= 300 else [1]))
+    return {
+        "step": step,
+        "inside": minutes // step,
+        "before": draw(st.sampled_from([0, 5, 19, 20, 240 // step])),
+        "seed": draw(st.integers(0, 10_000)),
+    }
+
+
+def _judge_change(window: dict[str, int], signal: Signal, data: st.DataObject) -> None:
+    step, before, inside = window["step"], window["before"], window["inside"]
+    total = before + inside + 1
+    level = data.draw(st.floats(0.5, 5000), label="level")
+    noise = data.draw(st.floats(0.0, 0.1), label="noise")
+    up = signal is not Signal.TRAFFIC or data.draw(st.booleans(), label="up")
+    factor = data.draw(st.floats(3, 20) if up else st.floats(0.05, 1 / 3), label="factor")
+    first = data.draw(st.integers(max(before, 20), total - 10), label="onset")
+    spike = data.draw(st.booleans(), label="spike")
+    last = data.draw(st.integers(first + 10, total), label="end") if spike else total
+    points = _shifted(
+        _series(total, step=step, level=level, noise=noise, seed=window["seed"]),
+        first,
+        last,
+        factor,
+    )
+    start = T0 + timedelta(minutes=step * before)
+    end = start + timedelta(minutes=step * inside)
+    verdict, finding = judge(signal, points, start=start, end=end, step=60)
+    assert verdict.judgement is Judgement.CHANGED, verdict
+    assert finding is not None
+    assert abs((finding.onset - points[first][0]) / timedelta(minutes=step)) <= 2
+    assert (finding.ratio > 2) if up else (finding.ratio < 0.5)
+    if last <= total - 3:  # it came back inside the window: a transient change, by its extreme
+        assert finding.end is not None
+        assert abs((finding.end - points[last][0]) / timedelta(minutes=step)) <= 2
+
+
+@settings(max_examples=30, deadline=None)
+@given(window=_windows(), data=st.data())
+def test_a_rise_of_3x_for_10_points_is_found_at_its_onset_in_any_window(
+    window: dict[str, int], data: st.DataObject
+) -> None:
+    # GIVEN an error rate that rises ≥3× for ≥10 points anywhere in a window of 30 min to 3 days
+    # WHEN it is judged THEN it changed, from within 2 points of the true onset
+    _judge_change(window, Signal.ERROR_RATE, data)
+
+
+@settings(max_examples=30, deadline=None)
+@given(window=_windows(), data=st.data())
+def test_a_traffic_drop_to_a_fifth_or_a_surge_is_found_at_its_onset_in_any_window(
+    window: dict[str, int], data: st.DataObject
+) -> None:
+    _judge_change(window, Signal.TRAFFIC, data)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    window=_windows(),
+    level=st.floats(0.5, 5000),
+    noise=st.floats(0.0, 0.1),
+    signal=st.sampled_from(list(Signal)),
+)
+def test_a_noisy_but_stationary_series_stays_quiet(
+    window: dict[str, int], level: float, noise: float, signal: Signal
+) -> None:
+    step, before, inside = window["step"], window["before"], window["inside"]
+    points = _series(before + inside + 1, step=step, level=level, noise=noise, seed=window["seed"])
+    start = T0 + timedelta(minutes=step * before)
+    verdict, finding = judge(
+        signal, points, start=start, end=start + timedelta(minutes=step * inside), step=60
+    )
+    assert finding is None
+    assert verdict.judgement is Judgement.STEADY, verdict
+
+
+def test_a_traffic_drop_that_recovers_is_reported_by_its_trough_and_duration() -> None:
+    # GIVEN traffic at 1,000 req/min that falls to 200 for 30 minutes inside a 2-hour window
+    start = datetime(2026, 11, 22, 20, 30, tzinfo=UTC)
+    points = _series(
+        6 * 60, step=1, level=1000, noise=0.02, seed=7, start=start - timedelta(hours=4)
+    )
+    dip = 4 * 60 + 68  # 21:38
+    points = _shifted(points, dip, dip + 30, 0.2)
+    # WHEN it is judged
+    verdict, finding = judge(
+        Signal.TRAFFIC,
+        points,
+        start=start,
+        end=start + timedelta(hours=2),
+        step=60,
+        unit=" req/min",
+    )
+    # THEN the change is the trough, with its start, end and duration, not the median after it
+    assert verdict.judgement is Judgement.CHANGED
+    assert finding is not None
+    assert finding.end == datetime(2026, 11, 22, 22, 8, tzinfo=UTC)
+    assert 0.18 < finding.ratio < 0.22
+    assert (
+        headline(finding) == "traffic fell to 0.2× baseline for 30 min, 21:38–22:08 UTC, recovered"
+    )
+    assert "req/min" in finding.evidence
+    assert "traffic" not in finding.evidence  # the report and page put the name before it
+    assert "anomaly score" not in finding.evidence
+    assert "confidence" not in finding.evidence
+
+
+def test_a_sustained_change_is_reported_by_its_level_after_the_onset() -> None:
+    points = _series(300, step=1, level=1.0, noise=0.05, seed=3)
+    points = _shifted(points, 270, 300, 13.0)
+    _, finding = judge(
+        Signal.ERROR_RATE, points, start=points[60][0], end=points[-1][0], step=60, unit="%"
+    )
+    assert finding is not None
+    assert finding.end is None
+    assert 12 < finding.ratio < 14
+    assert finding.evidence.startswith("13.")
+    assert "% → 1" in finding.evidence
+    assert f"since {points[270][0]:%H:%M} UTC" in finding.evidence
+
+
+def test_a_change_with_few_points_says_it_is_weak_evidence() -> None:
+    points = _shifted(_series(100, step=1, level=300, noise=0.02, seed=5), 96, 100, 4.0)
+    _, finding = judge(Signal.P99_LATENCY, points, start=points[40][0], end=points[-1][0], step=60)
+    assert finding is not None
+    assert finding.evidence.endswith("weak evidence: 4 points")
+
+
+def test_a_window_with_nothing_before_it_is_judged_against_its_earliest_points_and_says_so() -> (
+    None
+):
+    points = _shifted(_series(120, step=1, level=300, noise=0.03, seed=9), 90, 120, 5.0)
+    verdict, finding = judge(
+        Signal.P99_LATENCY, points, start=points[0][0], end=points[-1][0], step=60
+    )
+    assert finding is not None
+    assert finding.onset == points[90][0]
+    assert verdict.baseline_start == points[0][0]
+    assert verdict.baseline_points == 20
+    assert "the 4 h before the window had no data: judged against the earliest 20" in verdict.note
+
+
+def test_signals_that_cannot_be_judged_say_why() -> None:
+    start = T0 + timedelta(hours=4)
+    end = start + timedelta(hours=2)
+    few = _series(12, step=1, level=5, noise=0.1, seed=1, start=start)
+    gappy = _series(240 + 50, step=1, level=5, noise=0.1, seed=2)
+    series = {Signal.TRAFFIC: few, Signal.SATURATION: gappy}
+    verdicts, findings = judge_all(
+        series,
+        [Signal.ERROR_RATE, Signal.TRAFFIC, Signal.SATURATION],
+        start=start,
+        end=end,
+        step=60,
+        events=[],
+    )
+    assert findings == []
+    states = {v.signal: v for v in verdicts}
+    assert states[Signal.ERROR_RATE].judgement is Judgement.NO_DATA
+    assert states[Signal.TRAFFIC].judgement is Judgement.SHORT_BASELINE
+    assert (states[Signal.TRAFFIC].window_points, states[Signal.TRAFFIC].needed_points) == (12, 20)
+    assert states[Signal.SATURATION].judgement is Judgement.PARTIAL
+    assert (states[Signal.SATURATION].window_points, states[Signal.SATURATION].expected_points) == (
+        50,
+        120,
+    )
+
+
+def test_with_the_sample_and_a_30_minute_window_each_onset_is_where_it_happened() -> None:
+    # GIVEN the sample incident, whose deploy is 40 min before the end: it began before the window
+    end = datetime(2026, 11, 22, 23, 9, tzinfo=UTC)
+    start = end - timedelta(minutes=30)
+    service = service_of(ResourceKind.SAMPLE, "checkout", "checkout-api")
+    series = signal_series(
+        SampleMetricsSource(), service, start=start - timedelta(hours=4), end=end, step=60
+    )
+    # WHEN it is judged over the last 30 minutes
+    _, findings = judge_all(series, service.queries, start=start, end=end, step=60, events=[])
+    # THEN each onset is where the signal moved (saturation 22:31), not the window's start (22:39)
+    onsets = {f.signal: f.onset for f in findings}
+    deploy = deploy_time(end)
+    assert onsets[Signal.SATURATION] == deploy + timedelta(minutes=2)
+    assert onsets[Signal.P99_LATENCY] == deploy + timedelta(minutes=3)
+    assert onsets[Signal.ERROR_RATE] == deploy + timedelta(minutes=4)
+    assert Signal.TRAFFIC not in onsets
