@@ -90,6 +90,14 @@ def test_an_error_spike_in_a_users_csv_is_reported_whatever_the_window(
     assert "• web: error rate 1" in out, out
     assert "× baseline since 23:02 UTC" in out, out
     assert not any(phrase in out for phrase in ALL_CLEAR), out
+    if (
+        window == "1d"
+    ):  # the file covers 6 of its 24 hours: the finding first, then what was not judged
+        lines = out.splitlines()
+        assert lines.index("Could not judge:") > next(
+            i for i, line in enumerate(lines) if line.startswith("1. error rate")
+        )
+        assert "traffic: partial data: 360 of 1,440 expected points in the window" in out
 
 
 def test_a_window_with_no_baseline_before_it_is_judged_against_its_start_and_says_so(
