@@ -83,18 +83,9 @@ def judge(
     unit: str = "",
 ) -> tuple[Verdict, Finding | None]:
     """The signal's verdict over the window `start`–`end`, and its finding when it changed."""
-    step = step_of(points, step)
-    window = [p for p in points if start <= p[0] <= end]
-    expected = max(1, int((end - start).total_seconds() // step))
-    empty = Verdict(
-        signal=signal,
-        judgement=Judgement.NO_DATA,
-        window_points=len(window),
-        expected_points=expected,
-        needed_points=NEEDED,
-    )
+    empty = _coverage(signal, points, start=start, end=end, step=step_of(points, step))
     before = sum(t < start for t, _ in points)
-    if not window:
+    if not empty.window_points:
         return empty, None
     base = baseline_of(points, start)
     if base is None:
@@ -113,9 +104,22 @@ def judge(
     if change is not None:
         finding = finding_of(signal, points, change, base, events, unit)
         return verdict.model_copy(update={"judgement": Judgement.CHANGED}), finding
-    if len(window) < COVERED * expected:
+    if verdict.window_points < COVERED * verdict.expected_points:
         return verdict.model_copy(update={"judgement": Judgement.PARTIAL}), None
     return verdict, None
+
+
+def _coverage(
+    signal: Signal, points: Points, *, start: datetime, end: datetime, step: int
+) -> Verdict:
+    """A NO_DATA verdict that counts the window's points and those it should have."""
+    return Verdict(
+        signal=signal,
+        judgement=Judgement.NO_DATA,
+        window_points=sum(start <= t <= end for t, _ in points),
+        expected_points=max(1, int((end - start).total_seconds() // step)),
+        needed_points=NEEDED,
+    )
 
 
 def _note(base: Baseline, before: int) -> str:
