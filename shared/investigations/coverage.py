@@ -84,7 +84,7 @@ def without_findings(
         title = f"Cannot judge {service.name}: {_cannot(unjudged)} in {window}"
         return Reply(tone=Tone.INFO, title=title, text="\n".join(cannot), fields=fields)
     title = f"{service.name}: {', '.join(steady)} steady; {_cannot(unjudged)} in {window}"
-    text = [*cannot, f"Judged steady: {', '.join(steady)} stayed within their baseline."]
+    text = [*cannot, f"Judged steady: {', '.join(steady)}."]
     return Reply(tone=Tone.INFO, title=title, text="\n".join(text), fields=fields)
 
 
