@@ -1,0 +1,76 @@
+"""The report's words for what an investigation could and could not judge."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from shared.investigations.models import Finding, Judgement, ResourceKind, Signal, Verdict
+from shared.investigations.service import report
+from shared.replies import Tone
+from tests.support import service_of
+
+START = datetime(2026, 11, 22, 17, 32, tzinfo=UTC)
+END = START + timedelta(hours=6)
+
+
+def _verdict(signal: Signal, judgement: Judgement, **counts: int) -> Verdict:
+    return Verdict(signal=signal, judgement=judgement, needed_points=20, **counts)
+
+
+def _report(findings: list[Finding], verdicts: list[Verdict]) -> tuple[Tone, str, str]:
+    service = service_of(ResourceKind.SAMPLE, "checkout", "web")
+    reply = report(service, findings, start=START, end=END, events=[], verdicts=verdicts)
+    return reply.tone, reply.title, reply.text
+
+
+def test_only_every_signal_judged_steady_is_an_all_clear() -> None:
+    steady = [_verdict(s, Judgement.STEADY) for s in (Signal.P99_LATENCY, Signal.ERROR_RATE)]
+    tone, title, text = _report([], steady)
+    assert tone is Tone.OK
+    assert title == "web: no significant change in 2026-11-22 17:32–23:32 UTC"
+    assert text == "P99 latency and error rate stayed within their baseline."
+
+
+def test_a_report_where_nothing_could_be_judged_says_so_first_with_each_reason() -> None:
+    verdicts = [
+        _verdict(Signal.ERROR_RATE, Judgement.NO_DATA),
+        _verdict(Signal.P99_LATENCY, Judgement.NO_DATA),
+        _verdict(Signal.TRAFFIC, Judgement.SHORT_BASELINE, baseline_points=0, window_points=12),
+        _verdict(Signal.SATURATION, Judgement.PARTIAL, window_points=50, expected_points=360),
+    ]
+    tone, title, text = _report([], verdicts)
+    assert tone is Tone.INFO
+    assert title == (
+        "Cannot judge web: no data for error rate, p99 latency; not enough baseline for traffic; "
+        "partial data for saturation in 2026-11-22 17:32–23:32 UTC"
+    )
+    assert text.splitlines() == [
+        "error rate: no data in 2026-11-22 17:32–23:32 UTC",
+        "p99 latency: no data in 2026-11-22 17:32–23:32 UTC",
+        "traffic: not enough baseline: 0 points before the window and 12 in it; "
+        "a baseline needs 20",
+        "saturation: partial data: 50 of 360 expected points in the window, "
+        "no change in those there are",
+    ]
+
+
+def test_findings_come_first_then_what_could_not_be_judged() -> None:
+    spike = Finding(
+        signal=Signal.ERROR_RATE,
+        onset=START + timedelta(minutes=330),
+        baseline=1.0,
+        current=13.0,
+        confidence=1.0,
+        evidence="13.0× baseline since 23:02 UTC (1% → 13%)",
+    )
+    verdicts = [
+        _verdict(Signal.ERROR_RATE, Judgement.CHANGED),
+        _verdict(Signal.TRAFFIC, Judgement.NO_DATA),
+    ]
+    _, title, text = _report([spike], verdicts)
+    assert title == "web: error rate 13.0× baseline since 23:02 UTC"
+    assert text.splitlines() == [
+        "1. error rate 13.0× baseline since 23:02 UTC (1% → 13%)",
+        "Could not judge:",
+        "traffic: no data in 2026-11-22 17:32–23:32 UTC",
+    ]
