@@ -14,7 +14,7 @@ END = START + timedelta(hours=6)
 
 
 def _verdict(signal: Signal, judgement: Judgement, **counts: int) -> Verdict:
-    return Verdict(signal=signal, judgement=judgement, needed_points=20, **counts)
+    return Verdict(signal=signal, judgement=judgement, needed_points=20).model_copy(update=counts)
 
 
 def _report(findings: list[Finding], verdicts: list[Verdict]) -> tuple[Tone, str, str]:
