@@ -76,7 +76,7 @@ def _judge_change(window: dict[str, int], signal: Signal, data: st.DataObject) -
         assert abs((finding.end - points[last][0]) / timedelta(minutes=step)) <= 2
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)
 @given(window=_windows(), data=st.data())
 def test_a_rise_of_3x_for_10_points_is_found_at_its_onset_in_any_window(
     window: dict[str, int], data: st.DataObject
@@ -86,7 +86,7 @@ def test_a_rise_of_3x_for_10_points_is_found_at_its_onset_in_any_window(
     _judge_change(window, Signal.ERROR_RATE, data)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)
 @given(window=_windows(), data=st.data())
 def test_a_traffic_drop_to_a_fifth_or_a_surge_is_found_at_its_onset_in_any_window(
     window: dict[str, int], data: st.DataObject
@@ -94,7 +94,7 @@ def test_a_traffic_drop_to_a_fifth_or_a_surge_is_found_at_its_onset_in_any_windo
     _judge_change(window, Signal.TRAFFIC, data)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)
 @given(
     window=_windows(),
     level=st.floats(0.5, 5000),
