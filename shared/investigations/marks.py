@@ -3,7 +3,6 @@ deploys, the baseline period, the change (its onset, or its span when it was tra
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime
 
 from shared.investigations.catalog import UNITS
@@ -50,22 +49,11 @@ def deploys(investigation: Investigation) -> list[Event]:
     return sorted(unique.values(), key=lambda e: e.time)
 
 
-def _step_name(points: list[tuple[datetime, float]]) -> str:
-    gaps = [int((b[0] - a[0]).total_seconds()) for a, b in itertools.pairwise(points)]
-    seconds = min((g for g in gaps if g > 0), default=60)
-    if seconds % 3600 == 0:
-        return "h" if seconds == 3600 else f"{seconds // 3600} h"
-    if seconds % 60 == 0:
-        return "min" if seconds == 60 else f"{seconds // 60} min"
-    return f"{seconds} s"
-
-
-def unit_of(signal: Signal, points: list[tuple[datetime, float]]) -> str:
-    """How the signal's values read: ms, %, requests per step (req/min at one-minute steps)."""
+def unit_of(signal: Signal) -> str:
+    """How the signal's values read: ms, %, req/min (investigations read one-minute steps, so
+    traffic's sums are per minute)."""
     unit = UNITS[signal].strip()
-    if not unit and signal is Signal.TRAFFIC:
-        return f"req/{_step_name(points)}"
-    return unit
+    return "req/min" if not unit and signal is Signal.TRAFFIC else unit
 
 
 def _verdict(investigation: Investigation, signal: Signal) -> Verdict | None:
@@ -86,7 +74,7 @@ def marks_for(investigation: Investigation, signal: Signal) -> Marks:
         points=points,
         start=investigation.start,
         end=investigation.end,
-        unit=unit_of(signal, points),
+        unit=unit_of(signal),
         deploys=deploys(investigation),
         baseline_start=verdict.baseline_start if verdict else None,
         baseline_end=verdict.baseline_end if verdict else None,

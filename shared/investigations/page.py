@@ -112,6 +112,8 @@ def render(investigation: Investigation, panels: Mapping[Signal, bytes]) -> str:
     chart, events, log evidence, participants and the timeline."""
     e = html.escape
     warning = cannot_judge(investigation)
+    if investigation.headline.startswith("Cannot judge"):
+        warning = None  # the headline says it first already
     signals = "".join(_signal(investigation, s, panels.get(s)) for s in ordered(investigation))
     events, logs, timeline = _lists(investigation)
     return f"""<!doctype html>

@@ -37,12 +37,14 @@ def state(investigation: Investigation, verdict: Verdict) -> str:
         text = f"no data in {period(investigation.start, investigation.end)}"
     elif kind is Judgement.SHORT_BASELINE:
         text = (
-            f"not judged, not enough baseline: {verdict.baseline_points} points "
-            f"of the {verdict.needed_points} needed"
+            f"not judged, not enough baseline: {verdict.baseline_points} points before the "
+            f"window and {verdict.window_points} in it; a baseline needs {verdict.needed_points}"
         )
     else:
-        text = f"not judged, partial data: {verdict.window_points} of {verdict.expected_points}"
-        text += " points in the window"
+        text = (
+            f"partial data: {verdict.window_points:,} of {verdict.expected_points:,} expected "
+            "points in the window, no change in those there are"
+        )
     return f"{text}. {verdict.note}".strip() if verdict.note else text
 
 

@@ -159,10 +159,6 @@ def test_each_panel_names_its_unit(drawn: list[Figure]) -> None:
     assert title(Signal.P99_LATENCY) == "p99 latency (ms)"
     assert title(Signal.ERROR_RATE) == "error rate (%)"
     assert title(Signal.TRAFFIC) == "traffic (req/min)"
-    five_minutes = _investigation(step=timedelta(minutes=5))
-    assert _axis(drawn, five_minutes, Signal.TRAFFIC).get_title(loc="left") == (
-        "traffic (req/5 min)"
-    )
 
 
 def test_the_deploy_the_baseline_and_a_transient_change_are_marked(drawn: list[Figure]) -> None:

@@ -103,7 +103,11 @@ def test_each_signal_shows_its_state() -> None:
             ),
             _verdict(Signal.ERROR_RATE, Judgement.NO_DATA),
             _verdict(
-                Signal.TRAFFIC, Judgement.SHORT_BASELINE, baseline_points=12, needed_points=60
+                Signal.TRAFFIC,
+                Judgement.SHORT_BASELINE,
+                baseline_points=12,
+                window_points=3,
+                needed_points=60,
             ),
             _verdict(
                 Signal.SATURATION,
@@ -128,10 +132,12 @@ def test_each_signal_shows_its_state() -> None:
     )
     assert state(Signal.ERROR_RATE) == "error rate no data in 22:38\N{EN DASH}23:18 UTC"
     assert state(Signal.TRAFFIC) == (
-        "traffic not judged, not enough baseline: 12 points of the 60 needed"
+        "traffic not judged, not enough baseline: 12 points before the window and 3 in it; "
+        "a baseline needs 60"
     )
     assert state(Signal.SATURATION) == (
-        "saturation not judged, partial data: 14 of 40 points in the window. "
+        "saturation partial data: 14 of 40 expected points in the window, no change in those "
+        "there are. "
         "the source had no points after 22:52 UTC"
     )
     assert "Cannot judge" not in page  # two signals were judged
@@ -205,3 +211,56 @@ def test_the_listed_events_and_times_read_in_utc() -> None:
     page = render(investigation, {})
 
     assert _text(page, "events") == "2026-11-29 22:48 UTC deploy v42 of web"
+
+
+def test_a_headline_that_says_it_cannot_judge_is_not_repeated() -> None:
+    investigation = _investigation(
+        headline="Cannot judge web: no data for traffic in 2026-11-29 22:38\N{EN DASH}23:18 UTC",
+        verdicts=[_verdict(Signal.TRAFFIC, Judgement.NO_DATA)],
+    )
+
+    text = _text(render(investigation, {}))
+
+    assert text.startswith("Cannot judge web: no data for traffic in 2026-11-29")
+    assert text.count("Cannot judge") == 1
+
+
+def test_each_chart_is_captioned_with_its_baseline_deploys_and_change() -> None:
+    # Given traffic fell for 15 minutes after a deploy, judged against the hours before the
+    # window, with the deploy a finding followed and a later one the report listed first
+    later = Event(time=END - timedelta(minutes=5), kind="deploy", summary="deploy v43 of web")
+    investigation = _investigation(
+        series={Signal.TRAFFIC: [(START, 1200.0), (END, 1190.0)]},
+        findings=[
+            _finding(
+                Signal.TRAFFIC,
+                "fell to 0.2× baseline for 15 min",
+                end=START + timedelta(minutes=28),
+            )
+        ],
+        events=[
+            Event(time=START, kind="alert", summary="p99 alert fired"),
+            later,
+            Event(time=END, kind="deploy", summary="deploy v44 of web"),
+        ],
+        verdicts=[
+            _verdict(
+                Signal.TRAFFIC,
+                Judgement.CHANGED,
+                baseline_start=START - timedelta(hours=4),
+                baseline_end=START,
+            )
+        ],
+    )
+
+    # When the page is rendered with traffic's chart
+    page = render(investigation, {Signal.TRAFFIC: b"\x89PNG"})
+
+    # Then the caption says what the chart marks; only the first listed deploy is marked
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S)
+    assert caption
+    assert html.unescape(caption.group(1)) == (
+        "Baseline 18:38\N{EN DASH}22:38 UTC (before the chart). "
+        "Deploy v42 of web at 22:48 UTC. Deploy v43 of web at 23:13 UTC. "
+        "Change 22:51\N{EN DASH}23:06 UTC, then recovered."
+    )
