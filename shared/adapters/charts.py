@@ -90,14 +90,17 @@ def _events(axis: Axes, marks: Marks) -> None:
     for deploy in marks.shown_deploys:
         axis.axvline(_x(deploy.time), color=DEPLOY, linewidth=1.8)
         _label(axis, deploy.time, "deploy", DEPLOY, top=True)
-    if marks.change_start and marks.change_end:
+    if marks.change_start is None:
+        return
+    # a change that began before the window is named at the panel's left edge
+    name = "change" if marks.change_start >= marks.start else f"changed {marks.change_start:%H:%M}"
+    if marks.change_end:
         axis.axvspan(
             _x(marks.change_start), _x(marks.change_end), color=CHANGE, alpha=0.15, linewidth=0
         )
-        _label(axis, marks.change_start, "change", CHANGE, top=False)
-    elif marks.change_start:
+    elif marks.change_start >= marks.start:
         axis.axvline(_x(marks.change_start), color=CHANGE, linestyle="--", linewidth=1.5)
-        _label(axis, marks.change_start, "change", CHANGE, top=False)
+    _label(axis, max(marks.change_start, marks.start), name, CHANGE, top=False)
 
 
 def _time_axis(axis: Axes, marks: Marks) -> None:

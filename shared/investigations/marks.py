@@ -129,5 +129,6 @@ def caption(marks: Marks) -> str:
     if marks.change_start and marks.change_end:
         parts.append(f"Change {period(marks.change_start, marks.change_end)}, then recovered")
     elif marks.change_start:
-        parts.append(f"Change from {clock(marks.change_start, days=days)} UTC")
+        where = ", before the chart" if marks.change_start < marks.start else ""
+        parts.append(f"Change from {clock(marks.change_start, days=days)} UTC{where}")
     return ". ".join(parts) + ("." if parts else "")

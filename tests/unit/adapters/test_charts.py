@@ -230,3 +230,23 @@ def test_the_chat_reply_carries_every_signal_stacked_in_one_picture() -> None:
 
     assert width == one_width
     assert height == len(Signal) * one_height
+
+
+def test_a_change_that_began_before_the_window_is_named_at_its_edge(drawn: list[Figure]) -> None:
+    # Given a 30-minute window opened after p99 latency rose at 22:38
+    rose = Finding(
+        signal=Signal.P99_LATENCY,
+        onset=END - timedelta(minutes=40),
+        baseline=380,
+        current=1560,
+        confidence=1,
+        evidence="4.1× baseline since 22:38 UTC",
+    )
+    investigation = _investigation(start=END - timedelta(minutes=30), findings=[rose])
+
+    # When its panel is drawn
+    axis = _axis(drawn, investigation, Signal.P99_LATENCY)
+
+    # Then the panel says when it changed, with no line outside the window
+    assert _texts(axis) == ["changed 22:38"]
+    assert _vertical_lines(axis) == set()
