@@ -19,6 +19,8 @@ DPI = 150
 """A panel is 720 × 405 px: a phone shows it about 350 px wide, at half size."""
 FONT = 11.0
 """Points: 23 px in a 720-px panel, so still 11 px on a phone."""
+CHAT_PIXELS = 1024
+"""The largest side of a picture Teams shows in a message."""
 SIDE_TITLE = 26
 """Characters that fit right of the signal's name in a panel's title."""
 INK, CHANGE, DEPLOY, BASELINE = "#1d3557", "#e63946", "#2a9d8f", "#6c757d"
@@ -33,9 +35,9 @@ def _pyplot() -> Any:
     return pyplot
 
 
-def _png(figure: Figure) -> bytes:
+def _png(figure: Figure, dpi: float = DPI) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
+    figure.savefig(buffer, format="png", dpi=dpi)
     _pyplot().close(figure)
     return buffer.getvalue()
 
@@ -157,7 +159,8 @@ def render_png(investigation: Investigation) -> bytes:
     if not signals:
         axes[0].text(0.5, 0.5, "no data", ha="center", va="center", fontsize=FONT + 2)
         axes[0].set_axis_off()
-    return _png(figure)
+    # Teams shows pictures up to 1024 × 1024 px: a taller stack is drawn at a lower resolution
+    return _png(figure, dpi=min(DPI, int(CHAT_PIXELS / figure.get_figheight())))
 
 
 def render_comparison_png(series: dict[str, tuple[list[float], list[float]]]) -> bytes:
