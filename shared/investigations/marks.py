@@ -19,6 +19,7 @@ class Marks(Frozen):
     points: list[tuple[datetime, float]]
     start: datetime
     end: datetime
+    """The plotted range: the window, and any point kept outside it."""
     unit: str
     deploys: list[Event]
     baseline_start: datetime | None = None
@@ -72,8 +73,8 @@ def marks_for(investigation: Investigation, signal: Signal) -> Marks:
     return Marks(
         signal=signal,
         points=points,
-        start=investigation.start,
-        end=investigation.end,
+        start=min([investigation.start, *(t for t, _ in points[:1])]),
+        end=max([investigation.end, *(t for t, _ in points[-1:])]),
         unit=unit_of(signal),
         deploys=deploys(investigation),
         baseline_start=verdict.baseline_start if verdict else None,

@@ -252,3 +252,27 @@ def test_a_change_that_began_before_the_window_is_named_at_its_edge(drawn: list[
     # Then the panel says when it changed, with no line outside the window
     assert _texts(axis) == ["changed 22:38"]
     assert _vertical_lines(axis) == set()
+
+
+def test_a_baseline_kept_with_the_series_is_plotted_and_shaded(drawn: list[Figure]) -> None:
+    # Given an investigation that kept an hour of baseline points before its window
+    baseline_start = START - timedelta(hours=1)
+    investigation = _investigation(
+        series={Signal.P99_LATENCY: _series(baseline_start, END, timedelta(minutes=1))},
+        verdicts=[
+            Verdict(
+                signal=Signal.P99_LATENCY,
+                judgement=Judgement.STEADY,
+                baseline_start=baseline_start,
+                baseline_end=START,
+            )
+        ],
+    )
+
+    # When its panel is drawn
+    axis = _axis(drawn, investigation, Signal.P99_LATENCY)
+
+    # Then the chart starts with the baseline, shaded and named
+    assert axis.get_xlim()[0] == pytest.approx(_x(baseline_start))
+    assert _spans(axis) == {(round(_x(baseline_start), 6), round(_x(START), 6))}
+    assert "baseline" in _texts(axis)
