@@ -13,7 +13,13 @@ from shared.audit.seal import SigningKey
 from shared.identity.models import OrgId
 from shared.investigations.marks import caption, marks_for, ordered, period
 from shared.investigations.models import Investigation, Signal
-from shared.investigations.signal_states import cannot_judge, evidence, state, without_findings
+from shared.investigations.signal_states import (
+    cannot_judge,
+    evidence,
+    not_judged,
+    state,
+    without_findings,
+)
 from shared.ports import InvestigationStore
 
 LINK_LIFETIME = timedelta(days=7)
@@ -116,6 +122,7 @@ def render(investigation: Investigation, panels: Mapping[Signal, bytes]) -> str:
         warning = None  # the headline says it first already
     signals = "".join(_signal(investigation, s, panels.get(s)) for s in ordered(investigation))
     events, logs, timeline = _lists(investigation)
+    missing = not_judged(investigation)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -128,6 +135,7 @@ def render(investigation: Investigation, panels: Mapping[Signal, bytes]) -> str:
  · {period(investigation.start, investigation.end)}</p>
 <p id="narrative">{e(investigation.narrative)}</p>
 <h2>Findings</h2><ol id="findings">{_findings(investigation)}</ol>
+{f'<p id="not-judged">{e(missing)}</p>' if missing else ""}
 {f'<h2>Signals</h2><section id="signals">{signals}</section>' if signals else ""}
 {f'<h2>Events</h2><ul id="events">{events}</ul>' if events else ""}
 {f'<h2>Logs</h2><ul id="logs">{logs}</ul>' if logs else ""}

@@ -89,3 +89,9 @@ def without_findings(investigation: Investigation) -> str:
     steady = [v.signal.label for v in investigation.verdicts if v.judgement is Judgement.STEADY]
     text = f"No change found in {', '.join(steady)}. " if steady else ""
     return f"{text}Not judged: {_grouped(missing)}."
+
+
+def not_judged(investigation: Investigation) -> str:
+    """Said after the findings: the signals that could not be judged, if any (else "")."""
+    missing = unjudged(investigation)
+    return f"Not judged: {_grouped(missing)}." if missing and investigation.findings else ""

@@ -141,6 +141,11 @@ def test_each_signal_shows_its_state() -> None:
         "the source had no points after 22:52 UTC"
     )
     assert "Cannot judge" not in page  # two signals were judged
+    # and after the findings, what could not be judged
+    assert _text(page, "not-judged") == (
+        "Not judged: no data for error rate; not enough baseline (12 of 60 points) for traffic; "
+        "partial data (14 of 40 points) for saturation."
+    )
 
 
 def test_no_change_is_claimed_only_for_the_signals_that_were_judged() -> None:
