@@ -117,11 +117,12 @@ def period(start: datetime, end: datetime, *, days: bool | None = None) -> str:
 
 def caption(marks: Marks) -> str:
     """What the panel marks, in words (the page's figure caption; the chart says it too)."""
-    days = spans_days(min(marks.start, marks.baseline_start or marks.start), marks.end)
+    days = spans_days(marks.start, marks.end)
     parts: list[str] = []
     if marks.baseline_start and marks.baseline_end:
         where = "shaded" if marks.baseline_shown else "before the chart"
-        when = period(marks.baseline_start, marks.baseline_end, days=days)
+        dated = spans_days(marks.baseline_start, marks.end)  # the baseline was another day
+        when = period(marks.baseline_start, marks.baseline_end, days=dated)
         parts.append(f"Baseline {when} ({where})")
     for deploy in marks.deploys:
         where = "" if deploy in marks.shown_deploys else ", before the chart"

@@ -269,3 +269,33 @@ def test_each_chart_is_captioned_with_its_baseline_deploys_and_change() -> None:
         "Deploy v42 of web at 22:48 UTC. Deploy v43 of web at 23:13 UTC. "
         "Change 22:51\N{EN DASH}23:06 UTC, then recovered."
     )
+
+
+def test_a_baseline_of_another_day_is_dated_and_the_window_is_not() -> None:
+    # Given a window just after midnight, judged against the four hours before it
+    start = datetime(2026, 11, 30, 0, 10, tzinfo=UTC)
+    investigation = _investigation(
+        start=start,
+        end=start + timedelta(hours=1),
+        series={Signal.TRAFFIC: [(start, 1200.0), (start + timedelta(hours=1), 1190.0)]},
+        events=[Event(time=start + timedelta(minutes=5), kind="deploy", summary="deploy v42")],
+        verdicts=[
+            _verdict(
+                Signal.TRAFFIC,
+                Judgement.STEADY,
+                baseline_start=start - timedelta(hours=4),
+                baseline_end=start,
+            )
+        ],
+    )
+
+    # When the page is rendered with traffic's chart
+    page = render(investigation, {Signal.TRAFFIC: b"\x89PNG"})
+
+    # Then the baseline has its dates, the deploy inside the window only its time
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S)
+    assert caption
+    assert html.unescape(caption.group(1)) == (
+        "Baseline 29 Nov 20:10\N{EN DASH}30 Nov 00:10 UTC (before the chart). "
+        "Deploy v42 at 00:15 UTC."
+    )
