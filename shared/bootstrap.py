@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from shared.adapters.charts import render_comparison_png, render_png
+from shared.adapters.charts import render_comparison_png, render_panels, render_png
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy
 from shared.alerts.scheduler import AlertScheduler, Investigate
@@ -200,7 +200,11 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
     )
     doctor = Doctor(directory=a.directory, audit=audit, facts={"Backend": settings.backend})
     pages = PageServer(
-        store=a.investigations, key=a.key, chart=render_png, public_url=settings.public_url
+        store=a.investigations,
+        key=a.key,
+        chart=render_png,
+        panels=render_panels,
+        public_url=settings.public_url,
     )
     investigations = InvestigationService(
         directory=a.directory,

@@ -1,37 +1,166 @@
-"""Charts of an investigation's golden signals, drawn with matplotlib (imported on first use)."""
+"""Charts of an investigation's golden signals and of a canary, drawn with matplotlib (imported
+on first use)."""
 
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from shared.investigations.catalog import UNITS
-from shared.investigations.models import Investigation
+from shared.investigations.marks import Marks, charted, marks_for, period, spans_days
+from shared.investigations.models import Investigation, Signal
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+PANEL_INCHES = (4.8, 2.7)
+DPI = 150
+"""A panel is 720 × 405 px: a phone shows it about 350 px wide, at half size."""
+FONT = 11.0
+"""Points: 23 px in a 720-px panel, so still 11 px on a phone."""
+CHAT_PIXELS = 1024
+"""The largest side of a picture Teams shows in a message."""
+SIDE_TITLE = 26
+"""Characters that fit right of the signal's name in a panel's title."""
+INK, CHANGE, DEPLOY, BASELINE = "#1d3557", "#e63946", "#2a9d8f", "#6c757d"
 
 
-def render_png(investigation: Investigation) -> bytes:
-    """One small panel per signal, the onset of each finding marked; PNG bytes."""
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    signals = [s for s, points in investigation.series.items() if points]
-    onsets = {f.signal: f.onset for f in investigation.findings}
-    figure, axes = pyplot.subplots(
-        len(signals) or 1, 1, figsize=(8, 1.6 * max(len(signals), 1)), sharex=True, squeeze=False
-    )
-    for axis, signal in zip(axes[:, 0], signals, strict=False):
-        times, values = zip(*investigation.series[signal], strict=True)
-        axis.plot(times, values, linewidth=1.2, color="#1d3557")
-        axis.set_ylabel(f"{signal.label}{UNITS[signal]}".strip(), fontsize=8)
-        if signal in onsets:
-            axis.axvline(onsets[signal], color="#e63946", linestyle="--", linewidth=1)
-        axis.tick_params(labelsize=7)
-    figure.tight_layout()
+    return pyplot
+
+
+def _png(figure: Figure, dpi: float = DPI) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
-    pyplot.close(figure)
+    figure.savefig(buffer, format="png", dpi=dpi)
+    _pyplot().close(figure)
     return buffer.getvalue()
+
+
+def _x(at: datetime) -> float:
+    """A time where matplotlib plots it."""
+    from matplotlib import dates
+
+    return float(dates.date2num(at))  # type: ignore[no-untyped-call]
+
+
+def _label(axis: Axes, at: datetime, text: str, color: str, *, top: bool) -> None:
+    """A mark's name written beside it, inside the panel (no legend to look up); left of a mark
+    near the panel's right edge."""
+    from matplotlib import transforms
+
+    low, high = axis.get_xlim()
+    late = _x(at) > low + 0.75 * (high - low)
+
+    where = transforms.blended_transform_factory(axis.transData, axis.transAxes)
+    axis.text(
+        _x(at),
+        0.96 if top else 0.04,
+        f" {text} ",
+        transform=where,
+        color=color,
+        fontsize=FONT,
+        va="top" if top else "bottom",
+        ha="right" if late else "left",
+        clip_on=True,
+        bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0, "pad": 1},
+    )
+
+
+def _baseline(axis: Axes, marks: Marks) -> None:
+    if marks.baseline_start and marks.baseline_end and marks.baseline_shown:
+        low, high = max(marks.baseline_start, marks.start), min(marks.baseline_end, marks.end)
+        axis.axvspan(_x(low), _x(high), color=BASELINE, alpha=0.18, linewidth=0)
+        _label(axis, low, "baseline", BASELINE, top=True)
+    elif marks.baseline_start and marks.baseline_end:
+        days = spans_days(marks.baseline_start, marks.end)
+        text = f"baseline {period(marks.baseline_start, marks.baseline_end, days=days)}"
+        if len(text) <= SIDE_TITLE:
+            axis.set_title(text, loc="right", fontsize=FONT, color=BASELINE)
+        else:  # beside the signal's name it would overlap it
+            axis.set_xlabel(text, fontsize=FONT, color=BASELINE)
+    if marks.baseline_level is not None:
+        axis.axhline(marks.baseline_level, color=BASELINE, linestyle=":", linewidth=1.5)
+
+
+def _events(axis: Axes, marks: Marks) -> None:
+    for deploy in marks.shown_deploys:
+        axis.axvline(_x(deploy.time), color=DEPLOY, linewidth=1.8)
+        _label(axis, deploy.time, "deploy", DEPLOY, top=True)
+    if marks.change_start is None:
+        return
+    # a change that began before the window is named at the panel's left edge
+    name = "change" if marks.change_start >= marks.start else f"changed {marks.change_start:%H:%M}"
+    if marks.change_end:
+        axis.axvspan(
+            _x(marks.change_start), _x(marks.change_end), color=CHANGE, alpha=0.15, linewidth=0
+        )
+    elif marks.change_start >= marks.start:
+        axis.axvline(_x(marks.change_start), color=CHANGE, linestyle="--", linewidth=1.5)
+    _label(axis, max(marks.change_start, marks.start), name, CHANGE, top=False)
+
+
+def _time_axis(axis: Axes, marks: Marks) -> None:
+    """Ticks in UTC, saying so, with dates when the window crosses midnight."""
+    from matplotlib import dates
+    from matplotlib.ticker import MaxNLocator
+
+    shape = "%d %b\n%H:%M UTC" if spans_days(marks.start, marks.end) else "%H:%M UTC"
+    axis.set_xlim(_x(marks.start), _x(marks.end))
+    locator = dates.AutoDateLocator(minticks=2, maxticks=4, tz=UTC)  # type: ignore[no-untyped-call]
+    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_formatter(dates.DateFormatter(shape, tz=UTC))  # type: ignore[no-untyped-call]
+    axis.yaxis.set_major_locator(MaxNLocator(nbins=4))
+    axis.tick_params(labelsize=FONT)
+
+
+def _panel(axis: Axes, marks: Marks) -> None:
+    """One signal: its line, title with unit, the baseline, the deploys and the change."""
+    times, values = zip(*marks.points, strict=True)
+    axis.plot(times, values, linewidth=1.6, color=INK)
+    title = f"{marks.signal.label} ({marks.unit})" if marks.unit else marks.signal.label
+    axis.set_title(title, loc="left", fontsize=FONT + 1, fontweight="bold")
+    _time_axis(axis, marks)
+    _baseline(axis, marks)
+    _events(axis, marks)
+    axis.grid(axis="y", alpha=0.3)
+
+
+def panel(investigation: Investigation, signal: Signal) -> Figure:
+    """One signal's chart, sized to stay legible on a phone (close it, or save it with `_png`)."""
+    figure: Figure = _pyplot().figure(figsize=PANEL_INCHES, layout="constrained")
+    _panel(figure.add_subplot(), marks_for(investigation, signal))
+    return figure
+
+
+def panel_png(investigation: Investigation, signal: Signal) -> bytes:
+    """One signal's chart as PNG bytes."""
+    return _png(panel(investigation, signal))
+
+
+def render_panels(investigation: Investigation) -> dict[Signal, bytes]:
+    """A chart per signal that has points, for the page; PNG bytes each."""
+    return {s: panel_png(investigation, s) for s in charted(investigation)}
+
+
+def render_png(investigation: Investigation) -> bytes:
+    """The signals' panels stacked in one picture (for the chat reply); PNG bytes."""
+    signals = charted(investigation)
+    width, height = PANEL_INCHES
+    figure = _pyplot().figure(figsize=(width, height * max(len(signals), 1)), layout="constrained")
+    axes = figure.subplots(max(len(signals), 1), 1, squeeze=False)[:, 0]
+    for axis, signal in zip(axes, signals, strict=False):
+        _panel(axis, marks_for(investigation, signal))
+    if not signals:
+        axes[0].text(0.5, 0.5, "no data", ha="center", va="center", fontsize=FONT + 2)
+        axes[0].set_axis_off()
+    # Teams shows pictures up to 1024 × 1024 px: a taller stack is drawn at a lower resolution
+    return _png(figure, dpi=min(DPI, int(CHAT_PIXELS / figure.get_figheight())))
 
 
 def render_comparison_png(series: dict[str, tuple[list[float], list[float]]]) -> bytes:

@@ -6,12 +6,20 @@ import base64
 import hashlib
 import hmac
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from shared.audit.seal import SigningKey
 from shared.identity.models import OrgId
-from shared.investigations.models import Investigation
+from shared.investigations.marks import caption, marks_for, ordered, period
+from shared.investigations.models import Investigation, Signal
+from shared.investigations.signal_states import (
+    cannot_judge,
+    evidence,
+    not_judged,
+    state,
+    without_findings,
+)
 from shared.ports import InvestigationStore
 
 LINK_LIFETIME = timedelta(days=7)
@@ -43,48 +51,93 @@ def check_token(key: SigningKey, investigation_id: str, token: str, now: datetim
     return org
 
 
-def render(investigation: Investigation, chart_png: bytes | None) -> str:
-    """The page: headline, findings, chart, log evidence, participants and the timeline."""
+def _findings(investigation: Investigation) -> str:
     e = html.escape
-    findings = (
-        "".join(
-            f"<li><strong>{e(f.signal.label)}</strong> {e(f.evidence)}"
-            + (f" <em>after {e(f.near.summary)}</em>" if f.near else "")
-            + "</li>"
-            for f in investigation.findings
-        )
-        or "<li>No significant change.</li>"
+    items = "".join(
+        f"<li><strong>{e(f.signal.label)}</strong> {e(evidence(f))}"
+        + (f" <em>after {e(f.near.summary)}</em>" if f.near else "")
+        + "</li>"
+        for f in investigation.findings
+    )
+    return items or f"<li>{e(without_findings(investigation))}</li>"
+
+
+def _signal(investigation: Investigation, signal: Signal, png: bytes | None) -> str:
+    """One signal: its name, its state, its chart and what the chart marks."""
+    e = html.escape
+    verdict = next((v for v in investigation.verdicts if v.signal is signal), None)
+    kind = verdict.judgement.value if verdict else "unjudged"
+    line = f'<p class="state">{e(state(investigation, verdict))}</p>' if verdict else ""
+    image = (
+        f'<img class="panel" alt="{e(signal.label)} over the window" '
+        f'src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+        if png
+        else ""
+    )
+    marks = caption(marks_for(investigation, signal)) if png else ""
+    return (
+        f'<figure class="signal" id="signal-{signal.value}" data-state="{e(kind)}">'
+        f"<h3>{e(signal.label)}</h3>{line}{image}"
+        + (f"<figcaption>{e(marks)}</figcaption>" if marks else "")
+        + "</figure>"
+    )
+
+
+def _lists(investigation: Investigation) -> tuple[str, str, str]:
+    """The events, log evidence and timeline items."""
+    e = html.escape
+    events = "".join(
+        f"<li><time>{t.time:%Y-%m-%d %H:%M} UTC</time> {e(t.summary)}</li>"
+        for t in investigation.events
     )
     logs = "".join(
         f"<li><strong>{e(item.source)}</strong> {e(item.describe())}</li>"
         for item in investigation.logs
     )
     timeline = "".join(
-        f"<li><time>{t.time:%Y-%m-%d %H:%M}</time> @{e(t.actor)} {e(t.kind)}: {e(t.text)}</li>"
+        f"<li><time>{t.time:%Y-%m-%d %H:%M} UTC</time> @{e(t.actor)} {e(t.kind)}: {e(t.text)}</li>"
         for t in investigation.timeline
     )
-    chart = (
-        f'<img id="chart" alt="golden signals of {e(investigation.service)}" '
-        f'src="data:image/png;base64,{base64.b64encode(chart_png).decode()}">'
-        if chart_png
-        else ""
-    )
+    return events, logs, timeline
+
+
+STYLE = """
+body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 48rem; padding: 1rem; }
+h1 { font-size: 1.3rem; } h3 { font-size: 1.05rem; margin: 0; }
+li { margin: .3rem 0; overflow-wrap: anywhere; } .meta, figcaption { color: #555; }
+figure { margin: 1.2rem 0; } .state { margin: .2rem 0; overflow-wrap: anywhere; }
+img.panel { display: block; width: 100%; max-width: 720px; height: auto; }
+#cannot-judge { border-left: .3rem solid #e63946; padding: .3rem .6rem; font-weight: 600; }
+[data-state="no data"] .state, [data-state="not enough baseline"] .state,
+[data-state="partial data"] .state { color: #9d0208; }
+"""
+
+
+def render(investigation: Investigation, panels: Mapping[Signal, bytes]) -> str:
+    """The page: what could not be judged (first), headline, findings, each signal's state and
+    chart, events, log evidence, participants and the timeline."""
+    e = html.escape
+    warning = cannot_judge(investigation)
+    if investigation.headline.startswith("Cannot judge"):
+        warning = None  # the headline says it first already
+    signals = "".join(_signal(investigation, s, panels.get(s)) for s in ordered(investigation))
+    events, logs, timeline = _lists(investigation)
+    missing = not_judged(investigation)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(investigation.id)} · {e(investigation.service)}</title>
-<style>
-body {{ font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 60rem; padding: 1rem; }}
-h1 {{ font-size: 1.3rem; }} img {{ max-width: 100%; height: auto; }}
-li {{ margin: .3rem 0; overflow-wrap: anywhere; }} .meta {{ color: #555; }}
-</style></head><body>
+<style>{STYLE}</style></head><body>
+{f'<p id="cannot-judge" role="alert">{e(warning)}</p>' if warning else ""}
 <h1 id="headline">{e(investigation.headline)}</h1>
 <p class="meta">{e(investigation.id)} · team {e(investigation.team)}
  · {e(investigation.status.value)}
- · {investigation.start:%Y-%m-%d %H:%M} to {investigation.end:%H:%M} UTC</p>
+ · {period(investigation.start, investigation.end)}</p>
 <p id="narrative">{e(investigation.narrative)}</p>
-<h2>Findings</h2><ol id="findings">{findings}</ol>
-{chart}
+<h2>Findings</h2><ol id="findings">{_findings(investigation)}</ol>
+{f'<p id="not-judged">{e(missing)}</p>' if missing else ""}
+{f'<h2>Signals</h2><section id="signals">{signals}</section>' if signals else ""}
+{f'<h2>Events</h2><ul id="events">{events}</ul>' if events else ""}
 {f'<h2>Logs</h2><ul id="logs">{logs}</ul>' if logs else ""}
 <h2>Timeline</h2><ul id="timeline">{timeline}</ul>
 <p class="meta">Participants: {e(", ".join("@" + p for p in investigation.participants))}</p>
@@ -100,15 +153,17 @@ class PageServer:
         store: InvestigationStore,
         key: Callable[[], SigningKey],
         chart: Callable[[Investigation], bytes],
+        panels: Callable[[Investigation], Mapping[Signal, bytes]],
         public_url: str,
     ) -> None:
         self._store = store
         self._key = key
         self._chart = chart
+        self._panels = panels
         self._public_url = public_url.rstrip("/")
 
     def chart(self, investigation: Investigation) -> bytes:
-        """The investigation's chart as PNG."""
+        """The investigation's signals in one stacked chart, as PNG (for the chat reply)."""
         return self._chart(investigation)
 
     def link(self, investigation: Investigation, now: datetime) -> str:
@@ -122,4 +177,4 @@ class PageServer:
         found = self._store.get(OrgId(org), investigation_id) if org else None
         if found is None:
             return 403, FORBIDDEN
-        return 200, render(found, self._chart(found))
+        return 200, render(found, self._panels(found))

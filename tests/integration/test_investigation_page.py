@@ -1,4 +1,5 @@
-"""The investigation page in headless Chromium (Debian's, via playwright), desktop and phone."""
+"""The investigation page in headless Chromium (Debian's, via playwright), desktop and phone:
+the findings, each signal's state and its own chart, legible at 390 px."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import shutil
 import threading
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 from wsgiref.simple_server import make_server
 
@@ -18,8 +21,13 @@ from bots.serve import application
 from shared.adapters.memory import InMemoryNotifier
 from shared.bootstrap import Services, for_local
 from shared.config import Settings
+from shared.identity.models import OrgId
+from shared.investigations.models import Event, Investigation, Judgement, Signal, Verdict
 from shared.investigations.page import token_for
 from tests.support import invocation
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 BROWSER_ARGS = [
@@ -62,30 +70,147 @@ def _status(url: str) -> int:
         return error.code
 
 
-@pytest.mark.skipif(
-    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
-)
-@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
-def test_the_page_shows_the_findings_and_the_chart(
-    site: tuple[Services, str, str], width: int, height: int
-) -> None:
+def _stored(
+    tmp_path: Path,
+    services: Services,
+    path: str,
+    change: Callable[[Investigation], dict[str, object]],
+) -> str:
+    """The path of the page of a copy of the site's investigation with `change` applied, saved
+    in the site's own database as the investigation service would have saved it."""
+    from shared.adapters.local.sqlite_directory import SqliteDatabase
+    from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
+
+    store = SqliteInvestigationStore(SqliteDatabase(tmp_path / "autosre.db"))
+    investigation_id = path.split("?")[0].rsplit("/", 1)[-1]
+    found = store.get(OrgId("slack:T1"), investigation_id)
+    assert found is not None
+    update = {"id": "inv-0000c0de", "version": 0, **change(found)}
+    copy = store.save(found.model_copy(update=update))
+    link = urlparse(services.pages.link(copy, datetime.now(UTC)))
+    return f"{link.path}?{link.query}"
+
+
+@contextmanager
+def _browser(width: int, height: int) -> Iterator[Page]:
     from playwright.sync_api import sync_playwright
 
-    _, base, path = site
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        page = browser.new_page(viewport={"width": width, "height": height})
+        try:
+            yield browser.new_page(viewport={"width": width, "height": height})
+        finally:
+            browser.close()
+
+
+def _panels(page: Page) -> list[dict[str, float]]:
+    """Each signal chart's natural and shown size."""
+    return list(
+        page.evaluate(
+            """[...document.querySelectorAll('.signal img.panel')].map(i => ({
+                natural: i.naturalWidth, tall: i.naturalHeight,
+                shown: i.getBoundingClientRect().width}))"""
+        )
+    )
+
+
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+@needs_chromium
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_the_page_shows_the_findings_and_a_chart_per_signal(
+    site: tuple[Services, str, str], width: int, height: int
+) -> None:
+    _, base, path = site
+    with _browser(width, height) as page:
         response = page.goto(base + path)
         assert response is not None
         assert response.status == 200
         assert page.inner_text("#headline").startswith("checkout-api: ")
         assert page.locator("#findings li").count() == 4
         assert "after deploy v42" in page.inner_text("#findings")
-        chart_width = page.evaluate("document.getElementById('chart').naturalWidth")
-        assert chart_width > 300  # the image decoded
+        panels = _panels(page)
+        assert len(panels) == 5  # the sample's five signals, one chart each
+        assert all(p["natural"] > 300 for p in panels)  # each image decoded
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert page.inner_text("#timeline").count("opened") == 1
-        browser.close()
+
+
+@needs_chromium
+def test_on_a_phone_each_signal_shows_its_state_and_a_legible_chart(
+    site: tuple[Services, str, str], tmp_path: Path
+) -> None:
+    # Given an investigation whose saturation had no data, p50 latency was steady, and the
+    # report listed the deploy
+    services, base, path = site
+    deploy = Event(
+        time=datetime.now(UTC) - timedelta(minutes=40), kind="deploy", summary="deploy v42"
+    )
+    verdicts = [
+        Verdict(signal=s, judgement=Judgement.CHANGED)
+        for s in (Signal.P99_LATENCY, Signal.ERROR_RATE)
+    ] + [
+        Verdict(signal=Signal.P50_LATENCY, judgement=Judgement.STEADY, baseline_points=240),
+        Verdict(signal=Signal.TRAFFIC, judgement=Judgement.STEADY, baseline_points=240),
+        Verdict(signal=Signal.SATURATION, judgement=Judgement.NO_DATA),
+    ]
+    own = _stored(
+        tmp_path,
+        services,
+        path,
+        lambda found: {
+            "verdicts": verdicts,
+            "events": [deploy],
+            "series": {s: p for s, p in found.series.items() if s is not Signal.SATURATION},
+        },
+    )
+    with _browser(390, 844) as page:
+        # When it is opened on a phone
+        page.goto(base + own)
+
+        # Then nothing scrolls sideways, and each signal with data has a chart at the page's width
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        panels = _panels(page)
+        assert len(panels) == 4
+        for panel in panels:
+            assert panel["shown"] >= 350
+            assert panel["natural"] <= 2.1 * panel["shown"]  # its type is shrunk at most 2.1×
+            assert 1.4 <= panel["natural"] / panel["tall"] <= 2.2
+        # and each signal says its state; the one without data says so, with no chart
+        assert page.inner_text("#signal-saturation .state").startswith("no data in ")
+        assert page.locator("#signal-saturation img").count() == 0
+        assert "steady: within its baseline" in page.inner_text("#signal-p50_latency")
+        assert "Deploy v42 at" in page.inner_text("#signal-p99_latency figcaption")
+
+
+@needs_chromium
+def test_a_page_where_nothing_could_be_judged_says_so_first(
+    site: tuple[Services, str, str], tmp_path: Path
+) -> None:
+    # Given no signal had data
+    services, base, path = site
+    nothing = _stored(
+        tmp_path,
+        services,
+        path,
+        lambda _: {
+            "findings": [],
+            "series": {},
+            "verdicts": [Verdict(signal=s, judgement=Judgement.NO_DATA) for s in Signal],
+        },
+    )
+    with _browser(390, 844) as page:
+        # When its page is opened
+        page.goto(base + nothing)
+
+        # Then it says first that nothing could be judged, and nowhere that nothing changed
+        body = page.inner_text("body")
+        assert body.startswith("Cannot judge checkout-api: no data for p50 latency, p99 latency")
+        assert "no significant change" not in body.lower()
+        assert page.locator(".signal img").count() == 0
 
 
 def test_a_bad_or_expired_token_gets_403(site: tuple[Services, str, str]) -> None:

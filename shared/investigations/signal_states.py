@@ -1,0 +1,97 @@
+"""How the page words each signal's state: changed, steady, or why it could not be judged; never
+"no change" for a signal that was not judged."""
+
+from __future__ import annotations
+
+from shared.investigations.marks import period
+from shared.investigations.models import Finding, Investigation, Judgement, Signal, Verdict
+
+JUDGED = {Judgement.CHANGED, Judgement.STEADY}
+
+
+def evidence(finding: Finding) -> str:
+    """The finding's evidence without the signal's name in front (the page shows it once)."""
+    text = finding.evidence.strip()
+    label = finding.signal.label
+    if text.lower().startswith(label.lower()):
+        text = text[len(label) :].lstrip(" :,—-")
+    return text or finding.evidence
+
+
+def _baseline(verdict: Verdict) -> str:
+    if verdict.baseline_start and verdict.baseline_end:
+        when = period(verdict.baseline_start, verdict.baseline_end)
+        return f" of {when} ({verdict.baseline_points} points)"
+    return f" ({verdict.baseline_points} points)" if verdict.baseline_points else ""
+
+
+def state(investigation: Investigation, verdict: Verdict) -> str:
+    """One line for a signal's verdict, as the page shows it under the signal's name."""
+    kind = verdict.judgement
+    finding = next((f for f in investigation.findings if f.signal is verdict.signal), None)
+    if kind is Judgement.CHANGED:
+        text = f"changed: {evidence(finding)}" if finding else "changed"
+    elif kind is Judgement.STEADY:
+        text = f"steady: within its baseline{_baseline(verdict)}"
+    elif kind is Judgement.NO_DATA:
+        text = f"no data in {period(investigation.start, investigation.end)}"
+    elif kind is Judgement.SHORT_BASELINE:
+        text = (
+            f"not judged, not enough baseline: {verdict.baseline_points} points before the "
+            f"window and {verdict.window_points} in it; a baseline needs {verdict.needed_points}"
+        )
+    else:
+        text = (
+            f"partial data: {verdict.window_points:,} of {verdict.expected_points:,} expected "
+            "points in the window, no change in those there are"
+        )
+    return f"{text}. {verdict.note}".strip() if verdict.note else text
+
+
+def _why(verdict: Verdict) -> str:
+    if verdict.judgement is Judgement.SHORT_BASELINE:
+        return f"not enough baseline ({verdict.baseline_points} of {verdict.needed_points} points)"
+    if verdict.judgement is Judgement.PARTIAL:
+        return f"partial data ({verdict.window_points} of {verdict.expected_points} points)"
+    return str(verdict.judgement.value)
+
+
+def _grouped(verdicts: list[Verdict]) -> str:
+    """`no data for error rate, p99 latency; not enough baseline (…) for traffic`."""
+    groups: dict[str, list[Signal]] = {}
+    for verdict in verdicts:
+        groups.setdefault(_why(verdict), []).append(verdict.signal)
+    return "; ".join(
+        f"{why} for {', '.join(s.label for s in signals)}" for why, signals in groups.items()
+    )
+
+
+def unjudged(investigation: Investigation) -> list[Verdict]:
+    """The verdicts that are not judgements (no data, short baseline, partial data)."""
+    return [v for v in investigation.verdicts if v.judgement not in JUDGED]
+
+
+def cannot_judge(investigation: Investigation) -> str | None:
+    """What the page says first when not one signal could be judged; None otherwise."""
+    if not investigation.verdicts or len(unjudged(investigation)) < len(investigation.verdicts):
+        return None
+    when = period(investigation.start, investigation.end)
+    return f"Cannot judge {investigation.service}: {_grouped(unjudged(investigation))} in {when}."
+
+
+def without_findings(investigation: Investigation) -> str:
+    """What the findings list says when it is empty: "no change" only for what was judged."""
+    if not investigation.verdicts:
+        return "No significant change."  # stored before verdicts existed: as it was shown then
+    missing = unjudged(investigation)
+    if not missing:
+        return "No significant change: every signal stayed within its baseline."
+    steady = [v.signal.label for v in investigation.verdicts if v.judgement is Judgement.STEADY]
+    text = f"No change found in {', '.join(steady)}. " if steady else ""
+    return f"{text}Not judged: {_grouped(missing)}."
+
+
+def not_judged(investigation: Investigation) -> str:
+    """Said after the findings: the signals that could not be judged, if any (else "")."""
+    missing = unjudged(investigation)
+    return f"Not judged: {_grouped(missing)}." if missing and investigation.findings else ""

@@ -1,0 +1,301 @@
+"""The investigation page says what each signal's state is, and never "no change" for a signal
+that was not judged."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+
+from shared.investigations.models import (
+    Event,
+    Finding,
+    Investigation,
+    Judgement,
+    Signal,
+    Verdict,
+)
+from shared.investigations.page import render
+
+END = datetime(2026, 11, 29, 23, 18, tzinfo=UTC)
+START = END - timedelta(minutes=40)
+DEPLOY = Event(time=START + timedelta(minutes=10), kind="deploy", summary="deploy v42 of web")
+
+
+def _text(page: str, element_id: str | None = None) -> str:
+    """What a reader sees of the page (or of one element), tags dropped, whitespace collapsed."""
+    if element_id:
+        found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:ol|ul|p|figure|section)>', page, re.S)
+        assert found, f"no #{element_id} on the page"
+        page = found.group(1)
+    page = re.sub(r"<(style|title)>.*?</\1>", "", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def _investigation(**update: object) -> Investigation:
+    base = Investigation(
+        id="inv-00000001",
+        org="slack:T1",
+        team="payments",
+        service="web",
+        opened_by="rey",
+        opened_at=END,
+        start=START,
+        end=END,
+        headline="web: p99 latency 4.1× baseline",
+    )
+    return base.model_copy(update=update)
+
+
+def _finding(signal: Signal, text: str, **update: object) -> Finding:
+    return Finding(
+        signal=signal,
+        onset=START + timedelta(minutes=13),
+        baseline=380,
+        current=1560,
+        confidence=1,
+        evidence=text,
+        near=DEPLOY,
+    ).model_copy(update=update)
+
+
+def _verdict(signal: Signal, judgement: Judgement, **update: object) -> Verdict:
+    return Verdict(signal=signal, judgement=judgement).model_copy(update=update)
+
+
+def test_a_page_where_nothing_could_be_judged_says_so_first() -> None:
+    # Given no signal of web had data, and traffic too little baseline
+    investigation = _investigation(
+        headline="web: cannot judge",
+        verdicts=[
+            _verdict(Signal.ERROR_RATE, Judgement.NO_DATA),
+            _verdict(Signal.P99_LATENCY, Judgement.NO_DATA),
+            _verdict(
+                Signal.TRAFFIC, Judgement.SHORT_BASELINE, baseline_points=12, needed_points=60
+            ),
+        ],
+    )
+
+    # When the page is rendered
+    page = render(investigation, {})
+
+    # Then the first thing it says is that nothing could be judged, and why
+    assert _text(page).startswith(
+        "Cannot judge web: no data for error rate, p99 latency; not enough baseline "
+        "(12 of 60 points) for traffic in 22:38\N{EN DASH}23:18 UTC."
+    )
+    assert "no significant change" not in _text(page).lower()
+    assert "Not judged" in _text(page, "findings")
+
+
+def test_each_signal_shows_its_state() -> None:
+    # Given one signal of each state
+    investigation = _investigation(
+        findings=[_finding(Signal.P99_LATENCY, "p99 latency 380 → 1,560 ms from 22:51 UTC")],
+        verdicts=[
+            _verdict(Signal.P99_LATENCY, Judgement.CHANGED),
+            _verdict(
+                Signal.P50_LATENCY,
+                Judgement.STEADY,
+                baseline_start=START - timedelta(hours=4),
+                baseline_end=START,
+                baseline_points=240,
+            ),
+            _verdict(Signal.ERROR_RATE, Judgement.NO_DATA),
+            _verdict(
+                Signal.TRAFFIC,
+                Judgement.SHORT_BASELINE,
+                baseline_points=12,
+                window_points=3,
+                needed_points=60,
+            ),
+            _verdict(
+                Signal.SATURATION,
+                Judgement.PARTIAL,
+                window_points=14,
+                expected_points=40,
+                note="the source had no points after 22:52 UTC",
+            ),
+        ],
+    )
+
+    # When the page is rendered
+    page = render(investigation, {})
+
+    # Then each signal says where it stands
+    def state(signal: Signal) -> str:
+        return _text(page, f"signal-{signal.value}")
+
+    assert state(Signal.P99_LATENCY) == "p99 latency changed: 380 → 1,560 ms from 22:51 UTC"
+    assert state(Signal.P50_LATENCY) == (
+        "p50 latency steady: within its baseline of 18:38\N{EN DASH}22:38 UTC (240 points)"
+    )
+    assert state(Signal.ERROR_RATE) == "error rate no data in 22:38\N{EN DASH}23:18 UTC"
+    assert state(Signal.TRAFFIC) == (
+        "traffic not judged, not enough baseline: 12 points before the window and 3 in it; "
+        "a baseline needs 60"
+    )
+    assert state(Signal.SATURATION) == (
+        "saturation partial data: 14 of 40 expected points in the window, no change in those "
+        "there are. "
+        "the source had no points after 22:52 UTC"
+    )
+    assert "Cannot judge" not in page  # two signals were judged
+    # and after the findings, what could not be judged
+    assert _text(page, "not-judged") == (
+        "Not judged: no data for error rate; not enough baseline (12 of 60 points) for traffic; "
+        "partial data (14 of 40 points) for saturation."
+    )
+
+
+def test_no_change_is_claimed_only_for_the_signals_that_were_judged() -> None:
+    # Given two steady signals and one without data, and no finding
+    investigation = _investigation(
+        verdicts=[
+            _verdict(Signal.P50_LATENCY, Judgement.STEADY),
+            _verdict(Signal.TRAFFIC, Judgement.STEADY),
+            _verdict(Signal.ERROR_RATE, Judgement.NO_DATA),
+        ],
+    )
+
+    # When the page is rendered
+    findings = _text(render(investigation, {}), "findings")
+
+    # Then it says which signals did not change, and which were not judged
+    assert findings == (
+        "No change found in p50 latency, traffic. Not judged: no data for error rate."
+    )
+
+
+def test_all_steady_says_no_significant_change() -> None:
+    investigation = _investigation(
+        verdicts=[_verdict(s, Judgement.STEADY) for s in Signal],
+    )
+
+    findings = _text(render(investigation, {}), "findings")
+
+    assert findings == "No significant change: every signal stayed within its baseline."
+
+
+def test_an_investigation_stored_before_verdicts_existed_still_renders() -> None:
+    # Given an investigation as it was stored before verdicts and events existed
+    stored = _investigation().model_dump(mode="json")
+    del stored["verdicts"], stored["events"]
+    stored["series"] = {"p99_latency": [[START.isoformat(), 380.0], [END.isoformat(), 390.0]]}
+    investigation = Investigation.model_validate(stored)
+
+    # When the page is rendered
+    page = render(investigation, {Signal.P99_LATENCY: b"\x89PNG"})
+
+    # Then it reads as it did then, with the signal's chart
+    assert _text(page, "findings") == "No significant change."
+    assert 'data-state="unjudged"' in page
+    assert page.count('class="panel"') == 1
+
+
+def test_a_finding_names_its_signal_once() -> None:
+    # Given the evidence starts with the signal's name
+    investigation = _investigation(
+        findings=[
+            _finding(Signal.ERROR_RATE, "error rate 0.2 → 3.5% (17× baseline) from 22:52 UTC")
+        ],
+    )
+
+    # When the page is rendered
+    findings = _text(render(investigation, {}), "findings")
+
+    # Then the name is shown once, then the evidence and what it followed
+    assert findings == (
+        "error rate 0.2 → 3.5% (17× baseline) from 22:52 UTC after deploy v42 of web"
+    )
+
+
+def test_the_listed_events_and_times_read_in_utc() -> None:
+    investigation = _investigation(events=[DEPLOY])
+
+    page = render(investigation, {})
+
+    assert _text(page, "events") == "2026-11-29 22:48 UTC deploy v42 of web"
+
+
+def test_a_headline_that_says_it_cannot_judge_is_not_repeated() -> None:
+    investigation = _investigation(
+        headline="Cannot judge web: no data for traffic in 2026-11-29 22:38\N{EN DASH}23:18 UTC",
+        verdicts=[_verdict(Signal.TRAFFIC, Judgement.NO_DATA)],
+    )
+
+    text = _text(render(investigation, {}))
+
+    assert text.startswith("Cannot judge web: no data for traffic in 2026-11-29")
+    assert text.count("Cannot judge") == 1
+
+
+def test_each_chart_is_captioned_with_its_baseline_deploys_and_change() -> None:
+    # Given traffic fell for 15 minutes after a deploy, judged against the hours before the
+    # window, with the deploy a finding followed and a later one the report listed first
+    later = Event(time=END - timedelta(minutes=5), kind="deploy", summary="deploy v43 of web")
+    investigation = _investigation(
+        series={Signal.TRAFFIC: [(START, 1200.0), (END, 1190.0)]},
+        findings=[
+            _finding(
+                Signal.TRAFFIC,
+                "fell to 0.2× baseline for 15 min",
+                end=START + timedelta(minutes=28),
+            )
+        ],
+        events=[
+            Event(time=START, kind="alert", summary="p99 alert fired"),
+            later,
+            Event(time=END, kind="deploy", summary="deploy v44 of web"),
+        ],
+        verdicts=[
+            _verdict(
+                Signal.TRAFFIC,
+                Judgement.CHANGED,
+                baseline_start=START - timedelta(hours=4),
+                baseline_end=START,
+            )
+        ],
+    )
+
+    # When the page is rendered with traffic's chart
+    page = render(investigation, {Signal.TRAFFIC: b"\x89PNG"})
+
+    # Then the caption says what the chart marks; only the first listed deploy is marked
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S)
+    assert caption
+    assert html.unescape(caption.group(1)) == (
+        "Baseline 18:38\N{EN DASH}22:38 UTC (before the chart). "
+        "Deploy v42 of web at 22:48 UTC. Deploy v43 of web at 23:13 UTC. "
+        "Change 22:51\N{EN DASH}23:06 UTC, then recovered."
+    )
+
+
+def test_a_baseline_of_another_day_is_dated_and_the_window_is_not() -> None:
+    # Given a window just after midnight, judged against the four hours before it
+    start = datetime(2026, 11, 30, 0, 10, tzinfo=UTC)
+    investigation = _investigation(
+        start=start,
+        end=start + timedelta(hours=1),
+        series={Signal.TRAFFIC: [(start, 1200.0), (start + timedelta(hours=1), 1190.0)]},
+        events=[Event(time=start + timedelta(minutes=5), kind="deploy", summary="deploy v42")],
+        verdicts=[
+            _verdict(
+                Signal.TRAFFIC,
+                Judgement.STEADY,
+                baseline_start=start - timedelta(hours=4),
+                baseline_end=start,
+            )
+        ],
+    )
+
+    # When the page is rendered with traffic's chart
+    page = render(investigation, {Signal.TRAFFIC: b"\x89PNG"})
+
+    # Then the baseline has its dates, the deploy inside the window only its time
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S)
+    assert caption
+    assert html.unescape(caption.group(1)) == (
+        "Baseline 29 Nov 20:10\N{EN DASH}30 Nov 00:10 UTC (before the chart). "
+        "Deploy v42 at 00:15 UTC."
+    )
