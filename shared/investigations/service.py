@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from shared.audit.models import Outcome, StreamKey
+from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
@@ -16,6 +16,7 @@ from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, onset, rank
 from shared.investigations.catalog import UNITS, signal_series
 from shared.investigations.collaboration import with_actions
+from shared.investigations.events import audited, listed
 from shared.investigations.limits import check_window, read_within, window_of
 from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import (
@@ -83,7 +84,7 @@ class InvestigationService:
         )
         events = [
             *read_within(lambda: source.events(service, start=start - BASELINE, end=end)),
-            *self._changes(team, start - BASELINE, end),
+            *self._changes(team, service, start - BASELINE, end),
         ]
         findings = rank(
             [
@@ -113,6 +114,7 @@ class InvestigationService:
             participants=[actor],
             series={s: [(t, v) for t, v in pts if t >= start] for s, pts in series.items()},
             timeline=[TimelineEntry(time=ctx.now, actor=actor, kind="opened", text=reply.title)],
+            events=listed(events, findings),
         )
         narrative = self._narrative(opened)
         investigation = self._store.save(opened.model_copy(update={"narrative": narrative}))
@@ -153,14 +155,10 @@ class InvestigationService:
             return [], f"log evidence unavailable: {error}"
         return found, "" if found else "no failed requests or error lines in the window"
 
-    def _changes(self, team: Team, start: datetime, end: datetime) -> list[Event]:
-        """Changes the audit trail recorded for the team in the window."""
+    def _changes(self, team: Team, service: Service, start: datetime, end: datetime) -> list[Event]:
+        """Changes of the service the team's audit trail recorded in the window (no bookkeeping)."""
         stream = StreamKey(org=team.org, team=team.name)
-        return [
-            Event(time=r.time, kind="change", summary=f"`{r.command}` by @{r.actor.user}")
-            for r in self._audit.records(stream)
-            if r.outcome is Outcome.SUCCEEDED and start <= r.time <= end
-        ]
+        return audited(self._audit.records(stream), service, start=start, end=end)
 
 
 def report(
@@ -193,7 +191,8 @@ def report(
     if first:
         fields.append(("First to move", f"{first.signal.label} at {first.onset:%H:%M} UTC"))
     if events:
-        fields.append(("Events", "\n".join(f"{e.time:%H:%M} {e.summary}" for e in events[-5:])))
+        shown = listed(events, findings)
+        fields.append(("Events", "\n".join(f"{e.time:%H:%M} {e.summary}" for e in shown)))
     return Reply(
         tone=Tone.INFO,
         title=f"{service.name}: {headline(findings[0])}",
