@@ -148,8 +148,6 @@ def parse(text: str, *, max_rows: int = MAX_ROWS) -> list[Row]:
             rows.append(row)
     except csv.Error as error:
         raise ValueError(f"line {reader.line_num} is not CSV ({error})") from None
-    if not rows:
-        raise ValueError("it has no rows of data under its first line")
     return rows
 
 
@@ -157,6 +155,8 @@ def check(text: str, *, max_rows: int = MAX_ROWS) -> None:
     """ValueError unless `text` is a metrics file a service can read: valid rows, and at least
     one column named after a golden signal (others are read only once a signal points at them)."""
     rows = parse(text, max_rows=max_rows)
+    if not rows:
+        raise ValueError("it has no rows of data under its first line")
     if not set(rows[0].values) & set(Signal):
         found = ", ".join(f"`{name}`" for name in rows[0].values)
         raise ValueError(
