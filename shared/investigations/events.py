@@ -45,9 +45,9 @@ def _words(command: str) -> list[str]:
 def _canaries(records: Sequence[AuditRecord], service: Service) -> set[str]:
     """Ids of the canaries the scheduler stepped on `service`'s resource (`FUNCTION:ALIAS`)."""
     return {
-        words[2]
+        words[-1]
         for r in records
-        if len(words := _words(r.command)) == 3
+        if len(words := _words(r.command)) >= 3
         and words[0] == "canary"
         and r.target.rpartition(":")[0] == service.resource
     }
@@ -69,10 +69,10 @@ def _scheduled(record: AuditRecord, words: list[str], service: Service, canaries
     """What the scheduler did to `service` (an alert fired, a canary stepped), or ""."""
     if words[:2] == ["alert", "fired"] and record.target == service.name:
         return f"alert {words[-1]} fired"
-    if words[:1] == ["canary"] and len(words) == 3 and words[2] in canaries:
+    if words[:1] == ["canary"] and len(words) >= 3 and words[-1] in canaries:
         weight = record.details.get("weight", "")
         share = f" ({float(weight):.0%} of traffic)" if weight else ""
-        return f"canary {words[2]} {words[1]}{share}"
+        return f"canary {words[-1]} {' '.join(words[1:-1])}{share}"  # `rolled back` is two words
     return ""
 
 

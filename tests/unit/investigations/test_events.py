@@ -16,6 +16,10 @@ from shared.investigations.events import audited, listed, ranked
 from shared.investigations.models import Event, Finding, ResourceKind, Signal
 from shared.replies import Reply, Tone
 from tests.support import NOW, invocation, run, run_deferred, service_of, setup_teams
+from tests.unit.alerts.test_scheduler import Clock
+from tests.unit.canary.test_canary import _services as canary_services
+from tests.unit.canary.test_canary import _start as start_canary
+from tests.unit.canary.test_canary import _tick as canary_tick
 
 WEB = service_of(ResourceKind.AWS_LAMBDA, "web-fn", name="web")
 
@@ -76,6 +80,7 @@ def test_changes_of_the_service_are_events_and_other_services_are_not() -> None:
         _record("alert resolved slow", at, target="web"),
         _record("canary advanced can-1", at, target="web-fn:live", weight="0.25"),
         _record("canary advanced can-2", at, target="api-fn:live", weight="0.25"),
+        _record("canary rolled back can-1", at, target="web-fn:live", weight="0"),
         _record("sre canary start web --version=43", at),
         _record("sre canary promote can-1", at),
         _record("sre canary promote can-2", at),
@@ -85,6 +90,7 @@ def test_changes_of_the_service_are_events_and_other_services_are_not() -> None:
         "`sre service register web --aws-lambda=web-fn` by @dana",
         "alert slow fired",
         "canary can-1 advanced (25% of traffic)",
+        "canary can-1 rolled back (0% of traffic)",
         "`sre canary start web --version=43` by @dana",
         "`sre canary promote can-1` by @dana",
     ]
@@ -195,3 +201,18 @@ def test_the_report_lists_the_deploy_and_never_the_bookkeeping(tmp_path: Path) -
     assert "`sre service register legacy" in events
     for bookkeeping in ("alert create", "team bind", "team create", "member add"):
         assert bookkeeping not in events and bookkeeping not in report.text, bookkeeping
+
+
+def test_a_canarys_steps_on_the_service_are_listed_as_the_scheduler_audited_them() -> None:
+    # GIVEN a canary of release 43 on the sample, stepped by the scheduler
+    clock = Clock(NOW)
+    services = canary_services(clock)
+    canary = start_canary(services, "43")
+    for _ in range(2):
+        canary_tick(services, clock, 5)
+    # WHEN the sample is investigated
+    report = run_deferred(services, "investigate checkout-api", user="rey", channel="C-pay")
+    # THEN its events name the canary's start and steps (the scheduler's audit entries)
+    events = dict(report.fields)["Events"]
+    assert "`sre canary start checkout-api --version=43` by @oli" in events, events
+    assert f"canary {canary} advanced (25% of traffic)" in events, events
