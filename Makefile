@@ -25,6 +25,7 @@ run: $(RUN_STAMP)
 	$(BIN)/sre whoami
 	$(BIN)/sre investigate checkout-api
 	$(BIN)/sre help investigation
+	@echo "Your own metrics: a CSV like examples/metrics/web-incident.csv (README, Investigations)"
 
 ## serve: the Slack and Teams endpoints on localhost:3000 (Socket Mode when SLACK_APP_TOKEN is set)
 serve: $(RUN_STAMP)

@@ -38,6 +38,13 @@ class AlertStatus(Frozen):
     escalated: bool = False
     investigation: str | None = None
 
+    @property
+    def no_data(self) -> bool:
+        """Whether the last evaluation found no data point to judge (Grafana's NoData,
+        CloudWatch's INSUFFICIENT_DATA): the state machine then sits at `inactive` (or keeps its
+        state, or fires, as the policy's missing-data choice says), yet nothing was judged."""
+        return self.evaluated_at is not None and self.value is None
+
     def instance(self) -> Instance:
         """The state machine's view."""
         return Instance(
@@ -86,6 +93,16 @@ class AlertPolicy(Frozen):
     """Where its org chats (Slack, Teams, the terminal): how its notices are posted."""
     status: AlertStatus = Field(default_factory=AlertStatus)
     version: int = 0
+
+    def shown_state(self) -> str:
+        """The alert's state as people read it: `no data` rather than `inactive` when the last
+        evaluation had nothing to judge (`inactive (no data)` when missing data counts as ok)."""
+        state = self.status.state
+        if not self.status.no_data:
+            return state.value
+        if state is State.INACTIVE and self.missing is not Missing.OK:
+            return "no data"
+        return f"{state.value} (no data)"
 
     def due(self, now: datetime) -> bool:
         """Whether an evaluation is due at `now`: not yet evaluated for this minute."""

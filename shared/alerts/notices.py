@@ -23,6 +23,8 @@ def _value(policy: AlertPolicy) -> str:
 def _line(policy: AlertPolicy) -> str:
     state = policy.status.state
     mark = {State.FIRING: "FIRING", State.PENDING: "pending", State.INACTIVE: "resolved"}[state]
+    if state is State.INACTIVE and policy.status.no_data:
+        mark = "NO DATA, not judged resolved"
     since = policy.status.fired_at if state is State.FIRING else policy.status.resolved_at
     when = f" since {since:%H:%M} UTC" if since else ""
     ack = (
@@ -52,17 +54,20 @@ def group_notice(policies: Sequence[AlertPolicy]) -> Reply:
     """One message for the alerts of one service that changed together: each with its state;
     buttons for the first that still fires."""
     firing = [p for p in policies if p.status.state is State.FIRING]
+    blind = [p for p in policies if p.status.no_data and p.status.state is State.INACTIVE]
     service = policies[0].service
     if firing:
         names = ", ".join(p.name for p in firing)
         title = f"FIRING {service}: {names}"
+    elif blind:  # it stopped firing because its data stopped: that is no all-clear
+        title = f"NO DATA {service}: {', '.join(p.name for p in blind)}"
     else:
         title = f"RESOLVED {service}: {', '.join(p.name for p in policies)}"
     fields = [("Team", policies[0].team)]
     if any(p.investigate for p in firing):
         fields.append(("Investigation", "opening: its report follows in this thread"))
     return Reply(
-        tone=Tone.ERROR if firing else Tone.OK,
+        tone=Tone.ERROR if firing else Tone.INFO if blind else Tone.OK,
         title=title,
         text="\n".join(_line(p) for p in policies),
         fields=fields,

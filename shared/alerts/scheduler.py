@@ -85,7 +85,7 @@ class AlertScheduler:
         """Store the new state (conditional write) and audit a transition; the policy to tell
         about, if this run made a transition."""
         change = transition(ev.before, ev.after)
-        if ev.after == ev.before:
+        if ev.after == ev.before and (ev.value is None) == ev.policy.status.no_data:
             return None  # nothing moved: no write (a store write per policy per minute costs)
         status = ev.policy.status.moved_to(ev.after, ev.at, ev.value)
         if change == "fired":

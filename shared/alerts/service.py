@@ -129,7 +129,7 @@ class AlertService:
         if not found:
             return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no alerts yet")
         fields = [
-            (p.name, f"{p.status.state.value} · {p.service}: `{p.condition.text()}`") for p in found
+            (p.name, f"{p.shown_state()} · {p.service}: `{p.condition.text()}`") for p in found
         ]
         return Reply(tone=Tone.INFO, title=f"Alerts of {ctx.team} ({len(found)})", fields=fields)
 
@@ -148,10 +148,12 @@ class AlertService:
         policy = self._get(command.name, ctx)
         (ev,) = self._evaluator.evaluate([policy], ctx.now)
         change = transition(ev.before, ev.after)
+        status = policy.status.moved_to(ev.after, ev.at, ev.value)
+        shown = policy.model_copy(update={"status": status}).shown_state()
         outcome = {
             "fired": "it would FIRE and the channel would be told",
             "resolved": "it would RESOLVE and the firing message would be updated",
-            None: f"it would stay {ev.after.state.value}",
+            None: f"it would show {shown}" if status.no_data else f"it would stay {shown}",
         }[change]
         if ev.after.state is State.PENDING and change is None:
             outcome += (
@@ -171,7 +173,7 @@ class AlertService:
         """Mark a firing alert as being handled (its escalation stops); update its message."""
         policy = self._get(command.name, ctx)
         if policy.status.state is not State.FIRING:
-            raise ConflictError(f"Alert {policy.name} is not firing ({policy.status.state.value}).")
+            raise ConflictError(f"Alert {policy.name} is not firing ({policy.shown_state()}).")
         user = ctx.principal.actor.user
         status = policy.status.model_copy(update={"acknowledged_by": user})
         saved = self._store.save(policy.model_copy(update={"status": status}))
@@ -245,7 +247,7 @@ def _describe(policy: AlertPolicy) -> str:
         f"Service {policy.service} · `{policy.condition.text()}` · {policy.severity.value}",
         f"Missing data: {policy.missing.value} · keep firing for {policy.keep_firing_for}",
         f"Posts to #{policy.channel}" if policy.channel else "Posts to the team's channel",
-        f"State: {status.state.value}"
+        f"State: {policy.shown_state()}"
         + (f" since {status.fired_at:%Y-%m-%d %H:%M} UTC" if status.fired_at else "")
         + (f", acknowledged by @{status.acknowledged_by}" if status.acknowledged_by else ""),
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import textwrap
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -228,5 +229,7 @@ def render_help(topic: str | None = None) -> str:
     lines = []
     for model in chosen:
         lines.append(f"{usage(model)}\n    {model.purpose}")
+        if model.__doc__:  # a model's docstring is its reference (a file format, say)
+            lines.append(textwrap.indent(textwrap.dedent("    " + model.__doc__.strip()), "    "))
         lines += [f"    e.g. {example}" for example in model.examples]
     return "\n".join(lines)

@@ -45,6 +45,16 @@ def to_timedelta(duration: str) -> timedelta:
 
 
 class RegisterService(Command):
+    """--metrics-file FILE.csv (terminal only; FILE in AUTOSRE_METRICS_DIR, default
+    ~/.autosre/metrics): a CSV whose first line names the columns: `timestamp` (ISO 8601 such as
+    2026-11-22T09:30:00Z; UTC when no offset is given), at least one of the signal columns
+    p50_latency, p99_latency (ms), error_rate (%), traffic (requests a minute), saturation
+    (% of capacity), and optionally `event` (text such as "deploy v7", listed in reports).
+    One row per time, oldest first; a number in every metric cell (no N/A or empty cell: leave
+    a row out for a gap); one row a minute is the step alerts judge by. At most 16 MB and
+    200,000 rows; checked when registered (an error names the row and column).
+    Example: examples/metrics/web-incident.csv."""
+
     words = ("service", "register")
     positional = ("name",)
     permission = Permission.SERVICE_WRITE
@@ -55,6 +65,7 @@ class RegisterService(Command):
         "sre service register web --aws-alb "
         "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/w/1",
         "sre service register checkout-api --sample checkout",
+        "sre service register web --metrics-file web-incident.csv",
         "sre service register shop --azure-resource "
         "/subscriptions/SUB/resourceGroups/shop/providers/Microsoft.Web/sites/shop "
         "--azure-workspace 11111111-2222-3333-4444-555555555555",

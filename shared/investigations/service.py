@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from shared.audit.models import Outcome, StreamKey
+from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
@@ -16,6 +16,7 @@ from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, rank
 from shared.investigations.catalog import signal_series
 from shared.investigations.collaboration import with_actions
+from shared.investigations.events import audited, listed
 from shared.investigations.coverage import (
     JUDGED,
     baseline_notes,
@@ -93,7 +94,7 @@ class InvestigationService:
         )
         events = [
             *read_within(lambda: source.events(service, start=start - BASELINE, end=end)),
-            *self._changes(team, start - BASELINE, end),
+            *self._changes(team, service, start - BASELINE, end),
         ]
         verdicts, found = judge_all(
             series, service.queries, start=start, end=end, step=STEP, events=events
@@ -121,6 +122,7 @@ class InvestigationService:
             participants=[actor],
             series={s: [(t, v) for t, v in pts if t >= start] for s, pts in series.items()},
             timeline=[TimelineEntry(time=ctx.now, actor=actor, kind="opened", text=reply.title)],
+            events=listed(events, findings),
         )
         narrative = self._narrative(opened)
         investigation = self._store.save(opened.model_copy(update={"narrative": narrative}))
@@ -161,14 +163,10 @@ class InvestigationService:
             return [], f"log evidence unavailable: {error}"
         return found, "" if found else "no failed requests or error lines in the window"
 
-    def _changes(self, team: Team, start: datetime, end: datetime) -> list[Event]:
-        """Changes the audit trail recorded for the team in the window."""
+    def _changes(self, team: Team, service: Service, start: datetime, end: datetime) -> list[Event]:
+        """Changes of the service the team's audit trail recorded in the window (no bookkeeping)."""
         stream = StreamKey(org=team.org, team=team.name)
-        return [
-            Event(time=r.time, kind="change", summary=f"`{r.command}` by @{r.actor.user}")
-            for r in self._audit.records(stream)
-            if r.outcome is Outcome.SUCCEEDED and start <= r.time <= end
-        ]
+        return audited(self._audit.records(stream), service, start=start, end=end)
 
 
 def report(
@@ -198,7 +196,8 @@ def report(
     if first:
         fields.append(("First to move", f"{first.signal.label} at {first.onset:%H:%M} UTC"))
     if events:
-        fields.append(("Events", "\n".join(f"{e.time:%H:%M} {e.summary}" for e in events[-5:])))
+        shown = listed(events, findings)
+        fields.append(("Events", "\n".join(f"{e.time:%H:%M} {e.summary}" for e in shown)))
     return Reply(
         tone=Tone.INFO,
         title=f"{service.name}: {headline(findings[0])}",

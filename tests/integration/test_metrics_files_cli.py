@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,75 @@ def test_a_registered_file_changed_afterwards_is_reported_without_its_secrets(
     assert "metrics file latency.csv" in out, out
     assert "DB_PASSWORD=***" in out, out
     assert "hunter2" not in out
+
+
+EXAMPLE = Path(__file__).parents[2] / "examples" / "metrics" / "web-incident.csv"
+
+
+def test_sre_help_service_shows_the_metrics_file_format(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["help", "service"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for part in (
+        "`timestamp` (ISO 8601 such as 2026-11-22T09:30:00Z; UTC when no offset is given)",
+        "p99_latency (ms), error_rate (%), traffic (requests a minute)",
+        "optionally `event`",
+        "no N/A or empty cell",
+        "At most 16 MB and 200,000 rows",
+        "examples/metrics/web-incident.csv",
+    ):
+        assert part in out, part
+
+
+def test_the_bundled_example_registers_and_its_deploy_explains_the_change(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the bundled example copied into the metrics folder, as the README says
+    main(["whoami"])
+    shutil.copy(EXAMPLE, home / "metrics")
+    capsys.readouterr()
+    # WHEN it is registered and its last two hours investigated
+    status, out = _register("web-incident.csv", capsys)
+    assert status == 0, out
+    main(["investigate", "legacy", "--since", "2026-11-22T07:00Z", "--window", "2h"])
+    out = capsys.readouterr().out
+    # THEN the error spike is found, after the file's deploy, which the events list
+    headline = next(line for line in out.splitlines() if "legacy: " in line)
+    assert "error rate" in headline and "after deploy v7 of web" in headline, out
+    assert "08:25 deploy v7 of web" in out, out
+
+
+def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["whoami"])
+    folder = home / "metrics"
+    (folder / "exports").mkdir()
+    contents = {
+        "na.csv": "timestamp,p99_latency\n2026-11-22T09:00:00Z,N/A\n",
+        "gap.csv": "timestamp,p99_latency,traffic\n2026-11-22T09:00:00Z,300,\n",
+        "names.csv": "time,latency\n2026-11-22T09:00:00Z,300\n",
+        "cols.csv": "timestamp,latency\n2026-11-22T09:00:00Z,300\n",
+        "when.csv": "timestamp,p99_latency\n22/11/2026 09:00,300\n",
+        "order.csv": "timestamp,p99_latency\n2026-11-22T09:05Z,1\n2026-11-22T09:00Z,1\n",
+    }
+    for name, content in contents.items():
+        (folder / name).write_text(content)
+    capsys.readouterr()
+    cases = {
+        "exports": "it is a folder: only regular files are read",
+        "na.csv": "row 1 (line 2), column `p99_latency`: `N/A` is not a number",
+        "gap.csv": "row 1 (line 2), column `traffic`: the cell is empty",
+        "names.csv": "its first line must name the columns, one of them `timestamp`",
+        "cols.csv": "none of its columns (`latency`) is a golden signal",
+        "when.csv": "row 1 (line 2), column `timestamp`: `22/11/2026 09:00` is not an ISO 8601",
+        "order.csv": "row 2 (line 3), column `timestamp`: 2026-11-22T09:00:00+00:00 is earlier",
+    }
+    for path, reason in cases.items():
+        status, out = _register(path, capsys)
+        assert status == 2, (path, out)
+        assert reason in out, (path, out)
+        assert "Traceback" not in out and "Internal error" not in out, (path, out)
+    assert main(["service", "list"]) == 0
+    assert "legacy" not in capsys.readouterr().out

@@ -1,7 +1,9 @@
 """Metrics from a CSV file (`--metrics-file`): exported data and post-mortems.
 
-The file has a `timestamp` column and one column per metric (`p99_latency`, `error_rate`, ...);
-an optional `event` column names what happened at that time (e.g. a deploy).
+The file has a `timestamp` column (ISO 8601; UTC when it names no offset), one column per metric
+(`p99_latency`, `error_rate`, ...; at least one named after a golden signal) with a number in every
+row, and optionally an `event` column naming what happened at that time (e.g. a deploy). Rows are in
+time order, one per time.
 
 A file is read only inside the deployment's metrics folder (after resolving symlinks and `..`),
 only if it is a regular file (never a FIFO, a device or /proc), opened without blocking, at most
@@ -65,6 +67,11 @@ def _time(text: str, where: str) -> datetime:
 
 
 def _number(text: str, where: str, column: str) -> float:
+    if not text.strip():
+        raise ValueError(
+            f"{where}, column {_shown(column)}: the cell is empty (every metric cell needs a "
+            "number; leave the whole row out where there is no data)"
+        )
     try:
         value = float(text)
     except ValueError:
@@ -102,6 +109,28 @@ def _columns(header: list[str]) -> list[str]:
     return names
 
 
+def _in_order(rows: list[Row], row: Row, where: str) -> None:
+    """ValueError unless `row` comes after the row before it (a series reads in time order)."""
+    if not rows or row.time > rows[-1].time:
+        return
+    problem = "repeats the time of" if row.time == rows[-1].time else "is earlier than"
+    raise ValueError(
+        f"{where}, column `timestamp`: {row.time.isoformat()} {problem} the row before it "
+        f"({rows[-1].time.isoformat()}); a file has one row per time, oldest first"
+    )
+
+
+def _row(names: list[str], cells: list[str], where: str) -> Row:
+    if len(cells) != len(names):
+        raise ValueError(f"{where} has {len(cells)} cells; the first line names {len(names)}")
+    record = dict(zip(names, cells, strict=True))
+    return Row(
+        time=_time(record["timestamp"], where),
+        values={n: _number(v, where, n) for n, v in record.items() if n not in _RESERVED},
+        event=event_text(record.get("event", "")),
+    )
+
+
 def parse(text: str, *, max_rows: int = MAX_ROWS) -> list[Row]:
     """The rows of a metrics file; ValueError naming the row and column of the first problem."""
     reader = csv.reader(io.StringIO(text))
@@ -114,25 +143,27 @@ def parse(text: str, *, max_rows: int = MAX_ROWS) -> list[Row]:
             if not any(cell.strip() for cell in cells):
                 continue
             where = f"row {number} (line {reader.line_num})"
-            if len(cells) != len(names):
-                raise ValueError(
-                    f"{where} has {len(cells)} cells; the first line names {len(names)}"
-                )
-            record = dict(zip(names, cells, strict=True))
-            rows.append(
-                Row(
-                    time=_time(record["timestamp"], where),
-                    values={
-                        n: _number(v, where, n)
-                        for n, v in record.items()
-                        if n not in _RESERVED and v.strip()
-                    },
-                    event=event_text(record.get("event", "")),
-                )
-            )
+            row = _row(names, cells, where)
+            _in_order(rows, row, where)
+            rows.append(row)
     except csv.Error as error:
         raise ValueError(f"line {reader.line_num} is not CSV ({error})") from None
     return rows
+
+
+def check(text: str, *, max_rows: int = MAX_ROWS) -> None:
+    """ValueError unless `text` is a metrics file a service can read: valid rows, and at least
+    one column named after a golden signal (others are read only once a signal points at them)."""
+    rows = parse(text, max_rows=max_rows)
+    if not rows:
+        raise ValueError("it has no rows of data under its first line")
+    if not set(rows[0].values) & set(Signal):
+        found = ", ".join(f"`{name}`" for name in rows[0].values)
+        raise ValueError(
+            f"none of its columns ({found}) is a golden signal: the accepted columns are "
+            f"`timestamp`, at least one of {', '.join(Signal)}, and optionally `event` (other "
+            "columns are read once `sre service signal set` points a signal at them)"
+        )
 
 
 def _kind(mode: int) -> str:
@@ -150,10 +181,11 @@ def read_bounded(path: Path, *, limit: int = MAX_BYTES) -> str:
         raise ValueError("there is no such file") from None
     except OSError as error:
         raise ValueError(f"it cannot be opened ({error.strerror})") from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):  # checked before fdopen, which refuses a folder with a traceback
+        os.close(descriptor)
+        raise ValueError(f"it is {_kind(mode)}: only regular files are read")
     with os.fdopen(descriptor, "rb") as handle:
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise ValueError(f"it is {_kind(mode)}: only regular files are read")
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"it is larger than {limit:,} bytes, the limit for a metrics file")
@@ -202,7 +234,7 @@ class CsvMetricsSource:
         """The file's absolute path, once read and valid; InvalidCommandError saying why not."""
         try:
             resolved = self._inside(path)
-            parse(read_bounded(resolved, limit=self._max_bytes), max_rows=self._max_rows)
+            check(read_bounded(resolved, limit=self._max_bytes), max_rows=self._max_rows)
         except ValueError as error:
             raise InvalidCommandError(f"Cannot use `{path}` as a metrics file: {error}.") from None
         return str(resolved)

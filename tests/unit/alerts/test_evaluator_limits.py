@@ -109,7 +109,7 @@ def test_a_metrics_file_replaced_by_a_fifo_does_not_stop_the_tick(tmp_path: Path
 def test_each_metrics_file_is_read_apart(tmp_path: Path) -> None:
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_text(f"timestamp,p99_latency\n{(NOW - timedelta(minutes=1)).isoformat()},900\n")
-    bad.write_text("timestamp,p99_latency\n")
+    bad.write_text(f"timestamp,p99_latency\n{(NOW - timedelta(minutes=1)).isoformat()},1\n")
     clock = Clock(NOW)
     store = InMemoryAlertStore()
     services = build(

@@ -135,6 +135,35 @@ def test_an_oversized_file_is_refused_with_the_limit(local: Services, folder: Pa
             "timestamp,p99_latency\n2026-11-22T09:00:00Z,1,2\n",
             "row 1 (line 2) has 3 cells; the first line names 2",
         ),
+        (
+            "timestamp,p99_latency,error_rate\n2026-11-22T09:00:00Z,300,N/A\n",
+            "row 1 (line 2), column `error_rate`: `N/A` is not a number",
+        ),
+        (
+            "timestamp,p99_latency,event\n2026-11-22T09:00:00Z,300,\n2026-11-22T09:01:00Z,,x\n",
+            "row 2 (line 3), column `p99_latency`: the cell is empty",
+        ),
+        (
+            "timestamp,latency,errors\n2026-11-22T09:00:00Z,300,1\n",
+            "none of its columns (`latency`, `errors`) is a golden signal: the accepted columns "
+            "are `timestamp`, at least one of p50_latency, p99_latency, error_rate, traffic, "
+            "saturation, and optionally `event`",
+        ),
+        (
+            "timestamp,p99_latency\n1700000000,300\n",
+            "row 1 (line 2), column `timestamp`: `1700000000` is not an ISO 8601 time",
+        ),
+        (
+            "timestamp,p99_latency\n2026-11-22T09:01:00Z,300\n2026-11-22T09:00:00Z,300\n",
+            "row 2 (line 3), column `timestamp`: 2026-11-22T09:00:00+00:00 is earlier than the "
+            "row before it (2026-11-22T09:01:00+00:00)",
+        ),
+        (
+            "timestamp,p99_latency\n2026-11-22T09:00:00Z,300\n2026-11-22T09:00:00Z,310\n",
+            "row 2 (line 3), column `timestamp`: 2026-11-22T09:00:00+00:00 repeats the time of "
+            "the row before it",
+        ),
+        ("timestamp,p99_latency\n", "it has no rows of data under its first line"),
     ],
 )
 def test_a_bad_file_is_refused_naming_the_row_and_column(
@@ -145,6 +174,13 @@ def test_a_bad_file_is_refused_naming_the_row_and_column(
     assert refused.tone is Tone.USAGE
     assert message in refused.title
     assert run(local, "service list", user="oli", channel="C-pay").title.endswith("no services yet")
+
+
+def test_a_folder_is_refused_as_a_file(local: Services, folder: Path) -> None:
+    (folder / "exports.csv").mkdir()
+    refused = _register(local, "exports.csv")
+    assert refused.tone is Tone.USAGE, refused
+    assert "`exports.csv` as a metrics file: it is a folder: only regular files" in refused.title
 
 
 def test_too_many_rows_are_refused(folder: Path) -> None:

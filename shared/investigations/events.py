@@ -1,0 +1,128 @@
+"""Which events can explain a change of one service, and in what order a report lists them.
+
+An event is a deploy, a configuration change, a canary step, an alert firing (later a chaos run)
+of *that* service. What the audit trail records of Auto SRE's own bookkeeping (creating an alert,
+opening or joining an investigation, binding a channel, granting a role, sharing a service) changes
+nothing the service does, so it is never an event: a change must not be reported as lining up with
+someone typing `sre alert create`. The rules read the canonical command text the audit trail keeps
+(`sre service signal set web p99_latency --metric=x`, `alert fired p99-high`, `canary advanced
+can-1a2b`), so this feature needs no other feature's code.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from shared.audit.models import AuditRecord, Outcome
+from shared.investigations.models import Event, Finding, Service
+
+KINDS = ("deploy", "change", "canary", "alert", "chaos", "event")
+"""Event kinds, most relevant first: what a change most often follows."""
+LISTED = 8
+"""Events a report lists (the ones the findings line up with are always among them)."""
+_SERVICE_CHANGES = {
+    ("service", "register"): 2,
+    ("service", "remove"): 2,
+    ("service", "signal", "set"): 3,
+    ("service", "signal", "reset"): 3,
+}
+"""Configuration commands of a service, and the index of the service's name in their words."""
+_CANARY_BY_HAND = ("promote", "rollback", "hold", "resume")
+_DEPLOY_WORDS = ("deploy", "release", "rollout", "roll out", "rollback", "roll back")
+
+
+def _words(command: str) -> list[str]:
+    """A canonical command's words (options dropped); [] if it does not split."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return []
+    return [w for w in words if not w.startswith("--")]
+
+
+def _canaries(records: Sequence[AuditRecord], service: Service) -> set[str]:
+    """Ids of the canaries the scheduler stepped on `service`'s resource (`FUNCTION:ALIAS`)."""
+    return {
+        words[-1]
+        for r in records
+        if len(words := _words(r.command)) >= 3
+        and words[0] == "canary"
+        and r.target.rpartition(":")[0] == service.resource
+    }
+
+
+def _typed(words: list[str], service: Service, canaries: set[str]) -> str | None:
+    """The kind of event a person's command (after `sre`) is for `service`, or None."""
+    at = next((i for k, i in _SERVICE_CHANGES.items() if tuple(words[: len(k)]) == k), None)
+    if at is not None and words[at : at + 1] == [service.name]:
+        return "change"
+    if words[:3] == ["canary", "start", service.name]:
+        return "canary"
+    if words[:1] == ["canary"] and words[1:2] in ([w] for w in _CANARY_BY_HAND):
+        return "canary" if words[2:3] and words[2] in canaries else None
+    return None
+
+
+def _scheduled(record: AuditRecord, words: list[str], service: Service, canaries: set[str]) -> str:
+    """What the scheduler did to `service` (an alert fired, a canary stepped), or ""."""
+    if words[:2] == ["alert", "fired"] and record.target == service.name:
+        return f"alert {words[-1]} fired"
+    if words[:1] == ["canary"] and len(words) >= 3 and words[-1] in canaries:
+        weight = record.details.get("weight", "")
+        share = f" ({float(weight):.0%} of traffic)" if weight else ""
+        return f"canary {words[-1]} {' '.join(words[1:-1])}{share}"  # `rolled back` is two words
+    return ""
+
+
+def _change(record: AuditRecord, service: Service, canaries: set[str]) -> Event | None:
+    """The event `record` is for `service`, or None (another service's, or bookkeeping)."""
+    words = _words(record.command)
+    if words[:1] == ["sre"]:
+        kind = _typed(words[1:], service, canaries)
+        summary = f"`{record.command}` by @{record.actor.user}"
+        return Event(time=record.time, kind=kind, summary=summary) if kind else None
+    summary = _scheduled(record, words, service, canaries)
+    if not summary:
+        return None
+    return Event(time=record.time, kind=summary.split()[0], summary=summary)
+
+
+def audited(
+    records: Iterable[AuditRecord], service: Service, *, start: datetime, end: datetime
+) -> list[Event]:
+    """The changes of `service` a team's audit trail recorded in [start, end]: its configuration,
+    its canaries' steps, its alerts firing; never Auto SRE's own bookkeeping."""
+    done = [r for r in records if r.outcome is Outcome.SUCCEEDED]
+    canaries = _canaries(done, service)
+    return [
+        event
+        for r in done
+        if start <= r.time <= end and (event := _change(r, service, canaries)) is not None
+    ]
+
+
+def kind_of(event: Event) -> str:
+    """The event's kind for ranking: a provider's free-text event that names a deploy is one."""
+    if event.kind in KINDS[:-1]:
+        return event.kind
+    text = event.summary.lower()
+    return "deploy" if any(word in text for word in _DEPLOY_WORDS) else "event"
+
+
+def ranked(events: Iterable[Event]) -> list[Event]:
+    """Most relevant first: by kind (deploys, changes, canary steps, alerts, chaos, other),
+    the latest first within a kind."""
+    newest_first = sorted(events, key=lambda e: e.time, reverse=True)
+    return sorted(newest_first, key=lambda e: KINDS.index(kind_of(e)))
+
+
+def listed(
+    events: Sequence[Event], findings: Sequence[Finding], *, limit: int = LISTED
+) -> list[Event]:
+    """What a report lists: every event a finding lines up with, then the most relevant others,
+    at most `limit` (more when the findings line up with more)."""
+    named = [f.near for f in findings if f.near is not None]
+    chosen = list(dict.fromkeys([*ranked(named), *ranked(events)]))
+    return chosen[: max(limit, len(set(named)))]
