@@ -16,6 +16,7 @@ from itertools import pairwise
 
 from shared.investigations.baseline import NEEDED, Baseline, baseline_of
 from shared.investigations.catalog import UNITS
+from shared.investigations.events import ranked
 from shared.investigations.models import Event, Finding, Judgement, Signal, Verdict
 
 RUN = 3
@@ -27,7 +28,8 @@ FULL = 10
 COVERED = 0.8
 """The share of a window's expected points below which its data is partial."""
 NEAR = timedelta(minutes=30)
-"""An event this long before a change is reported as what the change lines up with."""
+"""An event this long before a change is reported as what the change lines up with (the most
+relevant kind first: a deploy before a configuration change before an alert firing)."""
 RISING = {Signal.P50_LATENCY, Signal.P99_LATENCY, Signal.ERROR_RATE, Signal.SATURATION}
 """Signals whose fall is good news; traffic is anomalous either way."""
 Points = Sequence[tuple[datetime, float]]
@@ -155,10 +157,8 @@ def finding_of(
         current=current,
         confidence=min(1.0, len(values) / FULL),
         evidence="",
-        near=max(
-            (e for e in events if timedelta(0) <= at - e.time <= NEAR),
-            key=lambda e: e.time,
-            default=None,
+        near=next(
+            iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None
         ),
         end=points[change.back][0] if change.back is not None else None,
     )

@@ -13,7 +13,7 @@ from shared.adapters.local.sample_metrics import SampleMetricsSource, deploy_tim
 from shared.investigations.analysis import headline
 from shared.investigations.catalog import signal_series
 from shared.investigations.judgement import judge, judge_all
-from shared.investigations.models import Judgement, ResourceKind, Signal
+from shared.investigations.models import Event, Judgement, ResourceKind, Signal
 from tests.support import service_of
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
@@ -157,6 +157,24 @@ def test_a_sustained_change_is_reported_by_its_level_after_the_onset() -> None:
     assert finding.evidence.startswith("13.")
     assert "% → 1" in finding.evidence
     assert f"since {points[270][0]:%H:%M} UTC" in finding.evidence
+
+
+def test_a_change_lines_up_with_the_deploy_before_it_not_with_the_alert_it_set_off() -> None:
+    points = _shifted(_series(300, step=1, level=1.0, noise=0.05, seed=3), 270, 300, 13.0)
+    onset = points[270][0]
+    deploy = Event(time=onset - timedelta(minutes=20), kind="deploy", summary="deploy v42")
+    firing = Event(time=onset - timedelta(minutes=1), kind="alert", summary="alert fired errors")
+    _, finding = judge(
+        Signal.ERROR_RATE,
+        points,
+        start=points[60][0],
+        end=points[-1][0],
+        step=60,
+        events=[deploy, firing],
+    )
+    assert finding is not None
+    assert finding.near == deploy
+    assert headline(finding).endswith("20 min after deploy v42")
 
 
 def test_a_change_with_few_points_says_it_is_weak_evidence() -> None:
