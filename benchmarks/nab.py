@@ -30,6 +30,7 @@ GRID = {
     "short2": replace(DEFAULT, short=2),
     "window300": replace(DEFAULT, window=300),
     "history1000": replace(DEFAULT, history=1000),
+    "quiet100": replace(DEFAULT, quiet=100),
 }
 """The settings cross-validation chooses from: the default and one change of each tuned constant."""
 
