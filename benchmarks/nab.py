@@ -28,7 +28,7 @@ DEFAULT = DetectorSettings()
 GRID = {
     "default": DEFAULT,
     "short2": replace(DEFAULT, short=2),
-    "window300": replace(DEFAULT, window=300),
+    "window900": replace(DEFAULT, window=900),
     "history1000": replace(DEFAULT, history=1000),
     "quiet100": replace(DEFAULT, quiet=100),
 }

@@ -28,7 +28,7 @@ REFRESH = 16
 class DetectorSettings:
     """Tuning, for the kind of data (minutely to hourly service metrics), not for any one stream."""
 
-    window: int = 900
+    window: int = 2000
     """Rows in the recent window the level is judged against."""
     history: int = 2000
     """Rows of surprise history the likelihood is judged against."""
@@ -182,17 +182,19 @@ class OnlineDetector:
         """Score `value` (then learn from it): the likelihood of its recent surprises."""
         self.rows += 1
         self.short.append(math.log1p(self._raw(value)))
-        score = self._likelihood(sum(self.short) / len(self.short))
+        z = self._standard(sum(self.short) / len(self.short))
         self.surprises.add(self.short[-1])
-        if self.s.quiet and not self.peak.exceeded_by(score):
+        if z is None or (self.s.quiet and not self.peak.exceeded_by(z)):
             return 0.0
-        return score
+        return 1.0 - _normal_tail(z)
 
-    def _likelihood(self, recent: float) -> float:
+    def _standard(self, recent: float) -> float | None:
+        """How unusual the recent surprise is in the history's standard deviations (the
+        likelihood's argument: unlike the likelihood it does not round to 1 for large events)."""
         if self.rows < self.s.warmup or len(self.surprises.values) < 50:
-            return 0.0
+            return None
         mean, deviation = self.surprises.mean_and_deviation()
-        return 1.0 - _normal_tail((recent - mean) / (deviation or 1e-9))
+        return (recent - mean) / (deviation or 1e-9)
 
 
 def _learn(window: RunningWindow, value: float) -> float:
