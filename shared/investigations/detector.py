@@ -7,7 +7,8 @@ Up to three views of each new value, each a surprise in robust spread units:
 - step: how far its difference from the value before is from the usual step (rate of change).
 A value is as surprising as its most surprising view. The recent surprises are then judged against
 the stream's own history of surprises (an anomaly likelihood, as Numenta's detectors do): a noisy
-stream has to surprise more to score high. Then one event is reported once: a row keeps its score
+stream has to surprise more to score high; the history holds only the surprises before the averaged
+ones, so an event does not mask itself. Then one event is reported once: a row keeps its score
 only when it is higher than every score of the `quiet` rows before it (no alarm level is involved,
 so the suppression works at whatever threshold a caller or NAB's scorer picks).
 """
@@ -181,9 +182,11 @@ class OnlineDetector:
     def update(self, value: float) -> float:
         """Score `value` (then learn from it): the likelihood of its recent surprises."""
         self.rows += 1
-        self.short.append(math.log1p(self._raw(value)))
+        surprise = math.log1p(self._raw(value))
+        if len(self.short) == self.s.short:  # the oldest leaves the average for the history
+            self.surprises.add(self.short[0])
+        self.short.append(surprise)
         z = self._standard(sum(self.short) / len(self.short))
-        self.surprises.add(self.short[-1])
         if z is None or (self.s.quiet and not self.peak.exceeded_by(z)):
             return 0.0
         return 1.0 - _normal_tail(z)
