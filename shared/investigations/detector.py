@@ -2,8 +2,8 @@
 
 Up to three views of each new value, each a surprise in robust spread units:
 - level: how far the value is from the recent window's median;
-- season: how far its difference from the value one day earlier (same time of day) is from the
-  usual such difference (when the stream has a daily step);
+- season: how far its difference from the value a day (and a row) earlier is from the usual such
+  difference (when the stream has a daily step);
 - step: how far its difference from the value before is from the usual step (rate of change).
 A value is as surprising as its most surprising view. The recent surprises are then judged against
 the stream's own history of surprises (an anomaly likelihood, as Numenta's detectors do): a noisy
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 REFRESH = 16
-"""Rows between recomputations of a window's median and spread (speed; the scale moves slowly)."""
+"""Rows between recomputations of a window's spread (speed: the spread moves slowly)."""
 
 
 @dataclass(frozen=True)
