@@ -2,13 +2,15 @@
 
 Up to three views of each new value, each a surprise in robust spread units:
 - level: how far the value is from the recent window's median;
-- season: how far its difference from the value one day earlier (same time of day) is from the
-  usual such difference (when the stream has a daily step);
+- season: how far its difference from the value a day (and a row) earlier is from the usual such
+  difference (when the stream has a daily step);
 - step: how far its difference from the value before is from the usual step (rate of change).
 A value is as surprising as its most surprising view. The recent surprises are then judged against
 the stream's own history of surprises (an anomaly likelihood, as Numenta's detectors do): a noisy
-stream has to surprise more to score high. After a strong alarm the detector stays quieter for a
-while, so one event is reported once.
+stream has to surprise more to score high; the history holds only the surprises before the averaged
+ones, so an event does not mask itself. Then one event is reported once: a row keeps its score
+only when it is higher than every score of the `quiet` rows before it (no alarm level is involved,
+so the suppression works at whatever threshold a caller or NAB's scorer picks).
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+REFRESH = 16
+"""Rows between recomputations of a window's spread (speed: the spread moves slowly)."""
+
 
 @dataclass(frozen=True)
 class DetectorSettings:
     """Tuning, for the kind of data (minutely to hourly service metrics), not for any one stream."""
 
-    window: int = 900
+    window: int = 2000
     """Rows in the recent window the level is judged against."""
     history: int = 2000
     """Rows of surprise history the likelihood is judged against."""
@@ -32,9 +37,10 @@ class DetectorSettings:
     """Rows averaged for the short-term surprise."""
     warmup: int = 150
     """Rows before any score above zero (NAB's probation is 15% of a file)."""
-    quiet: int = 100
-    """Rows of reduced scores after a strong alarm."""
-    alarm: float = 0.995
+    quiet: int = 200
+    """Rows after a score in which only a higher score counts (0: every row keeps its score)."""
+    alarm: float = 0.99
+    """The score at or above which callers treat a row as an alarm (the scoring does not use it)."""
     seasonal: bool = True
     """Judge values against the same time a day earlier too (when the stream has a daily step)."""
     change: bool = True
@@ -46,12 +52,14 @@ def _normal_tail(z: float) -> float:
 
 
 class RunningWindow:
-    """A sliding window of values with its sorted copy (for medians and MADs)."""
+    """A sliding window of values with its sorted copy (for medians and robust spreads)."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.values: deque[float] = deque()
         self.ordered: list[float] = []
+        self.scale = 0.0
+        self.age = REFRESH
 
     def add(self, value: float) -> None:
         """Append a value, dropping the oldest when full."""
@@ -60,6 +68,7 @@ class RunningWindow:
         if len(self.values) > self.size:
             old = self.values.popleft()
             del self.ordered[bisect.bisect_left(self.ordered, old)]
+        self.age += 1
 
     def median(self) -> float:
         """The window's median."""
@@ -82,6 +91,16 @@ class RunningWindow:
         above = sum(self.ordered[split:high]) - centre * (high - split)
         below = centre * (split - low) - sum(self.ordered[low:split])
         return (above + below) / (high - low)
+
+    def surprise(self, value: float) -> float:
+        """How far `value` is from the window's median, in its robust spreads."""
+        centre = self.median()
+        if self.age >= REFRESH:  # the spread moves slowly: recompute it every few rows
+            self.scale = self.spread(centre)
+            self.age = 0
+        spread = self.scale
+        scale = spread if spread > 0 else (abs(centre) * 1e-3 or 1e-9)
+        return abs(value - centre) / scale
 
 
 class RunningStats:
@@ -110,15 +129,25 @@ class RunningStats:
         return mean, math.sqrt(max(self.squares / n - mean * mean, 0.0))
 
 
-def _surprise(window: RunningWindow, value: float) -> float | None:
-    """How far `value` is from the window's median in its robust spreads (then learn it)."""
-    surprise = None
-    if len(window.values) >= 20:
-        centre = window.median()
-        spread = window.spread(centre)
-        surprise = abs(value - centre) / (spread if spread > 0 else 1e-9)
-    window.add(value)
-    return surprise
+class RunningPeak:
+    """The highest of the last `size` values, in amortised constant time (a monotone queue)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.rows = 0
+        self.queue: deque[tuple[int, float]] = deque()
+
+    def exceeded_by(self, value: float) -> bool:
+        """Whether `value` is higher than every one of the last `size` values (then learn it)."""
+        queue = self.queue
+        while queue and queue[0][0] <= self.rows - self.size:
+            queue.popleft()
+        higher = not queue or value > queue[0][1]
+        while queue and queue[-1][1] <= value:
+            queue.pop()
+        queue.append((self.rows, value))
+        self.rows += 1
+        return higher
 
 
 class OnlineDetector:
@@ -135,51 +164,47 @@ class OnlineDetector:
         self.steps = RunningWindow(self.s.window)
         self.surprises = RunningStats(self.s.history)
         self.short: deque[float] = deque(maxlen=self.s.short)
+        self.peak = RunningPeak(self.s.quiet)
         self.rows = 0
-        self.since_alarm = 10**9
 
-    def _level(self, value: float) -> float:
-        centre = self.recent.median()
-        spread = self.recent.spread(centre)
-        scale = spread if spread > 0 else (abs(centre) * 1e-3 or 1e-9)
-        return abs(value - centre) / scale
-
-    def _season(self, value: float) -> float | None:
-        if not self.period or len(self.past) <= self.period:
-            return None
-        return _surprise(self.season_diffs, value - self.past[0])
-
-    def _step(self, value: float) -> float | None:
-        if not self.s.change or not self.past:
-            return None
-        return _surprise(self.steps, value - self.past[-1])
+    def _raw(self, value: float) -> float:
+        """The largest surprise of the views that can judge `value` yet (then learn it)."""
+        raw = self.recent.surprise(value) if len(self.recent.values) >= 10 else 0.0
+        past = self.past
+        if self.period and len(past) > self.period:
+            raw = max(raw, _learn(self.season_diffs, value - past[0]))
+        if self.s.change and past:
+            raw = max(raw, _learn(self.steps, value - past[-1]))
+        past.append(value)
+        self.recent.add(value)
+        return raw
 
     def update(self, value: float) -> float:
-        """Score `value` (then learn from it) by the largest surprise of the views that judge it."""
+        """Score `value` (then learn from it): the likelihood of its recent surprises."""
         self.rows += 1
-        views = (self._season(value), self._step(value))
-        raw = self._level(value) if len(self.recent.values) >= 10 else 0.0
-        raw = max([raw, *(view for view in views if view is not None)])
-        self.past.append(value)
-        self.recent.add(value)
-        self.short.append(math.log1p(raw))
-        score = self._likelihood(sum(self.short) / len(self.short))
-        self.surprises.add(self.short[-1])
-        return self._damped(score)
-
-    def _likelihood(self, recent: float) -> float:
-        if self.rows < self.s.warmup or len(self.surprises.values) < 50:
+        surprise = math.log1p(self._raw(value))
+        if len(self.short) == self.s.short:  # the oldest leaves the average for the history
+            self.surprises.add(self.short[0])
+        self.short.append(surprise)
+        z = self._standard(sum(self.short) / len(self.short))
+        if z is None or (self.s.quiet and not self.peak.exceeded_by(z)):
             return 0.0
-        mean, deviation = self.surprises.mean_and_deviation()
-        return 1.0 - _normal_tail((recent - mean) / (deviation or 1e-9))
+        return 1.0 - _normal_tail(z)
 
-    def _damped(self, score: float) -> float:
-        self.since_alarm += 1
-        if self.since_alarm < self.s.quiet:
-            score *= 0.5 + 0.5 * self.since_alarm / self.s.quiet
-        if score >= self.s.alarm and self.since_alarm >= self.s.quiet:
-            self.since_alarm = 0
-        return score
+    def _standard(self, recent: float) -> float | None:
+        """How unusual the recent surprise is in the history's standard deviations (the
+        likelihood's argument: unlike the likelihood it does not round to 1 for large events)."""
+        if self.rows < self.s.warmup or len(self.surprises.values) < 50:
+            return None
+        mean, deviation = self.surprises.mean_and_deviation()
+        return (recent - mean) / (deviation or 1e-9)
+
+
+def _learn(window: RunningWindow, value: float) -> float:
+    """`value`'s surprise in `window` (0 until the window holds 20 values), then add it."""
+    surprise = window.surprise(value) if len(window.values) >= 20 else 0.0
+    window.add(value)
+    return surprise
 
 
 def score_series(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bots.cli import main
-from shared.investigations.detector import score_series
+from shared.investigations.detector import DetectorSettings, score_series
 from shared.investigations.series import read_csv
 
 NAB = Path(__file__).resolve().parents[4] / "shared" / "nab" / "data"
@@ -94,3 +94,29 @@ def test_a_sudden_jump_in_a_wandering_stream_is_found(seed: int) -> None:
     values[2500:] = [v + 40 for v in values[2500:]]
     # THEN the jump scores as an anomaly within a few rows, though the level alone hides it
     assert max(score_series(values)[2500:2505]) > 0.98
+
+
+def test_one_event_raises_one_alarm_not_a_run_of_them() -> None:
+    # GIVEN a quiet daily stream whose level jumps for 150 rows (one event), then comes back
+    values = _daily(6, noise=1.0, seed=11)
+    start = 5 * 288
+    values[start : start + 150] = [v + 15 for v in values[start : start + 150]]
+    scores = score_series(values, period=288)
+    # THEN it alarms in its first rows, and neither its later rows nor its end alarm again
+    alarms = [i - start for i, s in enumerate(scores) if s >= 0.99 and i >= start]
+    assert alarms and alarms[0] <= 3
+    assert all(i < 5 or i > 350 for i in alarms)
+
+
+def test_within_the_quiet_rows_only_a_higher_score_counts() -> None:
+    # GIVEN a noisy stream with spikes of growing size
+    rng = random.Random(3)
+    values = [rng.gauss(100, 5) for _ in range(3000)]
+    for k, at in enumerate(range(1000, 2900, 40)):
+        values[at] += 10 + 2 * k
+    settings = DetectorSettings(quiet=200)
+    scores = score_series(values, settings=settings)
+    # THEN every score kept within 200 rows of another is higher than it (the rest are 0)
+    for j, later in enumerate(scores):
+        if later > 0:
+            assert all(later > earlier for earlier in scores[max(0, j - 199) : j])
