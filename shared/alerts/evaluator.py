@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from shared.alerts.evaluation import Instance, breaching, step
 from shared.alerts.models import AlertPolicy
 from shared.identity.models import OrgId, Team
-from shared.investigations.detector import score_series
+from shared.investigations.detector import DetectorSettings, score_series
 from shared.investigations.limits import READ_TIMEOUT, within
 from shared.investigations.models import MetricQuery, ResourceKind
 from shared.ports import Directory, MetricsSource, Points
@@ -26,6 +26,9 @@ PERIOD = timedelta(minutes=1)
 EXTRA_PERIODS = 2
 """Periods read before the last N (CloudWatch's evaluation range is wider than N)."""
 ANOMALY_HISTORY = timedelta(hours=4)
+SUSTAINED = DetectorSettings(quiet=0)
+"""The detector as an alert needs it: every minute of a lasting anomaly scores, not only its first
+(one alarm per event is for `sre analyze anomalies`), so `anomalous for 10m` can hold for 10m."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,7 @@ def _unjudged(policy: AlertPolicy, end: datetime, problem: str) -> Evaluation:
 def _judged(policy: AlertPolicy, points: Points, end: datetime, problem: str = "") -> Evaluation:
     condition = policy.condition
     if condition.anomalous and points:
-        scores = score_series([v for _, v in points])
+        scores = score_series([v for _, v in points], settings=SUSTAINED)
         points = [(t, s) for (t, _), s in zip(points, scores, strict=True)]
     slots = _slots(points, end, condition.n + EXTRA_PERIODS)
     active = breaching(

@@ -157,9 +157,7 @@ def finding_of(
         current=current,
         confidence=min(1.0, len(values) / FULL),
         evidence="",
-        near=next(
-            iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None
-        ),
+        near=next(iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None),
         end=points[change.back][0] if change.back is not None else None,
     )
     return finding.model_copy(update={"evidence": evidence(finding, unit)})

@@ -16,7 +16,6 @@ from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, rank
 from shared.investigations.catalog import signal_series
 from shared.investigations.collaboration import with_actions
-from shared.investigations.events import audited, listed
 from shared.investigations.coverage import (
     JUDGED,
     baseline_notes,
@@ -25,6 +24,7 @@ from shared.investigations.coverage import (
     window_text,
     without_findings,
 )
+from shared.investigations.events import audited, listed
 from shared.investigations.judgement import judge_all
 from shared.investigations.limits import check_window, read_within, window_of
 from shared.investigations.metrics_files import MetricsFiles
