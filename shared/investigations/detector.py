@@ -5,7 +5,9 @@ Up to three views of each new value, each a surprise in robust spread units:
 - season: how far its difference from the value a day (and a row) earlier is from the usual such
   difference (when the stream has a daily step);
 - step: how far its difference from the value before is from the usual step (rate of change).
-A value is as surprising as its most surprising view. The recent surprises are then judged against
+A value is as surprising as its most surprising view. A value that scored as an alarm is not a
+reference: a day later the season view abstains (a spike today is no reason to alarm at the same
+time tomorrow). The recent surprises are then judged against
 the stream's own history of surprises (an anomaly likelihood, as Numenta's detectors do): a noisy
 stream has to surprise more to score high; the history holds only the surprises before the averaged
 ones, so an event does not mask itself. Then one event is reported once: a row keeps its score
@@ -20,6 +22,7 @@ import math
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
+from statistics import NormalDist
 
 REFRESH = 16
 """Rows between recomputations of a window's spread (speed: the spread moves slowly)."""
@@ -40,7 +43,8 @@ class DetectorSettings:
     quiet: int = 200
     """Rows after a score in which only a higher score counts (0: every row keeps its score)."""
     alarm: float = 0.99
-    """The score at or above which callers treat a row as an alarm (the scoring does not use it)."""
+    """The score at or above which callers treat a row as an alarm (and a row that reaches it before
+    the quiet rule is not the season view's reference a day later)."""
     seasonal: bool = True
     """Judge values against the same time a day earlier too (when the stream has a daily step)."""
     change: bool = True
@@ -160,6 +164,8 @@ class OnlineDetector:
         self.period = period if self.s.seasonal else None
         self.recent = RunningWindow(self.s.window)
         self.past: deque[float] = deque(maxlen=(self.period or 0) + 1)
+        self.alarmed: deque[bool] = deque(maxlen=(self.period or 0) + 1)
+        self.alarm_z = NormalDist().inv_cdf(min(max(self.s.alarm, 1e-9), 1 - 1e-9))
         self.season_diffs = RunningWindow(self.s.window)
         self.steps = RunningWindow(self.s.window)
         self.surprises = RunningStats(self.s.history)
@@ -168,10 +174,11 @@ class OnlineDetector:
         self.rows = 0
 
     def _raw(self, value: float) -> float:
-        """The largest surprise of the views that can judge `value` yet (then learn it)."""
+        """The largest surprise of the views that can judge `value` yet (then learn it); the season
+        view abstains when the value a day earlier was itself an alarm."""
         raw = self.recent.surprise(value) if len(self.recent.values) >= 10 else 0.0
         past = self.past
-        if self.period and len(past) > self.period:
+        if self.period and len(past) > self.period and not self.alarmed[0]:
             raw = max(raw, _learn(self.season_diffs, value - past[0]))
         if self.s.change and past:
             raw = max(raw, _learn(self.steps, value - past[-1]))
@@ -187,6 +194,7 @@ class OnlineDetector:
             self.surprises.add(self.short[0])
         self.short.append(surprise)
         z = self._standard(sum(self.short) / len(self.short))
+        self.alarmed.append(z is not None and z >= self.alarm_z)
         if z is None or (self.s.quiet and not self.peak.exceeded_by(z)):
             return 0.0
         return 1.0 - _normal_tail(z)

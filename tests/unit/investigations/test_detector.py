@@ -120,3 +120,56 @@ def test_within_the_quiet_rows_only_a_higher_score_counts() -> None:
     for j, later in enumerate(scores):
         if later > 0:
             assert all(later > earlier for earlier in scores[max(0, j - 199) : j])
+
+
+FIVE_MINUTES_A_DAY = 288
+PROBATION = 605  # NAB's first 15% of a 14-day file at 5-minute steps: nothing is scored there
+
+
+def _requests(rng: random.Random, rate: float) -> float:
+    """A Poisson count (Knuth's method): requests in one 5-minute step."""
+    limit, count, product = math.exp(-rate), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return float(count)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_burst_of_requests_alarms_once_and_not_again_at_the_same_time_the_next_day(
+    seed: int,
+) -> None:
+    # GIVEN 14 days of an ELB request count at 5-minute steps (a daily cycle, Poisson noise)
+    # with four times the traffic for one hour on day 13
+    rng = random.Random(seed)
+    burst = 3500
+    values = [
+        _requests(
+            rng,
+            (40 + 20 * math.sin(2 * math.pi * i / FIVE_MINUTES_A_DAY))
+            * (4 if burst <= i < burst + 12 else 1),
+        )
+        for i in range(14 * FIVE_MINUTES_A_DAY)
+    ]
+    scores = score_series(values, period=FIVE_MINUTES_A_DAY)
+    # THEN the burst alarms in its first rows, and the day after it, compared with the burst,
+    # does not alarm
+    assert max(scores[burst : burst + 5]) >= 0.99
+    day_after = scores[burst + FIVE_MINUTES_A_DAY - 10 : burst + FIVE_MINUTES_A_DAY + 30]
+    assert max(day_after) < 0.99
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_a_flat_quantised_cpu_stays_quiet_until_its_level_shifts(seed: int) -> None:
+    # GIVEN 14 days of an idle EC2 instance's CPU at 5-minute steps: about 1.3%, reported in
+    # steps of 1/15 %, then a level shift to about 6% on day 11
+    rng = random.Random(seed)
+    shift = 3000
+    values = [
+        round((1.3 + rng.gauss(0, 0.15)) * 15) / 15 + (4.5 if i >= shift else 0.0)
+        for i in range(14 * FIVE_MINUTES_A_DAY)
+    ]
+    scores = score_series(values, period=FIVE_MINUTES_A_DAY)
+    # THEN nothing after the probation alarms before the shift, and the shift alarms at once
+    assert max(scores[PROBATION:shift]) < 0.99
+    assert max(scores[shift : shift + 3]) >= 0.99
