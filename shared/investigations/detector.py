@@ -7,12 +7,13 @@ Up to three views of each new value, each a surprise in robust spread units:
 - step: how far its difference from the value before is from the usual step (rate of change).
 A value is as surprising as its most surprising view. A value that scored as an alarm is not a
 reference: a day later the season view abstains (a spike today is no reason to alarm at the same
-time tomorrow). The recent surprises are then judged against
-the stream's own history of surprises (an anomaly likelihood, as Numenta's detectors do): a noisy
-stream has to surprise more to score high; the history holds only the surprises before the averaged
-ones, so an event does not mask itself. Then one event is reported once: a row keeps its score
-only when it is higher than every score of the `quiet` rows before it (no alarm level is involved,
-so the suppression works at whatever threshold a caller or NAB's scorer picks).
+time tomorrow). The recent surprises are then judged against the stream's own history of surprises
+(an anomaly likelihood, as Numenta's detectors do): a noisy stream has to surprise more to score
+high; the history holds only the surprises before the averaged ones, so an event does not mask
+itself. Then one event is reported once: a row keeps its score only when it is higher than every
+score of the `quiet` rows before it (at whatever threshold a caller or NAB's scorer picks), and
+not in the few rows after a kept alarm (the rest of the rise of the averaged surprise; this part
+uses the `alarm` level, so thresholds above it lose some detections).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from statistics import NormalDist
 
 REFRESH = 16
 """Rows between recomputations of a window's spread (speed: the spread moves slowly)."""
+AFTERMATH = 16
+"""Rows after a kept alarm that keep no score (the rest of its rise; 8 to 32 rows score alike)."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,7 @@ class OnlineDetector:
         self.short: deque[float] = deque(maxlen=self.s.short)
         self.peak = RunningPeak(self.s.quiet)
         self.rows = 0
+        self.last_alarm = -AFTERMATH
 
     def _raw(self, value: float) -> float:
         """The largest surprise of the views that can judge `value` yet (then learn it); the season
@@ -194,10 +198,22 @@ class OnlineDetector:
             self.surprises.add(self.short[0])
         self.short.append(surprise)
         z = self._standard(sum(self.short) / len(self.short))
-        self.alarmed.append(z is not None and z >= self.alarm_z)
-        if z is None or (self.s.quiet and not self.peak.exceeded_by(z)):
+        alarm = z is not None and z >= self.alarm_z
+        self.alarmed.append(alarm)
+        if z is None or (self.s.quiet and not self._kept(z, alarm)):
             return 0.0
         return 1.0 - _normal_tail(z)
+
+    def _kept(self, z: float, alarm: bool) -> bool:
+        """Whether a row keeps its score (one event, one alarm): it must be higher than every
+        score of the `quiet` rows before it, and not in the few rows after a kept alarm."""
+        if not self.peak.exceeded_by(z):
+            return False
+        if self.rows - self.last_alarm < min(AFTERMATH, self.s.quiet):
+            return False
+        if alarm:
+            self.last_alarm = self.rows
+        return True
 
     def _standard(self, recent: float) -> float | None:
         """How unusual the recent surprise is in the history's standard deviations (the
