@@ -46,8 +46,8 @@ class DetectorSettings:
     quiet: int = 200
     """Rows after a score in which only a higher score counts (0: every row keeps its score)."""
     alarm: float = 0.99
-    """The score at or above which callers treat a row as an alarm (and a row that reaches it before
-    the quiet rule is not the season view's reference a day later)."""
+    """The score at or above which callers treat a row as an alarm (a row that reaches it is not the
+    season view's reference a day later, and a kept one silences the next rows of its rise)."""
     seasonal: bool = True
     """Judge values against the same time a day earlier too (when the stream has a daily step)."""
     change: bool = True
