@@ -148,16 +148,37 @@ def test_a_csv_whose_columns_name_no_signal_is_reported_as_no_data_for_every_sig
     assert not any(phrase in out for phrase in ALL_CLEAR), out
 
 
-def test_a_signal_pointed_at_a_metric_that_does_not_exist_is_no_data(
+@pytest.mark.parametrize(
+    ("options", "missing"),
+    [(("--metric", "errors_total"), "errors_total"), (("--divide-by", "requests"), "requests")],
+)
+def test_a_signal_cannot_be_pointed_at_a_column_the_file_does_not_have(
+    folder: Path, capsys: pytest.CaptureFixture[str], options: tuple[str, ...], missing: str
+) -> None:
+    # GIVEN a registered quiet file with the five signal columns
+    _registered(folder, capsys, _steady)
+    # WHEN the error rate is pointed at a column it does not have, or divided by one
+    args = ("--metric", "traffic", *options) if options[0] == "--divide-by" else options
+    status, out = _run(capsys, "service", "signal", "set", "web", "error_rate", *args)
+    # THEN it is refused, naming the missing column and the ones the file has, and nothing changed
+    assert status == 2, out
+    assert f"web.csv has no column `{missing}`: its metric columns are p50_latency, " in out, out
+    assert "(override)" not in _run(capsys, "service", "show", "web")[1]
+
+
+def test_a_signal_whose_column_left_the_file_is_no_data(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # GIVEN a quiet file, and its error rate pointed at a column it does not have
-    _registered(folder, capsys, _steady)
+    # GIVEN a quiet file with an extra column, and the error rate pointed at it
+    columns = (*COLUMNS, "errors_total")
+    _write(folder / "web.csv", minutes=360, columns=columns)
+    assert _run(capsys, "service", "register", "web", "--metrics-file", "web.csv")[0] == 0
     status, out = _run(
         capsys, "service", "signal", "set", "web", "error_rate", "--metric", "errors_total"
     )
     assert status == 0, out
-    # WHEN it is investigated
+    # WHEN the file is rewritten without that column, and investigated
+    _write(folder / "web.csv", minutes=360)
     out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:00")
     # THEN the error rate is named as not judged, the others as steady, and no all-clear is given
     assert (

@@ -239,6 +239,15 @@ class CsvMetricsSource:
             raise InvalidCommandError(f"Cannot use `{path}` as a metrics file: {error}.") from None
         return str(resolved)
 
+    def columns(self, path: str) -> list[str]:
+        """The metric columns the file's first line names now; InvalidCommandError if unreadable."""
+        try:
+            text = read_bounded(self._inside(path), limit=self._max_bytes)
+            header = _columns(next(csv.reader(io.StringIO(text)), []))
+        except (ValueError, csv.Error) as error:
+            raise InvalidCommandError(f"Cannot read `{path}` as a metrics file: {error}.") from None
+        return [name for name in header if name not in _RESERVED]
+
     def _table(self, path: str) -> list[Row]:
         self.calls += 1
         try:
