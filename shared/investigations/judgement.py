@@ -63,7 +63,19 @@ def find_change(signal: Signal, points: Points, start: datetime, base: Baseline)
             while begin > 0 and sides[begin - 1] == side:
                 begin -= 1
             return Change(first=begin, back=_back(sides, i + RUN, side), side=side)
-    return None
+    return _latest(sides[first:], first, allowed)
+
+
+def _latest(sides: list[int], offset: int, allowed: set[int]) -> Change | None:
+    """A run shorter than RUN at the window's end: the latest points, which nothing after them
+    confirms or clears, are reported (as weak evidence) rather than read as steady."""
+    side = sides[-1] if sides else 0
+    if side not in allowed:
+        return None
+    begin = len(sides) - 1
+    while begin > 0 and sides[begin - 1] == side:
+        begin -= 1
+    return Change(first=offset + begin, back=None, side=side)
 
 
 def _back(sides: list[int], after: int, side: int) -> int | None:
@@ -194,7 +206,8 @@ def evidence(finding: Finding, unit: str) -> str:
         values = ("peak " if finding.current >= finding.baseline else "trough ") + values
     text = f"{summary(finding)} ({values})"
     if finding.confidence < 1:
-        text += f"; weak evidence: {round(finding.confidence * FULL)} points"
+        points = round(finding.confidence * FULL)
+        text += f"; weak evidence: {points} point{'s' if points != 1 else ''}"
     return text
 
 

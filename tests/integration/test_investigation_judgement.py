@@ -41,11 +41,12 @@ def _write(
     minutes: int = 360,
     columns: tuple[str, ...] = COLUMNS,
     header: str | None = None,
+    step: int = 1,
 ) -> None:
-    """One-minute rows from START, each value `shape(column, minute)` with a little noise."""
+    """Rows every `step` minutes from START, each `shape(column, minute)` with a little noise."""
     rng = random.Random(12)
     rows = [header or ",".join(("timestamp", *columns))]
-    for minute in range(minutes):
+    for minute in range(0, minutes, step):
         at = START + timedelta(minutes=minute)
         cells = [f"{shape(c, minute) * (1 + rng.gauss(0, 0.03)):.4f}" for c in columns]
         rows.append(",".join((at.strftime("%Y-%m-%dT%H:%M:%SZ"), *cells)))
@@ -98,6 +99,24 @@ def test_an_error_spike_in_a_users_csv_is_reported_whatever_the_window(
             i for i, line in enumerate(lines) if line.startswith("1. error rate")
         )
         assert "traffic: partial data: 360 of 1,440 expected points in the window" in out
+
+
+@pytest.mark.parametrize(("step", "rows", "onset"), [(5, 2, "23:22"), (1, 1, "23:31")])
+def test_an_error_spike_in_the_latest_rows_is_reported_as_weak_not_as_steady(
+    folder: Path, capsys: pytest.CaptureFixture[str], step: int, rows: int, onset: str
+) -> None:
+    # GIVEN six hours of rows every `step` minutes whose error rate is 13× in the last `rows`
+    def latest(column: str, minute: int) -> float:
+        spike = column == "error_rate" and minute >= 360 - rows * step
+        return _steady(column, minute) * (13 if spike else 1)
+
+    _registered(folder, capsys, latest, step=step)
+    # WHEN the last two hours are investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:32")
+    # THEN the spike is the finding, as weak evidence, and nothing says all is well
+    assert "• web: error rate 1" in out and f"× baseline since {onset} UTC" in out, out
+    assert f"weak evidence: {rows} point" in out, out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out
 
 
 def test_a_window_with_no_baseline_before_it_is_judged_against_its_start_and_says_so(
