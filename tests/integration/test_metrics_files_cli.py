@@ -157,6 +157,7 @@ def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(
         "cols.csv": "timestamp,latency\n2026-11-22T09:00:00Z,300\n",
         "when.csv": "timestamp,p99_latency\n22/11/2026 09:00,300\n",
         "order.csv": "timestamp,p99_latency\n2026-11-22T09:05Z,1\n2026-11-22T09:00Z,1\n",
+        "range.csv": "timestamp,p99_latency\n2026-11-22T09:00Z,1\n2026-11-22T09:01Z,-1.7e308\n",
     }
     for name, content in contents.items():
         (folder / name).write_text(content)
@@ -169,6 +170,7 @@ def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(
         "cols.csv": "none of its columns (`latency`) is a golden signal",
         "when.csv": "row 1 (line 2), column `timestamp`: `22/11/2026 09:00` is not an ISO 8601",
         "order.csv": "row 2 (line 3), column `timestamp`: 2026-11-22T09:00:00+00:00 is earlier",
+        "range.csv": "row 2 (line 3), column `p99_latency`: `-1.7e308` is out of range",
     }
     for path, reason in cases.items():
         status, out = _register(path, capsys)

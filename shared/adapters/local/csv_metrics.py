@@ -34,6 +34,9 @@ MAX_BYTES = 16 * 1024 * 1024
 post-mortem's weeks fit easily)."""
 MAX_ROWS = 200_000
 """Rows read from one file (about 139 days of one-minute data)."""
+LARGEST = 1e15
+"""The largest magnitude a metric cell may hold: beyond any golden signal, and far from where
+the baseline's arithmetic and the chart's axis overflow."""
 EVENT_LENGTH = 200
 """Characters of an `event` cell shown in a report."""
 _RESERVED = ("timestamp", "event")
@@ -78,6 +81,11 @@ def _number(text: str, where: str, column: str) -> float:
         value = math.nan
     if not math.isfinite(value):
         raise ValueError(f"{where}, column {_shown(column)}: {_shown(text)} is not a number")
+    if abs(value) > LARGEST:
+        raise ValueError(
+            f"{where}, column {_shown(column)}: {_shown(text)} is out of range (a metric cell "
+            f"is at most {LARGEST:g} either way)"
+        )
     return value
 
 
