@@ -176,14 +176,26 @@ def finding_of(
 
 
 def fmt(value: float) -> str:
-    """A value as a report shows it: whole above 100, two decimals at most below."""
+    """A value as a report shows it: whole above 100, two decimals at most below, and in
+    scientific notation from a billion (so a stray 1e300 in a file is not 300 digits)."""
+    if abs(value) >= 1e9:
+        return f"{value:.3g}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def times(ratio: float) -> str:
+    """A ratio as a report shows it: `13.7`, or `fmt` from a thousand (`1,250`, `5.62e+297`)."""
+    return f"{ratio:.1f}" if ratio < 1000 else fmt(ratio)
+
+
 def size(finding: Finding) -> str:
-    """How big the change is, against its baseline: `13.7× baseline`, `up from 0`."""
+    """How big the change is, against its baseline: `13.7× baseline`, `up from 0`, or where a
+    value is negative (a ratio means nothing there) `50.15 above baseline`."""
+    if finding.baseline < 0 or finding.current < 0:
+        difference = finding.current - finding.baseline
+        return f"{fmt(abs(difference))} {'above' if difference >= 0 else 'below'} baseline"
     ratio = finding.ratio
-    return "up from 0" if ratio == float("inf") else f"{ratio:.1f}× baseline"
+    return "up from 0" if ratio == float("inf") else f"{times(ratio)}× baseline"
 
 
 def summary(finding: Finding) -> str:

@@ -224,3 +224,37 @@ def test_a_traffic_drop_to_a_fifth_for_30_minutes_is_reported_by_its_trough_and_
     assert "(trough 1,000 req/min → 191 req/min)" in out, out
     assert "anomaly score" not in out
     assert "confidence" not in out
+
+
+def test_a_signal_with_negative_values_is_sized_by_its_difference_not_a_ratio(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a saturation column that is a signed offset: -20 for 5.5 hours, then +30
+    def offset(column: str, minute: int) -> float:
+        if column != "saturation":
+            return _steady(column, minute)
+        return 30.0 if minute >= 330 else -20.0
+
+    _registered(folder, capsys, offset)
+    # WHEN the last hour is investigated
+    out = _investigate(capsys, "--window", "1h", "--since", "2026-11-22T22:32")
+    # THEN the change is told as how far it rose, never as a negative multiple of the baseline
+    assert "• web: saturation 49.88 above baseline since 23:02 UTC" in out, out
+    assert "(-20.04 → 29.84)" in out, out
+    assert "× baseline" not in out, out
+
+
+def test_a_huge_value_is_told_in_a_few_characters(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN p99 latency that jumps from 380 ms to 1e14 ms in the last half hour
+    def absurd(column: str, minute: int) -> float:
+        return 1e14 if column == "p99_latency" and minute >= 330 else _steady(column, minute)
+
+    _registered(folder, capsys, absurd)
+    # WHEN the last hour is investigated
+    out = _investigate(capsys, "--window", "1h", "--since", "2026-11-22T22:32")
+    # THEN its size and value read in scientific notation, not as dozens of digits
+    headline = next(line for line in out.splitlines() if line.startswith("• web: "))
+    assert "p99 latency 2.64e+11× baseline since 23:02 UTC" in headline, out
+    assert "(379 ms → 9.99e+13 ms)" in out, out
