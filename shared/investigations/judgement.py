@@ -63,19 +63,20 @@ def find_change(signal: Signal, points: Points, start: datetime, base: Baseline)
             while begin > 0 and sides[begin - 1] == side:
                 begin -= 1
             return Change(first=begin, back=_back(sides, i + RUN, side), side=side)
-    return _latest(sides[first:], first, allowed)
+    return _latest(sides, first, allowed)
 
 
-def _latest(sides: list[int], offset: int, allowed: set[int]) -> Change | None:
-    """A run shorter than RUN at the window's end: the latest points, which nothing after them
-    confirms or clears, are reported (as weak evidence) rather than read as steady."""
-    side = sides[-1] if sides else 0
+def _latest(sides: list[int], first: int, allowed: set[int]) -> Change | None:
+    """A run shorter than RUN at the window's end (from `first`): the latest points, which
+    nothing after them confirms or clears, are a change (weak unless it began before the
+    window) rather than steady."""
+    side = sides[-1] if len(sides) > first else 0
     if side not in allowed:
         return None
     begin = len(sides) - 1
     while begin > 0 and sides[begin - 1] == side:
         begin -= 1
-    return Change(first=offset + begin, back=None, side=side)
+    return Change(first=begin, back=None, side=side)
 
 
 def _back(sides: list[int], after: int, side: int) -> int | None:

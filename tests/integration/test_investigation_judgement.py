@@ -78,7 +78,12 @@ def _error_spike(column: str, minute: int) -> float:
 
 @pytest.mark.parametrize(
     ("window", "since"),
-    [("5h", "2026-11-22T18:32"), ("6h", "2026-11-22T17:32"), ("1d", "2026-11-22T00:00")],
+    [
+        ("5h", "2026-11-22T18:32"),
+        ("6h", "2026-11-22T17:32"),
+        ("1d", "2026-11-22T00:00"),
+        ("10m", "2026-11-22T23:31"),  # only the file's last row is in the window
+    ],
 )
 def test_an_error_spike_in_a_users_csv_is_reported_whatever_the_window(
     folder: Path, capsys: pytest.CaptureFixture[str], window: str, since: str
