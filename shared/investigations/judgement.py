@@ -54,7 +54,8 @@ def step_of(points: Points, default: int) -> int:
 def find_change(signal: Signal, points: Points, start: datetime, base: Baseline) -> Change | None:
     """The first change that reaches into the window (points from `start`), if any."""
     sides = [base.side(v) for _, v in points]
-    allowed = {1} if signal in RISING else {1, -1}
+    # a baseline borrowed from the data's start may itself be the incident: a fall from it counts
+    allowed = {1} if signal in RISING and not base.borrowed else {1, -1}
     first = next((i for i, (t, _) in enumerate(points) if t >= start), len(points))
     for i in range(first, len(points) - RUN + 1):
         side = sides[i]

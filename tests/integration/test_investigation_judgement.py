@@ -139,6 +139,22 @@ def test_a_window_with_no_baseline_before_it_is_judged_against_its_start_and_say
     assert "the 4 h before the window had no data: judged against the earliest 20 points" in out
 
 
+def test_errors_high_from_the_files_first_row_are_not_an_all_clear(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a file whose error rate is 13× its level from its first row until 18:02 UTC
+    def early(column: str, minute: int) -> float:
+        return _steady(column, minute) * (13 if column == "error_rate" and minute < 30 else 1)
+
+    _registered(folder, capsys, early)
+    # WHEN its first hour is investigated: nothing before it, so the baseline is its start
+    out = _investigate(capsys, "--window", "1h", "--since", "2026-11-22T17:32")
+    # THEN the fall back to normal at 18:02 is the finding, against the baseline it names
+    assert "• web: error rate 0.1× baseline since 18:02 UTC" in out, out
+    assert "judged against the earliest 20 points, 17:32–17:51 UTC" in out, out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out
+
+
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
