@@ -17,6 +17,7 @@ from itertools import pairwise
 from shared.investigations.baseline import NEEDED, Baseline, baseline_of
 from shared.investigations.catalog import UNITS
 from shared.investigations.events import ranked
+from shared.investigations.marks import period
 from shared.investigations.models import Event, Finding, Judgement, Signal, Verdict
 
 RUN = 3
@@ -144,7 +145,7 @@ def _note(base: Baseline, before: int) -> str:
     had = f"had {before} point{'s' if before != 1 else ''}" if before else "had no data"
     return (
         f"the 4 h before the window {had}: judged against the earliest {base.points} points, "
-        f"{base.start:%H:%M}–{base.end:%H:%M} UTC"
+        f"{period(base.start, base.end)}"
     )
 
 

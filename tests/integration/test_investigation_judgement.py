@@ -279,3 +279,15 @@ def test_a_huge_value_is_told_in_a_few_characters(
     headline = next(line for line in out.splitlines() if line.startswith("• web: "))
     assert "p99 latency 2.64e+11× baseline since 23:02 UTC" in headline, out
     assert "(379 ms → 9.99e+13 ms)" in out, out
+
+
+def test_a_baseline_borrowed_across_midnight_is_dated(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN two days of hourly rows: the 4 h before a day's window hold only 4 of them
+    _registered(folder, capsys, _steady, minutes=48 * 60, step=60)
+    # WHEN the second day is investigated
+    out = _investigate(capsys, "--window", "1d", "--since", "2026-11-23T00:00")
+    # THEN the report dates the borrowed baseline, which runs from one day into the next
+    assert "the 4 h before the window had 4 points: judged against the earliest 20 points, " in out
+    assert "points, 22 Nov 20:32–23 Nov 15:32 UTC" in out, out
