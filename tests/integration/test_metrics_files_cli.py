@@ -179,3 +179,17 @@ def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(
         assert "Traceback" not in out and "Internal error" not in out, (path, out)
     assert main(["service", "list"]) == 0
     assert "legacy" not in capsys.readouterr().out
+
+
+def test_events_of_a_window_across_midnight_are_dated(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the bundled example registered
+    main(["whoami"])
+    shutil.copy(EXAMPLE, home / "metrics")
+    assert _register("web-incident.csv", capsys)[0] == 0
+    # WHEN a day-long window that crosses midnight is investigated
+    main(["investigate", "legacy", "--since", "2026-11-21T12:00Z", "--window", "1d"])
+    out = capsys.readouterr().out
+    # THEN its events say which day they happened
+    assert "Events         22 Nov 08:25 deploy v7 of web" in out, out
