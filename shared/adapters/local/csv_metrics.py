@@ -66,7 +66,7 @@ def _time(text: str, where: str) -> datetime:
             f"{where}, column `timestamp`: {_shown(text)} is not an ISO 8601 time "
             "(like 2026-11-22T09:30:00Z)"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _number(text: str, where: str, column: str) -> float:
@@ -100,8 +100,20 @@ def event_text(cell: str) -> str:
     return text if len(text) <= EVENT_LENGTH else text[: EVENT_LENGTH - 1] + "…"
 
 
+def _name(cell: str) -> str:
+    """A column's name: trimmed; `Timestamp` or `P99_Latency` read as the names we know."""
+    name = cell.strip()
+    return name.lower() if name.lower() in {*_RESERVED, *Signal} else name
+
+
 def _columns(header: list[str]) -> list[str]:
-    names = [name.strip() for name in header]
+    names = [_name(cell) for cell in header]
+    separator = next((sep for sep in ";\t|" if len(names) == 1 and sep in names[0]), None)
+    if separator:
+        raise ValueError(
+            f"its first line has no comma: its columns are separated by {separator!r}, and a "
+            "metrics file separates them with commas"
+        )
     if "timestamp" not in names:
         raise ValueError(
             "its first line must name the columns, one of them `timestamp` "
