@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 
@@ -44,6 +44,8 @@ class Change:
     first: int
     back: int | None
     side: int
+    earlier: Change | None = None
+    """The window's first change, when it came back before this one (still running) began."""
 
 
 def step_of(points: Points, default: int) -> int:
@@ -53,12 +55,24 @@ def step_of(points: Points, default: int) -> int:
 
 
 def find_change(signal: Signal, points: Points, start: datetime, base: Baseline) -> Change | None:
-    """The first change that reaches into the window (points from `start`), if any."""
+    """The change that reaches into the window (points from `start`): the first, unless it came
+    back and a later one still runs at the window's end (what is happening now), if any."""
     sides = [base.side(v) for _, v in points]
     # a baseline borrowed from the data's start may itself be the incident: a fall from it counts
     allowed = {1} if signal in RISING and not base.borrowed else {1, -1}
     first = next((i for i, (t, _) in enumerate(points) if t >= start), len(points))
-    for i in range(first, len(points) - RUN + 1):
+    found = cursor = _change_from(sides, first, allowed)
+    while cursor is not None and cursor.back is not None:
+        cursor = _change_from(sides, cursor.back, allowed)
+        if cursor is not None and cursor.back is None:
+            return replace(cursor, earlier=found)
+    return found
+
+
+def _change_from(sides: list[int], first: int, allowed: set[int]) -> Change | None:
+    """The first run of RUN points on one allowed side from index `first`, walked back to where
+    it began, or else a shorter run at the very end."""
+    for i in range(first, len(sides) - RUN + 1):
         side = sides[i]
         if side in allowed and all(s == side for s in sides[i : i + RUN]):
             begin = i
@@ -175,7 +189,12 @@ def finding_of(
         near=next(iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None),
         end=points[change.back][0] if change.back is not None else None,
     )
-    return finding.model_copy(update={"evidence": evidence(finding, unit)})
+    text = evidence(finding, unit)
+    if change.earlier is not None and change.earlier.back is not None:
+        went = "rose" if change.earlier.side > 0 else "fell"
+        since, until = points[change.earlier.first][0], points[change.earlier.back][0]
+        text += f"; it also {went} {since:%H:%M}–{until:%H:%M} UTC and came back"
+    return finding.model_copy(update={"evidence": text})
 
 
 def fmt(value: float) -> str:

@@ -124,6 +124,24 @@ def test_an_error_spike_in_the_latest_rows_is_reported_as_weak_not_as_steady(
     assert not any(phrase in out for phrase in ALL_CLEAR), out
 
 
+def test_an_error_spike_running_now_is_reported_even_after_an_earlier_one_came_back(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN errors 13× for 10 minutes from 21:42 UTC (then back), and again from 23:02 UTC on
+    def twice(column: str, minute: int) -> float:
+        spike = column == "error_rate" and (250 <= minute < 260 or minute >= 330)
+        return _steady(column, minute) * (13 if spike else 1)
+
+    _registered(folder, capsys, twice)
+    # WHEN the last two hours are investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:32")
+    # THEN the headline is the spike still running, not "recovered"; the earlier one is named
+    headline = next(line for line in out.splitlines() if line.startswith("• web: "))
+    assert "error rate 1" in headline and "× baseline since 23:02 UTC" in headline, out
+    assert "recovered" not in headline, out
+    assert "it also rose 21:42–21:52 UTC and came back" in out, out
+
+
 def test_a_window_with_no_baseline_before_it_is_judged_against_its_start_and_says_so(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
