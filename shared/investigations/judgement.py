@@ -84,14 +84,16 @@ def _change_from(sides: list[int], first: int, allowed: set[int]) -> Change | No
 
 def _latest(sides: list[int], first: int, allowed: set[int]) -> Change | None:
     """A run shorter than RUN at the window's end (from `first`): the latest points, which
-    nothing after them confirms or clears, are a change (weak unless it began before the
-    window) rather than steady."""
+    nothing after them confirms or clears, are a rise (weak unless it began before the window)
+    rather than steady; a fall only when it began RUN points or more before the end."""
     side = sides[-1] if len(sides) > first else 0
     if side not in allowed:
         return None
     begin = len(sides) - 1
     while begin > 0 and sides[begin - 1] == side:
         begin -= 1
+    if side < 0 and len(sides) - begin < RUN:
+        return None  # a provider's latest minutes of a count can arrive late: not yet a fall
     return Change(first=begin, back=None, side=side)
 
 
