@@ -11,7 +11,8 @@ from shared.investigations.catalog import UNITS
 from shared.replies import Button, Reply, Tone
 
 
-def _value(policy: AlertPolicy) -> str:
+def value_text(policy: AlertPolicy) -> str:
+    """The policy's latest value with its unit (`4.2%`, `830 ms`), its anomaly score, or no data."""
     value = policy.status.value
     if value is None:
         return "no data"
@@ -34,7 +35,7 @@ def _line(policy: AlertPolicy) -> str:
     )
     return (
         f"{mark} [{policy.severity.value}] {policy.name}: `{policy.condition.text()}` "
-        f"now {_value(policy)}{when}{ack}"
+        f"now {value_text(policy)}{when}{ack}"
     )
 
 

@@ -10,7 +10,7 @@ from shared.alerts.condition import duration, parse
 from shared.alerts.evaluation import State, transition
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy, Severity, Silence
-from shared.alerts.notices import group_notice
+from shared.alerts.notices import group_notice, value_text
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
@@ -149,7 +149,8 @@ class AlertService:
         (ev,) = self._evaluator.evaluate([policy], ctx.now)
         change = transition(ev.before, ev.after)
         status = policy.status.moved_to(ev.after, ev.at, ev.value)
-        shown = policy.model_copy(update={"status": status}).shown_state()
+        tested = policy.model_copy(update={"status": status})
+        shown = tested.shown_state()
         outcome = {
             "fired": "it would FIRE and the channel would be told",
             "resolved": "it would RESOLVE and the firing message would be updated",
@@ -159,7 +160,7 @@ class AlertService:
             outcome += (
                 f" (firing once it has held for {policy.condition.text().split(' for ')[-1]})"
             )
-        seen = "no data" if ev.value is None else f"{ev.value:,.4g}"
+        seen = "no data" if ev.value is None else value_text(tested)
         return Reply(
             tone=Tone.INFO,
             title=f"Test of {policy.name}: {outcome}",

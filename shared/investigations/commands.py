@@ -51,8 +51,9 @@ class RegisterService(Command):
     p50_latency, p99_latency (ms), error_rate (%), traffic (requests a minute), saturation
     (% of capacity), and optionally `event` (text such as "deploy v7", listed in reports).
     One row per time, oldest first; a number in every metric cell (no N/A or empty cell: leave
-    a row out for a gap); one row a minute is the step alerts judge by. At most 16 MB and
-    200,000 rows; checked when registered (an error names the row and column).
+    a row out for a gap; at most 1e15 either way); one row a minute is the step alerts judge
+    by. At most 16 MB and 200,000 rows; checked when registered (an error names the row and
+    column).
     Example: examples/metrics/web-incident.csv."""
 
     words = ("service", "register")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 
 from shared.investigations.baseline import NEEDED, Baseline, baseline_of
 from shared.investigations.catalog import UNITS
 from shared.investigations.events import ranked
+from shared.investigations.marks import period
 from shared.investigations.models import Event, Finding, Judgement, Signal, Verdict
 
 RUN = 3
@@ -43,6 +44,8 @@ class Change:
     first: int
     back: int | None
     side: int
+    earlier: Change | None = None
+    """The window's first change, when it came back before this one (still running) began."""
 
 
 def step_of(points: Points, default: int) -> int:
@@ -52,18 +55,46 @@ def step_of(points: Points, default: int) -> int:
 
 
 def find_change(signal: Signal, points: Points, start: datetime, base: Baseline) -> Change | None:
-    """The first change that reaches into the window (points from `start`), if any."""
+    """The change that reaches into the window (points from `start`): the first, unless it came
+    back and a later one still runs at the window's end (what is happening now), if any."""
     sides = [base.side(v) for _, v in points]
-    allowed = {1} if signal in RISING else {1, -1}
+    # a baseline borrowed from the data's start may itself be the incident: a fall from it counts
+    allowed = {1} if signal in RISING and not base.borrowed else {1, -1}
     first = next((i for i, (t, _) in enumerate(points) if t >= start), len(points))
-    for i in range(first, len(points) - RUN + 1):
+    found = cursor = _change_from(sides, first, allowed)
+    while cursor is not None and cursor.back is not None:
+        cursor = _change_from(sides, cursor.back, allowed)
+        if cursor is not None and cursor.back is None:
+            return replace(cursor, earlier=found)
+    return found
+
+
+def _change_from(sides: list[int], first: int, allowed: set[int]) -> Change | None:
+    """The first run of RUN points on one allowed side from index `first`, walked back to where
+    it began, or else a shorter run at the very end."""
+    for i in range(first, len(sides) - RUN + 1):
         side = sides[i]
         if side in allowed and all(s == side for s in sides[i : i + RUN]):
             begin = i
             while begin > 0 and sides[begin - 1] == side:
                 begin -= 1
             return Change(first=begin, back=_back(sides, i + RUN, side), side=side)
-    return None
+    return _latest(sides, first, allowed)
+
+
+def _latest(sides: list[int], first: int, allowed: set[int]) -> Change | None:
+    """A run shorter than RUN at the window's end (from `first`): the latest points, which
+    nothing after them confirms or clears, are a rise (weak unless it began before the window)
+    rather than steady; a fall only when it began RUN points or more before the end."""
+    side = sides[-1] if len(sides) > first else 0
+    if side not in allowed:
+        return None
+    begin = len(sides) - 1
+    while begin > 0 and sides[begin - 1] == side:
+        begin -= 1
+    if side < 0 and len(sides) - begin < RUN:
+        return None  # a provider's latest minutes of a count can arrive late: not yet a fall
+    return Change(first=begin, back=None, side=side)
 
 
 def _back(sides: list[int], after: int, side: int) -> int | None:
@@ -130,7 +161,7 @@ def _note(base: Baseline, before: int) -> str:
     had = f"had {before} point{'s' if before != 1 else ''}" if before else "had no data"
     return (
         f"the 4 h before the window {had}: judged against the earliest {base.points} points, "
-        f"{base.start:%H:%M}–{base.end:%H:%M} UTC"
+        f"{period(base.start, base.end)}"
     )
 
 
@@ -160,18 +191,35 @@ def finding_of(
         near=next(iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None),
         end=points[change.back][0] if change.back is not None else None,
     )
-    return finding.model_copy(update={"evidence": evidence(finding, unit)})
+    text = evidence(finding, unit)
+    if change.earlier is not None and change.earlier.back is not None:
+        went = "rose" if change.earlier.side > 0 else "fell"
+        since, until = points[change.earlier.first][0], points[change.earlier.back][0]
+        text += f"; it also {went} {since:%H:%M}–{until:%H:%M} UTC and came back"
+    return finding.model_copy(update={"evidence": text})
 
 
 def fmt(value: float) -> str:
-    """A value as a report shows it: whole above 100, two decimals at most below."""
+    """A value as a report shows it: whole above 100, two decimals at most below, and in
+    scientific notation from a billion (so a stray 1e300 in a file is not 300 digits)."""
+    if abs(value) >= 1e9:
+        return f"{value:.3g}"
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def times(ratio: float) -> str:
+    """A ratio as a report shows it: `13.7`, or `fmt` from a thousand (`1,250`, `5.62e+297`)."""
+    return f"{ratio:.1f}" if ratio < 1000 else fmt(ratio)
+
+
 def size(finding: Finding) -> str:
-    """How big the change is, against its baseline: `13.7× baseline`, `up from 0`."""
+    """How big the change is, against its baseline: `13.7× baseline`, `up from 0`, or where a
+    value is negative (a ratio means nothing there) `50.15 above baseline`."""
+    if finding.baseline < 0 or finding.current < 0:
+        difference = finding.current - finding.baseline
+        return f"{fmt(abs(difference))} {'above' if difference >= 0 else 'below'} baseline"
     ratio = finding.ratio
-    return "up from 0" if ratio == float("inf") else f"{ratio:.1f}× baseline"
+    return "up from 0" if ratio == float("inf") else f"{times(ratio)}× baseline"
 
 
 def summary(finding: Finding) -> str:
@@ -194,7 +242,8 @@ def evidence(finding: Finding, unit: str) -> str:
         values = ("peak " if finding.current >= finding.baseline else "trough ") + values
     text = f"{summary(finding)} ({values})"
     if finding.confidence < 1:
-        text += f"; weak evidence: {round(finding.confidence * FULL)} points"
+        points = round(finding.confidence * FULL)
+        text += f"; weak evidence: {points} point{'s' if points != 1 else ''}"
     return text
 
 

@@ -18,3 +18,8 @@ class MetricsFiles(Protocol):
         InvalidCommandError saying what is wrong (outside the folder, not a regular file, too
         large, a bad row and column)."""
         ...
+
+    def columns(self, path: str) -> list[str]:
+        """The metric columns (all but `timestamp` and `event`) the file at `path` names now;
+        raises InvalidCommandError when it cannot be read."""
+        ...

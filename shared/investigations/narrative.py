@@ -5,6 +5,7 @@ gets the whole investigation: findings, verdicts, evidence, log lines, timeline)
 
 from __future__ import annotations
 
+from shared.investigations.judgement import fmt, times
 from shared.investigations.models import Finding, Investigation, Judgement
 
 _JUDGED = {Judgement.CHANGED, Judgement.STEADY}
@@ -12,10 +13,13 @@ _JUDGED = {Judgement.CHANGED, Judgement.STEADY}
 
 def _change(finding: Finding) -> str:
     ratio = finding.ratio
-    if ratio == float("inf"):
+    if finding.baseline < 0 or finding.current < 0:
+        difference = finding.current - finding.baseline
+        size = f"{'+' if difference >= 0 else ''}{fmt(difference)} from baseline"
+    elif ratio == float("inf"):
         size = "up from zero"
     elif ratio >= 1:
-        size = f"{ratio:.1f}×"
+        size = f"{times(ratio)}×"
     else:
         size = f"down to {ratio:.0%}"
     if finding.end is not None:

@@ -27,6 +27,7 @@ from shared.investigations.coverage import (
 from shared.investigations.events import audited, listed
 from shared.investigations.judgement import judge_all
 from shared.investigations.limits import check_window, read_within, window_of
+from shared.investigations.marks import clock, spans_days
 from shared.investigations.metrics_files import MetricsFiles
 from shared.investigations.models import (
     Event,
@@ -197,7 +198,9 @@ def report(
         fields.append(("First to move", f"{first.signal.label} at {first.onset:%H:%M} UTC"))
     if events:
         shown = listed(events, findings)
-        fields.append(("Events", "\n".join(f"{e.time:%H:%M} {e.summary}" for e in shown)))
+        days = spans_days(start, end) or any(e.time.date() != end.date() for e in shown)
+        dated = [f"{clock(e.time, days=days)} {e.summary}" for e in shown]
+        fields.append(("Events", "\n".join(dated)))
     return Reply(
         tone=Tone.INFO,
         title=f"{service.name}: {headline(findings[0])}",

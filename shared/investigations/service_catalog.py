@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
+from pathlib import PurePath
 
+from shared.audit.redaction import redact
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
@@ -240,12 +242,27 @@ class ServiceCatalog:
             )
         except ValueError as error:
             raise InvalidCommandError(str(error)) from error
+        if service.kind is ResourceKind.METRICS_FILE:
+            self._has_columns(service, [command.metric, command.divide_by or command.metric])
         self._save_query(team, service, query)
         return Reply(
             tone=Tone.OK,
             title=f"{service.name}: {command.signal.label} now reads {_query_text(query)}",
             text=f"`sre service signal reset {service.name} {command.signal.value}` undoes it.",
         )
+
+    def _has_columns(self, service: Service, wanted: list[str]) -> None:
+        """InvalidCommandError unless the service's metrics file has every `wanted` column."""
+        if self._files is None:
+            raise InvalidCommandError("This deployment reads no metrics files.")
+        columns = self._files.columns(service.resource)
+        for name in wanted:
+            if name not in columns:
+                raise InvalidCommandError(
+                    f"{PurePath(service.resource).name} has no column `{name}`: its metric "
+                    f"columns are {redact(', '.join(columns))}. Add the column to the file, or "
+                    "name one of these."
+                )
 
     def reset_signal(self, command: c.ResetSignal, ctx: Context) -> Reply:
         """Point a signal back at its default metric."""

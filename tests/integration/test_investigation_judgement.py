@@ -41,11 +41,12 @@ def _write(
     minutes: int = 360,
     columns: tuple[str, ...] = COLUMNS,
     header: str | None = None,
+    step: int = 1,
 ) -> None:
-    """One-minute rows from START, each value `shape(column, minute)` with a little noise."""
+    """Rows every `step` minutes from START, each `shape(column, minute)` with a little noise."""
     rng = random.Random(12)
     rows = [header or ",".join(("timestamp", *columns))]
-    for minute in range(minutes):
+    for minute in range(0, minutes, step):
         at = START + timedelta(minutes=minute)
         cells = [f"{shape(c, minute) * (1 + rng.gauss(0, 0.03)):.4f}" for c in columns]
         rows.append(",".join((at.strftime("%Y-%m-%dT%H:%M:%SZ"), *cells)))
@@ -77,7 +78,12 @@ def _error_spike(column: str, minute: int) -> float:
 
 @pytest.mark.parametrize(
     ("window", "since"),
-    [("5h", "2026-11-22T18:32"), ("6h", "2026-11-22T17:32"), ("1d", "2026-11-22T00:00")],
+    [
+        ("5h", "2026-11-22T18:32"),
+        ("6h", "2026-11-22T17:32"),
+        ("1d", "2026-11-22T00:00"),
+        ("10m", "2026-11-22T23:31"),  # only the file's last row is in the window
+    ],
 )
 def test_an_error_spike_in_a_users_csv_is_reported_whatever_the_window(
     folder: Path, capsys: pytest.CaptureFixture[str], window: str, since: str
@@ -100,6 +106,42 @@ def test_an_error_spike_in_a_users_csv_is_reported_whatever_the_window(
         assert "traffic: partial data: 360 of 1,440 expected points in the window" in out
 
 
+@pytest.mark.parametrize(("step", "rows", "onset"), [(5, 2, "23:22"), (1, 1, "23:31")])
+def test_an_error_spike_in_the_latest_rows_is_reported_as_weak_not_as_steady(
+    folder: Path, capsys: pytest.CaptureFixture[str], step: int, rows: int, onset: str
+) -> None:
+    # GIVEN six hours of rows every `step` minutes whose error rate is 13× in the last `rows`
+    def latest(column: str, minute: int) -> float:
+        spike = column == "error_rate" and minute >= 360 - rows * step
+        return _steady(column, minute) * (13 if spike else 1)
+
+    _registered(folder, capsys, latest, step=step)
+    # WHEN the last two hours are investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:32")
+    # THEN the spike is the finding, as weak evidence, and nothing says all is well
+    assert "• web: error rate 1" in out and f"× baseline since {onset} UTC" in out, out
+    assert f"weak evidence: {rows} point" in out, out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out
+
+
+def test_an_error_spike_running_now_is_reported_even_after_an_earlier_one_came_back(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN errors 13× for 10 minutes from 21:42 UTC (then back), and again from 23:02 UTC on
+    def twice(column: str, minute: int) -> float:
+        spike = column == "error_rate" and (250 <= minute < 260 or minute >= 330)
+        return _steady(column, minute) * (13 if spike else 1)
+
+    _registered(folder, capsys, twice)
+    # WHEN the last two hours are investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:32")
+    # THEN the headline is the spike still running, not "recovered"; the earlier one is named
+    headline = next(line for line in out.splitlines() if line.startswith("• web: "))
+    assert "error rate 1" in headline and "× baseline since 23:02 UTC" in headline, out
+    assert "recovered" not in headline, out
+    assert "it also rose 21:42–21:52 UTC and came back" in out, out
+
+
 def test_a_window_with_no_baseline_before_it_is_judged_against_its_start_and_says_so(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -113,6 +155,22 @@ def test_a_window_with_no_baseline_before_it_is_judged_against_its_start_and_say
     # THEN the jump is found, and the report says what the baseline was
     assert "• web: p99 latency 4.9× baseline since 19:02 UTC" in out, out
     assert "the 4 h before the window had no data: judged against the earliest 20 points" in out
+
+
+def test_errors_high_from_the_files_first_row_are_not_an_all_clear(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a file whose error rate is 13× its level from its first row until 18:02 UTC
+    def early(column: str, minute: int) -> float:
+        return _steady(column, minute) * (13 if column == "error_rate" and minute < 30 else 1)
+
+    _registered(folder, capsys, early)
+    # WHEN its first hour is investigated: nothing before it, so the baseline is its start
+    out = _investigate(capsys, "--window", "1h", "--since", "2026-11-22T17:32")
+    # THEN the fall back to normal at 18:02 is the finding, against the baseline it names
+    assert "• web: error rate 0.1× baseline since 18:02 UTC" in out, out
+    assert "judged against the earliest 20 points, 17:32–17:51 UTC" in out, out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out
 
 
 @pytest.mark.parametrize(
@@ -148,16 +206,37 @@ def test_a_csv_whose_columns_name_no_signal_is_reported_as_no_data_for_every_sig
     assert not any(phrase in out for phrase in ALL_CLEAR), out
 
 
-def test_a_signal_pointed_at_a_metric_that_does_not_exist_is_no_data(
+@pytest.mark.parametrize(
+    ("options", "missing"),
+    [(("--metric", "errors_total"), "errors_total"), (("--divide-by", "requests"), "requests")],
+)
+def test_a_signal_cannot_be_pointed_at_a_column_the_file_does_not_have(
+    folder: Path, capsys: pytest.CaptureFixture[str], options: tuple[str, ...], missing: str
+) -> None:
+    # GIVEN a registered quiet file with the five signal columns
+    _registered(folder, capsys, _steady)
+    # WHEN the error rate is pointed at a column it does not have, or divided by one
+    args = ("--metric", "traffic", *options) if options[0] == "--divide-by" else options
+    status, out = _run(capsys, "service", "signal", "set", "web", "error_rate", *args)
+    # THEN it is refused, naming the missing column and the ones the file has, and nothing changed
+    assert status == 2, out
+    assert f"web.csv has no column `{missing}`: its metric columns are p50_latency, " in out, out
+    assert "(override)" not in _run(capsys, "service", "show", "web")[1]
+
+
+def test_a_signal_whose_column_left_the_file_is_no_data(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # GIVEN a quiet file, and its error rate pointed at a column it does not have
-    _registered(folder, capsys, _steady)
+    # GIVEN a quiet file with an extra column, and the error rate pointed at it
+    columns = (*COLUMNS, "errors_total")
+    _write(folder / "web.csv", minutes=360, columns=columns)
+    assert _run(capsys, "service", "register", "web", "--metrics-file", "web.csv")[0] == 0
     status, out = _run(
         capsys, "service", "signal", "set", "web", "error_rate", "--metric", "errors_total"
     )
     assert status == 0, out
-    # WHEN it is investigated
+    # WHEN the file is rewritten without that column, and investigated
+    _write(folder / "web.csv", minutes=360)
     out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:00")
     # THEN the error rate is named as not judged, the others as steady, and no all-clear is given
     assert (
@@ -184,3 +263,49 @@ def test_a_traffic_drop_to_a_fifth_for_30_minutes_is_reported_by_its_trough_and_
     assert "(trough 1,000 req/min → 191 req/min)" in out, out
     assert "anomaly score" not in out
     assert "confidence" not in out
+
+
+def test_a_signal_with_negative_values_is_sized_by_its_difference_not_a_ratio(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a saturation column that is a signed offset: -20 for 5.5 hours, then +30
+    def offset(column: str, minute: int) -> float:
+        if column != "saturation":
+            return _steady(column, minute)
+        return 30.0 if minute >= 330 else -20.0
+
+    _registered(folder, capsys, offset)
+    # WHEN the last hour is investigated
+    out = _investigate(capsys, "--window", "1h", "--since", "2026-11-22T22:32")
+    # THEN the change is told as how far it rose, never as a negative multiple of the baseline
+    assert "• web: saturation 49.88 above baseline since 23:02 UTC" in out, out
+    assert "(-20.04 → 29.84)" in out, out
+    assert "× baseline" not in out, out
+
+
+def test_a_huge_value_is_told_in_a_few_characters(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN p99 latency that jumps from 380 ms to 1e14 ms in the last half hour
+    def absurd(column: str, minute: int) -> float:
+        return 1e14 if column == "p99_latency" and minute >= 330 else _steady(column, minute)
+
+    _registered(folder, capsys, absurd)
+    # WHEN the last hour is investigated
+    out = _investigate(capsys, "--window", "1h", "--since", "2026-11-22T22:32")
+    # THEN its size and value read in scientific notation, not as dozens of digits
+    headline = next(line for line in out.splitlines() if line.startswith("• web: "))
+    assert "p99 latency 2.64e+11× baseline since 23:02 UTC" in headline, out
+    assert "(379 ms → 9.99e+13 ms)" in out, out
+
+
+def test_a_baseline_borrowed_across_midnight_is_dated(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN two days of hourly rows: the 4 h before a day's window hold only 4 of them
+    _registered(folder, capsys, _steady, minutes=48 * 60, step=60)
+    # WHEN the second day is investigated
+    out = _investigate(capsys, "--window", "1d", "--since", "2026-11-23T00:00")
+    # THEN the report dates the borrowed baseline, which runs from one day into the next
+    assert "the 4 h before the window had 4 points: judged against the earliest 20 points, " in out
+    assert "points, 22 Nov 20:32–23 Nov 15:32 UTC" in out, out

@@ -25,6 +25,24 @@ def _register(path: object, capsys: pytest.CaptureFixture[str]) -> tuple[int, st
     return status, " ".join(capsys.readouterr().out.split())
 
 
+def test_a_file_exported_with_a_bom_crlf_quotes_and_capitalised_names_is_read(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a spreadsheet's export: a byte-order mark, CRLF lines, quoted cells, capitals
+    main(["whoami"])
+    rows = ['"Timestamp","P99_Latency","Error_Rate"']
+    rows += [f'"2026-11-22T09:{m:02d}:00+01:00","300","{1 if m < 40 else 13}"' for m in range(60)]
+    (home / "metrics" / "export.csv").write_bytes(("\ufeff" + "\r\n".join(rows)).encode())
+    capsys.readouterr()
+    # WHEN it is registered and its last half hour investigated
+    status, out = _register("export.csv", capsys)
+    assert status == 0, out
+    main(["investigate", "legacy", "--since", "2026-11-22T08:30Z", "--window", "30m"])
+    out = capsys.readouterr().out
+    # THEN the error rate's rise is found at 08:40 UTC (09:40 at +01:00)
+    assert "• legacy: error rate 13.0× baseline since 08:40 UTC" in out, out
+
+
 def test_a_file_in_the_metrics_folder_is_registered(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -157,6 +175,8 @@ def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(
         "cols.csv": "timestamp,latency\n2026-11-22T09:00:00Z,300\n",
         "when.csv": "timestamp,p99_latency\n22/11/2026 09:00,300\n",
         "order.csv": "timestamp,p99_latency\n2026-11-22T09:05Z,1\n2026-11-22T09:00Z,1\n",
+        "range.csv": "timestamp,p99_latency\n2026-11-22T09:00Z,1\n2026-11-22T09:01Z,-1.7e308\n",
+        "semi.csv": "timestamp;p99_latency\n2026-11-22T09:00Z;300\n",
     }
     for name, content in contents.items():
         (folder / name).write_text(content)
@@ -169,6 +189,8 @@ def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(
         "cols.csv": "none of its columns (`latency`) is a golden signal",
         "when.csv": "row 1 (line 2), column `timestamp`: `22/11/2026 09:00` is not an ISO 8601",
         "order.csv": "row 2 (line 3), column `timestamp`: 2026-11-22T09:00:00+00:00 is earlier",
+        "range.csv": "row 2 (line 3), column `p99_latency`: `-1.7e308` is out of range",
+        "semi.csv": "its columns are separated by ';', and a metrics file separates them with",
     }
     for path, reason in cases.items():
         status, out = _register(path, capsys)
@@ -177,3 +199,17 @@ def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(
         assert "Traceback" not in out and "Internal error" not in out, (path, out)
     assert main(["service", "list"]) == 0
     assert "legacy" not in capsys.readouterr().out
+
+
+def test_events_of_a_window_across_midnight_are_dated(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the bundled example registered
+    main(["whoami"])
+    shutil.copy(EXAMPLE, home / "metrics")
+    assert _register("web-incident.csv", capsys)[0] == 0
+    # WHEN a day-long window that crosses midnight is investigated
+    main(["investigate", "legacy", "--since", "2026-11-21T12:00Z", "--window", "1d"])
+    out = capsys.readouterr().out
+    # THEN its events say which day they happened
+    assert "Events         22 Nov 08:25 deploy v7 of web" in out, out

@@ -34,6 +34,9 @@ MAX_BYTES = 16 * 1024 * 1024
 post-mortem's weeks fit easily)."""
 MAX_ROWS = 200_000
 """Rows read from one file (about 139 days of one-minute data)."""
+LARGEST = 1e15
+"""The largest magnitude a metric cell may hold: beyond any golden signal, and far from where
+the baseline's arithmetic and the chart's axis overflow."""
 EVENT_LENGTH = 200
 """Characters of an `event` cell shown in a report."""
 _RESERVED = ("timestamp", "event")
@@ -63,7 +66,7 @@ def _time(text: str, where: str) -> datetime:
             f"{where}, column `timestamp`: {_shown(text)} is not an ISO 8601 time "
             "(like 2026-11-22T09:30:00Z)"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _number(text: str, where: str, column: str) -> float:
@@ -78,6 +81,11 @@ def _number(text: str, where: str, column: str) -> float:
         value = math.nan
     if not math.isfinite(value):
         raise ValueError(f"{where}, column {_shown(column)}: {_shown(text)} is not a number")
+    if abs(value) > LARGEST:
+        raise ValueError(
+            f"{where}, column {_shown(column)}: {_shown(text)} is out of range (a metric cell "
+            f"is at most {LARGEST:g} either way)"
+        )
     return value
 
 
@@ -92,8 +100,20 @@ def event_text(cell: str) -> str:
     return text if len(text) <= EVENT_LENGTH else text[: EVENT_LENGTH - 1] + "…"
 
 
+def _name(cell: str) -> str:
+    """A column's name: trimmed; `Timestamp` or `P99_Latency` read as the names we know."""
+    name = cell.strip()
+    return name.lower() if name.lower() in {*_RESERVED, *Signal} else name
+
+
 def _columns(header: list[str]) -> list[str]:
-    names = [name.strip() for name in header]
+    names = [_name(cell) for cell in header]
+    separator = next((sep for sep in ";\t|" if len(names) == 1 and sep in names[0]), None)
+    if separator:
+        raise ValueError(
+            f"its first line has no comma: its columns are separated by {separator!r}, and a "
+            "metrics file separates them with commas"
+        )
     if "timestamp" not in names:
         raise ValueError(
             "its first line must name the columns, one of them `timestamp` "
@@ -238,6 +258,15 @@ class CsvMetricsSource:
         except ValueError as error:
             raise InvalidCommandError(f"Cannot use `{path}` as a metrics file: {error}.") from None
         return str(resolved)
+
+    def columns(self, path: str) -> list[str]:
+        """The metric columns the file's first line names now; InvalidCommandError if unreadable."""
+        try:
+            text = read_bounded(self._inside(path), limit=self._max_bytes)
+            header = _columns(next(csv.reader(io.StringIO(text)), []))
+        except (ValueError, csv.Error) as error:
+            raise InvalidCommandError(f"Cannot read `{path}` as a metrics file: {error}.") from None
+        return [name for name in header if name not in _RESERVED]
 
     def _table(self, path: str) -> list[Row]:
         self.calls += 1

@@ -187,6 +187,7 @@ def test_alert_test_says_what_would_happen_and_tells_nobody(clock: Clock) -> Non
     (task,) = tasks.drain()
     reply = services.bus.resume(task)
     assert reply.title == "Test of slow: it would FIRE and the channel would be told"
+    assert " ms · condition holds" in reply.text, reply.text  # the latest value has its unit
     assert _notifier(services).posted == []
     shown = run(services, "alert show slow", user="vic", channel="C-pay")
     assert "State: inactive" in shown.text

@@ -241,3 +241,26 @@ def test_with_the_sample_and_a_30_minute_window_each_onset_is_where_it_happened(
     assert onsets[Signal.P99_LATENCY] == deploy + timedelta(minutes=3)
     assert onsets[Signal.ERROR_RATE] == deploy + timedelta(minutes=4)
     assert Signal.TRAFFIC not in onsets
+
+
+def test_traffic_low_in_its_last_two_minutes_only_is_not_a_fall() -> None:
+    # GIVEN traffic whose last two minutes read half (a provider's latest counts arrive late)
+    points = _shifted(_series(300, step=1, level=1000, noise=0.02, seed=4), 298, 300, 0.5)
+    # WHEN its last two hours are judged
+    verdict, finding = judge(
+        Signal.TRAFFIC, points, start=points[180][0], end=points[-1][0], step=60
+    )
+    # THEN it is steady: two late minutes are not an outage
+    assert finding is None
+    assert verdict.judgement is Judgement.STEADY
+
+
+def test_traffic_down_since_before_a_short_window_is_a_fall() -> None:
+    # GIVEN traffic at a fifth for its last 30 minutes, and a window of its last 2 minutes
+    points = _shifted(_series(300, step=1, level=1000, noise=0.02, seed=4), 270, 300, 0.2)
+    # WHEN that window is judged
+    _, finding = judge(Signal.TRAFFIC, points, start=points[298][0], end=points[-1][0], step=60)
+    # THEN the fall is found where it began, before the window
+    assert finding is not None
+    assert finding.onset == points[270][0]
+    assert finding.ratio < 0.25
