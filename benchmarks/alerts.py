@@ -57,7 +57,7 @@ def _team() -> Team:
         for i in range(SERVICES)
     }
     return Team(
-        org=OrgId("T1"),
+        org=OrgId("slack:T1"),
         name="payments",
         created_at=NOW,
         created_by=UserId("bench"),
@@ -69,7 +69,7 @@ def _policies() -> list[AlertPolicy]:
     """Five thresholds on each service's traffic: 10,000 policies, 2,000 distinct metrics."""
     return [
         AlertPolicy(
-            org="T1",
+            org="slack:T1",
             team="payments",
             name=f"traffic-{i}-{k}",
             service=f"svc-{i}",

@@ -22,7 +22,7 @@ from shared.ports import AuditLog
 
 KEY = SigningKey(secret=b"bench-audit-key")
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
-STREAM = StreamKey(org=OrgId("T1"), team="payments")
+STREAM = StreamKey(org=OrgId("slack:T1"), team="payments")
 EVERY = 100
 
 

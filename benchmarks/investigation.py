@@ -44,7 +44,7 @@ def _services(sources: dict[ResourceKind, MetricsSource]) -> Services:
         investigations=InMemoryInvestigationStore(),
         notifier=InMemoryNotifier(),
     )
-    services = build(Settings(org_admins=("T1:root",)), adapters)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     for text in (
         "team create payments",
         "team member add root --role admin --team payments",
@@ -56,7 +56,7 @@ def _services(sources: dict[ResourceKind, MetricsSource]) -> Services:
 
 def _run(services: Services, text: str) -> Reply:
     invocation = Invocation(
-        actor=Actor(platform=Platform.SLACK, org=OrgId("T1"), user=UserId("root")),
+        actor=Actor(platform=Platform.SLACK, org=OrgId("slack:T1"), user=UserId("root")),
         channel="C1",
         text=text,
         correlation_id=f"bench-{time.perf_counter_ns()}",
@@ -132,7 +132,7 @@ def cloudwatch(rounds: int = 3) -> None:
 
 def _without_percentiles(services: Services) -> None:
     """moto computes no percentiles: ask it for Average and Maximum instead (same call count)."""
-    team = services.directory.get_team(OrgId("T1"), "payments")
+    team = services.directory.get_team(OrgId("slack:T1"), "payments")
     assert team is not None
     service = team.services["checkout-api"]
     plain = {"p50": "Average", "p99": "Maximum"}
