@@ -6,10 +6,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from shared.alerts.condition import duration, parse
+from shared.alerts.condition import ALERT_UNITS, parse
 from shared.alerts.evaluation import Missing
 from shared.alerts.models import Severity
 from shared.commands.base import Command, FreeText, OptionalTeam
+from shared.commands.duration import to_timedelta
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
 from shared.investigations.commands import ServiceName
@@ -21,13 +22,14 @@ def _condition(text: str) -> str:
 
 
 def _duration(text: str) -> str:
-    duration(text)
+    to_timedelta(text, ALERT_UNITS)  # raises ValueError naming the form
     return text
 
 
 AlertName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 When = Annotated[str, Field(max_length=120), AfterValidator(_condition)]
 Duration = Annotated[str, AfterValidator(_duration)]
+"""An alert's duration (`for`, silence, escalation): the kernel's grammar in seconds to hours."""
 
 
 class _PolicyOptions(Command):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
 
+from shared.commands.duration import duration_pattern, to_timedelta
 from shared.investigations.models import Signal
 from shared.records import Frozen
 
@@ -30,7 +31,9 @@ _OPERATORS: dict[Comparison, Callable[[float, float], bool]] = {
 }
 ANOMALY_SCORE = 0.99
 """The detector score at or above which a value is anomalous."""
-_DURATION = r"(\d{1,4})(s|m|h)"
+ALERT_UNITS = "smh"
+"""The units of an alert's durations (its `for`, silences, escalation): seconds to hours."""
+_DURATION = duration_pattern(ALERT_UNITS)
 _UNITS = {"ms": 1.0, "s": 1000.0, "%": 1.0, "": 1.0}
 _PATTERN = re.compile(
     r"^(?P<signal>[a-z0-9_]+)\s+"
@@ -41,11 +44,8 @@ _PATTERN = re.compile(
 
 
 def duration(text: str) -> timedelta:
-    """`30s`, `5m`, `2h` as a timedelta."""
-    found = re.fullmatch(_DURATION, text)
-    if not found:
-        raise ValueError(f"`{text}` is not a duration: write 30s, 5m or 2h")
-    return timedelta(seconds=int(found[1]) * {"s": 1, "m": 60, "h": 3600}[found[2]])
+    """`30s`, `5m`, `2h` as a timedelta (the kernel's grammar, in an alert's units)."""
+    return to_timedelta(text, ALERT_UNITS)
 
 
 class Condition(Frozen):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from shared.alerts.commands import Duration
 from shared.commands.base import Command, OptionalTeam
+from shared.commands.duration import bounded
 from shared.identity.rbac import Permission
 from shared.investigations.commands import ServiceName
 
@@ -35,6 +36,18 @@ def _metrics(text: str) -> str:
 
 Steps = Annotated[str, AfterValidator(_steps)]
 Metrics = Annotated[str, AfterValidator(_metrics)]
+Interval = Annotated[
+    str,
+    bounded(
+        at_least=timedelta(minutes=1),
+        at_most=timedelta(days=1),
+        refusal=(
+            "an interval is at least 1m (the scheduler judges canaries once a minute) and at "
+            "most 1d, written like 5m, 2h or 1d"
+        ),
+    ),
+]
+"""How long each step lasts before it is judged."""
 CanaryId = Annotated[str, Field(pattern=r"^can-[0-9a-f]{6,12}$")]
 
 
@@ -57,7 +70,7 @@ class StartCanary(Command):
     service: ServiceName
     version: str = Field(pattern=r"^[0-9A-Za-z$._-]{1,40}$")
     steps: Steps = "5,25,50,100"
-    interval: Duration = "5m"
+    interval: Interval = "5m"
     metrics: Metrics = ",".join(METRICS)
     critical: Metrics = "errors"
     alias: str = Field(default="live", pattern=r"^[A-Za-z0-9_-]{1,128}$")

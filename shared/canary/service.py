@@ -18,11 +18,18 @@ from shared.canary.notices import canary_notice
 from shared.canary.replay import REPLAY_METRIC, VersionFailedError, replay, scenarios
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
+from shared.commands.duration import to_timedelta
 from shared.commands.invocation import ReplyTarget
-from shared.errors import ConflictError, ForbiddenError, InvalidCommandError, NotFoundError
+from shared.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidCommandError,
+    NotFoundError,
+    SreError,
+    UnavailableError,
+)
 from shared.identity.models import OrgId
 from shared.investigations.catalog import owner_of
-from shared.investigations.commands import to_timedelta
 from shared.investigations.models import ResourceKind, Service
 from shared.ports import (
     CanaryStore,
@@ -95,7 +102,31 @@ class CanaryService:
     # -- commands ------------------------------------------------------------------------------
 
     def start(self, command: c.StartCanary, ctx: Context) -> Reply:
-        """Shift the first step's traffic to the new version and post the canary's message."""
+        """Record the canary, then shift the first step's traffic to the new version and post
+        the canary's message; a failure after the shift sends the traffic back."""
+        service = self._startable(command, ctx)
+        target = f"{service.resource}:{command.alias}"
+        router = self._routers[service.kind]
+        # recorded before the shift: a crash after it leaves a canary the scheduler judges
+        # (and rolls back if it fails), never traffic on a version nothing watches
+        planned = self._planned(command, ctx, service, target, router.route(target).stable)
+        recorded = self._store.save(planned)
+        try:
+            router.shift(target, canary=recorded.release, weight=recorded.steps[0])
+            saved = self._tell(recorded)
+        except Exception as error:  # undone, then told
+            log.exception("canary %s failed to start", recorded.id)
+            raise self._undo_start(recorded, router, ctx.now) from error
+        where = f" in #{saved.message.channel}" if saved.message else ""
+        return Reply(
+            tone=Tone.OK,
+            title=f"Canary {saved.id} started: version {saved.release} takes {saved.weight:.0%}",
+            text=f"Judged every {command.interval}; follow it{where}.",
+            ephemeral=saved.message is not None,  # the canary's message tells the channel
+        )
+
+    def _startable(self, command: c.StartCanary, ctx: Context) -> Service:
+        """The service to start a canary on, or the reason it cannot have one."""
         org = ctx.principal.actor.org
         team = self._directory.get_team(org, ctx.team or "")
         service = team.services.get(command.service) if team else None
@@ -115,14 +146,18 @@ class CanaryService:
         target = f"{service.resource}:{command.alias}"
         if any(x.target == target for x in self._store.every()):
             raise ConflictError(f"A canary is already running on {target}.")
+        return service
+
+    @staticmethod
+    def _planned(
+        command: c.StartCanary, ctx: Context, service: Service, target: str, stable: str
+    ) -> Canary:
+        """The canary as it starts: at its first step, judged every `--interval`."""
         steps = [float(step) / 100 for step in command.steps.split(",")]
-        router = self._routers[service.kind]
-        stable = router.route(target).stable
-        router.shift(target, canary=command.version, weight=steps[0])
         user = ctx.principal.actor.user
-        canary = Canary(
+        return Canary(
             id=f"can-{uuid.uuid4().hex[:8]}",
-            org=org,
+            org=ctx.principal.actor.org,
             team=ctx.team or "",
             service=service.name,
             target=target,
@@ -148,14 +183,32 @@ class CanaryService:
                 )
             ],
         )
-        saved = self._tell(self._store.save(canary))
-        where = f" in #{saved.message.channel}" if saved.message else ""
-        return Reply(
-            tone=Tone.OK,
-            title=f"Canary {saved.id} started: version {saved.release} takes {steps[0]:.0%}",
-            text=f"Judged every {command.interval}; follow it{where}.",
-            ephemeral=saved.message is not None,  # the canary's message tells the channel
-        )
+
+    def _undo_start(self, canary: Canary, router: TrafficRouter, now: datetime) -> SreError:
+        """After a start failed: all the traffic back on the stable version and the canary
+        marked rolled back; the error that tells the person what happened."""
+        failed = f"Canary {canary.id} could not be started"
+        try:
+            router.rollback(canary.target)
+        except Exception:  # the record stays: the scheduler or a person ends it
+            log.exception("could not send canary %s's traffic back", canary.id)
+            return UnavailableError(
+                f"{failed}, and its traffic could not be sent back to version {canary.stable}: "
+                f"roll it back with `sre canary rollback {canary.id}`."
+            )
+        back = f"{failed}: all traffic is back on version {canary.stable}."
+        reason = "could not be started; all traffic back on the stable version"
+        try:
+            self._store.save(
+                self._with(canary, now, "rolled back", reason, state=CanaryState.ROLLED_BACK)
+            )
+        except Exception:  # traffic is back; the scheduler sees no canary traffic
+            log.exception("could not mark canary %s rolled back", canary.id)
+            return UnavailableError(
+                f"{back} It is still listed as running: end it with "
+                f"`sre canary rollback {canary.id}` before trying again."
+            )
+        return UnavailableError(f"{back} Try again in a minute.")
 
     def _get(self, canary_id: str, ctx: Context) -> Canary:
         found = self._store.get(ctx.principal.actor.org, canary_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Annotated
 
@@ -10,38 +9,31 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from shared.audit.commands import Since
 from shared.commands.base import Command, FreeText, OptionalTeam
+from shared.commands.duration import bounded
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
 from shared.investigations.limits import MAX_WINDOW
 from shared.investigations.models import Signal
 
 ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
-_DURATION = re.compile(r"^(\d{1,4})([mhd])$")
-
-
-def _window(value: str) -> str:
-    if not _DURATION.match(value) or not to_timedelta(value):
-        raise ValueError(
+WINDOW_UNITS = "mhd"
+"""An investigation's window is written in minutes, hours or days."""
+Window = Annotated[
+    str,
+    bounded(
+        at_least=timedelta(minutes=1),
+        at_most=MAX_WINDOW,
+        units=WINDOW_UNITS,
+        refusal=(
             f"a window is at least 1m and at most {MAX_WINDOW.days}d, written like 30m, 2h or 1d"
-        )
-    if to_timedelta(value) > MAX_WINDOW:
-        raise ValueError(
+        ),
+        too_long=(
             f"a window is at most {MAX_WINDOW.days}d: a worker reads it with 4h of baseline at "
             "one point a minute per signal"
-        )
-    return value
-
-
-Window = Annotated[str, AfterValidator(_window)]
+        ),
+    ),
+]
 """An investigation's window: a duration of at least a minute and at most MAX_WINDOW."""
-
-
-def to_timedelta(duration: str) -> timedelta:
-    """`30m`, `2h`, `1d` as a timedelta."""
-    found = _DURATION.match(duration)
-    assert found is not None  # validated by the model  # noqa: S101
-    amount, unit = int(found[1]), found[2]
-    return timedelta(minutes=amount) * {"m": 1, "h": 60, "d": 1440}[unit]
 
 
 class RegisterService(Command):

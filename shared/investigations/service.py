@@ -11,6 +11,7 @@ from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
+from shared.commands.duration import to_timedelta
 from shared.identity.models import Team
 from shared.investigations import commands as c
 from shared.investigations.analysis import first_to_move, headline, rank
@@ -85,7 +86,7 @@ class InvestigationService:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""
         team = self._catalog.team(ctx)
         service = self._catalog.service(team, command.service)
-        start, end = window_of(command.since, c.to_timedelta(command.window), now=ctx.now)
+        start, end = window_of(command.since, to_timedelta(command.window), now=ctx.now)
         source = self._sources.get(service.kind)
         if source is None:  # registered before this deployment stopped reading its cloud
             raise unreadable(service.kind)

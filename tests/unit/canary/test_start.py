@@ -1,0 +1,103 @@
+"""Starting a canary: the interval is checked before anything moves, and the canary is recorded
+before its traffic moves, so a failure after the shift sends the traffic back."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.adapters.memory import InMemoryCanaryStore, InMemoryTaskQueue
+from shared.canary.models import Canary, CanaryState
+from shared.identity.models import OrgId
+from shared.replies import Tone
+from tests.support import NOW, ORG, run, run_deferred
+from tests.unit.alerts.test_scheduler import Clock
+from tests.unit.canary.test_canary import _router, _services
+
+START = "canary start checkout-api --version 42"
+
+
+class _FailingAfterFirst(InMemoryCanaryStore):
+    """The memory store, whose writes after the first fail (`times` of them): the canary is
+    recorded, the router shifts, then the next write (the canary's message) is refused."""
+
+    def __init__(self, times: int) -> None:
+        super().__init__()
+        self._writes = 0
+        self._failures = times
+
+    def save(self, canary: Canary) -> Canary:
+        self._writes += 1
+        if self._writes > 1 and self._failures > 0:
+            self._failures -= 1
+            raise OSError("the canary table is unavailable")
+        return super().save(canary)
+
+
+def _start(store: InMemoryCanaryStore, interval: str = "5m") -> tuple[Tone, str]:
+    services = _services(Clock(NOW), store)
+    text = f"{START} --interval {interval}"
+    reply = run_deferred(services, text, user="oli", channel="C-pay")
+    assert _router(services).route("checkout:live").weight == (0.05 if reply.tone is Tone.OK else 0)
+    return reply.tone, f"{reply.title}\n{reply.text}"
+
+
+@pytest.mark.parametrize("interval", ["30s", "0m", "2d", "5", "1h30m"])
+def test_an_interval_outside_a_minute_to_a_day_is_refused_before_anything_moves(
+    interval: str,
+) -> None:
+    # GIVEN a team with the sample service
+    store = InMemoryCanaryStore()
+    services = _services(Clock(NOW), store)
+    # WHEN a canary is asked for with an interval shorter than the scheduler's minute (or none)
+    reply = run(services, f"{START} --interval {interval}", user="oli", channel="C-pay")
+    # THEN it is refused at once with the reason and the form, nothing queued for the worker
+    assert reply.tone is Tone.USAGE, reply
+    assert "an interval is at least 1m (the scheduler judges canaries once a minute)" in reply.title
+    assert "Internal error" not in reply.title
+    assert isinstance(services.tasks, InMemoryTaskQueue) and services.tasks.drain() == []
+    # AND no traffic moved and no canary was recorded
+    assert _router(services).route("checkout:live").weight == 0.0
+    assert store.list_for(OrgId(ORG), "payments") == []
+
+
+@pytest.mark.parametrize(("interval", "every"), [("90s", 90), ("1m", 60), ("1d", 86400)])
+def test_an_interval_in_seconds_to_days_runs_the_canary_judged_that_often(
+    interval: str, every: int
+) -> None:
+    store = InMemoryCanaryStore()
+    # WHEN a canary starts with an interval written in seconds, minutes or days
+    tone, said = _start(store, interval)
+    # THEN it runs (5% moved) and is judged that often
+    assert tone is Tone.OK, said
+    assert f"Judged every {interval}" in said
+    (canary,) = store.every()
+    assert canary.interval.total_seconds() == every
+
+
+def test_a_start_that_fails_after_the_shift_sends_the_traffic_back_and_says_so() -> None:
+    # GIVEN a canary store that records the canary, then fails the write after the shift
+    store = _FailingAfterFirst(times=1)
+    # WHEN the worker starts the canary
+    tone, said = _start(store)
+    # THEN the operator is told it did not start and that the stable version has all traffic
+    assert tone is Tone.ERROR, said
+    assert "could not be started: all traffic is back on version 41" in said
+    assert "Internal error" not in said
+    # AND (checked in _start) the alias is at 0% canary, and the canary is recorded rolled
+    # back, not left running for the scheduler to step up
+    assert store.every() == []
+    (canary,) = store.list_for(OrgId(ORG), "payments")
+    assert canary.state is CanaryState.ROLLED_BACK
+    assert canary.history[-1].reason.startswith("could not be started")
+
+
+def test_a_start_whose_record_cannot_be_ended_says_how_to_end_it() -> None:
+    # GIVEN a store that fails every write after the first (the record cannot be marked)
+    store = _FailingAfterFirst(times=2)
+    # WHEN the worker starts the canary
+    tone, said = _start(store)
+    # THEN the traffic is back (checked in _start), and the operator is told how to end the
+    # canary still listed as running
+    assert tone is Tone.ERROR, said
+    (canary,) = store.every()
+    assert f"still listed as running: end it with `sre canary rollback {canary.id}`" in said

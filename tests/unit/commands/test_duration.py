@@ -1,0 +1,68 @@
+"""One duration grammar: what it accepts, what it converts to, and how a bounded one refuses."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from shared.commands.duration import bounded, to_timedelta
+
+
+class _Option(BaseModel):
+    every: Annotated[
+        str,
+        bounded(
+            at_least=timedelta(minutes=1),
+            at_most=timedelta(hours=2),
+            units="mh",
+            refusal="from 1m to 2h",
+            too_long="at most 2h: longer is not kept",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("30s", timedelta(seconds=30)),
+        ("5m", timedelta(minutes=5)),
+        ("2h", timedelta(hours=2)),
+        ("7d", timedelta(days=7)),
+        ("9999s", timedelta(seconds=9999)),
+    ],
+)
+def test_each_unit_converts_to_its_length(text: str, expected: timedelta) -> None:
+    assert to_timedelta(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "5", "m", "10000s", "1.5h", "5 m", "1h30m", "-5m", "5w"])
+def test_anything_else_is_refused_with_the_form_to_write(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a duration: write 30s, 5m, 2h or 1d"):
+        to_timedelta(text)
+
+
+def test_a_narrower_set_of_units_names_only_those_in_its_refusal() -> None:
+    with pytest.raises(ValueError, match=r"^`1d` is not a duration: write 30s, 5m or 2h$"):
+        to_timedelta("1d", "smh")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("30s", "from 1m to 2h"),
+        ("0m", "from 1m to 2h"),
+        ("soon", "from 1m to 2h"),
+        ("3h", "at most 2h: longer is not kept"),
+    ],
+)
+def test_a_bounded_duration_refuses_with_its_own_message(text: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        _Option(every=text)
+
+
+def test_a_bounded_duration_keeps_the_text_as_written() -> None:
+    assert _Option(every="90m").every == "90m"
+    assert to_timedelta(_Option(every="2h").every) == timedelta(hours=2)
