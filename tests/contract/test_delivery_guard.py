@@ -1,0 +1,130 @@
+"""One contract for the DeliveryGuard port (run-once per platform delivery id): memory, SQLite,
+and Powertools idempotency on DynamoDB (moto), the guard the AWS handlers use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from moto import mock_aws
+
+from handlers.idempotency import PowertoolsGuard
+from shared.adapters.local.sqlite_directory import SqliteDatabase
+from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
+from shared.adapters.local.sqlite_lease import ProcessLease
+from shared.adapters.memory import InMemoryDeliveryGuard
+from shared.ports import DeliveryGuard
+from shared.replies import Reply, Tone
+from tests.aws import create_table
+
+KEY = "slack:T1:trigger-1"
+
+
+@pytest.fixture(params=["memory", "sqlite", "powertools"])
+def guard(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DeliveryGuard]:
+    if request.param == "memory":
+        yield InMemoryDeliveryGuard()
+    elif request.param == "sqlite":
+        database = SqliteDatabase(tmp_path / "autosre.db")
+        yield SqliteDeliveryGuard(database, lease=ProcessLease(database))
+    else:
+        with mock_aws():
+            powertools = PowertoolsGuard(table=create_table())
+            powertools.register(LambdaContext())
+            yield powertools
+
+
+class LambdaContext:
+    """What the guard reads from the Lambda runtime's context: the time left (30 s)."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+class Action:
+    """A command's run: counts its runs and answers with a numbered reply (or fails)."""
+
+    def __init__(self, title: str, *, fails: bool = False) -> None:
+        self.title = title
+        self.fails = fails
+        self.runs = 0
+
+    def __call__(self) -> Reply:
+        self.runs += 1
+        if self.fails:
+            raise ConnectionError("the provider did not answer")
+        return Reply(tone=Tone.OK, title=f"{self.title} (run {self.runs})")
+
+
+def _title(reply: Reply | None) -> str | None:
+    return reply.title if reply else None
+
+
+def test_a_retried_delivery_runs_once_and_gets_the_first_reply(guard: DeliveryGuard) -> None:
+    # GIVEN a delivery that ran
+    action = Action("restarted checkout")
+    first = guard(key=KEY, run=action)
+    # WHEN the platform retries it twice
+    retries = [guard(key=KEY, run=action), guard(key=KEY, run=action)]
+    # THEN the action ran once and each retry answers with the first run's reply
+    assert action.runs == 1
+    assert _title(first) == "restarted checkout (run 1)"
+    assert [_title(reply) for reply in retries] == ["restarted checkout (run 1)"] * 2
+
+
+def test_the_stored_reply_keeps_everything_the_user_sees(guard: DeliveryGuard) -> None:
+    reply = Reply(
+        tone=Tone.ERROR, title="Alert raised", text="p99 `1.2 s`", fields=[("errors", "3 %")]
+    )
+    guard(key=KEY, run=lambda: reply)
+    assert guard(key=KEY, run=lambda: Reply(tone=Tone.OK, title="other")) == reply
+
+
+def test_different_deliveries_each_run(guard: DeliveryGuard) -> None:
+    first, second = Action("first"), Action("second")
+    guard(key="slack:T1:trigger-1", run=first)
+    guard(key="slack:T1:trigger-2", run=second)
+    assert (first.runs, second.runs) == (1, 1)
+
+
+def test_a_retry_while_the_first_run_is_in_progress_gets_none_and_does_not_run(
+    guard: DeliveryGuard,
+) -> None:
+    # GIVEN a slow first run, during which the platform retries the delivery
+    retry = Action("retry")
+    during: list[Reply | None] = []
+
+    def slow() -> Reply:
+        during.append(guard(key=KEY, run=retry))
+        return Reply(tone=Tone.OK, title="first")
+
+    first = guard(key=KEY, run=slow)
+    # THEN the retry is told "in progress" (None) and does not run the action again
+    assert during == [None]
+    assert retry.runs == 0
+    # AND once the first run finished, a retry gets its reply
+    assert _title(first) == "first"
+    assert _title(guard(key=KEY, run=retry)) == "first"
+
+
+def test_a_failed_run_is_not_remembered_so_the_retry_runs_it(guard: DeliveryGuard) -> None:
+    # GIVEN a first run that failed (its error reaches the caller, nothing is stored)
+    failing = Action("restart", fails=True)
+    with pytest.raises(ConnectionError):
+        guard(key=KEY, run=failing)
+    # WHEN the platform retries the delivery
+    retry = Action("restart")
+    answer = guard(key=KEY, run=retry)
+    # THEN the retry runs it and its reply is the one kept for later retries
+    assert retry.runs == 1
+    assert _title(answer) == "restart (run 1)"
+    assert _title(guard(key=KEY, run=Action("again"))) == "restart (run 1)"
+
+
+def test_a_failed_run_leaves_other_deliveries_alone(guard: DeliveryGuard) -> None:
+    done: Callable[[], Reply] = Action("other")
+    guard(key="slack:T1:trigger-2", run=done)
+    with pytest.raises(ConnectionError):
+        guard(key=KEY, run=Action("restart", fails=True))
+    assert _title(guard(key="slack:T1:trigger-2", run=Action("again"))) == "other (run 1)"
