@@ -60,6 +60,12 @@ def _sqlite(tmp_path: Path) -> Queue:
 def _sqs() -> Queue:
     url = create_queues()
     sqs = boto3.client("sqs")
+    # SQS refuses a message over the queue's limit (moto may not): each body is measured here
+    limit = int(
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MaximumMessageSize"])["Attributes"][
+            "MaximumMessageSize"
+        ]
+    )
 
     def delivered() -> list[DeferredCommand]:
         """Receive as the worker's event source does; delete what ran (a successful batch)."""
@@ -68,6 +74,7 @@ def _sqs() -> Queue:
             "Messages", []
         ):
             for message in messages:
+                assert len(message["Body"].encode()) <= limit, "SQS would refuse this task"
                 taken.append(DeferredCommand.model_validate_json(message["Body"]))
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
         return taken
