@@ -214,7 +214,8 @@ class ExportStore(Protocol):
     """Where exports go: a file here, an object behind an expiring link on AWS."""
 
     def publish(self, name: str, content: bytes, content_type: str) -> str:
-        """Store `content` as `name`; return where to fetch it (a path or a URL)."""
+        """Store `content` as `name`; return where to fetch it (a path or a URL). ValueError if
+        `name` is not one plain file name (no folder, no leading dot), before storing anything."""
 
 
 class TaskQueue(Protocol):

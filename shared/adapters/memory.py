@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
+from shared.adapters.export_names import file_name
 from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.chain import encode
 from shared.audit.models import AuditRecord, Digest, HeadMark, StoredEntry, StreamKey
@@ -331,7 +332,7 @@ class InMemoryExportStore:
 
     def publish(self, name: str, content: bytes, content_type: str) -> str:
         del content_type
-        self.files[name] = content
+        self.files[file_name(name)] = content
         return f"memory://{name}"
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
 import pytest
 import requests
 from moto import mock_aws
@@ -27,6 +28,8 @@ class Exports:
 
     store: ExportStore
     fetch: Callable[[str], bytes]
+    stored: Callable[[], set[str]]
+    """Every file the store holds anywhere (the folder store: under AUTOSRE_HOME's parent)."""
 
 
 def _download(url: str) -> bytes:
@@ -35,19 +38,32 @@ def _download(url: str) -> bytes:
     return response.content
 
 
+def _files(root: Path) -> set[str]:
+    return {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+
+
+def _keys(bucket: str) -> set[str]:
+    listed = boto3.client("s3").list_objects_v2(Bucket=bucket)
+    return {item["Key"] for item in listed.get("Contents", [])}
+
+
 @pytest.fixture(params=["memory", "folder", "s3"])
 def exports(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Exports]:
     if request.param == "memory":
         memory = InMemoryExportStore()
-        yield Exports(memory, lambda where: memory.files[where.removeprefix("memory://")])
+        yield Exports(
+            memory,
+            lambda where: memory.files[where.removeprefix("memory://")],
+            lambda: set(memory.files),
+        )
     elif request.param == "folder":
         # the folder is made at the first export (a fresh AUTOSRE_HOME has none)
-        yield Exports(
-            FolderExportStore(tmp_path / "home" / "exports"), lambda where: Path(where).read_bytes()
-        )
+        folder = FolderExportStore(tmp_path / "home" / "exports")
+        yield Exports(folder, lambda where: Path(where).read_bytes(), lambda: _files(tmp_path))
     else:
         with mock_aws():
-            yield Exports(S3ExportStore(bucket=create_export_bucket()), _download)
+            bucket = create_export_bucket()
+            yield Exports(S3ExportStore(bucket=bucket), _download, lambda: _keys(bucket))
 
 
 def test_an_export_is_fetched_back_byte_for_byte_from_where_it_was_published(
@@ -86,6 +102,37 @@ def test_an_export_published_again_under_its_name_is_replaced(exports: Exports) 
 def test_an_empty_export_is_an_empty_file(exports: Exports) -> None:
     where = exports.store.publish("audit-payments.csv", b"", "text/csv")
     assert exports.fetch(where) == b""
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../audit.csv",
+        "../../etc/cron.d/audit",
+        "reports/audit.csv",
+        "/tmp/audit.csv",
+        "reports\\audit.csv",
+        ".bashrc",
+        "",
+        "audit\n.csv",
+        "a" * 201,
+    ],
+)
+def test_a_name_that_is_not_one_plain_file_name_is_refused_and_nothing_is_stored(
+    exports: Exports, name: str
+) -> None:
+    # WHEN an export is given a name with a folder in it (or hidden, empty, a line break, huge)
+    with pytest.raises(ValueError, match="one plain file name"):
+        exports.store.publish(name, CSV, "text/csv")
+    # THEN nothing is written, inside the store's place or outside it
+    assert not exports.stored()
+
+
+def test_a_plain_name_of_the_longest_allowed_length_is_kept(exports: Exports) -> None:
+    name = "a" * 196 + ".csv"
+    where = exports.store.publish(name, CSV, "text/csv")
+    assert exports.fetch(where) == CSV
+    assert len(exports.stored()) == 1
 
 
 @mock_aws

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from shared.adapters.export_names import file_name
+
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
@@ -29,7 +31,7 @@ class S3ExportStore:
         return self._given or boto3.client("s3", config=SIGV4)
 
     def publish(self, name: str, content: bytes, content_type: str) -> str:
-        key = f"exports/{name}"
+        key = f"exports/{file_name(name)}"
         self._client.put_object(
             Bucket=self._bucket, Key=key, Body=content, ContentType=content_type
         )
