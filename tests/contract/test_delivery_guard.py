@@ -30,9 +30,35 @@ def guard(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DeliveryGu
         yield SqliteDeliveryGuard(database, lease=ProcessLease(database))
     else:
         with mock_aws():
-            powertools = PowertoolsGuard(table=create_table())
-            powertools.register(LambdaContext())
-            yield powertools
+            yield _powertools(create_table())
+
+
+@pytest.fixture(params=["memory", "sqlite", "powertools"])
+def two(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[DeliveryGuard, DeliveryGuard]]:
+    """Two guards where a retry may land on either: two processes on one SQLite file, two Lambda
+    containers on one table (memory has one process: the same guard twice)."""
+    if request.param == "memory":
+        memory = InMemoryDeliveryGuard()
+        yield memory, memory
+    elif request.param == "sqlite":
+        database = SqliteDatabase(tmp_path / "autosre.db")
+        yield (
+            SqliteDeliveryGuard(database, lease=ProcessLease(database)),
+            SqliteDeliveryGuard(database, lease=ProcessLease(database)),
+        )
+    else:
+        with mock_aws():
+            table = create_table()
+            yield _powertools(table), _powertools(table)
+
+
+def _powertools(table: str) -> PowertoolsGuard:
+    """The handlers' guard in one Lambda container, its invocation's context registered."""
+    guard = PowertoolsGuard(table=table)
+    guard.register(LambdaContext())
+    return guard
 
 
 class LambdaContext:
@@ -128,3 +154,40 @@ def test_a_failed_run_leaves_other_deliveries_alone(guard: DeliveryGuard) -> Non
     with pytest.raises(ConnectionError):
         guard(key=KEY, run=Action("restart", fails=True))
     assert _title(guard(key="slack:T1:trigger-2", run=Action("again"))) == "other (run 1)"
+
+
+def test_a_retry_landing_on_another_process_gets_the_first_reply(
+    two: tuple[DeliveryGuard, DeliveryGuard],
+) -> None:
+    first, other = two
+    action = Action("paged oncall")
+    first(key=KEY, run=action)
+    assert _title(other(key=KEY, run=action)) == "paged oncall (run 1)"
+    assert action.runs == 1
+
+
+def test_a_retry_on_another_process_during_the_first_run_gets_none(
+    two: tuple[DeliveryGuard, DeliveryGuard],
+) -> None:
+    first, other = two
+    retry = Action("retry")
+    during: list[Reply | None] = []
+
+    def slow() -> Reply:
+        during.append(other(key=KEY, run=retry))
+        return Reply(tone=Tone.OK, title="first")
+
+    first(key=KEY, run=slow)
+    assert during == [None]
+    assert retry.runs == 0
+
+
+def test_a_run_that_failed_on_one_process_is_run_by_the_retry_on_another(
+    two: tuple[DeliveryGuard, DeliveryGuard],
+) -> None:
+    first, other = two
+    with pytest.raises(ConnectionError):
+        first(key=KEY, run=Action("restart", fails=True))
+    retry = Action("restart")
+    assert _title(other(key=KEY, run=retry)) == "restart (run 1)"
+    assert retry.runs == 1
