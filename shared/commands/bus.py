@@ -18,7 +18,7 @@ from shared.commands.free_text import shown
 from shared.commands.invocation import DeferredCommand, Invocation
 from shared.commands.registry import canonical, parse, render_help
 from shared.commands.scope import team_for
-from shared.errors import AuditUnavailableError, ForbiddenError, SreError
+from shared.errors import AuditUnavailableError, ForbiddenError, SreError, UnavailableError
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId, Platform
 from shared.identity.principals import principal_for
@@ -198,7 +198,14 @@ class CommandBus:
                     {"error": f"not queued: {error}"[:300]},
                     strict=False,
                 )
-            raise
+            log.exception(
+                "task not queued", extra={"correlation_id": ctx.invocation.correlation_id}
+            )
+            raise UnavailableError(
+                f"The task queue did not take `{canonical(command)}`, so nothing was done. "
+                f"Try again in a minute; if it persists, tell your admins "
+                f"(ref {ctx.invocation.correlation_id})."
+            ) from error
         return with_receipt(accepted(command), record)
 
     def _audited(self, command: Command, ctx: Context) -> Reply:

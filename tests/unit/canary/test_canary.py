@@ -3,6 +3,7 @@ promoted, or rolled back; one message updated in place; overlapping runs advance
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from shared.adapters.memory import InMemoryCanaryStore, InMemoryNotifier, InMemoryTaskQueue
-from shared.audit.models import StreamKey
+from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap import Services, build
 from shared.canary.models import Canary, CanaryState
 from shared.commands.invocation import Invocation, ReplyTarget
@@ -31,6 +32,7 @@ from tests.support import (
     setup_teams,
 )
 from tests.unit.alerts.test_scheduler import Clock
+from tests.unit.commands.test_bus import _UnreachableQueue
 
 ROUTERS: dict[int, TrafficRouter] = {}
 
@@ -288,3 +290,78 @@ def test_another_orgs_admin_cannot_step_this_orgs_canary(clock: Clock) -> None:
     assert _router(services).route("checkout:live").weight == 0.05
     # AND a run by its own org (T1's admin) steps it
     assert dict(_tick(services, clock, 0).fields)["Canaries"] != "none due"
+
+
+@pytest.mark.parametrize(
+    ("decision", "done", "state", "stable", "shown"),
+    [
+        ("promote", "promoted", CanaryState.PROMOTED, "43", "promoted at 100%"),
+        ("rollback", "rolled back", CanaryState.ROLLED_BACK, "41", "rolled-back"),
+    ],
+)
+def test_an_operators_promote_or_rollback_moves_the_traffic_and_is_audited_as_done(
+    clock: Clock, decision: str, done: str, state: CanaryState, stable: str, shown: str
+) -> None:
+    # GIVEN release 43 running at 5% with its one message in the team's channel
+    store = InMemoryCanaryStore()
+    services = _services(clock, store)
+    canary = _start(services, "43")
+    stream = StreamKey(org=ORG, team="payments")
+    before = len(records(services.audit_log, stream))
+    # WHEN an operator of the team decides by hand (queued, then run by the worker)
+    reply = run_deferred(services, f"canary {decision} {canary}", user="oli", channel="C-pay")
+    # THEN the operator is told who did what, with the receipt of the audit entry
+    assert reply.tone is Tone.OK and reply.title == f"{canary} {done} by @oli", reply
+    # AND the traffic moved: all on the new version, or all back on the stable one
+    route = _router(services).route("checkout:live")
+    assert (route.stable, route.weight) == (stable, 0.0)
+    saved = store.get(ORG, canary)
+    assert saved is not None and saved.state is state and saved.history[-1].by == "oli"
+    # AND the channel's one message was updated in place to say so, never posted again
+    assert len(_messages(services)) == 1
+    ((where, message),) = _notifier(services).updated
+    assert where.channel == "C-pay" and shown in message.title
+    # AND the team's trail holds the request and its success, by the operator, one reference
+    entries = records(services.audit_log, stream)[before:]
+    assert [(e.outcome, e.command, e.actor.user) for e in entries] == [
+        (Outcome.REQUESTED, f"sre canary {decision} {canary}", "oli"),
+        (Outcome.SUCCEEDED, f"sre canary {decision} {canary}", "oli"),
+    ]
+    assert entries[0].correlation_id == entries[1].correlation_id == reply.correlation_id
+    assert reply.receipt == entries[1].receipt
+
+
+def test_a_promote_the_queue_cannot_take_moves_nothing_and_is_audited_as_failed(
+    clock: Clock,
+) -> None:
+    # GIVEN release 43 at 5%, and then the task queue goes down
+    store = InMemoryCanaryStore()
+    adapters = memory_adapters(clock, canaries=store)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
+    setup_teams(services)
+    register = "service register checkout-api --sample checkout --team payments"
+    assert not run(services, register, user="oli").failed
+    canary = _start(services, "43")
+    down = dataclasses.replace(adapters, tasks=_UnreachableQueue())
+    services = build(Settings(org_admins=("slack:T1:root",)), down)
+    ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
+    stream = StreamKey(org=ORG, team="payments")
+    before = len(records(services.audit_log, stream))
+    # WHEN an operator presses Promote
+    reply = run(services, f"canary promote {canary}", user="oli", channel="C-pay")
+    # THEN they are told it was not done and to try again, not an internal error
+    assert reply.tone is Tone.ERROR and reply.title != "Internal error", reply
+    assert "so nothing was done" in reply.text and reply.correlation_id in reply.text
+    # AND nothing moved: 5% still on 43, the canary still running, no message changed
+    assert _router(services).route("checkout:live").weight == 0.05
+    saved = store.get(ORG, canary)
+    assert saved is not None and saved.state is CanaryState.RUNNING
+    assert _notifier(services).updated == []
+    # AND the trail has the request and its failure, nothing left without an outcome
+    entries = records(services.audit_log, stream)[before:]
+    assert [(e.outcome, e.command) for e in entries] == [
+        (Outcome.REQUESTED, f"sre canary promote {canary}"),
+        (Outcome.FAILED, f"sre canary promote {canary}"),
+    ]
+    assert entries[1].details["error"] == "not queued: queue unreachable"

@@ -6,12 +6,14 @@ import logging
 
 import pytest
 
-from shared.adapters.memory import InMemoryAuditLog, InMemoryTaskQueue
+from shared.adapters.memory import FixedClock, InMemoryAuditLog, InMemoryTaskQueue
 from shared.audit.models import AuditRecord, Outcome, StreamKey
-from shared.bootstrap import Services
+from shared.bootstrap import Services, build
+from shared.commands.invocation import DeferredCommand
+from shared.config import Settings
 from shared.identity.models import OrgId, Role, UserId
 from shared.replies import Tone
-from tests.support import ORG, records, run, setup_teams, trail_for
+from tests.support import ORG, memory_adapters, records, run, setup_teams, trail_for
 
 
 def _stream(services: Services, team: str) -> list[AuditRecord]:
@@ -127,13 +129,30 @@ def test_concurrent_appends_never_share_a_sequence_number() -> None:
     assert sorted(r.seq for r in records) == list(range(1, 201))
 
 
-def test_a_slow_command_that_cannot_be_queued_is_reported_not_lost(
-    services: Services, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def unreachable(task: object) -> None:
+class _UnreachableQueue(InMemoryTaskQueue):
+    """The memory queue, down: every enqueue is refused as SQS would refuse it unreachable."""
+
+    def enqueue(self, task: DeferredCommand) -> None:
         raise ConnectionError("queue unreachable")
 
-    monkeypatch.setattr(services.tasks, "enqueue", unreachable)
-    reply = run(services, "doctor")
-    assert reply.tone is Tone.ERROR
-    assert reply.correlation_id in reply.text
+
+def test_a_slow_command_that_cannot_be_queued_is_reported_not_lost(clock: FixedClock) -> None:
+    # GIVEN a team whose operator asks for a change the worker runs, and a queue that is down
+    adapters = memory_adapters(clock, tasks=_UnreachableQueue())
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    setup_teams(services)
+    before = len(_stream(services, "payments"))
+    # WHEN the operator asks
+    reply = run(services, "canary promote can-3f9c2a", user="oli", channel="C-pay")
+    # THEN they are told plainly that nothing was done and to try again, with the reference
+    assert reply.tone is Tone.ERROR and reply.title != "Internal error", reply
+    assert "task queue did not take `sre canary promote can-3f9c2a`" in reply.text
+    assert "nothing was done" in reply.text and reply.correlation_id in reply.text
+    # AND the trail has the request and its failure, nothing left without an outcome
+    entries = _stream(services, "payments")[before:]
+    assert [(e.outcome, e.command) for e in entries] == [
+        (Outcome.REQUESTED, "sre canary promote can-3f9c2a"),
+        (Outcome.FAILED, "sre canary promote can-3f9c2a"),
+    ]
+    assert entries[0].correlation_id == entries[1].correlation_id == reply.correlation_id
+    assert entries[1].details["error"] == "not queued: queue unreachable"
