@@ -12,8 +12,6 @@ from datetime import datetime
 from shared.investigations.models import Finding, Judgement, Service, Verdict
 from shared.replies import Reply, Tone
 
-JUDGED = {Judgement.CHANGED, Judgement.STEADY}
-
 
 def window_text(start: datetime, end: datetime) -> str:
     """`2026-11-22 17:32–23:32 UTC` (with the end's date when it is another day)."""
@@ -21,20 +19,24 @@ def window_text(start: datetime, end: datetime) -> str:
     return f"{start:%Y-%m-%d %H:%M}–{until} UTC"
 
 
-def unjudged_line(verdict: Verdict, window: str) -> str:
-    """Why one signal could not be judged, with what it had and what it needed."""
-    label = verdict.signal.label
+def reason(verdict: Verdict, window: str) -> str:
+    """Why a signal could not be judged, with what it had and what it needed (report and page)."""
     if verdict.judgement is Judgement.NO_DATA:
-        return f"{label}: no data in {window}"
+        return f"no data in {window}"
     if verdict.judgement is Judgement.SHORT_BASELINE:
         return (
-            f"{label}: not enough baseline: {verdict.baseline_points} points before the window "
+            f"not enough baseline: {verdict.baseline_points} points before the window "
             f"and {verdict.window_points} in it; a baseline needs {verdict.needed_points}"
         )
     return (
-        f"{label}: partial data: {verdict.window_points:,} of {verdict.expected_points:,} "
+        f"partial data: {verdict.window_points:,} of {verdict.expected_points:,} "
         "expected points in the window, no change in those there are"
     )
+
+
+def unjudged_line(verdict: Verdict, window: str) -> str:
+    """`traffic: no data in …`: one line of the report's "Could not judge"."""
+    return f"{verdict.signal.label}: {reason(verdict, window)}"
 
 
 def _cannot(verdicts: Sequence[Verdict]) -> str:
@@ -49,7 +51,7 @@ def baseline_notes(verdicts: Sequence[Verdict]) -> list[str]:
     """Where the baseline came from when it was not the hours before the window."""
     by_note: dict[str, list[str]] = {}
     for v in verdicts:
-        if v.note and v.judgement in JUDGED | {Judgement.PARTIAL}:
+        if (v.note and v.judgement.judged) or v.judgement is Judgement.PARTIAL:
             by_note.setdefault(v.note, []).append(v.signal.label)
     return [f"{', '.join(labels)}: {note}" for note, labels in by_note.items()]
 
@@ -69,7 +71,7 @@ def without_findings(
 ) -> Reply:
     """The reply when nothing changed: an all-clear only if every signal was judged steady."""
     steady = [v.signal.label for v in verdicts if v.judgement is Judgement.STEADY]
-    unjudged = [v for v in verdicts if v.judgement not in JUDGED]
+    unjudged = [v for v in verdicts if not v.judgement.judged]
     if not verdicts:
         title = f"Cannot judge {service.name}: it has no golden signals to read in {window}"
         return Reply(tone=Tone.INFO, title=title, text="", fields=fields)

@@ -109,6 +109,11 @@ class Judgement(StrEnum):
     SHORT_BASELINE = "not enough baseline"
     PARTIAL = "partial data"
 
+    @property
+    def judged(self) -> bool:
+        """Whether the signal was judged at all (changed or steady), rather than why it was not."""
+        return self in (Judgement.CHANGED, Judgement.STEADY)
+
 
 class Verdict(Frozen):
     """What an investigation could say about one signal, and against what it was judged."""

@@ -8,8 +8,6 @@ from __future__ import annotations
 from shared.investigations.judgement import fmt, times
 from shared.investigations.models import Finding, Investigation, Judgement
 
-_JUDGED = {Judgement.CHANGED, Judgement.STEADY}
-
 
 def _change(finding: Finding) -> str:
     ratio = finding.ratio
@@ -30,7 +28,7 @@ def _change(finding: Finding) -> str:
 
 def _unjudged(investigation: Investigation) -> str:
     """`error rate (no data), traffic (partial data)`, or nothing."""
-    missing = [v for v in investigation.verdicts if v.judgement not in _JUDGED]
+    missing = [v for v in investigation.verdicts if not v.judgement.judged]
     return ", ".join(f"{v.signal.label} ({v.judgement.value})" for v in missing)
 
 

@@ -18,7 +18,6 @@ from shared.investigations.analysis import first_to_move, headline, rank
 from shared.investigations.catalog import signal_series
 from shared.investigations.collaboration import with_actions
 from shared.investigations.coverage import (
-    JUDGED,
     baseline_notes,
     finding_line,
     unjudged_line,
@@ -183,7 +182,7 @@ def report(
     """The investigation as a reply: headline, ranked findings, what could not be judged, first
     mover, baseline notes, events."""
     window = window_text(start, end)
-    cannot = [unjudged_line(v, window) for v in verdicts if v.judgement not in JUDGED]
+    cannot = [unjudged_line(v, window) for v in verdicts if not v.judgement.judged]
     fields = [
         ("Service", f"{service.name} ({service.kind.value} {service.resource})"),
         ("Window", window),

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
+from shared.investigations.coverage import reason
 from shared.investigations.marks import period
 from shared.investigations.models import Finding, Investigation, Judgement, Signal, Verdict
-
-JUDGED = {Judgement.CHANGED, Judgement.STEADY}
 
 
 def evidence(finding: Finding) -> str:
@@ -33,18 +32,9 @@ def state(investigation: Investigation, verdict: Verdict) -> str:
         text = f"changed: {evidence(finding)}" if finding else "changed"
     elif kind is Judgement.STEADY:
         text = f"steady: within its baseline{_baseline(verdict)}"
-    elif kind is Judgement.NO_DATA:
-        text = f"no data in {period(investigation.start, investigation.end)}"
-    elif kind is Judgement.SHORT_BASELINE:
-        text = (
-            f"not judged, not enough baseline: {verdict.baseline_points} points before the "
-            f"window and {verdict.window_points} in it; a baseline needs {verdict.needed_points}"
-        )
     else:
-        text = (
-            f"partial data: {verdict.window_points:,} of {verdict.expected_points:,} expected "
-            "points in the window, no change in those there are"
-        )
+        text = reason(verdict, period(investigation.start, investigation.end))
+        text = f"not judged, {text}" if kind is Judgement.SHORT_BASELINE else text
     return f"{text}. {verdict.note}".strip() if verdict.note else text
 
 
@@ -68,7 +58,7 @@ def _grouped(verdicts: list[Verdict]) -> str:
 
 def unjudged(investigation: Investigation) -> list[Verdict]:
     """The verdicts that are not judgements (no data, short baseline, partial data)."""
-    return [v for v in investigation.verdicts if v.judgement not in JUDGED]
+    return [v for v in investigation.verdicts if not v.judgement.judged]
 
 
 def cannot_judge(investigation: Investigation) -> str | None:
