@@ -19,8 +19,8 @@ from shared.audit.seal import SigningKey
 from shared.bootstrap import build, memory_adapters
 from shared.config import Settings
 from shared.identity.models import OrgId, Team, UserId
-from shared.investigations.catalog import queries_for
-from shared.investigations.models import ResourceKind, Service, Signal
+from shared.telemetry.models import ResourceKind, Service, Signal
+from shared.telemetry.queries import queries_for
 
 SERVICES = 2000
 PER_SERVICE = 5

@@ -17,8 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from shared.investigations.detector import DetectorSettings, score_series
-from shared.investigations.series import Series, read_csv
+from shared.telemetry.detector import DetectorSettings, score_series
+from shared.telemetry.series import Series, read_csv
 
 NAB = Path(__file__).resolve().parents[2] / "shared" / "nab"
 SCORED = ("realTraffic", "realAdExchange", "artificialWithAnomaly")

@@ -17,8 +17,8 @@ from shared.bootstrap import Services, for_aws, for_local
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import ENVIRONMENT, Settings
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
-from shared.investigations.series import read_csv, write_scores
 from shared.replies import Reply, Tone
+from shared.telemetry.series import read_csv, write_scores
 
 LOCAL_CHANNEL = "local"
 DEMO_TEAM = "demo"

@@ -30,8 +30,6 @@ from shared.identity.admins import configured_admins
 from shared.identity.models import OrgId, Platform
 from shared.identity.service import TeamService
 from shared.investigations.collaboration import Collaboration
-from shared.investigations.metrics_files import MetricsFiles
-from shared.investigations.models import ResourceKind
 from shared.investigations.page import PageServer
 from shared.investigations.service import InvestigationService
 from shared.ports import (
@@ -54,6 +52,8 @@ from shared.ports import (
 )
 from shared.replies import Reply
 from shared.scheduling import ScheduledWork
+from shared.telemetry.metrics_files import MetricsFiles
+from shared.telemetry.models import ResourceKind
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,9 @@ from shared.canary.models import Canary
 from shared.canary.routing import Route
 from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
-from shared.investigations.models import (
-    Event,
-    Investigation,
-    LogEvidence,
-    MetricQuery,
-    Service,
-)
+from shared.investigations.models import Investigation
 from shared.replies import Reply
+from shared.telemetry.models import Event, LogEvidence, MetricQuery, Service
 
 if TYPE_CHECKING:  # replay imports the investigations, which import these ports
     from shared.canary.replay import Answers, Scenario

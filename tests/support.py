@@ -15,10 +15,10 @@ from shared.audit.trail import AuditTrail
 from shared.bootstrap import Adapters, Services
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.investigations.catalog import queries_for
-from shared.investigations.models import ResourceKind, Service
 from shared.ports import AuditLog, Clock
 from shared.replies import Reply, Tone
+from shared.telemetry.models import ResourceKind, Service
+from shared.telemetry.queries import queries_for
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 ORG = OrgId("slack:T1")

@@ -7,8 +7,10 @@ import io
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from shared.investigations.marks import Marks, charted, marks_for, period, spans_days
-from shared.investigations.models import Investigation, Signal
+from shared.investigations.marks import Marks, charted, marks_for
+from shared.investigations.models import Investigation
+from shared.telemetry.models import Signal
+from shared.times import period, spans_days
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

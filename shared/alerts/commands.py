@@ -13,7 +13,7 @@ from shared.commands.base import Command, FreeText, OptionalTeam
 from shared.commands.duration import to_timedelta
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
-from shared.investigations.commands import ServiceName
+from shared.services.commands import ServiceName
 
 
 def _condition(text: str) -> str:

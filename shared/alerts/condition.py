@@ -10,8 +10,8 @@ from datetime import timedelta
 from enum import StrEnum
 
 from shared.commands.duration import duration_pattern, to_timedelta
-from shared.investigations.models import Signal
 from shared.records import Frozen
+from shared.telemetry.models import Signal
 
 
 class Comparison(StrEnum):

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from shared.alerts.evaluation import Instance, breaching, step
 from shared.alerts.models import AlertPolicy
 from shared.identity.models import OrgId, Team
-from shared.investigations.detector import DetectorSettings, score_series
-from shared.investigations.limits import READ_TIMEOUT, within
-from shared.investigations.models import MetricQuery, ResourceKind
 from shared.ports import Directory, MetricsSource, Points
+from shared.telemetry.detector import DetectorSettings, score_series
+from shared.telemetry.limits import READ_TIMEOUT, within
+from shared.telemetry.models import MetricQuery, ResourceKind
 
 PERIOD = timedelta(minutes=1)
 EXTRA_PERIODS = 2

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from shared.alerts.evaluation import State
 from shared.alerts.models import AlertPolicy
-from shared.investigations.catalog import UNITS
 from shared.replies import Button, Reply, Tone
+from shared.telemetry.queries import UNITS
 
 
 def value_text(policy: AlertPolicy) -> str:

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import Field, model_validator
 
 from shared.commands.base import Command, OptionalTeam, UserRef
+from shared.commands.duration import Since
 from shared.identity.rbac import Permission
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-Moment = Annotated[datetime, AfterValidator(_utc)]
-"""A date or time (`2026-11-01`, `2026-11-01T14:00`), in UTC unless it says otherwise."""
-Since = Moment | None
 
 
 class AuditScoped(Command):

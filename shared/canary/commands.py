@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field
 from shared.commands.base import Command, OptionalTeam
 from shared.commands.duration import bounded
 from shared.identity.rbac import Permission
-from shared.investigations.commands import ServiceName
+from shared.services.commands import ServiceName
 
 METRICS = ("errors", "p99_latency")
 

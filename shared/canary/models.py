@@ -10,8 +10,8 @@ from pydantic import Field
 
 from shared.commands.invocation import ReplyTarget
 from shared.identity.models import Platform
-from shared.investigations.models import ResourceKind
 from shared.records import Frozen
+from shared.telemetry.models import ResourceKind
 
 
 class CanaryState(StrEnum):

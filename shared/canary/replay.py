@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from shared.canary.judge import MetricData
-from shared.investigations.analysis import first_to_move, onset, rank
-from shared.investigations.catalog import UNITS
-from shared.investigations.models import Finding, Signal
 from shared.ports import Points
 from shared.records import Frozen
+from shared.telemetry.analysis import first_to_move, onset, rank
+from shared.telemetry.models import Finding, Signal
+from shared.telemetry.queries import UNITS
 
 REPLAY_METRIC = "investigation_quality"
 END = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)

@@ -29,8 +29,6 @@ from shared.errors import (
     UnavailableError,
 )
 from shared.identity.models import OrgId
-from shared.investigations.catalog import owner_of
-from shared.investigations.models import ResourceKind, Service
 from shared.ports import (
     CanaryStore,
     Directory,
@@ -40,6 +38,8 @@ from shared.ports import (
     VersionMetrics,
 )
 from shared.replies import Image, Reply, Tone
+from shared.services.ownership import owner_of
+from shared.telemetry.models import ResourceKind, Service
 
 log = logging.getLogger("autosre.canary")
 Chart = Callable[[dict[str, tuple[list[float], list[float]]]], bytes]

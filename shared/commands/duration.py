@@ -1,10 +1,11 @@
 """Durations as people type them (`30s`, `5m`, `2h`, `1d`): one grammar, one conversion to a
-timedelta, and bounded variants for command options."""
+timedelta, and bounded variants for command options; and moments (`2026-11-01T14:00`), in UTC."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
 from pydantic import AfterValidator
 
@@ -54,3 +55,12 @@ def bounded(
         return text
 
     return AfterValidator(check)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Moment = Annotated[datetime, AfterValidator(_utc)]
+"""A date or time (`2026-11-01`, `2026-11-01T14:00`), in UTC unless it says otherwise."""
+Since = Moment | None

@@ -13,6 +13,7 @@ from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam, Us
 from shared.identity.models import OrgRole, Role, TeamName
 from shared.identity.rbac import Permission
 from shared.investigations.commands import INVESTIGATION_COMMANDS
+from shared.services.commands import SERVICE_COMMANDS
 
 
 class ShowHelp(Command):
@@ -173,6 +174,7 @@ COMMANDS: tuple[type[Command], ...] = (
     UnbindChannel,
     GrantOrgRole,
     RevokeOrgRole,
+    *SERVICE_COMMANDS,
     *INVESTIGATION_COMMANDS,
     *ALERT_COMMANDS,
     *CANARY_COMMANDS,

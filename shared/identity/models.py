@@ -9,8 +9,8 @@ from typing import Annotated, NewType
 
 from pydantic import AfterValidator, Field
 
-from shared.investigations.models import Service
 from shared.records import Frozen
+from shared.telemetry.models import Service
 
 OrgId = NewType("OrgId", str)
 """An org, keyed with its platform: `slack:T…` (or `slack:E…` for an Enterprise Grid org),

@@ -1,4 +1,4 @@
-"""Service catalog and investigation commands."""
+"""Investigation commands: open, show, list, join, comment, escalate, resolve."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
-from shared.audit.commands import Since
 from shared.commands.base import Command, FreeText, OptionalTeam
-from shared.commands.duration import bounded
+from shared.commands.duration import Since, bounded
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
-from shared.investigations.limits import MAX_WINDOW
-from shared.investigations.models import Signal
+from shared.services.commands import ServiceName
+from shared.telemetry.limits import MAX_WINDOW
 
-ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 WINDOW_UNITS = "mhd"
 """An investigation's window is written in minutes, hours or days."""
 Window = Annotated[
@@ -34,174 +32,6 @@ Window = Annotated[
     ),
 ]
 """An investigation's window: a duration of at least a minute and at most MAX_WINDOW."""
-
-
-class RegisterService(Command):
-    """--metrics-file FILE.csv (terminal only; FILE in AUTOSRE_METRICS_DIR, default
-    ~/.autosre/metrics): a CSV whose first line names the columns: `timestamp` (ISO 8601 such as
-    2026-11-22T09:30:00Z; UTC when no offset is given), at least one of the signal columns
-    p50_latency, p99_latency (ms), error_rate (%), traffic (requests a minute), saturation
-    (% of capacity), and optionally `event` (text such as "deploy v7", listed in reports).
-    One row per time, oldest first; a number in every metric cell (no N/A or empty cell: leave
-    a row out for a gap; at most 1e15 either way); one row a minute is the step alerts judge
-    by. At most 16 MB and 200,000 rows; checked when registered (an error names the row and
-    column).
-    Example: examples/metrics/web-incident.csv."""
-
-    words = ("service", "register")
-    positional = ("name",)
-    permission = Permission.SERVICE_WRITE
-    mutates = True
-    purpose = "Register a service: where its golden signals come from (one resource option)."
-    examples = (
-        "sre service register checkout-api --aws-lambda checkout-fn --team payments",
-        "sre service register web --aws-alb "
-        "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/w/1",
-        "sre service register checkout-api --sample checkout",
-        "sre service register web --metrics-file web-incident.csv",
-        "sre service register shop --azure-resource "
-        "/subscriptions/SUB/resourceGroups/shop/providers/Microsoft.Web/sites/shop "
-        "--azure-workspace 11111111-2222-3333-4444-555555555555",
-    )
-    name: ServiceName
-    aws_lambda: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_:.-]{1,140}$")
-    aws_alb: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:elasticloadbalancing:\S+$")
-    azure_resource: str | None = Field(
-        default=None,
-        pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Web/sites/[^/]+$",
-    )
-    gcp_cloud_run: str | None = Field(
-        default=None, pattern=r"^[a-z][a-z0-9-]{4,29}/[a-z0-9-]+/[a-z0-9-]{1,63}$"
-    )
-    sample: str | None = Field(default=None, pattern=r"^checkout$")
-    metrics_file: str | None = Field(default=None, max_length=500)
-    azure_workspace: str | None = Field(
-        default=None,
-        pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
-        json_schema_extra={"metavar": "WORKSPACE_ID"},
-    )
-    team: OptionalTeam = None
-
-    @model_validator(mode="after")
-    def _one_resource(self) -> RegisterService:
-        options = (
-            self.aws_lambda,
-            self.aws_alb,
-            self.azure_resource,
-            self.gcp_cloud_run,
-            self.sample,
-            self.metrics_file,
-        )
-        if len([o for o in options if o]) != 1:
-            raise ValueError(
-                "give exactly one of --aws-lambda, --aws-alb, --azure-resource, --gcp-cloud-run, "
-                "--sample or --metrics-file"
-            )
-        if self.azure_workspace and not self.azure_resource:
-            raise ValueError("--azure-workspace goes with --azure-resource (its logs' workspace)")
-        return self
-
-
-class ListServices(Command):
-    words = ("service", "list")
-    permission = Permission.SERVICE_READ
-    purpose = "List a team's services."
-    examples = ("sre service list --team payments",)
-    team: OptionalTeam = None
-
-
-class ShowService(Command):
-    words = ("service", "show")
-    positional = ("name",)
-    permission = Permission.SERVICE_READ
-    purpose = "Show a service and the metric behind each of its golden signals."
-    examples = ("sre service show checkout-api",)
-    name: ServiceName
-    team: OptionalTeam = None
-
-
-class RemoveService(Command):
-    words = ("service", "remove")
-    positional = ("name",)
-    permission = Permission.SERVICE_WRITE
-    mutates = True
-    purpose = "Remove a service from the team's catalog."
-    examples = ("sre service remove checkout-api",)
-    name: ServiceName
-    team: OptionalTeam = None
-
-
-class ShareService(Command):
-    words = ("service", "share")
-    positional = ("name",)
-    permission = Permission.ORG_ADMIN
-    mutates = True
-    purpose = (
-        "Share a team's service with another team, read-only (org admins): the other team may "
-        "investigate it and alert on it; only the owning team's canaries move its traffic."
-    )
-    examples = ("sre service share checkout-api --to search --team payments",)
-    name: ServiceName
-    to: TeamName = Field(json_schema_extra={"metavar": "TEAM"})
-    team: TeamName = Field(description="the team that owns the service")
-
-
-def _dimensions(value: str) -> str:
-    pairs = [pair.partition("=") for pair in value.split(",")]
-    if not all(key.strip() and sep and val.strip() for key, sep, val in pairs):
-        raise ValueError("write dimensions as KEY=VALUE pairs separated by commas")
-    return value
-
-
-Dimensions = Annotated[str, Field(max_length=500), AfterValidator(_dimensions)]
-MetricName = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.:/ -]{1,255}$")]
-
-
-def parse_dimensions(value: str) -> dict[str, str]:
-    """`K=V,K2=V2` as a mapping."""
-    return {
-        key.strip(): val.strip()
-        for key, _, val in (pair.partition("=") for pair in value.split(","))
-    }
-
-
-class SetSignal(Command):
-    words = ("service", "signal", "set")
-    positional = ("name", "signal")
-    permission = Permission.SERVICE_WRITE
-    mutates = True
-    purpose = (
-        "Read one golden signal from another metric than its resource type's default "
-        "(unnamed parts stay as the default has them)."
-    )
-    examples = (
-        "sre service signal set checkout-api p99_latency --metric Duration --statistic p99.9",
-        "sre service signal set web error_rate --metric HTTPCode_ELB_5XX_Count "
-        "--divide-by RequestCount --scale 100",
-        "sre service signal set checkout-api saturation --namespace Checkout --metric DbPool "
-        '--statistic Maximum --dimensions "Stage=prod"',
-    )
-    name: ServiceName
-    signal: Signal
-    metric: MetricName
-    namespace: MetricName | None = None
-    statistic: str | None = Field(default=None, pattern=r"^[A-Za-z0-9.]{1,20}$")
-    dimensions: Dimensions | None = None
-    divide_by: MetricName | None = None
-    scale: float | None = Field(default=None, gt=0, allow_inf_nan=False)
-    team: OptionalTeam = None
-
-
-class ResetSignal(Command):
-    words = ("service", "signal", "reset")
-    positional = ("name", "signal")
-    permission = Permission.SERVICE_WRITE
-    mutates = True
-    purpose = "Read a golden signal from its resource type's default metric again."
-    examples = ("sre service signal reset checkout-api p99_latency",)
-    name: ServiceName
-    signal: Signal
-    team: OptionalTeam = None
 
 
 class OpenInvestigation(Command):
@@ -311,13 +141,6 @@ class EscalateInvestigation(Command):
 
 
 INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
-    RegisterService,
-    ListServices,
-    ShowService,
-    RemoveService,
-    ShareService,
-    SetSignal,
-    ResetSignal,
     OpenInvestigation,
     ShowInvestigation,
     ListInvestigations,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from shared.investigations.models import Finding, Judgement, Service, Verdict
 from shared.replies import Reply, Tone
+from shared.telemetry.models import Finding, Judgement, Service, Verdict
 
 
 def window_text(start: datetime, end: datetime) -> str:

@@ -16,12 +16,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from shared.audit.models import AuditRecord, Outcome
-from shared.investigations.models import Event, Finding, Service
+from shared.telemetry.models import Event, Service
 
-KINDS = ("deploy", "change", "canary", "alert", "chaos", "event")
-"""Event kinds, most relevant first: what a change most often follows."""
-LISTED = 8
-"""Events a report lists (the ones the findings line up with are always among them)."""
 _SERVICE_CHANGES = {
     ("service", "register"): 2,
     ("service", "remove"): 2,
@@ -30,7 +26,6 @@ _SERVICE_CHANGES = {
 }
 """Configuration commands of a service, and the index of the service's name in their words."""
 _CANARY_BY_HAND = ("promote", "rollback", "hold", "resume")
-_DEPLOY_WORDS = ("deploy", "release", "rollout", "roll out", "rollback", "roll back")
 
 
 def _words(command: str) -> list[str]:
@@ -101,28 +96,3 @@ def audited(
         for r in done
         if start <= r.time <= end and (event := _change(r, service, canaries)) is not None
     ]
-
-
-def kind_of(event: Event) -> str:
-    """The event's kind for ranking: a provider's free-text event that names a deploy is one."""
-    if event.kind in KINDS[:-1]:
-        return event.kind
-    text = event.summary.lower()
-    return "deploy" if any(word in text for word in _DEPLOY_WORDS) else "event"
-
-
-def ranked(events: Iterable[Event]) -> list[Event]:
-    """Most relevant first: by kind (deploys, changes, canary steps, alerts, chaos, other),
-    the latest first within a kind."""
-    newest_first = sorted(events, key=lambda e: e.time, reverse=True)
-    return sorted(newest_first, key=lambda e: KINDS.index(kind_of(e)))
-
-
-def listed(
-    events: Sequence[Event], findings: Sequence[Finding], *, limit: int = LISTED
-) -> list[Event]:
-    """What a report lists: every event a finding lines up with, then the most relevant others,
-    at most `limit` (more when the findings line up with more)."""
-    named = [f.near for f in findings if f.near is not None]
-    chosen = list(dict.fromkeys([*ranked(named), *ranked(events)]))
-    return chosen[: max(limit, len(set(named)))]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.investigations.catalog import UNITS
-from shared.investigations.models import Event, Finding, Investigation, Signal, Verdict
+from shared.investigations.models import Investigation
 from shared.records import Frozen
+from shared.telemetry.models import Event, Finding, Signal, Verdict
+from shared.telemetry.queries import UNITS
+from shared.times import clock, period, spans_days
 
 DEPLOY = "deploy"
 
@@ -95,24 +97,6 @@ def ordered(investigation: Investigation) -> list[Signal]:
     known = {*investigation.series, *(v.signal for v in investigation.verdicts)}
     known |= {f.signal for f in investigation.findings}
     return [s for s in Signal if s in known]
-
-
-def clock(at: datetime, *, days: bool) -> str:
-    """A time as the page and chart write it: `22:30`, or `29 Nov 22:30` across days."""
-    return f"{at:%d %b %H:%M}" if days else f"{at:%H:%M}"
-
-
-def spans_days(start: datetime, end: datetime) -> bool:
-    """Whether a period needs dates to be read (it crosses midnight UTC)."""
-    return start.date() != end.date()
-
-
-def period(start: datetime, end: datetime, *, days: bool | None = None) -> str:
-    """`22:38 to 23:18 UTC` (an en dash between), with dates when the period crosses midnight
-    (or when `days` says so: a baseline shown beside a window of several days)."""
-    days = spans_days(start, end) if days is None else days
-    same_day = days and start.date() == end.date()
-    return f"{clock(start, days=days)}\N{EN DASH}{clock(end, days=days and not same_day)} UTC"
 
 
 def caption(marks: Marks) -> str:

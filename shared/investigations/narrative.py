@@ -5,8 +5,9 @@ gets the whole investigation: findings, verdicts, evidence, log lines, timeline)
 
 from __future__ import annotations
 
-from shared.investigations.judgement import fmt, times
-from shared.investigations.models import Finding, Investigation, Judgement
+from shared.investigations.models import Investigation
+from shared.telemetry.judgement import fmt, times
+from shared.telemetry.models import Finding, Judgement
 
 
 def _change(finding: Finding) -> str:

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from shared.audit.seal import SigningKey
 from shared.identity.models import OrgId
-from shared.investigations.marks import caption, marks_for, ordered, period
-from shared.investigations.models import Investigation, Signal
+from shared.investigations.marks import caption, marks_for, ordered
+from shared.investigations.models import Investigation
 from shared.investigations.signal_states import (
     cannot_judge,
     evidence,
@@ -21,6 +21,8 @@ from shared.investigations.signal_states import (
     without_findings,
 )
 from shared.ports import InvestigationStore
+from shared.telemetry.models import Signal
+from shared.times import period
 
 LINK_LIFETIME = timedelta(days=7)
 FORBIDDEN = "<!doctype html><title>Forbidden</title><p>This link is not valid or has expired.</p>"

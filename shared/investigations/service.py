@@ -14,8 +14,6 @@ from shared.commands.context import Context, Handler
 from shared.commands.duration import to_timedelta
 from shared.identity.models import Team
 from shared.investigations import commands as c
-from shared.investigations.analysis import first_to_move, headline, rank
-from shared.investigations.catalog import signal_series
 from shared.investigations.collaboration import with_actions
 from shared.investigations.coverage import (
     baseline_notes,
@@ -24,26 +22,21 @@ from shared.investigations.coverage import (
     window_text,
     without_findings,
 )
-from shared.investigations.events import audited, listed
-from shared.investigations.judgement import judge_all
-from shared.investigations.limits import check_window, read_within, window_of
-from shared.investigations.marks import clock, spans_days
-from shared.investigations.metrics_files import MetricsFiles
-from shared.investigations.models import (
-    Event,
-    Finding,
-    Investigation,
-    LogEvidence,
-    ResourceKind,
-    Service,
-    TimelineEntry,
-    Verdict,
-)
+from shared.investigations.events import audited
+from shared.investigations.models import Investigation, TimelineEntry
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
-from shared.investigations.service_catalog import ServiceCatalog, unreadable
 from shared.ports import Directory, InvestigationStore, LogSource, MetricsSource, Summariser
 from shared.replies import Image, Reply, Tone
+from shared.services.catalog import ServiceCatalog, unreadable
+from shared.telemetry.analysis import first_to_move, headline, rank
+from shared.telemetry.events import listed
+from shared.telemetry.judgement import judge_all
+from shared.telemetry.limits import check_window, read_within, window_of
+from shared.telemetry.metrics_files import MetricsFiles
+from shared.telemetry.models import Event, Finding, LogEvidence, ResourceKind, Service, Verdict
+from shared.telemetry.queries import signal_series
+from shared.times import clock, spans_days
 
 BASELINE = timedelta(hours=4)
 """How much history before the window each signal is judged against."""

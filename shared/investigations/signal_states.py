@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from shared.investigations.coverage import reason
-from shared.investigations.marks import period
-from shared.investigations.models import Finding, Investigation, Judgement, Signal, Verdict
+from shared.investigations.models import Investigation
+from shared.telemetry.models import Finding, Judgement, Signal, Verdict
+from shared.times import period
 
 
 def evidence(finding: Finding) -> str:

@@ -20,8 +20,8 @@ from shared.adapters.memory import (
 from shared.bootstrap import build
 from shared.config import Settings
 from shared.errors import UnavailableError
-from shared.investigations.limits import READ_TIMEOUT
-from shared.investigations.models import LogEvidence, ResourceKind
+from shared.telemetry.limits import READ_TIMEOUT
+from shared.telemetry.models import LogEvidence, ResourceKind
 from tests.contract.test_azure_metrics import SITE, metrics_source
 from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
 from tests.support import memory_adapters, run, service_of, setup_teams

@@ -12,9 +12,9 @@ from azure.monitor.querymetrics import MetricsClient
 
 from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
 from shared.errors import UnavailableError
-from shared.investigations.catalog import override, signal_series
-from shared.investigations.limits import READ_TIMEOUT
-from shared.investigations.models import ResourceKind, Signal
+from shared.telemetry.limits import READ_TIMEOUT
+from shared.telemetry.models import ResourceKind, Signal
+from shared.telemetry.queries import override, signal_series
 from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
 from tests.support import service_of
 

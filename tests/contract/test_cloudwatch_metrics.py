@@ -11,9 +11,9 @@ from moto import mock_aws
 
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
 from shared.errors import UnavailableError
-from shared.investigations.catalog import queries_for, signal_series
-from shared.investigations.limits import READ_TIMEOUT
-from shared.investigations.models import ResourceKind, Service, Signal
+from shared.telemetry.limits import READ_TIMEOUT
+from shared.telemetry.models import ResourceKind, Service, Signal
+from shared.telemetry.queries import queries_for, signal_series
 from tests.support import service_of
 
 END = datetime.now(UTC).replace(second=0, microsecond=0)

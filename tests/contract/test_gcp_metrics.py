@@ -15,9 +15,9 @@ from google.cloud.monitoring_v3.services.metric_service.transports import Metric
 
 from shared.adapters.gcp.monitoring_metrics import CloudMonitoringMetricsSource
 from shared.errors import UnavailableError
-from shared.investigations.catalog import signal_series
-from shared.investigations.limits import READ_TIMEOUT
-from shared.investigations.models import ResourceKind, Signal
+from shared.telemetry.limits import READ_TIMEOUT
+from shared.telemetry.models import ResourceKind, Signal
+from shared.telemetry.queries import signal_series
 from tests.support import service_of
 
 END = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)

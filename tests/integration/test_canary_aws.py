@@ -21,8 +21,8 @@ from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
 from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
 from shared.bootstrap import Services, build
 from shared.config import Settings
-from shared.investigations.models import ResourceKind
 from shared.replies import Reply, Tone
+from shared.telemetry.models import ResourceKind
 from tests.aws import create_table
 from tests.contract.test_traffic_router import _lambda_function
 from tests.fakes.http_capture import CaptureServer

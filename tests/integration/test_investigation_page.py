@@ -22,8 +22,9 @@ from shared.adapters.memory import InMemoryNotifier
 from shared.bootstrap import Services, for_local
 from shared.config import Settings
 from shared.identity.models import OrgId
-from shared.investigations.models import Event, Investigation, Judgement, Signal, Verdict
+from shared.investigations.models import Investigation
 from shared.investigations.page import token_for
+from shared.telemetry.models import Event, Judgement, Signal, Verdict
 from tests.support import invocation
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from handlers import aws_worker
 from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
 from shared.canary import replay as replay_module
 from shared.canary.replay import VersionFailedError, investigate, names_the_cause, scenarios
-from shared.investigations.models import Finding, Signal
+from shared.telemetry.models import Finding, Signal
 from tests.fakes.lambda_versions import DeployedVersions
 from tests.fixtures import LambdaContext
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from shared.investigations.catalog import signal_values
-from shared.investigations.limits import MAX_POINTS, READ_TIMEOUT, count_points
-from shared.investigations.models import Event, MetricQuery, Service
 from shared.ports import Points
+from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
+from shared.telemetry.models import Event, MetricQuery, Service
+from shared.telemetry.queries import signal_values
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient

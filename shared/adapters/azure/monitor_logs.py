@@ -11,8 +11,8 @@ from functools import cached_property
 from typing import Any
 
 from shared.errors import UnavailableError
-from shared.investigations.limits import READ_TIMEOUT
-from shared.investigations.models import LogEvidence, Service
+from shared.telemetry.limits import READ_TIMEOUT
+from shared.telemetry.models import LogEvidence, Service
 
 TOP = 5
 """Lines of each kind kept as evidence."""

@@ -11,10 +11,10 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from shared.investigations.catalog import signal_values
-from shared.investigations.limits import MAX_POINTS, READ_TIMEOUT, count_points
-from shared.investigations.models import Event, MetricQuery, Service
 from shared.ports import Points
+from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
+from shared.telemetry.models import Event, MetricQuery, Service
+from shared.telemetry.queries import signal_values
 
 REDUCERS = {
     "p50": "REDUCE_PERCENTILE_50",

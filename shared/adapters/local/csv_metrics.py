@@ -25,9 +25,9 @@ from pathlib import Path
 
 from shared.audit.redaction import redact
 from shared.errors import InvalidCommandError, UnavailableError
-from shared.investigations.catalog import signal_values
-from shared.investigations.models import Event, MetricQuery, Service, Signal
 from shared.ports import Points
+from shared.telemetry.models import Event, MetricQuery, Service, Signal
+from shared.telemetry.queries import signal_values
 
 MAX_BYTES = 16 * 1024 * 1024
 """A metrics file's size limit (a year of one-minute rows of five signals is about 40 MB; a

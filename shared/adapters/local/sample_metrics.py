@@ -13,9 +13,9 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from shared.investigations.limits import MAX_POINTS, count_points
-from shared.investigations.models import Event, MetricQuery, Service, Signal
 from shared.ports import Clock, Points
+from shared.telemetry.limits import MAX_POINTS, count_points
+from shared.telemetry.models import Event, MetricQuery, Service, Signal
 
 DEPLOY_BEFORE_END = timedelta(minutes=40)
 SCENARIOS = ("checkout",)

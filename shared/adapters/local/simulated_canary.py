@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary
 from shared.canary.replay import Answers, Scenario, investigate
-from shared.investigations.models import Signal
+from shared.telemetry.models import Signal
 
 RPS = 100.0
 BAD_RELEASES = frozenset({"42"})

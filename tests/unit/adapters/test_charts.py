@@ -16,14 +16,8 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from shared.adapters.charts import panel, render_panels, render_png
-from shared.investigations.models import (
-    Event,
-    Finding,
-    Investigation,
-    Judgement,
-    Signal,
-    Verdict,
-)
+from shared.investigations.models import Investigation
+from shared.telemetry.models import Event, Finding, Judgement, Signal, Verdict
 
 END = datetime(2026, 11, 29, 23, 18, tzinfo=UTC)
 START = END - timedelta(hours=1)

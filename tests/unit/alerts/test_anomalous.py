@@ -13,7 +13,7 @@ from shared.alerts.evaluator import AlertEvaluator
 from shared.bootstrap import for_memory
 from shared.config import Settings
 from shared.identity.models import Platform
-from shared.investigations.models import ResourceKind
+from shared.telemetry.models import ResourceKind
 from tests.support import NOW, run, setup_teams
 
 

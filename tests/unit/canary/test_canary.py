@@ -17,9 +17,9 @@ from shared.canary.models import Canary, CanaryState
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.investigations.models import ResourceKind
 from shared.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.replies import Reply, Tone
+from shared.telemetry.models import ResourceKind
 from tests.support import (
     NOW,
     ORG,

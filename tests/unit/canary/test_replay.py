@@ -15,7 +15,7 @@ from shared.canary.replay import (
     replay,
     scenarios,
 )
-from shared.investigations.models import Signal
+from shared.telemetry.models import Signal
 from tests.support import NOW, run, run_deferred
 from tests.unit.alerts.test_scheduler import Clock
 from tests.unit.canary.test_canary import _services, _tick

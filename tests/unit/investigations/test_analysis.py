@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shared.adapters.local.sample_metrics import SampleMetricsSource, deploy_time
-from shared.investigations.analysis import first_to_move, headline, onset, rank
-from shared.investigations.catalog import UNITS, signal_series
-from shared.investigations.models import Event, Finding, ResourceKind, Service, Signal
+from shared.telemetry.analysis import first_to_move, headline, onset, rank
+from shared.telemetry.models import Event, Finding, ResourceKind, Service, Signal
+from shared.telemetry.queries import UNITS, signal_series
 from tests.support import service_of
 
 END = datetime(2026, 11, 22, 14, 40, tzinfo=UTC)

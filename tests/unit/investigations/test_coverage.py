@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared.investigations.models import Finding, Judgement, ResourceKind, Signal, Verdict
 from shared.investigations.service import report
 from shared.replies import Tone
+from shared.telemetry.models import Finding, Judgement, ResourceKind, Signal, Verdict
 from tests.support import service_of
 
 START = datetime(2026, 11, 22, 17, 32, tzinfo=UTC)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bots.cli import main
-from shared.investigations.detector import DetectorSettings, score_series
-from shared.investigations.series import read_csv
+from shared.telemetry.detector import DetectorSettings, score_series
+from shared.telemetry.series import read_csv
 
 NAB = Path(__file__).resolve().parents[4] / "shared" / "nab" / "data"
 

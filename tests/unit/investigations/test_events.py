@@ -12,9 +12,10 @@ from shared.audit.models import AuditRecord, Outcome
 from shared.bootstrap import Services, for_memory
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.investigations.events import audited, listed, ranked
-from shared.investigations.models import Event, Finding, ResourceKind, Signal
+from shared.investigations.events import audited
 from shared.replies import Reply, Tone
+from shared.telemetry.events import listed, ranked
+from shared.telemetry.models import Event, Finding, ResourceKind, Signal
 from tests.support import NOW, invocation, run, run_deferred, service_of, setup_teams
 from tests.unit.alerts.test_scheduler import Clock
 from tests.unit.canary.test_canary import _services as canary_services

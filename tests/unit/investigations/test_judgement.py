@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.adapters.local.sample_metrics import SampleMetricsSource, deploy_time
-from shared.investigations.analysis import headline
-from shared.investigations.catalog import signal_series
-from shared.investigations.judgement import judge, judge_all
-from shared.investigations.models import Event, Judgement, ResourceKind, Signal
+from shared.telemetry.analysis import headline
+from shared.telemetry.judgement import judge, judge_all
+from shared.telemetry.models import Event, Judgement, ResourceKind, Signal
+from shared.telemetry.queries import signal_series
 from tests.support import service_of
 
 T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)

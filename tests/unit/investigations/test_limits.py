@@ -11,9 +11,9 @@ from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.bootstrap import Services, for_memory
 from shared.errors import UnavailableError
-from shared.investigations.limits import read_within
-from shared.investigations.models import MetricQuery, ResourceKind, Signal
 from shared.replies import Reply, Tone
+from shared.telemetry.limits import read_within
+from shared.telemetry.models import MetricQuery, ResourceKind, Signal
 from tests.support import NOW, run, setup_teams
 
 RESOURCES = {

@@ -7,17 +7,10 @@ from datetime import timedelta
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.bootstrap import Services, build
 from shared.config import Settings
-from shared.investigations.models import (
-    Event,
-    Finding,
-    Investigation,
-    Judgement,
-    LogEvidence,
-    Signal,
-    Verdict,
-)
+from shared.investigations.models import Investigation
 from shared.investigations.narrative import NarrativeSummariser
 from shared.replies import Reply
+from shared.telemetry.models import Event, Finding, Judgement, LogEvidence, Signal, Verdict
 from tests.support import NOW, memory_adapters, run, setup_teams
 
 

@@ -7,15 +7,9 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
-from shared.investigations.models import (
-    Event,
-    Finding,
-    Investigation,
-    Judgement,
-    Signal,
-    Verdict,
-)
+from shared.investigations.models import Investigation
 from shared.investigations.page import render
+from shared.telemetry.models import Event, Finding, Judgement, Signal, Verdict
 
 END = datetime(2026, 11, 29, 23, 18, tzinfo=UTC)
 START = END - timedelta(minutes=40)

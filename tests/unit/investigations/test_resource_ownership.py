@@ -9,9 +9,9 @@ from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.adapters.local.simulated_canary import SimulatedVersionMetrics
 from shared.adapters.memory import FixedClock, InMemoryTrafficRouter
 from shared.bootstrap import Services, for_memory
-from shared.investigations.catalog import queries_for
-from shared.investigations.models import ResourceKind, Service
 from shared.replies import Tone
+from shared.telemetry.models import ResourceKind, Service
+from shared.telemetry.queries import queries_for
 from tests.support import NOW, ORG, run, run_deferred, setup_teams
 
 LAMBDA = ResourceKind.AWS_LAMBDA

@@ -7,9 +7,9 @@ import pytest
 from shared.adapters.memory import FixedClock
 from shared.bootstrap import Services, cloud_metrics, for_memory, local_metrics
 from shared.config import Settings
-from shared.investigations.catalog import override, queries_for
-from shared.investigations.models import ResourceKind, Signal
 from shared.replies import Tone
+from shared.telemetry.models import ResourceKind, Signal
+from shared.telemetry.queries import override, queries_for
 from tests.support import ORG, finding_lines, run, setup_teams
 from tests.unit.investigations.test_investigations import _investigate
 

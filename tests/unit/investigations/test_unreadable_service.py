@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shared.adapters.memory import InMemoryTaskQueue
 from shared.bootstrap import Services
-from shared.investigations.models import ResourceKind
+from shared.telemetry.models import ResourceKind
 from tests.support import ORG, run, service_of, setup_teams
 
 

@@ -12,12 +12,13 @@ from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.models import Platform, Team
-from shared.investigations import commands as c
-from shared.investigations.catalog import override, owner_of, queries_for
-from shared.investigations.metrics_files import MetricsFiles
-from shared.investigations.models import MetricQuery, ResourceKind, Service
 from shared.ports import Directory
 from shared.replies import Reply, Tone
+from shared.services import commands as c
+from shared.services.ownership import owner_of
+from shared.telemetry.metrics_files import MetricsFiles
+from shared.telemetry.models import MetricQuery, ResourceKind, Service
+from shared.telemetry.queries import override, queries_for
 
 
 def _resource(command: c.RegisterService) -> tuple[ResourceKind, str]:

@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from datetime import datetime
 
-from shared.investigations.judgement import NEAR, RISING, judge, summary
-from shared.investigations.models import Event, Finding, Signal
+from shared.telemetry.judgement import NEAR, RISING, judge, summary
+from shared.telemetry.models import Event, Finding, Signal
 
 __all__ = ["NEAR", "RISING", "first_to_move", "headline", "onset", "rank"]
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 
-from shared.identity.models import Team
-from shared.investigations.models import MetricQuery, ResourceKind, Service, Signal
 from shared.ports import MetricsSource, Points
+from shared.telemetry.models import MetricQuery, ResourceKind, Service, Signal
 
 
 def signal_values(query: MetricQuery, read: Callable[[MetricQuery], Points]) -> Points:
@@ -175,19 +174,6 @@ def resource_key(kind: ResourceKind, resource: str) -> str | None:
     elif kind is ResourceKind.AZURE_RESOURCE:
         resource = resource.lower()
     return f"{kind.value}:{resource}"
-
-
-def owner_of(teams: Iterable[Team], service: Service) -> tuple[Team, Service] | None:
-    """The team (and its service) that owns `service`'s resource: the first to register it, of
-    those that did not get it shared."""
-    key = resource_key(service.kind, service.resource)
-    owned = [
-        (team, each)
-        for team in teams
-        for each in team.services.values()
-        if key and each.shared_from is None and resource_key(each.kind, each.resource) == key
-    ]
-    return min(owned, key=lambda pair: pair[1].registered_at, default=None)
 
 
 _CLOUDWATCH = ("Average", "Sum", "Minimum", "Maximum", "SampleCount", "pNN")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TextIO
 
-from shared.investigations.detector import DetectorSettings, score_series
+from shared.telemetry.detector import DetectorSettings, score_series
 
 DAY = 86_400.0
 

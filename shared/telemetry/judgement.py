@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from shared.investigations.baseline import NEEDED, Baseline, baseline_of
-from shared.investigations.catalog import UNITS
-from shared.investigations.events import ranked
-from shared.investigations.marks import period
-from shared.investigations.models import Event, Finding, Judgement, Signal, Verdict
+from shared.telemetry.baseline import NEEDED, Baseline, baseline_of
+from shared.telemetry.events import ranked
+from shared.telemetry.models import Event, Finding, Judgement, Signal, Verdict
+from shared.telemetry.queries import UNITS
+from shared.times import period
 
 RUN = 3
 """Consecutive points beyond the baseline that make a change (a lone outlier does not)."""

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from shared.errors import InvalidCommandError, UnavailableError
-from shared.investigations.models import ResourceKind
+from shared.telemetry.models import ResourceKind
 
 MAX_WINDOW = timedelta(days=7)
 """The longest investigation window: with its 4 hours of baseline, 10,320 one-minute points per

@@ -1,0 +1,155 @@
+"""Signals, the queries behind them, the services they are read for, events, and what judging a
+signal over a window finds: shared by investigations, alerts and canaries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.records import Frozen
+
+
+class Signal(StrEnum):
+    """The golden signals an investigation reads."""
+
+    P50_LATENCY = "p50_latency"
+    P99_LATENCY = "p99_latency"
+    ERROR_RATE = "error_rate"
+    TRAFFIC = "traffic"
+    SATURATION = "saturation"
+
+    @property
+    def label(self) -> str:
+        """How a person says it."""
+        return {
+            Signal.P50_LATENCY: "p50 latency",
+            Signal.P99_LATENCY: "p99 latency",
+            Signal.ERROR_RATE: "error rate",
+            Signal.TRAFFIC: "traffic",
+            Signal.SATURATION: "saturation",
+        }[self]
+
+
+class ResourceKind(StrEnum):
+    """Where a service's metrics come from."""
+
+    AWS_LAMBDA = "aws-lambda"
+    AWS_ALB = "aws-alb"
+    AZURE_RESOURCE = "azure-resource"
+    GCP_CLOUD_RUN = "gcp-cloud-run"
+    SAMPLE = "sample"
+    METRICS_FILE = "metrics-file"
+
+
+class MetricQuery(Frozen):
+    """One provider query for one signal: CloudWatch namespace/metric/dimensions/statistic, etc."""
+
+    signal: Signal
+    namespace: str = ""
+    metric: str
+    dimensions: dict[str, str] = Field(default_factory=dict)
+    statistic: str = "Average"
+    divide_by: MetricQuery | None = None
+    """For a rate: this query's values are divided by the other's (errors / invocations)."""
+    scale: float = 1.0
+
+
+class Service(Frozen):
+    """A service registered by a team, with the query behind each golden signal."""
+
+    name: str
+    kind: ResourceKind
+    resource: str
+    queries: dict[Signal, MetricQuery]
+    registered_by: str
+    registered_at: datetime
+    log_workspace: str | None = None
+    """A Log Analytics workspace holding the service's logs (Azure): log evidence is read there."""
+    shared_from: str | None = None
+    """The team that owns the resource, when an org admin shared it with this team read-only (its
+    canaries are the owner's alone)."""
+
+
+class Event(Frozen):
+    """Something the platform knows happened: a deploy, a canary step, an alert, a change."""
+
+    time: datetime
+    kind: str
+    summary: str
+
+
+class Finding(Frozen):
+    """One thing that changed: which signal, since when, by how much, and what it lines up with."""
+
+    signal: Signal
+    onset: datetime
+    baseline: float
+    current: float
+    confidence: float = Field(ge=0, le=1)
+    evidence: str
+    near: Event | None = None
+    end: datetime | None = None
+    """When the signal was back within its baseline inside the window (a transient change); then
+    `current` is the change's peak (or trough), not the level after it."""
+
+    @property
+    def ratio(self) -> float:
+        """How many times the baseline the signal is now."""
+        return self.current / self.baseline if self.baseline else float("inf")
+
+
+class Judgement(StrEnum):
+    """How far an investigation could judge one signal. Only CHANGED and STEADY are judgements;
+    the others say why there is none, and are never reported as "no change"."""
+
+    CHANGED = "changed"
+    STEADY = "steady"
+    NO_DATA = "no data"
+    SHORT_BASELINE = "not enough baseline"
+    PARTIAL = "partial data"
+
+    @property
+    def judged(self) -> bool:
+        """Whether the signal was judged at all (changed or steady), rather than why it was not."""
+        return self in (Judgement.CHANGED, Judgement.STEADY)
+
+
+class Verdict(Frozen):
+    """What an investigation could say about one signal, and against what it was judged."""
+
+    signal: Signal
+    judgement: Judgement
+    baseline_start: datetime | None = None
+    """The baseline period the window was judged against (None when there was none)."""
+    baseline_end: datetime | None = None
+    baseline_points: int = 0
+    """Points the baseline had."""
+    needed_points: int = 0
+    """Points a baseline needs before the signal can be judged."""
+    window_points: int = 0
+    """Points inside the window."""
+    expected_points: int = 0
+    """Points the window would have at the source's step with nothing missing."""
+    note: str = ""
+    """What a person must know about this judgement: where the baseline came from when the hours
+    before the window were missing, what was missing and why."""
+
+
+class LogEvidence(Frozen):
+    """A kind of log line that stands out in the window: how often now, how often before."""
+
+    source: str
+    """What was counted: `failed requests` or `error logs`."""
+    text: str
+    window: int
+    baseline: int
+    first: datetime | None = None
+    """When it first appeared in the window."""
+
+    def describe(self) -> str:
+        """One line for the report: `503 POST /pay: 412 since 14:05 UTC (none before)`."""
+        before = f"{self.baseline} before" if self.baseline else "none before"
+        since = f" since {self.first:%H:%M} UTC" if self.first else ""
+        return f"{self.text}: {self.window}{since} ({before})"
