@@ -14,11 +14,11 @@ from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.adapters.memory import FixedClock
 from shared.audit.chain import next_record
 from shared.audit.models import AuditDraft, AuditRecord, Digest, Outcome, StreamKey
+from shared.audit.ports import AuditLog
 from shared.audit.seal import SigningKey, seal
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import verify_stream
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.ports import AuditLog
 
 KEY = SigningKey(secret=b"bench-audit-key")
 NOW = datetime(2026, 11, 22, tzinfo=UTC)

@@ -24,9 +24,9 @@ from shared.bootstrap import Adapters, Services, build
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.ports import MetricsSource
 from shared.replies import Reply
 from shared.telemetry.models import ResourceKind
+from shared.telemetry.ports import MetricsSource
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 

@@ -13,12 +13,15 @@ from typing import Any
 from shared.adapters.charts import render_comparison_png, render_panels, render_png
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy
+from shared.alerts.ports import AlertStore
 from shared.alerts.scheduler import AlertScheduler, Investigate
 from shared.alerts.service import AlertService
+from shared.audit.ports import AuditDirectory, AuditLog
 from shared.audit.schedule import scheduled
 from shared.audit.seal import SigningKey
 from shared.audit.service import AuditService, Progress
 from shared.audit.trail import AuditTrail
+from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.canary.service import CanaryService
 from shared.commands.base import Command
 from shared.commands.bus import CommandBus, run_now
@@ -31,29 +34,14 @@ from shared.identity.models import OrgId, Platform
 from shared.identity.service import TeamService
 from shared.investigations.collaboration import Collaboration
 from shared.investigations.page import PageServer
+from shared.investigations.ports import InvestigationStore, Summariser
 from shared.investigations.service import InvestigationService
-from shared.ports import (
-    AlertStore,
-    AuditLog,
-    CanaryStore,
-    Clock,
-    DeliveryGuard,
-    Directory,
-    ExportStore,
-    InvestigationStore,
-    InvestigatorVersions,
-    LogSource,
-    MetricsSource,
-    Notifier,
-    Summariser,
-    TaskQueue,
-    TrafficRouter,
-    VersionMetrics,
-)
+from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
 from shared.replies import Reply
 from shared.scheduling import ScheduledWork
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import ResourceKind
+from shared.telemetry.ports import LogSource, MetricsSource
 
 
 @dataclass(frozen=True)
@@ -62,7 +50,7 @@ class Services:
 
     settings: Settings
     bus: CommandBus
-    directory: Directory
+    directory: AuditDirectory
     audit: AuditTrail
     tasks: TaskQueue
     pages: PageServer
@@ -131,7 +119,7 @@ def _simulated_investigators() -> InvestigatorVersions:
 class Adapters:
     """One implementation of each port."""
 
-    directory: Directory
+    directory: AuditDirectory
     audit_log: AuditLog
     tasks: TaskQueue
     exports: ExportStore

@@ -11,7 +11,7 @@ from shared.commands import models as m
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.identity.models import OrgId
-from shared.ports import Directory
+from shared.identity.ports import Directory
 from shared.replies import Reply, Tone
 
 

@@ -10,12 +10,13 @@ from shared import bootstrap
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.audit.chain import decode
 from shared.audit.models import AuditRecord, StreamKey
+from shared.audit.ports import AuditLog
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.bootstrap import Adapters, Services
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.ports import AuditLog, Clock
+from shared.ports import Clock
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind, Service
 from shared.telemetry.queries import queries_for

@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 from shared.alerts.evaluation import Instance, breaching, step
 from shared.alerts.models import AlertPolicy
 from shared.identity.models import OrgId, Team
-from shared.ports import Directory, MetricsSource, Points
+from shared.identity.ports import Directory
 from shared.telemetry.detector import DetectorSettings, score_series
 from shared.telemetry.limits import READ_TIMEOUT, within
 from shared.telemetry.models import MetricQuery, ResourceKind
+from shared.telemetry.ports import MetricsSource, Points
 
 PERIOD = timedelta(minutes=1)
 EXTRA_PERIODS = 2

@@ -16,12 +16,14 @@ from shared.alerts.evaluation import State, transition
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.models import AlertPolicy, Severity
 from shared.alerts.notices import escalation_notice, group_notice
+from shared.alerts.ports import AlertStore
 from shared.audit.schedule import scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.commands.invocation import ReplyTarget
 from shared.errors import AuditUnavailableError, ConflictError
 from shared.identity.models import ChannelId, OrgId
-from shared.ports import AlertStore, Directory, Notifier
+from shared.identity.ports import Directory
+from shared.ports import Notifier
 
 log = logging.getLogger("autosre.alerts")
 Investigate = Callable[[AlertPolicy, ReplyTarget, str], bool]

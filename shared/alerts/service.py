@@ -11,11 +11,13 @@ from shared.alerts.evaluation import State, transition
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy, Severity, Silence
 from shared.alerts.notices import group_notice, value_text
+from shared.alerts.ports import AlertStore
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
 from shared.identity.models import ChannelId, OrgId
-from shared.ports import AlertStore, Directory, Notifier
+from shared.identity.ports import Directory
+from shared.ports import Notifier
 from shared.replies import Reply, Tone
 
 

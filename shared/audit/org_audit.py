@@ -9,6 +9,7 @@ from datetime import datetime
 from shared.audit import commands as c
 from shared.audit.access import AccessHistory, configured_admins, is_change, replay
 from shared.audit.models import ORG_STREAM, AuditRecord, StreamKey
+from shared.audit.ports import AuditDirectory
 from shared.audit.reconcile import Reconciliation, StateSnapshot, reconcile
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification
@@ -16,7 +17,6 @@ from shared.commands.context import Context
 from shared.errors import NotFoundError
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId
-from shared.ports import Directory
 from shared.replies import Reply, Tone
 
 Check = Callable[[StreamKey, datetime, datetime | None], Verification]
@@ -38,7 +38,7 @@ class OrgAudit:
         self,
         *,
         trail: AuditTrail,
-        directory: Directory,
+        directory: AuditDirectory,
         check: Check,
         configured: Iterable[ConfiguredAdmin] = (),
     ) -> None:

@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 
 from shared.audit.models import AuditDraft, Outcome
+from shared.audit.ports import AuditLog
 from shared.commands.bus import CommandBus
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.ports import AuditLog
 from shared.replies import Reply
 
 SCHEDULER = UserId("scheduler")

@@ -12,12 +12,13 @@ from datetime import datetime
 from shared.audit import commands as c
 from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey
 from shared.audit.org_audit import OrgAudit, label
+from shared.audit.ports import AuditDirectory
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification, verify_stream
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.identity.admins import ConfiguredAdmin
-from shared.ports import Directory, ExportStore
+from shared.ports import ExportStore
 from shared.replies import Reply, Tone
 
 Progress = Callable[[str], None]
@@ -61,7 +62,7 @@ class AuditService:
         *,
         trail: AuditTrail,
         exports: ExportStore,
-        directory: Directory,
+        directory: AuditDirectory,
         progress: Progress = _quiet,
         storage: str = "",
         configured_admins: Iterable[ConfiguredAdmin] = (),

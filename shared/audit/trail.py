@@ -7,14 +7,14 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Protocol
 
 from shared.audit.chain import decode, next_record
 from shared.audit.models import AuditDraft, AuditRecord, Digest, HeadMark, StreamKey
+from shared.audit.ports import AuditLog, HeadMarks
 from shared.audit.redaction import redact
 from shared.audit.seal import SigningKey, seal
 from shared.errors import AuditUnavailableError, ConflictError
-from shared.ports import AuditLog, Clock
+from shared.ports import Clock
 
 MAX_ATTEMPTS = 100
 BACKOFF_CAP = 0.05
@@ -34,13 +34,6 @@ def redacted(draft: AuditDraft) -> AuditDraft:
             "details": {k: redact(v) for k, v in draft.details.items()},
         }
     )
-
-
-class HeadMarks(Protocol):
-    """Where the longest head of each stream is remembered (the state store's directory)."""
-
-    def mark_head(self, mark: HeadMark) -> None:
-        """Remember a stream's head, unless a longer one is already remembered."""
 
 
 class AuditTrail:

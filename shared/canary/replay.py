@@ -16,10 +16,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from shared.canary.judge import MetricData
-from shared.ports import Points
 from shared.records import Frozen
 from shared.telemetry.analysis import first_to_move, onset, rank
 from shared.telemetry.models import Finding, Signal
+from shared.telemetry.ports import Points
 from shared.telemetry.queries import UNITS
 
 REPLAY_METRIC = "investigation_quality"

@@ -15,6 +15,7 @@ from shared.canary import commands as c
 from shared.canary.judge import Judgement, MetricData, MetricSpec, Verdict, judge
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import canary_notice
+from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.canary.replay import REPLAY_METRIC, VersionFailedError, replay, scenarios
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
@@ -29,14 +30,8 @@ from shared.errors import (
     UnavailableError,
 )
 from shared.identity.models import OrgId
-from shared.ports import (
-    CanaryStore,
-    Directory,
-    InvestigatorVersions,
-    Notifier,
-    TrafficRouter,
-    VersionMetrics,
-)
+from shared.identity.ports import Directory
+from shared.ports import Notifier
 from shared.replies import Image, Reply, Tone
 from shared.services.ownership import owner_of
 from shared.telemetry.models import ResourceKind, Service

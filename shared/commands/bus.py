@@ -21,9 +21,10 @@ from shared.commands.scope import team_for
 from shared.errors import AuditUnavailableError, ForbiddenError, SreError, UnavailableError
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId, Platform
+from shared.identity.ports import Directory
 from shared.identity.principals import principal_for
 from shared.identity.rbac import authorize
-from shared.ports import Clock, DeliveryGuard, Directory, TaskQueue
+from shared.ports import Clock, DeliveryGuard, TaskQueue
 from shared.replies import Reply, Tone
 
 log = logging.getLogger("autosre.bus")

@@ -7,7 +7,7 @@ from shared.commands.base import Command
 from shared.commands.invocation import Invocation
 from shared.errors import InvalidCommandError
 from shared.identity.models import ChannelId
-from shared.ports import Directory
+from shared.identity.ports import Directory
 
 
 def team_for(command: Command, invocation: Invocation, *, directory: Directory) -> str | None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import Actor, OrgRole, Principal
-from shared.ports import Directory
+from shared.identity.ports import Directory
 
 
 def is_configured_admin(actor: Actor, configured: Iterable[ConfiguredAdmin]) -> bool:

@@ -7,8 +7,8 @@ from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
+from shared.identity.ports import Directory
 from shared.identity.rbac import ORG_ROLES_HOLDING, Permission
-from shared.ports import Directory
 from shared.replies import Reply, Tone
 
 

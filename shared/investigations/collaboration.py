@@ -10,9 +10,11 @@ from shared.commands.context import Context, Handler
 from shared.commands.invocation import ReplyTarget
 from shared.errors import ConflictError, NotFoundError, UnavailableError
 from shared.identity.models import Platform
+from shared.identity.ports import Directory
 from shared.investigations import commands as c
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
-from shared.ports import Directory, InvestigationStore, Notifier
+from shared.investigations.ports import InvestigationStore
+from shared.ports import Notifier
 from shared.replies import Button, Reply, Tone
 
 

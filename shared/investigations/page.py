@@ -13,6 +13,7 @@ from shared.audit.seal import SigningKey
 from shared.identity.models import OrgId
 from shared.investigations.marks import caption, marks_for, ordered
 from shared.investigations.models import Investigation
+from shared.investigations.ports import InvestigationStore
 from shared.investigations.signal_states import (
     cannot_judge,
     evidence,
@@ -20,7 +21,6 @@ from shared.investigations.signal_states import (
     state,
     without_findings,
 )
-from shared.ports import InvestigationStore
 from shared.telemetry.models import Signal
 from shared.times import period
 

@@ -13,6 +13,7 @@ from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.commands.duration import to_timedelta
 from shared.identity.models import Team
+from shared.identity.ports import Directory
 from shared.investigations import commands as c
 from shared.investigations.collaboration import with_actions
 from shared.investigations.coverage import (
@@ -26,7 +27,7 @@ from shared.investigations.events import audited
 from shared.investigations.models import Investigation, TimelineEntry
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
-from shared.ports import Directory, InvestigationStore, LogSource, MetricsSource, Summariser
+from shared.investigations.ports import InvestigationStore, Summariser
 from shared.replies import Image, Reply, Tone
 from shared.services.catalog import ServiceCatalog, unreadable
 from shared.telemetry.analysis import first_to_move, headline, rank
@@ -35,6 +36,7 @@ from shared.telemetry.judgement import judge_all
 from shared.telemetry.limits import check_window, read_within, window_of
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import Event, Finding, LogEvidence, ResourceKind, Service, Verdict
+from shared.telemetry.ports import LogSource, MetricsSource
 from shared.telemetry.queries import signal_series
 from shared.times import clock, spans_days
 

@@ -12,7 +12,7 @@ from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.models import Platform, Team
-from shared.ports import Directory
+from shared.identity.ports import Directory
 from shared.replies import Reply, Tone
 from shared.services import commands as c
 from shared.services.ownership import owner_of

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from shared.ports import MetricsSource, Points
 from shared.telemetry.models import MetricQuery, ResourceKind, Service, Signal
+from shared.telemetry.ports import MetricsSource, Points
 
 
 def signal_values(query: MetricQuery, read: Callable[[MetricQuery], Points]) -> Points:

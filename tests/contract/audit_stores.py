@@ -24,10 +24,11 @@ from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirecto
 from shared.adapters.memory import InMemoryTaskQueue
 from shared.audit.chain import decode, encode
 from shared.audit.models import AuditRecord
+from shared.audit.ports import AuditLog
 from shared.bootstrap import Services, build
 from shared.config import Settings
 from shared.identity.models import ChannelBinding, ChannelId, UserId
-from shared.ports import AuditLog, Directory
+from shared.identity.ports import Directory
 from shared.replies import Reply, Tone
 from tests.aws import create_audit_bucket, create_table
 from tests.support import NOW, ORG, memory_adapters, run

@@ -17,9 +17,9 @@ from shared.adapters.memory import InMemoryAlertStore
 from shared.alerts.condition import parse
 from shared.alerts.evaluation import State
 from shared.alerts.models import AlertPolicy, AlertStatus, Silence
+from shared.alerts.ports import AlertStore
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
-from shared.ports import AlertStore
 from tests.aws import create_table
 from tests.support import NOW
 

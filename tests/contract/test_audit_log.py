@@ -15,10 +15,10 @@ from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.adapters.memory import InMemoryAuditLog
 from shared.audit.chain import next_record
 from shared.audit.models import AuditRecord, StreamKey
+from shared.audit.ports import AuditLog
 from shared.audit.verify import verify_stream
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
-from shared.ports import AuditLog
 from tests.aws import atomic_conditional_puts, create_audit_bucket
 from tests.support import NOW, TEST_KEY, records, trail_for
 from tests.unit.audit.test_chain import _draft

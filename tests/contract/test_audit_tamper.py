@@ -18,10 +18,10 @@ from shared.adapters.aws.s3_audit import S3AuditLog
 from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.audit.chain import decode, encode, next_record
 from shared.audit.models import AuditDraft, AuditRecord, Digest, StreamKey
+from shared.audit.ports import AuditLog
 from shared.audit.seal import SigningKey, seal
 from shared.audit.verify import Verification, verify_stream
 from shared.identity.models import OrgId
-from shared.ports import AuditLog
 from tests.aws import create_audit_bucket
 from tests.support import NOW, TEST_KEY, trail_for
 from tests.unit.audit.test_chain import _draft

@@ -15,9 +15,9 @@ from shared.adapters.local.sqlite_canaries import SqliteCanaryStore
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryCanaryStore
 from shared.canary.models import Canary, CanaryState
+from shared.canary.ports import CanaryStore
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
-from shared.ports import CanaryStore
 from tests.aws import create_table
 from tests.support import NOW
 

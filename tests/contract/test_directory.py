@@ -13,6 +13,7 @@ from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
 from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
 from shared.adapters.memory import InMemoryDirectory
 from shared.audit.models import HeadMark
+from shared.audit.ports import AuditDirectory
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import (
     ChannelBinding,
@@ -24,7 +25,6 @@ from shared.identity.models import (
     Team,
     UserId,
 )
-from shared.ports import Directory
 from tests.aws import create_table
 from tests.support import NOW
 
@@ -32,7 +32,7 @@ ORG = OrgId("T1")
 
 
 @pytest.fixture(params=["memory", "sqlite", "dynamodb"])
-def directory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Directory]:
+def directory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditDirectory]:
     if request.param == "memory":
         yield InMemoryDirectory()
     elif request.param == "sqlite":
@@ -54,20 +54,20 @@ def _team(name: str, **members: Role) -> Team:
     )
 
 
-def test_a_new_team_is_stored_at_version_one_and_read_back(directory: Directory) -> None:
+def test_a_new_team_is_stored_at_version_one_and_read_back(directory: AuditDirectory) -> None:
     saved = directory.save_team(_team("payments", ann=Role.ADMIN))
     assert saved.version == 1
     assert directory.get_team(ORG, "payments") == saved
     assert directory.get_team(ORG, "nope") is None
 
 
-def test_creating_an_existing_team_is_a_conflict(directory: Directory) -> None:
+def test_creating_an_existing_team_is_a_conflict(directory: AuditDirectory) -> None:
     directory.save_team(_team("payments"))
     with pytest.raises(ConflictError):
         directory.save_team(_team("payments"))
 
 
-def test_a_stale_version_is_refused_and_the_newer_write_kept(directory: Directory) -> None:
+def test_a_stale_version_is_refused_and_the_newer_write_kept(directory: AuditDirectory) -> None:
     first = directory.save_team(_team("payments"))
     mine = first.model_copy(update={"members": {UserId("a"): Role.VIEWER}})
     theirs = first.model_copy(update={"members": {UserId("b"): Role.ADMIN}})
@@ -80,7 +80,7 @@ def test_a_stale_version_is_refused_and_the_newer_write_kept(directory: Director
     assert stored.members == {UserId("b"): Role.ADMIN}
 
 
-def test_teams_are_listed_by_name_within_their_org_only(directory: Directory) -> None:
+def test_teams_are_listed_by_name_within_their_org_only(directory: AuditDirectory) -> None:
     for name in ["search", "payments", "core"]:
         directory.save_team(_team(name))
     directory.save_team(_team("x").model_copy(update={"org": OrgId("T2")}))
@@ -88,7 +88,7 @@ def test_teams_are_listed_by_name_within_their_org_only(directory: Directory) ->
     assert [t.name for t in directory.list_teams(OrgId("T2"))] == ["x"]
 
 
-def test_org_grants_are_versioned(directory: Directory) -> None:
+def test_org_grants_are_versioned(directory: AuditDirectory) -> None:
     assert directory.get_org(ORG) is None
     saved = directory.save_org(Org(id=ORG, grants={UserId("aud"): frozenset({OrgRole.AUDITOR})}))
     assert directory.get_org(ORG) == saved
@@ -102,7 +102,7 @@ def _binding(channel: str, team: str) -> ChannelBinding:
     )
 
 
-def test_a_channel_binds_to_one_team_until_unbound(directory: Directory) -> None:
+def test_a_channel_binds_to_one_team_until_unbound(directory: AuditDirectory) -> None:
     directory.bind(_binding("C1", "payments"))
     directory.bind(_binding("C1", "payments"))  # binding again to the same team is fine
     with pytest.raises(ConflictError, match="payments"):
@@ -121,7 +121,7 @@ def _mark(team: str, seq: int, org: str = ORG) -> HeadMark:
     return HeadMark(org=OrgId(org), team=team, seq=seq, hash=f"{seq:064x}")
 
 
-def test_an_audit_head_mark_only_ever_grows(directory: Directory) -> None:
+def test_an_audit_head_mark_only_ever_grows(directory: AuditDirectory) -> None:
     # GIVEN a stream's head remembered at #7
     assert directory.head_marks(ORG) == []
     directory.mark_head(_mark("payments", 7))
@@ -133,7 +133,9 @@ def test_an_audit_head_mark_only_ever_grows(directory: Directory) -> None:
     assert directory.head_marks(ORG) == [_mark("payments", 8)]
 
 
-def test_audit_head_marks_are_listed_by_team_within_their_org_only(directory: Directory) -> None:
+def test_audit_head_marks_are_listed_by_team_within_their_org_only(
+    directory: AuditDirectory,
+) -> None:
     for team, seq in [("search", 3), ("_org", 12), ("payments", 1)]:
         directory.mark_head(_mark(team, seq))
     directory.mark_head(_mark("payments", 40, org="T2"))

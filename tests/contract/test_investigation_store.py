@@ -17,7 +17,7 @@ from shared.adapters.memory import InMemoryInvestigationStore
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.investigations.models import Investigation, TimelineEntry
-from shared.ports import InvestigationStore
+from shared.investigations.ports import InvestigationStore
 from tests.aws import create_table
 from tests.support import NOW
 

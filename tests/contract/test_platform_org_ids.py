@@ -4,8 +4,9 @@ every audit log and directory: a colon in the key neither breaks nor merges orgs
 from __future__ import annotations
 
 from shared.audit.models import StreamKey
+from shared.audit.ports import AuditLog
 from shared.identity.models import OrgId, Role, Team, UserId
-from shared.ports import AuditLog, Directory
+from shared.identity.ports import Directory
 from tests.contract.test_audit_log import audit_log
 from tests.contract.test_directory import directory
 from tests.support import NOW, trail_for

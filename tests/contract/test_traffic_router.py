@@ -12,9 +12,9 @@ from moto import mock_aws
 
 from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
 from shared.adapters.memory import InMemoryTrafficRouter
+from shared.canary.ports import TrafficRouter
 from shared.canary.routing import Route
 from shared.errors import ConflictError
-from shared.ports import TrafficRouter
 
 TARGET = "checkout-fn:live"
 

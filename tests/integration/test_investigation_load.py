@@ -23,9 +23,10 @@ from shared.adapters.memory import (
     InMemoryNotifier,
     InMemoryTaskQueue,
 )
+from shared.audit.ports import AuditDirectory, AuditLog
 from shared.bootstrap import Adapters, Services, build, local_metrics
 from shared.config import Settings
-from shared.ports import AuditLog, Directory, InvestigationStore
+from shared.investigations.ports import InvestigationStore
 from shared.replies import Reply, Tone
 from tests.aws import create_table, serialised
 from tests.support import NOW, TEST_KEY, invocation
@@ -34,7 +35,7 @@ TEAMS = ("payments", "search", "identity")
 PER_TEAM = 5
 
 
-def _build(directory: Directory, store: InvestigationStore, log: AuditLog) -> Services:
+def _build(directory: AuditDirectory, store: InvestigationStore, log: AuditLog) -> Services:
     clock = FixedClock(NOW)
     adapters = Adapters(
         directory=directory,

@@ -14,11 +14,11 @@ from shared.adapters.local.sqlite_journal import JournaledAuditLog
 from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.adapters.memory import InMemoryNotifier
 from shared.audit.models import AuditDraft, Outcome, StreamKey
+from shared.audit.ports import AuditLog
 from shared.audit.trail import AuditTrail
 from shared.bootstrap import for_local
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.ports import AuditLog
 from tests.support import NOW, TEST_KEY, records
 
 STREAM = StreamKey(org=OrgId("T1"), team="payments")

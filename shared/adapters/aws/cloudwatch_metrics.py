@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
-from shared.ports import Points
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.telemetry.models import Event, MetricQuery, Service
+from shared.telemetry.ports import Points
 from shared.telemetry.queries import signal_values
 
 if TYPE_CHECKING:

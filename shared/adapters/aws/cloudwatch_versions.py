@@ -9,8 +9,8 @@ from datetime import datetime
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary
-from shared.ports import Points
 from shared.telemetry.models import MetricQuery, Signal
+from shared.telemetry.ports import Points
 
 _READS = (("Invocations", "Sum"), ("Errors", "Sum"), ("Duration", "p99"))
 

@@ -11,9 +11,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from shared.ports import Points
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.telemetry.models import Event, MetricQuery, Service
+from shared.telemetry.ports import Points
 from shared.telemetry.queries import signal_values
 
 REDUCERS = {

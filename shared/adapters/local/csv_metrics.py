@@ -25,8 +25,8 @@ from pathlib import Path
 
 from shared.audit.redaction import redact
 from shared.errors import InvalidCommandError, UnavailableError
-from shared.ports import Points
 from shared.telemetry.models import Event, MetricQuery, Service, Signal
+from shared.telemetry.ports import Points
 from shared.telemetry.queries import signal_values
 
 MAX_BYTES = 16 * 1024 * 1024

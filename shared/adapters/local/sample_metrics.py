@@ -13,9 +13,10 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from shared.ports import Clock, Points
+from shared.ports import Clock
 from shared.telemetry.limits import MAX_POINTS, count_points
 from shared.telemetry.models import Event, MetricQuery, Service, Signal
+from shared.telemetry.ports import Points
 
 DEPLOY_BEFORE_END = timedelta(minutes=40)
 SCENARIOS = ("checkout",)

@@ -12,9 +12,9 @@ from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.audit.chain import decode
 from shared.audit.models import AuditDraft, AuditRecord, Digest, Outcome, StoredEntry, StreamKey
+from shared.audit.ports import AuditLog
 from shared.audit.trail import AuditTrail
 from shared.identity.models import OrgId
-from shared.ports import AuditLog
 
 log = logging.getLogger("autosre.journal")
 

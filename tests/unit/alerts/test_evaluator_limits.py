@@ -18,9 +18,9 @@ from shared.alerts.evaluator import AlertEvaluator
 from shared.bootstrap import build
 from shared.config import Settings
 from shared.identity.models import Platform
-from shared.ports import MetricsSource, Points
 from shared.replies import Tone
 from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
+from shared.telemetry.ports import MetricsSource, Points
 from tests.support import NOW, memory_adapters, run, setup_teams
 from tests.unit.alerts.test_scheduler import Clock, _tick
 

@@ -12,13 +12,13 @@ import pytest
 from shared.adapters.local.sqlite_alerts import SqliteAlertStore
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryAlertStore, InMemoryNotifier, InMemoryTaskQueue
+from shared.alerts.ports import AlertStore
 from shared.audit.models import StreamKey
 from shared.audit.schedule import evaluate_alerts
 from shared.bootstrap import Services, build
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.ports import AlertStore
 from shared.replies import Reply, Tone
 from tests.support import (
     NOW,

@@ -14,10 +14,10 @@ from shared.adapters.memory import InMemoryCanaryStore, InMemoryNotifier, InMemo
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap import Services, build
 from shared.canary.models import Canary, CanaryState
+from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
 from tests.support import (
