@@ -17,9 +17,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from bots.delivery import SurfaceNotifier
 from bots.logs import configure as configure_logs
 from bots.logs import request_fields
-from shared.audit.schedule import evaluate_alerts, seal_every_org
 from shared.bootstrap import Services, for_local
 from shared.config import Settings
+from shared.scheduling.triggers import evaluate_alerts, seal_every_org
 
 log = logging.getLogger("autosre.serve")
 StartResponse = Callable[..., Any]

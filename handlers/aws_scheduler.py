@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
 from handlers import aws_runtime
-from shared.audit.schedule import evaluate_alerts, seal_every_org
+from shared.scheduling.triggers import evaluate_alerts, seal_every_org
 
 logger = Logger()
 metrics = Metrics(namespace="AutoSRE")

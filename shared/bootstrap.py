@@ -17,7 +17,6 @@ from shared.alerts.ports import AlertStore
 from shared.alerts.scheduler import AlertScheduler, Investigate
 from shared.alerts.service import AlertService
 from shared.audit.ports import AuditDirectory, AuditLog
-from shared.audit.schedule import scheduled
 from shared.audit.seal import SigningKey
 from shared.audit.service import AuditService, Progress
 from shared.audit.trail import AuditTrail
@@ -38,7 +37,8 @@ from shared.investigations.ports import InvestigationStore, Summariser
 from shared.investigations.service import InvestigationService
 from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
 from shared.replies import Reply
-from shared.scheduling import ScheduledWork
+from shared.scheduling.tick import ScheduledWork
+from shared.scheduling.triggers import scheduled
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import ResourceKind
 from shared.telemetry.ports import LogSource, MetricsSource

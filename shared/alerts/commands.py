@@ -165,16 +165,6 @@ class ExpireSilence(Command):
     team: OptionalTeam = None
 
 
-class RunScheduler(Command):
-    words = ("scheduler", "run-once")
-    permission = Permission.SCHEDULER_RUN
-    purpose = (
-        "Evaluate every alert policy and judge every due canary now, as the scheduled trigger "
-        "does each minute (each transition is audited in its team's trail)."
-    )
-    examples = ("sre scheduler run-once",)
-
-
 ALERT_COMMANDS: tuple[type[Command], ...] = (
     CreateAlert,
     EditAlert,
@@ -186,5 +176,4 @@ ALERT_COMMANDS: tuple[type[Command], ...] = (
     SilenceAlert,
     ListSilences,
     ExpireSilence,
-    RunScheduler,
 )

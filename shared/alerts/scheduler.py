@@ -17,7 +17,7 @@ from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.models import AlertPolicy, Severity
 from shared.alerts.notices import escalation_notice, group_notice
 from shared.alerts.ports import AlertStore
-from shared.audit.schedule import scheduler_entry
+from shared.audit.scheduled import scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.commands.invocation import ReplyTarget
 from shared.errors import AuditUnavailableError, ConflictError

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from shared.audit.schedule import scheduler_entry
+from shared.audit.scheduled import scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.canary import commands as c
 from shared.canary.judge import Judgement, MetricData, MetricSpec, Verdict, judge

@@ -13,6 +13,7 @@ from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam, Us
 from shared.identity.models import OrgRole, Role, TeamName
 from shared.identity.rbac import Permission
 from shared.investigations.commands import INVESTIGATION_COMMANDS
+from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.services.commands import SERVICE_COMMANDS
 
 
@@ -177,6 +178,7 @@ COMMANDS: tuple[type[Command], ...] = (
     *SERVICE_COMMANDS,
     *INVESTIGATION_COMMANDS,
     *ALERT_COMMANDS,
+    *SCHEDULER_COMMANDS,
     *CANARY_COMMANDS,
     *AUDIT_COMMANDS,
 )

@@ -14,12 +14,12 @@ from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryAlertStore, InMemoryNotifier, InMemoryTaskQueue
 from shared.alerts.ports import AlertStore
 from shared.audit.models import StreamKey
-from shared.audit.schedule import evaluate_alerts
 from shared.bootstrap import Services, build
 from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.replies import Reply, Tone
+from shared.scheduling.triggers import evaluate_alerts
 from tests.support import (
     NOW,
     ORG,

@@ -3,13 +3,13 @@ alert policies and the canaries' steps, judged at the scheduled event's own minu
 
 from __future__ import annotations
 
-from shared.alerts.commands import RunScheduler
 from shared.alerts.scheduler import AlertScheduler
 from shared.canary.service import CanaryService
 from shared.commands.base import Command
 from shared.commands.context import Context, Handler
 from shared.identity.models import Platform
 from shared.replies import Reply, Tone
+from shared.scheduling.commands import RunScheduler
 
 
 class ScheduledWork:

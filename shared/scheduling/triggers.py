@@ -1,44 +1,16 @@
-"""Scheduled work as the actor `scheduler`: sealing every org's trails, evaluating alerts."""
+"""The scheduled trigger's work, as the actor `scheduler`: sealing every org's trails and one
+tick of alerts and canaries, each through the bus so it is authorized and audited like a command."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
-from shared.audit.models import AuditDraft, Outcome
 from shared.audit.ports import AuditLog
+from shared.audit.scheduled import SCHEDULER
 from shared.commands.bus import CommandBus
 from shared.commands.invocation import Invocation, ReplyTarget
-from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.identity.models import Actor, OrgId, Platform
 from shared.replies import Reply
-
-SCHEDULER = UserId("scheduler")
-
-
-def scheduler_entry(
-    org: str,
-    team: str,
-    *,
-    time: datetime,
-    command: str,
-    target: str,
-    trigger: str,
-    details: dict[str, str],
-) -> AuditDraft:
-    """An audit entry for something the scheduler did itself (an alert fired, a canary stepped);
-    `trigger` (the schedule event's id) is its correlation id."""
-    return AuditDraft(
-        id=uuid.uuid4().hex,
-        time=time,
-        org=OrgId(org),
-        team=team,
-        actor=Actor(platform=Platform.SCHEDULER, org=OrgId(org), user=SCHEDULER, name="scheduler"),
-        command=command,
-        target=target,
-        outcome=Outcome.SUCCEEDED,
-        correlation_id=trigger[-64:],
-        details={"trigger": trigger, **details},
-    )
 
 
 def scheduled(org: OrgId, text: str, *, trigger: str, now: datetime) -> Invocation:

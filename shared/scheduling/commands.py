@@ -1,0 +1,19 @@
+"""The scheduler's command: one tick by hand."""
+
+from __future__ import annotations
+
+from shared.commands.base import Command
+from shared.identity.rbac import Permission
+
+
+class RunScheduler(Command):
+    words = ("scheduler", "run-once")
+    permission = Permission.SCHEDULER_RUN
+    purpose = (
+        "Evaluate every alert policy and judge every due canary now, as the scheduled trigger "
+        "does each minute (each transition is audited in its team's trail)."
+    )
+    examples = ("sre scheduler run-once",)
+
+
+SCHEDULER_COMMANDS: tuple[type[Command], ...] = (RunScheduler,)
