@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.adapters.charts import render_comparison_png, render_panels, render_png
+from shared.alerts.commands import ALERT_COMMANDS
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy
 from shared.alerts.ports import AlertStore
@@ -18,30 +19,52 @@ from shared.alerts.scheduler import AlertScheduler, Investigate
 from shared.alerts.service import AlertService
 from shared.audit.ports import AuditDirectory, AuditLog
 from shared.audit.seal import SigningKey
-from shared.audit.service import AuditService, Progress
 from shared.audit.trail import AuditTrail
+from shared.auditing.commands import AUDIT_COMMANDS
+from shared.auditing.service import AuditService, Progress
+from shared.canary.commands import CANARY_COMMANDS
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.canary.service import CanaryService
-from shared.commands.base import Command
 from shared.commands.bus import CommandBus, run_now
-from shared.commands.context import Handler
+from shared.commands.context import Handlers
+from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.invocation import DeferredCommand, ReplyTarget
+from shared.commands.registry import CommandSet
 from shared.config import Settings
-from shared.doctor import Doctor
+from shared.doctor import Doctor, RunDoctor
 from shared.identity.admins import configured_admins
 from shared.identity.models import OrgId, Platform
-from shared.identity.service import TeamService
 from shared.investigations.collaboration import Collaboration
+from shared.investigations.commands import INVESTIGATION_COMMANDS
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, Summariser
 from shared.investigations.service import InvestigationService
 from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
 from shared.replies import Reply
+from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.scheduling.tick import ScheduledWork
 from shared.scheduling.triggers import scheduled
+from shared.services.commands import SERVICE_COMMANDS
+from shared.teams.commands import TEAM_COMMANDS
+from shared.teams.service import TeamService
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import ResourceKind
 from shared.telemetry.ports import LogSource, MetricsSource
+
+COMMANDS = CommandSet(
+    (
+        ShowHelp,
+        *TEAM_COMMANDS,
+        RunDoctor,
+        *SERVICE_COMMANDS,
+        *INVESTIGATION_COMMANDS,
+        *ALERT_COMMANDS,
+        *SCHEDULER_COMMANDS,
+        *CANARY_COMMANDS,
+        *AUDIT_COMMANDS,
+    )
+)
+"""Every command this deployment understands, in help order: each feature declares its own."""
 
 
 @dataclass(frozen=True)
@@ -230,23 +253,28 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = _quiet
         evaluator=evaluator,
         notifier=a.notifier,
     )
-    handlers: dict[type[Command], Handler] = {
-        **TeamService(directory=a.directory).handlers(),
-        **doctor.handlers(),
-        **audit.handlers(),
-        **investigations.handlers(),
-        **Collaboration(
-            store=a.investigations, directory=a.directory, notifier=a.notifier, link=pages.link
-        ).handlers(),
-        **alerts.handlers(),
-        **canaries.handlers(),
-        **ScheduledWork(alerts=scheduler, canaries=canaries).handlers(),
-    }
+    handlers = (
+        Handlers()
+        .include(HelpDesk(COMMANDS).handlers())
+        .include(TeamService(directory=a.directory).handlers())
+        .include(doctor.handlers())
+        .include(audit.handlers())
+        .include(investigations.handlers())
+        .include(
+            Collaboration(
+                store=a.investigations, directory=a.directory, notifier=a.notifier, link=pages.link
+            ).handlers()
+        )
+        .include(alerts.handlers())
+        .include(canaries.handlers())
+        .include(ScheduledWork(alerts=scheduler, canaries=canaries).handlers())
+    )
     bus = CommandBus(
         directory=a.directory,
         audit=trail,
         tasks=a.tasks,
         clock=a.clock,
+        commands=COMMANDS,
         handlers=handlers,
         configured_admins=admins,
         guard=a.guard,

@@ -6,13 +6,21 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from shared.audit.models import ORG_STREAM, StreamKey
-from shared.audit.service import AuditService
-from shared.commands import models as m
+from shared.auditing.service import AuditService
 from shared.commands.base import Command
-from shared.commands.context import Context, Handler
+from shared.commands.context import Context, Handlers
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
+from shared.identity.rbac import Permission
 from shared.replies import Reply, Tone
+
+
+class RunDoctor(Command):
+    words = ("doctor",)
+    permission = Permission.ORG_ADMIN
+    deferred = True
+    purpose = "Check the deployment: state store, audit trail, task queue; posts a report."
+    examples = ("sre doctor",)
 
 
 class Doctor:
@@ -25,11 +33,11 @@ class Doctor:
         self._audit = audit
         self._facts = dict(facts)
 
-    def handlers(self) -> dict[type[Command], Handler]:
-        """The commands this service runs."""
-        return {m.RunDoctor: self.run}
+    def handlers(self) -> Handlers:
+        """The command this service runs."""
+        return Handlers().add(RunDoctor, self.run)
 
-    def run(self, _: m.RunDoctor, ctx: Context) -> Reply:
+    def run(self, _: RunDoctor, ctx: Context) -> Reply:
         """Run every check and report."""
         org = ctx.principal.actor.org
         checks = [self._store(org), self._trail(org, ctx.now)]

@@ -12,8 +12,7 @@ from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy, Severity, Silence
 from shared.alerts.notices import group_notice, value_text
 from shared.alerts.ports import AlertStore
-from shared.commands.base import Command
-from shared.commands.context import Context, Handler
+from shared.commands.context import Context, Handlers
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
@@ -37,20 +36,21 @@ class AlertService:
         self._evaluator = evaluator
         self._notifier = notifier
 
-    def handlers(self) -> dict[type[Command], Handler]:
+    def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return {
-            c.CreateAlert: self.create,
-            c.EditAlert: self.edit,
-            c.ListAlerts: self.list_for_team,
-            c.ShowAlert: self.show,
-            c.DeleteAlert: self.delete,
-            c.TestAlert: self.test,
-            c.AcknowledgeAlert: self.acknowledge,
-            c.SilenceAlert: self.silence,
-            c.ListSilences: self.silences,
-            c.ExpireSilence: self.expire,
-        }
+        return (
+            Handlers()
+            .add(c.CreateAlert, self.create)
+            .add(c.EditAlert, self.edit)
+            .add(c.ListAlerts, self.list_for_team)
+            .add(c.ShowAlert, self.show)
+            .add(c.DeleteAlert, self.delete)
+            .add(c.TestAlert, self.test)
+            .add(c.AcknowledgeAlert, self.acknowledge)
+            .add(c.SilenceAlert, self.silence)
+            .add(c.ListSilences, self.silences)
+            .add(c.ExpireSilence, self.expire)
+        )
 
     def _org(self, ctx: Context) -> OrgId:
         return ctx.principal.actor.org

@@ -17,8 +17,7 @@ from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import canary_notice
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.canary.replay import REPLAY_METRIC, VersionFailedError, replay, scenarios
-from shared.commands.base import Command
-from shared.commands.context import Context, Handler
+from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.commands.invocation import ReplyTarget
 from shared.errors import (
@@ -82,17 +81,18 @@ class CanaryService:
         self._audit = audit
         self._notifier = notifier
 
-    def handlers(self) -> dict[type[Command], Handler]:
+    def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return {
-            c.StartCanary: self.start,
-            c.ShowCanary: self.show,
-            c.ListCanaries: self.list_for_team,
-            c.PromoteCanary: self.promote,
-            c.RollbackCanary: self.rollback,
-            c.HoldCanary: self.hold,
-            c.ResumeCanary: self.resume,
-        }
+        return (
+            Handlers()
+            .add(c.StartCanary, self.start)
+            .add(c.ShowCanary, self.show)
+            .add(c.ListCanaries, self.list_for_team)
+            .add(c.PromoteCanary, self.promote)
+            .add(c.RollbackCanary, self.rollback)
+            .add(c.HoldCanary, self.hold)
+            .add(c.ResumeCanary, self.resume)
+        )
 
     # -- commands ------------------------------------------------------------------------------
 

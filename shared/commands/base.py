@@ -7,7 +7,9 @@ from typing import Annotated, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.commands.free_text import FreeText
+from shared.commands.invocation import Invocation
 from shared.identity.models import TeamName
+from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
 
 
@@ -64,3 +66,20 @@ class Command(BaseModel):
         """The team named by `--team` (or positionally), if the command has one."""
         value = getattr(self, "team", None)
         return value if isinstance(value, str) else None
+
+    def audit_target(self, channel: str | None, *, team: str | None) -> str:  # noqa: ARG002
+        """What the audit entry names as the target: a user, a channel, else a name or the team.
+        `channel` is where the command was typed (a binding command without one acts there)."""
+        user = getattr(self, "user", None)
+        if user:
+            return f"user:{user}"
+        named = getattr(self, "channel", None)
+        if named:
+            return f"channel:{named}"
+        name = getattr(self, "name", None) or team
+        return f"team:{name}" if name else ""
+
+    def own_team(self, invocation: Invocation, *, directory: Directory) -> str | None:  # noqa: ARG002
+        """The team this command acts for when it decides that itself (unbinding a channel acts
+        for the team the channel is bound to); None to follow `--team` or the channel."""
+        return None

@@ -5,18 +5,17 @@ from __future__ import annotations
 import dataclasses
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 
 from shared.audit.models import ORG_STREAM, AuditDraft, AuditRecord, Outcome, StreamKey
 from shared.audit.redaction import redact
 from shared.audit.trail import AuditTrail
-from shared.commands import models as m
 from shared.commands.answers import accepted, for_error, internal_error, with_receipt
 from shared.commands.base import Command
-from shared.commands.context import Context, Handler
+from shared.commands.context import Context, Handlers
 from shared.commands.free_text import shown
 from shared.commands.invocation import DeferredCommand, Invocation
-from shared.commands.registry import canonical, parse, render_help
+from shared.commands.registry import CommandSet, canonical
 from shared.commands.scope import team_for
 from shared.errors import AuditUnavailableError, ForbiddenError, SreError, UnavailableError
 from shared.identity.admins import ConfiguredAdmin
@@ -45,7 +44,8 @@ class CommandBus:
         audit: AuditTrail,
         tasks: TaskQueue,
         clock: Clock,
-        handlers: Mapping[type[Command], Handler],
+        commands: CommandSet,
+        handlers: Handlers,
         configured_admins: Iterable[ConfiguredAdmin] = (),
         guard: DeliveryGuard = run_now,
     ) -> None:
@@ -53,7 +53,11 @@ class CommandBus:
         self._audit = audit
         self._tasks = tasks
         self._clock = clock
-        self._handlers = dict(handlers)
+        missing = [model.__name__ for model in commands.models if model not in handlers.models()]
+        if missing:
+            raise ValueError(f"commands without a handler: {', '.join(missing)}")
+        self.commands = commands
+        self._handlers = handlers
         self._admins = tuple(configured_admins)
         self.guard = guard
 
@@ -76,7 +80,7 @@ class CommandBus:
         return self._answer(task.invocation, lambda: self._abandon(task, reason))
 
     def _abandon(self, task: DeferredCommand, reason: str) -> Reply:
-        command = parse(task.command)
+        command = self.commands.parse(task.command)
         principal = principal_for(
             task.invocation.actor, directory=self._directory, configured_admins=self._admins
         )
@@ -105,14 +109,7 @@ class CommandBus:
         return reply.model_copy(update={"correlation_id": ref})
 
     def _handle(self, invocation: Invocation) -> Reply:
-        command = parse(invocation.text)
-        if isinstance(command, m.ShowHelp):
-            return Reply(
-                tone=Tone.INFO,
-                title="Auto SRE commands",
-                text=render_help(command.topic),
-                ephemeral=True,
-            )
+        command = self.commands.parse(invocation.text)
         if invocation.delivery_id is None:
             return self._run(command, invocation)
         key = f"{invocation.actor.platform}:{invocation.actor.org}:{invocation.delivery_id}"
@@ -136,7 +133,7 @@ class CommandBus:
         return self._execute(command, ctx)
 
     def _resume(self, task: DeferredCommand) -> Reply:
-        command = parse(task.command)
+        command = self.commands.parse(task.command)
         ctx = self._context(command, task.invocation, team=task.team)
         if not command.mutates:
             return self._execute(command, ctx)
@@ -231,7 +228,7 @@ class CommandBus:
         return with_receipt(reply, done)
 
     def _execute(self, command: Command, ctx: Context) -> Reply:
-        return self._handlers[type(command)](command, ctx)
+        return self._handlers.run(command, ctx)
 
     def _write(
         self,
@@ -249,7 +246,7 @@ class CommandBus:
             team=ctx.team or ORG_STREAM,
             actor=ctx.principal.actor,
             command=canonical(command),
-            target=_target(command, ctx),
+            target=command.audit_target(ctx.invocation.channel, team=ctx.team),
             outcome=outcome,
             correlation_id=ctx.invocation.correlation_id,
             details=_with_trigger(details or {}, ctx.invocation),
@@ -283,16 +280,3 @@ def _in_progress() -> Reply:
         replayed=True,
         text="This request is still being handled; its answer will follow.",
     )
-
-
-def _target(command: Command, ctx: Context) -> str:
-    user = getattr(command, "user", None)
-    if user:
-        return f"user:{user}"
-    channel = getattr(command, "channel", None) or (
-        ctx.invocation.channel if isinstance(command, m.BindChannel | m.UnbindChannel) else None
-    )
-    if channel:
-        return f"channel:{channel}"
-    name = getattr(command, "name", None) or ctx.team
-    return f"team:{name}" if name else ""

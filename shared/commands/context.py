@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
+from shared.commands.base import Command
 from shared.commands.invocation import Invocation
 from shared.identity.models import Principal
 from shared.replies import Reply
@@ -25,3 +26,34 @@ class Context:
 
 Handler = Callable[[Any, Context], Reply]
 """Runs one kind of command; the bus has already parsed, authorized and audited it."""
+
+C = TypeVar("C", bound=Command)
+
+
+class Handlers:
+    """The commands a feature runs, each with its handler: `add` is typed, so mypy checks that a
+    handler takes the command it is registered for."""
+
+    def __init__(self) -> None:
+        self._by_model: dict[type[Command], Handler] = {}
+
+    def add(self, model: type[C], handler: Callable[[C, Context], Reply]) -> Handlers:
+        """Register `handler` for `model`; a model registered twice is a wiring mistake."""
+        if model in self._by_model:
+            raise ValueError(f"{model.__name__} has two handlers")
+        self._by_model[model] = handler
+        return self
+
+    def include(self, other: Handlers) -> Handlers:
+        """Register every handler of `other` too."""
+        for model, handler in other._by_model.items():
+            self.add(model, handler)
+        return self
+
+    def models(self) -> tuple[type[Command], ...]:
+        """Every command with a handler, in the order they were added."""
+        return tuple(self._by_model)
+
+    def run(self, command: Command, ctx: Context) -> Reply:
+        """Run `command`'s handler."""
+        return self._by_model[type(command)](command, ctx)

@@ -1,10 +1,12 @@
-"""Words to command models and back: `parse`, `canonical`, usage lines and the generated help."""
+"""Words to command models and back: a `CommandSet` (assembled by the bootstrap from what each
+feature declares) parses and renders help; `canonical` and `usage` need only the model."""
 
 from __future__ import annotations
 
 import difflib
 import functools
 import textwrap
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -15,14 +17,8 @@ from pydantic.fields import FieldInfo
 from shared.commands.base import Command
 from shared.commands.free_text import shown
 from shared.commands.grammar import quote, tokenize
-from shared.commands.models import COMMANDS
+from shared.commands.help import ShowHelp
 from shared.errors import InvalidCommandError
-
-_BY_WORDS: dict[tuple[str, ...], type[Command]] = {}
-for _model in COMMANDS:
-    for _words in (_model.words, *_model.aliases):
-        _BY_WORDS[_words] = _model
-_LONGEST = max(len(words) for words in _BY_WORDS)
 
 
 def _is_flag(field: FieldInfo) -> bool:
@@ -74,35 +70,6 @@ def usage(model: type[Command]) -> str:
             option = f"--{name.replace('_', '-')} {shown}"
             parts.append(option if field.is_required() else f"[{option}]")
     return " ".join(parts)
-
-
-def _match(words: list[str]) -> tuple[type[Command], list[str]]:
-    lowered = [word.lower() for word in words]
-    for size in range(min(_LONGEST, len(words)), 0, -1):
-        model = _BY_WORDS.get(tuple(lowered[:size]))
-        if model is not None:
-            return model, words[size:]
-    raise _unknown(lowered)
-
-
-def _unknown(lowered: list[str]) -> InvalidCommandError:
-    nouns = sorted({words[0] for words in _BY_WORDS})
-    if lowered[0] not in nouns:
-        guess = difflib.get_close_matches(lowered[0], nouns, n=1)
-        suggestion = " ".join([guess[0], *lowered[1:]]) if guess else None
-        topic = "help"
-    else:
-        phrases = [" ".join(w) for w in _BY_WORDS if w[0] == lowered[0]]
-        typed = " ".join(lowered[: max(len(w) for w in _BY_WORDS if w[0] == lowered[0])])
-        guess = difflib.get_close_matches(typed, phrases, n=1, cutoff=0.5)
-        suggestion = guess[0] if guess else None
-        topic = f"help {lowered[0]}"
-    hint = f" Did you mean `sre {shown(suggestion)}`?" if suggestion else ""
-    return InvalidCommandError(
-        f"`{shown(' '.join(lowered[:3]))}` is not a command.{hint} Try `sre {topic}`.",
-        usage=render_help(lowered[0] if lowered[0] in nouns else None),
-        suggestion=f"sre {suggestion}" if suggestion else None,
-    )
 
 
 def _split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
@@ -163,19 +130,6 @@ def _explain(error: ValidationError) -> str:
     return "; ".join(reasons)
 
 
-def parse(text: str) -> Command:
-    """Parse a command line; `InvalidCommandError` with usage and a suggestion if it is not one."""
-    words = tokenize(text)
-    if not words:
-        return _BY_WORDS[("help",)]()
-    model, rest = _match(words)
-    data = _split_options(model, rest)
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise InvalidCommandError(f"{_explain(error)}.", usage=usage(model)) from error
-
-
 def _text(value: object) -> str:
     if isinstance(value, Enum):
         return str(value.value)
@@ -206,30 +160,93 @@ def canonical(command: Command) -> str:
     return " ".join(parts)
 
 
-def topics() -> list[str]:
-    """The first words of every command, in help order."""
-    return list(dict.fromkeys(model.words[0] for model in COMMANDS))
+class CommandSet:
+    """The commands one deployment (or one surface) understands, in help order."""
 
+    def __init__(self, models: Sequence[type[Command]]) -> None:
+        self.models = tuple(models)
+        self._by_words: dict[tuple[str, ...], type[Command]] = {}
+        for model in self.models:
+            for words in (model.words, *model.aliases):
+                if words in self._by_words:
+                    raise ValueError(f"`{' '.join(words)}` names two commands")
+                self._by_words[words] = model
+        self._longest = max(len(words) for words in self._by_words)
+        self._help: dict[str | None, str] = {}
 
-@functools.cache
-def render_help(topic: str | None = None) -> str:
-    """The help text generated from the command models: all topics, or one topic in detail."""
-    if topic is None:
-        lines = [
-            "Usage: sre <noun> <verb> [args] [--options]   (in Slack: /sre …, in Teams: @SRE …)"
-        ]
-        lines += [f"• {usage(model)}\n    {model.purpose}" for model in COMMANDS]
-        lines.append("Run `sre help <topic>` for examples; topics: " + ", ".join(topics()) + ".")
+    def parse(self, text: str) -> Command:
+        """Parse a command line; `InvalidCommandError` with usage and a suggestion if it is not
+        one."""
+        words = tokenize(text)
+        if not words:
+            return ShowHelp()
+        model, rest = self._match(words)
+        data = _split_options(model, rest)
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            raise InvalidCommandError(f"{_explain(error)}.", usage=usage(model)) from error
+
+    def topics(self) -> list[str]:
+        """The first words of every command, in help order."""
+        return list(dict.fromkeys(model.words[0] for model in self.models))
+
+    def render_help(self, topic: str | None = None) -> str:
+        """The help text generated from the command models: all topics, or one topic in detail."""
+        if topic not in self._help:
+            self._help[topic] = self._rendered(topic)
+        return self._help[topic]
+
+    def _rendered(self, topic: str | None) -> str:
+        if topic is None:
+            lines = [
+                "Usage: sre <noun> <verb> [args] [--options]   (in Slack: /sre …, in Teams: @SRE …)"
+            ]
+            lines += [f"• {usage(model)}\n    {model.purpose}" for model in self.models]
+            lines.append(
+                "Run `sre help <topic>` for examples; topics: " + ", ".join(self.topics()) + "."
+            )
+            return "\n".join(lines)
+        chosen = [model for model in self.models if model.words[0] == topic]
+        if not chosen:
+            guess = difflib.get_close_matches(topic, self.topics(), n=1)
+            hint = f" Did you mean `sre help {guess[0]}`?" if guess else ""
+            raise InvalidCommandError(
+                f"There is no help topic `{topic}`.{hint}", usage=self.render_help()
+            )
+        lines = []
+        for model in chosen:
+            lines.append(f"{usage(model)}\n    {model.purpose}")
+            if model.__doc__:  # a model's docstring is its reference (a file format, say)
+                lines.append(
+                    textwrap.indent(textwrap.dedent("    " + model.__doc__.strip()), "    ")
+                )
+            lines += [f"    e.g. {example}" for example in model.examples]
         return "\n".join(lines)
-    chosen = [model for model in COMMANDS if model.words[0] == topic]
-    if not chosen:
-        guess = difflib.get_close_matches(topic, topics(), n=1)
-        hint = f" Did you mean `sre help {guess[0]}`?" if guess else ""
-        raise InvalidCommandError(f"There is no help topic `{topic}`.{hint}", usage=render_help())
-    lines = []
-    for model in chosen:
-        lines.append(f"{usage(model)}\n    {model.purpose}")
-        if model.__doc__:  # a model's docstring is its reference (a file format, say)
-            lines.append(textwrap.indent(textwrap.dedent("    " + model.__doc__.strip()), "    "))
-        lines += [f"    e.g. {example}" for example in model.examples]
-    return "\n".join(lines)
+
+    def _match(self, words: list[str]) -> tuple[type[Command], list[str]]:
+        lowered = [word.lower() for word in words]
+        for size in range(min(self._longest, len(words)), 0, -1):
+            model = self._by_words.get(tuple(lowered[:size]))
+            if model is not None:
+                return model, words[size:]
+        raise self._unknown(lowered)
+
+    def _unknown(self, lowered: list[str]) -> InvalidCommandError:
+        nouns = sorted({words[0] for words in self._by_words})
+        if lowered[0] not in nouns:
+            guess = difflib.get_close_matches(lowered[0], nouns, n=1)
+            suggestion = " ".join([guess[0], *lowered[1:]]) if guess else None
+            topic = "help"
+        else:
+            phrases = [" ".join(w) for w in self._by_words if w[0] == lowered[0]]
+            typed = " ".join(lowered[: max(len(w) for w in self._by_words if w[0] == lowered[0])])
+            guess = difflib.get_close_matches(typed, phrases, n=1, cutoff=0.5)
+            suggestion = guess[0] if guess else None
+            topic = f"help {lowered[0]}"
+        hint = f" Did you mean `sre {shown(suggestion)}`?" if suggestion else ""
+        return InvalidCommandError(
+            f"`{shown(' '.join(lowered[:3]))}` is not a command.{hint} Try `sre {topic}`.",
+            usage=self.render_help(lowered[0] if lowered[0] in nouns else None),
+            suggestion=f"sre {suggestion}" if suggestion else None,
+        )

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from shared.commands.base import Command
-from shared.commands.context import Context, Handler
+from shared.commands.context import Context, Handlers
 from shared.commands.invocation import ReplyTarget
 from shared.errors import ConflictError, NotFoundError, UnavailableError
 from shared.identity.models import Platform
@@ -57,16 +56,17 @@ class Collaboration:
         self._notifier = notifier
         self._link = link
 
-    def handlers(self) -> dict[type[Command], Handler]:
+    def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return {
-            c.ShowInvestigation: self.show,
-            c.ListInvestigations: self.list_for_team,
-            c.JoinInvestigation: self.join,
-            c.CommentInvestigation: self.comment,
-            c.EscalateInvestigation: self.escalate,
-            c.ResolveInvestigation: self.resolve,
-        }
+        return (
+            Handlers()
+            .add(c.ShowInvestigation, self.show)
+            .add(c.ListInvestigations, self.list_for_team)
+            .add(c.JoinInvestigation, self.join)
+            .add(c.CommentInvestigation, self.comment)
+            .add(c.EscalateInvestigation, self.escalate)
+            .add(c.ResolveInvestigation, self.resolve)
+        )
 
     def _get(self, investigation_id: str, ctx: Context) -> Investigation:
         found = self._store.get(ctx.principal.actor.org, investigation_id)

@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 
 from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
-from shared.commands.base import Command
-from shared.commands.context import Context, Handler
+from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.identity.models import Team
 from shared.identity.ports import Directory
@@ -69,12 +68,11 @@ class InvestigationService:
         self._pages = pages
         self._catalog = ServiceCatalog(directory=directory, readable=self._sources, files=files)
 
-    def handlers(self) -> dict[type[Command], Handler]:
+    def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return {
-            **self._catalog.handlers(),
-            c.OpenInvestigation: self.investigate,
-        }
+        return (
+            Handlers().add(c.OpenInvestigation, self.investigate).include(self._catalog.handlers())
+        )
 
     def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from shared.alerts.scheduler import AlertScheduler
 from shared.canary.service import CanaryService
-from shared.commands.base import Command
-from shared.commands.context import Context, Handler
+from shared.commands.context import Context, Handlers
 from shared.identity.models import Platform
 from shared.replies import Reply, Tone
 from shared.scheduling.commands import RunScheduler
@@ -19,9 +18,9 @@ class ScheduledWork:
         self._alerts = alerts
         self._canaries = canaries
 
-    def handlers(self) -> dict[type[Command], Handler]:
+    def handlers(self) -> Handlers:
         """The command this service runs."""
-        return {RunScheduler: self.run_once}
+        return Handlers().add(RunScheduler, self.run_once)
 
     def run_once(self, _: RunScheduler, ctx: Context) -> Reply:
         """One tick, now (or at the minute the scheduled event was for): of every org for the

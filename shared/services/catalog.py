@@ -8,8 +8,7 @@ from dataclasses import replace
 from pathlib import PurePath
 
 from shared.audit.redaction import redact
-from shared.commands.base import Command
-from shared.commands.context import Context, Handler
+from shared.commands.context import Context, Handlers
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.models import Platform, Team
 from shared.identity.ports import Directory
@@ -58,17 +57,18 @@ class ServiceCatalog:
         self._readable = frozenset(readable)
         self._files = files
 
-    def handlers(self) -> dict[type[Command], Handler]:
+    def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return {
-            c.RegisterService: self.register,
-            c.ListServices: self.catalog,
-            c.ShowService: self.show,
-            c.RemoveService: self.remove,
-            c.ShareService: self.share,
-            c.SetSignal: self.set_signal,
-            c.ResetSignal: self.reset_signal,
-        }
+        return (
+            Handlers()
+            .add(c.RegisterService, self.register)
+            .add(c.ListServices, self.catalog)
+            .add(c.ShowService, self.show)
+            .add(c.RemoveService, self.remove)
+            .add(c.ShareService, self.share)
+            .add(c.SetSignal, self.set_signal)
+            .add(c.ResetSignal, self.reset_signal)
+        )
 
     def team(self, ctx: Context) -> Team:
         """The team the command acts for; NotFoundError if there is none."""

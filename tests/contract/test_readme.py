@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.commands.models import COMMANDS
+from shared.bootstrap import COMMANDS
 from shared.commands.registry import usage
 from shared.config import ENVIRONMENT
 
@@ -18,5 +18,5 @@ def test_every_environment_variable_is_documented() -> None:
 
 def test_every_command_is_in_the_reference() -> None:
     table = README.replace("\\|", "|")
-    missing = [usage(model) for model in COMMANDS if f"`{usage(model)}`" not in table]
+    missing = [usage(model) for model in COMMANDS.models if f"`{usage(model)}`" not in table]
     assert missing == []

@@ -16,7 +16,7 @@ from cfnlint.api import lint_all
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from shared.commands.registry import parse
+from shared.bootstrap import COMMANDS
 from shared.config import ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -432,4 +432,4 @@ def test_every_command_in_the_teams_manifest_is_one_of_ours() -> None:
     (bot,) = manifest["bots"]
     assert bot["botId"] == manifest["id"] == "${TEAMS_APP_ID}"
     for command in bot["commandLists"][0]["commands"]:
-        parse(command["title"])  # raises if the grammar does not know it
+        COMMANDS.parse(command["title"])  # raises if the grammar does not know it

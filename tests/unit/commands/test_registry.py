@@ -11,11 +11,16 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from shared.commands import models as m
+from shared.bootstrap import COMMANDS
 from shared.commands.base import Command
-from shared.commands.registry import canonical, parse, render_help, usage
+from shared.commands.help import ShowHelp
+from shared.commands.registry import canonical, usage
 from shared.errors import InvalidCommandError
 from shared.identity.models import OrgRole, Role
+from shared.teams import commands as m
+
+parse = COMMANDS.parse
+render_help = COMMANDS.render_help
 
 
 def test_a_command_with_positionals_and_options_parses_to_its_model() -> None:
@@ -40,7 +45,7 @@ def test_smart_quotes_in_a_value_are_normalised_in_the_command() -> None:
 
 
 def test_empty_text_is_help() -> None:
-    assert parse("") == m.ShowHelp()
+    assert parse("") == ShowHelp()
 
 
 @pytest.mark.parametrize(
@@ -82,7 +87,7 @@ def test_invalid_arguments_say_what_is_wrong_with_the_usage_line(
 
 def test_help_lists_every_command_with_its_generated_usage() -> None:
     text = render_help()
-    for model in m.COMMANDS:
+    for model in COMMANDS.models:
         assert usage(model) in text
         assert model.purpose in text
 
@@ -90,7 +95,7 @@ def test_help_lists_every_command_with_its_generated_usage() -> None:
 def test_help_for_a_topic_shows_its_examples_and_every_example_parses() -> None:
     text = render_help("team")
     assert "sre team member add USER [--role viewer|responder|operator|admin] [--team TEAM]" in text
-    for model in m.COMMANDS:
+    for model in COMMANDS.models:
         for example in model.examples:
             assert isinstance(parse(example), model)
 
@@ -174,7 +179,7 @@ def _field_strategy(model: type[Command], name: str) -> st.SearchStrategy[typing
 
 @st.composite
 def commands(draw: st.DrawFn) -> Command:
-    model = draw(st.sampled_from(m.COMMANDS))
+    model = draw(st.sampled_from(COMMANDS.models))
     data = {name: draw(_field_strategy(model, name)) for name in model.model_fields}
     try:
         return model.model_validate(data)

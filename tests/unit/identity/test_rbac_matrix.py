@@ -11,8 +11,7 @@ import itertools
 import pytest
 
 from shared.audit.models import AuditRecord, Outcome, StreamKey
-from shared.bootstrap import Services, for_memory
-from shared.commands import models as m
+from shared.bootstrap import COMMANDS, Services, for_memory
 from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.replies import Tone
@@ -98,7 +97,7 @@ def test_the_matrix_covers_every_command() -> None:
         " ".join(w for w in t.split() if w.replace("-", "").isalpha() and w.islower())[:40]
         for t in MATRIX
     }
-    for model in m.COMMANDS:
+    for model in COMMANDS.models:
         assert any(p.startswith(model.phrase()) for p in phrases), model.phrase()
 
 

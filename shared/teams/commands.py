@@ -1,29 +1,15 @@
-"""One frozen model per command: help, whoami, doctor, teams, members, roles, bindings."""
+"""Team, member, role, binding and org-role commands, and `whoami`."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import Field
-
-from shared.alerts.commands import ALERT_COMMANDS
-from shared.audit.commands import AUDIT_COMMANDS
-from shared.canary.commands import CANARY_COMMANDS
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam, UserRef
-from shared.identity.models import OrgRole, Role, TeamName
+from shared.commands.invocation import Invocation
+from shared.errors import InvalidCommandError
+from shared.identity.models import ChannelId, OrgRole, Role, TeamName
+from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
-from shared.investigations.commands import INVESTIGATION_COMMANDS
-from shared.scheduling.commands import SCHEDULER_COMMANDS
-from shared.services.commands import SERVICE_COMMANDS
-
-
-class ShowHelp(Command):
-    words = ("help",)
-    positional = ("topic",)
-    permission = Permission.PUBLIC
-    purpose = "Show the commands, or the commands of one topic."
-    examples = ("sre help", "sre help team")
-    topic: str | None = Field(default=None, pattern=r"^[a-z][a-z-]{0,30}$")
 
 
 class ShowWhoami(Command):
@@ -31,14 +17,6 @@ class ShowWhoami(Command):
     permission = Permission.PUBLIC
     purpose = "Show who you are here, your roles and this channel's team."
     examples = ("sre whoami",)
-
-
-class RunDoctor(Command):
-    words = ("doctor",)
-    permission = Permission.ORG_ADMIN
-    deferred = True
-    purpose = "Check the deployment: state store, audit trail, task queue; posts a report."
-    examples = ("sre doctor",)
 
 
 class CreateTeam(Command):
@@ -124,6 +102,11 @@ class BindChannel(Command):
     channel: ChannelRef | None = None
     team: OptionalTeam = None
 
+    def audit_target(self, channel: str | None, *, team: str | None) -> str:
+        """The channel named, else the one it was typed in."""
+        where = self.channel or channel
+        return f"channel:{where}" if where else super().audit_target(channel, team=team)
+
 
 class UnbindChannel(Command):
     words = ("team", "unbind")
@@ -134,6 +117,30 @@ class UnbindChannel(Command):
     examples = ("sre team unbind", "sre team unbind C024BE91L")
     channel: ChannelRef | None = None
     team: OptionalTeam = None
+
+    def audit_target(self, channel: str | None, *, team: str | None) -> str:
+        """The channel named, else the one it was typed in."""
+        where = self.channel or channel
+        return f"channel:{where}" if where else super().audit_target(channel, team=team)
+
+    def own_team(self, invocation: Invocation, *, directory: Directory) -> str | None:
+        """The team the channel is bound to (`--team`, if given, must agree)."""
+        channel = (self.channel or "").removeprefix("#") or invocation.channel
+        binding = (
+            directory.get_binding(invocation.actor.org, ChannelId(channel)) if channel else None
+        )
+        if binding is None:
+            raise InvalidCommandError(
+                f"#{channel or 'this channel'} is not bound to a team, so there is nothing to "
+                "unbind.",
+                usage="sre team unbind [CHANNEL]",
+            )
+        if self.team and self.team != binding.team:
+            raise InvalidCommandError(
+                f"#{channel} is bound to team {binding.team}, not {self.team}.",
+                usage="sre team unbind [CHANNEL]",
+            )
+        return binding.team
 
 
 class GrantOrgRole(Command):
@@ -160,10 +167,8 @@ class RevokeOrgRole(Command):
     role: OrgRole
 
 
-COMMANDS: tuple[type[Command], ...] = (
-    ShowHelp,
+TEAM_COMMANDS: tuple[type[Command], ...] = (
     ShowWhoami,
-    RunDoctor,
     CreateTeam,
     ListTeams,
     ShowTeam,
@@ -175,13 +180,4 @@ COMMANDS: tuple[type[Command], ...] = (
     UnbindChannel,
     GrantOrgRole,
     RevokeOrgRole,
-    *SERVICE_COMMANDS,
-    *INVESTIGATION_COMMANDS,
-    *ALERT_COMMANDS,
-    *SCHEDULER_COMMANDS,
-    *CANARY_COMMANDS,
-    *AUDIT_COMMANDS,
 )
-"""Every command of the grammar, in the order help lists them."""
-
-__all__ = ["COMMANDS", "TeamName"]

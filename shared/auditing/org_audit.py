@@ -6,13 +6,13 @@ import difflib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
-from shared.audit import commands as c
-from shared.audit.access import AccessHistory, configured_admins, is_change, replay
 from shared.audit.models import ORG_STREAM, AuditRecord, StreamKey
 from shared.audit.ports import AuditDirectory
-from shared.audit.reconcile import Reconciliation, StateSnapshot, reconcile
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification
+from shared.auditing import commands as c
+from shared.auditing.access import AccessHistory, configured_admins, is_change, replay
+from shared.auditing.reconcile import Reconciliation, StateSnapshot, reconcile
 from shared.commands.context import Context
 from shared.errors import NotFoundError
 from shared.identity.admins import ConfiguredAdmin

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.audit.models import ORG_STREAM, AuditRecord, Outcome
-from shared.commands import models as m
-from shared.commands.registry import parse
+from shared.commands.registry import CommandSet
 from shared.errors import InvalidCommandError
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import ChannelId, OrgId, OrgRole, UserId
 from shared.records import Frozen
+from shared.teams import commands as m
 
+_TEAM_COMMANDS = CommandSet(m.TEAM_COMMANDS)
 CHANGES = ("sre team ", "sre org ")
 """How the commands that change teams, members, roles and bindings begin."""
 
@@ -57,7 +58,7 @@ class AccessHistory:
     def apply(self, record: AuditRecord) -> None:
         """Replay one succeeded entry."""
         try:
-            command = parse(record.command)
+            command = _TEAM_COMMANDS.parse(record.command)
         except InvalidCommandError:
             self.unreadable.append(f"{record.team} #{record.seq}: `{record.command}`")
             return

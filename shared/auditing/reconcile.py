@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from shared.audit.access import AccessHistory
+from shared.auditing.access import AccessHistory
 from shared.identity.models import ChannelBinding, Org, Team
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from shared.commands import models as m
-from shared.commands.base import Command
-from shared.commands.context import Context, Handler
+from shared.commands.context import Context, Handlers
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
 from shared.identity.ports import Directory
 from shared.identity.rbac import ORG_ROLES_HOLDING, Permission
 from shared.replies import Reply, Tone
+from shared.teams import commands as m
 
 
 def _mention(user: str) -> str:
@@ -22,22 +21,23 @@ class TeamService:
     def __init__(self, *, directory: Directory) -> None:
         self._directory = directory
 
-    def handlers(self) -> dict[type[Command], Handler]:
+    def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return {
-            m.ShowWhoami: self.whoami,
-            m.CreateTeam: self.create,
-            m.ListTeams: self.list,
-            m.ShowTeam: self.show,
-            m.AddMember: self.add_member,
-            m.RemoveMember: self.remove_member,
-            m.ListMembers: self.list_members,
-            m.SetRole: self.set_role,
-            m.BindChannel: self.bind,
-            m.UnbindChannel: self.unbind,
-            m.GrantOrgRole: self.grant,
-            m.RevokeOrgRole: self.revoke,
-        }
+        return (
+            Handlers()
+            .add(m.ShowWhoami, self.whoami)
+            .add(m.CreateTeam, self.create)
+            .add(m.ListTeams, self.list)
+            .add(m.ShowTeam, self.show)
+            .add(m.AddMember, self.add_member)
+            .add(m.RemoveMember, self.remove_member)
+            .add(m.ListMembers, self.list_members)
+            .add(m.SetRole, self.set_role)
+            .add(m.BindChannel, self.bind)
+            .add(m.UnbindChannel, self.unbind)
+            .add(m.GrantOrgRole, self.grant)
+            .add(m.RevokeOrgRole, self.revoke)
+        )
 
     def team(self, ctx: Context) -> Team:
         """The team the command acts for; NotFoundError if it does not exist."""

@@ -9,14 +9,13 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from shared.audit import commands as c
 from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey
-from shared.audit.org_audit import OrgAudit, label
 from shared.audit.ports import AuditDirectory
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification, verify_stream
-from shared.commands.base import Command
-from shared.commands.context import Context, Handler
+from shared.auditing import commands as c
+from shared.auditing.org_audit import OrgAudit, label
+from shared.commands.context import Context, Handlers
 from shared.identity.admins import ConfiguredAdmin
 from shared.ports import ExportStore
 from shared.replies import Reply, Tone
@@ -79,15 +78,16 @@ class AuditService:
             configured=configured_admins,
         )
 
-    def handlers(self) -> dict[type[Command], Handler]:
+    def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return {
-            c.VerifyAudit: self.verify,
-            c.ShowAudit: self.show,
-            c.ExportAudit: self.export,
-            c.SealAudit: self.seal,
-            c.ReviewAccess: self._org.review,
-        }
+        return (
+            Handlers()
+            .add(c.VerifyAudit, self.verify)
+            .add(c.ShowAudit, self.show)
+            .add(c.ExportAudit, self.export)
+            .add(c.SealAudit, self.seal)
+            .add(c.ReviewAccess, self._org.review)
+        )
 
     def _mark(self, stream: StreamKey) -> HeadMark | None:
         marks = self._directory.head_marks(stream.org)

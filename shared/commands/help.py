@@ -1,0 +1,44 @@
+"""`sre help`: the commands a deployment understands, generated from their models."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from shared.commands.base import Command
+from shared.commands.context import Context, Handlers
+from shared.identity.rbac import Permission
+from shared.replies import Reply, Tone
+
+if TYPE_CHECKING:  # the command set parses `help` itself, so it imports this module
+    from shared.commands.registry import CommandSet
+
+
+class ShowHelp(Command):
+    words = ("help",)
+    positional = ("topic",)
+    permission = Permission.PUBLIC
+    purpose = "Show the commands, or the commands of one topic."
+    examples = ("sre help", "sre help team")
+    topic: str | None = Field(default=None, pattern=r"^[a-z][a-z-]{0,30}$")
+
+
+class HelpDesk:
+    """Answers `sre help` from the command set it was given."""
+
+    def __init__(self, commands: CommandSet) -> None:
+        self._commands = commands
+
+    def handlers(self) -> Handlers:
+        """The command this service runs."""
+        return Handlers().add(ShowHelp, self.help)
+
+    def help(self, command: ShowHelp, _: Context) -> Reply:
+        """All topics, or one topic in detail; only the caller sees it."""
+        return Reply(
+            tone=Tone.INFO,
+            title="Auto SRE commands",
+            text=self._commands.render_help(command.topic),
+            ephemeral=True,
+        )
