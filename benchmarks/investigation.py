@@ -21,9 +21,9 @@ from shared.adapters.memory import (
 )
 from shared.audit.seal import SigningKey
 from shared.bootstrap import Adapters, Services, build
-from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Reply
 from shared.telemetry.models import ResourceKind
 from shared.telemetry.ports import MetricsSource

@@ -14,9 +14,9 @@ from pathlib import Path
 from bots.text import render_text
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.bootstrap import Services, for_aws, for_local
-from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import ENVIRONMENT, Settings
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
+from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Reply, Tone
 from shared.telemetry.series import read_csv, write_scores
 

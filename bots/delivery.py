@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from bots.text import render_text
-from shared.commands.invocation import ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Platform
+from shared.invocation import ReplyTarget
 from shared.replies import Reply
 
 log = logging.getLogger("autosre.delivery")

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers import aws_runtime
 from shared.canary.replay import ReplayRequest, answer
-from shared.commands.invocation import DeferredCommand
+from shared.invocation import DeferredCommand
 
 logger = Logger()
 metrics = Metrics(namespace="AutoSRE")

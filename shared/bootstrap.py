@@ -28,7 +28,6 @@ from shared.canary.service import CanaryService
 from shared.commands.bus import CommandBus, run_now
 from shared.commands.context import Handlers
 from shared.commands.help import HelpDesk, ShowHelp
-from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.commands.registry import CommandSet
 from shared.config import Settings
 from shared.doctor import Doctor, RunDoctor
@@ -39,6 +38,7 @@ from shared.investigations.commands import INVESTIGATION_COMMANDS
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, Summariser
 from shared.investigations.service import InvestigationService
+from shared.invocation import DeferredCommand, ReplyTarget
 from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
 from shared.replies import Reply
 from shared.scheduling.commands import SCHEDULER_COMMANDS
@@ -491,11 +491,9 @@ def resolve_secret(value: str) -> str:
     """A setting's value, fetched from SSM or Secrets Manager if it is a reference to one."""
     if not value.startswith(("ssm:", "secretsmanager:")):
         return value
-    import boto3
+    from shared.adapters.aws.secrets import resolve_here
 
-    from shared.adapters.aws.secrets import resolve
-
-    return resolve(value, ssm=boto3.client("ssm"), secrets=boto3.client("secretsmanager"))
+    return resolve_here(value)
 
 
 def resolve_secrets(settings: Settings) -> Settings:

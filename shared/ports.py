@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from shared.commands.invocation import DeferredCommand, ReplyTarget
+from shared.invocation import DeferredCommand, ReplyTarget
 from shared.replies import Reply
 
 

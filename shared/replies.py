@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import base64
+import shlex
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
-
-from shared.commands.grammar import quote
 
 
 class Tone(StrEnum):
@@ -35,7 +34,8 @@ class Button(BaseModel):
 
     def with_answer(self, text: str) -> str:
         """The command to run once the person answered the prompt with `text`."""
-        return f"{self.command} {quote(text.strip())}" if text.strip() else self.command
+        # quoted as the command grammar splits words (like a shell), so the answer stays one value
+        return f"{self.command} {shlex.quote(text.strip())}" if text.strip() else self.command
 
 
 class Image(BaseModel):

@@ -14,8 +14,8 @@ from shared.audit.ports import AuditLog
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.bootstrap import Adapters, Services
-from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.invocation import Invocation, ReplyTarget
 from shared.ports import Clock
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind, Service

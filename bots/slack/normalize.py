@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bots.slack.render import ANSWER
-from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform, UserId, org_id
+from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Button
 
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")

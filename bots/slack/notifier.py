@@ -12,8 +12,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bots.slack.render import message
-from shared.commands.invocation import ReplyTarget
 from shared.errors import UnavailableError
+from shared.invocation import ReplyTarget
 from shared.replies import Reply
 
 log = logging.getLogger("autosre.slack")

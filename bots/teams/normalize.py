@@ -12,8 +12,8 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from bots.teams.render import ANSWER_KEY, SUBMIT_KEY
-from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, Platform, UserId, org_id
+from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Button
 
 THREAD = ";messageid="

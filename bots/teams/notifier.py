@@ -13,8 +13,8 @@ from botbuilder.schema import ConversationReference
 from bots.teams.bot import reply_activity
 from bots.teams.http import adapter_for
 from bots.teams.normalize import THREAD
-from shared.commands.invocation import ReplyTarget
 from shared.config import Settings
+from shared.invocation import ReplyTarget
 from shared.replies import Reply
 
 

@@ -12,10 +12,10 @@ from shared.audit.chain import encode
 from shared.audit.models import AuditRecord, Digest, HeadMark, StoredEntry, StreamKey
 from shared.canary.models import Canary
 from shared.canary.routing import Route, checked_weight
-from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 from shared.investigations.models import Investigation
+from shared.invocation import DeferredCommand, ReplyTarget
 from shared.replies import Reply
 
 

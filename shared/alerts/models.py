@@ -9,8 +9,8 @@ from pydantic import Field
 
 from shared.alerts.condition import Condition
 from shared.alerts.evaluation import Instance, Missing, State
-from shared.commands.invocation import ReplyTarget
 from shared.identity.models import Platform
+from shared.invocation import ReplyTarget
 from shared.records import Frozen
 
 

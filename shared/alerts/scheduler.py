@@ -19,10 +19,10 @@ from shared.alerts.notices import escalation_notice, group_notice
 from shared.alerts.ports import AlertStore
 from shared.audit.scheduled import scheduler_entry
 from shared.audit.trail import AuditTrail
-from shared.commands.invocation import ReplyTarget
 from shared.errors import AuditUnavailableError, ConflictError
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
+from shared.invocation import ReplyTarget
 from shared.ports import Notifier
 
 log = logging.getLogger("autosre.alerts")

@@ -8,8 +8,8 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from shared.commands.invocation import ReplyTarget
 from shared.identity.models import Platform
+from shared.invocation import ReplyTarget
 from shared.records import Frozen
 from shared.telemetry.models import ResourceKind
 

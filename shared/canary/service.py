@@ -19,7 +19,6 @@ from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.canary.replay import REPLAY_METRIC, VersionFailedError, replay, scenarios
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
-from shared.commands.invocation import ReplyTarget
 from shared.errors import (
     ConflictError,
     ForbiddenError,
@@ -30,6 +29,7 @@ from shared.errors import (
 )
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
+from shared.invocation import ReplyTarget
 from shared.ports import Notifier
 from shared.replies import Image, Reply, Tone
 from shared.services.ownership import owner_of

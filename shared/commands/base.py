@@ -7,10 +7,10 @@ from typing import Annotated, ClassVar
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.commands.free_text import FreeText
-from shared.commands.invocation import Invocation
 from shared.identity.models import TeamName
 from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
+from shared.invocation import Invocation
 
 
 def _plain_user(value: str) -> str:

@@ -14,7 +14,6 @@ from shared.commands.answers import accepted, for_error, internal_error, with_re
 from shared.commands.base import Command
 from shared.commands.context import Context, Handlers
 from shared.commands.free_text import shown
-from shared.commands.invocation import DeferredCommand, Invocation
 from shared.commands.registry import CommandSet, canonical
 from shared.commands.scope import team_for
 from shared.errors import AuditUnavailableError, ForbiddenError, SreError, UnavailableError
@@ -23,6 +22,7 @@ from shared.identity.models import OrgId, Platform
 from shared.identity.ports import Directory
 from shared.identity.principals import principal_for
 from shared.identity.rbac import authorize
+from shared.invocation import DeferredCommand, Invocation
 from shared.ports import Clock, DeliveryGuard, TaskQueue
 from shared.replies import Reply, Tone
 

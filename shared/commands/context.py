@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from shared.commands.base import Command
-from shared.commands.invocation import Invocation
 from shared.identity.models import Principal
+from shared.invocation import Invocation
 from shared.replies import Reply
 
 

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pydantic import Field
 
 from shared.commands.base import Command
 from shared.commands.context import Context, Handlers
+from shared.commands.registry import CommandSet
 from shared.identity.rbac import Permission
 from shared.replies import Reply, Tone
-
-if TYPE_CHECKING:  # the command set parses `help` itself, so it imports this module
-    from shared.commands.registry import CommandSet
 
 
 class ShowHelp(Command):

@@ -17,7 +17,6 @@ from pydantic.fields import FieldInfo
 from shared.commands.base import Command
 from shared.commands.free_text import shown
 from shared.commands.grammar import quote, tokenize
-from shared.commands.help import ShowHelp
 from shared.errors import InvalidCommandError
 
 
@@ -178,8 +177,8 @@ class CommandSet:
         """Parse a command line; `InvalidCommandError` with usage and a suggestion if it is not
         one."""
         words = tokenize(text)
-        if not words:
-            return ShowHelp()
+        if not words:  # nothing typed: help, which every command set has
+            return self._by_words[("help",)]()
         model, rest = self._match(words)
         data = _split_options(model, rest)
         try:

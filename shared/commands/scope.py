@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from shared.commands.base import Command
-from shared.commands.invocation import Invocation
 from shared.errors import InvalidCommandError
 from shared.identity.models import ChannelId
 from shared.identity.ports import Directory
+from shared.invocation import Invocation
 
 
 def team_for(command: Command, invocation: Invocation, *, directory: Directory) -> str | None:

@@ -6,13 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from shared.commands.context import Context, Handlers
-from shared.commands.invocation import ReplyTarget
 from shared.errors import ConflictError, NotFoundError, UnavailableError
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.ports import InvestigationStore
+from shared.invocation import ReplyTarget
 from shared.ports import Notifier
 from shared.replies import Button, Reply, Tone
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from shared.audit.ports import AuditLog
 from shared.audit.scheduled import SCHEDULER
 from shared.commands.bus import CommandBus
-from shared.commands.invocation import Invocation, ReplyTarget
 from shared.identity.models import Actor, OrgId, Platform
+from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Reply
 
 

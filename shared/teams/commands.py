@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam, UserRef
-from shared.commands.invocation import Invocation
 from shared.errors import InvalidCommandError
 from shared.identity.models import ChannelId, OrgRole, Role, TeamName
 from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
+from shared.invocation import Invocation
 
 
 class ShowWhoami(Command):

@@ -20,8 +20,8 @@ from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.adapters.memory import InMemoryTaskQueue
 from shared.commands.grammar import COMMAND_MAX
-from shared.commands.invocation import DeferredCommand, ReplyTarget
 from shared.identity.models import Platform
+from shared.invocation import DeferredCommand, ReplyTarget
 from shared.ports import TaskQueue
 from tests.aws import create_queues
 from tests.fixtures import load

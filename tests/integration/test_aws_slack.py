@@ -11,7 +11,7 @@ import boto3
 from slack_sdk.signature import SignatureVerifier
 
 from handlers import aws_slack, aws_worker
-from shared.commands.invocation import DeferredCommand
+from shared.invocation import DeferredCommand
 from tests.fakes.http_capture import CaptureServer
 from tests.fixtures import (
     LambdaContext,

@@ -15,9 +15,9 @@ from slack_sdk import WebClient
 
 from bots.slack.notifier import SlackNotifier
 from handlers import aws_runtime, aws_slack, aws_worker
-from shared.commands.invocation import ReplyTarget
 from shared.errors import UnavailableError
 from shared.identity.models import Platform
+from shared.invocation import ReplyTarget
 from shared.replies import Reply, Tone
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.fixtures import LambdaContext, http_api_event, load, signed_headers, slash_command_body

@@ -27,3 +27,10 @@ def resolve(reference: str, *, ssm: SSMClient, secrets: SecretsManagerClient) ->
         except secrets.exceptions.ResourceNotFoundException as error:
             raise MissingSecretError(reference) from error
     raise ValueError(f"not a secret reference: {scheme}:…")
+
+
+def resolve_here(reference: str) -> str:
+    """`resolve` with this account's SSM and Secrets Manager clients."""
+    import boto3
+
+    return resolve(reference, ssm=boto3.client("ssm"), secrets=boto3.client("secretsmanager"))

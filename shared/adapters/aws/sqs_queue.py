@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from shared.commands.invocation import DeferredCommand
+from shared.invocation import DeferredCommand
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient

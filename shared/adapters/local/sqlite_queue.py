@@ -11,8 +11,8 @@ from collections.abc import Callable, Collection
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_journal import request_ref
 from shared.adapters.local.sqlite_lease import ProcessLease
-from shared.commands.invocation import DeferredCommand
 from shared.identity.models import Platform
+from shared.invocation import DeferredCommand
 
 log = logging.getLogger("autosre.worker")
 

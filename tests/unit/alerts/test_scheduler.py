@@ -15,9 +15,9 @@ from shared.adapters.memory import InMemoryAlertStore, InMemoryNotifier, InMemor
 from shared.alerts.ports import AlertStore
 from shared.audit.models import StreamKey
 from shared.bootstrap import Services, build
-from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Reply, Tone
 from shared.scheduling.triggers import evaluate_alerts
 from tests.support import (

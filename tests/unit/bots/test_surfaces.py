@@ -16,8 +16,8 @@ from bots.slack.render import blocks, mrkdwn
 from bots.teams.normalize import command_text
 from bots.teams.render import card
 from bots.text import render_text
-from shared.commands.invocation import ReplyTarget
 from shared.identity.models import Platform
+from shared.invocation import ReplyTarget
 from shared.replies import Button, Image, Reply, Tone
 from tests.fakes.http_capture import capture_server
 

@@ -15,9 +15,9 @@ from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap import Services, build
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter
-from shared.commands.invocation import Invocation, ReplyTarget
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
 from tests.support import (

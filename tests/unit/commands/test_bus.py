@@ -9,9 +9,9 @@ import pytest
 from shared.adapters.memory import FixedClock, InMemoryAuditLog, InMemoryTaskQueue
 from shared.audit.models import AuditRecord, Outcome, StreamKey
 from shared.bootstrap import Services, build
-from shared.commands.invocation import DeferredCommand
 from shared.config import Settings
 from shared.identity.models import OrgId, Role, UserId
+from shared.invocation import DeferredCommand
 from shared.replies import Tone
 from tests.support import ORG, memory_adapters, records, run, setup_teams, trail_for
 
