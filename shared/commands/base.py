@@ -52,6 +52,9 @@ class Command(BaseModel):
     deferred: ClassVar[bool] = False
     """Whether it is slow: answered at once, run by the worker, its result posted later."""
     examples: ClassVar[tuple[str, ...]] = ()
+    needs_caller: ClassVar[bool] = True
+    """Whether answering needs who the caller is (roles, a team). `help` does not: it is answered
+    without reading the directory, a delivery guard or an audit entry (public, changes nothing)."""
 
     @classmethod
     def phrase(cls) -> str:

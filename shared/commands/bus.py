@@ -18,7 +18,7 @@ from shared.commands.registry import CommandSet, canonical
 from shared.commands.scope import team_for
 from shared.errors import AuditUnavailableError, ForbiddenError, SreError, UnavailableError
 from shared.identity.admins import ConfiguredAdmin
-from shared.identity.models import OrgId, Platform
+from shared.identity.models import OrgId, Platform, Principal
 from shared.identity.ports import Directory
 from shared.identity.principals import principal_for
 from shared.identity.rbac import authorize
@@ -110,6 +110,8 @@ class CommandBus:
 
     def _handle(self, invocation: Invocation) -> Reply:
         command = self.commands.parse(invocation.text)
+        if not command.needs_caller:
+            return self._execute(command, self._anonymous(invocation))
         if invocation.delivery_id is None:
             return self._run(command, invocation)
         key = f"{invocation.actor.platform}:{invocation.actor.org}:{invocation.delivery_id}"
@@ -153,6 +155,11 @@ class CommandBus:
             self._deny(command, ctx, error)
             raise
         return ctx
+
+    def _anonymous(self, invocation: Invocation) -> Context:
+        """The context of a command that does not need its caller: no roles, no team."""
+        principal = Principal(actor=invocation.actor)
+        return Context(principal=principal, invocation=invocation, team=None, now=self._clock.now())
 
     def _deny(self, command: Command, ctx: Context, error: ForbiddenError) -> None:
         """Audit a denial in its team's stream, in the org's if that team does not exist, and

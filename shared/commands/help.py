@@ -17,6 +17,7 @@ class ShowHelp(Command):
     permission = Permission.PUBLIC
     purpose = "Show the commands, or the commands of one topic."
     examples = ("sre help", "sre help team")
+    needs_caller = False
     topic: str | None = Field(default=None, pattern=r"^[a-z][a-z-]{0,30}$")
 
 

@@ -18,6 +18,7 @@ from shared.commands.base import Command
 from shared.commands.free_text import shown
 from shared.commands.grammar import quote, tokenize
 from shared.errors import InvalidCommandError
+from shared.identity.rbac import Permission
 
 
 def _is_flag(field: FieldInfo) -> bool:
@@ -166,6 +167,12 @@ class CommandSet:
         self.models = tuple(models)
         self._by_words: dict[tuple[str, ...], type[Command]] = {}
         for model in self.models:
+            if not model.needs_caller and (
+                model.mutates or model.permission is not Permission.PUBLIC
+            ):
+                raise ValueError(
+                    f"{model.__name__} needs its caller: it is not public or it changes"
+                )
             for words in (model.words, *model.aliases):
                 if words in self._by_words:
                     raise ValueError(f"`{' '.join(words)}` names two commands")

@@ -6,11 +6,16 @@ import logging
 
 import pytest
 
-from shared.adapters.memory import FixedClock, InMemoryAuditLog, InMemoryTaskQueue
+from shared.adapters.memory import (
+    FixedClock,
+    InMemoryAuditLog,
+    InMemoryDirectory,
+    InMemoryTaskQueue,
+)
 from shared.audit.models import AuditRecord, Outcome, StreamKey
 from shared.bootstrap import Services, build
 from shared.config import Settings
-from shared.identity.models import OrgId, Role, UserId
+from shared.identity.models import Org, OrgId, Role, Team, UserId
 from shared.invocation import DeferredCommand
 from shared.replies import Tone
 from tests.support import ORG, memory_adapters, records, run, setup_teams, trail_for
@@ -156,3 +161,28 @@ def test_a_slow_command_that_cannot_be_queued_is_reported_not_lost(clock: FixedC
     ]
     assert entries[0].correlation_id == entries[1].correlation_id == reply.correlation_id
     assert entries[1].details["error"] == "not queued: queue unreachable"
+
+
+class _DirectoryDown(InMemoryDirectory):
+    """A state store that cannot be read."""
+
+    def get_org(self, org: OrgId) -> Org | None:
+        raise ConnectionError("state store unreachable")
+
+    def list_teams(self, org: OrgId) -> list[Team]:
+        raise ConnectionError("state store unreachable")
+
+
+def test_help_needs_no_caller_lookup_so_it_is_answered_while_the_state_store_is_down(
+    clock: FixedClock,
+) -> None:
+    # GIVEN a deployment whose state store cannot be read
+    services = build(Settings(), memory_adapters(clock, directory=_DirectoryDown()))
+    # WHEN someone asks for help, or for one topic
+    replies = [run(services, text, user="anyone") for text in ("help", "help team", "")]
+    # THEN each is answered from the command set alone, only to them, and nothing is audited
+    assert all(r.title == "Auto SRE commands" and r.ephemeral for r in replies), replies
+    assert "sre team create NAME" in replies[1].text
+    assert services.audit.log.orgs() == []
+    # AND a command that needs the caller says the service is unavailable, not help
+    assert run(services, "whoami", user="anyone").tone is Tone.ERROR
