@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -39,15 +40,38 @@ class Handlers:
 
     def add(self, model: type[C], handler: Callable[[C, Context], Reply]) -> Handlers:
         """Register `handler` for `model`; a model registered twice is a wiring mistake."""
+        self._register(model, handler)
+        return self
+
+    def _register(self, model: type[Command], handler: Handler) -> None:
         if model in self._by_model:
             raise ValueError(f"{model.__name__} has two handlers")
         self._by_model[model] = handler
+
+    def lazy(self, models: Sequence[type[Command]], load: Callable[[], Handlers]) -> Handlers:
+        """Register `models` now and build their handlers at the first of them that runs (a
+        feature's code is imported only when one of its commands is used: a cold start that
+        answers `help` loads none). `load` must register exactly `models`."""
+        loaded: list[Handlers] = []
+        lock = threading.Lock()
+
+        def run(command: Command, ctx: Context) -> Reply:
+            with lock:  # two first requests at once build the feature once
+                if not loaded:
+                    handlers = load()
+                    if set(handlers.models()) != set(models):
+                        raise ValueError(f"{load!r} registers other commands than it declared")
+                    loaded.append(handlers)
+            return loaded[0].run(command, ctx)
+
+        for model in models:
+            self._register(model, run)
         return self
 
     def include(self, other: Handlers) -> Handlers:
         """Register every handler of `other` too."""
         for model, handler in other._by_model.items():
-            self.add(model, handler)
+            self._register(model, handler)
         return self
 
     def models(self) -> tuple[type[Command], ...]:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mypy import api
 
-WIRING = '''
+WIRING = """
 from shared.commands.context import Context, Handlers
 from shared.replies import Reply
 from shared.teams.commands import CreateTeam, ListTeams
@@ -18,7 +18,7 @@ def create(command: CreateTeam, ctx: Context) -> Reply:
 
 Handlers().add(CreateTeam, create)
 Handlers().add(ListTeams, create)
-'''
+"""
 
 
 def test_mypy_refuses_a_handler_that_takes_another_command(tmp_path: Path) -> None:

@@ -1,0 +1,63 @@
+"""The typed handler registry: one handler per command, and features built at first use."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.commands.context import Context, Handlers
+from shared.identity.models import Actor, OrgId, Platform, Principal, UserId
+from shared.invocation import Invocation, ReplyTarget
+from shared.replies import Reply, Tone
+from shared.teams.commands import CreateTeam, ListTeams
+from tests.support import NOW
+
+
+def _ctx() -> Context:
+    actor = Actor(platform=Platform.LOCAL, org=OrgId("local"), user=UserId("ann"), name="ann")
+    invocation = Invocation(
+        actor=actor,
+        channel=None,
+        text="sre team list",
+        correlation_id="c1",
+        received_at=NOW,
+        reply_to=ReplyTarget(platform=Platform.LOCAL),
+    )
+    return Context(principal=Principal(actor=actor), invocation=invocation, team=None, now=NOW)
+
+
+def _listed(_: ListTeams, __: Context) -> Reply:
+    return Reply(tone=Tone.INFO, title="teams")
+
+
+def _created(command: CreateTeam, __: Context) -> Reply:
+    return Reply(tone=Tone.OK, title=f"created {command.name}")
+
+
+def test_a_command_registered_twice_is_a_wiring_mistake() -> None:
+    with pytest.raises(ValueError, match="ListTeams has two handlers"):
+        Handlers().add(ListTeams, _listed).include(Handlers().add(ListTeams, _listed))
+
+
+def test_a_lazy_feature_is_built_at_its_first_command_and_only_once() -> None:
+    # GIVEN a feature registered lazily, whose construction is counted
+    built: list[int] = []
+
+    def load() -> Handlers:
+        built.append(1)
+        return Handlers().add(ListTeams, _listed).add(CreateTeam, _created)
+
+    handlers = Handlers().lazy((ListTeams, CreateTeam), load)
+    # THEN its commands are known before anything is built
+    assert handlers.models() == (ListTeams, CreateTeam) and built == []
+    # WHEN two of its commands run
+    first = handlers.run(ListTeams(), _ctx())
+    second = handlers.run(CreateTeam(name="payments"), _ctx())
+    # THEN it was built once, and each command reached its own handler
+    assert built == [1]
+    assert (first.title, second.title) == ("teams", "created payments")
+
+
+def test_a_lazy_feature_that_registers_other_commands_than_it_declared_is_refused() -> None:
+    handlers = Handlers().lazy((ListTeams, CreateTeam), lambda: Handlers().add(ListTeams, _listed))
+    with pytest.raises(ValueError, match="registers other commands"):
+        handlers.run(ListTeams(), _ctx())
