@@ -26,6 +26,8 @@ _TONE = {
     CanaryState.HOLDING: Tone.USAGE,
     CanaryState.PROMOTED: Tone.OK,
     CanaryState.ROLLED_BACK: Tone.ERROR,
+    CanaryState.PROMOTING: Tone.INFO,
+    CanaryState.ROLLING_BACK: Tone.ERROR,
 }
 
 
@@ -34,7 +36,7 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
     canary against stable per metric (when there is one), buttons."""
     scope = f"{canary.id} --team={canary.team}"
     buttons: list[Button] = []
-    if not canary.state.over:
+    if not canary.state.over and not canary.state.moving:  # a move under way takes no decision
         pause = (
             Button(label="Resume", command=f"sre canary resume {scope}")
             if canary.state is CanaryState.HOLDING

@@ -20,8 +20,8 @@ from shared.canary.notices import (
     team_list,
 )
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
-from shared.canary.progress import CanaryProgress, perform
-from shared.canary.steps import move_of, with_step
+from shared.canary.progress import CanaryProgress
+from shared.canary.steps import move_of, recorded_first, with_step
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import (
@@ -221,16 +221,22 @@ class CanaryService:
         )
 
     def _decide(self, canary: Canary, ctx: Context, what: str, **changes: object) -> Reply:
-        if canary.state.over:
+        """An operator's decision: recorded, then its traffic moved (a failed move is sent back,
+        or a rollback left to the scheduler, and said), then told in the canary's message."""
+        if canary.state.over or canary.state.moving:
             raise ConflictError(f"{canary.id} is already {canary.state.value}.")
         user = ctx.principal.actor.user
         record = StepRecord(at=ctx.now, weight=canary.weight, what=what, reason="by hand", by=user)
         moved = canary.model_copy(update={**changes, "history": [*canary.history, record]})
         move = move_of(canary, moved)
+        saved = self._store.save(recorded_first(moved) if move else moved)
+        failed = None
         if move is not None:
-            perform(self._routers[canary.kind], canary, move)
+            saved, failed = self._progress.carry_out(canary, saved, move, ctx.now, trigger=None)
         # no chart here (no metrics were read): the scheduler's next judgement draws it again
-        saved = self._messages.tell(self._store.save(moved))
+        saved = self._messages.tell(saved)
+        if failed is not None:
+            raise _not_done(saved, what, failed)
         return decided_reply(saved, what, user)
 
     def promote(self, command: c.PromoteCanary, ctx: Context) -> Reply:
@@ -263,3 +269,16 @@ class CanaryService:
         """Judge every due canary (of `org`, if given) and act on the verdict; what happened,
         one line each."""
         return self._progress.advance(now, trigger=trigger, org=org)
+
+
+def _not_done(canary: Canary, what: str, error: Exception) -> SreError:
+    """What the operator is told when the traffic could not be moved."""
+    if canary.state.moving:
+        return UnavailableError(
+            f"{canary.id} is recorded as {canary.state.value} but its traffic could not be moved "
+            f"yet ({error}): the scheduler tries again every minute."
+        )
+    return UnavailableError(
+        f"{canary.id} could not be {what} ({error}): its traffic is back at "
+        f"{canary.weight:.0%} on version {canary.release}. Try again in a minute."
+    )

@@ -95,11 +95,48 @@ def after_judgement(canary: Canary, verdict: Judgement, now: datetime) -> Canary
 
 
 def move_of(before: Canary, after: Canary) -> Move | None:
-    """The traffic move that takes `before` to `after`, if any."""
+    """The traffic move that takes `before` to `after` (as it will be once made), if any."""
     if after.state is CanaryState.PROMOTED and before.state is not CanaryState.PROMOTED:
         return Move(kind=MoveKind.PROMOTE, weight=1.0)
     if after.state is CanaryState.ROLLED_BACK and before.state is not CanaryState.ROLLED_BACK:
         return Move(kind=MoveKind.ROLLBACK)
     if not after.state.over and after.step != before.step:
         return Move(kind=MoveKind.SHIFT, weight=after.weight)
+    return None
+
+
+def undone(before: Canary, stored: Canary, now: datetime, error: Exception) -> Canary:
+    """`before` again, over the `stored` record of a move that failed and was sent back."""
+    what = stored.history[-1].what
+    reason = f"could not be {what} ({error}); traffic back at {before.weight:.0%}"
+    return with_step(
+        before.model_copy(update={"version": stored.version}), now, f"not {what}", reason
+    )
+
+
+_MOVING = {
+    CanaryState.PROMOTED: CanaryState.PROMOTING,
+    CanaryState.ROLLED_BACK: CanaryState.ROLLING_BACK,
+}
+_FINISHED = {moving: over for over, moving in _MOVING.items()}
+
+
+def recorded_first(after: Canary) -> Canary:
+    """What is stored before a move is made: a promote or a rollback as under way (so the
+    scheduler still sees it and finishes it); any other step as it will be."""
+    state = _MOVING.get(after.state, after.state)
+    return after.model_copy(update={"state": state})
+
+
+def finished(canary: Canary) -> Canary:
+    """A promote or a rollback under way, once its traffic has moved."""
+    return canary.model_copy(update={"state": _FINISHED.get(canary.state, canary.state)})
+
+
+def pending_move(canary: Canary) -> Move | None:
+    """The move a canary under way still needs, if it is under way."""
+    if canary.state is CanaryState.PROMOTING:
+        return Move(kind=MoveKind.PROMOTE, weight=1.0)
+    if canary.state is CanaryState.ROLLING_BACK:
+        return Move(kind=MoveKind.ROLLBACK)
     return None
