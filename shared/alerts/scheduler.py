@@ -237,9 +237,10 @@ class AlertScheduler:
                 self._record(saved, f"alert escalated to {policy.escalate_to}", trigger, None)
             except (ConflictError, AuditUnavailableError):
                 continue
-            for target in self._targets(saved, team=policy.escalate_to):
-                try:
-                    self._notifier.post(target, escalation_notice(saved))
-                except Exception as error:  # noqa: BLE001
-                    report.problems.append(f"{policy.name}: could not escalate ({error})")
+            channels = self._targets(saved, team=policy.escalate_to)
+            told = post_or_update(
+                self._notifier, escalation_notice(saved), message=None, channels=channels
+            )
+            for _, error in told.failed:
+                report.problems.append(f"{policy.name}: could not escalate ({error})")
             report.escalated.append(policy.name)
