@@ -47,8 +47,12 @@ def specs(canary: Canary) -> list[MetricSpec]:
 
 
 def looks(canary: Canary) -> int:
-    """How many times the scheduler has judged it, this judgement included."""
-    return 1 + sum(r.by == "scheduler" and r.what != "query error" for r in canary.history)
+    """How many times the scheduler has judged it, this judgement included (a failed read and
+    a move sent back, `not advanced`, are no judgement)."""
+    return 1 + sum(
+        r.by == "scheduler" and r.what != "query error" and not r.what.startswith("not ")
+        for r in canary.history
+    )
 
 
 def with_step(canary: Canary, now: datetime, what: str, reason: str, **changes: object) -> Canary:
@@ -109,9 +113,8 @@ def undone(before: Canary, stored: Canary, now: datetime, error: Exception) -> C
     """`before` again, over the `stored` record of a move that failed and was sent back."""
     what = stored.history[-1].what
     reason = f"could not be {what} ({error}); traffic back at {before.weight:.0%}"
-    return with_step(
-        before.model_copy(update={"version": stored.version}), now, f"not {what}", reason
-    )
+    kept = {"version": stored.version, "history": stored.history}  # the move stays told
+    return with_step(before.model_copy(update=kept), now, f"not {what}", reason)
 
 
 _MOVING = {
