@@ -9,8 +9,8 @@ from pydantic import AfterValidator, Field, model_validator
 from shared.alerts.condition import ALERT_UNITS, parse
 from shared.alerts.evaluation import Missing
 from shared.alerts.models import Severity
-from shared.commands.base import Command, FreeText, OptionalTeam
-from shared.commands.duration import to_timedelta
+from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam
+from shared.commands.duration import written_in
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
 from shared.services.commands import ServiceName
@@ -21,27 +21,23 @@ def _condition(text: str) -> str:
     return " ".join(text.split())
 
 
-def _duration(text: str) -> str:
-    to_timedelta(text, ALERT_UNITS)  # raises ValueError naming the form
-    return text
-
-
 AlertName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 When = Annotated[str, Field(max_length=120), AfterValidator(_condition)]
-Duration = Annotated[str, AfterValidator(_duration)]
-"""An alert's duration (`for`, silence, escalation): the kernel's grammar in seconds to hours."""
+AlertDuration = Annotated[str, written_in(ALERT_UNITS)]
+"""An alert's duration (`for`, silence, escalation): the kernel's one duration grammar and
+conversion, in seconds to hours."""
 
 
 class _PolicyOptions(Command):
     """What `create` and `edit` share."""
 
     severity: Severity | None = None
-    channel: str | None = Field(default=None, pattern=r"^#?[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$")
+    channel: ChannelRef | None = None
     investigate: bool = False
-    escalate_after: Duration | None = Field(default=None, json_schema_extra={"metavar": "15m"})
+    escalate_after: AlertDuration | None = Field(default=None, json_schema_extra={"metavar": "15m"})
     escalate_to: TeamName | None = Field(default=None, json_schema_extra={"metavar": "TEAM"})
     missing: Missing | None = None
-    keep_firing_for: Duration | None = Field(default=None, json_schema_extra={"metavar": "5m"})
+    keep_firing_for: AlertDuration | None = Field(default=None, json_schema_extra={"metavar": "5m"})
     team: OptionalTeam = None
 
     @model_validator(mode="after")
@@ -141,7 +137,7 @@ class SilenceAlert(Command):
     purpose = "Silence an alert for a while: it is still evaluated, nobody is told."
     examples = ('sre alert silence slow-checkout --duration 4h --comment "load test"',)
     name: AlertName
-    duration: Duration = Field(default="1h", json_schema_extra={"metavar": "1h"})
+    duration: AlertDuration = Field(default="1h", json_schema_extra={"metavar": "1h"})
     comment: FreeText = ""
     team: OptionalTeam = None
 

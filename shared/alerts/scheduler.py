@@ -23,6 +23,7 @@ from shared.errors import AuditUnavailableError, ConflictError
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
 from shared.invocation import ReplyTarget
+from shared.messages import channel_targets, post_or_update
 from shared.ports import Notifier
 
 log = logging.getLogger("autosre.alerts")
@@ -140,11 +141,7 @@ class AlertScheduler:
                 policy.team,
                 channel,
             )
-        bound = [b for b in self._directory.list_bindings(org) if b.team == (team or policy.team)]
-        return [
-            ReplyTarget(platform=platform, channel=b.channel, conversation=b.conversation)
-            for b in bound
-        ]
+        return channel_targets(self._directory, org, team or policy.team, platform)
 
     def _tell(self, group: list[AlertPolicy], report: TickReport) -> None:
         """One message per service for what fired together; resolved ones update theirs."""
@@ -161,13 +158,12 @@ class AlertScheduler:
             self._resolved(resolved[0], report)
         if not fired:
             return
-        notice = group_notice(fired)
-        for target in self._targets(fired[0]):
-            try:
-                posted = self._notifier.post(target, notice) or target
-            except Exception as error:  # noqa: BLE001 (one channel failing must not stop the tick)
-                report.problems.append(f"{fired[0].service}: could not post ({error})")
-                continue
+        told = post_or_update(
+            self._notifier, group_notice(fired), message=None, channels=self._targets(fired[0])
+        )
+        for _, error in told.failed:  # one channel failing must not stop the tick
+            report.problems.append(f"{fired[0].service}: could not post ({error})")
+        for posted in told.where:
             for policy in fired:
                 self._remember(policy, posted)
             self._open_investigation(fired, posted)
@@ -210,14 +206,10 @@ class AlertScheduler:
             for p in self._store.list_for(OrgId(policy.org), policy.team)
             if message is not None and p.status.message == message
         ] or [policy]
-        notice = group_notice(siblings)
-        try:
-            if message is not None and message.message:
-                self._notifier.update(message, notice)
-            else:
-                for target in self._targets(policy):
-                    self._notifier.post(target, notice)
-        except Exception as error:  # noqa: BLE001
+        told = post_or_update(
+            self._notifier, group_notice(siblings), message=message, channels=self._targets(policy)
+        )
+        for _, error in told.failed:
             report.problems.append(f"{policy.name}: could not tell it resolved ({error})")
 
     def _escalate(self, now: datetime, report: TickReport, trigger: str, org: OrgId | None) -> None:
@@ -245,9 +237,10 @@ class AlertScheduler:
                 self._record(saved, f"alert escalated to {policy.escalate_to}", trigger, None)
             except (ConflictError, AuditUnavailableError):
                 continue
-            for target in self._targets(saved, team=policy.escalate_to):
-                try:
-                    self._notifier.post(target, escalation_notice(saved))
-                except Exception as error:  # noqa: BLE001
-                    report.problems.append(f"{policy.name}: could not escalate ({error})")
+            channels = self._targets(saved, team=policy.escalate_to)
+            told = post_or_update(
+                self._notifier, escalation_notice(saved), message=None, channels=channels
+            )
+            for _, error in told.failed:
+                report.problems.append(f"{policy.name}: could not escalate ({error})")
             report.escalated.append(policy.name)

@@ -16,6 +16,7 @@ from shared.commands.context import Context, Handlers
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
+from shared.messages import post_or_update
 from shared.ports import Notifier
 from shared.replies import Reply, Tone
 
@@ -180,8 +181,9 @@ class AlertService:
         user = ctx.principal.actor.user
         status = policy.status.model_copy(update={"acknowledged_by": user})
         saved = self._store.save(policy.model_copy(update={"status": status}))
-        if saved.status.message and saved.status.message.message:
-            self._notifier.update(saved.status.message, group_notice([saved]))
+        post_or_update(
+            self._notifier, group_notice([saved]), message=saved.status.message, channels=[]
+        )
         return Reply(tone=Tone.OK, title=f"@{user} acknowledged {policy.name}")
 
     def silence(self, command: c.SilenceAlert, ctx: Context) -> Reply:

@@ -22,11 +22,20 @@ class CanaryState(StrEnum):
     """Held by a person (or waiting for one after an inconclusive step): the weight stays."""
     PROMOTED = "promoted"
     ROLLED_BACK = "rolled-back"
+    PROMOTING = "promoting"
+    """Recorded as promoted, its traffic not yet moved (safe by order): the scheduler ends it."""
+    ROLLING_BACK = "rolling-back"
+    """Recorded as rolled back, the traffic not yet moved: the scheduler finishes it."""
 
     @property
     def over(self) -> bool:
         """Whether nothing more will happen to it."""
         return self in {CanaryState.PROMOTED, CanaryState.ROLLED_BACK}
+
+    @property
+    def moving(self) -> bool:
+        """Whether it is recorded on its way to promoted or rolled back, the traffic not yet."""
+        return self in {CanaryState.PROMOTING, CanaryState.ROLLING_BACK}
 
 
 class StepRecord(Frozen):

@@ -1,15 +1,33 @@
-"""The one message each canary has, updated at every step."""
+"""What people see of canaries: the one message each canary has (posted once, updated at every
+step, with its chart), and the replies to the operators' commands."""
 
 from __future__ import annotations
 
+import base64
+import logging
+from collections.abc import Callable, Mapping, Sequence
+
+from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
+from shared.canary.ports import CanaryStore
+from shared.errors import ConflictError
+from shared.identity.models import OrgId
+from shared.identity.ports import Directory
+from shared.messages import channel_targets, post_or_update
+from shared.ports import Notifier
 from shared.replies import Button, Image, Reply, Tone
+
+log = logging.getLogger("autosre.canary")
+Chart = Callable[[dict[str, tuple[list[float], list[float]]]], bytes]
+"""Draws each metric's stable and canary series (PNG)."""
 
 _TONE = {
     CanaryState.RUNNING: Tone.INFO,
     CanaryState.HOLDING: Tone.USAGE,
     CanaryState.PROMOTED: Tone.OK,
     CanaryState.ROLLED_BACK: Tone.ERROR,
+    CanaryState.PROMOTING: Tone.INFO,
+    CanaryState.ROLLING_BACK: Tone.ERROR,
 }
 
 
@@ -18,7 +36,7 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
     canary against stable per metric (when there is one), buttons."""
     scope = f"{canary.id} --team={canary.team}"
     buttons: list[Button] = []
-    if not canary.state.over:
+    if not canary.state.over and not canary.state.moving:  # a move under way takes no decision
         pause = (
             Button(label="Resume", command=f"sre canary resume {scope}")
             if canary.state is CanaryState.HOLDING
@@ -47,3 +65,102 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
         buttons=buttons,
         images=[chart] if chart else [],
     )
+
+
+def started_reply(canary: Canary, interval: str) -> Reply:
+    """What the operator who started a canary is told (alone, when the channel has its message)."""
+    where = f" in #{canary.message.channel}" if canary.message else ""
+    return Reply(
+        tone=Tone.OK,
+        title=f"Canary {canary.id} started: version {canary.release} takes {canary.weight:.0%}",
+        text=f"Judged every {interval}; follow it{where}.",
+        ephemeral=canary.message is not None,  # the canary's message tells the channel
+    )
+
+
+def decided_reply(canary: Canary, what: str, user: str) -> Reply:
+    """What the operator who decided by hand is told."""
+    return Reply(
+        tone=Tone.OK,
+        title=f"{canary.id} {what} by @{user}",
+        text=canary_notice(canary).title,
+        ephemeral=canary.message is not None,  # the canary's message, updated, tells the rest
+    )
+
+
+def team_list(team: str, canaries: Sequence[Canary]) -> Reply:
+    """A team's canaries, one line each."""
+    if not canaries:
+        return Reply(tone=Tone.INFO, title=f"Team {team} has no canaries")
+    fields = [
+        (x.id, f"{x.service} {x.release}: {x.state.value} at {x.weight:.0%}") for x in canaries
+    ]
+    return Reply(tone=Tone.INFO, title=f"Canaries of {team}", fields=fields)
+
+
+class CanaryMessages:
+    """Keeps each canary's one message: posted in its team's channel once, updated after, with
+    the chart of the metrics so far."""
+
+    def __init__(
+        self, *, store: CanaryStore, directory: Directory, notifier: Notifier, draw: Chart | None
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self._notifier = notifier
+        self._draw = draw
+
+    def tell(self, canary: Canary, data: Mapping[str, MetricData] | None = None) -> Canary:
+        """Post the canary's message the first time, update it after (with the chart of `data`,
+        the metrics so far); keep where it is."""
+        chart = self._chart(canary, data) if data else None
+        channels = channel_targets(self._directory, OrgId(canary.org), canary.team, canary.platform)
+        told = post_or_update(
+            self._notifier,
+            canary_notice(canary, chart),
+            message=canary.message,
+            channels=channels[:1],
+        )
+        if not told.where or told.where[0] == canary.message:
+            return canary
+        try:
+            return self._store.save(canary.model_copy(update={"message": told.where[0]}))
+        except ConflictError:
+            return canary
+
+    def _chart(self, canary: Canary, data: Mapping[str, MetricData]) -> Image | None:
+        """Each metric's stable and canary series so far, as one small chart per metric (error
+        counts scaled to the stable version's traffic), to show inside the canary's message."""
+        series = _series(data)
+        if self._draw is None or not series:
+            return None
+        try:
+            png = self._draw(series)
+        except Exception:
+            log.exception("could not chart canary %s", canary.id)
+            return None
+        return Image(
+            name=f"{canary.id}-{len(canary.history)}.png",
+            title=(
+                f"{canary.service}: canary {canary.release} vs stable {canary.stable}, per minute"
+            ),
+            png_base64=base64.b64encode(png).decode(),
+            inline=True,
+        )
+
+
+def _series(data: Mapping[str, MetricData]) -> dict[str, tuple[list[float], list[float]]]:
+    """Per metric, the stable and the canary series, the canary's counts scaled to the stable's
+    traffic (a single count, the replay set's misses, is in the reasons instead)."""
+    series = {}
+    for name, found in data.items():
+        if len(found.control) < 2 and len(found.experiment) < 2:
+            continue
+        scale = (
+            found.control_total / found.experiment_total
+            if found.control_total and found.experiment_total
+            else 1.0
+        )
+        label = f"{name} (canary x{scale:.0f})" if round(scale) != 1 else name
+        series[label] = (list(found.control), [v * scale for v in found.experiment])
+    return series

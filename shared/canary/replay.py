@@ -17,10 +17,9 @@ from typing import Literal
 
 from shared.canary.judge import MetricData
 from shared.records import Frozen
-from shared.telemetry.analysis import first_to_move, onset, rank
+from shared.telemetry.analysis import findings, first_to_move
 from shared.telemetry.models import Finding, Signal
 from shared.telemetry.ports import Points
-from shared.telemetry.queries import UNITS
 
 REPLAY_METRIC = "investigation_quality"
 END = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -93,14 +92,13 @@ def scenarios(per_cause: int = 8) -> list[Scenario]:
 
 
 def investigate(scenario: Scenario, *, ignore: frozenset[Signal] = frozenset()) -> list[Finding]:
-    """This code's investigator on a scenario (`ignore`: signals it does not read)."""
-    found = [
-        f
-        for signal, points in scenario.series.items()
-        if signal not in ignore
-        and (f := onset(signal, points, scenario.window_start, [], UNITS[signal]))
-    ]
-    return rank(found)
+    """This code's investigator on a scenario (`ignore`: signals it does not read): the same
+    `findings` an investigation reports for the same series."""
+    series = {s: p for s, p in scenario.series.items() if s not in ignore and p}
+    if not series:
+        return []
+    end = max(points[-1][0] for points in series.values())
+    return findings(series, start=scenario.window_start, end=end).ranked
 
 
 def names_the_cause(findings: list[Finding], scenario: Scenario) -> bool:

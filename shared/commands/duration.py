@@ -32,6 +32,17 @@ def to_timedelta(text: str, units: str = UNITS) -> timedelta:
     return timedelta(seconds=int(found[1]) * _SECONDS[found[2]])
 
 
+def written_in(units: str = UNITS) -> AfterValidator:
+    """A validator for `Annotated[str, ...]`: a duration of the grammar in `units`; for any other
+    text, the ValueError of `to_timedelta` naming the form."""
+
+    def check(text: str) -> str:
+        to_timedelta(text, units)
+        return text
+
+    return AfterValidator(check)
+
+
 def bounded(
     *,
     at_least: timedelta,

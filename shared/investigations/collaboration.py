@@ -7,6 +7,7 @@ from datetime import datetime
 
 from shared.commands.context import Context, Handlers
 from shared.errors import ConflictError, NotFoundError, UnavailableError
+from shared.identity.channels import team_channels
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
@@ -173,7 +174,7 @@ class Collaboration:
             raise ConflictError(f"{inv.id} already belongs to team {team}.")
         if self._directory.get_team(org, team) is None:
             raise NotFoundError(f"There is no team {team}. `sre team list` shows the teams.")
-        bindings = [b for b in self._directory.list_bindings(org) if b.team == team]
+        bindings = team_channels(self._directory, org, team)
         if not bindings:
             raise ConflictError(
                 f"Team {team} has no channel to ask in: someone there can bind one with "

@@ -55,7 +55,8 @@ UserGroup = Annotated[
     AfterValidator(lambda value: value.removeprefix("@")),
 ]
 """A user group to mention: a Slack user group (`@S0123ABCD` once Slack has escaped it) or a
-handle."""
+handle. Not a `UserRef`: a group is never a member, never given a role, never an actor in the
+trail; it is only named in a message (so no `:` or `@` inside, as platform user ids have)."""
 
 InvestigationId = Annotated[str, Field(pattern=r"^inv-[0-9a-f]{6,12}$")]
 

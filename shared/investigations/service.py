@@ -29,9 +29,9 @@ from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, Summariser
 from shared.replies import Image, Reply, Tone
 from shared.services.catalog import ServiceCatalog, unreadable
-from shared.telemetry.analysis import first_to_move, headline, rank
+from shared.telemetry import analysis
+from shared.telemetry.analysis import first_to_move, headline
 from shared.telemetry.events import listed
-from shared.telemetry.judgement import judge_all
 from shared.telemetry.limits import check_window, read_within, window_of
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import Event, Finding, LogEvidence, ResourceKind, Service, Verdict
@@ -90,10 +90,10 @@ class InvestigationService:
             *read_within(lambda: source.events(service, start=start - BASELINE, end=end)),
             *self._changes(team, service, start - BASELINE, end),
         ]
-        verdicts, found = judge_all(
-            series, service.queries, start=start, end=end, step=STEP, events=events
+        judged = analysis.findings(
+            series, signals=service.queries, start=start, end=end, step=STEP, events=events
         )
-        findings = rank(found)
+        verdicts, findings = judged.verdicts, judged.ranked
         logs, note = self._log_evidence(service, start=start, end=end)
         reply = report(service, findings, start=start, end=end, events=events, verdicts=verdicts)
         if logs or note:

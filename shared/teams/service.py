@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shared.commands.context import Context, Handlers
 from shared.errors import ConflictError, NotFoundError
+from shared.identity.channels import team_channels
 from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
 from shared.identity.ports import Directory
 from shared.identity.rbac import ORG_ROLES_HOLDING, Permission
@@ -113,9 +114,7 @@ class TeamService:
     def show(self, _: m.ShowTeam, ctx: Context) -> Reply:
         """A team with its members and bound channels."""
         team = self.team(ctx)
-        channels = [
-            b.channel for b in self._directory.list_bindings(team.org) if b.team == team.name
-        ]
+        channels = [b.channel for b in team_channels(self._directory, team.org, team.name)]
         fields = [
             ("Description", team.description or "none"),
             ("Members", _members(team) or "nobody yet"),

@@ -3,13 +3,51 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from shared.telemetry.judgement import NEAR, RISING, judge, summary
-from shared.telemetry.models import Event, Finding, Signal
+from shared.records import Frozen
+from shared.telemetry.judgement import NEAR, RISING, judge, judge_all, summary
+from shared.telemetry.models import Event, Finding, Signal, Verdict
+from shared.telemetry.ports import Points
 
-__all__ = ["NEAR", "RISING", "first_to_move", "headline", "onset", "rank"]
+__all__ = [
+    "NEAR",
+    "RISING",
+    "Findings",
+    "findings",
+    "first_to_move",
+    "headline",
+    "onset",
+    "rank",
+]
+STEP = 60
+"""Seconds between two points of the series the investigator reads."""
+
+
+class Findings(Frozen):
+    """What the investigator found in a service's series: a verdict for every signal it read,
+    and the changes, most telling first."""
+
+    verdicts: list[Verdict]
+    ranked: list[Finding]
+
+
+def findings(
+    series: Mapping[Signal, Points],
+    *,
+    start: datetime,
+    end: datetime,
+    signals: Iterable[Signal] | None = None,
+    step: int = STEP,
+    events: Sequence[Event] = (),
+) -> Findings:
+    """The investigator: each of `signals` (default: every signal of `series`) judged over the
+    window `start`-`end` against its baseline before it, and the changes found, ranked. The one
+    path from series to findings, for an investigation and for the canary's replay set."""
+    read = list(series) if signals is None else signals
+    verdicts, found = judge_all(series, read, start=start, end=end, step=step, events=events)
+    return Findings(verdicts=verdicts, ranked=rank(found))
 
 
 def onset(

@@ -1,0 +1,212 @@
+"""The progress made at each scheduler tick: judge every due canary on its metrics so far, then
+extend, hold, advance, promote or roll it back; each step a conditional write, audited as the
+scheduler, and told in the canary's one message."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+
+from shared.audit.scheduled import scheduler_entry
+from shared.audit.trail import AuditTrail
+from shared.canary.judge import MetricData, judge
+from shared.canary.models import Canary, StepRecord
+from shared.canary.notices import CanaryMessages
+from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
+from shared.canary.replay import REPLAY_METRIC, VersionFailedError, replay, scenarios
+from shared.canary.steps import (
+    Move,
+    MoveKind,
+    after_judgement,
+    after_query_error,
+    finished,
+    looks,
+    move_of,
+    pending_move,
+    recorded_first,
+    specs,
+    undone,
+    with_step,
+)
+from shared.errors import ConflictError
+from shared.identity.models import OrgId
+from shared.telemetry.models import ResourceKind
+
+log = logging.getLogger("autosre.canary")
+
+
+def perform(router: TrafficRouter, canary: Canary, move: Move) -> None:
+    """Make `move` on the canary's target."""
+    if move.kind is MoveKind.PROMOTE:
+        router.promote(canary.target, canary=canary.release)
+    elif move.kind is MoveKind.ROLLBACK:
+        router.rollback(canary.target)
+    else:
+        router.shift(canary.target, canary=canary.release, weight=move.weight)
+
+
+class CanaryProgress:
+    """Advances the due canaries at each scheduler tick."""
+
+    def __init__(
+        self,
+        *,
+        store: CanaryStore,
+        routers: Mapping[ResourceKind, TrafficRouter],
+        metrics: Mapping[ResourceKind, VersionMetrics],
+        audit: AuditTrail,
+        messages: CanaryMessages,
+        investigators: InvestigatorVersions | None,
+    ) -> None:
+        self._store = store
+        self._routers = dict(routers)
+        self._metrics = dict(metrics)
+        self._audit = audit
+        self._messages = messages
+        self._investigators = investigators
+
+    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
+        """Judge every due canary (of `org`, if given) and act on the verdict, and finish every
+        promote or rollback left under way; what happened, one line each."""
+        done: list[str] = []
+        for canary in self._store.every():
+            if org not in (None, canary.org):
+                continue
+            if canary.state.moving:
+                line = self._finish(canary, now, trigger)
+            elif canary.due(now):
+                line = self._step(canary, now, trigger)
+            else:
+                continue
+            done += [line] if line else []
+        return done
+
+    def _step(self, canary: Canary, now: datetime, trigger: str) -> str | None:
+        """Judge one canary; record the step, audit it, then move its traffic (safe by order)."""
+        moved, data = self._judged(canary, now)
+        move = move_of(canary, moved)
+        try:
+            saved = self._store.save(recorded_first(moved) if move else moved)
+        except ConflictError:
+            return None  # another run took this step
+        try:
+            self._record(saved, saved.history[-1], trigger)
+        except Exception:  # no entry, no action: the step is taken back
+            log.exception("could not audit canary %s's step", canary.id)
+            self._store.save(canary.model_copy(update={"version": saved.version}))
+            return f"{canary.id} not judged: the audit trail is unavailable"
+        if move is not None:
+            saved, _ = self.carry_out(canary, saved, move, now, trigger=trigger)
+        self._messages.tell(saved, data)
+        return f"{saved.id} {saved.history[-1].what}"
+
+    def carry_out(
+        self, before: Canary, saved: Canary, move: Move, now: datetime, *, trigger: str | None
+    ) -> tuple[Canary, Exception | None]:
+        """Make the move `saved` records (it was `before`); on failure send the traffic back and
+        record that (audited as the scheduler when `trigger` is given), or, for a rollback or
+        when it cannot be sent back, leave it for the scheduler to finish. The canary as it now
+        stands, and the error, if the move failed."""
+        try:
+            perform(self._routers[before.kind], before, move)
+        except Exception as error:  # noqa: BLE001 (undone or left to finish, and said)
+            log.warning("canary %s: %s failed: %s", before.id, move.kind.value, error)
+            return self._undo(before, saved, move, now, error, trigger), error
+        if not saved.state.moving:
+            return saved, None
+        try:
+            return self._store.save(finished(saved)), None
+        except ConflictError:  # stored since: the scheduler's next run finishes it
+            return saved, None
+
+    def _undo(
+        self,
+        before: Canary,
+        saved: Canary,
+        move: Move,
+        now: datetime,
+        error: Exception,
+        trigger: str | None,
+    ) -> Canary:
+        """After a failed move: the traffic back where `before` had it and `before` stored
+        again; a rollback (already the safe side) is left under way for the scheduler."""
+        if move.kind is MoveKind.ROLLBACK:
+            return saved
+        try:
+            perform(
+                self._routers[before.kind], before, Move(kind=MoveKind.SHIFT, weight=before.weight)
+            )
+            back = self._store.save(undone(before, saved, now, error))
+        except Exception:  # left as recorded: the scheduler's next run moves it on
+            log.exception("could not send canary %s's traffic back", before.id)
+            return saved
+        if trigger is not None:
+            self._record_after(back, trigger)
+        return back
+
+    def _finish(self, canary: Canary, now: datetime, trigger: str) -> str | None:
+        """A promote or a rollback left under way (a crash, a failed call): make it now."""
+        move = pending_move(canary)
+        if move is None:
+            return None
+        try:
+            perform(self._routers[canary.kind], canary, move)
+        except Exception as error:  # noqa: BLE001 (tried again at the next run)
+            return f"{canary.id} still {canary.state.value}: {error}"
+        done = finished(canary)
+        ended = with_step(done, now, canary.history[-1].what, "finished by the scheduler")
+        try:
+            saved = self._store.save(ended)
+        except ConflictError:
+            return None  # another run finished it
+        self._record_after(saved, trigger)
+        self._messages.tell(saved)
+        return f"{saved.id} {saved.history[-1].what}"
+
+    def _judged(self, canary: Canary, now: datetime) -> tuple[Canary, dict[str, MetricData]]:
+        """The canary after judging its data so far, and the data."""
+        try:
+            data = self._metrics[canary.kind].compare(canary, start=canary.started_at, end=now)
+            if canary.replay and self._investigators is not None:
+                data[REPLAY_METRIC] = _replay(canary, self._investigators)
+        except Exception as error:  # noqa: BLE001 (a query error is not a failure)
+            return after_query_error(canary, now, error), {}
+        served = data["errors"].experiment_total if "errors" in data else 10**9
+        verdict = judge(specs(canary), data, canary_requests=served, looks=looks(canary))
+        return after_judgement(canary, verdict, now), data
+
+    def _record_after(self, canary: Canary, trigger: str) -> None:
+        """Audit what followed an audited move (its undo, its finish): the move was recorded
+        before it was made, so a trail that fails now takes nothing back."""
+        try:
+            self._record(canary, canary.history[-1], trigger)
+        except Exception:
+            log.exception("could not audit canary %s's %s", canary.id, canary.history[-1].what)
+
+    def _record(self, canary: Canary, record: StepRecord, trigger: str) -> None:
+        self._audit.append(
+            scheduler_entry(
+                canary.org,
+                canary.team,
+                time=record.at,
+                command=f"canary {record.what} {canary.id}",
+                target=canary.target,
+                trigger=trigger,
+                details={"weight": f"{record.weight:g}", "reason": record.reason[:500]},
+            )
+        )
+
+
+def _replay(canary: Canary, versions: InvestigatorVersions) -> MetricData:
+    """Both versions of the investigator on the replay set: each one's misses. The stable version
+    must answer (else this is a query error); a canary whose code fails on the set missed every
+    scenario."""
+    cases = scenarios()
+    stable = versions.findings(canary.target, canary.stable, cases)
+    try:
+        tried = versions.findings(canary.target, canary.release, cases)
+    except VersionFailedError as failure:
+        log.warning("version %s failed the replay set: %s", canary.release, failure)
+        tried = None
+    return replay(stable, tried, cases)

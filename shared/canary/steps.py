@@ -1,0 +1,145 @@
+"""The pure step logic of a canary: what it becomes after a judgement or a failed metric read,
+and which traffic move that takes. No I/O: the progress and the commands carry the moves out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from shared.canary.judge import Judgement, MetricSpec, Verdict
+from shared.canary.models import Canary, CanaryState, StepRecord
+from shared.canary.replay import REPLAY_METRIC
+from shared.records import Frozen
+
+QUERY_ERROR_LIMIT = 5
+"""Failed metric reads in a row before a canary is held and a person asked (never a rollback)."""
+
+
+class MoveKind(StrEnum):
+    """What a step does to the target's traffic."""
+
+    SHIFT = "shift"
+    PROMOTE = "promote"
+    ROLLBACK = "rollback"
+
+
+class Move(Frozen):
+    """One change of a target's traffic: to `weight` on the canary, or all to one version."""
+
+    kind: MoveKind
+    weight: float = 0.0
+
+
+def specs(canary: Canary) -> list[MetricSpec]:
+    """What the judge compares for this canary, and how."""
+    found = [
+        MetricSpec(
+            name=name,
+            counts=name == "errors",
+            critical=name in canary.critical,
+            allowed_increase=1.0 if name == "errors" else 1.1,
+        )
+        for name in canary.metrics
+    ]
+    if canary.replay:  # misses on the replay set, judged like errors, never gated by traffic
+        found.append(MetricSpec(name=REPLAY_METRIC, counts=True, critical=True, gates=False))
+    return found
+
+
+def looks(canary: Canary) -> int:
+    """How many times the scheduler has judged it, this judgement included (a failed read and
+    a move sent back, `not advanced`, are no judgement)."""
+    return 1 + sum(
+        r.by == "scheduler" and r.what != "query error" and not r.what.startswith("not ")
+        for r in canary.history
+    )
+
+
+def with_step(canary: Canary, now: datetime, what: str, reason: str, **changes: object) -> Canary:
+    """The canary with `changes`, its step restarted at `now` and one more line of history."""
+    moved = canary.model_copy(update={"step_started_at": now, **changes})
+    record = StepRecord(at=now, weight=moved.weight, what=what, reason=reason)
+    return moved.model_copy(update={"history": [*canary.history, record]})
+
+
+def after_query_error(canary: Canary, now: datetime, error: Exception) -> Canary:
+    """A failed metric read: counted, and held after QUERY_ERROR_LIMIT in a row."""
+    errors = canary.query_errors + 1
+    held = errors >= QUERY_ERROR_LIMIT
+    reason = f"metrics unavailable ({error}); {errors} in a row"
+    return with_step(
+        canary,
+        now,
+        "held" if held else "query error",
+        reason + ("; held, decide by hand" if held else ""),
+        query_errors=errors,
+        state=CanaryState.HOLDING if held else canary.state,
+    )
+
+
+def after_judgement(canary: Canary, verdict: Judgement, now: datetime) -> Canary:
+    """The canary after the judge's verdict: rolled back, extended, held, advanced or promoted."""
+    reasons = "; ".join(r.reason for r in verdict.results) or verdict.reason
+    if verdict.verdict is Verdict.FAILED:
+        said = f"{verdict.reason}: {reasons}"
+        return with_step(canary, now, "rolled back", said, state=CanaryState.ROLLED_BACK)
+    if canary.state is CanaryState.HOLDING or verdict.verdict is Verdict.INSUFFICIENT:
+        what = "judged while held" if canary.state is CanaryState.HOLDING else "extended"
+        return with_step(canary, now, what, verdict.reason, query_errors=0)
+    if verdict.verdict is Verdict.INCONCLUSIVE:
+        said = f"inconclusive ({verdict.reason}): {reasons}; decide by hand"
+        return with_step(canary, now, "held", said, state=CanaryState.HOLDING, query_errors=0)
+    following = canary.step + 1
+    said = f"{verdict.reason}: {reasons}"
+    if following >= len(canary.steps) or canary.steps[following] >= 1.0:
+        last = len(canary.steps) - 1
+        return with_step(canary, now, "promoted", said, state=CanaryState.PROMOTED, step=last)
+    advanced = canary.model_copy(update={"step": following})
+    return with_step(advanced, now, "advanced", said, query_errors=0)
+
+
+def move_of(before: Canary, after: Canary) -> Move | None:
+    """The traffic move that takes `before` to `after` (as it will be once made), if any."""
+    if after.state is CanaryState.PROMOTED and before.state is not CanaryState.PROMOTED:
+        return Move(kind=MoveKind.PROMOTE, weight=1.0)
+    if after.state is CanaryState.ROLLED_BACK and before.state is not CanaryState.ROLLED_BACK:
+        return Move(kind=MoveKind.ROLLBACK)
+    if not after.state.over and after.step != before.step:
+        return Move(kind=MoveKind.SHIFT, weight=after.weight)
+    return None
+
+
+def undone(before: Canary, stored: Canary, now: datetime, error: Exception) -> Canary:
+    """`before` again, over the `stored` record of a move that failed and was sent back."""
+    what = stored.history[-1].what
+    reason = f"could not be {what} ({error}); traffic back at {before.weight:.0%}"
+    kept = {"version": stored.version, "history": stored.history}  # the move stays told
+    return with_step(before.model_copy(update=kept), now, f"not {what}", reason)
+
+
+_MOVING = {
+    CanaryState.PROMOTED: CanaryState.PROMOTING,
+    CanaryState.ROLLED_BACK: CanaryState.ROLLING_BACK,
+}
+_FINISHED = {moving: over for over, moving in _MOVING.items()}
+
+
+def recorded_first(after: Canary) -> Canary:
+    """What is stored before a move is made: a promote or a rollback as under way (so the
+    scheduler still sees it and finishes it); any other step as it will be."""
+    state = _MOVING.get(after.state, after.state)
+    return after.model_copy(update={"state": state})
+
+
+def finished(canary: Canary) -> Canary:
+    """A promote or a rollback under way, once its traffic has moved."""
+    return canary.model_copy(update={"state": _FINISHED.get(canary.state, canary.state)})
+
+
+def pending_move(canary: Canary) -> Move | None:
+    """The move a canary under way still needs, if it is under way."""
+    if canary.state is CanaryState.PROMOTING:
+        return Move(kind=MoveKind.PROMOTE, weight=1.0)
+    if canary.state is CanaryState.ROLLING_BACK:
+        return Move(kind=MoveKind.ROLLBACK)
+    return None

@@ -1,0 +1,116 @@
+"""The pure step logic: what a canary becomes after a verdict, the traffic move that takes, and
+how a promote or a rollback is stored before its traffic moves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.canary.judge import Judgement, Verdict
+from shared.canary.models import Canary, CanaryState, StepRecord
+from shared.canary.steps import (
+    Move,
+    MoveKind,
+    after_judgement,
+    finished,
+    looks,
+    move_of,
+    pending_move,
+    recorded_first,
+    undone,
+)
+from tests.support import NOW
+
+LATER = NOW + timedelta(minutes=5)
+
+
+def _canary(step: int = 0, state: CanaryState = CanaryState.RUNNING) -> Canary:
+    return Canary(
+        id="can-0a1b2c",
+        org="slack:T1",
+        team="payments",
+        service="checkout-api",
+        target="checkout:live",
+        stable="41",
+        release="43",
+        steps=[0.05, 0.25, 0.5, 1.0],
+        interval=timedelta(minutes=5),
+        metrics=["errors"],
+        critical=["errors"],
+        state=state,
+        step=step,
+        step_started_at=NOW,
+        started_by="oli",
+        started_at=NOW,
+        version=3,
+    )
+
+
+@pytest.mark.parametrize(
+    ("step", "verdict", "state", "what", "move"),
+    [
+        (
+            0,
+            Verdict.SUCCESSFUL,
+            CanaryState.RUNNING,
+            "advanced",
+            Move(kind=MoveKind.SHIFT, weight=0.25),
+        ),
+        (
+            2,
+            Verdict.SUCCESSFUL,
+            CanaryState.PROMOTED,
+            "promoted",
+            Move(kind=MoveKind.PROMOTE, weight=1.0),
+        ),
+        (1, Verdict.FAILED, CanaryState.ROLLED_BACK, "rolled back", Move(kind=MoveKind.ROLLBACK)),
+        (1, Verdict.INSUFFICIENT, CanaryState.RUNNING, "extended", None),
+        (1, Verdict.INCONCLUSIVE, CanaryState.HOLDING, "held", None),
+    ],
+)
+def test_each_verdict_gives_its_step_and_its_traffic_move(
+    step: int, verdict: Verdict, state: CanaryState, what: str, move: Move | None
+) -> None:
+    before = _canary(step)
+    after = after_judgement(before, Judgement(verdict=verdict, score=0, reason="score 0"), LATER)
+    assert (after.state, after.history[-1].what) == (state, what)
+    assert move_of(before, after) == move
+
+
+@pytest.mark.parametrize(
+    ("over", "moving", "kind"),
+    [
+        (CanaryState.PROMOTED, CanaryState.PROMOTING, MoveKind.PROMOTE),
+        (CanaryState.ROLLED_BACK, CanaryState.ROLLING_BACK, MoveKind.ROLLBACK),
+    ],
+)
+def test_a_promote_or_rollback_is_stored_under_way_until_its_traffic_moved(
+    over: CanaryState, moving: CanaryState, kind: MoveKind
+) -> None:
+    decided = _canary(2).model_copy(update={"state": over})
+    stored = recorded_first(decided)
+    # the scheduler still sees it (not over) and knows the move it still needs
+    assert stored.state is moving and not stored.state.over
+    assert stored.history == decided.history
+    pending = pending_move(stored)
+    assert pending is not None and pending.kind is kind
+    assert finished(stored).state is over
+    # any other step is stored as it will be
+    assert recorded_first(_canary(1)) == _canary(1)
+
+
+def test_a_move_sent_back_restores_the_canary_and_is_no_judgement() -> None:
+    before = _canary(0)
+    judged = [StepRecord(at=NOW, weight=0.05, what="extended", reason="n=30/299")]
+    before = before.model_copy(update={"history": judged})
+    stored = after_judgement(before, Judgement(verdict=Verdict.SUCCESSFUL, score=100), LATER)
+    stored = stored.model_copy(update={"version": 4})
+    back = undone(before, stored, LATER, TimeoutError("UpdateAlias timed out"))
+    assert (back.step, back.weight, back.version) == (0, 0.05, 4)
+    assert [r.what for r in back.history] == ["extended", "advanced", "not advanced"]
+    assert "could not be advanced (UpdateAlias timed out); traffic back at 5%" in (
+        back.history[-1].reason
+    )
+    # the next judgement is the third look: the sending back was none
+    assert looks(back) == looks(stored) == 3

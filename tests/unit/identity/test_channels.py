@@ -1,0 +1,34 @@
+"""The channels of a team: only the channels bound to that team, of that org."""
+
+from __future__ import annotations
+
+from shared.adapters.memory import InMemoryDirectory
+from shared.identity.channels import team_channels
+from shared.identity.models import ChannelBinding, ChannelId, OrgId, TeamName, UserId
+from tests.support import NOW, ORG
+
+
+def _bind(directory: InMemoryDirectory, org: OrgId, channel: str, team: str) -> None:
+    directory.bind(
+        ChannelBinding(
+            org=org,
+            channel=ChannelId(channel),
+            team=TeamName(team),
+            bound_by=UserId("root"),
+            bound_at=NOW,
+        )
+    )
+
+
+def test_a_team_is_told_only_in_its_own_channels() -> None:
+    # GIVEN payments bound to two channels, search to one, and another org's payments to one
+    directory = InMemoryDirectory()
+    _bind(directory, ORG, "C-pay-2", "payments")
+    _bind(directory, ORG, "C-search", "search")
+    _bind(directory, ORG, "C-pay", "payments")
+    _bind(directory, OrgId("slack:T2"), "C-other", "payments")
+    # WHEN payments' channels are asked for
+    found = team_channels(directory, ORG, "payments")
+    # THEN they are its two channels of this org, in channel order, and nobody else's
+    assert [b.channel for b in found] == ["C-pay", "C-pay-2"]
+    assert team_channels(directory, ORG, "quiet") == []
