@@ -102,6 +102,7 @@ def test_a_taken_digest_number_is_refused(audit_log: AuditLog) -> None:
 
 
 # 8 writers race for every number; 50 entries each keep moto's S3 under half a minute
+@pytest.mark.slow
 @pytest.mark.parametrize(("threads", "each"), [(8, 50)])
 def test_concurrent_writers_number_entries_without_gap_or_duplicate(
     audit_log: AuditLog, threads: int, each: int

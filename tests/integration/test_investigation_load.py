@@ -31,6 +31,8 @@ from shared.replies import Reply, Tone
 from tests.aws import create_table, serialised
 from tests.support import NOW, TEST_KEY, invocation
 
+pytestmark = pytest.mark.slow
+
 TEAMS = ("payments", "search", "identity")
 PER_TEAM = 5
 
