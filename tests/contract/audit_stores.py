@@ -30,8 +30,8 @@ from shared.config import Settings
 from shared.identity.models import ChannelBinding, ChannelId, UserId
 from shared.identity.ports import Directory
 from shared.replies import Reply, Tone
-from tests.aws import create_audit_bucket, create_table
 from tests.support import NOW, ORG, memory_adapters, run
+from tests.support.aws import create_audit_bucket, create_table
 
 Body = dict[str, Any]
 _ORG_KEY = quote(ORG, safe="")

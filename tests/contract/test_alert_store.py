@@ -20,8 +20,8 @@ from shared.alerts.ports import AlertStore
 from shared.alerts.states import State
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
-from tests.aws import create_table
 from tests.support import NOW
+from tests.support.aws import create_table
 
 ORG = OrgId("T1")
 

@@ -19,9 +19,8 @@ from shared.audit.ports import AuditLog
 from shared.audit.verify import verify_stream
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
-from tests.aws import atomic_conditional_puts, create_audit_bucket
-from tests.support import NOW, TEST_KEY, records, trail_for
-from tests.unit.audit.test_chain import _draft
+from tests.support import NOW, TEST_KEY, audit_draft, records, trail_for
+from tests.support.aws import atomic_conditional_puts, create_audit_bucket
 
 STREAM = StreamKey(org=OrgId("T1"), team="payments")
 
@@ -40,7 +39,7 @@ def audit_log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditL
 
 def _append(log: AuditLog, n: int, *, every: int = 100) -> list[AuditRecord]:
     trail = trail_for(log, every=every)
-    return [trail.append(_draft(f"sre team list #{i}")) for i in range(n)]
+    return [trail.append(audit_draft(f"sre team list #{i}")) for i in range(n)]
 
 
 def test_an_empty_stream_has_no_head(audit_log: AuditLog) -> None:
@@ -70,7 +69,7 @@ def test_a_new_log_object_finds_the_head_again(audit_log: AuditLog, tmp_path: Pa
 
 def test_a_taken_sequence_number_is_refused_and_the_entry_kept(audit_log: AuditLog) -> None:
     (first,) = _append(audit_log, 1)
-    rival = next_record(None, _draft("sre team create evil"))
+    rival = next_record(None, audit_draft("sre team create evil"))
     with pytest.raises(ConflictError):
         audit_log.put(rival)
     assert audit_log.head(STREAM) == first
@@ -79,8 +78,8 @@ def test_a_taken_sequence_number_is_refused_and_the_entry_kept(audit_log: AuditL
 def test_streams_and_orgs_are_listed(audit_log: AuditLog) -> None:
     _append(audit_log, 2)
     trail = trail_for(audit_log)
-    trail.append(_draft("x").model_copy(update={"team": "_org"}))
-    trail.append(_draft("x").model_copy(update={"org": "T2"}))
+    trail.append(audit_draft("x").model_copy(update={"team": "_org"}))
+    trail.append(audit_draft("x").model_copy(update={"org": "T2"}))
     assert [s.team for s in audit_log.streams(OrgId("T1"))] == ["_org", "payments"]
     assert list(audit_log.orgs()) == ["T1", "T2"]
 
@@ -114,7 +113,7 @@ def test_concurrent_writers_number_entries_without_gap_or_duplicate(
         trail = trail_for(audit_log)
         try:
             for _ in range(each):
-                trail.append(_draft("sre team list"))
+                trail.append(audit_draft("sre team list"))
         except BaseException as error:  # noqa: BLE001 (reported by the assertion below)
             errors.append(error)
 

@@ -25,8 +25,8 @@ from shared.identity.models import (
     Team,
     UserId,
 )
-from tests.aws import create_table
 from tests.support import NOW
+from tests.support.aws import create_table
 
 ORG = OrgId("T1")
 

@@ -24,7 +24,6 @@ from bots.teams.bot import SreBot
 from handlers import aws_runtime, aws_teams, aws_worker
 from shared.bootstrap import for_memory
 from shared.config import Settings
-from tests.contract.test_traffic_router import _lambda_function
 from tests.fakes.bot_framework import (
     APP_ID,
     BOT_TOKEN,
@@ -33,9 +32,9 @@ from tests.fakes.bot_framework import (
     configure_teams,
 )
 from tests.fakes.http_capture import CaptureServer, capture_server
-from tests.fixtures import LambdaContext, http_api_event, load
-from tests.integration.test_alerts_aws import _tick
-from tests.integration.test_aws_slack import _queued
+from tests.support.aws import lambda_function, queued_record
+from tests.support.handlers import alerts_tick
+from tests.support.payloads import LambdaContext, http_api_event, load
 
 SIGNED = "signed"
 """Sign the activity as the Bot Connector would, for its own serviceUrl."""
@@ -125,7 +124,7 @@ def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(
 ) -> None:
     _post(_activity(teams_service.url, "doctor"))
     assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
-    record = _queued(teams_env)
+    record = queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])
     assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
     assert _cards(teams_service)[1]["body"][0]["text"] == "Doctor: all checks pass"
 
@@ -279,7 +278,9 @@ def test_an_escalation_from_a_teams_button_reaches_the_other_channels_root(
     _say(url, "search", "8", 11, "team bind --team search")
     # AND an investigation opened in another thread of "pay" (so the binding holds channel-wide)
     _say(url, "pay", "2", 20, "investigate checkout-api")
-    aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext())
+    aws_worker.handler(
+        {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    )
     report = _cards(teams_service)[-1]
     escalate = next(a for a in report["actions"] if a["title"] == "Escalate")
     assert escalate["type"] == "Action.ShowCard"
@@ -288,7 +289,9 @@ def test_an_escalation_from_a_teams_button_reaches_the_other_channels_root(
     value = {**submit["data"], submit["data"]["answer"]: "search"}
     teams_service.requests.clear()
     assert _post(_in_channel(url, "pay", "2", 30, text=None, value=value))["statusCode"] == 200
-    aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext())
+    aws_worker.handler(
+        {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    )
     # THEN the request is a new post at the root of "search", and the answer goes to the thread
     accepted, asked, told = _cards(teams_service)
     assert "Working on" in accepted["body"][0]["text"]
@@ -309,9 +312,9 @@ def test_an_alert_fires_as_a_card_in_the_channel_and_resolves_in_place(
     )
     teams_service.requests.clear()
     # WHEN the alerts function runs, then runs again after the threshold is raised
-    assert _tick("teams-1", 0)["fields"]["Fired"] == "slow"
+    assert alerts_tick("teams-1", 0)["fields"]["Fired"] == "slow"
     _say(url, "pay", "1", 10, 'alert edit slow --when "p99_latency > 5s"')
-    assert _tick("teams-2", 1)["fields"]["Resolved"] == "slow"
+    assert alerts_tick("teams-2", 1)["fields"]["Resolved"] == "slow"
     # THEN the firing card was posted at the channel's root, with its buttons,
     channel = quote("19:pay@thread.tacv2", safe="")
     fired = next(
@@ -360,7 +363,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
 ) -> None:
     url = teams_service.url
     # GIVEN payments bound from a thread of channel "pay", checkout-api on a Lambda alias
-    _lambda_function()  # checkout-fn versions 1 and 2, alias live on 1
+    lambda_function()  # checkout-fn versions 1 and 2, alias live on 1
     _payments(url, "operator", "--aws-lambda checkout-fn")
     teams_service.requests.clear()
     # WHEN an operator starts a canary of version 2 from Teams
@@ -375,9 +378,9 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     )
     # THEN it is queued (the Teams function may not move traffic), and once the worker ran it
     assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
-    assert aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext()) == {
-        "batchItemFailures": []
-    }
+    assert aws_worker.handler(
+        {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    ) == {"batchItemFailures": []}
     # the alias sends 5% to version 2 and the canary's card is posted at the channel's root
     alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")
     assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.05}
@@ -395,7 +398,9 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     )
     assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
     assert not [r for r in teams_service.requests if r.method == "PUT"]
-    aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext())
+    aws_worker.handler(
+        {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    )
     # THEN the card is replaced in place by the worker, now offering Resume
     held = next(r for r in teams_service.requests if r.method == "PUT")
     assert held.path == f"/v3/conversations/{channel}/activities/reply-1"
@@ -406,7 +411,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     _version_metrics(started, 5, "1", calls=1900, errors=19)
     _version_metrics(started, 5, "2", calls=100, errors=5)
     teams_service.requests.clear()
-    assert "rolled back" in _tick("teams-canary", 6)["fields"]["Canaries"]
+    assert "rolled back" in alerts_tick("teams-canary", 6)["fields"]["Canaries"]
     # THEN the hold did not stop the rollback: the alias has no weights left, and the same card
     # was replaced with the verdict, the judge's reasons and the chart of both versions
     alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")

@@ -18,7 +18,7 @@ from shared.canary import replay as replay_module
 from shared.canary.replay import VersionFailedError, investigate, names_the_cause, scenarios
 from shared.telemetry.models import Finding, Signal
 from tests.fakes.lambda_versions import DeployedVersions
-from tests.fixtures import LambdaContext
+from tests.support.payloads import LambdaContext
 
 TARGET = "checkout-fn:live"
 

@@ -23,8 +23,8 @@ from handlers import aws_pages
 from shared.adapters.memory import InMemoryNotifier
 from shared.bootstrap import for_local
 from shared.config import Settings
-from tests.fixtures import LambdaContext, load
 from tests.support import invocation
+from tests.support.payloads import LambdaContext, load
 
 GITHUB = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"

@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from handlers import aws_runtime, aws_slack
-from tests.fixtures import LambdaContext, http_api_event, slash_command_body
+from tests.support.payloads import LambdaContext, http_api_event, slash_command_body
 
 
 def _signed_with_the_empty_key(body: str) -> dict[str, str]:

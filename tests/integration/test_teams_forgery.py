@@ -29,7 +29,7 @@ from tests.fakes.bot_framework import (
     configure_teams,
 )
 from tests.fakes.http_capture import CaptureServer, capture_server
-from tests.fixtures import (
+from tests.support.payloads import (
     SIGNING_SECRET,
     LambdaContext,
     http_api_event,

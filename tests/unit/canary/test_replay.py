@@ -16,9 +16,8 @@ from shared.canary.replay import (
     scenarios,
 )
 from shared.telemetry.models import Signal
-from tests.support import NOW, run, run_deferred
-from tests.unit.alerts.test_scheduler import Clock
-from tests.unit.canary.test_canary import _services, _tick
+from tests.support import NOW, MovingClock, run, run_deferred, run_scheduler
+from tests.support.deployments import canary_services
 
 REPLAY = MetricSpec(name="investigation_quality", counts=True, critical=True, gates=False)
 
@@ -60,8 +59,8 @@ def test_the_same_investigator_on_both_sides_passes() -> None:
 
 def test_a_replay_canary_of_a_blind_investigator_is_rolled_back() -> None:
     # GIVEN the local simulation, where release 42 of the investigator does not read saturation
-    clock = Clock(NOW)
-    services = _services(clock)
+    clock = MovingClock(NOW)
+    services = canary_services(clock)
     reply = run_deferred(
         services,
         "canary start checkout-api --version 42 --replay --metrics p99_latency --critical "
@@ -71,7 +70,7 @@ def test_a_replay_canary_of_a_blind_investigator_is_rolled_back() -> None:
     )
     assert reply.tone.value == "ok", reply
     canary = reply.title.split()[1]
-    _tick(services, clock, 5)
+    run_scheduler(services, clock, 5)
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert "rolled-back" in shown.title
     assert (
@@ -109,10 +108,10 @@ def _replay_canary(services: Services) -> str:
 
 def test_a_release_whose_code_fails_on_the_replay_set_missed_every_scenario() -> None:
     # GIVEN release 43 of the investigator fails on the replay set (healthy otherwise)
-    clock = Clock(NOW)
-    services = _services(clock, investigators=FailingVersions("43"))
+    clock = MovingClock(NOW)
+    services = canary_services(clock, investigators=FailingVersions("43"))
     canary = _replay_canary(services)
-    _tick(services, clock, 5)
+    run_scheduler(services, clock, 5)
     # THEN it missed all 40, quiet ones included, and is rolled back
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert "rolled-back" in shown.title
@@ -120,10 +119,10 @@ def test_a_release_whose_code_fails_on_the_replay_set_missed_every_scenario() ->
 
 
 def test_an_unreachable_investigator_is_a_query_error_never_a_rollback() -> None:
-    clock = Clock(NOW)
-    services = _services(clock, investigators=FailingVersions(reachable=False))
+    clock = MovingClock(NOW)
+    services = canary_services(clock, investigators=FailingVersions(reachable=False))
     canary = _replay_canary(services)
-    _tick(services, clock, 5)
+    run_scheduler(services, clock, 5)
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert "running at 5%" in shown.title
     assert "query error by @scheduler: metrics unavailable (cannot invoke checkout:live)" in (

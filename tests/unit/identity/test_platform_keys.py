@@ -17,7 +17,7 @@ from shared.identity.admins import ConfiguredAdmin, configured_admins
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Reply
-from tests.fixtures import load, text
+from tests.support.payloads import load, text
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 AAD_USER = "29f3a4c8-5b6e-4d1f-9a2b-3c4d5e6f7a8b"

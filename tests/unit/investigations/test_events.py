@@ -9,18 +9,24 @@ from pathlib import Path
 
 from shared.adapters.memory import FixedClock, InMemoryNotifier
 from shared.audit.models import AuditRecord, Outcome
-from shared.bootstrap import Services, for_memory
+from shared.bootstrap import for_memory
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.investigations.events import audited
 from shared.replies import Reply, Tone
 from shared.telemetry.events import listed, ranked
 from shared.telemetry.models import Event, Finding, ResourceKind, Signal
-from tests.support import NOW, invocation, run, run_deferred, service_of, setup_teams
-from tests.unit.alerts.test_scheduler import Clock
-from tests.unit.canary.test_canary import _services as canary_services
-from tests.unit.canary.test_canary import _start as start_canary
-from tests.unit.canary.test_canary import _tick as canary_tick
+from tests.support import (
+    NOW,
+    MovingClock,
+    run,
+    run_deferred,
+    run_scheduler,
+    run_scheduler_at,
+    service_of,
+    setup_teams,
+)
+from tests.support.deployments import canary_services, start_canary
 
 WEB = service_of(ResourceKind.AWS_LAMBDA, "web-fn", name="web")
 
@@ -159,12 +165,6 @@ def _incident(path: Path, start: datetime) -> None:
     path.write_text("\n".join(rows) + "\n")
 
 
-def _tick(services: Services, clock: FixedClock) -> None:
-    at = invocation("scheduler run-once", channel=None)
-    reply = services.bus.handle(at.model_copy(update={"received_at": clock.current}))
-    assert reply.tone is Tone.OK, reply
-
-
 def _investigated(tmp_path: Path) -> Reply:
     start = NOW - timedelta(hours=6)
     clock = FixedClock(start + timedelta(minutes=300))  # 08:30
@@ -185,7 +185,7 @@ def _investigated(tmp_path: Path) -> Reply:
     ):
         assert not run(services, text, user="ann", channel="C-pay").failed, text
     clock.current = start + timedelta(minutes=325)
-    _tick(services, clock)  # the alert fires on the file's errors
+    run_scheduler_at(services, clock.current)  # the alert fires on the file's errors
     clock.current = NOW
     return run_deferred(services, "investigate legacy --window 2h", user="rey", channel="C-pay")
 
@@ -206,11 +206,11 @@ def test_the_report_lists_the_deploy_and_never_the_bookkeeping(tmp_path: Path) -
 
 def test_a_canarys_steps_on_the_service_are_listed_as_the_scheduler_audited_them() -> None:
     # GIVEN a canary of release 43 on the sample, stepped by the scheduler
-    clock = Clock(NOW)
+    clock = MovingClock(NOW)
     services = canary_services(clock)
     canary = start_canary(services, "43")
     for _ in range(2):
-        canary_tick(services, clock, 5)
+        run_scheduler(services, clock, 5)
     # WHEN the sample is investigated
     report = run_deferred(services, "investigate checkout-api", user="rey", channel="C-pay")
     # THEN its events name the canary's start and steps (the scheduler's audit entries)

@@ -1,21 +1,27 @@
-"""Small builders the tests share (no logic of the product lives here)."""
+"""Small builders the tests share (no logic of the product lives here).
+
+This package is the one home of the tests' helpers: commands through the bus and the scheduler
+here; platform payloads, signed and loaded, in `payloads`; AWS resources on moto in `aws`; requests
+through the AWS handlers in `handlers`; whole deployments of a feature in `deployments`. A helper
+two test files need lives here, never in a test file the other imports."""
 
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shared import bootstrap
-from shared.adapters.memory import FixedClock, InMemoryTaskQueue
+from shared.adapters.memory import FixedClock, InMemoryNotifier, InMemoryTaskQueue
 from shared.audit.chain import decode
-from shared.audit.models import AuditRecord, StreamKey
+from shared.audit.models import AuditDraft, AuditRecord, Outcome, StreamKey
 from shared.audit.ports import AuditLog
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.bootstrap import Adapters, Services
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.invocation import Invocation, ReplyTarget
+from shared.invocation import DeferredCommand, Invocation, ReplyTarget
 from shared.ports import Clock
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind, Service
@@ -139,3 +145,62 @@ class Overlapping:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._store, name)
+
+
+class MovingClock:
+    """A clock the test moves (the sample's incident stays 40 minutes before `NOW`)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def now(self) -> datetime:
+        """Where the test has put it."""
+        return self.at
+
+
+def run_scheduler_at(services: Services, at: datetime) -> Reply:
+    """One scheduler run (`sre scheduler run-once`) at `at`, which must succeed."""
+    run_once = invocation("scheduler run-once", channel=None).model_copy(update={"received_at": at})
+    reply = services.bus.handle(run_once)
+    assert reply.tone is Tone.OK, reply
+    return reply
+
+
+def run_scheduler(services: Services, clock: MovingClock, minutes: int = 0) -> Reply:
+    """Move `clock` on by `minutes`, then one scheduler run at its time."""
+    clock.at = clock.at + timedelta(minutes=minutes)
+    return run_scheduler_at(services, clock.at)
+
+
+def notifier_of(services: Services) -> InMemoryNotifier:
+    """The memory notifier of in-memory services: what was posted, where."""
+    assert isinstance(services.notifier, InMemoryNotifier)
+    return services.notifier
+
+
+def run_worker(services: Services) -> list[Reply]:
+    """Run what was deferred as the worker does: each reply is posted where it was asked."""
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    return [services.answer(task) for task in services.tasks.drain()]
+
+
+class UnreachableQueue(InMemoryTaskQueue):
+    """The memory queue, down: every enqueue is refused as SQS would refuse it unreachable."""
+
+    def enqueue(self, task: DeferredCommand) -> None:
+        """Refuse the task."""
+        raise ConnectionError("queue unreachable")
+
+
+def audit_draft(command: str) -> AuditDraft:
+    """A succeeded entry of team payments of org T1, by U1, at `NOW`."""
+    return AuditDraft(
+        id=str(uuid.uuid4()),
+        time=NOW,
+        org=OrgId("T1"),
+        team="payments",
+        actor=Actor(platform=Platform.SLACK, org=OrgId("T1"), user=UserId("U1")),
+        command=command,
+        outcome=Outcome.SUCCEEDED,
+        correlation_id="c1",
+    )
