@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from shared.adapters.aws.s3_audit import S3AuditLog
 from shared.adapters.local.folder_audit import FolderAuditLog
-from shared.adapters.memory import InMemoryAuditLog
 from shared.audit.chain import next_record
 from shared.audit.models import AuditRecord, StreamKey
 from shared.audit.ports import AuditLog
@@ -20,21 +17,8 @@ from shared.audit.verify import verify_stream
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from tests.support import NOW, TEST_KEY, audit_draft, records, trail_for
-from tests.support.aws import atomic_conditional_puts, create_audit_bucket
 
 STREAM = StreamKey(org=OrgId("T1"), team="payments")
-
-
-@pytest.fixture(params=["memory", "folder", "s3"])
-def audit_log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditLog]:
-    if request.param == "memory":
-        yield InMemoryAuditLog()
-    elif request.param == "folder":
-        yield FolderAuditLog(tmp_path / "audit")
-    else:
-        with mock_aws():
-            client = atomic_conditional_puts(boto3.client("s3"))
-            yield S3AuditLog(bucket=create_audit_bucket(), client=client)
 
 
 def _append(log: AuditLog, n: int, *, every: int = 100) -> list[AuditRecord]:

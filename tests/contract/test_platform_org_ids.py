@@ -7,11 +7,7 @@ from shared.audit.models import StreamKey
 from shared.audit.ports import AuditLog
 from shared.identity.models import OrgId, Role, Team, UserId
 from shared.identity.ports import Directory
-from tests.contract.test_audit_log import audit_log
-from tests.contract.test_directory import directory
 from tests.support import NOW, audit_draft, trail_for
-
-__all__ = ["audit_log", "directory"]  # the contract fixtures, on every adapter
 
 SLACK, TEAMS = OrgId("slack:T1"), OrgId("teams:T1")
 

@@ -4,14 +4,19 @@ tell each transition once."""
 
 from __future__ import annotations
 
-import threading
-
 import boto3
 from moto import mock_aws
 
 from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
-from shared.replies import Reply, Tone
-from tests.support import NOW, MovingClock, Overlapping, notifier_of, run, run_scheduler
+from shared.replies import Tone
+from tests.support import (
+    NOW,
+    MovingClock,
+    Overlapping,
+    notifier_of,
+    overlapping_runs,
+    run,
+)
 from tests.support.aws import create_table, serialised
 from tests.support.deployments import alerting_services
 
@@ -30,15 +35,7 @@ def test_two_overlapping_alert_ticks_on_dynamodb_tell_each_transition_once() -> 
         assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
     # WHEN two ticks of the same minute run at once and read the same policy versions
     overlapping = alerting_services(clock, store=Overlapping(store))  # type: ignore[arg-type]
-    replies: list[Reply] = []
-    threads = [
-        threading.Thread(target=lambda: replies.append(run_scheduler(overlapping, clock)))
-        for _ in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    replies = overlapping_runs(overlapping, clock)
     # THEN each alert fired in exactly one of them, and the channel was told each once
     fired = sorted(name for r in replies for name in dict(r.fields)["Fired"].split(", "))
     assert [f for f in fired if f != "none"] == [f"a{n}" for n in range(5)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import copy
 import json
 import socket
 import time
@@ -33,8 +32,8 @@ from tests.fakes.bot_framework import (
 )
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.support.aws import lambda_function, queued_record
-from tests.support.handlers import alerts_tick
-from tests.support.payloads import LambdaContext, http_api_event, load
+from tests.support.handlers import alerts_tick, post_teams
+from tests.support.payloads import LambdaContext, message_activity
 
 SIGNED = "signed"
 """Sign the activity as the Bot Connector would, for its own serviceUrl."""
@@ -49,24 +48,13 @@ def teams_service() -> Iterator[CaptureServer]:
         yield server
 
 
-def _activity(service_url: str, text: str | None = None) -> dict[str, Any]:
-    activity: dict[str, Any] = copy.deepcopy(load("teams/message_activity.json"))
-    activity["serviceUrl"] = service_url
-    if text is not None:
-        activity["text"] = f"<at>Custom Agent</at> {text}"
-    return activity
-
-
 def _post(activity: Any, authorization: str | None = SIGNED) -> dict[str, Any]:
     headers = {"content-type": "application/json"}
     if authorization == SIGNED and isinstance(activity, dict):
         authorization = _channel[-1].token(activity["serviceUrl"])
     if authorization is not None and authorization != SIGNED:
         headers["authorization"] = authorization
-    body = activity if isinstance(activity, str) else json.dumps(activity)
-    event = http_api_event(body, headers, "/api/messages")
-    response: dict[str, Any] = aws_teams.handler(event, LambdaContext())
-    return response
+    return post_teams(activity if isinstance(activity, str) else json.dumps(activity), headers)
 
 
 def _cards(server: CaptureServer) -> list[dict[str, Any]]:
@@ -97,7 +85,7 @@ def test_the_recorded_activity_gets_a_reply_card(
     teams_env: dict[str, str], teams_service: CaptureServer
 ) -> None:
     # GIVEN the recorded Teams message ("Hallo"), sent to our handler
-    response = _post(_activity(teams_service.url))
+    response = _post(message_activity(teams_service.url))
     # THEN it is accepted and the reply goes to the conversation as an Adaptive Card, with the
     # bot's own token
     assert response["statusCode"] == 200
@@ -113,7 +101,7 @@ def test_the_recorded_activity_gets_a_reply_card(
 def test_a_command_in_teams_runs_through_the_bus_with_the_mention_stripped(
     teams_env: dict[str, str], teams_service: CaptureServer
 ) -> None:
-    assert _post(_activity(teams_service.url, "team create platform"))["statusCode"] == 200
+    assert _post(message_activity(teams_service.url, "team create platform"))["statusCode"] == 200
     (card,) = _cards(teams_service)
     assert card["body"][0]["text"] == "Team platform created"
     assert card["body"][-1]["text"].startswith("audit #2 · ")
@@ -122,7 +110,7 @@ def test_a_command_in_teams_runs_through_the_bus_with_the_mention_stripped(
 def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(
     teams_env: dict[str, str], teams_service: CaptureServer
 ) -> None:
-    _post(_activity(teams_service.url, "doctor"))
+    _post(message_activity(teams_service.url, "doctor"))
     assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
     record = queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])
     assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
@@ -135,7 +123,7 @@ def test_with_an_openid_metadata_url_a_token_signed_by_the_key_it_serves_is_acce
     # GIVEN TEAMS_OPENID_METADATA_URL naming a loopback OpenID document and its JWKS
     keys = _channel[-1]
     # WHEN an activity comes with a token signed by that key (the public cloud's issuer)
-    response = _post(_activity(teams_service.url, "whoami"))
+    response = _post(message_activity(teams_service.url, "whoami"))
     # THEN the keys were fetched from there, and the bot answered
     assert response["statusCode"] == 200
     assert keys.fetched == ["/.well-known/openidconfiguration", "/keys"]
@@ -149,7 +137,7 @@ def test_a_sovereign_clouds_issuer_is_accepted_when_configured_and_no_other(
     monkeypatch.setenv("TEAMS_TOKEN_ISSUER", "https://api.botframework.us")
     aws_runtime.settings.cache_clear()
     aws_teams.teams.cache_clear()
-    keys, activity = _channel[-1], _activity(teams_service.url, "whoami")
+    keys, activity = _channel[-1], message_activity(teams_service.url, "whoami")
     # WHEN its channel sends a token of that issuer: accepted and answered
     sovereign = keys.token(teams_service.url, issuer="https://api.botframework.us")
     assert _post(activity, sovereign)["statusCode"] == 200
@@ -200,7 +188,7 @@ def test_with_an_app_id_a_missing_garbage_or_forged_token_is_401_promptly(
     aws_teams.teams.cache_clear()
     header = f"Bearer {_forged_token()}" if authorization == "forged" else authorization
     started = time.monotonic()
-    response = _post(_activity(teams_service.url, "team create stolen"), header)
+    response = _post(message_activity(teams_service.url, "team create stolen"), header)
     elapsed = time.monotonic() - started
     assert response["statusCode"] == 401
     assert elapsed < 2.0  # the issue's bound: never a hang on the key service
@@ -232,7 +220,7 @@ def test_the_bot_on_botbuilders_test_adapter_answers_with_a_card() -> None:
 
 def _in_channel(service_url: str, channel: str, thread: str, n: int, **fields: Any) -> Any:
     """An activity in a thread of a Teams channel (its conversation id names the thread)."""
-    activity = _activity(service_url)
+    activity = message_activity(service_url)
     activity["id"] = f"17000000{n:05d}"
     activity["conversation"] = {
         "isGroup": True,

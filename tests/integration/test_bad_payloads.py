@@ -26,7 +26,13 @@ from bots.teams.http import TeamsEndpoint
 from shared.bootstrap import for_local
 from shared.config import Settings
 from tests.support.handlers import post_slack
-from tests.support.payloads import SIGNING_SECRET, load, signed_headers, slash_command_body
+from tests.support.payloads import (
+    SIGNING_SECRET,
+    load,
+    message_activity,
+    signed_headers,
+    slash_command_body,
+)
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -237,7 +243,7 @@ def test_a_malformed_teams_activity_is_400_through_sre_serve(served: str, body: 
 
 def _activity(**changes: Any) -> str:
     """The recorded Teams message activity, with `changes` applied."""
-    return json.dumps({**load("teams/message_activity.json"), **changes})
+    return json.dumps({**message_activity(), **changes})
 
 
 @pytest.mark.parametrize(

@@ -172,6 +172,32 @@ def run_scheduler(services: Services, clock: MovingClock, minutes: int = 0) -> R
     return run_scheduler_at(services, clock.at)
 
 
+def overlapping_runs(services: Services, clock: MovingClock) -> list[Reply]:
+    """Two scheduler runs at once, at `clock`'s time; their replies."""
+    replies: list[Reply] = []
+    threads = [
+        threading.Thread(target=lambda: replies.append(run_scheduler(services, clock)))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return replies
+
+
+def foreign_run_once(at: datetime) -> Invocation:
+    """`sre scheduler run-once` at `at` from Teams, by eve, the admin of tenant-x (another org)."""
+    return Invocation(
+        actor=Actor(platform=Platform.TEAMS, org=OrgId("teams:tenant-x"), user=UserId("eve")),
+        channel="19:x",
+        text="scheduler run-once",
+        correlation_id="ref-eve",
+        received_at=at,
+        reply_to=ReplyTarget(platform=Platform.TEAMS, channel="19:x"),
+    )
+
+
 def notifier_of(services: Services) -> InMemoryNotifier:
     """The memory notifier of in-memory services: what was posted, where."""
     assert isinstance(services.notifier, InMemoryNotifier)

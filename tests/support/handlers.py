@@ -28,6 +28,16 @@ def post_slack(body: str, headers: dict[str, str]) -> dict[str, Any]:
     return response
 
 
+def post_teams(body: str, headers: dict[str, str]) -> dict[str, Any]:
+    """POST `body` with `headers` to the Teams function's `/api/messages`; its HTTP response."""
+    from handlers import aws_teams  # only the tests of Teams pay for its import
+
+    response: dict[str, Any] = aws_teams.handler(
+        http_api_event(body, headers, "/api/messages"), LambdaContext()
+    )
+    return response
+
+
 def slash(text: str, trigger: str | None = None, **fields: str) -> dict[str, Any]:
     """A correctly signed `/sre <text>` (bolt's recorded body with `fields`), answered 200; the
     answer's JSON. Every real slash command has its own trigger_id: one is made unless given."""

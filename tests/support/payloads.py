@@ -32,6 +32,17 @@ def slash_command_body(command_text: str, **overrides: str) -> str:
     return urlencode(fields)
 
 
+def message_activity(service_url: str | None = None, text: str | None = None) -> dict[str, Any]:
+    """The recorded Teams message activity (a copy), sent from `service_url` and saying
+    `@Custom Agent <text>` where given."""
+    activity: dict[str, Any] = copy.deepcopy(load("teams/message_activity.json"))
+    if service_url is not None:
+        activity["serviceUrl"] = service_url
+    if text is not None:
+        activity["text"] = f"<at>Custom Agent</at> {text}"
+    return activity
+
+
 def app_mention_body(text: str, event_id: str) -> str:
     """An Events API `app_mention` by W111 in C111 of workspace T111: `@autosre <text>`."""
     return json.dumps(

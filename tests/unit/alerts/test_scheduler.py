@@ -3,7 +3,6 @@ channel (grouped), acknowledge, silence, escalate, investigate, resolve in place
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,17 +15,17 @@ from shared.alerts.ports import AlertStore
 from shared.audit.models import StreamKey
 from shared.bootstrap import build
 from shared.config import Settings
-from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.invocation import Invocation, ReplyTarget
-from shared.replies import Reply, Tone
+from shared.replies import Tone
 from shared.scheduling.triggers import evaluate_alerts
 from tests.support import (
     NOW,
     ORG,
     MovingClock,
     Overlapping,
+    foreign_run_once,
     memory_adapters,
     notifier_of,
+    overlapping_runs,
     records,
     run,
     run_scheduler,
@@ -180,15 +179,7 @@ def test_two_overlapping_scheduler_runs_tell_a_transition_once(
         assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
     overlapping = alerting_services(clock, store=Overlapping(store))  # type: ignore[arg-type]
     overlapping_notifier = notifier_of(overlapping)
-    replies: list[Reply] = []
-    threads = [
-        threading.Thread(target=lambda: replies.append(run_scheduler(overlapping, clock)))
-        for _ in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    replies = overlapping_runs(overlapping, clock)
     fired = sorted(name for r in replies for name in dict(r.fields)["Fired"].split(", "))
     assert [f for f in fired if f != "none"] == [f"a{n}" for n in range(5)]
     # every transition is told exactly once (the two runs may each group the ones they won)
@@ -227,14 +218,7 @@ def test_an_org_admin_runs_the_scheduler_for_their_own_org_only(clock: MovingClo
     run_scheduler(services, clock)
     clock.at = clock.at + timedelta(minutes=5)
     # WHEN the other org's admin runs `sre scheduler run-once` from Teams
-    other = Invocation(
-        actor=Actor(platform=Platform.TEAMS, org=OrgId("teams:tenant-x"), user=UserId("eve")),
-        channel="19:x",
-        text="scheduler run-once",
-        correlation_id="ref-eve",
-        received_at=clock.at,
-        reply_to=ReplyTarget(platform=Platform.TEAMS, channel="19:x"),
-    )
+    other = foreign_run_once(clock.at)
     reply = services.bus.handle(other)
     # THEN org T1's alert is neither evaluated, named, nor told by it
     assert reply.tone is Tone.OK, reply

@@ -15,8 +15,8 @@ from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap import Services, build
 from shared.canary.models import Canary, CanaryState
 from shared.config import Settings
-from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.invocation import Invocation, ReplyTarget
+from shared.identity.models import Platform
+from shared.invocation import ReplyTarget
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
 from tests.support import (
@@ -25,6 +25,7 @@ from tests.support import (
     MovingClock,
     Overlapping,
     UnreachableQueue,
+    foreign_run_once,
     invocation,
     memory_adapters,
     notifier_of,
@@ -232,14 +233,7 @@ def test_another_orgs_admin_cannot_step_this_orgs_canary(clock: MovingClock) -> 
     # WHEN, each five minutes, the tenant's admin runs `sre scheduler run-once` from Teams
     for _ in range(4):
         clock.at = clock.at + timedelta(minutes=5)
-        other = Invocation(
-            actor=Actor(platform=Platform.TEAMS, org=OrgId("teams:tenant-x"), user=UserId("eve")),
-            channel="19:x",
-            text="scheduler run-once",
-            correlation_id="ref-eve",
-            received_at=clock.at,
-            reply_to=ReplyTarget(platform=Platform.TEAMS, channel="19:x"),
-        )
+        other = foreign_run_once(clock.at)
         reply = services.bus.handle(other)
         # THEN T1's canary is neither stepped nor named, and its traffic stays at 5%
         assert dict(reply.fields)["Canaries"] == "none due", reply
