@@ -77,6 +77,21 @@ def run_deferred(services: Services, text: str, **kwargs: Any) -> Reply:
     return services.answer(task)
 
 
+def resume_deferred(services: Services) -> Reply:
+    """The one deferred task, resumed as the worker resumes it: its reply (not posted)."""
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    (task,) = services.tasks.drain()
+    return services.bus.resume(task)
+
+
+def investigate(services: Services, text: str, *, user: str = "rey") -> Reply:
+    """`user` asks in C-pay for the investigation `text`, accepted and deferred; the worker's
+    report."""
+    accepted = run(services, text, user=user, channel="C-pay")
+    assert accepted.tone is Tone.ACCEPTED, accepted
+    return resume_deferred(services)
+
+
 def setup_teams(services: Services) -> None:
     """Teams `payments` (a member per role) and `search` (an admin); `aud` is auditor."""
     for text in [

@@ -15,12 +15,10 @@ from shared.replies import Tone
 from tests.support import (
     ORG,
     UnreachableQueue,
-    audit_draft,
     memory_adapters,
     records,
     run,
     setup_teams,
-    trail_for,
 )
 
 
@@ -115,24 +113,6 @@ def test_an_unexpected_error_is_an_internal_error_with_a_reference_and_no_trace(
     assert reply.correlation_id in reply.text
     assert "disk on fire" not in reply.text and "Traceback" not in reply.text
     assert "disk on fire" in caplog.text
-
-
-def test_concurrent_appends_never_share_a_sequence_number() -> None:
-    import threading
-
-    trail = trail_for(InMemoryAuditLog())
-    records: list[AuditRecord] = []
-
-    def append() -> None:
-        for _ in range(50):
-            records.append(trail.append(audit_draft("sre team list")))
-
-    threads = [threading.Thread(target=append) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(r.seq for r in records) == list(range(1, 201))
 
 
 def test_a_slow_command_that_cannot_be_queued_is_reported_not_lost(clock: FixedClock) -> None:
