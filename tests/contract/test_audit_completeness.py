@@ -13,8 +13,8 @@ from shared.audit.models import AuditDraft, Outcome, StreamKey
 from shared.bootstrap import Services
 from shared.identity.models import OrgId
 from shared.replies import Tone
-from tests.contract.audit_stores import Stores, ask, services_on
-from tests.support import ORG, invocation, records, run, setup_teams
+from tests.contract.audit_stores import Stores, services_on
+from tests.support import ORG, ask, invocation, records, run, setup_teams
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from shared.adapters.memory import FixedClock
 from shared.bootstrap import Services
 from shared.identity.models import Role, Team, UserId
 from shared.replies import Reply, Tone
-from tests.contract.audit_stores import Body, Stores, ask, services_on
-from tests.support import NOW, ORG, run, setup_teams
+from tests.contract.audit_stores import Body, Stores, services_on
+from tests.support import NOW, ORG, ask, run, setup_teams
 
 UNEXPLAINED = "In the state store, not explained by the trail"
 UNRECORDED = "In the trail, missing from the state store"

@@ -25,7 +25,6 @@ from shared.replies import Tone
 from shared.telemetry.models import ResourceKind
 from tests.fakes.http_capture import CaptureServer
 from tests.fakes.lambda_versions import DeployedVersions
-from tests.integration.test_investigator_replay_aws import blind_version, this_version
 from tests.support import (
     NOW,
     MovingClock,
@@ -36,6 +35,7 @@ from tests.support import (
     setup_teams,
 )
 from tests.support.aws import create_table, lambda_function
+from tests.support.handlers import blind_version, this_version
 
 
 def _minute_results(start: datetime, minutes: int, error_rate: float, weight: float) -> Any:

@@ -84,6 +84,17 @@ def resume_deferred(services: Services) -> Reply:
     return services.bus.resume(task)
 
 
+def ask(
+    services: Services, text: str, *, user: str = "aud", channel: str | None = "C-general"
+) -> Reply:
+    """Run a command (by the auditor `aud` unless `user` says) and, if it was deferred, the
+    worker's run of it: the answer a user sees."""
+    reply = run(services, text, user=user, channel=channel)
+    if reply.tone is not Tone.ACCEPTED:
+        return reply
+    return resume_deferred(services)
+
+
 def investigate(services: Services, text: str, *, user: str = "rey") -> Reply:
     """`user` asks in C-pay for the investigation `text`, accepted and deferred; the worker's
     report."""

@@ -1,4 +1,5 @@
-"""Requests and events through the AWS handlers, as API Gateway and EventBridge deliver them."""
+"""Requests and events through the AWS handlers, as API Gateway and EventBridge deliver them; the
+worker deployed as versions of the investigator."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from handlers import aws_scheduler, aws_slack
+import pytest
+
+from handlers import aws_scheduler, aws_slack, aws_worker
+from shared.canary import replay as replay_module
+from shared.telemetry.models import Signal
 from tests.support.payloads import (
     LambdaContext,
     http_api_event,
@@ -57,3 +62,21 @@ def alerts_tick(event_id: str, minute: int) -> dict[str, Any]:
     event.update(id=event_id, time=at.strftime("%Y-%m-%dT%H:%M:%SZ"))
     result: dict[str, Any] = aws_scheduler.alerts(event, LambdaContext())
     return result
+
+
+def this_version(event: dict[str, Any]) -> Any:
+    """The worker function as deployed from this code."""
+    return aws_worker.handler(event, LambdaContext())
+
+
+def blind_version(event: dict[str, Any]) -> Any:
+    """The worker function of a release whose investigator no longer reads saturation (this
+    code's handler, with that one change, as such a release would be built)."""
+    seeing = replay_module.investigate
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            replay_module,
+            "investigate",
+            lambda scenario: seeing(scenario, ignore=frozenset({Signal.SATURATION})),
+        )
+        return this_version(event)

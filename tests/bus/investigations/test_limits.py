@@ -11,7 +11,7 @@ from shared.adapters.memory import FixedClock
 from shared.bootstrap import Services, for_memory
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
-from tests.support import NOW, resume_deferred, run, setup_teams
+from tests.support import NOW, ask, run, setup_teams
 
 RESOURCES = {
     ResourceKind.AWS_LAMBDA: "--aws-lambda checkout-fn",
@@ -44,10 +44,7 @@ def clouds(services: Services, clock: FixedClock) -> Services:
 
 
 def _investigate(services: Services, text: str) -> Reply:
-    accepted = run(services, text, user="rey", channel="C-pay")
-    if accepted.tone is not Tone.ACCEPTED:
-        return accepted
-    return resume_deferred(services)
+    return ask(services, text, user="rey", channel="C-pay")
 
 
 def test_a_window_longer_than_a_worker_can_hold_is_refused_at_once(clouds: Services) -> None:
