@@ -2,8 +2,9 @@
 
 This package is the one home of the tests' helpers: commands through the bus and the scheduler
 here; platform payloads, signed and loaded, in `payloads`; AWS resources on moto in `aws`; requests
-through the AWS handlers in `handlers`; whole deployments of a feature in `deployments`. A helper
-two test files need lives here, never in a test file the other imports."""
+through the AWS handlers (and the worker as deployed versions) in `handlers`; whole deployments of
+a feature in `deployments`; the local deployment in `local`; Azure's canned metrics in `azure`. A
+helper two test files need lives here, never in a test file the other imports."""
 
 from __future__ import annotations
 
