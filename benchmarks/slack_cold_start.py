@@ -11,7 +11,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.fixtures import SIGNING_SECRET, http_api_event, signed_headers, slash_command_body
+from tests.support.payloads import (
+    SIGNING_SECRET,
+    http_api_event,
+    signed_headers,
+    slash_command_body,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CANDIDATES = {"bare bolt app": "benchmarks.bare_slack", "autosre handler": "handlers.aws_slack"}

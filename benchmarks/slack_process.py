@@ -20,7 +20,7 @@ def main() -> None:
     module, event_file, warm = sys.argv[1], sys.argv[2], int(sys.argv[3])
     with open(event_file) as source:  # noqa: PTH123 (pathlib would add an import to the timing)
         event = json.load(source)
-    from tests.fixtures import LambdaContext
+    from tests.support.payloads import LambdaContext
 
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink):  # Powertools prints one EMF line per invocation

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.fixtures import SIGNING_SECRET, signed_headers, slash_command_body
+from tests.support.payloads import SIGNING_SECRET, signed_headers, slash_command_body
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = "slack:T111:W111"

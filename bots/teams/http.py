@@ -20,8 +20,8 @@ from bots.teams.admission import refusal
 from bots.teams.bot import SreBot, reply_activity
 from bots.teams.normalize import tenant_of
 from bots.teams.openid import bound_openid_fetches
-from shared.commands.answers import internal_error
 from shared.commands.bus import CommandBus
+from shared.commands.bus_replies import internal_error
 from shared.config import Settings
 
 log = logging.getLogger("autosre.teams")

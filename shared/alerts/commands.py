@@ -7,8 +7,8 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, model_validator
 
 from shared.alerts.condition import ALERT_UNITS, parse
-from shared.alerts.evaluation import Missing
 from shared.alerts.models import Severity
+from shared.alerts.states import Missing
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam
 from shared.commands.duration import written_in
 from shared.identity.models import TeamName

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.alerts.evaluation import Instance, breaching, step
 from shared.alerts.models import AlertPolicy
+from shared.alerts.states import Instance, breaching, step
 from shared.identity.models import OrgId, Team
 from shared.identity.ports import Directory
 from shared.telemetry.detector import DetectorSettings, score_series

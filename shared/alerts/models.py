@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from shared.alerts.condition import Condition
-from shared.alerts.evaluation import Instance, Missing, State
+from shared.alerts.states import Instance, Missing, State
 from shared.identity.models import Platform
 from shared.invocation import ReplyTarget
 from shared.records import Frozen

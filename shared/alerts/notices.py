@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.alerts.evaluation import State
 from shared.alerts.models import AlertPolicy
+from shared.alerts.states import State
 from shared.replies import Button, Reply, Tone
 from shared.telemetry.queries import UNITS
 

@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.alerts.evaluation import State, transition
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.models import AlertPolicy, Severity
 from shared.alerts.notices import escalation_notice, group_notice
 from shared.alerts.ports import AlertStore
+from shared.alerts.states import State, transition
 from shared.audit.scheduled import scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.errors import AuditUnavailableError, ConflictError

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from shared.alerts import commands as c
 from shared.alerts.condition import duration, parse
-from shared.alerts.evaluation import State, transition
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy, Severity, Silence
 from shared.alerts.notices import group_notice, value_text
 from shared.alerts.ports import AlertStore
+from shared.alerts.states import State, transition
 from shared.commands.context import Context, Handlers
 from shared.errors import ConflictError, ForbiddenError, NotFoundError
 from shared.identity.models import ChannelId, OrgId

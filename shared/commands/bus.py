@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterable
 from shared.audit.models import ORG_STREAM, AuditDraft, AuditRecord, Outcome, StreamKey
 from shared.audit.redaction import redact
 from shared.audit.trail import AuditTrail
-from shared.commands.answers import accepted, for_error, internal_error, with_receipt
 from shared.commands.base import Command
+from shared.commands.bus_replies import accepted, for_error, internal_error, with_receipt
 from shared.commands.context import Context, Handlers
 from shared.commands.free_text import shown
 from shared.commands.registry import CommandSet, canonical

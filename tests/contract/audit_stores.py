@@ -21,7 +21,6 @@ from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
 from shared.adapters.aws.s3_audit import S3AuditLog
 from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
-from shared.adapters.memory import InMemoryTaskQueue
 from shared.audit.chain import decode, encode
 from shared.audit.models import AuditRecord
 from shared.audit.ports import AuditLog
@@ -29,9 +28,8 @@ from shared.bootstrap import Services, build
 from shared.config import Settings
 from shared.identity.models import ChannelBinding, ChannelId, UserId
 from shared.identity.ports import Directory
-from shared.replies import Reply, Tone
-from tests.aws import create_audit_bucket, create_table
-from tests.support import NOW, ORG, memory_adapters, run
+from tests.support import NOW, ORG, memory_adapters
+from tests.support.aws import create_audit_bucket, create_table
 
 Body = dict[str, Any]
 _ORG_KEY = quote(ORG, safe="")
@@ -204,14 +202,3 @@ def services_on(found: Stores, clock: Any) -> Services:
     """The bus over these stores (the rest in memory), `root` of org T1 the configured admin."""
     adapters = memory_adapters(clock, directory=found.directory, audit_log=found.log)
     return build(Settings(org_admins=("slack:T1:root",)), adapters)
-
-
-def ask(services: Services, text: str, *, user: str = "aud") -> Reply:
-    """Run a command and, if it was deferred, the worker's run of it: the answer a user sees."""
-    reply = run(services, text, user=user)
-    if reply.tone is not Tone.ACCEPTED:
-        return reply
-    tasks = services.tasks
-    assert isinstance(tasks, InMemoryTaskQueue)
-    (task,) = tasks.drain()
-    return services.bus.resume(task)

@@ -15,13 +15,13 @@ from shared.adapters.local.sqlite_alerts import SqliteAlertStore
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryAlertStore
 from shared.alerts.condition import parse
-from shared.alerts.evaluation import State
 from shared.alerts.models import AlertPolicy, AlertStatus, Silence
 from shared.alerts.ports import AlertStore
+from shared.alerts.states import State
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
-from tests.aws import create_table
 from tests.support import NOW
+from tests.support.aws import create_table
 
 ORG = OrgId("T1")
 

@@ -3,9 +3,7 @@ local folder with SQLite and on S3 with DynamoDB (moto). Refused requests create
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,14 +13,8 @@ from shared.audit.models import AuditDraft, Outcome, StreamKey
 from shared.bootstrap import Services
 from shared.identity.models import OrgId
 from shared.replies import Tone
-from tests.contract.audit_stores import Stores, ask, services_on, stores
-from tests.support import ORG, invocation, records, run, setup_teams
-
-
-@pytest.fixture(params=["local", "aws"])
-def found(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
-    with stores(request.param, tmp_path) as kind:
-        yield kind
+from tests.contract.audit_stores import Stores, services_on
+from tests.support import ORG, ask, invocation, records, run, setup_teams
 
 
 @pytest.fixture

@@ -3,44 +3,27 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from shared.adapters.aws.s3_audit import S3AuditLog
 from shared.adapters.local.folder_audit import FolderAuditLog
-from shared.adapters.memory import InMemoryAuditLog
 from shared.audit.chain import next_record
 from shared.audit.models import AuditRecord, StreamKey
 from shared.audit.ports import AuditLog
 from shared.audit.verify import verify_stream
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
-from tests.aws import atomic_conditional_puts, create_audit_bucket
-from tests.support import NOW, TEST_KEY, records, trail_for
-from tests.unit.audit.test_chain import _draft
+from tests.support import NOW, TEST_KEY, audit_draft, records, trail_for
 
 STREAM = StreamKey(org=OrgId("T1"), team="payments")
 
 
-@pytest.fixture(params=["memory", "folder", "s3"])
-def audit_log(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditLog]:
-    if request.param == "memory":
-        yield InMemoryAuditLog()
-    elif request.param == "folder":
-        yield FolderAuditLog(tmp_path / "audit")
-    else:
-        with mock_aws():
-            client = atomic_conditional_puts(boto3.client("s3"))
-            yield S3AuditLog(bucket=create_audit_bucket(), client=client)
-
-
 def _append(log: AuditLog, n: int, *, every: int = 100) -> list[AuditRecord]:
     trail = trail_for(log, every=every)
-    return [trail.append(_draft(f"sre team list #{i}")) for i in range(n)]
+    return [trail.append(audit_draft(f"sre team list #{i}")) for i in range(n)]
 
 
 def test_an_empty_stream_has_no_head(audit_log: AuditLog) -> None:
@@ -70,7 +53,7 @@ def test_a_new_log_object_finds_the_head_again(audit_log: AuditLog, tmp_path: Pa
 
 def test_a_taken_sequence_number_is_refused_and_the_entry_kept(audit_log: AuditLog) -> None:
     (first,) = _append(audit_log, 1)
-    rival = next_record(None, _draft("sre team create evil"))
+    rival = next_record(None, audit_draft("sre team create evil"))
     with pytest.raises(ConflictError):
         audit_log.put(rival)
     assert audit_log.head(STREAM) == first
@@ -79,8 +62,8 @@ def test_a_taken_sequence_number_is_refused_and_the_entry_kept(audit_log: AuditL
 def test_streams_and_orgs_are_listed(audit_log: AuditLog) -> None:
     _append(audit_log, 2)
     trail = trail_for(audit_log)
-    trail.append(_draft("x").model_copy(update={"team": "_org"}))
-    trail.append(_draft("x").model_copy(update={"org": "T2"}))
+    trail.append(audit_draft("x").model_copy(update={"team": "_org"}))
+    trail.append(audit_draft("x").model_copy(update={"org": "T2"}))
     assert [s.team for s in audit_log.streams(OrgId("T1"))] == ["_org", "payments"]
     assert list(audit_log.orgs()) == ["T1", "T2"]
 
@@ -102,6 +85,7 @@ def test_a_taken_digest_number_is_refused(audit_log: AuditLog) -> None:
 
 
 # 8 writers race for every number; 50 entries each keep moto's S3 under half a minute
+@pytest.mark.slow
 @pytest.mark.parametrize(("threads", "each"), [(8, 50)])
 def test_concurrent_writers_number_entries_without_gap_or_duplicate(
     audit_log: AuditLog, threads: int, each: int
@@ -113,7 +97,7 @@ def test_concurrent_writers_number_entries_without_gap_or_duplicate(
         trail = trail_for(audit_log)
         try:
             for _ in range(each):
-                trail.append(_draft("sre team list"))
+                trail.append(audit_draft("sre team list"))
         except BaseException as error:  # noqa: BLE001 (reported by the assertion below)
             errors.append(error)
 

@@ -4,26 +4,17 @@ store (SQLite with sqlite3; DynamoDB on moto with plain PutItem) are named by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from shared.adapters.memory import FixedClock
 from shared.bootstrap import Services
 from shared.identity.models import Role, Team, UserId
 from shared.replies import Reply, Tone
-from tests.contract.audit_stores import Body, Stores, ask, services_on, stores
-from tests.support import NOW, ORG, run, setup_teams
+from tests.contract.audit_stores import Body, Stores, services_on
+from tests.support import NOW, ORG, ask, run, setup_teams
 
 UNEXPLAINED = "In the state store, not explained by the trail"
 UNRECORDED = "In the trail, missing from the state store"
-
-
-@pytest.fixture(params=["local", "aws"])
-def found(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stores]:
-    with stores(request.param, tmp_path) as kind:
-        yield kind
 
 
 @pytest.fixture

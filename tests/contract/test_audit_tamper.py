@@ -22,9 +22,8 @@ from shared.audit.ports import AuditLog
 from shared.audit.seal import SigningKey, seal
 from shared.audit.verify import Verification, verify_stream
 from shared.identity.models import OrgId
-from tests.aws import create_audit_bucket
-from tests.support import NOW, TEST_KEY, trail_for
-from tests.unit.audit.test_chain import _draft
+from tests.support import NOW, TEST_KEY, audit_draft, trail_for
+from tests.support.aws import create_audit_bucket
 
 STREAM = StreamKey(org=OrgId("T1"), team="payments")
 EVERY = 10
@@ -97,7 +96,9 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]
 def _fill(storage: Storage) -> list[AuditRecord]:
     """25 entries, digests over #10 and #20 (every 10) and a scheduled one over #25."""
     trail = trail_for(storage.log, every=EVERY)
-    written = [trail.append(_draft(f"sre team member add U{i} --team payments")) for i in range(25)]
+    written = [
+        trail.append(audit_draft(f"sre team member add U{i} --team payments")) for i in range(25)
+    ]
     assert trail.seal(STREAM) is not None
     return written
 
@@ -154,7 +155,7 @@ def test_a_truncated_tail_is_named(storage: Storage) -> None:
 def test_a_forged_entry_inserted_and_rechained_is_caught_by_the_digest(storage: Storage) -> None:
     # GIVEN someone who can write the storage inserts an entry at #8 and re-chains every later one
     written = _fill(storage)
-    forged = _draft("sre org grant mallory org-admin")
+    forged = audit_draft("sre org grant mallory org-admin")
     drafts: list[AuditDraft] = [*written[:7], forged, *written[7:]]
     chain: list[AuditRecord] = []
     for draft in drafts:
@@ -218,7 +219,7 @@ def test_on_s3_an_entry_outside_compliance_retention_is_named() -> None:
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="audit-without-lock")
     log = S3AuditLog(bucket="audit-without-lock", client=s3)
-    trail_for(log).append(_draft("sre team list"))
+    trail_for(log).append(audit_draft("sre team list"))
     report = verify_stream(STREAM, log.scan(STREAM), [], TEST_KEY, now=NOW, every=EVERY)
     assert report.problems == ["#1: it is not under COMPLIANCE retention (lock: none)"]
 

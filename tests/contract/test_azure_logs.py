@@ -22,9 +22,9 @@ from shared.config import Settings
 from shared.errors import UnavailableError
 from shared.telemetry.limits import READ_TIMEOUT
 from shared.telemetry.models import LogEvidence, ResourceKind
-from tests.contract.test_azure_metrics import SITE, metrics_source
 from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
 from tests.support import memory_adapters, run, service_of, setup_teams
+from tests.support.azure import SITE, metrics_source
 
 WORKSPACE = "11111111-2222-3333-4444-555555555555"
 END = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)

@@ -3,78 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from azure.monitor.querymetrics import MetricsClient
 
 from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
 from shared.errors import UnavailableError
 from shared.telemetry.limits import READ_TIMEOUT
 from shared.telemetry.models import ResourceKind, Signal
 from shared.telemetry.queries import override, signal_series
-from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
 from tests.support import service_of
-
-SITE = (
-    "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/shop"
-    "/providers/Microsoft.Web/sites/checkout"
-)
-END = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
-START = END - timedelta(minutes=3)
-
-
-def _series(name: str, points: list[dict[str, float]]) -> dict[str, Any]:
-    stamps = [(START + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ") for i in range(3)]
-    return {
-        "id": f"{SITE}/providers/Microsoft.Insights/metrics/{name}",
-        "type": "Microsoft.Insights/metrics",
-        "name": {"value": name, "localizedValue": name},
-        "unit": "Count",
-        "displayDescription": "",
-        "timeseries": [
-            {
-                "metadatavalues": [],
-                "data": [{"timeStamp": s, **p} for s, p in zip(stamps, points, strict=True)],
-            }
-        ],
-    }
-
-
-BODY = {
-    "values": [
-        {
-            "starttime": START.isoformat(),
-            "endtime": END.isoformat(),
-            "interval": "PT1M",
-            "namespace": "Microsoft.Web/sites",
-            "resourceregion": "westeurope",
-            "resourceid": SITE,
-            "value": [
-                _series("Requests", [{"total": 1000.0}, {"total": 1000.0}, {"total": 800.0}]),
-                _series("Http5xx", [{"total": 2.0}, {"total": 3.0}, {"total": 40.0}]),
-                _series(
-                    "HttpResponseTime",
-                    [{"average": 0.12, "maximum": 0.4}] * 2 + [{"average": 0.3, "maximum": 1.6}],
-                ),
-                _series("CpuTime", [{"total": 30.0}, {"total": 31.0}, {"total": 95.0}]),
-            ],
-        }
-    ]
-}
-
-
-def metrics_source() -> tuple[JsonAdapter, AzureMonitorMetricsSource]:
-    """Our source over the real MetricsClient, its HTTP answered by the canned batch body."""
-    adapter = JsonAdapter(lambda _: BODY)
-    client = MetricsClient(
-        "https://westeurope.metrics.monitor.azure.com",
-        FakeCredential(),
-        transport=transport(adapter),
-    )
-    return adapter, AzureMonitorMetricsSource(client=client)
+from tests.support.azure import END, SITE, START, metrics_source
 
 
 def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> None:

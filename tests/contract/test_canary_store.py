@@ -18,8 +18,8 @@ from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
-from tests.aws import create_table
 from tests.support import NOW
+from tests.support.aws import create_table
 
 ORG = OrgId("T1")
 

@@ -16,7 +16,7 @@ from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.adapters.memory import InMemoryDeliveryGuard
 from shared.ports import DeliveryGuard
 from shared.replies import Reply, Tone
-from tests.aws import create_table
+from tests.support.aws import create_table
 
 KEY = "slack:T1:trigger-1"
 

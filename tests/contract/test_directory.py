@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import boto3
 import pytest
-from moto import mock_aws
 
-from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
-from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
-from shared.adapters.memory import InMemoryDirectory
 from shared.audit.models import HeadMark
 from shared.audit.ports import AuditDirectory
 from shared.errors import ConflictError, NotFoundError
@@ -25,22 +17,9 @@ from shared.identity.models import (
     Team,
     UserId,
 )
-from tests.aws import create_table
 from tests.support import NOW
 
 ORG = OrgId("T1")
-
-
-@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
-def directory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AuditDirectory]:
-    if request.param == "memory":
-        yield InMemoryDirectory()
-    elif request.param == "sqlite":
-        yield SqliteDirectory(SqliteDatabase(tmp_path / "autosre.db"))
-    else:
-        with mock_aws():
-            table = create_table()
-            yield DynamoDbDirectory(table=table, client=boto3.client("dynamodb"))
 
 
 def _team(name: str, **members: Role) -> Team:

@@ -17,7 +17,7 @@ from shared.adapters.aws.s3_exports import LINK_SECONDS, S3ExportStore
 from shared.adapters.local.folder_exports import FolderExportStore
 from shared.adapters.memory import InMemoryExportStore
 from shared.ports import ExportStore
-from tests.aws import create_export_bucket
+from tests.support.aws import create_export_bucket
 
 CSV = b"seq,actor\n1,alice\n"
 

@@ -18,8 +18,8 @@ from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.investigations.models import Investigation, TimelineEntry
 from shared.investigations.ports import InvestigationStore
-from tests.aws import create_table
 from tests.support import NOW
+from tests.support.aws import create_table
 
 ORG = OrgId("T1")
 

@@ -7,12 +7,7 @@ from shared.audit.models import StreamKey
 from shared.audit.ports import AuditLog
 from shared.identity.models import OrgId, Role, Team, UserId
 from shared.identity.ports import Directory
-from tests.contract.test_audit_log import audit_log
-from tests.contract.test_directory import directory
-from tests.support import NOW, trail_for
-from tests.unit.audit.test_chain import _draft
-
-__all__ = ["audit_log", "directory"]  # the contract fixtures, on every adapter
+from tests.support import NOW, audit_draft, trail_for
 
 SLACK, TEAMS = OrgId("slack:T1"), OrgId("teams:T1")
 
@@ -22,7 +17,7 @@ def test_the_same_native_id_on_two_platforms_is_two_orgs_in_the_audit_log(
 ) -> None:
     trail = trail_for(audit_log)
     for org in (SLACK, TEAMS):
-        trail.append(_draft(f"sre team create in {org}").model_copy(update={"org": org}))
+        trail.append(audit_draft(f"sre team create in {org}").model_copy(update={"org": org}))
     assert list(audit_log.orgs()) == [SLACK, TEAMS]
     assert audit_log.streams(SLACK) == [StreamKey(org=SLACK, team="payments")]
     assert [e.position for e in audit_log.scan(StreamKey(org=TEAMS, team="payments"))] == [1]

@@ -23,9 +23,9 @@ from shared.commands.grammar import COMMAND_MAX
 from shared.identity.models import Platform
 from shared.invocation import DeferredCommand, ReplyTarget
 from shared.ports import TaskQueue
-from tests.aws import create_queues
-from tests.fixtures import load
 from tests.support import invocation
+from tests.support.aws import create_queues
+from tests.support.payloads import load
 
 
 @dataclass

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterator
 
 import boto3
@@ -15,28 +13,9 @@ from shared.adapters.memory import InMemoryTrafficRouter
 from shared.canary.ports import TrafficRouter
 from shared.canary.routing import Route
 from shared.errors import ConflictError
+from tests.support.aws import lambda_function
 
 TARGET = "checkout-fn:live"
-
-
-def _lambda_function() -> None:
-    """checkout-fn with versions 1 and 2 published, and alias `live` on version 1."""
-    role = boto3.client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")
-    code = io.BytesIO()
-    with zipfile.ZipFile(code, "w") as bundle:
-        bundle.writestr("app.py", "def handler(event, context):\n    return 1\n")
-    client = boto3.client("lambda")
-    client.create_function(
-        FunctionName="checkout-fn",
-        Runtime="python3.11",
-        Role=role["Role"]["Arn"],
-        Handler="app.handler",
-        Code={"ZipFile": code.getvalue()},
-    )
-    client.publish_version(FunctionName="checkout-fn")
-    client.update_function_code(FunctionName="checkout-fn", ZipFile=code.getvalue())
-    client.publish_version(FunctionName="checkout-fn")
-    client.create_alias(FunctionName="checkout-fn", Name="live", FunctionVersion="1")
 
 
 @pytest.fixture(params=["memory", "lambda"])
@@ -45,7 +24,7 @@ def router(request: pytest.FixtureRequest) -> Iterator[TrafficRouter]:
         yield InMemoryTrafficRouter({TARGET: "1"})
         return
     with mock_aws():
-        _lambda_function()
+        lambda_function()
         yield LambdaTrafficRouter(client=boto3.client("lambda"))
 
 

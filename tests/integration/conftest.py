@@ -10,15 +10,15 @@ import pytest
 from moto import mock_aws
 
 from handlers import aws_runtime
-from tests.aws import (
+from tests.fakes.http_capture import CaptureServer, capture_server
+from tests.support.aws import (
     create_audit_bucket,
     create_audit_key_secret,
     create_export_bucket,
     create_queues,
     create_table,
 )
-from tests.fakes.http_capture import CaptureServer, capture_server
-from tests.fixtures import SIGNING_SECRET
+from tests.support.payloads import SIGNING_SECRET
 
 
 @pytest.fixture

@@ -4,24 +4,11 @@ updated in place)."""
 
 from __future__ import annotations
 
-import copy
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from handlers import aws_scheduler
 from tests.fakes.http_capture import CaptureServer
-from tests.fixtures import LambdaContext, load
-from tests.integration.test_audit_aws import _slash
-
-
-def _tick(event_id: str, minute: int) -> dict[str, Any]:
-    """The schedule's event for `minute` minutes from now (the sample's incident is current)."""
-    event = copy.deepcopy(load("aws/eventBridgeSchedulerEvent.json"))
-    at = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(minutes=minute)
-    event.update(id=event_id, time=at.strftime("%Y-%m-%dT%H:%M:%SZ"))
-    result: dict[str, Any] = aws_scheduler.alerts(event, LambdaContext())
-    return result
+from tests.support.handlers import alerts_tick, slash
 
 
 def _text(payload: dict[str, Any]) -> str:
@@ -45,12 +32,12 @@ def test_alerts_fire_grouped_escalate_and_resolve_in_place_in_slack(
             'alert create errors --service checkout-api --when "error_rate > 2%" --team payments',
         ]
     ):
-        answer = _slash(text, f"setup-{n}")
+        answer = slash(text, f"setup-{n}")
         assert "Not allowed" not in _text(answer), text
     # WHEN the alerts function runs (and its event is delivered twice)
-    first = _tick("tick-1", 0)
+    first = alerts_tick("tick-1", 0)
     assert first["fields"]["Fired"] == "errors, slow"
-    assert _tick("tick-1", 0) == first  # a redelivered event is not evaluated again
+    assert alerts_tick("tick-1", 0) == first  # a redelivered event is not evaluated again
     # THEN one message in C111 names both alerts, and the page is escalated to C222
     posts = slack_api.calls("chat.postMessage")
     assert [p.body["channel"] for p in posts] == ["C111", "C222"]
@@ -64,8 +51,8 @@ def test_alerts_fire_grouped_escalate_and_resolve_in_place_in_slack(
             'alert edit errors --when "error_rate > 50%" --team payments',
         ]
     ):
-        _slash(text, f"edit-{n}")
-    second = _tick("tick-2", 1)
+        slash(text, f"edit-{n}")
+    second = alerts_tick("tick-2", 1)
     assert second["fields"]["Resolved"] == "errors, slow"
     # THEN the firing message is updated in place, not posted again
     (update,) = slack_api.calls("chat.update")

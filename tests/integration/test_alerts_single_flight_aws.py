@@ -4,16 +4,21 @@ tell each transition once."""
 
 from __future__ import annotations
 
-import threading
-
 import boto3
 from moto import mock_aws
 
 from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
-from shared.replies import Reply, Tone
-from tests.aws import create_table, serialised
-from tests.support import NOW, Overlapping, run
-from tests.unit.alerts.test_scheduler import Clock, _notifier, _services, _tick
+from shared.replies import Tone
+from tests.support import (
+    NOW,
+    MovingClock,
+    Overlapping,
+    notifier_of,
+    overlapping_runs,
+    run,
+)
+from tests.support.aws import create_table, serialised
+from tests.support.deployments import alerting_services
 
 
 @mock_aws
@@ -23,27 +28,20 @@ def test_two_overlapping_alert_ticks_on_dynamodb_tell_each_transition_once() -> 
         boto3.client("dynamodb"), "dynamodb", "moto's conditional writes are check-then-write"
     )
     store = DynamoDbAlertStore(table=create_table(), client=client)
-    clock = Clock(NOW)
-    services = _services(clock, store=store)
+    clock = MovingClock(NOW)
+    services = alerting_services(clock, store=store)
     for n in range(5):
         text = f'alert create a{n} --service checkout-api --when "p99_latency > 800ms"'
         assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
     # WHEN two ticks of the same minute run at once and read the same policy versions
-    overlapping = _services(clock, store=Overlapping(store))  # type: ignore[arg-type]
-    replies: list[Reply] = []
-    threads = [
-        threading.Thread(target=lambda: replies.append(_tick(overlapping, clock))) for _ in range(2)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    overlapping = alerting_services(clock, store=Overlapping(store))  # type: ignore[arg-type]
+    replies = overlapping_runs(overlapping, clock)
     # THEN each alert fired in exactly one of them, and the channel was told each once
     fired = sorted(name for r in replies for name in dict(r.fields)["Fired"].split(", "))
     assert [f for f in fired if f != "none"] == [f"a{n}" for n in range(5)]
     told = sorted(
         name
-        for _, notice in _notifier(overlapping).posted
+        for _, notice in notifier_of(overlapping).posted
         for name in notice.title.removeprefix("FIRING checkout-api: ").split(", ")
     )
     assert told == [f"a{n}" for n in range(5)]

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
 
-from handlers import aws_runtime, aws_scheduler, aws_slack, aws_worker
+from handlers import aws_runtime, aws_scheduler, aws_worker
 from shared.adapters.aws.s3_audit import S3AuditLog
 from shared.adapters.memory import (
     FixedClock,
@@ -29,9 +29,13 @@ from shared.config import Settings
 from shared.identity.models import OrgId, UserId
 from shared.replies import Tone
 from tests.fakes.http_capture import CaptureServer
-from tests.fixtures import LambdaContext, http_api_event, load, signed_headers, slash_command_body
-from tests.integration.test_aws_slack import _queued
 from tests.support import NOW, ORG, TEST_KEY, records, run
+from tests.support.aws import queued_record
+from tests.support.handlers import slash
+from tests.support.payloads import (
+    LambdaContext,
+    load,
+)
 
 
 def test_with_s3_failing_nothing_is_done_and_every_acknowledged_entry_stays(
@@ -87,21 +91,11 @@ def test_with_s3_failing_nothing_is_done_and_every_acknowledged_entry_stays(
     assert report.ok, report.problems
 
 
-def _slash(text: str, trigger: str, **fields: str) -> dict[str, Any]:
-    body = slash_command_body(text, trigger_id=trigger, **fields)
-    response = aws_slack.handler(
-        http_api_event(body, signed_headers(body), "/slack/events"), LambdaContext()
-    )
-    assert response["statusCode"] == 200
-    answer: dict[str, Any] = json.loads(response["body"])
-    return answer
-
-
 def test_the_scheduler_seals_every_trail_as_the_actor_scheduler_once_per_event(
     aws: dict[str, str],
 ) -> None:
-    _slash("team create payments", "t1")
-    _slash("team member add U0456 --team payments", "t2")
+    slash("team create payments", "t1")
+    slash("team member add U0456 --team payments", "t2")
     event = load("aws/eventbridge_scheduled_rule_event.json")
     # WHEN the hourly rule fires, and its event is delivered again
     first = aws_scheduler.handler(event, LambdaContext())
@@ -122,15 +116,15 @@ def test_the_scheduler_seals_every_trail_as_the_actor_scheduler_once_per_event(
 def test_an_export_in_slack_is_an_expiring_link(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
-    _slash("team create payments", "t1")
-    _slash("org grant W111 auditor", "t2")
-    _slash("team member add U0456 --team payments", "t2b")
+    slash("team create payments", "t1")
+    slash("org grant W111 auditor", "t2")
+    slash("team member add U0456 --team payments", "t2b")
     response_url = f"{slack_api.url}response/T111/3"
-    accepted = _slash("audit export --format csv --team payments", "t3", response_url=response_url)
+    accepted = slash("audit export --format csv --team payments", "t3", response_url=response_url)
     assert "Working on" in json.dumps(accepted["blocks"])
-    assert aws_worker.handler({"Records": [_queued(aws)]}, LambdaContext()) == {
-        "batchItemFailures": []
-    }
+    assert aws_worker.handler(
+        {"Records": [queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    ) == {"batchItemFailures": []}
     posted = json.dumps(slack_api.calls("response/T111/3")[0].body["blocks"])
     link = next(word for word in posted.replace("\\n", " ").split() if word.startswith("https://"))
     url = urlparse(html.unescape(link.split('"')[0]))
@@ -153,10 +147,10 @@ def test_an_export_in_slack_is_an_expiring_link(
 def test_verify_in_slack_reports_the_trail_intact(
     aws: dict[str, str], slack_api: CaptureServer, who: str
 ) -> None:
-    _slash("team create payments", "t1")
-    _slash(f"org grant {who} auditor", "t2")
-    _slash("audit verify --org", "t3")
-    aws_worker.handler({"Records": [_queued(aws)]}, LambdaContext())
+    slash("team create payments", "t1")
+    slash(f"org grant {who} auditor", "t2")
+    slash("audit verify --org", "t3")
+    aws_worker.handler({"Records": [queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext())
     (post,) = slack_api.calls("chat.postMessage")
     text = json.dumps(post.body["blocks"])
     assert "Audit trail intact: the org-wide trail" in text
@@ -167,9 +161,9 @@ def test_verify_state_in_slack_names_a_role_written_straight_into_dynamodb(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     # GIVEN a team made through Slack, then U0BAD made its admin with a plain DynamoDB PutItem
-    _slash("team create payments", "t1")
-    _slash("org grant W111 auditor", "t2")
-    _slash("team member add U0456 --team payments", "t3")
+    slash("team create payments", "t1")
+    slash("org grant W111 auditor", "t2")
+    slash("team member add U0456 --team payments", "t3")
     dynamodb = boto3.client("dynamodb")
     (item,) = [
         i
@@ -179,8 +173,8 @@ def test_verify_state_in_slack_names_a_role_written_straight_into_dynamodb(
     item["body"]["M"]["members"]["M"]["U0BAD"] = {"S": "admin"}
     dynamodb.put_item(TableName=aws["AUTOSRE_TABLE"], Item=item)
     # WHEN the auditor asks in Slack, and the worker answers
-    _slash("audit verify --state", "t4")
-    aws_worker.handler({"Records": [_queued(aws)]}, LambdaContext())
+    slash("audit verify --state", "t4")
+    aws_worker.handler({"Records": [queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext())
     # THEN the answer names the grant the trail does not explain
     (post,) = slack_api.calls("chat.postMessage")
     text = json.dumps(post.body["blocks"], ensure_ascii=False)

@@ -10,23 +10,19 @@ from urllib.parse import parse_qs
 import boto3
 from slack_sdk.signature import SignatureVerifier
 
-from handlers import aws_slack, aws_worker
+from handlers import aws_worker
 from shared.invocation import DeferredCommand
 from tests.fakes.http_capture import CaptureServer
-from tests.fixtures import (
+from tests.support.aws import queued_record
+from tests.support.handlers import post_slack
+from tests.support.payloads import (
     LambdaContext,
-    http_api_event,
+    app_mention_body,
     load,
     signed_headers,
     slash_command_body,
     text,
 )
-
-
-def _post(body: str, headers: dict[str, str]) -> dict[str, Any]:
-    event = http_api_event(body, headers, "/slack/events")
-    response: dict[str, Any] = aws_slack.handler(event, LambdaContext())
-    return response
 
 
 def _blocks_text(payload: dict[str, Any]) -> str:
@@ -37,7 +33,7 @@ def test_a_signed_sre_help_gets_200_with_the_help(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     body = slash_command_body("help")
-    response = _post(body, signed_headers(body))
+    response = post_slack(body, signed_headers(body))
     assert response["statusCode"] == 200
     assert slack_api.requests == []  # no auth.test or any other Web API call on a cold start
     answer = json.loads(response["body"])
@@ -63,50 +59,32 @@ def test_slacks_signing_example_verifies_at_its_own_time_and_is_stale_today(
         "x-slack-request-timestamp": example["headers"]["X-Slack-Request-Timestamp"],
         "x-slack-signature": example["headers"]["X-Slack-Signature"],
     }
-    assert _post(body, headers)["statusCode"] == 401
+    assert post_slack(body, headers)["statusCode"] == 401
 
 
 def test_a_wrong_signature_is_401(aws: dict[str, str]) -> None:
     body = slash_command_body("team create stolen")
     headers = signed_headers(body, secret="not-the-secret")
-    assert _post(body, headers)["statusCode"] == 401
+    assert post_slack(body, headers)["statusCode"] == 401
 
 
 def test_a_stale_but_correctly_signed_request_is_401(aws: dict[str, str]) -> None:
     body = slash_command_body("help")
-    assert _post(body, signed_headers(body, timestamp=int(time.time()) - 600))["statusCode"] == 401
-
-
-def _mention(text_: str, event_id: str) -> str:
-    return json.dumps(
-        {
-            "token": "verification_token",
-            "team_id": "T111",
-            "api_app_id": "A111",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": 1700000000,
-            "event": {
-                "type": "app_mention",
-                "user": "W111",
-                "text": f"<@U0BOT|autosre> {text_}",
-                "ts": "1700000000.000100",
-                "channel": "C111",
-                "event_ts": "1700000000.000100",
-            },
-        }
+    assert (
+        post_slack(body, signed_headers(body, timestamp=int(time.time()) - 600))["statusCode"]
+        == 401
     )
 
 
 def test_a_retried_event_delivery_runs_once(aws: dict[str, str], slack_api: CaptureServer) -> None:
-    body = _mention("team create payments", "Ev0001")
-    first = _post(body, signed_headers(body, content_type="application/json"))
+    body = app_mention_body("team create payments", "Ev0001")
+    first = post_slack(body, signed_headers(body, content_type="application/json"))
     retry_headers = {
         **signed_headers(body, content_type="application/json"),
         "x-slack-retry-num": "1",
         "x-slack-retry-reason": "http_timeout",
     }
-    retry = _post(body, retry_headers)
+    retry = post_slack(body, retry_headers)
     assert first["statusCode"] == retry["statusCode"] == 200
     posts = slack_api.calls("chat.postMessage")
     assert len(posts) == 1
@@ -120,21 +98,13 @@ def test_a_retried_event_delivery_runs_once(aws: dict[str, str], slack_api: Capt
     ]
 
 
-def _queued(aws: dict[str, str]) -> dict[str, Any]:
-    """The one task waiting on the queue, as a record of the recorded SQS event."""
-    sqs = boto3.client("sqs")
-    (message,) = sqs.receive_message(QueueUrl=aws["AUTOSRE_TASK_QUEUE_URL"])["Messages"]
-    template = load("aws/sqsEvent.json")["Records"][0]
-    return {**template, "body": message["Body"], "messageId": message["MessageId"]}
-
-
 def test_a_deferred_command_goes_onto_sqs_and_the_worker_posts_its_result(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     body = slash_command_body("doctor")
-    answer = json.loads(_post(body, signed_headers(body))["body"])
+    answer = json.loads(post_slack(body, signed_headers(body))["body"])
     assert "Working on" in _blocks_text(answer)
-    record = _queued(aws)
+    record = queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])
     task = DeferredCommand.model_validate_json(record["body"])
     assert task.command == "sre doctor"
     assert task.invocation.reply_to.response_url == parse_qs(body)["response_url"][0]
@@ -150,8 +120,8 @@ def test_only_the_records_that_failed_go_back_to_the_queue(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     body = slash_command_body("doctor")
-    _post(body, signed_headers(body))
-    good = {**_queued(aws), "messageId": "good-1"}
+    post_slack(body, signed_headers(body))
+    good = {**queued_record(aws["AUTOSRE_TASK_QUEUE_URL"]), "messageId": "good-1"}
     broken = {
         **load("aws/sqsEvent.json")["Records"][1],
         "body": "{not json",
@@ -166,8 +136,8 @@ def test_a_redelivered_task_is_neither_rerun_nor_posted_again(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     body = slash_command_body("doctor")
-    _post(body, signed_headers(body))
-    record = _queued(aws)
+    post_slack(body, signed_headers(body))
+    record = queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])
     assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
     # a rerun would now find the audit bucket gone and report a failed check
     boto3.client("s3").delete_bucket(Bucket=aws["AUTOSRE_AUDIT_BUCKET"])
@@ -189,13 +159,13 @@ def test_an_investigation_posts_its_report_and_uploads_its_chart_in_the_thread(
         ]
     ):
         body = slash_command_body(command, trigger_id=f"setup-{n}")
-        assert _post(body, signed_headers(body))["statusCode"] == 200
+        assert post_slack(body, signed_headers(body))["statusCode"] == 200
     # WHEN someone investigates it and the worker runs
     body = slash_command_body("investigate checkout-api", trigger_id="inv-1")
-    _post(body, signed_headers(body))
-    assert aws_worker.handler({"Records": [_queued(aws)]}, LambdaContext()) == {
-        "batchItemFailures": []
-    }
+    post_slack(body, signed_headers(body))
+    assert aws_worker.handler(
+        {"Records": [queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    ) == {"batchItemFailures": []}
     # THEN the report is posted, and the chart is uploaded (files_upload_v2) into its thread
     (post,) = slack_api.calls("chat.postMessage")
     assert "after deploy v42 of checkout-api" in _blocks_text(post.body)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import copy
 import json
 import socket
 import time
@@ -24,7 +23,6 @@ from bots.teams.bot import SreBot
 from handlers import aws_runtime, aws_teams, aws_worker
 from shared.bootstrap import for_memory
 from shared.config import Settings
-from tests.contract.test_traffic_router import _lambda_function
 from tests.fakes.bot_framework import (
     APP_ID,
     BOT_TOKEN,
@@ -33,9 +31,9 @@ from tests.fakes.bot_framework import (
     configure_teams,
 )
 from tests.fakes.http_capture import CaptureServer, capture_server
-from tests.fixtures import LambdaContext, http_api_event, load
-from tests.integration.test_alerts_aws import _tick
-from tests.integration.test_aws_slack import _queued
+from tests.support.aws import lambda_function, queued_record
+from tests.support.handlers import alerts_tick, post_teams
+from tests.support.payloads import LambdaContext, message_activity
 
 SIGNED = "signed"
 """Sign the activity as the Bot Connector would, for its own serviceUrl."""
@@ -50,24 +48,13 @@ def teams_service() -> Iterator[CaptureServer]:
         yield server
 
 
-def _activity(service_url: str, text: str | None = None) -> dict[str, Any]:
-    activity: dict[str, Any] = copy.deepcopy(load("teams/message_activity.json"))
-    activity["serviceUrl"] = service_url
-    if text is not None:
-        activity["text"] = f"<at>Custom Agent</at> {text}"
-    return activity
-
-
 def _post(activity: Any, authorization: str | None = SIGNED) -> dict[str, Any]:
     headers = {"content-type": "application/json"}
     if authorization == SIGNED and isinstance(activity, dict):
         authorization = _channel[-1].token(activity["serviceUrl"])
     if authorization is not None and authorization != SIGNED:
         headers["authorization"] = authorization
-    body = activity if isinstance(activity, str) else json.dumps(activity)
-    event = http_api_event(body, headers, "/api/messages")
-    response: dict[str, Any] = aws_teams.handler(event, LambdaContext())
-    return response
+    return post_teams(activity if isinstance(activity, str) else json.dumps(activity), headers)
 
 
 def _cards(server: CaptureServer) -> list[dict[str, Any]]:
@@ -98,7 +85,7 @@ def test_the_recorded_activity_gets_a_reply_card(
     teams_env: dict[str, str], teams_service: CaptureServer
 ) -> None:
     # GIVEN the recorded Teams message ("Hallo"), sent to our handler
-    response = _post(_activity(teams_service.url))
+    response = _post(message_activity(teams_service.url))
     # THEN it is accepted and the reply goes to the conversation as an Adaptive Card, with the
     # bot's own token
     assert response["statusCode"] == 200
@@ -114,7 +101,7 @@ def test_the_recorded_activity_gets_a_reply_card(
 def test_a_command_in_teams_runs_through_the_bus_with_the_mention_stripped(
     teams_env: dict[str, str], teams_service: CaptureServer
 ) -> None:
-    assert _post(_activity(teams_service.url, "team create platform"))["statusCode"] == 200
+    assert _post(message_activity(teams_service.url, "team create platform"))["statusCode"] == 200
     (card,) = _cards(teams_service)
     assert card["body"][0]["text"] == "Team platform created"
     assert card["body"][-1]["text"].startswith("audit #2 · ")
@@ -123,9 +110,9 @@ def test_a_command_in_teams_runs_through_the_bus_with_the_mention_stripped(
 def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(
     teams_env: dict[str, str], teams_service: CaptureServer
 ) -> None:
-    _post(_activity(teams_service.url, "doctor"))
+    _post(message_activity(teams_service.url, "doctor"))
     assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
-    record = _queued(teams_env)
+    record = queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])
     assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
     assert _cards(teams_service)[1]["body"][0]["text"] == "Doctor: all checks pass"
 
@@ -136,7 +123,7 @@ def test_with_an_openid_metadata_url_a_token_signed_by_the_key_it_serves_is_acce
     # GIVEN TEAMS_OPENID_METADATA_URL naming a loopback OpenID document and its JWKS
     keys = _channel[-1]
     # WHEN an activity comes with a token signed by that key (the public cloud's issuer)
-    response = _post(_activity(teams_service.url, "whoami"))
+    response = _post(message_activity(teams_service.url, "whoami"))
     # THEN the keys were fetched from there, and the bot answered
     assert response["statusCode"] == 200
     assert keys.fetched == ["/.well-known/openidconfiguration", "/keys"]
@@ -150,7 +137,7 @@ def test_a_sovereign_clouds_issuer_is_accepted_when_configured_and_no_other(
     monkeypatch.setenv("TEAMS_TOKEN_ISSUER", "https://api.botframework.us")
     aws_runtime.settings.cache_clear()
     aws_teams.teams.cache_clear()
-    keys, activity = _channel[-1], _activity(teams_service.url, "whoami")
+    keys, activity = _channel[-1], message_activity(teams_service.url, "whoami")
     # WHEN its channel sends a token of that issuer: accepted and answered
     sovereign = keys.token(teams_service.url, issuer="https://api.botframework.us")
     assert _post(activity, sovereign)["statusCode"] == 200
@@ -201,7 +188,7 @@ def test_with_an_app_id_a_missing_garbage_or_forged_token_is_401_promptly(
     aws_teams.teams.cache_clear()
     header = f"Bearer {_forged_token()}" if authorization == "forged" else authorization
     started = time.monotonic()
-    response = _post(_activity(teams_service.url, "team create stolen"), header)
+    response = _post(message_activity(teams_service.url, "team create stolen"), header)
     elapsed = time.monotonic() - started
     assert response["statusCode"] == 401
     assert elapsed < 2.0  # the issue's bound: never a hang on the key service
@@ -233,7 +220,7 @@ def test_the_bot_on_botbuilders_test_adapter_answers_with_a_card() -> None:
 
 def _in_channel(service_url: str, channel: str, thread: str, n: int, **fields: Any) -> Any:
     """An activity in a thread of a Teams channel (its conversation id names the thread)."""
-    activity = _activity(service_url)
+    activity = message_activity(service_url)
     activity["id"] = f"17000000{n:05d}"
     activity["conversation"] = {
         "isGroup": True,
@@ -279,7 +266,9 @@ def test_an_escalation_from_a_teams_button_reaches_the_other_channels_root(
     _say(url, "search", "8", 11, "team bind --team search")
     # AND an investigation opened in another thread of "pay" (so the binding holds channel-wide)
     _say(url, "pay", "2", 20, "investigate checkout-api")
-    aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext())
+    aws_worker.handler(
+        {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    )
     report = _cards(teams_service)[-1]
     escalate = next(a for a in report["actions"] if a["title"] == "Escalate")
     assert escalate["type"] == "Action.ShowCard"
@@ -288,7 +277,9 @@ def test_an_escalation_from_a_teams_button_reaches_the_other_channels_root(
     value = {**submit["data"], submit["data"]["answer"]: "search"}
     teams_service.requests.clear()
     assert _post(_in_channel(url, "pay", "2", 30, text=None, value=value))["statusCode"] == 200
-    aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext())
+    aws_worker.handler(
+        {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    )
     # THEN the request is a new post at the root of "search", and the answer goes to the thread
     accepted, asked, told = _cards(teams_service)
     assert "Working on" in accepted["body"][0]["text"]
@@ -309,9 +300,9 @@ def test_an_alert_fires_as_a_card_in_the_channel_and_resolves_in_place(
     )
     teams_service.requests.clear()
     # WHEN the alerts function runs, then runs again after the threshold is raised
-    assert _tick("teams-1", 0)["fields"]["Fired"] == "slow"
+    assert alerts_tick("teams-1", 0)["fields"]["Fired"] == "slow"
     _say(url, "pay", "1", 10, 'alert edit slow --when "p99_latency > 5s"')
-    assert _tick("teams-2", 1)["fields"]["Resolved"] == "slow"
+    assert alerts_tick("teams-2", 1)["fields"]["Resolved"] == "slow"
     # THEN the firing card was posted at the channel's root, with its buttons,
     channel = quote("19:pay@thread.tacv2", safe="")
     fired = next(
@@ -360,7 +351,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
 ) -> None:
     url = teams_service.url
     # GIVEN payments bound from a thread of channel "pay", checkout-api on a Lambda alias
-    _lambda_function()  # checkout-fn versions 1 and 2, alias live on 1
+    lambda_function()  # checkout-fn versions 1 and 2, alias live on 1
     _payments(url, "operator", "--aws-lambda checkout-fn")
     teams_service.requests.clear()
     # WHEN an operator starts a canary of version 2 from Teams
@@ -375,9 +366,9 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     )
     # THEN it is queued (the Teams function may not move traffic), and once the worker ran it
     assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
-    assert aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext()) == {
-        "batchItemFailures": []
-    }
+    assert aws_worker.handler(
+        {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    ) == {"batchItemFailures": []}
     # the alias sends 5% to version 2 and the canary's card is posted at the channel's root
     alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")
     assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.05}
@@ -395,7 +386,9 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     )
     assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
     assert not [r for r in teams_service.requests if r.method == "PUT"]
-    aws_worker.handler({"Records": [_queued(teams_env)]}, LambdaContext())
+    aws_worker.handler(
+        {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    )
     # THEN the card is replaced in place by the worker, now offering Resume
     held = next(r for r in teams_service.requests if r.method == "PUT")
     assert held.path == f"/v3/conversations/{channel}/activities/reply-1"
@@ -406,7 +399,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     _version_metrics(started, 5, "1", calls=1900, errors=19)
     _version_metrics(started, 5, "2", calls=100, errors=5)
     teams_service.requests.clear()
-    assert "rolled back" in _tick("teams-canary", 6)["fields"]["Canaries"]
+    assert "rolled back" in alerts_tick("teams-canary", 6)["fields"]["Canaries"]
     # THEN the hold did not stop the rollback: the alias has no weights left, and the same card
     # was replaced with the verdict, the judge's reasons and the chart of both versions
     alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")

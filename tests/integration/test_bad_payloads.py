@@ -25,8 +25,14 @@ from bots.serve import application
 from bots.teams.http import TeamsEndpoint
 from shared.bootstrap import for_local
 from shared.config import Settings
-from tests.fixtures import SIGNING_SECRET, load, signed_headers, slash_command_body
-from tests.integration.test_slack_surface import _post
+from tests.support.handlers import post_slack
+from tests.support.payloads import (
+    SIGNING_SECRET,
+    load,
+    message_activity,
+    signed_headers,
+    slash_command_body,
+)
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -94,7 +100,7 @@ def test_a_malformed_body_is_400_through_the_lambda_handler(
 ) -> None:
     body, content_type = MALFORMED[case]
     body = body.encode("utf-8", "surrogateescape").decode("latin-1") if "\udcff" in body else body
-    response = _post(body, _headers(body, signed=signed, content_type=content_type))
+    response = post_slack(body, _headers(body, signed=signed, content_type=content_type))
     assert response["statusCode"] == 400, response
     assert json.loads(response["body"]) == {"error": "the body is not a Slack payload"}
 
@@ -112,7 +118,7 @@ def test_a_non_numeric_timestamp_is_400_even_when_the_signature_covers_it(
     aws: dict[str, str],
 ) -> None:
     body = slash_command_body("team create payments")
-    response = _post(body, _timestamped(body, "soon"))
+    response = post_slack(body, _timestamped(body, "soon"))
     assert response["statusCode"] == 400
     assert "X-Slack-Request-Timestamp" in response["body"]
 
@@ -123,7 +129,7 @@ def test_a_body_over_slacks_limit_is_413_and_never_logged(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     body = "payload=" + "x" * size
-    response = _post(body, {"content-type": FORM})
+    response = post_slack(body, {"content-type": FORM})
     assert response["statusCode"] == 413
     assert "x" * 1000 not in caplog.text
 
@@ -136,7 +142,7 @@ def test_an_unsigned_body_is_logged_short_and_on_one_line(
     forged = "hi\n2026-11-30 INFO autosre.bus org admin granted to U0EVIL\n" + "y" * 500_000
     body = slash_command_body(forged).replace("%0A", "\n")
     # WHEN it is posted with a wrong signature
-    response = _post(body, signed_headers(body, secret="not-the-secret"))
+    response = post_slack(body, signed_headers(body, secret="not-the-secret"))
     # THEN it is refused, and what bolt logged of it is short and has no line break
     assert response["statusCode"] == 401
     assert caplog.records
@@ -151,7 +157,7 @@ def test_a_signed_command_with_a_megabyte_word_gets_a_short_usage_error(
     aws: dict[str, str],
 ) -> None:
     body = slash_command_body("x" * 1_000_000, trigger_id="1.1.megabyte")
-    response = _post(body, signed_headers(body))
+    response = post_slack(body, signed_headers(body))
     assert response["statusCode"] == 200
     answer = json.loads(response["body"])
     assert answer["response_type"] == "ephemeral"
@@ -237,7 +243,7 @@ def test_a_malformed_teams_activity_is_400_through_sre_serve(served: str, body: 
 
 def _activity(**changes: Any) -> str:
     """The recorded Teams message activity, with `changes` applied."""
-    return json.dumps({**load("teams/message_activity.json"), **changes})
+    return json.dumps({**message_activity(), **changes})
 
 
 @pytest.mark.parametrize(

@@ -21,15 +21,21 @@ from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
 from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
 from shared.bootstrap import Services, build
 from shared.config import Settings
-from shared.replies import Reply, Tone
+from shared.replies import Tone
 from shared.telemetry.models import ResourceKind
-from tests.aws import create_table
-from tests.contract.test_traffic_router import _lambda_function
 from tests.fakes.http_capture import CaptureServer
 from tests.fakes.lambda_versions import DeployedVersions
-from tests.integration.test_investigator_replay_aws import blind_version, this_version
-from tests.support import NOW, invocation, memory_adapters, run, run_deferred, setup_teams
-from tests.unit.alerts.test_scheduler import Clock
+from tests.support import (
+    NOW,
+    MovingClock,
+    memory_adapters,
+    run,
+    run_deferred,
+    run_scheduler,
+    setup_teams,
+)
+from tests.support.aws import create_table, lambda_function
+from tests.support.handlers import blind_version, this_version
 
 
 def _minute_results(start: datetime, minutes: int, error_rate: float, weight: float) -> Any:
@@ -70,14 +76,14 @@ def versions() -> DeployedVersions:
 @pytest.fixture
 def deployment(
     slack_api: CaptureServer, versions: DeployedVersions
-) -> Iterator[tuple[Services, Clock, Stubber, Any]]:
+) -> Iterator[tuple[Services, MovingClock, Stubber, Any]]:
     """Services on moto's Lambda and DynamoDB, a stubbed CloudWatch, Slack on loopback."""
     with mock_aws():
-        _lambda_function()  # checkout-fn, versions 1 and 2, alias live -> 1
+        lambda_function()  # checkout-fn, versions 1 and 2, alias live -> 1
         lambda_client = versions.attach(boto3.client("lambda"))
         cloudwatch = boto3.client("cloudwatch")
         stub = Stubber(cloudwatch)
-        clock = Clock(NOW)
+        clock = MovingClock(NOW)
         settings = Settings(
             org_admins=("slack:T1:root",), slack_bot_token="xoxb-test", slack_api_url=slack_api.url
         )
@@ -111,12 +117,6 @@ EXPECTED = {
 }
 
 
-def _tick(services: Services, clock: Clock, minutes: int) -> Reply:
-    clock.at = clock.at + timedelta(minutes=minutes)
-    at = invocation("scheduler run-once", channel=None).model_copy(update={"received_at": clock.at})
-    return services.bus.handle(at)
-
-
 def _alias(client: Any) -> tuple[str, dict[str, float]]:
     alias = client.get_alias(FunctionName="checkout-fn", Name="live")
     return alias["FunctionVersion"], alias.get("RoutingConfig", {}).get(
@@ -125,7 +125,7 @@ def _alias(client: Any) -> tuple[str, dict[str, float]]:
 
 
 def test_a_healthy_version_is_stepped_and_promoted_and_its_message_updated_in_place(
-    deployment: tuple[Services, Clock, Stubber, Any], slack_api: CaptureServer
+    deployment: tuple[Services, MovingClock, Stubber, Any], slack_api: CaptureServer
 ) -> None:
     services, clock, stub, lambda_client = deployment
     started = run_deferred(
@@ -148,10 +148,10 @@ def test_a_healthy_version_is_stepped_and_promoted_and_its_message_updated_in_pl
                 "ScanBy": "TimestampAscending",
             },
         )
-    first = _tick(services, clock, 10)
+    first = run_scheduler(services, clock, 10)
     assert "advanced" in dict(first.fields)["Canaries"], first
     assert _alias(lambda_client) == ("1", {"2": 0.5})
-    _tick(services, clock, 10)
+    run_scheduler(services, clock, 10)
     assert _alias(lambda_client) == ("2", {})  # promoted: the alias moved, no weights left
     stub.assert_no_pending_responses()
     # the canary has one Slack message, posted once and updated at each step
@@ -172,7 +172,7 @@ def test_a_healthy_version_is_stepped_and_promoted_and_its_message_updated_in_pl
 
 
 def test_an_erring_version_is_rolled_back(
-    deployment: tuple[Services, Clock, Stubber, Any], slack_api: CaptureServer
+    deployment: tuple[Services, MovingClock, Stubber, Any], slack_api: CaptureServer
 ) -> None:
     services, clock, stub, lambda_client = deployment
     run_deferred(services, "canary start checkout-api --version 2", user="oli", channel="C-pay")
@@ -186,14 +186,14 @@ def test_an_erring_version_is_rolled_back(
             "ScanBy": "TimestampAscending",
         },
     )
-    reply = _tick(services, clock, 5)
+    reply = run_scheduler(services, clock, 5)
     assert "rolled back" in dict(reply.fields)["Canaries"]
     assert _alias(lambda_client) == ("1", {})
     assert "rolled-back" in str(slack_api.calls("chat.update")[-1].body["blocks"])
 
 
 def test_a_release_of_the_investigator_that_misses_causes_on_the_replay_set_is_rolled_back(
-    deployment: tuple[Services, Clock, Stubber, Any],
+    deployment: tuple[Services, MovingClock, Stubber, Any],
     slack_api: CaptureServer,
     versions: DeployedVersions,
 ) -> None:
@@ -208,7 +208,7 @@ def test_a_release_of_the_investigator_that_misses_causes_on_the_replay_set_is_r
     assert started.tone is Tone.OK, started
     stub.add_response("get_metric_data", _minute_results(NOW, 5, 0.01, 0.05), EXPECTED)
     # WHEN the scheduler judges it
-    reply = _tick(services, clock, 5)
+    reply = run_scheduler(services, clock, 5)
     # THEN each deployed version was invoked once with the replay set, stable first
     assert versions.invoked == [("checkout-fn", "1"), ("checkout-fn", "2")]
     # AND version 2, which names saturation as the cause of none of the 8 scenarios it started,

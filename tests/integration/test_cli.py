@@ -22,8 +22,8 @@ from shared.adapters.memory import InMemoryNotifier
 from shared.audit.chain import decode, encode
 from shared.bootstrap import for_local
 from shared.config import Settings
-from tests.fixtures import SIGNING_SECRET, signed_headers, slash_command_body
 from tests.support import invocation
+from tests.support.payloads import SIGNING_SECRET, signed_headers, slash_command_body
 
 
 def test_first_use_makes_a_demo_team_with_you_as_admin(

@@ -12,16 +12,12 @@ import boto3
 import pytest
 
 from bots.cli import main
-from handlers import aws_slack
-from tests.fixtures import LambdaContext, http_api_event, signed_headers, slash_command_body
+from tests.support.handlers import slash
 
 
 def _slack(command: str, n: int, done: str) -> None:
-    body = slash_command_body(command, trigger_id=f"t-{n}")
-    response = aws_slack.handler(
-        http_api_event(body, signed_headers(body), "/slack/events"), LambdaContext()
-    )
-    assert done in response["body"], response
+    answer = slash(command, f"t-{n}")
+    assert done in json.dumps(answer), answer
 
 
 def _org_stream(bucket: str) -> tuple[str, list[str]]:

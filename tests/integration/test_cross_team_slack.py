@@ -5,21 +5,14 @@ from __future__ import annotations
 
 import itertools
 import json
-from typing import Any
 
-from handlers import aws_slack
-from tests.fixtures import LambdaContext, http_api_event, signed_headers, slash_command_body
+from tests.support.handlers import slash
 
 _TRIGGERS = itertools.count(7000)
 
 
 def _command(text: str, user: str = "W111") -> tuple[str, str]:
-    body = slash_command_body(text, user_id=user, trigger_id=f"{next(_TRIGGERS)}.111.xxx")
-    response = aws_slack.handler(
-        http_api_event(body, signed_headers(body), "/slack/events"), LambdaContext()
-    )
-    assert response["statusCode"] == 200
-    answer: dict[str, Any] = json.loads(response["body"])
+    answer = slash(text, user_id=user)
     return answer["response_type"], json.dumps(answer["blocks"])
 
 

@@ -23,16 +23,15 @@ from moto.core import set_initial_no_auth_action_count
 
 from handlers import aws_runtime, aws_scheduler, aws_slack, aws_worker
 from tests.fakes.http_capture import CaptureServer
-from tests.fixtures import (
-    SIGNING_SECRET,
-    LambdaContext,
-    http_api_event,
-    load,
-    signed_headers,
-    slash_command_body,
-)
 from tests.rehearsal import Stack, assume, deploy, function_environment, function_role
 from tests.serverless import Packaged, install_serverless, package
+from tests.support.aws import queued_record
+from tests.support.handlers import slash
+from tests.support.payloads import (
+    SIGNING_SECRET,
+    LambdaContext,
+    load,
+)
 
 STAGE = "rehearsal"
 ORG_ADMIN = "slack:T111:W111"
@@ -146,22 +145,6 @@ def deployment(packaged: Packaged, slack_api: CaptureServer) -> Iterator[Deploym
     boto3.DEFAULT_SESSION = None
 
 
-def _slash(text: str, trigger: str) -> dict[str, Any]:
-    body = slash_command_body(text, trigger_id=trigger)
-    event = http_api_event(body, signed_headers(body), "/slack/events")
-    response: dict[str, Any] = aws_slack.handler(event, LambdaContext())
-    assert response["statusCode"] == 200, response
-    answer: dict[str, Any] = json.loads(response["body"])
-    return answer
-
-
-def _as_the_queue_delivers(queue_url: str) -> dict[str, Any]:
-    """The one waiting task, received as the event source mapping does (with the worker's role)."""
-    (message,) = boto3.client("sqs").receive_message(QueueUrl=queue_url)["Messages"]
-    template = load("aws/sqsEvent.json")["Records"][0]
-    return {**template, "body": message["Body"], "messageId": message["MessageId"]}
-
-
 def test_a_signed_slack_command_goes_through_the_queue_and_the_worker_each_with_its_own_role(
     deployment: Deployment, slack_api: CaptureServer
 ) -> None:
@@ -169,14 +152,14 @@ def test_a_signed_slack_command_goes_through_the_queue_and_the_worker_each_with_
     def rehearse() -> None:
         # GIVEN the Slack function: a team, an auditor, and a deferred verification
         with deployment.running_as("slack"):
-            assert "Team payments created" in json.dumps(_slash("team create payments", "t1"))
-            _slash("org grant W111 auditor", "t2")
-            assert "Working on" in json.dumps(_slash("audit verify --org", "t3"))
+            assert "Team payments created" in json.dumps(slash("team create payments", "t1"))
+            slash("org grant W111 auditor", "t2")
+            assert "Working on" in json.dumps(slash("audit verify --org", "t3"))
             with pytest.raises(ClientError, match="AccessDenied"):  # enforcement is on
                 boto3.client("sqs").receive_message(QueueUrl=deployment.stack.refs["TaskQueue"])
         # WHEN the queue delivers the task to the worker
         with deployment.running_as("worker") as env:
-            record = _as_the_queue_delivers(env["AUTOSRE_TASK_QUEUE_URL"])
+            record = queued_record(env["AUTOSRE_TASK_QUEUE_URL"])
             result = aws_worker.handler({"Records": [record]}, LambdaContext())
             assert result == {"batchItemFailures": []}
         # THEN the worker read the locked trail it was given and answered in the channel
@@ -220,7 +203,7 @@ def test_the_alerts_function_tells_the_channel_with_its_own_role(
         # GIVEN an alert that holds, created through the Slack function
         with deployment.running_as("slack"):
             for n, text in enumerate(setup):
-                assert "Not allowed" not in json.dumps(_slash(text, f"s{n}")), text
+                assert "Not allowed" not in json.dumps(slash(text, f"s{n}")), text
         # WHEN the every-minute schedule runs the alerts function
         with deployment.running_as("alerts"):
             event = load("aws/eventBridgeSchedulerEvent.json")  # at this minute: the sample's

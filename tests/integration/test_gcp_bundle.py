@@ -21,7 +21,12 @@ from packaging.requirements import Requirement
 
 from handlers import gcp_http
 from tests.fakes.http_capture import CaptureServer
-from tests.fixtures import SIGNING_SECRET, signed_headers, slash_command_body
+from tests.support.payloads import (
+    SIGNING_SECRET,
+    app_mention_body,
+    signed_headers,
+    slash_command_body,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -205,33 +210,12 @@ def test_on_its_own_tmp_store_the_function_refuses_to_start_unless_asked(
     assert not (tmp_path / "state").exists()
 
 
-def _mention(event_id: str) -> str:
-    return json.dumps(
-        {
-            "token": "verification_token",
-            "team_id": "T111",
-            "api_app_id": "A111",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": 1700000000,
-            "event": {
-                "type": "app_mention",
-                "user": "W111",
-                "text": "<@U0BOT|autosre> team create payments",
-                "ts": "1700000000.000100",
-                "channel": "C111",
-                "event_ts": "1700000000.000100",
-            },
-        }
-    )
-
-
 def test_a_retried_slack_delivery_runs_once_on_cloud_functions(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     # GIVEN the Slack function on the AWS backend (moto)
     client = create_app(target="slack_events", source=str(Path(gcp_http.__file__))).test_client()
-    body = _mention("Ev0GCP1")
+    body = app_mention_body("team create payments", "Ev0GCP1")
     headers = signed_headers(body, content_type="application/json")
     # WHEN Slack delivers an event, then retries it
     first = client.post("/", data=body, headers=headers)

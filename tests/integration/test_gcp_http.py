@@ -13,7 +13,7 @@ from functions_framework import create_app
 from handlers import gcp_http
 from tests.fakes.bot_framework import bot_framework_keys, configure_teams
 from tests.fakes.http_capture import capture_server
-from tests.fixtures import SIGNING_SECRET, load, signed_headers, slash_command_body
+from tests.support.payloads import SIGNING_SECRET, load, signed_headers, slash_command_body
 
 SOURCE = str(Path(gcp_http.__file__))
 

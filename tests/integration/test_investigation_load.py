@@ -28,8 +28,10 @@ from shared.bootstrap import Adapters, Services, build, local_metrics
 from shared.config import Settings
 from shared.investigations.ports import InvestigationStore
 from shared.replies import Reply, Tone
-from tests.aws import create_table, serialised
 from tests.support import NOW, TEST_KEY, invocation
+from tests.support.aws import create_table, serialised
+
+pytestmark = pytest.mark.slow
 
 TEAMS = ("payments", "search", "identity")
 PER_TEAM = 5

@@ -18,14 +18,13 @@ from wsgiref.simple_server import make_server
 import pytest
 
 from bots.serve import application
-from shared.adapters.memory import InMemoryNotifier
-from shared.bootstrap import Services, for_local
+from shared.bootstrap import Services
 from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.investigations.models import Investigation
 from shared.investigations.page import token_for
 from shared.telemetry.models import Event, Judgement, Signal, Verdict
-from tests.support import invocation
+from tests.support.local import investigated
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -44,19 +43,8 @@ BROWSER_ARGS = [
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[tuple[Services, str, str]]:
     """`sre serve` on loopback, and the page link of a fresh investigation of the sample."""
-    notifier = InMemoryNotifier()
-    services = for_local(Settings(home=tmp_path, org_admins=("slack:T1:root",)), notifier=notifier)
-    for text in (
-        "team create payments",
-        "team member add root --role admin --team payments",
-        "team bind C-general --team payments",
-        "service register checkout-api --sample checkout",
-    ):
-        assert not services.bus.handle(invocation(text)).failed, text
-    services.bus.handle(invocation("investigate checkout-api"))
-    services.tasks.join()  # type: ignore[attr-defined]
-    ((_, report),) = notifier.posted
-    link = urlparse(dict(report.fields)["Page"])
+    services, page = investigated(Settings(home=tmp_path, org_admins=("slack:T1:root",)))
+    link = urlparse(page)
     server = make_server("127.0.0.1", 0, application(services))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield services, f"http://127.0.0.1:{server.server_port}", f"{link.path}?{link.query}"

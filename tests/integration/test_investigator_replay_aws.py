@@ -12,33 +12,13 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from handlers import aws_worker
 from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
-from shared.canary import replay as replay_module
 from shared.canary.replay import VersionFailedError, investigate, names_the_cause, scenarios
 from shared.telemetry.models import Finding, Signal
 from tests.fakes.lambda_versions import DeployedVersions
-from tests.fixtures import LambdaContext
+from tests.support.handlers import blind_version, this_version
 
 TARGET = "checkout-fn:live"
-
-
-def this_version(event: dict[str, Any]) -> Any:
-    """The worker function as deployed from this code."""
-    return aws_worker.handler(event, LambdaContext())
-
-
-def blind_version(event: dict[str, Any]) -> Any:
-    """The worker function of a release whose investigator no longer reads saturation (this
-    code's handler, with that one change, as such a release would be built)."""
-    seeing = replay_module.investigate
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(
-            replay_module,
-            "investigate",
-            lambda scenario: seeing(scenario, ignore=frozenset({Signal.SATURATION})),
-        )
-        return this_version(event)
 
 
 def crashing_version(event: dict[str, Any]) -> Any:

@@ -3,8 +3,6 @@ cleaned in batches through an index instead of scanned on every request."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
 from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.replies import Reply, Tone
+from tests.support.local import dead_lease
 
 
 @pytest.fixture
@@ -26,17 +25,9 @@ def _reply(title: str) -> Reply:
     return Reply(tone=Tone.OK, title=title)
 
 
-def _dead_lease(database: SqliteDatabase) -> ProcessLease:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    lease = ProcessLease(database)
-    lease.pid = process.pid
-    return lease
-
-
 def test_a_retry_takes_over_the_claim_of_a_process_that_died(database: SqliteDatabase) -> None:
     # GIVEN a delivery claimed by a process that died while running it
-    dead = SqliteDeliveryGuard(database, lease=_dead_lease(database))
+    dead = SqliteDeliveryGuard(database, lease=dead_lease(database))
     retry = SqliteDeliveryGuard(database, lease=ProcessLease(database))
     answers: list[Reply | None] = []
 

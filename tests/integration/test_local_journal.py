@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +9,6 @@ from pathlib import Path
 from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_journal import JournaledAuditLog
-from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.adapters.memory import InMemoryNotifier
 from shared.audit.models import AuditDraft, Outcome, StreamKey
 from shared.audit.ports import AuditLog
@@ -20,16 +17,9 @@ from shared.bootstrap import for_local
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from tests.support import NOW, TEST_KEY, records
+from tests.support.local import dead_lease
 
 STREAM = StreamKey(org=OrgId("T1"), team="payments")
-
-
-def _dead_lease(database: SqliteDatabase) -> ProcessLease:
-    process = subprocess.Popen([sys.executable, "-c", "pass"])
-    process.wait()
-    lease = ProcessLease(database)
-    lease.pid = process.pid
-    return lease
 
 
 def _entry(outcome: Outcome, correlation: str) -> AuditDraft:
@@ -59,7 +49,7 @@ def _killed_after_requested(home: Path) -> JournaledAuditLog:
     """A process that stored `requested` for a member change, then died."""
     database = SqliteDatabase(home / "autosre.db")
     journal = JournaledAuditLog(
-        FolderAuditLog(home / "audit"), database, lease=_dead_lease(database)
+        FolderAuditLog(home / "audit"), database, lease=dead_lease(database)
     )
     _trail(journal).append(_entry(Outcome.REQUESTED, "ref-killed"))
     return journal

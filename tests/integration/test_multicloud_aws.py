@@ -4,27 +4,15 @@ Azure and Cloud Run services are refused when registered, with the reason, not l
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
-from handlers import aws_slack
-from tests.fixtures import LambdaContext, http_api_event, signed_headers, slash_command_body
+from tests.support.handlers import slash
 
 AZURE_APP = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/shop/providers/"
     "Microsoft.Web/sites/checkout"
 )
-
-
-def _command(text: str, n: int) -> dict[str, Any]:
-    body = slash_command_body(text, trigger_id=f"t-{n}")
-    response = aws_slack.handler(
-        http_api_event(body, signed_headers(body), "/slack/events"), LambdaContext()
-    )
-    assert response["statusCode"] == 200
-    answer: dict[str, Any] = json.loads(response["body"])
-    return answer
 
 
 @pytest.mark.parametrize(
@@ -45,13 +33,13 @@ def test_a_service_in_another_cloud_is_refused_at_registration_with_the_reason(
             "team member add W111 --role operator --team payments",
         ]
     ):
-        _command(text, n)
+        slash(text, f"t-{n}")
     # WHEN they register a service of another cloud
-    answer = json.dumps(_command(f"service register checkout {option} {resource}", 9))
+    answer = json.dumps(slash(f"service register checkout {option} {resource}", "t-9"))
     # THEN it is refused, saying why, and nothing is registered
     assert f"This deployment cannot read {kind} metrics" in answer
     assert "no client for that cloud" in answer
-    assert "has no services yet" in json.dumps(_command("service list", 10))
+    assert "has no services yet" in json.dumps(slash("service list", "t-10"))
 
 
 def test_a_lambda_service_is_still_registered(aws: dict[str, str]) -> None:
@@ -62,6 +50,6 @@ def test_a_lambda_service_is_still_registered(aws: dict[str, str]) -> None:
             "team member add W111 --role operator --team payments",
         ]
     ):
-        _command(text, n)
-    answer = json.dumps(_command("service register checkout --aws-lambda checkout-fn", 5))
+        slash(text, f"t-{n}")
+    answer = json.dumps(slash("service register checkout --aws-lambda checkout-fn", "t-5"))
     assert "Service checkout registered in team payments" in answer

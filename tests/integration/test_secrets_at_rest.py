@@ -20,11 +20,9 @@ import pytest
 from bots.cli import main
 from bots.serve import _QuietHandler, application
 from handlers import aws_pages
-from shared.adapters.memory import InMemoryNotifier
-from shared.bootstrap import for_local
 from shared.config import Settings
-from tests.fixtures import LambdaContext, load
-from tests.support import invocation
+from tests.support.local import investigated
+from tests.support.payloads import LambdaContext, load
 
 GITHUB = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -77,19 +75,7 @@ def test_an_audit_csv_export_runs_no_formula(
 @pytest.fixture
 def page_link(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """`sre serve` (with its request log) on loopback, and an investigation page's path."""
-    notifier = InMemoryNotifier()
-    services = for_local(Settings(home=tmp_path, org_admins=("T1:root",)), notifier=notifier)
-    for text in (
-        "team create payments",
-        "team member add root --role admin --team payments",
-        "team bind C-general --team payments",
-        "service register checkout-api --sample checkout",
-    ):
-        assert not services.bus.handle(invocation(text)).failed, text
-    services.bus.handle(invocation("investigate checkout-api"))
-    services.tasks.join()  # type: ignore[attr-defined]
-    ((_, report),) = notifier.posted
-    page = dict(report.fields)["Page"]
+    services, page = investigated(Settings(home=tmp_path, org_admins=("T1:root",)))
     server = make_server("127.0.0.1", 0, application(services), handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}", page[page.index("/investigations/") :]

@@ -18,6 +18,8 @@ from tests.fakes.http_capture import CaptureServer
 from tests.serve_process import ServeProcess, post_command, start_serve
 from tests.support import records
 
+pytestmark = pytest.mark.slow
+
 ORG = OrgId("slack:T111")
 BURST = 200
 

@@ -8,7 +8,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from slack_sdk import WebClient
@@ -20,7 +19,13 @@ from shared.identity.models import Platform
 from shared.invocation import ReplyTarget
 from shared.replies import Reply, Tone
 from tests.fakes.http_capture import CaptureServer, capture_server
-from tests.fixtures import LambdaContext, http_api_event, load, signed_headers, slash_command_body
+from tests.support.aws import queued_record
+from tests.support.payloads import (
+    LambdaContext,
+    http_api_event,
+    signed_headers,
+    slash_command_body,
+)
 
 REPORT = Reply(tone=Tone.OK, title="Doctor: all checks pass", fields=[("State store", "✓")])
 
@@ -88,13 +93,6 @@ def test_an_expired_response_url_is_a_failure_not_a_silent_loss() -> None:
         server.server_close()
 
 
-def _queued(aws: dict[str, str]) -> dict[str, Any]:
-    sqs = boto3.client("sqs")
-    (message,) = sqs.receive_message(QueueUrl=aws["AUTOSRE_TASK_QUEUE_URL"])["Messages"]
-    template = load("aws/sqsEvent.json")["Records"][0]
-    return {**template, "body": message["Body"], "messageId": message["MessageId"]}
-
-
 def test_a_command_in_a_channel_without_the_bot_gets_its_result_once(
     aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -109,7 +107,7 @@ def test_a_command_in_a_channel_without_the_bot_gets_its_result_once(
         body = slash_command_body("doctor", response_url=f"{slack.url}commands/T111/1/hook")
         event = http_api_event(body, signed_headers(body), "/slack/events")
         assert aws_slack.handler(event, LambdaContext())["statusCode"] == 200
-        record = _queued(aws)
+        record = queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])
         # WHEN the worker runs the task, and SQS delivers the same message again
         first = aws_worker.handler({"Records": [record]}, LambdaContext())
         again = aws_worker.handler({"Records": [record]}, LambdaContext())
@@ -135,7 +133,7 @@ def test_a_task_whose_post_failed_is_posted_by_its_next_delivery(
         body = slash_command_body("doctor")
         event = http_api_event(body, signed_headers(body), "/slack/events")
         assert aws_slack.handler(event, LambdaContext())["statusCode"] == 200
-        record = _queued(aws)
+        record = queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])
         # WHEN the worker fails to post, and SQS delivers the message again
         with pytest.raises(BatchProcessingError):  # the whole batch failed: back to the queue
             aws_worker.handler({"Records": [record]}, LambdaContext())

@@ -11,7 +11,8 @@ import boto3
 import pytest
 
 from handlers import aws_runtime, aws_slack
-from tests.fixtures import LambdaContext, http_api_event, slash_command_body
+from tests.support.handlers import post_slack
+from tests.support.payloads import slash_command_body
 
 
 def _signed_with_the_empty_key(body: str) -> dict[str, str]:
@@ -33,9 +34,7 @@ def test_a_missing_signing_secret_parameter_lets_no_forged_command_through(
     aws_slack.slack.cache_clear()
     # WHEN a command signed with the empty key arrives
     body = slash_command_body("team create forged")
-    response = aws_slack.handler(
-        http_api_event(body, _signed_with_the_empty_key(body), "/slack/events"), LambdaContext()
-    )
+    response = post_slack(body, _signed_with_the_empty_key(body))
     # THEN nothing was done or audited, and the log says why Slack is off
     assert "created" not in response["body"]
     bucket = boto3.client("s3").list_objects_v2(Bucket=aws["AUTOSRE_AUDIT_BUCKET"])

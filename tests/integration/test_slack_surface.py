@@ -5,57 +5,45 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-from typing import Any
 from urllib.parse import quote
 
 import boto3
 
 from bots.slack.render import blocks
-from handlers import aws_slack, aws_worker
+from handlers import aws_worker
 from shared.replies import Button, Reply, Tone
-from tests.contract.test_traffic_router import _lambda_function
 from tests.fakes.http_capture import CaptureServer
-from tests.fixtures import LambdaContext, http_api_event, load, signed_headers, slash_command_body
-from tests.integration.test_aws_slack import _queued
+from tests.support.aws import lambda_function, queued_record
+from tests.support.handlers import post_slack, slash
+from tests.support.payloads import (
+    LambdaContext,
+    load,
+    signed_headers,
+    slash_command_body,
+)
 
 _TRIGGERS = itertools.count(1000)
 
 
-def _post(body: str, headers: dict[str, str]) -> dict[str, Any]:
-    response: dict[str, Any] = aws_slack.handler(
-        http_api_event(body, headers, "/slack/events"), LambdaContext()
-    )
-    return response
-
-
-def _command(text: str, user: str = "W111") -> dict[str, Any]:
-    # every real slash command has its own trigger_id; the recorded body has one for all
-    body = slash_command_body(text, user_id=user, trigger_id=f"{next(_TRIGGERS)}.111.xxx")
-    response = _post(body, signed_headers(body))
-    assert response["statusCode"] == 200
-    answer: dict[str, Any] = json.loads(response["body"])
-    return answer
-
-
 def test_a_typo_gets_an_ephemeral_usage_with_a_did_you_mean(aws: dict[str, str]) -> None:
-    answer = _command("team membr list")
+    answer = slash("team membr list")
     assert answer["response_type"] == "ephemeral"
     assert "Did you mean `sre team member list`?" in json.dumps(answer["blocks"])
 
 
 def test_smart_quotes_from_slack_are_read_as_quotes(aws: dict[str, str]) -> None:
-    answer = _command("team create payments --description \u201cPayments platform\u201d")
+    answer = slash("team create payments --description \u201cPayments platform\u201d")
     assert answer["response_type"] == "in_channel"
     assert "Team payments created" in json.dumps(answer["blocks"])
-    shown = _command("team show payments")
+    shown = slash("team show payments")
     assert "Payments platform" in json.dumps(shown["blocks"])
 
 
 def test_a_forbidden_command_says_which_role_it_needs_and_shows_no_internals(
     aws: dict[str, str],
 ) -> None:
-    _command("team create payments")
-    answer = _command("team member add U0456 --team payments", user="U0NOBODY")
+    slash("team create payments")
+    answer = slash("team member add U0456 --team payments", user_id="U0NOBODY")
     text = json.dumps(answer["blocks"])
     assert answer["response_type"] == "ephemeral"
     assert "needs the admin role in team payments" in text
@@ -63,7 +51,7 @@ def test_a_forbidden_command_says_which_role_it_needs_and_shows_no_internals(
 
 
 def test_an_outcome_is_posted_in_channel_with_its_audit_receipt(aws: dict[str, str]) -> None:
-    answer = _command("team create payments")
+    answer = slash("team create payments")
     context = answer["blocks"][-1]
     assert context["type"] == "context"
     assert context["elements"][0]["text"].startswith("audit #2 · ")
@@ -78,7 +66,7 @@ def test_a_button_click_runs_its_command_through_the_same_bus(
     payload["response_url"] = f"{slack_api.url}actions/T111/111/random-value"
     body = "payload=" + quote(json.dumps(payload))
     # WHEN it is posted, signed
-    response = _post(body, signed_headers(body))
+    response = post_slack(body, signed_headers(body))
     # THEN it is acknowledged and the outcome is posted to the response URL
     assert response["statusCode"] == 200
     (posted,) = slack_api.calls("random-value")
@@ -88,7 +76,7 @@ def test_a_button_click_runs_its_command_through_the_same_bus(
 
 def test_a_signed_but_malformed_payload_is_refused_without_a_trace(aws: dict[str, str]) -> None:
     body = "payload=%7Bnot-json"
-    response = _post(body, signed_headers(body))
+    response = post_slack(body, signed_headers(body))
     assert response["statusCode"] == 400
     assert "Traceback" not in response.get("body", "")
 
@@ -104,7 +92,7 @@ def test_a_prompting_button_opens_a_modal_and_runs_its_command_with_the_answer(
     payload["message"] = {"ts": "111.222"}
     body = "payload=" + quote(json.dumps(payload))
     # WHEN it is clicked, Slack gets a modal asking the question (views.open, with the trigger)
-    assert _post(body, signed_headers(body))["statusCode"] == 200
+    assert post_slack(body, signed_headers(body))["statusCode"] == 200
     (opened,) = slack_api.calls("views.open")
     assert opened.body["trigger_id"] == "111.222.valid"
     view = (
@@ -133,7 +121,7 @@ def test_a_prompting_button_opens_a_modal_and_runs_its_command_with_the_answer(
         },
     }
     body = "payload=" + quote(json.dumps(submission))
-    response = _post(body, signed_headers(body))
+    response = post_slack(body, signed_headers(body))
     # THEN the modal closes and the command's outcome is posted in the button's thread
     assert response["statusCode"] == 200
     assert not response.get("body")
@@ -147,7 +135,7 @@ def test_a_canarys_promote_button_refuses_a_viewer_at_once_and_the_worker_runs_i
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     # GIVEN a canary of checkout-fn version 2 at 5%, its message posted with its buttons
-    _lambda_function()
+    lambda_function()
     for text in (
         "team create payments",
         "team bind --team payments",
@@ -155,17 +143,17 @@ def test_a_canarys_promote_button_refuses_a_viewer_at_once_and_the_worker_runs_i
         "team member add U0VIEWER --role viewer --team payments",
         "service register checkout-api --aws-lambda checkout-fn --team payments",
     ):
-        assert "needs" not in json.dumps(_command(text)["blocks"]), text
+        assert "needs" not in json.dumps(slash(text)["blocks"]), text
     # (the start is queued, its traffic moved by the worker, its answer given at response_url)
     start = slash_command_body(
         "canary start checkout-api --version 2 --team payments",
         response_url=f"{slack_api.url}commands/T111/111/start",
     )
-    answer = json.loads(_post(start, signed_headers(start))["body"])
+    answer = json.loads(post_slack(start, signed_headers(start))["body"])
     assert "Working on" in json.dumps(answer["blocks"])
-    assert aws_worker.handler({"Records": [_queued(aws)]}, LambdaContext()) == {
-        "batchItemFailures": []
-    }
+    assert aws_worker.handler(
+        {"Records": [queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    ) == {"batchItemFailures": []}
     (started,) = slack_api.calls("commands/T111/111/start")
     assert started.body["response_type"] == "ephemeral"
     (message,) = slack_api.calls("chat.postMessage")
@@ -177,7 +165,7 @@ def test_a_canarys_promote_button_refuses_a_viewer_at_once_and_the_worker_runs_i
     payload["actions"][0].update(action_id=promote["action_id"], value=promote["value"])
     payload["response_url"] = f"{slack_api.url}actions/T111/111/viewer-click"
     body = "payload=" + quote(json.dumps(payload))
-    assert _post(body, signed_headers(body))["statusCode"] == 200
+    assert post_slack(body, signed_headers(body))["statusCode"] == 200
     # THEN they alone are told it needs the operator role, and the traffic did not move
     (told,) = slack_api.calls("viewer-click")
     assert told.body["response_type"] == "ephemeral"
@@ -196,7 +184,7 @@ def test_a_canarys_promote_button_refuses_a_viewer_at_once_and_the_worker_runs_i
     payload["actions"][0].update(action_id=promote["action_id"], value=promote["value"])
     payload["response_url"] = f"{slack_api.url}actions/T111/111/operator-click"
     body = "payload=" + quote(json.dumps(payload))
-    assert _post(body, signed_headers(body))["statusCode"] == 200
+    assert post_slack(body, signed_headers(body))["statusCode"] == 200
     (working,) = slack_api.calls("operator-click")
     assert working.body["response_type"] == "ephemeral"
     assert "Working on" in json.dumps(working.body["blocks"])
@@ -204,9 +192,9 @@ def test_a_canarys_promote_button_refuses_a_viewer_at_once_and_the_worker_runs_i
     assert alias["FunctionVersion"] == "1"
     # AND once the worker ran it, version 2 has all the traffic, the canary's one message says so
     # (updated, never posted again), and the operator alone reads who promoted it
-    assert aws_worker.handler({"Records": [_queued(aws)]}, LambdaContext()) == {
-        "batchItemFailures": []
-    }
+    assert aws_worker.handler(
+        {"Records": [queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
+    ) == {"batchItemFailures": []}
     alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")
     assert alias["FunctionVersion"] == "2"
     (updated,) = slack_api.calls("chat.update")

@@ -3,7 +3,6 @@ tenant and user ids are a Slack workspace's and its org admin's (`slack:T111:W11
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import threading
@@ -29,11 +28,12 @@ from tests.fakes.bot_framework import (
     configure_teams,
 )
 from tests.fakes.http_capture import CaptureServer, capture_server
-from tests.fixtures import (
+from tests.support.handlers import post_slack, post_teams
+from tests.support.payloads import (
     SIGNING_SECRET,
     LambdaContext,
     http_api_event,
-    load,
+    message_activity,
     signed_headers,
     slash_command_body,
 )
@@ -51,9 +51,7 @@ def intranet() -> Iterator[CaptureServer]:
 
 def _forged(service_url: str, text: str) -> dict[str, Any]:
     """The recorded Teams activity, its tenant and sender renamed after the Slack org admin."""
-    activity: dict[str, Any] = copy.deepcopy(load("teams/message_activity.json"))
-    activity["serviceUrl"] = service_url
-    activity["text"] = f"<at>Custom Agent</at> {text}"
+    activity = message_activity(service_url, text)
     activity["conversation"]["tenantId"] = SLACK_WORKSPACE
     activity["channelData"]["tenant"]["id"] = SLACK_WORKSPACE
     activity["from"]["aadObjectId"] = SLACK_ADMIN
@@ -64,15 +62,13 @@ def _teams_on_aws(activity: dict[str, Any], authorization: str | None = None) ->
     headers = {"content-type": "application/json"}
     if authorization is not None:
         headers["authorization"] = authorization
-    event = http_api_event(json.dumps(activity), headers, "/api/messages")
-    return int(aws_teams.handler(event, LambdaContext())["statusCode"])
+    return int(post_teams(json.dumps(activity), headers)["statusCode"])
 
 
 def _slack_on_aws(command: str) -> str:
     """What the Slack org admin sees for `/sre <command>` (a signed request)."""
     body = slash_command_body(command)
-    event = http_api_event(body, signed_headers(body), "/slack/events")
-    response = aws_slack.handler(event, LambdaContext())
+    response = post_slack(body, signed_headers(body))
     assert response["statusCode"] == 200
     return str(response["body"])
 

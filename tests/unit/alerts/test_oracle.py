@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from shared.alerts.condition import duration
-from shared.alerts.evaluation import Instance, State, step
+from shared.alerts.states import Instance, State, step
 from tests.unit.alerts.golden import generate
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "cases.json").read_text())

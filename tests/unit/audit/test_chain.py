@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
-
 from shared.audit.chain import decode, encode, link_hash, next_record
 from shared.audit.models import (
     GENESIS_HASH,
-    AuditDraft,
     AuditRecord,
-    Outcome,
     StoredEntry,
     StreamKey,
 )
 from shared.audit.seal import SigningKey, seal
 from shared.audit.verify import verify_stream
-from shared.identity.models import Actor, OrgId, Platform, UserId
-from tests.support import NOW
-
-
-def _draft(command: str) -> AuditDraft:
-    return AuditDraft(
-        id=str(uuid.uuid4()),
-        time=NOW,
-        org=OrgId("T1"),
-        team="payments",
-        actor=Actor(platform=Platform.SLACK, org=OrgId("T1"), user=UserId("U1")),
-        command=command,
-        outcome=Outcome.SUCCEEDED,
-        correlation_id="c1",
-    )
-
+from shared.identity.models import OrgId
+from tests.support import NOW, audit_draft
 
 KEY = SigningKey(secret=b"chain-test")
 
@@ -54,7 +36,9 @@ def first_broken(records: list[AuditRecord], *, after: AuditRecord | None = None
 def _chain(n: int) -> list[AuditRecord]:
     records: list[AuditRecord] = []
     for i in range(n):
-        records.append(next_record(records[-1] if records else None, _draft(f"sre team list #{i}")))
+        records.append(
+            next_record(records[-1] if records else None, audit_draft(f"sre team list #{i}"))
+        )
     return records
 
 

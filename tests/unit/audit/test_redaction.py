@@ -6,7 +6,7 @@ import pytest
 
 from shared.audit.redaction import redact
 from shared.audit.trail import redacted
-from tests.unit.audit.test_chain import _draft
+from tests.support import audit_draft
 
 SLACK_BOT = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy"
 SLACK_USER = "xoxp-2048-111111111111-222222222222-0123456789abcdef0123456789abcdef"
@@ -62,7 +62,7 @@ def test_ordinary_commands_are_untouched() -> None:
 
 
 def test_a_draft_is_redacted_in_its_command_target_and_details() -> None:
-    draft = _draft(f"sre team create x --description {SLACK_BOT}").model_copy(
+    draft = audit_draft(f"sre team create x --description {SLACK_BOT}").model_copy(
         update={"target": f"token={SLACK_BOT}", "details": {"error": f"Bearer {JWT}"}}
     )
     clean = redacted(draft)

@@ -1,17 +1,13 @@
-"""The report's account of what happened, and the seam where a summariser plugs in."""
+"""The report's account of what happened."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.adapters.memory import FixedClock, InMemoryTaskQueue
-from shared.bootstrap import Services, build
-from shared.config import Settings
 from shared.investigations.models import Investigation
 from shared.investigations.narrative import NarrativeSummariser
-from shared.replies import Reply
 from shared.telemetry.models import Event, Finding, Judgement, LogEvidence, Signal, Verdict
-from tests.support import NOW, memory_adapters, run, setup_teams
+from tests.support import NOW
 
 
 def _investigation(findings: list[Finding], logs: list[LogEvidence] | None = None) -> Investigation:
@@ -90,37 +86,3 @@ def test_a_transient_change_is_told_with_its_duration() -> None:
     assert NarrativeSummariser().summarise(_investigation([errors, dip])) == (
         "Traffic moved first, at 09:38 UTC for 20 min. Then error rate at 09:40 (30.0× for 10 min)."
     )
-
-
-class _Broken:
-    def summarise(self, investigation: Investigation) -> str:
-        raise TimeoutError("the model did not answer")
-
-
-class _Terse:
-    def summarise(self, investigation: Investigation) -> str:
-        return f"{len(investigation.findings)} signals moved."
-
-
-def _report(summariser: object) -> Reply:
-    clock = FixedClock(NOW)
-    services: Services = build(
-        Settings(org_admins=("slack:T1:root",)), memory_adapters(clock, summariser=summariser)
-    )
-    setup_teams(services)
-    run(services, "service register api --sample checkout", user="oli", channel="C-pay")
-    run(services, "investigate api", user="rey", channel="C-pay")
-    tasks = services.tasks
-    assert isinstance(tasks, InMemoryTaskQueue)
-    (task,) = tasks.drain()
-    return services.bus.resume(task)
-
-
-def test_a_summariser_given_to_the_composition_root_tells_the_report() -> None:
-    assert _report(_Terse()).text.splitlines()[0] == "4 signals moved."
-
-
-def test_a_failing_summariser_falls_back_to_the_narrative() -> None:
-    report = _report(_Broken())
-    assert not report.failed
-    assert report.text.startswith("Saturation moved first, at 08:52 UTC")

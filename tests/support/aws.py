@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import re
 import threading
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import boto3
 import yaml
 
-RESOURCES = Path(__file__).resolve().parent.parent / "infra" / "aws" / "resources.yml"
+from tests.support.payloads import load
+
+RESOURCES = Path(__file__).resolve().parents[2] / "infra" / "aws" / "resources.yml"
 
 
 def resource(name: str) -> dict[str, Any]:
@@ -113,3 +117,30 @@ def create_audit_key_secret(name: str = "autosre/audit-key-test") -> str:
     """The digest signing key in Secrets Manager; returns the setting's reference to it."""
     arn = boto3.client("secretsmanager").create_secret(Name=name, SecretString="k" * 64)["ARN"]
     return f"secretsmanager:{arn}"
+
+
+def queued_record(queue_url: str) -> dict[str, Any]:
+    """The one task waiting on the queue, as a record of the recorded SQS event."""
+    (message,) = boto3.client("sqs").receive_message(QueueUrl=queue_url)["Messages"]
+    template = load("aws/sqsEvent.json")["Records"][0]
+    return {**template, "body": message["Body"], "messageId": message["MessageId"]}
+
+
+def lambda_function() -> None:
+    """checkout-fn with versions 1 and 2 published, and alias `live` on version 1."""
+    role = boto3.client("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as bundle:
+        bundle.writestr("app.py", "def handler(event, context):\n    return 1\n")
+    client = boto3.client("lambda")
+    client.create_function(
+        FunctionName="checkout-fn",
+        Runtime="python3.11",
+        Role=role["Role"]["Arn"],
+        Handler="app.handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    client.publish_version(FunctionName="checkout-fn")
+    client.update_function_code(FunctionName="checkout-fn", ZipFile=code.getvalue())
+    client.publish_version(FunctionName="checkout-fn")
+    client.create_alias(FunctionName="checkout-fn", Name="live", FunctionVersion="1")

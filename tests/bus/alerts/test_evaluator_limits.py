@@ -21,8 +21,14 @@ from shared.identity.models import Platform
 from shared.replies import Tone
 from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
 from shared.telemetry.ports import MetricsSource, Points
-from tests.support import NOW, memory_adapters, run, setup_teams
-from tests.unit.alerts.test_scheduler import Clock, _tick
+from tests.support import (
+    NOW,
+    MovingClock,
+    memory_adapters,
+    run,
+    run_scheduler,
+    setup_teams,
+)
 
 SLOW = '--when "p99_latency > 800ms"'
 
@@ -53,7 +59,7 @@ def hung() -> Iterator[HungProvider]:
 def test_a_hung_provider_fails_its_own_policies_and_the_others_are_judged(
     hung: HungProvider,
 ) -> None:
-    clock = Clock(NOW)
+    clock = MovingClock(NOW)
     store = InMemoryAlertStore()
     sources: dict[ResourceKind, MetricsSource] = {
         ResourceKind.AWS_LAMBDA: hung,
@@ -82,7 +88,7 @@ def test_a_hung_provider_fails_its_own_policies_and_the_others_are_judged(
 
 def test_a_metrics_file_replaced_by_a_fifo_does_not_stop_the_tick(tmp_path: Path) -> None:
     # GIVEN a team alerting on a metrics file and another on the sample
-    clock = Clock(NOW)
+    clock = MovingClock(NOW)
     adapters = memory_adapters(clock, metrics_dir=tmp_path)
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
@@ -99,7 +105,7 @@ def test_a_metrics_file_replaced_by_a_fifo_does_not_stop_the_tick(tmp_path: Path
     # WHEN the file becomes a FIFO nobody writes to, and the scheduler runs
     incident.unlink()
     os.mkfifo(incident)
-    tick = _tick(services, clock)
+    tick = run_scheduler(services, clock)
     # THEN the tick ends, the other team's alert fires, and the file's problem is reported
     assert tick.tone is Tone.OK
     assert dict(tick.fields)["Fired"] == "slow"
@@ -110,7 +116,7 @@ def test_each_metrics_file_is_read_apart(tmp_path: Path) -> None:
     good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
     good.write_text(f"timestamp,p99_latency\n{(NOW - timedelta(minutes=1)).isoformat()},900\n")
     bad.write_text(f"timestamp,p99_latency\n{(NOW - timedelta(minutes=1)).isoformat()},1\n")
-    clock = Clock(NOW)
+    clock = MovingClock(NOW)
     store = InMemoryAlertStore()
     services = build(
         Settings(org_admins=("slack:T1:root",)),

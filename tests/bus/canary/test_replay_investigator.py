@@ -23,8 +23,7 @@ from shared.canary.replay import scenarios as replay_set
 from shared.config import Settings
 from shared.telemetry.models import Event, Finding, MetricQuery, ResourceKind, Service
 from shared.telemetry.ports import Points
-from tests.support import ORG, memory_adapters, run, run_deferred, setup_teams
-from tests.unit.alerts.test_scheduler import Clock
+from tests.support import ORG, MovingClock, memory_adapters, run, run_deferred, setup_teams
 
 CASES = {s.name: s for s in replay_set(per_cause=1)}
 
@@ -60,7 +59,7 @@ def test_the_replay_answers_what_an_investigation_of_the_same_series_finds(name:
     scenario = CASES[name]
     store = InMemoryInvestigationStore()
     adapters = memory_adapters(
-        Clock(END),
+        MovingClock(END),
         metrics={ResourceKind.SAMPLE: _Recorded(scenario)},
         investigations=store,
     )

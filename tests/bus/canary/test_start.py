@@ -9,9 +9,8 @@ from shared.adapters.memory import InMemoryCanaryStore, InMemoryTaskQueue
 from shared.canary.models import Canary, CanaryState
 from shared.identity.models import OrgId
 from shared.replies import Tone
-from tests.support import NOW, ORG, run, run_deferred
-from tests.unit.alerts.test_scheduler import Clock
-from tests.unit.canary.test_canary import _router, _services
+from tests.support import NOW, ORG, MovingClock, run, run_deferred
+from tests.support.deployments import canary_services, router_of
 
 START = "canary start checkout-api --version 42"
 
@@ -34,10 +33,12 @@ class _FailingAfterFirst(InMemoryCanaryStore):
 
 
 def _start(store: InMemoryCanaryStore, interval: str = "5m") -> tuple[Tone, str]:
-    services = _services(Clock(NOW), store)
+    services = canary_services(MovingClock(NOW), store)
     text = f"{START} --interval {interval}"
     reply = run_deferred(services, text, user="oli", channel="C-pay")
-    assert _router(services).route("checkout:live").weight == (0.05 if reply.tone is Tone.OK else 0)
+    assert router_of(services).route("checkout:live").weight == (
+        0.05 if reply.tone is Tone.OK else 0
+    )
     return reply.tone, f"{reply.title}\n{reply.text}"
 
 
@@ -47,7 +48,7 @@ def test_an_interval_outside_a_minute_to_a_day_is_refused_before_anything_moves(
 ) -> None:
     # GIVEN a team with the sample service
     store = InMemoryCanaryStore()
-    services = _services(Clock(NOW), store)
+    services = canary_services(MovingClock(NOW), store)
     # WHEN a canary is asked for with an interval shorter than the scheduler's minute (or none)
     reply = run(services, f"{START} --interval {interval}", user="oli", channel="C-pay")
     # THEN it is refused at once with the reason and the form, nothing queued for the worker
@@ -56,7 +57,7 @@ def test_an_interval_outside_a_minute_to_a_day_is_refused_before_anything_moves(
     assert "Internal error" not in reply.title
     assert isinstance(services.tasks, InMemoryTaskQueue) and services.tasks.drain() == []
     # AND no traffic moved and no canary was recorded
-    assert _router(services).route("checkout:live").weight == 0.0
+    assert router_of(services).route("checkout:live").weight == 0.0
     assert store.list_for(OrgId(ORG), "payments") == []
 
 

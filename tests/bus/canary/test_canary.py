@@ -10,131 +10,82 @@ from pathlib import Path
 
 import pytest
 
-from shared.adapters.memory import InMemoryCanaryStore, InMemoryNotifier, InMemoryTaskQueue
+from shared.adapters.memory import InMemoryCanaryStore
 from shared.audit.models import Outcome, StreamKey
-from shared.bootstrap import Services, build
+from shared.bootstrap import build
 from shared.canary.models import Canary, CanaryState
-from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.config import Settings
-from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.invocation import Invocation, ReplyTarget
+from shared.identity.models import Platform
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
 from tests.support import (
     NOW,
     ORG,
+    MovingClock,
     Overlapping,
+    UnreachableQueue,
+    channel_messages,
+    foreign_run_once,
     invocation,
     memory_adapters,
+    notifier_of,
     records,
     run,
     run_deferred,
+    run_scheduler,
+    run_worker,
     setup_teams,
 )
-from tests.unit.alerts.test_scheduler import Clock
-from tests.unit.commands.test_bus import _UnreachableQueue
-
-ROUTERS: dict[int, TrafficRouter] = {}
-
-
-def _services(
-    clock: Clock,
-    store: CanaryStore | None = None,
-    investigators: InvestigatorVersions | None = None,
-) -> Services:
-    extra = {"investigators": investigators} if investigators else {}
-    adapters = memory_adapters(clock, canaries=store or InMemoryCanaryStore(), **extra)
-    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
-    ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
-    setup_teams(services)
-    register = "service register checkout-api --sample checkout --team payments"
-    assert not run(services, register, user="oli").failed
-    return services
-
-
-def _tick(services: Services, clock: Clock, minutes: int) -> Reply:
-    clock.at = clock.at + timedelta(minutes=minutes)
-    at = invocation("scheduler run-once", channel=None).model_copy(update={"received_at": clock.at})
-    reply = services.bus.handle(at)
-    assert reply.tone is Tone.OK, reply
-    return reply
-
-
-def _start(services: Services, version: str) -> str:
-    reply = run_deferred(
-        services, f"canary start checkout-api --version {version}", user="oli", channel="C-pay"
-    )
-    assert reply.tone is Tone.OK, reply
-    return reply.title.split()[1]
-
-
-def _worker(services: Services) -> list[Reply]:
-    """Run the queued tasks as the worker does: each one's reply, posted."""
-    assert isinstance(services.tasks, InMemoryTaskQueue)
-    return [services.answer(task) for task in services.tasks.drain()]
-
-
-def _messages(services: Services) -> list[tuple[ReplyTarget, Reply]]:
-    """What the channel sees (the ephemeral answers to the person who asked left out)."""
-    return [(where, reply) for where, reply in _notifier(services).posted if not reply.ephemeral]
-
-
-def _router(services: Services) -> TrafficRouter:
-    return ROUTERS[id(services)]
-
-
-def _notifier(services: Services) -> InMemoryNotifier:
-    assert isinstance(services.notifier, InMemoryNotifier)
-    return services.notifier
+from tests.support.deployments import ROUTERS, canary_services, router_of, start_canary
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
+def clock() -> MovingClock:
+    return MovingClock(NOW)
 
 
-def test_a_canary_command_moves_traffic_only_in_the_worker(clock: Clock) -> None:
-    services = _services(clock)
+def test_a_canary_command_moves_traffic_only_in_the_worker(clock: MovingClock) -> None:
+    services = canary_services(clock)
     # WHEN an operator starts a canary THEN the request only queues it: no traffic moves there
     asked = run(services, "canary start checkout-api --version 43", user="oli", channel="C-pay")
     assert asked.tone is Tone.ACCEPTED and asked.ephemeral and asked.receipt
-    assert _router(services).route("checkout:live").weight == 0.0
-    assert _notifier(services).posted == []
+    assert router_of(services).route("checkout:live").weight == 0.0
+    assert notifier_of(services).posted == []
     # AND the worker shifts 5%, posts the canary's one message, and tells the operator alone
-    (started,) = _worker(services)
-    assert _router(services).route("checkout:live").weight == 0.05
+    (started,) = run_worker(services)
+    assert router_of(services).route("checkout:live").weight == 0.05
     assert started.ephemeral and started.title.endswith("version 43 takes 5%")
-    assert [r.title for _, r in _messages(services)] == [
+    assert [r.title for _, r in channel_messages(services)] == [
         "Canary checkout-api version 43: running at 5% (step 1/4)"
     ]
     # WHEN the Promote button is clicked THEN it is acknowledged at once, traffic unmoved
     canary = started.title.split()[1]
     clicked = run(services, f"canary promote {canary} --team=payments", user="oli")
     assert clicked.tone is Tone.ACCEPTED and clicked.ephemeral
-    assert _router(services).route("checkout:live").weight == 0.05
+    assert router_of(services).route("checkout:live").weight == 0.05
     # AND the worker promotes it and updates the one message in place, never posting a copy
-    (done,) = _worker(services)
+    (done,) = run_worker(services)
     assert done.ephemeral and done.title == f"{canary} promoted by @oli"
-    assert _router(services).route("checkout:live").stable == "43"
-    assert len(_messages(services)) == 1
-    ((where, shown),) = _notifier(services).updated
+    assert router_of(services).route("checkout:live").stable == "43"
+    assert len(channel_messages(services)) == 1
+    ((where, shown),) = notifier_of(services).updated
     assert where.message == "m1" and "promoted at 100%" in shown.title
 
 
-def test_a_healthy_release_is_stepped_up_and_promoted(clock: Clock) -> None:
-    services = _services(clock)
-    canary = _start(services, "43")
+def test_a_healthy_release_is_stepped_up_and_promoted(clock: MovingClock) -> None:
+    services = canary_services(clock)
+    canary = start_canary(services, "43")
     # GIVEN 5% of the sample's traffic on release 43, and the canary's message in the channel
-    assert _router(services).route("checkout:live").weight == 0.05
-    ((where, first),) = _messages(services)
+    assert router_of(services).route("checkout:live").weight == 0.05
+    ((where, first),) = channel_messages(services)
     assert where.channel == "C-pay"
     assert first.title == "Canary checkout-api version 43: running at 5% (step 1/4)"
     assert [b.label for b in first.buttons] == ["Hold", "Promote", "Roll back"]
     # WHEN the scheduler runs every five minutes
     weights = []
     for _ in range(4):
-        _tick(services, clock, 5)
-        route = _router(services).route("checkout:live")
+        run_scheduler(services, clock, 5)
+        route = router_of(services).route("checkout:live")
         weights.append((route.stable, route.weight))
     # THEN it waited for enough traffic to see errors double, advanced to 25%, 50%, and was
     # promoted (the alias now on 43, no weights)
@@ -144,8 +95,8 @@ def test_a_healthy_release_is_stepped_up_and_promoted(clock: Clock) -> None:
     assert "errors: canary 1.0% vs stable 1.0%" in shown.text
     # AND the one message was updated in place at every step, never posted again, each time with
     # a new chart of canary against stable per metric inside it
-    assert len(_messages(services)) == 1
-    updated = _notifier(services).updated
+    assert len(channel_messages(services)) == 1
+    updated = notifier_of(services).updated
     assert [where.message for where, _ in updated] == ["m1"] * 4
     assert updated[-1][1].title == shown.title
     charts = [r.images for _, r in updated]
@@ -166,11 +117,11 @@ def test_a_healthy_release_is_stepped_up_and_promoted(clock: Clock) -> None:
     ]
 
 
-def test_the_bad_release_is_rolled_back_with_the_judges_reasons(clock: Clock) -> None:
-    services = _services(clock)
-    canary = _start(services, "42")
-    _tick(services, clock, 5)
-    assert _router(services).route("checkout:live").weight == 0.0
+def test_the_bad_release_is_rolled_back_with_the_judges_reasons(clock: MovingClock) -> None:
+    services = canary_services(clock)
+    canary = start_canary(services, "42")
+    run_scheduler(services, clock, 5)
+    assert router_of(services).route("checkout:live").weight == 0.0
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert shown.title.startswith("Canary checkout-api version 42: rolled-back")
     assert "rolled back by @scheduler: score 0: errors: canary 2.8% vs stable 1.0%, p < 0.001" in (
@@ -180,22 +131,24 @@ def test_the_bad_release_is_rolled_back_with_the_judges_reasons(clock: Clock) ->
     assert shown.buttons == []
 
 
-def test_a_viewer_cannot_press_the_buttons_and_a_held_canary_still_rolls_back(clock: Clock) -> None:
-    services = _services(clock)
-    canary = _start(services, "42")
+def test_a_viewer_cannot_press_the_buttons_and_a_held_canary_still_rolls_back(
+    clock: MovingClock,
+) -> None:
+    services = canary_services(clock)
+    canary = start_canary(services, "42")
     denied = run(services, f"canary promote {canary}", user="vic", channel="C-pay")
     assert denied.tone is Tone.DENIED  # at once, nothing queued
     assert "operator" in denied.text
-    assert _worker(services) == []
+    assert run_worker(services) == []
     held = run_deferred(services, f"canary hold {canary}", user="oli", channel="C-pay")
     assert held.tone is Tone.OK
     # a pending human decision never suppresses an automatic rollback
-    _tick(services, clock, 5)
+    run_scheduler(services, clock, 5)
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert shown.title.startswith("Canary checkout-api version 42: rolled-back")
 
 
-def test_only_lambda_and_the_sample_can_be_canaried(clock: Clock, tmp_path: Path) -> None:
+def test_only_lambda_and_the_sample_can_be_canaried(clock: MovingClock, tmp_path: Path) -> None:
     services = build(
         Settings(org_admins=("slack:T1:root",)), memory_adapters(clock, metrics_dir=tmp_path)
     )
@@ -208,11 +161,11 @@ def test_only_lambda_and_the_sample_can_be_canaried(clock: Clock, tmp_path: Path
     assert "register the service with --aws-lambda" in refused.title + refused.text
 
 
-def test_two_overlapping_scheduler_runs_advance_a_canary_once(clock: Clock) -> None:
+def test_two_overlapping_scheduler_runs_advance_a_canary_once(clock: MovingClock) -> None:
     store = InMemoryCanaryStore()
-    services = _services(clock, store)
-    canary = _start(services, "43")
-    overlapping = _services(clock, Overlapping(store))  # type: ignore[arg-type]
+    services = canary_services(clock, store)
+    canary = start_canary(services, "43")
+    overlapping = canary_services(clock, Overlapping(store))  # type: ignore[arg-type]
     clock.at = clock.at + timedelta(minutes=10)  # enough traffic to judge
     replies: list[Reply] = []
 
@@ -241,29 +194,29 @@ class _Down:
 
 
 def test_a_metrics_outage_is_counted_never_a_rollback_and_five_in_a_row_hold(
-    clock: Clock,
+    clock: MovingClock,
 ) -> None:
     adapters = memory_adapters(clock, version_metrics={ResourceKind.SAMPLE: _Down()})
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
     run(services, "service register checkout-api --sample checkout --team payments", user="oli")
-    canary = _start(services, "42")
+    canary = start_canary(services, "42")
     for _ in range(4):
-        _tick(services, clock, 5)
+        run_scheduler(services, clock, 5)
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert shown.title.startswith("Canary checkout-api version 42: running at 5%")
     assert (
         "query error by @scheduler: metrics unavailable (CloudWatch did not answer); 4 in a row"
         in (shown.text)
     )
-    _tick(services, clock, 5)
+    run_scheduler(services, clock, 5)
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert shown.title.startswith("Canary checkout-api version 42: holding at 5%")
     assert "5 in a row; held, decide by hand" in shown.text
     assert adapters.routers[ResourceKind.SAMPLE].route("checkout:live").weight == 0.05
 
 
-def test_another_orgs_admin_cannot_step_this_orgs_canary(clock: Clock) -> None:
+def test_another_orgs_admin_cannot_step_this_orgs_canary(clock: MovingClock) -> None:
     # GIVEN org T1's canary at 5%, and the admin of a Teams tenant configured too
     adapters = memory_adapters(clock, canaries=InMemoryCanaryStore())
     services = build(Settings(org_admins=("slack:T1:root", "teams:tenant-x:eve")), adapters)
@@ -271,25 +224,18 @@ def test_another_orgs_admin_cannot_step_this_orgs_canary(clock: Clock) -> None:
     setup_teams(services)
     register = "service register checkout-api --sample checkout --team payments"
     assert not run(services, register, user="oli").failed
-    canary = _start(services, "43")
+    canary = start_canary(services, "43")
     # WHEN, each five minutes, the tenant's admin runs `sre scheduler run-once` from Teams
     for _ in range(4):
         clock.at = clock.at + timedelta(minutes=5)
-        other = Invocation(
-            actor=Actor(platform=Platform.TEAMS, org=OrgId("teams:tenant-x"), user=UserId("eve")),
-            channel="19:x",
-            text="scheduler run-once",
-            correlation_id="ref-eve",
-            received_at=clock.at,
-            reply_to=ReplyTarget(platform=Platform.TEAMS, channel="19:x"),
-        )
+        other = foreign_run_once(clock.at)
         reply = services.bus.handle(other)
         # THEN T1's canary is neither stepped nor named, and its traffic stays at 5%
         assert dict(reply.fields)["Canaries"] == "none due", reply
         assert canary not in str(reply.fields)
-    assert _router(services).route("checkout:live").weight == 0.05
+    assert router_of(services).route("checkout:live").weight == 0.05
     # AND a run by its own org (T1's admin) steps it
-    assert dict(_tick(services, clock, 0).fields)["Canaries"] != "none due"
+    assert dict(run_scheduler(services, clock, 0).fields)["Canaries"] != "none due"
 
 
 @pytest.mark.parametrize(
@@ -300,12 +246,12 @@ def test_another_orgs_admin_cannot_step_this_orgs_canary(clock: Clock) -> None:
     ],
 )
 def test_an_operators_promote_or_rollback_moves_the_traffic_and_is_audited_as_done(
-    clock: Clock, decision: str, done: str, state: CanaryState, stable: str, shown: str
+    clock: MovingClock, decision: str, done: str, state: CanaryState, stable: str, shown: str
 ) -> None:
     # GIVEN release 43 running at 5% with its one message in the team's channel
     store = InMemoryCanaryStore()
-    services = _services(clock, store)
-    canary = _start(services, "43")
+    services = canary_services(clock, store)
+    canary = start_canary(services, "43")
     stream = StreamKey(org=ORG, team="payments")
     before = len(records(services.audit_log, stream))
     # WHEN an operator of the team decides by hand (queued, then run by the worker)
@@ -313,13 +259,13 @@ def test_an_operators_promote_or_rollback_moves_the_traffic_and_is_audited_as_do
     # THEN the operator is told who did what, with the receipt of the audit entry
     assert reply.tone is Tone.OK and reply.title == f"{canary} {done} by @oli", reply
     # AND the traffic moved: all on the new version, or all back on the stable one
-    route = _router(services).route("checkout:live")
+    route = router_of(services).route("checkout:live")
     assert (route.stable, route.weight) == (stable, 0.0)
     saved = store.get(ORG, canary)
     assert saved is not None and saved.state is state and saved.history[-1].by == "oli"
     # AND the channel's one message was updated in place to say so, never posted again
-    assert len(_messages(services)) == 1
-    ((where, message),) = _notifier(services).updated
+    assert len(channel_messages(services)) == 1
+    ((where, message),) = notifier_of(services).updated
     assert where.channel == "C-pay" and shown in message.title
     # AND the team's trail holds the request and its success, by the operator, one reference
     entries = records(services.audit_log, stream)[before:]
@@ -332,7 +278,7 @@ def test_an_operators_promote_or_rollback_moves_the_traffic_and_is_audited_as_do
 
 
 def test_a_promote_the_queue_cannot_take_moves_nothing_and_is_audited_as_failed(
-    clock: Clock,
+    clock: MovingClock,
 ) -> None:
     # GIVEN release 43 at 5%, and then the task queue goes down
     store = InMemoryCanaryStore()
@@ -342,8 +288,8 @@ def test_a_promote_the_queue_cannot_take_moves_nothing_and_is_audited_as_failed(
     setup_teams(services)
     register = "service register checkout-api --sample checkout --team payments"
     assert not run(services, register, user="oli").failed
-    canary = _start(services, "43")
-    down = dataclasses.replace(adapters, tasks=_UnreachableQueue())
+    canary = start_canary(services, "43")
+    down = dataclasses.replace(adapters, tasks=UnreachableQueue())
     services = build(Settings(org_admins=("slack:T1:root",)), down)
     ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
     stream = StreamKey(org=ORG, team="payments")
@@ -354,10 +300,10 @@ def test_a_promote_the_queue_cannot_take_moves_nothing_and_is_audited_as_failed(
     assert reply.tone is Tone.ERROR and reply.title != "Internal error", reply
     assert "so nothing was done" in reply.text and reply.correlation_id in reply.text
     # AND nothing moved: 5% still on 43, the canary still running, no message changed
-    assert _router(services).route("checkout:live").weight == 0.05
+    assert router_of(services).route("checkout:live").weight == 0.05
     saved = store.get(ORG, canary)
     assert saved is not None and saved.state is CanaryState.RUNNING
-    assert _notifier(services).updated == []
+    assert notifier_of(services).updated == []
     # AND the trail has the request and its failure, nothing left without an outcome
     entries = records(services.audit_log, stream)[before:]
     assert [(e.outcome, e.command) for e in entries] == [

@@ -13,9 +13,20 @@ from shared.canary.routing import Route
 from shared.config import Settings
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind
-from tests.support import NOW, ORG, memory_adapters, records, run, run_deferred, setup_teams
-from tests.unit.alerts.test_scheduler import Clock
-from tests.unit.canary.test_canary import _messages, _notifier, _start, _tick
+from tests.support import (
+    NOW,
+    ORG,
+    MovingClock,
+    channel_messages,
+    memory_adapters,
+    notifier_of,
+    records,
+    run,
+    run_deferred,
+    run_scheduler,
+    setup_teams,
+)
+from tests.support.deployments import start_canary
 
 TARGET = "checkout:live"
 
@@ -53,7 +64,7 @@ class _Flaky:
 
 
 def _services(
-    clock: Clock,
+    clock: MovingClock,
     store: InMemoryCanaryStore,
     *,
     before: frozenset[str] = frozenset(),
@@ -82,12 +93,12 @@ def _canary(store: InMemoryCanaryStore, canary: str) -> Canary:
 
 def test_a_step_whose_shift_fails_after_moving_is_sent_back_recorded_and_tried_again() -> None:
     # GIVEN a healthy release at 5%, and a router that times out after it moves traffic to 25%
-    clock, store = Clock(NOW), InMemoryCanaryStore()
+    clock, store = MovingClock(NOW), InMemoryCanaryStore()
     services, router = _services(clock, store, after=frozenset({"shift:0.25"}))
-    canary = _start(services, "43")
-    _tick(services, clock, 5)  # extended: not enough traffic yet
+    canary = start_canary(services, "43")
+    run_scheduler(services, clock, 5)  # extended: not enough traffic yet
     # WHEN the scheduler advances it to 25%
-    reply = _tick(services, clock, 5)
+    reply = run_scheduler(services, clock, 5)
     # THEN the traffic is back at 5% and the canary is recorded where its traffic is
     assert router.route(TARGET).weight == 0.05
     stored = _canary(store, canary)
@@ -99,20 +110,20 @@ def test_a_step_whose_shift_fails_after_moving_is_sent_back_recorded_and_tried_a
         f"canary not advanced {canary}",
     ]
     # AND the channel's one message says why, updated in place
-    ((_, last),) = [(w, r) for w, r in _notifier(services).updated][-1:]
+    ((_, last),) = [(w, r) for w, r in notifier_of(services).updated][-1:]
     assert "not advanced by @scheduler: could not be advanced (shift:0.25 timed out" in last.text
-    assert "traffic back at 5%" in last.text and len(_messages(services)) == 1
+    assert "traffic back at 5%" in last.text and len(channel_messages(services)) == 1
     # AND at the next step the router works again and it advances
-    _tick(services, clock, 5)
+    run_scheduler(services, clock, 5)
     assert router.route(TARGET).weight == 0.25
     assert _canary(store, canary).step == 1
 
 
 def test_an_operators_promote_the_router_refuses_moves_nothing_and_says_so() -> None:
     # GIVEN a release at 5%, and a router that refuses to promote (once)
-    clock, store = Clock(NOW), InMemoryCanaryStore()
+    clock, store = MovingClock(NOW), InMemoryCanaryStore()
     services, router = _services(clock, store, before=frozenset({"promote"}))
-    canary = _start(services, "43")
+    canary = start_canary(services, "43")
     stream = StreamKey(org=ORG, team="payments")
     before = len(records(services.audit_log, stream))
     # WHEN an operator promotes it
@@ -128,7 +139,7 @@ def test_an_operators_promote_the_router_refuses_moves_nothing_and_says_so() -> 
         0.05,
         "not promoted",
     )
-    assert "running at 5%" in _notifier(services).updated[-1][1].title
+    assert "running at 5%" in notifier_of(services).updated[-1][1].title
     # AND the trail has the request and its failure
     entries = records(services.audit_log, stream)[before:]
     assert [e.outcome for e in entries] == [Outcome.REQUESTED, Outcome.FAILED]
@@ -136,9 +147,9 @@ def test_an_operators_promote_the_router_refuses_moves_nothing_and_says_so() -> 
 
 def test_a_promote_that_fails_after_moving_is_left_recorded_and_the_scheduler_finishes_it() -> None:
     # GIVEN a release at 5%, and a router that times out after it promotes (once)
-    clock, store = Clock(NOW), InMemoryCanaryStore()
+    clock, store = MovingClock(NOW), InMemoryCanaryStore()
     services, router = _services(clock, store, after=frozenset({"promote"}))
-    canary = _start(services, "43")
+    canary = start_canary(services, "43")
     # WHEN an operator promotes it (the alias is on 43 now, so it cannot be sent back)
     reply = run_deferred(services, f"canary promote {canary}", user="oli", channel="C-pay")
     # THEN they are told it is recorded as promoting and the scheduler will finish it
@@ -147,30 +158,30 @@ def test_a_promote_that_fails_after_moving_is_left_recorded_and_the_scheduler_fi
     stored = _canary(store, canary)
     assert stored.state is CanaryState.PROMOTING and stored in store.every()
     # WHEN the scheduler runs (the canary's interval not yet over)
-    reply = _tick(services, clock, 1)
+    reply = run_scheduler(services, clock, 1)
     # THEN it finishes the promote: all traffic on 43, the canary promoted, audited, told
     assert (router.route(TARGET).stable, router.route(TARGET).weight) == ("43", 0.0)
     assert _canary(store, canary).state is CanaryState.PROMOTED
     assert f"{canary} promoted" in dict(reply.fields)["Canaries"]
     assert _scheduled(services)[-1] == f"canary promoted {canary}"
-    assert "promoted at 100%" in _notifier(services).updated[-1][1].title
+    assert "promoted at 100%" in notifier_of(services).updated[-1][1].title
 
 
 def test_a_rollback_the_router_refuses_stays_recorded_and_the_next_run_finishes_it() -> None:
     # GIVEN a bad release at 5%, and a router that refuses the first rollback
-    clock, store = Clock(NOW), InMemoryCanaryStore()
+    clock, store = MovingClock(NOW), InMemoryCanaryStore()
     services, router = _services(clock, store, before=frozenset({"rollback"}))
-    canary = _start(services, "42")
+    canary = start_canary(services, "42")
     # WHEN the scheduler judges it failed
-    _tick(services, clock, 5)
+    run_scheduler(services, clock, 5)
     # THEN it is recorded as rolling back (still seen by the scheduler), audited, and told
     stored = _canary(store, canary)
     assert stored.state is CanaryState.ROLLING_BACK and stored in store.every()
     assert router.route(TARGET).weight == 0.05
     assert _scheduled(services)[-1] == f"canary rolled back {canary}"
-    assert "rolling-back" in _notifier(services).updated[-1][1].title
+    assert "rolling-back" in notifier_of(services).updated[-1][1].title
     # AND the next run rolls it back: all traffic on the stable version
-    _tick(services, clock, 1)
+    run_scheduler(services, clock, 1)
     assert (router.route(TARGET).stable, router.route(TARGET).weight) == ("41", 0.0)
     assert _canary(store, canary).state is CanaryState.ROLLED_BACK
-    assert "rolled-back" in _notifier(services).updated[-1][1].title
+    assert "rolled-back" in notifier_of(services).updated[-1][1].title

@@ -8,19 +8,19 @@ from shared.adapters.memory import InMemoryAlertStore
 from shared.bootstrap import Services
 from shared.identity.models import OrgId
 from shared.replies import Tone
-from tests.support import NOW, ORG, run
-from tests.unit.alerts.test_scheduler import Clock, _notifier, _services, _tick
+from tests.support import NOW, ORG, MovingClock, notifier_of, run, run_scheduler
+from tests.support.deployments import alerting_services
 
 SLOW = 'alert create slow --service checkout-api --when "p99_latency > 800ms"'
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(NOW)
+def clock() -> MovingClock:
+    return MovingClock(NOW)
 
 
-def test_an_alert_cannot_point_at_another_teams_channel(clock: Clock) -> None:
-    services = _services(clock)  # C-pay is bound to payments, C-search to search
+def test_an_alert_cannot_point_at_another_teams_channel(clock: MovingClock) -> None:
+    services = alerting_services(clock)  # C-pay is bound to payments, C-search to search
     refused = run(services, f"{SLOW} --channel C-search", user="oli", channel="C-pay")
     assert refused.tone is Tone.DENIED
     assert "Channel #C-search is bound to team search" in refused.text
@@ -28,15 +28,15 @@ def test_an_alert_cannot_point_at_another_teams_channel(clock: Clock) -> None:
     assert run(services, "alert list", user="oli", channel="C-pay").title.endswith("no alerts yet")
 
 
-def test_an_alert_cannot_point_at_an_unbound_channel(clock: Clock) -> None:
-    services = _services(clock)
+def test_an_alert_cannot_point_at_an_unbound_channel(clock: MovingClock) -> None:
+    services = alerting_services(clock)
     refused = run(services, f"{SLOW} --channel #C-random", user="oli", channel="C-pay")
     assert refused.tone is Tone.DENIED
     assert "Channel #C-random is not bound to any team" in refused.text
 
 
-def test_an_edit_cannot_move_an_alert_into_another_teams_channel(clock: Clock) -> None:
-    services = _services(clock)
+def test_an_edit_cannot_move_an_alert_into_another_teams_channel(clock: MovingClock) -> None:
+    services = alerting_services(clock)
     assert run(services, f"{SLOW} --channel C-pay", user="oli", channel="C-pay").tone is Tone.OK
     edit = "alert edit slow --channel C-search"
     refused = run(services, edit, user="oli", channel="C-pay")
@@ -45,15 +45,15 @@ def test_an_edit_cannot_move_an_alert_into_another_teams_channel(clock: Clock) -
     assert "Posts to #C-pay" in shown.text
 
 
-def test_a_policy_whose_channel_is_not_the_teams_posts_to_the_teams_own(clock: Clock) -> None:
+def test_a_policy_whose_channel_is_not_the_teams_posts_to_the_teams_own(clock: MovingClock) -> None:
     # GIVEN a policy stored before channels were checked, pointing at search's channel
     store = InMemoryAlertStore()
-    services: Services = _services(clock, store)
+    services: Services = alerting_services(clock, store)
     assert run(services, SLOW, user="oli", channel="C-pay").tone is Tone.OK
     policy = store.get(OrgId(ORG), "payments", "slow")
     assert policy is not None
     store.save(policy.model_copy(update={"channel": "C-search"}))
     # WHEN it fires
-    _tick(services, clock)
+    run_scheduler(services, clock)
     # THEN only payments' channel is told
-    assert [t.channel for t, _ in _notifier(services).posted] == ["C-pay"]
+    assert [t.channel for t, _ in notifier_of(services).posted] == ["C-pay"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from shared.replies import Tone
-from tests.support import NOW, run
-from tests.unit.alerts.test_scheduler import Clock, _services
+from tests.support import NOW, MovingClock, run
+from tests.support.deployments import alerting_services
 
 SLOW = 'alert create slow --service checkout-api --when "p99_latency > 800ms"'
 
@@ -23,7 +23,7 @@ SLOW = 'alert create slow --service checkout-api --when "p99_latency > 800ms"'
 def test_an_alert_option_that_is_not_its_value_type_is_refused_with_the_form(
     option: str, said: str
 ) -> None:
-    services = _services(Clock(NOW))
+    services = alerting_services(MovingClock(NOW))
     refused = run(services, f"{SLOW} {option}", user="oli", channel="C-pay")
     assert refused.tone is Tone.USAGE, refused
     assert said in refused.title + refused.text
@@ -31,7 +31,7 @@ def test_an_alert_option_that_is_not_its_value_type_is_refused_with_the_form(
 
 
 def test_an_alert_duration_in_seconds_to_hours_is_kept_as_typed() -> None:
-    services = _services(Clock(NOW))
+    services = alerting_services(MovingClock(NOW))
     created = run(services, f"{SLOW} --keep-firing-for 90s", user="oli", channel="C-pay")
     assert created.tone is Tone.OK, created
     shown = run(services, "alert show slow", user="oli", channel="C-pay")

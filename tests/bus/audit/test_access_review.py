@@ -11,8 +11,7 @@ from shared.audit.models import StreamKey
 from shared.bootstrap import Services
 from shared.identity.models import Role, UserId
 from shared.replies import Tone
-from tests.contract.audit_stores import ask
-from tests.support import NOW, ORG, run, setup_teams
+from tests.support import NOW, ORG, ask, run, setup_teams
 
 WHEN = f"{NOW:%Y-%m-%d %H:%M} UTC"
 LATER = NOW + timedelta(hours=1)

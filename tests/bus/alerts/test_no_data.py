@@ -4,7 +4,7 @@ untouched."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from shared.adapters.memory import FixedClock, InMemoryAlertStore, InMemoryNotifier
@@ -12,7 +12,7 @@ from shared.bootstrap import Services, for_memory
 from shared.config import Settings
 from shared.identity.models import Platform
 from shared.replies import Reply, Tone
-from tests.support import NOW, invocation, run, run_deferred, setup_teams
+from tests.support import NOW, run, run_deferred, run_scheduler_at, setup_teams
 
 
 def _latency_only(path: Path, *, errors: bool = False) -> None:
@@ -44,11 +44,6 @@ def _services(tmp_path: Path, clock: FixedClock, store: InMemoryAlertStore) -> S
     return services
 
 
-def _tick(services: Services, at: datetime) -> None:
-    tick = invocation("scheduler run-once", channel=None).model_copy(update={"received_at": at})
-    assert services.bus.handle(tick).tone is Tone.OK
-
-
 def _states(services: Services) -> dict[str, str]:
     listed = run(services, "alert list", user="vic", channel="C-pay")
     return {name: value.split(" · ")[0] for name, value in listed.fields}
@@ -62,7 +57,7 @@ def test_a_policy_on_a_signal_without_data_shows_no_data(tmp_path: Path) -> None
     # GIVEN a metrics file with p99 latency only, and policies on its error rate and its latency
     services = _services(tmp_path, FixedClock(NOW), InMemoryAlertStore())
     # WHEN the scheduler evaluates them
-    _tick(services, NOW)
+    run_scheduler_at(services, NOW)
     # THEN the error-rate policy shows no data; the latency one, judged, is inactive; with
     # --missing ok, no data counts as ok and says so
     assert _states(services) == {
@@ -81,15 +76,15 @@ def test_a_policy_on_a_signal_without_data_shows_no_data(tmp_path: Path) -> None
 def test_no_data_is_written_once_and_cleared_when_data_arrives(tmp_path: Path) -> None:
     store = InMemoryAlertStore()
     services = _services(tmp_path, FixedClock(NOW), store)
-    _tick(services, NOW)
+    run_scheduler_at(services, NOW)
     (errors,) = [p for p in store.every() if p.name == "errors"]
     # WHEN another minute has no data either: nothing moved, so nothing is written
-    _tick(services, NOW + timedelta(minutes=1))
+    run_scheduler_at(services, NOW + timedelta(minutes=1))
     (again,) = [p for p in store.every() if p.name == "errors"]
     assert again.version == errors.version
     # WHEN the file gains the error rate: the policy is judged again, inactive
     _latency_only(tmp_path / "metrics" / "web.csv", errors=True)
-    _tick(services, NOW + timedelta(minutes=2))
+    run_scheduler_at(services, NOW + timedelta(minutes=2))
     assert _states(services)["errors"] == "inactive"
 
 
@@ -109,10 +104,10 @@ def test_a_firing_alert_whose_data_stops_is_not_told_as_resolved(tmp_path: Path)
     )
     create = 'alert create errors --service web --when "error_rate > 2%"'
     assert run(services, create, user="oli", channel="C-pay").tone is Tone.OK
-    _tick(services, NOW)
+    run_scheduler_at(services, NOW)
     assert notifier.posted[-1][1].title == "FIRING web: errors"
     # WHEN the file has no rows for the last minutes (the exporter stopped)
-    _tick(services, NOW + timedelta(minutes=10))
+    run_scheduler_at(services, NOW + timedelta(minutes=10))
     # THEN the firing message is updated to say no data, not an all-clear
     (_, update) = notifier.updated[-1]
     assert update.title == "NO DATA web: errors", update.title

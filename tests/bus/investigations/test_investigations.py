@@ -5,20 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from shared.adapters.memory import FixedClock, InMemoryTaskQueue
+from shared.adapters.memory import FixedClock
 from shared.bootstrap import Services, for_memory
 from shared.identity.models import Platform
-from shared.replies import Reply, Tone
-from tests.support import NOW, finding_lines, run, setup_teams
-
-
-def _investigate(services: Services, text: str, *, user: str = "rey") -> Reply:
-    accepted = run(services, text, user=user, channel="C-pay")
-    assert accepted.tone is Tone.ACCEPTED, accepted
-    tasks = services.tasks
-    assert isinstance(tasks, InMemoryTaskQueue)
-    (task,) = tasks.drain()
-    return services.bus.resume(task)
+from shared.replies import Tone
+from tests.support import NOW, finding_lines, investigate, run, setup_teams
 
 
 def test_a_responder_investigates_the_sample_service(services: Services) -> None:
@@ -29,7 +20,7 @@ def test_a_responder_investigates_the_sample_service(services: Services) -> None
         ).tone
         is Tone.OK
     )
-    reply = _investigate(services, "investigate checkout-api")
+    reply = investigate(services, "investigate checkout-api")
     assert reply.title.startswith("checkout-api: ")
     assert "after deploy v42 of checkout-api" in reply.title
     assert dict(reply.fields)["First to move"].startswith("saturation at ")
@@ -44,7 +35,7 @@ def test_a_responder_investigates_the_sample_service(services: Services) -> None
 def test_an_unknown_service_names_the_ones_there_are(services: Services) -> None:
     setup_teams(services)
     run(services, "service register checkout-api --sample checkout", user="oli", channel="C-pay")
-    reply = _investigate(services, "investigate checkout")
+    reply = investigate(services, "investigate checkout")
     assert reply.tone is Tone.ERROR
     assert "has no service `checkout` (its services: checkout-api)" in reply.text
 
@@ -74,7 +65,7 @@ def test_a_metrics_file_is_a_post_mortem_source(
         platform=Platform.LOCAL,
     )
     assert registered.tone is Tone.OK, registered
-    reply = _investigate(services, "investigate legacy --window 2h")
+    reply = investigate(services, "investigate legacy --window 2h")
     assert "2 min after deploy v7" in reply.title
     assert {line.split(" ", 2)[1] for line in finding_lines(reply)} == {"p99", "error"}
 
@@ -83,7 +74,7 @@ def test_a_quiet_service_says_nothing_changed(services: Services, clock: FixedCl
     setup_teams(services)
     run(services, "service register checkout-api --sample checkout", user="oli", channel="C-pay")
     # the sample's incident is 40 minutes before "now": a window that ends well before it is quiet
-    reply = _investigate(services, "investigate checkout-api --window 1h --since 2026-11-22T05:00")
+    reply = investigate(services, "investigate checkout-api --window 1h --since 2026-11-22T05:00")
     assert reply.title.startswith("checkout-api: no significant change")
 
 
@@ -91,7 +82,7 @@ def test_an_investigation_is_recorded_and_worked_together(services: Services) ->
     # GIVEN a report of the sample service
     setup_teams(services)
     run(services, "service register checkout-api --sample checkout", user="oli", channel="C-pay")
-    report = _investigate(services, "investigate checkout-api")
+    report = investigate(services, "investigate checkout-api")
     investigation_id = dict(report.fields)["Investigation"].split()[0]
     assert report.receipt  # opening is audited
     buttons = {b.label: b for b in report.buttons}
@@ -114,7 +105,7 @@ def test_an_investigation_is_recorded_and_worked_together(services: Services) ->
 def test_another_team_cannot_see_or_touch_an_investigation(services: Services) -> None:
     setup_teams(services)
     run(services, "service register checkout-api --sample checkout", user="oli", channel="C-pay")
-    report = _investigate(services, "investigate checkout-api")
+    report = investigate(services, "investigate checkout-api")
     investigation_id = dict(report.fields)["Investigation"].split()[0]
     for text in (
         f"investigation show {investigation_id} --team search",

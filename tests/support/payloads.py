@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # Slack's documented example secret
 
 
@@ -30,6 +30,39 @@ def slash_command_body(command_text: str, **overrides: str) -> str:
     fields = dict(parse_qsl(text("slack/slash_command_body.txt"), keep_blank_values=True))
     fields.update({"command": "/sre", "text": command_text, **overrides})
     return urlencode(fields)
+
+
+def message_activity(service_url: str | None = None, text: str | None = None) -> dict[str, Any]:
+    """The recorded Teams message activity (a copy), sent from `service_url` and saying
+    `@Custom Agent <text>` where given."""
+    activity: dict[str, Any] = copy.deepcopy(load("teams/message_activity.json"))
+    if service_url is not None:
+        activity["serviceUrl"] = service_url
+    if text is not None:
+        activity["text"] = f"<at>Custom Agent</at> {text}"
+    return activity
+
+
+def app_mention_body(text: str, event_id: str) -> str:
+    """An Events API `app_mention` by W111 in C111 of workspace T111: `@autosre <text>`."""
+    return json.dumps(
+        {
+            "token": "verification_token",
+            "team_id": "T111",
+            "api_app_id": "A111",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": 1700000000,
+            "event": {
+                "type": "app_mention",
+                "user": "W111",
+                "text": f"<@U0BOT|autosre> {text}",
+                "ts": "1700000000.000100",
+                "channel": "C111",
+                "event_ts": "1700000000.000100",
+            },
+        }
+    )
 
 
 def signed_headers(

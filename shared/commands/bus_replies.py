@@ -1,4 +1,5 @@
-"""Replies for errors, deferrals and receipts: what users read when things do not simply work."""
+"""The replies the bus itself gives (errors, deferrals, receipts), whatever the feature: what
+users read when things do not simply work."""
 
 from __future__ import annotations
 

@@ -7,24 +7,12 @@ from slack_sdk import WebClient
 
 from bots.slack.notifier import SlackNotifier
 from bots.slack.render import blocks
-from shared.adapters.memory import FixedClock, InMemoryNotifier, InMemoryTaskQueue
+from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.bootstrap import Services, for_memory
 from shared.config import Settings
 from shared.replies import Reply, Tone
 from tests.fakes.http_capture import capture_server
-from tests.support import run, setup_teams
-
-
-def _notifier(services: Services) -> InMemoryNotifier:
-    assert isinstance(services.notifier, InMemoryNotifier)
-    return services.notifier
-
-
-def _worker(services: Services) -> list[Reply]:
-    """Run what was deferred as the worker does: each reply is posted where it was asked."""
-    tasks = services.tasks
-    assert isinstance(tasks, InMemoryTaskQueue)
-    return [services.answer(task) for task in tasks.drain()]
+from tests.support import notifier_of, run, run_worker, setup_teams
 
 
 def _send(services: Services, text: str, *, user: str, channel: str = "C-pay") -> Reply:
@@ -32,7 +20,7 @@ def _send(services: Services, text: str, *, user: str, channel: str = "C-pay") -
     reply = run(services, text, user=user, channel=channel)
     if reply.tone is not Tone.ACCEPTED:
         return reply
-    (result,) = _worker(services)
+    (result,) = run_worker(services)
     return result
 
 
@@ -47,7 +35,7 @@ def opened(services: Services) -> tuple[Services, Reply, str]:
         assert not run(services, text).failed
     run(services, "service register checkout-api --sample checkout", user="oli", channel="C-pay")
     report = _send(services, "investigate checkout-api", user="rey")
-    _notifier(services).posted.clear()
+    notifier_of(services).posted.clear()
     return services, report, dict(report.fields)["Investigation"].split()[0]
 
 
@@ -61,7 +49,7 @@ def test_escalating_asks_the_other_team_in_its_channel_and_lets_it_join(
     # THEN the report's thread is told, and search's channel gets the request with its buttons
     assert reply.tone is Tone.OK
     assert reply.title == f"{inv} escalated to team search"
-    (asked_target, ask), (told_target, told) = _notifier(services).posted
+    (asked_target, ask), (told_target, told) = notifier_of(services).posted
     assert (asked_target.channel, told_target.channel) == ("C-search", "C-pay")
     assert ask.title == f"Team payments asks team search for help with {inv}"
     assert "after deploy v42" in ask.text
@@ -112,7 +100,7 @@ def test_a_user_group_is_mentioned_in_the_thread(opened: tuple[Services, Reply, 
     assert "@S0DBONCALL please have a look" in reply.text
     # in Slack the group id becomes a mention that notifies its members
     assert "<!subteam^S0DBONCALL> please have a look" in str(blocks(reply))
-    ((target, _),) = _notifier(services).posted  # only the thread, no other channel
+    ((target, _),) = notifier_of(services).posted  # only the thread, no other channel
     assert target.channel == "C-pay"
 
 

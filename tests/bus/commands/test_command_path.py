@@ -16,9 +16,15 @@ from shared.audit.models import AuditRecord, Outcome, StreamKey
 from shared.bootstrap import Services, build
 from shared.config import Settings
 from shared.identity.models import Org, OrgId, Role, Team, UserId
-from shared.invocation import DeferredCommand
 from shared.replies import Tone
-from tests.support import ORG, memory_adapters, records, run, setup_teams, trail_for
+from tests.support import (
+    ORG,
+    UnreachableQueue,
+    memory_adapters,
+    records,
+    run,
+    setup_teams,
+)
 
 
 def _stream(services: Services, team: str) -> list[AuditRecord]:
@@ -114,36 +120,9 @@ def test_an_unexpected_error_is_an_internal_error_with_a_reference_and_no_trace(
     assert "disk on fire" in caplog.text
 
 
-def test_concurrent_appends_never_share_a_sequence_number() -> None:
-    import threading
-
-    from tests.unit.audit.test_chain import _draft
-
-    trail = trail_for(InMemoryAuditLog())
-    records: list[AuditRecord] = []
-
-    def append() -> None:
-        for _ in range(50):
-            records.append(trail.append(_draft("sre team list")))
-
-    threads = [threading.Thread(target=append) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(r.seq for r in records) == list(range(1, 201))
-
-
-class _UnreachableQueue(InMemoryTaskQueue):
-    """The memory queue, down: every enqueue is refused as SQS would refuse it unreachable."""
-
-    def enqueue(self, task: DeferredCommand) -> None:
-        raise ConnectionError("queue unreachable")
-
-
 def test_a_slow_command_that_cannot_be_queued_is_reported_not_lost(clock: FixedClock) -> None:
     # GIVEN a team whose operator asks for a change the worker runs, and a queue that is down
-    adapters = memory_adapters(clock, tasks=_UnreachableQueue())
+    adapters = memory_adapters(clock, tasks=UnreachableQueue())
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
     before = len(_stream(services, "payments"))

@@ -1,4 +1,4 @@
-"""Alert evaluation, pure: Prometheus' alert state machine fed by CloudWatch's M-of-N rule.
+"""Alert states, pure: Prometheus' alert state machine fed by CloudWatch's M-of-N rule.
 
 `step` is Prometheus' `AlertingRule.Eval` for one alert instance (rules/alerting.go): inactive →
 pending when the condition holds (firing at once when `for` is 0), pending → firing once `for` has

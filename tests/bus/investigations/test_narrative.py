@@ -1,0 +1,45 @@
+"""The seam where a summariser plugs in, through the bus: it tells the report, and a failing one
+falls back to the narrative."""
+
+from __future__ import annotations
+
+from shared.adapters.memory import FixedClock, InMemoryTaskQueue
+from shared.bootstrap import Services, build
+from shared.config import Settings
+from shared.investigations.models import Investigation
+from shared.replies import Reply
+from tests.support import NOW, memory_adapters, run, setup_teams
+
+
+class _Broken:
+    def summarise(self, investigation: Investigation) -> str:
+        raise TimeoutError("the model did not answer")
+
+
+class _Terse:
+    def summarise(self, investigation: Investigation) -> str:
+        return f"{len(investigation.findings)} signals moved."
+
+
+def _report(summariser: object) -> Reply:
+    clock = FixedClock(NOW)
+    services: Services = build(
+        Settings(org_admins=("slack:T1:root",)), memory_adapters(clock, summariser=summariser)
+    )
+    setup_teams(services)
+    run(services, "service register api --sample checkout", user="oli", channel="C-pay")
+    run(services, "investigate api", user="rey", channel="C-pay")
+    tasks = services.tasks
+    assert isinstance(tasks, InMemoryTaskQueue)
+    (task,) = tasks.drain()
+    return services.bus.resume(task)
+
+
+def test_a_summariser_given_to_the_composition_root_tells_the_report() -> None:
+    assert _report(_Terse()).text.splitlines()[0] == "4 signals moved."
+
+
+def test_a_failing_summariser_falls_back_to_the_narrative() -> None:
+    report = _report(_Broken())
+    assert not report.failed
+    assert report.text.startswith("Saturation moved first, at 08:52 UTC")

@@ -1,0 +1,55 @@
+"""In-memory deployments of one feature on the sample service: the teams of `setup_teams`, and
+`checkout-api` (the sample `checkout`) registered by operator `oli` of payments."""
+
+from __future__ import annotations
+
+from shared.adapters.memory import InMemoryAlertStore, InMemoryCanaryStore
+from shared.alerts.ports import AlertStore
+from shared.bootstrap import Services, build
+from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter
+from shared.config import Settings
+from shared.replies import Tone
+from shared.telemetry.models import ResourceKind
+from tests.support import MovingClock, memory_adapters, run, run_deferred, setup_teams
+
+REGISTER = "service register checkout-api --sample checkout --team payments"
+ROUTERS: dict[int, TrafficRouter] = {}
+
+
+def alerting_services(clock: MovingClock, store: AlertStore | None = None) -> Services:
+    """Alerts on `store` (memory by default); channel C-search bound to team search too."""
+    adapters = memory_adapters(clock, alerts=store or InMemoryAlertStore())
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    setup_teams(services)
+    assert not run(services, "team bind C-search --team search").failed
+    assert not run(services, REGISTER, user="oli").failed
+    return services
+
+
+def canary_services(
+    clock: MovingClock,
+    store: CanaryStore | None = None,
+    investigators: InvestigatorVersions | None = None,
+) -> Services:
+    """Canaries on `store` (memory by default) over the sample's simulated traffic router."""
+    extra = {"investigators": investigators} if investigators else {}
+    adapters = memory_adapters(clock, canaries=store or InMemoryCanaryStore(), **extra)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
+    setup_teams(services)
+    assert not run(services, REGISTER, user="oli").failed
+    return services
+
+
+def router_of(services: Services) -> TrafficRouter:
+    """The traffic router of services made by `canary_services`."""
+    return ROUTERS[id(services)]
+
+
+def start_canary(services: Services, version: str) -> str:
+    """Operator `oli` starts a canary of `version` in C-pay, the worker runs it; its id."""
+    reply = run_deferred(
+        services, f"canary start checkout-api --version {version}", user="oli", channel="C-pay"
+    )
+    assert reply.tone is Tone.OK, reply
+    return reply.title.split()[1]
