@@ -6,7 +6,8 @@ import functools
 
 from bots.delivery import SurfaceNotifier
 from handlers.idempotency import PowertoolsGuard
-from shared.bootstrap import Services, for_aws, resolve_secrets
+from shared.bootstrap.aws import for_aws, resolve_secrets
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 
 

@@ -23,7 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from bots.delivery import SurfaceNotifier
 from bots.serve import application
 from bots.teams.http import TeamsEndpoint
-from shared.bootstrap import for_local
+from shared.bootstrap.local import for_local
 from shared.config import Settings
 from tests.fixtures import SIGNING_SECRET, load, signed_headers, slash_command_body
 from tests.integration.test_slack_surface import _post

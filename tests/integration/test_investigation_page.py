@@ -19,7 +19,8 @@ import pytest
 
 from bots.serve import application
 from shared.adapters.memory import InMemoryNotifier
-from shared.bootstrap import Services, for_local
+from shared.bootstrap.local import for_local
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.investigations.models import Investigation

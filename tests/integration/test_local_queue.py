@@ -17,7 +17,7 @@ from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.adapters.memory import InMemoryNotifier
 from shared.audit.models import Outcome, StreamKey
-from shared.bootstrap import for_local
+from shared.bootstrap.local import for_local
 from shared.config import Settings
 from shared.invocation import DeferredCommand
 from tests.support import ORG, invocation, records, run

@@ -21,7 +21,7 @@ from bots.cli import main
 from bots.serve import _QuietHandler, application
 from handlers import aws_pages
 from shared.adapters.memory import InMemoryNotifier
-from shared.bootstrap import for_local
+from shared.bootstrap.local import for_local
 from shared.config import Settings
 from tests.fixtures import LambdaContext, load
 from tests.support import invocation

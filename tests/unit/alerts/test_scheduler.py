@@ -14,7 +14,7 @@ from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryAlertStore, InMemoryNotifier, InMemoryTaskQueue
 from shared.alerts.ports import AlertStore
 from shared.audit.models import StreamKey
-from shared.bootstrap import Services, build
+from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget

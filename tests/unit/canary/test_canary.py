@@ -12,7 +12,7 @@ import pytest
 
 from shared.adapters.memory import InMemoryCanaryStore, InMemoryNotifier, InMemoryTaskQueue
 from shared.audit.models import Outcome, StreamKey
-from shared.bootstrap import Services, build
+from shared.bootstrap.wiring import Services, build
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.config import Settings

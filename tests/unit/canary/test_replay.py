@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.bootstrap import Services
+from shared.bootstrap.wiring import Services
 from shared.canary.judge import Label, MetricSpec, count_classify
 from shared.canary.replay import (
     Answers,

@@ -8,7 +8,7 @@ import pytest
 
 from shared.adapters.memory import FixedClock, InMemoryAuditLog, InMemoryTaskQueue
 from shared.audit.models import AuditRecord, Outcome, StreamKey
-from shared.bootstrap import Services, build
+from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.identity.models import OrgId, Role, UserId
 from shared.invocation import DeferredCommand

@@ -11,7 +11,7 @@ from botbuilder.schema import Activity
 
 from bots.slack.normalize import from_button, from_slash_command
 from bots.teams.normalize import from_activity
-from shared.bootstrap import for_memory
+from shared.bootstrap.memory import for_memory
 from shared.config import Settings
 from shared.identity.admins import ConfiguredAdmin, configured_admins
 from shared.identity.models import Actor, OrgId, Platform, UserId

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from shared.adapters.memory import FixedClock, InMemoryNotifier
 from shared.audit.models import AuditRecord, Outcome
-from shared.bootstrap import Services, for_memory
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.investigations.events import audited

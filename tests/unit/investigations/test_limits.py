@@ -9,7 +9,8 @@ import pytest
 
 from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
-from shared.bootstrap import Services, for_memory
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
 from shared.errors import UnavailableError
 from shared.replies import Reply, Tone
 from shared.telemetry.limits import read_within

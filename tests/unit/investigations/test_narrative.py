@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
-from shared.bootstrap import Services, build
+from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.investigations.models import Investigation
 from shared.investigations.narrative import NarrativeSummariser
