@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from shared.adapters.charts import render_comparison_png, render_panels, render_png
 from shared.alerts.commands import ALERT_COMMANDS
 from shared.alerts.evaluator import AlertEvaluator
-from shared.alerts.models import AlertPolicy
 from shared.alerts.ports import AlertStore
-from shared.alerts.scheduler import AlertScheduler, Investigate
+from shared.alerts.scheduler import AlertScheduler
 from shared.alerts.service import AlertService
 from shared.audit.ports import AuditDirectory, AuditLog
 from shared.audit.seal import SigningKey
@@ -29,18 +28,16 @@ from shared.commands.registry import CommandSet
 from shared.config import Settings
 from shared.doctor import Doctor, RunDoctor
 from shared.identity.admins import configured_admins
-from shared.identity.models import OrgId
 from shared.investigations.collaboration import Collaboration
 from shared.investigations.commands import INVESTIGATION_COMMANDS
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, Summariser
 from shared.investigations.service import InvestigationService
-from shared.invocation import DeferredCommand, ReplyTarget
+from shared.invocation import DeferredCommand
 from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
 from shared.replies import Reply
 from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.scheduling.tick import ScheduledWork
-from shared.scheduling.triggers import scheduled
 from shared.services.commands import SERVICE_COMMANDS
 from shared.teams.commands import TEAM_COMMANDS
 from shared.teams.service import TeamService
@@ -134,19 +131,6 @@ class Adapters:
     """How the audit storage protects entries, as `sre audit verify` reports it."""
 
 
-def _investigator(bus: list[CommandBus], clock: Clock) -> Investigate:
-    """How the alert scheduler opens an investigation: `sre investigate` as the scheduler, its
-    report posted in the alert's thread by the worker."""
-
-    def investigate(policy: AlertPolicy, where: ReplyTarget, key: str) -> bool:
-        text = f"sre investigate {policy.service} --team {policy.team}"
-        invocation = scheduled(OrgId(policy.org), text, trigger=key, now=clock.now())
-        reply = bus[0].handle(invocation.model_copy(update={"reply_to": where}))
-        return not reply.failed
-
-    return investigate
-
-
 def _metrics_files(metrics: Mapping[ResourceKind, MetricsSource]) -> MetricsFiles | None:
     """The source of metrics files, which also admits them into the catalog (if there is one)."""
     source: object = metrics.get(ResourceKind.METRICS_FILE)
@@ -184,18 +168,16 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
         panels=render_panels,
         public_url=settings.public_url,
     )
-    bus_ref: list[CommandBus] = []
     bus = CommandBus(
         directory=a.directory,
         audit=trail,
         tasks=a.tasks,
         clock=a.clock,
         commands=COMMANDS,
-        handlers=_handlers(settings, a, audit=audit, trail=trail, pages=pages, bus_ref=bus_ref),
+        handlers=_handlers(settings, a, audit=audit, trail=trail, pages=pages),
         configured_admins=admins,
         guard=a.guard,
     )
-    bus_ref.append(bus)
     return Services(
         settings=settings,
         bus=bus,
@@ -208,13 +190,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
 
 
 def _handlers(
-    settings: Settings,
-    a: Adapters,
-    *,
-    audit: AuditService,
-    trail: AuditTrail,
-    pages: PageServer,
-    bus_ref: list[CommandBus],
+    settings: Settings, a: Adapters, *, audit: AuditService, trail: AuditTrail, pages: PageServer
 ) -> Handlers:
     """Every feature's handlers over the adapters, registered at the root."""
     doctor = Doctor(directory=a.directory, audit=audit, facts={"Backend": settings.backend})
@@ -238,7 +214,6 @@ def _handlers(
         directory=a.directory,
         audit=trail,
         notifier=a.notifier,
-        investigate=_investigator(bus_ref, a.clock),
     )
     canaries = CanaryService(
         store=a.canaries,

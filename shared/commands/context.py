@@ -24,7 +24,16 @@ class Context:
     now: datetime
 
 
-Handler = Callable[[Any, Context], Reply]
+@dataclass(frozen=True)
+class Handled:
+    """What a handler did: its reply, and the follow-ups it wants run after it (invocations the
+    bus then handles in order, each parsed, authorized and audited as its own command)."""
+
+    reply: Reply
+    follow_ups: tuple[Invocation, ...] = ()
+
+
+Handler = Callable[[Any, Context], Reply | Handled]
 """Runs one kind of command; the bus has already parsed, authorized and audited it."""
 
 C = TypeVar("C", bound=Command)
@@ -37,7 +46,7 @@ class Handlers:
     def __init__(self) -> None:
         self._by_model: dict[type[Command], Handler] = {}
 
-    def add(self, model: type[C], handler: Callable[[C, Context], Reply]) -> Handlers:
+    def add(self, model: type[C], handler: Callable[[C, Context], Reply | Handled]) -> Handlers:
         """Register `handler` for `model`; a model registered twice is a wiring mistake."""
         if model in self._by_model:
             raise ValueError(f"{model.__name__} has two handlers")
@@ -54,6 +63,7 @@ class Handlers:
         """Every command with a handler, in the order they were added."""
         return tuple(self._by_model)
 
-    def run(self, command: Command, ctx: Context) -> Reply:
-        """Run `command`'s handler."""
-        return self._by_model[type(command)](command, ctx)
+    def run(self, command: Command, ctx: Context) -> Handled:
+        """Run `command`'s handler: its reply and the follow-ups it returned (if any)."""
+        done = self._by_model[type(command)](command, ctx)
+        return done if isinstance(done, Handled) else Handled(done)
