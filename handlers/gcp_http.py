@@ -16,7 +16,7 @@ from bots.delivery import SurfaceNotifier
 from bots.slack.admission import MAX_BODY_BYTES, refusal
 from bots.slack.app import build_app
 from bots.teams.http import TeamsEndpoint
-from handlers.idempotency import PowertoolsGuard
+from handlers.idempotency import PowertoolsGuard, no_lambda_context
 from shared.bootstrap.aws import resolve_secrets
 from shared.bootstrap.gcp import for_gcp
 from shared.bootstrap.local import for_local
@@ -51,7 +51,7 @@ def services() -> Services:
     settings = configured()
     if settings.backend == "aws":
         settings = resolve_secrets(settings)
-        guard = PowertoolsGuard(table=settings.table_name)
+        guard = PowertoolsGuard(table=settings.table_name, context=no_lambda_context)
         return for_gcp(settings, notifier=SurfaceNotifier(settings), guard=guard)
     return for_local(settings, notifier=SurfaceNotifier(settings))
 
