@@ -95,8 +95,6 @@ def for_local(
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
     services = build(settings, adapters, progress=progress)
-    queue.consumer = services.answer
-    queue.abandon = services.abandon
-    queue.start()
+    queue.start(services.answer, abandon=services.abandon)
     journal.settle(services.audit, queued=queue.queued)
     return services
