@@ -14,6 +14,7 @@ from shared.audit.trail import AuditTrail
 from shared.commands.answers import accepted, for_error, internal_error, with_receipt
 from shared.commands.base import Command
 from shared.commands.context import Context, Handled, Handlers
+from shared.commands.follow_ups import follow
 from shared.commands.free_text import shown
 from shared.commands.registry import CommandSet, canonical
 from shared.commands.scope import team_for
@@ -28,11 +29,6 @@ from shared.ports import Clock, DeliveryGuard, TaskQueue
 from shared.replies import Reply, Tone
 
 log = logging.getLogger("autosre.bus")
-
-MAX_FOLLOW_UPS = 100
-"""Follow-ups one command may cause, theirs included: a longer chain is a defect, reported and
-not run."""
-FOLLOW_UPS_NOT_DONE = "Follow-ups not done"
 
 
 def run_now(*, key: str, run: Callable[[], Reply]) -> Reply | None:  # noqa: ARG001 (guard shape)
@@ -70,7 +66,7 @@ class CommandBus:
     def handle(self, invocation: Invocation) -> Reply:
         """Answer one invocation, then run the follow-ups its command returned; never raises."""
         done = self._one(invocation)
-        return self._follow(invocation, done.reply, list(done.follow_ups))
+        return follow(invocation, done.reply, list(done.follow_ups), run=self._one)
 
     def resume(self, task: DeferredCommand) -> Reply:
         """Run a deferred command in the worker and answer it (then its follow-ups); a
@@ -86,7 +82,7 @@ class CommandBus:
         reply = self.guard(key=key, run=run)
         if reply is None:
             raise RuntimeError(f"task {key} is still running elsewhere")  # the queue retries it
-        return self._follow(task.invocation, reply, follow_ups)
+        return follow(task.invocation, reply, follow_ups, run=self._one)
 
     def abandon(self, task: DeferredCommand, reason: str) -> Reply:
         """Report a deferred command that will not run: its failure audited, its user's answer."""
@@ -94,36 +90,6 @@ class CommandBus:
 
     def _one(self, invocation: Invocation) -> Handled:
         return self._answer(invocation, lambda: self._handle(invocation))
-
-    def _follow(self, cause: Invocation, reply: Reply, queue: list[Invocation]) -> Reply:
-        """Run `queue` in order, each follow-up's own after the rest (cosmicpython's message
-        bus); one that fails or is refused is named in `reply`, and the others still run."""
-        problems: list[str] = []
-        ran = 0
-        while queue:
-            follow_up = queue.pop(0)
-            what = f"`{_loggable(follow_up.text)}`"
-            if ran == MAX_FOLLOW_UPS:
-                problems.append(f"{what} and {len(queue)} more: not run, too many follow-ups")
-                log.error("too many follow-ups", extra={"correlation_id": cause.correlation_id})
-                break
-            ran += 1
-            if not _may_follow(cause, follow_up):
-                problems.append(f"{what}: not run, it would act in another org")
-                continue
-            done = self._one(follow_up)
-            queue.extend(done.follow_ups)
-            if done.reply.failed:
-                problems.append(f"{what}: {done.reply.title} (ref {follow_up.correlation_id})")
-                log.warning(
-                    "follow-up not done",
-                    extra={"correlation_id": cause.correlation_id, "title": done.reply.title},
-                )
-        if not problems:
-            return reply
-        return reply.model_copy(
-            update={"fields": [*reply.fields, (FOLLOW_UPS_NOT_DONE, "\n".join(problems))]}
-        )
 
     def _abandon(self, task: DeferredCommand, reason: str) -> Reply:
         command = self.commands.parse(task.command)
@@ -311,11 +277,6 @@ class CommandBus:
                 raise
             log.exception("audit entry lost", extra={"outcome": outcome.value})
             return None
-
-
-def _may_follow(cause: Invocation, follow_up: Invocation) -> bool:
-    """A follow-up acts in its command's org (the scheduler's, which spans orgs, in any)."""
-    return cause.actor.platform is Platform.SCHEDULER or follow_up.actor.org == cause.actor.org
 
 
 def _with_trigger(details: dict[str, str], invocation: Invocation) -> dict[str, str]:

@@ -10,8 +10,9 @@ from shared.adapters.memory import (
     InMemoryTaskQueue,
 )
 from shared.commands.base import Command
-from shared.commands.bus import FOLLOW_UPS_NOT_DONE, MAX_FOLLOW_UPS, CommandBus, run_now
+from shared.commands.bus import CommandBus, run_now
 from shared.commands.context import Context, Handled, Handlers
+from shared.commands.follow_ups import FOLLOW_UPS_NOT_DONE, MAX_FOLLOW_UPS
 from shared.commands.registry import CommandSet
 from shared.identity.models import OrgId
 from shared.identity.rbac import Permission

@@ -10,7 +10,7 @@ from shared.adapters.memory import InMemoryNotifier, InMemoryTaskQueue
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
-from shared.commands.bus import FOLLOW_UPS_NOT_DONE
+from shared.commands.follow_ups import FOLLOW_UPS_NOT_DONE
 from shared.config import Settings
 from shared.invocation import DeferredCommand
 from shared.replies import Reply
