@@ -16,7 +16,8 @@ from shared.adapters.memory import FixedClock, InMemoryAlertStore
 from shared.alerts.condition import parse
 from shared.alerts.models import AlertPolicy
 from shared.audit.seal import SigningKey
-from shared.bootstrap import build, memory_adapters
+from shared.bootstrap.memory import memory_adapters
+from shared.bootstrap.wiring import build
 from shared.config import Settings
 from shared.identity.models import OrgId, Team, UserId
 from shared.telemetry.models import ResourceKind, Service, Signal

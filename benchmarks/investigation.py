@@ -12,15 +12,11 @@ from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
 from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.adapters.memory import (
     FixedClock,
-    InMemoryAuditLog,
-    InMemoryDirectory,
-    InMemoryExportStore,
-    InMemoryInvestigationStore,
-    InMemoryNotifier,
     InMemoryTaskQueue,
 )
 from shared.audit.seal import SigningKey
-from shared.bootstrap import Adapters, Services, build
+from shared.bootstrap.memory import memory_adapters
+from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget
@@ -33,17 +29,7 @@ NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 
 def _services(sources: dict[ResourceKind, MetricsSource]) -> Services:
     key = SigningKey(secret=b"bench")
-    adapters = Adapters(
-        directory=InMemoryDirectory(),
-        audit_log=InMemoryAuditLog(),
-        tasks=InMemoryTaskQueue(),
-        exports=InMemoryExportStore(),
-        clock=FixedClock(NOW),
-        key=lambda: key,
-        metrics=sources,
-        investigations=InMemoryInvestigationStore(),
-        notifier=InMemoryNotifier(),
-    )
+    adapters = memory_adapters(FixedClock(NOW), key, metrics=sources)
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     for text in (
         "team create payments",

@@ -13,7 +13,10 @@ from pathlib import Path
 
 from bots.text import render_text
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
-from shared.bootstrap import Services, for_aws, for_local
+from shared.bootstrap.aws import for_aws
+from shared.bootstrap.local import for_local
+from shared.bootstrap.wiring import Services
+from shared.commands.bus import run_now
 from shared.config import ENVIRONMENT, Settings
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget
@@ -170,6 +173,7 @@ def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
     services = for_aws(
         settings,
         notifier=printer,
+        guard=run_now,  # one command from a terminal: nothing retries it
         progress=_progress,
         tasks=queue,
         exports=FolderExportStore(settings.home / "exports"),

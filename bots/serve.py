@@ -17,7 +17,8 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from bots.delivery import SurfaceNotifier
 from bots.logs import configure as configure_logs
 from bots.logs import request_fields
-from shared.bootstrap import Services, for_local
+from shared.bootstrap.local import for_local
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.scheduling.triggers import evaluate_alerts, seal_every_org
 

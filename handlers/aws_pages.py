@@ -17,6 +17,7 @@ metrics = Metrics(namespace="AutoSRE")
 
 
 # never log the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: its query string has the token
+@aws_runtime.lambda_handler
 @logger.inject_lambda_context(
     correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False
 )

@@ -1,13 +1,49 @@
-"""What every AWS handler shares: settings read once, services built at first use."""
+"""What every AWS handler shares: settings read once, services built at first use, and the
+invocation in progress (its context reaches the run-once guard through the handler's call)."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from bots.delivery import SurfaceNotifier
 from handlers.idempotency import PowertoolsGuard
-from shared.bootstrap import Services, for_aws, resolve_secrets
+from shared.bootstrap.aws import for_aws, resolve_secrets
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
+
+R = TypeVar("R")
+_INVOCATION: dict[str, Any] = {}
+"""The context of the invocation this container runs (Lambda runs one at a time)."""
+
+
+def lambda_handler(handler: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:
+    """A Lambda entry point: its invocation's context reaches the run-once guard for the
+    duration of the call (Powertools locks a running delivery for the time the invocation has
+    left, so a retry after a timeout is not refused for an hour)."""
+
+    @functools.wraps(handler)
+    def invoked(event: Any, context: Any) -> R:
+        _INVOCATION["context"] = context
+        try:
+            return handler(event, context)
+        finally:
+            _INVOCATION.pop("context", None)
+
+    return invoked
+
+
+def lambda_context() -> Any:
+    """The context of the invocation in progress; outside one (a handler not wrapped by
+    `lambda_handler`), an error, so a forgotten wrapper fails in the handler's tests."""
+    try:
+        return _INVOCATION["context"]
+    except KeyError:
+        raise RuntimeError(
+            "the run-once guard was used outside a Lambda invocation: wrap the handler with "
+            "@aws_runtime.lambda_handler"
+        ) from None
 
 
 @functools.cache
@@ -19,7 +55,7 @@ def settings() -> Settings:
 @functools.cache
 def guard() -> PowertoolsGuard:
     """Run-once for retried deliveries, in the app table."""
-    return PowertoolsGuard(table=settings().table_name)
+    return PowertoolsGuard(table=settings().table_name, context=lambda_context)
 
 
 @functools.cache

@@ -17,13 +17,14 @@ metrics = Metrics(namespace="AutoSRE")
 tracer = Tracer()
 
 
+@aws_runtime.lambda_handler
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=EventBridgeEvent)
 def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     """Seal every org's audit trails; the event's id makes a retried delivery run once."""
-    aws_runtime.guard().register(context)
+    del context  # reaches the run-once guard through `lambda_handler`
     services = aws_runtime.services()
     now = datetime.now(UTC)
     replies = seal_every_org(services.bus, services.audit_log, trigger=event.get_id, now=now)
@@ -34,13 +35,14 @@ def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     return {"orgs": len(replies), "failed": failed}
 
 
+@aws_runtime.lambda_handler
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=EventBridgeEvent)
 def alerts(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     """Evaluate every alert policy at the event's minute; transitions are told at most once."""
-    aws_runtime.guard().register(context)
+    del context  # reaches the run-once guard through `lambda_handler`
     at = datetime.fromisoformat(event.time.replace("Z", "+00:00")) if event.time else None
     now = at or datetime.now(UTC)
     reply = evaluate_alerts(aws_runtime.services().bus, trigger=event.get_id, now=now)

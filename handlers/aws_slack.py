@@ -29,6 +29,7 @@ def slack() -> SlackRequestHandler:
     )
 
 
+@aws_runtime.lambda_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -37,7 +38,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not aws_runtime.settings().slack_signing_secret:  # nothing to verify a request with
         logger.warning("Slack request refused: SLACK_SIGNING_SECRET is not set")
         return {"statusCode": 401, "body": "unauthorized"}
-    aws_runtime.guard().register(context)
     headers = event.get("headers") or {}
     body = event.get("body") or ""
     refused = refusal(

@@ -26,14 +26,15 @@ def teams() -> TeamsEndpoint:
     return TeamsEndpoint(aws_runtime.settings(), lambda: aws_runtime.services().bus)
 
 
+@aws_runtime.lambda_handler
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 @event_source(data_class=APIGatewayProxyEventV2)
 def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:
     """Authenticate and answer one Bot Framework activity."""
+    del context  # reaches the run-once guard through `lambda_handler`
     metrics.add_metric(name="TeamsRequests", unit=MetricUnit.Count, value=1)
-    aws_runtime.guard().register(context)
     body = event.body or ""
     raw = base64.b64decode(body) if event.is_base64_encoded else body
     status, answer = teams().process(raw, event.headers.get("authorization", ""))

@@ -35,6 +35,7 @@ def run_task(record: SQSRecord) -> None:
     metrics.add_metric(name="DeferredCommands", unit=MetricUnit.Count, value=1)
 
 
+@aws_runtime.lambda_handler
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
@@ -47,7 +48,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             name="ReplayedScenarios", unit=MetricUnit.Count, value=len(replayed.findings)
         )
         return replayed.model_dump(mode="json")
-    aws_runtime.guard().register(context)
     response: dict[str, Any] = dict(
         process_partial_response(
             event=event, record_handler=run_task, processor=processor, context=context

@@ -16,8 +16,11 @@ from bots.delivery import SurfaceNotifier
 from bots.slack.admission import MAX_BODY_BYTES, refusal
 from bots.slack.app import build_app
 from bots.teams.http import TeamsEndpoint
-from handlers.idempotency import PowertoolsGuard
-from shared.bootstrap import Services, for_aws, for_local, resolve_secrets
+from handlers.idempotency import PowertoolsGuard, no_lambda_context
+from shared.bootstrap.aws import resolve_secrets
+from shared.bootstrap.gcp import for_gcp
+from shared.bootstrap.local import for_local
+from shared.bootstrap.wiring import Services
 from shared.config import ENVIRONMENT, Settings
 
 log = logging.getLogger("autosre.gcp")
@@ -43,13 +46,13 @@ def configured() -> Settings:
 
 @functools.cache
 def services() -> Services:
-    """The backend AUTOSRE_BACKEND names: `aws` (the deployment's state, run-once deliveries in
+    """The backend AUTOSRE_BACKEND names: `aws` (the AWS deployment's state, run-once deliveries in
     its table) or, when explicitly allowed, `local` in this instance's /tmp."""
     settings = configured()
     if settings.backend == "aws":
         settings = resolve_secrets(settings)
-        guard = PowertoolsGuard(table=settings.table_name)
-        return for_aws(settings, notifier=SurfaceNotifier(settings), guard=guard)
+        guard = PowertoolsGuard(table=settings.table_name, context=no_lambda_context)
+        return for_gcp(settings, notifier=SurfaceNotifier(settings), guard=guard)
     return for_local(settings, notifier=SurfaceNotifier(settings))
 
 

@@ -10,17 +10,21 @@ from shared.replies import Reply
 EXPIRES_AFTER_SECONDS = 3600
 
 
+def no_lambda_context() -> None:
+    """Outside Lambda (Cloud Functions): no invocation context, so a delivery's in-progress lock
+    lasts until the record expires."""
+    return None
+
+
 class PowertoolsGuard:
     """The DeliveryGuard port: the first delivery of a key runs, retries get its stored reply."""
 
-    def __init__(self, *, table: str) -> None:
+    def __init__(self, *, table: str, context: Callable[[], Any]) -> None:
+        """`context` gives the Lambda context of the invocation in progress (Powertools locks a
+        running delivery for the time that invocation has left), or None outside Lambda."""
         self._table = table
         self._once: Callable[..., Reply] | None = None
         self._config: Any = None
-        self._context: Any = None
-
-    def register(self, context: Any) -> None:
-        """Remember the invocation's context, so Powertools can see its remaining time."""
         self._context = context
 
     def __call__(self, *, key: str, run: Callable[[], Reply]) -> Reply | None:
@@ -29,8 +33,9 @@ class PowertoolsGuard:
         )
 
         once = self._build()
-        if self._context is not None:
-            self._config.register_lambda_context(self._context)
+        context = self._context()
+        if context is not None:
+            self._config.register_lambda_context(context)
         try:
             return once(key=key, run=run)
         except IdempotencyAlreadyInProgressError:

@@ -21,7 +21,8 @@ import moto  # noqa: F401  (clients made after this import are mockable)
 import pytest
 
 from shared.adapters.memory import FixedClock
-from shared.bootstrap import Services, for_memory
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from tests.support import NOW
 

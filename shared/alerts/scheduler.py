@@ -8,7 +8,6 @@ lands, and only the run whose write landed tells anyone, so a transition is told
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -27,9 +26,16 @@ from shared.messages import channel_targets, post_or_update
 from shared.ports import Notifier
 
 log = logging.getLogger("autosre.alerts")
-Investigate = Callable[[AlertPolicy, ReplyTarget, str], bool]
-"""Opens an investigation of a policy's service as the scheduler, its report posted at the
-target (the alert message's thread); the key makes a retried tick open it once."""
+
+
+@dataclass(frozen=True)
+class WantedInvestigation:
+    """An investigation a tick asks for, of a policy's service as the scheduler, its report
+    posted at `thread` (the alert message's thread); `key` makes a retried tick ask once."""
+
+    policy: AlertPolicy
+    thread: ReplyTarget
+    key: str
 
 
 @dataclass
@@ -41,6 +47,8 @@ class TickReport:
     resolved: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    investigations: list[WantedInvestigation] = field(default_factory=list)
+    """Run after the tick, as follow-ups of its command."""
 
 
 class AlertScheduler:
@@ -54,14 +62,12 @@ class AlertScheduler:
         directory: Directory,
         audit: AuditTrail,
         notifier: Notifier,
-        investigate: Investigate | None = None,
     ) -> None:
         self._store = store
         self._evaluator = evaluator
         self._directory = directory
         self._audit = audit
         self._notifier = notifier
-        self._investigate = investigate
 
     def tick(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> TickReport:
         """Evaluate, claim, audit, tell; `trigger` (the schedule event's id) goes in the audit.
@@ -166,18 +172,21 @@ class AlertScheduler:
         for posted in told.where:
             for policy in fired:
                 self._remember(policy, posted)
-            self._open_investigation(fired, posted)
+            self._open_investigation(fired, posted, report)
 
-    def _open_investigation(self, fired: list[AlertPolicy], posted: ReplyTarget) -> None:
+    def _open_investigation(
+        self, fired: list[AlertPolicy], posted: ReplyTarget, report: TickReport
+    ) -> None:
         """One investigation per service that fired with `--investigate`, in the notice's thread."""
         wanted = [p for p in fired if p.investigate]
-        if not wanted or self._investigate is None:
+        if not wanted:
             return
         policy = wanted[0]
         thread = posted.model_copy(update={"thread": posted.message or posted.thread})
-        if self._investigate(policy, thread, f"{policy.name}:{policy.status.fired_at}"):
-            for each in wanted:
-                self._remember(each, None, investigation="requested")
+        key = f"{policy.name}:{policy.status.fired_at}"
+        report.investigations.append(WantedInvestigation(policy=policy, thread=thread, key=key))
+        for each in wanted:
+            self._remember(each, None, investigation="requested")
 
     def _remember(
         self, policy: AlertPolicy, message: ReplyTarget | None, *, investigation: str | None = None

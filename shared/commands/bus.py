@@ -1,4 +1,5 @@
-"""The one command path: parse, identify, authorize, audit, run or defer, audit, answer."""
+"""The one command path: parse, identify, authorize, audit, run or defer, audit, answer; then
+the follow-ups the command returned, each down the same path (never a re-entry from inside)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from shared.audit.redaction import redact
 from shared.audit.trail import AuditTrail
 from shared.commands.base import Command
 from shared.commands.bus_replies import accepted, for_error, internal_error, with_receipt
-from shared.commands.context import Context, Handlers
+from shared.commands.context import Context, Handled, Handlers
+from shared.commands.follow_ups import follow
 from shared.commands.free_text import shown
 from shared.commands.registry import CommandSet, canonical
 from shared.commands.scope import team_for
@@ -62,22 +64,32 @@ class CommandBus:
         self.guard = guard
 
     def handle(self, invocation: Invocation) -> Reply:
-        """Answer one invocation; never raises."""
-        return self._answer(invocation, lambda: self._handle(invocation))
+        """Answer one invocation, then run the follow-ups its command returned; never raises."""
+        done = self._one(invocation)
+        return follow(invocation, done.reply, list(done.follow_ups), run=self._one)
 
     def resume(self, task: DeferredCommand) -> Reply:
-        """Run a deferred command in the worker and answer it; a redelivered task is not rerun."""
+        """Run a deferred command in the worker and answer it (then its follow-ups); a
+        redelivered task is not rerun."""
         key = f"task:{task.invocation.actor.org}:{task.invocation.correlation_id}"
-        reply = self.guard(
-            key=key, run=lambda: self._answer(task.invocation, lambda: self._resume(task))
-        )
+        follow_ups: list[Invocation] = []
+
+        def run() -> Reply:
+            done = self._answer(task.invocation, lambda: self._resume(task))
+            follow_ups.extend(done.follow_ups)
+            return done.reply
+
+        reply = self.guard(key=key, run=run)
         if reply is None:
             raise RuntimeError(f"task {key} is still running elsewhere")  # the queue retries it
-        return reply
+        return follow(task.invocation, reply, follow_ups, run=self._one)
 
     def abandon(self, task: DeferredCommand, reason: str) -> Reply:
         """Report a deferred command that will not run: its failure audited, its user's answer."""
-        return self._answer(task.invocation, lambda: self._abandon(task, reason))
+        return self._answer(task.invocation, lambda: Handled(self._abandon(task, reason))).reply
+
+    def _one(self, invocation: Invocation) -> Handled:
+        return self._answer(invocation, lambda: self._handle(invocation))
 
     def _abandon(self, task: DeferredCommand, reason: str) -> Reply:
         command = self.commands.parse(task.command)
@@ -95,46 +107,50 @@ class CommandBus:
         title = f"Not done: `sre {command.phrase()}`"
         return with_receipt(Reply(tone=Tone.ERROR, title=title, text=reason), failed)
 
-    def _answer(self, invocation: Invocation, work: Callable[[], Reply]) -> Reply:
+    def _answer(self, invocation: Invocation, work: Callable[[], Handled]) -> Handled:
         ref = invocation.correlation_id
         try:
-            reply = work()
+            done = work()
         except SreError as error:
-            return for_error(error, ref)
+            return Handled(for_error(error, ref))
         except Exception:
             log.exception(
                 "command failed", extra={"correlation_id": ref, "text": _loggable(invocation.text)}
             )
-            return internal_error(ref)
-        return reply.model_copy(update={"correlation_id": ref})
+            return Handled(internal_error(ref))
+        return dataclasses.replace(
+            done, reply=done.reply.model_copy(update={"correlation_id": ref})
+        )
 
-    def _handle(self, invocation: Invocation) -> Reply:
+    def _handle(self, invocation: Invocation) -> Handled:
         command = self.commands.parse(invocation.text)
         if not command.needs_caller:
             return self._execute(command, self._anonymous(invocation))
         if invocation.delivery_id is None:
             return self._run(command, invocation)
         key = f"{invocation.actor.platform}:{invocation.actor.org}:{invocation.delivery_id}"
-        ran: list[bool] = []
+        ran: list[Handled] = []
 
         def first_time() -> Reply:
-            ran.append(True)
-            return self._run(command, invocation)
+            ran.append(self._run(command, invocation))
+            return ran[0].reply
 
         reply = self.guard(key=key, run=first_time)
         if reply is None:
-            return _in_progress()
-        return reply if ran else reply.model_copy(update={"replayed": True})
+            return Handled(_in_progress())
+        if ran:  # this delivery ran here: the guard's reply is its own, with its follow-ups
+            return dataclasses.replace(ran[0], reply=reply)
+        return Handled(reply.model_copy(update={"replayed": True}))
 
-    def _run(self, command: Command, invocation: Invocation) -> Reply:
+    def _run(self, command: Command, invocation: Invocation) -> Handled:
         ctx = self._context(command, invocation)
         if command.deferred:
-            return self._defer(command, ctx)
+            return Handled(self._defer(command, ctx))
         if command.mutates:
             return self._audited(command, ctx)
         return self._execute(command, ctx)
 
-    def _resume(self, task: DeferredCommand) -> Reply:
+    def _resume(self, task: DeferredCommand) -> Handled:
         command = self.commands.parse(task.command)
         ctx = self._context(command, task.invocation, team=task.team)
         if not command.mutates:
@@ -213,28 +229,31 @@ class CommandBus:
             ) from error
         return with_receipt(accepted(command), record)
 
-    def _audited(self, command: Command, ctx: Context) -> Reply:
+    def _audited(self, command: Command, ctx: Context) -> Handled:
         requested = self._write(command, ctx, Outcome.REQUESTED)
         return self._finish(command, ctx, requested=requested)
 
-    def _finish(self, command: Command, ctx: Context, requested: AuditRecord | None) -> Reply:
+    def _finish(self, command: Command, ctx: Context, requested: AuditRecord | None) -> Handled:
         try:
-            reply = self._execute(command, ctx)
+            done = self._execute(command, ctx)
         except Exception as error:
             self._write(command, ctx, Outcome.FAILED, {"error": str(error)[:300]}, strict=False)
             raise
+        reply = done.reply
         try:
-            done = self._write(command, ctx, Outcome.SUCCEEDED)
+            succeeded = self._write(command, ctx, Outcome.SUCCEEDED)
         except AuditUnavailableError:
             note = (
                 f" (the outcome could not be audited; {requested.receipt} stands)"
                 if requested
                 else ""
             )
-            return reply.model_copy(update={"text": reply.text + note})
-        return with_receipt(reply, done)
+            reply = reply.model_copy(update={"text": reply.text + note})
+        else:
+            reply = with_receipt(reply, succeeded)
+        return dataclasses.replace(done, reply=reply)
 
-    def _execute(self, command: Command, ctx: Context) -> Reply:
+    def _execute(self, command: Command, ctx: Context) -> Handled:
         return self._handlers.run(command, ctx)
 
     def _write(

@@ -25,7 +25,16 @@ class Context:
     now: datetime
 
 
-Handler = Callable[[Any, Context], Reply]
+@dataclass(frozen=True)
+class Handled:
+    """What a handler did: its reply, and the follow-ups it wants run after it (invocations the
+    bus then handles in order, each parsed, authorized and audited as its own command)."""
+
+    reply: Reply
+    follow_ups: tuple[Invocation, ...] = ()
+
+
+Handler = Callable[[Any, Context], Reply | Handled]
 """Runs one kind of command; the bus has already parsed, authorized and audited it."""
 
 C = TypeVar("C", bound=Command)
@@ -38,7 +47,7 @@ class Handlers:
     def __init__(self) -> None:
         self._by_model: dict[type[Command], Handler] = {}
 
-    def add(self, model: type[C], handler: Callable[[C, Context], Reply]) -> Handlers:
+    def add(self, model: type[C], handler: Callable[[C, Context], Reply | Handled]) -> Handlers:
         """Register `handler` for `model`; a model registered twice is a wiring mistake."""
         self._register(model, handler)
         return self
@@ -55,7 +64,7 @@ class Handlers:
         loaded: list[Handlers] = []
         lock = threading.Lock()
 
-        def run(command: Command, ctx: Context) -> Reply:
+        def run(command: Command, ctx: Context) -> Handled:
             with lock:  # two first requests at once build the feature once
                 if not loaded:
                     handlers = load()
@@ -78,6 +87,7 @@ class Handlers:
         """Every command with a handler, in the order they were added."""
         return tuple(self._by_model)
 
-    def run(self, command: Command, ctx: Context) -> Reply:
-        """Run `command`'s handler."""
-        return self._by_model[type(command)](command, ctx)
+    def run(self, command: Command, ctx: Context) -> Handled:
+        """Run `command`'s handler: its reply and the follow-ups it returned (if any)."""
+        done = self._by_model[type(command)](command, ctx)
+        return done if isinstance(done, Handled) else Handled(done)

@@ -3,12 +3,16 @@ alert policies and the canaries' steps, judged at the scheduled event's own minu
 
 from __future__ import annotations
 
-from shared.alerts.scheduler import AlertScheduler
+from datetime import datetime
+
+from shared.alerts.scheduler import AlertScheduler, WantedInvestigation
 from shared.canary.service import CanaryService
-from shared.commands.context import Context, Handlers
-from shared.identity.models import Platform
+from shared.commands.context import Context, Handled, Handlers
+from shared.identity.models import OrgId, Platform
+from shared.invocation import Invocation
 from shared.replies import Reply, Tone
 from shared.scheduling.commands import RunScheduler
+from shared.scheduling.triggers import scheduled
 
 
 class ScheduledWork:
@@ -22,9 +26,10 @@ class ScheduledWork:
         """The command this service runs."""
         return Handlers().add(RunScheduler, self.run_once)
 
-    def run_once(self, _: RunScheduler, ctx: Context) -> Reply:
+    def run_once(self, _: RunScheduler, ctx: Context) -> Handled:
         """One tick, now (or at the minute the scheduled event was for): of every org for the
-        scheduler, of the caller's own org for an org admin."""
+        scheduler, of the caller's own org for an org admin; the investigations alerts asked for
+        follow it, each its own `sre investigate` by the scheduler."""
         # the scheduled event's own time: a late or retried delivery judges the minute it was for
         at, trigger = ctx.invocation.received_at, ctx.invocation.correlation_id
         actor = ctx.invocation.actor
@@ -39,9 +44,19 @@ class ScheduledWork:
         ]
         if report.problems:
             fields.append(("Problems", "\n".join(report.problems[:10])))
-        return Reply(
+        reply = Reply(
             tone=Tone.OK,
             title=f"Scheduler: {report.evaluated} alert "
             f"{'policy' if report.evaluated == 1 else 'policies'} evaluated",
             fields=fields,
         )
+        return Handled(reply, tuple(_investigation(w, ctx.now) for w in report.investigations))
+
+
+def _investigation(wanted: WantedInvestigation, now: datetime) -> Invocation:
+    """`sre investigate` of the policy's service as the scheduler, answered in the alert's
+    thread; the key makes a retried tick open it once."""
+    policy = wanted.policy
+    text = f"sre investigate {policy.service} --team {policy.team}"
+    invocation = scheduled(OrgId(policy.org), text, trigger=wanted.key, now=now)
+    return invocation.model_copy(update={"reply_to": wanted.thread})

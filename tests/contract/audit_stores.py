@@ -24,7 +24,7 @@ from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirecto
 from shared.audit.chain import decode, encode
 from shared.audit.models import AuditRecord
 from shared.audit.ports import AuditLog
-from shared.bootstrap import Services, build
+from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.identity.models import ChannelBinding, ChannelId, UserId
 from shared.identity.ports import Directory

@@ -10,7 +10,7 @@ import pytest
 from shared.adapters.memory import FixedClock
 from shared.audit.chain import next_record
 from shared.audit.models import AuditDraft, Outcome, StreamKey
-from shared.bootstrap import Services
+from shared.bootstrap.wiring import Services
 from shared.identity.models import OrgId
 from shared.replies import Tone
 from tests.contract.audit_stores import Stores, services_on

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from shared.adapters.memory import FixedClock
-from shared.bootstrap import Services
+from shared.bootstrap.wiring import Services
 from shared.identity.models import Role, Team, UserId
 from shared.replies import Reply, Tone
 from tests.contract.audit_stores import Body, Stores, services_on

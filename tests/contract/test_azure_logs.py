@@ -17,7 +17,7 @@ from shared.adapters.memory import (
     FixedClock,
     InMemoryTaskQueue,
 )
-from shared.bootstrap import build
+from shared.bootstrap.wiring import build
 from shared.config import Settings
 from shared.errors import UnavailableError
 from shared.telemetry.limits import READ_TIMEOUT

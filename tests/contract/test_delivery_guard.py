@@ -56,9 +56,7 @@ def two(
 
 def _powertools(table: str) -> PowertoolsGuard:
     """The handlers' guard in one Lambda container, its invocation's context registered."""
-    guard = PowertoolsGuard(table=table)
-    guard.register(LambdaContext())
-    return guard
+    return PowertoolsGuard(table=table, context=LambdaContext)
 
 
 class LambdaContext:

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from moto import mock_aws
 
-from shared.bootstrap import resolve_secret, resolve_secrets
+from shared.bootstrap.aws import resolve_secret, resolve_secrets
 from shared.config import Settings
 
 

@@ -53,8 +53,12 @@ def _sqlite(tmp_path: Path) -> Queue:
             received.clear()
         return taken
 
-    queue.consumer = consume
+    queue.start(consume, abandon=_never)
     return Queue(queue, delivered)
+
+
+def _never(task: DeferredCommand, reason: str) -> None:
+    raise AssertionError(f"{task.command} abandoned: {reason}")
 
 
 def _sqs() -> Queue:

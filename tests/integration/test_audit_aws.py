@@ -16,20 +16,15 @@ from handlers import aws_runtime, aws_scheduler, aws_worker
 from shared.adapters.aws.s3_audit import S3AuditLog
 from shared.adapters.memory import (
     FixedClock,
-    InMemoryDirectory,
-    InMemoryExportStore,
-    InMemoryInvestigationStore,
-    InMemoryNotifier,
-    InMemoryTaskQueue,
 )
 from shared.audit.models import Outcome, StreamKey
 from shared.audit.verify import verify_stream
-from shared.bootstrap import Adapters, build, local_metrics
+from shared.bootstrap.wiring import build
 from shared.config import Settings
 from shared.identity.models import OrgId, UserId
 from shared.replies import Tone
 from tests.fakes.http_capture import CaptureServer
-from tests.support import NOW, ORG, TEST_KEY, records, run
+from tests.support import NOW, ORG, TEST_KEY, memory_adapters, records, run
 from tests.support.aws import queued_record
 from tests.support.handlers import slash
 from tests.support.payloads import (
@@ -51,17 +46,7 @@ def test_with_s3_failing_nothing_is_done_and_every_acknowledged_entry_stays(
 
     s3.meta.events.register("before-send.s3.PutObject", cut)
     log = S3AuditLog(bucket=aws["AUTOSRE_AUDIT_BUCKET"], client=s3)
-    adapters = Adapters(
-        directory=InMemoryDirectory(),
-        audit_log=log,
-        tasks=InMemoryTaskQueue(),
-        exports=InMemoryExportStore(),
-        clock=FixedClock(NOW),
-        key=lambda: TEST_KEY,
-        metrics=local_metrics(FixedClock(NOW)),
-        investigations=InMemoryInvestigationStore(),
-        notifier=InMemoryNotifier(),
-    )
+    adapters = memory_adapters(FixedClock(NOW), audit_log=log)
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     receipts = []
     assert run(services, "team create payments").receipt

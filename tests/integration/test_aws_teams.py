@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bots.teams.bot import SreBot
 from handlers import aws_runtime, aws_teams, aws_worker
-from shared.bootstrap import for_memory
+from shared.bootstrap.memory import for_memory
 from shared.config import Settings
 from tests.fakes.bot_framework import (
     APP_ID,

@@ -23,7 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 from bots.delivery import SurfaceNotifier
 from bots.serve import application
 from bots.teams.http import TeamsEndpoint
-from shared.bootstrap import for_local
+from shared.bootstrap.local import for_local
 from shared.config import Settings
 from tests.support.handlers import post_slack
 from tests.support.payloads import (

@@ -19,7 +19,7 @@ from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
 from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
 from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
 from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
-from shared.bootstrap import Services, build
+from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind

@@ -20,7 +20,7 @@ from shared.adapters.local.sqlite_canaries import SqliteCanaryStore
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryNotifier
 from shared.audit.chain import decode, encode
-from shared.bootstrap import for_local
+from shared.bootstrap.local import for_local
 from shared.config import Settings
 from tests.support import invocation
 from tests.support.payloads import SIGNING_SECRET, signed_headers, slash_command_body

@@ -18,17 +18,14 @@ from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
 from shared.adapters.memory import (
     FixedClock,
     InMemoryAuditLog,
-    InMemoryDeliveryGuard,
-    InMemoryExportStore,
-    InMemoryNotifier,
     InMemoryTaskQueue,
 )
 from shared.audit.ports import AuditDirectory, AuditLog
-from shared.bootstrap import Adapters, Services, build, local_metrics
+from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.investigations.ports import InvestigationStore
 from shared.replies import Reply, Tone
-from tests.support import NOW, TEST_KEY, invocation
+from tests.support import NOW, invocation, memory_adapters
 from tests.support.aws import create_table, serialised
 
 pytestmark = pytest.mark.slow
@@ -39,18 +36,7 @@ PER_TEAM = 5
 
 def _build(directory: AuditDirectory, store: InvestigationStore, log: AuditLog) -> Services:
     clock = FixedClock(NOW)
-    adapters = Adapters(
-        directory=directory,
-        audit_log=log,
-        tasks=InMemoryTaskQueue(),
-        exports=InMemoryExportStore(),
-        clock=clock,
-        key=lambda: TEST_KEY,
-        metrics=local_metrics(clock),
-        investigations=store,
-        notifier=InMemoryNotifier(),
-        guard=InMemoryDeliveryGuard(),
-    )
+    adapters = memory_adapters(clock, directory=directory, audit_log=log, investigations=store)
     return build(Settings(org_admins=("slack:T1:root",)), adapters)
 
 

@@ -18,7 +18,7 @@ from wsgiref.simple_server import make_server
 import pytest
 
 from bots.serve import application
-from shared.bootstrap import Services
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.investigations.models import Investigation

@@ -13,7 +13,7 @@ from shared.adapters.memory import InMemoryNotifier
 from shared.audit.models import AuditDraft, Outcome, StreamKey
 from shared.audit.ports import AuditLog
 from shared.audit.trail import AuditTrail
-from shared.bootstrap import for_local
+from shared.bootstrap.local import for_local
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from tests.support import NOW, TEST_KEY, records

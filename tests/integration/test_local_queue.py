@@ -17,7 +17,7 @@ from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.adapters.memory import InMemoryNotifier
 from shared.audit.models import Outcome, StreamKey
-from shared.bootstrap import for_local
+from shared.bootstrap.local import for_local
 from shared.config import Settings
 from shared.invocation import DeferredCommand
 from tests.support import ORG, invocation, records, run
@@ -49,9 +49,11 @@ def _queue_of_a_dead_process(
     """A queue whose process (as the database knows it) has since died."""
     lease = ProcessLease(database)
     lease.pid = dead_pid
-    queue = SqliteTaskQueue(database, lease=lease, workers=workers)
-    queue.consumer = lambda _: None
-    return queue
+    return SqliteTaskQueue(database, lease=lease, workers=workers)
+
+
+def _never(task: DeferredCommand, reason: str) -> None:
+    raise AssertionError(f"{task.command} abandoned: {reason}")
 
 
 def test_tasks_a_dead_process_acknowledged_run_in_the_next_one(
@@ -60,14 +62,14 @@ def test_tasks_a_dead_process_acknowledged_run_in_the_next_one(
     # GIVEN two tasks acknowledged by a process that died before its workers ran them
     database = SqliteDatabase(tmp_path / "autosre.db")
     dead = _queue_of_a_dead_process(database, dead_pid)
+    dead.start(lambda _: None, abandon=_never)
     first, second = _task("investigation open checkout-api"), _task("doctor", user="ann")
     dead.enqueue(first)
     dead.enqueue(second)
     # WHEN the next process starts on the same file
     ran: list[DeferredCommand] = []
     queue = SqliteTaskQueue(SqliteDatabase(tmp_path / "autosre.db"), lease=ProcessLease(database))
-    queue.consumer = ran.append
-    assert queue.start() == 2
+    assert queue.start(ran.append, abandon=_never) == 2
     queue.join()
     # THEN both ran, once each
     assert sorted(task.command for task in ran) == ["doctor", "investigation open checkout-api"]
@@ -86,7 +88,7 @@ def test_a_slow_task_does_not_hold_up_the_others(tmp_path: Path, released: threa
         done.append(task.command)
 
     queue = SqliteTaskQueue(database, lease=ProcessLease(database))
-    queue.consumer = consume
+    queue.start(consume, abandon=_never)
     queue.enqueue(_task("investigation open stuck-api"))
     assert hung.wait(10)
     # WHEN more tasks are queued behind it
@@ -116,11 +118,11 @@ def test_a_task_interrupted_twice_is_reported_failed_and_audited(
 
     for dying in range(2):
         queue = _queue_of_a_dead_process(database, dead_pid, workers=1)
-        queue.consumer = hang
         if dying == 0:
+            queue.start(hang, abandon=_never)
             queue.enqueue(_task("sre investigation open checkout-api --team=payments"))
         else:
-            assert queue.start() == 1
+            assert queue.start(hang, abandon=_never) == 1
         assert started.acquire(timeout=10)
     # WHEN Auto SRE starts again
     notifier = InMemoryNotifier()

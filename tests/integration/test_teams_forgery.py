@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bots.delivery import SurfaceNotifier
 from bots.serve import application
 from handlers import aws_runtime, aws_slack, aws_teams
-from shared.bootstrap import for_local
+from shared.bootstrap.local import for_local
 from shared.config import Settings
 from tests.fakes.bot_framework import (
     APP_ID,

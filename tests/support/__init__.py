@@ -13,14 +13,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared import bootstrap
 from shared.adapters.memory import FixedClock, InMemoryNotifier, InMemoryTaskQueue
 from shared.audit.chain import decode
 from shared.audit.models import AuditDraft, AuditRecord, Outcome, StreamKey
 from shared.audit.ports import AuditLog
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
-from shared.bootstrap import Adapters, Services
+from shared.bootstrap import memory
+from shared.bootstrap.wiring import Adapters, Services
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.invocation import DeferredCommand, Invocation, ReplyTarget
 from shared.ports import Clock
@@ -153,7 +153,7 @@ def finding_lines(report: Reply) -> list[str]:
 
 def memory_adapters(clock: Clock, **overrides: Any) -> Adapters:
     """In-memory adapters at `clock`'s time, signing with the test key; `overrides` replace any."""
-    return bootstrap.memory_adapters(clock, TEST_KEY, **overrides)
+    return memory.memory_adapters(clock, TEST_KEY, **overrides)
 
 
 class Overlapping:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shared.adapters.memory import InMemoryAlertStore, InMemoryCanaryStore
 from shared.alerts.ports import AlertStore
-from shared.bootstrap import Services, build
+from shared.bootstrap.wiring import Services, build
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.config import Settings
 from shared.replies import Tone

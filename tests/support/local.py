@@ -8,7 +8,8 @@ import sys
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.adapters.memory import InMemoryNotifier
-from shared.bootstrap import Services, for_local
+from shared.bootstrap.local import for_local
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from tests.support import invocation
 

@@ -25,8 +25,15 @@ ADOPT_SECONDS = 10.0
 INTERRUPTED = "Auto SRE stopped while this ran, twice; it was not finished. Run it again."
 
 
+Run = Callable[[DeferredCommand], object]
+"""Runs one task and answers it (the services' `answer`)."""
+Abandon = Callable[[DeferredCommand, str], object]
+"""Reports a task that will not run as failed, saying why (audited, told to its user)."""
+
+
 class SqliteTaskQueue:
-    """Tasks survive the process: one that dies leaves them to the next process that starts."""
+    """Tasks survive the process: one that dies leaves them to the next process that starts.
+    Nothing is run, or taken, until `start` names what runs them."""
 
     def __init__(
         self,
@@ -36,9 +43,7 @@ class SqliteTaskQueue:
         workers: int = WORKERS,
         recover: Collection[Platform] = tuple(Platform),
     ) -> None:
-        self.consumer: Callable[[DeferredCommand], object] | None = None
-        self.abandon: Callable[[DeferredCommand, str], object] | None = None
-        """How a task that cannot be run is reported failed (audited, told to its user)."""
+        self._worker: tuple[Run, Abandon] | None = None
         self._db = database
         self._lease = lease
         self._workers = workers
@@ -50,8 +55,8 @@ class SqliteTaskQueue:
 
     def enqueue(self, task: DeferredCommand) -> None:
         """Keep `task` in the file (it survives this process) and wake a worker."""
-        if self.consumer is None:
-            raise RuntimeError("the local task queue has no consumer")
+        if self._worker is None:
+            raise RuntimeError("the local task queue is not started: nothing would run the task")
         self._lease.start()
         ref = request_ref(task.invocation.actor.org, task.invocation.correlation_id)
         surface = str(task.invocation.reply_to.platform)
@@ -65,9 +70,11 @@ class SqliteTaskQueue:
             self._ready += 1
             self._wake.notify()
 
-    def start(self) -> int:
-        """Take over the tasks of processes that died (only those answered on `recover`'s
-        surfaces) and run them; the number taken over."""
+    def start(self, run: Run, *, abandon: Abandon) -> int:
+        """Run this process's tasks with `run` (one interrupted too often: `abandon`), take over
+        the tasks of processes that died (only those answered on `recover`'s surfaces) and run
+        them too; the number taken over."""
+        self._worker = (run, abandon)
         self._lease.start()
         adopted = self._adopt()
         if adopted:
@@ -165,11 +172,12 @@ class SqliteTaskQueue:
         return int(row[0]), task, int(row[2])
 
     def _run(self, task_id: int, task: DeferredCommand, attempts: int) -> None:
+        run, abandon = self._worker or (_unstarted, _unstarted)
         try:
-            if attempts > MAX_ATTEMPTS and self.abandon is not None:
-                self.abandon(task, INTERRUPTED)
-            elif self.consumer is not None:
-                self.consumer(task)
+            if attempts > MAX_ATTEMPTS:
+                abandon(task, INTERRUPTED)
+            else:
+                run(task)
         except Exception:
             log.exception("deferred command failed", extra={"command": task.command})
         finally:
@@ -177,3 +185,8 @@ class SqliteTaskQueue:
                 db.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
             with self._wake:
                 self._wake.notify_all()
+
+
+def _unstarted(task: DeferredCommand, *_: object) -> None:
+    """No worker runs before `start` (its threads are only started after it)."""
+    raise RuntimeError(f"the local task queue is not started: {task.command} not run")

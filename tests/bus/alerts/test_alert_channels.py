@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared.adapters.memory import InMemoryAlertStore
-from shared.bootstrap import Services
+from shared.bootstrap.wiring import Services
 from shared.identity.models import OrgId
 from shared.replies import Tone
 from tests.support import NOW, ORG, MovingClock, notifier_of, run, run_scheduler

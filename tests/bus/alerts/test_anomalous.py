@@ -10,7 +10,7 @@ from pathlib import Path
 from shared.adapters.local.csv_metrics import CsvMetricsSource
 from shared.adapters.memory import FixedClock, InMemoryAlertStore, InMemoryNotifier
 from shared.alerts.evaluator import AlertEvaluator
-from shared.bootstrap import for_memory
+from shared.bootstrap.memory import for_memory
 from shared.config import Settings
 from shared.identity.models import Platform
 from shared.telemetry.models import ResourceKind

@@ -15,7 +15,7 @@ from shared.adapters.local.csv_metrics import CsvMetricsSource
 from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.adapters.memory import InMemoryAlertStore
 from shared.alerts.evaluator import AlertEvaluator
-from shared.bootstrap import build
+from shared.bootstrap.wiring import build
 from shared.config import Settings
 from shared.identity.models import Platform
 from shared.replies import Tone

@@ -8,7 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from shared.adapters.memory import FixedClock, InMemoryAlertStore, InMemoryNotifier
-from shared.bootstrap import Services, for_memory
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.identity.models import Platform
 from shared.replies import Reply, Tone

@@ -13,7 +13,7 @@ from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryAlertStore, InMemoryTaskQueue
 from shared.alerts.ports import AlertStore
 from shared.audit.models import StreamKey
-from shared.bootstrap import build
+from shared.bootstrap.wiring import build
 from shared.config import Settings
 from shared.replies import Tone
 from shared.scheduling.triggers import evaluate_alerts

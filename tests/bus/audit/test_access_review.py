@@ -8,7 +8,7 @@ import pytest
 
 from shared.adapters.memory import FixedClock, InMemoryDirectory
 from shared.audit.models import StreamKey
-from shared.bootstrap import Services
+from shared.bootstrap.wiring import Services
 from shared.identity.models import Role, UserId
 from shared.replies import Tone
 from tests.support import NOW, ORG, ask, run, setup_teams

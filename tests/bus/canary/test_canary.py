@@ -12,7 +12,7 @@ import pytest
 
 from shared.adapters.memory import InMemoryCanaryStore
 from shared.audit.models import Outcome, StreamKey
-from shared.bootstrap import build
+from shared.bootstrap.wiring import build
 from shared.canary.models import Canary, CanaryState
 from shared.config import Settings
 from shared.identity.models import Platform

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.bootstrap import Services
+from shared.bootstrap.wiring import Services
 from shared.canary.replay import (
     Answers,
     Scenario,

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from shared.adapters.memory import InMemoryInvestigationStore
-from shared.bootstrap import build
+from shared.bootstrap.wiring import build
 from shared.canary.replay import (
     END,
     WINDOW,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from shared.adapters.memory import InMemoryCanaryStore
 from shared.audit.models import Outcome, StreamKey
-from shared.bootstrap import Services, build
+from shared.bootstrap.wiring import Services, build
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import TrafficRouter
 from shared.canary.routing import Route

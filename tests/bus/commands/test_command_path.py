@@ -13,7 +13,7 @@ from shared.adapters.memory import (
     InMemoryTaskQueue,
 )
 from shared.audit.models import AuditRecord, Outcome, StreamKey
-from shared.bootstrap import Services, build
+from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.identity.models import Org, OrgId, Role, Team, UserId
 from shared.replies import Tone

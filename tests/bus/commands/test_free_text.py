@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.bootstrap import Services
+from shared.bootstrap.wiring import Services
 from shared.replies import Tone
 from tests.support import ORG, run
 

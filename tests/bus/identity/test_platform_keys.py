@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from shared.bootstrap import for_memory
+from shared.bootstrap.memory import for_memory
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget

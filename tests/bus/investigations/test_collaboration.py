@@ -8,7 +8,8 @@ from slack_sdk import WebClient
 from bots.slack.notifier import SlackNotifier
 from bots.slack.render import blocks
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
-from shared.bootstrap import Services, for_memory
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.replies import Reply, Tone
 from tests.fakes.http_capture import capture_server

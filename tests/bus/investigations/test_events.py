@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from shared.adapters.memory import FixedClock, InMemoryNotifier
-from shared.bootstrap import for_memory
+from shared.bootstrap.memory import for_memory
 from shared.config import Settings
 from shared.identity.models import Platform
 from shared.replies import Reply, Tone

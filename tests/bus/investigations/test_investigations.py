@@ -6,7 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from shared.adapters.memory import FixedClock
-from shared.bootstrap import Services, for_memory
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
 from shared.identity.models import Platform
 from shared.replies import Tone
 from tests.support import NOW, finding_lines, investigate, run, setup_teams

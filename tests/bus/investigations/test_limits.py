@@ -8,7 +8,8 @@ import pytest
 
 from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.adapters.memory import FixedClock
-from shared.bootstrap import Services, for_memory
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
 from tests.support import NOW, ask, run, setup_teams

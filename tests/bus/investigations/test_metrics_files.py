@@ -11,7 +11,8 @@ import pytest
 
 from shared.adapters.local.csv_metrics import CsvMetricsSource
 from shared.adapters.memory import FixedClock, InMemoryNotifier
-from shared.bootstrap import Services, for_memory
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
 from shared.errors import InvalidCommandError
 from shared.identity.models import Platform
 from shared.replies import Reply, Tone

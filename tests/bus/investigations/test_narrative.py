@@ -4,7 +4,7 @@ falls back to the narrative."""
 from __future__ import annotations
 
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
-from shared.bootstrap import Services, build
+from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.investigations.models import Investigation
 from shared.replies import Reply

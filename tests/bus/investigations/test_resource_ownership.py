@@ -8,7 +8,8 @@ import pytest
 from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.adapters.local.simulated_canary import SimulatedVersionMetrics
 from shared.adapters.memory import FixedClock, InMemoryTrafficRouter
-from shared.bootstrap import Services, for_memory
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind, Service
 from shared.telemetry.queries import queries_for

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from shared.adapters.memory import FixedClock
-from shared.bootstrap import Services, cloud_metrics, for_memory, local_metrics
+from shared.bootstrap.local import cloud_metrics
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.sample import local_metrics
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind, Signal

@@ -4,7 +4,7 @@ is answered with the reason, never an internal error."""
 from __future__ import annotations
 
 from shared.adapters.memory import InMemoryTaskQueue
-from shared.bootstrap import Services
+from shared.bootstrap.wiring import Services
 from shared.telemetry.models import ResourceKind
 from tests.support import ORG, run, service_of, setup_teams
 

@@ -54,7 +54,7 @@ def test_a_lazy_feature_is_built_at_its_first_command_and_only_once() -> None:
     second = handlers.run(CreateTeam(name="payments"), _ctx())
     # THEN it was built once, and each command reached its own handler
     assert built == [1]
-    assert (first.title, second.title) == ("teams", "created payments")
+    assert (first.reply.title, second.reply.title) == ("teams", "created payments")
 
 
 def test_a_lazy_feature_that_registers_other_commands_than_it_declared_is_refused() -> None:

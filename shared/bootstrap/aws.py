@@ -1,0 +1,120 @@
+"""The AWS deployment (the Lambda functions, and the terminal acting on it): DynamoDB, the S3
+audit bucket, SQS, CloudWatch and Lambda aliases; each client is made at its first use."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import replace
+from typing import Any
+
+from shared.audit.seal import SigningKey
+from shared.auditing.service import Progress
+from shared.bootstrap.sample import local_metrics
+from shared.bootstrap.wiring import Adapters, Services, build, quiet
+from shared.config import Settings
+from shared.ports import DeliveryGuard, Notifier
+from shared.telemetry.models import ResourceKind
+from shared.telemetry.ports import MetricsSource
+
+
+def aws_metrics() -> dict[ResourceKind, MetricsSource]:
+    """The sample and CloudWatch: the AWS deployment's Lambda bundles carry no Azure or Google
+    SDK, and its deferred work runs there, so Azure and Cloud Run services are refused at
+    registration (README)."""
+    from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
+    from shared.adapters.memory import SystemClock
+
+    cloudwatch = CloudWatchMetricsSource()
+    return {
+        **local_metrics(SystemClock()),
+        ResourceKind.AWS_LAMBDA: cloudwatch,
+        ResourceKind.AWS_ALB: cloudwatch,
+    }
+
+
+def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard) -> Adapters:
+    """The deployment's state and clouds, posting through `notifier`, run-once by `guard`."""
+    from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
+    from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
+    from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
+    from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
+    from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
+    from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
+    from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
+    from shared.adapters.aws.s3_audit import S3AuditLog
+    from shared.adapters.aws.s3_exports import S3ExportStore
+    from shared.adapters.aws.sqs_queue import SqsTaskQueue
+    from shared.adapters.memory import SystemClock
+
+    return Adapters(
+        directory=DynamoDbDirectory(table=settings.table_name),
+        audit_log=S3AuditLog(bucket=settings.audit_bucket),
+        tasks=SqsTaskQueue(queue_url=settings.task_queue_url),
+        exports=S3ExportStore(bucket=settings.export_bucket),
+        clock=SystemClock(),
+        key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
+        metrics=aws_metrics(),
+        investigations=DynamoDbInvestigationStore(table=settings.table_name),
+        notifier=notifier,
+        guard=guard,
+        logs={},
+        summariser=None,
+        alerts=DynamoDbAlertStore(table=settings.table_name),
+        canaries=DynamoDbCanaryStore(table=settings.table_name),
+        routers={ResourceKind.AWS_LAMBDA: LambdaTrafficRouter()},
+        version_metrics={ResourceKind.AWS_LAMBDA: CloudWatchVersionMetrics()},
+        investigators=LambdaInvestigatorVersions(),
+        storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
+    )
+
+
+def for_aws(
+    settings: Settings,
+    *,
+    notifier: Notifier,
+    guard: DeliveryGuard,
+    progress: Progress = quiet,
+    **overrides: Any,
+) -> Services:
+    """AWS: DynamoDB, the S3 audit bucket and SQS, run-once by `guard` (the Lambda functions:
+    Powertools idempotency; the terminal: `run_now`, nothing retries). `overrides` replace
+    adapters (the terminal runs deferred work itself and exports to files)."""
+    adapters = aws_adapters(settings, notifier=notifier, guard=guard)
+    return build(settings, replace(adapters, **overrides), progress=progress)
+
+
+def resolve_secret(value: str) -> str:
+    """A setting's value, fetched from SSM or Secrets Manager if it is a reference to one."""
+    if not value.startswith(("ssm:", "secretsmanager:")):
+        return value
+    from shared.adapters.aws.secrets import resolve_here
+
+    return resolve_here(value)
+
+
+def resolve_secrets(settings: Settings) -> Settings:
+    """Settings with SSM and Secrets Manager references replaced by their values (AWS only).
+
+    A surface whose secret was never stored is off (its setting stays empty, a warning says so),
+    so a Slack-only deployment runs without the Teams parameters and the other way round."""
+    references = settings.secret_references()
+    if not references:
+        return settings
+    return settings.model_copy(
+        update={name: _surface_secret(settings, name, ref) for name, ref in references.items()}
+    )
+
+
+def _surface_secret(settings: Settings, name: str, reference: str) -> str:
+    if name == "teams_app_password" and not settings.teams_app_id:
+        return ""  # Teams is off without its app id: its password is not even fetched
+    try:
+        return resolve_secret(reference)
+    except LookupError:  # the adapter's MissingSecretError: nothing stored there
+        logging.getLogger("autosre.config").warning(
+            "%s refers to %s, which does not exist: that surface is off",
+            name.upper(),  # each secret's environment variable (SLACK_BOT_TOKEN, ...)
+            reference,
+        )
+        return ""

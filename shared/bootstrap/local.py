@@ -1,0 +1,100 @@
+"""The embedded default: SQLite and an audit folder under AUTOSRE_HOME, worker threads, the
+sample and every cloud's metrics (each SDK loaded at first use)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection
+
+from shared.audit.seal import SigningKey
+from shared.auditing.service import Progress
+from shared.bootstrap.sample import local_canaries, local_metrics, simulated_investigators
+from shared.bootstrap.wiring import Adapters, Services, build, quiet
+from shared.config import Settings
+from shared.identity.models import Platform
+from shared.ports import Notifier
+from shared.telemetry.models import ResourceKind
+from shared.telemetry.ports import LogSource, MetricsSource
+
+
+def cloud_metrics(settings: Settings) -> dict[ResourceKind, MetricsSource]:
+    """CloudWatch, Azure Monitor and Cloud Monitoring; their clients (and SDKs) load at first
+    use."""
+    from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
+    from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
+    from shared.adapters.gcp.monitoring_metrics import CloudMonitoringMetricsSource
+
+    cloudwatch = CloudWatchMetricsSource()
+    return {
+        ResourceKind.AWS_LAMBDA: cloudwatch,
+        ResourceKind.AWS_ALB: cloudwatch,
+        ResourceKind.AZURE_RESOURCE: AzureMonitorMetricsSource(region=settings.azure_region),
+        ResourceKind.GCP_CLOUD_RUN: CloudMonitoringMetricsSource(),
+    }
+
+
+def cloud_logs() -> dict[ResourceKind, LogSource]:
+    """Azure Monitor Logs, for services registered with a workspace (SDK loaded at first use)."""
+    from shared.adapters.azure.monitor_logs import AzureMonitorLogSource
+
+    return {ResourceKind.AZURE_RESOURCE: AzureMonitorLogSource()}
+
+
+def for_local(
+    settings: Settings,
+    *,
+    notifier: Notifier,
+    progress: Progress = quiet,
+    recover: Collection[Platform] = tuple(Platform),
+) -> Services:
+    """The embedded default: SQLite and an audit folder under AUTOSRE_HOME, worker threads; the
+    unfinished tasks of a process that died, answered on `recover`'s surfaces, are run again (or
+    reported failed) by this one."""
+    from shared.adapters.local.folder_audit import FolderAuditLog
+    from shared.adapters.local.folder_exports import FolderExportStore
+    from shared.adapters.local.key_file import load_or_create
+    from shared.adapters.local.sqlite_alerts import SqliteAlertStore
+    from shared.adapters.local.sqlite_canaries import SqliteCanaryStore
+    from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
+    from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
+    from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
+    from shared.adapters.local.sqlite_journal import JournaledAuditLog
+    from shared.adapters.local.sqlite_lease import ProcessLease
+    from shared.adapters.local.sqlite_queue import SqliteTaskQueue
+    from shared.adapters.memory import SystemClock
+
+    home = settings.home
+    settings.metrics_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    routers, version_metrics = local_canaries()
+    database = SqliteDatabase(home / "autosre.db")
+    lease = ProcessLease(database)
+    queue = SqliteTaskQueue(database, lease=lease, recover=recover)
+    journal = JournaledAuditLog(FolderAuditLog(home / "audit"), database, lease=lease)
+    key = SigningKey(secret=settings.audit_key.encode()) if settings.audit_key else None
+    adapters = Adapters(
+        directory=SqliteDirectory(database),
+        audit_log=journal,
+        tasks=queue,
+        exports=FolderExportStore(home / "exports"),
+        clock=SystemClock(),
+        key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
+        metrics={
+            **local_metrics(SystemClock(), settings.metrics_folder),
+            **cloud_metrics(settings),
+        },
+        investigations=SqliteInvestigationStore(database),
+        notifier=notifier,
+        guard=SqliteDeliveryGuard(database, lease=lease),
+        logs=cloud_logs(),
+        summariser=None,
+        alerts=SqliteAlertStore(database),
+        canaries=SqliteCanaryStore(database),
+        routers=routers,
+        version_metrics=version_metrics,
+        investigators=simulated_investigators(),
+        storage="read-only files (tamper-evident, not tamper-proof)",
+    )
+    services = build(settings, adapters, progress=progress)
+    queue.start(services.answer, abandon=services.abandon)
+    journal.settle(services.audit, queued=queue.queued)
+    return services

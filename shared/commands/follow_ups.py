@@ -1,0 +1,63 @@
+"""Follow-ups: the invocations a command returned, run after it down the same command path
+(cosmicpython's message bus), each failure named in the command's answer, none lost to another."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from shared.commands.context import Handled
+from shared.commands.free_text import shown
+from shared.identity.models import Platform
+from shared.invocation import Invocation
+from shared.replies import Reply
+
+log = logging.getLogger("autosre.bus")
+
+MAX_FOLLOW_UPS = 100
+"""Follow-ups one command may cause, theirs included: a longer chain is a defect, reported and
+not run."""
+FOLLOW_UPS_NOT_DONE = "Follow-ups not done"
+"""The field of a command's answer that names its follow-ups that failed or were refused."""
+
+
+def follow(
+    cause: Invocation,
+    reply: Reply,
+    queue: list[Invocation],
+    *,
+    run: Callable[[Invocation], Handled],
+) -> Reply:
+    """Run `queue` in order with `run` (the bus's whole path), each follow-up's own after the
+    rest; `reply`, with the ones that failed or were refused named, the others having run."""
+    problems: list[str] = []
+    ran = 0
+    while queue:
+        follow_up = queue.pop(0)
+        what = f"`{shown(follow_up.text, limit=300)}`"
+        if ran == MAX_FOLLOW_UPS:
+            problems.append(f"{what} and {len(queue)} more: not run, too many follow-ups")
+            log.error("too many follow-ups", extra={"correlation_id": cause.correlation_id})
+            break
+        ran += 1
+        if not may_follow(cause, follow_up):
+            problems.append(f"{what}: not run, it would act in another org")
+            continue
+        done = run(follow_up)
+        queue.extend(done.follow_ups)
+        if done.reply.failed:
+            problems.append(f"{what}: {done.reply.title} (ref {follow_up.correlation_id})")
+            log.warning(
+                "follow-up not done",
+                extra={"correlation_id": cause.correlation_id, "title": done.reply.title},
+            )
+    if not problems:
+        return reply
+    return reply.model_copy(
+        update={"fields": [*reply.fields, (FOLLOW_UPS_NOT_DONE, "\n".join(problems))]}
+    )
+
+
+def may_follow(cause: Invocation, follow_up: Invocation) -> bool:
+    """A follow-up acts in its command's org (the scheduler's, which spans orgs, in any)."""
+    return cause.actor.platform is Platform.SCHEDULER or follow_up.actor.org == cause.actor.org
