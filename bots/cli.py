@@ -186,7 +186,7 @@ def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
     )
     print(render_text(reply))
     for task in queue.drain():
-        services.answer(task)
+        services.run_task(task)
     return max(EXIT_CODES.get(reply.tone, 0), printer.status)
 
 

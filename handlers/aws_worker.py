@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from handlers import aws_runtime
-from shared.canary.replay import ReplayRequest, answer
+from shared.canary.replay import ReplayRequest, investigate_cases
 from shared.invocation import DeferredCommand
 
 logger = Logger()
@@ -31,7 +31,7 @@ def run_task(record: SQSRecord) -> None:
     """Run one deferred command and post its reply; raising marks the record failed."""
     task = DeferredCommand.model_validate_json(record.body)
     logger.append_keys(correlation_id=task.invocation.correlation_id)
-    aws_runtime.services().answer(task)
+    aws_runtime.services().run_task(task)
     metrics.add_metric(name="DeferredCommands", unit=MetricUnit.Count, value=1)
 
 
@@ -43,7 +43,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Process a batch; only the records that failed go back to the queue. (A replay request
     from a canary's judge is answered with this version's findings.)"""
     if event.get("autosre") == "replay":
-        replayed = answer(ReplayRequest.model_validate(event))
+        replayed = investigate_cases(ReplayRequest.model_validate(event))
         metrics.add_metric(
             name="ReplayedScenarios", unit=MetricUnit.Count, value=len(replayed.findings)
         )

@@ -95,6 +95,6 @@ def for_local(
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
     services = build(settings, adapters, progress=progress)
-    queue.start(services.answer, abandon=services.abandon)
+    queue.start(services.run_task, abandon=services.abandon)
     journal.settle(services.audit, queued=queue.queued)
     return services

@@ -73,7 +73,7 @@ class Services:
     pages: PageServer
     notifier: Notifier
 
-    def answer(self, task: DeferredCommand) -> Reply:
+    def run_task(self, task: DeferredCommand) -> Reply:
         """Run a deferred command and post its reply, each once however often the task is
         delivered (a post that failed is tried again by the next delivery)."""
         reply = self.bus.resume(task)

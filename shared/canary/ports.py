@@ -13,7 +13,7 @@ from shared.canary.routing import Route
 from shared.identity.models import OrgId
 
 if TYPE_CHECKING:  # replay imports the investigator, which imports telemetry's ports
-    from shared.canary.replay import Answers, Scenario
+    from shared.canary.replay import Scenario, ScenarioFindings
 
 
 class CanaryStore(Protocol):
@@ -43,7 +43,7 @@ class VersionMetrics(Protocol):
 class InvestigatorVersions(Protocol):
     """Versions of Auto SRE's own investigator, to replay scenarios against (canary item 6)."""
 
-    def findings(self, target: str, version: str, cases: Sequence[Scenario]) -> Answers:
+    def findings(self, target: str, version: str, cases: Sequence[Scenario]) -> ScenarioFindings:
         """What `version` of the investigator at `target` (`FUNCTION:ALIAS`) finds in each
         scenario; raises VersionFailedError if that version's code fails on them."""
 

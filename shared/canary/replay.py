@@ -109,7 +109,7 @@ def names_the_cause(findings: list[Finding], scenario: Scenario) -> bool:
     return first is not None and first.signal is scenario.cause
 
 
-Answers = list[list[Finding]]
+ScenarioFindings = list[list[Finding]]
 """One version's findings on each scenario of the replay set, in order."""
 
 
@@ -117,7 +117,9 @@ class VersionFailedError(Exception):
     """The version's own code failed on the replay set (it named no cause at all)."""
 
 
-def replay(stable: Answers, canary: Answers | None, cases: Sequence[Scenario]) -> MetricData:
+def replay(
+    stable: ScenarioFindings, canary: ScenarioFindings | None, cases: Sequence[Scenario]
+) -> MetricData:
     """Each version's misses on the replay set, as counts the judge's count test compares
     (`canary` None: it failed, so it missed every scenario, quiet ones included)."""
     missed_stable = sum(not names_the_cause(f, s) for f, s in zip(stable, cases, strict=True))
@@ -175,12 +177,12 @@ class ReplayRequest(Frozen):
     cases: list[ReplayCase]
 
 
-class ReplayAnswer(Frozen):
+class ReplayResponse(Frozen):
     """The version's findings on each case, in order."""
 
     findings: list[list[Finding]]
 
 
-def answer(request: ReplayRequest) -> ReplayAnswer:
+def investigate_cases(request: ReplayRequest) -> ReplayResponse:
     """This code's investigator on each case of the request."""
-    return ReplayAnswer(findings=[investigate(case.scenario()) for case in request.cases])
+    return ReplayResponse(findings=[investigate(case.scenario()) for case in request.cases])

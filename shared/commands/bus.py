@@ -48,8 +48,8 @@ class CommandBus:
         clock: Clock,
         commands: CommandSet,
         handlers: Handlers,
-        configured_admins: Iterable[ConfiguredAdmin] = (),
-        guard: DeliveryGuard = run_now,
+        configured_admins: Iterable[ConfiguredAdmin],
+        guard: DeliveryGuard,
     ) -> None:
         self._directory = directory
         self._audit = audit

@@ -69,13 +69,13 @@ def run(
 
 def run_deferred(services: Services, text: str, **kwargs: Any) -> Reply:
     """`run`, then, if the command was deferred, its task as the worker runs it: the worker's
-    reply, posted by `Services.answer` as in production (the immediate one if not deferred)."""
+    reply, posted by `Services.run_task` as in production (the immediate one if not deferred)."""
     reply = run(services, text, **kwargs)
     if reply.tone is not Tone.ACCEPTED:
         return reply
     assert isinstance(services.tasks, InMemoryTaskQueue)
     (task,) = services.tasks.drain()
-    return services.answer(task)
+    return services.run_task(task)
 
 
 def resume_deferred(services: Services) -> Reply:
@@ -239,7 +239,7 @@ def channel_messages(services: Services) -> list[tuple[ReplyTarget, Reply]]:
 def run_worker(services: Services) -> list[Reply]:
     """Run what was deferred as the worker does: each reply is posted where it was asked."""
     assert isinstance(services.tasks, InMemoryTaskQueue)
-    return [services.answer(task) for task in services.tasks.drain()]
+    return [services.run_task(task) for task in services.tasks.drain()]
 
 
 class UnreachableQueue(InMemoryTaskQueue):

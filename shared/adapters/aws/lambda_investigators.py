@@ -3,7 +3,7 @@ worker function under canary) is invoked, by version, with the replay set and an
 
 One synchronous `Invoke` per version per judgement carries the whole set (about 0.6 MB of the
 6 MB a synchronous invocation may carry); the worker's handler answers such an event with
-`shared.canary.replay.answer`, the code of that version."""
+`shared.canary.replay.investigate_cases`, the code of that version."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import boto3
 from botocore.config import Config
 
 from shared.canary.replay import (
-    Answers,
-    ReplayAnswer,
     ReplayCase,
     ReplayRequest,
+    ReplayResponse,
     Scenario,
+    ScenarioFindings,
     VersionFailedError,
 )
 
@@ -43,7 +43,7 @@ class LambdaInvestigatorVersions:
         config = Config(read_timeout=TIMEOUT, retries={"total_max_attempts": 1})
         return self._given or boto3.client("lambda", config=config)
 
-    def findings(self, target: str, version: str, cases: Sequence[Scenario]) -> Answers:
+    def findings(self, target: str, version: str, cases: Sequence[Scenario]) -> ScenarioFindings:
         """Invoke `FUNCTION:version` (`target` is `FUNCTION:ALIAS`) with the cases (never their
         causes); its findings on each, in order. Raises VersionFailedError when that version's
         code failed or answered something else than findings for every case."""
@@ -62,12 +62,12 @@ class LambdaInvestigatorVersions:
                 f"{payload[:300].decode(errors='replace')}"
             )
         try:
-            answer = ReplayAnswer.model_validate_json(payload)
+            replayed = ReplayResponse.model_validate_json(payload)
         except ValueError as error:
             message = f"{function}:{version} answered no findings: {error}"
             raise VersionFailedError(message) from None
-        if len(answer.findings) != len(cases):
+        if len(replayed.findings) != len(cases):
             raise VersionFailedError(
-                f"{function}:{version} answered {len(answer.findings)} of {len(cases)} scenarios"
+                f"{function}:{version} answered {len(replayed.findings)} of {len(cases)} scenarios"
             )
-        return answer.findings
+        return replayed.findings

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary
-from shared.canary.replay import Answers, Scenario, investigate
+from shared.canary.replay import Scenario, ScenarioFindings, investigate
 from shared.telemetry.models import Signal
 
 RPS = 100.0
@@ -75,7 +75,7 @@ class SimulatedInvestigatorVersions:
         target: str,  # noqa: ARG002 (one simulated investigator, whatever the target)
         version: str,
         cases: Sequence[Scenario],
-    ) -> Answers:
+    ) -> ScenarioFindings:
         """What that version finds in each scenario (the target does not matter here)."""
         ignore = frozenset({Signal.SATURATION}) if version in BAD_RELEASES else frozenset()
         return [investigate(case, ignore=ignore) for case in cases]

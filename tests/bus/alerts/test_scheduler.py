@@ -138,7 +138,7 @@ def test_investigate_opens_one_in_the_alerts_thread(clock: MovingClock) -> None:
     assert isinstance(tasks, InMemoryTaskQueue)
     (task,) = tasks.drain()
     assert task.invocation.actor.user == "scheduler"
-    report = services.answer(task)
+    report = services.run_task(task)
     assert "after deploy v42 of checkout-api" in report.title
     (where, _) = notifier_of(services).posted[-1]
     assert (where.channel, where.thread) == ("C-pay", "m1")

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 from shared.bootstrap.wiring import Services
 from shared.canary.replay import (
-    Answers,
     Scenario,
+    ScenarioFindings,
     VersionFailedError,
     investigate,
 )
@@ -46,7 +46,7 @@ class FailingVersions:
         self._failing = failing
         self._reachable = reachable
 
-    def findings(self, target: str, version: str, cases: Sequence[Scenario]) -> Answers:
+    def findings(self, target: str, version: str, cases: Sequence[Scenario]) -> ScenarioFindings:
         if not self._reachable:
             raise ConnectionError(f"cannot invoke {target}")
         if version == self._failing:

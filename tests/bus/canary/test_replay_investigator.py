@@ -16,8 +16,8 @@ from shared.canary.replay import (
     ReplayCase,
     ReplayRequest,
     Scenario,
-    answer,
     investigate,
+    investigate_cases,
 )
 from shared.canary.replay import scenarios as replay_set
 from shared.config import Settings
@@ -77,7 +77,7 @@ def test_the_replay_answers_what_an_investigation_of_the_same_series_finds(name:
     assert investigate(scenario) == investigation.findings
     # AND a deployed version sent the scenario nameless (values rounded on the wire) answers the
     # same changes, in the same order, with the same words
-    (replayed,) = answer(ReplayRequest(cases=[ReplayCase.of(scenario)])).findings
+    (replayed,) = investigate_cases(ReplayRequest(cases=[ReplayCase.of(scenario)])).findings
     assert [_said(f) for f in replayed] == [_said(f) for f in investigation.findings]
     # AND for a scenario with a cause, the investigation names it first to move
     if scenario.cause is not None:

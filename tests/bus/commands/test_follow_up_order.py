@@ -51,6 +51,7 @@ def _bus(echoes: Echoes) -> CommandBus:
         clock=FixedClock(NOW),
         commands=CommandSet((Echo,)),
         handlers=Handlers().add(Echo, echoes.echo),
+        configured_admins=(),
         guard=run_now,
     )
 
