@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from shared.audit.models import ORG_STREAM, StreamKey
-from shared.auditing.service import AuditService
 from shared.commands.base import Command
 from shared.commands.context import Context, Handlers
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
 from shared.replies import Reply, Tone
+
+if TYPE_CHECKING:  # `sre doctor`'s model is read at start-up; the audit commands load at use
+    from shared.auditing.service import AuditService
 
 
 class RunDoctor(Command):

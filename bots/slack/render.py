@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ _MENTION = re.compile(r"(?<![<\w])@([UW][A-Z0-9]{6,})\b")
 _GROUP = re.compile(r"(?<![<\w])@(S[A-Z0-9]{6,})\b")
 
 
+@functools.lru_cache(maxsize=256)  # help and usage texts repeat: each is escaped once
 def mrkdwn(text: str) -> str:
     """Our text in Slack's markup: user and user group ids become mentions; &, < and > are
     escaped."""
@@ -34,7 +36,8 @@ def mrkdwn(text: str) -> str:
     return _GROUP.sub(r"<!subteam^\1>", _MENTION.sub(r"<@\1>", escaped))
 
 
-def _chunks(text: str) -> list[str]:
+@functools.lru_cache(maxsize=256)
+def _chunks(text: str) -> tuple[str, ...]:
     """Split text into pieces Slack accepts in one section, at line ends where possible."""
     pieces = [
         line[i : i + SECTION_LIMIT]
@@ -47,7 +50,7 @@ def _chunks(text: str) -> list[str]:
             chunks[-1] = f"{chunks[-1]}\n{piece}"
         else:
             chunks.append(piece)
-    return [chunk for chunk in chunks if chunk.strip()]
+    return tuple(chunk for chunk in chunks if chunk.strip())
 
 
 def _section(text: str) -> dict[str, Any]:

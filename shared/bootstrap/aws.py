@@ -6,16 +6,18 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.audit.seal import SigningKey
-from shared.auditing.service import Progress
 from shared.bootstrap.sample import local_metrics
 from shared.bootstrap.wiring import Adapters, Services, build, quiet
 from shared.config import Settings
 from shared.ports import DeliveryGuard, Notifier
 from shared.telemetry.models import ResourceKind
 from shared.telemetry.ports import MetricsSource
+
+if TYPE_CHECKING:
+    from shared.auditing.service import Progress
 
 
 def aws_metrics() -> dict[ResourceKind, MetricsSource]:

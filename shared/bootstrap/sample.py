@@ -4,11 +4,14 @@ simulated releases for canaries, and the simulated investigator versions for `--
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from shared.canary.ports import InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.ports import Clock
 from shared.telemetry.models import ResourceKind
 from shared.telemetry.ports import MetricsSource
+
+if TYPE_CHECKING:  # the canary's code loads when a canary command first runs
+    from shared.canary.ports import InvestigatorVersions, TrafficRouter, VersionMetrics
 
 
 def local_metrics(clock: Clock, folder: Path | None = None) -> dict[ResourceKind, MetricsSource]:

@@ -3,47 +3,50 @@ deployment names every one, so a forgotten adapter fails at start-up), and `buil
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from shared.adapters.charts import render_comparison_png, render_panels, render_png
 from shared.alerts.commands import ALERT_COMMANDS
-from shared.alerts.evaluator import AlertEvaluator
-from shared.alerts.ports import AlertStore
-from shared.alerts.scheduler import AlertScheduler
-from shared.alerts.service import AlertService
-from shared.audit.ports import AuditDirectory, AuditLog
-from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.auditing.commands import AUDIT_COMMANDS
-from shared.auditing.service import AuditService, Progress
 from shared.canary.commands import CANARY_COMMANDS
-from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
-from shared.canary.service import CanaryService
 from shared.commands.bus import CommandBus
 from shared.commands.context import Handlers
 from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.registry import CommandSet
 from shared.config import Settings
-from shared.doctor import Doctor, RunDoctor
-from shared.identity.admins import configured_admins
-from shared.investigations.collaboration import Collaboration
+from shared.doctor import RunDoctor
+from shared.identity.admins import ConfiguredAdmin, configured_admins
 from shared.investigations.commands import INVESTIGATION_COMMANDS
-from shared.investigations.page import PageServer
-from shared.investigations.ports import InvestigationStore, Summariser
-from shared.investigations.service import InvestigationService
-from shared.invocation import DeferredCommand
-from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
-from shared.replies import Reply
 from shared.scheduling.commands import SCHEDULER_COMMANDS
-from shared.scheduling.tick import ScheduledWork
 from shared.services.commands import SERVICE_COMMANDS
 from shared.teams.commands import TEAM_COMMANDS
-from shared.teams.service import TeamService
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import ResourceKind
-from shared.telemetry.ports import LogSource, MetricsSource
+
+if TYPE_CHECKING:  # the features themselves load when first used (see `_Features`)
+    from shared.alerts.evaluator import AlertEvaluator
+    from shared.alerts.ports import AlertStore
+    from shared.alerts.service import AlertService
+    from shared.audit.ports import AuditDirectory, AuditLog
+    from shared.audit.seal import SigningKey
+    from shared.auditing.service import AuditService, Progress
+    from shared.canary.ports import (
+        CanaryStore,
+        InvestigatorVersions,
+        TrafficRouter,
+        VersionMetrics,
+    )
+    from shared.canary.service import CanaryService
+    from shared.investigations.page import PageServer
+    from shared.investigations.ports import InvestigationStore, Summariser
+    from shared.invocation import DeferredCommand
+    from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
+    from shared.replies import Reply
+    from shared.telemetry.ports import LogSource, MetricsSource
 
 COMMANDS = CommandSet(
     (
@@ -70,8 +73,13 @@ class Services:
     directory: AuditDirectory
     audit: AuditTrail
     tasks: TaskQueue
-    pages: PageServer
+    page_server: Callable[[], PageServer]
     notifier: Notifier
+
+    @property
+    def pages(self) -> PageServer:
+        """The investigations' shareable pages (built at first use)."""
+        return self.page_server()
 
     def run_task(self, task: DeferredCommand) -> Reply:
         """Run a deferred command and post its reply, each once however often the task is
@@ -143,7 +151,8 @@ def quiet(_: str) -> None:
 
 
 def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet) -> Services:
-    """Wire the bus and the services over the given adapters."""
+    """Wire the bus and the services over the given adapters. Each feature is built at the first
+    of its commands that runs (a cold start that answers `help` imports none of them)."""
     a = adapters
     admins = configured_admins(settings.org_admins)
     trail = AuditTrail(
@@ -153,28 +162,14 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
         every=settings.audit_digest_every,
         heads=a.directory,
     )
-    audit = AuditService(
-        trail=trail,
-        exports=a.exports,
-        directory=a.directory,
-        progress=progress,
-        storage=a.storage,
-        configured_admins=admins,
-    )
-    pages = PageServer(
-        store=a.investigations,
-        key=a.key,
-        chart=render_png,
-        panels=render_panels,
-        public_url=settings.public_url,
-    )
+    features = _Features(settings, a, trail=trail, admins=admins, progress=progress)
     bus = CommandBus(
         directory=a.directory,
         audit=trail,
         tasks=a.tasks,
         clock=a.clock,
         commands=COMMANDS,
-        handlers=_handlers(settings, a, audit=audit, trail=trail, pages=pages),
+        handlers=features.handlers(),
         configured_admins=admins,
         guard=a.guard,
     )
@@ -184,59 +179,148 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
         directory=a.directory,
         audit=trail,
         tasks=a.tasks,
-        pages=pages,
+        page_server=features.pages,
         notifier=a.notifier,
     )
 
 
-def _handlers(
-    settings: Settings, a: Adapters, *, audit: AuditService, trail: AuditTrail, pages: PageServer
-) -> Handlers:
-    """Every feature's handlers over the adapters, registered at the root."""
-    doctor = Doctor(directory=a.directory, audit=audit, facts={"Backend": settings.backend})
-    investigations = InvestigationService(
-        directory=a.directory,
-        sources=a.metrics,
-        audit=trail,
-        store=a.investigations,
-        pages=pages,
-        logs=a.logs,
-        summariser=a.summariser,
-        files=_metrics_files(a.metrics),
-    )
-    collaboration = Collaboration(
-        store=a.investigations, directory=a.directory, notifier=a.notifier, link=pages.link
-    )
-    evaluator = AlertEvaluator(directory=a.directory, sources=a.metrics)
-    scheduler = AlertScheduler(
-        store=a.alerts,
-        evaluator=evaluator,
-        directory=a.directory,
-        audit=trail,
-        notifier=a.notifier,
-    )
-    canaries = CanaryService(
-        store=a.canaries,
-        directory=a.directory,
-        routers=a.routers,
-        metrics=a.version_metrics,
-        audit=trail,
-        notifier=a.notifier,
-        draw=render_comparison_png,
-        investigators=a.investigators,
-    )
-    alerts = AlertService(
-        store=a.alerts, directory=a.directory, evaluator=evaluator, notifier=a.notifier
-    )
-    return (
-        Handlers()
-        .include(HelpDesk(COMMANDS).handlers())
-        .include(TeamService(directory=a.directory).handlers())
-        .include(doctor.handlers())
-        .include(audit.handlers())
-        .include(investigations.handlers())
-        .include(collaboration.handlers())
-        .include(alerts.handlers())
-        .include(canaries.handlers())
-        .include(ScheduledWork(alerts=scheduler, canaries=canaries).handlers())
-    )
+class _Features:
+    """Builds each feature over the adapters once, when it is first needed; the imports are
+    inside so that a feature's code loads only then."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        adapters: Adapters,
+        *,
+        trail: AuditTrail,
+        admins: Sequence[ConfiguredAdmin],
+        progress: Progress,
+    ) -> None:
+        self._settings = settings
+        self._a = adapters
+        self._trail = trail
+        self._admins = admins
+        self._progress = progress
+
+    def handlers(self) -> Handlers:
+        """Every feature's commands, registered at the root; their handlers built lazily."""
+        return (
+            Handlers()
+            .include(HelpDesk(COMMANDS).handlers())
+            .lazy(TEAM_COMMANDS, self._teams)
+            .lazy((RunDoctor,), self._doctor)
+            .lazy((*SERVICE_COMMANDS, *INVESTIGATION_COMMANDS), self._investigations)
+            .lazy(ALERT_COMMANDS, lambda: self._alerts().handlers())
+            .lazy(SCHEDULER_COMMANDS, self._ticks)
+            .lazy(CANARY_COMMANDS, lambda: self._canaries().handlers())
+            .lazy(AUDIT_COMMANDS, lambda: self._audit().handlers())
+        )
+
+    def _teams(self) -> Handlers:
+        from shared.teams.service import TeamService
+
+        return TeamService(directory=self._a.directory).handlers()
+
+    def _doctor(self) -> Handlers:
+        from shared.doctor import Doctor
+
+        facts = {"Backend": self._settings.backend}
+        return Doctor(directory=self._a.directory, audit=self._audit(), facts=facts).handlers()
+
+    def _investigations(self) -> Handlers:
+        from shared.investigations.collaboration import Collaboration
+        from shared.investigations.service import InvestigationService
+
+        a = self._a
+        investigations = InvestigationService(
+            directory=a.directory,
+            sources=a.metrics,
+            audit=self._trail,
+            store=a.investigations,
+            pages=self.pages(),
+            logs=a.logs,
+            summariser=a.summariser,
+            files=_metrics_files(a.metrics),
+        )
+        collaboration = Collaboration(
+            store=a.investigations,
+            directory=a.directory,
+            notifier=a.notifier,
+            link=self.pages().link,
+        )
+        return investigations.handlers().include(collaboration.handlers())
+
+    def _ticks(self) -> Handlers:
+        from shared.alerts.scheduler import AlertScheduler
+        from shared.scheduling.tick import ScheduledWork
+
+        a = self._a
+        scheduler = AlertScheduler(
+            store=a.alerts,
+            evaluator=self._evaluator(),
+            directory=a.directory,
+            audit=self._trail,
+            notifier=a.notifier,
+        )
+        return ScheduledWork(alerts=scheduler, canaries=self._canaries()).handlers()
+
+    @functools.cache  # noqa: B019 (one per build, kept as long as its services)
+    def pages(self) -> PageServer:
+        """The investigations' shareable pages."""
+        from shared.adapters.charts import render_panels, render_png
+        from shared.investigations.page import PageServer
+
+        return PageServer(
+            store=self._a.investigations,
+            key=self._a.key,
+            chart=render_png,
+            panels=render_panels,
+            public_url=self._settings.public_url,
+        )
+
+    @functools.cache  # noqa: B019
+    def _audit(self) -> AuditService:
+        from shared.auditing.service import AuditService
+
+        a = self._a
+        return AuditService(
+            trail=self._trail,
+            exports=a.exports,
+            directory=a.directory,
+            progress=self._progress,
+            storage=a.storage,
+            configured_admins=self._admins,
+        )
+
+    @functools.cache  # noqa: B019
+    def _evaluator(self) -> AlertEvaluator:
+        from shared.alerts.evaluator import AlertEvaluator
+
+        return AlertEvaluator(directory=self._a.directory, sources=self._a.metrics)
+
+    @functools.cache  # noqa: B019
+    def _alerts(self) -> AlertService:
+        from shared.alerts.service import AlertService
+
+        a = self._a
+        return AlertService(
+            store=a.alerts, directory=a.directory, evaluator=self._evaluator(), notifier=a.notifier
+        )
+
+    @functools.cache  # noqa: B019
+    def _canaries(self) -> CanaryService:
+        from shared.adapters.charts import render_comparison_png
+        from shared.canary.service import CanaryService
+
+        a = self._a
+        return CanaryService(
+            store=a.canaries,
+            directory=a.directory,
+            routers=a.routers,
+            metrics=a.version_metrics,
+            audit=self._trail,
+            notifier=a.notifier,
+            draw=render_comparison_png,
+            investigators=a.investigators,
+        )
