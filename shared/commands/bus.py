@@ -75,7 +75,7 @@ class CommandBus:
         follow_ups: list[Invocation] = []
 
         def run() -> Reply:
-            done = self._answer(task.invocation, lambda: self._resume(task))
+            done = self._never_raising(task.invocation, lambda: self._resume(task))
             follow_ups.extend(done.follow_ups)
             return done.reply
 
@@ -86,10 +86,12 @@ class CommandBus:
 
     def abandon(self, task: DeferredCommand, reason: str) -> Reply:
         """Report a deferred command that will not run: its failure audited, its user's answer."""
-        return self._answer(task.invocation, lambda: Handled(self._abandon(task, reason))).reply
+        return self._never_raising(
+            task.invocation, lambda: Handled(self._abandon(task, reason))
+        ).reply
 
     def _one(self, invocation: Invocation) -> Handled:
-        return self._answer(invocation, lambda: self._handle(invocation))
+        return self._never_raising(invocation, lambda: self._handle(invocation))
 
     def _abandon(self, task: DeferredCommand, reason: str) -> Reply:
         command = self.commands.parse(task.command)
@@ -107,7 +109,7 @@ class CommandBus:
         title = f"Not done: `sre {command.phrase()}`"
         return with_receipt(Reply(tone=Tone.ERROR, title=title, text=reason), failed)
 
-    def _answer(self, invocation: Invocation, work: Callable[[], Handled]) -> Handled:
+    def _never_raising(self, invocation: Invocation, work: Callable[[], Handled]) -> Handled:
         ref = invocation.correlation_id
         try:
             done = work()
