@@ -75,6 +75,8 @@ class Services:
     tasks: TaskQueue
     page_server: Callable[[], PageServer]
     notifier: Notifier
+    handlers: Handlers
+    """Every command's handler, each feature built at its first command (`load_all`: now)."""
 
     @property
     def pages(self) -> PageServer:
@@ -163,13 +165,14 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
         heads=a.directory,
     )
     features = _Features(settings, a, trail=trail, admins=admins, progress=progress)
+    handlers = features.handlers()
     bus = CommandBus(
         directory=a.directory,
         audit=trail,
         tasks=a.tasks,
         clock=a.clock,
         commands=COMMANDS,
-        handlers=features.handlers(),
+        handlers=handlers,
         configured_admins=admins,
         guard=a.guard,
     )
@@ -181,6 +184,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
         tasks=a.tasks,
         page_server=features.pages,
         notifier=a.notifier,
+        handlers=handlers,
     )
 
 
