@@ -60,7 +60,8 @@ def for_local(
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
     from shared.adapters.local.sqlite_journal import JournaledAuditLog
     from shared.adapters.local.sqlite_lease import ProcessLease
-    from shared.adapters.local.sqlite_queue import SqliteTaskQueue
+    from shared.adapters.local.sqlite_queue import SqliteTaskQueue, TaskSignal
+    from shared.adapters.local.sqlite_worker import SqliteTaskWorker
     from shared.adapters.memory import SystemClock
 
     home = settings.home
@@ -68,7 +69,8 @@ def for_local(
     routers, version_metrics = local_canaries()
     database = SqliteDatabase(home / "autosre.db")
     lease = ProcessLease(database)
-    queue = SqliteTaskQueue(database, lease=lease, recover=recover)
+    signal = TaskSignal()
+    queue = SqliteTaskQueue(database, lease=lease, signal=signal)
     journal = JournaledAuditLog(FolderAuditLog(home / "audit"), database, lease=lease)
     key = SigningKey(secret=settings.audit_key.encode()) if settings.audit_key else None
     adapters = Adapters(
@@ -95,6 +97,13 @@ def for_local(
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
     services = build(settings, adapters, progress=progress)
-    queue.start(services.run_task, abandon=services.abandon)
+    SqliteTaskWorker(
+        database,
+        lease=lease,
+        signal=signal,
+        run=services.run_task,
+        abandon=services.abandon,
+        recover=recover,
+    ).start()
     journal.settle(services.audit, queued=queue.queued)
     return services
