@@ -8,7 +8,12 @@ from collections.abc import Collection
 
 from shared.audit.seal import SigningKey
 from shared.auditing.service import Progress
-from shared.bootstrap.sample import local_canaries, local_metrics, simulated_investigators
+from shared.bootstrap.sample import (
+    local_canaries,
+    local_metrics,
+    metrics_files,
+    simulated_investigators,
+)
 from shared.bootstrap.wiring import Adapters, Services, build, quiet
 from shared.config import Settings
 from shared.identity.models import Platform
@@ -67,6 +72,7 @@ def for_local(
     home = settings.home
     settings.metrics_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     routers, version_metrics = local_canaries()
+    files = metrics_files(settings.metrics_folder)
     database = SqliteDatabase(home / "autosre.db")
     lease = ProcessLease(database)
     signal = TaskSignal()
@@ -81,9 +87,10 @@ def for_local(
         clock=SystemClock(),
         key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
         metrics={
-            **local_metrics(SystemClock(), settings.metrics_folder),
+            **local_metrics(SystemClock(), files),
             **cloud_metrics(settings),
         },
+        files=files,
         investigations=SqliteInvestigationStore(database),
         notifier=notifier,
         guard=SqliteDeliveryGuard(database, lease=lease),
