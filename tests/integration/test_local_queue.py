@@ -152,3 +152,19 @@ def test_a_task_interrupted_twice_is_reported_failed_and_audited(
         "sre investigation open checkout-api --team=payments",
         Outcome.FAILED,
     )
+
+
+def test_a_task_queued_before_the_worker_starts_waits_in_the_file_and_then_runs(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a process whose queue takes a task before its worker is running (enqueue only)
+    database = SqliteDatabase(tmp_path / "autosre.db")
+    ran: list[DeferredCommand] = []
+    queue, worker = _process(database, ran.append)
+    queue.enqueue(_task("investigation open checkout-api"))
+    # THEN it is kept, not refused or run
+    assert ran == []
+    # WHEN the worker starts THEN it runs the task, once
+    worker.start()
+    queue.join()
+    assert [task.command for task in ran] == ["investigation open checkout-api"]
