@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bots.text import render_text
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
-from shared.bootstrap.aws import for_aws
+from shared.bootstrap.aws import for_aws_terminal
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
 from shared.commands.bus import run_now
@@ -170,7 +170,7 @@ def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     printer = DeferredPrinter(charts=settings.home / "charts")
     queue = InMemoryTaskQueue()
-    services = for_aws(
+    services = for_aws_terminal(
         settings,
         notifier=printer,
         guard=run_now,  # one command from a terminal: nothing retries it

@@ -16,6 +16,8 @@ from shared.config import Settings
 R = TypeVar("R")
 _INVOCATION: dict[str, Any] = {}
 """The context of the invocation this container runs (Lambda runs one at a time)."""
+_ENTRY_POINTS: list[Callable[..., Any]] = []
+"""Every function `lambda_handler` wrapped (checked against serverless.yml by the tests)."""
 
 
 def lambda_handler(handler: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:
@@ -31,7 +33,18 @@ def lambda_handler(handler: Callable[[Any, Any], R]) -> Callable[[Any, Any], R]:
         finally:
             _INVOCATION.pop("context", None)
 
+    _ENTRY_POINTS.append(invoked)
     return invoked
+
+
+def binds_lambda_context(function: Callable[..., Any]) -> bool:
+    """Whether `function`, or one it decorates, is wrapped by `lambda_handler`."""
+    current: Callable[..., Any] | None = function
+    while current is not None:
+        if any(current is wrapped for wrapped in _ENTRY_POINTS):
+            return True
+        current = getattr(current, "__wrapped__", None)
+    return False
 
 
 def lambda_context() -> Any:

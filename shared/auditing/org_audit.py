@@ -40,7 +40,7 @@ class OrgAudit:
         trail: AuditTrail,
         directory: AuditDirectory,
         check: Check,
-        configured: Iterable[ConfiguredAdmin] = (),
+        configured: Iterable[ConfiguredAdmin],
     ) -> None:
         self._trail = trail
         self._directory = directory

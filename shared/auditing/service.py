@@ -37,10 +37,6 @@ CSV_COLUMNS = (
 )
 
 
-def _quiet(_: str) -> None:
-    return None
-
-
 def stream_of(command: c.AuditScoped, ctx: Context) -> StreamKey:
     """The stream an audit command reads: the org's, or its team's."""
     org = ctx.principal.actor.org
@@ -62,9 +58,9 @@ class AuditService:
         trail: AuditTrail,
         exports: ExportStore,
         directory: AuditDirectory,
-        progress: Progress = _quiet,
-        storage: str = "",
-        configured_admins: Iterable[ConfiguredAdmin] = (),
+        progress: Progress,
+        storage: str,
+        configured_admins: Iterable[ConfiguredAdmin],
     ) -> None:
         self._trail = trail
         self._exports = exports

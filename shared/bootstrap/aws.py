@@ -6,13 +6,13 @@ from __future__ import annotations
 import functools
 import logging
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from shared.audit.seal import SigningKey
 from shared.bootstrap.sample import local_metrics
 from shared.bootstrap.wiring import Adapters, Services, build, quiet
 from shared.config import Settings
-from shared.ports import DeliveryGuard, Notifier
+from shared.ports import DeliveryGuard, ExportStore, Notifier, TaskQueue
 from shared.telemetry.models import ResourceKind
 from shared.telemetry.ports import MetricsSource
 
@@ -57,6 +57,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         clock=SystemClock(),
         key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
         metrics=aws_metrics(),
+        files=None,  # a Lambda function has no folder of metrics files
         investigations=DynamoDbInvestigationStore(table=settings.table_name),
         notifier=notifier,
         guard=guard,
@@ -71,19 +72,27 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
     )
 
 
-def for_aws(
+def for_aws(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard) -> Services:
+    """The Lambda functions: DynamoDB, the S3 audit bucket and SQS, run-once by `guard`
+    (Powertools idempotency); nobody watches an export's progress."""
+    return build(settings, aws_adapters(settings, notifier=notifier, guard=guard), progress=quiet)
+
+
+def for_aws_terminal(
     settings: Settings,
     *,
     notifier: Notifier,
     guard: DeliveryGuard,
-    progress: Progress = quiet,
-    **overrides: Any,
+    tasks: TaskQueue,
+    exports: ExportStore,
+    progress: Progress,
 ) -> Services:
-    """AWS: DynamoDB, the S3 audit bucket and SQS, run-once by `guard` (the Lambda functions:
-    Powertools idempotency; the terminal: `run_now`, nothing retries). `overrides` replace
-    adapters (the terminal runs deferred work itself and exports to files)."""
-    adapters = aws_adapters(settings, notifier=notifier, guard=guard)
-    return build(settings, replace(adapters, **overrides), progress=progress)
+    """The terminal acting on the AWS deployment: its state and trail, but deferred work queued
+    on `tasks` (the terminal runs it itself), exports written to `exports`, progress shown."""
+    adapters = replace(
+        aws_adapters(settings, notifier=notifier, guard=guard), tasks=tasks, exports=exports
+    )
+    return build(settings, adapters, progress=progress)
 
 
 def resolve_secret(value: str) -> str:

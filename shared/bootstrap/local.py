@@ -8,7 +8,12 @@ from collections.abc import Collection
 
 from shared.audit.seal import SigningKey
 from shared.auditing.service import Progress
-from shared.bootstrap.sample import local_canaries, local_metrics, simulated_investigators
+from shared.bootstrap.sample import (
+    local_canaries,
+    local_metrics,
+    metrics_files,
+    simulated_investigators,
+)
 from shared.bootstrap.wiring import Adapters, Services, build, quiet
 from shared.config import Settings
 from shared.identity.models import Platform
@@ -60,15 +65,18 @@ def for_local(
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
     from shared.adapters.local.sqlite_journal import JournaledAuditLog
     from shared.adapters.local.sqlite_lease import ProcessLease
-    from shared.adapters.local.sqlite_queue import SqliteTaskQueue
+    from shared.adapters.local.sqlite_queue import SqliteTaskQueue, TaskSignal
+    from shared.adapters.local.sqlite_worker import SqliteTaskWorker
     from shared.adapters.memory import SystemClock
 
     home = settings.home
     settings.metrics_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     routers, version_metrics = local_canaries()
+    files = metrics_files(settings.metrics_folder)
     database = SqliteDatabase(home / "autosre.db")
     lease = ProcessLease(database)
-    queue = SqliteTaskQueue(database, lease=lease, recover=recover)
+    signal = TaskSignal()
+    queue = SqliteTaskQueue(database, lease=lease, signal=signal)
     journal = JournaledAuditLog(FolderAuditLog(home / "audit"), database, lease=lease)
     key = SigningKey(secret=settings.audit_key.encode()) if settings.audit_key else None
     adapters = Adapters(
@@ -79,9 +87,10 @@ def for_local(
         clock=SystemClock(),
         key=functools.cache(lambda: key or load_or_create(home / "audit.key")),
         metrics={
-            **local_metrics(SystemClock(), settings.metrics_folder),
+            **local_metrics(SystemClock(), files),
             **cloud_metrics(settings),
         },
+        files=files,
         investigations=SqliteInvestigationStore(database),
         notifier=notifier,
         guard=SqliteDeliveryGuard(database, lease=lease),
@@ -95,6 +104,13 @@ def for_local(
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
     services = build(settings, adapters, progress=progress)
-    queue.start(services.run_task, abandon=services.abandon)
+    SqliteTaskWorker(
+        database,
+        lease=lease,
+        signal=signal,
+        run=services.run_task,
+        abandon=services.abandon,
+        recover=recover,
+    ).start()
     journal.settle(services.audit, queued=queue.queued)
     return services

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Unpack
 
 from shared.audit.seal import SigningKey
-from shared.bootstrap.sample import local_canaries, local_metrics, simulated_investigators
-from shared.bootstrap.wiring import Adapters, Services, build
+from shared.bootstrap.sample import (
+    local_canaries,
+    local_metrics,
+    metrics_files,
+    simulated_investigators,
+)
+from shared.bootstrap.wiring import AdapterChoices, Adapters, Services, build, quiet
 from shared.config import Settings
 from shared.ports import Clock
 
 
 def memory_adapters(
-    clock: Clock, key: SigningKey, *, metrics_dir: Path | None = None, **overrides: Any
+    clock: Clock,
+    key: SigningKey,
+    /,
+    *,
+    metrics_dir: Path | None = None,
+    **chosen: Unpack[AdapterChoices],
 ) -> Adapters:
     """Every port in memory at `clock`'s time, signing with `key`; metrics files only from
-    `metrics_dir`; `overrides` replace any."""
+    `metrics_dir`; `chosen` replace any (each name and type checked by mypy)."""
     from shared.adapters.memory import (
         InMemoryAlertStore,
         InMemoryAuditLog,
@@ -30,39 +41,38 @@ def memory_adapters(
     )
 
     routers, version_metrics = local_canaries()
-    named: dict[str, Any] = {
-        "directory": InMemoryDirectory(),
-        "audit_log": InMemoryAuditLog(),
-        "tasks": InMemoryTaskQueue(),
-        "exports": InMemoryExportStore(),
-        "clock": clock,
-        "key": lambda: key,
-        "metrics": local_metrics(clock, metrics_dir),
-        "investigations": InMemoryInvestigationStore(),
-        "notifier": InMemoryNotifier(),
-        "guard": InMemoryDeliveryGuard(),
-        "logs": {},
-        "summariser": None,
-        "alerts": InMemoryAlertStore(),
-        "canaries": InMemoryCanaryStore(),
-        "routers": routers,
-        "version_metrics": version_metrics,
-        "investigators": simulated_investigators(),
-        "storage": "memory (lost when the process ends)",
-    }
-    return Adapters(**{**named, **overrides})
+    files = metrics_files(metrics_dir) if metrics_dir is not None else None
+    adapters = Adapters(
+        directory=InMemoryDirectory(),
+        audit_log=InMemoryAuditLog(),
+        tasks=InMemoryTaskQueue(),
+        exports=InMemoryExportStore(),
+        clock=clock,
+        key=lambda: key,
+        metrics=local_metrics(clock, files),
+        files=files,
+        investigations=InMemoryInvestigationStore(),
+        notifier=InMemoryNotifier(),
+        guard=InMemoryDeliveryGuard(),
+        logs={},
+        summariser=None,
+        alerts=InMemoryAlertStore(),
+        canaries=InMemoryCanaryStore(),
+        routers=routers,
+        version_metrics=version_metrics,
+        investigators=simulated_investigators(),
+        storage="memory (lost when the process ends)",
+    )
+    return replace(adapters, **chosen)
 
 
-def for_memory(
-    settings: Settings | None = None, *, clock: Clock | None = None, **overrides: Any
-) -> Services:
+def for_memory(settings: Settings | None = None, **chosen: Unpack[AdapterChoices]) -> Services:
     """Everything in memory (posts kept by an `InMemoryNotifier`, metrics from the sample and CSV
-    files); `overrides` replace any adapter (`notifier=`, `metrics=`, ...)."""
+    files, the system's clock); `chosen` replace any adapter (`clock=`, `notifier=`, ...)."""
     from shared.adapters.memory import SystemClock
 
     settings = settings or Settings()
     key = SigningKey(secret=(settings.audit_key or "memory-audit-key").encode())
-    adapters = memory_adapters(
-        clock or SystemClock(), key, metrics_dir=settings.metrics_folder, **overrides
-    )
-    return build(settings.model_copy(update={"backend": "local"}), adapters)
+    clock = chosen.pop("clock", None) or SystemClock()
+    adapters = memory_adapters(clock, key, metrics_dir=settings.metrics_folder, **chosen)
+    return build(settings.model_copy(update={"backend": "local"}), adapters, progress=quiet)

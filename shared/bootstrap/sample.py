@@ -11,20 +11,29 @@ from shared.telemetry.models import ResourceKind
 from shared.telemetry.ports import MetricsSource
 
 if TYPE_CHECKING:  # the canary's code loads when a canary command first runs
+    from shared.adapters.local.csv_metrics import CsvMetricsSource
     from shared.canary.ports import InvestigatorVersions, TrafficRouter, VersionMetrics
 
 
-def local_metrics(clock: Clock, folder: Path | None = None) -> dict[ResourceKind, MetricsSource]:
-    """The bundled sample scenario, and CSV files from `folder` (none without one)."""
+def metrics_files(folder: Path) -> CsvMetricsSource:
+    """The CSV metrics files of `folder`: read as a metrics source, admitted as `MetricsFiles`."""
     from shared.adapters.local.csv_metrics import CsvMetricsSource
+
+    return CsvMetricsSource(folder)
+
+
+def local_metrics(
+    clock: Clock, files: MetricsSource | None = None
+) -> dict[ResourceKind, MetricsSource]:
+    """The bundled sample scenario, and the metrics files `files` reads (none without it)."""
     from shared.adapters.local.sample_metrics import SampleMetricsSource
 
     sample: dict[ResourceKind, MetricsSource] = {
         ResourceKind.SAMPLE: SampleMetricsSource(clock=clock)
     }
-    if folder is None:
+    if files is None:
         return sample
-    return {**sample, ResourceKind.METRICS_FILE: CsvMetricsSource(folder)}
+    return {**sample, ResourceKind.METRICS_FILE: files}
 
 
 def local_canaries() -> tuple[

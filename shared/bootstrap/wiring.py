@@ -7,7 +7,7 @@ import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from shared.alerts.commands import ALERT_COMMANDS
 from shared.audit.trail import AuditTrail
@@ -24,7 +24,6 @@ from shared.investigations.commands import INVESTIGATION_COMMANDS
 from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.services.commands import SERVICE_COMMANDS
 from shared.teams.commands import TEAM_COMMANDS
-from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import ResourceKind
 
 if TYPE_CHECKING:  # the features themselves load when first used (see `_Features`)
@@ -46,6 +45,7 @@ if TYPE_CHECKING:  # the features themselves load when first used (see `_Feature
     from shared.invocation import DeferredCommand
     from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
     from shared.replies import Reply
+    from shared.telemetry.metrics_files import MetricsFiles
     from shared.telemetry.ports import LogSource, MetricsSource
 
 COMMANDS = CommandSet(
@@ -75,6 +75,8 @@ class Services:
     tasks: TaskQueue
     page_server: Callable[[], PageServer]
     notifier: Notifier
+    handlers: Handlers
+    """Every command's handler, each feature built at its first command (`load_all`: now)."""
 
     @property
     def pages(self) -> PageServer:
@@ -120,6 +122,9 @@ class Adapters:
     clock: Clock
     key: Callable[[], SigningKey]
     metrics: Mapping[ResourceKind, MetricsSource]
+    files: MetricsFiles | None
+    """Admits the metrics files services may be registered with (`--metrics-file`); None: this
+    deployment reads none (only a deployment with a local folder of them names one)."""
     investigations: InvestigationStore
     notifier: Notifier
     guard: DeliveryGuard
@@ -139,10 +144,29 @@ class Adapters:
     """How the audit storage protects entries, as `sre audit verify` reports it."""
 
 
-def _metrics_files(metrics: Mapping[ResourceKind, MetricsSource]) -> MetricsFiles | None:
-    """The source of metrics files, which also admits them into the catalog (if there is one)."""
-    source: object = metrics.get(ResourceKind.METRICS_FILE)
-    return source if isinstance(source, MetricsFiles) else None
+class AdapterChoices(TypedDict, total=False):
+    """Some of the adapters, by name, to replace a deployment's own (`dataclasses.replace`):
+    mypy checks each name and type at the call; the same fields as `Adapters` (tested)."""
+
+    directory: AuditDirectory
+    audit_log: AuditLog
+    tasks: TaskQueue
+    exports: ExportStore
+    clock: Clock
+    key: Callable[[], SigningKey]
+    metrics: Mapping[ResourceKind, MetricsSource]
+    files: MetricsFiles | None
+    investigations: InvestigationStore
+    notifier: Notifier
+    guard: DeliveryGuard
+    logs: Mapping[ResourceKind, LogSource]
+    summariser: Summariser | None
+    alerts: AlertStore
+    canaries: CanaryStore
+    routers: Mapping[ResourceKind, TrafficRouter]
+    version_metrics: Mapping[ResourceKind, VersionMetrics]
+    investigators: InvestigatorVersions | None
+    storage: str
 
 
 def quiet(_: str) -> None:
@@ -163,13 +187,14 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
         heads=a.directory,
     )
     features = _Features(settings, a, trail=trail, admins=admins, progress=progress)
+    handlers = features.handlers()
     bus = CommandBus(
         directory=a.directory,
         audit=trail,
         tasks=a.tasks,
         clock=a.clock,
         commands=COMMANDS,
-        handlers=features.handlers(),
+        handlers=handlers,
         configured_admins=admins,
         guard=a.guard,
     )
@@ -181,6 +206,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
         tasks=a.tasks,
         page_server=features.pages,
         notifier=a.notifier,
+        handlers=handlers,
     )
 
 
@@ -241,7 +267,7 @@ class _Features:
             pages=self.pages(),
             logs=a.logs,
             summariser=a.summariser,
-            files=_metrics_files(a.metrics),
+            files=a.files,
         )
         collaboration = Collaboration(
             store=a.investigations,

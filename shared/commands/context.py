@@ -46,6 +46,7 @@ class Handlers:
 
     def __init__(self) -> None:
         self._by_model: dict[type[Command], Handler] = {}
+        self._loaders: list[Callable[[], Handlers]] = []
 
     def add(self, model: type[C], handler: Callable[[C, Context], Reply | Handled]) -> Handlers:
         """Register `handler` for `model`; a model registered twice is a wiring mistake."""
@@ -64,23 +65,35 @@ class Handlers:
         loaded: list[Handlers] = []
         lock = threading.Lock()
 
-        def run(command: Command, ctx: Context) -> Handled:
+        def built() -> Handlers:
             with lock:  # two first requests at once build the feature once
                 if not loaded:
                     handlers = load()
                     if set(handlers.models()) != set(models):
                         raise ValueError(f"{load!r} registers other commands than it declared")
                     loaded.append(handlers)
-            return loaded[0].run(command, ctx)
+            return loaded[0]
+
+        def run(command: Command, ctx: Context) -> Handled:
+            return built().run(command, ctx)
 
         for model in models:
             self._register(model, run)
+        self._loaders.append(built)
+        return self
+
+    def load_all(self) -> Handlers:
+        """Build every lazily registered feature now (each once), so a loader that registers
+        other commands than it declared fails here rather than at its first command."""
+        for built in self._loaders:
+            built().load_all()
         return self
 
     def include(self, other: Handlers) -> Handlers:
         """Register every handler of `other` too."""
         for model, handler in other._by_model.items():
             self._register(model, handler)
+        self._loaders.extend(other._loaders)
         return self
 
     def models(self) -> tuple[type[Command], ...]:

@@ -55,13 +55,13 @@ class InvestigationService:
         audit: AuditTrail,
         store: InvestigationStore,
         pages: PageServer,
-        logs: Mapping[ResourceKind, LogSource] | None = None,
-        summariser: Summariser | None = None,
-        files: MetricsFiles | None = None,
+        logs: Mapping[ResourceKind, LogSource],
+        summariser: Summariser | None,
+        files: MetricsFiles | None,
     ) -> None:
         self._directory = directory
         self._sources = dict(sources)
-        self._logs = dict(logs or {})
+        self._logs = dict(logs)
         self._summariser = summariser or NarrativeSummariser()
         self._audit = audit
         self._store = store

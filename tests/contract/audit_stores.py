@@ -23,11 +23,10 @@ from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
 from shared.audit.chain import decode, encode
 from shared.audit.models import AuditRecord
-from shared.audit.ports import AuditLog
+from shared.audit.ports import AuditDirectory, AuditLog
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.identity.models import ChannelBinding, ChannelId, UserId
-from shared.identity.ports import Directory
 from tests.support import NOW, ORG, memory_adapters
 from tests.support.aws import create_audit_bucket, create_table
 
@@ -40,7 +39,7 @@ Edit = Callable[[Body], None]
 class Stores(Protocol):
     """A deployment's state store and trail, with the raw write access an insider has."""
 
-    directory: Directory
+    directory: AuditDirectory
     log: AuditLog
 
     def edit_team(self, team: str, change: Edit) -> None: ...
@@ -64,7 +63,7 @@ class LocalStores:
 
     def __init__(self, home: Path) -> None:
         self._db = home / "autosre.db"
-        self.directory: Directory = SqliteDirectory(SqliteDatabase(self._db))
+        self.directory: AuditDirectory = SqliteDirectory(SqliteDatabase(self._db))
         self._audit = home / "audit"
         self.log: AuditLog = FolderAuditLog(self._audit)
 
@@ -126,7 +125,7 @@ class AwsStores:
     def __init__(self) -> None:
         self._table = create_table()
         self._dynamodb = boto3.client("dynamodb")
-        self.directory: Directory = DynamoDbDirectory(table=self._table, client=self._dynamodb)
+        self.directory: AuditDirectory = DynamoDbDirectory(table=self._table, client=self._dynamodb)
         self._bucket = create_audit_bucket()
         self._s3 = boto3.client("s3")
         self.log: AuditLog = S3AuditLog(bucket=self._bucket, client=self._s3)

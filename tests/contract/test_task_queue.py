@@ -1,5 +1,6 @@
 """One contract for the TaskQueue port: what the bus enqueues reaches the worker whole, once, on
-memory, the SQLite file (its worker threads) and SQS (moto; received as the worker Lambda is)."""
+memory, the SQLite file (run by its worker's threads) and SQS (moto; received as the worker
+Lambda is)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from moto import mock_aws
 from shared.adapters.aws.sqs_queue import SqsTaskQueue
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_lease import ProcessLease
-from shared.adapters.local.sqlite_queue import SqliteTaskQueue
+from shared.adapters.local.sqlite_queue import SqliteTaskQueue, TaskSignal
+from shared.adapters.local.sqlite_worker import SqliteTaskWorker
 from shared.adapters.memory import InMemoryTaskQueue
 from shared.commands.grammar import COMMAND_MAX
 from shared.identity.models import Platform
@@ -38,7 +40,8 @@ class Queue:
 
 def _sqlite(tmp_path: Path) -> Queue:
     database = SqliteDatabase(tmp_path / "autosre.db")
-    queue = SqliteTaskQueue(database, lease=ProcessLease(database))
+    lease, signal = ProcessLease(database), TaskSignal()
+    queue = SqliteTaskQueue(database, lease=lease, signal=signal)
     received: list[DeferredCommand] = []
     lock = threading.Lock()
 
@@ -53,7 +56,8 @@ def _sqlite(tmp_path: Path) -> Queue:
             received.clear()
         return taken
 
-    queue.start(consume, abandon=_never)
+    worker = SqliteTaskWorker(database, lease=lease, signal=signal, run=consume, abandon=_never)
+    worker.start()
     return Queue(queue, delivered)
 
 

@@ -14,7 +14,8 @@ import pytest
 from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_lease import ProcessLease
-from shared.adapters.local.sqlite_queue import SqliteTaskQueue
+from shared.adapters.local.sqlite_queue import SqliteTaskQueue, TaskSignal
+from shared.adapters.local.sqlite_worker import Run, SqliteTaskWorker
 from shared.adapters.memory import InMemoryNotifier
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.local import for_local
@@ -43,17 +44,28 @@ def _task(text: str, user: str = "root") -> DeferredCommand:
     return DeferredCommand(invocation=invocation(text, user=user), command=text, team="payments")
 
 
-def _queue_of_a_dead_process(
-    database: SqliteDatabase, dead_pid: int, *, workers: int = 0
-) -> SqliteTaskQueue:
-    """A queue whose process (as the database knows it) has since died."""
+def _dead_lease(database: SqliteDatabase, dead_pid: int) -> ProcessLease:
+    """The lease of a process that (as the database knows it) has since died."""
     lease = ProcessLease(database)
     lease.pid = dead_pid
-    return SqliteTaskQueue(database, lease=lease, workers=workers)
+    return lease
 
 
 def _never(task: DeferredCommand, reason: str) -> None:
     raise AssertionError(f"{task.command} abandoned: {reason}")
+
+
+def _process(
+    database: SqliteDatabase, run: Run, *, lease: ProcessLease | None = None, workers: int = 4
+) -> tuple[SqliteTaskQueue, SqliteTaskWorker]:
+    """A process's queue and its worker (not started), as the local deployment wires them."""
+    lease = lease or ProcessLease(database)
+    signal = TaskSignal()
+    queue = SqliteTaskQueue(database, lease=lease, signal=signal)
+    worker = SqliteTaskWorker(
+        database, lease=lease, signal=signal, run=run, abandon=_never, workers=workers
+    )
+    return queue, worker
 
 
 def test_tasks_a_dead_process_acknowledged_run_in_the_next_one(
@@ -61,15 +73,14 @@ def test_tasks_a_dead_process_acknowledged_run_in_the_next_one(
 ) -> None:
     # GIVEN two tasks acknowledged by a process that died before its workers ran them
     database = SqliteDatabase(tmp_path / "autosre.db")
-    dead = _queue_of_a_dead_process(database, dead_pid)
-    dead.start(lambda _: None, abandon=_never)
+    dead = SqliteTaskQueue(database, lease=_dead_lease(database, dead_pid), signal=TaskSignal())
     first, second = _task("investigation open checkout-api"), _task("doctor", user="ann")
     dead.enqueue(first)
     dead.enqueue(second)
     # WHEN the next process starts on the same file
     ran: list[DeferredCommand] = []
-    queue = SqliteTaskQueue(SqliteDatabase(tmp_path / "autosre.db"), lease=ProcessLease(database))
-    assert queue.start(ran.append, abandon=_never) == 2
+    queue, worker = _process(SqliteDatabase(tmp_path / "autosre.db"), ran.append)
+    assert worker.start() == 2
     queue.join()
     # THEN both ran, once each
     assert sorted(task.command for task in ran) == ["doctor", "investigation open checkout-api"]
@@ -87,8 +98,8 @@ def test_a_slow_task_does_not_hold_up_the_others(tmp_path: Path, released: threa
             released.wait()
         done.append(task.command)
 
-    queue = SqliteTaskQueue(database, lease=ProcessLease(database))
-    queue.start(consume, abandon=_never)
+    queue, worker = _process(database, consume)
+    worker.start()
     queue.enqueue(_task("investigation open stuck-api"))
     assert hung.wait(10)
     # WHEN more tasks are queued behind it
@@ -117,12 +128,13 @@ def test_a_task_interrupted_twice_is_reported_failed_and_audited(
         released.wait()
 
     for dying in range(2):
-        queue = _queue_of_a_dead_process(database, dead_pid, workers=1)
+        lease = _dead_lease(database, dead_pid)
+        queue, worker = _process(database, hang, lease=lease, workers=1)
         if dying == 0:
-            queue.start(hang, abandon=_never)
+            worker.start()
             queue.enqueue(_task("sre investigation open checkout-api --team=payments"))
         else:
-            assert queue.start(hang, abandon=_never) == 1
+            assert worker.start() == 1
         assert started.acquire(timeout=10)
     # WHEN Auto SRE starts again
     notifier = InMemoryNotifier()
@@ -140,3 +152,19 @@ def test_a_task_interrupted_twice_is_reported_failed_and_audited(
         "sre investigation open checkout-api --team=payments",
         Outcome.FAILED,
     )
+
+
+def test_a_task_queued_before_the_worker_starts_waits_in_the_file_and_then_runs(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a process whose queue takes a task before its worker is running (enqueue only)
+    database = SqliteDatabase(tmp_path / "autosre.db")
+    ran: list[DeferredCommand] = []
+    queue, worker = _process(database, ran.append)
+    queue.enqueue(_task("investigation open checkout-api"))
+    # THEN it is kept, not refused or run
+    assert ran == []
+    # WHEN the worker starts THEN it runs the task, once
+    worker.start()
+    queue.join()
+    assert [task.command for task in ran] == ["investigation open checkout-api"]

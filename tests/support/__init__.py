@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, Unpack
 
 from shared.adapters.memory import FixedClock, InMemoryNotifier, InMemoryTaskQueue
 from shared.audit.chain import decode
@@ -20,7 +21,7 @@ from shared.audit.ports import AuditLog
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.bootstrap import memory
-from shared.bootstrap.wiring import Adapters, Services
+from shared.bootstrap.wiring import AdapterChoices, Adapters, Services
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.invocation import DeferredCommand, Invocation, ReplyTarget
 from shared.ports import Clock
@@ -151,9 +152,11 @@ def finding_lines(report: Reply) -> list[str]:
     return [line for line in report.text.splitlines() if line[:1].isdigit()]
 
 
-def memory_adapters(clock: Clock, **overrides: Any) -> Adapters:
-    """In-memory adapters at `clock`'s time, signing with the test key; `overrides` replace any."""
-    return memory.memory_adapters(clock, TEST_KEY, **overrides)
+def memory_adapters(
+    clock: Clock, /, *, metrics_dir: Path | None = None, **chosen: Unpack[AdapterChoices]
+) -> Adapters:
+    """In-memory adapters at `clock`'s time, signing with the test key; `chosen` replace any."""
+    return memory.memory_adapters(clock, TEST_KEY, metrics_dir=metrics_dir, **chosen)
 
 
 class Overlapping:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shared.adapters.memory import InMemoryAlertStore, InMemoryCanaryStore
 from shared.alerts.ports import AlertStore
 from shared.bootstrap.wiring import Services, build
@@ -32,8 +34,9 @@ def canary_services(
     investigators: InvestigatorVersions | None = None,
 ) -> Services:
     """Canaries on `store` (memory by default) over the sample's simulated traffic router."""
-    extra = {"investigators": investigators} if investigators else {}
-    adapters = memory_adapters(clock, canaries=store or InMemoryCanaryStore(), **extra)
+    adapters = memory_adapters(clock, canaries=store or InMemoryCanaryStore())
+    if investigators:
+        adapters = replace(adapters, investigators=investigators)
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
     setup_teams(services)

@@ -13,6 +13,7 @@ import pytest
 from shared.adapters.memory import InMemoryCanaryStore
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.wiring import build
+from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.config import Settings
 from shared.identity.models import Platform
@@ -189,7 +190,7 @@ def test_two_overlapping_scheduler_runs_advance_a_canary_once(clock: MovingClock
 class _Down:
     """Per-version metrics that cannot be read (the provider is down)."""
 
-    def compare(self, canary: Canary, *, start: object, end: object) -> dict[str, object]:
+    def compare(self, canary: Canary, *, start: object, end: object) -> dict[str, MetricData]:
         raise ConnectionError("CloudWatch did not answer")
 
 

@@ -7,6 +7,7 @@ from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.investigations.models import Investigation
+from shared.investigations.ports import Summariser
 from shared.replies import Reply
 from tests.support import NOW, memory_adapters, run, setup_teams
 
@@ -21,7 +22,7 @@ class _Terse:
         return f"{len(investigation.findings)} signals moved."
 
 
-def _report(summariser: object) -> Reply:
+def _report(summariser: Summariser | None) -> Reply:
     clock = FixedClock(NOW)
     services: Services = build(
         Settings(org_admins=("slack:T1:root",)), memory_adapters(clock, summariser=summariser)
