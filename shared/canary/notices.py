@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
-from shared.errors import ConflictError
+from shared.errors import ConflictError, SreError, UnavailableError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.messages import Told, channel_targets, post_or_update
@@ -99,6 +99,29 @@ def team_list(team: str, canaries: Sequence[Canary]) -> Reply:
         (x.id, f"{x.service} {x.release}: {x.state.value} at {x.weight:.0%}") for x in canaries
     ]
     return Reply(tone=Tone.INFO, title=f"Canaries of {team}", fields=fields)
+
+
+def not_done(canary: Canary, what: str, error: Exception) -> SreError:
+    """What the operator is told when the traffic could not be moved."""
+    if canary.state.moving:
+        return UnavailableError(
+            f"{canary.id} is recorded as {canary.state.value} but its traffic could not be moved "
+            f"yet ({error}): the scheduler tries again every minute."
+        )
+    return UnavailableError(
+        f"{canary.id} could not be {what} ({error}): its traffic is back at "
+        f"{canary.weight:.0%} on version {canary.release}. Try again in a minute."
+    )
+
+
+def start_left(canary: Canary, *, kept: bool) -> str:
+    """What is left of a start that could not be undone in full (`kept`: recorded as rolling
+    back), and who ends it."""
+    if kept:
+        return "it is recorded as rolling back, and the scheduler tries again every minute."
+    if canary.state is CanaryState.STARTING:
+        return "it is still listed as starting: the scheduler ends it within a few minutes."
+    return f"it is still listed as running: end it with `sre canary rollback {canary.id}`."
 
 
 class CanaryMessages:

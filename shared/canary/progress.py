@@ -184,7 +184,7 @@ class CanaryProgress:
         self._record_after(saved, trigger)
         move = Move(kind=MoveKind.ROLLBACK)
         saved, failed = self.carry_out(canary, saved, move, now, trigger=trigger)
-        self._messages.tell(saved)
+        saved, _ = self._messages.tell_made(saved)  # a channel down does not stop the tick
         if failed is not None:
             return f"{saved.id} still {saved.state.value} (its start was left unfinished): {failed}"
         return f"{saved.id} rolled back: its start was left unfinished"

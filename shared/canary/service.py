@@ -16,6 +16,8 @@ from shared.canary.notices import (
     Chart,
     canary_notice,
     decided_reply,
+    not_done,
+    start_left,
     started_reply,
     team_list,
 )
@@ -183,11 +185,11 @@ class CanaryService:
             kept = self._saved(recorded_first(ended))
             return UnavailableError(
                 f"{failed}, and its traffic could not be sent back to version {canary.stable} "
-                f"yet: {_left(canary, kept=kept)}"
+                f"yet: {start_left(canary, kept=kept)}"
             )
         back = f"{failed}: all traffic is back on version {canary.stable}."
         if not self._saved(ended):
-            left = _left(canary, kept=False)
+            left = start_left(canary, kept=False)
             return UnavailableError(f"{back} {left[0].upper()}{left[1:]}")
         return UnavailableError(f"{back} Try again in a minute.")
 
@@ -233,8 +235,12 @@ class CanaryService:
         """An operator's decision: recorded, then its traffic moved (a failed move is sent back,
         or a rollback left to the scheduler, and said), then told in the canary's message."""
         if not canary.state.decidable:
-            still = "still" if canary.state is CanaryState.STARTING else "already"
-            raise ConflictError(f"{canary.id} is {still} {canary.state.value}.")
+            if canary.state is CanaryState.STARTING:
+                raise ConflictError(
+                    f"{canary.id} is still starting (a start left unfinished is rolled back by "
+                    "the scheduler within a few minutes)."
+                )
+            raise ConflictError(f"{canary.id} is already {canary.state.value}.")
         user = ctx.principal.actor.user
         record = StepRecord(at=ctx.now, weight=canary.weight, what=what, reason="by hand", by=user)
         moved = canary.model_copy(update={**changes, "history": [*canary.history, record]})
@@ -247,7 +253,7 @@ class CanaryService:
         # told after the move: a failure to tell is said in the reply, never a failed decision
         saved, told = self._messages.tell_made(saved)
         if failed is not None:
-            raise _not_done(saved, what, failed)
+            raise not_done(saved, what, failed)
         return decided_reply(saved, what, user, told=told)
 
     def promote(self, command: c.PromoteCanary, ctx: Context) -> Reply:
@@ -280,26 +286,3 @@ class CanaryService:
         """Judge every due canary (of `org`, if given) and act on the verdict; what happened,
         one line each."""
         return self._progress.advance(now, trigger=trigger, org=org)
-
-
-def _not_done(canary: Canary, what: str, error: Exception) -> SreError:
-    """What the operator is told when the traffic could not be moved."""
-    if canary.state.moving:
-        return UnavailableError(
-            f"{canary.id} is recorded as {canary.state.value} but its traffic could not be moved "
-            f"yet ({error}): the scheduler tries again every minute."
-        )
-    return UnavailableError(
-        f"{canary.id} could not be {what} ({error}): its traffic is back at "
-        f"{canary.weight:.0%} on version {canary.release}. Try again in a minute."
-    )
-
-
-def _left(canary: Canary, *, kept: bool) -> str:
-    """What is left of a start that could not be undone in full (`kept`: recorded as rolling
-    back), and who ends it."""
-    if kept:
-        return "it is recorded as rolling back, and the scheduler tries again every minute."
-    if canary.state is CanaryState.STARTING:
-        return "it is still listed as starting: the scheduler ends it within a few minutes."
-    return f"it is still listed as running: end it with `sre canary rollback {canary.id}`."
