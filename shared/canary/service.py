@@ -130,8 +130,8 @@ class CanaryService:
                 "(`--replay` needs the AWS deployment or the embedded default's simulation)."
             )
         target = f"{service.resource}:{command.alias}"
-        if any(x.target == target for x in self._store.every()):
-            raise ConflictError(f"A canary is already running on {target}.")
+        for other in (x for x in self._store.every() if x.target == target):
+            raise ConflictError(_refusal(other, f" on {target}"))
         return service
 
     @staticmethod
@@ -235,12 +235,7 @@ class CanaryService:
         """An operator's decision: recorded, then its traffic moved (a failed move is sent back,
         or a rollback left to the scheduler, and said), then told in the canary's message."""
         if not canary.state.decidable:
-            if canary.state is CanaryState.STARTING:
-                raise ConflictError(
-                    f"{canary.id} is still starting (a start left unfinished is rolled back by "
-                    "the scheduler within a few minutes)."
-                )
-            raise ConflictError(f"{canary.id} is already {canary.state.value}.")
+            raise ConflictError(_refusal(canary))
         user = ctx.principal.actor.user
         record = StepRecord(at=ctx.now, weight=canary.weight, what=what, reason="by hand", by=user)
         moved = canary.model_copy(update={**changes, "history": [*canary.history, record]})
@@ -286,3 +281,13 @@ class CanaryService:
         """Judge every due canary (of `org`, if given) and act on the verdict; what happened,
         one line each."""
         return self._progress.advance(now, trigger=trigger, org=org)
+
+
+def _refusal(canary: Canary, where: str = "") -> str:
+    """Why a command is refused by where `canary` stands (`where`: on which target)."""
+    if canary.state is CanaryState.STARTING:
+        return (
+            f"{canary.id} is still starting{where}: a start left unfinished is rolled back by the "
+            "scheduler within a few minutes."
+        )
+    return f"{canary.id} is already {canary.state.value}{where}."
