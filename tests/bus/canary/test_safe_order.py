@@ -8,7 +8,12 @@ from collections.abc import Sequence
 
 import pytest
 
-from shared.adapters.memory import InMemoryAuditLog, InMemoryCanaryStore, InMemoryDirectory
+from shared.adapters.memory import (
+    InMemoryAuditLog,
+    InMemoryCanaryStore,
+    InMemoryDirectory,
+    InMemoryNotifier,
+)
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.wiring import Services, build
 from shared.canary.models import Canary, CanaryState
@@ -16,7 +21,8 @@ from shared.canary.ports import TrafficRouter
 from shared.canary.routing import Route
 from shared.config import Settings
 from shared.identity.models import ChannelBinding, OrgId
-from shared.replies import Tone
+from shared.invocation import ReplyTarget
+from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
 from tests.support import (
     NOW,
@@ -225,6 +231,18 @@ class _BindingsDown(InMemoryDirectory):
         return super().list_bindings(org)
 
 
+class _UpdatesRefused(InMemoryNotifier):
+    """The memory notifier, whose message updates the platform refuses once `down` is set (the
+    message was deleted, the bot removed from the channel)."""
+
+    down = False
+
+    def update(self, target: ReplyTarget, reply: Reply) -> None:
+        if self.down:
+            raise PermissionError("message_not_found")
+        super().update(target, reply)
+
+
 def _outcomes_since(services: Services, before: int) -> list[Outcome]:
     stream = StreamKey(org=ORG, team="payments")
     return [e.outcome for e in records(services.audit_log, stream)[before:]]
@@ -279,6 +297,7 @@ def test_a_start_its_worker_left_around_the_shift_is_rolled_back_and_never_judge
     assert len(_canary(store, canary.id).history) == 2
 
 
+@pytest.mark.parametrize("down", ["directory", "notifier"])
 @pytest.mark.parametrize(
     ("decision", "done", "state", "stable"),
     [
@@ -287,14 +306,16 @@ def test_a_start_its_worker_left_around_the_shift_is_rolled_back_and_never_judge
     ],
 )
 def test_a_decision_made_whose_message_cannot_be_told_is_audited_as_made_and_says_so(
-    decision: str, done: str, state: CanaryState, stable: str
+    decision: str, done: str, state: CanaryState, stable: str, down: str
 ) -> None:
-    # GIVEN a canary at 5%, and a directory whose channel bindings then cannot be read
-    clock, store, directory = MovingClock(NOW), InMemoryCanaryStore(), _BindingsDown()
-    services, router = _services(clock, store, directory=directory)
+    # GIVEN a canary at 5%, then its team's channels unreadable (the directory raises) or its
+    # message refused by the platform (the notifier)
+    clock, store = MovingClock(NOW), InMemoryCanaryStore()
+    directory, notifier = _BindingsDown(), _UpdatesRefused()
+    services, router = _services(clock, store, directory=directory, notifier=notifier)
     canary = start_canary(services, "43")
-    before, updates = _entries(services), len(notifier_of(services).updated)
-    directory.down = True
+    before, updates = _entries(services), len(notifier.updated)
+    (directory if down == "directory" else notifier).down = True
     # WHEN an operator promotes (or rolls back) the canary
     reply = run_deferred(services, f"canary {decision} {canary}", user="oli", channel="C-pay")
     # THEN the traffic moved and the canary is recorded so
@@ -305,7 +326,7 @@ def test_a_decision_made_whose_message_cannot_be_told_is_audited_as_made_and_say
     assert reply.tone is Tone.OK, reply
     assert reply.title == f"{canary} {done} by @oli"
     assert "The canary's message in the channel could not be updated." in reply.text
-    assert not reply.ephemeral and len(notifier_of(services).updated) == updates
+    assert not reply.ephemeral and len(notifier.updated) == updates
     # AND the trail says it succeeded, not failed
     assert _outcomes_since(services, before) == [Outcome.REQUESTED, Outcome.SUCCEEDED]
 
