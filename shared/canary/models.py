@@ -17,6 +17,9 @@ from shared.telemetry.models import ResourceKind
 class CanaryState(StrEnum):
     """Where a canary stands."""
 
+    STARTING = "starting"
+    """Recorded before its first shift (safe by order): the start finishes it, else the scheduler
+    undoes it."""
     RUNNING = "running"
     HOLDING = "holding"
     """Held by a person (or waiting for one after an inconclusive step): the weight stays."""
@@ -36,6 +39,11 @@ class CanaryState(StrEnum):
     def moving(self) -> bool:
         """Whether it is recorded on its way to promoted or rolled back, the traffic not yet."""
         return self in {CanaryState.PROMOTING, CanaryState.ROLLING_BACK}
+
+    @property
+    def decidable(self) -> bool:
+        """Whether a person may promote, roll back, hold or resume it now."""
+        return not self.over and not self.moving and self is not CanaryState.STARTING
 
 
 class StepRecord(Frozen):

@@ -10,10 +10,10 @@ from collections.abc import Callable, Mapping, Sequence
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
-from shared.errors import ConflictError
+from shared.errors import ConflictError, SreError, UnavailableError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
-from shared.messages import channel_targets, post_or_update
+from shared.messages import Told, channel_targets, post_or_update
 from shared.ports import Notifier
 from shared.replies import Button, Image, Reply, Tone
 
@@ -22,6 +22,7 @@ Chart = Callable[[dict[str, tuple[list[float], list[float]]]], bytes]
 """Draws each metric's stable and canary series (PNG)."""
 
 _TONE = {
+    CanaryState.STARTING: Tone.INFO,
     CanaryState.RUNNING: Tone.INFO,
     CanaryState.HOLDING: Tone.USAGE,
     CanaryState.PROMOTED: Tone.OK,
@@ -36,7 +37,7 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
     canary against stable per metric (when there is one), buttons."""
     scope = f"{canary.id} --team={canary.team}"
     buttons: list[Button] = []
-    if not canary.state.over and not canary.state.moving:  # a move under way takes no decision
+    if canary.state.decidable:  # a move under way takes no decision
         pause = (
             Button(label="Resume", command=f"sre canary resume {scope}")
             if canary.state is CanaryState.HOLDING
@@ -78,13 +79,15 @@ def started_reply(canary: Canary, interval: str) -> Reply:
     )
 
 
-def decided_reply(canary: Canary, what: str, user: str) -> Reply:
-    """What the operator who decided by hand is told."""
+def decided_reply(canary: Canary, what: str, user: str, *, told: bool) -> Reply:
+    """What the operator who decided by hand is told (said where they asked, to everyone there,
+    when the canary's message could not be updated: `told` False)."""
+    untold = "" if told else "\nThe canary's message in the channel could not be updated."
     return Reply(
         tone=Tone.OK,
         title=f"{canary.id} {what} by @{user}",
-        text=canary_notice(canary).title,
-        ephemeral=canary.message is not None,  # the canary's message, updated, tells the rest
+        text=canary_notice(canary).title + untold,
+        ephemeral=told and canary.message is not None,  # the updated message tells the rest
     )
 
 
@@ -96,6 +99,29 @@ def team_list(team: str, canaries: Sequence[Canary]) -> Reply:
         (x.id, f"{x.service} {x.release}: {x.state.value} at {x.weight:.0%}") for x in canaries
     ]
     return Reply(tone=Tone.INFO, title=f"Canaries of {team}", fields=fields)
+
+
+def not_done(canary: Canary, what: str, error: Exception) -> SreError:
+    """What the operator is told when the traffic could not be moved."""
+    if canary.state.moving:
+        return UnavailableError(
+            f"{canary.id} is recorded as {canary.state.value} but its traffic could not be moved "
+            f"yet ({error}): the scheduler tries again every minute."
+        )
+    return UnavailableError(
+        f"{canary.id} could not be {what} ({error}): its traffic is back at "
+        f"{canary.weight:.0%} on version {canary.release}. Try again in a minute."
+    )
+
+
+def start_left(canary: Canary, *, kept: bool) -> str:
+    """What is left of a start that could not be undone in full (`kept`: recorded as rolling
+    back), and who ends it."""
+    if kept:
+        return "it is recorded as rolling back, and the scheduler tries again every minute."
+    if canary.state is CanaryState.STARTING:
+        return "it is still listed as starting: the scheduler ends it within a few minutes."
+    return f"it is still listed as running: end it with `sre canary rollback {canary.id}`."
 
 
 class CanaryMessages:
@@ -113,6 +139,20 @@ class CanaryMessages:
     def tell(self, canary: Canary, data: Mapping[str, MetricData] | None = None) -> Canary:
         """Post the canary's message the first time, update it after (with the chart of `data`,
         the metrics so far); keep where it is."""
+        return self._tell(canary, data)[0]
+
+    def tell_made(self, canary: Canary) -> tuple[Canary, bool]:
+        """Tell a move already made: a failure (the channel, the directory, the store) is logged,
+        never raised; the canary, and whether its message now shows the move."""
+        try:
+            saved, told = self._tell(canary, None)
+        except Exception:
+            log.exception("could not tell canary %s's %s", canary.id, canary.state.value)
+            return canary, False
+        return saved, not told.failed
+
+    def _tell(self, canary: Canary, data: Mapping[str, MetricData] | None) -> tuple[Canary, Told]:
+        """`tell`, with what the channels made of it."""
         chart = self._chart(canary, data) if data else None
         channels = channel_targets(self._directory, OrgId(canary.org), canary.team, canary.platform)
         told = post_or_update(
@@ -122,11 +162,11 @@ class CanaryMessages:
             channels=channels[:1],
         )
         if not told.where or told.where[0] == canary.message:
-            return canary
+            return canary, told
         try:
-            return self._store.save(canary.model_copy(update={"message": told.where[0]}))
+            return self._store.save(canary.model_copy(update={"message": told.where[0]})), told
         except ConflictError:
-            return canary
+            return canary, told
 
     def _chart(self, canary: Canary, data: Mapping[str, MetricData]) -> Image | None:
         """Each metric's stable and canary series so far, as one small chart per metric (error

@@ -11,7 +11,7 @@ from datetime import datetime
 from shared.audit.scheduled import scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.canary.judge import MetricData, judge
-from shared.canary.models import Canary, StepRecord
+from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import CanaryMessages
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.canary.replay import REPLAY_METRIC, VersionFailedError, replay, scenarios
@@ -21,6 +21,7 @@ from shared.canary.steps import (
     after_judgement,
     after_query_error,
     finished,
+    left_starting,
     looks,
     move_of,
     pending_move,
@@ -68,12 +69,14 @@ class CanaryProgress:
 
     def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
         """Judge every due canary (of `org`, if given) and act on the verdict, and finish every
-        promote or rollback left under way; what happened, one line each."""
+        promote or rollback (and undo every start) left under way; what happened, one line each."""
         done: list[str] = []
         for canary in self._store.every():
             if org not in (None, canary.org):
                 continue
-            if canary.state.moving:
+            if canary.state is CanaryState.STARTING:  # never judged: its traffic may not have moved
+                line = self._end_start(canary, now, trigger) if left_starting(canary, now) else None
+            elif canary.state.moving:
                 line = self._finish(canary, now, trigger)
             elif canary.due(now):
                 line = self._step(canary, now, trigger)
@@ -163,6 +166,28 @@ class CanaryProgress:
         self._record_after(saved, trigger)
         self._messages.tell(saved)
         return f"{saved.id} {saved.history[-1].what}"
+
+    def _end_start(self, canary: Canary, now: datetime, trigger: str) -> str | None:
+        """A start left under way (its worker stopped between recording it and confirming its
+        first shift, so the router holds 0% or 5%): rolled back, never judged. Undone rather than
+        finished: no one was told it started (its message and the operator's answer come after
+        the shift), and all traffic on the stable version is the one state known to be good;
+        the operator starts it again. Stored as rolling back first, so a router that fails now
+        is retried at every run; audited after, since sending traffic back to the stable version
+        is never held back by the trail (the start's request is already in it)."""
+        reason = "its start was left unfinished; all traffic back on the stable version"
+        ended = with_step(canary, now, "rolled back", reason, state=CanaryState.ROLLED_BACK)
+        try:
+            saved = self._store.save(recorded_first(ended))
+        except ConflictError:
+            return None  # another run (or the start itself) got there first
+        self._record_after(saved, trigger)
+        move = Move(kind=MoveKind.ROLLBACK)
+        saved, failed = self.carry_out(canary, saved, move, now, trigger=trigger)
+        saved, _ = self._messages.tell_made(saved)  # a channel down does not stop the tick
+        if failed is not None:
+            return f"{saved.id} still {saved.state.value} (its start was left unfinished): {failed}"
+        return f"{saved.id} rolled back: its start was left unfinished"
 
     def _judged(self, canary: Canary, now: datetime) -> tuple[Canary, dict[str, MetricData]]:
         """The canary after judging its data so far, and the data."""

@@ -16,12 +16,14 @@ from shared.canary.notices import (
     Chart,
     canary_notice,
     decided_reply,
+    not_done,
+    start_left,
     started_reply,
     team_list,
 )
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.canary.progress import CanaryProgress
-from shared.canary.steps import move_of, recorded_first, with_step
+from shared.canary.steps import move_of, recorded_first, started, with_step
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import (
@@ -54,9 +56,11 @@ class CanaryService:
         metrics: Mapping[ResourceKind, VersionMetrics],
         audit: AuditTrail,
         notifier: Notifier,
-        draw: Chart | None = None,
-        investigators: InvestigatorVersions | None = None,
+        draw: Chart,
+        investigators: InvestigatorVersions | None,
     ) -> None:
+        """`investigators`: None where the deployment cannot run the investigator's versions
+        (then `--replay` is refused)."""
         self._investigators = investigators
         self._store = store
         self._directory = directory
@@ -90,22 +94,22 @@ class CanaryService:
     # -- commands ------------------------------------------------------------------------------
 
     def start(self, command: c.StartCanary, ctx: Context) -> Reply:
-        """Record the canary, then shift the first step's traffic to the new version and post
-        the canary's message; a failure after the shift sends the traffic back."""
+        """Record the canary as starting, shift the first step's traffic to the new version,
+        record it running and post the canary's message; a failure after the record sends the
+        traffic back (a crash leaves it starting, and the scheduler undoes it)."""
         service = self._startable(command, ctx)
         target = f"{service.resource}:{command.alias}"
         router = self._routers[service.kind]
-        # recorded before the shift: a crash after it leaves a canary the scheduler judges
-        # (and rolls back if it fails), never traffic on a version nothing watches
         planned = self._planned(command, ctx, service, target, router.route(target).stable)
-        recorded = self._store.save(planned)
+        current = self._store.save(planned)
         try:
-            router.shift(target, canary=recorded.release, weight=recorded.steps[0])
-            saved = self._messages.tell(recorded)
+            router.shift(target, canary=current.release, weight=current.steps[0])
+            current = self._store.save(started(current))
+            current = self._messages.tell(current)
         except Exception as error:  # undone, then told
-            log.exception("canary %s failed to start", recorded.id)
-            raise self._undo_start(recorded, router, ctx.now) from error
-        return started_reply(saved, command.interval)
+            log.exception("canary %s failed to start", current.id)
+            raise self._undo_start(current, router, ctx.now) from error
+        return started_reply(current, command.interval)
 
     def _startable(self, command: c.StartCanary, ctx: Context) -> Service:
         """The service to start a canary on, or the reason it cannot have one."""
@@ -126,8 +130,8 @@ class CanaryService:
                 "(`--replay` needs the AWS deployment or the embedded default's simulation)."
             )
         target = f"{service.resource}:{command.alias}"
-        if any(x.target == target for x in self._store.every()):
-            raise ConflictError(f"A canary is already running on {target}.")
+        for other in (x for x in self._store.every() if x.target == target):
+            raise ConflictError(_refusal(other, f" on {target}"))
         return service
 
     @staticmethod
@@ -155,6 +159,7 @@ class CanaryService:
             started_at=ctx.now,
             kind=service.kind,
             platform=ctx.principal.actor.platform,
+            state=CanaryState.STARTING,  # until its traffic has moved (safe by order)
             history=[
                 StepRecord(
                     at=ctx.now,
@@ -168,29 +173,35 @@ class CanaryService:
 
     def _undo_start(self, canary: Canary, router: TrafficRouter, now: datetime) -> SreError:
         """After a start failed: all the traffic back on the stable version and the canary
-        marked rolled back; the error that tells the person what happened."""
+        marked rolled back (or rolling back, for the scheduler to retry, when the router fails
+        too); the error that tells the person what happened."""
         failed = f"Canary {canary.id} could not be started"
+        reason = "could not be started; all traffic back on the stable version"
+        ended = with_step(canary, now, "rolled back", reason, state=CanaryState.ROLLED_BACK)
         try:
             router.rollback(canary.target)
-        except Exception:  # the record stays: the scheduler or a person ends it
+        except Exception:  # recorded as rolling back: the scheduler's next runs finish it
             log.exception("could not send canary %s's traffic back", canary.id)
+            kept = self._saved(recorded_first(ended))
             return UnavailableError(
-                f"{failed}, and its traffic could not be sent back to version {canary.stable}: "
-                f"roll it back with `sre canary rollback {canary.id}`."
+                f"{failed}, and its traffic could not be sent back to version {canary.stable} "
+                f"yet: {start_left(canary, kept=kept)}"
             )
         back = f"{failed}: all traffic is back on version {canary.stable}."
-        reason = "could not be started; all traffic back on the stable version"
-        try:
-            self._store.save(
-                with_step(canary, now, "rolled back", reason, state=CanaryState.ROLLED_BACK)
-            )
-        except Exception:  # traffic is back; the scheduler sees no canary traffic
-            log.exception("could not mark canary %s rolled back", canary.id)
-            return UnavailableError(
-                f"{back} It is still listed as running: end it with "
-                f"`sre canary rollback {canary.id}` before trying again."
-            )
+        if not self._saved(ended):
+            left = start_left(canary, kept=False)
+            return UnavailableError(f"{back} {left[0].upper()}{left[1:]}")
         return UnavailableError(f"{back} Try again in a minute.")
+
+    def _saved(self, canary: Canary) -> bool:
+        """Store `canary`; whether that worked (a failure is logged: the caller says what it
+        leaves)."""
+        try:
+            self._store.save(canary)
+        except Exception:
+            log.exception("could not record canary %s as %s", canary.id, canary.state.value)
+            return False
+        return True
 
     def _get(self, canary_id: str, ctx: Context) -> Canary:
         found = self._store.get(ctx.principal.actor.org, canary_id)
@@ -223,8 +234,8 @@ class CanaryService:
     def _decide(self, canary: Canary, ctx: Context, what: str, **changes: object) -> Reply:
         """An operator's decision: recorded, then its traffic moved (a failed move is sent back,
         or a rollback left to the scheduler, and said), then told in the canary's message."""
-        if canary.state.over or canary.state.moving:
-            raise ConflictError(f"{canary.id} is already {canary.state.value}.")
+        if not canary.state.decidable:
+            raise ConflictError(_refusal(canary))
         user = ctx.principal.actor.user
         record = StepRecord(at=ctx.now, weight=canary.weight, what=what, reason="by hand", by=user)
         moved = canary.model_copy(update={**changes, "history": [*canary.history, record]})
@@ -234,10 +245,11 @@ class CanaryService:
         if move is not None:
             saved, failed = self._progress.carry_out(canary, saved, move, ctx.now, trigger=None)
         # no chart here (no metrics were read): the scheduler's next judgement draws it again
-        saved = self._messages.tell(saved)
+        # told after the move: a failure to tell is said in the reply, never a failed decision
+        saved, told = self._messages.tell_made(saved)
         if failed is not None:
-            raise _not_done(saved, what, failed)
-        return decided_reply(saved, what, user)
+            raise not_done(saved, what, failed)
+        return decided_reply(saved, what, user, told=told)
 
     def promote(self, command: c.PromoteCanary, ctx: Context) -> Reply:
         """Give the new version all the traffic now."""
@@ -271,14 +283,11 @@ class CanaryService:
         return self._progress.advance(now, trigger=trigger, org=org)
 
 
-def _not_done(canary: Canary, what: str, error: Exception) -> SreError:
-    """What the operator is told when the traffic could not be moved."""
-    if canary.state.moving:
-        return UnavailableError(
-            f"{canary.id} is recorded as {canary.state.value} but its traffic could not be moved "
-            f"yet ({error}): the scheduler tries again every minute."
+def _refusal(canary: Canary, where: str = "") -> str:
+    """Why a command is refused by where `canary` stands (`where`: on which target)."""
+    if canary.state is CanaryState.STARTING:
+        return (
+            f"{canary.id} is still starting{where}: a start left unfinished is rolled back by the "
+            "scheduler within a few minutes."
         )
-    return UnavailableError(
-        f"{canary.id} could not be {what} ({error}): its traffic is back at "
-        f"{canary.weight:.0%} on version {canary.release}. Try again in a minute."
-    )
+    return f"{canary.id} is already {canary.state.value}{where}."

@@ -3,7 +3,7 @@ and which traffic move that takes. No I/O: the progress and the commands carry t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from shared.canary.judge import Judgement, MetricSpec, Verdict
@@ -13,6 +13,11 @@ from shared.records import Frozen
 
 QUERY_ERROR_LIMIT = 5
 """Failed metric reads in a row before a canary is held and a person asked (never a rollback)."""
+
+
+STARTING_LIMIT = timedelta(minutes=3)
+"""How long a start may stay under way before the scheduler undoes it: longer than the worker
+may run (60 s on AWS), so a start still in progress is never undone under it."""
 
 
 class MoveKind(StrEnum):
@@ -129,6 +134,16 @@ def recorded_first(after: Canary) -> Canary:
     scheduler still sees it and finishes it); any other step as it will be."""
     state = _MOVING.get(after.state, after.state)
     return after.model_copy(update={"state": state})
+
+
+def started(canary: Canary) -> Canary:
+    """A start under way, once its first shift is made: running."""
+    return canary.model_copy(update={"state": CanaryState.RUNNING})
+
+
+def left_starting(canary: Canary, now: datetime) -> bool:
+    """Whether a start was left under way (its worker stopped before the shift was confirmed)."""
+    return canary.state is CanaryState.STARTING and now - canary.started_at >= STARTING_LIMIT
 
 
 def finished(canary: Canary) -> Canary:

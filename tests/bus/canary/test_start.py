@@ -9,7 +9,7 @@ from shared.adapters.memory import InMemoryCanaryStore, InMemoryTaskQueue
 from shared.canary.models import Canary, CanaryState
 from shared.identity.models import OrgId
 from shared.replies import Tone
-from tests.support import NOW, ORG, MovingClock, run, run_deferred
+from tests.support import NOW, ORG, MovingClock, run, run_deferred, run_scheduler
 from tests.support.deployments import canary_services, router_of
 
 START = "canary start checkout-api --version 42"
@@ -17,7 +17,7 @@ START = "canary start checkout-api --version 42"
 
 class _FailingAfterFirst(InMemoryCanaryStore):
     """The memory store, whose writes after the first fail (`times` of them): the canary is
-    recorded, the router shifts, then the next write (the canary's message) is refused."""
+    recorded as starting, the router shifts, then the next write (running) is refused."""
 
     def __init__(self, times: int) -> None:
         super().__init__()
@@ -92,13 +92,26 @@ def test_a_start_that_fails_after_the_shift_sends_the_traffic_back_and_says_so()
     assert canary.history[-1].reason.startswith("could not be started")
 
 
-def test_a_start_whose_record_cannot_be_ended_says_how_to_end_it() -> None:
-    # GIVEN a store that fails every write after the first (the record cannot be marked)
+def test_a_start_whose_record_cannot_be_ended_says_the_scheduler_ends_it_and_it_does() -> None:
+    # GIVEN a store that fails the two writes after the first (the record cannot be marked)
     store = _FailingAfterFirst(times=2)
+    clock = MovingClock(NOW)
+    services = canary_services(clock, store)
     # WHEN the worker starts the canary
-    tone, said = _start(store)
-    # THEN the traffic is back (checked in _start), and the operator is told how to end the
-    # canary still listed as running
-    assert tone is Tone.ERROR, said
+    reply = run_deferred(services, f"{START} --interval 1m", user="oli", channel="C-pay")
+    # THEN the traffic is back, and the operator is told the canary still listed as starting
+    # is ended by the scheduler
+    assert reply.tone is Tone.ERROR, reply
+    assert router_of(services).route("checkout:live").weight == 0
     (canary,) = store.every()
-    assert f"still listed as running: end it with `sre canary rollback {canary.id}`" in said
+    assert canary.state is CanaryState.STARTING
+    assert "all traffic is back on version 41" in reply.text
+    assert "still listed as starting: the scheduler ends it within a few minutes" in reply.text
+    # AND the scheduler, once the start cannot still be under way, ends it unjudged
+    run_scheduler(services, clock, 1)
+    assert store.every() == [canary]
+    run_scheduler(services, clock, 3)
+    assert store.every() == []
+    ended = store.get(OrgId(ORG), canary.id)
+    assert ended is not None and ended.state is CanaryState.ROLLED_BACK
+    assert [r.what for r in ended.history] == ["started", "rolled back"]

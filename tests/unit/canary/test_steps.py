@@ -4,20 +4,25 @@ how a promote or a rollback is stored before its traffic moves."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 
 from shared.canary.judge import Judgement, Verdict
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.steps import (
+    STARTING_LIMIT,
     Move,
     MoveKind,
     after_judgement,
     finished,
+    left_starting,
     looks,
     move_of,
     pending_move,
     recorded_first,
+    started,
     undone,
 )
 from tests.support import NOW
@@ -114,3 +119,24 @@ def test_a_move_sent_back_restores_the_canary_and_is_no_judgement() -> None:
     )
     # the next judgement is the third look: the sending back was none
     assert looks(back) == looks(stored) == 3
+
+
+def test_a_start_is_left_to_its_worker_until_the_worker_cannot_still_be_running() -> None:
+    starting = _canary(0, CanaryState.STARTING)
+    # no decision is taken on it, and the scheduler leaves it to its worker at first
+    assert not starting.state.decidable and not starting.state.over
+    assert not left_starting(starting, NOW + STARTING_LIMIT - timedelta(seconds=1))
+    # past the worker's longest run, the scheduler takes it over
+    assert left_starting(starting, NOW + STARTING_LIMIT)
+
+
+def test_the_scheduler_takes_a_start_over_only_after_the_worker_s_longest_run() -> None:
+    deployed = yaml.safe_load((Path(__file__).parents[3] / "serverless.yml").read_text())
+    worker = timedelta(seconds=deployed["functions"]["worker"]["timeout"])
+    assert worker < STARTING_LIMIT
+
+
+def test_a_confirmed_start_runs_and_is_never_taken_over() -> None:
+    starting = _canary(0, CanaryState.STARTING)
+    assert started(starting).state is CanaryState.RUNNING
+    assert not left_starting(started(starting), NOW + timedelta(days=1))
