@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from shared.alerts.condition import ALERT_UNITS, parse
+from shared.alerts.condition import DURATION_REFUSAL, LONGEST, parse
 from shared.alerts.models import Severity
 from shared.alerts.states import Missing
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam
-from shared.commands.duration import written_in
+from shared.commands.duration import bounded
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
 from shared.services.commands import ServiceName
@@ -23,9 +24,11 @@ def _condition(text: str) -> str:
 
 AlertName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 When = Annotated[str, Field(max_length=120), AfterValidator(_condition)]
-AlertDuration = Annotated[str, written_in(ALERT_UNITS)]
-"""An alert's duration (`for`, silence, escalation): the kernel's one duration grammar and
-conversion, in seconds to hours."""
+AlertDuration = Annotated[
+    str, bounded(at_least=timedelta(0), at_most=LONGEST, refusal=DURATION_REFUSAL)
+]
+"""An alert's duration (silence, escalation, keep firing): the kernel's one duration grammar and
+conversion, in any unit, up to LONGEST."""
 
 
 class _PolicyOptions(Command):

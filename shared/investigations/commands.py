@@ -14,14 +14,11 @@ from shared.identity.rbac import Permission
 from shared.services.commands import ServiceName
 from shared.telemetry.limits import MAX_WINDOW
 
-WINDOW_UNITS = "mhd"
-"""An investigation's window is written in minutes, hours or days."""
 Window = Annotated[
     str,
     bounded(
         at_least=timedelta(minutes=1),
         at_most=MAX_WINDOW,
-        units=WINDOW_UNITS,
         refusal=(
             f"a window is at least 1m and at most {MAX_WINDOW.days}d, written like 30m, 2h or 1d"
         ),
