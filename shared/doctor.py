@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # `sre doctor`'s model is read at start-up; the audit command
 class RunDoctor(Command):
     words = ("doctor",)
     permission = Permission.ORG_ADMIN
+    target_kind = "org"
     deferred = True
     purpose = "Check the deployment: state store, audit trail, task queue; posts a report."
     examples = ("sre doctor",)

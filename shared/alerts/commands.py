@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from shared.alerts.condition import ALERT_UNITS, parse
+from shared.alerts.condition import DURATION_REFUSAL, LONGEST, parse
 from shared.alerts.models import Severity
 from shared.alerts.states import Missing
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam
-from shared.commands.duration import written_in
+from shared.commands.duration import bounded
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
 from shared.services.commands import ServiceName
@@ -23,9 +24,11 @@ def _condition(text: str) -> str:
 
 AlertName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 When = Annotated[str, Field(max_length=120), AfterValidator(_condition)]
-AlertDuration = Annotated[str, written_in(ALERT_UNITS)]
-"""An alert's duration (`for`, silence, escalation): the kernel's one duration grammar and
-conversion, in seconds to hours."""
+AlertDuration = Annotated[
+    str, bounded(at_least=timedelta(0), at_most=LONGEST, refusal=DURATION_REFUSAL)
+]
+"""An alert's duration (silence, escalation, keep firing): the kernel's one duration grammar and
+conversion, in any unit, up to LONGEST."""
 
 
 class _PolicyOptions(Command):
@@ -51,6 +54,8 @@ class CreateAlert(_PolicyOptions):
     words = ("alert", "create")
     positional = ("name",)
     permission = Permission.ALERT_WRITE
+    target_kind = "alert"
+    target_field = "name"
     mutates = True
     purpose = "Create an alert policy on a service's signal, evaluated every minute."
     examples = (
@@ -69,6 +74,8 @@ class EditAlert(_PolicyOptions):
     words = ("alert", "edit")
     positional = ("name",)
     permission = Permission.ALERT_WRITE
+    target_kind = "alert"
+    target_field = "name"
     mutates = True
     purpose = "Change an alert policy (options not given stay as they are)."
     examples = ('sre alert edit slow-checkout --when "p99_latency > 1s for 5m"',)
@@ -79,6 +86,8 @@ class EditAlert(_PolicyOptions):
 class ListAlerts(Command):
     words = ("alert", "list")
     permission = Permission.ALERT_READ
+    target_kind = "team"
+    target_field = "team"
     purpose = "List a team's alert policies and their state."
     examples = ("sre alert list",)
     team: OptionalTeam = None
@@ -88,6 +97,8 @@ class ShowAlert(Command):
     words = ("alert", "show")
     positional = ("name",)
     permission = Permission.ALERT_READ
+    target_kind = "alert"
+    target_field = "name"
     purpose = "Show an alert policy and its alert's state."
     examples = ("sre alert show slow-checkout",)
     name: AlertName
@@ -98,6 +109,8 @@ class DeleteAlert(Command):
     words = ("alert", "delete")
     positional = ("name",)
     permission = Permission.ALERT_WRITE
+    target_kind = "alert"
+    target_field = "name"
     mutates = True
     purpose = "Delete an alert policy."
     examples = ("sre alert delete slow-checkout",)
@@ -110,6 +123,8 @@ class TestAlert(Command):
     words = ("alert", "test")
     positional = ("name",)
     permission = Permission.ALERT_READ
+    target_kind = "alert"
+    target_field = "name"
     deferred = True
     purpose = "Evaluate a policy now over recent data and say what would happen (nobody is told)."
     examples = ("sre alert test slow-checkout",)
@@ -122,6 +137,8 @@ class AcknowledgeAlert(Command):
     aliases = (("alert", "acknowledge"),)
     positional = ("name",)
     permission = Permission.ALERT_RESPOND
+    target_kind = "alert"
+    target_field = "name"
     mutates = True
     purpose = "Acknowledge a firing alert: you are on it (stops its escalation)."
     examples = ("sre alert ack slow-checkout",)
@@ -133,6 +150,8 @@ class SilenceAlert(Command):
     words = ("alert", "silence")
     positional = ("name",)
     permission = Permission.ALERT_RESPOND
+    target_kind = "alert"
+    target_field = "name"
     mutates = True
     purpose = "Silence an alert for a while: it is still evaluated, nobody is told."
     examples = ('sre alert silence slow-checkout --duration 4h --comment "load test"',)
@@ -145,6 +164,8 @@ class SilenceAlert(Command):
 class ListSilences(Command):
     words = ("silence", "list")
     permission = Permission.ALERT_READ
+    target_kind = "team"
+    target_field = "team"
     purpose = "List a team's silences, active and expired."
     examples = ("sre silence list",)
     team: OptionalTeam = None
@@ -154,6 +175,8 @@ class ExpireSilence(Command):
     words = ("silence", "expire")
     positional = ("id",)
     permission = Permission.ALERT_RESPOND
+    target_kind = "silence"
+    target_field = "id"
     mutates = True
     purpose = "End a silence now."
     examples = ("sre silence expire sil-3f9c2a",)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
 
-from shared.commands.duration import duration_pattern, to_timedelta
+from shared.commands.duration import DURATION_PATTERN, to_timedelta
 from shared.records import Frozen
 from shared.telemetry.models import Signal
 
@@ -31,21 +31,24 @@ _OPERATORS: dict[Comparison, Callable[[float, float], bool]] = {
 }
 ANOMALY_SCORE = 0.99
 """The detector score at or above which a value is anomalous."""
-ALERT_UNITS = "smh"
-"""The units of an alert's durations (its `for`, silences, escalation): seconds to hours."""
-_DURATION = duration_pattern(ALERT_UNITS)
+LONGEST = timedelta(hours=9999)
+"""The longest of an alert's durations (its `for`, silences, escalation, keep firing): 9999h, the
+limit they had when they were written in seconds to hours only."""
+DURATION_REFUSAL = (
+    "an alert's duration is written like 30s, 5m, 2h or 1d, at most 9999h (over 416d)"
+)
 _UNITS = {"ms": 1.0, "s": 1000.0, "%": 1.0, "": 1.0}
 _PATTERN = re.compile(
     r"^(?P<signal>[a-z0-9_]+)\s+"
     r"(?:(?P<op>>=|<=|>|<)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%)?|(?P<anomalous>anomalous))"
-    rf"(?:\s+for\s+(?P<hold>{_DURATION}))?"
+    rf"(?:\s+for\s+(?P<hold>{DURATION_PATTERN}))?"
     r"(?:\s+(?P<m>\d{1,2})\s+of\s+(?P<n>\d{1,2}))?$"
 )
 
 
 def duration(text: str) -> timedelta:
-    """`30s`, `5m`, `2h` as a timedelta (the kernel's grammar, in an alert's units)."""
-    return to_timedelta(text, ALERT_UNITS)
+    """`30s`, `5m`, `2h`, `1d` as a timedelta (the kernel's grammar and conversion)."""
+    return to_timedelta(text)
 
 
 class Condition(Frozen):
@@ -90,7 +93,7 @@ def _unit(signal: Signal) -> str:
 
 def _short(hold: timedelta) -> str:
     seconds = int(hold.total_seconds())
-    for unit, size in (("h", 3600), ("m", 60)):
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
@@ -115,12 +118,15 @@ def parse(text: str) -> Condition:
     m, n = int(found["m"] or 1), int(found["n"] or 1)
     if not 1 <= m <= n:
         raise ValueError(f"`{m} of {n}` needs 1 <= M <= N")
+    hold = duration(found["hold"]) if found["hold"] else timedelta(0)
+    if hold > LONGEST:
+        raise ValueError(f"`for {found['hold']}` is too long: {DURATION_REFUSAL}")
     return Condition(
         signal=signal,
         comparison=Comparison(found["op"]) if found["op"] else None,
         threshold=float(found["value"]) * _UNITS[unit] if found["value"] else None,
         anomalous=bool(found["anomalous"]),
-        hold=duration(found["hold"]) if found["hold"] else timedelta(0),
+        hold=hold,
         m=m,
         n=n,
     )

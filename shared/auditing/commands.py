@@ -14,12 +14,19 @@ from shared.identity.rbac import Permission
 class AuditScoped(Command):
     """A command on one stream: `--team` (or the channel's team), or `--org` for the org's."""
 
+    target_kind = "team"
+    target_field = "team"
+
     team: OptionalTeam = None
     org: bool = Field(default=False, description="the org-wide stream instead of a team's")
 
     def required(self) -> Permission:
         """Org-wide entries are for auditors; a team's follow the command's own permission."""
         return Permission.AUDIT_ORG if self.org else self.permission
+
+    def audit_target(self, channel: str | None, *, team: str | None) -> str:
+        """The org for `--org`, else the team acted for."""
+        return "org" if self.org else super().audit_target(channel, team=team)
 
 
 class VerifyAudit(AuditScoped):
@@ -53,6 +60,10 @@ class VerifyAudit(AuditScoped):
         """Every trail at once, or the state against them, is for auditors."""
         return Permission.AUDIT_ORG if self.all or self.state else super().required()
 
+    def audit_target(self, channel: str | None, *, team: str | None) -> str:
+        """The org for `--all` and `--state` (every trail), else the one stream verified."""
+        return "org" if self.all or self.state else super().audit_target(channel, team=team)
+
 
 class ShowAudit(AuditScoped):
     words = ("audit", "show")
@@ -79,6 +90,8 @@ class ExportAudit(AuditScoped):
 class ReviewAccess(Command):
     words = ("audit", "access-review")
     permission = Permission.AUDIT_ORG
+    target_kind = "team"
+    target_field = "team"
     deferred = True
     purpose = "Who holds which role, granted when and by whom, from the trail (an access review)."
     examples = ("sre audit access-review", "sre audit access-review --team payments")
@@ -88,6 +101,7 @@ class ReviewAccess(Command):
 class SealAudit(Command):
     words = ("audit", "seal")
     permission = Permission.AUDIT_SEAL
+    target_kind = "org"
     mutates = True
     purpose = "Write a signed digest over every trail of the org that has new entries."
     examples = ("sre audit seal",)

@@ -55,6 +55,8 @@ class StartCanary(Command):
     words = ("canary", "start")
     positional = ("service",)
     permission = Permission.CANARY_OPERATE
+    target_kind = "service"
+    target_field = "service"
     mutates = True
     deferred = True  # moves traffic (UpdateAlias): only the worker's role may
     purpose = (
@@ -83,6 +85,8 @@ class ShowCanary(Command):
     words = ("canary", "status")
     positional = ("id",)
     permission = Permission.SERVICE_READ
+    target_kind = "canary"
+    target_field = "id"
     purpose = "Show a canary: its step, weight and every judgement."
     examples = ("sre canary status can-3f9c2a",)
     id: CanaryId
@@ -92,6 +96,8 @@ class ShowCanary(Command):
 class ListCanaries(Command):
     words = ("canary", "list")
     permission = Permission.SERVICE_READ
+    target_kind = "team"
+    target_field = "team"
     purpose = "List a team's canaries, newest first."
     examples = ("sre canary list",)
     team: OptionalTeam = None
@@ -100,6 +106,8 @@ class ListCanaries(Command):
 class _Decision(Command):
     positional = ("id",)
     permission = Permission.CANARY_OPERATE
+    target_kind = "canary"
+    target_field = "id"
     mutates = True
     deferred = True  # run by the worker, which moves traffic and updates the canary's message
     id: CanaryId

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
@@ -32,7 +32,12 @@ OptionalTeam = Annotated[
     TeamName | None, Field(description="the team to act for (default: the channel's team)")
 ]
 
-__all__ = ["ChannelRef", "Command", "FreeText", "OptionalTeam", "UserRef"]
+TargetKind = Literal[
+    "alert", "silence", "service", "canary", "investigation", "team", "user", "channel", "org"
+]
+"""The kind of thing a command acts on, as its audit entry names it (`alert:p99-high`)."""
+
+__all__ = ["ChannelRef", "Command", "FreeText", "OptionalTeam", "TargetKind", "UserRef"]
 
 
 class Command(BaseModel):
@@ -52,6 +57,10 @@ class Command(BaseModel):
     deferred: ClassVar[bool] = False
     """Whether it is slow: answered at once, run by the worker, its result posted later."""
     examples: ClassVar[tuple[str, ...]] = ()
+    target_kind: ClassVar[TargetKind]
+    """The kind of thing it acts on, named in its audit entry."""
+    target_field: ClassVar[str | None] = None
+    """The field that names that thing (None: the team acted for, the channel, or the org)."""
     needs_caller: ClassVar[bool] = True
     """Whether answering needs who the caller is (roles, a team). `help` does not: it is answered
     without reading the directory, a delivery guard or an audit entry (public, changes nothing)."""
@@ -70,17 +79,14 @@ class Command(BaseModel):
         value = getattr(self, "team", None)
         return value if isinstance(value, str) else None
 
-    def audit_target(self, channel: str | None, *, team: str | None) -> str:  # noqa: ARG002
-        """What the audit entry names as the target: a user, a channel, else a name or the team.
-        `channel` is where the command was typed (a binding command without one acts there)."""
-        user = getattr(self, "user", None)
-        if user:
-            return f"user:{user}"
-        named = getattr(self, "channel", None)
-        if named:
-            return f"channel:{named}"
-        name = getattr(self, "name", None) or team
-        return f"team:{name}" if name else ""
+    def audit_target(self, channel: str | None, *, team: str | None) -> str:
+        """What the audit entry names as the target: `kind:value` (`alert:p99-high`), the value
+        read from `target_field`; a team or channel command without one names the team acted for
+        or the channel typed in; with no value at all, the kind alone (`org`: the whole org)."""
+        value = getattr(self, self.target_field, None) if self.target_field else None
+        if not value:
+            value = {"team": team, "channel": channel}.get(self.target_kind)
+        return f"{self.target_kind}:{value}" if value else self.target_kind
 
     def own_team(self, invocation: Invocation, *, directory: Directory) -> str | None:  # noqa: ARG002
         """The team this command acts for when it decides that itself (unbinding a channel acts

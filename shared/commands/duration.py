@@ -1,5 +1,6 @@
-"""Durations as people type them (`30s`, `5m`, `2h`, `1d`): one grammar, one conversion to a
-timedelta, and bounded variants for command options; and moments (`2026-11-01T14:00`), in UTC."""
+"""Durations as people type them (`30s`, `5m`, `2h`, `1d`): one grammar (all four units
+everywhere), one conversion to a timedelta, and limits by value for command options; and moments
+(`2026-11-01T14:00`), in UTC."""
 
 from __future__ import annotations
 
@@ -10,37 +11,17 @@ from typing import Annotated
 from pydantic import AfterValidator
 
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_EXAMPLES = {"s": "30s", "m": "5m", "h": "2h", "d": "1d"}
-UNITS = "smhd"
-"""Every unit of the grammar: seconds, minutes, hours, days."""
+DURATION_PATTERN = r"(\d{1,4})([smhd])"
+"""A duration: one to four digits, then the unit: seconds, minutes, hours or days (two groups:
+the amount and the unit)."""
 
 
-def duration_pattern(units: str = UNITS) -> str:
-    """The regular expression of a duration in `units`: one to four digits, then the unit
-    (two groups: the amount and the unit)."""
-    return rf"(\d{{1,4}})([{units}])"
-
-
-def to_timedelta(text: str, units: str = UNITS) -> timedelta:
+def to_timedelta(text: str) -> timedelta:
     """`30s`, `5m`, `2h`, `1d` as a timedelta; a ValueError naming the form if it is not one."""
-    found = re.fullmatch(duration_pattern(units), text)
+    found = re.fullmatch(DURATION_PATTERN, text)
     if found is None:
-        shown = [_EXAMPLES[unit] for unit in units]
-        raise ValueError(
-            f"`{text}` is not a duration: write {', '.join(shown[:-1])} or {shown[-1]}"
-        )
+        raise ValueError(f"`{text}` is not a duration: write 30s, 5m, 2h or 1d")
     return timedelta(seconds=int(found[1]) * _SECONDS[found[2]])
-
-
-def written_in(units: str = UNITS) -> AfterValidator:
-    """A validator for `Annotated[str, ...]`: a duration of the grammar in `units`; for any other
-    text, the ValueError of `to_timedelta` naming the form."""
-
-    def check(text: str) -> str:
-        to_timedelta(text, units)
-        return text
-
-    return AfterValidator(check)
 
 
 def bounded(
@@ -49,14 +30,14 @@ def bounded(
     at_most: timedelta,
     refusal: str,
     too_long: str | None = None,
-    units: str = UNITS,
 ) -> AfterValidator:
-    """A validator for `Annotated[str, ...]`: a duration in `units` from `at_least` to
-    `at_most`; `refusal` for any other text (`too_long`, if given, for one above `at_most`)."""
+    """A validator for `Annotated[str, ...]`: a duration in any unit from `at_least` to
+    `at_most`; `refusal` for any other text (`too_long`, if given, for one above `at_most`).
+    The limits are of the value, never of the unit: `120s` is `2m`."""
 
     def check(text: str) -> str:
         try:
-            value = to_timedelta(text, units)
+            value = to_timedelta(text)
         except ValueError:
             raise ValueError(refusal) from None
         if value > at_most and too_long is not None:

@@ -15,6 +15,7 @@ class ShowHelp(Command):
     words = ("help",)
     positional = ("topic",)
     permission = Permission.PUBLIC
+    target_kind = "org"
     purpose = "Show the commands, or the commands of one topic."
     examples = ("sre help", "sre help team")
     needs_caller = False

@@ -7,13 +7,12 @@ from datetime import datetime
 
 from shared.commands.context import Context, Handlers
 from shared.errors import ConflictError, NotFoundError, UnavailableError
-from shared.identity.channels import team_channels
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.ports import InvestigationStore
-from shared.invocation import ReplyTarget
+from shared.messages import channel_targets
 from shared.ports import Notifier
 from shared.replies import Button, Reply, Tone
 
@@ -174,14 +173,14 @@ class Collaboration:
             raise ConflictError(f"{inv.id} already belongs to team {team}.")
         if self._directory.get_team(org, team) is None:
             raise NotFoundError(f"There is no team {team}. `sre team list` shows the teams.")
-        bindings = team_channels(self._directory, org, team)
-        if not bindings:
+        platform = ctx.principal.actor.platform
+        targets = channel_targets(self._directory, org, team, platform)
+        if not targets:
             raise ConflictError(
                 f"Team {team} has no channel to ask in: someone there can bind one with "
                 f"`sre team bind --team {team}` (typed in that channel)."
             )
-        platform = ctx.principal.actor.platform
-        if platform is Platform.TEAMS and not any(b.conversation for b in bindings):
+        if platform is Platform.TEAMS and not any(t.conversation for t in targets):
             raise ConflictError(
                 f"Team {team}'s channel was bound from elsewhere, so the bot cannot post there: "
                 f"bind it again from inside the channel."
@@ -197,18 +196,15 @@ class Collaboration:
             ],
         )
         ask = with_actions(ask, inv, team=team)
-        for binding in bindings:
-            target = ReplyTarget(
-                platform=platform, channel=binding.channel, conversation=binding.conversation
-            )
+        for target in targets:
             try:
                 self._notifier.post(target, ask)
             except Exception as error:
                 raise UnavailableError(
-                    f"Could not post in #{binding.channel} of team {team} ({error}); "
+                    f"Could not post in #{target.channel} of team {team} ({error}); "
                     f"{inv.id} was not escalated. Try again, or ask them directly."
                 ) from error
-        return ", ".join(f"#{b.channel}" for b in bindings)
+        return ", ".join(f"#{t.channel}" for t in targets)
 
     def resolve(self, command: c.ResolveInvestigation, ctx: Context) -> Reply:
         """Close the investigation with a summary."""

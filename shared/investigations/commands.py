@@ -14,14 +14,11 @@ from shared.identity.rbac import Permission
 from shared.services.commands import ServiceName
 from shared.telemetry.limits import MAX_WINDOW
 
-WINDOW_UNITS = "mhd"
-"""An investigation's window is written in minutes, hours or days."""
 Window = Annotated[
     str,
     bounded(
         at_least=timedelta(minutes=1),
         at_most=MAX_WINDOW,
-        units=WINDOW_UNITS,
         refusal=(
             f"a window is at least 1m and at most {MAX_WINDOW.days}d, written like 30m, 2h or 1d"
         ),
@@ -39,6 +36,8 @@ class OpenInvestigation(Command):
     aliases = (("investigate",),)
     positional = ("service",)
     permission = Permission.INVESTIGATE
+    target_kind = "service"
+    target_field = "service"
     deferred = True
     mutates = True
     purpose = "Investigate a service: what changed in its golden signals, when, and after what."
@@ -65,6 +64,8 @@ class ShowInvestigation(Command):
     words = ("investigation", "show")
     positional = ("id",)
     permission = Permission.INVESTIGATION_READ
+    target_kind = "investigation"
+    target_field = "id"
     purpose = "Show an investigation: its findings, participants and timeline."
     examples = ("sre investigation show inv-3f9c2a",)
     id: InvestigationId
@@ -74,6 +75,8 @@ class ShowInvestigation(Command):
 class ListInvestigations(Command):
     words = ("investigation", "list")
     permission = Permission.INVESTIGATION_READ
+    target_kind = "team"
+    target_field = "team"
     purpose = "List a team's investigations, newest first."
     examples = ("sre investigation list --team payments",)
     team: OptionalTeam = None
@@ -83,6 +86,8 @@ class JoinInvestigation(Command):
     words = ("investigation", "join")
     positional = ("id",)
     permission = Permission.INVESTIGATE
+    target_kind = "investigation"
+    target_field = "id"
     mutates = True
     purpose = "Join an investigation: you are listed as working on it."
     examples = ("sre investigation join inv-3f9c2a",)
@@ -94,6 +99,8 @@ class CommentInvestigation(Command):
     words = ("investigation", "comment")
     positional = ("id", "text")
     permission = Permission.INVESTIGATE
+    target_kind = "investigation"
+    target_field = "id"
     mutates = True
     purpose = "Add a comment to an investigation's timeline."
     examples = ('sre investigation comment inv-3f9c2a "rolled back v42"',)
@@ -106,6 +113,8 @@ class ResolveInvestigation(Command):
     words = ("investigation", "resolve")
     positional = ("id",)
     permission = Permission.INVESTIGATE
+    target_kind = "investigation"
+    target_field = "id"
     mutates = True
     purpose = "Resolve an investigation with a summary of what it was."
     examples = ('sre investigation resolve inv-3f9c2a --summary "v42 exhausted the DB pool"',)
@@ -118,6 +127,8 @@ class EscalateInvestigation(Command):
     words = ("investigation", "escalate")
     positional = ("id",)
     permission = Permission.INVESTIGATE
+    target_kind = "investigation"
+    target_field = "id"
     deferred = True
     mutates = True
     purpose = (

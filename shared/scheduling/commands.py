@@ -9,6 +9,7 @@ from shared.identity.rbac import Permission
 class RunScheduler(Command):
     words = ("scheduler", "run-once")
     permission = Permission.SCHEDULER_RUN
+    target_kind = "org"
     purpose = (
         "Evaluate every alert policy and judge every due canary now, as the scheduled trigger "
         "does each minute (each transition is audited in its team's trail)."

@@ -29,6 +29,8 @@ class RegisterService(Command):
     words = ("service", "register")
     positional = ("name",)
     permission = Permission.SERVICE_WRITE
+    target_kind = "service"
+    target_field = "name"
     mutates = True
     purpose = "Register a service: where its golden signals come from (one resource option)."
     examples = (
@@ -83,6 +85,8 @@ class RegisterService(Command):
 class ListServices(Command):
     words = ("service", "list")
     permission = Permission.SERVICE_READ
+    target_kind = "team"
+    target_field = "team"
     purpose = "List a team's services."
     examples = ("sre service list --team payments",)
     team: OptionalTeam = None
@@ -92,6 +96,8 @@ class ShowService(Command):
     words = ("service", "show")
     positional = ("name",)
     permission = Permission.SERVICE_READ
+    target_kind = "service"
+    target_field = "name"
     purpose = "Show a service and the metric behind each of its golden signals."
     examples = ("sre service show checkout-api",)
     name: ServiceName
@@ -102,6 +108,8 @@ class RemoveService(Command):
     words = ("service", "remove")
     positional = ("name",)
     permission = Permission.SERVICE_WRITE
+    target_kind = "service"
+    target_field = "name"
     mutates = True
     purpose = "Remove a service from the team's catalog."
     examples = ("sre service remove checkout-api",)
@@ -113,6 +121,8 @@ class ShareService(Command):
     words = ("service", "share")
     positional = ("name",)
     permission = Permission.ORG_ADMIN
+    target_kind = "service"
+    target_field = "name"
     mutates = True
     purpose = (
         "Share a team's service with another team, read-only (org admins): the other team may "
@@ -147,6 +157,8 @@ class SetSignal(Command):
     words = ("service", "signal", "set")
     positional = ("name", "signal")
     permission = Permission.SERVICE_WRITE
+    target_kind = "service"
+    target_field = "name"
     mutates = True
     purpose = (
         "Read one golden signal from another metric than its resource type's default "
@@ -174,6 +186,8 @@ class ResetSignal(Command):
     words = ("service", "signal", "reset")
     positional = ("name", "signal")
     permission = Permission.SERVICE_WRITE
+    target_kind = "service"
+    target_field = "name"
     mutates = True
     purpose = "Read a golden signal from its resource type's default metric again."
     examples = ("sre service signal reset checkout-api p99_latency",)

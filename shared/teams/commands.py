@@ -15,6 +15,7 @@ from shared.invocation import Invocation
 class ShowWhoami(Command):
     words = ("whoami",)
     permission = Permission.PUBLIC
+    target_kind = "channel"
     purpose = "Show who you are here, your roles and this channel's team."
     examples = ("sre whoami",)
 
@@ -23,6 +24,8 @@ class CreateTeam(Command):
     words = ("team", "create")
     positional = ("name",)
     permission = Permission.ORG_ADMIN
+    target_kind = "team"
+    target_field = "name"
     mutates = True
     purpose = "Create a team."
     examples = ('sre team create payments --description "Payments platform"',)
@@ -34,6 +37,7 @@ class ListTeams(Command):
     words = ("team", "list")
     aliases: ClassVar[tuple[tuple[str, ...], ...]] = (("teams",), ("team", "ls"))
     permission = Permission.ORG_MEMBER
+    target_kind = "org"
     purpose = "List the teams you belong to (every team, for org admins and auditors)."
     examples = ("sre team list",)
 
@@ -42,6 +46,8 @@ class ShowTeam(Command):
     words = ("team", "show")
     positional = ("team",)
     permission = Permission.TEAM_READ
+    target_kind = "team"
+    target_field = "team"
     purpose = "Show a team: its members, roles and bound channels."
     examples = ("sre team show payments",)
     team: OptionalTeam = None
@@ -51,6 +57,8 @@ class AddMember(Command):
     words = ("team", "member", "add")
     positional = ("user",)
     permission = Permission.TEAM_ADMIN
+    target_kind = "user"
+    target_field = "user"
     mutates = True
     purpose = "Add a person to a team with a role (viewer unless --role says otherwise)."
     examples = ("sre team member add @U024BE7LH --role responder --team payments",)
@@ -64,6 +72,8 @@ class RemoveMember(Command):
     aliases: ClassVar[tuple[tuple[str, ...], ...]] = (("team", "member", "rm"),)
     positional = ("user",)
     permission = Permission.TEAM_ADMIN
+    target_kind = "user"
+    target_field = "user"
     mutates = True
     purpose = "Remove a person from a team."
     examples = ("sre team member remove @U024BE7LH --team payments",)
@@ -75,6 +85,8 @@ class ListMembers(Command):
     words = ("team", "member", "list")
     aliases: ClassVar[tuple[tuple[str, ...], ...]] = (("team", "members"),)
     permission = Permission.TEAM_READ
+    target_kind = "team"
+    target_field = "team"
     purpose = "List a team's members and their roles."
     examples = ("sre team member list --team payments",)
     team: OptionalTeam = None
@@ -84,6 +96,8 @@ class SetRole(Command):
     words = ("team", "role", "set")
     positional = ("user", "role")
     permission = Permission.TEAM_ADMIN
+    target_kind = "user"
+    target_field = "user"
     mutates = True
     purpose = "Change a member's role: viewer < responder < operator < admin."
     examples = ("sre team role set @U024BE7LH operator --team payments",)
@@ -96,32 +110,26 @@ class BindChannel(Command):
     words = ("team", "bind")
     positional = ("channel",)
     permission = Permission.TEAM_ADMIN
+    target_kind = "channel"
+    target_field = "channel"
     mutates = True
     purpose = "Bind this channel (or a named one) to a team: commands typed there act for it."
     examples = ("sre team bind --team payments", "sre team bind C024BE91L --team payments")
     channel: ChannelRef | None = None
     team: OptionalTeam = None
 
-    def audit_target(self, channel: str | None, *, team: str | None) -> str:
-        """The channel named, else the one it was typed in."""
-        where = self.channel or channel
-        return f"channel:{where}" if where else super().audit_target(channel, team=team)
-
 
 class UnbindChannel(Command):
     words = ("team", "unbind")
     positional = ("channel",)
     permission = Permission.TEAM_ADMIN
+    target_kind = "channel"
+    target_field = "channel"
     mutates = True
     purpose = "Unbind this channel (or a named one) from its team."
     examples = ("sre team unbind", "sre team unbind C024BE91L")
     channel: ChannelRef | None = None
     team: OptionalTeam = None
-
-    def audit_target(self, channel: str | None, *, team: str | None) -> str:
-        """The channel named, else the one it was typed in."""
-        where = self.channel or channel
-        return f"channel:{where}" if where else super().audit_target(channel, team=team)
 
     def own_team(self, invocation: Invocation, *, directory: Directory) -> str | None:
         """The team the channel is bound to (`--team`, if given, must agree)."""
@@ -147,6 +155,8 @@ class GrantOrgRole(Command):
     words = ("org", "grant")
     positional = ("user", "role")
     permission = Permission.ORG_ADMIN
+    target_kind = "user"
+    target_field = "user"
     mutates = True
     purpose = (
         "Grant an org-wide role: org-admin (teams, bootstrap) or auditor (every team's audit)."
@@ -160,6 +170,8 @@ class RevokeOrgRole(Command):
     words = ("org", "revoke")
     positional = ("user", "role")
     permission = Permission.ORG_ADMIN
+    target_kind = "user"
+    target_field = "user"
     mutates = True
     purpose = "Revoke an org-wide role."
     examples = ("sre org revoke @U024BE7LH auditor",)

@@ -26,8 +26,7 @@ from shared.audit.models import AuditRecord
 from shared.audit.ports import AuditDirectory, AuditLog
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.identity.models import ChannelBinding, ChannelId, UserId
-from tests.support import NOW, ORG, memory_adapters
+from tests.support import ORG, binding, memory_adapters
 from tests.support.aws import create_audit_bucket, create_table
 
 Body = dict[str, Any]
@@ -50,12 +49,6 @@ class Stores(Protocol):
     def delete_entry(self, team: str, seq: int) -> None: ...
     def delete_stream(self, team: str) -> None: ...
     def forget_heads(self) -> None: ...
-
-
-def _binding(channel: str, team: str) -> ChannelBinding:
-    return ChannelBinding(
-        org=ORG, channel=ChannelId(channel), team=team, bound_by=UserId("mallory"), bound_at=NOW
-    )
 
 
 class LocalStores:
@@ -93,7 +86,7 @@ class LocalStores:
         with self._sql() as db:
             db.execute(
                 "INSERT INTO bindings (org, channel, team, body) VALUES (?, ?, ?, ?)",
-                (ORG, channel, team, _binding(channel, team).model_dump_json()),
+                (ORG, channel, team, binding(channel, team, by="mallory").model_dump_json()),
             )
 
     def _path(self, team: str, seq: int) -> Path:
@@ -145,7 +138,7 @@ class AwsStores:
         self._edit("ORG", change)
 
     def put_binding(self, channel: str, team: str) -> None:
-        body = json.loads(_binding(channel, team).model_dump_json())
+        body = json.loads(binding(channel, team, by="mallory").model_dump_json())
         self._dynamodb.put_item(
             TableName=self._table,
             Item={

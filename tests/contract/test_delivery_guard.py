@@ -17,6 +17,7 @@ from shared.adapters.memory import InMemoryDeliveryGuard
 from shared.ports import DeliveryGuard
 from shared.replies import Reply, Tone
 from tests.support.aws import create_table
+from tests.support.payloads import LambdaContext
 
 KEY = "slack:T1:trigger-1"
 
@@ -57,13 +58,6 @@ def two(
 def _powertools(table: str) -> PowertoolsGuard:
     """The handlers' guard in one Lambda container, its invocation's context registered."""
     return PowertoolsGuard(table=table, context=LambdaContext)
-
-
-class LambdaContext:
-    """What the guard reads from the Lambda runtime's context: the time left (30 s)."""
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 30_000
 
 
 class Action:

@@ -8,7 +8,6 @@ from shared.audit.models import HeadMark
 from shared.audit.ports import AuditDirectory
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import (
-    ChannelBinding,
     ChannelId,
     Org,
     OrgId,
@@ -17,7 +16,7 @@ from shared.identity.models import (
     Team,
     UserId,
 )
-from tests.support import NOW
+from tests.support import NOW, binding
 
 ORG = OrgId("T1")
 
@@ -75,25 +74,19 @@ def test_org_grants_are_versioned(directory: AuditDirectory) -> None:
         directory.save_org(Org(id=ORG))
 
 
-def _binding(channel: str, team: str) -> ChannelBinding:
-    return ChannelBinding(
-        org=ORG, channel=ChannelId(channel), team=team, bound_by=UserId("ann"), bound_at=NOW
-    )
-
-
 def test_a_channel_binds_to_one_team_until_unbound(directory: AuditDirectory) -> None:
-    directory.bind(_binding("C1", "payments"))
-    directory.bind(_binding("C1", "payments"))  # binding again to the same team is fine
+    directory.bind(binding("C1", "payments", org=ORG))
+    directory.bind(binding("C1", "payments", org=ORG))  # binding again to the same team is fine
     with pytest.raises(ConflictError, match="payments"):
-        directory.bind(_binding("C1", "search"))
-    assert directory.get_binding(ORG, ChannelId("C1")) == _binding("C1", "payments")
-    directory.bind(_binding("C2", "search"))
+        directory.bind(binding("C1", "search", org=ORG))
+    assert directory.get_binding(ORG, ChannelId("C1")) == binding("C1", "payments", org=ORG)
+    directory.bind(binding("C2", "search", org=ORG))
     assert [b.channel for b in directory.list_bindings(ORG)] == ["C1", "C2"]
     directory.unbind(ORG, ChannelId("C1"))
     assert directory.get_binding(ORG, ChannelId("C1")) is None
     with pytest.raises(NotFoundError):
         directory.unbind(ORG, ChannelId("C1"))
-    directory.bind(_binding("C1", "search"))
+    directory.bind(binding("C1", "search", org=ORG))
 
 
 def _mark(team: str, seq: int, org: str = ORG) -> HeadMark:

@@ -22,7 +22,7 @@ from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.bootstrap import memory
 from shared.bootstrap.wiring import AdapterChoices, Adapters, Services
-from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.identity.models import Actor, ChannelBinding, ChannelId, OrgId, Platform, UserId
 from shared.invocation import DeferredCommand, Invocation, ReplyTarget
 from shared.ports import Clock
 from shared.replies import Reply, Tone
@@ -31,6 +31,13 @@ from shared.telemetry.queries import queries_for
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 ORG = OrgId("slack:T1")
+
+
+def binding(channel: str, team: str, *, org: OrgId = ORG, by: str = "ann") -> ChannelBinding:
+    """`channel` of `org` bound to `team` by `by` at NOW."""
+    return ChannelBinding(
+        org=org, channel=ChannelId(channel), team=team, bound_by=UserId(by), bound_at=NOW
+    )
 
 
 def invocation(

@@ -1,13 +1,18 @@
 """Azure Monitor's metrics for one App Service site, answered by a canned batch body through the
-real MetricsClient on a fake HTTP transport."""
+real MetricsClient on a fake HTTP transport; and its logs, through the real LogsQueryClient."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import requests
+from azure.monitor.query import LogsQueryClient
 from azure.monitor.querymetrics import MetricsClient
 
+from shared.adapters.azure.monitor_logs import AzureMonitorLogSource
 from shared.adapters.azure.monitor_metrics import AzureMonitorMetricsSource
 from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
 
@@ -68,3 +73,52 @@ def metrics_source() -> tuple[JsonAdapter, AzureMonitorMetricsSource]:
         transport=transport(adapter),
     )
     return adapter, AzureMonitorMetricsSource(client=client)
+
+
+# Azure Monitor Logs (Log Analytics): a workspace's answers to the two evidence queries.
+WORKSPACE = "11111111-2222-3333-4444-555555555555"
+LOGS_START = END - timedelta(hours=2)
+BASELINE_START = LOGS_START - timedelta(hours=4)
+COLUMNS = [
+    {"name": "line", "type": "string"},
+    {"name": "window", "type": "long"},
+    {"name": "baseline", "type": "long"},
+    {"name": "first", "type": "datetime"},
+]
+HTTP_ROWS = [
+    ["503 POST /api/checkout", 412, 3, "2026-11-22T13:05:00Z"],
+    ["500 GET /api/cart", 20, 18, "2026-11-22T12:01:00Z"],
+]
+APP_ROWS = [["Timeout acquiring a connection from the pool", 380, 0, "2026-11-22T13:04:30Z"]]
+Answer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def tables(rows: list[list[Any]]) -> dict[str, Any]:
+    return {"tables": [{"name": "PrimaryResult", "columns": COLUMNS, "rows": rows}]}
+
+
+def by_table(request: dict[str, Any]) -> dict[str, Any]:
+    """Log Analytics' answer to one query of the batch: rows of the table it reads."""
+    query = request["body"]["query"]
+    return tables(HTTP_ROWS if query.startswith("AppServiceHTTPLogs") else APP_ROWS)
+
+
+def batch_answer(answer: Answer) -> Callable[[requests.PreparedRequest], dict[str, Any]]:
+    """Log Analytics' `POST /v1/$batch`: one response per request of the batch, by `answer`."""
+
+    def respond(request: requests.PreparedRequest) -> dict[str, Any]:
+        batch = json.loads(request.body or b"{}")
+        return {
+            "responses": [
+                {"id": r["id"], "status": 200, "body": answer(r)} for r in batch["requests"]
+            ]
+        }
+
+    return respond
+
+
+def logs_source(answer: Answer = by_table) -> tuple[JsonAdapter, AzureMonitorLogSource]:
+    """Our source over the real LogsQueryClient, its HTTP answered by `answer`."""
+    adapter = JsonAdapter(batch_answer(answer))
+    client = LogsQueryClient(FakeCredential(), transport=transport(adapter))
+    return adapter, AzureMonitorLogSource(client=client)

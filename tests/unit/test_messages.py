@@ -4,11 +4,11 @@ place after; a channel that refuses it does not stop the others."""
 from __future__ import annotations
 
 from shared.adapters.memory import InMemoryDirectory, InMemoryNotifier
-from shared.identity.models import ChannelBinding, ChannelId, Platform, TeamName, UserId
+from shared.identity.models import Platform
 from shared.invocation import ReplyTarget
 from shared.messages import channel_targets, post_or_update
 from shared.replies import Reply, Tone
-from tests.support import NOW, ORG
+from tests.support import ORG, binding
 
 FIRST = Reply(tone=Tone.ERROR, title="FIRING checkout-api")
 LATER = Reply(tone=Tone.OK, title="RESOLVED checkout-api")
@@ -28,14 +28,10 @@ class _Refusing(InMemoryNotifier):
 def _directory(*channels: str) -> InMemoryDirectory:
     directory = InMemoryDirectory()
     for channel in channels:
+        conversation = {"id": channel} if channel.startswith("19:") else None
         directory.bind(
-            ChannelBinding(
-                org=ORG,
-                channel=ChannelId(channel),
-                team=TeamName("payments"),
-                bound_by=UserId("root"),
-                bound_at=NOW,
-                conversation={"id": channel} if channel.startswith("19:") else None,
+            binding(channel, "payments", by="root").model_copy(
+                update={"conversation": conversation}
             )
         )
     return directory

@@ -1,7 +1,10 @@
 """An alert's options use the kernel's value types: its durations the one duration grammar (in
-seconds to hours), its channel the one channel reference, each refused with the form to write."""
+any unit, up to 9999h), its channel the one channel reference, each refused with the form to
+write."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 
@@ -10,13 +13,16 @@ from tests.support import NOW, MovingClock, run
 from tests.support.deployments import alerting_services
 
 SLOW = 'alert create slow --service checkout-api --when "p99_latency > 800ms"'
+LIMITS = "an alert's duration is written like 30s, 5m, 2h or 1d, at most 9999h (over 416d)"
 
 
 @pytest.mark.parametrize(
     ("option", "said"),
     [
-        ("--keep-firing-for 1d", "`1d` is not a duration: write 30s, 5m or 2h"),
-        ("--keep-firing-for soon", "`soon` is not a duration: write 30s, 5m or 2h"),
+        ("--keep-firing-for 417d", LIMITS),
+        ("--keep-firing-for 10000s", LIMITS),
+        ("--keep-firing-for soon", LIMITS),
+        ("--escalate-after 1w --escalate-to platform", LIMITS),
         ("--channel 'C pay'", "channel"),
     ],
 )
@@ -30,7 +36,7 @@ def test_an_alert_option_that_is_not_its_value_type_is_refused_with_the_form(
     assert run(services, "alert list", user="oli", channel="C-pay").title.endswith("no alerts yet")
 
 
-def test_an_alert_duration_in_seconds_to_hours_is_kept_as_typed() -> None:
+def test_an_alert_duration_in_any_unit_is_kept_as_typed() -> None:
     services = alerting_services(MovingClock(NOW))
     created = run(services, f"{SLOW} --keep-firing-for 90s", user="oli", channel="C-pay")
     assert created.tone is Tone.OK, created
@@ -38,3 +44,30 @@ def test_an_alert_duration_in_seconds_to_hours_is_kept_as_typed() -> None:
     assert "keep firing for 0:01:30" in shown.text
     silenced = run(services, "alert silence slow --duration 2h", user="rey", channel="C-pay")
     assert silenced.title.startswith("slow silenced until 11:30 UTC"), silenced
+
+
+def test_an_alert_duration_in_days_is_read_as_its_length() -> None:
+    services = alerting_services(MovingClock(NOW))
+    created = run(services, f"{SLOW} --keep-firing-for 1d", user="oli", channel="C-pay")
+    assert created.tone is Tone.OK, created
+    assert (
+        "keep firing for 1 day, 0:00:00"
+        in run(services, "alert show slow", user="oli", channel="C-pay").text
+    )
+    silenced = run(services, "alert silence slow --duration 1d", user="rey", channel="C-pay")
+    assert silenced.tone is Tone.OK, silenced
+    listed = run(services, "silence list", user="rey", channel="C-pay")
+    until = f"until {NOW + timedelta(days=1):%Y-%m-%d %H:%M} UTC"
+    assert f"active · alert=slow · {until}" in listed.fields[0][1]
+
+
+def test_a_condition_held_for_days_is_kept_and_one_past_the_limit_refused() -> None:
+    services = alerting_services(MovingClock(NOW))
+    held = 'alert create daily --service checkout-api --when "error_rate > 2% for 1d"'
+    assert run(services, held, user="oli", channel="C-pay").tone is Tone.OK
+    shown = run(services, "alert show daily", user="oli", channel="C-pay")
+    assert "error_rate > 2% for 1d" in shown.title + shown.text
+    too_long = 'alert create never --service checkout-api --when "error_rate > 2% for 417d"'
+    refused = run(services, too_long, user="oli", channel="C-pay")
+    assert refused.tone is Tone.USAGE
+    assert f"`for 417d` is too long: {LIMITS}" in refused.title + refused.text

@@ -5,6 +5,7 @@ that fails is sent back, or left recorded for the scheduler to finish, and said.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Unpack
 
 import pytest
 
@@ -15,7 +16,7 @@ from shared.adapters.memory import (
     InMemoryNotifier,
 )
 from shared.audit.models import Outcome, StreamKey
-from shared.bootstrap.wiring import Services, build
+from shared.bootstrap.wiring import AdapterChoices, Services, build
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import TrafficRouter
 from shared.canary.routing import Route
@@ -94,11 +95,12 @@ class _Flaky:
 def _services(
     clock: MovingClock,
     store: InMemoryCanaryStore,
+    /,
     *,
     before: frozenset[str] = frozenset(),
     after: frozenset[str] = frozenset(),
     stops: frozenset[str] = frozenset(),
-    **overrides: object,
+    **overrides: Unpack[AdapterChoices],
 ) -> tuple[Services, _Flaky]:
     default = memory_adapters(clock).routers[ResourceKind.SAMPLE]
     router = _Flaky(default, before=set(before), after=set(after), stops=set(stops))

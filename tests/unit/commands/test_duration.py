@@ -17,7 +17,6 @@ class _Option(BaseModel):
         bounded(
             at_least=timedelta(minutes=1),
             at_most=timedelta(hours=2),
-            units="mh",
             refusal="from 1m to 2h",
             too_long="at most 2h: longer is not kept",
         ),
@@ -44,9 +43,9 @@ def test_anything_else_is_refused_with_the_form_to_write(text: str) -> None:
         to_timedelta(text)
 
 
-def test_a_narrower_set_of_units_names_only_those_in_its_refusal() -> None:
-    with pytest.raises(ValueError, match=r"^`1d` is not a duration: write 30s, 5m or 2h$"):
-        to_timedelta("1d", "smh")
+@pytest.mark.parametrize("text", ["120s", "7200s", "2h", "1m", "60s"])
+def test_a_bounded_duration_is_limited_by_its_value_in_any_unit(text: str) -> None:
+    assert _Option(every=text).every == text
 
 
 @pytest.mark.parametrize(
@@ -56,6 +55,9 @@ def test_a_narrower_set_of_units_names_only_those_in_its_refusal() -> None:
         ("0m", "from 1m to 2h"),
         ("soon", "from 1m to 2h"),
         ("3h", "at most 2h: longer is not kept"),
+        ("7201s", "at most 2h: longer is not kept"),
+        ("1d", "at most 2h: longer is not kept"),
+        ("59s", "from 1m to 2h"),
     ],
 )
 def test_a_bounded_duration_refuses_with_its_own_message(text: str, message: str) -> None:

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from shared.adapters.memory import InMemoryDirectory
 from shared.identity.channels import team_channels
-from shared.identity.models import ChannelBinding, ChannelId, OrgId, TeamName, UserId
-from tests.support import NOW, ORG
+from shared.identity.models import OrgId
+from tests.support import ORG, binding
 
 
 def _bind(directory: InMemoryDirectory, org: OrgId, channel: str, team: str) -> None:
-    directory.bind(
-        ChannelBinding(
-            org=org,
-            channel=ChannelId(channel),
-            team=TeamName(team),
-            bound_by=UserId("root"),
-            bound_at=NOW,
-        )
-    )
+    directory.bind(binding(channel, team, org=org, by="root"))
 
 
 def test_a_team_is_told_only_in_its_own_channels() -> None:
