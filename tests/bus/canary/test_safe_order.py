@@ -104,9 +104,9 @@ def _services(
 ) -> tuple[Services, _Flaky]:
     default = memory_adapters(clock).routers[ResourceKind.SAMPLE]
     router = _Flaky(default, before=set(before), after=set(after), stops=set(stops))
-    adapters = memory_adapters(
-        clock, canaries=store, routers={ResourceKind.SAMPLE: router}, **overrides
-    )
+    chosen: AdapterChoices = {"canaries": store, "routers": {ResourceKind.SAMPLE: router}}
+    chosen.update(overrides)
+    adapters = memory_adapters(clock, **chosen)
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
     register = "service register checkout-api --sample checkout --team payments"
