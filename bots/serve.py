@@ -20,7 +20,7 @@ from bots.logs import request_fields
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
-from shared.scheduling.triggers import evaluate_alerts, seal_every_org
+from shared.scheduling.triggers import run_tick, seal_every_org
 
 log = logging.getLogger("autosre.serve")
 StartResponse = Callable[..., Any]
@@ -126,7 +126,7 @@ def run_schedule(services: Services, stop: threading.Event, *, tick: float = 60.
         minutes += 1
         now = datetime.now(UTC)
         trigger = f"local-{now:%Y%m%dT%H%M}"
-        reply = evaluate_alerts(services.bus, trigger=trigger, now=now)
+        reply = run_tick(services.bus, trigger=trigger, now=now)
         log.info("alerts: %s %s", reply.title, dict(reply.fields))
         if minutes % SEAL_EVERY_MINUTES == 0:
             trails = services.audit_log

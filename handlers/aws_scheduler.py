@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 
 from handlers import aws_runtime
-from shared.scheduling.triggers import evaluate_alerts, seal_every_org
+from shared.scheduling.triggers import run_tick, seal_every_org
 
 logger = Logger()
 metrics = Metrics(namespace="AutoSRE")
@@ -45,7 +45,7 @@ def alerts(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     del context  # reaches the run-once guard through `lambda_handler`
     at = datetime.fromisoformat(event.time.replace("Z", "+00:00")) if event.time else None
     now = at or datetime.now(UTC)
-    reply = evaluate_alerts(aws_runtime.services().bus, trigger=event.get_id, now=now)
+    reply = run_tick(aws_runtime.services().bus, trigger=event.get_id, now=now)
     metrics.add_metric(name="AlertTicks", unit=MetricUnit.Count, value=1)
     if reply.failed:
         logger.error("alert evaluation failed", extra={"reply": reply.title})

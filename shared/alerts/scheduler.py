@@ -16,7 +16,7 @@ from shared.alerts.models import AlertPolicy, Severity
 from shared.alerts.notices import escalation_notice, group_notice
 from shared.alerts.ports import AlertStore
 from shared.alerts.states import State, transition
-from shared.audit.scheduled import scheduler_entry
+from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.errors import AuditUnavailableError, ConflictError
 from shared.identity.models import ChannelId, OrgId
@@ -106,7 +106,7 @@ class AlertScheduler:
         if change is None:
             return None
         try:
-            self._record(saved, f"alert {change}", trigger, ev)
+            self._record(saved, change, trigger, ev)
         except AuditUnavailableError:
             report.problems.append(f"{saved.name}: not told, the audit trail is unavailable")
             return None
@@ -122,7 +122,7 @@ class AlertScheduler:
                 policy.org,
                 policy.team,
                 time=ev.at if ev else policy.status.evaluated_at or policy.created_at,
-                command=f"{what} {policy.name}",
+                command=ScheduledAction("alert", what, policy.name).command(),
                 target=policy.service,
                 trigger=trigger,
                 details=details,
@@ -243,7 +243,7 @@ class AlertScheduler:
             escalated = status.model_copy(update={"escalated": True})
             try:
                 saved = self._store.save(policy.model_copy(update={"status": escalated}))
-                self._record(saved, f"alert escalated to {policy.escalate_to}", trigger, None)
+                self._record(saved, f"escalated to {policy.escalate_to}", trigger, None)
             except (ConflictError, AuditUnavailableError):
                 continue
             channels = self._targets(saved, team=policy.escalate_to)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 from shared.audit.models import AuditDraft, Outcome
 from shared.identity.models import Actor, OrgId, Platform, UserId
@@ -36,3 +37,28 @@ def scheduler_entry(
         correlation_id=trigger[-64:],
         details={"trigger": trigger, **details},
     )
+
+
+class ScheduledAction(NamedTuple):
+    """What a scheduler entry says was done: by which feature, what, to which of its things."""
+
+    feature: str
+    """`alert` or `canary`."""
+    what: str
+    """`fired`, `resolved`, `escalated to TEAM`, `advanced`, `rolled back`, …"""
+    subject: str
+    """The alert policy's name or the canary's id."""
+
+    def command(self) -> str:
+        """The entry's command text: `alert fired p99-high`, `canary rolled back can-1a2b`."""
+        return f"{self.feature} {self.what} {self.subject}"
+
+
+def scheduled_action(command: str) -> ScheduledAction | None:
+    """A scheduler entry's command read back (None for a typed command, `sre …`): the one
+    wording that features write with `ScheduledAction.command` and others read (an
+    investigation lists an alert firing or a canary step as an event)."""
+    words = command.split()
+    if len(words) < 3 or words[0] == "sre":
+        return None
+    return ScheduledAction(words[0], " ".join(words[1:-1]), words[-1])

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime
 
-from shared.audit.scheduled import scheduler_entry
+from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.canary.judge import MetricData, judge
 from shared.canary.models import Canary, CanaryState, StepRecord
@@ -215,7 +215,7 @@ class CanaryProgress:
                 canary.org,
                 canary.team,
                 time=record.at,
-                command=f"canary {record.what} {canary.id}",
+                command=ScheduledAction("canary", record.what, canary.id).command(),
                 target=canary.target,
                 trigger=trigger,
                 details={"weight": f"{record.weight:g}", "reason": record.reason[:500]},

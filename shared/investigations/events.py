@@ -4,9 +4,11 @@ An event is a deploy, a configuration change, a canary step, an alert firing (la
 of *that* service. What the audit trail records of Auto SRE's own bookkeeping (creating an alert,
 opening or joining an investigation, binding a channel, granting a role, sharing a service) changes
 nothing the service does, so it is never an event: a change must not be reported as lining up with
-someone typing `sre alert create`. The rules read the canonical command text the audit trail keeps
-(`sre service signal set web p99_latency --metric=x`, `alert fired p99-high`, `canary advanced
-can-1a2b`), so this feature needs no other feature's code.
+someone typing `sre alert create`. The rules read the canonical command text the audit trail keeps:
+a typed command (`sre service signal set web p99_latency --metric=x`, `sre canary promote …`), or
+a scheduler entry (`alert fired p99-high`, `canary advanced can-1a2b`) in the one wording that
+`shared.audit.scheduled` gives the features that write them; so this feature needs no other
+feature's code (a test checks the typed canary words against the canary's commands).
 """
 
 from __future__ import annotations
@@ -16,16 +18,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from shared.audit.models import AuditRecord, Outcome
+from shared.audit.scheduled import scheduled_action
 from shared.telemetry.models import Event, Service
 
-_SERVICE_CHANGES = {
+SERVICE_CHANGES = {
     ("service", "register"): 2,
     ("service", "remove"): 2,
     ("service", "signal", "set"): 3,
     ("service", "signal", "reset"): 3,
 }
 """Configuration commands of a service, and the index of the service's name in their words."""
-_CANARY_BY_HAND = ("promote", "rollback", "hold", "resume")
+CANARY_BY_HAND = ("promote", "rollback", "hold", "resume")
 
 
 def _words(command: str) -> list[str]:
@@ -40,34 +43,37 @@ def _words(command: str) -> list[str]:
 def _canaries(records: Sequence[AuditRecord], service: Service) -> set[str]:
     """Ids of the canaries the scheduler stepped on `service`'s resource (`FUNCTION:ALIAS`)."""
     return {
-        words[-1]
+        action.subject
         for r in records
-        if len(words := _words(r.command)) >= 3
-        and words[0] == "canary"
+        if (action := scheduled_action(r.command)) is not None
+        and action.feature == "canary"
         and r.target.rpartition(":")[0] == service.resource
     }
 
 
 def _typed(words: list[str], service: Service, canaries: set[str]) -> str | None:
     """The kind of event a person's command (after `sre`) is for `service`, or None."""
-    at = next((i for k, i in _SERVICE_CHANGES.items() if tuple(words[: len(k)]) == k), None)
+    at = next((i for k, i in SERVICE_CHANGES.items() if tuple(words[: len(k)]) == k), None)
     if at is not None and words[at : at + 1] == [service.name]:
         return "change"
     if words[:3] == ["canary", "start", service.name]:
         return "canary"
-    if words[:1] == ["canary"] and words[1:2] in ([w] for w in _CANARY_BY_HAND):
+    if words[:1] == ["canary"] and words[1:2] in ([w] for w in CANARY_BY_HAND):
         return "canary" if words[2:3] and words[2] in canaries else None
     return None
 
 
-def _scheduled(record: AuditRecord, words: list[str], service: Service, canaries: set[str]) -> str:
+def _scheduled(record: AuditRecord, service: Service, canaries: set[str]) -> str:
     """What the scheduler did to `service` (an alert fired, a canary stepped), or ""."""
-    if words[:2] == ["alert", "fired"] and record.target == service.name:
-        return f"alert {words[-1]} fired"
-    if words[:1] == ["canary"] and len(words) >= 3 and words[-1] in canaries:
+    action = scheduled_action(record.command)
+    if action is None:
+        return ""
+    if action[:2] == ("alert", "fired") and record.target == service.name:
+        return f"alert {action.subject} fired"
+    if action.feature == "canary" and action.subject in canaries:
         weight = record.details.get("weight", "")
         share = f" ({float(weight):.0%} of traffic)" if weight else ""
-        return f"canary {words[-1]} {' '.join(words[1:-1])}{share}"  # `rolled back` is two words
+        return f"canary {action.subject} {action.what}{share}"
     return ""
 
 
@@ -78,7 +84,7 @@ def _change(record: AuditRecord, service: Service, canaries: set[str]) -> Event 
         kind = _typed(words[1:], service, canaries)
         summary = f"`{record.command}` by @{record.actor.user}"
         return Event(time=record.time, kind=kind, summary=summary) if kind else None
-    summary = _scheduled(record, words, service, canaries)
+    summary = _scheduled(record, service, canaries)
     if not summary:
         return None
     return Event(time=record.time, kind=summary.split()[0], summary=summary)

@@ -33,7 +33,7 @@ def seal_every_org(bus: CommandBus, log: AuditLog, *, trigger: str, now: datetim
     ]
 
 
-def evaluate_alerts(bus: CommandBus, *, trigger: str, now: datetime) -> Reply:
-    """One alert tick (`sre scheduler run-once` as the scheduler); the event's id makes a
-    retried delivery run once."""
+def run_tick(bus: CommandBus, *, trigger: str, now: datetime) -> Reply:
+    """One tick of alert policies and canaries (`sre scheduler run-once` as the scheduler); the
+    event's id makes a retried delivery run once."""
     return bus.handle(scheduled(OrgId("-"), "sre scheduler run-once", trigger=trigger, now=now))

@@ -16,7 +16,7 @@ from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import build
 from shared.config import Settings
 from shared.replies import Tone
-from shared.scheduling.triggers import evaluate_alerts
+from shared.scheduling.triggers import run_tick
 from tests.support import (
     NOW,
     ORG,
@@ -226,5 +226,5 @@ def test_an_org_admin_runs_the_scheduler_for_their_own_org_only(clock: MovingClo
     assert "slow" not in str(reply.fields)
     assert notifier_of(services).posted == []
     # AND the scheduled trigger (every org) still fires it
-    fired = evaluate_alerts(services.bus, trigger="evt-1", now=clock.at)
+    fired = run_tick(services.bus, trigger="evt-1", now=clock.at)
     assert dict(fired.fields)["Fired"] == "slow"

@@ -14,7 +14,7 @@ from shared.commands.follow_ups import FOLLOW_UPS_NOT_DONE
 from shared.config import Settings
 from shared.invocation import DeferredCommand
 from shared.replies import Reply
-from shared.scheduling.triggers import evaluate_alerts
+from shared.scheduling.triggers import run_tick
 from tests.support import NOW, ORG, records, run, setup_teams
 
 TYPED = "sre investigate {} --team payments"
@@ -69,7 +69,7 @@ def _trail(services: Services) -> list[tuple[str, str, Outcome, dict[str, str]]]
 
 
 def _tick(services: Services, trigger: str) -> Reply:
-    return evaluate_alerts(services.bus, trigger=trigger, now=NOW)
+    return run_tick(services.bus, trigger=trigger, now=NOW)
 
 
 def test_an_alert_with_investigate_opens_exactly_one_investigation_as_the_scheduler() -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from shared.audit.models import AuditRecord, Outcome
+from shared.audit.scheduled import ScheduledAction, scheduled_action
+from shared.bootstrap.wiring import COMMANDS
 from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.investigations.events import audited
+from shared.investigations.events import CANARY_BY_HAND, SERVICE_CHANGES, audited
 from shared.telemetry.events import listed, ranked
 from shared.telemetry.models import Event, Finding, ResourceKind, Signal
 from tests.support import (
@@ -137,3 +139,21 @@ def test_the_event_a_finding_names_is_listed_even_past_the_cap() -> None:
     shown = listed([*deploys, old], [finding], limit=3)
     assert shown == [old, deploys[0], deploys[1]]
     assert listed([*deploys, old], [], limit=3) == deploys[:3]
+
+
+def test_a_scheduler_entry_is_read_back_in_the_wording_it_was_written() -> None:
+    for action in (
+        ScheduledAction("alert", "fired", "p99-high"),
+        ScheduledAction("alert", "escalated to databases", "p99-high"),
+        ScheduledAction("canary", "rolled back", "can-1a2b"),
+    ):
+        assert scheduled_action(action.command()) == action
+    assert scheduled_action("sre canary promote can-1a2b") is None
+
+
+def test_the_typed_commands_read_as_events_are_the_canary_and_service_commands() -> None:
+    # the words this feature matches in typed commands are the other features' own commands
+    changing = {model.words for model in COMMANDS.models if model.mutates}
+    matched: list[tuple[str, ...]] = [("canary", word) for word in CANARY_BY_HAND]
+    matched += [("canary", "start"), *SERVICE_CHANGES]
+    assert [words for words in matched if words not in changing] == []
