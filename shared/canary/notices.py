@@ -141,11 +141,13 @@ class CanaryMessages:
         the metrics so far); keep where it is."""
         return self._tell(canary, data)[0]
 
-    def tell_made(self, canary: Canary) -> tuple[Canary, bool]:
+    def tell_made(
+        self, canary: Canary, data: Mapping[str, MetricData] | None = None
+    ) -> tuple[Canary, bool]:
         """Tell a move already made: a failure (the channel, the directory, the store) is logged,
         never raised; the canary, and whether its message now shows the move."""
         try:
-            saved, told = self._tell(canary, None)
+            saved, told = self._tell(canary, data)
         except Exception:
             log.exception("could not tell canary %s's %s", canary.id, canary.state.value)
             return canary, False

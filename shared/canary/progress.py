@@ -101,7 +101,7 @@ class CanaryProgress:
             return f"{canary.id} not judged: the audit trail is unavailable"
         if move is not None:
             saved, _ = self.carry_out(canary, saved, move, now, trigger=trigger)
-        self._messages.tell(saved, data)
+        self._messages.tell_made(saved, data)  # the step is made: a channel down does not undo it
         return f"{saved.id} {saved.history[-1].what}"
 
     def carry_out(
@@ -164,7 +164,7 @@ class CanaryProgress:
         except ConflictError:
             return None  # another run finished it
         self._record_after(saved, trigger)
-        self._messages.tell(saved)
+        self._messages.tell_made(saved)
         return f"{saved.id} {saved.history[-1].what}"
 
     def _end_start(self, canary: Canary, now: datetime, trigger: str) -> str | None:

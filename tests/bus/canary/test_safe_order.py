@@ -419,3 +419,20 @@ def test_a_step_whose_audit_entry_cannot_be_written_is_taken_back_then_taken_lat
     # THEN it takes the step, audited
     assert router.route(TARGET).weight == 0.25 and _canary(store, canary).step == 1
     assert _scheduled(services)[-1] == f"canary advanced {canary}"
+
+
+def test_a_step_made_whose_message_cannot_be_told_stays_made_and_the_tick_goes_on() -> None:
+    # GIVEN a healthy release at 5%, then its team's channels unreadable
+    clock, store = MovingClock(NOW), InMemoryCanaryStore()
+    directory = _BindingsDown()
+    services, router = _services(clock, store, directory=directory)
+    canary = start_canary(services, "43")
+    run_scheduler(services, clock, 5)  # extended: not enough traffic yet
+    directory.down = True
+    # WHEN the scheduler advances it to 25% (run_scheduler asserts the tick answered OK)
+    reply = run_scheduler(services, clock, 5)
+    # THEN the step is made and recorded, and the tick reports it
+    assert router.route(TARGET).weight == 0.25
+    assert _canary(store, canary).step == 1
+    assert f"{canary} advanced" in dict(reply.fields)["Canaries"]
+    assert _scheduled(services)[-1] == f"canary advanced {canary}"
