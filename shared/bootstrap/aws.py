@@ -9,8 +9,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from shared.audit.seal import SigningKey
+from shared.bootstrap.adapters import Adapters
 from shared.bootstrap.sample import local_metrics
-from shared.bootstrap.wiring import Adapters, Services, build, quiet
+from shared.bootstrap.wiring import Services, build, quiet
 from shared.config import Settings
 from shared.ports import DeliveryGuard, ExportStore, Notifier, TaskQueue
 from shared.telemetry.models import ResourceKind

@@ -8,13 +8,14 @@ from collections.abc import Collection
 
 from shared.audit.seal import SigningKey
 from shared.auditing.service import Progress
+from shared.bootstrap.adapters import Adapters
 from shared.bootstrap.sample import (
     local_canaries,
     local_metrics,
     metrics_files,
     simulated_investigators,
 )
-from shared.bootstrap.wiring import Adapters, Services, build, quiet
+from shared.bootstrap.wiring import Services, build, quiet
 from shared.config import Settings
 from shared.identity.models import Platform
 from shared.ports import Notifier

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Unpack
 
 from shared.audit.seal import SigningKey
+from shared.bootstrap.adapters import AdapterChoices, Adapters
 from shared.bootstrap.sample import (
     local_canaries,
     local_metrics,
     metrics_files,
     simulated_investigators,
 )
-from shared.bootstrap.wiring import AdapterChoices, Adapters, Services, build, quiet
+from shared.bootstrap.wiring import Services, build, quiet
 from shared.config import Settings
 from shared.ports import Clock
 

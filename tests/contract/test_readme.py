@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shared.bootstrap.wiring import COMMANDS
+from shared.bootstrap.features import COMMANDS
 from shared.commands.registry import usage
 from shared.config import ENVIRONMENT
 

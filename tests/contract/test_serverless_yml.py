@@ -16,7 +16,7 @@ from cfnlint.api import lint_all
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from shared.bootstrap.wiring import COMMANDS
+from shared.bootstrap.features import COMMANDS
 from shared.config import ENVIRONMENT
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,8 @@ from shared.audit.ports import AuditLog
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.bootstrap import memory
-from shared.bootstrap.wiring import AdapterChoices, Adapters, Services
+from shared.bootstrap.adapters import AdapterChoices, Adapters
+from shared.bootstrap.wiring import Services
 from shared.identity.models import Actor, ChannelBinding, ChannelId, OrgId, Platform, UserId
 from shared.invocation import DeferredCommand, Invocation, ReplyTarget
 from shared.ports import Clock

@@ -16,7 +16,8 @@ from shared.adapters.memory import (
     InMemoryNotifier,
 )
 from shared.audit.models import Outcome, StreamKey
-from shared.bootstrap.wiring import AdapterChoices, Services, build
+from shared.bootstrap.adapters import AdapterChoices
+from shared.bootstrap.wiring import Services, build
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import TrafficRouter
 from shared.canary.routing import Route

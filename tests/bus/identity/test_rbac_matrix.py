@@ -11,8 +11,9 @@ import itertools
 import pytest
 
 from shared.audit.models import AuditRecord, Outcome, StreamKey
+from shared.bootstrap.features import COMMANDS
 from shared.bootstrap.memory import for_memory
-from shared.bootstrap.wiring import COMMANDS, Services
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.replies import Tone

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from shared.adapters.memory import FixedClock
+from shared.bootstrap.features import COMMANDS
 from shared.bootstrap.memory import for_memory
-from shared.bootstrap.wiring import COMMANDS
 from shared.commands.context import Handlers
 from shared.commands.help import HelpDesk, ShowHelp
 from shared.config import Settings

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from shared.adapters.memory import FixedClock
-from shared.bootstrap.wiring import AdapterChoices, Adapters, build
+from shared.bootstrap.adapters import AdapterChoices, Adapters
+from shared.bootstrap.wiring import build
 from shared.config import Settings
 from shared.identity.models import Platform
 from tests.support import NOW, memory_adapters, run, setup_teams

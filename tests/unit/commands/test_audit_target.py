@@ -6,7 +6,7 @@ import typing
 
 import pytest
 
-from shared.bootstrap.wiring import COMMANDS
+from shared.bootstrap.features import COMMANDS
 from shared.commands.base import Command, TargetKind
 
 KINDS = set(typing.get_args(TargetKind))

@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from shared.bootstrap.wiring import COMMANDS
+from shared.bootstrap.features import COMMANDS
 from shared.commands.base import Command
 from shared.commands.help import ShowHelp
 from shared.commands.registry import canonical, usage

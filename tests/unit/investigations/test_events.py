@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from shared.audit.models import AuditRecord, Outcome
 from shared.audit.scheduled import ScheduledAction, scheduled_action
-from shared.bootstrap.wiring import COMMANDS
+from shared.bootstrap.features import COMMANDS
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.investigations.events import CANARY_BY_HAND, SERVICE_CHANGES, audited
 from shared.telemetry.events import listed, ranked

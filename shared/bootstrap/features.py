@@ -1,0 +1,188 @@
+"""The command list, in help order (each feature declares its own), and each feature's handlers
+over the adapters, built (and their code imported) at the first of its commands that runs."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from shared.alerts.commands import ALERT_COMMANDS
+from shared.auditing.commands import AUDIT_COMMANDS
+from shared.canary.commands import CANARY_COMMANDS
+from shared.commands.context import Handlers
+from shared.commands.help import HelpDesk, ShowHelp
+from shared.commands.registry import CommandSet
+from shared.doctor import RunDoctor
+from shared.investigations.commands import INVESTIGATION_COMMANDS
+from shared.scheduling.commands import SCHEDULER_COMMANDS
+from shared.services.commands import SERVICE_COMMANDS
+from shared.teams.commands import TEAM_COMMANDS
+
+if TYPE_CHECKING:  # the features themselves load when first used
+    from shared.alerts.evaluator import AlertEvaluator
+    from shared.alerts.service import AlertService
+    from shared.audit.trail import AuditTrail
+    from shared.auditing.service import AuditService, Progress
+    from shared.bootstrap.adapters import Adapters
+    from shared.canary.service import CanaryService
+    from shared.config import Settings
+    from shared.identity.admins import ConfiguredAdmin
+    from shared.investigations.page import PageServer
+
+COMMANDS = CommandSet(
+    (
+        ShowHelp,
+        *TEAM_COMMANDS,
+        RunDoctor,
+        *SERVICE_COMMANDS,
+        *INVESTIGATION_COMMANDS,
+        *ALERT_COMMANDS,
+        *SCHEDULER_COMMANDS,
+        *CANARY_COMMANDS,
+        *AUDIT_COMMANDS,
+    )
+)
+"""Every command this deployment understands, in help order: each feature declares its own."""
+
+
+class Features:
+    """Builds each feature over the adapters once, when it is first needed; the imports are
+    inside so that a feature's code loads only then."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        adapters: Adapters,
+        *,
+        trail: AuditTrail,
+        admins: Sequence[ConfiguredAdmin],
+        progress: Progress,
+    ) -> None:
+        self._settings = settings
+        self._a = adapters
+        self._trail = trail
+        self._admins = admins
+        self._progress = progress
+
+    def handlers(self) -> Handlers:
+        """Every feature's commands, registered at the root; their handlers built lazily."""
+        return (
+            Handlers()
+            .include(HelpDesk(COMMANDS).handlers())
+            .lazy(TEAM_COMMANDS, self._teams)
+            .lazy((RunDoctor,), self._doctor)
+            .lazy((*SERVICE_COMMANDS, *INVESTIGATION_COMMANDS), self._investigations)
+            .lazy(ALERT_COMMANDS, lambda: self._alerts().handlers())
+            .lazy(SCHEDULER_COMMANDS, self._ticks)
+            .lazy(CANARY_COMMANDS, lambda: self._canaries().handlers())
+            .lazy(AUDIT_COMMANDS, lambda: self._audit().handlers())
+        )
+
+    def _teams(self) -> Handlers:
+        from shared.teams.service import TeamService
+
+        return TeamService(directory=self._a.directory).handlers()
+
+    def _doctor(self) -> Handlers:
+        from shared.doctor import Doctor
+
+        facts = {"Backend": self._settings.backend}
+        return Doctor(directory=self._a.directory, audit=self._audit(), facts=facts).handlers()
+
+    def _investigations(self) -> Handlers:
+        from shared.investigations.collaboration import Collaboration
+        from shared.investigations.service import InvestigationService
+
+        a = self._a
+        investigations = InvestigationService(
+            directory=a.directory,
+            sources=a.metrics,
+            audit=self._trail,
+            store=a.investigations,
+            pages=self.pages(),
+            logs=a.logs,
+            summariser=a.summariser,
+            files=a.files,
+        )
+        collaboration = Collaboration(
+            store=a.investigations,
+            directory=a.directory,
+            notifier=a.notifier,
+            link=self.pages().link,
+        )
+        return investigations.handlers().include(collaboration.handlers())
+
+    def _ticks(self) -> Handlers:
+        from shared.alerts.scheduler import AlertScheduler
+        from shared.scheduling.tick import ScheduledWork
+
+        a = self._a
+        scheduler = AlertScheduler(
+            store=a.alerts,
+            evaluator=self._evaluator(),
+            directory=a.directory,
+            audit=self._trail,
+            notifier=a.notifier,
+        )
+        return ScheduledWork(alerts=scheduler, canaries=self._canaries()).handlers()
+
+    @functools.cache  # noqa: B019 (one per build, kept as long as its services)
+    def pages(self) -> PageServer:
+        """The investigations' shareable pages."""
+        from shared.adapters.charts import render_panels, render_png
+        from shared.investigations.page import PageServer
+
+        return PageServer(
+            store=self._a.investigations,
+            key=self._a.key,
+            chart=render_png,
+            panels=render_panels,
+            public_url=self._settings.public_url,
+        )
+
+    @functools.cache  # noqa: B019
+    def _audit(self) -> AuditService:
+        from shared.auditing.service import AuditService
+
+        a = self._a
+        return AuditService(
+            trail=self._trail,
+            exports=a.exports,
+            directory=a.directory,
+            progress=self._progress,
+            storage=a.storage,
+            configured_admins=self._admins,
+        )
+
+    @functools.cache  # noqa: B019
+    def _evaluator(self) -> AlertEvaluator:
+        from shared.alerts.evaluator import AlertEvaluator
+
+        return AlertEvaluator(directory=self._a.directory, sources=self._a.metrics)
+
+    @functools.cache  # noqa: B019
+    def _alerts(self) -> AlertService:
+        from shared.alerts.service import AlertService
+
+        a = self._a
+        return AlertService(
+            store=a.alerts, directory=a.directory, evaluator=self._evaluator(), notifier=a.notifier
+        )
+
+    @functools.cache  # noqa: B019
+    def _canaries(self) -> CanaryService:
+        from shared.adapters.charts import render_comparison_png
+        from shared.canary.service import CanaryService
+
+        a = self._a
+        return CanaryService(
+            store=a.canaries,
+            directory=a.directory,
+            routers=a.routers,
+            metrics=a.version_metrics,
+            audit=self._trail,
+            notifier=a.notifier,
+            draw=render_comparison_png,
+            investigators=a.investigators,
+        )
