@@ -29,7 +29,7 @@ class SurfaceNotifier:
 
             return SlackNotifier(web_client(self._settings)).post(target, reply, user=user)
         if target.platform is Platform.TEAMS:
-            from bots.teams.notifier import TeamsNotifier
+            from bots.msteams.notifier import TeamsNotifier
 
             return TeamsNotifier(self._settings).post(target, reply)
         log.info("%s", render_text(reply))
@@ -43,7 +43,7 @@ class SurfaceNotifier:
 
             SlackNotifier(web_client(self._settings)).update(target, reply)
         elif target.platform is Platform.TEAMS:
-            from bots.teams.notifier import TeamsNotifier
+            from bots.msteams.notifier import TeamsNotifier
 
             TeamsNotifier(self._settings).update(target, reply)
         else:

@@ -69,10 +69,10 @@ def unserved(settings: Settings) -> dict[str, str]:
 
 def application(services: Services) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """The WSGI app: POST /slack/events, POST /api/messages, GET /health."""
+    from bots.msteams.admission import MAX_ACTIVITY_BYTES
+    from bots.msteams.http import TeamsEndpoint
     from bots.slack.app import build_app
     from bots.slack.http import wsgi_handler
-    from bots.teams.admission import MAX_ACTIVITY_BYTES
-    from bots.teams.http import TeamsEndpoint
 
     settings = services.settings
     slack = wsgi_handler(build_app(settings, lambda: services.bus))

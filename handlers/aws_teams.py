@@ -12,7 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 
-from bots.teams.http import TeamsEndpoint
+from bots.msteams.http import TeamsEndpoint
 from handlers import aws_runtime
 
 logger = Logger()

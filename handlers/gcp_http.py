@@ -13,9 +13,9 @@ import functions_framework
 from slack_bolt.adapter.flask import SlackRequestHandler
 
 from bots.delivery import SurfaceNotifier
+from bots.msteams.http import TeamsEndpoint
 from bots.slack.admission import MAX_BODY_BYTES, refusal
 from bots.slack.app import build_app
-from bots.teams.http import TeamsEndpoint
 from handlers.idempotency import PowertoolsGuard, no_lambda_context
 from shared.bootstrap.aws import resolve_secrets
 from shared.bootstrap.gcp import for_gcp

@@ -19,7 +19,7 @@ from botbuilder.core.adapters import TestAdapter
 from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from bots.teams.bot import SreBot
+from bots.msteams.bot import SreBot
 from handlers import aws_runtime, aws_teams, aws_worker
 from shared.bootstrap.memory import for_memory
 from shared.config import Settings

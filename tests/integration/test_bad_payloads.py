@@ -21,8 +21,8 @@ import pytest
 from slack_sdk.signature import SignatureVerifier
 
 from bots.delivery import SurfaceNotifier
+from bots.msteams.http import TeamsEndpoint
 from bots.serve import application
-from bots.teams.http import TeamsEndpoint
 from shared.bootstrap.local import for_local
 from shared.config import Settings
 from tests.support.handlers import post_slack

@@ -10,11 +10,11 @@ from botbuilder.schema import Activity
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bots.msteams.normalize import command_text
+from bots.msteams.render import card
 from bots.slack.normalize import plain_text
 from bots.slack.notifier import READY_WAITS, SlackNotifier
 from bots.slack.render import blocks, mrkdwn
-from bots.teams.normalize import command_text
-from bots.teams.render import card
 from bots.text import render_text
 from shared.identity.models import Platform
 from shared.invocation import ReplyTarget
@@ -92,7 +92,7 @@ def test_the_card_and_the_terminal_show_the_same_reply() -> None:
 def test_a_chart_goes_with_the_card_in_teams_and_is_mentioned_in_the_terminal() -> None:
     import base64
 
-    from bots.teams.bot import reply_activity
+    from bots.msteams.bot import reply_activity
     from shared.replies import Image
 
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 2048

@@ -8,8 +8,8 @@ from urllib.parse import parse_qsl
 import pytest
 from botbuilder.schema import Activity
 
+from bots.msteams.normalize import from_activity
 from bots.slack.normalize import from_button, from_slash_command
-from bots.teams.normalize import from_activity
 from shared.identity.admins import ConfiguredAdmin, configured_admins
 from shared.identity.models import OrgId, UserId
 from tests.support.payloads import load, text

@@ -10,9 +10,9 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import ConversationReference
 
-from bots.teams.bot import reply_activity
-from bots.teams.http import adapter_for
-from bots.teams.normalize import THREAD
+from bots.msteams.bot import reply_activity
+from bots.msteams.http import adapter_for
+from bots.msteams.normalize import THREAD
 from shared.config import Settings
 from shared.invocation import ReplyTarget
 from shared.replies import Reply

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from bots.teams.render import ANSWER_KEY, SUBMIT_KEY
+from bots.msteams.render import ANSWER_KEY, SUBMIT_KEY
 from shared.identity.models import Actor, Platform, UserId, org_id
 from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Button

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.schema import Activity, Attachment
 
-from bots.teams.normalize import from_activity
-from bots.teams.render import attachment
+from bots.msteams.normalize import from_activity
+from bots.msteams.render import attachment
 from shared.commands.bus import CommandBus
 from shared.replies import Reply
 

@@ -16,10 +16,10 @@ from botbuilder.integration.aiohttp import (
 from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticationConstants
 
-from bots.teams.admission import refusal
-from bots.teams.bot import SreBot, reply_activity
-from bots.teams.normalize import tenant_of
-from bots.teams.openid import bound_openid_fetches
+from bots.msteams.admission import refusal
+from bots.msteams.bot import SreBot, reply_activity
+from bots.msteams.normalize import tenant_of
+from bots.msteams.openid import bound_openid_fetches
 from shared.commands.bus import CommandBus
 from shared.commands.bus_replies import internal_error
 from shared.config import Settings
