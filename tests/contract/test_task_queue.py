@@ -25,7 +25,7 @@ from shared.commands.grammar import COMMAND_MAX
 from shared.identity.models import Platform
 from shared.invocation import DeferredCommand, ReplyTarget
 from shared.ports import TaskQueue
-from tests.support import invocation
+from tests.support import invocation, never_abandoned, queued_task
 from tests.support.aws import create_queues
 from tests.support.payloads import load
 
@@ -56,13 +56,11 @@ def _sqlite(tmp_path: Path) -> Queue:
             received.clear()
         return taken
 
-    worker = SqliteTaskWorker(database, lease=lease, signal=signal, run=consume, abandon=_never)
+    worker = SqliteTaskWorker(
+        database, lease=lease, signal=signal, run=consume, abandon=never_abandoned
+    )
     worker.start()
     return Queue(queue, delivered)
-
-
-def _never(task: DeferredCommand, reason: str) -> None:
-    raise AssertionError(f"{task.command} abandoned: {reason}")
 
 
 def _sqs() -> Queue:
@@ -102,10 +100,6 @@ def tasks(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Queue]:
             yield _sqs()
 
 
-def _task(text: str, *, user: str = "root") -> DeferredCommand:
-    return DeferredCommand(invocation=invocation(text, user=user), command=text, team="payments")
-
-
 def _teams_task(text: str) -> DeferredCommand:
     """A task from a real Teams message, answered in its conversation (Bot Framework reference)."""
     activity = Activity().deserialize(load("teams/message_activity.json"))
@@ -128,7 +122,7 @@ def test_the_worker_gets_the_task_as_the_bus_enqueued_it(tasks: Queue) -> None:
 
 def test_each_queued_task_reaches_the_worker_once(tasks: Queue) -> None:
     # GIVEN several users' slow commands queued one after another
-    queued = [_task(f"investigate svc-{n} --since 1h", user=f"u{n}") for n in range(12)]
+    queued = [queued_task(f"investigate svc-{n} --since 1h", user=f"u{n}") for n in range(12)]
     for task in queued:
         tasks.queue.enqueue(task)
     # THEN each runs exactly once (none lost, none twice), and nothing is left to run

@@ -21,7 +21,7 @@ from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.local import for_local
 from shared.config import Settings
 from shared.invocation import DeferredCommand
-from tests.support import ORG, invocation, records, run
+from tests.support import ORG, never_abandoned, queued_task, records, run
 
 
 @pytest.fixture
@@ -40,19 +40,11 @@ def released() -> Iterator[threading.Event]:
     event.set()
 
 
-def _task(text: str, user: str = "root") -> DeferredCommand:
-    return DeferredCommand(invocation=invocation(text, user=user), command=text, team="payments")
-
-
 def _dead_lease(database: SqliteDatabase, dead_pid: int) -> ProcessLease:
     """The lease of a process that (as the database knows it) has since died."""
     lease = ProcessLease(database)
     lease.pid = dead_pid
     return lease
-
-
-def _never(task: DeferredCommand, reason: str) -> None:
-    raise AssertionError(f"{task.command} abandoned: {reason}")
 
 
 def _process(
@@ -63,7 +55,7 @@ def _process(
     signal = TaskSignal()
     queue = SqliteTaskQueue(database, lease=lease, signal=signal)
     worker = SqliteTaskWorker(
-        database, lease=lease, signal=signal, run=run, abandon=_never, workers=workers
+        database, lease=lease, signal=signal, run=run, abandon=never_abandoned, workers=workers
     )
     return queue, worker
 
@@ -74,7 +66,10 @@ def test_tasks_a_dead_process_acknowledged_run_in_the_next_one(
     # GIVEN two tasks acknowledged by a process that died before its workers ran them
     database = SqliteDatabase(tmp_path / "autosre.db")
     dead = SqliteTaskQueue(database, lease=_dead_lease(database, dead_pid), signal=TaskSignal())
-    first, second = _task("investigation open checkout-api"), _task("doctor", user="ann")
+    first, second = (
+        queued_task("investigation open checkout-api"),
+        queued_task("doctor", user="ann"),
+    )
     dead.enqueue(first)
     dead.enqueue(second)
     # WHEN the next process starts on the same file
@@ -100,11 +95,11 @@ def test_a_slow_task_does_not_hold_up_the_others(tmp_path: Path, released: threa
 
     queue, worker = _process(database, consume)
     worker.start()
-    queue.enqueue(_task("investigation open stuck-api"))
+    queue.enqueue(queued_task("investigation open stuck-api"))
     assert hung.wait(10)
     # WHEN more tasks are queued behind it
-    queue.enqueue(_task("investigation open checkout-api"))
-    queue.enqueue(_task("doctor"))
+    queue.enqueue(queued_task("investigation open checkout-api"))
+    queue.enqueue(queued_task("doctor"))
     # THEN they finish while it still hangs
     for _ in range(100):
         if len(done) == 2:
@@ -132,7 +127,7 @@ def test_a_task_interrupted_twice_is_reported_failed_and_audited(
         queue, worker = _process(database, hang, lease=lease, workers=1)
         if dying == 0:
             worker.start()
-            queue.enqueue(_task("sre investigation open checkout-api --team=payments"))
+            queue.enqueue(queued_task("sre investigation open checkout-api --team=payments"))
         else:
             assert worker.start() == 1
         assert started.acquire(timeout=10)
@@ -161,7 +156,7 @@ def test_a_task_queued_before_the_worker_starts_waits_in_the_file_and_then_runs(
     database = SqliteDatabase(tmp_path / "autosre.db")
     ran: list[DeferredCommand] = []
     queue, worker = _process(database, ran.append)
-    queue.enqueue(_task("investigation open checkout-api"))
+    queue.enqueue(queued_task("investigation open checkout-api"))
     # THEN it is kept, not refused or run
     assert ran == []
     # WHEN the worker starts THEN it runs the task, once

@@ -273,3 +273,13 @@ def audit_draft(command: str) -> AuditDraft:
         outcome=Outcome.SUCCEEDED,
         correlation_id="c1",
     )
+
+
+def queued_task(text: str, *, user: str = "root") -> DeferredCommand:
+    """A deferred command of team payments, as the bus queues it."""
+    return DeferredCommand(invocation=invocation(text, user=user), command=text, team="payments")
+
+
+def never_abandoned(task: DeferredCommand, reason: str) -> None:
+    """A worker's `abandon` for a test in which no task may be given up."""
+    raise AssertionError(f"{task.command} abandoned: {reason}")
