@@ -163,3 +163,22 @@ def test_a_task_queued_before_the_worker_starts_waits_in_the_file_and_then_runs(
     worker.start()
     queue.join()
     assert [task.command for task in ran] == ["investigation open checkout-api"]
+
+
+def _worker_threads() -> int:
+    return sum(t.name.startswith("autosre-worker") for t in threading.enumerate())
+
+
+def test_an_idle_worker_starts_no_thread_until_a_task_is_queued(tmp_path: Path) -> None:
+    # GIVEN a process's queue and worker, started with nothing to take over
+    ran: list[DeferredCommand] = []
+    before = _worker_threads()
+    queue, worker = _process(SqliteDatabase(tmp_path / "autosre.db"), ran.append, workers=2)
+    assert worker.start() == 0
+    # THEN no thread polls the file yet (a deployment built is not a process busy)
+    assert _worker_threads() == before
+    # WHEN a task is queued THEN the threads start and run it
+    queue.enqueue(queued_task("doctor"))
+    queue.join()
+    assert _worker_threads() == before + 2
+    assert [task.command for task in ran] == ["doctor"]

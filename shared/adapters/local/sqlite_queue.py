@@ -4,6 +4,7 @@ survive the process), for the worker of `sqlite_worker` to run."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_journal import request_ref
@@ -20,9 +21,17 @@ class TaskSignal:
     def __init__(self) -> None:
         self.condition = threading.Condition()
         self._ready = 0
+        self._first: list[Callable[[], None]] = []
+
+    def on_first_task(self, start: Callable[[], None]) -> None:
+        """Call `start` (once) when the first task is queued: the worker's threads start only
+        when there is work, not for every deployment built (tests build hundreds)."""
+        self._first.append(start)
 
     def queued(self) -> None:
-        """A task waits: wake one idle worker thread."""
+        """A task waits: start the worker if it is idle since it was built, wake one thread."""
+        for start in self._first:
+            start()
         with self.condition:
             self._ready += 1
             self.condition.notify()

@@ -56,15 +56,32 @@ class SqliteTaskWorker:
         self._threads: list[threading.Thread] = []
         self._starting = threading.Lock()
         self._next_adoption = 0.0
+        self._started = False
+        signal.on_first_task(self._when_queued)
 
     def start(self) -> int:
         """Take over the tasks of processes that died (only those answered on `recover`'s
-        surfaces) and start the threads that run them and every task queued from now on; the
-        number taken over."""
+        surfaces) and run them; the threads start now if there are any, else at the first task
+        queued. The number taken over."""
         self._lease.start()
         adopted = self._adopt()
-        self._start_threads()
+        self._started = True
+        if adopted or self._waiting():
+            self._start_threads()
         return adopted
+
+    def _when_queued(self) -> None:
+        """A task was queued: run it now if this worker is started (else `start` will)."""
+        if self._started:
+            self._start_threads()
+
+    def _waiting(self) -> bool:
+        """Whether this process's queue holds a task nobody runs yet."""
+        return bool(
+            self._db.query(
+                "SELECT 1 FROM tasks WHERE owner = ? AND started IS NULL LIMIT 1", self._lease.token
+            )
+        )
 
     def _start_threads(self) -> None:
         with self._starting:
