@@ -14,7 +14,7 @@ from functions_framework import create_app
 from handlers import gcp_http
 from handlers.idempotency import PowertoolsGuard
 from tests.fakes.http_capture import CaptureServer
-from tests.support.payloads import signed_headers
+from tests.support.payloads import app_mention_body, signed_headers
 
 SOURCE = str(Path(gcp_http.__file__))
 
@@ -29,33 +29,12 @@ def gcp(aws: dict[str, str]) -> Iterator[dict[str, str]]:
         cached.cache_clear()
 
 
-def _mention(text: str, event_id: str) -> str:
-    return json.dumps(
-        {
-            "token": "verification_token",
-            "team_id": "T111",
-            "api_app_id": "A111",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": 1700000000,
-            "event": {
-                "type": "app_mention",
-                "user": "W111",
-                "text": f"<@U0BOT|autosre> {text}",
-                "ts": "1700000000.000100",
-                "channel": "C111",
-                "event_ts": "1700000000.000100",
-            },
-        }
-    )
-
-
 def test_the_gcp_function_on_the_aws_backend_runs_a_retried_delivery_once(
     gcp: dict[str, str], slack_api: CaptureServer
 ) -> None:
     # GIVEN the Slack function of the Cloud Functions deployment, on the AWS deployment's state
     client = create_app(target="slack_events", source=SOURCE).test_client()
-    body = _mention("team create payments", "Ev-gcp-1")
+    body = app_mention_body("team create payments", "Ev-gcp-1")
     headers = signed_headers(body, content_type="application/json")
     # WHEN Slack delivers a mention, then retries it (it did not see the answer in time)
     first = client.post("/", data=body, headers=headers)
