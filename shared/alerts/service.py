@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import difflib
 import logging
 import uuid
 from datetime import timedelta
@@ -15,11 +14,11 @@ from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.models import AlertPolicy, Silence
 from shared.alerts.notices import group_notice
 from shared.alerts.ports import AlertStore, ChartRenderer
+from shared.alerts.references import References
 from shared.alerts.states import State, transition
 from shared.commands.context import Context, Handlers
-from shared.errors import ConflictError, ForbiddenError, NotFoundError, SreError
-from shared.identity.channels import team_channels
-from shared.identity.models import ChannelId, OrgId
+from shared.errors import ConflictError, NotFoundError, SreError
+from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.messages import post_or_update
 from shared.ports import Notifier
@@ -48,6 +47,7 @@ class AlertService:
         self._evaluator = evaluator
         self._notifier = notifier
         self._chart = chart
+        self._refs = References(store=store, directory=directory)
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
@@ -68,59 +68,10 @@ class AlertService:
     def _org(self, ctx: Context) -> OrgId:
         return ctx.principal.actor.org
 
-    def _get(self, name: str, ctx: Context) -> AlertPolicy:
-        found = self._store.get(self._org(ctx), ctx.team or "", name)
-        if found is None:
-            names = [p.name for p in self._store.list_for(self._org(ctx), ctx.team or "")]
-            guess = difflib.get_close_matches(name, names, n=1)
-            hint = f" Did you mean `{guess[0]}`?" if guess else ""
-            raise NotFoundError(
-                f"Team {ctx.team} has no alert `{name}`.{hint} "
-                f"(its alerts: {', '.join(names) or 'none yet'})"
-            )
-        return found
-
-    def _check_refs(self, ctx: Context, service: str, escalate_to: str | None) -> None:
-        team = self._directory.get_team(self._org(ctx), ctx.team or "")
-        if team is None or service not in team.services:
-            known = ", ".join(sorted(team.services)) if team else ""
-            raise NotFoundError(
-                f"Team {ctx.team} has no service `{service}` (its services: {known or 'none'}); "
-                "`sre service register` adds one."
-            )
-        if escalate_to and self._directory.get_team(self._org(ctx), escalate_to) is None:
-            raise NotFoundError(f"There is no team {escalate_to} to escalate to.")
-
-    def _check_channel(self, ctx: Context, channel: str | None) -> None:
-        """A team's alerts post only to channels bound to that team; a channel no team has bound
-        is one the product does not know (it sees channels only through their bindings)."""
-        if not channel:
-            return
-        name = ChannelId(channel.removeprefix("#"))
-        binding = self._directory.get_binding(self._org(ctx), name)
-        if binding is not None and binding.team == ctx.team:
-            return
-        own = [
-            f"#{b.channel}" for b in team_channels(self._directory, self._org(ctx), ctx.team or "")
-        ]
-        where = f"its channels: {', '.join(own)}" if own else "it has no channel bound yet"
-        if binding is None:
-            raise NotFoundError(
-                f"I do not know channel #{name}: no team has bound it, so team {ctx.team}'s "
-                f"alerts cannot post there ({where}). Leave out --channel to post to the team's "
-                f"channels, or have a team admin bind it first (`sre team bind {name} "
-                f"--team {ctx.team}`)."
-            )
-        raise ForbiddenError(
-            f"Channel #{name} is bound to team {binding.team}: team {ctx.team}'s alerts post "
-            f"only to its own channels ({where}). Leave out --channel to post to them.",
-            needed=f"a channel bound to team {ctx.team}",
-        )
-
     def create(self, command: c.CreateAlert, ctx: Context) -> Reply:
         """Add a policy; it is evaluated from the next minute."""
-        self._check_refs(ctx, command.service, command.escalate_to)
-        self._check_channel(ctx, command.channel)
+        self._refs.check(ctx, command.service, command.escalate_to)
+        self._refs.check_channel(ctx, command.channel)
         if self._store.get(self._org(ctx), ctx.team or "", command.name):
             raise ConflictError(f"Team {ctx.team} already has an alert `{command.name}`.")
         policy = AlertPolicy(
@@ -143,9 +94,9 @@ class AlertService:
 
     def edit(self, command: c.EditAlert, ctx: Context) -> Reply:
         """Change the options given; the alert's state is kept."""
-        policy = self._get(command.name, ctx)
-        self._check_refs(ctx, policy.service, command.escalate_to)
-        self._check_channel(ctx, command.channel)
+        policy = self._refs.policy(command.name, ctx)
+        self._refs.check(ctx, policy.service, command.escalate_to)
+        self._refs.check_channel(ctx, command.channel)
         saved = self._store.save(_edited(policy, command))
         return Reply(
             tone=Tone.OK, title=f"Alert {saved.name} changed", text=self._describe(saved, ctx)
@@ -156,7 +107,7 @@ class AlertService:
         (nothing is audited). None when it would change something, or cannot tell (then the
         edit runs and says what is wrong)."""
         try:
-            policy = self._get(command.name, ctx)
+            policy = self._refs.policy(command.name, ctx)
         except SreError:
             return None
         if _edited(policy, command) != policy:
@@ -183,7 +134,7 @@ class AlertService:
 
     def show(self, command: c.ShowAlert, ctx: Context) -> Reply:
         """One policy and its alert's state."""
-        policy = self._get(command.name, ctx)
+        policy = self._refs.policy(command.name, ctx)
         return Reply(tone=Tone.INFO, title=f"Alert {policy.name}", text=self._describe(policy, ctx))
 
     def delete(self, command: c.DeleteAlert, ctx: Context) -> Reply:
@@ -194,7 +145,7 @@ class AlertService:
     def test(self, command: c.TestAlert, ctx: Context) -> Reply:
         """Evaluate now over recent data; say what would happen, in words and a chart; change
         and tell nothing."""
-        policy = self._get(command.name, ctx)
+        policy = self._refs.policy(command.name, ctx)
         (ev,) = self._evaluator.evaluate([policy], ctx.now, history=CHARTED)
         change = transition(ev.before, ev.after)
         status = policy.status.moved_to(ev.after, ev.at, ev.value)
@@ -237,7 +188,7 @@ class AlertService:
 
     def acknowledge(self, command: c.AcknowledgeAlert, ctx: Context) -> Reply:
         """Mark a firing alert as being handled (its escalation stops); update its message."""
-        policy = self._get(command.name, ctx)
+        policy = self._refs.policy(command.name, ctx)
         if policy.status.state is not State.FIRING:
             raise ConflictError(f"Alert {policy.name} is not firing ({policy.shown_state()}).")
         user = ctx.principal.actor.user
@@ -250,7 +201,7 @@ class AlertService:
 
     def silence(self, command: c.SilenceAlert, ctx: Context) -> Reply:
         """Stop telling about an alert for a while (it is still evaluated)."""
-        policy = self._get(command.name, ctx)
+        policy = self._refs.policy(command.name, ctx)
         ends = ctx.now + duration(command.duration)
         silence = Silence(
             id=f"sil-{uuid.uuid4().hex[:8]}",

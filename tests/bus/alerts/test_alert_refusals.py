@@ -85,3 +85,22 @@ def test_a_percentage_above_100_is_refused(services: Services, when: str) -> Non
     assert edited.tone is Tone.USAGE
     shown = run(services, "alert show errors", user="oli", channel="C-pay")
     assert "`error_rate > 2% 3 of 5`" in shown.text
+
+
+@pytest.mark.parametrize(
+    ("options", "guess"),
+    [
+        ('--service chekout-api --when "error_rate > 2%"', "checkout-api"),
+        (
+            '--service checkout-api --when "error_rate > 2%" '
+            "--escalate-after 15m --escalate-to serach",
+            "search",
+        ),
+    ],
+)
+def test_a_misspelt_service_or_escalation_team_gets_did_you_mean(
+    services: Services, options: str, guess: str
+) -> None:
+    refused = run(services, f"alert create typo {options}", user="oli", channel="C-pay")
+    assert refused.tone is Tone.ERROR
+    assert f"Did you mean `{guess}`?" in slack(refused), refused
