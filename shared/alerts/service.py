@@ -195,7 +195,10 @@ class AlertService:
         status = policy.status.model_copy(update={"acknowledged_by": user})
         saved = self._store.save(policy.model_copy(update={"status": status}))
         post_or_update(
-            self._notifier, group_notice([saved]), message=saved.status.message, channels=[]
+            self._notifier,
+            group_notice([saved], ctx.now),
+            message=saved.status.message,
+            channels=[],
         )
         return Reply(tone=Tone.OK, title=f"@{user} acknowledged {policy.name}")
 

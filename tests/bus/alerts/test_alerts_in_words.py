@@ -11,7 +11,7 @@ import pytest
 
 from bots.slack.render import message
 from shared.replies import Reply, Tone
-from tests.support import NOW, MovingClock, run, run_deferred, run_scheduler
+from tests.support import NOW, MovingClock, notifier_of, run, run_deferred, run_scheduler
 from tests.support.deployments import alerting_services
 
 ERRORS = 'alert create errors --service checkout-api --when "error_rate > 2% 3 of 5"'
@@ -105,3 +105,23 @@ def test_alert_test_of_an_anomaly_condition_explains_the_score_beside_the_value(
     assert "Error rate now " in said
     assert "the detector scores it 0." in said
     assert "0.99 or more counts as anomalous" in said
+
+
+def test_an_escalation_after_midnight_dates_when_the_page_fired(clock: MovingClock) -> None:
+    # GIVEN a page that fires at 23:55 UTC and nobody acknowledges
+    services = alerting_services(clock)
+    page = (
+        'alert create slow --service checkout-api --when "p99_latency > 800ms" '
+        "--escalate-after 15m --escalate-to search"
+    )
+    assert run(services, page, user="oli", channel="C-pay").tone is Tone.OK
+    clock.at = NOW.replace(hour=23, minute=55)
+    assert dict(run_scheduler(services, clock).fields)["Fired"] == "slow"
+    # WHEN it escalates 15 minutes later, on Monday
+    escalated = run_scheduler(services, clock, minutes=15)
+    assert dict(escalated.fields)["Escalated"] == "slow"
+    (_, notice) = notifier_of(services).posted[-1]
+    said = slack(notice)
+    # THEN the notice says how long in the duration's words, and the day the page fired
+    assert "is unacknowledged after 15m" in said, said
+    assert "since Sun 22 Nov 23:55 UTC" in said, said
