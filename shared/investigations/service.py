@@ -97,7 +97,7 @@ class InvestigationService:
         logs, note = self._log_evidence(service, start=start, end=end)
         reply = report(service, findings, start=start, end=end, events=events, verdicts=verdicts)
         if logs or note:
-            lines = [e.describe() for e in logs[:8]] or [note]
+            lines = [e.describe(end) for e in logs[:8]] or [note]
             reply = reply.model_copy(update={"fields": [*reply.fields, ("Logs", "\n".join(lines))]})
         actor = ctx.principal.actor.user
         opened = Investigation(

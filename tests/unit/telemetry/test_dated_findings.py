@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from shared.telemetry.analysis import headline
-from shared.telemetry.models import Finding, Signal
+from shared.telemetry.models import Finding, LogEvidence, Signal
 
 END = datetime(2026, 11, 30, 9, 10, tzinfo=UTC)
 
@@ -33,3 +33,15 @@ def test_a_change_across_midnight_dates_both_ends() -> None:
     onset = datetime(2026, 11, 28, 23, 50, tzinfo=UTC)
     said = headline(_finding(onset, onset + timedelta(minutes=30), current=0.04), END)
     assert said.endswith("for 30 min, 28 Nov 23:50\N{EN DASH}29 Nov 00:20 UTC, recovered"), said
+
+
+def test_a_log_line_first_seen_yesterday_says_its_day() -> None:
+    seen = LogEvidence(
+        source="failed requests",
+        text="503 POST /pay",
+        window=412,
+        baseline=0,
+        first=END - timedelta(days=1),
+    )
+    assert seen.describe(END) == "503 POST /pay: 412 since Sun 29 Nov 09:10 UTC (none before)"
+    assert seen.describe(END - timedelta(days=1)).endswith("since 09:10 UTC (none before)")
