@@ -81,6 +81,9 @@ def describe(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) ->
 
 def silence_line(silence: Silence, now: datetime) -> str:
     """One silence of `silence list`: active or expired, what it matches, until when, by whom."""
-    state = "active" if silence.starts_at <= now < silence.ends_at else "expired"
     matchers = ", ".join(f"{k}={v}" for k, v in silence.matchers.items())
+    if silence.ends_at <= now:
+        ended = moment(silence.ends_at, today=now)
+        return f"expired · {matchers} · ended {ended} by @{silence.created_by}: {silence.comment}"
+    state = "active" if silence.starts_at <= now else "scheduled"
     return f"{state} · {matchers} · {silence_text(silence, now)}"

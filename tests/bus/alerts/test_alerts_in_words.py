@@ -125,3 +125,24 @@ def test_an_escalation_after_midnight_dates_when_the_page_fired(clock: MovingClo
     # THEN the notice says how long in the duration's words, and the day the page fired
     assert "is unacknowledged after 15m" in said, said
     assert "since Sun 22 Nov 23:55 UTC" in said, said
+
+
+def test_silence_list_says_when_each_ends_or_ended(clock: MovingClock) -> None:
+    # GIVEN a silence for 2 days and one of 1h that was expired at once
+    services = alerting_services(clock)
+    assert run(services, ERRORS, user="oli", channel="C-pay").tone is Tone.OK
+    run(
+        services,
+        "alert silence errors --duration 2d --comment 'load test'",
+        user="rey",
+        channel="C-pay",
+    )
+    short = run(services, "alert silence errors --duration 1h", user="rey", channel="C-pay")
+    short_id = short.title.rsplit("(", 1)[1].rstrip(")")
+    assert run(services, f"silence expire {short_id}", user="rey", channel="C-pay").tone is Tone.OK
+    # WHEN the list is read the next day
+    clock.at = NOW.replace(day=23, hour=8)
+    said = slack(run(services, "silence list", user="vic", channel="C-pay"))
+    # THEN the active one says until which day and how long is left; the other when it ended
+    assert "active · alert=errors · until Tue 24 Nov 09:30 UTC (1 day 1h left) by" in said
+    assert "expired · alert=errors · ended Sun 22 Nov 09:30 UTC by" in said, said
