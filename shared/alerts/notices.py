@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from shared.alerts.condition import ANOMALY_SCORE
 from shared.alerts.models import AlertPolicy
 from shared.alerts.states import State
 from shared.replies import Button, Reply, Tone
@@ -14,12 +15,13 @@ from shared.times import length, moment
 
 
 def value_text(policy: AlertPolicy) -> str:
-    """The policy's latest value with its unit (`4.2%`, `830 ms`), its anomaly score, or no data."""
+    """The policy's latest value with its unit (`4.2%`, `830 ms`), an anomaly condition's score
+    with what it means, or no data."""
     value = policy.status.value
     if value is None:
         return "no data"
-    if policy.condition.anomalous:
-        return f"anomaly score {value:.3f}"
+    if policy.condition.anomalous:  # what was judged is the detector's score: say what it means
+        return f"detector score {value:.3f} ({ANOMALY_SCORE:g} or more is anomalous)"
     return f"{value:,.4g}{UNITS[policy.condition.signal]}"
 
 
