@@ -12,7 +12,7 @@ from shared.alerts.evaluator import ANOMALY_HISTORY, PERIOD, Evaluation
 from shared.alerts.ports import EvaluationChart
 from shared.alerts.states import State
 from shared.telemetry.queries import UNITS
-from shared.times import length
+from shared.times import length, moment
 
 
 def _last(ev: Evaluation) -> tuple[float | None, ...]:
@@ -37,7 +37,7 @@ def points_text(ev: Evaluation) -> str:
     text += "" if condition.anomalous else f" {rule}"
     missing = len(last) - len(present)
     if missing:
-        text += f" ({missing} of them {'has' if missing == 1 else 'have'} no data)"
+        text += f", {missing} {'has' if missing == 1 else 'have'} no data"
     return f"{text} (it takes {condition.m} of {condition.n})"
 
 
@@ -50,7 +50,14 @@ def value_text(ev: Evaluation) -> str:
     condition = ev.policy.condition
     if not ev.points:
         return f"{condition.signal.label}: no data"
-    text = f"{condition.signal.label} now {_shown(condition, ev.points[-1][1])}"
+    at, value = ev.points[-1]
+    judged = PERIOD * len(ev.slots)
+    if at < ev.at - judged:  # the data stopped: its last value is not "now"
+        return (
+            f"{condition.signal.label}: no point in the last {length(judged)} (the latest, "
+            f"{_shown(condition, value)}, at {moment(at, today=ev.at)})"
+        )
+    text = f"{condition.signal.label} now {_shown(condition, value)}"
     if condition.anomalous and ev.value is not None:
         hours = length(ANOMALY_HISTORY)
         text += (
