@@ -11,7 +11,7 @@ from shared.alerts import commands as c
 from shared.alerts import trial, views
 from shared.alerts.condition import duration, parse
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
-from shared.alerts.models import AlertPolicy, Silence
+from shared.alerts.models import AlertPolicy, Severity, Silence
 from shared.alerts.notices import group_notice
 from shared.alerts.ports import AlertStore, ChartRenderer
 from shared.alerts.references import References
@@ -112,11 +112,12 @@ class AlertService:
             return None
         if _edited(policy, command) != policy:
             return None
+        other = Severity.TICKET if policy.severity is Severity.PAGE else Severity.PAGE
         return Reply(
             tone=Tone.INFO,
             title=f"Alert {policy.name}: nothing to change",
             text="It already has these options; give the ones to change, e.g. "
-            f'`sre alert edit {policy.name} --when "{policy.condition.text()}" --severity ticket`.',
+            f"`sre alert edit {policy.name} --severity {other.value}`.",
         )
 
     def _describe(self, policy: AlertPolicy, ctx: Context) -> str:
@@ -139,6 +140,7 @@ class AlertService:
 
     def delete(self, command: c.DeleteAlert, ctx: Context) -> Reply:
         """Remove a policy."""
+        self._refs.policy(command.name, ctx)  # an unknown name gets "did you mean"
         self._store.delete(self._org(ctx), ctx.team or "", command.name)
         return Reply(tone=Tone.OK, title=f"Alert {command.name} deleted")
 

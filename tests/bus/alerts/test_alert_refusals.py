@@ -35,12 +35,19 @@ def entries(services: Services) -> int:
 
 @pytest.mark.parametrize(
     "text",
-    ["alert show erors", "alert test erorrs", "alert silence erros --duration 1h"],
+    [
+        "alert show erors",
+        "alert test erorrs",
+        "alert silence erros --duration 1h",
+        "alert delete erors",
+        "alert edit erors --severity ticket",
+    ],
 )
 def test_an_unknown_alert_name_gets_did_you_mean(services: Services, text: str) -> None:
-    refused = run_deferred(services, text, user="rey", channel="C-pay")
+    refused = run_deferred(services, text, user="oli", channel="C-pay")
     assert refused.tone is Tone.ERROR
     assert "Did you mean `errors`?" in slack(refused), refused
+    assert run(services, "alert show errors", user="rey", channel="C-pay").tone is Tone.INFO
 
 
 @pytest.mark.parametrize(
