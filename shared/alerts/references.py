@@ -35,8 +35,8 @@ class References:
         if found is None:
             names = [p.name for p in self._store.list_for(org, team)]
             raise NotFoundError(
-                f"Team {ctx.team} has no alert `{name}`.{did_you_mean(name, names)} "
-                f"(its alerts: {', '.join(names) or 'none yet'})"
+                f"Team {ctx.team} has no alert `{name}` (its alerts: "
+                f"{', '.join(names) or 'none yet'}).{did_you_mean(name, names)}"
             )
         return found
 
@@ -47,8 +47,9 @@ class References:
         if team is None or service not in team.services:
             known = sorted(team.services) if team else []
             raise NotFoundError(
-                f"Team {ctx.team} has no service `{service}`.{did_you_mean(service, known)} "
-                f"(its services: {', '.join(known) or 'none'}; `sre service register` adds one)"
+                f"Team {ctx.team} has no service `{service}` (its services: "
+                f"{', '.join(known) or 'none'}; `sre service register` adds one)."
+                f"{did_you_mean(service, known)}"
             )
         if escalate_to and self._directory.get_team(org, escalate_to) is None:
             teams = [t.name for t in self._directory.list_teams(org)]

@@ -73,6 +73,8 @@ def hold_text(ev: Evaluation) -> str:
     if ev.after.state is not State.PENDING or ev.after.active_at is None:
         return ""
     held = ev.at - ev.after.active_at
+    if held < PERIOD:
+        return f"it began to hold just now, and fires once it has held for {length(hold)}"
     return f"it has held for {length(held)} of the {length(hold)} it needs before it fires"
 
 

@@ -56,8 +56,8 @@ def describe(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) ->
     keep = policy.keep_firing_for
     lines = [
         f"Service {policy.service} · `{policy.condition.text()}` · {policy.severity.value}",
-        f"Missing data: {policy.missing.value} · keep firing for "
-        + (length(keep) if keep else "0s (resolves at once)"),
+        f"Missing data: {policy.missing.value} · "
+        + (f"keep firing for {length(keep)}" if keep else "keep firing: off"),
         f"Posts to #{policy.channel}" if policy.channel else "Posts to the team's channel",
         f"State: {state_text(policy, now)}",
     ]

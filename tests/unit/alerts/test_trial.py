@@ -76,3 +76,9 @@ def test_the_chart_marks_the_breaching_points_of_the_judged_periods() -> None:
     assert chart.judged_from == NOW - 3 * MINUTE
     assert chart.breaching == (NOW - 2 * MINUTE, NOW - MINUTE)
     assert chart.signal == "error rate (%)"
+
+
+def test_a_pending_alert_that_began_this_minute_says_so() -> None:
+    pending = Instance(state=State.PENDING, active_at=NOW)
+    ev = _evaluation("error_rate > 2% for 5m", [3.0], after=pending)
+    assert hold_text(ev) == "it began to hold just now, and fires once it has held for 5m"
