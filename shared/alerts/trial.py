@@ -97,7 +97,7 @@ def chart_of(ev: Evaluation) -> EvaluationChart:
     first = ev.at - PERIOD * condition.n
     unit = UNITS[condition.signal].strip()
     return EvaluationChart(
-        title=f"{policy.service}: {policy.name}",
+        title=f"{policy.name} on {policy.service}",
         signal=f"{condition.signal.label} ({unit})" if unit else condition.signal.label,
         points=ev.points,
         threshold=condition.threshold,

@@ -94,4 +94,4 @@ def test_alert_test_in_slack_explains_m_of_n_and_shows_its_chart_in_the_message(
     assert upload.raw.startswith(b"\x89PNG")
     (image,) = [b for b in post.body["blocks"] if b["type"] == "image"]
     assert image["slack_file"] == {"id": "F1"}
-    assert image["title"]["text"] == "checkout-api: errors: error rate (%), last 1h"
+    assert image["title"]["text"] == "errors on checkout-api: error rate (%), last 1h"

@@ -92,7 +92,7 @@ def test_alert_test_explains_m_of_n_with_the_value_in_its_unit_and_a_chart(
     (image,) = tested.images
     assert image.png().startswith(b"\x89PNG")
     assert '"type": "image", "slack_file": {"id": "F1"}' in said
-    assert "checkout-api: errors: error rate (%)" in said
+    assert "errors on checkout-api: error rate (%), last 1h" in said
 
 
 def test_alert_test_of_an_anomaly_condition_explains_the_score_beside_the_value(
