@@ -1,8 +1,11 @@
-"""How replies write times and periods: with dates whenever a period crosses midnight UTC."""
+"""How replies write times, periods and durations: a time that is not today carries its date, a
+period that crosses midnight UTC dates both ends, a duration reads `5m`, `2h`, `2 days`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+
+_UNITS = (("h", 3600), ("m", 60), ("s", 1))
 
 
 def clock(at: datetime, *, days: bool) -> str:
@@ -21,3 +24,26 @@ def period(start: datetime, end: datetime, *, days: bool | None = None) -> str:
     days = spans_days(start, end) if days is None else days
     same_day = days and start.date() == end.date()
     return f"{clock(start, days=days)}\N{EN DASH}{clock(end, days=days and not same_day)} UTC"
+
+
+def moment(at: datetime, *, today: datetime) -> str:
+    """A time as a reply writes it: `23:10 UTC` on the day of `today`, else with its date
+    (`Wed 2 Dec 23:10 UTC`, and the year when it is not `today`'s)."""
+    if at.date() == today.date():
+        return f"{at:%H:%M} UTC"
+    year = f" {at.year}" if at.year != today.year else ""
+    return f"{at:%a} {at.day} {at:%b}{year} {at:%H:%M} UTC"
+
+
+def length(span: timedelta) -> str:
+    """A duration as people say it: `30s`, `5m`, `2h`, `1h 30m`, `2 days`, `1 day 6h`."""
+    seconds = round(span.total_seconds())
+    if seconds <= 0:
+        return "0s"
+    days, seconds = divmod(seconds, 86400)
+    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
+    for unit, size in _UNITS:
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return " ".join(parts)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from shared.alerts.condition import DURATION_REFUSAL, LONGEST, parse
+from shared.alerts.condition import DURATION_REFUSAL, LONGEST, SILENCE_REFUSAL, parse
 from shared.alerts.models import Severity
 from shared.alerts.states import Missing
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam
@@ -29,6 +29,10 @@ AlertDuration = Annotated[
 ]
 """An alert's duration (silence, escalation, keep firing): the kernel's one duration grammar and
 conversion, in any unit, up to LONGEST."""
+SilenceDuration = Annotated[
+    str, bounded(at_least=timedelta(minutes=1), at_most=LONGEST, refusal=SILENCE_REFUSAL)
+]
+"""How long a silence lasts: at least a minute (a silence of 0m silences nothing), up to LONGEST."""
 
 
 class _PolicyOptions(Command):
@@ -156,7 +160,7 @@ class SilenceAlert(Command):
     purpose = "Silence an alert for a while: it is still evaluated, nobody is told."
     examples = ('sre alert silence slow-checkout --duration 4h --comment "load test"',)
     name: AlertName
-    duration: AlertDuration = Field(default="1h", json_schema_extra={"metavar": "1h"})
+    duration: SilenceDuration = Field(default="1h", json_schema_extra={"metavar": "1h"})
     comment: FreeText = ""
     team: OptionalTeam = None
 

@@ -37,6 +37,9 @@ limit they had when they were written in seconds to hours only."""
 DURATION_REFUSAL = (
     "an alert's duration is written like 30s, 5m, 2h or 1d, at most 9999h (over 416d)"
 )
+SILENCE_REFUSAL = (
+    "a silence lasts at least 1m and at most 9999h (over 416d): write it like 30m, 4h or 2d"
+)
 _UNITS = {"ms": 1.0, "s": 1000.0, "%": 1.0, "": 1.0}
 _PATTERN = re.compile(
     r"^(?P<signal>[a-z0-9_]+)\s+"
@@ -73,16 +76,20 @@ class Condition(Frozen):
             raise ValueError("a threshold condition needs a comparison and a threshold")
         return _OPERATORS[self.comparison](value, self.threshold)
 
-    def text(self) -> str:
-        """The condition as it would be typed."""
+    def rule(self) -> str:
+        """What one point must do to breach: `error_rate > 2%`, `error_rate anomalous`."""
         what = (
             "anomalous"
             if self.anomalous
             else f"{self.comparison} {self.threshold:g}{_unit(self.signal)}"
         )
+        return f"{self.signal.value} {what}"
+
+    def text(self) -> str:
+        """The condition as it would be typed."""
         hold = f" for {_short(self.hold)}" if self.hold else ""
         m_of_n = f" {self.m} of {self.n}" if self.n > 1 else ""
-        return f"{self.signal.value} {what}{hold}{m_of_n}"
+        return f"{self.rule()}{hold}{m_of_n}"
 
 
 def _unit(signal: Signal) -> str:
@@ -121,10 +128,16 @@ def parse(text: str) -> Condition:
     hold = duration(found["hold"]) if found["hold"] else timedelta(0)
     if hold > LONGEST:
         raise ValueError(f"`for {found['hold']}` is too long: {DURATION_REFUSAL}")
+    threshold = float(found["value"]) * _UNITS[unit] if found["value"] else None
+    if threshold is not None and _unit(signal) == "%" and threshold > 100:
+        raise ValueError(
+            f"{signal.label} is a percentage, at most 100%: `{found['value']}%` can never be "
+            f"reached (write it like `{signal.value} > 2%`)"
+        )
     return Condition(
         signal=signal,
         comparison=Comparison(found["op"]) if found["op"] else None,
-        threshold=float(found["value"]) * _UNITS[unit] if found["value"] else None,
+        threshold=threshold,
         anomalous=bool(found["anomalous"]),
         hold=hold,
         m=m,

@@ -43,6 +43,11 @@ class Evaluation:
     after: Instance
     problem: str = ""
     """Why it could not be judged (the service is gone, the provider refused), if it could not."""
+    slots: tuple[float | None, ...] = ()
+    """What was judged, one per period, oldest first (None where missing): the values, or for an
+    anomaly condition the detector's scores; the last N decide."""
+    points: tuple[tuple[datetime, float], ...] = ()
+    """The signal's values read, oldest first (for the test's chart)."""
 
     @property
     def before(self) -> Instance:
@@ -60,10 +65,10 @@ def _slots(points: Points, end: datetime, count: int) -> list[float | None]:
     return slots
 
 
-def _window(policy: AlertPolicy) -> timedelta:
+def _window(policy: AlertPolicy, history: timedelta = timedelta(0)) -> timedelta:
     if policy.condition.anomalous:
-        return ANOMALY_HISTORY
-    return PERIOD * (policy.condition.n + EXTRA_PERIODS)
+        return max(ANOMALY_HISTORY, history)
+    return max(PERIOD * (policy.condition.n + EXTRA_PERIODS), history)
 
 
 class AlertEvaluator:
@@ -80,8 +85,11 @@ class AlertEvaluator:
         self._sources = dict(sources)
         self._timeout = timeout
 
-    def evaluate(self, policies: Sequence[AlertPolicy], at: datetime) -> list[Evaluation]:
-        """Every policy judged at `at` (whole minutes), reading each provider in one batch."""
+    def evaluate(
+        self, policies: Sequence[AlertPolicy], at: datetime, *, history: timedelta = timedelta(0)
+    ) -> list[Evaluation]:
+        """Every policy judged at `at` (whole minutes), reading each provider in one batch (at
+        least `history` back: what a test charts)."""
         end = at.replace(second=0, microsecond=0)
         teams: dict[tuple[str, str], Team | None] = {}
         wanted: dict[tuple[ResourceKind, str], list[tuple[AlertPolicy, MetricQuery]]] = {}
@@ -102,7 +110,7 @@ class AlertEvaluator:
                 (policy, service.queries[policy.condition.signal])
             )
         reads = {
-            key: functools.partial(self._read, self._sources[key[0]], pairs, end)
+            key: functools.partial(self._read, self._sources[key[0]], pairs, end, history)
             for key, pairs in wanted.items()
         }
         for key, series in within(reads, seconds=self._timeout).items():
@@ -110,10 +118,14 @@ class AlertEvaluator:
         return done
 
     def _read(
-        self, source: MetricsSource, pairs: list[tuple[AlertPolicy, MetricQuery]], end: datetime
+        self,
+        source: MetricsSource,
+        pairs: list[tuple[AlertPolicy, MetricQuery]],
+        end: datetime,
+        history: timedelta,
     ) -> dict[str, Points]:
         """One batched read of every distinct query of `pairs`, by query."""
-        window = max(_window(policy) for policy, _ in pairs)
+        window = max(_window(policy, history) for policy, _ in pairs)
         unique = list({q.model_dump_json(): q for _, q in pairs}.values())
         series = source.read(unique, start=end - window, end=end, step=60)
         return {q.model_dump_json(): points for q, points in zip(unique, series, strict=True)}
@@ -137,10 +149,11 @@ def _unjudged(policy: AlertPolicy, end: datetime, problem: str) -> Evaluation:
 
 def _judged(policy: AlertPolicy, points: Points, end: datetime, problem: str = "") -> Evaluation:
     condition = policy.condition
+    judged = points
     if condition.anomalous and points:
         scores = score_series([v for _, v in points], settings=SUSTAINED)
-        points = [(t, s) for (t, _), s in zip(points, scores, strict=True)]
-    slots = _slots(points, end, condition.n + EXTRA_PERIODS)
+        judged = [(t, s) for (t, _), s in zip(points, scores, strict=True)]
+    slots = _slots(judged, end, condition.n + EXTRA_PERIODS)
     active = breaching(
         slots, condition.crosses, m=condition.m, n=condition.n, missing=policy.missing
     )
@@ -153,5 +166,12 @@ def _judged(policy: AlertPolicy, points: Points, end: datetime, problem: str = "
         keep_firing_for=policy.keep_firing_for,
     )
     return Evaluation(
-        policy=policy, at=end, value=value, active=active, after=after, problem=problem
+        policy=policy,
+        at=end,
+        value=value,
+        active=active,
+        after=after,
+        problem=problem,
+        slots=tuple(slots),
+        points=tuple(points),
     )

@@ -4,30 +4,35 @@ and the escalation."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
+from shared.alerts.condition import ANOMALY_SCORE
 from shared.alerts.models import AlertPolicy
 from shared.alerts.states import State
 from shared.replies import Button, Reply, Tone
 from shared.telemetry.queries import UNITS
+from shared.times import length, moment
 
 
 def value_text(policy: AlertPolicy) -> str:
-    """The policy's latest value with its unit (`4.2%`, `830 ms`), its anomaly score, or no data."""
+    """The policy's latest value with its unit (`4.2%`, `830 ms`), an anomaly condition's score
+    with what it means, or no data."""
     value = policy.status.value
     if value is None:
         return "no data"
-    if policy.condition.anomalous:
-        return f"anomaly score {value:.3f}"
+    if policy.condition.anomalous:  # what was judged is the detector's score: say what it means
+        return f"detector score {value:.3f} ({ANOMALY_SCORE:g} or more is anomalous)"
     return f"{value:,.4g}{UNITS[policy.condition.signal]}"
 
 
-def _line(policy: AlertPolicy) -> str:
+def _line(policy: AlertPolicy, today: datetime | None = None) -> str:
     state = policy.status.state
     mark = {State.FIRING: "FIRING", State.PENDING: "pending", State.INACTIVE: "resolved"}[state]
     if state is State.INACTIVE and policy.status.no_data:
         mark = "NO DATA, not judged resolved"
     since = policy.status.fired_at if state is State.FIRING else policy.status.resolved_at
-    when = f" since {since:%H:%M} UTC" if since else ""
+    today = today or policy.status.evaluated_at or since
+    when = f" since {moment(since, today=today)}" if since and today else ""
     ack = (
         f" · acknowledged by @{policy.status.acknowledged_by}"
         if policy.status.acknowledged_by
@@ -51,9 +56,10 @@ def _buttons(policy: AlertPolicy) -> list[Button]:
     ]
 
 
-def group_notice(policies: Sequence[AlertPolicy]) -> Reply:
-    """One message for the alerts of one service that changed together: each with its state;
-    buttons for the first that still fires."""
+def group_notice(policies: Sequence[AlertPolicy], today: datetime | None = None) -> Reply:
+    """One message for the alerts of one service that changed together: each with its state
+    (a time not of the day of `today`, by default their evaluation's, with its date); buttons
+    for the first that still fires."""
     firing = [p for p in policies if p.status.state is State.FIRING]
     blind = [p for p in policies if p.status.no_data and p.status.state is State.INACTIVE]
     service = policies[0].service
@@ -70,20 +76,19 @@ def group_notice(policies: Sequence[AlertPolicy]) -> Reply:
     return Reply(
         tone=Tone.ERROR if firing else Tone.INFO if blind else Tone.OK,
         title=title,
-        text="\n".join(_line(p) for p in policies),
+        text="\n".join(_line(p, today) for p in policies),
         fields=fields,
         buttons=[b for p in firing[:1] for b in _buttons(p)],
     )
 
 
-def escalation_notice(policy: AlertPolicy) -> Reply:
-    """The page nobody acknowledged, told to the escalation team."""
-    waited = policy.escalate_after
-    minutes = int(waited.total_seconds() // 60) if waited else 0
+def escalation_notice(policy: AlertPolicy, now: datetime) -> Reply:
+    """The page nobody acknowledged, told to the escalation team at `now`."""
+    waited = length(policy.escalate_after or timedelta(0))
     return Reply(
         tone=Tone.ERROR,
         title=f"Escalated: {policy.service} alert {policy.name} of team {policy.team} "
-        f"is unacknowledged after {minutes} min",
-        text=_line(policy),
+        f"is unacknowledged after {waited}",
+        text=_line(policy, now),
         fields=[("Team", policy.team)],
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from shared.alerts.models import AlertPolicy, Silence
 from shared.identity.models import OrgId
+from shared.records import Frozen
 
 
 class AlertStore(Protocol):
@@ -33,3 +35,23 @@ class AlertStore(Protocol):
 
     def silences(self, org: OrgId, team: str) -> Sequence[Silence]:
         """A team's silences, expired ones included, newest first."""
+
+
+class EvaluationChart(Frozen):
+    """What `alert test` draws: the signal's recent values, the threshold, the periods judged."""
+
+    title: str
+    signal: str
+    """The signal as people say it, with its unit: `error rate (%)`."""
+    points: tuple[tuple[datetime, float], ...]
+    threshold: float | None = None
+    """The line the values cross (none for an anomaly condition)."""
+    judged_from: datetime
+    """Where the last N periods, the ones that decide, begin."""
+    end: datetime
+    breaching: tuple[datetime, ...] = ()
+    """The judged points that breach."""
+
+
+ChartRenderer = Callable[[EvaluationChart], bytes]
+"""Draws an evaluation as a small PNG chart."""

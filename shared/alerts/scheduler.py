@@ -216,7 +216,10 @@ class AlertScheduler:
             if message is not None and p.status.message == message
         ] or [policy]
         told = post_or_update(
-            self._notifier, group_notice(siblings), message=message, channels=self._targets(policy)
+            self._notifier,
+            group_notice(siblings, policy.status.evaluated_at),
+            message=message,
+            channels=self._targets(policy),
         )
         for _, error in told.failed:
             report.problems.append(f"{policy.name}: could not tell it resolved ({error})")
@@ -248,7 +251,7 @@ class AlertScheduler:
                 continue
             channels = self._targets(saved, team=policy.escalate_to)
             told = post_or_update(
-                self._notifier, escalation_notice(saved), message=None, channels=channels
+                self._notifier, escalation_notice(saved, now), message=None, channels=channels
             )
             for _, error in told.failed:
                 report.problems.append(f"{policy.name}: could not escalate ({error})")

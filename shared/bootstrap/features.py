@@ -163,11 +163,16 @@ class Features:
 
     @functools.cache  # noqa: B019
     def _alerts(self) -> AlertService:
+        from shared.adapters.alert_charts import render_evaluation_png
         from shared.alerts.service import AlertService
 
         a = self._a
         return AlertService(
-            store=a.alerts, directory=a.directory, evaluator=self._evaluator(), notifier=a.notifier
+            store=a.alerts,
+            directory=a.directory,
+            evaluator=self._evaluator(),
+            notifier=a.notifier,
+            chart=render_evaluation_png,
         )
 
     @functools.cache  # noqa: B019

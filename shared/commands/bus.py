@@ -232,6 +232,9 @@ class CommandBus:
         return with_receipt(accepted(command), record)
 
     def _audited(self, command: Command, ctx: Context) -> Handled:
+        same = self._handlers.unchanged(command, ctx)
+        if same is not None:  # nothing would change: nothing to do, nothing to audit
+            return Handled(same)
         requested = self._write(command, ctx, Outcome.REQUESTED)
         return self._finish(command, ctx, requested=requested)
 

@@ -36,6 +36,9 @@ class Handled:
 
 Handler = Callable[[Any, Context], Reply | Handled]
 """Runs one kind of command; the bus has already parsed, authorized and audited it."""
+Unchanged = Callable[[Any, Context], Reply | None]
+"""Asked before a command that changes things is audited: the answer when it would change
+nothing (then nothing is audited and its handler does not run), else None."""
 
 C = TypeVar("C", bound=Command)
 
@@ -46,11 +49,21 @@ class Handlers:
 
     def __init__(self) -> None:
         self._by_model: dict[type[Command], Handler] = {}
+        self._unchanged: dict[type[Command], Unchanged] = {}
         self._loaders: list[Callable[[], Handlers]] = []
 
-    def add(self, model: type[C], handler: Callable[[C, Context], Reply | Handled]) -> Handlers:
-        """Register `handler` for `model`; a model registered twice is a wiring mistake."""
+    def add(
+        self,
+        model: type[C],
+        handler: Callable[[C, Context], Reply | Handled],
+        *,
+        unchanged: Callable[[C, Context], Reply | None] | None = None,
+    ) -> Handlers:
+        """Register `handler` for `model` (and what says when it would change nothing); a model
+        registered twice is a wiring mistake."""
         self._register(model, handler)
+        if unchanged is not None:
+            self._unchanged[model] = unchanged
         return self
 
     def _register(self, model: type[Command], handler: Handler) -> None:
@@ -77,8 +90,12 @@ class Handlers:
         def run(command: Command, ctx: Context) -> Handled:
             return built().run(command, ctx)
 
+        def unchanged(command: Command, ctx: Context) -> Reply | None:
+            return built().unchanged(command, ctx)
+
         for model in models:
             self._register(model, run)
+            self._unchanged[model] = unchanged
         self._loaders.append(built)
         return self
 
@@ -93,6 +110,7 @@ class Handlers:
         """Register every handler of `other` too."""
         for model, handler in other._by_model.items():
             self._register(model, handler)
+        self._unchanged.update(other._unchanged)
         self._loaders.extend(other._loaders)
         return self
 
@@ -104,3 +122,8 @@ class Handlers:
         """Run `command`'s handler: its reply and the follow-ups it returned (if any)."""
         done = self._by_model[type(command)](command, ctx)
         return done if isinstance(done, Handled) else Handled(done)
+
+    def unchanged(self, command: Command, ctx: Context) -> Reply | None:
+        """The answer when `command` would change nothing (its handler says so), else None."""
+        check = self._unchanged.get(type(command))
+        return check(command, ctx) if check else None

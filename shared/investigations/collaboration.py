@@ -15,6 +15,7 @@ from shared.investigations.ports import InvestigationStore
 from shared.messages import channel_targets
 from shared.ports import Notifier
 from shared.replies import Button, Reply, Tone
+from shared.times import clock
 
 
 def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") -> Reply:
@@ -92,7 +93,8 @@ class Collaboration:
     def show(self, command: c.ShowInvestigation, ctx: Context) -> Reply:
         """Findings, participants and the timeline."""
         inv = self._get(command.id, ctx)
-        lines = [f"{e.time:%H:%M} @{e.actor} {e.kind}: {e.text}" for e in inv.timeline]
+        days = any(e.time.date() != ctx.now.date() for e in inv.timeline)  # all dated, or none
+        lines = [f"{clock(e.time, days=days)} @{e.actor} {e.kind}: {e.text}" for e in inv.timeline]
         fields = [
             ("Status", inv.status.value),
             ("Service", inv.service),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from shared.investigations.models import Investigation
 from shared.telemetry.judgement import fmt, times
 from shared.telemetry.models import Finding, Judgement
+from shared.times import moment
 
 
 def _change(finding: Finding) -> str:
@@ -54,7 +55,8 @@ class NarrativeSummariser:
         if not changes:
             return _without_changes(investigation)
         first, *rest = changes
-        text = f"{first.signal.label.capitalize()} moved first, at {first.onset:%H:%M} UTC"
+        at = moment(first.onset, today=investigation.end)
+        text = f"{first.signal.label.capitalize()} moved first, at {at}"
         if first.end is not None:
             minutes = round((first.end - first.onset).total_seconds() / 60)
             text += f" for {minutes} min"

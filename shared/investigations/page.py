@@ -93,7 +93,7 @@ def _lists(investigation: Investigation) -> tuple[str, str, str]:
         for t in investigation.events
     )
     logs = "".join(
-        f"<li><strong>{e(item.source)}</strong> {e(item.describe())}</li>"
+        f"<li><strong>{e(item.source)}</strong> {e(item.describe(investigation.end))}</li>"
         for item in investigation.logs
     )
     timeline = "".join(

@@ -37,7 +37,7 @@ from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import Event, Finding, LogEvidence, ResourceKind, Service, Verdict
 from shared.telemetry.ports import LogSource, MetricsSource
 from shared.telemetry.queries import signal_series
-from shared.times import clock, spans_days
+from shared.times import clock, moment, spans_days
 
 BASELINE = timedelta(hours=4)
 """How much history before the window each signal is judged against."""
@@ -97,7 +97,7 @@ class InvestigationService:
         logs, note = self._log_evidence(service, start=start, end=end)
         reply = report(service, findings, start=start, end=end, events=events, verdicts=verdicts)
         if logs or note:
-            lines = [e.describe() for e in logs[:8]] or [note]
+            lines = [e.describe(end) for e in logs[:8]] or [note]
             reply = reply.model_copy(update={"fields": [*reply.fields, ("Logs", "\n".join(lines))]})
         actor = ctx.principal.actor.user
         opened = Investigation(
@@ -188,7 +188,9 @@ def report(
     lines += ["Could not judge:", *cannot] if cannot else []
     first = first_to_move(findings)
     if first:
-        fields.append(("First to move", f"{first.signal.label} at {first.onset:%H:%M} UTC"))
+        fields.append(
+            ("First to move", f"{first.signal.label} at {moment(first.onset, today=end)}")
+        )
     if events:
         shown = listed(events, findings)
         days = spans_days(start, end) or any(e.time.date() != end.date() for e in shown)
@@ -196,7 +198,7 @@ def report(
         fields.append(("Events", "\n".join(dated)))
     return Reply(
         tone=Tone.INFO,
-        title=f"{service.name}: {headline(findings[0])}",
+        title=f"{service.name}: {headline(findings[0], end)}",
         text="\n".join(lines),
         fields=fields,
     )

@@ -76,9 +76,10 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
     return sorted(findings, key=weight, reverse=True)
 
 
-def headline(finding: Finding) -> str:
-    """One line an on-call engineer reads first."""
-    text = f"{finding.signal.label} {summary(finding)}"
+def headline(finding: Finding, today: datetime | None = None) -> str:
+    """One line an on-call engineer reads first (`today`: the window's end, to date a change
+    that began another day)."""
+    text = f"{finding.signal.label} {summary(finding, today)}"
     if finding.near:
         minutes = round((finding.onset - finding.near.time).total_seconds() / 60)
         text += f", {minutes} min after {finding.near.summary}"

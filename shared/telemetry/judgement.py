@@ -18,7 +18,7 @@ from shared.telemetry.baseline import NEEDED, Baseline, baseline_of
 from shared.telemetry.events import ranked
 from shared.telemetry.models import Event, Finding, Judgement, Signal, Verdict
 from shared.telemetry.queries import UNITS
-from shared.times import period
+from shared.times import moment, period
 
 RUN = 3
 """Consecutive points beyond the baseline that make a change (a lone outlier does not)."""
@@ -191,11 +191,11 @@ def finding_of(
         near=next(iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None),
         end=points[change.back][0] if change.back is not None else None,
     )
-    text = evidence(finding, unit)
+    text = evidence(finding, unit, today=points[-1][0])
     if change.earlier is not None and change.earlier.back is not None:
         went = "rose" if change.earlier.side > 0 else "fell"
         since, until = points[change.earlier.first][0], points[change.earlier.back][0]
-        text += f"; it also {went} {since:%H:%M}–{until:%H:%M} UTC and came back"
+        text += f"; it also {went} {period(since, until)} and came back"
     return finding.model_copy(update={"evidence": text})
 
 
@@ -222,25 +222,25 @@ def size(finding: Finding) -> str:
     return "up from 0" if ratio == float("inf") else f"{times(ratio)}× baseline"
 
 
-def summary(finding: Finding) -> str:
+def summary(finding: Finding, today: datetime | None = None) -> str:
     """The change without its values: `13.7× baseline since 23:02 UTC`, or for a transient one
-    `fell to 0.2× baseline for 30 min, 21:38–22:08 UTC, recovered`."""
+    `fell to 0.2× baseline for 30 min, 21:38–22:08 UTC, recovered`; a time not of the day of
+    `today` (the window's end) with its date, a period across midnight with both."""
     if finding.end is None:
-        return f"{size(finding)} since {finding.onset:%H:%M} UTC"
+        return f"{size(finding)} since {moment(finding.onset, today=today or finding.onset)}"
     minutes = round((finding.end - finding.onset).total_seconds() / 60)
     went = "rose to" if finding.current >= finding.baseline else "fell to"
     return (
-        f"{went} {size(finding)} for {minutes} min, "
-        f"{finding.onset:%H:%M}–{finding.end:%H:%M} UTC, recovered"
+        f"{went} {size(finding)} for {minutes} min, {period(finding.onset, finding.end)}, recovered"
     )
 
 
-def evidence(finding: Finding, unit: str) -> str:
+def evidence(finding: Finding, unit: str, today: datetime | None = None) -> str:
     """The finding in a line, without the signal's name (a report or page puts it before)."""
     values = f"{fmt(finding.baseline)}{unit} → {fmt(finding.current)}{unit}"
     if finding.end is not None:
         values = ("peak " if finding.current >= finding.baseline else "trough ") + values
-    text = f"{summary(finding)} ({values})"
+    text = f"{summary(finding, today)} ({values})"
     if finding.confidence < 1:
         points = round(finding.confidence * FULL)
         text += f"; weak evidence: {points} point{'s' if points != 1 else ''}"

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from shared.records import Frozen
+from shared.times import moment
 
 
 class Signal(StrEnum):
@@ -148,8 +149,9 @@ class LogEvidence(Frozen):
     first: datetime | None = None
     """When it first appeared in the window."""
 
-    def describe(self) -> str:
-        """One line for the report: `503 POST /pay: 412 since 14:05 UTC (none before)`."""
+    def describe(self, today: datetime | None = None) -> str:
+        """One line for the report: `503 POST /pay: 412 since 14:05 UTC (none before)`, the
+        time with its date when it is not of the day of `today` (the window's end)."""
         before = f"{self.baseline} before" if self.baseline else "none before"
-        since = f" since {self.first:%H:%M} UTC" if self.first else ""
+        since = f" since {moment(self.first, today=today or self.first)}" if self.first else ""
         return f"{self.text}: {self.window}{since} ({before})"

@@ -7,8 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from handlers import aws_worker
 from tests.fakes.http_capture import CaptureServer
+from tests.support.aws import queued_record
 from tests.support.handlers import alerts_tick, slash
+from tests.support.payloads import LambdaContext
 
 
 def _text(payload: dict[str, Any]) -> str:
@@ -60,3 +63,35 @@ def test_alerts_fire_grouped_escalate_and_resolve_in_place_in_slack(
     assert update.body["ts"] == "1700000000.000100"
     assert "RESOLVED checkout-api: errors, slow" in _text(update.body)
     assert len(slack_api.calls("chat.postMessage")) == 2
+
+
+def test_alert_test_in_slack_explains_m_of_n_and_shows_its_chart_in_the_message(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN payments (channel C111) with the sample service and an alert of 3 of 5 points
+    for n, text in enumerate(
+        [
+            "team create payments",
+            "team bind C111 --team payments",
+            "team member add W111 --role operator --team payments",
+            "service register checkout-api --sample checkout --team payments",
+            'alert create errors --service checkout-api --when "error_rate > 2% 3 of 5" '
+            "--team payments",
+        ]
+    ):
+        assert "Not allowed" not in _text(slash(text, f"setup-{n}")), text
+    # WHEN someone tests it in Slack and the worker runs the test
+    slash("alert test errors --team payments", "test-1")
+    record = queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])
+    assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
+    # THEN the result says in words how many points breach, with the error rate in percent
+    (post,) = slack_api.calls("chat.postMessage")
+    said = _text(post.body)
+    assert "5 of the last 5 points breach `error_rate &gt; 2%` (it takes 3 of 5)" in said, said
+    assert "Error rate now " in said and "score" not in said
+    # AND its chart is uploaded (shared nowhere) and shown in the message as an image block
+    (upload,) = slack_api.calls("upload/F1")
+    assert upload.raw.startswith(b"\x89PNG")
+    (image,) = [b for b in post.body["blocks"] if b["type"] == "image"]
+    assert image["slack_file"] == {"id": "F1"}
+    assert image["title"]["text"] == "errors on checkout-api: error rate (%), last 1h"

@@ -28,11 +28,23 @@ def test_an_alert_cannot_point_at_another_teams_channel(clock: MovingClock) -> N
     assert run(services, "alert list", user="oli", channel="C-pay").title.endswith("no alerts yet")
 
 
-def test_an_alert_cannot_point_at_an_unbound_channel(clock: MovingClock) -> None:
+def test_an_alert_on_a_channel_no_team_has_bound_is_refused_naming_the_teams_own(
+    clock: MovingClock,
+) -> None:
+    # GIVEN payments, whose one channel is C-pay; the product knows channels by their bindings
     services = alerting_services(clock)
+    # WHEN an operator points a new alert, then an existing one, at a channel nobody bound
     refused = run(services, f"{SLOW} --channel #C-random", user="oli", channel="C-pay")
-    assert refused.tone is Tone.DENIED
-    assert "Channel #C-random is not bound to any team" in refused.text
+    assert run(services, SLOW, user="oli", channel="C-pay").tone is Tone.OK
+    edit = run(services, "alert edit slow --channel C-ranodm", user="oli", channel="C-pay")
+    # THEN both are refused as unknown (not as a lack of rights), naming the team's channels
+    assert refused.tone is Tone.ERROR and refused.title == "Not found"
+    assert "I do not know channel #C-random: no team has bound it" in refused.text
+    assert "(its channels: #C-pay)" in refused.text
+    assert "`sre team bind C-random --team payments`" in refused.text
+    assert edit.tone is Tone.ERROR and "I do not know channel #C-ranodm" in edit.text
+    shown = run(services, "alert show slow", user="oli", channel="C-pay")
+    assert "Posts to the team's channel" in shown.text
 
 
 def test_an_edit_cannot_move_an_alert_into_another_teams_channel(clock: MovingClock) -> None:

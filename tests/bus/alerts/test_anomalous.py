@@ -14,7 +14,7 @@ from shared.bootstrap.memory import for_memory
 from shared.config import Settings
 from shared.identity.models import Platform
 from shared.telemetry.models import ResourceKind
-from tests.support import NOW, run, setup_teams
+from tests.support import NOW, run, run_deferred, run_scheduler_at, setup_teams
 
 
 def _errors_jump(path: Path, *, last: int) -> None:
@@ -48,3 +48,33 @@ def test_a_sustained_anomaly_keeps_the_condition_holding_minute_after_minute(
     evaluator = AlertEvaluator(directory=services.directory, sources=sources)
     (judged,) = evaluator.evaluate(store.every(), clock.now())
     assert judged.active is True
+
+
+def test_an_anomaly_alert_tells_the_value_in_its_unit_and_explains_its_score(
+    tmp_path: Path,
+) -> None:
+    # GIVEN an error rate that jumped from 1% to 13% for the last 15 minutes
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    _errors_jump(folder / "web.csv", last=15)
+    notifier = InMemoryNotifier()
+    settings = Settings(org_admins=("slack:T1:root",), metrics_dir=folder)
+    services = for_memory(settings, clock=FixedClock(NOW), notifier=notifier)
+    setup_teams(services)
+    for text in (
+        "service register web --metrics-file web.csv",
+        'alert create odd --service web --when "error_rate anomalous"',
+    ):
+        assert not run(services, text, user="oli", channel="C-pay", platform=Platform.LOCAL).failed
+    # WHEN it is tested, then fires
+    tested = run_deferred(services, "alert test odd", user="vic", channel="C-pay")
+    run_scheduler_at(services, NOW)
+    (_, notice) = notifier.posted[-1]  # after the test's own answer
+    # THEN the test gives the error rate in percent and the detector's score with its meaning
+    assert "The latest point is anomalous: the condition holds." in tested.text, tested.text
+    assert "Error rate now 1" in tested.text and "%; the detector scores it " in tested.text
+    assert "0.99 or more counts as anomalous" in tested.text
+    # AND the firing message explains the score it shows
+    assert notice.title == "FIRING web: odd"
+    assert "now detector score " in notice.text, notice.text
+    assert "(0.99 or more is anomalous)" in notice.text

@@ -118,7 +118,7 @@ def test_a_silenced_alert_is_evaluated_but_nobody_is_told(clock: MovingClock) ->
         channel="C-pay",
     )
     silenced = run(services, "alert silence slow --duration 1h", user="rey", channel="C-pay")
-    assert silenced.title.startswith("slow silenced until 10:30 UTC")
+    assert silenced.title.startswith("slow silenced for 1h, until 10:30 UTC")
     fired = run_scheduler(services, clock)
     assert dict(fired.fields)["Fired"] == "slow"
     assert notifier_of(services).posted == []
@@ -158,7 +158,8 @@ def test_alert_test_says_what_would_happen_and_tells_nobody(clock: MovingClock) 
     (task,) = tasks.drain()
     reply = services.bus.resume(task)
     assert reply.title == "Test of slow: it would FIRE and the channel would be told"
-    assert " ms · condition holds" in reply.text, reply.text  # the latest value has its unit
+    assert "The latest point breaches `p99_latency > 800ms`: the condition holds." in reply.text
+    assert "P99 latency now 1," in reply.text and " ms." in reply.text  # the value with its unit
     assert notifier_of(services).posted == []
     shown = run(services, "alert show slow", user="vic", channel="C-pay")
     assert "State: inactive" in shown.text

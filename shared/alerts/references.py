@@ -1,0 +1,83 @@
+"""What an alert command names must exist in its team: the alert (else "did you mean"), the
+service, the escalation team, and a channel bound to the team."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from shared.alerts.models import AlertPolicy
+from shared.alerts.ports import AlertStore
+from shared.commands.context import Context
+from shared.errors import ForbiddenError, NotFoundError
+from shared.identity.channels import team_channels
+from shared.identity.models import ChannelId, OrgId
+from shared.identity.ports import Directory
+
+
+def did_you_mean(name: str, names: Iterable[str]) -> str:
+    """` Did you mean `errors`?` for the closest of `names`, or nothing."""
+    guess = difflib.get_close_matches(name, list(names), n=1)
+    return f" Did you mean `{guess[0]}`?" if guess else ""
+
+
+class References:
+    """Looks up what alert commands name, and says what exists when it is not there."""
+
+    def __init__(self, *, store: AlertStore, directory: Directory) -> None:
+        self._store = store
+        self._directory = directory
+
+    def policy(self, name: str, ctx: Context) -> AlertPolicy:
+        """The team's alert `name`; NotFoundError with the closest name and the team's alerts."""
+        org, team = ctx.principal.actor.org, ctx.team or ""
+        found = self._store.get(org, team, name)
+        if found is None:
+            names = [p.name for p in self._store.list_for(org, team)]
+            raise NotFoundError(
+                f"Team {ctx.team} has no alert `{name}` (its alerts: "
+                f"{', '.join(names) or 'none yet'}).{did_you_mean(name, names)}"
+            )
+        return found
+
+    def check(self, ctx: Context, service: str, escalate_to: str | None) -> None:
+        """The service is the team's and the escalation team exists."""
+        org = ctx.principal.actor.org
+        team = self._directory.get_team(org, ctx.team or "")
+        if team is None or service not in team.services:
+            known = sorted(team.services) if team else []
+            raise NotFoundError(
+                f"Team {ctx.team} has no service `{service}` (its services: "
+                f"{', '.join(known) or 'none'}; `sre service register` adds one)."
+                f"{did_you_mean(service, known)}"
+            )
+        if escalate_to and self._directory.get_team(org, escalate_to) is None:
+            teams = [t.name for t in self._directory.list_teams(org)]
+            raise NotFoundError(
+                f"There is no team {escalate_to} to escalate to.{did_you_mean(escalate_to, teams)}"
+            )
+
+    def check_channel(self, ctx: Context, channel: str | None) -> None:
+        """A team's alerts post only to channels bound to that team; a channel no team has bound
+        is one the product does not know (it sees channels only through their bindings)."""
+        if not channel:
+            return
+        org: OrgId = ctx.principal.actor.org
+        name = ChannelId(channel.removeprefix("#"))
+        binding = self._directory.get_binding(org, name)
+        if binding is not None and binding.team == ctx.team:
+            return
+        own = [f"#{b.channel}" for b in team_channels(self._directory, org, ctx.team or "")]
+        where = f"its channels: {', '.join(own)}" if own else "it has no channel bound yet"
+        if binding is None:
+            raise NotFoundError(
+                f"I do not know channel #{name}: no team has bound it, so team {ctx.team}'s "
+                f"alerts cannot post there ({where}). Leave out --channel to post to the team's "
+                f"channels, or have a team admin bind it first (`sre team bind {name} "
+                f"--team {ctx.team}`)."
+            )
+        raise ForbiddenError(
+            f"Channel #{name} is bound to team {binding.team}: team {ctx.team}'s alerts post "
+            f"only to its own channels ({where}). Leave out --channel to post to them.",
+            needed=f"a channel bound to team {ctx.team}",
+        )

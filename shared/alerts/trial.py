@@ -1,0 +1,107 @@
+"""What `alert test` says of one evaluation, in words: how many of the last N points breach the
+rule (`4 of the last 5 points breach error_rate > 2%`), the signal's value with its unit (an
+anomaly condition's detector score explained beside it), how long a pending alert has held; and
+the chart it draws."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.alerts.condition import ANOMALY_SCORE, Condition
+from shared.alerts.evaluator import ANOMALY_HISTORY, PERIOD, Evaluation
+from shared.alerts.ports import EvaluationChart
+from shared.alerts.states import State
+from shared.telemetry.queries import UNITS
+from shared.times import length, moment
+
+
+def _last(ev: Evaluation) -> tuple[float | None, ...]:
+    return ev.slots[-ev.policy.condition.n :]
+
+
+def points_text(ev: Evaluation) -> str:
+    """`4 of the last 5 points breach error_rate > 2% (it takes 4 of 5)`, or of the latest one."""
+    condition = ev.policy.condition
+    last = _last(ev)
+    present = [v for v in last if v is not None]
+    breach = sum(condition.crosses(v) for v in present)
+    rule = f"`{condition.rule()}`"
+    one, many = ("is anomalous", "are anomalous") if condition.anomalous else ("breaches", "breach")
+    if condition.n == 1:
+        if not present:
+            return f"the last minute has no point to check against {rule}"
+        if condition.anomalous:
+            return f"the latest point {one if breach else 'is not anomalous'}"
+        return f"the latest point {one if breach else 'does not breach'} {rule}"
+    text = f"{breach} of the last {condition.n} points {many}"
+    text += "" if condition.anomalous else f" {rule}"
+    missing = len(last) - len(present)
+    if missing:
+        text += f", {missing} {'has' if missing == 1 else 'have'} no data"
+    return f"{text} (it takes {condition.m} of {condition.n})"
+
+
+def _shown(condition: Condition, value: float) -> str:
+    return f"{value:,.4g}{UNITS[condition.signal]}"
+
+
+def value_text(ev: Evaluation) -> str:
+    """The signal's latest value with its unit; for an anomaly condition, its score explained."""
+    condition = ev.policy.condition
+    if not ev.points:
+        return f"{condition.signal.label}: no data"
+    at, value = ev.points[-1]
+    judged = PERIOD * len(ev.slots)
+    if at < ev.at - judged:  # the data stopped: its last value is not "now"
+        return (
+            f"{condition.signal.label}: no point in the last {length(judged)} (the latest, "
+            f"{_shown(condition, value)}, at {moment(at, today=ev.at)})"
+        )
+    text = f"{condition.signal.label} now {_shown(condition, value)}"
+    if condition.anomalous and ev.value is not None:
+        hours = length(ANOMALY_HISTORY)
+        text += (
+            f"; the detector scores it {ev.value:.3f} (how unusual it is against the last "
+            f"{hours}: {ANOMALY_SCORE:g} or more counts as anomalous)"
+        )
+    return text
+
+
+def hold_text(ev: Evaluation) -> str:
+    """How long a pending alert has held of the time it needs before firing, if it is pending."""
+    hold = ev.policy.condition.hold
+    if ev.after.state is not State.PENDING or ev.after.active_at is None:
+        return ""
+    held = ev.at - ev.after.active_at
+    if held < PERIOD:
+        return f"it began to hold just now, and fires once it has held for {length(hold)}"
+    return f"it has held for {length(held)} of the {length(hold)} it needs before it fires"
+
+
+def _breaching(ev: Evaluation, first: datetime) -> tuple[datetime, ...]:
+    """The times of the charted points that fall in a judged period that breaches."""
+    condition, last = ev.policy.condition, _last(ev)
+    found = []
+    for at, _ in ev.points:
+        if first <= at < ev.at:
+            judged = last[min(int((at - first) / PERIOD), len(last) - 1)]
+            if judged is not None and condition.crosses(judged):
+                found.append(at)
+    return tuple(found)
+
+
+def chart_of(ev: Evaluation) -> EvaluationChart:
+    """The evaluation as `alert test` draws it."""
+    policy = ev.policy
+    condition = policy.condition
+    first = ev.at - PERIOD * condition.n
+    unit = UNITS[condition.signal].strip()
+    return EvaluationChart(
+        title=f"{policy.name} on {policy.service}",
+        signal=f"{condition.signal.label} ({unit})" if unit else condition.signal.label,
+        points=ev.points,
+        threshold=condition.threshold,
+        judged_from=first,
+        end=ev.at,
+        breaching=_breaching(ev, first),
+    )

@@ -1,0 +1,89 @@
+"""What `alert list`, `alert show` and `silence list` say: each alert's state with since when, who
+acknowledged it, the silence that mutes it (until when, by whom, why), durations as people say
+them (`5m`, `2 days`) and every time not of today with its date."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from shared.alerts.models import AlertPolicy, Severity, Silence
+from shared.alerts.states import State
+from shared.times import length, moment
+
+
+def muting(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) -> Silence | None:
+    """The silence that mutes `policy` now (the one that ends last), if any."""
+    found = [s for s in silences if s.mutes(policy, now)]
+    return max(found, key=lambda s: s.ends_at) if found else None
+
+
+def state_text(policy: AlertPolicy, now: datetime) -> str:
+    """`firing since 09:12 UTC, acknowledged by @rey`, `pending since …`, `no data`."""
+    status = policy.status
+    since = {State.FIRING: status.fired_at, State.PENDING: status.active_at}.get(status.state)
+    text = policy.shown_state()
+    if since is not None:
+        text += f" since {moment(since, today=now)}"
+    if status.state is State.FIRING and status.acknowledged_by:
+        text += f", acknowledged by @{status.acknowledged_by}"
+    return text
+
+
+def silence_text(silence: Silence, now: datetime) -> str:
+    """`until Wed 2 Dec 23:10 UTC (2 days left) by @rey: load test`."""
+    minutes = math.ceil((silence.ends_at - now).total_seconds() / 60)  # no seconds ticking
+    left = f" ({length(timedelta(minutes=minutes))} left)" if minutes > 0 else ""
+    return (
+        f"until {moment(silence.ends_at, today=now)}{left} by @{silence.created_by}: "
+        f"{silence.comment}"
+    )
+
+
+def list_field(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) -> tuple[str, str]:
+    """One policy of `alert list`: its state, its silence, its service and condition."""
+    parts = [state_text(policy, now)]
+    silence = muting(policy, silences, now)
+    if silence is not None:
+        parts.append(f"silenced {silence_text(silence, now)}")
+    parts.append(f"{policy.service}: `{policy.condition.text()}`")
+    return policy.name, " · ".join(parts)
+
+
+def describe(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) -> str:
+    """`alert show`: what the policy watches, what it does, and where its alert stands."""
+    keep = policy.keep_firing_for
+    lines = [
+        f"Service {policy.service} · `{policy.condition.text()}` · {policy.severity.value}",
+        f"Missing data: {policy.missing.value} · "
+        + (f"keep firing for {length(keep)}" if keep else "keep firing: off"),
+        f"Posts to #{policy.channel}" if policy.channel else "Posts to the team's channel",
+        f"State: {state_text(policy, now)}",
+    ]
+    evaluated = policy.status.evaluated_at
+    if policy.status.no_data and evaluated is not None:
+        lines.append(f"No data to judge at the last evaluation ({moment(evaluated, today=now)})")
+    silence = muting(policy, silences, now)
+    if silence is not None:
+        lines.append(f"Silenced {silence_text(silence, now)} ({silence.id})")
+    if policy.investigate:
+        lines.append("Opens an investigation when it fires")
+    if policy.escalate_to and policy.escalate_after and policy.severity is Severity.PAGE:
+        lines.append(
+            f"Escalates to {policy.escalate_to} if unacknowledged after "
+            f"{length(policy.escalate_after)}"
+        )
+    elif policy.escalate_to:
+        lines.append(f"Only pages escalate: this {policy.severity.value} stays in its channel")
+    return "\n".join(lines)
+
+
+def silence_line(silence: Silence, now: datetime) -> str:
+    """One silence of `silence list`: active or expired, what it matches, until when, by whom."""
+    matchers = ", ".join(f"{k}={v}" for k, v in silence.matchers.items())
+    if silence.ends_at <= now:
+        ended = moment(silence.ends_at, today=now)
+        return f"expired · {matchers} · ended {ended} by @{silence.created_by}: {silence.comment}"
+    state = "active" if silence.starts_at <= now else "scheduled"
+    return f"{state} · {matchers} · {silence_text(silence, now)}"

@@ -1,0 +1,113 @@
+"""Alert commands that would do nothing, or nonsense, say so: an unknown name gets "did you
+mean", an edit that changes nothing is not done nor audited, a silence of 0m and a percentage
+above 100% are refused with the reason."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bots.slack.render import message
+from shared.audit.models import StreamKey
+from shared.bootstrap.wiring import Services
+from shared.replies import Reply, Tone
+from tests.support import NOW, ORG, MovingClock, records, run, run_deferred
+from tests.support.deployments import alerting_services
+
+ERRORS = 'alert create errors --service checkout-api --when "error_rate > 2% 3 of 5"'
+
+
+@pytest.fixture
+def services() -> Services:
+    services = alerting_services(MovingClock(NOW))
+    assert run(services, ERRORS, user="oli", channel="C-pay").tone is Tone.OK
+    return services
+
+
+def slack(reply: Reply) -> str:
+    return json.dumps(message(reply), ensure_ascii=False)
+
+
+def entries(services: Services) -> int:
+    return len(records(services.audit_log, StreamKey(org=ORG, team="payments")))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "alert show erors",
+        "alert test erorrs",
+        "alert silence erros --duration 1h",
+        "alert delete erors",
+        "alert edit erors --severity ticket",
+    ],
+)
+def test_an_unknown_alert_name_gets_did_you_mean(services: Services, text: str) -> None:
+    refused = run_deferred(services, text, user="oli", channel="C-pay")
+    assert refused.tone is Tone.ERROR
+    assert "Did you mean `errors`?" in slack(refused), refused
+    assert run(services, "alert show errors", user="rey", channel="C-pay").tone is Tone.INFO
+
+
+@pytest.mark.parametrize(
+    "options",
+    ["", '--when "error_rate > 2% 3 of 5"', "--severity page --missing missing"],
+)
+def test_an_edit_that_changes_nothing_says_so_and_audits_nothing(
+    services: Services, options: str
+) -> None:
+    before = entries(services)
+    reply = run(services, f"alert edit errors {options}", user="oli", channel="C-pay")
+    assert reply.tone is Tone.INFO
+    assert "Alert errors: nothing to change" in slack(reply)
+    assert reply.receipt is None
+    assert entries(services) == before
+
+
+def test_an_edit_that_changes_something_is_done_and_audited(services: Services) -> None:
+    before = entries(services)
+    reply = run(services, "alert edit errors --severity ticket", user="oli", channel="C-pay")
+    assert reply.tone is Tone.OK and reply.receipt
+    assert entries(services) == before + 2  # requested, succeeded
+
+
+def test_a_silence_of_nothing_is_refused(services: Services) -> None:
+    before = entries(services)
+    refused = run(services, "alert silence errors --duration 0m", user="rey", channel="C-pay")
+    assert refused.tone is Tone.USAGE
+    assert "a silence lasts at least 1m" in slack(refused)
+    assert entries(services) == before
+    listed = run(services, "silence list", user="rey", channel="C-pay")
+    assert listed.title == "Team payments has no silences"
+
+
+@pytest.mark.parametrize("when", ["error_rate > 200%", "error_rate > 100.5"])
+def test_a_percentage_above_100_is_refused(services: Services, when: str) -> None:
+    text = f'alert create never --service checkout-api --when "{when}"'
+    refused = run(services, text, user="oli", channel="C-pay")
+    assert refused.tone is Tone.USAGE
+    assert "error rate is a percentage, at most 100%" in slack(refused)
+    edited = run(services, f'alert edit errors --when "{when}"', user="oli", channel="C-pay")
+    assert edited.tone is Tone.USAGE
+    shown = run(services, "alert show errors", user="oli", channel="C-pay")
+    assert "`error_rate > 2% 3 of 5`" in shown.text
+
+
+@pytest.mark.parametrize(
+    ("options", "guess"),
+    [
+        ('--service chekout-api --when "error_rate > 2%"', "checkout-api"),
+        (
+            '--service checkout-api --when "error_rate > 2%" '
+            "--escalate-after 15m --escalate-to serach",
+            "search",
+        ),
+    ],
+)
+def test_a_misspelt_service_or_escalation_team_gets_did_you_mean(
+    services: Services, options: str, guess: str
+) -> None:
+    refused = run(services, f"alert create typo {options}", user="oli", channel="C-pay")
+    assert refused.tone is Tone.ERROR
+    assert f"Did you mean `{guess}`?" in slack(refused), refused
