@@ -13,7 +13,7 @@ from shared.alerts.notices import group_notice, value_text
 from shared.alerts.ports import AlertStore
 from shared.alerts.states import State, transition
 from shared.commands.context import Context, Handlers
-from shared.errors import ConflictError, ForbiddenError, NotFoundError
+from shared.errors import ConflictError, ForbiddenError, NotFoundError, did_you_mean
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
 from shared.messages import post_or_update
@@ -72,9 +72,13 @@ class AlertService:
             raise NotFoundError(
                 f"Team {ctx.team} has no service `{service}` (its services: {known or 'none'}); "
                 "`sre service register` adds one."
+                + did_you_mean(service, team.services if team else ())
             )
         if escalate_to and self._directory.get_team(self._org(ctx), escalate_to) is None:
-            raise NotFoundError(f"There is no team {escalate_to} to escalate to.")
+            teams = [t.name for t in self._directory.list_teams(self._org(ctx))]
+            raise NotFoundError(
+                f"There is no team {escalate_to} to escalate to.{did_you_mean(escalate_to, teams)}"
+            )
 
     def _check_channel(self, ctx: Context, channel: str | None) -> None:
         """A team's alerts post only to channels bound to that team."""
