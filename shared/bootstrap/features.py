@@ -97,12 +97,15 @@ class Features:
 
     def _services(self) -> Handlers:
         from shared.services.catalog import ServiceCatalog
+        from shared.services.signals import SignalOverrides
 
         a = self._a
         users = ServiceUses(alerts=a.alerts, canaries=a.canaries)
-        return ServiceCatalog(
+        catalog = ServiceCatalog(
             directory=a.directory, readable=a.metrics, files=a.files, users=users
-        ).handlers()
+        )
+        signals = SignalOverrides(catalog=catalog, directory=a.directory, files=a.files)
+        return catalog.handlers().include(signals.handlers())
 
     def _investigations(self) -> Handlers:
         from shared.investigations.collaboration import Collaboration

@@ -1,13 +1,11 @@
-"""The service catalog: each team's services (kept in its record) and the metric behind each
-golden signal, with per-signal overrides."""
+"""The service catalog: each team's services (kept in its record), registered, shared and removed
+(the metric behind each golden signal is overridden in `signals.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from pathlib import PurePath
 
-from shared.audit.redaction import redact
 from shared.commands.context import Context, Handled, Handlers
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError, did_you_mean
 from shared.identity.models import Platform, Team
@@ -20,8 +18,8 @@ from shared.services.ports import ServiceUsers
 from shared.services.query_text import query_text
 from shared.services.removal import alert_deletes, count, refuse_used
 from shared.telemetry.metrics_files import MetricsFiles
-from shared.telemetry.models import MetricQuery, ResourceKind, Service
-from shared.telemetry.queries import override, queries_for
+from shared.telemetry.models import ResourceKind, Service
+from shared.telemetry.queries import queries_for
 
 
 def _resource(command: c.RegisterService) -> tuple[ResourceKind, str]:
@@ -48,14 +46,14 @@ def unreadable(kind: ResourceKind) -> InvalidCommandError:
 
 
 def unknown_service(team: Team, name: str) -> NotFoundError:
-    """The refusal for a service the team does not have: the closest name, else its services."""
+    """The refusal for a service the team does not have: its services, and the closest name."""
     hint = did_you_mean(name, team.services)
     known = ", ".join(sorted(team.services)) or "none yet"
     return NotFoundError(f"Team {team.name} has no service `{name}` (its services: {known}).{hint}")
 
 
 class ServiceCatalog:
-    """Registers, shows and removes services, and points their signals at metrics."""
+    """Registers, shows, shares and removes services."""
 
     def __init__(
         self,
@@ -81,8 +79,6 @@ class ServiceCatalog:
             .add(c.ShowService, self.show)
             .add(c.RemoveService, self.remove)
             .add(c.ShareService, self.share)
-            .add(c.SetSignal, self.set_signal)
-            .add(c.ResetSignal, self.reset_signal, unchanged=self._no_override)
         )
 
     def team(self, ctx: Context) -> Team:
@@ -241,78 +237,6 @@ class ServiceCatalog:
             text=", ".join(policies),
         )
         return Handled(reply, alert_deletes(ctx.invocation, team.name, policies))
-
-    def set_signal(self, command: c.SetSignal, ctx: Context) -> Reply:
-        """Point one signal of a service at another metric."""
-        team = self.team(ctx)
-        service = self.service(team, command.name)
-        if service.kind is ResourceKind.METRICS_FILE and command.namespace:
-            raise InvalidCommandError(
-                "A metrics file's signals read columns of that file: --namespace (another "
-                "file) is not allowed; register the other file as a service of its own."
-            )
-        try:
-            query = override(
-                service.kind,
-                queries_for(service.kind, service.resource)[command.signal],
-                metric=command.metric,
-                namespace=command.namespace,
-                statistic=command.statistic,
-                dimensions=c.parse_dimensions(command.dimensions) if command.dimensions else None,
-                divide_by=command.divide_by,
-                scale=command.scale,
-            )
-        except ValueError as error:
-            raise InvalidCommandError(str(error)) from error
-        if service.kind is ResourceKind.METRICS_FILE:
-            self._has_columns(service, [command.metric, command.divide_by or command.metric])
-        self._save_query(team, service, query)
-        return Reply(
-            tone=Tone.OK,
-            title=f"{service.name}: {command.signal.label} now reads {query_text(query)}",
-            text=f"`sre service signal reset {service.name} {command.signal.value}` undoes it.",
-        )
-
-    def _has_columns(self, service: Service, wanted: list[str]) -> None:
-        """InvalidCommandError unless the service's metrics file has every `wanted` column."""
-        if self._files is None:
-            raise InvalidCommandError("This deployment reads no metrics files.")
-        columns = self._files.columns(service.resource)
-        for name in wanted:
-            if name not in columns:
-                raise InvalidCommandError(
-                    f"{PurePath(service.resource).name} has no column `{name}`: its metric "
-                    f"columns are {redact(', '.join(columns))}. Add the column to the file, or "
-                    "name one of these."
-                )
-
-    def reset_signal(self, command: c.ResetSignal, ctx: Context) -> Reply:
-        """Point a signal back at its default metric."""
-        team = self.team(ctx)
-        service = self.service(team, command.name)
-        query = queries_for(service.kind, service.resource)[command.signal]
-        self._save_query(team, service, query)
-        return Reply(
-            tone=Tone.OK,
-            title=f"{service.name}: {command.signal.label} reads {query_text(query)} again",
-        )
-
-    def _no_override(self, command: c.ResetSignal, ctx: Context) -> str | None:
-        """Resetting a signal that reads its default metric already changes nothing."""
-        team = self._directory.get_team(ctx.principal.actor.org, ctx.team or "")
-        service = team.services.get(command.name) if team else None
-        if service is None:
-            return None  # the command itself says what is missing
-        default = queries_for(service.kind, service.resource)[command.signal]
-        if service.queries.get(command.signal) != default:
-            return None
-        return f"{service.name} has no override for {command.signal.value}: nothing to change"
-
-    def _save_query(self, team: Team, service: Service, query: MetricQuery) -> None:
-        changed = service.model_copy(update={"queries": {**service.queries, query.signal: query}})
-        self._directory.save_team(
-            team.model_copy(update={"services": {**team.services, service.name: changed}})
-        )
 
 
 def _shared(service: Service) -> str:
