@@ -35,7 +35,7 @@ from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId, Platform, Principal
 from shared.identity.ports import Directory
 from shared.identity.principals import principal_for
-from shared.identity.rbac import authorize
+from shared.identity.rbac import authorize, is_member
 from shared.identity.teams import known_team
 from shared.invocation import DeferredCommand, Invocation
 from shared.ports import Clock, DeliveryGuard, TaskQueue
@@ -184,7 +184,7 @@ class CommandBus:
         team = team or team_for(command, invocation, directory=self._directory)
         ctx = Context(principal=principal, invocation=invocation, team=team, now=self._clock.now())
         try:
-            if team:  # a typo must not start a trail for a team that does not exist
+            if team and is_member(principal):  # a typo starts no trail; outsiders are denied
                 known_team(self._directory, principal, team)
             authorize(principal, command.required(), team, what=f"sre {command.phrase()}")
         except (ForbiddenError, NotFoundError) as error:

@@ -39,12 +39,16 @@ class NoOps:
         return f"{_mention(command.user)} is already {command.role.value} in {ctx.team}: {NOTHING}"
 
     def bind(self, command: m.BindChannel, ctx: Context) -> str | None:
-        """Binding a channel to the team it is bound to."""
+        """Binding a channel to the team it is bound to, unless it is bound again from inside
+        to keep how to post there (a Teams conversation it was bound without)."""
         channel = (command.channel or "").removeprefix("#") or ctx.invocation.channel
         if not channel:
             return None
         binding = self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel))
         if binding is None or binding.team != ctx.team:
+            return None
+        here = ctx.invocation.reply_to.conversation if channel == ctx.invocation.channel else None
+        if here and here != binding.conversation:
             return None
         return f"#{channel} is already bound to team {ctx.team}: {NOTHING}"
 

@@ -8,9 +8,10 @@ import pytest
 from bots.slack.render import blocks
 from shared.audit.models import ORG_STREAM, Outcome, StreamKey
 from shared.bootstrap.wiring import Services
-from shared.identity.models import Role, UserId
+from shared.identity.models import ChannelId, Platform, Role, UserId
+from shared.invocation import ReplyTarget
 from shared.replies import Reply, Tone
-from tests.support import ORG, records, run, setup_teams
+from tests.support import ORG, invocation, records, run, setup_teams
 
 
 def _slack(reply: Reply) -> str:
@@ -123,3 +124,29 @@ def test_binding_a_channel_slack_does_not_know_is_refused(services: Services) ->
     assert "payments-alerts" not in bound
     # AND a channel Slack sent by its id is bound
     assert run(services, "team bind C024BE91L", user="ann", channel="C-pay").tone is Tone.OK
+
+
+def test_binding_again_from_inside_to_keep_the_conversation_is_a_change(
+    services: Services,
+) -> None:
+    # GIVEN a Teams channel bound from elsewhere: the bot does not know how to post there
+    setup_teams(services)
+    teams_channel = "19:Ql86tXNM2lTBXNKJdqKdwIF9ltGZwpvluLvnJdA0tmg1@thread.v2"
+    bind = f"team bind {teams_channel} --team payments"
+    assert not run(services, bind, platform=Platform.TEAMS).failed
+    # WHEN its admin binds it again from inside it (a Teams message carries the conversation)
+    inside = invocation(
+        "team bind", user="ann", channel=teams_channel, platform=Platform.TEAMS
+    ).model_copy(
+        update={
+            "reply_to": ReplyTarget(
+                platform=Platform.TEAMS, channel=teams_channel, conversation={"id": teams_channel}
+            )
+        }
+    )
+    reply = services.bus.handle(inside)
+    # THEN it is a change, audited, and the conversation is kept; binding it again is not
+    assert reply.tone is Tone.OK and reply.receipt
+    bound = services.directory.get_binding(ORG, ChannelId(teams_channel))
+    assert bound is not None and bound.conversation == {"id": teams_channel}
+    assert services.bus.handle(inside).tone is Tone.INFO
