@@ -16,7 +16,7 @@ from shared.services import commands as c
 from shared.services.ownership import owner_of
 from shared.services.ports import ServiceUsers
 from shared.services.query_text import query_text
-from shared.services.removal import alert_deletes, count, refuse_used
+from shared.services.removal import alert_deletes, count, listed, refuse_used
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import ResourceKind, Service
 from shared.telemetry.queries import queries_for
@@ -234,7 +234,7 @@ class ServiceCatalog:
         reply = Reply(
             tone=Tone.OK,
             title=f"{title}, with its {count(len(policies), 'alert policy', 'alert policies')}",
-            text=", ".join(policies),
+            text=listed(policies),
         )
         return Handled(reply, alert_deletes(ctx.invocation, team.name, policies))
 

@@ -25,10 +25,16 @@ def refuse_used(command: c.RemoveService, uses: Sequence[ServiceUse], *, team: s
     if policies and not command.force:
         used_by = count(len(policies), "alert policy", "alert policies")
         raise ConflictError(
-            f"{name} is used by {used_by}: {', '.join(policies)}; remove them first or use "
+            f"{name} is used by {used_by}: {listed(policies)}; remove them first or use "
             f"--force (`sre service remove {name} --force --team {team}` deletes them too)."
         )
     return policies
+
+
+def listed(names: list[str], *, shown: int = 10) -> str:
+    """`a, b, c`, or the first `shown` and `and N more` (a reply stays readable)."""
+    rest = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {rest} more" if rest > 0 else "")
 
 
 def count(n: int, one: str, many: str) -> str:
