@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class SreError(Exception):
     """Base of every error a user may see; the message is shown as is."""
@@ -38,3 +41,9 @@ class AuditUnavailableError(SreError):
 
 class UnavailableError(SreError):
     """A platform we post to or read from refused or could not be reached; nothing was changed."""
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """` Did you mean `payments`?` when one of `known` is close to `name` (a typo), else ``."""
+    guess = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
+    return f" Did you mean `{guess[0]}`?" if guess else ""

@@ -37,6 +37,9 @@ class AlertStatus(Frozen):
     acknowledged_by: str | None = None
     escalated: bool = False
     investigation: str | None = None
+    problem: str = ""
+    """Why the last evaluation could not judge the policy (its service is gone, its metrics could
+    not be read), as its team was told: told again only when it changes or clears."""
 
     @property
     def no_data(self) -> bool:

@@ -15,6 +15,7 @@ from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.models import AlertPolicy, Severity
 from shared.alerts.notices import escalation_notice, group_notice
 from shared.alerts.ports import AlertStore
+from shared.alerts.problems import problem_notice
 from shared.alerts.states import State, transition
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
@@ -94,15 +95,20 @@ class AlertScheduler:
         """Store the new state (conditional write) and audit a transition; the policy to tell
         about, if this run made a transition."""
         change = transition(ev.before, ev.after)
-        if ev.after == ev.before and (ev.value is None) == ev.policy.status.no_data:
+        told = ev.policy.status.problem
+        moved = ev.after != ev.before or (ev.value is None) != ev.policy.status.no_data
+        if not moved and ev.problem == told:
             return None  # nothing moved: no write (a store write per policy per minute costs)
         status = ev.policy.status.moved_to(ev.after, ev.at, ev.value)
+        status = status.model_copy(update={"problem": ev.problem})
         if change == "fired":
             status = status.model_copy(update={"acknowledged_by": None, "escalated": False})
         try:
             saved = self._store.save(ev.policy.model_copy(update={"status": status}))
         except ConflictError:
             return None
+        if ev.problem != told:  # only the run whose write landed tells the team, once
+            self._tell_problem(saved, told, report)
         if change is None:
             return None
         try:
@@ -112,6 +118,17 @@ class AlertScheduler:
             return None
         (report.fired if change == "fired" else report.resolved).append(saved.name)
         return saved
+
+    def _tell_problem(self, policy: AlertPolicy, before: str, report: TickReport) -> None:
+        """Tell the policy's team why it cannot be judged (or that it can be again)."""
+        told = post_or_update(
+            self._notifier,
+            problem_notice(policy, before),
+            message=None,
+            channels=self._targets(policy),
+        )
+        for _, error in told.failed:
+            report.problems.append(f"{policy.name}: could not tell its problem ({error})")
 
     def _record(self, policy: AlertPolicy, what: str, trigger: str, ev: Evaluation | None) -> None:
         details = {"condition": policy.condition.text()}

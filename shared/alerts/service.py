@@ -102,7 +102,7 @@ class AlertService:
             tone=Tone.OK, title=f"Alert {saved.name} changed", text=self._describe(saved, ctx)
         )
 
-    def unchanged_edit(self, command: c.EditAlert, ctx: Context) -> Reply | None:
+    def unchanged_edit(self, command: c.EditAlert, ctx: Context) -> str | None:
         """`alert edit` with no option, or only options the policy already has: nothing to do
         (nothing is audited). None when it would change something, or cannot tell (then the
         edit runs and says what is wrong)."""
@@ -113,11 +113,9 @@ class AlertService:
         if _edited(policy, command) != policy:
             return None
         other = Severity.TICKET if policy.severity is Severity.PAGE else Severity.PAGE
-        return Reply(
-            tone=Tone.INFO,
-            title=f"Alert {policy.name}: nothing to change",
-            text="It already has these options; give the ones to change, e.g. "
-            f"`sre alert edit {policy.name} --severity {other.value}`.",
+        return (
+            f"Alert {policy.name}: nothing to change. It already has these options; give the "
+            f"ones to change, e.g. `sre alert edit {policy.name} --severity {other.value}`."
         )
 
     def _describe(self, policy: AlertPolicy, ctx: Context) -> str:

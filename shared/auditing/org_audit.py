@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
@@ -14,7 +13,7 @@ from shared.auditing import commands as c
 from shared.auditing.access import AccessHistory, configured_admins, is_change, replay
 from shared.auditing.reconcile import Reconciliation, StateSnapshot, reconcile
 from shared.commands.context import Context
-from shared.errors import NotFoundError
+from shared.errors import NotFoundError, did_you_mean
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId
 from shared.replies import Reply, Tone
@@ -156,9 +155,7 @@ def state_reply(
 
 def unknown_team(team: str, teams: list[str]) -> str:
     """Why a review of `team` cannot be given: no trail or state knows it (with a guess)."""
-    guess = difflib.get_close_matches(team, teams, n=1)
-    hint = f" Did you mean `{guess[0]}`?" if guess else ""
-    return f"No team `{team}` in this org's trails or state.{hint}"
+    return f"No team `{team}` in this org's trails or state.{did_you_mean(team, teams)}"
 
 
 def review_reply(history: AccessHistory, admins: list[str], *, team: str | None) -> Reply:

@@ -21,14 +21,18 @@ from shared.teams.commands import TEAM_COMMANDS
 
 if TYPE_CHECKING:  # the features themselves load when first used
     from shared.alerts.evaluator import AlertEvaluator
+    from shared.alerts.ports import AlertStore
     from shared.alerts.service import AlertService
     from shared.audit.trail import AuditTrail
     from shared.auditing.service import AuditService, Progress
     from shared.bootstrap.adapters import Adapters
+    from shared.canary.ports import CanaryStore
     from shared.canary.service import CanaryService
     from shared.config import Settings
     from shared.identity.admins import ConfiguredAdmin
+    from shared.identity.models import OrgId
     from shared.investigations.page import PageServer
+    from shared.services.ports import ServiceUse
 
 COMMANDS = CommandSet(
     (
@@ -72,7 +76,8 @@ class Features:
             .include(HelpDesk(COMMANDS).handlers())
             .lazy(TEAM_COMMANDS, self._teams)
             .lazy((RunDoctor,), self._doctor)
-            .lazy((*SERVICE_COMMANDS, *INVESTIGATION_COMMANDS), self._investigations)
+            .lazy(SERVICE_COMMANDS, self._services)
+            .lazy(INVESTIGATION_COMMANDS, self._investigations)
             .lazy(ALERT_COMMANDS, lambda: self._alerts().handlers())
             .lazy(SCHEDULER_COMMANDS, self._ticks)
             .lazy(CANARY_COMMANDS, lambda: self._canaries().handlers())
@@ -89,6 +94,18 @@ class Features:
 
         facts = {"Backend": self._settings.backend}
         return Doctor(directory=self._a.directory, audit=self._audit(), facts=facts).handlers()
+
+    def _services(self) -> Handlers:
+        from shared.services.catalog import ServiceCatalog
+        from shared.services.signals import SignalOverrides
+
+        a = self._a
+        users = ServiceUses(alerts=a.alerts, canaries=a.canaries)
+        catalog = ServiceCatalog(
+            directory=a.directory, readable=a.metrics, files=a.files, users=users
+        )
+        signals = SignalOverrides(catalog=catalog, directory=a.directory, files=a.files)
+        return catalog.handlers().include(signals.handlers())
 
     def _investigations(self) -> Handlers:
         from shared.investigations.collaboration import Collaboration
@@ -191,3 +208,26 @@ class Features:
             draw=render_comparison_png,
             investigators=a.investigators,
         )
+
+
+class ServiceUses:
+    """What uses a service, from the features that do: its team's alert policies on it and its
+    canaries not yet over."""
+
+    def __init__(self, *, alerts: AlertStore, canaries: CanaryStore) -> None:
+        self._alerts = alerts
+        self._canaries = canaries
+
+    def uses(self, org: OrgId, team: str, service: str) -> list[ServiceUse]:
+        """The team's policies on `service`, then its canaries under way."""
+        from shared.services.ports import ServiceUse
+
+        policies = [p for p in self._alerts.list_for(org, team) if p.service == service]
+        canaries = [
+            c
+            for c in self._canaries.list_for(org, team)
+            if c.service == service and not c.state.over
+        ]
+        return [ServiceUse(kind="alert policy", name=p.name) for p in policies] + [
+            ServiceUse(kind="canary", name=c.id) for c in canaries
+        ]

@@ -33,6 +33,7 @@ from shared.errors import (
     NotFoundError,
     SreError,
     UnavailableError,
+    did_you_mean,
 )
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
@@ -117,7 +118,8 @@ class CanaryService:
         team = self._directory.get_team(org, ctx.team or "")
         service = team.services.get(command.service) if team else None
         if service is None:
-            raise NotFoundError(f"Team {ctx.team} has no service `{command.service}`.")
+            hint = did_you_mean(command.service, team.services if team else ())
+            raise NotFoundError(f"Team {ctx.team} has no service `{command.service}`.{hint}")
         if service.kind not in self._routers or service.kind not in self._metrics:
             raise InvalidCommandError(
                 f"{service.name} is a {service.kind.value} service: canaries shift Lambda alias "

@@ -12,18 +12,31 @@ from shared.audit.models import ORG_STREAM, AuditDraft, AuditRecord, Outcome, St
 from shared.audit.redaction import redact
 from shared.audit.trail import AuditTrail
 from shared.commands.base import Command
-from shared.commands.bus_replies import accepted, for_error, internal_error, with_receipt
+from shared.commands.bus_replies import (
+    accepted,
+    for_error,
+    internal_error,
+    unchanged,
+    with_receipt,
+)
 from shared.commands.context import Context, Handled, Handlers
 from shared.commands.follow_ups import follow
 from shared.commands.free_text import shown
 from shared.commands.registry import CommandSet, canonical
 from shared.commands.scope import team_for
-from shared.errors import AuditUnavailableError, ForbiddenError, SreError, UnavailableError
+from shared.errors import (
+    AuditUnavailableError,
+    ForbiddenError,
+    NotFoundError,
+    SreError,
+    UnavailableError,
+)
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId, Platform, Principal
 from shared.identity.ports import Directory
 from shared.identity.principals import principal_for
-from shared.identity.rbac import authorize
+from shared.identity.rbac import authorize, is_member
+from shared.identity.teams import known_team
 from shared.invocation import DeferredCommand, Invocation
 from shared.ports import Clock, DeliveryGuard, TaskQueue
 from shared.replies import Reply, Tone
@@ -149,6 +162,9 @@ class CommandBus:
         if command.deferred:
             return Handled(self._defer(command, ctx))
         if command.mutates:
+            nothing = self._handlers.unchanged(command, ctx)
+            if nothing:  # nothing would happen: said so, and nothing to audit
+                return Handled(unchanged(nothing))
             return self._audited(command, ctx)
         return self._execute(command, ctx)
 
@@ -168,8 +184,10 @@ class CommandBus:
         team = team or team_for(command, invocation, directory=self._directory)
         ctx = Context(principal=principal, invocation=invocation, team=team, now=self._clock.now())
         try:
+            if team and is_member(principal):  # a typo starts no trail; outsiders are denied
+                known_team(self._directory, principal, team)
             authorize(principal, command.required(), team, what=f"sre {command.phrase()}")
-        except ForbiddenError as error:
+        except (ForbiddenError, NotFoundError) as error:
             self._deny(command, ctx, error)
             raise
         return ctx
@@ -179,7 +197,7 @@ class CommandBus:
         principal = Principal(actor=invocation.actor)
         return Context(principal=principal, invocation=invocation, team=None, now=self._clock.now())
 
-    def _deny(self, command: Command, ctx: Context, error: ForbiddenError) -> None:
+    def _deny(self, command: Command, ctx: Context, error: SreError) -> None:
         """Audit a denial in its team's stream, in the org's if that team does not exist, and
         only in the log if the org has nothing yet: a refused request never creates a stream."""
         org = ctx.principal.actor.org
@@ -232,9 +250,6 @@ class CommandBus:
         return with_receipt(accepted(command), record)
 
     def _audited(self, command: Command, ctx: Context) -> Handled:
-        same = self._handlers.unchanged(command, ctx)
-        if same is not None:  # nothing would change: nothing to do, nothing to audit
-            return Handled(same)
         requested = self._write(command, ctx, Outcome.REQUESTED)
         return self._finish(command, ctx, requested=requested)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from shared.commands.context import Context, Handlers
-from shared.errors import ConflictError, NotFoundError, UnavailableError
+from shared.errors import ConflictError, NotFoundError, UnavailableError, did_you_mean
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
@@ -174,7 +174,8 @@ class Collaboration:
         if team == inv.team:
             raise ConflictError(f"{inv.id} already belongs to team {team}.")
         if self._directory.get_team(org, team) is None:
-            raise NotFoundError(f"There is no team {team}. `sre team list` shows the teams.")
+            hint = did_you_mean(team, [t.name for t in self._directory.list_teams(org)])
+            raise NotFoundError(f"There is no team {team}.{hint} `sre team list` shows the teams.")
         platform = ctx.principal.actor.platform
         targets = channel_targets(self._directory, org, team, platform)
         if not targets:

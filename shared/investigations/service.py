@@ -70,9 +70,7 @@ class InvestigationService:
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return (
-            Handlers().add(c.OpenInvestigation, self.investigate).include(self._catalog.handlers())
-        )
+        return Handlers().add(c.OpenInvestigation, self.investigate)
 
     def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""

@@ -1,23 +1,25 @@
-"""The service catalog: each team's services (kept in its record) and the metric behind each
-golden signal, with per-signal overrides."""
+"""The service catalog: each team's services (kept in its record), registered, shared and removed
+(the metric behind each golden signal is overridden in `signals.py`)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from pathlib import PurePath
 
-from shared.audit.redaction import redact
-from shared.commands.context import Context, Handlers
-from shared.errors import ConflictError, InvalidCommandError, NotFoundError
+from shared.commands.context import Context, Handled, Handlers
+from shared.errors import ConflictError, InvalidCommandError, NotFoundError, did_you_mean
 from shared.identity.models import Platform, Team
 from shared.identity.ports import Directory
+from shared.identity.teams import known_team
 from shared.replies import Reply, Tone
 from shared.services import commands as c
 from shared.services.ownership import owner_of
+from shared.services.ports import ServiceUsers
+from shared.services.query_text import query_text
+from shared.services.removal import alert_deletes, count, listed, refuse_used
 from shared.telemetry.metrics_files import MetricsFiles
-from shared.telemetry.models import MetricQuery, ResourceKind, Service
-from shared.telemetry.queries import override, queries_for
+from shared.telemetry.models import ResourceKind, Service
+from shared.telemetry.queries import queries_for
 
 
 def _resource(command: c.RegisterService) -> tuple[ResourceKind, str]:
@@ -43,8 +45,15 @@ def unreadable(kind: ResourceKind) -> InvalidCommandError:
     )
 
 
+def unknown_service(team: Team, name: str) -> NotFoundError:
+    """The refusal for a service the team does not have: its services, and the closest name."""
+    hint = did_you_mean(name, team.services)
+    known = ", ".join(sorted(team.services)) or "none yet"
+    return NotFoundError(f"Team {team.name} has no service `{name}` (its services: {known}).{hint}")
+
+
 class ServiceCatalog:
-    """Registers, shows and removes services, and points their signals at metrics."""
+    """Registers, shows, shares and removes services."""
 
     def __init__(
         self,
@@ -52,10 +61,14 @@ class ServiceCatalog:
         directory: Directory,
         readable: Collection[ResourceKind],
         files: MetricsFiles | None = None,
+        users: ServiceUsers | None = None,
     ) -> None:
         self._directory = directory
         self._readable = frozenset(readable)
         self._files = files
+        self._users = users
+        """What uses each service; None for a catalog that only looks services up (it removes
+        none)."""
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
@@ -66,25 +79,17 @@ class ServiceCatalog:
             .add(c.ShowService, self.show)
             .add(c.RemoveService, self.remove)
             .add(c.ShareService, self.share)
-            .add(c.SetSignal, self.set_signal)
-            .add(c.ResetSignal, self.reset_signal)
         )
 
     def team(self, ctx: Context) -> Team:
         """The team the command acts for; NotFoundError if there is none."""
-        team = self._directory.get_team(ctx.principal.actor.org, ctx.team or "")
-        if team is None:
-            raise NotFoundError(f"There is no team `{ctx.team}`.")
-        return team
+        return known_team(self._directory, ctx.principal, ctx.team or "")
 
     def service(self, team: Team, name: str) -> Service:
         """One of the team's services; NotFoundError naming the ones it has."""
         service = team.services.get(name)
         if service is None:
-            known = ", ".join(sorted(team.services)) or "none yet"
-            raise NotFoundError(
-                f"Team {team.name} has no service `{name}` (its services: {known})."
-            )
+            raise unknown_service(team, name)
         return service
 
     def register(self, command: c.RegisterService, ctx: Context) -> Reply:
@@ -152,9 +157,7 @@ class ServiceCatalog:
             )
         if command.to == owner.name:
             raise InvalidCommandError(f"Team {owner.name} owns {service.name} already.")
-        target = self._directory.get_team(owner.org, command.to)
-        if target is None:
-            raise NotFoundError(f"There is no team `{command.to}`.")
+        target = known_team(self._directory, ctx.principal, command.to)
         if service.name in target.services:
             raise ConflictError(
                 f"Team {target.name} already has a service `{service.name}` "
@@ -200,9 +203,9 @@ class ServiceCatalog:
         service = self.service(self.team(ctx), command.name)
         defaults = queries_for(service.kind, service.resource)
         fields = [
-            (s.label, _query_text(q, dimensions=False))
+            (s.label, query_text(q, dimensions=False))
             if q == defaults.get(s)
-            else (s.label, f"{_query_text(q)} (override)")
+            else (s.label, f"{query_text(q)} (override)")
             for s, q in service.queries.items()
         ]
         return Reply(
@@ -213,93 +216,28 @@ class ServiceCatalog:
             fields=fields,
         )
 
-    def remove(self, command: c.RemoveService, ctx: Context) -> Reply:
-        """Take a service out of the catalog."""
+    def remove(self, command: c.RemoveService, ctx: Context) -> Handled:
+        """Take a service out of the catalog, unless something uses it; with --force, its alert
+        policies go too, each deleted after it by its own audited `sre alert delete`."""
         team = self.team(ctx)
         self.service(team, command.name)
+        if self._users is None:
+            raise RuntimeError("this catalog only looks services up")
+        policies = refuse_used(
+            command, self._users.uses(team.org, team.name, command.name), team=team.name
+        )
         services = {k: v for k, v in team.services.items() if k != command.name}
         self._directory.save_team(team.model_copy(update={"services": services}))
-        return Reply(tone=Tone.OK, title=f"Service {command.name} removed from team {team.name}")
-
-    def set_signal(self, command: c.SetSignal, ctx: Context) -> Reply:
-        """Point one signal of a service at another metric."""
-        team = self.team(ctx)
-        service = self.service(team, command.name)
-        if service.kind is ResourceKind.METRICS_FILE and command.namespace:
-            raise InvalidCommandError(
-                "A metrics file's signals read columns of that file: --namespace (another "
-                "file) is not allowed; register the other file as a service of its own."
-            )
-        try:
-            query = override(
-                service.kind,
-                queries_for(service.kind, service.resource)[command.signal],
-                metric=command.metric,
-                namespace=command.namespace,
-                statistic=command.statistic,
-                dimensions=c.parse_dimensions(command.dimensions) if command.dimensions else None,
-                divide_by=command.divide_by,
-                scale=command.scale,
-            )
-        except ValueError as error:
-            raise InvalidCommandError(str(error)) from error
-        if service.kind is ResourceKind.METRICS_FILE:
-            self._has_columns(service, [command.metric, command.divide_by or command.metric])
-        self._save_query(team, service, query)
-        return Reply(
+        title = f"Service {command.name} removed from team {team.name}"
+        if not policies:
+            return Handled(Reply(tone=Tone.OK, title=title))
+        reply = Reply(
             tone=Tone.OK,
-            title=f"{service.name}: {command.signal.label} now reads {_query_text(query)}",
-            text=f"`sre service signal reset {service.name} {command.signal.value}` undoes it.",
+            title=f"{title}, with its {count(len(policies), 'alert policy', 'alert policies')}",
+            text=listed(policies),
         )
-
-    def _has_columns(self, service: Service, wanted: list[str]) -> None:
-        """InvalidCommandError unless the service's metrics file has every `wanted` column."""
-        if self._files is None:
-            raise InvalidCommandError("This deployment reads no metrics files.")
-        columns = self._files.columns(service.resource)
-        for name in wanted:
-            if name not in columns:
-                raise InvalidCommandError(
-                    f"{PurePath(service.resource).name} has no column `{name}`: its metric "
-                    f"columns are {redact(', '.join(columns))}. Add the column to the file, or "
-                    "name one of these."
-                )
-
-    def reset_signal(self, command: c.ResetSignal, ctx: Context) -> Reply:
-        """Point a signal back at its default metric."""
-        team = self.team(ctx)
-        service = self.service(team, command.name)
-        query = queries_for(service.kind, service.resource)[command.signal]
-        self._save_query(team, service, query)
-        return Reply(
-            tone=Tone.OK,
-            title=f"{service.name}: {command.signal.label} reads {_query_text(query)} again",
-        )
-
-    def _save_query(self, team: Team, service: Service, query: MetricQuery) -> None:
-        changed = service.model_copy(update={"queries": {**service.queries, query.signal: query}})
-        self._directory.save_team(
-            team.model_copy(update={"services": {**team.services, service.name: changed}})
-        )
+        return Handled(reply, alert_deletes(ctx.invocation, team.name, policies))
 
 
 def _shared(service: Service) -> str:
     return f" (shared read-only by team {service.shared_from})" if service.shared_from else ""
-
-
-def _describe(namespace: str, metric: str, statistic: str) -> str:
-    if namespace.endswith(metric):  # Cloud Monitoring: the namespace is the metric type
-        return f"{namespace} ({statistic})"
-    return f"{namespace}/{metric} ({statistic})" if namespace else metric
-
-
-def _query_text(query: MetricQuery, *, dimensions: bool = True) -> str:
-    """A query as a person reads it: metric, statistic, per denominator, scale, dimensions."""
-    text = _describe(query.namespace, query.metric, query.statistic)
-    if query.divide_by:
-        text += f" per {query.divide_by.metric}"
-    if query.scale != 1.0:
-        text += f" × {query.scale:g}"
-    if dimensions and query.dimensions:
-        text += " {" + ", ".join(f"{k}={v}" for k, v in sorted(query.dimensions.items())) + "}"
-    return text

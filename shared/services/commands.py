@@ -111,9 +111,13 @@ class RemoveService(Command):
     target_kind = "service"
     target_field = "name"
     mutates = True
-    purpose = "Remove a service from the team's catalog."
-    examples = ("sre service remove checkout-api",)
+    purpose = (
+        "Remove a service from the team's catalog (refused while alert policies or a canary use "
+        "it; --force removes its alert policies too, each audited)."
+    )
+    examples = ("sre service remove checkout-api", "sre service remove web --force")
     name: ServiceName
+    force: bool = Field(default=False, description="remove its alert policies too")
     team: OptionalTeam = None
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from shared.commands.context import Context, Handlers
 from shared.errors import ConflictError, NotFoundError
-from shared.identity.channels import team_channels
+from shared.identity.channels import team_channels, unknown_channel
 from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
 from shared.identity.ports import Directory
 from shared.identity.rbac import ORG_ROLES_HOLDING, Permission
+from shared.identity.teams import known_team
 from shared.replies import Reply, Tone
 from shared.teams import commands as m
+from shared.teams.no_ops import NoOps
 
 
 def _mention(user: str) -> str:
@@ -24,29 +26,26 @@ class TeamService:
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
+        same = NoOps(directory=self._directory)
         return (
             Handlers()
             .add(m.ShowWhoami, self.whoami)
             .add(m.CreateTeam, self.create)
             .add(m.ListTeams, self.list)
             .add(m.ShowTeam, self.show)
-            .add(m.AddMember, self.add_member)
+            .add(m.AddMember, self.add_member, unchanged=same.add_member)
             .add(m.RemoveMember, self.remove_member)
             .add(m.ListMembers, self.list_members)
-            .add(m.SetRole, self.set_role)
-            .add(m.BindChannel, self.bind)
+            .add(m.SetRole, self.set_role, unchanged=same.set_role)
+            .add(m.BindChannel, self.bind, unchanged=same.bind)
             .add(m.UnbindChannel, self.unbind)
-            .add(m.GrantOrgRole, self.grant)
-            .add(m.RevokeOrgRole, self.revoke)
+            .add(m.GrantOrgRole, self.grant, unchanged=same.grant)
+            .add(m.RevokeOrgRole, self.revoke, unchanged=same.revoke)
         )
 
     def team(self, ctx: Context) -> Team:
         """The team the command acts for; NotFoundError if it does not exist."""
-        name = ctx.team or ""
-        team = self._directory.get_team(ctx.principal.actor.org, name)
-        if team is None:
-            raise NotFoundError(f"There is no team `{name}`. `sre team list` shows yours.")
-        return team
+        return known_team(self._directory, ctx.principal, ctx.team or "")
 
     def whoami(self, _: m.ShowWhoami, ctx: Context) -> Reply:
         """Who the caller is, their roles and the channel's team."""
@@ -153,7 +152,9 @@ class TeamService:
         user = UserId(command.user)
         if user not in team.members:
             raise NotFoundError(f"{_mention(user)} is not a member of {team.name}.")
-        self._save_members(team, {k: v for k, v in team.members.items() if k != user})
+        members = {k: v for k, v in team.members.items() if k != user}
+        _keeps_an_admin(team, members)
+        self._save_members(team, members)
         return Reply(tone=Tone.OK, title=f"{_mention(user)} removed from {team.name}")
 
     def set_role(self, command: m.SetRole, ctx: Context) -> Reply:
@@ -166,7 +167,9 @@ class TeamService:
                 f"`sre team member add {user} --role {command.role.value} --team {team.name}`."
             )
         before = team.members[user]
-        self._save_members(team, {**team.members, user: command.role})
+        members = {**team.members, user: command.role}
+        _keeps_an_admin(team, members)
+        self._save_members(team, members)
         return Reply(
             tone=Tone.OK,
             title=f"{_mention(user)} is now {command.role.value} in {team.name}"
@@ -177,6 +180,9 @@ class TeamService:
         """Bind a channel to the team."""
         team = self.team(ctx)
         channel = self._channel(command.channel, ctx)
+        unknown = unknown_channel(channel, ctx.principal.actor.platform)
+        if unknown and channel != ctx.invocation.channel:
+            raise NotFoundError(unknown)
         binding = ChannelBinding(
             org=team.org,
             channel=channel,
@@ -252,6 +258,16 @@ class TeamService:
             self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel))
             if channel
             else None
+        )
+
+
+def _keeps_an_admin(team: Team, members: dict[UserId, Role]) -> None:
+    """ConflictError if the change would take the team's last admin away (nobody could then
+    manage its members but an org admin)."""
+    if Role.ADMIN in team.members.values() and Role.ADMIN not in members.values():
+        raise ConflictError(
+            f"Team {team.name} always keeps an admin: make someone else admin first "
+            f"(`sre team role set @USER admin --team {team.name}`)."
         )
 
 

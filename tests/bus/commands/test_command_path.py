@@ -57,7 +57,7 @@ def test_reads_are_not_audited(services: Services) -> None:
 
 def test_a_failed_change_is_audited_as_failed_and_explained(services: Services) -> None:
     setup_teams(services)
-    reply = run(services, "team member add vic --team payments")
+    reply = run(services, "team member add vic --role operator --team payments")
     assert reply.tone is Tone.ERROR and "already viewer" in reply.text
     assert _stream(services, "payments")[-1].outcome is Outcome.FAILED
 

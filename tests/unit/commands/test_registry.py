@@ -121,6 +121,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "org": st.booleans(),
     "all": st.booleans(),
     "state": st.booleans(),
+    "force": st.booleans(),
     "since": st.none() | st.datetimes(timezones=st.just(UTC)),
     "until": st.none() | st.datetimes(timezones=st.just(UTC)),
     "actor": st.none() | _user,

@@ -1,0 +1,74 @@
+"""Team, role and binding commands that would change nothing: each says so before it runs, so it
+is answered "nothing to change" and leaves no audit entry (nothing happened)."""
+
+from __future__ import annotations
+
+from shared.commands.context import Context
+from shared.identity.models import ChannelId, OrgRole, UserId
+from shared.identity.ports import Directory
+from shared.teams import commands as m
+
+NOTHING = "nothing to change"
+
+
+def _mention(user: str) -> str:
+    return f"@{user}"
+
+
+class NoOps:
+    """Tells, from the directory, whether a team command would leave it as it is."""
+
+    def __init__(self, *, directory: Directory) -> None:
+        self._directory = directory
+
+    def _role(self, ctx: Context, user: str) -> str | None:
+        team = self._directory.get_team(ctx.principal.actor.org, ctx.team or "")
+        role = team.members.get(UserId(user)) if team else None
+        return role.value if role else None
+
+    def add_member(self, command: m.AddMember, ctx: Context) -> str | None:
+        """Adding a member who already has that role in the team."""
+        if self._role(ctx, command.user) != command.role.value:
+            return None
+        return f"{_mention(command.user)} is already {command.role.value} in {ctx.team}: {NOTHING}"
+
+    def set_role(self, command: m.SetRole, ctx: Context) -> str | None:
+        """Giving a member the role they have."""
+        if self._role(ctx, command.user) != command.role.value:
+            return None
+        return f"{_mention(command.user)} is already {command.role.value} in {ctx.team}: {NOTHING}"
+
+    def bind(self, command: m.BindChannel, ctx: Context) -> str | None:
+        """Binding a channel to the team it is bound to, unless it is bound again from inside
+        to keep how to post there (a Teams conversation it was bound without)."""
+        channel = (command.channel or "").removeprefix("#") or ctx.invocation.channel
+        if not channel:
+            return None
+        binding = self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel))
+        if binding is None or binding.team != ctx.team:
+            return None
+        here = ctx.invocation.reply_to.conversation if channel == ctx.invocation.channel else None
+        if here and here != binding.conversation:
+            return None
+        return f"#{channel} is already bound to team {ctx.team}: {NOTHING}"
+
+    def _held(self, ctx: Context, user: str) -> frozenset[OrgRole]:
+        org = self._directory.get_org(ctx.principal.actor.org)
+        return org.grants.get(UserId(user), frozenset()) if org else frozenset()
+
+    def grant(self, command: m.GrantOrgRole, ctx: Context) -> str | None:
+        """Granting an org role the person holds."""
+        if command.role not in self._held(ctx, command.user):
+            return None
+        return f"{_mention(command.user)} already has {command.role.value}: {NOTHING}"
+
+    def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> str | None:
+        """Revoking an org role the person does not hold."""
+        if command.role in self._held(ctx, command.user):
+            return None
+        configured = (
+            " (configured admins are changed in AUTOSRE_ORG_ADMINS)"
+            if command.role is OrgRole.ORG_ADMIN
+            else ""
+        )
+        return f"{_mention(command.user)} does not hold {command.role.value}{configured}: {NOTHING}"

@@ -1,0 +1,152 @@
+"""Team, role and binding commands as people get them wrong: a typo in a team's name, a change
+that changes nothing, taking a team's last admin away. Each answer as Slack shows it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.slack.render import blocks
+from shared.audit.models import ORG_STREAM, Outcome, StreamKey
+from shared.bootstrap.wiring import Services
+from shared.identity.models import ChannelId, Platform, Role, UserId
+from shared.invocation import ReplyTarget
+from shared.replies import Reply, Tone
+from tests.support import ORG, invocation, records, run, setup_teams
+
+
+def _slack(reply: Reply) -> str:
+    """What Slack shows of a reply (its Block Kit, as text)."""
+    return str(blocks(reply))
+
+
+def _entries(services: Services, team: str) -> int:
+    return len(records(services.audit_log, StreamKey(org=ORG, team=team)))
+
+
+def _streams(services: Services) -> set[str]:
+    return {stream.team for stream in services.audit_log.streams(ORG)}
+
+
+def test_a_typo_in_team_is_refused_with_a_suggestion_and_starts_no_trail(
+    services: Services,
+) -> None:
+    # GIVEN teams payments and search
+    setup_teams(services)
+    org_before = _entries(services, ORG_STREAM)
+    # WHEN the org admin types --team paymnets
+    reply = run(services, "service register web --sample checkout --team paymnets")
+    # THEN it is refused, suggesting payments
+    assert reply.tone is Tone.ERROR
+    assert "There is no team `paymnets`. Did you mean `payments`?" in _slack(reply)
+    # AND no trail was started for paymnets: the denial is in the org's trail
+    assert "paymnets" not in _streams(services)
+    org = records(services.audit_log, StreamKey(org=ORG, team=ORG_STREAM))
+    assert len(org) == org_before + 1
+    assert org[-1].outcome is Outcome.DENIED
+    assert org[-1].details["team"] == "paymnets"
+    # AND sealing the trails seals none for it
+    assert not run(services, "audit seal").failed
+    assert "paymnets" not in _streams(services)
+    # AND a team created later with that name starts its own trail, inheriting nothing
+    assert not run(services, "team create paymnets").failed
+    assert not run(services, "team member add ann --role admin --team paymnets").failed
+    (first,) = records(services.audit_log, StreamKey(org=ORG, team="paymnets"))[:1]
+    assert first.seq == 1
+    assert first.command.startswith("sre team member add ann")
+
+
+def test_the_suggestion_names_only_teams_the_caller_may_see(services: Services) -> None:
+    setup_teams(services)
+    # a member of payments is pointed at payments
+    mine = run(services, "team show paymnets", user="vic", channel="C-pay")
+    assert "Did you mean `payments`?" in _slack(mine)
+    # the admin of search, who has no role in payments, is not told it exists
+    theirs = run(services, "team show paymnets", user="sam")
+    assert "There is no team `paymnets`." in _slack(theirs)
+    assert "payments" not in _slack(theirs).replace("paymnets", "")
+    assert "paymnets" not in _streams(services)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("team bind C-pay --team payments", "#C-pay is already bound to team payments"),
+        ("team member add vic --role viewer --team payments", "@vic is already viewer in payments"),
+        ("team role set oli operator --team payments", "@oli is already operator in payments"),
+        ("org grant aud auditor", "@aud already has auditor"),
+        ("org revoke vic auditor", "@vic does not hold auditor"),
+    ],
+)
+def test_a_change_that_changes_nothing_says_so_and_is_not_audited(
+    services: Services, text: str, said: str
+) -> None:
+    # GIVEN the teams as set up (C-pay bound to payments, vic a viewer, oli an operator, aud
+    # auditor)
+    setup_teams(services)
+    before = {team: _entries(services, team) for team in ("payments", ORG_STREAM)}
+    # WHEN the org admin asks for what is already so
+    reply = run(services, text)
+    # THEN they are told there is nothing to change, and nothing is audited
+    assert reply.tone is Tone.INFO
+    assert f"{said}: nothing to change" in _slack(reply)
+    assert reply.receipt is None
+    assert {team: _entries(services, team) for team in before} == before
+
+
+def test_a_team_always_keeps_an_admin(services: Services) -> None:
+    # GIVEN payments, whose only admin is ann
+    setup_teams(services)
+    # WHEN someone demotes or removes her
+    for text in (
+        "team role set ann operator --team payments",
+        "team member remove ann --team payments",
+    ):
+        reply = run(services, text)
+        # THEN it is refused, saying what to do first
+        assert reply.tone is Tone.ERROR, text
+        assert "always keeps an admin: make someone else admin first" in _slack(reply)
+    team = services.directory.get_team(ORG, "payments")
+    assert team is not None and team.members[UserId("ann")] is Role.ADMIN
+    # AND once oli is admin too, ann may step down
+    assert not run(services, "team role set oli admin --team payments").failed
+    assert run(services, "team role set ann operator --team payments").tone is Tone.OK
+
+
+def test_binding_a_channel_slack_does_not_know_is_refused(services: Services) -> None:
+    # GIVEN payments; WHEN its admin binds `#payments-alerts` typed as text (Slack sends a
+    # channel it knows as its id, so this is none it knows)
+    setup_teams(services)
+    reply = run(services, "team bind #payments-alerts", user="ann", channel="C-pay")
+    # THEN it is refused, saying how to name the channel, and nothing is bound
+    assert reply.tone is Tone.ERROR
+    assert "Slack knows no channel #payments-alerts" in _slack(reply)
+    bound = {b.channel for b in services.directory.list_bindings(ORG)}
+    assert "payments-alerts" not in bound
+    # AND a channel Slack sent by its id is bound
+    assert run(services, "team bind C024BE91L", user="ann", channel="C-pay").tone is Tone.OK
+
+
+def test_binding_again_from_inside_to_keep_the_conversation_is_a_change(
+    services: Services,
+) -> None:
+    # GIVEN a Teams channel bound from elsewhere: the bot does not know how to post there
+    setup_teams(services)
+    teams_channel = "19:Ql86tXNM2lTBXNKJdqKdwIF9ltGZwpvluLvnJdA0tmg1@thread.v2"
+    bind = f"team bind {teams_channel} --team payments"
+    assert not run(services, bind, platform=Platform.TEAMS).failed
+    # WHEN its admin binds it again from inside it (a Teams message carries the conversation)
+    inside = invocation(
+        "team bind", user="ann", channel=teams_channel, platform=Platform.TEAMS
+    ).model_copy(
+        update={
+            "reply_to": ReplyTarget(
+                platform=Platform.TEAMS, channel=teams_channel, conversation={"id": teams_channel}
+            )
+        }
+    )
+    reply = services.bus.handle(inside)
+    # THEN it is a change, audited, and the conversation is kept; binding it again is not
+    assert reply.tone is Tone.OK and reply.receipt
+    bound = services.directory.get_binding(ORG, ChannelId(teams_channel))
+    assert bound is not None and bound.conversation == {"id": teams_channel}
+    assert services.bus.handle(inside).tone is Tone.INFO
