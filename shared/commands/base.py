@@ -50,6 +50,9 @@ class Command(BaseModel):
     aliases: ClassVar[tuple[tuple[str, ...], ...]] = ()
     positional: ClassVar[tuple[str, ...]] = ()
     """Fields given by position, in order."""
+    rest: ClassVar[str | None] = None
+    """The free-text field that takes the rest of the line, unquoted (`comment ID rolled back
+    v7`): the last positional, and as an option all the words up to the next option."""
     permission: ClassVar[Permission]
     purpose: ClassVar[str]
     mutates: ClassVar[bool] = False

@@ -52,8 +52,8 @@ def test_empty_text_is_help() -> None:
     ("typed", "suggestion"),
     [
         ("tem list", "sre team list"),
-        ("team creat payments", "sre team create"),
-        ("team membr add U1", "sre team member add"),
+        ("team creat payments", "sre team create payments"),
+        ("team membr add U1", "sre team member add U1"),
         ("whoamii", "sre whoami"),
         ("team member add U1 --rol admin", "--role"),
     ],
@@ -199,7 +199,7 @@ def test_canonical_is_short_and_stable() -> None:
     assert canonical(command) == "sre team member add U1 --role=admin --team=payments"
     assert canonical(m.GrantOrgRole(user="U1", role=OrgRole.AUDITOR)) == "sre org grant U1 auditor"
     assert canonical(m.CreateTeam(name="x", description="it's ours")) == (
-        "sre team create x --description='it'\"'\"'s ours'"
+        'sre team create x --description="it\'s ours"'
     )
 
 
