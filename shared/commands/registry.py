@@ -8,96 +8,20 @@ import textwrap
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any
 
 from pydantic import ValidationError
 
 from shared.commands.base import Command
 from shared.commands.free_text import shown
 from shared.commands.grammar import quote, tokenize
+from shared.commands.options import split_options
+from shared.commands.refusals import Refusals
 from shared.commands.typos import Phrasebook
-from shared.commands.usage import is_flag, types_of, usage
+from shared.commands.usage import types_of, usage
 from shared.errors import InvalidCommandError
 from shared.identity.rbac import Permission
 
 __all__ = ["CommandSet", "canonical", "usage"]
-
-
-def _split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    positionals: list[str] = []
-    index = 0
-    while index < len(rest):
-        word = rest[index]
-        index += 1
-        if word == "--":  # the end of the options: what follows is text
-            positionals += rest[index:]
-            break
-        if not word.startswith("--"):
-            positionals.append(word)
-            continue
-        name, has_value, value = word[2:].partition("=")
-        field_name = name.replace("-", "_").lower()
-        field = model.model_fields.get(field_name)
-        if field is None:
-            raise _bad_option(model, name)
-        if not has_value:
-            if is_flag(field):
-                value = "true"
-            elif index < len(rest) and field_name == model.rest:
-                taken = _text_words(rest[index:])
-                value, index = " ".join(taken), index + len(taken)
-            elif index < len(rest):
-                value, index = rest[index], index + 1
-            else:
-                raise InvalidCommandError(f"`--{name}` needs a value.", usage=usage(model))
-        data[field_name] = value
-    return _place(model, data, positionals)
-
-
-def _text_words(words: list[str]) -> list[str]:
-    """The words of a rest-of-line option: up to the next option (at least one word)."""
-    taken = words[:1]
-    for word in words[1:]:
-        if word.startswith("--"):
-            break
-        taken.append(word)
-    return taken
-
-
-def _place(model: type[Command], data: dict[str, Any], positionals: list[str]) -> dict[str, Any]:
-    expected = len(model.positional)
-    if model.positional and model.rest == model.positional[-1] and len(positionals) > expected:
-        positionals = [*positionals[: expected - 1], " ".join(positionals[expected - 1 :])]
-    if len(positionals) > expected:
-        extra = " ".join(positionals[expected:])
-        raise InvalidCommandError(f"I did not expect `{shown(extra)}` here.", usage=usage(model))
-    for name, value in zip(model.positional, positionals, strict=False):
-        if name in data:
-            raise InvalidCommandError(f"{name} given twice.", usage=usage(model))
-        data[name] = value
-    return data
-
-
-def _bad_option(model: type[Command], name: str) -> InvalidCommandError:
-    options = [n.replace("_", "-") for n in model.model_fields if n not in model.positional]
-    guess = difflib.get_close_matches(name, options, n=1)
-    hint = f" Did you mean `--{guess[0]}`?" if guess else ""
-    return InvalidCommandError(
-        f"`sre {model.phrase()}` has no option `--{shown(name)}`.{hint}",
-        usage=usage(model),
-        suggestion=f"--{guess[0]}" if guess else None,
-    )
-
-
-def _explain(error: ValidationError) -> str:
-    reasons = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "value"
-        message = str(item["msg"]).removeprefix("Value error, ")
-        reason = "is missing" if item["type"] == "missing" else f"is not valid: {message}"
-        reasons.append(f"{where} {reason}")
-    return "; ".join(reasons)
 
 
 def _text(value: object) -> str:
@@ -159,20 +83,22 @@ class CommandSet:
                     raise ValueError(f"`{' '.join(words)}` names two commands")
                 self._by_words[words] = model
         self._phrases = Phrasebook(self._by_words, self.models)
+        self._refusals = Refusals(self.models)
         self._help: dict[str | None, str] = {}
 
-    def parse(self, text: str) -> Command:
+    def parse(self, text: str, *, now: datetime | None = None) -> Command:
         """Parse a command line; `InvalidCommandError` with usage and a suggestion if it is not
-        one."""
+        one. `now` is the clock's time that relative moments (`2h ago`) are read against."""
         words = tokenize(text)
         if not words:  # nothing typed: help, which every command set has
             return self._by_words[("help",)]()
         model, rest = self._match(words)
-        data = _split_options(model, rest)
+        data = split_options(model, rest)
         try:
-            return model.model_validate(data)
+            return model.model_validate(data, context={"now": now} if now else None)
         except ValidationError as error:
-            raise InvalidCommandError(f"{_explain(error)}.", usage=usage(model)) from error
+            reasons = self._refusals.explain(model, error)
+            raise InvalidCommandError(f"{reasons}.", usage=usage(model)) from error
 
     def topics(self) -> list[str]:
         """The first words of every command, in help order."""

@@ -55,7 +55,6 @@ def usage(model: type[Command]) -> str:
     for name in ordered:
         field = fields[name]
         shown = placeholder(name, field)
-        shown += "…" if name == model.rest else ""
         if name in model.positional:
             parts.append(shown if field.is_required() else f"[{shown}]")
         elif is_flag(field):

@@ -71,10 +71,10 @@ def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> No
     [
         ("team create Payments!", "not a team name"),
         ("team member add", "user is missing"),
-        ("team member add U1 --role boss", "role is not valid"),
+        ("team member add U1 --role boss", "`boss` is not a valid --role: use viewer, respon"),
         ("team member add U1 extra", "did not expect `extra`"),
         ("team member add U1 --role", "needs a value"),
-        ("org grant U1 superuser", "role is not valid"),
+        ("org grant U1 superuser", "`superuser` is not a valid role: use org-admin or auditor"),
     ],
 )
 def test_invalid_arguments_say_what_is_wrong_with_the_usage_line(
