@@ -4,23 +4,31 @@ between words when Slack shows it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from bots.slack.render import blocks
+from bots.msteams.render import card
+from bots.slack.render import blocks, prompt_view
 from shared.bootstrap.wiring import Services
 from shared.replies import Reply, Tone
 from tests.support import investigate, run, setup_teams
 
 
 @pytest.fixture
-def inv(services: Services) -> str:
-    """An open investigation of payments' sample service, by the responder rey."""
+def report(services: Services) -> Reply:
+    """The report of an investigation of payments' sample service, opened by the responder rey."""
     setup_teams(services)
     registered = run(
         services, "service register checkout-api --sample checkout", user="oli", channel="C-pay"
     )
     assert not registered.failed, registered
-    report = investigate(services, "investigate checkout-api")
+    return investigate(services, "investigate checkout-api")
+
+
+@pytest.fixture
+def inv(report: Reply) -> str:
+    """That investigation's id."""
     return dict(report.fields)["Investigation"].split()[0]
 
 
@@ -107,3 +115,20 @@ def test_a_summary_too_long_for_slack_is_refused_saying_the_limit(
     shown = _rey(services, f"investigation show {inv}")
     summary = [b for b in blocks(shown) if "Summary" in b.get("text", {}).get("text", "")]
     assert summary, "a summary too long for a Slack field is shown in a section"
+
+
+def test_the_comment_button_takes_as_much_as_the_command_does_in_slack_and_teams(
+    services: Services, report: Reply
+) -> None:
+    # GIVEN the Comment button on an investigation's report, as Slack and Teams show it
+    shown = report
+    comment = next(b for b in shown.buttons if b.label == "Comment")
+    (actions,) = [b for b in blocks(shown) if b["type"] == "actions"]
+    button = next(e for e in actions["elements"] if e["text"]["text"] == "Comment")
+    modal = prompt_view(button, {})
+    teams = json.dumps(card(shown))
+    # THEN their text boxes take a 3,000-character comment, and it is added whole
+    assert modal["blocks"][0]["element"]["max_length"] == 3000
+    assert '"maxLength": 3000' in teams
+    said = _rey(services, comment.with_answer("z" * 3000))
+    assert said.tone is Tone.OK, said

@@ -11,12 +11,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from shared.alerts.commands import SilenceAlert
 from shared.bootstrap.features import COMMANDS
 from shared.commands.base import Command
 from shared.commands.help import ShowHelp
-from shared.commands.registry import canonical, usage
+from shared.commands.registry import CommandSet, canonical, usage
 from shared.errors import InvalidCommandError
 from shared.identity.models import OrgRole, Role
+from shared.investigations.commands import CommentInvestigation, ResolveInvestigation
 from shared.teams import commands as m
 
 parse = COMMANDS.parse
@@ -207,3 +209,29 @@ def test_a_control_character_is_refused_not_turned_into_a_quote() -> None:
     # found by the property above: NUL once came back as a right single quote
     with pytest.raises(ValidationError, match="control characters"):
         m.CreateTeam(name="x", description="\x00")
+
+
+def test_free_text_takes_the_rest_of_the_line_and_the_words_up_to_the_next_option() -> None:
+    assert parse("investigation comment inv-abc123 rolled back v7") == CommentInvestigation(
+        id="inv-abc123", text="rolled back v7"
+    )
+    assert parse("investigation resolve inv-abc123 --summary pool size --team pay") == (
+        ResolveInvestigation(id="inv-abc123", summary="pool size", team="pay")
+    )
+    assert parse("alert silence slow load test --duration 4h") == SilenceAlert(
+        name="slow", comment="load test", duration="4h"
+    )
+    # `--` ends the options: what follows is text, dashes and all
+    assert parse("investigation comment inv-abc123 -- --force was wrong") == (
+        CommentInvestigation(id="inv-abc123", text="--force was wrong")
+    )
+
+
+def test_a_rest_of_line_field_must_be_text_and_the_last_positional() -> None:
+    class Odd(m.CreateTeam):
+        words = ("odd",)
+        positional = ("description", "name")
+        rest = "description"
+
+    with pytest.raises(ValueError, match="not last"):
+        CommandSet([*COMMANDS.models, Odd])
