@@ -18,6 +18,7 @@ from shared.commands.help import ShowHelp
 from shared.commands.registry import CommandSet, canonical, usage
 from shared.errors import InvalidCommandError
 from shared.identity.models import OrgRole, Role
+from shared.identity.rbac import Permission
 from shared.investigations.commands import CommentInvestigation, ResolveInvestigation
 from shared.teams import commands as m
 
@@ -228,10 +229,15 @@ def test_free_text_takes_the_rest_of_the_line_and_the_words_up_to_the_next_optio
 
 
 def test_a_rest_of_line_field_must_be_text_and_the_last_positional() -> None:
-    class Odd(m.CreateTeam):
+    class Odd(Command):
         words = ("odd",)
-        positional = ("description", "name")
-        rest = "description"
+        positional = ("text", "name")
+        rest = "text"
+        permission = Permission.ORG_MEMBER
+        target_kind = "org"
+        purpose = "A command whose free text is not last."
+        text: str = ""
+        name: str = ""
 
     with pytest.raises(ValueError, match="not last"):
         CommandSet([*COMMANDS.models, Odd])
