@@ -24,10 +24,7 @@ def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
     while index < len(rest):
         word = rest[index]
         index += 1
-        if word == "--":  # the end of the options: what follows is text
-            positionals += rest[index:]
-            break
-        if not word.startswith("--"):
+        if not word.startswith("--") or word == "--":  # `--`: a dash typed in a sentence
             positionals.append(word)
             continue
         name, has_value, value = word[2:].partition("=")
@@ -56,7 +53,7 @@ def _text_words(words: list[str]) -> list[str]:
     """The words of a rest-of-line option: up to the next option (at least one word)."""
     taken = words[:1]
     for word in words[1:]:
-        if word.startswith("--"):
+        if word.startswith("--") and word != "--":
             break
         taken.append(word)
     return taken
