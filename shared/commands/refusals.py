@@ -70,9 +70,11 @@ def _counts(atom: re.Match[str], quantifier: str) -> tuple[int, int]:
 
 
 def _said(prefix: str, parts: list[str], low: int, high: int) -> str:
+    if not parts:
+        return f"only `{prefix}`"
     listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
     size = f"{low} to {high}" if high < 10**6 and low != high else f"{low}" if low == high else ""
-    counted = f", {size} of them" if prefix else f", {size} characters"
+    counted = f", {size} of them" if prefix else f", {size} character{'s' * (high != 1)}"
     where = f"`{prefix}` then {listed}" if prefix else listed
     return where + (counted if size else "")
 

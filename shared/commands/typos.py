@@ -63,7 +63,7 @@ class Phrasebook:
         else:
             advice, lines = "", self.topic_list()
         return InvalidCommandError(
-            f"`{shown(' '.join(words[:3]))}` is not a command.{hint}{advice}",
+            f"`{shown(' '.join(lowered[:3]))}` is not a command.{hint}{advice}",
             usage=lines,
             suggestion=f"sre {suggestion}" if suggestion else None,
         )
