@@ -104,6 +104,10 @@ def _typed_moment(value: object, info: ValidationInfo) -> object:
     return at
 
 
-Moment = Annotated[datetime, BeforeValidator(_typed_moment)]
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Moment = Annotated[datetime, BeforeValidator(_typed_moment), AfterValidator(_utc)]
 """A moment (`2026-11-01`, `2026-11-01T14:00`, `14:00`, `yesterday 14:00`, `2h ago`), in UTC."""
 Since = Moment | None
