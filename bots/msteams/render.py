@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.commands.free_text import LONG_TEXT_MAX
 from shared.replies import Button, Reply, Tone
 
 CARD_VERSION = "1.4"
@@ -65,7 +66,14 @@ def _action(index: int, button: Button) -> dict[str, Any]:
         "title": button.label,
         "card": {
             "type": "AdaptiveCard",
-            "body": [{"type": "Input.Text", "id": field, "label": button.prompt, "maxLength": 200}],
+            "body": [
+                {
+                    "type": "Input.Text",
+                    "id": field,
+                    "label": button.prompt,
+                    "maxLength": LONG_TEXT_MAX,
+                }
+            ],
             "actions": [
                 {
                     "type": "Action.Submit",

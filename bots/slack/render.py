@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from shared.commands.free_text import LONG_TEXT_MAX
 from shared.replies import Button, Reply, Tone
 
 ICON = {
@@ -19,6 +20,9 @@ ICON = {
     Tone.ERROR: ":x:",
 }
 SECTION_LIMIT = 2900
+FIELD_LIMIT = 1900
+"""Slack takes at most 3,000 characters in a section's text and 2,000 in a field (escaping
+lengthens text: the margins are for `&amp;` and mentions)."""
 RUN = "sre"
 """The action id prefix of a button that runs its command at once."""
 ASK = "sre-ask"
@@ -36,14 +40,22 @@ def mrkdwn(text: str) -> str:
     return _GROUP.sub(r"<!subteam^\1>", _MENTION.sub(r"<@\1>", escaped))
 
 
+def _cut(line: str, limit: int = SECTION_LIMIT) -> list[str]:
+    """A line in pieces of at most `limit` characters, cut between words where there is a space."""
+    pieces = []
+    while len(line) > limit:
+        space = line.rfind(" ", limit // 2, limit + 1)
+        at = space if space > 0 else limit
+        pieces.append(line[:at])
+        line = line[at:].lstrip(" ")
+    return [*pieces, line]
+
+
 @functools.lru_cache(maxsize=256)
 def _chunks(text: str) -> tuple[str, ...]:
-    """Split text into pieces Slack accepts in one section, at line ends where possible."""
-    pieces = [
-        line[i : i + SECTION_LIMIT]
-        for line in text.split("\n")
-        for i in range(0, max(len(line), 1), SECTION_LIMIT)
-    ]
+    """Split text into pieces Slack accepts in one section, at line ends where possible, else
+    between words."""
+    pieces = [piece for line in text.split("\n") for piece in _cut(line)]
     chunks: list[str] = []
     for piece in pieces:
         if chunks and len(chunks[-1]) + len(piece) + 1 <= SECTION_LIMIT:
@@ -86,7 +98,11 @@ def prompt_view(action: dict[str, Any], metadata: dict[str, str | None]) -> dict
                 "type": "input",
                 "block_id": ANSWER,
                 "label": {"type": "plain_text", "text": asked["prompt"][:2000]},
-                "element": {"type": "plain_text_input", "action_id": ANSWER, "max_length": 200},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ANSWER,
+                    "max_length": LONG_TEXT_MAX,
+                },
             }
         ],
     }
@@ -97,8 +113,12 @@ def blocks(reply: Reply, files: Mapping[str, str] | None = None) -> list[dict[st
     uploaded Slack file (an image without one is left out)."""
     out = [_section(f"{ICON[reply.tone]} *{mrkdwn(reply.title)}*")]
     out += [_section(mrkdwn(chunk)) for chunk in _chunks(reply.text)]
-    fields = [{"type": "mrkdwn", "text": f"*{mrkdwn(k)}*\n{mrkdwn(v)}"} for k, v in reply.fields]
+    short = [(k, v) for k, v in reply.fields if len(k) + len(v) < FIELD_LIMIT]
+    fields = [{"type": "mrkdwn", "text": f"*{mrkdwn(k)}*\n{mrkdwn(v)}"} for k, v in short]
     out += [{"type": "section", "fields": fields[i : i + 10]} for i in range(0, len(fields), 10)]
+    for key, value in reply.fields:  # a long one (a summary) does not fit a field: sections
+        if (key, value) not in short:
+            out += [_section(mrkdwn(c)) for c in _chunks(f"*{key}*\n{value}")]
     out += [
         {
             "type": "image",

@@ -152,7 +152,8 @@ class AcknowledgeAlert(Command):
 
 class SilenceAlert(Command):
     words = ("alert", "silence")
-    positional = ("name",)
+    positional = ("name", "comment")
+    rest = "comment"
     permission = Permission.ALERT_RESPOND
     target_kind = "alert"
     target_field = "name"

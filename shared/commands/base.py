@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from shared.commands.free_text import FreeText
 from shared.identity.models import TeamName
@@ -50,6 +58,9 @@ class Command(BaseModel):
     aliases: ClassVar[tuple[tuple[str, ...], ...]] = ()
     positional: ClassVar[tuple[str, ...]] = ()
     """Fields given by position, in order."""
+    rest: ClassVar[str | None] = None
+    """The free-text field that takes the rest of the line, unquoted (`comment ID rolled back
+    v7`): the last positional, and as an option all the words up to the next option."""
     permission: ClassVar[Permission]
     purpose: ClassVar[str]
     mutates: ClassVar[bool] = False
@@ -64,6 +75,17 @@ class Command(BaseModel):
     needs_caller: ClassVar[bool] = True
     """Whether answering needs who the caller is (roles, a team). `help` does not: it is answered
     without reading the directory, a delivery guard or an audit entry (public, changes nothing)."""
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Command:
+        """A span (`--since`, `--until`) ends after it starts, whatever the command."""
+        since, until = getattr(self, "since", None), getattr(self, "until", None)
+        if isinstance(since, datetime) and isinstance(until, datetime) and until <= since:
+            raise ValueError(
+                f"--until ({until:%Y-%m-%d %H:%M} UTC) is not after --since"
+                f" ({since:%Y-%m-%d %H:%M} UTC): the span would be empty"
+            )
+        return self
 
     @classmethod
     def phrase(cls) -> str:

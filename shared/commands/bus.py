@@ -138,7 +138,7 @@ class CommandBus:
         )
 
     def _handle(self, invocation: Invocation) -> Handled:
-        command = self.commands.parse(invocation.text)
+        command = self.commands.parse(invocation.text, now=self._clock.now())
         if not command.needs_caller:
             return self._execute(command, self._anonymous(invocation))
         if invocation.delivery_id is None:

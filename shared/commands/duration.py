@@ -1,27 +1,30 @@
 """Durations as people type them (`30s`, `5m`, `2h`, `1d`): one grammar (all four units
 everywhere), one conversion to a timedelta, and limits by value for command options; and moments
-(`2026-11-01T14:00`), in UTC."""
+(`2026-11-01T14:00`, `14:00`, `yesterday 14:00`, `2h ago`), in UTC."""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo
 
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-DURATION_PATTERN = r"(\d{1,4})([smhd])"
-"""A duration: one to four digits, then the unit: seconds, minutes, hours or days (two groups:
-the amount and the unit)."""
+DURATION_PATTERN = r"(\d+)([smhd])"
+"""A duration: digits, then the unit: seconds, minutes, hours or days (two groups: the amount and
+the unit)."""
+_FOREVER = 10**12
+"""Seconds beyond any limit (31,000 years) and within what a timedelta holds: `99999999999d` is
+too long, not a crash."""
 
 
 def to_timedelta(text: str) -> timedelta:
     """`30s`, `5m`, `2h`, `1d` as a timedelta; a ValueError naming the form if it is not one."""
     found = re.fullmatch(DURATION_PATTERN, text)
     if found is None:
-        raise ValueError(f"`{text}` is not a duration: write 30s, 5m, 2h or 1d")
-    return timedelta(seconds=int(found[1]) * _SECONDS[found[2]])
+        raise ValueError(f"`{text[:40]}` is not a duration: write it like 30s, 5m, 2h or 1d")
+    return timedelta(seconds=min(int(found[1][:13]) * _SECONDS[found[2]], _FOREVER))
 
 
 def bounded(
@@ -32,27 +35,79 @@ def bounded(
     too_long: str | None = None,
 ) -> AfterValidator:
     """A validator for `Annotated[str, ...]`: a duration in any unit from `at_least` to
-    `at_most`; `refusal` for any other text (`too_long`, if given, for one above `at_most`).
+    `at_most`. `refusal` says what is allowed (the bounds, a form); a refusal starts with the
+    real reason (`'10000d' is too long: at most 90d…`; `too_long` instead, if given).
     The limits are of the value, never of the unit: `120s` is `2m`."""
 
     def check(text: str) -> str:
         try:
             value = to_timedelta(text)
         except ValueError:
-            raise ValueError(refusal) from None
-        if value > at_most and too_long is not None:
-            raise ValueError(too_long)
-        if not at_least <= value <= at_most:
-            raise ValueError(refusal)
+            raise ValueError(f"`{text[:40]}` is not a duration: {refusal}") from None
+        if value > at_most:
+            raise ValueError(f"`{text[:40]}` is too long: {too_long or refusal}")
+        if value < at_least:
+            raise ValueError(f"`{text}` is too short: {refusal}")
         return text
 
     return AfterValidator(check)
+
+
+_AGO = re.compile(rf"{DURATION_PATTERN}\s+ago")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
+_DAY = re.compile(rf"(today|yesterday)(?:\s+{_CLOCK.pattern})?")
+MOMENT_FORMS = "2026-11-01, 2026-11-01T14:00, 14:00 (today), yesterday 14:00 or 2h ago"
+"""The forms a moment is written in, as a refusal lists them."""
+
+
+def _at(day: datetime, hour: str | None, minute: str | None) -> datetime:
+    if hour is None or minute is None:
+        return day.replace(hour=0, minute=0, second=0, microsecond=0)
+    if int(hour) > 23 or int(minute) > 59:
+        raise ValueError(f"`{hour}:{minute}` is not a time of day: write it like 14:00")
+    return datetime.combine(day.date(), time(int(hour), int(minute)), tzinfo=UTC)
+
+
+def moment(text: str, *, now: datetime) -> datetime:
+    """A moment as people type it, relative to `now` (UTC) or absolute; a ValueError saying the
+    forms there are otherwise."""
+    said = " ".join(text.lower().split())
+    if said == "now":
+        return now
+    if found := _AGO.fullmatch(said):
+        return now - to_timedelta(f"{found[1]}{found[2]}")
+    if found := _DAY.fullmatch(said):
+        day = now if found[1] == "today" else now - timedelta(days=1)
+        return _at(day, found[2], found[3])
+    if found := _CLOCK.fullmatch(said):
+        return _at(now, found[1], found[2])
+    try:
+        parsed = datetime.fromisoformat(said.upper())
+    except ValueError:
+        raise ValueError(f"`{text[:40]}` is not a time: write {MOMENT_FORMS}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _typed_moment(value: object, info: ValidationInfo) -> object:
+    """A typed moment resolved against the clock the command was read by (the real one if none
+    was given); `--since` in the future is refused: there is nothing there yet."""
+    if not isinstance(value, str):
+        return value
+    context = info.context if isinstance(info.context, dict) else {}
+    now = context.get("now")
+    at = moment(value, now=now if isinstance(now, datetime) else datetime.now(UTC))
+    if info.field_name == "since" and isinstance(now, datetime) and at > now:
+        raise ValueError(
+            f"--since is in the future: {at:%Y-%m-%d %H:%M} UTC is after now"
+            f" ({now:%Y-%m-%d %H:%M} UTC); give a time already past, like 2h ago"
+        )
+    return at
 
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-Moment = Annotated[datetime, AfterValidator(_utc)]
-"""A date or time (`2026-11-01`, `2026-11-01T14:00`), in UTC unless it says otherwise."""
+Moment = Annotated[datetime, BeforeValidator(_typed_moment), AfterValidator(_utc)]
+"""A moment (`2026-11-01`, `2026-11-01T14:00`, `14:00`, `yesterday 14:00`, `2h ago`), in UTC."""
 Since = Moment | None

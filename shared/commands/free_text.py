@@ -7,12 +7,15 @@ import re
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator
 
 from shared.audit.redaction import redact
 from shared.commands.grammar import normalize
 
 FREE_TEXT_MAX = 200
+"""A description, a note, a silence comment: a line in a listing."""
+LONG_TEXT_MAX = 3000
+"""A comment or a summary: at most what Slack shows in one section."""
 SHOWN_MAX = 60
 """How much of a typed word an error message repeats: enough to recognise it, never a flood."""
 
@@ -24,6 +27,18 @@ _REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069
 def _invisible(ch: str) -> bool:
     """Zero-width and other format characters (U+200B..U+200F, U+2060, U+FEFF, ...): dropped."""
     return unicodedata.category(ch) == "Cf"
+
+
+def _within(limit: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(
+                f"is too long: {len(value):,} characters, at most {limit:,}"
+                + (" (Slack's limit for one section)" if limit == LONG_TEXT_MAX else "")
+            )
+        return value
+
+    return AfterValidator(check)
 
 
 def _clean(value: str) -> str:
@@ -38,9 +53,12 @@ def _clean(value: str) -> str:
     return redact(visible)
 
 
-FreeText = Annotated[str, Field(max_length=FREE_TEXT_MAX), AfterValidator(_clean)]
+FreeText = Annotated[str, _within(FREE_TEXT_MAX), AfterValidator(_clean)]
 """A short human text, normalised like the command it came in, without control, bidirectional or
 invisible characters, its secrets masked: it is stored, posted and audited as it is."""
+LongText = Annotated[str, _within(LONG_TEXT_MAX), AfterValidator(_clean)]
+"""Free text that may run to a few paragraphs' worth (a comment, a summary): checked the same
+way, up to LONG_TEXT_MAX."""
 
 
 def shown(typed: str, limit: int = SHOWN_MAX) -> str:

@@ -29,11 +29,15 @@ _TYPOGRAPHY = str.maketrans(
 
 
 COMMAND_MAX = 4000
-"""The longest command line read. The grammar needs far less (free text is at most 200
+"""The longest command line read. The grammar needs less (free text is at most 3,000
 characters); Slack's own advice for a message is at most 4,000. Longer text is refused before any
 work, so a megabyte pasted after `/sre` costs nothing and is not echoed back."""
 
 _APOSTROPHE = re.compile(r"(?<=\w)\u2019(?=\w)")
+_TYPED_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_KEPT = "\ue000"
+"""Stands in for a typed apostrophe between letters (`don't`) while the line is split: unquoted
+text is written as people write, so it is not the start of a quotation."""
 
 
 def normalize(text: str, *, apostrophes: bool = True) -> str:
@@ -55,7 +59,8 @@ def tokenize(text: str) -> list[str]:
             usage="sre help",
         )
     try:
-        words = shlex.split(normalize(text, apostrophes=False))
+        kept = _TYPED_APOSTROPHE.sub(_KEPT, normalize(text, apostrophes=False))
+        words = [word.replace(_KEPT, "'") for word in shlex.split(kept)]
     except ValueError as error:
         raise InvalidCommandError(
             f"I could not read that command: {error} (check your quotes).",
@@ -67,5 +72,8 @@ def tokenize(text: str) -> list[str]:
 
 
 def quote(value: str) -> str:
-    """Quote a value so that `tokenize` gives it back unchanged."""
-    return shlex.quote(value)
+    """Quote a value so that `tokenize` gives it back unchanged (`"it's done"`, as people would
+    write it, rather than shell's `'it'"'"'s done'`)."""
+    if "'" not in value:
+        return shlex.quote(value)
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -4,130 +4,24 @@ feature declares) parses and renders help; `canonical` and `usage` need only the
 from __future__ import annotations
 
 import difflib
-import functools
 import textwrap
 from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import ValidationError
-from pydantic.fields import FieldInfo
 
 from shared.commands.base import Command
 from shared.commands.free_text import shown
 from shared.commands.grammar import quote, tokenize
+from shared.commands.options import split_options
+from shared.commands.refusals import Refusals
+from shared.commands.typos import Phrasebook
+from shared.commands.usage import types_of, usage
 from shared.errors import InvalidCommandError
 from shared.identity.rbac import Permission
 
-
-def _is_flag(field: FieldInfo) -> bool:
-    return field.annotation is bool
-
-
-def _types(annotation: Any) -> set[Any]:
-    """The plain types a (possibly optional, possibly annotated) annotation admits."""
-    if get_origin(annotation) is Annotated:
-        return _types(get_args(annotation)[0])
-    if get_args(annotation) and get_origin(annotation) is not Literal:
-        return set().union(*(_types(arg) for arg in get_args(annotation)))
-    return {annotation}
-
-
-def _placeholder(name: str, field: FieldInfo) -> str:
-    extra = field.json_schema_extra
-    if isinstance(extra, dict) and isinstance(extra.get("metavar"), str):
-        return str(extra["metavar"])
-    if get_origin(field.annotation) is Literal:
-        return "|".join(str(choice) for choice in get_args(field.annotation))
-    if datetime in _types(field.annotation):
-        return "DATE"
-    choices = [a for a in get_args(field.annotation) if isinstance(a, type) and issubclass(a, Enum)]
-    annotation = choices[0] if choices else field.annotation
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return "|".join(str(member.value) for member in annotation)
-    return name.upper()
-
-
-@functools.cache
-def usage(model: type[Command]) -> str:
-    """One usage line generated from the model, e.g. `sre team member add USER [--role ROLE]`."""
-    parts = ["sre", *model.words]
-    fields = model.model_fields
-    ordered = [
-        *model.positional,
-        *(n for n, f in fields.items() if n not in model.positional and f.is_required()),
-        *(n for n, f in fields.items() if n not in model.positional and not f.is_required()),
-    ]
-    for name in ordered:
-        field = fields[name]
-        shown = _placeholder(name, field)
-        if name in model.positional:
-            parts.append(shown if field.is_required() else f"[{shown}]")
-        elif _is_flag(field):
-            parts.append(f"[--{name.replace('_', '-')}]")
-        else:
-            option = f"--{name.replace('_', '-')} {shown}"
-            parts.append(option if field.is_required() else f"[{option}]")
-    return " ".join(parts)
-
-
-def _split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    positionals: list[str] = []
-    index = 0
-    while index < len(rest):
-        word = rest[index]
-        index += 1
-        if not word.startswith("--") or word == "--":
-            positionals.append(word)
-            continue
-        name, has_value, value = word[2:].partition("=")
-        field_name = name.replace("-", "_").lower()
-        field = model.model_fields.get(field_name)
-        if field is None:
-            raise _bad_option(model, name)
-        if not has_value:
-            if _is_flag(field):
-                value = "true"
-            elif index < len(rest):
-                value, index = rest[index], index + 1
-            else:
-                raise InvalidCommandError(f"`--{name}` needs a value.", usage=usage(model))
-        data[field_name] = value
-    return _place(model, data, positionals)
-
-
-def _place(model: type[Command], data: dict[str, Any], positionals: list[str]) -> dict[str, Any]:
-    if len(positionals) > len(model.positional):
-        extra = " ".join(positionals[len(model.positional) :])
-        raise InvalidCommandError(f"I did not expect `{shown(extra)}` here.", usage=usage(model))
-    for name, value in zip(model.positional, positionals, strict=False):
-        if name in data:
-            raise InvalidCommandError(f"{name} given twice.", usage=usage(model))
-        data[name] = value
-    return data
-
-
-def _bad_option(model: type[Command], name: str) -> InvalidCommandError:
-    options = [n.replace("_", "-") for n in model.model_fields if n not in model.positional]
-    guess = difflib.get_close_matches(name, options, n=1)
-    hint = f" Did you mean `--{guess[0]}`?" if guess else ""
-    return InvalidCommandError(
-        f"`sre {model.phrase()}` has no option `--{shown(name)}`.{hint}",
-        usage=usage(model),
-        suggestion=f"--{guess[0]}" if guess else None,
-    )
-
-
-def _explain(error: ValidationError) -> str:
-    reasons = []
-    for item in error.errors():
-        where = ".".join(str(part) for part in item["loc"]) or "value"
-        message = str(item["msg"]).removeprefix("Value error, ")
-        reason = "is missing" if item["type"] == "missing" else f"is not valid: {message}"
-        reasons.append(f"{where} {reason}")
-    return "; ".join(reasons)
+__all__ = ["CommandSet", "canonical", "usage"]
 
 
 def _text(value: object) -> str:
@@ -160,6 +54,16 @@ def canonical(command: Command) -> str:
     return " ".join(parts)
 
 
+def _check_rest(model: type[Command]) -> None:
+    """A rest-of-line field is a text field and, if positional, the last one."""
+    if model.rest is None:
+        return
+    if str not in types_of(model.model_fields[model.rest].annotation):
+        raise ValueError(f"{model.__name__}.{model.rest} takes the rest of the line: not text")
+    if model.rest in model.positional and model.positional[-1] != model.rest:
+        raise ValueError(f"{model.__name__}.{model.rest} takes the rest of the line: not last")
+
+
 class CommandSet:
     """The commands one deployment (or one surface) understands, in help order."""
 
@@ -173,29 +77,32 @@ class CommandSet:
                 raise ValueError(
                     f"{model.__name__} needs its caller: it is not public or it changes"
                 )
+            _check_rest(model)
             for words in (model.words, *model.aliases):
                 if words in self._by_words:
                     raise ValueError(f"`{' '.join(words)}` names two commands")
                 self._by_words[words] = model
-        self._longest = max(len(words) for words in self._by_words)
+        self._phrases = Phrasebook(self._by_words, self.models)
+        self._refusals = Refusals(self.models)
         self._help: dict[str | None, str] = {}
 
-    def parse(self, text: str) -> Command:
+    def parse(self, text: str, *, now: datetime | None = None) -> Command:
         """Parse a command line; `InvalidCommandError` with usage and a suggestion if it is not
-        one."""
+        one. `now` is the clock's time that relative moments (`2h ago`) are read against."""
         words = tokenize(text)
         if not words:  # nothing typed: help, which every command set has
             return self._by_words[("help",)]()
         model, rest = self._match(words)
-        data = _split_options(model, rest)
+        data = split_options(model, rest)
         try:
-            return model.model_validate(data)
+            return model.model_validate(data, context={"now": now} if now else None)
         except ValidationError as error:
-            raise InvalidCommandError(f"{_explain(error)}.", usage=usage(model)) from error
+            reasons = self._refusals.explain(model, error)
+            raise InvalidCommandError(f"{reasons}.", usage=usage(model)) from error
 
     def topics(self) -> list[str]:
         """The first words of every command, in help order."""
-        return list(dict.fromkeys(model.words[0] for model in self.models))
+        return self._phrases.topics()
 
     def render_help(self, topic: str | None = None) -> str:
         """The help text generated from the command models: all topics, or one topic in detail."""
@@ -218,7 +125,7 @@ class CommandSet:
             guess = difflib.get_close_matches(topic, self.topics(), n=1)
             hint = f" Did you mean `sre help {guess[0]}`?" if guess else ""
             raise InvalidCommandError(
-                f"There is no help topic `{topic}`.{hint}", usage=self.render_help()
+                f"There is no help topic `{shown(topic)}`.{hint}", usage=self._phrases.topic_list()
             )
         lines = []
         for model in chosen:
@@ -232,27 +139,9 @@ class CommandSet:
 
     def _match(self, words: list[str]) -> tuple[type[Command], list[str]]:
         lowered = [word.lower() for word in words]
-        for size in range(min(self._longest, len(words)), 0, -1):
-            model = self._by_words.get(tuple(lowered[:size]))
-            if model is not None:
-                return model, words[size:]
-        raise self._unknown(lowered)
-
-    def _unknown(self, lowered: list[str]) -> InvalidCommandError:
-        nouns = sorted({words[0] for words in self._by_words})
-        if lowered[0] not in nouns:
-            guess = difflib.get_close_matches(lowered[0], nouns, n=1)
-            suggestion = " ".join([guess[0], *lowered[1:]]) if guess else None
-            topic = "help"
-        else:
-            phrases = [" ".join(w) for w in self._by_words if w[0] == lowered[0]]
-            typed = " ".join(lowered[: max(len(w) for w in self._by_words if w[0] == lowered[0])])
-            guess = difflib.get_close_matches(typed, phrases, n=1, cutoff=0.5)
-            suggestion = guess[0] if guess else None
-            topic = f"help {lowered[0]}"
-        hint = f" Did you mean `sre {shown(suggestion)}`?" if suggestion else ""
-        return InvalidCommandError(
-            f"`{shown(' '.join(lowered[:3]))}` is not a command.{hint} Try `sre {topic}`.",
-            usage=self.render_help(lowered[0] if lowered[0] in nouns else None),
-            suggestion=f"sre {suggestion}" if suggestion else None,
-        )
+        found = self._phrases.find(lowered)
+        if found is not None:
+            return found[0], words[found[1] :]
+        if len(lowered) == 1 and lowered[0] in self.topics():  # `sre team`: the team commands
+            return self._by_words[("help",)], lowered
+        raise self._phrases.unknown(words)

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from shared.commands.base import Command, FreeText, OptionalTeam
 from shared.commands.duration import Since, bounded
+from shared.commands.free_text import LongText
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
 from shared.services.commands import ServiceName
@@ -98,20 +99,22 @@ class JoinInvestigation(Command):
 class CommentInvestigation(Command):
     words = ("investigation", "comment")
     positional = ("id", "text")
+    rest = "text"
     permission = Permission.INVESTIGATE
     target_kind = "investigation"
     target_field = "id"
     mutates = True
     purpose = "Add a comment to an investigation's timeline."
-    examples = ('sre investigation comment inv-3f9c2a "rolled back v42"',)
+    examples = ("sre investigation comment inv-3f9c2a rolled back v42",)
     id: InvestigationId
-    text: FreeText
+    text: LongText
     team: OptionalTeam = None
 
 
 class ResolveInvestigation(Command):
     words = ("investigation", "resolve")
-    positional = ("id",)
+    positional = ("id", "summary")
+    rest = "summary"
     permission = Permission.INVESTIGATE
     target_kind = "investigation"
     target_field = "id"
@@ -119,13 +122,14 @@ class ResolveInvestigation(Command):
     purpose = "Resolve an investigation with a summary of what it was."
     examples = ('sre investigation resolve inv-3f9c2a --summary "v42 exhausted the DB pool"',)
     id: InvestigationId
-    summary: FreeText = ""
+    summary: LongText = ""
     team: OptionalTeam = None
 
 
 class EscalateInvestigation(Command):
     words = ("investigation", "escalate")
-    positional = ("id",)
+    positional = ("id", "note")
+    rest = "note"
     permission = Permission.INVESTIGATE
     target_kind = "investigation"
     target_field = "id"

@@ -23,12 +23,13 @@ class ShowWhoami(Command):
 class CreateTeam(Command):
     words = ("team", "create")
     positional = ("name",)
+    rest = "description"
     permission = Permission.ORG_ADMIN
     target_kind = "team"
     target_field = "name"
     mutates = True
     purpose = "Create a team."
-    examples = ('sre team create payments --description "Payments platform"',)
+    examples = ("sre team create payments --description Payments platform",)
     name: TeamName
     description: FreeText = ""
 

@@ -18,7 +18,7 @@ LIMITS = "an alert's duration is written like 30s, 5m, 2h or 1d, at most 9999h (
     ("option", "said"),
     [
         ("--keep-firing-for 417d", LIMITS),
-        ("--keep-firing-for 10000s", LIMITS),
+        ("--keep-firing-for 10000h", LIMITS),
         ("--keep-firing-for soon", LIMITS),
         ("--escalate-after 1w --escalate-to platform", LIMITS),
         ("--channel 'C pay'", "channel"),

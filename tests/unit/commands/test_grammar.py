@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.commands.grammar import normalize, tokenize
+from shared.commands.grammar import normalize, quote, tokenize
 from shared.errors import InvalidCommandError
 
 
@@ -51,3 +51,30 @@ def test_an_unclosed_quote_is_a_usage_error_not_a_crash() -> None:
 
 def test_normalize_keeps_ordinary_text() -> None:
     assert normalize("p99 > 800ms for 5m") == "p99 > 800ms for 5m"
+
+
+def test_a_typed_apostrophe_inside_a_word_is_part_of_it_not_a_quote() -> None:
+    # GIVEN text as typed on a keyboard that sends a plain apostrophe (most desktops)
+    # THEN it stays in its word; quotes still group words
+    assert tokenize("investigation comment inv-1 don't redeploy, it's v7") == [
+        "investigation",
+        "comment",
+        "inv-1",
+        "don't",
+        "redeploy,",
+        "it's",
+        "v7",
+    ]
+    assert tokenize("team create x --description 'ours, not theirs'")[-1] == "ours, not theirs"
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["it's ours", 'say "hi"', 'it\'s "quoted" and \\ back', "plain", "a 'b' c", "--x"],
+)
+def test_quote_gives_back_what_tokenize_reads(value: str) -> None:
+    assert tokenize(f"team create x --description {quote(value)}")[-1] == value
+
+
+def test_quote_writes_an_apostrophe_as_people_do() -> None:
+    assert quote("it's ours") == '"it\'s ours"'

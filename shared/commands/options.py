@@ -1,0 +1,91 @@
+"""The words after a command's name, as its model's fields: options (`--name value`, `--flag`),
+positionals, free text that takes the rest of the line, moments of one or two words."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import datetime
+from typing import Any
+
+from shared.commands.base import Command
+from shared.commands.free_text import shown
+from shared.commands.usage import is_flag, types_of, usage
+from shared.errors import InvalidCommandError
+
+_CLOCK = re.compile(r"\d{1,2}:\d{2}")
+
+
+def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
+    """The words after a command's name as the field values they give (still text)."""
+    data: dict[str, Any] = {}
+    positionals: list[str] = []
+    index = 0
+    while index < len(rest):
+        word = rest[index]
+        index += 1
+        if not word.startswith("--") or word == "--":  # `--`: a dash typed in a sentence
+            positionals.append(word)
+            continue
+        name, has_value, value = word[2:].partition("=")
+        field_name = name.replace("-", "_").lower()
+        field = model.model_fields.get(field_name)
+        if field is None:
+            raise _bad_option(model, name)
+        if not has_value:
+            if is_flag(field):
+                value = "true"
+            elif index < len(rest) and field_name == model.rest:
+                taken = _text_words(rest[index:])
+                value, index = " ".join(taken), index + len(taken)
+            elif index < len(rest) and datetime in types_of(field.annotation):
+                taken = _moment_words(rest[index:])
+                value, index = " ".join(taken), index + len(taken)
+            elif index < len(rest):
+                value, index = rest[index], index + 1
+            else:
+                raise InvalidCommandError(f"`--{name}` needs a value.", usage=usage(model))
+        data[field_name] = value
+    return _place(model, data, positionals)
+
+
+def _text_words(words: list[str]) -> list[str]:
+    """The words of a rest-of-line option: up to the next option (at least one word)."""
+    taken = words[:1]
+    for word in words[1:]:
+        if word.startswith("--") and word != "--":
+            break
+        taken.append(word)
+    return taken
+
+
+def _moment_words(words: list[str]) -> list[str]:
+    """The words of a moment: `2026-11-01`, `2h ago`, `yesterday 14:00` (one word, or two)."""
+    if len(words) > 1 and (words[1].lower() == "ago" or _CLOCK.fullmatch(words[1])):
+        return words[:2]
+    return words[:1]
+
+
+def _place(model: type[Command], data: dict[str, Any], positionals: list[str]) -> dict[str, Any]:
+    expected = len(model.positional)
+    if model.positional and model.rest == model.positional[-1] and len(positionals) > expected:
+        positionals = [*positionals[: expected - 1], " ".join(positionals[expected - 1 :])]
+    if len(positionals) > expected:
+        extra = " ".join(positionals[expected:])
+        raise InvalidCommandError(f"I did not expect `{shown(extra)}` here.", usage=usage(model))
+    for name, value in zip(model.positional, positionals, strict=False):
+        if name in data:
+            raise InvalidCommandError(f"{name} given twice.", usage=usage(model))
+        data[name] = value
+    return data
+
+
+def _bad_option(model: type[Command], name: str) -> InvalidCommandError:
+    options = [n.replace("_", "-") for n in model.model_fields if n not in model.positional]
+    guess = difflib.get_close_matches(name, options, n=1)
+    hint = f" Did you mean `--{guess[0]}`?" if guess else ""
+    return InvalidCommandError(
+        f"`sre {model.phrase()}` has no option `--{shown(name)}`.{hint}",
+        usage=usage(model),
+        suggestion=f"--{guess[0]}" if guess else None,
+    )

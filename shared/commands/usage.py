@@ -1,0 +1,65 @@
+"""The usage line of a command, generated from its model (`sre team member add USER [--role …]`)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, Any, Literal, get_args, get_origin
+
+from pydantic.fields import FieldInfo
+
+from shared.commands.base import Command
+
+
+def is_flag(field: FieldInfo) -> bool:
+    """Whether an option is a flag (`--investigate`): given alone, without a value."""
+    return field.annotation is bool
+
+
+def types_of(annotation: Any) -> set[Any]:
+    """The plain types a (possibly optional, possibly annotated) annotation admits."""
+    if get_origin(annotation) is Annotated:
+        return types_of(get_args(annotation)[0])
+    if get_args(annotation) and get_origin(annotation) is not Literal:
+        return set().union(*(types_of(arg) for arg in get_args(annotation)))
+    return {annotation}
+
+
+def placeholder(name: str, field: FieldInfo) -> str:
+    """What a usage line writes for a field's value: its metavar, its choices, or its name."""
+    extra = field.json_schema_extra
+    if isinstance(extra, dict) and isinstance(extra.get("metavar"), str):
+        return str(extra["metavar"])
+    if get_origin(field.annotation) is Literal:
+        return "|".join(str(choice) for choice in get_args(field.annotation))
+    if datetime in types_of(field.annotation):
+        return "DATE"
+    choices = [a for a in get_args(field.annotation) if isinstance(a, type) and issubclass(a, Enum)]
+    annotation = choices[0] if choices else field.annotation
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return "|".join(str(member.value) for member in annotation)
+    return name.upper()
+
+
+@functools.cache
+def usage(model: type[Command]) -> str:
+    """One usage line generated from the model, e.g. `sre team member add USER [--role ROLE]`."""
+    parts = ["sre", *model.words]
+    fields = model.model_fields
+    ordered = [
+        *model.positional,
+        *(n for n, f in fields.items() if n not in model.positional and f.is_required()),
+        *(n for n, f in fields.items() if n not in model.positional and not f.is_required()),
+    ]
+    for name in ordered:
+        field = fields[name]
+        shown = placeholder(name, field)
+        if name in model.positional:
+            parts.append(shown if field.is_required() else f"[{shown}]")
+        elif is_flag(field):
+            parts.append(f"[--{name.replace('_', '-')}]")
+        else:
+            option = f"--{name.replace('_', '-')} {shown}"
+            parts.append(option if field.is_required() else f"[{option}]")
+    return " ".join(parts)

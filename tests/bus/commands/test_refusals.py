@@ -1,0 +1,133 @@
+"""Refusals in the user's words: every field of every command, given a bad value, is answered
+with what is allowed and an example, never with a regular expression or pydantic's wording; one
+duration syntax; `--since` as people say it, and never in the future or after `--until`."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bots.slack.render import blocks
+from shared.bootstrap.features import COMMANDS
+from shared.bootstrap.wiring import Services
+from shared.commands.grammar import quote
+from shared.replies import Reply, Tone
+from tests.support import NOW, run
+
+BAD_VALUES = [
+    "Bad Value!",
+    "x" * 300,
+    "10000d",
+    "2026-13-45",
+    "-1",
+    "1e999",
+    "@",
+    "yes please",
+    "",
+    "tomorrow",
+]
+PYDANTIC = re.compile(
+    r"should (?:match|be|have)|Input should|Value error|validation error|Field required"
+    r"|pydantic|invalid character|type=|errors\.pydantic\.dev|Extra inputs",
+    re.IGNORECASE,
+)
+REGEX = re.compile(r"\^|\\[dDsSwW]|\]\{|\]\*|\]\+|\{\d+,\d*\}|\(\?|\[[^\]\s]*-[^\]\s]*\]")
+
+
+def _shown(reply: Reply) -> str:
+    """All the text of the reply as the Slack message carries it."""
+    texts = [reply.title]
+    for block in blocks(reply):
+        texts += [block["text"]["text"]] if "text" in block else []
+        texts += [field["text"] for field in block.get("fields", [])]
+    return "\n".join(texts)
+
+
+def test_no_refusal_of_any_field_shows_a_regex_or_pydantic_wording(services: Services) -> None:
+    # GIVEN every command and every one of its fields, each given values people get wrong
+    offenders = []
+    for model in COMMANDS.models:
+        for name in model.model_fields:
+            option = name.replace("_", "-")
+            for bad in BAD_VALUES:
+                # WHEN a stranger (no role anywhere: nothing that parses can run) sends it in Slack
+                text = f"{model.phrase()} --{option}={quote(bad)}"
+                reply = run(services, text, user="stranger")
+                shown = _shown(reply)
+                # THEN the answer is in our words
+                if PYDANTIC.search(shown) or REGEX.search(shown.replace(reply.text, "")):
+                    offenders.append((text[:80], reply.title[:200]))
+        missing = run(services, model.phrase(), user="stranger")
+        if PYDANTIC.search(_shown(missing)):
+            offenders.append((model.phrase(), missing.title))
+    assert not offenders, offenders[:10]
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("investigate checkout-api --window 10000d", "`10000d` is too long: a window is at most"),
+        ("canary start checkout-api --version 43 --interval 2d", "`2d` is too long: an interv"),
+        ("investigate checkout-api --window 10m0", "`10m0` is not a duration"),
+        ("investigate Checkout!", "`Checkout!` is not a valid service: lowercase letters, digits"),
+        ("investigate Checkout!", "e.g. `checkout-api`"),
+        ("investigation show inv-xyz", "`inv-xyz` is not a valid id: `inv-` then digits and a-f"),
+        ("investigation show inv-xyz", "e.g. `inv-3f9c2a`"),
+        ("team member add 'bad user!'", "`bad user!` is not a valid user, e.g. `@U024BE7LH`"),
+        ("team member add U1 --role boss", "use viewer, responder, operator or admin"),
+        ("audit show --limit 1000", "`1000` is too large for --limit: at most 200"),
+        ("audit show --since 2026-13-45", "`2026-13-45` is not a time: write 2026-11-01"),
+        ("alert silence slow --duration 10000d", "`10000d` is too long: an alert's duration"),
+    ],
+)
+def test_a_refusal_says_what_is_allowed_with_an_example_and_the_real_reason(
+    services: Services, typed: str, says: str
+) -> None:
+    reply = run(services, typed)
+    assert reply.tone is Tone.USAGE
+    assert says in reply.title
+
+
+@pytest.mark.parametrize(
+    ("since", "start"),
+    [
+        ("2h ago", "2026-11-22 07:30"),
+        ("yesterday 14:00", "2026-11-21 14:00"),
+        ("08:15", "2026-11-22 08:15"),
+        ("2026-11-20", "2026-11-20 00:00"),
+        ("2026-11-20T14:00", "2026-11-20 14:00"),
+    ],
+)
+def test_since_takes_relative_times_as_well_as_dates(
+    services: Services, since: str, start: str
+) -> None:
+    # GIVEN the clock says 2026-11-22 09:30 UTC
+    assert NOW.isoformat().startswith("2026-11-22T09:30")
+    # WHEN an auditor exports from a time said as people say it
+    run(services, "org grant aud auditor")
+    reply = run(services, f"audit export --org --format csv --since {since}", user="aud")
+    # THEN it is accepted and read against the clock: the audit entry names the moment
+    assert reply.tone is Tone.ACCEPTED, reply
+    (task,) = services.tasks.drain()  # type: ignore[attr-defined]
+    assert f"--since={start.replace(' ', 'T')}:00+00:00" in task.command
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("audit show --since 2026-12-25", "--since is in the future: 2026-12-25 00:00 UTC is"),
+        ("audit show --since 23:00", "2026-11-22 23:00 UTC is after now (2026-11-22 09:30 UTC)"),
+        (
+            "audit export --org --since 2h ago --until 3h ago",
+            "--until (2026-11-22 06:30 UTC) is not after --since (2026-11-22 07:30 UTC)",
+        ),
+    ],
+)
+def test_since_in_the_future_and_until_before_since_are_refused_clearly(
+    services: Services, typed: str, says: str
+) -> None:
+    run(services, "org grant aud auditor")
+    reply = run(services, typed, user="aud")
+    assert reply.tone is Tone.USAGE
+    assert says in reply.title
