@@ -78,7 +78,10 @@ def test_no_refusal_of_any_field_shows_a_regex_or_pydantic_wording(services: Ser
         ("team member add U1 --role boss", "use viewer, responder, operator or admin"),
         ("audit show --limit 1000", "`1000` is too large for --limit: at most 200"),
         ("audit show --since 2026-13-45", "`2026-13-45` is not a time: write 2026-11-01"),
-        ("alert silence slow --duration 10000d", "`10000d` is too long: an alert's duration"),
+        (
+            "alert silence slow --duration 10000d",
+            "`10000d` is too long: a silence lasts at least 1m",
+        ),
     ],
 )
 def test_a_refusal_says_what_is_allowed_with_an_example_and_the_real_reason(
