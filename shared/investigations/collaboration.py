@@ -14,7 +14,7 @@ from shared.investigations.models import Investigation, InvestigationStatus, Tim
 from shared.investigations.ports import InvestigationStore
 from shared.messages import channel_targets
 from shared.ports import Notifier
-from shared.replies import Button, Reply, Tone
+from shared.replies import Button, Reply, Tone, group_ref, user_ref
 
 
 def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") -> Reply:
@@ -104,8 +104,13 @@ class Collaboration:
         ]
         if inv.summary:
             fields.append(("Summary", inv.summary))
+        people = {*inv.participants, *(e.actor for e in inv.timeline)}
         return Reply(
-            tone=Tone.INFO, title=f"{inv.id}: {inv.headline}", text="\n".join(lines), fields=fields
+            tone=Tone.INFO,
+            title=f"{inv.id}: {inv.headline}",
+            text="\n".join(lines),
+            fields=fields,
+            refs=tuple(user_ref(p) for p in sorted(people)),
         )
 
     def list_for_team(self, _: c.ListInvestigations, ctx: Context) -> Reply:
@@ -129,7 +134,8 @@ class Collaboration:
             return Reply(tone=Tone.INFO, title=f"You are already on {inv.id}", ephemeral=True)
         entry = TimelineEntry(time=ctx.now, actor=user, kind="joined", text="joined")
         self._append(inv, entry, participants=[*inv.participants, user])
-        return Reply(tone=Tone.OK, title=f"@{user} joined {inv.id}")
+        name = ctx.principal.actor.name
+        return Reply(tone=Tone.OK, title=f"@{user} joined {inv.id}", refs=(user_ref(user, name),))
 
     def comment(self, command: c.CommentInvestigation, ctx: Context) -> Reply:
         """Add a comment to the timeline."""
@@ -164,7 +170,12 @@ class Collaboration:
         )
         if command.note:
             said.append(f"Note: {command.note}")
-        return Reply(tone=Tone.OK, title=f"{inv.id} escalated {text}", text="\n".join(said))
+        return Reply(
+            tone=Tone.OK,
+            title=f"{inv.id} escalated {text}",
+            text="\n".join(said),
+            refs=(group_ref(command.group),) if command.group else (),
+        )
 
     def _ask_team(self, inv: Investigation, team: str, note: str, ctx: Context) -> str:
         """Post the request for help in the other team's bound channels; name them."""

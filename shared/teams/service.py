@@ -8,12 +8,18 @@ from shared.identity.channels import team_channels
 from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
 from shared.identity.ports import Directory
 from shared.identity.rbac import ORG_ROLES_HOLDING, Permission
-from shared.replies import Reply, Tone
+from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
 from shared.teams import commands as m
 
 
 def _mention(user: str) -> str:
     return f"@{user}"
+
+
+def _person(user: str, ctx: Context) -> Ref:
+    """A reference to `user`, with their name when it is the caller (the platform told us)."""
+    actor = ctx.principal.actor
+    return user_ref(user, actor.name if user == actor.user else "")
 
 
 class TeamService:
@@ -60,7 +66,13 @@ class TeamService:
             ("Team roles", roles or "none yet: ask a team admin to add you"),
             ("This channel", f"bound to team {binding.team}" if binding else "not bound to a team"),
         ]
-        return Reply(tone=Tone.INFO, title="Who you are", fields=fields, ephemeral=True)
+        return Reply(
+            tone=Tone.INFO,
+            title="Who you are",
+            fields=fields,
+            ephemeral=True,
+            refs=(_person(actor.user, ctx),),
+        )
 
     def create(self, command: m.CreateTeam, ctx: Context) -> Reply:
         """Create a team, empty but for nobody: add its first admin next."""
@@ -121,7 +133,8 @@ class TeamService:
             ("Channels", ", ".join(f"#{c}" for c in channels) or "none bound"),
             ("Created", f"{team.created_at:%Y-%m-%d %H:%M} UTC by {_mention(team.created_by)}"),
         ]
-        return Reply(tone=Tone.INFO, title=f"Team {team.name}", fields=fields)
+        refs = (*_member_refs(team), user_ref(team.created_by), *map(channel_ref, channels))
+        return Reply(tone=Tone.INFO, title=f"Team {team.name}", fields=fields, refs=refs)
 
     def list_members(self, _: m.ListMembers, ctx: Context) -> Reply:
         """A team's members and their roles."""
@@ -130,6 +143,7 @@ class TeamService:
             tone=Tone.INFO,
             title=f"Members of {team.name} ({len(team.members)})",
             text=_members(team) or "Nobody yet: `sre team member add @USER --role admin`.",
+            refs=_member_refs(team),
         )
 
     def add_member(self, command: m.AddMember, ctx: Context) -> Reply:
@@ -145,6 +159,7 @@ class TeamService:
         return Reply(
             tone=Tone.OK,
             title=f"{_mention(user)} added to {team.name} as {command.role.value}",
+            refs=(_person(user, ctx),),
         )
 
     def remove_member(self, command: m.RemoveMember, ctx: Context) -> Reply:
@@ -154,7 +169,11 @@ class TeamService:
         if user not in team.members:
             raise NotFoundError(f"{_mention(user)} is not a member of {team.name}.")
         self._save_members(team, {k: v for k, v in team.members.items() if k != user})
-        return Reply(tone=Tone.OK, title=f"{_mention(user)} removed from {team.name}")
+        return Reply(
+            tone=Tone.OK,
+            title=f"{_mention(user)} removed from {team.name}",
+            refs=(_person(user, ctx),),
+        )
 
     def set_role(self, command: m.SetRole, ctx: Context) -> Reply:
         """Change a member's role."""
@@ -171,6 +190,7 @@ class TeamService:
             tone=Tone.OK,
             title=f"{_mention(user)} is now {command.role.value} in {team.name}"
             f" (was {before.value})",
+            refs=(_person(user, ctx),),
         )
 
     def bind(self, command: m.BindChannel, ctx: Context) -> Reply:
@@ -192,13 +212,18 @@ class TeamService:
             tone=Tone.OK,
             title=f"#{channel} is bound to team {team.name}",
             text="Commands typed there act for this team unless `--team` says otherwise.",
+            refs=(channel_ref(channel),),
         )
 
     def unbind(self, command: m.UnbindChannel, ctx: Context) -> Reply:
         """Remove a channel's binding."""
         channel = self._channel(command.channel, ctx)
         self._directory.unbind(ctx.principal.actor.org, channel)
-        return Reply(tone=Tone.OK, title=f"#{channel} is no longer bound to team {ctx.team}")
+        return Reply(
+            tone=Tone.OK,
+            title=f"#{channel} is no longer bound to team {ctx.team}",
+            refs=(channel_ref(channel),),
+        )
 
     def grant(self, command: m.GrantOrgRole, ctx: Context) -> Reply:
         """Grant an org-wide role."""
@@ -210,7 +235,11 @@ class TeamService:
         self._directory.save_org(
             org.model_copy(update={"grants": {**org.grants, user: held | {command.role}}})
         )
-        return Reply(tone=Tone.OK, title=f"{_mention(user)} is now {command.role.value}")
+        return Reply(
+            tone=Tone.OK,
+            title=f"{_mention(user)} is now {command.role.value}",
+            refs=(_person(user, ctx),),
+        )
 
     def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> Reply:
         """Revoke an org-wide role."""
@@ -226,7 +255,11 @@ class TeamService:
         self._directory.save_org(
             org.model_copy(update={"grants": {k: v for k, v in grants.items() if v}})
         )
-        return Reply(tone=Tone.OK, title=f"{_mention(user)} no longer has {command.role.value}")
+        return Reply(
+            tone=Tone.OK,
+            title=f"{_mention(user)} no longer has {command.role.value}",
+            refs=(_person(user, ctx),),
+        )
 
     def _org(self, ctx: Context) -> Org:
         org_id = ctx.principal.actor.org
@@ -257,6 +290,10 @@ class TeamService:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _member_refs(team: Team) -> tuple[Ref, ...]:
+    return tuple(user_ref(user) for user in team.members)
 
 
 def _members(team: Team) -> str:
