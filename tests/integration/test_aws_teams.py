@@ -104,7 +104,7 @@ def test_a_command_in_teams_runs_through_the_bus_with_the_mention_stripped(
     assert _post(message_activity(teams_service.url, "team create platform"))["statusCode"] == 200
     (card,) = _cards(teams_service)
     assert card["body"][0]["text"] == "Team platform created"
-    assert card["body"][-1]["text"].startswith("audit #2 · ")
+    assert card["body"][-1]["text"].startswith("audit org#2 · ")
 
 
 def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(

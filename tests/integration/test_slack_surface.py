@@ -54,7 +54,7 @@ def test_an_outcome_is_posted_in_channel_with_its_audit_receipt(aws: dict[str, s
     answer = slash("team create payments")
     context = answer["blocks"][-1]
     assert context["type"] == "context"
-    assert context["elements"][0]["text"].startswith("audit #2 · ")
+    assert context["elements"][0]["text"].startswith("audit org#2 · ")
 
 
 def test_a_button_click_runs_its_command_through_the_same_bus(
