@@ -17,9 +17,10 @@ def _mention(user: str) -> str:
 
 
 def _person(user: str, ctx: Context) -> Ref:
-    """A reference to `user`, with their name when it is the caller (the platform told us)."""
+    """A reference to `user`, with their name where the platform told us (the caller, or a
+    person the command mentions)."""
     actor = ctx.principal.actor
-    return user_ref(user, actor.name if user == actor.user else "")
+    return user_ref(user, actor.name if user == actor.user else ctx.invocation.names.get(user, ""))
 
 
 class TeamService:
