@@ -3,11 +3,11 @@ and the escalation."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from shared.alerts.models import AlertPolicy
 from shared.alerts.states import State
-from shared.replies import Button, Reply, Tone
+from shared.replies import Button, Ref, Reply, Tone, user_ref
 from shared.telemetry.queries import UNITS
 
 
@@ -19,6 +19,13 @@ def value_text(policy: AlertPolicy) -> str:
     if policy.condition.anomalous:
         return f"anomaly score {value:.3f}"
     return f"{value:,.4g}{UNITS[policy.condition.signal]}"
+
+
+def _ackers(policies: Iterable[AlertPolicy]) -> tuple[Ref, ...]:
+    """Who acknowledged the policies, as references (mentioned where the platform can)."""
+    return tuple(
+        user_ref(who) for who in sorted({p.status.acknowledged_by or "" for p in policies} - {""})
+    )
 
 
 def _line(policy: AlertPolicy) -> str:
@@ -73,6 +80,7 @@ def group_notice(policies: Sequence[AlertPolicy]) -> Reply:
         text="\n".join(_line(p) for p in policies),
         fields=fields,
         buttons=[b for p in firing[:1] for b in _buttons(p)],
+        refs=_ackers(policies),
     )
 
 
@@ -86,4 +94,5 @@ def escalation_notice(policy: AlertPolicy) -> Reply:
         f"is unacknowledged after {minutes} min",
         text=_line(policy),
         fields=[("Team", policy.team)],
+        refs=_ackers([policy]),
     )

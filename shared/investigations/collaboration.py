@@ -14,7 +14,7 @@ from shared.investigations.models import Investigation, InvestigationStatus, Tim
 from shared.investigations.ports import InvestigationStore
 from shared.messages import channel_targets
 from shared.ports import Notifier
-from shared.replies import Button, Reply, Tone, group_ref, user_ref
+from shared.replies import Button, Reply, Tone, channel_ref, group_ref, user_ref
 
 
 def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") -> Reply:
@@ -152,10 +152,13 @@ class Collaboration:
         user = ctx.principal.actor.user
         said: list[str] = []
         shared = inv.shared_with
+        refs = [group_ref(command.group)] if command.group else []
         if command.to:
             channels = self._ask_team(inv, command.to, command.note, ctx)
+            refs += [channel_ref(channel) for channel in channels]
+            asked_in = ", ".join(f"#{channel}" for channel in channels)
             said.append(
-                f"Asked team {command.to} in {channels}; they may now see and join {inv.id}."
+                f"Asked team {command.to} in {asked_in}; they may now see and join {inv.id}."
             )
             shared = sorted({*shared, command.to})
         if command.group:
@@ -174,11 +177,11 @@ class Collaboration:
             tone=Tone.OK,
             title=f"{inv.id} escalated {text}",
             text="\n".join(said),
-            refs=(group_ref(command.group),) if command.group else (),
+            refs=tuple(refs),
         )
 
-    def _ask_team(self, inv: Investigation, team: str, note: str, ctx: Context) -> str:
-        """Post the request for help in the other team's bound channels; name them."""
+    def _ask_team(self, inv: Investigation, team: str, note: str, ctx: Context) -> list[str]:
+        """Post the request for help in the other team's bound channels; their ids."""
         org = ctx.principal.actor.org
         if team == inv.team:
             raise ConflictError(f"{inv.id} already belongs to team {team}.")
@@ -205,6 +208,7 @@ class Collaboration:
                 ("Service", inv.service),
                 ("Page", self._link(inv, ctx.now)),
             ],
+            refs=(user_ref(ctx.principal.actor.user, ctx.principal.actor.name),),
         )
         ask = with_actions(ask, inv, team=team)
         for target in targets:
@@ -215,7 +219,7 @@ class Collaboration:
                     f"Could not post in #{target.channel} of team {team} ({error}); "
                     f"{inv.id} was not escalated. Try again, or ask them directly."
                 ) from error
-        return ", ".join(f"#{t.channel}" for t in targets)
+        return [str(t.channel) for t in targets]
 
     def resolve(self, command: c.ResolveInvestigation, ctx: Context) -> Reply:
         """Close the investigation with a summary."""
