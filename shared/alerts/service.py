@@ -90,6 +90,7 @@ class AlertService:
             f"Leave out --channel to post to them, or have a team admin bind the channel "
             f"(`sre team bind {name} --team {ctx.team}`) if it is free.",
             needed=f"a channel bound to team {ctx.team}",
+            channels=[name],
         )
 
     def create(self, command: c.CreateAlert, ctx: Context) -> Reply:

@@ -154,7 +154,8 @@ class TeamService:
         if user in team.members:
             raise ConflictError(
                 f"{_mention(user)} is already {team.members[user].value} in {team.name}; "
-                f"use `sre team role set {user} ROLE --team {team.name}` to change it."
+                f"use `sre team role set {user} ROLE --team {team.name}` to change it.",
+                users=[user],
             )
         self._save_members(team, {**team.members, user: command.role})
         return Reply(
@@ -168,7 +169,7 @@ class TeamService:
         team = self.team(ctx)
         user = UserId(command.user)
         if user not in team.members:
-            raise NotFoundError(f"{_mention(user)} is not a member of {team.name}.")
+            raise NotFoundError(f"{_mention(user)} is not a member of {team.name}.", users=[user])
         self._save_members(team, {k: v for k, v in team.members.items() if k != user})
         return Reply(
             tone=Tone.OK,
@@ -183,7 +184,8 @@ class TeamService:
         if user not in team.members:
             raise NotFoundError(
                 f"{_mention(user)} is not a member of {team.name}; add them with "
-                f"`sre team member add {user} --role {command.role.value} --team {team.name}`."
+                f"`sre team member add {user} --role {command.role.value} --team {team.name}`.",
+                users=[user],
             )
         before = team.members[user]
         self._save_members(team, {**team.members, user: command.role})
@@ -232,7 +234,7 @@ class TeamService:
         user = UserId(command.user)
         held = org.grants.get(user, frozenset())
         if command.role in held:
-            raise ConflictError(f"{_mention(user)} already has {command.role.value}.")
+            raise ConflictError(f"{_mention(user)} already has {command.role.value}.", users=[user])
         self._directory.save_org(
             org.model_copy(update={"grants": {**org.grants, user: held | {command.role}}})
         )
@@ -250,7 +252,8 @@ class TeamService:
         if command.role not in held:
             raise NotFoundError(
                 f"{_mention(user)} does not hold {command.role.value} in this org"
-                " (configured admins are changed in AUTOSRE_ORG_ADMINS)."
+                " (configured admins are changed in AUTOSRE_ORG_ADMINS).",
+                users=[user],
             )
         grants = {**org.grants, user: held - {command.role}}
         self._directory.save_org(

@@ -6,43 +6,36 @@ import pytest
 
 from bots.slack.render import blocks
 from shared.adapters.memory import FixedClock
-from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
-from shared.config import Settings
-from tests.support import ask, run
-
-ROOT, ALICE, AUDITOR, CHANNEL = "U0ROOT", "U0ALICE", "U0AUDIT", "C0DEMO"
+from tests.support import ask
+from tests.support.deployments import (
+    SLACK_ALICE,
+    SLACK_AUDITOR,
+    SLACK_CHANNEL,
+    SLACK_ROOT,
+    slack_id_services,
+)
 
 
 @pytest.fixture
 def slack_ids(clock: FixedClock) -> Services:
-    """Team demo in a workspace whose people and channel have Slack ids: admin U0ALICE, added
-    by org admin U0ROOT, and channel C0DEMO bound to it; U0AUDIT audits."""
-    services = for_memory(Settings(org_admins=(f"slack:T1:{ROOT}",)), clock=clock)
-    for text in (
-        "team create demo",
-        f"team member add {ALICE} --role admin --team demo",
-        f"team bind {CHANNEL} --team demo",
-        f"org grant {AUDITOR} auditor",
-    ):
-        assert not run(services, text, user=ROOT).failed, text
-    return services
+    return slack_id_services(clock)
 
 
 def _slack(services: Services, text: str) -> str:
-    return str(blocks(ask(services, text, user=AUDITOR)))
+    return str(blocks(ask(services, text, user=SLACK_AUDITOR)))
 
 
 def test_the_access_review_names_people_and_channels_as_slack_mentions(
     slack_ids: Services,
 ) -> None:
     shown = _slack(slack_ids, "audit access-review")
-    assert f"<@{ALICE}> · admin: since" in shown
-    assert f"by <@{ROOT}>, demo #" in shown
-    assert f"<#{CHANNEL}> → demo: bound" in shown
-    assert f"@{ALICE} ·" not in shown.replace(f"<@{ALICE}>", "")
+    assert f"<@{SLACK_ALICE}> · admin: since" in shown
+    assert f"by <@{SLACK_ROOT}>, demo #" in shown
+    assert f"<#{SLACK_CHANNEL}> → demo: bound" in shown
+    assert f"@{SLACK_ALICE} ·" not in shown.replace(f"<@{SLACK_ALICE}>", "")
 
 
 def test_the_audit_entries_name_who_acted_as_a_mention(slack_ids: Services) -> None:
     shown = _slack(slack_ids, "audit show --team demo")
-    assert f"<@{ROOT}> `sre team bind {CHANNEL} --team=demo` → succeeded" in shown
+    assert f"<@{SLACK_ROOT}> `sre team bind {SLACK_CHANNEL} --team=demo` → succeeded" in shown
