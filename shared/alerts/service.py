@@ -18,7 +18,7 @@ from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
 from shared.messages import post_or_update
 from shared.ports import Notifier
-from shared.replies import Reply, Tone
+from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
 
 
 class AlertService:
@@ -125,7 +125,12 @@ class AlertService:
         if command.when:
             policy = policy.model_copy(update={"condition": parse(command.when)})
         saved = self._store.save(_with_options(policy, command))
-        return Reply(tone=Tone.OK, title=f"Alert {saved.name} changed", text=_describe(saved))
+        return Reply(
+            tone=Tone.OK,
+            title=f"Alert {saved.name} changed",
+            text=_describe(saved),
+            refs=_named(saved),
+        )
 
     def list_for_team(self, _: c.ListAlerts, ctx: Context) -> Reply:
         """The team's policies with their state."""
@@ -140,7 +145,12 @@ class AlertService:
     def show(self, command: c.ShowAlert, ctx: Context) -> Reply:
         """One policy and its alert's state."""
         policy = self._get(command.name, ctx)
-        return Reply(tone=Tone.INFO, title=f"Alert {policy.name}", text=_describe(policy))
+        return Reply(
+            tone=Tone.INFO,
+            title=f"Alert {policy.name}",
+            text=_describe(policy),
+            refs=_named(policy),
+        )
 
     def delete(self, command: c.DeleteAlert, ctx: Context) -> Reply:
         """Remove a policy."""
@@ -185,7 +195,9 @@ class AlertService:
         post_or_update(
             self._notifier, group_notice([saved]), message=saved.status.message, channels=[]
         )
-        return Reply(tone=Tone.OK, title=f"@{user} acknowledged {policy.name}")
+        return Reply(
+            tone=Tone.OK, title=f"@{user} acknowledged {policy.name}", refs=(user_ref(user),)
+        )
 
     def silence(self, command: c.SilenceAlert, ctx: Context) -> Reply:
         """Stop telling about an alert for a while (it is still evaluated)."""
@@ -214,7 +226,8 @@ class AlertService:
         if not found:
             return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no silences")
         fields = [(s.id, _silence_line(s, ctx.now)) for s in found[:30]]
-        return Reply(tone=Tone.INFO, title=f"Silences of {ctx.team}", fields=fields)
+        refs = tuple(user_ref(by) for by in sorted({s.created_by for s in found[:30]}))
+        return Reply(tone=Tone.INFO, title=f"Silences of {ctx.team}", fields=fields, refs=refs)
 
     def expire(self, command: c.ExpireSilence, ctx: Context) -> Reply:
         """End a silence now."""
@@ -266,6 +279,15 @@ def _describe(policy: AlertPolicy) -> str:
     elif policy.escalate_to:
         lines.append(f"Only pages escalate: this {policy.severity.value} stays in its channel")
     return "\n".join(lines)
+
+
+def _named(policy: AlertPolicy) -> tuple[Ref, ...]:
+    """The channel and the person `_describe` names, as references."""
+    by = policy.status.acknowledged_by
+    return (
+        *([channel_ref(policy.channel)] if policy.channel else []),
+        *([user_ref(by)] if by else []),
+    )
 
 
 def _silence_line(silence: Silence, now: datetime) -> str:

@@ -217,7 +217,8 @@ class Collaboration:
             except Exception as error:
                 raise UnavailableError(
                     f"Could not post in #{target.channel} of team {team} ({error}); "
-                    f"{inv.id} was not escalated. Try again, or ask them directly."
+                    f"{inv.id} was not escalated. Try again, or ask them directly.",
+                    channels=[str(target.channel)],
                 ) from error
         return [str(t.channel) for t in targets]
 
