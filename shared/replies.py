@@ -73,7 +73,7 @@ class Ref(BaseModel):
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: RefKind
-    id: str = Field(min_length=1)
+    id: str
     name: str = ""
     """The display name where the platform told us (Teams writes it in the mention)."""
 
@@ -102,9 +102,9 @@ def pieces(text: str, refs: Sequence[Ref]) -> list[str | Ref]:
     """`text` as plain runs and the references it names, in order. Only an `@id`/`#id` of one of
     `refs` is a reference, and only whole (`#C1` is not in `#C10`, `@al` not in `@al.b`);
     anything else, whatever it looks like, stays text."""
-    if not refs or not text:
+    by_shown = {ref.shown: ref for ref in refs if ref.id}
+    if not by_shown or not text:
         return [text] if text else []
-    by_shown = {ref.shown: ref for ref in refs}
     names = "|".join(re.escape(s) for s in sorted(by_shown, key=len, reverse=True))
     found = re.compile(rf"(?<!\w)(?:{names})(?![\w-]|[.:@]\w)")
     out: list[str | Ref] = []

@@ -31,6 +31,8 @@ def test_only_the_references_a_reply_declares_are_found_and_only_whole() -> None
         refs[1],
         ", not #C10, @U1.b or a@U1",
     ]
+    # a reference without an id (an entry nobody made) names nothing, and breaks nothing
+    assert pieces("by @ at 10:00", [user_ref("")]) == ["by @ at 10:00"]
 
 
 def test_slack_shows_the_reply_s_people_and_channels_as_mentions() -> None:
