@@ -203,4 +203,4 @@ def test_a_canarys_promote_button_refuses_a_viewer_at_once_and_the_worker_runs_i
     assert len(slack_api.calls("chat.postMessage")) == 1
     _, done = slack_api.calls("operator-click")
     assert done.body["response_type"] == "ephemeral"
-    assert "promoted by @W111" in json.dumps(done.body["blocks"])
+    assert "promoted by <@W111>" in json.dumps(done.body["blocks"])
