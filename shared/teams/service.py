@@ -16,6 +16,11 @@ def _mention(user: str) -> str:
     return f"@{user}"
 
 
+def _told(title: str, user: str, ctx: Context) -> Reply:
+    """A change to `user` done: the title names them (mentioned where the platform can)."""
+    return Reply(tone=Tone.OK, title=title, refs=(_person(user, ctx),))
+
+
 def _person(user: str, ctx: Context) -> Ref:
     """A reference to `user`, with their name where the platform told us (the caller, or a
     person the command mentions)."""
@@ -158,11 +163,7 @@ class TeamService:
                 users=[user],
             )
         self._save_members(team, {**team.members, user: command.role})
-        return Reply(
-            tone=Tone.OK,
-            title=f"{_mention(user)} added to {team.name} as {command.role.value}",
-            refs=(_person(user, ctx),),
-        )
+        return _told(f"{_mention(user)} added to {team.name} as {command.role.value}", user, ctx)
 
     def remove_member(self, command: m.RemoveMember, ctx: Context) -> Reply:
         """Remove a person from the team."""
@@ -171,11 +172,7 @@ class TeamService:
         if user not in team.members:
             raise NotFoundError(f"{_mention(user)} is not a member of {team.name}.", users=[user])
         self._save_members(team, {k: v for k, v in team.members.items() if k != user})
-        return Reply(
-            tone=Tone.OK,
-            title=f"{_mention(user)} removed from {team.name}",
-            refs=(_person(user, ctx),),
-        )
+        return _told(f"{_mention(user)} removed from {team.name}", user, ctx)
 
     def set_role(self, command: m.SetRole, ctx: Context) -> Reply:
         """Change a member's role."""
@@ -189,11 +186,10 @@ class TeamService:
             )
         before = team.members[user]
         self._save_members(team, {**team.members, user: command.role})
-        return Reply(
-            tone=Tone.OK,
-            title=f"{_mention(user)} is now {command.role.value} in {team.name}"
-            f" (was {before.value})",
-            refs=(_person(user, ctx),),
+        return _told(
+            f"{_mention(user)} is now {command.role.value} in {team.name} (was {before.value})",
+            user,
+            ctx,
         )
 
     def bind(self, command: m.BindChannel, ctx: Context) -> Reply:
@@ -238,11 +234,7 @@ class TeamService:
         self._directory.save_org(
             org.model_copy(update={"grants": {**org.grants, user: held | {command.role}}})
         )
-        return Reply(
-            tone=Tone.OK,
-            title=f"{_mention(user)} is now {command.role.value}",
-            refs=(_person(user, ctx),),
-        )
+        return _told(f"{_mention(user)} is now {command.role.value}", user, ctx)
 
     def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> Reply:
         """Revoke an org-wide role."""
@@ -259,11 +251,7 @@ class TeamService:
         self._directory.save_org(
             org.model_copy(update={"grants": {k: v for k, v in grants.items() if v}})
         )
-        return Reply(
-            tone=Tone.OK,
-            title=f"{_mention(user)} no longer has {command.role.value}",
-            refs=(_person(user, ctx),),
-        )
+        return _told(f"{_mention(user)} no longer has {command.role.value}", user, ctx)
 
     def _org(self, ctx: Context) -> Org:
         org_id = ctx.principal.actor.org
