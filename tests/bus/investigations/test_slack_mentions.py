@@ -20,7 +20,12 @@ def test_an_escalation_mentions_the_channels_asked_and_the_group(clock: FixedClo
     ):
         assert not run(services, text, user=user).failed, text
     assert run(services, "investigate web --team demo", user=SLACK_ALICE).tone is Tone.ACCEPTED
-    inv = dict(resume_deferred(services).fields)["Investigation"].split()[0]
+    report = resume_deferred(services)
+    inv = dict(report.fields)["Investigation"].split()[0]
+    # (the report's events name who changed the service as a mention)
+    assert f"`sre service register web --sample=checkout --team=demo` by <@{SLACK_ALICE}>" in str(
+        blocks(report)
+    )
     # WHEN it is escalated to ops and to a user group, with a note asking for everyone
     text = f'investigation escalate {inv} --to ops --group @S0DBONCALL --note "<!channel> help"'
     assert run(services, f"{text} --team demo", user=SLACK_ALICE).tone is Tone.ACCEPTED
