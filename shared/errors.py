@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 class SreError(Exception):
     """Base of every error a user may see; the message is shown as is."""
 
+    def __init__(
+        self, *args: object, users: Sequence[str] = (), channels: Sequence[str] = ()
+    ) -> None:
+        super().__init__(*args)
+        self.users = tuple(users)
+        """The people the message names (as `@id`): mentioned where the platform can."""
+        self.channels = tuple(channels)
+        """The channels the message names (as `#id`)."""
+
 
 class InvalidCommandError(SreError):
     """The text is not a command of the grammar; carries the usage to show."""
 
-    def __init__(self, message: str, *, usage: str = "", suggestion: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        usage: str = "",
+        suggestion: str | None = None,
+        channels: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message, channels=channels)
         self.usage = usage
         self.suggestion = suggestion
 
@@ -22,8 +38,8 @@ class InvalidCommandError(SreError):
 class ForbiddenError(SreError):
     """The caller's roles do not allow the command; says which role would."""
 
-    def __init__(self, message: str, *, needed: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, needed: str, channels: Sequence[str] = ()) -> None:
+        super().__init__(message, channels=channels)
         self.needed = needed
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.identity.models import Actor, Platform
 
@@ -37,6 +37,9 @@ class Invocation(BaseModel):
     """The platform's id of this delivery: a retry carries the same one."""
     received_at: datetime
     reply_to: ReplyTarget
+    names: dict[str, str] = Field(default_factory=dict)
+    """The display names of the people the text mentions, by id, where the platform sends them
+    (Teams), so a reply can mention them by name."""
 
 
 class DeferredCommand(BaseModel):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import re
 import shlex
+from collections.abc import Sequence
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,6 +57,65 @@ class Image(BaseModel):
         return base64.b64decode(self.png_base64)
 
 
+class RefKind(StrEnum):
+    """What a reference names."""
+
+    USER = "user"
+    GROUP = "group"
+    """A user group (a Slack user group, an on-call handle): mentioning it notifies its members."""
+    CHANNEL = "channel"
+
+
+class Ref(BaseModel):
+    """A person, user group or channel a reply names by id, written `@id` (`#id` for a channel)
+    in its text: Slack shows it as a mention, Teams as a mention entity, the terminal as typed."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    kind: RefKind
+    id: str
+    name: str = ""
+    """The display name where the platform told us (Teams writes it in the mention)."""
+
+    @property
+    def shown(self) -> str:
+        """How a reply's text writes it: `#C1` for a channel, `@alice` otherwise."""
+        return f"{'#' if self.kind is RefKind.CHANNEL else '@'}{self.id}"
+
+
+def user_ref(user: str, name: str = "") -> Ref:
+    """A reference to a person."""
+    return Ref(kind=RefKind.USER, id=user, name=name)
+
+
+def channel_ref(channel: str) -> Ref:
+    """A reference to a channel."""
+    return Ref(kind=RefKind.CHANNEL, id=channel)
+
+
+def group_ref(group: str) -> Ref:
+    """A reference to a user group (its members are notified where the platform can)."""
+    return Ref(kind=RefKind.GROUP, id=group)
+
+
+def pieces(text: str, refs: Sequence[Ref]) -> list[str | Ref]:
+    """`text` as plain runs and the references it names, in order. Only an `@id`/`#id` of one of
+    `refs` is a reference, and only whole (`#C1` is not in `#C10`, `@al` not in `@al.b`);
+    anything else, whatever it looks like, stays text."""
+    by_shown = {ref.shown: ref for ref in refs if ref.id}
+    if not by_shown or not text:
+        return [text] if text else []
+    names = "|".join(re.escape(s) for s in sorted(by_shown, key=len, reverse=True))
+    found = re.compile(rf"(?<!\w)(?:{names})(?![\w-]|[.:@]\w)")
+    out: list[str | Ref] = []
+    start = 0
+    for match in found.finditer(text):
+        out += [text[start : match.start()], by_shown[match.group()]]
+        start = match.end()
+    out.append(text[start:])
+    return [piece for piece in out if piece != ""]
+
+
 class Reply(BaseModel):
     """An answer: a title, text (`code` in backticks), fields, buttons and its audit receipt."""
 
@@ -72,6 +133,14 @@ class Reply(BaseModel):
     images: list[Image] = Field(default_factory=list)
     replayed: bool = False
     """The stored answer of an earlier delivery of the same request: already shown, not rerun."""
+    refs: tuple[Ref, ...] = ()
+    """The people, groups and channels the title, text and fields name (as `@id`, `#id`): each
+    surface renders them its own way. Nothing else is ever rendered as a mention, so user text
+    cannot mention anyone (a channel, a group) the reply does not name itself."""
+
+    def pieces(self, text: str) -> list[str | Ref]:
+        """`text` (this reply's title, text or a field) split at the references it names."""
+        return pieces(text, self.refs)
 
     @property
     def failed(self) -> bool:

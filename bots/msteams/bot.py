@@ -8,7 +8,7 @@ from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.schema import Activity, Attachment
 
 from bots.msteams.normalize import from_activity
-from bots.msteams.render import attachment
+from bots.msteams.render import attachment, summary
 from shared.commands.bus import CommandBus
 from shared.replies import Reply
 
@@ -25,7 +25,7 @@ def reply_activity(reply: Reply) -> Activity:
         )
         for image in reply.images
     ]
-    activity: Activity = MessageFactory.list(cards, text=reply.title)
+    activity: Activity = MessageFactory.list(cards, text=summary(reply))
     return activity
 
 

@@ -30,6 +30,23 @@ def tenant_of(activity: Activity) -> str:
     return str(conversation_tenant or tenant or "")
 
 
+def _mentioned(activity: Activity) -> list[tuple[str, str, str]]:
+    """The people the message mentions (not the bot): their `<at>` tag, id and display name."""
+    found = []
+    for mention in TurnContext.get_mentions(activity):
+        props = getattr(mention, "additional_properties", None) or {}
+        mentioned, tag = props.get("mentioned") or {}, props.get("text")
+        if tag and mentioned.get("id") not in (None, activity.recipient.id):
+            user = str(mentioned.get("aadObjectId") or mentioned["id"])
+            found.append((str(tag), user, str(mentioned.get("name") or "")))
+    return found
+
+
+def mentioned_names(activity: Activity) -> dict[str, str]:
+    """The display names of the people the message mentions, by the id the command names."""
+    return {user: name for _, user, name in _mentioned(activity) if name}
+
+
 def command_text(activity: Activity) -> str:
     """What the person typed (or the command a clicked button carries), less the bot's mention."""
     value = activity.value if isinstance(activity.value, dict) else {}
@@ -39,11 +56,8 @@ def command_text(activity: Activity) -> str:
         return button.with_answer(typed) if isinstance(typed, str) else button.command
     text = TurnContext.remove_recipient_mention(activity) or activity.text or ""
     text = _LEADING_MENTION.sub("", text)  # the bot's mention, when its entity carries no text
-    for mention in TurnContext.get_mentions(activity):
-        props = getattr(mention, "additional_properties", None) or {}
-        mentioned, tag = props.get("mentioned") or {}, props.get("text")
-        if tag and mentioned.get("id") not in (None, activity.recipient.id):
-            text = text.replace(tag, f"@{mentioned.get('aadObjectId') or mentioned['id']}")
+    for tag, user, _ in _mentioned(activity):
+        text = text.replace(tag, f"@{user}")
     return html.unescape(_TAGS.sub("", text)).strip()
 
 
@@ -66,6 +80,7 @@ def from_activity(activity: Activity) -> Invocation:
         ),
         channel=channel,
         text=command_text(activity),
+        names=mentioned_names(activity),
         correlation_id=uuid.uuid4().hex[:12],
         delivery_id=activity.id,
         received_at=datetime.now(UTC),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from botbuilder.schema import ChannelAccount, Mention
+
 from shared.commands.free_text import LONG_TEXT_MAX
-from shared.replies import Button, Reply, Tone
+from shared.replies import Button, Ref, RefKind, Reply, Tone
 
 CARD_VERSION = "1.4"
 COLOR = {
@@ -22,34 +25,87 @@ ANSWER_KEY = "answer"
 """The key naming the text box whose value a prompting button adds to its command."""
 
 
+_TEAMS_USER = re.compile(
+    r"^(?:29:[\w-]+|(?:8:orgid:)?[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$"
+)
+"""A Teams user id (`29:…`) or a Microsoft Entra object id: what a mention entity can name."""
+_AT_TAG = re.compile(r"<(/?at\b)", re.IGNORECASE)
+
+
+def plain(text: str) -> str:
+    """Text as Teams shows it literally: an `<at>` tag in it can never match a mention entity."""
+    return _AT_TAG.sub("<\u200b\\1", text)
+
+
+def mention(ref: Ref) -> Mention | None:
+    """A person as a Teams mention entity (`<at>name</at>`), if the id is Teams'."""
+    if ref.kind is not RefKind.USER or not _TEAMS_USER.match(ref.id):
+        return None
+    name = re.sub(r"[<>]", "", ref.name) or ref.id
+    return Mention(
+        mentioned=ChannelAccount(id=ref.id, name=name), text=f"<at>{name}</at>", type="mention"
+    )
+
+
+class _Writer:
+    """Writes a reply's texts for a card, gathering the mention entities they use."""
+
+    def __init__(self, reply: Reply) -> None:
+        self._reply = reply
+        self.mentions: dict[str, Mention] = {}
+
+    def __call__(self, text: str) -> str:
+        out = []
+        for piece in self._reply.pieces(text):
+            found = mention(piece) if isinstance(piece, Ref) else None
+            if found is not None:
+                self.mentions[found.text] = found
+                out.append(found.text)
+            else:
+                out.append(plain(piece.shown if isinstance(piece, Ref) else piece))
+        return "".join(out)
+
+
 def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
 def card(reply: Reply) -> dict[str, Any]:
-    """The Adaptive Card for a reply."""
+    """The Adaptive Card for a reply; the people it names are mentioned (`msteams.entities`)."""
+    write = _Writer(reply)
     body: list[dict[str, Any]] = [
-        _text(reply.title, weight="Bolder", size="Medium", color=COLOR[reply.tone])
+        _text(write(reply.title), weight="Bolder", size="Medium", color=COLOR[reply.tone])
     ]
     if reply.text:
-        body.append(_text(reply.text))
+        body.append(_text(write(reply.text)))
     if reply.fields:
-        facts = [{"title": label, "value": value} for label, value in reply.fields]
+        facts = [{"title": write(label), "value": write(value)} for label, value in reply.fields]
         body.append({"type": "FactSet", "facts": facts})
     notes = [reply.receipt] if reply.receipt else []
     if reply.failed and reply.correlation_id:
         notes.append(f"ref {reply.correlation_id}")
     if notes:
-        body.append(_text(" · ".join(notes), isSubtle=True, size="Small"))
+        body.append(_text(plain(" · ".join(notes)), isSubtle=True, size="Small"))
     document: dict[str, Any] = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "version": CARD_VERSION,
         "body": body,
     }
+    if write.mentions:
+        document["msteams"] = {"entities": [m.serialize() for m in write.mentions.values()]}
     if reply.buttons:
         document["actions"] = [_action(*b) for b in enumerate(reply.buttons)]
     return document
+
+
+def summary(reply: Reply) -> str:
+    """The reply's title as the message's plain text (notifications, previews): names as typed,
+    no tag that could mention anyone."""
+    return "".join(
+        plain(piece.shown if isinstance(piece, Ref) else piece)
+        for piece in reply.pieces(reply.title)
+    )
 
 
 def _action(index: int, button: Button) -> dict[str, Any]:

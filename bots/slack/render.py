@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from shared.commands.free_text import LONG_TEXT_MAX
-from shared.replies import Button, Reply, Tone
+from shared.replies import Button, Ref, RefKind, Reply, Tone
 
 ICON = {
     Tone.OK: ":white_check_mark:",
@@ -28,16 +28,37 @@ RUN = "sre"
 ASK = "sre-ask"
 """The action id prefix of a button that asks for text first, and the callback id of its modal."""
 ANSWER = "answer"
-_MENTION = re.compile(r"(?<![<\w])@([UW][A-Z0-9]{6,})\b")
-_GROUP = re.compile(r"(?<![<\w])@(S[A-Z0-9]{6,})\b")
+_SLACK_IDS = {
+    RefKind.USER: re.compile(r"^[UW][A-Z0-9]+$"),
+    RefKind.GROUP: re.compile(r"^S[A-Z0-9]+$"),
+    RefKind.CHANNEL: re.compile(r"^[CGD][A-Z0-9]+$"),
+}
+_MENTION = {RefKind.USER: "<@{}>", RefKind.GROUP: "<!subteam^{}>", RefKind.CHANNEL: "<#{}>"}
+_URL = re.compile(r"https?://[^\s<>|`]+[^\s<>|`.,;:!?)'\"]")
 
 
 @functools.lru_cache(maxsize=256)  # help and usage texts repeat: each is escaped once
 def mrkdwn(text: str) -> str:
-    """Our text in Slack's markup: user and user group ids become mentions; &, < and > are
-    escaped."""
+    """Text as Slack shows it literally: &, < and > escaped (so no `<!channel>`, no
+    `<!subteam^…>` and no link can come from it); web addresses stay links."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _GROUP.sub(r"<!subteam^\1>", _MENTION.sub(r"<@\1>", escaped))
+    return _URL.sub(r"<\g<0>>", escaped)
+
+
+def mention(ref: Ref) -> str:
+    """A reference as Slack's mention (`<@U…>`, `<!subteam^S…>`, `<#C…>`), which Slack shows
+    with its name; an id that is not Slack's (a local login, `scheduler`) stays text."""
+    if _SLACK_IDS[ref.kind].match(ref.id):
+        return _MENTION[ref.kind].format(ref.id)
+    return mrkdwn(ref.shown)
+
+
+def markup(reply: Reply, text: str) -> str:
+    """One of the reply's texts in Slack's markup: its references as mentions, the rest
+    escaped."""
+    return "".join(
+        mention(piece) if isinstance(piece, Ref) else mrkdwn(piece) for piece in reply.pieces(text)
+    )
 
 
 def _cut(line: str, limit: int = SECTION_LIMIT) -> list[str]:
@@ -65,8 +86,14 @@ def _chunks(text: str) -> tuple[str, ...]:
     return tuple(chunk for chunk in chunks if chunk.strip())
 
 
+def _mrkdwn(text: str) -> dict[str, Any]:
+    """A text object Slack does not parse further: no `@here` or channel name in plain text
+    becomes a mention or a link (`verbatim`); only our explicit markup does."""
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    return {"type": "section", "text": _mrkdwn(text)}
 
 
 def _button(index: int, button: Button) -> dict[str, Any]:
@@ -111,14 +138,14 @@ def prompt_view(action: dict[str, Any], metadata: dict[str, str | None]) -> dict
 def blocks(reply: Reply, files: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The Block Kit blocks for a reply; `files` maps an inline image's name to the id of its
     uploaded Slack file (an image without one is left out)."""
-    out = [_section(f"{ICON[reply.tone]} *{mrkdwn(reply.title)}*")]
-    out += [_section(mrkdwn(chunk)) for chunk in _chunks(reply.text)]
+    out = [_section(f"{ICON[reply.tone]} *{markup(reply, reply.title)}*")]
+    out += [_section(markup(reply, chunk)) for chunk in _chunks(reply.text)]
     short = [(k, v) for k, v in reply.fields if len(k) + len(v) < FIELD_LIMIT]
-    fields = [{"type": "mrkdwn", "text": f"*{mrkdwn(k)}*\n{mrkdwn(v)}"} for k, v in short]
+    fields = [_mrkdwn(f"*{markup(reply, k)}*\n{markup(reply, v)}") for k, v in short]
     out += [{"type": "section", "fields": fields[i : i + 10]} for i in range(0, len(fields), 10)]
     for key, value in reply.fields:  # a long one (a summary) does not fit a field: sections
         if (key, value) not in short:
-            out += [_section(mrkdwn(c)) for c in _chunks(f"*{key}*\n{value}")]
+            out += [_section(markup(reply, c)) for c in _chunks(f"*{key}*\n{value}")]
     out += [
         {
             "type": "image",
@@ -135,14 +162,14 @@ def blocks(reply: Reply, files: Mapping[str, str] | None = None) -> list[dict[st
     if reply.failed and reply.correlation_id:
         notes.append(f"ref {reply.correlation_id}")
     if notes:
-        out.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(notes)}]})
+        out.append({"type": "context", "elements": [_mrkdwn(mrkdwn(" · ".join(notes)))]})
     return out
 
 
 def message(reply: Reply, files: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A message payload: fallback text, blocks, and whether only the caller sees it."""
     return {
-        "text": f"{reply.title}",
+        "text": markup(reply, reply.title),
         "blocks": blocks(reply, files),
         "response_type": "ephemeral" if reply.ephemeral else "in_channel",
     }

@@ -69,14 +69,15 @@ class InMemoryDirectory:
             stored = self._bindings.get((binding.org, binding.channel))
             if stored and stored.team != binding.team:
                 raise ConflictError(
-                    f"#{binding.channel} is bound to team {stored.team}; unbind it there first."
+                    f"#{binding.channel} is bound to team {stored.team}; unbind it there first.",
+                    channels=[binding.channel],
                 )
             self._bindings[(binding.org, binding.channel)] = binding
 
     def unbind(self, org: OrgId, channel: ChannelId) -> None:
         with self._lock:
             if self._bindings.pop((org, channel), None) is None:
-                raise NotFoundError(f"#{channel} is not bound to a team.")
+                raise NotFoundError(f"#{channel} is not bound to a team.", channels=[channel])
 
     def mark_head(self, mark: HeadMark) -> None:
         with self._lock:

@@ -3,13 +3,13 @@ and the escalation."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from shared.alerts.condition import ANOMALY_SCORE
 from shared.alerts.models import AlertPolicy
 from shared.alerts.states import State
-from shared.replies import Button, Reply, Tone
+from shared.replies import Button, Ref, Reply, Tone, user_ref
 from shared.telemetry.queries import UNITS
 from shared.times import length, moment
 
@@ -23,6 +23,13 @@ def value_text(policy: AlertPolicy) -> str:
     if policy.condition.anomalous:  # what was judged is the detector's score: say what it means
         return f"detector score {value:.3f} ({ANOMALY_SCORE:g} or more is anomalous)"
     return f"{value:,.4g}{UNITS[policy.condition.signal]}"
+
+
+def _ackers(policies: Iterable[AlertPolicy]) -> tuple[Ref, ...]:
+    """Who acknowledged the policies, as references (mentioned where the platform can)."""
+    return tuple(
+        user_ref(who) for who in sorted({p.status.acknowledged_by or "" for p in policies} - {""})
+    )
 
 
 def _line(policy: AlertPolicy, today: datetime | None = None) -> str:
@@ -79,6 +86,7 @@ def group_notice(policies: Sequence[AlertPolicy], today: datetime | None = None)
         text="\n".join(_line(p, today) for p in policies),
         fields=fields,
         buttons=[b for p in firing[:1] for b in _buttons(p)],
+        refs=_ackers(policies),
     )
 
 
@@ -91,4 +99,5 @@ def escalation_notice(policy: AlertPolicy, now: datetime) -> Reply:
         f"is unacknowledged after {waited}",
         text=_line(policy, now),
         fields=[("Team", policy.team)],
+        refs=_ackers([policy]),
     )

@@ -74,10 +74,12 @@ class References:
                 f"I do not know channel #{name}: no team has bound it, so team {ctx.team}'s "
                 f"alerts cannot post there ({where}). Leave out --channel to post to the team's "
                 f"channels, or have a team admin bind it first (`sre team bind {name} "
-                f"--team {ctx.team}`)."
+                f"--team {ctx.team}`).",
+                channels=[name],
             )
         raise ForbiddenError(
             f"Channel #{name} is bound to team {binding.team}: team {ctx.team}'s alerts post "
             f"only to its own channels ({where}). Leave out --channel to post to them.",
             needed=f"a channel bound to team {ctx.team}",
+            channels=[name],
         )

@@ -22,7 +22,7 @@ from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.messages import post_or_update
 from shared.ports import Notifier
-from shared.replies import Image, Reply, Tone
+from shared.replies import Image, Ref, Reply, Tone, channel_ref, user_ref
 from shared.times import length, moment
 
 log = logging.getLogger("autosre.alerts")
@@ -99,7 +99,10 @@ class AlertService:
         self._refs.check_channel(ctx, command.channel)
         saved = self._store.save(_edited(policy, command))
         return Reply(
-            tone=Tone.OK, title=f"Alert {saved.name} changed", text=self._describe(saved, ctx)
+            tone=Tone.OK,
+            title=f"Alert {saved.name} changed",
+            text=self._describe(saved, ctx),
+            refs=_named(saved),
         )
 
     def unchanged_edit(self, command: c.EditAlert, ctx: Context) -> str | None:
@@ -134,7 +137,12 @@ class AlertService:
     def show(self, command: c.ShowAlert, ctx: Context) -> Reply:
         """One policy and its alert's state."""
         policy = self._refs.policy(command.name, ctx)
-        return Reply(tone=Tone.INFO, title=f"Alert {policy.name}", text=self._describe(policy, ctx))
+        return Reply(
+            tone=Tone.INFO,
+            title=f"Alert {policy.name}",
+            text=self._describe(policy, ctx),
+            refs=_named(policy),
+        )
 
     def delete(self, command: c.DeleteAlert, ctx: Context) -> Reply:
         """Remove a policy."""
@@ -200,7 +208,9 @@ class AlertService:
             message=saved.status.message,
             channels=[],
         )
-        return Reply(tone=Tone.OK, title=f"@{user} acknowledged {policy.name}")
+        return Reply(
+            tone=Tone.OK, title=f"@{user} acknowledged {policy.name}", refs=(user_ref(user),)
+        )
 
     def silence(self, command: c.SilenceAlert, ctx: Context) -> Reply:
         """Stop telling about an alert for a while (it is still evaluated)."""
@@ -230,7 +240,8 @@ class AlertService:
         if not found:
             return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no silences")
         fields = [(s.id, views.silence_line(s, ctx.now)) for s in found[:30]]
-        return Reply(tone=Tone.INFO, title=f"Silences of {ctx.team}", fields=fields)
+        refs = tuple(user_ref(by) for by in sorted({s.created_by for s in found[:30]}))
+        return Reply(tone=Tone.INFO, title=f"Silences of {ctx.team}", fields=fields, refs=refs)
 
     def expire(self, command: c.ExpireSilence, ctx: Context) -> Reply:
         """End a silence now."""
@@ -268,3 +279,12 @@ def _with_options(policy: AlertPolicy, command: c.CreateAlert | c.EditAlert) -> 
     if command.keep_firing_for:
         update["keep_firing_for"] = duration(command.keep_firing_for)
     return policy.model_copy(update=update)
+
+
+def _named(policy: AlertPolicy) -> tuple[Ref, ...]:
+    """The channel and the person `_describe` names, as references."""
+    by = policy.status.acknowledged_by
+    return (
+        *([channel_ref(policy.channel)] if policy.channel else []),
+        *([user_ref(by)] if by else []),
+    )

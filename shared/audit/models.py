@@ -65,8 +65,10 @@ class AuditRecord(AuditDraft):
 
     @property
     def receipt(self) -> str:
-        """What a reply shows so the entry can be found: `audit #12 · 9f2c1a`."""
-        return f"audit #{self.seq} · {self.hash[:6]}"
+        """What a reply shows so the entry can be found, naming its trail (the team's, or the
+        org's): `audit payments#12 · 9f2c1a`, `audit org#3 · 06083d`."""
+        trail = "org" if self.team == ORG_STREAM else self.team
+        return f"audit {trail}#{self.seq} · {self.hash[:6]}"
 
 
 class Digest(Frozen):

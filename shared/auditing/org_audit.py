@@ -16,7 +16,7 @@ from shared.commands.context import Context
 from shared.errors import NotFoundError, did_you_mean
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId
-from shared.replies import Reply, Tone
+from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
 
 Check = Callable[[StreamKey, datetime, datetime | None], Verification]
 """Verify one stream at a time, from the last digest before a date (if given)."""
@@ -144,12 +144,18 @@ def state_reply(
         fields.append(("Entries not read back", _lines(history.unreadable)))
     fields.append(("Configured org admins", _configured(admins)))
     if broken or not found.ok or history.unreadable:
-        return Reply(tone=Tone.ERROR, title="State NOT explained by the trail", fields=fields)
+        return Reply(
+            tone=Tone.ERROR,
+            title="State NOT explained by the trail",
+            fields=fields,
+            refs=_refs(history, admins),
+        )
     fields.insert(0, ("Trails", f"✓ {len(reports)} verified (the org's and every team's)"))
     return Reply(
         tone=Tone.OK,
         title="State explained by the trail: every team, role and binding",
         fields=fields,
+        refs=_refs(history, admins),
     )
 
 
@@ -182,7 +188,25 @@ def review_reply(history: AccessHistory, admins: list[str], *, team: str | None)
     fields.append(("Channels", _lines(channels) or "none bound"))
     fields.append(("Source", "the trail as stored; `sre audit verify --all` proves it whole"))
     scope = f"team {team}" if team else "the org"
-    return Reply(tone=Tone.INFO, title=f"Access review of {scope}", fields=fields)
+    return Reply(
+        tone=Tone.INFO,
+        title=f"Access review of {scope}",
+        fields=fields,
+        refs=_refs(history, admins),
+    )
+
+
+def _refs(history: AccessHistory, admins: list[str]) -> tuple[Ref, ...]:
+    """The people and channels a review names: admins, members, who changed what, channels."""
+    changes = [
+        *history.teams.values(),
+        *history.org_roles.values(),
+        *history.bindings.values(),
+        *(change for members in history.members.values() for change in members.values()),
+    ]
+    users = {*admins, *(user for user, _ in history.org_roles), *(c.by for c in changes)}
+    users |= {user for members in history.members.values() for user in members}
+    return (*map(user_ref, sorted(users)), *map(channel_ref, sorted(history.bindings)))
 
 
 def _configured(admins: list[str]) -> str:

@@ -18,7 +18,7 @@ from shared.auditing.org_audit import OrgAudit, label
 from shared.commands.context import Context, Handlers
 from shared.identity.admins import ConfiguredAdmin
 from shared.ports import ExportStore
-from shared.replies import Reply, Tone
+from shared.replies import Reply, Tone, user_ref
 
 Progress = Callable[[str], None]
 CSV_COLUMNS = (
@@ -138,6 +138,7 @@ class AuditService:
             title=f"{len(chosen)} entries of {label(stream)}",
             text="\n".join(lines),
             ephemeral=True,
+            refs=tuple(user_ref(u) for u in sorted({r.actor.user for r in chosen})),
         )
 
     def export(self, command: c.ExportAudit, ctx: Context) -> Reply:

@@ -15,7 +15,7 @@ from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.messages import Told, channel_targets, post_or_update
 from shared.ports import Notifier
-from shared.replies import Button, Image, Reply, Tone
+from shared.replies import Button, Image, Reply, Tone, channel_ref, user_ref
 
 log = logging.getLogger("autosre.canary")
 Chart = Callable[[dict[str, tuple[list[float], list[float]]]], bytes]
@@ -65,6 +65,7 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
         ],
         buttons=buttons,
         images=[chart] if chart else [],
+        refs=tuple(user_ref(by) for by in sorted({r.by for r in canary.history[-8:]})),
     )
 
 
@@ -76,6 +77,9 @@ def started_reply(canary: Canary, interval: str) -> Reply:
         title=f"Canary {canary.id} started: version {canary.release} takes {canary.weight:.0%}",
         text=f"Judged every {interval}; follow it{where}.",
         ephemeral=canary.message is not None,  # the canary's message tells the channel
+        refs=(channel_ref(canary.message.channel),)
+        if canary.message and canary.message.channel
+        else (),
     )
 
 
@@ -88,6 +92,7 @@ def decided_reply(canary: Canary, what: str, user: str, *, told: bool) -> Reply:
         title=f"{canary.id} {what} by @{user}",
         text=canary_notice(canary).title + untold,
         ephemeral=told and canary.message is not None,  # the updated message tells the rest
+        refs=(user_ref(user),),
     )
 
 

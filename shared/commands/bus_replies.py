@@ -13,11 +13,18 @@ from shared.errors import (
     NotFoundError,
     SreError,
 )
-from shared.replies import Reply, Tone
+from shared.replies import Reply, Tone, channel_ref, user_ref
 
 
 def for_error(error: SreError, ref: str) -> Reply:
-    """The ephemeral answer to a domain error: what went wrong and what to do."""
+    """The ephemeral answer to a domain error: what went wrong and what to do, with the people
+    and channels it names as references."""
+    refs = (*map(user_ref, error.users), *map(channel_ref, error.channels))
+    reply = _error_reply(error, ref)
+    return reply.model_copy(update={"refs": refs}) if refs else reply
+
+
+def _error_reply(error: SreError, ref: str) -> Reply:
     if isinstance(error, InvalidCommandError):
         text = f"Usage:\n```\n{error.usage}\n```" if error.usage else ""
         return Reply(

@@ -14,7 +14,7 @@ from shared.investigations.models import Investigation, InvestigationStatus, Tim
 from shared.investigations.ports import InvestigationStore
 from shared.messages import channel_targets
 from shared.ports import Notifier
-from shared.replies import Button, Reply, Tone
+from shared.replies import Button, Reply, Tone, channel_ref, group_ref, user_ref
 from shared.times import clock
 
 
@@ -106,8 +106,13 @@ class Collaboration:
         ]
         if inv.summary:
             fields.append(("Summary", inv.summary))
+        people = {*inv.participants, *(e.actor for e in inv.timeline)}
         return Reply(
-            tone=Tone.INFO, title=f"{inv.id}: {inv.headline}", text="\n".join(lines), fields=fields
+            tone=Tone.INFO,
+            title=f"{inv.id}: {inv.headline}",
+            text="\n".join(lines),
+            fields=fields,
+            refs=tuple(user_ref(p) for p in sorted(people)),
         )
 
     def list_for_team(self, _: c.ListInvestigations, ctx: Context) -> Reply:
@@ -131,7 +136,8 @@ class Collaboration:
             return Reply(tone=Tone.INFO, title=f"You are already on {inv.id}", ephemeral=True)
         entry = TimelineEntry(time=ctx.now, actor=user, kind="joined", text="joined")
         self._append(inv, entry, participants=[*inv.participants, user])
-        return Reply(tone=Tone.OK, title=f"@{user} joined {inv.id}")
+        name = ctx.principal.actor.name
+        return Reply(tone=Tone.OK, title=f"@{user} joined {inv.id}", refs=(user_ref(user, name),))
 
     def comment(self, command: c.CommentInvestigation, ctx: Context) -> Reply:
         """Add a comment to the timeline."""
@@ -148,10 +154,13 @@ class Collaboration:
         user = ctx.principal.actor.user
         said: list[str] = []
         shared = inv.shared_with
+        refs = [group_ref(command.group)] if command.group else []
         if command.to:
             channels = self._ask_team(inv, command.to, command.note, ctx)
+            refs += [channel_ref(channel) for channel in channels]
+            asked_in = ", ".join(f"#{channel}" for channel in channels)
             said.append(
-                f"Asked team {command.to} in {channels}; they may now see and join {inv.id}."
+                f"Asked team {command.to} in {asked_in}; they may now see and join {inv.id}."
             )
             shared = sorted({*shared, command.to})
         if command.group:
@@ -166,10 +175,15 @@ class Collaboration:
         )
         if command.note:
             said.append(f"Note: {command.note}")
-        return Reply(tone=Tone.OK, title=f"{inv.id} escalated {text}", text="\n".join(said))
+        return Reply(
+            tone=Tone.OK,
+            title=f"{inv.id} escalated {text}",
+            text="\n".join(said),
+            refs=tuple(refs),
+        )
 
-    def _ask_team(self, inv: Investigation, team: str, note: str, ctx: Context) -> str:
-        """Post the request for help in the other team's bound channels; name them."""
+    def _ask_team(self, inv: Investigation, team: str, note: str, ctx: Context) -> list[str]:
+        """Post the request for help in the other team's bound channels; their ids."""
         org = ctx.principal.actor.org
         if team == inv.team:
             raise ConflictError(f"{inv.id} already belongs to team {team}.")
@@ -197,6 +211,7 @@ class Collaboration:
                 ("Service", inv.service),
                 ("Page", self._link(inv, ctx.now)),
             ],
+            refs=(user_ref(ctx.principal.actor.user, ctx.principal.actor.name),),
         )
         ask = with_actions(ask, inv, team=team)
         for target in targets:
@@ -205,9 +220,10 @@ class Collaboration:
             except Exception as error:
                 raise UnavailableError(
                     f"Could not post in #{target.channel} of team {team} ({error}); "
-                    f"{inv.id} was not escalated. Try again, or ask them directly."
+                    f"{inv.id} was not escalated. Try again, or ask them directly.",
+                    channels=[str(target.channel)],
                 ) from error
-        return ", ".join(f"#{t.channel}" for t in targets)
+        return [str(t.channel) for t in targets]
 
     def resolve(self, command: c.ResolveInvestigation, ctx: Context) -> Reply:
         """Close the investigation with a summary."""

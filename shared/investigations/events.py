@@ -83,7 +83,8 @@ def _change(record: AuditRecord, service: Service, canaries: set[str]) -> Event 
     if words[:1] == ["sre"]:
         kind = _typed(words[1:], service, canaries)
         summary = f"`{record.command}` by @{record.actor.user}"
-        return Event(time=record.time, kind=kind, summary=summary) if kind else None
+        by = record.actor.user
+        return Event(time=record.time, kind=kind, summary=summary, by=by) if kind else None
     summary = _scheduled(record, service, canaries)
     if not summary:
         return None

@@ -27,7 +27,7 @@ from shared.investigations.models import Investigation, TimelineEntry
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, Summariser
-from shared.replies import Image, Reply, Tone
+from shared.replies import Image, Reply, Tone, user_ref
 from shared.services.catalog import ServiceCatalog, unreadable
 from shared.telemetry import analysis
 from shared.telemetry.analysis import first_to_move, headline
@@ -194,9 +194,11 @@ def report(
         days = spans_days(start, end) or any(e.time.date() != end.date() for e in shown)
         dated = [f"{clock(e.time, days=days)} {e.summary}" for e in shown]
         fields.append(("Events", "\n".join(dated)))
+    near = [f.near for f in findings if f.near]
     return Reply(
         tone=Tone.INFO,
         title=f"{service.name}: {headline(findings[0], end)}",
         text="\n".join(lines),
         fields=fields,
+        refs=tuple(user_ref(by) for by in sorted({e.by for e in [*events, *near]} - {""})),
     )

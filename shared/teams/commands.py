@@ -143,11 +143,13 @@ class UnbindChannel(Command):
                 f"#{channel or 'this channel'} is not bound to a team, so there is nothing to "
                 "unbind.",
                 usage="sre team unbind [CHANNEL]",
+                channels=[channel] if channel else [],
             )
         if self.team and self.team != binding.team:
             raise InvalidCommandError(
                 f"#{channel} is bound to team {binding.team}, not {self.team}.",
                 usage="sre team unbind [CHANNEL]",
+                channels=[binding.channel],
             )
         return binding.team
 

@@ -9,13 +9,25 @@ from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, U
 from shared.identity.ports import Directory
 from shared.identity.rbac import ORG_ROLES_HOLDING, Permission
 from shared.identity.teams import known_team
-from shared.replies import Reply, Tone
+from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
 from shared.teams import commands as m
 from shared.teams.no_ops import NoOps
 
 
 def _mention(user: str) -> str:
     return f"@{user}"
+
+
+def _told(title: str, user: str, ctx: Context) -> Reply:
+    """A change to `user` done: the title names them (mentioned where the platform can)."""
+    return Reply(tone=Tone.OK, title=title, refs=(_person(user, ctx),))
+
+
+def _person(user: str, ctx: Context) -> Ref:
+    """A reference to `user`, with their name where the platform told us (the caller, or a
+    person the command mentions)."""
+    actor = ctx.principal.actor
+    return user_ref(user, actor.name if user == actor.user else ctx.invocation.names.get(user, ""))
 
 
 class TeamService:
@@ -59,7 +71,13 @@ class TeamService:
             ("Team roles", roles or "none yet: ask a team admin to add you"),
             ("This channel", f"bound to team {binding.team}" if binding else "not bound to a team"),
         ]
-        return Reply(tone=Tone.INFO, title="Who you are", fields=fields, ephemeral=True)
+        return Reply(
+            tone=Tone.INFO,
+            title="Who you are",
+            fields=fields,
+            ephemeral=True,
+            refs=(_person(actor.user, ctx),),
+        )
 
     def create(self, command: m.CreateTeam, ctx: Context) -> Reply:
         """Create a team, empty but for nobody: add its first admin next."""
@@ -120,7 +138,8 @@ class TeamService:
             ("Channels", ", ".join(f"#{c}" for c in channels) or "none bound"),
             ("Created", f"{team.created_at:%Y-%m-%d %H:%M} UTC by {_mention(team.created_by)}"),
         ]
-        return Reply(tone=Tone.INFO, title=f"Team {team.name}", fields=fields)
+        refs = (*_member_refs(team), user_ref(team.created_by), *map(channel_ref, channels))
+        return Reply(tone=Tone.INFO, title=f"Team {team.name}", fields=fields, refs=refs)
 
     def list_members(self, _: m.ListMembers, ctx: Context) -> Reply:
         """A team's members and their roles."""
@@ -129,6 +148,7 @@ class TeamService:
             tone=Tone.INFO,
             title=f"Members of {team.name} ({len(team.members)})",
             text=_members(team) or "Nobody yet: `sre team member add @USER --role admin`.",
+            refs=_member_refs(team),
         )
 
     def add_member(self, command: m.AddMember, ctx: Context) -> Reply:
@@ -138,24 +158,22 @@ class TeamService:
         if user in team.members:
             raise ConflictError(
                 f"{_mention(user)} is already {team.members[user].value} in {team.name}; "
-                f"use `sre team role set {user} ROLE --team {team.name}` to change it."
+                f"use `sre team role set {user} ROLE --team {team.name}` to change it.",
+                users=[user],
             )
         self._save_members(team, {**team.members, user: command.role})
-        return Reply(
-            tone=Tone.OK,
-            title=f"{_mention(user)} added to {team.name} as {command.role.value}",
-        )
+        return _told(f"{_mention(user)} added to {team.name} as {command.role.value}", user, ctx)
 
     def remove_member(self, command: m.RemoveMember, ctx: Context) -> Reply:
         """Remove a person from the team."""
         team = self.team(ctx)
         user = UserId(command.user)
         if user not in team.members:
-            raise NotFoundError(f"{_mention(user)} is not a member of {team.name}.")
+            raise NotFoundError(f"{_mention(user)} is not a member of {team.name}.", users=[user])
         members = {k: v for k, v in team.members.items() if k != user}
         _keeps_an_admin(team, members)
         self._save_members(team, members)
-        return Reply(tone=Tone.OK, title=f"{_mention(user)} removed from {team.name}")
+        return _told(f"{_mention(user)} removed from {team.name}", user, ctx)
 
     def set_role(self, command: m.SetRole, ctx: Context) -> Reply:
         """Change a member's role."""
@@ -164,16 +182,17 @@ class TeamService:
         if user not in team.members:
             raise NotFoundError(
                 f"{_mention(user)} is not a member of {team.name}; add them with "
-                f"`sre team member add {user} --role {command.role.value} --team {team.name}`."
+                f"`sre team member add {user} --role {command.role.value} --team {team.name}`.",
+                users=[user],
             )
         before = team.members[user]
         members = {**team.members, user: command.role}
         _keeps_an_admin(team, members)
         self._save_members(team, members)
-        return Reply(
-            tone=Tone.OK,
-            title=f"{_mention(user)} is now {command.role.value} in {team.name}"
-            f" (was {before.value})",
+        return _told(
+            f"{_mention(user)} is now {command.role.value} in {team.name} (was {before.value})",
+            user,
+            ctx,
         )
 
     def bind(self, command: m.BindChannel, ctx: Context) -> Reply:
@@ -198,13 +217,18 @@ class TeamService:
             tone=Tone.OK,
             title=f"#{channel} is bound to team {team.name}",
             text="Commands typed there act for this team unless `--team` says otherwise.",
+            refs=(channel_ref(channel),),
         )
 
     def unbind(self, command: m.UnbindChannel, ctx: Context) -> Reply:
         """Remove a channel's binding."""
         channel = self._channel(command.channel, ctx)
         self._directory.unbind(ctx.principal.actor.org, channel)
-        return Reply(tone=Tone.OK, title=f"#{channel} is no longer bound to team {ctx.team}")
+        return Reply(
+            tone=Tone.OK,
+            title=f"#{channel} is no longer bound to team {ctx.team}",
+            refs=(channel_ref(channel),),
+        )
 
     def grant(self, command: m.GrantOrgRole, ctx: Context) -> Reply:
         """Grant an org-wide role."""
@@ -212,11 +236,11 @@ class TeamService:
         user = UserId(command.user)
         held = org.grants.get(user, frozenset())
         if command.role in held:
-            raise ConflictError(f"{_mention(user)} already has {command.role.value}.")
+            raise ConflictError(f"{_mention(user)} already has {command.role.value}.", users=[user])
         self._directory.save_org(
             org.model_copy(update={"grants": {**org.grants, user: held | {command.role}}})
         )
-        return Reply(tone=Tone.OK, title=f"{_mention(user)} is now {command.role.value}")
+        return _told(f"{_mention(user)} is now {command.role.value}", user, ctx)
 
     def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> Reply:
         """Revoke an org-wide role."""
@@ -226,13 +250,14 @@ class TeamService:
         if command.role not in held:
             raise NotFoundError(
                 f"{_mention(user)} does not hold {command.role.value} in this org"
-                " (configured admins are changed in AUTOSRE_ORG_ADMINS)."
+                " (configured admins are changed in AUTOSRE_ORG_ADMINS).",
+                users=[user],
             )
         grants = {**org.grants, user: held - {command.role}}
         self._directory.save_org(
             org.model_copy(update={"grants": {k: v for k, v in grants.items() if v}})
         )
-        return Reply(tone=Tone.OK, title=f"{_mention(user)} no longer has {command.role.value}")
+        return _told(f"{_mention(user)} no longer has {command.role.value}", user, ctx)
 
     def _org(self, ctx: Context) -> Org:
         org_id = ctx.principal.actor.org
@@ -273,6 +298,10 @@ def _keeps_an_admin(team: Team, members: dict[UserId, Role]) -> None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _member_refs(team: Team) -> tuple[Ref, ...]:
+    return tuple(user_ref(user) for user in team.members)
 
 
 def _members(team: Team) -> str:

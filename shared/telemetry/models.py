@@ -79,6 +79,8 @@ class Event(Frozen):
     time: datetime
     kind: str
     summary: str
+    by: str = ""
+    """Who did it, where a person did (their id, which the summary names as `@id`)."""
 
 
 class Finding(Frozen):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -111,8 +112,8 @@ def test_an_export_in_slack_is_an_expiring_link(
         {"Records": [queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
     ) == {"batchItemFailures": []}
     posted = json.dumps(slack_api.calls("response/T111/3")[0].body["blocks"])
-    link = next(word for word in posted.replace("\\n", " ").split() if word.startswith("https://"))
-    url = urlparse(html.unescape(link.split('"')[0]))
+    (link,) = re.findall(r"<(https://[^>|]+)>", posted)  # a link in Slack's markup
+    url = urlparse(html.unescape(link))
     query = parse_qs(url.query)
     lifetime = (
         int(query["X-Amz-Expires"][0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import re
 import socket
 import time
 from collections.abc import Iterator
@@ -104,7 +105,7 @@ def test_a_command_in_teams_runs_through_the_bus_with_the_mention_stripped(
     assert _post(message_activity(teams_service.url, "team create platform"))["statusCode"] == 200
     (card,) = _cards(teams_service)
     assert card["body"][0]["text"] == "Team platform created"
-    assert card["body"][-1]["text"].startswith("audit #2 · ")
+    assert card["body"][-1]["text"].startswith("audit org#2 · ")
 
 
 def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(
@@ -417,3 +418,34 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     assert chart["contentUrl"].startswith("data:image/png;base64,")
     png = base64.b64decode(chart["contentUrl"].split(",", 1)[1])
     assert png.startswith(b"\x89PNG")
+
+
+def test_people_in_a_teams_reply_are_mention_entities_and_typed_tags_mention_nobody(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    # GIVEN team platform, whose description someone typed with an <at> tag in it (Teams sends
+    # typed text HTML-escaped)
+    typed = "team create platform --description '&lt;at&gt;Alice&lt;/at&gt; is on call'"
+    # WHEN Alice is added, mentioned as Teams sends a mention
+    adding = "team member add <at>Alice</at> --role admin --team platform"
+    alice = {"id": "29:1aLiCe-x_Yz", "name": "Alice"}
+    for n, text in enumerate((typed, adding, "team show platform")):
+        activity = message_activity(teams_service.url, text)
+        activity["id"] = f"17417026{n:05d}"  # each message its own delivery
+        if text == adding:
+            mention = {"type": "mention", "text": "<at>Alice</at>", "mentioned": alice}
+            activity["entities"].append(mention)
+        assert _post(activity)["statusCode"] == 200
+    created, added, shown = _cards(teams_service)
+    # THEN the reply mentions her by name, with the mention entity Teams needs
+    assert added["body"][0]["text"] == "<at>Alice</at> added to platform as admin"
+    assert added["msteams"]["entities"] == [
+        {"type": "mention", "text": "<at>Alice</at>", "mentioned": alice}
+    ]
+    assert added["body"][-1]["text"].startswith("audit platform#")
+    # AND every <at> tag of every card is one of its entities: the typed one is not a tag
+    for card in (created, added, shown):
+        tags = re.findall(r"<at>.*?</at>", json.dumps(card["body"]))
+        entities = [e["text"] for e in card.get("msteams", {}).get("entities", [])]
+        assert set(tags) <= set(entities), (tags, entities)
+    assert "<\u200bat>Alice<\u200b/at> is on call" in json.dumps(shown["body"], ensure_ascii=False)

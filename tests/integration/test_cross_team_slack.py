@@ -53,7 +53,7 @@ def test_an_alert_cannot_post_into_another_teams_channel(aws: dict[str, str]) ->
         "USEARCH",
     )
     assert kind == "ephemeral"
-    assert "Channel #CPAY is bound to team payments" in shown
+    assert "Channel <#CPAY> is bound to team payments" in shown
     _, listed = _command("alert list --team search", "USEARCH")
     assert "Team search has no alerts yet" in listed
 
@@ -68,14 +68,14 @@ def test_a_team_admin_cannot_take_or_free_another_teams_channel(aws: dict[str, s
         kind, shown = _command(text, "USADMIN")
         # THEN both are refused naming the team the channel is bound to
         assert kind == "ephemeral", text
-        assert "#CPAY is bound to team payments" in shown, shown
+        assert "<#CPAY> is bound to team payments" in shown, shown
     # AND search's alerts still cannot post there
     _command("service register web --aws-lambda search-fn --team search", "USEARCH")
     kind, shown = _command(
         'alert create noisy --service web --when "p99_latency > 1ms" --channel CPAY --team search',
         "USEARCH",
     )
-    assert "Channel #CPAY is bound to team payments" in shown
+    assert "Channel <#CPAY> is bound to team payments" in shown
     kind, shown = _command("team unbind CPAY --team payments", "W111")
     assert kind == "in_channel", shown  # an org admin frees it
     kind, shown = _command("team bind CPAY --team search", "USADMIN")

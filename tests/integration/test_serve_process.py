@@ -140,7 +140,9 @@ def test_sre_serve_killed_mid_burst_loses_no_acknowledged_command(
     sender.join(60)
     acknowledged = [body for status, body in answered if status == 200]
     receipts = [
-        int(re.findall(r"audit #(\d+)", body)[0]) for body in acknowledged if "Working on" in body
+        int(re.findall(r"audit [\w-]+#(\d+)", body)[0])
+        for body in acknowledged
+        if "Working on" in body
     ]
     unfinished = [n for n in receipts if n not in _finished(tmp_path)]
     assert unfinished, "every acknowledged investigation finished before the kill: kill sooner"

@@ -54,7 +54,7 @@ def test_an_outcome_is_posted_in_channel_with_its_audit_receipt(aws: dict[str, s
     answer = slash("team create payments")
     context = answer["blocks"][-1]
     assert context["type"] == "context"
-    assert context["elements"][0]["text"].startswith("audit #2 · ")
+    assert context["elements"][0]["text"].startswith("audit org#2 · ")
 
 
 def test_a_button_click_runs_its_command_through_the_same_bus(
@@ -203,4 +203,4 @@ def test_a_canarys_promote_button_refuses_a_viewer_at_once_and_the_worker_runs_i
     assert len(slack_api.calls("chat.postMessage")) == 1
     _, done = slack_api.calls("operator-click")
     assert done.body["response_type"] == "ephemeral"
-    assert "promoted by @W111" in json.dumps(done.body["blocks"])
+    assert "promoted by <@W111>" in json.dumps(done.body["blocks"])

@@ -7,9 +7,11 @@ from dataclasses import replace
 
 from shared.adapters.memory import InMemoryAlertStore, InMemoryCanaryStore
 from shared.alerts.ports import AlertStore
+from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services, build
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter
 from shared.config import Settings
+from shared.ports import Clock
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind
 from tests.support import MovingClock, memory_adapters, run, run_deferred, setup_teams
@@ -56,3 +58,21 @@ def start_canary(services: Services, version: str) -> str:
     )
     assert reply.tone is Tone.OK, reply
     return reply.title.split()[1]
+
+
+SLACK_ROOT, SLACK_ALICE, SLACK_AUDITOR, SLACK_CHANNEL = "U0ROOT", "U0ALICE", "U0AUDIT", "C0DEMO"
+"""People and a channel with Slack's ids, so the Slack renderer mentions them."""
+
+
+def slack_id_services(clock: Clock) -> Services:
+    """Team demo in a workspace whose people and channel have Slack ids: admin U0ALICE, added by
+    org admin U0ROOT, channel C0DEMO bound to it, and auditor U0AUDIT."""
+    services = for_memory(Settings(org_admins=(f"slack:T1:{SLACK_ROOT}",)), clock=clock)
+    for text in (
+        "team create demo",
+        f"team member add {SLACK_ALICE} --role admin --team demo",
+        f"team bind {SLACK_CHANNEL} --team demo",
+        f"org grant {SLACK_AUDITOR} auditor",
+    ):
+        assert not run(services, text, user=SLACK_ROOT).failed, text
+    return services

@@ -107,7 +107,8 @@ class DynamoDbDirectory:
             stored = self.get_binding(binding.org, binding.channel)
             other = stored.team if stored else "another team"
             raise ConflictError(
-                f"#{binding.channel} is bound to team {other}; unbind it there first."
+                f"#{binding.channel} is bound to team {other}; unbind it there first.",
+                channels=[binding.channel],
             ) from error
 
     def unbind(self, org: OrgId, channel: ChannelId) -> None:
@@ -118,7 +119,9 @@ class DynamoDbDirectory:
                 ConditionExpression="attribute_exists(pk)",
             )
         except self._client.exceptions.ConditionalCheckFailedException as error:
-            raise NotFoundError(f"#{channel} is not bound to a team.") from error
+            raise NotFoundError(
+                f"#{channel} is not bound to a team.", channels=[channel]
+            ) from error
 
     def mark_head(self, mark: HeadMark) -> None:
         item = items.item(_pk(mark.org), f"AUDITHEAD#{mark.team}", mark, seq=mark.seq)

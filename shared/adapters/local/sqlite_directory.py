@@ -140,7 +140,8 @@ class SqliteDirectory:
             ).fetchone()
             if row and row[0] != binding.team:
                 raise ConflictError(
-                    f"#{binding.channel} is bound to team {row[0]}; unbind it there first."
+                    f"#{binding.channel} is bound to team {row[0]}; unbind it there first.",
+                    channels=[binding.channel],
                 )
             db.execute(
                 "INSERT OR REPLACE INTO bindings (org, channel, team, body) VALUES (?, ?, ?, ?)",
@@ -153,7 +154,7 @@ class SqliteDirectory:
                 "DELETE FROM bindings WHERE org = ? AND channel = ?", (org, channel)
             ).rowcount
         if not deleted:
-            raise NotFoundError(f"#{channel} is not bound to a team.")
+            raise NotFoundError(f"#{channel} is not bound to a team.", channels=[channel])
 
     def mark_head(self, mark: HeadMark) -> None:
         with self._db.transaction() as db:

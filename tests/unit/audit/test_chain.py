@@ -5,6 +5,7 @@ from __future__ import annotations
 from shared.audit.chain import decode, encode, link_hash, next_record
 from shared.audit.models import (
     GENESIS_HASH,
+    ORG_STREAM,
     AuditRecord,
     StoredEntry,
     StreamKey,
@@ -83,6 +84,8 @@ def test_the_stored_form_reads_back_as_the_record() -> None:
     assert decode(encode(record)) == record
 
 
-def test_the_receipt_shows_the_sequence_number_and_a_hash_prefix() -> None:
+def test_the_receipt_names_its_trail_the_sequence_number_and_a_hash_prefix() -> None:
     record = _chain(1)[0]
-    assert record.receipt == f"audit #1 · {record.hash[:6]}"
+    assert record.receipt == f"audit payments#1 · {record.hash[:6]}"
+    org_wide = record.model_copy(update={"team": ORG_STREAM})
+    assert org_wide.receipt == f"audit org#1 · {record.hash[:6]}"

@@ -27,8 +27,8 @@ def test_slack_markup_becomes_what_was_typed() -> None:
     assert plain_text(typed) == "team member add @U024BE7LH --team pay & #C024BE91L <x>"
 
 
-def test_slack_output_escapes_markup_and_mentions_users() -> None:
-    assert mrkdwn("@U024BE7LH is admin <b> & co") == "<@U024BE7LH> is admin &lt;b&gt; &amp; co"
+def test_slack_output_escapes_markup_and_never_makes_a_mention_of_text() -> None:
+    assert mrkdwn("@U024BE7LH is admin <b> & co") == "@U024BE7LH is admin &lt;b&gt; &amp; co"
 
 
 def test_a_reply_in_block_kit_has_its_fields_buttons_and_receipt() -> None:
