@@ -61,11 +61,18 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
         text="\n".join(lines),
         fields=[
             ("Canary", f"{canary.id} (team {canary.team})"),
-            ("Target", f"{canary.target}: stable {canary.stable}, canary {canary.release}"),
+            ("Target", _versions(canary)),
         ],
         buttons=buttons,
         images=[chart] if chart else [],
     )
+
+
+def _versions(canary: Canary) -> str:
+    """Which version is stable on the target: the release once promoted (the old one was)."""
+    if canary.state is CanaryState.PROMOTED:
+        return f"{canary.target}: stable {canary.release} (was {canary.stable})"
+    return f"{canary.target}: stable {canary.stable}, canary {canary.release}"
 
 
 def started_reply(canary: Canary, interval: str) -> Reply:
