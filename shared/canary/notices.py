@@ -10,17 +10,20 @@ from collections.abc import Callable, Mapping, Sequence
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
-from shared.errors import ConflictError, SreError, UnavailableError
+from shared.errors import ConflictError, InvalidCommandError, SreError, UnavailableError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.messages import Told, channel_targets, post_or_update
 from shared.ports import Notifier
 from shared.replies import Button, Image, Reply, Tone
+from shared.times import clock, spans_days
 
 log = logging.getLogger("autosre.canary")
 Chart = Callable[[dict[str, tuple[list[float], list[float]]]], bytes]
 """Draws each metric's stable and canary series (PNG)."""
 
+PAGE = 10
+"""Steps shown at a time, in the canary's message and its status."""
 _TONE = {
     CanaryState.STARTING: Tone.INFO,
     CanaryState.RUNNING: Tone.INFO,
@@ -48,9 +51,6 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
             Button(label="Promote", command=f"sre canary promote {scope}", style="primary"),
             Button(label="Roll back", command=f"sre canary rollback {scope}", style="danger"),
         ]
-    lines = [
-        f"{r.at:%H:%M} {r.weight:.0%} {r.what} by @{r.by}: {r.reason}" for r in canary.history[-8:]
-    ]
     return Reply(
         tone=_TONE[canary.state],
         title=(
@@ -58,13 +58,42 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
             f"at {canary.weight:.0%} (step {min(canary.step + 1, len(canary.steps))}"
             f"/{len(canary.steps)})"
         ),
-        text="\n".join(lines),
+        text="\n".join(history_page(canary)),
         fields=[
             ("Canary", f"{canary.id} (team {canary.team})"),
             ("Target", _versions(canary)),
         ],
         buttons=buttons,
         images=[chart] if chart else [],
+    )
+
+
+def history_page(canary: Canary, page: int = 1) -> list[str]:
+    """The canary's steps and judgements, `PAGE` at a time (page 1: the latest), oldest first,
+    after a line saying how many earlier ones there are and how to see them."""
+    end = len(canary.history) - (page - 1) * PAGE
+    if end <= 0:
+        pages = -(-len(canary.history) // PAGE)
+        raise InvalidCommandError(
+            f"{canary.id} has {len(canary.history)} steps: pages 1 to {pages}, the latest first."
+        )
+    days = spans_days(canary.history[0].at, canary.history[-1].at)
+    lines = [
+        f"{clock(r.at, days=days)} {r.weight:.0%} {r.what} by @{r.by}: {r.reason}"
+        for r in canary.history[max(0, end - PAGE) : end]
+    ]
+    if end > PAGE:
+        more = f"sre canary status {canary.id} --page {page + 1}"
+        lines.insert(0, f"… {end - PAGE} earlier (`{more}`)")
+    return lines
+
+
+def status_reply(canary: Canary, page: int) -> Reply:
+    """`canary status`: the canary's message with the asked page of its steps; an answer, not a
+    failure, whatever the canary's state (the terminal's exit status is the command's)."""
+    notice = canary_notice(canary)
+    return notice.model_copy(
+        update={"tone": Tone.INFO, "text": "\n".join(history_page(canary, page))}
     )
 
 

@@ -14,11 +14,11 @@ from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import (
     CanaryMessages,
     Chart,
-    canary_notice,
     decided_reply,
     not_done,
     start_left,
     started_reply,
+    status_reply,
     team_list,
 )
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
@@ -223,7 +223,7 @@ class CanaryService:
 
     def show(self, command: c.ShowCanary, ctx: Context) -> Reply:
         """The canary's message, as it stands."""
-        return canary_notice(self._get(command.id, ctx))
+        return status_reply(self._get(command.id, ctx), command.page)
 
     def list_for_team(self, _: c.ListCanaries, ctx: Context) -> Reply:
         """The team's canaries."""
