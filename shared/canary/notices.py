@@ -7,6 +7,7 @@ import base64
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
+from shared.canary.chart import ComparisonChart, comparison
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
@@ -19,8 +20,8 @@ from shared.replies import Button, Image, Reply, Tone
 from shared.times import clock, spans_days
 
 log = logging.getLogger("autosre.canary")
-Chart = Callable[[dict[str, tuple[list[float], list[float]]]], bytes]
-"""Draws each metric's stable and canary series (PNG)."""
+Chart = Callable[[ComparisonChart], bytes]
+"""Draws a canary's chart (PNG)."""
 
 PAGE = 10
 """Steps shown at a time, in the canary's message and its status."""
@@ -207,13 +208,13 @@ class CanaryMessages:
             return canary, told
 
     def _chart(self, canary: Canary, data: Mapping[str, MetricData]) -> Image | None:
-        """Each metric's stable and canary series so far, as one small chart per metric (error
-        counts scaled to the stable version's traffic), to show inside the canary's message."""
-        series = _series(data)
-        if self._draw is None or not series:
+        """Each metric's stable and canary series so far, one small panel each, to show inside
+        the canary's message."""
+        chart = comparison(canary, data)
+        if self._draw is None or not chart.panels:
             return None
         try:
-            png = self._draw(series)
+            png = self._draw(chart)
         except Exception:
             log.exception("could not chart canary %s", canary.id)
             return None
@@ -225,20 +226,3 @@ class CanaryMessages:
             png_base64=base64.b64encode(png).decode(),
             inline=True,
         )
-
-
-def _series(data: Mapping[str, MetricData]) -> dict[str, tuple[list[float], list[float]]]:
-    """Per metric, the stable and the canary series, the canary's counts scaled to the stable's
-    traffic (a single count, the replay set's misses, is in the reasons instead)."""
-    series = {}
-    for name, found in data.items():
-        if len(found.control) < 2 and len(found.experiment) < 2:
-            continue
-        scale = (
-            found.control_total / found.experiment_total
-            if found.control_total and found.experiment_total
-            else 1.0
-        )
-        label = f"{name} (canary x{scale:.0f})" if round(scale) != 1 else name
-        series[label] = (list(found.control), [v * scale for v in found.experiment])
-    return series

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bots.cli import main
+from bots.cli import local_settings, main
+from bots.delivery import SurfaceNotifier
+from bots.serve import run_schedule
+from shared.adapters.local.sqlite_canaries import SqliteCanaryStore
+from shared.adapters.local.sqlite_directory import SqliteDatabase
+from shared.bootstrap.local import for_local
 
 
 def _started(out: str) -> str:
@@ -47,3 +56,44 @@ def test_canary_status_exits_0_for_a_held_canary(
     # WHEN its status is asked: the command worked, whatever the canary's verdict
     assert main(["canary", "status", canary]) == 0
     assert "holding at 5%" in capsys.readouterr().out
+
+
+def _ten_minutes_old(home: Path) -> None:
+    """Move the home's one canary ten minutes into the past: a step is due."""
+    store = SqliteCanaryStore(SqliteDatabase(home / "autosre.db"))
+    (canary,) = store.every()
+    back = timedelta(minutes=10)
+    store.save(
+        canary.model_copy(
+            update={
+                "started_at": canary.started_at - back,
+                "step_started_at": canary.step_started_at - back,
+                "history": [r.model_copy(update={"at": r.at - back}) for r in canary.history],
+            }
+        )
+    )
+
+
+def test_sre_serve_saves_a_canarys_chart_in_the_home_as_run_once_does(
+    home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a canary of the bad release 42 started in the terminal ten minutes ago
+    assert main(["canary", "start", "checkout-api", "--version", "42"]) == 0
+    _ten_minutes_old(home)
+    # WHEN `sre serve`'s schedule judges it (ticks shortened from a minute for the test)
+    settings = local_settings()
+    services = for_local(settings, notifier=SurfaceNotifier(settings))
+    stop = threading.Event()
+    thread = threading.Thread(target=run_schedule, args=(services, stop), kwargs={"tick": 0.05})
+    with caplog.at_level(logging.INFO, logger="autosre.delivery"):
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not list((home / "charts").glob("*.png")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+        thread.join()
+    # THEN its message is logged with the path of its chart, saved in the home
+    (saved,) = (home / "charts").glob("*.png")
+    assert saved.read_bytes().startswith(b"\x89PNG")
+    assert f"(chart: {saved})" in caplog.text
+    assert "rolled back by @scheduler" in caplog.text
