@@ -20,6 +20,7 @@ from shared.canary.notices import (
     started_reply,
     status_reply,
     team_list,
+    unknown_canary,
 )
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.canary.progress import CanaryProgress
@@ -204,9 +205,12 @@ class CanaryService:
         return True
 
     def _get(self, canary_id: str, ctx: Context) -> Canary:
-        found = self._store.get(ctx.principal.actor.org, canary_id)
+        org = ctx.principal.actor.org
+        found = self._store.get(org, canary_id)
         if found is None or found.team != ctx.team:
-            raise NotFoundError(f"There is no canary {canary_id} in team {ctx.team}.")
+            # another team's canary is reported exactly like one that does not exist
+            known = self._store.list_for(org, ctx.team or "")
+            raise NotFoundError(unknown_canary(canary_id, ctx.team or "", known))
         return found
 
     def _refuse_unowned(self, org: OrgId, team: str, service: Service) -> None:

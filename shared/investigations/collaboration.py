@@ -10,6 +10,7 @@ from shared.errors import ConflictError, NotFoundError, UnavailableError
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
+from shared.investigations.listing import listing, unknown_investigation
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.ports import InvestigationStore
 from shared.messages import channel_targets
@@ -66,13 +67,16 @@ class Collaboration:
             .add(c.CommentInvestigation, self.comment)
             .add(c.EscalateInvestigation, self.escalate)
             .add(c.ResolveInvestigation, self.resolve)
+            .add(c.ReopenInvestigation, self.reopen)
         )
 
     def _get(self, investigation_id: str, ctx: Context) -> Investigation:
-        found = self._store.get(ctx.principal.actor.org, investigation_id)
+        org = ctx.principal.actor.org
+        found = self._store.get(org, investigation_id)
         if found is None or ctx.team not in (found.team, *found.shared_with):
             # another team's investigation is reported exactly like one that does not exist
-            raise NotFoundError(f"There is no investigation {investigation_id} in team {ctx.team}.")
+            known = self._store.list_for(org, ctx.team or "")
+            raise NotFoundError(unknown_investigation(investigation_id, ctx.team or "", known))
         return found
 
     def _append(
@@ -104,22 +108,15 @@ class Collaboration:
         ]
         if inv.summary:
             fields.append(("Summary", inv.summary))
+        fields.append(("Page", self._link(inv, ctx.now)))
         return Reply(
             tone=Tone.INFO, title=f"{inv.id}: {inv.headline}", text="\n".join(lines), fields=fields
         )
 
-    def list_for_team(self, _: c.ListInvestigations, ctx: Context) -> Reply:
-        """The team's investigations, newest first."""
+    def list_for_team(self, command: c.ListInvestigations, ctx: Context) -> Reply:
+        """The team's own investigations, newest first, filtered, `--limit` of them."""
         found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
-        if not found:
-            return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no investigations yet")
-        fields = [
-            (i.id, f"{i.status.value} · {i.opened_at:%Y-%m-%d %H:%M} · {i.headline}")
-            for i in found[:20]
-        ]
-        return Reply(
-            tone=Tone.INFO, title=f"Investigations of {ctx.team} ({len(found)})", fields=fields
-        )
+        return listing(ctx.team or "", command, found)
 
     def join(self, command: c.JoinInvestigation, ctx: Context) -> Reply:
         """Add the caller to the participants."""
@@ -211,11 +208,44 @@ class Collaboration:
         inv = self._get(command.id, ctx)
         if ctx.team != inv.team:
             raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can resolve it.")
-        if inv.status is InvestigationStatus.RESOLVED:
-            raise ConflictError(f"{inv.id} is already resolved.")
         user = ctx.principal.actor.user
+        if inv.status is InvestigationStatus.RESOLVED:
+            return self._summarised(inv, command.summary, ctx)
         entry = TimelineEntry(
             time=ctx.now, actor=user, kind="resolved", text=command.summary or "resolved"
         )
         self._append(inv, entry, status=InvestigationStatus.RESOLVED, summary=command.summary)
         return Reply(tone=Tone.OK, title=f"{inv.id} resolved", text=command.summary)
+
+    def _summarised(self, inv: Investigation, summary: str, ctx: Context) -> Reply:
+        """A resolved investigation's summary written (or rewritten) after the fact."""
+        if not summary:
+            raise ConflictError(
+                f"{inv.id} is already resolved. To add or change its summary: "
+                f'`sre investigation resolve {inv.id} --summary "what it was"`.'
+            )
+        if summary == inv.summary:
+            raise ConflictError(f"{inv.id} already has that summary: nothing to change.")
+        user = ctx.principal.actor.user
+        entry = TimelineEntry(time=ctx.now, actor=user, kind="summary", text=summary)
+        self._append(inv, entry, summary=summary)
+        was = f"\n(was: {inv.summary})" if inv.summary else ""
+        return Reply(tone=Tone.OK, title=f"Summary of {inv.id} updated", text=summary + was)
+
+    def reopen(self, command: c.ReopenInvestigation, ctx: Context) -> Reply:
+        """Open a resolved investigation again (its summary kept until it is resolved again)."""
+        inv = self._get(command.id, ctx)
+        if ctx.team != inv.team:
+            raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can reopen it.")
+        if inv.status is InvestigationStatus.OPEN:
+            raise ConflictError(f"{inv.id} is open already.")
+        user = ctx.principal.actor.user
+        entry = TimelineEntry(time=ctx.now, actor=user, kind="reopened", text="reopened")
+        saved = self._append(inv, entry, status=InvestigationStatus.OPEN)
+        reply = Reply(
+            tone=Tone.OK,
+            title=f"{inv.id} reopened by @{user}",
+            text=inv.headline,
+            fields=[("Page", self._link(saved, ctx.now))],
+        )
+        return with_actions(reply, saved)

@@ -11,6 +11,7 @@ from shared.commands.base import Command, FreeText, OptionalTeam
 from shared.commands.duration import Since, bounded
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
+from shared.investigations.models import InvestigationStatus
 from shared.services.commands import ServiceName
 from shared.telemetry.limits import MAX_WINDOW
 
@@ -45,6 +46,12 @@ class OpenInvestigation(Command):
     service: ServiceName
     window: Window = "2h"
     since: Since = None
+    alert: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$",
+        json_schema_extra={"metavar": "ALERT"},
+        description="the alert that asks for it: joins the service's open investigation if any",
+    )
     team: OptionalTeam = None
 
 
@@ -72,13 +79,36 @@ class ShowInvestigation(Command):
     team: OptionalTeam = None
 
 
+MAX_LISTED = 100
+"""The most investigations one `investigation list` shows."""
+
+
 class ListInvestigations(Command):
     words = ("investigation", "list")
     permission = Permission.INVESTIGATION_READ
     target_kind = "team"
     target_field = "team"
     purpose = "List a team's investigations, newest first."
-    examples = ("sre investigation list --team payments",)
+    examples = (
+        "sre investigation list",
+        "sre investigation list --status open --service checkout-api --limit 20",
+    )
+    status: InvestigationStatus | None = None
+    service: ServiceName | None = None
+    limit: int = Field(default=10, ge=1, le=MAX_LISTED)
+    team: OptionalTeam = None
+
+
+class ReopenInvestigation(Command):
+    words = ("investigation", "reopen")
+    positional = ("id",)
+    permission = Permission.INVESTIGATE
+    target_kind = "investigation"
+    target_field = "id"
+    mutates = True
+    purpose = "Reopen a resolved investigation: it is worked again, its summary kept."
+    examples = ("sre investigation reopen inv-3f9c2a",)
+    id: InvestigationId
     team: OptionalTeam = None
 
 
@@ -116,7 +146,10 @@ class ResolveInvestigation(Command):
     target_kind = "investigation"
     target_field = "id"
     mutates = True
-    purpose = "Resolve an investigation with a summary of what it was."
+    purpose = (
+        "Resolve an investigation with a summary of what it was (on a resolved one: replace its "
+        "summary)."
+    )
     examples = ('sre investigation resolve inv-3f9c2a --summary "v42 exhausted the DB pool"',)
     id: InvestigationId
     summary: FreeText = ""
@@ -160,4 +193,5 @@ INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
     CommentInvestigation,
     EscalateInvestigation,
     ResolveInvestigation,
+    ReopenInvestigation,
 )

@@ -6,7 +6,7 @@ import pytest
 
 from bots.slack.render import blocks
 from shared.replies import Tone
-from tests.support import NOW, MovingClock, run, run_deferred
+from tests.support import NOW, MovingClock, run, run_deferred, run_worker
 from tests.support.deployments import canary_services, start_canary
 
 
@@ -53,3 +53,20 @@ def test_the_status_of_a_held_or_rolled_back_canary_is_an_answer_not_a_failure(
     assert shown.tone is Tone.INFO
     assert not shown.failed
     assert f"version 43: {state}" in shown.title
+
+
+def test_an_unknown_canary_is_answered_with_the_one_meant_or_the_teams_canaries(
+    clock: MovingClock,
+) -> None:
+    services = canary_services(clock)
+    empty = run(services, "canary status can-0a1b2c3d", user="vic", channel="C-pay")
+    assert "There is no canary can-0a1b2c3d in team payments: it has no canaries" in empty.text
+    canary = start_canary(services, "43")
+    typo = canary[:-1] + ("0" if canary[-1] != "0" else "1")
+    meant = run(services, f"canary status {typo}", user="vic", channel="C-pay")
+    assert meant.failed
+    assert f"There is no canary {typo} in team payments. Did you mean {canary}?" in meant.text
+    other = run(services, "canary promote can-abcdef99", user="oli", channel="C-pay")
+    assert other.tone is Tone.ACCEPTED  # a decision is checked by the worker
+    (answer,) = run_worker(services)
+    assert f"its canaries: {canary} (checkout-api 43, running)." in answer.text
