@@ -146,6 +146,8 @@ class CommandBus:
 
     def _run(self, command: Command, invocation: Invocation) -> Handled:
         ctx = self._context(command, invocation)
+        if command.mutates and (same := self._handlers.unchanged(command, ctx)) is not None:
+            return Handled(same)  # nothing to change: not an action, so nothing is audited
         if command.deferred:
             return Handled(self._defer(command, ctx))
         if command.mutates:

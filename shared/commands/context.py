@@ -37,6 +37,8 @@ class Handled:
 Handler = Callable[[Any, Context], Reply | Handled]
 """Runs one kind of command; the bus has already parsed, authorized and audited it."""
 
+Check = Callable[[Any, Context], Reply | None]
+"""Says whether a command would change nothing, and what to answer then."""
 C = TypeVar("C", bound=Command)
 
 
@@ -46,11 +48,22 @@ class Handlers:
 
     def __init__(self) -> None:
         self._by_model: dict[type[Command], Handler] = {}
+        self._unchanged: dict[type[Command], Check] = {}
         self._loaders: list[Callable[[], Handlers]] = []
 
-    def add(self, model: type[C], handler: Callable[[C, Context], Reply | Handled]) -> Handlers:
-        """Register `handler` for `model`; a model registered twice is a wiring mistake."""
+    def add(
+        self,
+        model: type[C],
+        handler: Callable[[C, Context], Reply | Handled],
+        *,
+        unchanged: Callable[[C, Context], Reply | None] | None = None,
+    ) -> Handlers:
+        """Register `handler` for `model`; a model registered twice is a wiring mistake.
+        `unchanged`: for a command that changes things, the answer when it would change nothing
+        (checked before anything is audited: nothing to change is not an action), else None."""
         self._register(model, handler)
+        if unchanged is not None:
+            self._unchanged[model] = unchanged
         return self
 
     def _register(self, model: type[Command], handler: Handler) -> None:
@@ -77,8 +90,12 @@ class Handlers:
         def run(command: Command, ctx: Context) -> Handled:
             return built().run(command, ctx)
 
+        def unchanged(command: Command, ctx: Context) -> Reply | None:
+            return built().unchanged(command, ctx)
+
         for model in models:
             self._register(model, run)
+            self._unchanged[model] = unchanged
         self._loaders.append(built)
         return self
 
@@ -93,12 +110,18 @@ class Handlers:
         """Register every handler of `other` too."""
         for model, handler in other._by_model.items():
             self._register(model, handler)
+        self._unchanged.update(other._unchanged)
         self._loaders.extend(other._loaders)
         return self
 
     def models(self) -> tuple[type[Command], ...]:
         """Every command with a handler, in the order they were added."""
         return tuple(self._by_model)
+
+    def unchanged(self, command: Command, ctx: Context) -> Reply | None:
+        """The answer when `command` would change nothing (nothing then runs or is audited)."""
+        check = self._unchanged.get(type(command))
+        return check(command, ctx) if check else None
 
     def run(self, command: Command, ctx: Context) -> Handled:
         """Run `command`'s handler: its reply and the follow-ups it returned (if any)."""

@@ -63,7 +63,7 @@ class Collaboration:
             Handlers()
             .add(c.ShowInvestigation, self.show)
             .add(c.ListInvestigations, self.list_for_team)
-            .add(c.JoinInvestigation, self.join)
+            .add(c.JoinInvestigation, self.join, unchanged=self.joined_already)
             .add(c.CommentInvestigation, self.comment)
             .add(c.EscalateInvestigation, self.escalate)
             .add(c.ResolveInvestigation, self.resolve)
@@ -118,12 +118,24 @@ class Collaboration:
         found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
         return listing(ctx.team or "", command, found)
 
+    def joined_already(self, command: c.JoinInvestigation, ctx: Context) -> Reply | None:
+        """What a participant joining again is told (nothing changes, nothing is audited)."""
+        try:
+            inv = self._get(command.id, ctx)
+        except NotFoundError:
+            return None  # the join itself says so, audited as a failure
+        if ctx.principal.actor.user not in inv.participants:
+            return None
+        return Reply(
+            tone=Tone.INFO, title=f"You are already in {inv.id}: nothing to change", ephemeral=True
+        )
+
     def join(self, command: c.JoinInvestigation, ctx: Context) -> Reply:
         """Add the caller to the participants."""
         inv = self._get(command.id, ctx)
         user = ctx.principal.actor.user
-        if user in inv.participants:
-            return Reply(tone=Tone.INFO, title=f"You are already on {inv.id}", ephemeral=True)
+        if user in inv.participants:  # joined between the check and now
+            return Reply(tone=Tone.INFO, title=f"You are already in {inv.id}", ephemeral=True)
         entry = TimelineEntry(time=ctx.now, actor=user, kind="joined", text="joined")
         self._append(inv, entry, participants=[*inv.participants, user])
         return Reply(tone=Tone.OK, title=f"@{user} joined {inv.id}")

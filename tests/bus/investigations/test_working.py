@@ -155,3 +155,39 @@ def test_an_alert_of_a_service_under_investigation_joins_it_instead_of_opening_a
     assert [name for name, _ in listed.fields] == [opened]
     shown = run(services, f"investigation show {opened}", user="vic", channel="C-pay")
     assert shown.text.splitlines()[-1].endswith("alert: alert slow fired on checkout-api")
+
+
+def test_joining_twice_says_you_are_already_in_it_and_audits_nothing(team: Services) -> None:
+    inv = _id(investigate(team, "investigate checkout-api"))
+    assert run(team, f"investigation join {inv}", user="ann", channel="C-pay").tone is Tone.OK
+    before = len(records(team.audit_log, PAYMENTS))
+    # WHEN ann (a participant now) and rey (who opened it) join again
+    again = run(team, f"investigation join {inv}", user="ann", channel="C-pay")
+    opener = run(team, f"investigation join {inv}", user="rey", channel="C-pay")
+    # THEN each is told, nothing changes, and the trail has no entry for either
+    assert again.title == f"You are already in {inv}: nothing to change"
+    assert again.ephemeral and not again.failed and again.receipt is None
+    assert opener.title == again.title
+    assert len(records(team.audit_log, PAYMENTS)) == before
+    shown = run(team, f"investigation show {inv}", user="vic", channel="C-pay")
+    assert [line.split()[2] for line in shown.text.splitlines()] == ["opened:", "joined:"]
+
+
+def test_an_empty_comment_is_refused_and_changes_nothing(team: Services) -> None:
+    inv = _id(investigate(team, "investigate checkout-api"))
+    before = len(records(team.audit_log, PAYMENTS))
+    for text in (f'investigation comment {inv} ""', f'investigation comment {inv} "   "'):
+        reply = run(team, text, user="rey", channel="C-pay")
+        assert reply.tone is Tone.USAGE, reply
+        assert "comment" in (reply.title + reply.text).lower()
+    assert len(records(team.audit_log, PAYMENTS)) == before
+
+
+@pytest.mark.parametrize("window", ["0m", "0s", "30s"])
+def test_a_window_under_a_minute_is_refused_with_what_is_allowed(
+    team: Services, window: str
+) -> None:
+    reply = run(team, f"investigate checkout-api --window {window}", user="rey", channel="C-pay")
+    assert reply.tone is Tone.USAGE
+    assert "a window is at least 1m and at most" in reply.title + reply.text
+    assert not isinstance(team.tasks, InMemoryTaskQueue) or team.tasks.drain() == []
