@@ -41,6 +41,11 @@ def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") 
     return reply.model_copy(update={"buttons": buttons, "fields": fields})
 
 
+def unchanged(what: str) -> Reply:
+    """The answer to a command that would change nothing (it is not audited)."""
+    return Reply(tone=Tone.INFO, title=f"{what}: nothing to change", ephemeral=True)
+
+
 class Collaboration:
     """The commands people use on an open investigation."""
 
@@ -66,8 +71,8 @@ class Collaboration:
             .add(c.JoinInvestigation, self.join, unchanged=self.joined_already)
             .add(c.CommentInvestigation, self.comment)
             .add(c.EscalateInvestigation, self.escalate)
-            .add(c.ResolveInvestigation, self.resolve)
-            .add(c.ReopenInvestigation, self.reopen)
+            .add(c.ResolveInvestigation, self.resolve, unchanged=self.summarised_already)
+            .add(c.ReopenInvestigation, self.reopen, unchanged=self.open_already)
         )
 
     def _get(self, investigation_id: str, ctx: Context) -> Investigation:
@@ -118,17 +123,35 @@ class Collaboration:
         found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
         return listing(ctx.team or "", command, found)
 
+    def _found(self, investigation_id: str, ctx: Context) -> Investigation | None:
+        """The investigation, or None where the command itself says it is not found (audited)."""
+        try:
+            return self._get(investigation_id, ctx)
+        except NotFoundError:
+            return None
+
     def joined_already(self, command: c.JoinInvestigation, ctx: Context) -> Reply | None:
         """What a participant joining again is told (nothing changes, nothing is audited)."""
-        try:
-            inv = self._get(command.id, ctx)
-        except NotFoundError:
-            return None  # the join itself says so, audited as a failure
-        if ctx.principal.actor.user not in inv.participants:
+        inv = self._found(command.id, ctx)
+        if inv is None or ctx.principal.actor.user not in inv.participants:
             return None
-        return Reply(
-            tone=Tone.INFO, title=f"You are already in {inv.id}: nothing to change", ephemeral=True
-        )
+        return unchanged(f"You are already in {inv.id}")
+
+    def open_already(self, command: c.ReopenInvestigation, ctx: Context) -> Reply | None:
+        """What reopening an open investigation is told."""
+        inv = self._found(command.id, ctx)
+        if inv is None or inv.status is not InvestigationStatus.OPEN:
+            return None
+        return unchanged(f"{inv.id} is open already")
+
+    def summarised_already(self, command: c.ResolveInvestigation, ctx: Context) -> Reply | None:
+        """What resolving a resolved investigation with the summary it has is told."""
+        inv = self._found(command.id, ctx)
+        if inv is None or inv.status is not InvestigationStatus.RESOLVED:
+            return None
+        if not command.summary or command.summary != inv.summary:
+            return None
+        return unchanged(f"{inv.id} is resolved with that summary already")
 
     def join(self, command: c.JoinInvestigation, ctx: Context) -> Reply:
         """Add the caller to the participants."""
@@ -236,8 +259,6 @@ class Collaboration:
                 f"{inv.id} is already resolved. To add or change its summary: "
                 f'`sre investigation resolve {inv.id} --summary "what it was"`.'
             )
-        if summary == inv.summary:
-            raise ConflictError(f"{inv.id} already has that summary: nothing to change.")
         user = ctx.principal.actor.user
         entry = TimelineEntry(time=ctx.now, actor=user, kind="summary", text=summary)
         self._append(inv, entry, summary=summary)
@@ -249,8 +270,6 @@ class Collaboration:
         inv = self._get(command.id, ctx)
         if ctx.team != inv.team:
             raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can reopen it.")
-        if inv.status is InvestigationStatus.OPEN:
-            raise ConflictError(f"{inv.id} is open already.")
         user = ctx.principal.actor.user
         entry = TimelineEntry(time=ctx.now, actor=user, kind="reopened", text="reopened")
         saved = self._append(inv, entry, status=InvestigationStatus.OPEN)
