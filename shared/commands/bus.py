@@ -146,8 +146,6 @@ class CommandBus:
 
     def _run(self, command: Command, invocation: Invocation) -> Handled:
         ctx = self._context(command, invocation)
-        if command.mutates and (same := self._handlers.unchanged(command, ctx)) is not None:
-            return Handled(same)  # nothing to change: not an action, so nothing is audited
         if command.deferred:
             return Handled(self._defer(command, ctx))
         if command.mutates:
@@ -234,6 +232,9 @@ class CommandBus:
         return with_receipt(accepted(command), record)
 
     def _audited(self, command: Command, ctx: Context) -> Handled:
+        same = self._handlers.unchanged(command, ctx)
+        if same is not None:  # nothing would change: nothing to do, nothing to audit
+            return Handled(same)
         requested = self._write(command, ctx, Outcome.REQUESTED)
         return self._finish(command, ctx, requested=requested)
 

@@ -36,9 +36,10 @@ class Handled:
 
 Handler = Callable[[Any, Context], Reply | Handled]
 """Runs one kind of command; the bus has already parsed, authorized and audited it."""
+Unchanged = Callable[[Any, Context], Reply | None]
+"""Asked before a command that changes things is audited: the answer when it would change
+nothing (then nothing is audited and its handler does not run), else None."""
 
-Check = Callable[[Any, Context], Reply | None]
-"""Says whether a command would change nothing, and what to answer then."""
 C = TypeVar("C", bound=Command)
 
 
@@ -48,7 +49,7 @@ class Handlers:
 
     def __init__(self) -> None:
         self._by_model: dict[type[Command], Handler] = {}
-        self._unchanged: dict[type[Command], Check] = {}
+        self._unchanged: dict[type[Command], Unchanged] = {}
         self._loaders: list[Callable[[], Handlers]] = []
 
     def add(
@@ -58,9 +59,8 @@ class Handlers:
         *,
         unchanged: Callable[[C, Context], Reply | None] | None = None,
     ) -> Handlers:
-        """Register `handler` for `model`; a model registered twice is a wiring mistake.
-        `unchanged`: for a command that changes things, the answer when it would change nothing
-        (checked before anything is audited: nothing to change is not an action), else None."""
+        """Register `handler` for `model` (and what says when it would change nothing); a model
+        registered twice is a wiring mistake."""
         self._register(model, handler)
         if unchanged is not None:
             self._unchanged[model] = unchanged
@@ -118,12 +118,12 @@ class Handlers:
         """Every command with a handler, in the order they were added."""
         return tuple(self._by_model)
 
-    def unchanged(self, command: Command, ctx: Context) -> Reply | None:
-        """The answer when `command` would change nothing (nothing then runs or is audited)."""
-        check = self._unchanged.get(type(command))
-        return check(command, ctx) if check else None
-
     def run(self, command: Command, ctx: Context) -> Handled:
         """Run `command`'s handler: its reply and the follow-ups it returned (if any)."""
         done = self._by_model[type(command)](command, ctx)
         return done if isinstance(done, Handled) else Handled(done)
+
+    def unchanged(self, command: Command, ctx: Context) -> Reply | None:
+        """The answer when `command` would change nothing (its handler says so), else None."""
+        check = self._unchanged.get(type(command))
+        return check(command, ctx) if check else None
