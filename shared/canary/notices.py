@@ -73,6 +73,8 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
 def history_page(canary: Canary, page: int = 1) -> list[str]:
     """The canary's steps and judgements, `PAGE` at a time (page 1: the latest), oldest first,
     after a line saying how many earlier ones there are and how to see them."""
+    if not canary.history:
+        return []
     end = len(canary.history) - (page - 1) * PAGE
     if end <= 0:
         pages = -(-len(canary.history) // PAGE)
