@@ -12,7 +12,13 @@ from shared.audit.models import ORG_STREAM, AuditDraft, AuditRecord, Outcome, St
 from shared.audit.redaction import redact
 from shared.audit.trail import AuditTrail
 from shared.commands.base import Command
-from shared.commands.bus_replies import accepted, for_error, internal_error, with_receipt
+from shared.commands.bus_replies import (
+    accepted,
+    for_error,
+    internal_error,
+    unchanged,
+    with_receipt,
+)
 from shared.commands.context import Context, Handled, Handlers
 from shared.commands.follow_ups import follow
 from shared.commands.free_text import shown
@@ -149,6 +155,9 @@ class CommandBus:
         if command.deferred:
             return Handled(self._defer(command, ctx))
         if command.mutates:
+            nothing = self._handlers.unchanged(command, ctx)
+            if nothing:  # nothing would happen: said so, and nothing to audit
+                return Handled(unchanged(nothing))
             return self._audited(command, ctx)
         return self._execute(command, ctx)
 
@@ -232,9 +241,6 @@ class CommandBus:
         return with_receipt(accepted(command), record)
 
     def _audited(self, command: Command, ctx: Context) -> Handled:
-        same = self._handlers.unchanged(command, ctx)
-        if same is not None:  # nothing would change: nothing to do, nothing to audit
-            return Handled(same)
         requested = self._write(command, ctx, Outcome.REQUESTED)
         return self._finish(command, ctx, requested=requested)
 

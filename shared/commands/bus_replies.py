@@ -57,6 +57,11 @@ def internal_error(ref: str) -> Reply:
     )
 
 
+def unchanged(reason: str) -> Reply:
+    """The answer to a command that would change nothing: why, shown to the caller only."""
+    return Reply(tone=Tone.INFO, title=reason, ephemeral=True)
+
+
 def accepted(command: Command) -> Reply:
     """The immediate answer to a deferred command."""
     return Reply(

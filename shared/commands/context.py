@@ -36,9 +36,10 @@ class Handled:
 
 Handler = Callable[[Any, Context], Reply | Handled]
 """Runs one kind of command; the bus has already parsed, authorized and audited it."""
-Unchanged = Callable[[Any, Context], Reply | None]
-"""Asked before a command that changes things is audited: the answer when it would change
-nothing (then nothing is audited and its handler does not run), else None."""
+
+Unchanged = Callable[[Any, Context], str | None]
+"""Whether a changing command would change nothing: the words that say so (it is then answered
+with them, neither run nor audited: nothing happened), or None to run it."""
 
 C = TypeVar("C", bound=Command)
 
@@ -57,10 +58,10 @@ class Handlers:
         model: type[C],
         handler: Callable[[C, Context], Reply | Handled],
         *,
-        unchanged: Callable[[C, Context], Reply | None] | None = None,
+        unchanged: Callable[[C, Context], str | None] | None = None,
     ) -> Handlers:
-        """Register `handler` for `model` (and what says when it would change nothing); a model
-        registered twice is a wiring mistake."""
+        """Register `handler` for `model` (and the check that it would change nothing, if it
+        has one); a model registered twice is a wiring mistake."""
         self._register(model, handler)
         if unchanged is not None:
             self._unchanged[model] = unchanged
@@ -90,7 +91,7 @@ class Handlers:
         def run(command: Command, ctx: Context) -> Handled:
             return built().run(command, ctx)
 
-        def unchanged(command: Command, ctx: Context) -> Reply | None:
+        def unchanged(command: Command, ctx: Context) -> str | None:
             return built().unchanged(command, ctx)
 
         for model in models:
@@ -118,12 +119,12 @@ class Handlers:
         """Every command with a handler, in the order they were added."""
         return tuple(self._by_model)
 
+    def unchanged(self, command: Command, ctx: Context) -> str | None:
+        """Why `command` would change nothing, if its feature can tell before it runs; else None."""
+        check = self._unchanged.get(type(command))
+        return check(command, ctx) if check else None
+
     def run(self, command: Command, ctx: Context) -> Handled:
         """Run `command`'s handler: its reply and the follow-ups it returned (if any)."""
         done = self._by_model[type(command)](command, ctx)
         return done if isinstance(done, Handled) else Handled(done)
-
-    def unchanged(self, command: Command, ctx: Context) -> Reply | None:
-        """The answer when `command` would change nothing (its handler says so), else None."""
-        check = self._unchanged.get(type(command))
-        return check(command, ctx) if check else None

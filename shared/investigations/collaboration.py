@@ -41,11 +41,6 @@ def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") 
     return reply.model_copy(update={"buttons": buttons, "fields": fields})
 
 
-def unchanged(what: str) -> Reply:
-    """The answer to a command that would change nothing (it is not audited)."""
-    return Reply(tone=Tone.INFO, title=f"{what}: nothing to change", ephemeral=True)
-
-
 class Collaboration:
     """The commands people use on an open investigation."""
 
@@ -130,28 +125,28 @@ class Collaboration:
         except NotFoundError:
             return None
 
-    def joined_already(self, command: c.JoinInvestigation, ctx: Context) -> Reply | None:
+    def joined_already(self, command: c.JoinInvestigation, ctx: Context) -> str | None:
         """What a participant joining again is told (nothing changes, nothing is audited)."""
         inv = self._found(command.id, ctx)
         if inv is None or ctx.principal.actor.user not in inv.participants:
             return None
-        return unchanged(f"You are already in {inv.id}")
+        return f"You are already in {inv.id}: nothing to change"
 
-    def open_already(self, command: c.ReopenInvestigation, ctx: Context) -> Reply | None:
+    def open_already(self, command: c.ReopenInvestigation, ctx: Context) -> str | None:
         """What reopening an open investigation is told."""
         inv = self._found(command.id, ctx)
         if inv is None or inv.status is not InvestigationStatus.OPEN:
             return None
-        return unchanged(f"{inv.id} is open already")
+        return f"{inv.id} is open already: nothing to change"
 
-    def summarised_already(self, command: c.ResolveInvestigation, ctx: Context) -> Reply | None:
+    def summarised_already(self, command: c.ResolveInvestigation, ctx: Context) -> str | None:
         """What resolving a resolved investigation with the summary it has is told."""
         inv = self._found(command.id, ctx)
         if inv is None or inv.status is not InvestigationStatus.RESOLVED:
             return None
         if not command.summary or command.summary != inv.summary:
             return None
-        return unchanged(f"{inv.id} is resolved with that summary already")
+        return f"{inv.id} is resolved with that summary already: nothing to change"
 
     def join(self, command: c.JoinInvestigation, ctx: Context) -> Reply:
         """Add the caller to the participants."""
