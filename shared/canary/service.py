@@ -3,7 +3,6 @@ The scheduler's step is in `progress`, the step logic in `steps`, the messages i
 
 from __future__ import annotations
 
-import difflib
 import logging
 import uuid
 from collections.abc import Mapping
@@ -119,11 +118,7 @@ class CanaryService:
         team = self._directory.get_team(org, ctx.team or "")
         service = team.services.get(command.service) if team else None
         if service is None:
-            names = sorted(team.services) if team else []
-            close = difflib.get_close_matches(command.service, names, n=1, cutoff=0.6)
-            hint = f" Did you mean {close[0]}?" if close else ""
-            known = f" Its services: {', '.join(names)}." if names and not close else ""
-            raise NotFoundError(f"Team {ctx.team} has no service `{command.service}`.{hint}{known}")
+            raise NotFoundError(f"Team {ctx.team} has no service `{command.service}`.")
         if service.kind not in self._routers or service.kind not in self._metrics:
             raise InvalidCommandError(
                 f"{service.name} is a {service.kind.value} service: canaries shift Lambda alias "

@@ -65,15 +65,6 @@ handle. Not a `UserRef`: a group is never a member, never given a role, never an
 trail; it is only named in a message (so no `:` or `@` inside, as platform user ids have)."""
 
 
-def _said(text: str) -> str:
-    if not text:
-        raise ValueError('a comment needs some text, like "rolled back v42"')
-    return text
-
-
-Comment = Annotated[FreeText, AfterValidator(_said)]
-"""A comment on an investigation's timeline: free text, not empty (nor only spaces)."""
-
 InvestigationId = Annotated[str, Field(pattern=r"^inv-[0-9a-f]{6,12}$")]
 
 
@@ -145,8 +136,14 @@ class CommentInvestigation(Command):
     purpose = "Add a comment to an investigation's timeline."
     examples = ('sre investigation comment inv-3f9c2a "rolled back v42"',)
     id: InvestigationId
-    text: Comment
+    text: FreeText
     team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _said(self) -> CommentInvestigation:
+        if not self.text:  # after the cleaning: spaces and invisible characters are no comment
+            raise ValueError('a comment needs some text, like "rolled back v42"')
+        return self
 
 
 class ResolveInvestigation(Command):

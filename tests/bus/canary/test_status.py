@@ -70,11 +70,3 @@ def test_an_unknown_canary_is_answered_with_the_one_meant_or_the_teams_canaries(
     assert other.tone is Tone.ACCEPTED  # a decision is checked by the worker
     (answer,) = run_worker(services)
     assert f"its canaries: {canary} (checkout-api 43, running)." in answer.text
-
-
-def test_a_canary_of_a_misspelt_service_suggests_the_one_meant(clock: MovingClock) -> None:
-    services = canary_services(clock)
-    text = "canary start chekout-api --version 43"
-    reply = run_deferred(services, text, user="oli", channel="C-pay")
-    assert reply.failed
-    assert "Team payments has no service `chekout-api`. Did you mean checkout-api?" in reply.text
