@@ -9,23 +9,21 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from shared.canary.chart import ComparisonChart, comparison
+from shared.canary.history import history_page
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
-from shared.errors import ConflictError, InvalidCommandError, SreError, UnavailableError
+from shared.errors import ConflictError, SreError, UnavailableError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.messages import Told, channel_targets, post_or_update
 from shared.ports import Notifier
 from shared.replies import Button, Image, Reply, Tone
-from shared.times import clock, spans_days
 
 log = logging.getLogger("autosre.canary")
 Chart = Callable[[ComparisonChart], bytes]
 """Draws a canary's chart (PNG)."""
 
-PAGE = 10
-"""Steps shown at a time, in the canary's message and its status."""
 _TONE = {
     CanaryState.STARTING: Tone.INFO,
     CanaryState.RUNNING: Tone.INFO,
@@ -68,28 +66,6 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
         buttons=buttons,
         images=[chart] if chart else [],
     )
-
-
-def history_page(canary: Canary, page: int = 1) -> list[str]:
-    """The canary's steps and judgements, `PAGE` at a time (page 1: the latest), oldest first,
-    after a line saying how many earlier ones there are and how to see them."""
-    if not canary.history:
-        return []
-    end = len(canary.history) - (page - 1) * PAGE
-    if end <= 0:
-        pages = -(-len(canary.history) // PAGE)
-        raise InvalidCommandError(
-            f"{canary.id} has {len(canary.history)} steps: pages 1 to {pages}, the latest first."
-        )
-    days = spans_days(canary.history[0].at, canary.history[-1].at)
-    lines = [
-        f"{clock(r.at, days=days)} {r.weight:.0%} {r.what} by @{r.by}: {r.reason}"
-        for r in canary.history[max(0, end - PAGE) : end]
-    ]
-    if end > PAGE:
-        more = f"sre canary status {canary.id} --page {page + 1}"
-        lines.insert(0, f"… {end - PAGE} earlier (`{more}`)")
-    return lines
 
 
 def status_reply(canary: Canary, page: int) -> Reply:

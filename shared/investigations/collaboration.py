@@ -105,10 +105,10 @@ class Collaboration:
                 "Findings",
                 "\n".join(f"{f.signal.label} {f.evidence}" for f in inv.findings) or "none",
             ),
+            ("Page", self._link(inv, ctx.now)),
         ]
         if inv.summary:
             fields.append(("Summary", inv.summary))
-        fields.append(("Page", self._link(inv, ctx.now)))
         return Reply(
             tone=Tone.INFO, title=f"{inv.id}: {inv.headline}", text="\n".join(lines), fields=fields
         )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from shared.canary.history import history_page
 from shared.canary.models import Canary
-from shared.canary.notices import history_page
 from tests.support import NOW
 
 
