@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bots.chart_files import saved_charts
 from bots.text import render_text
 from shared.config import Settings
 from shared.identity.models import Platform
@@ -32,7 +33,7 @@ class SurfaceNotifier:
             from bots.msteams.notifier import TeamsNotifier
 
             return TeamsNotifier(self._settings).post(target, reply)
-        log.info("%s", render_text(reply))
+        self._log(reply)
         return None
 
     def update(self, target: ReplyTarget, reply: Reply) -> None:
@@ -47,4 +48,10 @@ class SurfaceNotifier:
 
             TeamsNotifier(self._settings).update(target, reply)
         else:
-            log.info("%s", render_text(reply))
+            self._log(reply)
+
+    def _log(self, reply: Reply) -> None:
+        """A message for the terminal, in the log; its charts saved in the home, as `sre` does."""
+        shown, paths = saved_charts(reply, self._settings.home / "charts")
+        lines = [render_text(shown), *(f"  (chart: {path})" for path in paths)]
+        log.info("%s", "\n".join(lines))

@@ -7,6 +7,7 @@ import io
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from shared.canary.chart import ChartPanel, ComparisonChart
 from shared.investigations.marks import Marks, charted, marks_for
 from shared.investigations.models import Investigation
 from shared.telemetry.models import Signal
@@ -165,24 +166,32 @@ def render_png(investigation: Investigation) -> bytes:
     return _png(figure, dpi=min(DPI, int(CHAT_PIXELS / figure.get_figheight())))
 
 
-def render_comparison_png(series: dict[str, tuple[list[float], list[float]]]) -> bytes:
-    """A canary's metrics: one small panel each, stable and canary per minute; PNG bytes."""
-    import matplotlib
+def render_comparison_png(chart: ComparisonChart) -> bytes:
+    """A canary's chart as PNG bytes."""
+    return _png(comparison_figure(chart), dpi=90)
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
 
-    names = list(series) or ["no data"]
-    figure, axes = pyplot.subplots(len(names), 1, figsize=(6, 1.5 * len(names)), squeeze=False)
-    for axis, name in zip(axes[:, 0], names, strict=True):
-        stable, canary = series.get(name, ([], []))
-        axis.plot(stable, linewidth=1.2, color="#1d3557", label="stable")
-        axis.plot(canary, linewidth=1.2, color="#e63946", label="canary")
-        axis.set_ylabel(name, fontsize=8)
+def comparison_figure(chart: ComparisonChart) -> Figure:
+    """A canary's chart: its title (both releases) and verdict on top, one panel a metric with
+    its unit, stable and canary per minute since the start."""
+    pyplot = _pyplot()
+    panels = chart.panels or [ChartPanel(metric="no data", unit="", stable=[], canary=[])]
+    figure, axes = pyplot.subplots(
+        len(panels), 1, figsize=(6, 0.6 + 1.6 * len(panels)), squeeze=False, sharex=True
+    )
+    figure.suptitle(f"{chart.title}\n{chart.verdict}", fontsize=9, x=0.02, ha="left")
+    for axis, shown in zip(axes[:, 0], panels, strict=True):
+        axis.plot(shown.stable, linewidth=1.2, color=INK, label=f"stable {chart.stable}")
+        axis.plot(shown.canary, linewidth=1.2, color=CHANGE, label=f"canary {chart.canary}")
+        axis.set_title(
+            f"{shown.metric} ({shown.unit})" if shown.unit else shown.metric,
+            loc="left",
+            fontsize=8,
+            fontweight="bold",
+        )
         axis.tick_params(labelsize=7)
         axis.legend(fontsize=7, loc="upper left")
+    axes[-1, 0].set_xlabel("minutes since the canary started", fontsize=8)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
-    pyplot.close(figure)
-    return buffer.getvalue()
+    drawn: Figure = figure
+    return drawn

@@ -10,6 +10,7 @@ from shared.audit.seal import SigningKey
 from shared.auditing.service import Progress
 from shared.bootstrap.adapters import Adapters
 from shared.bootstrap.sample import (
+    SAMPLE_STABLE,
     local_canaries,
     local_metrics,
     metrics_files,
@@ -67,14 +68,16 @@ def for_local(
     from shared.adapters.local.sqlite_journal import JournaledAuditLog
     from shared.adapters.local.sqlite_lease import ProcessLease
     from shared.adapters.local.sqlite_queue import SqliteTaskQueue, TaskSignal
+    from shared.adapters.local.sqlite_routes import SqliteTrafficRouter
     from shared.adapters.local.sqlite_worker import SqliteTaskWorker
     from shared.adapters.memory import SystemClock
 
     home = settings.home
     settings.metrics_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    routers, version_metrics = local_canaries()
     files = metrics_files(settings.metrics_folder)
     database = SqliteDatabase(home / "autosre.db")
+    # a promotion outlives the process that made it
+    routers, version_metrics = local_canaries(SqliteTrafficRouter(database, first=SAMPLE_STABLE))
     lease = ProcessLease(database)
     signal = TaskSignal()
     queue = SqliteTaskQueue(database, lease=lease, signal=signal)

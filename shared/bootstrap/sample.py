@@ -14,6 +14,9 @@ if TYPE_CHECKING:  # the canary's code loads when a canary command first runs
     from shared.adapters.local.csv_metrics import CsvMetricsSource
     from shared.canary.ports import InvestigatorVersions, TrafficRouter, VersionMetrics
 
+SAMPLE_STABLE = "41"
+"""The simulated sample's stable version before any canary promoted another."""
+
 
 def metrics_files(folder: Path) -> CsvMetricsSource:
     """The CSV metrics files of `folder`: read as a metrics source, admitted as `MetricsFiles`."""
@@ -36,15 +39,16 @@ def local_metrics(
     return {**sample, ResourceKind.METRICS_FILE: files}
 
 
-def local_canaries() -> tuple[
-    dict[ResourceKind, TrafficRouter], dict[ResourceKind, VersionMetrics]
-]:
-    """The simulated two releases of the bundled sample: canaries without a cloud account."""
+def local_canaries(
+    router: TrafficRouter | None = None,
+) -> tuple[dict[ResourceKind, TrafficRouter], dict[ResourceKind, VersionMetrics]]:
+    """The simulated two releases of the bundled sample: canaries without a cloud account (their
+    alias weights in `router`, in memory without it)."""
     from shared.adapters.local.simulated_canary import SimulatedVersionMetrics
     from shared.adapters.memory import InMemoryTrafficRouter
 
     return (
-        {ResourceKind.SAMPLE: InMemoryTrafficRouter(first="41")},
+        {ResourceKind.SAMPLE: router or InMemoryTrafficRouter(first=SAMPLE_STABLE)},
         {ResourceKind.SAMPLE: SimulatedVersionMetrics()},
     )
 

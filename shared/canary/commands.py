@@ -87,9 +87,10 @@ class ShowCanary(Command):
     permission = Permission.SERVICE_READ
     target_kind = "canary"
     target_field = "id"
-    purpose = "Show a canary: its step, weight and every judgement."
-    examples = ("sre canary status can-3f9c2a",)
+    purpose = "Show a canary: its step, weight and every judgement (the latest first, by page)."
+    examples = ("sre canary status can-3f9c2a", "sre canary status can-3f9c2a --page 2")
     id: CanaryId
+    page: int = Field(default=1, ge=1, le=1000)
     team: OptionalTeam = None
 
 

@@ -74,6 +74,8 @@ class MetricSpec:
     group: str = "default"
     gates: bool = True
     """Whether the traffic gates apply (not to the replay of the investigator's scenarios)."""
+    unit: str = ""
+    """What a sample measures (`ms`), said after the values."""
 
 
 @dataclass(frozen=True)
@@ -114,11 +116,35 @@ PASS_SCORE = 95.0
 MARGINAL_SCORE = 75.0
 COUNT_P = 0.01
 COUNT_RATIO = 1.5
+SAME = 1.05
+"""Ratios within 5% either way read as `about the same`."""
 
 
 def _mean_ratio(experiment: Sequence[float], control: Sequence[float]) -> float:
     control_mean = fmean(control)
     return math.nan if control_mean == 0 else fmean(experiment) / control_mean
+
+
+def _compared(ratio: float, direction: Direction) -> str:
+    """The canary against the stable version in words: `2.8× worse`, `about the same`."""
+    if math.isnan(ratio):
+        return "no baseline to compare"
+    if 1 / SAME <= ratio <= SAME:
+        return "about the same"
+    worse = ratio > 1 if direction is not Direction.DECREASE else ratio < 1
+    times = ratio if ratio > 1 else 1 / ratio
+    return f"{times:.1f}× {'worse' if worse else 'better'}"
+
+
+def _certainty(p_value: float) -> str:
+    """How sure a difference is, in words, from its p-value."""
+    if p_value < 0.001:
+        return "certain"
+    if p_value < COUNT_P:
+        return "very likely"
+    if p_value < 0.05:
+        return "likely"
+    return "may be chance"
 
 
 def classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricResult:
@@ -146,10 +172,18 @@ def classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricRes
         label = Label.HIGH
     elif down and shift.upper < -band and (math.isnan(effect) or effect <= spec.allowed_decrease):
         label = Label.LOW
+    if label is not Label.PASS:
+        sure = "certain"
+    elif shift.lower > 0 or shift.upper < 0:
+        sure = "a small shift, within tolerance"
+    else:
+        sure = "may be chance"
+    unit = f" {spec.unit}" if spec.unit else ""
     reason = (
-        f"{spec.name}: canary {fmean(experiment):,.4g} vs stable {fmean(control):,.4g}, "
-        f"shift {shift.estimate:+,.4g} ({confidence:.1%} CI {shift.lower:+,.4g} to "
-        f"{shift.upper:+,.4g}), ratio {effect:.2f} → {label.value}"
+        f"{spec.name} {fmean(experiment):,.4g} vs {fmean(control):,.4g}{unit}, "
+        f"{_compared(effect, spec.direction)}, {sure} (shift {shift.estimate:+,.4g}, "
+        f"{confidence:.1%} CI {shift.lower:+,.4g} to {shift.upper:+,.4g}; "
+        f"n = {len(experiment)} vs {len(control)} minutes) → {label.value}"
     )
     failed = spec.critical and label is not Label.PASS
     return MetricResult(
@@ -166,12 +200,15 @@ def count_classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> Met
     label = Label.HIGH if high else Label.PASS
     canary_rate = canary / data.experiment_total if data.experiment_total else 0.0
     stable_rate = stable / data.control_total if data.control_total else 0.0
-    ratio = "∞" if math.isinf(test.ratio) else f"{test.ratio:.1f}"
     p = "p < 0.001" if test.p_value < 0.001 else f"p = {test.p_value:.3f}"
     failed = spec.critical and high
+    compared = (
+        "none on stable" if math.isinf(test.ratio) else _compared(test.ratio, Direction.INCREASE)
+    )
     reason = (
-        f"{spec.name}: canary {canary_rate:.1%} vs stable {stable_rate:.1%}, {p}, ratio {ratio} "
-        f"→ {label.value}" + (", critical" if failed else "")
+        f"{spec.name} {canary_rate:.1%} vs {stable_rate:.1%}, {compared}, "
+        f"{_certainty(test.p_value)} ({p}; n = {data.experiment_total:,} vs "
+        f"{data.control_total:,} requests) → {label.value}" + (", critical" if failed else "")
     )
     return MetricResult(spec.name, label, reason, failed, spec.group)
 

@@ -4,9 +4,12 @@ step, with its chart), and the replies to the operators' commands."""
 from __future__ import annotations
 
 import base64
+import difflib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
+from shared.canary.chart import ComparisonChart, comparison
+from shared.canary.history import history_page
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
@@ -18,8 +21,8 @@ from shared.ports import Notifier
 from shared.replies import Button, Image, Reply, Tone, channel_ref, user_ref
 
 log = logging.getLogger("autosre.canary")
-Chart = Callable[[dict[str, tuple[list[float], list[float]]]], bytes]
-"""Draws each metric's stable and canary series (PNG)."""
+Chart = Callable[[ComparisonChart], bytes]
+"""Draws a canary's chart (PNG)."""
 
 _TONE = {
     CanaryState.STARTING: Tone.INFO,
@@ -48,9 +51,6 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
             Button(label="Promote", command=f"sre canary promote {scope}", style="primary"),
             Button(label="Roll back", command=f"sre canary rollback {scope}", style="danger"),
         ]
-    lines = [
-        f"{r.at:%H:%M} {r.weight:.0%} {r.what} by @{r.by}: {r.reason}" for r in canary.history[-8:]
-    ]
     return Reply(
         tone=_TONE[canary.state],
         title=(
@@ -58,15 +58,31 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
             f"at {canary.weight:.0%} (step {min(canary.step + 1, len(canary.steps))}"
             f"/{len(canary.steps)})"
         ),
-        text="\n".join(lines),
+        text="\n".join(history_page(canary)),
         fields=[
             ("Canary", f"{canary.id} (team {canary.team})"),
-            ("Target", f"{canary.target}: stable {canary.stable}, canary {canary.release}"),
+            ("Target", _versions(canary)),
         ],
         buttons=buttons,
         images=[chart] if chart else [],
         refs=tuple(user_ref(by) for by in sorted({r.by for r in canary.history[-8:]})),
     )
+
+
+def status_reply(canary: Canary, page: int) -> Reply:
+    """`canary status`: the canary's message with the asked page of its steps; an answer, not a
+    failure, whatever the canary's state (the terminal's exit status is the command's)."""
+    notice = canary_notice(canary)
+    return notice.model_copy(
+        update={"tone": Tone.INFO, "text": "\n".join(history_page(canary, page))}
+    )
+
+
+def _versions(canary: Canary) -> str:
+    """Which version is stable on the target: the release once promoted (the old one was)."""
+    if canary.state is CanaryState.PROMOTED:
+        return f"{canary.target}: stable {canary.release} (was {canary.stable})"
+    return f"{canary.target}: stable {canary.stable}, canary {canary.release}"
 
 
 def started_reply(canary: Canary, interval: str) -> Reply:
@@ -104,6 +120,19 @@ def team_list(team: str, canaries: Sequence[Canary]) -> Reply:
         (x.id, f"{x.service} {x.release}: {x.state.value} at {x.weight:.0%}") for x in canaries
     ]
     return Reply(tone=Tone.INFO, title=f"Canaries of {team}", fields=fields)
+
+
+def unknown_canary(canary_id: str, team: str, canaries: Sequence[Canary]) -> str:
+    """Why `canary_id` is not found, with the id it may be a typo of, or the team's canaries."""
+    missing = f"There is no canary {canary_id} in team {team}"
+    if not canaries:
+        return f"{missing}: it has no canaries (`sre canary start SERVICE --version V`)."
+    close = difflib.get_close_matches(canary_id, [x.id for x in canaries], n=1, cutoff=0.75)
+    if close:
+        return f"{missing}. Did you mean {close[0]}?"
+    shown = ", ".join(f"{x.id} ({x.service} {x.release}, {x.state.value})" for x in canaries[:5])
+    more = f" and {len(canaries) - 5} more (`sre canary list`)" if len(canaries) > 5 else ""
+    return f"{missing}; its canaries: {shown}{more}."
 
 
 def not_done(canary: Canary, what: str, error: Exception) -> SreError:
@@ -176,13 +205,13 @@ class CanaryMessages:
             return canary, told
 
     def _chart(self, canary: Canary, data: Mapping[str, MetricData]) -> Image | None:
-        """Each metric's stable and canary series so far, as one small chart per metric (error
-        counts scaled to the stable version's traffic), to show inside the canary's message."""
-        series = _series(data)
-        if self._draw is None or not series:
+        """Each metric's stable and canary series so far, one small panel each, to show inside
+        the canary's message."""
+        chart = comparison(canary, data)
+        if self._draw is None or not chart.panels:
             return None
         try:
-            png = self._draw(series)
+            png = self._draw(chart)
         except Exception:
             log.exception("could not chart canary %s", canary.id)
             return None
@@ -194,20 +223,3 @@ class CanaryMessages:
             png_base64=base64.b64encode(png).decode(),
             inline=True,
         )
-
-
-def _series(data: Mapping[str, MetricData]) -> dict[str, tuple[list[float], list[float]]]:
-    """Per metric, the stable and the canary series, the canary's counts scaled to the stable's
-    traffic (a single count, the replay set's misses, is in the reasons instead)."""
-    series = {}
-    for name, found in data.items():
-        if len(found.control) < 2 and len(found.experiment) < 2:
-            continue
-        scale = (
-            found.control_total / found.experiment_total
-            if found.control_total and found.experiment_total
-            else 1.0
-        )
-        label = f"{name} (canary x{scale:.0f})" if round(scale) != 1 else name
-        series[label] = (list(found.control), [v * scale for v in found.experiment])
-    return series

@@ -14,12 +14,13 @@ from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import (
     CanaryMessages,
     Chart,
-    canary_notice,
     decided_reply,
     not_done,
     start_left,
     started_reply,
+    status_reply,
     team_list,
+    unknown_canary,
 )
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.canary.progress import CanaryProgress
@@ -206,9 +207,12 @@ class CanaryService:
         return True
 
     def _get(self, canary_id: str, ctx: Context) -> Canary:
-        found = self._store.get(ctx.principal.actor.org, canary_id)
+        org = ctx.principal.actor.org
+        found = self._store.get(org, canary_id)
         if found is None or found.team != ctx.team:
-            raise NotFoundError(f"There is no canary {canary_id} in team {ctx.team}.")
+            # another team's canary is reported exactly like one that does not exist
+            known = self._store.list_for(org, ctx.team or "")
+            raise NotFoundError(unknown_canary(canary_id, ctx.team or "", known))
         return found
 
     def _refuse_unowned(self, org: OrgId, team: str, service: Service) -> None:
@@ -225,7 +229,7 @@ class CanaryService:
 
     def show(self, command: c.ShowCanary, ctx: Context) -> Reply:
         """The canary's message, as it stands."""
-        return canary_notice(self._get(command.id, ctx))
+        return status_reply(self._get(command.id, ctx), command.page)
 
     def list_for_team(self, _: c.ListCanaries, ctx: Context) -> Reply:
         """The team's canaries."""

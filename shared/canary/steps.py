@@ -35,6 +35,10 @@ class Move(Frozen):
     weight: float = 0.0
 
 
+UNITS = {"errors": "errors/min", "p99_latency": "ms"}
+"""What each metric's per-minute samples measure (a Lambda's duration is in milliseconds)."""
+
+
 def specs(canary: Canary) -> list[MetricSpec]:
     """What the judge compares for this canary, and how."""
     found = [
@@ -43,6 +47,7 @@ def specs(canary: Canary) -> list[MetricSpec]:
             counts=name == "errors",
             critical=name in canary.critical,
             allowed_increase=1.0 if name == "errors" else 1.1,
+            unit=UNITS.get(name, ""),
         )
         for name in canary.metrics
     ]

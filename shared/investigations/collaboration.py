@@ -10,6 +10,7 @@ from shared.errors import ConflictError, NotFoundError, UnavailableError, did_yo
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
+from shared.investigations.listing import listing, unknown_investigation
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.ports import InvestigationStore
 from shared.messages import channel_targets
@@ -63,17 +64,20 @@ class Collaboration:
             Handlers()
             .add(c.ShowInvestigation, self.show)
             .add(c.ListInvestigations, self.list_for_team)
-            .add(c.JoinInvestigation, self.join)
+            .add(c.JoinInvestigation, self.join, unchanged=self.joined_already)
             .add(c.CommentInvestigation, self.comment)
             .add(c.EscalateInvestigation, self.escalate)
-            .add(c.ResolveInvestigation, self.resolve)
+            .add(c.ResolveInvestigation, self.resolve, unchanged=self.summarised_already)
+            .add(c.ReopenInvestigation, self.reopen, unchanged=self.open_already)
         )
 
     def _get(self, investigation_id: str, ctx: Context) -> Investigation:
-        found = self._store.get(ctx.principal.actor.org, investigation_id)
+        org = ctx.principal.actor.org
+        found = self._store.get(org, investigation_id)
         if found is None or ctx.team not in (found.team, *found.shared_with):
             # another team's investigation is reported exactly like one that does not exist
-            raise NotFoundError(f"There is no investigation {investigation_id} in team {ctx.team}.")
+            known = self._store.list_for(org, ctx.team or "")
+            raise NotFoundError(unknown_investigation(investigation_id, ctx.team or "", known))
         return found
 
     def _append(
@@ -103,6 +107,7 @@ class Collaboration:
                 "Findings",
                 "\n".join(f"{f.signal.label} {f.evidence}" for f in inv.findings) or "none",
             ),
+            ("Page", self._link(inv, ctx.now)),
         ]
         if inv.summary:
             fields.append(("Summary", inv.summary))
@@ -115,25 +120,47 @@ class Collaboration:
             refs=tuple(user_ref(p) for p in sorted(people)),
         )
 
-    def list_for_team(self, _: c.ListInvestigations, ctx: Context) -> Reply:
-        """The team's investigations, newest first."""
+    def list_for_team(self, command: c.ListInvestigations, ctx: Context) -> Reply:
+        """The team's own investigations, newest first, filtered, `--limit` of them."""
         found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
-        if not found:
-            return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no investigations yet")
-        fields = [
-            (i.id, f"{i.status.value} · {i.opened_at:%Y-%m-%d %H:%M} · {i.headline}")
-            for i in found[:20]
-        ]
-        return Reply(
-            tone=Tone.INFO, title=f"Investigations of {ctx.team} ({len(found)})", fields=fields
-        )
+        return listing(ctx.team or "", command, found)
+
+    def _found(self, investigation_id: str, ctx: Context) -> Investigation | None:
+        """The investigation, or None where the command itself says it is not found (audited)."""
+        try:
+            return self._get(investigation_id, ctx)
+        except NotFoundError:
+            return None
+
+    def joined_already(self, command: c.JoinInvestigation, ctx: Context) -> str | None:
+        """What a participant joining again is told (nothing changes, nothing is audited)."""
+        inv = self._found(command.id, ctx)
+        if inv is None or ctx.principal.actor.user not in inv.participants:
+            return None
+        return f"You are already in {inv.id}: nothing to change"
+
+    def open_already(self, command: c.ReopenInvestigation, ctx: Context) -> str | None:
+        """What reopening an open investigation is told."""
+        inv = self._found(command.id, ctx)
+        if inv is None or inv.status is not InvestigationStatus.OPEN:
+            return None
+        return f"{inv.id} is open already: nothing to change"
+
+    def summarised_already(self, command: c.ResolveInvestigation, ctx: Context) -> str | None:
+        """What resolving a resolved investigation with the summary it has is told."""
+        inv = self._found(command.id, ctx)
+        if inv is None or inv.status is not InvestigationStatus.RESOLVED:
+            return None
+        if not command.summary or command.summary != inv.summary:
+            return None
+        return f"{inv.id} is resolved with that summary already: nothing to change"
 
     def join(self, command: c.JoinInvestigation, ctx: Context) -> Reply:
         """Add the caller to the participants."""
         inv = self._get(command.id, ctx)
         user = ctx.principal.actor.user
-        if user in inv.participants:
-            return Reply(tone=Tone.INFO, title=f"You are already on {inv.id}", ephemeral=True)
+        if user in inv.participants:  # joined between the check and now
+            return Reply(tone=Tone.INFO, title=f"You are already in {inv.id}", ephemeral=True)
         entry = TimelineEntry(time=ctx.now, actor=user, kind="joined", text="joined")
         self._append(inv, entry, participants=[*inv.participants, user])
         name = ctx.principal.actor.name
@@ -230,11 +257,40 @@ class Collaboration:
         inv = self._get(command.id, ctx)
         if ctx.team != inv.team:
             raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can resolve it.")
-        if inv.status is InvestigationStatus.RESOLVED:
-            raise ConflictError(f"{inv.id} is already resolved.")
         user = ctx.principal.actor.user
+        if inv.status is InvestigationStatus.RESOLVED:
+            return self._summarised(inv, command.summary, ctx)
         entry = TimelineEntry(
             time=ctx.now, actor=user, kind="resolved", text=command.summary or "resolved"
         )
         self._append(inv, entry, status=InvestigationStatus.RESOLVED, summary=command.summary)
         return Reply(tone=Tone.OK, title=f"{inv.id} resolved", text=command.summary)
+
+    def _summarised(self, inv: Investigation, summary: str, ctx: Context) -> Reply:
+        """A resolved investigation's summary written (or rewritten) after the fact."""
+        if not summary:
+            raise ConflictError(
+                f"{inv.id} is already resolved. To add or change its summary: "
+                f'`sre investigation resolve {inv.id} --summary "what it was"`.'
+            )
+        user = ctx.principal.actor.user
+        entry = TimelineEntry(time=ctx.now, actor=user, kind="summary", text=summary)
+        self._append(inv, entry, summary=summary)
+        was = f"\n(was: {inv.summary})" if inv.summary else ""
+        return Reply(tone=Tone.OK, title=f"Summary of {inv.id} updated", text=summary + was)
+
+    def reopen(self, command: c.ReopenInvestigation, ctx: Context) -> Reply:
+        """Open a resolved investigation again (its summary kept until it is resolved again)."""
+        inv = self._get(command.id, ctx)
+        if ctx.team != inv.team:
+            raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can reopen it.")
+        user = ctx.principal.actor.user
+        entry = TimelineEntry(time=ctx.now, actor=user, kind="reopened", text="reopened")
+        saved = self._append(inv, entry, status=InvestigationStatus.OPEN)
+        reply = Reply(
+            tone=Tone.OK,
+            title=f"{inv.id} reopened by @{user}",
+            text=inv.headline,
+            fields=[("Page", self._link(saved, ctx.now))],
+        )
+        return with_actions(reply, saved)

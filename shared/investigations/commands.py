@@ -12,6 +12,7 @@ from shared.commands.duration import Since, bounded
 from shared.commands.free_text import LongText
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
+from shared.investigations.models import InvestigationStatus
 from shared.services.commands import ServiceName
 from shared.telemetry.limits import MAX_WINDOW
 
@@ -46,6 +47,12 @@ class OpenInvestigation(Command):
     service: ServiceName
     window: Window = "2h"
     since: Since = None
+    alert: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$",
+        json_schema_extra={"metavar": "ALERT"},
+        description="the alert that asks for it: joins the service's open investigation if any",
+    )
     team: OptionalTeam = None
 
 
@@ -57,6 +64,7 @@ UserGroup = Annotated[
 """A user group to mention: a Slack user group (`@S0123ABCD` once Slack has escaped it) or a
 handle. Not a `UserRef`: a group is never a member, never given a role, never an actor in the
 trail; it is only named in a message (so no `:` or `@` inside, as platform user ids have)."""
+
 
 InvestigationId = Annotated[str, Field(pattern=r"^inv-[0-9a-f]{6,12}$")]
 
@@ -73,13 +81,36 @@ class ShowInvestigation(Command):
     team: OptionalTeam = None
 
 
+MAX_LISTED = 100
+"""The most investigations one `investigation list` shows."""
+
+
 class ListInvestigations(Command):
     words = ("investigation", "list")
     permission = Permission.INVESTIGATION_READ
     target_kind = "team"
     target_field = "team"
     purpose = "List a team's investigations, newest first."
-    examples = ("sre investigation list --team payments",)
+    examples = (
+        "sre investigation list",
+        "sre investigation list --status open --service checkout-api --limit 20",
+    )
+    status: InvestigationStatus | None = None
+    service: ServiceName | None = None
+    limit: int = Field(default=10, ge=1, le=MAX_LISTED)
+    team: OptionalTeam = None
+
+
+class ReopenInvestigation(Command):
+    words = ("investigation", "reopen")
+    positional = ("id",)
+    permission = Permission.INVESTIGATE
+    target_kind = "investigation"
+    target_field = "id"
+    mutates = True
+    purpose = "Reopen a resolved investigation: it is worked again, its summary kept."
+    examples = ("sre investigation reopen inv-3f9c2a",)
+    id: InvestigationId
     team: OptionalTeam = None
 
 
@@ -110,6 +141,12 @@ class CommentInvestigation(Command):
     text: LongText
     team: OptionalTeam = None
 
+    @model_validator(mode="after")
+    def _said(self) -> CommentInvestigation:
+        if not self.text:  # after the cleaning: spaces and invisible characters are no comment
+            raise ValueError('a comment needs some text, like "rolled back v42"')
+        return self
+
 
 class ResolveInvestigation(Command):
     words = ("investigation", "resolve")
@@ -119,7 +156,10 @@ class ResolveInvestigation(Command):
     target_kind = "investigation"
     target_field = "id"
     mutates = True
-    purpose = "Resolve an investigation with a summary of what it was."
+    purpose = (
+        "Resolve an investigation with a summary of what it was (on a resolved one: replace its "
+        "summary)."
+    )
     examples = ('sre investigation resolve inv-3f9c2a --summary "v42 exhausted the DB pool"',)
     id: InvestigationId
     summary: LongText = ""
@@ -164,4 +204,5 @@ INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
     CommentInvestigation,
     EscalateInvestigation,
     ResolveInvestigation,
+    ReopenInvestigation,
 )

@@ -11,6 +11,7 @@ from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
+from shared.errors import ConflictError
 from shared.identity.models import Team
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
@@ -23,7 +24,7 @@ from shared.investigations.coverage import (
     without_findings,
 )
 from shared.investigations.events import audited
-from shared.investigations.models import Investigation, TimelineEntry
+from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, Summariser
@@ -76,6 +77,8 @@ class InvestigationService:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""
         team = self._catalog.team(ctx)
         service = self._catalog.service(team, command.service)
+        if command.alert and (joined := self._joined(command.alert, team, service.name, ctx)):
+            return joined
         start, end = window_of(command.since, to_timedelta(command.window), now=ctx.now)
         source = self._sources.get(service.kind)
         if source is None:  # registered before this deployment stopped reading its cloud
@@ -129,6 +132,28 @@ class InvestigationService:
         return reply.model_copy(
             update={"fields": [*reply.fields, ("Page", link)], "images": [chart]}
         )
+
+    def _joined(self, alert: str, team: Team, service: str, ctx: Context) -> Reply | None:
+        """An alert's investigation of a service that has an open one already: the alert added
+        to that one's timeline as context, and the channel told (None: there is none open)."""
+        found = self._store.list_for(team.org, team.name)
+        open_ = [i for i in found if i.service == service and i.status is InvestigationStatus.OPEN]
+        if not open_:
+            return None
+        inv = open_[0]
+        text = f"alert {alert} fired on {service}"
+        entry = TimelineEntry(time=ctx.now, actor=ctx.principal.actor.user, kind="alert", text=text)
+        try:
+            saved = self._store.save(inv.model_copy(update={"timeline": [*inv.timeline, entry]}))
+        except ConflictError as error:
+            raise ConflictError(f"{inv.id} changed while the alert was added to it.") from error
+        reply = Reply(
+            tone=Tone.INFO,
+            title=f"Alert {alert} added to the open investigation {inv.id} of {service}",
+            text=f"{inv.headline}\nNo new investigation was opened: {inv.id} is being worked.",
+            fields=[("Page", self._pages.link(saved, ctx.now))],
+        )
+        return with_actions(reply, saved)
 
     def _narrative(self, investigation: Investigation) -> str:
         """The summariser's account; the rule-based one if it fails (a model may time out)."""

@@ -57,6 +57,7 @@ def _investigation(wanted: WantedInvestigation, now: datetime) -> Invocation:
     """`sre investigate` of the policy's service as the scheduler, answered in the alert's
     thread; the key makes a retried tick open it once."""
     policy = wanted.policy
-    text = f"sre investigate {policy.service} --team {policy.team}"
+    # --alert: an open investigation of the service is joined, not opened twice
+    text = f"sre investigate {policy.service} --team {policy.team} --alert {policy.name}"
     invocation = scheduled(OrgId(policy.org), text, trigger=wanted.key, now=now)
     return invocation.model_copy(update={"reply_to": wanted.thread})

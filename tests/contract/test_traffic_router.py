@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
+from shared.adapters.local.sqlite_directory import SqliteDatabase
+from shared.adapters.local.sqlite_routes import SqliteTrafficRouter
 from shared.adapters.memory import InMemoryTrafficRouter
 from shared.canary.ports import TrafficRouter
 from shared.canary.routing import Route
@@ -18,10 +21,13 @@ from tests.support.aws import lambda_function
 TARGET = "checkout-fn:live"
 
 
-@pytest.fixture(params=["memory", "lambda"])
-def router(request: pytest.FixtureRequest) -> Iterator[TrafficRouter]:
+@pytest.fixture(params=["memory", "sqlite", "lambda"])
+def router(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrafficRouter]:
     if request.param == "memory":
         yield InMemoryTrafficRouter({TARGET: "1"})
+        return
+    if request.param == "sqlite":
+        yield SqliteTrafficRouter(SqliteDatabase(tmp_path / "routes.db"), first="1")
         return
     with mock_aws():
         lambda_function()
@@ -61,3 +67,12 @@ def test_a_weight_lambda_would_refuse_is_refused_before_any_call(
 def test_the_stable_version_cannot_be_its_own_canary(router: TrafficRouter) -> None:
     with pytest.raises(ConflictError):
         router.shift(TARGET, canary="1", weight=0.05)
+
+
+def test_the_local_routes_outlive_the_process_that_promoted(tmp_path: Path) -> None:
+    # GIVEN version 2 promoted through one opening of the local file
+    SqliteTrafficRouter(SqliteDatabase(tmp_path / "r.db"), first="1").promote(TARGET, canary="2")
+    # WHEN the next `sre` process opens it again
+    again = SqliteTrafficRouter(SqliteDatabase(tmp_path / "r.db"), first="1")
+    # THEN 2 is the stable version, not the simulation's first one
+    assert again.route(TARGET) == Route(target=TARGET, stable="2")

@@ -412,7 +412,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     card, chart = verdict.body["attachments"]
     text = json.dumps(card["content"])
     assert "Canary checkout-api version 2: rolled-back at 0%" in text
-    assert "errors: canary 5.0% vs stable 1.0%" in text
+    assert "errors 5.0% vs 1.0%, 5.0\\u00d7 worse, certain (p < 0.001" in text  # JSON-escaped
     assert "actions" not in card["content"]  # over: no buttons left
     assert chart["contentType"] == "image/png"
     assert chart["contentUrl"].startswith("data:image/png;base64,")

@@ -216,4 +216,4 @@ def test_a_release_of_the_investigator_that_misses_causes_on_the_replay_set_is_r
     assert "rolled back" in dict(reply.fields)["Canaries"]
     assert _alias(lambda_client) == ("1", {})
     verdict = str(slack_api.calls("chat.update")[-1].body["blocks"])
-    assert "investigation_quality: canary 20.0% vs stable 0.0%, p = 0.004" in verdict
+    assert "investigation_quality 20.0% vs 0.0%, none on stable, very likely (p = 0.004" in verdict

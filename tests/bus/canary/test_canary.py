@@ -93,7 +93,7 @@ def test_a_healthy_release_is_stepped_up_and_promoted(clock: MovingClock) -> Non
     assert weights == [("41", 0.05), ("41", 0.25), ("41", 0.5), ("43", 0.0)]
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert shown.title == "Canary checkout-api version 43: promoted at 100% (step 4/4)"
-    assert "errors: canary 1.0% vs stable 1.0%" in shown.text
+    assert "errors 1.0% vs 1.0%, about the same, may be chance (p = " in shown.text
     # AND the one message was updated in place at every step, never posted again, each time with
     # a new chart of canary against stable per metric inside it
     assert len(channel_messages(services)) == 1
@@ -125,8 +125,10 @@ def test_the_bad_release_is_rolled_back_with_the_judges_reasons(clock: MovingClo
     assert router_of(services).route("checkout:live").weight == 0.0
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert shown.title.startswith("Canary checkout-api version 42: rolled-back")
-    assert "rolled back by @scheduler: score 0: errors: canary 2.8% vs stable 1.0%, p < 0.001" in (
-        shown.text
+    # in words first, the numbers after
+    assert (
+        "rolled back by @scheduler: score 0: errors 2.8% vs 1.0%, 2.7× worse, certain (p < 0.001"
+        in shown.text
     )
     assert "→ High, critical" in shown.text
     assert shown.buttons == []

@@ -33,8 +33,8 @@ def test_a_replay_canary_of_a_blind_investigator_is_rolled_back() -> None:
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert "rolled-back" in shown.title
     assert (
-        "investigation_quality: canary 20.0% vs stable 0.0%, p = 0.004, ratio ∞ → High, critical"
-        in shown.text
+        "investigation_quality 20.0% vs 0.0%, none on stable, very likely "
+        "(p = 0.004; n = 40 vs 40 requests) → High, critical" in shown.text
     )
 
 
@@ -74,7 +74,7 @@ def test_a_release_whose_code_fails_on_the_replay_set_missed_every_scenario() ->
     # THEN it missed all 40, quiet ones included, and is rolled back
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert "rolled-back" in shown.title
-    assert "investigation_quality: canary 100.0% vs stable 0.0%" in shown.text
+    assert "investigation_quality 100.0% vs 0.0%, none on stable, certain" in shown.text
 
 
 def test_an_unreachable_investigator_is_a_query_error_never_a_rollback() -> None:

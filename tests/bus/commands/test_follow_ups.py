@@ -17,8 +17,8 @@ from shared.replies import Reply
 from shared.scheduling.triggers import run_tick
 from tests.support import NOW, ORG, records, run, setup_teams
 
-TYPED = "sre investigate {} --team payments"
-AUDITED = "sre investigation open {} --team=payments"
+TYPED = "sre investigate {0} --team payments --alert slow-{0}"
+AUDITED = "sre investigation open {0} --alert=slow-{0} --team=payments"
 
 
 class Clock:
@@ -111,8 +111,8 @@ def test_a_follow_up_that_fails_is_reported_and_audited_and_the_others_still_run
     (refused,) = tasks.refused
     (queued,) = tasks.drain()
     assert {refused.command, queued.command} == {
-        "sre investigation open checkout-api --team=payments",
-        "sre investigation open orders-api --team=payments",
+        AUDITED.format("checkout-api"),
+        AUDITED.format("orders-api"),
     }
     lost = refused.command.split()[3]
     problems = dict(fired.fields)[FOLLOW_UPS_NOT_DONE]

@@ -80,7 +80,8 @@ def test_a_clear_latency_regression_is_high() -> None:
         LATENCY, MetricData(control=_noisy(100, 60, 1), experiment=_noisy(150, 60, 2))
     )
     assert result.label is Label.HIGH
-    assert "canary 1" in result.reason and "→ High" in result.reason
+    assert result.reason.startswith("p99_latency 147 vs 100.5, 1.5× worse, certain (shift +")
+    assert "n = 60 vs 60 minutes) → High" in result.reason
 
 
 def test_a_small_shift_inside_the_effect_gate_passes() -> None:
@@ -121,7 +122,8 @@ def test_a_zero_error_baseline_against_a_few_canary_errors_fails_the_count_test(
     assert result.label is Label.HIGH
     assert result.critical_failure
     assert (
-        result.reason == "errors: canary 1.7% vs stable 0.0%, p < 0.001, ratio ∞ → High, critical"
+        result.reason == "errors 1.7% vs 0.0%, none on stable, certain "
+        "(p < 0.001; n = 300 vs 3,000 requests) → High, critical"
     )
     # AND Kayenta's Mann-Whitney on the same samples does not see it (its known blind spot)
     assert classify(MetricSpec(name="errors"), data).label is Label.PASS

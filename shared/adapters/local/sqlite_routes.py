@@ -1,0 +1,54 @@
+"""Alias weights of the embedded default's simulated releases, kept in the local SQLite file so
+that a promotion outlives the `sre` process that made it."""
+
+from __future__ import annotations
+
+from shared.adapters.local.sqlite_directory import SqliteDatabase
+from shared.canary.routing import Route, checked_weight
+from shared.errors import ConflictError, NotFoundError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS routes (target TEXT PRIMARY KEY, body TEXT NOT NULL)
+"""
+
+
+class SqliteTrafficRouter:
+    """The TrafficRouter port on SQLite, with Lambda's rules (the local simulation's)."""
+
+    def __init__(self, database: SqliteDatabase, *, first: str | None = None) -> None:
+        """`first`: the stable version of a target seen for the first time."""
+        self._db = database
+        self._first = first
+        with database.transaction() as db:
+            db.execute(SCHEMA)
+
+    def route(self, target: str) -> Route:
+        rows = self._db.query("SELECT body FROM routes WHERE target = ?", target)
+        if rows:
+            return Route.model_validate_json(str(rows[0][0]))
+        if self._first is None:
+            raise NotFoundError(f"There is no deployment target {target}.")
+        return self._kept(Route(target=target, stable=self._first))
+
+    def shift(self, target: str, *, canary: str, weight: float) -> Route:
+        current = self.route(target)
+        if canary == current.stable:
+            raise ConflictError(f"version {canary} is already {target}'s stable version")
+        return self._kept(
+            current.model_copy(update={"canary": canary, "weight": checked_weight(weight)})
+        )
+
+    def promote(self, target: str, *, canary: str) -> Route:
+        self.route(target)
+        return self._kept(Route(target=target, stable=canary))
+
+    def rollback(self, target: str) -> Route:
+        return self._kept(Route(target=target, stable=self.route(target).stable))
+
+    def _kept(self, route: Route) -> Route:
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO routes VALUES (?, ?)",
+                (route.target, route.model_dump_json()),
+            )
+        return route

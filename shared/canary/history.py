@@ -1,0 +1,32 @@
+"""A canary's steps as people read them: a page at a time, the latest first."""
+
+from __future__ import annotations
+
+from shared.canary.models import Canary
+from shared.errors import InvalidCommandError
+from shared.times import clock, spans_days
+
+PAGE = 10
+"""Steps shown at a time, in the canary's message and its status."""
+
+
+def history_page(canary: Canary, page: int = 1) -> list[str]:
+    """The canary's steps and judgements, `PAGE` at a time (page 1: the latest), oldest first,
+    after a line saying how many earlier ones there are and how to see them."""
+    if not canary.history:
+        return []
+    end = len(canary.history) - (page - 1) * PAGE
+    if end <= 0:
+        pages = -(-len(canary.history) // PAGE)
+        raise InvalidCommandError(
+            f"{canary.id} has {len(canary.history)} steps: pages 1 to {pages}, the latest first."
+        )
+    days = spans_days(canary.history[0].at, canary.history[-1].at)
+    lines = [
+        f"{clock(r.at, days=days)} {r.weight:.0%} {r.what} by @{r.by}: {r.reason}"
+        for r in canary.history[max(0, end - PAGE) : end]
+    ]
+    if end > PAGE:
+        more = f"sre canary status {canary.id} --page {page + 1}"
+        lines.insert(0, f"… {end - PAGE} earlier (`{more}`)")
+    return lines

@@ -1,0 +1,68 @@
+"""A team's investigations as people look for them: filtered, newest first, a page at a time;
+and what an unknown id is answered with."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+from shared.investigations import commands as c
+from shared.investigations.models import Investigation
+from shared.replies import Reply, Tone
+from shared.times import clock
+
+
+def listing(team: str, command: c.ListInvestigations, found: Sequence[Investigation]) -> Reply:
+    """`investigation list`: the team's own investigations that match, the newest `--limit`,
+    and how many more there are."""
+    matching = [
+        i
+        for i in found
+        if (command.status is None or i.status is command.status)
+        and (command.service is None or i.service == command.service)
+    ]
+    which = " ".join(
+        part
+        for part in (
+            command.status.value if command.status else "",
+            "investigations",
+            f"of {command.service}" if command.service else "",
+        )
+        if part
+    )
+    if not matching:
+        return Reply(tone=Tone.INFO, title=f"Team {team} has no {which} yet")
+    shown = matching[: command.limit]
+    fields = [
+        (i.id, f"{i.status.value} · {i.service} · {clock(i.opened_at, days=True)} · {i.headline}")
+        for i in shown
+    ]
+    more = len(matching) - len(shown)
+    text = f"{more} more: `{_wider(command, len(matching))}`" if more else ""
+    return Reply(
+        tone=Tone.INFO,
+        title=f"{which[0].upper()}{which[1:]} of team {team}, newest first ({len(matching)})",
+        text=text,
+        fields=fields,
+    )
+
+
+def _wider(command: c.ListInvestigations, count: int) -> str:
+    """The same listing with room for `count` (at most the largest limit)."""
+    limit = min(count, c.MAX_LISTED)
+    status = f" --status {command.status.value}" if command.status else ""
+    service = f" --service {command.service}" if command.service else ""
+    return f"sre investigation list{status}{service} --limit {limit}"
+
+
+def unknown_investigation(investigation_id: str, team: str, known: Sequence[Investigation]) -> str:
+    """Why `investigation_id` is not found: the id it may be a typo of, or the team's latest."""
+    missing = f"There is no investigation {investigation_id} in team {team}"
+    if not known:
+        return f"{missing}: it has none yet (`sre investigate SERVICE` opens one)."
+    close = difflib.get_close_matches(investigation_id, [i.id for i in known], n=1, cutoff=0.75)
+    if close:
+        return f"{missing}. Did you mean {close[0]}?"
+    latest = ", ".join(f"{i.id} ({i.service}, {i.status.value})" for i in known[:5])
+    more = " (`sre investigation list` shows more)" if len(known) > 5 else ""
+    return f"{missing}; its latest: {latest}{more}."

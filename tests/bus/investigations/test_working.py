@@ -1,0 +1,194 @@
+"""Working investigations as people do: the page link from `show`, lists that filter and page,
+reopening, a summary written after resolving, an unknown id answered helpfully, and an alert of a
+service already under investigation joining it instead of opening another."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.slack.render import blocks
+from shared.adapters.memory import InMemoryTaskQueue
+from shared.audit.models import Outcome, StreamKey
+from shared.bootstrap.wiring import Services
+from shared.replies import Reply, Tone
+from tests.support import (
+    NOW,
+    ORG,
+    MovingClock,
+    investigate,
+    notifier_of,
+    records,
+    run,
+    run_scheduler,
+    setup_teams,
+)
+from tests.support.deployments import alerting_services
+
+PAYMENTS = StreamKey(org=ORG, team="payments")
+
+
+def _id(report: Reply) -> str:
+    return dict(report.fields)["Investigation"].split()[0]
+
+
+@pytest.fixture
+def team(services: Services) -> Services:
+    """Payments with two sample services registered."""
+    setup_teams(services)
+    for name in ("checkout-api", "orders-api"):
+        register = f"service register {name} --sample checkout"
+        assert not run(services, register, user="oli", channel="C-pay").failed
+    return services
+
+
+def test_show_gives_the_shareable_page_link_the_report_gave(team: Services) -> None:
+    report = investigate(team, "investigate checkout-api")
+    shown = run(team, f"investigation show {_id(report)}", user="vic", channel="C-pay")
+    assert dict(shown.fields)["Page"] == dict(report.fields)["Page"]
+    assert dict(report.fields)["Page"] in str(blocks(shown))
+
+
+def test_the_list_filters_by_status_and_service_newest_first_and_says_how_many_more(
+    team: Services,
+) -> None:
+    # GIVEN three investigations of checkout-api (the first resolved) and one of orders-api
+    first = _id(investigate(team, "investigate checkout-api --window 1h"))
+    run(team, f"investigation resolve {first} --summary pool", user="rey", channel="C-pay")
+    second = _id(investigate(team, "investigate checkout-api --window 2h"))
+    third = _id(investigate(team, "investigate checkout-api --window 3h"))
+    other = _id(investigate(team, "investigate orders-api"))
+    # WHEN a viewer lists the open ones of checkout-api, two at a time... THEN newest first
+    listed = run(
+        team,
+        "investigation list --status open --service checkout-api --limit 1",
+        user="vic",
+        channel="C-pay",
+    )
+    assert listed.title == (
+        "Open investigations of checkout-api of team payments, newest first (2)"
+    )
+    assert [name for name, _ in listed.fields] in ([third], [second])
+    assert listed.text == (
+        "1 more: `sre investigation list --status open --service checkout-api --limit 2`"
+    )
+    resolved = run(team, "investigation list --status resolved", user="vic", channel="C-pay")
+    assert [name for name, _ in resolved.fields] == [first]
+    everything = run(team, "investigation list", user="vic", channel="C-pay")
+    assert {name for name, _ in everything.fields} == {first, second, third, other}
+    assert "more" not in everything.text
+
+
+def test_a_list_of_nothing_says_what_was_looked_for(team: Services) -> None:
+    listed = run(team, "investigation list --status resolved", user="vic", channel="C-pay")
+    assert listed.title == "Team payments has no resolved investigations yet"
+    refused = run(team, "investigation list --limit 0", user="vic", channel="C-pay")
+    assert refused.tone is Tone.USAGE
+
+
+def test_a_resolved_investigation_is_reopened_and_its_summary_written_afterwards(
+    team: Services,
+) -> None:
+    inv = _id(investigate(team, "investigate checkout-api"))
+    assert not run(team, f"investigation resolve {inv}", user="rey", channel="C-pay").failed
+    # WHEN the summary is written after resolving
+    summarise = f'investigation resolve {inv} --summary "v42 pool"'
+    summary = run(team, summarise, user="rey", channel="C-pay")
+    # THEN it is the investigation's summary, on its timeline and in the team's audit trail
+    assert summary.title == f"Summary of {inv} updated"
+    assert summary.receipt
+    shown = run(team, f"investigation show {inv}", user="vic", channel="C-pay")
+    assert dict(shown.fields)["Summary"] == "v42 pool"
+    assert shown.text.splitlines()[-1].endswith("summary: v42 pool")
+    # AND the same summary again changes nothing; no summary says how to change it
+    same = run(team, summarise + " ", user="rey", channel="C-pay")
+    assert same.title == f"{inv} is resolved with that summary already: nothing to change"
+    again = run(team, f"investigation resolve {inv}", user="rey", channel="C-pay")
+    assert again.failed
+    assert '--summary "what it was"' in again.text
+    # WHEN it is reopened THEN it is open again, with its buttons, and resolvable again
+    reopened = run(team, f"investigation reopen {inv}", user="rey", channel="C-pay")
+    assert reopened.title == f"{inv} reopened by @rey"
+    assert "Resolve" in [b.label for b in reopened.buttons]
+    shown = run(team, f"investigation show {inv}", user="vic", channel="C-pay")
+    assert dict(shown.fields)["Status"] == "open"
+    twice = run(team, f"investigation reopen {inv}", user="rey", channel="C-pay")
+    assert twice.title == f"{inv} is open already: nothing to change"
+    assert twice.receipt is None
+    trail = records(team.audit_log, PAYMENTS)
+    summarised = [
+        e.outcome
+        for e in trail
+        if e.command.startswith(f"sre investigation resolve {inv}") and "v42 pool" in e.command
+    ]
+    assert summarised == [Outcome.REQUESTED, Outcome.SUCCEEDED]
+
+
+def test_an_unknown_id_is_answered_with_the_one_meant_or_the_teams_latest(team: Services) -> None:
+    inv = _id(investigate(team, "investigate checkout-api"))
+    typo = inv[:-1] + ("0" if inv[-1] != "0" else "1")
+    reply = run(team, f"investigation show {typo}", user="vic", channel="C-pay")
+    assert reply.failed
+    assert f"There is no investigation {typo} in team payments. Did you mean {inv}?" in reply.text
+    other = run(team, "investigation show inv-abcdef99", user="vic", channel="C-pay")
+    assert f"its latest: {inv} (checkout-api, open)" in other.text
+
+
+def test_an_alert_of_a_service_under_investigation_joins_it_instead_of_opening_another() -> None:
+    # GIVEN checkout-api under investigation by a responder, and an alert that investigates
+    clock = MovingClock(NOW)
+    services = alerting_services(clock)
+    opened = _id(investigate(services, "investigate checkout-api"))
+    alert = 'alert create slow --service checkout-api --when "p99_latency > 800ms" --investigate'
+    assert not run(services, alert, user="oli", channel="C-pay").failed
+    # WHEN the alert fires and the worker runs the investigation it asked for
+    run_scheduler(services, clock)
+    tasks = services.tasks
+    assert isinstance(tasks, InMemoryTaskQueue)
+    (task,) = tasks.drain()
+    told = services.run_task(task)
+    # THEN the alert's thread is told it joined the open investigation, with its page
+    assert told.title == f"Alert slow added to the open investigation {opened} of checkout-api"
+    assert dict(told.fields)["Page"].startswith("http")
+    (where, posted) = notifier_of(services).posted[-1]
+    assert (where.channel, posted.title) == ("C-pay", told.title)
+    # AND no second investigation exists; the alert is on the open one's timeline
+    listed = run(services, "investigation list", user="vic", channel="C-pay")
+    assert [name for name, _ in listed.fields] == [opened]
+    shown = run(services, f"investigation show {opened}", user="vic", channel="C-pay")
+    assert shown.text.splitlines()[-1].endswith("alert: alert slow fired on checkout-api")
+
+
+def test_joining_twice_says_you_are_already_in_it_and_audits_nothing(team: Services) -> None:
+    inv = _id(investigate(team, "investigate checkout-api"))
+    assert run(team, f"investigation join {inv}", user="ann", channel="C-pay").tone is Tone.OK
+    before = len(records(team.audit_log, PAYMENTS))
+    # WHEN ann (a participant now) and rey (who opened it) join again
+    again = run(team, f"investigation join {inv}", user="ann", channel="C-pay")
+    opener = run(team, f"investigation join {inv}", user="rey", channel="C-pay")
+    # THEN each is told, nothing changes, and the trail has no entry for either
+    assert again.title == f"You are already in {inv}: nothing to change"
+    assert again.ephemeral and not again.failed and again.receipt is None
+    assert opener.title == again.title
+    assert len(records(team.audit_log, PAYMENTS)) == before
+    shown = run(team, f"investigation show {inv}", user="vic", channel="C-pay")
+    assert [line.split()[2] for line in shown.text.splitlines()] == ["opened:", "joined:"]
+
+
+def test_an_empty_comment_is_refused_and_changes_nothing(team: Services) -> None:
+    inv = _id(investigate(team, "investigate checkout-api"))
+    before = len(records(team.audit_log, PAYMENTS))
+    for text in (f'investigation comment {inv} ""', f'investigation comment {inv} "   "'):
+        reply = run(team, text, user="rey", channel="C-pay")
+        assert reply.tone is Tone.USAGE, reply
+        assert "comment" in (reply.title + reply.text).lower()
+    assert len(records(team.audit_log, PAYMENTS)) == before
+
+
+@pytest.mark.parametrize("window", ["0m", "0s", "30s"])
+def test_a_window_under_a_minute_is_refused_with_what_is_allowed(
+    team: Services, window: str
+) -> None:
+    reply = run(team, f"investigate checkout-api --window {window}", user="rey", channel="C-pay")
+    assert reply.tone is Tone.USAGE
+    assert "a window is at least 1m and at most" in reply.title + reply.text
+    assert not isinstance(team.tasks, InMemoryTaskQueue) or team.tasks.drain() == []

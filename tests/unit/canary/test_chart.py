@@ -1,0 +1,65 @@
+"""A canary's chart says what it compares, where the canary stands, in which units and when."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy
+
+from shared.adapters.charts import comparison_figure, render_comparison_png
+from shared.canary.chart import comparison
+from shared.canary.judge import MetricData
+from shared.canary.models import Canary, CanaryState, StepRecord
+from tests.support import NOW
+
+
+def _held() -> Canary:
+    return Canary(
+        id="can-0a1b2c",
+        org="slack:T1",
+        team="payments",
+        service="checkout-api",
+        target="checkout:live",
+        stable="41",
+        release="43",
+        steps=[0.05, 0.25, 0.5, 1.0],
+        interval=timedelta(minutes=5),
+        metrics=["errors", "p99_latency"],
+        critical=["errors"],
+        state=CanaryState.HOLDING,
+        step_started_at=NOW,
+        started_by="oli",
+        started_at=NOW,
+        history=[StepRecord(at=NOW, weight=0.05, what="held", reason="by hand", by="oli")],
+    )
+
+
+DATA = {
+    "errors": MetricData(
+        control=[10.0, 12.0, 9.0],
+        experiment=[1.0, 0.0, 1.0],
+        control_total=950,
+        experiment_total=50,
+    ),
+    "p99_latency": MetricData(control=[380.0, 390.0, 385.0], experiment=[400.0, 410.0, 395.0]),
+}
+
+
+def test_the_chart_names_both_releases_the_verdict_the_units_and_minutes_since_the_start() -> None:
+    # WHEN a held canary of 43 against 41 is charted with three minutes of both metrics
+    figure = comparison_figure(comparison(_held(), DATA))
+    # THEN its title names the service and both releases, then where the canary stands
+    assert figure.get_suptitle() == (
+        "checkout-api: canary 43 vs stable 41\nholding at 5% · last step: held"
+    )
+    errors, latency = figure.axes
+    # AND each panel names its metric with its unit (error counts scaled to stable's traffic)
+    assert errors.get_title(loc="left") == "errors (errors/min, canary ×19 to stable's traffic)"
+    assert latency.get_title(loc="left") == "p99_latency (ms)"
+    legend = latency.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == ["stable 41", "canary 43"]
+    # AND the shared time axis is minutes since the canary started
+    assert latency.get_xlabel() == "minutes since the canary started"
+    assert [float(x) for x, _ in numpy.asarray(latency.lines[1].get_xydata())] == [0, 1, 2]
+    assert render_comparison_png(comparison(_held(), DATA)).startswith(b"\x89PNG")
