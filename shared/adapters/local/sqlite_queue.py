@@ -82,6 +82,20 @@ class SqliteTaskQueue:
             while self._outstanding():
                 self._signal.condition.wait(timeout=JOIN_POLL_SECONDS)
 
+    def unfinished(self) -> list[str]:
+        """The commands of this process's tasks not yet run (or still running), oldest first:
+        what an interrupted process leaves for the next one to take over."""
+        rows = self._db.query(
+            "SELECT body FROM tasks WHERE owner = ? ORDER BY id", self._lease.token
+        )
+        commands = []
+        for (body,) in rows:
+            try:
+                commands.append(DeferredCommand.model_validate_json(str(body)).command)
+            except ValueError:  # written by another version: the worker drops it
+                continue
+        return commands
+
     def _outstanding(self) -> int:
         rows = self._db.query("SELECT COUNT(*) FROM tasks WHERE owner = ?", self._lease.token)
         return int(str(rows[0][0]))
