@@ -181,6 +181,7 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
     services = for_local(settings, notifier=printer, progress=progress, recover=(Platform.LOCAL,))
     tasks = services.tasks
     try:
+        printer.hold()
         for line in first_use(services):
             emit(line)
         reply = services.bus.handle(
@@ -191,9 +192,11 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
             )
         )
         emit(render_text(reply))
+        printer.release()
         if isinstance(tasks, SqliteTaskQueue):
             tasks.join()  # this command's task, and any an interrupted `sre` left unfinished
     except KeyboardInterrupt:
+        printer.release()
         left = tasks.unfinished() if isinstance(tasks, SqliteTaskQueue) else []
         emit(interrupted(left, home=settings.home), stream=sys.stderr)
         return INTERRUPTED

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -52,6 +53,28 @@ class DeferredPrinter:
     def __init__(self, charts: Path | None = None) -> None:
         self.status = 0
         self._charts = charts
+        self._lock = threading.Lock()
+        self._held: list[str] | None = None
+
+    def hold(self) -> None:
+        """Keep what the worker finishes until `release`: a command's own answer ("Working
+        on…") comes before its result, however fast the worker is."""
+        with self._lock:
+            self._held = []
+
+    def release(self) -> None:
+        """Print what was kept, and from now on print as it comes."""
+        with self._lock:
+            held, self._held = self._held or [], None
+            for text in held:
+                emit(text)
+
+    def _print(self, text: str) -> None:
+        with self._lock:
+            if self._held is None:
+                emit(text)
+            else:
+                self._held.append(text)
 
     def post(
         self, target: ReplyTarget, reply: Reply, *, user: str | None = None
@@ -60,7 +83,7 @@ class DeferredPrinter:
         their deferred command."""
         inline = [image for image in reply.images if image.inline]
         if self._charts is None or not inline:
-            emit(render_text(reply))
+            self._print(render_text(reply))
         else:
             self._charts.mkdir(parents=True, exist_ok=True)
             rest = [image for image in reply.images if not image.inline]
@@ -69,7 +92,7 @@ class DeferredPrinter:
                 path = self._charts / image.name
                 path.write_bytes(image.png())
                 lines.append(f"  (chart: {path})")
-            emit("\n".join(lines))
+            self._print("\n".join(lines))
         if user is not None:
             self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
         return target

@@ -63,7 +63,8 @@ def test_every_deferred_command_has_its_result_and_its_outcome_when_sre_returns(
     deferred("canary", "promote", can, expect="promoted")
     again = deferred("canary", "start", "checkout-api", "--version", "43", expect="can-")
     deferred("canary", "rollback", _id("can", again), expect="rolled back")
-    deferred("doctor", expect="Doctor:")
+    checked = deferred("doctor", expect="Doctor:")
+    assert checked.index("Working on") < checked.index("Doctor:")  # the answer, then the result
     deferred("audit", "verify", expect="Audit trail intact")
     deferred("audit", "export", expect="Where")
     deferred("audit", "access-review", expect="demo")
