@@ -55,20 +55,27 @@ def test_every_deferred_command_has_its_result_and_its_outcome_when_sre_returns(
     inv = _id(
         "inv", deferred("investigation", "open", "checkout-api", expect="Investigation  inv-")
     )
-    deferred("investigation", "escalate", inv, "--to", "ops", expect="scalated")
-    deferred("investigation", "escalate", "inv-0000dead", "--to", "ops", expect="✗")
+    deferred("investigation", "escalate", inv, "--to", "ops", expect="asks team ops for help")
+    deferred(
+        "investigation",
+        "escalate",
+        "inv-0000dead",
+        "--to",
+        "ops",
+        expect="no investigation inv-0000dead",
+    )
     can = _id("can", deferred("canary", "start", "checkout-api", "--version", "42", expect="can-"))
-    deferred("canary", "hold", can, expect="held")
+    deferred("canary", "hold", can, expect="holding at 5%")
     deferred("canary", "resume", can, expect="resumed")
-    deferred("canary", "promote", can, expect="promoted")
+    deferred("canary", "promote", can, expect="promoted at 100%")
     again = deferred("canary", "start", "checkout-api", "--version", "43", expect="can-")
     deferred("canary", "rollback", _id("can", again), expect="rolled back")
     checked = deferred("doctor", expect="Doctor:")
     assert checked.index("Working on") < checked.index("Doctor:")  # the answer, then the result
     deferred("audit", "verify", expect="Audit trail intact")
     deferred("audit", "export", expect="Where")
-    deferred("audit", "access-review", expect="demo")
-    deferred("alert", "test", "e", expect="e")
+    deferred("audit", "access-review", expect="Access review")
+    deferred("alert", "test", "e", expect="Test of e")
     # AND every kind of deferred command was walked (a new one must be added here)
     kinds = {m.words for m in COMMANDS.models if m.deferred} | {("scheduler", "run-once")}
     assert kinds == walked
