@@ -9,7 +9,6 @@ import sys
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bots.console import (
     EXIT_CODES,
@@ -17,6 +16,7 @@ from bots.console import (
     PIPE_CLOSED,
     DeferredPrinter,
     emit,
+    interrupted,
     progress,
     silence,
 )
@@ -201,17 +201,6 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
         emit(interrupted(left, home=settings.home), stream=sys.stderr)
         return INTERRUPTED
     return max(EXIT_CODES.get(reply.tone, 0), printer.status)
-
-
-def interrupted(left: Sequence[str], *, home: Path) -> str:
-    """What Ctrl-C left unfinished, and who finishes it."""
-    if not left:
-        return "sre: interrupted; no work of this command was left unfinished"
-    listed = "\n".join(f"  {command}" for command in left)
-    return (
-        f"sre: interrupted; not finished yet:\n{listed}\nIt is kept in {home}: the next `sre` "
-        "command (or `sre scheduler run-once`) runs it and prints the result."
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

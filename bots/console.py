@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -16,6 +17,8 @@ from shared.replies import Reply, Tone
 EXIT_CODES = {Tone.USAGE: 2, Tone.DENIED: 3, Tone.ERROR: 1}
 INTERRUPTED = 130
 """The status of a command stopped by Ctrl-C (128 + SIGINT), as shells report it."""
+TERMINAL_NEXT = "the next `sre` command (or `sre scheduler run-once`)"
+SERVER_NEXT = "the next `sre serve`"
 PIPE_CLOSED = 141
 """The status of output cut short because its reader went away (128 + SIGPIPE), as git's."""
 
@@ -37,6 +40,17 @@ def silence(stream: TextIO) -> None:
         os.dup2(devnull, stream.fileno())
     finally:
         os.close(devnull)
+
+
+def interrupted(left: Sequence[str], *, home: Path, next_one: str = TERMINAL_NEXT) -> str:
+    """What Ctrl-C left unfinished, and who finishes it (`next_one`)."""
+    if not left:
+        return "sre: interrupted; no work was left unfinished"
+    listed = "\n".join(f"  {command}" for command in left)
+    return (
+        f"sre: interrupted; not finished yet:\n{listed}\nIt is kept in {home}: {next_one} runs it "
+        "and posts the result."
+    )
 
 
 def progress(message: str) -> None:

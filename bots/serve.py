@@ -15,11 +15,12 @@ from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bots.console import emit
+from bots.console import SERVER_NEXT, emit, interrupted
 from bots.delivery import SurfaceNotifier
 from bots.logs import configure as configure_logs
 from bots.logs import request_fields
 from bots.serve_notice import cannot_listen, notice
+from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
@@ -187,6 +188,9 @@ def _serve(settings: Settings, server: WSGIServer, *, host: str) -> int:
         server.serve_forever()
     except KeyboardInterrupt:
         log.info("stopped")
+        tasks = services.tasks
+        if isinstance(tasks, SqliteTaskQueue) and (left := tasks.unfinished()):
+            emit(interrupted(left, home=settings.home, next_one=SERVER_NEXT), stream=sys.stderr)
     finally:
         stop.set()
     return 0

@@ -14,6 +14,8 @@ import pytest
 
 from bots.cli import main
 from shared.bootstrap.features import COMMANDS
+from tests.fakes.http_capture import CaptureServer
+from tests.serve_process import post_command, start_serve
 from tests.support.terminal import ROOT, sre, sre_command, terminal_env, trail_entries, unanswered
 
 ALERT = ["alert", "create", "e", "--service", "checkout-api", "--when", "error_rate > 2%"]
@@ -134,3 +136,38 @@ def test_ctrl_c_says_what_is_left_and_the_next_command_finishes_it(tmp_path: Pat
     assert "EndpointConnectionError" in (tmp_path / "sre.log").read_text()
     opened = [e.outcome.value for e in trail_entries(tmp_path) if "open pay" in e.command]
     assert opened == ["requested", "failed"]
+
+
+def test_ctrl_c_on_sre_serve_says_which_commands_the_next_one_finishes(
+    tmp_path: Path, slack_api: CaptureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN `sre serve`, and a Slack team's service on a CloudWatch that never answers
+    with socket.create_server(("127.0.0.1", 0)) as cloudwatch:
+        cloudwatch.settimeout(60)
+        endpoint = f"http://127.0.0.1:{cloudwatch.getsockname()[1]}"
+        monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDWATCH", endpoint)
+        server = start_serve(tmp_path, slack_api=slack_api.url)
+        try:
+            for number, text in enumerate(
+                [
+                    "team create payments",
+                    "team member add W111 --role operator --team payments",
+                    "team bind C111 --team payments",
+                    "service register pay --aws-lambda pay-fn",
+                    "investigate pay",
+                ]
+            ):
+                answer = post_command(server.url, text, trigger=f"t.{number}")[1]
+                assert "Not allowed" not in answer, answer
+            # WHEN it is stopped with Ctrl-C while the investigation waits on CloudWatch
+            held, _ = cloudwatch.accept()
+            server.process.send_signal(signal.SIGINT)
+            server.process.wait(timeout=60)
+            held.close()
+        finally:
+            server.stop()
+    # THEN it says what it left, and that the next `sre serve` runs it
+    log = (tmp_path / "serve.log").read_text()
+    assert "not finished yet:\n  sre investigation open pay" in log
+    assert "the next `sre serve` runs it" in log
+    assert "Traceback" not in log
