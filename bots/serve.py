@@ -120,6 +120,7 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
 
 
 SEAL_EVERY_MINUTES = 60
+MAX_PORT = 65535
 
 
 def run_schedule(services: Services, stop: threading.Event, *, tick: float = 60.0) -> None:
@@ -144,7 +145,7 @@ def serve(settings: Settings, argv: Sequence[str]) -> int:
     else starts."""
     parser = argparse.ArgumentParser(prog="sre serve")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--port", type=_port, default=3000)
     args = parser.parse_args(argv)
     try:
         server = make_server(
@@ -159,6 +160,13 @@ def serve(settings: Settings, argv: Sequence[str]) -> int:
         return 1
     with server:
         return _serve(settings, server, host=args.host)
+
+
+def _port(text: str) -> int:
+    """A TCP port number, or argparse's usage error saying what is allowed."""
+    if not text.isdigit() or not 0 <= int(text) <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: a number from 0 to {MAX_PORT}")
+    return int(text)
 
 
 def _starting(_: dict[str, Any], start: StartResponse) -> Iterable[bytes]:

@@ -98,3 +98,14 @@ def test_serve_lists_every_route_and_warns_about_surfaces_without_credentials(
     assert "Slack is served without SLACK_BOT_TOKEN" in shown
     assert "Teams is served without TEAMS_APP_PASSWORD" in shown
     assert f"set AUTOSRE_PUBLIC_URL={url.group(1)}" in shown  # links would lead elsewhere
+
+
+def test_serve_on_a_port_that_cannot_exist_is_a_usage_error(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # WHEN `sre serve` is given a port out of range
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--port", "70000"])
+    # THEN a usage error says what is allowed (no OverflowError traceback)
+    assert stopped.value.code == 2
+    assert "'70000' is not a port: a number from 0 to 65535" in capsys.readouterr().err
