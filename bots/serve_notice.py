@@ -38,7 +38,7 @@ def routes(settings: Settings, *, off: dict[str, str], socket_mode: bool) -> lis
     return served
 
 
-def warnings(settings: Settings, *, off: dict[str, str], host: str, url: str) -> list[str]:
+def cautions(settings: Settings, *, off: dict[str, str], host: str, url: str) -> list[str]:
     """Every surface served without what it needs (a token to answer, a private address), and
     page links that would not lead to this server."""
     found = []
@@ -77,7 +77,7 @@ def notice(
     if off:
         lines.append("Not served:")
         lines += [f"  POST {path}: {why}" for path, why in off.items()]
-    found = warnings(settings, off=off, host=host, url=url)
+    found = cautions(settings, off=off, host=host, url=url)
     if found:
         lines.append("Warning:")
         lines += [f"  {line}" for line in found]
