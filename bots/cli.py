@@ -10,6 +10,8 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
+
 from bots.console import (
     EXIT_CODES,
     INTERRUPTED,
@@ -216,9 +218,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERRUPTED
 
 
+def configuration_problem(error: ValidationError) -> str:
+    """Which environment variables are wrong, each with its value and what is expected."""
+    wrong = [
+        f"{ENVIRONMENT.get(str(e['loc'][0]), e['loc'][0])}={e['input']!r} is not valid "
+        f"({str(e['msg']).lower()})"
+        for e in error.errors()
+        if e["loc"]
+    ]
+    return "; ".join(wrong) or str(error)
+
+
 def _main(argv: Sequence[str]) -> int:
     args = _arguments(argv)
-    environment = Settings.from_env()
+    try:
+        environment = Settings.from_env()
+    except ValidationError as error:
+        emit(f"sre: {configuration_problem(error)}; nothing was done", stream=sys.stderr)
+        return 2
     if args.backend:
         environment = environment.model_copy(update={"backend": args.backend})
     if args.words[:2] == ["analyze", "anomalies"]:

@@ -109,3 +109,16 @@ def test_serve_on_a_port_that_cannot_exist_is_a_usage_error(
     # THEN a usage error says what is allowed (no OverflowError traceback)
     assert stopped.value.code == 2
     assert "'70000' is not a port: a number from 0 to 65535" in capsys.readouterr().err
+
+
+def test_a_wrong_setting_is_named_with_its_value_not_a_traceback(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an environment variable that is not a number where one is needed
+    monkeypatch.setenv("AUTOSRE_AUDIT_DIGEST_EVERY", "often")
+    # WHEN any command runs THEN it says which variable, with its value, and does nothing
+    assert main(["whoami"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sre: AUTOSRE_AUDIT_DIGEST_EVERY='often' is not valid (")
+    assert err.rstrip().endswith("nothing was done")
+    assert not (home / "autosre.db").exists()
