@@ -179,10 +179,12 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
     interrupted `sre` left) before returning; Ctrl-C says what is left for the next command."""
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     to_file(settings.home / LOG_FILE)
-    printer = DeferredPrinter(charts=settings.home / "charts")
+    printer = DeferredPrinter(charts=settings.home / "charts", counting=False)
     services = for_local(settings, notifier=printer, progress=progress, recover=(Platform.LOCAL,))
     tasks = services.tasks
     try:
+        if isinstance(tasks, SqliteTaskQueue):  # taken over from an interrupted `sre`
+            printer.not_ours(task.invocation.correlation_id for task in tasks.unfinished())
         printer.hold()
         for line in first_use(services):
             emit(line)
@@ -199,7 +201,7 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
             tasks.join()  # this command's task, and any an interrupted `sre` left unfinished
     except KeyboardInterrupt:
         printer.release()
-        left = tasks.unfinished() if isinstance(tasks, SqliteTaskQueue) else []
+        left = [t.command for t in tasks.unfinished()] if isinstance(tasks, SqliteTaskQueue) else []
         emit(interrupted(left, home=settings.home), stream=sys.stderr)
         return INTERRUPTED
     return max(EXIT_CODES.get(reply.tone, 0), printer.status)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -64,17 +64,27 @@ class DeferredPrinter:
     command's outcome). Charts that go inside a message (a canary's) are saved in `charts`, and
     their paths printed."""
 
-    def __init__(self, charts: Path | None = None) -> None:
+    def __init__(self, charts: Path | None = None, *, counting: bool = True) -> None:
+        """`counting`: whether results decide the status from the start (else from `hold`: what
+        finishes before the command runs is another command's)."""
         self.status = 0
         self._charts = charts
         self._lock = threading.Lock()
         self._held: list[str] | None = None
+        self._counting = counting
+        self._others: set[str] = set()
+
+    def not_ours(self, correlation_ids: Iterable[str]) -> None:
+        """Results of these commands (another command's, taken over) are printed, but do not
+        decide this command's status."""
+        self._others.update(correlation_ids)
 
     def hold(self) -> None:
         """Keep what the worker finishes until `release`: a command's own answer ("Working
         on…") comes before its result, however fast the worker is."""
         with self._lock:
             self._held = []
+            self._counting = True
 
     def release(self) -> None:
         """Print what was kept, and from now on print as it comes."""
@@ -107,7 +117,7 @@ class DeferredPrinter:
                 path.write_bytes(image.png())
                 lines.append(f"  (chart: {path})")
             self._print("\n".join(lines))
-        if user is not None:
+        if user is not None and self._counting and reply.correlation_id not in self._others:
             self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
         return target
 

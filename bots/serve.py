@@ -198,7 +198,8 @@ def _serve(settings: Settings, server: WSGIServer, *, host: str) -> int:
         log.info("stopped")
         tasks = services.tasks
         if isinstance(tasks, SqliteTaskQueue) and (left := tasks.unfinished()):
-            emit(interrupted(left, home=settings.home, next_one=SERVER_NEXT), stream=sys.stderr)
+            commands = [task.command for task in left]
+            emit(interrupted(commands, home=settings.home, next_one=SERVER_NEXT), stream=sys.stderr)
     finally:
         stop.set()
     return 0

@@ -131,6 +131,7 @@ def test_ctrl_c_says_what_is_left_and_the_next_command_finishes_it(tmp_path: Pat
     after = sre(tmp_path, "whoami", **slow)
     # THEN it takes the investigation over, prints its answer and audits its outcome
     assert "Who you are" in after.stdout
+    assert after.returncode == 0  # its own status: the failure printed is the other command's
     assert "Internal error" in after.stdout  # CloudWatch refused it: told, not lost
     assert "Traceback" not in after.stderr  # the trace is in the log, not between the answers
     assert "EndpointConnectionError" in (tmp_path / "sre.log").read_text()

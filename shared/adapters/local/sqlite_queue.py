@@ -82,19 +82,19 @@ class SqliteTaskQueue:
             while self._outstanding():
                 self._signal.condition.wait(timeout=JOIN_POLL_SECONDS)
 
-    def unfinished(self) -> list[str]:
-        """The commands of this process's tasks not yet run (or still running), oldest first:
-        what an interrupted process leaves for the next one to take over."""
+    def unfinished(self) -> list[DeferredCommand]:
+        """This process's tasks not yet run (or still running), oldest first: what an
+        interrupted process leaves for the next one to take over."""
         rows = self._db.query(
             "SELECT body FROM tasks WHERE owner = ? ORDER BY id", self._lease.token
         )
-        commands = []
+        tasks = []
         for (body,) in rows:
             try:
-                commands.append(DeferredCommand.model_validate_json(str(body)).command)
+                tasks.append(DeferredCommand.model_validate_json(str(body)))
             except ValueError:  # written by another version: the worker drops it
                 continue
-        return commands
+        return tasks
 
     def _outstanding(self) -> int:
         rows = self._db.query("SELECT COUNT(*) FROM tasks WHERE owner = ?", self._lease.token)
