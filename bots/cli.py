@@ -9,8 +9,20 @@ import sys
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
+from pydantic import ValidationError
+
+from bots.console import (
+    EXIT_CODES,
+    INTERRUPTED,
+    PIPE_CLOSED,
+    DeferredPrinter,
+    emit,
+    interrupted,
+    progress,
+    silence,
+)
+from bots.logs import to_file
 from bots.text import render_text
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.bootstrap.aws import for_aws_terminal
@@ -20,13 +32,13 @@ from shared.commands.bus import run_now
 from shared.config import ENVIRONMENT, Settings
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget
-from shared.replies import Reply, Tone
 from shared.telemetry.series import read_csv, write_scores
 
 LOCAL_CHANNEL = "local"
+LOG_FILE = "sre.log"
+"""The terminal's log (warnings, errors with their traces) in AUTOSRE_HOME."""
 DEMO_TEAM = "demo"
 SAMPLE_SERVICE = "checkout-api"
-EXIT_CODES = {Tone.USAGE: 2, Tone.DENIED: 3, Tone.ERROR: 1}
 DEPLOYMENT = ("table_name", "audit_bucket", "audit_key", "org", "user")
 """What the terminal needs to act on the AWS deployment: its table, audit bucket and digest key
 (as serverless.yml gives them to the functions) and who you are in which org."""
@@ -54,48 +66,10 @@ def invocation(
     )
 
 
-class DeferredPrinter:
-    """Prints deferred results as the worker finishes them, and remembers the worst (notices to a
-    channel, such as an alert firing or a canary rolled back, are printed but are not the
-    command's outcome). Charts that go inside a message (a canary's) are saved in `charts`, and
-    their paths printed."""
-
-    def __init__(self, charts: Path | None = None) -> None:
-        self.status = 0
-        self._charts = charts
-
-    def post(
-        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
-    ) -> ReplyTarget | None:
-        """Print `reply` (every target is this terminal); one answering `user` is the outcome of
-        their deferred command."""
-        inline = [image for image in reply.images if image.inline]
-        if self._charts is None or not inline:
-            print(render_text(reply), flush=True)
-        else:
-            self._charts.mkdir(parents=True, exist_ok=True)
-            rest = [image for image in reply.images if not image.inline]
-            lines = [render_text(reply.model_copy(update={"images": rest}))]
-            for image in inline:
-                path = self._charts / image.name
-                path.write_bytes(image.png())
-                lines.append(f"  (chart: {path})")
-            print("\n".join(lines), flush=True)
-        if user is not None:
-            self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
-        return target
-
-    def update(self, target: ReplyTarget, reply: Reply) -> None:
-        """Print the new version of a message."""
-        self.post(target, reply)
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
 def first_use(services: Services) -> list[str]:
-    """On a fresh home: a demo team (you as admin, bound to the local channel); you as auditor."""
+    """On a fresh home: a demo team (you as admin, bound to the local channel), you as auditor,
+    the sample service; one line per step done (a step that fails: its whole answer, and no
+    more steps)."""
     if services.directory.list_teams(LOCAL_ORG):
         return []
     user = services.settings.local_user
@@ -106,7 +80,15 @@ def first_use(services: Services) -> list[str]:
         f"sre org grant {user} auditor",
         f"sre service register {SAMPLE_SERVICE} --sample checkout --team {DEMO_TEAM}",
     ]
-    return [render_text(services.bus.handle(invocation(step, user=user))) for step in steps]
+    lines = [f"First use of {services.settings.home}: setting up a demo for you ({user})"]
+    for step in steps:
+        reply = services.bus.handle(invocation(step, user=user))
+        if reply.failed:
+            return [*lines, render_text(reply), f"  (first use stopped at `{step}`)"]
+        done = reply.model_copy(update={"text": "", "fields": [], "buttons": []})
+        lines.append(render_text(done).replace("\n  (", "  ("))
+    lines.append(f"Try `sre investigate {SAMPLE_SERVICE}`; `sre help` lists every command.")
+    return lines
 
 
 def _arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -166,15 +148,17 @@ def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
 
     problem = deployment_problem(settings)
     if problem:
-        print(f"sre: {problem}; nothing was done", file=sys.stderr)
+        emit(f"sre: {problem}; nothing was done", stream=sys.stderr)
         return 2
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    to_file(settings.home / LOG_FILE)
     printer = DeferredPrinter(charts=settings.home / "charts")
     queue = InMemoryTaskQueue()
     services = for_aws_terminal(
         settings,
         notifier=printer,
         guard=run_now,  # one command from a terminal: nothing retries it
-        progress=_progress,
+        progress=progress,
         tasks=queue,
         exports=FolderExportStore(settings.home / "exports"),
     )
@@ -184,25 +168,85 @@ def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
             text, user=args.user or settings.user, channel=args.channel, org=OrgId(settings.org)
         )
     )
-    print(render_text(reply))
+    emit(render_text(reply))
     for task in queue.drain():
         services.run_task(task)
     return max(EXIT_CODES.get(reply.tone, 0), printer.status)
 
 
+def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
+    """Run one command on the embedded default, and wait for the work it started (and any an
+    interrupted `sre` left) before returning; Ctrl-C says what is left for the next command."""
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    to_file(settings.home / LOG_FILE)
+    printer = DeferredPrinter(charts=settings.home / "charts", counting=False)
+    services = for_local(settings, notifier=printer, progress=progress, recover=(Platform.LOCAL,))
+    tasks = services.tasks
+    try:
+        if isinstance(tasks, SqliteTaskQueue):  # taken over from an interrupted `sre`
+            printer.not_ours(task.invocation.correlation_id for task in tasks.unfinished())
+        printer.hold()
+        for line in first_use(services):
+            emit(line)
+        reply = services.bus.handle(
+            invocation(
+                shlex.join(args.words),
+                user=args.user or settings.local_user,
+                channel=args.channel or LOCAL_CHANNEL,
+            )
+        )
+        emit(render_text(reply))
+        printer.release()
+        if isinstance(tasks, SqliteTaskQueue):
+            tasks.join()  # this command's task, and any an interrupted `sre` left unfinished
+    except KeyboardInterrupt:
+        printer.release()
+        left = [t.command for t in tasks.unfinished()] if isinstance(tasks, SqliteTaskQueue) else []
+        emit(interrupted(left, home=settings.home), stream=sys.stderr)
+        return INTERRUPTED
+    return max(EXIT_CODES.get(reply.tone, 0), printer.status)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command (or `serve`) and return the exit status."""
-    args = _arguments(sys.argv[1:] if argv is None else argv)
-    environment = Settings.from_env()
+    """Run one command (or `serve`) and return the exit status; quietly when the reader of the
+    output went away (`sre help | head`) or on Ctrl-C."""
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:  # output nobody reads any more (a command's own work is finished)
+        silence(sys.stdout)
+        return PIPE_CLOSED
+    except KeyboardInterrupt:
+        emit("sre: interrupted", stream=sys.stderr)
+        return INTERRUPTED
+
+
+def configuration_problem(error: ValidationError) -> str:
+    """Which environment variables are wrong, each with its value and what is expected."""
+    wrong = [
+        f"{ENVIRONMENT.get(str(e['loc'][0]), e['loc'][0])}={e['input']!r} is not valid "
+        f"({str(e['msg']).lower()})"
+        for e in error.errors()
+        if e["loc"]
+    ]
+    return "; ".join(wrong) or str(error)
+
+
+def _main(argv: Sequence[str]) -> int:
+    args = _arguments(argv)
+    try:
+        environment = Settings.from_env()
+    except ValidationError as error:
+        emit(f"sre: {configuration_problem(error)}; nothing was done", stream=sys.stderr)
+        return 2
     if args.backend:
         environment = environment.model_copy(update={"backend": args.backend})
     if args.words[:2] == ["analyze", "anomalies"]:
         return analyze_anomalies(args.words[2:])
     if environment.backend == "aws" and args.words[:1] == ["serve"]:
-        print(
+        emit(
             "sre: `sre serve` runs the embedded default only (the AWS deployment serves Slack and "
             "Teams itself); use --backend local, or unset AUTOSRE_BACKEND",
-            file=sys.stderr,
+            stream=sys.stderr,
         )
         return 2
     if environment.backend == "aws":
@@ -212,22 +256,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bots.serve import serve
 
         return serve(settings, args.words[1:])
-    printer = DeferredPrinter(charts=settings.home / "charts")
-    services = for_local(settings, notifier=printer, progress=_progress, recover=(Platform.LOCAL,))
-    for line in first_use(services):
-        print(line)
-    reply = services.bus.handle(
-        invocation(
-            shlex.join(args.words),
-            user=args.user or settings.local_user,
-            channel=args.channel or LOCAL_CHANNEL,
-        )
-    )
-    print(render_text(reply))
-    tasks = services.tasks
-    if isinstance(tasks, SqliteTaskQueue):
-        tasks.join()  # this command's task, and any an interrupted `sre` left unfinished
-    return max(EXIT_CODES.get(reply.tone, 0), printer.status)
+    return on_this_machine(settings, args)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from urllib.parse import urlsplit
 
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -33,6 +34,19 @@ def configure(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLines())
     logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
+def to_file(path: Path, level: int = logging.WARNING) -> None:
+    """The terminal's log: records at `level` and above to `path` as JSON lines, not on the
+    screen between the answers (where Python would print a failed command's traceback); unless
+    whoever runs us (a test harness, an embedding program) set up logging already."""
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.FileHandler(path, delay=True, encoding="utf-8")
+    handler.setFormatter(JsonLines())
+    handler.setLevel(level)
+    root.addHandler(handler)
 
 
 def request_fields(request_line: str) -> dict[str, str]:

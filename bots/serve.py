@@ -6,6 +6,7 @@ import argparse
 import gc
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
@@ -14,9 +15,12 @@ from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from bots.console import SERVER_NEXT, emit, interrupted
 from bots.delivery import SurfaceNotifier
 from bots.logs import configure as configure_logs
 from bots.logs import request_fields
+from bots.serve_notice import cannot_listen, notice
+from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
@@ -116,6 +120,7 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
 
 
 SEAL_EVERY_MINUTES = 60
+MAX_PORT = 65535
 
 
 def run_schedule(services: Services, stop: threading.Event, *, tick: float = 60.0) -> None:
@@ -135,35 +140,55 @@ def run_schedule(services: Services, stop: threading.Event, *, tick: float = 60.
 
 
 def serve(settings: Settings, argv: Sequence[str]) -> int:
-    """Serve until interrupted; also connect over Socket Mode when SLACK_APP_TOKEN is set."""
+    """Serve until interrupted; also connect over Socket Mode when SLACK_APP_TOKEN is set. A
+    port that cannot be listened on is said in one line (and a status of 1), before anything
+    else starts."""
     parser = argparse.ArgumentParser(prog="sre serve")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=3000)
+    parser.add_argument("--port", type=_port, default=3000)
     args = parser.parse_args(argv)
+    try:
+        server = make_server(
+            args.host,
+            args.port,
+            _starting,
+            server_class=_ThreadingServer,
+            handler_class=_QuietHandler,
+        )
+    except OSError as error:
+        emit(f"sre serve: {cannot_listen(error, args.host, args.port)}", stream=sys.stderr)
+        return 1
+    with server:
+        return _serve(settings, server, host=args.host)
+
+
+def _port(text: str) -> int:
+    """A TCP port number, or argparse's usage error saying what is allowed."""
+    if not text.isdigit() or not 0 <= int(text) <= MAX_PORT:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: a number from 0 to {MAX_PORT}")
+    return int(text)
+
+
+def _starting(_: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+    """The app until the services are built (nothing is served before: no request reaches it)."""
+    return _json(start, "503 Service Unavailable", {"error": "starting"})
+
+
+def _serve(settings: Settings, server: WSGIServer, *, host: str) -> int:
     configure_logs(logging.INFO)
     services = for_local(settings, notifier=SurfaceNotifier(settings))
+    server.set_app(application(services))
     if settings.slack_app_token:
         from bots.slack.app import build_app
         from bots.slack.http import run_socket_mode
 
         run_socket_mode(build_app(settings, lambda: services.bus), settings.slack_app_token)
         log.info("connected to Slack over Socket Mode")
-    server = make_server(
-        args.host,
-        args.port,
-        application(services),
-        server_class=_ThreadingServer,
-        handler_class=_QuietHandler,
-    )
-    served = [
-        f"POST {p}" for p in ("/slack/events", "/api/messages") if p not in unserved(settings)
-    ]
-    log.info(
-        "serving %s on http://%s:%s",
-        ", ".join([*served, "GET /health"]),
-        args.host,
-        server.server_port,
-    )
+    url = f"http://{host}:{server.server_port}"
+    off = unserved(settings)
+    emit(notice(settings, url=url, host=host, socket_mode=bool(settings.slack_app_token), off=off))
+    served = [f"POST {p}" for p in ("/slack/events", "/api/messages") if p not in off]
+    log.info("serving %s on %s", ", ".join([*served, "GET /investigations", "GET /health"]), url)
     stop = threading.Event()
     threading.Thread(target=run_schedule, args=(services, stop), daemon=True).start()
     gc.freeze()  # what start-up loaded stays: a full collection need not walk it mid-burst
@@ -171,6 +196,10 @@ def serve(settings: Settings, argv: Sequence[str]) -> int:
         server.serve_forever()
     except KeyboardInterrupt:
         log.info("stopped")
+        tasks = services.tasks
+        if isinstance(tasks, SqliteTaskQueue) and (left := tasks.unfinished()):
+            commands = [task.command for task in left]
+            emit(interrupted(commands, home=settings.home, next_one=SERVER_NEXT), stream=sys.stderr)
     finally:
         stop.set()
     return 0

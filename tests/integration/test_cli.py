@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.request
@@ -41,6 +42,28 @@ def test_first_use_makes_a_demo_team_with_you_as_admin(
     )
     assert main(["whoami"]) == 0
     assert "Team demo created" not in capsys.readouterr().out  # only on first use
+
+
+def test_first_use_says_what_it_did_and_offers_no_step_it_did_itself(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # WHEN the first command runs on a fresh home
+    assert main(["whoami"]) == 0
+    out = capsys.readouterr().out
+    # THEN one line per step it did, each with its receipt, and no "Next:" for those steps
+    setup = out.split("• Who you are")[0].splitlines()
+    assert setup[0] == f"First use of {home}: setting up a demo for you (dana)"
+    done = [re.sub(r"  \(audit [^)]*\)$", "", line) for line in setup[1:-1]]
+    assert done == [
+        "✓ Team demo created",
+        "✓ @dana added to demo as admin",
+        "✓ #local is bound to team demo",
+        "✓ @dana is now auditor",
+        "✓ Service checkout-api registered in team demo",
+    ]
+    assert all(re.search(r"\(audit [^)]+\)$", line) for line in setup[1:-1])
+    assert "Next:" not in out
+    assert setup[-1] == "Try `sre investigate checkout-api`; `sre help` lists every command."
 
 
 def test_exit_status_says_what_happened(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

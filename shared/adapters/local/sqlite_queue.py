@@ -82,6 +82,20 @@ class SqliteTaskQueue:
             while self._outstanding():
                 self._signal.condition.wait(timeout=JOIN_POLL_SECONDS)
 
+    def unfinished(self) -> list[DeferredCommand]:
+        """This process's tasks not yet run (or still running), oldest first: what an
+        interrupted process leaves for the next one to take over."""
+        rows = self._db.query(
+            "SELECT body FROM tasks WHERE owner = ? ORDER BY id", self._lease.token
+        )
+        tasks = []
+        for (body,) in rows:
+            try:
+                tasks.append(DeferredCommand.model_validate_json(str(body)))
+            except ValueError:  # written by another version: the worker drops it
+                continue
+        return tasks
+
     def _outstanding(self) -> int:
         rows = self._db.query("SELECT COUNT(*) FROM tasks WHERE owner = ?", self._lease.token)
         return int(str(rows[0][0]))

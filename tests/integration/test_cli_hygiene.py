@@ -1,0 +1,124 @@
+"""Terminal hygiene: a reader that goes away (`| head`) and a busy port end in one clear line or
+in silence, never a traceback; `sre serve` says at start-up what it serves and what is unsafe."""
+
+from __future__ import annotations
+
+import re
+import signal
+import socket
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+from bots.cli import main
+from tests.support.terminal import ROOT, sre_command, terminal_env, trail_entries, unanswered
+
+
+def test_output_into_a_reader_that_went_away_ends_quietly_with_the_work_done(
+    tmp_path: Path,
+) -> None:
+    # GIVEN `sre investigate checkout-api | head -0`: the reader has gone before the first line
+    process = subprocess.Popen(
+        sre_command("investigate", "checkout-api"),
+        env=terminal_env(tmp_path),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    # WHEN it runs to its end
+    err = process.communicate(timeout=120)[1]
+    # THEN no traceback, and what it started is finished (the investigation ran and is audited)
+    assert "Traceback" not in err
+    assert "BrokenPipe" not in err
+    assert process.returncode == 0
+    assert unanswered(tmp_path) == []
+    opened = [e.outcome.value for e in trail_entries(tmp_path) if "open checkout-api" in e.command]
+    assert opened == ["requested", "succeeded"]
+
+
+def test_serve_on_a_busy_port_says_so_and_which_port_to_try(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a port some other program listens on
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        # WHEN `sre serve` is asked for it
+        status = main(["serve", "--port", str(port)])
+    # THEN one line says so and suggests a free port; nothing else starts
+    err = capsys.readouterr().err
+    assert status == 1
+    found = re.fullmatch(rf"sre serve: port {port} is in use; try --port (\d+)\n", err)
+    assert found, err
+    assert int(found.group(1)) > port
+    assert not (home / "autosre.db").exists()
+
+
+def test_serve_lists_every_route_and_warns_about_surfaces_without_credentials(
+    tmp_path: Path,
+) -> None:
+    # GIVEN Slack and Teams configured to check requests, but with nothing to answer with
+    env = terminal_env(tmp_path, SLACK_SIGNING_SECRET="s3cret", TEAMS_APP_ID="app-1")
+    process = subprocess.Popen(
+        sre_command("serve", "--port", "0"),
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    # WHEN it starts (killed after a minute if it never says it has)
+    lines = []
+    deadline = threading.Timer(60, process.kill)
+    deadline.start()
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Ctrl-C stops."):
+            break
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=30)
+    deadline.cancel()
+    shown = "\n".join(lines)
+    # THEN every route is listed, the pages included
+    url = re.search(r"on (http://127\.0\.0\.1:\d+)$", lines[0])
+    assert url, shown
+    for route in (
+        "POST /slack/events",
+        "POST /api/messages",
+        "GET  /investigations/ID",
+        "GET  /health",
+    ):
+        assert f"\n  {route} " in shown, route
+    # AND every surface served without its credentials is warned about
+    assert "Slack is served without SLACK_BOT_TOKEN" in shown
+    assert "Teams is served without TEAMS_APP_PASSWORD" in shown
+    assert f"set AUTOSRE_PUBLIC_URL={url.group(1)}" in shown  # links would lead elsewhere
+
+
+def test_serve_on_a_port_that_cannot_exist_is_a_usage_error(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # WHEN `sre serve` is given a port out of range
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--port", "70000"])
+    # THEN a usage error says what is allowed (no OverflowError traceback)
+    assert stopped.value.code == 2
+    assert "'70000' is not a port: a number from 0 to 65535" in capsys.readouterr().err
+
+
+def test_a_wrong_setting_is_named_with_its_value_not_a_traceback(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an environment variable that is not a number where one is needed
+    monkeypatch.setenv("AUTOSRE_AUDIT_DIGEST_EVERY", "often")
+    # WHEN any command runs THEN it says which variable, with its value, and does nothing
+    assert main(["whoami"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sre: AUTOSRE_AUDIT_DIGEST_EVERY='often' is not valid (")
+    assert err.rstrip().endswith("nothing was done")
+    assert not (home / "autosre.db").exists()
