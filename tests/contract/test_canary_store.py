@@ -20,6 +20,7 @@ from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from tests.support import NOW
 from tests.support.aws import create_table
+from tests.support.canaries import a_canary
 
 ORG = OrgId("T1")
 
@@ -38,20 +39,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CanaryStor
 def canary(id_: str, team: str = "payments", minutes: int = 0) -> Canary:
     """A canary of checkout-fn version 43 over 42, started `minutes` after NOW."""
     at = NOW + timedelta(minutes=minutes)
-    return Canary(
+    return a_canary(
         id=id_,
         org=ORG,
         team=team,
-        service="checkout-api",
         target="checkout-fn:live",
         stable="42",
-        release="43",
-        steps=[0.05, 0.25, 0.5, 1.0],
-        interval=timedelta(minutes=5),
         metrics=["errors", "p99_latency"],
-        critical=["errors"],
         step_started_at=at,
-        started_by="oli",
         started_at=at,
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import numpy
 
 from shared.adapters.charts import comparison_figure, render_comparison_png
@@ -11,25 +9,13 @@ from shared.canary.chart import comparison
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState, StepRecord
 from tests.support import NOW
+from tests.support.canaries import a_canary
 
 
 def _held() -> Canary:
-    return Canary(
-        id="can-0a1b2c",
-        org="slack:T1",
-        team="payments",
-        service="checkout-api",
-        target="checkout:live",
-        stable="41",
-        release="43",
-        steps=[0.05, 0.25, 0.5, 1.0],
-        interval=timedelta(minutes=5),
+    return a_canary(
         metrics=["errors", "p99_latency"],
-        critical=["errors"],
         state=CanaryState.HOLDING,
-        step_started_at=NOW,
-        started_by="oli",
-        started_at=NOW,
         history=[StepRecord(at=NOW, weight=0.05, what="held", reason="by hand", by="oli")],
     )
 

@@ -26,30 +26,13 @@ from shared.canary.steps import (
     undone,
 )
 from tests.support import NOW
+from tests.support.canaries import a_canary
 
 LATER = NOW + timedelta(minutes=5)
 
 
 def _canary(step: int = 0, state: CanaryState = CanaryState.RUNNING) -> Canary:
-    return Canary(
-        id="can-0a1b2c",
-        org="slack:T1",
-        team="payments",
-        service="checkout-api",
-        target="checkout:live",
-        stable="41",
-        release="43",
-        steps=[0.05, 0.25, 0.5, 1.0],
-        interval=timedelta(minutes=5),
-        metrics=["errors"],
-        critical=["errors"],
-        state=state,
-        step=step,
-        step_started_at=NOW,
-        started_by="oli",
-        started_at=NOW,
-        version=3,
-    )
+    return a_canary(state=state, step=step, version=3)
 
 
 @pytest.mark.parametrize(
