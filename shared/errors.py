@@ -59,7 +59,24 @@ class UnavailableError(SreError):
     """A platform we post to or read from refused or could not be reached; nothing was changed."""
 
 
-def did_you_mean(name: str, known: Iterable[str]) -> str:
+def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str:
     """` Did you mean `payments`?` when one of `known` is close to `name` (a typo), else ``."""
-    guess = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=0.6)
+    guess = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=cutoff)
     return f" Did you mean `{guess[0]}`?" if guess else ""
+
+
+def missing_record(
+    missing: str, name: str, known: Sequence[tuple[str, str]], *, none: str, more: str
+) -> str:
+    """Why record `name` was not found (`missing` says so): the id of `known` (id, what it is;
+    newest first) it may be a typo of, else the first five and where the rest are (`more`), or
+    how to make one (`none`). Generated ids differ in a few characters, so only a close guess
+    is offered."""
+    if not known:
+        return f"{missing}: it has none yet ({none})."
+    guess = did_you_mean(name, [id_ for id_, _ in known], cutoff=0.75)
+    if guess:
+        return f"{missing}.{guess}"
+    shown = ", ".join(f"{id_} ({what})" for id_, what in known[:5])
+    rest = f" and {len(known) - 5} more ({more})" if len(known) > 5 else ""
+    return f"{missing}; its latest: {shown}{rest}."

@@ -4,7 +4,6 @@ step, with its chart), and the replies to the operators' commands."""
 from __future__ import annotations
 
 import base64
-import difflib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 
@@ -13,7 +12,7 @@ from shared.canary.history import history_page
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
-from shared.errors import ConflictError, SreError, UnavailableError
+from shared.errors import ConflictError, SreError, UnavailableError, missing_record
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.messages import Told, channel_targets, post_or_update
@@ -124,15 +123,13 @@ def team_list(team: str, canaries: Sequence[Canary]) -> Reply:
 
 def unknown_canary(canary_id: str, team: str, canaries: Sequence[Canary]) -> str:
     """Why `canary_id` is not found, with the id it may be a typo of, or the team's canaries."""
-    missing = f"There is no canary {canary_id} in team {team}"
-    if not canaries:
-        return f"{missing}: it has no canaries (`sre canary start SERVICE --version V`)."
-    close = difflib.get_close_matches(canary_id, [x.id for x in canaries], n=1, cutoff=0.75)
-    if close:
-        return f"{missing}. Did you mean {close[0]}?"
-    shown = ", ".join(f"{x.id} ({x.service} {x.release}, {x.state.value})" for x in canaries[:5])
-    more = f" and {len(canaries) - 5} more (`sre canary list`)" if len(canaries) > 5 else ""
-    return f"{missing}; its canaries: {shown}{more}."
+    return missing_record(
+        f"There is no canary {canary_id} in team {team}",
+        canary_id,
+        [(x.id, f"{x.service} {x.release}, {x.state.value}") for x in canaries],
+        none="`sre canary start SERVICE --version V`",
+        more="`sre canary list`",
+    )
 
 
 def not_done(canary: Canary, what: str, error: Exception) -> SreError:

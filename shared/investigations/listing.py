@@ -3,9 +3,9 @@ and what an unknown id is answered with."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
+from shared.errors import missing_record
 from shared.investigations import commands as c
 from shared.investigations.models import Investigation
 from shared.replies import Reply, Tone
@@ -57,12 +57,10 @@ def _wider(command: c.ListInvestigations, count: int) -> str:
 
 def unknown_investigation(investigation_id: str, team: str, known: Sequence[Investigation]) -> str:
     """Why `investigation_id` is not found: the id it may be a typo of, or the team's latest."""
-    missing = f"There is no investigation {investigation_id} in team {team}"
-    if not known:
-        return f"{missing}: it has none yet (`sre investigate SERVICE` opens one)."
-    close = difflib.get_close_matches(investigation_id, [i.id for i in known], n=1, cutoff=0.75)
-    if close:
-        return f"{missing}. Did you mean {close[0]}?"
-    latest = ", ".join(f"{i.id} ({i.service}, {i.status.value})" for i in known[:5])
-    more = " (`sre investigation list` shows more)" if len(known) > 5 else ""
-    return f"{missing}; its latest: {latest}{more}."
+    return missing_record(
+        f"There is no investigation {investigation_id} in team {team}",
+        investigation_id,
+        [(i.id, f"{i.service}, {i.status.value}") for i in known],
+        none="`sre investigate SERVICE` opens one",
+        more="`sre investigation list`",
+    )

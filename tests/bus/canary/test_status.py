@@ -60,13 +60,13 @@ def test_an_unknown_canary_is_answered_with_the_one_meant_or_the_teams_canaries(
 ) -> None:
     services = canary_services(clock)
     empty = run(services, "canary status can-0a1b2c3d", user="vic", channel="C-pay")
-    assert "There is no canary can-0a1b2c3d in team payments: it has no canaries" in empty.text
+    assert "There is no canary can-0a1b2c3d in team payments: it has none yet" in empty.text
     canary = start_canary(services, "43")
     typo = canary[:-1] + ("0" if canary[-1] != "0" else "1")
     meant = run(services, f"canary status {typo}", user="vic", channel="C-pay")
     assert meant.failed
-    assert f"There is no canary {typo} in team payments. Did you mean {canary}?" in meant.text
+    assert f"There is no canary {typo} in team payments. Did you mean `{canary}`?" in meant.text
     other = run(services, "canary promote can-abcdef99", user="oli", channel="C-pay")
     assert other.tone is Tone.ACCEPTED  # a decision is checked by the worker
     (answer,) = run_worker(services)
-    assert f"its canaries: {canary} (checkout-api 43, running)." in answer.text
+    assert f"its latest: {canary} (checkout-api 43, running)." in answer.text
