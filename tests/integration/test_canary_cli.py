@@ -6,7 +6,6 @@ import logging
 import re
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,8 @@ import pytest
 from bots.cli import local_settings, main
 from bots.delivery import SurfaceNotifier
 from bots.serve import run_schedule
-from shared.adapters.local.sqlite_canaries import SqliteCanaryStore
-from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.bootstrap.local import for_local
+from tests.support.local import canary_started_ago
 
 
 def _started(out: str) -> str:
@@ -58,28 +56,12 @@ def test_canary_status_exits_0_for_a_held_canary(
     assert "holding at 5%" in capsys.readouterr().out
 
 
-def _ten_minutes_old(home: Path) -> None:
-    """Move the home's one canary ten minutes into the past: a step is due."""
-    store = SqliteCanaryStore(SqliteDatabase(home / "autosre.db"))
-    (canary,) = store.every()
-    back = timedelta(minutes=10)
-    store.save(
-        canary.model_copy(
-            update={
-                "started_at": canary.started_at - back,
-                "step_started_at": canary.step_started_at - back,
-                "history": [r.model_copy(update={"at": r.at - back}) for r in canary.history],
-            }
-        )
-    )
-
-
 def test_sre_serve_saves_a_canarys_chart_in_the_home_as_run_once_does(
     home: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     # GIVEN a canary of the bad release 42 started in the terminal ten minutes ago
     assert main(["canary", "start", "checkout-api", "--version", "42"]) == 0
-    _ten_minutes_old(home)
+    canary_started_ago(home)
     # WHEN `sre serve`'s schedule judges it (ticks shortened from a minute for the test)
     settings = local_settings()
     services = for_local(settings, notifier=SurfaceNotifier(settings))

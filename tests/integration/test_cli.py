@@ -8,7 +8,6 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from wsgiref.simple_server import make_server
 
@@ -17,13 +16,12 @@ import pytest
 from bots.cli import main
 from bots.delivery import SurfaceNotifier
 from bots.serve import application, run_schedule
-from shared.adapters.local.sqlite_canaries import SqliteCanaryStore
-from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryNotifier
 from shared.audit.chain import decode, encode
 from shared.bootstrap.local import for_local
 from shared.config import Settings
 from tests.support import invocation
+from tests.support.local import canary_started_ago
 from tests.support.payloads import SIGNING_SECRET, signed_headers, slash_command_body
 
 
@@ -207,18 +205,7 @@ def test_a_canarys_chart_is_saved_in_the_home_and_its_path_printed(
 ) -> None:
     # GIVEN a canary of the sample's bad release 42 on the simulation, started ten minutes ago
     assert main(["canary", "start", "checkout-api", "--version", "42"]) == 0
-    store = SqliteCanaryStore(SqliteDatabase(home / "autosre.db"))
-    (canary,) = store.every()
-    back = timedelta(minutes=10)
-    store.save(
-        canary.model_copy(
-            update={
-                "started_at": canary.started_at - back,
-                "step_started_at": canary.step_started_at - back,
-                "history": [r.model_copy(update={"at": r.at - back}) for r in canary.history],
-            }
-        )
-    )
+    canary_started_ago(home)
     capsys.readouterr()
     # WHEN the scheduler runs once in the terminal
     assert main(["scheduler", "run-once"]) == 0

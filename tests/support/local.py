@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import timedelta
+from pathlib import Path
 
+from shared.adapters.local.sqlite_canaries import SqliteCanaryStore
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.adapters.memory import InMemoryNotifier
@@ -40,3 +43,19 @@ def investigated(settings: Settings) -> tuple[Services, str]:
     services.tasks.join()  # type: ignore[attr-defined]
     ((_, report),) = notifier.posted
     return services, dict(report.fields)["Page"]
+
+
+def canary_started_ago(home: Path, minutes: int = 10) -> None:
+    """Move the one canary of the local home `home` `minutes` into the past (a step is due)."""
+    store = SqliteCanaryStore(SqliteDatabase(home / "autosre.db"))
+    (canary,) = store.every()
+    back = timedelta(minutes=minutes)
+    store.save(
+        canary.model_copy(
+            update={
+                "started_at": canary.started_at - back,
+                "step_started_at": canary.step_started_at - back,
+                "history": [r.model_copy(update={"at": r.at - back}) for r in canary.history],
+            }
+        )
+    )
