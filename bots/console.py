@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bots.chart_files import saved_charts
 from bots.text import render_text
 from shared.invocation import ReplyTarget
 from shared.replies import Reply, Tone
@@ -105,18 +106,8 @@ class DeferredPrinter:
     ) -> ReplyTarget | None:
         """Print `reply` (every target is this terminal); one answering `user` is the outcome of
         their deferred command."""
-        inline = [image for image in reply.images if image.inline]
-        if self._charts is None or not inline:
-            self._print(render_text(reply))
-        else:
-            self._charts.mkdir(parents=True, exist_ok=True)
-            rest = [image for image in reply.images if not image.inline]
-            lines = [render_text(reply.model_copy(update={"images": rest}))]
-            for image in inline:
-                path = self._charts / image.name
-                path.write_bytes(image.png())
-                lines.append(f"  (chart: {path})")
-            self._print("\n".join(lines))
+        shown, paths = saved_charts(reply, self._charts) if self._charts else (reply, [])
+        self._print("\n".join([render_text(shown), *(f"  (chart: {path})" for path in paths)]))
         if user is not None and self._counting and reply.correlation_id not in self._others:
             self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
         return target
