@@ -123,7 +123,7 @@ class Collaboration:
     def list_for_team(self, command: c.ListInvestigations, ctx: Context) -> Reply:
         """The team's own investigations, newest first, filtered, `--limit` of them."""
         found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
-        return listing(ctx.team or "", command, found)
+        return listing(ctx.team or "", command, found, ctx.now)
 
     def _found(self, investigation_id: str, ctx: Context) -> Investigation | None:
         """The investigation, or None where the command itself says it is not found (audited)."""

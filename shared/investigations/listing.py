@@ -4,17 +4,20 @@ and what an unknown id is answered with."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from shared.errors import missing_record
 from shared.investigations import commands as c
 from shared.investigations.models import Investigation
 from shared.replies import Reply, Tone
-from shared.times import clock
+from shared.times import moment
 
 
-def listing(team: str, command: c.ListInvestigations, found: Sequence[Investigation]) -> Reply:
+def listing(
+    team: str, command: c.ListInvestigations, found: Sequence[Investigation], now: datetime
+) -> Reply:
     """`investigation list`: the team's own investigations that match, the newest `--limit`,
-    and how many more there are."""
+    and how many more there are (each opened today by its time, else with its date)."""
     matching = [
         i
         for i in found
@@ -34,7 +37,7 @@ def listing(team: str, command: c.ListInvestigations, found: Sequence[Investigat
         return Reply(tone=Tone.INFO, title=f"Team {team} has no {which} yet")
     shown = matching[: command.limit]
     fields = [
-        (i.id, f"{i.status.value} · {i.service} · {clock(i.opened_at, days=True)} · {i.headline}")
+        (i.id, f"{i.status.value} · {i.service} · {moment(i.opened_at, today=now)} · {i.headline}")
         for i in shown
     ]
     more = len(matching) - len(shown)

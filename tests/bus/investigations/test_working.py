@@ -4,6 +4,8 @@ service already under investigation joining it instead of opening another."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bots.slack.render import blocks
@@ -73,6 +75,8 @@ def test_the_list_filters_by_status_and_service_newest_first_and_says_how_many_m
     )
     resolved = run(team, "investigation list --status resolved", user="vic", channel="C-pay")
     assert [name for name, _ in resolved.fields] == [first]
+    # (opened today: by its time alone, no date)
+    assert re.search(r" · \d\d:\d\d UTC · ", dict(resolved.fields)[first])
     everything = run(team, "investigation list", user="vic", channel="C-pay")
     assert {name for name, _ in everything.fields} == {first, second, third, other}
     assert "more" not in everything.text
