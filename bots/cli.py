@@ -15,14 +15,13 @@ from pydantic import ValidationError
 from bots.console import (
     EXIT_CODES,
     INTERRUPTED,
-    PIPE_CLOSED,
     DeferredPrinter,
     emit,
     interrupted,
     progress,
     silence,
 )
-from bots.logs import to_file
+from bots.logs import LOG_FILE, to_file
 from bots.text import render_text
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.bootstrap.aws import for_aws_terminal
@@ -35,8 +34,6 @@ from shared.invocation import Invocation, ReplyTarget
 from shared.telemetry.series import read_csv, write_scores
 
 LOCAL_CHANNEL = "local"
-LOG_FILE = "sre.log"
-"""The terminal's log (warnings, errors with their traces) in AUTOSRE_HOME."""
 DEMO_TEAM = "demo"
 SAMPLE_SERVICE = "checkout-api"
 DEPLOYMENT = ("table_name", "audit_bucket", "audit_key", "org", "user")
@@ -97,8 +94,10 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         description="Auto SRE in a terminal. `sre help` lists the commands; `sre serve` runs "
         "the Slack and Teams endpoints on this machine.",
     )
-    parser.add_argument("--as", dest="user", help="act as this user (to try other roles)")
-    parser.add_argument("--channel", help="the channel to act in (locally: `local`)")
+    parser.add_argument(
+        "--as", dest="user", type=_named, help="act as this user (to try other roles)"
+    )
+    parser.add_argument("--channel", type=_named, help="the channel to act in (locally: `local`)")
     parser.add_argument(
         "--backend",
         choices=("local", "aws"),
@@ -106,6 +105,14 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("words", nargs=argparse.REMAINDER, help="the command, e.g. team list")
     return parser.parse_args(argv)
+
+
+def _named(text: str) -> str:
+    """A user or channel name, or argparse's usage error naming the option (an empty one would
+    act as nobody, or nowhere)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
 
 
 def analyze_anomalies(paths: Sequence[str]) -> int:
@@ -180,7 +187,9 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     to_file(settings.home / LOG_FILE)
     printer = DeferredPrinter(charts=settings.home / "charts", counting=False)
-    services = for_local(settings, notifier=printer, progress=progress, recover=(Platform.LOCAL,))
+    services = for_local(
+        settings, notifier=printer, progress=printer.progress, recover=(Platform.LOCAL,)
+    )
     tasks = services.tasks
     try:
         if isinstance(tasks, SqliteTaskQueue):  # taken over from an interrupted `sre`
@@ -209,12 +218,12 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command (or `serve`) and return the exit status; quietly when the reader of the
-    output went away (`sre help | head`) or on Ctrl-C."""
+    output went away (`sre help | head`: the status is the command's, as if read) or on Ctrl-C."""
     try:
         return _main(sys.argv[1:] if argv is None else argv)
     except BrokenPipeError:  # output nobody reads any more (a command's own work is finished)
         silence(sys.stdout)
-        return PIPE_CLOSED
+        return 0
     except KeyboardInterrupt:
         emit("sre: interrupted", stream=sys.stderr)
         return INTERRUPTED

@@ -20,8 +20,6 @@ INTERRUPTED = 130
 """The status of a command stopped by Ctrl-C (128 + SIGINT), as shells report it."""
 TERMINAL_NEXT = "the next `sre` command (or `sre scheduler run-once`)"
 SERVER_NEXT = "the next `sre serve`"
-PIPE_CLOSED = 141
-"""The status of output cut short because its reader went away (128 + SIGPIPE), as git's."""
 
 
 def emit(text: str, *, stream: TextIO | None = None) -> None:
@@ -71,7 +69,7 @@ class DeferredPrinter:
         self.status = 0
         self._charts = charts
         self._lock = threading.Lock()
-        self._held: list[str] | None = None
+        self._held: list[tuple[str, TextIO | None]] | None = None
         self._counting = counting
         self._others: set[str] = set()
 
@@ -91,15 +89,20 @@ class DeferredPrinter:
         """Print what was kept, and from now on print as it comes."""
         with self._lock:
             held, self._held = self._held or [], None
-            for text in held:
-                emit(text)
+            for text, stream in held:
+                emit(text, stream=stream)
 
-    def _print(self, text: str) -> None:
+    def progress(self, message: str) -> None:
+        """Progress of deferred work, on stderr as `progress`; kept while held too, so that
+        `sre doctor 2>&1` shows "Working on…" before what the work is doing."""
+        self._print(message, stream=sys.stderr)
+
+    def _print(self, text: str, *, stream: TextIO | None = None) -> None:
         with self._lock:
             if self._held is None:
-                emit(text)
+                emit(text, stream=stream)
             else:
-                self._held.append(text)
+                self._held.append((text, stream))
 
     def post(
         self, target: ReplyTarget, reply: Reply, *, user: str | None = None

@@ -1,6 +1,7 @@
-"""Logs of the local server as JSON lines: a line break in a logged value (a forged Slack body, a
-request path) stays inside its JSON string and cannot start a line of its own; and request lines
-are logged without their query string, so an investigation page's token never reaches the log."""
+"""Logs of the terminal and the local server, as JSON lines in AUTOSRE_HOME/sre.log: a line break
+in a logged value (a forged Slack body, a request path) stays inside its JSON string and cannot
+start a line of its own; and request lines are logged without their query string, so an
+investigation page's token never reaches the log."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
+LOG_FILE = "sre.log"
+"""The log of `sre` and `sre serve` (warnings, errors with their traces; `sre serve`'s requests) in
+AUTOSRE_HOME."""
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
@@ -29,17 +33,11 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def configure(level: int = logging.INFO) -> None:
-    """Send every log record to stderr as a JSON line."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonLines())
-    logging.basicConfig(level=level, handlers=[handler], force=True)
-
-
 def to_file(path: Path, level: int = logging.WARNING) -> None:
     """The terminal's log: records at `level` and above to `path` as JSON lines, not on the
-    screen between the answers (where Python would print a failed command's traceback); unless
-    whoever runs us (a test harness, an embedding program) set up logging already."""
+    screen between the answers (where Python would print a failed command's traceback) or around
+    `sre serve`'s start-up text; unless whoever runs us (a test harness, an embedding program)
+    set up logging already."""
     root = logging.getLogger()
     if root.handlers:
         return
@@ -47,6 +45,7 @@ def to_file(path: Path, level: int = logging.WARNING) -> None:
     handler.setFormatter(JsonLines())
     handler.setLevel(level)
     root.addHandler(handler)
+    root.setLevel(min(root.level, level))
 
 
 def request_fields(request_line: str) -> dict[str, str]:

@@ -17,8 +17,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bots.console import SERVER_NEXT, emit, interrupted
 from bots.delivery import SurfaceNotifier
-from bots.logs import configure as configure_logs
-from bots.logs import request_fields
+from bots.logs import LOG_FILE, request_fields, to_file
 from bots.serve_notice import cannot_listen, notice
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.bootstrap.local import for_local
@@ -175,7 +174,9 @@ def _starting(_: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
 
 
 def _serve(settings: Settings, server: WSGIServer, *, host: str) -> int:
-    configure_logs(logging.INFO)
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    log_path = settings.home / LOG_FILE
+    to_file(log_path, logging.INFO)  # the terminal shows the start-up text, and no log line
     services = for_local(settings, notifier=SurfaceNotifier(settings))
     server.set_app(application(services))
     if settings.slack_app_token:
@@ -186,7 +187,8 @@ def _serve(settings: Settings, server: WSGIServer, *, host: str) -> int:
         log.info("connected to Slack over Socket Mode")
     url = f"http://{host}:{server.server_port}"
     off = unserved(settings)
-    emit(notice(settings, url=url, host=host, socket_mode=bool(settings.slack_app_token), off=off))
+    socket_mode = bool(settings.slack_app_token)
+    emit(notice(settings, url=url, host=host, socket_mode=socket_mode, off=off, log=log_path))
     served = [f"POST {p}" for p in ("/slack/events", "/api/messages") if p not in off]
     log.info("serving %s on %s", ", ".join([*served, "GET /investigations", "GET /health"]), url)
     stop = threading.Event()

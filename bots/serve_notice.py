@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import errno
 import socket
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from shared.config import ENVIRONMENT, Settings
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+EVERY_ADDRESS = ("0.0.0.0", "::", "")  # noqa: S104 (recognised, not listened on)
+"""Hosts that mean every address of this machine: no browser opens a link to one."""
 SUGGEST_FROM = 3000
 """The first port suggested when the one asked for needs privileges."""
 
@@ -59,19 +62,37 @@ def cautions(settings: Settings, *, off: dict[str, str], host: str, url: str) ->
             f"listening on {host}, not loopback: /health and the investigation pages are open "
             "to the network (a page's link is its only key)"
         )
-    public = urlsplit(settings.public_url)
-    if (public.hostname in LOOPBACK) and public.port != urlsplit(url).port:
-        found.append(
-            f"investigation links point to {settings.public_url}, not to this server: set "
-            f"{ENVIRONMENT['public_url']}={url}"
-        )
+    link = links_problem(settings.public_url, host=host, url=url)
+    if link:
+        found.append(link)
     return found
 
 
+def links_problem(public_url: str, *, host: str, url: str) -> str | None:
+    """Why investigation links to `public_url` would not lead to this server listening on `host`
+    at `url` (another port; loopback while others are served), and the URL to set instead."""
+    public, port = urlsplit(public_url), urlsplit(url).port
+    if public.hostname not in LOOPBACK:
+        return None
+    if public.port != port:
+        why = "not to this server"
+    elif host not in LOOPBACK:
+        why = "which opens only on this machine"
+    else:
+        return None
+    setting = f"{ENVIRONMENT['public_url']}={url}"
+    if host in EVERY_ADDRESS:
+        setting = (
+            f"{ENVIRONMENT['public_url']}=http://{socket.gethostname()}:{port} (this host's "
+            "name; any address of this host that your browsers reach will do)"
+        )
+    return f"investigation links point to {public_url}, {why}: set {setting}"
+
+
 def notice(
-    settings: Settings, *, url: str, host: str, socket_mode: bool, off: dict[str, str]
+    settings: Settings, *, url: str, host: str, socket_mode: bool, off: dict[str, str], log: Path
 ) -> str:
-    """The start-up text of `sre serve` listening at `url`."""
+    """The start-up text of `sre serve` listening at `url`, logging to `log`."""
     lines = [f"Auto SRE serving the embedded default ({settings.home}) on {url}"]
     lines += [f"  {line}" for line in routes(settings, off=off, socket_mode=socket_mode)]
     if off:
@@ -81,6 +102,7 @@ def notice(
     if found:
         lines.append("Warning:")
         lines += [f"  {line}" for line in found]
+    lines.append(f"Log: {log} (requests, warnings, errors)")
     lines.append("Ctrl-C stops.")
     return "\n".join(lines)
 

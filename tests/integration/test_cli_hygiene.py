@@ -122,3 +122,59 @@ def test_a_wrong_setting_is_named_with_its_value_not_a_traceback(
     assert err.startswith("sre: AUTOSRE_AUDIT_DIGEST_EVERY='often' is not valid (")
     assert err.rstrip().endswith("nothing was done")
     assert not (home / "autosre.db").exists()
+
+
+def test_a_deferred_commands_own_answer_comes_before_its_progress(tmp_path: Path) -> None:
+    # WHEN `sre doctor 2>&1 | cat`: its answer and its progress read from one stream
+    ran = subprocess.run(
+        sre_command("doctor"),
+        env=terminal_env(tmp_path),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # THEN "Working on" comes first, then the progress of the work, then its result
+    out = ran.stdout
+    assert ran.returncode == 0, out
+    working = out.index("Working on `sre doctor`")
+    assert working < out.index("verifying the org-wide trail") < out.index("Doctor: all checks")
+
+
+@pytest.mark.parametrize("words", [("analyze", "anomalies", "series.csv"), ("help",)])
+def test_every_command_whose_reader_went_away_exits_zero(
+    tmp_path: Path, words: tuple[str, ...]
+) -> None:
+    # GIVEN a series to score, and `sre … | head -0`: the reader has gone before the first line
+    rows = [f"2026-11-01 {hour // 60:02d}:{hour % 60:02d}:00,{hour % 7}" for hour in range(600)]
+    (tmp_path / "series.csv").write_text("\n".join(["timestamp,value", *rows]) + "\n")
+    process = subprocess.Popen(
+        sre_command(*words),
+        env=terminal_env(tmp_path),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    # WHEN it runs to its end
+    err = process.communicate(timeout=120)[1]
+    # THEN it ends quietly with the same status as any other command that did its work
+    assert (process.returncode, err) == (0, "")
+
+
+@pytest.mark.parametrize("option", ["--channel", "--as"])
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_channel_or_user_is_a_usage_error_naming_the_option(
+    home: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    # WHEN `sre --channel "" whoami` (or `--as ""`)
+    with pytest.raises(SystemExit) as stopped:
+        main([option, value, "whoami"])
+    # THEN a usage error names the option, and nothing was done
+    assert stopped.value.code == 2
+    assert f"argument {option}: " in capsys.readouterr().err
+    assert not (home / "autosre.db").exists()

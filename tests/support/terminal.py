@@ -4,8 +4,10 @@ its audit folder holds afterwards."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 from collections import defaultdict
 from pathlib import Path
 
@@ -68,3 +70,29 @@ def unanswered(home: Path) -> list[str]:
         for ref, seen in outcomes.items()
         if Outcome.REQUESTED in seen and seen[-1] is Outcome.REQUESTED
     ]
+
+
+def serve_until_started(home: Path, *args: str, **env: str) -> tuple[list[str], str]:
+    """Run `sre serve ARGS…` over `home` until its start-up text has ended ("Ctrl-C stops."),
+    then Ctrl-C it (killed after a minute if it never starts): its start-up lines, and all it
+    wrote on stderr."""
+    process = subprocess.Popen(
+        sre_command("serve", *args),
+        env=terminal_env(home, **env),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = threading.Timer(60, process.kill)
+    deadline.start()
+    lines = []
+    for line in process.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("Ctrl-C stops."):
+            break
+    process.send_signal(signal.SIGINT)
+    err = process.communicate(timeout=30)[1]
+    deadline.cancel()
+    return lines, err

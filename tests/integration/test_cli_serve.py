@@ -1,0 +1,44 @@
+"""`sre serve` at start-up as its user sees it: the start-up text once, the log in its file, and
+page links that a browser can open."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from pathlib import Path
+
+from tests.support.terminal import serve_until_started
+
+
+def test_serve_shows_its_start_up_text_once_and_logs_to_the_homes_log_file(
+    tmp_path: Path,
+) -> None:
+    # GIVEN neither Slack nor Teams configured (both endpoints are left off)
+    # WHEN `sre serve` starts
+    lines, err = serve_until_started(tmp_path, "--port", "0")
+    shown = "\n".join(lines)
+    # THEN the terminal says once what is not served, and no log line repeats it on stderr
+    assert shown.count("POST /slack/events: SLACK_SIGNING_SECRET is not set") == 1, shown
+    assert "not serving" not in err
+    assert '"level"' not in err
+    # AND the start-up text says where the log is, and the log file has it
+    log = tmp_path / "sre.log"
+    assert f"Log: {log}" in shown
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    messages = [entry["message"] for entry in entries]
+    assert any(m.startswith("not serving POST /slack/events") for m in messages), messages
+
+
+def test_serve_on_every_address_suggests_page_links_with_this_hosts_name(
+    tmp_path: Path,
+) -> None:
+    # WHEN `sre serve` listens on every address of this host (links default to loopback)
+    lines, _ = serve_until_started(tmp_path, "--host", "0.0.0.0", "--port", "0")  # noqa: S104
+    shown = "\n".join(lines)
+    port = re.search(r":(\d+)\b", lines[0])
+    assert port, shown
+    # THEN the links it suggests use this host's name, never 0.0.0.0 (no browser opens it)
+    assert "AUTOSRE_PUBLIC_URL=http://0.0.0.0" not in shown
+    suggested = f"AUTOSRE_PUBLIC_URL=http://{socket.gethostname()}:{port.group(1)}"
+    assert suggested in shown, shown
