@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import logging
 import uuid
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from shared.alerts import commands as c
 from shared.alerts import trial, views
@@ -98,11 +99,12 @@ class AlertService:
         self._refs.check(ctx, policy.service, command.escalate_to)
         self._refs.check_channel(ctx, command.channel)
         saved = self._store.save(_edited(policy, command))
+        silences = self._store.silences(self._org(ctx), saved.team)
         return Reply(
             tone=Tone.OK,
             title=f"Alert {saved.name} changed",
-            text=self._describe(saved, ctx),
-            refs=_named(saved),
+            text=views.describe(saved, silences, ctx.now),
+            refs=_named(saved, silences, ctx.now),
         )
 
     def unchanged_edit(self, command: c.EditAlert, ctx: Context) -> str | None:
@@ -121,10 +123,6 @@ class AlertService:
             f"ones to change, e.g. `sre alert edit {policy.name} --severity {other.value}`."
         )
 
-    def _describe(self, policy: AlertPolicy, ctx: Context) -> str:
-        silences = self._store.silences(self._org(ctx), policy.team)
-        return views.describe(policy, silences, ctx.now)
-
     def list_for_team(self, _: c.ListAlerts, ctx: Context) -> Reply:
         """The team's policies with their state, acknowledgement and silence."""
         found = self._store.list_for(self._org(ctx), ctx.team or "")
@@ -132,16 +130,19 @@ class AlertService:
             return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no alerts yet")
         silences = self._store.silences(self._org(ctx), ctx.team or "")
         fields = [views.list_field(p, silences, ctx.now) for p in found]
-        return Reply(tone=Tone.INFO, title=f"Alerts of {ctx.team} ({len(found)})", fields=fields)
+        refs = tuple(dict.fromkeys(r for p in found for r in _people(p, silences, ctx.now)))
+        title = f"Alerts of {ctx.team} ({len(found)})"
+        return Reply(tone=Tone.INFO, title=title, fields=fields, refs=refs)
 
     def show(self, command: c.ShowAlert, ctx: Context) -> Reply:
         """One policy and its alert's state."""
         policy = self._refs.policy(command.name, ctx)
+        silences = self._store.silences(self._org(ctx), policy.team)
         return Reply(
             tone=Tone.INFO,
             title=f"Alert {policy.name}",
-            text=self._describe(policy, ctx),
-            refs=_named(policy),
+            text=views.describe(policy, silences, ctx.now),
+            refs=_named(policy, silences, ctx.now),
         )
 
     def delete(self, command: c.DeleteAlert, ctx: Context) -> Reply:
@@ -281,10 +282,18 @@ def _with_options(policy: AlertPolicy, command: c.CreateAlert | c.EditAlert) -> 
     return policy.model_copy(update=update)
 
 
-def _named(policy: AlertPolicy) -> tuple[Ref, ...]:
-    """The channel and the person `_describe` names, as references."""
-    by = policy.status.acknowledged_by
-    return (
-        *([channel_ref(policy.channel)] if policy.channel else []),
-        *([user_ref(by)] if by else []),
-    )
+def _named(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) -> tuple[Ref, ...]:
+    """The channel and the people `views.describe` names, as references."""
+    channel = [channel_ref(policy.channel)] if policy.channel else []
+    return (*channel, *_people(policy, silences, now))
+
+
+def _people(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) -> tuple[Ref, ...]:
+    """Who acknowledged `policy`'s alert and who silenced it, as `views` names them."""
+    silence = views.muting(policy, silences, now)
+    firing = policy.status.state is State.FIRING
+    by = [
+        policy.status.acknowledged_by if firing else None,
+        silence.created_by if silence else None,
+    ]
+    return tuple(user_ref(user) for user in dict.fromkeys(by) if user)
