@@ -118,9 +118,12 @@ class AlertService:
         if _edited(policy, command) != policy:
             return None
         other = Severity.TICKET if policy.severity is Severity.PAGE else Severity.PAGE
+        example = f"e.g. `sre alert edit {policy.name} --severity {other.value}`"
+        if not _options_given(command):
+            return f"Alert {policy.name}: nothing to change: give at least one option, {example}."
         return (
-            f"Alert {policy.name}: nothing to change. It already has these options; give the "
-            f"ones to change, e.g. `sre alert edit {policy.name} --severity {other.value}`."
+            f"Alert {policy.name}: nothing to change: it already has these options. Give the "
+            f"ones to change, {example}."
         )
 
     def list_for_team(self, _: c.ListAlerts, ctx: Context) -> Reply:
@@ -262,6 +265,12 @@ def _edited(policy: AlertPolicy, command: c.EditAlert) -> AlertPolicy:
     if command.when:
         policy = policy.model_copy(update={"condition": parse(command.when)})
     return _with_options(policy, command)
+
+
+def _options_given(command: c.EditAlert) -> bool:
+    """Whether `alert edit` was given any option to change."""
+    given = command.model_dump(exclude={"name", "team"}, exclude_defaults=True)
+    return bool(given)
 
 
 def _with_options(policy: AlertPolicy, command: c.CreateAlert | c.EditAlert) -> AlertPolicy:

@@ -65,6 +65,26 @@ def test_an_edit_that_changes_nothing_says_so_and_audits_nothing(
     assert entries(services) == before
 
 
+def test_a_bare_edit_asks_for_an_option_and_one_with_the_same_options_says_they_are_set(
+    services: Services,
+) -> None:
+    bare = run(services, "alert edit errors", user="oli", channel="C-pay")
+    assert bare.title == (
+        "Alert errors: nothing to change: give at least one option, "
+        "e.g. `sre alert edit errors --severity ticket`."
+    )
+    same = run(services, "alert edit errors --severity page", user="oli", channel="C-pay")
+    assert "it already has these options" in same.title
+    assert "already has these options" not in bare.title
+
+
+def test_alert_show_says_what_missing_data_counts_as(services: Services) -> None:
+    assert not run(services, "alert edit errors --missing ok", user="oli", channel="C-pay").failed
+    shown = slack(run(services, "alert show errors", user="rey", channel="C-pay"))
+    assert "If data is missing: missing points count as ok (not breaching)" in shown
+    assert "Missing data: ok" not in shown
+
+
 def test_an_edit_that_changes_something_is_done_and_audited(services: Services) -> None:
     before = entries(services)
     reply = run(services, "alert edit errors --severity ticket", user="oli", channel="C-pay")
