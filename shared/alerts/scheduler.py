@@ -102,7 +102,8 @@ class AlertScheduler:
         status = ev.policy.status.moved_to(ev.after, ev.at, ev.value)
         status = status.model_copy(update={"problem": ev.problem})
         if change == "fired":
-            status = status.model_copy(update={"acknowledged_by": None, "escalated": False})
+            reset = {"acknowledged_by": None, "acknowledged_at": None, "escalated": False}
+            status = status.model_copy(update=reset)
         try:
             saved = self._store.save(ev.policy.model_copy(update={"status": status}))
         except ConflictError:

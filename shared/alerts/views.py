@@ -95,3 +95,10 @@ def silence_line(silence: Silence, now: datetime) -> str:
         return f"expired · {matchers} · ended {ended} by @{silence.created_by}: {silence.comment}"
     state = "active" if silence.starts_at <= now else "scheduled"
     return f"{state} · {matchers} · {silence_text(silence, now)}"
+
+
+def silence_summary(silence: Silence, now: datetime) -> str:
+    """A silence in a few words, to pick it out: `alert=slow, until 10:30 UTC` (or `ended …`)."""
+    matchers = ", ".join(f"{k}={v}" for k, v in silence.matchers.items())
+    ends = moment(silence.ends_at, today=now)
+    return f"{matchers}, {'ended' if silence.ends_at <= now else 'until'} {ends}"

@@ -41,3 +41,18 @@ def test_who_acknowledged_and_who_silenced_an_alert_are_mentions(clock: FixedClo
         assert f"acknowledged by <@{SLACK_ALICE}>" in shown, text
         assert f"by <@{SLACK_ALICE}>: load test" in shown, text
         assert f"@{SLACK_ALICE}" not in shown.replace(f"<@{SLACK_ALICE}>", ""), text
+
+
+def test_a_second_acknowledgement_mentions_who_is_on_it(clock: FixedClock) -> None:
+    # GIVEN team demo's alert fired and its admin acknowledged it
+    services = slack_id_services(clock)
+    for text in (
+        "service register web --sample checkout --team demo",
+        'alert create e --service web --when "p99_latency > 800ms" --team demo',
+    ):
+        assert not run(services, text, user=SLACK_ALICE).failed, text
+    assert not run(services, "scheduler run-once", user=SLACK_ROOT).failed
+    assert not run(services, "alert ack e --team demo", user=SLACK_ALICE).failed
+    # WHEN she acknowledges it again, THEN Slack shows who already is on it by name
+    again = str(blocks(run(services, "alert ack e --team demo", user=SLACK_ALICE)))
+    assert f"already acknowledged by <@{SLACK_ALICE}>" in again
