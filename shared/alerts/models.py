@@ -35,6 +35,7 @@ class AlertStatus(Frozen):
     message: ReplyTarget | None = None
     """Where the firing notice was posted (its Slack `ts` in `thread`), to update it in place."""
     acknowledged_by: str | None = None
+    acknowledged_at: datetime | None = None
     escalated: bool = False
     investigation: str | None = None
     problem: str = ""

@@ -85,7 +85,7 @@ class AlertScheduler:
                 key = (claimed.org, claimed.team, claimed.service)
                 told.setdefault(key, []).append(claimed)
         for group in told.values():
-            self._tell(sorted(group, key=lambda p: p.name), report)
+            self._tell(sorted(group, key=lambda p: p.name), report, now)
         self._escalate(now, report, trigger, org)
         for names_ in (report.fired, report.resolved, report.escalated):
             names_.sort()
@@ -102,7 +102,8 @@ class AlertScheduler:
         status = ev.policy.status.moved_to(ev.after, ev.at, ev.value)
         status = status.model_copy(update={"problem": ev.problem})
         if change == "fired":
-            status = status.model_copy(update={"acknowledged_by": None, "escalated": False})
+            reset = {"acknowledged_by": None, "acknowledged_at": None, "escalated": False}
+            status = status.model_copy(update=reset)
         try:
             saved = self._store.save(ev.policy.model_copy(update={"status": status}))
         except ConflictError:
@@ -166,10 +167,11 @@ class AlertScheduler:
             )
         return channel_targets(self._directory, org, team or policy.team, platform)
 
-    def _tell(self, group: list[AlertPolicy], report: TickReport) -> None:
-        """One message per service for what fired together; resolved ones update theirs."""
+    def _tell(self, group: list[AlertPolicy], report: TickReport, now: datetime) -> None:
+        """One message per service for what fired together; resolved ones update theirs. A
+        silence is judged at `now`, when the notice would be sent (as Alertmanager does), not at
+        the evaluated minute: a silence made earlier in that minute mutes it too."""
         silences = self._store.silences(OrgId(group[0].org), group[0].team)
-        now = group[0].status.evaluated_at or group[0].created_at
         loud = [p for p in group if not any(s.mutes(p, now) for s in silences)]
         fired = [p for p in loud if p.status.state is State.FIRING]
         by_message: dict[str, list[AlertPolicy]] = {}
@@ -241,6 +243,11 @@ class AlertScheduler:
         for _, error in told.failed:
             report.problems.append(f"{policy.name}: could not tell it resolved ({error})")
 
+    def _silenced(self, policy: AlertPolicy, now: datetime) -> bool:
+        """Whether a silence mutes `policy`'s notices now."""
+        silences = self._store.silences(OrgId(policy.org), policy.team)
+        return any(s.mutes(policy, now) for s in silences)
+
     def _escalate(self, now: datetime, report: TickReport, trigger: str, org: OrgId | None) -> None:
         """Pages (not tickets or info) still firing, unacknowledged after `escalate_after`: tell
         the escalation team, once."""
@@ -258,8 +265,8 @@ class AlertScheduler:
                 and status.fired_at is not None
                 and now - status.fired_at >= policy.escalate_after
             )
-            if not due:
-                continue
+            if not due or self._silenced(policy, now):
+                continue  # a silenced page escalates once its silence is over, if still due
             escalated = status.model_copy(update={"escalated": True})
             try:
                 saved = self._store.save(policy.model_copy(update={"status": escalated}))

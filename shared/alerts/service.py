@@ -1,11 +1,11 @@
-"""The alert commands: policies, acknowledgements, tests and silences."""
+"""The alert commands: policies, acknowledgements and tests (silences: `silences.py`)."""
 
 from __future__ import annotations
 
 import base64
 import logging
-import uuid
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from shared.alerts import commands as c
 from shared.alerts import trial, views
@@ -15,9 +15,10 @@ from shared.alerts.models import AlertPolicy, Severity, Silence
 from shared.alerts.notices import group_notice
 from shared.alerts.ports import AlertStore, ChartRenderer
 from shared.alerts.references import References
+from shared.alerts.silences import Silences
 from shared.alerts.states import State, transition
-from shared.commands.context import Context, Handlers
-from shared.errors import ConflictError, NotFoundError, SreError
+from shared.commands.context import Context, Handlers, NothingToChange, Said
+from shared.errors import ConflictError, SreError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.messages import post_or_update
@@ -48,6 +49,7 @@ class AlertService:
         self._notifier = notifier
         self._chart = chart
         self._refs = References(store=store, directory=directory)
+        self._silences = Silences(store=store, refs=self._refs)
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
@@ -59,10 +61,8 @@ class AlertService:
             .add(c.ShowAlert, self.show)
             .add(c.DeleteAlert, self.delete)
             .add(c.TestAlert, self.test)
-            .add(c.AcknowledgeAlert, self.acknowledge)
-            .add(c.SilenceAlert, self.silence)
-            .add(c.ListSilences, self.silences)
-            .add(c.ExpireSilence, self.expire)
+            .add(c.AcknowledgeAlert, self.acknowledge, unchanged=self.acknowledged_already)
+            .include(self._silences.handlers())
         )
 
     def _org(self, ctx: Context) -> OrgId:
@@ -98,11 +98,12 @@ class AlertService:
         self._refs.check(ctx, policy.service, command.escalate_to)
         self._refs.check_channel(ctx, command.channel)
         saved = self._store.save(_edited(policy, command))
+        silences = self._store.silences(self._org(ctx), saved.team)
         return Reply(
             tone=Tone.OK,
             title=f"Alert {saved.name} changed",
-            text=self._describe(saved, ctx),
-            refs=_named(saved),
+            text=views.describe(saved, silences, ctx.now),
+            refs=_named(saved, silences, ctx.now),
         )
 
     def unchanged_edit(self, command: c.EditAlert, ctx: Context) -> str | None:
@@ -116,14 +117,13 @@ class AlertService:
         if _edited(policy, command) != policy:
             return None
         other = Severity.TICKET if policy.severity is Severity.PAGE else Severity.PAGE
+        example = f"e.g. `sre alert edit {policy.name} --severity {other.value}`"
+        if not _options_given(command):
+            return f"Alert {policy.name}: nothing to change: give at least one option, {example}."
         return (
-            f"Alert {policy.name}: nothing to change. It already has these options; give the "
-            f"ones to change, e.g. `sre alert edit {policy.name} --severity {other.value}`."
+            f"Alert {policy.name}: nothing to change: it already has these options. Give the "
+            f"ones to change, {example}."
         )
-
-    def _describe(self, policy: AlertPolicy, ctx: Context) -> str:
-        silences = self._store.silences(self._org(ctx), policy.team)
-        return views.describe(policy, silences, ctx.now)
 
     def list_for_team(self, _: c.ListAlerts, ctx: Context) -> Reply:
         """The team's policies with their state, acknowledgement and silence."""
@@ -132,16 +132,19 @@ class AlertService:
             return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no alerts yet")
         silences = self._store.silences(self._org(ctx), ctx.team or "")
         fields = [views.list_field(p, silences, ctx.now) for p in found]
-        return Reply(tone=Tone.INFO, title=f"Alerts of {ctx.team} ({len(found)})", fields=fields)
+        refs = tuple(dict.fromkeys(r for p in found for r in _people(p, silences, ctx.now)))
+        title = f"Alerts of {ctx.team} ({len(found)})"
+        return Reply(tone=Tone.INFO, title=title, fields=fields, refs=refs)
 
     def show(self, command: c.ShowAlert, ctx: Context) -> Reply:
         """One policy and its alert's state."""
         policy = self._refs.policy(command.name, ctx)
+        silences = self._store.silences(self._org(ctx), policy.team)
         return Reply(
             tone=Tone.INFO,
             title=f"Alert {policy.name}",
-            text=self._describe(policy, ctx),
-            refs=_named(policy),
+            text=views.describe(policy, silences, ctx.now),
+            refs=_named(policy, silences, ctx.now),
         )
 
     def delete(self, command: c.DeleteAlert, ctx: Context) -> Reply:
@@ -200,7 +203,9 @@ class AlertService:
         if policy.status.state is not State.FIRING:
             raise ConflictError(f"Alert {policy.name} is not firing ({policy.shown_state()}).")
         user = ctx.principal.actor.user
-        status = policy.status.model_copy(update={"acknowledged_by": user})
+        status = policy.status.model_copy(
+            update={"acknowledged_by": user, "acknowledged_at": ctx.now}
+        )
         saved = self._store.save(policy.model_copy(update={"status": status}))
         post_or_update(
             self._notifier,
@@ -212,48 +217,23 @@ class AlertService:
             tone=Tone.OK, title=f"@{user} acknowledged {policy.name}", refs=(user_ref(user),)
         )
 
-    def silence(self, command: c.SilenceAlert, ctx: Context) -> Reply:
-        """Stop telling about an alert for a while (it is still evaluated)."""
-        policy = self._refs.policy(command.name, ctx)
-        ends = ctx.now + duration(command.duration)
-        silence = Silence(
-            id=f"sil-{uuid.uuid4().hex[:8]}",
-            org=self._org(ctx),
-            team=policy.team,
-            matchers={"alert": policy.name},
-            created_by=ctx.principal.actor.user,
-            comment=command.comment or "silenced from chat",
-            starts_at=ctx.now,
-            ends_at=ends,
+    def acknowledged_already(self, command: c.AcknowledgeAlert, ctx: Context) -> Said:
+        """Acknowledging a firing alert someone already acknowledged: nothing to change."""
+        try:
+            policy = self._refs.policy(command.name, ctx)
+        except SreError:
+            return None
+        status = policy.status
+        if status.state is not State.FIRING or not status.acknowledged_by:
+            return None
+        when = (
+            f" at {moment(status.acknowledged_at, today=ctx.now)}" if status.acknowledged_at else ""
         )
-        self._store.save_silence(silence)
-        return Reply(
-            tone=Tone.OK,
-            title=f"{policy.name} silenced for {length(ends - ctx.now)}, "
-            f"until {moment(ends, today=ctx.now)} ({silence.id})",
-            text=f"`sre silence expire {silence.id}` ends it sooner.",
+        return NothingToChange(
+            f"Alert {policy.name}: nothing to change: already acknowledged by "
+            f"@{status.acknowledged_by}{when}.",
+            refs=(user_ref(status.acknowledged_by),),
         )
-
-    def silences(self, _: c.ListSilences, ctx: Context) -> Reply:
-        """The team's silences."""
-        found = self._store.silences(self._org(ctx), ctx.team or "")
-        if not found:
-            return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no silences")
-        fields = [(s.id, views.silence_line(s, ctx.now)) for s in found[:30]]
-        refs = tuple(user_ref(by) for by in sorted({s.created_by for s in found[:30]}))
-        return Reply(tone=Tone.INFO, title=f"Silences of {ctx.team}", fields=fields, refs=refs)
-
-    def expire(self, command: c.ExpireSilence, ctx: Context) -> Reply:
-        """End a silence now."""
-        found = [
-            s for s in self._store.silences(self._org(ctx), ctx.team or "") if s.id == command.id
-        ]
-        if not found:
-            raise NotFoundError(f"Team {ctx.team} has no silence {command.id}.")
-        if found[0].ends_at <= ctx.now:
-            raise ConflictError(f"{command.id} has already ended.")
-        self._store.save_silence(found[0].model_copy(update={"ends_at": ctx.now}))
-        return Reply(tone=Tone.OK, title=f"Silence {command.id} expired")
 
 
 def _edited(policy: AlertPolicy, command: c.EditAlert) -> AlertPolicy:
@@ -261,6 +241,12 @@ def _edited(policy: AlertPolicy, command: c.EditAlert) -> AlertPolicy:
     if command.when:
         policy = policy.model_copy(update={"condition": parse(command.when)})
     return _with_options(policy, command)
+
+
+def _options_given(command: c.EditAlert) -> bool:
+    """Whether `alert edit` was given any option to change."""
+    given = command.model_dump(exclude={"name", "team"}, exclude_defaults=True)
+    return bool(given)
 
 
 def _with_options(policy: AlertPolicy, command: c.CreateAlert | c.EditAlert) -> AlertPolicy:
@@ -281,10 +267,18 @@ def _with_options(policy: AlertPolicy, command: c.CreateAlert | c.EditAlert) -> 
     return policy.model_copy(update=update)
 
 
-def _named(policy: AlertPolicy) -> tuple[Ref, ...]:
-    """The channel and the person `_describe` names, as references."""
-    by = policy.status.acknowledged_by
-    return (
-        *([channel_ref(policy.channel)] if policy.channel else []),
-        *([user_ref(by)] if by else []),
-    )
+def _named(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) -> tuple[Ref, ...]:
+    """The channel and the people `views.describe` names, as references."""
+    channel = [channel_ref(policy.channel)] if policy.channel else []
+    return (*channel, *_people(policy, silences, now))
+
+
+def _people(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) -> tuple[Ref, ...]:
+    """Who acknowledged `policy`'s alert and who silenced it, as `views` names them."""
+    silence = views.muting(policy, silences, now)
+    firing = policy.status.state is State.FIRING
+    by = [
+        policy.status.acknowledged_by if firing else None,
+        silence.created_by if silence else None,
+    ]
+    return tuple(user_ref(user) for user in dict.fromkeys(by) if user)

@@ -9,8 +9,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shared.alerts.models import AlertPolicy, Severity, Silence
-from shared.alerts.states import State
+from shared.alerts.states import Missing, State
 from shared.times import length, moment
+
+IF_MISSING = {
+    Missing.MISSING: "judged on the points there are; with none, it shows no data",
+    Missing.OK: "missing points count as ok (not breaching)",
+    Missing.ALERTING: "missing points count as breaching",
+    Missing.KEEP: "judged on the points there are; with none, it keeps its state",
+}
+"""What `--missing` does, in the words of Grafana's "no data" setting."""
 
 
 def muting(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) -> Silence | None:
@@ -56,7 +64,7 @@ def describe(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) ->
     keep = policy.keep_firing_for
     lines = [
         f"Service {policy.service} · `{policy.condition.text()}` · {policy.severity.value}",
-        f"Missing data: {policy.missing.value} · "
+        f"If data is missing: {IF_MISSING[policy.missing]} (`--missing {policy.missing.value}`) · "
         + (f"keep firing for {length(keep)}" if keep else "keep firing: off"),
         f"Posts to #{policy.channel}" if policy.channel else "Posts to the team's channel",
         f"State: {state_text(policy, now)}",
@@ -87,3 +95,10 @@ def silence_line(silence: Silence, now: datetime) -> str:
         return f"expired · {matchers} · ended {ended} by @{silence.created_by}: {silence.comment}"
     state = "active" if silence.starts_at <= now else "scheduled"
     return f"{state} · {matchers} · {silence_text(silence, now)}"
+
+
+def silence_summary(silence: Silence, now: datetime) -> str:
+    """A silence in a few words, to pick it out: `alert=slow, until 10:30 UTC` (or `ended …`)."""
+    matchers = ", ".join(f"{k}={v}" for k, v in silence.matchers.items())
+    ends = moment(silence.ends_at, today=now)
+    return f"{matchers}, {'ended' if silence.ends_at <= now else 'until'} {ends}"

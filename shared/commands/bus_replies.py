@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shared.audit.models import AuditRecord
 from shared.commands.base import Command
+from shared.commands.context import NothingToChange
 from shared.errors import (
     AuditUnavailableError,
     ConflictError,
@@ -64,9 +65,10 @@ def internal_error(ref: str) -> Reply:
     )
 
 
-def unchanged(reason: str) -> Reply:
+def unchanged(reason: str | NothingToChange) -> Reply:
     """The answer to a command that would change nothing: why, shown to the caller only."""
-    return Reply(tone=Tone.INFO, title=reason, ephemeral=True)
+    said = reason if isinstance(reason, NothingToChange) else NothingToChange(reason)
+    return Reply(tone=Tone.INFO, title=said.reason, ephemeral=True, refs=said.refs)
 
 
 def accepted(command: Command) -> Reply:

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from shared.commands.base import Command
 from shared.identity.models import Principal
 from shared.invocation import Invocation
-from shared.replies import Reply
+from shared.replies import Ref, Reply
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,18 @@ class Handled:
 Handler = Callable[[Any, Context], Reply | Handled]
 """Runs one kind of command; the bus has already parsed, authorized and audited it."""
 
-Unchanged = Callable[[Any, Context], str | None]
+
+@dataclass(frozen=True)
+class NothingToChange:
+    """Why a command would change nothing, with the people and channels the sentence names
+    (as `@id`, `#id`), so each surface mentions them as it does in any reply."""
+
+    reason: str
+    refs: tuple[Ref, ...] = ()
+
+
+Said = str | NothingToChange | None
+Unchanged = Callable[[Any, Context], Said]
 """Whether a changing command would change nothing: the words that say so (it is then answered
 with them, neither run nor audited: nothing happened), or None to run it."""
 
@@ -58,7 +69,7 @@ class Handlers:
         model: type[C],
         handler: Callable[[C, Context], Reply | Handled],
         *,
-        unchanged: Callable[[C, Context], str | None] | None = None,
+        unchanged: Callable[[C, Context], Said] | None = None,
     ) -> Handlers:
         """Register `handler` for `model` (and the check that it would change nothing, if it
         has one); a model registered twice is a wiring mistake."""
@@ -91,7 +102,7 @@ class Handlers:
         def run(command: Command, ctx: Context) -> Handled:
             return built().run(command, ctx)
 
-        def unchanged(command: Command, ctx: Context) -> str | None:
+        def unchanged(command: Command, ctx: Context) -> Said:
             return built().unchanged(command, ctx)
 
         for model in models:
@@ -119,7 +130,7 @@ class Handlers:
         """Every command with a handler, in the order they were added."""
         return tuple(self._by_model)
 
-    def unchanged(self, command: Command, ctx: Context) -> str | None:
+    def unchanged(self, command: Command, ctx: Context) -> Said:
         """Why `command` would change nothing, if its feature can tell before it runs; else None."""
         check = self._unchanged.get(type(command))
         return check(command, ctx) if check else None

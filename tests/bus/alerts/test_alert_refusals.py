@@ -5,6 +5,7 @@ above 100% are refused with the reason."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
@@ -12,7 +13,7 @@ from bots.slack.render import message
 from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import Services
 from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, MovingClock, records, run, run_deferred
+from tests.support import NOW, ORG, MovingClock, records, run, run_deferred, run_scheduler
 from tests.support.deployments import alerting_services
 
 ERRORS = 'alert create errors --service checkout-api --when "error_rate > 2% 3 of 5"'
@@ -65,6 +66,26 @@ def test_an_edit_that_changes_nothing_says_so_and_audits_nothing(
     assert entries(services) == before
 
 
+def test_a_bare_edit_asks_for_an_option_and_one_with_the_same_options_says_they_are_set(
+    services: Services,
+) -> None:
+    bare = run(services, "alert edit errors", user="oli", channel="C-pay")
+    assert bare.title == (
+        "Alert errors: nothing to change: give at least one option, "
+        "e.g. `sre alert edit errors --severity ticket`."
+    )
+    same = run(services, "alert edit errors --severity page", user="oli", channel="C-pay")
+    assert "it already has these options" in same.title
+    assert "already has these options" not in bare.title
+
+
+def test_alert_show_says_what_missing_data_counts_as(services: Services) -> None:
+    assert not run(services, "alert edit errors --missing ok", user="oli", channel="C-pay").failed
+    shown = slack(run(services, "alert show errors", user="rey", channel="C-pay"))
+    assert "If data is missing: missing points count as ok (not breaching)" in shown
+    assert "Missing data: ok" not in shown
+
+
 def test_an_edit_that_changes_something_is_done_and_audited(services: Services) -> None:
     before = entries(services)
     reply = run(services, "alert edit errors --severity ticket", user="oli", channel="C-pay")
@@ -111,3 +132,47 @@ def test_a_misspelt_service_or_escalation_team_gets_did_you_mean(
     refused = run(services, f"alert create typo {options}", user="oli", channel="C-pay")
     assert refused.tone is Tone.ERROR
     assert f"Did you mean `{guess}`?" in slack(refused), refused
+
+
+def test_a_second_acknowledgement_says_who_acknowledged_and_audits_nothing() -> None:
+    # GIVEN a page that fired and that rey acknowledged
+    clock = MovingClock(NOW)
+    services = alerting_services(clock)
+    slow = 'alert create slow --service checkout-api --when "p99_latency > 800ms"'
+    assert run(services, slow, user="oli", channel="C-pay").tone is Tone.OK
+    run_scheduler(services, clock)
+    assert run(services, "alert ack slow", user="rey", channel="C-pay").tone is Tone.OK
+    before = entries(services)
+    # WHEN someone acknowledges it again
+    clock.at = NOW + timedelta(minutes=3)
+    again = run(services, "alert ack slow", user="oli", channel="C-pay")
+    # THEN nothing changes, they are told who is on it since when, and nothing is audited
+    assert again.tone is Tone.INFO and again.receipt is None
+    assert again.title == (
+        "Alert slow: nothing to change: already acknowledged by @rey at 09:30 UTC."
+    )
+    assert entries(services) == before
+
+
+def test_expiring_an_ended_silence_says_when_it_ended_and_audits_nothing(
+    services: Services,
+) -> None:
+    silenced = run(services, "alert silence errors --duration 1h", user="rey", channel="C-pay")
+    id_ = silenced.title.split("(")[-1].rstrip(")")
+    assert run(services, f"silence expire {id_}", user="rey", channel="C-pay").tone is Tone.OK
+    before = entries(services)
+    again = run(services, f"silence expire {id_}", user="rey", channel="C-pay")
+    assert again.tone is Tone.INFO and again.receipt is None
+    assert again.title == f"Silence {id_}: nothing to change: it already ended at 09:30 UTC."
+    assert entries(services) == before
+
+
+def test_an_unknown_silence_id_gets_the_close_one_or_the_teams_latest(services: Services) -> None:
+    silenced = run(services, "alert silence errors --duration 1h", user="rey", channel="C-pay")
+    id_ = silenced.title.split("(")[-1].rstrip(")")
+    typo = id_[:-1] + ("0" if id_[-1] != "0" else "1")
+    close = run(services, f"silence expire {typo}", user="rey", channel="C-pay")
+    assert close.tone is Tone.ERROR
+    assert f"Did you mean `{id_}`?" in slack(close)
+    other = run(services, "silence expire sil-3a218b", user="rey", channel="C-pay")
+    assert f"its latest: {id_} (alert=errors, until 10:30 UTC)" in slack(other)

@@ -229,3 +229,36 @@ def test_an_org_admin_runs_the_scheduler_for_their_own_org_only(clock: MovingClo
     # AND the scheduled trigger (every org) still fires it
     fired = run_tick(services.bus, trigger="evt-1", now=clock.at)
     assert dict(fired.fields)["Fired"] == "slow"
+
+
+def test_a_silence_made_in_the_minute_of_a_tick_mutes_its_page(clock: MovingClock) -> None:
+    # GIVEN an alert that fires at once, silenced 20 seconds into a minute
+    clock.at = NOW + timedelta(seconds=20)
+    services = alerting_services(clock)
+    text = 'alert create slow --service checkout-api --when "p99_latency > 800ms"'
+    assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
+    assert not run(services, "alert silence slow --duration 1h", user="rey", channel="C-pay").failed
+    # WHEN the scheduler runs in that same minute, the alert fires
+    fired = run_scheduler(services, clock)
+    assert dict(fired.fields)["Fired"] == "slow"
+    # THEN nobody is paged: the silence was active when the notice would have been sent
+    assert notifier_of(services).posted == []
+
+
+def test_a_silenced_page_does_not_escalate_until_its_silence_ends(clock: MovingClock) -> None:
+    # GIVEN a page that escalates after 15m, fired, then silenced for 1h
+    services = alerting_services(clock)
+    text = (
+        'alert create slow --service checkout-api --when "p99_latency > 800ms" '
+        "--escalate-after 15m --escalate-to search"
+    )
+    assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
+    run_scheduler(services, clock)
+    assert not run(services, "alert silence slow --duration 1h", user="rey", channel="C-pay").failed
+    # WHEN nobody acknowledges it for 20 minutes, THEN team search is not told while it is silenced
+    escalated = run_scheduler(services, clock, minutes=20)
+    assert dict(escalated.fields)["Escalated"] == "none"
+    assert not any(t.channel == "C-search" for t, _ in notifier_of(services).posted)
+    # AND once the silence is over, the page still unacknowledged escalates
+    escalated = run_scheduler(services, clock, minutes=41)
+    assert dict(escalated.fields)["Escalated"] == "slow"
