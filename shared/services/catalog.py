@@ -10,7 +10,7 @@ from shared.commands.context import Context, Handled, Handlers
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError, did_you_mean
 from shared.identity.models import Platform, Team
 from shared.identity.ports import Directory
-from shared.identity.teams import known_team
+from shared.identity.teams import known_team, teams_own
 from shared.replies import Reply, Tone
 from shared.services import commands as c
 from shared.services.ownership import owner_of
@@ -177,8 +177,8 @@ class ServiceCatalog:
             tone=Tone.OK,
             title=f"Service {service.name} of team {owner.name} shared read-only with team "
             f"{target.name}",
-            text=f"Team {target.name} may investigate it and alert on it; only team "
-            f"{owner.name}'s canaries move its traffic. `sre service remove {service.name} "
+            text=f"Team {target.name} may investigate it and alert on it; only "
+            f"{teams_own(owner.name)} canaries move its traffic. `sre service remove {service.name} "
             f"--team {target.name}` ends the share.",
         )
 
