@@ -16,7 +16,7 @@ from shared.services import commands as c
 from shared.services.ownership import owner_of
 from shared.services.ports import ServiceUsers
 from shared.services.query_text import query_text
-from shared.services.removal import alert_deletes, count, listed, refuse_used
+from shared.services.removal import count, listed, policies_of, refuse_used, sharers, steps
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import ResourceKind, Service
 from shared.telemetry.queries import queries_for
@@ -178,8 +178,8 @@ class ServiceCatalog:
             title=f"Service {service.name} of team {owner.name} shared read-only with team "
             f"{target.name}",
             text=f"Team {target.name} may investigate it and alert on it; only "
-            f"{teams_own(owner.name)} canaries move its traffic. `sre service remove {service.name} "
-            f"--team {target.name}` ends the share.",
+            f"{teams_own(owner.name)} canaries move its traffic. "
+            f"`sre service remove {service.name} --team {target.name}` ends the share.",
         )
 
     def catalog(self, _: c.ListServices, ctx: Context) -> Reply:
@@ -218,25 +218,50 @@ class ServiceCatalog:
 
     def remove(self, command: c.RemoveService, ctx: Context) -> Handled:
         """Take a service out of the catalog, unless something uses it; with --force, its alert
-        policies go too, each deleted after it by its own audited `sre alert delete`."""
+        policies and shares go first, each by its own audited command, the service last."""
         team = self.team(ctx)
-        self.service(team, command.name)
+        service = self.service(team, command.name)
         if self._users is None:
             raise RuntimeError("this catalog only looks services up")
-        policies = refuse_used(
-            command, self._users.uses(team.org, team.name, command.name), team=team.name
-        )
+        uses = self._users.uses(team.org, team.name, command.name)
+        shared = {
+            other: policies_of(self._users.uses(team.org, other, command.name))
+            for other in (
+                []
+                if service.shared_from
+                else sharers(self._directory.list_teams(team.org), team.name, command.name)
+            )
+        }
+        refuse_used(command, uses, shared, team=team.name)
+        policies = policies_of(uses)
+        if policies or shared:
+            plan = steps(
+                ctx.invocation, command.name, team=team.name, policies=policies, shared=shared
+            )
+            return Handled(_taking_apart(command.name, team.name, policies, shared), plan)
         services = {k: v for k, v in team.services.items() if k != command.name}
         self._directory.save_team(team.model_copy(update={"services": services}))
-        title = f"Service {command.name} removed from team {team.name}"
-        if not policies:
-            return Handled(Reply(tone=Tone.OK, title=title))
-        reply = Reply(
-            tone=Tone.OK,
-            title=f"{title}, with its {count(len(policies), 'alert policy', 'alert policies')}",
-            text=listed(policies),
+        return Handled(
+            Reply(tone=Tone.OK, title=f"Service {command.name} removed from team {team.name}")
         )
-        return Handled(reply, alert_deletes(ctx.invocation, team.name, policies))
+
+
+def _taking_apart(name: str, team: str, policies: list[str], shared: dict[str, list[str]]) -> Reply:
+    """The answer to a forced removal: what goes first, then the service."""
+    first = (
+        [f"its {count(len(policies), 'alert policy', 'alert policies')} {listed(policies)}"]
+        if policies
+        else []
+    )
+    for other, theirs in sorted(shared.items()):
+        also = f" and its {count(len(theirs), 'alert policy', 'alert policies')} {listed(theirs)}"
+        first.append(f"the share with team {other}" + (also if theirs else ""))
+    return Reply(
+        tone=Tone.OK,
+        title=f"Removing service {name} from team {team}",
+        text=f"First {'; '.join(first)}; then the service. Each step is its own audited "
+        "command; a step not done is listed below, and then the service stays.",
+    )
 
 
 def _shared(service: Service) -> str:
