@@ -78,7 +78,7 @@ class ServiceCatalog:
             .add(c.ListServices, self.catalog)
             .add(c.ShowService, self.show)
             .add(c.RemoveService, self.remove)
-            .add(c.ShareService, self.share)
+            .add(c.ShareService, self.share, unchanged=self.shared_already)
         )
 
     def team(self, ctx: Context) -> Team:
@@ -181,6 +181,14 @@ class ServiceCatalog:
             f"{teams_own(owner.name)} canaries move its traffic. "
             f"`sre service remove {service.name} --team {target.name}` ends the share.",
         )
+
+    def shared_already(self, command: c.ShareService, ctx: Context) -> str | None:
+        """Sharing a service with a team that already sees it (nothing to change)."""
+        target = self._directory.get_team(ctx.principal.actor.org, command.to)
+        copy = target.services.get(command.name) if target else None
+        if copy is None or copy.shared_from != command.team:
+            return None
+        return f"Nothing to change: team {command.to} already sees {command.name}"
 
     def catalog(self, _: c.ListServices, ctx: Context) -> Reply:
         """The team's services."""
