@@ -40,6 +40,9 @@ class Invocation(BaseModel):
     names: dict[str, str] = Field(default_factory=dict)
     """The display names of the people the text mentions, by id, where the platform sends them
     (Teams), so a reply can mention them by name."""
+    channel_name: str = ""
+    """The name of the channel typed in, where the platform sends it with the message (Teams),
+    so a reply names it rather than showing its conversation id."""
 
 
 class DeferredCommand(BaseModel):

@@ -61,6 +61,15 @@ def command_text(activity: Activity) -> str:
     return html.unescape(_TAGS.sub("", text)).strip()
 
 
+def channel_name(activity: Activity) -> str:
+    """The name of the channel the message came from, where Teams sends it (a channel's
+    `channelData.channel.name`, else the conversation's name), empty if it does not."""
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    channel = channel_data.get("channel")
+    named = channel.get("name") if isinstance(channel, dict) else None
+    return str(named or getattr(activity.conversation, "name", None) or "")
+
+
 def from_activity(activity: Activity) -> Invocation:
     """The invocation for one message activity: a channel's threads all belong to the channel."""
     sender = activity.from_property
@@ -81,6 +90,7 @@ def from_activity(activity: Activity) -> Invocation:
         channel=channel,
         text=command_text(activity),
         names=mentioned_names(activity),
+        channel_name=channel_name(activity),
         correlation_id=uuid.uuid4().hex[:12],
         delivery_id=activity.id,
         received_at=datetime.now(UTC),

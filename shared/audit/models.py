@@ -56,6 +56,11 @@ class AuditDraft(Frozen):
         return StreamKey(org=self.org, team=self.team)
 
 
+def entry_name(team: str, seq: int) -> str:
+    """An entry as receipts name it, by its trail and number: `payments#12`, `org#3`."""
+    return f"{'org' if team == ORG_STREAM else team}#{seq}"
+
+
 class AuditRecord(AuditDraft):
     """An entry in its chain: its sequence number, the previous entry's hash and its own."""
 
@@ -67,8 +72,7 @@ class AuditRecord(AuditDraft):
     def receipt(self) -> str:
         """What a reply shows so the entry can be found, naming its trail (the team's, or the
         org's): `audit payments#12 · 9f2c1a`, `audit org#3 · 06083d`."""
-        trail = "org" if self.team == ORG_STREAM else self.team
-        return f"audit {trail}#{self.seq} · {self.hash[:6]}"
+        return f"audit {entry_name(self.team, self.seq)} · {self.hash[:6]}"
 
 
 class Digest(Frozen):

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.audit.models import ORG_STREAM, AuditRecord, Outcome
+from shared.audit.models import ORG_STREAM, AuditRecord, Outcome, entry_name
 from shared.commands.registry import CommandSet
 from shared.errors import InvalidCommandError
 from shared.identity.admins import ConfiguredAdmin
@@ -36,11 +36,11 @@ class Change(Frozen):
 
     @property
     def where(self) -> str:
-        """The entry, as an auditor finds it: `payments #12`, `org trail #3`."""
-        return f"{'org trail' if self.stream == ORG_STREAM else self.stream} #{self.seq}"
+        """The entry, as a receipt names it: `payments#12`, `org#3`."""
+        return entry_name(self.stream, self.seq)
 
     def said(self) -> str:
-        """`2026-11-22 09:30 UTC by @root, payments #12`."""
+        """`2026-11-22 09:30 UTC by @root, payments#12`."""
         return f"{self.time:%Y-%m-%d %H:%M} UTC by @{self.by}, {self.where}"
 
 
@@ -60,7 +60,7 @@ class AccessHistory:
         try:
             command = _TEAM_COMMANDS.parse(record.command)
         except InvalidCommandError:
-            self.unreadable.append(f"{record.team} #{record.seq}: `{record.command}`")
+            self.unreadable.append(f"{entry_name(record.team, record.seq)}: `{record.command}`")
             return
         change = Change(
             value="", time=record.time, by=record.actor.user, stream=record.team, seq=record.seq

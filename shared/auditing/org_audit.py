@@ -16,6 +16,7 @@ from shared.commands.context import Context
 from shared.errors import NotFoundError, did_you_mean
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId
+from shared.identity.teams import teams_own
 from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
 
 Check = Callable[[StreamKey, datetime, datetime | None], Verification]
@@ -27,7 +28,7 @@ FIELD_CHARS = 1800
 
 def label(stream: StreamKey) -> str:
     """How a reply names a stream."""
-    return "the org-wide trail" if stream.team == ORG_STREAM else f"team {stream.team}'s trail"
+    return "the org-wide trail" if stream.team == ORG_STREAM else f"{teams_own(stream.team)} trail"
 
 
 class OrgAudit:

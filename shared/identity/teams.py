@@ -28,3 +28,8 @@ def known_team(directory: Directory, principal: Principal, name: str) -> Team:
     if team is None:
         raise unknown_team(directory, principal, name)
     return team
+
+
+def teams_own(name: str) -> str:
+    """`team payments'`, `team search's`: a team as the owner of something in a reply."""
+    return f"team {name}'" if name.endswith("s") else f"team {name}'s"

@@ -10,13 +10,13 @@ from shared.commands.context import Context, Handled, Handlers
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError, did_you_mean
 from shared.identity.models import Platform, Team
 from shared.identity.ports import Directory
-from shared.identity.teams import known_team
+from shared.identity.teams import known_team, teams_own
 from shared.replies import Reply, Tone
 from shared.services import commands as c
 from shared.services.ownership import owner_of
 from shared.services.ports import ServiceUsers
 from shared.services.query_text import query_text
-from shared.services.removal import alert_deletes, count, listed, refuse_used
+from shared.services.removal import count, listed, policies_of, refuse_used, sharers, steps
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import ResourceKind, Service
 from shared.telemetry.queries import queries_for
@@ -78,7 +78,7 @@ class ServiceCatalog:
             .add(c.ListServices, self.catalog)
             .add(c.ShowService, self.show)
             .add(c.RemoveService, self.remove)
-            .add(c.ShareService, self.share)
+            .add(c.ShareService, self.share, unchanged=self.shared_already)
         )
 
     def team(self, ctx: Context) -> Team:
@@ -177,10 +177,18 @@ class ServiceCatalog:
             tone=Tone.OK,
             title=f"Service {service.name} of team {owner.name} shared read-only with team "
             f"{target.name}",
-            text=f"Team {target.name} may investigate it and alert on it; only team "
-            f"{owner.name}'s canaries move its traffic. `sre service remove {service.name} "
-            f"--team {target.name}` ends the share.",
+            text=f"Team {target.name} may investigate it and alert on it; only "
+            f"{teams_own(owner.name)} canaries move its traffic. "
+            f"`sre service remove {service.name} --team {target.name}` ends the share.",
         )
+
+    def shared_already(self, command: c.ShareService, ctx: Context) -> str | None:
+        """Sharing a service with a team that already sees it (nothing to change)."""
+        target = self._directory.get_team(ctx.principal.actor.org, command.to)
+        copy = target.services.get(command.name) if target else None
+        if copy is None or copy.shared_from != command.team:
+            return None
+        return f"Nothing to change: team {command.to} already sees {command.name}"
 
     def catalog(self, _: c.ListServices, ctx: Context) -> Reply:
         """The team's services."""
@@ -218,25 +226,50 @@ class ServiceCatalog:
 
     def remove(self, command: c.RemoveService, ctx: Context) -> Handled:
         """Take a service out of the catalog, unless something uses it; with --force, its alert
-        policies go too, each deleted after it by its own audited `sre alert delete`."""
+        policies and shares go first, each by its own audited command, the service last."""
         team = self.team(ctx)
-        self.service(team, command.name)
+        service = self.service(team, command.name)
         if self._users is None:
             raise RuntimeError("this catalog only looks services up")
-        policies = refuse_used(
-            command, self._users.uses(team.org, team.name, command.name), team=team.name
-        )
+        uses = self._users.uses(team.org, team.name, command.name)
+        shared = {
+            other: policies_of(self._users.uses(team.org, other, command.name))
+            for other in (
+                []
+                if service.shared_from
+                else sharers(self._directory.list_teams(team.org), team.name, command.name)
+            )
+        }
+        refuse_used(command, uses, shared, team=team.name)
+        policies = policies_of(uses)
+        if policies or shared:
+            plan = steps(
+                ctx.invocation, command.name, team=team.name, policies=policies, shared=shared
+            )
+            return Handled(_taking_apart(command.name, team.name, policies, shared), plan)
         services = {k: v for k, v in team.services.items() if k != command.name}
         self._directory.save_team(team.model_copy(update={"services": services}))
-        title = f"Service {command.name} removed from team {team.name}"
-        if not policies:
-            return Handled(Reply(tone=Tone.OK, title=title))
-        reply = Reply(
-            tone=Tone.OK,
-            title=f"{title}, with its {count(len(policies), 'alert policy', 'alert policies')}",
-            text=listed(policies),
+        return Handled(
+            Reply(tone=Tone.OK, title=f"Service {command.name} removed from team {team.name}")
         )
-        return Handled(reply, alert_deletes(ctx.invocation, team.name, policies))
+
+
+def _taking_apart(name: str, team: str, policies: list[str], shared: dict[str, list[str]]) -> Reply:
+    """The answer to a forced removal: what goes first, then the service."""
+    first = (
+        [f"its {count(len(policies), 'alert policy', 'alert policies')} {listed(policies)}"]
+        if policies
+        else []
+    )
+    for other, theirs in sorted(shared.items()):
+        also = f" and its {count(len(theirs), 'alert policy', 'alert policies')} {listed(theirs)}"
+        first.append(f"the share with team {other}" + (also if theirs else ""))
+    return Reply(
+        tone=Tone.OK,
+        title=f"Removing service {name} from team {team}",
+        text=f"First {'; '.join(first)}; then the service. Each step is its own audited "
+        "command; a step not done is listed below, and then the service stays.",
+    )
 
 
 def _shared(service: Service) -> str:

@@ -112,12 +112,14 @@ class RemoveService(Command):
     target_field = "name"
     mutates = True
     purpose = (
-        "Remove a service from the team's catalog (refused while alert policies or a canary use "
-        "it; --force removes its alert policies too, each audited)."
+        "Remove a service from the team's catalog (refused while alert policies, shares or a "
+        "canary use it; --force deletes its policies and ends its shares first, each audited)."
     )
     examples = ("sre service remove checkout-api", "sre service remove web --force")
     name: ServiceName
-    force: bool = Field(default=False, description="remove its alert policies too")
+    force: bool = Field(
+        default=False, description="delete its alert policies and end its shares first"
+    )
     team: OptionalTeam = None
 
 

@@ -1,34 +1,66 @@
-"""Removing a service that something uses: refused with what uses it, or (with --force) its
-alert policies deleted after it, each by its own audited command."""
+"""Removing a service that something uses: refused with what uses it (its team's alert policies
+and canaries, and the teams it is shared with and their policies on it), or, with --force, taken
+apart in a safe order: every policy deleted, then every share ended, then the service removed,
+each step its own audited command, so a step not done leaves the service where it was."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from shared.errors import ConflictError
+from shared.identity.models import Team
 from shared.invocation import Invocation
 from shared.services import commands as c
 from shared.services.ports import ServiceUse
 
 
-def refuse_used(command: c.RemoveService, uses: Sequence[ServiceUse], *, team: str) -> list[str]:
-    """The alert policies a removal takes along (with --force); ConflictError naming what uses
-    the service when it may not go: a canary under way, or policies without --force."""
+def sharers(teams: Iterable[Team], owner: str, name: str) -> list[str]:
+    """The teams that hold `owner`'s service `name` shared read-only, by name."""
+    return sorted(
+        team.name
+        for team in teams
+        if (copy := team.services.get(name)) is not None and copy.shared_from == owner
+    )
+
+
+def policies_of(uses: Sequence[ServiceUse]) -> list[str]:
+    """The alert policies among what uses a service, by name."""
+    return sorted(use.name for use in uses if use.kind == "alert policy")
+
+
+def refuse_used(
+    command: c.RemoveService,
+    uses: Sequence[ServiceUse],
+    shared: Mapping[str, list[str]],
+    *,
+    team: str,
+) -> None:
+    """ConflictError naming what uses the service when it may not go: a canary under way (even
+    with --force), or, without --force, alert policies or the teams it is shared with."""
     canaries = [use.name for use in uses if use.kind == "canary"]
-    policies = sorted(use.name for use in uses if use.kind == "alert policy")
     name = command.name
     if canaries:
         raise ConflictError(
             f"{name} has a canary under way ({', '.join(canaries)}): promote or roll it back "
             f"first (`sre canary rollback {canaries[0]} --team {team}`)."
         )
-    if policies and not command.force:
-        used_by = count(len(policies), "alert policy", "alert policies")
-        raise ConflictError(
-            f"{name} is used by {used_by}: {listed(policies)}; remove them first or use "
-            f"--force (`sre service remove {name} --force --team {team}` deletes them too)."
-        )
-    return policies
+    policies = policies_of(uses)
+    if command.force or not (policies or shared):
+        return
+    used = f"used by {count(len(policies), 'alert policy', 'alert policies')}: {listed(policies)}"
+    clauses = [used] if policies else []
+    clauses += [f"shared with team {other}{_theirs(p)}" for other, p in sorted(shared.items())]
+    also = " and ends the shares" if shared else ""
+    raise ConflictError(
+        f"{name} is {'; it is '.join(clauses)}. Remove them first or use --force "
+        f"(`sre service remove {name} --force --team {team}` deletes the policies{also} too)."
+    )
+
+
+def _theirs(policies: list[str]) -> str:
+    if not policies:
+        return ""
+    return f" (its {count(len(policies), 'alert policy', 'alert policies')}: {listed(policies)})"
 
 
 def listed(names: list[str], *, shown: int = 10) -> str:
@@ -42,12 +74,15 @@ def count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def alert_deletes(cause: Invocation, team: str, policies: list[str]) -> tuple[Invocation, ...]:
-    """`sre alert delete NAME --team TEAM` for each policy, as the person who removed the service
-    (each authorized and audited as its own command, after the removal)."""
-    return tuple(
-        cause.model_copy(
-            update={"text": f"sre alert delete {name} --team {team}", "delivery_id": None}
-        )
-        for name in policies
-    )
+def steps(
+    cause: Invocation, name: str, *, team: str, policies: list[str], shared: Mapping[str, list[str]]
+) -> tuple[Invocation, ...]:
+    """The commands that take a used service apart, in a safe order, as the person who asked
+    (each authorized and audited as its own): its policies' deletions, then each share's
+    policies and the share, then the service itself (refused, so kept, if one is not done)."""
+    texts = [f"sre alert delete {policy} --team {team}" for policy in policies]
+    for other, theirs in sorted(shared.items()):
+        texts += [f"sre alert delete {policy} --team {other}" for policy in theirs]
+        texts.append(f"sre service remove {name} --team {other}")
+    texts.append(f"sre service remove {name} --team {team}")
+    return tuple(cause.model_copy(update={"text": text, "delivery_id": None}) for text in texts)

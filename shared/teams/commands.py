@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from pydantic import PrivateAttr
+
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam, UserRef
 from shared.errors import InvalidCommandError
 from shared.identity.models import ChannelId, OrgRole, Role, TeamName
@@ -132,23 +134,27 @@ class UnbindChannel(Command):
     channel: ChannelRef | None = None
     team: OptionalTeam = None
 
+    _unbound: bool = PrivateAttr(default=False)
+    """Set once the channel is found bound to no team: unbinding it would change nothing."""
+
+    def required(self) -> Permission:
+        """A team admin's; a member's to hear that an unbound channel has nothing to unbind."""
+        return Permission.ORG_MEMBER if self._unbound else self.permission
+
     def own_team(self, invocation: Invocation, *, directory: Directory) -> str | None:
-        """The team the channel is bound to (`--team`, if given, must agree)."""
+        """The team the channel is bound to (`--team`, if given, must agree); None, for any
+        team, if it is bound to none (the command then changes nothing)."""
         channel = (self.channel or "").removeprefix("#") or invocation.channel
         binding = (
             directory.get_binding(invocation.actor.org, ChannelId(channel)) if channel else None
         )
         if binding is None:
-            raise InvalidCommandError(
-                f"#{channel or 'this channel'} is not bound to a team, so there is nothing to "
-                "unbind.",
-                usage="sre team unbind [CHANNEL]",
-                channels=[channel] if channel else [],
-            )
+            self._unbound = True
+            return None
         if self.team and self.team != binding.team:
             raise InvalidCommandError(
                 f"#{channel} is bound to team {binding.team}, not {self.team}.",
-                usage="sre team unbind [CHANNEL]",
+                usage="sre team unbind [CHANNEL] [--team TEAM]",
                 channels=[binding.channel],
             )
         return binding.team

@@ -7,6 +7,7 @@ from shared.commands.context import Context
 from shared.identity.models import ChannelId, OrgRole, UserId
 from shared.identity.ports import Directory
 from shared.teams import commands as m
+from shared.teams.channel_names import channel_named, sentence
 
 NOTHING = "nothing to change"
 
@@ -50,7 +51,15 @@ class NoOps:
         here = ctx.invocation.reply_to.conversation if channel == ctx.invocation.channel else None
         if here and here != binding.conversation:
             return None
-        return f"#{channel} is already bound to team {ctx.team}: {NOTHING}"
+        named = sentence(channel_named(channel, ctx.invocation))
+        return f"{named} is already bound to team {ctx.team}: {NOTHING}"
+
+    def unbind(self, command: m.UnbindChannel, ctx: Context) -> str | None:
+        """Unbinding a channel bound to no team."""
+        channel = (command.channel or "").removeprefix("#") or ctx.invocation.channel
+        if channel and self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel)):
+            return None
+        return f"Nothing to change: {channel_named(channel, ctx.invocation)} is not bound to a team"
 
     def _held(self, ctx: Context, user: str) -> frozenset[OrgRole]:
         org = self._directory.get_org(ctx.principal.actor.org)

@@ -11,6 +11,7 @@ from shared.identity.rbac import ORG_ROLES_HOLDING, Permission
 from shared.identity.teams import known_team
 from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
 from shared.teams import commands as m
+from shared.teams.channel_names import channel_named, sentence
 from shared.teams.no_ops import NoOps
 
 
@@ -50,7 +51,7 @@ class TeamService:
             .add(m.ListMembers, self.list_members)
             .add(m.SetRole, self.set_role, unchanged=same.set_role)
             .add(m.BindChannel, self.bind, unchanged=same.bind)
-            .add(m.UnbindChannel, self.unbind)
+            .add(m.UnbindChannel, self.unbind, unchanged=same.unbind)
             .add(m.GrantOrgRole, self.grant, unchanged=same.grant)
             .add(m.RevokeOrgRole, self.revoke, unchanged=same.revoke)
         )
@@ -215,7 +216,8 @@ class TeamService:
         self._directory.bind(binding)
         return Reply(
             tone=Tone.OK,
-            title=f"#{channel} is bound to team {team.name}",
+            title=f"{sentence(channel_named(channel, ctx.invocation))} is bound to team "
+            f"{team.name}",
             text="Commands typed there act for this team unless `--team` says otherwise.",
             refs=(channel_ref(channel),),
         )
@@ -226,7 +228,8 @@ class TeamService:
         self._directory.unbind(ctx.principal.actor.org, channel)
         return Reply(
             tone=Tone.OK,
-            title=f"#{channel} is no longer bound to team {ctx.team}",
+            title=f"{sentence(channel_named(channel, ctx.invocation))} is no longer bound to team "
+            f"{ctx.team}",
             refs=(channel_ref(channel),),
         )
 

@@ -44,11 +44,11 @@ def test_every_trail_of_a_clean_history_verifies_and_says_how_long_it_is(
     assert list(shown) == [
         "the org-wide trail",
         "team idle's trail",
-        "team payments's trail",
+        "team payments' trail",
         "team search's trail",
     ]
     payments = _head(found, "payments")
-    assert shown["team payments's trail"] == (
+    assert shown["team payments' trail"] == (
         f"✓ {payments} entries (#1..#{payments}), the state store saw #{payments}"
     )
     assert shown["team idle's trail"] == "✓ no entries yet"
@@ -117,7 +117,7 @@ def test_an_unsealed_last_entry_replaced_and_rechained_is_named(
     reply = ask(services, "audit verify --all")
     assert reply.tone is Tone.ERROR
     assert reply.fields[0] == (
-        "team payments's trail",
+        "team payments' trail",
         f"✗ #{seen}: differs from the entry the state store saw there "
         "(re-chained after it was written)",
     )

@@ -94,7 +94,7 @@ def test_a_role_raised_an_org_role_a_binding_and_a_team_added_directly_are_each_
     assert _lines(reply, UNEXPLAINED) == [
         "team shadow: in the state store, but the trail never created it",
         "@vic · admin in payments: the trail says responder"
-        f" ({NOW:%Y-%m-%d %H:%M} UTC by @root, payments #14)",
+        f" ({NOW:%Y-%m-%d %H:%M} UTC by @root, payments#14)",
         "@eve · org-admin (org-wide): the trail never granted it",
         "#C-evil → search: the trail never bound it",
     ]
@@ -111,7 +111,7 @@ def test_a_grant_the_trail_explains_but_the_state_store_lost_is_named(
     reply = ask(services, "audit verify --state")
     assert reply.tone is Tone.ERROR
     assert _lines(reply, UNRECORDED) == [
-        f"@ann · admin in payments: granted {NOW:%Y-%m-%d %H:%M} UTC by @root, payments #2;"
+        f"@ann · admin in payments: granted {NOW:%Y-%m-%d %H:%M} UTC by @root, payments#2;"
         " missing from the state store"
     ]
     assert _lines(reply, UNEXPLAINED) == []

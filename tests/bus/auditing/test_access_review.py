@@ -39,16 +39,16 @@ def test_the_review_lists_every_role_with_when_and_by_whom_it_was_granted(
     later = f"{LATER:%Y-%m-%d %H:%M} UTC"
     assert dict(reply.fields) == {
         "Org roles": "@root · org-admin: from configuration (AUTOSRE_ORG_ADMINS), not the trail\n"
-        f"@aud · auditor: granted {WHEN} by @root, org trail #6",
-        f"Team payments (created {WHEN} by @root, org trail #2)": (
-            f"@ann · admin: since {WHEN} by @root, payments #2\n"
-            f"@oli · operator: since {WHEN} by @root, payments #4\n"
-            f"@vic · operator: since {later} by @ann, payments #12"
+        f"@aud · auditor: granted {WHEN} by @root, org#6",
+        f"Team payments (created {WHEN} by @root, org#2)": (
+            f"@ann · admin: since {WHEN} by @root, payments#2\n"
+            f"@oli · operator: since {WHEN} by @root, payments#4\n"
+            f"@vic · operator: since {later} by @ann, payments#12"
         ),
-        f"Team search (created {WHEN} by @root, org trail #4)": (
-            f"@sam · admin: since {WHEN} by @root, search #2"
+        f"Team search (created {WHEN} by @root, org#4)": (
+            f"@sam · admin: since {WHEN} by @root, search#2"
         ),
-        "Channels": f"#C-pay → payments: bound {WHEN} by @root, payments #10",
+        "Channels": f"#C-pay → payments: bound {WHEN} by @root, payments#10",
         "Source": "the trail as stored; `sre audit verify --all` proves it whole",
     }
 
@@ -58,7 +58,7 @@ def test_the_review_of_one_team_leaves_the_others_out(reviewed: Services) -> Non
     assert reply.title == "Access review of team search"
     assert [name for name, _ in reply.fields] == [
         "Org roles",
-        f"Team search (created {WHEN} by @root, org trail #4)",
+        f"Team search (created {WHEN} by @root, org#4)",
         "Channels",
         "Source",
     ]

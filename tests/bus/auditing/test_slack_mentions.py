@@ -31,7 +31,7 @@ def test_the_access_review_names_people_and_channels_as_slack_mentions(
 ) -> None:
     shown = _slack(slack_ids, "audit access-review")
     assert f"<@{SLACK_ALICE}> · admin: since" in shown
-    assert f"by <@{SLACK_ROOT}>, demo #" in shown
+    assert f"by <@{SLACK_ROOT}>, demo#" in shown
     assert f"<#{SLACK_CHANNEL}> → demo: bound" in shown
     assert f"@{SLACK_ALICE} ·" not in shown.replace(f"<@{SLACK_ALICE}>", "")
 

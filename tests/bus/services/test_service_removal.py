@@ -6,6 +6,7 @@ from __future__ import annotations
 from bots.slack.render import blocks
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.wiring import Services
+from shared.commands.follow_ups import FOLLOW_UPS_NOT_DONE
 from shared.replies import Reply, Tone
 from tests.support import NOW, ORG, MovingClock, records, run, run_deferred
 from tests.support.deployments import alerting_services, canary_services, start_canary
@@ -44,35 +45,122 @@ def test_a_service_in_use_is_not_removed_and_the_reply_names_what_uses_it() -> N
     # THEN it is refused with the policies named, and the way forward
     assert reply.tone is Tone.ERROR
     assert (
-        "checkout-api is used by 2 alert policies: errors, slow; remove them first or use --force"
+        "checkout-api is used by 2 alert policies: errors, slow. Remove them first or use --force"
     ) in _slack(reply)
     assert "checkout-api" in _services_of_payments(services)
     assert _oli(services, "alert show slow").tone is Tone.INFO
 
 
-def test_force_removes_the_service_and_its_policies_each_audited() -> None:
+def _entries(services: Services, team: str) -> list[tuple[str, Outcome]]:
+    """The commands of `team`'s trail, in order, with their outcomes."""
+    return [
+        (entry.command, entry.outcome)
+        for entry in records(services.audit_log, StreamKey(org=ORG, team=team))
+    ]
+
+
+def test_force_deletes_the_policies_first_then_the_service_each_audited() -> None:
     services = _with_two_policies()
     # WHEN an operator removes it with --force
     reply = _oli(services, "service remove checkout-api --force")
-    # THEN the service and both policies are gone
+    # THEN the reply says what goes first, then the service, and nothing was left undone
     assert reply.tone is Tone.OK, reply
-    assert "Service checkout-api removed from team payments, with its 2 alert policies" in (
-        _slack(reply)
-    )
+    assert "Removing service checkout-api from team payments" in _slack(reply)
+    assert "First its 2 alert policies errors, slow; then the service." in _slack(reply)
+    assert FOLLOW_UPS_NOT_DONE not in dict(reply.fields)
     assert "checkout-api" not in _services_of_payments(services)
     assert "Team payments has no alert `slow`" in _oli(services, "alert show slow").text
-    # AND each policy's deletion is its own audited command, by the operator
+    # AND each policy's deletion is its own audited command, by the operator, before the
+    # service's removal (a crash between them leaves no policy on a missing service)
+    done = [c for c, outcome in _entries(services, "payments") if outcome is Outcome.SUCCEEDED]
+    tail = done[-4:]
+    assert [c.split(" --")[0] for c in tail] == [
+        "sre service remove checkout-api",
+        "sre alert delete errors",
+        "sre alert delete slow",
+        "sre service remove checkout-api",
+    ], tail
+    assert "--force" in tail[0] and "--force" not in tail[3]
     deleted = [
         entry
         for entry in records(services.audit_log, StreamKey(org=ORG, team="payments"))
         if entry.command.startswith("sre alert delete") and entry.outcome is Outcome.SUCCEEDED
     ]
-    assert sorted(entry.target for entry in deleted) == ["alert:errors", "alert:slow"]
     assert {entry.actor.user for entry in deleted} == {"oli"}
     # AND the next tick has nothing to page about
     tick = run(services, "scheduler run-once", channel=None)
     assert dict(tick.fields)["Fired"] == "none"
     assert "Problems" not in dict(tick.fields)
+
+
+def _shared_with_search(services: Services) -> None:
+    """payments' checkout-api shared with search, which alerts on it (alert `pw`)."""
+    share = "service share checkout-api --to search --team payments"
+    assert run(services, share).tone is Tone.OK
+    create = 'alert create pw --service checkout-api --when "error_rate > 2%" --team search'
+    assert run(services, create, user="sam").tone is Tone.OK
+
+
+def _search_sees(services: Services) -> tuple[set[str], str]:
+    team = services.directory.get_team(ORG, "search")
+    assert team is not None
+    return set(team.services), _slack(run(services, "alert list --team search", user="sam"))
+
+
+def test_the_refusal_names_the_teams_it_is_shared_with_and_their_policies() -> None:
+    # GIVEN checkout-api, used by two policies of payments and shared with search, which alerts
+    services = _with_two_policies()
+    _shared_with_search(services)
+    # WHEN an operator of payments removes it
+    reply = _oli(services, "service remove checkout-api")
+    # THEN the refusal names the share and search's policy too
+    assert reply.tone is Tone.ERROR
+    assert (
+        "checkout-api is used by 2 alert policies: errors, slow; it is shared with team search "
+        "(its 1 alert policy: pw). Remove them first or use --force"
+    ) in _slack(reply), _slack(reply)
+    assert "deletes the policies and ends the shares too" in _slack(reply)
+
+
+def test_force_ends_the_shares_and_their_policies_too_each_in_its_teams_trail() -> None:
+    services = _with_two_policies()
+    _shared_with_search(services)
+    # WHEN an operator of both teams removes it with --force
+    assert not run(services, "team member add oli --role operator --team search").failed
+    reply = _oli(services, "service remove checkout-api --force")
+    # THEN the policies, the share and the service are gone, nothing left undone
+    assert reply.tone is Tone.OK, reply
+    assert "the share with team search and its 1 alert policy pw" in _slack(reply)
+    assert FOLLOW_UPS_NOT_DONE not in dict(reply.fields), reply.fields
+    assert "checkout-api" not in _services_of_payments(services)
+    seen, alerts = _search_sees(services)
+    assert "checkout-api" not in seen
+    assert "pw" not in alerts
+    # AND search's trail holds the policy's deletion, then the share's end
+    done = [c for c, outcome in _entries(services, "search") if outcome is Outcome.SUCCEEDED]
+    assert done[-2:] == [
+        "sre alert delete pw --team=search",
+        "sre service remove checkout-api --team=search",
+    ]
+    # AND an investigation of it in search is refused with search's services, not "no data"
+    gone = run_deferred(services, "investigate checkout-api --team search", user="sam")
+    assert "Team search has no service `checkout-api`" in _slack(gone)
+
+
+def test_a_step_not_allowed_keeps_the_service_and_says_which() -> None:
+    # GIVEN checkout-api shared with search, where operator oli of payments has no role
+    services = _with_two_policies()
+    _shared_with_search(services)
+    # WHEN oli removes it with --force
+    reply = _oli(services, "service remove checkout-api --force")
+    # THEN search's policy and share stay (oli may not act there), and so does the service
+    not_done = dict(reply.fields)[FOLLOW_UPS_NOT_DONE]
+    assert "`sre alert delete pw --team search`: Not allowed" in not_done
+    assert "`sre service remove checkout-api --team payments`: Conflict" in not_done
+    assert "checkout-api" in _services_of_payments(services)
+    seen, alerts = _search_sees(services)
+    assert "checkout-api" in seen
+    assert "pw" in alerts
 
 
 def test_a_service_with_a_canary_under_way_is_not_removed_even_with_force() -> None:

@@ -150,3 +150,28 @@ def test_binding_again_from_inside_to_keep_the_conversation_is_a_change(
     bound = services.directory.get_binding(ORG, ChannelId(teams_channel))
     assert bound is not None and bound.conversation == {"id": teams_channel}
     assert services.bus.handle(inside).tone is Tone.INFO
+
+
+def test_unbinding_a_channel_twice_says_there_is_nothing_to_change(services: Services) -> None:
+    # GIVEN C-pay bound to payments, unbound once by its admin
+    setup_teams(services)
+    assert run(services, "team unbind", user="ann", channel="C-pay").tone is Tone.OK
+    before = {team: _entries(services, team) for team in ("payments", ORG_STREAM)}
+    # WHEN it is unbound again, from inside it and by its id with --team
+    for text in ("team unbind", "team unbind C-pay --team payments"):
+        reply = run(services, text, user="ann", channel="C-pay")
+        # THEN nothing to change, no usage error, and nothing is audited
+        assert reply.tone is Tone.INFO, (text, reply)
+        assert "Nothing to change: #C-pay is not bound to a team" in _slack(reply), text
+        assert reply.receipt is None
+    assert {team: _entries(services, team) for team in before} == before
+
+
+def test_unbinding_with_another_team_says_which_team_and_the_whole_usage(
+    services: Services,
+) -> None:
+    setup_teams(services)
+    reply = run(services, "team unbind C-pay --team search", user="sam")
+    assert reply.tone is Tone.USAGE
+    assert "#C-pay is bound to team payments, not search" in reply.title
+    assert "sre team unbind [CHANNEL] [--team TEAM]" in reply.text
