@@ -3,9 +3,10 @@ is answered "nothing to change" and leaves no audit entry (nothing happened)."""
 
 from __future__ import annotations
 
-from shared.commands.context import Context
+from shared.commands.context import Context, NothingToChange
 from shared.identity.models import ChannelId, OrgRole, UserId
 from shared.identity.ports import Directory
+from shared.replies import channel_ref, user_ref
 from shared.teams import commands as m
 from shared.teams.channel_names import channel_named, sentence
 
@@ -27,19 +28,21 @@ class NoOps:
         role = team.members.get(UserId(user)) if team else None
         return role.value if role else None
 
-    def add_member(self, command: m.AddMember, ctx: Context) -> str | None:
+    def add_member(self, command: m.AddMember, ctx: Context) -> NothingToChange | None:
         """Adding a member who already has that role in the team."""
         if self._role(ctx, command.user) != command.role.value:
             return None
-        return f"{_mention(command.user)} is already {command.role.value} in {ctx.team}: {NOTHING}"
+        said = f"{_mention(command.user)} is already {command.role.value} in {ctx.team}: {NOTHING}"
+        return NothingToChange(said, (user_ref(command.user),))
 
-    def set_role(self, command: m.SetRole, ctx: Context) -> str | None:
+    def set_role(self, command: m.SetRole, ctx: Context) -> NothingToChange | None:
         """Giving a member the role they have."""
         if self._role(ctx, command.user) != command.role.value:
             return None
-        return f"{_mention(command.user)} is already {command.role.value} in {ctx.team}: {NOTHING}"
+        said = f"{_mention(command.user)} is already {command.role.value} in {ctx.team}: {NOTHING}"
+        return NothingToChange(said, (user_ref(command.user),))
 
-    def bind(self, command: m.BindChannel, ctx: Context) -> str | None:
+    def bind(self, command: m.BindChannel, ctx: Context) -> NothingToChange | None:
         """Binding a channel to the team it is bound to, unless it is bound again from inside
         to keep how to post there (a Teams conversation it was bound without)."""
         channel = (command.channel or "").removeprefix("#") or ctx.invocation.channel
@@ -52,26 +55,31 @@ class NoOps:
         if here and here != binding.conversation:
             return None
         named = sentence(channel_named(channel, ctx.invocation))
-        return f"{named} is already bound to team {ctx.team}: {NOTHING}"
+        return NothingToChange(
+            f"{named} is already bound to team {ctx.team}: {NOTHING}", (channel_ref(channel),)
+        )
 
-    def unbind(self, command: m.UnbindChannel, ctx: Context) -> str | None:
+    def unbind(self, command: m.UnbindChannel, ctx: Context) -> NothingToChange | None:
         """Unbinding a channel bound to no team."""
         channel = (command.channel or "").removeprefix("#") or ctx.invocation.channel
         if channel and self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel)):
             return None
-        return f"Nothing to change: {channel_named(channel, ctx.invocation)} is not bound to a team"
+        named = channel_named(channel, ctx.invocation)
+        refs = (channel_ref(channel),) if channel else ()
+        return NothingToChange(f"Nothing to change: {named} is not bound to a team", refs)
 
     def _held(self, ctx: Context, user: str) -> frozenset[OrgRole]:
         org = self._directory.get_org(ctx.principal.actor.org)
         return org.grants.get(UserId(user), frozenset()) if org else frozenset()
 
-    def grant(self, command: m.GrantOrgRole, ctx: Context) -> str | None:
+    def grant(self, command: m.GrantOrgRole, ctx: Context) -> NothingToChange | None:
         """Granting an org role the person holds."""
         if command.role not in self._held(ctx, command.user):
             return None
-        return f"{_mention(command.user)} already has {command.role.value}: {NOTHING}"
+        said = f"{_mention(command.user)} already has {command.role.value}: {NOTHING}"
+        return NothingToChange(said, (user_ref(command.user),))
 
-    def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> str | None:
+    def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> NothingToChange | None:
         """Revoking an org role the person does not hold."""
         if command.role in self._held(ctx, command.user):
             return None
@@ -80,4 +88,5 @@ class NoOps:
             if command.role is OrgRole.ORG_ADMIN
             else ""
         )
-        return f"{_mention(command.user)} does not hold {command.role.value}{configured}: {NOTHING}"
+        said = f"{_mention(command.user)} does not hold {command.role.value}{configured}: {NOTHING}"
+        return NothingToChange(said, (user_ref(command.user),))

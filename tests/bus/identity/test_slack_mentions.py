@@ -35,3 +35,14 @@ def test_a_refusal_names_the_person_and_the_channel_as_mentions(slack_ids: Servi
     # THEN the refusals mention them, as the successes do
     assert "<@U0NOBODY> is not a member of demo." in missing
     assert f"<#{SLACK_CHANNEL}> is bound to team demo" in taken
+
+
+def test_nothing_to_change_names_the_person_and_the_channel_as_mentions(
+    slack_ids: Services,
+) -> None:
+    # WHEN a channel is bound again to its team, and alice is given the role she has
+    again = _slack(slack_ids, f"team bind {SLACK_CHANNEL} --team demo")
+    same = _slack(slack_ids, f"team role set {SLACK_ALICE} admin --team demo")
+    # THEN the answers say nothing changed, mentioning them
+    assert f"<#{SLACK_CHANNEL}> is already bound to team demo: nothing to change" in again
+    assert f"<@{SLACK_ALICE}> is already admin in demo: nothing to change" in same
