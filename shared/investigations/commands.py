@@ -16,20 +16,7 @@ from shared.investigations.models import InvestigationStatus
 from shared.services.commands import ServiceName
 from shared.telemetry.limits import MAX_WINDOW
 
-Window = Annotated[
-    str,
-    bounded(
-        at_least=timedelta(minutes=1),
-        at_most=MAX_WINDOW,
-        refusal=(
-            f"a window is at least 1m and at most {MAX_WINDOW.days}d, written like 30m, 2h or 1d"
-        ),
-        too_long=(
-            f"a window is at most {MAX_WINDOW.days}d: a worker reads it with 4h of baseline at "
-            "one point a minute per signal"
-        ),
-    ),
-]
+Window = Annotated[str, bounded(at_least=timedelta(minutes=1), at_most=MAX_WINDOW)]
 """An investigation's window: a duration of at least a minute and at most MAX_WINDOW."""
 
 
