@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Callable
 from typing import TextIO, TypeVar
 
 from shared.telemetry.detector import DetectorSettings, score_series
