@@ -112,3 +112,11 @@ def test_a_bad_resource_or_dimension_gets_an_example(
 ) -> None:
     assert main(words) == 2
     assert example in capsys.readouterr().out
+
+
+def test_analyze_alone_shows_its_own_usage(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze"]) == 0
+    out = capsys.readouterr().out
+    assert "sre analyze anomalies FILE.csv" in out
+    assert "Did you mean" not in out
+    assert "sre canary" not in out
