@@ -155,7 +155,7 @@ class SilenceAlert(Command):
     target_field = "name"
     mutates = True
     purpose = "Silence an alert for a while: it is still evaluated, nobody is told."
-    examples = ('sre alert silence slow-checkout --duration 4h --comment "load test"',)
+    examples = ("sre alert silence slow-checkout --duration 4h load test",)
     name: AlertName
     duration: SilenceDuration = Field(default="1h", json_schema_extra={"metavar": "1h"})
     comment: FreeText = ""

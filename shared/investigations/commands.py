@@ -147,7 +147,7 @@ class ResolveInvestigation(Command):
         "Resolve an investigation with a summary of what it was (on a resolved one: replace its "
         "summary)."
     )
-    examples = ('sre investigation resolve inv-3f9c2a --summary "v42 exhausted the DB pool"',)
+    examples = ("sre investigation resolve inv-3f9c2a v42 exhausted the DB pool",)
     id: InvestigationId
     summary: LongText = ""
     team: OptionalTeam = None
@@ -168,7 +168,7 @@ class EscalateInvestigation(Command):
     )
     examples = (
         "sre investigation escalate inv-3f9c2a --to databases",
-        'sre investigation escalate inv-3f9c2a --group @db-oncall --note "pool exhausted"',
+        "sre investigation escalate inv-3f9c2a --group @db-oncall pool exhausted, please look",
     )
     id: InvestigationId
     to: TeamName | None = Field(default=None, json_schema_extra={"metavar": "TEAM"})
