@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from shared.commands.base import Command, FreeText, OptionalTeam
 from shared.commands.duration import Since, bounded
@@ -128,11 +129,12 @@ class CommentInvestigation(Command):
     text: LongText
     team: OptionalTeam = None
 
-    @model_validator(mode="after")
-    def _said(self) -> CommentInvestigation:
-        if not self.text:  # after the cleaning: spaces and invisible characters are no comment
-            raise ValueError('a comment needs some text, like "rolled back v42"')
-        return self
+    @field_validator("text")
+    @classmethod
+    def _said(cls, text: str) -> str:
+        if not text:  # after the cleaning: spaces and invisible characters are no comment
+            raise PydanticCustomError("missing", "no text")  # refused as if nothing was typed
+        return text
 
 
 class ResolveInvestigation(Command):

@@ -162,3 +162,18 @@ def test_terminal_buttons_prompt_for_the_rest_of_the_line_in_words(report: Reply
     assert resolve.endswith("<summary of what it was>"), resolve
     assert "--summary" not in resolve
     assert "?>" not in shown
+
+
+def test_an_empty_comment_gets_one_wording_however_it_is_empty(
+    services: Services, inv: str
+) -> None:
+    # WHEN a comment is sent with no text, empty quotes, spaces or only invisible characters
+    typed = [
+        f"investigation comment {inv}",
+        f'investigation comment {inv} ""',
+        f'investigation comment {inv} "   "',
+        f"investigation comment {inv} \u200b",
+    ]
+    titles = {_slack_text(_rey(services, text)).splitlines()[0] for text in typed}
+    # THEN every one is answered with the same words: what is missing and an example
+    assert titles == {":grey_question: *text is missing, e.g. `rolled back v42`.*"}, titles
