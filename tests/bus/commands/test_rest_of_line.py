@@ -148,9 +148,10 @@ def test_help_examples_write_free_text_as_the_rest_of_the_line_without_quotes() 
     }
     for model in takers:
         # THEN its usage line shows the text as a positional, and so do its examples
-        assert f"[{model.rest.upper()}]" in usage(model) or f" {model.rest.upper()}" in usage(model)
+        rest = str(model.rest)
+        assert f"[{rest.upper()}]" in usage(model) or f" {rest.upper()}" in usage(model)
         for example in model.examples:
-            assert f"--{model.rest}" not in example, example
+            assert f"--{rest}" not in example, example
             assert '"' not in example and "'" not in example, example
 
 
