@@ -144,9 +144,7 @@ class ShareService(Command):
 def _dimensions(value: str) -> str:
     pairs = [pair.partition("=") for pair in value.split(",")]
     if not all(key.strip() and sep and val.strip() for key, sep, val in pairs):
-        raise ValueError(
-            "write dimensions as KEY=VALUE pairs separated by commas, e.g. `Stage=prod,Tier=web`"
-        )
+        raise ValueError("write KEY=VALUE pairs separated by commas, e.g. `Stage=prod,Tier=web`")
     return value
 
 
