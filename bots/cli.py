@@ -4,6 +4,7 @@ deployment as a named user of its org."""
 from __future__ import annotations
 
 import argparse
+import csv
 import shlex
 import sys
 import uuid
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from bots.console import (
     EXIT_CODES,
@@ -122,12 +124,29 @@ def analyze_anomalies(paths: Sequence[str]) -> int:
         return 2
     try:
         with open(paths[0], newline="") as handle:  # noqa: PTH123 (a path typed by the user)
-            series = read_csv(handle)
-    except (OSError, ValueError, IndexError) as error:
-        print(f"sre: cannot read {paths[0]}: {error}", file=sys.stderr)
+            series = read_csv(handle, source=paths[0])
+    except (OSError, ValueError, csv.Error) as error:
+        print(f"sre: {unreadable(paths[0], error)}", file=sys.stderr)
         return 1
     write_scores(series, sys.stdout)
     return 0
+
+
+def unreadable(path: str, error: OSError | ValueError | csv.Error) -> str:
+    """Why a CSV file could not be read, in words (never Python's `[Errno 2] ...`)."""
+    if isinstance(error, FileNotFoundError):
+        return f"no file {path}"
+    if isinstance(error, IsADirectoryError):
+        return f"{path} is a folder, not a CSV file"
+    if isinstance(error, PermissionError):
+        return f"{path} cannot be read: permission denied"
+    if isinstance(error, UnicodeDecodeError):
+        return f"{path} is not a text CSV file"
+    if isinstance(error, csv.Error):
+        return f"{path} is not a CSV file"
+    if isinstance(error, OSError):
+        return f"{path} cannot be read: {error.strerror or 'the system refused'}"
+    return str(error)
 
 
 def deployment_problem(settings: Settings) -> str | None:
@@ -230,14 +249,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def configuration_problem(error: ValidationError) -> str:
-    """Which environment variables are wrong, each with its value and what is expected."""
-    wrong = [
-        f"{ENVIRONMENT.get(str(e['loc'][0]), e['loc'][0])}={e['input']!r} is not valid "
-        f"({str(e['msg']).lower()})"
-        for e in error.errors()
-        if e["loc"]
-    ]
-    return "; ".join(wrong) or str(error)
+    """Which environment variables are wrong, each with its value and what to use instead
+    (`AUTOSRE_BACKEND=foo: use local or aws`), never pydantic's wording."""
+    return "; ".join(_wrong_setting(e) for e in error.errors() if e["loc"]) or str(error)
+
+
+def _wrong_setting(e: ErrorDetails) -> str:
+    said = f"{ENVIRONMENT.get(str(e['loc'][0]), e['loc'][0])}={e['input']}"
+    expected = str(e.get("ctx", {}).get("expected", "")).replace("'", "")
+    if e["type"] in {"literal_error", "enum"} and expected:
+        return f"{said}: use {expected}"
+    kinds = {
+        "greater_than_equal": f"use {e.get('ctx', {}).get('ge')} or more",
+        "bool_parsing": "use true or false",
+        "int_parsing": "use a whole number, like 10",
+        "float_parsing": "use a number, like 1.5",
+    }
+    return f"{said}: {kinds.get(e['type'], str(e['msg']).lower())}"
 
 
 def _main(argv: Sequence[str]) -> int:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from shared.alerts.condition import DURATION_REFUSAL, LONGEST, SILENCE_REFUSAL, parse
+from shared.alerts.condition import LONGEST, parse
 from shared.alerts.models import Severity
 from shared.alerts.states import Missing
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam
@@ -24,14 +24,10 @@ def _condition(text: str) -> str:
 
 AlertName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 When = Annotated[str, Field(max_length=120), AfterValidator(_condition)]
-AlertDuration = Annotated[
-    str, bounded(at_least=timedelta(0), at_most=LONGEST, refusal=DURATION_REFUSAL)
-]
+AlertDuration = Annotated[str, bounded(at_least=timedelta(0), at_most=LONGEST)]
 """An alert's duration (silence, escalation, keep firing): the kernel's one duration grammar and
 conversion, in any unit, up to LONGEST."""
-SilenceDuration = Annotated[
-    str, bounded(at_least=timedelta(minutes=1), at_most=LONGEST, refusal=SILENCE_REFUSAL)
-]
+SilenceDuration = Annotated[str, bounded(at_least=timedelta(minutes=1), at_most=LONGEST)]
 """How long a silence lasts: at least a minute (a silence of 0m silences nothing), up to LONGEST."""
 
 
@@ -159,7 +155,7 @@ class SilenceAlert(Command):
     target_field = "name"
     mutates = True
     purpose = "Silence an alert for a while: it is still evaluated, nobody is told."
-    examples = ('sre alert silence slow-checkout --duration 4h --comment "load test"',)
+    examples = ("sre alert silence slow-checkout --duration 4h load test",)
     name: AlertName
     duration: SilenceDuration = Field(default="1h", json_schema_extra={"metavar": "1h"})
     comment: FreeText = ""

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from enum import StrEnum
 
-from shared.commands.duration import DURATION_PATTERN, to_timedelta
+from shared.commands.duration import DURATION_PATTERN, to_timedelta, written
 from shared.records import Frozen
 from shared.telemetry.models import Signal
 
@@ -31,15 +31,9 @@ _OPERATORS: dict[Comparison, Callable[[float, float], bool]] = {
 }
 ANOMALY_SCORE = 0.99
 """The detector score at or above which a value is anomalous."""
-LONGEST = timedelta(hours=9999)
-"""The longest of an alert's durations (its `for`, silences, escalation, keep firing): 9999h, the
-limit they had when they were written in seconds to hours only."""
-DURATION_REFUSAL = (
-    "an alert's duration is written like 30s, 5m, 2h or 1d, at most 9999h (over 416d)"
-)
-SILENCE_REFUSAL = (
-    "a silence lasts at least 1m and at most 9999h (over 416d): write it like 30m, 4h or 2d"
-)
+LONGEST = timedelta(days=90)
+"""The longest of an alert's durations (its `for`, silences, escalation, keep firing): 90d, a
+quarter (a silence longer than that is a policy to delete, not to silence)."""
 _UNITS = {"ms": 1.0, "s": 1000.0, "%": 1.0, "": 1.0}
 _PATTERN = re.compile(
     r"^(?P<signal>[a-z0-9_]+)\s+"
@@ -50,7 +44,7 @@ _PATTERN = re.compile(
 
 
 def duration(text: str) -> timedelta:
-    """`30s`, `5m`, `2h`, `1d` as a timedelta (the kernel's grammar and conversion)."""
+    """`30s`, `5m`, `2h`, `1d`, `1h30m` as a timedelta (the kernel's grammar and conversion)."""
     return to_timedelta(text)
 
 
@@ -127,7 +121,7 @@ def parse(text: str) -> Condition:
         raise ValueError(f"`{m} of {n}` needs 1 <= M <= N")
     hold = duration(found["hold"]) if found["hold"] else timedelta(0)
     if hold > LONGEST:
-        raise ValueError(f"`for {found['hold']}` is too long: {DURATION_REFUSAL}")
+        raise ValueError(f"`for {found['hold']}` is too long: at most {written(LONGEST)}")
     threshold = float(found["value"]) * _UNITS[unit] if found["value"] else None
     if threshold is not None and _unit(signal) == "%" and threshold > 100:
         raise ValueError(

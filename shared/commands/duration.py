@@ -1,5 +1,6 @@
-"""Durations as people type them (`30s`, `5m`, `2h`, `1d`): one grammar (all four units
-everywhere), one conversion to a timedelta, and limits by value for command options; and moments
+"""Durations as people type them (`30s`, `5m`, `2h`, `1d`, `1h30m`, `2d12h`): one grammar (all
+four units everywhere, alone or combined as replies print them), one conversion to a timedelta,
+and limits by value for command options, said in one wording; and moments
 (`2026-11-01T14:00`, `14:00`, `yesterday 14:00`, `2h ago`), in UTC."""
 
 from __future__ import annotations
@@ -11,49 +12,60 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, ValidationInfo
 
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-DURATION_PATTERN = r"(\d+)([smhd])"
-"""A duration: digits, then the unit: seconds, minutes, hours or days (two groups: the amount and
-the unit)."""
+DURATION_PATTERN = r"(?:\d+[smhd])+"
+"""A duration: one or more amounts, each digits then its unit (seconds, minutes, hours or days):
+`90s`, `1h30m`, `2d12h` (no groups: it goes inside other patterns)."""
+_PART = re.compile(r"(\d+)([smhd])")
+DURATION_FORMS = "30m, 2h, 1h30m or 2d"
+"""How a refusal shows the forms of a duration."""
 _FOREVER = 10**12
 """Seconds beyond any limit (31,000 years) and within what a timedelta holds: `99999999999d` is
 too long, not a crash."""
 
 
 def to_timedelta(text: str) -> timedelta:
-    """`30s`, `5m`, `2h`, `1d` as a timedelta; a ValueError naming the form if it is not one."""
-    found = re.fullmatch(DURATION_PATTERN, text)
-    if found is None:
-        raise ValueError(f"`{text[:40]}` is not a duration: write it like 30s, 5m, 2h or 1d")
-    return timedelta(seconds=min(int(found[1][:13]) * _SECONDS[found[2]], _FOREVER))
+    """`30s`, `5m`, `2h`, `1d`, `1h30m` as a timedelta; a ValueError naming the forms if it is
+    not one."""
+    if re.fullmatch(DURATION_PATTERN, text) is None:
+        raise ValueError(f"`{text[:40]}` is not a duration: write it like {DURATION_FORMS}")
+    seconds = sum(int(amount[:13]) * _SECONDS[unit] for amount, unit in _PART.findall(text))
+    return timedelta(seconds=min(seconds, _FOREVER))
 
 
-def bounded(
-    *,
-    at_least: timedelta,
-    at_most: timedelta,
-    refusal: str,
-    too_long: str | None = None,
-) -> AfterValidator:
+def written(span: timedelta) -> str:
+    """A limit as it is typed: `90d`, `7d`, `1d`, `1m`, `1h30m`, `0s`."""
+    seconds, parts = round(span.total_seconds()), []
+    for unit, size in sorted(_SECONDS.items(), key=lambda item: -item[1]):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return "".join(parts) or "0s"
+
+
+def bounded(*, at_least: timedelta, at_most: timedelta) -> AfterValidator:
     """A validator for `Annotated[str, ...]`: a duration in any unit from `at_least` to
-    `at_most`. `refusal` says what is allowed (the bounds, a form); a refusal starts with the
-    real reason (`'10000d' is too long: at most 90d…`; `too_long` instead, if given).
-    The limits are of the value, never of the unit: `120s` is `2m`."""
+    `at_most`, refused in one wording with the real reason and the limit as it is typed
+    (`'10000d' is too long for --duration: at most 90d`). The limits are of the value, never of
+    the unit: `120s` is `2m`."""
 
-    def check(text: str) -> str:
+    def check(text: str, info: ValidationInfo) -> str:
+        label = f"--{(info.field_name or 'duration').replace('_', '-')}"
         try:
             value = to_timedelta(text)
         except ValueError:
-            raise ValueError(f"`{text[:40]}` is not a duration: {refusal}") from None
+            raise ValueError(
+                f"`{text[:40]}` is not a duration for {label}: write it like {DURATION_FORMS}"
+            ) from None
         if value > at_most:
-            raise ValueError(f"`{text[:40]}` is too long: {too_long or refusal}")
+            raise ValueError(f"`{text[:40]}` is too long for {label}: at most {written(at_most)}")
         if value < at_least:
-            raise ValueError(f"`{text}` is too short: {refusal}")
+            raise ValueError(f"`{text}` is too short for {label}: at least {written(at_least)}")
         return text
 
     return AfterValidator(check)
 
 
-_AGO = re.compile(rf"{DURATION_PATTERN}\s+ago")
+_AGO = re.compile(rf"({DURATION_PATTERN})\s+ago")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 _DAY = re.compile(rf"(today|yesterday)(?:\s+{_CLOCK.pattern})?")
 MOMENT_FORMS = "2026-11-01, 2026-11-01T14:00, 14:00 (today), yesterday 14:00 or 2h ago"
@@ -75,7 +87,7 @@ def moment(text: str, *, now: datetime) -> datetime:
     if said == "now":
         return now
     if found := _AGO.fullmatch(said):
-        return now - to_timedelta(f"{found[1]}{found[2]}")
+        return now - to_timedelta(found[1])
     if found := _DAY.fullmatch(said):
         day = now if found[1] == "today" else now - timedelta(days=1)
         return _at(day, found[2], found[3])
@@ -98,7 +110,7 @@ def _typed_moment(value: object, info: ValidationInfo) -> object:
     at = moment(value, now=now if isinstance(now, datetime) else datetime.now(UTC))
     if info.field_name == "since" and isinstance(now, datetime) and at > now:
         raise ValueError(
-            f"--since is in the future: {at:%Y-%m-%d %H:%M} UTC is after now"
+            f"is in the future: {at:%Y-%m-%d %H:%M} UTC is after now"
             f" ({now:%Y-%m-%d %H:%M} UTC); give a time already past, like 2h ago"
         )
     return at

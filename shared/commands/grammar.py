@@ -64,7 +64,10 @@ def tokenize(text: str) -> list[str]:
     except ValueError as error:
         raise InvalidCommandError(
             f"I could not read that command: {error} (check your quotes).",
-            usage='Quote a value that has spaces: --description "payments platform"',
+            usage=(
+                'Close the quote: --when "error_rate > 2%"; free text needs none '
+                "(sre investigation comment ID rolled back v42)"
+            ),
         ) from error
     if words and words[0].lower() in {"sre", "/sre"}:
         words = words[1:]

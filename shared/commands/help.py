@@ -10,21 +10,6 @@ from shared.commands.registry import CommandSet
 from shared.identity.rbac import Permission
 from shared.replies import Reply, Tone
 
-TERMINAL_ONLY = {
-    "serve": (
-        "sre serve [--host HOST] [--port PORT]",
-        "Serve the Slack and Teams endpoints, the investigation pages and the schedule on this "
-        "machine (terminal only).",
-        "sre serve --port 3000",
-    ),
-    "analyze": (
-        "sre analyze anomalies FILE.csv",
-        "Score a timestamp,value CSV with the anomaly detector, as CSV on stdout (terminal only).",
-        "sre analyze anomalies p99.csv > scores.csv",
-    ),
-}
-"""The terminal's own commands (not run by the bus): listed in help like every other."""
-
 
 class ShowHelp(Command):
     words = ("help",)
@@ -49,14 +34,5 @@ class HelpDesk:
 
     def help(self, command: ShowHelp, _: Context) -> Reply:
         """All topics, or one topic in detail; only the caller sees it."""
-        if command.topic in TERMINAL_ONLY:
-            line, purpose, example = TERMINAL_ONLY[command.topic]
-            text = f"{line}\n    {purpose}\n    e.g. {example}"
-        else:
-            text = self._commands.render_help(command.topic)
-        if command.topic is None:  # the terminal's own commands, before the line on topics
-            *listed, topics = text.split("\n")
-            extra = [f"• {line}\n    {purpose}" for line, purpose, _ in TERMINAL_ONLY.values()]
-            topics = topics.removesuffix(".") + ", " + ", ".join(TERMINAL_ONLY) + "."
-            text = "\n".join([*listed, *extra, topics])
+        text = self._commands.render_help(command.topic)
         return Reply(tone=Tone.INFO, title="Auto SRE commands", text=text, ephemeral=True)

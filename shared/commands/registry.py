@@ -16,12 +16,15 @@ from shared.commands.free_text import shown
 from shared.commands.grammar import quote, tokenize
 from shared.commands.options import split_options
 from shared.commands.refusals import Refusals
+from shared.commands.terminal import TERMINAL_ONLY, terminal_help, terminal_summaries
 from shared.commands.typos import Phrasebook
 from shared.commands.usage import types_of, usage
 from shared.errors import InvalidCommandError
 from shared.identity.rbac import Permission
 
 __all__ = ["CommandSet", "canonical", "usage"]
+TEAMS = "in Teams: @Auto SRE …"
+"""How Teams users address the bot: by its name in the Teams manifest (infra/teams)."""
 
 
 def _text(value: object) -> str:
@@ -101,8 +104,8 @@ class CommandSet:
             raise InvalidCommandError(f"{reasons}.", usage=usage(model)) from error
 
     def topics(self) -> list[str]:
-        """The first words of every command, in help order."""
-        return self._phrases.topics()
+        """The first words of every command, in help order, then the terminal's own."""
+        return [*self._phrases.topics(), *TERMINAL_ONLY]
 
     def render_help(self, topic: str | None = None) -> str:
         """The help text generated from the command models: all topics, or one topic in detail."""
@@ -112,14 +115,15 @@ class CommandSet:
 
     def _rendered(self, topic: str | None) -> str:
         if topic is None:
-            lines = [
-                "Usage: sre <noun> <verb> [args] [--options]   (in Slack: /sre …, in Teams: @SRE …)"
-            ]
+            lines = [f"Usage: sre <noun> <verb> [args] [--options]   (in Slack: /sre …, {TEAMS})"]
             lines += [f"• {usage(model)}\n    {model.purpose}" for model in self.models]
+            lines += terminal_summaries()
             lines.append(
                 "Run `sre help <topic>` for examples; topics: " + ", ".join(self.topics()) + "."
             )
             return "\n".join(lines)
+        if topic in TERMINAL_ONLY:
+            return terminal_help(topic)
         chosen = [model for model in self.models if model.words[0] == topic]
         if not chosen:
             guess = difflib.get_close_matches(topic, self.topics(), n=1)
@@ -144,4 +148,6 @@ class CommandSet:
             return found[0], words[found[1] :]
         if len(lowered) == 1 and lowered[0] in self.topics():  # `sre team`: the team commands
             return self._by_words[("help",)], lowered
+        if lowered[0] in TERMINAL_ONLY:  # `sre analyze` (or `/sre serve`): its own usage
+            return self._by_words[("help",)], lowered[:1]
         raise self._phrases.unknown(words)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 
 from shared.commands.base import Command
 from shared.commands.free_text import shown
+from shared.commands.terminal import TERMINAL_ONLY
 from shared.commands.usage import usage
 from shared.errors import InvalidCommandError
 
@@ -45,7 +46,7 @@ class Phrasebook:
 
     def topic_list(self) -> str:
         """One line: how to ask for help, and the topics there are."""
-        return "sre help [TOPIC]   topics: " + ", ".join(self.topics())
+        return "sre help [TOPIC]   topics: " + ", ".join([*self.topics(), *TERMINAL_ONLY])
 
     def unknown(self, words: list[str]) -> InvalidCommandError:
         """The answer to words that name no command: a guess, and the usage that goes with it."""

@@ -33,10 +33,10 @@ def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") 
     buttons = [
         Button(label="Join", command=f"sre investigation join {scope}", style="primary"),
         ask("Comment", "comment", "Your comment"),
-        ask("Escalate", "escalate", "Which team should help?", "to"),
+        ask("Escalate", "escalate", "Team to ask for help", "to"),
     ]
     if team == investigation.team:
-        buttons.append(ask("Resolve", "resolve", "Summary: what was it?", "summary"))
+        buttons.append(ask("Resolve", "resolve", "Summary of what it was"))
     buttons.append(Button(label="Show timeline", command=f"sre investigation show {scope}"))
     fields = [*reply.fields, ("Investigation", f"{investigation.id} (team {investigation.team})")]
     return reply.model_copy(update={"buttons": buttons, "fields": fields})
@@ -271,7 +271,7 @@ class Collaboration:
         if not summary:
             raise ConflictError(
                 f"{inv.id} is already resolved. To add or change its summary: "
-                f'`sre investigation resolve {inv.id} --summary "what it was"`.'
+                f"`sre investigation resolve {inv.id} what it was`."
             )
         user = ctx.principal.actor.user
         entry = TimelineEntry(time=ctx.now, actor=user, kind="summary", text=summary)

@@ -39,6 +39,7 @@ class RegisterService(Command):
         "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/w/1",
         "sre service register checkout-api --sample checkout",
         "sre service register web --metrics-file web-incident.csv",
+        "sre service register web --gcp-cloud-run my-project/europe-west1/web",
         "sre service register shop --azure-resource "
         "/subscriptions/SUB/resourceGroups/shop/providers/Microsoft.Web/sites/shop "
         "--azure-workspace 11111111-2222-3333-4444-555555555555",
@@ -51,7 +52,9 @@ class RegisterService(Command):
         pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Web/sites/[^/]+$",
     )
     gcp_cloud_run: str | None = Field(
-        default=None, pattern=r"^[a-z][a-z0-9-]{4,29}/[a-z0-9-]+/[a-z0-9-]{1,63}$"
+        default=None,
+        pattern=r"^[a-z][a-z0-9-]{4,29}/[a-z0-9-]+/[a-z0-9-]{1,63}$",
+        json_schema_extra={"metavar": "PROJECT/REGION/SERVICE"},
     )
     sample: str | None = Field(default=None, pattern=r"^checkout$")
     metrics_file: str | None = Field(default=None, max_length=500)
@@ -143,7 +146,7 @@ class ShareService(Command):
 def _dimensions(value: str) -> str:
     pairs = [pair.partition("=") for pair in value.split(",")]
     if not all(key.strip() and sep and val.strip() for key, sep, val in pairs):
-        raise ValueError("write dimensions as KEY=VALUE pairs separated by commas")
+        raise ValueError("write KEY=VALUE pairs separated by commas, e.g. `Stage=prod,Tier=web`")
     return value
 
 
@@ -175,7 +178,7 @@ class SetSignal(Command):
         "sre service signal set web error_rate --metric HTTPCode_ELB_5XX_Count "
         "--divide-by RequestCount --scale 100",
         "sre service signal set checkout-api saturation --namespace Checkout --metric DbPool "
-        '--statistic Maximum --dimensions "Stage=prod"',
+        "--statistic Maximum --dimensions Stage=prod",
     )
     name: ServiceName
     signal: Signal

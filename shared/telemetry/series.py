@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from shared.telemetry.detector import DetectorSettings, score_series
 
 DAY = 86_400.0
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -38,19 +40,34 @@ def _time(text: str) -> datetime:
     return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
 
 
-def read_csv(handle: TextIO) -> Series:
-    """A `timestamp,value` CSV (a header row first)."""
+def read_csv(handle: TextIO, *, source: str = "the file") -> Series:
+    """A `timestamp,value` CSV (a header row first); a ValueError naming the row of `source` and
+    what is wrong with it, in words (`row 14 of f.csv: `abc` is not a number`)."""
     reader = csv.reader(handle)
     header = [column.strip().lower() for column in next(reader, [])]
     if "timestamp" not in header or "value" not in header:
-        raise ValueError("the first row must name the columns timestamp and value")
+        raise ValueError(f"the first row of {source} must name the columns timestamp and value")
     t, v = header.index("timestamp"), header.index("value")
-    rows = [row for row in reader if row]
-    return Series(
-        stamps=[row[t] for row in rows],
-        times=[_time(row[t]) for row in rows],
-        values=[float(row[v]) for row in rows],
-    )
+    stamps, times, values = [], [], []
+    for number, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        where = f"row {number} of {source}"
+        if len(row) <= max(t, v):
+            raise ValueError(f"{where} has no value: each row needs a timestamp and a value")
+        stamps.append(row[t])
+        times.append(
+            _cell(_time, row[t], f"{where}: `{row[t][:40]}` is not a time like 2026-11-01T14:00:00")
+        )
+        values.append(_cell(float, row[v], f"{where}: `{row[v][:40]}` is not a number"))
+    return Series(stamps=stamps, times=times, values=values)
+
+
+def _cell(read: Callable[[str], _T], text: str, refusal: str) -> _T:
+    try:
+        return read(text)
+    except ValueError:
+        raise ValueError(refusal) from None
 
 
 def write_scores(

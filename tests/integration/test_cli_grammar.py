@@ -36,3 +36,87 @@ def test_a_comment_is_the_rest_of_the_line(home: Path, capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "There is no investigation inv-3f9c2a" in out  # read as a comment, looked up
     assert "did not expect" not in out
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (
+            "timestamp,value\n2026-11-01T00:00,1\n2026-11-01T00:01,abc\n",
+            "row 3 of {f}: `abc` is not a number",
+        ),
+        (
+            "timestamp,value\nsoon,1\n",
+            "row 2 of {f}: `soon` is not a time like 2026-11-01T14:00:00",
+        ),
+        (
+            "timestamp,value\n2026-11-01T00:00\n",
+            "row 2 of {f} has no value: each row needs a timestamp and a value",
+        ),
+    ],
+)
+def test_analyze_names_the_row_and_what_is_wrong_with_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, said: str
+) -> None:
+    source = tmp_path / "p99.csv"
+    source.write_text(content)
+    assert main(["analyze", "anomalies", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"sre: {said.format(f=source)}"
+    assert "could not convert" not in err
+
+
+def test_analyze_says_a_missing_file_and_a_folder_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analyze", "anomalies", str(tmp_path / "nonexist.csv")]) == 1
+    assert capsys.readouterr().err.strip() == f"sre: no file {tmp_path / 'nonexist.csv'}"
+    assert main(["analyze", "anomalies", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.strip() == f"sre: {tmp_path} is a folder, not a CSV file"
+
+
+def test_a_wrong_backend_says_what_to_use(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AUTOSRE_BACKEND", "foo")
+    assert main(["whoami"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "sre: AUTOSRE_BACKEND=foo: use local or aws; nothing was done"
+
+
+@pytest.mark.parametrize(
+    ("words", "example"),
+    [
+        (
+            ["service", "register", "web", "--gcp-cloud-run", "bad"],
+            "e.g. `my-project/europe-west1/web`",
+        ),
+        (
+            [
+                "service",
+                "signal",
+                "set",
+                "checkout-api",
+                "saturation",
+                "--metric",
+                "DbPool",
+                "--dimensions",
+                "bad",
+            ],
+            "e.g. `Stage=prod,Tier=web`",
+        ),
+    ],
+)
+def test_a_bad_resource_or_dimension_gets_an_example(
+    home: Path, capsys: pytest.CaptureFixture[str], words: list[str], example: str
+) -> None:
+    assert main(words) == 2
+    assert example in capsys.readouterr().out
+
+
+def test_analyze_alone_shows_its_own_usage(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analyze"]) == 0
+    out = capsys.readouterr().out
+    assert "sre analyze anomalies FILE.csv" in out
+    assert "Did you mean" not in out
+    assert "sre canary" not in out

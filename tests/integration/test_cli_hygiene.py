@@ -119,7 +119,7 @@ def test_a_wrong_setting_is_named_with_its_value_not_a_traceback(
     # WHEN any command runs THEN it says which variable, with its value, and does nothing
     assert main(["whoami"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("sre: AUTOSRE_AUDIT_DIGEST_EVERY='often' is not valid (")
+    assert err.startswith("sre: AUTOSRE_AUDIT_DIGEST_EVERY=often: use a whole number, like 10")
     assert err.rstrip().endswith("nothing was done")
     assert not (home / "autosre.db").exists()
 

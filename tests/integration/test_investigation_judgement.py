@@ -176,7 +176,7 @@ def test_errors_high_from_the_files_first_row_are_not_an_all_clear(
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        (("--window", "0m"), "a window is at least 1m"),
+        (("--window", "0m"), "`0m` is too short for --window: at least 1m"),
         (("--since", "2099-01-01T00:00"), "--since is in the future"),
     ],
 )

@@ -12,7 +12,7 @@ import pytest
 
 from bots.cli import main
 from shared.bootstrap.features import COMMANDS
-from shared.commands.help import TERMINAL_ONLY
+from shared.commands.terminal import TERMINAL_ONLY
 from tests.support.terminal import ROOT
 
 README = (ROOT / "README.md").read_text()

@@ -97,7 +97,7 @@ def test_a_silence_of_nothing_is_refused(services: Services) -> None:
     before = entries(services)
     refused = run(services, "alert silence errors --duration 0m", user="rey", channel="C-pay")
     assert refused.tone is Tone.USAGE
-    assert "a silence lasts at least 1m" in slack(refused)
+    assert "`0m` is too short for --duration: at least 1m" in slack(refused)
     assert entries(services) == before
     listed = run(services, "silence list", user="rey", channel="C-pay")
     assert listed.title == "Team payments has no silences"

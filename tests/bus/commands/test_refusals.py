@@ -67,8 +67,14 @@ def test_no_refusal_of_any_field_shows_a_regex_or_pydantic_wording(services: Ser
 @pytest.mark.parametrize(
     ("typed", "says"),
     [
-        ("investigate checkout-api --window 10000d", "`10000d` is too long: a window is at most"),
-        ("canary start checkout-api --version 43 --interval 2d", "`2d` is too long: an interv"),
+        (
+            "investigate checkout-api --window 10000d",
+            "`10000d` is too long for --window: at most 7d",
+        ),
+        (
+            "canary start checkout-api --version 43 --interval 2d",
+            "`2d` is too long for --interval: at most 1d",
+        ),
         ("investigate checkout-api --window 10m0", "`10m0` is not a duration"),
         ("investigate Checkout!", "`Checkout!` is not a valid service: lowercase letters, digits"),
         ("investigate Checkout!", "e.g. `checkout-api`"),
@@ -80,8 +86,10 @@ def test_no_refusal_of_any_field_shows_a_regex_or_pydantic_wording(services: Ser
         ("audit show --since 2026-13-45", "`2026-13-45` is not a time: write 2026-11-01"),
         (
             "alert silence slow --duration 10000d",
-            "`10000d` is too long: a silence lasts at least 1m",
+            "`10000d` is too long for --duration: at most 90d",
         ),
+        ("alert silence slow --duration 0m", "`0m` is too short for --duration: at least 1m"),
+        ("investigate checkout-api --window 1h3", "write it like 30m, 2h, 1h30m or 2d"),
     ],
 )
 def test_a_refusal_says_what_is_allowed_with_an_example_and_the_real_reason(
@@ -134,3 +142,9 @@ def test_since_in_the_future_and_until_before_since_are_refused_clearly(
     reply = run(services, typed, user="aud")
     assert reply.tone is Tone.USAGE
     assert says in reply.title
+
+
+def test_a_since_in_the_future_names_the_option_once(services: Services) -> None:
+    reply = run(services, "investigate checkout-api --since 2027-01-01")
+    assert reply.tone is Tone.USAGE, reply
+    assert _shown(reply).startswith("--since is in the future: 2027-01-01 00:00 UTC is after now")

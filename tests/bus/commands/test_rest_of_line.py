@@ -10,7 +10,10 @@ import pytest
 
 from bots.msteams.render import card
 from bots.slack.render import blocks, prompt_view
+from bots.text import render_text
+from shared.bootstrap.features import COMMANDS
 from shared.bootstrap.wiring import Services
+from shared.commands.usage import usage
 from shared.replies import Reply, Tone
 from tests.support import investigate, run, setup_teams
 
@@ -132,3 +135,46 @@ def test_the_comment_button_takes_as_much_as_the_command_does_in_slack_and_teams
     assert '"maxLength": 3000' in teams
     said = _rey(services, comment.with_answer("z" * 3000))
     assert said.tone is Tone.OK, said
+
+
+def test_help_examples_write_free_text_as_the_rest_of_the_line_without_quotes() -> None:
+    # GIVEN every command whose last positional takes the rest of the line
+    takers = [m for m in COMMANDS.models if m.rest and m.rest in m.positional]
+    assert {m.phrase() for m in takers} >= {
+        "investigation comment",
+        "investigation resolve",
+        "investigation escalate",
+        "alert silence",
+    }
+    for model in takers:
+        # THEN its usage line shows the text as a positional, and so do its examples
+        rest = str(model.rest)
+        assert f"[{rest.upper()}]" in usage(model) or f" {rest.upper()}" in usage(model)
+        for example in model.examples:
+            assert f"--{rest}" not in example, example
+            assert '"' not in example and "'" not in example, example
+
+
+def test_terminal_buttons_prompt_for_the_rest_of_the_line_in_words(report: Reply) -> None:
+    # WHEN the report is shown in a terminal
+    shown = render_text(report)
+    # THEN the Resolve button asks for the summary as the rest of the line, in words
+    (resolve,) = [line for line in shown.splitlines() if line.strip().startswith("[Resolve]")]
+    assert resolve.endswith("<summary of what it was>"), resolve
+    assert "--summary" not in resolve
+    assert "?>" not in shown
+
+
+def test_an_empty_comment_gets_one_wording_however_it_is_empty(
+    services: Services, inv: str
+) -> None:
+    # WHEN a comment is sent with no text, empty quotes, spaces or only invisible characters
+    typed = [
+        f"investigation comment {inv}",
+        f'investigation comment {inv} ""',
+        f'investigation comment {inv} "   "',
+        f"investigation comment {inv} \u200b",
+    ]
+    titles = {_slack_text(_rey(services, text)).splitlines()[0] for text in typed}
+    # THEN every one is answered with the same words: what is missing and an example
+    assert titles == {":grey_question: *text is missing, e.g. `rolled back v42`.*"}, titles

@@ -3,12 +3,17 @@ never the whole help; a topic alone lists its commands; a hidden alias is never 
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from bots.slack.render import blocks
 from shared.bootstrap.wiring import Services
 from shared.replies import Reply, Tone
 from tests.support import run
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _slack_text(reply: Reply) -> str:
@@ -73,3 +78,35 @@ def test_a_hidden_alias_works_but_is_never_suggested(
     assert reply.tone is Tone.USAGE
     assert f"Did you mean `{meant}`?" in reply.title
     assert run(services, "team ls").tone is Tone.INFO  # the alias itself still works
+
+
+@pytest.mark.parametrize("typed", ["analyze", "analyze anomalies", "serve"])
+def test_a_terminal_command_named_in_chat_shows_its_own_usage(
+    services: Services, typed: str
+) -> None:
+    # WHEN a terminal-only command is named where the bus answers (Slack, or `sre analyze`)
+    reply = run(services, typed)
+    shown = _slack_text(reply)
+    # THEN its own usage and purpose, not a guess at another command
+    noun = typed.split()[0]
+    assert f"sre {noun}" in shown
+    assert "(terminal only)" in shown
+    assert "Did you mean" not in reply.title + shown
+    assert "sre canary" not in shown
+
+
+def test_every_topic_list_names_the_same_topics_and_the_bot_by_its_teams_name(
+    services: Services,
+) -> None:
+    # GIVEN the bot's name in the Teams manifest
+    manifest = json.loads((ROOT / "infra" / "teams" / "manifest.json").read_text())
+    # WHEN help is asked for in full, and for a topic that does not exist
+    full = _slack_text(run(services, "help"))
+    unknown = run(services, "help nosuch")
+    # THEN both list the same topics, the terminal's included
+    listed = full.rsplit("topics: ", 1)[1].rstrip(".")
+    assert unknown.tone is Tone.USAGE
+    assert f"topics: {listed}" in unknown.text
+    assert {"serve", "analyze"} <= set(listed.split(", "))
+    # AND Teams users are told to mention the bot by the name Teams shows
+    assert f"in Teams: @{manifest['name']['short']} …" in full

@@ -108,7 +108,7 @@ def test_a_resolved_investigation_is_reopened_and_its_summary_written_afterwards
     assert same.title == f"{inv} is resolved with that summary already: nothing to change"
     again = run(team, f"investigation resolve {inv}", user="rey", channel="C-pay")
     assert again.failed
-    assert '--summary "what it was"' in again.text
+    assert f"`sre investigation resolve {inv} what it was`" in again.text
     # WHEN it is reopened THEN it is open again, with its buttons, and resolvable again
     reopened = run(team, f"investigation reopen {inv}", user="rey", channel="C-pay")
     assert reopened.title == f"{inv} reopened by @rey"
@@ -194,5 +194,5 @@ def test_a_window_under_a_minute_is_refused_with_what_is_allowed(
 ) -> None:
     reply = run(team, f"investigate checkout-api --window {window}", user="rey", channel="C-pay")
     assert reply.tone is Tone.USAGE
-    assert "a window is at least 1m and at most" in reply.title + reply.text
+    assert f"`{window}` is too short for --window: at least 1m" in reply.title
     assert not isinstance(team.tasks, InMemoryTaskQueue) or team.tasks.drain() == []
