@@ -155,7 +155,7 @@ class CanaryService:
             steps=steps,
             interval=to_timedelta(command.interval),
             metrics=command.metrics.split(","),
-            critical=command.critical.split(","),
+            critical=[m for m in command.critical.split(",") if m in command.metrics.split(",")],
             replay=command.replay,
             step_started_at=ctx.now,
             started_by=user,
@@ -296,4 +296,4 @@ def _refusal(canary: Canary, where: str = "") -> str:
             f"{canary.id} is still starting{where}: a start left unfinished is rolled back by the "
             "scheduler within a few minutes."
         )
-    return f"{canary.id} is already {canary.state.value}{where}."
+    return f"{canary.id} is already {canary.state.said}{where}."
