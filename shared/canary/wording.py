@@ -16,6 +16,8 @@ def compared(ratio: float, *, worse_below: bool = False) -> str:
         return "no baseline to compare"
     if 1 / SAME <= ratio <= SAME:
         return "about the same"
+    if ratio == 0:
+        return "none on canary"
     worse = ratio < 1 if worse_below else ratio > 1
     times = ratio if ratio > 1 else 1 / ratio
     return f"{times:.1f}× {'worse' if worse else 'better'}"

@@ -265,3 +265,14 @@ def test_a_latency_failure_says_how_sure_it_is_as_its_interval_allows() -> None:
     assert result.label is Label.HIGH
     # THEN it is called likely (p < 0.02), not certain; both means with the same precision
     assert result.reason.startswith("p99 latency 412 vs 101 ms, 4.1× worse, likely (shift +")
+
+
+def test_a_canary_without_errors_against_a_stable_version_with_some_says_none_on_canary() -> None:
+    # GIVEN no canary error in 400 requests, 40 on the stable version's 8,000
+    data = MetricData(
+        control=[10.0] * 4, experiment=[0.0] * 4, control_total=8000, experiment_total=400
+    )
+    # WHEN judged THEN it passes, said in words (it used to divide by zero)
+    result = count_classify(ERRORS, data)
+    assert result.label is Label.PASS
+    assert result.reason.startswith("errors 0.0% vs 0.5%, none on canary, may be chance")
