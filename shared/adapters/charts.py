@@ -180,9 +180,14 @@ def comparison_figure(chart: ComparisonChart) -> Figure:
         len(panels), 1, figsize=(6, 0.6 + 1.6 * len(panels)), squeeze=False, sharex=True
     )
     figure.suptitle(f"{chart.title}\n{chart.verdict}", fontsize=9, x=0.02, ha="left")
+    from matplotlib.ticker import MaxNLocator
+
     for axis, shown in zip(axes[:, 0], panels, strict=True):
-        axis.plot(shown.stable, linewidth=1.2, color=INK, label=f"stable {chart.stable}")
-        axis.plot(shown.canary, linewidth=1.2, color=CHANGE, label=f"canary {chart.canary}")
+        # a minute alone draws no line: each minute is also a marker, so one point shows
+        dots = {"marker": "o", "markersize": 3, "linewidth": 1.2}
+        axis.plot(shown.stable, color=INK, label=f"stable {chart.stable}", **dots)
+        axis.plot(shown.canary, color=CHANGE, label=f"canary {chart.canary}", **dots)
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole minutes
         axis.set_title(
             f"{shown.metric} ({shown.unit})" if shown.unit else shown.metric,
             loc="left",

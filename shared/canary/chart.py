@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary
-from shared.canary.steps import UNITS
+from shared.canary.steps import UNITS, said
 from shared.records import Frozen
 
 
@@ -35,9 +35,7 @@ def comparison(canary: Canary, data: Mapping[str, MetricData]) -> ComparisonChar
     """The chart of `canary` with the metrics read so far (error counts scaled to the stable
     release's traffic; a single count, the replay set's misses, is in the reasons instead)."""
     last = canary.history[-1] if canary.history else None
-    verdict = f"{canary.state.value} at {canary.weight:.0%}" + (
-        f" · last step: {last.what}" if last else ""
-    )
+    verdict = canary.standing + (f" · last step: {last.what}" if last else "")
     return ComparisonChart(
         title=f"{canary.service}: canary {canary.release} vs stable {canary.stable}",
         verdict=verdict,
@@ -50,7 +48,7 @@ def comparison(canary: Canary, data: Mapping[str, MetricData]) -> ComparisonChar
 def _panels(data: Mapping[str, MetricData]) -> list[ChartPanel]:
     panels = []
     for name, found in data.items():
-        if len(found.control) < 2 and len(found.experiment) < 2:  # one point draws no line
+        if not found.control and not found.experiment:
             continue
         scale = (
             found.control_total / found.experiment_total
@@ -62,7 +60,7 @@ def _panels(data: Mapping[str, MetricData]) -> list[ChartPanel]:
             unit = f"{unit}, canary ×{scale:.0f} to stable's traffic".lstrip(", ")
         panels.append(
             ChartPanel(
-                metric=name,
+                metric=said(name),
                 unit=unit,
                 stable=list(found.control),
                 canary=[v * scale for v in found.experiment],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from shared.commands.base import Command, OptionalTeam
 from shared.commands.duration import bounded
@@ -69,6 +69,15 @@ class StartCanary(Command):
     replay: bool = False
     """The service is Auto SRE's own investigator: also replay scenarios on both versions."""
     team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _critical_judged(self) -> StartCanary:
+        """A critical metric named outside the judged ones would never be judged: refused (the
+        default, `errors`, is critical only when errors are judged)."""
+        outside = [m for m in self.critical.split(",") if m not in self.metrics.split(",")]
+        if outside and "critical" in self.model_fields_set:
+            raise ValueError(f"--critical {outside[0]} is not among --metrics {self.metrics}")
+        return self
 
 
 class ShowCanary(Command):

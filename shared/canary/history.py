@@ -18,9 +18,9 @@ def history_page(canary: Canary, page: int = 1) -> list[str]:
     end = len(canary.history) - (page - 1) * PAGE
     if end <= 0:
         pages = -(-len(canary.history) // PAGE)
-        raise InvalidCommandError(
-            f"{canary.id} has {len(canary.history)} steps: pages 1 to {pages}, the latest first."
-        )
+        steps = f"{len(canary.history)} step{'s' if len(canary.history) > 1 else ''}"
+        shown = "it has 1 page" if pages == 1 else f"pages 1 to {pages}, the latest first"
+        raise InvalidCommandError(f"{canary.id} has {steps}: {shown}.")
     days = spans_days(canary.history[0].at, canary.history[-1].at)
     lines = [
         f"{clock(r.at, days=days)} {r.weight:.0%} {r.what} by @{r.by}: {r.reason}"

@@ -21,11 +21,14 @@ from enum import StrEnum
 from statistics import fmean
 
 from shared.canary.stats import (
+    can_show_shift,
     count_test,
     detectable_samples,
     mann_whitney_shift,
+    minutes_to_show_shift,
     needed_samples,
 )
+from shared.canary.wording import certainty, compared, pair
 
 
 class Direction(StrEnum):
@@ -44,6 +47,8 @@ class Label(StrEnum):
     LOW = "Low"
     NODATA = "Nodata"
     NODATA_FAIL = "NodataFailMetric"
+    TOO_FEW = "TooFewMinutes"
+    """Too few minutes yet for the test to show any shift: not judged, not counted."""
 
 
 class Verdict(StrEnum):
@@ -76,6 +81,13 @@ class MetricSpec:
     """Whether the traffic gates apply (not to the replay of the investigator's scenarios)."""
     unit: str = ""
     """What a sample measures (`ms`), said after the values."""
+    label: str = ""
+    """How a person says it (`p99 latency`); the name if empty."""
+
+    @property
+    def said(self) -> str:
+        """The metric in a person's words."""
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -116,8 +128,8 @@ PASS_SCORE = 95.0
 MARGINAL_SCORE = 75.0
 COUNT_P = 0.01
 COUNT_RATIO = 1.5
-SAME = 1.05
-"""Ratios within 5% either way read as `about the same`."""
+CERTAIN = 0.999
+"""The confidence at which a shift is called certain (p < 0.001, as for counts)."""
 
 
 def _mean_ratio(experiment: Sequence[float], control: Sequence[float]) -> float:
@@ -125,26 +137,20 @@ def _mean_ratio(experiment: Sequence[float], control: Sequence[float]) -> float:
     return math.nan if control_mean == 0 else fmean(experiment) / control_mean
 
 
-def _compared(ratio: float, direction: Direction) -> str:
-    """The canary against the stable version in words: `2.8× worse`, `about the same`."""
-    if math.isnan(ratio):
-        return "no baseline to compare"
-    if 1 / SAME <= ratio <= SAME:
-        return "about the same"
-    worse = ratio > 1 if direction is not Direction.DECREASE else ratio < 1
-    times = ratio if ratio > 1 else 1 / ratio
-    return f"{times:.1f}× {'worse' if worse else 'better'}"
-
-
-def _certainty(p_value: float) -> str:
-    """How sure a difference is, in words, from its p-value."""
-    if p_value < 0.001:
+def _beyond(
+    experiment: Sequence[float], control: Sequence[float], label: Label, confidence: float
+) -> str:
+    """How sure a shift beyond the tolerance band is, in the words `_certainty` gives a p-value:
+    the interval at `confidence` leaves it out (p < 1 - confidence), and at 99.9% too: certain."""
+    if not can_show_shift(len(experiment), len(control), confidence=CERTAIN):
+        return certainty((1 - confidence) * 0.999)  # too few minutes for a 99.9% interval
+    strict = mann_whitney_shift(experiment, control, confidence=CERTAIN)
+    band = TOLERANCE * abs(strict.estimate)
+    if (label is Label.HIGH and strict.lower > band) or (
+        label is Label.LOW and strict.upper < -band
+    ):
         return "certain"
-    if p_value < COUNT_P:
-        return "very likely"
-    if p_value < 0.05:
-        return "likely"
-    return "may be chance"
+    return certainty((1 - confidence) * 0.999)
 
 
 def classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricResult:
@@ -154,9 +160,9 @@ def classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricRes
     experiment = [v for v in data.experiment if not math.isnan(v)]
     if not control or not experiment:
         label = Label.NODATA_FAIL if spec.must_have_data and not spec.critical else Label.NODATA
-        return MetricResult(spec.name, label, f"{spec.name}: no data", spec.critical, spec.group)
+        return MetricResult(spec.name, label, f"{spec.said}: no data", spec.critical, spec.group)
     if sorted(control) == sorted(experiment) or len(set(control) | set(experiment)) == 1:
-        return MetricResult(spec.name, Label.PASS, f"{spec.name}: identical", group=spec.group)
+        return MetricResult(spec.name, Label.PASS, f"{spec.said}: identical", group=spec.group)
     if len(set(control)) == 1 and len(set(experiment)) == 1:
         jitter = random.Random(spec.name)  # noqa: S311 (Kayenta breaks ties with tiny noise)
         control = [v + jitter.gauss(0, abs(v) * 1e-5 or 1e-9) for v in control]
@@ -173,15 +179,16 @@ def classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricRes
     elif down and shift.upper < -band and (math.isnan(effect) or effect <= spec.allowed_decrease):
         label = Label.LOW
     if label is not Label.PASS:
-        sure = "certain"
+        sure = _beyond(experiment, control, label, confidence)
     elif shift.lower > 0 or shift.upper < 0:
         sure = "a small shift, within tolerance"
     else:
         sure = "may be chance"
     unit = f" {spec.unit}" if spec.unit else ""
+    against = compared(effect, worse_below=spec.direction is Direction.DECREASE)
     reason = (
-        f"{spec.name} {fmean(experiment):,.4g} vs {fmean(control):,.4g}{unit}, "
-        f"{_compared(effect, spec.direction)}, {sure} (shift {shift.estimate:+,.4g}, "
+        f"{spec.said} {pair(fmean(experiment), fmean(control))}{unit}, "
+        f"{against}, {sure} (shift {shift.estimate:+,.4g}, "
         f"{confidence:.1%} CI {shift.lower:+,.4g} to {shift.upper:+,.4g}; "
         f"n = {len(experiment)} vs {len(control)} minutes) → {label.value}"
     )
@@ -202,12 +209,10 @@ def count_classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> Met
     stable_rate = stable / data.control_total if data.control_total else 0.0
     p = "p < 0.001" if test.p_value < 0.001 else f"p = {test.p_value:.3f}"
     failed = spec.critical and high
-    compared = (
-        "none on stable" if math.isinf(test.ratio) else _compared(test.ratio, Direction.INCREASE)
-    )
+    against = "none on stable" if math.isinf(test.ratio) else compared(test.ratio)
     reason = (
-        f"{spec.name} {canary_rate:.1%} vs {stable_rate:.1%}, {compared}, "
-        f"{_certainty(test.p_value)} ({p}; n = {data.experiment_total:,} vs "
+        f"{spec.said} {canary_rate:.1%} vs {stable_rate:.1%}, {against}, "
+        f"{certainty(test.p_value)} ({p}; n = {data.experiment_total:,} vs "
         f"{data.control_total:,} requests) → {label.value}" + (", critical" if failed else "")
     )
     return MetricResult(spec.name, label, reason, failed, spec.group)
@@ -228,7 +233,7 @@ def score(results: Sequence[MetricResult], weights: dict[str, float] | None = No
     share = (100.0 - explicit) / len(unweighted) if unweighted else 0.0
     total = 0.0
     for name, members in groups.items():
-        counted = [r for r in members if r.label is not Label.NODATA]
+        counted = [r for r in members if r.label not in {Label.NODATA, Label.TOO_FEW}]
         passed = sum(r.label is Label.PASS for r in counted)
         group_score = 100.0 * passed / len(counted) if counted else 100.0
         total += group_score * weights.get(name, share) / 100.0
@@ -245,6 +250,20 @@ def _powered(specs: Sequence[MetricSpec], data: dict[str, MetricData]) -> int:
             rate = sum(found.control) / found.control_total
             needed = max(needed, detectable_samples(rate))
     return needed
+
+
+def _judged(spec: MetricSpec, data: MetricData, looks: int) -> MetricResult:
+    """One metric's result; a gauge with too few minutes yet for its test to show any shift at
+    this look's confidence is not judged (`not enough data yet`), never called certain."""
+    if spec.counts:
+        return count_classify(spec, data, looks=looks)
+    confidence = 1 - (1 - CONFIDENCE) / looks
+    have = [sum(not math.isnan(v) for v in side) for side in (data.experiment, data.control)]
+    if all(have) and not can_show_shift(*have, confidence=confidence):
+        need = minutes_to_show_shift(confidence=confidence)
+        reason = f"{spec.said}: not enough data yet: {min(have)} of {need} minutes"
+        return MetricResult(spec.name, Label.TOO_FEW, reason, group=spec.group)
+    return classify(spec, data, looks=looks)
 
 
 def judge(
@@ -266,13 +285,16 @@ def judge(
             score=math.nan,
             reason=f"insufficient data (n={canary_requests}/{needed})",
         )
-    results = [
-        (count_classify if spec.counts else classify)(
-            spec, data.get(spec.name, MetricData((), ())), looks=looks
-        )
-        for spec in specs
-    ]
+    results = [_judged(spec, data.get(spec.name, MetricData((), ())), looks) for spec in specs]
     total = score(results)
+    early = [r for r in results if r.label is Label.TOO_FEW]
+    if total >= PASS_SCORE and early:
+        return Judgement(
+            verdict=Verdict.INSUFFICIENT,
+            score=total,
+            results=results,
+            reason="no failure yet; " + "; ".join(r.reason for r in early),
+        )
     powered = _powered(specs, data)
     if total >= PASS_SCORE and canary_requests < powered:
         return Judgement(

@@ -31,6 +31,11 @@ class CanaryState(StrEnum):
     """Recorded as rolled back, the traffic not yet moved: the scheduler finishes it."""
 
     @property
+    def said(self) -> str:
+        """The state in a person's words: `rolled back`, `held`."""
+        return "held" if self is CanaryState.HOLDING else self.value.replace("-", " ")
+
+    @property
     def over(self) -> bool:
         """Whether nothing more will happen to it."""
         return self in {CanaryState.PROMOTED, CanaryState.ROLLED_BACK}
@@ -95,6 +100,16 @@ class Canary(Frozen):
         if self.state is CanaryState.ROLLED_BACK:
             return 0.0
         return self.steps[self.step]
+
+    @property
+    def standing(self) -> str:
+        """Where it stands: `running at 5% (step 1/4)`, `rolled back at step 1/4`."""
+        step = f"step {min(self.step + 1, len(self.steps))}/{len(self.steps)}"
+        if self.state is CanaryState.PROMOTED:
+            return "promoted at 100%"
+        if self.state is CanaryState.ROLLED_BACK:
+            return f"rolled back at {step}"
+        return f"{self.state.said} at {self.weight:.0%} ({step})"
 
     def due(self, now: datetime) -> bool:
         """Whether the current step has baked long enough to be judged."""

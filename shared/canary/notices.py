@@ -26,7 +26,7 @@ Chart = Callable[[ComparisonChart], bytes]
 _TONE = {
     CanaryState.STARTING: Tone.INFO,
     CanaryState.RUNNING: Tone.INFO,
-    CanaryState.HOLDING: Tone.USAGE,
+    CanaryState.HOLDING: Tone.INFO,  # information (a person decides), not a usage error
     CanaryState.PROMOTED: Tone.OK,
     CanaryState.ROLLED_BACK: Tone.ERROR,
     CanaryState.PROMOTING: Tone.INFO,
@@ -52,11 +52,7 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
         ]
     return Reply(
         tone=_TONE[canary.state],
-        title=(
-            f"Canary {canary.service} version {canary.release}: {canary.state.value} "
-            f"at {canary.weight:.0%} (step {min(canary.step + 1, len(canary.steps))}"
-            f"/{len(canary.steps)})"
-        ),
+        title=f"Canary {canary.service} version {canary.release}: {canary.standing}",
         text="\n".join(history_page(canary)),
         fields=[
             ("Canary", f"{canary.id} (team {canary.team})"),
@@ -81,6 +77,8 @@ def _versions(canary: Canary) -> str:
     """Which version is stable on the target: the release once promoted (the old one was)."""
     if canary.state is CanaryState.PROMOTED:
         return f"{canary.target}: stable {canary.release} (was {canary.stable})"
+    if canary.state in {CanaryState.ROLLED_BACK, CanaryState.ROLLING_BACK}:
+        return f"{canary.target}: stable {canary.stable} ({canary.release} {canary.state.said})"
     return f"{canary.target}: stable {canary.stable}, canary {canary.release}"
 
 
@@ -115,9 +113,7 @@ def team_list(team: str, canaries: Sequence[Canary]) -> Reply:
     """A team's canaries, one line each."""
     if not canaries:
         return Reply(tone=Tone.INFO, title=f"Team {team} has no canaries")
-    fields = [
-        (x.id, f"{x.service} {x.release}: {x.state.value} at {x.weight:.0%}") for x in canaries
-    ]
+    fields = [(x.id, f"{x.service} {x.release}: {x.standing}") for x in canaries]
     return Reply(tone=Tone.INFO, title=f"Canaries of {team}", fields=fields)
 
 
@@ -126,7 +122,7 @@ def unknown_canary(canary_id: str, team: str, canaries: Sequence[Canary]) -> str
     return missing_record(
         f"There is no canary {canary_id} in team {team}",
         canary_id,
-        [(x.id, f"{x.service} {x.release}, {x.state.value}") for x in canaries],
+        [(x.id, f"{x.service} {x.release}, {x.state.said}") for x in canaries],
         none="`sre canary start SERVICE --version V`",
         more="`sre canary list`",
     )
@@ -136,7 +132,7 @@ def not_done(canary: Canary, what: str, error: Exception) -> SreError:
     """What the operator is told when the traffic could not be moved."""
     if canary.state.moving:
         return UnavailableError(
-            f"{canary.id} is recorded as {canary.state.value} but its traffic could not be moved "
+            f"{canary.id} is recorded as {canary.state.said} but its traffic could not be moved "
             f"yet ({error}): the scheduler tries again every minute."
         )
     return UnavailableError(

@@ -156,7 +156,7 @@ class CanaryProgress:
         try:
             perform(self._routers[canary.kind], canary, move)
         except Exception as error:  # noqa: BLE001 (tried again at the next run)
-            return f"{canary.id} still {canary.state.value}: {error}"
+            return f"{canary.id} still {canary.state.said}: {error}"
         done = finished(canary)
         ended = with_step(done, now, canary.history[-1].what, "finished by the scheduler")
         try:
@@ -186,7 +186,7 @@ class CanaryProgress:
         saved, failed = self.carry_out(canary, saved, move, now, trigger=trigger)
         saved, _ = self._messages.tell_made(saved)  # a channel down does not stop the tick
         if failed is not None:
-            return f"{saved.id} still {saved.state.value} (its start was left unfinished): {failed}"
+            return f"{saved.id} still {saved.state.said} (its start was left unfinished): {failed}"
         return f"{saved.id} rolled back: its start was left unfinished"
 
     def _judged(self, canary: Canary, now: datetime) -> tuple[Canary, dict[str, MetricData]]:

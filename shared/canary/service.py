@@ -11,6 +11,7 @@ from datetime import datetime
 from shared.audit.trail import AuditTrail
 from shared.canary import commands as c
 from shared.canary.models import Canary, CanaryState, StepRecord
+from shared.canary.no_ops import CanaryNoOps
 from shared.canary.notices import (
     CanaryMessages,
     Chart,
@@ -81,16 +82,17 @@ class CanaryService:
         )
 
     def handlers(self) -> Handlers:
-        """The commands this service runs."""
+        """The commands this service runs (a decision that would change nothing is said so)."""
+        same = CanaryNoOps(store=self._store)
         return (
             Handlers()
             .add(c.StartCanary, self.start)
             .add(c.ShowCanary, self.show)
             .add(c.ListCanaries, self.list_for_team)
-            .add(c.PromoteCanary, self.promote)
-            .add(c.RollbackCanary, self.rollback)
-            .add(c.HoldCanary, self.hold)
-            .add(c.ResumeCanary, self.resume)
+            .add(c.PromoteCanary, self.promote, unchanged=same.promote)
+            .add(c.RollbackCanary, self.rollback, unchanged=same.rollback)
+            .add(c.HoldCanary, self.hold, unchanged=same.hold)
+            .add(c.ResumeCanary, self.resume, unchanged=same.resume)
         )
 
     # -- commands ------------------------------------------------------------------------------
@@ -155,7 +157,7 @@ class CanaryService:
             steps=steps,
             interval=to_timedelta(command.interval),
             metrics=command.metrics.split(","),
-            critical=command.critical.split(","),
+            critical=[m for m in command.critical.split(",") if m in command.metrics.split(",")],
             replay=command.replay,
             step_started_at=ctx.now,
             started_by=user,
@@ -296,4 +298,4 @@ def _refusal(canary: Canary, where: str = "") -> str:
             f"{canary.id} is still starting{where}: a start left unfinished is rolled back by the "
             "scheduler within a few minutes."
         )
-    return f"{canary.id} is already {canary.state.value}{where}."
+    return f"{canary.id} is already {canary.state.said}{where}."

@@ -90,6 +90,25 @@ def mann_whitney_shift(
     )
 
 
+def can_show_shift(experiment: int, control: int, *, confidence: float) -> bool:
+    """Whether samples this small can show any shift at `confidence` at all: the largest
+    statistic `_z` can reach (every canary sample above every stable one) beats the quantile."""
+    if not experiment or not control:
+        return False
+    q = _NORMAL.inv_cdf(1 - (1 - confidence) / 2)
+    n = experiment + control
+    sigma = math.sqrt(experiment * control * (n + 1) / 12)
+    return (experiment * control / 2 - 0.5) / sigma > q
+
+
+def minutes_to_show_shift(*, confidence: float) -> int:
+    """The fewest minutes per version (as many of each) that can show a shift at `confidence`."""
+    minutes = 1
+    while not can_show_shift(minutes, minutes, confidence=confidence):
+        minutes += 1
+    return minutes
+
+
 def binomial_tail(successes: int, trials: int, p: float) -> float:
     """P(X >= successes) for X ~ Binomial(trials, p)."""
     if successes <= 0:

@@ -10,6 +10,7 @@ from shared.canary.judge import Judgement, MetricSpec, Verdict
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.replay import REPLAY_METRIC
 from shared.records import Frozen
+from shared.telemetry.models import Signal
 
 QUERY_ERROR_LIMIT = 5
 """Failed metric reads in a row before a canary is held and a person asked (never a rollback)."""
@@ -39,6 +40,11 @@ UNITS = {"errors": "errors/min", "p99_latency": "ms"}
 """What each metric's per-minute samples measure (a Lambda's duration is in milliseconds)."""
 
 
+def said(metric: str) -> str:
+    """A canary metric in a person's words (`p99 latency`), as the investigations say it."""
+    return Signal(metric).label if metric in set(Signal) else metric
+
+
 def specs(canary: Canary) -> list[MetricSpec]:
     """What the judge compares for this canary, and how."""
     found = [
@@ -48,6 +54,7 @@ def specs(canary: Canary) -> list[MetricSpec]:
             critical=name in canary.critical,
             allowed_increase=1.0 if name == "errors" else 1.1,
             unit=UNITS.get(name, ""),
+            label=said(name),
         )
         for name in canary.metrics
     ]

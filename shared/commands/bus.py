@@ -159,12 +159,13 @@ class CommandBus:
 
     def _run(self, command: Command, invocation: Invocation) -> Handled:
         ctx = self._context(command, invocation)
-        if command.deferred:
-            return Handled(self._defer(command, ctx))
-        if command.mutates:
+        if command.mutates:  # asked before a deferral too: a no-op is neither queued nor audited
             nothing = self._handlers.unchanged(command, ctx)
             if nothing:  # nothing would happen: said so, and nothing to audit
                 return Handled(unchanged(nothing))
+        if command.deferred:
+            return Handled(self._defer(command, ctx))
+        if command.mutates:
             return self._audited(command, ctx)
         return self._execute(command, ctx)
 

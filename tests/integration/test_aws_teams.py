@@ -394,7 +394,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     held = next(r for r in teams_service.requests if r.method == "PUT")
     assert held.path == f"/v3/conversations/{channel}/activities/reply-1"
     (card,) = [a["content"] for a in held.body["attachments"]]
-    assert card["body"][0]["text"].startswith("Canary checkout-api version 2: holding at 5%")
+    assert card["body"][0]["text"].startswith("Canary checkout-api version 2: held at 5%")
     assert [a["title"] for a in card["actions"]] == ["Resume", "Promote", "Roll back"]
     # WHEN version 2 fails on 5% of its calls (stable 1%) and the scheduler runs six minutes on
     _version_metrics(started, 5, "1", calls=1900, errors=19)
@@ -411,7 +411,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     assert verdict.path == f"/v3/conversations/{channel}/activities/reply-1"
     card, chart = verdict.body["attachments"]
     text = json.dumps(card["content"])
-    assert "Canary checkout-api version 2: rolled-back at 0%" in text
+    assert "Canary checkout-api version 2: rolled back at step 1/2" in text
     assert "errors 5.0% vs 1.0%, 5.0\\u00d7 worse, certain (p < 0.001" in text  # JSON-escaped
     assert "actions" not in card["content"]  # over: no buttons left
     assert chart["contentType"] == "image/png"

@@ -189,7 +189,7 @@ def test_an_erring_version_is_rolled_back(
     reply = run_scheduler(services, clock, 5)
     assert "rolled back" in dict(reply.fields)["Canaries"]
     assert _alias(lambda_client) == ("1", {})
-    assert "rolled-back" in str(slack_api.calls("chat.update")[-1].body["blocks"])
+    assert "rolled back" in str(slack_api.calls("chat.update")[-1].body["blocks"])
 
 
 def test_a_release_of_the_investigator_that_misses_causes_on_the_replay_set_is_rolled_back(

@@ -53,7 +53,7 @@ def test_canary_status_exits_0_for_a_held_canary(
     capsys.readouterr()
     # WHEN its status is asked: the command worked, whatever the canary's verdict
     assert main(["canary", "status", canary]) == 0
-    assert "holding at 5%" in capsys.readouterr().out
+    assert "held at 5%" in capsys.readouterr().out
 
 
 def test_sre_serve_saves_a_canarys_chart_in_the_home_as_run_once_does(

@@ -67,7 +67,7 @@ def test_every_deferred_command_has_its_result_and_its_outcome_when_sre_returns(
         expect="no investigation inv-0000dead",
     )
     can = _id("can", deferred("canary", "start", "checkout-api", "--version", "42", expect="can-"))
-    deferred("canary", "hold", can, expect="holding at 5%")
+    deferred("canary", "hold", can, expect="held at 5%")
     deferred("canary", "resume", can, expect="resumed")
     deferred("canary", "promote", can, expect="promoted at 100%")
     again = deferred("canary", "start", "checkout-api", "--version", "43", expect="can-")

@@ -92,7 +92,7 @@ def test_a_healthy_release_is_stepped_up_and_promoted(clock: MovingClock) -> Non
     # promoted (the alias now on 43, no weights)
     assert weights == [("41", 0.05), ("41", 0.25), ("41", 0.5), ("43", 0.0)]
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
-    assert shown.title == "Canary checkout-api version 43: promoted at 100% (step 4/4)"
+    assert shown.title == "Canary checkout-api version 43: promoted at 100%"
     assert "errors 1.0% vs 1.0%, about the same, may be chance (p = " in shown.text
     # AND the one message was updated in place at every step, never posted again, each time with
     # a new chart of canary against stable per metric inside it
@@ -124,7 +124,7 @@ def test_the_bad_release_is_rolled_back_with_the_judges_reasons(clock: MovingClo
     run_scheduler(services, clock, 5)
     assert router_of(services).route("checkout:live").weight == 0.0
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
-    assert shown.title.startswith("Canary checkout-api version 42: rolled-back")
+    assert shown.title.startswith("Canary checkout-api version 42: rolled back")
     # in words first, the numbers after
     assert (
         "rolled back by @scheduler: score 0: errors 2.8% vs 1.0%, 2.7× worse, certain (p < 0.001"
@@ -148,7 +148,7 @@ def test_a_viewer_cannot_press_the_buttons_and_a_held_canary_still_rolls_back(
     # a pending human decision never suppresses an automatic rollback
     run_scheduler(services, clock, 5)
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
-    assert shown.title.startswith("Canary checkout-api version 42: rolled-back")
+    assert shown.title.startswith("Canary checkout-api version 42: rolled back")
 
 
 def test_only_lambda_and_the_sample_can_be_canaried(clock: MovingClock, tmp_path: Path) -> None:
@@ -214,7 +214,7 @@ def test_a_metrics_outage_is_counted_never_a_rollback_and_five_in_a_row_hold(
     )
     run_scheduler(services, clock, 5)
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
-    assert shown.title.startswith("Canary checkout-api version 42: holding at 5%")
+    assert shown.title.startswith("Canary checkout-api version 42: held at 5%")
     assert "5 in a row; held, decide by hand" in shown.text
     assert adapters.routers[ResourceKind.SAMPLE].route("checkout:live").weight == 0.05
 
@@ -245,7 +245,7 @@ def test_another_orgs_admin_cannot_step_this_orgs_canary(clock: MovingClock) -> 
     ("decision", "done", "state", "stable", "shown"),
     [
         ("promote", "promoted", CanaryState.PROMOTED, "43", "promoted at 100%"),
-        ("rollback", "rolled back", CanaryState.ROLLED_BACK, "41", "rolled-back"),
+        ("rollback", "rolled back", CanaryState.ROLLED_BACK, "41", "rolled back"),
     ],
 )
 def test_an_operators_promote_or_rollback_moves_the_traffic_and_is_audited_as_done(

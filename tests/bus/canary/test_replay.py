@@ -31,7 +31,7 @@ def test_a_replay_canary_of_a_blind_investigator_is_rolled_back() -> None:
     canary = reply.title.split()[1]
     run_scheduler(services, clock, 5)
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
-    assert "rolled-back" in shown.title
+    assert "rolled back" in shown.title
     assert (
         "investigation_quality 20.0% vs 0.0%, none on stable, very likely "
         "(p = 0.004; n = 40 vs 40 requests) → High, critical" in shown.text
@@ -73,7 +73,7 @@ def test_a_release_whose_code_fails_on_the_replay_set_missed_every_scenario() ->
     run_scheduler(services, clock, 5)
     # THEN it missed all 40, quiet ones included, and is rolled back
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
-    assert "rolled-back" in shown.title
+    assert "rolled back" in shown.title
     assert "investigation_quality 100.0% vs 0.0%, none on stable, certain" in shown.text
 
 

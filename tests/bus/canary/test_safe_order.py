@@ -214,12 +214,12 @@ def test_a_rollback_the_router_refuses_stays_recorded_and_the_next_run_finishes_
     assert stored.state is CanaryState.ROLLING_BACK and stored in store.every()
     assert router.route(TARGET).weight == 0.05
     assert _scheduled(services)[-1] == f"canary rolled back {canary}"
-    assert "rolling-back" in notifier_of(services).updated[-1][1].title
+    assert "rolling back" in notifier_of(services).updated[-1][1].title
     # AND the next run rolls it back: all traffic on the stable version
     run_scheduler(services, clock, 1)
     assert (router.route(TARGET).stable, router.route(TARGET).weight) == ("41", 0.0)
     assert _canary(store, canary).state is CanaryState.ROLLED_BACK
-    assert "rolled-back" in notifier_of(services).updated[-1][1].title
+    assert "rolled back" in notifier_of(services).updated[-1][1].title
 
 
 class _BindingsDown(InMemoryDirectory):
@@ -294,7 +294,7 @@ def test_a_start_its_worker_left_around_the_shift_is_rolled_back_and_never_judge
     # AND the trail has the scheduler's rollback, and the team's channel is told why
     assert _scheduled(services) == [f"canary rolled back {canary.id}"]
     ((_, told),) = channel_messages(services)
-    assert "rolled-back at 0%" in told.title and "its start was left unfinished" in told.text
+    assert "rolled back at step 1/4" in told.title and "its start was left unfinished" in told.text
     # AND later runs judge nothing more
     run_scheduler(services, clock, 10)
     assert len(_canary(store, canary.id).history) == 2
@@ -346,14 +346,14 @@ def test_an_operators_rollback_the_router_refuses_stays_recorded_and_the_schedul
     reply = run_deferred(services, f"canary rollback {canary}", user="oli", channel="C-pay")
     # THEN they are told it is recorded as rolling back and the scheduler will finish it
     assert reply.tone is Tone.ERROR and reply.title != "Internal error", reply
-    assert "recorded as rolling-back but its traffic could not be moved yet" in reply.text
+    assert "recorded as rolling back but its traffic could not be moved yet" in reply.text
     assert "(rollback refused): the scheduler tries again every minute" in reply.text
     # AND the canary is recorded rolling back (seen by the scheduler), its traffic still at 5%,
     # its message saying so, and the trail has the request and that it was not done now
     stored = _canary(store, canary)
     assert stored.state is CanaryState.ROLLING_BACK and stored in store.every()
     assert router.route(TARGET).weight == 0.05
-    assert "rolling-back" in notifier_of(services).updated[-1][1].title
+    assert "rolling back" in notifier_of(services).updated[-1][1].title
     assert _outcomes_since(services, before) == [Outcome.REQUESTED, Outcome.FAILED]
     # WHEN the scheduler runs (the canary's interval not yet over)
     reply = run_scheduler(services, clock, 1)
@@ -362,7 +362,7 @@ def test_an_operators_rollback_the_router_refuses_stays_recorded_and_the_schedul
     assert _canary(store, canary).state is CanaryState.ROLLED_BACK
     assert f"{canary} rolled back" in dict(reply.fields)["Canaries"]
     assert _scheduled(services)[-1] == f"canary rolled back {canary}"
-    assert "rolled-back at 0%" in notifier_of(services).updated[-1][1].title
+    assert "rolled back at step 1/4" in notifier_of(services).updated[-1][1].title
 
 
 def test_a_start_whose_traffic_cannot_be_sent_back_is_left_rolling_back_for_the_scheduler() -> None:
@@ -396,7 +396,7 @@ def test_a_start_whose_traffic_cannot_be_sent_back_is_left_rolling_back_for_the_
     assert [r.what for r in ended.history] == ["started", "rolled back", "rolled back"]
     assert _scheduled(services) == [f"canary rolled back {canary.id}"]
     ((_, told),) = channel_messages(services)
-    assert "rolled-back at 0%" in told.title and "could not be started" in told.text
+    assert "rolled back at step 1/4" in told.title and "could not be started" in told.text
 
 
 def test_a_step_whose_audit_entry_cannot_be_written_is_taken_back_then_taken_later() -> None:

@@ -42,7 +42,7 @@ def test_every_step_is_shown_a_page_at_a_time_the_latest_first(clock: MovingCloc
     assert f"{canary} has 13 steps: pages 1 to 2, the latest first." in past.title
 
 
-@pytest.mark.parametrize(("verb", "state"), [("hold", "holding"), ("rollback", "rolled-back")])
+@pytest.mark.parametrize(("verb", "state"), [("hold", "held"), ("rollback", "rolled back")])
 def test_the_status_of_a_held_or_rolled_back_canary_is_an_answer_not_a_failure(
     clock: MovingClock, verb: str, state: str
 ) -> None:

@@ -36,12 +36,12 @@ def test_the_chart_names_both_releases_the_verdict_the_units_and_minutes_since_t
     figure = comparison_figure(comparison(_held(), DATA))
     # THEN its title names the service and both releases, then where the canary stands
     assert figure.get_suptitle() == (
-        "checkout-api: canary 43 vs stable 41\nholding at 5% · last step: held"
+        "checkout-api: canary 43 vs stable 41\nheld at 5% (step 1/4) · last step: held"
     )
     errors, latency = figure.axes
     # AND each panel names its metric with its unit (error counts scaled to stable's traffic)
     assert errors.get_title(loc="left") == "errors (errors/min, canary ×19 to stable's traffic)"
-    assert latency.get_title(loc="left") == "p99_latency (ms)"
+    assert latency.get_title(loc="left") == "p99 latency (ms)"
     legend = latency.get_legend()
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()] == ["stable 41", "canary 43"]
@@ -49,3 +49,25 @@ def test_the_chart_names_both_releases_the_verdict_the_units_and_minutes_since_t
     assert latency.get_xlabel() == "minutes since the canary started"
     assert [float(x) for x, _ in numpy.asarray(latency.lines[1].get_xydata())] == [0, 1, 2]
     assert render_comparison_png(comparison(_held(), DATA)).startswith(b"\x89PNG")
+
+
+def test_a_canary_judged_after_one_minute_has_a_chart_of_one_marked_point_per_release() -> None:
+    # GIVEN a canary judged every minute, read once: one minute of each release
+    one = {"p99_latency": MetricData(control=[375.5], experiment=[1658.0])}
+    # WHEN it is charted
+    chart = comparison(_held(), one)
+    (latency,) = comparison_figure(chart).axes
+    # THEN the panel is drawn, each release's one minute a visible marker
+    assert [p.metric for p in chart.panels] == ["p99 latency"]
+    stable, canary = latency.lines
+    assert stable.get_marker() == "o" and canary.get_marker() == "o"
+    assert [float(y) for _, y in numpy.asarray(canary.get_xydata())] == [1658.0]
+
+
+def test_the_time_axis_of_a_canary_chart_ticks_whole_minutes() -> None:
+    # WHEN three minutes of a canary are charted
+    figure = comparison_figure(comparison(_held(), DATA))
+    figure.canvas.draw()
+    # THEN every tick of the time axis is a whole minute (no 0.2, 0.4 …)
+    ticks = [float(t) for t in figure.axes[-1].get_xticks()]
+    assert ticks and all(t == int(t) for t in ticks)

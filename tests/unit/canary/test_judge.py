@@ -80,7 +80,7 @@ def test_a_clear_latency_regression_is_high() -> None:
         LATENCY, MetricData(control=_noisy(100, 60, 1), experiment=_noisy(150, 60, 2))
     )
     assert result.label is Label.HIGH
-    assert result.reason.startswith("p99_latency 147 vs 100.5, 1.5× worse, certain (shift +")
+    assert result.reason.startswith("p99_latency 147 vs 100, 1.5× worse, certain (shift +")
     assert "n = 60 vs 60 minutes) → High" in result.reason
 
 
@@ -209,3 +209,70 @@ def test_judging_the_same_growing_data_again_asks_for_more_evidence() -> None:
     data = MetricData(control=[120.0], experiment=[14.0], control_total=12000, experiment_total=600)
     first, fifth = count_classify(ERRORS, data), count_classify(ERRORS, data, looks=5)
     assert (first.label, fifth.label) == (Label.HIGH, Label.PASS)
+
+
+LABELLED = MetricSpec(name="p99_latency", allowed_increase=1.1, unit="ms", label="p99 latency")
+
+
+def test_one_minute_of_each_version_is_not_enough_data_never_certain() -> None:
+    # GIVEN the canary's first minute: p99 1,658 ms against the stable version's 375.5 ms
+    data = {
+        "p99_latency": MetricData(control=[375.5], experiment=[1658.0]),
+        "errors": MetricData(
+            control=[57.0], experiment=[3.0], control_total=5700, experiment_total=300
+        ),
+    }
+    # WHEN it is judged
+    judgement = judge([LABELLED, ERRORS], data, canary_requests=300)
+    # THEN latency is not judged yet, in words, and nothing is rolled back or promoted on it
+    assert judgement.verdict is Verdict.INSUFFICIENT
+    latency = judgement.results[0]
+    assert latency.label is Label.TOO_FEW
+    assert latency.reason == "p99 latency: not enough data yet: 1 of 5 minutes"
+    assert "certain" not in judgement.reason
+    assert judgement.reason.startswith("no failure yet; p99 latency: not enough data yet")
+
+
+def test_a_failing_critical_metric_still_rolls_back_while_latency_has_too_few_minutes() -> None:
+    # GIVEN 2 minutes: errors clearly doubled (critical), latency too short to test
+    data = {
+        "p99_latency": MetricData(control=[375.0, 380.0], experiment=[1600.0, 1700.0]),
+        "errors": MetricData(
+            control=[57.0, 57.0], experiment=[12.0, 12.0], control_total=11400, experiment_total=600
+        ),
+    }
+    judgement = judge([LABELLED, ERRORS], data, canary_requests=600)
+    assert judgement.verdict is Verdict.FAILED
+    assert "p99 latency: not enough data yet: 2 of 5 minutes" in [
+        r.reason for r in judgement.results
+    ]
+
+
+def test_more_looks_need_more_minutes_before_latency_can_fail() -> None:
+    # the second look shares the 2% among two tests: 99% confidence needs 6 minutes a side
+    data = MetricData(control=_noisy(100, 5, 1), experiment=_noisy(400, 5, 2))
+    first = judge([LABELLED], {"p99_latency": data}, canary_requests=1000, looks=1)
+    second = judge([LABELLED], {"p99_latency": data}, canary_requests=1000, looks=2)
+    assert first.verdict is Verdict.FAILED
+    assert second.results[0].reason == "p99 latency: not enough data yet: 5 of 6 minutes"
+
+
+def test_a_latency_failure_says_how_sure_it_is_as_its_interval_allows() -> None:
+    # GIVEN five minutes a side, every canary minute far above every stable one: the 98%
+    # interval leaves no shift out, a 99.9% one cannot with so few minutes
+    data = MetricData(control=_noisy(100, 5, 1), experiment=_noisy(400, 5, 2))
+    result = classify(LABELLED, data)
+    assert result.label is Label.HIGH
+    # THEN it is called likely (p < 0.02), not certain; both means with the same precision
+    assert result.reason.startswith("p99 latency 412 vs 101 ms, 4.1× worse, likely (shift +")
+
+
+def test_a_canary_without_errors_against_a_stable_version_with_some_says_none_on_canary() -> None:
+    # GIVEN no canary error in 400 requests, 40 on the stable version's 8,000
+    data = MetricData(
+        control=[10.0] * 4, experiment=[0.0] * 4, control_total=8000, experiment_total=400
+    )
+    # WHEN judged THEN it passes, said in words (it used to divide by zero)
+    result = count_classify(ERRORS, data)
+    assert result.label is Label.PASS
+    assert result.reason.startswith("errors 0.0% vs 0.5%, none on canary, may be chance")

@@ -1,0 +1,57 @@
+"""An operator's canary decision that would change nothing (a hold of a held canary, a resume of
+a running one, a rollback of one rolled back): said before it is queued, so it is answered
+"nothing to change", exit 0, and leaves no audit entry (nothing happened)."""
+
+from __future__ import annotations
+
+from shared.canary import commands as c
+from shared.canary.models import Canary, CanaryState
+from shared.canary.ports import CanaryStore
+from shared.commands.context import Context
+from shared.times import clock, spans_days
+
+NOTHING = "nothing to change"
+
+
+class CanaryNoOps:
+    """Tells, from the store, whether a decision would leave the canary as it is."""
+
+    def __init__(self, *, store: CanaryStore) -> None:
+        self._store = store
+
+    def _found(self, canary_id: str, ctx: Context) -> Canary | None:
+        """The team's canary, or None (then the command itself says what is missing)."""
+        found = self._store.get(ctx.principal.actor.org, canary_id)
+        return found if found is not None and found.team == ctx.team else None
+
+    def hold(self, command: c.HoldCanary, ctx: Context) -> str | None:
+        """Holding a held canary: since when, and by whom."""
+        canary = self._found(command.id, ctx)
+        if canary is None or canary.state is not CanaryState.HOLDING:
+            return None
+        held = next((r for r in reversed(canary.history) if r.what == "held"), None)
+        if held is None:
+            return f"{canary.id} is already held: {NOTHING}"
+        since = clock(held.at, days=spans_days(held.at, ctx.now))
+        return f"{canary.id} is already held since {since} (by @{held.by}): {NOTHING}"
+
+    def resume(self, command: c.ResumeCanary, ctx: Context) -> str | None:
+        """Resuming a canary that runs."""
+        canary = self._found(command.id, ctx)
+        if canary is None or canary.state is not CanaryState.RUNNING:
+            return None
+        return f"{canary.id} is not held, it is {canary.standing}: {NOTHING}"
+
+    def promote(self, command: c.PromoteCanary, ctx: Context) -> str | None:
+        """Promoting a promoted canary (or one being promoted)."""
+        return self._already(command.id, ctx, {CanaryState.PROMOTED, CanaryState.PROMOTING})
+
+    def rollback(self, command: c.RollbackCanary, ctx: Context) -> str | None:
+        """Rolling back a canary rolled back (or being rolled back)."""
+        return self._already(command.id, ctx, {CanaryState.ROLLED_BACK, CanaryState.ROLLING_BACK})
+
+    def _already(self, canary_id: str, ctx: Context, states: set[CanaryState]) -> str | None:
+        canary = self._found(canary_id, ctx)
+        if canary is None or canary.state not in states:
+            return None
+        return f"{canary.id} is already {canary.state.said}: {NOTHING}"

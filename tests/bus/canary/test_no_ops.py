@@ -1,0 +1,58 @@
+"""A canary decision that would change nothing is said so at once: not queued, not audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.slack.render import blocks
+from shared.audit.models import StreamKey
+from shared.replies import Tone
+from tests.support import NOW, ORG, MovingClock, records, run, run_deferred, run_worker
+from tests.support.deployments import canary_services, start_canary
+
+
+@pytest.fixture
+def clock() -> MovingClock:
+    return MovingClock(NOW)
+
+
+def _trail(services: object) -> list[str]:
+    return [e.command for e in records(services.audit_log, StreamKey(org=ORG, team="payments"))]  # type: ignore[attr-defined]
+
+
+def test_holding_a_held_canary_again_changes_nothing_and_says_since_when(
+    clock: MovingClock,
+) -> None:
+    # GIVEN a canary held by oli
+    services = canary_services(clock)
+    canary = start_canary(services, "43")
+    assert not run_deferred(services, f"canary hold {canary}", user="oli", channel="C-pay").failed
+    trail = _trail(services)
+    # WHEN the Hold is asked again
+    again = run(services, f"canary hold {canary}", user="oli", channel="C-pay")
+    # THEN it is answered at once, an answer and not a failure, nothing queued or audited
+    assert again.tone is Tone.INFO and not again.failed
+    assert again.title == f"{canary} is already held since 09:30 (by @oli): nothing to change"
+    assert "Working on" not in str(blocks(again))
+    assert run_worker(services) == []
+    assert _trail(services) == trail
+
+
+def test_resuming_a_running_canary_and_rolling_back_a_rolled_back_one_change_nothing(
+    clock: MovingClock,
+) -> None:
+    services = canary_services(clock)
+    canary = start_canary(services, "43")
+    resumed = run(services, f"canary resume {canary}", user="oli", channel="C-pay")
+    assert resumed.tone is Tone.INFO
+    assert resumed.title == (
+        f"{canary} is not held, it is running at 5% (step 1/4): nothing to change"
+    )
+    assert not run_deferred(
+        services, f"canary rollback {canary}", user="oli", channel="C-pay"
+    ).failed
+    trail = _trail(services)
+    again = run(services, f"canary rollback {canary}", user="oli", channel="C-pay")
+    assert again.title == f"{canary} is already rolled back: nothing to change"
+    assert run_worker(services) == []
+    assert _trail(services) == trail
