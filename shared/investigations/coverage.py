@@ -11,12 +11,13 @@ from datetime import datetime
 
 from shared.replies import Reply, Tone
 from shared.telemetry.models import Finding, Judgement, Service, Verdict
+from shared.times import period
 
 
-def window_text(start: datetime, end: datetime) -> str:
-    """`2026-11-22 17:32–23:32 UTC` (with the end's date when it is another day)."""
-    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
-    return f"{start:%Y-%m-%d %H:%M}–{until} UTC"
+def window_text(start: datetime, end: datetime, *, today: datetime) -> str:
+    """`17:32–23:32 UTC` today, `Sun 22 Nov 07:00–09:00 UTC` another day, both ends dated
+    across midnight (`shared.times.period`)."""
+    return period(start, end, today=today)
 
 
 def reason(verdict: Verdict, window: str) -> str:

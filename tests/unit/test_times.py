@@ -38,4 +38,13 @@ def test_a_time_of_today_has_no_date_and_any_other_has_its_date() -> None:
 
 def test_a_window_over_a_day_dates_both_ends() -> None:
     start = TODAY - timedelta(days=2)
-    assert period(start, TODAY) == "28 Nov 23:10\N{EN DASH}30 Nov 23:10 UTC"
+    assert period(start, TODAY) == "Sat 28 Nov 23:10 \N{EN DASH} Mon 30 Nov 23:10 UTC"
+
+
+def test_a_period_within_a_day_gives_its_date_once_unless_it_is_today() -> None:
+    start = TODAY.replace(hour=7, minute=0)
+    assert period(start, start + timedelta(hours=2), today=TODAY) == "07:00\N{EN DASH}09:00 UTC"
+    earlier = start - timedelta(days=8)
+    assert period(earlier, earlier + timedelta(hours=2), today=TODAY) == (
+        "Sun 22 Nov 07:00\N{EN DASH}09:00 UTC"
+    )
