@@ -16,6 +16,7 @@ from shared.investigations.ports import InvestigationStore
 from shared.messages import channel_targets
 from shared.ports import Notifier
 from shared.replies import Button, Reply, Tone, channel_ref, group_ref, user_ref
+from shared.services.catalog import unknown_service
 from shared.times import clock
 
 
@@ -121,8 +122,15 @@ class Collaboration:
         )
 
     def list_for_team(self, command: c.ListInvestigations, ctx: Context) -> Reply:
-        """The team's own investigations, newest first, filtered, `--limit` of them."""
-        found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
+        """The team's own investigations, newest first, filtered, `--limit` of them; a service
+        the team has not (and has no investigation of) is refused with the closest name."""
+        org = ctx.principal.actor.org
+        found = self._store.list_for(org, ctx.team or "")
+        name = command.service
+        if name and all(i.service != name for i in found):
+            team = self._directory.get_team(org, ctx.team or "")
+            if team is not None and name not in team.services:
+                raise unknown_service(team, name)
         return listing(ctx.team or "", command, found, ctx.now)
 
     def _found(self, investigation_id: str, ctx: Context) -> Investigation | None:
@@ -292,5 +300,6 @@ class Collaboration:
             title=f"{inv.id} reopened by @{user}",
             text=inv.headline,
             fields=[("Page", self._link(saved, ctx.now))],
+            refs=(user_ref(user, ctx.principal.actor.name),),
         )
         return with_actions(reply, saved)
