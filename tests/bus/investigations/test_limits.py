@@ -12,6 +12,7 @@ from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
+from shared.times import moment
 from tests.support import NOW, ask, run, setup_teams
 
 RESOURCES = {
@@ -101,7 +102,7 @@ def test_a_window_older_than_the_provider_keeps_says_the_earliest_start(
     assert refused.tone is Tone.USAGE
     earliest = NOW - timedelta(days=days, hours=-4)
     assert said in refused.title
-    assert f"the earliest window start is {earliest:%Y-%m-%d %H:%M} UTC" in refused.title
+    assert f"the earliest window start is {moment(earliest, today=NOW)}" in refused.title
     later = (earliest + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M")
     kept = _investigate(clouds, f"investigate {service} --window 2h --since {later}")
     assert "keeps" not in kept.title
