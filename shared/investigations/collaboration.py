@@ -10,6 +10,7 @@ from shared.errors import ConflictError, NotFoundError, UnavailableError, did_yo
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
+from shared.investigations.coverage import finding_read
 from shared.investigations.listing import listing, unknown_investigation
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.ports import InvestigationStore
@@ -106,7 +107,7 @@ class Collaboration:
             ("Participants", ", ".join(f"@{p}" for p in inv.participants)),
             (
                 "Findings",
-                "\n".join(f"{f.signal.label} {f.evidence}" for f in inv.findings) or "none",
+                "\n".join(finding_read(f, inv.opened_at, ctx.now) for f in inv.findings) or "none",
             ),
             ("Page", self._link(inv, ctx.now)),
         ]
