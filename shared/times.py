@@ -1,5 +1,6 @@
-"""How replies write times, periods and durations: a time that is not today carries its date, a
-period that crosses midnight UTC dates both ends, a duration reads `5m`, `2h`, `2 days`."""
+"""How replies write times, periods and durations, in one style: `10:11 UTC` today, else
+`Wed 2 Dec 10:11 UTC`; a period `10:11–12:11 UTC` within one day (its date once when it is not
+today), `Wed 2 Dec 10:11 – Thu 3 Dec 10:11 UTC` across midnight UTC; a duration `5m`, `2 days`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from datetime import datetime, timedelta
 _UNITS = (("h", 3600), ("m", 60), ("s", 1))
 
 
+def day(at: datetime, *, today: datetime | None = None) -> str:
+    """A date as a reply writes it: `Wed 2 Dec`, with the year when it is not `today`'s."""
+    year = f" {at.year}" if today is not None and at.year != today.year else ""
+    return f"{at:%a} {at.day} {at:%b}{year}"
+
+
 def clock(at: datetime, *, days: bool) -> str:
-    """A time as the page and chart write it: `22:30`, or `29 Nov 22:30` across days."""
-    return f"{at:%d %b %H:%M}" if days else f"{at:%H:%M}"
+    """A time in a list of times (no `UTC` after each): `22:30`, or `Sun 29 Nov 22:30` when the
+    list needs dates."""
+    return f"{day(at)} {at:%H:%M}" if days else f"{at:%H:%M}"
 
 
 def spans_days(start: datetime, end: datetime) -> bool:
@@ -18,12 +26,23 @@ def spans_days(start: datetime, end: datetime) -> bool:
     return start.date() != end.date()
 
 
-def period(start: datetime, end: datetime, *, days: bool | None = None) -> str:
-    """`22:38 to 23:18 UTC` (an en dash between), with dates when the period crosses midnight
-    (or when `days` says so: a baseline shown beside a window of several days)."""
-    days = spans_days(start, end) if days is None else days
-    same_day = days and start.date() == end.date()
-    return f"{clock(start, days=days)}\N{EN DASH}{clock(end, days=days and not same_day)} UTC"
+def period(
+    start: datetime, end: datetime, *, today: datetime | None = None, days: bool | None = None
+) -> str:
+    """`22:38–23:18 UTC`; with its date once when it is not of the day of `today` (or when
+    `days` says so), `Sun 22 Nov 07:00–09:00 UTC`; across midnight both ends dated,
+    `Wed 2 Dec 10:11 – Thu 3 Dec 10:11 UTC`. Without `today` (a chart, the page) a period
+    within one day is written without its date unless `days` asks for it."""
+    if spans_days(start, end):
+        since, until = (
+            f"{day(start, today=today)} {start:%H:%M}",
+            f"{day(end, today=today)} {end:%H:%M}",
+        )
+        return f"{since} \N{EN DASH} {until} UTC"
+    if days is None:
+        days = today is not None and start.date() != today.date()
+    date = f"{day(start, today=today)} " if days else ""
+    return f"{date}{start:%H:%M}\N{EN DASH}{end:%H:%M} UTC"
 
 
 def moment(at: datetime, *, today: datetime) -> str:
@@ -31,8 +50,7 @@ def moment(at: datetime, *, today: datetime) -> str:
     (`Wed 2 Dec 23:10 UTC`, and the year when it is not `today`'s)."""
     if at.date() == today.date():
         return f"{at:%H:%M} UTC"
-    year = f" {at.year}" if at.year != today.year else ""
-    return f"{at:%a} {at.day} {at:%b}{year} {at:%H:%M} UTC"
+    return f"{day(at, today=today)} {at:%H:%M} UTC"
 
 
 def length(span: timedelta) -> str:

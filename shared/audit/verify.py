@@ -16,6 +16,7 @@ from shared.audit.models import (
     StreamKey,
 )
 from shared.audit.seal import SigningKey, digest_hash, signed_by
+from shared.times import day
 
 MAX_PROBLEMS = 5
 Progress = Callable[[int], None]
@@ -60,7 +61,7 @@ def lock_problem(lock: LockState | None, now: datetime) -> str | None:
         return "its file is writable (it should be read only)"
     if lock.mode in {"COMPLIANCE", "read-only"}:
         if lock.retain_until is not None and lock.retain_until <= now:
-            return f"its retention ended on {lock.retain_until:%Y-%m-%d}"
+            return f"its retention ended on {day(lock.retain_until, today=now)}"
         return None
     return f"it is not under COMPLIANCE retention (lock: {lock.mode})"
 

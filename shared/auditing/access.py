@@ -18,6 +18,7 @@ from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import ChannelId, OrgId, OrgRole, UserId
 from shared.records import Frozen
 from shared.teams import commands as m
+from shared.times import clock
 
 _TEAM_COMMANDS = CommandSet(m.TEAM_COMMANDS)
 CHANGES = ("sre team ", "sre org ")
@@ -40,8 +41,8 @@ class Change(Frozen):
         return entry_name(self.stream, self.seq)
 
     def said(self) -> str:
-        """`2026-11-22 09:30 UTC by @root, payments#12`."""
-        return f"{self.time:%Y-%m-%d %H:%M} UTC by @{self.by}, {self.where}"
+        """`Sun 22 Nov 09:30 UTC by @root, payments#12`."""
+        return f"{clock(self.time, days=True)} UTC by @{self.by}, {self.where}"
 
 
 @dataclass

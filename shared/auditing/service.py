@@ -19,6 +19,7 @@ from shared.commands.context import Context, Handlers
 from shared.identity.admins import ConfiguredAdmin
 from shared.ports import ExportStore
 from shared.replies import Reply, Tone, user_ref
+from shared.times import clock
 
 Progress = Callable[[str], None]
 CSV_COLUMNS = (
@@ -130,7 +131,7 @@ class AuditService:
         if not chosen:
             return Reply(tone=Tone.INFO, title=f"No matching entries in {label(stream)}")
         lines = [
-            f"#{r.seq} {r.time:%Y-%m-%d %H:%M} @{r.actor.user} `{r.command}` → {r.outcome.value}"
+            f"#{r.seq} {clock(r.time, days=True)} @{r.actor.user} `{r.command}` → {r.outcome.value}"
             for r in chosen
         ]
         return Reply(
@@ -226,7 +227,7 @@ def verification_reply(report: Verification, *, storage: str) -> Reply:
         ("Head", f"#{report.head} · {report.head_hash[:12]}" if report.head else "empty"),
         (
             "Last digest",
-            f"#{last.number} seals #{last.last_seq} ({last.time:%Y-%m-%d %H:%M} UTC,"
+            f"#{last.number} seals #{last.last_seq} ({clock(last.time, days=True)} UTC,"
             f" key {last.key_id})"
             if last
             else "none yet",

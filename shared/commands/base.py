@@ -19,6 +19,7 @@ from shared.identity.models import TeamName
 from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
 from shared.invocation import Invocation
+from shared.times import clock
 
 
 def _plain_user(value: str) -> str:
@@ -82,8 +83,8 @@ class Command(BaseModel):
         since, until = getattr(self, "since", None), getattr(self, "until", None)
         if isinstance(since, datetime) and isinstance(until, datetime) and until <= since:
             raise ValueError(
-                f"--until ({until:%Y-%m-%d %H:%M} UTC) is not after --since"
-                f" ({since:%Y-%m-%d %H:%M} UTC): the span would be empty"
+                f"--until ({clock(until, days=True)} UTC) is not after --since"
+                f" ({clock(since, days=True)} UTC): the span would be empty"
             )
         return self
 

@@ -11,6 +11,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, ValidationInfo
 
+from shared.times import moment as shown_at
+
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DURATION_PATTERN = r"(?:\d+[smhd])+"
 """A duration: one or more amounts, each digits then its unit (seconds, minutes, hours or days):
@@ -110,8 +112,8 @@ def _typed_moment(value: object, info: ValidationInfo) -> object:
     at = moment(value, now=now if isinstance(now, datetime) else datetime.now(UTC))
     if info.field_name == "since" and isinstance(now, datetime) and at > now:
         raise ValueError(
-            f"is in the future: {at:%Y-%m-%d %H:%M} UTC is after now"
-            f" ({now:%Y-%m-%d %H:%M} UTC); give a time already past, like 2h ago"
+            f"is in the future: {shown_at(at, today=now)} is after now"
+            f" ({shown_at(now, today=now)}); give a time already past, like 2h ago"
         )
     return at
 

@@ -10,12 +10,14 @@ from shared.errors import ConflictError, NotFoundError, UnavailableError, did_yo
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
+from shared.investigations.coverage import finding_read
 from shared.investigations.listing import listing, unknown_investigation
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.ports import InvestigationStore
 from shared.messages import channel_targets
 from shared.ports import Notifier
 from shared.replies import Button, Reply, Tone, channel_ref, group_ref, user_ref
+from shared.services.catalog import unknown_service
 from shared.times import clock
 
 
@@ -105,7 +107,7 @@ class Collaboration:
             ("Participants", ", ".join(f"@{p}" for p in inv.participants)),
             (
                 "Findings",
-                "\n".join(f"{f.signal.label} {f.evidence}" for f in inv.findings) or "none",
+                "\n".join(finding_read(f, inv.opened_at, ctx.now) for f in inv.findings) or "none",
             ),
             ("Page", self._link(inv, ctx.now)),
         ]
@@ -121,8 +123,15 @@ class Collaboration:
         )
 
     def list_for_team(self, command: c.ListInvestigations, ctx: Context) -> Reply:
-        """The team's own investigations, newest first, filtered, `--limit` of them."""
-        found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
+        """The team's own investigations, newest first, filtered, `--limit` of them; a service
+        the team has not (and has no investigation of) is refused with the closest name."""
+        org = ctx.principal.actor.org
+        found = self._store.list_for(org, ctx.team or "")
+        name = command.service
+        if name and all(i.service != name for i in found):
+            team = self._directory.get_team(org, ctx.team or "")
+            if team is not None and name not in team.services:
+                raise unknown_service(team, name)
         return listing(ctx.team or "", command, found, ctx.now)
 
     def _found(self, investigation_id: str, ctx: Context) -> Investigation | None:
@@ -292,5 +301,6 @@ class Collaboration:
             title=f"{inv.id} reopened by @{user}",
             text=inv.headline,
             fields=[("Page", self._link(saved, ctx.now))],
+            refs=(user_ref(user, ctx.principal.actor.name),),
         )
         return with_actions(reply, saved)

@@ -10,13 +10,16 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from shared.replies import Reply, Tone
+from shared.telemetry.judgement import evidence
 from shared.telemetry.models import Finding, Judgement, Service, Verdict
+from shared.telemetry.queries import UNITS
+from shared.times import period
 
 
-def window_text(start: datetime, end: datetime) -> str:
-    """`2026-11-22 17:32–23:32 UTC` (with the end's date when it is another day)."""
-    until = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
-    return f"{start:%Y-%m-%d %H:%M}–{until} UTC"
+def window_text(start: datetime, end: datetime, *, today: datetime) -> str:
+    """`17:32–23:32 UTC` today, `Sun 22 Nov 07:00–09:00 UTC` another day, both ends dated
+    across midnight (`shared.times.period`)."""
+    return period(start, end, today=today)
 
 
 def reason(verdict: Verdict, window: str) -> str:
@@ -60,6 +63,16 @@ def finding_line(number: int, finding: Finding) -> str:
     """`1. error rate 13.7× baseline since 23:02 UTC (1% → 13.7%) · after deploy v7`."""
     after = f" · after {finding.near.summary}" if finding.near else ""
     return f"{number}. {finding.signal.label} {finding.evidence}{after}"
+
+
+def finding_read(finding: Finding, written: datetime, now: datetime) -> str:
+    """A finding as its report wrote it on the day `written`, or, read another day, written
+    again for `now`'s reader (its times dated; a note on an earlier change kept as written)."""
+    if written.date() == now.date():
+        return f"{finding.signal.label} {finding.evidence}"
+    _, also, earlier = finding.evidence.partition("; it also ")
+    again = evidence(finding, UNITS[finding.signal], today=now)
+    return f"{finding.signal.label} {again}{also}{earlier}"
 
 
 def without_findings(

@@ -17,7 +17,8 @@ def listing(
     team: str, command: c.ListInvestigations, found: Sequence[Investigation], now: datetime
 ) -> Reply:
     """`investigation list`: the team's own investigations that match, the newest `--limit`,
-    and how many more there are (each opened today by its time, else with its date)."""
+    and how many more there are, after them (each opened today by its time, else with its
+    date)."""
     matching = [
         i
         for i in found
@@ -41,11 +42,11 @@ def listing(
         for i in shown
     ]
     more = len(matching) - len(shown)
-    text = f"{more} more: `{_wider(command, len(matching))}`" if more else ""
+    if more:  # after the list, as its last line (a reply's text comes before its fields)
+        fields.append((f"{more} more", f"`{_wider(command, len(matching))}`"))
     return Reply(
         tone=Tone.INFO,
         title=f"{which[0].upper()}{which[1:]} of team {team}, newest first ({len(matching)})",
-        text=text,
         fields=fields,
     )
 

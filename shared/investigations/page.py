@@ -22,7 +22,7 @@ from shared.investigations.signal_states import (
     without_findings,
 )
 from shared.telemetry.models import Signal
-from shared.times import period
+from shared.times import clock, period
 
 LINK_LIFETIME = timedelta(days=7)
 FORBIDDEN = "<!doctype html><title>Forbidden</title><p>This link is not valid or has expired.</p>"
@@ -86,18 +86,20 @@ def _signal(investigation: Investigation, signal: Signal, png: bytes | None) -> 
 
 
 def _lists(investigation: Investigation) -> tuple[str, str, str]:
-    """The events, log evidence and timeline items."""
+    """The events (in time order), log evidence and timeline items; the page is read any day,
+    so every time carries its date."""
     e = html.escape
     events = "".join(
-        f"<li><time>{t.time:%Y-%m-%d %H:%M} UTC</time> {e(t.summary)}</li>"
-        for t in investigation.events
+        f"<li><time>{clock(t.time, days=True)} UTC</time> {e(t.summary)}</li>"
+        for t in sorted(investigation.events, key=lambda t: t.time)
     )
     logs = "".join(
         f"<li><strong>{e(item.source)}</strong> {e(item.describe(investigation.end))}</li>"
         for item in investigation.logs
     )
     timeline = "".join(
-        f"<li><time>{t.time:%Y-%m-%d %H:%M} UTC</time> @{e(t.actor)} {e(t.kind)}: {e(t.text)}</li>"
+        f"<li><time>{clock(t.time, days=True)} UTC</time> @{e(t.actor)} {e(t.kind)}: "
+        f"{e(t.text)}</li>"
         for t in investigation.timeline
     )
     return events, logs, timeline
@@ -134,7 +136,7 @@ def render(investigation: Investigation, panels: Mapping[Signal, bytes]) -> str:
 <h1 id="headline">{e(investigation.headline)}</h1>
 <p class="meta">{e(investigation.id)} · team {e(investigation.team)}
  · {e(investigation.status.value)}
- · {period(investigation.start, investigation.end)}</p>
+ · {period(investigation.start, investigation.end, days=True)}</p>
 <p id="narrative">{e(investigation.narrative)}</p>
 <h2>Findings</h2><ol id="findings">{_findings(investigation)}</ol>
 {f'<p id="not-judged">{e(missing)}</p>' if missing else ""}

@@ -38,7 +38,7 @@ from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import Event, Finding, LogEvidence, ResourceKind, Service, Verdict
 from shared.telemetry.ports import LogSource, MetricsSource
 from shared.telemetry.queries import signal_series
-from shared.times import clock, moment, spans_days
+from shared.times import clock, moment
 
 BASELINE = timedelta(hours=4)
 """How much history before the window each signal is judged against."""
@@ -92,13 +92,21 @@ class InvestigationService:
             *self._changes(team, service, start - BASELINE, end),
         ]
         judged = analysis.findings(
-            series, signals=service.queries, start=start, end=end, step=STEP, events=events
+            series,
+            signals=service.queries,
+            start=start,
+            end=end,
+            step=STEP,
+            events=events,
+            today=ctx.now,
         )
         verdicts, findings = judged.verdicts, judged.ranked
         logs, note = self._log_evidence(service, start=start, end=end)
-        reply = report(service, findings, start=start, end=end, events=events, verdicts=verdicts)
+        reply = report(
+            service, findings, start=start, end=end, events=events, verdicts=verdicts, now=ctx.now
+        )
         if logs or note:
-            lines = [e.describe(end) for e in logs[:8]] or [note]
+            lines = [e.describe(ctx.now) for e in logs[:8]] or [note]
             reply = reply.model_copy(update={"fields": [*reply.fields, ("Logs", "\n".join(lines))]})
         actor = ctx.principal.actor.user
         opened = Investigation(
@@ -194,10 +202,13 @@ def report(
     end: datetime,
     events: list[Event],
     verdicts: Sequence[Verdict] = (),
+    now: datetime | None = None,
 ) -> Reply:
     """The investigation as a reply: headline, ranked findings, what could not be judged, first
-    mover, baseline notes, events."""
-    window = window_text(start, end)
+    mover, baseline notes, events (the chosen ones in time order, oldest first). A time not of
+    the day of `now` (the reader's; default the window's end) carries its date."""
+    now = now or end
+    window = window_text(start, end, today=now)
     cannot = [unjudged_line(v, window) for v in verdicts if not v.judgement.judged]
     fields = [
         ("Service", f"{service.name} ({service.kind.value} {service.resource})"),
@@ -212,17 +223,17 @@ def report(
     first = first_to_move(findings)
     if first:
         fields.append(
-            ("First to move", f"{first.signal.label} at {moment(first.onset, today=end)}")
+            ("First to move", f"{first.signal.label} at {moment(first.onset, today=now)}")
         )
     if events:
-        shown = listed(events, findings)
-        days = spans_days(start, end) or any(e.time.date() != end.date() for e in shown)
+        shown = sorted(listed(events, findings), key=lambda e: e.time)
+        days = any(e.time.date() != now.date() for e in shown)
         dated = [f"{clock(e.time, days=days)} {e.summary}" for e in shown]
         fields.append(("Events", "\n".join(dated)))
     near = [f.near for f in findings if f.near]
     return Reply(
         tone=Tone.INFO,
-        title=f"{service.name}: {headline(findings[0], end)}",
+        title=f"{service.name}: {headline(findings[0], now)}",
         text="\n".join(lines),
         fields=fields,
         refs=tuple(user_ref(by) for by in sorted({e.by for e in [*events, *near]} - {""})),

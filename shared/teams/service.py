@@ -13,6 +13,7 @@ from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
 from shared.teams import commands as m
 from shared.teams.channel_names import channel_named, sentence
 from shared.teams.no_ops import NoOps
+from shared.times import moment
 
 
 def _mention(user: str) -> str:
@@ -137,7 +138,7 @@ class TeamService:
             ("Description", team.description or "none"),
             ("Members", _members(team) or "nobody yet"),
             ("Channels", ", ".join(f"#{c}" for c in channels) or "none bound"),
-            ("Created", f"{team.created_at:%Y-%m-%d %H:%M} UTC by {_mention(team.created_by)}"),
+            ("Created", f"{moment(team.created_at, today=ctx.now)} by {_mention(team.created_by)}"),
         ]
         refs = (*_member_refs(team), user_ref(team.created_by), *map(channel_ref, channels))
         return Reply(tone=Tone.INFO, title=f"Team {team.name}", fields=fields, refs=refs)

@@ -41,12 +41,16 @@ def findings(
     signals: Iterable[Signal] | None = None,
     step: int = STEP,
     events: Sequence[Event] = (),
+    today: datetime | None = None,
 ) -> Findings:
     """The investigator: each of `signals` (default: every signal of `series`) judged over the
     window `start`-`end` against its baseline before it, and the changes found, ranked. The one
-    path from series to findings, for an investigation and for the canary's replay set."""
+    path from series to findings, for an investigation and for the canary's replay set. Times
+    of another day than `today` (the reader's now; default the window's end) carry their date."""
     read = list(series) if signals is None else signals
-    verdicts, found = judge_all(series, read, start=start, end=end, step=step, events=events)
+    verdicts, found = judge_all(
+        series, read, start=start, end=end, step=step, events=events, today=today
+    )
     return Findings(verdicts=verdicts, ranked=rank(found))
 
 
@@ -77,7 +81,7 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def headline(finding: Finding, today: datetime | None = None) -> str:
-    """One line an on-call engineer reads first (`today`: the window's end, to date a change
+    """One line an on-call engineer reads first (`today`: the reader's now, to date a change
     that began another day)."""
     text = f"{finding.signal.label} {summary(finding, today)}"
     if finding.near:

@@ -114,8 +114,11 @@ def judge(
     step: int,
     events: Sequence[Event] = (),
     unit: str = "",
+    today: datetime | None = None,
 ) -> tuple[Verdict, Finding | None]:
-    """The signal's verdict over the window `start`–`end`, and its finding when it changed."""
+    """The signal's verdict over the window `start`–`end`, and its finding when it changed
+    (its times dated unless of the day of `today`: the reader's now, else the window's end)."""
+    today = today or end
     empty = _coverage(signal, points, start=start, end=end, step=step_of(points, step))
     before = sum(t < start for t, _ in points)
     if not empty.window_points:
@@ -130,12 +133,12 @@ def judge(
             "baseline_start": base.start,
             "baseline_end": base.end,
             "baseline_points": base.points,
-            "note": _note(base, before),
+            "note": _note(base, before, today),
         }
     )
     change = find_change(signal, points, start, base)
     if change is not None:
-        finding = finding_of(signal, points, change, base, events, unit)
+        finding = finding_of(signal, points, change, base, events, unit, today=today)
         return verdict.model_copy(update={"judgement": Judgement.CHANGED}), finding
     if verdict.window_points < COVERED * verdict.expected_points:
         return verdict.model_copy(update={"judgement": Judgement.PARTIAL}), None
@@ -155,13 +158,13 @@ def _coverage(
     )
 
 
-def _note(base: Baseline, before: int) -> str:
+def _note(base: Baseline, before: int, today: datetime) -> str:
     if not base.borrowed:
         return ""
     had = f"had {before} point{'s' if before != 1 else ''}" if before else "had no data"
     return (
         f"the 4 h before the window {had}: judged against the earliest {base.points} points, "
-        f"{period(base.start, base.end)}"
+        f"{period(base.start, base.end, today=today)}"
     )
 
 
@@ -172,6 +175,8 @@ def finding_of(
     base: Baseline,
     events: Sequence[Event],
     unit: str,
+    *,
+    today: datetime | None = None,
 ) -> Finding:
     """The finding for `change`: its onset, its peak or trough (transient) or level (sustained)."""
     stop = change.back if change.back is not None else len(points)
@@ -191,11 +196,12 @@ def finding_of(
         near=next(iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None),
         end=points[change.back][0] if change.back is not None else None,
     )
-    text = evidence(finding, unit, today=points[-1][0])
+    today = today or points[-1][0]
+    text = evidence(finding, unit, today=today)
     if change.earlier is not None and change.earlier.back is not None:
         went = "rose" if change.earlier.side > 0 else "fell"
         since, until = points[change.earlier.first][0], points[change.earlier.back][0]
-        text += f"; it also {went} {period(since, until)} and came back"
+        text += f"; it also {went} {period(since, until, today=today)} and came back"
     return finding.model_copy(update={"evidence": text})
 
 
@@ -225,13 +231,15 @@ def size(finding: Finding) -> str:
 def summary(finding: Finding, today: datetime | None = None) -> str:
     """The change without its values: `13.7× baseline since 23:02 UTC`, or for a transient one
     `fell to 0.2× baseline for 30 min, 21:38–22:08 UTC, recovered`; a time not of the day of
-    `today` (the window's end) with its date, a period across midnight with both."""
+    `today` (the reader's now) with its date, a period across midnight with both."""
+    today = today or finding.end or finding.onset
     if finding.end is None:
-        return f"{size(finding)} since {moment(finding.onset, today=today or finding.onset)}"
+        return f"{size(finding)} since {moment(finding.onset, today=today)}"
     minutes = round((finding.end - finding.onset).total_seconds() / 60)
     went = "rose to" if finding.current >= finding.baseline else "fell to"
     return (
-        f"{went} {size(finding)} for {minutes} min, {period(finding.onset, finding.end)}, recovered"
+        f"{went} {size(finding)} for {minutes} min, "
+        f"{period(finding.onset, finding.end, today=today)}, recovered"
     )
 
 
@@ -255,8 +263,10 @@ def judge_all(
     end: datetime,
     step: int,
     events: Sequence[Event],
+    today: datetime | None = None,
 ) -> tuple[list[Verdict], list[Finding]]:
-    """A verdict for every signal read (one with no points has no data), and the findings."""
+    """A verdict for every signal read (one with no points has no data), and the findings
+    (dated for a reader on the day of `today`, else of the window's end)."""
     verdicts: list[Verdict] = []
     findings: list[Finding] = []
     for signal in signals:
@@ -268,6 +278,7 @@ def judge_all(
             step=step,
             events=events,
             unit=UNITS[signal],
+            today=today,
         )
         verdicts.append(verdict)
         findings += [finding] if finding else []

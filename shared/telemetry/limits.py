@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from shared.errors import InvalidCommandError, UnavailableError
 from shared.telemetry.models import ResourceKind
+from shared.times import day, moment
 
 MAX_WINDOW = timedelta(days=7)
 """The longest investigation window: with its 4 hours of baseline, 10,320 one-minute points per
@@ -55,11 +56,12 @@ def window_of(
     if since is not None:
         if since > now:
             raise InvalidCommandError(
-                f"--since is in the future: the window would start {since:%Y-%m-%d %H:%M} UTC."
+                f"--since is in the future: the window would start {moment(since, today=now)}."
             )
         if since < EARLIEST:
             raise InvalidCommandError(
-                f"--since {since:%Y-%m-%d} is before {EARLIEST:%Y-%m-%d}: nothing keeps one-minute "
+                f"--since {day(since, today=now)} is before {day(EARLIEST, today=now)}: "
+                "nothing keeps one-minute "
                 "metrics that old."
             )
         end = since + length
@@ -74,7 +76,7 @@ def check_window(
     and the baseline before it."""
     if start > now:
         raise InvalidCommandError(
-            f"--since is in the future: the window would start {start:%Y-%m-%d %H:%M} UTC."
+            f"--since is in the future: the window would start {moment(start, today=now)}."
         )
     kept = RETENTION.get(kind)
     if kept is None or start - baseline >= now - kept[1]:
@@ -83,7 +85,7 @@ def check_window(
     hours = baseline.total_seconds() / 3600
     raise InvalidCommandError(
         f"{what} for {days.days} days, and a window is read with the {hours:g} h before it: "
-        f"the earliest window start is {now - days + baseline:%Y-%m-%d %H:%M} UTC."
+        f"the earliest window start is {moment(now - days + baseline, today=now)}."
     )
 
 

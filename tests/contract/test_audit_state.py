@@ -10,6 +10,7 @@ from shared.adapters.memory import FixedClock
 from shared.bootstrap.wiring import Services
 from shared.identity.models import Role, Team, UserId
 from shared.replies import Reply, Tone
+from shared.times import clock
 from tests.contract.audit_stores import Body, Stores, services_on
 from tests.support import NOW, ORG, ask, run, setup_teams
 
@@ -94,7 +95,7 @@ def test_a_role_raised_an_org_role_a_binding_and_a_team_added_directly_are_each_
     assert _lines(reply, UNEXPLAINED) == [
         "team shadow: in the state store, but the trail never created it",
         "@vic · admin in payments: the trail says responder"
-        f" ({NOW:%Y-%m-%d %H:%M} UTC by @root, payments#14)",
+        f" ({clock(NOW, days=True)} UTC by @root, payments#14)",
         "@eve · org-admin (org-wide): the trail never granted it",
         "#C-evil → search: the trail never bound it",
     ]
@@ -111,7 +112,7 @@ def test_a_grant_the_trail_explains_but_the_state_store_lost_is_named(
     reply = ask(services, "audit verify --state")
     assert reply.tone is Tone.ERROR
     assert _lines(reply, UNRECORDED) == [
-        f"@ann · admin in payments: granted {NOW:%Y-%m-%d %H:%M} UTC by @root, payments#2;"
+        f"@ann · admin in payments: granted {clock(NOW, days=True)} UTC by @root, payments#2;"
         " missing from the state store"
     ]
     assert _lines(reply, UNEXPLAINED) == []

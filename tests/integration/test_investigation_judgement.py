@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 
 from bots.cli import main
+from shared.times import day
 
 START = datetime(2026, 11, 22, 17, 32, tzinfo=UTC)
+ON = "" if START.date() == datetime.now(UTC).date() else f"{day(START)} "
+"""The files' day as a report read today writes it before a time (`Sun 22 Nov `)."""
 COLUMNS = ("p50_latency", "p99_latency", "error_rate", "traffic", "saturation")
 LEVELS = {"p50_latency": 120.0, "p99_latency": 380.0, "error_rate": 1.0, "traffic": 1000.0}
 ALL_CLEAR = ("no significant change", "stayed within", "moved beyond")
@@ -94,7 +97,7 @@ def test_an_error_spike_in_a_users_csv_is_reported_whatever_the_window(
     out = _investigate(capsys, "--window", window, "--since", since)
     # THEN every window reports the spike from its onset, and none says all is well
     assert "• web: error rate 1" in out, out
-    assert "× baseline since 23:02 UTC" in out, out
+    assert f"× baseline since {ON}23:02 UTC" in out, out
     assert not any(phrase in out for phrase in ALL_CLEAR), out
     if (
         window == "1d"
@@ -119,7 +122,7 @@ def test_an_error_spike_in_the_latest_rows_is_reported_as_weak_not_as_steady(
     # WHEN the last two hours are investigated
     out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:32")
     # THEN the spike is the finding, as weak evidence, and nothing says all is well
-    assert "• web: error rate 1" in out and f"× baseline since {onset} UTC" in out, out
+    assert "• web: error rate 1" in out and f"× baseline since {ON}{onset} UTC" in out, out
     assert f"weak evidence: {rows} point" in out, out
     assert not any(phrase in out for phrase in ALL_CLEAR), out
 
@@ -137,9 +140,9 @@ def test_an_error_spike_running_now_is_reported_even_after_an_earlier_one_came_b
     out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:32")
     # THEN the headline is the spike still running, not "recovered"; the earlier one is named
     headline = next(line for line in out.splitlines() if line.startswith("• web: "))
-    assert "error rate 1" in headline and "× baseline since 23:02 UTC" in headline, out
+    assert "error rate 1" in headline and f"× baseline since {ON}23:02 UTC" in headline, out
     assert "recovered" not in headline, out
-    assert "it also rose 21:42–21:52 UTC and came back" in out, out
+    assert f"it also rose {ON}21:42–21:52 UTC and came back" in out, out
 
 
 def test_a_window_with_no_baseline_before_it_is_judged_against_its_start_and_says_so(
@@ -153,7 +156,7 @@ def test_a_window_with_no_baseline_before_it_is_judged_against_its_start_and_say
     # WHEN the window is the whole file: nothing before it
     out = _investigate(capsys, "--window", "3h", "--since", "2026-11-22T17:32")
     # THEN the jump is found, and the report says what the baseline was
-    assert "• web: p99 latency 4.9× baseline since 19:02 UTC" in out, out
+    assert f"• web: p99 latency 4.9× baseline since {ON}19:02 UTC" in out, out
     assert "the 4 h before the window had no data: judged against the earliest 20 points" in out
 
 
@@ -168,8 +171,8 @@ def test_errors_high_from_the_files_first_row_are_not_an_all_clear(
     # WHEN its first hour is investigated: nothing before it, so the baseline is its start
     out = _investigate(capsys, "--window", "1h", "--since", "2026-11-22T17:32")
     # THEN the fall back to normal at 18:02 is the finding, against the baseline it names
-    assert "• web: error rate 0.1× baseline since 18:02 UTC" in out, out
-    assert "judged against the earliest 20 points, 17:32–17:51 UTC" in out, out
+    assert f"• web: error rate 0.1× baseline since {ON}18:02 UTC" in out, out
+    assert f"judged against the earliest 20 points, {ON}17:32–17:51 UTC" in out, out
     assert not any(phrase in out for phrase in ALL_CLEAR), out
 
 
@@ -201,7 +204,7 @@ def test_a_csv_whose_columns_name_no_signal_is_reported_as_no_data_for_every_sig
     # THEN the report says first that nothing could be judged, and why
     assert (
         "• Cannot judge web: no data for p50 latency, p99 latency, error rate, traffic, "
-        "saturation in 2026-11-22 21:00–23:00 UTC"
+        f"saturation in {ON}21:00–23:00 UTC"
     ) in out, out
     assert not any(phrase in out for phrase in ALL_CLEAR), out
 
@@ -241,9 +244,9 @@ def test_a_signal_whose_column_left_the_file_is_no_data(
     # THEN the error rate is named as not judged, the others as steady, and no all-clear is given
     assert (
         "• web: p50 latency, p99 latency, traffic, saturation steady; no data for error rate in "
-        "2026-11-22 21:00–23:00 UTC"
+        f"{ON}21:00–23:00 UTC"
     ) in out, out
-    assert "error rate: no data in 2026-11-22 21:00–23:00 UTC" in out
+    assert f"error rate: no data in {ON}21:00–23:00 UTC" in out
     assert not any(phrase in out for phrase in ALL_CLEAR), out
 
 
@@ -259,7 +262,7 @@ def test_a_traffic_drop_to_a_fifth_for_30_minutes_is_reported_by_its_trough_and_
     # WHEN a 2-hour window around it is investigated
     out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T20:30")
     # THEN the headline gives the trough, the duration and the recovery, in req/min
-    assert "• web: traffic fell to 0.2× baseline for 30 min, 21:38–22:08 UTC, recovered" in out
+    assert f"• web: traffic fell to 0.2× baseline for 30 min, {ON}21:38–22:08 UTC, recovered" in out
     assert "(trough 1,000 req/min → 191 req/min)" in out, out
     assert "anomaly score" not in out
     assert "confidence" not in out
@@ -278,7 +281,7 @@ def test_a_signal_with_negative_values_is_sized_by_its_difference_not_a_ratio(
     # WHEN the last hour is investigated
     out = _investigate(capsys, "--window", "1h", "--since", "2026-11-22T22:32")
     # THEN the change is told as how far it rose, never as a negative multiple of the baseline
-    assert "• web: saturation 49.88 above baseline since 23:02 UTC" in out, out
+    assert f"• web: saturation 49.88 above baseline since {ON}23:02 UTC" in out, out
     assert "(-20.04 → 29.84)" in out, out
     assert "× baseline" not in out, out
 
@@ -295,7 +298,7 @@ def test_a_huge_value_is_told_in_a_few_characters(
     out = _investigate(capsys, "--window", "1h", "--since", "2026-11-22T22:32")
     # THEN its size and value read in scientific notation, not as dozens of digits
     headline = next(line for line in out.splitlines() if line.startswith("• web: "))
-    assert "p99 latency 2.64e+11× baseline since 23:02 UTC" in headline, out
+    assert f"p99 latency 2.64e+11× baseline since {ON}23:02 UTC" in headline, out
     assert "(379 ms → 9.99e+13 ms)" in out, out
 
 
@@ -308,4 +311,4 @@ def test_a_baseline_borrowed_across_midnight_is_dated(
     out = _investigate(capsys, "--window", "1d", "--since", "2026-11-23T00:00")
     # THEN the report dates the borrowed baseline, which runs from one day into the next
     assert "the 4 h before the window had 4 points: judged against the earliest 20 points, " in out
-    assert "points, 22 Nov 20:32–23 Nov 15:32 UTC" in out, out
+    assert "points, Sun 22 Nov 20:32 – Mon 23 Nov 15:32 UTC" in out, out

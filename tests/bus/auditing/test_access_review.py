@@ -13,7 +13,7 @@ from shared.identity.models import Role, UserId
 from shared.replies import Tone
 from tests.support import NOW, ORG, ask, run, setup_teams
 
-WHEN = f"{NOW:%Y-%m-%d %H:%M} UTC"
+WHEN = "Sun 22 Nov 09:30 UTC"
 LATER = NOW + timedelta(hours=1)
 
 
@@ -36,7 +36,7 @@ def test_the_review_lists_every_role_with_when_and_by_whom_it_was_granted(
     reply = ask(reviewed, "audit access-review")
     assert reply.tone is Tone.INFO
     assert reply.title == "Access review of the org"
-    later = f"{LATER:%Y-%m-%d %H:%M} UTC"
+    later = "Sun 22 Nov 10:30 UTC"
     assert dict(reply.fields) == {
         "Org roles": "@root · org-admin: from configuration (AUTOSRE_ORG_ADMINS), not the trail\n"
         f"@aud · auditor: granted {WHEN} by @root, org#6",

@@ -24,4 +24,7 @@ def test_a_timeline_read_the_next_day_carries_its_dates() -> None:
     later = run(services, f"investigation show {ident}", user="vic", channel="C-pay")
     # THEN the same day it gives the times only, and the next day the dates too
     assert "09:30 @rey opened" in today.text, today.text
-    assert "22 Nov 09:30 @rey comment: rolled back v42" in later.text, later.text
+    assert "Sun 22 Nov 09:30 @rey comment: rolled back v42" in later.text, later.text
+    # AND the findings, written for that day's reader, are dated for the next day's
+    assert "since 08:" in dict(today.fields)["Findings"], today.fields
+    assert "since Sun 22 Nov 08:" in dict(later.fields)["Findings"], later.fields

@@ -19,7 +19,9 @@ def _verdict(signal: Signal, judgement: Judgement, **counts: int) -> Verdict:
 
 def _report(findings: list[Finding], verdicts: list[Verdict]) -> tuple[Tone, str, str]:
     service = service_of(ResourceKind.SAMPLE, "checkout", "web")
-    reply = report(service, findings, start=START, end=END, events=[], verdicts=verdicts)
+    # read the next day: the window, of another day, carries its date
+    later = END + timedelta(days=1)
+    reply = report(service, findings, start=START, end=END, events=[], verdicts=verdicts, now=later)
     return reply.tone, reply.title, reply.text
 
 
@@ -27,7 +29,7 @@ def test_only_every_signal_judged_steady_is_an_all_clear() -> None:
     steady = [_verdict(s, Judgement.STEADY) for s in (Signal.P99_LATENCY, Signal.ERROR_RATE)]
     tone, title, text = _report([], steady)
     assert tone is Tone.OK
-    assert title == "web: no significant change in 2026-11-22 17:32–23:32 UTC"
+    assert title == "web: no significant change in Sun 22 Nov 17:32–23:32 UTC"
     assert text == "P99 latency and error rate stayed within their baseline."
 
 
@@ -42,11 +44,11 @@ def test_a_report_where_nothing_could_be_judged_says_so_first_with_each_reason()
     assert tone is Tone.INFO
     assert title == (
         "Cannot judge web: no data for error rate, p99 latency; not enough baseline for traffic; "
-        "partial data for saturation in 2026-11-22 17:32–23:32 UTC"
+        "partial data for saturation in Sun 22 Nov 17:32–23:32 UTC"
     )
     assert text.splitlines() == [
-        "error rate: no data in 2026-11-22 17:32–23:32 UTC",
-        "p99 latency: no data in 2026-11-22 17:32–23:32 UTC",
+        "error rate: no data in Sun 22 Nov 17:32–23:32 UTC",
+        "p99 latency: no data in Sun 22 Nov 17:32–23:32 UTC",
         "traffic: not enough baseline: 0 points before the window and 12 in it; "
         "a baseline needs 20",
         "saturation: partial data: 50 of 360 expected points in the window, "
@@ -68,9 +70,9 @@ def test_findings_come_first_then_what_could_not_be_judged() -> None:
         _verdict(Signal.TRAFFIC, Judgement.NO_DATA),
     ]
     _, title, text = _report([spike], verdicts)
-    assert title == "web: error rate 13.0× baseline since 23:02 UTC"
+    assert title == "web: error rate 13.0× baseline since Sun 22 Nov 23:02 UTC"
     assert text.splitlines() == [
         "1. error rate 13.0× baseline since 23:02 UTC (1% → 13%)",
         "Could not judge:",
-        "traffic: no data in 2026-11-22 17:32–23:32 UTC",
+        "traffic: no data in Sun 22 Nov 17:32–23:32 UTC",
     ]

@@ -209,7 +209,7 @@ def test_the_listed_events_and_times_read_in_utc() -> None:
 
     page = render(investigation, {})
 
-    assert _text(page, "events") == "2026-11-29 22:48 UTC deploy v42 of web"
+    assert _text(page, "events") == "Sun 29 Nov 22:48 UTC deploy v42 of web"
 
 
 def test_a_headline_that_says_it_cannot_judge_is_not_repeated() -> None:
@@ -290,6 +290,6 @@ def test_a_baseline_of_another_day_is_dated_and_the_window_is_not() -> None:
     caption = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S)
     assert caption
     assert html.unescape(caption.group(1)) == (
-        "Baseline 29 Nov 20:10\N{EN DASH}30 Nov 00:10 UTC (before the chart). "
+        "Baseline Sun 29 Nov 20:10 \N{EN DASH} Mon 30 Nov 00:10 UTC (before the chart). "
         "Deploy v42 at 00:15 UTC."
     )

@@ -32,7 +32,8 @@ def test_a_change_that_began_yesterday_says_its_day() -> None:
 def test_a_change_across_midnight_dates_both_ends() -> None:
     onset = datetime(2026, 11, 28, 23, 50, tzinfo=UTC)
     said = headline(_finding(onset, onset + timedelta(minutes=30), current=0.04), END)
-    assert said.endswith("for 30 min, 28 Nov 23:50\N{EN DASH}29 Nov 00:20 UTC, recovered"), said
+    across = "Sat 28 Nov 23:50 \N{EN DASH} Sun 29 Nov 00:20 UTC"
+    assert said.endswith(f"for 30 min, {across}, recovered"), said
 
 
 def test_a_log_line_first_seen_yesterday_says_its_day() -> None:
