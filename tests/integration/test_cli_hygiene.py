@@ -20,22 +20,12 @@ def test_output_into_a_reader_that_went_away_ends_quietly_with_the_work_done(
     tmp_path: Path,
 ) -> None:
     # GIVEN `sre investigate checkout-api | head -0`: the reader has gone before the first line
-    process = subprocess.Popen(
-        sre_command("investigate", "checkout-api"),
-        env=terminal_env(tmp_path),
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    process.stdout.close()
     # WHEN it runs to its end
-    err = process.communicate(timeout=120)[1]
+    status, err = _reader_gone(("investigate", "checkout-api"), tmp_path, cwd=ROOT)
     # THEN no traceback, and what it started is finished (the investigation ran and is audited)
     assert "Traceback" not in err
     assert "BrokenPipe" not in err
-    assert process.returncode == 0
+    assert status == 0
     assert unanswered(tmp_path) == []
     opened = [e.outcome.value for e in trail_entries(tmp_path) if "open checkout-api" in e.command]
     assert opened == ["requested", "succeeded"]
@@ -150,20 +140,10 @@ def test_every_command_whose_reader_went_away_exits_zero(
     # GIVEN a series to score, and `sre … | head -0`: the reader has gone before the first line
     rows = [f"2026-11-01 {hour // 60:02d}:{hour % 60:02d}:00,{hour % 7}" for hour in range(600)]
     (tmp_path / "series.csv").write_text("\n".join(["timestamp,value", *rows]) + "\n")
-    process = subprocess.Popen(
-        sre_command(*words),
-        env=terminal_env(tmp_path),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    process.stdout.close()
     # WHEN it runs to its end
-    err = process.communicate(timeout=120)[1]
+    status, err = _reader_gone(words, tmp_path, cwd=tmp_path)
     # THEN it ends quietly with the same status as any other command that did its work
-    assert (process.returncode, err) == (0, "")
+    assert (status, err) == (0, "")
 
 
 @pytest.mark.parametrize("option", ["--channel", "--as"])
@@ -178,3 +158,20 @@ def test_an_empty_channel_or_user_is_a_usage_error_naming_the_option(
     assert stopped.value.code == 2
     assert f"argument {option}: " in capsys.readouterr().err
     assert not (home / "autosre.db").exists()
+
+
+def _reader_gone(words: tuple[str, ...], home: Path, *, cwd: Path) -> tuple[int, str]:
+    """Run `sre WORDS` in `home` with its output read by nobody (closed before the first line,
+    as `| head -0` does): its status and what it wrote to stderr."""
+    process = subprocess.Popen(
+        sre_command(*words),
+        env=terminal_env(home),
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    err = process.communicate(timeout=120)[1]
+    return process.returncode, err

@@ -147,4 +147,6 @@ def test_since_in_the_future_and_until_before_since_are_refused_clearly(
 def test_a_since_in_the_future_names_the_option_once(services: Services) -> None:
     reply = run(services, "investigate checkout-api --since 2027-01-01")
     assert reply.tone is Tone.USAGE, reply
-    assert _shown(reply).startswith("--since is in the future: Fri 1 Jan 2027 00:00 UTC is after now")
+    assert _shown(reply).startswith(
+        "--since is in the future: Fri 1 Jan 2027 00:00 UTC is after now"
+    )
