@@ -7,8 +7,9 @@ from __future__ import annotations
 from shared.canary import commands as c
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
-from shared.commands.context import Context
-from shared.times import clock, spans_days
+from shared.commands.context import Context, NothingToChange
+from shared.replies import user_ref
+from shared.times import moment
 
 NOTHING = "nothing to change"
 
@@ -24,7 +25,7 @@ class CanaryNoOps:
         found = self._store.get(ctx.principal.actor.org, canary_id)
         return found if found is not None and found.team == ctx.team else None
 
-    def hold(self, command: c.HoldCanary, ctx: Context) -> str | None:
+    def hold(self, command: c.HoldCanary, ctx: Context) -> str | NothingToChange | None:
         """Holding a held canary: since when, and by whom."""
         canary = self._found(command.id, ctx)
         if canary is None or canary.state is not CanaryState.HOLDING:
@@ -32,8 +33,9 @@ class CanaryNoOps:
         held = next((r for r in reversed(canary.history) if r.what == "held"), None)
         if held is None:
             return f"{canary.id} is already held: {NOTHING}"
-        since = clock(held.at, days=spans_days(held.at, ctx.now))
-        return f"{canary.id} is already held since {since} (by @{held.by}): {NOTHING}"
+        since = moment(held.at, today=ctx.now)
+        said = f"{canary.id} is already held since {since} (by @{held.by}): {NOTHING}"
+        return NothingToChange(said, (user_ref(held.by),))
 
     def resume(self, command: c.ResumeCanary, ctx: Context) -> str | None:
         """Resuming a canary that runs."""

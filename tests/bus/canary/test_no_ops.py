@@ -32,7 +32,8 @@ def test_holding_a_held_canary_again_changes_nothing_and_says_since_when(
     again = run(services, f"canary hold {canary}", user="oli", channel="C-pay")
     # THEN it is answered at once, an answer and not a failure, nothing queued or audited
     assert again.tone is Tone.INFO and not again.failed
-    assert again.title == f"{canary} is already held since 09:30 (by @oli): nothing to change"
+    assert again.title == f"{canary} is already held since 09:30 UTC (by @oli): nothing to change"
+    assert [ref.id for ref in again.refs] == ["oli"]  # (Slack mentions who holds it)
     assert "Working on" not in str(blocks(again))
     assert run_worker(services) == []
     assert _trail(services) == trail
