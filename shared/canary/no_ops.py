@@ -1,6 +1,7 @@
 """An operator's canary decision that would change nothing (a hold of a held canary, a resume of
 a running one, a rollback of one rolled back): said before it is queued, so it is answered
-"nothing to change", exit 0, and leaves no audit entry (nothing happened)."""
+`Nothing to change: <the fact>.` by the bus, exit 0, and leaves no audit entry (nothing
+happened); each check here gives the fact alone."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ from shared.canary.ports import CanaryStore
 from shared.commands.context import Context, NothingToChange
 from shared.replies import user_ref
 from shared.times import moment
-
-NOTHING = "nothing to change"
 
 
 class CanaryNoOps:
@@ -32,9 +31,9 @@ class CanaryNoOps:
             return None
         held = next((r for r in reversed(canary.history) if r.what == "held"), None)
         if held is None:
-            return f"{canary.id} is already held: {NOTHING}"
+            return f"{canary.id} is already held"
         since = moment(held.at, today=ctx.now)
-        said = f"{canary.id} is already held since {since} (by @{held.by}): {NOTHING}"
+        said = f"{canary.id} is already held since {since} (by @{held.by})"
         return NothingToChange(said, (user_ref(held.by),))
 
     def resume(self, command: c.ResumeCanary, ctx: Context) -> str | None:
@@ -42,7 +41,7 @@ class CanaryNoOps:
         canary = self._found(command.id, ctx)
         if canary is None or canary.state is not CanaryState.RUNNING:
             return None
-        return f"{canary.id} is not held, it is {canary.standing}: {NOTHING}"
+        return f"{canary.id} is not held, it is {canary.standing}"
 
     def promote(self, command: c.PromoteCanary, ctx: Context) -> str | None:
         """Promoting a promoted canary (or one being promoted)."""
@@ -56,4 +55,4 @@ class CanaryNoOps:
         canary = self._found(canary_id, ctx)
         if canary is None or canary.state not in states:
             return None
-        return f"{canary.id} is already {canary.state.said}: {NOTHING}"
+        return f"{canary.id} is already {canary.state.said}"
