@@ -171,6 +171,12 @@ def render_comparison_png(chart: ComparisonChart) -> bytes:
     return _png(comparison_figure(chart), dpi=90)
 
 
+def _minutes(values: list[float]) -> list[int]:
+    """Where a canary's values a minute go: each at the minute since the start when it was
+    read (the first minute's at 1, the end of that minute)."""
+    return list(range(1, len(values) + 1))
+
+
 def comparison_figure(chart: ComparisonChart) -> Figure:
     """A canary's chart: its title (both releases) and verdict on top, one panel a metric with
     its unit, stable and canary per minute since the start."""
@@ -182,12 +188,22 @@ def comparison_figure(chart: ComparisonChart) -> Figure:
     figure.suptitle(f"{chart.title}\n{chart.verdict}", fontsize=9, x=0.02, ha="left")
     from matplotlib.ticker import MaxNLocator
 
+    last = max(max(len(p.stable), len(p.canary)) for p in panels)
     for axis, shown in zip(axes[:, 0], panels, strict=True):
         # a minute alone draws no line: each minute is also a marker, so one point shows
         dots = {"marker": "o", "markersize": 3, "linewidth": 1.2}
-        axis.plot(shown.stable, color=INK, label=f"stable {chart.stable}", **dots)
-        axis.plot(shown.canary, color=CHANGE, label=f"canary {chart.canary}", **dots)
-        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole minutes
+        axis.plot(
+            _minutes(shown.stable), shown.stable, color=INK, label=f"stable {chart.stable}", **dots
+        )
+        axis.plot(
+            _minutes(shown.canary),
+            shown.canary,
+            color=CHANGE,
+            label=f"canary {chart.canary}",
+            **dots,
+        )
+        axis.set_xlim(0, max(2, last))  # from the start, whole minutes even for one point
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_title(
             f"{shown.metric} ({shown.unit})" if shown.unit else shown.metric,
             loc="left",

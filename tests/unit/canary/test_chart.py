@@ -45,9 +45,10 @@ def test_the_chart_names_both_releases_the_verdict_the_units_and_minutes_since_t
     legend = latency.get_legend()
     assert legend is not None
     assert [t.get_text() for t in legend.get_texts()] == ["stable 41", "canary 43"]
-    # AND the shared time axis is minutes since the canary started
+    # AND the shared time axis is minutes since the canary started, each value at the minute
+    # it was read
     assert latency.get_xlabel() == "minutes since the canary started"
-    assert [float(x) for x, _ in numpy.asarray(latency.lines[1].get_xydata())] == [0, 1, 2]
+    assert [float(x) for x, _ in numpy.asarray(latency.lines[1].get_xydata())] == [1, 2, 3]
     assert render_comparison_png(comparison(_held(), DATA)).startswith(b"\x89PNG")
 
 
@@ -71,3 +72,21 @@ def test_the_time_axis_of_a_canary_chart_ticks_whole_minutes() -> None:
     # THEN every tick of the time axis is a whole minute (no 0.2, 0.4 …)
     ticks = [float(t) for t in figure.axes[-1].get_xticks()]
     assert ticks and all(t == int(t) for t in ticks)
+
+
+def test_one_minute_judged_sits_at_minute_one_on_an_axis_of_whole_minutes_from_the_start() -> None:
+    # GIVEN a canary judged every minute, read once, one minute after its start
+    one = {"p99_latency": MetricData(control=[375.5], experiment=[1658.0])}
+    # WHEN it is charted and drawn
+    figure = comparison_figure(comparison(_held(), one))
+    figure.canvas.draw()
+    (latency,) = figure.axes
+    # THEN both releases' one value sits at minute 1, not at 0
+    assert [[float(x) for x, _ in numpy.asarray(line.get_xydata())] for line in latency.lines] == [
+        [1.0],
+        [1.0],
+    ]
+    # AND the axis runs from the start over whole minutes (never −0.045 … 0.045)
+    assert latency.get_xlim() == (0.0, 2.0)
+    ticks = [float(t) for t in latency.get_xticks() if 0 <= t <= 2]
+    assert ticks == [0.0, 1.0, 2.0]
