@@ -39,7 +39,24 @@ def test_every_step_is_shown_a_page_at_a_time_the_latest_first(clock: MovingCloc
     assert "started by @oli: 5% of traffic to version 43" in second.text.splitlines()[0]
     past = run(services, f"canary status {canary} --page 3", user="vic", channel="C-pay")
     assert past.failed
-    assert f"{canary} has 13 steps: pages 1 to 2, the latest first." in past.title
+    assert past.title == f"{canary}'s history has 13 entries: pages 1 to 2, the latest first."
+    # AND the usage is given, as for any page out of range
+    assert "sre canary status ID [--page PAGE]" in past.text
+    zero = run(services, f"canary status {canary} --page 0", user="vic", channel="C-pay")
+    assert zero.failed and "sre canary status ID [--page PAGE]" in zero.text
+
+
+def test_a_page_past_a_short_history_counts_its_entries_not_steps(clock: MovingClock) -> None:
+    # GIVEN a canary held once: its history has 2 entries (while its card says step 1/4)
+    services = canary_services(clock)
+    canary = start_canary(services, "43")
+    assert not run_deferred(services, f"canary hold {canary}", user="oli", channel="C-pay").failed
+    # WHEN a page past it is asked
+    past = run(services, f"canary status {canary} --page 3", user="vic", channel="C-pay")
+    # THEN it says the history's entries and its one page, with the usage
+    assert past.failed
+    assert past.title == f"{canary}'s history has 2 entries: 1 page."
+    assert "sre canary status ID [--page PAGE]" in past.text
 
 
 @pytest.mark.parametrize(("verb", "state"), [("hold", "held"), ("rollback", "rolled back")])
