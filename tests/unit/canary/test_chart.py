@@ -86,7 +86,7 @@ def test_one_minute_judged_sits_at_minute_one_on_an_axis_of_whole_minutes_from_t
         [1.0],
         [1.0],
     ]
-    # AND the axis runs from the start over whole minutes (never −0.045 … 0.045)
+    # AND the axis runs from the start over whole minutes (never -0.045 … 0.045)
     assert latency.get_xlim() == (0.0, 2.0)
     ticks = [float(t) for t in latency.get_xticks() if 0 <= t <= 2]
     assert ticks == [0.0, 1.0, 2.0]
