@@ -274,7 +274,8 @@ def judge(
     needed: int | None = None,
     looks: int = 1,
 ) -> Judgement:
-    """One step's judgement: the sample gate first, then every metric, then the score. `looks`
+    """One step's judgement: the sample gate first, then every metric, then the score; its reason
+    names every metric (its result, or why it is not judged yet). `looks`
     is how many times this canary's growing data has been judged, this time included: each
     test's significance is shared among them (Bonferroni), so judging every step does not
     multiply false rollbacks."""
@@ -283,7 +284,10 @@ def judge(
         return Judgement(
             verdict=Verdict.INSUFFICIENT,
             score=math.nan,
-            reason=f"insufficient data (n={canary_requests}/{needed})",
+            reason="; ".join(
+                f"{spec.said}: not enough requests yet: {canary_requests:,} of {needed:,}"
+                for spec in specs
+            ),
         )
     results = [_judged(spec, data.get(spec.name, MetricData((), ())), looks) for spec in specs]
     total = score(results)
@@ -293,7 +297,7 @@ def judge(
             verdict=Verdict.INSUFFICIENT,
             score=total,
             results=results,
-            reason="no failure yet; " + "; ".join(r.reason for r in early),
+            reason="no failure yet; " + "; ".join(r.reason for r in results),
         )
     powered = _powered(specs, data)
     if total >= PASS_SCORE and canary_requests < powered:
@@ -301,8 +305,8 @@ def judge(
             verdict=Verdict.INSUFFICIENT,
             score=total,
             results=results,
-            reason=f"no failure yet; not enough traffic to promote (n={canary_requests}/{powered}"
-            " to see errors double)",
+            reason=f"no failure yet; {'; '.join(r.reason for r in results)}; not enough "
+            f"traffic to promote (n={canary_requests}/{powered} to see errors double)",
         )
     if total >= PASS_SCORE:
         verdict = Verdict.SUCCESSFUL

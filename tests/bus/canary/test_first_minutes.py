@@ -93,7 +93,7 @@ def test_a_page_past_the_only_one_says_there_is_one_page(clock: MovingClock) -> 
     past = run(services, f"canary status {canary} --page 2", user="vic", channel="C-pay")
     # THEN the answer says it has one page (not `pages 1 to 1`)
     assert past.failed
-    assert f"{canary} has 2 steps: it has 1 page." in past.title
+    assert past.title == f"{canary}'s history has 2 entries: 1 page."
 
 
 def test_a_critical_metric_outside_the_judged_ones_is_refused(clock: MovingClock) -> None:
@@ -109,3 +109,26 @@ def test_a_critical_metric_outside_the_judged_ones_is_refused(clock: MovingClock
     assert notifier_of(services).posted == []
     # AND the default critical metric (errors) does not stop a canary judged on latency alone
     assert _start(services, "43", "--metrics p99_latency")
+
+
+def test_every_judged_metric_is_named_in_the_message_while_latency_is_too_short(
+    clock: MovingClock,
+) -> None:
+    # GIVEN the bad release 42 judged every minute on errors and latency
+    services = canary_services(clock)
+    _start(services, "42")
+    # WHEN the scheduler reads it at each of its first two minutes
+    shown = []
+    for _ in range(2):
+        run_scheduler(services, clock, 1)
+        (_, message) = notifier_of(services).updated[-1]
+        shown.append(message.text.splitlines()[-1])
+    # THEN the first names each metric with why it is not judged yet (too few requests)
+    first, second = shown
+    assert first.endswith(
+        "extended by @scheduler: errors: not enough requests yet: 283 of 299; "
+        "p99 latency: not enough requests yet: 283 of 299"
+    )
+    # AND the second gives the errors' verdict in words beside latency's wait, not latency alone
+    assert "extended by @scheduler: no failure yet; errors " in second, second
+    assert "→ Pass; p99 latency: not enough data yet: 2 of 6 minutes" in second, second

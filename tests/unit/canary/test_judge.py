@@ -138,9 +138,13 @@ def test_one_canary_error_in_a_thousand_with_a_similar_baseline_passes() -> None
 
 def test_30_of_299_needed_requests_is_insufficient_never_judged() -> None:
     data = {"p99_latency": MetricData(control=_noisy(100, 30, 1), experiment=_noisy(500, 30, 2))}
-    judgement = judge([LATENCY], data, canary_requests=30)
+    judgement = judge([LATENCY, ERRORS], data, canary_requests=30)
     assert judgement.verdict is Verdict.INSUFFICIENT
-    assert judgement.reason == "insufficient data (n=30/299)"
+    # every metric is named, with why it is not judged yet
+    assert judgement.reason == (
+        "p99_latency: not enough requests yet: 30 of 299; "
+        "errors: not enough requests yet: 30 of 299"
+    )
     assert judgement.results == []
 
 
@@ -198,8 +202,11 @@ def test_healthy_steps_are_successful_once_a_doubling_of_errors_would_show() -> 
 def test_a_healthy_step_below_that_traffic_is_extended_not_promoted() -> None:
     judgement = judge([LATENCY, ERRORS], _healthy(1000), canary_requests=1000)
     assert judgement.verdict is Verdict.INSUFFICIENT
-    assert judgement.reason == (
-        "no failure yet; not enough traffic to promote (n=1000/2271 to see errors double)"
+    # every metric's result is named, then why it is not promoted yet
+    assert judgement.reason.startswith("no failure yet; p99_latency 99 vs 100, about the same")
+    assert "; errors 1.0% vs 1.0%, about the same, may be chance (p = 0.545; " in judgement.reason
+    assert judgement.reason.endswith(
+        "→ Pass; not enough traffic to promote (n=1000/2271 to see errors double)"
     )
 
 
