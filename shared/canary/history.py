@@ -28,7 +28,8 @@ def history_page(canary: Canary, page: int = 1) -> list[str]:
         )
     days = spans_days(canary.history[0].at, canary.history[-1].at)
     lines = [
-        f"{clock(r.at, days=days)} {r.weight:.0%} {r.what} by @{r.by}: {r.reason}"
+        f"{clock(r.at, days=days)} {r.weight:.0%} {r.what} by @{r.by}"
+        + (f": {r.reason}" if r.reason else "")
         for r in canary.history[max(0, end - PAGE) : end]
     ]
     if end > PAGE:

@@ -59,6 +59,7 @@ class StepRecord(Frozen):
     what: str
     """`judged`, `extended`, `advanced`, `promoted`, `rolled back`, `held`, `resumed`, ..."""
     reason: str
+    """Why, in words; empty for a person's decision (who made it says it)."""
     by: str = "scheduler"
 
 

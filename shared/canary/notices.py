@@ -34,6 +34,15 @@ _TONE = {
 }
 
 
+def _tone(canary: Canary) -> Tone:
+    """The notice's tone: a rollback a person asked for is information (their decision), one the
+    judge or a failed start made is an error."""
+    by_hand = bool(canary.history) and canary.history[-1].by != "scheduler"
+    if canary.state in {CanaryState.ROLLED_BACK, CanaryState.ROLLING_BACK} and by_hand:
+        return Tone.INFO
+    return _TONE[canary.state]
+
+
 def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
     """Title with the state and weight, the latest steps with the judge's reasons, the chart of
     canary against stable per metric (when there is one), buttons."""
@@ -51,7 +60,7 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
             Button(label="Roll back", command=f"sre canary rollback {scope}", style="danger"),
         ]
     return Reply(
-        tone=_TONE[canary.state],
+        tone=_tone(canary),
         title=f"Canary {canary.service} version {canary.release}: {canary.standing}",
         text="\n".join(history_page(canary)),
         fields=[

@@ -245,7 +245,7 @@ class CanaryService:
         if not canary.state.decidable:
             raise ConflictError(_refusal(canary))
         user = ctx.principal.actor.user
-        record = StepRecord(at=ctx.now, weight=canary.weight, what=what, reason="by hand", by=user)
+        record = StepRecord(at=ctx.now, weight=canary.weight, what=what, reason="", by=user)
         moved = canary.model_copy(update={**changes, "history": [*canary.history, record]})
         move = move_of(canary, moved)
         saved = self._store.save(recorded_first(moved) if move else moved)

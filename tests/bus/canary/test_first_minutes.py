@@ -132,3 +132,33 @@ def test_every_judged_metric_is_named_in_the_message_while_latency_is_too_short(
     # AND the second gives the errors' verdict in words beside latency's wait, not latency alone
     assert "extended by @scheduler: no failure yet; errors " in second, second
     assert "→ Pass; p99 latency: not enough data yet: 2 of 6 minutes" in second, second
+
+
+def test_a_rollback_asked_for_is_information_in_the_channel_and_names_only_who_asked(
+    clock: MovingClock,
+) -> None:
+    # GIVEN release 43 held, then rolled back by hand by oli
+    services = canary_services(clock)
+    canary = _start(services, "43")
+    assert not run_deferred(services, f"canary hold {canary}", user="oli", channel="C-pay").failed
+    told = run_deferred(services, f"canary rollback {canary}", user="oli", channel="C-pay")
+    # THEN oli's answer is a success
+    assert told.tone is Tone.OK
+    # AND the channel's message tells it as information, not as an error
+    (_, message) = notifier_of(services).updated[-1]
+    assert message.tone is Tone.INFO
+    # AND its timeline says who decided, without a reason no one gave
+    lines = message.text.splitlines()
+    assert lines[-2].endswith("5% held by @oli")
+    assert lines[-1].endswith("rolled back by @oli")
+    assert "by hand" not in str(blocks(message))
+
+
+def test_a_rollback_by_the_judge_is_still_an_error_in_the_channel(clock: MovingClock) -> None:
+    # GIVEN the bad release 42 judged every minute: its errors roll it back at the third
+    services = canary_services(clock)
+    _start(services, "42")
+    run_scheduler(services, clock, 3)
+    (_, message) = notifier_of(services).updated[-1]
+    assert message.title == "Canary checkout-api version 42: rolled back at step 1/4"
+    assert message.tone is Tone.ERROR

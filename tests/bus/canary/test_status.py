@@ -31,7 +31,7 @@ def test_every_step_is_shown_a_page_at_a_time_the_latest_first(clock: MovingCloc
     lines = first.text.splitlines()
     assert lines[0] == f"… 3 earlier (`sre canary status {canary} --page 2`)"
     assert len(lines) == 11
-    assert lines[-1].endswith("resumed by @oli: by hand")
+    assert lines[-1].endswith("resumed by @oli")  # who decided says it: no `: by hand`
     assert f"3 earlier (`sre canary status {canary} --page 2`)" in str(blocks(first))
     # AND the next page has the rest, the start first; a page past it says how many there are
     second = run(services, f"canary status {canary} --page 2", user="vic", channel="C-pay")
