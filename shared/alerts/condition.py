@@ -12,6 +12,7 @@ from enum import StrEnum
 from shared.commands.duration import DURATION_PATTERN, to_timedelta, written
 from shared.records import Frozen
 from shared.telemetry.models import Signal
+from shared.telemetry.queries import UNITS
 
 
 class Comparison(StrEnum):
@@ -78,6 +79,12 @@ class Condition(Frozen):
             else f"{self.comparison} {self.threshold:g}{_unit(self.signal)}"
         )
         return f"{self.signal.value} {what}"
+
+    def shown(self, value: float) -> str:
+        """A value of the signal as every alert reply writes it (the firing notice, `alert test`):
+        three significant digits, whole from 100 on, with its unit (`3.43%`, `1,234 ms`)."""
+        number = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+        return f"{number}{UNITS[self.signal]}"
 
     def text(self) -> str:
         """The condition as it would be typed."""

@@ -10,7 +10,6 @@ from shared.alerts.condition import ANOMALY_SCORE
 from shared.alerts.models import AlertPolicy
 from shared.alerts.states import State
 from shared.replies import Button, Ref, Reply, Tone, user_ref
-from shared.telemetry.queries import UNITS
 from shared.times import length, moment
 
 
@@ -22,7 +21,7 @@ def value_text(policy: AlertPolicy) -> str:
         return "no data"
     if policy.condition.anomalous:  # what was judged is the detector's score: say what it means
         return f"detector score {value:.3f} ({ANOMALY_SCORE:g} or more is anomalous)"
-    return f"{value:,.4g}{UNITS[policy.condition.signal]}"
+    return policy.condition.shown(value)
 
 
 def _ackers(policies: Iterable[AlertPolicy]) -> tuple[Ref, ...]:
@@ -79,7 +78,13 @@ def group_notice(policies: Sequence[AlertPolicy], today: datetime | None = None)
         title = f"RESOLVED {service}: {', '.join(p.name for p in policies)}"
     fields = [("Team", policies[0].team)]
     if any(p.investigate for p in firing):
-        fields.append(("Investigation", "opening: its report follows in this thread"))
+        # the scheduler cannot know here whether one is open: words true of both outcomes
+        fields.append(
+            (
+                "Investigation",
+                "requested; the report, or the open investigation it joins, follows in this thread",
+            )
+        )
     return Reply(
         tone=Tone.ERROR if firing else Tone.INFO if blind else Tone.OK,
         title=title,

@@ -45,6 +45,8 @@ class TickReport:
 
     evaluated: int = 0
     fired: list[str] = field(default_factory=list)
+    silenced: list[str] = field(default_factory=list)
+    """Of those that fired, the ones a silence kept from being told."""
     resolved: list[str] = field(default_factory=list)
     escalated: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -173,6 +175,9 @@ class AlertScheduler:
         the evaluated minute: a silence made earlier in that minute mutes it too."""
         silences = self._store.silences(OrgId(group[0].org), group[0].team)
         loud = [p for p in group if not any(s.mutes(p, now) for s in silences)]
+        report.silenced += [
+            p.name for p in group if p not in loud and p.status.state is State.FIRING
+        ]
         fired = [p for p in loud if p.status.state is State.FIRING]
         by_message: dict[str, list[AlertPolicy]] = {}
         for policy in [p for p in loud if p.status.state is not State.FIRING]:

@@ -119,11 +119,8 @@ class AlertService:
         other = Severity.TICKET if policy.severity is Severity.PAGE else Severity.PAGE
         example = f"e.g. `sre alert edit {policy.name} --severity {other.value}`"
         if not _options_given(command):
-            return f"Alert {policy.name}: nothing to change: give at least one option, {example}."
-        return (
-            f"Alert {policy.name}: nothing to change: it already has these options. Give the "
-            f"ones to change, {example}."
-        )
+            return f"no option given for {policy.name}; give at least one, {example}"
+        return f"{policy.name} already has these options; give the ones to change, {example}"
 
     def list_for_team(self, _: c.ListAlerts, ctx: Context) -> Reply:
         """The team's policies with their state, acknowledgement and silence."""
@@ -230,8 +227,7 @@ class AlertService:
             f" at {moment(status.acknowledged_at, today=ctx.now)}" if status.acknowledged_at else ""
         )
         return NothingToChange(
-            f"Alert {policy.name}: nothing to change: already acknowledged by "
-            f"@{status.acknowledged_by}{when}.",
+            f"{policy.name} is already acknowledged by @{status.acknowledged_by}{when}",
             refs=(user_ref(status.acknowledged_by),),
         )
 

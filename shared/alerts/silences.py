@@ -11,7 +11,7 @@ from shared.alerts.models import Silence
 from shared.alerts.ports import AlertStore
 from shared.alerts.references import References
 from shared.commands.context import Context, Handlers, Said
-from shared.errors import ConflictError, NotFoundError, missing_record
+from shared.errors import ConflictError, NotFoundError, SreError, missing_record
 from shared.identity.models import OrgId
 from shared.replies import Reply, Tone, user_ref
 from shared.times import length, moment
@@ -28,7 +28,7 @@ class Silences:
         """The commands this runs."""
         return (
             Handlers()
-            .add(c.SilenceAlert, self.silence)
+            .add(c.SilenceAlert, self.silence, unchanged=self.silenced_longer)
             .add(c.ListSilences, self.silences)
             .add(c.ExpireSilence, self.expire, unchanged=self.ended_already)
         )
@@ -36,17 +36,30 @@ class Silences:
     def _org(self, ctx: Context) -> OrgId:
         return ctx.principal.actor.org
 
+    def silenced_longer(self, command: c.SilenceAlert, ctx: Context) -> Said:
+        """Silencing an alert an active silence already mutes for longer: nothing to change."""
+        try:
+            policy = self._refs.policy(command.name, ctx)
+        except SreError:
+            return None  # the command runs and says what is wrong
+        muting = views.muting(policy, self._store.silences(self._org(ctx), policy.team), ctx.now)
+        if muting is None or muting.ends_at < ctx.now + duration(command.duration):
+            return None
+        until = moment(muting.ends_at, today=ctx.now)
+        return f"{policy.name} is already silenced until {until} ({muting.id})"
+
     def silence(self, command: c.SilenceAlert, ctx: Context) -> Reply:
         """Stop telling about an alert for a while (it is still evaluated)."""
         policy = self._refs.policy(command.name, ctx)
         ends = ctx.now + duration(command.duration)
+        shorter = views.muting(policy, self._store.silences(self._org(ctx), policy.team), ctx.now)
         silence = Silence(
             id=f"sil-{uuid.uuid4().hex[:8]}",
             org=self._org(ctx),
             team=policy.team,
             matchers={"alert": policy.name},
             created_by=ctx.principal.actor.user,
-            comment=command.comment or "silenced from chat",
+            comment=command.comment or "no comment",
             starts_at=ctx.now,
             ends_at=ends,
         )
@@ -55,7 +68,7 @@ class Silences:
             tone=Tone.OK,
             title=f"{policy.name} silenced for {length(ends - ctx.now)}, "
             f"until {moment(ends, today=ctx.now)} ({silence.id})",
-            text=f"`sre silence expire {silence.id}` ends it sooner.",
+            text=f"`sre silence expire {silence.id}` ends it sooner.{_outlasts(shorter, ctx)}",
         )
 
     def silences(self, _: c.ListSilences, ctx: Context) -> Reply:
@@ -73,7 +86,7 @@ class Silences:
         if silence is None or silence.ends_at > ctx.now:
             return None
         ended = moment(silence.ends_at, today=ctx.now)
-        return f"Silence {silence.id}: nothing to change: it already ended at {ended}."
+        return f"{silence.id} already ended at {ended}"
 
     def _silence(self, id_: str, ctx: Context) -> Silence | None:
         found = self._store.silences(self._org(ctx), ctx.team or "")
@@ -104,3 +117,11 @@ class Silences:
             none="`sre alert silence NAME --duration 1h` makes one",
             more="`sre silence list`",
         )
+
+
+def _outlasts(shorter: Silence | None, ctx: Context) -> str:
+    """What a longer silence does to the one that muted the alert until now: it replaces nothing."""
+    if shorter is None:
+        return ""
+    until = moment(shorter.ends_at, today=ctx.now)
+    return f" It replaces nothing: {shorter.id} (until {until}) stays as it is."

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.alerts.condition import ANOMALY_SCORE, Condition
+from shared.alerts.condition import ANOMALY_SCORE
 from shared.alerts.evaluator import ANOMALY_HISTORY, PERIOD, Evaluation
 from shared.alerts.ports import EvaluationChart
 from shared.alerts.states import State
@@ -41,23 +41,21 @@ def points_text(ev: Evaluation) -> str:
     return f"{text} (it takes {condition.m} of {condition.n})"
 
 
-def _shown(condition: Condition, value: float) -> str:
-    return f"{value:,.4g}{UNITS[condition.signal]}"
-
-
 def value_text(ev: Evaluation) -> str:
-    """The signal's latest value with its unit; for an anomaly condition, its score explained."""
+    """The signal's latest judged value (the one the firing notice says) with its unit; for an
+    anomaly condition, its score explained."""
     condition = ev.policy.condition
     if not ev.points:
         return f"{condition.signal.label}: no data"
-    at, value = ev.points[-1]
+    # a point of the minute under way is not judged yet: the notice would not say it
+    at, value = next(((t, v) for t, v in reversed(ev.points) if t < ev.at), ev.points[-1])
     judged = PERIOD * len(ev.slots)
     if at < ev.at - judged:  # the data stopped: its last value is not "now"
         return (
             f"{condition.signal.label}: no point in the last {length(judged)} (the latest, "
-            f"{_shown(condition, value)}, at {moment(at, today=ev.at)})"
+            f"{condition.shown(value)}, at {moment(at, today=ev.at)})"
         )
-    text = f"{condition.signal.label} now {_shown(condition, value)}"
+    text = f"{condition.signal.label} now {condition.shown(value)}"
     if condition.anomalous and ev.value is not None:
         hours = length(ANOMALY_HISTORY)
         text += (

@@ -39,12 +39,26 @@ def state_text(policy: AlertPolicy, now: datetime) -> str:
     return text
 
 
+def left(span: timedelta) -> str:
+    """What is left of a silence as people say it, in its largest two units, the second rounded:
+    `2 days` (also for 1 day 23h 59m), `1 day 6h`, `1h 30m`, `5m` (no seconds ticking)."""
+    minutes = math.ceil(span.total_seconds() / 60)
+    if minutes >= 24 * 60:  # days and hours: round to the hour
+        return length(timedelta(hours=round(minutes / 60)))
+    return length(timedelta(minutes=minutes))
+
+
+def matched(silence: Silence) -> str:
+    """What a silence matches, in words: `alert slow-checkout`."""
+    return ", ".join(f"{key} {value}" for key, value in silence.matchers.items())
+
+
 def silence_text(silence: Silence, now: datetime) -> str:
     """`until Wed 2 Dec 23:10 UTC (2 days left) by @rey: load test`."""
-    minutes = math.ceil((silence.ends_at - now).total_seconds() / 60)  # no seconds ticking
-    left = f" ({length(timedelta(minutes=minutes))} left)" if minutes > 0 else ""
+    remaining = silence.ends_at - now
+    shown = f" ({left(remaining)} left)" if remaining > timedelta(0) else ""
     return (
-        f"until {moment(silence.ends_at, today=now)}{left} by @{silence.created_by}: "
+        f"until {moment(silence.ends_at, today=now)}{shown} by @{silence.created_by}: "
         f"{silence.comment}"
     )
 
@@ -89,7 +103,7 @@ def describe(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) ->
 
 def silence_line(silence: Silence, now: datetime) -> str:
     """One silence of `silence list`: active or expired, what it matches, until when, by whom."""
-    matchers = ", ".join(f"{k}={v}" for k, v in silence.matchers.items())
+    matchers = matched(silence)
     if silence.ends_at <= now:
         ended = moment(silence.ends_at, today=now)
         return f"expired · {matchers} · ended {ended} by @{silence.created_by}: {silence.comment}"
@@ -98,7 +112,7 @@ def silence_line(silence: Silence, now: datetime) -> str:
 
 
 def silence_summary(silence: Silence, now: datetime) -> str:
-    """A silence in a few words, to pick it out: `alert=slow, until 10:30 UTC` (or `ended …`)."""
-    matchers = ", ".join(f"{k}={v}" for k, v in silence.matchers.items())
+    """A silence in a few words, to pick it out: `alert slow, until 10:30 UTC` (or `ended …`)."""
+    matchers = matched(silence)
     ends = moment(silence.ends_at, today=now)
     return f"{matchers}, {'ended' if silence.ends_at <= now else 'until'} {ends}"

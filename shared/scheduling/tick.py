@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.alerts.scheduler import AlertScheduler, WantedInvestigation
+from shared.alerts.scheduler import AlertScheduler, TickReport, WantedInvestigation
 from shared.canary.service import CanaryService
 from shared.commands.context import Context, Handled, Handlers
 from shared.identity.models import OrgId, Platform
@@ -37,7 +37,7 @@ class ScheduledWork:
         report = self._alerts.tick(at, trigger=trigger, org=org)
         stepped = self._canaries.advance(at, trigger=trigger, org=org)
         fields = [
-            ("Fired", ", ".join(report.fired) or "none"),
+            ("Fired", ", ".join(_fired(report)) or "none"),
             ("Resolved", ", ".join(report.resolved) or "none"),
             ("Escalated", ", ".join(report.escalated) or "none"),
             ("Canaries", "\n".join(stepped) or "none due"),
@@ -51,6 +51,12 @@ class ScheduledWork:
             fields=fields,
         )
         return Handled(reply, tuple(_investigation(w, ctx.now) for w in report.investigations))
+
+
+def _fired(report: TickReport) -> list[str]:
+    """The alerts that fired, each silenced one said so: `slow (silenced: nobody told)`."""
+    muted = set(report.silenced)
+    return [f"{name} (silenced: nobody told)" if name in muted else name for name in report.fired]
 
 
 def _investigation(wanted: WantedInvestigation, now: datetime) -> Invocation:

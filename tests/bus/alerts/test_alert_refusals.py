@@ -61,7 +61,7 @@ def test_an_edit_that_changes_nothing_says_so_and_audits_nothing(
     before = entries(services)
     reply = run(services, f"alert edit errors {options}", user="oli", channel="C-pay")
     assert reply.tone is Tone.INFO
-    assert "Alert errors: nothing to change" in slack(reply)
+    assert reply.title.startswith("Nothing to change: ") and "errors" in slack(reply)
     assert reply.receipt is None
     assert entries(services) == before
 
@@ -71,11 +71,11 @@ def test_a_bare_edit_asks_for_an_option_and_one_with_the_same_options_says_they_
 ) -> None:
     bare = run(services, "alert edit errors", user="oli", channel="C-pay")
     assert bare.title == (
-        "Alert errors: nothing to change: give at least one option, "
+        "Nothing to change: no option given for errors; give at least one, "
         "e.g. `sre alert edit errors --severity ticket`."
     )
     same = run(services, "alert edit errors --severity page", user="oli", channel="C-pay")
-    assert "it already has these options" in same.title
+    assert "errors already has these options" in same.title
     assert "already has these options" not in bare.title
 
 
@@ -148,9 +148,7 @@ def test_a_second_acknowledgement_says_who_acknowledged_and_audits_nothing() -> 
     again = run(services, "alert ack slow", user="oli", channel="C-pay")
     # THEN nothing changes, they are told who is on it since when, and nothing is audited
     assert again.tone is Tone.INFO and again.receipt is None
-    assert again.title == (
-        "Alert slow: nothing to change: already acknowledged by @rey at 09:30 UTC."
-    )
+    assert again.title == ("Nothing to change: slow is already acknowledged by @rey at 09:30 UTC.")
     assert entries(services) == before
 
 
@@ -163,7 +161,7 @@ def test_expiring_an_ended_silence_says_when_it_ended_and_audits_nothing(
     before = entries(services)
     again = run(services, f"silence expire {id_}", user="rey", channel="C-pay")
     assert again.tone is Tone.INFO and again.receipt is None
-    assert again.title == f"Silence {id_}: nothing to change: it already ended at 09:30 UTC."
+    assert again.title == f"Nothing to change: {id_} already ended at 09:30 UTC."
     assert entries(services) == before
 
 
@@ -175,4 +173,4 @@ def test_an_unknown_silence_id_gets_the_close_one_or_the_teams_latest(services: 
     assert close.tone is Tone.ERROR
     assert f"Did you mean `{id_}`?" in slack(close)
     other = run(services, "silence expire sil-3a218b", user="rey", channel="C-pay")
-    assert f"its latest: {id_} (alert=errors, until 10:30 UTC)" in slack(other)
+    assert f"its latest: {id_} (alert errors, until 10:30 UTC)" in slack(other)

@@ -55,7 +55,7 @@ def test_an_alert_duration_in_days_is_read_as_its_length() -> None:
     silenced = run(services, "alert silence slow --duration 1d", user="rey", channel="C-pay")
     assert silenced.tone is Tone.OK, silenced
     listed = run(services, "silence list", user="rey", channel="C-pay")
-    assert "active · alert=slow · until Mon 23 Nov 09:30 UTC (1 day left)" in listed.fields[0][1]
+    assert "active · alert slow · until Mon 23 Nov 09:30 UTC (1 day left)" in listed.fields[0][1]
 
 
 def test_a_condition_held_for_days_is_kept_and_one_past_the_limit_refused() -> None:
