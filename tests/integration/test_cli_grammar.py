@@ -40,7 +40,9 @@ def test_a_typo_with_an_option_is_never_pointed_at_a_removal(
 def test_a_topic_alone_lists_its_commands(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["team"]) == 0
     out = capsys.readouterr().out
+    assert "• Team commands" in out.splitlines()
     assert "sre team member add USER" in out
+    assert "sre team member add @alice" in out  # a name as typed here, not a Slack id
     assert "sre alert create" not in out
     assert "is not a command" not in out
 
