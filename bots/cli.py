@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import shlex
 import sys
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import NoReturn
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -90,8 +92,39 @@ def first_use(services: Services) -> list[str]:
     return lines
 
 
+OPTIONS_USAGE = "sre [--as USER] [--channel CHANNEL] [--backend local|aws] COMMAND"
+
+
+class OptionError(Exception):
+    """A terminal option typed wrong (`--channel ""`), said in the product's usage style."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose own errors read as every other usage error: `? …` then `Usage:`."""
+
+    def error(self, message: str) -> NoReturn:
+        raise OptionError(option_problem(message))
+
+
+def option_problem(message: str) -> str:
+    """argparse's `argument --backend: invalid choice: 'foo' (…)` in the product's words."""
+    said = re.fullmatch(r"argument (\S+): (.*)", message)
+    if said is None:
+        return f"? {message[:1].upper()}{message[1:]}. Try `sre help`."
+    option, problem = said.groups()
+    choice = re.fullmatch(r"invalid choice: '?([^' ]*)'? \(choose from (.*)\)", problem)
+    if choice:
+        allowed = " or ".join(choice.group(2).replace("'", "").split(", "))
+        problem = f"`{option} {choice.group(1)}` is not an option: use {allowed}"
+    elif problem == "expected one argument":
+        problem = f"`{option}` needs a value"
+    else:
+        problem = f"`{option}` {problem}"
+    return f"? {problem}. Try `sre help`.\nUsage:\n{OPTIONS_USAGE}"
+
+
 def _arguments(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="sre",
         description="Auto SRE in a terminal. `sre help` lists the commands; `sre serve` runs "
         "the Slack and Teams endpoints on this machine.",
@@ -269,7 +302,11 @@ def _wrong_setting(e: ErrorDetails) -> str:
 
 
 def _main(argv: Sequence[str]) -> int:
-    args = _arguments(argv)
+    try:
+        args = _arguments(argv)
+    except OptionError as error:
+        emit(str(error), stream=sys.stderr)
+        return 2
     try:
         environment = Settings.from_env()
     except ValidationError as error:

@@ -75,7 +75,7 @@ class Silences:
         """The team's silences."""
         found = self._store.silences(self._org(ctx), ctx.team or "")
         if not found:
-            return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no silences")
+            return Reply(tone=Tone.INFO, title=f"Team {ctx.team} has no silences yet")
         fields = [(s.id, views.silence_line(s, ctx.now)) for s in found[:30]]
         refs = tuple(user_ref(by) for by in sorted({s.created_by for s in found[:30]}))
         return Reply(tone=Tone.INFO, title=f"Silences of {ctx.team}", fields=fields, refs=refs)

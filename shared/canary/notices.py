@@ -121,7 +121,7 @@ def decided_reply(canary: Canary, what: str, user: str, *, told: bool) -> Reply:
 def team_list(team: str, canaries: Sequence[Canary]) -> Reply:
     """A team's canaries, one line each."""
     if not canaries:
-        return Reply(tone=Tone.INFO, title=f"Team {team} has no canaries")
+        return Reply(tone=Tone.INFO, title=f"Team {team} has no canaries yet")
     fields = [(x.id, f"{x.service} {x.release}: {x.standing}") for x in canaries]
     return Reply(tone=Tone.INFO, title=f"Canaries of {team}", fields=fields)
 

@@ -33,6 +33,8 @@ class HelpDesk:
         return Handlers().add(ShowHelp, self.help)
 
     def help(self, command: ShowHelp, _: Context) -> Reply:
-        """All topics, or one topic in detail; only the caller sees it."""
+        """All topics, or one topic in detail (titled by it: `Team commands`); only the caller
+        sees it."""
         text = self._commands.render_help(command.topic)
-        return Reply(tone=Tone.INFO, title="Auto SRE commands", text=text, ephemeral=True)
+        title = f"{command.topic.capitalize()} commands" if command.topic else "Auto SRE commands"
+        return Reply(tone=Tone.INFO, title=title, text=text, ephemeral=True)

@@ -4,13 +4,16 @@ hidden alias), and the usage of that one command or of its topic, never the whol
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from shared.commands.base import Command
 from shared.commands.free_text import shown
 from shared.commands.terminal import TERMINAL_ONLY
 from shared.commands.usage import usage
 from shared.errors import InvalidCommandError
+
+DESTRUCTIVE = frozenset({"remove", "delete", "revoke", "unbind", "rollback", "expire"})
+"""Verbs suggested only to someone who typed (nearly) that verb: a typo never leads to a loss."""
 
 
 class Phrasebook:
@@ -51,8 +54,10 @@ class Phrasebook:
     def unknown(self, words: list[str]) -> InvalidCommandError:
         """The answer to words that name no command: a guess, and the usage that goes with it."""
         lowered = [word.lower() for word in words]
-        guess, after = _closest(lowered, self._spoken)
+        guess, after = _closest(lowered, self._spoken, lambda said: self._fits(said, lowered))
         kept = words[len(words) - len(after) :] if after else []  # as typed: ids keep their case
+        model = self._by_words.get(tuple(guess.split())) if guess else None
+        kept = _rephrased(model, kept) if model else kept
         suggestion = " ".join([guess, *kept]) if guess else None
         found = self.find(suggestion.split()) if suggestion else None
         topic = suggestion.split()[0] if suggestion else lowered[0]
@@ -69,6 +74,34 @@ class Phrasebook:
             suggestion=f"sre {suggestion}" if suggestion else None,
         )
 
+    def _fits(self, said: str, lowered: list[str]) -> bool:
+        """Whether a command may be suggested for the typed words: it takes every option typed
+        (`--role` as an option or in its place), and it removes nothing unless that was typed."""
+        model = self._by_words.get(tuple(said.split()))
+        fields = model.model_fields if model else {}
+        typed = {word[2:].replace("-", "_") for word in lowered if word.startswith("--")}
+        return typed <= set(fields) and all(
+            any(difflib.SequenceMatcher(None, verb, word).ratio() >= 0.8 for word in lowered)
+            for verb in DESTRUCTIVE.intersection(said.split())
+        )
+
+
+def _rephrased(model: type[Command], kept: list[str]) -> list[str]:
+    """The typed words, with an option the suggested command takes in its place put there
+    (`operator --role responder` for `team role set USER ROLE`: `operator responder`)."""
+    placed, rest, index = [], [], 0
+    while index < len(kept):
+        name = kept[index][2:].replace("-", "_") if kept[index].startswith("--") else ""
+        if name in model.positional and index + 1 < len(kept):
+            placed.append((model.positional.index(name), kept[index + 1]))
+            index += 2
+            continue
+        rest.append(kept[index])
+        index += 1
+    for position, value in sorted(placed):
+        rest.insert(position, value)
+    return rest
+
 
 def _shown(words: tuple[str, ...], model: type[Command]) -> bool:
     """Whether help shows a phrase: a command's words, or an alias its examples use. A hidden
@@ -80,17 +113,31 @@ def _shown(words: tuple[str, ...], model: type[Command]) -> bool:
     )
 
 
-def _closest(lowered: list[str], spoken: dict[str, str]) -> tuple[str | None, list[str]]:
+def _headed(typed: list[str], verbs: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The verbs led by a later typed word that leads one, and the words from it (`team member
+    role` is about a role: `role set`), else all verbs and every typed word."""
+    for index in range(len(typed) - 1, 0, -1):
+        led = [verb for verb in verbs if verb.split()[0] == typed[index]]
+        if led:
+            return led, typed[index:]
+    return list(verbs), typed
+
+
+def _closest(
+    lowered: list[str], spoken: dict[str, str], fits: Callable[[str], bool]
+) -> tuple[str | None, list[str]]:
     """The phrase to suggest for mistyped words, and the words typed after it: a verb of a
-    known noun (longest first), else a noun."""
+    known noun that fits what was typed (longest first), else a noun."""
     noun, verbs = lowered[0], {}
     for phrase, said in spoken.items():
         if phrase.startswith(f"{noun} "):
             verbs[phrase.split(" ", 1)[1]] = said
+    fitting = [verb for verb in verbs if fits(verbs[verb])]
     for size in range(max((len(v.split()) for v in verbs), default=0), 0, -1):
-        typed = " ".join(lowered[1 : size + 1])
-        same = [verb for verb in verbs if len(verb.split()) == size]
-        found = difflib.get_close_matches(typed, same, n=1)
+        typed = lowered[1 : size + 1]
+        same, heard = _headed(typed, [verb for verb in fitting if len(verb.split()) == size])
+        cutoff = 0.6 if heard == typed else 0.0  # a later word led: its verbs are all that fit
+        found = difflib.get_close_matches(" ".join(heard), same, n=1, cutoff=cutoff)
         if found:
             return verbs[found[0]], lowered[size + 1 :]
     if verbs:
@@ -100,6 +147,6 @@ def _closest(lowered: list[str], spoken: dict[str, str]) -> tuple[str | None, li
     if not found:
         return None, []
     if found[0] != noun and any(phrase.startswith(f"{found[0]} ") for phrase in spoken):
-        verb, after = _closest([found[0], *lowered[1:]], spoken)
+        verb, after = _closest([found[0], *lowered[1:]], spoken, fits)
         return (verb, after) if verb else (found[0], [])  # `sre team` shows its commands
     return found[0], lowered[1:]

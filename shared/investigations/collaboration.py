@@ -146,14 +146,14 @@ class Collaboration:
         inv = self._found(command.id, ctx)
         if inv is None or ctx.principal.actor.user not in inv.participants:
             return None
-        return f"You are already in {inv.id}: nothing to change"
+        return f"you are already in {inv.id}"
 
     def open_already(self, command: c.ReopenInvestigation, ctx: Context) -> str | None:
         """What reopening an open investigation is told."""
         inv = self._found(command.id, ctx)
         if inv is None or inv.status is not InvestigationStatus.OPEN:
             return None
-        return f"{inv.id} is open already: nothing to change"
+        return f"{inv.id} is open already"
 
     def summarised_already(self, command: c.ResolveInvestigation, ctx: Context) -> str | None:
         """What resolving a resolved investigation with the summary it has is told."""
@@ -162,7 +162,7 @@ class Collaboration:
             return None
         if not command.summary or command.summary != inv.summary:
             return None
-        return f"{inv.id} is resolved with that summary already: nothing to change"
+        return f"{inv.id} is resolved with that summary already"
 
     def join(self, command: c.JoinInvestigation, ctx: Context) -> Reply:
         """Add the caller to the participants."""

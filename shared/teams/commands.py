@@ -64,7 +64,7 @@ class AddMember(Command):
     target_field = "user"
     mutates = True
     purpose = "Add a person to a team with a role (viewer unless --role says otherwise)."
-    examples = ("sre team member add @U024BE7LH --role responder --team payments",)
+    examples = ("sre team member add @alice --role responder --team payments",)
     user: UserRef
     role: Role = Role.VIEWER
     team: OptionalTeam = None
@@ -79,7 +79,7 @@ class RemoveMember(Command):
     target_field = "user"
     mutates = True
     purpose = "Remove a person from a team."
-    examples = ("sre team member remove @U024BE7LH --team payments",)
+    examples = ("sre team member remove @alice --team payments",)
     user: UserRef
     team: OptionalTeam = None
 
@@ -103,7 +103,7 @@ class SetRole(Command):
     target_field = "user"
     mutates = True
     purpose = "Change a member's role: viewer < responder < operator < admin."
-    examples = ("sre team role set @U024BE7LH operator --team payments",)
+    examples = ("sre team role set @alice operator --team payments",)
     user: UserRef
     role: Role
     team: OptionalTeam = None
@@ -170,7 +170,7 @@ class GrantOrgRole(Command):
     purpose = (
         "Grant an org-wide role: org-admin (teams, bootstrap) or auditor (every team's audit)."
     )
-    examples = ("sre org grant @U024BE7LH auditor",)
+    examples = ("sre org grant @alice auditor",)
     user: UserRef
     role: OrgRole
 
@@ -183,7 +183,7 @@ class RevokeOrgRole(Command):
     target_field = "user"
     mutates = True
     purpose = "Revoke an org-wide role."
-    examples = ("sre org revoke @U024BE7LH auditor",)
+    examples = ("sre org revoke @alice auditor",)
     user: UserRef
     role: OrgRole
 

@@ -1,5 +1,5 @@
-"""Team, role and binding commands that would change nothing: each says so before it runs, so it
-is answered "nothing to change" and leaves no audit entry (nothing happened)."""
+"""Team, role and binding commands that would change nothing: each gives the fact before it runs
+(the bus answers `Nothing to change: <the fact>.`), and leaves no audit entry (nothing happened)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from shared.identity.models import ChannelId, OrgRole, UserId
 from shared.identity.ports import Directory
 from shared.replies import channel_ref, user_ref
 from shared.teams import commands as m
-from shared.teams.channel_names import channel_named, sentence
-
-NOTHING = "nothing to change"
+from shared.teams.channel_names import channel_named
 
 
 def _mention(user: str) -> str:
@@ -32,14 +30,14 @@ class NoOps:
         """Adding a member who already has that role in the team."""
         if self._role(ctx, command.user) != command.role.value:
             return None
-        said = f"{_mention(command.user)} is already {command.role.value} in {ctx.team}: {NOTHING}"
+        said = f"{_mention(command.user)} is already {command.role.value} in {ctx.team}"
         return NothingToChange(said, (user_ref(command.user),))
 
     def set_role(self, command: m.SetRole, ctx: Context) -> NothingToChange | None:
         """Giving a member the role they have."""
         if self._role(ctx, command.user) != command.role.value:
             return None
-        said = f"{_mention(command.user)} is already {command.role.value} in {ctx.team}: {NOTHING}"
+        said = f"{_mention(command.user)} is already {command.role.value} in {ctx.team}"
         return NothingToChange(said, (user_ref(command.user),))
 
     def bind(self, command: m.BindChannel, ctx: Context) -> NothingToChange | None:
@@ -54,9 +52,9 @@ class NoOps:
         here = ctx.invocation.reply_to.conversation if channel == ctx.invocation.channel else None
         if here and here != binding.conversation:
             return None
-        named = sentence(channel_named(channel, ctx.invocation))
+        named = channel_named(channel, ctx.invocation)
         return NothingToChange(
-            f"{named} is already bound to team {ctx.team}: {NOTHING}", (channel_ref(channel),)
+            f"{named} is already bound to team {ctx.team}", (channel_ref(channel),)
         )
 
     def unbind(self, command: m.UnbindChannel, ctx: Context) -> NothingToChange | None:
@@ -66,7 +64,7 @@ class NoOps:
             return None
         named = channel_named(channel, ctx.invocation)
         refs = (channel_ref(channel),) if channel else ()
-        return NothingToChange(f"Nothing to change: {named} is not bound to a team", refs)
+        return NothingToChange(f"{named} is not bound to a team", refs)
 
     def _held(self, ctx: Context, user: str) -> frozenset[OrgRole]:
         org = self._directory.get_org(ctx.principal.actor.org)
@@ -76,7 +74,7 @@ class NoOps:
         """Granting an org role the person holds."""
         if command.role not in self._held(ctx, command.user):
             return None
-        said = f"{_mention(command.user)} already has {command.role.value}: {NOTHING}"
+        said = f"{_mention(command.user)} already has {command.role.value}"
         return NothingToChange(said, (user_ref(command.user),))
 
     def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> NothingToChange | None:
@@ -88,5 +86,5 @@ class NoOps:
             if command.role is OrgRole.ORG_ADMIN
             else ""
         )
-        said = f"{_mention(command.user)} does not hold {command.role.value}{configured}: {NOTHING}"
+        said = f"{_mention(command.user)} does not hold {command.role.value}{configured}"
         return NothingToChange(said, (user_ref(command.user),))

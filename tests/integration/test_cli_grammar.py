@@ -23,10 +23,26 @@ def test_a_one_word_typo_prints_the_suggestion_and_one_usage_line(
     assert "sre team create" not in out
 
 
+def test_a_typo_with_an_option_is_never_pointed_at_a_removal(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["whoami"]) == 0  # first use sets up the demo team
+    capsys.readouterr()
+    # WHEN `sre team member role operator --role responder` (closest in letters to `remove`)
+    assert main(["team", "member", "role", "operator", "--role", "responder"]) == 2
+    out = capsys.readouterr().out
+    # THEN it suggests setting the role, with that command's usage, and never the removal
+    assert "Did you mean `sre team role set operator responder`?" in out
+    assert "sre team role set USER" in out
+    assert "remove" not in out
+
+
 def test_a_topic_alone_lists_its_commands(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["team"]) == 0
     out = capsys.readouterr().out
+    assert "• Team commands" in out.splitlines()
     assert "sre team member add USER" in out
+    assert "sre team member add @alice" in out  # a name as typed here, not a Slack id
     assert "sre alert create" not in out
     assert "is not a command" not in out
 

@@ -152,11 +152,28 @@ def test_an_empty_channel_or_user_is_a_usage_error_naming_the_option(
     home: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
 ) -> None:
     # WHEN `sre --channel "" whoami` (or `--as ""`)
-    with pytest.raises(SystemExit) as stopped:
-        main([option, value, "whoami"])
-    # THEN a usage error names the option, and nothing was done
-    assert stopped.value.code == 2
-    assert f"argument {option}: " in capsys.readouterr().err
+    status = main([option, value, "whoami"])
+    # THEN a usage error names the option in the product's usage style (not argparse's), and
+    # nothing was done
+    assert status == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"? `{option}` must not be empty. Try `sre help`.",
+        "Usage:",
+        "sre [--as USER] [--channel CHANNEL] [--backend local|aws] COMMAND",
+    ]
+    assert not (home / "autosre.db").exists()
+
+
+def test_a_wrong_backend_option_says_what_to_use_in_the_usage_style(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # WHEN `sre --backend foo whoami`
+    status = main(["--backend", "foo", "whoami"])
+    # THEN the answer says which values to use, in the same style as every other usage error
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("? `--backend foo` is not an option: use local or aws.")
+    assert "usage: sre [-h]" not in err
     assert not (home / "autosre.db").exists()
 
 

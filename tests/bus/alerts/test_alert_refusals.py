@@ -100,7 +100,7 @@ def test_a_silence_of_nothing_is_refused(services: Services) -> None:
     assert "`0m` is too short for --duration: at least 1m" in slack(refused)
     assert entries(services) == before
     listed = run(services, "silence list", user="rey", channel="C-pay")
-    assert listed.title == "Team payments has no silences"
+    assert listed.title == "Team payments has no silences yet"
 
 
 @pytest.mark.parametrize("when", ["error_rate > 200%", "error_rate > 100.5"])

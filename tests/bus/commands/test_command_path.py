@@ -160,7 +160,8 @@ def test_help_needs_no_caller_lookup_so_it_is_answered_while_the_state_store_is_
     # WHEN someone asks for help, or for one topic
     replies = [run(services, text, user="anyone") for text in ("help", "help team", "")]
     # THEN each is answered from the command set alone, only to them, and nothing is audited
-    assert all(r.title == "Auto SRE commands" and r.ephemeral for r in replies), replies
+    assert [r.title for r in replies] == ["Auto SRE commands", "Team commands", "Auto SRE commands"]
+    assert all(r.ephemeral for r in replies), replies
     assert "sre team create NAME" in replies[1].text
     assert services.audit.log.orgs() == []
     # AND a command that needs the caller says the service is unavailable, not help

@@ -80,7 +80,7 @@ def test_no_refusal_of_any_field_shows_a_regex_or_pydantic_wording(services: Ser
         ("investigate Checkout!", "e.g. `checkout-api`"),
         ("investigation show inv-xyz", "`inv-xyz` is not a valid id: `inv-` then digits and a-f"),
         ("investigation show inv-xyz", "e.g. `inv-3f9c2a`"),
-        ("team member add 'bad user!'", "`bad user!` is not a valid user, e.g. `@U024BE7LH`"),
+        ("team member add 'bad user!'", "`bad user!` is not a valid user, e.g. `@alice`"),
         ("team member add U1 --role boss", "use viewer, responder, operator or admin"),
         ("audit show --limit 1000", "`1000` is too large for --limit: at most 200"),
         ("audit show --since 2026-13-45", "`2026-13-45` is not a time: write 2026-11-01"),

@@ -45,6 +45,47 @@ def test_a_typo_gets_the_one_command_it_resembles_and_its_usage(
     assert "sre audit verify" not in shown
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant", "usage"),
+    [
+        (
+            "team member role operator --role responder",
+            "sre team role set operator responder",
+            "sre team role set USER",
+        ),
+        ("team member rol oli --role admin", "sre team member add oli --role admin", "add USER"),
+    ],
+)
+def test_a_typo_with_options_is_pointed_at_a_command_taking_them_never_a_removal(
+    services: Services, typed: str, meant: str, usage: str
+) -> None:
+    # WHEN a mistyped command is closest in letters to `team member remove` (which takes no
+    # --role, and removes the member)
+    reply = run(services, typed)
+    shown = _slack_text(reply)
+    # THEN the suggestion is a command that takes what was typed, with its usage
+    assert reply.tone is Tone.USAGE
+    assert f"Did you mean `{meant}`?" in reply.title
+    assert usage in reply.text
+    # AND never the removal
+    assert "remove" not in shown
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("team member remve oli", "sre team member remove oli"),
+        ("team unbnd", "sre team unbind"),
+        ("alert delte checkout-5xx", "sre alert delete checkout-5xx"),
+    ],
+)
+def test_a_removal_is_suggested_only_for_its_own_verb_mistyped(
+    services: Services, typed: str, meant: str
+) -> None:
+    reply = run(services, typed)
+    assert f"Did you mean `{meant}`?" in reply.title
+
+
 def test_a_word_like_no_command_lists_the_topics_in_one_line(services: Services) -> None:
     reply = run(services, "deploy checkout-api")
     assert reply.tone is Tone.USAGE

@@ -44,5 +44,5 @@ def test_nothing_to_change_names_the_person_and_the_channel_as_mentions(
     again = _slack(slack_ids, f"team bind {SLACK_CHANNEL} --team demo")
     same = _slack(slack_ids, f"team role set {SLACK_ALICE} admin --team demo")
     # THEN the answers say nothing changed, mentioning them
-    assert f"<#{SLACK_CHANNEL}> is already bound to team demo: nothing to change" in again
-    assert f"<@{SLACK_ALICE}> is already admin in demo: nothing to change" in same
+    assert f"Nothing to change: <#{SLACK_CHANNEL}> is already bound to team demo." in again
+    assert f"Nothing to change: <@{SLACK_ALICE}> is already admin in demo." in same

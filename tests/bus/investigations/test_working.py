@@ -106,7 +106,7 @@ def test_a_resolved_investigation_is_reopened_and_its_summary_written_afterwards
     assert shown.text.splitlines()[-1].endswith("summary: v42 pool")
     # AND the same summary again changes nothing; no summary says how to change it
     same = run(team, summarise + " ", user="rey", channel="C-pay")
-    assert same.title == f"{inv} is resolved with that summary already: nothing to change"
+    assert same.title == f"Nothing to change: {inv} is resolved with that summary already."
     again = run(team, f"investigation resolve {inv}", user="rey", channel="C-pay")
     assert again.failed
     assert f"`sre investigation resolve {inv} what it was`" in again.text
@@ -117,7 +117,7 @@ def test_a_resolved_investigation_is_reopened_and_its_summary_written_afterwards
     shown = run(team, f"investigation show {inv}", user="vic", channel="C-pay")
     assert dict(shown.fields)["Status"] == "open"
     twice = run(team, f"investigation reopen {inv}", user="rey", channel="C-pay")
-    assert twice.title == f"{inv} is open already: nothing to change"
+    assert twice.title == f"Nothing to change: {inv} is open already."
     assert twice.receipt is None
     trail = records(team.audit_log, PAYMENTS)
     summarised = [
@@ -171,7 +171,7 @@ def test_joining_twice_says_you_are_already_in_it_and_audits_nothing(team: Servi
     again = run(team, f"investigation join {inv}", user="ann", channel="C-pay")
     opener = run(team, f"investigation join {inv}", user="rey", channel="C-pay")
     # THEN each is told, nothing changes, and the trail has no entry for either
-    assert again.title == f"You are already in {inv}: nothing to change"
+    assert again.title == f"Nothing to change: you are already in {inv}."
     assert again.ephemeral and not again.failed and again.receipt is None
     assert opener.title == again.title
     assert len(records(team.audit_log, PAYMENTS)) == before

@@ -88,7 +88,7 @@ def test_a_change_that_changes_nothing_says_so_and_is_not_audited(
     reply = run(services, text)
     # THEN they are told there is nothing to change, and nothing is audited
     assert reply.tone is Tone.INFO
-    assert f"{said}: nothing to change" in _slack(reply)
+    assert f"Nothing to change: {said}." in _slack(reply)
     assert reply.receipt is None
     assert {team: _entries(services, team) for team in before} == before
 
@@ -162,7 +162,7 @@ def test_unbinding_a_channel_twice_says_there_is_nothing_to_change(services: Ser
         reply = run(services, text, user="ann", channel="C-pay")
         # THEN nothing to change, no usage error, and nothing is audited
         assert reply.tone is Tone.INFO, (text, reply)
-        assert "Nothing to change: #C-pay is not bound to a team" in _slack(reply), text
+        assert "Nothing to change: #C-pay is not bound to a team." in _slack(reply), text
         assert reply.receipt is None
     assert {team: _entries(services, team) for team in before} == before
 

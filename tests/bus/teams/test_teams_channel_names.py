@@ -64,7 +64,7 @@ def test_binding_a_named_teams_channel_names_it() -> None:
         _say(services, _in_channel("team unbind", 3, "Payments"))
     )
     again = _say(services, _in_channel("team unbind", 4, "Payments"))
-    assert "Nothing to change: channel Payments is not bound to a team" in _shown(again)
+    assert "Nothing to change: channel Payments is not bound to a team." in _shown(again)
 
 
 def test_a_teams_channel_whose_name_the_activity_lacks_is_this_channel() -> None:
@@ -74,4 +74,4 @@ def test_a_teams_channel_whose_name_the_activity_lacks_is_this_channel() -> None
     assert "This channel is bound to team payments" in _shown(reply)
     assert "19:pay" not in _shown(reply)
     again = _say(services, _in_channel("team bind --team payments", 3, None))
-    assert "This channel is already bound to team payments: nothing to change" in _shown(again)
+    assert "Nothing to change: this channel is already bound to team payments." in _shown(again)

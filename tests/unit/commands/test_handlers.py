@@ -66,13 +66,13 @@ def test_a_lazy_feature_that_registers_other_commands_than_it_declared_is_refuse
 def test_a_lazy_features_nothing_to_change_check_is_asked_through_the_registry() -> None:
     # GIVEN a feature, registered lazily and included, whose create says when it changes nothing
     def unchanged(command: CreateTeam, __: Context) -> str | None:
-        return "nothing to change" if command.name == "ops" else None
+        return "team ops exists already" if command.name == "ops" else None
 
     def load() -> Handlers:
         return Handlers().add(ListTeams, _listed).add(CreateTeam, _created, unchanged=unchanged)
 
     handlers = Handlers().include(Handlers().lazy((ListTeams, CreateTeam), load))
     # THEN the registry answers for it, and for a command without a check says nothing
-    assert handlers.unchanged(CreateTeam(name="ops"), _ctx()) == "nothing to change"
+    assert handlers.unchanged(CreateTeam(name="ops"), _ctx()) == "team ops exists already"
     assert handlers.unchanged(CreateTeam(name="payments"), _ctx()) is None
     assert handlers.unchanged(ListTeams(), _ctx()) is None
