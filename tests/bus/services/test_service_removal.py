@@ -179,7 +179,7 @@ def test_resetting_a_signal_without_override_changes_nothing_and_is_not_audited(
     before = len(records(services.audit_log, StreamKey(org=ORG, team="payments")))
     reply = _oli(services, "service signal reset checkout-api error_rate")
     assert reply.tone is Tone.INFO
-    assert "checkout-api has no override for error_rate: nothing to change" in _slack(reply)
+    assert "Nothing to change: checkout-api has no override for error_rate." in _slack(reply)
     assert reply.receipt is None
     assert len(records(services.audit_log, StreamKey(org=ORG, team="payments"))) == before
 
