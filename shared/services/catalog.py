@@ -265,7 +265,12 @@ class ServiceCatalog:
             plan = steps(
                 ctx.invocation, command.name, team=team.name, policies=policies, shared=shared
             )
-            return Handled(_taking_apart(command.name, team.name, policies, shared), plan)
+            return Handled(
+                _taking_apart(command.name, team.name, policies, shared),
+                plan,
+                then=f"Service {command.name} removed from team {team.name}.",
+                details={"planned": "; ".join(step.text for step in plan)},
+            )
         services = {k: v for k, v in team.services.items() if k != command.name}
         self._directory.save_team(team.model_copy(update={"services": services}))
         return Handled(
