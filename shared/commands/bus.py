@@ -79,7 +79,7 @@ class CommandBus:
     def handle(self, invocation: Invocation) -> Reply:
         """Answer one invocation, then run the follow-ups its command returned; never raises."""
         done = self._one(invocation)
-        return follow(invocation, done.reply, list(done.follow_ups), run=self._one)
+        return follow(invocation, done.reply, list(done.follow_ups), run=self._one, then=done.then)
 
     def resume(self, task: DeferredCommand) -> Reply:
         """Run a deferred command in the worker and answer it (then its follow-ups); a
@@ -262,7 +262,7 @@ class CommandBus:
             raise
         reply = done.reply
         try:
-            succeeded = self._write(command, ctx, Outcome.SUCCEEDED)
+            succeeded = self._write(command, ctx, Outcome.SUCCEEDED, dict(done.details))
         except AuditUnavailableError:
             note = (
                 f" (the outcome could not be audited; {requested.receipt} stands)"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -32,6 +32,12 @@ class Handled:
 
     reply: Reply
     follow_ups: tuple[Invocation, ...] = ()
+    then: str = ""
+    """The line the reply ends with once every follow-up was done (a step not done is named
+    instead), e.g. `Service web removed from team demo.`"""
+    details: Mapping[str, str] = field(default_factory=dict)
+    """What the command's own outcome entry records besides its name (`planned`: the steps a
+    command only asked for, so the trail does not read its entry as the steps' result)."""
 
 
 Handler = Callable[[Any, Context], Reply | Handled]

@@ -27,9 +27,11 @@ def follow(
     queue: list[Invocation],
     *,
     run: Callable[[Invocation], Handled],
+    then: str = "",
 ) -> Reply:
     """Run `queue` in order with `run` (the bus's whole path), each follow-up's own after the
-    rest; `reply`, with the ones that failed or were refused named, the others having run."""
+    rest; `reply`, with the ones that failed or were refused named, the others having run (and
+    ending with `then` when none failed)."""
     problems: list[str] = []
     ran = 0
     while queue:
@@ -52,7 +54,7 @@ def follow(
                 extra={"correlation_id": cause.correlation_id, "title": done.reply.title},
             )
     if not problems:
-        return reply
+        return reply.model_copy(update={"text": f"{reply.text}\n{then}"}) if then else reply
     return reply.model_copy(
         update={"fields": [*reply.fields, (FOLLOW_UPS_NOT_DONE, "\n".join(problems))]}
     )

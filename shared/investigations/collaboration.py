@@ -6,7 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from shared.commands.context import Context, Handlers
-from shared.errors import ConflictError, NotFoundError, UnavailableError, did_you_mean
+from shared.errors import (
+    ConflictError,
+    InvalidCommandError,
+    NotFoundError,
+    UnavailableError,
+    did_you_mean,
+)
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
@@ -277,10 +283,11 @@ class Collaboration:
 
     def _summarised(self, inv: Investigation, summary: str, ctx: Context) -> Reply:
         """A resolved investigation's summary written (or rewritten) after the fact."""
-        if not summary:
-            raise ConflictError(
-                f"{inv.id} is already resolved. To add or change its summary: "
-                f"`sre investigation resolve {inv.id} what it was`."
+        if not summary:  # nothing is wrong: the person needs the form that writes a summary
+            raise InvalidCommandError(
+                f"{inv.id} is resolved already. To add or change its summary, write it after the "
+                "id:",
+                usage=f"sre investigation resolve {inv.id} WHAT IT WAS",
             )
         user = ctx.principal.actor.user
         entry = TimelineEntry(time=ctx.now, actor=user, kind="summary", text=summary)

@@ -28,7 +28,7 @@ from shared.investigations.models import Investigation, InvestigationStatus, Tim
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, Summariser
-from shared.replies import Image, Reply, Tone, user_ref
+from shared.replies import Button, Image, Reply, Tone, user_ref
 from shared.services.catalog import ServiceCatalog, unreadable
 from shared.telemetry import analysis
 from shared.telemetry.analysis import first_to_move, headline
@@ -77,8 +77,9 @@ class InvestigationService:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""
         team = self._catalog.team(ctx)
         service = self._catalog.service(team, command.service)
-        if command.alert and (joined := self._joined(command.alert, team, service.name, ctx)):
-            return joined
+        already = self._open_of(team, service.name)
+        if command.alert and already:
+            return self._joined(command.alert, already, ctx)
         start, end = window_of(command.since, to_timedelta(command.window), now=ctx.now)
         source = self._sources.get(service.kind)
         if source is None:  # registered before this deployment stopped reading its cloud
@@ -137,18 +138,21 @@ class InvestigationService:
             title=f"{service.name}: golden signals",
             png_base64=base64.b64encode(self._pages.chart(investigation)).decode(),
         )
-        return reply.model_copy(
+        reply = reply.model_copy(
             update={"fields": [*reply.fields, ("Page", link)], "images": [chart]}
         )
+        return also_open(reply, already, now=ctx.now) if already else reply
 
-    def _joined(self, alert: str, team: Team, service: str, ctx: Context) -> Reply | None:
-        """An alert's investigation of a service that has an open one already: the alert added
-        to that one's timeline as context, and the channel told (None: there is none open)."""
+    def _open_of(self, team: Team, service: str) -> Investigation | None:
+        """The team's newest open investigation of `service`, if it has one."""
         found = self._store.list_for(team.org, team.name)
         open_ = [i for i in found if i.service == service and i.status is InvestigationStatus.OPEN]
-        if not open_:
-            return None
-        inv = open_[0]
+        return open_[0] if open_ else None
+
+    def _joined(self, alert: str, inv: Investigation, ctx: Context) -> Reply:
+        """An alert's investigation of a service that has an open one already: the alert added
+        to that one's timeline as context, and the channel told."""
+        service = inv.service
         text = f"alert {alert} fired on {service}"
         entry = TimelineEntry(time=ctx.now, actor=ctx.principal.actor.user, kind="alert", text=text)
         try:
@@ -192,6 +196,26 @@ class InvestigationService:
         """Changes of the service the team's audit trail recorded in the window (no bookkeeping)."""
         stream = StreamKey(org=team.org, team=team.name)
         return audited(self._audit.records(stream), service, start=start, end=end)
+
+
+def also_open(reply: Reply, other: Investigation, *, now: datetime) -> Reply:
+    """A person's new investigation of a service that has an open one already: opened (they may
+    want a new window), the report naming the open one, with a button to join it instead."""
+    note = (
+        f"{other.service} already has an open investigation {other.id} (opened "
+        f"{moment(other.opened_at, today=now)} by @{other.opened_by}): "
+        f"`sre investigation join {other.id}`"
+    )
+    join = Button(
+        label=f"Join {other.id}", command=f"sre investigation join {other.id} --team={other.team}"
+    )
+    return reply.model_copy(
+        update={
+            "fields": [*reply.fields, ("Already open", note)],
+            "buttons": [*reply.buttons, join],
+            "refs": (*reply.refs, user_ref(other.opened_by)),
+        }
+    )
 
 
 def report(

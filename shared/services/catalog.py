@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from shared.commands.context import Context, Handled, Handlers
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError, did_you_mean
-from shared.identity.models import Platform, Team
+from shared.identity.models import ChannelId, Platform, Team
 from shared.identity.ports import Directory
 from shared.identity.teams import known_team, teams_own
 from shared.replies import Reply, Tone
@@ -148,7 +148,7 @@ class ServiceCatalog:
     def share(self, command: c.ShareService, ctx: Context) -> Reply:
         """Give another team a read-only copy of a service (org admins): it may investigate and
         alert on it; only the owner's canaries move its traffic."""
-        owner = self.team(replace(ctx, team=command.team))
+        owner = self.team(replace(ctx, team=self._owner(command, ctx)))
         service = self.service(owner, command.name)
         if service.shared_from:
             raise ConflictError(
@@ -182,13 +182,32 @@ class ServiceCatalog:
             f"`sre service remove {service.name} --team {target.name}` ends the share.",
         )
 
+    def _owner(self, command: c.ShareService, ctx: Context) -> str:
+        """The team that owns the shared service: `--team`, else the channel's team (an
+        org-wide command has no team of its own, so the bus leaves this to the handler)."""
+        if command.team:
+            return command.team
+        channel = ctx.invocation.channel
+        binding = (
+            self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel))
+            if channel
+            else None
+        )
+        if binding is None:
+            raise InvalidCommandError(
+                f"This channel is not bound to a team, so say which team owns {command.name} "
+                "with `--team NAME`.",
+                usage=f"sre service share {command.name} --to {command.to} --team NAME",
+            )
+        return binding.team
+
     def shared_already(self, command: c.ShareService, ctx: Context) -> str | None:
         """Sharing a service with a team that already sees it (nothing to change)."""
         target = self._directory.get_team(ctx.principal.actor.org, command.to)
         copy = target.services.get(command.name) if target else None
-        if copy is None or copy.shared_from != command.team:
+        if copy is None or copy.shared_from != self._owner(command, ctx):
             return None
-        return f"Nothing to change: team {command.to} already sees {command.name}"
+        return f"team {command.to} already sees {command.name}"
 
     def catalog(self, _: c.ListServices, ctx: Context) -> Reply:
         """The team's services."""
@@ -246,7 +265,12 @@ class ServiceCatalog:
             plan = steps(
                 ctx.invocation, command.name, team=team.name, policies=policies, shared=shared
             )
-            return Handled(_taking_apart(command.name, team.name, policies, shared), plan)
+            return Handled(
+                _taking_apart(command.name, team.name, policies, shared),
+                plan,
+                then=f"Service {command.name} removed from team {team.name}.",
+                details={"planned": "; ".join(step.text for step in plan)},
+            )
         services = {k: v for k, v in team.services.items() if k != command.name}
         self._directory.save_team(team.model_copy(update={"services": services}))
         return Handled(

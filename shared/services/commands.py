@@ -137,10 +137,15 @@ class ShareService(Command):
         "Share a team's service with another team, read-only (org admins): the other team may "
         "investigate it and alert on it; only the owning team's canaries move its traffic."
     )
-    examples = ("sre service share checkout-api --to search --team payments",)
+    examples = (
+        "sre service share checkout-api --to search",
+        "sre service share checkout-api --to search --team payments",
+    )
     name: ServiceName
     to: TeamName = Field(json_schema_extra={"metavar": "TEAM"})
-    team: TeamName = Field(description="the team that owns the service")
+    team: TeamName | None = Field(
+        default=None, description="the team that owns the service (default: the channel's team)"
+    )
 
 
 def _dimensions(value: str) -> str:

@@ -101,7 +101,7 @@ class SignalOverrides:
         default = queries_for(service.kind, service.resource)[command.signal]
         if service.queries.get(command.signal) != default:
             return None
-        return f"{service.name} has no override for {command.signal.value}: nothing to change"
+        return f"{service.name} has no override for {command.signal.value}"
 
     def _save_query(self, team: Team, service: Service, query: MetricQuery) -> None:
         changed = service.model_copy(update={"queries": {**service.queries, query.signal: query}})

@@ -107,9 +107,6 @@ def test_a_resolved_investigation_is_reopened_and_its_summary_written_afterwards
     # AND the same summary again changes nothing; no summary says how to change it
     same = run(team, summarise + " ", user="rey", channel="C-pay")
     assert same.title == f"Nothing to change: {inv} is resolved with that summary already."
-    again = run(team, f"investigation resolve {inv}", user="rey", channel="C-pay")
-    assert again.failed
-    assert f"`sre investigation resolve {inv} what it was`" in again.text
     # WHEN it is reopened THEN it is open again, with its buttons, and resolvable again
     reopened = run(team, f"investigation reopen {inv}", user="rey", channel="C-pay")
     assert reopened.title == f"{inv} reopened by @rey"
@@ -126,6 +123,22 @@ def test_a_resolved_investigation_is_reopened_and_its_summary_written_afterwards
         if e.command.startswith(f"sre investigation resolve {inv}") and "v42 pool" in e.command
     ]
     assert summarised == [Outcome.REQUESTED, Outcome.SUCCEEDED]
+
+
+def test_resolving_a_resolved_investigation_without_a_summary_shows_the_form(
+    team: Services,
+) -> None:
+    # GIVEN a resolved investigation
+    inv = _id(investigate(team, "investigate checkout-api"))
+    assert not run(team, f"investigation resolve {inv}", user="rey", channel="C-pay").failed
+    # WHEN it is resolved again without a summary
+    again = run(team, f"investigation resolve {inv}", user="rey", channel="C-pay")
+    # THEN a usage answer (exit 2, not a conflict) shows the form that writes its summary
+    assert again.tone is Tone.USAGE, again
+    shown = str(blocks(again))
+    assert f"{inv} is resolved already. To add or change its summary" in shown
+    assert f"sre investigation resolve {inv} WHAT IT WAS" in shown
+    assert "Conflict" not in shown
 
 
 def test_an_unknown_id_is_answered_with_the_one_meant_or_the_teams_latest(team: Services) -> None:

@@ -93,6 +93,31 @@ def test_force_deletes_the_policies_first_then_the_service_each_audited() -> Non
     assert "Problems" not in dict(tick.fields)
 
 
+def test_force_ends_with_the_result_and_its_own_entry_records_only_the_plan() -> None:
+    services = _with_two_policies()
+    # WHEN an operator removes checkout-api, which two policies use, with --force
+    reply = _oli(services, "service remove checkout-api --force")
+    # THEN the reply ends with the result, once every step was done
+    assert _slack(reply).count("Service checkout-api removed from team payments.") == 1
+    assert reply.text.endswith("Service checkout-api removed from team payments.")
+    # AND the --force command's own entry says it planned the steps; the removal is the later one
+    trail = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    (forced,) = [
+        e for e in trail if e.command.endswith("--force") and e.outcome is Outcome.SUCCEEDED
+    ]
+    assert forced.details["planned"] == (
+        "sre alert delete errors --team payments; sre alert delete slow --team payments; "
+        "sre service remove checkout-api --team payments"
+    )
+    (removed,) = [
+        e
+        for e in trail
+        if e.command == "sre service remove checkout-api --team=payments"
+        and e.outcome is Outcome.SUCCEEDED
+    ]
+    assert removed.seq > forced.seq
+
+
 def _shared_with_search(services: Services) -> None:
     """payments' checkout-api shared with search, which alerts on it (alert `pw`)."""
     share = "service share checkout-api --to search --team payments"
@@ -157,6 +182,7 @@ def test_a_step_not_allowed_keeps_the_service_and_says_which() -> None:
     not_done = dict(reply.fields)[FOLLOW_UPS_NOT_DONE]
     assert "`sre alert delete pw --team search`: Not allowed" in not_done
     assert "`sre service remove checkout-api --team payments`: Conflict" in not_done
+    assert "removed from team payments" not in _slack(reply)
     assert "checkout-api" in _services_of_payments(services)
     seen, alerts = _search_sees(services)
     assert "checkout-api" in seen
@@ -179,7 +205,7 @@ def test_resetting_a_signal_without_override_changes_nothing_and_is_not_audited(
     before = len(records(services.audit_log, StreamKey(org=ORG, team="payments")))
     reply = _oli(services, "service signal reset checkout-api error_rate")
     assert reply.tone is Tone.INFO
-    assert "checkout-api has no override for error_rate: nothing to change" in _slack(reply)
+    assert "Nothing to change: checkout-api has no override for error_rate." in _slack(reply)
     assert reply.receipt is None
     assert len(records(services.audit_log, StreamKey(org=ORG, team="payments"))) == before
 

@@ -24,3 +24,30 @@ def test_sharing_twice_says_there_is_nothing_to_change_and_audits_nothing() -> N
     assert "Nothing to change: team search already sees checkout-api" in str(blocks(reply))
     assert reply.receipt is None
     assert [len(records(services.audit_log, stream)) for stream in streams] == before
+
+
+def test_sharing_in_a_bound_channel_shares_the_channels_teams_service() -> None:
+    # GIVEN channel C-pay bound to payments, which owns checkout-api
+    services = alerting_services(MovingClock(NOW))
+    # WHEN the org admin shares it there without --team
+    reply = run(services, "service share checkout-api --to search", channel="C-pay")
+    # THEN payments' service is shared with search, as with `--team payments`
+    assert reply.tone is Tone.OK, reply
+    assert "Service checkout-api of team payments shared read-only with team search" in str(
+        blocks(reply)
+    )
+    search = services.directory.get_team(ORG, "search")
+    assert search is not None
+    assert search.services["checkout-api"].shared_from == "payments"
+
+
+def test_sharing_in_an_unbound_channel_without_team_says_how_to_name_it() -> None:
+    # GIVEN channel C-general, bound to no team
+    services = alerting_services(MovingClock(NOW))
+    # WHEN the org admin shares a service there without --team
+    reply = run(services, "service share checkout-api --to search")
+    # THEN a usage answer asks which team owns it, with this very command as the example
+    assert reply.tone is Tone.USAGE, reply
+    shown = str(blocks(reply))
+    assert "say which team owns checkout-api with `--team NAME`" in shown
+    assert "sre service share checkout-api --to search --team NAME" in shown
