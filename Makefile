@@ -45,7 +45,7 @@ contracts: $(DEV_STAMP)
 	$(BIN)/lint-imports
 
 pytest: $(DEV_STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 ## bench: cold start and throughput figures, printed
 bench: $(DEV_STAMP)
