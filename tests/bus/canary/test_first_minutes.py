@@ -84,18 +84,6 @@ def test_a_held_canary_is_information_not_a_usage_error(clock: MovingClock) -> N
     assert ":grey_question:" not in str(blocks(message))
 
 
-def test_a_page_past_the_only_one_says_there_is_one_page(clock: MovingClock) -> None:
-    # GIVEN a canary with two steps (started, held)
-    services = canary_services(clock)
-    canary = _start(services, "43")
-    assert not run_deferred(services, f"canary hold {canary}", user="oli", channel="C-pay").failed
-    # WHEN page 2 is asked
-    past = run(services, f"canary status {canary} --page 2", user="vic", channel="C-pay")
-    # THEN the answer says it has one page (not `pages 1 to 1`)
-    assert past.failed
-    assert past.title == f"{canary}'s history has 2 entries: 1 page."
-
-
 def test_a_critical_metric_outside_the_judged_ones_is_refused(clock: MovingClock) -> None:
     services = canary_services(clock)
     refused = run(
