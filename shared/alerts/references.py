@@ -3,22 +3,15 @@ service, the escalation team, and a channel bound to the team."""
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable
-
 from shared.alerts.models import AlertPolicy
 from shared.alerts.ports import AlertStore
 from shared.commands.context import Context
-from shared.errors import ForbiddenError, NotFoundError
+from shared.errors import ForbiddenError, NotFoundError, did_you_mean
 from shared.identity.channels import team_channels
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
-
-
-def did_you_mean(name: str, names: Iterable[str]) -> str:
-    """` Did you mean `errors`?` for the closest of `names`, or nothing."""
-    guess = difflib.get_close_matches(name, list(names), n=1)
-    return f" Did you mean `{guess[0]}`?" if guess else ""
+from shared.identity.teams import known_team
+from shared.services.catalog import unknown_service
 
 
 class References:
@@ -41,16 +34,12 @@ class References:
         return found
 
     def check(self, ctx: Context, service: str, escalate_to: str | None) -> None:
-        """The service is the team's and the escalation team exists."""
+        """The service is the team's and the escalation team exists (an escalation names another
+        team by design, so any of the org's teams may be suggested)."""
         org = ctx.principal.actor.org
-        team = self._directory.get_team(org, ctx.team or "")
-        if team is None or service not in team.services:
-            known = sorted(team.services) if team else []
-            raise NotFoundError(
-                f"Team {ctx.team} has no service `{service}` (its services: "
-                f"{', '.join(known) or 'none'}; `sre service register` adds one)."
-                f"{did_you_mean(service, known)}"
-            )
+        team = known_team(self._directory, ctx.principal, ctx.team or "")
+        if service not in team.services:
+            raise unknown_service(team, service)
         if escalate_to and self._directory.get_team(org, escalate_to) is None:
             teams = [t.name for t in self._directory.list_teams(org)]
             raise NotFoundError(
