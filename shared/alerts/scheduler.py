@@ -17,6 +17,7 @@ from shared.alerts.notices import escalation_notice, group_notice
 from shared.alerts.ports import AlertStore
 from shared.alerts.problems import problem_notice
 from shared.alerts.states import State, transition
+from shared.alerts.views import muting
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.errors import AuditUnavailableError, ConflictError
@@ -174,7 +175,7 @@ class AlertScheduler:
         silence is judged at `now`, when the notice would be sent (as Alertmanager does), not at
         the evaluated minute: a silence made earlier in that minute mutes it too."""
         silences = self._store.silences(OrgId(group[0].org), group[0].team)
-        loud = [p for p in group if not any(s.mutes(p, now) for s in silences)]
+        loud = [p for p in group if muting(p, silences, now) is None]
         report.silenced += [
             p.name for p in group if p not in loud and p.status.state is State.FIRING
         ]
@@ -251,7 +252,7 @@ class AlertScheduler:
     def _silenced(self, policy: AlertPolicy, now: datetime) -> bool:
         """Whether a silence mutes `policy`'s notices now."""
         silences = self._store.silences(OrgId(policy.org), policy.team)
-        return any(s.mutes(policy, now) for s in silences)
+        return muting(policy, silences, now) is not None
 
     def _escalate(self, now: datetime, report: TickReport, trigger: str, org: OrgId | None) -> None:
         """Pages (not tickets or info) still firing, unacknowledged after `escalate_after`: tell

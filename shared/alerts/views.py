@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shared.alerts.models import AlertPolicy, Severity, Silence
+from shared.alerts.problems import LIMIT
 from shared.alerts.states import Missing, State
 from shared.times import length, moment
 
@@ -84,7 +85,9 @@ def describe(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) ->
         f"State: {state_text(policy, now)}",
     ]
     evaluated = policy.status.evaluated_at
-    if policy.status.no_data and evaluated is not None:
+    if policy.status.problem:
+        lines.append(f"Cannot be judged: {policy.status.problem[:LIMIT]}")
+    elif policy.status.no_data and evaluated is not None:
         lines.append(f"No data to judge at the last evaluation ({moment(evaluated, today=now)})")
     silence = muting(policy, silences, now)
     if silence is not None:

@@ -63,6 +63,11 @@ def test_a_policy_whose_service_is_gone_is_told_to_its_team_once_and_when_it_cle
         in told[1]
     )
     assert "slow: service checkout-api" in dict(tick.fields)["Problems"]  # the run still lists it
+    # AND `alert show`, which the notice points to, says why
+    shown = run(services, "alert show slow", user="oli", channel="C-pay")
+    assert "Cannot be judged: service checkout-api is not registered in team payments" in (
+        shown.text
+    )
     # AND when the service is back, it is told once that the policy is judged again
     assert not run(services, REGISTER, user="oli").failed
     for _ in range(2):
