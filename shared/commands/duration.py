@@ -30,7 +30,7 @@ def to_timedelta(text: str) -> timedelta:
     not one."""
     if re.fullmatch(DURATION_PATTERN, text) is None:
         raise ValueError(f"`{text[:40]}` is not a duration: write it like {DURATION_FORMS}")
-    seconds = sum(int(amount[:13]) * _SECONDS[unit] for amount, unit in _PART.findall(text))
+    seconds = sum(int(amount) * _SECONDS[unit] for amount, unit in _PART.findall(text))
     return timedelta(seconds=min(seconds, _FOREVER))
 
 
@@ -84,7 +84,14 @@ def _at(day: datetime, hour: str | None, minute: str | None) -> datetime:
 
 def moment(text: str, *, now: datetime) -> datetime:
     """A moment as people type it, relative to `now` (UTC) or absolute; a ValueError saying the
-    forms there are otherwise."""
+    forms there are otherwise (one beyond the calendar, `9999999d ago`, too)."""
+    try:
+        return _moment(text, now=now)
+    except OverflowError:
+        raise ValueError(f"`{text[:40]}` is not a time: write {MOMENT_FORMS}") from None
+
+
+def _moment(text: str, *, now: datetime) -> datetime:
     said = " ".join(text.lower().split())
     if said == "now":
         return now

@@ -133,6 +133,9 @@ def test_since_takes_relative_times_as_well_as_dates(
             "audit export --org --since 2h ago --until 3h ago",
             "--until (Sun 22 Nov 06:30 UTC) is not after --since (Sun 22 Nov 07:30 UTC)",
         ),
+        # beyond the calendar: a usage answer, not an internal error
+        ("audit show --since 9999999d ago", "`9999999d ago` is not a time: write"),
+        ("audit show --since 0001-01-01T00:00+05:00", "is not a time: write"),
     ],
 )
 def test_since_in_the_future_and_until_before_since_are_refused_clearly(

@@ -79,3 +79,7 @@ def test_a_limit_is_written_as_people_type_it(span: timedelta, typed: str) -> No
 def test_a_bounded_duration_keeps_the_text_as_written() -> None:
     assert _Option(every="90m").every == "90m"
     assert to_timedelta(_Option(every="2h").every) == timedelta(hours=2)
+
+
+def test_an_amount_with_leading_zeros_is_read_whole() -> None:
+    assert to_timedelta("00000000000001d") == timedelta(days=1)
