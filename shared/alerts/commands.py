@@ -71,6 +71,7 @@ class CreateAlert(_PolicyOptions):
 
 
 class EditAlert(_PolicyOptions):
+    may_change_nothing = True
     words = ("alert", "edit")
     positional = ("name",)
     permission = Permission.ALERT_WRITE
@@ -133,6 +134,7 @@ class TestAlert(Command):
 
 
 class AcknowledgeAlert(Command):
+    may_change_nothing = True
     words = ("alert", "ack")
     aliases = (("alert", "acknowledge"),)
     positional = ("name",)
@@ -147,6 +149,7 @@ class AcknowledgeAlert(Command):
 
 
 class SilenceAlert(Command):
+    may_change_nothing = True
     words = ("alert", "silence")
     positional = ("name", "comment")
     rest = "comment"
@@ -173,6 +176,7 @@ class ListSilences(Command):
 
 
 class ExpireSilence(Command):
+    may_change_nothing = True
     words = ("silence", "expire")
     positional = ("id",)
     permission = Permission.ALERT_RESPOND

@@ -115,24 +115,28 @@ class _Decision(Command):
 
 
 class PromoteCanary(_Decision):
+    may_change_nothing = True
     words = ("canary", "promote")
     purpose = "Promote a canary now: the new version takes all the traffic."
     examples = ("sre canary promote can-3f9c2a",)
 
 
 class RollbackCanary(_Decision):
+    may_change_nothing = True
     words = ("canary", "rollback")
     purpose = "Roll a canary back now: the stable version takes all the traffic."
     examples = ("sre canary rollback can-3f9c2a",)
 
 
 class HoldCanary(_Decision):
+    may_change_nothing = True
     words = ("canary", "hold")
     purpose = "Hold a canary at its weight (it is still judged, and still rolled back if it fails)."
     examples = ("sre canary hold can-3f9c2a",)
 
 
 class ResumeCanary(_Decision):
+    may_change_nothing = True
     words = ("canary", "resume")
     purpose = "Resume a held canary."
     examples = ("sre canary resume can-3f9c2a",)

@@ -68,6 +68,9 @@ class Command(BaseModel):
     """Whether it changes anything: audited before and after, run at most once per delivery."""
     deferred: ClassVar[bool] = False
     """Whether it is slow: answered at once, run by the worker, its result posted later."""
+    may_change_nothing: ClassVar[bool] = False
+    """Whether its feature tells, before it is audited (or queued), that it would change nothing
+    (registered with `Handlers.add(..., unchanged=...)`); only these load a lazy feature to ask."""
     examples: ClassVar[tuple[str, ...]] = ()
     target_kind: ClassVar[TargetKind]
     """The kind of thing it acts on, named in its audit entry."""

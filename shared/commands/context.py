@@ -77,8 +77,11 @@ class Handlers:
         *,
         unchanged: Callable[[C, Context], Said] | None = None,
     ) -> Handlers:
-        """Register `handler` for `model` (and the check that it would change nothing, if it
-        has one); a model registered twice is a wiring mistake."""
+        """Register `handler` for `model` (and the check that it would change nothing, which a
+        model declaring `may_change_nothing` has, and no other); a model registered twice is a
+        wiring mistake."""
+        if (unchanged is not None) != model.may_change_nothing:
+            raise ValueError(f"{model.__name__}: a no-change check iff it may change nothing")
         self._register(model, handler)
         if unchanged is not None:
             self._unchanged[model] = unchanged
@@ -111,9 +114,10 @@ class Handlers:
         def unchanged(command: Command, ctx: Context) -> Said:
             return built().unchanged(command, ctx)
 
-        for model in models:
+        for model in models:  # a command with no check queues without building the feature
             self._register(model, run)
-            self._unchanged[model] = unchanged
+            if model.may_change_nothing:
+                self._unchanged[model] = unchanged
         self._loaders.append(built)
         return self
 

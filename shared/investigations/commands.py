@@ -90,6 +90,7 @@ class ListInvestigations(Command):
 
 
 class ReopenInvestigation(Command):
+    may_change_nothing = True
     words = ("investigation", "reopen")
     positional = ("id",)
     permission = Permission.INVESTIGATE
@@ -103,6 +104,7 @@ class ReopenInvestigation(Command):
 
 
 class JoinInvestigation(Command):
+    may_change_nothing = True
     words = ("investigation", "join")
     positional = ("id",)
     permission = Permission.INVESTIGATE
@@ -138,6 +140,7 @@ class CommentInvestigation(Command):
 
 
 class ResolveInvestigation(Command):
+    may_change_nothing = True
     words = ("investigation", "resolve")
     positional = ("id", "summary")
     rest = "summary"

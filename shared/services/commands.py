@@ -127,6 +127,7 @@ class RemoveService(Command):
 
 
 class ShareService(Command):
+    may_change_nothing = True
     words = ("service", "share")
     positional = ("name",)
     permission = Permission.ORG_ADMIN
@@ -197,6 +198,7 @@ class SetSignal(Command):
 
 
 class ResetSignal(Command):
+    may_change_nothing = True
     words = ("service", "signal", "reset")
     positional = ("name", "signal")
     permission = Permission.SERVICE_WRITE

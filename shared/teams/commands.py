@@ -57,6 +57,7 @@ class ShowTeam(Command):
 
 
 class AddMember(Command):
+    may_change_nothing = True
     words = ("team", "member", "add")
     positional = ("user",)
     permission = Permission.TEAM_ADMIN
@@ -96,6 +97,7 @@ class ListMembers(Command):
 
 
 class SetRole(Command):
+    may_change_nothing = True
     words = ("team", "role", "set")
     positional = ("user", "role")
     permission = Permission.TEAM_ADMIN
@@ -110,6 +112,7 @@ class SetRole(Command):
 
 
 class BindChannel(Command):
+    may_change_nothing = True
     words = ("team", "bind")
     positional = ("channel",)
     permission = Permission.TEAM_ADMIN
@@ -123,6 +126,7 @@ class BindChannel(Command):
 
 
 class UnbindChannel(Command):
+    may_change_nothing = True
     words = ("team", "unbind")
     positional = ("channel",)
     permission = Permission.TEAM_ADMIN
@@ -161,6 +165,7 @@ class UnbindChannel(Command):
 
 
 class GrantOrgRole(Command):
+    may_change_nothing = True
     words = ("org", "grant")
     positional = ("user", "role")
     permission = Permission.ORG_ADMIN
@@ -176,6 +181,7 @@ class GrantOrgRole(Command):
 
 
 class RevokeOrgRole(Command):
+    may_change_nothing = True
     words = ("org", "revoke")
     positional = ("user", "role")
     permission = Permission.ORG_ADMIN

@@ -63,16 +63,44 @@ def test_a_lazy_feature_that_registers_other_commands_than_it_declared_is_refuse
         handlers.run(ListTeams(), _ctx())
 
 
+class _CreateOnce(CreateTeam):
+    """A create whose feature tells when it would change nothing."""
+
+    may_change_nothing = True
+
+
+def _created_once(command: _CreateOnce, __: Context) -> Reply:
+    return Reply(tone=Tone.OK, title=f"created {command.name}")
+
+
 def test_a_lazy_features_nothing_to_change_check_is_asked_through_the_registry() -> None:
     # GIVEN a feature, registered lazily and included, whose create says when it changes nothing
-    def unchanged(command: CreateTeam, __: Context) -> str | None:
+    def unchanged(command: _CreateOnce, __: Context) -> str | None:
         return "team ops exists already" if command.name == "ops" else None
 
-    def load() -> Handlers:
-        return Handlers().add(ListTeams, _listed).add(CreateTeam, _created, unchanged=unchanged)
+    built: list[int] = []
 
-    handlers = Handlers().include(Handlers().lazy((ListTeams, CreateTeam), load))
-    # THEN the registry answers for it, and for a command without a check says nothing
-    assert handlers.unchanged(CreateTeam(name="ops"), _ctx()) == "team ops exists already"
-    assert handlers.unchanged(CreateTeam(name="payments"), _ctx()) is None
+    def load() -> Handlers:
+        built.append(1)
+        return (
+            Handlers().add(ListTeams, _listed).add(_CreateOnce, _created_once, unchanged=unchanged)
+        )
+
+    handlers = Handlers().include(Handlers().lazy((ListTeams, _CreateOnce), load))
+    # THEN a command without a check is answered "none" without building the feature
     assert handlers.unchanged(ListTeams(), _ctx()) is None
+    assert built == []
+    # AND the registry asks the feature's check for the one that has it
+    assert handlers.unchanged(_CreateOnce(name="ops"), _ctx()) == "team ops exists already"
+    assert handlers.unchanged(_CreateOnce(name="payments"), _ctx()) is None
+    assert built == [1]
+
+
+def test_a_check_is_registered_exactly_for_the_commands_that_declare_one() -> None:
+    def never(_: CreateTeam, __: Context) -> str | None:
+        return None
+
+    with pytest.raises(ValueError, match="may change nothing"):
+        Handlers().add(CreateTeam, _created, unchanged=never)
+    with pytest.raises(ValueError, match="may change nothing"):
+        Handlers().add(_CreateOnce, _created_once)
