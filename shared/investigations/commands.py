@@ -39,7 +39,7 @@ class OpenInvestigation(Command):
         default=None,
         pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$",
         json_schema_extra={"metavar": "ALERT"},
-        description="the alert that asks for it: joins the service's open investigation if any",
+        description="set by the scheduler: the alert that asks for it (joins an open one if any)",
     )
     team: OptionalTeam = None
 

@@ -11,8 +11,8 @@ from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
-from shared.errors import ConflictError
-from shared.identity.models import Team
+from shared.errors import ConflictError, InvalidCommandError
+from shared.identity.models import Platform, Team
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
 from shared.investigations.collaboration import with_actions
@@ -75,6 +75,12 @@ class InvestigationService:
 
     def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""
+        if command.alert and ctx.principal.actor.platform is not Platform.SCHEDULER:
+            raise InvalidCommandError(
+                "--alert is given by the scheduler when an alert asks for an investigation; "
+                "leave it out (`sre investigate SERVICE` names an open one to join).",
+                usage="sre investigate SERVICE [--window WINDOW] [--since DATE] [--team TEAM]",
+            )
         team = self._catalog.team(ctx)
         service = self._catalog.service(team, command.service)
         already = self._open_of(team, service.name)

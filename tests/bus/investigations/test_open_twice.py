@@ -38,3 +38,20 @@ def test_a_second_investigation_of_a_service_names_the_open_one_and_offers_to_jo
     # AND both are open: the team's list shows two
     listed = run(services, "investigation list", user="oli", channel="C-pay")
     assert len(listed.fields) == 2
+
+
+def test_a_person_cannot_say_an_alert_fired_into_an_open_investigation(
+    services: Services,
+) -> None:
+    # GIVEN checkout-api under investigation
+    setup_teams(services)
+    register = "service register checkout-api --sample checkout"
+    assert not run(services, register, user="oli", channel="C-pay").failed
+    first = _id(investigate(services, "investigate checkout-api"))
+    # WHEN a person names an alert, as only the scheduler does when one fires
+    forged = investigate(services, "investigate checkout-api --alert p99-page", user="oli")
+    # THEN it is refused, and the open investigation's timeline has no such alert
+    assert forged.failed
+    assert forged.title.startswith("--alert is given by the scheduler")
+    shown = run(services, f"investigation show {first}", user="oli", channel="C-pay")
+    assert "p99-page" not in str(blocks(shown))
