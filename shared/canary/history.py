@@ -4,13 +4,19 @@ the latest first."""
 from __future__ import annotations
 
 from shared.canary.commands import ShowCanary
-from shared.canary.models import Canary
+from shared.canary.models import Canary, StepRecord
 from shared.commands.usage import usage
 from shared.errors import InvalidCommandError
 from shared.times import clock, spans_days
 
 PAGE = 10
 """History entries shown at a time, in the canary's message and its status."""
+
+
+def shown_entries(canary: Canary, page: int = 1) -> list[StepRecord]:
+    """The history entries page `page` shows (page 1: the latest `PAGE`), oldest first."""
+    end = len(canary.history) - (page - 1) * PAGE
+    return canary.history[max(0, end - PAGE) : max(0, end)]
 
 
 def history_page(canary: Canary, page: int = 1) -> list[str]:
@@ -30,7 +36,7 @@ def history_page(canary: Canary, page: int = 1) -> list[str]:
     lines = [
         f"{clock(r.at, days=days)} {r.weight:.0%} {r.what} by @{r.by}"
         + (f": {r.reason}" if r.reason else "")
-        for r in canary.history[max(0, end - PAGE) : end]
+        for r in shown_entries(canary, page)
     ]
     if end > PAGE:
         more = f"sre canary status {canary.id} --page {page + 1}"

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from shared.canary.chart import ComparisonChart, comparison
-from shared.canary.history import history_page
+from shared.canary.history import history_page, shown_entries
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
@@ -17,7 +17,7 @@ from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.messages import Told, channel_targets, post_or_update
 from shared.ports import Notifier
-from shared.replies import Button, Image, Reply, Tone, channel_ref, user_ref
+from shared.replies import Button, Image, Ref, Reply, Tone, channel_ref, user_ref
 
 log = logging.getLogger("autosre.canary")
 Chart = Callable[[ComparisonChart], bytes]
@@ -69,7 +69,7 @@ def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
         ],
         buttons=buttons,
         images=[chart] if chart else [],
-        refs=tuple(user_ref(by) for by in sorted({r.by for r in canary.history[-8:]})),
+        refs=_people(canary, 1),
     )
 
 
@@ -78,8 +78,17 @@ def status_reply(canary: Canary, page: int) -> Reply:
     failure, whatever the canary's state (the terminal's exit status is the command's)."""
     notice = canary_notice(canary)
     return notice.model_copy(
-        update={"tone": Tone.INFO, "text": "\n".join(history_page(canary, page))}
+        update={
+            "tone": Tone.INFO,
+            "text": "\n".join(history_page(canary, page)),
+            "refs": _people(canary, page),
+        }
     )
+
+
+def _people(canary: Canary, page: int) -> tuple[Ref, ...]:
+    """Whoever the shown page of the history names (mentioned where the platform can)."""
+    return tuple(user_ref(by) for by in sorted({r.by for r in shown_entries(canary, page)}))
 
 
 def _versions(canary: Canary) -> str:
