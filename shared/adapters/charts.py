@@ -3,11 +3,20 @@ on first use)."""
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from shared.canary.chart import ChartPanel, ComparisonChart
+from shared.adapters.plotting import (
+    BASELINE,
+    CHANGE,
+    DEPLOY,
+    DPI,
+    FONT,
+    INK,
+    PANEL_INCHES,
+    png,
+    pyplot,
+)
 from shared.investigations.marks import Marks, charted, marks_for
 from shared.investigations.models import Investigation
 from shared.telemetry.models import Signal
@@ -17,32 +26,10 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-PANEL_INCHES = (4.8, 2.7)
-DPI = 150
-"""A panel is 720 × 405 px: a phone shows it about 350 px wide, at half size."""
-FONT = 11.0
-"""Points: 23 px in a 720-px panel, so still 11 px on a phone."""
 CHAT_PIXELS = 1024
 """The largest side of a picture Teams shows in a message."""
 SIDE_TITLE = 26
 """Characters that fit right of the signal's name in a panel's title."""
-INK, CHANGE, DEPLOY, BASELINE = "#1d3557", "#e63946", "#2a9d8f", "#6c757d"
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    return pyplot
-
-
-def _png(figure: Figure, dpi: float = DPI) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi)
-    _pyplot().close(figure)
-    return buffer.getvalue()
 
 
 def _x(at: datetime) -> float:
@@ -136,14 +123,14 @@ def _panel(axis: Axes, marks: Marks) -> None:
 
 def panel(investigation: Investigation, signal: Signal) -> Figure:
     """One signal's chart, sized to stay legible on a phone (close it, or save it with `_png`)."""
-    figure: Figure = _pyplot().figure(figsize=PANEL_INCHES, layout="constrained")
+    figure: Figure = pyplot().figure(figsize=PANEL_INCHES, layout="constrained")
     _panel(figure.add_subplot(), marks_for(investigation, signal))
     return figure
 
 
 def panel_png(investigation: Investigation, signal: Signal) -> bytes:
     """One signal's chart as PNG bytes."""
-    return _png(panel(investigation, signal))
+    return png(panel(investigation, signal))
 
 
 def render_panels(investigation: Investigation) -> dict[Signal, bytes]:
@@ -155,7 +142,7 @@ def render_png(investigation: Investigation) -> bytes:
     """The signals' panels stacked in one picture (for the chat reply); PNG bytes."""
     signals = charted(investigation)
     width, height = PANEL_INCHES
-    figure = _pyplot().figure(figsize=(width, height * max(len(signals), 1)), layout="constrained")
+    figure = pyplot().figure(figsize=(width, height * max(len(signals), 1)), layout="constrained")
     axes = figure.subplots(max(len(signals), 1), 1, squeeze=False)[:, 0]
     for axis, signal in zip(axes, signals, strict=False):
         _panel(axis, marks_for(investigation, signal))
@@ -163,56 +150,4 @@ def render_png(investigation: Investigation) -> bytes:
         axes[0].text(0.5, 0.5, "no data", ha="center", va="center", fontsize=FONT + 2)
         axes[0].set_axis_off()
     # Teams shows pictures up to 1024 × 1024 px: a taller stack is drawn at a lower resolution
-    return _png(figure, dpi=min(DPI, int(CHAT_PIXELS / figure.get_figheight())))
-
-
-def render_comparison_png(chart: ComparisonChart) -> bytes:
-    """A canary's chart as PNG bytes."""
-    return _png(comparison_figure(chart), dpi=90)
-
-
-def _minutes(values: list[float]) -> list[int]:
-    """Where a canary's values a minute go: each at the minute since the start when it was
-    read (the first minute's at 1, the end of that minute)."""
-    return list(range(1, len(values) + 1))
-
-
-def comparison_figure(chart: ComparisonChart) -> Figure:
-    """A canary's chart: its title (both releases) and verdict on top, one panel a metric with
-    its unit, stable and canary per minute since the start."""
-    pyplot = _pyplot()
-    panels = chart.panels or [ChartPanel(metric="no data", unit="", stable=[], canary=[])]
-    figure, axes = pyplot.subplots(
-        len(panels), 1, figsize=(6, 0.6 + 1.6 * len(panels)), squeeze=False, sharex=True
-    )
-    figure.suptitle(f"{chart.title}\n{chart.verdict}", fontsize=9, x=0.02, ha="left")
-    from matplotlib.ticker import MaxNLocator
-
-    last = max(max(len(p.stable), len(p.canary)) for p in panels)
-    for axis, shown in zip(axes[:, 0], panels, strict=True):
-        # a minute alone draws no line: each minute is also a marker, so one point shows
-        dots = {"marker": "o", "markersize": 3, "linewidth": 1.2}
-        axis.plot(
-            _minutes(shown.stable), shown.stable, color=INK, label=f"stable {chart.stable}", **dots
-        )
-        axis.plot(
-            _minutes(shown.canary),
-            shown.canary,
-            color=CHANGE,
-            label=f"canary {chart.canary}",
-            **dots,
-        )
-        axis.set_xlim(0, max(2, last))  # from the start, whole minutes even for one point
-        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-        axis.set_title(
-            f"{shown.metric} ({shown.unit})" if shown.unit else shown.metric,
-            loc="left",
-            fontsize=8,
-            fontweight="bold",
-        )
-        axis.tick_params(labelsize=7)
-        axis.legend(fontsize=7, loc="upper left")
-    axes[-1, 0].set_xlabel("minutes since the canary started", fontsize=8)
-    figure.tight_layout()
-    drawn: Figure = figure
-    return drawn
+    return png(figure, dpi=min(DPI, int(CHAT_PIXELS / figure.get_figheight())))

@@ -194,7 +194,7 @@ class Features:
 
     @functools.cache  # noqa: B019
     def _canaries(self) -> CanaryService:
-        from shared.adapters.charts import render_comparison_png
+        from shared.adapters.canary_charts import render_comparison_png
         from shared.canary.service import CanaryService
 
         a = self._a

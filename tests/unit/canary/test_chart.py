@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy
 
-from shared.adapters.charts import comparison_figure, render_comparison_png
+from shared.adapters.canary_charts import comparison_figure, render_comparison_png
 from shared.canary.chart import comparison
 from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState, StepRecord
