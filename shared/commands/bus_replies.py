@@ -67,12 +67,12 @@ def internal_error(ref: str) -> Reply:
 
 def unchanged(reason: str | NothingToChange) -> Reply:
     """The answer to a command that would change nothing, shown to the caller only, in one form
-    for every command: `Nothing to change: <the fact>.` (the check gives the fact alone; one that
-    still says "nothing to change" itself is shown as it is)."""
+    for every command: `Nothing to change: <the fact>.` (the check gives the fact alone)."""
     said = reason if isinstance(reason, NothingToChange) else NothingToChange(reason)
     fact = said.reason.rstrip(". ")
-    title = fact if "nothing to change" in fact.lower() else f"Nothing to change: {fact}."
-    return Reply(tone=Tone.INFO, title=title, ephemeral=True, refs=said.refs)
+    return Reply(
+        tone=Tone.INFO, title=f"Nothing to change: {fact}.", ephemeral=True, refs=said.refs
+    )
 
 
 def accepted(command: Command) -> Reply:
