@@ -13,13 +13,6 @@ from shared.replies import Reply, Tone
 from shared.telemetry.judgement import evidence
 from shared.telemetry.models import Finding, Judgement, Service, Verdict
 from shared.telemetry.queries import UNITS
-from shared.times import period
-
-
-def window_text(start: datetime, end: datetime, *, today: datetime) -> str:
-    """`17:32–23:32 UTC` today, `Sun 22 Nov 07:00–09:00 UTC` another day, both ends dated
-    across midnight (`shared.times.period`)."""
-    return period(start, end, today=today)
 
 
 def reason(verdict: Verdict, window: str) -> str:

@@ -20,7 +20,6 @@ from shared.investigations.coverage import (
     baseline_notes,
     finding_line,
     unjudged_line,
-    window_text,
     without_findings,
 )
 from shared.investigations.events import audited
@@ -38,7 +37,7 @@ from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import Event, Finding, LogEvidence, ResourceKind, Service, Verdict
 from shared.telemetry.ports import LogSource, MetricsSource
 from shared.telemetry.queries import signal_series
-from shared.times import clock, moment
+from shared.times import clock, moment, period
 
 BASELINE = timedelta(hours=4)
 """How much history before the window each signal is judged against."""
@@ -238,7 +237,7 @@ def report(
     mover, baseline notes, events (the chosen ones in time order, oldest first). A time not of
     the day of `now` (the reader's; default the window's end) carries its date."""
     now = now or end
-    window = window_text(start, end, today=now)
+    window = period(start, end, today=now)
     cannot = [unjudged_line(v, window) for v in verdicts if not v.judgement.judged]
     fields = [
         ("Service", f"{service.name} ({service.kind.value} {service.resource})"),

@@ -176,9 +176,10 @@ def finding_of(
     events: Sequence[Event],
     unit: str,
     *,
-    today: datetime | None = None,
+    today: datetime,
 ) -> Finding:
-    """The finding for `change`: its onset, its peak or trough (transient) or level (sustained)."""
+    """The finding for `change`: its onset, its peak or trough (transient) or level (sustained),
+    its times dated unless of the day of `today`."""
     stop = change.back if change.back is not None else len(points)
     values = [v for _, v in points[change.first : stop]]
     if change.back is None:
@@ -196,7 +197,6 @@ def finding_of(
         near=next(iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None),
         end=points[change.back][0] if change.back is not None else None,
     )
-    today = today or points[-1][0]
     text = evidence(finding, unit, today=today)
     if change.earlier is not None and change.earlier.back is not None:
         went = "rose" if change.earlier.side > 0 else "fell"
