@@ -19,3 +19,8 @@ def channel_named(channel: str | None, invocation: Invocation) -> str:
 def sentence(words: str) -> str:
     """`words` with a capital first letter, to begin a title."""
     return words[:1].upper() + words[1:]
+
+
+def typed_channel(named: str | None, invocation: Invocation) -> str:
+    """The channel a command names (`#C1` or `C1`), else the one it was typed in ("": none)."""
+    return (named or "").removeprefix("#") or (invocation.channel or "")

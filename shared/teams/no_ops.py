@@ -8,11 +8,7 @@ from shared.identity.models import ChannelId, OrgRole, UserId
 from shared.identity.ports import Directory
 from shared.replies import channel_ref, user_ref
 from shared.teams import commands as m
-from shared.teams.channel_names import channel_named
-
-
-def _mention(user: str) -> str:
-    return f"@{user}"
+from shared.teams.channel_names import channel_named, typed_channel
 
 
 class NoOps:
@@ -26,24 +22,17 @@ class NoOps:
         role = team.members.get(UserId(user)) if team else None
         return role.value if role else None
 
-    def add_member(self, command: m.AddMember, ctx: Context) -> NothingToChange | None:
-        """Adding a member who already has that role in the team."""
+    def has_role(self, command: m.AddMember | m.SetRole, ctx: Context) -> NothingToChange | None:
+        """Adding a member who already has that role in the team, or giving them the role."""
         if self._role(ctx, command.user) != command.role.value:
             return None
-        said = f"{_mention(command.user)} is already {command.role.value} in {ctx.team}"
-        return NothingToChange(said, (user_ref(command.user),))
-
-    def set_role(self, command: m.SetRole, ctx: Context) -> NothingToChange | None:
-        """Giving a member the role they have."""
-        if self._role(ctx, command.user) != command.role.value:
-            return None
-        said = f"{_mention(command.user)} is already {command.role.value} in {ctx.team}"
+        said = f"@{command.user} is already {command.role.value} in {ctx.team}"
         return NothingToChange(said, (user_ref(command.user),))
 
     def bind(self, command: m.BindChannel, ctx: Context) -> NothingToChange | None:
         """Binding a channel to the team it is bound to, unless it is bound again from inside
         to keep how to post there (a Teams conversation it was bound without)."""
-        channel = (command.channel or "").removeprefix("#") or ctx.invocation.channel
+        channel = typed_channel(command.channel, ctx.invocation)
         if not channel:
             return None
         binding = self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel))
@@ -59,7 +48,7 @@ class NoOps:
 
     def unbind(self, command: m.UnbindChannel, ctx: Context) -> NothingToChange | None:
         """Unbinding a channel bound to no team."""
-        channel = (command.channel or "").removeprefix("#") or ctx.invocation.channel
+        channel = typed_channel(command.channel, ctx.invocation)
         if channel and self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel)):
             return None
         named = channel_named(channel, ctx.invocation)
@@ -74,7 +63,7 @@ class NoOps:
         """Granting an org role the person holds."""
         if command.role not in self._held(ctx, command.user):
             return None
-        said = f"{_mention(command.user)} already has {command.role.value}"
+        said = f"@{command.user} already has {command.role.value}"
         return NothingToChange(said, (user_ref(command.user),))
 
     def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> NothingToChange | None:
@@ -86,5 +75,5 @@ class NoOps:
             if command.role is OrgRole.ORG_ADMIN
             else ""
         )
-        said = f"{_mention(command.user)} does not hold {command.role.value}{configured}"
+        said = f"@{command.user} does not hold {command.role.value}{configured}"
         return NothingToChange(said, (user_ref(command.user),))

@@ -7,11 +7,10 @@ from shared.errors import ConflictError, NotFoundError
 from shared.identity.channels import team_channels, unknown_channel
 from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
 from shared.identity.ports import Directory
-from shared.identity.rbac import ORG_ROLES_HOLDING, Permission
-from shared.identity.teams import known_team
+from shared.identity.teams import known_team, visible_teams
 from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
 from shared.teams import commands as m
-from shared.teams.channel_names import channel_named, sentence
+from shared.teams.channel_names import channel_named, sentence, typed_channel
 from shared.teams.no_ops import NoOps
 from shared.times import moment
 
@@ -47,10 +46,10 @@ class TeamService:
             .add(m.CreateTeam, self.create)
             .add(m.ListTeams, self.list)
             .add(m.ShowTeam, self.show)
-            .add(m.AddMember, self.add_member, unchanged=same.add_member)
+            .add(m.AddMember, self.add_member, unchanged=same.has_role)
             .add(m.RemoveMember, self.remove_member)
             .add(m.ListMembers, self.list_members)
-            .add(m.SetRole, self.set_role, unchanged=same.set_role)
+            .add(m.SetRole, self.set_role, unchanged=same.has_role)
             .add(m.BindChannel, self.bind, unchanged=same.bind)
             .add(m.UnbindChannel, self.unbind, unchanged=same.unbind)
             .add(m.GrantOrgRole, self.grant, unchanged=same.grant)
@@ -106,12 +105,8 @@ class TeamService:
     def list(self, _: m.ListTeams, ctx: Context) -> Reply:
         """The teams the caller belongs to, or every team for org-wide roles."""
         principal = ctx.principal
-        sees_all = bool(principal.org_roles & ORG_ROLES_HOLDING[Permission.TEAM_READ])
-        teams = [
-            t
-            for t in self._directory.list_teams(principal.actor.org)
-            if sees_all or t.name in principal.team_roles
-        ]
+        visible = set(visible_teams(self._directory, principal))
+        teams = [t for t in self._directory.list_teams(principal.actor.org) if t.name in visible]
         if not teams:
             return Reply(
                 tone=Tone.INFO, title="No teams yet", text="`sre team create NAME` makes one."
@@ -276,13 +271,13 @@ class TeamService:
             ) from error
 
     def _channel(self, named: str | None, ctx: Context) -> ChannelId:
-        channel = (named or "").removeprefix("#") or ctx.invocation.channel
+        channel = typed_channel(named, ctx.invocation)
         if not channel:
             raise NotFoundError("Name the channel: this command was not typed in one.")
         return ChannelId(channel)
 
     def _binding(self, ctx: Context, named: str | None) -> ChannelBinding | None:
-        channel = (named or "").removeprefix("#") or ctx.invocation.channel
+        channel = typed_channel(named, ctx.invocation)
         return (
             self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel))
             if channel
