@@ -286,7 +286,8 @@ def _taking_apart(name: str, team: str, policies: list[str], shared: dict[str, l
         else []
     )
     for other, theirs in sorted(shared.items()):
-        also = f" and its {count(len(theirs), 'alert policy', 'alert policies')} {listed(theirs)}"
+        # another team's policies by number only: their names are that team's
+        also = f" and its {count(len(theirs), 'alert policy', 'alert policies')}"
         first.append(f"the share with team {other}" + (also if theirs else ""))
     return Reply(
         tone=Tone.OK,

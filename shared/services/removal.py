@@ -58,9 +58,10 @@ def refuse_used(
 
 
 def _theirs(policies: list[str]) -> str:
+    """Another team's policies by number only: their names are that team's to tell."""
     if not policies:
         return ""
-    return f" (its {count(len(policies), 'alert policy', 'alert policies')}: {listed(policies)})"
+    return f" (its {count(len(policies), 'alert policy', 'alert policies')})"
 
 
 def listed(names: list[str], *, shown: int = 10) -> str:
