@@ -284,10 +284,8 @@ def judge(
         return Judgement(
             verdict=Verdict.INSUFFICIENT,
             score=math.nan,
-            reason="; ".join(
-                f"{spec.said}: not enough requests yet: {canary_requests:,} of {needed:,}"
-                for spec in specs
-            ),
+            reason=f"not enough requests yet to judge {', '.join(s.said for s in specs)}: "
+            f"{canary_requests:,} of {needed:,}",
         )
     results = [_judged(spec, data.get(spec.name, MetricData((), ())), looks) for spec in specs]
     total = score(results)

@@ -114,8 +114,7 @@ def test_every_judged_metric_is_named_in_the_message_while_latency_is_too_short(
     # THEN the first names each metric with why it is not judged yet (too few requests)
     first, second = shown
     assert first.endswith(
-        "extended by @scheduler: errors: not enough requests yet: 283 of 299; "
-        "p99 latency: not enough requests yet: 283 of 299"
+        "extended by @scheduler: not enough requests yet to judge errors, p99 latency: 283 of 299"
     )
     # AND the second gives the errors' verdict in words beside latency's wait, not latency alone
     assert "extended by @scheduler: no failure yet; errors " in second, second
