@@ -13,13 +13,13 @@ from typing import Any
 
 from shared.adapters.aws.cloudwatch_metrics import MAX_QUERIES, CloudWatchMetricsSource
 from shared.adapters.memory import FixedClock, InMemoryAlertStore
-from shared.alerts.condition import parse
 from shared.alerts.models import AlertPolicy
 from shared.audit.seal import SigningKey
 from shared.bootstrap.memory import memory_adapters
 from shared.bootstrap.wiring import build
 from shared.config import Settings
 from shared.identity.models import OrgId, Team, UserId
+from shared.judging.condition import parse
 from shared.telemetry.models import ResourceKind, Service, Signal
 from shared.telemetry.queries import queries_for
 

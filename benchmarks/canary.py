@@ -18,7 +18,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-from shared.canary.judge import (
+from shared.judging.judge import (
     Judgement,
     MetricData,
     MetricSpec,
@@ -27,7 +27,7 @@ from shared.canary.judge import (
     judge,
     score,
 )
-from shared.canary.stats import detectable_samples
+from shared.judging.stats import detectable_samples
 
 WEIGHT = 0.05
 STEP = 5

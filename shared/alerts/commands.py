@@ -7,13 +7,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, model_validator
 
-from shared.alerts.condition import LONGEST, parse
 from shared.alerts.models import Severity
 from shared.alerts.states import Missing
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam
 from shared.commands.duration import bounded
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
+from shared.judging.condition import LONGEST, parse
 from shared.services.commands import ServiceName
 
 

@@ -7,10 +7,10 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from shared.alerts.condition import Condition
 from shared.alerts.states import Instance, Missing, State
 from shared.identity.models import Platform
 from shared.invocation import ReplyTarget
+from shared.judging.condition import Condition
 from shared.records import Frozen
 
 

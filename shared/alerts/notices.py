@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from shared.alerts.condition import ANOMALY_SCORE
 from shared.alerts.models import AlertPolicy
 from shared.alerts.states import State
+from shared.judging.condition import ANOMALY_SCORE
 from shared.replies import Button, Ref, Reply, Tone, user_ref
 from shared.times import length, moment
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 
 from shared.alerts import commands as c
 from shared.alerts import trial, views
-from shared.alerts.condition import duration, parse
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.models import AlertPolicy, Severity, Silence
 from shared.alerts.notices import group_notice
@@ -21,6 +20,7 @@ from shared.commands.context import Context, Handlers, NothingToChange, Said
 from shared.errors import ConflictError, SreError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
+from shared.judging.condition import duration, parse
 from shared.messages import post_or_update
 from shared.ports import Notifier
 from shared.replies import Image, Ref, Reply, Tone, channel_ref, user_ref

@@ -6,13 +6,13 @@ import uuid
 
 from shared.alerts import commands as c
 from shared.alerts import views
-from shared.alerts.condition import duration
 from shared.alerts.models import Silence
 from shared.alerts.ports import AlertStore
 from shared.alerts.references import References
 from shared.commands.context import Context, Handlers, Said
 from shared.errors import ConflictError, NotFoundError, SreError, missing_record
 from shared.identity.models import OrgId
+from shared.judging.condition import duration
 from shared.replies import Reply, Tone, user_ref
 from shared.times import length, moment
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.alerts.condition import ANOMALY_SCORE
 from shared.alerts.evaluator import ANOMALY_HISTORY, PERIOD, Evaluation
 from shared.alerts.ports import EvaluationChart
 from shared.alerts.states import State
+from shared.judging.condition import ANOMALY_SCORE
 from shared.telemetry.queries import UNITS
 from shared.times import length, moment
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.canary.judge import MetricData
 from shared.canary.models import Canary
 from shared.canary.steps import UNITS, said
+from shared.judging.judge import MetricData
 from shared.records import Frozen
 
 

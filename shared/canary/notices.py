@@ -9,12 +9,12 @@ from collections.abc import Callable, Mapping, Sequence
 
 from shared.canary.chart import ComparisonChart, comparison
 from shared.canary.history import history_page, shown_entries
-from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.canary.ports import CanaryStore
 from shared.errors import ConflictError, SreError, UnavailableError, missing_record
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
+from shared.judging.judge import MetricData
 from shared.messages import Told, channel_targets, post_or_update
 from shared.ports import Notifier
 from shared.replies import Button, Image, Ref, Reply, Tone, channel_ref, user_ref

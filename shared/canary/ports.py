@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from shared.canary.judge import MetricData
 from shared.canary.models import Canary
 from shared.canary.routing import Route
 from shared.identity.models import OrgId
+from shared.judging.judge import MetricData
 
 if TYPE_CHECKING:  # replay imports the investigator, which imports telemetry's ports
     from shared.canary.replay import Scenario, ScenarioFindings

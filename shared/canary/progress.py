@@ -10,7 +10,6 @@ from datetime import datetime
 
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
-from shared.canary.judge import MetricData, judge
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import CanaryMessages
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
@@ -32,6 +31,7 @@ from shared.canary.steps import (
 )
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
+from shared.judging.judge import MetricData, judge
 from shared.telemetry.models import ResourceKind
 
 log = logging.getLogger("autosre.canary")

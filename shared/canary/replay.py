@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from shared.canary.judge import MetricData
+from shared.judging.judge import MetricData
 from shared.records import Frozen
 from shared.telemetry.analysis import findings, first_to_move
 from shared.telemetry.models import Finding, Signal

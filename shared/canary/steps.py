@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from shared.canary.judge import Judgement, MetricSpec, Verdict
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.replay import REPLAY_METRIC
+from shared.judging.judge import Judgement, MetricSpec, Verdict
 from shared.records import Frozen
 from shared.telemetry.models import Signal
 

@@ -14,12 +14,12 @@ from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
 from shared.adapters.local.sqlite_alerts import SqliteAlertStore
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryAlertStore
-from shared.alerts.condition import parse
 from shared.alerts.models import AlertPolicy, AlertStatus, Silence
 from shared.alerts.ports import AlertStore
 from shared.alerts.states import State
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
+from shared.judging.condition import parse
 from tests.support import NOW
 from tests.support.aws import create_table
 

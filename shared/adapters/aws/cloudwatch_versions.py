@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
-from shared.canary.judge import MetricData
 from shared.canary.models import Canary
+from shared.judging.judge import MetricData
 from shared.telemetry.models import MetricQuery, Signal
 from shared.telemetry.ports import Points
 

@@ -11,9 +11,9 @@ import random
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from shared.canary.judge import MetricData
 from shared.canary.models import Canary
 from shared.canary.replay import Scenario, ScenarioFindings, investigate
+from shared.judging.judge import MetricData
 from shared.telemetry.models import Signal
 
 RPS = 100.0

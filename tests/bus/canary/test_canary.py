@@ -13,10 +13,10 @@ import pytest
 from shared.adapters.memory import InMemoryCanaryStore
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.wiring import build
-from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState
 from shared.config import Settings
 from shared.identity.models import Platform
+from shared.judging.judge import MetricData
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
 from tests.support import (

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from shared.alerts.condition import duration
 from shared.alerts.states import Instance, State, step
+from shared.judging.condition import duration
 from tests.unit.alerts.golden import generate
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "cases.json").read_text())

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.alerts.condition import parse
 from shared.alerts.states import Instance, Missing, State, breaching, step, transition
+from shared.judging.condition import parse
 
 X: float = 20.0  # breaching (CloudWatch's X)
 K: float = 0.0  # fine (CloudWatch's 0)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.alerts.condition import parse
 from shared.alerts.evaluator import Evaluation
 from shared.alerts.models import AlertPolicy
 from shared.alerts.states import Instance, State
 from shared.alerts.trial import chart_of, hold_text, points_text, value_text
+from shared.judging.condition import parse
 from tests.support import NOW
 
 MINUTE = timedelta(minutes=1)

@@ -6,8 +6,8 @@ import numpy
 
 from shared.adapters.canary_charts import comparison_figure, render_comparison_png
 from shared.canary.chart import comparison
-from shared.canary.judge import MetricData
 from shared.canary.models import Canary, CanaryState, StepRecord
+from shared.judging.judge import MetricData
 from tests.support import NOW
 from tests.support.canaries import a_canary
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from shared.canary.judge import Label, MetricSpec, count_classify
 from shared.canary.replay import (
     investigate,
     names_the_cause,
     replay,
     scenarios,
 )
+from shared.judging.judge import Label, MetricSpec, count_classify
 from shared.telemetry.models import Signal
 
 REPLAY = MetricSpec(name="investigation_quality", counts=True, critical=True, gates=False)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shared.canary.judge import Judgement, Verdict
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.steps import (
     STARTING_LIMIT,
@@ -25,6 +24,7 @@ from shared.canary.steps import (
     started,
     undone,
 )
+from shared.judging.judge import Judgement, Verdict
 from tests.support import NOW
 from tests.support.canaries import a_canary
 

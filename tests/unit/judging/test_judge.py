@@ -9,7 +9,7 @@ from statistics import median
 
 import pytest
 
-from shared.canary.judge import (
+from shared.judging.judge import (
     Direction,
     Label,
     MetricData,
@@ -21,7 +21,7 @@ from shared.canary.judge import (
     judge,
     score,
 )
-from shared.canary.stats import (
+from shared.judging.stats import (
     binomial_tail,
     count_test,
     detectable_samples,

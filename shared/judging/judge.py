@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from statistics import fmean
 
-from shared.canary.stats import (
+from shared.judging.stats import (
     can_show_shift,
     count_test,
     detectable_samples,
@@ -28,7 +28,7 @@ from shared.canary.stats import (
     minutes_to_show_shift,
     needed_samples,
 )
-from shared.canary.wording import certainty, compared, pair
+from shared.judging.wording import certainty, compared, pair
 
 
 class Direction(StrEnum):
