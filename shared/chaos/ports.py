@@ -1,0 +1,58 @@
+"""What chaos experiments need from outside: where they are kept, what injects and removes a
+fault, the checks before a start, the org's safety lever, and each share's metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from shared.chaos.models import Fault, Injection, LeverState, Problem
+from shared.identity.models import OrgId
+from shared.judging.judge import MetricData
+from shared.telemetry.models import Service
+
+
+class FaultInjector(Protocol):
+    """Injects a fault into a share of a service's invocations (AWS FIS; the sample's
+    simulation locally)."""
+
+    def preflight(self, service: Service, fault: Fault) -> Sequence[Problem]:
+        """Everything that would make an injection a silent no-op, each with its fix; empty
+        when the target is ready (for FIS: the extension layer, the exec wrapper, the S3
+        configuration location, no response streaming, the poll wait of fast functions, the
+        experiment role's permissions, then a `skip-all` dry run that resolves the targets)."""
+
+    def inject(self, service: Service, fault: Fault, injection: Injection, *, minutes: int) -> str:
+        """Start faulting `injection.percent`% of the service's invocations for at most
+        `minutes`; the same `injection.key` twice is one injection. Returns its handle."""
+
+    def remove(self, handle: str) -> None:
+        """Stop the injection (idempotent: removing a removed one is not an error)."""
+
+    def removed(self, handle: str) -> bool:
+        """Whether the injection is verified gone (FIS: the experiment is stopped, completed
+        or failed; never just `stopping`)."""
+
+
+class SafetyLever(Protocol):
+    """The org-wide kill switch (FIS's account safety lever on AWS)."""
+
+    def state(self, org: OrgId) -> LeverState:
+        """Engaged or not, by whom and why."""
+
+    def engage(self, org: OrgId, *, by: str, reason: str, at: datetime) -> LeverState:
+        """Engage it: running experiments stop, new ones are refused."""
+
+    def release(self, org: OrgId, *, by: str, at: datetime) -> LeverState:
+        """Disengage it."""
+
+
+class FaultMetrics(Protocol):
+    """The faulted and the unfaulted share of a service's traffic over the same minutes."""
+
+    def compare(
+        self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime
+    ) -> dict[str, MetricData]:
+        """Per signal (`error_rate`, `p99_latency`): per-minute samples of the unfaulted share
+        (control) and the faulted share (experiment); for counts, the requests each served."""
