@@ -30,6 +30,11 @@ class FaultInjector(Protocol):
     def remove(self, handle: str) -> None:
         """Stop the injection (idempotent: removing a removed one is not an error)."""
 
+    def tripped(self, handle: str) -> str:
+        """Why the injection's own stop conditions fired (FIS: its customer-impact alarm is in
+        ALARM), in words; empty while they have not. FIS stops the experiment by itself; Auto
+        SRE still reads this every tick and halts (moto, and a lagging FIS, do not stop it)."""
+
     def removed(self, handle: str) -> bool:
         """Whether the injection is verified gone (FIS: the experiment is stopped, completed
         or failed; never just `stopping`)."""
