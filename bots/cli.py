@@ -28,6 +28,7 @@ from bots.console import (
 from bots.logs import LOG_FILE, to_file
 from bots.text import render_text
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
+from shared.adapters.local.sqlite_worker import running
 from shared.bootstrap.aws import for_aws_terminal
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
@@ -229,7 +230,9 @@ def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
     )
     emit(render_text(reply))
     for task in queue.drain():
-        services.run_task(task)
+        with running(task):  # its answer printed before what it posted, as on this machine
+            services.run_task(task)
+    printer.settle()
     return max(EXIT_CODES.get(reply.tone, 0), printer.status)
 
 
@@ -260,8 +263,10 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
         printer.release()
         if isinstance(tasks, SqliteTaskQueue):
             tasks.join()  # this command's task, and any an interrupted `sre` left unfinished
+        printer.settle()
     except KeyboardInterrupt:
         printer.release()
+        printer.settle()
         left = [t.command for t in tasks.unfinished()] if isinstance(tasks, SqliteTaskQueue) else []
         emit(interrupted(left, home=settings.home), stream=sys.stderr)
         return INTERRUPTED

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from bots.chart_files import saved_charts
 from bots.text import render_text
+from shared.adapters.local.sqlite_worker import running_task
 from shared.invocation import ReplyTarget
 from shared.replies import Reply, Tone
 
@@ -72,6 +73,7 @@ class DeferredPrinter:
         self._held: list[tuple[str, TextIO | None]] | None = None
         self._counting = counting
         self._others: set[str] = set()
+        self._posted_by: dict[str, list[str]] = {}
 
     def not_ours(self, correlation_ids: Iterable[str]) -> None:
         """Results of these commands (another command's, taken over) are printed, but do not
@@ -92,6 +94,15 @@ class DeferredPrinter:
             for text, stream in held:
                 emit(text, stream=stream)
 
+    def settle(self) -> None:
+        """Print what deferred work posted but never answered (its answer is posted elsewhere,
+        or it stopped): nothing posted goes unseen."""
+        with self._lock:
+            left = [text for texts in self._posted_by.values() for text in texts]
+            self._posted_by.clear()
+        for text in left:
+            self._print(text)
+
     def progress(self, message: str) -> None:
         """Progress of deferred work, on stderr as `progress`; kept while held too, so that
         `sre doctor 2>&1` shows "Working on…" before what the work is doing."""
@@ -108,10 +119,22 @@ class DeferredPrinter:
         self, target: ReplyTarget, reply: Reply, *, user: str | None = None
     ) -> ReplyTarget | None:
         """Print `reply` (every target is this terminal); one answering `user` is the outcome of
-        their deferred command."""
+        their deferred command, printed before the messages that command posted while it ran
+        (the start of a canary, then its status card)."""
         shown, paths = saved_charts(reply, self._charts) if self._charts else (reply, [])
-        self._print("\n".join([render_text(shown), *(f"  (chart: {path})" for path in paths)]))
-        if user is not None and self._counting and reply.correlation_id not in self._others:
+        text = "\n".join([render_text(shown), *(f"  (chart: {path})" for path in paths)])
+        task = running_task()
+        ref = task.invocation.correlation_id if task is not None else None
+        if ref is not None and user is None:
+            with self._lock:
+                self._posted_by.setdefault(ref, []).append(text)
+            return target
+        with self._lock:
+            posted = self._posted_by.pop(ref, []) if ref is not None else []
+        self._print("\n".join([text, *posted]))  # in one piece: no other task's lines between
+        if user is None:
+            return target
+        if self._counting and reply.correlation_id not in self._others:
             self.status = max(self.status, EXIT_CODES.get(reply.tone, 0))
         return target
 

@@ -79,3 +79,25 @@ def test_sre_serve_saves_a_canarys_chart_in_the_home_as_run_once_does(
     assert saved.read_bytes().startswith(b"\x89PNG")
     assert f"(chart: {saved})" in caplog.text
     assert "rolled back by @scheduler" in caplog.text
+
+
+def test_a_deferred_command_prints_its_answer_before_the_messages_it_posted(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # WHEN a canary is started, then held, in the terminal (each deferred to the worker)
+    assert main(["canary", "start", "checkout-api", "--version", "43"]) == 0
+    started = capsys.readouterr().out
+    canary = _started(started)
+    assert main(["canary", "hold", canary]) == 0
+    held = capsys.readouterr().out
+    # THEN each prints "Working on…", then its answer, then the status card it posted or updated
+    assert (
+        started.index("Working on `sre canary start`")
+        < started.index(f"✓ Canary {canary} started")
+        < started.index("• Canary checkout-api version 43: running at 5%")
+    ), started
+    assert (
+        held.index("Working on `sre canary hold`")
+        < held.index(f"✓ {canary} held by @dana")
+        < held.index("• Canary checkout-api version 43: held at 5%")
+    ), held

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_lease import ProcessLease
@@ -28,6 +29,25 @@ Run = Callable[[DeferredCommand], object]
 """Runs one task and answers it (the services' `run_task`)."""
 Abandon = Callable[[DeferredCommand, str], object]
 """Reports a task that will not run as failed, saying why (audited, told to its user)."""
+
+_running = threading.local()
+
+
+@contextmanager
+def running(task: DeferredCommand) -> Iterator[None]:
+    """Mark `task` as the one this thread runs until the block ends (see `running_task`)."""
+    _running.task = task
+    try:
+        yield
+    finally:
+        _running.task = None
+
+
+def running_task() -> DeferredCommand | None:
+    """The deferred command this thread runs now, if any: a terminal prints its answer before
+    the messages it posted while it ran."""
+    task: DeferredCommand | None = getattr(_running, "task", None)
+    return task
 
 
 class SqliteTaskWorker:
@@ -158,13 +178,17 @@ class SqliteTaskWorker:
 
     def _run(self, task_id: int, task: DeferredCommand, attempts: int) -> None:
         try:
-            if attempts > MAX_ATTEMPTS:
-                self._abandon(task, INTERRUPTED)
-            else:
-                self._run_task(task)
+            with running(task):
+                self._answer(task, attempts)
         except Exception:
             log.exception("deferred command failed", extra={"command": task.command})
         finally:
             with self._db.transaction() as db:
                 db.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
             self._signal.finished()
+
+    def _answer(self, task: DeferredCommand, attempts: int) -> None:
+        if attempts > MAX_ATTEMPTS:
+            self._abandon(task, INTERRUPTED)
+        else:
+            self._run_task(task)
