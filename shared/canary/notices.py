@@ -43,6 +43,12 @@ def _tone(canary: Canary) -> Tone:
     return _TONE[canary.state]
 
 
+def named(canary: Canary) -> str:
+    """A canary as people say it: its service and version first, its id after
+    (`checkout-api version 43 (can-3f2a9c1d)`), as its message's title and fields do."""
+    return f"{canary.service} version {canary.release} ({canary.id})"
+
+
 def canary_notice(canary: Canary, chart: Image | None = None) -> Reply:
     """Title with the state and weight, the latest steps with the judge's reasons, the chart of
     canary against stable per metric (when there is one), buttons."""

@@ -11,7 +11,7 @@ from datetime import datetime
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.canary.models import Canary, CanaryState, StepRecord
-from shared.canary.notices import CanaryMessages
+from shared.canary.notices import CanaryMessages, named
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.canary.replay import REPLAY_METRIC, VersionFailedError, replay, scenarios
 from shared.canary.steps import (
@@ -98,11 +98,11 @@ class CanaryProgress:
         except Exception:  # no entry, no action: the step is taken back
             log.exception("could not audit canary %s's step", canary.id)
             self._store.save(canary.model_copy(update={"version": saved.version}))
-            return f"{canary.id} not judged: the audit trail is unavailable"
+            return f"{named(canary)} not judged: the audit trail is unavailable"
         if move is not None:
             saved, _ = self.carry_out(canary, saved, move, now, trigger=trigger)
         self._messages.tell_made(saved, data)  # the step is made: a channel down does not undo it
-        return f"{saved.id} {saved.history[-1].what}"
+        return f"{named(saved)} {saved.history[-1].what}"
 
     def carry_out(
         self, before: Canary, saved: Canary, move: Move, now: datetime, *, trigger: str | None
@@ -156,7 +156,7 @@ class CanaryProgress:
         try:
             perform(self._routers[canary.kind], canary, move)
         except Exception as error:  # noqa: BLE001 (tried again at the next run)
-            return f"{canary.id} still {canary.state.said}: {error}"
+            return f"{named(canary)} still {canary.state.said}: {error}"
         done = finished(canary)
         ended = with_step(done, now, canary.history[-1].what, "finished by the scheduler")
         try:
@@ -165,7 +165,7 @@ class CanaryProgress:
             return None  # another run finished it
         self._record_after(saved, trigger)
         self._messages.tell_made(saved)
-        return f"{saved.id} {saved.history[-1].what}"
+        return f"{named(saved)} {saved.history[-1].what}"
 
     def _end_start(self, canary: Canary, now: datetime, trigger: str) -> str | None:
         """A start left under way (its worker stopped between recording it and confirming its
@@ -186,8 +186,10 @@ class CanaryProgress:
         saved, failed = self.carry_out(canary, saved, move, now, trigger=trigger)
         saved, _ = self._messages.tell_made(saved)  # a channel down does not stop the tick
         if failed is not None:
-            return f"{saved.id} still {saved.state.said} (its start was left unfinished): {failed}"
-        return f"{saved.id} rolled back: its start was left unfinished"
+            return (
+                f"{named(saved)} still {saved.state.said} (its start was left unfinished): {failed}"
+            )
+        return f"{named(saved)} rolled back: its start was left unfinished"
 
     def _judged(self, canary: Canary, now: datetime) -> tuple[Canary, dict[str, MetricData]]:
         """The canary after judging its data so far, and the data."""

@@ -101,3 +101,17 @@ def test_a_deferred_command_prints_its_answer_before_the_messages_it_posted(
         < held.index(f"✓ {canary} held by @dana")
         < held.index("• Canary checkout-api version 43: held at 5%")
     ), held
+
+
+def test_run_once_names_the_canaries_it_moved_by_service_and_version_then_id(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the bad release 42 started as a canary ten minutes ago
+    assert main(["canary", "start", "checkout-api", "--version", "42"]) == 0
+    canary = _started(capsys.readouterr().out)
+    canary_started_ago(home)
+    # WHEN the scheduler runs once in the terminal
+    assert main(["scheduler", "run-once"]) == 0
+    out = capsys.readouterr().out
+    # THEN its Canaries line says which release it judged as people say it, the id after
+    assert f"Canaries   checkout-api version 42 ({canary}) rolled back" in out, out

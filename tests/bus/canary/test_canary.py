@@ -184,7 +184,7 @@ def test_two_overlapping_scheduler_runs_advance_a_canary_once(clock: MovingClock
     for thread in threads:
         thread.join()
     moved = [line for r in replies for line in dict(r.fields)["Canaries"].splitlines()]
-    assert moved.count(f"{canary} advanced") == 1
+    assert moved.count(f"checkout-api version 43 ({canary}) advanced") == 1
     saved = store.get(ORG, canary)
     assert saved is not None and saved.step == 1 and saved.state is CanaryState.RUNNING
 

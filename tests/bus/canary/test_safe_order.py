@@ -138,7 +138,7 @@ def test_a_step_whose_shift_fails_after_moving_is_sent_back_recorded_and_tried_a
     assert router.route(TARGET).weight == 0.05
     stored = _canary(store, canary)
     assert (stored.state, stored.step, stored.weight) == (CanaryState.RUNNING, 0, 0.05)
-    assert f"{canary} not advanced" in dict(reply.fields)["Canaries"]
+    assert f"checkout-api version 43 ({canary}) not advanced" in dict(reply.fields)["Canaries"]
     # AND the trail has the step, recorded before the move, then its undoing, by the scheduler
     assert _scheduled(services)[-2:] == [
         f"canary advanced {canary}",
@@ -197,7 +197,7 @@ def test_a_promote_that_fails_after_moving_is_left_recorded_and_the_scheduler_fi
     # THEN it finishes the promote: all traffic on 43, the canary promoted, audited, told
     assert (router.route(TARGET).stable, router.route(TARGET).weight) == ("43", 0.0)
     assert _canary(store, canary).state is CanaryState.PROMOTED
-    assert f"{canary} promoted" in dict(reply.fields)["Canaries"]
+    assert f"checkout-api version 43 ({canary}) promoted" in dict(reply.fields)["Canaries"]
     assert _scheduled(services)[-1] == f"canary promoted {canary}"
     assert "promoted at 100%" in notifier_of(services).updated[-1][1].title
 
@@ -290,7 +290,9 @@ def test_a_start_its_worker_left_around_the_shift_is_rolled_back_and_never_judge
     assert ended.state is CanaryState.ROLLED_BACK and store.every() == []
     assert [r.what for r in ended.history] == ["started", "rolled back"]
     lines = dict(reply.fields)["Canaries"]
-    assert f"{canary.id} rolled back: its start was left unfinished" in lines
+    assert (
+        f"checkout-api version 43 ({canary.id}) rolled back: its start was left unfinished" in lines
+    )
     # AND the trail has the scheduler's rollback, and the team's channel is told why
     assert _scheduled(services) == [f"canary rolled back {canary.id}"]
     ((_, told),) = channel_messages(services)
@@ -360,7 +362,7 @@ def test_an_operators_rollback_the_router_refuses_stays_recorded_and_the_schedul
     # THEN it rolls it back: all traffic on the stable version, audited as the scheduler, told
     assert (router.route(TARGET).stable, router.route(TARGET).weight) == ("41", 0.0)
     assert _canary(store, canary).state is CanaryState.ROLLED_BACK
-    assert f"{canary} rolled back" in dict(reply.fields)["Canaries"]
+    assert f"checkout-api version 43 ({canary}) rolled back" in dict(reply.fields)["Canaries"]
     assert _scheduled(services)[-1] == f"canary rolled back {canary}"
     assert "rolled back at step 1/4" in notifier_of(services).updated[-1][1].title
 
@@ -411,7 +413,10 @@ def test_a_step_whose_audit_entry_cannot_be_written_is_taken_back_then_taken_lat
     reply = run_scheduler(services, clock, 5)
     log.failing = False
     # THEN the step is not taken: the canary is as it was, its traffic still at 5%
-    assert f"{canary} not judged: the audit trail is unavailable" in dict(reply.fields)["Canaries"]
+    assert (
+        f"checkout-api version 43 ({canary}) not judged: the audit trail is unavailable"
+        in dict(reply.fields)["Canaries"]
+    )
     now = _canary(store, canary)
     assert (now.state, now.step, now.history) == (judged.state, judged.step, judged.history)
     assert router.route(TARGET).weight == 0.05
@@ -435,5 +440,5 @@ def test_a_step_made_whose_message_cannot_be_told_stays_made_and_the_tick_goes_o
     # THEN the step is made and recorded, and the tick reports it
     assert router.route(TARGET).weight == 0.25
     assert _canary(store, canary).step == 1
-    assert f"{canary} advanced" in dict(reply.fields)["Canaries"]
+    assert f"checkout-api version 43 ({canary}) advanced" in dict(reply.fields)["Canaries"]
     assert _scheduled(services)[-1] == f"canary advanced {canary}"
