@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import re
 import shlex
 import sys
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import NoReturn
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -26,6 +24,7 @@ from bots.console import (
     silence,
 )
 from bots.logs import LOG_FILE, to_file
+from bots.options import OptionError, TerminalParser
 from bots.text import render_text
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.adapters.local.sqlite_worker import running
@@ -96,37 +95,10 @@ def first_use(services: Services) -> list[str]:
 OPTIONS_USAGE = "sre [--as USER] [--channel CHANNEL] [--backend local|aws] COMMAND"
 
 
-class OptionError(Exception):
-    """A terminal option typed wrong (`--channel ""`), said in the product's usage style."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, whose own errors read as every other usage error: `? …` then `Usage:`."""
-
-    def error(self, message: str) -> NoReturn:
-        raise OptionError(option_problem(message))
-
-
-def option_problem(message: str) -> str:
-    """argparse's `argument --backend: invalid choice: 'foo' (…)` in the product's words."""
-    said = re.fullmatch(r"argument (\S+): (.*)", message)
-    if said is None:
-        return f"? {message[:1].upper()}{message[1:]}. Try `sre help`."
-    option, problem = said.groups()
-    choice = re.fullmatch(r"invalid choice: '?([^' ]*)'? \(choose from (.*)\)", problem)
-    if choice:
-        allowed = " or ".join(choice.group(2).replace("'", "").split(", "))
-        problem = f"`{option} {choice.group(1)}` is not an option: use {allowed}"
-    elif problem == "expected one argument":
-        problem = f"`{option}` needs a value"
-    else:
-        problem = f"`{option}` {problem}"
-    return f"? {problem}. Try `sre help`.\nUsage:\n{OPTIONS_USAGE}"
-
-
 def _arguments(argv: Sequence[str]) -> argparse.Namespace:
-    parser = _Parser(
+    parser = TerminalParser(
         prog="sre",
+        usage=OPTIONS_USAGE,
         description="Auto SRE in a terminal. `sre help` lists the commands; `sre serve` runs "
         "the Slack and Teams endpoints on this machine.",
     )

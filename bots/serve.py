@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import logging
@@ -18,10 +17,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from bots.console import SERVER_NEXT, emit, interrupted
 from bots.delivery import SurfaceNotifier
 from bots.logs import LOG_FILE, request_fields, to_file
+from bots.options import OptionError, TerminalParser
 from bots.serve_notice import cannot_listen, notice
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
+from shared.commands.terminal import TERMINAL_ONLY
 from shared.config import Settings
 from shared.scheduling.triggers import run_tick, seal_every_org
 
@@ -120,6 +121,7 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
 
 SEAL_EVERY_MINUTES = 60
 MAX_PORT = 65535
+DEFAULT_PORT = 3000
 
 
 def run_schedule(services: Services, stop: threading.Event, *, tick: float = 60.0) -> None:
@@ -139,33 +141,40 @@ def run_schedule(services: Services, stop: threading.Event, *, tick: float = 60.
 
 
 def serve(settings: Settings, argv: Sequence[str]) -> int:
-    """Serve until interrupted; also connect over Socket Mode when SLACK_APP_TOKEN is set. A
-    port that cannot be listened on is said in one line (and a status of 1), before anything
-    else starts."""
-    parser = argparse.ArgumentParser(prog="sre serve")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=_port, default=3000)
-    args = parser.parse_args(argv)
+    """Serve until interrupted; also connect over Socket Mode when SLACK_APP_TOKEN is set. Options
+    typed wrong are a usage answer (status 2), a port that cannot be listened on one line (status
+    1), each before anything else starts."""
+    try:
+        host, port = _options(argv)
+    except OptionError as error:
+        emit(str(error), stream=sys.stderr)
+        return 2
     try:
         server = make_server(
-            args.host,
-            args.port,
-            _starting,
-            server_class=_ThreadingServer,
-            handler_class=_QuietHandler,
+            host, port, _starting, server_class=_ThreadingServer, handler_class=_QuietHandler
         )
     except OSError as error:
-        emit(f"sre serve: {cannot_listen(error, args.host, args.port)}", stream=sys.stderr)
+        emit(f"sre serve: {cannot_listen(error, host, port)}", stream=sys.stderr)
         return 1
     with server:
-        return _serve(settings, server, host=args.host)
+        return _serve(settings, server, host=host)
 
 
-def _port(text: str) -> int:
-    """A TCP port number, or argparse's usage error saying what is allowed."""
-    if not text.isdigit() or not 0 <= int(text) <= MAX_PORT:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port: a number from 0 to {MAX_PORT}")
-    return int(text)
+def _options(argv: Sequence[str]) -> tuple[str, int]:
+    """The host and port `sre serve` was given, or the usage answer saying what is wrong."""
+    line, _, _ = TERMINAL_ONLY["serve"]
+    parser = TerminalParser(prog="sre serve", usage=line, topic="serve")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", default=str(DEFAULT_PORT))
+    args = parser.parse_args(argv)
+    port = str(args.port)
+    # 0 (any free port) is kept for scripts and tests, and not offered
+    if not port.isdigit() or int(port) > MAX_PORT:
+        raise parser.refusal(
+            f"'{port}' is not a port: use a number from 1 to {MAX_PORT}, "
+            f"e.g. --port {DEFAULT_PORT + 1}"
+        )
+    return str(args.host), int(port)
 
 
 def _starting(_: dict[str, Any], start: StartResponse) -> Iterable[bytes]:

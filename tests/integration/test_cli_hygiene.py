@@ -90,15 +90,52 @@ def test_serve_lists_every_route_and_warns_about_surfaces_without_credentials(
     assert f"set AUTOSRE_PUBLIC_URL={url.group(1)}" in shown  # links would lead elsewhere
 
 
-def test_serve_on_a_port_that_cannot_exist_is_a_usage_error(
-    home: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("port", ["abc", "70000", "-1"])
+def test_serve_on_a_port_that_cannot_exist_is_a_usage_answer_in_the_products_style(
+    home: Path, capsys: pytest.CaptureFixture[str], port: str
 ) -> None:
-    # WHEN `sre serve` is given a port out of range
-    with pytest.raises(SystemExit) as stopped:
-        main(["serve", "--port", "70000"])
-    # THEN a usage error says what is allowed (no OverflowError traceback)
-    assert stopped.value.code == 2
-    assert "'70000' is not a port: a number from 0 to 65535" in capsys.readouterr().err
+    # WHEN `sre serve` is given a port that is not one
+    status = main(["serve", f"--port={port}"])
+    # THEN it answers as every other command does: what is allowed, with an example, then the
+    # usage; never argparse's `usage: … error:` (nor a traceback), and nothing starts
+    assert status == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"? '{port}' is not a port: use a number from 1 to 65535, e.g. --port 3001. "
+        "Try `sre help serve`.",
+        "Usage:",
+        "sre serve [--host HOST] [--port PORT]",
+    ]
+    assert not (home / "autosre.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("words", "answer"),
+    [
+        (
+            ["serve", "--prot", "3001"],
+            "? `sre serve` has no option `--prot`. Did you mean `--port`?",
+        ),
+        (["serve", "--port"], "? `--port` needs a value. Try `sre help serve`."),
+        (["serve", "now"], "? I did not expect `now` here."),
+        (
+            ["--chanel", "ops", "whoami"],
+            "? `sre` has no option `--chanel`. Did you mean `--channel`?",
+        ),
+    ],
+)
+def test_a_terminal_option_typed_wrong_is_answered_as_a_commands_option_is(
+    home: Path, capsys: pytest.CaptureFixture[str], words: list[str], answer: str
+) -> None:
+    # WHEN an option of `sre serve` (or of `sre` itself) is mistyped, left without its value, or
+    # a word is out of place
+    status = main(words)
+    # THEN the answer is the one style of the whole terminal: what is wrong, the option it may
+    # be a typo of, the usage; status 2, and nothing was done
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.splitlines()[:2] == [answer, "Usage:"], err
+    assert "error:" not in err
+    assert not (home / "autosre.db").exists()
 
 
 def test_a_wrong_setting_is_named_with_its_value_not_a_traceback(
