@@ -121,6 +121,7 @@ class Features:
             logs=a.logs,
             summariser=a.summariser,
             files=a.files,
+            notifier=a.notifier,
         )
         collaboration = Collaboration(
             store=a.investigations,

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
+from shared.invocation import ReplyTarget
 from shared.records import Frozen
 from shared.telemetry.models import Event, Finding, LogEvidence, Signal, Verdict
 
@@ -57,4 +58,7 @@ class Investigation(Frozen):
     verdicts: list[Verdict] = Field(default_factory=list)
     """One per signal read: changed, steady, or why it could not be judged (older investigations
     have none)."""
+    reported_in: ReplyTarget | None = None
+    """Where its report was posted (the channel, or thread, it was asked in): what happens to it
+    later is told there (older investigations: in their team's channels)."""
     version: int = 0

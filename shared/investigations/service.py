@@ -11,7 +11,7 @@ from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
-from shared.errors import ConflictError, InvalidCommandError
+from shared.errors import InvalidCommandError
 from shared.identity.models import Platform, Team
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
@@ -23,10 +23,12 @@ from shared.investigations.coverage import (
     without_findings,
 )
 from shared.investigations.events import audited
+from shared.investigations.joins import AlertJoins, report_place
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, Summariser
+from shared.ports import Notifier
 from shared.replies import Button, Image, Reply, Tone, user_ref
 from shared.services.catalog import ServiceCatalog, unreadable
 from shared.telemetry import analysis
@@ -58,6 +60,7 @@ class InvestigationService:
         logs: Mapping[ResourceKind, LogSource],
         summariser: Summariser | None,
         files: MetricsFiles | None,
+        notifier: Notifier,
     ) -> None:
         self._directory = directory
         self._sources = dict(sources)
@@ -67,6 +70,9 @@ class InvestigationService:
         self._store = store
         self._pages = pages
         self._catalog = ServiceCatalog(directory=directory, readable=self._sources, files=files)
+        self._joins = AlertJoins(
+            store=store, directory=directory, notifier=notifier, link=pages.link
+        )
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
@@ -84,7 +90,7 @@ class InvestigationService:
         service = self._catalog.service(team, command.service)
         already = self._open_of(team, service.name)
         if command.alert and already:
-            return self._joined(command.alert, already, ctx)
+            return self._joins.join(command.alert, already, ctx)
         start, end = window_of(command.since, to_timedelta(command.window), now=ctx.now)
         source = self._sources.get(service.kind)
         if source is None:  # registered before this deployment stopped reading its cloud
@@ -132,6 +138,7 @@ class InvestigationService:
             series={s: [(t, v) for t, v in pts if t >= start] for s, pts in series.items()},
             timeline=[TimelineEntry(time=ctx.now, actor=actor, kind="opened", text=reply.title)],
             events=listed(events, findings),
+            reported_in=report_place(ctx.invocation.reply_to),
         )
         narrative = self._narrative(opened)
         investigation = self._store.save(opened.model_copy(update={"narrative": narrative}))
@@ -153,24 +160,6 @@ class InvestigationService:
         found = self._store.list_for(team.org, team.name)
         open_ = [i for i in found if i.service == service and i.status is InvestigationStatus.OPEN]
         return open_[0] if open_ else None
-
-    def _joined(self, alert: str, inv: Investigation, ctx: Context) -> Reply:
-        """An alert's investigation of a service that has an open one already: the alert added
-        to that one's timeline as context, and the channel told."""
-        service = inv.service
-        text = f"alert {alert} fired on {service}"
-        entry = TimelineEntry(time=ctx.now, actor=ctx.principal.actor.user, kind="alert", text=text)
-        try:
-            saved = self._store.save(inv.model_copy(update={"timeline": [*inv.timeline, entry]}))
-        except ConflictError as error:
-            raise ConflictError(f"{inv.id} changed while the alert was added to it.") from error
-        reply = Reply(
-            tone=Tone.INFO,
-            title=f"Alert {alert} added to the open investigation {inv.id} of {service}",
-            text=f"{inv.headline}\nNo new investigation was opened: {inv.id} is being worked.",
-            fields=[("Page", self._pages.link(saved, ctx.now))],
-        )
-        return with_actions(reply, saved)
 
     def _narrative(self, investigation: Investigation) -> str:
         """The summariser's account; the rule-based one if it fails (a model may time out)."""

@@ -10,24 +10,37 @@ from datetime import timedelta
 import pytest
 
 from bots.slack.render import blocks
-from shared.adapters.memory import FixedClock, InMemoryTaskQueue
+from shared.adapters.memory import (
+    FixedClock,
+    InMemoryAlertStore,
+    InMemoryNotifier,
+    InMemoryTaskQueue,
+)
 from shared.audit.models import Outcome, StreamKey
-from shared.bootstrap.wiring import Services
+from shared.bootstrap.wiring import Services, build
+from shared.config import Settings
+from shared.errors import UnavailableError
+from shared.invocation import ReplyTarget
 from shared.replies import Reply, Tone
 from tests.support import (
     NOW,
     ORG,
     MovingClock,
     investigate,
+    invocation,
+    memory_adapters,
     notifier_of,
     records,
     run,
     run_scheduler,
+    run_worker,
     setup_teams,
 )
-from tests.support.deployments import alerting_services
+from tests.support.deployments import REGISTER, alerting_services
 
 PAYMENTS = StreamKey(org=ORG, team="payments")
+INV_THREAD = "1700000000.000100"
+"""The Slack thread an investigation was asked for in (its report is posted there)."""
 
 
 def _id(report: Reply) -> str:
@@ -157,28 +170,77 @@ def test_an_unknown_id_is_answered_with_the_one_meant_or_the_teams_latest(team: 
 
 
 def test_an_alert_of_a_service_under_investigation_joins_it_instead_of_opening_another() -> None:
-    # GIVEN checkout-api under investigation by a responder, and an alert that investigates
+    # GIVEN checkout-api under investigation, asked for in a thread of C-pay (its report is
+    # there, where its people work it), and an alert that investigates
     clock = MovingClock(NOW)
     services = alerting_services(clock)
-    opened = _id(investigate(services, "investigate checkout-api"))
-    alert = 'alert create slow --service checkout-api --when "p99_latency > 800ms" --investigate'
-    assert not run(services, alert, user="oli", channel="C-pay").failed
+    opened = _under_investigation_in_a_thread(services)
     # WHEN the alert fires and the worker runs the investigation it asked for
     run_scheduler(services, clock)
-    tasks = services.tasks
-    assert isinstance(tasks, InMemoryTaskQueue)
-    (task,) = tasks.drain()
-    told = services.run_task(task)
-    # THEN the alert's thread is told it joined the open investigation, with its page
-    assert told.title == f"Alert slow added to the open investigation {opened} of checkout-api"
-    assert dict(told.fields)["Page"].startswith("http")
-    (where, posted) = notifier_of(services).posted[-1]
-    assert (where.channel, posted.title) == ("C-pay", told.title)
+    (answer,) = run_worker(services)
+    posted = notifier_of(services).posted
+    firing = next(i for i, (_, r) in enumerate(posted) if r.title.startswith("FIRING"))
+    alert_thread = f"m{firing + 1}"
+    said = {(where.thread, str(blocks(reply))) for where, reply in posted[firing + 1 :]}
+    # THEN the investigation's thread is told the alert joined it, with its page
+    told = [text for where, text in said if where == INV_THREAD]
+    assert len(told) == 1, said
+    assert f"Alert slow joined {opened}: it fired on checkout-api" in told[0]
+    assert dict(answer.fields)["Page"] in told[0]
+    # AND the alert's thread keeps a short pointer to it, and nothing more
+    (pointer,) = [text for where, text in said if where == alert_thread]
+    assert f"Alert slow joined {opened}, see its thread in #C-pay" in pointer
+    assert answer.title == f"Alert slow joined {opened}, see its thread in #C-pay"
     # AND no second investigation exists; the alert is on the open one's timeline
     listed = run(services, "investigation list", user="vic", channel="C-pay")
     assert [name for name, _ in listed.fields] == [opened]
     shown = run(services, f"investigation show {opened}", user="vic", channel="C-pay")
     assert shown.text.splitlines()[-1].endswith("alert: alert slow fired on checkout-api")
+
+
+def _under_investigation_in_a_thread(services: Services) -> str:
+    """checkout-api under investigation, asked for in a thread of C-pay (its report is there,
+    where its people work it), and an alert of it that investigates: the investigation's id."""
+    asked = invocation("investigate checkout-api", user="rey", channel="C-pay")
+    thread = asked.reply_to.model_copy(update={"thread": INV_THREAD})
+    assert services.bus.handle(asked.model_copy(update={"reply_to": thread})).tone is Tone.ACCEPTED
+    (report,) = run_worker(services)
+    alert = 'alert create slow --service checkout-api --when "p99_latency > 800ms" --investigate'
+    assert not run(services, alert, user="oli", channel="C-pay").failed
+    return _id(report)
+
+
+class _RefusingThread(InMemoryNotifier):
+    """Slack refusing posts in one thread from when `refusing` names it (the thread deleted)."""
+
+    refusing: str | None = None
+
+    def post(
+        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
+    ) -> ReplyTarget | None:
+        if target.thread is not None and target.thread == self.refusing:
+            raise UnavailableError("Slack refused: thread_not_found")
+        return super().post(target, reply, user=user)
+
+
+def test_an_alert_whose_investigations_thread_refuses_tells_all_of_it_in_its_own_thread() -> None:
+    # GIVEN an investigation whose thread Slack now refuses
+    clock = MovingClock(NOW)
+    notifier = _RefusingThread()
+    adapters = memory_adapters(clock, alerts=InMemoryAlertStore(), notifier=notifier)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    setup_teams(services)
+    assert not run(services, REGISTER, user="oli").failed
+    opened = _under_investigation_in_a_thread(services)
+    notifier.refusing = INV_THREAD
+    # WHEN the alert fires and joins it
+    run_scheduler(services, clock)
+    (answer,) = run_worker(services)
+    # THEN the alert's thread has all of it, and says the investigation's thread was not told
+    shown = str(blocks(answer))
+    assert f"Alert slow joined {opened}: it fired on checkout-api" in shown
+    assert f"{opened}'s thread could not be told" in shown
+    assert dict(answer.fields)["Page"].startswith("http")
 
 
 def test_joining_twice_says_you_are_already_in_it_and_audits_nothing(team: Services) -> None:
