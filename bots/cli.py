@@ -32,6 +32,7 @@ from shared.bootstrap.aws import for_aws_terminal
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
 from shared.commands.bus import run_now
+from shared.commands.terminal import TERMINAL_ONLY
 from shared.config import ENVIRONMENT, Settings
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget
@@ -124,15 +125,21 @@ def _named(text: str) -> str:
 
 
 def analyze_anomalies(paths: Sequence[str]) -> int:
-    """`sre analyze anomalies FILE.csv`: the detector's scores as CSV on stdout (NAB's contract)."""
-    if len(paths) != 1:
-        print("usage: sre analyze anomalies FILE.csv   (a timestamp,value CSV)", file=sys.stderr)
+    """`sre analyze anomalies FILE.csv`: the detector's scores as CSV on stdout (NAB's contract);
+    anything but one file is a usage answer, as every command's (status 2)."""
+    line, _, _ = TERMINAL_ONLY["analyze"]
+    parser = TerminalParser(prog="sre analyze anomalies", usage=line, topic="analyze")
+    parser.add_argument("path", metavar="FILE.csv")
+    try:
+        path = str(parser.parse_args(paths).path)
+    except OptionError as error:
+        emit(str(error), stream=sys.stderr)
         return 2
     try:
-        with open(paths[0], newline="") as handle:  # noqa: PTH123 (a path typed by the user)
-            series = read_csv(handle, source=paths[0])
+        with open(path, newline="") as handle:  # noqa: PTH123 (a path typed by the user)
+            series = read_csv(handle, source=path)
     except (OSError, ValueError, csv.Error) as error:
-        print(f"sre: {unreadable(paths[0], error)}", file=sys.stderr)
+        print(f"sre: {unreadable(path, error)}", file=sys.stderr)
         return 1
     write_scores(series, sys.stdout)
     return 0

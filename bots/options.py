@@ -41,6 +41,9 @@ class TerminalParser(argparse.ArgumentParser):
         extra = re.fullmatch(r"unrecognized arguments: (.*)", message)
         if extra:
             return self._unexpected(extra.group(1).split())
+        missing = re.fullmatch(r"the following arguments are required: (.*)", message)
+        if missing:
+            return self._answer(f"`{self.prog}` needs {missing.group(1)}")
         said = re.fullmatch(r"argument (\S+): (.*)", message)
         if said is None:
             return self._answer(f"{message[:1].upper()}{message[1:]}")

@@ -118,6 +118,10 @@ def test_serve_on_a_port_that_cannot_exist_is_a_usage_answer_in_the_products_sty
         (["serve", "--port"], "? `--port` needs a value. Try `sre help serve`."),
         (["serve", "now"], "? I did not expect `now` here."),
         (
+            ["analyze", "anomalies"],
+            "? `sre analyze anomalies` needs FILE.csv. Try `sre help analyze`.",
+        ),
+        (
             ["--chanel", "ops", "whoami"],
             "? `sre` has no option `--chanel`. Did you mean `--channel`?",
         ),
@@ -126,8 +130,8 @@ def test_serve_on_a_port_that_cannot_exist_is_a_usage_answer_in_the_products_sty
 def test_a_terminal_option_typed_wrong_is_answered_as_a_commands_option_is(
     home: Path, capsys: pytest.CaptureFixture[str], words: list[str], answer: str
 ) -> None:
-    # WHEN an option of `sre serve` (or of `sre` itself) is mistyped, left without its value, or
-    # a word is out of place
+    # WHEN an option of `sre serve` (or of `sre` itself) is mistyped, left without its value, a
+    # word is out of place, or `sre analyze anomalies` is given no file
     status = main(words)
     # THEN the answer is the one style of the whole terminal: what is wrong, the option it may
     # be a typo of, the usage; status 2, and nothing was done
