@@ -17,7 +17,7 @@ from shared.investigations.ports import InvestigationStore
 from shared.invocation import ReplyTarget
 from shared.messages import channel_targets
 from shared.ports import Notifier
-from shared.replies import Ref, Reply, Tone, channel_ref
+from shared.replies import Reply, Tone, channel_ref
 
 log = logging.getLogger("autosre.investigations")
 
@@ -66,17 +66,7 @@ class AlertJoins:
                 untold = f"\n{saved.id}'s thread could not be told."
                 notice = notice.model_copy(update={"text": notice.text + untold})
             return with_actions(notice, saved)
-        channels = sorted({t.channel for t in told if t.channel})
-        where = f" in {', '.join(f'#{c}' for c in channels)}" if channels else ""
-        refs: tuple[Ref, ...] = tuple(channel_ref(c) for c in channels)
-        pointer = Reply(
-            tone=Tone.INFO,
-            title=f"Alert {alert} joined {saved.id}, see its thread{where}",
-            text=f"{saved.headline}\nNo new investigation was opened: {saved.id} is being worked.",
-            fields=[("Page", page)],
-            refs=refs,
-        )
-        return with_actions(pointer, saved)
+        return with_actions(_pointer(alert, saved, page, told), saved)
 
     def _places(self, inv: Investigation, alerted: ReplyTarget) -> list[ReplyTarget]:
         """Where the investigation's people read it (its report's place; an older one, its
@@ -106,3 +96,20 @@ class AlertJoins:
             "timeline.",
             fields=[("Page", page)],
         )
+
+
+def _pointer(alert: str, inv: Investigation, page: str, told: list[ReplyTarget]) -> Reply:
+    """The alert's thread's answer: where the investigation's people were told (its thread in
+    a channel, or the channel itself), and the page."""
+    channels = sorted({t.channel for t in told if t.channel})
+    named = ", ".join(f"#{c}" for c in channels)
+    where = named or "its thread"
+    if named and any(t.thread for t in told):
+        where = f"its thread in {named}"
+    return Reply(
+        tone=Tone.INFO,
+        title=f"Alert {alert} joined {inv.id}, see {where}",
+        text=f"{inv.headline}\nNo new investigation was opened: {inv.id} is being worked.",
+        fields=[("Page", page)],
+        refs=tuple(channel_ref(c) for c in channels),
+    )

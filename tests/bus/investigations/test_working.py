@@ -277,3 +277,21 @@ def test_a_window_under_a_minute_is_refused_with_what_is_allowed(
     assert reply.tone is Tone.USAGE
     assert f"`{window}` is too short for --window: at least 1m" in reply.title
     assert not isinstance(team.tasks, InMemoryTaskQueue) or team.tasks.drain() == []
+
+
+def test_an_alert_joining_an_investigation_asked_for_in_a_channel_points_to_that_channel() -> None:
+    # GIVEN checkout-api under investigation, asked for in C-pay itself (a slash command: its
+    # report is a message of the channel), and an alert of it that investigates
+    clock = MovingClock(NOW)
+    services = alerting_services(clock)
+    opened = _id(investigate(services, "investigate checkout-api"))
+    alert = 'alert create slow --service checkout-api --when "p99_latency > 800ms" --investigate'
+    assert not run(services, alert, user="oli", channel="C-pay").failed
+    # WHEN the alert fires and joins it
+    run_scheduler(services, clock)
+    (answer,) = run_worker(services)
+    # THEN C-pay is told in the channel, and the alert's thread points there
+    (where, told) = notifier_of(services).posted[-2]
+    assert (where.channel, where.thread) == ("C-pay", None)
+    assert f"Alert slow joined {opened}: it fired on checkout-api" in str(blocks(told))
+    assert answer.title == f"Alert slow joined {opened}, see #C-pay"
