@@ -1,0 +1,155 @@
+"""The FaultInjector port on AWS Fault Injection Service: one experiment per injection, on the
+service's Lambda function, stopped by a customer-impact guard alarm Auto SRE creates for it.
+
+The FIS experiment id is the injection's handle. Every call that creates something carries a
+client token derived from the injection's key, so a retried `inject` is the same injection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from shared.adapters.aws.fis_guard import GuardAlarms, customer_impact, missing_guard
+from shared.adapters.aws.fis_preflight import FisPreflight
+from shared.adapters.aws.fis_template import client_token, function_of, template
+from shared.chaos.models import Fault, Injection, Problem
+from shared.config import Settings
+from shared.errors import ConflictError, NotFoundError
+from shared.telemetry.models import MetricQuery, ResourceKind, Service
+
+if TYPE_CHECKING:
+    from mypy_boto3_lambda import LambdaClient
+
+GONE = frozenset({"stopped", "completed", "failed", "cancelled"})
+"""Experiment states in which no fault is injected any more (`stopping` is not one)."""
+
+
+def _alarms(experiment: dict[str, Any]) -> list[str]:
+    return [
+        c["value"]
+        for c in experiment.get("stopConditions") or []
+        if c.get("source") == "aws:cloudwatch:alarm"
+    ]
+
+
+class FisFaultInjector:
+    """Injects a fault into a share of a Lambda function's invocations through FIS."""
+
+    def __init__(
+        self,
+        *,
+        role_arn: str,
+        guard: GuardAlarms,
+        checks: FisPreflight,
+        fis: Any = None,  # no type stubs for FIS among the project's boto3-stubs extras
+        functions: LambdaClient | None = None,
+    ) -> None:
+        self.role_arn = role_arn
+        self.guard = guard
+        self.checks = checks
+        self._given_fis = fis
+        self._given_functions = functions
+
+    @classmethod
+    def configured(cls, settings: Settings) -> FisFaultInjector:
+        """The injector the settings describe, each client made at its first use."""
+        return cls(
+            role_arn=settings.fis_role_arn,
+            guard=GuardAlarms(
+                error_rate=settings.chaos_guard_error_rate, minutes=settings.chaos_guard_minutes
+            ),
+            checks=FisPreflight(role_arn=settings.fis_role_arn, layer_arn=settings.fis_layer_arn),
+        )
+
+    @cached_property
+    def _fis(self) -> Any:
+        """The FIS client given, or one made at first use."""
+        return self._given_fis or boto3.client("fis")
+
+    @cached_property
+    def _functions(self) -> LambdaClient:
+        """The Lambda client given, or one made at first use."""
+        return self._given_functions or boto3.client("lambda")
+
+    def preflight(self, service: Service, fault: Fault) -> Sequence[Problem]:
+        return self.checks.problems(service, fault)
+
+    def inject(self, service: Service, fault: Fault, injection: Injection, *, minutes: int) -> str:
+        guard = self._guard_query(service)
+        function_arn = self._function_arn(service)
+        alarm = self.guard.put(service, injection.key, guard)
+        tags = {"autosre:injection": injection.key, "autosre:service": service.name}
+        created = self._fis.create_experiment_template(
+            clientToken=client_token(injection.key, "template"),
+            tags=tags,
+            **template(
+                fault,
+                function_arn=function_arn,
+                percent=injection.percent,
+                minutes=minutes,
+                role_arn=self.role_arn,
+                alarms=[alarm],
+                description=f"Auto SRE: {fault.written} on {injection.percent}% of "
+                f"{service.name} ({injection.key})",
+            ),
+        )
+        started = self._fis.start_experiment(
+            clientToken=client_token(injection.key, "start"),
+            experimentTemplateId=created["experimentTemplate"]["id"],
+            tags=tags,
+        )
+        return str(started["experiment"]["id"])
+
+    def _guard_query(self, service: Service) -> MetricQuery:
+        if service.kind is not ResourceKind.AWS_LAMBDA:
+            raise ConflictError(
+                f"FIS faults reach Lambda functions only; {service.name} is {service.kind.value}"
+            )
+        if not self.role_arn:
+            raise ConflictError("No FIS experiment role is configured (AUTOSRE_FIS_ROLE_ARN)")
+        query = customer_impact(service)
+        if query is None:
+            problem = missing_guard(service)
+            raise ConflictError(f"{problem.what}: {problem.fix}")
+        return query
+
+    def _function_arn(self, service: Service) -> str:
+        function, _ = function_of(service.resource)
+        try:
+            found = self._functions.get_function(FunctionName=function)
+        except self._functions.exceptions.ResourceNotFoundException as error:
+            raise NotFoundError(f"{service.name}'s function {function} does not exist") from error
+        return found["Configuration"]["FunctionArn"]
+
+    def _experiment(self, handle: str) -> dict[str, Any]:
+        experiment: dict[str, Any] = self._fis.get_experiment(id=handle)["experiment"]
+        return experiment
+
+    def remove(self, handle: str) -> None:
+        experiment = self._experiment(handle)
+        if experiment["state"]["status"] not in GONE | {"stopping"}:
+            self._stop(handle)
+        self.guard.delete(_alarms(experiment))
+
+    def _stop(self, handle: str) -> None:
+        try:
+            self._fis.stop_experiment(id=handle)
+        except ClientError as error:
+            # it ended between the read and the stop: nothing left to stop
+            if self._experiment(handle)["state"]["status"] not in GONE | {"stopping"}:
+                raise ConflictError(f"FIS did not stop experiment {handle}: {error}") from error
+
+    def tripped(self, handle: str) -> str:
+        experiment = self._experiment(handle)
+        reasons = [self.guard.fired(_alarms(experiment))]
+        state = experiment["state"]
+        if state["status"] == "stopped" and "stop condition" in state.get("reason", "").lower():
+            reasons.append(f"FIS stopped experiment {handle}: {state['reason']}")
+        return "; ".join(r for r in reasons if r)
+
+    def removed(self, handle: str) -> bool:
+        return self._experiment(handle)["state"]["status"] in GONE
