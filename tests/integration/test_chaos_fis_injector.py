@@ -16,7 +16,7 @@ from moto.moto_api import state_manager
 from shared.adapters.aws.fis_injector import FisFaultInjector
 from shared.chaos.models import Fault, Injection
 from shared.config import Settings
-from shared.errors import ConflictError
+from shared.errors import ConflictError, InvalidCommandError, UnavailableError
 from tests.support.fis import fis_function, lambda_service
 
 ROLE = "arn:aws:iam::123456789012:role/fis-experiments"
@@ -183,3 +183,18 @@ def test_without_an_experiment_role_nothing_is_injected() -> None:
         with pytest.raises(ConflictError, match="AUTOSRE_FIS_ROLE_ARN"):
             _inject(injector)
         assert _alarms() == []
+
+
+def test_a_delay_longer_than_fis_allows_is_refused_before_anything_is_made(
+    injector: FisFaultInjector,
+) -> None:
+    with pytest.raises(InvalidCommandError, match="at most 900000 ms"):
+        _inject(injector, "delay:950000ms")
+
+    assert boto3.client("fis").list_experiment_templates()["experimentTemplates"] == []
+    assert _alarms() == []
+
+
+def test_an_experiment_fis_does_not_know_is_said_in_words(injector: FisFaultInjector) -> None:
+    with pytest.raises(UnavailableError, match="AWS FIS could not read experiment EXP404"):
+        injector.removed("EXP404")

@@ -6,7 +6,8 @@ client token derived from the injection's key, so a retried `inject` is the same
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -15,10 +16,15 @@ from botocore.exceptions import ClientError
 
 from shared.adapters.aws.fis_guard import GuardAlarms, customer_impact, missing_guard
 from shared.adapters.aws.fis_preflight import FisPreflight
-from shared.adapters.aws.fis_template import client_token, function_of, template
+from shared.adapters.aws.fis_template import (
+    action_parameters,
+    client_token,
+    function_of,
+    template,
+)
 from shared.chaos.models import Fault, Injection, Problem
 from shared.config import Settings
-from shared.errors import ConflictError, NotFoundError
+from shared.errors import ConflictError, InvalidCommandError, NotFoundError, UnavailableError
 from shared.telemetry.models import MetricQuery, ResourceKind, Service
 
 if TYPE_CHECKING:
@@ -26,6 +32,17 @@ if TYPE_CHECKING:
 
 GONE = frozenset({"stopped", "completed", "failed", "cancelled"})
 """Experiment states in which no fault is injected any more (`stopping` is not one)."""
+
+
+@contextmanager
+def _answering(what: str) -> Iterator[None]:
+    """An AWS refusal as a domain error that says what could not be done, in AWS's words."""
+    try:
+        yield
+    except ClientError as error:
+        found = error.response.get("Error", {})
+        said = found.get("Message") or found.get("Code") or str(error)
+        raise UnavailableError(f"AWS FIS could not {what}: {said}") from error
 
 
 def _alarms(experiment: dict[str, Any]) -> list[str]:
@@ -79,8 +96,24 @@ class FisFaultInjector:
         return self.checks.problems(service, fault)
 
     def inject(self, service: Service, fault: Fault, injection: Injection, *, minutes: int) -> str:
+        try:
+            action_parameters(fault, percent=injection.percent, minutes=minutes)
+        except ValueError as error:
+            raise InvalidCommandError(str(error)) from error
         guard = self._guard_query(service)
         function_arn = self._function_arn(service)
+        with _answering(f"inject {fault.written} into {service.name}"):
+            return self._start(service, fault, injection, minutes, function_arn, guard)
+
+    def _start(
+        self,
+        service: Service,
+        fault: Fault,
+        injection: Injection,
+        minutes: int,
+        function_arn: str,
+        guard: MetricQuery,
+    ) -> str:
         alarm = self.guard.put(service, injection.key, guard)
         tags = {"autosre:injection": injection.key, "autosre:service": service.name}
         created = self._fis.create_experiment_template(
@@ -126,14 +159,16 @@ class FisFaultInjector:
         return found["Configuration"]["FunctionArn"]
 
     def _experiment(self, handle: str) -> dict[str, Any]:
-        experiment: dict[str, Any] = self._fis.get_experiment(id=handle)["experiment"]
+        with _answering(f"read experiment {handle}"):
+            experiment: dict[str, Any] = self._fis.get_experiment(id=handle)["experiment"]
         return experiment
 
     def remove(self, handle: str) -> None:
         experiment = self._experiment(handle)
         if experiment["state"]["status"] not in GONE | {"stopping"}:
             self._stop(handle)
-        self.guard.delete(_alarms(experiment))
+        with _answering(f"delete the guard alarms of experiment {handle}"):
+            self.guard.delete(_alarms(experiment))
 
     def _stop(self, handle: str) -> None:
         try:
@@ -145,7 +180,8 @@ class FisFaultInjector:
 
     def tripped(self, handle: str) -> str:
         experiment = self._experiment(handle)
-        reasons = [self.guard.fired(_alarms(experiment))]
+        with _answering(f"read the guard alarms of experiment {handle}"):
+            reasons = [self.guard.fired(_alarms(experiment))]
         state = experiment["state"]
         if state["status"] == "stopped" and "stop condition" in state.get("reason", "").lower():
             reasons.append(f"FIS stopped experiment {handle}: {state['reason']}")

@@ -77,6 +77,12 @@ def _wiring_problems(config: dict[str, Any]) -> list[Problem]:
     return found
 
 
+def _message(error: ClientError) -> str:
+    """What AWS said, in its words."""
+    found = error.response.get("Error", {})
+    return str(found.get("Message") or found.get("Code") or error)
+
+
 class FisPreflight:
     """Checks a Lambda service's FIS wiring with boto3 (Lambda, CloudWatch, IAM, FIS)."""
 
@@ -147,7 +153,7 @@ class FisPreflight:
         except ClientError as error:
             return Problem(
                 what=f"{service.name}'s function {service.resource} cannot be read: "
-                f"{error.response['Error'].get('Message', error)}",
+                f"{_message(error)}",
                 fix="check the function exists in this account and Region, and that Auto SRE's "
                 "functions may call lambda:GetFunction on it",
             )
@@ -162,7 +168,13 @@ class FisPreflight:
         except ClientError as error:
             if error.response["Error"]["Code"] == "ResourceNotFoundException":
                 return []  # no function URL: nothing streams through one
-            raise
+            return [
+                Problem(
+                    what=f"Could not tell whether {function} streams its responses: "
+                    f"{_message(error)}",
+                    fix=f"allow Auto SRE's functions lambda:GetFunctionUrlConfig on {function}",
+                )
+            ]
         if url.get("InvokeMode") != "RESPONSE_STREAM":
             return []
         return [
@@ -182,7 +194,11 @@ class FisPreflight:
             f"set AWS_FIS_POLL_MAX_WAIT_MILLISECONDS=500 on {name}, so the extension finishes "
             "its poll before a short invocation ends"
         )
-        median = self._median_ms(name)
+        try:
+            median = self._median_ms(name)
+        except ClientError as error:
+            what = f"Could not read {name}'s Duration from CloudWatch: {_message(error)}"
+            return [Problem(what=what, fix=fix)]
         if median is None:
             return [
                 Problem(
@@ -217,31 +233,32 @@ class FisPreflight:
 
     def _dry_run(self, fault: Fault, function_arn: str) -> list[Problem]:
         fis = self._client("fis")
-        created = fis.create_experiment_template(
-            clientToken=str(uuid.uuid4()),
-            **template(
-                fault,
-                function_arn=function_arn,
-                percent=1,
-                minutes=1,
-                role_arn=self.role_arn,
-                alarms=[],
-                description="Auto SRE preflight: a skip-all dry run",
-            ),
-        )
+        made = ""
         try:
-            return self._skip_all(fis, created["experimentTemplate"]["id"])
+            made = fis.create_experiment_template(
+                clientToken=str(uuid.uuid4()),
+                **template(
+                    fault,
+                    function_arn=function_arn,
+                    percent=1,
+                    minutes=1,
+                    role_arn=self.role_arn,
+                    alarms=[],
+                    description="Auto SRE preflight: a skip-all dry run",
+                ),
+            )["experimentTemplate"]["id"]
+            return self._skip_all(fis, made)
         except ClientError as error:
             return [
                 Problem(
-                    what="FIS refused the dry run: "
-                    f"{error.response['Error'].get('Message', error)}",
+                    what=f"FIS refused the dry run: {_message(error)}",
                     fix="check that AUTOSRE_FIS_ROLE_ARN trusts fis.amazonaws.com and that "
                     "the account's FIS safety lever is disengaged",
                 )
             ]
         finally:
-            fis.delete_experiment_template(id=created["experimentTemplate"]["id"])
+            if made:
+                fis.delete_experiment_template(id=made)
 
     def _skip_all(self, fis: Any, template_id: str) -> list[Problem]:
         started = fis.start_experiment(
