@@ -157,8 +157,8 @@ _CHAOS_CLIENTS = {
     "fis_preflight.py": {
         'self._client("lambda")': "lambda",
         'self._client("cloudwatch")': "cloudwatch",
-        "fis": "fis",
     },
+    "fis_dry_run.py": {"fis": "fis"},
     "fis_role.py": {"iam": "iam"},
 }
 CHAOS_IMPLIED = {"fis:TagResource", "iam:PassRole"}

@@ -198,3 +198,42 @@ def test_a_delay_longer_than_fis_allows_is_refused_before_anything_is_made(
 def test_an_experiment_fis_does_not_know_is_said_in_words(injector: FisFaultInjector) -> None:
     with pytest.raises(UnavailableError, match="AWS FIS could not read experiment EXP404"):
         injector.removed("EXP404")
+
+
+def test_an_experiment_fis_stopped_by_itself_trips_the_injection(
+    injector: FisFaultInjector,
+) -> None:
+    handle = _inject(injector)
+    fis = boto3.client("fis")
+    fis.stop_experiment(id=handle)  # a stop condition, the safety lever or the console
+    fis.get_experiment(id=handle)  # moto: stopping, then stopped
+
+    assert injector.tripped(handle) == f"FIS stopped experiment {handle}: Experiment stopped"
+
+
+def test_the_guard_follows_the_deployments_settings() -> None:
+    environ = {
+        "AUTOSRE_FIS_ROLE_ARN": ROLE,
+        "AUTOSRE_CHAOS_GUARD_ERROR_RATE": "2.5",
+        "AUTOSRE_CHAOS_GUARD_MINUTES": "3",
+    }
+    with mock_aws():
+        fis_function()
+        _inject(FisFaultInjector.configured(Settings.from_env(environ)))
+
+        (alarm,) = _alarms()
+    assert (alarm["Threshold"], alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (
+        2.5,
+        3,
+        3,
+    )
+    assert "above 2.5% for 3 minutes" in alarm["AlarmDescription"]
+
+
+def test_the_configured_injector_runs_the_fis_preflight(injector: FisFaultInjector) -> None:
+    (problem,) = injector.preflight(lambda_service(), Fault.parse("error"))  # no such role on moto
+
+    assert problem.what.startswith(
+        "Could not read the policies of the FIS experiment role fis-experiments"
+    )
+    assert "AUTOSRE_FIS_ROLE_ARN" in problem.fix

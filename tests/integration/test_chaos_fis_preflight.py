@@ -244,3 +244,13 @@ def test_a_dry_run_that_does_not_resolve_in_time_is_said(aws: None) -> None:
         state_manager.unset_transition("fis::experiment")
 
     assert "had not resolved its targets after 2 s" in problem.what
+
+
+def test_a_delay_longer_than_fis_allows(aws: None) -> None:
+    fis_function()
+
+    problem = _only(
+        _preflight(experiment_role()).problems(lambda_service(), Fault.parse("delay:950000ms"))
+    )
+
+    assert problem.what == "FIS delays an invocation by at most 900000 ms"

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 GONE = frozenset({"stopped", "completed", "failed", "cancelled"})
 """Experiment states in which no fault is injected any more (`stopping` is not one)."""
+ENDED_BY_FIS = ("stopped", "cancelled", "failed")
+"""How an experiment ends early; Auto SRE's own stop is followed by no further `tripped`."""
 
 
 @contextmanager
@@ -183,8 +185,10 @@ class FisFaultInjector:
         with _answering(f"read the guard alarms of experiment {handle}"):
             reasons = [self.guard.fired(_alarms(experiment))]
         state = experiment["state"]
-        if state["status"] == "stopped" and "stop condition" in state.get("reason", "").lower():
-            reasons.append(f"FIS stopped experiment {handle}: {state['reason']}")
+        if state["status"] in ENDED_BY_FIS:
+            # a stop condition, the safety lever, someone in the console, or a failed action:
+            # the injection is over before its time either way
+            reasons.append(f"FIS {state['status']} experiment {handle}: {state.get('reason', '')}")
         return "; ".join(r for r in reasons if r)
 
     def removed(self, handle: str) -> bool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -14,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
+from shared.adapters.aws.fis_dry_run import dry_run, said
 from shared.adapters.aws.fis_guard import customer_impact, missing_guard
 from shared.adapters.aws.fis_role import role_problems
-from shared.adapters.aws.fis_template import function_of, template
+from shared.adapters.aws.fis_template import action_parameters, function_of
 from shared.chaos.models import Fault, Problem
 from shared.telemetry.models import ResourceKind, Service
 
@@ -29,7 +29,6 @@ LOCATION = re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S
 """`AWS_FIS_CONFIGURATION_LOCATION`: an S3 ARN of a bucket and prefix (not the experiment's)."""
 FAST_MS = 70.0
 """Functions faster than this at the median may end before the extension finishes a poll."""
-STARTING = ("pending", "initiating")
 
 
 def _layer_problem(config: dict[str, Any], layer_arn: str) -> list[Problem]:
@@ -77,12 +76,6 @@ def _wiring_problems(config: dict[str, Any]) -> list[Problem]:
     return found
 
 
-def _message(error: ClientError) -> str:
-    """What AWS said, in its words."""
-    found = error.response.get("Error", {})
-    return str(found.get("Message") or found.get("Code") or error)
-
-
 class FisPreflight:
     """Checks a Lambda service's FIS wiring with boto3 (Lambda, CloudWatch, IAM, FIS)."""
 
@@ -122,6 +115,10 @@ class FisPreflight:
                     fix="run chaos on a service registered with --aws-lambda",
                 )
             ]
+        try:
+            action_parameters(fault, percent=1, minutes=1)
+        except ValueError as error:
+            return [Problem(what=str(error), fix="write a fault FIS can inject, e.g. delay:1500ms")]
         config = self._configuration(service)
         if isinstance(config, Problem):
             return [config]
@@ -142,7 +139,14 @@ class FisPreflight:
             ),
         ]
         if self.role_arn:
-            found += self._dry_run(fault, unqualified)
+            found += dry_run(
+                self._client("fis"),
+                fault,
+                function_arn=unqualified,
+                role_arn=self.role_arn,
+                polls=self._polls,
+                sleep=self._sleep,
+            )
         return found
 
     def _configuration(self, service: Service) -> dict[str, Any] | Problem:
@@ -152,8 +156,7 @@ class FisPreflight:
             found = self._client("lambda").get_function(FunctionName=function, **extra)
         except ClientError as error:
             return Problem(
-                what=f"{service.name}'s function {service.resource} cannot be read: "
-                f"{_message(error)}",
+                what=f"{service.name}'s function {service.resource} cannot be read: {said(error)}",
                 fix="check the function exists in this account and Region, and that Auto SRE's "
                 "functions may call lambda:GetFunction on it",
             )
@@ -170,8 +173,7 @@ class FisPreflight:
                 return []  # no function URL: nothing streams through one
             return [
                 Problem(
-                    what=f"Could not tell whether {function} streams its responses: "
-                    f"{_message(error)}",
+                    what=f"Could not tell whether {function} streams its responses: {said(error)}",
                     fix=f"allow Auto SRE's functions lambda:GetFunctionUrlConfig on {function}",
                 )
             ]
@@ -197,7 +199,7 @@ class FisPreflight:
         try:
             median = self._median_ms(name)
         except ClientError as error:
-            what = f"Could not read {name}'s Duration from CloudWatch: {_message(error)}"
+            what = f"Could not read {name}'s Duration from CloudWatch: {said(error)}"
             return [Problem(what=what, fix=fix)]
         if median is None:
             return [
@@ -230,72 +232,3 @@ class FisPreflight:
         )
         values = [p["ExtendedStatistics"]["p50"] for p in answer["Datapoints"]]
         return min(values) if values else None
-
-    def _dry_run(self, fault: Fault, function_arn: str) -> list[Problem]:
-        fis = self._client("fis")
-        made = ""
-        try:
-            made = fis.create_experiment_template(
-                clientToken=str(uuid.uuid4()),
-                **template(
-                    fault,
-                    function_arn=function_arn,
-                    percent=1,
-                    minutes=1,
-                    role_arn=self.role_arn,
-                    alarms=[],
-                    description="Auto SRE preflight: a skip-all dry run",
-                ),
-            )["experimentTemplate"]["id"]
-            return self._skip_all(fis, made)
-        except ClientError as error:
-            return [
-                Problem(
-                    what=f"FIS refused the dry run: {_message(error)}",
-                    fix="check that AUTOSRE_FIS_ROLE_ARN trusts fis.amazonaws.com and that "
-                    "the account's FIS safety lever is disengaged",
-                )
-            ]
-        finally:
-            if made:
-                fis.delete_experiment_template(id=made)
-
-    def _skip_all(self, fis: Any, template_id: str) -> list[Problem]:
-        started = fis.start_experiment(
-            clientToken=str(uuid.uuid4()),
-            experimentTemplateId=template_id,
-            experimentOptions={"actionsMode": "skip-all"},
-        )
-        experiment_id = started["experiment"]["id"]
-        state = started["experiment"]["state"]
-        for _ in range(self._polls):
-            if state["status"] not in STARTING:
-                break
-            self._sleep(1.0)
-            state = fis.get_experiment(id=experiment_id)["experiment"]["state"]
-        if state["status"] in STARTING:
-            return [
-                Problem(
-                    what=f"FIS's dry run {experiment_id} had not resolved its targets after "
-                    f"{self._polls} s, so preflight could not tell",
-                    fix="run the plan again in a minute",
-                )
-            ]
-        if state["status"] in ("failed", "cancelled"):
-            return [
-                Problem(
-                    what=f"FIS's dry run {experiment_id} {state['status']}: "
-                    f"{state.get('reason', '')}",
-                    fix="fix what FIS names, then plan again",
-                )
-            ]
-        resolved = fis.list_experiment_resolved_targets(experimentId=experiment_id)
-        if any(t.get("targetName") == "function" for t in resolved["resolvedTargets"]):
-            return []
-        return [
-            Problem(
-                what=f"FIS's dry run {experiment_id} resolved no target function",
-                fix="check the function's ARN, Region and the experiment role's "
-                "lambda:GetFunction and tag:GetResources",
-            )
-        ]

@@ -97,7 +97,7 @@ def role_problems(iam: Any, role_arn: str, *, function_arn: str, location: str) 
     except ClientError as error:
         return [
             Problem(
-                what=f"Could not read the FIS experiment role {name}'s policies: "
+                what=f"Could not read the policies of the FIS experiment role {name}: "
                 f"{error.response['Error'].get('Message', error)}",
                 fix=f"check AUTOSRE_FIS_ROLE_ARN ({role_arn}) names an existing role and allow "
                 "Auto SRE's functions iam:ListRolePolicies, iam:GetRolePolicy, "
