@@ -196,7 +196,7 @@ def test_a_delay_longer_than_fis_allows_is_refused_before_anything_is_made(
 
 
 def test_an_experiment_fis_does_not_know_is_said_in_words(injector: FisFaultInjector) -> None:
-    with pytest.raises(UnavailableError, match="AWS FIS could not read experiment EXP404"):
+    with pytest.raises(UnavailableError, match="AWS could not read FIS experiment EXP404"):
         injector.removed("EXP404")
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
+from shared.adapters.aws.fis_dry_run import said
 from shared.adapters.aws.fis_guard import GuardAlarms, customer_impact, missing_guard
 from shared.adapters.aws.fis_preflight import FisPreflight
 from shared.adapters.aws.fis_template import (
@@ -42,9 +43,7 @@ def _answering(what: str) -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        found = error.response.get("Error", {})
-        said = found.get("Message") or found.get("Code") or str(error)
-        raise UnavailableError(f"AWS FIS could not {what}: {said}") from error
+        raise UnavailableError(f"AWS could not {what}: {said(error)}") from error
 
 
 def _alarms(experiment: dict[str, Any]) -> list[str]:
@@ -103,8 +102,8 @@ class FisFaultInjector:
         except ValueError as error:
             raise InvalidCommandError(str(error)) from error
         guard = self._guard_query(service)
-        function_arn = self._function_arn(service)
-        with _answering(f"inject {fault.written} into {service.name}"):
+        with _answering(f"inject {fault.written} into {service.name} through FIS"):
+            function_arn = self._function_arn(service)
             return self._start(service, fault, injection, minutes, function_arn, guard)
 
     def _start(
@@ -161,7 +160,7 @@ class FisFaultInjector:
         return found["Configuration"]["FunctionArn"]
 
     def _experiment(self, handle: str) -> dict[str, Any]:
-        with _answering(f"read experiment {handle}"):
+        with _answering(f"read FIS experiment {handle}"):
             experiment: dict[str, Any] = self._fis.get_experiment(id=handle)["experiment"]
         return experiment
 
@@ -169,7 +168,7 @@ class FisFaultInjector:
         experiment = self._experiment(handle)
         if experiment["state"]["status"] not in GONE | {"stopping"}:
             self._stop(handle)
-        with _answering(f"delete the guard alarms of experiment {handle}"):
+        with _answering(f"delete the guard alarms of FIS experiment {handle}"):
             self.guard.delete(_alarms(experiment))
 
     def _stop(self, handle: str) -> None:
@@ -178,11 +177,13 @@ class FisFaultInjector:
         except ClientError as error:
             # it ended between the read and the stop: nothing left to stop
             if self._experiment(handle)["state"]["status"] not in GONE | {"stopping"}:
-                raise ConflictError(f"FIS did not stop experiment {handle}: {error}") from error
+                raise ConflictError(
+                    f"FIS did not stop experiment {handle}: {said(error)}"
+                ) from error
 
     def tripped(self, handle: str) -> str:
         experiment = self._experiment(handle)
-        with _answering(f"read the guard alarms of experiment {handle}"):
+        with _answering(f"read the guard alarms of FIS experiment {handle}"):
             reasons = [self.guard.fired(_alarms(experiment))]
         state = experiment["state"]
         if state["status"] in ENDED_BY_FIS:
