@@ -198,6 +198,20 @@ def test_a_role_without_the_permissions_fis_documents(aws: None) -> None:
     assert '"Action": ["tag:GetResources"], "Resource": "*"' in problem.fix
 
 
+def test_wildcards_in_the_role_grant_what_they_match(aws: None) -> None:
+    fis_function()
+
+    assert _problems(role=experiment_role(["s3:*", "lambda:Get*", "tag:GetResources"])) == []
+
+
+def test_a_deny_in_the_role_outweighs_its_allow(aws: None) -> None:
+    fis_function()
+
+    problem = _only(_problems(role=experiment_role(denied=["s3:Delete*"])))
+
+    assert problem.what == "The FIS experiment role fis-experiments lacks s3:DeleteObject"
+
+
 def test_no_experiment_role_configured(aws: None) -> None:
     fis_function()
 

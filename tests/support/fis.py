@@ -61,8 +61,11 @@ def fis_function(
     return answer["FunctionArn"]
 
 
-def experiment_role(actions: Sequence[str] = NEEDED, *, attached: bool = False) -> str:
-    """The role FIS assumes, allowed `actions` inline (or by an attached managed policy)."""
+def experiment_role(
+    actions: Sequence[str] = NEEDED, *, attached: bool = False, denied: Sequence[str] = ()
+) -> str:
+    """The role FIS assumes, allowed `actions` inline (or by an attached managed policy), and
+    refused `denied` by an inline Deny."""
     iam = boto3.client("iam")
     trust = {
         "Version": "2012-10-17",
@@ -86,6 +89,13 @@ def experiment_role(actions: Sequence[str] = NEEDED, *, attached: bool = False) 
         iam.attach_role_policy(RoleName="fis-experiments", PolicyArn=policy["Policy"]["Arn"])
     else:
         iam.put_role_policy(RoleName="fis-experiments", PolicyName="fis", PolicyDocument=document)
+    if denied:
+        refusal = {"Effect": "Deny", "Action": list(denied), "Resource": "*"}
+        iam.put_role_policy(
+            RoleName="fis-experiments",
+            PolicyName="guardrail",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": refusal}),
+        )
     return str(arn["Role"]["Arn"])
 
 
