@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 import boto3
 
-from shared.telemetry.models import MetricQuery, ResourceKind, Service, Signal
-from shared.telemetry.queries import queries_for
+from shared.telemetry.models import ResourceKind, Service, Signal
+from shared.telemetry.queries import override, queries_for
 from tests.support import NOW
 
 LOCATION = "arn:aws:s3:::autosre-fis-configs/FisConfigs/"
@@ -102,17 +102,16 @@ def experiment_role(
 def lambda_service(resource: str = "checkout-fn", *, front_door: bool = True) -> Service:
     """checkout-api on the function, its error rate read at the API (or the function's own)."""
     queries = queries_for(ResourceKind.AWS_LAMBDA, resource)
-    if front_door:
-        api = {"ApiId": "a1b2c3"}
-        requests = MetricQuery(
-            signal=Signal.ERROR_RATE,
+    if front_door:  # as `sre service signal set checkout-api error_rate …` points it
+        queries[Signal.ERROR_RATE] = override(
+            ResourceKind.AWS_LAMBDA,
+            queries[Signal.ERROR_RATE],
+            metric="5XXError",
             namespace="AWS/ApiGateway",
-            metric="Count",
-            dimensions=api,
             statistic="Sum",
-        )
-        queries[Signal.ERROR_RATE] = requests.model_copy(
-            update={"metric": "5XXError", "divide_by": requests, "scale": 100.0}
+            dimensions={"ApiId": "a1b2c3"},
+            divide_by="Count",
+            scale=100.0,
         )
     return Service(
         name="checkout-api",
