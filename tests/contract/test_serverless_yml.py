@@ -152,7 +152,7 @@ def _actions(service: str, source: str) -> set[str]:
 _CHAOS_CLIENTS = {
     # chaos on AWS: each adapter file's clients, by the name it calls them through
     "fis_injector.py": {"self._fis": "fis", "self._functions": "lambda"},
-    "fis_guard.py": {"self._client": "cloudwatch"},
+    "fis_guard.py": {"self._client": "cloudwatch", "metrics": "cloudwatch"},
     "fis_safety_lever.py": {"self._client": "fis"},
     "fis_preflight.py": {
         'self._client("lambda")': "lambda",

@@ -24,6 +24,7 @@ from tests.support.fis import (
     experiment_role,
     extension_layer,
     fis_function,
+    front_door_traffic,
     lambda_service,
 )
 
@@ -32,7 +33,9 @@ DELAY = Fault.parse("delay:1500ms")
 
 @pytest.fixture
 def aws() -> Iterator[None]:
+    """moto, with requests through checkout-api's API over the last day."""
     with mock_aws():
+        front_door_traffic()
         yield
 
 
@@ -126,7 +129,8 @@ def test_a_buffered_function_url_is_fine(aws: None) -> None:
 
 
 def _median(milliseconds: float | None) -> Stubber:
-    """CloudWatch answering the function's p50 Duration over the last day."""
+    """CloudWatch answering the function's p50 Duration over the last day, then the guard's
+    requests."""
     metrics = boto3.client("cloudwatch")
     stub = Stubber(metrics)
     points = (
@@ -147,6 +151,8 @@ def _median(milliseconds: float | None) -> Stubber:
             "ExtendedStatistics": ["p50"],
         },
     )
+    guarded = {"Label": "Count", "Datapoints": [{"Timestamp": NOW, "SampleCount": 60.0}]}
+    stub.add_response("get_metric_statistics", guarded)  # the guard's requests (its own test)
     stub.activate()
     return stub
 
@@ -231,6 +237,19 @@ def test_a_service_without_a_customer_impact_guard(aws: None) -> None:
 
     assert "has no customer-impact guard" in problem.what
     assert "sre service signal set checkout-api error_rate" in problem.fix
+
+
+def test_a_guard_on_a_metric_without_data(aws: None) -> None:
+    fis_function()
+
+    service = lambda_service(api="no-such-api")
+    problem = _only(_preflight(experiment_role()).problems(service, DELAY))
+
+    assert problem.what == (
+        "checkout-api's guard would never fire: AWS/ApiGateway Count (ApiId=no-such-api) had no "
+        "data over the last day"
+    )
+    assert "sre service show checkout-api" in problem.fix
 
 
 def test_a_missing_function(aws: None) -> None:

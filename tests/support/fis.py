@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from collections.abc import Sequence
+from datetime import timedelta
 
 import boto3
 
@@ -99,8 +100,25 @@ def experiment_role(
     return str(arn["Role"]["Arn"])
 
 
-def lambda_service(resource: str = "checkout-fn", *, front_door: bool = True) -> Service:
-    """checkout-api on the function, its error rate read at the API (or the function's own)."""
+def front_door_traffic(api: str = "a1b2c3") -> None:
+    """Requests through the API in front of checkout-fn an hour before NOW."""
+    boto3.client("cloudwatch").put_metric_data(
+        Namespace="AWS/ApiGateway",
+        MetricData=[
+            {
+                "MetricName": "Count",
+                "Dimensions": [{"Name": "ApiId", "Value": api}],
+                "Timestamp": NOW - timedelta(hours=1),
+                "Value": 1200.0,
+            }
+        ],
+    )
+
+
+def lambda_service(
+    resource: str = "checkout-fn", *, front_door: bool = True, api: str = "a1b2c3"
+) -> Service:
+    """checkout-api on the function, its error rate read at API `api` (or the function's own)."""
     queries = queries_for(ResourceKind.AWS_LAMBDA, resource)
     if front_door:  # as `sre service signal set checkout-api error_rate …` points it
         queries[Signal.ERROR_RATE] = override(
@@ -109,7 +127,7 @@ def lambda_service(resource: str = "checkout-fn", *, front_door: bool = True) ->
             metric="5XXError",
             namespace="AWS/ApiGateway",
             statistic="Sum",
-            dimensions={"ApiId": "a1b2c3"},
+            dimensions={"ApiId": api},
             divide_by="Count",
             scale=100.0,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,37 @@ def missing_guard(service: Service) -> Problem:
             "--statistic Sum --scale 100 --dimensions ApiId=YOUR_API_ID`"
         ),
     )
+
+
+def guard_problems(metrics: CloudWatchClient, service: Service, *, end: datetime) -> list[Problem]:
+    """Why `service`'s guard would never fire: it has none, or the requests it divides by had
+    no data over the day before `end` (a dimension that names nothing, a metric misspelt)."""
+    query = customer_impact(service)
+    if query is None:
+        return [missing_guard(service)]
+    if query.divide_by is None:
+        return []  # no errors is no data too: nothing to tell from it
+    requests = query.divide_by
+    answer = metrics.get_metric_statistics(
+        Namespace=requests.namespace,
+        MetricName=requests.metric,
+        Dimensions=[{"Name": k, "Value": v} for k, v in requests.dimensions.items()],
+        StartTime=end - timedelta(days=1),
+        EndTime=end,
+        Period=86400,
+        Statistics=["SampleCount"],
+    )
+    if answer["Datapoints"]:
+        return []
+    dimensions = ", ".join(f"{k}={v}" for k, v in requests.dimensions.items())
+    return [
+        Problem(
+            what=f"{service.name}'s guard would never fire: {requests.namespace} "
+            f"{requests.metric} ({dimensions}) had no data over the last day",
+            fix=f"check the metric and dimensions of its error rate (`sre service show "
+            f"{service.name}`), then `sre service signal set {service.name} error_rate …`",
+        )
+    ]
 
 
 def _stat(ident: str, query: MetricQuery) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from shared.adapters.aws.fis_dry_run import dry_run, said
-from shared.adapters.aws.fis_guard import customer_impact, missing_guard
+from shared.adapters.aws.fis_guard import guard_problems
 from shared.adapters.aws.fis_role import role_problems
 from shared.adapters.aws.fis_template import action_parameters, function_of
 from shared.chaos.models import Fault, Problem
@@ -130,7 +130,7 @@ class FisPreflight:
             *_wiring_problems(config),
             *self._streaming(service),
             *self._fast(config),
-            *([] if customer_impact(service) else [missing_guard(service)]),
+            *self._guard(service),
             *role_problems(
                 self._client("iam"),
                 self.role_arn,
@@ -218,6 +218,13 @@ class FisPreflight:
                 fix=fix,
             )
         ]
+
+    def _guard(self, service: Service) -> list[Problem]:
+        try:
+            return guard_problems(self._client("cloudwatch"), service, end=self._now())
+        except ClientError as error:
+            what = f"Could not read the metrics of {service.name}'s guard: {said(error)}"
+            return [Problem(what=what, fix="allow Auto SRE's functions GetMetricStatistics")]
 
     def _median_ms(self, function: str) -> float | None:
         end = self._now()
