@@ -1,6 +1,7 @@
 """Preflight of FIS Lambda faults on moto's Lambda (a stand-in extension layer), IAM and FIS: each
 way an injection would be a silent no-op is named with its fix, and a ready function has none.
-The function's median Duration comes through botocore's Stubber (moto computes no percentiles)."""
+The function's median Duration, and a dry run FIS fails or refuses, come through botocore's Stubber
+(moto computes no percentiles, assumes any role and has no safety lever)."""
 
 from __future__ import annotations
 
@@ -287,3 +288,43 @@ def test_a_delay_longer_than_fis_allows(aws: None) -> None:
     )
 
     assert problem.what == "FIS delays an invocation by at most 900000 ms"
+
+
+def _refusing_fis(*, failed: str = "", refused: str = "") -> Stubber:
+    """FIS as moto cannot be: a dry run that fails (`failed`, its reason) or a start refused
+    (`refused`, its message); moto assumes any role and starts under any lever."""
+    stub = Stubber(boto3.client("fis"))
+    stub.add_response("create_experiment_template", {"experimentTemplate": {"id": "EXT1"}})
+    if refused:
+        stub.add_client_error(
+            "start_experiment", "ConflictException", refused, http_status_code=409
+        )
+    else:
+        state = {"status": "failed", "reason": failed}
+        stub.add_response("start_experiment", {"experiment": {"id": "EXP1", "state": state}})
+    stub.add_response(
+        "delete_experiment_template", {"experimentTemplate": {"id": "EXT1"}}, {"id": "EXT1"}
+    )
+    stub.activate()
+    return stub
+
+
+def test_a_dry_run_that_fails_names_why(aws: None) -> None:
+    fis_function()
+    fis = _refusing_fis(failed="Unable to assume role fis-experiments")
+
+    problem = _only(_preflight(experiment_role(), fis=fis.client).problems(lambda_service(), DELAY))
+
+    assert problem.what == "FIS's dry run EXP1 failed: Unable to assume role fis-experiments"
+    fis.assert_no_pending_responses()  # its template deleted
+
+
+def test_a_dry_run_fis_refuses_names_why(aws: None) -> None:
+    fis_function()
+    fis = _refusing_fis(refused="The safety lever is engaged")
+
+    problem = _only(_preflight(experiment_role(), fis=fis.client).problems(lambda_service(), DELAY))
+
+    assert problem.what == "FIS refused the dry run: The safety lever is engaged"
+    assert "safety lever is disengaged" in problem.fix
+    fis.assert_no_pending_responses()
