@@ -37,6 +37,11 @@ ENVIRONMENT: dict[str, str] = {
     "azure_region": "AZURE_REGION",
     "public_url": "AUTOSRE_PUBLIC_URL",
     "metrics_dir": "AUTOSRE_METRICS_DIR",
+    "fis_role_arn": "AUTOSRE_FIS_ROLE_ARN",
+    "fis_layer_arn": "AUTOSRE_FIS_LAYER_ARN",
+    "fis_lever_id": "AUTOSRE_FIS_LEVER_ID",
+    "chaos_guard_error_rate": "AUTOSRE_CHAOS_GUARD_ERROR_RATE",
+    "chaos_guard_minutes": "AUTOSRE_CHAOS_GUARD_MINUTES",
 }
 """Each setting and the environment variable it is read from."""
 
@@ -85,6 +90,16 @@ class Settings(BaseModel):
     """Where investigation pages are served (the API's URL on AWS, `sre serve` locally)."""
     metrics_dir: Path | None = None
     """The only folder `--metrics-file` may read (default: `metrics` under AUTOSRE_HOME)."""
+    fis_role_arn: str = ""
+    """The role AWS FIS assumes to run chaos experiments (AWS)."""
+    fis_layer_arn: str = ""
+    """The FIS Lambda extension layer this account uses, for preflight to recognise and name."""
+    fis_lever_id: str = "default"
+    """The id of the account's FIS safety lever (one per account and Region, so org-wide)."""
+    chaos_guard_error_rate: float = Field(default=5.0, gt=0, le=100)
+    """The customer-facing error rate (%) at which a chaos injection's guard alarm stops it."""
+    chaos_guard_minutes: int = Field(default=2, ge=1, le=10)
+    """Consecutive minutes over the guard's error rate before its alarm fires."""
 
     @field_validator("org_admins", mode="before")
     @classmethod

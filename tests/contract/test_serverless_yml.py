@@ -149,6 +149,33 @@ def _actions(service: str, source: str) -> set[str]:
     return found
 
 
+_CHAOS_CLIENTS = {
+    # chaos on AWS: each adapter file's clients, by the name it calls them through
+    "fis_injector.py": {"self._fis": "fis", "self._functions": "lambda"},
+    "fis_guard.py": {"self._client": "cloudwatch", "metrics": "cloudwatch"},
+    "fis_safety_lever.py": {"self._client": "fis"},
+    "fis_preflight.py": {
+        'self._client("lambda")': "lambda",
+        'self._client("cloudwatch")': "cloudwatch",
+    },
+    "fis_dry_run.py": {"fis": "fis"},
+    "fis_role.py": {"iam": "iam"},
+}
+CHAOS_IMPLIED = {"fis:TagResource", "iam:PassRole"}
+"""Tags given at creation are authorised as TagResource; a template's roleArn is passed to FIS."""
+
+
+def _chaos_calls() -> set[str]:
+    adapters = ROOT / "shared" / "adapters" / "aws"
+    found = set(CHAOS_IMPLIED)
+    for file, clients in _CHAOS_CLIENTS.items():
+        source = (adapters / file).read_text()
+        for name, service in clients.items():
+            for call in re.findall(rf"(?<![\w.]){re.escape(name)}\.(\w+)\(", source):
+                found.add(f"{service}:{''.join(part.title() for part in call.split('_'))}")
+    return found
+
+
 def _called_by_the_code() -> set[str]:
     adapters = ROOT / "shared" / "adapters" / "aws"
     called: set[str] = set()
@@ -162,7 +189,7 @@ def _called_by_the_code() -> set[str]:
     secrets = (adapters / "secrets.py").read_text()
     called |= {"ssm:GetParameter"} if "get_parameter(" in secrets else set()
     called |= {"secretsmanager:GetSecretValue"} if "get_secret_value(" in secrets else set()
-    return called
+    return called | _chaos_calls()
 
 
 def _statements(role: str) -> list[dict[str, Any]]:
@@ -200,17 +227,19 @@ REPLAY = "lambda:InvokeFunction"
 """Only the function that judges canaries runs the investigator's versions on the replay set."""
 TRAFFIC = {"lambda:GetAlias", "lambda:UpdateAlias"}
 """Only the functions that run canaries read and move alias weights."""
+CHAOS = _chaos_calls()
+"""Only the functions that run chaos experiments touch FIS, guard alarms and the role."""
 
 
 @pytest.mark.parametrize(
     ("function", "extra", "without"),
     [
-        ("slack", set(), {REPLAY, *TRAFFIC}),
-        ("teams", set(), {REPLAY, *TRAFFIC}),
+        ("slack", set(), {REPLAY, *TRAFFIC, *CHAOS}),
+        ("teams", set(), {REPLAY, *TRAFFIC, *CHAOS}),
         ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage", REPLAY}),
-        ("scheduler", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC}),
+        ("scheduler", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS}),
         ("alerts", set(), set()),
-        ("pages", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC}),
+        ("pages", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS}),
     ],
 )
 def test_iam_grants_exactly_what_the_adapters_call(
