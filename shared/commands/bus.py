@@ -85,17 +85,19 @@ class CommandBus:
         """Run a deferred command in the worker and answer it (then its follow-ups); a
         redelivered task is not rerun."""
         key = f"task:{task.invocation.actor.org}:{task.invocation.correlation_id}"
-        follow_ups: list[Invocation] = []
+        ran: list[Handled] = []
 
         def run() -> Reply:
-            done = self._never_raising(task.invocation, lambda: self._resume(task))
-            follow_ups.extend(done.follow_ups)
-            return done.reply
+            ran.append(self._never_raising(task.invocation, lambda: self._resume(task)))
+            return ran[0].reply
 
         reply = self.guard(key=key, run=run)
         if reply is None:
             raise RuntimeError(f"task {key} is still running elsewhere")  # the queue retries it
-        return follow(task.invocation, reply, follow_ups, run=self._one)
+        if not ran:  # redelivered: its follow-ups ran (or not) with the first delivery
+            return reply
+        done = ran[0]
+        return follow(task.invocation, reply, list(done.follow_ups), run=self._one, then=done.then)
 
     def abandon(self, task: DeferredCommand, reason: str) -> Reply:
         """Report a deferred command that will not run: its failure audited, its user's answer."""
