@@ -113,7 +113,7 @@ class Collaboration:
             ("Participants", ", ".join(f"@{p}" for p in inv.participants)),
             (
                 "Findings",
-                "\n".join(finding_read(f, inv.opened_at, ctx.now) for f in inv.findings) or "none",
+                "\n".join(finding_read(f, ctx.now) for f in inv.findings) or "none",
             ),
             ("Page", self._link(inv, ctx.now)),
         ]
