@@ -11,7 +11,7 @@ from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.chain import encode
 from shared.audit.models import AuditRecord, Digest, HeadMark, StoredEntry, StreamKey
 from shared.canary.models import Canary
-from shared.canary.routing import Route, checked_weight
+from shared.canary.routing import Route, promoted, rolled_back, shifted
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 from shared.investigations.models import Investigation
@@ -293,7 +293,8 @@ class InMemoryCanaryStore:
 
 
 class InMemoryTrafficRouter:
-    """Alias weights in a dictionary, with Lambda's rules (the local and test TrafficRouter)."""
+    """Alias weights in a dictionary (the local and test TrafficRouter): storage only, the rules are
+    `shared.canary.routing`'s."""
 
     def __init__(self, routes: dict[str, str] | None = None, *, first: str | None = None) -> None:
         self._routes = {t: Route(target=t, stable=v) for t, v in (routes or {}).items()}
@@ -309,20 +310,17 @@ class InMemoryTrafficRouter:
         return found
 
     def shift(self, target: str, *, canary: str, weight: float) -> Route:
-        current = self.route(target)
-        if canary == current.stable:
-            raise ConflictError(f"version {canary} is already {target}'s stable version")
-        moved = current.model_copy(update={"canary": canary, "weight": checked_weight(weight)})
-        self._routes[target] = moved
-        return moved
+        return self._kept(shifted(self.route(target), canary=canary, weight=weight))
 
     def promote(self, target: str, *, canary: str) -> Route:
-        self._routes[target] = Route(target=target, stable=canary)
-        return self._routes[target]
+        return self._kept(promoted(self.route(target), canary=canary))
 
     def rollback(self, target: str) -> Route:
-        self._routes[target] = Route(target=target, stable=self.route(target).stable)
-        return self._routes[target]
+        return self._kept(rolled_back(self.route(target)))
+
+    def _kept(self, route: Route) -> Route:
+        self._routes[route.target] = route
+        return route
 
 
 class InMemoryExportStore:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from shared.alerts.models import AlertPolicy
 from shared.alerts.ports import AlertStore
-from shared.commands.context import Context
+from shared.commands.context import Context, acting_team
 from shared.errors import ForbiddenError, NotFoundError, did_you_mean
 from shared.identity.channels import team_channels
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
-from shared.identity.teams import known_team
 from shared.services.catalog import unknown_service
 
 
@@ -37,7 +36,7 @@ class References:
         """The service is the team's and the escalation team exists (an escalation names another
         team by design, so any of the org's teams may be suggested)."""
         org = ctx.principal.actor.org
-        team = known_team(self._directory, ctx.principal, ctx.team or "")
+        team = acting_team(ctx, self._directory)
         if service not in team.services:
             raise unknown_service(team, service)
         if escalate_to and self._directory.get_team(org, escalate_to) is None:

@@ -3,6 +3,7 @@ with a weight (a Lambda alias's RoutingConfig)."""
 
 from __future__ import annotations
 
+from shared.errors import ConflictError
 from shared.records import Frozen
 
 
@@ -21,3 +22,21 @@ def checked_weight(weight: float) -> float:
     if not 0.0 < weight < 1.0:
         raise ValueError(f"a canary weight must be between 0 and 1 (exclusive), not {weight:g}")
     return weight
+
+
+def shifted(current: Route, *, canary: str, weight: float) -> Route:
+    """`current` with `canary` taking `weight` (replacing any other canary); never the stable
+    version itself (ConflictError), never a weight Lambda would refuse (ValueError)."""
+    if canary == current.stable:
+        raise ConflictError(f"version {canary} is already {current.target}'s stable version")
+    return current.model_copy(update={"canary": canary, "weight": checked_weight(weight)})
+
+
+def promoted(current: Route, *, canary: str) -> Route:
+    """`current` with `canary` as its stable version, taking all the traffic."""
+    return Route(target=current.target, stable=canary)
+
+
+def rolled_back(current: Route) -> Route:
+    """`current` with its stable version taking all the traffic again."""
+    return Route(target=current.target, stable=current.stable)

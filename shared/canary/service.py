@@ -118,7 +118,7 @@ class CanaryService:
     def _startable(self, command: c.StartCanary, ctx: Context) -> Service:
         """The service to start a canary on, or the reason it cannot have one."""
         org = ctx.principal.actor.org
-        team = self._directory.get_team(org, ctx.team or "")
+        team = ctx.team_record
         service = team.services.get(command.service) if team else None
         if service is None:
             hint = did_you_mean(command.service, team.services if team else ())

@@ -36,7 +36,7 @@ from shared.identity.models import OrgId, Platform, Principal
 from shared.identity.ports import Directory
 from shared.identity.principals import principal_for
 from shared.identity.rbac import authorize, is_member
-from shared.identity.teams import known_team
+from shared.identity.teams import unknown_team
 from shared.invocation import DeferredCommand, Invocation
 from shared.ports import Clock, DeliveryGuard, TaskQueue
 from shared.replies import Reply, Tone
@@ -85,17 +85,19 @@ class CommandBus:
         """Run a deferred command in the worker and answer it (then its follow-ups); a
         redelivered task is not rerun."""
         key = f"task:{task.invocation.actor.org}:{task.invocation.correlation_id}"
-        follow_ups: list[Invocation] = []
+        ran: list[Handled] = []
 
         def run() -> Reply:
-            done = self._never_raising(task.invocation, lambda: self._resume(task))
-            follow_ups.extend(done.follow_ups)
-            return done.reply
+            ran.append(self._never_raising(task.invocation, lambda: self._resume(task)))
+            return ran[0].reply
 
         reply = self.guard(key=key, run=run)
         if reply is None:
             raise RuntimeError(f"task {key} is still running elsewhere")  # the queue retries it
-        return follow(task.invocation, reply, follow_ups, run=self._one)
+        if not ran:  # redelivered: its follow-ups ran (or not) with the first delivery
+            return reply
+        done = ran[0]
+        return follow(task.invocation, reply, list(done.follow_ups), run=self._one, then=done.then)
 
     def abandon(self, task: DeferredCommand, reason: str) -> Reply:
         """Report a deferred command that will not run: its failure audited, its user's answer."""
@@ -183,10 +185,17 @@ class CommandBus:
             invocation.actor, directory=self._directory, configured_admins=self._admins
         )
         team = team or team_for(command, invocation, directory=self._directory)
-        ctx = Context(principal=principal, invocation=invocation, team=team, now=self._clock.now())
+        record = self._directory.get_team(principal.actor.org, team) if team else None
+        ctx = Context(
+            principal=principal,
+            invocation=invocation,
+            team=team,
+            now=self._clock.now(),
+            team_record=record,
+        )
         try:
-            if team and is_member(principal):  # a typo starts no trail; outsiders are denied
-                known_team(self._directory, principal, team)
+            if team and record is None and is_member(principal):  # a typo starts no trail;
+                raise unknown_team(self._directory, principal, team)  # outsiders are denied
             authorize(principal, command.required(), team, what=f"sre {command.phrase()}")
         except (ForbiddenError, NotFoundError) as error:
             self._deny(command, ctx, error)
@@ -203,7 +212,7 @@ class CommandBus:
         only in the log if the org has nothing yet: a refused request never creates a stream."""
         org = ctx.principal.actor.org
         details = {"reason": str(error)}
-        if ctx.team and self._directory.get_team(org, ctx.team) is None:
+        if ctx.team and ctx.team_record is None:
             details["team"] = ctx.team
             ctx = dataclasses.replace(ctx, team=None)
         if ctx.team is None and not self._org_exists(org):

@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from shared.commands.base import Command
-from shared.identity.models import Principal
+from shared.identity.models import Principal, Team
+from shared.identity.ports import Directory
+from shared.identity.teams import known_team
 from shared.invocation import Invocation
 from shared.replies import Ref, Reply
 
@@ -23,6 +25,18 @@ class Context:
     team: str | None
     """The team the command acts for (from `--team` or the channel's binding), if it has one."""
     now: datetime
+    team_record: Team | None = None
+    """That team as the bus read it before authorizing (None if it does not exist): handlers
+    use it rather than reading it again."""
+
+
+def acting_team(ctx: Context, directory: Directory) -> Team:
+    """The team the command acts for, as the bus read it (read here only for a context the bus
+    did not make); NotFoundError, suggesting the closest, if it does not exist."""
+    record = ctx.team_record
+    if record is not None and record.name == ctx.team:
+        return record
+    return known_team(directory, ctx.principal, ctx.team or "")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from shared.commands.context import Handled
 from shared.commands.free_text import shown
 from shared.identity.models import Platform
 from shared.invocation import Invocation
-from shared.replies import Reply
+from shared.replies import Reply, Tone
 
 log = logging.getLogger("autosre.bus")
 
@@ -31,8 +31,9 @@ def follow(
 ) -> Reply:
     """Run `queue` in order with `run` (the bus's whole path), each follow-up's own after the
     rest; `reply`, with the ones that failed or were refused named, the others having run (and
-    ending with `then` when none failed)."""
+    ending with `then` once, only when every one was done: none failed, none only queued)."""
     problems: list[str] = []
+    queued = False  # a follow-up deferred to the worker is not done yet: `then` would be a guess
     ran = 0
     while queue:
         follow_up = queue.pop(0)
@@ -47,6 +48,7 @@ def follow(
             continue
         done = run(follow_up)
         queue.extend(done.follow_ups)
+        queued = queued or done.reply.tone is Tone.ACCEPTED
         if done.reply.failed:
             problems.append(f"{what}: {done.reply.title} (ref {follow_up.correlation_id})")
             log.warning(
@@ -54,7 +56,8 @@ def follow(
                 extra={"correlation_id": cause.correlation_id, "title": done.reply.title},
             )
     if not problems:
-        return reply.model_copy(update={"text": f"{reply.text}\n{then}"}) if then else reply
+        done_all = then and not queued
+        return reply.model_copy(update={"text": f"{reply.text}\n{then}"}) if done_all else reply
     return reply.model_copy(
         update={"fields": [*reply.fields, (FOLLOW_UPS_NOT_DONE, "\n".join(problems))]}
     )

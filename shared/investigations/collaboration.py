@@ -113,7 +113,7 @@ class Collaboration:
             ("Participants", ", ".join(f"@{p}" for p in inv.participants)),
             (
                 "Findings",
-                "\n".join(finding_read(f, inv.opened_at, ctx.now) for f in inv.findings) or "none",
+                "\n".join(finding_read(f, ctx.now) for f in inv.findings) or "none",
             ),
             ("Page", self._link(inv, ctx.now)),
         ]
@@ -135,7 +135,7 @@ class Collaboration:
         found = self._store.list_for(org, ctx.team or "")
         name = command.service
         if name and all(i.service != name for i in found):
-            team = self._directory.get_team(org, ctx.team or "")
+            team = ctx.team_record
             if team is not None and name not in team.services:
                 raise unknown_service(team, name)
         return listing(ctx.team or "", command, found, ctx.now)

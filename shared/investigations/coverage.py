@@ -52,20 +52,17 @@ def baseline_notes(verdicts: Sequence[Verdict]) -> list[str]:
     return [f"{', '.join(labels)}: {note}" for note, labels in by_note.items()]
 
 
-def finding_line(number: int, finding: Finding) -> str:
-    """`1. error rate 13.7× baseline since 23:02 UTC (1% → 13.7%) · after deploy v7`."""
+def finding_line(number: int, finding: Finding, now: datetime) -> str:
+    """`1. error rate 13.7× baseline since 23:02 UTC (1% → 13.7%) · after deploy v7`, its
+    times written for a reader at `now` (a time of another day with its date)."""
     after = f" · after {finding.near.summary}" if finding.near else ""
-    return f"{number}. {finding.signal.label} {finding.evidence}{after}"
+    return f"{number}. {finding_read(finding, now)}{after}"
 
 
-def finding_read(finding: Finding, written: datetime, now: datetime) -> str:
-    """A finding as its report wrote it on the day `written`, or, read another day, written
-    again for `now`'s reader (its times dated; a note on an earlier change kept as written)."""
-    if written.date() == now.date():
-        return f"{finding.signal.label} {finding.evidence}"
-    _, also, earlier = finding.evidence.partition("; it also ")
-    again = evidence(finding, UNITS[finding.signal], today=now)
-    return f"{finding.signal.label} {again}{also}{earlier}"
+def finding_read(finding: Finding, now: datetime) -> str:
+    """A finding in words, written for a reader at `now` whatever day its report was: each of
+    its times (an earlier change's too) dated unless of `now`'s day."""
+    return f"{finding.signal.label} {evidence(finding, UNITS[finding.signal], today=now)}"
 
 
 def without_findings(

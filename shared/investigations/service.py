@@ -236,7 +236,7 @@ def report(
         fields.append(("Baseline", "\n".join(notes)))
     if not findings:
         return without_findings(service, verdicts, cannot, window, fields)
-    lines = [finding_line(i, f) for i, f in enumerate(findings, 1)]
+    lines = [finding_line(i, f, now) for i, f in enumerate(findings, 1)]
     lines += ["Could not judge:", *cannot] if cannot else []
     first = first_to_move(findings)
     if first:

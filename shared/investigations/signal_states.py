@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from shared.investigations.coverage import reason
 from shared.investigations.models import Investigation
+from shared.telemetry.judgement import evidence as worded
 from shared.telemetry.models import Finding, Judgement, Signal, Verdict
+from shared.telemetry.queries import UNITS
 from shared.times import period
 
 
 def evidence(finding: Finding) -> str:
-    """The finding's evidence without the signal's name in front (the page shows it once)."""
-    text = finding.evidence.strip()
-    label = finding.signal.label
-    if text.lower().startswith(label.lower()):
-        text = text[len(label) :].lstrip(" :,—-")
-    return text or finding.evidence
+    """The finding in words without the signal's name in front (the page shows it once), every
+    time with its date: the page is read any day."""
+    return worded(finding, UNITS[finding.signal], dated=True)
 
 
 def _baseline(verdict: Verdict) -> str:

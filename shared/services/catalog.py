@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 
-from shared.commands.context import Context, Handled, Handlers
+from shared.commands.context import Context, Handled, Handlers, acting_team
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError, did_you_mean
 from shared.identity.models import ChannelId, Platform, Team
 from shared.identity.ports import Directory
@@ -83,7 +83,7 @@ class ServiceCatalog:
 
     def team(self, ctx: Context) -> Team:
         """The team the command acts for; NotFoundError if there is none."""
-        return known_team(self._directory, ctx.principal, ctx.team or "")
+        return acting_team(ctx, self._directory)
 
     def service(self, team: Team, name: str) -> Service:
         """One of the team's services; NotFoundError naming the ones it has."""

@@ -94,7 +94,7 @@ class SignalOverrides:
 
     def _no_override(self, command: c.ResetSignal, ctx: Context) -> str | None:
         """Resetting a signal that reads its default metric already changes nothing."""
-        team = self._directory.get_team(ctx.principal.actor.org, ctx.team or "")
+        team = ctx.team_record
         service = team.services.get(command.name) if team else None
         if service is None:
             return None  # the command itself says what is missing

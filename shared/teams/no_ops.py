@@ -18,7 +18,7 @@ class NoOps:
         self._directory = directory
 
     def _role(self, ctx: Context, user: str) -> str | None:
-        team = self._directory.get_team(ctx.principal.actor.org, ctx.team or "")
+        team = ctx.team_record
         role = team.members.get(UserId(user)) if team else None
         return role.value if role else None
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from shared.commands.context import Context, Handlers
+from shared.commands.context import Context, Handlers, acting_team
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.channels import team_channels, unknown_channel
 from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
 from shared.identity.ports import Directory
-from shared.identity.teams import known_team, visible_teams
+from shared.identity.teams import visible_teams
 from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
 from shared.teams import commands as m
 from shared.teams.channel_names import channel_named, sentence, typed_channel
@@ -58,7 +58,7 @@ class TeamService:
 
     def team(self, ctx: Context) -> Team:
         """The team the command acts for; NotFoundError if it does not exist."""
-        return known_team(self._directory, ctx.principal, ctx.team or "")
+        return acting_team(ctx, self._directory)
 
     def whoami(self, _: m.ShowWhoami, ctx: Context) -> Reply:
         """Who the caller is, their roles and the channel's team."""

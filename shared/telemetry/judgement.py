@@ -16,9 +16,9 @@ from itertools import pairwise
 
 from shared.telemetry.baseline import NEEDED, Baseline, baseline_of
 from shared.telemetry.events import ranked
-from shared.telemetry.models import Event, Finding, Judgement, Signal, Verdict
+from shared.telemetry.models import EarlierChange, Event, Finding, Judgement, Signal, Verdict
 from shared.telemetry.queries import UNITS
-from shared.times import moment, period
+from shared.times import clock, moment, period
 
 RUN = 3
 """Consecutive points beyond the baseline that make a change (a lone outlier does not)."""
@@ -187,6 +187,7 @@ def finding_of(
     else:
         current = max(values) if change.side > 0 else min(values)
     at = points[change.first][0]
+    earlier = change.earlier
     finding = Finding(
         signal=signal,
         onset=at,
@@ -196,13 +197,13 @@ def finding_of(
         evidence="",
         near=next(iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None),
         end=points[change.back][0] if change.back is not None else None,
+        earlier=EarlierChange(
+            rose=earlier.side > 0, start=points[earlier.first][0], end=points[earlier.back][0]
+        )
+        if earlier is not None and earlier.back is not None
+        else None,
     )
-    text = evidence(finding, unit, today=today)
-    if change.earlier is not None and change.earlier.back is not None:
-        went = "rose" if change.earlier.side > 0 else "fell"
-        since, until = points[change.earlier.first][0], points[change.earlier.back][0]
-        text += f"; it also {went} {period(since, until, today=today)} and came back"
-    return finding.model_copy(update={"evidence": text})
+    return finding.model_copy(update={"evidence": evidence(finding, unit, today=today)})
 
 
 def fmt(value: float) -> str:
@@ -228,31 +229,47 @@ def size(finding: Finding) -> str:
     return "up from 0" if ratio == float("inf") else f"{times(ratio)}× baseline"
 
 
-def summary(finding: Finding, today: datetime | None = None) -> str:
+def summary(finding: Finding, today: datetime | None = None, *, dated: bool = False) -> str:
     """The change without its values: `13.7× baseline since 23:02 UTC`, or for a transient one
     `fell to 0.2× baseline for 30 min, 21:38–22:08 UTC, recovered`; a time not of the day of
-    `today` (the reader's now) with its date, a period across midnight with both."""
+    `today` (the reader's now) with its date, a period across midnight with both; every time
+    with its date when `dated` (a page, read any day)."""
     today = today or finding.end or finding.onset
     if finding.end is None:
-        return f"{size(finding)} since {moment(finding.onset, today=today)}"
+        return f"{size(finding)} since {_moment(finding.onset, today, dated=dated)}"
     minutes = round((finding.end - finding.onset).total_seconds() / 60)
     went = "rose to" if finding.current >= finding.baseline else "fell to"
     return (
         f"{went} {size(finding)} for {minutes} min, "
-        f"{period(finding.onset, finding.end, today=today)}, recovered"
+        f"{_period(finding.onset, finding.end, today, dated=dated)}, recovered"
     )
 
 
-def evidence(finding: Finding, unit: str, today: datetime | None = None) -> str:
-    """The finding in a line, without the signal's name (a report or page puts it before)."""
+def evidence(
+    finding: Finding, unit: str, today: datetime | None = None, *, dated: bool = False
+) -> str:
+    """The finding in a line, without the signal's name (a report or page puts it before), its
+    times written for a reader on the day of `today` (every one dated when `dated`)."""
     values = f"{fmt(finding.baseline)}{unit} → {fmt(finding.current)}{unit}"
     if finding.end is not None:
         values = ("peak " if finding.current >= finding.baseline else "trough ") + values
-    text = f"{summary(finding, today)} ({values})"
+    text = f"{summary(finding, today, dated=dated)} ({values})"
     if finding.confidence < 1:
         points = round(finding.confidence * FULL)
         text += f"; weak evidence: {points} point{'s' if points != 1 else ''}"
+    if earlier := finding.earlier:
+        went = "rose" if earlier.rose else "fell"
+        when = _period(earlier.start, earlier.end, today or finding.onset, dated=dated)
+        text += f"; it also {went} {when} and came back"
     return text
+
+
+def _moment(at: datetime, today: datetime, *, dated: bool) -> str:
+    return f"{clock(at, days=True)} UTC" if dated else moment(at, today=today)
+
+
+def _period(start: datetime, end: datetime, today: datetime, *, dated: bool) -> str:
+    return period(start, end, days=True) if dated else period(start, end, today=today)
 
 
 def judge_all(

@@ -83,6 +83,16 @@ class Event(Frozen):
     """Who did it, where a person did (their id, which the summary names as `@id`)."""
 
 
+class EarlierChange(Frozen):
+    """A change in the window that came back before a finding's own change began."""
+
+    rose: bool
+    """Which way it went: up (else down)."""
+    start: datetime
+    end: datetime
+    """When the signal was back within its baseline."""
+
+
 class Finding(Frozen):
     """One thing that changed: which signal, since when, by how much, and what it lines up with."""
 
@@ -92,10 +102,15 @@ class Finding(Frozen):
     current: float
     confidence: float = Field(ge=0, le=1)
     evidence: str
+    """The finding in words as its report first said them (a record: replies and the page word
+    it again from the fields below for their reader)."""
     near: Event | None = None
     end: datetime | None = None
     """When the signal was back within its baseline inside the window (a transient change); then
     `current` is the change's peak (or trough), not the level after it."""
+    earlier: EarlierChange | None = None
+    """The window's first change, when it came back before this one began (absent from
+    findings stored before it was kept apart from `evidence`)."""
 
     @property
     def ratio(self) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
@@ -15,7 +15,7 @@ from shared.adapters.local.sqlite_routes import SqliteTrafficRouter
 from shared.adapters.memory import InMemoryTrafficRouter
 from shared.canary.ports import TrafficRouter
 from shared.canary.routing import Route
-from shared.errors import ConflictError
+from shared.errors import ConflictError, NotFoundError
 from tests.support.aws import lambda_function
 
 TARGET = "checkout-fn:live"
@@ -76,3 +76,53 @@ def test_the_local_routes_outlive_the_process_that_promoted(tmp_path: Path) -> N
     again = SqliteTrafficRouter(SqliteDatabase(tmp_path / "r.db"), first="1")
     # THEN 2 is the stable version, not the simulation's first one
     assert again.route(TARGET) == Route(target=TARGET, stable="2")
+
+
+def test_a_second_canary_replaces_the_first(router: TrafficRouter) -> None:
+    # GIVEN version 2 taking 25%
+    router.shift(TARGET, canary="2", weight=0.25)
+    # WHEN version 3 is shifted in instead
+    # THEN it alone takes its weight: one canary at a time, as Lambda's routing config
+    assert router.shift(TARGET, canary="3", weight=0.05) == Route(
+        target=TARGET, stable="1", canary="3", weight=0.05
+    )
+    assert router.route(TARGET) == Route(target=TARGET, stable="1", canary="3", weight=0.05)
+
+
+def test_after_a_promotion_a_rollback_keeps_the_promoted_version(router: TrafficRouter) -> None:
+    # GIVEN version 2 promoted, then version 3 taking 10%
+    router.promote(TARGET, canary="2")
+    router.shift(TARGET, canary="3", weight=0.1)
+    # WHEN 3 is rolled back, THEN 2 takes all the traffic, and 2 is no canary of itself
+    assert router.rollback(TARGET) == Route(target=TARGET, stable="2")
+    with pytest.raises(ConflictError):
+        router.shift(TARGET, canary="2", weight=0.05)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def local_router(request: pytest.FixtureRequest, tmp_path: Path) -> TrafficRouter:
+    """A local router that knows only TARGET (no first version for targets it has not seen)."""
+    if request.param == "memory":
+        return InMemoryTrafficRouter({TARGET: "1"})
+    SqliteTrafficRouter(SqliteDatabase(tmp_path / "routes.db"), first="1").route(TARGET)
+    return SqliteTrafficRouter(SqliteDatabase(tmp_path / "routes.db"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: r.shift("other-fn:live", canary="2", weight=0.05),
+        lambda r: r.promote("other-fn:live", canary="2"),
+        lambda r: r.rollback("other-fn:live"),
+    ],
+    ids=["shift", "promote", "rollback"],
+)
+def test_a_target_the_local_routers_do_not_know_is_not_found_and_not_made(
+    local_router: TrafficRouter, change: Callable[[TrafficRouter], Route]
+) -> None:
+    # (Lambda answers its own ResourceNotFoundException for a function it does not have)
+    with pytest.raises(NotFoundError):
+        change(local_router)
+    with pytest.raises(NotFoundError):
+        local_router.route("other-fn:live")
+    assert local_router.route(TARGET) == Route(target=TARGET, stable="1")

@@ -14,7 +14,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Unpack
 
-from shared.adapters.memory import FixedClock, InMemoryNotifier, InMemoryTaskQueue
+from shared.adapters.memory import (
+    FixedClock,
+    InMemoryDirectory,
+    InMemoryNotifier,
+    InMemoryTaskQueue,
+)
 from shared.audit.chain import decode
 from shared.audit.models import AuditDraft, AuditRecord, Outcome, StreamKey
 from shared.audit.ports import AuditLog
@@ -23,7 +28,15 @@ from shared.audit.trail import AuditTrail
 from shared.bootstrap import memory
 from shared.bootstrap.adapters import AdapterChoices, Adapters
 from shared.bootstrap.wiring import Services
-from shared.identity.models import Actor, ChannelBinding, ChannelId, OrgId, Platform, UserId
+from shared.identity.models import (
+    Actor,
+    ChannelBinding,
+    ChannelId,
+    OrgId,
+    Platform,
+    Team,
+    UserId,
+)
 from shared.invocation import DeferredCommand, Invocation, ReplyTarget
 from shared.ports import Clock
 from shared.replies import Reply, Tone
@@ -283,3 +296,16 @@ def queued_task(text: str, *, user: str = "root") -> DeferredCommand:
 def never_abandoned(task: DeferredCommand, reason: str) -> None:
     """A worker's `abandon` for a test in which no task may be given up."""
     raise AssertionError(f"{task.command} abandoned: {reason}")
+
+
+class CountingDirectory(InMemoryDirectory):
+    """The memory directory, counting how often each team record is read (`get_team`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.team_reads: dict[str, int] = {}
+
+    def get_team(self, org: OrgId, name: str) -> Team | None:
+        """The team, its read counted."""
+        self.team_reads[name] = self.team_reads.get(name, 0) + 1
+        return super().get_team(org, name)

@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from shared.canary.routing import Route, checked_weight
-from shared.errors import ConflictError
+from shared.canary.routing import Route, shifted
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -46,13 +45,11 @@ class LambdaTrafficRouter:
 
     def shift(self, target: str, *, canary: str, weight: float) -> Route:
         function, alias = _split(target)
-        current = self.route(target)
-        if canary == current.stable:
-            raise ConflictError(f"version {canary} is already {target}'s stable version")
+        wanted = shifted(self.route(target), canary=canary, weight=weight)  # the rules, checked
         answer = self._client.update_alias(
             FunctionName=function,
             Name=alias,
-            RoutingConfig={"AdditionalVersionWeights": {canary: checked_weight(weight)}},
+            RoutingConfig={"AdditionalVersionWeights": {canary: wanted.weight}},
         )
         return self._read(target, dict(answer))
 

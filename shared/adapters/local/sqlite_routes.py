@@ -4,8 +4,8 @@ that a promotion outlives the `sre` process that made it."""
 from __future__ import annotations
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
-from shared.canary.routing import Route, checked_weight
-from shared.errors import ConflictError, NotFoundError
+from shared.canary.routing import Route, promoted, rolled_back, shifted
+from shared.errors import NotFoundError
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS routes (target TEXT PRIMARY KEY, body TEXT NOT NULL)
@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS routes (target TEXT PRIMARY KEY, body TEXT NOT NULL)
 
 
 class SqliteTrafficRouter:
-    """The TrafficRouter port on SQLite, with Lambda's rules (the local simulation's)."""
+    """The TrafficRouter port on SQLite (the local simulation's): storage only, the rules are
+    `shared.canary.routing`'s."""
 
     def __init__(self, database: SqliteDatabase, *, first: str | None = None) -> None:
         """`first`: the stable version of a target seen for the first time."""
@@ -31,19 +32,13 @@ class SqliteTrafficRouter:
         return self._kept(Route(target=target, stable=self._first))
 
     def shift(self, target: str, *, canary: str, weight: float) -> Route:
-        current = self.route(target)
-        if canary == current.stable:
-            raise ConflictError(f"version {canary} is already {target}'s stable version")
-        return self._kept(
-            current.model_copy(update={"canary": canary, "weight": checked_weight(weight)})
-        )
+        return self._kept(shifted(self.route(target), canary=canary, weight=weight))
 
     def promote(self, target: str, *, canary: str) -> Route:
-        self.route(target)
-        return self._kept(Route(target=target, stable=canary))
+        return self._kept(promoted(self.route(target), canary=canary))
 
     def rollback(self, target: str) -> Route:
-        return self._kept(Route(target=target, stable=self.route(target).stable))
+        return self._kept(rolled_back(self.route(target)))
 
     def _kept(self, route: Route) -> Route:
         with self._db.transaction() as db:

@@ -71,8 +71,8 @@ def test_findings_come_first_then_what_could_not_be_judged() -> None:
     ]
     _, title, text = _report([spike], verdicts)
     assert title == "web: error rate 13.0× baseline since Sun 22 Nov 23:02 UTC"
-    assert text.splitlines() == [
-        "1. error rate 13.0× baseline since 23:02 UTC (1% → 13%)",
+    assert text.splitlines() == [  # worded for the reader, dated as the title is
+        "1. error rate 13.0× baseline since Sun 22 Nov 23:02 UTC (1% → 13%)",
         "Could not judge:",
         "traffic: no data in Sun 22 Nov 17:32–23:32 UTC",
     ]

@@ -120,7 +120,9 @@ def test_each_signal_shows_its_state() -> None:
     def state(signal: Signal) -> str:
         return _text(page, f"signal-{signal.value}")
 
-    assert state(Signal.P99_LATENCY) == "p99 latency changed: 380 → 1,560 ms from 22:51 UTC"
+    assert state(Signal.P99_LATENCY) == (
+        "p99 latency changed: 4.1× baseline since Sun 29 Nov 22:51 UTC (380 ms → 1,560 ms)"
+    )
     assert state(Signal.P50_LATENCY) == (
         "p50 latency steady: within its baseline of 18:38\N{EN DASH}22:38 UTC (240 points)"
     )
@@ -187,20 +189,26 @@ def test_an_investigation_stored_before_verdicts_existed_still_renders() -> None
     assert page.count('class="panel"') == 1
 
 
-def test_a_finding_names_its_signal_once() -> None:
-    # Given the evidence starts with the signal's name
+def test_a_finding_is_worded_from_its_fields_dated_and_named_once() -> None:
+    # Given a finding whose stored words (an older format) start with the signal's name
     investigation = _investigation(
         findings=[
-            _finding(Signal.ERROR_RATE, "error rate 0.2 → 3.5% (17× baseline) from 22:52 UTC")
+            _finding(
+                Signal.ERROR_RATE,
+                "error rate 0.2 → 3.5% (17× baseline) from 22:52 UTC",
+                baseline=0.2,
+                current=3.5,
+            )
         ],
     )
 
     # When the page is rendered
     findings = _text(render(investigation, {}), "findings")
 
-    # Then the name is shown once, then the evidence and what it followed
+    # Then the name is shown once, then the change worded from its fields, with its date (the
+    # page is read any day), then what it followed
     assert findings == (
-        "error rate 0.2 → 3.5% (17× baseline) from 22:52 UTC after deploy v42 of web"
+        "error rate 17.5× baseline since Sun 29 Nov 22:51 UTC (0.2% → 3.5%) after deploy v42 of web"
     )
 
 
