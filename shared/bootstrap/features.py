@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from shared.alerts.commands import ALERT_COMMANDS
 from shared.auditing.commands import AUDIT_COMMANDS
 from shared.canary.commands import CANARY_COMMANDS
+from shared.chaos.commands import CHAOS_COMMANDS
 from shared.commands.context import Handlers
 from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.registry import CommandSet
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.bootstrap.adapters import Adapters
     from shared.canary.ports import CanaryStore
     from shared.canary.service import CanaryService
+    from shared.chaos.service import ChaosService
     from shared.config import Settings
     from shared.identity.admins import ConfiguredAdmin
     from shared.identity.models import OrgId
@@ -44,6 +46,7 @@ COMMANDS = CommandSet(
         *ALERT_COMMANDS,
         *SCHEDULER_COMMANDS,
         *CANARY_COMMANDS,
+        *CHAOS_COMMANDS,
         *AUDIT_COMMANDS,
     )
 )
@@ -81,6 +84,7 @@ class Features:
             .lazy(ALERT_COMMANDS, lambda: self._alerts().handlers())
             .lazy(SCHEDULER_COMMANDS, self._ticks)
             .lazy(CANARY_COMMANDS, lambda: self._canaries().handlers())
+            .lazy(CHAOS_COMMANDS, self._chaos_handlers)
             .lazy(AUDIT_COMMANDS, lambda: self._audit().handlers())
         )
 
@@ -142,7 +146,9 @@ class Features:
             audit=self._trail,
             notifier=a.notifier,
         )
-        return ScheduledWork(alerts=scheduler, canaries=self._canaries()).handlers()
+        return ScheduledWork(
+            alerts=scheduler, canaries=self._canaries(), chaos=self._chaos()
+        ).handlers()
 
     @functools.cache  # noqa: B019 (one per build, kept as long as its services)
     def pages(self) -> PageServer:
@@ -207,6 +213,32 @@ class Features:
             notifier=a.notifier,
             draw=render_comparison_png,
             investigators=a.investigators,
+        )
+
+    def _chaos_handlers(self) -> Handlers:
+        from shared.chaos.absent import absent_chaos
+
+        chaos = self._chaos()
+        return chaos.handlers() if chaos is not None else absent_chaos()
+
+    @functools.cache  # noqa: B019
+    def _chaos(self) -> ChaosService | None:
+        """The chaos feature, or None where the deployment has no fault injector."""
+        from shared.bootstrap.outages import StoredOutages
+        from shared.chaos.service import ChaosService
+
+        a = self._a
+        if a.chaos is None:
+            return None
+        return ChaosService(
+            store=a.chaos.store,
+            directory=a.directory,
+            injector=a.chaos.injector,
+            lever=a.chaos.lever,
+            metrics=a.chaos.metrics,
+            outages=StoredOutages(alerts=a.alerts, investigations=a.investigations),
+            audit=self._trail,
+            notifier=a.notifier,
         )
 
 

@@ -77,7 +77,6 @@ def spec(condition: Condition) -> MetricSpec:
     return MetricSpec(
         name=condition.signal.value,
         counts=counts,
-        critical=True,
         allowed_increase=1.0 if counts else 1.1,
         gates=False,
         unit="" if counts else "ms",

@@ -196,6 +196,9 @@ class Experiment(Frozen):
     injections: list[Injection] = Field(default_factory=list)
     rollbacks: list[RollbackAttempt] = Field(default_factory=list)
     steady_states: list[SteadyState] = Field(default_factory=list)
+    """Every judgement of the steady state while it ran (the journal's `during`)."""
+    before: SteadyState | None = None
+    """The unfaulted traffic checked against the steady state before the first injection."""
     message: ReplyTarget | None = None
     """The one message per experiment, updated at every step."""
     version: int = 0

@@ -3,11 +3,17 @@ of checkout-api (the sample) for 10 minutes each, `error_rate < 1%`, started by 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack
 
+from shared.adapters.local.simulated_chaos import SimulatedFaultInjector
+from shared.bootstrap.adapters import AdapterChoices, ChaosAdapters
+from shared.bootstrap.wiring import Services, build
 from shared.chaos.models import Experiment, Fault
+from shared.config import Settings
+from shared.replies import Tone
 from shared.telemetry.models import ResourceKind
-from tests.support import NOW
+from tests.support import NOW, MovingClock, memory_adapters, run, run_deferred, setup_teams
+from tests.support.deployments import REGISTER
 
 
 def an_experiment(**changes: Any) -> Experiment:
@@ -25,3 +31,42 @@ def an_experiment(**changes: Any) -> Experiment:
         "started_at": NOW,
     }
     return Experiment(**{**fields, **changes})
+
+
+CHAOS: dict[int, ChaosAdapters] = {}
+
+
+def chaos_services(
+    clock: MovingClock, /, *, production: bool = False, **chosen: Unpack[AdapterChoices]
+) -> Services:
+    """Chaos on the sample's simulation in memory: the teams of `setup_teams` (root an org
+    admin), checkout-api (the sample) registered by operator oli, `production` if asked, and
+    operator opal added to payments (a second operator, for approvals)."""
+    adapters = memory_adapters(clock, **chosen)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    assert adapters.chaos is not None
+    CHAOS[id(services)] = adapters.chaos
+    setup_teams(services)
+    mark = " --production" if production else ""
+    assert not run(services, REGISTER + mark, user="oli").failed
+    assert not run(services, "team member add opal --role operator --team payments").failed
+    return services
+
+
+def chaos_of(services: Services) -> ChaosAdapters:
+    """The chaos ports of services made by `chaos_services`."""
+    return CHAOS[id(services)]
+
+
+def injector_of(services: Services) -> SimulatedFaultInjector:
+    """The simulation's injector of services made by `chaos_services`."""
+    injector = chaos_of(services).injector
+    assert isinstance(injector, SimulatedFaultInjector)
+    return injector
+
+
+def start_experiment(services: Services, text: str, *, user: str = "oli") -> str:
+    """`sre chaos start TEXT` by `user` in C-pay, run by the worker; the experiment's id."""
+    reply = run_deferred(services, f"chaos start {text}", user=user, channel="C-pay")
+    assert reply.tone is Tone.OK, reply
+    return reply.title.split()[1]
