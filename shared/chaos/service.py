@@ -97,14 +97,16 @@ class ChaosService:
             raise NotFoundError(f"Team {ctx.team} has no service `{name}`.{hint}")
         return service
 
-    def _refusals(self, org: OrgId, team: str, service: Service, fault: Fault) -> list[str]:
+    def _refusals(
+        self, org: OrgId, team: str, service: Service, fault: Fault, own: str = ""
+    ) -> list[str]:
         return refusals(
             lever=self._lever.state(org),
             outage=self._outages.firing(org, team),
             running=[
                 x
                 for x in self._store.every()
-                if x.org == org and x.service == service.name and x.team == team
+                if x.org == org and x.service == service.name and x.team == team and x.id != own
             ],
             problems=self._injecting.injector.preflight(service, fault),
         )
@@ -147,6 +149,7 @@ class ChaosService:
                 title=f"Chaos {waiting.id} waits for approval: {service.name} is production",
                 text=f"Another operator of team {waiting.team} approves it with the Approve "
                 f"button or `sre chaos approve {waiting.id}`; nothing is injected until then.",
+                ephemeral=waiting.message is not None,  # its message tells the channel
             )
         return self._begin(draft, ctx.now, by=ctx.principal.actor.user)
 
@@ -176,7 +179,8 @@ class ChaosService:
         )
 
     def _refuse(self, experiment: Experiment, service: Service) -> None:
-        found = self._refusals(OrgId(experiment.org), experiment.team, service, experiment.fault)
+        org = OrgId(experiment.org)
+        found = self._refusals(org, experiment.team, service, experiment.fault, experiment.id)
         if found:
             raise ConflictError(f"Chaos on {service.name} cannot start: " + " ".join(found))
 

@@ -5,14 +5,28 @@ from __future__ import annotations
 
 from typing import Any, Unpack
 
-from shared.adapters.local.simulated_chaos import SimulatedFaultInjector
+from shared.adapters.local.simulated_chaos import (
+    InMemoryChaosState,
+    SimulatedFaultInjector,
+    SimulatedFaultMetrics,
+    SimulatedSafetyLever,
+)
+from shared.adapters.memory import InMemoryChaosStore
 from shared.bootstrap.adapters import AdapterChoices, ChaosAdapters
 from shared.bootstrap.wiring import Services, build
 from shared.chaos.models import Experiment, Fault
 from shared.config import Settings
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind
-from tests.support import NOW, MovingClock, memory_adapters, run, run_deferred, setup_teams
+from tests.support import (
+    NOW,
+    MovingClock,
+    memory_adapters,
+    run,
+    run_deferred,
+    run_scheduler,
+    setup_teams,
+)
 from tests.support.deployments import REGISTER
 
 
@@ -70,3 +84,36 @@ def start_experiment(services: Services, text: str, *, user: str = "oli") -> str
     reply = run_deferred(services, f"chaos start {text}", user=user, channel="C-pay")
     assert reply.tone is Tone.OK, reply
     return reply.title.split()[1]
+
+
+def ticks(services: Services, clock: MovingClock, minutes: int) -> list[str]:
+    """One scheduler run a minute for `minutes`; every line they said about experiments."""
+    said: list[str] = []
+    for _ in range(minutes):
+        chaos = dict(run_scheduler(services, clock, 1).fields)["Chaos"]
+        said += [] if chaos == "nothing to do" else chaos.splitlines()
+    return said
+
+
+class JammedInjector(SimulatedFaultInjector):
+    """The simulation's injector whose removals fail (a throttled or unreachable FIS) while
+    `jammed`."""
+
+    jammed = True
+
+    def remove(self, handle: str) -> None:
+        """Fail while jammed; else remove."""
+        if self.jammed:
+            raise RuntimeError("ThrottlingException: rate exceeded")
+        super().remove(handle)
+
+
+def jammed_chaos(clock: MovingClock) -> ChaosAdapters:
+    """Chaos on the sample's simulation in memory, its removals failing until unjammed."""
+    state = InMemoryChaosState()
+    return ChaosAdapters(
+        store=InMemoryChaosStore(),
+        injector=JammedInjector(state=state, clock=clock),
+        lever=SimulatedSafetyLever(state=state),
+        metrics=SimulatedFaultMetrics(state=state),
+    )
