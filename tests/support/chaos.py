@@ -12,7 +12,7 @@ from shared.adapters.local.simulated_chaos import (
     SimulatedSafetyLever,
 )
 from shared.adapters.memory import InMemoryChaosStore
-from shared.bootstrap.adapters import AdapterChoices, ChaosAdapters
+from shared.bootstrap.adapters import AdapterChoices, Adapters, ChaosAdapters
 from shared.bootstrap.wiring import Services, build
 from shared.chaos.models import Experiment, Fault
 from shared.config import Settings
@@ -47,7 +47,7 @@ def an_experiment(**changes: Any) -> Experiment:
     return Experiment(**{**fields, **changes})
 
 
-CHAOS: dict[int, ChaosAdapters] = {}
+ADAPTERS: dict[int, Adapters] = {}
 
 
 def chaos_services(
@@ -58,8 +58,7 @@ def chaos_services(
     operator opal added to payments (a second operator, for approvals)."""
     adapters = memory_adapters(clock, **chosen)
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
-    assert adapters.chaos is not None
-    CHAOS[id(services)] = adapters.chaos
+    ADAPTERS[id(services)] = adapters
     setup_teams(services)
     mark = " --production" if production else ""
     assert not run(services, REGISTER + mark, user="oli").failed
@@ -67,9 +66,16 @@ def chaos_services(
     return services
 
 
+def adapters_of(services: Services) -> Adapters:
+    """The adapters of services made by `chaos_services`."""
+    return ADAPTERS[id(services)]
+
+
 def chaos_of(services: Services) -> ChaosAdapters:
     """The chaos ports of services made by `chaos_services`."""
-    return CHAOS[id(services)]
+    chaos = ADAPTERS[id(services)].chaos
+    assert chaos is not None
+    return chaos
 
 
 def injector_of(services: Services) -> SimulatedFaultInjector:
