@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.bootstrap.adapters import Adapters
     from shared.canary.ports import CanaryStore
     from shared.canary.service import CanaryService
+    from shared.chaos.ports import ChaosStore
     from shared.chaos.service import ChaosService
     from shared.config import Settings
     from shared.identity.admins import ConfiguredAdmin
@@ -104,7 +105,9 @@ class Features:
         from shared.services.signals import SignalOverrides
 
         a = self._a
-        users = ServiceUses(alerts=a.alerts, canaries=a.canaries)
+        users = ServiceUses(
+            alerts=a.alerts, canaries=a.canaries, chaos=a.chaos.store if a.chaos else None
+        )
         catalog = ServiceCatalog(
             directory=a.directory, readable=a.metrics, files=a.files, users=users
         )
@@ -246,9 +249,12 @@ class ServiceUses:
     """What uses a service, from the features that do: its team's alert policies on it and its
     canaries not yet over."""
 
-    def __init__(self, *, alerts: AlertStore, canaries: CanaryStore) -> None:
+    def __init__(
+        self, *, alerts: AlertStore, canaries: CanaryStore, chaos: ChaosStore | None = None
+    ) -> None:
         self._alerts = alerts
         self._canaries = canaries
+        self._chaos = chaos
 
     def uses(self, org: OrgId, team: str, service: str) -> list[ServiceUse]:
         """The team's policies on `service`, then its canaries under way."""
@@ -260,6 +266,13 @@ class ServiceUses:
             for c in self._canaries.list_for(org, team)
             if c.service == service and not c.state.over
         ]
-        return [ServiceUse(kind="alert policy", name=p.name) for p in policies] + [
-            ServiceUse(kind="canary", name=c.id) for c in canaries
+        experiments = [
+            x.id
+            for x in (self._chaos.list_for(org, team) if self._chaos else ())
+            if x.service == service and not x.over
         ]
+        return (
+            [ServiceUse(kind="alert policy", name=p.name) for p in policies]
+            + [ServiceUse(kind="canary", name=c.id) for c in canaries]
+            + [ServiceUse(kind="chaos experiment", name=x) for x in experiments]
+        )

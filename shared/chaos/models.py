@@ -204,6 +204,11 @@ class Experiment(Frozen):
     version: int = 0
 
     @property
+    def over(self) -> bool:
+        """Whether it has ended (its every injection verified removed)."""
+        return self.state is ExperimentState.ENDED
+
+    @property
     def percent(self) -> int:
         """The share of invocations faulted now (0 once it is rolling back or over)."""
         if self.state in {ExperimentState.RUNNING, ExperimentState.STARTING}:

@@ -26,7 +26,7 @@ from shared.chaos.steps import (
     looks,
     step_due,
 )
-from shared.errors import ConflictError
+from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
 
 log = logging.getLogger("autosre.chaos")
@@ -92,6 +92,10 @@ class ChaosProgress:
         outage = self._outages.firing(org, experiment.team)
         if outage:
             return f"a real outage of team {experiment.team}: {'; '.join(outage)}"
+        try:
+            self._injecting.service(experiment)
+        except NotFoundError as gone:
+            return str(gone)
         injection = current(experiment)
         tripped = self._injecting.tripped(injection) if injection else ""
         return f"its stop condition fired: {tripped}" if tripped else ""

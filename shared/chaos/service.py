@@ -11,9 +11,10 @@ from datetime import datetime
 from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
 from shared.chaos.guards import refusals
+from shared.chaos.halting import ChaosHalts
 from shared.chaos.injecting import Injecting
 from shared.chaos.journal import journal
-from shared.chaos.models import ChaosStep, Experiment, ExperimentOutcome, ExperimentState, Fault
+from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
 from shared.chaos.notices import (
     ChaosMessages,
     status_reply,
@@ -25,8 +26,7 @@ from shared.chaos.planning import plan_reply
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
 from shared.chaos.progress import ChaosProgress
 from shared.chaos.rollback import rolled_back
-from shared.chaos.steps import ending
-from shared.commands.context import Context, Handlers, NothingToChange
+from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import (
     ConflictError,
@@ -38,7 +38,7 @@ from shared.errors import (
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.ports import Notifier
-from shared.replies import Reply, Tone, user_ref
+from shared.replies import Reply, Tone
 from shared.telemetry.models import Service
 
 
@@ -76,6 +76,13 @@ class ChaosService:
 
     def handlers(self) -> Handlers:
         """The commands this service runs (a halt or unhalt that changes nothing is said so)."""
+        halts = ChaosHalts(
+            store=self._store,
+            lever=self._lever,
+            injector=self._injecting.injector,
+            messages=self._messages,
+            find=self._get,
+        )
         return (
             Handlers()
             .add(c.PlanExperiment, self.plan)
@@ -83,8 +90,8 @@ class ChaosService:
             .add(c.ApproveExperiment, self.approve)
             .add(c.ShowExperiment, self.show)
             .add(c.ListExperiments, self.list_for_team)
-            .add(c.HaltExperiment, self.halt, unchanged=self.halt_unchanged)
-            .add(c.UnhaltChaos, self.unhalt, unchanged=self.unhalt_unchanged)
+            .add(c.HaltExperiment, halts.halt, unchanged=halts.halt_unchanged)
+            .add(c.UnhaltChaos, halts.unhalt, unchanged=halts.unhalt_unchanged)
         )
 
     # -- designing and starting --------------------------------------------------------------
@@ -245,88 +252,6 @@ class ChaosService:
         found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
         shown = found if command.all else [x for x in found if x.state is not ExperimentState.ENDED]
         return team_list(ctx.team or "", shown, every=command.all)
-
-    # -- halting -------------------------------------------------------------------------------
-
-    def halt(self, command: c.HaltExperiment, ctx: Context) -> Reply:
-        """Halt one experiment (or, with `--all`, engage the lever and halt every one)."""
-        user = ctx.principal.actor.user
-        if command.all:
-            org = ctx.principal.actor.org
-            self._lever.engage(
-                org, by=user, reason=f"`sre chaos halt --all` by @{user}", at=ctx.now
-            )
-            stopped = [self._halted(x, ctx.now, user) for x in self._store.every() if x.org == org]
-            lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped]
-            return Reply(
-                tone=Tone.OK,
-                title=f"Safety lever engaged by @{user}: {len(stopped)} experiment(s) halted",
-                text="\n".join(lines)
-                + ("\n" if lines else "")
-                + "No experiment starts until an org admin runs `sre chaos unhalt`.",
-                refs=(user_ref(user),),
-            )
-        experiment = self._get(command.id or "", ctx)
-        if experiment.state in {ExperimentState.ENDED, ExperimentState.ROLLING_BACK}:
-            raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
-        halted = self._halted(experiment, ctx.now, user)
-        if halted.state is not ExperimentState.ENDED:
-            raise UnavailableError(
-                f"{halted.id} is halted but its fault could not be removed yet: "
-                f"{halted.reason}. The scheduler retries every minute."
-            )
-        return Reply(
-            tone=Tone.OK,
-            title=f"{halted.id} halted by @{user}: its fault is removed",
-            refs=(user_ref(user),),
-        )
-
-    def _halted(self, experiment: Experiment, now: datetime, user: str) -> Experiment:
-        """Recorded as halted, then every injection removed and verified, then told."""
-        if experiment.state is ExperimentState.ROLLING_BACK:
-            return experiment  # already ending: the scheduler finishes it
-        reason = f"halted by @{user}"
-        saved = self._store.save(
-            ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user)
-        )
-        saved = self._store.save(rolled_back(self._injecting.injector, saved, now))
-        return self._messages.tell(saved)
-
-    def halt_unchanged(
-        self, command: c.HaltExperiment, ctx: Context
-    ) -> str | NothingToChange | None:
-        """Halting one already ended; `--all` while the lever is engaged and nothing runs."""
-        org = ctx.principal.actor.org
-        if command.all:
-            lever = self._lever.state(org)
-            live = [x for x in self._store.every() if x.org == org]
-            return (
-                f"the safety lever is already engaged (by @{lever.by})"
-                if lever.engaged and not live
-                else None
-            )
-        found = self._store.get(org, command.id or "")
-        if found is None or found.team != ctx.team or found.state is not ExperimentState.ENDED:
-            return None
-        return f"{found.id} already {found.standing}"
-
-    def unhalt(self, _: c.UnhaltChaos, ctx: Context) -> Reply:
-        """Release the org's lever."""
-        user = ctx.principal.actor.user
-        self._lever.release(ctx.principal.actor.org, by=user, at=ctx.now)
-        return Reply(
-            tone=Tone.OK,
-            title=f"Safety lever released by @{user}: experiments may start again",
-            refs=(user_ref(user),),
-        )
-
-    def unhalt_unchanged(self, _: c.UnhaltChaos, ctx: Context) -> str | None:
-        """Releasing a lever that is not engaged."""
-        return (
-            None
-            if self._lever.state(ctx.principal.actor.org).engaged
-            else "the safety lever is not engaged"
-        )
 
     # -- the scheduler's step ------------------------------------------------------------------
 

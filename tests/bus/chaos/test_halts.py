@@ -152,3 +152,14 @@ def test_an_operator_role_is_needed_to_start(clock: MovingClock) -> None:
     services = chaos_services(clock)
     denied = run(services, f"chaos start {HARMLESS}", user="rey", channel="C-pay")
     assert denied.tone is Tone.DENIED and "operator role in team payments" in denied.text
+
+
+def test_a_service_under_chaos_is_not_removed_even_by_force(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    experiment = start_experiment(services, HARMLESS)
+    for text in ("service remove checkout-api", "service remove checkout-api --force"):
+        refused = run_deferred(services, text, user="oli", channel="C-pay")
+        assert refused.failed
+        assert f"has a chaos experiment under way ({experiment}): halt it first" in refused.text
+    stored = chaos_of(services).store.get(ORG, experiment)
+    assert stored is not None and stored.state is ExperimentState.RUNNING
