@@ -129,3 +129,17 @@ def test_a_steady_state_that_is_not_one_is_refused_with_the_reason(clock: Moving
     )
     assert "use delay:1500ms, error or http-status:503" in unknown.title
     assert chaos_of(services).store.list_for(OrgId(ORG), "payments") == []
+
+
+def test_the_list_shows_experiments_under_way_and_all_of_them_with_all(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    experiment = start_experiment(services, BREAKING)
+    running = run(services, "chaos list", user="vic", channel="C-pay")
+    assert running.fields == [(experiment, "error on checkout-api: running at 1% (step 1/3)")]
+    ticks(services, clock, 10)
+    none = run(services, "chaos list", user="vic", channel="C-pay")
+    assert none.title == (
+        "Team payments has no experiments under way (`sre chaos list --all` for ended ones)"
+    )
+    every = run(services, "chaos list --all", user="vic", channel="C-pay")
+    assert every.fields == [(experiment, "error on checkout-api: ended: deviated")]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bots.slack.render import blocks
 from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import ExperimentOutcome, ExperimentState
@@ -47,8 +48,13 @@ def test_a_responder_halts_an_experiment_and_its_fault_is_removed(clock: MovingC
     # WHEN a viewer tries THEN the role needed is named
     denied = run(services, f"chaos halt {experiment}", user="vic", channel="C-pay")
     assert denied.tone is Tone.DENIED and "responder role in team payments" in denied.text
-    # WHEN the Halt button is clicked by a responder THEN it is acknowledged at once
-    clicked = run(services, f"chaos halt {experiment} --team=payments", user="rey")
+    # WHEN the Halt button of its message, as Slack renders it, is clicked by a responder
+    # THEN it is acknowledged at once (within Slack's 3 s), the worker halting it after
+    ((_, message),) = channel_messages(services)
+    (actions,) = [b for b in blocks(message) if b["type"] == "actions"]
+    halt = next(e for e in actions["elements"] if e["text"]["text"] == "Halt")
+    assert halt["value"] == f"sre chaos halt {experiment} --team=payments"
+    clicked = run(services, halt["value"].removeprefix("sre "), user="rey", channel=None)
     assert clicked.tone is Tone.ACCEPTED
     # AND the worker halts it: its fault removed and verified, its message updated
     (halted,) = run_worker(services)
