@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bots.msteams.render import SUBMIT_KEY, card
 from bots.slack.render import blocks
 from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import Services
@@ -139,6 +140,12 @@ def test_a_production_service_waits_for_a_second_operator(clock: MovingClock) ->
     experiment = waiting.title.split()[1]
     ((_, notice),) = channel_messages(services)
     assert [b.label for b in notice.buttons] == ["Approve", "Halt"]
+    # (in Teams the same buttons are the card's submit actions, each carrying its command)
+    actions = card(notice)["actions"]
+    assert [(a["title"], a["data"][SUBMIT_KEY]) for a in actions] == [
+        ("Approve", f"sre chaos approve {experiment} --team=payments"),
+        ("Halt", f"sre chaos halt {experiment} --team=payments"),
+    ]
     waits = chaos_of(services).store.get(ORG, experiment)
     assert waits is not None and waits.injections == []
     # WHEN its starter approves THEN it is refused, naming who may
