@@ -18,7 +18,7 @@ from shared.chaos.models import (
 )
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics
 from shared.chaos.rollback import removal
-from shared.chaos.steps import RAMP_UP, current, ending, injection_for, with_step
+from shared.chaos.steps import EXTENSIONS, RAMP_UP, current, ending, injection_for, with_step
 from shared.errors import NotFoundError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
@@ -29,6 +29,8 @@ from shared.telemetry.models import Service, Signal
 log = logging.getLogger("autosre.chaos")
 BEFORE = timedelta(minutes=10)
 """How much unfaulted traffic before a start is checked against the steady state."""
+LATE = timedelta(minutes=5)
+"""How long past its last possible judgement an injection may outlive a stopped scheduler."""
 
 
 class Injecting:
@@ -112,13 +114,14 @@ class Injecting:
         or failed and rolling back when the injector refused)."""
         injection = current(saved)
         assert injection is not None, "recorded before it is made"  # noqa: S101
-        remaining = saved.step_duration * (len(saved.percents) - saved.step) + timedelta(minutes=30)
+        # the injection ends by itself if nothing removes it: its step, extended, and a margin
+        longest = saved.step_duration * (1 + EXTENSIONS) + LATE
         try:
             handle = self.injector.inject(
                 self.service(saved),
                 saved.fault,
                 injection,
-                minutes=int(remaining.total_seconds() // 60),
+                minutes=int(longest.total_seconds() // 60),
             )
         except Exception as error:  # noqa: BLE001 (ended failed, rolled back, said)
             log.warning("experiment %s: injection failed: %s", saved.id, error)

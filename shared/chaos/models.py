@@ -196,7 +196,11 @@ class Experiment(Frozen):
     injections: list[Injection] = Field(default_factory=list)
     rollbacks: list[RollbackAttempt] = Field(default_factory=list)
     steady_states: list[SteadyState] = Field(default_factory=list)
-    """Every judgement of the steady state while it ran (the journal's `during`)."""
+    """The judgements of the steady state at each step's end and at a deviation (the journal's
+    `during`)."""
+    looks: int = 0
+    """How many times its steady state was judged (every minute's guard included): the
+    significance of each test is shared among them."""
     before: SteadyState | None = None
     """The unfaulted traffic checked against the steady state before the first injection."""
     message: ReplyTarget | None = None

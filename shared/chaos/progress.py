@@ -110,8 +110,9 @@ class ChaosProgress:
         if data is None:
             return None  # still in the ramp-up after its injection
         found = assess(self._injecting.conditions(experiment), data, looks=looks(experiment))
-        judged = checked(experiment, found, now)
-        if found.verdict is HypothesisVerdict.DEVIATED:
+        deviated = found.verdict is HypothesisVerdict.DEVIATED
+        judged = checked(experiment, found, now, kept=deviated or step_due(experiment, now))
+        if deviated:
             said = found.said
             return self._end(
                 ending(judged, now, ExperimentOutcome.DEVIATED, said, what="deviated"), now, trigger

@@ -60,11 +60,15 @@ def window(experiment: Experiment, now: datetime, ramp_up: timedelta) -> tuple[d
 
 def looks(experiment: Experiment) -> int:
     """How many times its steady state has been judged, this time included."""
-    return len(experiment.steady_states) + 1
+    return experiment.looks + 1
 
 
-def checked(experiment: Experiment, found: Hypothesis, now: datetime) -> Experiment:
-    """The experiment with this judgement of its steady state kept (the journal's `during`)."""
+def checked(experiment: Experiment, found: Hypothesis, now: datetime, *, kept: bool) -> Experiment:
+    """The experiment with one more look counted; the judgement itself kept (the journal's
+    `during`) when `kept`: a step's end or a deviation, not every minute's guard."""
+    counted = experiment.model_copy(update={"looks": experiment.looks + 1})
+    if not kept:
+        return counted
     state = SteadyState(
         at=now,
         percent=experiment.percent,
@@ -74,7 +78,7 @@ def checked(experiment: Experiment, found: Hypothesis, now: datetime) -> Experim
         if found.verdict is HypothesisVerdict.INCONCLUSIVE
         else found.reasons,
     )
-    return experiment.model_copy(update={"steady_states": [*experiment.steady_states, state]})
+    return counted.model_copy(update={"steady_states": [*experiment.steady_states, state]})
 
 
 def ending(
