@@ -10,6 +10,8 @@ import pytest
 
 from bots.slack.render import blocks
 from shared.audit.models import StreamKey
+from shared.bootstrap.wiring import build
+from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.replies import Tone
 from tests.support import (
@@ -17,9 +19,13 @@ from tests.support import (
     ORG,
     MovingClock,
     channel_messages,
+    memory_adapters,
     notifier_of,
     records,
     run,
+    run_deferred,
+    run_scheduler,
+    setup_teams,
 )
 from tests.support.chaos import chaos_of, chaos_services, injector_of, start_experiment, ticks
 
@@ -143,3 +149,17 @@ def test_the_list_shows_experiments_under_way_and_all_of_them_with_all(clock: Mo
     )
     every = run(services, "chaos list --all", user="vic", channel="C-pay")
     assert every.fields == [(experiment, "error on checkout-api: ended: deviated")]
+
+
+def test_a_deployment_without_a_fault_injector_says_chaos_is_not_configured(
+    clock: MovingClock,
+) -> None:
+    services = build(Settings(org_admins=("slack:T1:root",)), memory_adapters(clock, chaos=None))
+    setup_teams(services)
+    for text in (f"chaos plan {HARMLESS}", "chaos list", "chaos unhalt"):
+        user = "root" if text == "chaos unhalt" else "oli"
+        refused = run_deferred(services, text, user=user, channel="C-pay")
+        assert refused.failed, text
+        assert refused.title.startswith("Chaos is not configured on this deployment"), text
+    tick = dict(run_scheduler(services, clock, 1).fields)
+    assert tick["Chaos"] == "nothing to do"
