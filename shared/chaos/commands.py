@@ -65,6 +65,7 @@ class _Design(Command):
 class PlanExperiment(_Design):
     words = ("chaos", "plan")
     permission = Permission.CHAOS_OPERATE
+    mutates = True  # changes nothing, but a dry run is on the record (as FIS's are)
     purpose = (
         "Dry-run an experiment: what would be injected where, at which steps, the preflight "
         "problems with their fixes, and what would halt it. Nothing is injected."

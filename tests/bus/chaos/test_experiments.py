@@ -51,6 +51,10 @@ def test_a_plan_says_what_would_happen_and_injects_nothing(clock: MovingClock) -
     # AND nothing is recorded or injected: the team has no experiment, the channel saw nothing
     assert chaos_of(services).store.list_for(ORG, "payments") == []
     assert channel_messages(services) == []
+    # but the dry run itself is on the record, as asked and as done
+    entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    plans = [e.outcome.value for e in entries if e.command.startswith("sre chaos plan")]
+    assert plans == ["requested", "succeeded"]
 
 
 def test_a_harmless_fault_grows_1_5_25_and_ends_held_in_one_message(clock: MovingClock) -> None:
