@@ -14,10 +14,10 @@ from shared.adapters.local.simulated_chaos import (
 from shared.adapters.memory import InMemoryChaosStore
 from shared.bootstrap.adapters import AdapterChoices, Adapters, ChaosAdapters
 from shared.bootstrap.wiring import Services, build
-from shared.chaos.models import Experiment, Fault
+from shared.chaos.models import Experiment, Fault, Injection
 from shared.config import Settings
 from shared.replies import Tone
-from shared.telemetry.models import ResourceKind
+from shared.telemetry.models import ResourceKind, Service
 from tests.support import (
     NOW,
     MovingClock,
@@ -103,9 +103,16 @@ def ticks(services: Services, clock: MovingClock, minutes: int) -> list[str]:
 
 class JammedInjector(SimulatedFaultInjector):
     """The simulation's injector whose removals fail (a throttled or unreachable FIS) while
-    `jammed`."""
+    `jammed`, and whose injections fail while `refusing`."""
 
     jammed = True
+    refusing = False
+
+    def inject(self, service: Service, fault: Fault, injection: Injection, *, minutes: int) -> str:
+        """Fail while refusing; else inject."""
+        if self.refusing:
+            raise RuntimeError("AccessDeniedException: fis:StartExperiment")
+        return super().inject(service, fault, injection, minutes=minutes)
 
     def remove(self, handle: str) -> None:
         """Fail while jammed; else remove."""

@@ -51,3 +51,18 @@ def test_a_failed_rollback_is_reported_failed_and_retried_until_verified() -> No
     journal = json.loads(reply.text.removeprefix("```\n").removesuffix("\n```"))
     assert journal["status"] == "failed"
     assert [r["status"] for r in journal["rollbacks"]] == ["failed"] * 3 + ["succeeded"]
+
+
+def test_an_injection_that_fails_ends_the_experiment_failed_with_nothing_left() -> None:
+    clock = MovingClock(NOW)
+    chaos = jammed_chaos(clock)
+    assert isinstance(chaos.injector, JammedInjector)
+    chaos.injector.jammed, chaos.injector.refusing = False, True
+    services = chaos_services(clock, chaos=chaos)
+    refused = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
+    assert refused.failed
+    assert "could not start: the fault could not be injected (AccessDeniedException" in refused.text
+    (stored,) = chaos.store.list_for(ORG, "payments")
+    assert stored.state is ExperimentState.ENDED and stored.outcome is ExperimentOutcome.FAILED
+    assert [r.verified for r in stored.rollbacks] == [True]  # its recorded injection: not there
+    assert notifier_of(services).posted[-1][1].tone is Tone.ERROR
