@@ -37,7 +37,10 @@ def rolled_back(injector: FaultInjector, experiment: Experiment, now: datetime) 
     """The experiment after trying to remove every injection not yet verified removed: ended
     when all are; else failed (said once in its history), still rolling back."""
     attempts = [removal(injector, injection, now) for injection in experiment.pending()]
-    tried = experiment.model_copy(update={"rollbacks": [*experiment.rollbacks, *attempts]})
+    kept = list(experiment.rollbacks)
+    for attempt in attempts:
+        kept = _with_attempt(kept, attempt)
+    tried = experiment.model_copy(update={"rollbacks": kept})
     failed = [a for a in attempts if not a.verified]
     if not failed:
         retried = experiment.outcome is ExperimentOutcome.FAILED and bool(experiment.rollbacks)
@@ -59,3 +62,12 @@ def rolled_back(injector: FaultInjector, experiment: Experiment, now: datetime) 
         outcome=ExperimentOutcome.FAILED,
         reason=f"rollback failed: {reason} (was {was}: {experiment.reason})",
     )
+
+
+def _with_attempt(kept: list[RollbackAttempt], attempt: RollbackAttempt) -> list[RollbackAttempt]:
+    """`kept` with `attempt`: of an injection's failed tries, the first and the latest are kept
+    (a removal failing for days is retried every minute; the record stays small)."""
+    tries = [i for i, a in enumerate(kept) if a.key == attempt.key and not a.verified]
+    if not attempt.verified and len(tries) >= 2:
+        return [a for i, a in enumerate(kept) if i != tries[-1]] + [attempt]
+    return [*kept, attempt]
