@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shared.chaos.guards import refusals
-from shared.chaos.models import Experiment, LeverState, Problem, SteadyState
+from shared.chaos.models import Experiment, SteadyState
 from shared.chaos.notices import steps_said
 from shared.chaos.steps import EXTENSIONS, RAMP_UP
 from shared.replies import Reply, Tone
@@ -23,16 +22,11 @@ HALT_PATHS = (
 
 
 def plan_reply(
-    draft: Experiment,
-    service: Service,
-    *,
-    problems: Sequence[Problem],
-    lever: LeverState,
-    outage: Sequence[str],
-    before: SteadyState,
+    draft: Experiment, service: Service, refused: Sequence[str], before: SteadyState
 ) -> Reply:
-    """The dry run, as a reply: OK when a start would go ahead, else each reason with its fix."""
-    blocked = refusals(lever=lever, outage=outage, running=(), problems=problems)
+    """The dry run, as a reply: information when a start would go ahead, else each reason it
+    would be `refused` (`guards.refusals`) with its fix."""
+    blocked = list(refused)
     if not before.met:
         blocked.append(f"The steady state does not hold now: {'; '.join(before.reasons)}.")
     approval = "a second operator approves it first (production)" if service.production else "none"

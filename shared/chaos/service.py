@@ -123,14 +123,8 @@ class ChaosService:
         service = self._service(command.service, ctx)
         draft = self._designed(command, ctx, service)
         org = ctx.principal.actor.org
-        return plan_reply(
-            draft,
-            service,
-            problems=self._injecting.injector.preflight(service, draft.fault),
-            lever=self._lever.state(org),
-            outage=self._outages.firing(org, draft.team),
-            before=self._injecting.before(draft, service, ctx.now),
-        )
+        blocked = self._refusals(org, draft.team, service, draft.fault)
+        return plan_reply(draft, service, blocked, self._injecting.before(draft, service, ctx.now))
 
     def start(self, command: c.StartExperiment, ctx: Context) -> Reply:
         """Refused while anything forbids it; on a production service, recorded to wait for a

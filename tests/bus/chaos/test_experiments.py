@@ -167,3 +167,12 @@ def test_a_deployment_without_a_fault_injector_says_chaos_is_not_configured(
         assert refused.title.startswith("Chaos is not configured on this deployment"), text
     tick = dict(run_scheduler(services, clock, 1).fields)
     assert tick["Chaos"] == "nothing to do"
+
+
+def test_a_plan_names_what_would_refuse_a_start_now(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    experiment = start_experiment(services, BREAKING)
+    plan = run(services, f"chaos plan {HARMLESS}", user="oli", channel="C-pay")
+    assert plan.failed
+    assert plan.title == "Plan: delay:100ms on checkout-api (would not start)"
+    assert f"• {experiment} is already running at 1% (step 1/3) on checkout-api." in plan.text
