@@ -119,7 +119,7 @@ class ChaosService:
         )
 
     def plan(self, command: c.PlanExperiment, ctx: Context) -> Reply:
-        """What a start would do, and what stops it now; nothing injected, nothing recorded."""
+        """What a start would do, and what stops it now; nothing injected, no experiment kept."""
         service = self._service(command.service, ctx)
         draft = self._designed(command, ctx, service)
         org = ctx.principal.actor.org
