@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from shared.adapters.export_names import file_name
 from shared.alerts.models import AlertPolicy, Silence
@@ -17,6 +18,9 @@ from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 from shared.investigations.models import Investigation
 from shared.invocation import DeferredCommand, ReplyTarget
 from shared.replies import Reply
+
+if TYPE_CHECKING:  # named in annotations only
+    from shared.chaos.models import Experiment
 
 
 class InMemoryDirectory:
@@ -350,3 +354,30 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.current
+
+
+class InMemoryChaosStore:
+    """Experiments in a dictionary, with the databases' version rule."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], Experiment] = {}
+
+    def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
+        return self._items.get((org, experiment_id))
+
+    def save(self, experiment: Experiment) -> Experiment:
+        with self._lock:
+            stored = self._items.get((experiment.org, experiment.id))
+            if (stored.version if stored else 0) != experiment.version:
+                raise ConflictError(f"experiment {experiment.id} changed since it was read")
+            saved = experiment.model_copy(update={"version": experiment.version + 1})
+            self._items[(experiment.org, experiment.id)] = saved
+            return saved
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[Experiment]:
+        found = [x for (o, _), x in self._items.items() if o == org and x.team == team]
+        return sorted(found, key=lambda x: x.started_at, reverse=True)
+
+    def every(self) -> Sequence[Experiment]:
+        return [x for x in self._items.values() if not x.over]

@@ -19,10 +19,22 @@ if TYPE_CHECKING:
         TrafficRouter,
         VersionMetrics,
     )
+    from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, SafetyLever
     from shared.investigations.ports import InvestigationStore, Summariser
     from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
     from shared.telemetry.metrics_files import MetricsFiles
     from shared.telemetry.ports import LogSource, MetricsSource
+
+
+@dataclass(frozen=True)
+class ChaosAdapters:
+    """What chaos experiments need: their store, the fault injector, the org's safety lever and
+    each share's metrics (AWS FIS on AWS; the sample's simulation on the embedded default)."""
+
+    store: ChaosStore
+    injector: FaultInjector
+    lever: SafetyLever
+    metrics: FaultMetrics
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,8 @@ class Adapters:
     investigators: InvestigatorVersions | None
     """The investigator's versions for `sre canary start --replay` (the deployed Lambda versions
     on AWS, the local simulation's elsewhere; None: `--replay` is refused)."""
+    chaos: ChaosAdapters | None
+    """Chaos experiments' ports (None: every `sre chaos` command says chaos is not configured)."""
     storage: str
     """How the audit storage protects entries, as `sre audit verify` reports it."""
 
@@ -80,4 +94,5 @@ class AdapterChoices(TypedDict, total=False):
     routers: Mapping[ResourceKind, TrafficRouter]
     version_metrics: Mapping[ResourceKind, VersionMetrics]
     investigators: InvestigatorVersions | None
+    chaos: ChaosAdapters | None
     storage: str

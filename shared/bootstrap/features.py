@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from shared.alerts.commands import ALERT_COMMANDS
 from shared.auditing.commands import AUDIT_COMMANDS
 from shared.canary.commands import CANARY_COMMANDS
+from shared.chaos.commands import CHAOS_COMMANDS
 from shared.commands.context import Handlers
 from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.registry import CommandSet
@@ -28,6 +29,8 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.bootstrap.adapters import Adapters
     from shared.canary.ports import CanaryStore
     from shared.canary.service import CanaryService
+    from shared.chaos.ports import ChaosStore
+    from shared.chaos.service import ChaosService
     from shared.config import Settings
     from shared.identity.admins import ConfiguredAdmin
     from shared.identity.models import OrgId
@@ -44,6 +47,7 @@ COMMANDS = CommandSet(
         *ALERT_COMMANDS,
         *SCHEDULER_COMMANDS,
         *CANARY_COMMANDS,
+        *CHAOS_COMMANDS,
         *AUDIT_COMMANDS,
     )
 )
@@ -81,6 +85,7 @@ class Features:
             .lazy(ALERT_COMMANDS, lambda: self._alerts().handlers())
             .lazy(SCHEDULER_COMMANDS, self._ticks)
             .lazy(CANARY_COMMANDS, lambda: self._canaries().handlers())
+            .lazy(CHAOS_COMMANDS, self._chaos_handlers)
             .lazy(AUDIT_COMMANDS, lambda: self._audit().handlers())
         )
 
@@ -100,7 +105,9 @@ class Features:
         from shared.services.signals import SignalOverrides
 
         a = self._a
-        users = ServiceUses(alerts=a.alerts, canaries=a.canaries)
+        users = ServiceUses(
+            alerts=a.alerts, canaries=a.canaries, chaos=a.chaos.store if a.chaos else None
+        )
         catalog = ServiceCatalog(
             directory=a.directory, readable=a.metrics, files=a.files, users=users
         )
@@ -143,7 +150,9 @@ class Features:
             audit=self._trail,
             notifier=a.notifier,
         )
-        return ScheduledWork(alerts=scheduler, canaries=self._canaries()).handlers()
+        return ScheduledWork(
+            alerts=scheduler, canaries=self._canaries(), chaos=self._chaos()
+        ).handlers()
 
     @functools.cache  # noqa: B019 (one per build, kept as long as its services)
     def pages(self) -> PageServer:
@@ -210,14 +219,43 @@ class Features:
             investigators=a.investigators,
         )
 
+    def _chaos_handlers(self) -> Handlers:
+        from shared.chaos.absent import absent_chaos
+
+        chaos = self._chaos()
+        return chaos.handlers() if chaos is not None else absent_chaos()
+
+    @functools.cache  # noqa: B019
+    def _chaos(self) -> ChaosService | None:
+        """The chaos feature, or None where the deployment has no fault injector."""
+        from shared.bootstrap.outages import StoredOutages
+        from shared.chaos.service import ChaosService
+
+        a = self._a
+        if a.chaos is None:
+            return None
+        return ChaosService(
+            store=a.chaos.store,
+            directory=a.directory,
+            injector=a.chaos.injector,
+            lever=a.chaos.lever,
+            metrics=a.chaos.metrics,
+            outages=StoredOutages(alerts=a.alerts, investigations=a.investigations),
+            audit=self._trail,
+            notifier=a.notifier,
+        )
+
 
 class ServiceUses:
     """What uses a service, from the features that do: its team's alert policies on it and its
     canaries not yet over."""
 
-    def __init__(self, *, alerts: AlertStore, canaries: CanaryStore) -> None:
+    def __init__(
+        self, *, alerts: AlertStore, canaries: CanaryStore, chaos: ChaosStore | None = None
+    ) -> None:
         self._alerts = alerts
         self._canaries = canaries
+        self._chaos = chaos
 
     def uses(self, org: OrgId, team: str, service: str) -> list[ServiceUse]:
         """The team's policies on `service`, then its canaries under way."""
@@ -229,6 +267,13 @@ class ServiceUses:
             for c in self._canaries.list_for(org, team)
             if c.service == service and not c.state.over
         ]
-        return [ServiceUse(kind="alert policy", name=p.name) for p in policies] + [
-            ServiceUse(kind="canary", name=c.id) for c in canaries
+        experiments = [
+            x.id
+            for x in (self._chaos.list_for(org, team) if self._chaos else ())
+            if x.service == service and not x.over
         ]
+        return (
+            [ServiceUse(kind="alert policy", name=p.name) for p in policies]
+            + [ServiceUse(kind="canary", name=c.id) for c in canaries]
+            + [ServiceUse(kind="chaos experiment", name=x) for x in experiments]
+        )

@@ -14,6 +14,7 @@ from shared.bootstrap.sample import (
     local_canaries,
     local_metrics,
     metrics_files,
+    simulated_chaos,
     simulated_investigators,
 )
 from shared.bootstrap.wiring import Services, build, quiet
@@ -60,8 +61,10 @@ def for_local(
     from shared.adapters.local.folder_audit import FolderAuditLog
     from shared.adapters.local.folder_exports import FolderExportStore
     from shared.adapters.local.key_file import load_or_create
+    from shared.adapters.local.simulated_chaos import SqliteChaosState
     from shared.adapters.local.sqlite_alerts import SqliteAlertStore
     from shared.adapters.local.sqlite_canaries import SqliteCanaryStore
+    from shared.adapters.local.sqlite_chaos import SqliteChaosStore
     from shared.adapters.local.sqlite_directory import SqliteDatabase, SqliteDirectory
     from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
@@ -105,6 +108,9 @@ def for_local(
         routers=routers,
         version_metrics=version_metrics,
         investigators=simulated_investigators(),
+        chaos=simulated_chaos(
+            SqliteChaosStore(database), SqliteChaosState(database), SystemClock()
+        ),
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
     services = build(settings, adapters, progress=progress)

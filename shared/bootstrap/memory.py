@@ -12,6 +12,7 @@ from shared.bootstrap.sample import (
     local_canaries,
     local_metrics,
     metrics_files,
+    simulated_chaos,
     simulated_investigators,
 )
 from shared.bootstrap.wiring import Services, build, quiet
@@ -29,10 +30,12 @@ def memory_adapters(
 ) -> Adapters:
     """Every port in memory at `clock`'s time, signing with `key`; metrics files only from
     `metrics_dir`; `chosen` replace any (each name and type checked by mypy)."""
+    from shared.adapters.local.simulated_chaos import InMemoryChaosState
     from shared.adapters.memory import (
         InMemoryAlertStore,
         InMemoryAuditLog,
         InMemoryCanaryStore,
+        InMemoryChaosStore,
         InMemoryDeliveryGuard,
         InMemoryDirectory,
         InMemoryExportStore,
@@ -62,6 +65,7 @@ def memory_adapters(
         routers=routers,
         version_metrics=version_metrics,
         investigators=simulated_investigators(),
+        chaos=simulated_chaos(InMemoryChaosStore(), InMemoryChaosState(), clock),
         storage="memory (lost when the process ends)",
     )
     return replace(adapters, **chosen)

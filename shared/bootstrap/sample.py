@@ -12,7 +12,10 @@ from shared.telemetry.ports import MetricsSource
 
 if TYPE_CHECKING:  # the canary's code loads when a canary command first runs
     from shared.adapters.local.csv_metrics import CsvMetricsSource
+    from shared.adapters.local.simulated_chaos import ChaosState
+    from shared.bootstrap.adapters import ChaosAdapters
     from shared.canary.ports import InvestigatorVersions, TrafficRouter, VersionMetrics
+    from shared.chaos.ports import ChaosStore
 
 SAMPLE_STABLE = "41"
 """The simulated sample's stable version before any canary promoted another."""
@@ -58,3 +61,20 @@ def simulated_investigators() -> InvestigatorVersions:
     from shared.adapters.local.simulated_canary import SimulatedInvestigatorVersions
 
     return SimulatedInvestigatorVersions()
+
+
+def simulated_chaos(store: ChaosStore, state: ChaosState, clock: Clock) -> ChaosAdapters:
+    """Chaos on the bundled sample's simulation: its injections and levers kept in `state`."""
+    from shared.adapters.local.simulated_chaos import (
+        SimulatedFaultInjector,
+        SimulatedFaultMetrics,
+        SimulatedSafetyLever,
+    )
+    from shared.bootstrap.adapters import ChaosAdapters
+
+    return ChaosAdapters(
+        store=store,
+        injector=SimulatedFaultInjector(state=state, clock=clock),
+        lever=SimulatedSafetyLever(state=state),
+        metrics=SimulatedFaultMetrics(state=state),
+    )

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
+from pydantic import Field
+
+from shared.identity.models import Platform
+from shared.invocation import ReplyTarget
 from shared.records import Frozen
+from shared.telemetry.models import ResourceKind
 
 
 class FaultKind(StrEnum):
@@ -81,3 +86,159 @@ class LeverState(Frozen):
     by: str = ""
     at: datetime | None = None
     reason: str = ""
+
+
+class ExperimentState(StrEnum):
+    """Where an experiment stands."""
+
+    AWAITING_APPROVAL = "awaiting-approval"
+    """On a production service: waits for a second operator of the team (nothing injected)."""
+    STARTING = "starting"
+    """Recorded before its first injection (safe by order)."""
+    RUNNING = "running"
+    ROLLING_BACK = "rolling-back"
+    """Its outcome decided, its injections not yet verified removed: the scheduler retries."""
+    ENDED = "ended"
+
+    @property
+    def said(self) -> str:
+        """The state in a person's words: `awaiting approval`, `rolling back`."""
+        return self.value.replace("-", " ")
+
+    @property
+    def live(self) -> bool:
+        """Whether the scheduler still has something to do with it."""
+        return self in {
+            ExperimentState.STARTING,
+            ExperimentState.RUNNING,
+            ExperimentState.ROLLING_BACK,
+        }
+
+
+class ExperimentOutcome(StrEnum):
+    """How an experiment ended (set when its rollback begins)."""
+
+    HELD = "held"
+    """The steady state held at every step."""
+    DEVIATED = "deviated"
+    """The fault broke the steady state (a significant degradation past an expectation)."""
+    INCONCLUSIVE = "inconclusive"
+    """Too little traffic to judge, even after the step was extended."""
+    HALTED = "halted"
+    """Stopped by a person, the safety lever, a real outage or the injection's stop conditions."""
+    FAILED = "failed"
+    """An injection or its removal failed: said loudly, the removal retried until verified."""
+
+
+class ChaosStep(Frozen):
+    """One judgement or action, for the experiment's message, history and journal."""
+
+    at: datetime
+    percent: int
+    what: str
+    """`started`, `injected`, `judged`, `extended`, `advanced`, `deviated`, `halted`, ..."""
+    reason: str = ""
+    by: str = "scheduler"
+
+
+class RollbackAttempt(Frozen):
+    """One try at removing an injection, and whether its removal was verified."""
+
+    at: datetime
+    key: str
+    """The injection's key."""
+    verified: bool
+    error: str = ""
+
+
+class SteadyState(Frozen):
+    """The hypothesis judged at one moment (a Chaos Toolkit `steady_states` entry)."""
+
+    at: datetime
+    percent: int
+    met: bool
+    verdict: str
+    """`held`, `deviated`, `inconclusive`."""
+    reasons: list[str] = Field(default_factory=list)
+
+
+class Experiment(Frozen):
+    """A fault injected into a growing share of a service's invocations, its steady state judged
+    at every step; versioned (every change is a conditional write)."""
+
+    id: str
+    """`chx-<hex>`."""
+    org: str
+    team: str
+    service: str
+    kind: ResourceKind
+    fault: Fault
+    percents: list[int] = Field(default_factory=lambda: [1, 5, 25])
+    step_duration: timedelta = timedelta(minutes=10)
+    """How long each percent is held before it is judged (`--duration`)."""
+    expectations: list[str]
+    """The steady state, as written (`p99_latency < 2s`)."""
+    state: ExperimentState = ExperimentState.STARTING
+    outcome: ExperimentOutcome | None = None
+    reason: str = ""
+    """Why it ended (or is ending), in words."""
+    step: int = 0
+    step_started_at: datetime
+    extensions: int = 0
+    """How many times the current step was extended for want of traffic."""
+    started_by: str
+    started_at: datetime
+    approved_by: str = ""
+    ended_at: datetime | None = None
+    production: bool = False
+    platform: Platform = Platform.SLACK
+    history: list[ChaosStep] = Field(default_factory=list)
+    injections: list[Injection] = Field(default_factory=list)
+    rollbacks: list[RollbackAttempt] = Field(default_factory=list)
+    steady_states: list[SteadyState] = Field(default_factory=list)
+    """The judgements of the steady state at each step's end and at a deviation (the journal's
+    `during`)."""
+    looks: int = 0
+    """How many times its steady state was judged (every minute's guard included): the
+    significance of each test is shared among them."""
+    before: SteadyState | None = None
+    """The unfaulted traffic checked against the steady state before the first injection."""
+    message: ReplyTarget | None = None
+    """The one message per experiment, updated at every step."""
+    version: int = 0
+
+    @property
+    def over(self) -> bool:
+        """Whether it has ended (its every injection verified removed)."""
+        return self.state is ExperimentState.ENDED
+
+    @property
+    def percent(self) -> int:
+        """The share of invocations faulted now (0 once it is rolling back or over)."""
+        if self.state in {ExperimentState.RUNNING, ExperimentState.STARTING}:
+            return self.percents[self.step]
+        return 0
+
+    @property
+    def standing(self) -> str:
+        """Where it stands: `running at 5% (step 2/3)`, `ended: deviated`."""
+        step = f"step {self.step + 1}/{len(self.percents)}"
+        if self.state is ExperimentState.ENDED:
+            return f"ended: {self.outcome.value if self.outcome else 'unknown'}"
+        if self.state is ExperimentState.ROLLING_BACK:
+            outcome = self.outcome.value if self.outcome else "ending"
+            return f"rolling back ({outcome}) at {step}"
+        if self.state is ExperimentState.AWAITING_APPROVAL:
+            return "awaiting approval"
+        return f"{self.state.said} at {self.percent}% ({step})"
+
+    def due(self, now: datetime) -> bool:
+        """Whether the current step has run its duration."""
+        return self.state is ExperimentState.RUNNING and now - self.step_started_at >= (
+            self.step_duration
+        )
+
+    def pending(self) -> list[Injection]:
+        """The injections whose removal is not verified yet."""
+        verified = {r.key for r in self.rollbacks if r.verified}
+        return [i for i in self.injections if i.key not in verified]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from shared.chaos.models import Fault, Injection, LeverState, Problem
+from shared.chaos.models import Experiment, Fault, Injection, LeverState, Problem
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
 from shared.telemetry.models import Service
@@ -61,3 +61,29 @@ class FaultMetrics(Protocol):
     ) -> dict[str, MetricData]:
         """Per signal (`error_rate`, `p99_latency`): per-minute samples of the unfaulted share
         (control) and the faulted share (experiment); for counts, the requests each served."""
+
+
+class ChaosStore(Protocol):
+    """Experiments, versioned: every change is a conditional write (a stale one is a
+    ConflictError)."""
+
+    def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
+        """One experiment, or None."""
+
+    def save(self, experiment: Experiment) -> Experiment:
+        """Store it if the stored version is still `experiment.version` (0: new)."""
+
+    def list_for(self, org: OrgId, team: str) -> Sequence[Experiment]:
+        """A team's experiments, newest first."""
+
+    def every(self) -> Sequence[Experiment]:
+        """Every experiment not yet ended, of every org (what the scheduler advances and what
+        `halt --all` stops)."""
+
+
+class Outages(Protocol):
+    """A real outage of a team: what halts its experiments and refuses new ones."""
+
+    def firing(self, org: OrgId, team: str) -> list[str]:
+        """Why the team is in an outage, in words (each page-severity alert firing, each
+        investigation open); empty when it is not."""

@@ -42,7 +42,16 @@ OptionalTeam = Annotated[
 ]
 
 TargetKind = Literal[
-    "alert", "silence", "service", "canary", "investigation", "team", "user", "channel", "org"
+    "alert",
+    "silence",
+    "service",
+    "canary",
+    "experiment",
+    "investigation",
+    "team",
+    "user",
+    "channel",
+    "org",
 ]
 """The kind of thing a command acts on, as its audit entry names it (`alert:p99-high`)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, get_origin
 
 from shared.commands.base import Command
 from shared.commands.free_text import shown
@@ -45,7 +45,10 @@ def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
                 value, index = rest[index], index + 1
             else:
                 raise InvalidCommandError(f"`--{name}` needs a value.", usage=usage(model))
-        data[field_name] = value
+        if get_origin(field.annotation) is list:  # a repeatable option: `--expect A --expect B`
+            data[field_name] = [*data.get(field_name, []), value]
+        else:
+            data[field_name] = value
     return _place(model, data, positionals)
 
 

@@ -53,6 +53,9 @@ def canonical(command: Command) -> str:
         if name in written or value == defaults[name]:
             continue
         option = name.replace("_", "-")
+        if isinstance(value, list):  # a repeatable option, once per value
+            parts += [f"--{option}={quote(_text(each))}" for each in value]
+            continue
         parts.append(f"--{option}" if value is True else f"--{option}={quote(_text(value))}")
     return " ".join(parts)
 

@@ -29,6 +29,8 @@ class Permission(StrEnum):
     ALERT_WRITE = "alert-write"
     SCHEDULER_RUN = "scheduler-run"
     CANARY_OPERATE = "canary-operate"
+    CHAOS_OPERATE = "chaos-operate"
+    CHAOS_HALT = "chaos-halt"
 
     @property
     def team_scoped(self) -> bool:
@@ -48,6 +50,8 @@ TEAM_ROLE_NEEDED: dict[Permission, Role] = {
     Permission.ALERT_RESPOND: Role.RESPONDER,
     Permission.ALERT_WRITE: Role.OPERATOR,
     Permission.CANARY_OPERATE: Role.OPERATOR,
+    Permission.CHAOS_OPERATE: Role.OPERATOR,
+    Permission.CHAOS_HALT: Role.RESPONDER,
 }
 """The least team role that holds each team-scoped permission."""
 
@@ -66,6 +70,7 @@ ORG_ROLES_HOLDING: dict[Permission, frozenset[OrgRole]] = {
     Permission.INVESTIGATION_READ: frozenset({OrgRole.AUDITOR}),
     Permission.ALERT_READ: frozenset({OrgRole.AUDITOR}),
     Permission.SCHEDULER_RUN: frozenset({OrgRole.ORG_ADMIN}),
+    Permission.CHAOS_HALT: frozenset({OrgRole.ORG_ADMIN}),
 }
 """Org-wide roles that hold a permission in every team of the org."""
 

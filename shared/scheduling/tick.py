@@ -7,6 +7,7 @@ from datetime import datetime
 
 from shared.alerts.scheduler import AlertScheduler, TickReport, WantedInvestigation
 from shared.canary.service import CanaryService
+from shared.chaos.service import ChaosService
 from shared.commands.context import Context, Handled, Handlers
 from shared.identity.models import OrgId, Platform
 from shared.invocation import Invocation
@@ -18,9 +19,13 @@ from shared.scheduling.triggers import scheduled
 class ScheduledWork:
     """Runs the scheduler's tick: alerts first, then canaries."""
 
-    def __init__(self, *, alerts: AlertScheduler, canaries: CanaryService) -> None:
+    def __init__(
+        self, *, alerts: AlertScheduler, canaries: CanaryService, chaos: ChaosService | None
+    ) -> None:
+        """`chaos`: None where the deployment runs no chaos experiments."""
         self._alerts = alerts
         self._canaries = canaries
+        self._chaos = chaos
 
     def handlers(self) -> Handlers:
         """The command this service runs."""
@@ -36,11 +41,14 @@ class ScheduledWork:
         org = None if actor.platform is Platform.SCHEDULER else actor.org
         report = self._alerts.tick(at, trigger=trigger, org=org)
         stepped = self._canaries.advance(at, trigger=trigger, org=org)
+        # after the alerts: a page that fired in this tick halts the team's experiments now
+        chaos = self._chaos.advance(at, trigger=trigger, org=org) if self._chaos else []
         fields = [
             ("Fired", ", ".join(_fired(report)) or "none"),
             ("Resolved", ", ".join(report.resolved) or "none"),
             ("Escalated", ", ".join(report.escalated) or "none"),
             ("Canaries", "\n".join(stepped) or "none due"),
+            ("Chaos", "\n".join(chaos) or "nothing to do"),
         ]
         if report.problems:
             fields.append(("Problems", "\n".join(report.problems[:10])))

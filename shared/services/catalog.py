@@ -110,6 +110,7 @@ class ServiceCatalog:
             registered_by=ctx.principal.actor.user,
             registered_at=ctx.now,
             log_workspace=command.azure_workspace,
+            production=command.production,
         )
         self._refuse_owned(team, service)
         self._directory.save_team(

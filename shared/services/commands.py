@@ -38,6 +38,7 @@ class RegisterService(Command):
         "sre service register web --aws-alb "
         "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/w/1",
         "sre service register checkout-api --sample checkout",
+        "sre service register checkout-api --sample checkout --production",
         "sre service register web --metrics-file web-incident.csv",
         "sre service register web --gcp-cloud-run my-project/europe-west1/web",
         "sre service register shop --azure-resource "
@@ -63,6 +64,8 @@ class RegisterService(Command):
         pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
         json_schema_extra={"metavar": "WORKSPACE_ID"},
     )
+    production: bool = False
+    """Production: a chaos experiment on it needs a second operator's approval."""
     team: OptionalTeam = None
 
     @model_validator(mode="after")

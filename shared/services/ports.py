@@ -12,9 +12,9 @@ from shared.records import Frozen
 class ServiceUse(Frozen):
     """One thing of a team that uses one of its services."""
 
-    kind: Literal["alert policy", "canary"]
+    kind: Literal["alert policy", "canary", "chaos experiment"]
     name: str
-    """The policy's name, the canary's id."""
+    """The policy's name, the canary's or the experiment's id."""
 
 
 class ServiceUsers(Protocol):

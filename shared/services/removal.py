@@ -44,6 +44,12 @@ def refuse_used(
             f"{name} has a canary under way ({', '.join(canaries)}): promote or roll it back "
             f"first (`sre canary rollback {canaries[0]} --team {team}`)."
         )
+    experiments = [use.name for use in uses if use.kind == "chaos experiment"]
+    if experiments:  # its fault may still be injected: never removed under it
+        raise ConflictError(
+            f"{name} has a chaos experiment under way ({', '.join(experiments)}): halt it "
+            f"first (`sre chaos halt {experiments[0]} --team {team}`)."
+        )
     policies = policies_of(uses)
     if command.force or not (policies or shared):
         return

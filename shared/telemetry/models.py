@@ -71,6 +71,8 @@ class Service(Frozen):
     shared_from: str | None = None
     """The team that owns the resource, when an org admin shared it with this team read-only (its
     canaries are the owner's alone)."""
+    production: bool = False
+    """Marked production (`--production`): a chaos experiment on it needs a second operator."""
 
 
 class Event(Frozen):

@@ -91,6 +91,14 @@ MATRIX: dict[str, set[str]] = {
     "canary rollback can-000000 --team {t}": {"operator", "admin"},
     "canary hold can-000000 --team {t}": {"operator", "admin"},
     "canary resume can-000000 --team {t}": {"operator", "admin"},
+    'chaos plan web --fault error --expect "error_rate < 1%" --team {t}': {"operator", "admin"},
+    'chaos start web --fault error --expect "error_rate < 1%" --team {t}': {"operator", "admin"},
+    "chaos approve chx-000000 --team {t}": {"operator", "admin"},
+    "chaos status chx-000000 --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
+    "chaos list --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
+    "chaos halt chx-000000 --team {t}": {"responder", "operator", "admin", "org-admin"},
+    "chaos halt --all": ORG_ADMINS,
+    "chaos unhalt": ORG_ADMINS,
 }
 TEAM_SCOPED = {template for template in MATRIX if "{" in template}
 

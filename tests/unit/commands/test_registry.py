@@ -174,6 +174,11 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "azure_resource": st.none()
     | st.just("/subscriptions/s1/resourceGroups/g/providers/Microsoft.Web/sites/app"),
     "metrics_file": st.none() | st.from_regex(r"[a-z/._-]{1,30}\.csv", fullmatch=True),
+    "production": st.booleans(),
+    "fault": st.sampled_from(["error", "delay:1500ms", "http-status:503"]),
+    "percent": st.sampled_from(["1,5,25", "5", "10,50"]),
+    "expect": st.lists(st.sampled_from(["p99_latency < 2s", "error_rate < 1%"]), min_size=1),
+    "journal": st.booleans(),
 }
 
 

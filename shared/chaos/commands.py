@@ -1,0 +1,187 @@
+"""Chaos commands: plan, start, approve, status, list, halt (one, or all with the lever) and
+unhalt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, model_validator
+
+from shared.chaos.hypothesis import expectation
+from shared.chaos.models import Fault
+from shared.commands.base import Command, OptionalTeam
+from shared.commands.duration import bounded
+from shared.identity.rbac import Permission
+from shared.services.commands import ServiceName
+
+
+def _percents(text: str) -> str:
+    try:
+        steps = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise ValueError("write the percent steps as whole percentages, like 1,5,25") from None
+    if any(not 1 <= s <= 100 for s in steps) or steps != sorted(set(steps)):
+        raise ValueError("percent steps rise, each from 1 to 100 (like 1,5,25)")
+    if len(steps) > 10:
+        raise ValueError("at most 10 percent steps")
+    return text
+
+
+def _fault(text: str) -> str:
+    Fault.parse(text)
+    return text
+
+
+def _expectations(texts: list[str]) -> list[str]:
+    if not texts:
+        raise ValueError('give the steady state with --expect, like --expect "p99_latency < 2s"')
+    for text in texts:
+        expectation(text)
+    return texts
+
+
+Percents = Annotated[str, AfterValidator(_percents)]
+FaultText = Annotated[str, AfterValidator(_fault)]
+Expectations = Annotated[list[str], AfterValidator(_expectations)]
+StepDuration = Annotated[str, bounded(at_least=timedelta(minutes=2), at_most=timedelta(hours=6))]
+"""How long each percent step lasts before it is judged."""
+ExperimentId = Annotated[str, Field(pattern=r"^chx-[0-9a-f]{6,12}$")]
+
+
+class _Design(Command):
+    positional = ("service",)
+    target_kind = "service"
+    target_field = "service"
+    service: ServiceName
+    fault: FaultText
+    percent: Percents = "1,5,25"
+    duration: StepDuration = "10m"
+    expect: Expectations
+    """The steady state, once per expectation (`--expect A --expect B`)."""
+    team: OptionalTeam = None
+
+
+class PlanExperiment(_Design):
+    words = ("chaos", "plan")
+    permission = Permission.CHAOS_OPERATE
+    mutates = True  # changes nothing, but a dry run is on the record (as FIS's are)
+    purpose = (
+        "Dry-run an experiment: what would be injected where, at which steps, the preflight "
+        "problems with their fixes, and what would halt it. Nothing is injected."
+    )
+    examples = (
+        'sre chaos plan checkout-api --fault delay:1500ms --expect "p99_latency < 2s"',
+        'sre chaos plan checkout-api --fault error --percent 1,5 --expect "error_rate < 1%"',
+    )
+
+
+class StartExperiment(_Design):
+    words = ("chaos", "start")
+    permission = Permission.CHAOS_OPERATE
+    mutates = True
+    deferred = True  # injects a fault: run by the worker
+    purpose = (
+        "Start an experiment: the fault on a growing share of the service's invocations, the "
+        "steady state judged at every step; halted and rolled back when it deviates. On a "
+        "production service a second operator approves it first."
+    )
+    examples = (
+        'sre chaos start checkout-api --fault delay:1500ms --expect "p99_latency < 2s"',
+        "sre chaos start checkout-api --fault error --percent 1,5,25 --duration 10m "
+        '--expect "error_rate < 1%" --expect "p99_latency < 2s"',
+    )
+
+
+class _OneExperiment(Command):
+    positional = ("id",)
+    target_kind = "experiment"
+    target_field = "id"
+    id: ExperimentId
+    team: OptionalTeam = None
+
+
+class ApproveExperiment(_OneExperiment):
+    words = ("chaos", "approve")
+    permission = Permission.CHAOS_OPERATE
+    mutates = True
+    deferred = True
+    purpose = "Approve an experiment on a production service (an operator other than its starter)."
+    examples = ("sre chaos approve chx-3f9c2a",)
+
+
+class ShowExperiment(_OneExperiment):
+    words = ("chaos", "status")
+    permission = Permission.SERVICE_READ
+    purpose = "Show an experiment: its step, verdicts and rollbacks (`--journal`: Chaos Toolkit's)."
+    examples = ("sre chaos status chx-3f9c2a", "sre chaos status chx-3f9c2a --journal")
+    journal: bool = False
+
+
+class ListExperiments(Command):
+    words = ("chaos", "list")
+    permission = Permission.SERVICE_READ
+    target_kind = "team"
+    target_field = "team"
+    purpose = "List a team's experiments under way (`--all`: ended ones too), newest first."
+    examples = ("sre chaos list", "sre chaos list --all")
+    all: bool = False
+    team: OptionalTeam = None
+
+    def audit_target(self, channel: str | None, *, team: str | None) -> str:
+        """`--all` is read as every `--all` is (the audit's): of the org's whole record."""
+        return "org" if self.all else super().audit_target(channel, team=team)
+
+
+class HaltExperiment(Command):
+    words = ("chaos", "halt")
+    positional = ("id",)
+    permission = Permission.CHAOS_HALT
+    target_kind = "experiment"
+    target_field = "id"
+    mutates = True
+    deferred = True  # removes the fault: run by the worker (the button is answered at once)
+    may_change_nothing = True
+    purpose = (
+        "Halt an experiment now and remove its fault (responder and above); `--all` (org "
+        "admin): engage the safety lever, halt every experiment of the org, start none."
+    )
+    examples = ("sre chaos halt chx-3f9c2a", "sre chaos halt --all")
+    id: ExperimentId | None = None
+    all: bool = False
+    team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _one_or_all(self) -> HaltExperiment:
+        if (self.id is None) == (not self.all):
+            raise ValueError("name one experiment (`sre chaos halt chx-…`) or `--all`, not both")
+        return self
+
+    def required(self) -> Permission:
+        """`--all` engages the org's lever: an org admin's."""
+        return Permission.ORG_ADMIN if self.all else self.permission
+
+    def audit_target(self, channel: str | None, *, team: str | None) -> str:
+        """`--all` acts on the whole org."""
+        return "org" if self.all else super().audit_target(channel, team=team)
+
+
+class UnhaltChaos(Command):
+    words = ("chaos", "unhalt")
+    permission = Permission.ORG_ADMIN
+    target_kind = "org"
+    mutates = True
+    may_change_nothing = True
+    purpose = "Release the org's safety lever: experiments may start again (org admin)."
+    examples = ("sre chaos unhalt",)
+
+
+CHAOS_COMMANDS: tuple[type[Command], ...] = (
+    PlanExperiment,
+    StartExperiment,
+    ApproveExperiment,
+    ShowExperiment,
+    ListExperiments,
+    HaltExperiment,
+    UnhaltChaos,
+)

@@ -1,0 +1,118 @@
+"""Halting experiments: one (responder and above of its team), or all of the org with the
+safety lever engaged (org admin), and the lever released; each fault removed and verified
+removed before the answer, and told in the experiment's message."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from shared.chaos import commands as c
+from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
+from shared.chaos.notices import ChaosMessages
+from shared.chaos.ports import ChaosStore, FaultInjector, SafetyLever
+from shared.chaos.rollback import rolled_back
+from shared.chaos.steps import ending
+from shared.commands.context import Context, NothingToChange
+from shared.errors import ConflictError, UnavailableError
+from shared.replies import Reply, Tone, user_ref
+
+
+class ChaosHalts:
+    """Runs `chaos halt` and `chaos unhalt`."""
+
+    def __init__(
+        self,
+        *,
+        store: ChaosStore,
+        lever: SafetyLever,
+        injector: FaultInjector,
+        messages: ChaosMessages,
+        find: Callable[[str, Context], Experiment],
+    ) -> None:
+        """`find`: the team's experiment by id (NotFoundError otherwise)."""
+        self._store = store
+        self._lever = lever
+        self._injector = injector
+        self._messages = messages
+        self._find = find
+
+    def halt(self, command: c.HaltExperiment, ctx: Context) -> Reply:
+        """Halt one experiment (or, with `--all`, engage the lever and halt every one)."""
+        user = ctx.principal.actor.user
+        if command.all:
+            org = ctx.principal.actor.org
+            self._lever.engage(
+                org, by=user, reason=f"`sre chaos halt --all` by @{user}", at=ctx.now
+            )
+            stopped = [self._halted(x, ctx.now, user) for x in self._store.every() if x.org == org]
+            lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped]
+            return Reply(
+                tone=Tone.OK,
+                title=f"Safety lever engaged by @{user}: {len(stopped)} experiment(s) halted",
+                text="\n".join(lines)
+                + ("\n" if lines else "")
+                + "No experiment starts until an org admin runs `sre chaos unhalt`.",
+                refs=(user_ref(user),),
+            )
+        experiment = self._find(command.id or "", ctx)
+        if experiment.state in {ExperimentState.ENDED, ExperimentState.ROLLING_BACK}:
+            raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
+        halted = self._halted(experiment, ctx.now, user)
+        if halted.state is not ExperimentState.ENDED:
+            raise UnavailableError(
+                f"{halted.id} is halted but its fault could not be removed yet: "
+                f"{halted.reason}. The scheduler retries every minute."
+            )
+        return Reply(
+            tone=Tone.OK,
+            title=f"{halted.id} halted by @{user}: its fault is removed",
+            refs=(user_ref(user),),
+        )
+
+    def _halted(self, experiment: Experiment, now: datetime, user: str) -> Experiment:
+        """Recorded as halted, then every injection removed and verified, then told."""
+        if experiment.state is ExperimentState.ROLLING_BACK:
+            return experiment  # already ending: the scheduler finishes it
+        reason = f"halted by @{user}"
+        saved = self._store.save(
+            ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user)
+        )
+        saved = self._store.save(rolled_back(self._injector, saved, now))
+        return self._messages.tell(saved)
+
+    def halt_unchanged(
+        self, command: c.HaltExperiment, ctx: Context
+    ) -> str | NothingToChange | None:
+        """Halting one already ended; `--all` while the lever is engaged and nothing runs."""
+        org = ctx.principal.actor.org
+        if command.all:
+            lever = self._lever.state(org)
+            live = [x for x in self._store.every() if x.org == org]
+            return (
+                f"the safety lever is already engaged (by @{lever.by})"
+                if lever.engaged and not live
+                else None
+            )
+        found = self._store.get(org, command.id or "")
+        if found is None or found.team != ctx.team or found.state is not ExperimentState.ENDED:
+            return None
+        return f"{found.id} already {found.standing}"
+
+    def unhalt(self, _: c.UnhaltChaos, ctx: Context) -> Reply:
+        """Release the org's lever."""
+        user = ctx.principal.actor.user
+        self._lever.release(ctx.principal.actor.org, by=user, at=ctx.now)
+        return Reply(
+            tone=Tone.OK,
+            title=f"Safety lever released by @{user}: experiments may start again",
+            refs=(user_ref(user),),
+        )
+
+    def unhalt_unchanged(self, _: c.UnhaltChaos, ctx: Context) -> str | None:
+        """Releasing a lever that is not engaged."""
+        return (
+            None
+            if self._lever.state(ctx.principal.actor.org).engaged
+            else "the safety lever is not engaged"
+        )

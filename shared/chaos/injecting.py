@@ -1,0 +1,177 @@
+"""Injecting and reading a fault for an experiment: its service found in its team, each
+injection recorded on the experiment before the injector is called (safe by order), the minutes
+of the current step after its ramp-up, and the steady state checked before the first one."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from statistics import median
+
+from shared.chaos.hypothesis import REQUESTS, expectation
+from shared.chaos.models import (
+    Experiment,
+    ExperimentOutcome,
+    ExperimentState,
+    Injection,
+    SteadyState,
+)
+from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics
+from shared.chaos.rollback import removal
+from shared.chaos.steps import EXTENSIONS, RAMP_UP, current, ending, injection_for, with_step
+from shared.errors import NotFoundError
+from shared.identity.models import OrgId
+from shared.identity.ports import Directory
+from shared.judging.condition import Condition
+from shared.judging.judge import MetricData
+from shared.telemetry.models import Service, Signal
+
+log = logging.getLogger("autosre.chaos")
+BEFORE = timedelta(minutes=10)
+"""How much unfaulted traffic before a start is checked against the steady state."""
+LATE = timedelta(minutes=5)
+"""How long past its last possible judgement an injection may outlive a stopped scheduler."""
+
+
+class Injecting:
+    """Makes and reads an experiment's injections."""
+
+    def __init__(
+        self,
+        *,
+        store: ChaosStore,
+        directory: Directory,
+        injector: FaultInjector,
+        metrics: FaultMetrics,
+        ramp_up: timedelta = RAMP_UP,
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self.injector = injector
+        self._metrics = metrics
+        self._ramp_up = ramp_up
+
+    def service(self, experiment: Experiment) -> Service:
+        """The experiment's service, as its team has it registered now."""
+        team = self._directory.get_team(OrgId(experiment.org), experiment.team)
+        found = team.services.get(experiment.service) if team else None
+        if found is None:
+            raise NotFoundError(
+                f"{experiment.service} is no longer registered in team {experiment.team}"
+            )
+        return found
+
+    @staticmethod
+    def conditions(experiment: Experiment) -> list[Condition]:
+        """Its steady state, parsed."""
+        return [expectation(text) for text in experiment.expectations]
+
+    def minutes(self, experiment: Experiment, now: datetime) -> dict[str, MetricData] | None:
+        """The current step's minutes after its ramp-up, per signal; None before one is whole."""
+        start = experiment.step_started_at + self._ramp_up
+        if now - start < timedelta(minutes=1):
+            return None
+        return self._metrics.compare(
+            self.service(experiment), _signals(experiment), start=start, end=now
+        )
+
+    def tripped(self, injection: Injection) -> str:
+        """Why the injection's stop conditions fired (a failed read is logged, not a halt)."""
+        try:
+            return self.injector.tripped(injection.handle or injection.key)
+        except Exception:
+            log.exception("could not read the stop conditions of %s", injection.key)
+            return ""
+
+    def before(self, experiment: Experiment, service: Service, now: datetime) -> SteadyState:
+        """The unfaulted traffic of the last minutes against each expectation (Chaos Toolkit's
+        hypothesis before the method)."""
+        data = self._metrics.compare(service, _signals(experiment), start=now - BEFORE, end=now)
+        reasons: list[str] = []
+        met = True
+        for condition in self.conditions(experiment):
+            value = _unfaulted(condition, data.get(condition.signal.value))
+            if value is None:
+                reasons.append(f"{condition.rule()}: no data")
+                continue
+            holds = condition.crosses(value)
+            met = met and holds
+            verb = "meets" if holds else "breaks"
+            shown = f"{condition.signal.label} {condition.shown(value)}"
+            reasons.append(f"{shown} ({verb} {condition.rule()})")
+        return SteadyState(at=now, percent=0, met=met, verdict="before", reasons=reasons)
+
+    @staticmethod
+    def recorded(experiment: Experiment, now: datetime) -> Experiment:
+        """The experiment with its current step's injection recorded (before it is made)."""
+        injection = injection_for(experiment, now)
+        if current(experiment) is not None:
+            return experiment
+        return experiment.model_copy(update={"injections": [*experiment.injections, injection]})
+
+    def inject(self, saved: Experiment, now: datetime, *, by: str = "scheduler") -> Experiment:
+        """Make the current step's recorded injection; the experiment as stored after (running,
+        or failed and rolling back when the injector refused)."""
+        injection = current(saved)
+        assert injection is not None, "recorded before it is made"  # noqa: S101
+        # the injection ends by itself if nothing removes it: its step, extended, and a margin
+        longest = saved.step_duration * (1 + EXTENSIONS) + LATE
+        try:
+            handle = self.injector.inject(
+                self.service(saved),
+                saved.fault,
+                injection,
+                minutes=int(longest.total_seconds() // 60),
+            )
+        except Exception as error:  # noqa: BLE001 (ended failed, rolled back, said)
+            log.warning("experiment %s: injection failed: %s", saved.id, error)
+            reason = f"the fault could not be injected ({str(error)[:200]})"
+            return self._store.save(
+                ending(saved, now, ExperimentOutcome.FAILED, reason, what="failed", by=by)
+            )
+        made = injection.model_copy(update={"handle": handle, "at": now})
+        injections = [made if i.key == injection.key else i for i in saved.injections]
+        said = f"{saved.fault.written} into {injection.percent}% of {saved.service}"
+        running = with_step(
+            saved,
+            now,
+            "injected",
+            said,
+            by=by,
+            injections=injections,
+            state=ExperimentState.RUNNING,
+            step_started_at=now,
+        )
+        return self._store.save(running)
+
+    def next_step(self, saved: Experiment, now: datetime) -> Experiment:
+        """After an advance: the previous step's injection removed (verified), then the next
+        one made; a removal that fails ends the experiment failed instead."""
+        attempts = [
+            removal(self.injector, i, now)
+            for i in saved.pending()
+            if i.key != f"{saved.id}-{saved.step}"
+        ]
+        tried = saved.model_copy(update={"rollbacks": [*saved.rollbacks, *attempts]})
+        failed = [a for a in attempts if not a.verified]
+        if failed:
+            reason = f"the previous step's fault could not be removed ({failed[0].error})"
+            return self._store.save(
+                ending(tried, now, ExperimentOutcome.FAILED, reason, what="failed")
+            )
+        return self.inject(self._store.save(tried) if attempts else saved, now)
+
+
+def _signals(experiment: Experiment) -> list[str]:
+    """What the experiment reads: each expectation's signal and the requests."""
+    named = [expectation(text).signal.value for text in experiment.expectations]
+    return sorted({*named, REQUESTS})
+
+
+def _unfaulted(condition: Condition, data: MetricData | None) -> float | None:
+    """The unfaulted share's value over the minutes, in the expectation's unit."""
+    if data is None:
+        return None
+    if condition.signal is Signal.ERROR_RATE:
+        return 100.0 * sum(data.control) / data.control_total if data.control_total else None
+    return median(data.control) if data.control else None

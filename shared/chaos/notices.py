@@ -1,0 +1,149 @@
+"""What people see of experiments: the one message each has (posted once, updated at every
+step), and the replies to the commands."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
+from shared.chaos.ports import ChaosStore
+from shared.errors import ConflictError, missing_record
+from shared.identity.models import OrgId
+from shared.identity.ports import Directory
+from shared.messages import channel_targets, post_or_update
+from shared.ports import Notifier
+from shared.replies import Button, Reply, Tone, user_ref
+from shared.times import clock, spans_days
+
+log = logging.getLogger("autosre.chaos")
+SHOWN = 10
+"""History lines shown in an experiment's message."""
+
+_TONE = {
+    ExperimentOutcome.HELD: Tone.OK,
+    ExperimentOutcome.DEVIATED: Tone.ERROR,
+    ExperimentOutcome.INCONCLUSIVE: Tone.INFO,
+    ExperimentOutcome.HALTED: Tone.INFO,
+    ExperimentOutcome.FAILED: Tone.ERROR,
+}
+
+
+def steps_said(experiment: Experiment) -> str:
+    """`1% → 5% → 25%, 10m each`."""
+    minutes = int(experiment.step_duration.total_seconds() // 60)
+    return " → ".join(f"{p}%" for p in experiment.percents) + f", {minutes}m each"
+
+
+def title(experiment: Experiment) -> str:
+    """The message's title; a failed rollback said loudly."""
+    head = f"Chaos {experiment.id}: {experiment.fault.written} on {experiment.service}"
+    if (
+        experiment.outcome is ExperimentOutcome.FAILED
+        and experiment.state is not ExperimentState.ENDED
+    ):
+        return f"{head}: FAILED, its fault is still injected: removal retried every minute"
+    return f"{head}: {experiment.standing}"
+
+
+def history(experiment: Experiment) -> list[str]:
+    """The latest history lines, oldest first."""
+    shown = experiment.history[-SHOWN:]
+    if not shown:
+        return []
+    days = spans_days(shown[0].at, shown[-1].at)
+    return [
+        f"{clock(r.at, days=days)} {r.percent}% {r.what} by @{r.by}"
+        + (f": {r.reason}" if r.reason else "")
+        for r in shown
+    ]
+
+
+def buttons(experiment: Experiment) -> list[Button]:
+    """Approve while it waits for a second operator; Halt while anything can still be stopped."""
+    scope = f"{experiment.id} --team={experiment.team}"
+    found: list[Button] = []
+    if experiment.state is ExperimentState.AWAITING_APPROVAL:
+        found.append(Button(label="Approve", command=f"sre chaos approve {scope}", style="primary"))
+    if experiment.state in {
+        ExperimentState.AWAITING_APPROVAL,
+        ExperimentState.STARTING,
+        ExperimentState.RUNNING,
+    }:
+        found.append(Button(label="Halt", command=f"sre chaos halt {scope}", style="danger"))
+    return found
+
+
+def experiment_notice(experiment: Experiment) -> Reply:
+    """Title with the fault and where it stands, the latest steps with the verdicts, buttons."""
+    tone = _TONE[experiment.outcome] if experiment.outcome else Tone.INFO
+    people = sorted({r.by for r in experiment.history[-SHOWN:]})
+    return Reply(
+        tone=tone,
+        title=title(experiment),
+        text="\n".join(history(experiment)),
+        fields=[
+            ("Experiment", f"{experiment.id} (team {experiment.team})"),
+            ("Steady state", "; ".join(experiment.expectations)),
+            ("Steps", steps_said(experiment)),
+        ],
+        buttons=buttons(experiment),
+        refs=tuple(user_ref(by) for by in people),
+    )
+
+
+def status_reply(experiment: Experiment) -> Reply:
+    """`chaos status`: the experiment's message, as information whatever its outcome."""
+    return experiment_notice(experiment).model_copy(update={"tone": Tone.INFO})
+
+
+def team_list(team: str, experiments: Sequence[Experiment], *, every: bool) -> Reply:
+    """A team's experiments, one line each."""
+    if not experiments:
+        more = "" if every else " under way (`sre chaos list --all` for ended ones)"
+        return Reply(tone=Tone.INFO, title=f"Team {team} has no experiments{more}")
+    fields = [(x.id, f"{x.fault.written} on {x.service}: {x.standing}") for x in experiments]
+    return Reply(tone=Tone.INFO, title=f"Experiments of {team}", fields=fields)
+
+
+def unknown_experiment(experiment_id: str, team: str, experiments: Sequence[Experiment]) -> str:
+    """Why `experiment_id` is not found, with a likely typo or the team's experiments."""
+    return missing_record(
+        f"There is no experiment {experiment_id} in team {team}",
+        experiment_id,
+        [(x.id, f"{x.fault.written} on {x.service}, {x.standing}") for x in experiments],
+        none='`sre chaos plan SERVICE --fault error --expect "error_rate < 1%"`',
+        more="`sre chaos list --all`",
+    )
+
+
+class ChaosMessages:
+    """Keeps each experiment's one message: posted in its team's channel once, updated after."""
+
+    def __init__(self, *, store: ChaosStore, directory: Directory, notifier: Notifier) -> None:
+        self._store = store
+        self._directory = directory
+        self._notifier = notifier
+
+    def tell(self, experiment: Experiment) -> Experiment:
+        """Post or update its message (a failure is logged, never raised: what it tells is
+        done); the experiment, with where its message is."""
+        try:
+            channels = channel_targets(
+                self._directory, OrgId(experiment.org), experiment.team, experiment.platform
+            )
+            told = post_or_update(
+                self._notifier,
+                experiment_notice(experiment),
+                message=experiment.message,
+                channels=channels[:1],
+            )
+        except Exception:
+            log.exception("could not tell experiment %s", experiment.id)
+            return experiment
+        if not told.where or told.where[0] == experiment.message:
+            return experiment
+        try:
+            return self._store.save(experiment.model_copy(update={"message": told.where[0]}))
+        except ConflictError:
+            return experiment

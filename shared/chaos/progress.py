@@ -1,0 +1,195 @@
+"""The progress made at each scheduler tick: every running experiment's guard (the org's lever,
+a real outage of its team, the injection's own stop conditions, a deviation of its steady state)
+halts it at once; a step whose time is over is judged, extended, advanced or ended; every
+rollback not yet verified is tried again. Each change a conditional write, audited as the
+scheduler, and told in the experiment's one message."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from shared.audit.scheduled import ScheduledAction, scheduler_entry
+from shared.audit.trail import AuditTrail
+from shared.chaos.hypothesis import HypothesisVerdict, assess
+from shared.chaos.injecting import Injecting
+from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
+from shared.chaos.notices import ChaosMessages
+from shared.chaos.ports import ChaosStore, Outages, SafetyLever
+from shared.chaos.rollback import rolled_back
+from shared.chaos.steps import (
+    after_judgement,
+    checked,
+    current,
+    ending,
+    left_starting,
+    looks,
+    step_due,
+)
+from shared.errors import ConflictError, NotFoundError
+from shared.identity.models import OrgId
+
+log = logging.getLogger("autosre.chaos")
+
+
+class ChaosProgress:
+    """Guards, judges, advances and rolls back experiments at each scheduler tick."""
+
+    def __init__(
+        self,
+        *,
+        store: ChaosStore,
+        injecting: Injecting,
+        lever: SafetyLever,
+        outages: Outages,
+        audit: AuditTrail,
+        messages: ChaosMessages,
+    ) -> None:
+        self._store = store
+        self._injecting = injecting
+        self._lever = lever
+        self._outages = outages
+        self._audit = audit
+        self._messages = messages
+
+    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
+        """One tick over every experiment not yet ended (of `org`, if given); what happened,
+        one line each."""
+        done: list[str] = []
+        for experiment in self._store.every():
+            if org not in (None, experiment.org):
+                continue
+            try:
+                line = self._one(experiment, now, trigger)
+            except ConflictError:
+                continue  # another run took this step
+            done += [line] if line else []
+        return done
+
+    def _one(self, experiment: Experiment, now: datetime, trigger: str) -> str | None:
+        if experiment.state is ExperimentState.ROLLING_BACK:
+            return self._roll_back(experiment, now, trigger)
+        if experiment.state is ExperimentState.STARTING and left_starting(experiment, now):
+            reason = "its start was left unfinished"
+            ended = ending(experiment, now, ExperimentOutcome.FAILED, reason, what="failed")
+            return self._end(ended, now, trigger)
+        if experiment.state is not ExperimentState.RUNNING:
+            return None
+        halt = self.halt_reason(experiment)
+        if halt:
+            ended = ending(experiment, now, ExperimentOutcome.HALTED, halt, what="halted")
+            return self._end(ended, now, trigger)
+        return self._judge(experiment, now, trigger)
+
+    def halt_reason(self, experiment: Experiment) -> str:
+        """Why it must halt now (the lever, a real outage, its stop conditions); empty if not."""
+        org = OrgId(experiment.org)
+        lever = self._lever.state(org)
+        if lever.engaged:
+            return f"the org's safety lever is engaged by @{lever.by}" + (
+                f": {lever.reason}" if lever.reason else ""
+            )
+        outage = self._outages.firing(org, experiment.team)
+        if outage:
+            return f"a real outage of team {experiment.team}: {'; '.join(outage)}"
+        try:
+            self._injecting.service(experiment)
+        except NotFoundError as gone:
+            return str(gone)
+        injection = current(experiment)
+        tripped = self._injecting.tripped(injection) if injection else ""
+        return f"its stop condition fired: {tripped}" if tripped else ""
+
+    def _judge(self, experiment: Experiment, now: datetime, trigger: str) -> str | None:
+        """The guard's judgement on the step so far; at the step's end, the step's."""
+        try:
+            data = self._injecting.minutes(experiment, now)
+        except Exception as error:  # noqa: BLE001 (a failed read is no verdict; told)
+            log.warning("experiment %s: metrics unavailable: %s", experiment.id, error)
+            return f"{experiment.id} not judged: metrics unavailable ({error})"
+        if data is None:
+            return None  # still in the ramp-up after its injection
+        found = assess(self._injecting.conditions(experiment), data, looks=looks(experiment))
+        deviated = found.verdict is HypothesisVerdict.DEVIATED
+        judged = checked(experiment, found, now, kept=deviated or step_due(experiment, now))
+        if deviated:
+            said = found.said
+            return self._end(
+                ending(judged, now, ExperimentOutcome.DEVIATED, said, what="deviated"), now, trigger
+            )
+        if not step_due(experiment, now):
+            self._store.save(judged)
+            return None
+        after = after_judgement(judged, found, now)
+        if after.state is ExperimentState.ROLLING_BACK:
+            return self._end(after, now, trigger)
+        return self._step(experiment, after, now, trigger)
+
+    def _step(self, before: Experiment, after: Experiment, now: datetime, trigger: str) -> str:
+        """Extended or advanced: recorded, audited (no entry, no step), then the next percent
+        injected (its injection recorded first)."""
+        advanced = after.step != before.step
+        saved = self._store.save(self._injecting.recorded(after, now) if advanced else after)
+        try:
+            self._record(saved, trigger)
+        except Exception:  # no entry, no action: the step is taken back
+            log.exception("could not audit experiment %s's step", before.id)
+            self._store.save(before.model_copy(update={"version": saved.version}))
+            return f"{before.id} not judged: the audit trail is unavailable"
+        if advanced:
+            saved = self._injecting.next_step(saved, now)
+            if saved.state is ExperimentState.ROLLING_BACK:
+                return self._end(saved, now, trigger, saved_already=True)
+        self._messages.tell(saved)
+        said = f"advanced to {saved.percent}%" if advanced else f"extended at {saved.percent}%"
+        return f"{saved.id} {said}"
+
+    def _end(
+        self, ending_: Experiment, now: datetime, trigger: str, *, saved_already: bool = False
+    ) -> str:
+        """Recorded as ending, audited (never held back by the trail: removing a fault is the
+        safe side), then every injection removed and verified, and told."""
+        saved = ending_ if saved_already else self._store.save(ending_)
+        self._record_after(saved, trigger)
+        line = self._roll_back(saved, now, trigger, told_ending=True)
+        return line or f"{saved.id} {saved.history[-1].what}"
+
+    def _roll_back(
+        self, experiment: Experiment, now: datetime, trigger: str, *, told_ending: bool = False
+    ) -> str | None:
+        """Try every removal not yet verified; ended when all are (told and audited)."""
+        after = rolled_back(self._injecting.injector, experiment, now)
+        if after == experiment:
+            return None
+        saved = self._store.save(after)
+        changed = saved.history[-1] != experiment.history[-1]
+        if changed:
+            self._record_after(saved, trigger)
+        if changed or told_ending:
+            self._messages.tell(saved)
+        if saved.state is ExperimentState.ENDED:
+            return f"{saved.id} ended: {saved.outcome.value if saved.outcome else ''}"
+        return f"{saved.id} FAILED: its fault could not be removed yet, retried every minute"
+
+    def _record_after(self, experiment: Experiment, trigger: str) -> None:
+        """Audit a change that is never held back by the trail (a halt, a rollback)."""
+        try:
+            self._record(experiment, trigger)
+        except Exception:
+            log.exception(
+                "could not audit experiment %s's %s", experiment.id, experiment.history[-1].what
+            )
+
+    def _record(self, experiment: Experiment, trigger: str) -> None:
+        step = experiment.history[-1]
+        self._audit.append(
+            scheduler_entry(
+                experiment.org,
+                experiment.team,
+                time=step.at,
+                command=ScheduledAction("chaos", step.what, experiment.id).command(),
+                target=f"experiment:{experiment.id}",
+                trigger=trigger,
+                details={"percent": str(step.percent), "reason": step.reason[:500]},
+            )
+        )

@@ -1,0 +1,254 @@
+"""The chaos commands: plan, start, approve, status, list, halt (one, or all with the lever)
+and unhalt. The scheduler's step is in `progress`, the step logic in `steps`, the messages in
+`notices`."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+
+from shared.audit.trail import AuditTrail
+from shared.chaos import commands as c
+from shared.chaos.guards import refusals
+from shared.chaos.halting import ChaosHalts
+from shared.chaos.injecting import Injecting
+from shared.chaos.journal import journal
+from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
+from shared.chaos.notices import (
+    ChaosMessages,
+    status_reply,
+    steps_said,
+    team_list,
+    unknown_experiment,
+)
+from shared.chaos.planning import plan_reply
+from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
+from shared.chaos.progress import ChaosProgress
+from shared.chaos.rollback import rolled_back
+from shared.commands.context import Context, Handlers
+from shared.commands.duration import to_timedelta
+from shared.errors import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    UnavailableError,
+    did_you_mean,
+)
+from shared.identity.models import OrgId
+from shared.identity.ports import Directory
+from shared.ports import Notifier
+from shared.replies import Reply, Tone
+from shared.telemetry.models import Service
+
+
+class ChaosService:
+    """Runs the chaos commands and advances experiments for the scheduler."""
+
+    def __init__(
+        self,
+        *,
+        store: ChaosStore,
+        directory: Directory,
+        injector: FaultInjector,
+        lever: SafetyLever,
+        metrics: FaultMetrics,
+        outages: Outages,
+        audit: AuditTrail,
+        notifier: Notifier,
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self._lever = lever
+        self._outages = outages
+        self._injecting = Injecting(
+            store=store, directory=directory, injector=injector, metrics=metrics
+        )
+        self._messages = ChaosMessages(store=store, directory=directory, notifier=notifier)
+        self._progress = ChaosProgress(
+            store=store,
+            injecting=self._injecting,
+            lever=lever,
+            outages=outages,
+            audit=audit,
+            messages=self._messages,
+        )
+
+    def handlers(self) -> Handlers:
+        """The commands this service runs (a halt or unhalt that changes nothing is said so)."""
+        halts = ChaosHalts(
+            store=self._store,
+            lever=self._lever,
+            injector=self._injecting.injector,
+            messages=self._messages,
+            find=self._get,
+        )
+        return (
+            Handlers()
+            .add(c.PlanExperiment, self.plan)
+            .add(c.StartExperiment, self.start)
+            .add(c.ApproveExperiment, self.approve)
+            .add(c.ShowExperiment, self.show)
+            .add(c.ListExperiments, self.list_for_team)
+            .add(c.HaltExperiment, halts.halt, unchanged=halts.halt_unchanged)
+            .add(c.UnhaltChaos, halts.unhalt, unchanged=halts.unhalt_unchanged)
+        )
+
+    # -- designing and starting --------------------------------------------------------------
+
+    def _service(self, name: str, ctx: Context) -> Service:
+        team = self._directory.get_team(ctx.principal.actor.org, ctx.team or "")
+        service = team.services.get(name) if team else None
+        if service is None:
+            hint = did_you_mean(name, team.services if team else ())
+            raise NotFoundError(f"Team {ctx.team} has no service `{name}`.{hint}")
+        return service
+
+    def _refusals(
+        self, org: OrgId, team: str, service: Service, fault: Fault, own: str = ""
+    ) -> list[str]:
+        return refusals(
+            lever=self._lever.state(org),
+            outage=self._outages.firing(org, team),
+            running=[
+                x
+                for x in self._store.every()
+                if x.org == org and x.service == service.name and x.team == team and x.id != own
+            ],
+            problems=self._injecting.injector.preflight(service, fault),
+        )
+
+    def plan(self, command: c.PlanExperiment, ctx: Context) -> Reply:
+        """What a start would do, and what stops it now; nothing injected, no experiment kept."""
+        service = self._service(command.service, ctx)
+        draft = self._designed(command, ctx, service)
+        org = ctx.principal.actor.org
+        blocked = self._refusals(org, draft.team, service, draft.fault)
+        return plan_reply(draft, service, blocked, self._injecting.before(draft, service, ctx.now))
+
+    def start(self, command: c.StartExperiment, ctx: Context) -> Reply:
+        """Refused while anything forbids it; on a production service, recorded to wait for a
+        second operator; else recorded, then its first injection made."""
+        service = self._service(command.service, ctx)
+        draft = self._designed(command, ctx, service)
+        self._refuse(draft, service)
+        before = self._injecting.before(draft, service, ctx.now)
+        if not before.met:
+            raise ConflictError(
+                "The steady state does not hold before the experiment "
+                f"({'; '.join(before.reasons)}): a fault would prove nothing. Fix the service "
+                "first, or write the steady state it has."
+            )
+        draft = draft.model_copy(update={"before": before})
+        if service.production:
+            waiting = self._store.save(
+                draft.model_copy(update={"state": ExperimentState.AWAITING_APPROVAL})
+            )
+            waiting = self._messages.tell(waiting)
+            return Reply(
+                tone=Tone.OK,
+                title=f"Chaos {waiting.id} waits for approval: {service.name} is production",
+                text=f"Another operator of team {waiting.team} approves it with the Approve "
+                f"button or `sre chaos approve {waiting.id}`; nothing is injected until then.",
+                ephemeral=waiting.message is not None,  # its message tells the channel
+            )
+        return self._begin(draft, ctx.now, by=ctx.principal.actor.user)
+
+    def _designed(
+        self, command: c.PlanExperiment | c.StartExperiment, ctx: Context, service: Service
+    ) -> Experiment:
+        user = ctx.principal.actor.user
+        return Experiment(
+            id=f"chx-{uuid.uuid4().hex[:8]}",
+            org=ctx.principal.actor.org,
+            team=ctx.team or "",
+            service=service.name,
+            kind=service.kind,
+            fault=Fault.parse(command.fault),
+            percents=[int(p) for p in command.percent.split(",")],
+            step_duration=to_timedelta(command.duration),
+            expectations=list(command.expect),
+            state=ExperimentState.STARTING,
+            step_started_at=ctx.now,
+            started_by=user,
+            started_at=ctx.now,
+            production=service.production,
+            platform=ctx.principal.actor.platform,
+            history=[
+                ChaosStep(at=ctx.now, percent=0, what="planned", reason=command.fault, by=user)
+            ],
+        )
+
+    def _refuse(self, experiment: Experiment, service: Service) -> None:
+        org = OrgId(experiment.org)
+        found = self._refusals(org, experiment.team, service, experiment.fault, experiment.id)
+        if found:
+            raise ConflictError(f"Chaos on {service.name} cannot start: " + " ".join(found))
+
+    def _begin(self, experiment: Experiment, now: datetime, *, by: str) -> Reply:
+        """Recorded starting with its first injection (safe by order), then injected."""
+        starting = experiment.model_copy(
+            update={"state": ExperimentState.STARTING, "step_started_at": now}
+        )
+        saved = self._store.save(self._injecting.recorded(starting, now))
+        saved = self._injecting.inject(saved, now, by=by)
+        if saved.state is ExperimentState.ROLLING_BACK:
+            saved = self._store.save(rolled_back(self._injecting.injector, saved, now))
+            self._messages.tell(saved)
+            raise UnavailableError(f"Chaos {saved.id} could not start: {saved.reason}.")
+        saved = self._messages.tell(saved)
+        where = f" in #{saved.message.channel}" if saved.message and saved.message.channel else ""
+        return Reply(
+            tone=Tone.OK,
+            title=f"Chaos {saved.id} started: {saved.fault.written} into {saved.percent}% of "
+            f"{saved.service}",
+            text=f"Steps {steps_said(saved)}, judged every minute; follow it{where}.",
+            ephemeral=saved.message is not None,
+        )
+
+    def approve(self, command: c.ApproveExperiment, ctx: Context) -> Reply:
+        """A second operator of the team starts an experiment waiting for approval."""
+        experiment = self._get(command.id, ctx)
+        user = ctx.principal.actor.user
+        if experiment.state is not ExperimentState.AWAITING_APPROVAL:
+            raise ConflictError(
+                f"{experiment.id} is not waiting for approval: it is {experiment.standing}."
+            )
+        if user == experiment.started_by:
+            raise ForbiddenError(
+                f"@{user} started {experiment.id}: another operator of team "
+                f"{experiment.team} approves it.",
+                needed=f"another operator of team {experiment.team}",
+            )
+        self._refuse(experiment, self._injecting.service(experiment))
+        approved = experiment.model_copy(update={"approved_by": user})
+        return self._begin(approved, ctx.now, by=user)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def _get(self, experiment_id: str, ctx: Context) -> Experiment:
+        found = self._store.get(ctx.principal.actor.org, experiment_id)
+        if found is None or found.team != ctx.team:  # another team's reads as missing
+            known = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
+            raise NotFoundError(unknown_experiment(experiment_id, ctx.team or "", known))
+        return found
+
+    def show(self, command: c.ShowExperiment, ctx: Context) -> Reply:
+        """Its message as it stands, or its journal as JSON."""
+        experiment = self._get(command.id, ctx)
+        if not command.journal:
+            return status_reply(experiment)
+        text = json.dumps(journal(experiment), indent=2, default=str)
+        return Reply(tone=Tone.INFO, title=f"Journal of {experiment.id}", text=f"```\n{text}\n```")
+
+    def list_for_team(self, command: c.ListExperiments, ctx: Context) -> Reply:
+        """The team's experiments under way (or all)."""
+        found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
+        shown = found if command.all else [x for x in found if x.state is not ExperimentState.ENDED]
+        return team_list(ctx.team or "", shown, every=command.all)
+
+    # -- the scheduler's step ------------------------------------------------------------------
+
+    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
+        """Guard, judge and roll back every experiment under way; what happened, one line each."""
+        return self._progress.advance(now, trigger=trigger, org=org)

@@ -1,0 +1,178 @@
+"""The four halt paths, each audited and said in the experiment's one message: a person's halt,
+the safety lever (`halt --all`, refusing starts until `unhalt`), a real outage (a page firing),
+the injection's stop condition; approvals on production services; roles named when refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.msteams.render import SUBMIT_KEY, card
+from bots.slack.render import blocks
+from shared.audit.models import StreamKey
+from shared.bootstrap.wiring import Services
+from shared.chaos.models import ExperimentOutcome, ExperimentState
+from shared.replies import Tone
+from tests.support import (
+    NOW,
+    ORG,
+    MovingClock,
+    channel_messages,
+    notifier_of,
+    records,
+    run,
+    run_deferred,
+    run_worker,
+)
+from tests.support.chaos import chaos_of, chaos_services, injector_of, start_experiment, ticks
+
+HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
+AGAIN = f"{HARMLESS} --percent 5,25"
+"""Another start (the same text would be the same delivery, answered once)."""
+
+
+@pytest.fixture
+def clock() -> MovingClock:
+    return MovingClock(NOW)
+
+
+def removed(services: Services, experiment: str) -> bool:
+    """Whether every injection of `experiment` is verified removed in the simulation."""
+    stored = chaos_of(services).store.get(ORG, experiment)
+    assert stored is not None and stored.injections
+    return all(injector_of(services).removed(i.handle) for i in stored.injections)
+
+
+def test_a_responder_halts_an_experiment_and_its_fault_is_removed(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    experiment = start_experiment(services, HARMLESS)
+    ticks(services, clock, 3)
+    # WHEN a viewer tries THEN the role needed is named
+    denied = run(services, f"chaos halt {experiment}", user="vic", channel="C-pay")
+    assert denied.tone is Tone.DENIED and "responder role in team payments" in denied.text
+    # WHEN the Halt button of its message, as Slack renders it, is clicked by a responder
+    # THEN it is acknowledged at once (within Slack's 3 s), the worker halting it after
+    ((_, message),) = channel_messages(services)
+    (actions,) = [b for b in blocks(message) if b["type"] == "actions"]
+    halt = next(e for e in actions["elements"] if e["text"]["text"] == "Halt")
+    assert halt["value"] == f"sre chaos halt {experiment} --team=payments"
+    clicked = run(services, halt["value"].removeprefix("sre "), user="rey", channel=None)
+    assert clicked.tone is Tone.ACCEPTED
+    # AND the worker halts it: its fault removed and verified, its message updated
+    (halted,) = run_worker(services)
+    assert halted.title == f"{experiment} halted by @rey: its fault is removed", halted
+    assert removed(services, experiment)
+    assert notifier_of(services).updated[-1][1].title.endswith("ended: halted")
+    # AND halting it again changes nothing, said so
+    again = run(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
+    assert again.title == f"Nothing to change: {experiment} already ended: halted."
+
+
+def test_halt_all_engages_the_lever_and_no_experiment_starts_until_unhalt(
+    clock: MovingClock,
+) -> None:
+    services = chaos_services(clock)
+    experiment = start_experiment(services, HARMLESS)
+    denied = run(services, "chaos halt --all", user="rey", channel="C-pay")
+    assert denied.tone is Tone.DENIED and "org-admin" in denied.text
+    # WHEN an org admin pulls the lever THEN every experiment halts at once, fault removed
+    lever = run_deferred(services, "chaos halt --all", user="root", channel="C-pay")
+    assert lever.title == "Safety lever engaged by @root: 1 experiment(s) halted"
+    assert removed(services, experiment)
+    # AND a new start is refused, saying who engaged it and how to release it
+    refused = run_deferred(services, f"chaos start {AGAIN}", user="oli", channel="C-pay")
+    assert refused.failed
+    assert "safety lever is engaged by @root" in refused.text
+    assert "sre chaos unhalt" in refused.text
+    # WHEN an org admin releases it THEN experiments may start again
+    assert run(services, "chaos unhalt", user="oli", channel="C-pay").tone is Tone.DENIED
+    released = run(services, "chaos unhalt", user="root", channel="C-pay")
+    assert released.title == "Safety lever released by @root: experiments may start again"
+    assert start_experiment(services, f"{AGAIN} --duration 5m").startswith("chx-")
+    again = run(services, "chaos unhalt", user="root", channel="C-pay")
+    assert again.title == "Nothing to change: the safety lever is not engaged."
+
+
+def test_a_page_firing_halts_a_running_experiment_within_one_tick(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    experiment = start_experiment(services, HARMLESS)
+    ticks(services, clock, 2)
+    # GIVEN a page-severity policy on the sample, whose p99 is past 800 ms (its incident)
+    policy = 'alert create slow --service checkout-api --when "p99_latency > 800ms"'
+    assert not run(services, policy, user="oli", channel="C-pay").failed
+    # WHEN the next tick fires it THEN the same tick halts the team's experiment
+    (said,) = ticks(services, clock, 1)
+    assert said == f"{experiment} ended: halted"
+    stored = chaos_of(services).store.get(ORG, experiment)
+    assert stored is not None and stored.outcome is ExperimentOutcome.HALTED
+    assert "a real outage of team payments: page `slow` firing on checkout-api" in stored.reason
+    assert removed(services, experiment)
+    # AND the halt is audited as the scheduler, and a new start is refused while it fires
+    commands = [e.command for e in records(services.audit_log, StreamKey(org=ORG, team="payments"))]
+    assert f"chaos halted {experiment}" in commands
+    refused = run_deferred(services, f"chaos start {AGAIN}", user="oli", channel="C-pay")
+    assert "real outage (page `slow` firing on checkout-api)" in refused.text
+
+
+def test_an_open_investigation_refuses_a_start(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    opened = run_deferred(services, "investigate checkout-api", user="rey", channel="C-pay")
+    assert not opened.failed
+    refused = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
+    assert refused.failed and "investigation inv-" in refused.text
+    assert chaos_of(services).store.list_for(ORG, "payments") == []
+
+
+def test_a_tripped_stop_condition_halts_at_the_next_tick(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    experiment = start_experiment(services, HARMLESS)
+    stored = chaos_of(services).store.get(ORG, experiment)
+    assert stored is not None
+    injector_of(services).trip(stored.injections[0].handle, "checkout-api-5xx in ALARM")
+    assert ticks(services, clock, 1) == [f"{experiment} ended: halted"]
+    shown = run(services, f"chaos status {experiment}", user="vic", channel="C-pay")
+    assert "its stop condition fired: checkout-api-5xx in ALARM" in shown.text
+
+
+def test_a_production_service_waits_for_a_second_operator(clock: MovingClock) -> None:
+    services = chaos_services(clock, production=True)
+    waiting = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
+    assert waiting.tone is Tone.OK and "waits for approval" in waiting.title
+    experiment = waiting.title.split()[1]
+    ((_, notice),) = channel_messages(services)
+    assert [b.label for b in notice.buttons] == ["Approve", "Halt"]
+    # (in Teams the same buttons are the card's submit actions, each carrying its command)
+    actions = card(notice)["actions"]
+    assert [(a["title"], a["data"][SUBMIT_KEY]) for a in actions] == [
+        ("Approve", f"sre chaos approve {experiment} --team=payments"),
+        ("Halt", f"sre chaos halt {experiment} --team=payments"),
+    ]
+    waits = chaos_of(services).store.get(ORG, experiment)
+    assert waits is not None and waits.injections == []
+    # WHEN its starter approves THEN it is refused, naming who may
+    own = run_deferred(services, f"chaos approve {experiment}", user="oli", channel="C-pay")
+    assert own.tone is Tone.DENIED and "another operator of team payments" in own.text
+    viewer = run(services, f"chaos approve {experiment}", user="vic", channel="C-pay")
+    assert viewer.tone is Tone.DENIED and "operator role in team payments" in viewer.text
+    # WHEN another operator approves THEN the first injection is made
+    approved = run_deferred(services, f"chaos approve {experiment}", user="opal", channel="C-pay")
+    assert approved.tone is Tone.OK and "started" in approved.title
+    stored = chaos_of(services).store.get(ORG, experiment)
+    assert stored is not None and stored.state is ExperimentState.RUNNING
+    assert stored.approved_by == "opal" and stored.injections[0].percent == 1
+
+
+def test_an_operator_role_is_needed_to_start(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    denied = run(services, f"chaos start {HARMLESS}", user="rey", channel="C-pay")
+    assert denied.tone is Tone.DENIED and "operator role in team payments" in denied.text
+
+
+def test_a_service_under_chaos_is_not_removed_even_by_force(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    experiment = start_experiment(services, HARMLESS)
+    for text in ("service remove checkout-api", "service remove checkout-api --force"):
+        refused = run_deferred(services, text, user="oli", channel="C-pay")
+        assert refused.failed
+        assert f"has a chaos experiment under way ({experiment}): halt it first" in refused.text
+    stored = chaos_of(services).store.get(ORG, experiment)
+    assert stored is not None and stored.state is ExperimentState.RUNNING

@@ -1,0 +1,73 @@
+"""Rollbacks that cannot be skipped: one that fails makes the experiment failed, said loudly in
+its message, and the scheduler tries it again at every tick until the removal is verified."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from shared.chaos.models import ExperimentOutcome, ExperimentState
+from shared.replies import Tone
+from tests.support import NOW, ORG, MovingClock, notifier_of, run, run_deferred
+from tests.support.chaos import (
+    JammedInjector,
+    chaos_services,
+    jammed_chaos,
+    start_experiment,
+    ticks,
+)
+
+HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
+
+
+def test_a_failed_rollback_is_reported_failed_and_retried_until_verified() -> None:
+    clock = MovingClock(NOW)
+    chaos = jammed_chaos(clock)
+    services = chaos_services(clock, chaos=chaos)
+    experiment = start_experiment(services, HARMLESS)
+    # WHEN a responder halts it and the injector cannot remove the fault
+    halted = run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
+    # THEN the halt says the fault is still there, and that the scheduler retries
+    assert halted.failed
+    assert "its fault could not be removed yet" in halted.text
+    assert "ThrottlingException" in halted.text
+    loud = notifier_of(services).updated[-1][1]
+    assert loud.tone is Tone.ERROR
+    assert loud.title.endswith("FAILED, its fault is still injected: removal retried every minute")
+    # AND every tick tries again while it fails, never calling it ended
+    assert (
+        ticks(services, clock, 2)
+        == [f"{experiment} FAILED: its fault could not be removed yet, retried every minute"] * 2
+    )
+    stored = chaos.store.get(ORG, experiment)
+    assert stored is not None and stored.state is ExperimentState.ROLLING_BACK
+    # WHEN the injector recovers THEN the next tick removes it, verified; the outcome stays failed
+    assert isinstance(chaos.injector, JammedInjector)
+    chaos.injector.jammed = False
+    assert ticks(services, clock, 1) == [f"{experiment} ended: failed"]
+    stored = chaos.store.get(ORG, experiment)
+    assert stored is not None and stored.outcome is ExperimentOutcome.FAILED
+    assert chaos.injector.removed(stored.injections[0].handle)
+    reply = run(services, f"chaos status {experiment} --journal", user="vic", channel="C-pay")
+    journal = json.loads(reply.text.removeprefix("```\n").removesuffix("\n```"))
+    assert journal["status"] == "failed"
+    # (of the failed tries, the first and the latest are kept)
+    assert [r["status"] for r in journal["rollbacks"]] == ["failed", "failed", "succeeded"]
+    assert [r["start"] for r in journal["rollbacks"]] == [
+        (NOW + timedelta(minutes=m)).isoformat() for m in (0, 2, 3)
+    ]
+
+
+def test_an_injection_that_fails_ends_the_experiment_failed_with_nothing_left() -> None:
+    clock = MovingClock(NOW)
+    chaos = jammed_chaos(clock)
+    assert isinstance(chaos.injector, JammedInjector)
+    chaos.injector.jammed, chaos.injector.refusing = False, True
+    services = chaos_services(clock, chaos=chaos)
+    refused = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
+    assert refused.failed
+    assert "could not start: the fault could not be injected (AccessDeniedException" in refused.text
+    (stored,) = chaos.store.list_for(ORG, "payments")
+    assert stored.state is ExperimentState.ENDED and stored.outcome is ExperimentOutcome.FAILED
+    assert [r.verified for r in stored.rollbacks] == [True]  # its recorded injection: not there
+    assert notifier_of(services).posted[-1][1].tone is Tone.ERROR

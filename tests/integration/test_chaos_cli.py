@@ -1,0 +1,59 @@
+"""Chaos in the terminal on the embedded default: each command a process of its own, the
+experiment and its injections kept in the local SQLite file."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bots.cli import main
+
+
+def test_an_experiment_started_halted_and_journaled_across_processes(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an experiment started on the sample in one process
+    start = ["chaos", "start", "checkout-api", "--fault", "error", "--expect", "error_rate < 1%"]
+    assert main(start) == 0
+    found = re.search(
+        r"Chaos (chx-[0-9a-f]+) started: error into 1% of checkout-api", capsys.readouterr().out
+    )
+    assert found
+    experiment = found.group(1)
+    # WHEN another process lists it, and a third halts it
+    assert main(["chaos", "list"]) == 0
+    assert (
+        f"{experiment}  error on checkout-api: running at 1% (step 1/3)" in capsys.readouterr().out
+    )
+    assert main(["chaos", "halt", experiment]) == 0
+    assert f"{experiment} halted by @" in capsys.readouterr().out
+    # THEN a fourth reads its journal: interrupted, its one injection removed and verified
+    assert main(["chaos", "status", experiment, "--journal"]) == 0
+    out = capsys.readouterr().out
+    journal = json.loads(out[out.index("{") : out.rindex("}") + 1])
+    assert journal["status"] == "interrupted"
+    assert [r["status"] for r in journal["rollbacks"]] == ["succeeded"]
+    # AND halting it again changes nothing, exit 0
+    assert main(["chaos", "halt", experiment]) == 0
+    assert "Nothing to change" in capsys.readouterr().out
+
+
+def test_a_second_start_on_the_same_service_is_refused(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start = [
+        "chaos",
+        "start",
+        "checkout-api",
+        "--fault",
+        "delay:200ms",
+        "--expect",
+        "p99_latency < 2s",
+    ]
+    assert main(start) == 0
+    capsys.readouterr()
+    assert main([*start, "--percent", "5"]) != 0
+    assert "is already running at 1% (step 1/3) on checkout-api" in capsys.readouterr().out

@@ -1,0 +1,132 @@
+"""An experiment record for tests of chaos's pure parts and its stores: `error` on 1, 5 and 25%
+of checkout-api (the sample) for 10 minutes each, `error_rate < 1%`, started by oli at NOW."""
+
+from __future__ import annotations
+
+from typing import Any, Unpack
+
+from shared.adapters.local.simulated_chaos import (
+    InMemoryChaosState,
+    SimulatedFaultInjector,
+    SimulatedFaultMetrics,
+    SimulatedSafetyLever,
+)
+from shared.adapters.memory import InMemoryChaosStore
+from shared.bootstrap.adapters import AdapterChoices, Adapters, ChaosAdapters
+from shared.bootstrap.wiring import Services, build
+from shared.chaos.models import Experiment, Fault, Injection
+from shared.config import Settings
+from shared.replies import Tone
+from shared.telemetry.models import ResourceKind, Service
+from tests.support import (
+    NOW,
+    MovingClock,
+    memory_adapters,
+    run,
+    run_deferred,
+    run_scheduler,
+    setup_teams,
+)
+from tests.support.deployments import REGISTER
+
+
+def an_experiment(**changes: Any) -> Experiment:
+    """The experiment above, with `changes` applied (e.g. `state=ExperimentState.RUNNING`)."""
+    fields: dict[str, Any] = {
+        "id": "chx-0a1b2c",
+        "org": "slack:T1",
+        "team": "payments",
+        "service": "checkout-api",
+        "kind": ResourceKind.SAMPLE,
+        "fault": Fault.parse("error"),
+        "expectations": ["error_rate < 1%"],
+        "step_started_at": NOW,
+        "started_by": "oli",
+        "started_at": NOW,
+    }
+    return Experiment(**{**fields, **changes})
+
+
+ADAPTERS: dict[int, Adapters] = {}
+
+
+def chaos_services(
+    clock: MovingClock, /, *, production: bool = False, **chosen: Unpack[AdapterChoices]
+) -> Services:
+    """Chaos on the sample's simulation in memory: the teams of `setup_teams` (root an org
+    admin), checkout-api (the sample) registered by operator oli, `production` if asked, and
+    operator opal added to payments (a second operator, for approvals)."""
+    adapters = memory_adapters(clock, **chosen)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    ADAPTERS[id(services)] = adapters
+    setup_teams(services)
+    mark = " --production" if production else ""
+    assert not run(services, REGISTER + mark, user="oli").failed
+    assert not run(services, "team member add opal --role operator --team payments").failed
+    return services
+
+
+def adapters_of(services: Services) -> Adapters:
+    """The adapters of services made by `chaos_services`."""
+    return ADAPTERS[id(services)]
+
+
+def chaos_of(services: Services) -> ChaosAdapters:
+    """The chaos ports of services made by `chaos_services`."""
+    chaos = ADAPTERS[id(services)].chaos
+    assert chaos is not None
+    return chaos
+
+
+def injector_of(services: Services) -> SimulatedFaultInjector:
+    """The simulation's injector of services made by `chaos_services`."""
+    injector = chaos_of(services).injector
+    assert isinstance(injector, SimulatedFaultInjector)
+    return injector
+
+
+def start_experiment(services: Services, text: str, *, user: str = "oli") -> str:
+    """`sre chaos start TEXT` by `user` in C-pay, run by the worker; the experiment's id."""
+    reply = run_deferred(services, f"chaos start {text}", user=user, channel="C-pay")
+    assert reply.tone is Tone.OK, reply
+    return reply.title.split()[1]
+
+
+def ticks(services: Services, clock: MovingClock, minutes: int) -> list[str]:
+    """One scheduler run a minute for `minutes`; every line they said about experiments."""
+    said: list[str] = []
+    for _ in range(minutes):
+        chaos = dict(run_scheduler(services, clock, 1).fields)["Chaos"]
+        said += [] if chaos == "nothing to do" else chaos.splitlines()
+    return said
+
+
+class JammedInjector(SimulatedFaultInjector):
+    """The simulation's injector whose removals fail (a throttled or unreachable FIS) while
+    `jammed`, and whose injections fail while `refusing`."""
+
+    jammed = True
+    refusing = False
+
+    def inject(self, service: Service, fault: Fault, injection: Injection, *, minutes: int) -> str:
+        """Fail while refusing; else inject."""
+        if self.refusing:
+            raise RuntimeError("AccessDeniedException: fis:StartExperiment")
+        return super().inject(service, fault, injection, minutes=minutes)
+
+    def remove(self, handle: str) -> None:
+        """Fail while jammed; else remove."""
+        if self.jammed:
+            raise RuntimeError("ThrottlingException: rate exceeded")
+        super().remove(handle)
+
+
+def jammed_chaos(clock: MovingClock) -> ChaosAdapters:
+    """Chaos on the sample's simulation in memory, its removals failing until unjammed."""
+    state = InMemoryChaosState()
+    return ChaosAdapters(
+        store=InMemoryChaosStore(),
+        injector=JammedInjector(state=state, clock=clock),
+        lever=SimulatedSafetyLever(state=state),
+        metrics=SimulatedFaultMetrics(state=state),
+    )
