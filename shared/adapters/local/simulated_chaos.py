@@ -7,7 +7,11 @@ share of the minute's requests is faulted: `delay:Nms` adds N ms to their latenc
 `http-status:5xx` fail every one of them (a 4xx answer is the client's, not an error). Every
 minute is a pure function of the service, the minute, the share and the active fault, so a re-run
 sees the same numbers. Injections and the org's lever are kept in memory or in the local SQLite
-file (`SqliteChaosState`), so removing one is real and outlives the process."""
+file (`SqliteChaosState`), so removing one is real and outlives the process.
+
+A fault of a known strength (benchmarks): `SimulatedFaultMetrics(scale=2.0)` makes the faulted
+share err (`error`, 5xx) or slow (`delay`) twice as much as the unfaulted one instead; at
+`scale=1.0` a fault changes nothing."""
 
 from __future__ import annotations
 
@@ -230,36 +234,49 @@ class Minute(Frozen):
     p99: float
 
 
-def minute(resource: str, at: datetime, share: float, fault: Fault | None, rps: float) -> Minute:
-    """One share of one minute: a pure function of its arguments (`fault`: the share is faulted)."""
+def minute(
+    resource: str,
+    at: datetime,
+    share: float,
+    fault: Fault | None,
+    rps: float,
+    *,
+    scale: float | None = None,
+) -> Minute:
+    """One share of one minute: a pure function of its arguments (`fault`: the share is faulted;
+    `scale`: its errors or latency `scale` times the healthy ones instead of the fault's own)."""
     side = fault.written if fault else "unfaulted"
     rng = random.Random(f"{resource}:{int(at.timestamp()) // 60}:{share}:{side}")  # noqa: S311
     mean = rps * 60 * share
     requests = max(0, round(rng.gauss(mean, math.sqrt(mean)))) if mean else 0
-    rate = HEALTHY_ERRORS
-    if fault and (
+    fails = fault is not None and (
         fault.kind is FaultKind.ERROR
         or (fault.kind is FaultKind.HTTP_STATUS and fault.status >= 500)
-    ):
-        rate = 1.0
+    )
+    slows = fault is not None and fault.kind is FaultKind.DELAY
+    rate = HEALTHY_ERRORS
+    if fails:
+        rate = 1.0 if scale is None else min(1.0, HEALTHY_ERRORS * scale)
     spread = math.sqrt(requests * rate * (1 - rate))
     errors = min(requests, max(0, round(rng.gauss(requests * rate, spread))))
     noise = math.exp(rng.gauss(0, 0.05 + 0.3 / math.sqrt(requests or 1)))
-    delay = fault.delay_ms if fault and fault.kind is FaultKind.DELAY else 0
+    times = scale if slows and scale is not None else 1.0
+    delay = fault.delay_ms if fault and slows and scale is None else 0
     return Minute(
         requests=requests,
         errors=errors,
-        p50=HEALTHY_P50_MS * noise + delay,
-        p99=HEALTHY_P99_MS * noise + delay,
+        p50=HEALTHY_P50_MS * noise * times + delay,
+        p99=HEALTHY_P99_MS * noise * times + delay,
     )
 
 
 class SimulatedFaultMetrics:
     """The FaultMetrics port over the simulation: each minute split by the injection active then."""
 
-    def __init__(self, *, state: ChaosState, rps: float = RPS) -> None:
+    def __init__(self, *, state: ChaosState, rps: float = RPS, scale: float | None = None) -> None:
         self._state = state
         self._rps = rps
+        self._scale = scale
 
     def compare(
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime
@@ -275,7 +292,9 @@ class SimulatedFaultMetrics:
             share = active.percent / 100 if active else 0.0
             control.append(minute(service.resource, at, 1 - share, None, self._rps))
             if active is not None:
-                faulted.append(minute(service.resource, at, share, active.fault, self._rps))
+                faulted.append(
+                    minute(service.resource, at, share, active.fault, self._rps, scale=self._scale)
+                )
             at += timedelta(minutes=1)
         data = {
             "error_rate": MetricData(

@@ -27,13 +27,15 @@ SAMPLE = service_of(ResourceKind.SAMPLE, "checkout", name="checkout-api")
 SIGNALS = ("error_rate", "p99_latency")
 
 
-def faulted(fault: str, percent: int = 25, *, rps: float = 100.0) -> dict[str, MetricData]:
-    """Ten minutes of the sample with `fault` on `percent`% of its requests."""
+def faulted(
+    fault: str, percent: int = 25, *, rps: float = 100.0, scale: float | None = None
+) -> dict[str, MetricData]:
+    """Ten minutes of the sample with `fault` on `percent`% of its requests (at `scale`)."""
     state, clock = InMemoryChaosState(), MovingClock(NOW)
     injector = SimulatedFaultInjector(state=state, clock=clock)
     injection = Injection(key="chx-1-0", percent=percent)
     injector.inject(SAMPLE, Fault.parse(fault), injection, minutes=30)
-    metrics = SimulatedFaultMetrics(state=state, rps=rps)
+    metrics = SimulatedFaultMetrics(state=state, rps=rps, scale=scale)
     end = NOW + timedelta(minutes=10)
     return dict(metrics.compare(SAMPLE, SIGNALS, start=NOW, end=end))
 
@@ -59,6 +61,25 @@ def test_error_and_5xx_fail_the_faulted_requests_a_4xx_does_not(fault: str, fail
     rate = sum(errors.experiment) / errors.experiment_total
     assert (rate == 1.0) is fails
     assert sum(errors.control) / errors.control_total < 0.01
+
+
+@pytest.mark.parametrize("fault", ["error", "http-status:503"])
+def test_a_scaled_error_fault_multiplies_the_healthy_error_rate_instead_of_failing_all(
+    fault: str,
+) -> None:
+    # 25% of 100 rps for 10 minutes: about 15,000 faulted requests, 30 errors when healthy
+    doubled = faulted(fault, scale=2.0)["error_rate"]
+    assert 0.003 < sum(doubled.experiment) / doubled.experiment_total < 0.005
+    same = faulted(fault, scale=1.0)["error_rate"]
+    assert 0.001 < sum(same.experiment) / same.experiment_total < 0.003
+
+
+def test_a_scaled_delay_multiplies_the_latency_instead_of_adding_its_delay() -> None:
+    doubled = faulted("delay:1500ms", scale=2.0)["p99_latency"]
+    assert 680 < median(doubled.experiment) < 840  # 2 x 380 ms, not 380 + 1500
+    same = faulted("delay:1500ms", scale=1.0)["p99_latency"]
+    assert 340 < median(same.experiment) < 420
+    assert 300 < median(doubled.control) < 460
 
 
 def test_the_share_and_the_rate_decide_the_requests_and_a_rerun_sees_the_same() -> None:
