@@ -6,6 +6,7 @@ from benchmarks import (
     alerts,
     audit_trail,
     canary,
+    chaos,
     investigation,
     nab,
     serve_soak,
@@ -24,5 +25,7 @@ if __name__ == "__main__":
     alerts.main()
     print()
     canary.main()
+    print()
+    chaos.main()
     print()
     serve_soak.main()

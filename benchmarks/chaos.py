@@ -1,0 +1,291 @@
+"""Chaos experiments' steady-state judgement on the sample's simulation, against a Chaos
+Toolkit-style point-tolerance check, with known truth.
+
+1,000 experiments on the bundled sample (`shared/adapters/local/simulated_chaos.py`) with the
+default steps (1 -> 5 -> 25% for 10 minutes each, FIS's 60 s ramp-up not judged): 500 whose
+fault breaks the steady state (the faulted share's errors or latency at 2x the healthy 0.2% and
+380 ms p99), 500 harmless (the same faults at 1x: nothing changes), at 1, 10 and 100 requests
+a second. Steady state: `error_rate < 0.3%` and `p99_latency < 570ms` (1.5x the healthy ones).
+
+Ours: the product's judgement (`shared.chaos.hypothesis.assess`) on every minute's guard and at
+each step's end, stepped by the engine's own rules (`shared.chaos.steps`), for all 1,000; the
+engine itself (`sre chaos start`, then the scheduler's tick every minute on the memory
+deployment) for a subset, timed from the first minute the judgement saw a breach to the minute
+the fault was removed. Chaos Toolkit-style: the same tolerance checked on one sample a minute
+(the safeguards control's probe, `frequency: 60`), of the faulted share only (Chaos Toolkit
+cannot separate it: its best case); a minute with no faulted request has no sample; one
+sample out of tolerance interrupts the run; one probe of the last unfaulted minute before the
+method, which bails out if it is out of tolerance."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from shared.adapters.local.simulated_chaos import (
+    InMemoryChaosState,
+    SimulatedFaultInjector,
+    SimulatedFaultMetrics,
+    minute,
+)
+from shared.adapters.memory import FixedClock, InMemoryChaosStore, InMemoryDirectory
+from shared.chaos.hypothesis import HypothesisVerdict, assess, expectation
+from shared.chaos.injecting import Injecting
+from shared.chaos.models import Experiment, ExperimentState, Fault
+from shared.chaos.steps import (
+    RAMP_UP,
+    after_judgement,
+    checked,
+    injection_for,
+    looks,
+    step_due,
+)
+from shared.judging.stats import detectable_samples, needed_samples
+from shared.telemetry.models import ResourceKind, Service
+from shared.telemetry.queries import queries_for
+
+RATES = (1.0, 10.0, 100.0)
+FAULTS = {"errors": "error", "latency": "delay:380ms"}
+EXPECT = ("error_rate < 0.3%", "p99_latency < 570ms")
+BOUNDS = (0.3, 570.0)
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
+SAMPLE = Service(
+    name="checkout-api",
+    kind=ResourceKind.SAMPLE,
+    resource="checkout",
+    queries=queries_for(ResourceKind.SAMPLE, "checkout"),
+    registered_by="bench",
+    registered_at=START,
+)
+LONGEST = 130
+"""Minutes after which a run has ended whatever happens (3 steps, each extended 3 times)."""
+GATE = {"errors": detectable_samples(0.002), "latency": needed_samples()}
+"""Faulted requests a run needs before a 2x fault can be shown (errors: 95% power)."""
+
+
+@dataclass(frozen=True)
+class Case:
+    """One simulated experiment: its traffic, what its fault degrades, by how much."""
+
+    rps: float
+    metric: str  # "errors" or "latency"
+    scale: float  # 2.0 breaks the steady state, 1.0 is harmless
+    seed: int
+
+    @property
+    def start(self) -> datetime:
+        """When it starts: every case at its own hours, so their minutes differ."""
+        return START + timedelta(hours=6 * self.seed)
+
+    @property
+    def fault(self) -> Fault:
+        """The fault injected (its strength is the simulation's `scale`)."""
+        return Fault.parse(FAULTS[self.metric])
+
+
+@dataclass(frozen=True)
+class Run:
+    """How one check ended: `deviated`, `held`, `inconclusive` or `refused` (the steady state
+    did not hold before), the minute it ended, its faulted requests, and the minute the breach
+    was first seen (ours: when the judgement first said deviated)."""
+
+    outcome: str
+    minutes: int
+    requests: int = 0
+    breach: int | None = None
+
+
+def experiment(case: Case) -> Experiment:
+    """The experiment record of `case`, running at its first step from its start."""
+    return Experiment(
+        id=f"chx-{case.seed:06x}",
+        org="slack:T1",
+        team="payments",
+        service=SAMPLE.name,
+        kind=ResourceKind.SAMPLE,
+        fault=case.fault,
+        expectations=list(EXPECT),
+        state=ExperimentState.RUNNING,
+        step_started_at=case.start,
+        started_by="bench",
+        started_at=case.start,
+    )
+
+
+def simulation(case: Case) -> tuple[SimulatedFaultInjector, SimulatedFaultMetrics, FixedClock]:
+    """The sample's simulation for `case`: its injector, its metrics and their clock."""
+    state, clock = InMemoryChaosState(), FixedClock(case.start)
+    injector = SimulatedFaultInjector(state=state, clock=clock)
+    return injector, SimulatedFaultMetrics(state=state, rps=case.rps, scale=case.scale), clock
+
+
+def ours(case: Case) -> Run:
+    """The product's judgement on every minute, stepped as the engine steps (no I/O)."""
+    injector, metrics, clock = simulation(case)
+    record = experiment(case)
+    injecting = Injecting(
+        store=InMemoryChaosStore(),
+        directory=InMemoryDirectory(),
+        injector=injector,
+        metrics=metrics,
+    )
+    if not injecting.before(record, SAMPLE, case.start).met:
+        return Run("refused", 0)
+    conditions = [expectation(text) for text in EXPECT]
+    handle = injector.inject(SAMPLE, case.fault, injection_for(record, case.start), minutes=60)
+    for elapsed in range(1, LONGEST + 1):
+        now = clock.current = case.start + timedelta(minutes=elapsed)
+        begin = record.step_started_at + RAMP_UP
+        if now - begin < timedelta(minutes=1):
+            continue
+        data = metrics.compare(SAMPLE, ["error_rate", "p99_latency"], start=begin, end=now)
+        found = assess(conditions, data, looks=looks(record))
+        served = data["error_rate"].experiment_total
+        if found.verdict is HypothesisVerdict.DEVIATED:
+            return Run("deviated", elapsed, served, breach=elapsed)
+        if not step_due(record, now):
+            record = checked(record, found, now, kept=False)
+            continue
+        after = after_judgement(checked(record, found, now, kept=True), found, now)
+        if after.state is ExperimentState.ROLLING_BACK:
+            return Run(after.outcome.value if after.outcome else "failed", elapsed, served)
+        if after.step != record.step:
+            injector.remove(handle)
+            handle = injector.inject(SAMPLE, case.fault, injection_for(after, now), minutes=60)
+        record = after
+    raise AssertionError(f"{case} did not end in {LONGEST} minutes")
+
+
+def toolkit(case: Case) -> Run:
+    """Chaos Toolkit-style: the tolerance on one sample a minute of the faulted share."""
+    last = minute(SAMPLE.resource, case.start - timedelta(minutes=1), 1.0, None, case.rps)
+    if not _within(last.errors, last.requests, last.p99):
+        return Run("refused", 0)
+    served = 0
+    for step, percent in enumerate((1, 5, 25)):
+        for at in range(2, 11):  # the ramp-up's minute not sampled
+            elapsed = step * 10 + at
+            sampled = case.start + timedelta(minutes=elapsed - 1)
+            got = minute(
+                SAMPLE.resource, sampled, percent / 100, case.fault, case.rps, scale=case.scale
+            )
+            served += got.requests
+            if got.requests and not _within(got.errors, got.requests, got.p99):
+                return Run("deviated", elapsed, served, breach=elapsed)
+    return Run("held", 30, served)
+
+
+def _within(errors: int, requests: int, p99: float) -> bool:
+    """Whether one minute's sample is within every tolerance."""
+    return 100.0 * errors / max(requests, 1) < BOUNDS[0] and p99 < BOUNDS[1]
+
+
+def cases(count: int = 1000) -> list[Case]:
+    """Half breaking (2x errors or latency), half harmless, cycled over the rates."""
+    cells = [(rps, metric) for rps in RATES for metric in FAULTS]
+    half = count // 2
+    bad = [Case(*cells[i % len(cells)], scale=2.0, seed=i) for i in range(half)]
+    good = [Case(*cells[i % len(cells)], scale=1.0, seed=10_000 + i) for i in range(half)]
+    return bad + good
+
+
+def gated(case: Case, run: Run) -> bool:
+    """Whether a run saw enough faulted requests to show a 2x fault (or showed it)."""
+    return run.outcome == "deviated" or run.requests >= GATE[case.metric]
+
+
+def _share(count: int, total: int) -> str:
+    return f"{count / total:6.1%}" if total else "     -"
+
+
+def _row(rps: float, name: str, runs: list[tuple[Case, Run]], ticks: str) -> str:
+    """One table line: a check's figures at one traffic level."""
+    started = [(c, r) for c, r in runs if r.outcome != "refused"]
+    harmless = [r for c, r in started if c.scale == 1.0]
+    breaking = [(c, r) for c, r in started if c.scale != 1.0]
+    met = [r for c, r in breaking if gated(c, r)]
+    caught = [r for r in met if r.outcome == "deviated"]
+    halts = [r.minutes for _, r in breaking if r.outcome == "deviated"]
+    false = sum(r.outcome == "deviated" for r in harmless)
+    inconclusive = sum(r.outcome == "inconclusive" for _, r in started)
+    refused = len(runs) - len(started)
+    detected = f"{_share(len(caught), len(met))} of {len(met):3}"
+    median = f"{statistics.median(halts):g}" if halts else "-"
+    return (
+        f"  {rps:5g}  {name:8} {_share(false, len(harmless)):>14}  {detected:>19}  "
+        f"{_share(inconclusive, len(started)):>12}  {_share(refused, len(runs)):>7}  "
+        f"{median:>13}  {ticks:>17}"
+    )
+
+
+def _ticks(found: list[int]) -> str:
+    """Breach to halt on the engine's runs: how many within one tick, and the most."""
+    if not found:
+        return "- (none deviated)"
+    within = sum(0 <= t <= 1 for t in found)
+    return f"<=1 in {within}/{len(found)}, max {max(found)}"
+
+
+def table(results: dict[str, list[tuple[Case, Run]]], ticks: dict[float, list[int]]) -> None:
+    """Per traffic level and check: false deviations, detections, inconclusive, refused, the
+    median minutes from the fault's start to its halt and the ticks from breach to halt."""
+    print(
+        "    rps  check    false deviated  2x caught, gate met  inconclusive  refused"
+        "  min. to halt  breach->halt ticks"
+    )
+    for rps in RATES:
+        for name, runs in results.items():
+            said = _ticks(ticks[rps]) if name == "ours" else "0 (by construction)"
+            print(_row(rps, name, [(c, r) for c, r in runs if c.rps == rps], said))
+
+
+def summary(name: str, runs: list[tuple[Case, Run]]) -> None:
+    """A check's figures over every traffic level, against the goals."""
+    started = [(c, r) for c, r in runs if r.outcome != "refused"]
+    harmless = [r for c, r in started if c.scale == 1.0]
+    false = sum(r.outcome == "deviated" for r in harmless)
+    met = [r for c, r in started if c.scale != 1.0 and gated(c, r)]
+    caught = sum(r.outcome == "deviated" for r in met)
+    print(
+        f"  {name}: false deviated {false}/{len(harmless)} = {_share(false, len(harmless)).strip()}"
+        f" of harmless runs (goal <= 1%); 2x faults caught once the gate is met {caught}/"
+        f"{len(met)} = {_share(caught, len(met)).strip()} (goal >= 95%); "
+        f"{len(runs) - len(started)} of {len(runs)} refused (steady state not met before)"
+    )
+
+
+def main(count: int = 1000, engine: int = 4) -> None:
+    """Print both checks' figures per traffic level, the engine's halts timed on a subset."""
+    from benchmarks.chaos_engine import halts
+
+    began = time.process_time()
+    every = cases(count)
+    mine = [(case, ours(case)) for case in every]
+    theirs = [(case, toolkit(case)) for case in every]
+    judged = time.process_time() - began
+    ran = halts(mine, per_cell=engine)
+    print(
+        f"Chaos experiments: {len(every):,} on the sample's simulation (half at 2x errors or "
+        "latency on the faulted share, half harmless), steps 1/5/25%, 10 min each"
+    )
+    print(
+        f"  steady state: {' and '.join(EXPECT)}; gate: {GATE['errors']:,} faulted requests "
+        f"(errors), {GATE['latency']} (latency); toolkit: one sample a minute of the faulted share"
+    )
+    table({"ours": mine, "toolkit": theirs}, ran.ticks)
+    summary("ours", mine)
+    summary("toolkit", theirs)
+    every_tick = [t for found in ran.ticks.values() for t in found]
+    print(
+        f"  engine (sre chaos start, then the scheduler's tick every minute, memory deployment) "
+        f"on {ran.runs} of them: ends as the judgement did in {ran.agree}/{ran.runs}; breach to "
+        f"fault removed <= 1 tick in {_ticks(every_tick).removeprefix('<=1 in ')} of its "
+        "deviated runs (goal 100%); the judgement alone for the rest"
+    )
+    print(f"  judged in {judged:.1f} s of CPU, {time.process_time() - began:.1f} s with the engine")
+
+
+if __name__ == "__main__":
+    main()
