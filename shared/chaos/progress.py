@@ -104,12 +104,14 @@ class ChaosProgress:
         """The guard's judgement on the step so far; at the step's end, the step's."""
         try:
             data = self._injecting.minutes(experiment, now)
+            before = self._injecting.baseline(experiment) if data is not None else None
         except Exception as error:  # noqa: BLE001 (a failed read is no verdict; told)
             log.warning("experiment %s: metrics unavailable: %s", experiment.id, error)
             return f"{experiment.id} not judged: metrics unavailable ({error})"
         if data is None:
             return None  # still in the ramp-up after its injection
-        found = assess(self._injecting.conditions(experiment), data, looks=looks(experiment))
+        conditions = self._injecting.conditions(experiment)
+        found = assess(conditions, data, looks=looks(experiment), before=before)
         deviated = found.verdict is HypothesisVerdict.DEVIATED
         judged = checked(experiment, found, now, kept=deviated or step_due(experiment, now))
         if deviated:
