@@ -20,7 +20,7 @@ from shared.invocation import DeferredCommand, ReplyTarget
 from shared.replies import Reply
 
 if TYPE_CHECKING:  # named in annotations only
-    from shared.chaos.models import Experiment
+    from shared.chaos.models import Experiment, VerifiedResilience
 
 
 class InMemoryDirectory:
@@ -362,6 +362,7 @@ class InMemoryChaosStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[tuple[str, str], Experiment] = {}
+        self._verified: dict[tuple[str, str, str], VerifiedResilience] = {}
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         return self._items.get((org, experiment_id))
@@ -381,3 +382,10 @@ class InMemoryChaosStore:
 
     def every(self) -> Sequence[Experiment]:
         return [x for x in self._items.values() if not x.over]
+
+    def keep_verified(self, result: VerifiedResilience) -> None:
+        self._verified[(result.org, result.team, result.key)] = result
+
+    def verified(self, org: OrgId, team: str) -> Sequence[VerifiedResilience]:
+        found = [r for (o, t, _), r in self._verified.items() if o == org and t == team]
+        return sorted(found, key=lambda r: r.at, reverse=True)

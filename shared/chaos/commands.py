@@ -47,6 +47,8 @@ Expectations = Annotated[list[str], AfterValidator(_expectations)]
 StepDuration = Annotated[str, bounded(at_least=timedelta(minutes=2), at_most=timedelta(hours=6))]
 """How long each percent step lasts before it is judged."""
 ExperimentId = Annotated[str, Field(pattern=r"^chx-[0-9a-f]{6,12}$")]
+ValidFor = Annotated[str, bounded(at_least=timedelta(days=1), at_most=timedelta(days=365))]
+"""How long a held experiment stands as verified resilience."""
 
 
 class _Design(Command):
@@ -89,8 +91,10 @@ class StartExperiment(_Design):
     examples = (
         'sre chaos start checkout-api --fault delay:1500ms --expect "p99_latency < 2s"',
         "sre chaos start checkout-api --fault error --percent 1,5,25 --duration 10m "
-        '--expect "error_rate < 1%" --expect "p99_latency < 2s"',
+        '--expect "error_rate < 1%" --expect "p99_latency < 2s" --valid-for 14d',
     )
+    valid_for: ValidFor = "30d"
+    """How long a held outcome stands as verified resilience (1d to 365d)."""
 
 
 class _OneExperiment(Command):
@@ -123,10 +127,20 @@ class ListExperiments(Command):
     permission = Permission.SERVICE_READ
     target_kind = "team"
     target_field = "team"
-    purpose = "List a team's experiments under way (`--all`: ended ones too), newest first."
-    examples = ("sre chaos list", "sre chaos list --all")
+    purpose = (
+        "List a team's experiments under way (`--all`: ended ones too; `--verified`: the "
+        "resilience its held experiments verified, expired and revoked ones marked), newest first."
+    )
+    examples = ("sre chaos list", "sre chaos list --all", "sre chaos list --verified")
     all: bool = False
+    verified: bool = False
     team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _one_list(self) -> ListExperiments:
+        if self.all and self.verified:
+            raise ValueError("`--verified` lists every verified result: drop `--all`")
+        return self
 
     def audit_target(self, channel: str | None, *, team: str | None) -> str:
         """`--all` is read as every `--all` is (the audit's): of the org's whole record."""

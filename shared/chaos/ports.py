@@ -7,7 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from shared.chaos.models import Experiment, Fault, Injection, LeverState, Problem
+from shared.chaos.models import (
+    Experiment,
+    Fault,
+    Injection,
+    LeverState,
+    Problem,
+    VerifiedResilience,
+)
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
 from shared.telemetry.models import Service
@@ -79,6 +86,12 @@ class ChaosStore(Protocol):
     def every(self) -> Sequence[Experiment]:
         """Every experiment not yet ended, of every org (what the scheduler advances and what
         `halt --all` stops)."""
+
+    def keep_verified(self, result: VerifiedResilience) -> None:
+        """Store a verified resilience result, replacing the one of the same team and key."""
+
+    def verified(self, org: OrgId, team: str) -> Sequence[VerifiedResilience]:
+        """A team's verified resilience results (expired and revoked ones too), newest first."""
 
 
 class Outages(Protocol):

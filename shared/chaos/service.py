@@ -21,11 +21,13 @@ from shared.chaos.notices import (
     steps_said,
     team_list,
     unknown_experiment,
+    verified_list,
 )
 from shared.chaos.planning import plan_reply
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
 from shared.chaos.progress import ChaosProgress
 from shared.chaos.rollback import rolled_back
+from shared.chaos.verified import VALID_FOR
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import (
@@ -168,6 +170,9 @@ class ChaosService:
             percents=[int(p) for p in command.percent.split(",")],
             step_duration=to_timedelta(command.duration),
             expectations=list(command.expect),
+            valid_for=to_timedelta(command.valid_for)
+            if isinstance(command, c.StartExperiment)
+            else VALID_FOR,
             state=ExperimentState.STARTING,
             step_started_at=ctx.now,
             started_by=user,
@@ -242,7 +247,10 @@ class ChaosService:
         return Reply(tone=Tone.INFO, title=f"Journal of {experiment.id}", text=f"```\n{text}\n```")
 
     def list_for_team(self, command: c.ListExperiments, ctx: Context) -> Reply:
-        """The team's experiments under way (or all)."""
+        """The team's experiments under way (or all), or its verified resilience."""
+        if command.verified:
+            results = self._store.verified(ctx.principal.actor.org, ctx.team or "")
+            return verified_list(ctx.team or "", results, ctx.now)
         found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
         shown = found if command.all else [x for x in found if x.state is not ExperimentState.ENDED]
         return team_list(ctx.team or "", shown, every=command.all)

@@ -17,8 +17,10 @@ from shared.chaos.models import (
     Experiment,
     ExperimentOutcome,
     ExperimentState,
+    Fault,
     Injection,
     RollbackAttempt,
+    VerifiedResilience,
 )
 from shared.chaos.ports import ChaosStore
 from shared.errors import ConflictError
@@ -77,3 +79,32 @@ def test_history_injections_and_rollbacks_come_back_as_written(store: ChaosStore
     saved = store.save(full)
     assert store.get(ORG, "chx-1") == saved
     assert [x.id for x in store.every()] == ["chx-1"]
+
+
+def verified(experiment_id: str, expect: str, *, days: int = 0) -> VerifiedResilience:
+    """checkout-api's resilience to `error` under `expect`, verified `days` after NOW."""
+    at = NOW + timedelta(days=days)
+    return VerifiedResilience(
+        org=ORG,
+        team="payments",
+        service="checkout-api",
+        fault=Fault.parse("error"),
+        expectations=[expect],
+        percent=25,
+        at=at,
+        expires_at=at + timedelta(days=30),
+        experiment=experiment_id,
+    )
+
+
+def test_verified_resilience_is_one_per_hypothesis_newest_first(store: ChaosStore) -> None:
+    store.keep_verified(verified("chx-1", "error_rate < 1%"))
+    store.keep_verified(verified("chx-2", "error_rate < 5%", days=1))
+    # a newer run of the same hypothesis replaces the older result
+    newer = verified("chx-3", "error_rate < 1%", days=2)
+    store.keep_verified(newer)
+    assert [r.experiment for r in store.verified(ORG, "payments")] == ["chx-3", "chx-2"]
+    assert store.verified(ORG, "search") == []
+    revoked = newer.model_copy(update={"revoked_at": NOW, "revoked_by": "chx-4"})
+    store.keep_verified(revoked)
+    assert store.verified(ORG, "payments")[0] == revoked

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
-from shared.chaos.models import Experiment, ExperimentState
+from shared.chaos.models import Experiment, ExperimentState, VerifiedResilience
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 
@@ -13,6 +13,10 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS chaos_experiments (org TEXT NOT NULL, id TEXT NOT NULL,
     team TEXT NOT NULL, started_at TEXT NOT NULL, ended INTEGER NOT NULL, body TEXT NOT NULL,
     version INTEGER NOT NULL, PRIMARY KEY (org, id))
+"""
+VERIFIED = """
+CREATE TABLE IF NOT EXISTS chaos_verified (org TEXT NOT NULL, team TEXT NOT NULL,
+    key TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (org, team, key))
 """
 
 
@@ -23,6 +27,7 @@ class SqliteChaosStore:
         self._db = database
         with database.transaction() as db:
             db.execute(SCHEMA)
+            db.execute(VERIFIED)
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         rows = self._db.query(
@@ -65,3 +70,22 @@ class SqliteChaosStore:
     def every(self) -> Sequence[Experiment]:
         rows = self._db.query("SELECT body FROM chaos_experiments WHERE ended = 0")
         return [Experiment.model_validate_json(str(body)) for (body,) in rows]
+
+    def keep_verified(self, result: VerifiedResilience) -> None:
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO chaos_verified VALUES (?, ?, ?, ?, ?)",
+                (
+                    result.org,
+                    result.team,
+                    result.key,
+                    result.at.isoformat(),
+                    result.model_dump_json(),
+                ),
+            )
+
+    def verified(self, org: OrgId, team: str) -> Sequence[VerifiedResilience]:
+        rows = self._db.query(
+            "SELECT body FROM chaos_verified WHERE org = ? AND team = ? ORDER BY at DESC", org, team
+        )
+        return [VerifiedResilience.model_validate_json(str(body)) for (body,) in rows]

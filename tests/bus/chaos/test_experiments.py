@@ -82,7 +82,7 @@ def test_a_harmless_fault_grows_1_5_25_and_ends_held_in_one_message(clock: Movin
     assert "faulted share within p99_latency < 2000ms" in shown.text
     # AND each verdict compared the faulted share with the minutes before the start too
     assert "before the start 3" in shown.text
-    assert shown.text.splitlines()[-1].endswith("every injection removed and verified")
+    assert shown.text.splitlines()[-2].endswith("every injection removed and verified")
     # AND the one message was updated in place, never posted again, and lost its Halt button
     assert len(channel_messages(services)) == 1
     last = notifier_of(services).updated[-1][1]
