@@ -15,6 +15,7 @@ from shared.chaos.models import (
     Problem,
     VerifiedResilience,
 )
+from shared.chaos.schedules import GameDay
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
 from shared.telemetry.models import Service
@@ -92,6 +93,18 @@ class ChaosStore(Protocol):
 
     def verified(self, org: OrgId, team: str) -> Sequence[VerifiedResilience]:
         """A team's verified resilience results (expired and revoked ones too), newest first."""
+
+    def save_game_day(self, game_day: GameDay) -> GameDay:
+        """Store a game day if its stored version is still `game_day.version` (0: new)."""
+
+    def game_days(self, org: OrgId, team: str) -> Sequence[GameDay]:
+        """A team's game days, newest first."""
+
+    def every_game_day(self) -> Sequence[GameDay]:
+        """Every game day of every org (what the scheduler's tick starts)."""
+
+    def remove_game_day(self, org: OrgId, game_day_id: str) -> bool:
+        """Remove a game day; whether there was one."""
 
 
 class Outages(Protocol):

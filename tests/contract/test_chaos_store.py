@@ -23,8 +23,10 @@ from shared.chaos.models import (
     VerifiedResilience,
 )
 from shared.chaos.ports import ChaosStore
+from shared.chaos.schedules import GameDay, Window
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
+from shared.telemetry.models import ResourceKind
 from tests.support import NOW
 from tests.support.chaos import an_experiment
 
@@ -108,3 +110,38 @@ def test_verified_resilience_is_one_per_hypothesis_newest_first(store: ChaosStor
     revoked = newer.model_copy(update={"revoked_at": NOW, "revoked_by": "chx-4"})
     store.keep_verified(revoked)
     assert store.verified(ORG, "payments")[0] == revoked
+
+
+def game_day(id_: str, team: str = "payments", days: int = 0) -> GameDay:
+    """A weekly game day of `error` on checkout-api, scheduled `days` after NOW."""
+    return GameDay(
+        id=id_,
+        org=ORG,
+        team=team,
+        service="checkout-api",
+        kind=ResourceKind.SAMPLE,
+        fault=Fault.parse("error"),
+        percents=[1, 5],
+        step_duration=timedelta(minutes=10),
+        expectations=["error_rate < 1%"],
+        valid_for=timedelta(days=30),
+        every=timedelta(days=7),
+        window=Window.parse("Tue 10:00-12:00"),
+        created_by="oli",
+        created_at=NOW + timedelta(days=days),
+    )
+
+
+def test_game_days_are_kept_versioned_listed_and_removed(store: ChaosStore) -> None:
+    first = store.save_game_day(game_day("chs-1"))
+    store.save_game_day(game_day("chs-2", days=1))
+    store.save_game_day(game_day("chs-3", team="search"))
+    assert [g.id for g in store.game_days(ORG, "payments")] == ["chs-2", "chs-1"]
+    assert sorted(g.id for g in store.every_game_day()) == ["chs-1", "chs-2", "chs-3"]
+    taken = store.save_game_day(first.model_copy(update={"started_window": NOW}))
+    assert store.game_days(ORG, "payments")[1] == taken
+    with pytest.raises(ConflictError):  # a second tick that read it before cannot start it again
+        store.save_game_day(first.model_copy(update={"started_window": NOW}))
+    assert store.remove_game_day(ORG, "chs-1") is True
+    assert store.remove_game_day(ORG, "chs-1") is False
+    assert [g.id for g in store.game_days(ORG, "payments")] == ["chs-2"]
