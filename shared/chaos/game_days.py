@@ -163,7 +163,7 @@ class GameDays:
             self._record(game_day, "started", f"{experiment.id}", trigger, now)
         except Exception:  # no entry, no start: tried again at the next tick
             log.exception("could not audit game day %s's start", game_day.id)
-            self._store.save_game_day(taken.model_copy(update={"started_window": None}))
+            self._store.save_game_day(game_day.model_copy(update={"version": taken.version}))
             return f"{game_day.id} not started: the audit trail is unavailable"
         try:
             started = self._starter.launch(experiment, now, by="scheduler")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from shared.adapters.memory import InMemoryAuditLog
 from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import ExperimentState
@@ -180,3 +181,18 @@ def test_an_unscheduled_game_day_starts_no_more(clock: MovingClock) -> None:
     assert started(ticks(services, clock, 2)) == []
     none = run(services, "chaos list --scheduled", user="vic", channel="C-pay")
     assert none.title == "Team payments has no game days"
+
+
+def test_a_game_day_whose_start_cannot_be_audited_does_not_start_until_it_can() -> None:
+    clock, log = MovingClock(NOW), InMemoryAuditLog()
+    services = chaos_services(clock, audit_log=log)
+    game_day = schedule(services, "Sun 09:00-12:00")
+    # WHEN the tick inside the window finds the audit trail unavailable
+    log.failing = True
+    said = ticks(services, clock, 1)
+    log.failing = False
+    # THEN nothing is injected, said; the next tick, with the trail back, starts it, audited
+    assert said == [f"{game_day} not started: the audit trail is unavailable"]
+    assert chaos_of(services).store.list_for(ORG, "payments") == []
+    assert len(started(ticks(services, clock, 1))) == 1
+    assert f"chaos game day started {game_day}" in scheduler_steps(services)

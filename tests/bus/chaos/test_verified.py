@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from shared.adapters.memory import InMemoryAuditLog
 from shared.audit.models import StreamKey
 from shared.replies import Tone
 from tests.support import NOW, ORG, MovingClock, notifier_of, records, run
@@ -108,3 +109,17 @@ def test_verified_and_all_together_are_refused(clock: MovingClock) -> None:
     services = chaos_services(clock)
     both = run(services, "chaos list --verified --all", user="vic", channel="C-pay")
     assert both.failed and "list one thing: `--all`, `--verified` or `--scheduled`" in both.title
+
+
+def test_a_verification_whose_audit_entry_cannot_be_written_is_not_recorded() -> None:
+    clock, log = MovingClock(NOW), InMemoryAuditLog()
+    services = chaos_services(clock, audit_log=log)
+    experiment = start_experiment(services, HARMLESS)
+    ticks(services, clock, 39)
+    # WHEN it ends held (at the 40th minute) while the audit trail is unavailable
+    log.failing = True
+    assert ticks(services, clock, 1) == [f"{experiment} ended: held"]
+    log.failing = False
+    # THEN it ended (its fault removed), but no verified resilience is claimed
+    reply = run(services, "chaos list --verified", user="vic", channel="C-pay")
+    assert reply.title == "Team payments has no verified resilience"
