@@ -20,7 +20,8 @@ from shared.invocation import DeferredCommand, ReplyTarget
 from shared.replies import Reply
 
 if TYPE_CHECKING:  # named in annotations only
-    from shared.chaos.models import Experiment
+    from shared.chaos.models import Experiment, VerifiedResilience
+    from shared.chaos.schedules import GameDay
 
 
 class InMemoryDirectory:
@@ -362,6 +363,8 @@ class InMemoryChaosStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[tuple[str, str], Experiment] = {}
+        self._verified: dict[tuple[str, str, str], VerifiedResilience] = {}
+        self._game_days: dict[tuple[str, str], GameDay] = {}
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         return self._items.get((org, experiment_id))
@@ -381,3 +384,30 @@ class InMemoryChaosStore:
 
     def every(self) -> Sequence[Experiment]:
         return [x for x in self._items.values() if not x.over]
+
+    def keep_verified(self, result: VerifiedResilience) -> None:
+        self._verified[(result.org, result.team, result.key)] = result
+
+    def verified(self, org: OrgId, team: str) -> Sequence[VerifiedResilience]:
+        found = [r for (o, t, _), r in self._verified.items() if o == org and t == team]
+        return sorted(found, key=lambda r: r.at, reverse=True)
+
+    def save_game_day(self, game_day: GameDay) -> GameDay:
+        with self._lock:
+            stored = self._game_days.get((game_day.org, game_day.id))
+            if (stored.version if stored else 0) != game_day.version:
+                raise ConflictError(f"game day {game_day.id} changed since it was read")
+            saved = game_day.model_copy(update={"version": game_day.version + 1})
+            self._game_days[(game_day.org, game_day.id)] = saved
+            return saved
+
+    def game_days(self, org: OrgId, team: str) -> Sequence[GameDay]:
+        found = [g for (o, _), g in self._game_days.items() if o == org and g.team == team]
+        return sorted(found, key=lambda g: g.created_at, reverse=True)
+
+    def every_game_day(self) -> Sequence[GameDay]:
+        return list(self._game_days.values())
+
+    def remove_game_day(self, org: OrgId, game_day_id: str) -> bool:
+        with self._lock:
+            return self._game_days.pop((org, game_day_id), None) is not None

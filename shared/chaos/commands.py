@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, model_validator
 
 from shared.chaos.hypothesis import expectation
 from shared.chaos.models import Fault
+from shared.chaos.schedules import WINDOW_USAGE, Window
 from shared.commands.base import Command, OptionalTeam
 from shared.commands.duration import bounded
 from shared.identity.rbac import Permission
@@ -49,6 +50,20 @@ StepDuration = Annotated[str, bounded(at_least=timedelta(minutes=2), at_most=tim
 ExperimentId = Annotated[str, Field(pattern=r"^chx-[0-9a-f]{6,12}$")]
 
 
+def _window(text: str) -> str:
+    Window.parse(text)
+    return text
+
+
+WindowText = Annotated[str, AfterValidator(_window)]
+"""A game day's weekly window, `Tue 10:00-12:00` (UTC)."""
+Every = Annotated[str, bounded(at_least=timedelta(days=1), at_most=timedelta(days=90))]
+"""How often a game day runs."""
+GameDayId = Annotated[str, Field(pattern=r"^chs-[0-9a-f]{6,12}$")]
+ValidFor = Annotated[str, bounded(at_least=timedelta(days=1), at_most=timedelta(days=365))]
+"""How long a held experiment stands as verified resilience."""
+
+
 class _Design(Command):
     positional = ("service",)
     target_kind = "service"
@@ -84,13 +99,29 @@ class StartExperiment(_Design):
     purpose = (
         "Start an experiment: the fault on a growing share of the service's invocations, the "
         "steady state judged at every step; halted and rolled back when it deviates. On a "
-        "production service a second operator approves it first."
+        "production service a second operator approves it first. With `--every` and "
+        "`--window` (UTC): a game day, started by the scheduler inside the window."
     )
     examples = (
         'sre chaos start checkout-api --fault delay:1500ms --expect "p99_latency < 2s"',
         "sre chaos start checkout-api --fault error --percent 1,5,25 --duration 10m "
-        '--expect "error_rate < 1%" --expect "p99_latency < 2s"',
+        '--expect "error_rate < 1%" --expect "p99_latency < 2s" --valid-for 14d',
+        'sre chaos start checkout-api --fault error --expect "error_rate < 1%" --every 7d '
+        '--window "Tue 10:00-12:00"',
     )
+    valid_for: ValidFor = "30d"
+    """How long a held outcome stands as verified resilience (1d to 365d)."""
+    every: Every | None = None
+    """A game day: start it every period (1d to 90d) inside `--window`, not now."""
+    window: WindowText | None = None
+
+    @model_validator(mode="after")
+    def _game_day(self) -> StartExperiment:
+        if (self.every is None) != (self.window is None):
+            raise ValueError(
+                f"a game day needs both --every (1d to 90d) and --window: {WINDOW_USAGE}"
+            )
+        return self
 
 
 class _OneExperiment(Command):
@@ -123,10 +154,27 @@ class ListExperiments(Command):
     permission = Permission.SERVICE_READ
     target_kind = "team"
     target_field = "team"
-    purpose = "List a team's experiments under way (`--all`: ended ones too), newest first."
-    examples = ("sre chaos list", "sre chaos list --all")
+    purpose = (
+        "List a team's experiments under way (`--all`: ended ones too; `--verified`: the "
+        "resilience its held experiments verified, expired and revoked ones marked; "
+        "`--scheduled`: its game days), newest first."
+    )
+    examples = (
+        "sre chaos list",
+        "sre chaos list --all",
+        "sre chaos list --verified",
+        "sre chaos list --scheduled",
+    )
     all: bool = False
+    verified: bool = False
+    scheduled: bool = False
     team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _one_list(self) -> ListExperiments:
+        if self.all + self.verified + self.scheduled > 1:
+            raise ValueError("list one thing: `--all`, `--verified` or `--scheduled`")
+        return self
 
     def audit_target(self, channel: str | None, *, team: str | None) -> str:
         """`--all` is read as every `--all` is (the audit's): of the org's whole record."""
@@ -166,6 +214,21 @@ class HaltExperiment(Command):
         return "org" if self.all else super().audit_target(channel, team=team)
 
 
+class UnscheduleGameDay(Command):
+    words = ("chaos", "unschedule")
+    positional = ("id",)
+    permission = Permission.CHAOS_OPERATE
+    target_kind = "experiment"  # a game day is a scheduled experiment
+    target_field = "id"
+    mutates = True
+    purpose = (
+        "Remove a game day: the scheduler starts it no more (an experiment under way runs on)."
+    )
+    examples = ("sre chaos unschedule chs-3f9c2a",)
+    id: GameDayId
+    team: OptionalTeam = None
+
+
 class UnhaltChaos(Command):
     words = ("chaos", "unhalt")
     permission = Permission.ORG_ADMIN
@@ -184,4 +247,5 @@ CHAOS_COMMANDS: tuple[type[Command], ...] = (
     ListExperiments,
     HaltExperiment,
     UnhaltChaos,
+    UnscheduleGameDay,
 )

@@ -1,8 +1,10 @@
 """The steady-state hypothesis, judged like a canary: each expectation (`p99_latency < 2s`,
 `error_rate < 1%`, in the alert grammar) is a judge metric, the faulted share of the traffic the
-experiment and the same minutes' unfaulted share the control. Held: no significant degradation
-past an expectation; deviated: a significant degradation that breaks one; inconclusive: too few
-requests to say either. Never a point check on one sample."""
+experiment and the same minutes' unfaulted share the control, then the service's minutes
+before the start (the pre-experiment baseline) the control. Held: no significant degradation
+past an expectation in either comparison; deviated: a significant degradation that breaks one,
+in either; inconclusive: too few requests or minutes to say either. Never a point check on one
+sample."""
 
 from __future__ import annotations
 
@@ -111,33 +113,100 @@ def _powered(conditions: Sequence[Condition], data: Mapping[str, MetricData]) ->
     return needed
 
 
-def assess(
-    conditions: Sequence[Condition], data: Mapping[str, MetricData], *, looks: int = 1
-) -> Hypothesis:
-    """Judge the steady state on `data` (per signal: unfaulted control, faulted experiment),
-    the `looks`-th time this experiment is judged (the canary's correction for repeated looks)."""
-    requests = data[REQUESTS].experiment_total if REQUESTS in data else 0
+@dataclass(frozen=True)
+class _Side:
+    """One comparison of the faulted share: its verdict and, per expectation, the judge's line,
+    whether it rose significantly and whether the faulted value breaks the bound."""
+
+    verdict: HypothesisVerdict
+    lines: list[str]
+    worse: list[bool]
+    breaks: list[bool]
+    needed: int
+
+
+def _side(
+    conditions: Sequence[Condition], data: Mapping[str, MetricData], requests: int, looks: int
+) -> _Side:
+    """The faulted share judged against one control (the unfaulted share, or the baseline)."""
     specs = [spec(c) for c in conditions]
     found = {name: data[name] for name in (s.name for s in specs) if name in data}
     judgement = judge(specs, found, canary_requests=requests, looks=looks)
     if not judgement.results:  # below the requests gate: nothing judged
-        return Hypothesis(
-            HypothesisVerdict.INCONCLUSIVE, requests=requests, needed=needed_samples()
-        )
-    reasons: list[str] = []
-    broken = False
+        return _Side(HypothesisVerdict.INCONCLUSIVE, [], [], [], needed_samples())
+    lines, worse, breaks = [], [], []
     for condition, result in zip(conditions, judgement.results, strict=True):
         value = faulted_value(condition, found.get(result.name, MetricData((), ())))
-        breaks = value is not None and not condition.crosses(value)
-        worse = result.label is Label.HIGH
-        broken = broken or (worse and breaks)
-        bound = f"{'breaks' if breaks else 'within'} {condition.rule()}"
-        reasons.append(f"{result.reason}; faulted share {bound}")
-    if broken:
-        return Hypothesis(HypothesisVerdict.DEVIATED, reasons, requests)
+        breaks.append(value is not None and not condition.crosses(value))
+        worse.append(result.label is Label.HIGH)
+        lines.append(result.reason)
     needed = _powered(conditions, found)
     unjudged = {Label.TOO_FEW, Label.NODATA, Label.NODATA_FAIL}
-    early = any(r.label in unjudged for r in judgement.results)
-    if early or requests < needed:
-        return Hypothesis(HypothesisVerdict.INCONCLUSIVE, reasons, requests, needed=needed)
+    if any(w and b for w, b in zip(worse, breaks, strict=True)):
+        verdict = HypothesisVerdict.DEVIATED
+    elif any(r.label in unjudged for r in judgement.results) or requests < needed:
+        verdict = HypothesisVerdict.INCONCLUSIVE
+    else:
+        verdict = HypothesisVerdict.HELD
+    return _Side(verdict, lines, worse, breaks, needed)
+
+
+def _baseline(
+    data: Mapping[str, MetricData], before: Mapping[str, MetricData]
+) -> dict[str, MetricData]:
+    """The faulted share's minutes against the service's minutes before the start (control)."""
+    empty = MetricData((), ())
+    return {
+        name: MetricData(
+            control=before.get(name, empty).control,
+            experiment=faulted.experiment,
+            control_total=before.get(name, empty).control_total,
+            experiment_total=faulted.experiment_total,
+        )
+        for name, faulted in data.items()
+    }
+
+
+def _before_line(condition: Condition, data: MetricData, worse: bool) -> str:
+    """`before the start 380 ms → Pass`: the baseline's value and how the faulted share compares."""
+    value = faulted_value(condition, MetricData((), data.control, 0, data.control_total))
+    if value is None:
+        return "before the start: no data, not judged"
+    label = Label.HIGH if worse else Label.PASS
+    return f"before the start {condition.shown(value)} → {label.value}"
+
+
+def assess(
+    conditions: Sequence[Condition],
+    data: Mapping[str, MetricData],
+    *,
+    looks: int = 1,
+    before: Mapping[str, MetricData] | None = None,
+) -> Hypothesis:
+    """Judge the steady state on `data` (per signal: unfaulted control, faulted experiment),
+    the `looks`-th time this experiment is judged (the canary's correction for repeated looks).
+    With `before` (the service's minutes before the start), the faulted share is also judged
+    against them: deviated when either comparison shows a significant rise past a bound, held
+    only when both held, inconclusive otherwise; the looks correction covers both tests."""
+    requests = data[REQUESTS].experiment_total if REQUESTS in data else 0
+    tests = 1 if before is None else 2
+    sides = [_side(conditions, data, requests, looks * tests)]
+    if before is not None:
+        sides.append(_side(conditions, _baseline(data, before), requests, looks * tests))
+    needed = max(s.needed for s in sides)
+    if not sides[0].lines:
+        return Hypothesis(HypothesisVerdict.INCONCLUSIVE, requests=requests, needed=needed)
+    reasons = []
+    for i, condition in enumerate(conditions):
+        parts = [sides[0].lines[i]]
+        if len(sides) > 1 and sides[1].lines:
+            found = _baseline(data, before or {}).get(condition.signal.value, MetricData((), ()))
+            parts.append(_before_line(condition, found, sides[1].worse[i]))
+        broken = sides[0].breaks[i]
+        parts.append(f"faulted share {'breaks' if broken else 'within'} {condition.rule()}")
+        reasons.append("; ".join(parts))
+    verdicts = {s.verdict for s in sides}
+    for verdict in (HypothesisVerdict.DEVIATED, HypothesisVerdict.INCONCLUSIVE):
+        if verdict in verdicts:
+            return Hypothesis(verdict, reasons, requests, needed=needed)
     return Hypothesis(HypothesisVerdict.HELD, reasons, requests, needed=needed)

@@ -75,6 +75,14 @@ class Injecting:
             self.service(experiment), _signals(experiment), start=start, end=now
         )
 
+    def baseline(self, experiment: Experiment) -> dict[str, MetricData]:
+        """The service's minutes before its first injection (each signal's control): the
+        pre-experiment baseline the faulted share is also judged against."""
+        first = next((i.at for i in experiment.injections if i.at), experiment.started_at)
+        return self._metrics.compare(
+            self.service(experiment), _signals(experiment), start=first - BEFORE, end=first
+        )
+
     def tripped(self, injection: Injection) -> str:
         """Why the injection's stop conditions fired (a failed read is logged, not a halt)."""
         try:

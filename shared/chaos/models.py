@@ -198,6 +198,8 @@ class Experiment(Frozen):
     steady_states: list[SteadyState] = Field(default_factory=list)
     """The judgements of the steady state at each step's end and at a deviation (the journal's
     `during`)."""
+    valid_for: timedelta = timedelta(days=30)
+    """How long a held outcome stands as verified resilience (`--valid-for`)."""
     looks: int = 0
     """How many times its steady state was judged (every minute's guard included): the
     significance of each test is shared among them."""
@@ -242,3 +244,36 @@ class Experiment(Frozen):
         """The injections whose removal is not verified yet."""
         verified = {r.key for r in self.rollbacks if r.verified}
         return [i for i in self.injections if i.key not in verified]
+
+
+class VerifiedResilience(Frozen):
+    """A held experiment's result, one per service and hypothesis (the fault and the steady
+    state): it stands until it expires or a later deviated or failed run of the same service and
+    fault revokes it."""
+
+    org: str
+    team: str
+    service: str
+    fault: Fault
+    expectations: list[str]
+    percent: int
+    """The largest share of invocations faulted at which the steady state held."""
+    at: datetime
+    expires_at: datetime
+    experiment: str
+    """The experiment that verified it."""
+    revoked_at: datetime | None = None
+    revoked_by: str = ""
+    """The experiment whose run revoked it."""
+    revoked_reason: str = ""
+
+    @property
+    def key(self) -> str:
+        """What one result is kept per: the service, the fault and the steady state."""
+        return "|".join([self.service, self.fault.written, *sorted(self.expectations)])
+
+    def standing(self, now: datetime) -> str:
+        """`current`, `expired` or `revoked`."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if now >= self.expires_at else "current"

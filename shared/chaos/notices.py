@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
-from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
+from shared.chaos.models import (
+    Experiment,
+    ExperimentOutcome,
+    ExperimentState,
+    VerifiedResilience,
+)
 from shared.chaos.ports import ChaosStore
 from shared.errors import ConflictError, missing_record
 from shared.identity.models import OrgId
@@ -14,7 +20,7 @@ from shared.identity.ports import Directory
 from shared.messages import channel_targets, post_or_update
 from shared.ports import Notifier
 from shared.replies import Button, Reply, Tone, user_ref
-from shared.times import clock, spans_days
+from shared.times import clock, day, spans_days
 
 log = logging.getLogger("autosre.chaos")
 SHOWN = 10
@@ -104,6 +110,38 @@ def team_list(team: str, experiments: Sequence[Experiment], *, every: bool) -> R
         return Reply(tone=Tone.INFO, title=f"Team {team} has no experiments{more}")
     fields = [(x.id, f"{x.fault.written} on {x.service}: {x.standing}") for x in experiments]
     return Reply(tone=Tone.INFO, title=f"Experiments of {team}", fields=fields)
+
+
+def _verified_line(result: VerifiedResilience, now: datetime) -> str:
+    """`delay:100ms held at 25% (p99_latency < 2s) on Sun 22 Nov by chx-…: until Tue 22 Dec`."""
+    head = (
+        f"{result.fault.written} held at {result.percent}% ({'; '.join(result.expectations)}) "
+        f"on {day(result.at, today=now)} by {result.experiment}"
+    )
+    standing = result.standing(now)
+    if result.revoked_at is not None:
+        when = day(result.revoked_at, today=now)
+        return f"{head}: REVOKED {when}: {result.revoked_reason}"
+    if standing == "expired":
+        return f"{head}: EXPIRED {day(result.expires_at, today=now)}"
+    return f"{head}: until {day(result.expires_at, today=now)}"
+
+
+def verified_list(team: str, results: Sequence[VerifiedResilience], now: datetime) -> Reply:
+    """`chaos list --verified`: each service's verified resilience, newest first, expired and
+    revoked ones marked."""
+    if not results:
+        return Reply(
+            tone=Tone.INFO,
+            title=f"Team {team} has no verified resilience",
+            text="An experiment that ends held records one (`sre chaos start … --valid-for 30d`).",
+        )
+    current = sum(r.standing(now) == "current" for r in results)
+    return Reply(
+        tone=Tone.INFO,
+        title=f"Verified resilience of {team}: {current} current of {len(results)}",
+        fields=[(r.service, _verified_line(r, now)) for r in results],
+    )
 
 
 def unknown_experiment(experiment_id: str, team: str, experiments: Sequence[Experiment]) -> str:

@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from shared.chaos.models import Experiment, Fault, Injection, LeverState, Problem
+from shared.chaos.models import (
+    Experiment,
+    Fault,
+    Injection,
+    LeverState,
+    Problem,
+    VerifiedResilience,
+)
+from shared.chaos.schedules import GameDay
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
 from shared.telemetry.models import Service
@@ -79,6 +87,24 @@ class ChaosStore(Protocol):
     def every(self) -> Sequence[Experiment]:
         """Every experiment not yet ended, of every org (what the scheduler advances and what
         `halt --all` stops)."""
+
+    def keep_verified(self, result: VerifiedResilience) -> None:
+        """Store a verified resilience result, replacing the one of the same team and key."""
+
+    def verified(self, org: OrgId, team: str) -> Sequence[VerifiedResilience]:
+        """A team's verified resilience results (expired and revoked ones too), newest first."""
+
+    def save_game_day(self, game_day: GameDay) -> GameDay:
+        """Store a game day if its stored version is still `game_day.version` (0: new)."""
+
+    def game_days(self, org: OrgId, team: str) -> Sequence[GameDay]:
+        """A team's game days, newest first."""
+
+    def every_game_day(self) -> Sequence[GameDay]:
+        """Every game day of every org (what the scheduler's tick starts)."""
+
+    def remove_game_day(self, org: OrgId, game_day_id: str) -> bool:
+        """Remove a game day; whether there was one."""
 
 
 class Outages(Protocol):

@@ -25,7 +25,9 @@ from shared.chaos.steps import (
     left_starting,
     looks,
     step_due,
+    with_step,
 )
+from shared.chaos.verified import settlement
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
 
@@ -104,12 +106,14 @@ class ChaosProgress:
         """The guard's judgement on the step so far; at the step's end, the step's."""
         try:
             data = self._injecting.minutes(experiment, now)
+            before = self._injecting.baseline(experiment) if data is not None else None
         except Exception as error:  # noqa: BLE001 (a failed read is no verdict; told)
             log.warning("experiment %s: metrics unavailable: %s", experiment.id, error)
             return f"{experiment.id} not judged: metrics unavailable ({error})"
         if data is None:
             return None  # still in the ramp-up after its injection
-        found = assess(self._injecting.conditions(experiment), data, looks=looks(experiment))
+        conditions = self._injecting.conditions(experiment)
+        found = assess(conditions, data, looks=looks(experiment), before=before)
         deviated = found.verdict is HypothesisVerdict.DEVIATED
         judged = checked(experiment, found, now, kept=deviated or step_due(experiment, now))
         if deviated:
@@ -165,11 +169,33 @@ class ChaosProgress:
         changed = saved.history[-1] != experiment.history[-1]
         if changed:
             self._record_after(saved, trigger)
+        if saved.state is ExperimentState.ENDED:
+            saved = self._settle(saved, now, trigger)
         if changed or told_ending:
             self._messages.tell(saved)
         if saved.state is ExperimentState.ENDED:
             return f"{saved.id} ended: {saved.outcome.value if saved.outcome else ''}"
         return f"{saved.id} FAILED: its fault could not be removed yet, retried every minute"
+
+    def _settle(self, ended: Experiment, now: datetime, trigger: str) -> Experiment:
+        """Held: its verified resilience recorded (audited first: no entry, no record);
+        deviated or failed: the service's verified resilience to the fault revoked (never held
+        back by the trail, as a halt). Said in its history either way."""
+        found = settlement(ended, self._store.verified(OrgId(ended.org), ended.team), now)
+        if found is None:
+            return ended
+        said = with_step(ended, now, found.what, found.said)
+        if found.what == "verified":
+            try:
+                self._record(said, trigger)
+            except Exception:
+                log.exception("could not audit experiment %s's verification", ended.id)
+                return ended
+        else:
+            self._record_after(said, trigger)
+        for result in found.results:
+            self._store.keep_verified(result)
+        return self._store.save(said)
 
     def _record_after(self, experiment: Experiment, trigger: str) -> None:
         """Audit a change that is never held back by the trail (a halt, a rollback)."""

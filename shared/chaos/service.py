@@ -10,6 +10,7 @@ from datetime import datetime
 
 from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
+from shared.chaos.game_days import GameDays
 from shared.chaos.guards import refusals
 from shared.chaos.halting import ChaosHalts
 from shared.chaos.injecting import Injecting
@@ -21,11 +22,13 @@ from shared.chaos.notices import (
     steps_said,
     team_list,
     unknown_experiment,
+    verified_list,
 )
 from shared.chaos.planning import plan_reply
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
 from shared.chaos.progress import ChaosProgress
 from shared.chaos.rollback import rolled_back
+from shared.chaos.verified import VALID_FOR
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import (
@@ -65,6 +68,9 @@ class ChaosService:
             store=store, directory=directory, injector=injector, metrics=metrics
         )
         self._messages = ChaosMessages(store=store, directory=directory, notifier=notifier)
+        self._game_days = GameDays(
+            store=store, starter=self, audit=audit, directory=directory, notifier=notifier
+        )
         self._progress = ChaosProgress(
             store=store,
             injecting=self._injecting,
@@ -92,6 +98,7 @@ class ChaosService:
             .add(c.ListExperiments, self.list_for_team)
             .add(c.HaltExperiment, halts.halt, unchanged=halts.halt_unchanged)
             .add(c.UnhaltChaos, halts.unhalt, unchanged=halts.unhalt_unchanged)
+            .add(c.UnscheduleGameDay, self._game_days.unschedule)
         )
 
     # -- designing and starting --------------------------------------------------------------
@@ -131,6 +138,8 @@ class ChaosService:
         second operator; else recorded, then its first injection made."""
         service = self._service(command.service, ctx)
         draft = self._designed(command, ctx, service)
+        if command.every is not None:
+            return self._game_days.schedule(command, draft, ctx)
         self._refuse(draft, service)
         before = self._injecting.before(draft, service, ctx.now)
         if not before.met:
@@ -168,6 +177,9 @@ class ChaosService:
             percents=[int(p) for p in command.percent.split(",")],
             step_duration=to_timedelta(command.duration),
             expectations=list(command.expect),
+            valid_for=to_timedelta(command.valid_for)
+            if isinstance(command, c.StartExperiment)
+            else VALID_FOR,
             state=ExperimentState.STARTING,
             step_started_at=ctx.now,
             started_by=user,
@@ -185,8 +197,35 @@ class ChaosService:
         if found:
             raise ConflictError(f"Chaos on {service.name} cannot start: " + " ".join(found))
 
-    def _begin(self, experiment: Experiment, now: datetime, *, by: str) -> Reply:
-        """Recorded starting with its first injection (safe by order), then injected."""
+    def ready(self, experiment: Experiment, now: datetime) -> tuple[Experiment, list[str]]:
+        """A scheduled start's checks, as a person's start has them: every refusal, and the
+        steady state before it (the experiment with it); no reasons when it may start."""
+        try:
+            service = self._injecting.service(experiment)
+        except NotFoundError as gone:
+            return experiment, [str(gone)]
+        found = self._refusals(
+            OrgId(experiment.org), experiment.team, service, experiment.fault, experiment.id
+        )
+        if found:
+            return experiment, found
+        before = self._injecting.before(experiment, service, now)
+        if not before.met:
+            found.append(f"the steady state does not hold before it ({'; '.join(before.reasons)})")
+        production = {"before": before, "production": service.production}
+        return experiment.model_copy(update=production), found
+
+    def launch(self, experiment: Experiment, now: datetime, *, by: str) -> Experiment:
+        """A checked experiment started (its fault injected), or, on a production service,
+        recorded waiting for a second operator; as stored."""
+        if experiment.production:
+            waiting = experiment.model_copy(update={"state": ExperimentState.AWAITING_APPROVAL})
+            return self._messages.tell(self._store.save(waiting))
+        return self._started(experiment, now, by=by)
+
+    def _started(self, experiment: Experiment, now: datetime, *, by: str) -> Experiment:
+        """Recorded starting with its first injection (safe by order), then injected; an
+        injection refused is rolled back, told, and raised."""
         starting = experiment.model_copy(
             update={"state": ExperimentState.STARTING, "step_started_at": now}
         )
@@ -196,7 +235,11 @@ class ChaosService:
             saved = self._store.save(rolled_back(self._injecting.injector, saved, now))
             self._messages.tell(saved)
             raise UnavailableError(f"Chaos {saved.id} could not start: {saved.reason}.")
-        saved = self._messages.tell(saved)
+        return self._messages.tell(saved)
+
+    def _begin(self, experiment: Experiment, now: datetime, *, by: str) -> Reply:
+        """Started, and said."""
+        saved = self._started(experiment, now, by=by)
         where = f" in #{saved.message.channel}" if saved.message and saved.message.channel else ""
         return Reply(
             tone=Tone.OK,
@@ -242,7 +285,12 @@ class ChaosService:
         return Reply(tone=Tone.INFO, title=f"Journal of {experiment.id}", text=f"```\n{text}\n```")
 
     def list_for_team(self, command: c.ListExperiments, ctx: Context) -> Reply:
-        """The team's experiments under way (or all)."""
+        """The team's experiments under way (or all), or its verified resilience."""
+        if command.scheduled:
+            return self._game_days.listing(ctx.principal.actor.org, ctx.team or "")
+        if command.verified:
+            results = self._store.verified(ctx.principal.actor.org, ctx.team or "")
+            return verified_list(ctx.team or "", results, ctx.now)
         found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
         shown = found if command.all else [x for x in found if x.state is not ExperimentState.ENDED]
         return team_list(ctx.team or "", shown, every=command.all)
@@ -250,5 +298,7 @@ class ChaosService:
     # -- the scheduler's step ------------------------------------------------------------------
 
     def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
-        """Guard, judge and roll back every experiment under way; what happened, one line each."""
-        return self._progress.advance(now, trigger=trigger, org=org)
+        """Guard, judge and roll back every experiment under way, then start the game days due;
+        what happened, one line each."""
+        done = self._progress.advance(now, trigger=trigger, org=org)
+        return done + self._game_days.tick(now, trigger=trigger, org=org)

@@ -17,12 +17,16 @@ from shared.chaos.models import (
     Experiment,
     ExperimentOutcome,
     ExperimentState,
+    Fault,
     Injection,
     RollbackAttempt,
+    VerifiedResilience,
 )
 from shared.chaos.ports import ChaosStore
+from shared.chaos.schedules import GameDay, Window
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
+from shared.telemetry.models import ResourceKind
 from tests.support import NOW
 from tests.support.chaos import an_experiment
 
@@ -77,3 +81,67 @@ def test_history_injections_and_rollbacks_come_back_as_written(store: ChaosStore
     saved = store.save(full)
     assert store.get(ORG, "chx-1") == saved
     assert [x.id for x in store.every()] == ["chx-1"]
+
+
+def verified(experiment_id: str, expect: str, *, days: int = 0) -> VerifiedResilience:
+    """checkout-api's resilience to `error` under `expect`, verified `days` after NOW."""
+    at = NOW + timedelta(days=days)
+    return VerifiedResilience(
+        org=ORG,
+        team="payments",
+        service="checkout-api",
+        fault=Fault.parse("error"),
+        expectations=[expect],
+        percent=25,
+        at=at,
+        expires_at=at + timedelta(days=30),
+        experiment=experiment_id,
+    )
+
+
+def test_verified_resilience_is_one_per_hypothesis_newest_first(store: ChaosStore) -> None:
+    store.keep_verified(verified("chx-1", "error_rate < 1%"))
+    store.keep_verified(verified("chx-2", "error_rate < 5%", days=1))
+    # a newer run of the same hypothesis replaces the older result
+    newer = verified("chx-3", "error_rate < 1%", days=2)
+    store.keep_verified(newer)
+    assert [r.experiment for r in store.verified(ORG, "payments")] == ["chx-3", "chx-2"]
+    assert store.verified(ORG, "search") == []
+    revoked = newer.model_copy(update={"revoked_at": NOW, "revoked_by": "chx-4"})
+    store.keep_verified(revoked)
+    assert store.verified(ORG, "payments")[0] == revoked
+
+
+def game_day(id_: str, team: str = "payments", days: int = 0) -> GameDay:
+    """A weekly game day of `error` on checkout-api, scheduled `days` after NOW."""
+    return GameDay(
+        id=id_,
+        org=ORG,
+        team=team,
+        service="checkout-api",
+        kind=ResourceKind.SAMPLE,
+        fault=Fault.parse("error"),
+        percents=[1, 5],
+        step_duration=timedelta(minutes=10),
+        expectations=["error_rate < 1%"],
+        valid_for=timedelta(days=30),
+        every=timedelta(days=7),
+        window=Window.parse("Tue 10:00-12:00"),
+        created_by="oli",
+        created_at=NOW + timedelta(days=days),
+    )
+
+
+def test_game_days_are_kept_versioned_listed_and_removed(store: ChaosStore) -> None:
+    first = store.save_game_day(game_day("chs-1"))
+    store.save_game_day(game_day("chs-2", days=1))
+    store.save_game_day(game_day("chs-3", team="search"))
+    assert [g.id for g in store.game_days(ORG, "payments")] == ["chs-2", "chs-1"]
+    assert sorted(g.id for g in store.every_game_day()) == ["chs-1", "chs-2", "chs-3"]
+    taken = store.save_game_day(first.model_copy(update={"started_window": NOW}))
+    assert store.game_days(ORG, "payments")[1] == taken
+    with pytest.raises(ConflictError):  # a second tick that read it before cannot start it again
+        store.save_game_day(first.model_copy(update={"started_window": NOW}))
+    assert store.remove_game_day(ORG, "chs-1") is True
+    assert store.remove_game_day(ORG, "chs-1") is False
+    assert [g.id for g in store.game_days(ORG, "payments")] == ["chs-2"]

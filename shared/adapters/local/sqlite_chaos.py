@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
-from shared.chaos.models import Experiment, ExperimentState
+from shared.chaos.models import Experiment, ExperimentState, VerifiedResilience
+from shared.chaos.schedules import GameDay
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 
@@ -13,6 +14,15 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS chaos_experiments (org TEXT NOT NULL, id TEXT NOT NULL,
     team TEXT NOT NULL, started_at TEXT NOT NULL, ended INTEGER NOT NULL, body TEXT NOT NULL,
     version INTEGER NOT NULL, PRIMARY KEY (org, id))
+"""
+GAME_DAYS = """
+CREATE TABLE IF NOT EXISTS chaos_game_days (org TEXT NOT NULL, id TEXT NOT NULL,
+    team TEXT NOT NULL, created_at TEXT NOT NULL, body TEXT NOT NULL, version INTEGER NOT NULL,
+    PRIMARY KEY (org, id))
+"""
+VERIFIED = """
+CREATE TABLE IF NOT EXISTS chaos_verified (org TEXT NOT NULL, team TEXT NOT NULL,
+    key TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (org, team, key))
 """
 
 
@@ -23,6 +33,8 @@ class SqliteChaosStore:
         self._db = database
         with database.transaction() as db:
             db.execute(SCHEMA)
+            db.execute(VERIFIED)
+            db.execute(GAME_DAYS)
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         rows = self._db.query(
@@ -65,3 +77,63 @@ class SqliteChaosStore:
     def every(self) -> Sequence[Experiment]:
         rows = self._db.query("SELECT body FROM chaos_experiments WHERE ended = 0")
         return [Experiment.model_validate_json(str(body)) for (body,) in rows]
+
+    def keep_verified(self, result: VerifiedResilience) -> None:
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO chaos_verified VALUES (?, ?, ?, ?, ?)",
+                (
+                    result.org,
+                    result.team,
+                    result.key,
+                    result.at.isoformat(),
+                    result.model_dump_json(),
+                ),
+            )
+
+    def verified(self, org: OrgId, team: str) -> Sequence[VerifiedResilience]:
+        rows = self._db.query(
+            "SELECT body FROM chaos_verified WHERE org = ? AND team = ? ORDER BY at DESC", org, team
+        )
+        return [VerifiedResilience.model_validate_json(str(body)) for (body,) in rows]
+
+    def save_game_day(self, game_day: GameDay) -> GameDay:
+        saved = game_day.model_copy(update={"version": game_day.version + 1})
+        with self._db.transaction() as db:
+            row = db.execute(
+                "SELECT version FROM chaos_game_days WHERE org = ? AND id = ?",
+                (game_day.org, game_day.id),
+            ).fetchone()
+            if (row[0] if row else 0) != game_day.version:
+                raise ConflictError(f"game day {game_day.id} changed since it was read")
+            db.execute(
+                "INSERT OR REPLACE INTO chaos_game_days VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    saved.org,
+                    saved.id,
+                    saved.team,
+                    saved.created_at.isoformat(),
+                    saved.model_dump_json(),
+                    saved.version,
+                ),
+            )
+        return saved
+
+    def game_days(self, org: OrgId, team: str) -> Sequence[GameDay]:
+        rows = self._db.query(
+            "SELECT body FROM chaos_game_days WHERE org = ? AND team = ? ORDER BY created_at DESC",
+            org,
+            team,
+        )
+        return [GameDay.model_validate_json(str(body)) for (body,) in rows]
+
+    def every_game_day(self) -> Sequence[GameDay]:
+        rows = self._db.query("SELECT body FROM chaos_game_days")
+        return [GameDay.model_validate_json(str(body)) for (body,) in rows]
+
+    def remove_game_day(self, org: OrgId, game_day_id: str) -> bool:
+        with self._db.transaction() as db:
+            gone = db.execute(
+                "DELETE FROM chaos_game_days WHERE org = ? AND id = ?", (org, game_day_id)
+            )
+            return bool(gone.rowcount)

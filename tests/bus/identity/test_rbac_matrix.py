@@ -99,6 +99,7 @@ MATRIX: dict[str, set[str]] = {
     "chaos halt chx-000000 --team {t}": {"responder", "operator", "admin", "org-admin"},
     "chaos halt --all": ORG_ADMINS,
     "chaos unhalt": ORG_ADMINS,
+    "chaos unschedule chs-000000 --team {t}": {"operator", "admin"},
 }
 TEAM_SCOPED = {template for template in MATRIX if "{" in template}
 

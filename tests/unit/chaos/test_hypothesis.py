@@ -98,3 +98,68 @@ def test_repeated_looks_need_more_minutes_before_a_deviation() -> None:
     bound = [expectation("p99_latency < 1s")]
     assert assess(bound, data, looks=1).verdict is HypothesisVerdict.DEVIATED
     assert assess(bound, data, looks=30).verdict is HypothesisVerdict.INCONCLUSIVE
+
+
+def before_start(p99_ms: float, minutes: int = 10, *, seed: int = 7) -> MetricData:
+    """The service's minutes before the start (the control only): p99s near `p99_ms`."""
+    rng = random.Random(seed)
+    return MetricData(
+        control=[p99_ms * rng.uniform(0.95, 1.05) for _ in range(minutes)], experiment=[]
+    )
+
+
+def baseline(p99_ms: float = 380, minutes: int = 10) -> dict[str, MetricData]:
+    """Healthy minutes before the start: 0.2% errors on 6,000 requests a minute, p99 near
+    `p99_ms`."""
+    return {
+        "error_rate": MetricData(
+            control=[12.0] * minutes, experiment=[], control_total=6000 * minutes
+        ),
+        "p99_latency": before_start(p99_ms, minutes),
+    }
+
+
+def test_a_service_slow_on_both_shares_deviates_against_the_minutes_before_the_start() -> None:
+    # GIVEN the fault slows the whole service: the unfaulted share is as slow as the faulted one
+    unfaulted = latency(2100, 10, seed=2).experiment
+    data = {
+        "error_rate": errors(0.002, 3000),
+        "p99_latency": MetricData(control=unfaulted, experiment=latency(2100, 10).experiment),
+    }
+    bound = [expectation("p99_latency < 2s")]
+    # the same minutes' unfaulted share alone cannot see it
+    assert assess(bound, data).verdict is not HypothesisVerdict.DEVIATED
+    # WHEN the pre-experiment baseline is judged too
+    found = assess(bound, data, before=baseline(380))
+    # THEN it deviated, and the verdict says both comparisons
+    assert found.verdict is HypothesisVerdict.DEVIATED
+    assert "p99 latency 2,1" in found.said and "about the same" in found.said
+    assert "before the start 374 ms → High" in found.said
+    assert "faulted share breaks p99_latency < 2000ms" in found.said
+
+
+def test_held_only_when_both_the_unfaulted_share_and_the_baseline_held() -> None:
+    data = {"error_rate": errors(0.002, 3000), "p99_latency": latency(480, 10)}
+    bound = [expectation("p99_latency < 2s")]
+    found = assess(bound, data, before=baseline(380))
+    assert found.verdict is HypothesisVerdict.HELD
+    assert "vs 3" in found.said and "before the start 374 ms → High" in found.said
+
+
+def test_no_minutes_before_the_start_is_inconclusive_never_held() -> None:
+    data = {"error_rate": errors(0.002, 3000), "p99_latency": latency(480, 10)}
+    bound = [expectation("p99_latency < 2s")]
+    assert assess(bound, data).verdict is HypothesisVerdict.HELD
+    found = assess(bound, data, before={})
+    assert found.verdict is HypothesisVerdict.INCONCLUSIVE
+    assert "before the start: no data, not judged" in found.said
+
+
+def test_the_looks_correction_covers_both_comparisons() -> None:
+    # 7 minutes show a shift at the 8th look for one test; two tests share it: 16 looks' worth
+    data = {"error_rate": errors(0.002, 3000), "p99_latency": latency(1880, 7)}
+    bound = [expectation("p99_latency < 1s")]
+    assert assess(bound, data, looks=8).verdict is HypothesisVerdict.DEVIATED
+    both = assess(bound, data, looks=8, before=baseline(380, minutes=7))
+    assert both.verdict is HypothesisVerdict.INCONCLUSIVE
+    assert "not enough data yet" in both.said

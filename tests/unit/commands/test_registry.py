@@ -166,7 +166,9 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "scale": st.none() | st.floats(min_value=0.001, max_value=1e6),
     "to": st.none() | _team,
     "group": st.none() | st.from_regex(r"@?[A-Za-z0-9][A-Za-z0-9._-]{0,20}", fullmatch=True),
-    "window": st.from_regex(r"[1-9][0-9]{0,2}[mhd]", fullmatch=True),
+    "window": st.from_regex(r"[1-9][0-9]{0,2}[mhd]", fullmatch=True)
+    | st.none()
+    | st.just("Tue 10:00-12:00"),
     "aws_lambda": st.none() | st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True),
     "aws_alb": st.none() | st.just("arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/w/1"),
     "sample": st.none() | st.just("checkout"),
@@ -179,6 +181,10 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "percent": st.sampled_from(["1,5,25", "5", "10,50"]),
     "expect": st.lists(st.sampled_from(["p99_latency < 2s", "error_rate < 1%"]), min_size=1),
     "journal": st.booleans(),
+    "verified": st.booleans(),
+    "scheduled": st.booleans(),
+    "valid_for": st.sampled_from(["30d", "7d"]),
+    "every": st.none() | st.just("7d"),
 }
 
 

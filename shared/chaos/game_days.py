@@ -1,0 +1,234 @@
+"""Game days: scheduled, listed and removed by command; started by the scheduler's tick inside
+their window (UTC) at most once per period, with a person's start's checks (the lever, a real
+outage, an experiment already on the service, the preflight, the steady state before) and, on a
+production service, still a second operator's approval (the game day's creator is the first).
+A start or a skip is audited as the scheduler first; a skip is said once per window in the
+team's channel with its reason."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from shared.audit.scheduled import ScheduledAction, scheduler_entry
+from shared.audit.trail import AuditTrail
+from shared.chaos import commands as c
+from shared.chaos.models import Experiment
+from shared.chaos.ports import ChaosStore
+from shared.chaos.schedules import GameDay, Window, due, experiment_of, new_id
+from shared.commands.context import Context
+from shared.commands.duration import to_timedelta
+from shared.errors import ConflictError, NotFoundError, missing_record
+from shared.identity.models import OrgId
+from shared.identity.ports import Directory
+from shared.messages import channel_targets, post_or_update
+from shared.ports import Notifier
+from shared.replies import Reply, Tone
+from shared.times import day
+
+log = logging.getLogger("autosre.chaos")
+
+
+class Starter(Protocol):
+    """What starts an experiment with a person's start's checks (the chaos service)."""
+
+    def ready(self, experiment: Experiment, now: datetime) -> tuple[Experiment, list[str]]:
+        """Every reason it may not start now, and the experiment with its steady state before."""
+
+    def launch(self, experiment: Experiment, now: datetime, *, by: str) -> Experiment:
+        """Started, or waiting for a second operator on a production service."""
+
+
+class GameDays:
+    """Keeps game days and starts them at the scheduler's tick."""
+
+    def __init__(
+        self,
+        *,
+        store: ChaosStore,
+        starter: Starter,
+        audit: AuditTrail,
+        directory: Directory,
+        notifier: Notifier,
+    ) -> None:
+        self._store = store
+        self._starter = starter
+        self._audit = audit
+        self._directory = directory
+        self._notifier = notifier
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def schedule(self, command: c.StartExperiment, draft: Experiment, ctx: Context) -> Reply:
+        """Keep the plan of `draft` as a game day (nothing is injected now)."""
+        assert command.every is not None  # noqa: S101 (validated with --window)
+        assert command.window is not None  # noqa: S101
+        game_day = self._store.save_game_day(
+            GameDay(
+                id=new_id(),
+                org=draft.org,
+                team=draft.team,
+                service=draft.service,
+                kind=draft.kind,
+                fault=draft.fault,
+                percents=draft.percents,
+                step_duration=draft.step_duration,
+                expectations=draft.expectations,
+                valid_for=draft.valid_for,
+                every=to_timedelta(command.every),
+                window=Window.parse(command.window),
+                created_by=draft.started_by,
+                created_at=ctx.now,
+                platform=draft.platform,
+            )
+        )
+        approval = (
+            " Its service is production: each run waits for another operator's approval "
+            f"(@{game_day.created_by} counts as the first)."
+            if draft.production
+            else ""
+        )
+        return Reply(
+            tone=Tone.OK,
+            title=f"Game day {game_day.id} scheduled: {game_day.said}",
+            text="The scheduler starts it inside the window (UTC), at most once per period, "
+            "and skips it during a real outage of the team or while the org's safety lever is "
+            f"engaged, saying so here. `sre chaos unschedule {game_day.id}` removes it." + approval,
+        )
+
+    def listing(self, org: OrgId, team: str) -> Reply:
+        """`chaos list --scheduled`: the team's game days, newest first."""
+        found = self._store.game_days(org, team)
+        if not found:
+            return Reply(
+                tone=Tone.INFO,
+                title=f"Team {team} has no game days",
+                text="Schedule one with `sre chaos start SERVICE --fault error --expect "
+                '"error_rate < 1%" --every 7d --window "Tue 10:00-12:00"`.',
+            )
+        return Reply(
+            tone=Tone.INFO,
+            title=f"Game days of {team}",
+            fields=[(g.id, _line(g)) for g in found],
+        )
+
+    def unschedule(self, command: c.UnscheduleGameDay, ctx: Context) -> Reply:
+        """Remove one of the team's game days."""
+        org, team = ctx.principal.actor.org, ctx.team or ""
+        known = self._store.game_days(org, team)
+        if not any(g.id == command.id for g in known):
+            raise NotFoundError(
+                missing_record(
+                    f"There is no game day {command.id} in team {team}",
+                    command.id,
+                    [(g.id, g.said) for g in known],
+                    none='`sre chaos start SERVICE … --every 7d --window "Tue 10:00-12:00"`',
+                    more="`sre chaos list --scheduled`",
+                )
+            )
+        self._store.remove_game_day(org, command.id)
+        return Reply(tone=Tone.OK, title=f"Game day {command.id} unscheduled")
+
+    # -- the scheduler's tick ------------------------------------------------------------------
+
+    def tick(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
+        """Start every game day due now (of `org`, if given); what happened, one line each."""
+        done: list[str] = []
+        for game_day in self._store.every_game_day():
+            opened = due(game_day, now)
+            if opened is None or org not in (None, game_day.org):
+                continue
+            try:
+                line = self._run(game_day, opened, now, trigger)
+            except ConflictError:
+                continue  # another run took it
+            done += [line] if line else []
+        return done
+
+    def _run(self, game_day: GameDay, opened: datetime, now: datetime, trigger: str) -> str:
+        experiment, reasons = self._starter.ready(experiment_of(game_day, now), now)
+        if reasons:
+            return self._skip(game_day, opened, reasons, trigger, now)
+        taken = self._store.save_game_day(  # once per period, even when two ticks race
+            game_day.model_copy(
+                update={
+                    "started_window": opened,
+                    "experiments": [*game_day.experiments[-9:], experiment.id],
+                }
+            )
+        )
+        try:
+            self._record(game_day, "started", f"{experiment.id}", trigger, now)
+        except Exception:  # no entry, no start: tried again at the next tick
+            log.exception("could not audit game day %s's start", game_day.id)
+            self._store.save_game_day(game_day.model_copy(update={"version": taken.version}))
+            return f"{game_day.id} not started: the audit trail is unavailable"
+        try:
+            started = self._starter.launch(experiment, now, by="scheduler")
+        except Exception as error:  # noqa: BLE001 (told in its message; the period is spent)
+            return f"{game_day.id} could not start {experiment.id}: {error}"
+        return f"{game_day.id} started {started.id}: {started.standing}"
+
+    def _skip(
+        self,
+        game_day: GameDay,
+        opened: datetime,
+        reasons: Sequence[str],
+        trigger: str,
+        now: datetime,
+    ) -> str:
+        """Said once per window in the team's channel, audited as the scheduler; tried again at
+        the next tick inside the window."""
+        line = f"{game_day.id} skipped: {' '.join(reasons)}"
+        if game_day.skipped_window == opened:
+            return ""
+        self._store.save_game_day(game_day.model_copy(update={"skipped_window": opened}))
+        try:
+            self._record(game_day, "skipped", " ".join(reasons), trigger, now)
+        except Exception:
+            log.exception("could not audit game day %s's skip", game_day.id)
+        self._say(game_day, reasons)
+        return line
+
+    def _say(self, game_day: GameDay, reasons: Sequence[str]) -> None:
+        reply = Reply(
+            tone=Tone.INFO,
+            title=f"Game day {game_day.id} skipped: {game_day.said}",
+            text="\n".join(reasons) + "\nIt starts later in this window if that ends, else "
+            "in its next window.",
+        )
+        try:
+            channels = channel_targets(
+                self._directory, OrgId(game_day.org), game_day.team, game_day.platform
+            )
+            post_or_update(self._notifier, reply, message=None, channels=channels[:1])
+        except Exception:
+            log.exception("could not tell game day %s's skip", game_day.id)
+
+    def _record(
+        self, game_day: GameDay, what: str, reason: str, trigger: str, now: datetime
+    ) -> None:
+        self._audit.append(
+            scheduler_entry(
+                game_day.org,
+                game_day.team,
+                time=now,
+                command=ScheduledAction("chaos", f"game day {what}", game_day.id).command(),
+                target=f"experiment:{game_day.id}",
+                trigger=trigger,
+                details={"service": game_day.service, "reason": reason[:500]},
+            )
+        )
+
+
+def _line(game_day: GameDay) -> str:
+    """`error on checkout-api every 7 days, Tue 10:00-12:00 UTC; by @oli; last run chx-…`."""
+    last = (
+        f"; last started {day(game_day.started_window)} ({game_day.experiments[-1]})"
+        if game_day.started_window and game_day.experiments
+        else "; not run yet"
+    )
+    steady = "; ".join(game_day.expectations)
+    return f"{game_day.said}; expects {steady}; by @{game_day.created_by}{last}"

@@ -1,0 +1,125 @@
+"""Verified resilience through the bus on the sample's simulation: an experiment that ends held
+records what it proved (listed by `sre chaos list --verified`), which expires after `--valid-for`
+and is revoked, said, by a later deviated run of the same service and fault."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.adapters.memory import InMemoryAuditLog
+from shared.audit.models import StreamKey
+from shared.replies import Tone
+from tests.support import NOW, ORG, MovingClock, notifier_of, records, run
+from tests.support.chaos import chaos_services, start_experiment, ticks
+
+HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
+TIGHT = 'checkout-api --fault delay:100ms --expect "p99_latency < 450ms"'
+"""The same fault against a bound it breaks: 100 ms more on a p99 near 380 ms."""
+
+
+@pytest.fixture
+def clock() -> MovingClock:
+    return MovingClock(NOW)
+
+
+def listed(services: object, *, user: str = "vic") -> dict[str, str]:
+    """`sre chaos list --verified` in C-pay: its fields."""
+    reply = run(services, "chaos list --verified", user=user, channel="C-pay")  # type: ignore[arg-type]
+    assert reply.tone is Tone.INFO, reply
+    return dict(reply.fields)
+
+
+def test_a_held_experiment_records_verified_resilience_listed_until_it_expires(
+    clock: MovingClock,
+) -> None:
+    services = chaos_services(clock)
+    assert run(services, "chaos list --verified", user="vic", channel="C-pay").title == (
+        "Team payments has no verified resilience"
+    )
+    experiment = start_experiment(services, HARMLESS)
+    # WHEN it ends held
+    assert ticks(services, clock, 41)[-1] == f"{experiment} ended: held"
+    # THEN its message says what it verified, until when
+    last = notifier_of(services).updated[-1][1]
+    assert (
+        "verified by @scheduler: resilience of checkout-api to delay:100ms verified at 25% "
+        "until Tue 22 Dec" in last.text
+    )
+    # AND the team's list shows it: fault, largest share, steady state, when, by which run
+    reply = run(services, "chaos list --verified", user="vic", channel="C-pay")
+    assert reply.title == "Verified resilience of payments: 1 current of 1"
+    assert dict(reply.fields)["checkout-api"] == (
+        f"delay:100ms held at 25% (p99_latency < 2s) on Sun 22 Nov by {experiment}: "
+        "until Tue 22 Dec"
+    )
+    # AND the scheduler's verification is on the record
+    steps = [
+        e.command
+        for e in records(services.audit_log, StreamKey(org=ORG, team="payments"))
+        if e.actor.user == "scheduler"
+    ]
+    assert steps[-2:] == [f"chaos rolled back {experiment}", f"chaos verified {experiment}"]
+    # WHEN 30 days pass, THEN it is listed as expired
+    clock.at += timedelta(days=30)
+    assert listed(services)["checkout-api"].endswith("EXPIRED Tue 22 Dec")
+
+
+def test_valid_for_sets_how_long_it_stands_and_is_bounded(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    too_long = run(
+        services, f"chaos start {HARMLESS} --valid-for 400d", user="oli", channel="C-pay"
+    )
+    assert too_long.failed
+    assert "`400d` is too long for --valid-for: at most 365d" in too_long.title
+    experiment = start_experiment(services, f"{HARMLESS} --valid-for 7d")
+    ticks(services, clock, 41)
+    assert listed(services)["checkout-api"].endswith(f"by {experiment}: until Sun 29 Nov")
+    clock.at += timedelta(days=7)
+    assert "EXPIRED Sun 29 Nov" in listed(services)["checkout-api"]
+
+
+def test_a_later_deviated_run_of_the_same_fault_revokes_it_and_says_so(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    held = start_experiment(services, HARMLESS)
+    ticks(services, clock, 41)
+    # WHEN the same fault on the same service later breaks a tighter steady state
+    later = start_experiment(services, TIGHT)
+    assert ticks(services, clock, 10) == [f"{later} ended: deviated"]
+    # THEN its message says it revoked the verified result, and the list marks it revoked
+    last = notifier_of(services).updated[-1][1]
+    assert last.tone is Tone.ERROR
+    assert (
+        "revoked by @scheduler: revokes the verified resilience of checkout-api to "
+        f"delay:100ms (verified by {held})" in last.text
+    )
+    reply = run(services, "chaos list --verified", user="vic", channel="C-pay")
+    assert reply.title == "Verified resilience of payments: 0 current of 1"
+    assert dict(reply.fields)["checkout-api"].endswith(f"REVOKED Sun 22 Nov: {later} deviated")
+    steps = [
+        e.command
+        for e in records(services.audit_log, StreamKey(org=ORG, team="payments"))
+        if e.actor.user == "scheduler"
+    ]
+    assert steps[-1] == f"chaos revoked {later}"
+
+
+def test_verified_and_all_together_are_refused(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    both = run(services, "chaos list --verified --all", user="vic", channel="C-pay")
+    assert both.failed and "list one thing: `--all`, `--verified` or `--scheduled`" in both.title
+
+
+def test_a_verification_whose_audit_entry_cannot_be_written_is_not_recorded() -> None:
+    clock, log = MovingClock(NOW), InMemoryAuditLog()
+    services = chaos_services(clock, audit_log=log)
+    experiment = start_experiment(services, HARMLESS)
+    ticks(services, clock, 39)
+    # WHEN it ends held (at the 40th minute) while the audit trail is unavailable
+    log.failing = True
+    assert ticks(services, clock, 1) == [f"{experiment} ended: held"]
+    log.failing = False
+    # THEN it ended (its fault removed), but no verified resilience is claimed
+    reply = run(services, "chaos list --verified", user="vic", channel="C-pay")
+    assert reply.title == "Team payments has no verified resilience"
