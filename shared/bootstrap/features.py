@@ -115,6 +115,7 @@ class Features:
         return catalog.handlers().include(signals.handlers())
 
     def _investigations(self) -> Handlers:
+        from shared.bootstrap.chaos_activity import ChaosActivity
         from shared.investigations.collaboration import Collaboration
         from shared.investigations.service import InvestigationService
 
@@ -129,6 +130,7 @@ class Features:
             summariser=a.summariser,
             files=a.files,
             notifier=a.notifier,
+            activity=ChaosActivity(store=a.chaos.store) if a.chaos else None,
         )
         collaboration = Collaboration(
             store=a.investigations,
