@@ -230,6 +230,7 @@ class Features:
     @functools.cache  # noqa: B019
     def _chaos(self) -> ChaosService | None:
         """The chaos feature, or None where the deployment has no fault injector."""
+        from shared.adapters.chaos_charts import render_chaos_png
         from shared.bootstrap.outages import StoredOutages
         from shared.chaos.service import ChaosService
 
@@ -245,6 +246,7 @@ class Features:
             outages=StoredOutages(alerts=a.alerts, investigations=a.investigations),
             audit=self._trail,
             notifier=a.notifier,
+            draw=render_chaos_png,
         )
 
 

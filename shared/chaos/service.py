@@ -17,6 +17,7 @@ from shared.chaos.journal import journal
 from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
 from shared.chaos.notices import (
     ChaosMessages,
+    Chart,
     status_reply,
     steps_said,
     team_list,
@@ -56,6 +57,7 @@ class ChaosService:
         outages: Outages,
         audit: AuditTrail,
         notifier: Notifier,
+        draw: Chart | None = None,
     ) -> None:
         self._store = store
         self._directory = directory
@@ -64,7 +66,9 @@ class ChaosService:
         self._injecting = Injecting(
             store=store, directory=directory, injector=injector, metrics=metrics
         )
-        self._messages = ChaosMessages(store=store, directory=directory, notifier=notifier)
+        self._messages = ChaosMessages(
+            store=store, directory=directory, notifier=notifier, metrics=metrics, draw=draw
+        )
         self._progress = ChaosProgress(
             store=store,
             injecting=self._injecting,
