@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.bootstrap.adapters import Adapters
     from shared.canary.ports import CanaryStore
     from shared.canary.service import CanaryService
+    from shared.chaos.page import ChaosPages
     from shared.chaos.ports import ChaosStore
     from shared.chaos.service import ChaosService
     from shared.config import Settings
@@ -247,7 +248,14 @@ class Features:
             audit=self._trail,
             notifier=a.notifier,
             draw=render_chaos_png,
+            key=a.key,
+            public_url=self._settings.public_url,
         )
+
+    def chaos_pages(self) -> ChaosPages | None:
+        """The experiments' shareable pages, where the deployment runs chaos."""
+        chaos = self._chaos()
+        return chaos.pages if chaos is not None else None
 
 
 class ServiceUses:

@@ -164,9 +164,9 @@ class ChaosMessages:
         except ConflictError:
             return experiment
 
-    def _chart(self, experiment: Experiment) -> Image | None:
-        """Both shares of each signal of its steady state so far, to show inside its message
-        (none before a fault was injected; a failure is logged: the message goes without)."""
+    def chart_png(self, experiment: Experiment) -> bytes | None:
+        """Both shares of each signal of its steady state so far, as PNG (none before a whole
+        minute of a fault; a failure is logged: what shows it goes without)."""
         metrics, draw = self._metrics, self._draw
         if metrics is None or draw is None or not experiment.injections:
             return None
@@ -182,9 +182,15 @@ class ChaosMessages:
             )
             if not any(panel.minutes for panel in chart.panels):
                 return None  # not a whole minute yet: nothing to draw
-            png = draw(chart)
+            return draw(chart)
         except Exception:
             log.exception("could not chart experiment %s", experiment.id)
+            return None
+
+    def _chart(self, experiment: Experiment) -> Image | None:
+        """Its chart, to show inside its message."""
+        png = self.chart_png(experiment)
+        if png is None:
             return None
         return Image(
             name=f"{experiment.id}-{len(experiment.history)}.png",
