@@ -4,6 +4,7 @@ bad, borrowed or expired token gets 403."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 import urllib.error
 import urllib.request
@@ -100,3 +101,39 @@ def test_another_teams_member_gets_no_link(deviated: tuple[Services, str, str]) 
     # THEN they are refused, and no page link is in the answer
     assert shown.failed
     assert "/chaos/" not in str(shown)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+def test_on_a_phone_the_page_reads_without_scrolling_sideways_and_shows_its_chart(
+    deviated: tuple[Services, str, str], clock: MovingClock
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    services, site, experiment = deviated
+    link = _link(services, clock, experiment)
+    with sync_playwright() as playwright:
+        args = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            # WHEN the link is opened on a phone
+            response = page.goto(site + link)
+            assert response is not None and response.status == 200
+            # THEN it says how the run ended, lists its steps, and nothing scrolls sideways
+            assert page.inner_text("#headline").endswith("ended: deviated")
+            assert "deviated by @scheduler" in page.inner_text("#steps")
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            # AND its chart is decoded and shown at the page's width
+            chart = page.evaluate(
+                """(() => { const i = document.querySelector('img.chart');
+                return {natural: i.naturalWidth, shown: i.getBoundingClientRect().width}; })()"""
+            )
+            assert chart["natural"] > 300
+            assert chart["shown"] >= 350
+        finally:
+            browser.close()
