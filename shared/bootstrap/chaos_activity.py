@@ -10,6 +10,7 @@ from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
 from shared.chaos.ports import ChaosStore
 from shared.identity.models import OrgId
 from shared.telemetry.models import Event
+from shared.times import clock, moment, spans_days
 
 
 def _share(experiment: Experiment) -> str:
@@ -24,7 +25,7 @@ def _ending(experiment: Experiment) -> str:
         return "rolling back"
     if experiment.ended_at is None:
         return "still injecting"
-    at = f"{experiment.ended_at:%H:%M}"
+    at = clock(experiment.ended_at, days=spans_days(experiment.started_at, experiment.ended_at))
     if experiment.outcome is ExperimentOutcome.HALTED:
         return f"halted {at}"
     outcome = experiment.outcome.value if experiment.outcome else "ended"
@@ -35,7 +36,8 @@ def run_event(experiment: Experiment) -> Event:
     """`chaos: delay:1500ms on 5% of checkout-api, started 10:02 UTC by @x, halted 10:09`."""
     summary = (
         f"chaos: {experiment.fault.written} on {_share(experiment)} of {experiment.service}, "
-        f"started {experiment.started_at:%H:%M} UTC by @{experiment.started_by}, "
+        f"started {moment(experiment.started_at, today=experiment.started_at)} "
+        f"by @{experiment.started_by}, "
         f"{_ending(experiment)}"
     )
     return Event(
