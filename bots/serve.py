@@ -90,9 +90,9 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
         path = str(route[1] or "")
         if route[0] == "POST" and path in off:
             return _json(start, "404 Not Found", {"error": f"not served: {off[path]}"})
-        if route[0] == "GET" and path.startswith("/investigations/"):
+        if route[0] == "GET" and path.startswith(("/investigations/", "/chaos/")):
             token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [""])[0]
-            status, page = services.pages.serve(path.rsplit("/", 1)[-1], token, datetime.now(UTC))
+            status, page = services.serve_page(path, token, datetime.now(UTC))
             body = page.encode()
             start(
                 f"{status} {'OK' if status == 200 else 'Forbidden'}",

@@ -1,4 +1,5 @@
-"""AWS Lambda behind API Gateway (HTTP API): GET /investigations/{id}?token=… -> the page."""
+"""AWS Lambda behind API Gateway (HTTP API): GET /investigations/{id}?token=… or
+/chaos/{id}?token=… -> the page."""
 
 from __future__ import annotations
 
@@ -24,12 +25,13 @@ metrics = Metrics(namespace="AutoSRE")
 @metrics.log_metrics
 @event_source(data_class=APIGatewayProxyEventV2)
 def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:
-    """Serve an investigation's page to whoever holds a valid link."""
+    """Serve an investigation's (or an experiment's) page to whoever holds a valid link."""
     del context
     metrics.add_metric(name="PageViews", unit=MetricUnit.Count, value=1)
-    investigation_id = (event.path_parameters or {}).get("id", "")
+    record = (event.path_parameters or {}).get("id", "")
+    kind = "chaos" if event.raw_path.startswith("/chaos/") else "investigations"
     token = (event.query_string_parameters or {}).get("token", "")
-    status, page = aws_runtime.services().pages.serve(investigation_id, token, datetime.now(UTC))
+    status, page = aws_runtime.services().serve_page(f"/{kind}/{record}", token, datetime.now(UTC))
     return {
         "statusCode": status,
         "headers": {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.bootstrap.adapters import Adapters
     from shared.canary.ports import CanaryStore
     from shared.canary.service import CanaryService
+    from shared.chaos.page import ChaosPages
     from shared.chaos.ports import ChaosStore
     from shared.chaos.service import ChaosService
     from shared.config import Settings
@@ -115,6 +116,7 @@ class Features:
         return catalog.handlers().include(signals.handlers())
 
     def _investigations(self) -> Handlers:
+        from shared.bootstrap.chaos_activity import ChaosActivity
         from shared.investigations.collaboration import Collaboration
         from shared.investigations.service import InvestigationService
 
@@ -129,6 +131,7 @@ class Features:
             summariser=a.summariser,
             files=a.files,
             notifier=a.notifier,
+            activity=ChaosActivity(store=a.chaos.store) if a.chaos else None,
         )
         collaboration = Collaboration(
             store=a.investigations,
@@ -228,6 +231,7 @@ class Features:
     @functools.cache  # noqa: B019
     def _chaos(self) -> ChaosService | None:
         """The chaos feature, or None where the deployment has no fault injector."""
+        from shared.adapters.chaos_charts import render_chaos_png
         from shared.bootstrap.outages import StoredOutages
         from shared.chaos.service import ChaosService
 
@@ -243,7 +247,15 @@ class Features:
             outages=StoredOutages(alerts=a.alerts, investigations=a.investigations),
             audit=self._trail,
             notifier=a.notifier,
+            draw=render_chaos_png,
+            key=a.key,
+            public_url=self._settings.public_url,
         )
+
+    def chaos_pages(self) -> ChaosPages | None:
+        """The experiments' shareable pages, where the deployment runs chaos."""
+        chaos = self._chaos()
+        return chaos.pages if chaos is not None else None
 
 
 class ServiceUses:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from shared.audit.links import FORBIDDEN
 from shared.audit.trail import AuditTrail
 from shared.bootstrap.adapters import Adapters
 from shared.bootstrap.features import COMMANDS, Features
@@ -18,6 +20,7 @@ from shared.identity.admins import configured_admins
 if TYPE_CHECKING:
     from shared.audit.ports import AuditDirectory, AuditLog
     from shared.auditing.service import Progress
+    from shared.chaos.page import ChaosPages
     from shared.commands.context import Handlers
     from shared.investigations.page import PageServer
     from shared.invocation import DeferredCommand
@@ -38,11 +41,26 @@ class Services:
     notifier: Notifier
     handlers: Handlers
     """Every command's handler, each feature built at its first command (`load_all`: now)."""
+    chaos_page_server: Callable[[], ChaosPages | None] = lambda: None
 
     @property
     def pages(self) -> PageServer:
         """The investigations' shareable pages (built at first use)."""
         return self.page_server()
+
+    @property
+    def chaos_pages(self) -> ChaosPages | None:
+        """The chaos experiments' shareable pages (None where the deployment runs no chaos)."""
+        return self.chaos_page_server()
+
+    def serve_page(self, path: str, token: str, now: datetime) -> tuple[int, str]:
+        """`GET /investigations/{id}` or `/chaos/{id}` with its link's token: the status and
+        HTML (403 for a bad token, and for an experiment where no chaos runs)."""
+        record = path.rstrip("/").rsplit("/", 1)[-1]
+        if not path.startswith("/chaos/"):
+            return self.pages.serve(record, token, now)
+        chaos = self.chaos_pages
+        return chaos.serve(record, token, now) if chaos is not None else (403, FORBIDDEN)
 
     def run_task(self, task: DeferredCommand) -> Reply:
         """Run a deferred command and post its reply, each once however often the task is
@@ -110,4 +128,5 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
         page_server=features.pages,
         notifier=a.notifier,
         handlers=handlers,
+        chaos_page_server=features.chaos_pages,
     )

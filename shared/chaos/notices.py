@@ -3,28 +3,32 @@ step), and the replies to the commands."""
 
 from __future__ import annotations
 
+import base64
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from shared.chaos.chart import ChaosChart, chaos_chart, signals_read
 from shared.chaos.models import (
     Experiment,
     ExperimentOutcome,
     ExperimentState,
     VerifiedResilience,
 )
-from shared.chaos.ports import ChaosStore
+from shared.chaos.ports import ChaosStore, FaultMetrics
 from shared.errors import ConflictError, missing_record
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.messages import channel_targets, post_or_update
 from shared.ports import Notifier
-from shared.replies import Button, Reply, Tone, user_ref
+from shared.replies import Button, Image, Reply, Tone, user_ref
 from shared.times import clock, day, spans_days
 
 log = logging.getLogger("autosre.chaos")
 SHOWN = 10
 """History lines shown in an experiment's message."""
+Chart = Callable[[ChaosChart], bytes]
+"""Draws an experiment's chart (PNG)."""
 
 _TONE = {
     ExperimentOutcome.HELD: Tone.OK,
@@ -80,8 +84,9 @@ def buttons(experiment: Experiment) -> list[Button]:
     return found
 
 
-def experiment_notice(experiment: Experiment) -> Reply:
-    """Title with the fault and where it stands, the latest steps with the verdicts, buttons."""
+def experiment_notice(experiment: Experiment, chart: Image | None = None) -> Reply:
+    """Title with the fault and where it stands, the latest steps with the verdicts, buttons,
+    the chart of both shares (when there is one)."""
     tone = _TONE[experiment.outcome] if experiment.outcome else Tone.INFO
     people = sorted({r.by for r in experiment.history[-SHOWN:]})
     return Reply(
@@ -94,6 +99,7 @@ def experiment_notice(experiment: Experiment) -> Reply:
             ("Steps", steps_said(experiment)),
         ],
         buttons=buttons(experiment),
+        images=[chart] if chart else [],
         refs=tuple(user_ref(by) for by in people),
     )
 
@@ -158,10 +164,20 @@ def unknown_experiment(experiment_id: str, team: str, experiments: Sequence[Expe
 class ChaosMessages:
     """Keeps each experiment's one message: posted in its team's channel once, updated after."""
 
-    def __init__(self, *, store: ChaosStore, directory: Directory, notifier: Notifier) -> None:
+    def __init__(
+        self,
+        *,
+        store: ChaosStore,
+        directory: Directory,
+        notifier: Notifier,
+        metrics: FaultMetrics | None = None,
+        draw: Chart | None = None,
+    ) -> None:
         self._store = store
         self._directory = directory
         self._notifier = notifier
+        self._metrics = metrics
+        self._draw = draw
 
     def tell(self, experiment: Experiment) -> Experiment:
         """Post or update its message (a failure is logged, never raised: what it tells is
@@ -172,7 +188,7 @@ class ChaosMessages:
             )
             told = post_or_update(
                 self._notifier,
-                experiment_notice(experiment),
+                experiment_notice(experiment, self._chart(experiment)),
                 message=experiment.message,
                 channels=channels[:1],
             )
@@ -185,3 +201,38 @@ class ChaosMessages:
             return self._store.save(experiment.model_copy(update={"message": told.where[0]}))
         except ConflictError:
             return experiment
+
+    def chart_png(self, experiment: Experiment) -> bytes | None:
+        """Both shares of each signal of its steady state so far, as PNG (none before a whole
+        minute of a fault; a failure is logged: what shows it goes without)."""
+        metrics, draw = self._metrics, self._draw
+        if metrics is None or draw is None or not experiment.injections:
+            return None
+        try:
+            team = self._directory.get_team(OrgId(experiment.org), experiment.team)
+            service = team.services.get(experiment.service) if team else None
+            if service is None:
+                return None
+            signals = signals_read(experiment)
+            chart = chaos_chart(
+                experiment,
+                lambda start, end: metrics.compare(service, signals, start=start, end=end),
+            )
+            if not any(panel.minutes for panel in chart.panels):
+                return None  # not a whole minute yet: nothing to draw
+            return draw(chart)
+        except Exception:
+            log.exception("could not chart experiment %s", experiment.id)
+            return None
+
+    def _chart(self, experiment: Experiment) -> Image | None:
+        """Its chart, to show inside its message."""
+        png = self.chart_png(experiment)
+        if png is None:
+            return None
+        return Image(
+            name=f"{experiment.id}-{len(experiment.history)}.png",
+            title=f"{experiment.service}: faulted vs unfaulted share, per minute",
+            png_base64=base64.b64encode(png).decode(),
+            inline=True,
+        )

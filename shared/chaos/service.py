@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
+from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
 from shared.chaos.game_days import GameDays
@@ -18,12 +20,14 @@ from shared.chaos.journal import journal
 from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
 from shared.chaos.notices import (
     ChaosMessages,
+    Chart,
     status_reply,
     steps_said,
     team_list,
     unknown_experiment,
     verified_list,
 )
+from shared.chaos.page import ChaosPages
 from shared.chaos.planning import plan_reply
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
 from shared.chaos.progress import ChaosProgress
@@ -59,6 +63,9 @@ class ChaosService:
         outages: Outages,
         audit: AuditTrail,
         notifier: Notifier,
+        draw: Chart | None = None,
+        key: Callable[[], SigningKey] | None = None,
+        public_url: str = "",
     ) -> None:
         self._store = store
         self._directory = directory
@@ -67,10 +74,18 @@ class ChaosService:
         self._injecting = Injecting(
             store=store, directory=directory, injector=injector, metrics=metrics
         )
-        self._messages = ChaosMessages(store=store, directory=directory, notifier=notifier)
         self._game_days = GameDays(
             store=store, starter=self, audit=audit, directory=directory, notifier=notifier
         )
+        self._messages = ChaosMessages(
+            store=store, directory=directory, notifier=notifier, metrics=metrics, draw=draw
+        )
+        self.pages = (
+            ChaosPages(store=store, key=key, chart=self._messages.chart_png, public_url=public_url)
+            if key is not None
+            else None
+        )
+        """Each experiment's shareable page (where the deployment signs links)."""
         self._progress = ChaosProgress(
             store=store,
             injecting=self._injecting,
@@ -280,7 +295,11 @@ class ChaosService:
         """Its message as it stands, or its journal as JSON."""
         experiment = self._get(command.id, ctx)
         if not command.journal:
-            return status_reply(experiment)
+            shown = status_reply(experiment)
+            if self.pages is None:
+                return shown
+            page = ("Page", self.pages.link(experiment, ctx.now))
+            return shown.model_copy(update={"fields": [*shown.fields, page]})
         text = json.dumps(journal(experiment), indent=2, default=str)
         return Reply(tone=Tone.INFO, title=f"Journal of {experiment.id}", text=f"```\n{text}\n```")
 

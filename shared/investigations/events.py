@@ -1,15 +1,15 @@
 """Which events can explain a change of one service, and in what order a report lists them.
 
-An event is a deploy, a configuration change, a canary step, an alert firing (later a chaos run)
-of *that* service. What the audit trail records of Auto SRE's own bookkeeping (creating an alert,
-opening or joining an investigation, binding a channel, granting a role, sharing a service) changes
-nothing the service does, so it is never an event: a change must not be reported as lining up with
-someone typing `sre alert create`. The rules read the canonical command text the audit trail keeps:
-a typed command (`sre service signal set web p99_latency --metric=x`, `sre canary promote …`), or
-a scheduler entry (`alert fired p99-high`, `canary advanced can-1a2b`) in the one wording that
-`shared.audit.scheduled` gives the features that write them; so this feature needs no other
-feature's code (a test checks the typed canary words against the canary's commands).
-"""
+An event is a deploy, a configuration change, a canary step, an alert firing of *that* service (its
+chaos runs come from the `ServiceActivity` port, not from here). What the audit trail records of
+Auto SRE's own bookkeeping (creating an alert, opening or joining an investigation, binding a
+channel, granting a role, sharing a service) changes nothing the service does, so it is never an
+event: a change must not be reported as lining up with someone typing `sre alert create`. The rules
+read the canonical command text the audit trail keeps: a typed command (`sre service signal set web
+p99_latency --metric=x`, `sre canary promote …`), or a scheduler entry (`alert fired p99-high`,
+`canary advanced can-1a2b`) in the one wording that `shared.audit.scheduled` gives the features that
+write them; so this feature needs no other feature's code (a test checks the typed canary words
+against the canary's commands)."""
 
 from __future__ import annotations
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import html
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from shared.audit.links import FORBIDDEN, check_token, token_for
 from shared.audit.seal import SigningKey
 from shared.identity.models import OrgId
 from shared.investigations.marks import caption, marks_for, ordered
@@ -23,34 +22,6 @@ from shared.investigations.signal_states import (
 )
 from shared.telemetry.models import Signal
 from shared.times import clock, period
-
-LINK_LIFETIME = timedelta(days=7)
-FORBIDDEN = "<!doctype html><title>Forbidden</title><p>This link is not valid or has expired.</p>"
-
-
-def _signature(key: SigningKey, org: str, investigation_id: str, expires: int) -> str:
-    message = f"page:{org}:{investigation_id}:{expires}".encode()
-    digest = hmac.new(key.secret, message, hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode()
-
-
-def token_for(key: SigningKey, org: str, investigation_id: str, now: datetime) -> str:
-    """A token that opens one investigation's page until it expires."""
-    expires = int((now + LINK_LIFETIME).timestamp())
-    return f"{org}.{expires}.{_signature(key, org, investigation_id, expires)}"
-
-
-def check_token(key: SigningKey, investigation_id: str, token: str, now: datetime) -> str | None:
-    """The org a valid, unexpired token opens `investigation_id` for; None otherwise."""
-    try:
-        org, expires_text, signature = token.rsplit(".", 2)
-        expires = int(expires_text)
-    except ValueError:
-        return None
-    expected = _signature(key, org, investigation_id, expires)
-    if not hmac.compare_digest(expected, signature) or expires < now.timestamp():
-        return None
-    return org
 
 
 def _findings(investigation: Investigation) -> str:

@@ -1,12 +1,15 @@
-"""What investigations need from outside: where they are kept, and who tells them."""
+"""What investigations need from outside: where they are kept, who tells them, and what other
+features do to a service."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from shared.identity.models import OrgId
 from shared.investigations.models import Investigation
+from shared.telemetry.models import Event
 
 
 class Summariser(Protocol):
@@ -27,3 +30,17 @@ class InvestigationStore(Protocol):
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
         """A team's investigations, newest first."""
+
+
+class ServiceActivity(Protocol):
+    """What other features do to a service that its audit trail does not say in time (chaos
+    runs: when each began, what it injected, how it ended)."""
+
+    def events(
+        self, org: OrgId, team: str, service: str, *, start: datetime, end: datetime
+    ) -> Sequence[Event]:
+        """What was done to `service` in [start, end], as events of the report."""
+
+    def ongoing(self, org: OrgId, team: str, service: str) -> Sequence[str]:
+        """What is being done to `service` now, in words (`chaos experiment chx-1 injects
+        delay:1500ms into 5% of checkout-api`); empty when nothing is."""

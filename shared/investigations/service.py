@@ -27,7 +27,7 @@ from shared.investigations.joins import AlertJoins, report_place
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
-from shared.investigations.ports import InvestigationStore, Summariser
+from shared.investigations.ports import InvestigationStore, ServiceActivity, Summariser
 from shared.ports import Notifier
 from shared.replies import Button, Image, Reply, Tone, user_ref
 from shared.services.catalog import ServiceCatalog, unreadable
@@ -61,8 +61,10 @@ class InvestigationService:
         summariser: Summariser | None,
         files: MetricsFiles | None,
         notifier: Notifier,
+        activity: ServiceActivity | None = None,
     ) -> None:
         self._directory = directory
+        self._activity = activity
         self._sources = dict(sources)
         self._logs = dict(logs)
         self._summariser = summariser or NarrativeSummariser()
@@ -102,6 +104,7 @@ class InvestigationService:
         events = [
             *read_within(lambda: source.events(service, start=start - BASELINE, end=end)),
             *self._changes(team, service, start - BASELINE, end),
+            *self._done_to(team, service, start - BASELINE, end),
         ]
         judged = analysis.findings(
             series,
@@ -117,6 +120,7 @@ class InvestigationService:
         reply = report(
             service, findings, start=start, end=end, events=events, verdicts=verdicts, now=ctx.now
         )
+        reply = self._while(reply, team, service)
         if logs or note:
             lines = [e.describe(ctx.now) for e in logs[:8]] or [note]
             reply = reply.model_copy(update={"fields": [*reply.fields, ("Logs", "\n".join(lines))]})
@@ -185,6 +189,22 @@ class InvestigationService:
         except Exception as error:  # noqa: BLE001 (any provider failure is reported, not raised)
             return [], f"log evidence unavailable: {error}"
         return found, "" if found else "no failed requests or error lines in the window"
+
+    def _done_to(self, team: Team, service: Service, start: datetime, end: datetime) -> list[Event]:
+        """What other features did to the service in the window (its chaos runs)."""
+        if self._activity is None:
+            return []
+        return list(self._activity.events(team.org, team.name, service.name, start=start, end=end))
+
+    def _while(self, reply: Reply, team: Team, service: Service) -> Reply:
+        """The headline, saying what is being done to the service as it is investigated (a chaos
+        experiment injecting a fault into it)."""
+        ongoing = (
+            self._activity.ongoing(team.org, team.name, service.name) if self._activity else []
+        )
+        if not ongoing:
+            return reply
+        return reply.model_copy(update={"title": f"{reply.title} while {' and '.join(ongoing)}"})
 
     def _changes(self, team: Team, service: Service, start: datetime, end: datetime) -> list[Event]:
         """Changes of the service the team's audit trail recorded in the window (no bookkeeping)."""

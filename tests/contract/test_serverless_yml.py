@@ -75,6 +75,7 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
         ("POST", "/slack/events"): "slack",
         ("POST", "/api/messages"): "teams",
         ("GET", "/investigations/{id}"): "pages",
+        ("GET", "/chaos/{id}"): "pages",
     }
     (schedule,) = FUNCTIONS["scheduler"]["events"]
     assert schedule["schedule"]["rate"] == "rate(1 hour)"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bots.cli import main
+from tests.support.local import experiment_started_ago
 
 
 def test_an_experiment_started_halted_and_journaled_across_processes(
@@ -57,3 +58,21 @@ def test_a_second_start_on_the_same_service_is_refused(
     capsys.readouterr()
     assert main([*start, "--percent", "5"]) != 0
     assert "is already running at 1% (step 1/3) on checkout-api" in capsys.readouterr().out
+
+
+def test_the_experiments_chart_is_saved_in_the_home_as_a_canarys_is(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an experiment started in the terminal three minutes ago
+    start = ["chaos", "start", "checkout-api", "--fault", "error", "--expect", "error_rate < 1%"]
+    assert main(start) == 0
+    found = re.search(r"Chaos (chx-[0-9a-f]+) started", capsys.readouterr().out)
+    assert found
+    experiment_started_ago(home, 3)
+    # WHEN it is halted in another process
+    assert main(["chaos", "halt", found.group(1)]) == 0
+    out = capsys.readouterr().out
+    # THEN its updated message names its chart, saved as a PNG under the home
+    (saved,) = (home / "charts").glob("*.png")
+    assert saved.read_bytes().startswith(b"\x89PNG")
+    assert f"(chart: {saved})" in out

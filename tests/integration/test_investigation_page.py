@@ -18,11 +18,11 @@ from wsgiref.simple_server import make_server
 import pytest
 
 from bots.serve import application
+from shared.audit.links import token_for
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.investigations.models import Investigation
-from shared.investigations.page import token_for
 from shared.telemetry.models import Event, Judgement, Signal, Verdict
 from tests.support.local import investigated
 

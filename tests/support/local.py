@@ -59,3 +59,32 @@ def canary_started_ago(home: Path, minutes: int = 10) -> None:
             }
         )
     )
+
+
+def experiment_started_ago(home: Path, minutes: int) -> None:
+    """Move the one experiment of the local home `home`, and what the simulation injected for
+    it, `minutes` into the past (so its minutes so far have traffic to show)."""
+    from shared.adapters.local.simulated_chaos import SqliteChaosState
+    from shared.adapters.local.sqlite_chaos import SqliteChaosStore
+
+    database = SqliteDatabase(home / "autosre.db")
+    store, state = SqliteChaosStore(database), SqliteChaosState(database)
+    back = timedelta(minutes=minutes)
+    (experiment,) = store.every()
+    store.save(
+        experiment.model_copy(
+            update={
+                "started_at": experiment.started_at - back,
+                "step_started_at": experiment.step_started_at - back,
+                "history": [s.model_copy(update={"at": s.at - back}) for s in experiment.history],
+                "injections": [
+                    i.model_copy(update={"at": i.at - back if i.at else None})
+                    for i in experiment.injections
+                ],
+            }
+        )
+    )
+    for injection in experiment.injections:
+        made = state.injection(injection.handle)
+        assert made is not None
+        state.keep(made.model_copy(update={"at": made.at - back, "until": made.until - back}))

@@ -1,0 +1,39 @@
+"""Signed, expiring links to one record's page (an investigation's, an experiment's): whoever
+holds the link may read that one record of that org until it expires, and nothing else."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+
+from shared.audit.seal import SigningKey
+
+LINK_LIFETIME = timedelta(days=7)
+FORBIDDEN = "<!doctype html><title>Forbidden</title><p>This link is not valid or has expired.</p>"
+
+
+def _signature(key: SigningKey, org: str, record_id: str, expires: int) -> str:
+    message = f"page:{org}:{record_id}:{expires}".encode()
+    digest = hmac.new(key.secret, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def token_for(key: SigningKey, org: str, record_id: str, now: datetime) -> str:
+    """A token that opens one record's page until it expires."""
+    expires = int((now + LINK_LIFETIME).timestamp())
+    return f"{org}.{expires}.{_signature(key, org, record_id, expires)}"
+
+
+def check_token(key: SigningKey, record_id: str, token: str, now: datetime) -> str | None:
+    """The org a valid, unexpired token opens `record_id` for; None otherwise."""
+    try:
+        org, expires_text, signature = token.rsplit(".", 2)
+        expires = int(expires_text)
+    except ValueError:
+        return None
+    expected = _signature(key, org, record_id, expires)
+    if not hmac.compare_digest(expected, signature) or expires < now.timestamp():
+        return None
+    return org
