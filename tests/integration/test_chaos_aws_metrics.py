@@ -32,18 +32,17 @@ def _minutes(first: int, count: int, *, invocations: float, errors: float, slowe
     client = boto3.client("cloudwatch", region_name="us-east-1")
     for i in range(first, first + count):
         at = START + timedelta(minutes=i, seconds=10)
-        dims = [{"Name": "FunctionName", "Value": "checkout-fn"}]
+        values = {"Invocations": invocations, "Errors": errors, "Duration": slowest}
         client.put_metric_data(
             Namespace="AWS/Lambda",
             MetricData=[
                 {
-                    "MetricName": "Invocations",
-                    "Dimensions": dims,
+                    "MetricName": name,
+                    "Dimensions": [{"Name": "FunctionName", "Value": "checkout-fn"}],
                     "Timestamp": at,
-                    "Value": invocations,
-                },
-                {"MetricName": "Errors", "Dimensions": dims, "Timestamp": at, "Value": errors},
-                {"MetricName": "Duration", "Dimensions": dims, "Timestamp": at, "Value": slowest},
+                    "Value": value,
+                }
+                for name, value in values.items()
             ],
         )
 
