@@ -3,94 +3,52 @@ worker on moto (FIS, Lambda with a stand-in extension layer, IAM, CloudWatch, Dy
 the guard alarm fired with `set_alarm_state` and StopExperiment called by the next scheduler tick
 (moto never stops an experiment by itself); a signed Halt click acknowledged at once.
 
-Moto has no FIS safety lever: botocore answers its two calls from a dict here (the lever's own
-requests are checked against FIS's service model in test_chaos_fis_lever.py)."""
+Moto has no FIS safety lever: botocore answers its two calls (tests/support/chaos_aws.py)."""
 
 from __future__ import annotations
 
 import copy
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
-from botocore.compat import HTTPHeaders
-from moto.moto_api import state_manager
 
-from handlers import aws_runtime, aws_worker
+from handlers import aws_worker
 from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
 from shared.chaos.models import ExperimentState
 from shared.identity.models import OrgId
 from tests.fakes.http_capture import CaptureServer
 from tests.support.aws import queued_record
-from tests.support.fis import experiment_role, fis_function
+from tests.support.chaos_aws import (
+    GUARD,
+    START,
+    AccountLever,
+    fis_catches_up,
+    fis_deployment,
+    injections,
+    running,
+    status,
+)
 from tests.support.handlers import alerts_tick, post_slack, slash
 from tests.support.payloads import LambdaContext, load, signed_headers, slash_command_body
-
-START = 'chaos start checkout-api --fault delay:1500ms --expect "p99_latency < 2s" --team payments'
-GUARD = (
-    "service signal set checkout-api error_rate --namespace AWS/ApiGateway --metric 5XXError "
-    "--divide-by Count --statistic Sum --scale 100 --dimensions ApiId=a1b2c3 --team payments"
-)
-
-
-class AccountLever:
-    """The account's FIS safety lever as FIS answers it, for moto, which has none."""
-
-    def __init__(self) -> None:
-        self.state = {"status": "disengaged", "reason": ""}
-
-    def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> Any:
-        """`params`: the serialised request (the lever's id is in its path, the state its body)."""
-        if model.name == "UpdateSafetyLeverState":
-            self.state = dict(json.loads(params["body"])["state"])
-        lever = {"id": "default", "arn": "arn:aws:fis:us-east-1:123456789012:safety-lever/default"}
-        return AWSResponse("", 200, HTTPHeaders(), None), {
-            "safetyLever": {**lever, "state": self.state}
-        }
 
 
 @pytest.fixture
 def chaos_aws(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[AccountLever]:
-    """The AWS deployment with FIS configured: checkout-fn wired for FIS, the experiment role,
-    requests through its API in the last hour, the team payments with W111 its operator."""
-    fis_function()
-    monkeypatch.setenv("AUTOSRE_FIS_ROLE_ARN", experiment_role())
-    aws_runtime.settings.cache_clear()
-    aws_runtime.services.cache_clear()
-    lever = AccountLever()
-    session = boto3.DEFAULT_SESSION  # made by the aws fixture; every client is made from it
-    assert session is not None
-    events = session.events
-    for operation in ("GetSafetyLever", "UpdateSafetyLeverState"):
-        events.register(f"before-call.fis.{operation}", lever, unique_id=f"lever-{operation}")
-    boto3.client("cloudwatch").put_metric_data(
-        Namespace="AWS/ApiGateway",
-        MetricData=[
-            {
-                "MetricName": "Count",
-                "Dimensions": [{"Name": "ApiId", "Value": "a1b2c3"}],
-                "Timestamp": datetime.now(UTC) - timedelta(hours=1),
-                "Value": 1200.0,
-            }
-        ],
-    )
-    for text in (
-        "team create payments",
-        "team bind --team payments",
-        "team member add W111 --role operator --team payments",
-        "service register checkout-api --aws-lambda checkout-fn --team payments",
-        GUARD,
-    ):
-        assert "needs" not in json.dumps(slash(text)["blocks"]), text
-    yield lever
-    state_manager.unset_transition("fis::experiment")
-    for operation in ("GetSafetyLever", "UpdateSafetyLeverState"):
-        events.unregister(f"before-call.fis.{operation}", unique_id=f"lever-{operation}")
+    """The AWS deployment with FIS configured, the team payments with W111 its operator."""
+    with fis_deployment(monkeypatch) as lever:
+        for text in (
+            "team create payments",
+            "team bind --team payments",
+            "team member add W111 --role operator --team payments",
+            "service register checkout-api --aws-lambda checkout-fn --team payments",
+            GUARD,
+        ):
+            assert "needs" not in json.dumps(slash(text)["blocks"]), text
+        yield lever
 
 
 def _work(queue: str) -> None:
@@ -106,38 +64,16 @@ def _started(aws: dict[str, str], slack_api: CaptureServer) -> str:
     )
     answer = json.loads(post_slack(body, signed_headers(body))["body"])
     assert "Working on" in json.dumps(answer["blocks"])
-    assert not _injections()  # nothing before the worker
+    assert not injections()  # nothing before the worker
     _work(aws["AUTOSRE_TASK_QUEUE_URL"])
-    (handle,) = _injections()
-    while _status(handle) != "running":  # moto moves an experiment a step at every read
-        pass
-    # from here on FIS keeps each state until told (as a real stop takes a while)
-    state_manager.set_transition("fis::experiment", {"progression": "manual", "times": 1_000})
+    (handle,) = injections()
+    running(handle)
     return handle
-
-
-def _fis_catches_up() -> None:
-    """FIS finishes what it was asked (a stopping experiment becomes stopped)."""
-    state_manager.unset_transition("fis::experiment")
-
-
-def _injections() -> list[str]:
-    """The FIS experiments that inject (preflight's `skip-all` dry runs left out)."""
-    fis = boto3.client("fis")
-    found = [
-        fis.get_experiment(id=x["id"])["experiment"] for x in fis.list_experiments()["experiments"]
-    ]
-    return [str(x["id"]) for x in found if "autosre:injection" in x.get("tags", {})]
 
 
 def _experiments(aws: dict[str, str]) -> Any:
     store = DynamoDbChaosStore(table=aws["AUTOSRE_TABLE"], client=boto3.client("dynamodb"))
     return store.list_for(OrgId("slack:T111"), "payments")
-
-
-def _status(handle: str) -> str:
-    found = boto3.client("fis").get_experiment(id=handle)["experiment"]
-    return str(found["state"]["status"])
 
 
 def test_a_start_is_recorded_injected_by_the_worker_and_stopped_by_the_tick_after_its_guard_fires(
@@ -151,7 +87,7 @@ def test_a_start_is_recorded_injected_by_the_worker_and_stopped_by_the_tick_afte
     found = boto3.client("fis").get_experiment(id=handle)["experiment"]
     (action,) = found["actions"].values()
     assert action["parameters"]["invocationPercentage"] == "1"
-    assert _status(handle) == "running"
+    assert status(handle) == "running"
     (posted,) = slack_api.calls("chat.postMessage")
     assert "Halt" in json.dumps(posted.body["blocks"])
     # WHEN customers see errors: the guard alarm (FIS's stop condition) is in ALARM
@@ -163,16 +99,16 @@ def test_a_start_is_recorded_injected_by_the_worker_and_stopped_by_the_tick_afte
     # rolling back, its removal not verified while FIS is still `stopping` (the engine says so
     # as a failed rollback, retried every tick)
     alerts_tick("tick-1", 1)
-    assert _status(handle) == "stopping"
+    assert status(handle) == "stopping"
     assert not boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
     (halting,) = _experiments(aws)
     assert halting.state is ExperimentState.ROLLING_BACK
     assert f"guard alarm {alarm['AlarmName']} is in ALARM" in halting.reason
     assert [r.verified for r in halting.rollbacks] == [False]
     # AND once FIS has stopped it, the next tick verifies it gone and ends the experiment
-    _fis_catches_up()
+    fis_catches_up()
     alerts_tick("tick-2", 2)
-    assert _status(handle) == "stopped"
+    assert status(handle) == "stopped"
     (ended,) = _experiments(aws)
     assert ended.state is ExperimentState.ENDED
     assert [r.verified for r in ended.rollbacks] == [False, True]
@@ -199,19 +135,19 @@ def test_a_signed_halt_click_is_answered_at_once_and_the_worker_stops_the_fis_ex
     assert post_slack(body, signed_headers(body))["statusCode"] == 200
     (working,) = slack_api.calls("halt-click")
     assert "Working on" in json.dumps(working.body["blocks"])
-    assert _status(handle) == "running"
+    assert status(handle) == "running"
     # AND once the worker ran it, StopExperiment was called and the experiment is halted
     _work(aws["AUTOSRE_TASK_QUEUE_URL"])
-    assert _status(handle) == "stopping"
+    assert status(handle) == "stopping"
     (halted,) = _experiments(aws)
     assert halted.state is ExperimentState.ROLLING_BACK
     assert "halted by @W111" in halted.reason
     told = json.dumps(slack_api.calls("halt-click")[-1].body["blocks"])
     assert "halted but its fault could not be removed yet" in told
     # AND once FIS has stopped it, the next tick verifies it gone and ends the experiment
-    _fis_catches_up()
+    fis_catches_up()
     alerts_tick("tick-1", 1)
-    assert _status(handle) == "stopped"
+    assert status(handle) == "stopped"
     (ended,) = _experiments(aws)
     assert ended.state is ExperimentState.ENDED
     assert [r.verified for r in ended.rollbacks] == [False, True]
@@ -241,15 +177,15 @@ def test_halt_all_engages_the_account_lever_stops_fis_and_refuses_a_new_start(
     # THEN FIS's safety lever is engaged, by whom and why, and the FIS experiment is stopping
     assert chaos_aws.state["status"] == "engaged"
     assert "by W111" in chaos_aws.state["reason"]
-    assert _status(handle) == "stopping"
+    assert status(handle) == "stopping"
     told = json.dumps(slack_api.calls("chat.postMessage")[-1].body["blocks"])  # in the channel
     assert "Safety lever engaged by <@W111>: 1 experiment(s) halted" in told
     # AND a new start is refused while it is engaged, nothing injected
-    _fis_catches_up()  # (preflight's dry run may resolve its targets)
+    fis_catches_up()  # (preflight's dry run may resolve its targets)
     again = slash_command_body(
         START, response_url=f"{slack_api.url}commands/again", trigger_id="3.111.again"
     )
     post_slack(again, signed_headers(again))
     _work(aws["AUTOSRE_TASK_QUEUE_URL"])
     assert "safety lever" in json.dumps(slack_api.calls("commands/again")[-1].body["blocks"])
-    assert _injections() == [handle]
+    assert injections() == [handle]
