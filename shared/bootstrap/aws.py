@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from shared.audit.seal import SigningKey
-from shared.bootstrap.adapters import Adapters
+from shared.bootstrap.adapters import Adapters, ChaosAdapters
 from shared.bootstrap.sample import local_metrics
 from shared.bootstrap.wiring import Services, build, quiet
 from shared.config import Settings
@@ -69,8 +69,26 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         routers={ResourceKind.AWS_LAMBDA: LambdaTrafficRouter()},
         version_metrics={ResourceKind.AWS_LAMBDA: CloudWatchVersionMetrics()},
         investigators=LambdaInvestigatorVersions(),
-        chaos=None,  # FIS wiring comes with the AWS chaos adapters: refused clearly until then
+        chaos=aws_chaos(settings),
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
+    )
+
+
+def aws_chaos(settings: Settings) -> ChaosAdapters | None:
+    """Chaos on AWS FIS, kept in the app's table; None (every `sre chaos` command refused,
+    naming the setting) when no FIS experiment role is configured."""
+    if not settings.fis_role_arn:
+        return None
+    from shared.adapters.aws.cloudwatch_chaos import CloudWatchFaultMetrics
+    from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
+    from shared.adapters.aws.fis_injector import FisFaultInjector
+    from shared.adapters.aws.fis_safety_lever import FisSafetyLever
+
+    return ChaosAdapters(
+        store=DynamoDbChaosStore(table=settings.table_name),
+        injector=FisFaultInjector.configured(settings),
+        lever=FisSafetyLever(lever_id=settings.fis_lever_id),
+        metrics=CloudWatchFaultMetrics(),
     )
 
 

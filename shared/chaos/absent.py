@@ -11,8 +11,9 @@ from shared.replies import Reply
 
 def _refused(_: Command, __: Context) -> Reply:
     raise InvalidCommandError(
-        "Chaos is not configured on this deployment: it has no fault injector yet (the "
-        "embedded default runs chaos on the bundled sample's simulation)."
+        "Chaos is not configured on this deployment: it has no fault injector (on AWS, set "
+        "AUTOSRE_FIS_ROLE_ARN to the role FIS assumes; the embedded default runs chaos on "
+        "the bundled sample's simulation)."
     )
 
 

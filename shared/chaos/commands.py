@@ -81,6 +81,7 @@ class PlanExperiment(_Design):
     words = ("chaos", "plan")
     permission = Permission.CHAOS_OPERATE
     mutates = True  # changes nothing, but a dry run is on the record (as FIS's are)
+    deferred = True  # preflight's dry run takes seconds on FIS: run by the worker
     purpose = (
         "Dry-run an experiment: what would be injected where, at which steps, the preflight "
         "problems with their fixes, and what would halt it. Nothing is injected."

@@ -1,5 +1,4 @@
-"""One contract for the ChaosStore port: memory and SQLite (DynamoDB comes with the AWS
-deployment's chaos wiring)."""
+"""One contract for the ChaosStore port: memory, SQLite and DynamoDB (moto)."""
 
 from __future__ import annotations
 
@@ -7,8 +6,11 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
 from shared.adapters.local.sqlite_chaos import SqliteChaosStore
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryChaosStore
@@ -28,17 +30,21 @@ from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.telemetry.models import ResourceKind
 from tests.support import NOW
+from tests.support.aws import create_table
 from tests.support.chaos import an_experiment
 
 ORG = OrgId("T1")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ChaosStore]:
     if request.param == "memory":
         yield InMemoryChaosStore()
-    else:
+    elif request.param == "sqlite":
         yield SqliteChaosStore(SqliteDatabase(tmp_path / "autosre.db"))
+    else:
+        with mock_aws():
+            yield DynamoDbChaosStore(table=create_table(), client=boto3.client("dynamodb"))
 
 
 def experiment(id_: str, team: str = "payments", minutes: int = 0) -> Experiment:

@@ -230,13 +230,15 @@ TRAFFIC = {"lambda:GetAlias", "lambda:UpdateAlias"}
 """Only the functions that run canaries read and move alias weights."""
 CHAOS = _chaos_calls()
 """Only the functions that run chaos experiments touch FIS, guard alarms and the role."""
+LEVER = {"fis:GetSafetyLever", "fis:UpdateSafetyLeverState"}
+"""Slack and Teams release the lever (`sre chaos unhalt`) and read it before `halt --all`."""
 
 
 @pytest.mark.parametrize(
     ("function", "extra", "without"),
     [
-        ("slack", set(), {REPLAY, *TRAFFIC, *CHAOS}),
-        ("teams", set(), {REPLAY, *TRAFFIC, *CHAOS}),
+        ("slack", set(), {REPLAY, *TRAFFIC, *(CHAOS - LEVER)}),
+        ("teams", set(), {REPLAY, *TRAFFIC, *(CHAOS - LEVER)}),
         ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage", REPLAY}),
         ("scheduler", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS}),
         ("alerts", set(), set()),

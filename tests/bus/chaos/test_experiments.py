@@ -40,7 +40,7 @@ def clock() -> MovingClock:
 
 def test_a_plan_says_what_would_happen_and_injects_nothing(clock: MovingClock) -> None:
     services = chaos_services(clock)
-    plan = run(services, f"chaos plan {HARMLESS}", user="oli", channel="C-pay")
+    plan = run_deferred(services, f"chaos plan {HARMLESS}", user="oli", channel="C-pay")
     assert plan.tone is Tone.INFO
     assert plan.title == "Plan: delay:100ms on checkout-api (would start)"
     assert (
@@ -48,9 +48,10 @@ def test_a_plan_says_what_would_happen_and_injects_nothing(clock: MovingClock) -
     )
     assert "a page-severity alert firing or an investigation opened for the team" in plan.text
     assert dict(plan.fields)["Steps"] == "1% → 5% → 25%, 10m each"
-    # AND nothing is recorded or injected: the team has no experiment, the channel saw nothing
+    # AND nothing is recorded or injected: the team has no experiment, the channel saw only the
+    # plan (the worker's answer: preflight's dry run takes seconds on FIS)
     assert chaos_of(services).store.list_for(ORG, "payments") == []
-    assert channel_messages(services) == []
+    assert [reply.title for _, reply in channel_messages(services)] == [plan.title]
     # but the dry run itself is on the record, as asked and as done
     entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
     plans = [e.outcome.value for e in entries if e.command.startswith("sre chaos plan")]
@@ -177,7 +178,7 @@ def test_a_deployment_without_a_fault_injector_says_chaos_is_not_configured(
 def test_a_plan_names_what_would_refuse_a_start_now(clock: MovingClock) -> None:
     services = chaos_services(clock)
     experiment = start_experiment(services, BREAKING)
-    plan = run(services, f"chaos plan {HARMLESS}", user="oli", channel="C-pay")
+    plan = run_deferred(services, f"chaos plan {HARMLESS}", user="oli", channel="C-pay")
     assert plan.failed
     assert plan.title == "Plan: delay:100ms on checkout-api (would not start)"
     assert f"• {experiment} is already running at 1% (step 1/3) on checkout-api." in plan.text

@@ -1,0 +1,191 @@
+"""Chaos on the AWS deployment through Slack: signed `/sre chaos start` queued and run by the
+worker on moto (FIS, Lambda with a stand-in extension layer, IAM, CloudWatch, DynamoDB, SQS);
+the guard alarm fired with `set_alarm_state` and StopExperiment called by the next scheduler tick
+(moto never stops an experiment by itself); a signed Halt click acknowledged at once.
+
+Moto has no FIS safety lever: botocore answers its two calls (tests/support/chaos_aws.py)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import boto3
+import pytest
+
+from handlers import aws_worker
+from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
+from shared.chaos.models import ExperimentState
+from shared.identity.models import OrgId
+from tests.fakes.http_capture import CaptureServer
+from tests.support.aws import queued_record
+from tests.support.chaos_aws import (
+    GUARD,
+    START,
+    AccountLever,
+    fis_catches_up,
+    fis_deployment,
+    injections,
+    running,
+    status,
+)
+from tests.support.handlers import alerts_tick, post_slack, slash
+from tests.support.payloads import LambdaContext, load, signed_headers, slash_command_body
+
+
+@pytest.fixture
+def chaos_aws(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[AccountLever]:
+    """The AWS deployment with FIS configured, the team payments with W111 its operator."""
+    with fis_deployment(monkeypatch) as lever:
+        for text in (
+            "team create payments",
+            "team bind --team payments",
+            "team member add W111 --role operator --team payments",
+            "service register checkout-api --aws-lambda checkout-fn --team payments",
+            GUARD,
+        ):
+            assert "needs" not in json.dumps(slash(text)["blocks"]), text
+        yield lever
+
+
+def _work(queue: str) -> None:
+    """The worker function on the task queue's one message."""
+    record = queued_record(queue)
+    assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
+
+
+def _started(aws: dict[str, str], slack_api: CaptureServer) -> str:
+    """`/sre chaos start`, signed, answered at once and run by the worker: the FIS experiment."""
+    body = slash_command_body(
+        START, response_url=f"{slack_api.url}commands/T111/111/start", trigger_id="1.111.start"
+    )
+    answer = json.loads(post_slack(body, signed_headers(body))["body"])
+    assert "Working on" in json.dumps(answer["blocks"])
+    assert not injections()  # nothing before the worker
+    _work(aws["AUTOSRE_TASK_QUEUE_URL"])
+    (handle,) = injections()
+    running(handle)
+    return handle
+
+
+def _experiments(aws: dict[str, str]) -> Any:
+    store = DynamoDbChaosStore(table=aws["AUTOSRE_TABLE"], client=boto3.client("dynamodb"))
+    return store.list_for(OrgId("slack:T111"), "payments")
+
+
+def test_a_start_is_recorded_injected_by_the_worker_and_stopped_by_the_tick_after_its_guard_fires(
+    chaos_aws: AccountLever, aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    handle = _started(aws, slack_api)
+    # the experiment is kept in the table, its first step's injection is the FIS experiment
+    (kept,) = _experiments(aws)
+    assert kept.state is ExperimentState.RUNNING
+    assert [i.handle for i in kept.injections] == [handle]
+    found = boto3.client("fis").get_experiment(id=handle)["experiment"]
+    (action,) = found["actions"].values()
+    assert action["parameters"]["invocationPercentage"] == "1"
+    assert status(handle) == "running"
+    (posted,) = slack_api.calls("chat.postMessage")
+    assert "Halt" in json.dumps(posted.body["blocks"])
+    # WHEN customers see errors: the guard alarm (FIS's stop condition) is in ALARM
+    (alarm,) = boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    boto3.client("cloudwatch").set_alarm_state(
+        AlarmName=alarm["AlarmName"], StateValue="ALARM", StateReason="5XX above 5%"
+    )
+    # THEN the next tick calls StopExperiment and removes the guard alarm; the experiment is
+    # rolling back, its removal not verified while FIS is still `stopping` (the engine says so
+    # as a failed rollback, retried every tick)
+    alerts_tick("tick-1", 1)
+    assert status(handle) == "stopping"
+    assert not boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    (halting,) = _experiments(aws)
+    assert halting.state is ExperimentState.ROLLING_BACK
+    assert f"guard alarm {alarm['AlarmName']} is in ALARM" in halting.reason
+    assert [r.verified for r in halting.rollbacks] == [False]
+    # AND once FIS has stopped it, the next tick verifies it gone and ends the experiment
+    fis_catches_up()
+    alerts_tick("tick-2", 2)
+    assert status(handle) == "stopped"
+    (ended,) = _experiments(aws)
+    assert ended.state is ExperimentState.ENDED
+    assert [r.verified for r in ended.rollbacks] == [False, True]
+    # all of it told in the experiment's one message, updated in place
+    assert len(slack_api.calls("chat.postMessage")) == 1
+    assert "every injection removed and verified" in json.dumps(
+        slack_api.calls("chat.update")[-1].body["blocks"]
+    )
+
+
+def test_a_signed_halt_click_is_answered_at_once_and_the_worker_stops_the_fis_experiment(
+    chaos_aws: AccountLever, aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    handle = _started(aws, slack_api)
+    (posted,) = slack_api.calls("chat.postMessage")
+    (actions,) = [b for b in posted.body["blocks"] if b["type"] == "actions"]
+    halt = next(e for e in actions["elements"] if e["text"]["text"] == "Halt")
+    # WHEN the operator clicks Halt (bolt's recorded block_actions payload, signed)
+    payload = copy.deepcopy(load("slack/block_actions_payload.json"))
+    payload["actions"][0].update(action_id=halt["action_id"], value=halt["value"])
+    payload["response_url"] = f"{slack_api.url}actions/T111/111/halt-click"
+    body = "payload=" + quote(json.dumps(payload))
+    # THEN bolt acknowledges it and the operator is told it is under way; FIS is not called yet
+    assert post_slack(body, signed_headers(body))["statusCode"] == 200
+    (working,) = slack_api.calls("halt-click")
+    assert "Working on" in json.dumps(working.body["blocks"])
+    assert status(handle) == "running"
+    # AND once the worker ran it, StopExperiment was called and the experiment is halted
+    _work(aws["AUTOSRE_TASK_QUEUE_URL"])
+    assert status(handle) == "stopping"
+    (halted,) = _experiments(aws)
+    assert halted.state is ExperimentState.ROLLING_BACK
+    assert "halted by @W111" in halted.reason
+    told = json.dumps(slack_api.calls("halt-click")[-1].body["blocks"])
+    assert "halted but its fault could not be removed yet" in told
+    # AND once FIS has stopped it, the next tick verifies it gone and ends the experiment
+    fis_catches_up()
+    alerts_tick("tick-1", 1)
+    assert status(handle) == "stopped"
+    (ended,) = _experiments(aws)
+    assert ended.state is ExperimentState.ENDED
+    assert [r.verified for r in ended.rollbacks] == [False, True]
+
+
+def test_without_an_fis_role_every_chaos_command_names_the_setting(aws: dict[str, str]) -> None:
+    slash("team create payments")
+    slash("team member add W111 --role operator --team payments")
+    answer = slash("chaos list --team payments")
+    text = json.dumps(answer["blocks"])
+    assert "Chaos is not configured on this deployment" in text
+    assert "set AUTOSRE_FIS_ROLE_ARN" in text
+    assert answer["response_type"] == "ephemeral"
+
+
+def test_halt_all_engages_the_account_lever_stops_fis_and_refuses_a_new_start(
+    chaos_aws: AccountLever, aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    handle = _started(aws, slack_api)
+    # WHEN an org admin halts everything: answered at once, run by the worker
+    body = slash_command_body(
+        "chaos halt --all", response_url=f"{slack_api.url}commands/all", trigger_id="2.111.all"
+    )
+    answer = json.dumps(json.loads(post_slack(body, signed_headers(body))["body"]))
+    assert "Working on" in answer
+    _work(aws["AUTOSRE_TASK_QUEUE_URL"])
+    # THEN FIS's safety lever is engaged, by whom and why, and the FIS experiment is stopping
+    assert chaos_aws.state["status"] == "engaged"
+    assert "by W111" in chaos_aws.state["reason"]
+    assert status(handle) == "stopping"
+    told = json.dumps(slack_api.calls("chat.postMessage")[-1].body["blocks"])  # in the channel
+    assert "Safety lever engaged by <@W111>: 1 experiment(s) halted" in told
+    # AND a new start is refused while it is engaged, nothing injected
+    fis_catches_up()  # (preflight's dry run may resolve its targets)
+    again = slash_command_body(
+        START, response_url=f"{slack_api.url}commands/again", trigger_id="3.111.again"
+    )
+    post_slack(again, signed_headers(again))
+    _work(aws["AUTOSRE_TASK_QUEUE_URL"])
+    assert "safety lever" in json.dumps(slack_api.calls("commands/again")[-1].body["blocks"])
+    assert injections() == [handle]
