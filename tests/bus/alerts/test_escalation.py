@@ -91,3 +91,27 @@ def test_an_escalation_nobody_can_be_told_is_not_called_done_and_happens_once_bo
     for text in ("alert show q", "alert list"):
         shown = _slack(run(services, text, user="oli", channel="C-pay"))
         assert f"escalated to ops at {at} UTC" in shown, text
+
+
+def test_an_edit_to_escalate_to_a_team_with_no_channel_warns() -> None:
+    services = alerting_services(MovingClock(NOW))
+    assert not run(services, "team create ops").failed
+    assert run(services, PAGE, user="oli", channel="C-pay").tone is Tone.OK
+    # WHEN q is edited to escalate to ops (no channel bound), and then to search (one bound)
+    to_ops = run(
+        services, "alert edit q --escalate-after 5m --escalate-to ops", user="oli", channel="C-pay"
+    )
+    to_search = run(
+        services,
+        "alert edit q --escalate-after 5m --escalate-to search",
+        user="oli",
+        channel="C-pay",
+    )
+    # THEN the first is done with a warning naming how to bind one; the second warns of nothing
+    assert to_ops.tone is Tone.OK
+    assert (
+        "Warning: ops has no channel bound, so a page cannot be escalated to it until one is "
+        "(`sre team bind CHANNEL --team ops`)."
+    ) in _slack(to_ops)
+    assert to_search.tone is Tone.OK
+    assert "Warning" not in _slack(to_search)
