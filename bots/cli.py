@@ -33,6 +33,7 @@ from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
 from shared.commands.base import UserRef
 from shared.commands.bus import run_now
+from shared.commands.free_text import shown
 from shared.commands.terminal import TERMINAL_ONLY
 from shared.config import ENVIRONMENT, Settings
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
@@ -125,7 +126,7 @@ def _user(parser: TerminalParser, text: str) -> str:
     try:
         return str(TypeAdapter(UserRef).validate_python(text))
     except ValidationError:
-        raise parser.refusal(f"`{text}` is not a valid user, e.g. `@alice`") from None
+        raise parser.refusal(f"`{shown(text)}` is not a valid user, e.g. `@alice`") from None
 
 
 def _named(text: str) -> str:
