@@ -46,9 +46,10 @@ def undeliverable(policy: AlertPolicy) -> str:
 
 def undeliverable_notice(policy: AlertPolicy) -> Reply:
     """What the alert's team is told, once, when its page cannot be escalated."""
+    said = undeliverable(policy)
     return Reply(
         tone=Tone.ERROR,
-        title=f"{undeliverable(policy)[:1].upper()}{undeliverable(policy)[1:]}",
+        title=f"{said[:1].upper()}{said[1:]}",
         text=f"The page stays with team {policy.team} and escalates as soon as a channel is "
         f"bound: `sre team bind CHANNEL --team {policy.escalate_to}`.",
     )

@@ -39,7 +39,7 @@ def state_text(policy: AlertPolicy, now: datetime) -> str:
         text += f", acknowledged by @{status.acknowledged_by}"
     if status.state is State.FIRING and status.escalated_at and policy.escalate_to:
         text += f", escalated to {policy.escalate_to} at {moment(status.escalated_at, today=now)}"
-    elif status.state is State.FIRING and status.escalation_problem:
+    elif status.state is State.FIRING and status.escalation_problem and not status.acknowledged_by:
         text += f", {status.escalation_problem}"
     return text
 
