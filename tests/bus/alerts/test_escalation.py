@@ -79,6 +79,8 @@ def test_an_escalation_nobody_can_be_told_is_not_called_done_and_happens_once_bo
     assert _escalations_audited(services) == []
     told = [(t.channel, n.title) for t, n in notifier_of(services).posted if "escalate" in n.title]
     assert told == [("C-pay", "Could not escalate q to ops: ops has no channel bound")]
+    waiting = _slack(run(services, "alert show q", user="oli", channel="C-pay"))
+    assert "could not escalate q to ops: ops has no channel bound" in waiting
     # AND once ops binds a channel, the next tick escalates it there, and says so
     assert not run(services, "team bind C-ops --team ops").failed
     escalated = run_scheduler(services, clock, minutes=1)
