@@ -85,7 +85,7 @@ def refuse_not_allowed(
     if missing:
         steps_said = "; ".join(f"{what} needs {needed}" for what, needed in missing)
         raise ForbiddenError(
-            f"Nothing was removed: {steps_said}. Ask an operator there, or remove those first.",
+            f"Nothing was removed: {steps_said}.",
             needed=missing[0][1],
         )
 
