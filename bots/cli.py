@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from bots.console import (
@@ -31,7 +31,9 @@ from shared.adapters.local.sqlite_worker import running
 from shared.bootstrap.aws import for_aws_terminal
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
+from shared.commands.base import UserRef
 from shared.commands.bus import run_now
+from shared.commands.free_text import shown
 from shared.commands.terminal import TERMINAL_ONLY
 from shared.config import ENVIRONMENT, Settings
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
@@ -113,7 +115,18 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         help="the embedded default, or the AWS deployment (default: AUTOSRE_BACKEND)",
     )
     parser.add_argument("words", nargs=argparse.REMAINDER, help="the command, e.g. team list")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.user is not None:
+        args.user = _user(parser, args.user)
+    return args
+
+
+def _user(parser: TerminalParser, text: str) -> str:
+    """`--as` by the rule every command's user follows (`@` optional), or its usage error."""
+    try:
+        return str(TypeAdapter(UserRef).validate_python(text))
+    except ValidationError:
+        raise parser.refusal(f"`{shown(text)}` is not a valid user, e.g. `@alice`") from None
 
 
 def _named(text: str) -> str:

@@ -27,6 +27,9 @@ When = Annotated[str, Field(max_length=120), AfterValidator(_condition)]
 AlertDuration = Annotated[str, bounded(at_least=timedelta(0), at_most=LONGEST)]
 """An alert's duration (silence, escalation, keep firing): the kernel's one duration grammar and
 conversion, in any unit, up to LONGEST."""
+EscalationDelay = Annotated[str, bounded(at_least=timedelta(minutes=1), at_most=LONGEST)]
+"""How long a page waits for an acknowledgement before it escalates: at least a minute (a page
+escalated as it fires gives nobody the time to take it), up to LONGEST."""
 SilenceDuration = Annotated[str, bounded(at_least=timedelta(minutes=1), at_most=LONGEST)]
 """How long a silence lasts: at least a minute (a silence of 0m silences nothing), up to LONGEST."""
 
@@ -37,7 +40,9 @@ class _PolicyOptions(Command):
     severity: Severity | None = None
     channel: ChannelRef | None = None
     investigate: bool = False
-    escalate_after: AlertDuration | None = Field(default=None, json_schema_extra={"metavar": "15m"})
+    escalate_after: EscalationDelay | None = Field(
+        default=None, json_schema_extra={"metavar": "15m"}
+    )
     escalate_to: TeamName | None = Field(default=None, json_schema_extra={"metavar": "TEAM"})
     missing: Missing | None = None
     keep_firing_for: AlertDuration | None = Field(default=None, json_schema_extra={"metavar": "5m"})

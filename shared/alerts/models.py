@@ -37,6 +37,10 @@ class AlertStatus(Frozen):
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
     escalated: bool = False
+    escalated_at: datetime | None = None
+    escalation_problem: str = ""
+    """Why its page could not be escalated (no channel to tell), as its team was told: told once,
+    and tried again every tick."""
     investigation: str | None = None
     problem: str = ""
     """Why the last evaluation could not judge the policy (its service is gone, its metrics could

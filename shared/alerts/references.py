@@ -32,6 +32,16 @@ class References:
             )
         return found
 
+    def unreachable(self, ctx: Context, escalate_to: str | None) -> str:
+        """A warning when the escalation team has no channel bound: its pages could not be
+        escalated there (they are tried again every minute until one is)."""
+        if not escalate_to or team_channels(self._directory, ctx.principal.actor.org, escalate_to):
+            return ""
+        return (
+            f"\nWarning: {escalate_to} has no channel bound, so a page cannot be escalated to it "
+            f"until one is (`sre team bind CHANNEL --team {escalate_to}`)."
+        )
+
     def check(self, ctx: Context, service: str, escalate_to: str | None) -> None:
         """The service is the team's and the escalation team exists (an escalation names another
         team by design, so any of the org's teams may be suggested)."""

@@ -11,9 +11,10 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from shared.alerts.escalation import Escalator, escalation_due
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
-from shared.alerts.models import AlertPolicy, Severity
-from shared.alerts.notices import escalation_notice, group_notice
+from shared.alerts.models import AlertPolicy
+from shared.alerts.notices import group_notice
 from shared.alerts.ports import AlertStore
 from shared.alerts.problems import problem_notice
 from shared.alerts.states import State, transition
@@ -105,7 +106,13 @@ class AlertScheduler:
         status = ev.policy.status.moved_to(ev.after, ev.at, ev.value)
         status = status.model_copy(update={"problem": ev.problem})
         if change == "fired":
-            reset = {"acknowledged_by": None, "acknowledged_at": None, "escalated": False}
+            reset = {
+                "acknowledged_by": None,
+                "acknowledged_at": None,
+                "escalated": False,
+                "escalated_at": None,
+                "escalation_problem": "",
+            }
             status = status.model_copy(update=reset)
         try:
             saved = self._store.save(ev.policy.model_copy(update={"status": status}))
@@ -256,33 +263,18 @@ class AlertScheduler:
 
     def _escalate(self, now: datetime, report: TickReport, trigger: str, org: OrgId | None) -> None:
         """Pages (not tickets or info) still firing, unacknowledged after `escalate_after`: tell
-        the escalation team, once."""
+        the escalation team, once; a silenced page escalates once its silence is over."""
+        escalator = Escalator(
+            store=self._store,
+            directory=self._directory,
+            notifier=self._notifier,
+            record=lambda policy, what: self._record(policy, what, trigger, None),
+            own_channels=self._targets,
+        )
         for policy in self._store.every():
-            if org not in (None, policy.org):
+            if org not in (None, policy.org) or not escalation_due(policy, now):
                 continue
-            status = policy.status
-            due = (
-                policy.severity is Severity.PAGE
-                and policy.escalate_after is not None
-                and policy.escalate_to
-                and status.state is State.FIRING
-                and not status.acknowledged_by
-                and not status.escalated
-                and status.fired_at is not None
-                and now - status.fired_at >= policy.escalate_after
-            )
-            if not due or self._silenced(policy, now):
-                continue  # a silenced page escalates once its silence is over, if still due
-            escalated = status.model_copy(update={"escalated": True})
-            try:
-                saved = self._store.save(policy.model_copy(update={"status": escalated}))
-                self._record(saved, f"escalated to {policy.escalate_to}", trigger, None)
-            except (ConflictError, AuditUnavailableError):
+            if self._silenced(policy, now):
                 continue
-            channels = self._targets(saved, team=policy.escalate_to)
-            told = post_or_update(
-                self._notifier, escalation_notice(saved, now), message=None, channels=channels
-            )
-            for _, error in told.failed:
-                report.problems.append(f"{policy.name}: could not escalate ({error})")
-            report.escalated.append(policy.name)
+            if escalator.escalate(policy, now, report.problems):
+                report.escalated.append(policy.name)

@@ -89,7 +89,8 @@ class AlertService:
             tone=Tone.OK,
             title=f"Alert {saved.name} created on {saved.service}",
             text=f"`{saved.condition.text()}` · {saved.severity.value} · evaluated every minute. "
-            f"`sre alert test {saved.name}` shows what it would do now.",
+            f"`sre alert test {saved.name}` shows what it would do now."
+            + self._refs.unreachable(ctx, command.escalate_to),
         )
 
     def edit(self, command: c.EditAlert, ctx: Context) -> Reply:
@@ -102,7 +103,8 @@ class AlertService:
         return Reply(
             tone=Tone.OK,
             title=f"Alert {saved.name} changed",
-            text=views.describe(saved, silences, ctx.now),
+            text=views.describe(saved, silences, ctx.now)
+            + self._refs.unreachable(ctx, command.escalate_to),
             refs=_named(saved, silences, ctx.now),
         )
 

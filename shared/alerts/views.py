@@ -37,6 +37,10 @@ def state_text(policy: AlertPolicy, now: datetime) -> str:
         text += f" since {moment(since, today=now)}"
     if status.state is State.FIRING and status.acknowledged_by:
         text += f", acknowledged by @{status.acknowledged_by}"
+    if status.state is State.FIRING and status.escalated_at and policy.escalate_to:
+        text += f", escalated to {policy.escalate_to} at {moment(status.escalated_at, today=now)}"
+    elif status.state is State.FIRING and status.escalation_problem and not status.acknowledged_by:
+        text += f", {status.escalation_problem}"
     return text
 
 
@@ -94,7 +98,11 @@ def describe(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) ->
         lines.append(f"Silenced {silence_text(silence, now)} ({silence.id})")
     if policy.investigate:
         lines.append("Opens an investigation when it fires")
-    if policy.escalate_to and policy.escalate_after and policy.severity is Severity.PAGE:
+    if (
+        policy.escalate_to
+        and policy.escalate_after is not None
+        and policy.severity is Severity.PAGE
+    ):
         lines.append(
             f"Escalates to {policy.escalate_to} if unacknowledged after "
             f"{length(policy.escalate_after)}"

@@ -93,7 +93,7 @@ class Features:
     def _teams(self) -> Handlers:
         from shared.teams.service import TeamService
 
-        return TeamService(directory=self._a.directory).handlers()
+        return TeamService(directory=self._a.directory, configured_admins=self._admins).handlers()
 
     def _doctor(self) -> Handlers:
         from shared.doctor import Doctor

@@ -24,9 +24,11 @@ from shared.commands.follow_ups import follow
 from shared.commands.free_text import shown
 from shared.commands.registry import CommandSet, canonical
 from shared.commands.scope import team_for
+from shared.commands.usage import hidden_given, usage
 from shared.errors import (
     AuditUnavailableError,
     ForbiddenError,
+    InvalidCommandError,
     NotFoundError,
     SreError,
     UnavailableError,
@@ -141,6 +143,7 @@ class CommandBus:
 
     def _handle(self, invocation: Invocation) -> Handled:
         command = self.commands.parse(invocation.text, now=self._clock.now())
+        _refuse_scheduler_only(command, invocation)
         if not command.needs_caller:
             return self._execute(command, self._anonymous(invocation))
         if invocation.delivery_id is None:
@@ -336,3 +339,14 @@ def _in_progress() -> Reply:
         replayed=True,
         text="This request is still being handled; its answer will follow.",
     )
+
+
+def _refuse_scheduler_only(command: Command, invocation: Invocation) -> None:
+    """A person giving an option only the scheduler gives (`--alert`): a usage error, before
+    anything is queued or audited, as every other usage error."""
+    given = hidden_given(command)
+    if given and invocation.actor.platform is not Platform.SCHEDULER:
+        raise InvalidCommandError(
+            f"`{given[0]}` is given by the scheduler only: leave it out.",
+            usage=usage(type(command)),
+        )

@@ -17,6 +17,8 @@ log = logging.getLogger("autosre.bus")
 MAX_FOLLOW_UPS = 100
 """Follow-ups one command may cause, theirs included: a longer chain is a defect, reported and
 not run."""
+REFUSALS = ("Conflict", "Not found")
+"""The titles of the domain's refusals (as `bus_replies` writes them), said in their words."""
 FOLLOW_UPS_NOT_DONE = "Follow-ups not done"
 """The field of a command's answer that names its follow-ups that failed or were refused."""
 
@@ -50,7 +52,7 @@ def follow(
         queue.extend(done.follow_ups)
         queued = queued or done.reply.tone is Tone.ACCEPTED
         if done.reply.failed:
-            problems.append(f"{what}: {done.reply.title} (ref {follow_up.correlation_id})")
+            problems.append(f"{what}: {_why(done.reply, follow_up.correlation_id)}")
             log.warning(
                 "follow-up not done",
                 extra={"correlation_id": cause.correlation_id, "title": done.reply.title},
@@ -58,9 +60,22 @@ def follow(
     if not problems:
         done_all = then and not queued
         return reply.model_copy(update={"text": f"{reply.text}\n{then}"}) if done_all else reply
-    return reply.model_copy(
-        update={"fields": [*reply.fields, (FOLLOW_UPS_NOT_DONE, "\n".join(problems))]}
-    )
+    fields = [*reply.fields, (FOLLOW_UPS_NOT_DONE, "\n".join(problems))]
+    if then:  # the command is done only once its follow-ups are: one not done is a failure
+        return reply.model_copy(update={"fields": fields, "tone": Tone.ERROR})
+    return reply.model_copy(update={"fields": fields})
+
+
+def _why(reply: Reply, ref: str) -> str:
+    """Why a follow-up was not done: a refusal in its own words (the user's to read: not
+    allowed, a conflict, not found, a usage error); anything else by its reference, for the
+    logs (an internal error's details are not the user's)."""
+    if reply.tone is Tone.USAGE:
+        return reply.title
+    if reply.tone is Tone.DENIED or reply.title in REFUSALS:
+        said = " ".join(reply.text.split())
+        return f"{reply.title}: {said}" if said else reply.title
+    return f"{reply.title} (ref {ref})"
 
 
 def may_follow(cause: Invocation, follow_up: Invocation) -> bool:

@@ -10,7 +10,7 @@ from typing import Any, get_origin
 
 from shared.commands.base import Command
 from shared.commands.free_text import shown
-from shared.commands.usage import is_flag, types_of, usage
+from shared.commands.usage import is_flag, is_hidden, types_of, usage
 from shared.errors import InvalidCommandError
 
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
@@ -84,7 +84,11 @@ def _place(model: type[Command], data: dict[str, Any], positionals: list[str]) -
 
 
 def _bad_option(model: type[Command], name: str) -> InvalidCommandError:
-    options = [n.replace("_", "-") for n in model.model_fields if n not in model.positional]
+    options = [
+        n.replace("_", "-")
+        for n, f in model.model_fields.items()
+        if n not in model.positional and not is_hidden(f)
+    ]
     guess = difflib.get_close_matches(name, options, n=1)
     hint = f" Did you mean `--{guess[0]}`?" if guess else ""
     return InvalidCommandError(

@@ -17,6 +17,20 @@ def is_flag(field: FieldInfo) -> bool:
     return field.annotation is bool
 
 
+def is_hidden(field: FieldInfo) -> bool:
+    """Whether an option is the scheduler's alone (`investigate --alert`): never in usage, help
+    or a suggestion, and refused when a person gives it."""
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and extra.get("scheduler_only") is True
+
+
+def hidden_given(command: Command) -> list[str]:
+    """The scheduler-only options `command` was given, as typed (`--alert`)."""
+    fields = type(command).model_fields
+    given = command.model_fields_set
+    return [f"--{n.replace('_', '-')}" for n, f in fields.items() if n in given and is_hidden(f)]
+
+
 def types_of(annotation: Any) -> set[Any]:
     """The plain types a (possibly optional, possibly annotated) annotation admits."""
     if get_origin(annotation) is Annotated:
@@ -46,7 +60,7 @@ def placeholder(name: str, field: FieldInfo) -> str:
 def usage(model: type[Command]) -> str:
     """One usage line generated from the model, e.g. `sre team member add USER [--role ROLE]`."""
     parts = ["sre", *model.words]
-    fields = model.model_fields
+    fields = {n: f for n, f in model.model_fields.items() if not is_hidden(f)}
     ordered = [
         *model.positional,
         *(n for n, f in fields.items() if n not in model.positional and f.is_required()),

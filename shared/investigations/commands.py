@@ -38,7 +38,7 @@ class OpenInvestigation(Command):
     alert: str | None = Field(
         default=None,
         pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$",
-        json_schema_extra={"metavar": "ALERT"},
+        json_schema_extra={"metavar": "ALERT", "scheduler_only": True},
         description="set by the scheduler: the alert that asks for it (joins an open one if any)",
     )
     team: OptionalTeam = None

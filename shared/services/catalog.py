@@ -16,7 +16,15 @@ from shared.services import commands as c
 from shared.services.ownership import owner_of
 from shared.services.ports import ServiceUsers
 from shared.services.query_text import query_text
-from shared.services.removal import count, listed, policies_of, refuse_used, sharers, steps
+from shared.services.removal import (
+    count,
+    listed,
+    policies_of,
+    refuse_not_allowed,
+    refuse_used,
+    sharers,
+    steps,
+)
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import ResourceKind, Service
 from shared.telemetry.queries import queries_for
@@ -262,6 +270,9 @@ class ServiceCatalog:
         }
         refuse_used(command, uses, shared, team=team.name)
         policies = policies_of(uses)
+        refuse_not_allowed(
+            ctx.principal, command.name, team=team.name, policies=policies, shared=shared
+        )
         if policies or shared:
             plan = steps(
                 ctx.invocation, command.name, team=team.name, policies=policies, shared=shared

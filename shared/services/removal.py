@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from shared.errors import ConflictError
-from shared.identity.models import Team
+from shared.errors import ConflictError, ForbiddenError
+from shared.identity.models import Principal, Team
+from shared.identity.rbac import Permission, allowed, needed_role
 from shared.invocation import Invocation
 from shared.services import commands as c
 from shared.services.ports import ServiceUse
@@ -61,6 +62,32 @@ def refuse_used(
         f"{name} is {'; it is '.join(clauses)}. Remove them first or use --force "
         f"(`sre service remove {name} --force --team {team}` deletes the policies{also} too)."
     )
+
+
+def refuse_not_allowed(
+    principal: Principal,
+    name: str,
+    *,
+    team: str,
+    policies: list[str],
+    shared: Mapping[str, list[str]],
+) -> None:
+    """ForbiddenError, before anything is deleted, naming each step of a forced removal the
+    caller may not do in its team (a share is ended by an operator of the team holding it)."""
+    wanted = (
+        [(Permission.ALERT_WRITE, team, f"deleting {name}'s alert policies")] if policies else []
+    )
+    for other, theirs in sorted(shared.items()):
+        if theirs:
+            wanted.append((Permission.ALERT_WRITE, other, f"deleting {name}'s policies in {other}"))
+        wanted.append((Permission.SERVICE_WRITE, other, f"removing {name}'s share in {other}"))
+    missing = [(what, needed_role(p, t)) for p, t, what in wanted if not allowed(principal, p, t)]
+    if missing:
+        steps_said = "; ".join(f"{what} needs {needed}" for what, needed in missing)
+        raise ForbiddenError(
+            f"Nothing was removed: {steps_said}.",
+            needed=missing[0][1],
+        )
 
 
 def _theirs(policies: list[str]) -> str:

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from shared.commands.context import Context, NothingToChange
-from shared.identity.models import ChannelId, OrgRole, UserId
+from shared.errors import ConflictError
+from shared.identity.admins import ConfiguredAdmin
+from shared.identity.models import ChannelId, OrgId, OrgRole, UserId
 from shared.identity.ports import Directory
 from shared.replies import channel_ref, user_ref
 from shared.teams import commands as m
@@ -14,8 +16,11 @@ from shared.teams.channel_names import channel_named, typed_channel
 class NoOps:
     """Tells, from the directory, whether a team command would leave it as it is."""
 
-    def __init__(self, *, directory: Directory) -> None:
+    def __init__(
+        self, *, directory: Directory, configured_admins: tuple[ConfiguredAdmin, ...]
+    ) -> None:
         self._directory = directory
+        self._admins = configured_admins
 
     def _role(self, ctx: Context, user: str) -> str | None:
         team = ctx.team_record
@@ -67,13 +72,19 @@ class NoOps:
         return NothingToChange(said, (user_ref(command.user),))
 
     def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> NothingToChange | None:
-        """Revoking an org role the person does not hold."""
+        """Revoking an org role the person does not hold; refused (before anything is audited)
+        for a configured admin, whom no command can make less than org admin."""
+        org = ctx.principal.actor.org
+        if command.role is OrgRole.ORG_ADMIN and self._configured(org, command.user):
+            raise ConflictError(
+                f"@{command.user} is org admin by configuration (AUTOSRE_ORG_ADMINS): "
+                "change it there.",
+                users=[UserId(command.user)],
+            )
         if command.role in self._held(ctx, command.user):
             return None
-        configured = (
-            " (configured admins are changed in AUTOSRE_ORG_ADMINS)"
-            if command.role is OrgRole.ORG_ADMIN
-            else ""
-        )
-        said = f"@{command.user} does not hold {command.role.value}{configured}"
+        said = f"@{command.user} does not hold {command.role.value}"
         return NothingToChange(said, (user_ref(command.user),))
+
+    def _configured(self, org: OrgId, user: str) -> bool:
+        return ConfiguredAdmin(org=org, user=UserId(user)) in self._admins

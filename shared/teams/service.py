@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from shared.commands.context import Context, Handlers, acting_team
 from shared.errors import ConflictError, NotFoundError
+from shared.identity.admins import ConfiguredAdmin
 from shared.identity.channels import team_channels, unknown_channel
 from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
 from shared.identity.ports import Directory
@@ -34,12 +37,15 @@ def _person(user: str, ctx: Context) -> Ref:
 class TeamService:
     """Reads and changes the org's directory; every method is one command."""
 
-    def __init__(self, *, directory: Directory) -> None:
+    def __init__(
+        self, *, directory: Directory, configured_admins: Iterable[ConfiguredAdmin]
+    ) -> None:
         self._directory = directory
+        self._admins = tuple(configured_admins)
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
-        same = NoOps(directory=self._directory)
+        same = NoOps(directory=self._directory, configured_admins=self._admins)
         return (
             Handlers()
             .add(m.ShowWhoami, self.whoami)

@@ -205,6 +205,31 @@ def test_an_empty_channel_or_user_is_a_usage_error_naming_the_option(
     assert not (home / "autosre.db").exists()
 
 
+def test_a_user_no_command_would_take_is_refused_as_member_add_refuses_it(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # WHEN `sre --as "bad user!" whoami` (`team member add "bad user!"` is refused the same way)
+    status = main(["--as", "bad user!", "whoami"])
+    # THEN a usage error says the user is not valid, with an example, and nothing was done
+    assert status == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "? `bad user!` is not a valid user, e.g. `@alice`. Try `sre help`.",
+        "Usage:",
+        "sre [--as USER] [--channel CHANNEL] [--backend local|aws] COMMAND",
+    ]
+    assert not (home / "autosre.db").exists()
+
+
+def test_as_takes_a_user_with_or_without_the_at_sign(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # WHEN `sre --as @alice whoami`
+    status = main(["--as", "@alice", "whoami"])
+    # THEN it acts as alice, named once with its @ (as `team member add @alice` names her)
+    assert status == 0
+    assert "You           @alice (local" in capsys.readouterr().out
+
+
 def test_a_wrong_backend_option_says_what_to_use_in_the_usage_style(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

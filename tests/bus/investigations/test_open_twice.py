@@ -4,9 +4,15 @@ want another window), and the report names the open one, with a button to join i
 from __future__ import annotations
 
 from bots.slack.render import blocks
+from shared.adapters.memory import InMemoryTaskQueue
+from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import Services
-from shared.replies import Reply
-from tests.support import NOW, investigate, run, setup_teams
+from shared.replies import Reply, Tone
+from tests.support import NOW, ORG, investigate, records, run, setup_teams
+
+
+def _entries(services: Services) -> int:
+    return len(records(services.audit_log, StreamKey(org=ORG, team="payments")))
 
 
 def _id(report: Reply) -> str:
@@ -48,10 +54,31 @@ def test_a_person_cannot_say_an_alert_fired_into_an_open_investigation(
     register = "service register checkout-api --sample checkout"
     assert not run(services, register, user="oli", channel="C-pay").failed
     first = _id(investigate(services, "investigate checkout-api"))
+    before = _entries(services)
     # WHEN a person names an alert, as only the scheduler does when one fires
-    forged = investigate(services, "investigate checkout-api --alert p99-page", user="oli")
-    # THEN it is refused, and the open investigation's timeline has no such alert
-    assert forged.failed
-    assert forged.title.startswith("--alert is given by the scheduler")
+    forged = run(services, "investigate checkout-api --alert p99-page", user="oli", channel="C-pay")
+    # THEN it is a usage error at once (never "Working on"), with a usage line without --alert,
+    # nothing is queued, and, as no usage error is, it is not audited
+    assert forged.tone is Tone.USAGE
+    slack = str(blocks(forged))
+    assert "`--alert` is given by the scheduler only: leave it out." in slack
+    assert "sre investigation open SERVICE [--window WINDOW] [--since DATE] [--team TEAM]" in slack
+    assert _entries(services) == before
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    assert services.tasks.drain() == []
+    # AND the open investigation's timeline has no such alert
     shown = run(services, f"investigation show {first}", user="oli", channel="C-pay")
     assert "p99-page" not in str(blocks(shown))
+
+
+def test_help_and_suggestions_never_show_the_schedulers_alert_option(services: Services) -> None:
+    # WHEN a person reads the investigation help, or mistypes an option close to --alert
+    help_text = str(blocks(run(services, "help investigation")))
+    typo = str(blocks(run(services, "investigate checkout-api --alrt p99-page")))
+    # THEN --alert is in neither
+    assert "sre investigation open SERVICE [--window WINDOW] [--since DATE] [--team TEAM]" in (
+        help_text
+    )
+    assert "--alert" not in help_text
+    assert "has no option `--alrt`." in typo
+    assert "--alert" not in typo

@@ -4,9 +4,11 @@ override, and a typo in a service's name: each answer as Slack shows it."""
 from __future__ import annotations
 
 from bots.slack.render import blocks
+from shared.adapters.memory import InMemoryAlertStore
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.wiring import Services
 from shared.commands.follow_ups import FOLLOW_UPS_NOT_DONE
+from shared.identity.models import OrgId
 from shared.replies import Reply, Tone
 from tests.support import NOW, ORG, MovingClock, records, run, run_deferred
 from tests.support.deployments import alerting_services, canary_services, start_canary
@@ -173,21 +175,62 @@ def test_force_ends_the_shares_and_their_policies_too_each_in_its_teams_trail() 
     assert "Team search has no service `checkout-api`" in _slack(gone)
 
 
-def test_a_step_not_allowed_keeps_the_service_and_says_which() -> None:
-    # GIVEN checkout-api shared with search, where operator oli of payments has no role
+def test_a_step_not_allowed_is_refused_before_anything_is_deleted() -> None:
+    # GIVEN checkout-api, used by payments' policies and shared with search, where operator oli
+    # of payments has no role
     services = _with_two_policies()
     _shared_with_search(services)
     # WHEN oli removes it with --force
     reply = _oli(services, "service remove checkout-api --force")
-    # THEN search's policy and share stay (oli may not act there), and so does the service
-    not_done = dict(reply.fields)[FOLLOW_UPS_NOT_DONE]
-    assert "`sre alert delete pw --team search`: Not allowed" in not_done
-    assert "`sre service remove checkout-api --team payments`: Conflict" in not_done
-    assert "removed from team payments" not in _slack(reply)
+    # THEN it is refused up front, naming each step and the role it needs there
+    assert reply.tone is Tone.DENIED
+    assert (
+        "Nothing was removed: deleting checkout-api's policies in search needs the operator role "
+        "in team search; removing checkout-api's share in search needs the operator role in team "
+        "search."
+    ) in _slack(reply), _slack(reply)
+    # AND nothing was deleted: payments' policies, search's policy and share, the service
     assert "checkout-api" in _services_of_payments(services)
+    listed = _slack(_oli(services, "alert list"))
+    assert "slow" in listed
+    assert "errors" in listed
     seen, alerts = _search_sees(services)
     assert "checkout-api" in seen
     assert "pw" in alerts
+    assert not any("alert delete" in c for c, _ in _entries(services, "payments"))
+
+
+class RacingAlertStore(InMemoryAlertStore):
+    """The memory store, where someone creates alert `late` on the service while the first
+    policy is being deleted (as another person's `alert create` may land between two steps)."""
+
+    def delete(self, org: OrgId, team: str, name: str) -> None:
+        """Delete `name`, after another person's new policy on the same service lands."""
+        policy = self.get(org, team, name)
+        if policy is not None and self.get(org, team, "late") is None:
+            self.save(policy.model_copy(update={"name": "late", "version": 0}))
+        super().delete(org, team, name)
+
+
+def test_a_step_that_still_fails_answers_failure_with_its_reason_in_words() -> None:
+    # GIVEN checkout-api used by payments' two policies, and a third created while the first
+    # is deleted
+    services = alerting_services(MovingClock(NOW), store=RacingAlertStore())
+    for name in ("slow", "errors"):
+        create = f'alert create {name} --service checkout-api --when "error_rate > 2%"'
+        assert _oli(services, create).tone is Tone.OK
+    # WHEN oli removes it with --force
+    reply = _oli(services, "service remove checkout-api --force")
+    # THEN the answer is a failure (✗, exit 1), the refused step's reason said in words
+    assert reply.tone is Tone.ERROR
+    not_done = dict(reply.fields)[FOLLOW_UPS_NOT_DONE]
+    assert (
+        "`sre service remove checkout-api --team payments`: Conflict: checkout-api is used by "
+        "1 alert policy: late."
+    ) in not_done, not_done
+    assert "(ref " not in not_done
+    assert "removed from team payments" not in _slack(reply)
+    assert "checkout-api" in _services_of_payments(services)
 
 
 def test_a_service_with_a_canary_under_way_is_not_removed_even_with_force() -> None:

@@ -175,3 +175,21 @@ def test_unbinding_with_another_team_says_which_team_and_the_whole_usage(
     assert reply.tone is Tone.USAGE
     assert "#C-pay is bound to team payments, not search" in reply.title
     assert "sre team unbind [CHANNEL] [--team TEAM]" in reply.text
+
+
+def test_a_configured_admin_cannot_be_revoked_by_a_command_and_is_told_where_to_change_it(
+    services: Services,
+) -> None:
+    # GIVEN root, org admin by configuration (AUTOSRE_ORG_ADMINS), as `whoami` shows
+    setup_teams(services)
+    assert "org-admin" in _slack(run(services, "whoami"))
+    before = _entries(services, ORG_STREAM)
+    # WHEN an org admin revokes root's org-admin
+    reply = run(services, "org revoke root org-admin")
+    # THEN it is refused (exit 1), saying where it is changed, and nothing is audited
+    assert reply.tone is Tone.ERROR
+    assert "is org admin by configuration (AUTOSRE_ORG_ADMINS): change it there." in _slack(reply)
+    assert "Nothing to change" not in _slack(reply)
+    assert _entries(services, ORG_STREAM) == before
+    # AND root is still org admin
+    assert "org-admin" in _slack(run(services, "whoami"))
