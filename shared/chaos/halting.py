@@ -59,6 +59,14 @@ class ChaosHalts:
         if experiment.state in {ExperimentState.ENDED, ExperimentState.ROLLING_BACK}:
             raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
         halted = self._halted(experiment, ctx.now, user)
+        if halted.state is not ExperimentState.ENDED and halted.outcome is ExperimentOutcome.HALTED:
+            return Reply(
+                tone=Tone.OK,
+                title=f"{halted.id} halted by @{user}: its fault is being removed",
+                text="Asked to stop; its removal is verified at the next ticks of the scheduler "
+                "(every minute), and said in the experiment's message.",
+                refs=(user_ref(user),),
+            )
         if halted.state is not ExperimentState.ENDED:
             raise UnavailableError(
                 f"{halted.id} is halted but its fault could not be removed yet: "

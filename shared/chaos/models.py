@@ -149,6 +149,9 @@ class RollbackAttempt(Frozen):
     """The injection's key."""
     verified: bool
     error: str = ""
+    stopping: bool = False
+    """Removal asked without an error but not verified yet (FIS reads `stopping` for a while):
+    a failure only once it has stayed so past the grace (see `rollback.STOPPING_GRACE`)."""
 
 
 class SteadyState(Frozen):

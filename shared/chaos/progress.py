@@ -175,7 +175,9 @@ class ChaosProgress:
             self._messages.tell(saved)
         if saved.state is ExperimentState.ENDED:
             return f"{saved.id} ended: {saved.outcome.value if saved.outcome else ''}"
-        return f"{saved.id} FAILED: its fault could not be removed yet, retried every minute"
+        if saved.outcome is ExperimentOutcome.FAILED:
+            return f"{saved.id} FAILED: its fault could not be removed yet, retried every minute"
+        return f"{saved.id} removing its fault: asked, not verified yet (checked every minute)"
 
     def _settle(self, ended: Experiment, now: datetime, trigger: str) -> Experiment:
         """Held: its verified resilience recorded (audited first: no entry, no record);

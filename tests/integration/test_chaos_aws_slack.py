@@ -18,7 +18,7 @@ import pytest
 
 from handlers import aws_worker
 from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
-from shared.chaos.models import ExperimentState
+from shared.chaos.models import ExperimentOutcome, ExperimentState
 from shared.identity.models import OrgId
 from tests.fakes.http_capture import CaptureServer
 from tests.support.aws import queued_record
@@ -112,6 +112,7 @@ def test_a_start_is_recorded_injected_by_the_worker_and_stopped_by_the_tick_afte
     (ended,) = _experiments(aws)
     assert ended.state is ExperimentState.ENDED
     assert [r.verified for r in ended.rollbacks] == [False, True]
+    assert ended.outcome is ExperimentOutcome.HALTED
     # all of it told in the experiment's one message, updated in place
     assert len(slack_api.calls("chat.postMessage")) == 1
     assert "every injection removed and verified" in json.dumps(
@@ -142,8 +143,9 @@ def test_a_signed_halt_click_is_answered_at_once_and_the_worker_stops_the_fis_ex
     (halted,) = _experiments(aws)
     assert halted.state is ExperimentState.ROLLING_BACK
     assert "halted by @W111" in halted.reason
-    told = json.dumps(slack_api.calls("halt-click")[-1].body["blocks"])
-    assert "halted but its fault could not be removed yet" in told
+    told = json.dumps(slack_api.calls("chat.postMessage")[-1].body["blocks"])
+    assert "halted by <@W111>: its fault is being removed" in told
+    assert halted.outcome is ExperimentOutcome.HALTED  # FIS still stopping: not a failure
     # AND once FIS has stopped it, the next tick verifies it gone and ends the experiment
     fis_catches_up()
     alerts_tick("tick-1", 1)

@@ -44,14 +44,23 @@ def test_every_deferred_command_has_its_result_and_its_outcome_when_sre_returns(
     def deferred(*words: str, expect: str) -> str:
         # WHEN a deferred command (or one whose follow-up is deferred) returns
         out = _ran(capsys, *words)
+        typed = words[2:] if words[0] == "--as" else words
         walked.add(
-            tuple(next(m.words for m in COMMANDS.models if m.words == words[: len(m.words)]))
+            tuple(next(m.words for m in COMMANDS.models if m.words == typed[: len(m.words)]))
         )
         # THEN its result was printed and no `requested` entry waits for an outcome
         assert expect in out, out
         assert unanswered(home) == [], words
         return out
 
+    # (chaos first: once the alert fires, the team is in an outage and no experiment starts)
+    harmless = ["--fault", "delay:100ms", "--expect", "p99_latency < 2s"]
+    deferred("chaos", "plan", "checkout-api", *harmless, expect="Plan: delay:100ms")
+    _ran(capsys, "service", "register", "prod", "--sample", "checkout", "--production")
+    _ran(capsys, "team", "member", "add", "bob", "--role", "operator")
+    chx = _id("chx", deferred("chaos", "start", "prod", *harmless, expect="waits for"))
+    deferred("--as", "bob", "chaos", "approve", chx, expect=f"Chaos {chx} started")
+    deferred("chaos", "halt", chx, expect=f"{chx} halted by @")
     fired = deferred("scheduler", "run-once", expect="FIRING checkout-api: e")
     assert "Investigation  inv-" in fired  # the follow-up's report, not only "it follows"
     inv = _id(

@@ -103,10 +103,16 @@ def ticks(services: Services, clock: MovingClock, minutes: int) -> list[str]:
 
 class JammedInjector(SimulatedFaultInjector):
     """The simulation's injector whose removals fail (a throttled or unreachable FIS) while
-    `jammed`, and whose injections fail while `refusing`."""
+    `jammed`, whose injections fail while `refusing`, and whose removals are asked without error
+    but not verified while `stopping` (FIS reading `stopping`)."""
 
     jammed = True
     refusing = False
+    stopping = False
+
+    def removed(self, handle: str) -> bool:
+        """Not yet while stopping; else whether it is gone."""
+        return False if self.stopping else super().removed(handle)
 
     def inject(self, service: Service, fault: Fault, injection: Injection, *, minutes: int) -> str:
         """Fail while refusing; else inject."""

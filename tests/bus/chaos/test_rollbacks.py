@@ -71,3 +71,43 @@ def test_an_injection_that_fails_ends_the_experiment_failed_with_nothing_left() 
     assert stored.state is ExperimentState.ENDED and stored.outcome is ExperimentOutcome.FAILED
     assert [r.verified for r in stored.rollbacks] == [True]  # its recorded injection: not there
     assert notifier_of(services).posted[-1][1].tone is Tone.ERROR
+
+
+def test_a_fault_still_stopping_is_a_halt_under_way_not_a_failed_rollback() -> None:
+    clock = MovingClock(NOW)
+    chaos = jammed_chaos(clock)
+    assert isinstance(chaos.injector, JammedInjector)
+    chaos.injector.jammed, chaos.injector.stopping = False, True
+    services = chaos_services(clock, chaos=chaos)
+    experiment = start_experiment(services, HARMLESS)
+    # WHEN a responder halts it and the injector reads "stopping" for a few minutes (FIS does)
+    halted = run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
+    # THEN the halt is done and its removal under way: not a failure
+    assert not halted.failed
+    assert "its fault is being removed" in halted.title
+    waiting = f"{experiment} removing its fault: asked, not verified yet (checked every minute)"
+    assert ticks(services, clock, 3) == [waiting] * 3
+    stored = chaos.store.get(ORG, experiment)
+    assert stored is not None and stored.outcome is ExperimentOutcome.HALTED
+    # WHEN the injector reads stopped THEN the next tick ends it halted, never failed
+    chaos.injector.stopping = False
+    assert ticks(services, clock, 1) == [f"{experiment} ended: halted"]
+
+
+def test_a_fault_stopping_past_the_grace_is_a_failed_rollback() -> None:
+    clock = MovingClock(NOW)
+    chaos = jammed_chaos(clock)
+    assert isinstance(chaos.injector, JammedInjector)
+    chaos.injector.jammed, chaos.injector.stopping = False, True
+    services = chaos_services(clock, chaos=chaos)
+    experiment = start_experiment(services, HARMLESS)
+    run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
+    # WHEN the removal is still not verified five minutes after it was asked
+    said = ticks(services, clock, 5)
+    # THEN the fifth minute calls it failed, loudly, and it is retried every tick
+    assert (
+        said[-1] == f"{experiment} FAILED: its fault could not be removed yet, retried every minute"
+    )
+    stored = chaos.store.get(ORG, experiment)
+    assert stored is not None and stored.outcome is ExperimentOutcome.FAILED
+    assert stored.state is ExperimentState.ROLLING_BACK
