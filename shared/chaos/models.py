@@ -160,6 +160,8 @@ class SteadyState(Frozen):
     verdict: str
     """`held`, `deviated`, `inconclusive`."""
     reasons: list[str] = Field(default_factory=list)
+    requests: int = 0
+    """Before a start: the requests the service served in the minutes checked."""
 
 
 class Experiment(Frozen):
