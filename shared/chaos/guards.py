@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from statistics import median
 
+from shared.chaos.hypothesis import detectable
 from shared.chaos.models import Experiment, LeverState, Problem, SteadyState
 from shared.judging.condition import Condition
 from shared.judging.judge import MetricData
@@ -66,8 +67,28 @@ def steady_before(
         met = met and holds
         reasons.append(reason)
     return SteadyState(
-        at=now, percent=0, met=met, verdict="before", reasons=reasons, requests=requests
+        at=now,
+        percent=0,
+        met=met,
+        verdict="before",
+        reasons=reasons,
+        requests=requests,
+        needed=_needed(conditions, data),
     )
+
+
+def _needed(conditions: Sequence[Condition], data: Mapping[str, MetricData]) -> int:
+    """The faulted requests a step needs for a held at the error rate of the minutes before
+    (the judgement's gate at its first look; at least the 299 any judgement needs)."""
+    found = data.get(Signal.ERROR_RATE.value)
+    needed = needed_samples()
+    if found is None or not found.control_total:
+        return needed
+    base = sum(found.control) / found.control_total
+    for condition in conditions:
+        if condition.signal is Signal.ERROR_RATE:
+            needed = max(needed, detectable(base, (condition.threshold or 0.0) / 100))
+    return needed
 
 
 def _errors_before(condition: Condition, data: MetricData | None) -> tuple[bool, str]:

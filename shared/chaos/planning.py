@@ -75,7 +75,7 @@ def traffic_warning(draft: Experiment, before: SteadyState) -> str:
         return ""
     rps = before.requests / BEFORE.total_seconds()
     judged = max((draft.step_duration - RAMP_UP).total_seconds(), 0.0)
-    needed = needed_samples()
+    needed = max(before.needed, needed_samples())
     short = [p for p in draft.percents if rps * judged * p / 100 * (1 + EXTENSIONS) < needed]
     if not short:
         return ""
@@ -83,9 +83,11 @@ def traffic_warning(draft: Experiment, before: SteadyState) -> str:
     minutes = int(draft.step_duration.total_seconds() // 60)
     seen = rps * judged * first / 100
     said = (
-        f"At ~{rps:,.3g} req/s the {first}% step sees ~{seen:,.0f} faulted requests per "
-        f"{minutes}m ({seen * (1 + EXTENSIONS):,.0f} with its {EXTENSIONS} extensions): below the "
-        f"{needed} needed to judge it, so it would end inconclusive"
+        f"At ~{rps:,.0f} req/s the"
+        if rps >= 10
+        else f"At ~{rps:.2g} req/s the {first}% step sees ~{seen:,.0f} faulted requests per "
+        f"{minutes}m (~{seen * (1 + EXTENSIONS):,.0f} with its {EXTENSIONS} extensions): below the "
+        f"{needed:,} needed to judge it, so it would end inconclusive"
     )
     fixes = _fixes(draft, rps, judged, needed, first)
     return f"{said}; {' or '.join(fixes)}." if fixes else f"{said}: this service is too quiet."
