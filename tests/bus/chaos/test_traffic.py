@@ -92,3 +92,20 @@ def test_a_quiet_healthy_service_is_never_refused_for_a_few_chance_errors() -> N
         if "(would not start)" in plan.title:
             refused.append((hour, dict(plan.fields)["Now"]))
     assert refused == []
+
+
+def test_a_start_on_a_thin_baseline_says_so() -> None:
+    services = at(1, MovingClock(NOW))
+    reply = run_deferred(
+        services,
+        'chaos start checkout-api --fault error --expect "error_rate < 0.3%"',
+        user="oli",
+        channel="C-pay",
+    )
+    assert reply.tone is Tone.OK
+    assert "The baseline before it is thin (error rate " in reply.text
+    # ~600 requests in its 10 minutes, 3 errors: over the bound by chance, not surely
+    assert "requests (over error_rate < 0.3% but not surely, p = " in reply.text
+    assert "started anyway." in reply.text
+    assert "the 1% step sees ~5 faulted requests per 10m" in reply.text
+    assert reply.text.endswith("so it would end inconclusive: this service is too quiet.")
