@@ -2,9 +2,10 @@
 `error_rate < 1%`, in the alert grammar) is a judge metric, the faulted share of the traffic the
 experiment and the same minutes' unfaulted share the control, then the service's minutes
 before the start (the pre-experiment baseline) the control. Held: no significant degradation
-past an expectation in either comparison; deviated: a significant degradation that breaks one,
-in either; inconclusive: too few requests or minutes to say either. Never a point check on one
-sample."""
+past an expectation in either comparison, the faulted share within every bound, on enough
+requests for an error rate at the bound (or double the unfaulted one) to have shown; deviated: a
+significant degradation that breaks one, in either; inconclusive: too few requests or minutes to
+say either, or past a bound without that significance. Never a point check on one sample."""
 
 from __future__ import annotations
 
