@@ -114,7 +114,7 @@ def detectable(base: float, bound: float, *, alpha: float = COUNT_P) -> int:
     unfaulted rate, if higher) shows against `base` with probability `SURE` at `alpha`: smooth
     in both rates (the events' search starts where a single event would show it)."""
     target = max(bound, DETECTABLE * base)
-    if target <= 0:
+    if not 0 < target < 1:  # no bound, or one no error rate can pass (`error_rate < 100%`)
         return needed_samples()
     if base <= 0:
         return needed_samples(rate=target, probability=SURE)

@@ -212,3 +212,9 @@ def test_a_faulted_share_over_the_bound_and_surely_worse_deviates() -> None:
     found = assess([expectation("error_rate < 0.3%")], data, looks=1)
     assert found.verdict is HypothesisVerdict.DEVIATED
     assert "faulted share breaks error_rate < 0.3%" in found.said
+
+
+def test_a_bound_of_100_percent_is_judged_not_a_crash() -> None:
+    data = {"error_rate": shares((0, 1_000), (0, 10_000))}
+    found = assess([expectation("error_rate < 100%")], data)
+    assert found.verdict is HypothesisVerdict.HELD
