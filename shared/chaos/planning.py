@@ -82,11 +82,10 @@ def traffic_warning(draft: Experiment, before: SteadyState) -> str:
     first = short[0]
     minutes = int(draft.step_duration.total_seconds() // 60)
     seen = rps * judged * first / 100
+    rate = f"{rps:,.0f}" if rps >= 10 else f"{rps:.2g}"
     said = (
-        f"At ~{rps:,.0f} req/s the"
-        if rps >= 10
-        else f"At ~{rps:.2g} req/s the {first}% step sees ~{seen:,.0f} faulted requests per "
-        f"{minutes}m (~{seen * (1 + EXTENSIONS):,.0f} with its {EXTENSIONS} extensions): below the "
+        f"At ~{rate} req/s the {first}% step sees ~{seen:,.0f} faulted requests per {minutes}m "
+        f"(~{seen * (1 + EXTENSIONS):,.0f} with its {EXTENSIONS} extensions): below the "
         f"{needed:,} needed to judge it, so it would end inconclusive"
     )
     fixes = _fixes(draft, rps, judged, needed, first)
