@@ -7,8 +7,9 @@ fault breaks the steady state (the faulted share's errors or latency at 2x the h
 380 ms p99), 500 harmless (the same faults at 1x: nothing changes), at 1, 10 and 100 requests
 a second. Steady state: `error_rate < 0.3%` and `p99_latency < 570ms` (1.5x the healthy ones).
 
-Ours: the product's judgement (`shared.chaos.hypothesis.assess`) on every minute's guard and at
-each step's end, stepped by the engine's own rules (`shared.chaos.steps`), for all 1,000; the
+Ours: the product's judgement (`shared.chaos.hypothesis.assess`, against the same minutes'
+unfaulted share and the 10 minutes before the start) on every minute's guard and at each
+step's end, stepped by the engine's own rules (`shared.chaos.steps`), for all 1,000; the
 engine itself (`sre chaos start`, then the scheduler's tick every minute on the memory
 deployment) for a subset, timed from the first minute the judgement saw a breach to the minute
 the fault was removed. Chaos Toolkit-style: the same tolerance checked on one sample a minute
@@ -32,8 +33,9 @@ from shared.adapters.local.simulated_chaos import (
 )
 from shared.adapters.memory import FixedClock, InMemoryChaosStore, InMemoryDirectory
 from shared.chaos.hypothesis import HypothesisVerdict, assess, expectation
-from shared.chaos.injecting import Injecting
+from shared.chaos.injecting import BEFORE, Injecting
 from shared.chaos.models import Experiment, ExperimentState, Fault
+from shared.chaos.planning import traffic_warning
 from shared.chaos.steps import (
     RAMP_UP,
     after_judgement,
@@ -95,6 +97,9 @@ class Run:
     minutes: int
     requests: int = 0
     breach: int | None = None
+    judgeable: bool | None = None
+    """Ours: whether the plan's traffic check found every step judgeable at the service's rate
+    (a run it warned about is counted not judgeable, whatever it ended); None for the toolkit."""
 
 
 def experiment(case: Case) -> Experiment:
@@ -131,8 +136,13 @@ def ours(case: Case) -> Run:
         injector=injector,
         metrics=metrics,
     )
-    if not injecting.before(record, SAMPLE, case.start).met:
+    before = injecting.before(record, SAMPLE, case.start)
+    if not before.met:
         return Run("refused", 0)
+    judgeable = not traffic_warning(record, before)
+    # the minutes before the start, as the engine judges them (`Injecting.baseline`)
+    signals = ["error_rate", "p99_latency"]
+    baseline = metrics.compare(SAMPLE, signals, start=case.start - BEFORE, end=case.start)
     conditions = [expectation(text) for text in EXPECT]
     handle = injector.inject(SAMPLE, case.fault, injection_for(record, case.start), minutes=60)
     for elapsed in range(1, LONGEST + 1):
@@ -140,17 +150,18 @@ def ours(case: Case) -> Run:
         begin = record.step_started_at + RAMP_UP
         if now - begin < timedelta(minutes=1):
             continue
-        data = metrics.compare(SAMPLE, ["error_rate", "p99_latency"], start=begin, end=now)
-        found = assess(conditions, data, looks=looks(record))
+        data = metrics.compare(SAMPLE, signals, start=begin, end=now)
+        found = assess(conditions, data, looks=looks(record), before=baseline)
         served = data["error_rate"].experiment_total
         if found.verdict is HypothesisVerdict.DEVIATED:
-            return Run("deviated", elapsed, served, breach=elapsed)
+            return Run("deviated", elapsed, served, breach=elapsed, judgeable=judgeable)
         if not step_due(record, now):
             record = checked(record, found, now, kept=False)
             continue
         after = after_judgement(checked(record, found, now, kept=True), found, now)
         if after.state is ExperimentState.ROLLING_BACK:
-            return Run(after.outcome.value if after.outcome else "failed", elapsed, served)
+            outcome = after.outcome.value if after.outcome else "failed"
+            return Run(outcome, elapsed, served, judgeable=judgeable)
         if after.step != record.step:
             injector.remove(handle)
             handle = injector.inject(SAMPLE, case.fault, injection_for(after, now), minutes=60)
@@ -210,12 +221,17 @@ def _row(rps: float, name: str, runs: list[tuple[Case, Run]], ticks: str) -> str
     halts = [r.minutes for _, r in breaking if r.outcome == "deviated"]
     false = sum(r.outcome == "deviated" for r in harmless)
     inconclusive = sum(r.outcome == "inconclusive" for _, r in started)
+    unjudgeable = sum(r.judgeable is False for _, r in started)
+    warned = (
+        _share(unjudgeable, len(started)) if any(r.judgeable is not None for _, r in runs) else "-"
+    )
     refused = len(runs) - len(started)
     detected = f"{_share(len(caught), len(met))} of {len(met):3}"
     median = f"{statistics.median(halts):g}" if halts else "-"
     return (
         f"  {rps:5g}  {name:8} {_share(false, len(harmless)):>14}  {detected:>19}  "
-        f"{_share(inconclusive, len(started)):>12}  {_share(refused, len(runs)):>7}  "
+        f"{_share(inconclusive, len(started)):>12}  {warned:>13}  "
+        f"{_share(refused, len(runs)):>7}  "
         f"{median:>13}  {ticks:>17}"
     )
 
@@ -232,7 +248,8 @@ def table(results: dict[str, list[tuple[Case, Run]]], ticks: dict[float, list[in
     """Per traffic level and check: false deviations, detections, inconclusive, refused, the
     median minutes from the fault's start to its halt and the ticks from breach to halt."""
     print(
-        "    rps  check    false deviated  2x caught, gate met  inconclusive  refused"
+        "    rps  check    false deviated  2x caught, gate met  inconclusive  not judgeable"
+        "  refused"
         "  min. to halt  breach->halt ticks"
     )
     for rps in RATES:
@@ -253,6 +270,13 @@ def summary(name: str, runs: list[tuple[Case, Run]]) -> None:
         f" of harmless runs (goal <= 1%); 2x faults caught once the gate is met {caught}/"
         f"{len(met)} = {_share(caught, len(met)).strip()} (goal >= 95%); "
         f"{len(runs) - len(started)} of {len(runs)} refused (steady state not met before)"
+        + (
+            f"; {sum(r.judgeable is False for _, r in started)} of {len(started)} started runs "
+            "not judgeable at their rate (the plan warned: a step short of the faulted requests a "
+            "verdict needs)"
+            if any(r.judgeable is not None for _, r in started)
+            else ""
+        )
     )
 
 

@@ -2,20 +2,22 @@
 `error_rate < 1%`, in the alert grammar) is a judge metric, the faulted share of the traffic the
 experiment and the same minutes' unfaulted share the control, then the service's minutes
 before the start (the pre-experiment baseline) the control. Held: no significant degradation
-past an expectation in either comparison; deviated: a significant degradation that breaks one,
-in either; inconclusive: too few requests or minutes to say either. Never a point check on one
-sample."""
+past an expectation in either comparison, the faulted share within every bound, on enough
+requests for an error rate at the bound (or double the unfaulted one) to have shown; deviated: a
+significant degradation that breaks one, in either; inconclusive: too few requests or minutes to
+say either, or past a bound without that significance. Never a point check on one sample."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from statistics import median
 
 from shared.judging.condition import Comparison, Condition, parse
-from shared.judging.judge import Label, MetricData, MetricSpec, judge
-from shared.judging.stats import detectable_samples, needed_samples
+from shared.judging.judge import COUNT_P, Label, MetricData, MetricSpec, judge
+from shared.judging.stats import detectable_events, needed_samples
 from shared.telemetry.models import Signal
 
 JUDGED = (Signal.ERROR_RATE, Signal.P50_LATENCY, Signal.P99_LATENCY)
@@ -40,11 +42,15 @@ class Hypothesis:
     reasons: list[str] = field(default_factory=list)
     requests: int = 0
     needed: int = 0
+    over_bound: bool = False
+    """Whether the faulted share's value is past a bound (then never held)."""
 
     @property
     def said(self) -> str:
-        """The verdict in a line: `held: ...`, `inconclusive (n below the gate): 120 of 299`."""
-        if self.verdict is HypothesisVerdict.INCONCLUSIVE and self.requests < self.needed:
+        """The verdict in a line: `held: ...`, `inconclusive (n below the gate): 120 of 299`
+        (unless the faulted share is already past a bound: then that is said)."""
+        gated = self.requests < self.needed and not self.over_bound
+        if self.verdict is HypothesisVerdict.INCONCLUSIVE and gated:
             return (
                 f"inconclusive (n below the gate): {self.requests:,} of {self.needed:,} "
                 "faulted requests needed to judge"
@@ -96,9 +102,32 @@ def faulted_value(condition: Condition, data: MetricData) -> float | None:
     return median(data.experiment) if data.experiment else None
 
 
-def _powered(conditions: Sequence[Condition], data: Mapping[str, MetricData]) -> int:
+DETECTABLE = 2.0
+"""The multiple of the unfaulted error rate a held must have been able to show (a doubling, as
+the canary's gate), when the bound is closer to that rate than this."""
+SURE = 0.95
+"""The probability with which an error rate at the bound would have shown before a held."""
+
+
+def detectable(base: float, bound: float, *, alpha: float = COUNT_P) -> int:
+    """Faulted requests at which an error rate at the `bound` (or `DETECTABLE` times the `base`
+    unfaulted rate, if higher) shows against `base` with probability `SURE` at `alpha`: smooth
+    in both rates (the events' search starts where a single event would show it)."""
+    target = max(bound, DETECTABLE * base)
+    if not 0 < target < 1:  # no bound, or one no error rate can pass (`error_rate < 100%`)
+        return needed_samples()
+    if base <= 0:
+        return needed_samples(rate=target, probability=SURE)
+    ratio = target / base
+    start = -math.log(1 - SURE) / ratio  # baseline events at which one faulted event is likely
+    events = detectable_events(ratio, power=SURE, alpha=alpha, start=start)
+    return math.ceil(events / base)
+
+
+def _powered(conditions: Sequence[Condition], data: Mapping[str, MetricData], looks: int) -> int:
     """Requests the faulted share needs before a pass means something: enough for an error rate
-    at each error bound to show against the unfaulted share's (95% power, p < 0.01)."""
+    at each error bound (or double the unfaulted share's, if higher) to show against the
+    unfaulted share's at this look's significance (95% power)."""
     needed = needed_samples()
     for condition in conditions:
         found = data.get(condition.signal.value)
@@ -106,10 +135,7 @@ def _powered(conditions: Sequence[Condition], data: Mapping[str, MetricData]) ->
             continue
         base = sum(found.control) / found.control_total
         bound = (condition.threshold or 0.0) / 100
-        if base > 0 and bound > 1.5 * base:
-            needed = max(needed, detectable_samples(base, ratio=bound / base))
-        elif bound > 0:
-            needed = max(needed, needed_samples(rate=bound))
+        needed = max(needed, detectable(base, bound, alpha=COUNT_P / looks))
     return needed
 
 
@@ -140,12 +166,12 @@ def _side(
         breaks.append(value is not None and not condition.crosses(value))
         worse.append(result.label is Label.HIGH)
         lines.append(result.reason)
-    needed = _powered(conditions, found)
+    needed = _powered(conditions, found, looks)
     unjudged = {Label.TOO_FEW, Label.NODATA, Label.NODATA_FAIL}
     if any(w and b for w, b in zip(worse, breaks, strict=True)):
         verdict = HypothesisVerdict.DEVIATED
-    elif any(r.label in unjudged for r in judgement.results) or requests < needed:
-        verdict = HypothesisVerdict.INCONCLUSIVE
+    elif any(breaks) or any(r.label in unjudged for r in judgement.results) or requests < needed:
+        verdict = HypothesisVerdict.INCONCLUSIVE  # past a bound yet not surely worse: never held
     else:
         verdict = HypothesisVerdict.HELD
     return _Side(verdict, lines, worse, breaks, needed)
@@ -202,11 +228,28 @@ def assess(
         if len(sides) > 1 and sides[1].lines:
             found = _baseline(data, before or {}).get(condition.signal.value, MetricData((), ()))
             parts.append(_before_line(condition, found, sides[1].worse[i]))
-        broken = sides[0].breaks[i]
-        parts.append(f"faulted share {'breaks' if broken else 'within'} {condition.rule()}")
+        parts.append(_bound_line(condition, data, sides, i))
         reasons.append("; ".join(parts))
+    over = any(sides[0].breaks)
     verdicts = {s.verdict for s in sides}
     for verdict in (HypothesisVerdict.DEVIATED, HypothesisVerdict.INCONCLUSIVE):
         if verdict in verdicts:
-            return Hypothesis(verdict, reasons, requests, needed=needed)
+            return Hypothesis(verdict, reasons, requests, needed=needed, over_bound=over)
     return Hypothesis(HypothesisVerdict.HELD, reasons, requests, needed=needed)
+
+
+def _bound_line(
+    condition: Condition, data: Mapping[str, MetricData], sides: Sequence[_Side], i: int
+) -> str:
+    """The faulted share against the bound: within, breaks (surely worse), or over it but not
+    yet certain (`0.36% on the faulted share, over the 0.3% bound, not yet certain`)."""
+    if not sides[0].breaks[i]:
+        return f"faulted share within {condition.rule()}"
+    if any(side.worse[i] for side in sides if side.lines):
+        return f"faulted share breaks {condition.rule()}"
+    value = faulted_value(condition, data.get(condition.signal.value, MetricData((), ())))
+    shown = condition.shown(value) if value is not None else "no data"
+    return (
+        f"{shown} on the faulted share, over the {condition.shown(condition.threshold or 0.0)} "
+        "bound, not yet certain"
+    )

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from statistics import median
 
+from shared.chaos.guards import steady_before
 from shared.chaos.hypothesis import REQUESTS, expectation
 from shared.chaos.models import (
     Experiment,
@@ -24,7 +24,7 @@ from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.judging.condition import Condition
 from shared.judging.judge import MetricData
-from shared.telemetry.models import Service, Signal
+from shared.telemetry.models import Service
 
 log = logging.getLogger("autosre.chaos")
 BEFORE = timedelta(minutes=10)
@@ -92,22 +92,10 @@ class Injecting:
             return ""
 
     def before(self, experiment: Experiment, service: Service, now: datetime) -> SteadyState:
-        """The unfaulted traffic of the last minutes against each expectation (Chaos Toolkit's
-        hypothesis before the method)."""
+        """The unfaulted traffic of the last minutes judged against each expectation (Chaos
+        Toolkit's hypothesis before the method; `guards.steady_before`)."""
         data = self._metrics.compare(service, _signals(experiment), start=now - BEFORE, end=now)
-        reasons: list[str] = []
-        met = True
-        for condition in self.conditions(experiment):
-            value = _unfaulted(condition, data.get(condition.signal.value))
-            if value is None:
-                reasons.append(f"{condition.rule()}: no data")
-                continue
-            holds = condition.crosses(value)
-            met = met and holds
-            verb = "meets" if holds else "breaks"
-            shown = f"{condition.signal.label} {condition.shown(value)}"
-            reasons.append(f"{shown} ({verb} {condition.rule()})")
-        return SteadyState(at=now, percent=0, met=met, verdict="before", reasons=reasons)
+        return steady_before(self.conditions(experiment), data, now)
 
     @staticmethod
     def recorded(experiment: Experiment, now: datetime) -> Experiment:
@@ -174,12 +162,3 @@ def _signals(experiment: Experiment) -> list[str]:
     """What the experiment reads: each expectation's signal and the requests."""
     named = [expectation(text).signal.value for text in experiment.expectations]
     return sorted({*named, REQUESTS})
-
-
-def _unfaulted(condition: Condition, data: MetricData | None) -> float | None:
-    """The unfaulted share's value over the minutes, in the expectation's unit."""
-    if data is None:
-        return None
-    if condition.signal is Signal.ERROR_RATE:
-        return 100.0 * sum(data.control) / data.control_total if data.control_total else None
-    return median(data.control) if data.control else None

@@ -163,6 +163,11 @@ class SteadyState(Frozen):
     verdict: str
     """`held`, `deviated`, `inconclusive`."""
     reasons: list[str] = Field(default_factory=list)
+    requests: int = 0
+    """Before a start: the requests the service served in the minutes checked."""
+    needed: int = 0
+    """Before a start: the faulted requests a step needs for a verdict at those minutes' error
+    rate (a held: an error rate at the bound, or double, would show)."""
 
 
 class Experiment(Frozen):

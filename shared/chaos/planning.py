@@ -3,13 +3,20 @@ it now, and what halts it once it runs. Nothing is injected or recorded."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from datetime import timedelta
 
+from shared.chaos.injecting import BEFORE
 from shared.chaos.models import Experiment, SteadyState
 from shared.chaos.notices import steps_said
 from shared.chaos.steps import EXTENSIONS, RAMP_UP
+from shared.judging.stats import needed_samples
 from shared.replies import Reply, Tone
 from shared.telemetry.models import Service
+
+LONGEST_STEP = timedelta(hours=6)
+"""The longest `--duration` a step may have (as `sre chaos start` takes it)."""
 
 HALT_PATHS = (
     "a deviation of the steady state, judged every minute (the first minute after each "
@@ -40,6 +47,9 @@ def plan_reply(
         "Halts on: " + "; ".join(HALT_PATHS) + ".",
         "After any end, every injection is removed and verified removed.",
     ]
+    thin = traffic_warning(draft, before)
+    if thin:
+        lines += ["", thin]
     if blocked:
         lines += ["", "It would not start now:", *(f"• {reason}" for reason in blocked)]
     return Reply(
@@ -54,3 +64,60 @@ def plan_reply(
             ("Approval", approval),
         ],
     )
+
+
+def traffic_warning(draft: Experiment, before: SteadyState) -> str:
+    """From the service's traffic before the start: the first step whose faulted share cannot
+    reach the requests a judgement needs, even extended to its limit, and what would (`at ~10
+    req/s the 1% step sees ~54 faulted requests per 10m: ...`); empty when every step can be
+    judged, or when there was no traffic to tell."""
+    if before.requests <= 0:
+        return ""
+    rps = before.requests / BEFORE.total_seconds()
+    judged = max((draft.step_duration - RAMP_UP).total_seconds(), 0.0)
+    needed = max(before.needed, needed_samples())
+    short = [p for p in draft.percents if rps * judged * p / 100 * (1 + EXTENSIONS) < needed]
+    if not short:
+        return ""
+    first = short[0]
+    minutes = int(draft.step_duration.total_seconds() // 60)
+    seen = rps * judged * first / 100
+    rate = f"{rps:,.0f}" if rps >= 10 else f"{rps:.2g}"
+    said = (
+        f"At ~{rate} req/s the {first}% step sees ~{seen:,.0f} faulted requests per {minutes}m "
+        f"(~{seen * (1 + EXTENSIONS):,.0f} with its {EXTENSIONS} extensions): below the "
+        f"{needed:,} needed to judge it, so it would end inconclusive"
+    )
+    fixes = _fixes(draft, rps, judged, needed, first)
+    return f"{said}; {' or '.join(fixes)}." if fixes else f"{said}: this service is too quiet."
+
+
+def _fixes(draft: Experiment, rps: float, judged: float, needed: int, first: int) -> list[str]:
+    """What would let the short step be judged in one step: a larger first percent, or a
+    longer step (whole 5 minutes, within the longest allowed)."""
+    fixes = []
+    percent = math.ceil(needed * 100 / (rps * judged)) if judged else 101
+    if percent <= 100:
+        kept = [p for p in draft.percents if p > percent]
+        fixes.append(f"use --percent {','.join(str(p) for p in [percent, *kept])}")
+    seconds = needed * 100 / (rps * first) + RAMP_UP.total_seconds()
+    minutes = 5 * math.ceil(seconds / 300)
+    if timedelta(minutes=minutes) <= LONGEST_STEP:
+        fixes.append(f"--duration {minutes}m")
+    return fixes
+
+
+def start_notes(experiment: Experiment) -> list[str]:
+    """What a start says besides starting: a thin baseline before it (too little traffic to be
+    sure of the steady state, so it was not refused), and a step too quiet to be judged."""
+    before = experiment.before
+    if before is None:
+        return []
+    notes = []
+    thin = [r for r in before.reasons if "thin baseline" in r]
+    if thin:
+        notes.append(f"The baseline before it is thin ({'; '.join(thin)}): started anyway.")
+    warning = traffic_warning(experiment, before)
+    if warning:
+        notes.append(warning)
+    return notes

@@ -28,7 +28,7 @@ from shared.chaos.notices import (
     verified_list,
 )
 from shared.chaos.page import ChaosPages
-from shared.chaos.planning import plan_reply
+from shared.chaos.planning import plan_reply, start_notes
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
 from shared.chaos.progress import ChaosProgress
 from shared.chaos.rollback import rolled_back
@@ -260,7 +260,12 @@ class ChaosService:
             tone=Tone.OK,
             title=f"Chaos {saved.id} started: {saved.fault.written} into {saved.percent}% of "
             f"{saved.service}",
-            text=f"Steps {steps_said(saved)}, judged every minute; follow it{where}.",
+            text="\n".join(
+                [
+                    f"Steps {steps_said(saved)}, judged every minute; follow it{where}.",
+                    *start_notes(saved),
+                ]
+            ),
             ephemeral=saved.message is not None,
         )
 

@@ -5,6 +5,7 @@ approximation), the conditional binomial test for counts, and the sample size to
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -178,12 +179,37 @@ def detectable_samples(
     traffic, so its events are Poisson against the baseline's well-known rate)."""
     if rate <= 0:
         return needed_samples()
-    expected = 1.0
+    return math.ceil(detectable_events(ratio, power=power, alpha=alpha) / rate)
+
+
+@functools.lru_cache(maxsize=1024)
+def detectable_events(
+    ratio: float, *, power: float = 0.95, alpha: float = 0.01, start: float = 1.0
+) -> float:
+    """The baseline events expected in the canary's traffic (from `start`, on a 5% grid) at
+    which a rate `ratio` times the baseline's shows with probability `power` at significance
+    `alpha`: the first such grid point, whatever the rate (requests are this over the rate).
+
+    Power is not monotone on the grid (it drops each time the critical count steps up), so the
+    grid is walked in order, each point in one pass over the Poisson terms: the same sums, in
+    the same order, as a tail computed afresh for each candidate count, so the same result."""
+    expected = start
     while expected < 1e6:
-        critical = 0
-        while _poisson_tail(critical, expected) >= alpha:
-            critical += 1
+        critical = _critical(expected, alpha)
         if _poisson_tail(critical, expected * ratio) >= power:
-            return math.ceil(expected / rate)
+            return expected
         expected *= 1.05
-    return math.ceil(expected / rate)
+    return expected
+
+
+def _critical(mean: float, alpha: float) -> int:
+    """The fewest events whose Poisson(`mean`) tail P(X >= c) is below `alpha` (each tail summed
+    as `_poisson_tail` sums it, one term more per count)."""
+    term = math.exp(-mean)
+    below = 0.0
+    critical = 0
+    while max(0.0, 1.0 - below) >= alpha:
+        below += term
+        term *= mean / (critical + 1)
+        critical += 1
+    return critical

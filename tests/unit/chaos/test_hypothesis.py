@@ -3,6 +3,7 @@ same minutes' unfaulted share, held / deviated / inconclusive, never on one samp
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -163,3 +164,57 @@ def test_the_looks_correction_covers_both_comparisons() -> None:
     both = assess(bound, data, looks=8, before=baseline(380, minutes=7))
     assert both.verdict is HypothesisVerdict.INCONCLUSIVE
     assert "not enough data yet" in both.said
+
+
+def shares(faulted: tuple[int, int], unfaulted: tuple[int, int], minutes: int = 10) -> MetricData:
+    """Per-minute errors from (errors, requests) totals of each share, spread over `minutes`."""
+    return MetricData(
+        control=[unfaulted[0] / minutes] * minutes,
+        experiment=[faulted[0] / minutes] * minutes,
+        control_total=unfaulted[1],
+        experiment_total=faulted[1],
+    )
+
+
+def test_the_requests_a_held_needs_grow_smoothly_as_the_unfaulted_rate_nears_the_bound() -> None:
+    bound = [expectation("error_rate < 0.3%")]
+    needed = [
+        assess(bound, {"error_rate": shares((0, 1_000), (rate, 100_000))}).needed
+        for rate in range(100, 265, 5)  # 0.1% to 0.26% unfaulted, the bound 0.3%
+    ]
+    # it fell from ~40,000 to 998 as the unfaulted rate passed 0.2% (the bound / 1.5)
+    for one, next_ in itertools.pairwise(needed):
+        assert max(one, next_) <= 1.2 * min(one, next_)
+    assert min(needed) > 5_000  # a 0.3% (or doubled) rate never shows on ~1,000 requests
+
+
+def test_no_held_before_an_error_rate_double_the_unfaulted_one_could_have_shown() -> None:
+    # 0.21% unfaulted, 0.25% faulted on 1,200 requests: within the 0.3% bound, but a doubled
+    # rate (0.42%) shows on ~5 expected errors against 2.5: far too few requests to say held
+    found = assess(
+        [expectation("error_rate < 0.3%")], {"error_rate": shares((3, 1_200), (210, 100_000))}
+    )
+    assert found.verdict is HypothesisVerdict.INCONCLUSIVE
+    assert found.needed > 5_000
+    assert f"1,200 of {found.needed:,} faulted requests needed" in found.said
+
+
+def test_a_faulted_share_over_the_bound_is_never_held_without_certainty_inconclusive() -> None:
+    # 0.36% faulted against 0.23% unfaulted, bound 0.3%: p = 0.007, not significant on look 37
+    data = {"error_rate": shares((72, 20_000), (460, 200_000))}
+    found = assess([expectation("error_rate < 0.3%")], data, looks=37)
+    assert found.verdict is HypothesisVerdict.INCONCLUSIVE
+    assert "0.36% on the faulted share, over the 0.3% bound, not yet certain" in found.said
+
+
+def test_a_faulted_share_over_the_bound_and_surely_worse_deviates() -> None:
+    data = {"error_rate": shares((72, 20_000), (460, 200_000))}
+    found = assess([expectation("error_rate < 0.3%")], data, looks=1)
+    assert found.verdict is HypothesisVerdict.DEVIATED
+    assert "faulted share breaks error_rate < 0.3%" in found.said
+
+
+def test_a_bound_of_100_percent_is_judged_not_a_crash() -> None:
+    data = {"error_rate": shares((0, 1_000), (0, 10_000))}
+    found = assess([expectation("error_rate < 100%")], data)
+    assert found.verdict is HypothesisVerdict.HELD
