@@ -1,4 +1,5 @@
-"""An investigation's shareable page: a signed, expiring link and a phone-friendly HTML page."""
+"""An investigation's shareable page: a signed, expiring link and a phone-friendly HTML page.
+The page has no reader's "now": every time on it carries its date."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from shared.audit.seal import SigningKey
 from shared.identity.models import OrgId
 from shared.investigations.marks import caption, marks_for, ordered
 from shared.investigations.models import Investigation
+from shared.investigations.narrative import NarrativeSummariser, account
 from shared.investigations.ports import InvestigationStore
 from shared.investigations.signal_states import (
     cannot_judge,
@@ -21,6 +23,7 @@ from shared.investigations.signal_states import (
     state,
     without_findings,
 )
+from shared.telemetry.analysis import headline
 from shared.telemetry.models import Signal
 from shared.times import clock, period
 
@@ -105,6 +108,23 @@ def _lists(investigation: Investigation) -> tuple[str, str, str]:
     return events, logs, timeline
 
 
+def _dated(investigation: Investigation) -> tuple[str, str]:
+    """The headline and narrative with every time dated, when they are the ones written from the
+    findings for the day of the report (another summariser's words, or another headline, stay)."""
+    title, told = investigation.headline, investigation.narrative
+    if investigation.findings:
+        first, service, at = (
+            investigation.findings[0],
+            investigation.service,
+            investigation.opened_at,
+        )
+        if title == f"{service}: {headline(first, at)}":
+            title = f"{service}: {headline(first, at, dated=True)}"
+    if told == NarrativeSummariser().summarise(investigation):
+        told = account(investigation, dated=True)
+    return title, told
+
+
 STYLE = """
 body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 48rem; padding: 1rem; }
 h1 { font-size: 1.3rem; } h3 { font-size: 1.05rem; margin: 0; }
@@ -127,17 +147,18 @@ def render(investigation: Investigation, panels: Mapping[Signal, bytes]) -> str:
     signals = "".join(_signal(investigation, s, panels.get(s)) for s in ordered(investigation))
     events, logs, timeline = _lists(investigation)
     missing = not_judged(investigation)
+    title, told = _dated(investigation)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(investigation.id)} · {e(investigation.service)}</title>
 <style>{STYLE}</style></head><body>
 {f'<p id="cannot-judge" role="alert">{e(warning)}</p>' if warning else ""}
-<h1 id="headline">{e(investigation.headline)}</h1>
+<h1 id="headline">{e(title)}</h1>
 <p class="meta">{e(investigation.id)} · team {e(investigation.team)}
  · {e(investigation.status.value)}
  · {period(investigation.start, investigation.end, days=True)}</p>
-<p id="narrative">{e(investigation.narrative)}</p>
+<p id="narrative">{e(told)}</p>
 <h2>Findings</h2><ol id="findings">{_findings(investigation)}</ol>
 {f'<p id="not-judged">{e(missing)}</p>' if missing else ""}
 {f'<h2>Signals</h2><section id="signals">{signals}</section>' if signals else ""}
