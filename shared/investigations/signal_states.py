@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shared.investigations.coverage import reason
 from shared.investigations.models import Investigation
+from shared.replies import counted
 from shared.telemetry.judgement import evidence as worded
 from shared.telemetry.models import Finding, Judgement, Signal, Verdict
 from shared.telemetry.queries import UNITS
@@ -20,8 +21,8 @@ def evidence(finding: Finding) -> str:
 def _baseline(verdict: Verdict) -> str:
     if verdict.baseline_start and verdict.baseline_end:
         when = period(verdict.baseline_start, verdict.baseline_end, days=True)
-        return f" of {when} ({verdict.baseline_points} points)"
-    return f" ({verdict.baseline_points} points)" if verdict.baseline_points else ""
+        return f" of {when} ({counted(verdict.baseline_points, 'point')})"
+    return f" ({counted(verdict.baseline_points, 'point')})" if verdict.baseline_points else ""
 
 
 def state(investigation: Investigation, verdict: Verdict) -> str:
