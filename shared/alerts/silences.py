@@ -59,7 +59,7 @@ class Silences:
             team=policy.team,
             matchers={"alert": policy.name},
             created_by=ctx.principal.actor.user,
-            comment=command.comment or "no comment",
+            comment=command.comment,
             starts_at=ctx.now,
             ends_at=ends,
         )

@@ -106,7 +106,7 @@ class Collaboration:
         """Findings, participants and the timeline."""
         inv = self._get(command.id, ctx)
         days = any(e.time.date() != ctx.now.date() for e in inv.timeline)  # all dated, or none
-        lines = [f"{clock(e.time, days=days)} @{e.actor} {e.kind}: {e.text}" for e in inv.timeline]
+        lines = [f"{clock(e.time, days=days)} {e.told()}" for e in inv.timeline]
         fields = [
             ("Status", inv.status.value),
             ("Service", inv.service),

@@ -101,8 +101,7 @@ def _lists(investigation: Investigation) -> tuple[str, str, str]:
         for item in investigation.logs
     )
     timeline = "".join(
-        f"<li><time>{clock(t.time, days=True)} UTC</time> @{e(t.actor)} {e(t.kind)}: "
-        f"{e(t.text)}</li>"
+        f"<li><time>{clock(t.time, days=True)} UTC</time> {e(t.told())}</li>"
         for t in investigation.timeline
     )
     return events, logs, timeline

@@ -86,7 +86,9 @@ def test_analyze_says_a_missing_file_and_a_folder_in_words(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["analyze", "anomalies", str(tmp_path / "nonexist.csv")]) == 1
-    assert capsys.readouterr().err.strip() == f"sre: no file {tmp_path / 'nonexist.csv'}"
+    assert capsys.readouterr().err.strip() == (
+        f"✗ Not found\nThere is no file {tmp_path / 'nonexist.csv'}."
+    )
     assert main(["analyze", "anomalies", str(tmp_path)]) == 1
     assert capsys.readouterr().err.strip() == f"sre: {tmp_path} is a folder, not a CSV file"
 

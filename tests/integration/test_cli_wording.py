@@ -3,6 +3,8 @@ an example; the real reason for bad canary steps and alert conditions."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bots.cli import main
@@ -71,3 +73,34 @@ def test_canary_steps_are_refused_for_their_real_reason(
     said = _said(capsys, "canary", "start", "checkout-api", "--version", "51", "--steps", steps)
     # THEN the answer gives the real reason and an example
     assert reason in said
+
+
+@pytest.mark.usefixtures("home")
+def test_a_reopened_investigation_says_it_once_on_its_timeline(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN an investigation of checkout-api, resolved and then reopened
+    main(["investigate", "checkout-api"])
+    main(["investigation", "list"])
+    found = re.search(r"inv-[0-9a-f]{8}", capsys.readouterr().out)
+    assert found
+    main(["investigation", "resolve", found.group(0), "fixed", "the", "pool"])
+    main(["investigation", "reopen", found.group(0)])
+    capsys.readouterr()
+    # WHEN its timeline is shown
+    shown = _said(capsys, "investigation", "show", found.group(0))
+    # THEN the reopening is said once, and a summary still says its words
+    assert "@dana reopened\n" in shown
+    assert "reopened: reopened" not in shown
+    assert "@dana resolved: fixed the pool" in shown
+
+
+@pytest.mark.usefixtures("home")
+def test_the_team_topic_shows_a_channel_as_the_terminal_names_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # WHEN the team commands are shown in the terminal
+    shown = _said(capsys, "team")
+    # THEN binding is shown with a channel name a terminal user can type, not a Slack id
+    assert "sre team bind #payments --team payments" in shown
+    assert "C024BE91L" not in shown
