@@ -68,7 +68,7 @@ def test_escalating_asks_the_other_team_in_its_channel_and_lets_it_join(
     assert [line.split()[2] for line in shown.text.splitlines()] == [
         "opened:",
         "escalated:",
-        "joined:",
+        "joined",
         "comment:",
     ]
     # BUT only the owner resolves it, and search sees nothing else of payments'

@@ -97,7 +97,7 @@ def test_an_investigation_is_recorded_and_worked_together(services: Services) ->
     # THEN the timeline tells it in order, and the team's list shows it resolved
     shown = run(services, f"investigation show {investigation_id}", user="vic", channel="C-pay")
     kinds = [line.split()[2] for line in shown.text.splitlines()]
-    assert kinds == ["opened:", "joined:", "comment:", "resolved:"]
+    assert kinds == ["opened:", "joined", "comment:", "resolved:"]
     assert dict(shown.fields)["Participants"] == "@rey, @ann"
     listed = run(services, "investigation list", user="vic", channel="C-pay")
     assert dict(listed.fields)[investigation_id].startswith("resolved")

@@ -256,7 +256,7 @@ def test_joining_twice_says_you_are_already_in_it_and_audits_nothing(team: Servi
     assert opener.title == again.title
     assert len(records(team.audit_log, PAYMENTS)) == before
     shown = run(team, f"investigation show {inv}", user="vic", channel="C-pay")
-    assert [line.split()[2] for line in shown.text.splitlines()] == ["opened:", "joined:"]
+    assert [line.split()[2] for line in shown.text.splitlines()] == ["opened:", "joined"]
 
 
 def test_an_empty_comment_is_refused_and_changes_nothing(team: Services) -> None:
