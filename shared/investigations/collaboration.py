@@ -231,7 +231,8 @@ class Collaboration:
             raise ConflictError(f"{inv.id} already belongs to team {team}.")
         if self._directory.get_team(org, team) is None:
             hint = did_you_mean(team, [t.name for t in self._directory.list_teams(org)])
-            raise NotFoundError(f"There is no team {team}.{hint} `sre team list` shows the teams.")
+            hint = hint or " `sre team list` shows yours."
+            raise NotFoundError(f"There is no team `{team}`.{hint}")
         platform = ctx.principal.actor.platform
         targets = channel_targets(self._directory, org, team, platform)
         if not targets:

@@ -104,3 +104,27 @@ def test_the_team_topic_shows_a_channel_as_the_terminal_names_it(
     # THEN binding is shown with a channel name a terminal user can type, not a Slack id
     assert "sre team bind #payments --team payments" in shown
     assert "C024BE91L" not in shown
+
+
+@pytest.mark.usefixtures("home")
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        (("canary", "status", "can-0a1b2c3d"), "Team demo has no canary `can-0a1b2c3d`"),
+        (
+            ("investigation", "show", "inv-0a1b2c3d"),
+            "Team demo has no investigation `inv-0a1b2c3d`",
+        ),
+        (("silence", "expire", "sil-0a1b2c3d"), "Team demo has no silence `sil-0a1b2c3d`"),
+        (("alert", "show", "ee"), "Team demo has no alert `ee`"),
+        (("service", "show", "wbe"), "Team demo has no service `wbe`"),
+    ],
+)
+def test_whatever_is_not_found_is_said_in_one_form(
+    capsys: pytest.CaptureFixture[str], words: tuple[str, ...], said: str
+) -> None:
+    # WHEN a record is asked for by a name or id the team does not have
+    answer = _said(capsys, *words)
+    # THEN every answer has one form: the team, the kind, the name or id in backticks
+    assert "✗ Not found" in answer
+    assert said in answer

@@ -108,7 +108,7 @@ def test_a_user_group_is_mentioned_in_the_thread(opened: tuple[Services, Reply, 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("--to nosuchteam", "There is no team nosuchteam"),
+        ("--to nosuchteam", "There is no team `nosuchteam`"),
         ("--to payments", "already belongs to team payments"),
         ("--to identity", "Team identity has no channel to ask in"),
     ],

@@ -114,7 +114,7 @@ def test_another_team_cannot_see_or_touch_an_investigation(services: Services) -
     ):
         reply = run(services, text, user="sam")  # admin of search, not of payments
         assert reply.title == "Not found"
-        assert "There is no investigation" in reply.text
+        assert "has no investigation" in reply.text
     assert run(services, "investigation list --team search", user="sam").title == (
         "Team search has no investigations yet"
     )

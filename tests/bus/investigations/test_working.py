@@ -164,7 +164,7 @@ def test_an_unknown_id_is_answered_with_the_one_meant_or_the_teams_latest(team: 
     typo = inv[:-1] + ("0" if inv[-1] != "0" else "1")
     reply = run(team, f"investigation show {typo}", user="vic", channel="C-pay")
     assert reply.failed
-    assert f"There is no investigation {typo} in team payments. Did you mean `{inv}`?" in reply.text
+    assert f"Team payments has no investigation `{typo}`. Did you mean `{inv}`?" in reply.text
     other = run(team, "investigation show inv-abcdef99", user="vic", channel="C-pay")
     assert f"its latest: {inv} (checkout-api, open)" in other.text
 
