@@ -108,7 +108,7 @@ class AuditService:
             every=self._trail.every,
             anchor=anchor,
             mark=self._mark(stream),
-            progress=lambda n: self._progress(f"  {n:,} entries verified"),
+            progress=lambda n: self._progress(f"  {counted(n, 'entry', 'entries')} verified"),
         )
 
     def verify(self, command: c.VerifyAudit, ctx: Context) -> Reply:
