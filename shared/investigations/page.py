@@ -97,7 +97,7 @@ def _lists(investigation: Investigation) -> tuple[str, str, str]:
         for t in sorted(investigation.events, key=lambda t: t.time)
     )
     logs = "".join(
-        f"<li><strong>{e(item.source)}</strong> {e(item.describe(investigation.end))}</li>"
+        f"<li><strong>{e(item.source)}</strong> {e(item.describe(dated=True))}</li>"
         for item in investigation.logs
     )
     timeline = "".join(

@@ -11,7 +11,7 @@ from shared.investigations.models import Investigation
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import render
 from shared.telemetry.analysis import headline
-from shared.telemetry.models import Event, Finding, Judgement, Signal, Verdict
+from shared.telemetry.models import Event, Finding, Judgement, LogEvidence, Signal, Verdict
 
 END = datetime(2026, 11, 29, 23, 18, tzinfo=UTC)
 START = END - timedelta(minutes=40)
@@ -316,6 +316,7 @@ def test_every_time_on_the_page_carries_its_date() -> None:
         findings=[finding],
         verdicts=[_verdict(Signal.P99_LATENCY, Judgement.CHANGED)],
         events=[DEPLOY],
+        logs=[LogEvidence(source="web", text="503 POST /pay", window=412, baseline=0, first=START)],
         headline=f"web: {headline(finding, END)}",
     )
     opened = opened.model_copy(update={"narrative": NarrativeSummariser().summarise(opened)})
@@ -326,8 +327,12 @@ def test_every_time_on_the_page_carries_its_date() -> None:
 
     # Then the headline and the account carry the date, as the findings and events do
     assert _text(page, "headline") == "web: p99 latency 4.1× baseline since Sun 29 Nov 22:51 UTC"
-    assert _text(page, "narrative") == "P99 latency moved first, at Sun 29 Nov 22:51 UTC."
+    assert _text(page, "narrative") == (
+        "P99 latency moved first, at Sun 29 Nov 22:51 UTC. "
+        "Most frequent in the logs: 503 POST /pay (412 in the window)."
+    )
     assert "Sun 29 Nov 22:51 UTC" in _text(page, "findings")
+    assert _text(page, "logs") == "web 503 POST /pay: 412 since Sun 29 Nov 22:38 UTC (none before)"
 
 
 def test_another_summariser_s_words_and_headline_stay_as_written() -> None:
