@@ -151,6 +151,9 @@ def analyze_anomalies(paths: Sequence[str]) -> int:
     try:
         with open(path, newline="") as handle:  # noqa: PTH123 (a path typed by the user)
             series = read_csv(handle, source=path)
+    except FileNotFoundError:  # in the form every "not found" answer has
+        print(f"✗ Not found\nThere is no file {path}.", file=sys.stderr)
+        return 1
     except (OSError, ValueError, csv.Error) as error:
         print(f"sre: {unreadable(path, error)}", file=sys.stderr)
         return 1

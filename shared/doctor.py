@@ -12,7 +12,7 @@ from shared.commands.context import Context, Handlers
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
-from shared.replies import Reply, Tone
+from shared.replies import Reply, Tone, counted
 
 if TYPE_CHECKING:  # `sre doctor`'s model is read at start-up; the audit commands load at use
     from shared.auditing.service import AuditService
@@ -59,7 +59,7 @@ class Doctor:
             teams = self._directory.list_teams(org)
         except Exception as error:  # noqa: BLE001 (a report, not a failure)
             return ("State store", f"✗ {type(error).__name__}: {error}")
-        return ("State store", f"✓ readable, {len(teams)} teams")
+        return ("State store", f"✓ readable, {counted(len(teams), 'team')}")
 
     def _trail(self, org: OrgId, now: datetime) -> tuple[str, str]:
         stream = StreamKey(org=org, team=ORG_STREAM)

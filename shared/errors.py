@@ -68,7 +68,8 @@ def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str
 def missing_record(
     missing: str, name: str, known: Sequence[tuple[str, str]], *, none: str, more: str
 ) -> str:
-    """Why record `name` was not found (`missing` says so): the id of `known` (id, what it is;
+    """Why record `name` was not found (`missing` says so, in the one form of every "not found":
+    `Team demo has no canary `can-…``): the id of `known` (id, what it is;
     newest first) it may be a typo of, else the first five and where the rest are (`more`), or
     how to make one (`none`). Generated ids differ in a few characters, so only a close guess
     is offered."""

@@ -83,6 +83,12 @@ class Ref(BaseModel):
         return f"{'#' if self.kind is RefKind.CHANNEL else '@'}{self.id}"
 
 
+def counted(amount: int, noun: str, nouns: str = "") -> str:
+    """A count with its noun in the right number: `1 trail`, `2 trails`, `1 entry`, `0 entries`
+    (`nouns`: the plural when it is not the noun and an s)."""
+    return f"{amount:,} {noun if amount == 1 else nouns or noun + 's'}"
+
+
 def user_ref(user: str, name: str = "") -> Ref:
     """A reference to a person."""
     return Ref(kind=RefKind.USER, id=user, name=name)

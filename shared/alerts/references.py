@@ -52,7 +52,8 @@ class References:
         if escalate_to and self._directory.get_team(org, escalate_to) is None:
             teams = [t.name for t in self._directory.list_teams(org)]
             raise NotFoundError(
-                f"There is no team {escalate_to} to escalate to.{did_you_mean(escalate_to, teams)}"
+                f"There is no team `{escalate_to}` to escalate to."
+                f"{did_you_mean(escalate_to, teams)}"
             )
 
     def check_channel(self, ctx: Context, channel: str | None) -> None:

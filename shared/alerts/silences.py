@@ -59,7 +59,7 @@ class Silences:
             team=policy.team,
             matchers={"alert": policy.name},
             created_by=ctx.principal.actor.user,
-            comment=command.comment or "no comment",
+            comment=command.comment,
             starts_at=ctx.now,
             ends_at=ends,
         )
@@ -111,7 +111,7 @@ class Silences:
         )
         known = [(s.id, views.silence_summary(s, ctx.now)) for s in found]
         return missing_record(
-            f"Team {ctx.team} has no silence {id_}",
+            f"Team {ctx.team} has no silence `{id_}`",
             id_,
             known,
             none="`sre alert silence NAME --duration 1h` makes one",

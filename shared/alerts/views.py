@@ -13,6 +13,8 @@ from shared.alerts.problems import LIMIT
 from shared.alerts.states import Missing, State
 from shared.times import length, moment
 
+NO_COMMENT = "no comment"  # what silences without a comment stored before: not anyone's words
+
 IF_MISSING = {
     Missing.MISSING: "judged on the points there are; with none, it shows no data",
     Missing.OK: "missing points count as ok (not breaching)",
@@ -62,10 +64,14 @@ def silence_text(silence: Silence, now: datetime) -> str:
     """`until Wed 2 Dec 23:10 UTC (2 days left) by @rey: load test`."""
     remaining = silence.ends_at - now
     shown = f" ({left(remaining)} left)" if remaining > timedelta(0) else ""
-    return (
-        f"until {moment(silence.ends_at, today=now)}{shown} by @{silence.created_by}: "
-        f"{silence.comment}"
-    )
+    return f"until {moment(silence.ends_at, today=now)}{shown} {_by(silence)}"
+
+
+def _by(silence: Silence) -> str:
+    """`by @rey: load test`, or `by @rey (no comment)`: never words the person did not say."""
+    if silence.comment in {"", NO_COMMENT}:  # silences stored before kept the words as a comment
+        return f"by @{silence.created_by} (no comment)"
+    return f"by @{silence.created_by}: {silence.comment}"
 
 
 def list_field(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) -> tuple[str, str]:
@@ -117,7 +123,7 @@ def silence_line(silence: Silence, now: datetime) -> str:
     matchers = matched(silence)
     if silence.ends_at <= now:
         ended = moment(silence.ends_at, today=now)
-        return f"expired · {matchers} · ended {ended} by @{silence.created_by}: {silence.comment}"
+        return f"expired · {matchers} · ended {ended} {_by(silence)}"
     state = "active" if silence.starts_at <= now else "scheduled"
     return f"{state} · {matchers} · {silence_text(silence, now)}"
 

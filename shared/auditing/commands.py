@@ -103,6 +103,7 @@ class SealAudit(Command):
     permission = Permission.AUDIT_SEAL
     target_kind = "org"
     mutates = True
+    may_change_nothing = True
     purpose = "Write a signed digest over every trail of the org that has new entries."
     examples = ("sre audit seal",)
 

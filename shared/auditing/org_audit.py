@@ -17,7 +17,7 @@ from shared.errors import NotFoundError, did_you_mean
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import OrgId
 from shared.identity.teams import teams_own
-from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
+from shared.replies import Ref, Reply, Tone, channel_ref, counted, user_ref
 
 Check = Callable[[StreamKey, datetime, datetime | None], Verification]
 """Verify one stream at a time, from the last digest before a date (if given)."""
@@ -116,7 +116,8 @@ def _summary(report: Verification) -> str:
         return "✓ no entries yet"
     sealed = f", sealed to #{report.last_digest.last_seq}" if report.last_digest else ""
     seen = f", the state store saw #{report.mark.seq}" if report.mark else ""
-    return f"✓ {report.entries:,} entries (#{report.first}..#{report.head}){sealed}{seen}"
+    entries = counted(report.entries, "entry", "entries")
+    return f"✓ {entries} (#{report.first}..#{report.head}){sealed}{seen}"
 
 
 def all_reply(reports: list[Verification]) -> Reply:

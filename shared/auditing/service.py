@@ -18,10 +18,11 @@ from shared.auditing.org_audit import OrgAudit, label
 from shared.commands.context import Context, Handlers
 from shared.identity.admins import ConfiguredAdmin
 from shared.ports import ExportStore
-from shared.replies import Reply, Tone, user_ref
+from shared.replies import Reply, Tone, counted, user_ref
 from shared.times import clock
 
 Progress = Callable[[str], None]
+_SEAL = "sre audit seal"  # a seal's own audit entry
 CSV_COLUMNS = (
     "seq",
     "time",
@@ -82,7 +83,7 @@ class AuditService:
             .add(c.VerifyAudit, self.verify)
             .add(c.ShowAudit, self.show)
             .add(c.ExportAudit, self.export)
-            .add(c.SealAudit, self.seal)
+            .add(c.SealAudit, self.seal, unchanged=self.sealed_already)
             .add(c.ReviewAccess, self._org.review)
         )
 
@@ -107,7 +108,7 @@ class AuditService:
             every=self._trail.every,
             anchor=anchor,
             mark=self._mark(stream),
-            progress=lambda n: self._progress(f"  {n:,} entries verified"),
+            progress=lambda n: self._progress(f"  {counted(n, 'entry', 'entries')} verified"),
         )
 
     def verify(self, command: c.VerifyAudit, ctx: Context) -> Reply:
@@ -136,7 +137,7 @@ class AuditService:
         ]
         return Reply(
             tone=Tone.INFO,
-            title=f"{len(chosen)} entries of {label(stream)}",
+            title=f"{counted(len(chosen), 'entry', 'entries')} of {label(stream)}",
             text="\n".join(lines),
             ephemeral=True,
             refs=tuple(user_ref(u) for u in sorted({r.actor.user for r in chosen})),
@@ -157,17 +158,31 @@ class AuditService:
         where = self._exports.publish(name, content, kind)
         return Reply(
             tone=Tone.OK,
-            title=f"Exported {len(records)} entries of {label(stream)}",
+            title=f"Exported {counted(len(records), 'entry', 'entries')} of {label(stream)}",
             fields=[("Format", command.format), ("Where", where)],
             ephemeral=True,
         )
+
+    def sealed_already(self, _: c.SealAudit, ctx: Context) -> str | None:
+        """Why a seal would change nothing: every trail's entries after its last digest are only
+        earlier seals' own (sealing them would only ever seal the seal before)."""
+        for stream in self._trail.log.streams(ctx.principal.actor.org):
+            last = self._trail.last_digest(stream)
+            after = self._trail.records(stream, after=last.last_seq if last else 0)
+            if any(r.command != _SEAL for r in after):
+                return None
+        return "every trail is sealed up to its last entry"
 
     def seal(self, _: c.SealAudit, ctx: Context) -> Reply:
         """A digest over every stream of the org with entries past its last digest."""
         org = ctx.principal.actor.org
         sealed = [d for s in self._trail.log.streams(org) if (d := self._trail.seal(s))]
         fields = [(label(d.stream), f"digest #{d.number} seals #{d.last_seq}") for d in sealed]
-        title = f"Sealed {len(sealed)} trails" if sealed else "Every trail was already sealed"
+        title = (
+            f"Sealed {counted(len(sealed), 'trail')}"
+            if sealed
+            else "Every trail was already sealed"
+        )
         return Reply(tone=Tone.OK, title=title, fields=fields)
 
 
@@ -232,7 +247,10 @@ def verification_reply(report: Verification, *, storage: str) -> Reply:
             if last
             else "none yet",
         ),
-        ("Not yet sealed", f"{max(report.uncovered, 0)} entries after the last digest"),
+        (
+            "Not yet sealed",
+            f"{counted(max(report.uncovered, 0), 'entry', 'entries')} after the last digest",
+        ),
     ]
     if report.anchor:
         fields.append(("Started at", f"digest #{report.anchor.number} (#{report.anchor.last_seq})"))

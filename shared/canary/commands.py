@@ -13,17 +13,23 @@ from shared.identity.rbac import Permission
 from shared.services.commands import ServiceName
 
 METRICS = ("errors", "p99_latency")
+_EXAMPLE = "5,25,50,100"
 
 
 def _steps(text: str) -> str:
     try:
         steps = [float(part) for part in text.split(",")]
     except ValueError:
-        raise ValueError("write steps as percentages, like 5,25,50,100") from None
-    if not steps or steps[-1] != 100 or any(not 0 < s <= 100 for s in steps):
-        raise ValueError("steps are percentages between 0 and 100, the last one 100")
+        raise ValueError(f"write steps as percentages, e.g. `{_EXAMPLE}`") from None
+    if outside := [s for s in steps if not 0 < s <= 100]:
+        raise ValueError(
+            f"`{outside[0]:g}` is not a step: each is a percentage above 0 and at most 100, "
+            f"e.g. `{_EXAMPLE}`"
+        )
     if steps != sorted(set(steps)):
-        raise ValueError("steps must rise")
+        raise ValueError(f"steps must rise, each above the one before, e.g. `{_EXAMPLE}`")
+    if steps[-1] != 100:
+        raise ValueError(f"the last step must be 100 (all traffic), e.g. `{_EXAMPLE}`")
     return text
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from shared.canary import commands as c
 from shared.canary.models import Canary, CanaryState
+from shared.canary.notices import named
 from shared.canary.ports import CanaryStore
 from shared.commands.context import Context, NothingToChange
 from shared.replies import user_ref
@@ -31,9 +32,9 @@ class CanaryNoOps:
             return None
         held = next((r for r in reversed(canary.history) if r.what == "held"), None)
         if held is None:
-            return f"{canary.id} is already held"
+            return f"{named(canary)} is already held"
         since = moment(held.at, today=ctx.now)
-        said = f"{canary.id} is already held since {since} (by @{held.by})"
+        said = f"{named(canary)} is already held since {since} (by @{held.by})"
         return NothingToChange(said, (user_ref(held.by),))
 
     def resume(self, command: c.ResumeCanary, ctx: Context) -> str | None:
@@ -41,7 +42,7 @@ class CanaryNoOps:
         canary = self._found(command.id, ctx)
         if canary is None or canary.state is not CanaryState.RUNNING:
             return None
-        return f"{canary.id} is not held, it is {canary.standing}"
+        return f"{named(canary)} is not held, it is {canary.standing}"
 
     def promote(self, command: c.PromoteCanary, ctx: Context) -> str | None:
         """Promoting a promoted canary (or one being promoted)."""
@@ -55,4 +56,4 @@ class CanaryNoOps:
         canary = self._found(canary_id, ctx)
         if canary is None or canary.state not in states:
             return None
-        return f"{canary.id} is already {canary.state.said}"
+        return f"{named(canary)} is already {canary.state.said}"

@@ -137,16 +137,16 @@ def team_list(team: str, canaries: Sequence[Canary]) -> Reply:
     """A team's canaries, one line each."""
     if not canaries:
         return Reply(tone=Tone.INFO, title=f"Team {team} has no canaries yet")
-    fields = [(x.id, f"{x.service} {x.release}: {x.standing}") for x in canaries]
+    fields = [(x.id, f"{x.service} version {x.release}: {x.standing}") for x in canaries]
     return Reply(tone=Tone.INFO, title=f"Canaries of {team}", fields=fields)
 
 
 def unknown_canary(canary_id: str, team: str, canaries: Sequence[Canary]) -> str:
     """Why `canary_id` is not found, with the id it may be a typo of, or the team's canaries."""
     return missing_record(
-        f"There is no canary {canary_id} in team {team}",
+        f"Team {team} has no canary `{canary_id}`",
         canary_id,
-        [(x.id, f"{x.service} {x.release}, {x.state.said}") for x in canaries],
+        [(x.id, f"{x.service} version {x.release}, {x.state.said}") for x in canaries],
         none="`sre canary start SERVICE --version V`",
         more="`sre canary list`",
     )

@@ -16,6 +16,7 @@ from shared.canary.notices import (
     CanaryMessages,
     Chart,
     decided_reply,
+    named,
     not_done,
     start_left,
     started_reply,
@@ -295,7 +296,7 @@ def _refusal(canary: Canary, where: str = "") -> str:
     """Why a command is refused by where `canary` stands (`where`: on which target)."""
     if canary.state is CanaryState.STARTING:
         return (
-            f"{canary.id} is still starting{where}: a start left unfinished is rolled back by the "
-            "scheduler within a few minutes."
+            f"{named(canary)} is still starting{where}: a start left unfinished is rolled back "
+            "by the scheduler within a few minutes."
         )
-    return f"{canary.id} is already {canary.state.said}{where}."
+    return f"{named(canary)} is already {canary.state.said}{where}."

@@ -69,10 +69,20 @@ class Phrasebook:
         else:
             advice, lines = "", self.topic_list()
         return InvalidCommandError(
-            f"`{shown(' '.join(lowered[:3]))}` is not a command.{hint}{advice}",
+            f"`{shown(' '.join(self._command_words(lowered, guess, after)))}` is not a command."
+            f"{hint}{advice}",
             usage=lines,
             suggestion=f"sre {suggestion}" if suggestion else None,
         )
+
+    def _command_words(
+        self, lowered: list[str], guess: str | None, after: Sequence[str]
+    ) -> list[str]:
+        """The words typed as the command, never its arguments (`alert silenc`, not `alert
+        silenc e`): those the guess stood for; unguessed, a known noun and the word after it."""
+        if guess:
+            return lowered[: min(len(lowered) - len(after), len(guess.split()))] or lowered[:1]
+        return lowered[:2] if lowered[0] in self.topics() else lowered[:1]
 
     def _fits(self, said: str, lowered: list[str]) -> bool:
         """Whether a command may be suggested for the typed words: it takes every option typed

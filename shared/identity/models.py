@@ -27,7 +27,8 @@ _TEAM_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 def _team_name(value: str) -> str:
     if not _TEAM_NAME.match(value):
         raise ValueError(
-            f"{value!r} is not a team name: use 1-40 lower case letters, digits and dashes"
+            f"`{value}` is not a valid name: lowercase letters, digits and `-`, 1 to 40 "
+            "characters, starting and ending with a letter or digit, e.g. `payments`"
         )
     return value
 

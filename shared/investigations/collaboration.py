@@ -106,7 +106,7 @@ class Collaboration:
         """Findings, participants and the timeline."""
         inv = self._get(command.id, ctx)
         days = any(e.time.date() != ctx.now.date() for e in inv.timeline)  # all dated, or none
-        lines = [f"{clock(e.time, days=days)} @{e.actor} {e.kind}: {e.text}" for e in inv.timeline]
+        lines = [f"{clock(e.time, days=days)} {e.told()}" for e in inv.timeline]
         fields = [
             ("Status", inv.status.value),
             ("Service", inv.service),
@@ -231,7 +231,8 @@ class Collaboration:
             raise ConflictError(f"{inv.id} already belongs to team {team}.")
         if self._directory.get_team(org, team) is None:
             hint = did_you_mean(team, [t.name for t in self._directory.list_teams(org)])
-            raise NotFoundError(f"There is no team {team}.{hint} `sre team list` shows the teams.")
+            hint = hint or " `sre team list` shows yours."
+            raise NotFoundError(f"There is no team `{team}`.{hint}")
         platform = ctx.principal.actor.platform
         targets = channel_targets(self._directory, org, team, platform)
         if not targets:

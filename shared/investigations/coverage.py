@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from shared.replies import Reply, Tone
+from shared.replies import Reply, Tone, counted
 from shared.telemetry.judgement import evidence
 from shared.telemetry.models import Finding, Judgement, Service, Verdict
 from shared.telemetry.queries import UNITS
@@ -21,7 +21,7 @@ def reason(verdict: Verdict, window: str) -> str:
         return f"no data in {window}"
     if verdict.judgement is Judgement.SHORT_BASELINE:
         return (
-            f"not enough baseline: {verdict.baseline_points} points before the window "
+            f"not enough baseline: {counted(verdict.baseline_points, 'point')} before the window "
             f"and {verdict.window_points} in it; a baseline needs {verdict.needed_points}"
         )
     return (

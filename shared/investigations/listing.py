@@ -62,7 +62,7 @@ def _wider(command: c.ListInvestigations, count: int) -> str:
 def unknown_investigation(investigation_id: str, team: str, known: Sequence[Investigation]) -> str:
     """Why `investigation_id` is not found: the id it may be a typo of, or the team's latest."""
     return missing_record(
-        f"There is no investigation {investigation_id} in team {team}",
+        f"Team {team} has no investigation `{investigation_id}`",
         investigation_id,
         [(i.id, f"{i.service}, {i.status.value}") for i in known],
         none="`sre investigate SERVICE` opens one",

@@ -9,7 +9,7 @@ from shared.investigations.models import Investigation
 from shared.records import Frozen
 from shared.telemetry.models import Event, Finding, Signal, Verdict
 from shared.telemetry.queries import UNITS
-from shared.times import clock, period, spans_days
+from shared.times import clock, period
 
 DEPLOY = "deploy"
 
@@ -100,21 +100,21 @@ def ordered(investigation: Investigation) -> list[Signal]:
 
 
 def caption(marks: Marks) -> str:
-    """What the panel marks, in words (the page's figure caption; the chart says it too)."""
-    days = spans_days(marks.start, marks.end)
+    """What the panel marks, in words (the page's figure caption), every time with its date:
+    the page is read any day."""
     parts: list[str] = []
     if marks.baseline_start and marks.baseline_end:
         where = "shaded" if marks.baseline_shown else "before the chart"
-        dated = spans_days(marks.baseline_start, marks.end)  # the baseline was another day
-        when = period(marks.baseline_start, marks.baseline_end, days=dated)
+        when = period(marks.baseline_start, marks.baseline_end, days=True)
         parts.append(f"Baseline {when} ({where})")
     for deploy in marks.deploys:
         where = "" if deploy in marks.shown_deploys else ", before the chart"
         what = deploy.summary[:1].upper() + deploy.summary[1:]
-        parts.append(f"{what} at {clock(deploy.time, days=days)} UTC{where}")
+        parts.append(f"{what} at {clock(deploy.time, days=True)} UTC{where}")
     if marks.change_start and marks.change_end:
-        parts.append(f"Change {period(marks.change_start, marks.change_end)}, then recovered")
+        when = period(marks.change_start, marks.change_end, days=True)
+        parts.append(f"Change {when}, then recovered")
     elif marks.change_start:
         where = ", before the chart" if marks.change_start < marks.start else ""
-        parts.append(f"Change from {clock(marks.change_start, days=days)} UTC{where}")
+        parts.append(f"Change from {clock(marks.change_start, days=True)} UTC{where}")
     return ". ".join(parts) + ("." if parts else "")

@@ -27,6 +27,11 @@ class TimelineEntry(Frozen):
     kind: str
     text: str
 
+    def told(self) -> str:
+        """`@rey comment: rolled back v7`, or `@rey reopened` when the text only names the kind."""
+        said = "" if self.text in {"", self.kind} else f": {self.text}"
+        return f"@{self.actor} {self.kind}{said}"
+
 
 class Investigation(Frozen):
     """An investigation of one service, owned by one team, worked by its participants."""

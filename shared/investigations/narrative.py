@@ -13,8 +13,9 @@ from shared.telemetry.models import Finding, Judgement
 from shared.times import clock, moment
 
 
-def _change(finding: Finding, day: datetime) -> str:
-    """`p99 latency at 08:30 (3.5×)`, dated when it is not of the day of `day` (the reader's)."""
+def _change(finding: Finding, day: datetime, *, dated: bool) -> str:
+    """`p99 latency at 08:30 (3.5×)`, dated when it is not of the day of `day` (the reader's),
+    or always when `dated` (a page, read any day)."""
     ratio = finding.ratio
     if finding.baseline < 0 or finding.current < 0:
         difference = finding.current - finding.baseline
@@ -28,7 +29,7 @@ def _change(finding: Finding, day: datetime) -> str:
     if finding.end is not None:
         minutes = round((finding.end - finding.onset).total_seconds() / 60)
         size += f" for {minutes} min"
-    at = clock(finding.onset, days=finding.onset.date() != day.date())
+    at = clock(finding.onset, days=dated or finding.onset.date() != day.date())
     return f"{finding.signal.label} at {at} ({size})"
 
 
@@ -55,25 +56,38 @@ class NarrativeSummariser:
     def summarise(self, investigation: Investigation) -> str:
         """A short account: the first change, what it followed, then the rest in order, and
         which signals could not be judged."""
-        changes = sorted(investigation.findings, key=lambda f: (f.onset, f.signal.value))
-        if not changes:
-            return _without_changes(investigation)
-        first, *rest = changes
-        # dated unless of the reader's day: the day the report was written
-        at = moment(first.onset, today=investigation.opened_at)
-        text = f"{first.signal.label.capitalize()} moved first, at {at}"
-        if first.end is not None:
-            minutes = round((first.end - first.onset).total_seconds() / 60)
-            text += f" for {minutes} min"
-        if first.near:
-            minutes = round((first.onset - first.near.time).total_seconds() / 60)
-            text += f", {minutes} min after {first.near.summary}"
-        text += "."
-        if rest:
-            text += " Then " + ", ".join(_change(f, investigation.opened_at) for f in rest) + "."
-        if unjudged := _unjudged(investigation):
-            text += f" Could not judge {unjudged}."
-        if investigation.logs:
-            top = investigation.logs[0]
-            text += f" Most frequent in the logs: {top.text} ({top.window} in the window)."
-        return text
+        return account(investigation)
+
+
+def account(investigation: Investigation, *, dated: bool = False) -> str:
+    """The rule-based account; every time with its date when `dated` (the page, read any day),
+    else dated only when not of the day the report was written."""
+    changes = sorted(investigation.findings, key=lambda f: (f.onset, f.signal.value))
+    if not changes:
+        return _without_changes(investigation)
+    first, *rest = changes
+    at = (
+        f"{clock(first.onset, days=True)} UTC"
+        if dated
+        else moment(first.onset, today=investigation.opened_at)
+    )
+    text = f"{first.signal.label.capitalize()} moved first, at {at}"
+    if first.end is not None:
+        minutes = round((first.end - first.onset).total_seconds() / 60)
+        text += f" for {minutes} min"
+    if first.near:
+        minutes = round((first.onset - first.near.time).total_seconds() / 60)
+        text += f", {minutes} min after {first.near.summary}"
+    text += "."
+    if rest:
+        text += (
+            " Then "
+            + ", ".join(_change(f, investigation.opened_at, dated=dated) for f in rest)
+            + "."
+        )
+    if unjudged := _unjudged(investigation):
+        text += f" Could not judge {unjudged}."
+    if investigation.logs:
+        top = investigation.logs[0]
+        text += f" Most frequent in the logs: {top.text} ({top.window} in the window)."
+    return text

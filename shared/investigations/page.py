@@ -1,4 +1,5 @@
-"""An investigation's shareable page: a signed, expiring link and a phone-friendly HTML page."""
+"""An investigation's shareable page: a signed, expiring link and a phone-friendly HTML page.
+The page has no reader's "now": every time on it carries its date."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from shared.audit.seal import SigningKey
 from shared.identity.models import OrgId
 from shared.investigations.marks import caption, marks_for, ordered
 from shared.investigations.models import Investigation
+from shared.investigations.narrative import NarrativeSummariser, account
 from shared.investigations.ports import InvestigationStore
 from shared.investigations.signal_states import (
     cannot_judge,
@@ -20,6 +22,7 @@ from shared.investigations.signal_states import (
     state,
     without_findings,
 )
+from shared.telemetry.analysis import headline
 from shared.telemetry.models import Signal
 from shared.times import clock, period
 
@@ -65,15 +68,31 @@ def _lists(investigation: Investigation) -> tuple[str, str, str]:
         for t in sorted(investigation.events, key=lambda t: t.time)
     )
     logs = "".join(
-        f"<li><strong>{e(item.source)}</strong> {e(item.describe(investigation.end))}</li>"
+        f"<li><strong>{e(item.source)}</strong> {e(item.describe(dated=True))}</li>"
         for item in investigation.logs
     )
     timeline = "".join(
-        f"<li><time>{clock(t.time, days=True)} UTC</time> @{e(t.actor)} {e(t.kind)}: "
-        f"{e(t.text)}</li>"
+        f"<li><time>{clock(t.time, days=True)} UTC</time> {e(t.told())}</li>"
         for t in investigation.timeline
     )
     return events, logs, timeline
+
+
+def _dated(investigation: Investigation) -> tuple[str, str]:
+    """The headline and narrative with every time dated, when they are the ones written from the
+    findings for the day of the report (another summariser's words, or another headline, stay)."""
+    title, told = investigation.headline, investigation.narrative
+    if investigation.findings:
+        first, service, at = (
+            investigation.findings[0],
+            investigation.service,
+            investigation.opened_at,
+        )
+        if title == f"{service}: {headline(first, at)}":
+            title = f"{service}: {headline(first, at, dated=True)}"
+    if told == NarrativeSummariser().summarise(investigation):
+        told = account(investigation, dated=True)
+    return title, told
 
 
 STYLE = """
@@ -98,17 +117,18 @@ def render(investigation: Investigation, panels: Mapping[Signal, bytes]) -> str:
     signals = "".join(_signal(investigation, s, panels.get(s)) for s in ordered(investigation))
     events, logs, timeline = _lists(investigation)
     missing = not_judged(investigation)
+    title, told = _dated(investigation)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(investigation.id)} · {e(investigation.service)}</title>
 <style>{STYLE}</style></head><body>
 {f'<p id="cannot-judge" role="alert">{e(warning)}</p>' if warning else ""}
-<h1 id="headline">{e(investigation.headline)}</h1>
+<h1 id="headline">{e(title)}</h1>
 <p class="meta">{e(investigation.id)} · team {e(investigation.team)}
  · {e(investigation.status.value)}
  · {period(investigation.start, investigation.end, days=True)}</p>
-<p id="narrative">{e(investigation.narrative)}</p>
+<p id="narrative">{e(told)}</p>
 <h2>Findings</h2><ol id="findings">{_findings(investigation)}</ol>
 {f'<p id="not-judged">{e(missing)}</p>' if missing else ""}
 {f'<h2>Signals</h2><section id="signals">{signals}</section>' if signals else ""}

@@ -1,10 +1,11 @@
 """How the page words each signal's state: changed, steady, or why it could not be judged; never
-"no change" for a signal that was not judged."""
+"no change" for a signal that was not judged. The page is read any day: every time has its date."""
 
 from __future__ import annotations
 
 from shared.investigations.coverage import reason
 from shared.investigations.models import Investigation
+from shared.replies import counted
 from shared.telemetry.judgement import evidence as worded
 from shared.telemetry.models import Finding, Judgement, Signal, Verdict
 from shared.telemetry.queries import UNITS
@@ -19,9 +20,9 @@ def evidence(finding: Finding) -> str:
 
 def _baseline(verdict: Verdict) -> str:
     if verdict.baseline_start and verdict.baseline_end:
-        when = period(verdict.baseline_start, verdict.baseline_end)
-        return f" of {when} ({verdict.baseline_points} points)"
-    return f" ({verdict.baseline_points} points)" if verdict.baseline_points else ""
+        when = period(verdict.baseline_start, verdict.baseline_end, days=True)
+        return f" of {when} ({counted(verdict.baseline_points, 'point')})"
+    return f" ({counted(verdict.baseline_points, 'point')})" if verdict.baseline_points else ""
 
 
 def state(investigation: Investigation, verdict: Verdict) -> str:
@@ -33,7 +34,7 @@ def state(investigation: Investigation, verdict: Verdict) -> str:
     elif kind is Judgement.STEADY:
         text = f"steady: within its baseline{_baseline(verdict)}"
     else:
-        text = reason(verdict, period(investigation.start, investigation.end))
+        text = reason(verdict, period(investigation.start, investigation.end, days=True))
         text = f"not judged, {text}" if kind is Judgement.SHORT_BASELINE else text
     return f"{text}. {verdict.note}".strip() if verdict.note else text
 
@@ -65,7 +66,7 @@ def cannot_judge(investigation: Investigation) -> str | None:
     """What the page says first when not one signal could be judged; None otherwise."""
     if not investigation.verdicts or len(unjudged(investigation)) < len(investigation.verdicts):
         return None
-    when = period(investigation.start, investigation.end)
+    when = period(investigation.start, investigation.end, days=True)
     return f"Cannot judge {investigation.service}: {_grouped(unjudged(investigation))} in {when}."
 
 

@@ -99,6 +99,15 @@ def _unit(signal: Signal) -> str:
     )
 
 
+def _units_of(signal: Signal) -> str:
+    """What a signal is measured in, with an example: said when a condition gives another unit."""
+    if _unit(signal) == "ms":
+        return f"{signal.label} is a time: use ms or s, e.g. `{signal.value} > 800ms`"
+    if _unit(signal) == "%":
+        return f"{signal.label} is a percentage: use %, e.g. `{signal.value} > 2%`"
+    return f"{signal.label} has no unit: write a number alone, e.g. `{signal.value} > 100`"
+
+
 def _short(hold: timedelta) -> str:
     seconds = int(hold.total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
@@ -122,10 +131,15 @@ def parse(text: str) -> Condition:
         raise ValueError(f"`{found['signal']}` is not a signal: use one of {names}") from None
     unit = found["unit"] or ""
     if (unit in {"ms", "s"} and _unit(signal) != "ms") or (unit == "%" and _unit(signal) != "%"):
-        raise ValueError(f"{signal.label} is not measured in {unit}")
+        raise ValueError(_units_of(signal))
     m, n = int(found["m"] or 1), int(found["n"] or 1)
-    if not 1 <= m <= n:
-        raise ValueError(f"`{m} of {n}` needs 1 <= M <= N")
+    if m > n:
+        raise ValueError(
+            f"`{m} of {n}`: the points that breach cannot outnumber the points looked at, "
+            "e.g. `3 of 5`"
+        )
+    if m < 1:
+        raise ValueError(f"`{m} of {n}`: at least one point must breach, e.g. `3 of 5`")
     hold = duration(found["hold"]) if found["hold"] else timedelta(0)
     if hold > LONGEST:
         raise ValueError(f"`for {found['hold']}` is too long: at most {written(LONGEST)}")

@@ -120,7 +120,7 @@ class BindChannel(Command):
     target_field = "channel"
     mutates = True
     purpose = "Bind this channel (or a named one) to a team: commands typed there act for it."
-    examples = ("sre team bind --team payments", "sre team bind C024BE91L --team payments")
+    examples = ("sre team bind --team payments", "sre team bind #payments --team payments")
     channel: ChannelRef | None = None
     team: OptionalTeam = None
 
@@ -134,7 +134,7 @@ class UnbindChannel(Command):
     target_field = "channel"
     mutates = True
     purpose = "Unbind this channel (or a named one) from its team."
-    examples = ("sre team unbind", "sre team unbind C024BE91L")
+    examples = ("sre team unbind", "sre team unbind #payments")
     channel: ChannelRef | None = None
     team: OptionalTeam = None
 

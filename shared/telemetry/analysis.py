@@ -80,10 +80,10 @@ def rank(findings: Sequence[Finding]) -> list[Finding]:
     return sorted(findings, key=weight, reverse=True)
 
 
-def headline(finding: Finding, today: datetime | None = None) -> str:
+def headline(finding: Finding, today: datetime | None = None, *, dated: bool = False) -> str:
     """One line an on-call engineer reads first (`today`: the reader's now, to date a change
-    that began another day)."""
-    text = f"{finding.signal.label} {summary(finding, today)}"
+    that began another day; `dated`: every time with its date, for a page read any day)."""
+    text = f"{finding.signal.label} {summary(finding, today, dated=dated)}"
     if finding.near:
         minutes = round((finding.onset - finding.near.time).total_seconds() / 60)
         text += f", {minutes} min after {finding.near.summary}"

@@ -9,7 +9,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from shared.records import Frozen
-from shared.times import moment
+from shared.times import clock, moment
 
 
 class Signal(StrEnum):
@@ -168,9 +168,15 @@ class LogEvidence(Frozen):
     first: datetime | None = None
     """When it first appeared in the window."""
 
-    def describe(self, today: datetime | None = None) -> str:
+    def describe(self, today: datetime | None = None, *, dated: bool = False) -> str:
         """One line for the report: `503 POST /pay: 412 since 14:05 UTC (none before)`, the
-        time with its date when it is not of the day of `today` (the window's end)."""
+        time with its date when it is not of the day of `today` (the window's end), or always
+        when `dated` (a page, read any day)."""
         before = f"{self.baseline} before" if self.baseline else "none before"
-        since = f" since {moment(self.first, today=today or self.first)}" if self.first else ""
+        when = self.first and (
+            f"{clock(self.first, days=True)} UTC"
+            if dated
+            else moment(self.first, today=today or self.first)
+        )
+        since = f" since {when}" if when else ""
         return f"{self.text}: {self.window}{since} ({before})"

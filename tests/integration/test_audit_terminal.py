@@ -51,3 +51,21 @@ def test_a_team_folder_removed_fails_verify_all(
     out = capsys.readouterr().out
     assert "Audit trails BROKEN: 1 of 3" in out
     assert "the stream was deleted" in out
+
+
+def test_a_second_seal_has_nothing_to_seal_and_counts_are_in_words(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the demo team with a member, and every trail sealed once
+    assert main(["team", "member", "add", "erin"]) == 0
+    assert main(["audit", "seal"]) == 0
+    assert "Sealed 2 trails" in capsys.readouterr().out
+    # WHEN the auditor seals again straight away
+    assert main(["audit", "seal"]) == 0
+    # THEN nothing is sealed: only the first seal's own entry came after it
+    assert "Nothing to change: every trail is sealed up to its last entry." in (
+        capsys.readouterr().out
+    )
+    # AND verify counts that one entry in the singular
+    assert main(["audit", "verify", "--org"]) == 0
+    assert "1 entry after the last digest" in capsys.readouterr().out

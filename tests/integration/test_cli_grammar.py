@@ -50,7 +50,7 @@ def test_a_topic_alone_lists_its_commands(home: Path, capsys: pytest.CaptureFixt
 def test_a_comment_is_the_rest_of_the_line(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["investigation", "comment", "inv-3f9c2a", "rolled", "back", "v7"]) == 1
     out = capsys.readouterr().out
-    assert "There is no investigation inv-3f9c2a" in out  # read as a comment, looked up
+    assert "Team demo has no investigation `inv-3f9c2a`" in out  # read as a comment, looked up
     assert "did not expect" not in out
 
 
@@ -86,7 +86,9 @@ def test_analyze_says_a_missing_file_and_a_folder_in_words(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["analyze", "anomalies", str(tmp_path / "nonexist.csv")]) == 1
-    assert capsys.readouterr().err.strip() == f"sre: no file {tmp_path / 'nonexist.csv'}"
+    assert capsys.readouterr().err.strip() == (
+        f"✗ Not found\nThere is no file {tmp_path / 'nonexist.csv'}."
+    )
     assert main(["analyze", "anomalies", str(tmp_path)]) == 1
     assert capsys.readouterr().err.strip() == f"sre: {tmp_path} is a folder, not a CSV file"
 

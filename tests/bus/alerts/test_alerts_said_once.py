@@ -113,7 +113,7 @@ def test_silences_read_as_words_and_one_without_a_comment_says_so(services: Serv
     # WHEN the silences are listed, while active
     active = slack(run(services, "silence list", user="vic", channel="C-pay"))
     # THEN it says which alert in words, and that it has no comment
-    assert "active · alert s · until 10:30 UTC (1h left) by @rey: no comment" in active, active
+    assert "active · alert s · until 10:30 UTC (1h left) by @rey (no comment)" in active, active
     assert "alert=" not in active and "silenced from chat" not in active
     # AND an unknown id names it the same way
     assert run(services, f"silence expire {id_}", user="rey", channel="C-pay").tone is Tone.OK

@@ -32,7 +32,10 @@ def test_holding_a_held_canary_again_changes_nothing_and_says_since_when(
     again = run(services, f"canary hold {canary}", user="oli", channel="C-pay")
     # THEN it is answered at once, an answer and not a failure, nothing queued or audited
     assert again.tone is Tone.INFO and not again.failed
-    assert again.title == f"Nothing to change: {canary} is already held since 09:30 UTC (by @oli)."
+    assert again.title == (
+        f"Nothing to change: checkout-api version 43 ({canary}) is already held "
+        "since 09:30 UTC (by @oli)."
+    )
     assert [ref.id for ref in again.refs] == ["oli"]  # (Slack mentions who holds it)
     assert "Working on" not in str(blocks(again))
     assert run_worker(services) == []
@@ -47,13 +50,17 @@ def test_resuming_a_running_canary_and_rolling_back_a_rolled_back_one_change_not
     resumed = run(services, f"canary resume {canary}", user="oli", channel="C-pay")
     assert resumed.tone is Tone.INFO
     assert resumed.title == (
-        f"Nothing to change: {canary} is not held, it is running at 5% (step 1/4)."
+        f"Nothing to change: checkout-api version 43 ({canary}) is not held, "
+        "it is running at 5% (step 1/4)."
     )
     assert not run_deferred(
         services, f"canary rollback {canary}", user="oli", channel="C-pay"
     ).failed
     trail = _trail(services)
     again = run(services, f"canary rollback {canary}", user="oli", channel="C-pay")
-    assert again.title == f"Nothing to change: {canary} is already rolled back."
+    assert (
+        again.title
+        == f"Nothing to change: checkout-api version 43 ({canary}) is already rolled back."
+    )
     assert run_worker(services) == []
     assert _trail(services) == trail

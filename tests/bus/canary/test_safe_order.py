@@ -277,9 +277,12 @@ def test_a_start_its_worker_left_around_the_shift_is_rolled_back_and_never_judge
     assert store.every() == [canary] and router.route(TARGET).weight == moved
     # AND an operator cannot promote it meanwhile, nor the queue's retry start it again
     promote = run_deferred(services, f"canary promote {canary.id}", user="oli", channel="C-pay")
-    assert promote.tone is Tone.ERROR and f"{canary.id} is still starting" in promote.text
+    assert (
+        promote.tone is Tone.ERROR
+        and f"checkout-api version {canary.release} ({canary.id}) is still starting" in promote.text
+    )
     again = run_deferred(services, start, user="oli", channel="C-pay")
-    assert f"{canary.id} is still starting on {TARGET}: a start left unfinished" in again.text
+    assert f"({canary.id}) is still starting on {TARGET}: a start left unfinished" in again.text
     assert store.every() == [canary] and router.route(TARGET).stable == "41"
     # WHEN it runs once the start cannot be under way any more
     reply = run_scheduler(services, clock, 2)

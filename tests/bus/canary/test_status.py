@@ -77,13 +77,32 @@ def test_an_unknown_canary_is_answered_with_the_one_meant_or_the_teams_canaries(
 ) -> None:
     services = canary_services(clock)
     empty = run(services, "canary status can-0a1b2c3d", user="vic", channel="C-pay")
-    assert "There is no canary can-0a1b2c3d in team payments: it has none yet" in empty.text
+    assert "Team payments has no canary `can-0a1b2c3d`: it has none yet" in empty.text
     canary = start_canary(services, "43")
     typo = canary[:-1] + ("0" if canary[-1] != "0" else "1")
     meant = run(services, f"canary status {typo}", user="vic", channel="C-pay")
     assert meant.failed
-    assert f"There is no canary {typo} in team payments. Did you mean `{canary}`?" in meant.text
+    assert f"Team payments has no canary `{typo}`. Did you mean `{canary}`?" in meant.text
     other = run(services, "canary promote can-abcdef99", user="oli", channel="C-pay")
     assert other.tone is Tone.ACCEPTED  # a decision is checked by the worker
     (answer,) = run_worker(services)
-    assert f"its latest: {canary} (checkout-api 43, running)." in answer.text
+    assert f"its latest: {canary} (checkout-api version 43, running)." in answer.text
+
+
+def test_a_canary_is_named_by_its_service_and_version_wherever_it_is_said(
+    clock: MovingClock,
+) -> None:
+    # GIVEN checkout-api's version 43 in canary
+    services = canary_services(clock)
+    canary = start_canary(services, "43")
+    # WHEN another version is started on the same alias, and the team's canaries are listed
+    second = run_deferred(
+        services, "canary start checkout-api --version 51", user="oli", channel="C-pay"
+    )
+    listed = run(services, "canary list", user="vic", channel="C-pay")
+    # THEN the refusal names the running canary as its card does, in Slack, id after
+    said = "\n".join(b["text"]["text"] for b in blocks(second) if "text" in b)
+    assert second.failed
+    assert f"checkout-api version 43 ({canary}) is already running on" in said, said
+    # AND the list says it the same way
+    assert dict(listed.fields)[canary].startswith("checkout-api version 43: ")

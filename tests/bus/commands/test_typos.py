@@ -151,3 +151,22 @@ def test_every_topic_list_names_the_same_topics_and_the_bot_by_its_teams_name(
     assert {"serve", "analyze"} <= set(listed.split(", "))
     # AND Teams users are told to mention the bot by the name Teams shows
     assert f"in Teams: @{manifest['name']['short']} …" in full
+
+
+@pytest.mark.parametrize(
+    ("typed", "quoted"),
+    [
+        ("alert silenc e", "`alert silenc` is not a command."),
+        ("canary rollbak can-35d2dc14", "`canary rollbak` is not a command."),
+        ("team member rmove U024BE7LH", "`team member rmove` is not a command."),
+        ("investigat web", "`investigat` is not a command."),
+    ],
+)
+def test_a_typo_quotes_the_command_words_typed_never_the_arguments(
+    services: Services, typed: str, quoted: str
+) -> None:
+    # WHEN a command is mistyped with its arguments, in Slack
+    said = _slack_text(run(services, typed))
+    # THEN the answer quotes the words typed as the command, and the arguments only in the
+    # suggestion
+    assert quoted in said, said

@@ -68,7 +68,7 @@ def test_escalating_asks_the_other_team_in_its_channel_and_lets_it_join(
     assert [line.split()[2] for line in shown.text.splitlines()] == [
         "opened:",
         "escalated:",
-        "joined:",
+        "joined",
         "comment:",
     ]
     # BUT only the owner resolves it, and search sees nothing else of payments'
@@ -108,7 +108,7 @@ def test_a_user_group_is_mentioned_in_the_thread(opened: tuple[Services, Reply, 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("--to nosuchteam", "There is no team nosuchteam"),
+        ("--to nosuchteam", "There is no team `nosuchteam`"),
         ("--to payments", "already belongs to team payments"),
         ("--to identity", "Team identity has no channel to ask in"),
     ],

@@ -97,7 +97,7 @@ def test_an_investigation_is_recorded_and_worked_together(services: Services) ->
     # THEN the timeline tells it in order, and the team's list shows it resolved
     shown = run(services, f"investigation show {investigation_id}", user="vic", channel="C-pay")
     kinds = [line.split()[2] for line in shown.text.splitlines()]
-    assert kinds == ["opened:", "joined:", "comment:", "resolved:"]
+    assert kinds == ["opened:", "joined", "comment:", "resolved:"]
     assert dict(shown.fields)["Participants"] == "@rey, @ann"
     listed = run(services, "investigation list", user="vic", channel="C-pay")
     assert dict(listed.fields)[investigation_id].startswith("resolved")
@@ -114,7 +114,7 @@ def test_another_team_cannot_see_or_touch_an_investigation(services: Services) -
     ):
         reply = run(services, text, user="sam")  # admin of search, not of payments
         assert reply.title == "Not found"
-        assert "There is no investigation" in reply.text
+        assert "has no investigation" in reply.text
     assert run(services, "investigation list --team search", user="sam").title == (
         "Team search has no investigations yet"
     )

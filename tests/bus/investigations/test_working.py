@@ -164,7 +164,7 @@ def test_an_unknown_id_is_answered_with_the_one_meant_or_the_teams_latest(team: 
     typo = inv[:-1] + ("0" if inv[-1] != "0" else "1")
     reply = run(team, f"investigation show {typo}", user="vic", channel="C-pay")
     assert reply.failed
-    assert f"There is no investigation {typo} in team payments. Did you mean `{inv}`?" in reply.text
+    assert f"Team payments has no investigation `{typo}`. Did you mean `{inv}`?" in reply.text
     other = run(team, "investigation show inv-abcdef99", user="vic", channel="C-pay")
     assert f"its latest: {inv} (checkout-api, open)" in other.text
 
@@ -256,7 +256,7 @@ def test_joining_twice_says_you_are_already_in_it_and_audits_nothing(team: Servi
     assert opener.title == again.title
     assert len(records(team.audit_log, PAYMENTS)) == before
     shown = run(team, f"investigation show {inv}", user="vic", channel="C-pay")
-    assert [line.split()[2] for line in shown.text.splitlines()] == ["opened:", "joined:"]
+    assert [line.split()[2] for line in shown.text.splitlines()] == ["opened:", "joined"]
 
 
 def test_an_empty_comment_is_refused_and_changes_nothing(team: Services) -> None:

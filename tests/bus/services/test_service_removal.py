@@ -276,4 +276,4 @@ def test_a_typo_in_a_team_to_escalate_to_gets_a_suggestion() -> None:
     )
     reply = _oli(services, create)
     assert reply.tone is Tone.ERROR
-    assert "There is no team serach to escalate to. Did you mean `search`?" in _slack(reply)
+    assert "There is no team `serach` to escalate to. Did you mean `search`?" in _slack(reply)

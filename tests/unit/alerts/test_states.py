@@ -88,8 +88,8 @@ def test_a_fire_and_a_resolve_are_the_only_transitions_told() -> None:
     [
         ("p99 > 800ms for 5m", "`p99` is not a signal"),
         ("p99_latency 800ms", "is not a condition"),
-        ("error_rate > 800ms", "error rate is not measured in ms"),
-        ("error_rate > 2% 6 of 5", "needs 1 <= M <= N"),
+        ("error_rate > 800ms", "error rate is a percentage: use %, e.g. `error_rate > 2%`"),
+        ("error_rate > 2% 6 of 5", "cannot outnumber the points looked at, e.g. `3 of 5`"),
     ],
 )
 def test_a_wrong_condition_says_what_is_wrong(text: str, problem: str) -> None:

@@ -41,7 +41,7 @@ def latency(faulted_ms: float, minutes: int, *, seed: int = 1) -> MetricData:
         ("p99_latency < 2s for 5m", "is an alert rule, not a steady state"),
         ("p99_latency > 2s", "describes a breach"),
         ("traffic < 100", "traffic is not judged under a fault"),
-        ("p99_latency < 2%", "is not measured in %"),
+        ("p99_latency < 2%", "p99 latency is a time: use ms or s"),
     ],
 )
 def test_only_a_bound_on_a_faultable_signal_is_a_steady_state(text: str, why: str) -> None:

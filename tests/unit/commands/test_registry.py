@@ -72,7 +72,7 @@ def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> No
 @pytest.mark.parametrize(
     ("typed", "complaint"),
     [
-        ("team create Payments!", "not a team name"),
+        ("team create Payments!", "`Payments!` is not a valid name: lowercase letters"),
         ("team member add", "user is missing"),
         ("team member add U1 --role boss", "`boss` is not a valid --role: use viewer, respon"),
         ("team member add U1 extra", "did not expect `extra`"),

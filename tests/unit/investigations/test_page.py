@@ -8,8 +8,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from shared.investigations.models import Investigation
+from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import render
-from shared.telemetry.models import Event, Finding, Judgement, Signal, Verdict
+from shared.telemetry.analysis import headline
+from shared.telemetry.models import Event, Finding, Judgement, LogEvidence, Signal, Verdict
 
 END = datetime(2026, 11, 29, 23, 18, tzinfo=UTC)
 START = END - timedelta(minutes=40)
@@ -19,7 +21,9 @@ DEPLOY = Event(time=START + timedelta(minutes=10), kind="deploy", summary="deplo
 def _text(page: str, element_id: str | None = None) -> str:
     """What a reader sees of the page (or of one element), tags dropped, whitespace collapsed."""
     if element_id:
-        found = re.search(rf'id="{element_id}"[^>]*>(.*?)</(?:ol|ul|p|figure|section)>', page, re.S)
+        found = re.search(
+            rf'id="{element_id}"[^>]*>(.*?)</(?:ol|ul|p|h1|figure|section)>', page, re.S
+        )
         assert found, f"no #{element_id} on the page"
         page = found.group(1)
     page = re.sub(r"<(style|title)>.*?</\1>", "", page, flags=re.S)
@@ -76,7 +80,7 @@ def test_a_page_where_nothing_could_be_judged_says_so_first() -> None:
     # Then the first thing it says is that nothing could be judged, and why
     assert _text(page).startswith(
         "Cannot judge web: no data for error rate, p99 latency; not enough baseline "
-        "(12 of 60 points) for traffic in 22:38\N{EN DASH}23:18 UTC."
+        "(12 of 60 points) for traffic in Sun 29 Nov 22:38\N{EN DASH}23:18 UTC."
     )
     assert "no significant change" not in _text(page).lower()
     assert "Not judged" in _text(page, "findings")
@@ -124,9 +128,10 @@ def test_each_signal_shows_its_state() -> None:
         "p99 latency changed: 4.1× baseline since Sun 29 Nov 22:51 UTC (380 ms → 1,560 ms)"
     )
     assert state(Signal.P50_LATENCY) == (
-        "p50 latency steady: within its baseline of 18:38\N{EN DASH}22:38 UTC (240 points)"
+        "p50 latency steady: within its baseline of Sun 29 Nov 18:38\N{EN DASH}22:38 UTC "
+        "(240 points)"
     )
-    assert state(Signal.ERROR_RATE) == "error rate no data in 22:38\N{EN DASH}23:18 UTC"
+    assert state(Signal.ERROR_RATE) == "error rate no data in Sun 29 Nov 22:38\N{EN DASH}23:18 UTC"
     assert state(Signal.TRAFFIC) == (
         "traffic not judged, not enough baseline: 12 points before the window and 3 in it; "
         "a baseline needs 60"
@@ -267,13 +272,13 @@ def test_each_chart_is_captioned_with_its_baseline_deploys_and_change() -> None:
     caption = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S)
     assert caption
     assert html.unescape(caption.group(1)) == (
-        "Baseline 18:38\N{EN DASH}22:38 UTC (before the chart). "
-        "Deploy v42 of web at 22:48 UTC. Deploy v43 of web at 23:13 UTC. "
-        "Change 22:51\N{EN DASH}23:06 UTC, then recovered."
+        "Baseline Sun 29 Nov 18:38\N{EN DASH}22:38 UTC (before the chart). "
+        "Deploy v42 of web at Sun 29 Nov 22:48 UTC. Deploy v43 of web at Sun 29 Nov 23:13 UTC. "
+        "Change Sun 29 Nov 22:51\N{EN DASH}23:06 UTC, then recovered."
     )
 
 
-def test_a_baseline_of_another_day_is_dated_and_the_window_is_not() -> None:
+def test_a_baseline_across_midnight_is_dated_at_both_ends() -> None:
     # Given a window just after midnight, judged against the four hours before it
     start = datetime(2026, 11, 30, 0, 10, tzinfo=UTC)
     investigation = _investigation(
@@ -294,10 +299,50 @@ def test_a_baseline_of_another_day_is_dated_and_the_window_is_not() -> None:
     # When the page is rendered with traffic's chart
     page = render(investigation, {Signal.TRAFFIC: b"\x89PNG"})
 
-    # Then the baseline has its dates, the deploy inside the window only its time
+    # Then the baseline has both its dates, and the deploy its own
     caption = re.search(r"<figcaption>(.*?)</figcaption>", page, re.S)
     assert caption
     assert html.unescape(caption.group(1)) == (
         "Baseline Sun 29 Nov 20:10 \N{EN DASH} Mon 30 Nov 00:10 UTC (before the chart). "
-        "Deploy v42 at 00:15 UTC."
+        "Deploy v42 at Mon 30 Nov 00:15 UTC."
     )
+
+
+def test_every_time_on_the_page_carries_its_date() -> None:
+    # Given an investigation opened the day of its change, its headline and account written as
+    # the report writes them for that day (times without a date)
+    finding = _finding(Signal.P99_LATENCY, "", near=None)
+    opened = _investigation(
+        findings=[finding],
+        verdicts=[_verdict(Signal.P99_LATENCY, Judgement.CHANGED)],
+        events=[DEPLOY],
+        logs=[LogEvidence(source="web", text="503 POST /pay", window=412, baseline=0, first=START)],
+        headline=f"web: {headline(finding, END)}",
+    )
+    opened = opened.model_copy(update={"narrative": NarrativeSummariser().summarise(opened)})
+    assert "Sun 29 Nov" not in opened.headline + opened.narrative
+
+    # When its page is read, some other day
+    page = render(opened, {})
+
+    # Then the headline and the account carry the date, as the findings and events do
+    assert _text(page, "headline") == "web: p99 latency 4.1× baseline since Sun 29 Nov 22:51 UTC"
+    assert _text(page, "narrative") == (
+        "P99 latency moved first, at Sun 29 Nov 22:51 UTC. "
+        "Most frequent in the logs: 503 POST /pay (412 in the window)."
+    )
+    assert "Sun 29 Nov 22:51 UTC" in _text(page, "findings")
+    assert _text(page, "logs") == "web 503 POST /pay: 412 since Sun 29 Nov 22:38 UTC (none before)"
+
+
+def test_another_summariser_s_words_and_headline_stay_as_written() -> None:
+    # Given an investigation told by another summariser, with a headline of its own
+    finding = _finding(Signal.P99_LATENCY, "", near=None)
+    told = _investigation(findings=[finding], narrative="Latency rose at 22:51.")
+
+    # When its page is rendered
+    page = render(told, {})
+
+    # Then neither is rewritten
+    assert _text(page, "headline") == "web: p99 latency 4.1× baseline"
+    assert _text(page, "narrative") == "Latency rose at 22:51."
