@@ -346,3 +346,27 @@ def test_another_summariser_s_words_and_headline_stay_as_written() -> None:
     # Then neither is rewritten
     assert _text(page, "headline") == "web: p99 latency 4.1× baseline"
     assert _text(page, "narrative") == "Latency rose at 22:51."
+
+
+def test_a_borrowed_baseline_is_dated_on_the_page() -> None:
+    # Given a steady signal judged against the earliest points of the day (the 4 h before the
+    # window were missing), its note worded for the report's day (a time of that day undated)
+    base_start, base_end = START - timedelta(hours=2), START - timedelta(minutes=30)
+    note = (
+        "the 4 h before the window had 12 points: judged against the earliest 90 points, "
+        f"{base_start:%H:%M}\N{EN DASH}{base_end:%H:%M} UTC"
+    )
+    verdict = _verdict(
+        Signal.ERROR_RATE,
+        Judgement.STEADY,
+        baseline_start=base_start,
+        baseline_end=base_end,
+        baseline_points=90,
+        note=note,
+    )
+    # When its page is read, some other day
+    page = render(_investigation(verdicts=[verdict]), {})
+    # Then the borrowed baseline's period carries its date
+    assert "judged against the earliest 90 points, Sun 29 Nov 20:38\N{EN DASH}22:08 UTC" in _text(
+        page
+    )
