@@ -153,7 +153,7 @@ def verified_list(team: str, results: Sequence[VerifiedResilience], now: datetim
 def unknown_experiment(experiment_id: str, team: str, experiments: Sequence[Experiment]) -> str:
     """Why `experiment_id` is not found, with a likely typo or the team's experiments."""
     return missing_record(
-        f"There is no experiment {experiment_id} in team {team}",
+        f"Team {team} has no experiment `{experiment_id}`",
         experiment_id,
         [(x.id, f"{x.fault.written} on {x.service}, {x.standing}") for x in experiments],
         none='`sre chaos plan SERVICE --fault error --expect "error_rate < 1%"`',
