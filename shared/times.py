@@ -4,7 +4,7 @@ today), `Wed 2 Dec 10:11 – Thu 3 Dec 10:11 UTC` across midnight UTC; a duratio
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 _UNITS = (("h", 3600), ("m", 60), ("s", 1))
 
@@ -65,3 +65,8 @@ def length(span: timedelta) -> str:
         if amount:
             parts.append(f"{amount}{unit}")
     return " ".join(parts)
+
+
+def span_of_day(start: time, end: time) -> str:
+    """Two times of any day as a span a person types: `10:00-12:00` (a weekly window's hours)."""
+    return f"{start:%H:%M}-{end:%H:%M}"

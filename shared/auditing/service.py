@@ -152,7 +152,7 @@ class AuditService:
             if (command.since is None or r.time >= command.since)
             and (command.until is None or r.time < command.until)
         ]
-        content, kind = _encode(records, command.format)
+        content, kind = encoded(records, command.format)
         org = stream.org.replace(":", "-")  # `slack:T1`: no colon in a file name (Windows)
         name = f"audit-{org}-{stream.team.strip('_')}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
         where = self._exports.publish(name, content, kind)
@@ -194,7 +194,9 @@ def _matches(record: AuditRecord, command: c.ShowAudit) -> bool:
     )
 
 
-def _encode(records: list[AuditRecord], kind: str) -> tuple[bytes, str]:
+def encoded(records: list[AuditRecord], kind: str) -> tuple[bytes, str]:
+    """The records as JSON lines or CSV (every cell a spreadsheet could run made inert), and
+    their media type."""
     if kind == "jsonl":
         lines = (r.model_dump_json() for r in records)
         return ("\n".join(lines) + ("\n" if records else "")).encode(), "application/x-ndjson"

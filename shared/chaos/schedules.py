@@ -14,6 +14,7 @@ from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
 from shared.identity.models import Platform
 from shared.records import Frozen
 from shared.telemetry.models import ResourceKind
+from shared.times import span_of_day
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WINDOW_USAGE = "use a day and two times, e.g. Tue 10:00-12:00 (UTC)"
@@ -47,7 +48,7 @@ class Window(Frozen):
     @property
     def written(self) -> str:
         """`Tue 10:00-12:00 UTC`."""
-        return f"{DAYS[self.weekday]} {self.start:%H:%M}-{self.end:%H:%M} UTC"
+        return f"{DAYS[self.weekday]} {span_of_day(self.start, self.end)} UTC"
 
     def opened(self, now: datetime) -> datetime | None:
         """When the window `now` is in opened (None outside every window)."""

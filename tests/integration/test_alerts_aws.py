@@ -31,7 +31,7 @@ def test_alerts_fire_grouped_escalate_and_resolve_in_place_in_slack(
             "team member add W111 --role operator --team payments",
             "service register checkout-api --sample checkout --team payments",
             'alert create slow --service checkout-api --when "p99_latency > 800ms" '
-            "--escalate-after 0m --escalate-to dba --team payments",
+            "--escalate-after 1m --escalate-to dba --team payments",
             'alert create errors --service checkout-api --when "error_rate > 2%" --team payments',
         ]
     ):
@@ -41,11 +41,15 @@ def test_alerts_fire_grouped_escalate_and_resolve_in_place_in_slack(
     first = alerts_tick("tick-1", 0)
     assert first["fields"]["Fired"] == "errors, slow"
     assert alerts_tick("tick-1", 0) == first  # a redelivered event is not evaluated again
-    # THEN one message in C111 names both alerts, and the page is escalated to C222
+    # THEN one message in C111 names both alerts
     posts = slack_api.calls("chat.postMessage")
-    assert [p.body["channel"] for p in posts] == ["C111", "C222"]
+    assert [p.body["channel"] for p in posts] == ["C111"]
     assert "FIRING checkout-api: errors, slow" in _text(posts[0].body)
     assert '"action_id": "sre:0"' in _text(posts[0].body)  # Acknowledge
+    # AND a minute later, nobody having acknowledged it, the page is escalated to C222
+    alerts_tick("tick-2", 1)
+    posts = slack_api.calls("chat.postMessage")
+    assert [p.body["channel"] for p in posts] == ["C111", "C222"]
     assert "Escalated: checkout-api alert slow of team payments" in _text(posts[1].body)
     # WHEN the conditions stop holding and the function runs again
     for n, text in enumerate(
@@ -55,7 +59,7 @@ def test_alerts_fire_grouped_escalate_and_resolve_in_place_in_slack(
         ]
     ):
         slash(text, f"edit-{n}")
-    second = alerts_tick("tick-2", 1)
+    second = alerts_tick("tick-3", 2)
     assert second["fields"]["Resolved"] == "errors, slow"
     # THEN the firing message is updated in place, not posted again
     (update,) = slack_api.calls("chat.update")

