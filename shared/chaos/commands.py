@@ -3,18 +3,24 @@ unhalt."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from shared.chaos.hypothesis import expectation
-from shared.chaos.models import Fault
+from shared.chaos.models import LARGEST_PERCENT, Fault
 from shared.chaos.schedules import WINDOW_USAGE, Window
 from shared.commands.base import Command, OptionalTeam
-from shared.commands.duration import bounded
+from shared.commands.duration import bounded, to_timedelta
 from shared.identity.rbac import Permission
+from shared.judging.condition import well_formed
 from shared.services.commands import ServiceName
+from shared.telemetry.models import Signal
+
+MOST_STEPS = 5
+MOST_EXPECTATIONS = 5
 
 
 def _percents(text: str) -> str:
@@ -22,10 +28,13 @@ def _percents(text: str) -> str:
         steps = [int(part) for part in text.split(",")]
     except ValueError:
         raise ValueError("write the percent steps as whole percentages, like 1,5,25") from None
-    if any(not 1 <= s <= 100 for s in steps) or steps != sorted(set(steps)):
-        raise ValueError("percent steps rise, each from 1 to 100 (like 1,5,25)")
-    if len(steps) > 10:
-        raise ValueError("at most 10 percent steps")
+    if any(not 1 <= s <= LARGEST_PERCENT for s in steps) or steps != sorted(set(steps)):
+        raise ValueError(
+            f"percent steps rise, each from 1 to {LARGEST_PERCENT} (like 1,5,25): each step is "
+            "judged against the same minutes' unfaulted share, so at least half stays unfaulted"
+        )
+    if len(steps) > MOST_STEPS:
+        raise ValueError(f"at most {MOST_STEPS} percent steps (like 1,5,25)")
     return text
 
 
@@ -37,9 +46,34 @@ def _fault(text: str) -> str:
 def _expectations(texts: list[str]) -> list[str]:
     if not texts:
         raise ValueError('give the steady state with --expect, like --expect "p99_latency < 2s"')
+    if len(texts) > MOST_EXPECTATIONS:
+        raise ValueError(
+            f"at most {MOST_EXPECTATIONS} --expect: each one more is another test the same "
+            "minutes must pass, and the chance of a false deviation grows with them"
+        )
+    if len({" ".join(t.split()) for t in texts}) < len(texts):
+        raise ValueError("the same --expect is given twice: give each steady state once")
     for text in texts:
-        expectation(text)
+        _steady_state(text)
     return texts
+
+
+def _steady_state(text: str) -> None:
+    """One `--expect`: a steady state, its latency with a unit; ValueError with steady-state
+    examples otherwise."""
+    if not well_formed(text):
+        raise ValueError(
+            f"`{text}` is not a steady state: write a bound that must hold, like "
+            "`p99_latency < 2s` or `error_rate < 1%`"
+        )
+    condition = expectation(text)
+    if condition.signal is not Signal.ERROR_RATE and not _TIMED.search(text):
+        raise ValueError(
+            f"{condition.signal.label} is a time: use ms or s, e.g. `{condition.signal.value} < 2s`"
+        )
+
+
+_TIMED = re.compile(r"\d\s*(?:ms|s)\s*$")
 
 
 Percents = Annotated[str, AfterValidator(_percents)]
@@ -48,6 +82,18 @@ Expectations = Annotated[list[str], AfterValidator(_expectations)]
 StepDuration = Annotated[str, bounded(at_least=timedelta(minutes=2), at_most=timedelta(hours=6))]
 """How long each percent step lasts before it is judged."""
 ExperimentId = Annotated[str, Field(pattern=r"^chx-[0-9a-f]{6,12}$")]
+
+
+def _halted(text: object) -> object:
+    if isinstance(text, str) and re.fullmatch(r"chs-[0-9a-f]{6,12}", text):
+        raise ValueError(
+            f"`{text}` is a game day, not an experiment: `sre chaos unschedule {text}` removes it "
+            "(an experiment it started is halted by its own `chx-…` id)"
+        )
+    return text
+
+
+HaltedId = Annotated[str, BeforeValidator(_halted), Field(pattern=r"^chx-[0-9a-f]{6,12}$")]
 
 
 def _window(text: str) -> str:
@@ -122,6 +168,15 @@ class StartExperiment(_Design):
             raise ValueError(
                 f"a game day needs both --every (1d to 90d) and --window: {WINDOW_USAGE}"
             )
+        if self.every is not None and self.window is not None:
+            weeks = to_timedelta(self.every) / timedelta(days=7)
+            if weeks != int(weeks):
+                window = Window.parse(self.window).written
+                every = f"{max(int(weeks), 1) * 7}d"
+                raise ValueError(
+                    f"the window {window} opens once a week, so a game day in it runs at most "
+                    f"weekly, whole weeks apart: use --every {every}"
+                )
         return self
 
 
@@ -196,7 +251,7 @@ class HaltExperiment(Command):
         "admin): engage the safety lever, halt every experiment of the org, start none."
     )
     examples = ("sre chaos halt chx-3f9c2a", "sre chaos halt --all")
-    id: ExperimentId | None = None
+    id: HaltedId | None = None
     all: bool = False
     team: OptionalTeam = None
 

@@ -25,6 +25,10 @@ class FaultKind(StrEnum):
     """`aws:lambda:invocation-http-integration-response`: the integration answers `status`."""
 
 
+LARGEST_PERCENT = 50
+"""The largest share a step may fault: the rest, unfaulted, is what it is judged against."""
+LONGEST_DELAY_MS = 900_000
+"""FIS's longest invocation delay."""
 _FAULT = re.compile(r"^(?:delay:(?P<ms>\d{1,6})ms|error|http-status:(?P<status>\d{3}))$")
 
 
@@ -42,8 +46,18 @@ class Fault(Frozen):
         if found is None:
             raise ValueError(f"unknown fault `{text}`: use delay:1500ms, error or http-status:503")
         if found["ms"] is not None:
+            if not 1 <= int(found["ms"]) <= LONGEST_DELAY_MS:
+                raise ValueError(
+                    f"`{text}`: a delay is from 1ms to {LONGEST_DELAY_MS:,}ms (FIS's longest), "
+                    "like delay:1500ms"
+                )
             return cls(kind=FaultKind.DELAY, delay_ms=int(found["ms"]))
         if found["status"] is not None:
+            if not 400 <= int(found["status"]) <= 599:
+                raise ValueError(
+                    f"`{text}` is not an error: a status fault is 400 to 599, like "
+                    "http-status:503 (5xx counts as an error in the error rate; 4xx does not)"
+                )
             return cls(kind=FaultKind.HTTP_STATUS, status=int(found["status"]))
         return cls(kind=FaultKind.ERROR)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from shared.chaos.injecting import BEFORE
-from shared.chaos.models import Experiment, SteadyState
+from shared.chaos.models import LARGEST_PERCENT, Experiment, SteadyState
 from shared.chaos.notices import steps_said
 from shared.chaos.steps import EXTENSIONS, RAMP_UP
 from shared.judging.stats import needed_samples
@@ -28,11 +28,24 @@ HALT_PATHS = (
 )
 
 
+WHOLE_SERVICE = (
+    "On AWS the faulted share cannot be told apart: judged on the whole service against the "
+    "minutes before each step; a fault on 1% may not show: use larger steps."
+)
+"""Said by the plan and the start where the metrics cannot split the shares."""
+
+
 def plan_reply(
-    draft: Experiment, service: Service, refused: Sequence[str], before: SteadyState
+    draft: Experiment,
+    service: Service,
+    refused: Sequence[str],
+    before: SteadyState,
+    *,
+    splits: bool = True,
 ) -> Reply:
     """The dry run, as a reply: information when a start would go ahead, else each reason it
-    would be `refused` (`guards.refusals`) with its fix."""
+    would be `refused` (`guards.refusals`) with its fix; `splits`: whether the metrics read the
+    faulted share apart (else that is said)."""
     blocked = list(refused)
     if not before.met:
         blocked.append(f"The steady state does not hold now: {'; '.join(before.reasons)}.")
@@ -41,12 +54,15 @@ def plan_reply(
     lines = [
         f"Inject {draft.fault.written} into {', then '.join(f'{p}%' for p in draft.percents)} "
         f"of {service.name}'s invocations ({service.kind.value} `{service.resource}`).",
-        f"Each step is judged on its faulted share against the same minutes' unfaulted share "
-        f"(ramp-up {ramp}s excluded); a step short of traffic is extended up to {EXTENSIONS} "
-        "times; the next percent only after the steady state held.",
+        "Each step is judged"
+        + (" on its faulted share against the same minutes' unfaulted share" if splits else "")
+        + f" (ramp-up {ramp}s excluded); a step short of traffic is extended up to "
+        f"{EXTENSIONS} times; the next percent only after the steady state held.",
         "Halts on: " + "; ".join(HALT_PATHS) + ".",
         "After any end, every injection is removed and verified removed.",
     ]
+    if not splits:
+        lines.insert(2, WHOLE_SERVICE)
     thin = traffic_warning(draft, before)
     if thin:
         lines += ["", thin]
@@ -96,8 +112,8 @@ def _fixes(draft: Experiment, rps: float, judged: float, needed: int, first: int
     """What would let the short step be judged in one step: a larger first percent, or a
     longer step (whole 5 minutes, within the longest allowed)."""
     fixes = []
-    percent = math.ceil(needed * 100 / (rps * judged)) if judged else 101
-    if percent <= 100:
+    percent = math.ceil(needed * 100 / (rps * judged)) if judged else LARGEST_PERCENT + 1
+    if percent <= LARGEST_PERCENT:
         kept = [p for p in draft.percents if p > percent]
         fixes.append(f"use --percent {','.join(str(p) for p in [percent, *kept])}")
     seconds = needed * 100 / (rps * first) + RAMP_UP.total_seconds()
@@ -107,13 +123,14 @@ def _fixes(draft: Experiment, rps: float, judged: float, needed: int, first: int
     return fixes
 
 
-def start_notes(experiment: Experiment) -> list[str]:
-    """What a start says besides starting: a thin baseline before it (too little traffic to be
-    sure of the steady state, so it was not refused), and a step too quiet to be judged."""
+def start_notes(experiment: Experiment, *, splits: bool = True) -> list[str]:
+    """What a start says besides starting: that the faulted share is not read apart (`splits`
+    False), a thin baseline before it (too little traffic to be sure of the steady state, so it
+    was not refused), and a step too quiet to be judged."""
+    notes = [] if splits else [WHOLE_SERVICE]
     before = experiment.before
     if before is None:
-        return []
-    notes = []
+        return notes
     thin = [r for r in before.reasons if "thin baseline" in r]
     if thin:
         notes.append(f"The baseline before it is thin ({'; '.join(thin)}): started anyway.")

@@ -64,6 +64,10 @@ class SafetyLever(Protocol):
 class FaultMetrics(Protocol):
     """The faulted and the unfaulted share of a service's traffic over the same minutes."""
 
+    splits_shares: bool
+    """Whether it reads the faulted and the unfaulted share apart (False: the whole service
+    during a step is the experiment, its minutes before the step the control)."""
+
     def compare(
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime
     ) -> dict[str, MetricData]:

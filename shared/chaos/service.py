@@ -71,6 +71,7 @@ class ChaosService:
         self._directory = directory
         self._lever = lever
         self._outages = outages
+        self._splits = metrics.splits_shares
         self._injecting = Injecting(
             store=store, directory=directory, injector=injector, metrics=metrics
         )
@@ -146,7 +147,8 @@ class ChaosService:
         draft = self._designed(command, ctx, service)
         org = ctx.principal.actor.org
         blocked = self._refusals(org, draft.team, service, draft.fault)
-        return plan_reply(draft, service, blocked, self._injecting.before(draft, service, ctx.now))
+        before = self._injecting.before(draft, service, ctx.now)
+        return plan_reply(draft, service, blocked, before, splits=self._splits)
 
     def start(self, command: c.StartExperiment, ctx: Context) -> Reply:
         """Refused while anything forbids it; on a production service, recorded to wait for a
@@ -263,7 +265,7 @@ class ChaosService:
             text="\n".join(
                 [
                     f"Steps {steps_said(saved)}, judged every minute; follow it{where}.",
-                    *start_notes(saved),
+                    *start_notes(saved, splits=self._splits),
                 ]
             ),
             ephemeral=saved.message is not None,

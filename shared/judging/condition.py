@@ -116,6 +116,11 @@ def _short(hold: timedelta) -> str:
     return f"{seconds}s"
 
 
+def well_formed(text: str) -> bool:
+    """Whether `text` has a condition's shape (its signal, unit and bounds not yet checked)."""
+    return _PATTERN.match(" ".join(text.split())) is not None
+
+
 def parse(text: str) -> Condition:
     """A condition from its text; ValueError saying what is wrong."""
     found = _PATTERN.match(" ".join(text.split()))
@@ -147,7 +152,7 @@ def parse(text: str) -> Condition:
     if threshold is not None and _unit(signal) == "%" and threshold > 100:
         raise ValueError(
             f"{signal.label} is a percentage, at most 100%: `{found['value']}%` can never be "
-            f"reached (write it like `{signal.value} > 2%`)"
+            f"reached (write it like `{signal.value} {found['op'] or '>'} 2%`)"
         )
     return Condition(
         signal=signal,

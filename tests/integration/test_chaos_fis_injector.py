@@ -14,7 +14,7 @@ from moto import mock_aws
 from moto.moto_api import state_manager
 
 from shared.adapters.aws.fis_injector import FisFaultInjector
-from shared.chaos.models import Fault, Injection
+from shared.chaos.models import Fault, FaultKind, Injection
 from shared.config import Settings
 from shared.errors import ConflictError, InvalidCommandError, UnavailableError
 from tests.support.fis import fis_function, lambda_service
@@ -188,8 +188,10 @@ def test_without_an_experiment_role_nothing_is_injected() -> None:
 def test_a_delay_longer_than_fis_allows_is_refused_before_anything_is_made(
     injector: FisFaultInjector,
 ) -> None:
+    # `--fault` refuses it already; a stored experiment's fault is checked again
+    too_long = Fault(kind=FaultKind.DELAY, delay_ms=950_000)
     with pytest.raises(InvalidCommandError, match="at most 900000 ms"):
-        _inject(injector, "delay:950000ms")
+        injector.inject(lambda_service(), too_long, Injection(key="x7-1", percent=5), minutes=10)
 
     assert boto3.client("fis").list_experiment_templates()["experimentTemplates"] == []
     assert _alarms() == []

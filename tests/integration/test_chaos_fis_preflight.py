@@ -16,7 +16,7 @@ from moto import mock_aws
 from moto.moto_api import state_manager
 
 from shared.adapters.aws.fis_preflight import FisPreflight
-from shared.chaos.models import Fault, Problem
+from shared.chaos.models import Fault, FaultKind, Problem
 from shared.telemetry.models import ResourceKind
 from tests.support import NOW, service_of
 from tests.support.fis import (
@@ -284,7 +284,9 @@ def test_a_delay_longer_than_fis_allows(aws: None) -> None:
     fis_function()
 
     problem = _only(
-        _preflight(experiment_role()).problems(lambda_service(), Fault.parse("delay:950000ms"))
+        _preflight(experiment_role()).problems(
+            lambda_service(), Fault(kind=FaultKind.DELAY, delay_ms=950_000)
+        )
     )
 
     assert problem.what == "FIS delays an invocation by at most 900000 ms"

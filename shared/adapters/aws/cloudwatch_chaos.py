@@ -30,6 +30,9 @@ def _per_minute(points: Points) -> dict[datetime, float]:
 class CloudWatchFaultMetrics:
     """Reads a service's registered queries over the injection and the minutes before it."""
 
+    splits_shares = False
+    """CloudWatch cannot tell the faulted invocations apart: the whole service is read."""
+
     def __init__(
         self, source: CloudWatchMetricsSource | None = None, *, lead: timedelta = RAMP_UP
     ) -> None:

@@ -273,6 +273,8 @@ def minute(
 class SimulatedFaultMetrics:
     """The FaultMetrics port over the simulation: each minute split by the injection active then."""
 
+    splits_shares = True
+
     def __init__(self, *, state: ChaosState, rps: float = RPS, scale: float | None = None) -> None:
         self._state = state
         self._rps = rps

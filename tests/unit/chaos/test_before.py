@@ -30,6 +30,8 @@ SERVICE = Service(
 class Minutes:
     """The metrics port answering the minutes before the start it was given."""
 
+    splits_shares = True
+
     def __init__(self, data: dict[str, MetricData]) -> None:
         self.data = data
 
