@@ -19,7 +19,7 @@ from shared.adapters.memory import InMemoryChaosStore
 from shared.bootstrap.adapters import ChaosAdapters
 from shared.bootstrap.wiring import Services
 from shared.replies import Tone
-from tests.support import NOW, MovingClock, run, run_deferred
+from tests.support import NOW, MovingClock, run_deferred
 from tests.support.chaos import chaos_services
 
 BREAKING = 'checkout-api --fault error --expect "error_rate < 1%"'
@@ -41,7 +41,7 @@ def at(rps: float, clock: MovingClock) -> Services:
 
 def test_a_plan_at_10_requests_a_second_says_the_1_percent_step_cannot_be_judged() -> None:
     services = at(10, MovingClock(NOW))
-    plan = run(services, f"chaos plan {BREAKING}", user="oli", channel="C-pay")
+    plan = run_deferred(services, f"chaos plan {BREAKING}", user="oli", channel="C-pay")
     assert plan.tone is Tone.INFO  # a warning, not a refusal
     shown = str(blocks(plan))
     # ~54 a window (its ramp-up minute not judged), ~216 extended three times: far below what a
@@ -71,7 +71,7 @@ def test_a_start_at_10_requests_a_second_says_so_and_starts() -> None:
 @pytest.mark.parametrize("rps", [100.0])
 def test_a_busy_service_is_not_warned(rps: float) -> None:
     services = at(rps, MovingClock(NOW))
-    plan = run(services, f"chaos plan {BREAKING}", user="oli", channel="C-pay")
+    plan = run_deferred(services, f"chaos plan {BREAKING}", user="oli", channel="C-pay")
     assert "needed to judge" not in plan.text
     assert "(would start)" in plan.title
 
@@ -83,7 +83,7 @@ def test_a_quiet_healthy_service_is_never_refused_for_a_few_chance_errors() -> N
     for hour in range(24):
         clock = MovingClock(NOW.replace(hour=hour))
         services = at(1, clock)
-        plan = run(
+        plan = run_deferred(
             services,
             'chaos plan checkout-api --fault error --expect "error_rate < 0.3%"',
             user="oli",
