@@ -16,13 +16,19 @@ the fault was removed. Chaos Toolkit-style: the same tolerance checked on one sa
 (the safeguards control's probe, `frequency: 60`), of the faulted share only (Chaos Toolkit
 cannot separate it: its best case); a minute with no faulted request has no sample; one
 sample out of tolerance interrupts the run; one probe of the last unfaulted minute before the
-method, which bails out if it is out of tolerance."""
+method, which bails out if it is out of tolerance.
+
+Then the same cases on the plan the product suggests before each starts (`sre chaos plan`'s
+traffic warning, its first fix: a larger first percent, else longer steps, as a user would type
+it), where it suggests one: the default plan cannot be judged at any of the three rates, so its
+table measures detection only on the runs that deviated."""
 
 from __future__ import annotations
 
+import re
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from shared.adapters.local.simulated_chaos import (
@@ -34,9 +40,10 @@ from shared.adapters.local.simulated_chaos import (
 from shared.adapters.memory import FixedClock, InMemoryChaosStore, InMemoryDirectory
 from shared.chaos.hypothesis import HypothesisVerdict, assess, expectation
 from shared.chaos.injecting import BEFORE, Injecting
-from shared.chaos.models import Experiment, ExperimentState, Fault
+from shared.chaos.models import Experiment, ExperimentState, Fault, SteadyState
 from shared.chaos.planning import traffic_warning
 from shared.chaos.steps import (
+    EXTENSIONS,
     RAMP_UP,
     after_judgement,
     checked,
@@ -61,10 +68,30 @@ SAMPLE = Service(
     registered_by="bench",
     registered_at=START,
 )
-LONGEST = 130
-"""Minutes after which a run has ended whatever happens (3 steps, each extended 3 times)."""
 GATE = {"errors": detectable_samples(0.002), "latency": needed_samples()}
 """Faulted requests a run needs before a 2x fault can be shown (errors: 95% power)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An experiment's steps: the percents and each step's minutes (`--percent`, `--duration`)."""
+
+    percents: tuple[int, ...] = (1, 5, 25)
+    minutes: int = 10
+
+    @property
+    def longest(self) -> int:
+        """Minutes after which a run has ended whatever happens (every step extended 3 times)."""
+        return len(self.percents) * self.minutes * (1 + EXTENSIONS) + 10
+
+    @property
+    def flags(self) -> str:
+        """The plan as `sre chaos start` takes it."""
+        return f"--percent {','.join(map(str, self.percents))} --duration {self.minutes}m"
+
+
+DEFAULT = Plan()
+"""What a user gets without `--percent` or `--duration`."""
 
 
 @dataclass(frozen=True)
@@ -100,11 +127,14 @@ class Run:
     judgeable: bool | None = None
     """Ours: whether the plan's traffic check found every step judgeable at the service's rate
     (a run it warned about is counted not judgeable, whatever it ended); None for the toolkit."""
+    plan: Plan = DEFAULT
 
 
-def experiment(case: Case) -> Experiment:
-    """The experiment record of `case`, running at its first step from its start."""
+def experiment(case: Case, plan: Plan = DEFAULT) -> Experiment:
+    """The experiment record of `case` with `plan`'s steps, running at its first from its start."""
     return Experiment(
+        percents=list(plan.percents),
+        step_duration=timedelta(minutes=plan.minutes),
         id=f"chx-{case.seed:06x}",
         org="slack:T1",
         team="payments",
@@ -126,10 +156,46 @@ def simulation(case: Case) -> tuple[SimulatedFaultInjector, SimulatedFaultMetric
     return injector, SimulatedFaultMetrics(state=state, rps=case.rps, scale=case.scale), clock
 
 
-def ours(case: Case) -> Run:
+def checked_before(case: Case, record: Experiment) -> SteadyState:
+    """The product's check of the last unfaulted minutes before `case` starts (`sre chaos
+    start`'s), on a fresh simulation of it."""
+    injector, metrics, _ = simulation(case)
+    injecting = Injecting(
+        store=InMemoryChaosStore(),
+        directory=InMemoryDirectory(),
+        injector=injector,
+        metrics=metrics,
+    )
+    return injecting.before(record, SAMPLE, case.start)
+
+
+SUGGESTED = re.compile(r"use --percent (?P<percents>[\d,]+)|--duration (?P<minutes>\d+)m")
+
+
+def suggested(case: Case) -> Plan | None:
+    """The plan the product suggests before `case` starts: the default, or, while the plan's
+    traffic warning flags a step, the first fix it offers (`--percent ...`, else `--duration
+    ...`), as a user would type it; None when it offers none (too quiet to be judged)."""
+    plan = DEFAULT
+    before = checked_before(case, experiment(case, plan))
+    for _ in range(len(plan.percents) + 1):
+        warning = traffic_warning(experiment(case, plan), before)
+        if not warning:
+            return plan
+        fix = SUGGESTED.search(warning)
+        if fix is None:
+            return None
+        if fix["percents"]:
+            plan = replace(plan, percents=tuple(int(p) for p in fix["percents"].split(",")))
+        else:
+            plan = replace(plan, minutes=int(fix["minutes"]))
+    return None
+
+
+def ours(case: Case, plan: Plan = DEFAULT) -> Run:
     """The product's judgement on every minute, stepped as the engine steps (no I/O)."""
     injector, metrics, clock = simulation(case)
-    record = experiment(case)
+    record = experiment(case, plan)
     injecting = Injecting(
         store=InMemoryChaosStore(),
         directory=InMemoryDirectory(),
@@ -138,14 +204,14 @@ def ours(case: Case) -> Run:
     )
     before = injecting.before(record, SAMPLE, case.start)
     if not before.met:
-        return Run("refused", 0)
+        return Run("refused", 0, plan=plan)
     judgeable = not traffic_warning(record, before)
     # the minutes before the start, as the engine judges them (`Injecting.baseline`)
     signals = ["error_rate", "p99_latency"]
     baseline = metrics.compare(SAMPLE, signals, start=case.start - BEFORE, end=case.start)
     conditions = [expectation(text) for text in EXPECT]
     handle = injector.inject(SAMPLE, case.fault, injection_for(record, case.start), minutes=60)
-    for elapsed in range(1, LONGEST + 1):
+    for elapsed in range(1, plan.longest + 1):
         now = clock.current = case.start + timedelta(minutes=elapsed)
         begin = record.step_started_at + RAMP_UP
         if now - begin < timedelta(minutes=1):
@@ -154,38 +220,39 @@ def ours(case: Case) -> Run:
         found = assess(conditions, data, looks=looks(record), before=baseline)
         served = data["error_rate"].experiment_total
         if found.verdict is HypothesisVerdict.DEVIATED:
-            return Run("deviated", elapsed, served, breach=elapsed, judgeable=judgeable)
+            return Run("deviated", elapsed, served, elapsed, judgeable, plan)
         if not step_due(record, now):
             record = checked(record, found, now, kept=False)
             continue
         after = after_judgement(checked(record, found, now, kept=True), found, now)
         if after.state is ExperimentState.ROLLING_BACK:
             outcome = after.outcome.value if after.outcome else "failed"
-            return Run(outcome, elapsed, served, judgeable=judgeable)
+            return Run(outcome, elapsed, served, judgeable=judgeable, plan=plan)
         if after.step != record.step:
             injector.remove(handle)
             handle = injector.inject(SAMPLE, case.fault, injection_for(after, now), minutes=60)
         record = after
-    raise AssertionError(f"{case} did not end in {LONGEST} minutes")
+    raise AssertionError(f"{case} did not end in {plan.longest} minutes")
 
 
-def toolkit(case: Case) -> Run:
-    """Chaos Toolkit-style: the tolerance on one sample a minute of the faulted share."""
+def toolkit(case: Case, plan: Plan = DEFAULT) -> Run:
+    """Chaos Toolkit-style: the tolerance on one sample a minute of the faulted share, through
+    `plan`'s steps (no extension: the toolkit has none)."""
     last = minute(SAMPLE.resource, case.start - timedelta(minutes=1), 1.0, None, case.rps)
     if not _within(last.errors, last.requests, last.p99):
-        return Run("refused", 0)
+        return Run("refused", 0, plan=plan)
     served = 0
-    for step, percent in enumerate((1, 5, 25)):
-        for at in range(2, 11):  # the ramp-up's minute not sampled
-            elapsed = step * 10 + at
+    for step, percent in enumerate(plan.percents):
+        for at in range(2, plan.minutes + 1):  # the ramp-up's minute not sampled
+            elapsed = step * plan.minutes + at
             sampled = case.start + timedelta(minutes=elapsed - 1)
             got = minute(
                 SAMPLE.resource, sampled, percent / 100, case.fault, case.rps, scale=case.scale
             )
             served += got.requests
             if got.requests and not _within(got.errors, got.requests, got.p99):
-                return Run("deviated", elapsed, served, breach=elapsed)
-    return Run("held", 30, served)
+                return Run("deviated", elapsed, served, breach=elapsed, plan=plan)
+    return Run("held", len(plan.percents) * plan.minutes, served, plan=plan)
 
 
 def _within(errors: int, requests: int, p99: float) -> bool:
@@ -280,7 +347,73 @@ def summary(name: str, runs: list[tuple[Case, Run]]) -> None:
     )
 
 
-def main(count: int = 1000, engine: int = 4) -> None:
+def judgeable_row(rps: float, name: str, runs: list[tuple[Case, Run]], ticks: str) -> str:
+    """One line of the judgeable plans' table: a check's figures at one traffic level on the
+    plans the product suggested there, or that it suggested none (too quiet, it says)."""
+    if not runs:
+        return f"  {rps:5g}  {name:8} no plan suggested (`sre chaos plan` says: too quiet)"
+    started = [(c, r) for c, r in runs if r.outcome != "refused"]
+    harmless = [r for c, r in started if c.scale == 1.0]
+    met = [r for c, r in started if c.scale != 1.0 and gated(c, r)]
+    caught = sum(r.outcome == "deviated" for r in met)
+    inconclusive = sum(r.outcome == "inconclusive" for _, r in started)
+    verdicts = [r.minutes for _, r in started]
+    plan = _plans([r.plan for _, r in runs])
+    false = sum(r.outcome == "deviated" for r in harmless)
+    detected = f"{_share(caught, len(met))} of {len(met):3}"
+    median = f"{statistics.median(verdicts):g}" if verdicts else "-"
+    return (
+        f"  {rps:5g}  {name:8} {plan:28} {_share(false, len(harmless)):>14}  {detected:>19}  "
+        f"{_share(inconclusive, len(started)):>12}  {median:>16}  {ticks:>17}"
+    )
+
+
+def _plans(plans: list[Plan]) -> str:
+    """The plans suggested at one rate, in a line: `21,25% x 10m`, with the range of first
+    percents or minutes the suggestion took over its cases (`21-26[,25]% x 10m`: the later
+    percents in brackets where only some plans keep them, above a larger first one)."""
+    firsts = sorted({p.percents[0] for p in plans})
+    minutes = sorted({p.minutes for p in plans})
+    later = sorted({x for p in plans for x in p.percents[1:]})
+    everywhere = [x for x in later if all(x in p.percents[1:] for p in plans)]
+    first = f"{firsts[0]}" if len(firsts) == 1 else f"{firsts[0]}-{firsts[-1]}"
+    after = "".join(f",{x}" if x in everywhere else f"[,{x}]" for x in later)
+    length = f"{minutes[0]}" if len(minutes) == 1 else f"{minutes[0]}-{minutes[-1]}"
+    return f"{first}{after}% x {length}m"
+
+
+def judgeable(every: list[Case], engine: int) -> None:
+    """The same cases on the plan the product suggests before each starts (`suggested`), where
+    one exists: both checks' figures, the engine's halts on a subset of them."""
+    from benchmarks.chaos_engine import halts
+
+    planned = [(case, plan) for case in every if (plan := suggested(case)) is not None]
+    mine = [(case, ours(case, plan)) for case, plan in planned]
+    theirs = [(case, toolkit(case, plan)) for case, plan in planned]
+    ran = halts(mine, per_cell=engine)
+    print(
+        f"  the plan the product suggests (`sre chaos plan`'s traffic warning, its first fix) on "
+        f"the same cases: {len(planned)} of {len(every)} have one"
+    )
+    print(
+        "    rps  check    plan                         false deviated  2x caught, gate met"
+        "  inconclusive  min. to a verdict  breach->halt ticks"
+    )
+    for rps in RATES:
+        for name, runs in (("ours", mine), ("toolkit", theirs)):
+            said = _ticks(ran.ticks[rps]) if name == "ours" else "0 (by construction)"
+            print(judgeable_row(rps, name, [(c, r) for c, r in runs if c.rps == rps], said))
+    summary("ours, judgeable plans", mine)
+    summary("toolkit, judgeable plans", theirs)
+    every_tick = [t for found in ran.ticks.values() for t in found]
+    print(
+        f"  engine on {ran.runs} of the judgeable runs: ends as the judgement did in "
+        f"{ran.agree}/{ran.runs}; breach to fault removed <= 1 tick in "
+        f"{_ticks(every_tick).removeprefix('<=1 in ')} of its deviated runs (goal 100%)"
+    )
+
+
+def main(count: int = 1000, engine: int = 2) -> None:
     """Print both checks' figures per traffic level, the engine's halts timed on a subset."""
     from benchmarks.chaos_engine import halts
 
@@ -309,6 +442,8 @@ def main(count: int = 1000, engine: int = 4) -> None:
         "deviated runs (goal 100%); the judgement alone for the rest"
     )
     print(f"  judged in {judged:.1f} s of CPU, {time.process_time() - began:.1f} s with the engine")
+    judgeable(every, engine)
+    print(f"  {time.process_time() - began:.1f} s of CPU in all")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from benchmarks.chaos import EXPECT, LONGEST, RATES, Case, Run
+from benchmarks.chaos import EXPECT, RATES, Case, Plan, Run
 from shared.adapters.local.simulated_chaos import (
     InMemoryChaosState,
     SimulatedFaultInjector,
@@ -78,18 +78,20 @@ class Engine:
             reply = self.services.run_task(task)
         return reply
 
-    def run(self, case: Case) -> EngineRun:
-        """Start `case`'s experiment at its start, then tick every minute until it has ended."""
+    def run(self, case: Case, plan: Plan) -> EngineRun:
+        """Start `case`'s experiment with `plan`'s steps at its start, then tick every minute
+        until it has ended."""
         self._clock.current = case.start
         expect = " ".join(f'--expect "{text}"' for text in EXPECT)
         started = self._run(
-            f"chaos start checkout-api --fault {case.fault.written} {expect}", user="oli"
+            f"chaos start checkout-api --fault {case.fault.written} {plan.flags} {expect}",
+            user="oli",
         )
         if started.tone is not Tone.OK:
             assert "does not hold before" in started.text, started
             return EngineRun("refused")
         experiment_id = started.title.split()[1]
-        for elapsed in range(1, LONGEST + 1):
+        for elapsed in range(1, plan.longest + 1):
             self._clock.current = case.start + timedelta(minutes=elapsed)
             now = self._clock.current
             run_tick(self.services.bus, trigger=f"bench-{case.seed}-{elapsed}", now=now)
@@ -98,7 +100,7 @@ class Engine:
             if found.state is ExperimentState.ENDED:
                 outcome = found.outcome.value if found.outcome else ""
                 return EngineRun(outcome, self._removed(case, experiment_id))
-        raise AssertionError(f"{experiment_id} did not end in {LONGEST} minutes")
+        raise AssertionError(f"{experiment_id} did not end in {plan.longest} minutes")
 
     def _removed(self, case: Case, experiment_id: str) -> int | None:
         """The minute (from its start) the simulation's last injection of the experiment was
@@ -135,14 +137,15 @@ class EngineFigures:
 
 
 def halts(runs: list[tuple[Case, Run]], *, per_cell: int) -> EngineFigures:
-    """Run a subset through the engine, each deployment's cases in time order."""
+    """Run a subset through the engine with each run's plan, each deployment's cases in time
+    order."""
     chosen = subset(runs, per_cell)
     engines: dict[tuple[float, float], Engine] = {}
     agree, ticks = 0, {rps: list[int]() for rps in RATES}
     for case, judged in chosen:
         key = (case.rps, case.scale)
         engine = engines.setdefault(key, Engine(case.rps, case.scale, case))
-        ran = engine.run(case)
+        ran = engine.run(case, judged.plan)
         agree += ran.outcome == judged.outcome
         if judged.breach is not None and ran.removed is not None:
             ticks[case.rps].append(ran.removed - judged.breach)

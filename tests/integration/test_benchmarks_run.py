@@ -1,5 +1,6 @@
 """`make bench` keeps working as the product changes: the investigation bench runs one round of
-the sample, the chaos bench a dozen experiments, and each prints its figures (a figure is not
+the sample, the chaos bench a dozen experiments (on the default plan and the one the product
+suggests), and each prints its figures (a figure is not
 judged here: benches are not timed tests)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import re
 import pytest
 
 from benchmarks import chaos, investigation
+from shared.chaos.planning import traffic_warning
 
 
 def test_the_investigation_bench_investigates_the_sample_and_prints_its_figures(
@@ -20,14 +22,37 @@ def test_the_investigation_bench_investigates_the_sample_and_prints_its_figures(
     assert "provider calls per investigation 1.0 / minimum 1 = ratio 1.00" in printed
 
 
-def test_the_chaos_bench_runs_both_checks_and_the_engine_and_prints_their_figures(
+def test_the_chaos_bench_runs_both_checks_and_the_engine_on_default_and_suggested_plans(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     chaos.main(count=12, engine=1)
-    printed = capsys.readouterr().out
+    printed, suggested = capsys.readouterr().out.split("the plan the product suggests", 1)
     assert "Chaos experiments: 12 on the sample's simulation" in printed
     rows = re.findall(r"^ +(\d+) +(ours|toolkit) ", printed, flags=re.MULTILINE)
     assert rows == [(rps, check) for rps in ("1", "10", "100") for check in ("ours", "toolkit")]
     assert "ours: false deviated " in printed and "toolkit: false deviated " in printed
     # the engine ran the subset and ended every run as the judgement did
     assert "on 12 of them: ends as the judgement did in 12/12" in printed
+    # the same cases on the plan `sre chaos plan`'s traffic warning suggests, where it has one
+    printed = suggested
+    assert ": 4 of 12 have one" in printed  # the 100 req/s cases; 1 and 10 are too quiet
+    for rps in ("1", "10"):
+        for check in ("ours", "toolkit"):
+            assert re.search(rf"^ +{rps}  {check} +no plan suggested", printed, re.M)
+    judged = re.findall(r"^ +100  (ours|toolkit) +(\d+)\S*% x 10m ", printed, flags=re.M)
+    assert [check for check, _ in judged] == ["ours", "toolkit"]
+    assert all(int(first) > 5 for _, first in judged)  # the warning's larger first percent
+    ours = re.search(r"ours, judgeable plans: .* 0 of 4 started runs not judgeable", printed)
+    assert ours is not None and "toolkit, judgeable plans: false deviated" in printed
+    assert re.search(
+        r"engine on (\d+) of the judgeable runs: ends as the judgement did in \1/\1;", printed
+    )
+
+
+def test_a_suggested_plan_is_one_the_products_traffic_check_no_longer_warns_about() -> None:
+    loud, quiet = chaos.Case(100.0, "errors", 1.0, seed=7), chaos.Case(1.0, "errors", 1.0, seed=7)
+    plan = chaos.suggested(loud)
+    assert plan is not None and plan != chaos.DEFAULT
+    record = chaos.experiment(loud, plan)
+    assert traffic_warning(record, chaos.checked_before(loud, record)) == ""
+    assert chaos.suggested(quiet) is None  # too quiet: no plan offered
