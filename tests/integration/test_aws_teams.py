@@ -34,7 +34,7 @@ from tests.fakes.bot_framework import (
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.support.aws import lambda_function, queued_record
 from tests.support.handlers import alerts_tick, post_teams
-from tests.support.payloads import LambdaContext, message_activity
+from tests.support.payloads import LambdaContext, channel_activity, message_activity
 
 SIGNED = "signed"
 """Sign the activity as the Bot Connector would, for its own serviceUrl."""
@@ -219,21 +219,10 @@ def test_the_bot_on_botbuilders_test_adapter_answers_with_a_card() -> None:
     assert cards[1]["body"][1]["facts"][0]["title"] == "payments"
 
 
-def _in_channel(service_url: str, channel: str, thread: str, n: int, **fields: Any) -> Any:
-    """An activity in a thread of a Teams channel (its conversation id names the thread)."""
-    activity = message_activity(service_url)
-    activity["id"] = f"17000000{n:05d}"
-    activity["conversation"] = {
-        "isGroup": True,
-        "conversationType": "channel",
-        "tenantId": "REDACTED",
-        "id": f"19:{channel}@thread.tacv2;messageid={thread}",
-    }
-    return {**activity, **fields}
-
-
 def _say(service_url: str, channel: str, thread: str, n: int, text: str) -> None:
-    activity = _in_channel(service_url, channel, thread, n, text=f"<at>Custom Agent</at> {text}")
+    activity = channel_activity(
+        service_url, channel, thread, n, text=f"<at>Custom Agent</at> {text}"
+    )
     assert _post(activity)["statusCode"] == 200
 
 
@@ -277,7 +266,7 @@ def test_an_escalation_from_a_teams_button_reaches_the_other_channels_root(
     submit = escalate["card"]["actions"][0]
     value = {**submit["data"], submit["data"]["answer"]: "search"}
     teams_service.requests.clear()
-    assert _post(_in_channel(url, "pay", "2", 30, text=None, value=value))["statusCode"] == 200
+    assert _post(channel_activity(url, "pay", "2", 30, text=None, value=value))["statusCode"] == 200
     aws_worker.handler(
         {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
     )
@@ -383,7 +372,8 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     # WHEN the operator presses Hold on that card
     teams_service.requests.clear()
     assert (
-        _post(_in_channel(url, "pay", "1", 11, text=None, value=hold["data"]))["statusCode"] == 200
+        _post(channel_activity(url, "pay", "1", 11, text=None, value=hold["data"]))["statusCode"]
+        == 200
     )
     assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
     assert not [r for r in teams_service.requests if r.method == "PUT"]

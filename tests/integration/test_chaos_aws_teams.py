@@ -20,7 +20,7 @@ from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.support.aws import queued_record
 from tests.support.chaos_aws import GUARD, START, fis_deployment, injections, running, status
 from tests.support.handlers import post_teams
-from tests.support.payloads import LambdaContext, message_activity
+from tests.support.payloads import LambdaContext, channel_activity
 
 CHANNEL = quote("19:pay@thread.tacv2", safe="")
 
@@ -47,15 +47,7 @@ def keys(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[BotFr
 
 def _post(keys: BotFrameworkKeys, service_url: str, n: int, **fields: Any) -> None:
     """An activity in thread 1 of channel "pay", signed as the Bot Connector signs it."""
-    activity = message_activity(service_url)
-    activity["id"] = f"17000000{n:05d}"
-    activity["conversation"] = {
-        "isGroup": True,
-        "conversationType": "channel",
-        "tenantId": "REDACTED",
-        "id": "19:pay@thread.tacv2;messageid=1",
-    }
-    activity.update(fields)
+    activity = channel_activity(service_url, "pay", "1", n, **fields)
     headers = {
         "content-type": "application/json",
         "authorization": keys.token(activity["serviceUrl"]),
