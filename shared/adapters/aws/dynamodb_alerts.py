@@ -26,13 +26,8 @@ class DynamoDbAlertStore(items.DynamoDbOrgStore):
         return AlertPolicy.model_validate(items.body(item)) if item else None
 
     def save(self, policy: AlertPolicy) -> AlertPolicy:
-        saved = policy.model_copy(update={"version": policy.version + 1})
-        key = self._key(saved.org, saved.team, saved.name)
-        record = items.item(key["pk"]["S"], key["sk"]["S"], saved, version=saved.version)
-        items.put_versioned(
-            self._client, self._table, record, policy.version, f"alert {policy.name}"
-        )
-        return saved
+        sk = f"ALERT#{policy.team}#{policy.name}"
+        return self._save_next(policy, policy.version, policy.org, sk, f"alert {policy.name}")
 
     def delete(self, org: OrgId, team: str, name: str) -> None:
         try:

@@ -23,19 +23,15 @@ class DynamoDbCanaryStore(items.DynamoDbOrgStore):
         return _canary(item) if item else None
 
     def save(self, canary: Canary) -> Canary:
-        saved = canary.model_copy(update={"version": canary.version + 1})
-        record = items.item(
-            f"ORG#{saved.org}",
-            f"CANARY#{saved.id}",
-            saved,
-            team=saved.team,
-            over=saved.state.over,
-            version=saved.version,
+        return self._save_next(
+            canary,
+            canary.version,
+            canary.org,
+            f"CANARY#{canary.id}",
+            f"canary {canary.id}",
+            team=canary.team,
+            over=canary.state.over,
         )
-        items.put_versioned(
-            self._client, self._table, record, canary.version, f"canary {canary.id}"
-        )
-        return saved
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Canary]:
         found = [c for c in map(_canary, self._query(org, "CANARY#")) if c.team == team]

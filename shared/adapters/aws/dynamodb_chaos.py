@@ -25,19 +25,15 @@ class DynamoDbChaosStore(items.DynamoDbOrgStore):
         return _experiment(item) if item else None
 
     def save(self, experiment: Experiment) -> Experiment:
-        saved = experiment.model_copy(update={"version": experiment.version + 1})
-        record = items.item(
-            f"ORG#{saved.org}",
-            f"CHAOS#{saved.id}",
-            saved,
-            team=saved.team,
-            ended=saved.state is ExperimentState.ENDED,
-            version=saved.version,
+        return self._save_next(
+            experiment,
+            experiment.version,
+            experiment.org,
+            f"CHAOS#{experiment.id}",
+            f"experiment {experiment.id}",
+            team=experiment.team,
+            ended=experiment.state is ExperimentState.ENDED,
         )
-        items.put_versioned(
-            self._client, self._table, record, experiment.version, f"experiment {experiment.id}"
-        )
-        return saved
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Experiment]:
         found = [x for x in map(_experiment, self._query(org, "CHAOS#")) if x.team == team]
@@ -58,14 +54,8 @@ class DynamoDbChaosStore(items.DynamoDbOrgStore):
         return sorted(found, key=lambda v: v.at, reverse=True)
 
     def save_game_day(self, game_day: GameDay) -> GameDay:
-        saved = game_day.model_copy(update={"version": game_day.version + 1})
-        record = items.item(
-            f"ORG#{saved.org}", f"CHAOSDAY#{saved.id}", saved, version=saved.version
-        )
-        items.put_versioned(
-            self._client, self._table, record, game_day.version, f"game day {game_day.id}"
-        )
-        return saved
+        sk, what = f"CHAOSDAY#{game_day.id}", f"game day {game_day.id}"
+        return self._save_next(game_day, game_day.version, game_day.org, sk, what)
 
     def game_days(self, org: OrgId, team: str) -> Sequence[GameDay]:
         found = [GameDay.model_validate(items.body(item)) for item in self._query(org, "CHAOSDAY#")]

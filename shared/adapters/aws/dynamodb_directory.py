@@ -8,7 +8,6 @@ an audit stream). Every org-scoped read is one Query on its partition.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from shared.adapters.aws import dynamodb_items as items
 from shared.audit.models import HeadMark
@@ -23,21 +22,12 @@ def _pk(org: str) -> str:
 class DynamoDbDirectory(items.DynamoDbOrgStore):
     """Orgs, teams and bindings in the app's table; versions checked by condition expressions."""
 
-    def _versioned_put(self, record: dict[str, Any], version: int, what: str) -> None:
-        items.put_versioned(self._client, self._table, record, version, what)
-
     def get_org(self, org: OrgId) -> Org | None:
         item = self._get(org, "ORG")
         return Org.model_validate(items.body(item)) if item else None
 
     def save_org(self, org: Org) -> Org:
-        saved = org.model_copy(update={"version": org.version + 1})
-        self._versioned_put(
-            items.item(_pk(org.id), "ORG", saved, version=saved.version),
-            org.version,
-            f"org {org.id}",
-        )
-        return saved
+        return self._save_next(org, org.version, org.id, "ORG", f"org {org.id}")
 
     def get_team(self, org: OrgId, name: str) -> Team | None:
         item = self._get(org, f"TEAM#{name}")
@@ -47,10 +37,8 @@ class DynamoDbDirectory(items.DynamoDbOrgStore):
         return [Team.model_validate(items.body(item)) for item in self._query(org, "TEAM#")]
 
     def save_team(self, team: Team) -> Team:
-        saved = team.model_copy(update={"version": team.version + 1})
-        item = items.item(_pk(team.org), f"TEAM#{team.name}", saved, version=saved.version)
-        self._versioned_put(item, team.version, f"team {team.name}")
-        return saved
+        sk = f"TEAM#{team.name}"
+        return self._save_next(team, team.version, team.org, sk, f"team {team.name}")
 
     def get_binding(self, org: OrgId, channel: ChannelId) -> ChannelBinding | None:
         item = self._get(org, f"CHANNEL#{channel}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from dynamodb_json import json_util
@@ -15,6 +15,8 @@ from shared.errors import ConflictError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+Versioned = TypeVar("Versioned", bound=BaseModel)
 
 
 def item(pk: str, sk: str, model: BaseModel, **extra: object) -> dict[str, Any]:
@@ -72,6 +74,16 @@ class DynamoDbOrgStore:
             Key={"pk": {"S": f"ORG#{org}"}, "sk": {"S": sk}},
         )
         return found.get("Item")
+
+    def _save_next(
+        self, record: Versioned, read: int, org: str, sk: str, what: str, **extra: object
+    ) -> Versioned:
+        """`record` (read at version `read`) stored as the next version under the org's `sk`,
+        with `extra` attributes; ConflictError naming `what` if it changed since it was read."""
+        saved = record.model_copy(update={"version": read + 1})
+        found = item(f"ORG#{org}", sk, saved, version=read + 1, **extra)
+        put_versioned(self._client, self._table, found, read, what)
+        return saved
 
     def _query(self, org: str, prefix: str) -> Iterator[dict[str, Any]]:
         """The org's items whose sort key starts with `prefix`, every page of them."""
