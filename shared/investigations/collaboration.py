@@ -50,8 +50,9 @@ def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") 
     return reply.model_copy(update={"buttons": buttons, "fields": fields})
 
 
-class Collaboration:
-    """The commands people use on an open investigation."""
+class InvestigationWork:
+    """What working on an open investigation needs: its store, the directory that knows its
+    team's channels, the notifier that tells them, and the link to its page."""
 
     def __init__(
         self,
@@ -65,6 +66,10 @@ class Collaboration:
         self._directory = directory
         self._notifier = notifier
         self._link = link
+
+
+class Collaboration(InvestigationWork):
+    """The commands people use on an open investigation."""
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""

@@ -4,19 +4,14 @@ investigation's people are told where they read its report, and the alert's thre
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
 from shared.commands.context import Context
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
-from shared.identity.ports import Directory
-from shared.investigations.collaboration import with_actions
+from shared.investigations.collaboration import InvestigationWork, with_actions
 from shared.investigations.models import Investigation, TimelineEntry
-from shared.investigations.ports import InvestigationStore
 from shared.invocation import ReplyTarget
 from shared.messages import channel_targets
-from shared.ports import Notifier
 from shared.replies import Reply, Tone, channel_ref
 
 log = logging.getLogger("autosre.investigations")
@@ -28,21 +23,8 @@ def report_place(asked: ReplyTarget) -> ReplyTarget:
     return asked.model_copy(update={"response_url": None, "message": None})
 
 
-class AlertJoins:
+class AlertJoins(InvestigationWork):
     """Adds a firing alert to an open investigation of its service, and tells both threads."""
-
-    def __init__(
-        self,
-        *,
-        store: InvestigationStore,
-        directory: Directory,
-        notifier: Notifier,
-        link: Callable[[Investigation, datetime], str],
-    ) -> None:
-        self._store = store
-        self._directory = directory
-        self._notifier = notifier
-        self._link = link
 
     def join(self, alert: str, inv: Investigation, ctx: Context) -> Reply:
         """The alert on `inv`'s timeline; the investigation's thread told, and the answer for

@@ -33,8 +33,8 @@ from tests.fakes.bot_framework import (
 )
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.support.aws import lambda_function, queued_record
-from tests.support.handlers import alerts_tick, post_teams
-from tests.support.payloads import LambdaContext, message_activity
+from tests.support.handlers import adaptive_cards, alerts_tick, post_teams
+from tests.support.payloads import LambdaContext, channel_activity, message_activity
 
 SIGNED = "signed"
 """Sign the activity as the Bot Connector would, for its own serviceUrl."""
@@ -56,15 +56,6 @@ def _post(activity: Any, authorization: str | None = SIGNED) -> dict[str, Any]:
     if authorization is not None and authorization != SIGNED:
         headers["authorization"] = authorization
     return post_teams(activity if isinstance(activity, str) else json.dumps(activity), headers)
-
-
-def _cards(server: CaptureServer) -> list[dict[str, Any]]:
-    return [
-        attachment["content"]
-        for request in server.requests
-        for attachment in request.body.get("attachments", [])
-        if attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
-    ]
 
 
 @pytest.fixture
@@ -94,7 +85,7 @@ def test_the_recorded_activity_gets_a_reply_card(
     assert request.headers["Authorization"] == f"Bearer {BOT_TOKEN}"
     conversation = quote("19:Ql86tXNM2lTBXNKJdqKdwIF9ltGZwpvluLvnJdA0tmg1@thread.v2", safe="")
     assert request.path == f"/v3/conversations/{conversation}/activities/1741702606984"
-    (card,) = _cards(teams_service)
+    (card,) = adaptive_cards(teams_service)
     assert card["type"] == "AdaptiveCard"
     assert "`hallo` is not a command" in card["body"][0]["text"]
 
@@ -103,7 +94,7 @@ def test_a_command_in_teams_runs_through_the_bus_with_the_mention_stripped(
     teams_env: dict[str, str], teams_service: CaptureServer
 ) -> None:
     assert _post(message_activity(teams_service.url, "team create platform"))["statusCode"] == 200
-    (card,) = _cards(teams_service)
+    (card,) = adaptive_cards(teams_service)
     assert card["body"][0]["text"] == "Team platform created"
     assert card["body"][-1]["text"].startswith("audit org#2 · ")
 
@@ -112,10 +103,10 @@ def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(
     teams_env: dict[str, str], teams_service: CaptureServer
 ) -> None:
     _post(message_activity(teams_service.url, "doctor"))
-    assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
+    assert "Working on" in adaptive_cards(teams_service)[0]["body"][0]["text"]
     record = queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])
     assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
-    assert _cards(teams_service)[1]["body"][0]["text"] == "Doctor: all checks pass"
+    assert adaptive_cards(teams_service)[1]["body"][0]["text"] == "Doctor: all checks pass"
 
 
 def test_with_an_openid_metadata_url_a_token_signed_by_the_key_it_serves_is_accepted(
@@ -128,7 +119,7 @@ def test_with_an_openid_metadata_url_a_token_signed_by_the_key_it_serves_is_acce
     # THEN the keys were fetched from there, and the bot answered
     assert response["statusCode"] == 200
     assert keys.fetched == ["/.well-known/openidconfiguration", "/keys"]
-    assert _cards(teams_service)[0]["body"][0]["text"] == "Who you are"
+    assert adaptive_cards(teams_service)[0]["body"][0]["text"] == "Who you are"
 
 
 def test_a_sovereign_clouds_issuer_is_accepted_when_configured_and_no_other(
@@ -142,7 +133,7 @@ def test_a_sovereign_clouds_issuer_is_accepted_when_configured_and_no_other(
     # WHEN its channel sends a token of that issuer: accepted and answered
     sovereign = keys.token(teams_service.url, issuer="https://api.botframework.us")
     assert _post(activity, sovereign)["statusCode"] == 200
-    assert _cards(teams_service)[0]["body"][0]["text"] == "Who you are"
+    assert adaptive_cards(teams_service)[0]["body"][0]["text"] == "Who you are"
     # WHEN a token of the public cloud's issuer comes instead: refused, nothing posted
     teams_service.requests.clear()
     assert _post(activity, keys.token(teams_service.url))["statusCode"] == 401
@@ -219,21 +210,10 @@ def test_the_bot_on_botbuilders_test_adapter_answers_with_a_card() -> None:
     assert cards[1]["body"][1]["facts"][0]["title"] == "payments"
 
 
-def _in_channel(service_url: str, channel: str, thread: str, n: int, **fields: Any) -> Any:
-    """An activity in a thread of a Teams channel (its conversation id names the thread)."""
-    activity = message_activity(service_url)
-    activity["id"] = f"17000000{n:05d}"
-    activity["conversation"] = {
-        "isGroup": True,
-        "conversationType": "channel",
-        "tenantId": "REDACTED",
-        "id": f"19:{channel}@thread.tacv2;messageid={thread}",
-    }
-    return {**activity, **fields}
-
-
 def _say(service_url: str, channel: str, thread: str, n: int, text: str) -> None:
-    activity = _in_channel(service_url, channel, thread, n, text=f"<at>Custom Agent</at> {text}")
+    activity = channel_activity(
+        service_url, channel, thread, n, text=f"<at>Custom Agent</at> {text}"
+    )
     assert _post(activity)["statusCode"] == 200
 
 
@@ -270,19 +250,19 @@ def test_an_escalation_from_a_teams_button_reaches_the_other_channels_root(
     aws_worker.handler(
         {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
     )
-    report = _cards(teams_service)[-1]
+    report = adaptive_cards(teams_service)[-1]
     escalate = next(a for a in report["actions"] if a["title"] == "Escalate")
     assert escalate["type"] == "Action.ShowCard"
     # WHEN someone answers the Escalate button's text box with "search"
     submit = escalate["card"]["actions"][0]
     value = {**submit["data"], submit["data"]["answer"]: "search"}
     teams_service.requests.clear()
-    assert _post(_in_channel(url, "pay", "2", 30, text=None, value=value))["statusCode"] == 200
+    assert _post(channel_activity(url, "pay", "2", 30, text=None, value=value))["statusCode"] == 200
     aws_worker.handler(
         {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
     )
     # THEN the request is a new post at the root of "search", and the answer goes to the thread
-    accepted, asked, told = _cards(teams_service)
+    accepted, asked, told = adaptive_cards(teams_service)
     assert "Working on" in accepted["body"][0]["text"]
     assert asked["body"][0]["text"].startswith("Team payments asks team search for help")
     assert "escalated to team search" in told["body"][0]["text"]
@@ -366,7 +346,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
         "--metrics errors --critical errors",
     )
     # THEN it is queued (the Teams function may not move traffic), and once the worker ran it
-    assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
+    assert "Working on" in adaptive_cards(teams_service)[0]["body"][0]["text"]
     assert aws_worker.handler(
         {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
     ) == {"batchItemFailures": []}
@@ -383,9 +363,10 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     # WHEN the operator presses Hold on that card
     teams_service.requests.clear()
     assert (
-        _post(_in_channel(url, "pay", "1", 11, text=None, value=hold["data"]))["statusCode"] == 200
+        _post(channel_activity(url, "pay", "1", 11, text=None, value=hold["data"]))["statusCode"]
+        == 200
     )
-    assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
+    assert "Working on" in adaptive_cards(teams_service)[0]["body"][0]["text"]
     assert not [r for r in teams_service.requests if r.method == "PUT"]
     aws_worker.handler(
         {"Records": [queued_record(teams_env["AUTOSRE_TASK_QUEUE_URL"])]}, LambdaContext()
@@ -436,7 +417,7 @@ def test_people_in_a_teams_reply_are_mention_entities_and_typed_tags_mention_nob
             mention = {"type": "mention", "text": "<at>Alice</at>", "mentioned": alice}
             activity["entities"].append(mention)
         assert _post(activity)["statusCode"] == 200
-    created, added, shown = _cards(teams_service)
+    created, added, shown = adaptive_cards(teams_service)
     # THEN the reply mentions her by name, with the mention entity Teams needs
     assert added["body"][0]["text"] == "<at>Alice</at> added to platform as admin"
     assert added["msteams"]["entities"] == [

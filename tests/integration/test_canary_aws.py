@@ -19,7 +19,7 @@ from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
 from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
 from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
 from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
-from shared.bootstrap.wiring import Services, build
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind
@@ -29,12 +29,11 @@ from tests.support import (
     NOW,
     MovingClock,
     memory_adapters,
-    run,
     run_deferred,
     run_scheduler,
-    setup_teams,
 )
 from tests.support.aws import create_table, lambda_function
+from tests.support.deployments import registered_services
 from tests.support.handlers import blind_version, this_version
 
 
@@ -97,14 +96,8 @@ def deployment(
             investigators=LambdaInvestigatorVersions(client=lambda_client),
             notifier=SurfaceNotifier(settings),
         )
-        services = build(settings, adapters)
-        setup_teams(services)
-        assert not run(
-            services,
-            "service register checkout-api --aws-lambda checkout-fn",
-            user="oli",
-            channel="C-pay",
-        ).failed
+        register = "service register checkout-api --aws-lambda checkout-fn"
+        services = registered_services(settings, adapters, register, channel="C-pay")
         with stub:
             yield services, clock, stub, lambda_client
 

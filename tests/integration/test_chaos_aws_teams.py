@@ -19,8 +19,8 @@ from tests.fakes.bot_framework import BotFrameworkKeys, bot_framework_keys, conf
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.support.aws import queued_record
 from tests.support.chaos_aws import GUARD, START, fis_deployment, injections, running, status
-from tests.support.handlers import post_teams
-from tests.support.payloads import LambdaContext, message_activity
+from tests.support.handlers import adaptive_cards, post_teams
+from tests.support.payloads import LambdaContext, channel_activity
 
 CHANNEL = quote("19:pay@thread.tacv2", safe="")
 
@@ -47,29 +47,12 @@ def keys(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[BotFr
 
 def _post(keys: BotFrameworkKeys, service_url: str, n: int, **fields: Any) -> None:
     """An activity in thread 1 of channel "pay", signed as the Bot Connector signs it."""
-    activity = message_activity(service_url)
-    activity["id"] = f"17000000{n:05d}"
-    activity["conversation"] = {
-        "isGroup": True,
-        "conversationType": "channel",
-        "tenantId": "REDACTED",
-        "id": "19:pay@thread.tacv2;messageid=1",
-    }
-    activity.update(fields)
+    activity = channel_activity(service_url, "pay", "1", n, **fields)
     headers = {
         "content-type": "application/json",
         "authorization": keys.token(activity["serviceUrl"]),
     }
     assert post_teams(json.dumps(activity), headers)["statusCode"] == 200
-
-
-def _cards(server: CaptureServer) -> list[dict[str, Any]]:
-    return [
-        attachment["content"]
-        for request in server.requests
-        for attachment in request.body.get("attachments", [])
-        if attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
-    ]
 
 
 def _work(aws: dict[str, str]) -> None:
@@ -105,7 +88,7 @@ def test_the_halt_action_of_an_experiments_card_is_answered_at_once_and_stops_fi
     teams_service.requests.clear()
     _post(keys, url, 11, text=None, value=halt["data"])
     # THEN they are answered at once, and FIS is untouched until the worker runs it
-    assert "Working on" in _cards(teams_service)[0]["body"][0]["text"]
+    assert "Working on" in adaptive_cards(teams_service)[0]["body"][0]["text"]
     assert status(handle) == "running"
     _work(aws)
     assert status(handle) == "stopping"  # StopExperiment called

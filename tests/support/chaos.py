@@ -13,7 +13,7 @@ from shared.adapters.local.simulated_chaos import (
 )
 from shared.adapters.memory import InMemoryChaosStore
 from shared.bootstrap.adapters import AdapterChoices, Adapters, ChaosAdapters
-from shared.bootstrap.wiring import Services, build
+from shared.bootstrap.wiring import Services
 from shared.chaos.models import Experiment, Fault, Injection
 from shared.config import Settings
 from shared.replies import Tone
@@ -25,9 +25,8 @@ from tests.support import (
     run,
     run_deferred,
     run_scheduler,
-    setup_teams,
 )
-from tests.support.deployments import REGISTER
+from tests.support.deployments import REGISTER, registered_services
 
 
 def an_experiment(**changes: Any) -> Experiment:
@@ -57,11 +56,10 @@ def chaos_services(
     admin), checkout-api (the sample) registered by operator oli, `production` if asked, and
     operator opal added to payments (a second operator, for approvals)."""
     adapters = memory_adapters(clock, **chosen)
-    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
-    ADAPTERS[id(services)] = adapters
-    setup_teams(services)
     mark = " --production" if production else ""
-    assert not run(services, REGISTER + mark, user="oli").failed
+    settings = Settings(org_admins=("slack:T1:root",))
+    services = registered_services(settings, adapters, REGISTER + mark)
+    ADAPTERS[id(services)] = adapters
     assert not run(services, "team member add opal --role operator --team payments").failed
     return services
 

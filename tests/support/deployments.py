@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from shared.adapters.memory import InMemoryAlertStore, InMemoryCanaryStore
 from shared.alerts.ports import AlertStore
+from shared.bootstrap.adapters import Adapters
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services, build
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter
@@ -18,6 +19,17 @@ from tests.support import MovingClock, memory_adapters, run, run_deferred, setup
 
 REGISTER = "service register checkout-api --sample checkout --team payments"
 ROUTERS: dict[int, TrafficRouter] = {}
+
+
+def registered_services(
+    settings: Settings, adapters: Adapters, register: str = REGISTER, *, channel: str = "C-general"
+) -> Services:
+    """Services on `adapters`: the teams of `setup_teams`, and checkout-api registered by
+    operator oli with `register` said in `channel`."""
+    services = build(settings, adapters)
+    setup_teams(services)
+    assert not run(services, register, user="oli", channel=channel).failed
+    return services
 
 
 def alerting_services(clock: MovingClock, store: AlertStore | None = None) -> Services:
@@ -39,10 +51,8 @@ def canary_services(
     adapters = memory_adapters(clock, canaries=store or InMemoryCanaryStore())
     if investigators:
         adapters = replace(adapters, investigators=investigators)
-    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    services = registered_services(Settings(org_admins=("slack:T1:root",)), adapters)
     ROUTERS[id(services)] = adapters.routers[ResourceKind.SAMPLE]
-    setup_teams(services)
-    assert not run(services, REGISTER, user="oli").failed
     return services
 
 

@@ -14,6 +14,7 @@ import pytest
 from handlers import aws_scheduler, aws_slack, aws_worker
 from shared.canary import replay as replay_module
 from shared.telemetry.models import Signal
+from tests.fakes.http_capture import CaptureServer
 from tests.support.payloads import (
     LambdaContext,
     http_api_event,
@@ -41,6 +42,16 @@ def post_teams(body: str, headers: dict[str, str]) -> dict[str, Any]:
         http_api_event(body, headers, "/api/messages"), LambdaContext()
     )
     return response
+
+
+def adaptive_cards(server: CaptureServer) -> list[dict[str, Any]]:
+    """The Adaptive Cards of every activity sent to the Bot Connector standing at `server`."""
+    return [
+        attachment["content"]
+        for request in server.requests
+        for attachment in request.body.get("attachments", [])
+        if attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    ]
 
 
 def slash(text: str, trigger: str | None = None, **fields: str) -> dict[str, Any]:

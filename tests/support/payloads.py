@@ -43,6 +43,20 @@ def message_activity(service_url: str | None = None, text: str | None = None) ->
     return activity
 
 
+def channel_activity(service_url: str, channel: str, thread: str, n: int, **fields: Any) -> Any:
+    """The recorded activity numbered `n` in thread `thread` of Teams channel `channel` (its
+    conversation id names the thread), with `fields` set (e.g. `text`, or `value` of a card)."""
+    activity = message_activity(service_url)
+    activity["id"] = f"17000000{n:05d}"
+    activity["conversation"] = {
+        "isGroup": True,
+        "conversationType": "channel",
+        "tenantId": "REDACTED",
+        "id": f"19:{channel}@thread.tacv2;messageid={thread}",
+    }
+    return {**activity, **fields}
+
+
 def app_mention_body(text: str, event_id: str) -> str:
     """An Events API `app_mention` by W111 in C111 of workspace T111: `@autosre <text>`."""
     return json.dumps(

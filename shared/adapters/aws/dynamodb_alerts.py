@@ -6,50 +6,28 @@ A team's policies are one Query; the scheduler's view of every policy is a pagin
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
-
-import boto3
+from collections.abc import Sequence
+from typing import Any
 
 from shared.adapters.aws import dynamodb_items as items
 from shared.alerts.models import AlertPolicy, Silence
 from shared.errors import NotFoundError
 from shared.identity.models import OrgId
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
 
-
-class DynamoDbAlertStore:
+class DynamoDbAlertStore(items.DynamoDbOrgStore):
     """The AlertStore port on DynamoDB; a policy's version is checked by a condition expression."""
-
-    def __init__(self, *, table: str, client: DynamoDBClient | None = None) -> None:
-        self._table = table
-        self._given = client
-
-    @cached_property
-    def _client(self) -> DynamoDBClient:
-        """The client given, or one made at first use."""
-        return self._given or boto3.client("dynamodb")
 
     def _key(self, org: str, team: str, name: str) -> dict[str, Any]:
         return {"pk": {"S": f"ORG#{org}"}, "sk": {"S": f"ALERT#{team}#{name}"}}
 
     def get(self, org: OrgId, team: str, name: str) -> AlertPolicy | None:
-        item = self._client.get_item(
-            TableName=self._table, ConsistentRead=True, Key=self._key(org, team, name)
-        ).get("Item")
+        item = self._get(org, f"ALERT#{team}#{name}")
         return AlertPolicy.model_validate(items.body(item)) if item else None
 
     def save(self, policy: AlertPolicy) -> AlertPolicy:
-        saved = policy.model_copy(update={"version": policy.version + 1})
-        key = self._key(saved.org, saved.team, saved.name)
-        record = items.item(key["pk"]["S"], key["sk"]["S"], saved, version=saved.version)
-        items.put_versioned(
-            self._client, self._table, record, policy.version, f"alert {policy.name}"
-        )
-        return saved
+        sk = f"ALERT#{policy.team}#{policy.name}"
+        return self._save_next(policy, policy.version, policy.org, sk, f"alert {policy.name}")
 
     def delete(self, org: OrgId, team: str, name: str) -> None:
         try:
@@ -61,16 +39,6 @@ class DynamoDbAlertStore:
         except self._client.exceptions.ConditionalCheckFailedException as error:
             raise NotFoundError(f"Team {team} has no alert `{name}`.") from error
 
-    def _query(self, org: str, prefix: str) -> Iterator[dict[str, Any]]:
-        paginator = self._client.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self._table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": f"ORG#{org}"}, ":prefix": {"S": prefix}},
-        ):
-            yield from page.get("Items", [])
-
     def list_for(self, org: OrgId, team: str) -> Sequence[AlertPolicy]:
         found = [
             AlertPolicy.model_validate(items.body(i)) for i in self._query(org, f"ALERT#{team}#")
@@ -78,15 +46,7 @@ class DynamoDbAlertStore:
         return sorted(found, key=lambda p: p.name)
 
     def every(self) -> Sequence[AlertPolicy]:
-        found: list[AlertPolicy] = []
-        for page in self._client.get_paginator("scan").paginate(
-            TableName=self._table,
-            ConsistentRead=True,
-            FilterExpression="begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":prefix": {"S": "ALERT#"}},
-        ):
-            found += [AlertPolicy.model_validate(items.body(i)) for i in page.get("Items", [])]
-        return found
+        return [AlertPolicy.model_validate(items.body(i)) for i in self._scan("ALERT#")]
 
     def save_silence(self, silence: Silence) -> None:
         record = items.item(f"ORG#{silence.org}", f"SILENCE#{silence.team}#{silence.id}", silence)

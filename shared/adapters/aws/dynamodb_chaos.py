@@ -5,94 +5,42 @@ game days (`CHAOSDAY#<id>`) and verified resilience (`CHAOSOK#<team>#<key>`) bes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
-
-import boto3
+from typing import Any
 
 from shared.adapters.aws import dynamodb_items as items
 from shared.chaos.models import Experiment, ExperimentState, VerifiedResilience
 from shared.chaos.schedules import GameDay
 from shared.identity.models import OrgId
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-
 
 def _experiment(item: dict[str, Any]) -> Experiment:
     return Experiment.model_validate(items.body(item))
 
 
-class DynamoDbChaosStore:
+class DynamoDbChaosStore(items.DynamoDbOrgStore):
     """The ChaosStore port on DynamoDB; the version is checked by a condition expression."""
 
-    def __init__(self, *, table: str, client: DynamoDBClient | None = None) -> None:
-        self._table = table
-        self._given = client
-
-    @cached_property
-    def _client(self) -> DynamoDBClient:
-        """The client given, or one made at first use."""
-        return self._given or boto3.client("dynamodb")
-
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
-        item = self._client.get_item(
-            TableName=self._table,
-            ConsistentRead=True,
-            Key={"pk": {"S": f"ORG#{org}"}, "sk": {"S": f"CHAOS#{experiment_id}"}},
-        ).get("Item")
+        item = self._get(org, f"CHAOS#{experiment_id}")
         return _experiment(item) if item else None
 
     def save(self, experiment: Experiment) -> Experiment:
-        saved = experiment.model_copy(update={"version": experiment.version + 1})
-        record = items.item(
-            f"ORG#{saved.org}",
-            f"CHAOS#{saved.id}",
-            saved,
-            team=saved.team,
-            ended=saved.state is ExperimentState.ENDED,
-            version=saved.version,
+        return self._save_next(
+            experiment,
+            experiment.version,
+            experiment.org,
+            f"CHAOS#{experiment.id}",
+            f"experiment {experiment.id}",
+            team=experiment.team,
+            ended=experiment.state is ExperimentState.ENDED,
         )
-        items.put_versioned(
-            self._client, self._table, record, experiment.version, f"experiment {experiment.id}"
-        )
-        return saved
-
-    def _query(self, org: OrgId, prefix: str) -> list[dict[str, Any]]:
-        """The org's items whose sort key starts with `prefix`."""
-        found: list[dict[str, Any]] = []
-        for page in self._client.get_paginator("query").paginate(
-            TableName=self._table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": f"ORG#{org}"}, ":prefix": {"S": prefix}},
-        ):
-            found += page.get("Items", [])
-        return found
-
-    def _scan(self, prefix: str, *, live_only: bool) -> list[dict[str, Any]]:
-        """Every org's items whose sort key starts with `prefix` (only those not ended)."""
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "ConsistentRead": True,
-            "FilterExpression": "begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":prefix": {"S": prefix}},
-        }
-        if live_only:
-            query["FilterExpression"] += " AND #ended = :no"
-            query["ExpressionAttributeNames"] = {"#ended": "ended"}
-            query["ExpressionAttributeValues"][":no"] = {"BOOL": False}
-        found: list[dict[str, Any]] = []
-        for page in self._client.get_paginator("scan").paginate(**query):
-            found += page.get("Items", [])
-        return found
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Experiment]:
         found = [x for x in map(_experiment, self._query(org, "CHAOS#")) if x.team == team]
         return sorted(found, key=lambda x: x.started_at, reverse=True)
 
     def every(self) -> Sequence[Experiment]:
-        return [_experiment(item) for item in self._scan("CHAOS#", live_only=True)]
+        return [_experiment(item) for item in self._scan("CHAOS#", unless="ended")]
 
     def keep_verified(self, result: VerifiedResilience) -> None:
         record = items.item(f"ORG#{result.org}", f"CHAOSOK#{result.team}#{result.key}", result)
@@ -106,14 +54,8 @@ class DynamoDbChaosStore:
         return sorted(found, key=lambda v: v.at, reverse=True)
 
     def save_game_day(self, game_day: GameDay) -> GameDay:
-        saved = game_day.model_copy(update={"version": game_day.version + 1})
-        record = items.item(
-            f"ORG#{saved.org}", f"CHAOSDAY#{saved.id}", saved, version=saved.version
-        )
-        items.put_versioned(
-            self._client, self._table, record, game_day.version, f"game day {game_day.id}"
-        )
-        return saved
+        sk, what = f"CHAOSDAY#{game_day.id}", f"game day {game_day.id}"
+        return self._save_next(game_day, game_day.version, game_day.org, sk, what)
 
     def game_days(self, org: OrgId, team: str) -> Sequence[GameDay]:
         found = [GameDay.model_validate(items.body(item)) for item in self._query(org, "CHAOSDAY#")]
@@ -122,10 +64,7 @@ class DynamoDbChaosStore:
         )
 
     def every_game_day(self) -> Sequence[GameDay]:
-        return [
-            GameDay.model_validate(items.body(item))
-            for item in self._scan("CHAOSDAY#", live_only=False)
-        ]
+        return [GameDay.model_validate(items.body(item)) for item in self._scan("CHAOSDAY#")]
 
     def remove_game_day(self, org: OrgId, game_day_id: str) -> bool:
         gone = self._client.delete_item(

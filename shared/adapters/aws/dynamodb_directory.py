@@ -7,68 +7,27 @@ an audit stream). Every org-scoped read is one Query on its partition.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
-
-import boto3
+from collections.abc import Sequence
 
 from shared.adapters.aws import dynamodb_items as items
 from shared.audit.models import HeadMark
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-
 
 def _pk(org: str) -> str:
     return f"ORG#{org}"
 
 
-class DynamoDbDirectory:
+class DynamoDbDirectory(items.DynamoDbOrgStore):
     """Orgs, teams and bindings in the app's table; versions checked by condition expressions."""
-
-    def __init__(self, *, table: str, client: DynamoDBClient | None = None) -> None:
-        self._table = table
-        self._given = client
-
-    @cached_property
-    def _client(self) -> DynamoDBClient:
-        """The client given, or one made at first use (never at import or cold start)."""
-        return self._given or boto3.client("dynamodb")
-
-    def _versioned_put(self, record: dict[str, Any], version: int, what: str) -> None:
-        items.put_versioned(self._client, self._table, record, version, what)
-
-    def _get(self, org: str, sk: str) -> dict[str, Any] | None:
-        found = self._client.get_item(
-            TableName=self._table, Key={"pk": {"S": _pk(org)}, "sk": {"S": sk}}, ConsistentRead=True
-        )
-        return found.get("Item")
-
-    def _query(self, org: str, prefix: str) -> Iterator[dict[str, Any]]:
-        paginator = self._client.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": {"S": _pk(org)}, ":prefix": {"S": prefix}},
-            ConsistentRead=True,
-        ):
-            yield from page.get("Items", [])
 
     def get_org(self, org: OrgId) -> Org | None:
         item = self._get(org, "ORG")
         return Org.model_validate(items.body(item)) if item else None
 
     def save_org(self, org: Org) -> Org:
-        saved = org.model_copy(update={"version": org.version + 1})
-        self._versioned_put(
-            items.item(_pk(org.id), "ORG", saved, version=saved.version),
-            org.version,
-            f"org {org.id}",
-        )
-        return saved
+        return self._save_next(org, org.version, org.id, "ORG", f"org {org.id}")
 
     def get_team(self, org: OrgId, name: str) -> Team | None:
         item = self._get(org, f"TEAM#{name}")
@@ -78,10 +37,8 @@ class DynamoDbDirectory:
         return [Team.model_validate(items.body(item)) for item in self._query(org, "TEAM#")]
 
     def save_team(self, team: Team) -> Team:
-        saved = team.model_copy(update={"version": team.version + 1})
-        item = items.item(_pk(team.org), f"TEAM#{team.name}", saved, version=saved.version)
-        self._versioned_put(item, team.version, f"team {team.name}")
-        return saved
+        sk = f"TEAM#{team.name}"
+        return self._save_next(team, team.version, team.org, sk, f"team {team.name}")
 
     def get_binding(self, org: OrgId, channel: ChannelId) -> ChannelBinding | None:
         item = self._get(org, f"CHANNEL#{channel}")

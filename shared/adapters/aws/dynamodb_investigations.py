@@ -7,49 +7,26 @@ a small pointer item `ORG#<org>` / `INVID#<id>` finds one by its id.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
-
-import boto3
+from typing import Any
 
 from shared.adapters.aws import dynamodb_items as items
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.investigations.models import Investigation
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-
 
 def _sk(investigation: Investigation) -> str:
     return f"INV#{investigation.team}#{investigation.opened_at.isoformat()}#{investigation.id}"
 
 
-class DynamoDbInvestigationStore:
+class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
     """The InvestigationStore port on DynamoDB, versions checked by condition expressions."""
 
-    def __init__(self, *, table: str, client: DynamoDBClient | None = None) -> None:
-        self._table = table
-        self._given = client
-
-    @cached_property
-    def _client(self) -> DynamoDBClient:
-        """The client given, or one made at first use."""
-        return self._given or boto3.client("dynamodb")
-
     def get(self, org: OrgId, investigation_id: str) -> Investigation | None:
-        pointer = self._client.get_item(
-            TableName=self._table,
-            ConsistentRead=True,
-            Key={"pk": {"S": f"ORG#{org}"}, "sk": {"S": f"INVID#{investigation_id}"}},
-        ).get("Item")
+        pointer = self._get(org, f"INVID#{investigation_id}")
         if pointer is None:
             return None
-        item = self._client.get_item(
-            TableName=self._table,
-            ConsistentRead=True,
-            Key={"pk": {"S": f"ORG#{org}"}, "sk": pointer["target"]},
-        ).get("Item")
+        item = self._get(org, pointer["target"]["S"])
         return _from_item(item) if item else None
 
     def save(self, investigation: Investigation) -> Investigation:
@@ -74,18 +51,7 @@ class DynamoDbInvestigationStore:
         return saved
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
-        found: list[Investigation] = []
-        paginator = self._client.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self._table,
-            ConsistentRead=True,
-            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": {"S": f"ORG#{org}"},
-                ":prefix": {"S": f"INV#{team}#"},
-            },
-        ):
-            found += [_from_item(item) for item in page.get("Items", [])]
+        found = [_from_item(item) for item in self._query(org, f"INV#{team}#")]
         return sorted(found, key=lambda i: i.opened_at, reverse=True)
 
 

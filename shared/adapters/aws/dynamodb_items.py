@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import boto3
 from dynamodb_json import json_util
 from pydantic import BaseModel
 
@@ -12,6 +15,8 @@ from shared.errors import ConflictError
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+Versioned = TypeVar("Versioned", bound=BaseModel)
 
 
 def item(pk: str, sk: str, model: BaseModel, **extra: object) -> dict[str, Any]:
@@ -46,3 +51,62 @@ def put_versioned(
         client.put_item(TableName=table, Item=found, **expecting(version))
     except client.exceptions.ConditionalCheckFailedException as error:
         raise ConflictError(f"{what} changed since it was read") from error
+
+
+class DynamoDbOrgStore:
+    """A store of `ORG#<org>` items in the app's table: its client (the one given, or one made
+    at first use, never at import or cold start) and its consistent reads."""
+
+    def __init__(self, *, table: str, client: DynamoDBClient | None = None) -> None:
+        self._table = table
+        self._given = client
+
+    @cached_property
+    def _client(self) -> DynamoDBClient:
+        """The client given, or one made at first use."""
+        return self._given or boto3.client("dynamodb")
+
+    def _get(self, org: str, sk: str) -> dict[str, Any] | None:
+        """The org's item with sort key `sk`, if any."""
+        found = self._client.get_item(
+            TableName=self._table,
+            ConsistentRead=True,
+            Key={"pk": {"S": f"ORG#{org}"}, "sk": {"S": sk}},
+        )
+        return found.get("Item")
+
+    def _save_next(
+        self, record: Versioned, read: int, org: str, sk: str, what: str, **extra: object
+    ) -> Versioned:
+        """`record` (read at version `read`) stored as the next version under the org's `sk`,
+        with `extra` attributes; ConflictError naming `what` if it changed since it was read."""
+        saved = record.model_copy(update={"version": read + 1})
+        found = item(f"ORG#{org}", sk, saved, version=read + 1, **extra)
+        put_versioned(self._client, self._table, found, read, what)
+        return saved
+
+    def _query(self, org: str, prefix: str) -> Iterator[dict[str, Any]]:
+        """The org's items whose sort key starts with `prefix`, every page of them."""
+        for page in self._client.get_paginator("query").paginate(
+            TableName=self._table,
+            ConsistentRead=True,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":pk": {"S": f"ORG#{org}"}, ":prefix": {"S": prefix}},
+        ):
+            yield from page.get("Items", [])
+
+    def _scan(self, prefix: str, *, unless: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every org's items whose sort key starts with `prefix`; with `unless`, only those whose
+        flag of that name is false (a canary not over, an experiment not ended)."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "ConsistentRead": True,
+            "FilterExpression": "begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":prefix": {"S": prefix}},
+        }
+        if unless is not None:
+            query["FilterExpression"] += " AND #flag = :no"
+            query["ExpressionAttributeNames"] = {"#flag": unless}
+            query["ExpressionAttributeValues"][":no"] = {"BOOL": False}
+        for page in self._client.get_paginator("scan").paginate(**query):
+            yield from page.get("Items", [])

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from shared.bootstrap.adapters import ChaosAdapters
+from shared.bootstrap.wiring import Services
 from shared.chaos.models import ExperimentOutcome, ExperimentState
 from shared.replies import Tone
 from tests.support import NOW, ORG, MovingClock, notifier_of, run, run_deferred
@@ -18,6 +20,18 @@ from tests.support.chaos import (
 )
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
+
+
+def _started_on_a_slow_removal(
+    clock: MovingClock,
+) -> tuple[JammedInjector, ChaosAdapters, Services, str]:
+    """A harmless experiment started by oli in C-pay, its injector reading "stopping" after a
+    removal is asked (as FIS does for a few minutes) until told otherwise."""
+    chaos = jammed_chaos(clock)
+    assert isinstance(chaos.injector, JammedInjector)
+    chaos.injector.jammed, chaos.injector.stopping = False, True
+    services = chaos_services(clock, chaos=chaos)
+    return chaos.injector, chaos, services, start_experiment(services, HARMLESS)
 
 
 def test_a_failed_rollback_is_reported_failed_and_retried_until_verified() -> None:
@@ -75,11 +89,7 @@ def test_an_injection_that_fails_ends_the_experiment_failed_with_nothing_left() 
 
 def test_a_fault_still_stopping_is_a_halt_under_way_not_a_failed_rollback() -> None:
     clock = MovingClock(NOW)
-    chaos = jammed_chaos(clock)
-    assert isinstance(chaos.injector, JammedInjector)
-    chaos.injector.jammed, chaos.injector.stopping = False, True
-    services = chaos_services(clock, chaos=chaos)
-    experiment = start_experiment(services, HARMLESS)
+    injector, chaos, services, experiment = _started_on_a_slow_removal(clock)
     # WHEN a responder halts it and the injector reads "stopping" for a few minutes (FIS does)
     halted = run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
     # THEN the halt is done and its removal under way: not a failure
@@ -90,17 +100,13 @@ def test_a_fault_still_stopping_is_a_halt_under_way_not_a_failed_rollback() -> N
     stored = chaos.store.get(ORG, experiment)
     assert stored is not None and stored.outcome is ExperimentOutcome.HALTED
     # WHEN the injector reads stopped THEN the next tick ends it halted, never failed
-    chaos.injector.stopping = False
+    injector.stopping = False
     assert ticks(services, clock, 1) == [f"{experiment} ended: halted"]
 
 
 def test_a_fault_stopping_past_the_grace_is_a_failed_rollback() -> None:
     clock = MovingClock(NOW)
-    chaos = jammed_chaos(clock)
-    assert isinstance(chaos.injector, JammedInjector)
-    chaos.injector.jammed, chaos.injector.stopping = False, True
-    services = chaos_services(clock, chaos=chaos)
-    experiment = start_experiment(services, HARMLESS)
+    _, chaos, services, experiment = _started_on_a_slow_removal(clock)
     run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
     # WHEN the removal is still not verified five minutes after it was asked
     said = ticks(services, clock, 5)
