@@ -144,6 +144,9 @@ class GameDays:
                 line = self._run(game_day, opened, now, trigger)
             except ConflictError:
                 continue  # another run took it
+            except Exception as error:  # one game day's error stops only it
+                log.exception("game day %s could not be run", game_day.id)
+                line = f"{game_day.id} not started: {error}"
             done += [line] if line else []
         return done
 

@@ -215,6 +215,9 @@ class Experiment(Frozen):
     """The unfaulted traffic checked against the steady state before the first injection."""
     message: ReplyTarget | None = None
     """The one message per experiment, updated at every step."""
+    unwatched_since: datetime | None = None
+    """Since when its guard or its metrics could not be read, every tick since (None while
+    watched): halted once that lasts `UNWATCHED_FOR`."""
     version: int = 0
 
     @property

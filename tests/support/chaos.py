@@ -3,6 +3,8 @@ of checkout-api (the sample) for 10 minutes each, `error_rate < 1%`, started by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Unpack
 
 from shared.adapters.local.simulated_chaos import (
@@ -14,8 +16,10 @@ from shared.adapters.local.simulated_chaos import (
 from shared.adapters.memory import InMemoryChaosStore
 from shared.bootstrap.adapters import AdapterChoices, Adapters, ChaosAdapters
 from shared.bootstrap.wiring import Services, build
-from shared.chaos.models import Experiment, Fault, Injection
+from shared.chaos.models import Experiment, Fault, Injection, LeverState
 from shared.config import Settings
+from shared.identity.models import OrgId
+from shared.judging.judge import MetricData
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind, Service
 from tests.support import (
@@ -135,4 +139,41 @@ def jammed_chaos(clock: MovingClock) -> ChaosAdapters:
         injector=JammedInjector(state=state, clock=clock),
         lever=SimulatedSafetyLever(state=state),
         metrics=SimulatedFaultMetrics(state=state),
+    )
+
+
+class UnreadableLever(SimulatedSafetyLever):
+    """The simulation's lever whose state cannot be read while `unreadable` (FIS throttled)."""
+
+    unreadable = False
+
+    def state(self, org: OrgId) -> LeverState:
+        """Fail while unreadable; else its state."""
+        if self.unreadable:
+            raise RuntimeError("ThrottlingException: GetSafetyLever")
+        return super().state(org)
+
+
+class BlindMetrics(SimulatedFaultMetrics):
+    """The simulation's metrics that cannot be read while `blind` (CloudWatch throttled)."""
+
+    blind = False
+
+    def compare(
+        self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime
+    ) -> dict[str, MetricData]:
+        """Fail while blind; else the simulation's minutes."""
+        if self.blind:
+            raise RuntimeError("ThrottlingException: GetMetricData")
+        return super().compare(service, signals, start=start, end=end)
+
+
+def flaky_chaos(clock: MovingClock) -> ChaosAdapters:
+    """Chaos on the sample's simulation in memory, its lever and metrics failing when asked."""
+    state = InMemoryChaosState()
+    return ChaosAdapters(
+        store=InMemoryChaosStore(),
+        injector=SimulatedFaultInjector(state=state, clock=clock),
+        lever=UnreadableLever(state=state),
+        metrics=BlindMetrics(state=state),
     )
