@@ -17,6 +17,7 @@ from shared.chaos.guards import refusals
 from shared.chaos.halting import ChaosHalts
 from shared.chaos.injecting import Injecting
 from shared.chaos.journal import journal
+from shared.chaos.lever import RecordedLever
 from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
 from shared.chaos.notices import (
     ChaosMessages,
@@ -69,7 +70,7 @@ class ChaosService:
     ) -> None:
         self._store = store
         self._directory = directory
-        self._lever = lever
+        self._lever = RecordedLever(store=store, lever=lever)  # a halt holds if the lever fails
         self._outages = outages
         self._injecting = Injecting(
             store=store, directory=directory, injector=injector, metrics=metrics
@@ -89,7 +90,7 @@ class ChaosService:
         self._progress = ChaosProgress(
             store=store,
             injecting=self._injecting,
-            lever=lever,
+            lever=self._lever,
             outages=outages,
             audit=audit,
             messages=self._messages,

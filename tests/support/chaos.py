@@ -143,7 +143,8 @@ def jammed_chaos(clock: MovingClock) -> ChaosAdapters:
 
 
 class UnreadableLever(SimulatedSafetyLever):
-    """The simulation's lever whose state cannot be read while `unreadable` (FIS throttled)."""
+    """The simulation's lever that can be neither read nor engaged while `unreadable` (FIS
+    throttled)."""
 
     unreadable = False
 
@@ -152,6 +153,12 @@ class UnreadableLever(SimulatedSafetyLever):
         if self.unreadable:
             raise RuntimeError("ThrottlingException: GetSafetyLever")
         return super().state(org)
+
+    def engage(self, org: OrgId, *, by: str, reason: str, at: datetime) -> LeverState:
+        """Fail while unreadable; else engage it."""
+        if self.unreadable:
+            raise RuntimeError("ThrottlingException: UpdateSafetyLeverState")
+        return super().engage(org, by=by, reason=reason, at=at)
 
 
 class BlindMetrics(SimulatedFaultMetrics):

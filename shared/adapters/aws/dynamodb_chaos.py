@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from shared.adapters.aws import dynamodb_items as items
-from shared.chaos.models import Experiment, ExperimentState, VerifiedResilience
+from shared.chaos.models import Experiment, ExperimentState, LeverState, VerifiedResilience
 from shared.chaos.schedules import GameDay
 from shared.identity.models import OrgId
 
@@ -57,6 +57,18 @@ class DynamoDbChaosStore:
             self._client, self._table, record, experiment.version, f"experiment {experiment.id}"
         )
         return saved
+
+    def halt_record(self, org: OrgId) -> LeverState:
+        item = self._client.get_item(
+            TableName=self._table,
+            ConsistentRead=True,
+            Key={"pk": {"S": f"ORG#{org}"}, "sk": {"S": "CHAOSHALT"}},
+        ).get("Item")
+        return LeverState.model_validate(items.body(item)) if item else LeverState(engaged=False)
+
+    def keep_halt_record(self, org: OrgId, state: LeverState) -> None:
+        record = items.item(f"ORG#{org}", "CHAOSHALT", state)
+        self._client.put_item(TableName=self._table, Item=record)
 
     def _query(self, org: OrgId, prefix: str) -> list[dict[str, Any]]:
         """The org's items whose sort key starts with `prefix`."""
