@@ -122,7 +122,7 @@ class ChaosHalts:
                 return None
             live = [x for x in self._store.every() if x.org == org]
             return (
-                f"the safety lever is already engaged (by @{lever.by})"
+                f"the safety lever is already engaged{lever.said_by}"
                 if lever.engaged and not live
                 else None
             )

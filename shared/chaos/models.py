@@ -86,6 +86,16 @@ class LeverState(Frozen):
     by: str = ""
     at: datetime | None = None
     reason: str = ""
+    foreign: bool = False
+    """Engaged by another organisation of this deployment (an account-wide lever): who and why
+    are not said, and only that organisation's admins may release it."""
+
+    @property
+    def said_by(self) -> str:
+        """` by @oli`, ` (by another organisation of this deployment)`, or empty if unknown."""
+        if self.foreign:
+            return " (by another organisation of this deployment)"
+        return f" by @{self.by}" if self.by else ""
 
 
 class ExperimentState(StrEnum):

@@ -122,7 +122,7 @@ class ChaosProgress:
         org = OrgId(experiment.org)
         lever = self._lever.state(org)
         if lever.engaged:
-            return f"the org's safety lever is engaged by @{lever.by}" + (
+            return f"the org's safety lever is engaged{lever.said_by}" + (
                 f": {lever.reason}" if lever.reason else ""
             )
         outage = self._outages.firing(org, experiment.team)
