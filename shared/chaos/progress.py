@@ -39,6 +39,8 @@ log = logging.getLogger("autosre.chaos")
 
 UNWATCHED_FOR = timedelta(minutes=3)
 """How long an experiment runs without its guard or its metrics read before it is halted."""
+APPROVAL_FOR = timedelta(hours=1)
+"""How long an experiment waits for its approval before it expires (it blocks other starts)."""
 
 
 class ChaosProgress:
@@ -105,6 +107,13 @@ class ChaosProgress:
     def _one(self, experiment: Experiment, now: datetime, trigger: str) -> str | None:
         if experiment.state is ExperimentState.ROLLING_BACK:
             return self._roll_back(experiment, now, trigger)
+        if experiment.state is ExperimentState.AWAITING_APPROVAL:
+            if now - experiment.started_at < APPROVAL_FOR:
+                return None
+            hours = int(APPROVAL_FOR.total_seconds() // 3600)
+            reason = f"not approved within {hours}h"
+            ended = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="expired")
+            return self._end(ended, now, trigger)
         if experiment.state is ExperimentState.STARTING and left_starting(experiment, now):
             reason = "its start was left unfinished"
             ended = ending(experiment, now, ExperimentOutcome.FAILED, reason, what="failed")

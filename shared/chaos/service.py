@@ -157,14 +157,7 @@ class ChaosService:
         if command.every is not None:
             return self._game_days.schedule(command, draft, ctx)
         self._refuse(draft, service)
-        before = self._injecting.before(draft, service, ctx.now)
-        if not before.met:
-            raise ConflictError(
-                "The steady state does not hold before the experiment "
-                f"({'; '.join(before.reasons)}): a fault would prove nothing. Fix the service "
-                "first, or write the steady state it has."
-            )
-        draft = draft.model_copy(update={"before": before})
+        draft = self._held_before(draft, service, ctx.now)
         if service.production:
             waiting = self._store.save(
                 draft.model_copy(update={"state": ExperimentState.AWAITING_APPROVAL})
@@ -178,6 +171,18 @@ class ChaosService:
                 ephemeral=waiting.message is not None,  # its message tells the channel
             )
         return self._begin(draft, ctx.now, by=ctx.principal.actor.user)
+
+    def _held_before(self, experiment: Experiment, service: Service, now: datetime) -> Experiment:
+        """The experiment with its steady state judged now, before any fault; refused if it
+        does not hold (at a start, and again at its approval)."""
+        before = self._injecting.before(experiment, service, now)
+        if not before.met:
+            raise ConflictError(
+                "The steady state does not hold before the experiment "
+                f"({'; '.join(before.reasons)}): a fault would prove nothing. Fix the service "
+                "first, or write the steady state it has."
+            )
+        return experiment.model_copy(update={"before": before})
 
     def _designed(
         self, command: c.PlanExperiment | c.StartExperiment, ctx: Context, service: Service
@@ -284,8 +289,10 @@ class ChaosService:
                 f"{experiment.team} approves it.",
                 needed=f"another operator of team {experiment.team}",
             )
-        self._refuse(experiment, self._injecting.service(experiment))
-        approved = experiment.model_copy(update={"approved_by": user})
+        service = self._injecting.service(experiment)
+        self._refuse(experiment, service)
+        held = self._held_before(experiment, service, ctx.now)  # judged now, not at its start
+        approved = held.model_copy(update={"approved_by": user})
         return self._begin(approved, ctx.now, by=user)
 
     # -- reading -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ of checkout-api (the sample) for 10 minutes each, `error_rate < 1%`, started by 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Unpack
 
@@ -161,18 +162,24 @@ class UnreadableLever(SimulatedSafetyLever):
         return super().engage(org, by=by, reason=reason, at=at)
 
 
-class BlindMetrics(SimulatedFaultMetrics):
-    """The simulation's metrics that cannot be read while `blind` (CloudWatch throttled)."""
+class FlakyMetrics(SimulatedFaultMetrics):
+    """The simulation's metrics that cannot be read while `blind` (CloudWatch throttled), and
+    whose unfaulted p99 is 5 s while `broken` (the service itself in trouble)."""
 
     blind = False
+    broken = False
 
     def compare(
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime
     ) -> dict[str, MetricData]:
-        """Fail while blind; else the simulation's minutes."""
+        """Fail while blind; else the simulation's minutes (slow while broken)."""
         if self.blind:
             raise RuntimeError("ThrottlingException: GetMetricData")
-        return super().compare(service, signals, start=start, end=end)
+        found = super().compare(service, signals, start=start, end=end)
+        slow = found.get("p99_latency")
+        if self.broken and slow is not None:
+            found["p99_latency"] = replace(slow, control=[5000.0] * len(slow.control))
+        return found
 
 
 def flaky_chaos(clock: MovingClock) -> ChaosAdapters:
@@ -182,5 +189,5 @@ def flaky_chaos(clock: MovingClock) -> ChaosAdapters:
         store=InMemoryChaosStore(),
         injector=SimulatedFaultInjector(state=state, clock=clock),
         lever=UnreadableLever(state=state),
-        metrics=BlindMetrics(state=state),
+        metrics=FlakyMetrics(state=state),
     )

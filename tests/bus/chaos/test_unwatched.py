@@ -8,7 +8,7 @@ from shared.adapters.memory import InMemoryTaskQueue
 from shared.chaos.models import ExperimentOutcome, ExperimentState
 from tests.support import NOW, ORG, MovingClock, notifier_of, run, run_scheduler
 from tests.support.chaos import (
-    BlindMetrics,
+    FlakyMetrics,
     UnreadableLever,
     chaos_services,
     flaky_chaos,
@@ -61,7 +61,7 @@ def test_an_experiment_unwatched_for_three_minutes_is_halted_and_rolled_back() -
     experiment = start_experiment(services, HARMLESS)
     ticks(services, clock, 1)
     # GIVEN its metrics unreadable for two minutes, then read again (watched again)
-    assert isinstance(chaos.metrics, BlindMetrics)
+    assert isinstance(chaos.metrics, FlakyMetrics)
     chaos.metrics.blind = True
     ticks(services, clock, 2)
     chaos.metrics.blind = False
