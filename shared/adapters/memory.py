@@ -20,7 +20,7 @@ from shared.invocation import DeferredCommand, ReplyTarget
 from shared.replies import Reply
 
 if TYPE_CHECKING:  # named in annotations only
-    from shared.chaos.models import Experiment, VerifiedResilience
+    from shared.chaos.models import Experiment, LeverState, VerifiedResilience
     from shared.chaos.schedules import GameDay
 
 
@@ -365,9 +365,18 @@ class InMemoryChaosStore:
         self._items: dict[tuple[str, str], Experiment] = {}
         self._verified: dict[tuple[str, str, str], VerifiedResilience] = {}
         self._game_days: dict[tuple[str, str], GameDay] = {}
+        self._halts: dict[str, LeverState] = {}
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         return self._items.get((org, experiment_id))
+
+    def halt_record(self, org: OrgId) -> LeverState:
+        from shared.chaos.models import LeverState  # chaos is loaded only where used
+
+        return self._halts.get(org) or LeverState(engaged=False)
+
+    def keep_halt_record(self, org: OrgId, state: LeverState) -> None:
+        self._halts[org] = state
 
     def save(self, experiment: Experiment) -> Experiment:
         with self._lock:

@@ -21,7 +21,7 @@ from shared.chaos.schedules import GameDay, Window, due, experiment_of, new_id
 from shared.commands.context import Context
 from shared.commands.duration import to_timedelta
 from shared.errors import ConflictError, NotFoundError, missing_record
-from shared.identity.models import OrgId
+from shared.identity.models import OrgId, Role, UserId
 from shared.identity.ports import Directory
 from shared.messages import channel_targets, post_or_update
 from shared.ports import Notifier
@@ -29,6 +29,8 @@ from shared.replies import Reply, Tone
 from shared.times import day
 
 log = logging.getLogger("autosre.chaos")
+
+_AGAIN = "It starts later in this window if that ends, else in its next window."
 
 
 class Starter(Protocol):
@@ -144,10 +146,16 @@ class GameDays:
                 line = self._run(game_day, opened, now, trigger)
             except ConflictError:
                 continue  # another run took it
+            except Exception as error:  # one game day's error stops only it
+                log.exception("game day %s could not be run", game_day.id)
+                line = f"{game_day.id} not started: {error}"
             done += [line] if line else []
         return done
 
     def _run(self, game_day: GameDay, opened: datetime, now: datetime, trigger: str) -> str:
+        gone = self._creator_gone(game_day)
+        if gone:
+            return self._skip(game_day, opened, [gone], trigger, now, after="")
         experiment, reasons = self._starter.ready(experiment_of(game_day, now), now)
         if reasons:
             return self._skip(game_day, opened, reasons, trigger, now)
@@ -171,6 +179,18 @@ class GameDays:
             return f"{game_day.id} could not start {experiment.id}: {error}"
         return f"{game_day.id} started {started.id}: {started.standing}"
 
+    def _creator_gone(self, game_day: GameDay) -> str:
+        """Why it no longer starts in its creator's name (no longer an operator of the team);
+        empty while they are."""
+        team = self._directory.get_team(OrgId(game_day.org), game_day.team)
+        role = team.members.get(UserId(game_day.created_by)) if team else None
+        if role is not None and role.rank >= Role.OPERATOR.rank:
+            return ""
+        return (
+            f"its creator @{game_day.created_by} is no longer an operator of {game_day.team}; "
+            f"`sre chaos unschedule {game_day.id}` or schedule it again."
+        )
+
     def _skip(
         self,
         game_day: GameDay,
@@ -178,6 +198,8 @@ class GameDays:
         reasons: Sequence[str],
         trigger: str,
         now: datetime,
+        *,
+        after: str = _AGAIN,
     ) -> str:
         """Said once per window in the team's channel, audited as the scheduler; tried again at
         the next tick inside the window."""
@@ -189,15 +211,14 @@ class GameDays:
             self._record(game_day, "skipped", " ".join(reasons), trigger, now)
         except Exception:
             log.exception("could not audit game day %s's skip", game_day.id)
-        self._say(game_day, reasons)
+        self._say(game_day, reasons, after)
         return line
 
-    def _say(self, game_day: GameDay, reasons: Sequence[str]) -> None:
+    def _say(self, game_day: GameDay, reasons: Sequence[str], after: str) -> None:
         reply = Reply(
             tone=Tone.INFO,
             title=f"Game day {game_day.id} skipped: {game_day.said}",
-            text="\n".join(reasons) + "\nIt starts later in this window if that ends, else "
-            "in its next window.",
+            text="\n".join([*reasons, after] if after else reasons),
         )
         try:
             channels = channel_targets(

@@ -31,9 +31,8 @@ def refusals(
     """Every reason a start is refused now, each a sentence; empty when it may start."""
     found: list[str] = []
     if lever.engaged:
-        by = f" by @{lever.by}" if lever.by else ""
         found.append(
-            f"The org's safety lever is engaged{by}: an org admin releases it with "
+            f"The org's safety lever is engaged{lever.said_by}: an org admin releases it with "
             "`sre chaos unhalt`."
         )
     if outage:

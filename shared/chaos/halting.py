@@ -4,18 +4,22 @@ removed before the answer, and told in the experiment's message."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from shared.chaos import commands as c
+from shared.chaos.lever import RecordedLever
 from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
 from shared.chaos.notices import ChaosMessages
-from shared.chaos.ports import ChaosStore, FaultInjector, SafetyLever
+from shared.chaos.ports import ChaosStore, FaultInjector
 from shared.chaos.rollback import rolled_back
 from shared.chaos.steps import ending
 from shared.commands.context import Context, NothingToChange
 from shared.errors import ConflictError, UnavailableError
 from shared.replies import Reply, Tone, user_ref
+
+log = logging.getLogger("autosre.chaos")
 
 
 class ChaosHalts:
@@ -25,7 +29,7 @@ class ChaosHalts:
         self,
         *,
         store: ChaosStore,
-        lever: SafetyLever,
+        lever: RecordedLever,
         injector: FaultInjector,
         messages: ChaosMessages,
         find: Callable[[str, Context], Experiment],
@@ -41,20 +45,7 @@ class ChaosHalts:
         """Halt one experiment (or, with `--all`, engage the lever and halt every one)."""
         user = ctx.principal.actor.user
         if command.all:
-            org = ctx.principal.actor.org
-            self._lever.engage(
-                org, by=user, reason=f"`sre chaos halt --all` by @{user}", at=ctx.now
-            )
-            stopped = [self._halted(x, ctx.now, user) for x in self._store.every() if x.org == org]
-            lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped]
-            return Reply(
-                tone=Tone.OK,
-                title=f"Safety lever engaged by @{user}: {len(stopped)} experiment(s) halted",
-                text="\n".join(lines)
-                + ("\n" if lines else "")
-                + "No experiment starts until an org admin runs `sre chaos unhalt`.",
-                refs=(user_ref(user),),
-            )
+            return self._halt_all(ctx)
         experiment = self._find(command.id or "", ctx)
         if experiment.state in {ExperimentState.ENDED, ExperimentState.ROLLING_BACK}:
             raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
@@ -78,6 +69,35 @@ class ChaosHalts:
             refs=(user_ref(user),),
         )
 
+    def _halt_all(self, ctx: Context) -> Reply:
+        """The org recorded halted (no start from now), every experiment halted, then the lever
+        engaged: a lever that fails never keeps a kill switch from halting."""
+        org, user = ctx.principal.actor.org, ctx.principal.actor.user
+        reason = f"`sre chaos halt --all` by @{user}"
+        self._lever.hold(org, by=user, reason=reason, at=ctx.now)
+        stopped = [self._halted(x, ctx.now, user) for x in self._store.every() if x.org == org]
+        lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped]
+        said = "\n".join(lines) + ("\n" if lines else "")
+        try:
+            self._lever.engage(org, by=user, reason=reason, at=ctx.now)
+        except Exception as error:  # the experiments are halted and starts refused anyway
+            log.exception("could not engage the safety lever of %s", org)
+            return Reply(
+                tone=Tone.ERROR,
+                title=f"{len(stopped)} experiment(s) halted by @{user}; "
+                "the safety lever could not be engaged",
+                text=f"{said}The safety lever could not be engaged: {error}. New starts are "
+                "refused until an org admin runs `sre chaos unhalt` (retry `sre chaos halt "
+                "--all` to engage the lever).",
+                refs=(user_ref(user),),
+            )
+        return Reply(
+            tone=Tone.OK,
+            title=f"Safety lever engaged by @{user}: {len(stopped)} experiment(s) halted",
+            text=f"{said}No experiment starts until an org admin runs `sre chaos unhalt`.",
+            refs=(user_ref(user),),
+        )
+
     def _halted(self, experiment: Experiment, now: datetime, user: str) -> Experiment:
         """Recorded as halted, then every injection removed and verified, then told."""
         if experiment.state is ExperimentState.ROLLING_BACK:
@@ -95,10 +115,14 @@ class ChaosHalts:
         """Halting one already ended; `--all` while the lever is engaged and nothing runs."""
         org = ctx.principal.actor.org
         if command.all:
-            lever = self._lever.state(org)
+            try:
+                lever = self._lever.state(org)
+            except Exception:  # an unreadable lever never keeps the kill switch from halting
+                log.exception("could not read the safety lever of %s", org)
+                return None
             live = [x for x in self._store.every() if x.org == org]
             return (
-                f"the safety lever is already engaged (by @{lever.by})"
+                f"the safety lever is already engaged{lever.said_by}"
                 if lever.engaged and not live
                 else None
             )

@@ -100,6 +100,16 @@ class LeverState(Frozen):
     by: str = ""
     at: datetime | None = None
     reason: str = ""
+    foreign: bool = False
+    """Engaged by another organisation of this deployment (an account-wide lever): who and why
+    are not said, and only that organisation's admins may release it."""
+
+    @property
+    def said_by(self) -> str:
+        """` by @oli`, ` (by another organisation of this deployment)`, or empty if unknown."""
+        if self.foreign:
+            return " (by another organisation of this deployment)"
+        return f" by @{self.by}" if self.by else ""
 
 
 class ExperimentState(StrEnum):
@@ -229,6 +239,9 @@ class Experiment(Frozen):
     """The unfaulted traffic checked against the steady state before the first injection."""
     message: ReplyTarget | None = None
     """The one message per experiment, updated at every step."""
+    unwatched_since: datetime | None = None
+    """Since when its guard or its metrics could not be read, every tick since (None while
+    watched): halted once that lasts `UNWATCHED_FOR`."""
     version: int = 0
 
     @property

@@ -110,6 +110,13 @@ class ChaosStore(Protocol):
     def remove_game_day(self, org: OrgId, game_day_id: str) -> bool:
         """Remove a game day; whether there was one."""
 
+    def halt_record(self, org: OrgId) -> LeverState:
+        """The org's own record of its kill switch (kept beside the lever, so that a lever that
+        cannot be engaged still refuses starts); not engaged if never kept."""
+
+    def keep_halt_record(self, org: OrgId, state: LeverState) -> None:
+        """Keep the org's record of its kill switch."""
+
 
 class Outages(Protocol):
     """A real outage of a team: what halts its experiments and refuses new ones."""

@@ -2,12 +2,16 @@
 a real outage of its team, the injection's own stop conditions, a deviation of its steady state)
 halts it at once; a step whose time is over is judged, extended, advanced or ended; every
 rollback not yet verified is tried again. Each change a conditional write, audited as the
-scheduler, and told in the experiment's one message."""
+scheduler, and told in the experiment's one message.
+
+Each experiment is advanced on its own: an error on one (its lever, its outages, its metrics)
+is said and the others go on. One that cannot be watched (guard or metrics unreadable) is never
+advanced, and is halted and rolled back once that has lasted `UNWATCHED_FOR`."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
@@ -32,6 +36,11 @@ from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
 
 log = logging.getLogger("autosre.chaos")
+
+UNWATCHED_FOR = timedelta(minutes=3)
+"""How long an experiment runs without its guard or its metrics read before it is halted."""
+APPROVAL_FOR = timedelta(hours=1)
+"""How long an experiment waits for its approval before it expires (it blocks other starts)."""
 
 
 class ChaosProgress:
@@ -65,12 +74,46 @@ class ChaosProgress:
                 line = self._one(experiment, now, trigger)
             except ConflictError:
                 continue  # another run took this step
+            except Exception as error:  # one experiment's error stops only it
+                log.exception("experiment %s could not be guarded", experiment.id)
+                line = self._unwatched(experiment, now, trigger, "its guard", error)
             done += [line] if line else []
         return done
+
+    def _unwatched(
+        self, experiment: Experiment, now: datetime, trigger: str, what: str, error: Exception
+    ) -> str:
+        """Not advanced while `what` cannot be read; halted and rolled back (fail safe) once
+        that has lasted `UNWATCHED_FOR`."""
+        said = f"{experiment.id} not watched: {what} could not be read ({error})"
+        if experiment.state is not ExperimentState.RUNNING:
+            return said
+        since = experiment.unwatched_since or now
+        try:
+            if now - since < UNWATCHED_FOR:
+                if experiment.unwatched_since is None:
+                    self._store.save(experiment.model_copy(update={"unwatched_since": now}))
+                return (
+                    f"{said}; not advanced, halted if still so at {since + UNWATCHED_FOR:%H:%M} UTC"
+                )
+            minutes = int(UNWATCHED_FOR.total_seconds() // 60)
+            reason = f"{what} could not be read for {minutes} minutes, so it was no longer watched"
+            halted = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted")
+            return self._end(halted, now, trigger)
+        except Exception:  # the store too: said, tried again at the next tick
+            log.exception("experiment %s: could not record it unwatched", experiment.id)
+            return f"{said}; not advanced"
 
     def _one(self, experiment: Experiment, now: datetime, trigger: str) -> str | None:
         if experiment.state is ExperimentState.ROLLING_BACK:
             return self._roll_back(experiment, now, trigger)
+        if experiment.state is ExperimentState.AWAITING_APPROVAL:
+            if now - experiment.started_at < APPROVAL_FOR:
+                return None
+            hours = int(APPROVAL_FOR.total_seconds() // 3600)
+            reason = f"not approved within {hours}h"
+            ended = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="expired")
+            return self._end(ended, now, trigger)
         if experiment.state is ExperimentState.STARTING and left_starting(experiment, now):
             reason = "its start was left unfinished"
             ended = ending(experiment, now, ExperimentOutcome.FAILED, reason, what="failed")
@@ -88,7 +131,7 @@ class ChaosProgress:
         org = OrgId(experiment.org)
         lever = self._lever.state(org)
         if lever.engaged:
-            return f"the org's safety lever is engaged by @{lever.by}" + (
+            return f"the org's safety lever is engaged{lever.said_by}" + (
                 f": {lever.reason}" if lever.reason else ""
             )
         outage = self._outages.firing(org, experiment.team)
@@ -109,9 +152,10 @@ class ChaosProgress:
             before = self._injecting.baseline(experiment) if data is not None else None
         except Exception as error:  # noqa: BLE001 (a failed read is no verdict; told)
             log.warning("experiment %s: metrics unavailable: %s", experiment.id, error)
-            return f"{experiment.id} not judged: metrics unavailable ({error})"
+            return self._unwatched(experiment, now, trigger, "its metrics", error)
         if data is None:
             return None  # still in the ramp-up after its injection
+        experiment = experiment.model_copy(update={"unwatched_since": None})  # watched again
         conditions = self._injecting.conditions(experiment)
         found = assess(conditions, data, looks=looks(experiment), before=before)
         deviated = found.verdict is HypothesisVerdict.DEVIATED

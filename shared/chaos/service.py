@@ -17,6 +17,7 @@ from shared.chaos.guards import refusals
 from shared.chaos.halting import ChaosHalts
 from shared.chaos.injecting import Injecting
 from shared.chaos.journal import journal
+from shared.chaos.lever import RecordedLever
 from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
 from shared.chaos.notices import (
     ChaosMessages,
@@ -69,7 +70,7 @@ class ChaosService:
     ) -> None:
         self._store = store
         self._directory = directory
-        self._lever = lever
+        self._lever = RecordedLever(store=store, lever=lever)  # a halt holds if the lever fails
         self._outages = outages
         self._splits = metrics.splits_shares
         self._injecting = Injecting(
@@ -90,7 +91,7 @@ class ChaosService:
         self._progress = ChaosProgress(
             store=store,
             injecting=self._injecting,
-            lever=lever,
+            lever=self._lever,
             outages=outages,
             audit=audit,
             messages=self._messages,
@@ -158,14 +159,7 @@ class ChaosService:
         if command.every is not None:
             return self._game_days.schedule(command, draft, ctx)
         self._refuse(draft, service)
-        before = self._injecting.before(draft, service, ctx.now)
-        if not before.met:
-            raise ConflictError(
-                "The steady state does not hold before the experiment "
-                f"({'; '.join(before.reasons)}): a fault would prove nothing. Fix the service "
-                "first, or write the steady state it has."
-            )
-        draft = draft.model_copy(update={"before": before})
+        draft = self._held_before(draft, service, ctx.now)
         if service.production:
             waiting = self._store.save(
                 draft.model_copy(update={"state": ExperimentState.AWAITING_APPROVAL})
@@ -179,6 +173,18 @@ class ChaosService:
                 ephemeral=waiting.message is not None,  # its message tells the channel
             )
         return self._begin(draft, ctx.now, by=ctx.principal.actor.user)
+
+    def _held_before(self, experiment: Experiment, service: Service, now: datetime) -> Experiment:
+        """The experiment with its steady state judged now, before any fault; refused if it
+        does not hold (at a start, and again at its approval)."""
+        before = self._injecting.before(experiment, service, now)
+        if not before.met:
+            raise ConflictError(
+                "The steady state does not hold before the experiment "
+                f"({'; '.join(before.reasons)}): a fault would prove nothing. Fix the service "
+                "first, or write the steady state it has."
+            )
+        return experiment.model_copy(update={"before": before})
 
     def _designed(
         self, command: c.PlanExperiment | c.StartExperiment, ctx: Context, service: Service
@@ -285,8 +291,10 @@ class ChaosService:
                 f"{experiment.team} approves it.",
                 needed=f"another operator of team {experiment.team}",
             )
-        self._refuse(experiment, self._injecting.service(experiment))
-        approved = experiment.model_copy(update={"approved_by": user})
+        service = self._injecting.service(experiment)
+        self._refuse(experiment, service)
+        held = self._held_before(experiment, service, ctx.now)  # judged now, not at its start
+        approved = held.model_copy(update={"approved_by": user})
         return self._begin(approved, ctx.now, by=user)
 
     # -- reading -------------------------------------------------------------------------------

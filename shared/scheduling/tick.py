@@ -3,6 +3,7 @@ alert policies and the canaries' steps, judged at the scheduled event's own minu
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from shared.alerts.scheduler import AlertScheduler, TickReport, WantedInvestigation
@@ -14,6 +15,8 @@ from shared.invocation import Invocation
 from shared.replies import Reply, Tone
 from shared.scheduling.commands import RunScheduler
 from shared.scheduling.triggers import scheduled
+
+log = logging.getLogger("autosre.scheduler")
 
 
 class ScheduledWork:
@@ -42,7 +45,7 @@ class ScheduledWork:
         report = self._alerts.tick(at, trigger=trigger, org=org)
         stepped = self._canaries.advance(at, trigger=trigger, org=org)
         # after the alerts: a page that fired in this tick halts the team's experiments now
-        chaos = self._chaos.advance(at, trigger=trigger, org=org) if self._chaos else []
+        chaos = self._chaos_lines(at, trigger, org)
         fields = [
             ("Fired", ", ".join(_fired(report)) or "none"),
             ("Resolved", ", ".join(report.resolved) or "none"),
@@ -59,6 +62,16 @@ class ScheduledWork:
             fields=fields,
         )
         return Handled(reply, tuple(_investigation(w, ctx.now) for w in report.investigations))
+
+    def _chaos_lines(self, at: datetime, trigger: str, org: OrgId | None) -> list[str]:
+        """The experiments' tick; an error of the chaos store said, never the alerts' tick lost."""
+        if self._chaos is None:
+            return []
+        try:
+            return self._chaos.advance(at, trigger=trigger, org=org)
+        except Exception as error:  # the alerts' investigations still follow
+            log.exception("the chaos experiments could not be advanced")
+            return [f"not advanced: {error}"]
 
 
 def _fired(report: TickReport) -> list[str]:

@@ -21,6 +21,7 @@ from shared.chaos.models import (
     ExperimentState,
     Fault,
     Injection,
+    LeverState,
     RollbackAttempt,
     VerifiedResilience,
 )
@@ -151,3 +152,16 @@ def test_game_days_are_kept_versioned_listed_and_removed(store: ChaosStore) -> N
     assert store.remove_game_day(ORG, "chs-1") is True
     assert store.remove_game_day(ORG, "chs-1") is False
     assert [g.id for g in store.game_days(ORG, "payments")] == ["chs-2"]
+
+
+def test_the_orgs_halt_record_is_kept_per_org(store: ChaosStore) -> None:
+    # GIVEN nothing kept THEN it is not engaged
+    assert not store.halt_record(ORG).engaged
+    # WHEN an org's halt is kept THEN it comes back as written, for that org only
+    halted = LeverState(engaged=True, by="root", at=NOW, reason="`sre chaos halt --all` by @root")
+    store.keep_halt_record(ORG, halted)
+    assert store.halt_record(ORG) == halted
+    assert not store.halt_record(OrgId("T2")).engaged
+    # AND a release replaces it
+    store.keep_halt_record(ORG, LeverState(engaged=False, by="root", at=NOW))
+    assert not store.halt_record(ORG).engaged

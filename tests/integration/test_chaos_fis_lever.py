@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from shared.adapters.aws.fis_safety_lever import FisSafetyLever
 from shared.chaos.models import LeverState
-from shared.errors import UnavailableError
+from shared.errors import ConflictError, UnavailableError
 from tests.support import NOW, ORG
 
 ARN = "arn:aws:fis:us-east-1:123456789012:safety-lever/default"
@@ -33,7 +33,7 @@ def fis() -> Iterator[Stubber]:
 
 
 def test_engaging_says_who_and_why_and_reads_back_as_engaged(fis: Stubber) -> None:
-    reason = "checkout outage [by slack:T1:U1 at 2026-11-22T09:30:00+00:00]"
+    reason = f"checkout outage [by slack:T1:U1 at 2026-11-22T09:30:00+00:00 org {ORG}]"
     fis.add_response(
         "update_safety_lever_state",
         _lever("engaging", reason),
@@ -79,7 +79,12 @@ def test_a_conflict_that_leaves_the_lever_where_it_was_is_raised(fis: Stubber) -
 
 
 def test_releasing_disengages_it(fis: Stubber) -> None:
-    reason = "released [by slack:T1:root at 2026-11-22T09:30:00+00:00]"
+    reason = f"released [by slack:T1:root at 2026-11-22T09:30:00+00:00 org {ORG}]"
+    fis.add_response(
+        "get_safety_lever",
+        _lever("engaged", f"x [by r at {NOW.isoformat()} org {ORG}]"),
+        {"id": "default"},
+    )
     fis.add_response(
         "update_safety_lever_state",
         _lever("disengaged", reason),
@@ -111,3 +116,30 @@ def test_an_unknown_lever_id_is_an_error_not_a_disengaged_lever(fis: Stubber) ->
         UnavailableError, match="Could not read the account's FIS safety lever nope"
     ):
         FisSafetyLever(lever_id="nope", client=fis.client).state(ORG)
+
+
+def test_another_org_reads_the_lever_as_engaged_by_another_org_and_may_not_release_it(
+    fis: Stubber,
+) -> None:
+    # GIVEN the account's lever engaged by org A's admin
+    engaged_by_a = f"checkout outage [by U7 at {NOW.isoformat()} org slack:T-A]"
+    for _ in range(2):
+        fis.add_response("get_safety_lever", _lever("engaged", engaged_by_a), {"id": "default"})
+    lever = FisSafetyLever(lever_id="default", client=fis.client)
+    # WHEN org B reads it THEN it is engaged by another org, A's user ids not said
+    state = lever.state(ORG)
+    assert state == LeverState(engaged=True, foreign=True)
+    assert state.said_by == " (by another organisation of this deployment)"
+    assert "U7" not in state.model_dump_json()
+    # WHEN org B's admin releases it THEN refused (no update is sent: the Stubber has none)
+    with pytest.raises(ConflictError, match="only its admins may release it"):
+        lever.release(ORG, by="root", at=NOW)
+
+
+def test_the_org_that_engaged_it_reads_it_as_its_own(fis: Stubber) -> None:
+    engaged = f"checkout outage [by U7 at {NOW.isoformat()} org {ORG}]"
+    fis.add_response("get_safety_lever", _lever("engaged", engaged), {"id": "default"})
+
+    state = FisSafetyLever(lever_id="default", client=fis.client).state(ORG)
+
+    assert state == LeverState(engaged=True, by="U7", at=NOW, reason="checkout outage")

@@ -3,6 +3,9 @@ of checkout-api (the sample) for 10 minutes each, `error_rate < 1%`, started by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import Any, Unpack
 
 from shared.adapters.local.simulated_chaos import (
@@ -14,8 +17,10 @@ from shared.adapters.local.simulated_chaos import (
 from shared.adapters.memory import InMemoryChaosStore
 from shared.bootstrap.adapters import AdapterChoices, Adapters, ChaosAdapters
 from shared.bootstrap.wiring import Services
-from shared.chaos.models import Experiment, Fault, Injection
+from shared.chaos.models import Experiment, Fault, Injection, LeverState
 from shared.config import Settings
+from shared.identity.models import OrgId
+from shared.judging.judge import MetricData
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind, Service
 from tests.support import (
@@ -133,4 +138,54 @@ def jammed_chaos(clock: MovingClock) -> ChaosAdapters:
         injector=JammedInjector(state=state, clock=clock),
         lever=SimulatedSafetyLever(state=state),
         metrics=SimulatedFaultMetrics(state=state),
+    )
+
+
+class UnreadableLever(SimulatedSafetyLever):
+    """The simulation's lever that can be neither read nor engaged while `unreadable` (FIS
+    throttled)."""
+
+    unreadable = False
+
+    def state(self, org: OrgId) -> LeverState:
+        """Fail while unreadable; else its state."""
+        if self.unreadable:
+            raise RuntimeError("ThrottlingException: GetSafetyLever")
+        return super().state(org)
+
+    def engage(self, org: OrgId, *, by: str, reason: str, at: datetime) -> LeverState:
+        """Fail while unreadable; else engage it."""
+        if self.unreadable:
+            raise RuntimeError("ThrottlingException: UpdateSafetyLeverState")
+        return super().engage(org, by=by, reason=reason, at=at)
+
+
+class FlakyMetrics(SimulatedFaultMetrics):
+    """The simulation's metrics that cannot be read while `blind` (CloudWatch throttled), and
+    whose unfaulted p99 is 5 s while `broken` (the service itself in trouble)."""
+
+    blind = False
+    broken = False
+
+    def compare(
+        self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime
+    ) -> dict[str, MetricData]:
+        """Fail while blind; else the simulation's minutes (slow while broken)."""
+        if self.blind:
+            raise RuntimeError("ThrottlingException: GetMetricData")
+        found = super().compare(service, signals, start=start, end=end)
+        slow = found.get("p99_latency")
+        if self.broken and slow is not None:
+            found["p99_latency"] = replace(slow, control=[5000.0] * len(slow.control))
+        return found
+
+
+def flaky_chaos(clock: MovingClock) -> ChaosAdapters:
+    """Chaos on the sample's simulation in memory, its lever and metrics failing when asked."""
+    state = InMemoryChaosState()
+    return ChaosAdapters(
+        store=InMemoryChaosStore(),
+        injector=SimulatedFaultInjector(state=state, clock=clock),
+        lever=UnreadableLever(state=state),
+        metrics=FlakyMetrics(state=state),
     )

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.adapters.aws import dynamodb_items as items
-from shared.chaos.models import Experiment, ExperimentState, VerifiedResilience
+from shared.chaos.models import Experiment, ExperimentState, LeverState, VerifiedResilience
 from shared.chaos.schedules import GameDay
 from shared.identity.models import OrgId
 
@@ -34,6 +34,14 @@ class DynamoDbChaosStore(items.DynamoDbOrgStore):
             team=experiment.team,
             ended=experiment.state is ExperimentState.ENDED,
         )
+
+    def halt_record(self, org: OrgId) -> LeverState:
+        item = self._get(org, "CHAOSHALT")
+        return LeverState.model_validate(items.body(item)) if item else LeverState(engaged=False)
+
+    def keep_halt_record(self, org: OrgId, state: LeverState) -> None:
+        record = items.item(f"ORG#{org}", "CHAOSHALT", state)
+        self._client.put_item(TableName=self._table, Item=record)
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Experiment]:
         found = [x for x in map(_experiment, self._query(org, "CHAOS#")) if x.team == team]

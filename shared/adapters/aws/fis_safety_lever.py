@@ -2,8 +2,10 @@
 deployment serves shares it (README: the lever is account-wide). While it is engaged FIS stops
 running experiments and refuses new ones, whoever started them.
 
-FIS keeps only a status and a reason: who engaged it and when ride in the reason, and a lever
-engaged from the AWS console reads as engaged, by nobody Auto SRE knows."""
+FIS keeps only a status and a reason: who engaged it, when and for which org ride in the
+reason, and a lever engaged from the AWS console reads as engaged, by nobody Auto SRE knows.
+Another org reads a lever one org engaged as engaged by another organisation (its user ids
+withheld), and may not release it."""
 
 from __future__ import annotations
 
@@ -16,20 +18,25 @@ import boto3
 from botocore.exceptions import ClientError
 
 from shared.chaos.models import LeverState
-from shared.errors import UnavailableError
+from shared.errors import ConflictError, UnavailableError
 from shared.identity.models import OrgId
 
-_SIGNED = re.compile(r"^(?P<reason>.*) \[by (?P<by>\S+) at (?P<at>\S+)\]$", re.DOTALL)
+_SIGNED = re.compile(
+    r"^(?P<reason>.*) \[by (?P<by>\S+) at (?P<at>\S+)(?: org (?P<org>\S+))?\]$", re.DOTALL
+)
 _ENGAGED = ("engaged", "engaging")
 
 
-def _state(lever: dict[str, Any]) -> LeverState:
+def _state(lever: dict[str, Any], org: OrgId) -> LeverState:
+    """The lever as `org` reads it: another org's engagement without its user ids."""
     state = lever["state"]
     engaged = state["status"] in _ENGAGED
     reason = state.get("reason", "")
     signed = _SIGNED.match(reason)
     if signed is None:
         return LeverState(engaged=engaged, reason=reason)
+    if signed["org"] not in (None, org):
+        return LeverState(engaged=engaged, foreign=True)
     return LeverState(
         engaged=engaged,
         by=signed["by"],
@@ -52,17 +59,22 @@ class FisSafetyLever:
         return self._given or boto3.client("fis")
 
     def state(self, org: OrgId) -> LeverState:
-        del org  # one lever per account and Region: every org's
+        # one lever per account and Region: every org's, told apart by the org signed in it
         try:
-            return _state(self._client.get_safety_lever(id=self.lever_id)["safetyLever"])
+            return _state(self._client.get_safety_lever(id=self.lever_id)["safetyLever"], org)
         except ClientError as error:
             raise _unavailable("read", self.lever_id, error) from error
 
     def engage(self, org: OrgId, *, by: str, reason: str, at: datetime) -> LeverState:
-        return self._update(org, "engaged", f"{reason or 'halt'} [by {by} at {at.isoformat()}]")
+        return self._update(org, "engaged", f"{reason or 'halt'} {_signed(by, at, org)}")
 
     def release(self, org: OrgId, *, by: str, at: datetime) -> LeverState:
-        return self._update(org, "disengaged", f"released [by {by} at {at.isoformat()}]")
+        if self.state(org).foreign:
+            raise ConflictError(
+                "The safety lever was engaged by another organisation of this deployment; "
+                "only its admins may release it."
+            )
+        return self._update(org, "disengaged", f"released {_signed(by, at, org)}")
 
     def _update(self, org: OrgId, status: str, reason: str) -> LeverState:
         try:
@@ -78,7 +90,12 @@ class FisSafetyLever:
             if current.engaged != (status == "engaged"):
                 raise _unavailable(verb, self.lever_id, error) from error
             return current
-        return _state(answer["safetyLever"])
+        return _state(answer["safetyLever"], org)
+
+
+def _signed(by: str, at: datetime, org: OrgId) -> str:
+    """Who, when and for which org, in the lever's reason: `[by oli at … org slack:T1]`."""
+    return f"[by {by} at {at.isoformat()} org {org}]"
 
 
 def _unavailable(verb: str, lever: str, error: ClientError) -> UnavailableError:

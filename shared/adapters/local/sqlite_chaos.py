@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
-from shared.chaos.models import Experiment, ExperimentState, VerifiedResilience
+from shared.chaos.models import Experiment, ExperimentState, LeverState, VerifiedResilience
 from shared.chaos.schedules import GameDay
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
@@ -24,6 +24,9 @@ VERIFIED = """
 CREATE TABLE IF NOT EXISTS chaos_verified (org TEXT NOT NULL, team TEXT NOT NULL,
     key TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (org, team, key))
 """
+HALTS = """
+CREATE TABLE IF NOT EXISTS chaos_halts (org TEXT NOT NULL PRIMARY KEY, body TEXT NOT NULL)
+"""
 
 
 class SqliteChaosStore:
@@ -35,6 +38,19 @@ class SqliteChaosStore:
             db.execute(SCHEMA)
             db.execute(VERIFIED)
             db.execute(GAME_DAYS)
+            db.execute(HALTS)
+
+    def halt_record(self, org: OrgId) -> LeverState:
+        rows = self._db.query("SELECT body FROM chaos_halts WHERE org = ?", org)
+        return (
+            LeverState.model_validate_json(str(rows[0][0])) if rows else LeverState(engaged=False)
+        )
+
+    def keep_halt_record(self, org: OrgId, state: LeverState) -> None:
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO chaos_halts VALUES (?, ?)", (org, state.model_dump_json())
+            )
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         rows = self._db.query(

@@ -1,0 +1,64 @@
+"""Approvals of experiments on production services: the steady state is judged again at the
+approval (a service broken since the start is refused), and a run nobody approves expires after
+an hour, said in its message and audited as the scheduler, no longer blocking other starts."""
+
+from __future__ import annotations
+
+from shared.audit.models import StreamKey
+from shared.bootstrap.wiring import Services
+from shared.chaos.models import ExperimentState
+from shared.replies import Tone
+from tests.support import NOW, ORG, MovingClock, notifier_of, records, run_deferred
+from tests.support.chaos import FlakyMetrics, chaos_services, flaky_chaos, ticks
+
+HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
+
+
+def wait_for_approval(services: Services, text: str = HARMLESS) -> str:
+    """`sre chaos start TEXT` by oli on the production service; the id of the waiting run."""
+    waiting = run_deferred(services, f"chaos start {text}", user="oli", channel="C-pay")
+    assert waiting.tone is Tone.OK and "waits for approval" in waiting.title, waiting
+    return waiting.title.split()[1]
+
+
+def test_an_approval_judges_the_steady_state_again_and_refuses_a_broken_service() -> None:
+    clock = MovingClock(NOW)
+    chaos = flaky_chaos(clock)
+    services = chaos_services(clock, chaos=chaos, production=True)
+    experiment = wait_for_approval(services)
+    # GIVEN the service broken since (its p99 past the steady state's 2 s)
+    assert isinstance(chaos.metrics, FlakyMetrics)
+    chaos.metrics.broken = True
+    clock.at = NOW.replace(minute=45)
+    # WHEN another operator approves THEN refused: the steady state does not hold now
+    approved = run_deferred(services, f"chaos approve {experiment}", user="opal", channel="C-pay")
+    assert approved.failed
+    assert "The steady state does not hold before the experiment" in approved.text
+    stored = chaos.store.get(ORG, experiment)
+    assert stored is not None and stored.state is ExperimentState.AWAITING_APPROVAL
+    assert stored.injections == []
+
+
+def test_a_run_not_approved_within_an_hour_expires_and_no_longer_blocks_starts() -> None:
+    clock = MovingClock(NOW)
+    chaos = flaky_chaos(clock)
+    services = chaos_services(clock, production=True, chaos=chaos)
+    experiment = wait_for_approval(services)
+    # WHEN nobody approves it for an hour THEN the tick at the hour ends it, and says so
+    assert ticks(services, clock, 59) == []
+    assert ticks(services, clock, 1) == [f"{experiment} ended: halted"]
+    stored = chaos.store.get(ORG, experiment)
+    assert stored is not None and stored.state is ExperimentState.ENDED
+    assert stored.reason == "not approved within 1h"
+    assert "expired" in [step.what for step in stored.history]
+    told = notifier_of(services).updated[-1][1]
+    assert "expired by @scheduler: not approved within 1h" in told.text
+    # AND it is audited as the scheduler
+    audited = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    assert [e.actor.user for e in audited if e.command == f"chaos expired {experiment}"] == [
+        "scheduler"
+    ]
+    # AND approving it now is refused; a new run on the service may wait for approval again
+    late = run_deferred(services, f"chaos approve {experiment}", user="opal", channel="C-pay")
+    assert late.failed and "is not waiting for approval" in late.text
+    assert wait_for_approval(services, f"{HARMLESS} --percent 5,25") != experiment
