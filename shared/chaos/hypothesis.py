@@ -44,6 +44,8 @@ class Hypothesis:
     needed: int = 0
     over_bound: bool = False
     """Whether the faulted share's value is past a bound (then never held)."""
+    broke: list[str] = field(default_factory=list)
+    """The lines of the expectations that deviated (a deviation names only those)."""
 
     @property
     def said(self) -> str:
@@ -55,7 +57,8 @@ class Hypothesis:
                 f"inconclusive (n below the gate): {self.requests:,} of {self.needed:,} "
                 "faulted requests needed to judge"
             )
-        return f"{self.verdict.value}: {'; '.join(self.reasons)}"
+        shown = self.broke if self.verdict is HypothesisVerdict.DEVIATED and self.broke else None
+        return f"{self.verdict.value}: {'; '.join(shown or self.reasons)}"
 
 
 def expectation(text: str) -> Condition:
@@ -232,9 +235,16 @@ def assess(
         reasons.append("; ".join(parts))
     over = any(sides[0].breaks)
     verdicts = {s.verdict for s in sides}
+    broke = [
+        r
+        for i, r in enumerate(reasons)
+        if any(s.worse[i] and s.breaks[i] for s in sides if s.lines)
+    ]
     for verdict in (HypothesisVerdict.DEVIATED, HypothesisVerdict.INCONCLUSIVE):
         if verdict in verdicts:
-            return Hypothesis(verdict, reasons, requests, needed=needed, over_bound=over)
+            return Hypothesis(
+                verdict, reasons, requests, needed=needed, over_bound=over, broke=broke
+            )
     return Hypothesis(HypothesisVerdict.HELD, reasons, requests, needed=needed)
 
 
