@@ -45,7 +45,11 @@ class ChaosHalts:
             self._lever.engage(
                 org, by=user, reason=f"`sre chaos halt --all` by @{user}", at=ctx.now
             )
-            stopped = [self._halted(x, ctx.now, user) for x in self._store.every() if x.org == org]
+            stopped = [
+                self._halted(x, ctx.now, user, lever=True)
+                for x in self._store.every()
+                if x.org == org
+            ]
             lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped]
             return Reply(
                 tone=Tone.OK,
@@ -78,11 +82,13 @@ class ChaosHalts:
             refs=(user_ref(user),),
         )
 
-    def _halted(self, experiment: Experiment, now: datetime, user: str) -> Experiment:
+    def _halted(
+        self, experiment: Experiment, now: datetime, user: str, *, lever: bool = False
+    ) -> Experiment:
         """Recorded as halted, then every injection removed and verified, then told."""
         if experiment.state is ExperimentState.ROLLING_BACK:
             return experiment  # already ending: the scheduler finishes it
-        reason = f"halted by @{user}"
+        reason = f"safety lever engaged by @{user}" if lever else f"halted by @{user}"
         saved = self._store.save(
             ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user)
         )

@@ -152,6 +152,8 @@ class _Side:
     worse: list[bool]
     breaks: list[bool]
     needed: int
+    judged: list[bool] = field(default_factory=list)
+    """Per expectation, whether it was judged at all (not `not enough data yet`)."""
 
 
 def _side(
@@ -163,7 +165,7 @@ def _side(
     judgement = judge(specs, found, canary_requests=requests, looks=looks)
     if not judgement.results:  # below the requests gate: nothing judged
         return _Side(HypothesisVerdict.INCONCLUSIVE, [], [], [], needed_samples())
-    lines, worse, breaks = [], [], []
+    lines, worse, breaks, judged = [], [], [], []
     for condition, result in zip(conditions, judgement.results, strict=True):
         value = faulted_value(condition, found.get(result.name, MetricData((), ())))
         breaks.append(value is not None and not condition.crosses(value))
@@ -171,13 +173,14 @@ def _side(
         lines.append(result.reason)
     needed = _powered(conditions, found, looks)
     unjudged = {Label.TOO_FEW, Label.NODATA, Label.NODATA_FAIL}
+    judged = [r.label not in unjudged for r in judgement.results]
     if any(w and b for w, b in zip(worse, breaks, strict=True)):
         verdict = HypothesisVerdict.DEVIATED
     elif any(breaks) or any(r.label in unjudged for r in judgement.results) or requests < needed:
         verdict = HypothesisVerdict.INCONCLUSIVE  # past a bound yet not surely worse: never held
     else:
         verdict = HypothesisVerdict.HELD
-    return _Side(verdict, lines, worse, breaks, needed)
+    return _Side(verdict, lines, worse, breaks, needed, judged)
 
 
 def _baseline(
@@ -194,6 +197,11 @@ def _baseline(
         )
         for name, faulted in data.items()
     }
+
+
+def _broke(side: _Side, i: int) -> bool:
+    """Whether the `i`-th expectation deviated in this comparison."""
+    return bool(side.lines) and side.worse[i] and side.breaks[i]
 
 
 def _before_line(condition: Condition, data: MetricData, worse: bool) -> str:
@@ -225,7 +233,7 @@ def assess(
     needed = max(s.needed for s in sides)
     if not sides[0].lines:
         return Hypothesis(HypothesisVerdict.INCONCLUSIVE, requests=requests, needed=needed)
-    reasons = []
+    reasons, broke = [], []
     for i, condition in enumerate(conditions):
         parts = [sides[0].lines[i]]
         if len(sides) > 1 and sides[1].lines:
@@ -233,13 +241,13 @@ def assess(
             parts.append(_before_line(condition, found, sides[1].worse[i]))
         parts.append(_bound_line(condition, data, sides, i))
         reasons.append("; ".join(parts))
+        if any(_broke(side, i) for side in sides):
+            judged = [side for side in sides if side.lines]
+            shown = [p for p, side in zip(parts, judged, strict=False) if side.judged[i]]
+            named = "" if sides[0].judged[i] else f"{condition.signal.value} "
+            broke.append(named + "; ".join([*shown, parts[-1]]))
     over = any(sides[0].breaks)
     verdicts = {s.verdict for s in sides}
-    broke = [
-        r
-        for i, r in enumerate(reasons)
-        if any(s.worse[i] and s.breaks[i] for s in sides if s.lines)
-    ]
     for verdict in (HypothesisVerdict.DEVIATED, HypothesisVerdict.INCONCLUSIVE):
         if verdict in verdicts:
             return Hypothesis(
