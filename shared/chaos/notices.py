@@ -271,7 +271,9 @@ class ChaosMessages:
     def _alarm(self, experiment: Experiment, channels: Sequence[ReplyTarget]) -> None:
         """A removal that has just failed, posted as a new message (logged if it cannot be)."""
         failed = fresh_failure(experiment)
-        for target in channels if failed is not None else []:
+        if failed is None:
+            return
+        for target in channels:
             try:
                 self._notifier.post(target, failure_alarm(experiment, failed))
             except Exception:
@@ -307,7 +309,10 @@ class ChaosMessages:
             return None
         return Image(
             name=f"{experiment.id}-{len(experiment.history)}.png",
-            title=f"{experiment.service}: faulted vs unfaulted share, per minute",
+            title=(
+                f"{experiment.service}: faulted vs unfaulted share, per minute (error rates "
+                "pooled since each step began, as they are judged)"
+            ),
             png_base64=base64.b64encode(png).decode(),
             inline=True,
         )
