@@ -3,6 +3,7 @@ error stays out of the message."""
 
 from __future__ import annotations
 
+from shared.chaos.failures import failure_alarm, fresh_failure
 from shared.chaos.models import (
     ChaosStep,
     ExperimentOutcome,
@@ -10,7 +11,6 @@ from shared.chaos.models import (
     Injection,
     RollbackAttempt,
 )
-from shared.chaos.notices import failure_alarm, fresh_failure
 from shared.replies import Tone
 from tests.support import NOW
 from tests.support.chaos import an_experiment
