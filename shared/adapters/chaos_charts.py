@@ -59,6 +59,8 @@ def _panel(axis: Any, shown: ChaosPanel, chart: ChaosChart) -> None:
             f"{percent}%",
             (minute, 1.0),
             xycoords=("data", "axes fraction"),
+            xytext=(3, -3),
+            textcoords="offset points",  # inside the axes, clear of the spine at minute 0
             fontsize=7,
             ha="left",
             va="top",
@@ -71,11 +73,16 @@ def _panel(axis: Any, shown: ChaosPanel, chart: ChaosChart) -> None:
             outcome,
             (minute, 0.0),
             xycoords=("data", "axes fraction"),
+            xytext=(-3, 3),
+            textcoords="offset points",
             fontsize=7,
             ha="right",
             va="bottom",
             color=CHANGE,
         )
-    axis.set_title(f"{shown.signal} ({shown.unit})", loc="left", fontsize=8, fontweight="bold")
+    counted = ", pooled since each step began" if shown.unit == "%" else ""
+    axis.set_title(
+        f"{shown.signal} ({shown.unit}{counted})", loc="left", fontsize=8, fontweight="bold"
+    )
     axis.tick_params(labelsize=7)
     axis.legend(fontsize=7, loc="best")

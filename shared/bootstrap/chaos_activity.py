@@ -10,7 +10,7 @@ from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
 from shared.chaos.ports import ChaosStore
 from shared.identity.models import OrgId
 from shared.telemetry.models import Event
-from shared.times import clock, moment, spans_days
+from shared.times import moment
 
 
 def _share(experiment: Experiment) -> str:
@@ -19,26 +19,28 @@ def _share(experiment: Experiment) -> str:
     return " → ".join(f"{p}%" for p in shares)
 
 
-def _ending(experiment: Experiment) -> str:
-    """How it ended and when (`halted 10:09`), or that it still goes on."""
+def _ending(experiment: Experiment, today: datetime) -> str:
+    """How it ended and when (`halted 10:09 UTC`, dated when not of `today`), or that it still
+    goes on."""
     if experiment.state is ExperimentState.ROLLING_BACK:
         return "rolling back"
     if experiment.ended_at is None:
         return "still injecting"
-    at = clock(experiment.ended_at, days=spans_days(experiment.started_at, experiment.ended_at))
+    at = moment(experiment.ended_at, today=today)
     if experiment.outcome is ExperimentOutcome.HALTED:
         return f"halted {at}"
     outcome = experiment.outcome.value if experiment.outcome else "ended"
     return f"ended {at} ({outcome})"
 
 
-def run_event(experiment: Experiment) -> Event:
-    """`chaos: delay:1500ms on 5% of checkout-api, started 10:02 UTC by @x, halted 10:09`."""
+def run_event(experiment: Experiment, today: datetime) -> Event:
+    """`chaos: delay:1500ms on 5% of checkout-api, started 10:02 UTC by @x, halted 10:09 UTC`,
+    its times dated when not of `today` (the investigation's)."""
     summary = (
         f"chaos: {experiment.fault.written} on {_share(experiment)} of {experiment.service}, "
-        f"started {moment(experiment.started_at, today=experiment.started_at)} "
+        f"started {moment(experiment.started_at, today=today)} "
         f"by @{experiment.started_by}, "
-        f"{_ending(experiment)}"
+        f"{_ending(experiment, today)}"
     )
     return Event(
         time=experiment.started_at, kind="chaos", summary=summary, by=experiment.started_by
@@ -62,7 +64,7 @@ class ChaosActivity:
     ) -> list[Event]:
         """The team's chaos runs on `service` that overlap [start, end], each one event."""
         return [
-            run_event(x)
+            run_event(x, end)
             for x in self._store.list_for(org, team)
             if x.service == service and _within(x, start, end)
         ]

@@ -1,6 +1,7 @@
 """What an experiment's chart shows: its outcome, and per signal of its steady state the faulted
-and the unfaulted share a minute since the start, in the signal's unit, with the expectation's
-bound, each step's percent where it began and where it ended."""
+and the unfaulted share a minute since the start, in the signal's unit (error rates pooled since
+each step began, as the count test reads them), with the expectation's bound, each step's percent
+where it began and where it ended."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def chaos_chart(experiment: Experiment, read: Minutes) -> ChaosChart:
     """The chart of `experiment`, each bucket of its minutes read with `read`."""
     conditions = [expectation(text) for text in experiment.expectations]
     buckets = _buckets(experiment)
-    read_ = [read(start, end) for start, end in buckets]
+    read_ = _pooled(experiment, buckets, [read(start, end) for start, end in buckets])
     panels = [
         ChaosPanel(
             signal=c.signal.label,
@@ -108,6 +109,35 @@ def chaos_chart(experiment: Experiment, read: Minutes) -> ChaosChart:
         steps=steps,
         end=(_since(experiment, ended), outcome) if ended and outcome else None,
     )
+
+
+def _pooled(
+    experiment: Experiment,
+    buckets: list[tuple[datetime, datetime]],
+    read: list[Mapping[str, MetricData]],
+) -> list[Mapping[str, MetricData]]:
+    """Each bucket with its error counts pooled since its step began, as the count test judges
+    them: a minute of 60 requests with one error is not a 1.7% spike of a harmless fault."""
+    starts = sorted(i.at for i in experiment.injections if i.at)
+    pooled: list[Mapping[str, MetricData]] = []
+    kept: MetricData | None = None
+    step: datetime | None = None
+    for (start, _), data in zip(buckets, read, strict=True):
+        began = max((at for at in starts if at <= start), default=None)
+        found = data.get(Signal.ERROR_RATE.value)
+        if found is None:
+            pooled.append(data)
+            continue
+        if kept is not None and began == step:
+            found = MetricData(
+                experiment=(*kept.experiment, *found.experiment),
+                control=(*kept.control, *found.control),
+                experiment_total=kept.experiment_total + found.experiment_total,
+                control_total=kept.control_total + found.control_total,
+            )
+        kept, step = found, began
+        pooled.append({**data, Signal.ERROR_RATE.value: found})
+    return pooled
 
 
 def _share(signal: Signal, data: Mapping[str, MetricData], *, faulted: bool) -> float:

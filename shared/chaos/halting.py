@@ -75,7 +75,9 @@ class ChaosHalts:
         org, user = ctx.principal.actor.org, ctx.principal.actor.user
         reason = f"`sre chaos halt --all` by @{user}"
         self._lever.hold(org, by=user, reason=reason, at=ctx.now)
-        stopped = [self._halted(x, ctx.now, user) for x in self._store.every() if x.org == org]
+        stopped = [
+            self._halted(x, ctx.now, user, lever=True) for x in self._store.every() if x.org == org
+        ]
         lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped]
         said = "\n".join(lines) + ("\n" if lines else "")
         try:
@@ -98,11 +100,13 @@ class ChaosHalts:
             refs=(user_ref(user),),
         )
 
-    def _halted(self, experiment: Experiment, now: datetime, user: str) -> Experiment:
+    def _halted(
+        self, experiment: Experiment, now: datetime, user: str, *, lever: bool = False
+    ) -> Experiment:
         """Recorded as halted, then every injection removed and verified, then told."""
         if experiment.state is ExperimentState.ROLLING_BACK:
             return experiment  # already ending: the scheduler finishes it
-        reason = f"halted by @{user}"
+        reason = f"safety lever engaged by @{user}" if lever else f"halted by @{user}"
         saved = self._store.save(
             ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user)
         )

@@ -44,6 +44,8 @@ class Hypothesis:
     needed: int = 0
     over_bound: bool = False
     """Whether the faulted share's value is past a bound (then never held)."""
+    broke: list[str] = field(default_factory=list)
+    """The lines of the expectations that deviated (a deviation names only those)."""
 
     @property
     def said(self) -> str:
@@ -55,7 +57,8 @@ class Hypothesis:
                 f"inconclusive (n below the gate): {self.requests:,} of {self.needed:,} "
                 "faulted requests needed to judge"
             )
-        return f"{self.verdict.value}: {'; '.join(self.reasons)}"
+        shown = self.broke if self.verdict is HypothesisVerdict.DEVIATED and self.broke else None
+        return f"{self.verdict.value}: {'; '.join(shown or self.reasons)}"
 
 
 def expectation(text: str) -> Condition:
@@ -149,6 +152,8 @@ class _Side:
     worse: list[bool]
     breaks: list[bool]
     needed: int
+    judged: list[bool] = field(default_factory=list)
+    """Per expectation, whether it was judged at all (not `not enough data yet`)."""
 
 
 def _side(
@@ -160,7 +165,7 @@ def _side(
     judgement = judge(specs, found, canary_requests=requests, looks=looks)
     if not judgement.results:  # below the requests gate: nothing judged
         return _Side(HypothesisVerdict.INCONCLUSIVE, [], [], [], needed_samples())
-    lines, worse, breaks = [], [], []
+    lines, worse, breaks, judged = [], [], [], []
     for condition, result in zip(conditions, judgement.results, strict=True):
         value = faulted_value(condition, found.get(result.name, MetricData((), ())))
         breaks.append(value is not None and not condition.crosses(value))
@@ -168,13 +173,14 @@ def _side(
         lines.append(result.reason)
     needed = _powered(conditions, found, looks)
     unjudged = {Label.TOO_FEW, Label.NODATA, Label.NODATA_FAIL}
+    judged = [r.label not in unjudged for r in judgement.results]
     if any(w and b for w, b in zip(worse, breaks, strict=True)):
         verdict = HypothesisVerdict.DEVIATED
     elif any(breaks) or any(r.label in unjudged for r in judgement.results) or requests < needed:
         verdict = HypothesisVerdict.INCONCLUSIVE  # past a bound yet not surely worse: never held
     else:
         verdict = HypothesisVerdict.HELD
-    return _Side(verdict, lines, worse, breaks, needed)
+    return _Side(verdict, lines, worse, breaks, needed, judged)
 
 
 def _baseline(
@@ -191,6 +197,11 @@ def _baseline(
         )
         for name, faulted in data.items()
     }
+
+
+def _broke(side: _Side, i: int) -> bool:
+    """Whether the `i`-th expectation deviated in this comparison."""
+    return bool(side.lines) and side.worse[i] and side.breaks[i]
 
 
 def _before_line(condition: Condition, data: MetricData, worse: bool) -> str:
@@ -222,7 +233,7 @@ def assess(
     needed = max(s.needed for s in sides)
     if not sides[0].lines:
         return Hypothesis(HypothesisVerdict.INCONCLUSIVE, requests=requests, needed=needed)
-    reasons = []
+    reasons, broke = [], []
     for i, condition in enumerate(conditions):
         parts = [sides[0].lines[i]]
         if len(sides) > 1 and sides[1].lines:
@@ -230,11 +241,18 @@ def assess(
             parts.append(_before_line(condition, found, sides[1].worse[i]))
         parts.append(_bound_line(condition, data, sides, i))
         reasons.append("; ".join(parts))
+        if any(_broke(side, i) for side in sides):
+            judged = [side for side in sides if side.lines]
+            shown = [p for p, side in zip(parts, judged, strict=False) if side.judged[i]]
+            named = "" if sides[0].judged[i] else f"{condition.signal.value} "
+            broke.append(named + "; ".join([*shown, parts[-1]]))
     over = any(sides[0].breaks)
     verdicts = {s.verdict for s in sides}
     for verdict in (HypothesisVerdict.DEVIATED, HypothesisVerdict.INCONCLUSIVE):
         if verdict in verdicts:
-            return Hypothesis(verdict, reasons, requests, needed=needed, over_bound=over)
+            return Hypothesis(
+                verdict, reasons, requests, needed=needed, over_bound=over, broke=broke
+            )
     return Hypothesis(HypothesisVerdict.HELD, reasons, requests, needed=needed)
 
 

@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.chaos.models import ChaosStep, Experiment, ExperimentOutcome, ExperimentState
+from shared.chaos.hypothesis import expectation
+from shared.chaos.models import (
+    ChaosStep,
+    Experiment,
+    ExperimentOutcome,
+    ExperimentState,
+    SteadyState,
+)
+from shared.errors import SreError
+from shared.judging.condition import unit
 
 _STATUS = {
     ExperimentOutcome.HELD: "completed",
@@ -42,16 +51,69 @@ def _activity(experiment: Experiment, step: ChaosStep) -> dict[str, Any]:
     }
 
 
+def tolerance(text: str) -> dict[str, Any] | str:
+    """An expectation as Chaos Toolkit's range tolerance, with its signal and unit:
+    `p99_latency < 2s` is `{"type": "range", "range": [0, 2000], "target": "p99_latency",
+    "unit": "ms"}` (a steady state is always a ceiling); one not parsed stays its text."""
+    try:
+        found = expectation(text)
+    except (SreError, ValueError):
+        return text
+    if found.threshold is None:
+        return text
+    return {
+        "type": "range",
+        "range": [0, found.threshold],
+        "target": found.signal.value,
+        "unit": unit(found.signal),
+    }
+
+
+def _probe(text: str) -> dict[str, Any]:
+    """One expectation as a Chaos Toolkit probe of the steady-state hypothesis."""
+    return {
+        "type": "probe",
+        "name": text,
+        "tolerance": tolerance(text),
+        "provider": {
+            "type": "python",
+            "module": "shared.chaos.hypothesis",
+            "func": "assess",
+            "arguments": {"expectation": text},
+        },
+    }
+
+
+def _steady_state(experiment: Experiment, state: SteadyState) -> dict[str, Any]:
+    """One judgement as Chaos Toolkit journals a steady state: whether it was met, and each
+    probe run with its output and whether its tolerance was met."""
+    texts, reasons = experiment.expectations, state.reasons
+    outputs = reasons if len(reasons) == len(texts) else ["; ".join(reasons)] * len(texts)
+    return {
+        "steady_state_met": state.met,
+        "probes": [
+            {
+                "activity": _probe(text),
+                "status": "succeeded",
+                "output": output,
+                "start": _when(state.at),
+                "end": _when(state.at),
+                "duration": 0.0,
+                "tolerance_met": state.met or "breaks " not in output,
+            }
+            for text, output in zip(texts, outputs, strict=True)
+        ],
+        "x-autosre": {"percent": state.percent, "verdict": state.verdict},
+    }
+
+
 def _document(experiment: Experiment) -> dict[str, Any]:
     """The experiment as Chaos Toolkit would declare it."""
     return {
         "title": f"{experiment.service} keeps its steady state under {experiment.fault.written}",
         "steady-state-hypothesis": {
             "title": "; ".join(experiment.expectations),
-            "probes": [
-                {"type": "probe", "name": text, "tolerance": text}
-                for text in experiment.expectations
-            ],
+            "probes": [_probe(text) for text in experiment.expectations],
         },
         "method": [
             {"type": "action", "name": f"inject {experiment.fault.written} into {p}%"}
@@ -63,16 +125,8 @@ def _document(experiment: Experiment) -> dict[str, Any]:
 
 def journal(experiment: Experiment) -> dict[str, Any]:
     """The journal, JSON-ready."""
-    during = [
-        {
-            "at": _when(s.at),
-            "percent": s.percent,
-            "steady_state_met": s.met,
-            "verdict": s.verdict,
-            "probes": s.reasons,
-        }
-        for s in experiment.steady_states
-    ]
+    during = [_steady_state(experiment, s) for s in experiment.steady_states]
+    before = experiment.before
     ended = experiment.state is ExperimentState.ENDED
     return {
         "chaoslib-version": None,
@@ -83,7 +137,7 @@ def journal(experiment: Experiment) -> dict[str, Any]:
         "status": status(experiment),
         "deviated": experiment.outcome is ExperimentOutcome.DEVIATED,
         "steady_states": {
-            "before": experiment.before.model_dump(mode="json") if experiment.before else None,
+            "before": _steady_state(experiment, before) if before else None,
             "during": during,
             "after": during[-1] if ended and during else None,
         },

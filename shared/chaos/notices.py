@@ -9,7 +9,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from shared.chaos.chart import ChaosChart, chaos_chart, signals_read
+from shared.chaos.failures import failure_alarm, fresh_failure
 from shared.chaos.models import (
+    ChaosStep,
     Experiment,
     ExperimentOutcome,
     ExperimentState,
@@ -19,10 +21,11 @@ from shared.chaos.ports import ChaosStore, FaultMetrics
 from shared.errors import ConflictError, missing_record
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
+from shared.invocation import ReplyTarget
 from shared.messages import channel_targets, post_or_update
 from shared.ports import Notifier
 from shared.replies import Button, Image, Reply, Tone, user_ref
-from shared.times import clock, day, spans_days
+from shared.times import day, moment
 
 log = logging.getLogger("autosre.chaos")
 SHOWN = 10
@@ -56,17 +59,35 @@ def title(experiment: Experiment) -> str:
     return f"{head}: {experiment.standing}"
 
 
-def history(experiment: Experiment) -> list[str]:
-    """The latest history lines, oldest first."""
+def _said(step: ChaosStep) -> str:
+    """What a step says beyond its verb: never the verb or its author twice (`halted by @x`,
+    `deviated: …`)."""
+    reason = step.reason.removeprefix(f"{step.what}: ")
+    return "" if reason in {step.what, f"{step.what} by @{step.by}"} else reason
+
+
+def history_line(experiment: Experiment, step: ChaosStep, now: datetime) -> str:
+    """`14:02 UTC 1% halted by @rey`, `09:30 UTC 5% deviated: p99 latency …`,
+    `14:07 UTC 5% → 25%: held at 5% (…)`; dated when not of `now`'s day. The scheduler is
+    not named: a person is, unless the reason names them already."""
+    at, said = moment(step.at, today=now), _said(step)
+    percents = experiment.percents
+    if step.what == "advanced" and step.percent in percents[1:]:
+        was = percents[percents.index(step.percent) - 1]
+        held = said.removeprefix("held: ")
+        return f"{at} {was}% → {step.percent}%: held at {was}%" + (f" ({held})" if held else "")
+    who = "" if step.by == "scheduler" or f"@{step.by}" in said else f" by @{step.by}"
+    return f"{at} {step.percent}% {step.what}{who}" + (f": {said}" if said else "")
+
+
+def history(experiment: Experiment, now: datetime | None = None) -> list[str]:
+    """The latest history lines, oldest first, their times as read at `now` (by default its
+    latest step's: when its message was last updated)."""
     shown = experiment.history[-SHOWN:]
     if not shown:
         return []
-    days = spans_days(shown[0].at, shown[-1].at)
-    return [
-        f"{clock(r.at, days=days)} {r.percent}% {r.what} by @{r.by}"
-        + (f": {r.reason}" if r.reason else "")
-        for r in shown
-    ]
+    today = now or shown[-1].at
+    return [history_line(experiment, r, today) for r in shown]
 
 
 def buttons(experiment: Experiment) -> list[Button]:
@@ -84,15 +105,17 @@ def buttons(experiment: Experiment) -> list[Button]:
     return found
 
 
-def experiment_notice(experiment: Experiment, chart: Image | None = None) -> Reply:
-    """Title with the fault and where it stands, the latest steps with the verdicts, buttons,
-    the chart of both shares (when there is one)."""
+def experiment_notice(
+    experiment: Experiment, chart: Image | None = None, *, now: datetime | None = None
+) -> Reply:
+    """Title with the fault and where it stands, the latest steps with the verdicts (times as
+    read at `now`), buttons, the chart of both shares (when there is one)."""
     tone = _TONE[experiment.outcome] if experiment.outcome else Tone.INFO
-    people = sorted({r.by for r in experiment.history[-SHOWN:]})
+    people = sorted({r.by for r in experiment.history[-SHOWN:]} - {"scheduler"})
     return Reply(
         tone=tone,
         title=title(experiment),
-        text="\n".join(history(experiment)),
+        text="\n".join(history(experiment, now)),
         fields=[
             ("Experiment", f"{experiment.id} (team {experiment.team})"),
             ("Steady state", "; ".join(experiment.expectations)),
@@ -104,9 +127,9 @@ def experiment_notice(experiment: Experiment, chart: Image | None = None) -> Rep
     )
 
 
-def status_reply(experiment: Experiment) -> Reply:
+def status_reply(experiment: Experiment, now: datetime | None = None) -> Reply:
     """`chaos status`: the experiment's message, as information whatever its outcome."""
-    return experiment_notice(experiment).model_copy(update={"tone": Tone.INFO})
+    return experiment_notice(experiment, now=now).model_copy(update={"tone": Tone.INFO})
 
 
 def team_list(team: str, experiments: Sequence[Experiment], *, every: bool) -> Reply:
@@ -195,12 +218,24 @@ class ChaosMessages:
         except Exception:
             log.exception("could not tell experiment %s", experiment.id)
             return experiment
+        self._alarm(experiment, channels[:1])
         if not told.where or told.where[0] == experiment.message:
             return experiment
         try:
             return self._store.save(experiment.model_copy(update={"message": told.where[0]}))
         except ConflictError:
             return experiment
+
+    def _alarm(self, experiment: Experiment, channels: Sequence[ReplyTarget]) -> None:
+        """A removal that has just failed, posted as a new message (logged if it cannot be)."""
+        failed = fresh_failure(experiment)
+        if failed is None:
+            return
+        for target in channels:
+            try:
+                self._notifier.post(target, failure_alarm(experiment, failed))
+            except Exception:
+                log.exception("could not post experiment %s's failed removal", experiment.id)
 
     def chart_png(self, experiment: Experiment) -> bytes | None:
         """Both shares of each signal of its steady state so far, as PNG (none before a whole
@@ -232,7 +267,10 @@ class ChaosMessages:
             return None
         return Image(
             name=f"{experiment.id}-{len(experiment.history)}.png",
-            title=f"{experiment.service}: faulted vs unfaulted share, per minute",
+            title=(
+                f"{experiment.service}: faulted vs unfaulted share, per minute (error rates "
+                "pooled since each step began, as they are judged)"
+            ),
             png_base64=base64.b64encode(png).decode(),
             inline=True,
         )

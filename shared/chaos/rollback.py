@@ -65,23 +65,68 @@ def rolled_back(injector: FaultInjector, experiment: Experiment, now: datetime) 
     if not failed:
         retried = experiment.outcome is ExperimentOutcome.FAILED and bool(experiment.rollbacks)
         said = "every injection removed and verified" + (" after failed tries" if retried else "")
-        return with_step(tried, now, "rolled back", said, state=ExperimentState.ENDED, ended_at=now)
-    reason = "; ".join(f"{a.key}: {a.error}" for a in failed)
+        return with_step(
+            tried,
+            now,
+            "rolled back",
+            said,
+            by=_by(experiment, now),
+            state=ExperimentState.ENDED,
+            ended_at=now,
+        )
+    log.warning("rollback of %s failed: %s", experiment.id, "; ".join(a.error for a in failed))
     if (
         experiment.outcome is ExperimentOutcome.FAILED
         and experiment.history[-1].what == "rollback failed"
     ):
         return tried  # said once; tried again at every tick
-    was = experiment.outcome.value if experiment.outcome else "ending"
-    said = f"the fault could not be removed ({reason}); it was {was}; retried every minute"
+    failure = f"its removal failed ({failure_said(experiment, failed[0])})"
     return with_step(
         tried,
         now,
         "rollback failed",
-        said,
+        f"{failure}; retried every minute",
+        by=_by(experiment, now),
         outcome=ExperimentOutcome.FAILED,
-        reason=f"rollback failed: {reason} (was {was}: {experiment.reason})",
+        reason=f"{failure}; it was {_was(experiment)}",
     )
+
+
+def _by(experiment: Experiment, now: datetime) -> str:
+    """Who tried the removal: the one who ended it at this very moment (a person's halt
+    removes its fault at once), else the scheduler's retry."""
+    last = experiment.history[-1] if experiment.history else None
+    return last.by if last is not None and last.at == now else "scheduler"
+
+
+def _was(experiment: Experiment) -> str:
+    """`halted by @rey`, `deviated: p99 latency 2.3s over 2s`: how it was ending."""
+    was = experiment.outcome.value if experiment.outcome else "ending"
+    reason = experiment.reason
+    return reason if reason.startswith(was) else f"{was}: {reason}" if reason else was
+
+
+def injector_name(experiment: Experiment, key: str) -> str:
+    """`FIS` when the injection is an FIS experiment (its handle is FIS's id), else the
+    sample's simulation."""
+    found = next((i for i in experiment.injections if i.key == key), None)
+    return "FIS" if found is not None and found.handle and found.handle != key else "the simulation"
+
+
+def failure_said(experiment: Experiment, attempt: RollbackAttempt) -> str:
+    """Why a removal failed, in words (the injector's own error stays in the log and the
+    journal): `FIS throttled the request`."""
+    who = injector_name(experiment, attempt.key)
+    error = attempt.error.lower()
+    if attempt.stopping:
+        return f"{who} still runs it {int(STOPPING_GRACE.total_seconds() // 60)}m after the stop"
+    if "throttl" in error or "rate exceeded" in error:
+        return f"{who} throttled the request"
+    if "accessdenied" in error or "not authorized" in error:
+        return f"{who} refused it: permission denied"
+    if "notfound" in error or "not found" in error:
+        return f"{who} no longer knows the injection"
+    return f"{who} returned an error"
 
 
 def _with_attempt(kept: list[RollbackAttempt], attempt: RollbackAttempt) -> list[RollbackAttempt]:

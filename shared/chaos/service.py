@@ -310,7 +310,7 @@ class ChaosService:
         """Its message as it stands, or its journal as JSON."""
         experiment = self._get(command.id, ctx)
         if not command.journal:
-            shown = status_reply(experiment)
+            shown = status_reply(experiment, ctx.now)
             if self.pages is None:
                 return shown
             page = ("Page", self.pages.link(experiment, ctx.now))

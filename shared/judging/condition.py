@@ -99,6 +99,11 @@ def _unit(signal: Signal) -> str:
     )
 
 
+def unit(signal: Signal) -> str:
+    """A signal's unit as thresholds are kept: `ms`, `%`, or none."""
+    return _unit(signal)
+
+
 def _units_of(signal: Signal) -> str:
     """What a signal is measured in, with an example: said when a condition gives another unit."""
     if _unit(signal) == "ms":

@@ -97,7 +97,7 @@ def test_a_start_is_recorded_injected_by_the_worker_and_stopped_by_the_tick_afte
     )
     # THEN the next tick calls StopExperiment and removes the guard alarm; the experiment is
     # rolling back, its removal not verified while FIS is still `stopping` (the engine says so
-    # as a failed rollback, retried every tick)
+    # as a halt under way, checked again every tick; failed only past the stopping grace)
     alerts_tick("tick-1", 1)
     assert status(handle) == "stopping"
     assert not boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]

@@ -52,7 +52,7 @@ def test_a_run_not_approved_within_an_hour_expires_and_no_longer_blocks_starts()
     assert stored.reason == "not approved within 1h"
     assert "expired" in [step.what for step in stored.history]
     told = notifier_of(services).updated[-1][1]
-    assert "expired by @scheduler: not approved within 1h" in told.text
+    assert "expired: not approved within 1h" in told.text
     # AND it is audited as the scheduler
     audited = records(services.audit_log, StreamKey(org=ORG, team="payments"))
     assert [e.actor.user for e in audited if e.command == f"chaos expired {experiment}"] == [

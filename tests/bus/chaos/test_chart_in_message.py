@@ -32,7 +32,10 @@ def test_the_experiments_message_shows_its_chart_at_every_update(clock: MovingCl
     assert last.title == f"Chaos {experiment}: error on checkout-api: ended: deviated"
     (chart,) = last.images
     assert chart.inline and chart.png().startswith(b"\x89PNG")
-    assert chart.title == "checkout-api: faulted vs unfaulted share, per minute"
+    assert chart.title == (
+        "checkout-api: faulted vs unfaulted share, per minute "
+        "(error rates pooled since each step began, as they are judged)"
+    )
     # AND Slack shows it inside the message (an image block of the uploaded file)
     shown = blocks(last, {chart.name: "F1"})
     images = [b for b in shown if b["type"] == "image"]

@@ -122,13 +122,16 @@ def test_the_journal_is_chaos_toolkits(clock: MovingClock) -> None:
     reply = run(services, f"chaos status {experiment} --journal", user="vic", channel="C-pay")
     journal = json.loads(reply.text.removeprefix("```\n").removesuffix("\n```"))
     assert journal["status"] == "failed" and journal["deviated"] is True
-    assert journal["steady_states"]["before"]["met"] is True
-    assert journal["steady_states"]["after"]["verdict"] == "deviated"
+    assert journal["steady_states"]["before"]["steady_state_met"] is True
+    assert journal["steady_states"]["after"]["steady_state_met"] is False
     assert [r["status"] for r in journal["rollbacks"]] == ["succeeded"]
     assert [a["activity"]["name"] for a in journal["run"]] == ["inject error into 1%"]
-    assert journal["experiment"]["steady-state-hypothesis"]["probes"][0]["tolerance"] == (
-        "error_rate < 1%"
-    )
+    assert journal["experiment"]["steady-state-hypothesis"]["probes"][0]["tolerance"] == {
+        "type": "range",
+        "range": [0, 1],
+        "target": "error_rate",
+        "unit": "%",
+    }
 
 
 def test_a_steady_state_that_is_not_one_is_refused_with_the_reason(clock: MovingClock) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+from bots.slack.render import blocks
 from shared.bootstrap.adapters import ChaosAdapters
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import ExperimentOutcome, ExperimentState
@@ -44,7 +45,8 @@ def test_a_failed_rollback_is_reported_failed_and_retried_until_verified() -> No
     # THEN the halt says the fault is still there, and that the scheduler retries
     assert halted.failed
     assert "its fault could not be removed yet" in halted.text
-    assert "ThrottlingException" in halted.text
+    assert "(the simulation throttled the request); it was halted by @rey" in halted.text
+    assert "ThrottlingException" not in halted.text and "chx-" not in halted.text.split(" ", 1)[1]
     loud = notifier_of(services).updated[-1][1]
     assert loud.tone is Tone.ERROR
     assert loud.title.endswith("FAILED, its fault is still injected: removal retried every minute")
@@ -70,6 +72,44 @@ def test_a_failed_rollback_is_reported_failed_and_retried_until_verified() -> No
     assert [r["start"] for r in journal["rollbacks"]] == [
         (NOW + timedelta(minutes=m)).isoformat() for m in (0, 2, 3)
     ]
+
+
+def test_a_failed_rollback_is_a_new_message_naming_both_people_in_words() -> None:
+    clock = MovingClock(NOW)
+    services = chaos_services(clock, chaos=jammed_chaos(clock))
+    experiment = start_experiment(services, HARMLESS)  # by @oli
+    posts = len(notifier_of(services).posted)
+    # WHEN @rey halts it and the injector cannot remove the fault
+    run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
+    # THEN a new message, an error, in the team's channel, as Slack renders it
+    new = notifier_of(services).posted[posts:]
+    ((where, alarm),) = [(t, r) for t, r in new if r.title.endswith("its fault is still injected")]
+    assert where.channel == "C-pay" and alarm.tone is Tone.ERROR
+    said = json.dumps(blocks(alarm))
+    assert (
+        "The fault delay:100ms is still injected into 1% of checkout-api: its removal failed "
+        "(the simulation throttled the request). Auto SRE retries every minute; to remove it by "
+        "hand: nothing locally"
+    ) in said
+    assert "Started by @oli; halted by @rey." in said
+    assert [r.id for r in alarm.refs] == ["oli", "rey"]  # mentioned where the ids are Slack's
+    assert "ThrottlingException" not in said
+    # AND its message's history says @rey made the attempt, in words
+    message = notifier_of(services).updated[-1][1]
+    assert "rollback failed by @rey: its removal failed (the simulation throttled" in message.text
+    # AND the retries after it post nothing new
+    ticks(services, clock, 2)
+    assert notifier_of(services).posted[posts:] == new
+
+
+def test_a_persons_rollback_is_theirs_in_the_history() -> None:
+    clock = MovingClock(NOW)
+    services = chaos_services(clock)
+    experiment = start_experiment(services, HARMLESS)
+    run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
+    message = notifier_of(services).updated[-1][1]
+    assert "rolled back by @rey: every injection removed and verified" in message.text
+    assert "@scheduler" not in json.dumps(blocks(message))
 
 
 def test_an_injection_that_fails_ends_the_experiment_failed_with_nothing_left() -> None:

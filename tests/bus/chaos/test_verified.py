@@ -44,7 +44,7 @@ def test_a_held_experiment_records_verified_resilience_listed_until_it_expires(
     # THEN its message says what it verified, until when
     last = notifier_of(services).updated[-1][1]
     assert (
-        "verified by @scheduler: resilience of checkout-api to delay:100ms verified at 25% "
+        "25% verified: resilience of checkout-api to delay:100ms verified at 25% "
         "until Tue 22 Dec" in last.text
     )
     # AND the team's list shows it: fault, largest share, steady state, when, by which run
@@ -91,7 +91,7 @@ def test_a_later_deviated_run_of_the_same_fault_revokes_it_and_says_so(clock: Mo
     last = notifier_of(services).updated[-1][1]
     assert last.tone is Tone.ERROR
     assert (
-        "revoked by @scheduler: revokes the verified resilience of checkout-api to "
+        "1% revoked: revokes the verified resilience of checkout-api to "
         f"delay:100ms (verified by {held})" in last.text
     )
     reply = run(services, "chaos list --verified", user="vic", channel="C-pay")

@@ -4,6 +4,8 @@ it, on the embedded default's simulation of the sample)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bots.slack.render import blocks
@@ -53,7 +55,8 @@ def test_a_halted_run_is_listed_with_how_it_ended_and_not_in_the_headline(
     reply = run_deferred(services, "investigate checkout-api", user="rey", channel="C-pay")
     # THEN the run is an event of the report, with who started it and when it was halted
     line = (
-        "09:30 chaos: delay:1500ms on 5% of checkout-api, started 09:30 UTC by @oli, halted 09:34"
+        "09:30 chaos: delay:1500ms on 5% of checkout-api, started 09:30 UTC by @oli, "
+        "halted 09:34 UTC"
     )
     assert line in dict(reply.fields)["Events"].splitlines()
     assert "chaos: delay:1500ms on 5% of checkout-api" in str(blocks(reply))
@@ -72,3 +75,20 @@ def test_another_services_run_is_not_an_event_of_the_report(clock: MovingClock) 
     # THEN neither its events nor its headline mention checkout-api's experiment
     assert "chaos" not in dict(reply.fields).get("Events", "")
     assert "chaos" not in reply.title
+
+
+def test_a_run_of_another_day_is_dated_in_the_report(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    experiment = start_experiment(services, DELAY)
+    ticks(services, clock, 4)
+    run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
+    # WHEN the service is investigated the next day over the last 24 hours
+    clock.at += timedelta(hours=23)
+    reply = run_deferred(
+        services, "investigate checkout-api --window 24h", user="rey", channel="C-pay"
+    )
+    # THEN the run's times carry their date, in UTC
+    assert (
+        "chaos: delay:1500ms on 5% of checkout-api, started Sun 22 Nov 09:30 UTC by @oli, "
+        "halted Sun 22 Nov 09:34 UTC"
+    ) in str(blocks(reply))

@@ -53,7 +53,7 @@ def test_the_chart_shows_the_outcome_both_shares_in_the_unit_the_bound_steps_and
     assert figure.get_suptitle() == "Chaos chx-0a1b2c: error on checkout-api: halted"
     errors, latency = figure.axes
     # AND each signal of the steady state is a panel in its unit, faulted against unfaulted
-    assert errors.get_title(loc="left") == "error rate (%)"
+    assert errors.get_title(loc="left") == "error rate (%, pooled since each step began)"
     assert latency.get_title(loc="left") == "p99 latency (ms)"
     unfaulted, faulted, bound = errors.lines[:3]
     assert [float(y) for _, y in numpy.asarray(faulted.get_xydata())] == [50.0] * 14
@@ -65,7 +65,7 @@ def test_the_chart_shows_the_outcome_both_shares_in_the_unit_the_bound_steps_and
     assert [float(y) for _, y in numpy.asarray(bound.get_xydata())] == [1.0, 1.0]
     assert max(float(y) for _, y in numpy.asarray(latency.lines[2].get_xydata())) == 2000.0
     # AND each step's percent is marked where it began, and the halt where it happened
-    marks = {t.get_text(): t.get_position()[0] for t in errors.texts}
+    marks = {t.get_text(): t.xy[0] for t in errors.texts}  # type: ignore[attr-defined]
     assert marks == {"1%": 0.0, "5%": 10.0, "halted": 14.0}
     assert render_chaos_png(chaos_chart(_halted(), _minute)).startswith(b"\x89PNG")
 
@@ -77,3 +77,40 @@ def test_a_long_run_is_read_in_buckets_so_its_chart_stays_readable() -> None:
     # THEN it is read and drawn in at most MOST_POINTS buckets of whole minutes
     assert len(READ) == len(chart.panels[0].minutes) <= MOST_POINTS
     assert chart.panels[0].minutes[:2] == [3.0, 6.0]
+
+
+def _thin(start: datetime, end: datetime) -> dict[str, MetricData]:
+    """60 requests a minute in each share; the faulted share's one error at minute 4."""
+    minute = int((start - NOW).total_seconds() // 60)
+    return {
+        "error_rate": MetricData(
+            control=[0.0],
+            experiment=[1.0 if minute == 3 else 0.0],
+            control_total=60,
+            experiment_total=60,
+        ),
+        "p99_latency": MetricData(control=[300.0], experiment=[320.0]),
+    }
+
+
+def test_one_error_among_few_requests_is_not_drawn_as_a_breach() -> None:
+    # WHEN a harmless fault's share of 60 requests a minute has one error in minute 4
+    chart = chaos_chart(_halted(), _thin)
+    (errors, _) = chart.panels
+    # THEN its error rate is pooled since the step began (1 in 240, not 1 in 60 = 1.7%)
+    assert round(errors.faulted[3], 2) == 0.42
+    assert max(errors.faulted) < errors.bound
+    # AND the next step starts its own pool
+    assert errors.faulted[10:] == [0.0] * 4
+
+
+def test_the_step_labels_are_drawn_inside_the_axes() -> None:
+    figure = chaos_figure(chaos_chart(_halted(), _minute))
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    for axis in figure.axes:
+        inside = axis.get_window_extent(renderer)
+        for text in axis.texts:
+            box = text.get_window_extent(renderer)
+            assert inside.x0 < box.x0 and box.x1 < inside.x1, text.get_text()
+            assert inside.y0 < box.y0 and box.y1 < inside.y1, text.get_text()

@@ -65,12 +65,50 @@ def test_steady_states_run_and_every_rollback_attempt_are_kept() -> None:
         ],
     )
     found = journal(experiment)
-    assert found["steady_states"]["before"]["reasons"] == ["ok"]
-    assert [s["verdict"] for s in found["steady_states"]["during"]] == ["held", "held"]
-    assert found["steady_states"]["after"]["at"] == during[-1].at.isoformat()
+    assert found["steady_states"]["before"]["probes"][0]["output"] == "ok"
+    assert [s["steady_state_met"] for s in found["steady_states"]["during"]] == [True, True]
+    assert found["steady_states"]["after"]["probes"][0]["end"] == during[-1].at.isoformat()
     assert [a["activity"]["name"] for a in found["run"]] == ["inject error into 1%"]
     assert [(r["status"], r["output"]) for r in found["rollbacks"]] == [
         ("failed", "throttled"),
         ("succeeded", "removed and verified"),
     ]
     assert found["status"] == "failed"
+
+
+def test_every_steady_state_has_chaos_toolkits_shape_and_one_time_format() -> None:
+    texts = ["p99_latency < 2s", "error_rate < 1%"]
+    before = SteadyState(
+        at=NOW, percent=0, met=True, verdict="before", reasons=["p99 380 ms", "errors 0.2%"]
+    )
+    deviated = SteadyState(
+        at=LATER,
+        percent=5,
+        met=False,
+        verdict="deviated",
+        reasons=["p99 2,400 ms; faulted share breaks p99_latency < 2000ms", "errors 0.2%"],
+    )
+    found = journal(an_experiment(expectations=texts, before=before, steady_states=[deviated]))
+    states = found["steady_states"]
+    assert states["before"].keys() == states["during"][0].keys()
+    assert states["before"]["steady_state_met"] is True
+    (p99, errors) = states["during"][0]["probes"]
+    assert p99["activity"]["tolerance"] == {
+        "type": "range",
+        "range": [0, 2000],
+        "target": "p99_latency",
+        "unit": "ms",
+    }
+    assert (
+        errors["activity"]["tolerance"]["range"] == [0, 1]
+        and errors["activity"]["tolerance"]["unit"] == "%"
+    )
+    assert (p99["tolerance_met"], errors["tolerance_met"]) == (False, True)
+    assert p99.keys() >= {"activity", "status", "output", "start", "end", "duration"}
+    assert (
+        found["experiment"]["steady-state-hypothesis"]["probes"][0]["tolerance"]
+        == (p99["activity"]["tolerance"])
+    )
+    times = [states["before"]["probes"][0]["start"], p99["start"], found["start"]]
+    assert times == [NOW.isoformat(), LATER.isoformat(), NOW.isoformat()]
+    assert all(t.endswith("+00:00") for t in times)
