@@ -34,6 +34,7 @@ from shared.chaos.steps import (
 from shared.chaos.verified import settlement
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
+from shared.times import moment
 
 log = logging.getLogger("autosre.chaos")
 
@@ -93,9 +94,8 @@ class ChaosProgress:
             if now - since < UNWATCHED_FOR:
                 if experiment.unwatched_since is None:
                     self._store.save(experiment.model_copy(update={"unwatched_since": now}))
-                return (
-                    f"{said}; not advanced, halted if still so at {since + UNWATCHED_FOR:%H:%M} UTC"
-                )
+                until = moment(since + UNWATCHED_FOR, today=now)
+                return f"{said}; not advanced, halted if still so at {until}"
             minutes = int(UNWATCHED_FOR.total_seconds() // 60)
             reason = f"{what} could not be read for {minutes} minutes, so it was no longer watched"
             halted = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted")

@@ -73,7 +73,7 @@ def test_every_deferred_command_has_its_result_and_its_outcome_when_sre_returns(
         "inv-0000dead",
         "--to",
         "ops",
-        expect="no investigation inv-0000dead",
+        expect="no investigation `inv-0000dead`",
     )
     can = _id("can", deferred("canary", "start", "checkout-api", "--version", "42", expect="can-"))
     deferred("canary", "hold", can, expect="held at 5%")
