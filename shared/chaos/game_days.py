@@ -28,6 +28,8 @@ from shared.ports import Notifier
 from shared.replies import Reply, Tone
 from shared.times import day
 
+MOST_GAME_DAYS = 20
+"""Game days a team may keep (each is read at every tick)."""
 log = logging.getLogger("autosre.chaos")
 
 _AGAIN = "It starts later in this window if that ends, else in its next window."
@@ -67,6 +69,12 @@ class GameDays:
         """Keep the plan of `draft` as a game day (nothing is injected now)."""
         assert command.every is not None  # noqa: S101 (validated with --window)
         assert command.window is not None  # noqa: S101
+        kept = self._store.game_days(OrgId(draft.org), draft.team)
+        if len(kept) >= MOST_GAME_DAYS:
+            raise ConflictError(
+                f"Team {draft.team} keeps at most {MOST_GAME_DAYS} game days: unschedule one "
+                "first (`sre chaos list --scheduled`, then `sre chaos unschedule ID`)."
+            )
         game_day = self._store.save_game_day(
             GameDay(
                 id=new_id(),
@@ -123,7 +131,7 @@ class GameDays:
         if not any(g.id == command.id for g in known):
             raise NotFoundError(
                 missing_record(
-                    f"There is no game day {command.id} in team {team}",
+                    f"Team {team} has no game day `{command.id}`",
                     command.id,
                     [(g.id, g.said) for g in known],
                     none='`sre chaos start SERVICE … --every 7d --window "Tue 10:00-12:00"`',

@@ -13,6 +13,7 @@ import pytest
 from shared.adapters.memory import InMemoryAuditLog
 from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import Services
+from shared.chaos.game_days import MOST_GAME_DAYS
 from shared.chaos.models import ExperimentState
 from shared.replies import Tone
 from tests.support import (
@@ -175,7 +176,7 @@ def test_an_unscheduled_game_day_starts_no_more(clock: MovingClock) -> None:
     services = chaos_services(clock)
     game_day = schedule(services, "Sun 09:00-12:00")
     unknown = run(services, "chaos unschedule chs-abcdef", user="oli", channel="C-pay")
-    assert unknown.failed and "There is no game day chs-abcdef in team payments" in unknown.text
+    assert unknown.failed and "Team payments has no game day `chs-abcdef`" in unknown.text
     gone = run(services, f"chaos unschedule {game_day}", user="oli", channel="C-pay")
     assert gone.title == f"Game day {game_day} unscheduled"
     assert started(ticks(services, clock, 2)) == []
@@ -196,3 +197,19 @@ def test_a_game_day_whose_start_cannot_be_audited_does_not_start_until_it_can() 
     assert chaos_of(services).store.list_for(ORG, "payments") == []
     assert len(started(ticks(services, clock, 1))) == 1
     assert f"chaos game day started {game_day}" in scheduler_steps(services)
+
+
+def test_a_team_keeps_a_bounded_number_of_game_days(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    for minute in range(MOST_GAME_DAYS):  # each its own window (the same command twice is one)
+        schedule(services, f"Sun 10:{minute:02d}-12:00")
+    # WHEN one more is scheduled THEN it is refused, saying how to make room, and nothing is kept
+    more = run_deferred(
+        services,
+        f'chaos start {HARMLESS} --every 7d --window "Sun 11:00-12:00"',
+        user="oli",
+        channel="C-pay",
+    )
+    assert more.failed
+    assert f"keeps at most {MOST_GAME_DAYS} game days" in more.text
+    assert len(chaos_of(services).store.game_days(ORG, "payments")) == MOST_GAME_DAYS
