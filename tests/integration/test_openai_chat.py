@@ -3,13 +3,17 @@ answer it reads, and every failure a model error."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
 
 from shared.adapters.openai_chat import OpenAIChatModel
 from shared.prompts.language import Completion, ModelError
+from shared.prompts.model_narrator import ModelNarrator
+from shared.telemetry.models import LogEvidence
 from tests.fakes.chat_server import ChatServer, chat_server
+from tests.support.incidents import incident
 
 KEY = "sk-local-0123456789abcdef"
 
@@ -116,3 +120,26 @@ def test_a_slow_server_is_a_model_error(server: ChatServer) -> None:
     # When the narrative is asked for, Then the client gives up
     with pytest.raises(ModelError, match="did not answer"):
         _ask(model)
+
+
+def test_a_secret_in_a_log_line_never_reaches_the_model(server: ChatServer) -> None:
+    # Given an investigation whose log line carries an AWS key and a Slack token
+    aws_key, slack_token = "AKIAIOSFODNN7EXAMPLE", "xoxb-123456789012-abcdefghijkl"
+    log = LogEvidence(
+        source="error logs", text=f"denied {aws_key} with {slack_token}", window=7, baseline=0
+    )
+    server.answer("P99 latency moved first, at 14:05 UTC, 3 min after deploy v43.")
+    narrator = ModelNarrator(OpenAIChatModel(server.url, model="llama3.1"), budget_tokens=4000)
+    # When the model narrates it
+    narrator.narrate(
+        incident(logs=[log]),
+        instructions="Cause first.",
+        examples=[],
+        temperature=0.2,
+        max_tokens=200,
+        metadata={},
+    )
+    # Then what the endpoint received has the log line, without the secrets
+    sent = json.dumps(server.requests[0][2])
+    assert "error logs: denied AKIA***" in sent
+    assert aws_key not in sent and slack_token not in sent
