@@ -142,7 +142,7 @@ def build(
     asked = redact(instructions) or "Write the summary."
     turn = 0
     while True:
-        prompt = Prompt(system=SYSTEM, text=_render(facts, *kept, asked))
+        prompt = Prompt(system=SYSTEM, text=_render(facts, kept[0], kept[1], kept[2], asked))
         if prompt.tokens <= budget_tokens:
             return prompt
         if not any(kept):

@@ -1,0 +1,146 @@
+"""The groundedness checker: a narrative's claims against its investigation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.canary.replay import END, investigate, scenarios
+from shared.investigations.grounding import check
+from shared.investigations.models import Investigation
+from shared.investigations.narrative import account
+from shared.telemetry.models import Event, Finding, LogEvidence, Signal
+from tests.support.incidents import incident
+
+GROUNDED = [
+    "P99 latency moved first, at 14:05 UTC for 30 min, 3 min after deploy v43.",
+    "P99 latency rose to 4.2× its baseline at 14:05, then traffic fell to 62% at 14:09.",
+    "Latency went up 4x at 2026-01-05 14:05 UTC, right after version 43 was deployed.",
+    "Latency peaked near 508 ms against a baseline of 120 ms.",
+    "P99 latency reached 0.5 s, about 420% of normal, after deploy v43 at 14:02.",
+    "Traffic dropped down to 62% at 14:09, four minutes after latency moved.",
+    "The error rate could not be judged: there was no data for it.",
+    "The deploy v43 at 14:02 UTC came first; latency followed 3 min later and recovered by 14:35.",
+    "p99_latency moved first; the change lasted 30 minutes.",
+    "Latency rose by 388 ms, 4.23x the baseline; traffic fell 38%.",
+    "The pool timeout log line appeared 40 times; latency moved first after deploy v43.",
+]
+
+UNGROUNDED = [
+    ("P99 latency moved first, at 14:15 UTC.", ["14:15 UTC"]),
+    ("P99 latency rose 5.1× after deploy v43.", ["5.1×"]),
+    ("Latency went up 3x.", ["3x"]),
+    ("Latency moved first, after deploy v44.", ["v44"]),
+    ("The error budget burned fast after deploy v43.", ["error budget"]),
+    ("P95 latency moved first.", ["P95 latency"]),
+    ("Saturation moved first, at 14:05 UTC.", ["Saturation"]),
+    ("Latency peaked at 900 ms.", ["900 ms"]),
+    ("Traffic fell down to 30% after can-1a2b3c4d.", ["down to 30%", "can-1a2b3c4d"]),
+    ("Latency moved 12 min after the deploy.", ["12 min"]),
+    (
+        "It started at 2026-01-04 14:05 UTC, after version 42.",
+        ["2026-01-04 14:05 UTC", "version 42"],
+    ),
+    ("Errors rose to 3% after chx-9f8e7d6c.", ["3%", "chx-9f8e7d6c"]),
+]
+
+
+@pytest.fixture
+def investigation() -> Investigation:
+    log = LogEvidence(source="error logs", text="pool timeout", window=40, baseline=0)
+    return incident(logs=[log])
+
+
+@pytest.mark.parametrize("text", GROUNDED)
+def test_a_narrative_that_says_only_what_was_found_is_grounded(
+    text: str, investigation: Investigation
+) -> None:
+    grounding = check(text, investigation)
+    assert grounding.unsupported == ()
+    assert grounding.ok
+
+
+@pytest.mark.parametrize(("text", "claims"), UNGROUNDED)
+def test_each_claim_the_investigation_does_not_support_is_named_as_written(
+    text: str, claims: list[str], investigation: Investigation
+) -> None:
+    grounding = check(text, investigation)
+    assert list(grounding.unsupported) == claims
+    assert not grounding.ok
+
+
+def test_a_claim_quoted_from_a_log_line_or_an_event_is_supported() -> None:
+    log = LogEvidence(
+        source="error logs", text="upstream took 2500 ms (v12 client)", window=9, baseline=0
+    )
+    assert check("Logs say: upstream took 2500 ms (v12 client).", incident(logs=[log])).ok
+
+
+def test_the_rule_based_narrative_of_the_sample_is_grounded(investigation: Investigation) -> None:
+    assert check(account(investigation), investigation).ok
+    assert check(account(investigation, dated=True), investigation).ok
+
+
+def _replayed(findings: list[Finding]) -> Investigation:
+    return Investigation(
+        id="inv-replay",
+        org="local",
+        team="t",
+        service="api",
+        opened_by="replay",
+        opened_at=END,
+        start=END - timedelta(hours=2),
+        end=END,
+        headline="h",
+        findings=findings,
+    )
+
+
+def test_the_rule_based_narrative_of_every_replay_scenario_is_grounded() -> None:
+    replayed = [_replayed(investigate(scenario)) for scenario in scenarios()]
+    assert len(replayed) == 40
+    for case in replayed:
+        assert check(account(case), case).unsupported == ()
+
+
+_SIGNALS = st.sampled_from(list(Signal))
+_MINUTES = st.integers(min_value=0, max_value=600)
+_LEVELS = st.floats(min_value=0, max_value=1e6, allow_nan=False) | st.floats(
+    min_value=-1000, max_value=1000, allow_nan=False
+)
+_START = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@st.composite
+def _findings(draw: st.DrawFn) -> Finding:
+    onset = _START + timedelta(minutes=draw(_MINUTES))
+    lasted = draw(st.none() | st.integers(min_value=1, max_value=300))
+    before = draw(st.none() | st.integers(min_value=0, max_value=120))
+    near = None
+    if before is not None:
+        version = draw(st.integers(min_value=1, max_value=999))
+        near = Event(
+            time=onset - timedelta(minutes=before), kind="deploy", summary=f"deploy v{version}"
+        )
+    return Finding(
+        signal=draw(_SIGNALS),
+        onset=onset,
+        baseline=draw(_LEVELS),
+        current=draw(_LEVELS),
+        confidence=0.9,
+        evidence="e",
+        near=near,
+        end=onset + timedelta(minutes=lasted) if lasted else None,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_findings(), min_size=0, max_size=5), st.booleans())
+def test_the_rule_based_narrative_is_always_grounded(findings: list[Finding], dated: bool) -> None:
+    case = _replayed(findings).model_copy(
+        update={"opened_at": _START + timedelta(hours=12), "end": _START + timedelta(hours=12)}
+    )
+    assert check(account(case, dated=dated), case).unsupported == ()
