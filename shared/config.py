@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ENVIRONMENT: dict[str, str] = {
     "backend": "AUTOSRE_BACKEND",
@@ -42,10 +42,22 @@ ENVIRONMENT: dict[str, str] = {
     "fis_lever_id": "AUTOSRE_FIS_LEVER_ID",
     "chaos_guard_error_rate": "AUTOSRE_CHAOS_GUARD_ERROR_RATE",
     "chaos_guard_minutes": "AUTOSRE_CHAOS_GUARD_MINUTES",
+    "model": "AUTOSRE_MODEL",
+    "model_url": "AUTOSRE_MODEL_URL",
+    "model_api_key": "AUTOSRE_MODEL_API_KEY",
+    "model_api_version": "AUTOSRE_MODEL_API_VERSION",
+    "model_timeout_seconds": "AUTOSRE_MODEL_TIMEOUT_SECONDS",
+    "model_budget_tokens": "AUTOSRE_MODEL_BUDGET_TOKENS",
 }
 """Each setting and the environment variable it is read from."""
 
-SECRETS = ("slack_signing_secret", "slack_bot_token", "slack_app_token", "teams_app_password")
+SECRETS = (
+    "slack_signing_secret",
+    "slack_bot_token",
+    "slack_app_token",
+    "teams_app_password",
+    "model_api_key",
+)
 """Settings that may be `ssm:/path` or `secretsmanager:name-or-arn` references on AWS."""
 
 
@@ -100,6 +112,18 @@ class Settings(BaseModel):
     """The customer-facing error rate (%) at which a chaos injection's guard alarm stops it."""
     chaos_guard_minutes: int = Field(default=2, ge=1, le=10)
     """Consecutive minutes over the guard's error rate before its alarm fires."""
+    model: str = Field(default="", pattern=r"^$|^(bedrock|openai):.+")
+    """The investigator's language model: `bedrock:<model id>` or `openai:<model>` (unset: off)."""
+    model_url: str = ""
+    """The OpenAI-compatible endpoint's base URL (`…/v1`, or an Azure OpenAI deployment's URL)."""
+    model_api_key: str = ""
+    """The OpenAI-compatible endpoint's key, or an `ssm:`/`secretsmanager:` reference to it."""
+    model_api_version: str = ""
+    """Azure OpenAI's `api-version` (set: the key goes in Azure's `api-key` header)."""
+    model_timeout_seconds: float = Field(default=20, gt=0, le=120)
+    """How long a model has to answer before the rule-based narrative is posted instead."""
+    model_budget_tokens: int = Field(default=4000, ge=200)
+    """The most the model is shown of an investigation (tokens estimated as characters / 4)."""
 
     @field_validator("org_admins", mode="before")
     @classmethod
@@ -107,6 +131,12 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @model_validator(mode="after")
+    def _model_has_url(self) -> Settings:
+        if self.model.startswith("openai:") and not self.model_url:
+            raise ValueError("AUTOSRE_MODEL=openai:… needs AUTOSRE_MODEL_URL (the endpoint)")
+        return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

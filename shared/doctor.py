@@ -16,6 +16,7 @@ from shared.replies import Reply, Tone, counted
 
 if TYPE_CHECKING:  # `sre doctor`'s model is read at start-up; the audit commands load at use
     from shared.auditing.service import AuditService
+    from shared.prompts.language import LanguageModel
 
 
 class RunDoctor(Command):
@@ -71,3 +72,10 @@ class Doctor:
             return ("Audit trail", f"✗ org trail: {report.problems[0]}")
         sealed = f", last digest #{report.last_digest.number}" if report.last_digest else ""
         return ("Audit trail", f"✓ org trail intact to #{report.head}{sealed}")
+
+
+def model_fact(model: LanguageModel | None) -> str:
+    """Whether a language model is configured, for the doctor's report."""
+    if model is None:
+        return "off: the rule-based narrative (set AUTOSRE_MODEL to use a model)"
+    return f"{model.name}, for the orgs whose admin turned it on (`sre org model on`)"

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, SafetyLever
     from shared.investigations.ports import InvestigationStore, Summariser
     from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
+    from shared.prompts.language import LanguageModel
     from shared.telemetry.metrics_files import MetricsFiles
     from shared.telemetry.ports import LogSource, MetricsSource
 
@@ -68,6 +69,8 @@ class Adapters:
     on AWS, the local simulation's elsewhere; None: `--replay` is refused)."""
     chaos: ChaosAdapters | None
     """Chaos experiments' ports (None: every `sre chaos` command says chaos is not configured)."""
+    model: LanguageModel | None
+    """The investigator's language model (AUTOSRE_MODEL; None: the rule-based narrative only)."""
     storage: str
     """How the audit storage protects entries, as `sre audit verify` reports it."""
 
@@ -95,4 +98,5 @@ class AdapterChoices(TypedDict, total=False):
     version_metrics: Mapping[ResourceKind, VersionMetrics]
     investigators: InvestigatorVersions | None
     chaos: ChaosAdapters | None
+    model: LanguageModel | None
     storage: str

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from shared.audit.seal import SigningKey
 from shared.bootstrap.adapters import Adapters, ChaosAdapters
 from shared.bootstrap.sample import local_metrics
-from shared.bootstrap.wiring import Services, build, quiet
+from shared.bootstrap.wiring import Services, build, language_model, quiet
 from shared.config import Settings
 from shared.ports import DeliveryGuard, ExportStore, Notifier, TaskQueue
 from shared.telemetry.models import ResourceKind
@@ -70,6 +70,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         version_metrics={ResourceKind.AWS_LAMBDA: CloudWatchVersionMetrics()},
         investigators=LambdaInvestigatorVersions(),
         chaos=aws_chaos(settings),
+        model=language_model(settings),
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
     )
 

@@ -14,7 +14,7 @@ from shared.chaos.commands import CHAOS_COMMANDS
 from shared.commands.context import Handlers
 from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.registry import CommandSet
-from shared.doctor import RunDoctor
+from shared.doctor import RunDoctor, model_fact
 from shared.investigations.commands import INVESTIGATION_COMMANDS
 from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.services.commands import SERVICE_COMMANDS
@@ -98,7 +98,7 @@ class Features:
     def _doctor(self) -> Handlers:
         from shared.doctor import Doctor
 
-        facts = {"Backend": self._settings.backend}
+        facts = {"Backend": self._settings.backend, "Language model": model_fact(self._a.model)}
         return Doctor(directory=self._a.directory, audit=self._audit(), facts=facts).handlers()
 
     def _services(self) -> Handlers:

@@ -17,7 +17,7 @@ from shared.bootstrap.sample import (
     simulated_chaos,
     simulated_investigators,
 )
-from shared.bootstrap.wiring import Services, build, quiet
+from shared.bootstrap.wiring import Services, build, language_model, quiet
 from shared.config import Settings
 from shared.identity.models import Platform
 from shared.ports import Notifier
@@ -111,6 +111,7 @@ def for_local(
         chaos=simulated_chaos(
             SqliteChaosStore(database), SqliteChaosState(database), SystemClock()
         ),
+        model=language_model(settings),
         storage="read-only files (tamper-evident, not tamper-proof)",
     )
     services = build(settings, adapters, progress=progress)

@@ -66,6 +66,7 @@ def memory_adapters(
         version_metrics=version_metrics,
         investigators=simulated_investigators(),
         chaos=simulated_chaos(InMemoryChaosStore(), InMemoryChaosState(), clock),
+        model=None,
         storage="memory (lost when the process ends)",
     )
     return replace(adapters, **chosen)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from shared.investigations.page import PageServer
     from shared.invocation import DeferredCommand
     from shared.ports import Notifier, TaskQueue
+    from shared.prompts.language import LanguageModel
     from shared.replies import Reply
 
 
@@ -130,3 +131,23 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
         handlers=handlers,
         chaos_page_server=features.chaos_pages,
     )
+
+
+def language_model(settings: Settings) -> LanguageModel | None:
+    """The investigator's configured language model (AUTOSRE_MODEL), or None: off."""
+    kind, _, name = settings.model.partition(":")
+    if kind == "bedrock":
+        from shared.adapters.aws.bedrock_model import BedrockLanguageModel
+
+        return BedrockLanguageModel(model_id=name, timeout_seconds=settings.model_timeout_seconds)
+    if kind == "openai":
+        from shared.adapters.openai_chat import OpenAIChatModel
+
+        return OpenAIChatModel(
+            settings.model_url,
+            model=name,
+            api_key=settings.model_api_key,
+            timeout_seconds=settings.model_timeout_seconds,
+            azure_api_version=settings.model_api_version,
+        )
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -28,12 +29,22 @@ def bedrock_config(*, timeout_seconds: float, attempts: int = 2) -> Config:
 
 
 class BedrockLanguageModel:
-    """One Bedrock model, by id, through a `bedrock-runtime` client."""
+    """One Bedrock model, by id, through a `bedrock-runtime` client (made at first use when
+    none is given, so a cold start that never narrates does not pay for it)."""
 
-    def __init__(self, client: Any, *, model_id: str) -> None:
-        self._client = client
+    def __init__(self, client: Any = None, *, model_id: str, timeout_seconds: float = 20) -> None:
+        self._given = client
         self._model_id = model_id
+        self._timeout = timeout_seconds
         self.name = f"bedrock:{model_id}"
+
+    @functools.cached_property
+    def _client(self) -> Any:
+        if self._given is not None:
+            return self._given
+        import boto3
+
+        return boto3.client("bedrock-runtime", config=bedrock_config(timeout_seconds=self._timeout))
 
     def complete(
         self,

@@ -1,0 +1,84 @@
+"""The language model's configuration: off unless set, the model it names, and `sre doctor`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bots.cli import main
+from shared.bootstrap.wiring import language_model
+from shared.config import Settings
+
+BEDROCK = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+def test_no_model_is_configured_by_default() -> None:
+    settings = Settings.from_env({})
+    assert language_model(settings) is None
+    assert (settings.model_timeout_seconds, settings.model_budget_tokens) == (20, 4000)
+
+
+def test_a_bedrock_model_is_named_by_its_id() -> None:
+    model = language_model(Settings.from_env({"AUTOSRE_MODEL": f"bedrock:{BEDROCK}"}))
+    assert model is not None and model.name == f"bedrock:{BEDROCK}"
+
+
+def test_an_openai_compatible_model_is_named_by_its_model_and_url_never_its_key() -> None:
+    settings = Settings.from_env(
+        {
+            "AUTOSRE_MODEL": "openai:llama3.1",
+            "AUTOSRE_MODEL_URL": "http://127.0.0.1:8080/v1",
+            "AUTOSRE_MODEL_API_KEY": "sk-local-secret",
+        }
+    )
+    model = language_model(settings)
+    assert model is not None and model.name == "openai:llama3.1@http://127.0.0.1:8080/v1"
+
+
+def test_the_api_key_may_be_a_secrets_manager_reference() -> None:
+    settings = Settings.from_env(
+        {
+            "AUTOSRE_MODEL": "openai:gpt-4o",
+            "AUTOSRE_MODEL_URL": "https://example.openai.azure.com/openai/deployments/sre",
+            "AUTOSRE_MODEL_API_KEY": "secretsmanager:autosre/model-key",
+        }
+    )
+    assert settings.secret_references() == {"model_api_key": "secretsmanager:autosre/model-key"}
+
+
+def test_an_unknown_kind_of_model_is_refused_at_start_up() -> None:
+    with pytest.raises(ValidationError, match=r"bedrock|openai"):
+        Settings.from_env({"AUTOSRE_MODEL": "gpt-4o"})
+
+
+def test_an_openai_model_without_its_url_is_refused_naming_the_setting() -> None:
+    with pytest.raises(ValidationError, match="AUTOSRE_MODEL_URL"):
+        Settings.from_env({"AUTOSRE_MODEL": "openai:llama3.1"})
+
+
+@pytest.mark.parametrize(
+    ("environment", "said"),
+    [
+        ({}, "Language model off: the rule-based narrative (set AUTOSRE_MODEL"),
+        (
+            {"AUTOSRE_MODEL": "openai:llama3.1", "AUTOSRE_MODEL_URL": "http://127.0.0.1:9/v1"},
+            "Language model openai:llama3.1@http://127.0.0.1:9/v1",
+        ),
+    ],
+)
+def test_the_doctor_says_whether_a_model_is_configured(
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    environment: dict[str, str],
+    said: str,
+) -> None:
+    for name in ("AUTOSRE_MODEL", "AUTOSRE_MODEL_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert main(["doctor"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert said in out
