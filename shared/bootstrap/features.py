@@ -19,6 +19,7 @@ from shared.investigations.commands import INVESTIGATION_COMMANDS
 from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.services.commands import SERVICE_COMMANDS
 from shared.teams.commands import TEAM_COMMANDS
+from shared.teams.model_consent import MODEL_CONSENT_COMMANDS
 
 if TYPE_CHECKING:  # the features themselves load when first used
     from shared.alerts.evaluator import AlertEvaluator
@@ -42,6 +43,7 @@ COMMANDS = CommandSet(
     (
         ShowHelp,
         *TEAM_COMMANDS,
+        *MODEL_CONSENT_COMMANDS,
         RunDoctor,
         *SERVICE_COMMANDS,
         *INVESTIGATION_COMMANDS,
@@ -80,6 +82,7 @@ class Features:
             Handlers()
             .include(HelpDesk(COMMANDS).handlers())
             .lazy(TEAM_COMMANDS, self._teams)
+            .lazy(MODEL_CONSENT_COMMANDS, self._model_consent)
             .lazy((RunDoctor,), self._doctor)
             .lazy(SERVICE_COMMANDS, self._services)
             .lazy(INVESTIGATION_COMMANDS, self._investigations)
@@ -94,6 +97,15 @@ class Features:
         from shared.teams.service import TeamService
 
         return TeamService(directory=self._a.directory, configured_admins=self._admins).handlers()
+
+    def _model_consent(self) -> Handlers:
+        from shared.teams.model_consent import ModelConsent
+
+        model = self._a.model.name if self._a.model else None
+        budget = self._settings.model_budget_tokens
+        return ModelConsent(
+            directory=self._a.directory, model=model, budget_tokens=budget
+        ).handlers()
 
     def _doctor(self) -> Handlers:
         from shared.doctor import Doctor

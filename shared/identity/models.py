@@ -88,6 +88,9 @@ class Org(Frozen):
     id: OrgId
     grants: dict[UserId, frozenset[OrgRole]] = Field(default_factory=dict)
     version: int = 0
+    model_allowed: bool = False
+    """Whether an org admin let investigation data be sent to the configured language model
+    (`sre org model on`); off until one does."""
 
 
 class Team(Frozen):

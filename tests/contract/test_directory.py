@@ -117,3 +117,13 @@ def test_audit_head_marks_are_listed_by_team_within_their_org_only(
         ("search", 3),
     ]
     assert directory.head_marks(OrgId("T2")) == [_mark("payments", 40, org="T2")]
+
+
+def test_the_orgs_consent_to_a_model_round_trips_and_is_off_by_default(
+    directory: AuditDirectory,
+) -> None:
+    saved = directory.save_org(Org(id=ORG))
+    assert directory.get_org(ORG) == saved and not saved.model_allowed
+    directory.save_org(saved.model_copy(update={"model_allowed": True}))
+    stored = directory.get_org(ORG)
+    assert stored is not None and stored.model_allowed
