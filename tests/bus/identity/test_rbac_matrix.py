@@ -43,6 +43,7 @@ MATRIX: dict[str, set[str]] = {
     "team unbind {channel}": ADMINS,
     "org grant newbie auditor": ORG_ADMINS,
     "org revoke aud auditor": ORG_ADMINS,
+    "org model off": ORG_ADMINS,
     "audit verify --team {t}": {"admin", "auditor"},
     "audit verify --org": {"auditor"},
     "audit show --team {t}": {"auditor"},
