@@ -12,7 +12,7 @@ from shared.audit.seal import SigningKey
 from shared.bootstrap.adapters import Adapters, ChaosAdapters
 from shared.bootstrap.sample import local_metrics
 from shared.bootstrap.wiring import Services, build, language_model, quiet
-from shared.config import Settings
+from shared.config import ENVIRONMENT, Settings
 from shared.ports import DeliveryGuard, ExportStore, Notifier, TaskQueue
 from shared.telemetry.models import ResourceKind
 from shared.telemetry.ports import MetricsSource
@@ -146,7 +146,7 @@ def _surface_secret(settings: Settings, name: str, reference: str) -> str:
     except LookupError:  # the adapter's MissingSecretError: nothing stored there
         logging.getLogger("autosre.config").warning(
             "%s refers to %s, which does not exist: that surface is off",
-            name.upper(),  # each secret's environment variable (SLACK_BOT_TOKEN, ...)
+            ENVIRONMENT[name],  # the secret's environment variable (SLACK_BOT_TOKEN, ...)
             reference,
         )
         return ""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import boto3
 import pytest
+from moto import mock_aws
 from pydantic import ValidationError
 
 from bots.cli import main
+from shared.bootstrap.aws import resolve_secrets
 from shared.bootstrap.wiring import language_model
 from shared.config import Settings
 
@@ -37,15 +40,26 @@ def test_an_openai_compatible_model_is_named_by_its_model_and_url_never_its_key(
     assert model is not None and model.name == "openai:llama3.1@http://127.0.0.1:8080/v1"
 
 
-def test_the_api_key_may_be_a_secrets_manager_reference() -> None:
-    settings = Settings.from_env(
+def _azure(key: str) -> Settings:
+    return Settings.from_env(
         {
             "AUTOSRE_MODEL": "openai:gpt-4o",
             "AUTOSRE_MODEL_URL": "https://example.openai.azure.com/openai/deployments/sre",
-            "AUTOSRE_MODEL_API_KEY": "secretsmanager:autosre/model-key",
+            "AUTOSRE_MODEL_API_KEY": key,
         }
     )
-    assert settings.secret_references() == {"model_api_key": "secretsmanager:autosre/model-key"}
+
+
+@mock_aws
+def test_on_aws_the_api_key_may_be_a_secrets_manager_reference() -> None:
+    boto3.client("secretsmanager").create_secret(Name="autosre/model-key", SecretString="az-key")
+    assert resolve_secrets(_azure("secretsmanager:autosre/model-key")).model_api_key == "az-key"
+
+
+@mock_aws
+def test_a_missing_key_secret_is_named_by_its_setting(caplog: pytest.LogCaptureFixture) -> None:
+    assert resolve_secrets(_azure("secretsmanager:autosre/none")).model_api_key == ""
+    assert "AUTOSRE_MODEL_API_KEY refers to secretsmanager:autosre/none" in caplog.text
 
 
 def test_an_unknown_kind_of_model_is_refused_at_start_up() -> None:
