@@ -29,6 +29,9 @@ SYSTEM = (
 )
 """The system text every model narrative is asked under."""
 
+MOST_EXAMPLES = 5
+"""The most past incidents a prompt shows (Anthropic's multishot guidance: 3 to 5)."""
+
 
 class Example(Frozen):
     """A past incident given to the model as a few-shot example."""
@@ -138,7 +141,11 @@ def build(
     """The prompt for `investigation`, redacted, at most `budget_tokens` (estimated) with the
     system text; ModelError when its findings alone do not fit."""
     facts = _facts(investigation)
-    kept = [_events(investigation), _logs(investigation), [_example(e) for e in examples]]
+    kept = [
+        _events(investigation),
+        _logs(investigation),
+        [_example(e) for e in examples[:MOST_EXAMPLES]],
+    ]
     asked = redact(instructions) or "Write the summary."
     turn = 0
     while True:

@@ -13,6 +13,9 @@ from botocore.stub import Stubber
 
 from shared.adapters.aws.bedrock_model import BedrockLanguageModel, bedrock_config
 from shared.prompts.language import ModelError
+from shared.prompts.model_narrator import ModelNarrator
+from shared.telemetry.models import Event
+from tests.support.incidents import DEPLOY, incident
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
@@ -115,3 +118,32 @@ def test_a_model_that_does_not_answer_in_time_is_a_model_error(silent_endpoint: 
     # When the narrative is asked for, Then the call gives up with a model error
     with pytest.raises(ModelError, match="did not answer"):
         _ask(model)
+
+
+def test_the_narrator_sends_converse_the_redacted_investigation() -> None:
+    # Given an investigation whose event carries a Slack token, and a Bedrock model
+    token = "xoxb-123456789012-abcdefghijkl"
+    leak = Event(time=DEPLOY.time, kind="comment", summary=f"rotated {token}")
+    client = _client()
+    sent: list[dict[str, Any]] = []
+    client.meta.events.register(
+        "provide-client-params.bedrock-runtime.Converse",
+        lambda params, **_: sent.append(params),
+    )
+    narrator = ModelNarrator(BedrockLanguageModel(client, model_id=MODEL), budget_tokens=4000)
+    with Stubber(client) as stub:
+        stub.add_response("converse", _answer("P99 latency moved first, at 14:05 UTC."))
+        # When it narrates
+        completion = narrator.narrate(
+            incident(events=[DEPLOY, leak]),
+            instructions="Cause first.",
+            examples=[],
+            temperature=0.2,
+            max_tokens=200,
+            metadata={"investigation": "inv-000042"},
+        )
+    # Then Converse got the findings and the event, without the token
+    prompt = sent[0]["messages"][0]["content"][0]["text"]
+    assert "p99 latency changed at 2026-01-05 14:05 UTC" in prompt
+    assert "comment: rotated xoxb-***" in prompt and token not in prompt
+    assert completion.input_tokens == 812

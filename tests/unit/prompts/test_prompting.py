@@ -95,3 +95,10 @@ def test_findings_over_the_budget_are_never_cut_the_model_is_not_asked() -> None
 
 def test_tokens_are_estimated_as_a_quarter_of_the_characters_rounded_up() -> None:
     assert (estimate_tokens(""), estimate_tokens("abcd"), estimate_tokens("abcde")) == (0, 1, 2)
+
+
+def test_at_most_five_past_incidents_are_shown() -> None:
+    many = [*EXAMPLES, Example(what_moved="traffic", cause="deploy v9", summary="Past 5.")]
+    prompt = build(incident(), instructions="Cause first.", examples=many, budget_tokens=4000)
+    assert prompt.text.count("<example>") == 5
+    assert "Past 5." not in prompt.text
