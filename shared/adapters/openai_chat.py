@@ -52,8 +52,8 @@ class OpenAIChatModel:
             ],
             "max_tokens": max_tokens,
             "temperature": temperature,
-            "metadata": dict(metadata),
         }
+        del metadata  # not sent: OpenAI refuses it unless the completion is stored
         started = time.monotonic()
         answer = self._post(json.dumps(body).encode())
         return _completion(self.name, answer, round((time.monotonic() - started) * 1000))

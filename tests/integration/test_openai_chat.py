@@ -50,6 +50,7 @@ def test_the_request_carries_the_model_the_messages_and_the_limits(server: ChatS
         {"role": "user", "content": "What moved first?"},
     ]
     assert (body["max_tokens"], body["temperature"]) == (250, 0.1)
+    assert "metadata" not in body  # OpenAI refuses it on a completion it does not store
     # And the answer's text and usage are read
     assert completion.text == "Latency moved first, at 14:05 UTC."
     assert (completion.input_tokens, completion.output_tokens) == (640, 48)
