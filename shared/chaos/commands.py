@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from shared.chaos.hypothesis import expectation
 from shared.chaos.models import LARGEST_PERCENT, Fault
 from shared.chaos.schedules import WINDOW_USAGE, Window
+from shared.chaos.steps import LONGEST_STEP, SHORTEST_STEP, too_short
 from shared.commands.base import Command, OptionalTeam
 from shared.commands.duration import bounded, to_timedelta
 from shared.identity.rbac import Permission
@@ -79,8 +80,9 @@ _TIMED = re.compile(r"\d\s*(?:ms|s)\s*$")
 Percents = Annotated[str, AfterValidator(_percents)]
 FaultText = Annotated[str, AfterValidator(_fault)]
 Expectations = Annotated[list[str], AfterValidator(_expectations)]
-StepDuration = Annotated[str, bounded(at_least=timedelta(minutes=2), at_most=timedelta(hours=6))]
-"""How long each percent step lasts before it is judged."""
+StepDuration = Annotated[str, bounded(at_least=SHORTEST_STEP, at_most=LONGEST_STEP)]
+"""How long each percent step lasts before it is judged (a latency steady state needs longer:
+`steps.shortest_step`)."""
 ExperimentId = Annotated[str, Field(pattern=r"^chx-[0-9a-f]{6,12}$")]
 
 
@@ -117,10 +119,19 @@ class _Design(Command):
     service: ServiceName
     fault: FaultText
     percent: Percents = "1,5,25"
-    duration: StepDuration = "10m"
+    duration: StepDuration = "11m"
+    """11m by default: the shortest a latency steady state is judged in at the default steps."""
     expect: Expectations
     """The steady state, once per expectation (`--expect A --expect B`)."""
     team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _long_enough(self) -> _Design:
+        steps = len(self.percent.split(","))
+        said = too_short(steps, self.expect, to_timedelta(self.duration))
+        if said:
+            raise ValueError(f"--duration {self.duration} is too short: {said}")
+        return self
 
 
 class PlanExperiment(_Design):

@@ -24,6 +24,10 @@ JUDGED = (Signal.ERROR_RATE, Signal.P50_LATENCY, Signal.P99_LATENCY)
 """The signals a steady state may bound: what a fault degrades."""
 REQUESTS = Signal.ERROR_RATE.value
 """The metric whose totals count the requests each share served (always read)."""
+CONTROLS = 2
+"""What the faulted share is judged against at each look of a running experiment (the same
+minutes' unfaulted share and the minutes before the start): each look's significance is shared
+among them."""
 
 
 class HypothesisVerdict(StrEnum):
@@ -226,7 +230,7 @@ def assess(
     against them: deviated when either comparison shows a significant rise past a bound, held
     only when both held, inconclusive otherwise; the looks correction covers both tests."""
     requests = data[REQUESTS].experiment_total if REQUESTS in data else 0
-    tests = 1 if before is None else 2
+    tests = 1 if before is None else CONTROLS
     sides = [_side(conditions, data, requests, looks * tests)]
     if before is not None:
         sides.append(_side(conditions, _baseline(data, before), requests, looks * tests))

@@ -66,11 +66,13 @@ def _said(step: ChaosStep) -> str:
     return "" if reason in {step.what, f"{step.what} by @{step.by}"} else reason
 
 
-def history_line(experiment: Experiment, step: ChaosStep, now: datetime) -> str:
+def history_line(experiment: Experiment, step: ChaosStep, now: datetime | None) -> str:
     """`14:02 UTC 1% halted by @rey`, `09:30 UTC 5% deviated: p99 latency …`,
-    `14:07 UTC 5% → 25%: held at 5% (…)`; dated when not of `now`'s day. The scheduler is
-    not named: a person is, unless the reason names them already."""
-    at, said = moment(step.at, today=now), _said(step)
+    `14:07 UTC 5% → 25%: held at 5% (…)`; dated when not of `now`'s day, always without a
+    `now` (`Mon 30 Nov 14:02 UTC …`: a message read any day later). The scheduler is not
+    named: a person is, unless the reason names them already."""
+    at = moment(step.at, today=now) if now else f"{day(step.at, today=step.at)} {step.at:%H:%M} UTC"
+    said = _said(step)
     percents = experiment.percents
     if step.what == "advanced" and step.percent in percents[1:]:
         was = percents[percents.index(step.percent) - 1]
@@ -81,13 +83,9 @@ def history_line(experiment: Experiment, step: ChaosStep, now: datetime) -> str:
 
 
 def history(experiment: Experiment, now: datetime | None = None) -> list[str]:
-    """The latest history lines, oldest first, their times as read at `now` (by default its
-    latest step's: when its message was last updated)."""
-    shown = experiment.history[-SHOWN:]
-    if not shown:
-        return []
-    today = now or shown[-1].at
-    return [history_line(experiment, r, today) for r in shown]
+    """The latest history lines, oldest first, their times as read at `now`; without one (its
+    message, read any day after its last update), each line dated with its own day."""
+    return [history_line(experiment, r, now) for r in experiment.history[-SHOWN:]]
 
 
 def buttons(experiment: Experiment) -> list[Button]:

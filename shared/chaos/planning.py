@@ -10,13 +10,10 @@ from datetime import timedelta
 from shared.chaos.injecting import BEFORE
 from shared.chaos.models import LARGEST_PERCENT, Experiment, SteadyState
 from shared.chaos.notices import steps_said
-from shared.chaos.steps import EXTENSIONS, RAMP_UP
+from shared.chaos.steps import EXTENSIONS, LONGEST_STEP, RAMP_UP, shortest_step
 from shared.judging.stats import needed_samples
 from shared.replies import Reply, Tone
 from shared.telemetry.models import Service
-
-LONGEST_STEP = timedelta(hours=6)
-"""The longest `--duration` a step may have (as `sre chaos start` takes it)."""
 
 HALT_PATHS = (
     "a deviation of the steady state, judged every minute (the first minute after each "
@@ -90,37 +87,100 @@ def traffic_warning(draft: Experiment, before: SteadyState) -> str:
     if before.requests <= 0:
         return ""
     rps = before.requests / BEFORE.total_seconds()
-    judged = max((draft.step_duration - RAMP_UP).total_seconds(), 0.0)
     needed = max(before.needed, needed_samples())
-    short = [p for p in draft.percents if rps * judged * p / 100 * (1 + EXTENSIONS) < needed]
+    windows = 1 + EXTENSIONS
+    short = [p for p in draft.percents if _serves(rps, p, draft.step_duration, windows) < needed]
     if not short:
         return ""
     first = short[0]
     minutes = int(draft.step_duration.total_seconds() // 60)
-    seen = rps * judged * first / 100
+    seen = _serves(rps, first, draft.step_duration, 1)
     rate = f"{rps:,.0f}" if rps >= 10 else f"{rps:.2g}"
     said = (
         f"At ~{rate} req/s the {first}% step sees ~{seen:,.0f} faulted requests per {minutes}m "
-        f"(~{seen * (1 + EXTENSIONS):,.0f} with its {EXTENSIONS} extensions): below the "
+        f"(~{seen * windows:,.0f} with its {EXTENSIONS} extensions): below the "
         f"{needed:,} needed to judge it, so it would end inconclusive"
     )
-    fixes = _fixes(draft, rps, judged, needed, first)
-    return f"{said}; {' or '.join(fixes)}." if fixes else f"{said}: this service is too quiet."
+    fixes = _fixes(draft, rps, needed, first) or _combined(draft, rps, needed)
+    if fixes:
+        return f"{said}; {' or '.join(fixes)}."
+    longest = int(LONGEST_STEP.total_seconds() // 3600)
+    return (
+        f"{said}: this service is too quiet (even {LARGEST_PERCENT}% for {longest}h a step, "
+        "extended to its limit, would not serve them)."
+    )
 
 
-def _fixes(draft: Experiment, rps: float, judged: float, needed: int, first: int) -> list[str]:
-    """What would let the short step be judged in one step: a larger first percent, or a
-    longer step (whole 5 minutes, within the longest allowed)."""
+def _serves(rps: float, percent: int, step: timedelta, windows: int) -> float:
+    """The faulted requests `percent` of `rps` serves in the judged part of `step`, over
+    `windows` windows (1: the step alone; with its extensions: 1 + EXTENSIONS)."""
+    return rps * max((step - RAMP_UP).total_seconds(), 0.0) * percent / 100 * windows
+
+
+def _step_for(rps: float, percent: int, needed: int, windows: int) -> timedelta:
+    """The shortest whole-5-minute step whose `percent` serves `needed` over `windows`."""
+    seconds = needed * 100 / (rps * percent * windows) + RAMP_UP.total_seconds()
+    return timedelta(minutes=5 * math.ceil(seconds / 300))
+
+
+def _percent_for(rps: float, step: timedelta, needed: int, windows: int) -> int:
+    """The smallest percent whose share of a `step` serves `needed` over `windows`."""
+    judged = (step - RAMP_UP).total_seconds()
+    return math.ceil(needed * 100 / (rps * judged * windows)) if judged > 0 else LARGEST_PERCENT + 1
+
+
+def _long_enough(step: timedelta, percents: Sequence[int], draft: Experiment) -> timedelta:
+    """`step`, or the shortest whole-5-minute step the steady state is judged in at `percents`
+    (a latency needs minutes: `steps.shortest_step`), if longer."""
+    shortest = shortest_step(len(percents), draft.expectations)
+    return max(step, timedelta(minutes=5 * math.ceil(shortest.total_seconds() / 300)))
+
+
+def _minutes(step: timedelta) -> str:
+    """A step as `--duration` takes it, in minutes (`35m`)."""
+    return f"{int(step.total_seconds() // 60)}m"
+
+
+def _from(percent: int, draft: Experiment) -> list[int]:
+    """The steps starting at `percent`: it, then the draft's larger ones."""
+    return [percent, *(p for p in draft.percents if p > percent)]
+
+
+def _fixes(draft: Experiment, rps: float, needed: int, first: int) -> list[str]:
+    """What would let the short step be judged in one window, one option changed: a larger
+    first percent, or a longer step (whole 5 minutes, within the longest allowed)."""
     fixes = []
-    percent = math.ceil(needed * 100 / (rps * judged)) if judged else LARGEST_PERCENT + 1
+    percent = _percent_for(rps, draft.step_duration, needed, 1)
     if percent <= LARGEST_PERCENT:
-        kept = [p for p in draft.percents if p > percent]
-        fixes.append(f"use --percent {','.join(str(p) for p in [percent, *kept])}")
-    seconds = needed * 100 / (rps * first) + RAMP_UP.total_seconds()
-    minutes = 5 * math.ceil(seconds / 300)
-    if timedelta(minutes=minutes) <= LONGEST_STEP:
-        fixes.append(f"--duration {minutes}m")
+        fixes.append(f"use --percent {','.join(map(str, _from(percent, draft)))}")
+    step = _long_enough(_step_for(rps, first, needed, 1), draft.percents, draft)
+    if step <= LONGEST_STEP:
+        fixes.append(f"--duration {_minutes(step)}")
     return fixes
+
+
+def _combined(draft: Experiment, rps: float, needed: int) -> list[str]:
+    """When no one option is enough: both, judged in one window if that can be, else counting
+    the extensions: the shortest steps (at the smallest percent they need), and the smallest
+    first percent (with the shortest steps it needs), each one a start accepts."""
+    for windows in (1, 1 + EXTENSIONS):
+        shortest = _step_for(rps, LARGEST_PERCENT, needed, windows)
+        smallest = _percent_for(rps, LONGEST_STEP, needed, windows)
+        if shortest > LONGEST_STEP or smallest > LARGEST_PERCENT:
+            continue
+        said: list[str] = []
+        labels = ("the shortest steps", "the smallest first share")
+        extended = "" if windows == 1 else ", extended to its limit"
+        for percent, label in zip(
+            (_percent_for(rps, shortest, needed, windows), smallest), labels, strict=True
+        ):
+            percents = _from(percent, draft)
+            step = _long_enough(_step_for(rps, percent, needed, windows), percents, draft)
+            pair = f"--percent {','.join(map(str, percents))} --duration {_minutes(step)}"
+            if step <= LONGEST_STEP and not any(pair in s for s in said):
+                said.append(f"use {pair} ({label}{extended})")
+        return said
+    return []
 
 
 def start_notes(experiment: Experiment, *, splits: bool = True) -> list[str]:

@@ -3,9 +3,10 @@ when it halts, and which window of minutes each judgement reads. No I/O."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from shared.chaos.hypothesis import Hypothesis, HypothesisVerdict
+from shared.chaos.hypothesis import CONTROLS, Hypothesis, HypothesisVerdict, expectation
 from shared.chaos.models import (
     ChaosStep,
     Experiment,
@@ -14,6 +15,9 @@ from shared.chaos.models import (
     Injection,
     SteadyState,
 )
+from shared.judging.judge import CONFIDENCE
+from shared.judging.stats import minutes_to_show_shift
+from shared.telemetry.models import Signal
 
 RAMP_UP = timedelta(seconds=60)
 """FIS's documented ramp-up of Lambda faults: the minutes after an injection are not judged."""
@@ -21,6 +25,50 @@ EXTENSIONS = 3
 """How many times a step short of traffic is extended before the experiment ends inconclusive."""
 STARTING_LIMIT = timedelta(minutes=3)
 """How long a start may stay under way before the scheduler rolls it back."""
+SHORTEST_STEP = timedelta(minutes=2)
+"""The shortest `--duration` a step may have: its ramp-up and one judged minute."""
+LONGEST_STEP = timedelta(hours=6)
+"""The longest `--duration` a step may have (as `sre chaos start` takes it)."""
+_MINUTE = timedelta(minutes=1)
+
+
+def latency_minutes(looks: int) -> int:
+    """The judged minutes a latency shift needs to show at the `looks`-th look of an experiment
+    (the judge's `minutes_to_show_shift` at that look's confidence, shared among its controls)."""
+    return minutes_to_show_shift(confidence=1 - (1 - CONFIDENCE) / (looks * CONTROLS))
+
+
+def timed(expectations: Sequence[str]) -> bool:
+    """Whether a steady state bounds a latency (judged on minutes, not on requests)."""
+    return any(expectation(text).signal is not Signal.ERROR_RATE for text in expectations)
+
+
+def shortest_step(steps: int, expectations: Sequence[str]) -> timedelta:
+    """The shortest step of `steps` percents the steady state can be judged in without an
+    extension: one look a judged minute after the ramp-up, so the last step's end is look
+    `steps` x its judged minutes; a latency needs `latency_minutes` of that look by then."""
+    if not timed(expectations):
+        return SHORTEST_STEP
+    judged = 1
+    while judged < latency_minutes(steps * judged):
+        judged += 1
+    return max(RAMP_UP + judged * _MINUTE, SHORTEST_STEP)
+
+
+def too_short(steps: int, expectations: Sequence[str], duration: timedelta) -> str:
+    """Why a step of `duration` cannot be judged (`a latency steady state needs steps of at
+    least 11m: ...`); empty when it can."""
+    shortest = shortest_step(steps, expectations)
+    if duration >= shortest:
+        return ""
+    judged = (shortest - RAMP_UP) // _MINUTE
+    ramp = int(RAMP_UP.total_seconds() // 60)
+    return (
+        f"a latency steady state needs steps of at least {judged + ramp}m: {ramp}m of ramp-up "
+        f"and {judged} judged minutes at the last look of {steps} step{'s' if steps > 1 else ''}"
+        f" (fewer cannot show a latency shift at its confidence): use --duration "
+        f"{judged + ramp}m or longer"
+    )
 
 
 def with_step(

@@ -47,7 +47,7 @@ def test_a_plan_says_what_would_happen_and_injects_nothing(clock: MovingClock) -
         "Inject delay:100ms into 1%, then 5%, then 25% of checkout-api's invocations" in plan.text
     )
     assert "a page-severity alert firing or an investigation opened for the team" in plan.text
-    assert dict(plan.fields)["Steps"] == "1% → 5% → 25%, 10m each"
+    assert dict(plan.fields)["Steps"] == "1% → 5% → 25%, 11m each"
     # AND nothing is recorded or injected: the team has no experiment, the channel saw only the
     # plan (the worker's answer: preflight's dry run takes seconds on FIS)
     assert chaos_of(services).store.list_for(ORG, "payments") == []
@@ -67,15 +67,14 @@ def test_a_harmless_fault_grows_1_5_25_and_ends_held_in_one_message(clock: Movin
         first.title == f"Chaos {experiment}: delay:100ms on checkout-api: running at 1% (step 1/3)"
     )
     assert "Halt" in str(blocks(first))
-    # WHEN the scheduler runs every minute for forty minutes
-    said = ticks(services, clock, 41)
-    # THEN the blast radius grew only after each step held, and it ended held, rolled back
-    # (the last step is extended once: after some 30 looks, each shared by two comparisons,
-    # its 9 judged minutes are one short of what a shift needs to show)
+    # WHEN the scheduler runs every minute for the three default steps of 11 minutes
+    said = ticks(services, clock, 33)
+    # THEN the blast radius grew only after each step held, and it ended held, rolled back,
+    # each step judged at its end, none extended (at 10m the last step's 9 judged minutes were
+    # one short of what a latency shift needs to show at its 27th look)
     assert said == [
         f"{experiment} advanced to 5%",
         f"{experiment} advanced to 25%",
-        f"{experiment} extended at 25%",
         f"{experiment} ended: held",
     ]
     shown = run(services, f"chaos status {experiment}", user="vic", channel="C-pay")

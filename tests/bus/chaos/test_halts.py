@@ -87,7 +87,7 @@ def test_halt_all_engages_the_lever_and_no_experiment_starts_until_unhalt(
     assert run(services, "chaos unhalt", user="oli", channel="C-pay").tone is Tone.DENIED
     released = run(services, "chaos unhalt", user="root", channel="C-pay")
     assert released.title == "Safety lever released by @root: experiments may start again"
-    assert start_experiment(services, f"{AGAIN} --duration 5m").startswith("chx-")
+    assert start_experiment(services, f"{AGAIN} --duration 10m").startswith("chx-")
     again = run(services, "chaos unhalt", user="root", channel="C-pay")
     assert again.title == "Nothing to change: the safety lever is not engaged."
 

@@ -49,5 +49,5 @@ def test_halt_all_halts_every_experiment_and_refuses_starts_when_the_lever_is_do
     chaos.lever.unreadable = False
     released = run(services, "chaos unhalt", user="root", channel="C-pay")
     assert released.title == "Safety lever released by @root: experiments may start again"
-    assert start_experiment(services, f"{again} --duration 5m").startswith("chx-")
+    assert start_experiment(services, f"{again} --duration 10m").startswith("chx-")
     assert released.tone is Tone.OK
