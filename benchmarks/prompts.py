@@ -249,18 +249,19 @@ def _promotions(world: World, results: list[Run]) -> bool:
     """Print how promotions went; whether a worse variant was promoted in at most 5% of runs."""
     promoted = [r for r in results if r.promoted]
     worse = [r for r in promoted if _wrong(world, r.promoted or "")]
-    right = sorted(r.promoted_at or 0 for r in promoted if r not in worse)
+    right = sorted(r.promoted_at or 0 for r in promoted if not _wrong(world, r.promoted or ""))
     share = len(worse) / len(results)
     when = (
-        f"median {statistics.median(right):,.0f}, p90 {right[math.ceil(0.9 * len(right)) - 1]:,}"
+        f"correct promotion after a median {statistics.median(right):,.0f} investigations, "
+        f"p90 {right[math.ceil(0.9 * len(right)) - 1]:,}"
         if right
-        else "never"
+        else "no correct promotion"
     )
     admitted = statistics.fmean(r.admitted for r in results)
     print(
         f"    ours: promoted in {_percent(len(promoted), len(results))} of runs, a worse "
         f"variant in {share:.1%} (goal <= 5%: {'met' if share <= 0.05 else 'NOT met'}); "
-        f"correct promotion after {when} investigations; the gate admitted {admitted:.1f} "
+        f"{when}; the gate admitted {admitted:.1f} "
         f"of 2 model variants a run"
     )
     return share <= 0.05
