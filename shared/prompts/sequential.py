@@ -9,10 +9,11 @@ The difference of the two rates, d = variant - control, is approximately normal 
 
     Lambda = sqrt(V / (V + tau^2)) * exp(tau^2 d^2 / (2 V (V + tau^2)))
 
-a nonnegative martingale under "no difference", so by Ville's inequality the chance it EVER
-reaches 1 / alpha, however often it is looked at, is at most alpha (two-sided: BETTER and WORSE
-together). The normal approximation is why each arm needs `min_trials` before any decision; the
-unit tests check the error rate by simulation with a look after every investigation. tau = 0.1
+for normal data of known variance a nonnegative martingale under "no difference", so by Ville's
+inequality the chance it EVER reaches 1 / alpha, however often it is looked at, is at most alpha
+(two-sided: BETTER and WORSE together). Here V is estimated from the pooled rate, so the guarantee
+is asymptotic, as in the papers: that is why each arm needs `min_trials` before any decision, and
+the unit tests check the error rate by simulation with a look after every investigation. tau = 0.1
 says a variant moves the helpful rate by about ten points: the test is most sensitive there."""
 
 from __future__ import annotations

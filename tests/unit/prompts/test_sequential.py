@@ -45,6 +45,26 @@ def test_equal_rates_rarely_ever_decide_despite_a_look_after_every_investigation
     assert decided < limit, f"{decided} of {runs} A/A runs decided (limit {limit})"
 
 
+def test_equal_rates_rarely_decide_when_the_control_gets_a_tenth_of_the_traffic() -> None:
+    # Given A/A where Thompson sampling has squeezed the control down to 10% of investigations
+    runs = 100
+    decided = 0
+    for seed in range(runs):
+        rng = random.Random(seed)
+        seen = {"control": [0, 0], "variant": [0, 0]}
+        for _ in range(2_000):
+            arm = seen["control" if rng.random() < 0.1 else "variant"]
+            arm[0] += rng.random() < 0.6
+            arm[1] += 1
+            control, variant = (Counts(successes=s, trials=t) for s, t in seen.values())
+            if compare(control, variant, alpha=ALPHA) is not Decision.UNDECIDED:
+                decided += 1
+                break
+    # Then unequal arms do not inflate the error either
+    limit = next(c for c in range(runs + 1) if binomial_tail(c, runs, ALPHA) < 1e-3)
+    assert decided < limit, f"{decided} of {runs} A/A runs decided (limit {limit})"
+
+
 def test_a_clearly_better_variant_is_found_better_and_never_worse() -> None:
     runs = 100
     seen = [_first_decision(0.55, 0.70, seed, trials=2_000) for seed in range(runs)]
