@@ -98,24 +98,20 @@ def _gated(world: World, rng: random.Random) -> dict[str, tuple[float, float]]:
     ]
     admitted = {}
     for name, rate in world.rates.items():
-        runs = (
-            control
-            if name == CONTROL
-            else [
-                ScenarioRuns(
-                    scenario=f"s{i}",
-                    runs=K,
-                    passes=sum(
-                        rng.random() < (RELIABLE if i < CONTROL_SOLVES else rate) for _ in range(K)
-                    ),
-                )
-                for i in range(SCENARIOS)
-            ]
-        )
+        runs = control if name == CONTROL else _model_runs(rate, rng)
         result = gate(runs, control, k=K)
         if result.passed:
             admitted[name] = (result.prior_successes, result.prior_failures)
     return admitted
+
+
+def _model_runs(rate: float, rng: random.Random) -> list[ScenarioRuns]:
+    """A model variant on the replay set: reliable where the rules are, `rate` elsewhere."""
+    chances = [RELIABLE if i < CONTROL_SOLVES else rate for i in range(SCENARIOS)]
+    return [
+        ScenarioRuns(scenario=f"s{i}", runs=K, passes=sum(rng.random() < p for _ in range(K)))
+        for i, p in enumerate(chances)
+    ]
 
 
 def _reallocate(state: Experiment, observed: int, rng: random.Random) -> None:
