@@ -66,7 +66,7 @@ def gate(variant: Sequence[ScenarioRuns], control: Sequence[ScenarioRuns], *, k:
     said = (
         f"named the cause in {len(solid)} of {len(variant)} scenarios in all {k} runs; "
         f"control {len(control_solid)} of {len(control)}; "
-        f"{'worse' if worse else 'not worse'} by the count test (p = {test.p_value:.2f})"
+        f"{'worse' if worse else 'not worse'} by the count test ({_p(test.p_value)})"
     )
     if lost:
         said += f"; missed where the control never does: {_some(lost)}"
@@ -119,6 +119,11 @@ def _malformed(
     if missing:
         return f"the variant did not run {_some(missing)}"
     return None
+
+
+def _p(value: float) -> str:
+    """A p-value as the canary's reasons say it."""
+    return "p < 0.01" if value < 0.01 else f"p = {value:.2f}"
 
 
 def _some(names: Sequence[str]) -> str:
