@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, SafetyLever
     from shared.investigations.ports import InvestigationStore, Summariser
     from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
+    from shared.quotas.ports import Quotas
     from shared.telemetry.metrics_files import MetricsFiles
     from shared.telemetry.ports import LogSource, MetricsSource
 
@@ -70,6 +71,8 @@ class Adapters:
     """Chaos experiments' ports (None: every `sre chaos` command says chaos is not configured)."""
     storage: str
     """How the audit storage protects entries, as `sre audit verify` reports it."""
+    quotas: Quotas
+    """Each team's quota counters and the org's limits (conditional atomic counters)."""
 
 
 class AdapterChoices(TypedDict, total=False):
@@ -96,3 +99,4 @@ class AdapterChoices(TypedDict, total=False):
     investigators: InvestigatorVersions | None
     chaos: ChaosAdapters | None
     storage: str
+    quotas: Quotas

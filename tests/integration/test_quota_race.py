@@ -38,8 +38,8 @@ DAY = Limit.INVESTIGATIONS_PER_DAY
 def racers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Quotas, Quotas]]:
     """Two handles on one store (each racer uses one of them)."""
     if request.param == "memory":
-        one = InMemoryQuotas()
-        yield one, one
+        shared = InMemoryQuotas()
+        yield shared, shared
     elif request.param == "sqlite":
         path = tmp_path / "autosre.db"
         yield SqliteQuotas(SqliteDatabase(path)), SqliteQuotas(SqliteDatabase(path))
@@ -49,8 +49,10 @@ def racers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Quo
             client = serialised(
                 boto3.client("dynamodb"), "dynamodb.UpdateItem", "DynamoDB is atomic per item"
             )
-            one = DynamoDbQuotas(table=table, client=client)
-            yield one, DynamoDbQuotas(table=table, client=client)
+            yield (
+                DynamoDbQuotas(table=table, client=client),
+                DynamoDbQuotas(table=table, client=client),
+            )
 
 
 def test_twenty_racers_for_the_last_five_units_get_exactly_five(
