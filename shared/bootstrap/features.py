@@ -214,6 +214,7 @@ class Features:
             evaluator=self._evaluator(),
             notifier=a.notifier,
             chart=render_evaluation_png,
+            quotas=self._quotas(),
         )
 
     @functools.cache  # noqa: B019

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.errors import SreError
-from shared.quotas.models import Refused
+from shared.quotas.models import Limit, Refused
 from shared.times import moment
+
+_FREED = {Limit.ALERT_POLICIES: "one frees up when a policy is deleted"}
 
 
 class QuotaExceededError(SreError):
@@ -23,7 +25,7 @@ def refusal(refused: Refused, team: str, *, now: datetime) -> QuotaExceededError
     when = (
         f"it resets at {moment(refused.resets, today=now)}"
         if refused.resets
-        else "a unit frees up when one of them ends"
+        else _FREED.get(limit, "one frees up when one of them ends")
     )
     higher = max(refused.cap * 2, 10)
     return QuotaExceededError(

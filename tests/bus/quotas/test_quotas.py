@@ -149,3 +149,24 @@ def test_alerts_fire_while_the_investigations_quota_is_spent_and_the_refusal_is_
     run_scheduler(services, clock, minutes=2)
     assert tasks.drain() == []
     assert where.channel == "C-pay"
+
+
+def test_alert_policies_over_the_quota_are_refused_until_one_is_deleted(
+    clock: MovingClock,
+) -> None:
+    services = alerting_services(clock)
+    assert not run(services, "quota set alert-policies 1 --team payments").failed
+    create = 'alert create {} --service checkout-api --when "p99_latency > 800ms"'
+    assert not run(services, create.format("slow"), user="oli", channel="C-pay").failed
+    refused = run(services, create.format("slower"), user="oli", channel="C-pay")
+    assert refused.text == (
+        "Team payments has used 1 of its 1 alert policies (quota `alert-policies`), so this was "
+        "not done; one frees up when a policy is deleted. An org admin can raise it: "
+        "`sre quota set alert-policies 10 --team payments`."
+    )
+    listed = run(services, "alert list", user="vic", channel="C-pay")
+    shown = listed.text + str(listed.fields)
+    assert "slow" in shown
+    assert "slower" not in shown
+    assert not run(services, "alert delete slow", user="oli", channel="C-pay").failed
+    assert not run(services, create.format("slower"), user="oli", channel="C-pay").failed
