@@ -23,6 +23,8 @@ from shared.identity.ports import Directory
 from shared.judging.condition import duration, parse
 from shared.messages import post_or_update
 from shared.ports import Notifier
+from shared.quotas.models import Limit
+from shared.quotas.service import QuotaService
 from shared.replies import Image, Ref, Reply, Tone, channel_ref, user_ref
 from shared.times import length, moment
 
@@ -42,7 +44,9 @@ class AlertService:
         evaluator: AlertEvaluator,
         notifier: Notifier,
         chart: ChartRenderer | None = None,
+        quotas: QuotaService,
     ) -> None:
+        self._quotas = quotas
         self._store = store
         self._directory = directory
         self._evaluator = evaluator
@@ -84,7 +88,13 @@ class AlertService:
             created_at=ctx.now,
             platform=ctx.principal.actor.platform,
         )
-        saved = self._store.save(_with_options(policy, command))
+        org, team, limit = self._org(ctx), ctx.team or "", Limit.ALERT_POLICIES
+        self._quotas.require(org, team, limit, at=ctx.now)  # a counter: exact under races
+        try:
+            saved = self._store.save(_with_options(policy, command))
+        except Exception:
+            self._quotas.give_back(org, team, limit, at=ctx.now)
+            raise
         return Reply(
             tone=Tone.OK,
             title=f"Alert {saved.name} created on {saved.service}",
@@ -150,6 +160,7 @@ class AlertService:
         """Remove a policy."""
         self._refs.policy(command.name, ctx)  # an unknown name gets "did you mean"
         self._store.delete(self._org(ctx), ctx.team or "", command.name)
+        self._quotas.give_back(self._org(ctx), ctx.team or "", Limit.ALERT_POLICIES, at=ctx.now)
         return Reply(tone=Tone.OK, title=f"Alert {command.name} deleted")
 
     def test(self, command: c.TestAlert, ctx: Context) -> Reply:

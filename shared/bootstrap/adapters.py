@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from shared.investigations.ports import InvestigationStore, Summariser
     from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
     from shared.prompts.language import LanguageModel
+    from shared.quotas.ports import Quotas
     from shared.telemetry.metrics_files import MetricsFiles
     from shared.telemetry.ports import LogSource, MetricsSource
 
@@ -73,6 +74,8 @@ class Adapters:
     """The investigator's language model (AUTOSRE_MODEL; None: the rule-based narrative only)."""
     storage: str
     """How the audit storage protects entries, as `sre audit verify` reports it."""
+    quotas: Quotas
+    """Each team's quota counters and the org's limits (conditional atomic counters)."""
 
 
 class AdapterChoices(TypedDict, total=False):
@@ -100,3 +103,4 @@ class AdapterChoices(TypedDict, total=False):
     chaos: ChaosAdapters | None
     model: LanguageModel | None
     storage: str
+    quotas: Quotas

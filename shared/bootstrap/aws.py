@@ -43,6 +43,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
     from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
+    from shared.adapters.aws.dynamodb_quotas import DynamoDbQuotas
     from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
     from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
     from shared.adapters.aws.s3_audit import S3AuditLog
@@ -72,6 +73,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         chaos=aws_chaos(settings),
         model=language_model(settings),
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
+        quotas=DynamoDbQuotas(table=settings.table_name),
     )
 
 

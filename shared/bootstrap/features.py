@@ -16,6 +16,7 @@ from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.registry import CommandSet
 from shared.doctor import RunDoctor, model_fact
 from shared.investigations.commands import INVESTIGATION_COMMANDS
+from shared.quotas.commands import QUOTA_COMMANDS
 from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.services.commands import SERVICE_COMMANDS
 from shared.teams.commands import TEAM_COMMANDS
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.identity.admins import ConfiguredAdmin
     from shared.identity.models import OrgId
     from shared.investigations.page import PageServer
+    from shared.quotas.service import QuotaService
     from shared.services.ports import ServiceUse
 
 COMMANDS = CommandSet(
@@ -52,6 +54,7 @@ COMMANDS = CommandSet(
         *CANARY_COMMANDS,
         *CHAOS_COMMANDS,
         *AUDIT_COMMANDS,
+        *QUOTA_COMMANDS,
     )
 )
 """Every command this deployment understands, in help order: each feature declares its own."""
@@ -91,6 +94,7 @@ class Features:
             .lazy(CANARY_COMMANDS, lambda: self._canaries().handlers())
             .lazy(CHAOS_COMMANDS, self._chaos_handlers)
             .lazy(AUDIT_COMMANDS, lambda: self._audit().handlers())
+            .lazy(QUOTA_COMMANDS, lambda: self._quotas().handlers())
         )
 
     def _teams(self) -> Handlers:
@@ -144,6 +148,7 @@ class Features:
             files=a.files,
             notifier=a.notifier,
             activity=ChaosActivity(store=a.chaos.store) if a.chaos else None,
+            quotas=self._quotas(),
         )
         collaboration = Collaboration(
             store=a.investigations,
@@ -198,6 +203,12 @@ class Features:
         )
 
     @functools.cache  # noqa: B019
+    def _quotas(self) -> QuotaService:
+        from shared.quotas.service import QuotaService
+
+        return QuotaService(quotas=self._a.quotas)
+
+    @functools.cache  # noqa: B019
     def _evaluator(self) -> AlertEvaluator:
         from shared.alerts.evaluator import AlertEvaluator
 
@@ -215,6 +226,7 @@ class Features:
             evaluator=self._evaluator(),
             notifier=a.notifier,
             chart=render_evaluation_png,
+            quotas=self._quotas(),
         )
 
     @functools.cache  # noqa: B019

@@ -71,6 +71,7 @@ def for_local(
     from shared.adapters.local.sqlite_journal import JournaledAuditLog
     from shared.adapters.local.sqlite_lease import ProcessLease
     from shared.adapters.local.sqlite_queue import SqliteTaskQueue, TaskSignal
+    from shared.adapters.local.sqlite_quotas import SqliteQuotas
     from shared.adapters.local.sqlite_routes import SqliteTrafficRouter
     from shared.adapters.local.sqlite_worker import SqliteTaskWorker
     from shared.adapters.memory import SystemClock
@@ -113,6 +114,7 @@ def for_local(
         ),
         model=language_model(settings),
         storage="read-only files (tamper-evident, not tamper-proof)",
+        quotas=SqliteQuotas(database),
     )
     services = build(settings, adapters, progress=progress)
     SqliteTaskWorker(

@@ -43,6 +43,7 @@ def memory_adapters(
         InMemoryNotifier,
         InMemoryTaskQueue,
     )
+    from shared.adapters.memory_quotas import InMemoryQuotas
 
     routers, version_metrics = local_canaries()
     files = metrics_files(metrics_dir) if metrics_dir is not None else None
@@ -68,6 +69,7 @@ def memory_adapters(
         chaos=simulated_chaos(InMemoryChaosStore(), InMemoryChaosState(), clock),
         model=None,
         storage="memory (lost when the process ends)",
+        quotas=InMemoryQuotas(),
     )
     return replace(adapters, **chosen)
 

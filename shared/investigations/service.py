@@ -29,6 +29,8 @@ from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, ServiceActivity, Summariser
 from shared.ports import Notifier
+from shared.quotas.models import Limit
+from shared.quotas.service import QuotaService
 from shared.replies import Button, Image, Reply, Tone, user_ref
 from shared.services.catalog import ServiceCatalog, unreadable
 from shared.telemetry import analysis
@@ -62,7 +64,9 @@ class InvestigationService:
         files: MetricsFiles | None,
         notifier: Notifier,
         activity: ServiceActivity | None = None,
+        quotas: QuotaService,
     ) -> None:
+        self._quotas = quotas
         self._directory = directory
         self._activity = activity
         self._sources = dict(sources)
@@ -98,6 +102,8 @@ class InvestigationService:
         if source is None:  # registered before this deployment stopped reading its cloud
             raise unreadable(service.kind)
         check_window(service.kind, start=start, baseline=BASELINE, now=ctx.now)
+        # counted (or refused) before any provider call
+        self._quotas.require(team.org, team.name, Limit.INVESTIGATIONS_PER_DAY, at=ctx.now)
         series = read_within(
             lambda: signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
         )

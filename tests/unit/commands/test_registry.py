@@ -129,7 +129,8 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "until": st.none() | st.datetimes(timezones=st.just(UTC)),
     "actor": st.none() | _user,
     "action": st.none() | st.from_regex(r"[a-z][a-z -]{0,20}", fullmatch=True),
-    "limit": st.integers(min_value=1, max_value=200),
+    "limit": st.integers(min_value=1, max_value=200)
+    | st.sampled_from(["canaries", "investigations-per-day"]),
     "page": st.integers(min_value=1, max_value=1000),
     "status": st.none() | st.sampled_from(["open", "resolved"]),
     "alert": st.none() | st.from_regex(r"[a-z0-9][a-z0-9._-]{0,20}", fullmatch=True),
@@ -185,6 +186,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "scheduled": st.booleans(),
     "valid_for": st.sampled_from(["30d", "7d"]),
     "every": st.none() | st.just("7d"),
+    "value": st.sampled_from(["50", "0", "unlimited"]),
 }
 
 

@@ -1,0 +1,37 @@
+"""The quotas' port: counters taken and given back atomically, and each org's limits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from shared.identity.models import OrgId
+from shared.quotas.models import Cap, Limit, QuotaBook, Refused, Taken
+
+
+class Quotas(Protocol):
+    """One counter per (org, team, limit, window), changed by conditional atomic updates, and
+    the org's limits (its `QuotaBook`)."""
+
+    def take(
+        self, org: OrgId, team: str, limit: Limit, amount: int, *, at: datetime, cap: Cap
+    ) -> Taken | Refused:
+        """Add `amount` to the counter of `at`'s window if it then stays within `cap` (None:
+        always): in one atomic step, so racing takers never pass the cap together."""
+        ...
+
+    def give_back(self, org: OrgId, team: str, limit: Limit, amount: int, *, at: datetime) -> None:
+        """Return `amount` units (a running canary ended); the counter never goes below zero."""
+        ...
+
+    def used(self, org: OrgId, team: str, limit: Limit, *, at: datetime) -> int:
+        """How many units the counter of `at`'s window holds."""
+        ...
+
+    def book(self, org: OrgId) -> QuotaBook:
+        """The org's limits (an empty book when it set none)."""
+        ...
+
+    def save_book(self, book: QuotaBook) -> QuotaBook:
+        """Store `book` as its next version; ConflictError if it changed since it was read."""
+        ...

@@ -1,0 +1,36 @@
+"""How a quota refusal reads: what was used of which limit, when it resets, who can raise it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.errors import SreError
+from shared.quotas.models import Limit, Refused
+from shared.times import moment
+
+_FREED = {Limit.ALERT_POLICIES: "one frees up when a policy is deleted"}
+
+
+class QuotaExceededError(SreError):
+    """A quota would be passed, so nothing was done; the message says what to do."""
+
+    def __init__(self, message: str, *, refused: Refused) -> None:
+        super().__init__(message)
+        self.refused = refused
+
+
+def refusal(refused: Refused, team: str, *, now: datetime) -> QuotaExceededError:
+    """The error that tells team `team` it reached `refused`'s limit."""
+    limit = refused.limit
+    when = (
+        f"it resets at {moment(refused.resets, today=now)}"
+        if refused.resets
+        else _FREED.get(limit, "one frees up when one of them ends")
+    )
+    higher = max(refused.cap * 2, 10)
+    return QuotaExceededError(
+        f"Team {team} has used {refused.used} of its {refused.cap} {limit.unit} "
+        f"(quota `{limit.value}`), so this was not done; {when}. An org admin can raise it: "
+        f"`sre quota set {limit.value} {higher} --team {team}`.",
+        refused=refused,
+    )

@@ -1,0 +1,75 @@
+"""Quotas: each team's limits (its override, else the org's default, else the built-in one),
+taken before the work they limit, shown and set by `sre quota`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.commands.context import Context, Handled, Handlers
+from shared.identity.models import OrgId
+from shared.quotas import commands as c
+from shared.quotas.models import Limit, Refused, Taken
+from shared.quotas.ports import Quotas
+from shared.quotas.refusal import QuotaExceededError, refusal
+from shared.quotas.views import limits_reply, parsed_cap, said
+
+
+class QuotaService:
+    """Takes units of a team's quotas and answers `sre quota show|set`."""
+
+    def __init__(self, *, quotas: Quotas) -> None:
+        self._quotas = quotas
+
+    def handlers(self) -> Handlers:
+        """The commands this service runs."""
+        return Handlers().add(c.ShowQuotas, self.show).add(c.SetQuota, self.set)
+
+    def take(
+        self, org: OrgId, team: str, limit: Limit, amount: int = 1, *, at: datetime
+    ) -> Taken | Refused:
+        """Take `amount` units of the team's `limit` if it stays within it (atomic)."""
+        cap = self._quotas.book(org).cap(team, limit)
+        return self._quotas.take(org, team, limit, amount, at=at, cap=cap)
+
+    def require(
+        self, org: OrgId, team: str, limit: Limit, amount: int = 1, *, at: datetime
+    ) -> Taken:
+        """Take the units or raise the refusal that says what was used, when it resets and
+        who can raise it (QuotaExceededError)."""
+        taken = self.take(org, team, limit, amount, at=at)
+        if isinstance(taken, Refused):
+            raise refusal(taken, team, now=at)
+        return taken
+
+    def take_model_tokens(self, org: OrgId, team: str, tokens: int, *, at: datetime) -> Taken:
+        """Count `tokens` model tokens against the day's and the month's limits, both or
+        neither (QuotaExceededError naming the one reached): for the AI investigator."""
+        day = self.require(org, team, Limit.MODEL_TOKENS_PER_DAY, tokens, at=at)
+        try:
+            self.require(org, team, Limit.MODEL_TOKENS_PER_MONTH, tokens, at=at)
+        except QuotaExceededError:
+            self._quotas.give_back(org, team, Limit.MODEL_TOKENS_PER_DAY, tokens, at=at)
+            raise
+        return day
+
+    def give_back(
+        self, org: OrgId, team: str, limit: Limit, amount: int = 1, *, at: datetime
+    ) -> None:
+        """Return units of a running limit (a canary ended)."""
+        self._quotas.give_back(org, team, limit, amount, at=at)
+
+    def show(self, _: c.ShowQuotas, ctx: Context) -> Handled:
+        """The acting team's limits, where each comes from, and what is used of each now."""
+        org, team = ctx.principal.actor.org, ctx.team or ""
+        book = self._quotas.book(org)
+        used = {limit: self._quotas.used(org, team, limit, at=ctx.now) for limit in Limit}
+        return Handled(limits_reply(book, team, used, now=ctx.now))
+
+    def set(self, command: c.SetQuota, ctx: Context) -> Handled:
+        """Set one limit for a team (or the org's default for every team without its own)."""
+        limit = c.known_limit(command.limit)
+        cap = parsed_cap(command.value)
+        org = ctx.principal.actor.org
+        book = self._quotas.book(org)  # a concurrent set is refused (ConflictError), not lost
+        self._quotas.save_book(book.with_cap(command.team, limit, cap))
+        return Handled(said(limit, cap, command.team), details={"value": command.value})

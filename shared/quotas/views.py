@@ -1,0 +1,65 @@
+"""How `sre quota` answers: a team's limits as a table of fields, a value as typed, a change."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.errors import InvalidCommandError
+from shared.quotas.commands import SET_USAGE
+from shared.quotas.models import MAX_CAP, Cap, Limit, QuotaBook
+from shared.replies import Reply, Tone
+from shared.times import moment
+
+UNLIMITED = "unlimited"
+
+
+def written(cap: Cap) -> str:
+    """A limit's value as a reply writes it: `1,000` or `unlimited`."""
+    return UNLIMITED if cap is None else f"{cap:,}"
+
+
+def parsed_cap(typed: str) -> Cap:
+    """The value `sre quota set` was given: a whole number from 0 to a billion, or `unlimited`
+    (None); InvalidCommandError with the usage for anything else."""
+    if typed.lower() == UNLIMITED:
+        return None
+    value = typed.replace("_", "").replace(",", "")
+    if not value.isdigit() or int(value) > MAX_CAP:
+        raise InvalidCommandError(
+            f"`{typed}` is not a quota: give a whole number from 0 to {MAX_CAP:,}, "
+            f"or `{UNLIMITED}`.",
+            usage=SET_USAGE,
+        )
+    return int(value)
+
+
+def limits_reply(book: QuotaBook, team: str, used: dict[Limit, int], *, now: datetime) -> Reply:
+    """Team `team`'s quotas: per limit, what is used of it, where it is set, when it resets."""
+    fields = []
+    for limit in Limit:
+        cap = book.cap(team, limit)
+        resets = limit.window.resets(now)
+        when = f"; resets {moment(resets, today=now)}" if resets else ""
+        fields.append(
+            (
+                limit.value,
+                f"{used[limit]:,} of {written(cap)} {limit.unit} "
+                f"(set by {_source(book.source(team, limit))}{when})",
+            )
+        )
+    return Reply(
+        tone=Tone.INFO,
+        title=f"Quotas of team {team}",
+        text="An org admin sets them: `sre quota set LIMIT VALUE [--team TEAM]`.",
+        fields=fields,
+    )
+
+
+def said(limit: Limit, cap: Cap, team: str | None) -> Reply:
+    """The answer to a quota set."""
+    whom = f"team {team}" if team else "every team without its own"
+    return Reply(tone=Tone.OK, title=f"Quota `{limit.value}` is now {written(cap)} for {whom}.")
+
+
+def _source(source: str) -> str:
+    return {"team": "the team", "org": "the org", "default": "default"}[source]

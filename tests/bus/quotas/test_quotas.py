@@ -1,0 +1,172 @@
+"""Quotas through the bus: a team's limits shown and set, investigations refused (with what was
+used, when it resets and who can raise it) before any provider call, alerts never blocked."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.adapters.local.sample_metrics import SampleMetricsSource
+from shared.adapters.memory import InMemoryTaskQueue
+from shared.audit.models import Outcome, StreamKey
+from shared.bootstrap.wiring import Services, build
+from shared.config import Settings
+from shared.replies import Tone
+from shared.telemetry.models import ResourceKind
+from tests.support import (
+    NOW,
+    ORG,
+    MovingClock,
+    investigate,
+    memory_adapters,
+    notifier_of,
+    records,
+    run,
+    run_scheduler,
+    setup_teams,
+)
+from tests.support.deployments import REGISTER, alerting_services
+
+REFUSED = (
+    "Team payments has used 1 of its 1 investigations today (quota `investigations-per-day`), "
+    "so this was not done; it resets at Mon 23 Nov 00:00 UTC. An org admin can raise it: "
+    "`sre quota set investigations-per-day 10 --team payments`."
+)
+
+
+@pytest.fixture
+def clock() -> MovingClock:
+    return MovingClock(NOW)
+
+
+def _services(clock: MovingClock, sample: SampleMetricsSource) -> Services:
+    adapters = memory_adapters(clock, metrics={ResourceKind.SAMPLE: sample})
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    setup_teams(services)
+    assert not run(services, REGISTER, user="oli").failed
+    return services
+
+
+def test_an_investigation_over_the_quota_is_refused_before_any_provider_call(
+    clock: MovingClock,
+) -> None:
+    sample = SampleMetricsSource(clock=clock)
+    services = _services(clock, sample)
+    assert not run(services, "quota set investigations-per-day 1 --team payments").failed
+    assert not investigate(services, "investigate checkout-api --window 3h").failed
+    calls = sample.calls
+    # WHEN the team asks for a second one the same day
+    refused = investigate(services, "investigate checkout-api --window 1h")
+    # THEN it is refused in words, with the reset time and the command that raises it
+    assert refused.tone is Tone.ERROR
+    assert refused.text == REFUSED
+    assert sample.calls == calls  # the provider was never asked
+    entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    assert entries[-1].outcome is Outcome.FAILED
+    assert "investigations-per-day" in entries[-1].details["error"]
+    # and the next day it is allowed again
+    clock.at = NOW.replace(day=23, hour=0, minute=1)
+    assert not investigate(services, "investigate checkout-api --window 2h").failed
+
+
+def test_a_team_override_beats_the_org_default(services: Services) -> None:
+    setup_teams(services)
+    assert not run(services, "quota set canaries 3").failed
+    assert not run(services, "quota set canaries unlimited --team payments").failed
+    payments = dict(run(services, "quota show", user="vic", channel="C-pay").fields)
+    search = dict(run(services, "quota show --team search", user="sam").fields)
+    assert payments["canaries"] == "0 of unlimited running canaries (set by the team)"
+    assert search["canaries"] == "0 of 3 running canaries (set by the org)"
+    assert search["alert-policies"] == "0 of 200 alert policies (set by default)"
+    assert search["investigations-per-day"] == (
+        "0 of 200 investigations today (set by default; resets Mon 23 Nov 00:00 UTC)"
+    )
+
+
+def test_a_team_sees_only_its_own_quotas(services: Services) -> None:
+    setup_teams(services)
+    denied = run(services, "quota show --team search", user="vic", channel="C-pay")
+    assert denied.tone is Tone.DENIED
+    assert run(services, "quota show --team search", user="aud").title == "Quotas of team search"
+    assert run(services, "quota show --team payments", user="root").title == (
+        "Quotas of team payments"
+    )
+
+
+def test_only_an_org_admin_sets_a_quota_and_it_is_audited(services: Services) -> None:
+    setup_teams(services)
+    denied = run(services, "quota set canaries 50 --team payments", user="ann")
+    assert denied.tone is Tone.DENIED
+    assert "org-admin" in denied.text
+    done = run(services, "quota set canaries 50 --team payments")
+    assert done.title == "Quota `canaries` is now 50 for team payments."
+    assert done.receipt
+    (*_, requested, succeeded) = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    assert succeeded.command == "sre quota set canaries 50 --team=payments"
+    assert (requested.outcome, succeeded.outcome) == (Outcome.REQUESTED, Outcome.SUCCEEDED)
+    assert requested.actor.user != "ann"
+    assert records(services.audit_log, StreamKey(org=ORG, team="payments"))[-3].outcome is (
+        Outcome.DENIED
+    )
+
+
+def test_a_bad_limit_or_value_gets_a_suggestion_or_the_usage(services: Services) -> None:
+    setup_teams(services)
+    typo = run(services, "quota set investigation-per-day 5")
+    assert typo.tone is Tone.USAGE
+    assert typo.title == (
+        "There is no quota `investigation-per-day`. Did you mean `investigations-per-day`?"
+    )
+    for value in ("-5", "99999999999", "lots"):
+        bad = run(services, f"quota set canaries {value}")
+        assert bad.tone is Tone.USAGE, value
+        assert "sre quota set LIMIT VALUE" in bad.text
+    shown = dict(run(services, "quota show --team search", user="sam").fields)
+    assert shown["canaries"].startswith("0 of 10 ")  # nothing was set
+
+
+def test_alerts_fire_while_the_investigations_quota_is_spent_and_the_refusal_is_said_once(
+    clock: MovingClock,
+) -> None:
+    services = alerting_services(clock)
+    assert not run(services, "quota set investigations-per-day 0 --team payments").failed
+    text = 'alert create slow --service checkout-api --when "p99_latency > 800ms" --investigate'
+    assert not run(services, text, user="oli", channel="C-pay").failed
+    # WHEN the alert fires with the team's investigations spent
+    run_scheduler(services, clock)
+    ((where, notice), *_) = notifier_of(services).posted
+    # THEN the alert fires all the same, and the investigation it asked for is refused once,
+    # in the alert's thread, saying why
+    assert notice.title == "FIRING checkout-api: slow"
+    tasks = services.tasks
+    assert isinstance(tasks, InMemoryTaskQueue)
+    (task,) = tasks.drain()
+    told = services.run_task(task)
+    assert told.tone is Tone.ERROR
+    assert "used 0 of its 0 investigations today" in told.text
+    assert notifier_of(services).posted[-1][0].thread == "m1"
+    # and the next minutes, while it keeps firing, ask for nothing more
+    run_scheduler(services, clock, minutes=1)
+    run_scheduler(services, clock, minutes=2)
+    assert tasks.drain() == []
+    assert where.channel == "C-pay"
+
+
+def test_alert_policies_over_the_quota_are_refused_until_one_is_deleted(
+    clock: MovingClock,
+) -> None:
+    services = alerting_services(clock)
+    assert not run(services, "quota set alert-policies 1 --team payments").failed
+    create = 'alert create {} --service checkout-api --when "p99_latency > 800ms"'
+    assert not run(services, create.format("slow"), user="oli", channel="C-pay").failed
+    refused = run(services, create.format("slower"), user="oli", channel="C-pay")
+    assert refused.text == (
+        "Team payments has used 1 of its 1 alert policies (quota `alert-policies`), so this was "
+        "not done; one frees up when a policy is deleted. An org admin can raise it: "
+        "`sre quota set alert-policies 10 --team payments`."
+    )
+    listed = run(services, "alert list", user="vic", channel="C-pay")
+    shown = listed.text + str(listed.fields)
+    assert "slow" in shown
+    assert "slower" not in shown
+    assert not run(services, "alert delete slow", user="oli", channel="C-pay").failed
+    assert not run(services, create.format("slower"), user="oli", channel="C-pay").failed
