@@ -44,6 +44,8 @@ MATRIX: dict[str, set[str]] = {
     "org grant newbie auditor": ORG_ADMINS,
     "org revoke aud auditor": ORG_ADMINS,
     "org model off": ORG_ADMINS,
+    "quota show --team {t}": READERS,
+    "quota set canaries 3 --team {t}": ORG_ADMINS,
     "audit verify --team {t}": {"admin", "auditor"},
     "audit verify --org": {"auditor"},
     "audit show --team {t}": {"auditor"},
