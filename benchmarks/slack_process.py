@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 STARTED = time.perf_counter()
+STARTED_CPU = time.process_time()
 
 import contextlib  # noqa: E402
 import importlib  # noqa: E402
@@ -42,6 +43,7 @@ def main() -> None:
         imported = time.perf_counter()
         first = handler(event, LambdaContext())
         answered = time.perf_counter()
+        cold_cpu = time.process_time() - STARTED_CPU
         begin = time.perf_counter()
         statuses = {handler(event, LambdaContext())["statusCode"] for _ in range(warm)}
         warm_seconds = time.perf_counter() - begin
@@ -50,6 +52,7 @@ def main() -> None:
             {
                 "import_ms": (imported - STARTED) * 1000,
                 "first_ms": (answered - imported) * 1000,
+                "cold_cpu_ms": cold_cpu * 1000,
                 "status": first["statusCode"],
                 "warm_statuses": sorted(statuses),
                 "warm_per_second": warm / warm_seconds if warm else 0.0,

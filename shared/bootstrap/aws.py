@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from shared.audit.seal import SigningKey
 from shared.bootstrap.adapters import Adapters, ChaosAdapters
@@ -19,6 +20,27 @@ from shared.telemetry.ports import MetricsSource
 
 if TYPE_CHECKING:
     from shared.auditing.service import Progress
+    from shared.canary.ports import TrafficRouter, VersionMetrics
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BuiltWhenRead(Mapping[K, V]):
+    """A mapping made the first time it is read: the adapters in it (and their modules) load
+    when a feature first uses them, not on a Slack acknowledgement's cold start."""
+
+    def __init__(self, build: Callable[[], Mapping[K, V]]) -> None:
+        self._built = functools.cache(build)
+
+    def __getitem__(self, key: K) -> V:
+        return self._built()[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._built())
+
+    def __len__(self) -> int:
+        return len(self._built())
 
 
 def aws_metrics() -> dict[ResourceKind, MetricsSource]:
@@ -38,14 +60,12 @@ def aws_metrics() -> dict[ResourceKind, MetricsSource]:
 
 def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard) -> Adapters:
     """The deployment's state and clouds, posting through `notifier`, run-once by `guard`."""
-    from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
     from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
     from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
     from shared.adapters.aws.dynamodb_quotas import DynamoDbQuotas
     from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
-    from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
     from shared.adapters.aws.s3_audit import S3AuditLog
     from shared.adapters.aws.s3_exports import S3ExportStore
     from shared.adapters.aws.sqs_queue import SqsTaskQueue
@@ -58,7 +78,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         exports=S3ExportStore(bucket=settings.export_bucket),
         clock=SystemClock(),
         key=functools.cache(lambda: SigningKey(secret=resolve_secret(settings.audit_key).encode())),
-        metrics=aws_metrics(),
+        metrics=BuiltWhenRead(aws_metrics),
         files=None,  # a Lambda function has no folder of metrics files
         investigations=DynamoDbInvestigationStore(table=settings.table_name),
         notifier=notifier,
@@ -67,14 +87,26 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         summariser=None,
         alerts=DynamoDbAlertStore(table=settings.table_name),
         canaries=DynamoDbCanaryStore(table=settings.table_name),
-        routers={ResourceKind.AWS_LAMBDA: LambdaTrafficRouter()},
-        version_metrics={ResourceKind.AWS_LAMBDA: CloudWatchVersionMetrics()},
+        routers=BuiltWhenRead(_routers),
+        version_metrics=BuiltWhenRead(_version_metrics),
         investigators=LambdaInvestigatorVersions(),
         chaos=aws_chaos(settings),
         model=language_model(settings),
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
         quotas=DynamoDbQuotas(table=settings.table_name),
     )
+
+
+def _routers() -> dict[ResourceKind, TrafficRouter]:
+    from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
+
+    return {ResourceKind.AWS_LAMBDA: LambdaTrafficRouter()}
+
+
+def _version_metrics() -> dict[ResourceKind, VersionMetrics]:
+    from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
+
+    return {ResourceKind.AWS_LAMBDA: CloudWatchVersionMetrics()}
 
 
 def aws_chaos(settings: Settings) -> ChaosAdapters | None:
