@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, SafetyLever
     from shared.investigations.ports import InvestigationStore, Summariser
     from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
+    from shared.prompts.ports import FeedbackStore, VariantStore
     from shared.telemetry.metrics_files import MetricsFiles
     from shared.telemetry.ports import LogSource, MetricsSource
 
@@ -35,6 +36,16 @@ class ChaosAdapters:
     injector: FaultInjector
     lever: SafetyLever
     metrics: FaultMetrics
+
+
+@dataclass(frozen=True)
+class PromptAdapters:
+    """What prompt variants need: their store, the feedback on narratives, and the configured
+    language model's name (None: no model, so a model variant is refused)."""
+
+    variants: VariantStore
+    feedback: FeedbackStore
+    model_name: str | None
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class Adapters:
     """Chaos experiments' ports (None: every `sre chaos` command says chaos is not configured)."""
     storage: str
     """How the audit storage protects entries, as `sre audit verify` reports it."""
+    prompts: PromptAdapters
 
 
 class AdapterChoices(TypedDict, total=False):
@@ -96,3 +108,4 @@ class AdapterChoices(TypedDict, total=False):
     investigators: InvestigatorVersions | None
     chaos: ChaosAdapters | None
     storage: str
+    prompts: PromptAdapters

@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from shared.audit.seal import SigningKey
-from shared.bootstrap.adapters import Adapters, ChaosAdapters
+from shared.bootstrap.adapters import Adapters, ChaosAdapters, PromptAdapters
 from shared.bootstrap.sample import local_metrics
 from shared.bootstrap.wiring import Services, build, quiet
 from shared.config import Settings
@@ -43,6 +43,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
     from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
+    from shared.adapters.aws.dynamodb_prompts import DynamoDbFeedbackStore, DynamoDbVariantStore
     from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
     from shared.adapters.aws.lambda_routing import LambdaTrafficRouter
     from shared.adapters.aws.s3_audit import S3AuditLog
@@ -71,6 +72,11 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         investigators=LambdaInvestigatorVersions(),
         chaos=aws_chaos(settings),
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
+        prompts=PromptAdapters(
+            variants=DynamoDbVariantStore(table=settings.table_name),
+            feedback=DynamoDbFeedbackStore(table=settings.table_name),
+            model_name=None,  # no model is configured yet: a --model variant is refused
+        ),
     )
 
 

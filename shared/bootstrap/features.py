@@ -16,6 +16,7 @@ from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.registry import CommandSet
 from shared.doctor import RunDoctor
 from shared.investigations.commands import INVESTIGATION_COMMANDS
+from shared.prompts.commands import FEEDBACK_COMMANDS, PROMPT_COMMANDS
 from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.services.commands import SERVICE_COMMANDS
 from shared.teams.commands import TEAM_COMMANDS
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.identity.admins import ConfiguredAdmin
     from shared.identity.models import OrgId
     from shared.investigations.page import PageServer
+    from shared.investigations.ports import Summariser
     from shared.services.ports import ServiceUse
 
 COMMANDS = CommandSet(
@@ -45,10 +47,12 @@ COMMANDS = CommandSet(
         RunDoctor,
         *SERVICE_COMMANDS,
         *INVESTIGATION_COMMANDS,
+        *FEEDBACK_COMMANDS,
         *ALERT_COMMANDS,
         *SCHEDULER_COMMANDS,
         *CANARY_COMMANDS,
         *CHAOS_COMMANDS,
+        *PROMPT_COMMANDS,
         *AUDIT_COMMANDS,
     )
 )
@@ -88,7 +92,21 @@ class Features:
             .lazy(CANARY_COMMANDS, lambda: self._canaries().handlers())
             .lazy(CHAOS_COMMANDS, self._chaos_handlers)
             .lazy(AUDIT_COMMANDS, lambda: self._audit().handlers())
+            .lazy(PROMPT_COMMANDS, self._prompts)
+            .lazy(FEEDBACK_COMMANDS, self._feedback)
         )
+
+    def _prompts(self) -> Handlers:
+        from shared.prompts.service import PromptVariants
+
+        p = self._a.prompts
+        return PromptVariants(store=p.variants, model_name=p.model_name).handlers()
+
+    def _feedback(self) -> Handlers:
+        from shared.prompts.feedback import NarrativeFeedback
+
+        store, investigations = self._a.prompts.feedback, self._a.investigations
+        return NarrativeFeedback(store=store, investigations=investigations).handlers()
 
     def _teams(self) -> Handlers:
         from shared.teams.service import TeamService
@@ -128,7 +146,7 @@ class Features:
             store=a.investigations,
             pages=self.pages(),
             logs=a.logs,
-            summariser=a.summariser,
+            summariser=a.summariser or _control(),
             files=a.files,
             notifier=a.notifier,
             activity=ChaosActivity(store=a.chaos.store) if a.chaos else None,
@@ -289,3 +307,12 @@ class ServiceUses:
             + [ServiceUse(kind="canary", name=c.id) for c in canaries]
             + [ServiceUse(kind="chaos experiment", name=x) for x in experiments]
         )
+
+
+def _control() -> Summariser:
+    """The narrative of every org's control variant (`cause-first` v1), where the deployment
+    names no summariser of its own."""
+    from shared.prompts.models import control
+    from shared.prompts.templates import TemplateSummariser
+
+    return TemplateSummariser(control(""))

@@ -8,7 +8,7 @@ from collections.abc import Collection
 
 from shared.audit.seal import SigningKey
 from shared.auditing.service import Progress
-from shared.bootstrap.adapters import Adapters
+from shared.bootstrap.adapters import Adapters, PromptAdapters
 from shared.bootstrap.sample import (
     SAMPLE_STABLE,
     local_canaries,
@@ -70,6 +70,7 @@ def for_local(
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
     from shared.adapters.local.sqlite_journal import JournaledAuditLog
     from shared.adapters.local.sqlite_lease import ProcessLease
+    from shared.adapters.local.sqlite_prompts import SqliteFeedbackStore, SqliteVariantStore
     from shared.adapters.local.sqlite_queue import SqliteTaskQueue, TaskSignal
     from shared.adapters.local.sqlite_routes import SqliteTrafficRouter
     from shared.adapters.local.sqlite_worker import SqliteTaskWorker
@@ -112,6 +113,11 @@ def for_local(
             SqliteChaosStore(database), SqliteChaosState(database), SystemClock()
         ),
         storage="read-only files (tamper-evident, not tamper-proof)",
+        prompts=PromptAdapters(
+            variants=SqliteVariantStore(database),
+            feedback=SqliteFeedbackStore(database),
+            model_name=None,  # no model is configured yet: a --model variant is refused
+        ),
     )
     services = build(settings, adapters, progress=progress)
     SqliteTaskWorker(

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Unpack
 
 from shared.audit.seal import SigningKey
-from shared.bootstrap.adapters import AdapterChoices, Adapters
+from shared.bootstrap.adapters import AdapterChoices, Adapters, PromptAdapters
 from shared.bootstrap.sample import (
     local_canaries,
     local_metrics,
@@ -39,9 +39,11 @@ def memory_adapters(
         InMemoryDeliveryGuard,
         InMemoryDirectory,
         InMemoryExportStore,
+        InMemoryFeedbackStore,
         InMemoryInvestigationStore,
         InMemoryNotifier,
         InMemoryTaskQueue,
+        InMemoryVariantStore,
     )
 
     routers, version_metrics = local_canaries()
@@ -67,6 +69,9 @@ def memory_adapters(
         investigators=simulated_investigators(),
         chaos=simulated_chaos(InMemoryChaosStore(), InMemoryChaosState(), clock),
         storage="memory (lost when the process ends)",
+        prompts=PromptAdapters(
+            variants=InMemoryVariantStore(), feedback=InMemoryFeedbackStore(), model_name=None
+        ),  # no language model in memory: a --model variant is refused
     )
     return replace(adapters, **chosen)
 

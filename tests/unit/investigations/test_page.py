@@ -319,7 +319,7 @@ def test_every_time_on_the_page_carries_its_date() -> None:
         logs=[LogEvidence(source="web", text="503 POST /pay", window=412, baseline=0, first=START)],
         headline=f"web: {headline(finding, END)}",
     )
-    opened = opened.model_copy(update={"narrative": NarrativeSummariser().summarise(opened)})
+    opened = opened.model_copy(update={"narrative": NarrativeSummariser().summarise(opened).text})
     assert "Sun 29 Nov" not in opened.headline + opened.narrative
 
     # When its page is read, some other day
