@@ -32,6 +32,7 @@ class Permission(StrEnum):
     CHAOS_OPERATE = "chaos-operate"
     CHAOS_HALT = "chaos-halt"
     PROMPT_READ = "prompt-read"
+    PROMPT_ORG_READ = "prompt-org-read"
 
     @property
     def team_scoped(self) -> bool:
@@ -74,6 +75,7 @@ ORG_ROLES_HOLDING: dict[Permission, frozenset[OrgRole]] = {
     Permission.SCHEDULER_RUN: frozenset({OrgRole.ORG_ADMIN}),
     Permission.CHAOS_HALT: frozenset({OrgRole.ORG_ADMIN}),
     Permission.PROMPT_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
+    Permission.PROMPT_ORG_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
 }
 """Org-wide roles that hold a permission in every team of the org."""
 
@@ -85,6 +87,7 @@ _ORG_WORDS = {
     Permission.AUDIT_READ: "the auditor role",
     Permission.AUDIT_ORG: "the auditor role",
     Permission.AUDIT_SEAL: "the org-admin or auditor role",
+    Permission.PROMPT_ORG_READ: "the org-admin or auditor role (a team admin: add --team)",
 }
 
 

@@ -48,25 +48,33 @@ class AddVariant(Command):
         return self
 
 
-class ListVariants(Command):
-    words = ("prompt", "variant", "list")
-    permission = Permission.PROMPT_READ
-    target_kind = "org"
-    purpose = "List the org's prompt variants, each at its newest version."
-    examples = ("sre prompt variant list",)
+class _Read(Command):
+    """A read of the org's variants: by an org admin or auditor anywhere; by a team admin with
+    `--team` naming their team."""
+
+    permission = Permission.PROMPT_ORG_READ
     team: OptionalTeam = None
 
+    def required(self) -> Permission:
+        """The team admin's permission when a team is named, else the org-wide one."""
+        return Permission.PROMPT_READ if self.team else Permission.PROMPT_ORG_READ
 
-class ShowVariant(Command):
+
+class ListVariants(_Read):
+    words = ("prompt", "variant", "list")
+    target_kind = "org"
+    purpose = "List the org's prompt variants, each at its newest version."
+    examples = ("sre prompt variant list", "sre prompt variant list --team payments")
+
+
+class ShowVariant(_Read):
     words = ("prompt", "variant", "show")
     positional = ("name",)
-    permission = Permission.PROMPT_READ
     target_kind = "variant"
     target_field = "name"
     purpose = "Show a prompt variant: what it is, and every version of it."
     examples = ("sre prompt variant show timeline",)
     name: VariantName
-    team: OptionalTeam = None
 
 
 class RetireVariant(Command):
