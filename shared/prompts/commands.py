@@ -8,9 +8,9 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from shared.commands.base import Command, OptionalTeam
-from shared.commands.free_text import FreeText
+from shared.commands.free_text import FreeText, LongText
 from shared.identity.rbac import Permission
-from shared.prompts.models import LONGEST_TEXT, Template, VariantName
+from shared.prompts.models import Template, VariantName
 
 InvestigationId = Annotated[str, Field(pattern=r"^inv-[0-9a-f]{6,12}$")]
 
@@ -34,7 +34,9 @@ class AddVariant(Command):
     name: VariantName
     template: Template | None = None
     model: bool = False
-    instructions: Annotated[str, Field(max_length=LONGEST_TEXT)] = ""
+    instructions: LongText = ""
+    """Cleaned and its secrets masked like a comment (it is shown to a model), at most 3,000
+    characters as typed (a variant may hold up to LONGEST_TEXT)."""
     temperature: float = Field(default=0.2, ge=0, le=1)
     max_tokens: int = Field(default=400, ge=50, le=2_000)
     few_shot: int = Field(default=3, ge=0, le=5)

@@ -130,3 +130,14 @@ def test_every_change_is_audited_with_the_variant_as_its_target(services: Servic
         ("sre prompt variant retire timeline", "variant:timeline", Outcome.REQUESTED),
         ("sre prompt variant retire timeline", "variant:timeline", Outcome.SUCCEEDED),
     ]
+
+
+def test_an_org_keeps_at_most_fifty_variants_every_version_counted(services: Services) -> None:
+    setup_teams(services)
+    for n in range(25):
+        for template in ("timeline-first", "cause-first"):
+            added = run(services, f"prompt variant add v{n:02d} --template {template}")
+            assert added.tone is Tone.OK, added
+    refused = run(services, "prompt variant add one-more --template timeline-first")
+    assert refused.failed
+    assert "keeps 50 prompt variants (every version counted) already" in _text(refused)
