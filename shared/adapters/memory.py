@@ -22,6 +22,7 @@ from shared.replies import Reply
 if TYPE_CHECKING:  # named in annotations only
     from shared.chaos.models import Experiment, LeverState, VerifiedResilience
     from shared.chaos.schedules import GameDay
+    from shared.prompts.models import Feedback, Variant
 
 
 class InMemoryDirectory:
@@ -420,3 +421,48 @@ class InMemoryChaosStore:
     def remove_game_day(self, org: OrgId, game_day_id: str) -> bool:
         with self._lock:
             return self._game_days.pop((org, game_day_id), None) is not None
+
+
+class InMemoryVariantStore:
+    """Prompt variants in a dictionary; a version is added once."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str, int], Variant] = {}
+
+    def add(self, variant: Variant) -> None:
+        with self._lock:
+            key = (variant.org, variant.name, variant.version)
+            if key in self._items:
+                raise ConflictError(f"{variant.name} v{variant.version} exists already")
+            self._items[key] = variant
+
+    def retire(self, variant: Variant) -> None:
+        self._items[(variant.org, variant.name, variant.version)] = variant
+
+    def list_for(self, org: OrgId) -> Sequence[Variant]:
+        found = [v for (o, _, _), v in self._items.items() if o == org]
+        return sorted(found, key=lambda v: (v.name, v.version))
+
+
+class InMemoryFeedbackStore:
+    """Verdicts on narratives in a dictionary: one per person per investigation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str, str], Feedback] = {}
+
+    def add(self, feedback: Feedback) -> Feedback | None:
+        with self._lock:
+            key = (feedback.org, feedback.investigation_id, feedback.by)
+            if key in self._items:
+                return self._items[key]
+            self._items[key] = feedback
+            return None
+
+    def for_investigation(self, org: OrgId, investigation_id: str) -> Sequence[Feedback]:
+        found = [f for (o, i, _), f in self._items.items() if (o, i) == (org, investigation_id)]
+        return sorted(found, key=lambda f: f.at)
+
+    def list_for(self, org: OrgId) -> Sequence[Feedback]:
+        return sorted((f for (o, _, _), f in self._items.items() if o == org), key=lambda f: f.at)

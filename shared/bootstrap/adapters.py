@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from shared.investigations.ports import InvestigationStore, Summariser
     from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
     from shared.prompts.language import LanguageModel
+    from shared.prompts.ports import FeedbackStore, VariantStore
     from shared.quotas.ports import Quotas
     from shared.telemetry.metrics_files import MetricsFiles
     from shared.telemetry.ports import LogSource, MetricsSource
@@ -37,6 +38,15 @@ class ChaosAdapters:
     injector: FaultInjector
     lever: SafetyLever
     metrics: FaultMetrics
+
+
+@dataclass(frozen=True)
+class PromptAdapters:
+    """What prompt variants need: their store and the feedback on narratives (the language
+    model is `Adapters.model`)."""
+
+    variants: VariantStore
+    feedback: FeedbackStore
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ class Adapters:
     """How the audit storage protects entries, as `sre audit verify` reports it."""
     quotas: Quotas
     """Each team's quota counters and the org's limits (conditional atomic counters)."""
+    prompts: PromptAdapters
 
 
 class AdapterChoices(TypedDict, total=False):
@@ -104,3 +115,4 @@ class AdapterChoices(TypedDict, total=False):
     model: LanguageModel | None
     storage: str
     quotas: Quotas
+    prompts: PromptAdapters

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 
 from shared.audit.seal import SigningKey
-from shared.bootstrap.adapters import Adapters, ChaosAdapters
+from shared.bootstrap.adapters import Adapters, ChaosAdapters, PromptAdapters
 from shared.bootstrap.sample import local_metrics
 from shared.bootstrap.wiring import Services, build, language_model, quiet
 from shared.config import ENVIRONMENT, Settings
@@ -64,6 +64,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
     from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
+    from shared.adapters.aws.dynamodb_prompts import DynamoDbFeedbackStore, DynamoDbVariantStore
     from shared.adapters.aws.dynamodb_quotas import DynamoDbQuotas
     from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
     from shared.adapters.aws.s3_audit import S3AuditLog
@@ -94,6 +95,10 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         model=language_model(settings),
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
         quotas=DynamoDbQuotas(table=settings.table_name),
+        prompts=PromptAdapters(
+            variants=DynamoDbVariantStore(table=settings.table_name),
+            feedback=DynamoDbFeedbackStore(table=settings.table_name),
+        ),
     )
 
 

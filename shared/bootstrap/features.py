@@ -16,6 +16,7 @@ from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.registry import CommandSet
 from shared.doctor import RunDoctor, model_fact
 from shared.investigations.commands import INVESTIGATION_COMMANDS
+from shared.prompts.commands import FEEDBACK_COMMANDS, PROMPT_COMMANDS
 from shared.quotas.commands import QUOTA_COMMANDS
 from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.services.commands import SERVICE_COMMANDS
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.identity.admins import ConfiguredAdmin
     from shared.identity.models import OrgId
     from shared.investigations.page import PageServer
+    from shared.investigations.ports import Summariser
     from shared.quotas.service import QuotaService
     from shared.services.ports import ServiceUse
 
@@ -49,10 +51,12 @@ COMMANDS = CommandSet(
         RunDoctor,
         *SERVICE_COMMANDS,
         *INVESTIGATION_COMMANDS,
+        *FEEDBACK_COMMANDS,
         *ALERT_COMMANDS,
         *SCHEDULER_COMMANDS,
         *CANARY_COMMANDS,
         *CHAOS_COMMANDS,
+        *PROMPT_COMMANDS,
         *AUDIT_COMMANDS,
         *QUOTA_COMMANDS,
     )
@@ -95,7 +99,21 @@ class Features:
             .lazy(CHAOS_COMMANDS, self._chaos_handlers)
             .lazy(AUDIT_COMMANDS, lambda: self._audit().handlers())
             .lazy(QUOTA_COMMANDS, lambda: self._quotas().handlers())
+            .lazy(PROMPT_COMMANDS, self._prompts)
+            .lazy(FEEDBACK_COMMANDS, self._feedback)
         )
+
+    def _prompts(self) -> Handlers:
+        from shared.prompts.service import PromptVariants
+
+        model = self._a.model.name if self._a.model else None
+        return PromptVariants(store=self._a.prompts.variants, model_name=model).handlers()
+
+    def _feedback(self) -> Handlers:
+        from shared.prompts.feedback import NarrativeFeedback
+
+        store, investigations = self._a.prompts.feedback, self._a.investigations
+        return NarrativeFeedback(store=store, investigations=investigations).handlers()
 
     def _teams(self) -> Handlers:
         from shared.teams.service import TeamService
@@ -144,7 +162,7 @@ class Features:
             store=a.investigations,
             pages=self.pages(),
             logs=a.logs,
-            summariser=a.summariser,
+            summariser=a.summariser or _control(),
             files=a.files,
             notifier=a.notifier,
             activity=ChaosActivity(store=a.chaos.store) if a.chaos else None,
@@ -313,3 +331,12 @@ class ServiceUses:
             + [ServiceUse(kind="canary", name=c.id) for c in canaries]
             + [ServiceUse(kind="chaos experiment", name=x) for x in experiments]
         )
+
+
+def _control() -> Summariser:
+    """The narrative of every org's control variant (`cause-first` v1), where the deployment
+    names no summariser of its own."""
+    from shared.prompts.models import control
+    from shared.prompts.templates import TemplateSummariser
+
+    return TemplateSummariser(control(""))

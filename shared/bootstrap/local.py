@@ -8,7 +8,7 @@ from collections.abc import Collection
 
 from shared.audit.seal import SigningKey
 from shared.auditing.service import Progress
-from shared.bootstrap.adapters import Adapters
+from shared.bootstrap.adapters import Adapters, PromptAdapters
 from shared.bootstrap.sample import (
     SAMPLE_STABLE,
     local_canaries,
@@ -70,6 +70,7 @@ def for_local(
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
     from shared.adapters.local.sqlite_journal import JournaledAuditLog
     from shared.adapters.local.sqlite_lease import ProcessLease
+    from shared.adapters.local.sqlite_prompts import SqliteFeedbackStore, SqliteVariantStore
     from shared.adapters.local.sqlite_queue import SqliteTaskQueue, TaskSignal
     from shared.adapters.local.sqlite_quotas import SqliteQuotas
     from shared.adapters.local.sqlite_routes import SqliteTrafficRouter
@@ -115,6 +116,10 @@ def for_local(
         model=language_model(settings),
         storage="read-only files (tamper-evident, not tamper-proof)",
         quotas=SqliteQuotas(database),
+        prompts=PromptAdapters(
+            variants=SqliteVariantStore(database),
+            feedback=SqliteFeedbackStore(database),
+        ),
     )
     services = build(settings, adapters, progress=progress)
     SqliteTaskWorker(

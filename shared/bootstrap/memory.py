@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Unpack
 
 from shared.audit.seal import SigningKey
-from shared.bootstrap.adapters import AdapterChoices, Adapters
+from shared.bootstrap.adapters import AdapterChoices, Adapters, PromptAdapters
 from shared.bootstrap.sample import (
     local_canaries,
     local_metrics,
@@ -39,9 +39,11 @@ def memory_adapters(
         InMemoryDeliveryGuard,
         InMemoryDirectory,
         InMemoryExportStore,
+        InMemoryFeedbackStore,
         InMemoryInvestigationStore,
         InMemoryNotifier,
         InMemoryTaskQueue,
+        InMemoryVariantStore,
     )
     from shared.adapters.memory_quotas import InMemoryQuotas
 
@@ -70,6 +72,7 @@ def memory_adapters(
         model=None,
         storage="memory (lost when the process ends)",
         quotas=InMemoryQuotas(),
+        prompts=PromptAdapters(variants=InMemoryVariantStore(), feedback=InMemoryFeedbackStore()),
     )
     return replace(adapters, **chosen)
 

@@ -54,6 +54,7 @@ TargetKind = Literal[
     "user",
     "channel",
     "org",
+    "variant",
 ]
 """The kind of thing a command acts on, as its audit entry names it (`alert:p99-high`)."""
 

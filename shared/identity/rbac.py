@@ -31,6 +31,8 @@ class Permission(StrEnum):
     CANARY_OPERATE = "canary-operate"
     CHAOS_OPERATE = "chaos-operate"
     CHAOS_HALT = "chaos-halt"
+    PROMPT_READ = "prompt-read"
+    PROMPT_ORG_READ = "prompt-org-read"
 
     @property
     def team_scoped(self) -> bool:
@@ -52,6 +54,7 @@ TEAM_ROLE_NEEDED: dict[Permission, Role] = {
     Permission.CANARY_OPERATE: Role.OPERATOR,
     Permission.CHAOS_OPERATE: Role.OPERATOR,
     Permission.CHAOS_HALT: Role.RESPONDER,
+    Permission.PROMPT_READ: Role.ADMIN,
 }
 """The least team role that holds each team-scoped permission."""
 
@@ -71,6 +74,8 @@ ORG_ROLES_HOLDING: dict[Permission, frozenset[OrgRole]] = {
     Permission.ALERT_READ: frozenset({OrgRole.AUDITOR}),
     Permission.SCHEDULER_RUN: frozenset({OrgRole.ORG_ADMIN}),
     Permission.CHAOS_HALT: frozenset({OrgRole.ORG_ADMIN}),
+    Permission.PROMPT_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
+    Permission.PROMPT_ORG_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
 }
 """Org-wide roles that hold a permission in every team of the org."""
 
@@ -82,6 +87,7 @@ _ORG_WORDS = {
     Permission.AUDIT_READ: "the auditor role",
     Permission.AUDIT_ORG: "the auditor role",
     Permission.AUDIT_SEAL: "the org-admin or auditor role",
+    Permission.PROMPT_ORG_READ: "the org-admin or auditor role (a team admin: add --team)",
 }
 
 

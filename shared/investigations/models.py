@@ -33,6 +33,14 @@ class TimelineEntry(Frozen):
         return f"@{self.actor} {self.kind}{said}"
 
 
+class Narrative(Frozen):
+    """The account of an investigation and who wrote it (`cause-first v1 · 3f9c2a1b7d0e`, or
+    `rule-based` for the fallback)."""
+
+    text: str
+    by: str
+
+
 class Investigation(Frozen):
     """An investigation of one service, owned by one team, worked by its participants."""
 
@@ -52,6 +60,8 @@ class Investigation(Frozen):
     summary: str = ""
     narrative: str = ""
     """What happened, in a few sentences (the summariser's account)."""
+    narrated_by: str = ""
+    """Who wrote the narrative: a prompt variant and its hash, or `rule-based` (older ones: "")."""
     logs: list[LogEvidence] = Field(default_factory=list)
     """What the service's logs say about the window, where it has a log workspace."""
     shared_with: list[str] = Field(default_factory=list)

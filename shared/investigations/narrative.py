@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.investigations.models import Investigation
+from shared.investigations.models import Investigation, Narrative
 from shared.telemetry.judgement import fmt, times
 from shared.telemetry.models import Finding, Judgement
 from shared.times import clock, moment
@@ -50,13 +50,17 @@ def _without_changes(investigation: Investigation) -> str:
     return f"No change in {', '.join(steady)}. Could not judge {unjudged}."
 
 
+RULE_BASED = "rule-based"
+"""Who wrote a narrative when no prompt variant did (the fallback)."""
+
+
 class NarrativeSummariser:
     """Orders the changes by onset and says what came first and what it followed."""
 
-    def summarise(self, investigation: Investigation) -> str:
+    def summarise(self, investigation: Investigation) -> Narrative:
         """A short account: the first change, what it followed, then the rest in order, and
-        which signals could not be judged."""
-        return account(investigation)
+        which signals could not be judged; by `rule-based`."""
+        return Narrative(text=account(investigation), by=RULE_BASED)
 
 
 def account(investigation: Investigation, *, dated: bool = False) -> str:

@@ -90,9 +90,15 @@ def _dated(investigation: Investigation) -> tuple[str, str]:
         )
         if title == f"{service}: {headline(first, at)}":
             title = f"{service}: {headline(first, at, dated=True)}"
-    if told == NarrativeSummariser().summarise(investigation):
+    if told == NarrativeSummariser().summarise(investigation).text:
         told = account(investigation, dated=True)
     return title, told
+
+
+def _narrated_by(investigation: Investigation) -> str:
+    """The page's footer line saying who wrote the narrative (older investigations: none)."""
+    by = investigation.narrated_by
+    return f'<p class="meta" id="narrated-by">Narrative: {html.escape(by)}</p>' if by else ""
 
 
 STYLE = """
@@ -136,6 +142,7 @@ def render(investigation: Investigation, panels: Mapping[Signal, bytes]) -> str:
 {f'<h2>Logs</h2><ul id="logs">{logs}</ul>' if logs else ""}
 <h2>Timeline</h2><ul id="timeline">{timeline}</ul>
 <p class="meta">Participants: {e(", ".join("@" + p for p in investigation.participants))}</p>
+{_narrated_by(investigation)}
 </body></html>"""
 
 

@@ -8,15 +8,15 @@ from datetime import datetime
 from typing import Protocol
 
 from shared.identity.models import OrgId
-from shared.investigations.models import Investigation
+from shared.investigations.models import Investigation, Narrative
 from shared.telemetry.models import Event
 
 
 class Summariser(Protocol):
     """Tells an investigation in a few sentences (a rule-based narrative; an AI model later)."""
 
-    def summarise(self, investigation: Investigation) -> str:
-        """The account shown first in the report and on the page."""
+    def summarise(self, investigation: Investigation) -> Narrative:
+        """The account shown first in the report and on the page, and who wrote it."""
 
 
 class InvestigationStore(Protocol):

@@ -24,7 +24,12 @@ from shared.investigations.coverage import (
 )
 from shared.investigations.events import audited
 from shared.investigations.joins import AlertJoins, report_place
-from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
+from shared.investigations.models import (
+    Investigation,
+    InvestigationStatus,
+    Narrative,
+    TimelineEntry,
+)
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, ServiceActivity, Summariser
@@ -150,10 +155,13 @@ class InvestigationService:
             events=listed(events, findings),
             reported_in=report_place(ctx.invocation.reply_to),
         )
-        narrative = self._narrative(opened)
-        investigation = self._store.save(opened.model_copy(update={"narrative": narrative}))
-        reply = reply.model_copy(update={"text": f"{narrative}\n{reply.text}".strip()})
+        told = self._narrative(opened)
+        investigation = self._store.save(
+            opened.model_copy(update={"narrative": told.text, "narrated_by": told.by})
+        )
+        reply = reply.model_copy(update={"text": f"{told.text}\n{reply.text}".strip()})
         reply = with_actions(reply, investigation)
+        reply = reply.model_copy(update={"buttons": [*reply.buttons, *_judging(investigation)]})
         link = self._pages.link(investigation, ctx.now)
         chart = Image(
             name=f"{investigation.id}.png",
@@ -161,7 +169,10 @@ class InvestigationService:
             png_base64=base64.b64encode(self._pages.chart(investigation)).decode(),
         )
         reply = reply.model_copy(
-            update={"fields": [*reply.fields, ("Page", link)], "images": [chart]}
+            update={
+                "fields": [*reply.fields, ("Page", link), ("Narrative", told.by)],
+                "images": [chart],
+            }
         )
         return also_open(reply, already, now=ctx.now) if already else reply
 
@@ -171,7 +182,7 @@ class InvestigationService:
         open_ = [i for i in found if i.service == service and i.status is InvestigationStatus.OPEN]
         return open_[0] if open_ else None
 
-    def _narrative(self, investigation: Investigation) -> str:
+    def _narrative(self, investigation: Investigation) -> Narrative:
         """The summariser's account; the rule-based one if it fails (a model may time out)."""
         try:
             return self._summariser.summarise(investigation)
@@ -282,3 +293,15 @@ def report(
         fields=fields,
         refs=tuple(user_ref(by) for by in sorted({e.by for e in [*events, *near]} - {""})),
     )
+
+
+def _judging(investigation: Investigation) -> list[Button]:
+    """Helpful and Wrong (asking what was wrong, optionally) for a report with a narrative: the
+    prompt variants' online quality (`sre investigation feedback`, once per person)."""
+    if not investigation.narrative:
+        return []
+    command = f"sre investigation feedback {investigation.id} --team={investigation.team}"
+    return [
+        Button(label="Helpful", command=f"{command} helpful"),
+        Button(label="Wrong", command=f"{command} wrong", prompt="What was wrong? (optional)"),
+    ]

@@ -58,6 +58,17 @@ def test_an_investigation_is_stored_and_read_back(store: InvestigationStore) -> 
     assert store.get(OrgId("T2"), "inv-1") is None
 
 
+def test_its_narrative_is_read_back_with_who_wrote_it(store: InvestigationStore) -> None:
+    told = {
+        "narrative": "Error rate moved first.",
+        "narrated_by": "timeline-first v2 · 3f9c2a1b7d0e",
+    }
+    store.save(_investigation("inv-1").model_copy(update=told))
+    found = store.get(ORG, "inv-1")
+    assert found is not None
+    assert found.narrated_by == "timeline-first v2 · 3f9c2a1b7d0e"
+
+
 def test_a_stale_write_is_refused_and_the_newer_kept(store: InvestigationStore) -> None:
     first = store.save(_investigation("inv-1"))
     comment = TimelineEntry(time=NOW, actor="U2", kind="comment", text="rolled back")

@@ -103,6 +103,13 @@ MATRIX: dict[str, set[str]] = {
     "chaos halt --all": ORG_ADMINS,
     "chaos unhalt": ORG_ADMINS,
     "chaos unschedule chs-000000 --team {t}": {"operator", "admin"},
+    "investigation feedback inv-000000 helpful --team {t}": {"responder", "operator", "admin"},
+    "prompt variant add timeline --template timeline-first": ORG_ADMINS,
+    "prompt variant list": {"org-admin", "auditor"},
+    "prompt variant list --team {t}": {"admin", "org-admin", "auditor"},
+    "prompt variant show cause-first": {"org-admin", "auditor"},
+    "prompt variant show cause-first --team {t}": {"admin", "org-admin", "auditor"},
+    "prompt variant retire timeline": ORG_ADMINS,
 }
 TEAM_SCOPED = {template for template in MATRIX if "{" in template}
 

@@ -87,7 +87,15 @@ def test_an_investigation_is_recorded_and_worked_together(services: Services) ->
     investigation_id = dict(report.fields)["Investigation"].split()[0]
     assert report.receipt  # opening is audited
     buttons = {b.label: b for b in report.buttons}
-    assert list(buttons) == ["Join", "Comment", "Escalate", "Resolve", "Show timeline"]
+    assert list(buttons) == [
+        "Join",
+        "Comment",
+        "Escalate",
+        "Resolve",
+        "Show timeline",
+        "Helpful",
+        "Wrong",
+    ]
     # WHEN a colleague joins from the button, comments and resolves from the prompting buttons
     assert run(services, buttons["Join"].command, user="ann").tone is Tone.OK
     commented = run(services, buttons["Comment"].with_answer("rolled back v42"), user="ann")

@@ -6,20 +6,20 @@ from __future__ import annotations
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.investigations.models import Investigation
+from shared.investigations.models import Investigation, Narrative
 from shared.investigations.ports import Summariser
 from shared.replies import Reply
 from tests.support import NOW, memory_adapters, run, setup_teams
 
 
 class _Broken:
-    def summarise(self, investigation: Investigation) -> str:
+    def summarise(self, investigation: Investigation) -> Narrative:
         raise TimeoutError("the model did not answer")
 
 
 class _Terse:
-    def summarise(self, investigation: Investigation) -> str:
-        return f"{len(investigation.findings)} signals moved."
+    def summarise(self, investigation: Investigation) -> Narrative:
+        return Narrative(text=f"{len(investigation.findings)} signals moved.", by="terse v3")
 
 
 def _report(summariser: Summariser | None) -> Reply:
@@ -37,10 +37,21 @@ def _report(summariser: Summariser | None) -> Reply:
 
 
 def test_a_summariser_given_to_the_composition_root_tells_the_report() -> None:
-    assert _report(_Terse()).text.splitlines()[0] == "4 signals moved."
+    report = _report(_Terse())
+    assert report.text.splitlines()[0] == "4 signals moved."
+    assert ("Narrative", "terse v3") in report.fields
 
 
 def test_a_failing_summariser_falls_back_to_the_narrative() -> None:
     report = _report(_Broken())
     assert not report.failed
     assert report.text.startswith("Saturation moved first, at 08:52 UTC")
+    assert ("Narrative", "rule-based") in report.fields
+
+
+def test_with_no_summariser_the_control_variant_tells_the_report_and_signs_it() -> None:
+    report = _report(None)
+    assert report.text.startswith("Saturation moved first, at 08:52 UTC")
+    (by,) = [value for key, value in report.fields if key == "Narrative"]
+    assert by.startswith("cause-first v1 · ")
+    assert len(by.removeprefix("cause-first v1 · ")) == 12

@@ -187,6 +187,13 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "valid_for": st.sampled_from(["30d", "7d"]),
     "every": st.none() | st.just("7d"),
     "value": st.sampled_from(["50", "0", "unlimited"]),
+    "template": st.none() | st.sampled_from(["cause-first", "timeline-first"]),
+    "model": st.booleans(),
+    "instructions": _text,
+    "temperature": st.floats(min_value=0, max_value=1),
+    "max_tokens": st.integers(min_value=50, max_value=2000),
+    "few_shot": st.integers(min_value=0, max_value=5),
+    "verdict": st.sampled_from(["helpful", "wrong"]),
 }
 
 

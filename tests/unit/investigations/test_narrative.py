@@ -42,7 +42,7 @@ def test_the_narrative_orders_changes_by_onset_whatever_their_rank() -> None:
     errors = _finding(Signal.ERROR_RATE, 5, 0.1, 3.0)
     traffic = _finding(Signal.TRAFFIC, 3, 1000.0, 250.0).model_copy(update={"near": deploy})
     log = LogEvidence(source="error logs", text="pool timeout", window=40, baseline=0)
-    text = NarrativeSummariser().summarise(_investigation([errors, traffic], [log]))
+    text = NarrativeSummariser().summarise(_investigation([errors, traffic], [log])).text
     assert text == (
         "Traffic moved first, at 09:03 UTC, 3 min after deploy v7. "
         "Then error rate at 09:05 (30.0×). "
@@ -51,7 +51,7 @@ def test_the_narrative_orders_changes_by_onset_whatever_their_rank() -> None:
 
 
 def test_a_quiet_investigation_says_nothing_moved() -> None:
-    assert NarrativeSummariser().summarise(_investigation([])) == (
+    assert NarrativeSummariser().summarise(_investigation([])).text == (
         "Nothing in api's golden signals moved beyond its baseline."
     )
 
@@ -65,13 +65,13 @@ def test_a_narrative_never_says_nothing_moved_of_signals_it_could_not_judge() ->
     ]
     quiet = _investigation([]).model_copy(update={"verdicts": verdicts})
     # THEN its account says what it could not judge, and no all-clear
-    text = NarrativeSummariser().summarise(quiet)
+    text = NarrativeSummariser().summarise(quiet).text
     assert "moved beyond" not in text
     assert text == (
         "No change in p99 latency. Could not judge error rate (no data), traffic (no data)."
     )
     blind = quiet.model_copy(update={"verdicts": verdicts[1:]})
-    assert NarrativeSummariser().summarise(blind) == (
+    assert NarrativeSummariser().summarise(blind).text == (
         "Nothing in api's golden signals could be judged: error rate (no data), traffic (no data)."
     )
 
@@ -83,6 +83,6 @@ def test_a_transient_change_is_told_with_its_duration() -> None:
     errors = _finding(Signal.ERROR_RATE, 40, 0.1, 3.0).model_copy(
         update={"end": NOW.replace(minute=50)}
     )
-    assert NarrativeSummariser().summarise(_investigation([errors, dip])) == (
+    assert NarrativeSummariser().summarise(_investigation([errors, dip])).text == (
         "Traffic moved first, at 09:38 UTC for 20 min. Then error rate at 09:40 (30.0× for 10 min)."
     )

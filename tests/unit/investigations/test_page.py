@@ -319,7 +319,7 @@ def test_every_time_on_the_page_carries_its_date() -> None:
         logs=[LogEvidence(source="web", text="503 POST /pay", window=412, baseline=0, first=START)],
         headline=f"web: {headline(finding, END)}",
     )
-    opened = opened.model_copy(update={"narrative": NarrativeSummariser().summarise(opened)})
+    opened = opened.model_copy(update={"narrative": NarrativeSummariser().summarise(opened).text})
     assert "Sun 29 Nov" not in opened.headline + opened.narrative
 
     # When its page is read, some other day
@@ -370,3 +370,9 @@ def test_a_borrowed_baseline_is_dated_on_the_page() -> None:
     assert "judged against the earliest 90 points, Sun 29 Nov 20:38\N{EN DASH}22:08 UTC" in _text(
         page
     )
+
+
+def test_the_page_says_who_wrote_the_narrative_and_an_older_one_says_nothing() -> None:
+    signed = _investigation(narrative="n", narrated_by="timeline v2 · 3f9c2a1b7d0e")
+    assert _text(render(signed, {}), "narrated-by") == "Narrative: timeline v2 · 3f9c2a1b7d0e"
+    assert 'id="narrated-by"' not in render(_investigation(narrative="n"), {})

@@ -1,0 +1,65 @@
+"""Prompt variants and feedback in the app's DynamoDB table: `ORG#<org>` /
+`PROMPT#<name>#<version, zero-padded>` items, and `PROMPTFB#<investigation>#<user>` beside them;
+each is written once, by a condition that it does not exist yet."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared.adapters.aws import dynamodb_items as items
+from shared.errors import ConflictError
+from shared.identity.models import OrgId
+from shared.prompts.models import Feedback, Variant
+
+
+def _variant_key(variant: Variant) -> str:
+    return f"PROMPT#{variant.name}#{variant.version:06d}"
+
+
+class DynamoDbVariantStore(items.DynamoDbOrgStore):
+    """The VariantStore port on DynamoDB."""
+
+    def add(self, variant: Variant) -> None:
+        found = items.item(f"ORG#{variant.org}", _variant_key(variant), variant)
+        try:
+            self._client.put_item(
+                TableName=self._table, Item=found, ConditionExpression="attribute_not_exists(pk)"
+            )
+        except self._client.exceptions.ConditionalCheckFailedException as error:
+            raise ConflictError(f"{variant.name} v{variant.version} exists already") from error
+
+    def retire(self, variant: Variant) -> None:
+        found = items.item(f"ORG#{variant.org}", _variant_key(variant), variant)
+        self._client.put_item(TableName=self._table, Item=found)
+
+    def list_for(self, org: OrgId) -> Sequence[Variant]:
+        found = [Variant.model_validate(items.body(i)) for i in self._query(org, "PROMPT#")]
+        return sorted(found, key=lambda v: (v.name, v.version))
+
+
+class DynamoDbFeedbackStore(items.DynamoDbOrgStore):
+    """The FeedbackStore port on DynamoDB: one item per person per investigation."""
+
+    def add(self, feedback: Feedback) -> Feedback | None:
+        sk = f"PROMPTFB#{feedback.investigation_id}#{feedback.by}"
+        found = items.item(f"ORG#{feedback.org}", sk, feedback)
+        try:
+            self._client.put_item(
+                TableName=self._table, Item=found, ConditionExpression="attribute_not_exists(pk)"
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            earlier = self._get(feedback.org, sk)
+            return Feedback.model_validate(items.body(earlier)) if earlier else None
+        return None
+
+    def for_investigation(self, org: OrgId, investigation_id: str) -> Sequence[Feedback]:
+        found = self._query(org, f"PROMPTFB#{investigation_id}#")
+        return sorted((Feedback.model_validate(items.body(i)) for i in found), key=_at)
+
+    def list_for(self, org: OrgId) -> Sequence[Feedback]:
+        found = self._query(org, "PROMPTFB#")
+        return sorted((Feedback.model_validate(items.body(i)) for i in found), key=_at)
+
+
+def _at(feedback: Feedback) -> str:
+    return feedback.at.isoformat()

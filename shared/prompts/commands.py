@@ -1,0 +1,119 @@
+"""Prompt variant commands (org admins change them; team admins and auditors read them), and the
+feedback a report's Helpful / Wrong buttons give."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from shared.commands.base import Command, OptionalTeam
+from shared.commands.free_text import FreeText, LongText
+from shared.identity.rbac import Permission
+from shared.prompts.models import Template, VariantName
+
+InvestigationId = Annotated[str, Field(pattern=r"^inv-[0-9a-f]{6,12}$")]
+
+
+class AddVariant(Command):
+    may_change_nothing = True
+    words = ("prompt", "variant", "add")
+    positional = ("name",)
+    permission = Permission.ORG_ADMIN
+    target_kind = "variant"
+    target_field = "name"
+    mutates = True
+    purpose = (
+        "Add a prompt variant of the investigation's narrative (a changed one under the same "
+        "name is its next version): a rule-based template, or a model's instructions."
+    )
+    examples = (
+        "sre prompt variant add timeline --template timeline-first",
+        'sre prompt variant add brief --model --instructions "Name the first cause first."',
+    )
+    name: VariantName
+    template: Template | None = None
+    model: bool = False
+    instructions: LongText = ""
+    """Cleaned and its secrets masked like a comment (it is shown to a model), at most 3,000
+    characters as typed (a variant may hold up to LONGEST_TEXT)."""
+    temperature: float = Field(default=0.2, ge=0, le=1)
+    max_tokens: int = Field(default=400, ge=50, le=2_000)
+    few_shot: int = Field(default=3, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> AddVariant:
+        if (self.template is None) == (not self.model):
+            raise ValueError("give exactly one of --template cause-first|timeline-first or --model")
+        if self.template is not None and self.instructions:
+            raise ValueError("--instructions are for a --model variant (a template has none)")
+        return self
+
+
+class _Read(Command):
+    """A read of the org's variants: by an org admin or auditor anywhere; by a team admin with
+    `--team` naming their team."""
+
+    permission = Permission.PROMPT_ORG_READ
+    team: OptionalTeam = None
+
+    def required(self) -> Permission:
+        """The team admin's permission when a team is named, else the org-wide one."""
+        return Permission.PROMPT_READ if self.team else Permission.PROMPT_ORG_READ
+
+
+class ListVariants(_Read):
+    words = ("prompt", "variant", "list")
+    target_kind = "org"
+    purpose = "List the org's prompt variants, each at its newest version."
+    examples = ("sre prompt variant list", "sre prompt variant list --team payments")
+
+
+class ShowVariant(_Read):
+    words = ("prompt", "variant", "show")
+    positional = ("name",)
+    target_kind = "variant"
+    target_field = "name"
+    purpose = "Show a prompt variant: what it is, and every version of it."
+    examples = ("sre prompt variant show timeline",)
+    name: VariantName
+
+
+class RetireVariant(Command):
+    may_change_nothing = True
+    words = ("prompt", "variant", "retire")
+    positional = ("name",)
+    permission = Permission.ORG_ADMIN
+    target_kind = "variant"
+    target_field = "name"
+    mutates = True
+    purpose = "Retire a prompt variant: kept in history, never chosen again."
+    examples = ("sre prompt variant retire timeline",)
+    name: VariantName
+
+
+class GiveFeedback(Command):
+    may_change_nothing = True
+    words = ("investigation", "feedback")
+    positional = ("id", "verdict", "comment")
+    rest = "comment"
+    permission = Permission.INVESTIGATE
+    target_kind = "investigation"
+    target_field = "id"
+    mutates = True
+    purpose = (
+        "Say whether an investigation's narrative was helpful or wrong (once each: the report's "
+        "Helpful / Wrong buttons)."
+    )
+    examples = (
+        "sre investigation feedback inv-3f9c2a helpful",
+        "sre investigation feedback inv-3f9c2a wrong the deploy was not the cause",
+    )
+    id: InvestigationId
+    verdict: Literal["helpful", "wrong"]
+    comment: FreeText = ""
+    team: OptionalTeam = None
+
+
+PROMPT_COMMANDS: tuple[type[Command], ...] = (AddVariant, ListVariants, ShowVariant, RetireVariant)
+FEEDBACK_COMMANDS: tuple[type[Command], ...] = (GiveFeedback,)

@@ -1,0 +1,143 @@
+"""Prompt variants through the bus: an org admin adds versions of them, retires them; team admins
+and auditors read them; everything else is refused with a clear answer, every change audited."""
+
+from __future__ import annotations
+
+from shared.audit.models import ORG_STREAM, Outcome, StreamKey
+from shared.bootstrap.wiring import Services
+from shared.replies import Reply, Tone
+from tests.support import ORG, records, run, setup_teams
+
+
+def _hash(reply: Reply) -> str:
+    """The 12 hex of `Prompt variant timeline v1 · 6024c3885dc7 added`."""
+    return reply.title.split(" · ")[1].split()[0]
+
+
+def _text(reply: Reply) -> str:
+    return "\n".join([reply.title, reply.text, *(f"{k}: {v}" for k, v in reply.fields)])
+
+
+def test_a_changed_variant_under_the_same_name_is_its_next_version_and_the_old_stays(
+    services: Services,
+) -> None:
+    # GIVEN an org admin who added `timeline` as the timeline-first template
+    setup_teams(services)
+    first = run(services, "prompt variant add timeline --template timeline-first")
+    assert first.tone is Tone.OK, first
+    assert first.title.startswith("Prompt variant timeline v1 · ")
+    # WHEN it is added again as cause-first
+    second = run(services, "prompt variant add timeline --template cause-first")
+    # THEN it is version 2, with another hash, and v1 stays in its history
+    assert second.title.startswith("Prompt variant timeline v2 · ")
+    assert _hash(second) != _hash(first)
+    shown = _text(run(services, "prompt variant show timeline"))
+    assert "Kind: template cause-first" in shown
+    assert f"v2 · {_hash(second)} · by @root at 09:30 UTC\nv1 · {_hash(first)} · by" in shown
+
+
+def test_the_same_content_again_changes_nothing(services: Services) -> None:
+    setup_teams(services)
+    added = run(services, "prompt variant add timeline --template timeline-first")
+    again = run(services, "prompt variant add timeline --template timeline-first")
+    assert not again.failed
+    assert again.title == (
+        f"Nothing to change: timeline v1 is that variant already (timeline v1 · {_hash(added)})."
+    )
+    assert "timeline` v2" not in run(services, "prompt variant list").text
+
+
+def test_the_list_has_the_implicit_control_and_marks_retired_ones(services: Services) -> None:
+    setup_teams(services)
+    run(services, "prompt variant add timeline --template timeline-first")
+    retired = run(services, "prompt variant retire timeline")
+    assert retired.tone is Tone.OK
+    assert "stays in history and is never chosen again" in retired.text
+    listed = run(services, "prompt variant list", user="aud")
+    lines = listed.text.splitlines()
+    assert lines[0].startswith("`cause-first` v1 · ")
+    assert lines[0].endswith("template cause-first · control")
+    assert lines[1].startswith("`timeline` v1 · ")
+    assert lines[1].endswith("template timeline-first · retired")
+    again = run(services, "prompt variant retire timeline")
+    assert again.title == "Nothing to change: timeline is retired already."
+
+
+def test_a_model_variant_is_refused_where_no_model_is_configured(services: Services) -> None:
+    setup_teams(services)
+    reply = run(services, 'prompt variant add brief --model --instructions "Name the cause."')
+    assert reply.failed
+    assert "no language model is configured for this deployment" in _text(reply)
+    assert "brief" not in run(services, "prompt variant list").text
+
+
+def test_the_control_cannot_be_changed_or_retired(services: Services) -> None:
+    setup_teams(services)
+    added = run(services, "prompt variant add cause-first --template timeline-first")
+    retired = run(services, "prompt variant retire cause-first")
+    assert added.failed and retired.failed
+    assert "every org's control" in _text(added)
+    assert "cannot be retired" in _text(retired)
+
+
+def test_bad_input_gets_a_usage_answer(services: Services) -> None:
+    setup_teams(services)
+    both = run(services, "prompt variant add x2 --template cause-first --model")
+    neither = run(services, "prompt variant add timeline")
+    unknown = run(services, "prompt variant add timeline --template haiku")
+    for reply in (both, neither, unknown):
+        assert reply.tone is Tone.USAGE, reply
+    assert "give exactly one of --template cause-first|timeline-first or --model" in _text(both)
+    missing = run(services, "prompt variant show nothing-here")
+    assert missing.failed
+    assert "There is no prompt variant `nothing-here`. Known: cause-first." in _text(missing)
+
+
+def test_only_an_org_admin_changes_variants_and_team_admins_and_auditors_read_them(
+    services: Services,
+) -> None:
+    setup_teams(services)
+    run(services, "prompt variant add timeline --template timeline-first")
+    denied = run(services, "prompt variant add brief --template cause-first", user="ann")
+    assert denied.tone is Tone.DENIED
+    assert "org-admin" in _text(denied)
+    assert not run(services, "prompt variant list --team payments", user="ann").failed
+    assert not run(services, "prompt variant show timeline", user="aud").failed
+    other = run(services, "prompt variant list --team search", user="ann")
+    viewer = run(services, "prompt variant list --team payments", user="vic")
+    unnamed = run(services, "prompt variant list", user="ann")
+    assert (other.tone, viewer.tone, unnamed.tone) == (Tone.DENIED,) * 3
+    assert "add --team" in _text(unnamed)
+
+
+def test_every_change_is_audited_with_the_variant_as_its_target(services: Services) -> None:
+    setup_teams(services)
+    run(services, "prompt variant add timeline --template timeline-first")
+    run(services, "prompt variant retire timeline")
+    entries = records(services.audit_log, StreamKey(org=ORG, team=ORG_STREAM))
+    mine = [(e.command, e.target, e.outcome) for e in entries if e.target == "variant:timeline"]
+    assert mine == [
+        (
+            "sre prompt variant add timeline --template=timeline-first",
+            "variant:timeline",
+            Outcome.REQUESTED,
+        ),
+        (
+            "sre prompt variant add timeline --template=timeline-first",
+            "variant:timeline",
+            Outcome.SUCCEEDED,
+        ),
+        ("sre prompt variant retire timeline", "variant:timeline", Outcome.REQUESTED),
+        ("sre prompt variant retire timeline", "variant:timeline", Outcome.SUCCEEDED),
+    ]
+
+
+def test_an_org_keeps_at_most_fifty_variants_every_version_counted(services: Services) -> None:
+    setup_teams(services)
+    for n in range(25):
+        for template in ("timeline-first", "cause-first"):
+            added = run(services, f"prompt variant add v{n:02d} --template {template}")
+            assert added.tone is Tone.OK, added
+    refused = run(services, "prompt variant add one-more --template timeline-first")
+    assert refused.failed
+    assert "keeps 50 prompt variants (every version counted) already" in _text(refused)
