@@ -12,7 +12,7 @@ from shared.audit.trail import AuditTrail
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import InvalidCommandError
-from shared.identity.models import Platform, Team
+from shared.identity.models import OrgId, Platform, Team
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
 from shared.investigations.collaboration import with_actions
@@ -24,6 +24,7 @@ from shared.investigations.coverage import (
 )
 from shared.investigations.events import audited
 from shared.investigations.joins import AlertJoins, report_place
+from shared.investigations.memory import SHOWN, PastIncident, incident, nearest, told
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
@@ -148,6 +149,7 @@ class InvestigationService:
         investigation = self._store.save(opened.model_copy(update={"narrative": narrative}))
         reply = reply.model_copy(update={"text": f"{narrative}\n{reply.text}".strip()})
         reply = with_actions(reply, investigation)
+        reply = self._with_similar(reply, investigation, ctx.now)
         link = self._pages.link(investigation, ctx.now)
         chart = Image(
             name=f"{investigation.id}.png",
@@ -158,6 +160,26 @@ class InvestigationService:
             update={"fields": [*reply.fields, ("Page", link)], "images": [chart]}
         )
         return also_open(reply, already, now=ctx.now) if already else reply
+
+    def similar(self, investigation: Investigation, *, limit: int = 5) -> list[PastIncident]:
+        """The team's own resolved investigations most like this one, with their causes (same
+        org and team only; at most memory.MAX_READ of the team's newest are read)."""
+        return [incident(i) for i in self._nearest(investigation, limit)]
+
+    def _nearest(self, investigation: Investigation, limit: int) -> list[Investigation]:
+        past = self._store.list_for(OrgId(investigation.org), investigation.team)
+        return nearest(investigation, past, limit=limit)
+
+    def _with_similar(self, reply: Reply, investigation: Investigation, now: datetime) -> Reply:
+        """The report with "Similar past incidents" (nothing when there are none)."""
+        lines = [
+            told(incident(past), self._pages.link(past, now), now=now)
+            for past in self._nearest(investigation, SHOWN)
+        ]
+        if not lines:
+            return reply
+        fields = [*reply.fields, ("Similar past incidents", "\n".join(lines))]
+        return reply.model_copy(update={"fields": fields})
 
     def _open_of(self, team: Team, service: str) -> Investigation | None:
         """The team's newest open investigation of `service`, if it has one."""
