@@ -9,6 +9,7 @@ from benchmarks import (
     chaos,
     investigation,
     nab,
+    retrieval,
     serve_soak,
     slack_cold_start,
 )
@@ -27,5 +28,7 @@ if __name__ == "__main__":
     canary.main()
     print()
     chaos.main()
+    print()
+    retrieval.main()
     print()
     serve_soak.main()
