@@ -154,7 +154,7 @@ class ResolveInvestigation(Command):
     )
     examples = (
         "sre investigation resolve inv-3f9c2a v42 exhausted the DB pool",
-        'sre investigation resolve inv-3f9c2a --cause "deploy v42" v42 exhausted the DB pool',
+        "sre investigation resolve inv-3f9c2a v42 exhausted the DB pool --cause saturation",
     )
     id: InvestigationId
     summary: LongText = ""
@@ -176,7 +176,7 @@ class CauseInvestigation(Command):
     target_field = "id"
     mutates = True
     purpose = "Say (or change) what the cause of an investigation was."
-    examples = ('sre investigation cause inv-3f9c2a "deploy v43"',)
+    examples = ("sre investigation cause inv-3f9c2a deploy v43 of checkout-api",)
     id: InvestigationId
     cause: FreeText
     team: OptionalTeam = None
