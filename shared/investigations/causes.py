@@ -39,7 +39,7 @@ def with_causes(reply: Reply, investigation: Investigation) -> Reply:
     buttons = [
         Button(label=_label(option), command=f"{scope} {shlex.quote(option)}") for option in others
     ]
-    buttons.append(Button(label="Something else", command=scope, prompt="What was the cause?"))
+    buttons.append(Button(label="Something else", command=scope, prompt="What the cause was"))
     fields = [*reply.fields, ("Cause", investigation.cause or "not said")]
     return reply.model_copy(update={"fields": fields, "buttons": [*reply.buttons, *buttons]})
 

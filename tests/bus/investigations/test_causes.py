@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from bots.msteams.render import SUBMIT_KEY, card
+from bots.slack.render import blocks
 from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import Services
 from shared.replies import Reply
@@ -49,9 +51,19 @@ def test_resolving_records_the_first_finding_as_the_cause_and_offers_the_others(
     assert first not in labels
     assert any(label.startswith("deploy v42") for label in labels)
     assert labels[-1] == "Something else"
-    assert resolved.buttons[-1].prompt == "What was the cause?"
+    assert resolved.buttons[-1].prompt == "What the cause was"
+    # AND in Teams each choice is a submit action and "Something else" a text box
+    actions = card(resolved)["actions"]
+    deploy = next(a for a in actions if a["title"].startswith("deploy v42"))
+    assert deploy["type"] == "Action.Submit"
+    assert actions[-1]["type"] == "Action.ShowCard"
+    # AND in Slack the choices are buttons of the message
+    assert "Something else" in str(blocks(resolved))
     shown = run(team, f"investigation show {inv}", user="vic", channel="C-pay")
     assert dict(shown.fields)["Cause"] == first
+    # WHEN the deploy is clicked in Teams THEN it is the cause
+    clicked = run(team, deploy["data"][SUBMIT_KEY], user="rey", channel="C-pay")
+    assert clicked.title.startswith(f"Cause of {inv}: deploy v42")
 
 
 def test_the_cause_is_given_at_resolve_changed_afterwards_and_audited(team: Services) -> None:
