@@ -1,7 +1,7 @@
 """The team's own past: which resolved investigations of the same team look most like this one.
 
 Each investigation gets a deterministic profile: which signals moved, in what order and by how
-much, the kind of event just before the first onset, the service, and the words of its headline,
+much, the kind of event just before the first onset, the service, and the words of its narrative,
 summary and cause. Two profiles are compared by one score in [0, 1]:
 
     score = 0.50 * moved + 0.15 * after + 0.10 * service + 0.25 * words
@@ -12,10 +12,12 @@ summary and cause. Two profiles are compared by one score in [0, 1]:
 - after: 1 when the kind of the last event within 30 minutes before the first onset (deploy,
   config, canary, chaos, alert or none) is the same.
 - service: 1 when it is the same service.
-- words: cosine of the term counts of the words (stop words removed).
+- words: cosine of the term counts of the words of the narrative, summary and cause (stop words
+  and bare numbers removed; the headline is left out: its times and ratios are noise here).
 
 What moved carries half the weight because it is what the investigator measured; the words only
-help once people have written summaries and causes.
+help once people have written summaries and causes. MIN_SCORE is above what the other parts
+reach together (0.5), so a past incident is shown only when something moved alike.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ SUMMARY_SHOWN = 80
 """A past incident's summary is cut to this many characters where it is listed."""
 MOVED, AFTER, SERVICE, WORDS = 0.50, 0.15, 0.10, 0.25
 """The weights of the score's parts (they add up to 1)."""
-MIN_SCORE = 0.35
+MIN_SCORE = 0.55
 """A past incident less similar than this is not shown."""
 MAX_READ = 200
 """The most past investigations one retrieval reads (the team's newest): the read is bounded."""
@@ -113,7 +115,7 @@ def profile(investigation: Investigation) -> Profile:
         size = min(abs(math.log(ratio)), LOG_RATIO_CAP) / LOG_RATIO_CAP
         moved[finding.signal] = (0.5 + 0.5 * size) / (1 + rank)
     onset = ordered[0].onset if ordered else None
-    text = " ".join((investigation.headline, investigation.summary, investigation.cause))
+    text = " ".join((investigation.narrative, investigation.summary, investigation.cause))
     return Profile(
         moved=moved,
         after=_after(investigation, onset),
@@ -209,7 +211,7 @@ def _after(investigation: Investigation, onset: datetime | None) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP_WORDS]
+    return [w for w in re.findall(r"[a-z][a-z0-9]*", text.lower()) if w not in STOP_WORDS]
 
 
 def _cosine(one: Mapping[K, float], other: Mapping[K, float]) -> float:

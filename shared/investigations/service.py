@@ -163,7 +163,8 @@ class InvestigationService:
 
     def similar(self, investigation: Investigation, *, limit: int = 5) -> list[PastIncident]:
         """The team's own resolved investigations most like this one, with their causes (same
-        org and team only; at most memory.MAX_READ of the team's newest are read)."""
+        org and team only; only the team's newest memory.MAX_READ are compared: the store lists
+        the team's investigations as `investigation list` does, the profiles are bounded)."""
         return [incident(i) for i in self._nearest(investigation, limit)]
 
     def _nearest(self, investigation: Investigation, limit: int) -> list[Investigation]:

@@ -8,7 +8,7 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.investigations.memory import PastIncident, diverse, nearest
+from shared.investigations.memory import MAX_READ, PastIncident, diverse, nearest
 from shared.investigations.models import Investigation, InvestigationStatus
 from shared.telemetry.models import Event, Finding, Signal
 from tests.support import NOW
@@ -115,6 +115,18 @@ def test_what_moved_first_and_what_came_before_rank_the_past() -> None:
     found = nearest(now, [errors, traffic, deploy])
     # THEN the same first mover after the same kind of event comes first; the unlike one not at all
     assert [i.id for i in found] == ["inv-000002", "inv-000004"]
+
+
+def test_only_the_newest_max_read_are_compared() -> None:
+    # GIVEN the team's past, newest first: MAX_READ unlike ones, then one exactly alike
+    now = _investigation("inv-000001", moved=(Signal.SATURATION,))
+    unlike = [
+        _investigation(f"inv-1{n:05x}", moved=(Signal.TRAFFIC,), cause="x") for n in range(MAX_READ)
+    ]
+    alike = _investigation("inv-200000", moved=(Signal.SATURATION,))
+    # WHEN the most similar are retrieved THEN the one beyond the bound is not read
+    assert nearest(now, [*unlike, alike]) == []
+    assert nearest(now, [*unlike[1:], alike]) == [alike]
 
 
 def test_few_shot_examples_take_different_causes_first() -> None:
