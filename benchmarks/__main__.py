@@ -10,6 +10,7 @@ from benchmarks import (
     investigation,
     nab,
     prompts,
+    retrieval,
     serve_soak,
     slack_cold_start,
 )
@@ -30,5 +31,6 @@ if __name__ == "__main__":
     chaos.main()
     print()
     prompts.main()
+    retrieval.main()
     print()
     serve_soak.main()

@@ -16,6 +16,7 @@ from shared.errors import (
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
+from shared.investigations.causes import first_cause, with_causes
 from shared.investigations.coverage import finding_read
 from shared.investigations.listing import listing, unknown_investigation
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
@@ -82,6 +83,7 @@ class Collaboration(InvestigationWork):
             .add(c.EscalateInvestigation, self.escalate)
             .add(c.ResolveInvestigation, self.resolve, unchanged=self.summarised_already)
             .add(c.ReopenInvestigation, self.reopen, unchanged=self.open_already)
+            .add(c.CauseInvestigation, self.cause, unchanged=self.caused_already)
         )
 
     def _get(self, investigation_id: str, ctx: Context) -> Investigation:
@@ -124,6 +126,8 @@ class Collaboration(InvestigationWork):
         ]
         if inv.summary:
             fields.append(("Summary", inv.summary))
+        if inv.cause:
+            fields.append(("Cause", inv.cause))
         people = {*inv.participants, *(e.actor for e in inv.timeline)}
         return Reply(
             tone=Tone.INFO,
@@ -173,7 +177,16 @@ class Collaboration(InvestigationWork):
             return None
         if not command.summary or command.summary != inv.summary:
             return None
+        if command.cause is not None and command.cause != inv.cause:
+            return None
         return f"{inv.id} is resolved with that summary already"
+
+    def caused_already(self, command: c.CauseInvestigation, ctx: Context) -> str | None:
+        """What saying the cause an investigation has already is told."""
+        inv = self._found(command.id, ctx)
+        if inv is None or inv.cause != command.cause:
+            return None
+        return f"the cause of {inv.id} is {inv.cause} already"
 
     def join(self, command: c.JoinInvestigation, ctx: Context) -> Reply:
         """Add the caller to the participants."""
@@ -274,18 +287,45 @@ class Collaboration(InvestigationWork):
         return [str(t.channel) for t in targets]
 
     def resolve(self, command: c.ResolveInvestigation, ctx: Context) -> Reply:
-        """Close the investigation with a summary."""
+        """Close the investigation with a summary and its cause (default: the first finding)."""
         inv = self._get(command.id, ctx)
         if ctx.team != inv.team:
             raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can resolve it.")
         user = ctx.principal.actor.user
         if inv.status is InvestigationStatus.RESOLVED:
+            if command.cause is not None and not command.summary:
+                return self._caused(inv, command.cause, ctx)
             return self._summarised(inv, command.summary, ctx)
+        cause = command.cause or inv.cause or first_cause(inv)
         entry = TimelineEntry(
             time=ctx.now, actor=user, kind="resolved", text=command.summary or "resolved"
         )
-        self._append(inv, entry, status=InvestigationStatus.RESOLVED, summary=command.summary)
-        return Reply(tone=Tone.OK, title=f"{inv.id} resolved", text=command.summary)
+        saved = self._append(
+            inv,
+            entry,
+            status=InvestigationStatus.RESOLVED,
+            summary=command.summary,
+            cause=cause,
+            cause_by=user if cause != inv.cause else inv.cause_by,
+        )
+        reply = Reply(tone=Tone.OK, title=f"{inv.id} resolved", text=command.summary)
+        return with_causes(reply, saved)
+
+    def cause(self, command: c.CauseInvestigation, ctx: Context) -> Reply:
+        """Say (or change) what the cause was."""
+        inv = self._get(command.id, ctx)
+        if ctx.team != inv.team:
+            raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can say its cause.")
+        return self._caused(inv, command.cause, ctx)
+
+    def _caused(self, inv: Investigation, cause: str, ctx: Context) -> Reply:
+        """The cause recorded on the timeline, the one it replaces said."""
+        user = ctx.principal.actor.user
+        entry = TimelineEntry(time=ctx.now, actor=user, kind="cause", text=cause)
+        saved = self._append(inv, entry, cause=cause, cause_by=user)
+        was = f"(was: {inv.cause})" if inv.cause and inv.cause != cause else ""
+        reply = Reply(tone=Tone.OK, title=f"Cause of {inv.id}: {cause}", text=was)
+        return with_causes(reply, saved)
 
     def _summarised(self, inv: Investigation, summary: str, ctx: Context) -> Reply:
         """A resolved investigation's summary written (or rewritten) after the fact."""

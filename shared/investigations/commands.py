@@ -1,4 +1,4 @@
-"""Investigation commands: open, show, list, join, comment, escalate, resolve."""
+"""Investigation commands: open, show, list, join, comment, escalate, resolve, cause."""
 
 from __future__ import annotations
 
@@ -149,13 +149,44 @@ class ResolveInvestigation(Command):
     target_field = "id"
     mutates = True
     purpose = (
-        "Resolve an investigation with a summary of what it was (on a resolved one: replace its "
-        "summary)."
+        "Resolve an investigation with a summary of what it was and its cause (default: the "
+        "signal that moved first; on a resolved one: replace its summary)."
     )
-    examples = ("sre investigation resolve inv-3f9c2a v42 exhausted the DB pool",)
+    examples = (
+        "sre investigation resolve inv-3f9c2a v42 exhausted the DB pool",
+        "sre investigation resolve inv-3f9c2a v42 exhausted the DB pool --cause saturation",
+    )
     id: InvestigationId
     summary: LongText = ""
+    cause: FreeText | None = Field(
+        default=None,
+        json_schema_extra={"metavar": "CAUSE"},
+        description="what the cause was (default: the signal that moved first)",
+    )
     team: OptionalTeam = None
+
+
+class CauseInvestigation(Command):
+    may_change_nothing = True
+    words = ("investigation", "cause")
+    positional = ("id", "cause")
+    rest = "cause"
+    permission = Permission.INVESTIGATE
+    target_kind = "investigation"
+    target_field = "id"
+    mutates = True
+    purpose = "Say (or change) what the cause of an investigation was."
+    examples = ("sre investigation cause inv-3f9c2a deploy v43 of checkout-api",)
+    id: InvestigationId
+    cause: FreeText
+    team: OptionalTeam = None
+
+    @field_validator("cause")
+    @classmethod
+    def _said(cls, cause: str) -> str:
+        if not cause:  # after the cleaning: spaces and invisible characters are no cause
+            raise PydanticCustomError("missing", "no cause")
+        return cause
 
 
 class EscalateInvestigation(Command):
@@ -197,4 +228,5 @@ INVESTIGATION_COMMANDS: tuple[type[Command], ...] = (
     EscalateInvestigation,
     ResolveInvestigation,
     ReopenInvestigation,
+    CauseInvestigation,
 )

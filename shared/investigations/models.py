@@ -58,6 +58,11 @@ class Investigation(Frozen):
     participants: list[str] = Field(default_factory=list)
     timeline: list[TimelineEntry] = Field(default_factory=list)
     summary: str = ""
+    cause: str = ""
+    """What the responders said was the cause (asked at resolve: a finding's signal, an event of
+    the report, or their own words); empty until someone says it."""
+    cause_by: str = ""
+    """Who said the cause last."""
     narrative: str = ""
     """What happened, in a few sentences (the summariser's account)."""
     narrated_by: str = ""

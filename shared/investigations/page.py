@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from shared.audit.links import FORBIDDEN, check_token, token_for
 from shared.audit.seal import SigningKey
 from shared.identity.models import OrgId
 from shared.investigations.marks import caption, marks_for, ordered
+from shared.investigations.memory import SHOWN, PastIncident, incident, nearest
 from shared.investigations.models import Investigation
 from shared.investigations.narrative import NarrativeSummariser, account
 from shared.investigations.ports import InvestigationStore
@@ -24,7 +25,7 @@ from shared.investigations.signal_states import (
 )
 from shared.telemetry.analysis import headline
 from shared.telemetry.models import Signal
-from shared.times import clock, period
+from shared.times import clock, day, period
 
 
 def _findings(investigation: Investigation) -> str:
@@ -113,9 +114,24 @@ img.panel { display: block; width: 100%; max-width: 720px; height: auto; }
 """
 
 
-def render(investigation: Investigation, panels: Mapping[Signal, bytes]) -> str:
+def _similar(similar: Sequence[tuple[PastIncident, str]]) -> str:
+    """The list items of "Similar past incidents", each linked to its page."""
+    e = html.escape
+    return "".join(
+        f"<li>{day(p.opened_at)} {e(p.service)}: {e(p.cause)}"
+        + (f" ({e(p.summary)})" if p.summary else "")
+        + f' <a href="{e(link)}">{e(p.id)}</a></li>'
+        for p, link in similar
+    )
+
+
+def render(
+    investigation: Investigation,
+    panels: Mapping[Signal, bytes],
+    similar: Sequence[tuple[PastIncident, str]] = (),
+) -> str:
     """The page: what could not be judged (first), headline, findings, each signal's state and
-    chart, events, log evidence, participants and the timeline."""
+    chart, events, log evidence, similar past incidents, participants and the timeline."""
     e = html.escape
     warning = cannot_judge(investigation)
     if investigation.headline.startswith("Cannot judge"):
@@ -140,6 +156,7 @@ def render(investigation: Investigation, panels: Mapping[Signal, bytes]) -> str:
 {f'<h2>Signals</h2><section id="signals">{signals}</section>' if signals else ""}
 {f'<h2>Events</h2><ul id="events">{events}</ul>' if events else ""}
 {f'<h2>Logs</h2><ul id="logs">{logs}</ul>' if logs else ""}
+{f'<h2>Similar past incidents</h2><ul id="similar">{_similar(similar)}</ul>' if similar else ""}
 <h2>Timeline</h2><ul id="timeline">{timeline}</ul>
 <p class="meta">Participants: {e(", ".join("@" + p for p in investigation.participants))}</p>
 {_narrated_by(investigation)}
@@ -179,4 +196,6 @@ class PageServer:
         found = self._store.get(OrgId(org), investigation_id) if org else None
         if found is None:
             return 403, FORBIDDEN
-        return 200, render(found, self._panels(found))
+        past = nearest(found, self._store.list_for(OrgId(found.org), found.team), limit=SHOWN)
+        similar = [(incident(p), self.link(p, now)) for p in past]
+        return 200, render(found, self._panels(found), similar)

@@ -12,7 +12,7 @@ from shared.audit.trail import AuditTrail
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import InvalidCommandError
-from shared.identity.models import Platform, Team
+from shared.identity.models import OrgId, Platform, Team
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
 from shared.investigations.collaboration import with_actions
@@ -24,6 +24,7 @@ from shared.investigations.coverage import (
 )
 from shared.investigations.events import audited
 from shared.investigations.joins import AlertJoins, report_place
+from shared.investigations.memory import SHOWN, PastIncident, incident, nearest, told
 from shared.investigations.models import (
     Investigation,
     InvestigationStatus,
@@ -155,13 +156,14 @@ class InvestigationService:
             events=listed(events, findings),
             reported_in=report_place(ctx.invocation.reply_to),
         )
-        told = self._narrative(opened)
+        narrated = self._narrative(opened)
         investigation = self._store.save(
-            opened.model_copy(update={"narrative": told.text, "narrated_by": told.by})
+            opened.model_copy(update={"narrative": narrated.text, "narrated_by": narrated.by})
         )
-        reply = reply.model_copy(update={"text": f"{told.text}\n{reply.text}".strip()})
+        reply = reply.model_copy(update={"text": f"{narrated.text}\n{reply.text}".strip()})
         reply = with_actions(reply, investigation)
         reply = reply.model_copy(update={"buttons": [*reply.buttons, *_judging(investigation)]})
+        reply = self._with_similar(reply, investigation, ctx.now)
         link = self._pages.link(investigation, ctx.now)
         chart = Image(
             name=f"{investigation.id}.png",
@@ -170,11 +172,32 @@ class InvestigationService:
         )
         reply = reply.model_copy(
             update={
-                "fields": [*reply.fields, ("Page", link), ("Narrative", told.by)],
+                "fields": [*reply.fields, ("Page", link), ("Narrative", narrated.by)],
                 "images": [chart],
             }
         )
         return also_open(reply, already, now=ctx.now) if already else reply
+
+    def similar(self, investigation: Investigation, *, limit: int = 5) -> list[PastIncident]:
+        """The team's own resolved investigations most like this one, with their causes (same
+        org and team only; only the team's newest memory.MAX_READ are compared: the store lists
+        the team's investigations as `investigation list` does, the profiles are bounded)."""
+        return [incident(i) for i in self._nearest(investigation, limit)]
+
+    def _nearest(self, investigation: Investigation, limit: int) -> list[Investigation]:
+        past = self._store.list_for(OrgId(investigation.org), investigation.team)
+        return nearest(investigation, past, limit=limit)
+
+    def _with_similar(self, reply: Reply, investigation: Investigation, now: datetime) -> Reply:
+        """The report with "Similar past incidents" (nothing when there are none)."""
+        lines = [
+            told(incident(past), self._pages.link(past, now), now=now)
+            for past in self._nearest(investigation, SHOWN)
+        ]
+        if not lines:
+            return reply
+        fields = [*reply.fields, ("Similar past incidents", "\n".join(lines))]
+        return reply.model_copy(update={"fields": fields})
 
     def _open_of(self, team: Team, service: str) -> Investigation | None:
         """The team's newest open investigation of `service`, if it has one."""

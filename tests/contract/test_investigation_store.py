@@ -86,3 +86,14 @@ def test_a_team_lists_only_its_own_newest_first(store: InvestigationStore) -> No
     store.save(_investigation("inv-3", team="search", minutes=9))
     assert [i.id for i in store.list_for(ORG, "payments")] == ["inv-2", "inv-1"]
     assert [i.id for i in store.list_for(ORG, "search")] == ["inv-3"]
+
+
+def test_the_cause_and_who_said_it_are_kept(store: InvestigationStore) -> None:
+    first = store.save(_investigation("inv-1"))
+    said = first.model_copy(update={"cause": "deploy v43", "cause_by": "U2", "summary": "pool"})
+    saved = store.save(said)
+    found = store.get(ORG, "inv-1")
+    assert found is not None
+    assert (found.cause, found.cause_by, found.summary) == ("deploy v43", "U2", "pool")
+    assert store.list_for(ORG, "payments")[0].cause == "deploy v43"
+    assert found == saved

@@ -75,6 +75,7 @@ MATRIX: dict[str, set[str]] = {
     "investigation comment inv-000000 hello --team {t}": {"responder", "operator", "admin"},
     "investigation resolve inv-000000 --team {t}": {"responder", "operator", "admin"},
     "investigation reopen inv-000000 --team {t}": {"responder", "operator", "admin"},
+    'investigation cause inv-000000 "deploy v42" --team {t}': {"responder", "operator", "admin"},
     "investigation escalate inv-000000 --to search --team {t}": {"responder", "operator", "admin"},
     'alert create a1 --service web --when "p99_latency > 800ms" --team {t}': {"operator", "admin"},
     'alert edit a1 --when "p99_latency > 900ms" --team {t}': {"operator", "admin"},

@@ -139,6 +139,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "id": st.from_regex(r"inv-[0-9a-f]{6,12}", fullmatch=True),
     "text": _text.filter(lambda t: t.strip() != ""),
     "summary": _text,
+    "cause": _text.filter(lambda t: t.strip() != ""),
     "note": _text,
     "when": st.sampled_from(
         ["p99_latency > 800ms for 5m", "error_rate > 2% 3 of 5", "traffic anomalous for 10m"]

@@ -1,0 +1,48 @@
+"""What the cause of an investigation was: the choices offered at resolve (each finding's signal,
+each event of the report, or the responders' own words) and the first finding as the default."""
+
+from __future__ import annotations
+
+import shlex
+
+from shared.investigations.models import Investigation
+from shared.replies import Button, Reply
+from shared.telemetry.analysis import first_to_move
+
+MAX_OPTIONS = 6
+"""The most causes offered as buttons (besides "Something else"): a message stays readable."""
+LABEL_MAX = 60
+"""A button's label is cut to this many characters (Slack allows 75)."""
+
+
+def first_cause(investigation: Investigation) -> str:
+    """The cause offered first: the signal that moved first (`p99 latency`), or nothing."""
+    first = first_to_move(investigation.findings)
+    return first.signal.label if first else ""
+
+
+def cause_options(investigation: Investigation) -> list[str]:
+    """The causes a responder may pick: the findings' signals (the first to move first), then
+    the report's events (`deploy v43 of checkout-api`), each once, at most MAX_OPTIONS."""
+    first = first_cause(investigation)
+    signals = [f.signal.label for f in investigation.findings]
+    events = [e.summary for e in investigation.events]
+    unique = dict.fromkeys(o for o in ([first] if first else []) + signals + events if o)
+    return list(unique)[:MAX_OPTIONS]
+
+
+def with_causes(reply: Reply, investigation: Investigation) -> Reply:
+    """The reply showing the recorded cause, with a button for each other choice and one that
+    asks for the responders' own words."""
+    scope = f"sre investigation cause {investigation.id} --team={investigation.team}"
+    others = [o for o in cause_options(investigation) if o != investigation.cause]
+    buttons = [
+        Button(label=_label(option), command=f"{scope} {shlex.quote(option)}") for option in others
+    ]
+    buttons.append(Button(label="Something else", command=scope, prompt="What the cause was"))
+    fields = [*reply.fields, ("Cause", investigation.cause or "not said")]
+    return reply.model_copy(update={"fields": fields, "buttons": [*reply.buttons, *buttons]})
+
+
+def _label(option: str) -> str:
+    return option if len(option) <= LABEL_MAX else option[: LABEL_MAX - 1] + "…"
