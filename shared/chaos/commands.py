@@ -162,7 +162,7 @@ class StartExperiment(_Design):
     )
     examples = (
         'sre chaos start checkout-api --fault delay:1500ms --expect "p99_latency < 2s"',
-        "sre chaos start checkout-api --fault error --percent 1,5,25 --duration 10m "
+        "sre chaos start checkout-api --fault error --percent 1,5,25 --duration 15m "
         '--expect "error_rate < 1%" --expect "p99_latency < 2s" --valid-for 14d',
         'sre chaos start checkout-api --fault error --expect "error_rate < 1%" --every 7d '
         '--window "Tue 10:00-12:00"',
