@@ -68,16 +68,22 @@ def _said(step: ChaosStep) -> str:
 
 def history_line(experiment: Experiment, step: ChaosStep, now: datetime) -> str:
     """`14:02 UTC 1% halted by @rey`, `09:30 UTC 5% deviated: p99 latency …`,
-    `14:07 UTC 5% → 25%: held at 5% (…)`; dated when not of `now`'s day. The scheduler is
-    not named: a person is, unless the reason names them already."""
-    at, said = moment(step.at, today=now), _said(step)
+    `14:07 UTC 5% → 25%: held at 5% (…)`; dated when not of `now`'s day."""
+    return f"{moment(step.at, today=now)} {step_words(experiment, step)}"
+
+
+def step_words(experiment: Experiment, step: ChaosStep) -> str:
+    """A step without its time (the message's history and the page say it alike): `1% halted
+    by @rey`, `5% → 25%: held at 5% (…)`. The scheduler is not named: a person is, unless the
+    reason names them already."""
+    said = _said(step)
     percents = experiment.percents
     if step.what == "advanced" and step.percent in percents[1:]:
         was = percents[percents.index(step.percent) - 1]
         held = said.removeprefix("held: ")
-        return f"{at} {was}% → {step.percent}%: held at {was}%" + (f" ({held})" if held else "")
+        return f"{was}% → {step.percent}%: held at {was}%" + (f" ({held})" if held else "")
     who = "" if step.by == "scheduler" or f"@{step.by}" in said else f" by @{step.by}"
-    return f"{at} {step.percent}% {step.what}{who}" + (f": {said}" if said else "")
+    return f"{step.percent}% {step.what}{who}" + (f": {said}" if said else "")
 
 
 def history(experiment: Experiment, now: datetime | None = None) -> list[str]:
