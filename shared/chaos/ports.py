@@ -47,6 +47,11 @@ class FaultInjector(Protocol):
         """Whether the injection is verified gone (FIS: the experiment is stopped, completed
         or failed; never just `stopping`)."""
 
+    def remove_unmade(self, key: str) -> bool:
+        """Remove whatever a start of injection `key` may have left though its handle was never
+        kept (a start that failed or stopped half way; FIS: an experiment tagged with the key,
+        its guard alarm); whether nothing of it injects any more (False while it stops)."""
+
 
 class SafetyLever(Protocol):
     """The org-wide kill switch (FIS's account safety lever on AWS)."""

@@ -174,10 +174,10 @@ class ChaosProgress:
         return self._step(experiment, after, now, trigger)
 
     def _step(self, before: Experiment, after: Experiment, now: datetime, trigger: str) -> str:
-        """Extended or advanced: recorded, audited (no entry, no step), then the next percent
-        injected (its injection recorded first)."""
+        """Extended or advanced: recorded, audited (no entry, no step), then the previous
+        percent removed and the next one injected (its injection recorded first)."""
         advanced = after.step != before.step
-        saved = self._store.save(self._injecting.recorded(after, now) if advanced else after)
+        saved = self._store.save(after)
         try:
             self._record(saved, trigger)
         except Exception:  # no entry, no action: the step is taken back

@@ -195,6 +195,11 @@ class SimulatedFaultInjector:
         found = self._state.injection(handle)
         return found is None or found.removed_at is not None
 
+    def remove_unmade(self, key: str) -> bool:
+        """The simulation keeps an injection by its key: removed like any other."""
+        self.remove(key)
+        return self.removed(key)
+
     def trip(self, handle: str, reason: str) -> None:
         """Fire the injection's stop condition (what FIS's alarm going to ALARM does)."""
         found = self._state.injection(handle)

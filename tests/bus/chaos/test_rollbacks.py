@@ -88,8 +88,8 @@ def test_a_failed_rollback_is_a_new_message_naming_both_people_in_words() -> Non
     said = json.dumps(blocks(alarm))
     assert (
         "The fault delay:100ms is still injected into 1% of checkout-api: its removal failed "
-        "(the simulation throttled the request). Auto SRE retries every minute; to remove it by "
-        "hand: nothing locally"
+        "(the simulation throttled the request). Auto SRE retries every minute; nothing needs "
+        "doing by hand: the simulated fault ends by itself when its run does"
     ) in said
     assert "Started by @oli; halted by @rey." in said
     assert [r.id for r in alarm.refs] == ["oli", "rey"]  # mentioned where the ids are Slack's
