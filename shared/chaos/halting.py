@@ -50,6 +50,12 @@ class ChaosHalts:
         if experiment.state in {ExperimentState.ENDED, ExperimentState.ROLLING_BACK}:
             raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
         halted = self._halted(experiment, ctx.now, user)
+        if experiment.state is ExperimentState.AWAITING_APPROVAL:
+            return Reply(
+                tone=Tone.OK,
+                title=f"{halted.id} halted before it started by @{user}: nothing was injected",
+                refs=(user_ref(user),),
+            )
         if halted.state is not ExperimentState.ENDED and halted.outcome is ExperimentOutcome.HALTED:
             return Reply(
                 tone=Tone.OK,

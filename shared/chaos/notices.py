@@ -83,7 +83,25 @@ def step_words(experiment: Experiment, step: ChaosStep) -> str:
         held = said.removeprefix("held: ")
         return f"{was}% → {step.percent}%: held at {was}%" + (f" ({held})" if held else "")
     who = "" if step.by == "scheduler" or f"@{step.by}" in said else f" by @{step.by}"
+    if step.what in _NEVER_STARTED and not _injected_before(experiment, step):
+        return _NEVER_STARTED[step.what](who, said)
     return f"{step.percent}% {step.what}{who}" + (f": {said}" if said else "")
+
+
+_NEVER_STARTED: dict[str, Callable[[str, str], str]] = {
+    "halted": lambda who, said: (
+        f"halted before it started{who}: " + (f"{said}; " if said else "") + "nothing was injected"
+    ),
+    "expired": lambda _, said: f"the approval expired ({said}): nothing was injected",
+    "failed": lambda _, said: f"could not start: {said}",
+}
+"""How an experiment that never injected anything says its end: no percent, no fault removed."""
+
+
+def _injected_before(experiment: Experiment, step: ChaosStep) -> bool:
+    """Whether anything was injected before `step` of its history."""
+    earlier = experiment.history[: experiment.history.index(step)]
+    return any(s.what == "injected" for s in earlier)
 
 
 def history(experiment: Experiment, now: datetime | None = None) -> list[str]:

@@ -65,6 +65,9 @@ def rolled_back(injector: FaultInjector, experiment: Experiment, now: datetime) 
     failed = [a for a in attempts if _failed(a, list(experiment.rollbacks), now)]
     if not failed and any(not a.verified for a in attempts):
         return tried  # asked to stop, not verified yet: checked again at the next tick
+    if not failed and not experiment.rollbacks and not any(i.handle for i in experiment.injections):
+        # nothing was ever injected: no rollback to speak of
+        return tried.model_copy(update={"state": ExperimentState.ENDED, "ended_at": now})
     if not failed:
         retried = experiment.outcome is ExperimentOutcome.FAILED and bool(experiment.rollbacks)
         said = "every injection removed and verified" + (" after failed tries" if retried else "")

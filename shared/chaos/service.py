@@ -48,6 +48,7 @@ from shared.identity.ports import Directory
 from shared.ports import Notifier
 from shared.replies import Reply, Tone
 from shared.telemetry.models import Service
+from shared.times import moment
 
 
 class ChaosService:
@@ -281,6 +282,14 @@ class ChaosService:
         """A second operator of the team starts an experiment waiting for approval."""
         experiment = self._get(command.id, ctx)
         user = ctx.principal.actor.user
+        if experiment.state is ExperimentState.ENDED:
+            when = (
+                f" at {moment(experiment.ended_at, today=ctx.now)}" if experiment.ended_at else ""
+            )
+            raise ConflictError(
+                f"{experiment.id} has already ended ({_ended(experiment)}{when}): "
+                "nothing to approve."
+            )
         if experiment.state is not ExperimentState.AWAITING_APPROVAL:
             raise ConflictError(
                 f"{experiment.id} is not waiting for approval: it is {experiment.standing}."
@@ -336,3 +345,12 @@ class ChaosService:
         what happened, one line each."""
         done = self._progress.advance(now, trigger=trigger, org=org)
         return done + self._game_days.tick(now, trigger=trigger, org=org)
+
+
+def _ended(experiment: Experiment) -> str:
+    """How it ended, in a few words: `halted by @rey`, `deviated: p99 latency …`."""
+    if any(step.what == "expired" for step in experiment.history):
+        return "its approval expired"
+    outcome = experiment.outcome.value if experiment.outcome else "ended"
+    reason = experiment.reason
+    return reason if reason.startswith(outcome) or not reason else f"{outcome}: {reason}"
