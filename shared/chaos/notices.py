@@ -48,6 +48,15 @@ def steps_said(experiment: Experiment) -> str:
     return " → ".join(f"{p}%" for p in experiment.percents) + f", {minutes}m each"
 
 
+def after_colon(reasons: Sequence[str]) -> str:
+    """Sentences said after a colon: the first one's first word in lower case (`cannot start:
+    the org's safety lever is engaged…`), a name such as `FIS` left as it is."""
+    said = " ".join(reasons)
+    if len(said) > 1 and said[0].isupper() and said[1].islower():
+        return said[0].lower() + said[1:]
+    return said
+
+
 def title(experiment: Experiment) -> str:
     """The message's title; a failed rollback said loudly."""
     head = f"Chaos {experiment.id}: {experiment.fault.written} on {experiment.service}"

@@ -22,6 +22,7 @@ from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
 from shared.chaos.notices import (
     ChaosMessages,
     Chart,
+    after_colon,
     status_reply,
     steps_said,
     team_list,
@@ -219,7 +220,7 @@ class ChaosService:
         org = OrgId(experiment.org)
         found = self._refusals(org, experiment.team, service, experiment.fault, experiment.id)
         if found:
-            raise ConflictError(f"Chaos on {service.name} cannot start: " + " ".join(found))
+            raise ConflictError(f"Chaos on {service.name} cannot start: " + after_colon(found))
 
     def ready(self, experiment: Experiment, now: datetime) -> tuple[Experiment, list[str]]:
         """A scheduled start's checks, as a person's start has them: every refusal, and the
