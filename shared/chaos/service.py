@@ -151,7 +151,14 @@ class ChaosService:
         org = ctx.principal.actor.org
         blocked = self._refusals(org, draft.team, service, draft.fault)
         before = self._injecting.before(draft, service, ctx.now)
-        return plan_reply(draft, service, blocked, before, splits=self._splits)
+        return plan_reply(
+            draft,
+            service,
+            blocked,
+            before,
+            splits=self._splits,
+            stops=self._injecting.injector.has_stop_conditions,
+        )
 
     def start(self, command: c.StartExperiment, ctx: Context) -> Reply:
         """Refused while anything forbids it; on a production service, recorded to wait for a

@@ -59,6 +59,8 @@ def _alarms(experiment: dict[str, Any]) -> list[str]:
 class FisFaultInjector:
     """Injects a fault into a share of a Lambda function's invocations through FIS."""
 
+    has_stop_conditions = True
+
     def __init__(
         self,
         *,

@@ -145,6 +145,9 @@ class SqliteChaosState:
 class SimulatedFaultInjector:
     """The FaultInjector port over the simulation: injections are records the metrics read."""
 
+    has_stop_conditions = False
+    """Nothing stops a simulated fault but Auto SRE (`trip` is the tests' stand-in for FIS)."""
+
     def __init__(self, *, state: ChaosState, clock: Clock) -> None:
         self._state = state
         self._clock = clock
