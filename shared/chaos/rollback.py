@@ -121,9 +121,14 @@ def failure_said(experiment: Experiment, attempt: RollbackAttempt) -> str:
     """Why a removal failed, in words (the injector's own error stays in the log and the
     journal): `FIS throttled the request`."""
     who = injector_name(experiment)
-    error = attempt.error.lower()
     if attempt.stopping:
         return f"{who} still runs it {int(STOPPING_GRACE.total_seconds() // 60)}m after the stop"
+    return refusal_said(who, attempt.error)
+
+
+def refusal_said(who: str, error_text: str) -> str:
+    """An injector's error in words, `who` (`FIS`) named: `FIS throttled the request`."""
+    error = error_text.lower()
     if "throttl" in error or "rate exceeded" in error:
         return f"{who} throttled the request"
     if "accessdenied" in error or "not authorized" in error:

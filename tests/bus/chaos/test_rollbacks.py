@@ -120,7 +120,11 @@ def test_an_injection_that_fails_ends_the_experiment_failed_with_nothing_left() 
     services = chaos_services(clock, chaos=chaos)
     refused = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
     assert refused.failed
-    assert "could not start: the fault could not be injected (AccessDeniedException" in refused.text
+    assert (
+        "could not start: the fault could not be injected (the simulation refused it: "
+        "permission denied)" in refused.text
+    )
+    assert "AccessDeniedException" not in refused.text
     (stored,) = chaos.store.list_for(ORG, "payments")
     assert stored.state is ExperimentState.ENDED and stored.outcome is ExperimentOutcome.FAILED
     assert [r.verified for r in stored.rollbacks] == [True]  # its recorded injection: not there
