@@ -19,11 +19,16 @@ def fresh_failure(experiment: Experiment) -> RollbackAttempt | None:
 
 
 def _by_hand(experiment: Experiment, key: str) -> str:
-    """The concrete step to remove a fault by hand."""
+    """What a person can do meanwhile: the concrete step to remove a fault by hand."""
+    if injector_name(experiment) != "FIS":
+        return "nothing needs doing by hand: the simulated fault ends by itself when its run does"
     found = next((i for i in experiment.injections if i.key == key), None)
-    if injector_name(experiment, key) == "FIS" and found is not None:
-        return f"`aws fis stop-experiment --id {found.handle}`"
-    return "nothing locally: the simulation's fault ends by itself at the end of its run"
+    if found is not None and found.handle:
+        return f"to remove it by hand: `aws fis stop-experiment --id {found.handle}`"
+    return (
+        f"to remove it by hand: stop the FIS experiment tagged `autosre:injection={key}` "
+        "(`aws fis list-experiments`, then `aws fis stop-experiment --id ID`)"
+    )
 
 
 def failure_alarm(experiment: Experiment, attempt: RollbackAttempt) -> Reply:
@@ -43,8 +48,9 @@ def failure_alarm(experiment: Experiment, attempt: RollbackAttempt) -> Reply:
         text=(
             f"The fault {experiment.fault.written} is still injected into {share}"
             f"{experiment.service}: its removal failed ({failure_said(experiment, attempt)}). "
-            f"Auto SRE retries every minute; to remove it by hand: "
-            f"{_by_hand(experiment, attempt.key)}.\n" + "; ".join(said) + "."
+            f"Auto SRE retries every minute; {_by_hand(experiment, attempt.key)}.\n"
+            + "; ".join(said)
+            + "."
         ),
         refs=tuple(user_ref(p) for p in dict.fromkeys(people)),
     )

@@ -16,6 +16,7 @@ from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
 from shared.chaos.models import Experiment
+from shared.chaos.notices import after_colon
 from shared.chaos.ports import ChaosStore
 from shared.chaos.schedules import GameDay, Window, due, experiment_of, new_id
 from shared.commands.context import Context
@@ -211,7 +212,7 @@ class GameDays:
     ) -> str:
         """Said once per window in the team's channel, audited as the scheduler; tried again at
         the next tick inside the window."""
-        line = f"{game_day.id} skipped: {' '.join(reasons)}"
+        line = f"{game_day.id} skipped: {after_colon(reasons)}"
         if game_day.skipped_window == opened:
             return ""
         self._store.save_game_day(game_day.model_copy(update={"skipped_window": opened}))

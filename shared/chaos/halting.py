@@ -17,7 +17,7 @@ from shared.chaos.rollback import rolled_back
 from shared.chaos.steps import ending
 from shared.commands.context import Context, NothingToChange
 from shared.errors import ConflictError, UnavailableError
-from shared.replies import Reply, Tone, user_ref
+from shared.replies import Reply, Tone, counted, user_ref
 
 log = logging.getLogger("autosre.chaos")
 
@@ -50,6 +50,12 @@ class ChaosHalts:
         if experiment.state in {ExperimentState.ENDED, ExperimentState.ROLLING_BACK}:
             raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
         halted = self._halted(experiment, ctx.now, user)
+        if experiment.state is ExperimentState.AWAITING_APPROVAL:
+            return Reply(
+                tone=Tone.OK,
+                title=f"{halted.id} halted before it started by @{user}: nothing was injected",
+                refs=(user_ref(user),),
+            )
         if halted.state is not ExperimentState.ENDED and halted.outcome is ExperimentOutcome.HALTED:
             return Reply(
                 tone=Tone.OK,
@@ -86,7 +92,7 @@ class ChaosHalts:
             log.exception("could not engage the safety lever of %s", org)
             return Reply(
                 tone=Tone.ERROR,
-                title=f"{len(stopped)} experiment(s) halted by @{user}; "
+                title=f"{counted(len(stopped), 'experiment')} halted by @{user}; "
                 "the safety lever could not be engaged",
                 text=f"{said}The safety lever could not be engaged: {error}. New starts are "
                 "refused until an org admin runs `sre chaos unhalt` (retry `sre chaos halt "
@@ -95,7 +101,7 @@ class ChaosHalts:
             )
         return Reply(
             tone=Tone.OK,
-            title=f"Safety lever engaged by @{user}: {len(stopped)} experiment(s) halted",
+            title=f"Safety lever engaged by @{user}: {counted(len(stopped), 'experiment')} halted",
             text=f"{said}No experiment starts until an org admin runs `sre chaos unhalt`.",
             refs=(user_ref(user),),
         )

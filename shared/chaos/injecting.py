@@ -17,9 +17,9 @@ from shared.chaos.models import (
     SteadyState,
 )
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics
-from shared.chaos.rollback import removal
+from shared.chaos.rollback import failure_said, injector_name, refusal_said, removal
 from shared.chaos.steps import EXTENSIONS, RAMP_UP, current, ending, injection_for, with_step
-from shared.errors import NotFoundError
+from shared.errors import NotFoundError, SreError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.judging.condition import Condition
@@ -121,7 +121,7 @@ class Injecting:
             )
         except Exception as error:  # noqa: BLE001 (ended failed, rolled back, said)
             log.warning("experiment %s: injection failed: %s", saved.id, error)
-            reason = f"the fault could not be injected ({str(error)[:200]})"
+            reason = f"the fault could not be injected ({_said(saved, error)})"
             return self._store.save(
                 ending(saved, now, ExperimentOutcome.FAILED, reason, what="failed", by=by)
             )
@@ -142,7 +142,8 @@ class Injecting:
 
     def next_step(self, saved: Experiment, now: datetime) -> Experiment:
         """After an advance: the previous step's injection removed (verified), then the next
-        one made; a removal that fails ends the experiment failed instead."""
+        one recorded and made; a removal that fails ends the experiment failed instead, the
+        next step's injection neither recorded nor made."""
         attempts = [
             removal(self.injector, i, now)
             for i in saved.pending()
@@ -151,11 +152,23 @@ class Injecting:
         tried = saved.model_copy(update={"rollbacks": [*saved.rollbacks, *attempts]})
         failed = [a for a in attempts if not a.verified]
         if failed:
-            reason = f"the previous step's fault could not be removed ({failed[0].error})"
+            was = next((i.percent for i in saved.injections if i.key == failed[0].key), None)
+            reason = (
+                f"the {was}% step's fault could not be removed "
+                f"({failure_said(saved, failed[0])}); retrying every minute"
+            )
             return self._store.save(
                 ending(tried, now, ExperimentOutcome.FAILED, reason, what="failed")
             )
-        return self.inject(self._store.save(tried) if attempts else saved, now)
+        return self.inject(self._store.save(self.recorded(tried, now)), now)
+
+
+def _said(experiment: Experiment, error: Exception) -> str:
+    """Why an injection failed, in words: Auto SRE's own errors as they are (they say what
+    could not be done), an injector's raw one classified (it stays in the log)."""
+    if isinstance(error, SreError):
+        return str(error)[:200]
+    return refusal_said(injector_name(experiment), str(error))
 
 
 def _signals(experiment: Experiment) -> list[str]:

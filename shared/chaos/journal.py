@@ -28,9 +28,10 @@ _STATUS = {
 _RUN = {"injected", "advanced"}
 
 
-def status(experiment: Experiment) -> str:
-    """Chaos Toolkit's status; `running` until an outcome is decided."""
-    return _STATUS[experiment.outcome] if experiment.outcome else "running"
+def status(experiment: Experiment) -> str | None:
+    """Chaos Toolkit's status; None until an outcome is decided (as chaostoolkit-lib's journal
+    reads while its run goes on: it sets the status at the end)."""
+    return _STATUS[experiment.outcome] if experiment.outcome else None
 
 
 def _when(at: datetime | None) -> str | None:

@@ -48,6 +48,15 @@ def steps_said(experiment: Experiment) -> str:
     return " → ".join(f"{p}%" for p in experiment.percents) + f", {minutes}m each"
 
 
+def after_colon(reasons: Sequence[str]) -> str:
+    """Sentences said after a colon: the first one's first word in lower case (`cannot start:
+    the org's safety lever is engaged…`), a name such as `FIS` left as it is."""
+    said = " ".join(reasons)
+    if len(said) > 1 and said[0].isupper() and said[1].islower():
+        return said[0].lower() + said[1:]
+    return said
+
+
 def title(experiment: Experiment) -> str:
     """The message's title; a failed rollback said loudly."""
     head = f"Chaos {experiment.id}: {experiment.fault.written} on {experiment.service}"
@@ -69,17 +78,41 @@ def _said(step: ChaosStep) -> str:
 def history_line(experiment: Experiment, step: ChaosStep, now: datetime | None) -> str:
     """`14:02 UTC 1% halted by @rey`, `09:30 UTC 5% deviated: p99 latency …`,
     `14:07 UTC 5% → 25%: held at 5% (…)`; dated when not of `now`'s day, always without a
-    `now` (`Mon 30 Nov 14:02 UTC …`: a message read any day later). The scheduler is not
-    named: a person is, unless the reason names them already."""
+    `now` (`Mon 30 Nov 14:02 UTC …`: a message read any day later)."""
     at = moment(step.at, today=now) if now else f"{day(step.at, today=step.at)} {step.at:%H:%M} UTC"
+    return f"{at} {step_words(experiment, step)}"
+
+
+def step_words(experiment: Experiment, step: ChaosStep) -> str:
+    """A step without its time (the message's history and the page say it alike): `1% halted
+    by @rey`, `5% → 25%: held at 5% (…)`. The scheduler is not named: a person is, unless the
+    reason names them already."""
     said = _said(step)
     percents = experiment.percents
     if step.what == "advanced" and step.percent in percents[1:]:
         was = percents[percents.index(step.percent) - 1]
         held = said.removeprefix("held: ")
-        return f"{at} {was}% → {step.percent}%: held at {was}%" + (f" ({held})" if held else "")
+        return f"{was}% → {step.percent}%: held at {was}%" + (f" ({held})" if held else "")
     who = "" if step.by == "scheduler" or f"@{step.by}" in said else f" by @{step.by}"
-    return f"{at} {step.percent}% {step.what}{who}" + (f": {said}" if said else "")
+    if step.what in _NEVER_STARTED and not _injected_before(experiment, step):
+        return _NEVER_STARTED[step.what](who, said)
+    return f"{step.percent}% {step.what}{who}" + (f": {said}" if said else "")
+
+
+_NEVER_STARTED: dict[str, Callable[[str, str], str]] = {
+    "halted": lambda who, said: (
+        f"halted before it started{who}: " + (f"{said}; " if said else "") + "nothing was injected"
+    ),
+    "expired": lambda _, said: f"the approval expired ({said}): nothing was injected",
+    "failed": lambda _, said: f"could not start: {said}",
+}
+"""How an experiment that never injected anything says its end: no percent, no fault removed."""
+
+
+def _injected_before(experiment: Experiment, step: ChaosStep) -> bool:
+    """Whether anything was injected before `step` of its history."""
+    earlier = experiment.history[: experiment.history.index(step)]
+    return any(s.what == "injected" for s in earlier)
 
 
 def history(experiment: Experiment, now: datetime | None = None) -> list[str]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from shared.audit.links import FORBIDDEN, check_token, token_for
 from shared.audit.seal import SigningKey
 from shared.chaos.models import Experiment, SteadyState
-from shared.chaos.notices import steps_said, title
+from shared.chaos.notices import step_words, steps_said, title
 from shared.chaos.ports import ChaosStore
 from shared.identity.models import OrgId
 from shared.times import clock
@@ -31,14 +31,18 @@ def _at(at: datetime) -> str:
 
 
 def _steps(experiment: Experiment) -> str:
-    """Every step of its history: when, at which percent, what, by whom, why."""
+    """Every step of its history: when, then what the message's history says of it."""
     e = html.escape
     return "".join(
-        f"<li>{_at(s.at)} {s.percent}% <strong>{e(s.what)}</strong> by @{e(s.by)}"
-        + (f": {e(s.reason)}" if s.reason else "")
-        + "</li>"
-        for s in experiment.history
+        f"<li>{_at(s.at)} {e(step_words(experiment, s))}</li>" for s in experiment.history
     )
+
+
+def _judged(when: str, state: SteadyState) -> str:
+    """`before the first injection: held: …`, `during, at 5%: deviated: …`."""
+    if when == "before":
+        return f"before the first injection: {'held' if state.met else 'not held'}"
+    return f"{when}, at {state.percent}%: {state.verdict}"
 
 
 def _verdicts(experiment: Experiment) -> str:
@@ -49,7 +53,7 @@ def _verdicts(experiment: Experiment) -> str:
     )
     judged += [("during", s) for s in experiment.steady_states]
     return "".join(
-        f"<li>{_at(s.at)} {e(when)}, at {s.percent}%: <strong>{e(s.verdict)}</strong>"
+        f"<li>{_at(s.at)} <strong>{e(_judged(when, s))}</strong>"
         + (f": {e('; '.join(s.reasons))}" if s.reasons else "")
         + "</li>"
         for when, s in judged

@@ -39,10 +39,12 @@ def plan_reply(
     before: SteadyState,
     *,
     splits: bool = True,
+    stops: bool = True,
 ) -> Reply:
     """The dry run, as a reply: information when a start would go ahead, else each reason it
     would be `refused` (`guards.refusals`) with its fix; `splits`: whether the metrics read the
-    faulted share apart (else that is said)."""
+    faulted share apart (else that is said); `stops`: whether the injector's own stop conditions
+    halt it too (FIS's alarms)."""
     blocked = list(refused)
     if not before.met:
         blocked.append(f"The steady state does not hold now: {'; '.join(before.reasons)}.")
@@ -55,7 +57,7 @@ def plan_reply(
         + (" on its faulted share against the same minutes' unfaulted share" if splits else "")
         + f" (ramp-up {ramp}s excluded); a step short of traffic is extended up to "
         f"{EXTENSIONS} times; the next percent only after the steady state held.",
-        "Halts on: " + "; ".join(HALT_PATHS) + ".",
+        "Halts on: " + "; ".join(p for p in HALT_PATHS if stops or "FIS" not in p) + ".",
         "After any end, every injection is removed and verified removed.",
     ]
     if not splits:

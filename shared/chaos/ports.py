@@ -25,6 +25,10 @@ class FaultInjector(Protocol):
     """Injects a fault into a share of a service's invocations (AWS FIS; the sample's
     simulation locally)."""
 
+    has_stop_conditions: bool
+    """Whether its injections carry stop conditions of their own that stop them without Auto
+    SRE (FIS: the guard alarm); the plan names them as a halt path only then."""
+
     def preflight(self, service: Service, fault: Fault) -> Sequence[Problem]:
         """Everything that would make an injection a silent no-op, each with its fix; empty
         when the target is ready (for FIS: the extension layer, the exec wrapper, the S3
@@ -46,6 +50,11 @@ class FaultInjector(Protocol):
     def removed(self, handle: str) -> bool:
         """Whether the injection is verified gone (FIS: the experiment is stopped, completed
         or failed; never just `stopping`)."""
+
+    def remove_unmade(self, key: str) -> bool:
+        """Remove whatever a start of injection `key` may have left though its handle was never
+        kept (a start that failed or stopped half way; FIS: an experiment tagged with the key,
+        its guard alarm); whether nothing of it injects any more (False while it stops)."""
 
 
 class SafetyLever(Protocol):

@@ -174,16 +174,20 @@ class ChaosProgress:
         return self._step(experiment, after, now, trigger)
 
     def _step(self, before: Experiment, after: Experiment, now: datetime, trigger: str) -> str:
-        """Extended or advanced: recorded, audited (no entry, no step), then the next percent
-        injected (its injection recorded first)."""
+        """Extended or advanced: recorded, audited (no entry, no step: halted instead, its
+        fault removed), then the previous
+        percent removed and the next one injected (its injection recorded first)."""
         advanced = after.step != before.step
-        saved = self._store.save(self._injecting.recorded(after, now) if advanced else after)
+        saved = self._store.save(after)
         try:
             self._record(saved, trigger)
-        except Exception:  # no entry, no action: the step is taken back
+        except Exception:  # no entry, no step; and no faulting unaudited: halted (fail safe)
             log.exception("could not audit experiment %s's step", before.id)
-            self._store.save(before.model_copy(update={"version": saved.version}))
-            return f"{before.id} not judged: the audit trail is unavailable"
+            kept = before.model_copy(update={"version": saved.version})
+            reason = "the audit trail is unavailable (no faulting unaudited)"
+            return self._end(
+                ending(kept, now, ExperimentOutcome.HALTED, reason, what="halted"), now, trigger
+            )
         if advanced:
             saved = self._injecting.next_step(saved, now)
             if saved.state is ExperimentState.ROLLING_BACK:

@@ -16,6 +16,7 @@ from shared.chaos.models import (
 )
 from shared.chaos.ports import FaultInjector
 from shared.chaos.steps import with_step
+from shared.telemetry.models import ResourceKind
 
 log = logging.getLogger("autosre.chaos")
 STOPPING_GRACE = timedelta(minutes=5)
@@ -26,10 +27,12 @@ failed: FIS reads `stopping` after StopExperiment, and the Lambda extension's ra
 
 def removal(injector: FaultInjector, injection: Injection, now: datetime) -> RollbackAttempt:
     """One try at removing `injection`, and whether its removal is verified."""
-    handle = injection.handle or injection.key  # a start that stopped before its handle was kept
     try:
-        injector.remove(handle)
-        verified = injector.removed(handle)
+        if injection.handle:
+            injector.remove(injection.handle)
+            verified = injector.removed(injection.handle)
+        else:  # recorded, never made (or its handle never kept): asked by its key
+            verified = injector.remove_unmade(injection.key)
     except Exception as error:  # noqa: BLE001 (recorded, said, and tried again)
         log.warning("could not remove injection %s: %s", injection.key, error)
         return RollbackAttempt(at=now, key=injection.key, verified=False, error=str(error)[:300])
@@ -62,6 +65,9 @@ def rolled_back(injector: FaultInjector, experiment: Experiment, now: datetime) 
     failed = [a for a in attempts if _failed(a, list(experiment.rollbacks), now)]
     if not failed and any(not a.verified for a in attempts):
         return tried  # asked to stop, not verified yet: checked again at the next tick
+    if not failed and not experiment.rollbacks and not any(i.handle for i in experiment.injections):
+        # nothing was ever injected: no rollback to speak of
+        return tried.model_copy(update={"state": ExperimentState.ENDED, "ended_at": now})
     if not failed:
         retried = experiment.outcome is ExperimentOutcome.FAILED and bool(experiment.rollbacks)
         said = "every injection removed and verified" + (" after failed tries" if retried else "")
@@ -106,20 +112,23 @@ def _was(experiment: Experiment) -> str:
     return reason if reason.startswith(was) else f"{was}: {reason}" if reason else was
 
 
-def injector_name(experiment: Experiment, key: str) -> str:
-    """`FIS` when the injection is an FIS experiment (its handle is FIS's id), else the
-    sample's simulation."""
-    found = next((i for i in experiment.injections if i.key == key), None)
-    return "FIS" if found is not None and found.handle and found.handle != key else "the simulation"
+def injector_name(experiment: Experiment) -> str:
+    """`the simulation` for the bundled sample (the embedded default), else `FIS`."""
+    return "the simulation" if experiment.kind is ResourceKind.SAMPLE else "FIS"
 
 
 def failure_said(experiment: Experiment, attempt: RollbackAttempt) -> str:
     """Why a removal failed, in words (the injector's own error stays in the log and the
     journal): `FIS throttled the request`."""
-    who = injector_name(experiment, attempt.key)
-    error = attempt.error.lower()
+    who = injector_name(experiment)
     if attempt.stopping:
         return f"{who} still runs it {int(STOPPING_GRACE.total_seconds() // 60)}m after the stop"
+    return refusal_said(who, attempt.error)
+
+
+def refusal_said(who: str, error_text: str) -> str:
+    """An injector's error in words, `who` (`FIS`) named: `FIS throttled the request`."""
+    error = error_text.lower()
     if "throttl" in error or "rate exceeded" in error:
         return f"{who} throttled the request"
     if "accessdenied" in error or "not authorized" in error:

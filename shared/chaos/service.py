@@ -22,6 +22,7 @@ from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
 from shared.chaos.notices import (
     ChaosMessages,
     Chart,
+    after_colon,
     status_reply,
     steps_said,
     team_list,
@@ -48,6 +49,7 @@ from shared.identity.ports import Directory
 from shared.ports import Notifier
 from shared.replies import Reply, Tone
 from shared.telemetry.models import Service
+from shared.times import moment
 
 
 class ChaosService:
@@ -149,7 +151,14 @@ class ChaosService:
         org = ctx.principal.actor.org
         blocked = self._refusals(org, draft.team, service, draft.fault)
         before = self._injecting.before(draft, service, ctx.now)
-        return plan_reply(draft, service, blocked, before, splits=self._splits)
+        return plan_reply(
+            draft,
+            service,
+            blocked,
+            before,
+            splits=self._splits,
+            stops=self._injecting.injector.has_stop_conditions,
+        )
 
     def start(self, command: c.StartExperiment, ctx: Context) -> Reply:
         """Refused while anything forbids it; on a production service, recorded to wait for a
@@ -218,7 +227,7 @@ class ChaosService:
         org = OrgId(experiment.org)
         found = self._refusals(org, experiment.team, service, experiment.fault, experiment.id)
         if found:
-            raise ConflictError(f"Chaos on {service.name} cannot start: " + " ".join(found))
+            raise ConflictError(f"Chaos on {service.name} cannot start: " + after_colon(found))
 
     def ready(self, experiment: Experiment, now: datetime) -> tuple[Experiment, list[str]]:
         """A scheduled start's checks, as a person's start has them: every refusal, and the
@@ -281,6 +290,14 @@ class ChaosService:
         """A second operator of the team starts an experiment waiting for approval."""
         experiment = self._get(command.id, ctx)
         user = ctx.principal.actor.user
+        if experiment.state is ExperimentState.ENDED:
+            when = (
+                f" at {moment(experiment.ended_at, today=ctx.now)}" if experiment.ended_at else ""
+            )
+            raise ConflictError(
+                f"{experiment.id} has already ended ({_ended(experiment)}{when}): "
+                "nothing to approve."
+            )
         if experiment.state is not ExperimentState.AWAITING_APPROVAL:
             raise ConflictError(
                 f"{experiment.id} is not waiting for approval: it is {experiment.standing}."
@@ -336,3 +353,12 @@ class ChaosService:
         what happened, one line each."""
         done = self._progress.advance(now, trigger=trigger, org=org)
         return done + self._game_days.tick(now, trigger=trigger, org=org)
+
+
+def _ended(experiment: Experiment) -> str:
+    """How it ended, in a few words: `halted by @rey`, `deviated: p99 latency …`."""
+    if any(step.what == "expired" for step in experiment.history):
+        return "its approval expired"
+    outcome = experiment.outcome.value if experiment.outcome else "ended"
+    reason = experiment.reason
+    return reason if reason.startswith(outcome) or not reason else f"{outcome}: {reason}"

@@ -244,7 +244,7 @@ class InvestigationService:
         )
         if not ongoing:
             return reply
-        return reply.model_copy(update={"title": f"{reply.title} while {' and '.join(ongoing)}"})
+        return reply.model_copy(update={"title": f"{reply.title}, while {' and '.join(ongoing)}"})
 
     def _changes(self, team: Team, service: Service, start: datetime, end: datetime) -> list[Event]:
         """Changes of the service the team's audit trail recorded in the window (no bookkeeping)."""

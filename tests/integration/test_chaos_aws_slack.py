@@ -181,7 +181,7 @@ def test_halt_all_engages_the_account_lever_stops_fis_and_refuses_a_new_start(
     assert "by W111" in chaos_aws.state["reason"]
     assert status(handle) == "stopping"
     told = json.dumps(slack_api.calls("chat.postMessage")[-1].body["blocks"])  # in the channel
-    assert "Safety lever engaged by <@W111>: 1 experiment(s) halted" in told
+    assert "Safety lever engaged by <@W111>: 1 experiment halted" in told
     # AND a new start is refused while it is engaged, nothing injected
     fis_catches_up()  # (preflight's dry run may resolve its targets)
     again = slash_command_body(

@@ -140,7 +140,7 @@ class GuardAlarms:
     def put(self, service: Service, key: str, query: MetricQuery) -> str:
         """The guard alarm of injection `key` on `service` (the same key twice is one alarm);
         returns its ARN, FIS's stop condition."""
-        name = PREFIX + _UNSAFE.sub("_", key)[:200]
+        name = _named(key)
         self._client.put_metric_alarm(
             AlarmName=name,
             AlarmDescription=(
@@ -175,6 +175,18 @@ class GuardAlarms:
         names = [name for arn in arns if (name := _name(arn)).startswith(PREFIX)]
         if names:
             self._client.delete_alarms(AlarmNames=names)
+
+    def delete_for(self, key: str) -> None:
+        """Delete the guard alarm of injection `key`, if there is one (CloudWatch refuses to
+        delete an alarm it does not have)."""
+        name = _named(key)
+        if self._client.describe_alarms(AlarmNames=[name])["MetricAlarms"]:
+            self._client.delete_alarms(AlarmNames=[name])
+
+
+def _named(key: str) -> str:
+    """The guard alarm's name of injection `key`."""
+    return PREFIX + _UNSAFE.sub("_", key)[:200]
 
 
 def _name(arn: str) -> str:

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 
 GONE = frozenset({"stopped", "completed", "failed", "cancelled"})
 """Experiment states in which no fault is injected any more (`stopping` is not one)."""
+TAG = "autosre:injection"
+"""The tag every FIS experiment and template of an injection carries: its key."""
 ENDED_BY_FIS = ("stopped", "cancelled", "failed")
 """How an experiment ends early; Auto SRE's own stop is followed by no further `tripped`."""
 
@@ -56,6 +58,8 @@ def _alarms(experiment: dict[str, Any]) -> list[str]:
 
 class FisFaultInjector:
     """Injects a fault into a share of a Lambda function's invocations through FIS."""
+
+    has_stop_conditions = True
 
     def __init__(
         self,
@@ -116,7 +120,23 @@ class FisFaultInjector:
         guard: MetricQuery,
     ) -> str:
         alarm = self.guard.put(service, injection.key, guard)
-        tags = {"autosre:injection": injection.key, "autosre:service": service.name}
+        try:
+            return self._started(service, fault, injection, minutes, function_arn, alarm)
+        except ClientError:
+            self.guard.delete_for(injection.key)  # a start that failed leaves no guard behind
+            raise
+
+    def _started(
+        self,
+        service: Service,
+        fault: Fault,
+        injection: Injection,
+        minutes: int,
+        function_arn: str,
+        alarm: str,
+    ) -> str:
+        """The FIS experiment of `injection`, guarded by `alarm`, started; its id."""
+        tags = {TAG: injection.key, "autosre:service": service.name}
         created = self._fis.create_experiment_template(
             clientToken=client_token(injection.key, "template"),
             tags=tags,
@@ -194,3 +214,28 @@ class FisFaultInjector:
 
     def removed(self, handle: str) -> bool:
         return self._experiment(handle)["state"]["status"] in GONE
+
+    def remove_unmade(self, key: str) -> bool:
+        """Every FIS experiment tagged with `key` stopped (never asked by the key as an id:
+        FIS has no such experiment), and its guard alarm deleted once none injects."""
+        with _answering(f"find the FIS experiments of injection {key}"):
+            found = self._tagged(key)
+        for experiment in found:
+            if experiment["state"]["status"] not in GONE | {"stopping"}:
+                self._stop(experiment["id"])
+        gone = all(self.removed(experiment["id"]) for experiment in found)
+        if gone:
+            with _answering(f"delete the guard alarm of injection {key}"):
+                self.guard.delete_for(key)
+        return gone
+
+    def _tagged(self, key: str) -> list[dict[str, Any]]:
+        """The FIS experiments started for injection `key` (by their tag), every page read."""
+        found: list[dict[str, Any]] = []
+        pages: dict[str, Any] = {}
+        while True:
+            page = self._fis.list_experiments(maxResults=100, **pages)
+            found += [x for x in page["experiments"] if (x.get("tags") or {}).get(TAG) == key]
+            if not page.get("nextToken"):
+                return found
+            pages = {"nextToken": page["nextToken"]}

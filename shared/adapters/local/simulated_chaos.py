@@ -145,6 +145,9 @@ class SqliteChaosState:
 class SimulatedFaultInjector:
     """The FaultInjector port over the simulation: injections are records the metrics read."""
 
+    has_stop_conditions = False
+    """Nothing stops a simulated fault but Auto SRE (`trip` is the tests' stand-in for FIS)."""
+
     def __init__(self, *, state: ChaosState, clock: Clock) -> None:
         self._state = state
         self._clock = clock
@@ -194,6 +197,11 @@ class SimulatedFaultInjector:
         """Whether it is removed (or was never made)."""
         found = self._state.injection(handle)
         return found is None or found.removed_at is not None
+
+    def remove_unmade(self, key: str) -> bool:
+        """The simulation keeps an injection by its key: removed like any other."""
+        self.remove(key)
+        return self.removed(key)
 
     def trip(self, handle: str, reason: str) -> None:
         """Fire the injection's stop condition (what FIS's alarm going to ALARM does)."""

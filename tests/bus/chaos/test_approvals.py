@@ -52,7 +52,7 @@ def test_a_run_not_approved_within_an_hour_expires_and_no_longer_blocks_starts()
     assert stored.reason == "not approved within 1h"
     assert "expired" in [step.what for step in stored.history]
     told = notifier_of(services).updated[-1][1]
-    assert "expired: not approved within 1h" in told.text
+    assert "the approval expired (not approved within 1h): nothing was injected" in told.text
     # AND it is audited as the scheduler
     audited = records(services.audit_log, StreamKey(org=ORG, team="payments"))
     assert [e.actor.user for e in audited if e.command == f"chaos expired {experiment}"] == [
@@ -60,5 +60,6 @@ def test_a_run_not_approved_within_an_hour_expires_and_no_longer_blocks_starts()
     ]
     # AND approving it now is refused; a new run on the service may wait for approval again
     late = run_deferred(services, f"chaos approve {experiment}", user="opal", channel="C-pay")
-    assert late.failed and "is not waiting for approval" in late.text
+    assert late.failed
+    assert "has already ended (its approval expired at 10:30 UTC): nothing to approve" in late.text
     assert wait_for_approval(services, f"{HARMLESS} --percent 5,25") != experiment

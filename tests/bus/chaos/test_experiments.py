@@ -47,6 +47,7 @@ def test_a_plan_says_what_would_happen_and_injects_nothing(clock: MovingClock) -
         "Inject delay:100ms into 1%, then 5%, then 25% of checkout-api's invocations" in plan.text
     )
     assert "a page-severity alert firing or an investigation opened for the team" in plan.text
+    assert "FIS" not in plan.text  # the simulation has no stop conditions of its own
     assert dict(plan.fields)["Steps"] == "1% → 5% → 25%, 11m each"
     # AND nothing is recorded or injected: the team has no experiment, the channel saw only the
     # plan (the worker's answer: preflight's dry run takes seconds on FIS)

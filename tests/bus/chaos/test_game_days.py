@@ -105,7 +105,7 @@ def test_a_game_day_is_skipped_while_a_page_fires_said_once(clock: MovingClock) 
     lines = ticks(services, clock, 3)
     assert started(lines) == []
     assert [line for line in lines if "skipped" in line] == [
-        f"{game_day} skipped: Its team is in a real outage (page `slow` firing on "
+        f"{game_day} skipped: its team is in a real outage (page `slow` firing on "
         "checkout-api): no chaos until it is over."
     ]
     assert skips_said(services) == [
@@ -122,7 +122,7 @@ def test_a_game_day_is_skipped_while_the_lever_is_engaged_then_starts(clock: Mov
     assert not run_deferred(services, "chaos halt --all", user="root", channel="C-pay").failed
     lines = ticks(services, clock, 2)
     assert started(lines) == []
-    assert any("The org's safety lever is engaged by @root" in line for line in lines)
+    assert any("skipped: the org's safety lever is engaged by @root" in line for line in lines)
     (said,) = [r for _, r in channel_messages(services) if "skipped" in r.title]
     assert said.title.startswith(f"Game day {game_day} skipped")
     assert "sre chaos unhalt" in said.text

@@ -76,12 +76,12 @@ def test_halt_all_engages_the_lever_and_no_experiment_starts_until_unhalt(
     assert denied.tone is Tone.DENIED and "org-admin" in denied.text
     # WHEN an org admin pulls the lever THEN every experiment halts at once, fault removed
     lever = run_deferred(services, "chaos halt --all", user="root", channel="C-pay")
-    assert lever.title == "Safety lever engaged by @root: 1 experiment(s) halted"
+    assert lever.title == "Safety lever engaged by @root: 1 experiment halted"
     assert removed(services, experiment)
     # AND a new start is refused, saying who engaged it and how to release it
     refused = run_deferred(services, f"chaos start {AGAIN}", user="oli", channel="C-pay")
     assert refused.failed
-    assert "safety lever is engaged by @root" in refused.text
+    assert "cannot start: the org's safety lever is engaged by @root" in refused.text
     assert "sre chaos unhalt" in refused.text
     # WHEN an org admin releases it THEN experiments may start again
     assert run(services, "chaos unhalt", user="oli", channel="C-pay").tone is Tone.DENIED

@@ -30,7 +30,7 @@ def test_halt_all_halts_every_experiment_and_refuses_starts_when_the_lever_is_do
     # WHEN an org admin pulls the kill switch while the lever can be neither read nor engaged
     reply = run_deferred(services, "chaos halt --all", user="root", channel="C-pay")
     # THEN every experiment is halted, its fault removed, and the lever's failure said plainly
-    assert reply.title == ("1 experiment(s) halted by @root; the safety lever could not be engaged")
+    assert reply.title == ("1 experiment halted by @root; the safety lever could not be engaged")
     assert f"{experiment} (payments): ended: halted" in reply.text
     assert "could not be engaged: ThrottlingException: UpdateSafetyLeverState" in reply.text
     assert "New starts are refused until an org admin runs `sre chaos unhalt`" in reply.text

@@ -1,4 +1,4 @@
-"""Safe by order: a step whose audit entry cannot be written is not taken (no more faulting),
+"""Safe by order: a step whose audit entry cannot be written is not taken (halted instead),
 a start left unfinished is ended failed and its injection removed, a step short of traffic is
 extended, then ended inconclusive, never advanced."""
 
@@ -12,7 +12,7 @@ from tests.support.chaos import an_experiment, chaos_of, chaos_services, start_e
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
 
 
-def test_an_advance_whose_audit_entry_cannot_be_written_is_not_made() -> None:
+def test_an_advance_whose_audit_entry_cannot_be_written_halts_the_experiment() -> None:
     clock, log = MovingClock(NOW), InMemoryAuditLog()
     services = chaos_services(clock, audit_log=log)
     experiment = start_experiment(services, HARMLESS)
@@ -21,12 +21,16 @@ def test_an_advance_whose_audit_entry_cannot_be_written_is_not_made() -> None:
     log.failing = True
     said = ticks(services, clock, 1)
     log.failing = False
-    # THEN it is not advanced: still 1%, no second injection
-    assert said == [f"{experiment} not judged: the audit trail is unavailable"]
+    # THEN it is not advanced but halted, never left faulting unaudited: no second injection,
+    # the first one removed and verified
+    assert said == [f"{experiment} ended: halted"]
     stored = chaos_of(services).store.get(ORG, experiment)
-    assert stored is not None and stored.percent == 1 and len(stored.injections) == 1
-    # AND the next tick, with the trail back, advances it, audited
-    assert ticks(services, clock, 1) == [f"{experiment} advanced to 5%"]
+    assert stored is not None and [i.percent for i in stored.injections] == [1]
+    assert stored.outcome is ExperimentOutcome.HALTED
+    assert "the audit trail is unavailable" in stored.reason
+    assert [r.verified for r in stored.rollbacks] == [True]
+    # AND the next tick, with the trail back, has nothing more to do with it
+    assert ticks(services, clock, 1) == []
 
 
 def test_a_start_left_unfinished_ends_failed_and_its_injection_is_removed() -> None:

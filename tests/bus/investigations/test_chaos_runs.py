@@ -30,7 +30,7 @@ def test_an_investigation_opened_during_a_run_says_so_in_its_headline(clock: Mov
     # THEN the headline says the service is being faulted on purpose, by which experiment
     assert reply.tone is Tone.INFO
     while_ = f"while chaos experiment {experiment} injects delay:1500ms into 5% of checkout-api"
-    assert reply.title.endswith(while_), reply.title
+    assert reply.title.endswith(f", {while_}"), reply.title
     assert while_ in str(blocks(reply))
     # AND the run is among its events, still injecting, and the investigation keeps the headline
     events = dict(reply.fields)["Events"].splitlines()

@@ -12,6 +12,7 @@ from shared.chaos.models import (
     RollbackAttempt,
 )
 from shared.replies import Tone
+from shared.telemetry.models import ResourceKind
 from tests.support import NOW
 from tests.support.chaos import an_experiment
 
@@ -21,6 +22,7 @@ def test_a_failed_fis_removal_gives_the_fis_command_and_no_aws_error_text() -> N
         at=NOW, key="chx-0a1b2c-0", verified=False, error="ThrottlingException: rate exceeded"
     )
     experiment = an_experiment(
+        kind=ResourceKind.AWS_LAMBDA,
         state=ExperimentState.ROLLING_BACK,
         outcome=ExperimentOutcome.FAILED,
         injections=[Injection(key="chx-0a1b2c-0", percent=5, handle="EXP7fQx2", at=NOW)],

@@ -43,7 +43,7 @@ def test_the_outcome_is_chaos_toolkits_status(
 
 
 def test_a_running_experiment_has_no_status_yet() -> None:
-    assert journal(an_experiment(state=ExperimentState.RUNNING))["status"] == "running"
+    assert journal(an_experiment(state=ExperimentState.RUNNING))["status"] is None
 
 
 def test_steady_states_run_and_every_rollback_attempt_are_kept() -> None:
