@@ -244,6 +244,7 @@ class Features:
             notifier=a.notifier,
             draw=render_comparison_png,
             investigators=a.investigators,
+            quotas=self._quotas(),
         )
 
     def _chaos_handlers(self) -> Handlers:
