@@ -212,7 +212,9 @@ class Features:
     def _evaluator(self) -> AlertEvaluator:
         from shared.alerts.evaluator import AlertEvaluator
 
-        return AlertEvaluator(directory=self._a.directory, sources=self._a.metrics)
+        return AlertEvaluator(
+            directory=self._a.directory, sources=self._a.metrics, meter=self._quotas().meter
+        )
 
     @functools.cache  # noqa: B019
     def _alerts(self) -> AlertService:
