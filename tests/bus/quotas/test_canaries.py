@@ -134,6 +134,8 @@ def test_two_starts_racing_for_the_last_unit_get_exactly_one() -> None:
         thread.join()
     # THEN exactly one starts; the other is refused by the quota, its alias untouched
     assert sorted(r.tone for r in replies) == sorted([Tone.OK, Tone.ERROR])
+    (refused,) = [r for r in replies if r.tone is Tone.ERROR]
+    assert "used 1 of its 1 running canaries (quota `canaries`)" in refused.text
     assert len(store.list_for(OrgId(ORG), "payments")) == 1
     weights = {router_of(services).route(f"checkout:{a}").weight for a in ("blue", "green")}
     assert weights == {0.0, 0.05}
