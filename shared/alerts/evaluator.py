@@ -10,6 +10,7 @@ instead of the values."""
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from shared.alerts.models import AlertPolicy
 from shared.alerts.states import Instance, breaching, step
 from shared.identity.models import OrgId, Team
 from shared.identity.ports import Directory
+from shared.quotas.metering import ProviderMeter
 from shared.telemetry.detector import DetectorSettings, score_series
 from shared.telemetry.limits import READ_TIMEOUT, within
 from shared.telemetry.models import MetricQuery, ResourceKind
@@ -80,8 +82,12 @@ class AlertEvaluator:
         directory: Directory,
         sources: Mapping[ResourceKind, MetricsSource],
         timeout: float = READ_TIMEOUT,
+        meter: ProviderMeter | None = None,
     ) -> None:
+        """`meter`: counts each batched read's provider calls to the teams whose policies it
+        served (never refusing one); None counts nothing."""
         self._directory = directory
+        self._meter = meter
         self._sources = dict(sources)
         self._timeout = timeout
 
@@ -127,6 +133,9 @@ class AlertEvaluator:
         """One batched read of every distinct query of `pairs`, by query."""
         window = max(_window(policy, history) for policy, _ in pairs)
         unique = list({q.model_dump_json(): q for _, q in pairs}.values())
+        if self._meter is not None:  # split by policies served, whole calls adding up exactly
+            payers = Counter((OrgId(policy.org), policy.team) for policy, _ in pairs)
+            source = self._meter.metrics(source, payers, at=end)
         series = source.read(unique, start=end - window, end=end, step=60)
         return {q.model_dump_json(): points for q, points in zip(unique, series, strict=True)}
 

@@ -230,7 +230,9 @@ class Features:
     def _evaluator(self) -> AlertEvaluator:
         from shared.alerts.evaluator import AlertEvaluator
 
-        return AlertEvaluator(directory=self._a.directory, sources=self._a.metrics)
+        return AlertEvaluator(
+            directory=self._a.directory, sources=self._a.metrics, meter=self._quotas().meter
+        )
 
     @functools.cache  # noqa: B019
     def _alerts(self) -> AlertService:
@@ -262,6 +264,7 @@ class Features:
             notifier=a.notifier,
             draw=render_comparison_png,
             investigators=a.investigators,
+            quotas=self._quotas(),
         )
 
     def _chaos_handlers(self) -> Handlers:

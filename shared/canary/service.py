@@ -27,6 +27,7 @@ from shared.canary.notices import (
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
 from shared.canary.progress import CanaryProgress
 from shared.canary.steps import move_of, recorded_first, started, with_step
+from shared.canary.units import QuotaCountedCanaryStore, recorded
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import (
@@ -41,6 +42,7 @@ from shared.errors import (
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.ports import Notifier
+from shared.quotas.service import QuotaService
 from shared.replies import Reply
 from shared.services.ownership import owner_of
 from shared.telemetry.models import ResourceKind, Service
@@ -62,10 +64,14 @@ class CanaryService:
         notifier: Notifier,
         draw: Chart,
         investigators: InvestigatorVersions | None,
+        quotas: QuotaService,
     ) -> None:
         """`investigators`: None where the deployment cannot run the investigator's versions
-        (then `--replay` is refused)."""
+        (then `--replay` is refused). Every write goes through `QuotaCountedCanaryStore`, so
+        whatever ends a canary gives its team's unit back."""
         self._investigators = investigators
+        self._quotas = quotas
+        store = QuotaCountedCanaryStore(store, quotas=quotas)
         self._store = store
         self._directory = directory
         self._routers = dict(routers)
@@ -106,7 +112,7 @@ class CanaryService:
         target = f"{service.resource}:{command.alias}"
         router = self._routers[service.kind]
         planned = self._planned(command, ctx, service, target, router.route(target).stable)
-        current = self._store.save(planned)
+        current = recorded(self._store, planned, quotas=self._quotas, now=ctx.now)
         try:
             router.shift(target, canary=current.release, weight=current.steps[0])
             current = self._store.save(started(current))

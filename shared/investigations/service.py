@@ -109,6 +109,9 @@ class InvestigationService:
             raise unreadable(service.kind)
         check_window(service.kind, start=start, baseline=BASELINE, now=ctx.now)
         # counted (or refused) before any provider call
+        source, log_source = self._quotas.metered(
+            source, self._logs.get(service.kind), team.org, team.name, at=ctx.now
+        )
         self._quotas.require(team.org, team.name, Limit.INVESTIGATIONS_PER_DAY, at=ctx.now)
         series = read_within(
             lambda: signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
@@ -128,7 +131,7 @@ class InvestigationService:
             today=ctx.now,
         )
         verdicts, findings = judged.verdicts, judged.ranked
-        logs, note = self._log_evidence(service, start=start, end=end)
+        logs, note = self._log_evidence(service, log_source, start=start, end=end)
         reply = report(
             service, findings, start=start, end=end, events=events, verdicts=verdicts, now=ctx.now
         )
@@ -212,12 +215,12 @@ class InvestigationService:
         except Exception:  # noqa: BLE001 (the report must not depend on an optional model)
             return NarrativeSummariser().summarise(investigation)
 
+    @staticmethod
     def _log_evidence(
-        self, service: Service, *, start: datetime, end: datetime
+        service: Service, source: LogSource | None, *, start: datetime, end: datetime
     ) -> tuple[list[LogEvidence], str]:
-        """What the service's logs say, or why they could not be read (never fatal: the metrics
-        are the investigation, the logs its evidence)."""
-        source = self._logs.get(service.kind)
+        """What the service's logs say (read from `source`, its calls counted), or why they could
+        not be read (never fatal: the metrics are the investigation, the logs its evidence)."""
         if not service.log_workspace or source is None:
             return [], ""
         try:

@@ -8,7 +8,10 @@ from shared.errors import SreError
 from shared.quotas.models import Limit, Refused
 from shared.times import moment
 
-_FREED = {Limit.ALERT_POLICIES: "one frees up when a policy is deleted"}
+_FREED = {
+    Limit.ALERT_POLICIES: "one frees up when a policy is deleted",
+    Limit.CANARIES: "one frees up when one of them is promoted or rolled back",
+}
 
 
 class QuotaExceededError(SreError):

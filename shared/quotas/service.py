@@ -8,10 +8,12 @@ from datetime import datetime
 from shared.commands.context import Context, Handled, Handlers
 from shared.identity.models import OrgId
 from shared.quotas import commands as c
+from shared.quotas.metering import ProviderMeter
 from shared.quotas.models import Limit, Refused, Taken
 from shared.quotas.ports import Quotas
 from shared.quotas.refusal import QuotaExceededError, refusal
 from shared.quotas.views import limits_reply, parsed_cap, said
+from shared.telemetry.ports import LogSource, MetricsSource
 
 
 class QuotaService:
@@ -19,6 +21,8 @@ class QuotaService:
 
     def __init__(self, *, quotas: Quotas) -> None:
         self._quotas = quotas
+        self.meter = ProviderMeter(quotas=quotas)
+        """Counts provider calls to the teams that made them (the alert scheduler's too)."""
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
@@ -51,6 +55,22 @@ class QuotaService:
             self._quotas.give_back(org, team, Limit.MODEL_TOKENS_PER_DAY, tokens, at=at)
             raise
         return day
+
+    def metered(
+        self, source: MetricsSource, logs: LogSource | None, org: OrgId, team: str, *, at: datetime
+    ) -> tuple[MetricsSource, LogSource | None]:
+        """The team's sources for one piece of work, their calls counted to it; refused
+        (QuotaExceededError) before any call when the team has no provider calls left this hour
+        (a read under way is never cut: its calls are counted even past the limit)."""
+        limit = Limit.PROVIDER_CALLS_PER_HOUR
+        cap = self._quotas.book(org).cap(team, limit)
+        used = self._quotas.used(org, team, limit, at=at)
+        if cap is not None and used >= cap:
+            refused = Refused(limit=limit, used=used, cap=cap, resets=limit.window.resets(at))
+            raise refusal(refused, team, now=at)
+        payer = {(org, team): 1}
+        counted = self.meter.logs(logs, payer, at=at) if logs is not None else None
+        return self.meter.metrics(source, payer, at=at), counted
 
     def give_back(
         self, org: OrgId, team: str, limit: Limit, amount: int = 1, *, at: datetime

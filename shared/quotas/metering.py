@@ -1,0 +1,150 @@
+"""Provider calls counted to the teams whose work made them (`provider-calls-per-hour`): a
+wrapper around a MetricsSource or LogSource that measures the calls each read made."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from shared.identity.models import OrgId
+from shared.quotas.models import Limit
+from shared.quotas.ports import Quotas
+from shared.telemetry.models import Event, LogEvidence, MetricQuery, Service
+from shared.telemetry.ports import LogSource, MetricsSource, Points
+
+log = logging.getLogger("autosre.quotas")
+
+T = TypeVar("T")
+Payer = tuple[OrgId, str]
+"""Who pays for a read: an org and one of its teams."""
+
+
+def shares(calls: int, weights: Mapping[Payer, int], *, draw: str = "") -> dict[Payer, int]:
+    """`calls` split by `weights` (the policies each team had in a batched read) into whole
+    calls that add up to `calls` exactly: each payer its floor, and each call left over to one
+    payer drawn by its remainder (seeded by `draw`, so a read is split the same way every time
+    it is counted, and a team with a third of the policies pays a third of the one-call reads
+    over the hours, not none of them)."""
+    total = sum(weights.values())
+    if total <= 0:
+        return {}
+    split = {payer: calls * w // total for payer, w in weights.items()}
+    rest = {payer: calls * w % total for payer, w in weights.items() if calls * w % total}
+    rng = random.Random(draw)  # noqa: S311 (a fair split, not a secret)
+    for _ in range(calls - sum(split.values())):
+        (payer,) = rng.choices(list(rest), weights=list(rest.values()))
+        split[payer] += 1
+        del rest[payer]
+    return split
+
+
+def _calls(source: object) -> int | None:
+    """The provider calls the adapter has made so far (every adapter of ours counts them)."""
+    counted = getattr(source, "calls", None)
+    return counted if isinstance(counted, int) else None
+
+
+class ProviderMeter:
+    """Counts each read's provider calls into its payers' hourly counters. Counting never
+    refuses (the calls are made) and never fails the read (a store that cannot count is logged).
+    Reads of one adapter are measured one at a time, so concurrent reads never count each
+    other's calls."""
+
+    def __init__(self, *, quotas: Quotas) -> None:
+        self._quotas = quotas
+        self._locks: dict[int, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def metrics(
+        self, source: MetricsSource, payers: Mapping[Payer, int], *, at: datetime
+    ) -> MetricsSource:
+        """`source`, its calls counted to `payers` (split by weight) in `at`'s hour."""
+        return MeteredMetricsSource(source, bill=Bill(meter=self, payers=payers, at=at))
+
+    def logs(self, source: LogSource, payers: Mapping[Payer, int], *, at: datetime) -> LogSource:
+        """`source`, its calls counted to `payers` in `at`'s hour."""
+        return MeteredLogSource(source, bill=Bill(meter=self, payers=payers, at=at))
+
+    def measured(
+        self, source: object, call: Callable[[], T], payers: Mapping[Payer, int], at: datetime
+    ) -> T:
+        """`call()` on `source`, the provider calls it made counted to `payers`."""
+        with self._lock(source):
+            before = _calls(source)
+            try:
+                return call()
+            finally:
+                after = _calls(source)
+                made = 1 if before is None or after is None else after - before
+                self._charge(made, payers, at)
+
+    def _lock(self, source: object) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(id(source), threading.Lock())
+
+    def _charge(self, calls: int, payers: Mapping[Payer, int], at: datetime) -> None:
+        for (org, team), share in shares(calls, payers, draw=at.isoformat()).items():
+            if share <= 0:
+                continue
+            try:
+                limit = Limit.PROVIDER_CALLS_PER_HOUR
+                self._quotas.take(org, team, limit, share, at=at, cap=None)
+            except Exception:  # the read is made: counting must never undo nor block it
+                log.exception("could not count %d provider calls of %s/%s", share, org, team)
+
+
+class Bill:
+    """Who pays for a wrapped source's reads, and in which hour."""
+
+    def __init__(self, *, meter: ProviderMeter, payers: Mapping[Payer, int], at: datetime) -> None:
+        self.meter = meter
+        self.payers = dict(payers)
+        self.at = at
+
+    def measured(self, source: object, call: Callable[[], T]) -> T:
+        """`call()` on `source`, counted."""
+        return self.meter.measured(source, call, self.payers, self.at)
+
+
+class MeteredMetricsSource:
+    """A MetricsSource whose every read is counted."""
+
+    def __init__(self, source: MetricsSource, *, bill: Bill) -> None:
+        self._source = source
+        self._bill = bill
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
+        """The source's read, counted."""
+        source = self._source
+        return self._bill.measured(
+            source, lambda: source.read(queries, start=start, end=end, step=step)
+        )
+
+    def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
+        """The source's events, counted."""
+        source = self._source
+        return self._bill.measured(source, lambda: source.events(service, start=start, end=end))
+
+
+class MeteredLogSource:
+    """A LogSource whose every read is counted."""
+
+    def __init__(self, source: LogSource, *, bill: Bill) -> None:
+        self._source = source
+        self._bill = bill
+
+    def evidence(
+        self, service: Service, *, baseline_start: datetime, start: datetime, end: datetime
+    ) -> list[LogEvidence]:
+        """The source's evidence, counted."""
+        source = self._source
+        return self._bill.measured(
+            source,
+            lambda: source.evidence(service, baseline_start=baseline_start, start=start, end=end),
+        )
