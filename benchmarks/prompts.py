@@ -24,6 +24,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
+from benchmarks import prompt_gate
 from shared.prompts.gate import ScenarioRuns, gate
 from shared.prompts.selection import Arm, allocate, pick
 from shared.prompts.sequential import Counts, Decision, compare
@@ -294,6 +295,7 @@ def main(runs: int = 200) -> None:
         goals.append(_promotions(world, mine))
         _peeking(world, labels)
     print(f"  goals met: {sum(goals)} of {len(goals)}; {time.process_time() - began:.0f} s of CPU")
+    prompt_gate.main()  # the gate run for real on the replay cases, and retrieval's lift
 
 
 if __name__ == "__main__":

@@ -75,6 +75,34 @@ class Grounding(Frozen):
         return not self.unsupported
 
 
+class Mention(Frozen):
+    """A signal or an id a text names: a signal as its label (`p99 latency`; a word that names
+    more than one signal, or a metric the investigator does not read, as written, lowercased),
+    an id as written (`version 43` as `v43`)."""
+
+    name: str
+    signal: bool
+
+
+def named(text: str) -> list[Mention]:
+    """The signals and the version or event ids `text` names, in the order written (the same
+    vocabulary `check` reads)."""
+    found = [(m.start(), _signal_mention(m.group())) for m in _SIGNAL.finditer(text)]
+    found += [(m.start(), _id_mention(m.group())) for m in _ID.finditer(text)]
+    return [mention for _, mention in sorted(found, key=lambda item: item[0])]
+
+
+def _signal_mention(word: str) -> Mention:
+    signals = _WORDS.get(word.lower(), frozenset())
+    name = next(iter(signals)).label if len(signals) == 1 else " ".join(word.lower().split())
+    return Mention(name=name, signal=True)
+
+
+def _id_mention(word: str) -> Mention:
+    version = re.fullmatch(r"version\s+(\d+(?:\.\d+)*)", word, re.IGNORECASE)
+    return Mention(name=f"v{version.group(1)}" if version else word.lower(), signal=False)
+
+
 def check(text: str, investigation: Investigation) -> Grounding:
     """Each claim of `text` (signal, time, ratio, value, duration, id) not found in
     `investigation`, in the order written."""
