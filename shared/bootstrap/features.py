@@ -152,6 +152,7 @@ class Features:
     def _investigations(self) -> Handlers:
         from shared.bootstrap.chaos_activity import ChaosActivity
         from shared.investigations.collaboration import Collaboration
+        from shared.investigations.resolution import Resolution
         from shared.investigations.service import InvestigationService
 
         a = self._a
@@ -168,13 +169,20 @@ class Features:
             activity=ChaosActivity(store=a.chaos.store) if a.chaos else None,
             quotas=self._quotas(),
         )
-        collaboration = Collaboration(
-            store=a.investigations,
-            directory=a.directory,
-            notifier=a.notifier,
-            link=self.pages().link,
+        collaboration, resolution = (
+            kind(
+                store=a.investigations,
+                directory=a.directory,
+                notifier=a.notifier,
+                link=self.pages().link,
+            )
+            for kind in (Collaboration, Resolution)
         )
-        return investigations.handlers().include(collaboration.handlers())
+        return (
+            investigations.handlers()
+            .include(collaboration.handlers())
+            .include(resolution.handlers())
+        )
 
     def _ticks(self) -> Handlers:
         from shared.alerts.scheduler import AlertScheduler

@@ -1,4 +1,5 @@
-"""Working an investigation together: show, list, join, comment, escalate, resolve; one timeline."""
+"""Working an investigation together: show, list, join, comment, escalate; one timeline (resolving
+it: resolution.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from datetime import datetime
 from shared.commands.context import Context, Handlers
 from shared.errors import (
     ConflictError,
-    InvalidCommandError,
     NotFoundError,
     UnavailableError,
     did_you_mean,
@@ -16,10 +16,9 @@ from shared.errors import (
 from shared.identity.models import Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
-from shared.investigations.causes import first_cause, with_causes
 from shared.investigations.coverage import finding_read
 from shared.investigations.listing import listing, unknown_investigation
-from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
+from shared.investigations.models import Investigation, TimelineEntry
 from shared.investigations.ports import InvestigationStore
 from shared.messages import channel_targets
 from shared.ports import Notifier
@@ -68,24 +67,6 @@ class InvestigationWork:
         self._notifier = notifier
         self._link = link
 
-
-class Collaboration(InvestigationWork):
-    """The commands people use on an open investigation."""
-
-    def handlers(self) -> Handlers:
-        """The commands this service runs."""
-        return (
-            Handlers()
-            .add(c.ShowInvestigation, self.show)
-            .add(c.ListInvestigations, self.list_for_team)
-            .add(c.JoinInvestigation, self.join, unchanged=self.joined_already)
-            .add(c.CommentInvestigation, self.comment)
-            .add(c.EscalateInvestigation, self.escalate)
-            .add(c.ResolveInvestigation, self.resolve, unchanged=self.summarised_already)
-            .add(c.ReopenInvestigation, self.reopen, unchanged=self.open_already)
-            .add(c.CauseInvestigation, self.cause, unchanged=self.caused_already)
-        )
-
     def _get(self, investigation_id: str, ctx: Context) -> Investigation:
         org = ctx.principal.actor.org
         found = self._store.get(org, investigation_id)
@@ -108,6 +89,28 @@ class Collaboration(InvestigationWork):
             raise ConflictError(
                 f"{investigation.id} changed while you were updating it; run the command again."
             ) from error
+
+    def _found(self, investigation_id: str, ctx: Context) -> Investigation | None:
+        """The investigation, or None where the command itself says it is not found (audited)."""
+        try:
+            return self._get(investigation_id, ctx)
+        except NotFoundError:
+            return None
+
+
+class Collaboration(InvestigationWork):
+    """The commands people use on an open investigation."""
+
+    def handlers(self) -> Handlers:
+        """The commands this service runs."""
+        return (
+            Handlers()
+            .add(c.ShowInvestigation, self.show)
+            .add(c.ListInvestigations, self.list_for_team)
+            .add(c.JoinInvestigation, self.join, unchanged=self.joined_already)
+            .add(c.CommentInvestigation, self.comment)
+            .add(c.EscalateInvestigation, self.escalate)
+        )
 
     def show(self, command: c.ShowInvestigation, ctx: Context) -> Reply:
         """Findings, participants and the timeline."""
@@ -149,44 +152,12 @@ class Collaboration(InvestigationWork):
                 raise unknown_service(team, name)
         return listing(ctx.team or "", command, found, ctx.now)
 
-    def _found(self, investigation_id: str, ctx: Context) -> Investigation | None:
-        """The investigation, or None where the command itself says it is not found (audited)."""
-        try:
-            return self._get(investigation_id, ctx)
-        except NotFoundError:
-            return None
-
     def joined_already(self, command: c.JoinInvestigation, ctx: Context) -> str | None:
         """What a participant joining again is told (nothing changes, nothing is audited)."""
         inv = self._found(command.id, ctx)
         if inv is None or ctx.principal.actor.user not in inv.participants:
             return None
         return f"you are already in {inv.id}"
-
-    def open_already(self, command: c.ReopenInvestigation, ctx: Context) -> str | None:
-        """What reopening an open investigation is told."""
-        inv = self._found(command.id, ctx)
-        if inv is None or inv.status is not InvestigationStatus.OPEN:
-            return None
-        return f"{inv.id} is open already"
-
-    def summarised_already(self, command: c.ResolveInvestigation, ctx: Context) -> str | None:
-        """What resolving a resolved investigation with the summary it has is told."""
-        inv = self._found(command.id, ctx)
-        if inv is None or inv.status is not InvestigationStatus.RESOLVED:
-            return None
-        if not command.summary or command.summary != inv.summary:
-            return None
-        if command.cause is not None and command.cause != inv.cause:
-            return None
-        return f"{inv.id} is resolved with that summary already"
-
-    def caused_already(self, command: c.CauseInvestigation, ctx: Context) -> str | None:
-        """What saying the cause an investigation has already is told."""
-        inv = self._found(command.id, ctx)
-        if inv is None or inv.cause != command.cause:
-            return None
-        return f"the cause of {inv.id} is {inv.cause} already"
 
     def join(self, command: c.JoinInvestigation, ctx: Context) -> Reply:
         """Add the caller to the participants."""
@@ -285,75 +256,3 @@ class Collaboration(InvestigationWork):
                     channels=[str(target.channel)],
                 ) from error
         return [str(t.channel) for t in targets]
-
-    def resolve(self, command: c.ResolveInvestigation, ctx: Context) -> Reply:
-        """Close the investigation with a summary and its cause (default: the first finding)."""
-        inv = self._get(command.id, ctx)
-        if ctx.team != inv.team:
-            raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can resolve it.")
-        user = ctx.principal.actor.user
-        if inv.status is InvestigationStatus.RESOLVED:
-            if command.cause is not None and not command.summary:
-                return self._caused(inv, command.cause, ctx)
-            return self._summarised(inv, command.summary, ctx)
-        cause = command.cause or inv.cause or first_cause(inv)
-        entry = TimelineEntry(
-            time=ctx.now, actor=user, kind="resolved", text=command.summary or "resolved"
-        )
-        saved = self._append(
-            inv,
-            entry,
-            status=InvestigationStatus.RESOLVED,
-            summary=command.summary,
-            cause=cause,
-            cause_by=user if cause != inv.cause else inv.cause_by,
-        )
-        reply = Reply(tone=Tone.OK, title=f"{inv.id} resolved", text=command.summary)
-        return with_causes(reply, saved)
-
-    def cause(self, command: c.CauseInvestigation, ctx: Context) -> Reply:
-        """Say (or change) what the cause was."""
-        inv = self._get(command.id, ctx)
-        if ctx.team != inv.team:
-            raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can say its cause.")
-        return self._caused(inv, command.cause, ctx)
-
-    def _caused(self, inv: Investigation, cause: str, ctx: Context) -> Reply:
-        """The cause recorded on the timeline, the one it replaces said."""
-        user = ctx.principal.actor.user
-        entry = TimelineEntry(time=ctx.now, actor=user, kind="cause", text=cause)
-        saved = self._append(inv, entry, cause=cause, cause_by=user)
-        was = f"(was: {inv.cause})" if inv.cause and inv.cause != cause else ""
-        reply = Reply(tone=Tone.OK, title=f"Cause of {inv.id}: {cause}", text=was)
-        return with_causes(reply, saved)
-
-    def _summarised(self, inv: Investigation, summary: str, ctx: Context) -> Reply:
-        """A resolved investigation's summary written (or rewritten) after the fact."""
-        if not summary:  # nothing is wrong: the person needs the form that writes a summary
-            raise InvalidCommandError(
-                f"{inv.id} is resolved already. To add or change its summary, write it after the "
-                "id:",
-                usage=f"sre investigation resolve {inv.id} WHAT IT WAS",
-            )
-        user = ctx.principal.actor.user
-        entry = TimelineEntry(time=ctx.now, actor=user, kind="summary", text=summary)
-        self._append(inv, entry, summary=summary)
-        was = f"\n(was: {inv.summary})" if inv.summary else ""
-        return Reply(tone=Tone.OK, title=f"Summary of {inv.id} updated", text=summary + was)
-
-    def reopen(self, command: c.ReopenInvestigation, ctx: Context) -> Reply:
-        """Open a resolved investigation again (its summary kept until it is resolved again)."""
-        inv = self._get(command.id, ctx)
-        if ctx.team != inv.team:
-            raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can reopen it.")
-        user = ctx.principal.actor.user
-        entry = TimelineEntry(time=ctx.now, actor=user, kind="reopened", text="reopened")
-        saved = self._append(inv, entry, status=InvestigationStatus.OPEN)
-        reply = Reply(
-            tone=Tone.OK,
-            title=f"{inv.id} reopened by @{user}",
-            text=inv.headline,
-            fields=[("Page", self._link(saved, ctx.now))],
-            refs=(user_ref(user, ctx.principal.actor.name),),
-        )
-        return with_actions(reply, saved)

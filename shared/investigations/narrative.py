@@ -52,6 +52,16 @@ def _without_changes(investigation: Investigation) -> str:
 
 RULE_BASED = "rule-based"
 """Who wrote a narrative when no prompt variant did (the fallback)."""
+CONTROL = "cause-first"
+"""The prompt variants' control (`prompts.models.CONTROL_NAME`, a name no other variant can
+take): its narrative is this account."""
+
+
+def by_account(by: str) -> bool:
+    """Whether a narrative signed `by` is this account, so it can be worded again from the
+    findings: the fallback, the control at any version (`cause-first v1 · 3f9c2a1b7d0e`), or
+    nobody (stored before narratives were signed, when this account was the only writer)."""
+    return by in ("", RULE_BASED) or by.split(" ", 1)[0] == CONTROL
 
 
 class NarrativeSummariser:

@@ -14,7 +14,7 @@ from shared.identity.models import OrgId
 from shared.investigations.marks import caption, marks_for, ordered
 from shared.investigations.memory import SHOWN, PastIncident, incident, nearest
 from shared.investigations.models import Investigation
-from shared.investigations.narrative import NarrativeSummariser, account
+from shared.investigations.narrative import account, by_account
 from shared.investigations.ports import InvestigationStore
 from shared.investigations.signal_states import (
     cannot_judge,
@@ -80,8 +80,9 @@ def _lists(investigation: Investigation) -> tuple[str, str, str]:
 
 
 def _dated(investigation: Investigation) -> tuple[str, str]:
-    """The headline and narrative with every time dated, when they are the ones written from the
-    findings for the day of the report (another summariser's words, or another headline, stay)."""
+    """The headline and narrative with every time dated: the headline when it is the one written
+    from the findings for the day of the report, the narrative when the account wrote it (worded
+    again from the findings; a model's or another template's words stay as written)."""
     title, told = investigation.headline, investigation.narrative
     if investigation.findings:
         first, service, at = (
@@ -91,7 +92,7 @@ def _dated(investigation: Investigation) -> tuple[str, str]:
         )
         if title == f"{service}: {headline(first, at)}":
             title = f"{service}: {headline(first, at, dated=True)}"
-    if told == NarrativeSummariser().summarise(investigation).text:
+    if told and by_account(investigation.narrated_by):
         told = account(investigation, dated=True)
     return title, told
 

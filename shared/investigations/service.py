@@ -12,7 +12,7 @@ from shared.audit.trail import AuditTrail
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import InvalidCommandError
-from shared.identity.models import OrgId, Platform, Team
+from shared.identity.models import Platform, Team
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
 from shared.investigations.collaboration import with_actions
@@ -24,7 +24,6 @@ from shared.investigations.coverage import (
 )
 from shared.investigations.events import audited
 from shared.investigations.joins import AlertJoins, report_place
-from shared.investigations.memory import SHOWN, PastIncident, incident, nearest, told
 from shared.investigations.models import (
     Investigation,
     InvestigationStatus,
@@ -34,10 +33,11 @@ from shared.investigations.models import (
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, ServiceActivity, Summariser
+from shared.investigations.report_extras import SimilarIncidents, also_open, judging
 from shared.ports import Notifier
 from shared.quotas.models import Limit
 from shared.quotas.service import QuotaService
-from shared.replies import Button, Image, Reply, Tone, user_ref
+from shared.replies import Image, Reply, Tone, user_ref
 from shared.services.catalog import ServiceCatalog, unreadable
 from shared.telemetry import analysis
 from shared.telemetry.analysis import first_to_move, headline
@@ -82,6 +82,7 @@ class InvestigationService:
         self._store = store
         self._pages = pages
         self._catalog = ServiceCatalog(directory=directory, readable=self._sources, files=files)
+        self._similar = SimilarIncidents(store=store, link=pages.link)
         self._joins = AlertJoins(
             store=store, directory=directory, notifier=notifier, link=pages.link
         )
@@ -165,8 +166,8 @@ class InvestigationService:
         )
         reply = reply.model_copy(update={"text": f"{narrated.text}\n{reply.text}".strip()})
         reply = with_actions(reply, investigation)
-        reply = reply.model_copy(update={"buttons": [*reply.buttons, *_judging(investigation)]})
-        reply = self._with_similar(reply, investigation, ctx.now)
+        reply = reply.model_copy(update={"buttons": [*reply.buttons, *judging(investigation)]})
+        reply = self._similar.added(reply, investigation, ctx.now)
         link = self._pages.link(investigation, ctx.now)
         chart = Image(
             name=f"{investigation.id}.png",
@@ -180,27 +181,6 @@ class InvestigationService:
             }
         )
         return also_open(reply, already, now=ctx.now) if already else reply
-
-    def similar(self, investigation: Investigation, *, limit: int = 5) -> list[PastIncident]:
-        """The team's own resolved investigations most like this one, with their causes (same
-        org and team only; only the team's newest memory.MAX_READ are compared: the store lists
-        the team's investigations as `investigation list` does, the profiles are bounded)."""
-        return [incident(i) for i in self._nearest(investigation, limit)]
-
-    def _nearest(self, investigation: Investigation, limit: int) -> list[Investigation]:
-        past = self._store.list_for(OrgId(investigation.org), investigation.team)
-        return nearest(investigation, past, limit=limit)
-
-    def _with_similar(self, reply: Reply, investigation: Investigation, now: datetime) -> Reply:
-        """The report with "Similar past incidents" (nothing when there are none)."""
-        lines = [
-            told(incident(past), self._pages.link(past, now), now=now)
-            for past in self._nearest(investigation, SHOWN)
-        ]
-        if not lines:
-            return reply
-        fields = [*reply.fields, ("Similar past incidents", "\n".join(lines))]
-        return reply.model_copy(update={"fields": fields})
 
     def _open_of(self, team: Team, service: str) -> Investigation | None:
         """The team's newest open investigation of `service`, if it has one."""
@@ -255,26 +235,6 @@ class InvestigationService:
         return audited(self._audit.records(stream), service, start=start, end=end)
 
 
-def also_open(reply: Reply, other: Investigation, *, now: datetime) -> Reply:
-    """A person's new investigation of a service that has an open one already: opened (they may
-    want a new window), the report naming the open one, with a button to join it instead."""
-    note = (
-        f"{other.service} already has an open investigation {other.id} (opened "
-        f"{moment(other.opened_at, today=now)} by @{other.opened_by}): "
-        f"`sre investigation join {other.id}`"
-    )
-    join = Button(
-        label=f"Join {other.id}", command=f"sre investigation join {other.id} --team={other.team}"
-    )
-    return reply.model_copy(
-        update={
-            "fields": [*reply.fields, ("Already open", note)],
-            "buttons": [*reply.buttons, join],
-            "refs": (*reply.refs, user_ref(other.opened_by)),
-        }
-    )
-
-
 def report(
     service: Service,
     findings: list[Finding],
@@ -319,15 +279,3 @@ def report(
         fields=fields,
         refs=tuple(user_ref(by) for by in sorted({e.by for e in [*events, *near]} - {""})),
     )
-
-
-def _judging(investigation: Investigation) -> list[Button]:
-    """Helpful and Wrong (asking what was wrong, optionally) for a report with a narrative: the
-    prompt variants' online quality (`sre investigation feedback`, once per person)."""
-    if not investigation.narrative:
-        return []
-    command = f"sre investigation feedback {investigation.id} --team={investigation.team}"
-    return [
-        Button(label="Helpful", command=f"{command} helpful"),
-        Button(label="Wrong", command=f"{command} wrong", prompt="What was wrong? (optional)"),
-    ]

@@ -8,6 +8,7 @@ from shared.investigations.models import Investigation
 from shared.replies import counted
 from shared.telemetry.judgement import evidence as worded
 from shared.telemetry.models import Finding, Judgement, Signal, Verdict
+from shared.telemetry.notes import note_of
 from shared.telemetry.queries import UNITS
 from shared.times import period
 
@@ -36,16 +37,7 @@ def state(investigation: Investigation, verdict: Verdict) -> str:
     else:
         text = reason(verdict, period(investigation.start, investigation.end, days=True))
         text = f"not judged, {text}" if kind is Judgement.SHORT_BASELINE else text
-    return f"{text}. {_dated_note(verdict)}".strip() if verdict.note else text
-
-
-def _dated_note(verdict: Verdict) -> str:
-    """The verdict's note as the page says it: the borrowed baseline's period dated (the note
-    was worded for the report's day, where a time of that day carries no date)."""
-    start, end = verdict.baseline_start, verdict.baseline_end
-    if start is None or end is None:
-        return verdict.note
-    return verdict.note.replace(period(start, end, days=False), period(start, end, days=True))
+    return f"{text}. {note_of(verdict, days=True)}".strip() if verdict.note else text
 
 
 def _why(verdict: Verdict) -> str:

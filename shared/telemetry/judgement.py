@@ -16,7 +16,16 @@ from itertools import pairwise
 
 from shared.telemetry.baseline import NEEDED, Baseline, baseline_of
 from shared.telemetry.events import ranked
-from shared.telemetry.models import EarlierChange, Event, Finding, Judgement, Signal, Verdict
+from shared.telemetry.models import (
+    EarlierChange,
+    Event,
+    Finding,
+    Judgement,
+    NoteKind,
+    Signal,
+    Verdict,
+)
+from shared.telemetry.notes import note_of
 from shared.telemetry.queries import UNITS
 from shared.times import clock, moment, period
 
@@ -133,9 +142,11 @@ def judge(
             "baseline_start": base.start,
             "baseline_end": base.end,
             "baseline_points": base.points,
-            "note": _note(base, before, today),
+            "note_kind": NoteKind.BORROWED_BASELINE if base.borrowed else None,
+            "points_before": before if base.borrowed else 0,
         }
     )
+    verdict = verdict.model_copy(update={"note": note_of(verdict, today=today)})
     change = find_change(signal, points, start, base)
     if change is not None:
         finding = finding_of(signal, points, change, base, events, unit, today=today)
@@ -155,16 +166,6 @@ def _coverage(
         window_points=sum(start <= t <= end for t, _ in points),
         expected_points=max(1, int((end - start).total_seconds() // step)),
         needed_points=NEEDED,
-    )
-
-
-def _note(base: Baseline, before: int, today: datetime) -> str:
-    if not base.borrowed:
-        return ""
-    had = f"had {before} point{'s' if before != 1 else ''}" if before else "had no data"
-    return (
-        f"the 4 h before the window {had}: judged against the earliest {base.points} points, "
-        f"{period(base.start, base.end, today=today)}"
     )
 
 

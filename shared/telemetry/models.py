@@ -136,6 +136,13 @@ class Judgement(StrEnum):
         return self in (Judgement.CHANGED, Judgement.STEADY)
 
 
+class NoteKind(StrEnum):
+    """What a verdict's note is about."""
+
+    BORROWED_BASELINE = "borrowed baseline"
+    """The hours before the window had too few points: the baseline is the earliest points."""
+
+
 class Verdict(Frozen):
     """What an investigation could say about one signal, and against what it was judged."""
 
@@ -154,7 +161,12 @@ class Verdict(Frozen):
     """Points the window would have at the source's step with nothing missing."""
     note: str = ""
     """What a person must know about this judgement: where the baseline came from when the hours
-    before the window were missing, what was missing and why."""
+    before the window were missing, what was missing and why (worded for the report's day)."""
+    note_kind: NoteKind | None = None
+    """What the note says, so that it can be worded again for another reader from the fields
+    here (its period is `baseline_start`–`baseline_end`); None for a note stored before."""
+    points_before: int = 0
+    """Points the hours before the window had (a borrowed baseline's note says how few)."""
 
 
 class LogEvidence(Frozen):

@@ -10,11 +10,22 @@ from datetime import UTC, datetime, timedelta
 from shared.investigations.models import Investigation
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import render
+from shared.prompts.models import control
 from shared.telemetry.analysis import headline
-from shared.telemetry.models import Event, Finding, Judgement, LogEvidence, Signal, Verdict
+from shared.telemetry.models import (
+    Event,
+    Finding,
+    Judgement,
+    LogEvidence,
+    NoteKind,
+    Signal,
+    Verdict,
+)
 
 END = datetime(2026, 11, 29, 23, 18, tzinfo=UTC)
 START = END - timedelta(minutes=40)
+MODEL_LABEL = "cause-first-llm v1 · 3f9c2a1b7d0e"
+"""A model variant's signature (its name only begins like the control's)."""
 DEPLOY = Event(time=START + timedelta(minutes=10), kind="deploy", summary="deploy v42 of web")
 
 
@@ -336,9 +347,11 @@ def test_every_time_on_the_page_carries_its_date() -> None:
 
 
 def test_another_summariser_s_words_and_headline_stay_as_written() -> None:
-    # Given an investigation told by another summariser, with a headline of its own
+    # Given an investigation told by a model, with a headline of its own
     finding = _finding(Signal.P99_LATENCY, "", near=None)
-    told = _investigation(findings=[finding], narrative="Latency rose at 22:51.")
+    told = _investigation(
+        findings=[finding], narrative="Latency rose at 22:51.", narrated_by=MODEL_LABEL
+    )
 
     # When its page is rendered
     page = render(told, {})
@@ -348,31 +361,94 @@ def test_another_summariser_s_words_and_headline_stay_as_written() -> None:
     assert _text(page, "narrative") == "Latency rose at 22:51."
 
 
-def test_a_borrowed_baseline_is_dated_on_the_page() -> None:
-    # Given a steady signal judged against the earliest points of the day (the 4 h before the
-    # window were missing), its note worded for the report's day (a time of that day undated)
+def _borrowed(**update: object) -> Verdict:
+    """A steady error rate judged against the earliest points of the day (the 4 h before the
+    window had 12), its note worded for the report's day (a time of that day undated)."""
     base_start, base_end = START - timedelta(hours=2), START - timedelta(minutes=30)
     note = (
         "the 4 h before the window had 12 points: judged against the earliest 90 points, "
         f"{base_start:%H:%M}\N{EN DASH}{base_end:%H:%M} UTC"
     )
-    verdict = _verdict(
+    return _verdict(
         Signal.ERROR_RATE,
         Judgement.STEADY,
         baseline_start=base_start,
         baseline_end=base_end,
         baseline_points=90,
         note=note,
-    )
+    ).model_copy(update=update)
+
+
+def test_a_borrowed_baseline_is_dated_on_the_page() -> None:
+    # Given a borrowed baseline's verdict, stored with its note's parts
+    verdict = _borrowed(note_kind=NoteKind.BORROWED_BASELINE, points_before=12)
     # When its page is read, some other day
     page = render(_investigation(verdicts=[verdict]), {})
     # Then the borrowed baseline's period carries its date
-    assert "judged against the earliest 90 points, Sun 29 Nov 20:38\N{EN DASH}22:08 UTC" in _text(
-        page
+    assert (
+        "the 4 h before the window had 12 points: judged against the earliest 90 points, "
+        "Sun 29 Nov 20:38\N{EN DASH}22:08 UTC"
+    ) in _text(page)
+
+
+def test_a_borrowed_baseline_s_note_is_worded_from_its_parts_not_its_stored_words() -> None:
+    # Given a borrowed baseline's verdict whose stored words were written by an older release
+    verdict = _borrowed(
+        note_kind=NoteKind.BORROWED_BASELINE, points_before=0, note="baseline borrowed, 20:38"
     )
+    # When its page is read
+    page = _text(render(_investigation(verdicts=[verdict]), {}))
+    # Then the note is said from its parts, dated
+    assert "the 4 h before the window had no data: judged against the earliest 90 points, " in page
+    assert "Sun 29 Nov 20:38\N{EN DASH}22:08 UTC" in page
+    assert "baseline borrowed" not in page
+
+
+def test_a_note_stored_before_its_parts_is_said_as_written() -> None:
+    # Given an older verdict: its note only, no parts
+    verdict = _borrowed()
+    # When its page is rendered
+    page = _text(render(_investigation(verdicts=[verdict]), {}))
+    # Then the note is there as it was written (its period undated, as the report said it)
+    assert (
+        "steady: within its baseline of Sun 29 Nov 20:38\N{EN DASH}22:08 UTC (90 points). "
+        "the 4 h before the window had 12 points: judged against the earliest 90 points, "
+        "20:38\N{EN DASH}22:08 UTC"
+    ) in page
 
 
 def test_the_page_says_who_wrote_the_narrative_and_an_older_one_says_nothing() -> None:
     signed = _investigation(narrative="n", narrated_by="timeline v2 · 3f9c2a1b7d0e")
     assert _text(render(signed, {}), "narrated-by") == "Narrative: timeline v2 · 3f9c2a1b7d0e"
     assert 'id="narrated-by"' not in render(_investigation(narrative="n"), {})
+
+
+def _told_by(by: str, narrative: str) -> Investigation:
+    """The investigation of the page's tests with one change, its narrative signed `by`."""
+    finding = _finding(Signal.P99_LATENCY, "", near=None)
+    return _investigation(findings=[finding], narrative=narrative, narrated_by=by)
+
+
+def test_a_narrative_of_the_rule_based_account_is_worded_again_with_its_dates() -> None:
+    # Given narratives the account wrote for the report's day, one in an older wording, signed by
+    # the fallback, by the control variant, and by nobody (stored before narratives were signed)
+    older = "P99 latency moved first (22:51)."
+    for by in ("rule-based", control("slack:T1").label, ""):
+        # When the page is read, some other day
+        page = render(_told_by(by, older), {})
+
+        # Then the narrative is worded from the findings, its time dated
+        assert _text(page, "narrative") == "P99 latency moved first, at Sun 29 Nov 22:51 UTC.", by
+
+
+def test_a_model_s_narrative_is_shown_as_written_even_in_the_account_s_words() -> None:
+    # Given a model variant whose narrative happens to read exactly like the account's
+    told = _told_by(MODEL_LABEL, "")
+    words = NarrativeSummariser().summarise(told).text
+    assert words == "P99 latency moved first, at 22:51 UTC."
+
+    # When its page is read
+    page = render(told.model_copy(update={"narrative": words}), {})
+
+    # Then it is the model's words, not re-dated
+    assert _text(page, "narrative") == words

@@ -1,0 +1,77 @@
+"""What a report adds under its findings: the team's similar past incidents, another open
+investigation of the same service, and the buttons that judge its narrative."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from shared.identity.models import OrgId
+from shared.investigations.memory import SHOWN, PastIncident, incident, nearest, told
+from shared.investigations.models import Investigation
+from shared.investigations.ports import InvestigationStore
+from shared.replies import Button, Reply, user_ref
+from shared.times import moment
+
+
+class SimilarIncidents:
+    """The team's own resolved investigations most like a new one, each linked to its page."""
+
+    def __init__(
+        self, *, store: InvestigationStore, link: Callable[[Investigation, datetime], str]
+    ) -> None:
+        self._store = store
+        self._link = link
+
+    def similar(self, investigation: Investigation, *, limit: int = 5) -> list[PastIncident]:
+        """The team's own resolved investigations most like this one, with their causes (same
+        org and team only; only the team's newest memory.MAX_READ are compared: the store lists
+        the team's investigations as `investigation list` does, the profiles are bounded)."""
+        return [incident(i) for i in self._nearest(investigation, limit)]
+
+    def _nearest(self, investigation: Investigation, limit: int) -> list[Investigation]:
+        past = self._store.list_for(OrgId(investigation.org), investigation.team)
+        return nearest(investigation, past, limit=limit)
+
+    def added(self, reply: Reply, investigation: Investigation, now: datetime) -> Reply:
+        """The report with "Similar past incidents" (nothing when there are none)."""
+        lines = [
+            told(incident(past), self._link(past, now), now=now)
+            for past in self._nearest(investigation, SHOWN)
+        ]
+        if not lines:
+            return reply
+        fields = [*reply.fields, ("Similar past incidents", "\n".join(lines))]
+        return reply.model_copy(update={"fields": fields})
+
+
+def also_open(reply: Reply, other: Investigation, *, now: datetime) -> Reply:
+    """A person's new investigation of a service that has an open one already: opened (they may
+    want a new window), the report naming the open one, with a button to join it instead."""
+    note = (
+        f"{other.service} already has an open investigation {other.id} (opened "
+        f"{moment(other.opened_at, today=now)} by @{other.opened_by}): "
+        f"`sre investigation join {other.id}`"
+    )
+    join = Button(
+        label=f"Join {other.id}", command=f"sre investigation join {other.id} --team={other.team}"
+    )
+    return reply.model_copy(
+        update={
+            "fields": [*reply.fields, ("Already open", note)],
+            "buttons": [*reply.buttons, join],
+            "refs": (*reply.refs, user_ref(other.opened_by)),
+        }
+    )
+
+
+def judging(investigation: Investigation) -> list[Button]:
+    """Helpful and Wrong (asking what was wrong, optionally) for a report with a narrative: the
+    prompt variants' online quality (`sre investigation feedback`, once per person)."""
+    if not investigation.narrative:
+        return []
+    command = f"sre investigation feedback {investigation.id} --team={investigation.team}"
+    return [
+        Button(label="Helpful", command=f"{command} helpful"),
+        Button(label="Wrong", command=f"{command} wrong", prompt="What was wrong? (optional)"),
+    ]

@@ -1,0 +1,23 @@
+"""What a person must know about a verdict, worded from the parts stored on it: for the report's
+reader (a time of that day undated) or the page's (every time dated)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.telemetry.models import NoteKind, Verdict
+from shared.times import period
+
+
+def note_of(verdict: Verdict, *, today: datetime | None = None, days: bool | None = None) -> str:
+    """The verdict's note worded from its fields, its period dated unless of the day of `today`
+    (or as `days` says); a note stored before its fields were is said as it was written."""
+    start, end = verdict.baseline_start, verdict.baseline_end
+    if verdict.note_kind is not NoteKind.BORROWED_BASELINE or start is None or end is None:
+        return verdict.note
+    before = verdict.points_before
+    had = f"had {before} point{'s' if before != 1 else ''}" if before else "had no data"
+    return (
+        f"the 4 h before the window {had}: judged against the earliest "
+        f"{verdict.baseline_points} points, {period(start, end, today=today, days=days)}"
+    )
