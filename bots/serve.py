@@ -105,6 +105,8 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
             return [body]
         if route == ("GET", "/health"):
             return _json(start, "200 OK", {"status": "ok", "backend": settings.backend})
+        if route[0] == "GET" and settings.slack_oauth and path in _oauth_paths(settings):
+            return slack(environ, start)
         if route == ("POST", "/slack/events"):
             return slack(environ, start)
         if route == ("POST", "/api/messages"):
@@ -117,6 +119,11 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
         return _json(start, "404 Not Found", {"error": "not found"})
 
     return app
+
+
+def _oauth_paths(settings: Settings) -> tuple[str, str]:
+    """The install page and the redirect URL of OAuth mode."""
+    return settings.slack_install_path, settings.slack_redirect_uri_path
 
 
 SEAL_EVERY_MINUTES = 60

@@ -64,16 +64,21 @@ def build_app(settings: Settings, bus: Callable[[], CommandBus]) -> App:
             enterprise_id=enterprise_id, team_id=team_id, bot_token=settings.slack_bot_token
         )
 
-    app = App(
-        name="autosre",  # bolt would otherwise walk the call stack to name itself (slow)
-        logger=_bolt_logger(),
-        signing_secret=settings.slack_signing_secret,
-        client=WebClient(base_url=settings.slack_api_url),
-        authorize=authorize,
-        process_before_response=True,
-        token_verification_enabled=False,
-        request_verification_enabled=True,
-    )
+    if settings.slack_oauth:  # imported only in OAuth mode: a single workspace never loads it
+        from bots.slack.oauth import oauth_app
+
+        app = oauth_app(settings, _bolt_logger())
+    else:
+        app = App(
+            name="autosre",  # bolt would otherwise walk the call stack to name itself (slow)
+            logger=_bolt_logger(),
+            signing_secret=settings.slack_signing_secret,
+            client=WebClient(base_url=settings.slack_api_url),
+            authorize=authorize,
+            process_before_response=True,
+            token_verification_enabled=False,
+            request_verification_enabled=True,
+        )
 
     @app.command("/sre")
     def on_sre(ack: Ack, command: dict[str, Any]) -> None:
