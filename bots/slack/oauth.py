@@ -87,9 +87,19 @@ def oauth_app(settings: Settings, logger: logging.Logger) -> App:
         oauth_flow=OAuthFlow(client=client, logger=logger, settings=oauth),
         process_before_response=True,
         request_verification_enabled=True,
+        user_facing_authorize_error_message=not_installed(settings),
     )
     _listen_for_uninstalls(app, store)
     return app
+
+
+def not_installed(settings: Settings) -> str:
+    """What a command from a workspace without an installation is told."""
+    page = settings.public_url.rstrip("/") + settings.slack_install_path
+    return (
+        "Auto SRE is not installed in this workspace (or was uninstalled). "
+        f"A workspace admin can add it at {page}"
+    )
 
 
 def _listen_for_uninstalls(app: App, store: RotatingInstallationStore) -> None:
