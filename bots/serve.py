@@ -79,7 +79,7 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
     from bots.slack.http import wsgi_handler
 
     settings = services.settings
-    slack = wsgi_handler(build_app(settings, lambda: services.bus))
+    slack = wsgi_handler(build_app(settings, lambda: services.bus, installs=services.org_installs))
     teams = TeamsEndpoint(settings, lambda: services.bus)
     off = unserved(settings)
     for path, why in off.items():
@@ -199,7 +199,8 @@ def _serve(settings: Settings, server: WSGIServer, *, host: str) -> int:
         from bots.slack.app import build_app
         from bots.slack.http import run_socket_mode
 
-        run_socket_mode(build_app(settings, lambda: services.bus), settings.slack_app_token)
+        app = build_app(settings, lambda: services.bus, installs=services.org_installs)
+        run_socket_mode(app, settings.slack_app_token)
         log.info("connected to Slack over Socket Mode")
     url = f"http://{host}:{server.server_port}"
     off = unserved(settings)

@@ -25,7 +25,11 @@ metrics = Metrics(namespace="AutoSRE")
 def slack() -> SlackRequestHandler:
     """The bolt app, built at the first request (secrets may need resolving first)."""
     return SlackRequestHandler(
-        build_app(aws_runtime.settings(), lambda: aws_runtime.services().bus)
+        build_app(
+            aws_runtime.settings(),
+            lambda: aws_runtime.services().bus,
+            installs=lambda: aws_runtime.services().org_installs(),
+        )
     )
 
 

@@ -6,19 +6,28 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltRequest
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.context import BoltContext
+from slack_bolt.error import BoltError
 from slack_bolt.oauth import OAuthFlow
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.token_rotation import TokenRotator
 
-from bots.slack.installations import Records, RecordsOAuthStateStore
+from bots.slack.installations import Records, RecordsOAuthStateStore, org_of
 from bots.slack.rotation import RotatingInstallationStore
 from shared.config import Settings
+from shared.identity.models import OrgId, UserId
+
+if TYPE_CHECKING:
+    from shared.teams.installs import OrgInstalls
+
+Installs = Callable[[], "OrgInstalls"]
 
 log = logging.getLogger("autosre.slack.oauth")
 
@@ -55,7 +64,31 @@ def installations(settings: Settings) -> RotatingInstallationStore:
     )
 
 
-def oauth_app(settings: Settings, logger: logging.Logger) -> App:
+class AuditedFlow(OAuthFlow):
+    """bolt's OAuth flow; an installation is saved only once the org's trail has its entry."""
+
+    def __init__(self, *, installs: Installs, **flow: Any) -> None:
+        super().__init__(**flow)
+        self._installs = installs
+
+    def store_installation(self, request: BoltRequest, installation: Installation) -> None:
+        """Audit the install, save it, and make the installer org admin of an org with none."""
+        org = OrgId(org_of(installation.enterprise_id, installation.team_id))
+        installer = UserId(installation.user_id or "")
+
+        def save() -> None:
+            super(AuditedFlow, self).store_installation(request, installation)
+
+        try:
+            self._installs().installed(org, installer, save=save)
+        except BoltError:
+            raise
+        except Exception as error:  # bolt shows its failure page; the log has why
+            log.exception("install into %s not completed", org)
+            raise BoltError(f"the install into {org} could not be completed") from error
+
+
+def oauth_app(settings: Settings, logger: logging.Logger, installs: Installs) -> App:
     """A bolt App with bolt's OAuth flow (state verified) over our installation store."""
     client = WebClient(base_url=settings.slack_api_url)
     store = installations(settings)
@@ -84,12 +117,12 @@ def oauth_app(settings: Settings, logger: logging.Logger) -> App:
         signing_secret=settings.slack_signing_secret,
         client=client,
         authorize=authorize,  # type: ignore[arg-type]  # bolt takes an Authorize too
-        oauth_flow=OAuthFlow(client=client, logger=logger, settings=oauth),
+        oauth_flow=AuditedFlow(installs=installs, client=client, logger=logger, settings=oauth),
         process_before_response=True,
         request_verification_enabled=True,
         user_facing_authorize_error_message=not_installed(settings),
     )
-    _listen_for_uninstalls(app, store)
+    _listen_for_uninstalls(app, store, installs)
     return app
 
 
@@ -102,14 +135,18 @@ def not_installed(settings: Settings) -> str:
     )
 
 
-def _listen_for_uninstalls(app: App, store: RotatingInstallationStore) -> None:
+def _listen_for_uninstalls(app: App, store: RotatingInstallationStore, installs: Installs) -> None:
     """An uninstalled app or revoked tokens: the workspace's tokens are forgotten at once."""
 
     @app.event("app_uninstalled")
     def on_uninstalled(ack: Ack, context: BoltContext) -> None:
         ack()
         team = None if context.is_enterprise_install else context.team_id
-        store.delete_all(enterprise_id=context.enterprise_id, team_id=team)
+
+        def forget() -> None:
+            store.delete_all(enterprise_id=context.enterprise_id, team_id=team)
+
+        installs().uninstalled(OrgId(_named(context)), forget=forget)
         log.warning("app uninstalled from %s: its tokens are deleted", _named(context))
 
     @app.event("tokens_revoked")

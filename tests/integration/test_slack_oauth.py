@@ -11,6 +11,7 @@ import pytest
 
 from bots.delivery import SurfaceNotifier
 from handlers import aws_runtime
+from shared.audit.models import ORG_STREAM, StreamKey
 from shared.identity.models import OrgId, Platform
 from shared.invocation import ReplyTarget
 from shared.replies import Reply, Tone
@@ -129,3 +130,37 @@ def test_after_an_uninstall_nothing_is_posted_there_and_others_go_on(api: SlackA
     assert [call.token for call in api.called("chat.postMessage")] == ["xoxb-ws-b"]
     # AND a command from TA is told the app is not installed there any more
     assert _told_not_installed(api, "TA")
+
+
+def _trail(org: str) -> list[tuple[str, str]]:
+    stream = StreamKey(org=OrgId(org), team=ORG_STREAM)
+    return [(r.command, r.outcome.value) for r in aws_runtime.services().audit.records(stream)]
+
+
+def test_the_installer_of_a_new_org_becomes_its_org_admin_and_the_install_is_audited(
+    api: SlackApi,
+) -> None:
+    # GIVEN the app installed into a workspace nobody administers yet, by U0INSTALLER
+    api.install("code-n", install_answer("TNEW", "xoxb-ws-new"))
+    installed("code-n")
+    where = {"team_id": "TNEW", "enterprise_id": "", "response_url": f"{api.url}hooks/TNEW"}
+    # WHEN the installer and someone else each create a team
+    by_installer = _slash("team create payments", user_id="U0INSTALLER", **where)
+    by_other = _slash("team create search", user_id="U0OTHER", **where)
+    # THEN the installer may (org admin), the other may not
+    assert "Team payments created" in str(by_installer["body"])
+    assert "Team search created" not in str(by_other["body"])
+    # AND the org's trail shows the install
+    assert ("app install", "succeeded") in _trail("slack:TNEW")
+
+
+def test_an_uninstall_is_audited_and_the_trail_kept(api: SlackApi) -> None:
+    api.install("code-a", install_answer("TA", "xoxb-ws-a"))
+    installed("code-a")
+    _event({"type": "app_uninstalled"}, team="TA", event_id="Ev-uninstall-2")
+    assert _trail("slack:TA") == [
+        ("app install", "requested"),
+        ("app install", "succeeded"),
+        ("app uninstall", "requested"),
+        ("app uninstall", "succeeded"),
+    ]
