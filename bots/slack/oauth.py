@@ -157,8 +157,8 @@ def _listen_for_uninstalls(app: App, store: RotatingInstallationStore, installs:
         for user in (event.get("tokens") or {}).get("oauth") or []:
             store.delete_installation(**ids, user_id=user)
         if (event.get("tokens") or {}).get("bot"):
-            store.delete_bot(**ids)
-            log.warning("bot token of %s revoked: deleted", _named(context))
+            store.delete_all(**ids)  # an installation without its bot token serves nothing
+            log.warning("bot token of %s revoked: its installation is deleted", _named(context))
 
 
 def _named(context: BoltContext) -> str:
