@@ -169,7 +169,7 @@ def test_an_uninstall_is_audited_and_the_trail_kept(api: SlackApi) -> None:
 def test_revoked_bot_tokens_stop_the_posts_of_that_workspace(api: SlackApi) -> None:
     api.install("code-a", install_answer("TA", "xoxb-ws-a"))
     installed("code-a")
-    revoked = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": ["U0BOTTA"]}}
+    revoked: dict[str, object] = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOTTA"]}}
     assert _event(revoked, team="TA", event_id="Ev-revoked")["statusCode"] == 200
     to_a = ReplyTarget(platform=Platform.SLACK, channel="CA", org=OrgId("slack:TA"))
     assert SurfaceNotifier(aws_runtime.settings()).post(to_a, NOTICE) is None
