@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from bots.chart_files import saved_charts
 from bots.text import render_text
@@ -10,6 +11,9 @@ from shared.config import Settings
 from shared.identity.models import Platform
 from shared.invocation import ReplyTarget
 from shared.replies import Reply
+
+if TYPE_CHECKING:  # the Slack SDK is imported only when a Slack message is posted
+    from slack_sdk import WebClient
 
 log = logging.getLogger("autosre.delivery")
 
@@ -25,10 +29,10 @@ class SurfaceNotifier:
     ) -> ReplyTarget | None:
         """Post `reply` at `target`; raise if the platform refuses it."""
         if target.platform is Platform.SLACK:
-            from bots.slack.app import web_client
             from bots.slack.notifier import SlackNotifier
 
-            return SlackNotifier(web_client(self._settings)).post(target, reply, user=user)
+            client = self._slack(target)
+            return SlackNotifier(client).post(target, reply, user=user) if client else None
         if target.platform is Platform.TEAMS:
             from bots.msteams.notifier import TeamsNotifier
 
@@ -39,16 +43,30 @@ class SurfaceNotifier:
     def update(self, target: ReplyTarget, reply: Reply) -> None:
         """Replace a posted message; on the terminal, print the new version."""
         if target.platform is Platform.SLACK:
-            from bots.slack.app import web_client
             from bots.slack.notifier import SlackNotifier
 
-            SlackNotifier(web_client(self._settings)).update(target, reply)
+            if client := self._slack(target):
+                SlackNotifier(client).update(target, reply)
         elif target.platform is Platform.TEAMS:
             from bots.msteams.notifier import TeamsNotifier
 
             TeamsNotifier(self._settings).update(target, reply)
         else:
             self._log(reply)
+
+    def _slack(self, target: ReplyTarget) -> WebClient | None:
+        """The Web API client of the target's org: in OAuth mode a new one with that org's own
+        token, or None (logged, skipped) where the app is not installed any more."""
+        if not self._settings.slack_oauth:
+            from bots.slack.app import web_client
+
+            return web_client(self._settings)
+        from bots.slack.oauth import client_for
+
+        client = client_for(self._settings, target.org)
+        if client is None:
+            log.warning("not posted in %s: the Slack app is not installed there", target.org)
+        return client
 
     def _log(self, reply: Reply) -> None:
         """A message for the terminal, in the log; its charts saved in the home, as `sre` does."""

@@ -79,7 +79,7 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
     from bots.slack.http import wsgi_handler
 
     settings = services.settings
-    slack = wsgi_handler(build_app(settings, lambda: services.bus))
+    slack = wsgi_handler(build_app(settings, lambda: services.bus, installs=services.org_installs))
     teams = TeamsEndpoint(settings, lambda: services.bus)
     off = unserved(settings)
     for path, why in off.items():
@@ -105,6 +105,8 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
             return [body]
         if route == ("GET", "/health"):
             return _json(start, "200 OK", {"status": "ok", "backend": settings.backend})
+        if route[0] == "GET" and settings.slack_oauth and path in _oauth_paths(settings):
+            return slack(environ, start)
         if route == ("POST", "/slack/events"):
             return slack(environ, start)
         if route == ("POST", "/api/messages"):
@@ -117,6 +119,11 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
         return _json(start, "404 Not Found", {"error": "not found"})
 
     return app
+
+
+def _oauth_paths(settings: Settings) -> tuple[str, str]:
+    """The install page and the redirect URL of OAuth mode."""
+    return settings.slack_install_path, settings.slack_redirect_uri_path
 
 
 SEAL_EVERY_MINUTES = 60
@@ -192,7 +199,8 @@ def _serve(settings: Settings, server: WSGIServer, *, host: str) -> int:
         from bots.slack.app import build_app
         from bots.slack.http import run_socket_mode
 
-        run_socket_mode(build_app(settings, lambda: services.bus), settings.slack_app_token)
+        app = build_app(settings, lambda: services.bus, installs=services.org_installs)
+        run_socket_mode(app, settings.slack_app_token)
         log.info("connected to Slack over Socket Mode")
     url = f"http://{host}:{server.server_port}"
     off = unserved(settings)

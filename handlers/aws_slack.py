@@ -25,7 +25,11 @@ metrics = Metrics(namespace="AutoSRE")
 def slack() -> SlackRequestHandler:
     """The bolt app, built at the first request (secrets may need resolving first)."""
     return SlackRequestHandler(
-        build_app(aws_runtime.settings(), lambda: aws_runtime.services().bus)
+        build_app(
+            aws_runtime.settings(),
+            lambda: aws_runtime.services().bus,
+            installs=lambda: aws_runtime.services().org_installs(),
+        )
     )
 
 
@@ -35,9 +39,16 @@ def slack() -> SlackRequestHandler:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Verify, route and answer one Slack request."""
     metrics.add_metric(name="SlackRequests", unit=MetricUnit.Count, value=1)
-    if not aws_runtime.settings().slack_signing_secret:  # nothing to verify a request with
+    settings = aws_runtime.settings()
+    if not settings.slack_signing_secret:  # nothing to verify a request with
         logger.warning("Slack request refused: SLACK_SIGNING_SECRET is not set")
         return {"statusCode": 401, "body": "unauthorized"}
+    if (
+        settings.slack_oauth
+        and event.get("requestContext", {}).get("http", {}).get("method") == "GET"
+    ):
+        oauth_page: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
+        return oauth_page  # the install page or the redirect: bolt checks the state
     headers = event.get("headers") or {}
     body = event.get("body") or ""
     refused = refusal(

@@ -59,7 +59,11 @@ def services() -> Services:
 @functools.cache
 def slack() -> SlackRequestHandler:
     """The bolt app behind Flask, as Cloud Functions hands us a flask.Request."""
-    return SlackRequestHandler(build_app(services().settings, lambda: services().bus))
+    return SlackRequestHandler(
+        build_app(
+            services().settings, lambda: services().bus, installs=lambda: services().org_installs()
+        )
+    )
 
 
 @functools.cache

@@ -27,6 +27,11 @@ ENVIRONMENT: dict[str, str] = {
     "slack_bot_token": "SLACK_BOT_TOKEN",
     "slack_app_token": "SLACK_APP_TOKEN",
     "slack_api_url": "SLACK_API_URL",
+    "slack_client_id": "SLACK_CLIENT_ID",
+    "slack_client_secret": "SLACK_CLIENT_SECRET",
+    "slack_scopes": "SLACK_SCOPES",
+    "slack_install_path": "SLACK_INSTALL_PATH",
+    "slack_redirect_uri_path": "SLACK_REDIRECT_URI_PATH",
     "teams_app_id": "TEAMS_APP_ID",
     "teams_app_password": "TEAMS_APP_PASSWORD",
     "teams_app_tenant_id": "TEAMS_APP_TENANT_ID",
@@ -57,8 +62,12 @@ SECRETS = (
     "slack_app_token",
     "teams_app_password",
     "model_api_key",
+    "slack_client_secret",
 )
 """Settings that may be `ssm:/path` or `secretsmanager:name-or-arn` references on AWS."""
+
+SLACK_SCOPES = ("commands", "app_mentions:read", "chat:write", "files:write", "files:read")
+"""The bot scopes of infra/slack/manifest.yml: what an OAuth install asks for by default."""
 
 
 class Settings(BaseModel):
@@ -87,6 +96,13 @@ class Settings(BaseModel):
     slack_bot_token: str = ""
     slack_app_token: str = ""
     slack_api_url: str = "https://slack.com/api/"
+    slack_client_id: str = ""
+    """With SLACK_CLIENT_SECRET: OAuth mode, one install per workspace (SLACK_BOT_TOKEN unused)."""
+    slack_client_secret: str = ""
+    slack_scopes: tuple[str, ...] = SLACK_SCOPES
+    """The bot scopes an install asks for (comma-separated); the manifest's by default."""
+    slack_install_path: str = "/slack/install"
+    slack_redirect_uri_path: str = "/slack/oauth_redirect"
     teams_app_id: str = ""
     teams_app_password: str = ""
     teams_app_tenant_id: str = ""
@@ -125,7 +141,7 @@ class Settings(BaseModel):
     model_budget_tokens: int = Field(default=4000, ge=200)
     """The most the model is shown of an investigation (tokens estimated as characters / 4)."""
 
-    @field_validator("org_admins", mode="before")
+    @field_validator("org_admins", "slack_scopes", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
@@ -150,6 +166,11 @@ class Settings(BaseModel):
     def metrics_folder(self) -> Path:
         """The folder metrics files are registered from (AUTOSRE_METRICS_DIR or HOME/metrics)."""
         return self.metrics_dir or self.home / "metrics"
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Whether Slack installs by OAuth (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     def secret_references(self) -> dict[str, str]:
         """The secret settings whose values are SSM or Secrets Manager references."""

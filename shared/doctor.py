@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from shared.audit.models import ORG_STREAM, StreamKey
 from shared.commands.base import Command
 from shared.commands.context import Context, Handlers
+from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
@@ -72,6 +73,16 @@ class Doctor:
             return ("Audit trail", f"✗ org trail: {report.problems[0]}")
         sealed = f", last digest #{report.last_digest.number}" if report.last_digest else ""
         return ("Audit trail", f"✓ org trail intact to #{report.head}{sealed}")
+
+
+def slack_fact(settings: Settings) -> str:
+    """How Slack is installed, for the doctor's report (OAuth wins when both are configured)."""
+    if settings.slack_oauth:
+        also = ", SLACK_BOT_TOKEN ignored" if settings.slack_bot_token else ""
+        return f"OAuth: one install per workspace (SLACK_CLIENT_ID){also}"
+    if settings.slack_bot_token:
+        return "one workspace (SLACK_BOT_TOKEN)"
+    return "off (set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)"
 
 
 def model_fact(model: LanguageModel | None) -> str:

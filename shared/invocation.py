@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.identity.models import Actor, Platform
+from shared.identity.models import Actor, OrgId, Platform
 
 
 class ReplyTarget(BaseModel):
@@ -22,6 +22,8 @@ class ReplyTarget(BaseModel):
     """A Teams conversation reference, as Bot Framework serialises it."""
     message: str | None = None
     """A posted message (Slack `ts`, Teams activity id), so it can be updated in place."""
+    org: OrgId | None = None
+    """The org it is in: a Slack app installed by OAuth posts there with that org's token."""
 
 
 class Invocation(BaseModel):

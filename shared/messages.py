@@ -22,7 +22,7 @@ def channel_targets(
 ) -> list[ReplyTarget]:
     """Where to post to each channel bound to `team` on `platform`."""
     return [
-        ReplyTarget(platform=platform, channel=b.channel, conversation=b.conversation)
+        ReplyTarget(platform=platform, channel=b.channel, conversation=b.conversation, org=org)
         for b in team_channels(directory, org, team)
     ]
 

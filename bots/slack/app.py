@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltResponse, Respond, Say
 from slack_bolt.authorization import AuthorizeResult
@@ -23,6 +23,9 @@ from bots.slack.render import ASK, RUN, message, prompt_view
 from shared.commands.bus import CommandBus
 from shared.commands.free_text import shown
 from shared.config import Settings
+
+if TYPE_CHECKING:
+    from shared.teams.installs import OrgInstalls
 
 BUTTON = re.compile(rf"^{RUN}:\d+$")
 PROMPT = re.compile(rf"^{ASK}:\d+$")
@@ -55,8 +58,14 @@ def web_client(settings: Settings) -> WebClient:
     return WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
 
 
-def build_app(settings: Settings, bus: Callable[[], CommandBus]) -> App:
-    """A bolt App that answers within Slack's 3 s: no network call at build time (no auth.test)."""
+def build_app(
+    settings: Settings,
+    bus: Callable[[], CommandBus],
+    *,
+    installs: Callable[[], OrgInstalls] | None = None,
+) -> App:
+    """A bolt App that answers within Slack's 3 s: no network call at build time (no auth.test).
+    OAuth mode needs `installs`: each install and uninstall goes into its org's trail."""
 
     def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
         # the configured bot token as is: bolt's default would call auth.test on first use
@@ -64,16 +73,23 @@ def build_app(settings: Settings, bus: Callable[[], CommandBus]) -> App:
             enterprise_id=enterprise_id, team_id=team_id, bot_token=settings.slack_bot_token
         )
 
-    app = App(
-        name="autosre",  # bolt would otherwise walk the call stack to name itself (slow)
-        logger=_bolt_logger(),
-        signing_secret=settings.slack_signing_secret,
-        client=WebClient(base_url=settings.slack_api_url),
-        authorize=authorize,
-        process_before_response=True,
-        token_verification_enabled=False,
-        request_verification_enabled=True,
-    )
+    if settings.slack_oauth:  # imported only in OAuth mode: a single workspace never loads it
+        from bots.slack.oauth import oauth_app
+
+        if installs is None:
+            raise ValueError("OAuth mode audits installs: build_app needs `installs`")
+        app = oauth_app(settings, _bolt_logger(), installs)
+    else:
+        app = App(
+            name="autosre",  # bolt would otherwise walk the call stack to name itself (slow)
+            logger=_bolt_logger(),
+            signing_secret=settings.slack_signing_secret,
+            client=WebClient(base_url=settings.slack_api_url),
+            authorize=authorize,
+            process_before_response=True,
+            token_verification_enabled=False,
+            request_verification_enabled=True,
+        )
 
     @app.command("/sre")
     def on_sre(ack: Ack, command: dict[str, Any]) -> None:

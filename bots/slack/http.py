@@ -29,6 +29,8 @@ def wsgi_handler(app: App) -> Callable[[dict[str, Any], StartResponse], Iterable
     bolt = SlackRequestHandler(app)
 
     def handle(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") == "GET":  # the OAuth pages: bolt checks the state
+            return bolt(environ, start)
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -64,7 +64,7 @@ def _invocation(
         correlation_id=uuid.uuid4().hex[:12],
         delivery_id=delivery,
         received_at=datetime.now(UTC),
-        reply_to=target,
+        reply_to=target.model_copy(update={"org": org}),
     )
 
 

@@ -167,7 +167,11 @@ class AlertScheduler:
             binding = self._directory.get_binding(org, ChannelId(channel))
             if binding is not None and binding.team == policy.team:
                 conversation = binding.conversation
-                return [ReplyTarget(platform=platform, channel=channel, conversation=conversation)]
+                return [
+                    ReplyTarget(
+                        platform=platform, channel=channel, conversation=conversation, org=org
+                    )
+                ]
             log.warning(
                 "alert %s of team %s: channel %s is not bound to the team; posting to the "
                 "team's own channels",

@@ -14,7 +14,7 @@ from shared.chaos.commands import CHAOS_COMMANDS
 from shared.commands.context import Handlers
 from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.registry import CommandSet
-from shared.doctor import RunDoctor, model_fact
+from shared.doctor import RunDoctor, model_fact, slack_fact
 from shared.investigations.commands import INVESTIGATION_COMMANDS
 from shared.prompts.commands import FEEDBACK_COMMANDS, PROMPT_COMMANDS
 from shared.quotas.commands import QUOTA_COMMANDS
@@ -133,6 +133,7 @@ class Features:
         from shared.doctor import Doctor
 
         facts = {"Backend": self._settings.backend, "Language model": model_fact(self._a.model)}
+        facts["Slack"] = slack_fact(self._settings)
         return Doctor(directory=self._a.directory, audit=self._audit(), facts=facts).handlers()
 
     def _services(self) -> Handlers:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from shared.audit.links import FORBIDDEN
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from shared.ports import Notifier, TaskQueue
     from shared.prompts.language import LanguageModel
     from shared.replies import Reply
+    from shared.teams.installs import OrgInstalls
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ class Services:
     def chaos_pages(self) -> ChaosPages | None:
         """The chaos experiments' shareable pages (None where the deployment runs no chaos)."""
         return self.chaos_page_server()
+
+    def org_installs(self) -> OrgInstalls:
+        """A chat app's installs and uninstalls, audited in each org's trail."""
+        from shared.teams.installs import OrgInstalls  # only OAuth mode needs it
+
+        return OrgInstalls(
+            directory=self.directory, audit=self.audit, now=lambda: datetime.now(UTC)
+        )
 
     def serve_page(self, path: str, token: str, now: datetime) -> tuple[int, str]:
         """`GET /investigations/{id}` or `/chaos/{id}` with its link's token: the status and

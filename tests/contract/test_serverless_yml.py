@@ -73,6 +73,8 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
     }
     assert routes == {
         ("POST", "/slack/events"): "slack",
+        ("GET", "/slack/install"): "slack",
+        ("GET", "/slack/oauth_redirect"): "slack",
         ("POST", "/api/messages"): "teams",
         ("GET", "/investigations/{id}"): "pages",
         ("GET", "/chaos/{id}"): "pages",
