@@ -62,9 +62,11 @@ class Arm(Frozen):
 
 
 class Step(Frozen):
-    """A decision or a change of the shares, when it was made."""
+    """A decision or a change of the shares, when it was made: `what` is one word (`started`,
+    `shares`, `demoted`, `stopped`, `promoted`), `text` says it in full."""
 
     at: datetime
+    what: str
     text: str
 
 
@@ -122,6 +124,7 @@ class Experiment(Frozen):
         arms = [arm if a.name == arm.name else a for a in self.arms]
         return self.model_copy(update={"arms": arms})
 
-    def noted(self, at: datetime, text: str) -> Experiment:
+    def noted(self, at: datetime, what: str, text: str) -> Experiment:
         """The experiment with one more step in its history."""
-        return self.model_copy(update={"history": [*self.history, Step(at=at, text=text)]})
+        step = Step(at=at, what=what, text=text)
+        return self.model_copy(update={"history": [*self.history, step]})
