@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
-from shared.commands.context import Context, Handlers
+from shared.commands.context import Context, Handled, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import InvalidCommandError
 from shared.identity.models import OrgId, Platform, Team
@@ -90,7 +90,7 @@ class InvestigationService:
         """The commands this service runs."""
         return Handlers().add(c.OpenInvestigation, self.investigate)
 
-    def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply:
+    def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply | Handled:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""
         if command.alert and ctx.principal.actor.platform is not Platform.SCHEDULER:
             raise InvalidCommandError(
@@ -176,7 +176,9 @@ class InvestigationService:
                 "images": [chart],
             }
         )
-        return also_open(reply, already, now=ctx.now) if already else reply
+        reply = also_open(reply, already, now=ctx.now) if already else reply
+        # the audit entry records which variant (and experiment) wrote the narrative
+        return Handled(reply, details={"investigation": investigation.id, "narrative": narrated.by})
 
     def similar(self, investigation: Investigation, *, limit: int = 5) -> list[PastIncident]:
         """The team's own resolved investigations most like this one, with their causes (same

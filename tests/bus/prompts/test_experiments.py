@@ -97,6 +97,10 @@ def test_a_report_in_scope_says_its_variant_and_experiment_and_status_counts_it(
     (investigation,) = it.investigations.list_for(ORG, "payments")
     arm = it.prompts.experiments.get(ORG, experiment.id).assignments[investigation.id]  # type: ignore[union-attr]
     assert said.startswith(f"{arm} v1 · ") or said.startswith("cause-first v1 · ")
+    # ... and so does the investigation's audit entry
+    entries = records(it.services.audit_log, StreamKey(org=ORG, team="payments"))
+    opened = [e for e in entries if e.details.get("investigation") == investigation.id]
+    assert [e.details["narrative"] for e in opened] == [said]
     # AND the team's admin sees it counted in the status; a viewer may not read it
     status = run(it.services, "prompt experiment status --team payments", user="ann")
     assert status.title == f"Prompt experiment {experiment.id} (team payments): running"
