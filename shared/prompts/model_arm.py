@@ -92,7 +92,9 @@ class ModelArms:
         examples = [
             Example(what_moved=p.what_moved, cause=p.cause, summary=p.summary) for p in past
         ]
-        metadata = {"experiment": experiment, "variant": variant.label, "org": investigation.org}
+        # Bedrock's requestMetadata allows letters, digits, spaces and :_@$#=/+,-. only (no `·`)
+        label = f"{variant.name} v{variant.version} {variant.content_hash[:12]}"
+        metadata = {"experiment": experiment, "variant": label, "org": investigation.org}
         completion = ModelNarrator(model, budget_tokens=self.budget_tokens).narrate(
             investigation,
             instructions=content.instructions,

@@ -176,7 +176,7 @@ def test_an_ungrounded_model_narrative_is_never_posted_and_demotes_its_arm_at_on
     # ... and the model was asked with the experiment and variant in its metadata
     assert model.asked[-1].metadata == {
         "experiment": after.id,
-        "variant": brief.variant.label,
+        "variant": f"brief v1 {brief.variant.content_hash[:12]}",
         "org": str(ORG),
     }
     # AND a later investigation never goes to the demoted arm
