@@ -146,9 +146,8 @@ def decide(experiment: Experiment, results: Mapping[str, Tally], *, now: datetim
     for name, decision in said.items():
         arm = experiment.arm(name)
         if decision is Decision.WORSE and arm is not None and not arm.halted:
-            experiment = halt(
-                experiment, name, "worse than the control by the sequential test", now
-            )
+            why = "stopped: worse than the control by the sequential test"
+            experiment = halt(experiment, name, why, now, what="stopped")
     return reweigh(experiment, results, now=now)
 
 
