@@ -197,3 +197,22 @@ def test_a_model_error_leaves_the_controls_narrative_and_counts_an_error_not_a_f
     assert brief is not None
     assert (brief.errors, brief.ungrounded, brief.halted) == (before.errors + 1, 0, "")
     assert brief.weight > 0
+
+
+def test_a_team_out_of_model_tokens_gets_the_controls_narrative_and_the_model_is_not_asked() -> (
+    None
+):
+    model = ScriptedModel(text="The facts do not show a single cause yet.")
+    it = _ready("brief", model)
+    quota = run(it.services, "quota set model-tokens-per-day 100 --team payments")
+    assert quota.tone is Tone.OK, quota
+    (base,) = it.investigations.list_for(ORG, "payments")
+    chosen = _id_for(_experiment(it), "brief")
+    asked, before = len(model.asked), _experiment(it).arm("brief")
+    assert before is not None
+    told = it.summariser(model).summarise(base.model_copy(update={"id": chosen}))
+    assert told.by.startswith("cause-first v1 · ")
+    assert len(model.asked) == asked
+    brief = _experiment(it).arm("brief")
+    assert brief is not None
+    assert (brief.errors, brief.halted) == (before.errors + 1, "")
