@@ -50,7 +50,7 @@ def status(experiment: Experiment, results: Mapping[str, Tally], *, now: datetim
     for arm in experiment.arms:
         decision = said.get(arm.name)
         words = (
-            "the control"
+            "none (the control: the others are tested against it)"
             if arm.name == CONTROL_NAME
             else verdict(decision, arm, results[arm.name], control, ctl)
             if decision is not None
