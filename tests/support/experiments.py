@@ -14,6 +14,7 @@ from shared.adapters.memory import (
     InMemoryVariantStore,
 )
 from shared.adapters.memory_quotas import InMemoryQuotas
+from shared.audit.trail import AuditTrail
 from shared.bootstrap.adapters import PromptAdapters
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
@@ -36,8 +37,11 @@ class Lab:
     notifier: InMemoryNotifier
     quotas: InMemoryQuotas
 
-    def summariser(self, model: LanguageModel | None = None) -> ExperimentSummariser:
-        """The experiment summariser over the same stores (as the bootstrap wires it)."""
+    def summariser(
+        self, model: LanguageModel | None = None, *, trail: AuditTrail | None = None
+    ) -> ExperimentSummariser:
+        """The experiment summariser over the same stores (as the bootstrap wires it), auditing
+        into `trail` if given."""
         models = ModelArms(
             model=model,
             budget_tokens=2_000,
@@ -46,7 +50,9 @@ class Lab:
             similar=team_past(self.investigations),
         )
         notices = ExperimentNotices(
-            trail=self.services.audit, directory=self.services.directory, notifier=self.notifier
+            trail=trail or self.services.audit,
+            directory=self.services.directory,
+            notifier=self.notifier,
         )
         return ExperimentSummariser(
             store=self.prompts.experiments,

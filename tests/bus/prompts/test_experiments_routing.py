@@ -11,14 +11,15 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.audit.models import Outcome, StreamKey
+from shared.adapters.memory import InMemoryAuditLog
+from shared.audit.models import AuditRecord, Outcome, StreamKey
 from shared.investigations.models import Investigation
 from shared.prompts.experiments import Experiment
 from shared.prompts.language import ModelError
 from shared.prompts.models import Feedback, Verdict
 from shared.prompts.selection import pick
 from shared.replies import Tone
-from tests.support import NOW, ORG, investigate, records, run, setup_teams
+from tests.support import NOW, ORG, investigate, records, run, setup_teams, trail_for
 from tests.support.experiments import Lab, lab
 from tests.support.models import ScriptedModel
 
@@ -216,3 +217,27 @@ def test_a_team_out_of_model_tokens_gets_the_controls_narrative_and_the_model_is
     brief = _experiment(it).arm("brief")
     assert brief is not None
     assert (brief.errors, brief.halted) == (before.errors + 1, "")
+
+
+class _DownLog(InMemoryAuditLog):
+    """An audit log that takes no entry (the bucket is unreachable)."""
+
+    def put(self, record: AuditRecord) -> None:
+        raise OSError(f"the audit bucket is unreachable ({record.command})")
+
+
+def test_a_demotion_that_cannot_be_audited_is_not_made_and_the_text_is_still_not_posted() -> None:
+    model = ScriptedModel(text=UNGROUNDED)
+    it = _ready("brief", model)
+    (base,) = it.investigations.list_for(ORG, "payments")
+    chosen = _id_for(_experiment(it), "brief")
+    posted = len(it.notifier.posted)
+    summariser = it.summariser(model, trail=trail_for(_DownLog()))
+    told = summariser.summarise(base.model_copy(update={"id": chosen}))
+    assert told.by.startswith("cause-first v1 · ")
+    after = _experiment(it)
+    brief = after.arm("brief")
+    assert brief is not None
+    assert (brief.halted, brief.weight > 0) == ("", True)
+    assert after.assignments[chosen] == "brief"
+    assert len(it.notifier.posted) == posted
