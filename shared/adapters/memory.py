@@ -22,6 +22,7 @@ from shared.replies import Reply
 if TYPE_CHECKING:  # named in annotations only
     from shared.chaos.models import Experiment, LeverState, VerifiedResilience
     from shared.chaos.schedules import GameDay
+    from shared.prompts.experiments import Experiment as PromptExperiment
     from shared.prompts.models import Feedback, Variant
 
 
@@ -466,3 +467,27 @@ class InMemoryFeedbackStore:
 
     def list_for(self, org: OrgId) -> Sequence[Feedback]:
         return sorted((f for (o, _, _), f in self._items.items() if o == org), key=lambda f: f.at)
+
+
+class InMemoryExperimentStore:
+    """Prompt experiments in a dictionary, each saved as the next version of what was read."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], PromptExperiment] = {}
+
+    def save(self, experiment: PromptExperiment) -> PromptExperiment:
+        with self._lock:
+            stored = self._items.get((experiment.org, experiment.id))
+            if (stored.version if stored else 0) != experiment.version:
+                raise ConflictError(f"prompt experiment {experiment.id} was changed meanwhile")
+            saved = experiment.model_copy(update={"version": experiment.version + 1})
+            self._items[(experiment.org, experiment.id)] = saved
+            return saved
+
+    def get(self, org: OrgId, experiment_id: str) -> PromptExperiment | None:
+        return self._items.get((org, experiment_id))
+
+    def list_for(self, org: OrgId) -> Sequence[PromptExperiment]:
+        found = [x for (o, _), x in self._items.items() if o == org]
+        return sorted(found, key=lambda x: x.started_at, reverse=True)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from shared.investigations.ports import InvestigationStore, Summariser
     from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
     from shared.prompts.language import LanguageModel
-    from shared.prompts.ports import FeedbackStore, VariantStore
+    from shared.prompts.ports import ExperimentStore, FeedbackStore, VariantStore
     from shared.quotas.ports import Quotas
     from shared.telemetry.metrics_files import MetricsFiles
     from shared.telemetry.ports import LogSource, MetricsSource
@@ -47,6 +47,7 @@ class PromptAdapters:
 
     variants: VariantStore
     feedback: FeedbackStore
+    experiments: ExperimentStore
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,11 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
     from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
-    from shared.adapters.aws.dynamodb_prompts import DynamoDbFeedbackStore, DynamoDbVariantStore
+    from shared.adapters.aws.dynamodb_prompts import (
+        DynamoDbExperimentStore,
+        DynamoDbFeedbackStore,
+        DynamoDbVariantStore,
+    )
     from shared.adapters.aws.dynamodb_quotas import DynamoDbQuotas
     from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
     from shared.adapters.aws.s3_audit import S3AuditLog
@@ -98,6 +102,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         prompts=PromptAdapters(
             variants=DynamoDbVariantStore(table=settings.table_name),
             feedback=DynamoDbFeedbackStore(table=settings.table_name),
+            experiments=DynamoDbExperimentStore(table=settings.table_name),
         ),
     )
 

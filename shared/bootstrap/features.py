@@ -16,7 +16,7 @@ from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.registry import CommandSet
 from shared.doctor import RunDoctor, model_fact, slack_fact
 from shared.investigations.commands import INVESTIGATION_COMMANDS
-from shared.prompts.commands import FEEDBACK_COMMANDS, PROMPT_COMMANDS
+from shared.prompts.commands import EXPERIMENT_COMMANDS, FEEDBACK_COMMANDS, PROMPT_COMMANDS
 from shared.quotas.commands import QUOTA_COMMANDS
 from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.services.commands import SERVICE_COMMANDS
@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.identity.models import OrgId
     from shared.investigations.page import PageServer
     from shared.investigations.ports import Summariser
+    from shared.prompts.experiment_notices import ExperimentNotices
     from shared.quotas.service import QuotaService
     from shared.services.ports import ServiceUse
 
@@ -57,6 +58,7 @@ COMMANDS = CommandSet(
         *CANARY_COMMANDS,
         *CHAOS_COMMANDS,
         *PROMPT_COMMANDS,
+        *EXPERIMENT_COMMANDS,
         *AUDIT_COMMANDS,
         *QUOTA_COMMANDS,
     )
@@ -100,6 +102,7 @@ class Features:
             .lazy(AUDIT_COMMANDS, lambda: self._audit().handlers())
             .lazy(QUOTA_COMMANDS, lambda: self._quotas().handlers())
             .lazy(PROMPT_COMMANDS, self._prompts)
+            .lazy(EXPERIMENT_COMMANDS, self._experiments)
             .lazy(FEEDBACK_COMMANDS, self._feedback)
         )
 
@@ -108,6 +111,51 @@ class Features:
 
         model = self._a.model.name if self._a.model else None
         return PromptVariants(store=self._a.prompts.variants, model_name=model).handlers()
+
+    def _experiments(self) -> Handlers:
+        from shared.prompts.experiment_service import PromptExperiments
+        from shared.prompts.service import PromptVariants
+
+        a = self._a
+        model = a.model.name if a.model else None
+        return PromptExperiments(
+            store=a.prompts.experiments,
+            variants=PromptVariants(store=a.prompts.variants, model_name=model),
+            model_name=model,
+            directory=a.directory,
+            investigations=a.investigations,
+            feedback=a.prompts.feedback,
+            notices=self._notices(),
+        ).handlers()
+
+    @functools.cache  # noqa: B019
+    def _notices(self) -> ExperimentNotices:
+        from shared.prompts.experiment_notices import ExperimentNotices
+
+        a = self._a
+        return ExperimentNotices(trail=self._trail, directory=a.directory, notifier=a.notifier)
+
+    def _routed(self) -> Summariser:
+        """The narrative of the org's running experiment's arm, or of its promoted variant,
+        or of the control (where the deployment names no summariser of its own)."""
+        from shared.prompts.model_arm import ModelArms, team_past
+        from shared.prompts.routing import ExperimentSummariser
+
+        a = self._a
+        models = ModelArms(
+            model=a.model,
+            budget_tokens=self._settings.model_budget_tokens,
+            directory=a.directory,
+            quotas=self._quotas(),
+            similar=team_past(a.investigations),
+        )
+        return ExperimentSummariser(
+            store=a.prompts.experiments,
+            feedback=a.prompts.feedback,
+            investigations=a.investigations,
+            models=models,
+            notices=self._notices(),
+        )
 
     def _feedback(self) -> Handlers:
         from shared.prompts.feedback import NarrativeFeedback
@@ -164,7 +212,7 @@ class Features:
             store=a.investigations,
             pages=self.pages(),
             logs=a.logs,
-            summariser=a.summariser or _control(),
+            summariser=a.summariser or self._routed(),
             files=a.files,
             notifier=a.notifier,
             activity=ChaosActivity(store=a.chaos.store) if a.chaos else None,
@@ -343,12 +391,3 @@ class ServiceUses:
             + [ServiceUse(kind="canary", name=c.id) for c in canaries]
             + [ServiceUse(kind="chaos experiment", name=x) for x in experiments]
         )
-
-
-def _control() -> Summariser:
-    """The narrative of every org's control variant (`cause-first` v1), where the deployment
-    names no summariser of its own."""
-    from shared.prompts.models import control
-    from shared.prompts.templates import TemplateSummariser
-
-    return TemplateSummariser(control(""))

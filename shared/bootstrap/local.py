@@ -70,7 +70,11 @@ def for_local(
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
     from shared.adapters.local.sqlite_journal import JournaledAuditLog
     from shared.adapters.local.sqlite_lease import ProcessLease
-    from shared.adapters.local.sqlite_prompts import SqliteFeedbackStore, SqliteVariantStore
+    from shared.adapters.local.sqlite_prompts import (
+        SqliteExperimentStore,
+        SqliteFeedbackStore,
+        SqliteVariantStore,
+    )
     from shared.adapters.local.sqlite_queue import SqliteTaskQueue, TaskSignal
     from shared.adapters.local.sqlite_quotas import SqliteQuotas
     from shared.adapters.local.sqlite_routes import SqliteTrafficRouter
@@ -119,6 +123,7 @@ def for_local(
         prompts=PromptAdapters(
             variants=SqliteVariantStore(database),
             feedback=SqliteFeedbackStore(database),
+            experiments=SqliteExperimentStore(database),
         ),
     )
     services = build(settings, adapters, progress=progress)

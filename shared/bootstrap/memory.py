@@ -38,6 +38,7 @@ def memory_adapters(
         InMemoryChaosStore,
         InMemoryDeliveryGuard,
         InMemoryDirectory,
+        InMemoryExperimentStore,
         InMemoryExportStore,
         InMemoryFeedbackStore,
         InMemoryInvestigationStore,
@@ -72,7 +73,11 @@ def memory_adapters(
         model=None,
         storage="memory (lost when the process ends)",
         quotas=InMemoryQuotas(),
-        prompts=PromptAdapters(variants=InMemoryVariantStore(), feedback=InMemoryFeedbackStore()),
+        prompts=PromptAdapters(
+            variants=InMemoryVariantStore(),
+            feedback=InMemoryFeedbackStore(),
+            experiments=InMemoryExperimentStore(),
+        ),
     )
     return replace(adapters, **chosen)
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
-from shared.commands.context import Context, Handlers
+from shared.commands.context import Context, Handled, Handlers
 from shared.commands.duration import to_timedelta
 from shared.errors import InvalidCommandError
 from shared.identity.models import Platform, Team
@@ -91,7 +91,7 @@ class InvestigationService:
         """The commands this service runs."""
         return Handlers().add(c.OpenInvestigation, self.investigate)
 
-    def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply:
+    def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply | Handled:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""
         if command.alert and ctx.principal.actor.platform is not Platform.SCHEDULER:
             raise InvalidCommandError(
@@ -180,7 +180,9 @@ class InvestigationService:
                 "images": [chart],
             }
         )
-        return also_open(reply, already, now=ctx.now) if already else reply
+        reply = also_open(reply, already, now=ctx.now) if already else reply
+        # the audit entry records which variant (and experiment) wrote the narrative
+        return Handled(reply, details={"investigation": investigation.id, "narrative": narrated.by})
 
     def _open_of(self, team: Team, service: str) -> Investigation | None:
         """The team's newest open investigation of `service`, if it has one."""

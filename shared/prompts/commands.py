@@ -117,3 +117,73 @@ class GiveFeedback(Command):
 
 PROMPT_COMMANDS: tuple[type[Command], ...] = (AddVariant, ListVariants, ShowVariant, RetireVariant)
 FEEDBACK_COMMANDS: tuple[type[Command], ...] = (GiveFeedback,)
+
+
+Arms = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9-]{1,39}(,[a-z][a-z0-9-]{1,39})*$",
+        description="variant names, comma separated (the control is added if not named)",
+    ),
+]
+Share = Annotated[
+    str, Field(pattern=r"^[0-9]{1,3}(\.[0-9]+)?%$", description="a percentage, like 5%")
+]
+
+
+class StartExperiment(Command):
+    words = ("prompt", "experiment", "start")
+    permission = Permission.ORG_ADMIN
+    target_kind = "experiment"
+    mutates = True
+    purpose = (
+        "Start a prompt experiment: the variants (the control cause-first always among them) "
+        "share the org's (or a team's) narratives by Thompson sampling, each at least --floor."
+    )
+    examples = (
+        "sre prompt experiment start --variants timeline",
+        "sre prompt experiment start --variants timeline,brief --team payments --floor 10%",
+    )
+    variants: Arms
+    team: OptionalTeam = None
+    floor: Share = "5%"
+
+
+class ExperimentStatus(_Read):
+    words = ("prompt", "experiment", "status")
+    target_kind = "experiment"
+    purpose = "Show the running prompt experiment (or the last one): each arm's share and results."
+    examples = ("sre prompt experiment status", "sre prompt experiment status --team payments")
+
+
+class StopExperiment(Command):
+    words = ("prompt", "experiment", "stop")
+    permission = Permission.ORG_ADMIN
+    target_kind = "experiment"
+    mutates = True
+    purpose = "Stop the running prompt experiment: narratives go back to the default variant."
+    examples = ("sre prompt experiment stop", "sre prompt experiment stop --team payments")
+    team: OptionalTeam = None
+
+
+class PromoteVariant(Command):
+    words = ("prompt", "experiment", "promote")
+    positional = ("name",)
+    permission = Permission.ORG_ADMIN
+    target_kind = "experiment"
+    mutates = True
+    purpose = (
+        "End the running prompt experiment by promoting a variant by hand (the reply says "
+        "whether the sequential test agrees)."
+    )
+    examples = ("sre prompt experiment promote timeline",)
+    name: VariantName
+    team: OptionalTeam = None
+
+
+EXPERIMENT_COMMANDS: tuple[type[Command], ...] = (
+    StartExperiment,
+    ExperimentStatus,
+    StopExperiment,
+    PromoteVariant,
+)

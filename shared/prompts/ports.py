@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from shared.identity.models import OrgId
+from shared.prompts.experiments import Experiment
 from shared.prompts.models import Feedback, Variant
 
 
@@ -35,3 +36,17 @@ class FeedbackStore(Protocol):
 
     def list_for(self, org: OrgId) -> Sequence[Feedback]:
         """Every verdict of the org, oldest first."""
+
+
+class ExperimentStore(Protocol):
+    """An org's prompt experiments, each written as the next version of what was read."""
+
+    def save(self, experiment: Experiment) -> Experiment:
+        """Keep it as version + 1 if the stored one is still at its version (0: new);
+        ConflictError if someone saved it meanwhile."""
+
+    def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
+        """One experiment, if the org has it."""
+
+    def list_for(self, org: OrgId) -> Sequence[Experiment]:
+        """Every experiment of the org, newest first."""

@@ -1,6 +1,7 @@
 """Prompt variants and feedback in the app's DynamoDB table: `ORG#<org>` /
 `PROMPT#<name>#<version, zero-padded>` items, and `PROMPTFB#<investigation>#<user>` beside them;
-each is written once, by a condition that it does not exist yet."""
+each is written once, by a condition that it does not exist yet; experiments are
+`PROMPTX#<id>` items, each write conditional on the version read."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 from shared.adapters.aws import dynamodb_items as items
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
+from shared.prompts.experiments import Experiment
 from shared.prompts.models import Feedback, Variant
 
 
@@ -63,3 +65,19 @@ class DynamoDbFeedbackStore(items.DynamoDbOrgStore):
 
 def _at(feedback: Feedback) -> str:
     return feedback.at.isoformat()
+
+
+class DynamoDbExperimentStore(items.DynamoDbOrgStore):
+    """The ExperimentStore port on DynamoDB."""
+
+    def save(self, experiment: Experiment) -> Experiment:
+        sk, what = f"PROMPTX#{experiment.id}", f"prompt experiment {experiment.id}"
+        return self._save_next(experiment, experiment.version, experiment.org, sk, what)
+
+    def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
+        found = self._get(org, f"PROMPTX#{experiment_id}")
+        return Experiment.model_validate(items.body(found)) if found else None
+
+    def list_for(self, org: OrgId) -> Sequence[Experiment]:
+        found = [Experiment.model_validate(items.body(i)) for i in self._query(org, "PROMPTX#")]
+        return sorted(found, key=lambda x: x.started_at, reverse=True)

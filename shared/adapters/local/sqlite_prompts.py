@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
+from shared.prompts.experiments import Experiment
 from shared.prompts.models import Feedback, Variant
 
 VARIANTS = """
@@ -19,6 +20,11 @@ FEEDBACK = """
 CREATE TABLE IF NOT EXISTS prompt_feedback (org TEXT NOT NULL, investigation TEXT NOT NULL,
     by_user TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (org, investigation, by_user))
+"""
+EXPERIMENTS = """
+CREATE TABLE IF NOT EXISTS prompt_experiments (org TEXT NOT NULL, id TEXT NOT NULL,
+    started_at TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (org, id))
 """
 
 
@@ -94,3 +100,43 @@ class SqliteFeedbackStore:
     def list_for(self, org: OrgId) -> Sequence[Feedback]:
         rows = self._db.query("SELECT body FROM prompt_feedback WHERE org = ? ORDER BY at", org)
         return [Feedback.model_validate_json(str(body)) for (body,) in rows]
+
+
+class SqliteExperimentStore:
+    """The ExperimentStore port on SQLite; each save checks the version it read."""
+
+    def __init__(self, database: SqliteDatabase) -> None:
+        self._db = database
+        with database.transaction() as db:
+            db.execute(EXPERIMENTS)
+
+    def save(self, experiment: Experiment) -> Experiment:
+        saved = experiment.model_copy(update={"version": experiment.version + 1})
+        row = (saved.version, saved.model_dump_json(), saved.org, saved.id, experiment.version)
+        with self._db.transaction() as db:
+            if experiment.version == 0:
+                done = db.execute(
+                    "INSERT OR IGNORE INTO prompt_experiments VALUES (?, ?, ?, ?, ?)",
+                    (saved.org, saved.id, saved.started_at.isoformat(), 1, row[1]),
+                )
+            else:
+                done = db.execute(
+                    "UPDATE prompt_experiments SET version = ?, body = ? "
+                    "WHERE org = ? AND id = ? AND version = ?",
+                    row,
+                )
+            if done.rowcount != 1:
+                raise ConflictError(f"prompt experiment {experiment.id} was changed meanwhile")
+        return saved
+
+    def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
+        rows = self._db.query(
+            "SELECT body FROM prompt_experiments WHERE org = ? AND id = ?", org, experiment_id
+        )
+        return Experiment.model_validate_json(str(rows[0][0])) if rows else None
+
+    def list_for(self, org: OrgId) -> Sequence[Experiment]:
+        rows = self._db.query(
+            "SELECT body FROM prompt_experiments WHERE org = ? ORDER BY started_at DESC", org
+        )
+        return [Experiment.model_validate_json(str(body)) for (body,) in rows]

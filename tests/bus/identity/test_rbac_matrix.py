@@ -111,6 +111,11 @@ MATRIX: dict[str, set[str]] = {
     "prompt variant show cause-first": {"org-admin", "auditor"},
     "prompt variant show cause-first --team {t}": {"admin", "org-admin", "auditor"},
     "prompt variant retire timeline": ORG_ADMINS,
+    "prompt experiment start --variants timeline-first": ORG_ADMINS,
+    "prompt experiment status": {"org-admin", "auditor"},
+    "prompt experiment status --team {t}": {"admin", "org-admin", "auditor"},
+    "prompt experiment stop": ORG_ADMINS,
+    "prompt experiment promote timeline": ORG_ADMINS,
 }
 TEAM_SCOPED = {template for template in MATRIX if "{" in template}
 

@@ -1,0 +1,223 @@
+"""What an experiment's evidence says: each arm's results, its share of the traffic, and whether
+a variant is better or worse than the control.
+
+The evidence of an investigation goes to the variant that wrote its posted narrative (a model arm
+that fell back to the control gave none). Each investigation gives at most two results:
+- the verdicts on it, by majority: more Helpful than Wrong is a success, more Wrong a failure, a
+  tie (or none) no result; each person's verdict counts once (the store keeps only their first);
+- once resolved with a cause, agreement: the narrative's first cause (below) is a success when it
+  is the cause the responders said (the same words, or words inside theirs), else a failure.
+An ungrounded narrative is one more failure (and demotes its arm at once: see routing).
+
+The narrative's first cause: of the choices offered at resolve (the findings' signals, the
+report's events), the one it names first, reading from its last "cause" when it says one
+(`… First cause: traffic` of the timeline-first template), else from its start."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from shared.investigations.causes import cause_options
+from shared.investigations.models import Investigation
+from shared.prompts.experiments import Arm, Experiment, ExperimentState
+from shared.prompts.models import CONTROL_NAME, Feedback, Verdict
+from shared.prompts.selection import Arm as Evidence
+from shared.prompts.selection import allocate
+from shared.prompts.sequential import Counts, Decision, compare
+from shared.records import Frozen
+
+MOVED = 0.05
+"""A share that moved at least this much is a change of allocation worth posting."""
+
+
+class Tally(Frozen):
+    """One arm's online results."""
+
+    narrated: int = 0
+    helpful: int = 0
+    wrong: int = 0
+    agreed: int = 0
+    disagreed: int = 0
+
+    @property
+    def successes(self) -> int:
+        """Helpful majorities and agreements."""
+        return self.helpful + self.agreed
+
+    @property
+    def failures(self) -> int:
+        """Wrong majorities and disagreements."""
+        return self.wrong + self.disagreed
+
+
+def first_named(text: str, investigation: Investigation) -> str | None:
+    """The cause choice the narrative names first (see the module), or None."""
+    lowered = text.casefold()
+    said = lowered.rfind("cause")
+    told = lowered[said:] if said >= 0 else lowered
+    found = [(told.find(o.casefold()), o) for o in cause_options(investigation)]
+    named = sorted((at, o) for at, o in found if at >= 0)
+    return named[0][1] if named else None
+
+
+def agrees(investigation: Investigation) -> bool | None:
+    """Whether the narrative's first cause is the cause said at resolve (None: no evidence)."""
+    if not investigation.cause or not investigation.narrative:
+        return None
+    named = first_named(investigation.narrative, investigation)
+    if named is None:
+        return None
+    return named.casefold() in investigation.cause.casefold()
+
+
+def majority(verdicts: Sequence[Feedback]) -> bool | None:
+    """True for more Helpful than Wrong, False for more Wrong, None for a tie."""
+    helpful = sum(f.verdict is Verdict.HELPFUL for f in verdicts)
+    wrong = len(verdicts) - helpful
+    return None if helpful == wrong else helpful > wrong
+
+
+def writer(experiment: Experiment, investigation: Investigation) -> str | None:
+    """The arm whose variant wrote the investigation's posted narrative, if one of them did."""
+    for arm in experiment.arms:
+        if investigation.narrated_by.startswith(arm.variant.label):
+            return arm.name
+    return None
+
+
+def tally(
+    experiment: Experiment,
+    investigations: Mapping[str, Investigation],
+    feedback: Sequence[Feedback],
+) -> dict[str, Tally]:
+    """Each arm's results from the investigations assigned to it (those the store still has)."""
+    verdicts: dict[str, list[Feedback]] = {}
+    for item in feedback:
+        verdicts.setdefault(item.investigation_id, []).append(item)
+    counts = {arm.name: Tally() for arm in experiment.arms}
+    for investigation_id in experiment.assignments:
+        found = investigations.get(investigation_id)
+        name = writer(experiment, found) if found else None
+        if found is None or name is None:
+            continue
+        counts[name] = _counted(counts[name], found, verdicts.get(investigation_id, []))
+    return counts
+
+
+def _counted(before: Tally, investigation: Investigation, verdicts: Sequence[Feedback]) -> Tally:
+    said, agreed = majority(verdicts), agrees(investigation)
+    return Tally(
+        narrated=before.narrated + 1,
+        helpful=before.helpful + (said is True),
+        wrong=before.wrong + (said is False),
+        agreed=before.agreed + (agreed is True),
+        disagreed=before.disagreed + (agreed is False),
+    )
+
+
+def counts(arm: Arm, result: Tally) -> Counts:
+    """The arm's online successes out of its trials (an ungrounded narrative a failure)."""
+    trials = result.successes + result.failures + arm.ungrounded
+    return Counts(successes=result.successes, trials=trials)
+
+
+def say(experiment: Experiment, results: Mapping[str, Tally]) -> dict[str, Decision]:
+    """What the sequential test says of each other arm against the control, now."""
+    control = counts(experiment.control(), results[CONTROL_NAME])
+    return {
+        arm.name: compare(control, counts(arm, results[arm.name]))
+        for arm in experiment.arms
+        if arm.name != CONTROL_NAME
+    }
+
+
+def decide(experiment: Experiment, results: Mapping[str, Tally], *, now: datetime) -> Experiment:
+    """The experiment after its evidence: a variant the test finds better is promoted (the
+    experiment ends), one it finds worse is stopped, and the live arms' shares are re-allocated
+    (each change noted in its history)."""
+    if not experiment.running:
+        return experiment
+    said = say(experiment, results)
+    better = [name for name, d in said.items() if d is Decision.BETTER]
+    if better:
+        return promote(experiment, better[0], now=now, why="the sequential test says it is better")
+    for name, decision in said.items():
+        arm = experiment.arm(name)
+        if decision is Decision.WORSE and arm is not None and not arm.halted:
+            why = "stopped: worse than the control by the sequential test"
+            experiment = halt(experiment, name, why, now, what="stopped")
+    return reweigh(experiment, results, now=now)
+
+
+def reweigh(experiment: Experiment, results: Mapping[str, Tally], *, now: datetime) -> Experiment:
+    """The live arms' shares by Thompson sampling (with the floor and burn-in), halted arms none;
+    noted when a share moved by MOVED or more."""
+    live = [arm for arm in experiment.arms if not arm.halted]
+    evidence = [
+        Evidence(
+            name=arm.name,
+            successes=arm.prior_successes + results[arm.name].successes,
+            failures=arm.prior_failures + results[arm.name].failures + arm.ungrounded,
+        )
+        for arm in live
+    ]
+    # seeded by the experiment and its size: the same evidence gives the same shares
+    rng = random.Random(f"{experiment.id}:{len(experiment.assignments)}")  # noqa: S311
+    floor = min(experiment.floor, 1 / len(live))
+    shares = allocate(
+        evidence, floor=floor, burn_in=experiment.burn_in, observed=_observed(results), rng=rng
+    )
+    before = experiment.weights()
+    arms = [a.model_copy(update={"weight": shares.get(a.name, 0.0)}) for a in experiment.arms]
+    moved = experiment.model_copy(update={"arms": arms})
+    if any(abs(shares.get(n, 0.0) - w) >= MOVED for n, w in before.items()):
+        moved = moved.noted(now, "shares", f"shares now {shared(moved)}")
+    return moved
+
+
+def _observed(results: Mapping[str, Tally]) -> int:
+    return sum(result.narrated for result in results.values())
+
+
+def halt(
+    experiment: Experiment, name: str, why: str, now: datetime, *, what: str = "demoted"
+) -> Experiment:
+    """The experiment with arm `name` getting no traffic (the others' shares scaled up)."""
+    arm = experiment.arm(name)
+    if arm is None:
+        return experiment
+    left = sum(a.weight for a in experiment.arms if a.name != name and not a.halted)
+    arms = [
+        a.model_copy(update={"weight": 0.0, "halted": why})
+        if a.name == name
+        else a.model_copy(update={"weight": a.weight / left if left else 0.0})
+        for a in experiment.arms
+    ]
+    return experiment.model_copy(update={"arms": arms}).noted(
+        now, what, f"{arm.variant.label} {why}"
+    )
+
+
+def promote(experiment: Experiment, name: str, *, now: datetime, why: str) -> Experiment:
+    """The experiment ended with all traffic to `name`, the scope's narrative from now on."""
+    arms = [
+        a.model_copy(update={"weight": 1.0 if a.name == name else 0.0}) for a in experiment.arms
+    ]
+    winner = experiment.arm(name)
+    label = winner.variant.label if winner else name
+    ended = experiment.model_copy(
+        update={
+            "arms": arms,
+            "state": ExperimentState.PROMOTED,
+            "winner": name,
+            "ended_at": now,
+        }
+    )
+    return ended.noted(now, "promoted", f"{label} promoted: {why}")
+
+
+def shared(experiment: Experiment) -> str:
+    """`cause-first 52% · timeline 48%`."""
+    return " · ".join(f"{a.name} {a.weight:.0%}" for a in experiment.arms)

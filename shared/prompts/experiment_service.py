@@ -1,0 +1,220 @@
+"""Prompt experiments by hand: `sre prompt experiment start|status|stop|promote` (org admins
+change them; team admins read their team's, auditors every one). Each change is audited by the
+bus (the experiment's id in its details) and posted to the experiment's channels."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared.commands.context import Context, Handled, Handlers
+from shared.errors import ConflictError, InvalidCommandError, NotFoundError
+from shared.identity.models import OrgId
+from shared.identity.ports import Directory
+from shared.investigations.models import Investigation
+from shared.investigations.ports import InvestigationStore
+from shared.prompts import commands as c
+from shared.prompts.decisions import Tally, counts, promote, tally
+from shared.prompts.experiment_notices import ExperimentNotices
+from shared.prompts.experiment_report import status
+from shared.prompts.experiments import MOST_ARMS, Arm, Experiment, ExperimentState
+from shared.prompts.models import CONTROL_NAME, Variant, VariantKind
+from shared.prompts.ports import ExperimentStore, FeedbackStore
+from shared.prompts.routing import default_for
+from shared.prompts.sequential import compare
+from shared.prompts.service import PromptVariants
+from shared.replies import Reply, Tone
+from shared.teams.model_consent import model_allowed
+
+LOWEST_FLOOR, HIGHEST_FLOOR = 0.01, 0.30
+
+
+def floor_of(text: str) -> float:
+    """`5%` as 0.05; InvalidCommandError outside 1% to 30%."""
+    share = float(text.rstrip("%")) / 100
+    if not LOWEST_FLOOR <= share <= HIGHEST_FLOOR:
+        raise InvalidCommandError(f"--floor must be between 1% and 30% of the traffic, not {text}")
+    return share
+
+
+def arm_names(text: str) -> list[str]:
+    """The named variants, each once, the control first (added when not named)."""
+    named = [n for n in dict.fromkeys(text.split(",")) if n != CONTROL_NAME]
+    if len(named) + 1 > MOST_ARMS:
+        raise InvalidCommandError(
+            f"an experiment has at most {MOST_ARMS} variants, the control {CONTROL_NAME} "
+            f"among them: name at most {MOST_ARMS - 1} others"
+        )
+    if not named:
+        raise InvalidCommandError(f"name at least one variant besides the control {CONTROL_NAME}")
+    return [CONTROL_NAME, *named]
+
+
+class PromptExperiments:
+    """Starts, shows, stops and promotes an org's prompt experiments."""
+
+    def __init__(
+        self,
+        *,
+        store: ExperimentStore,
+        variants: PromptVariants,
+        model_name: str | None,
+        directory: Directory,
+        investigations: InvestigationStore,
+        feedback: FeedbackStore,
+        notices: ExperimentNotices,
+    ) -> None:
+        self._store = store
+        self._variants = variants
+        self._model = model_name
+        self._directory = directory
+        self._investigations = investigations
+        self._feedback = feedback
+        self._notices = notices
+
+    def handlers(self) -> Handlers:
+        """The experiment commands and their handlers."""
+        return (
+            Handlers()
+            .add(c.StartExperiment, self.start)
+            .add(c.ExperimentStatus, self.status)
+            .add(c.StopExperiment, self.stop)
+            .add(c.PromoteVariant, self.promote)
+        )
+
+    def start(self, command: c.StartExperiment, ctx: Context) -> Handled:
+        """A new experiment over the named variants, equal shares, told in its channels."""
+        org = ctx.principal.actor.org
+        floor = floor_of(command.floor)
+        arms = [self._arm(org, name) for name in arm_names(command.variants)]
+        if floor > 1 / len(arms):
+            raise InvalidCommandError(f"a floor of {floor:.0%} cannot hold for {len(arms)} arms")
+        running = self._running(org, command.team)
+        if running is not None:
+            raise ConflictError(
+                f"prompt experiment {running.id} runs already ({running.scope}): stop it first "
+                "(sre prompt experiment stop)"
+            )
+        labels = ", ".join(a.variant.label for a in arms)
+        experiment = Experiment(
+            id=f"pe-{uuid.uuid4().hex[:6]}",
+            org=org,
+            team=command.team,
+            arms=[a.model_copy(update={"weight": 1 / len(arms)}) for a in arms],
+            floor=floor,
+            started_by=ctx.principal.actor.user,
+            started_at=ctx.now,
+        ).noted(ctx.now, "started", f"started by @{ctx.principal.actor.user}: {labels}")
+        saved = self._store.save(experiment)
+        self._notices.post(saved, saved.history)
+        reply = Reply(
+            tone=Tone.OK,
+            title=f"Prompt experiment {saved.id} started ({saved.scope})",
+            text=f"{labels}: equal shares for the first {saved.burn_in} investigations, then by "
+            f"Thompson sampling, each at least {floor:.0%}.",
+        )
+        return Handled(reply, details={"experiment": saved.id, "variants": labels})
+
+    def _arm(self, org: OrgId, name: str) -> Arm:
+        """The variant's arm (no share yet); what cannot take part is refused, saying why."""
+        variant = self._variants.history(org, name)[-1]
+        if variant.retired:
+            raise InvalidCommandError(f"{variant.label} is retired: it is never chosen again")
+        if variant.content.kind is VariantKind.MODEL:
+            self._refuse_model(org, variant)
+        return Arm(variant=variant, weight=0)
+
+    def _refuse_model(self, org: OrgId, variant: Variant) -> None:
+        if not self._model:
+            raise InvalidCommandError(
+                f"{variant.name} is a model variant and no language model is configured for "
+                "this deployment"
+            )
+        if not model_allowed(self._directory, org):
+            raise InvalidCommandError(
+                f"{variant.name} is a model variant and this org does not allow sending "
+                "investigation data to a model: an org admin turns it on with `sre org model on`"
+            )
+
+    def _running(self, org: OrgId, team: str | None) -> Experiment | None:
+        """The running experiment of exactly this scope (org-wide when `team` is None)."""
+        found = [x for x in self._store.list_for(org) if x.running and x.team == team]
+        return found[0] if found else None
+
+    def _current(self, org: OrgId, team: str | None, *, running: bool) -> Experiment:
+        """The running experiment of the scope (or, unless `running`, its newest one)."""
+        found = [x for x in self._store.list_for(org) if x.team == team]
+        live = [x for x in found if x.running]
+        chosen = live[0] if live else (None if running or not found else found[0])
+        if chosen is None:
+            where = f"team {team}" if team else "the org (org-wide)"
+            state = "runs" if running else "has run"
+            raise NotFoundError(
+                f"No prompt experiment {state} for {where}: start one with "
+                "`sre prompt experiment start --variants NAME`."
+            )
+        return chosen
+
+    def results(self, experiment: Experiment) -> dict[str, Tally]:
+        """Each arm's results from the investigations it narrated and their feedback."""
+        org = OrgId(experiment.org)
+        found: dict[str, Investigation] = {}
+        for investigation_id in experiment.assignments:
+            got = self._investigations.get(org, investigation_id)
+            if got is not None:
+                found[investigation_id] = got
+        return tally(experiment, found, self._feedback.list_for(org))
+
+    def status(self, command: c.ExperimentStatus, ctx: Context) -> Reply:
+        """The scope's running (or last) experiment, arm by arm."""
+        experiment = self._current(ctx.principal.actor.org, command.team, running=False)
+        return status(experiment, self.results(experiment), now=ctx.now)
+
+    def stop(self, command: c.StopExperiment, ctx: Context) -> Handled:
+        """End the running experiment; narratives go back to the scope's default."""
+        org = ctx.principal.actor.org
+        experiment = self._current(org, command.team, running=True)
+        stopped = experiment.model_copy(
+            update={"state": ExperimentState.STOPPED, "ended_at": ctx.now}
+        ).noted(ctx.now, "stopped", f"stopped by @{ctx.principal.actor.user}")
+        saved = self._store.save(stopped)
+        self._notices.post(saved, saved.history[-1:])
+        default = default_for(self._store, org, command.team or "")
+        reply = Reply(
+            tone=Tone.OK,
+            title=f"Prompt experiment {saved.id} stopped",
+            text=f"Narratives ({saved.scope}) are written by {default.label} again.",
+        )
+        return Handled(reply, details={"experiment": saved.id})
+
+    def promote(self, command: c.PromoteVariant, ctx: Context) -> Handled:
+        """End the running experiment with `name` promoted by hand, saying whether the
+        sequential test agrees."""
+        experiment = self._current(ctx.principal.actor.org, command.team, running=True)
+        arm = experiment.arm(command.name)
+        if arm is None:
+            names = ", ".join(a.name for a in experiment.arms)
+            raise InvalidCommandError(f"{command.name} is not in {experiment.id} ({names})")
+        if arm.halted.startswith("demoted"):
+            raise InvalidCommandError(f"{arm.variant.label} was {arm.halted}")
+        agrees = self._agreement(experiment, arm)
+        user = ctx.principal.actor.user
+        ended = promote(experiment, arm.name, now=ctx.now, why=f"by @{user} by hand; {agrees}")
+        saved = self._store.save(ended)
+        self._notices.post(saved, saved.history[-1:])
+        reply = Reply(
+            tone=Tone.OK,
+            title=f"{arm.variant.label} promoted ({saved.scope})",
+            text=f"Prompt experiment {saved.id} ended; {agrees}.",
+        )
+        return Handled(reply, details={"experiment": saved.id, "variant": arm.variant.label})
+
+    def _agreement(self, experiment: Experiment, arm: Arm) -> str:
+        """Whether the sequential test agrees with promoting `arm`, in words."""
+        if arm.name == CONTROL_NAME:
+            return "the control stays the narrative"
+        results = self.results(experiment)
+        ctl = experiment.control()
+        said = compare(counts(ctl, results[CONTROL_NAME]), counts(arm, results[arm.name]))
+        if said.value == "better":
+            return "the sequential test agrees: it is better than the control"
+        return f"the sequential test does not agree: it says {said.value} against the control"

@@ -1,0 +1,113 @@
+"""A model arm's narrative of one investigation: asked only where the org consented and the
+team's token quota allows, with the team's own past as examples, and checked for groundedness
+before it may be posted."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from shared.identity.models import OrgId
+from shared.identity.ports import Directory
+from shared.investigations.grounding import check
+from shared.investigations.memory import PastIncident, diverse, incident, nearest
+from shared.investigations.models import Investigation
+from shared.investigations.ports import InvestigationStore
+from shared.prompts.language import LanguageModel
+from shared.prompts.model_narrator import ModelNarrator
+from shared.prompts.models import Variant
+from shared.prompts.prompting import MOST_EXAMPLES, Example
+from shared.quotas.models import Limit
+from shared.quotas.refusal import QuotaExceededError
+from shared.quotas.service import QuotaService
+from shared.records import Frozen
+from shared.teams.model_consent import model_allowed
+
+log = logging.getLogger(__name__)
+
+
+def team_past(store: InvestigationStore) -> Callable[[Investigation], list[PastIncident]]:
+    """The team's own resolved investigations most like one (as the report's "Similar past
+    incidents"), for a model's examples."""
+
+    def similar(investigation: Investigation) -> list[PastIncident]:
+        past = store.list_for(OrgId(investigation.org), investigation.team)
+        return [incident(i) for i in nearest(investigation, past, limit=MOST_EXAMPLES)]
+
+    return similar
+
+
+class Written(Frozen):
+    """What an arm's variant wrote: its text (empty when there is none to post), the reason when
+    the model gave none, the claims not grounded, and what it cost."""
+
+    text: str = ""
+    error: str = ""
+    ungrounded: tuple[str, ...] = ()
+    latency_ms: int | None = None
+    tokens: int = 0
+
+
+@dataclass(frozen=True)
+class ModelArms:
+    """What a model arm needs: the model, the org's consent, the team's quota, its past."""
+
+    model: LanguageModel | None
+    budget_tokens: int
+    directory: Directory
+    quotas: QuotaService
+    similar: Callable[[Investigation], Sequence[PastIncident]]
+
+    def write(self, variant: Variant, investigation: Investigation, experiment: str) -> Written:
+        """The variant's narrative, or why there is none (never raises)."""
+        org, team, at = OrgId(investigation.org), investigation.team, investigation.opened_at
+        model = self.model
+        if model is None:
+            return Written(error="no language model is configured")
+        if not model_allowed(self.directory, org):
+            return Written(error="the org's consent to send data to a model is off")
+        bound = self.budget_tokens + variant.content.max_tokens
+        try:
+            self.quotas.take_model_tokens(org, team, bound, at=at)
+        except QuotaExceededError:
+            return Written(error="the team's model token quota is used up")
+        try:
+            written = self._asked(model, variant, investigation, experiment)
+        except Exception as error:  # noqa: BLE001 (any failure of the model: the control's text)
+            log.warning("model arm %s gave no narrative: %s", variant.label, error)
+            written = Written(error=str(error)[:200] or type(error).__name__)
+        unused = max(0, bound - written.tokens)  # the bound was taken; the rest goes back
+        for limit in (Limit.MODEL_TOKENS_PER_DAY, Limit.MODEL_TOKENS_PER_MONTH):
+            if unused:
+                self.quotas.give_back(org, team, limit, unused, at=at)
+        return written
+
+    def _asked(
+        self, model: LanguageModel, variant: Variant, investigation: Investigation, experiment: str
+    ) -> Written:
+        """The model's narrative, grounded or with the claims that are not."""
+        content = variant.content
+        past = diverse(self.similar(investigation), content.few_shot) if content.few_shot else []
+        examples = [
+            Example(what_moved=p.what_moved, cause=p.cause, summary=p.summary) for p in past
+        ]
+        # Bedrock's requestMetadata allows letters, digits, spaces and :_@$#=/+,-. only (no `·`)
+        label = f"{variant.name} v{variant.version} {variant.content_hash[:12]}"
+        metadata = {"experiment": experiment, "variant": label, "org": investigation.org}
+        completion = ModelNarrator(model, budget_tokens=self.budget_tokens).narrate(
+            investigation,
+            instructions=content.instructions,
+            examples=examples,
+            temperature=content.temperature,
+            max_tokens=content.max_tokens,
+            metadata=metadata,
+        )
+        spent = completion.input_tokens + completion.output_tokens
+        grounding = check(completion.text, investigation)
+        return Written(
+            text=completion.text if grounding.ok else "",
+            ungrounded=grounding.unsupported,
+            latency_ms=completion.latency_ms,
+            tokens=spent,
+        )

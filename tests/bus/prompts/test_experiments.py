@@ -1,0 +1,140 @@
+"""Prompt experiments through the bus: an org admin starts one (what cannot take part is
+refused, saying why), its start is posted to the team's channel and audited, reports in its scope
+say which variant and experiment wrote their narrative, status shows each arm, and a stop or a
+promotion by hand ends it."""
+
+from __future__ import annotations
+
+from shared.audit.models import ORG_STREAM, Outcome, StreamKey
+from shared.replies import Reply, Tone
+from tests.support import ORG, investigate, records, run, setup_teams
+from tests.support.experiments import Lab, lab
+from tests.support.models import ScriptedModel
+
+
+def _text(reply: Reply) -> str:
+    return "\n".join([reply.title, reply.text, *(f"{k}: {v}" for k, v in reply.fields)])
+
+
+def _ready(model: ScriptedModel | None = None) -> Lab:
+    it = lab(model)
+    setup_teams(it.services)
+    assert run(it.services, "prompt variant add timeline --template timeline-first").tone is Tone.OK
+    run(it.services, "service register api --sample checkout", user="oli", channel="C-pay")
+    return it
+
+
+def test_start_refuses_what_cannot_take_part_and_says_why() -> None:
+    it = _ready()
+    run(it.services, "prompt variant add old --template timeline-first")
+    run(it.services, "prompt variant retire old")
+    run(it.services, "prompt variant add other --template cause-first")
+    refusals = {
+        "--variants nosuch": "There is no prompt variant `nosuch`",
+        "--variants old": "is retired",
+        "--variants timeline,other,old": "at most 3 variants",
+        "--variants timeline --floor 40%": "between 1% and 30%",
+        "--variants cause-first": "name at least one variant besides the control",
+    }
+    for options, said in refusals.items():
+        reply = run(it.services, f"prompt experiment start {options}")
+        assert reply.failed, options
+        assert said in _text(reply), (options, _text(reply))
+    assert it.prompts.experiments.list_for(ORG) == []
+
+
+def test_a_started_experiment_holds_the_control_is_posted_audited_and_one_per_scope() -> None:
+    # GIVEN the `timeline` variant
+    it = _ready()
+    # WHEN an org admin starts an experiment of team payments naming only timeline
+    started = run(it.services, "prompt experiment start --variants timeline --team payments")
+    # THEN the control is an arm too, with an equal share, and the start is posted and audited
+    assert started.tone is Tone.OK, started
+    assert started.title.startswith("Prompt experiment pe-")
+    assert started.title.endswith("started (team payments)")
+    (experiment,) = it.prompts.experiments.list_for(ORG)
+    assert experiment.weights() == {"cause-first": 0.5, "timeline": 0.5}
+    posts = [(t.channel, r.title) for t, r in it.notifier.posted]
+    assert (
+        "C-pay",
+        f"Prompt experiment {experiment.id} (team payments): started",
+    ) in posts
+    entries = records(it.services.audit_log, StreamKey(org=ORG, team=ORG_STREAM))
+    (done,) = [
+        e for e in entries if "experiment start" in e.command and e.outcome is Outcome.SUCCEEDED
+    ]
+    assert done.details["experiment"] == experiment.id
+    # AND a second one for the same team is refused, while an org-wide one may run beside it
+    again = run(it.services, "prompt experiment start --variants timeline --team payments")
+    assert again.failed
+    assert f"prompt experiment {experiment.id} runs already" in _text(again)
+    wide = run(it.services, "prompt experiment start --variants timeline")
+    assert wide.tone is Tone.OK, wide
+    assert wide.title.endswith("started (org-wide)")
+
+
+def test_a_model_variant_is_refused_until_the_org_consents() -> None:
+    it = _ready(ScriptedModel(name="scripted:test"))
+    added = run(it.services, 'prompt variant add brief --model --instructions "Cause first."')
+    assert added.tone is Tone.OK, added
+    refused = run(it.services, "prompt experiment start --variants brief")
+    assert refused.failed
+    assert "`sre org model on`" in _text(refused)
+    assert run(it.services, "org model on").tone is Tone.OK
+    assert run(it.services, "prompt experiment start --variants brief").tone is Tone.OK
+
+
+def test_a_report_in_scope_says_its_variant_and_experiment_and_status_counts_it() -> None:
+    # GIVEN a running experiment of team payments
+    it = _ready()
+    run(it.services, "prompt experiment start --variants timeline --team payments")
+    (experiment,) = it.prompts.experiments.list_for(ORG)
+    # WHEN a responder investigates
+    report = investigate(it.services, "investigate api")
+    # THEN the footer names the arm's variant and the experiment, and the assignment is kept
+    said = dict(report.fields)["Narrative"]
+    assert said.endswith(f"(experiment {experiment.id})")
+    (investigation,) = it.investigations.list_for(ORG, "payments")
+    arm = it.prompts.experiments.get(ORG, experiment.id).assignments[investigation.id]  # type: ignore[union-attr]
+    assert said.startswith(f"{arm} v1 · ") or said.startswith("cause-first v1 · ")
+    # ... and so does the investigation's audit entry
+    entries = records(it.services.audit_log, StreamKey(org=ORG, team="payments"))
+    opened = [e for e in entries if e.details.get("investigation") == investigation.id]
+    assert [e.details["narrative"] for e in opened] == [said]
+    # AND the team's admin sees it counted in the status; a viewer may not read it
+    status = run(it.services, "prompt experiment status --team payments", user="ann")
+    assert status.title == f"Prompt experiment {experiment.id} (team payments): running"
+    shown = dict(status.fields)
+    line = next(v for k, v in shown.items() if k.startswith(f"{arm} v1"))
+    assert "1 investigations" in line
+    assert "test: undecided (0 of the 30 results each side needs)" in _text(status)
+    assert "started: started by @root" in shown["History"]
+    assert run(it.services, "prompt experiment status --team payments", user="vic").failed
+
+
+def test_a_promotion_by_hand_says_the_test_does_not_agree_and_becomes_the_default() -> None:
+    it = _ready()
+    run(it.services, "prompt experiment start --variants timeline --team payments")
+    promoted = run(it.services, "prompt experiment promote timeline --team payments")
+    assert promoted.tone is Tone.OK, promoted
+    assert promoted.title.startswith("timeline v1 · ")
+    assert "the sequential test does not agree: it says undecided" in promoted.text
+    assert run(it.services, "prompt experiment stop --team payments").failed
+    report = investigate(it.services, "investigate api")
+    assert dict(report.fields)["Narrative"].startswith("timeline v1 · ")
+    assert "experiment" not in dict(report.fields)["Narrative"]
+
+
+def test_a_stopped_experiment_routes_nothing_and_status_shows_it_stopped() -> None:
+    it = _ready()
+    run(it.services, "prompt experiment start --variants timeline --team payments")
+    stopped = run(it.services, "prompt experiment stop --team payments")
+    assert stopped.tone is Tone.OK, stopped
+    assert (
+        stopped.text
+        == "Narratives (team payments) are written by "
+        + (dict(investigate(it.services, "investigate api").fields)["Narrative"])
+        + " again."
+    )
+    status = run(it.services, "prompt experiment status --team payments", user="aud")
+    assert status.title.endswith("(team payments): stopped")

@@ -1,0 +1,87 @@
+"""Prompt experiments in tests: in-memory services whose prompt stores, investigations and posts
+the test holds, and the experiment summariser over the same ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.adapters.memory import (
+    FixedClock,
+    InMemoryExperimentStore,
+    InMemoryFeedbackStore,
+    InMemoryInvestigationStore,
+    InMemoryNotifier,
+    InMemoryVariantStore,
+)
+from shared.adapters.memory_quotas import InMemoryQuotas
+from shared.audit.trail import AuditTrail
+from shared.bootstrap.adapters import PromptAdapters
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
+from shared.config import Settings
+from shared.prompts.experiment_notices import ExperimentNotices
+from shared.prompts.language import LanguageModel
+from shared.prompts.model_arm import ModelArms, team_past
+from shared.prompts.routing import ExperimentSummariser
+from shared.quotas.service import QuotaService
+from tests.support import NOW
+
+
+@dataclass
+class Lab:
+    """Services over stores the test can read."""
+
+    services: Services
+    prompts: PromptAdapters
+    investigations: InMemoryInvestigationStore
+    notifier: InMemoryNotifier
+    quotas: InMemoryQuotas
+
+    def summariser(
+        self, model: LanguageModel | None = None, *, trail: AuditTrail | None = None
+    ) -> ExperimentSummariser:
+        """The experiment summariser over the same stores (as the bootstrap wires it), auditing
+        into `trail` if given."""
+        models = ModelArms(
+            model=model,
+            budget_tokens=2_000,
+            directory=self.services.directory,
+            quotas=QuotaService(quotas=self.quotas),
+            similar=team_past(self.investigations),
+        )
+        notices = ExperimentNotices(
+            trail=trail or self.services.audit,
+            directory=self.services.directory,
+            notifier=self.notifier,
+        )
+        return ExperimentSummariser(
+            store=self.prompts.experiments,
+            feedback=self.prompts.feedback,
+            investigations=self.investigations,
+            models=models,
+            notices=notices,
+        )
+
+
+def lab(model: LanguageModel | None = None) -> Lab:
+    """In-memory services at NOW, `root` of `slack:T1` the org admin, with `model` if given."""
+    prompts = PromptAdapters(
+        variants=InMemoryVariantStore(),
+        feedback=InMemoryFeedbackStore(),
+        experiments=InMemoryExperimentStore(),
+    )
+    investigations, notifier, quotas = (
+        InMemoryInvestigationStore(),
+        InMemoryNotifier(),
+        InMemoryQuotas(),
+    )
+    services = for_memory(
+        Settings(org_admins=("slack:T1:root",)),
+        clock=FixedClock(NOW),
+        prompts=prompts,
+        investigations=investigations,
+        notifier=notifier,
+        quotas=quotas,
+        model=model,
+    )
+    return Lab(services, prompts, investigations, notifier, quotas)

@@ -1,0 +1,84 @@
+"""What an experiment's evidence says: the narrative's first cause against the responders',
+verdicts by majority, and a variant the sequential test finds worse stopped."""
+
+from __future__ import annotations
+
+from shared.prompts.decisions import Tally, agrees, decide, first_named, majority
+from shared.prompts.experiments import Arm, Experiment
+from shared.prompts.models import Feedback, Template, Variant, VariantContent, VariantKind, Verdict
+from shared.prompts.models import control as control_variant
+from shared.prompts.templates import tell
+from tests.support import NOW
+from tests.support.incidents import incident
+
+
+def _timeline() -> Variant:
+    content = VariantContent(kind=VariantKind.TEMPLATE, template=Template.TIMELINE_FIRST)
+    return Variant(
+        org="slack:T1", name="timeline", version=1, content=content, created_by="", created_at=NOW
+    )
+
+
+def _verdict(by: str, verdict: Verdict) -> Feedback:
+    return Feedback(
+        org="slack:T1",
+        team="payments",
+        investigation_id="inv-000042",
+        by=by,
+        verdict=verdict,
+        narrated_by="cause-first v1",
+        at=NOW,
+    )
+
+
+def test_the_first_cause_of_either_template_is_the_signal_that_moved_first() -> None:
+    # the timeline names the deploy first, but says its first cause at the end
+    investigation = incident()
+    for template in Template:
+        text = tell(template, investigation)
+        assert first_named(text, investigation) == "p99 latency", text
+
+
+def test_agreement_is_the_first_named_cause_against_the_responders_cause() -> None:
+    told = incident().model_copy(update={"narrative": tell(Template.CAUSE_FIRST, incident())})
+    assert agrees(told.model_copy(update={"cause": "p99 latency"})) is True
+    assert agrees(told.model_copy(update={"cause": "deploy v43"})) is False
+    assert agrees(told) is None  # no cause said yet: no evidence
+    assert agrees(told.model_copy(update={"cause": "P99 latency of the db"})) is True
+
+
+def test_verdicts_count_by_majority_and_a_tie_counts_for_nothing() -> None:
+    helpful, wrong = Verdict.HELPFUL, Verdict.WRONG
+    assert majority([_verdict("a", helpful), _verdict("b", helpful), _verdict("c", wrong)])
+    assert majority([_verdict("a", helpful), _verdict("b", wrong)]) is None
+    assert majority([_verdict("a", wrong)]) is False
+    assert majority([]) is None
+
+
+def test_a_variant_the_sequential_test_finds_worse_is_stopped_and_the_control_takes_its_share() -> (
+    None
+):
+    experiment = Experiment(
+        id="pe-0001",
+        org="slack:T1",
+        team="payments",
+        arms=[
+            Arm(variant=control_variant("slack:T1"), weight=0.5),
+            Arm(variant=_timeline(), weight=0.5),
+        ],
+        floor=0.05,
+        started_by="root",
+        started_at=NOW,
+    )
+    results = {
+        "cause-first": Tally(narrated=40, helpful=36, wrong=4),
+        "timeline": Tally(narrated=40, helpful=6, wrong=34),
+    }
+    decided = decide(experiment, results, now=NOW)
+    timeline = decided.arm("timeline")
+    assert timeline is not None
+    assert timeline.weight == 0
+    assert timeline.halted == "stopped: worse than the control by the sequential test"
+    assert decided.weights()["cause-first"] == 1.0
+    assert decided.running
+    assert [s.what for s in decided.history] == ["stopped"]
