@@ -133,7 +133,9 @@ class Features:
         from shared.doctor import Doctor
 
         facts = {"Backend": self._settings.backend, "Language model": model_fact(self._a.model)}
-        return Doctor(directory=self._a.directory, audit=self._audit(), facts=facts).handlers()
+        return Doctor(
+            directory=self._a.directory, audit=self._audit(), facts=facts, settings=self._settings
+        ).handlers()
 
     def _services(self) -> Handlers:
         from shared.services.catalog import ServiceCatalog
