@@ -39,6 +39,7 @@ ENVIRONMENT: dict[str, str] = {
     "teams_token_issuer": "TEAMS_TOKEN_ISSUER",
     "teams_login_url": "TEAMS_LOGIN_URL",
     "teams_oauth_scope": "TEAMS_OAUTH_SCOPE",
+    "teams_allowed_tenants": "TEAMS_ALLOWED_TENANTS",
     "azure_region": "AZURE_REGION",
     "public_url": "AUTOSRE_PUBLIC_URL",
     "metrics_dir": "AUTOSRE_METRICS_DIR",
@@ -113,6 +114,8 @@ class Settings(BaseModel):
     """Where the bot gets its own token to reply, with TEAMS_OPENID_METADATA_URL."""
     teams_oauth_scope: str = ""
     """The scope of the bot's own token, with TEAMS_OPENID_METADATA_URL."""
+    teams_allowed_tenants: tuple[str, ...] = ()
+    """The Teams tenants served (comma-separated); empty: TEAMS_APP_TENANT_ID's alone."""
     azure_region: str = "eastus"
     public_url: str = "http://127.0.0.1:3000"
     """Where investigation pages are served (the API's URL on AWS, `sre serve` locally)."""
@@ -141,7 +144,7 @@ class Settings(BaseModel):
     model_budget_tokens: int = Field(default=4000, ge=200)
     """The most the model is shown of an investigation (tokens estimated as characters / 4)."""
 
-    @field_validator("org_admins", "slack_scopes", mode="before")
+    @field_validator("org_admins", "slack_scopes", "teams_allowed_tenants", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
@@ -179,3 +182,11 @@ class Settings(BaseModel):
             for name in SECRETS
             if (value := getattr(self, name)).startswith(("ssm:", "secretsmanager:"))
         }
+
+    @property
+    def teams_tenants(self) -> frozenset[str]:
+        """The Teams tenants served: TEAMS_ALLOWED_TENANTS, else the app's own tenant
+        (TEAMS_APP_TENANT_ID), else none (a multi-tenant app must name the tenants it serves)."""
+        if self.teams_allowed_tenants:
+            return frozenset(self.teams_allowed_tenants)
+        return frozenset({self.teams_app_tenant_id} if self.teams_app_tenant_id else ())

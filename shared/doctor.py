@@ -10,7 +10,7 @@ from shared.audit.models import ORG_STREAM, StreamKey
 from shared.commands.base import Command
 from shared.commands.context import Context, Handlers
 from shared.config import Settings
-from shared.identity.models import OrgId
+from shared.identity.models import Actor, OrgId, Platform
 from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
 from shared.replies import Reply, Tone, counted
@@ -33,11 +33,17 @@ class Doctor:
     """Runs the checks in the worker and reports each with what it found."""
 
     def __init__(
-        self, *, directory: Directory, audit: AuditService, facts: Mapping[str, str]
+        self,
+        *,
+        directory: Directory,
+        audit: AuditService,
+        facts: Mapping[str, str],
+        settings: Settings | None = None,
     ) -> None:
         self._directory = directory
         self._audit = audit
         self._facts = dict(facts)
+        self._settings = settings
 
     def handlers(self) -> Handlers:
         """The command this service runs."""
@@ -49,6 +55,10 @@ class Doctor:
         checks = [self._store(org), self._trail(org, ctx.now)]
         checks.append(("Task queue", "✓ this report came back through it"))
         fields = [*checks, *self._facts.items()]
+        if self._settings is not None:
+            fields.append(
+                ("Teams tenants", teams_tenants_fact(self._settings, ctx.principal.actor))
+            )
         healthy = all(not value.startswith("✗") for _, value in checks)
         return Reply(
             tone=Tone.OK if healthy else Tone.ERROR,
@@ -90,3 +100,20 @@ def model_fact(model: LanguageModel | None) -> str:
     if model is None:
         return "off: the rule-based narrative (set AUTOSRE_MODEL to use a model)"
     return f"{model.name}, for the orgs whose admin turned it on (`sre org model on`)"
+
+
+def teams_tenants_fact(settings: Settings, actor: Actor) -> str:
+    """The Teams tenants this deployment serves, for the doctor's report: all of them for the
+    terminal (the deployment's operator); to a chat org, only whether its own tenant is served
+    and how many are (another org's tenant id is not its business)."""
+    if not settings.teams_app_id:
+        return "off: TEAMS_APP_ID is not set"
+    tenants = sorted(settings.teams_tenants)
+    if not tenants:
+        return "none: every tenant is refused (set TEAMS_ALLOWED_TENANTS or TEAMS_APP_TENANT_ID)"
+    named = "TEAMS_ALLOWED_TENANTS" if settings.teams_allowed_tenants else "TEAMS_APP_TENANT_ID"
+    if actor.platform is Platform.LOCAL:
+        return f"{', '.join(tenants)} ({named}); others are refused"
+    yours = actor.org.partition(":")[2] if actor.platform is Platform.TEAMS else ""
+    served = f"yours ({yours}) among " if yours in tenants else ""
+    return f"{served}{counted(len(tenants), 'tenant')} ({named}); others are refused"

@@ -13,7 +13,7 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ActivityTypes
 from botframework.connector.auth import AuthenticationConstants
 
 from bots.msteams.admission import refusal
@@ -23,6 +23,7 @@ from bots.msteams.openid import bound_openid_fetches
 from shared.commands.bus import CommandBus
 from shared.commands.bus_replies import internal_error
 from shared.config import Settings
+from shared.replies import Reply, Tone
 
 log = logging.getLogger("autosre.teams")
 
@@ -30,6 +31,15 @@ log = logging.getLogger("autosre.teams")
 TEAMS_CHANNEL = "msteams"
 NOT_CONFIGURED = "Teams is off: TEAMS_APP_ID is not set, so no Bot Framework token can be checked"
 """Why the Teams endpoint refuses every request (and `sre serve` does not serve it)."""
+
+
+def tenant_refusal(tenant: str) -> Reply:
+    """What a person of a tenant this deployment does not serve is told, in one line."""
+    return Reply(
+        tone=Tone.ERROR,
+        title=f"This Auto SRE deployment does not serve your organisation (tenant {tenant[:64]}). "
+        "Ask its operator to add it to TEAMS_ALLOWED_TENANTS.",
+    )
 
 
 class BotConfiguration:
@@ -83,6 +93,7 @@ class TeamsEndpoint:
         self._configured = bool(settings.teams_app_id)
         self._adapter, self._authentication = adapter_for(settings)
         self._bot = SreBot(bus)
+        self._tenants = settings.teams_tenants
 
     def process(self, body: str | bytes, auth_header: str) -> tuple[int, dict[str, Any] | None]:
         """Handle one POST /api/messages: 401 if Teams is not configured (without an app id
@@ -115,7 +126,25 @@ class TeamsEndpoint:
             # another channel of the same bot (Web Chat, Direct Line) lets its client name any
             # user: only Teams, which vouches for the tenant and the user, is served
             return 403, {"error": "only Microsoft Teams activities with a tenant are served"}
+        if tenant_of(activity) not in self._tenants:
+            return await self._refuse(authenticated, activity)
         response = await self._adapter.process_activity(authenticated, activity, self._bot.on_turn)
         if response is not None:
             return int(response.status), response.body
+        return 200, None
+
+    async def _refuse(
+        self, authenticated: Any, activity: Activity
+    ) -> tuple[int, dict[str, Any] | None]:
+        """A tenant not served: a person's message is answered with why (in its conversation),
+        nothing else is (403): the bot never reads the activity, nothing is stored."""
+        tenant = tenant_of(activity)
+        log.warning("Teams tenant %r refused: not in TEAMS_ALLOWED_TENANTS", tenant[:64])
+        if activity.type != ActivityTypes.message:
+            return 403, {"error": "this deployment does not serve the activity's tenant"}
+
+        async def tell(turn_context: TurnContext) -> None:
+            await turn_context.send_activity(reply_activity(tenant_refusal(tenant)))
+
+        await self._adapter.process_activity(authenticated, activity, tell)
         return 200, None

@@ -78,6 +78,9 @@ def from_activity(activity: Activity) -> Invocation:
     reference = TurnContext.get_conversation_reference(activity)
     reference.conversation = copy.copy(reference.conversation)  # the activity's own, else
     reference.conversation.id = channel
+    # Teams sends `conversation.tenantId`, which botbuilder reads only as `tenantID`: keep the
+    # tenant in the reference, so that proactive posts name the tenant they are for
+    reference.conversation.tenant_id = tenant_of(activity) or None
     # later posts go to the channel (or, with `thread`, its thread), not as replies to this message
     reference.activity_id = None
     return Invocation(

@@ -182,7 +182,9 @@ class Features:
 
         facts = {"Backend": self._settings.backend, "Language model": model_fact(self._a.model)}
         facts["Slack"] = slack_fact(self._settings)
-        return Doctor(directory=self._a.directory, audit=self._audit(), facts=facts).handlers()
+        return Doctor(
+            directory=self._a.directory, audit=self._audit(), facts=facts, settings=self._settings
+        ).handlers()
 
     def _services(self) -> Handlers:
         from shared.services.catalog import ServiceCatalog

@@ -97,6 +97,8 @@ def bot_framework_keys() -> Iterator[BotFrameworkKeys]:
         server.server_close()
 
 
+RECORDED_TENANT = "REDACTED"
+"""The tenant of the recorded Teams activity (shared/fixtures/teams/message_activity.json)."""
 BOT_TOKEN = "bot-token-from-aad"
 """What the bot's own credentials are stubbed to return: Azure AD is not on loopback."""
 
@@ -106,7 +108,8 @@ def _bot_token(_credentials: object, _force_refresh: bool = False) -> str:
 
 
 def configure_teams(monkeypatch: Any, keys: BotFrameworkKeys) -> None:
-    """The environment of a Teams deployment whose channel signs with `keys`. The bot's own
+    """The environment of a Teams deployment whose channel signs with `keys`, serving the recorded
+    activity's tenant. The bot's own
     token for its replies (an MSAL call to login.microsoftonline.com) is botframework's
     `get_access_token` answering BOT_TOKEN: replies still go through botbuilder's connector."""
     from botframework.connector.auth import MicrosoftAppCredentials
@@ -114,4 +117,5 @@ def configure_teams(monkeypatch: Any, keys: BotFrameworkKeys) -> None:
     monkeypatch.setenv("TEAMS_APP_ID", APP_ID)
     monkeypatch.setenv("TEAMS_APP_PASSWORD", "not-a-real-password")
     monkeypatch.setenv("TEAMS_OPENID_METADATA_URL", keys.metadata_url)
+    monkeypatch.setenv("TEAMS_ALLOWED_TENANTS", RECORDED_TENANT)
     monkeypatch.setattr(MicrosoftAppCredentials, "get_access_token", _bot_token)

@@ -99,6 +99,7 @@ def test_on_aws_a_genuine_teams_tenant_named_like_a_slack_workspace_is_not_its_o
     # admin's (the token is genuine: the channel vouches for the activity and its serviceUrl)
     with bot_framework_keys() as keys:
         configure_teams(monkeypatch, keys)
+        monkeypatch.setenv("TEAMS_ALLOWED_TENANTS", SLACK_WORKSPACE)
         _fresh_handlers()
         forged = _forged(intranet.url, "team create stolen")
         # WHEN its user asks to create a team
@@ -206,6 +207,7 @@ def test_sre_serve_with_teams_on_keeps_a_teams_tenant_apart_from_the_slack_org(
             org_admins=(f"slack:{SLACK_WORKSPACE}:{SLACK_ADMIN}",),
             teams_app_id=APP_ID,
             teams_openid_metadata_url=keys.metadata_url,
+            teams_allowed_tenants=(SLACK_WORKSPACE,),
         )
         base, server = _serve(settings)
         try:
