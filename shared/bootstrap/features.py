@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.investigations.page import PageServer
     from shared.investigations.ports import Summariser
     from shared.prompts.experiment_notices import ExperimentNotices
+    from shared.prompts.model_arm import ModelArms
     from shared.quotas.service import QuotaService
     from shared.services.ports import ServiceUse
 
@@ -114,6 +115,7 @@ class Features:
 
     def _experiments(self) -> Handlers:
         from shared.prompts.experiment_service import PromptExperiments
+        from shared.prompts.model_arm import narrator
         from shared.prompts.service import PromptVariants
 
         a = self._a
@@ -126,6 +128,7 @@ class Features:
             investigations=a.investigations,
             feedback=a.prompts.feedback,
             notices=self._notices(),
+            narrate=narrator(self._model_arms()),
         ).handlers()
 
     @functools.cache  # noqa: B019
@@ -138,23 +141,29 @@ class Features:
     def _routed(self) -> Summariser:
         """The narrative of the org's running experiment's arm, or of its promoted variant,
         or of the control (where the deployment names no summariser of its own)."""
-        from shared.prompts.model_arm import ModelArms, team_past
         from shared.prompts.routing import ExperimentSummariser
 
         a = self._a
-        models = ModelArms(
+        return ExperimentSummariser(
+            store=a.prompts.experiments,
+            feedback=a.prompts.feedback,
+            investigations=a.investigations,
+            models=self._model_arms(),
+            notices=self._notices(),
+        )
+
+    @functools.cache  # noqa: B019
+    def _model_arms(self) -> ModelArms:
+        """What a model arm needs: the model, the org's consent, the team's quota, its past."""
+        from shared.prompts.model_arm import ModelArms, team_past
+
+        a = self._a
+        return ModelArms(
             model=a.model,
             budget_tokens=self._settings.model_budget_tokens,
             directory=a.directory,
             quotas=self._quotas(),
             similar=team_past(a.investigations),
-        )
-        return ExperimentSummariser(
-            store=a.prompts.experiments,
-            feedback=a.prompts.feedback,
-            investigations=a.investigations,
-            models=models,
-            notices=self._notices(),
         )
 
     def _feedback(self) -> Handlers:

@@ -133,6 +133,7 @@ Share = Annotated[
 
 class StartExperiment(Command):
     words = ("prompt", "experiment", "start")
+    deferred = True  # runs the offline gate first: a model variant's makes up to k x cases calls
     permission = Permission.ORG_ADMIN
     target_kind = "experiment"
     mutates = True

@@ -17,7 +17,8 @@ from shared.prompts.decisions import Tally, counts, promote, tally
 from shared.prompts.experiment_notices import ExperimentNotices
 from shared.prompts.experiment_report import status
 from shared.prompts.experiments import MOST_ARMS, Arm, Experiment, ExperimentState
-from shared.prompts.models import CONTROL_NAME, Variant, VariantKind
+from shared.prompts.gating import Narrate, replay_cases, run_gate, team_cases
+from shared.prompts.models import CONTROL_NAME, Variant, VariantKind, control
 from shared.prompts.ports import ExperimentStore, FeedbackStore
 from shared.prompts.routing import default_for
 from shared.prompts.sequential import compare
@@ -26,6 +27,8 @@ from shared.replies import Reply, Tone
 from shared.teams.model_consent import model_allowed
 
 LOWEST_FLOOR, HIGHEST_FLOOR = 0.01, 0.30
+GATE_RUNS = 3
+"""Runs of each case in the offline gate (pass^k with k = 3)."""
 
 
 def floor_of(text: str) -> float:
@@ -62,6 +65,7 @@ class PromptExperiments:
         investigations: InvestigationStore,
         feedback: FeedbackStore,
         notices: ExperimentNotices,
+        narrate: Narrate,
     ) -> None:
         self._store = store
         self._variants = variants
@@ -70,6 +74,7 @@ class PromptExperiments:
         self._investigations = investigations
         self._feedback = feedback
         self._notices = notices
+        self._narrate = narrate
 
     def handlers(self) -> Handlers:
         """The experiment commands and their handlers."""
@@ -94,6 +99,7 @@ class PromptExperiments:
                 f"prompt experiment {running.id} runs already ({running.scope}): stop it first "
                 "(sre prompt experiment stop)"
             )
+        arms = self._gated(arms, org, command.team)
         labels = ", ".join(a.variant.label for a in arms)
         experiment = Experiment(
             id=f"pe-{uuid.uuid4().hex[:6]}",
@@ -113,6 +119,32 @@ class PromptExperiments:
             f"Thompson sampling, each at least {floor:.0%}.",
         )
         return Handled(reply, details={"experiment": saved.id, "variants": labels})
+
+    def _gated(self, arms: list[Arm], org: OrgId, team: str | None) -> list[Arm]:
+        """Each arm besides the control with the offline gate's result and priors; an arm that
+        does not pass is refused, saying where it missed. The cases: the replay scenarios, then
+        the team's resolved investigations with a cause (an org-wide experiment: the replay
+        scenarios only)."""
+        cases = replay_cases(org, team or "")
+        if team:
+            cases += team_cases(self._investigations.list_for(org, team))
+        gated = []
+        for arm in arms:
+            if arm.name == CONTROL_NAME:
+                gated.append(arm)
+                continue
+            result = run_gate(arm.variant, control(org), self._narrate, cases=cases, k=GATE_RUNS)
+            if not result.passed:
+                raise InvalidCommandError(
+                    f"{arm.variant.label} did not pass the offline gate: {result.reason}"
+                )
+            update = {
+                "gate": result.reason,
+                "prior_successes": result.prior_successes,
+                "prior_failures": result.prior_failures,
+            }
+            gated.append(arm.model_copy(update=update))
+        return gated
 
     def _arm(self, org: OrgId, name: str) -> Arm:
         """The variant's arm (no share yet); what cannot take part is refused, saying why."""

@@ -12,12 +12,13 @@ from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.investigations.grounding import check
 from shared.investigations.memory import PastIncident, diverse, incident, nearest
-from shared.investigations.models import Investigation
+from shared.investigations.models import Investigation, Narrative
 from shared.investigations.ports import InvestigationStore
-from shared.prompts.language import LanguageModel
+from shared.prompts.language import LanguageModel, ModelError
 from shared.prompts.model_narrator import ModelNarrator
-from shared.prompts.models import Variant
+from shared.prompts.models import Variant, VariantKind
 from shared.prompts.prompting import MOST_EXAMPLES, Example
+from shared.prompts.templates import TemplateSummariser
 from shared.quotas.models import Limit
 from shared.quotas.refusal import QuotaExceededError
 from shared.quotas.service import QuotaService
@@ -111,3 +112,19 @@ class ModelArms:
             latency_ms=completion.latency_ms,
             tokens=spent,
         )
+
+
+def narrator(models: ModelArms) -> Callable[[Variant, Investigation], Narrative]:
+    """How the offline gate has a variant narrate a case: a template's account, or the model's
+    grounded narrative (none, for any reason: `ModelError`, so that run fails)."""
+
+    def narrate(variant: Variant, investigation: Investigation) -> Narrative:
+        if variant.content.kind is VariantKind.TEMPLATE:
+            return TemplateSummariser(variant).summarise(investigation)
+        written = models.write(variant, investigation, "gate")
+        if not written.text:
+            why = written.error or f"not grounded ({', '.join(written.ungrounded[:3])})"
+            raise ModelError(why)
+        return Narrative(text=written.text, by=variant.label)
+
+    return narrate

@@ -20,11 +20,13 @@ from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.prompts.experiment_notices import ExperimentNotices
+from shared.prompts.experiments import Arm, Experiment
 from shared.prompts.language import LanguageModel
 from shared.prompts.model_arm import ModelArms, team_past
+from shared.prompts.models import control
 from shared.prompts.routing import ExperimentSummariser
 from shared.quotas.service import QuotaService
-from tests.support import NOW
+from tests.support import NOW, ORG
 
 
 @dataclass
@@ -85,3 +87,27 @@ def lab(model: LanguageModel | None = None) -> Lab:
         model=model,
     )
     return Lab(services, prompts, investigations, notifier, quotas)
+
+
+def placed(lab: Lab, variants: str, *, team: str = "payments", floor: float = 0.3) -> Experiment:
+    """Team `team`'s experiment of the control and `variants` (each's newest version), saved as
+    `sre prompt experiment start` saves one whose offline gate passed: for tests of what happens
+    online to a model arm whose scripted answers would not pass the gate (the gate itself is
+    tested in tests/unit/prompts/test_gating.py and tests/bus/prompts/test_experiments.py)."""
+    history = lab.prompts.variants.list_for(ORG)
+    named = [control(ORG)] + [
+        [v for v in history if v.name == name][-1] for name in variants.split(",")
+    ]
+    arms = [
+        Arm(variant=v, weight=1 / len(named), gate="passed (placed by the test)") for v in named
+    ]
+    experiment = Experiment(
+        id="pe-0a0b0c",
+        org=ORG,
+        team=team,
+        arms=arms,
+        floor=floor,
+        started_by="root",
+        started_at=NOW,
+    )
+    return lab.prompts.experiments.save(experiment)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from shared.audit.models import ORG_STREAM, Outcome, StreamKey
 from shared.replies import Reply, Tone
-from tests.support import ORG, investigate, records, run, setup_teams
+from tests.support import ORG, investigate, records, run, run_deferred, setup_teams
 from tests.support.experiments import Lab, lab
 from tests.support.models import ScriptedModel
 
@@ -37,7 +37,7 @@ def test_start_refuses_what_cannot_take_part_and_says_why() -> None:
         "--variants cause-first": "name at least one variant besides the control",
     }
     for options, said in refusals.items():
-        reply = run(it.services, f"prompt experiment start {options}")
+        reply = run_deferred(it.services, f"prompt experiment start {options}")
         assert reply.failed, options
         assert said in _text(reply), (options, _text(reply))
     assert it.prompts.experiments.list_for(ORG) == []
@@ -47,7 +47,9 @@ def test_a_started_experiment_holds_the_control_is_posted_audited_and_one_per_sc
     # GIVEN the `timeline` variant
     it = _ready()
     # WHEN an org admin starts an experiment of team payments naming only timeline
-    started = run(it.services, "prompt experiment start --variants timeline --team payments")
+    started = run_deferred(
+        it.services, "prompt experiment start --variants timeline --team payments"
+    )
     # THEN the control is an arm too, with an equal share, and the start is posted and audited
     assert started.tone is Tone.OK, started
     assert started.title.startswith("Prompt experiment pe-")
@@ -65,10 +67,12 @@ def test_a_started_experiment_holds_the_control_is_posted_audited_and_one_per_sc
     ]
     assert done.details["experiment"] == experiment.id
     # AND a second one for the same team is refused, while an org-wide one may run beside it
-    again = run(it.services, "prompt experiment start --variants timeline --team payments")
+    again = run_deferred(
+        it.services, "prompt experiment start --variants timeline --team payments --floor 6%"
+    )
     assert again.failed
     assert f"prompt experiment {experiment.id} runs already" in _text(again)
-    wide = run(it.services, "prompt experiment start --variants timeline")
+    wide = run_deferred(it.services, "prompt experiment start --variants timeline")
     assert wide.tone is Tone.OK, wide
     assert wide.title.endswith("started (org-wide)")
 
@@ -77,17 +81,20 @@ def test_a_model_variant_is_refused_until_the_org_consents() -> None:
     it = _ready(ScriptedModel(name="scripted:test"))
     added = run(it.services, 'prompt variant add brief --model --instructions "Cause first."')
     assert added.tone is Tone.OK, added
-    refused = run(it.services, "prompt experiment start --variants brief")
+    refused = run_deferred(it.services, "prompt experiment start --variants brief")
     assert refused.failed
     assert "`sre org model on`" in _text(refused)
     assert run(it.services, "org model on").tone is Tone.OK
-    assert run(it.services, "prompt experiment start --variants brief").tone is Tone.OK
+    # THEN with it, the offline gate runs: a model that names no cause does not pass it
+    gated = run_deferred(it.services, "prompt experiment start --variants brief --floor 6%")
+    assert gated.failed
+    assert "did not pass the offline gate" in _text(gated)
 
 
 def test_a_report_in_scope_says_its_variant_and_experiment_and_status_counts_it() -> None:
     # GIVEN a running experiment of team payments
     it = _ready()
-    run(it.services, "prompt experiment start --variants timeline --team payments")
+    run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
     (experiment,) = it.prompts.experiments.list_for(ORG)
     # WHEN a responder investigates
     report = investigate(it.services, "investigate api")
@@ -114,7 +121,7 @@ def test_a_report_in_scope_says_its_variant_and_experiment_and_status_counts_it(
 
 def test_a_promotion_by_hand_says_the_test_does_not_agree_and_becomes_the_default() -> None:
     it = _ready()
-    run(it.services, "prompt experiment start --variants timeline --team payments")
+    run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
     promoted = run(it.services, "prompt experiment promote timeline --team payments")
     assert promoted.tone is Tone.OK, promoted
     assert promoted.title.startswith("timeline v1 · ")
@@ -127,7 +134,7 @@ def test_a_promotion_by_hand_says_the_test_does_not_agree_and_becomes_the_defaul
 
 def test_a_stopped_experiment_routes_nothing_and_status_shows_it_stopped() -> None:
     it = _ready()
-    run(it.services, "prompt experiment start --variants timeline --team payments")
+    run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
     stopped = run(it.services, "prompt experiment stop --team payments")
     assert stopped.tone is Tone.OK, stopped
     assert (

@@ -12,7 +12,7 @@ from botocore.stub import ANY, Stubber
 from shared.adapters.aws.bedrock_model import BedrockLanguageModel, bedrock_config
 from shared.replies import Tone
 from tests.support import ORG, investigate, run, setup_teams
-from tests.support.experiments import lab
+from tests.support.experiments import lab, placed
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 ANSWER = "The facts do not show a single cause yet."
@@ -38,7 +38,7 @@ def test_a_bedrock_arm_writes_the_report_with_the_variant_in_the_request_metadat
     added = run(it.services, 'prompt variant add brief --model --instructions "Cause first."')
     assert added.tone is Tone.OK, added
     run(it.services, "service register api --sample checkout", user="oli", channel="C-pay")
-    run(it.services, "prompt experiment start --variants brief --team payments")
+    placed(it, "brief")  # as a start whose offline gate passed (a Stubber answers once each)
     (started,) = it.prompts.experiments.list_for(ORG)
     arms = [a.model_copy(update={"weight": float(a.name == "brief")}) for a in started.arms]
     it.prompts.experiments.save(started.model_copy(update={"arms": arms}))

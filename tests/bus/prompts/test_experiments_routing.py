@@ -19,8 +19,8 @@ from shared.prompts.language import ModelError
 from shared.prompts.models import Feedback, Verdict
 from shared.prompts.selection import pick
 from shared.replies import Tone
-from tests.support import NOW, ORG, investigate, records, run, setup_teams, trail_for
-from tests.support.experiments import Lab, lab
+from tests.support import NOW, ORG, investigate, records, run, run_deferred, setup_teams, trail_for
+from tests.support.experiments import Lab, lab, placed
 from tests.support.models import ScriptedModel
 
 UNGROUNDED = "P99 latency rose 40x at 03:12, 2 min after deploy v999."
@@ -35,12 +35,17 @@ def _ready(variants: str, model: ScriptedModel | None = None, floor: str = "30%"
         run(it.services, "org model on")
         run(it.services, 'prompt variant add brief --model --instructions "Cause first."')
     run(it.services, "service register api --sample checkout", user="oli", channel="C-pay")
-    started = run(
-        it.services,
-        f"prompt experiment start --variants {variants} --team payments --floor {floor}",
-    )
-    assert started.tone is Tone.OK, started
-    investigate(it.services, "investigate api")
+    if model is None:
+        started = run_deferred(
+            it.services,
+            f"prompt experiment start --variants {variants} --team payments --floor {floor}",
+        )
+        assert started.tone is Tone.OK, started
+        investigate(it.services, "investigate api")
+    else:  # a scripted model's answers would not pass the offline gate: placed as if they had,
+        # after the report the tests copy (whose arm would otherwise be drawn by its random id)
+        investigate(it.services, "investigate api")
+        placed(it, variants, floor=float(floor.rstrip("%")) / 100)
     return it
 
 
