@@ -5,15 +5,17 @@ fault strength."""
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from benchmarks.chaos import EXPECT, RATES, Case, Plan, Run
+from benchmarks.chaos import BOUNDS, EXPECT, RATES, Case, Plan, Run
 from shared.adapters.local.simulated_chaos import (
     InMemoryChaosState,
     SimulatedFaultInjector,
     SimulatedFaultMetrics,
     SimulatedSafetyLever,
+    expected,
 )
 from shared.adapters.memory import FixedClock, InMemoryChaosStore, InMemoryTaskQueue
 from shared.audit.seal import SigningKey
@@ -32,10 +34,14 @@ ORG = OrgId("slack:T1")
 
 @dataclass(frozen=True)
 class EngineRun:
-    """How the engine ended one case, and the minute its last fault was removed."""
+    """How the engine ended one case: the minute its fault first truly broke the steady state
+    (the simulation's means, not a judgement), the minute the judgement said deviated, and the
+    minute its last fault was removed."""
 
     outcome: str
     removed: int | None = None
+    breach: int | None = None
+    deviated: int | None = None
 
 
 class Engine:
@@ -43,6 +49,7 @@ class Engine:
 
     def __init__(self, rps: float, scale: float, start: Case) -> None:
         self._clock = FixedClock(start.start - timedelta(hours=1))
+        self._scale = scale
         self._state = InMemoryChaosState()
         self._store = InMemoryChaosStore()
         chaos = ChaosAdapters(
@@ -99,8 +106,27 @@ class Engine:
             assert found is not None
             if found.state is ExperimentState.ENDED:
                 outcome = found.outcome.value if found.outcome else ""
-                return EngineRun(outcome, self._removed(case, experiment_id))
+                said = [s.at for s in found.history if s.what == "deviated"]
+                return EngineRun(
+                    outcome,
+                    self._removed(case, experiment_id),
+                    self._breach(case, experiment_id),
+                    _minute(case, said[0]) if said else None,
+                )
         raise AssertionError(f"{experiment_id} did not end in {plan.longest} minutes")
+
+    def _breach(self, case: Case, experiment_id: str) -> int | None:
+        """The first minute one of the experiment's injections truly broke a bound: active,
+        and its fault's expected error rate or p99 past it (None: never, a harmless run)."""
+        made = self._state.injections("checkout")
+        mine = sorted(
+            (i for i in made if i.handle.startswith(f"{experiment_id}-")), key=lambda i: i.at
+        )
+        for injection in mine:
+            errors, p99 = expected(injection.fault, scale=self._scale)
+            if errors >= BOUNDS[0] or p99 >= BOUNDS[1]:
+                return _minute(case, injection.at)
+        return None
 
     def _removed(self, case: Case, experiment_id: str) -> int | None:
         """The minute (from its start) the simulation's last injection of the experiment was
@@ -108,45 +134,56 @@ class Engine:
         made = self._state.injections("checkout")
         mine = [i for i in made if i.handle.startswith(f"{experiment_id}-")]
         ends = [i.removed_at for i in mine if i.removed_at]
-        return int((max(ends) - case.start) / timedelta(minutes=1)) if ends else None
+        return _minute(case, max(ends)) if ends else None
 
 
-def subset(runs: list[tuple[Case, Run]], per_cell: int) -> list[tuple[Case, Run]]:
-    """`per_cell` cases of each traffic level, fault and strength, and five times as many of
-    the breaking ones at the top rate (where the judgement halts)."""
-    chosen: list[tuple[Case, Run]] = []
+def _minute(case: Case, at: datetime) -> int:
+    """Whole minutes from `case`'s start to `at`."""
+    return int((at - case.start) / timedelta(minutes=1))
+
+
+def subset(runs: list[tuple[Case, Run]], per_cell: int, breaking: int) -> list[tuple[Case, Run]]:
+    """`per_cell` harmless cases of each traffic level and fault, and every breaking one (or,
+    with `breaking` below their number, a uniformly random sample of that many, seeded)."""
+    harmless: list[tuple[Case, Run]] = []
     for rps in RATES:
         for metric in ("errors", "latency"):
-            for scale in (2.0, 1.0):
-                many = per_cell * (5 if rps == RATES[-1] and scale != 1.0 else 1)
-                cell = [
-                    (c, r) for c, r in runs if (c.rps, c.metric, c.scale) == (rps, metric, scale)
-                ]
-                chosen += cell[:many]
-    return sorted(chosen, key=lambda pair: pair[0].start)  # each deployment's clock moves on
+            cell = [(c, r) for c, r in runs if (c.rps, c.metric, c.scale) == (rps, metric, 1.0)]
+            harmless += cell[:per_cell]
+    broken = [(c, r) for c, r in runs if c.scale != 1.0]
+    if breaking < len(broken):
+        broken = random.Random(15).sample(broken, breaking)  # noqa: S311 (a sample, not a secret)
+    return sorted(harmless + broken, key=lambda pair: pair[0].start)  # each clock moves on
 
 
 @dataclass(frozen=True)
 class EngineFigures:
-    """What the engine did on the subset: how many ended as the judgement did, and per traffic
-    level the ticks from the first minute the judgement saw a breach to the fault's removal."""
+    """What the engine did: how many runs ended as the judgement did, of how many breaking ones
+    it ran, and per traffic level, on its deviated runs, the ticks from the true breach to the
+    judgement's deviated (statistical) and from that to the fault's removal (the guard)."""
 
     runs: int
     agree: int
-    ticks: dict[float, list[int]]
+    breaking: int
+    judged: dict[float, list[int]]
+    guard: dict[float, list[int]]
 
 
-def halts(runs: list[tuple[Case, Run]], *, per_cell: int) -> EngineFigures:
-    """Run a subset through the engine with each run's plan, each deployment's cases in time
-    order."""
-    chosen = subset(runs, per_cell)
+def halts(runs: list[tuple[Case, Run]], *, per_cell: int, breaking: int) -> EngineFigures:
+    """Run the harmless subset and the breaking runs (all, or `breaking` of them) through the
+    engine with each run's plan, each deployment's cases in time order."""
+    chosen = subset(runs, per_cell, breaking)
     engines: dict[tuple[float, float], Engine] = {}
-    agree, ticks = 0, {rps: list[int]() for rps in RATES}
-    for case, judged in chosen:
+    agree = 0
+    judged: dict[float, list[int]] = {rps: [] for rps in RATES}
+    guard: dict[float, list[int]] = {rps: [] for rps in RATES}
+    for case, expected_run in chosen:
         key = (case.rps, case.scale)
         engine = engines.setdefault(key, Engine(case.rps, case.scale, case))
-        ran = engine.run(case, judged.plan)
-        agree += ran.outcome == judged.outcome
-        if judged.breach is not None and ran.removed is not None:
-            ticks[case.rps].append(ran.removed - judged.breach)
-    return EngineFigures(len(chosen), agree, ticks)
+        ran = engine.run(case, expected_run.plan)
+        agree += ran.outcome == expected_run.outcome
+        if ran.breach is not None and ran.deviated is not None and ran.removed is not None:
+            judged[case.rps].append(ran.deviated - ran.breach)
+            guard[case.rps].append(ran.removed - ran.deviated)
+    count = sum(c.scale != 1.0 for c, _ in chosen)
+    return EngineFigures(len(chosen), agree, count, judged, guard)

@@ -10,11 +10,17 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from shared.chaos.hypothesis import expectation
-from shared.chaos.models import LARGEST_PERCENT, Fault
+from shared.chaos.models import LARGEST_PERCENT, LONGEST_DELAY_MS, Fault
 from shared.chaos.schedules import WINDOW_USAGE, Window
-from shared.chaos.steps import LONGEST_STEP, SHORTEST_STEP, too_short
+from shared.chaos.steps import (
+    EXTENSIONS,
+    LONGEST_ACTION,
+    LONGEST_STEP,
+    SHORTEST_STEP,
+    too_short,
+)
 from shared.commands.base import Command, OptionalTeam
-from shared.commands.duration import bounded, to_timedelta
+from shared.commands.duration import bounded, to_timedelta, written
 from shared.identity.rbac import Permission
 from shared.judging.condition import well_formed
 from shared.services.commands import ServiceName
@@ -39,7 +45,21 @@ def _percents(text: str) -> str:
     return text
 
 
+_DELAY = re.compile(r"^delay:(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>ms|s)$")
+
+
 def _fault(text: str) -> str:
+    """A fault as `Fault.parse` takes it: a delay in seconds (`delay:1.5s`) in whole ms; a
+    delay out of FIS's range said with the range."""
+    delay = _DELAY.match(text.strip())
+    if delay is not None:
+        ms = float(delay["amount"]) * (1000 if delay["unit"] == "s" else 1)
+        if not ms.is_integer() or not 1 <= ms <= LONGEST_DELAY_MS:
+            raise ValueError(
+                f"`{text[:40]}`: a delay is 1 to {LONGEST_DELAY_MS:,} ms, in whole ms, e.g. "
+                "`delay:1500ms`"
+            )
+        text = f"delay:{int(ms)}ms"
     Fault.parse(text)
     return text
 
@@ -80,7 +100,22 @@ _TIMED = re.compile(r"\d\s*(?:ms|s)\s*$")
 Percents = Annotated[str, AfterValidator(_percents)]
 FaultText = Annotated[str, AfterValidator(_fault)]
 Expectations = Annotated[list[str], AfterValidator(_expectations)]
-StepDuration = Annotated[str, bounded(at_least=SHORTEST_STEP, at_most=LONGEST_STEP)]
+
+
+def _fits_fis(text: str) -> str:
+    """A step no longer than `LONGEST_STEP`, refused with why (FIS's longest action)."""
+    if to_timedelta(text) > LONGEST_STEP:
+        raise ValueError(
+            f"`{text[:40]}` is too long for --duration: at most {written(LONGEST_STEP)}: AWS FIS "
+            f"runs an action at most {LONGEST_ACTION.total_seconds() / 3600:g} hours, and a step "
+            f"may be extended {EXTENSIONS} times"
+        )
+    return text
+
+
+StepDuration = Annotated[
+    str, bounded(at_least=SHORTEST_STEP, at_most=timedelta(days=1)), AfterValidator(_fits_fis)
+]
 """How long each percent step lasts before it is judged (a latency steady state needs longer:
 `steps.shortest_step`)."""
 ExperimentId = Annotated[str, Field(pattern=r"^chx-[0-9a-f]{6,12}$")]
@@ -162,7 +197,7 @@ class StartExperiment(_Design):
     )
     examples = (
         'sre chaos start checkout-api --fault delay:1500ms --expect "p99_latency < 2s"',
-        "sre chaos start checkout-api --fault error --percent 1,5,25 --duration 15m "
+        "sre chaos start checkout-api --fault error --percent 1,5,25 --duration 11m "
         '--expect "error_rate < 1%" --expect "p99_latency < 2s" --valid-for 14d',
         'sre chaos start checkout-api --fault error --expect "error_rate < 1%" --every 7d '
         '--window "Tue 10:00-12:00"',

@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from statistics import median
 
-from shared.chaos.hypothesis import detectable
+from shared.chaos.hypothesis import CONTROLS, detectable
 from shared.chaos.models import Experiment, LeverState, Problem, SteadyState
 from shared.judging.condition import Condition
-from shared.judging.judge import MetricData
+from shared.judging.judge import COUNT_P, MetricData
 from shared.judging.stats import binomial_tail, needed_samples
 from shared.telemetry.models import Signal
 
@@ -53,7 +53,8 @@ def steady_before(
     hypothesis before the method): not met only when the service is significantly past a bound;
     past it on too little traffic to be sure, or within it on too little to see an error at the
     bound, it is met and said thin."""
-    requests = data[Signal.ERROR_RATE.value].control_total if Signal.ERROR_RATE.value in data else 0
+    counted = data.get(Signal.ERROR_RATE.value)
+    requests = counted.control_total if counted is not None else 0
     reasons: list[str] = []
     met = True
     for condition in conditions:
@@ -73,6 +74,7 @@ def steady_before(
         reasons=reasons,
         requests=requests,
         needed=_needed(conditions, data),
+        errors=round(sum(counted.control)) if counted is not None else 0,
     )
 
 
@@ -87,6 +89,19 @@ def _needed(conditions: Sequence[Condition], data: Mapping[str, MetricData]) -> 
     for condition in conditions:
         if condition.signal is Signal.ERROR_RATE:
             needed = max(needed, detectable(base, (condition.threshold or 0.0) / 100))
+    return needed
+
+
+def needed_at(conditions: Sequence[Condition], base: float, looks: int) -> int:
+    """The faulted requests a held needs at the `looks`-th look of an experiment, at an unfaulted
+    error rate `base`: enough for an error rate at each error bound (or double `base`) to show
+    at that look's significance, shared among its controls as the judgement shares it."""
+    needed = needed_samples()
+    alpha = COUNT_P / (looks * CONTROLS)
+    for condition in conditions:
+        if condition.signal is Signal.ERROR_RATE:
+            bound = (condition.threshold or 0.0) / 100
+            needed = max(needed, detectable(base, bound, alpha=alpha))
     return needed
 
 

@@ -192,6 +192,9 @@ class SteadyState(Frozen):
     needed: int = 0
     """Before a start: the faulted requests a step needs for a verdict at those minutes' error
     rate (a held: an error rate at the bound, or double, would show)."""
+    errors: int = 0
+    """Before a start: the errors among those requests (the unfaulted error rate a plan sizes
+    its steps by)."""
 
 
 class Experiment(Frozen):

@@ -4,16 +4,18 @@ it now, and what halts it once it runs. Nothing is injected or recorded."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from shared.chaos.guards import needed_at
+from shared.chaos.hypothesis import expectation
 from shared.chaos.injecting import BEFORE
 from shared.chaos.models import LARGEST_PERCENT, Experiment, SteadyState
 from shared.chaos.notices import steps_said
 from shared.chaos.steps import EXTENSIONS, LONGEST_STEP, RAMP_UP, shortest_step
-from shared.judging.stats import needed_samples
+from shared.commands.duration import written
 from shared.replies import Reply, Tone
-from shared.telemetry.models import Service
+from shared.telemetry.models import Service, Signal
 
 HALT_PATHS = (
     "a deviation of the steady state, judged every minute (the first minute after each "
@@ -83,34 +85,58 @@ def plan_reply(
 
 def traffic_warning(draft: Experiment, before: SteadyState) -> str:
     """From the service's traffic before the start: the first step whose faulted share cannot
-    reach the requests a judgement needs, even extended to its limit, and what would (`at ~10
-    req/s the 1% step sees ~54 faulted requests per 10m: ...`); empty when every step can be
-    judged, or when there was no traffic to tell."""
+    reach the requests a judgement needs at its last look, even extended to its limit, and what
+    would (`at ~10 req/s the 1% step sees ~54 faulted requests per 10m: ...`); empty when every
+    step can be judged, or when there was no traffic to tell."""
     if before.requests <= 0:
         return ""
     rps = before.requests / BEFORE.total_seconds()
-    needed = max(before.needed, needed_samples())
+    need = _need(draft, before)
     windows = 1 + EXTENSIONS
-    short = [p for p in draft.percents if _serves(rps, p, draft.step_duration, windows) < needed]
-    if not short:
+    short = _first_short(rps, draft.percents, draft.step_duration, windows, need)
+    if short is None:
         return ""
-    first = short[0]
+    first, needed = short
     minutes = int(draft.step_duration.total_seconds() // 60)
     seen = _serves(rps, first, draft.step_duration, 1)
     rate = f"{rps:,.0f}" if rps >= 10 else f"{rps:.2g}"
     said = (
         f"At ~{rate} req/s the {first}% step sees ~{seen:,.0f} faulted requests per {minutes}m "
         f"(~{seen * windows:,.0f} with its {EXTENSIONS} extensions): below the "
-        f"{needed:,} needed to judge it, so it would end inconclusive"
+        f"{needed:,} needed to judge it at its last look, so it would end inconclusive"
     )
-    fixes = _fixes(draft, rps, needed, first) or _combined(draft, rps, needed)
+    fixes = _fixes(draft, rps, need) or _combined(draft, rps, need)
     if fixes:
         return f"{said}; {' or '.join(fixes)}."
-    longest = int(LONGEST_STEP.total_seconds() // 3600)
     return (
-        f"{said}: this service is too quiet (even {LARGEST_PERCENT}% for {longest}h a step, "
-        "extended to its limit, would not serve them)."
+        f"{said}: this service is too quiet (even {LARGEST_PERCENT}% for {written(LONGEST_STEP)} "
+        "a step, extended to its limit, would not serve them)."
     )
+
+
+MARGIN = 1.1
+"""How much more than a held needs a suggested step is sized to serve: the traffic before a
+start is an estimate of ten minutes, and a step sized to it exactly falls short half the time."""
+Need = Callable[[int], int]
+"""The faulted requests a held needs at a given look of the experiment (`guards.needed_at`)."""
+
+
+LOW = 1.645
+"""Standard deviations below the errors seen before a start the unfaulted rate may plausibly
+be (one-sided 95%): ten minutes of a quiet service see a handful of errors."""
+
+
+def _need(draft: Experiment, before: SteadyState) -> Need:
+    """What a held of `draft`'s steady state needs at each look, at the most demanding unfaulted
+    error rate the minutes before it make plausible: a held needs most requests where the rate
+    is half an error bound (below, the bound shows sooner; above, its doubling does), so the
+    rate in that range nearest half of each bound."""
+    conditions = [expectation(text) for text in draft.expectations]
+    seen = before.errors / before.requests
+    low = max(before.errors - LOW * math.sqrt(before.errors), 0.0) / before.requests
+    halves = [(c.threshold or 0.0) / 200 for c in conditions if c.signal is Signal.ERROR_RATE]
+    bases = {min(max(half, low), seen) for half in halves} or {seen}
+    return lambda looks: max(before.needed, *(needed_at(conditions, base, looks) for base in bases))
 
 
 def _serves(rps: float, percent: int, step: timedelta, windows: int) -> float:
@@ -119,23 +145,44 @@ def _serves(rps: float, percent: int, step: timedelta, windows: int) -> float:
     return rps * max((step - RAMP_UP).total_seconds(), 0.0) * percent / 100 * windows
 
 
-def _step_for(rps: float, percent: int, needed: int, windows: int) -> timedelta:
-    """The shortest whole-5-minute step whose `percent` serves `needed` over `windows`."""
-    seconds = needed * 100 / (rps * percent * windows) + RAMP_UP.total_seconds()
-    return timedelta(minutes=5 * math.ceil(seconds / 300))
+def _first_short(
+    rps: float, percents: Sequence[int], step: timedelta, windows: int, need: Need
+) -> tuple[int, int] | None:
+    """The first of `percents` (and what it needs) whose step cannot serve the requests a held
+    needs at its last look: the experiment is judged every minute, so the `k`-th step ends at
+    about look `k` x its minutes (every step taken to `windows`), and a step serving less than
+    `MARGIN` times that is counted short; None when none is short."""
+    minutes = max(int(step.total_seconds() // 60), 1)
+    for k, percent in enumerate(percents, start=1):
+        needed = need(k * windows * minutes)
+        if _serves(rps, percent, step, windows) < needed * MARGIN:
+            return percent, needed
+    return None
 
 
-def _percent_for(rps: float, step: timedelta, needed: int, windows: int) -> int:
-    """The smallest percent whose share of a `step` serves `needed` over `windows`."""
-    judged = (step - RAMP_UP).total_seconds()
-    return math.ceil(needed * 100 / (rps * judged * windows)) if judged > 0 else LARGEST_PERCENT + 1
-
-
-def _long_enough(step: timedelta, percents: Sequence[int], draft: Experiment) -> timedelta:
-    """`step`, or the shortest whole-5-minute step the steady state is judged in at `percents`
-    (a latency needs minutes: `steps.shortest_step`), if longer."""
+def _step_for(
+    rps: float, percents: Sequence[int], need: Need, windows: int, draft: Experiment
+) -> timedelta | None:
+    """The shortest whole-5-minute step (at least the steady state's shortest) in which every
+    one of `percents` is judged over `windows`; None when not even the longest step is."""
     shortest = shortest_step(len(percents), draft.expectations)
-    return max(step, timedelta(minutes=5 * math.ceil(shortest.total_seconds() / 300)))
+    step = timedelta(minutes=5 * max(math.ceil(shortest.total_seconds() / 300), 1))
+    while step <= LONGEST_STEP:
+        if _first_short(rps, percents, step, windows, need) is None:
+            return step
+        step += timedelta(minutes=5)
+    return None
+
+
+def _percent_for(
+    rps: float, step: timedelta, need: Need, windows: int, draft: Experiment
+) -> int | None:
+    """The smallest first percent whose steps (it, then the draft's larger ones) are each judged
+    in a `step` over `windows`; None when not even the largest is."""
+    for percent in range(1, LARGEST_PERCENT + 1):
+        if _first_short(rps, _from(percent, draft), step, windows, need) is None:
+            return percent
+    return None
 
 
 def _minutes(step: timedelta) -> str:
@@ -148,38 +195,39 @@ def _from(percent: int, draft: Experiment) -> list[int]:
     return [percent, *(p for p in draft.percents if p > percent)]
 
 
-def _fixes(draft: Experiment, rps: float, needed: int, first: int) -> list[str]:
-    """What would let the short step be judged in one window, one option changed: a larger
-    first percent, or a longer step (whole 5 minutes, within the longest allowed)."""
+def _fixes(draft: Experiment, rps: float, need: Need) -> list[str]:
+    """What would let every step be judged in one window, one option changed: a larger first
+    percent, or a longer step (whole 5 minutes, within the longest allowed)."""
     fixes = []
-    percent = _percent_for(rps, draft.step_duration, needed, 1)
-    if percent <= LARGEST_PERCENT:
+    percent = _percent_for(rps, draft.step_duration, need, 1, draft)
+    if percent is not None:
         fixes.append(f"use --percent {','.join(map(str, _from(percent, draft)))}")
-    step = _long_enough(_step_for(rps, first, needed, 1), draft.percents, draft)
-    if step <= LONGEST_STEP:
+    step = _step_for(rps, draft.percents, need, 1, draft)
+    if step is not None:
         fixes.append(f"--duration {_minutes(step)}")
     return fixes
 
 
-def _combined(draft: Experiment, rps: float, needed: int) -> list[str]:
+def _combined(draft: Experiment, rps: float, need: Need) -> list[str]:
     """When no one option is enough: both, judged in one window if that can be, else counting
     the extensions: the shortest steps (at the smallest percent they need), and the smallest
     first percent (with the shortest steps it needs), each one a start accepts."""
     for windows in (1, 1 + EXTENSIONS):
-        shortest = _step_for(rps, LARGEST_PERCENT, needed, windows)
-        smallest = _percent_for(rps, LONGEST_STEP, needed, windows)
-        if shortest > LONGEST_STEP or smallest > LARGEST_PERCENT:
+        shortest = _step_for(rps, [LARGEST_PERCENT], need, windows, draft)
+        smallest = _percent_for(rps, LONGEST_STEP, need, windows, draft)
+        if shortest is None or smallest is None:
             continue
         said: list[str] = []
         labels = ("the shortest steps", "the smallest first share")
         extended = "" if windows == 1 else ", extended to its limit"
-        for percent, label in zip(
-            (_percent_for(rps, shortest, needed, windows), smallest), labels, strict=True
-        ):
+        first = _percent_for(rps, shortest, need, windows, draft) or LARGEST_PERCENT
+        for percent, label in zip((first, smallest), labels, strict=True):
             percents = _from(percent, draft)
-            step = _long_enough(_step_for(rps, percent, needed, windows), percents, draft)
+            step = _step_for(rps, percents, need, windows, draft)
+            if step is None:
+                continue
             pair = f"--percent {','.join(map(str, percents))} --duration {_minutes(step)}"
-            if step <= LONGEST_STEP and not any(pair in s for s in said):
+            if not any(pair in s for s in said):
                 said.append(f"use {pair} ({label}{extended})")
         return said
     return []

@@ -27,8 +27,11 @@ STARTING_LIMIT = timedelta(minutes=3)
 """How long a start may stay under way before the scheduler rolls it back."""
 SHORTEST_STEP = timedelta(minutes=2)
 """The shortest `--duration` a step may have: its ramp-up and one judged minute."""
-LONGEST_STEP = timedelta(hours=6)
-"""The longest `--duration` a step may have (as `sre chaos start` takes it)."""
+LONGEST_ACTION = timedelta(hours=12)
+"""The longest an AWS FIS action runs: a step's injection, extended to its limit, must fit."""
+LONGEST_STEP = timedelta(hours=2, minutes=50)
+"""The longest `--duration` a step may have: extended `EXTENSIONS` times, with the injection's
+5-minute margin (`injecting.LATE`), it still fits in one FIS action (`LONGEST_ACTION`)."""
 _MINUTE = timedelta(minutes=1)
 
 

@@ -163,6 +163,8 @@ def _value_in(model: type[Command], example: str, name: str) -> str | None:
                 value = split_options(model, words[len(phrase) :]).get(name)
             except InvalidCommandError:  # an example that no longer parses: a test says so
                 return None
+            if isinstance(value, list):  # a repeated option: shown as typed, once
+                return f'--{name.replace("_", "-")} "{value[0]}"' if value else None
             return str(value) if value is not None else None
     return None
 

@@ -278,6 +278,22 @@ def minute(
     )
 
 
+def expected(fault: Fault, *, scale: float | None = None) -> tuple[float, float]:
+    """What `fault` makes of the faulted share's true error rate (%) and p99 (ms), before any
+    minute's noise (`minute`'s means): what a benchmark's true breach is measured from."""
+    fails = fault.kind is FaultKind.ERROR or (
+        fault.kind is FaultKind.HTTP_STATUS and fault.status >= 500
+    )
+    slows = fault.kind is FaultKind.DELAY
+    rate = HEALTHY_ERRORS
+    if fails:
+        rate = 1.0 if scale is None else min(1.0, HEALTHY_ERRORS * scale)
+    p99 = HEALTHY_P99_MS
+    if slows:
+        p99 = HEALTHY_P99_MS * scale if scale is not None else HEALTHY_P99_MS + fault.delay_ms
+    return 100.0 * rate, p99
+
+
 class SimulatedFaultMetrics:
     """The FaultMetrics port over the simulation: each minute split by the injection active then."""
 

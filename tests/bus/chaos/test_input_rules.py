@@ -51,8 +51,8 @@ def test_50_percent_in_five_steps_is_planned() -> None:
     [
         ("http-status:200", "5xx counts as an error"),
         ("http-status:302", "400 to 599"),
-        ("delay:0ms", "from 1ms to 900,000ms"),
-        ("delay:900001ms", "from 1ms to 900,000ms"),
+        ("delay:0ms", "a delay is 1 to 900,000 ms"),
+        ("delay:900001ms", "a delay is 1 to 900,000 ms"),
     ],
 )
 def test_a_fault_that_does_nothing_or_more_than_fis_can_is_refused(fault: str, why: str) -> None:
