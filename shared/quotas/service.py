@@ -81,6 +81,14 @@ class QuotaService:
         refused = Refused(limit=limit, used=used, cap=cap, resets=limit.window.resets(at))
         return refusal(refused, team, now=at)
 
+    def said_once(
+        self, refused: QuotaExceededError, org: OrgId, team: str, *, at: datetime
+    ) -> None:
+        """Mark `refused` (of scheduled work) already told, so its answer is not posted again,
+        if the team was told this limit is spent earlier in the same window."""
+        limit = refused.refused.limit
+        refused.already_told = not self._quotas.tell_once(org, team, limit, at=at)
+
     def give_back(
         self, org: OrgId, team: str, limit: Limit, amount: int = 1, *, at: datetime
     ) -> None:

@@ -38,7 +38,7 @@ REFUSED = (
 
 
 def _services(
-    clock: MovingClock, cap: int, *, production: bool = False, **chosen: Unpack[AdapterChoices]
+    clock: MovingClock, cap: int, /, *, production: bool = False, **chosen: Unpack[AdapterChoices]
 ) -> Services:
     """Chaos services with a second sample service (orders-api) and the team's cap set."""
     services = chaos_services(clock, production=production, **chosen)
@@ -61,7 +61,7 @@ def _start(services: Services, service: str, percent: str = "1,5,25") -> tuple[T
 
 
 def test_a_start_over_the_quota_is_refused_before_anything_is_recorded_or_injected() -> None:
-    services = _services(MovingClock(NOW), cap=1)
+    services = _services(MovingClock(NOW), 1)
     start_experiment(services, f"checkout-api {HARMLESS}")
     # WHEN the team starts a second experiment (on another service) with its unit in use
     tone, _, text = _start(services, "orders-api")
@@ -91,7 +91,7 @@ ENDS: dict[str, Callable[[Services, str, MovingClock], None]] = {
 @pytest.mark.parametrize("end", ENDS)
 def test_an_experiment_that_ends_gives_its_unit_back_exactly_once(end: str) -> None:
     clock = MovingClock(NOW)
-    services = _services(clock, cap=1)
+    services = _services(clock, 1)
     first = start_experiment(services, f"checkout-api {HARMLESS}")
     # WHEN it ends
     ENDS[end](services, first, clock)
@@ -115,7 +115,7 @@ def test_a_start_whose_injection_is_refused_frees_its_unit() -> None:
         lever=SimulatedSafetyLever(state=state),
         metrics=SimulatedFaultMetrics(state=state),
     )
-    services = _services(clock, cap=1, chaos=chaos)
+    services = _services(clock, 1, chaos=chaos)
     tone, _, text = _start(services, "checkout-api")
     assert tone is Tone.ERROR and "could not start" in text
     assert _used(services).startswith("0 of 1 ")
@@ -126,7 +126,7 @@ def test_a_start_whose_injection_is_refused_frees_its_unit() -> None:
 
 def test_a_run_waiting_for_approval_holds_its_unit_and_its_approval_takes_none() -> None:
     clock = MovingClock(NOW)
-    services = _services(clock, cap=1, production=True)
+    services = _services(clock, 1, production=True)
     tone, title, _ = _start(services, "checkout-api")
     assert tone is Tone.OK and "waits for approval" in title
     waiting = title.split()[1]
@@ -142,7 +142,7 @@ def test_a_run_waiting_for_approval_holds_its_unit_and_its_approval_takes_none()
 
 def test_a_run_nobody_approves_gives_its_unit_back_when_it_expires() -> None:
     clock = MovingClock(NOW)
-    services = _services(clock, cap=1, production=True)
+    services = _services(clock, 1, production=True)
     waiting = _start(services, "checkout-api")[1].split()[1]
     assert _used(services).startswith("1 of 1 ")
     assert ticks(services, clock, 60)[-1] == f"{waiting} ended: halted"
@@ -152,7 +152,7 @@ def test_a_run_nobody_approves_gives_its_unit_back_when_it_expires() -> None:
 
 def test_a_game_day_with_no_unit_left_is_skipped_and_said_once() -> None:
     clock = MovingClock(NOW)  # Sunday 09:30 UTC
-    services = _services(clock, cap=1)
+    services = _services(clock, 1)
     start_experiment(services, f"orders-api {HARMLESS}")
     text = f'chaos start checkout-api {HARMLESS} --every 7d --window "Sun 09:00-12:00"'
     scheduled = run_deferred(services, text, user="oli", channel="C-pay")
