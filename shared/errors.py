@@ -17,6 +17,8 @@ class SreError(Exception):
         """The people the message names (as `@id`): mentioned where the platform can."""
         self.channels = tuple(channels)
         """The channels the message names (as `#id`)."""
+        self.already_told = False
+        """Whether its audience was already told (its answer is then not posted again)."""
 
 
 class InvalidCommandError(SreError):

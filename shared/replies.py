@@ -139,6 +139,9 @@ class Reply(BaseModel):
     images: list[Image] = Field(default_factory=list)
     replayed: bool = False
     """The stored answer of an earlier delivery of the same request: already shown, not rerun."""
+    unposted: bool = False
+    """Already told to its audience (a scheduled refusal said once per quota window): the worker
+    does not post it again."""
     refs: tuple[Ref, ...] = ()
     """The people, groups and channels the title, text and fields name (as `@id`, `#id`): each
     surface renders them its own way. Nothing else is ever rendered as a mention, so user text

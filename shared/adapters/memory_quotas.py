@@ -17,6 +17,7 @@ class InMemoryQuotas:
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, str, Limit, str], int] = {}
         self._books: dict[str, QuotaBook] = {}
+        self._told: set[tuple[str, str, Limit, str]] = set()
 
     def take(
         self, org: OrgId, team: str, limit: Limit, amount: int, *, at: datetime, cap: Cap
@@ -38,6 +39,13 @@ class InMemoryQuotas:
     def used(self, org: OrgId, team: str, limit: Limit, *, at: datetime) -> int:
         with self._lock:
             return self._counts.get((org, team, limit, limit.window.key(at)), 0)
+
+    def tell_once(self, org: OrgId, team: str, limit: Limit, *, at: datetime) -> bool:
+        key = (org, team, limit, limit.window.key(at))
+        with self._lock:
+            first = key not in self._told
+            self._told.add(key)
+            return first
 
     def book(self, org: OrgId) -> QuotaBook:
         with self._lock:

@@ -360,6 +360,7 @@ class Features:
             outages=StoredOutages(alerts=a.alerts, investigations=a.investigations),
             audit=self._trail,
             notifier=a.notifier,
+            quotas=self._quotas(),
             draw=render_chaos_png,
             key=a.key,
             public_url=self._settings.public_url,

@@ -76,6 +76,8 @@ class Services:
         """Run a deferred command and post its reply, each once however often the task is
         delivered (a post that failed is tried again by the next delivery)."""
         reply = self.bus.resume(task)
+        if reply.unposted:  # its audience was already told (a refusal said once per window)
+            return reply
         target = task.invocation.reply_to
         where = hashlib.sha256(target.model_dump_json().encode()).hexdigest()[:16]
         key = f"post:{task.invocation.actor.org}:{task.invocation.correlation_id}:{where}"

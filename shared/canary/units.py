@@ -10,6 +10,7 @@ from shared.canary.models import Canary
 from shared.canary.ports import CanaryStore
 from shared.identity.models import OrgId
 from shared.quotas.models import Limit
+from shared.quotas.running import EndingWrites, first_recorded
 from shared.quotas.service import QuotaService
 
 
@@ -22,7 +23,14 @@ class QuotaCountedCanaryStore:
 
     def __init__(self, store: CanaryStore, *, quotas: QuotaService) -> None:
         self._store = store
-        self._quotas = quotas
+        self._writes = EndingWrites[Canary](
+            get=store.get,
+            save=store.save,
+            quotas=quotas,
+            limit=Limit.CANARIES,
+            over=lambda canary: canary.state.over,
+            ended_at=lambda canary: canary.history[-1].at if canary.history else canary.started_at,
+        )
 
     def get(self, org: OrgId, canary_id: str) -> Canary | None:
         """One canary, or None."""
@@ -30,13 +38,7 @@ class QuotaCountedCanaryStore:
 
     def save(self, canary: Canary) -> Canary:
         """Store it (conditional on its version); if this write ended it, give its unit back."""
-        org = OrgId(canary.org)
-        before = self._store.get(org, canary.id) if canary.state.over else None
-        saved = self._store.save(canary)
-        if before is not None and before.version == canary.version and not before.state.over:
-            at = saved.history[-1].at if saved.history else saved.started_at
-            self._quotas.give_back(org, saved.team, Limit.CANARIES, at=at)
-        return saved
+        return self._writes.save(canary)
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Canary]:
         """A team's canaries, newest first."""
@@ -51,10 +53,4 @@ def recorded(store: CanaryStore, planned: Canary, *, quotas: QuotaService, now: 
     """`planned` recorded as starting, after taking a unit of its team's `canaries` quota
     (QuotaExceededError, nothing recorded nor moved, when none is left); the unit is given back
     if the canary cannot be recorded."""
-    org = OrgId(planned.org)
-    quotas.require(org, planned.team, Limit.CANARIES, at=now)
-    try:
-        return store.save(planned)
-    except Exception:
-        quotas.give_back(org, planned.team, Limit.CANARIES, at=now)
-        raise
+    return first_recorded(store.save, planned, quotas=quotas, limit=Limit.CANARIES, now=now)

@@ -34,6 +34,7 @@ from shared.chaos.planning import plan_reply, start_notes
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
 from shared.chaos.progress import ChaosProgress
 from shared.chaos.rollback import rolled_back
+from shared.chaos.units import QuotaCountedChaosStore
 from shared.chaos.verified import VALID_FOR
 from shared.commands.context import Context, Handlers
 from shared.commands.duration import to_timedelta
@@ -47,6 +48,9 @@ from shared.errors import (
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.ports import Notifier
+from shared.quotas.models import Limit
+from shared.quotas.running import first_recorded
+from shared.quotas.service import QuotaService
 from shared.replies import Reply, Tone
 from shared.telemetry.models import Service
 from shared.times import moment
@@ -66,10 +70,15 @@ class ChaosService:
         outages: Outages,
         audit: AuditTrail,
         notifier: Notifier,
+        quotas: QuotaService,
         draw: Chart | None = None,
         key: Callable[[], SigningKey] | None = None,
         public_url: str = "",
     ) -> None:
+        """Every write goes through `QuotaCountedChaosStore`, so whatever ends an experiment
+        gives its team's `chaos-experiments` unit back."""
+        store = QuotaCountedChaosStore(store, quotas=quotas)
+        self._quotas = quotas
         self._store = store
         self._directory = directory
         self._lever = RecordedLever(store=store, lever=lever)  # a halt holds if the lever fails
@@ -170,8 +179,8 @@ class ChaosService:
         self._refuse(draft, service)
         draft = self._held_before(draft, service, ctx.now)
         if service.production:
-            waiting = self._store.save(
-                draft.model_copy(update={"state": ExperimentState.AWAITING_APPROVAL})
+            waiting = self._first_recorded(
+                draft.model_copy(update={"state": ExperimentState.AWAITING_APPROVAL}), ctx.now
             )
             waiting = self._messages.tell(waiting)
             return Reply(
@@ -181,7 +190,18 @@ class ChaosService:
                 f"button or `sre chaos approve {waiting.id}`; nothing is injected until then.",
                 ephemeral=waiting.message is not None,  # its message tells the channel
             )
-        return self._begin(draft, ctx.now, by=ctx.principal.actor.user)
+        return self._begin(draft, ctx.now, by=ctx.principal.actor.user, new=True)
+
+    def _first_recorded(self, experiment: Experiment, now: datetime) -> Experiment:
+        """Recorded for the first time, after taking a unit of its team's `chaos-experiments`
+        quota (QuotaExceededError, nothing recorded, when none is left)."""
+        return first_recorded(
+            self._store.save,
+            experiment,
+            quotas=self._quotas,
+            limit=Limit.CHAOS_EXPERIMENTS,
+            now=now,
+        )
 
     def _held_before(self, experiment: Experiment, service: Service, now: datetime) -> Experiment:
         """The experiment with its steady state judged now, before any fault; refused if it
@@ -239,6 +259,10 @@ class ChaosService:
         found = self._refusals(
             OrgId(experiment.org), experiment.team, service, experiment.fault, experiment.id
         )
+        spent = self._quotas.spent(
+            OrgId(experiment.org), experiment.team, Limit.CHAOS_EXPERIMENTS, at=now
+        )
+        found += [str(spent)] if spent is not None else []
         if found:
             return experiment, found
         before = self._injecting.before(experiment, service, now)
@@ -252,16 +276,20 @@ class ChaosService:
         recorded waiting for a second operator; as stored."""
         if experiment.production:
             waiting = experiment.model_copy(update={"state": ExperimentState.AWAITING_APPROVAL})
-            return self._messages.tell(self._store.save(waiting))
-        return self._started(experiment, now, by=by)
+            return self._messages.tell(self._first_recorded(waiting, now))
+        return self._started(experiment, now, by=by, new=True)
 
-    def _started(self, experiment: Experiment, now: datetime, *, by: str) -> Experiment:
-        """Recorded starting with its first injection (safe by order), then injected; an
-        injection refused is rolled back, told, and raised."""
-        starting = experiment.model_copy(
-            update={"state": ExperimentState.STARTING, "step_started_at": now}
+    def _started(self, experiment: Experiment, now: datetime, *, by: str, new: bool) -> Experiment:
+        """Recorded starting with its first injection (safe by order; when `new`, its quota
+        unit taken first), then injected; an injection refused is rolled back, told, and
+        raised."""
+        starting = self._injecting.recorded(
+            experiment.model_copy(
+                update={"state": ExperimentState.STARTING, "step_started_at": now}
+            ),
+            now,
         )
-        saved = self._store.save(self._injecting.recorded(starting, now))
+        saved = self._first_recorded(starting, now) if new else self._store.save(starting)
         saved = self._injecting.inject(saved, now, by=by)
         if saved.state is ExperimentState.ROLLING_BACK:
             saved = self._store.save(rolled_back(self._injecting.injector, saved, now))
@@ -269,9 +297,9 @@ class ChaosService:
             raise UnavailableError(f"Chaos {saved.id} could not start: {saved.reason}.")
         return self._messages.tell(saved)
 
-    def _begin(self, experiment: Experiment, now: datetime, *, by: str) -> Reply:
-        """Started, and said."""
-        saved = self._started(experiment, now, by=by)
+    def _begin(self, experiment: Experiment, now: datetime, *, by: str, new: bool) -> Reply:
+        """Started, and said (`new`: first recorded now, not approved after waiting)."""
+        saved = self._started(experiment, now, by=by, new=new)
         where = f" in #{saved.message.channel}" if saved.message and saved.message.channel else ""
         return Reply(
             tone=Tone.OK,
@@ -312,7 +340,7 @@ class ChaosService:
         self._refuse(experiment, service)
         held = self._held_before(experiment, service, ctx.now)  # judged now, not at its start
         approved = held.model_copy(update={"approved_by": user})
-        return self._begin(approved, ctx.now, by=user)
+        return self._begin(approved, ctx.now, by=user, new=False)
 
     # -- reading -------------------------------------------------------------------------------
 

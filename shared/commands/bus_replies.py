@@ -22,6 +22,8 @@ def for_error(error: SreError, ref: str) -> Reply:
     and channels it names as references."""
     refs = (*map(user_ref, error.users), *map(channel_ref, error.channels))
     reply = _error_reply(error, ref)
+    if error.already_told:
+        reply = reply.model_copy(update={"unposted": True})
     return reply.model_copy(update={"refs": refs}) if refs else reply
 
 

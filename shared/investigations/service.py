@@ -36,6 +36,7 @@ from shared.investigations.ports import InvestigationStore, ServiceActivity, Sum
 from shared.investigations.report_extras import SimilarIncidents, also_open, judging
 from shared.ports import Notifier
 from shared.quotas.models import Limit
+from shared.quotas.refusal import QuotaExceededError
 from shared.quotas.service import QuotaService
 from shared.replies import Image, Reply, Tone, user_ref
 from shared.services.catalog import ServiceCatalog, unreadable
@@ -110,10 +111,15 @@ class InvestigationService:
             raise unreadable(service.kind)
         check_window(service.kind, start=start, baseline=BASELINE, now=ctx.now)
         # counted (or refused) before any provider call
-        source, log_source = self._quotas.metered(
-            source, self._logs.get(service.kind), team.org, team.name, at=ctx.now
-        )
-        self._quotas.require(team.org, team.name, Limit.INVESTIGATIONS_PER_DAY, at=ctx.now)
+        try:
+            source, log_source = self._quotas.metered(
+                source, self._logs.get(service.kind), team.org, team.name, at=ctx.now
+            )
+            self._quotas.require(team.org, team.name, Limit.INVESTIGATIONS_PER_DAY, at=ctx.now)
+        except QuotaExceededError as refused:  # an alert's ask is told once per quota window
+            if command.alert:
+                self._quotas.said_once(refused, team.org, team.name, at=ctx.now)
+            raise
         series = read_within(
             lambda: signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
         )

@@ -28,6 +28,11 @@ class Quotas(Protocol):
         """How many units the counter of `at`'s window holds."""
         ...
 
+    def tell_once(self, org: OrgId, team: str, limit: Limit, *, at: datetime) -> bool:
+        """Mark that the team was told `limit` is spent in `at`'s window: True the first time
+        (atomic: of racing callers exactly one), False once marked."""
+        ...
+
     def book(self, org: OrgId) -> QuotaBook:
         """The org's limits (an empty book when it set none)."""
         ...

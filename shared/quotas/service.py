@@ -62,15 +62,32 @@ class QuotaService:
         """The team's sources for one piece of work, their calls counted to it; refused
         (QuotaExceededError) before any call when the team has no provider calls left this hour
         (a read under way is never cut: its calls are counted even past the limit)."""
-        limit = Limit.PROVIDER_CALLS_PER_HOUR
-        cap = self._quotas.book(org).cap(team, limit)
-        used = self._quotas.used(org, team, limit, at=at)
-        if cap is not None and used >= cap:
-            refused = Refused(limit=limit, used=used, cap=cap, resets=limit.window.resets(at))
-            raise refusal(refused, team, now=at)
+        spent = self.spent(org, team, Limit.PROVIDER_CALLS_PER_HOUR, at=at)
+        if spent is not None:
+            raise spent
         payer = {(org, team): 1}
         counted = self.meter.logs(logs, payer, at=at) if logs is not None else None
         return self.meter.metrics(source, payer, at=at), counted
+
+    def spent(
+        self, org: OrgId, team: str, limit: Limit, *, at: datetime
+    ) -> QuotaExceededError | None:
+        """The refusal a take of one unit would meet now (nothing taken), or None while the
+        team has units left: for checks made before the work that takes them."""
+        cap = self._quotas.book(org).cap(team, limit)
+        used = self._quotas.used(org, team, limit, at=at)
+        if cap is None or used < cap:
+            return None
+        refused = Refused(limit=limit, used=used, cap=cap, resets=limit.window.resets(at))
+        return refusal(refused, team, now=at)
+
+    def said_once(
+        self, refused: QuotaExceededError, org: OrgId, team: str, *, at: datetime
+    ) -> None:
+        """Mark `refused` (of scheduled work) already told, so its answer is not posted again,
+        if the team was told this limit is spent earlier in the same window."""
+        limit = refused.refused.limit
+        refused.already_told = not self._quotas.tell_once(org, team, limit, at=at)
 
     def give_back(
         self, org: OrgId, team: str, limit: Limit, amount: int = 1, *, at: datetime

@@ -100,3 +100,13 @@ def test_an_orgs_limits_are_kept_and_a_stale_save_is_refused(quotas: Quotas) -> 
     assert quotas.book(OrgId("slack:T2")) == QuotaBook(org=OrgId("slack:T2"))
     with pytest.raises(ConflictError):
         quotas.save_book(empty.with_cap(None, DAY, 7))
+
+
+def test_a_spent_limit_is_told_once_per_window_and_again_in_the_next(quotas: Quotas) -> None:
+    told = [quotas.tell_once(ORG, "payments", DAY, at=AT + timedelta(hours=h)) for h in (0, 1, 2)]
+    assert told == [True, False, False]
+    # another team, another limit, the next day: each told once of its own
+    assert quotas.tell_once(ORG, "search", DAY, at=AT)
+    assert quotas.tell_once(ORG, "payments", Limit.PROVIDER_CALLS_PER_HOUR, at=AT)
+    assert quotas.tell_once(ORG, "payments", DAY, at=AT + timedelta(days=1))
+    assert not quotas.tell_once(ORG, "payments", DAY, at=AT + timedelta(days=1, hours=3))

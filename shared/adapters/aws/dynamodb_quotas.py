@@ -50,6 +50,20 @@ class DynamoDbQuotas(DynamoDbOrgStore):
         found = self._get(org, _sk(team, limit, at))
         return int(found["used"]["N"]) if found and "used" in found else 0
 
+    def tell_once(self, org: OrgId, team: str, limit: Limit, *, at: datetime) -> bool:
+        sk = f"QUOTATOLD#{team}#{limit.value}#{limit.window.key(at)}"
+        item: dict[str, Any] = {"pk": {"S": f"ORG#{org}"}, "sk": {"S": sk}}
+        resets = limit.window.resets(at)
+        if resets is not None:  # expires (TTL) a day after its window ends
+            item["expiration"] = {"N": str(int((resets + timedelta(days=1)).timestamp()))}
+        try:
+            self._client.put_item(
+                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(sk)"
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def book(self, org: OrgId) -> QuotaBook:
         found = self._get(org, _BOOK)
         return QuotaBook.model_validate(body(found)) if found else QuotaBook(org=org)

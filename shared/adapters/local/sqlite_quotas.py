@@ -15,6 +15,10 @@ CREATE TABLE IF NOT EXISTS quota_counts (
     org TEXT NOT NULL, team TEXT NOT NULL, quota TEXT NOT NULL, period TEXT NOT NULL,
     used INTEGER NOT NULL, PRIMARY KEY (org, team, quota, period)
 );
+CREATE TABLE IF NOT EXISTS quota_told (
+    org TEXT NOT NULL, team TEXT NOT NULL, quota TEXT NOT NULL, period TEXT NOT NULL,
+    PRIMARY KEY (org, team, quota, period)
+);
 CREATE TABLE IF NOT EXISTS quota_books (
     org TEXT PRIMARY KEY, body TEXT NOT NULL, version INTEGER NOT NULL
 );
@@ -61,6 +65,19 @@ class SqliteQuotas:
     def used(self, org: OrgId, team: str, limit: Limit, *, at: datetime) -> int:
         rows = self._db.query(_USED, org, team, limit.value, limit.window.key(at))
         return int(str(rows[0][0])) if rows else 0
+
+    def tell_once(self, org: OrgId, team: str, limit: Limit, *, at: datetime) -> bool:
+        key = (org, team, limit.value, limit.window.key(at))
+        with self._db.transaction() as db:
+            added = db.execute("INSERT OR IGNORE INTO quota_told VALUES (?, ?, ?, ?)", key)
+            first = added.rowcount == 1
+            if first and limit.window is not Window.RUNNING:  # past windows are never read
+                db.execute(
+                    "DELETE FROM quota_told WHERE org = ? AND team = ? AND quota = ?"
+                    " AND period < ?",
+                    key,
+                )
+        return first
 
     def book(self, org: OrgId) -> QuotaBook:
         rows = self._db.query("SELECT body FROM quota_books WHERE org = ?", org)

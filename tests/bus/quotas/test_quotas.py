@@ -3,6 +3,8 @@ used, when it resets and who can raise it) before any provider call, alerts neve
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from shared.adapters.local.sample_metrics import SampleMetricsSource
@@ -170,3 +172,38 @@ def test_alert_policies_over_the_quota_are_refused_until_one_is_deleted(
     assert "slower" not in shown
     assert not run(services, "alert delete slow", user="oli", channel="C-pay").failed
     assert not run(services, create.format("slower"), user="oli", channel="C-pay").failed
+
+
+def test_an_alerts_refused_investigations_are_told_once_a_day(clock: MovingClock) -> None:
+    services = alerting_services(clock)
+    register = "service register orders-api --sample checkout --team payments"
+    assert not run(services, register, user="oli", channel="C-pay").failed
+    assert not run(services, "quota set investigations-per-day 0 --team payments").failed
+    policy = 'alert create {} --service {} --when "p99_latency > 800ms" --investigate'
+    for name, service in (("slow", "checkout-api"), ("orders-slow", "orders-api")):
+        assert not run(services, policy.format(name, service), user="oli", channel="C-pay").failed
+    tasks = services.tasks
+    assert isinstance(tasks, InMemoryTaskQueue)
+    # WHEN both alerts fire in one tick, each asking for an investigation the quota refuses
+    run_scheduler(services, clock)
+    notifier = notifier_of(services)
+    before = len(notifier.posted)
+    replies = [services.run_task(task) for task in tasks.drain()]
+    # THEN both are refused, but the team is told once today
+    assert len(replies) == 2 and all(r.tone is Tone.ERROR for r in replies)
+    refusals = [r for _, r in notifier.posted[before:] if "investigations today" in r.text]
+    assert len(refusals) == 1
+    # WHEN another alert fires later the same day THEN nothing more is said
+    later = 'alert create errors --service checkout-api --when "p99_latency > 700ms" --investigate'
+    assert not run(services, later, user="oli", channel="C-pay").failed
+    run_scheduler(services, clock, minutes=120)
+    assert [services.run_task(task).tone for task in tasks.drain()] == [Tone.ERROR]
+    assert len([r for _, r in notifier.posted if "investigations today" in r.text]) == 1
+    # WHEN one fires the next day THEN the team is told again, once
+    tomorrow = 'alert create again --service orders-api --when "p99_latency > 700ms" --investigate'
+    clock.at = clock.at + timedelta(days=1)
+    assert not run(services, tomorrow, user="oli", channel="C-pay").failed
+    run_scheduler(services, clock)
+    for task in tasks.drain():
+        services.run_task(task)
+    assert len([r for _, r in notifier.posted if "investigations today" in r.text]) == 2
