@@ -143,6 +143,11 @@ class CanaryService:
             )
         target = f"{service.resource}:{command.alias}"
         for other in (x for x in self._store.every() if x.target == target):
+            if other.org != org:  # never another org's canary, by name or id
+                raise ConflictError(
+                    f"Another organisation's canary is running on {target}: a resource takes "
+                    "one canary at a time."
+                )
             raise ConflictError(_refusal(other, f" on {target}"))
         return service
 
