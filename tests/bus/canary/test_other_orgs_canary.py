@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.bootstrap.wiring import Services
+from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Reply, Tone
-from shared.config import Settings
 from tests.support import NOW, MovingClock, memory_adapters, run, run_worker
 from tests.support.deployments import registered_services
 
