@@ -135,7 +135,7 @@ class StartExperiment(Command):
     words = ("prompt", "experiment", "start")
     deferred = True  # runs the offline gate first: a model variant's makes up to k x cases calls
     permission = Permission.ORG_ADMIN
-    target_kind = "experiment"
+    target_kind = "org"  # the scope (org-wide or a team) and the id are in the details
     mutates = True
     purpose = (
         "Start a prompt experiment: the variants (the control cause-first always among them) "
@@ -152,7 +152,7 @@ class StartExperiment(Command):
 
 class ExperimentStatus(_Read):
     words = ("prompt", "experiment", "status")
-    target_kind = "experiment"
+    target_kind = "org"  # the scope (org-wide or a team) and the id are in the details
     purpose = "Show the running prompt experiment (or the last one): each arm's share and results."
     examples = ("sre prompt experiment status", "sre prompt experiment status --team payments")
 
@@ -160,7 +160,7 @@ class ExperimentStatus(_Read):
 class StopExperiment(Command):
     words = ("prompt", "experiment", "stop")
     permission = Permission.ORG_ADMIN
-    target_kind = "experiment"
+    target_kind = "org"  # the scope (org-wide or a team) and the id are in the details
     mutates = True
     purpose = "Stop the running prompt experiment: narratives go back to the default variant."
     examples = ("sre prompt experiment stop", "sre prompt experiment stop --team payments")
@@ -171,7 +171,8 @@ class PromoteVariant(Command):
     words = ("prompt", "experiment", "promote")
     positional = ("name",)
     permission = Permission.ORG_ADMIN
-    target_kind = "experiment"
+    target_kind = "variant"
+    target_field = "name"
     mutates = True
     purpose = (
         "End the running prompt experiment by promoting a variant by hand (the reply says "
