@@ -1,4 +1,4 @@
-"""Evaluate many policies at once: one batched metric read per provider, then the pure rules.
+"""Evaluate many policies at once: one batched metric read per provider and org, then the rules.
 
 Each org's reads of each provider (each metrics file apart) run at the same time as the others, and
 none is waited on beyond a timeout: a hung endpoint or file, or one org's slow provider, fails only

@@ -77,7 +77,7 @@ def _org_with_alert(services: Services, store: InMemoryAlertStore, org: OrgId, f
 
 
 def test_one_orgs_slow_provider_does_not_hold_back_another_orgs_alert(
-    provider: OneSlowOrg,
+    provider: OneSlowOrg, caplog: pytest.LogCaptureFixture
 ) -> None:
     # GIVEN two orgs on one deployment, each with an alert on a Lambda function's traffic
     clock = MovingClock(NOW)
@@ -113,3 +113,6 @@ def test_one_orgs_slow_provider_does_not_hold_back_another_orgs_alert(
         "metrics unavailable: the metrics provider did not answer within 0.3 s"
     )
     assert report.fired == ["busy"]
+    # AND the log says which org's read was carried to the next tick
+    assert "org slack:T2: the aws-lambda read failed" in caplog.text
+    assert "its 1 policies are judged again next tick" in caplog.text
