@@ -161,11 +161,12 @@ class AlertEvaluator:
 def _say_carried(org: str, kind: ResourceKind, error: Exception, policies: int) -> None:
     """Log that one org's read failed or ran past its bound: only its own policies wait."""
     log.warning(
-        "org %s: the %s read failed (%s); its %d policies are judged again next tick",
+        "org %s: the %s read failed (%s); its %d %s judged again next tick",
         org,
         kind.value,
         error,
         policies,
+        "policy is" if policies == 1 else "policies are",
     )
 
 

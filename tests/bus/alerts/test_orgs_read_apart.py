@@ -115,4 +115,4 @@ def test_one_orgs_slow_provider_does_not_hold_back_another_orgs_alert(
     assert report.fired == ["busy"]
     # AND the log says which org's read was carried to the next tick
     assert "org slack:T2: the aws-lambda read failed" in caplog.text
-    assert "its 1 policies are judged again next tick" in caplog.text
+    assert "its 1 policy is judged again next tick" in caplog.text
