@@ -13,6 +13,7 @@ from benchmarks import (
     retrieval,
     serve_soak,
     slack_cold_start,
+    tenants,
 )
 
 if __name__ == "__main__":
@@ -34,3 +35,5 @@ if __name__ == "__main__":
     retrieval.main()
     print()
     serve_soak.main()
+    print()
+    tenants.main()

@@ -1,7 +1,8 @@
-"""Evaluate many policies at once: one batched metric read per provider, then the pure rules.
+"""Evaluate many policies at once: one batched metric read per provider and org, then the rules.
 
-Each provider (each metrics file apart) is read at the same time as the others, and none is waited
-on beyond a timeout: a hung endpoint or file fails its own policies, never the tick.
+Each org's reads of each provider (each metrics file apart) run at the same time as the others, and
+none is waited on beyond a timeout: a hung endpoint or file, or one org's slow provider, fails only
+its own policies this tick (judged again the next), never the tick or another org's policies.
 
 The data of one evaluation is the last N periods of the policy's signal (CloudWatch's evaluation
 range, a few more than N); an anomaly condition judges the detector's scores of the last hours
@@ -10,6 +11,7 @@ instead of the values."""
 from __future__ import annotations
 
 import functools
+import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +26,8 @@ from shared.telemetry.detector import DetectorSettings, score_series
 from shared.telemetry.limits import READ_TIMEOUT, within
 from shared.telemetry.models import MetricQuery, ResourceKind
 from shared.telemetry.ports import MetricsSource, Points
+
+log = logging.getLogger("autosre.alerts")
 
 PERIOD = timedelta(minutes=1)
 EXTRA_PERIODS = 2
@@ -94,11 +98,11 @@ class AlertEvaluator:
     def evaluate(
         self, policies: Sequence[AlertPolicy], at: datetime, *, history: timedelta = timedelta(0)
     ) -> list[Evaluation]:
-        """Every policy judged at `at` (whole minutes), reading each provider in one batch (at
-        least `history` back: what a test charts)."""
+        """Every policy judged at `at` (whole minutes), reading each provider in one batch per org
+        (its own credentials; at least `history` back: what a test charts)."""
         end = at.replace(second=0, microsecond=0)
         teams: dict[tuple[str, str], Team | None] = {}
-        wanted: dict[tuple[ResourceKind, str], list[tuple[AlertPolicy, MetricQuery]]] = {}
+        wanted: dict[tuple[str, ResourceKind, str], list[tuple[AlertPolicy, MetricQuery]]] = {}
         done: list[Evaluation] = []
         for policy in policies:
             key = (policy.org, policy.team)
@@ -112,15 +116,18 @@ class AlertEvaluator:
                 continue
             # a metrics file is read on its own: one bad file must not fail the others
             apart = service.resource if service.kind is ResourceKind.METRICS_FILE else ""
-            wanted.setdefault((service.kind, apart), []).append(
+            wanted.setdefault((policy.org, service.kind, apart), []).append(
                 (policy, service.queries[policy.condition.signal])
             )
         reads = {
-            key: functools.partial(self._read, self._sources[key[0]], pairs, end, history)
-            for key, pairs in wanted.items()
+            batch: functools.partial(self._read, self._sources[batch[1]], pairs, end, history)
+            for batch, pairs in wanted.items()
         }
-        for key, series in within(reads, seconds=self._timeout).items():
-            done += self._judge(wanted[key], series, end)
+        for (org, kind, apart), series in within(reads, seconds=self._timeout).items():
+            pairs = wanted[(org, kind, apart)]
+            if isinstance(series, Exception):
+                _say_carried(org, kind, series, len(pairs))
+            done += self._judge(pairs, series, end)
         return done
 
     def _read(
@@ -149,6 +156,18 @@ class AlertEvaluator:
         if isinstance(series, Exception):
             return [_unjudged(policy, end, f"metrics unavailable: {series}") for policy, _ in pairs]
         return [_judged(policy, series[q.model_dump_json()], end) for policy, q in pairs]
+
+
+def _say_carried(org: str, kind: ResourceKind, error: Exception, policies: int) -> None:
+    """Log that one org's read failed or ran past its bound: only its own policies wait."""
+    log.warning(
+        "org %s: the %s read failed (%s); its %d %s judged again next tick",
+        org,
+        kind.value,
+        error,
+        policies,
+        "policy is" if policies == 1 else "policies are",
+    )
 
 
 def _unjudged(policy: AlertPolicy, end: datetime, problem: str) -> Evaluation:

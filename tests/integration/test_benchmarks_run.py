@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from benchmarks import chaos, investigation
+from benchmarks import chaos, investigation, tenants
 from shared.chaos.planning import traffic_warning
 
 
@@ -62,3 +62,20 @@ def test_a_suggested_plan_is_one_the_products_traffic_check_no_longer_warns_abou
     record = chaos.experiment(loud, plan)
     assert traffic_warning(record, chaos.checked_before(loud, record)) == ""
     assert chaos.suggested(quiet) is None  # too quiet: no plan to run
+
+
+def test_the_tenants_bench_reads_each_org_at_its_minimum_and_serves_each_workspace_its_own(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sizes = tenants.Sizes(orgs=3, teams=2, thresholds=2, rate=20, seconds=1, slow_bound=1.0)
+    tenants.main(sizes)
+    printed = capsys.readouterr().out
+    # every org read in one GetMetricData call, its minimum (8 distinct queries)
+    assert "GetMetricData calls per org: [(1, 3)] (calls, orgs)" in printed
+    assert "3 of 3 orgs at the minimum" in printed
+    # one org's hung provider: both other orgs still read and judged in the same tick
+    assert "2 of 2 other orgs judged in full; not judged, carried to the next tick: " in printed
+    assert "tick: {'slack:T000': 16} (policies by org)" in printed
+    # every answer named the asking workspace's org; no call carried another workspace's token
+    assert "answers not naming the asking workspace's org: 0 of 20 (goal 0)" in printed
+    assert re.search(r"checked by token: [1-9]\d*, with another workspace's token: 0 ", printed)
