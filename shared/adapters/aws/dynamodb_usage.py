@@ -32,7 +32,13 @@ class DynamoDbUsageLedger(DynamoDbOrgStore):
         try:
             self._client.update_item(**update)
         except self._client.exceptions.ConditionalCheckFailedException:
-            return
+            self._client.update_item(  # more given back than counted: the record ends at zero
+                TableName=self._table,
+                Key=update["Key"],
+                UpdateExpression="SET #count = :zero",
+                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeValues={":zero": {"N": "0"}},
+            )
 
     def month(self, org: OrgId, month: str) -> list[UsageLine]:
         lines = [
