@@ -37,6 +37,10 @@ class ShowUsage(Command):
         """Every team's usage is an org admin's or auditor's; one team's, its members'."""
         return Permission.USAGE_ORG_READ if self.all else Permission.TEAM_READ
 
+    def audit_target(self, channel: str | None, *, team: str | None) -> str:
+        """Every team's usage is read from the org's trail's point of view (`org`)."""
+        return "org" if self.all else super().audit_target(channel, team=team)
+
 
 class SetPrice(Command):
     words = ("usage", "price", "set")
