@@ -14,7 +14,15 @@ from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
-from tests.support import NOW, MovingClock, investigate, memory_adapters, run, setup_teams
+from tests.support import (
+    NOW,
+    MovingClock,
+    investigate,
+    memory_adapters,
+    run,
+    run_scheduler,
+    setup_teams,
+)
 from tests.support.deployments import REGISTER, canary_services, start_canary
 
 SEARCH = "service register search-api --sample checkout --team search"
@@ -67,6 +75,32 @@ def test_a_teams_usage_counts_its_investigations_and_exactly_the_provider_calls_
     theirs = _counts(run(services, "usage", user="sam", channel="C-search"), "search")
     assert search_calls > 0
     assert theirs["sample-reads"] == f"{search_calls} (${search_calls}.00)"
+
+
+def test_an_alert_ticks_calls_are_in_the_usage_of_the_teams_it_served_adding_up_exactly() -> None:
+    clock = MovingClock(NOW)
+    sample = SampleMetricsSource(clock=clock)
+    services = _services(clock, sample)
+    create = 'alert create {name} --service {service} --when "p99_latency > 800ms"'
+    for name, service, user, channel in [
+        ("slow", "checkout-api", "oli", "C-pay"),
+        ("slow", "search-api", "sam", "C-search"),
+    ]:
+        said = run(services, create.format(name=name, service=service), user=user, channel=channel)
+        assert not said.failed, said
+    before = sample.calls
+    # WHEN the scheduler evaluates the alerts for three minutes
+    for minute in range(3):
+        run_scheduler(services, clock, minutes=min(minute, 1))
+    made = sample.calls - before
+    # THEN the month's sample reads of the two teams add up to the calls the provider saw
+    every = run(services, "usage --all", user="aud")
+    reads = [
+        int(_counts(every, team).get("sample-reads", "0 ").split()[0])
+        for team in ("payments", "search")
+    ]
+    assert made >= 3
+    assert sum(reads) == made, (reads, made)
 
 
 def test_every_teams_usage_is_for_org_admins_and_auditors_only() -> None:
