@@ -98,9 +98,12 @@ class ProviderMeter:
             try:
                 limit = Limit.PROVIDER_CALLS_PER_HOUR
                 self._quotas.take(org, team, limit, share, at=at, cap=None)
-                self._usage.add(org, team, kind, share, at=at)
             except Exception:  # the read is made: counting must never undo nor block it
                 log.exception("could not count %d provider calls of %s/%s", share, org, team)
+            try:  # the month's usage apart: one sink failing never loses the other's count
+                self._usage.add(org, team, kind, share, at=at)
+            except Exception:
+                log.exception("could not add %d %s to the usage of %s/%s", share, kind, org, team)
 
 
 class Bill:
