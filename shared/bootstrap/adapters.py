@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
     from shared.prompts.language import LanguageModel
     from shared.prompts.ports import ExperimentStore, FeedbackStore, VariantStore
-    from shared.quotas.ports import Quotas
+    from shared.quotas.ports import Quotas, UsageLedger
     from shared.telemetry.metrics_files import MetricsFiles
     from shared.telemetry.ports import LogSource, MetricsSource
 
@@ -87,6 +87,8 @@ class Adapters:
     """How the audit storage protects entries, as `sre audit verify` reports it."""
     quotas: Quotas
     """Each team's quota counters and the org's limits (conditional atomic counters)."""
+    usage: UsageLedger
+    """Each team's monthly usage, counted where the quotas count (`sre usage`)."""
     prompts: PromptAdapters
 
 
@@ -116,4 +118,5 @@ class AdapterChoices(TypedDict, total=False):
     model: LanguageModel | None
     storage: str
     quotas: Quotas
+    usage: UsageLedger
     prompts: PromptAdapters

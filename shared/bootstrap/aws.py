@@ -70,6 +70,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         DynamoDbVariantStore,
     )
     from shared.adapters.aws.dynamodb_quotas import DynamoDbQuotas
+    from shared.adapters.aws.dynamodb_usage import DynamoDbUsageLedger
     from shared.adapters.aws.lambda_investigators import LambdaInvestigatorVersions
     from shared.adapters.aws.s3_audit import S3AuditLog
     from shared.adapters.aws.s3_exports import S3ExportStore
@@ -99,6 +100,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
         model=language_model(settings),
         storage="S3 Object Lock, COMPLIANCE retention checked on every entry",
         quotas=DynamoDbQuotas(table=settings.table_name),
+        usage=DynamoDbUsageLedger(table=settings.table_name),
         prompts=PromptAdapters(
             variants=DynamoDbVariantStore(table=settings.table_name),
             feedback=DynamoDbFeedbackStore(table=settings.table_name),

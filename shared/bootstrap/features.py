@@ -18,6 +18,7 @@ from shared.doctor import RunDoctor, model_fact, slack_fact
 from shared.investigations.commands import INVESTIGATION_COMMANDS
 from shared.prompts.commands import EXPERIMENT_COMMANDS, FEEDBACK_COMMANDS, PROMPT_COMMANDS
 from shared.quotas.commands import QUOTA_COMMANDS
+from shared.quotas.usage_commands import USAGE_COMMANDS
 from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.services.commands import SERVICE_COMMANDS
 from shared.teams.commands import TEAM_COMMANDS
@@ -62,6 +63,7 @@ COMMANDS = CommandSet(
         *EXPERIMENT_COMMANDS,
         *AUDIT_COMMANDS,
         *QUOTA_COMMANDS,
+        *USAGE_COMMANDS,
     )
 )
 """Every command this deployment understands, in help order: each feature declares its own."""
@@ -102,6 +104,7 @@ class Features:
             .lazy(CHAOS_COMMANDS, self._chaos_handlers)
             .lazy(AUDIT_COMMANDS, lambda: self._audit().handlers())
             .lazy(QUOTA_COMMANDS, lambda: self._quotas().handlers())
+            .lazy(USAGE_COMMANDS, self._usage)
             .lazy(PROMPT_COMMANDS, self._prompts)
             .lazy(EXPERIMENT_COMMANDS, self._experiments)
             .lazy(FEEDBACK_COMMANDS, self._feedback)
@@ -292,7 +295,13 @@ class Features:
     def _quotas(self) -> QuotaService:
         from shared.quotas.service import QuotaService
 
-        return QuotaService(quotas=self._a.quotas)
+        return QuotaService(quotas=self._a.quotas, usage=self._a.usage)
+
+    def _usage(self) -> Handlers:
+        from shared.quotas.usage_report import UsageReport
+
+        a = self._a
+        return UsageReport(usage=a.usage, quotas=a.quotas, exports=a.exports).handlers()
 
     @functools.cache  # noqa: B019
     def _evaluator(self) -> AlertEvaluator:

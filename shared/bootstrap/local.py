@@ -78,6 +78,7 @@ def for_local(
     from shared.adapters.local.sqlite_queue import SqliteTaskQueue, TaskSignal
     from shared.adapters.local.sqlite_quotas import SqliteQuotas
     from shared.adapters.local.sqlite_routes import SqliteTrafficRouter
+    from shared.adapters.local.sqlite_usage import SqliteUsageLedger
     from shared.adapters.local.sqlite_worker import SqliteTaskWorker
     from shared.adapters.memory import SystemClock
 
@@ -120,6 +121,7 @@ def for_local(
         model=language_model(settings),
         storage="read-only files (tamper-evident, not tamper-proof)",
         quotas=SqliteQuotas(database),
+        usage=SqliteUsageLedger(database),
         prompts=PromptAdapters(
             variants=SqliteVariantStore(database),
             feedback=SqliteFeedbackStore(database),

@@ -47,6 +47,7 @@ def memory_adapters(
         InMemoryVariantStore,
     )
     from shared.adapters.memory_quotas import InMemoryQuotas
+    from shared.adapters.memory_usage import InMemoryUsageLedger
 
     routers, version_metrics = local_canaries()
     files = metrics_files(metrics_dir) if metrics_dir is not None else None
@@ -73,6 +74,7 @@ def memory_adapters(
         model=None,
         storage="memory (lost when the process ends)",
         quotas=InMemoryQuotas(),
+        usage=InMemoryUsageLedger(),
         prompts=PromptAdapters(
             variants=InMemoryVariantStore(),
             feedback=InMemoryFeedbackStore(),

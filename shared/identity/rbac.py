@@ -33,6 +33,7 @@ class Permission(StrEnum):
     CHAOS_HALT = "chaos-halt"
     PROMPT_READ = "prompt-read"
     PROMPT_ORG_READ = "prompt-org-read"
+    USAGE_ORG_READ = "usage-org-read"
 
     @property
     def team_scoped(self) -> bool:
@@ -76,6 +77,7 @@ ORG_ROLES_HOLDING: dict[Permission, frozenset[OrgRole]] = {
     Permission.CHAOS_HALT: frozenset({OrgRole.ORG_ADMIN}),
     Permission.PROMPT_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
     Permission.PROMPT_ORG_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
+    Permission.USAGE_ORG_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
 }
 """Org-wide roles that hold a permission in every team of the org."""
 
@@ -88,6 +90,7 @@ _ORG_WORDS = {
     Permission.AUDIT_ORG: "the auditor role",
     Permission.AUDIT_SEAL: "the org-admin or auditor role",
     Permission.PROMPT_ORG_READ: "the org-admin or auditor role (a team admin: add --team)",
+    Permission.USAGE_ORG_READ: "the org-admin or auditor role (a team's member: add --team)",
 }
 
 

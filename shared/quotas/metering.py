@@ -12,7 +12,8 @@ from typing import TypeVar
 
 from shared.identity.models import OrgId
 from shared.quotas.models import Limit
-from shared.quotas.ports import Quotas
+from shared.quotas.ports import Quotas, UsageLedger
+from shared.quotas.usage import UsageKind, provider_kind
 from shared.telemetry.models import Event, LogEvidence, MetricQuery, Service
 from shared.telemetry.ports import LogSource, MetricsSource, Points
 
@@ -54,8 +55,9 @@ class ProviderMeter:
     Reads of one adapter are measured one at a time, so concurrent reads never count each
     other's calls."""
 
-    def __init__(self, *, quotas: Quotas) -> None:
+    def __init__(self, *, quotas: Quotas, usage: UsageLedger) -> None:
         self._quotas = quotas
+        self._usage = usage
         self._locks: dict[int, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -80,13 +82,16 @@ class ProviderMeter:
             finally:
                 after = _calls(source)
                 made = 1 if before is None or after is None else after - before
-                self._charge(made, payers, at)
+                self._charge(made, payers, at, kind=provider_kind(source))
 
     def _lock(self, source: object) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(id(source), threading.Lock())
 
-    def _charge(self, calls: int, payers: Mapping[Payer, int], at: datetime) -> None:
+    def _charge(
+        self, calls: int, payers: Mapping[Payer, int], at: datetime, *, kind: UsageKind
+    ) -> None:
+        """Each payer's share into its hourly counter and its month's usage of `kind`."""
         for (org, team), share in shares(calls, payers, draw=at.isoformat()).items():
             if share <= 0:
                 continue
@@ -95,6 +100,10 @@ class ProviderMeter:
                 self._quotas.take(org, team, limit, share, at=at, cap=None)
             except Exception:  # the read is made: counting must never undo nor block it
                 log.exception("could not count %d provider calls of %s/%s", share, org, team)
+            try:  # the month's usage apart: one sink failing never loses the other's count
+                self._usage.add(org, team, kind, share, at=at)
+            except Exception:
+                log.exception("could not add %d %s to the usage of %s/%s", share, kind, org, team)
 
 
 class Bill:

@@ -4,6 +4,7 @@ and what taking units from one answers."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -104,6 +105,8 @@ class QuotaBook(BaseModel):
     org: OrgId
     defaults: dict[Limit, Cap] = Field(default_factory=dict)
     teams: dict[str, dict[Limit, Cap]] = Field(default_factory=dict)
+    prices: dict[str, Decimal] = Field(default_factory=dict)
+    """The org's own prices for `sre usage`, by usage kind (over the defaults of `prices.py`)."""
     version: int = 0
 
     def cap(self, team: str, limit: Limit) -> Cap:

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from shared.identity.models import OrgId
 from shared.quotas.models import Cap, Limit, QuotaBook, Refused, Taken
+from shared.quotas.usage import UsageKind, UsageLine
 
 
 class Quotas(Protocol):
@@ -39,4 +40,17 @@ class Quotas(Protocol):
 
     def save_book(self, book: QuotaBook) -> QuotaBook:
         """Store `book` as its next version; ConflictError if it changed since it was read."""
+        ...
+
+
+class UsageLedger(Protocol):
+    """One monthly record per (org, team, month, kind), kept after its month (for chargeback)."""
+
+    def add(self, org: OrgId, team: str, kind: UsageKind, amount: int, *, at: datetime) -> None:
+        """Add `amount` (negative: a count given back) to the record of `at`'s month (atomic);
+        a record never goes below zero."""
+        ...
+
+    def month(self, org: OrgId, month: str) -> list[UsageLine]:
+        """Every record of the org's `month` (`2026-11`), by team and kind."""
         ...

@@ -84,5 +84,5 @@ def first_recorded(
     try:
         return record(item)
     except Exception:
-        quotas.give_back(org, item.team, limit, at=now)
+        quotas.give_back(org, item.team, limit, at=now, unused=True)
         raise

@@ -3,6 +3,7 @@ taken before the work they limit, shown and set by `sre quota`."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from shared.commands.context import Context, Handled, Handlers
@@ -10,18 +11,22 @@ from shared.identity.models import OrgId
 from shared.quotas import commands as c
 from shared.quotas.metering import ProviderMeter
 from shared.quotas.models import Limit, Refused, Taken
-from shared.quotas.ports import Quotas
+from shared.quotas.ports import Quotas, UsageLedger
 from shared.quotas.refusal import QuotaExceededError, refusal
+from shared.quotas.usage import started_by
 from shared.quotas.views import limits_reply, parsed_cap, said
 from shared.telemetry.ports import LogSource, MetricsSource
+
+log = logging.getLogger("autosre.quotas")
 
 
 class QuotaService:
     """Takes units of a team's quotas and answers `sre quota show|set`."""
 
-    def __init__(self, *, quotas: Quotas) -> None:
+    def __init__(self, *, quotas: Quotas, usage: UsageLedger) -> None:
         self._quotas = quotas
-        self.meter = ProviderMeter(quotas=quotas)
+        self._usage = usage
+        self.meter = ProviderMeter(quotas=quotas, usage=usage)
         """Counts provider calls to the teams that made them (the alert scheduler's too)."""
 
     def handlers(self) -> Handlers:
@@ -33,7 +38,10 @@ class QuotaService:
     ) -> Taken | Refused:
         """Take `amount` units of the team's `limit` if it stays within it (atomic)."""
         cap = self._quotas.book(org).cap(team, limit)
-        return self._quotas.take(org, team, limit, amount, at=at, cap=cap)
+        taken = self._quotas.take(org, team, limit, amount, at=at, cap=cap)
+        if isinstance(taken, Taken):
+            self._count(org, team, limit, amount, at=at)
+        return taken
 
     def require(
         self, org: OrgId, team: str, limit: Limit, amount: int = 1, *, at: datetime
@@ -52,7 +60,7 @@ class QuotaService:
         try:
             self.require(org, team, Limit.MODEL_TOKENS_PER_MONTH, tokens, at=at)
         except QuotaExceededError:
-            self._quotas.give_back(org, team, Limit.MODEL_TOKENS_PER_DAY, tokens, at=at)
+            self.give_back(org, team, Limit.MODEL_TOKENS_PER_DAY, tokens, at=at, unused=True)
             raise
         return day
 
@@ -90,10 +98,31 @@ class QuotaService:
         refused.already_told = not self._quotas.tell_once(org, team, limit, at=at)
 
     def give_back(
-        self, org: OrgId, team: str, limit: Limit, amount: int = 1, *, at: datetime
+        self,
+        org: OrgId,
+        team: str,
+        limit: Limit,
+        amount: int = 1,
+        *,
+        at: datetime,
+        unused: bool = False,
     ) -> None:
-        """Return units of a running limit (a canary ended)."""
+        """Return units of a running limit (a canary ended); `unused`: units the work never used
+        (a record that failed), which its month's usage no longer counts. Model tokens given
+        back were never used."""
         self._quotas.give_back(org, team, limit, amount, at=at)
+        if unused or limit is Limit.MODEL_TOKENS_PER_DAY:
+            self._count(org, team, limit, -amount, at=at)
+
+    def _count(self, org: OrgId, team: str, limit: Limit, amount: int, *, at: datetime) -> None:
+        """Add `amount` to the month's usage the limit counts (never fails the work)."""
+        kind = started_by(limit)
+        if kind is None:
+            return
+        try:
+            self._usage.add(org, team, kind, amount, at=at)
+        except Exception:  # the work is done or refused on the quota: usage must not change it
+            log.exception("could not count %d %s of %s/%s", amount, kind, org, team)
 
     def show(self, _: c.ShowQuotas, ctx: Context) -> Handled:
         """The acting team's limits, where each comes from, and what is used of each now."""

@@ -14,6 +14,7 @@ from shared.adapters.memory import (
     InMemoryVariantStore,
 )
 from shared.adapters.memory_quotas import InMemoryQuotas
+from shared.adapters.memory_usage import InMemoryUsageLedger
 from shared.audit.trail import AuditTrail
 from shared.bootstrap.adapters import PromptAdapters
 from shared.bootstrap.memory import for_memory
@@ -48,7 +49,7 @@ class Lab:
             model=model,
             budget_tokens=2_000,
             directory=self.services.directory,
-            quotas=QuotaService(quotas=self.quotas),
+            quotas=QuotaService(quotas=self.quotas, usage=InMemoryUsageLedger()),
             similar=team_past(self.investigations),
         )
         notices = ExperimentNotices(

@@ -197,6 +197,9 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "verdict": st.sampled_from(["helpful", "wrong"]),
     "variants": st.sampled_from(["timeline", "timeline,brief", "cause-first,timeline"]),
     "floor": st.sampled_from(["5%", "10%", "2.5%"]),
+    "month": st.none() | st.sampled_from(["2026-11", "2027-01"]),
+    "csv": st.booleans(),
+    "kind": st.sampled_from(["model-tokens", "cloudwatch-get-metric-data"]),
 }
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.adapters.memory_quotas import InMemoryQuotas
+from shared.adapters.memory_usage import InMemoryUsageLedger
 from shared.identity.models import OrgId
 from shared.quotas.models import Limit, QuotaBook, Window
 from shared.quotas.refusal import QuotaExceededError
@@ -22,7 +23,7 @@ def _service(**caps: int) -> tuple[QuotaService, InMemoryQuotas]:
     for name, cap in caps.items():
         book = book.with_cap("payments", Limit(name.replace("_", "-")), cap)
     quotas.save_book(book)
-    return QuotaService(quotas=quotas), quotas
+    return QuotaService(quotas=quotas, usage=InMemoryUsageLedger()), quotas
 
 
 def test_model_tokens_are_counted_per_day_and_month_both_or_neither() -> None:

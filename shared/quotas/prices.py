@@ -1,0 +1,97 @@
+"""What each kind of usage costs: the providers' public list prices as defaults (each with its
+source and the day it was read), over which an org admin sets the org's own."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.errors import InvalidCommandError, did_you_mean
+from shared.quotas.usage import UsageKind
+
+PRICE_USAGE = "sre usage price set KIND VALUE   (VALUE: US dollars per the kind's unit, e.g. 0.01)"
+MAX_PRICE = Decimal(1_000_000)
+"""The largest price accepted (a larger one is a typo)."""
+
+
+class Price(BaseModel):
+    """A kind's price: `usd` per `per` units, and where the default comes from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    usd: Decimal
+    per: int
+    unit: str
+    source: str
+
+
+def _calls(usd: str, source: str) -> Price:
+    return Price(usd=Decimal(usd), per=1000, unit="1,000 calls", source=source)
+
+
+_SET_YOUR_OWN = "no verified public price: 0 until an org admin sets one"
+
+DEFAULT_PRICES: dict[UsageKind, Price] = {
+    # aws.amazon.com/cloudwatch/pricing, read 2026-11-30: GetMetricData $0.01 per 1,000 metrics
+    # requested; a call counted here may request up to 500 metrics, so this is the least it cost.
+    UsageKind.CLOUDWATCH_GET_METRIC_DATA: _calls(
+        "0.01", "aws.amazon.com/cloudwatch/pricing (2026-11-30), per metric requested"
+    ),
+    # Azure Monitor and Cloud Monitoring read prices could not be verified: estimate, set your own.
+    UsageKind.AZURE_MONITOR_METRICS_QUERIES: _calls("0", _SET_YOUR_OWN),
+    UsageKind.AZURE_MONITOR_LOG_QUERIES: _calls("0", _SET_YOUR_OWN),
+    UsageKind.CLOUD_MONITORING_TIME_SERIES_READS: _calls("0", _SET_YOUR_OWN),
+    UsageKind.SAMPLE_READS: _calls("0", "the sample provider is free"),
+    UsageKind.OTHER_PROVIDER_CALLS: _calls("0", _SET_YOUR_OWN),
+    # Bedrock tokens: the price depends on the configured model, so the org admin sets it.
+    UsageKind.MODEL_TOKENS: Price(
+        usd=Decimal(0), per=1_000_000, unit="million tokens", source="the configured model's price"
+    ),
+    UsageKind.INVESTIGATIONS: Price(usd=Decimal(0), per=1, unit="investigation", source="ours"),
+    UsageKind.CANARIES_STARTED: Price(usd=Decimal(0), per=1, unit="canary", source="ours"),
+    UsageKind.CHAOS_EXPERIMENTS_STARTED: Price(
+        usd=Decimal(0), per=1, unit="experiment", source="ours"
+    ),
+}
+
+
+def price_of(kind: UsageKind, own: dict[str, Decimal]) -> Price:
+    """The kind's price: the org's own when it set one, else the default."""
+    default = DEFAULT_PRICES[kind]
+    if kind.value in own:
+        return default.model_copy(update={"usd": own[kind.value], "source": "set by the org"})
+    return default
+
+
+def cost(kind: UsageKind, count: int, own: dict[str, Decimal]) -> Decimal:
+    """What `count` of `kind` cost, in US dollars (to the cent)."""
+    price = price_of(kind, own)
+    return (price.usd * count / price.per).quantize(Decimal("0.01"))
+
+
+def known_kind(typed: str) -> UsageKind:
+    """The usage kind named `typed`; InvalidCommandError listing them when there is none."""
+    names = [kind.value for kind in UsageKind]
+    if typed.lower() in names:
+        return UsageKind(typed.lower())
+    guess = did_you_mean(typed.lower(), names)
+    raise InvalidCommandError(
+        f"There is no usage kind `{typed}`.{guess or ' The kinds: ' + ', '.join(names) + '.'}",
+        usage=PRICE_USAGE,
+    )
+
+
+def parsed_price(typed: str) -> Decimal:
+    """A price as typed (`0.01`, `$3`): a number of US dollars from 0 to a million."""
+    try:
+        value = Decimal(typed.removeprefix("$").replace(",", ""))
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or not Decimal(0) <= value <= MAX_PRICE:
+        raise InvalidCommandError(
+            f"`{typed}` is not a price: give US dollars per the kind's unit, from 0 to "
+            f"{MAX_PRICE:,}.",
+            usage=PRICE_USAGE,
+        )
+    return value

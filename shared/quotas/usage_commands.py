@@ -1,0 +1,60 @@
+"""`sre usage` and `sre usage price set`: a month's usage and its estimated cost, and an org
+admin setting the price of one kind."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import StringConstraints
+
+from shared.commands.base import Command, OptionalTeam
+from shared.identity.rbac import Permission
+
+Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+"""A month as `YYYY-MM`."""
+KindName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,60}$")]
+"""A usage kind as typed (checked by the handler, which lists them)."""
+PriceText = Annotated[str, StringConstraints(pattern=r"^[^\s]{1,30}$")]
+"""A price as typed: US dollars per the kind's unit."""
+
+
+class ShowUsage(Command):
+    words = ("usage", "show")
+    aliases: ClassVar[tuple[tuple[str, ...], ...]] = (("usage",),)
+    permission = Permission.TEAM_READ
+    target_kind = "team"
+    purpose = (
+        "A month's usage and its estimated cost: a team's own, or every team's with --all (an "
+        "org admin or auditor); --csv writes it as a file for chargeback."
+    )
+    examples = ("sre usage", "sre usage --team payments --month 2026-10", "sre usage --all --csv")
+    team: OptionalTeam = None
+    month: Month | None = None
+    all: bool = False
+    csv: bool = False
+
+    def required(self) -> Permission:
+        """Every team's usage is an org admin's or auditor's; one team's, its members'."""
+        return Permission.USAGE_ORG_READ if self.all else Permission.TEAM_READ
+
+    def audit_target(self, channel: str | None, *, team: str | None) -> str:
+        """Every team's usage is read from the org's trail's point of view (`org`)."""
+        return "org" if self.all else super().audit_target(channel, team=team)
+
+
+class SetPrice(Command):
+    words = ("usage", "price", "set")
+    positional = ("kind", "value")
+    permission = Permission.ORG_ADMIN
+    target_kind = "org"
+    mutates = True
+    purpose = "Set the org's price of one kind of usage, in US dollars per its unit."
+    examples = (
+        "sre usage price set model-tokens 3",
+        "sre usage price set cloudwatch-get-metric-data 0.01",
+    )
+    kind: KindName
+    value: PriceText
+
+
+USAGE_COMMANDS: tuple[type[Command], ...] = (ShowUsage, SetPrice)

@@ -1,0 +1,67 @@
+"""`sre usage` and `sre usage price set`: a month's usage as counted where the quotas count,
+with its cost at the org's prices; a file for chargeback through the export store."""
+
+from __future__ import annotations
+
+from shared.commands.context import Context, Handled, Handlers
+from shared.identity.models import OrgId
+from shared.ports import ExportStore
+from shared.quotas import usage_commands as c
+from shared.quotas.ports import Quotas, UsageLedger
+from shared.quotas.prices import known_kind, parsed_price, price_of
+from shared.quotas.usage import UsageLine, month_of
+from shared.quotas.usage_views import usage_csv, usage_reply
+from shared.replies import Reply, Tone, counted
+
+
+class UsageReport:
+    """Answers `sre usage` from the monthly usage records, and keeps the org's prices."""
+
+    def __init__(self, *, usage: UsageLedger, quotas: Quotas, exports: ExportStore) -> None:
+        self._usage = usage
+        self._quotas = quotas
+        self._exports = exports
+
+    def handlers(self) -> Handlers:
+        """The commands this service runs."""
+        return Handlers().add(c.ShowUsage, self.show).add(c.SetPrice, self.set_price)
+
+    def lines(self, org: OrgId, month: str, team: str | None) -> list[UsageLine]:
+        """The month's usage records of `team` (None: every team's)."""
+        found = self._usage.month(org, month)
+        return [line for line in found if team is None or line.team == team]
+
+    def show(self, command: c.ShowUsage, ctx: Context) -> Reply:
+        """The month's usage of the acting team (every team's with --all), or its CSV file."""
+        org = ctx.principal.actor.org
+        month = command.month or month_of(ctx.now)
+        team = None if command.all else ctx.team
+        lines = self.lines(org, month, team)
+        prices = self._quotas.book(org).prices
+        whose = f"team {team}" if team else "every team"
+        if not command.csv:
+            return usage_reply(lines, prices, month=month, whose=whose)
+        scope = team or "all"
+        name = f"usage-{org.replace(':', '-')}-{scope}-{month}.csv"
+        where = self._exports.publish(name, usage_csv(lines, prices), "text/csv")
+        return Reply(
+            tone=Tone.OK,
+            title=f"Exported the usage of {whose} in {month} ({counted(len(lines), 'row')})",
+            fields=[("Format", "csv"), ("Where", where)],
+            ephemeral=True,
+        )
+
+    def set_price(self, command: c.SetPrice, ctx: Context) -> Handled:
+        """Set the org's price of one kind (a concurrent change is refused, not lost)."""
+        kind = known_kind(command.kind)
+        value = parsed_price(command.value)
+        org = ctx.principal.actor.org
+        book = self._quotas.book(org)
+        self._quotas.save_book(
+            book.model_copy(update={"prices": {**book.prices, kind.value: value}})
+        )
+        unit = price_of(kind, {}).unit
+        return Handled(
+            Reply(tone=Tone.OK, title=f"`{kind.value}` now costs ${value} per {unit}."),
+            details={"value": str(value)},
+        )
