@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from benchmarks.chaos import BOUNDS, EXPECT, RATES, Case, Plan, Run
+from benchmarks.chaos_cases import BOUNDS, EXPECT, RATES, Case, Plan, Run
 from shared.adapters.local.simulated_chaos import (
     InMemoryChaosState,
     SimulatedFaultInjector,

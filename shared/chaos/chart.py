@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from shared.chaos.hypothesis import expectation
+from shared.chaos.expectations import expectation
 from shared.chaos.models import Experiment
 from shared.judging.judge import MetricData
 from shared.records import Frozen

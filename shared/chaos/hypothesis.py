@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from statistics import median
 
-from shared.chaos.models import LONGEST_DELAY_MS
-from shared.judging.condition import Comparison, Condition, parse
+from shared.chaos.verdict_words import Compared, said_for
+from shared.judging.condition import Condition
 from shared.judging.judge import COUNT_P, Label, MetricData, MetricSpec, judge
 from shared.judging.stats import detectable_events, needed_samples
 from shared.telemetry.models import Signal
 
-JUDGED = (Signal.ERROR_RATE, Signal.P50_LATENCY, Signal.P99_LATENCY)
-"""The signals a steady state may bound: what a fault degrades."""
 REQUESTS = Signal.ERROR_RATE.value
 """The metric whose totals count the requests each share served (always read)."""
 CONTROLS = 2
@@ -64,64 +62,6 @@ class Hypothesis:
             )
         shown = self.broke if self.verdict is HypothesisVerdict.DEVIATED and self.broke else None
         return f"{self.verdict.value}: {'; '.join(shown or self.reasons)}"
-
-
-SMALLEST_ERROR_BOUND = 0.001
-"""The smallest error-rate bound in percent (1 in 100,000 requests): below it no share of a
-service's traffic could show an error rate at the bound."""
-_EXAMPLES = "like `p99_latency < 2s` or `error_rate < 1%`"
-
-
-def _judged_signal(text: str) -> None:
-    """A signal a fault is judged on, said before its unit or bound is checked (`saturation <
-    50%` is answered with a steady state, not with an alert condition's unit)."""
-    word = text.split()[0] if text.split() else ""
-    if word in {s.value for s in Signal} and Signal(word) not in JUDGED:
-        names = ", ".join(s.value for s in JUDGED)
-        raise ValueError(
-            f"{Signal(word).label} is not judged under a fault: bound one of {names}, {_EXAMPLES}"
-        )
-
-
-def _bounded(text: str, condition: Condition) -> None:
-    """A bound a healthy service can meet and a reply can write: a latency from 1 ms to FIS's
-    longest delay (15 minutes), an error rate from 1 in 100,000 requests (or `<= 0%`)."""
-    threshold = condition.threshold or 0.0
-    if condition.signal is Signal.ERROR_RATE:
-        none = threshold == 0 and condition.comparison is Comparison.AT_MOST
-        if threshold < SMALLEST_ERROR_BOUND and not none:
-            raise ValueError(
-                f"`{text}` can never hold: an error rate bound is from {SMALLEST_ERROR_BOUND:g}% "
-                f"to 100% (or `error_rate <= 0%`: none at all), {_EXAMPLES}"
-            )
-        return
-    if not 1 <= threshold <= LONGEST_DELAY_MS:
-        raise ValueError(
-            f"`{text}`: a latency bound is from 1ms to {LONGEST_DELAY_MS:,}ms (15 minutes, FIS's "
-            f"longest delay): a service never meets less, and more bounds nothing, {_EXAMPLES}"
-        )
-
-
-def expectation(text: str) -> Condition:
-    """One `--expect`, parsed; ValueError saying why it is not a steady state."""
-    _judged_signal(" ".join(text.split()))
-    condition = parse(text)
-    if condition.anomalous or condition.n > 1 or condition.hold:
-        raise ValueError(
-            f"`{text}` is an alert rule, not a steady state: write a bound the faulted traffic "
-            "must stay within, like `p99_latency < 2s` or `error_rate < 1%` (no `anomalous`, "
-            "`for` or `M of N`: every minute of the faulted share is judged)"
-        )
-    if condition.signal not in JUDGED:
-        names = ", ".join(s.value for s in JUDGED)
-        raise ValueError(f"{condition.signal.label} is not judged under a fault: use {names}")
-    if condition.comparison not in {Comparison.BELOW, Comparison.AT_MOST}:
-        raise ValueError(
-            f"`{text}` describes a breach: a steady state says what must hold, with < or <= "
-            f"(`{condition.signal.value} < ...`)"
-        )
-    _bounded(text, condition)
-    return condition
 
 
 def spec(condition: Condition) -> MetricSpec:
@@ -247,13 +187,38 @@ def _broke(side: _Side, i: int) -> bool:
     return bool(side.lines) and side.worse[i] and side.breaks[i]
 
 
-def _before_line(condition: Condition, data: MetricData, worse: bool) -> str:
-    """`before the start 380 ms → Pass`: the baseline's value and how the faulted share compares."""
-    value = faulted_value(condition, MetricData((), data.control, 0, data.control_total))
-    if value is None:
-        return "before the start: no data, not judged"
-    label = Label.HIGH if worse else Label.PASS
-    return f"before the start {condition.shown(value)} → {label.value}"
+def _line(
+    condition: Condition,
+    typed: str,
+    data: Mapping[str, MetricData],
+    before: Mapping[str, MetricData] | None,
+    sides: Sequence[_Side],
+    i: int,
+) -> str:
+    """The `i`-th expectation's line, from both comparisons (the judge's `not enough data yet`
+    only when neither judged it)."""
+    empty = MetricData((), ())
+    found = data.get(condition.signal.value, empty)
+    base = _baseline(data, before).get(condition.signal.value) if before is not None else None
+    values = Compared(
+        faulted=faulted_value(condition, found),
+        unfaulted=faulted_value(condition, _control(found)),
+        before=faulted_value(condition, _control(base)) if base is not None else None,
+        before_read=len(sides) > 1 and bool(sides[1].lines),
+    )
+    return said_for(
+        condition,
+        typed,
+        values,
+        unjudged=None if any(s.judged[i] for s in sides if s.lines) else sides[0].lines[i],
+        breaks=sides[0].breaks[i],
+        worse=any(side.worse[i] for side in sides if side.lines),
+    )
+
+
+def _control(data: MetricData) -> MetricData:
+    """A comparison's control as if it were the experiment (for `faulted_value`)."""
+    return MetricData((), data.control, 0, data.control_total)
 
 
 def assess(
@@ -262,12 +227,14 @@ def assess(
     *,
     looks: int = 1,
     before: Mapping[str, MetricData] | None = None,
+    written: Sequence[str] | None = None,
 ) -> Hypothesis:
     """Judge the steady state on `data` (per signal: unfaulted control, faulted experiment),
     the `looks`-th time this experiment is judged (the canary's correction for repeated looks).
     With `before` (the service's minutes before the start), the faulted share is also judged
     against them: deviated when either comparison shows a significant rise past a bound, held
-    only when both held, inconclusive otherwise; the looks correction covers both tests."""
+    only when both held, inconclusive otherwise; the looks correction covers both tests. Each
+    line names an expectation as `written` (as the user typed it; its rule otherwise)."""
     requests = data[REQUESTS].experiment_total if REQUESTS in data else 0
     tests = 1 if before is None else CONTROLS
     sides = [_side(conditions, data, requests, looks * tests)]
@@ -276,19 +243,13 @@ def assess(
     needed = max(s.needed for s in sides)
     if not sides[0].lines:
         return Hypothesis(HypothesisVerdict.INCONCLUSIVE, requests=requests, needed=needed)
+    typed = list(written) if written is not None else [c.rule() for c in conditions]
     reasons, broke = [], []
     for i, condition in enumerate(conditions):
-        parts = [sides[0].lines[i]]
-        if len(sides) > 1 and sides[1].lines:
-            found = _baseline(data, before or {}).get(condition.signal.value, MetricData((), ()))
-            parts.append(_before_line(condition, found, sides[1].worse[i]))
-        parts.append(_bound_line(condition, data, sides, i))
-        reasons.append("; ".join(parts))
+        line = _line(condition, typed[i], data, before, sides, i)
+        reasons.append(line)
         if any(_broke(side, i) for side in sides):
-            judged = [side for side in sides if side.lines]
-            shown = [p for p, side in zip(parts, judged, strict=False) if side.judged[i]]
-            named = "" if sides[0].judged[i] else f"{condition.signal.value} "
-            broke.append(named + "; ".join([*shown, parts[-1]]))
+            broke.append(line)
     over = any(sides[0].breaks)
     verdicts = {s.verdict for s in sides}
     for verdict in (HypothesisVerdict.DEVIATED, HypothesisVerdict.INCONCLUSIVE):
@@ -297,20 +258,3 @@ def assess(
                 verdict, reasons, requests, needed=needed, over_bound=over, broke=broke
             )
     return Hypothesis(HypothesisVerdict.HELD, reasons, requests, needed=needed)
-
-
-def _bound_line(
-    condition: Condition, data: Mapping[str, MetricData], sides: Sequence[_Side], i: int
-) -> str:
-    """The faulted share against the bound: within, breaks (surely worse), or over it but not
-    yet certain (`0.36% on the faulted share, over the 0.3% bound, not yet certain`)."""
-    if not sides[0].breaks[i]:
-        return f"faulted share within {condition.rule()}"
-    if any(side.worse[i] for side in sides if side.lines):
-        return f"faulted share breaks {condition.rule()}"
-    value = faulted_value(condition, data.get(condition.signal.value, MetricData((), ())))
-    shown = condition.shown(value) if value is not None else "no data"
-    return (
-        f"{shown} on the faulted share, over the {condition.shown(condition.threshold or 0.0)} "
-        "bound, not yet certain"
-    )

@@ -7,8 +7,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from shared.chaos.expectations import expectation
 from shared.chaos.guards import steady_before
-from shared.chaos.hypothesis import REQUESTS, expectation
+from shared.chaos.hypothesis import REQUESTS
 from shared.chaos.models import (
     Experiment,
     ExperimentOutcome,

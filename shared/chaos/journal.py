@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.chaos.hypothesis import expectation
+from shared.chaos.expectations import expectation
 from shared.chaos.models import (
     ChaosStep,
     Experiment,

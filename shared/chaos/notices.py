@@ -77,7 +77,7 @@ def _said(step: ChaosStep) -> str:
 
 def history_line(experiment: Experiment, step: ChaosStep, now: datetime | None) -> str:
     """`14:02 UTC 1% halted by @rey`, `09:30 UTC 5% deviated: p99 latency …`,
-    `14:07 UTC 5% → 25%: held at 5% (…)`; dated when not of `now`'s day, always without a
+    `14:07 UTC 5% → 25%: held at 5%: …`; dated when not of `now`'s day, always without a
     `now` (`Mon 30 Nov 14:02 UTC …`: a message read any day later)."""
     at = moment(step.at, today=now) if now else f"{day(step.at, today=step.at)} {step.at:%H:%M} UTC"
     return f"{at} {step_words(experiment, step)}"
@@ -85,14 +85,14 @@ def history_line(experiment: Experiment, step: ChaosStep, now: datetime | None) 
 
 def step_words(experiment: Experiment, step: ChaosStep) -> str:
     """A step without its time (the message's history and the page say it alike): `1% halted
-    by @rey`, `5% → 25%: held at 5% (…)`. The scheduler is not named: a person is, unless the
+    by @rey`, `5% → 25%: held at 5%: …`. The scheduler is not named: a person is, unless the
     reason names them already."""
     said = _said(step)
     percents = experiment.percents
     if step.what == "advanced" and step.percent in percents[1:]:
         was = percents[percents.index(step.percent) - 1]
         held = said.removeprefix("held: ")
-        return f"{was}% → {step.percent}%: held at {was}%" + (f" ({held})" if held else "")
+        return f"{was}% → {step.percent}%: held at {was}%" + (f": {held}" if held else "")
     who = "" if step.by == "scheduler" or f"@{step.by}" in said else f" by @{step.by}"
     if step.what in _NEVER_STARTED and not _injected_before(experiment, step):
         return _NEVER_STARTED[step.what](who, said)

@@ -7,8 +7,8 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from shared.chaos.expectations import expectation
 from shared.chaos.guards import needed_at
-from shared.chaos.hypothesis import expectation
 from shared.chaos.injecting import BEFORE
 from shared.chaos.models import LARGEST_PERCENT, Experiment, SteadyState
 from shared.chaos.notices import steps_said

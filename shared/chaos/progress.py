@@ -157,7 +157,13 @@ class ChaosProgress:
             return None  # still in the ramp-up after its injection
         experiment = experiment.model_copy(update={"unwatched_since": None})  # watched again
         conditions = self._injecting.conditions(experiment)
-        found = assess(conditions, data, looks=looks(experiment), before=before)
+        found = assess(
+            conditions,
+            data,
+            looks=looks(experiment),
+            before=before,
+            written=experiment.expectations,
+        )
         deviated = found.verdict is HypothesisVerdict.DEVIATED
         judged = checked(experiment, found, now, kept=deviated or step_due(experiment, now))
         if deviated:

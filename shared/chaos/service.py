@@ -1,49 +1,41 @@
 """The chaos commands: plan, start, approve, status, list, halt (one, or all with the lever)
 and unhalt. The scheduler's step is in `progress`, the step logic in `steps`, the messages in
-`notices`."""
+`notices`, the reads in `reading`, an experiment's design in `design`, halts in `halting`."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable
 from datetime import datetime
 
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
+from shared.chaos.design import designed, held_before, team_service
 from shared.chaos.game_days import GameDays
 from shared.chaos.guards import refusals
 from shared.chaos.halting import ChaosHalts
 from shared.chaos.injecting import Injecting
-from shared.chaos.journal import journal
 from shared.chaos.lever import RecordedLever
-from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
+from shared.chaos.models import Experiment, ExperimentState, Fault
 from shared.chaos.notices import (
     ChaosMessages,
     Chart,
     after_colon,
-    status_reply,
     steps_said,
-    team_list,
-    unknown_experiment,
-    verified_list,
 )
 from shared.chaos.page import ChaosPages
 from shared.chaos.planning import plan_reply, start_notes
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
 from shared.chaos.progress import ChaosProgress
+from shared.chaos.reading import ChaosReads, ended_said
 from shared.chaos.rollback import rolled_back
 from shared.chaos.units import QuotaCountedChaosStore
-from shared.chaos.verified import VALID_FOR
 from shared.commands.context import Context, Handlers
-from shared.commands.duration import to_timedelta
 from shared.errors import (
     ConflictError,
     ForbiddenError,
     NotFoundError,
     UnavailableError,
-    did_you_mean,
 )
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
@@ -99,6 +91,7 @@ class ChaosService:
             else None
         )
         """Each experiment's shareable page (where the deployment signs links)."""
+        self._reads = ChaosReads(store=store, game_days=self._game_days, pages=self.pages)
         self._progress = ChaosProgress(
             store=store,
             injecting=self._injecting,
@@ -115,29 +108,21 @@ class ChaosService:
             lever=self._lever,
             injector=self._injecting.injector,
             messages=self._messages,
-            find=self._get,
+            find=self._reads.get,
         )
         return (
             Handlers()
             .add(c.PlanExperiment, self.plan)
             .add(c.StartExperiment, self.start)
             .add(c.ApproveExperiment, self.approve)
-            .add(c.ShowExperiment, self.show)
-            .add(c.ListExperiments, self.list_for_team)
+            .add(c.ShowExperiment, self._reads.show)
+            .add(c.ListExperiments, self._reads.list_for_team)
             .add(c.HaltExperiment, halts.halt, unchanged=halts.halt_unchanged)
             .add(c.UnhaltChaos, halts.unhalt, unchanged=halts.unhalt_unchanged)
             .add(c.UnscheduleGameDay, self._game_days.unschedule)
         )
 
     # -- designing and starting --------------------------------------------------------------
-
-    def _service(self, name: str, ctx: Context) -> Service:
-        team = self._directory.get_team(ctx.principal.actor.org, ctx.team or "")
-        service = team.services.get(name) if team else None
-        if service is None:
-            hint = did_you_mean(name, team.services if team else ())
-            raise NotFoundError(f"Team {ctx.team} has no service `{name}`.{hint}")
-        return service
 
     def _refusals(
         self, org: OrgId, team: str, service: Service, fault: Fault, own: str = ""
@@ -155,8 +140,8 @@ class ChaosService:
 
     def plan(self, command: c.PlanExperiment, ctx: Context) -> Reply:
         """What a start would do, and what stops it now; nothing injected, no experiment kept."""
-        service = self._service(command.service, ctx)
-        draft = self._designed(command, ctx, service)
+        service = team_service(self._directory, command.service, ctx)
+        draft = designed(command, ctx, service)
         org = ctx.principal.actor.org
         blocked = self._refusals(org, draft.team, service, draft.fault)
         before = self._injecting.before(draft, service, ctx.now)
@@ -172,12 +157,12 @@ class ChaosService:
     def start(self, command: c.StartExperiment, ctx: Context) -> Reply:
         """Refused while anything forbids it; on a production service, recorded to wait for a
         second operator; else recorded, then its first injection made."""
-        service = self._service(command.service, ctx)
-        draft = self._designed(command, ctx, service)
+        service = team_service(self._directory, command.service, ctx)
+        draft = designed(command, ctx, service)
         if command.every is not None:
             return self._game_days.schedule(command, draft, ctx)
         self._refuse(draft, service)
-        draft = self._held_before(draft, service, ctx.now)
+        draft = held_before(self._injecting, draft, service, ctx.now)
         if service.production:
             waiting = self._first_recorded(
                 draft.model_copy(update={"state": ExperimentState.AWAITING_APPROVAL}), ctx.now
@@ -201,46 +186,6 @@ class ChaosService:
             quotas=self._quotas,
             limit=Limit.CHAOS_EXPERIMENTS,
             now=now,
-        )
-
-    def _held_before(self, experiment: Experiment, service: Service, now: datetime) -> Experiment:
-        """The experiment with its steady state judged now, before any fault; refused if it
-        does not hold (at a start, and again at its approval)."""
-        before = self._injecting.before(experiment, service, now)
-        if not before.met:
-            raise ConflictError(
-                "The steady state does not hold before the experiment "
-                f"({'; '.join(before.reasons)}): a fault would prove nothing. Fix the service "
-                "first, or write the steady state it has."
-            )
-        return experiment.model_copy(update={"before": before})
-
-    def _designed(
-        self, command: c.PlanExperiment | c.StartExperiment, ctx: Context, service: Service
-    ) -> Experiment:
-        user = ctx.principal.actor.user
-        return Experiment(
-            id=f"chx-{uuid.uuid4().hex[:8]}",
-            org=ctx.principal.actor.org,
-            team=ctx.team or "",
-            service=service.name,
-            kind=service.kind,
-            fault=Fault.parse(command.fault),
-            percents=[int(p) for p in command.percent.split(",")],
-            step_duration=to_timedelta(command.duration),
-            expectations=list(command.expect),
-            valid_for=to_timedelta(command.valid_for)
-            if isinstance(command, c.StartExperiment)
-            else VALID_FOR,
-            state=ExperimentState.STARTING,
-            step_started_at=ctx.now,
-            started_by=user,
-            started_at=ctx.now,
-            production=service.production,
-            platform=ctx.principal.actor.platform,
-            history=[
-                ChaosStep(at=ctx.now, percent=0, what="planned", reason=command.fault, by=user)
-            ],
         )
 
     def _refuse(self, experiment: Experiment, service: Service) -> None:
@@ -316,14 +261,14 @@ class ChaosService:
 
     def approve(self, command: c.ApproveExperiment, ctx: Context) -> Reply:
         """A second operator of the team starts an experiment waiting for approval."""
-        experiment = self._get(command.id, ctx)
+        experiment = self._reads.get(command.id, ctx)
         user = ctx.principal.actor.user
         if experiment.state is ExperimentState.ENDED:
             when = (
                 f" at {moment(experiment.ended_at, today=ctx.now)}" if experiment.ended_at else ""
             )
             raise ConflictError(
-                f"{experiment.id} has already ended ({_ended(experiment)}{when}): "
+                f"{experiment.id} has already ended ({ended_said(experiment)}{when}): "
                 "nothing to approve."
             )
         if experiment.state is not ExperimentState.AWAITING_APPROVAL:
@@ -338,41 +283,9 @@ class ChaosService:
             )
         service = self._injecting.service(experiment)
         self._refuse(experiment, service)
-        held = self._held_before(experiment, service, ctx.now)  # judged now, not at its start
+        held = held_before(self._injecting, experiment, service, ctx.now)  # judged now
         approved = held.model_copy(update={"approved_by": user})
         return self._begin(approved, ctx.now, by=user, new=False)
-
-    # -- reading -------------------------------------------------------------------------------
-
-    def _get(self, experiment_id: str, ctx: Context) -> Experiment:
-        found = self._store.get(ctx.principal.actor.org, experiment_id)
-        if found is None or found.team != ctx.team:  # another team's reads as missing
-            known = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
-            raise NotFoundError(unknown_experiment(experiment_id, ctx.team or "", known))
-        return found
-
-    def show(self, command: c.ShowExperiment, ctx: Context) -> Reply:
-        """Its message as it stands, or its journal as JSON."""
-        experiment = self._get(command.id, ctx)
-        if not command.journal:
-            shown = status_reply(experiment, ctx.now)
-            if self.pages is None:
-                return shown
-            page = ("Page", self.pages.link(experiment, ctx.now))
-            return shown.model_copy(update={"fields": [*shown.fields, page]})
-        text = json.dumps(journal(experiment), indent=2, default=str)
-        return Reply(tone=Tone.INFO, title=f"Journal of {experiment.id}", text=f"```\n{text}\n```")
-
-    def list_for_team(self, command: c.ListExperiments, ctx: Context) -> Reply:
-        """The team's experiments under way (or all), or its verified resilience."""
-        if command.scheduled:
-            return self._game_days.listing(ctx.principal.actor.org, ctx.team or "")
-        if command.verified:
-            results = self._store.verified(ctx.principal.actor.org, ctx.team or "")
-            return verified_list(ctx.team or "", results, ctx.now)
-        found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
-        shown = found if command.all else [x for x in found if x.state is not ExperimentState.ENDED]
-        return team_list(ctx.team or "", shown, every=command.all)
 
     # -- the scheduler's step ------------------------------------------------------------------
 
@@ -381,12 +294,3 @@ class ChaosService:
         what happened, one line each."""
         done = self._progress.advance(now, trigger=trigger, org=org)
         return done + self._game_days.tick(now, trigger=trigger, org=org)
-
-
-def _ended(experiment: Experiment) -> str:
-    """How it ended, in a few words: `halted by @rey`, `deviated: p99 latency …`."""
-    if any(step.what == "expired" for step in experiment.history):
-        return "its approval expired"
-    outcome = experiment.outcome.value if experiment.outcome else "ended"
-    reason = experiment.reason
-    return reason if reason.startswith(outcome) or not reason else f"{outcome}: {reason}"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from shared.chaos.hypothesis import CONTROLS, Hypothesis, HypothesisVerdict, expectation
+from shared.chaos.expectations import expectation
+from shared.chaos.hypothesis import CONTROLS, Hypothesis, HypothesisVerdict
 from shared.chaos.models import (
     ChaosStep,
     Experiment,

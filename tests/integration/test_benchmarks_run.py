@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from benchmarks import chaos, investigation, tenants
+from benchmarks import chaos, chaos_cases, investigation, tenants
 from shared.chaos.planning import traffic_warning
 
 
@@ -56,12 +56,15 @@ def test_the_chaos_bench_runs_both_checks_and_the_engine_on_default_and_suggeste
 
 
 def test_a_suggested_plan_is_one_the_products_traffic_check_no_longer_warns_about() -> None:
-    loud, quiet = chaos.Case(100.0, "errors", 1.0, seed=7), chaos.Case(1.0, "errors", 1.0, seed=7)
-    plan = chaos.suggested(loud)
-    assert plan is not None and plan != chaos.DEFAULT
-    record = chaos.experiment(loud, plan)
-    assert traffic_warning(record, chaos.checked_before(loud, record)) == ""
-    assert chaos.suggested(quiet) is None  # too quiet: no plan to run
+    loud, quiet = (
+        chaos_cases.Case(100.0, "errors", 1.0, seed=7),
+        chaos_cases.Case(1.0, "errors", 1.0, seed=7),
+    )
+    plan = chaos_cases.suggested(loud)
+    assert plan is not None and plan != chaos_cases.DEFAULT
+    record = chaos_cases.experiment(loud, plan)
+    assert traffic_warning(record, chaos_cases.checked_before(loud, record)) == ""
+    assert chaos_cases.suggested(quiet) is None  # too quiet: no plan to run
 
 
 def test_the_tenants_bench_reads_each_org_at_its_minimum_and_serves_each_workspace_its_own(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.chaos import Case, Plan, ours
+from benchmarks.chaos_cases import Case, Plan
+from benchmarks.chaos_checks import ours
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,9 @@ def test_an_advance_says_the_share_that_held_and_a_deviation_only_what_deviated(
     start_experiment(services, HARMLESS)
     ticks(services, clock, 12)
     shown = slack(notifier_of(services).updated[-1][1])
-    assert "09:41 UTC 1% → 5%: held at 1% (p99 latency" in shown
+    assert "09:41 UTC 1% → 5%: held at 1%: p99 latency " in shown
+    assert "unfaulted and 3" in shown and "within `p99_latency &lt; 2s`)" in shown  # Slack-escaped
+    assert "CI" not in shown and "→ High" not in shown
     assert "advanced" not in shown and "held: " not in shown
     ticks(services, clock, 29)  # it ends held
     later = start_experiment(services, TIGHT)
@@ -65,8 +67,8 @@ def test_an_advance_says_the_share_that_held_and_a_deviation_only_what_deviated(
     shown = slack(message)
     line = next(x for x in message.text.splitlines() if " deviated" in x)
     assert re.search(
-        r" 1% deviated: p99_latency before the start 3\d\d ms → High; "
-        r"faulted share breaks p99_latency < 450ms$",
+        r" 1% deviated: p99 latency [\d,]+ ms on the faulted share vs [\d,]+ ms unfaulted and "
+        r"3\d\d ms before the start \(.*breaks `p99_latency < 450ms`\)$",
         line,
     ), line
     assert "by @scheduler" not in shown and "deviated: deviated" not in shown

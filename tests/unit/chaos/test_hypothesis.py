@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from shared.chaos.hypothesis import HypothesisVerdict, assess, expectation
+from shared.chaos.expectations import expectation
+from shared.chaos.hypothesis import HypothesisVerdict, assess
 from shared.judging.judge import MetricData
 
 
@@ -52,14 +53,14 @@ def test_only_a_bound_on_a_faultable_signal_is_a_steady_state(text: str, why: st
 def test_every_failed_request_on_the_faulted_share_deviates_past_the_bound() -> None:
     found = assess([expectation("error_rate < 1%")], {"error_rate": errors(1.0, 600)})
     assert found.verdict is HypothesisVerdict.DEVIATED
-    assert "faulted share breaks error_rate < 1%" in found.said
-    assert "error rate 100.0% vs 0.2%" in found.said
+    assert "breaks `error_rate < 1%`" in found.said
+    assert "error rate 100% on the faulted share vs 0.167% unfaulted (600×" in found.said
 
 
 def test_the_same_error_rate_on_enough_faulted_requests_holds() -> None:
     found = assess([expectation("error_rate < 1%")], {"error_rate": errors(0.002, 3000)})
     assert found.verdict is HypothesisVerdict.HELD
-    assert "faulted share within error_rate < 1%" in found.said
+    assert "within `error_rate < 1%`" in found.said
 
 
 def test_too_few_faulted_requests_is_inconclusive_saying_how_many_it_needs() -> None:
@@ -81,10 +82,10 @@ def test_a_delay_past_the_latency_bound_deviates_a_smaller_one_holds() -> None:
     requests = {"error_rate": errors(0.002, 3000)}
     slow = assess([expectation("p99_latency < 1s")], {**requests, "p99_latency": latency(1880, 10)})
     assert slow.verdict is HypothesisVerdict.DEVIATED
-    assert "faulted share breaks p99_latency < 1000ms" in slow.said
+    assert "breaks `p99_latency < 1000ms`" in slow.said
     mild = assess([expectation("p99_latency < 2s")], {**requests, "p99_latency": latency(480, 10)})
     assert mild.verdict is HypothesisVerdict.HELD  # worse, certainly, but within the bound
-    assert "faulted share within p99_latency < 2000ms" in mild.said
+    assert "within `p99_latency < 2000ms`" in mild.said
 
 
 def test_one_slow_minute_is_never_a_deviation() -> None:
@@ -134,9 +135,9 @@ def test_a_service_slow_on_both_shares_deviates_against_the_minutes_before_the_s
     found = assess(bound, data, before=baseline(380))
     # THEN it deviated, and the verdict says both comparisons
     assert found.verdict is HypothesisVerdict.DEVIATED
-    assert "p99 latency 2,1" in found.said and "about the same" in found.said
-    assert "before the start 374 ms → High" in found.said
-    assert "faulted share breaks p99_latency < 2000ms" in found.said
+    assert "p99 latency 2,1" in found.said and "on the faulted share vs 2,0" in found.said
+    assert "and 374 ms before the start (5.7× the minutes before the start" in found.said
+    assert "breaks `p99_latency < 2000ms`" in found.said
 
 
 def test_held_only_when_both_the_unfaulted_share_and_the_baseline_held() -> None:
@@ -144,7 +145,7 @@ def test_held_only_when_both_the_unfaulted_share_and_the_baseline_held() -> None
     bound = [expectation("p99_latency < 2s")]
     found = assess(bound, data, before=baseline(380))
     assert found.verdict is HypothesisVerdict.HELD
-    assert "vs 3" in found.said and "before the start 374 ms → High" in found.said
+    assert "vs 379 ms unfaulted and 374 ms before the start (1.3×" in found.said
 
 
 def test_no_minutes_before_the_start_is_inconclusive_never_held() -> None:
@@ -153,7 +154,7 @@ def test_no_minutes_before_the_start_is_inconclusive_never_held() -> None:
     assert assess(bound, data).verdict is HypothesisVerdict.HELD
     found = assess(bound, data, before={})
     assert found.verdict is HypothesisVerdict.INCONCLUSIVE
-    assert "before the start: no data, not judged" in found.said
+    assert "no minutes before the start to compare" in found.said
 
 
 def test_the_looks_correction_covers_both_comparisons() -> None:
@@ -204,17 +205,31 @@ def test_a_faulted_share_over_the_bound_is_never_held_without_certainty_inconclu
     data = {"error_rate": shares((72, 20_000), (460, 200_000))}
     found = assess([expectation("error_rate < 0.3%")], data, looks=37)
     assert found.verdict is HypothesisVerdict.INCONCLUSIVE
-    assert "0.36% on the faulted share, over the 0.3% bound, not yet certain" in found.said
+    over = "0.36% on the faulted share vs 0.23% unfaulted (1.6×, over `error_rate < 0.3%`, "
+    assert over + "not yet certain)" in found.said
 
 
 def test_a_faulted_share_over_the_bound_and_surely_worse_deviates() -> None:
     data = {"error_rate": shares((72, 20_000), (460, 200_000))}
     found = assess([expectation("error_rate < 0.3%")], data, looks=1)
     assert found.verdict is HypothesisVerdict.DEVIATED
-    assert "faulted share breaks error_rate < 0.3%" in found.said
+    assert "breaks `error_rate < 0.3%`" in found.said
 
 
 def test_a_bound_of_100_percent_is_judged_not_a_crash() -> None:
     data = {"error_rate": shares((0, 1_000), (0, 10_000))}
     found = assess([expectation("error_rate < 100%")], data)
     assert found.verdict is HypothesisVerdict.HELD
+
+
+def test_a_verdict_says_each_expectation_as_typed_with_both_shares_values_and_no_jargon() -> None:
+    data = {"error_rate": errors(0.002, 3000), "p99_latency": latency(480, 10)}
+    typed = ["p99_latency < 2s", "error_rate < 1%"]
+    found = assess([expectation(t) for t in typed], data, before=baseline(380), written=typed)
+    assert found.verdict is HypothesisVerdict.HELD
+    assert found.said == (
+        "held: p99 latency 484 ms on the faulted share vs 379 ms unfaulted and 374 ms before "
+        "the start (1.3×, within `p99_latency < 2s`); error rate 0.333% on the faulted share vs "
+        "0.2% unfaulted and 0.2% before the start (1.7×, within `error_rate < 1%`)"
+    )
+    assert "CI" not in found.said and "→" not in found.said and "2000ms" not in found.said

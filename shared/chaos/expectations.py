@@ -1,0 +1,67 @@
+"""A steady state's expectations in the alert grammar (`p99_latency < 2s`, `error_rate < 1%`):
+parsed, and refused with why and an example when one is not a bound a fault can be judged on."""
+
+from __future__ import annotations
+
+from shared.chaos.models import LONGEST_DELAY_MS
+from shared.judging.condition import Comparison, Condition, parse
+from shared.telemetry.models import Signal
+
+JUDGED = (Signal.ERROR_RATE, Signal.P50_LATENCY, Signal.P99_LATENCY)
+"""The signals a steady state may bound: what a fault degrades."""
+SMALLEST_ERROR_BOUND = 0.001
+"""The smallest error-rate bound in percent (1 in 100,000 requests): below it no share of a
+service's traffic could show an error rate at the bound."""
+_EXAMPLES = "like `p99_latency < 2s` or `error_rate < 1%`"
+
+
+def _judged_signal(text: str) -> None:
+    """A signal a fault is judged on, said before its unit or bound is checked (`saturation <
+    50%` is answered with a steady state, not with an alert condition's unit)."""
+    word = text.split()[0] if text.split() else ""
+    if word in {s.value for s in Signal} and Signal(word) not in JUDGED:
+        names = ", ".join(s.value for s in JUDGED)
+        raise ValueError(
+            f"{Signal(word).label} is not judged under a fault: bound one of {names}, {_EXAMPLES}"
+        )
+
+
+def _bounded(text: str, condition: Condition) -> None:
+    """A bound a healthy service can meet and a reply can write: a latency from 1 ms to FIS's
+    longest delay (15 minutes), an error rate from 1 in 100,000 requests (or `<= 0%`)."""
+    threshold = condition.threshold or 0.0
+    if condition.signal is Signal.ERROR_RATE:
+        none = threshold == 0 and condition.comparison is Comparison.AT_MOST
+        if threshold < SMALLEST_ERROR_BOUND and not none:
+            raise ValueError(
+                f"`{text}` can never hold: an error rate bound is from {SMALLEST_ERROR_BOUND:g}% "
+                f"to 100% (or `error_rate <= 0%`: none at all), {_EXAMPLES}"
+            )
+        return
+    if not 1 <= threshold <= LONGEST_DELAY_MS:
+        raise ValueError(
+            f"`{text}`: a latency bound is from 1ms to {LONGEST_DELAY_MS:,}ms (15 minutes, FIS's "
+            f"longest delay): a service never meets less, and more bounds nothing, {_EXAMPLES}"
+        )
+
+
+def expectation(text: str) -> Condition:
+    """One `--expect`, parsed; ValueError saying why it is not a steady state."""
+    _judged_signal(" ".join(text.split()))
+    condition = parse(text)
+    if condition.anomalous or condition.n > 1 or condition.hold:
+        raise ValueError(
+            f"`{text}` is an alert rule, not a steady state: write a bound the faulted traffic "
+            "must stay within, like `p99_latency < 2s` or `error_rate < 1%` (no `anomalous`, "
+            "`for` or `M of N`: every minute of the faulted share is judged)"
+        )
+    if condition.signal not in JUDGED:
+        names = ", ".join(s.value for s in JUDGED)
+        raise ValueError(f"{condition.signal.label} is not judged under a fault: use {names}")
+    if condition.comparison not in {Comparison.BELOW, Comparison.AT_MOST}:
+        raise ValueError(
+            f"`{text}` describes a breach: a steady state says what must hold, with < or <= "
+            f"(`{condition.signal.value} < ...`)"
+        )
+    _bounded(text, condition)
+    return condition

@@ -1,0 +1,66 @@
+"""Reading experiments: one by id (another team's reads as missing), its message or journal,
+the team's list, and how an ended one ended."""
+
+from __future__ import annotations
+
+import json
+
+from shared.chaos import commands as c
+from shared.chaos.game_days import GameDays
+from shared.chaos.journal import journal
+from shared.chaos.models import Experiment, ExperimentState
+from shared.chaos.notices import status_reply, team_list, unknown_experiment, verified_list
+from shared.chaos.page import ChaosPages
+from shared.chaos.ports import ChaosStore
+from shared.commands.context import Context
+from shared.errors import NotFoundError
+from shared.replies import Reply, Tone
+
+
+class ChaosReads:
+    """The read commands of chaos, and the lookup the others share."""
+
+    def __init__(self, *, store: ChaosStore, game_days: GameDays, pages: ChaosPages | None) -> None:
+        self._store = store
+        self._game_days = game_days
+        self._pages = pages
+
+    def get(self, experiment_id: str, ctx: Context) -> Experiment:
+        """The team's experiment by id; NotFoundError naming the ones it has otherwise."""
+        found = self._store.get(ctx.principal.actor.org, experiment_id)
+        if found is None or found.team != ctx.team:  # another team's reads as missing
+            known = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
+            raise NotFoundError(unknown_experiment(experiment_id, ctx.team or "", known))
+        return found
+
+    def show(self, command: c.ShowExperiment, ctx: Context) -> Reply:
+        """Its message as it stands, or its journal as JSON."""
+        experiment = self.get(command.id, ctx)
+        if not command.journal:
+            shown = status_reply(experiment, ctx.now)
+            if self._pages is None:
+                return shown
+            page = ("Page", self._pages.link(experiment, ctx.now))
+            return shown.model_copy(update={"fields": [*shown.fields, page]})
+        text = json.dumps(journal(experiment), indent=2, default=str)
+        return Reply(tone=Tone.INFO, title=f"Journal of {experiment.id}", text=f"```\n{text}\n```")
+
+    def list_for_team(self, command: c.ListExperiments, ctx: Context) -> Reply:
+        """The team's experiments under way (or all), or its verified resilience."""
+        if command.scheduled:
+            return self._game_days.listing(ctx.principal.actor.org, ctx.team or "")
+        if command.verified:
+            results = self._store.verified(ctx.principal.actor.org, ctx.team or "")
+            return verified_list(ctx.team or "", results, ctx.now)
+        found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
+        shown = found if command.all else [x for x in found if x.state is not ExperimentState.ENDED]
+        return team_list(ctx.team or "", shown, every=command.all)
+
+
+def ended_said(experiment: Experiment) -> str:
+    """How it ended, in a few words: `halted by @rey`, `deviated: p99 latency …`."""
+    if any(step.what == "expired" for step in experiment.history):
+        return "its approval expired"
+    outcome = experiment.outcome.value if experiment.outcome else "ended"
+    reason = experiment.reason
+    return reason if reason.startswith(outcome) or not reason else f"{outcome}: {reason}"
