@@ -87,6 +87,8 @@ def test_every_deferred_command_has_its_result_and_its_outcome_when_sre_returns(
     deferred("audit", "export", expect="Where")
     deferred("audit", "access-review", expect="Access review")
     deferred("alert", "test", "e", expect="Test of e")
+    _ran(capsys, "prompt", "variant", "add", "timeline", "--template", "timeline-first")
+    deferred("prompt", "experiment", "start", "--variants", "timeline", expect="started")
     # AND every kind of deferred command was walked (a new one must be added here)
     kinds = {m.words for m in COMMANDS.models if m.deferred} | {("scheduler", "run-once")}
     assert kinds == walked
