@@ -25,7 +25,7 @@ from shared.invocation import ReplyTarget
 from shared.messages import channel_targets, post_or_update
 from shared.ports import Notifier
 from shared.replies import Button, Image, Reply, Tone, user_ref
-from shared.times import day, moment
+from shared.times import clock, day, moment
 
 log = logging.getLogger("autosre.chaos")
 SHOWN = 10
@@ -79,7 +79,7 @@ def history_line(experiment: Experiment, step: ChaosStep, now: datetime | None) 
     """`14:02 UTC 1% halted by @rey`, `09:30 UTC 5% deviated: p99 latency …`,
     `14:07 UTC 5% → 25%: held at 5%: …`; dated when not of `now`'s day, always without a
     `now` (`Mon 30 Nov 14:02 UTC …`: a message read any day later)."""
-    at = moment(step.at, today=now) if now else f"{day(step.at, today=step.at)} {step.at:%H:%M} UTC"
+    at = moment(step.at, today=now) if now else f"{clock(step.at, days=True)} UTC"
     return f"{at} {step_words(experiment, step)}"
 
 
