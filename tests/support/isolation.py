@@ -57,6 +57,9 @@ class World:
     investigations: list[str] = field(default_factory=list)
     canaries: list[str] = field(default_factory=list)
     said: int = 0
+    typed: dict[tuple[OrgId, str], str] = field(default_factory=dict)
+    """Everything each person typed (an id they named may come back to them: "no such
+    investigation", and to their org's auditors in its audit trail)."""
 
     def teams_of(self, org: OrgId) -> list[str]:
         """The teams of `org`."""
@@ -80,6 +83,7 @@ class World:
     def say(self, org: OrgId, user: str, text: str, channel: str) -> list[Reply]:
         """`text` from `user` of `org` in `channel`: the reply, or the worker's when deferred."""
         self.said += 1
+        self.typed[org, user] = f"{self.typed.get((org, user), '')} {text} {channel}"
         platform = ORGS[org]
         reply = self.services.bus.handle(
             Invocation(
@@ -119,9 +123,13 @@ class World:
         """Every message posted so far, and where."""
         return list(notifier_of(self.services).posted)
 
+    def typed_by(self, org: OrgId, user: str | None = None) -> str:
+        """What `user` of `org` typed so far (everyone of `org` when None)."""
+        return " ".join(v for (o, u), v in self.typed.items() if o == org and user in (None, u))
+
     def leaks(self, shown: str, *, org: OrgId, sees: frozenset[str], typed: str) -> list[str]:
         """The markers in `shown` of teams other than `sees` (another org's teams are never
-        seen), leaving out what the person typed themselves (an id echoed back)."""
+        seen), leaving out what was `typed` (an id echoed back)."""
         return sorted(
             marker
             for team, markers in self.markers.items()
