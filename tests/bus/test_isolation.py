@@ -72,7 +72,8 @@ def steps(draw: st.DrawFn, world: World) -> tuple[Person, str, str]:
     person = draw(st.sampled_from(world.people()))
     # half the time at home (a team of theirs, in its channel), so that commands get past the
     # role check; otherwise any channel of their org and any org's team
-    home = draw(st.sampled_from(sorted(person.sees))) if person.sees and draw(st.booleans()) else ""
+    at_home: bool = draw(st.booleans())
+    home = draw(st.sampled_from(sorted(person.sees))) if person.sees and at_home else ""
     channel = f"C-{home}" if home else draw(st.sampled_from(world.channels(person.org)))
     text = draw(st.sampled_from(TEMPLATES)).format(
         inv=draw(st.sampled_from(world.investigations)),
