@@ -58,6 +58,13 @@ TEMPLATES = (
 )
 """Commands of the real registry, filled with ids any org made: `{team}` is any org's team,
 `{inv}` any org's investigation, `{canary}` the canary (org 1's), `{n}` a number."""
+CONTESTED = (
+    "canary start svc-{team} --version {n}",
+    "investigation comment {inv} looked at it {n}",
+    'alert create new-{n} --service svc-{team} --when "p99_latency > 900ms"',
+)
+"""Writes whose refusals may name what holds the thing (one canary per resource), drawn as
+often as all the others."""
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +82,7 @@ def steps(draw: st.DrawFn, world: World) -> tuple[Person, str, str]:
     at_home: bool = draw(st.booleans())
     home = draw(st.sampled_from(sorted(person.sees))) if person.sees and at_home else ""
     channel = f"C-{home}" if home else draw(st.sampled_from(world.channels(person.org)))
-    text = draw(st.sampled_from(TEMPLATES)).format(
+    text = draw(st.sampled_from(TEMPLATES) | st.sampled_from(CONTESTED)).format(
         inv=draw(st.sampled_from(world.investigations)),
         team=home or draw(st.sampled_from(sorted(world.owner))),
         canary=draw(st.sampled_from(world.canaries)),
