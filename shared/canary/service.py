@@ -148,6 +148,11 @@ class CanaryService:
                     f"Another organisation's canary is running on {target}: a resource takes "
                     "one canary at a time."
                 )
+            if other.team != ctx.team:  # nor another team's (its service, version, id)
+                raise ConflictError(
+                    f"Another team's canary is running on {target}: a resource takes "
+                    "one canary at a time."
+                )
             raise ConflictError(_refusal(other, f" on {target}"))
         return service
 

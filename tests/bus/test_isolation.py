@@ -1,0 +1,169 @@
+"""Isolation, proven by a property: random commands of the real grammar, from random people of
+three orgs (two Slack workspaces, a Teams tenant) with three teams each, naming ids any org
+made, never show another org's or a foreign team's data in a reply, a posted message, a page
+or an export, and every denial is audited in the acting person's org's trail only."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from shared.replies import Tone
+from tests.support import NOW
+from tests.support.isolation import ORGS, Person, World, links, shown, three_orgs
+
+TEMPLATES = (
+    "investigation show {inv}",
+    "investigation show {inv} --team {team}",
+    "investigation list",
+    "investigation list --team {team}",
+    "investigation join {inv}",
+    "investigation comment {inv} looked at it {n}",
+    "investigation comment {inv} looked at it {n} --team {team}",
+    "investigation cause {inv} dns",
+    "investigation resolve {inv} pool size {n}",
+    "alert list",
+    "alert list --team {team}",
+    "alert show al-{team}",
+    "alert show al-{team} --team {team}",
+    'alert create new-{n} --service svc-{team} --when "p99_latency > 900ms"',
+    'alert create new-{n} --service svc-{team} --when "p99_latency > 900ms" --team {team}',
+    "canary list",
+    "canary list --team {team}",
+    "canary status {canary}",
+    "canary status {canary} --team {team}",
+    "canary hold {canary}",
+    "canary start svc-{team} --version {n}",
+    "canary start svc-{team} --version {n} --team {team}",
+    "chaos list",
+    "chaos list --team {team}",
+    "audit show",
+    "audit show --team {team}",
+    "audit show --org",
+    "audit export --format csv --team {team}",
+    "audit export --org",
+    "service list",
+    "service list --team {team}",
+    "service show svc-{team}",
+    "service show svc-{team} --team {team}",
+    "team show",
+    "team show {team}",
+    "team list",
+    "quota show",
+    "quota show --team {team}",
+    "prompt variant list",
+    "prompt variant list --team {team}",
+    "whoami",
+)
+"""Commands of the real registry, filled with ids any org made: `{team}` is any org's team,
+`{inv}` any org's investigation, `{canary}` the canary (org 1's), `{n}` a number."""
+CONTESTED = (
+    "canary start svc-{team} --version {n}",
+    "investigation comment {inv} looked at it {n}",
+    'alert create new-{n} --service svc-{team} --when "p99_latency > 900ms"',
+)
+"""Writes whose refusals may name what holds the thing (one canary per resource), drawn as
+often as all the others."""
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    """The three orgs, built once: each example goes on from what the earlier ones left."""
+    return three_orgs()
+
+
+@st.composite
+def steps(draw: st.DrawFn, world: World) -> tuple[Person, str, str]:
+    """A person, a channel of their org, and a command naming any org's ids."""
+    person = draw(st.sampled_from(world.people()))
+    # half the time at home (a team of theirs, in its channel), so that commands get past the
+    # role check; otherwise any channel of their org and any org's team
+    at_home: bool = draw(st.booleans())
+    home = draw(st.sampled_from(sorted(person.sees))) if person.sees and at_home else ""
+    channel = f"C-{home}" if home else draw(st.sampled_from(world.channels(person.org)))
+    text = draw(st.sampled_from(TEMPLATES) | st.sampled_from(CONTESTED)).format(
+        inv=draw(st.sampled_from(world.investigations)),
+        team=home or draw(st.sampled_from(sorted(world.owner))),
+        canary=draw(st.sampled_from(world.canaries)),
+        n=draw(st.integers(0, 99)),
+    )
+    return person, channel, text
+
+
+def _check_pages(world: World, person: Person, said: str, typed: str) -> None:
+    """Each page link opens on its own page only, showing nothing the person may not see."""
+    for path, token in links(said):
+        status, page = world.services.serve_page(path, token, NOW)
+        assert status == 200, (path, status)
+        assert not world.leaks(page, org=person.org, sees=person.sees, typed=typed), path
+        for other in world.investigations:
+            if other not in path:
+                assert world.services.serve_page(f"/investigations/{other}", token, NOW)[0] == 403
+
+
+def _check_posts(world: World, posted_before: int, person: Person, typed: str) -> None:
+    """Each message posted by the step went to a channel of the acting person's org and shows
+    nothing of another org or, in a team's channel, of another team."""
+    for where, reply in world.posted()[posted_before:]:
+        channel = where.channel or ""
+        assert channel in world.channels(person.org), (channel, person)
+        team = channel.removeprefix("C-")
+        sees = frozenset({team}) if team in world.owner else person.sees
+        leaks = world.leaks(shown(reply), org=person.org, sees=sees, typed=typed)
+        assert not leaks, (channel, leaks, reply)
+
+
+def _check_step(world: World, person: Person, channel: str, text: str) -> None:
+    """One step, and everything it showed, posted, exported and audited."""
+    denied_before, posted_before = world.denials(), len(world.posted())
+    exports_before = set(world.exports())
+    replies = world.say(person.org, person.user, text, channel)
+    # the audit trail shows what anyone of the org typed; anything else, what they typed
+    typed = world.typed_by(person.org, None if text.startswith("audit") else person.user)
+    for reply in replies:
+        said = shown(reply)
+        leaks = world.leaks(said, org=person.org, sees=person.sees, typed=typed)
+        assert not leaks, (person, channel, text, leaks, reply)
+        _check_pages(world, person, said, typed)
+    for name, content in world.exports().items():
+        if name not in exports_before:
+            exported = content.decode()
+            leaks = world.leaks(exported, org=person.org, sees=person.sees, typed=typed)
+            assert not leaks, (name, leaks)
+    _check_posts(world, posted_before, person, typed)
+    denied = sum(reply.tone is Tone.DENIED for reply in replies)
+    after = world.denials()
+    for org in ORGS:
+        grown = after[org] - denied_before[org]
+        # a team of the org that does not exist is refused as not found, audited as denied
+        assert grown >= denied if org == person.org else not grown, (org, person, text, replies)
+
+
+@settings(
+    max_examples=30,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    # the world goes on from example to example, so a failure is reported as found, unshrunk
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_no_step_of_anyone_shows_or_posts_another_orgs_or_teams_data(
+    world: World, data: st.DataObject
+) -> None:
+    # GIVEN three orgs, three teams each, each team's data marked
+    # WHEN random people of any org send random commands naming any org's ids
+    for person, channel, text in data.draw(st.lists(steps(world), min_size=5, max_size=10)):
+        # THEN nothing shown, posted, linked or exported belongs to a team they may not see,
+        # and each denial is in their org's trail only
+        _check_step(world, person, channel, text)
+
+
+def test_the_world_plants_every_teams_markers_where_its_own_people_see_them(world: World) -> None:
+    # GIVEN the three orgs
+    # WHEN a member of org 2's third team lists its investigations
+    (reply,) = world.say(next(o for o in ORGS if "T2" in o), "u3v", "investigation list", "C-o2t3")
+    # THEN the team's own marked data is shown (so the property's markers can be found)
+    assert "svc-o2t3" in shown(reply), reply
