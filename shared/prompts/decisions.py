@@ -2,11 +2,13 @@
 a variant is better or worse than the control.
 
 The evidence of an investigation goes to the variant that wrote its posted narrative (a model arm
-that fell back to the control gave none). Each investigation gives at most two results:
-- the verdicts on it, by majority: more Helpful than Wrong is a success, more Wrong a failure, a
-  tie (or none) no result; each person's verdict counts once (the store keeps only their first);
-- once resolved with a cause, agreement: the narrative's first cause (below) is a success when it
-  is the cause the responders said (the same words, or words inside theirs), else a failure.
+that fell back to the control gave none). Each investigation gives at most one result, so the
+sequential test's trials (and its `min_trials`) are investigations:
+- the verdicts on it, by majority, when there is one: more Helpful than Wrong is a success, more
+  Wrong a failure; each person's verdict counts once (the store keeps only their first);
+- else (a tie, or no verdict), once resolved with a cause, agreement: the narrative's first cause
+  (below) is a success when it is the cause the responders said (the same words, or words inside
+  theirs), else a failure.
 An ungrounded narrative is one more failure (and demotes its arm at once: see routing).
 
 The narrative's first cause: of the choices offered at resolve (the findings' signals, the
@@ -107,7 +109,13 @@ def tally(
 
 
 def _counted(before: Tally, investigation: Investigation, verdicts: Sequence[Feedback]) -> Tally:
-    said, agreed = majority(verdicts), agrees(investigation)
+    return scored(before, majority(verdicts), agrees(investigation))
+
+
+def scored(before: Tally, said: bool | None, agreed: bool | None) -> Tally:
+    """The tally with one more narrated investigation and its one result: the verdicts'
+    majority `said` when there is one, else the agreement (see the module)."""
+    agreed = agreed if said is None else None
     return Tally(
         narrated=before.narrated + 1,
         helpful=before.helpful + (said is True),
