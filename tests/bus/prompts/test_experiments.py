@@ -119,16 +119,30 @@ def test_a_report_in_scope_says_its_variant_and_experiment_and_status_counts_it(
     assert run(it.services, "prompt experiment status --team payments", user="vic").failed
 
 
-def test_a_promotion_by_hand_says_the_test_does_not_agree_and_becomes_the_default() -> None:
+def test_a_promotion_by_hand_is_refused_until_the_test_says_better_and_stop_still_works() -> None:
     it = _ready()
     run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
-    promoted = run(it.services, "prompt experiment promote timeline --team payments")
-    assert promoted.tone is Tone.OK, promoted
-    assert promoted.title.startswith("timeline v1 · ")
-    assert "the sequential test does not agree: it says undecided" in promoted.text
-    assert run(it.services, "prompt experiment stop --team payments").failed
+    investigate(it.services, "investigate api")
+    # WHEN an org admin promotes timeline before the sequential test says it is better
+    refused = run(it.services, "prompt experiment promote timeline --team payments")
+    # THEN it is refused, saying what the test says and how many investigations each arm has
+    assert refused.failed, refused
+    assert "not promoted: the sequential test says undecided" in _text(refused)
+    assert "judged investigations, the control 0)" in _text(refused)
+    # ... the experiment still runs (so the team's narrative is not timeline's) and stops
     report = investigate(it.services, "investigate api")
-    assert dict(report.fields)["Narrative"].startswith("timeline v1 · ")
+    assert "(experiment pe-" in dict(report.fields)["Narrative"]
+    assert run(it.services, "prompt experiment stop --team payments").tone is Tone.OK
+
+
+def test_promoting_the_control_by_hand_ends_the_experiment() -> None:
+    it = _ready()
+    run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
+    promoted = run(it.services, "prompt experiment promote cause-first --team payments")
+    assert promoted.tone is Tone.OK, promoted
+    assert "the control stays the narrative" in promoted.text
+    report = investigate(it.services, "investigate api")
+    assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")
     assert "experiment" not in dict(report.fields)["Narrative"]
 
 
