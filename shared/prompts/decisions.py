@@ -12,12 +12,14 @@ sequential test's trials (and its `min_trials`) are investigations:
 An ungrounded narrative is one more failure (and demotes its arm at once: see routing).
 
 The narrative's first cause: of the choices offered at resolve (the findings' signals, the
-report's events), the one it names first, reading from its last "cause" when it says one
-(`… First cause: traffic` of the timeline-first template), else from its start."""
+report's events), the one it names first, reading from where it last says its cause when it does
+(`first cause`, `cause:` or `cause was`, as whole words: `… First cause: traffic` of the
+timeline-first template; not "because", nor "the cause is unclear"), else from its start."""
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -29,6 +31,8 @@ from shared.prompts.selection import Arm as Evidence
 from shared.prompts.selection import allocate
 from shared.prompts.sequential import Counts, Decision, compare
 from shared.records import Frozen
+
+_SAYS_CAUSE = re.compile(r"\b(?:first cause\b|cause:|cause was\b)")
 
 MOVED = 0.05
 """A share that moved at least this much is a change of allocation worth posting."""
@@ -57,8 +61,8 @@ class Tally(Frozen):
 def first_named(text: str, investigation: Investigation) -> str | None:
     """The cause choice the narrative names first (see the module), or None."""
     lowered = text.casefold()
-    said = lowered.rfind("cause")
-    told = lowered[said:] if said >= 0 else lowered
+    said = [m.start() for m in _SAYS_CAUSE.finditer(lowered)]
+    told = lowered[said[-1] :] if said else lowered
     found = [(told.find(o.casefold()), o) for o in cause_options(investigation)]
     named = sorted((at, o) for at, o in found if at >= 0)
     return named[0][1] if named else None

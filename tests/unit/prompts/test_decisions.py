@@ -109,6 +109,15 @@ def test_the_first_cause_of_either_template_is_the_signal_that_moved_first() -> 
         assert first_named(text, investigation) == "p99 latency", text
 
 
+def test_because_and_an_unclear_cause_are_not_where_the_narrative_says_its_cause() -> None:
+    investigation = incident()
+    text = "P99 latency moved first at 14:05 because traffic fell"
+    assert first_named(text, investigation) == "p99 latency"
+    unclear = "P99 latency moved first at 14:05; the cause is unclear, traffic fell later"
+    assert first_named(unclear, investigation) == "p99 latency"
+    assert first_named("Traffic fell. The cause was: p99 latency", investigation) == "p99 latency"
+
+
 def test_agreement_is_the_first_named_cause_against_the_responders_cause() -> None:
     told = incident().model_copy(update={"narrative": tell(Template.CAUSE_FIRST, incident())})
     assert agrees(told.model_copy(update={"cause": "p99 latency"})) is True
