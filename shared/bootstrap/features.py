@@ -111,7 +111,11 @@ class Features:
         from shared.prompts.service import PromptVariants
 
         model = self._a.model.name if self._a.model else None
-        return PromptVariants(store=self._a.prompts.variants, model_name=model).handlers()
+        return PromptVariants(
+            store=self._a.prompts.variants,
+            model_name=model,
+            experiments=self._a.prompts.experiments,
+        ).handlers()
 
     def _experiments(self) -> Handlers:
         from shared.prompts.experiment_service import PromptExperiments
@@ -122,7 +126,9 @@ class Features:
         model = a.model.name if a.model else None
         return PromptExperiments(
             store=a.prompts.experiments,
-            variants=PromptVariants(store=a.prompts.variants, model_name=model),
+            variants=PromptVariants(
+                store=a.prompts.variants, model_name=model, experiments=a.prompts.experiments
+            ),
             model_name=model,
             directory=a.directory,
             investigations=a.investigations,
@@ -146,6 +152,7 @@ class Features:
         a = self._a
         return ExperimentSummariser(
             store=a.prompts.experiments,
+            variants=a.prompts.variants,
             feedback=a.prompts.feedback,
             investigations=a.investigations,
             models=self._model_arms(),

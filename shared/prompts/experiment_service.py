@@ -210,7 +210,8 @@ class PromptExperiments:
         ).noted(ctx.now, "stopped", f"stopped by @{ctx.principal.actor.user}")
         saved = self._store.save(stopped)
         self._notices.post(saved, saved.history[-1:])
-        default = default_for(self._store, org, command.team or "")
+        retired = {n for n, v in self._variants.newest(org).items() if v.retired}
+        default = default_for(self._store, org, command.team or "", retired=retired)
         reply = Reply(
             tone=Tone.OK,
             title=f"Prompt experiment {saved.id} stopped",

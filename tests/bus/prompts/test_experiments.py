@@ -6,8 +6,9 @@ promotion by hand ends it."""
 from __future__ import annotations
 
 from shared.audit.models import ORG_STREAM, Outcome, StreamKey
+from shared.prompts.decisions import promote
 from shared.replies import Reply, Tone
-from tests.support import ORG, investigate, records, run, run_deferred, setup_teams
+from tests.support import NOW, ORG, investigate, records, run, run_deferred, setup_teams
 from tests.support.experiments import Lab, lab
 from tests.support.models import ScriptedModel
 
@@ -159,3 +160,33 @@ def test_a_stopped_experiment_routes_nothing_and_status_shows_it_stopped() -> No
     )
     status = run(it.services, "prompt experiment status --team payments", user="aud")
     assert status.title.endswith("(team payments): stopped")
+
+
+def test_a_variant_is_not_retired_while_it_is_an_arm_of_a_running_experiment() -> None:
+    it = _ready()
+    run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
+    # WHEN an org admin retires timeline while the experiment routes traffic to it
+    refused = run(it.services, "prompt variant retire timeline")
+    # THEN it is refused, saying to stop the experiment first; timeline is not retired
+    assert refused.failed, refused
+    assert "stop it first (`sre prompt experiment stop --team payments`)" in _text(refused)
+    assert not run(it.services, "prompt variant list").text.splitlines()[1].endswith("retired")
+    # ... and once stopped it can be retired
+    run(it.services, "prompt experiment stop --team payments")
+    assert run(it.services, "prompt variant retire timeline").tone is Tone.OK
+
+
+def test_a_promoted_variant_retired_since_is_no_longer_the_default() -> None:
+    # GIVEN timeline promoted for the team (as the sequential test would), then retired
+    it = _ready()
+    run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
+    (experiment,) = it.prompts.experiments.list_for(ORG)
+    it.prompts.experiments.save(promote(experiment, "timeline", now=NOW, why="better"))
+    assert run(it.services, "prompt experiment status --team payments").title.endswith(
+        "promoted (timeline)"
+    )
+    assert run(it.services, "prompt variant retire timeline").tone is Tone.OK
+    # WHEN the team investigates again
+    report = investigate(it.services, "investigate api")
+    # THEN the control writes the narrative, never the retired variant
+    assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")
