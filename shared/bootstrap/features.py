@@ -114,7 +114,11 @@ class Features:
         from shared.prompts.service import PromptVariants
 
         model = self._a.model.name if self._a.model else None
-        return PromptVariants(store=self._a.prompts.variants, model_name=model).handlers()
+        return PromptVariants(
+            store=self._a.prompts.variants,
+            model_name=model,
+            experiments=self._a.prompts.experiments,
+        ).handlers()
 
     def _experiments(self) -> Handlers:
         from shared.prompts.experiment_service import PromptExperiments
@@ -125,7 +129,9 @@ class Features:
         model = a.model.name if a.model else None
         return PromptExperiments(
             store=a.prompts.experiments,
-            variants=PromptVariants(store=a.prompts.variants, model_name=model),
+            variants=PromptVariants(
+                store=a.prompts.variants, model_name=model, experiments=a.prompts.experiments
+            ),
             model_name=model,
             directory=a.directory,
             investigations=a.investigations,
@@ -149,6 +155,7 @@ class Features:
         a = self._a
         return ExperimentSummariser(
             store=a.prompts.experiments,
+            variants=a.prompts.variants,
             feedback=a.prompts.feedback,
             investigations=a.investigations,
             models=self._model_arms(),

@@ -9,15 +9,19 @@ The rules, each documented because a reviewer must be able to predict them:
   `apdex`, `availability`, `success rate`, `memory`, `disk`) is never supported;
 - a time (`14:05`, `14:05 UTC`, `2026-01-05 14:05`) must be the same minute (and date, when
   given) as a finding's onset or end, an event, a log line's first time, or the window's ends;
-- a ratio (`4.2×`, `4.2x`, `420%`, `down to 30%`, `fell 70%`) must be a finding's ratio (or its
-  change) as the rule-based narrative rounds it (4.23 supports 4.23, 4.2 and 4);
+- a ratio (`4.2×`, `4.2x`, `4.2 times`, `by a factor of 4`, `4-fold`, `fourfold`, `420%`,
+  `down to 30%`, `fell 70%`) must be a finding's ratio (or its change) as the rule-based narrative
+  rounds it (4.23 supports 4.23, 4.2 and 4); `N times` may also be a log line's count;
+- a count or an amount (`4,000 requests`, `9000 requests per second`, `17 customers`, `12 users`,
+  `40 errors`, `$40,000`) must be a finding's baseline, peak or change (or a log line's count),
+  rounded the same way;
 - a value with a unit (`380 ms`, `1.2 s`, `3%`) must be a finding's baseline, peak or change,
   rounded the same way, in the same or a thousandfold unit (ms and s);
 - a duration (`3 min`, `2 h`) must be the minutes (or hours) between two of those times;
 - a version or id (`v43`, `version 43`, `deploy-…`, `can-…`, `chx-…`, `chs-…`) must be written in an
   event, a finding's evidence or a log line.
 Any claim written as such in an event, a log line, a finding's evidence or a verdict's note is
-supported too (a narrative may quote them)."""
+supported too (a narrative may quote them), as whole words: `v4` is not said by `v43`."""
 
 from __future__ import annotations
 
@@ -55,6 +59,42 @@ _SIGNAL = re.compile(
 _NUMBER = r"\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?"
 _TIME = re.compile(r"(?:\b(\d{4}-\d{2}-\d{2})[ T])?\b(\d{1,2}):(\d{2})\b(?:\s*UTC)?")
 _RATIO = re.compile(rf"(?<![\w.])({_NUMBER})\s?(?:×|x(?![\w]))")
+_FOLD_WORDS = {
+    word: str(number)
+    for number, word in enumerate(
+        [
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ],
+        start=2,
+    )
+}
+_TIMES = re.compile(
+    rf"(?<![\w.])({_NUMBER})\s(?:times)\b|\bfactor of ({_NUMBER})\b"
+    rf"|(?<![\w.])({_NUMBER}|{'|'.join(_FOLD_WORDS)})-?fold\b",
+    re.IGNORECASE,
+)
+_COUNT = re.compile(
+    rf"(?<![\w.])({_NUMBER})\s?(?:requests|errors|customers|users)\b|\$({_NUMBER})\b",
+    re.IGNORECASE,
+)
 _DOWN_TO = re.compile(rf"\bdown to ({_NUMBER})\s?%")
 _VALUE = re.compile(rf"(?<![\w.:])({_NUMBER})\s?(ms|s|sec|seconds|%)(?!\w)")
 _DURATION = re.compile(rf"(?<![\w.:])({_NUMBER})\s?(min|mins|minutes|m|h|hours?)(?!\w)")
@@ -141,8 +181,22 @@ def _claims(text: str, investigation: Investigation) -> Iterator[tuple[int, str,
             taken.append(match.span())
             unit = match.group(2) if match.re.groups > 1 else ""
             yield match.start(), match.group(), supports(match.group(1), unit)
+    counts = _counts(investigation)
+    for pattern, among in ((_TIMES, ratios + counts), (_COUNT, values + counts)):
+        for match in pattern.finditer(text):
+            if any(a <= match.start() < b for a, b in taken):
+                continue
+            taken.append(match.span())
+            said = next(g for g in match.groups() if g)
+            number = _FOLD_WORDS.get(said.lower(), said)
+            yield match.start(), match.group(), any(_rounds_to(number, v) for v in among)
     for match in _ID.finditer(text):
         yield match.start(), match.group(), False
+
+
+def _counts(investigation: Investigation) -> list[float]:
+    """The log lines' counts (in the window and in the baseline)."""
+    return [float(n) for log in investigation.logs for n in (log.window, log.baseline)]
 
 
 def _corpus(investigation: Investigation) -> str:
@@ -159,9 +213,10 @@ def _corpus(investigation: Investigation) -> str:
 
 
 def _said(claim: str, corpus: str) -> bool:
-    """Whether `claim` is written in the corpus; `version 43` is said by `v43` too."""
+    """Whether `claim` is written in the corpus as whole words and numbers (`v4` is not said by
+    `v43`, nor `4.2` by `4.23`); `version 43` is said by `v43` too."""
     claim = claim.lower()
-    if claim in corpus:
+    if re.search(rf"(?<!\w)(?<!\d\.){re.escape(claim)}(?!\w)(?!\.\d)", corpus):
         return True
     version = re.fullmatch(r"(?:v|version\s+)(\d+(?:\.\d+)*)", claim)
     return bool(version) and bool(

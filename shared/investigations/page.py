@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import base64
 import html
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from shared.audit.links import FORBIDDEN, check_token, token_for
 from shared.audit.seal import SigningKey
 from shared.identity.models import OrgId
 from shared.investigations.marks import caption, marks_for, ordered
-from shared.investigations.memory import SHOWN, PastIncident, incident, nearest
 from shared.investigations.models import Investigation
 from shared.investigations.narrative import account, by_account
 from shared.investigations.ports import InvestigationStore
@@ -25,7 +24,7 @@ from shared.investigations.signal_states import (
 )
 from shared.telemetry.analysis import headline
 from shared.telemetry.models import Signal
-from shared.times import clock, day, period
+from shared.times import clock, period
 
 
 def _findings(investigation: Investigation) -> str:
@@ -115,24 +114,14 @@ img.panel { display: block; width: 100%; max-width: 720px; height: auto; }
 """
 
 
-def _similar(similar: Sequence[tuple[PastIncident, str]]) -> str:
-    """The list items of "Similar past incidents", each linked to its page."""
-    e = html.escape
-    return "".join(
-        f"<li>{day(p.opened_at)} {e(p.service)}: {e(p.cause)}"
-        + (f" ({e(p.summary)})" if p.summary else "")
-        + f' <a href="{e(link)}">{e(p.id)}</a></li>'
-        for p, link in similar
-    )
-
-
 def render(
     investigation: Investigation,
     panels: Mapping[Signal, bytes],
-    similar: Sequence[tuple[PastIncident, str]] = (),
 ) -> str:
     """The page: what could not be judged (first), headline, findings, each signal's state and
-    chart, events, log evidence, similar past incidents, participants and the timeline."""
+    chart, events, log evidence, participants and the timeline. Never the team's similar past
+    incidents: anyone holding the page's link reads it (it may be escalated to another team), so
+    they stay in the report posted to the owner team."""
     e = html.escape
     warning = cannot_judge(investigation)
     if investigation.headline.startswith("Cannot judge"):
@@ -157,7 +146,6 @@ def render(
 {f'<h2>Signals</h2><section id="signals">{signals}</section>' if signals else ""}
 {f'<h2>Events</h2><ul id="events">{events}</ul>' if events else ""}
 {f'<h2>Logs</h2><ul id="logs">{logs}</ul>' if logs else ""}
-{f'<h2>Similar past incidents</h2><ul id="similar">{_similar(similar)}</ul>' if similar else ""}
 <h2>Timeline</h2><ul id="timeline">{timeline}</ul>
 <p class="meta">Participants: {e(", ".join("@" + p for p in investigation.participants))}</p>
 {_narrated_by(investigation)}
@@ -197,6 +185,4 @@ class PageServer:
         found = self._store.get(OrgId(org), investigation_id) if org else None
         if found is None:
             return 403, FORBIDDEN
-        past = nearest(found, self._store.list_for(OrgId(found.org), found.team), limit=SHOWN)
-        similar = [(incident(p), self.link(p, now)) for p in past]
-        return 200, render(found, self._panels(found), similar)
+        return 200, render(found, self._panels(found))

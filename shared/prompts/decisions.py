@@ -2,20 +2,24 @@
 a variant is better or worse than the control.
 
 The evidence of an investigation goes to the variant that wrote its posted narrative (a model arm
-that fell back to the control gave none). Each investigation gives at most two results:
-- the verdicts on it, by majority: more Helpful than Wrong is a success, more Wrong a failure, a
-  tie (or none) no result; each person's verdict counts once (the store keeps only their first);
-- once resolved with a cause, agreement: the narrative's first cause (below) is a success when it
-  is the cause the responders said (the same words, or words inside theirs), else a failure.
+that fell back to the control gave none). Each investigation gives at most one result, so the
+sequential test's trials (and its `min_trials`) are investigations:
+- the verdicts on it, by majority, when there is one: more Helpful than Wrong is a success, more
+  Wrong a failure; each person's verdict counts once (the store keeps only their first);
+- else (a tie, or no verdict), once resolved with a cause, agreement: the narrative's first cause
+  (below) is a success when it is the cause the responders said (the same words, or words inside
+  theirs), else a failure.
 An ungrounded narrative is one more failure (and demotes its arm at once: see routing).
 
 The narrative's first cause: of the choices offered at resolve (the findings' signals, the
-report's events), the one it names first, reading from its last "cause" when it says one
-(`… First cause: traffic` of the timeline-first template), else from its start."""
+report's events), the one it names first, reading from where it last says its cause when it does
+(`first cause`, `cause:` or `cause was`, as whole words: `… First cause: traffic` of the
+timeline-first template; not "because", nor "the cause is unclear"), else from its start."""
 
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -27,6 +31,8 @@ from shared.prompts.selection import Arm as Evidence
 from shared.prompts.selection import allocate
 from shared.prompts.sequential import Counts, Decision, compare
 from shared.records import Frozen
+
+_SAYS_CAUSE = re.compile(r"\b(?:first cause\b|cause:|cause was\b)")
 
 MOVED = 0.05
 """A share that moved at least this much is a change of allocation worth posting."""
@@ -55,8 +61,8 @@ class Tally(Frozen):
 def first_named(text: str, investigation: Investigation) -> str | None:
     """The cause choice the narrative names first (see the module), or None."""
     lowered = text.casefold()
-    said = lowered.rfind("cause")
-    told = lowered[said:] if said >= 0 else lowered
+    said = [m.start() for m in _SAYS_CAUSE.finditer(lowered)]
+    told = lowered[said[-1] :] if said else lowered
     found = [(told.find(o.casefold()), o) for o in cause_options(investigation)]
     named = sorted((at, o) for at, o in found if at >= 0)
     return named[0][1] if named else None
@@ -107,7 +113,13 @@ def tally(
 
 
 def _counted(before: Tally, investigation: Investigation, verdicts: Sequence[Feedback]) -> Tally:
-    said, agreed = majority(verdicts), agrees(investigation)
+    return scored(before, majority(verdicts), agrees(investigation))
+
+
+def scored(before: Tally, said: bool | None, agreed: bool | None) -> Tally:
+    """The tally with one more narrated investigation and its one result: the verdicts'
+    majority `said` when there is one, else the agreement (see the module)."""
+    agreed = agreed if said is None else None
     return Tally(
         narrated=before.narrated + 1,
         helpful=before.helpful + (said is True),

@@ -21,7 +21,7 @@ from shared.prompts.gating import Narrate, replay_cases, run_gate, team_cases
 from shared.prompts.models import CONTROL_NAME, Variant, VariantKind, control
 from shared.prompts.ports import ExperimentStore, FeedbackStore
 from shared.prompts.routing import default_for
-from shared.prompts.sequential import compare
+from shared.prompts.sequential import Decision, compare
 from shared.prompts.service import PromptVariants
 from shared.replies import Reply, Tone
 from shared.teams.model_consent import model_allowed
@@ -210,7 +210,8 @@ class PromptExperiments:
         ).noted(ctx.now, "stopped", f"stopped by @{ctx.principal.actor.user}")
         saved = self._store.save(stopped)
         self._notices.post(saved, saved.history[-1:])
-        default = default_for(self._store, org, command.team or "")
+        retired = {n for n, v in self._variants.newest(org).items() if v.retired}
+        default = default_for(self._store, org, command.team or "", retired=retired)
         reply = Reply(
             tone=Tone.OK,
             title=f"Prompt experiment {saved.id} stopped",
@@ -219,14 +220,14 @@ class PromptExperiments:
         return Handled(reply, details={"experiment": saved.id})
 
     def promote(self, command: c.PromoteVariant, ctx: Context) -> Handled:
-        """End the running experiment with `name` promoted by hand, saying whether the
-        sequential test agrees."""
+        """End the running experiment with `name` promoted by hand: only a variant the
+        sequential test says is better than the control (or the control itself)."""
         experiment = self._current(ctx.principal.actor.org, command.team, running=True)
         arm = experiment.arm(command.name)
         if arm is None:
             names = ", ".join(a.name for a in experiment.arms)
             raise InvalidCommandError(f"{command.name} is not in {experiment.id} ({names})")
-        if arm.halted.startswith("demoted"):
+        if arm.halted:
             raise InvalidCommandError(f"{arm.variant.label} was {arm.halted}")
         agrees = self._agreement(experiment, arm)
         user = ctx.principal.actor.user
@@ -241,12 +242,19 @@ class PromptExperiments:
         return Handled(reply, details={"experiment": saved.id, "variant": arm.variant.label})
 
     def _agreement(self, experiment: Experiment, arm: Arm) -> str:
-        """Whether the sequential test agrees with promoting `arm`, in words."""
+        """That the sequential test says `arm` is better than the control, in words;
+        InvalidCommandError saying what it says otherwise."""
         if arm.name == CONTROL_NAME:
             return "the control stays the narrative"
         results = self.results(experiment)
         ctl = experiment.control()
-        said = compare(counts(ctl, results[CONTROL_NAME]), counts(arm, results[arm.name]))
-        if said.value == "better":
-            return "the sequential test agrees: it is better than the control"
-        return f"the sequential test does not agree: it says {said.value} against the control"
+        mine, theirs = counts(arm, results[arm.name]), counts(ctl, results[CONTROL_NAME])
+        said = compare(theirs, mine)
+        if said is Decision.BETTER:
+            return "the sequential test says it is better than the control"
+        raise InvalidCommandError(
+            f"{arm.variant.label} is not promoted: the sequential test says {said.value} "
+            f"against the control ({mine.trials} judged investigations, the control "
+            f"{theirs.trials}). Promote it once the test says better, or stop the experiment "
+            "(`sre prompt experiment stop`)."
+        )

@@ -2,7 +2,8 @@
 running experiment's scope goes to an arm picked by a hash of its key from the arms' shares, and
 keeps it (the assignment is stored on the experiment, so a later narration of the same
 investigation reuses it while that arm is not halted, whatever the shares became). Where no
-experiment runs, the scope's promoted variant (or the control) tells it."""
+experiment runs, the scope's promoted variant (or the control, when that variant was retired since)
+tells it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from shared.prompts.experiment_notices import ExperimentNotices
 from shared.prompts.experiments import MOST_LATENCIES, Arm, Experiment, ExperimentState
 from shared.prompts.model_arm import ModelArms, Written
 from shared.prompts.models import Variant, VariantKind, control
-from shared.prompts.ports import ExperimentStore, FeedbackStore
+from shared.prompts.ports import ExperimentStore, FeedbackStore, VariantStore
 from shared.prompts.selection import pick
 from shared.prompts.templates import TemplateSummariser
 
@@ -31,12 +32,19 @@ def running_for(store: ExperimentStore, org: OrgId, team: str) -> Experiment | N
     return min(found, key=lambda x: x.team is None) if found else None
 
 
-def default_for(store: ExperimentStore, org: OrgId, team: str) -> Variant:
-    """The variant of the newest promotion whose scope holds `team`, else the control."""
+def retired_names(variants: VariantStore, org: OrgId) -> set[str]:
+    """The names of the org's variants whose newest version is retired."""
+    newest = {v.name: v for v in variants.list_for(org)}
+    return {name for name, variant in newest.items() if variant.retired}
+
+
+def default_for(store: ExperimentStore, org: OrgId, team: str, *, retired: set[str]) -> Variant:
+    """The variant of the newest promotion whose scope holds `team`, else the control (also when
+    that variant's name is `retired`)."""
     for experiment in store.list_for(org):
         winner = experiment.arm(experiment.winner) if experiment.winner else None
         if experiment.state is ExperimentState.PROMOTED and experiment.covers(team) and winner:
-            return winner.variant
+            return control(org) if winner.name in retired else winner.variant
     return control(org)
 
 
@@ -69,12 +77,14 @@ class ExperimentSummariser:
         self,
         *,
         store: ExperimentStore,
+        variants: VariantStore,
         feedback: FeedbackStore,
         investigations: InvestigationStore,
         models: ModelArms,
         notices: ExperimentNotices,
     ) -> None:
         self._store = store
+        self._variants = variants
         self._feedback = feedback
         self._investigations = investigations
         self._models = models
@@ -86,7 +96,9 @@ class ExperimentSummariser:
         org, team = OrgId(investigation.org), investigation.team
         experiment = running_for(self._store, org, team)
         if experiment is None:
-            return self._told(default_for(self._store, org, team), investigation, "")
+            retired = retired_names(self._variants, org)
+            default = default_for(self._store, org, team, retired=retired)
+            return self._told(default, investigation, "")
         arm = self._arm(experiment, investigation)
         written = self._written(arm.variant, investigation, experiment.id)
         text = written.text or TemplateSummariser(control(org)).summarise(investigation).text

@@ -16,7 +16,7 @@ from shared.prompts.models import (
     VariantKind,
     control,
 )
-from shared.prompts.ports import VariantStore
+from shared.prompts.ports import ExperimentStore, VariantStore
 from shared.replies import Reply, Tone
 from shared.times import moment
 
@@ -49,11 +49,15 @@ def described(variant: Variant) -> str:
 
 class PromptVariants:
     """The org's prompt variants over their store; model variants only where a model is
-    configured (`model_name`: None refuses them)."""
+    configured (`model_name`: None refuses them); a variant in a running experiment (of
+    `experiments`) is not retired."""
 
-    def __init__(self, *, store: VariantStore, model_name: str | None) -> None:
+    def __init__(
+        self, *, store: VariantStore, model_name: str | None, experiments: ExperimentStore
+    ) -> None:
         self._store = store
         self._model = model_name
+        self._experiments = experiments
 
     def handlers(self) -> Handlers:
         """The variant commands and their handlers."""
@@ -164,13 +168,23 @@ class PromptVariants:
         return f"{command.name} is retired already" if newest and newest.retired else None
 
     def retire(self, command: c.RetireVariant, ctx: Context) -> Reply:
-        """Mark the newest version retired (kept in history)."""
+        """Mark the newest version retired (kept in history); refused while it is an arm of a
+        running experiment."""
         if command.name == CONTROL_NAME:
             raise InvalidCommandError(
                 f"`{CONTROL_NAME}` is every org's control (the rule-based narrative, also the "
                 "fallback) and cannot be retired"
             )
-        newest = self.history(ctx.principal.actor.org, command.name)[-1]
+        org = ctx.principal.actor.org
+        newest = self.history(org, command.name)[-1]
+        for experiment in self._experiments.list_for(org):
+            if experiment.running and experiment.arm(command.name) is not None:
+                where = f" --team {experiment.team}" if experiment.team else ""
+                raise ConflictError(
+                    f"{command.name} is an arm of the running prompt experiment "
+                    f"{experiment.id} ({experiment.scope}): stop it first "
+                    f"(`sre prompt experiment stop{where}`), then retire {command.name}"
+                )
         self._store.retire(newest.model_copy(update={"retired_at": ctx.now}))
         return Reply(
             tone=Tone.OK,

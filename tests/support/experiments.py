@@ -59,6 +59,7 @@ class Lab:
         )
         return ExperimentSummariser(
             store=self.prompts.experiments,
+            variants=self.prompts.variants,
             feedback=self.prompts.feedback,
             investigations=self.investigations,
             models=models,

@@ -1,5 +1,6 @@
 """The cause of an investigation, asked at resolve (the first finding offered), changeable by
-the team's responders and audited; and the team's own past shown as "Similar past incidents"."""
+the team's responders and audited; and the team's own past shown as "Similar past incidents" in
+the report (never on the page)."""
 
 from __future__ import annotations
 
@@ -112,13 +113,15 @@ def test_a_new_report_shows_the_similar_past_incident_with_its_cause_and_link(
     (line,) = dict(report.fields)["Similar past incidents"].splitlines()
     assert "checkout-api: deploy v42 (pool exhausted)" in line
     assert f"/investigations/{_id(past)}?token=" in line
-    # AND so does the new investigation's page
+    # BUT the new investigation's page (readable by anyone holding its link, which may be
+    # escalated to another team) shows neither the past incident nor a link to its page
     link = urlparse(dict(report.fields)["Page"])
     token = parse_qs(link.query)["token"][0]
     status, page = team.pages.serve(_id(report), token, NOW)
     assert status == 200
-    assert "Similar past incidents" in page
-    assert "deploy v42 (pool exhausted)" in page
+    assert "Similar past incidents" not in page
+    assert "pool exhausted" not in page
+    assert f"/investigations/{_id(past)}" not in page
 
 
 def test_another_teams_resolved_incident_is_never_shown(team: Services) -> None:

@@ -6,8 +6,9 @@ promotion by hand ends it."""
 from __future__ import annotations
 
 from shared.audit.models import ORG_STREAM, Outcome, StreamKey
+from shared.prompts.decisions import promote
 from shared.replies import Reply, Tone
-from tests.support import ORG, investigate, records, run, run_deferred, setup_teams
+from tests.support import NOW, ORG, investigate, records, run, run_deferred, setup_teams
 from tests.support.experiments import Lab, lab
 from tests.support.models import ScriptedModel
 
@@ -119,16 +120,30 @@ def test_a_report_in_scope_says_its_variant_and_experiment_and_status_counts_it(
     assert run(it.services, "prompt experiment status --team payments", user="vic").failed
 
 
-def test_a_promotion_by_hand_says_the_test_does_not_agree_and_becomes_the_default() -> None:
+def test_a_promotion_by_hand_is_refused_until_the_test_says_better_and_stop_still_works() -> None:
     it = _ready()
     run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
-    promoted = run(it.services, "prompt experiment promote timeline --team payments")
-    assert promoted.tone is Tone.OK, promoted
-    assert promoted.title.startswith("timeline v1 · ")
-    assert "the sequential test does not agree: it says undecided" in promoted.text
-    assert run(it.services, "prompt experiment stop --team payments").failed
+    investigate(it.services, "investigate api")
+    # WHEN an org admin promotes timeline before the sequential test says it is better
+    refused = run(it.services, "prompt experiment promote timeline --team payments")
+    # THEN it is refused, saying what the test says and how many investigations each arm has
+    assert refused.failed, refused
+    assert "not promoted: the sequential test says undecided" in _text(refused)
+    assert "judged investigations, the control 0)" in _text(refused)
+    # ... the experiment still runs (so the team's narrative is not timeline's) and stops
     report = investigate(it.services, "investigate api")
-    assert dict(report.fields)["Narrative"].startswith("timeline v1 · ")
+    assert "(experiment pe-" in dict(report.fields)["Narrative"]
+    assert run(it.services, "prompt experiment stop --team payments").tone is Tone.OK
+
+
+def test_promoting_the_control_by_hand_ends_the_experiment() -> None:
+    it = _ready()
+    run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
+    promoted = run(it.services, "prompt experiment promote cause-first --team payments")
+    assert promoted.tone is Tone.OK, promoted
+    assert "the control stays the narrative" in promoted.text
+    report = investigate(it.services, "investigate api")
+    assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")
     assert "experiment" not in dict(report.fields)["Narrative"]
 
 
@@ -145,3 +160,33 @@ def test_a_stopped_experiment_routes_nothing_and_status_shows_it_stopped() -> No
     )
     status = run(it.services, "prompt experiment status --team payments", user="aud")
     assert status.title.endswith("(team payments): stopped")
+
+
+def test_a_variant_is_not_retired_while_it_is_an_arm_of_a_running_experiment() -> None:
+    it = _ready()
+    run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
+    # WHEN an org admin retires timeline while the experiment routes traffic to it
+    refused = run(it.services, "prompt variant retire timeline")
+    # THEN it is refused, saying to stop the experiment first; timeline is not retired
+    assert refused.failed, refused
+    assert "stop it first (`sre prompt experiment stop --team payments`)" in _text(refused)
+    assert not run(it.services, "prompt variant list").text.splitlines()[1].endswith("retired")
+    # ... and once stopped it can be retired
+    run(it.services, "prompt experiment stop --team payments")
+    assert run(it.services, "prompt variant retire timeline").tone is Tone.OK
+
+
+def test_a_promoted_variant_retired_since_is_no_longer_the_default() -> None:
+    # GIVEN timeline promoted for the team (as the sequential test would), then retired
+    it = _ready()
+    run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
+    (experiment,) = it.prompts.experiments.list_for(ORG)
+    it.prompts.experiments.save(promote(experiment, "timeline", now=NOW, why="better"))
+    assert run(it.services, "prompt experiment status --team payments").title.endswith(
+        "promoted (timeline)"
+    )
+    assert run(it.services, "prompt variant retire timeline").tone is Tone.OK
+    # WHEN the team investigates again
+    report = investigate(it.services, "investigate api")
+    # THEN the control writes the narrative, never the retired variant
+    assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")

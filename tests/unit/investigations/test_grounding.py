@@ -27,6 +27,8 @@ GROUNDED = [
     "p99_latency moved first; the change lasted 30 minutes.",
     "Latency rose by 388 ms, 4.23x the baseline; traffic fell 38%.",
     "The pool timeout log line appeared 40 times; latency moved first after deploy v43.",
+    "P99 latency rose 4.2 times, by a factor of 4 (fourfold), to 508 ms after deploy v43.",
+    "Latency rose by 388 requests' worth: 40 errors were logged.",
 ]
 
 UNGROUNDED = [
@@ -45,6 +47,15 @@ UNGROUNDED = [
         ["2026-01-04 14:05 UTC", "version 42"],
     ),
     ("Errors rose to 3% after chx-9f8e7d6c.", ["3%", "chx-9f8e7d6c"]),
+    ("Latency moved first, after deploy v4.", ["v4"]),
+    ("P99 latency rose 9.1 times.", ["9.1 times"]),
+    ("P99 latency rose by a factor of 9.", ["factor of 9"]),
+    ("P99 latency rose twelvefold.", ["twelvefold"]),
+    (
+        "Traffic fell by 4,000 requests, 9000 requests per second.",
+        ["4,000 requests", "9000 requests"],
+    ),
+    ("It cost $40,000 and hit 17 customers.", ["$40,000", "17 customers"]),
 ]
 
 

@@ -3,10 +3,22 @@ verdicts by majority, and a variant the sequential test finds worse stopped."""
 
 from __future__ import annotations
 
-from shared.prompts.decisions import Tally, agrees, decide, first_named, majority
+import random
+
+from shared.prompts.decisions import (
+    Tally,
+    agrees,
+    counts,
+    decide,
+    first_named,
+    majority,
+    scored,
+    tally,
+)
 from shared.prompts.experiments import Arm, Experiment
 from shared.prompts.models import Feedback, Template, Variant, VariantContent, VariantKind, Verdict
 from shared.prompts.models import control as control_variant
+from shared.prompts.sequential import Decision, compare
 from shared.prompts.templates import tell
 from tests.support import NOW
 from tests.support.incidents import incident
@@ -31,12 +43,79 @@ def _verdict(by: str, verdict: Verdict) -> Feedback:
     )
 
 
+def _experiment() -> Experiment:
+    return Experiment(
+        id="pe-0001",
+        org="slack:T1",
+        team="payments",
+        arms=[
+            Arm(variant=control_variant("slack:T1"), weight=0.5),
+            Arm(variant=_timeline(), weight=0.5),
+        ],
+        floor=0.05,
+        started_by="root",
+        started_at=NOW,
+    )
+
+
+def test_an_investigation_counts_once_its_verdicts_first_else_its_agreement() -> None:
+    # GIVEN an investigation the control narrated, called Helpful and whose first cause agrees
+    told = incident().model_copy(
+        update={"narrative": tell(Template.CAUSE_FIRST, incident()), "cause": "p99 latency"}
+    )
+    experiment = _experiment()
+    told = told.model_copy(update={"narrated_by": experiment.control().variant.label})
+    experiment = experiment.model_copy(update={"assignments": {told.id: "cause-first"}})
+    # WHEN it is tallied with a Helpful verdict, then with none
+    helpful = _verdict("a", Verdict.HELPFUL).model_copy(update={"investigation_id": told.id})
+    voted = tally(experiment, {told.id: told}, [helpful])
+    unvoted = tally(experiment, {told.id: told}, [])
+    # THEN it is one trial either way: the verdict when there is one, else the agreement
+    control = experiment.control()
+    assert counts(control, voted["cause-first"]).trials == 1
+    assert (voted["cause-first"].helpful, voted["cause-first"].agreed) == (1, 0)
+    assert counts(control, unvoted["cause-first"]).trials == 1
+    assert unvoted["cause-first"].agreed == 1
+
+
+def _aa_run(rng: random.Random, investigations: int) -> bool:
+    """Whether the test tells two arms of the same 60% quality apart within `investigations`."""
+    experiment = _experiment()
+    arms = {arm.name: Tally() for arm in experiment.arms}
+    for _ in range(investigations):
+        for name, before in arms.items():
+            said, agreed = rng.random() < 0.6, rng.random() < 0.6
+            arms[name] = scored(before, said if rng.random() < 0.7 else None, agreed)
+        control = counts(experiment.control(), arms["cause-first"])
+        other = experiment.arm("timeline")
+        assert other is not None
+        if compare(control, counts(other, arms["timeline"])) is not Decision.UNDECIDED:
+            return True
+    return False
+
+
+def test_an_a_a_experiment_rarely_declares_a_difference() -> None:
+    # the reviewer's A/A simulation: both arms equally good, verdicts and agreement on most
+    rng = random.Random(1)
+    declared = sum(_aa_run(rng, 300) for _ in range(100))
+    assert declared <= 5
+
+
 def test_the_first_cause_of_either_template_is_the_signal_that_moved_first() -> None:
     # the timeline names the deploy first, but says its first cause at the end
     investigation = incident()
     for template in Template:
         text = tell(template, investigation)
         assert first_named(text, investigation) == "p99 latency", text
+
+
+def test_because_and_an_unclear_cause_are_not_where_the_narrative_says_its_cause() -> None:
+    investigation = incident()
+    text = "P99 latency moved first at 14:05 because traffic fell"
+    assert first_named(text, investigation) == "p99 latency"
+    unclear = "P99 latency moved first at 14:05; the cause is unclear, traffic fell later"
+    assert first_named(unclear, investigation) == "p99 latency"
+    assert first_named("Traffic fell. The cause was: p99 latency", investigation) == "p99 latency"
 
 
 def test_agreement_is_the_first_named_cause_against_the_responders_cause() -> None:
