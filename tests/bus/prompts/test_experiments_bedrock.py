@@ -10,9 +10,10 @@ import boto3
 from botocore.stub import ANY, Stubber
 
 from shared.adapters.aws.bedrock_model import BedrockLanguageModel, bedrock_config
+from shared.prompts.experiments import Arm, Experiment
 from shared.replies import Tone
 from tests.support import ORG, investigate, run, setup_teams
-from tests.support.experiments import lab, placed
+from tests.support.experiments import Lab, lab, placed
 
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 ANSWER = "The facts do not show a single cause yet."
@@ -28,10 +29,9 @@ def _client() -> Any:
     )
 
 
-def test_a_bedrock_arm_writes_the_report_with_the_variant_in_the_request_metadata() -> None:
-    # GIVEN Bedrock as the deployment's model, the org's consent, and an experiment of team
-    # payments whose shares went all to the model variant `brief`
-    client = _client()
+def _all_to_brief(client: Any) -> tuple[Lab, Experiment, Arm]:
+    """Bedrock as the deployment's model, the org's consent, and an experiment of team payments
+    whose shares went all to the model variant `brief`."""
     it = lab(BedrockLanguageModel(client, model_id=MODEL))
     setup_teams(it.services)
     assert run(it.services, "org model on").tone is Tone.OK
@@ -44,6 +44,13 @@ def test_a_bedrock_arm_writes_the_report_with_the_variant_in_the_request_metadat
     it.prompts.experiments.save(started.model_copy(update={"arms": arms}))
     brief = started.arm("brief")
     assert brief is not None
+    return it, started, brief
+
+
+def test_a_bedrock_arm_writes_the_report_with_the_variant_in_the_request_metadata() -> None:
+    # GIVEN an experiment whose shares went all to the Bedrock variant `brief`
+    client = _client()
+    it, started, brief = _all_to_brief(client)
     metadata = {
         "experiment": started.id,
         "variant": f"brief v1 {brief.variant.content_hash[:12]}",
@@ -76,3 +83,24 @@ def test_a_bedrock_arm_writes_the_report_with_the_variant_in_the_request_metadat
     counted = after.arm("brief")
     assert counted is not None
     assert (counted.tokens, counted.latencies_ms, counted.errors) == (869, [1342], 0)
+
+
+def test_a_throttled_bedrock_arm_posts_the_controls_narrative_and_counts_an_error() -> None:
+    # GIVEN an experiment whose shares went all to the Bedrock variant `brief`
+    client = _client()
+    it, started, _ = _all_to_brief(client)
+    with Stubber(client) as stub:
+        # WHEN Bedrock throttles the Converse call of a report through the bus
+        stub.add_client_error("converse", "ThrottlingException", "Too many requests", 429)
+        report = investigate(it.services, "investigate api")
+        stub.assert_no_pending_responses()
+    # THEN the report carries the control's rule-based narrative, signed by the control
+    assert report.tone is not Tone.ERROR
+    assert report.text.startswith("Saturation moved first"), report.text
+    assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")
+    # AND the arm is charged an error, not a quality failure
+    after = it.prompts.experiments.get(ORG, started.id)
+    assert after is not None
+    counted = after.arm("brief")
+    assert counted is not None
+    assert (counted.errors, counted.ungrounded, counted.halted) == (1, 0, "")
