@@ -28,13 +28,12 @@ from tests.fakes.bot_framework import (
     APP_ID,
     BOT_TOKEN,
     BotFrameworkKeys,
-    bot_framework_keys,
-    configure_teams,
 )
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.support.aws import lambda_function, queued_record
 from tests.support.handlers import adaptive_cards, alerts_tick, post_teams
 from tests.support.payloads import LambdaContext, channel_activity, message_activity
+from tests.support.teams import teams_on_aws
 
 SIGNED = "signed"
 """Sign the activity as the Bot Connector would, for its own serviceUrl."""
@@ -61,15 +60,9 @@ def _post(activity: Any, authorization: str | None = SIGNED) -> dict[str, Any]:
 @pytest.fixture
 def teams_env(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     """The AWS deployment with Teams on, its channel's keys served on loopback."""
-    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "teams:REDACTED:REDACTED")
-    with bot_framework_keys() as keys:
-        configure_teams(monkeypatch, keys)
+    with teams_on_aws(monkeypatch) as keys:
         _channel.append(keys)
-        aws_runtime.settings.cache_clear()
-        aws_runtime.services.cache_clear()
-        aws_teams.teams.cache_clear()
         yield aws
-        aws_teams.teams.cache_clear()
         _channel.remove(keys)
 
 

@@ -16,12 +16,10 @@ from urllib.parse import quote
 import boto3
 import pytest
 
-from handlers import aws_worker
 from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
 from shared.chaos.models import ExperimentOutcome, ExperimentState
 from shared.identity.models import OrgId
 from tests.fakes.http_capture import CaptureServer
-from tests.support.aws import queued_record
 from tests.support.chaos_aws import (
     GUARD,
     START,
@@ -32,8 +30,8 @@ from tests.support.chaos_aws import (
     running,
     status,
 )
-from tests.support.handlers import alerts_tick, post_slack, slash
-from tests.support.payloads import LambdaContext, load, signed_headers, slash_command_body
+from tests.support.handlers import alerts_tick, post_slack, slash, work_queued
+from tests.support.payloads import load, signed_headers, slash_command_body
 
 
 @pytest.fixture
@@ -51,12 +49,6 @@ def chaos_aws(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[
         yield lever
 
 
-def _work(queue: str) -> None:
-    """The worker function on the task queue's one message."""
-    record = queued_record(queue)
-    assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
-
-
 def _started(aws: dict[str, str], slack_api: CaptureServer) -> str:
     """`/sre chaos start`, signed, answered at once and run by the worker: the FIS experiment."""
     body = slash_command_body(
@@ -65,7 +57,7 @@ def _started(aws: dict[str, str], slack_api: CaptureServer) -> str:
     answer = json.loads(post_slack(body, signed_headers(body))["body"])
     assert "Working on" in json.dumps(answer["blocks"])
     assert not injections()  # nothing before the worker
-    _work(aws["AUTOSRE_TASK_QUEUE_URL"])
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
     (handle,) = injections()
     running(handle)
     return handle
@@ -138,7 +130,7 @@ def test_a_signed_halt_click_is_answered_at_once_and_the_worker_stops_the_fis_ex
     assert "Working on" in json.dumps(working.body["blocks"])
     assert status(handle) == "running"
     # AND once the worker ran it, StopExperiment was called and the experiment is halted
-    _work(aws["AUTOSRE_TASK_QUEUE_URL"])
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
     assert status(handle) == "stopping"
     (halted,) = _experiments(aws)
     assert halted.state is ExperimentState.ROLLING_BACK
@@ -175,7 +167,7 @@ def test_halt_all_engages_the_account_lever_stops_fis_and_refuses_a_new_start(
     )
     answer = json.dumps(json.loads(post_slack(body, signed_headers(body))["body"]))
     assert "Working on" in answer
-    _work(aws["AUTOSRE_TASK_QUEUE_URL"])
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
     # THEN FIS's safety lever is engaged, by whom and why, and the FIS experiment is stopping
     assert chaos_aws.state["status"] == "engaged"
     assert "by W111" in chaos_aws.state["reason"]
@@ -188,6 +180,6 @@ def test_halt_all_engages_the_account_lever_stops_fis_and_refuses_a_new_start(
         START, response_url=f"{slack_api.url}commands/again", trigger_id="3.111.again"
     )
     post_slack(again, signed_headers(again))
-    _work(aws["AUTOSRE_TASK_QUEUE_URL"])
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
     assert "safety lever" in json.dumps(slack_api.calls("commands/again")[-1].body["blocks"])
     assert injections() == [handle]

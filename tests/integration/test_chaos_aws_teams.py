@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 
-from handlers import aws_runtime, aws_teams, aws_worker
 from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
 from shared.chaos.models import ExperimentState
 from shared.identity.models import OrgId
-from tests.fakes.bot_framework import BotFrameworkKeys, bot_framework_keys, configure_teams
+from tests.fakes.bot_framework import BotFrameworkKeys
 from tests.fakes.http_capture import CaptureServer, capture_server
-from tests.support.aws import queued_record
 from tests.support.chaos_aws import GUARD, START, fis_deployment, injections, running, status
-from tests.support.handlers import adaptive_cards, post_teams
-from tests.support.payloads import LambdaContext, channel_activity
+from tests.support.handlers import adaptive_cards, work_queued
+from tests.support.teams import post_in_thread, teams_on_aws
 
 CHANNEL = quote("19:pay@thread.tacv2", safe="")
 
@@ -35,29 +32,8 @@ def teams_service() -> Iterator[CaptureServer]:
 @pytest.fixture
 def keys(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[BotFrameworkKeys]:
     """The AWS deployment with FIS configured and Teams on, its channel's keys on loopback."""
-    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "teams:REDACTED:REDACTED")
-    with bot_framework_keys() as served, fis_deployment(monkeypatch):
-        configure_teams(monkeypatch, served)
-        aws_runtime.settings.cache_clear()
-        aws_runtime.services.cache_clear()
-        aws_teams.teams.cache_clear()
+    with fis_deployment(monkeypatch), teams_on_aws(monkeypatch) as served:
         yield served
-        aws_teams.teams.cache_clear()
-
-
-def _post(keys: BotFrameworkKeys, service_url: str, n: int, **fields: Any) -> None:
-    """An activity in thread 1 of channel "pay", signed as the Bot Connector signs it."""
-    activity = channel_activity(service_url, "pay", "1", n, **fields)
-    headers = {
-        "content-type": "application/json",
-        "authorization": keys.token(activity["serviceUrl"]),
-    }
-    assert post_teams(json.dumps(activity), headers)["statusCode"] == 200
-
-
-def _work(aws: dict[str, str]) -> None:
-    record = queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])
-    assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
 
 
 def test_the_halt_action_of_an_experiments_card_is_answered_at_once_and_stops_fis(
@@ -73,10 +49,10 @@ def test_the_halt_action_of_an_experiments_card_is_answered_at_once_and_stops_fi
         GUARD,
     ]
     for n, text in enumerate(setup):
-        _post(keys, url, n, text=f"<at>Custom Agent</at> {text}")
+        post_in_thread(keys, url, n, text=f"<at>Custom Agent</at> {text}")
     # AND an experiment started there, run by the worker: its card at the channel's root
-    _post(keys, url, 10, text=f"<at>Custom Agent</at> {START}")
-    _work(aws)
+    post_in_thread(keys, url, 10, text=f"<at>Custom Agent</at> {START}")
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
     (handle,) = injections()
     running(handle)
     (posted,) = [
@@ -86,11 +62,11 @@ def test_the_halt_action_of_an_experiments_card_is_answered_at_once_and_stops_fi
     halt = next(a for a in card["actions"] if a["title"] == "Halt")
     # WHEN the operator presses Halt on that card
     teams_service.requests.clear()
-    _post(keys, url, 11, text=None, value=halt["data"])
+    post_in_thread(keys, url, 11, text=None, value=halt["data"])
     # THEN they are answered at once, and FIS is untouched until the worker runs it
     assert "Working on" in adaptive_cards(teams_service)[0]["body"][0]["text"]
     assert status(handle) == "running"
-    _work(aws)
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
     assert status(handle) == "stopping"  # StopExperiment called
     store = DynamoDbChaosStore(table=aws["AUTOSRE_TABLE"])
     (halted,) = store.list_for(OrgId("teams:REDACTED"), "payments")

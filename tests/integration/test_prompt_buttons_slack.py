@@ -9,14 +9,12 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from handlers import aws_worker
 from shared.adapters.aws.dynamodb_prompts import DynamoDbFeedbackStore
 from shared.identity.models import OrgId
 from shared.prompts.models import Verdict
 from tests.fakes.http_capture import CaptureServer
-from tests.support.aws import queued_record
-from tests.support.handlers import post_slack
-from tests.support.payloads import LambdaContext, load, signed_headers, slash_command_body
+from tests.support.handlers import post_slack, work_queued
+from tests.support.payloads import load, signed_headers, slash_command_body
 
 
 def _reported(aws: dict[str, str], slack_api: CaptureServer) -> dict[str, Any]:
@@ -32,8 +30,7 @@ def _reported(aws: dict[str, str], slack_api: CaptureServer) -> dict[str, Any]:
     ):
         body = slash_command_body(command, trigger_id=f"setup-{n}")
         assert post_slack(body, signed_headers(body))["statusCode"] == 200
-    record = queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])
-    assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
     (post,) = slack_api.calls("chat.postMessage")
     actions: dict[str, Any] = next(b for b in post.body["blocks"] if b["type"] == "actions")
     return actions

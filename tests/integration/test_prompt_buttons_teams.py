@@ -9,15 +9,13 @@ from typing import Any
 
 import pytest
 
-from handlers import aws_runtime, aws_teams, aws_worker
 from shared.adapters.aws.dynamodb_prompts import DynamoDbFeedbackStore
 from shared.identity.models import OrgId
 from shared.prompts.models import Verdict
-from tests.fakes.bot_framework import BotFrameworkKeys, bot_framework_keys, configure_teams
+from tests.fakes.bot_framework import BotFrameworkKeys
 from tests.fakes.http_capture import CaptureServer, capture_server
-from tests.support.aws import queued_record
-from tests.support.handlers import adaptive_cards, post_teams
-from tests.support.payloads import LambdaContext, channel_activity
+from tests.support.handlers import adaptive_cards, work_queued
+from tests.support.teams import post_in_thread, teams_on_aws
 
 ORG = OrgId("teams:REDACTED")
 
@@ -32,24 +30,8 @@ def teams_service() -> Iterator[CaptureServer]:
 @pytest.fixture
 def keys(aws: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[BotFrameworkKeys]:
     """The AWS deployment with Teams on, its channel's keys on loopback."""
-    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "teams:REDACTED:REDACTED")
-    with bot_framework_keys() as served:
-        configure_teams(monkeypatch, served)
-        aws_runtime.settings.cache_clear()
-        aws_runtime.services.cache_clear()
-        aws_teams.teams.cache_clear()
+    with teams_on_aws(monkeypatch) as served:
         yield served
-        aws_teams.teams.cache_clear()
-
-
-def _post(keys: BotFrameworkKeys, service_url: str, n: int, **fields: Any) -> None:
-    """An activity in thread 1 of channel "pay", signed as the Bot Connector signs it."""
-    activity = channel_activity(service_url, "pay", "1", n, **fields)
-    headers = {
-        "content-type": "application/json",
-        "authorization": keys.token(activity["serviceUrl"]),
-    }
-    assert post_teams(json.dumps(activity), headers)["statusCode"] == 200
 
 
 def _report_card(keys: BotFrameworkKeys, aws: dict[str, str], server: CaptureServer) -> Any:
@@ -62,9 +44,8 @@ def _report_card(keys: BotFrameworkKeys, aws: dict[str, str], server: CaptureSer
         "investigate checkout-api",
     ]
     for n, text in enumerate(setup):
-        _post(keys, server.url, n, text=f"<at>Custom Agent</at> {text}")
-    record = queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])
-    assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
+        post_in_thread(keys, server.url, n, text=f"<at>Custom Agent</at> {text}")
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
     return next(c for c in adaptive_cards(server) if "cause-first v1" in json.dumps(c))
 
 
@@ -80,8 +61,10 @@ def test_wrong_with_what_was_wrong_is_kept_once_and_helpful_afterwards_changes_n
     (send,) = wrong["card"]["actions"]
     # WHEN the operator says Wrong, typing what was wrong, then presses Helpful
     teams_service.requests.clear()
-    _post(keys, teams_service.url, 20, text=None, value={**send["data"], box["id"]: "not v42"})
-    _post(keys, teams_service.url, 21, text=None, value=helpful["data"])
+    post_in_thread(
+        keys, teams_service.url, 20, text=None, value={**send["data"], box["id"]: "not v42"}
+    )
+    post_in_thread(keys, teams_service.url, 21, text=None, value=helpful["data"])
     # THEN the first is thanked and the second told the first stands
     said = [json.dumps(c, ensure_ascii=False) for c in adaptive_cards(teams_service)]
     assert "was wrong" in said[0]

@@ -15,6 +15,7 @@ from handlers import aws_scheduler, aws_slack, aws_worker
 from shared.canary import replay as replay_module
 from shared.telemetry.models import Signal
 from tests.fakes.http_capture import CaptureServer
+from tests.support.aws import queued_record
 from tests.support.payloads import (
     LambdaContext,
     http_api_event,
@@ -73,6 +74,12 @@ def alerts_tick(event_id: str, minute: int) -> dict[str, Any]:
     event.update(id=event_id, time=at.strftime("%Y-%m-%dT%H:%M:%SZ"))
     result: dict[str, Any] = aws_scheduler.alerts(event, LambdaContext())
     return result
+
+
+def work_queued(queue_url: str) -> None:
+    """The worker function on the task queue's one message, every record of it done."""
+    record = queued_record(queue_url)
+    assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
 
 
 def this_version(event: dict[str, Any]) -> Any:
