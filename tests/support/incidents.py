@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from shared.investigations.models import Investigation
 from shared.telemetry.models import Event, Finding, Judgement, LogEvidence, Signal, Verdict
+from tests.support import NOW
 
 OPENED = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
 DEPLOY = Event(time=datetime(2026, 1, 5, 14, 2, tzinfo=UTC), kind="deploy", summary="deploy v43")
@@ -52,4 +53,39 @@ def incident(
         ],
         events=[DEPLOY] if events is None else events,
         logs=logs or [],
+    )
+
+
+def finding_at(signal: Signal, minute: int, baseline: float, current: float) -> Finding:
+    """`signal` moved from `baseline` to `current` at `minute` past NOW's hour."""
+    return Finding(
+        signal=signal,
+        onset=NOW.replace(minute=minute),
+        baseline=baseline,
+        current=current,
+        confidence=0.9,
+        evidence="e",
+    )
+
+
+def investigation_of(
+    findings: list[Finding],
+    *,
+    logs: list[LogEvidence] | None = None,
+    events: list[Event] | None = None,
+) -> Investigation:
+    """api of payments over the two hours before NOW, with these findings, logs and events."""
+    return Investigation(
+        id="inv-000001",
+        org="T1",
+        team="payments",
+        service="api",
+        opened_by="rey",
+        opened_at=NOW,
+        start=NOW - timedelta(hours=2),
+        end=NOW,
+        headline="h",
+        findings=findings,
+        logs=logs or [],
+        events=events or [],
     )

@@ -3,9 +3,6 @@ the variant; a variant's hash follows its content only."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from shared.investigations.models import Investigation
 from shared.prompts.models import (
     Template,
     Variant,
@@ -14,37 +11,11 @@ from shared.prompts.models import (
     control,
 )
 from shared.prompts.templates import TemplateSummariser, timeline
-from shared.telemetry.models import Event, Finding, Signal
+from shared.telemetry.models import Event, Signal
 from tests.support import NOW
+from tests.support.incidents import finding_at, investigation_of
 
 DEPLOY = Event(time=NOW.replace(minute=0), kind="deploy", summary="deploy v7")
-
-
-def _finding(signal: Signal, minute: int, baseline: float, current: float) -> Finding:
-    return Finding(
-        signal=signal,
-        onset=NOW.replace(minute=minute),
-        baseline=baseline,
-        current=current,
-        confidence=0.9,
-        evidence="e",
-    )
-
-
-def _investigation(findings: list[Finding]) -> Investigation:
-    return Investigation(
-        id="inv-000001",
-        org="T1",
-        team="payments",
-        service="api",
-        opened_by="rey",
-        opened_at=NOW,
-        start=NOW - timedelta(hours=2),
-        end=NOW,
-        headline="h",
-        findings=findings,
-        events=[DEPLOY],
-    )
 
 
 def _variant(template: Template, name: str = "timeline", version: int = 2) -> Variant:
@@ -55,9 +26,9 @@ def _variant(template: Template, name: str = "timeline", version: int = 2) -> Va
 
 
 def test_timeline_first_tells_events_and_changes_in_time_order_then_the_first_cause() -> None:
-    errors = _finding(Signal.ERROR_RATE, 5, 0.1, 3.0)
-    traffic = _finding(Signal.TRAFFIC, 3, 1000.0, 250.0).model_copy(update={"near": DEPLOY})
-    told = timeline(_investigation([errors, traffic]))
+    errors = finding_at(Signal.ERROR_RATE, 5, 0.1, 3.0)
+    traffic = finding_at(Signal.TRAFFIC, 3, 1000.0, 250.0).model_copy(update={"near": DEPLOY})
+    told = timeline(investigation_of([errors, traffic], events=[DEPLOY]))
     assert told == (
         "09:00 deploy v7 · 09:03 traffic moved (0.2× baseline) · "
         "09:05 error rate moved (30.0× baseline). "
@@ -66,16 +37,16 @@ def test_timeline_first_tells_events_and_changes_in_time_order_then_the_first_ca
 
 
 def test_timeline_first_with_nothing_moved_says_what_cause_first_says() -> None:
-    quiet = _investigation([])
+    quiet = investigation_of([], events=[DEPLOY])
     assert timeline(quiet) == "Nothing in api's golden signals moved beyond its baseline."
 
 
 def test_a_template_variant_signs_its_narrative_with_name_version_and_hash() -> None:
     variant = _variant(Template.TIMELINE_FIRST)
-    told = TemplateSummariser(variant).summarise(_investigation([]))
+    told = TemplateSummariser(variant).summarise(investigation_of([], events=[DEPLOY]))
     assert told.by == f"timeline v2 · {variant.content_hash[:12]}"
     cause_first = TemplateSummariser(control("T1")).summarise(
-        _investigation([_finding(Signal.ERROR_RATE, 5, 0.1, 3.0)])
+        investigation_of([finding_at(Signal.ERROR_RATE, 5, 0.1, 3.0)], events=[DEPLOY])
     )
     assert cause_first.text.startswith("Error rate moved first, at 09:05 UTC")
     assert cause_first.by.startswith("cause-first v1 · ")
