@@ -10,7 +10,8 @@ Thompson sampling's share of an arm is the probability that its rate is the high
 arms' Beta posteriors. GrowthBook estimates it from random draws; here it is integrated on a grid
 (`POINTS` cells over where the posteriors have their mass), so the same evidence always gives the
 same shares: a look whose evidence did not move them changes nothing, and posts nothing, instead
-of moving them by sampling noise. Shares are recomputed only at looks (`LOOK_EVERY`)."""
+of moving them by sampling noise. Shares are recomputed only at looks
+(`shared.prompts.experiments.LOOK_EVERY`)."""
 
 from __future__ import annotations
 
@@ -76,6 +77,8 @@ def probability_best(arms: Sequence[Arm]) -> dict[str, float]:
     """Each arm's probability that its rate is the highest: the sum over the grid's cells of its
     posterior's mass there times every other arm's probability of being below (the midpoint
     rule); normalised, so the probabilities sum to 1 whatever the grid leaves out."""
+    if len(arms) == 1:
+        return {arms[0].name: 1.0}
     low, high = _support(arms)
     step = (high - low) / POINTS
     cells = [low + (k + 0.5) * step for k in range(POINTS)]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 
 import pytest
 
 from shared.judging.stats import binomial_tail
-from shared.prompts.selection import Arm, allocate, pick
+from shared.prompts.selection import Arm, allocate, pick, probability_best
 
 
 def _arms(*counts: tuple[str, float, float]) -> list[Arm]:
@@ -103,3 +104,20 @@ def test_pick_never_gives_a_retired_arm() -> None:
     assert {pick({"a": 0.0, "b": 1.0}, f"k{i}") for i in range(200)} == {"b"}
     with pytest.raises(ValueError, match="no variant"):
         pick({"a": 0.0}, "k")
+
+
+def test_probability_best_is_what_thompson_draws_estimate_and_the_same_every_time() -> None:
+    # Given three arms of close, uneven evidence
+    arms = _arms(("a", 55, 45), ("b", 60, 40), ("c", 8, 2))
+    # When each arm's probability of being best is computed, and estimated from 40,000 draws
+    computed = probability_best(arms)
+    rng = random.Random(11)
+    wins = dict.fromkeys("abc", 0)
+    for _ in range(40_000):
+        drawn = [(rng.betavariate(arm.successes + 1, arm.failures + 1), arm.name) for arm in arms]
+        wins[max(drawn)[1]] += 1
+    # Then they agree within the draws' noise, and the same evidence gives the same shares
+    for name, count in wins.items():
+        assert computed[name] == pytest.approx(count / 40_000, abs=0.01), name
+    assert probability_best(arms) == computed
+    assert probability_best(_arms(("only", 3, 1))) == {"only": 1.0}
