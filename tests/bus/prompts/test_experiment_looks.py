@@ -6,28 +6,36 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.audit.models import StreamKey
+from shared.adapters.memory import InMemoryAuditLog
+from shared.audit.models import AuditRecord, StreamKey
+from shared.audit.trail import AuditTrail
 from shared.investigations.models import Investigation
 from shared.prompts.experiments import LOOK_EVERY, Experiment
 from shared.prompts.models import Feedback, Verdict
-from shared.replies import Tone
-from tests.support import NOW, ORG, investigate, records, run, run_deferred, setup_teams
-from tests.support.experiments import Lab, lab
+from tests.support import (
+    NOW,
+    ORG,
+    investigate,
+    records,
+    run,
+    setup_teams,
+    trail_for,
+)
+from tests.support.experiments import Lab, lab, placed
 
 NARRATIONS = 70
 
 
 def _started() -> tuple[Lab, Investigation]:
-    """Team payments' experiment of timeline against the control, and one report of api."""
+    """One report of team payments' service api, then the team's experiment of timeline against
+    the control (5% floor), saved as `start` saves it (no gate priors, a fixed id: the same
+    investigations go to the same arms in every run)."""
     it = lab()
     setup_teams(it.services)
     run(it.services, "prompt variant add timeline --template timeline-first")
     run(it.services, "service register api --sample checkout", user="oli", channel="C-pay")
-    started = run_deferred(
-        it.services, "prompt experiment start --variants timeline --team payments --floor 5%"
-    )
-    assert started.tone is Tone.OK, started
     investigate(it.services, "investigate api")
+    placed(it, "timeline", floor=0.05)
     (base,) = it.investigations.list_for(ORG, "payments")
     return it, base
 
@@ -37,9 +45,16 @@ def _experiment(it: Lab) -> Experiment:
     return found
 
 
-def _judged(it: Lab, base: Investigation, number: int) -> None:
-    """Narrate one more investigation like `base`, then a responder's verdict on it (every
-    other one Helpful, whichever variant wrote it: the arms are alike)."""
+class _DownLog(InMemoryAuditLog):
+    """An audit log that takes no entry (the bucket is unreachable)."""
+
+    def put(self, record: AuditRecord) -> None:
+        raise OSError(f"the audit bucket is unreachable ({record.command})")
+
+
+def _judged(it: Lab, base: Investigation, number: int, *, trail: AuditTrail | None = None) -> None:
+    """Narrate one more investigation like `base`, then a responder's verdict on it: Helpful for
+    two in three of timeline's narratives, one in two of the control's (the shares drift)."""
     fresh = base.model_copy(
         update={
             "id": f"inv-{number:08x}",
@@ -49,11 +64,12 @@ def _judged(it: Lab, base: Investigation, number: int) -> None:
             "version": 0,
         }
     )
-    told = it.summariser().summarise(fresh)
+    told = it.summariser(trail=trail).summarise(fresh)
     it.investigations.save(
         fresh.model_copy(update={"narrative": told.text, "narrated_by": told.by})
     )
-    verdict = Verdict.HELPFUL if number % 2 else Verdict.WRONG
+    helpful = number % 3 != 0 if told.by.startswith("timeline") else number % 2 == 1
+    verdict = Verdict.HELPFUL if helpful else Verdict.WRONG
     it.prompts.feedback.add(
         Feedback(
             org=ORG,
@@ -78,7 +94,7 @@ def _share_posts(it: Lab, experiment: Experiment) -> list[str]:
 
 
 def test_every_share_change_is_posted_and_audited_however_small_and_only_at_looks() -> None:
-    # GIVEN a running experiment of two alike arms (5% floor)
+    # GIVEN a running experiment of timeline against the control (5% floor)
     it, base = _started()
     weights, looks = [_experiment(it).weights()], [0]
     # WHEN investigations are narrated and judged one after another
@@ -126,11 +142,32 @@ def test_a_narration_that_is_no_look_posts_nothing_and_keeps_the_shares() -> Non
         _judged(it, base, number)
         number += 1
     before, posted = _experiment(it), len(it.notifier.posted)
-    # WHEN fewer than LOOK_EVERY more investigations are judged, every one Helpful
+    # WHEN fewer than LOOK_EVERY more investigations are judged
     for extra in range(LOOK_EVERY - 1):
-        _judged(it, base, number + 2 * extra)
+        _judged(it, base, number + extra)
     # THEN nothing is posted or noted, and the stored shares still route the investigations
     after = _experiment(it)
     assert len(it.notifier.posted) == posted
     assert after.history == before.history
     assert after.weights() == before.weights()
+
+
+def test_a_look_that_cannot_be_audited_changes_no_share_and_is_made_once_the_trail_is_back() -> (
+    None
+):
+    # GIVEN a running experiment, and an audit trail that is down
+    it, base = _started()
+    first, down = _experiment(it), trail_for(_DownLog())
+    # WHEN 30 investigations are narrated and judged, past the burn-in
+    for number in range(1, 31):
+        _judged(it, base, number, trail=down)
+    # THEN no look past the burn-in was made (the one at 10, in it, changed nothing and needed no
+    # entry): the shares are as at the start and none was posted
+    stuck = _experiment(it)
+    assert (stuck.weights(), stuck.looked_at) == (first.weights(), LOOK_EVERY)
+    assert not _share_posts(it, stuck)
+    # ... while each investigation kept its arm all the same
+    assert {f"inv-{n:08x}" for n in range(1, 31)} <= set(stuck.assignments)
+    # AND the next narration with the trail back makes the look, over all 30 results
+    _judged(it, base, 31)
+    assert _experiment(it).looked_at == 30
