@@ -1,18 +1,22 @@
-"""Prompt experiments on simulated investigations with known truth: our allocation against a fixed
-even split and against Langfuse-style per-request random labels, on the same investigations.
+"""Prompt experiments on simulated investigations with known truth: the shipped policy against a
+fixed even split and against Langfuse-style per-request random labels, on the same investigations.
 
 Three variants: the rule-based control (true helpful rate 0.55) and two model variants (0.62 and
 0.60). In the first world the 0.62 one writes an ungrounded narrative 2% of the time; in the
 second every narrative is grounded; in the third (A/A) all three are 0.60. Each run is 2,000
-investigations.
+investigations, each judged (Helpful or Wrong) before the next.
 
-Ours: the offline gate (40 replay scenarios, 3 runs each, simulated) admits a variant and seeds its
-prior; Thompson sampling (`shared.prompts.selection`, 5% floor, equal shares for the first 100
-investigations, shares recomputed every 100 from 300 draws) and a sticky hashed pick per
-investigation; an ungrounded narrative is never posted (the rule-based one is), and it demotes its
-variant to 0% at once; after every investigation the sequential test (`shared.prompts.sequential`)
-stops a variant worse than the control and promotes one better than the control (all traffic to
-it; two at once: the higher observed rate). The baselines post whatever their variant wrote.
+Ours is the product's policy, run by the product's functions on a real `Experiment`: the offline
+gate (`shared.prompts.gate.gate`, 40 replay scenarios, 3 runs each, simulated) admits a variant
+and seeds its prior (the control gets none, as `sre prompt experiment start` gives it none); the
+floor is `sre prompt experiment start`'s default; after every investigation
+`shared.prompts.decisions.decide` runs the sequential test (stops a variant worse than the control,
+promotes one better) and, at a look (every `LOOK_EVERY` judged investigations, equal shares for
+the first `BURN_IN`), recomputes the Thompson shares; each investigation's arm is the sticky
+hashed `pick` from the stored shares; an ungrounded narrative is never posted (the control's is)
+and `shared.prompts.routing.recorded` demotes its variant at once. After a promotion every
+narrative is the winner's (an ungrounded one replaced by the control's). The baselines post
+whatever their variant wrote.
 
 Regret is in expected helpful answers lost against always using the best grounded variant."""
 
@@ -23,23 +27,31 @@ import random
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from benchmarks import prompt_gate
+from shared.investigations.models import Investigation
+from shared.prompts.commands import StartExperiment
+from shared.prompts.decisions import Tally, decide, scored
+from shared.prompts.experiment_service import floor_of
+from shared.prompts.experiments import BURN_IN, LOOK_EVERY, Arm, Experiment
 from shared.prompts.gate import ScenarioRuns, gate
-from shared.prompts.selection import Arm, allocate, pick
-from shared.prompts.sequential import Counts, Decision, compare
+from shared.prompts.model_arm import Written
+from shared.prompts.models import CONTROL_NAME, Variant, VariantContent, VariantKind, control
+from shared.prompts.routing import recorded
+from shared.prompts.selection import pick
+from shared.prompts.sequential import ALPHA
 
-CONTROL = "rules"
+CONTROL = CONTROL_NAME
+FLOOR = floor_of(StartExperiment.model_fields["floor"].default)
 INVESTIGATIONS = 2_000
 LATE = 500
-FLOOR = 0.05
-BURN_IN = 100
-EVERY = 100
-DRAWS = 300
 K = 3
 SCENARIOS = 40
 CONTROL_SOLVES = 36
 RELIABLE = 0.9995  # a model variant's chance per run on a scenario the rules solve
+ORG, TEAM = "local", "bench"
+AT = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -68,16 +80,8 @@ class Run:
     promoted_at: int | None = None
     demoted: int = 0
     admitted: int = 0
-
-
-@dataclass
-class Experiment:
-    """Our experiment's state during a run."""
-
-    arms: dict[str, list[int]]  # name -> [successes, trials] seen online
-    priors: dict[str, tuple[float, float]]
-    weights: dict[str, float] = field(default_factory=dict)
-    promoted: str | None = None
+    changes: list[int] = field(default_factory=list)
+    """The judged investigations at each look that changed the shares."""
 
 
 WORLDS = (
@@ -92,15 +96,17 @@ WORLDS = (
 
 
 def _gated(world: World, rng: random.Random) -> dict[str, tuple[float, float]]:
-    """The variants the simulated gate admits, with the priors it gives them."""
-    control = [
+    """The variants the simulated gate admits, with the priors it gives them (the control is
+    always in, with none)."""
+    control_runs = [
         ScenarioRuns(scenario=f"s{i}", passes=K if i < CONTROL_SOLVES else 0, runs=K)
         for i in range(SCENARIOS)
     ]
-    admitted = {}
+    admitted = {CONTROL: (0.0, 0.0)}
     for name, rate in world.rates.items():
-        runs = control if name == CONTROL else _model_runs(rate, rng)
-        result = gate(runs, control, k=K)
+        if name == CONTROL:
+            continue
+        result = gate(_model_runs(rate, rng), control_runs, k=K)
         if result.passed:
             admitted[name] = (result.prior_successes, result.prior_failures)
     return admitted
@@ -115,42 +121,49 @@ def _model_runs(rate: float, rng: random.Random) -> list[ScenarioRuns]:
     ]
 
 
-def _reallocate(state: Experiment, observed: int, rng: random.Random) -> None:
-    """Thompson shares over the arms still in the experiment."""
+def _variant(name: str) -> Variant:
+    """The control, or a model variant named `name`."""
+    if name == CONTROL:
+        return control(ORG)
+    content = VariantContent(kind=VariantKind.MODEL, model="simulated")
+    return control(ORG).model_copy(update={"name": name, "content": content})
+
+
+def started(priors: dict[str, tuple[float, float]], seed: int) -> Experiment:
+    """The experiment `sre prompt experiment start` would save for these gated arms."""
     arms = [
-        Arm(name=n, successes=state.priors[n][0] + s, failures=state.priors[n][1] + t - s)
-        for n, (s, t) in state.arms.items()
+        Arm(
+            variant=_variant(name),
+            weight=1 / len(priors),
+            prior_successes=prior[0],
+            prior_failures=prior[1],
+        )
+        for name, prior in priors.items()
     ]
-    state.weights = allocate(
-        arms,
-        floor=min(FLOOR, 1 / len(arms)),
-        burn_in=BURN_IN,
-        observed=observed,
-        rng=rng,
-        draws=DRAWS,
+    return Experiment(
+        id=f"pe-{seed:06x}",
+        org=ORG,
+        team=TEAM,
+        arms=arms,
+        floor=FLOOR,
+        started_by="bench",
+        started_at=AT,
     )
 
 
-def _drop(state: Experiment, name: str) -> None:
-    """A demoted or stopped variant gets no more traffic; the others share its part."""
-    del state.arms[name]
-    state.weights.pop(name, None)
-    total = sum(state.weights.values())
-    state.weights = {n: w / total for n, w in state.weights.items()}
-
-
-def _judge(state: Experiment) -> str | None:
-    """Stop variants worse than the control; promote the best of those better than it."""
-    control = Counts(successes=state.arms[CONTROL][0], trials=state.arms[CONTROL][1])
-    better = []
-    for name in [n for n in state.arms if n != CONTROL]:
-        s, t = state.arms[name]
-        decision = compare(control, Counts(successes=s, trials=t))
-        if decision is Decision.WORSE:
-            _drop(state, name)
-        elif decision is Decision.BETTER:
-            better.append((s / t, name))
-    return max(better)[1] if better else None
+def _investigation(i: int) -> Investigation:
+    """A stand-in investigation (only its id and time matter to a demotion)."""
+    return Investigation(
+        id=f"inv-{i:08x}",
+        org=ORG,
+        team=TEAM,
+        service="api",
+        opened_by="bench",
+        opened_at=AT,
+        start=AT,
+        end=AT,
+        headline="simulated",
+    )
 
 
 def _score(world: World, run: Run, i: int, arm: str, rate: float) -> None:
@@ -161,33 +174,50 @@ def _score(world: World, run: Run, i: int, arm: str, rate: float) -> None:
         run.on_best_late += i >= INVESTIGATIONS - LATE
 
 
+def _narrated(
+    world: World, run: Run, state: tuple[Experiment, dict[str, Tally]], i: int, rng: random.Random
+) -> tuple[Experiment, dict[str, Tally]]:
+    """One investigation in the running experiment: its arm, its posted narrative judged, and
+    the product's decision on the evidence."""
+    experiment, results = state
+    name = pick(experiment.weights(), f"{ORG}:{TEAM}:inv-{i:08x}:{experiment.id}")
+    arm = experiment.arm(name) or experiment.control()
+    posted = name
+    if rng.random() < world.ungrounded.get(name, 0.0):
+        run.demoted += 1  # the control's narrative is posted; the variant is out at once
+        written = Written(ungrounded=("a claim not in the findings",))
+        experiment = recorded(experiment, arm, written, _investigation(i))
+        posted = CONTROL
+    rate = world.rates[posted]
+    _score(world, run, i, posted, rate)
+    results = {**results, posted: scored(results[posted], rng.random() < rate, None)}
+    before = len(experiment.history)
+    experiment = decide(experiment, results, now=AT)
+    if any(step.what == "shares" for step in experiment.history[before:]):
+        run.changes.append(experiment.looked_at)
+    return experiment, results
+
+
+def _promoted(world: World, run: Run, winner: str, i: int, rng: random.Random) -> None:
+    """One investigation after a promotion: the winner's narrative (the control's if ungrounded)."""
+    ungrounded = rng.random() < world.ungrounded.get(winner, 0.0)
+    posted = CONTROL if ungrounded else winner
+    _score(world, run, i, posted, world.rates[posted])
+
+
 def ours(world: World, seed: int) -> Run:
-    """Our allocation, gate, guardrail and sequential test over one run."""
+    """The shipped policy over one run."""
     rng, run = random.Random(seed), Run()  # noqa: S311 (a simulation)
     priors = _gated(world, rng)
-    state = Experiment(arms={n: [0, 0] for n in priors}, priors=priors)
     run.admitted = len(priors) - 1
+    state = (started(priors, seed), {name: Tally() for name in priors})
     for i in range(INVESTIGATIONS):
-        if state.promoted is None and i % EVERY == 0 and len(state.arms) > 1:
-            _reallocate(state, i, rng)
-        arm = state.promoted or (
-            pick(state.weights, f"{seed}:{i}") if len(state.arms) > 1 else CONTROL
-        )
-        if rng.random() < world.ungrounded.get(arm, 0.0):
-            run.demoted += 1  # the rule-based narrative is posted instead; the variant is out
-            state.arms[arm][1] += 1
-            _score(world, run, i, CONTROL, world.rates[CONTROL])
-            if state.promoted == arm:
-                state.promoted = None
-            _drop(state, arm)
-            continue
-        _score(world, run, i, arm, world.rates[arm])
-        state.arms[arm][0] += rng.random() < world.rates[arm]
-        state.arms[arm][1] += 1
-        if state.promoted is None and len(state.arms) > 1:
-            state.promoted = _judge(state)
-            if state.promoted is not None and run.promoted is None:
-                run.promoted, run.promoted_at = state.promoted, i + 1
+        if state[0].running:
+            state = _narrated(world, run, state, i, rng)
+            if not state[0].running:
+                run.promoted, run.promoted_at = state[0].winner, i + 1
+        else:
+            _promoted(world, run, state[0].winner, i, rng)
     return run
 
 
@@ -278,7 +308,8 @@ def main(runs: int = 200) -> None:
     began = time.process_time()
     print(
         f"Prompt experiments: {runs} runs of {INVESTIGATIONS:,} simulated investigations per "
-        f"world; floor {FLOOR:.0%}, burn-in {BURN_IN}, the sequential test at alpha 0.05"
+        f"world; the shipped policy: floor {FLOOR:.0%}, burn-in {BURN_IN}, shares recomputed "
+        f"every {LOOK_EVERY} judged investigations, the sequential test at alpha {ALPHA}"
     )
     goals = []
     for world in WORLDS:

@@ -18,14 +18,13 @@ timeline-first template; not "because", nor "the cause is unclear"), else from i
 
 from __future__ import annotations
 
-import random
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from shared.investigations.causes import cause_options
 from shared.investigations.models import Investigation
-from shared.prompts.experiments import Arm, Experiment, ExperimentState
+from shared.prompts.experiments import LOOK_EVERY, Arm, Experiment, ExperimentState
 from shared.prompts.models import CONTROL_NAME, Feedback, Verdict
 from shared.prompts.selection import Arm as Evidence
 from shared.prompts.selection import allocate
@@ -33,9 +32,6 @@ from shared.prompts.sequential import Counts, Decision, compare
 from shared.records import Frozen
 
 _SAYS_CAUSE = re.compile(r"\b(?:first cause\b|cause:|cause was\b)")
-
-MOVED = 0.05
-"""A share that moved at least this much is a change of allocation worth posting."""
 
 
 class Tally(Frozen):
@@ -147,8 +143,8 @@ def say(experiment: Experiment, results: Mapping[str, Tally]) -> dict[str, Decis
 
 def decide(experiment: Experiment, results: Mapping[str, Tally], *, now: datetime) -> Experiment:
     """The experiment after its evidence: a variant the test finds better is promoted (the
-    experiment ends), one it finds worse is stopped, and the live arms' shares are re-allocated
-    (each change noted in its history)."""
+    experiment ends), one it finds worse is stopped (the test is valid at every look, so it runs
+    after every narration), and at a look (`due`) the live arms' shares are recomputed."""
     if not experiment.running:
         return experiment
     said = say(experiment, results)
@@ -160,12 +156,23 @@ def decide(experiment: Experiment, results: Mapping[str, Tally], *, now: datetim
         if decision is Decision.WORSE and arm is not None and not arm.halted:
             why = "stopped: worse than the control by the sequential test"
             experiment = halt(experiment, name, why, now, what="stopped")
-    return reweigh(experiment, results, now=now)
+    return look(experiment, results, now=now) if due(experiment, results) else experiment
 
 
-def reweigh(experiment: Experiment, results: Mapping[str, Tally], *, now: datetime) -> Experiment:
-    """The live arms' shares by Thompson sampling (with the floor and burn-in), halted arms none;
-    noted when a share moved by MOVED or more."""
+def judged(experiment: Experiment, results: Mapping[str, Tally]) -> int:
+    """The experiment's investigations with a result, over every arm (an ungrounded one too)."""
+    return sum(counts(arm, results[arm.name]).trials for arm in experiment.arms)
+
+
+def due(experiment: Experiment, results: Mapping[str, Tally]) -> bool:
+    """Whether LOOK_EVERY more investigations have a result since the last look."""
+    return judged(experiment, results) >= experiment.looked_at + LOOK_EVERY
+
+
+def look(experiment: Experiment, results: Mapping[str, Tally], *, now: datetime) -> Experiment:
+    """The live arms' shares by Thompson sampling (with the floor and burn-in), halted arms none,
+    the look counted; the shares are changed, and the change noted, only when a share as shown
+    (in whole percents) moved: between changes the stored shares route every investigation."""
     live = [arm for arm in experiment.arms if not arm.halted]
     evidence = [
         Evidence(
@@ -175,18 +182,24 @@ def reweigh(experiment: Experiment, results: Mapping[str, Tally], *, now: dateti
         )
         for arm in live
     ]
-    # seeded by the experiment and its size: the same evidence gives the same shares
-    rng = random.Random(f"{experiment.id}:{len(experiment.assignments)}")  # noqa: S311
     floor = min(experiment.floor, 1 / len(live))
     shares = allocate(
-        evidence, floor=floor, burn_in=experiment.burn_in, observed=_observed(results), rng=rng
+        evidence, floor=floor, burn_in=experiment.burn_in, observed=_observed(results)
     )
-    before = experiment.weights()
-    arms = [a.model_copy(update={"weight": shares.get(a.name, 0.0)}) for a in experiment.arms]
-    moved = experiment.model_copy(update={"arms": arms})
-    if any(abs(shares.get(n, 0.0) - w) >= MOVED for n, w in before.items()):
-        moved = moved.noted(now, "shares", f"shares now {shared(moved)}")
-    return moved
+    seen = judged(experiment, results)
+    looked = experiment.model_copy(update={"looked_at": seen})
+    after = {a.name: shares.get(a.name, 0.0) for a in experiment.arms}
+    if _shown(after) == _shown(experiment.weights()):
+        return looked
+    arms = [a.model_copy(update={"weight": after[a.name]}) for a in experiment.arms]
+    moved = looked.model_copy(update={"arms": arms})
+    text = f"shares now {shared(moved)} (after {seen} judged investigations; floor {floor:.0%})"
+    return moved.noted(now, "shares", text)
+
+
+def _shown(weights: Mapping[str, float]) -> dict[str, int]:
+    """The shares as whole percents, as a notice shows them."""
+    return {name: round(weight * 100) for name, weight in weights.items()}
 
 
 def _observed(results: Mapping[str, Tally]) -> int:
@@ -231,5 +244,5 @@ def promote(experiment: Experiment, name: str, *, now: datetime, why: str) -> Ex
 
 
 def shared(experiment: Experiment) -> str:
-    """`cause-first 52% · timeline 48%`."""
-    return " · ".join(f"{a.name} {a.weight:.0%}" for a in experiment.arms)
+    """`cause-first 62%, timeline-first 38%` (the live arms)."""
+    return ", ".join(f"{a.name} {a.weight:.0%}" for a in experiment.arms if not a.halted)

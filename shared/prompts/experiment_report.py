@@ -7,14 +7,11 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from shared.prompts.decisions import Tally, counts, say
-from shared.prompts.experiments import Arm, Experiment
+from shared.prompts.experiments import LOOK_EVERY, Arm, Experiment
 from shared.prompts.models import CONTROL_NAME
-from shared.prompts.sequential import Decision
+from shared.prompts.sequential import MIN_TRIALS, Decision
 from shared.replies import Reply, Tone
 from shared.times import moment
-
-MIN_TRIALS = 30
-"""The results each arm needs before the sequential test may decide (`compare`'s minimum)."""
 
 
 def verdict(decision: Decision, arm: Arm, result: Tally, control: Tally, ctl: Arm) -> str:
@@ -60,10 +57,16 @@ def status(experiment: Experiment, results: Mapping[str, Tally], *, now: datetim
     history = [f"{moment(s.at, today=now)} {s.what}: {s.text}" for s in experiment.history]
     fields.append(("History", "\n".join(history[-12:]) or "nothing yet"))
     state = experiment.state.value + (f" ({experiment.winner})" if experiment.winner else "")
+    looks = (
+        f"; shares recomputed every {LOOK_EVERY} judged investigations "
+        f"(next at {experiment.looked_at + LOOK_EVERY})"
+        if experiment.running
+        else ""
+    )
     return Reply(
         tone=Tone.INFO,
         title=f"Prompt experiment {experiment.id} ({experiment.scope}): {state}",
         text=f"Started by @{experiment.started_by} {moment(experiment.started_at, today=now)}, "
-        f"floor {experiment.floor:.0%}, burn-in {experiment.burn_in} investigations.",
+        f"floor {experiment.floor:.0%}, burn-in {experiment.burn_in} investigations{looks}.",
         fields=fields,
     )

@@ -17,6 +17,13 @@ from shared.records import Frozen
 MOST_ARMS = 3
 BURN_IN = 20
 """Investigations narrated before the shares follow the evidence (equal shares until then)."""
+LOOK_EVERY = 10
+"""Investigations with a result between two looks at the shares. Shares are recomputed at looks,
+as a production bandit does (GrowthBook recomputes its weights on a schedule, not per request),
+so each change of the allocation is a countable event, posted and audited, and the channel hears
+of at most one every LOOK_EVERY results. Counted in results rather than hours: at a handful of
+investigations a week most hourly looks would find nothing new, a burst would wait for the clock,
+and the benchmark (which has no clock) runs the same cadence the product does."""
 MOST_LATENCIES = 200
 """Latencies an arm keeps (the newest) for its median."""
 
@@ -88,6 +95,8 @@ class Experiment(Frozen):
     assignments: dict[str, str] = Field(default_factory=dict)
     """Investigation id → the arm (variant name) that narrated it."""
     history: list[Step] = Field(default_factory=list)
+    looked_at: int = 0
+    """Investigations with a result at the last look at the shares (see LOOK_EVERY)."""
     version: int = 0
 
     @property

@@ -26,6 +26,10 @@ from pydantic import Field, model_validator
 from shared.records import Frozen
 
 _TAU_SQUARED = 0.1**2
+ALPHA = 0.05
+"""The chance, at most, that the test ever declares a difference where there is none."""
+MIN_TRIALS = 30
+"""The results each arm needs before the test may decide."""
 
 
 class Counts(Frozen):
@@ -51,7 +55,7 @@ class Decision(StrEnum):
 
 
 def compare(
-    control: Counts, variant: Counts, *, alpha: float = 0.05, min_trials: int = 30
+    control: Counts, variant: Counts, *, alpha: float = ALPHA, min_trials: int = MIN_TRIALS
 ) -> Decision:
     """BETTER or WORSE once the mixture likelihood ratio reaches 1 / `alpha` (valid at every
     look), UNDECIDED before that or while either arm has fewer than `min_trials` trials."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from shared.prompts.decisions import (
     Tally,
     agrees,
@@ -15,7 +17,7 @@ from shared.prompts.decisions import (
     scored,
     tally,
 )
-from shared.prompts.experiments import Arm, Experiment
+from shared.prompts.experiments import LOOK_EVERY, Arm, Experiment
 from shared.prompts.models import Feedback, Template, Variant, VariantContent, VariantKind, Verdict
 from shared.prompts.models import control as control_variant
 from shared.prompts.sequential import Decision, compare
@@ -161,3 +163,52 @@ def test_a_variant_the_sequential_test_finds_worse_is_stopped_and_the_control_ta
     assert decided.weights()["cause-first"] == 1.0
     assert decided.running
     assert [s.what for s in decided.history] == ["stopped"]
+
+
+def _alike(weights: tuple[float, float], looked_at: int = 0) -> Experiment:
+    """The two-arm experiment at `weights`, last looked at `looked_at` judged investigations."""
+    arms = [
+        a.model_copy(update={"weight": w}) for a, w in zip(_experiment().arms, weights, strict=True)
+    ]
+    return _experiment().model_copy(update={"arms": arms, "looked_at": looked_at})
+
+
+# 81 judged investigations, timeline one Helpful ahead: Thompson shares of about 46% and 54%
+ALIKE = {
+    "cause-first": Tally(narrated=40, helpful=20, wrong=20),
+    "timeline": Tally(narrated=41, helpful=21, wrong=20),
+}
+
+
+def test_a_look_that_moves_the_shares_by_under_five_points_notes_the_change() -> None:
+    decided = decide(_alike((0.5, 0.5)), ALIKE, now=NOW)
+    assert decided.weights() == pytest.approx({"cause-first": 0.46, "timeline": 0.54}, abs=0.005)
+    assert [(s.what, s.text) for s in decided.history] == [
+        (
+            "shares",
+            "shares now cause-first 46%, timeline 54% (after 81 judged investigations; floor 5%)",
+        )
+    ]
+    assert decided.looked_at == 81
+
+
+def test_a_look_that_changes_no_share_as_shown_notes_nothing_and_keeps_the_stored_shares() -> None:
+    decided = decide(_alike((0.46, 0.54)), ALIKE, now=NOW)
+    assert decided.history == []
+    assert decided.weights() == {"cause-first": 0.46, "timeline": 0.54}
+    assert decided.looked_at == 81
+
+
+def test_between_looks_the_stored_shares_stay_whatever_the_evidence() -> None:
+    # GIVEN a look at 72 judged investigations, and evidence since that favours timeline
+    lopsided = {
+        "cause-first": Tally(narrated=40, helpful=17, wrong=23),
+        "timeline": Tally(narrated=41, helpful=26, wrong=15),
+    }
+    # WHEN it is decided at 81, before the next look is due (at 82)
+    decided = decide(_alike((0.5, 0.5), looked_at=81 - LOOK_EVERY + 1), lopsided, now=NOW)
+    # THEN the shares are as stored and nothing is noted; the look at 82 moves them
+    assert (decided.weights(), decided.history) == ({"cause-first": 0.5, "timeline": 0.5}, [])
+    looked = decide(_alike((0.5, 0.5), looked_at=81 - LOOK_EVERY), lopsided, now=NOW)
+    assert looked.weights()["timeline"] > 0.9
+    assert [s.what for s in looked.history] == ["shares"]

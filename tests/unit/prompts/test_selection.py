@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from shared.judging.stats import binomial_tail
-from shared.prompts.selection import Arm, allocate, pick
+from shared.prompts.selection import Arm, allocate, pick, probability_best
 
 
 def _arms(*counts: tuple[str, float, float]) -> list[Arm]:
@@ -20,7 +20,7 @@ def test_shares_sum_to_one_and_keep_the_floor() -> None:
     # Given a clear loser among three arms
     arms = _arms(("a", 90, 10), ("b", 50, 50), ("c", 10, 90))
     # When the traffic is allocated with a 5% floor
-    shares = allocate(arms, floor=0.05, burn_in=0, observed=200, rng=random.Random(1))
+    shares = allocate(arms, floor=0.05, burn_in=0, observed=200)
     # Then every arm keeps at least 5% and the shares add up to all the traffic
     assert math.isclose(sum(shares.values()), 1.0)
     assert min(shares.values()) >= 0.05
@@ -29,21 +29,19 @@ def test_shares_sum_to_one_and_keep_the_floor() -> None:
 
 def test_burn_in_gives_equal_shares_whatever_the_evidence() -> None:
     arms = _arms(("a", 30, 0), ("b", 0, 30), ("c", 5, 5))
-    shares = allocate(arms, floor=0.05, burn_in=50, observed=49, rng=random.Random(1))
+    shares = allocate(arms, floor=0.05, burn_in=50, observed=49)
     assert shares == {"a": 1 / 3, "b": 1 / 3, "c": 1 / 3}
 
 
 def test_a_clearly_better_arm_gets_most_of_the_traffic() -> None:
     arms = _arms(("control", 55, 45), ("better", 75, 25))
-    shares = allocate(arms, floor=0.05, burn_in=20, observed=200, rng=random.Random(7))
+    shares = allocate(arms, floor=0.05, burn_in=20, observed=200)
     assert shares["better"] > 0.9
 
 
 def test_an_arm_with_no_evidence_is_a_fair_coin_not_an_error() -> None:
     # Beta(0 + 1, 0 + 1): two fresh arms are equally likely to be best
-    shares = allocate(
-        _arms(("a", 0, 0), ("b", 0, 0)), floor=0.0, burn_in=0, observed=10, rng=random.Random(3)
-    )
+    shares = allocate(_arms(("a", 0, 0), ("b", 0, 0)), floor=0.0, burn_in=0, observed=10)
     assert shares["a"] == pytest.approx(0.5, abs=0.03)
 
 
@@ -59,7 +57,7 @@ def test_an_impossible_allocation_is_refused_in_words(
     arms: list[Arm], floor: float, said: str
 ) -> None:
     with pytest.raises(ValueError, match=said):
-        allocate(arms, floor=floor, burn_in=0, observed=0, rng=random.Random(1))
+        allocate(arms, floor=floor, burn_in=0, observed=0)
 
 
 def test_pick_is_deterministic_and_sticky() -> None:
@@ -106,3 +104,20 @@ def test_pick_never_gives_a_retired_arm() -> None:
     assert {pick({"a": 0.0, "b": 1.0}, f"k{i}") for i in range(200)} == {"b"}
     with pytest.raises(ValueError, match="no variant"):
         pick({"a": 0.0}, "k")
+
+
+def test_probability_best_is_what_thompson_draws_estimate_and_the_same_every_time() -> None:
+    # Given three arms of close, uneven evidence
+    arms = _arms(("a", 55, 45), ("b", 60, 40), ("c", 8, 2))
+    # When each arm's probability of being best is computed, and estimated from 40,000 draws
+    computed = probability_best(arms)
+    rng = random.Random(11)
+    wins = dict.fromkeys("abc", 0)
+    for _ in range(40_000):
+        drawn = [(rng.betavariate(arm.successes + 1, arm.failures + 1), arm.name) for arm in arms]
+        wins[max(drawn)[1]] += 1
+    # Then they agree within the draws' noise, and the same evidence gives the same shares
+    for name, count in wins.items():
+        assert computed[name] == pytest.approx(count / 40_000, abs=0.01), name
+    assert probability_best(arms) == computed
+    assert probability_best(_arms(("only", 3, 1))) == {"only": 1.0}
