@@ -193,7 +193,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "instructions": _text,
     "temperature": st.floats(min_value=0, max_value=1),
     "max_tokens": st.integers(min_value=50, max_value=2000),
-    "few_shot": st.integers(min_value=0, max_value=5),
+    "few_shot": st.sampled_from([0, 3, 4, 5]),
     "verdict": st.sampled_from(["helpful", "wrong"]),
     "variants": st.sampled_from(["timeline", "timeline,brief", "cause-first,timeline"]),
     "floor": st.sampled_from(["5%", "10%", "2.5%"]),
