@@ -199,9 +199,25 @@ class PromoteVariant(Command):
     team: OptionalTeam = None
 
 
+class GateExperiment(Command):
+    words = ("prompt", "experiment", "gate")
+    positional = ("experiment",)
+    deferred = True  # each part runs within the worker's time budget, then follows itself
+    permission = Permission.ORG_ADMIN
+    target_kind = "org"  # the scope (org-wide or a team) and the id are in the details
+    mutates = True
+    purpose = (
+        "Run the next part of a prompt experiment's offline gate (`prompt experiment start` "
+        "follows itself with it until the gate is done; the status shows how far it is)."
+    )
+    examples = ("sre prompt experiment gate pe-1a2b3c",)
+    experiment: Annotated[str, Field(pattern=r"^pe-[0-9a-f]{4,12}$")]
+
+
 EXPERIMENT_COMMANDS: tuple[type[Command], ...] = (
     StartExperiment,
     ExperimentStatus,
     StopExperiment,
     PromoteVariant,
+    GateExperiment,
 )

@@ -194,6 +194,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "temperature": st.floats(min_value=0, max_value=1),
     "max_tokens": st.integers(min_value=50, max_value=2000),
     "few_shot": st.sampled_from([0, 3, 4, 5]),
+    "experiment": st.from_regex(r"pe-[0-9a-f]{4,12}", fullmatch=True),
     "verdict": st.sampled_from(["helpful", "wrong"]),
     "variants": st.sampled_from(["timeline", "timeline,brief", "cause-first,timeline"]),
     "floor": st.sampled_from(["5%", "10%", "2.5%"]),
