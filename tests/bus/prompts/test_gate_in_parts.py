@@ -158,3 +158,28 @@ def test_the_control_is_seeded_from_its_runs_of_the_same_cases() -> None:
     seeded = (control.prior_successes, control.prior_failures)
     assert seeded == (10.0, 0.0)  # passed every run, weighed as PRIOR_TRIALS pseudo-trials
     assert seeded == (timeline.prior_successes, timeline.prior_failures)
+
+
+def test_a_gating_experiment_can_be_stopped_and_its_next_part_then_runs_nothing() -> None:
+    # GIVEN a slow model variant's gate after its first part
+    it, model, clock = _model_lab(seconds=ANSWER.total_seconds())
+    assert run(it.services, START).tone is Tone.ACCEPTED
+    queue = it.services.tasks
+    assert isinstance(queue, InMemoryTaskQueue)
+    (task,) = queue.drain()
+    it.services.run_task(task)
+    asked = model.calls
+    # WHEN a promotion is asked, then a stop
+    promoted = run(it.services, "prompt experiment promote brief --team payments")
+    stopped = run(it.services, "prompt experiment stop --team payments")
+    # THEN the promotion is refused while the gate runs; the stop ends it
+    assert promoted.failed
+    assert "is still in its offline gate" in promoted.title
+    assert stopped.tone is Tone.OK, stopped
+    # AND the part already queued asks the model nothing and tells nobody
+    parts = _parts(it, clock)
+    assert [(reply.unposted, reply.title.endswith("no gate to run")) for reply, _, _ in parts] == [
+        (True, True)
+    ]
+    assert model.calls == asked
+    assert _only(it).state is ExperimentState.STOPPED
