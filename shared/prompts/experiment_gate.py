@@ -146,11 +146,11 @@ class ExperimentGate:
         failed = next((arm for arm, passed in judged_arms if not passed), None)
         if failed is not None:
             why = f"{failed.variant.label} did not pass the offline gate: {failed.gate}"
-            if experiment.version:  # kept while gating: ended, saying why
+            if experiment.version:  # kept while gating: ended, saying why (no traffic taken)
                 ended = experiment.model_copy(
                     update={"state": ExperimentState.STOPPED, "ended_at": ctx.now}
                 ).noted(ctx.now, "stopped", why)
-                self._notices.post(self._store.save(ended), ended.history[-1:])
+                self._store.save(ended)
             raise InvalidCommandError(why)
         labels = ", ".join(a.variant.label for a in arms)
         started = experiment.model_copy(

@@ -61,6 +61,8 @@ class ReadingModel:
     seconds: float = 0
     name: str = "scripted:reader"
     calls: int = 0
+    blind: bool = False
+    """Says nothing moved whatever its prompt holds (a variant the gate refuses)."""
 
     def complete(
         self,
@@ -73,7 +75,7 @@ class ReadingModel:
     ) -> Completion:
         self.calls += 1
         self.clock.current += timedelta(seconds=self.seconds)
-        first = FIRST_FINDING.search(prompt)
+        first = None if self.blind else FIRST_FINDING.search(prompt)
         text = f"First cause: {first.group(1)}." if first else "Nothing moved beyond its baseline."
         return Completion(
             text=text, input_tokens=100, output_tokens=10, latency_ms=5, stop_reason="end_turn"

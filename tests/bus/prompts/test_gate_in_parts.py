@@ -23,11 +23,11 @@ START = "prompt experiment start --variants brief --team payments"
 ANSWER = timedelta(seconds=2)
 
 
-def _model_lab(seconds: float) -> tuple[Lab, ReadingModel, FixedClock]:
+def _model_lab(seconds: float, *, blind: bool = False) -> tuple[Lab, ReadingModel, FixedClock]:
     """Team payments with the sample service, the org's consent, and the model variant `brief`
     whose model names the first finding as the cause, taking `seconds` per answer."""
     clock = FixedClock(NOW)
-    model = ReadingModel(clock, seconds=seconds)
+    model = ReadingModel(clock, seconds=seconds, blind=blind)
     it = lab(model, clock=clock)
     setup_teams(it.services)
     assert run(it.services, "org model on").tone is Tone.OK
@@ -183,3 +183,23 @@ def test_a_gating_experiment_can_be_stopped_and_its_next_part_then_runs_nothing(
     ]
     assert model.calls == asked
     assert _only(it).state is ExperimentState.STOPPED
+
+
+def test_a_slow_model_that_fails_its_gate_is_refused_at_the_end_and_the_experiment_stopped() -> (
+    None
+):
+    # GIVEN a slow model variant whose model says nothing moved, whatever moved
+    it, _, clock = _model_lab(seconds=ANSWER.total_seconds(), blind=True)
+    # WHEN its experiment is started and the worker runs every part
+    assert run(it.services, START).tone is Tone.ACCEPTED
+    *between, (last, _, _) = _parts(it, clock)
+    # THEN after several parts the starter is told it did not pass, and where it missed
+    assert len(between) >= 7
+    assert last.failed
+    assert "did not pass the offline gate" in last.title + last.text
+    # AND the experiment, kept while gating, is stopped: its scope is free again
+    stopped = _only(it)
+    assert stopped.state is ExperimentState.STOPPED
+    assert stopped.history[-1].text.startswith("brief v1 · ")
+    status = run(it.services, "prompt experiment status --team payments")
+    assert status.title.endswith("(team payments): stopped")
