@@ -94,7 +94,7 @@ class ExperimentGate:
         cases = self._cases.of(OrgId(experiment.org), experiment.team)
         runs = planned([a.name for a in experiment.arms], cases, k=GATE_RUNS)
         gating = experiment.model_copy(update={"state": ExperimentState.GATING, "gate_runs": runs})
-        return self._part(gating, cases, ctx, first=True)
+        return self._part(gating, runs, cases, ctx, first=True)
 
     def resume(self, experiment_id: str, ctx: Context) -> Handled:
         """The next part of the gate of experiment `experiment_id`."""
@@ -102,7 +102,8 @@ class ExperimentGate:
         experiment = self._store.get(org, experiment_id)
         if experiment is None:
             raise NotFoundError(f"There is no prompt experiment {experiment_id}.")
-        if experiment.state is not ExperimentState.GATING or experiment.gate_runs is None:
+        runs = experiment.gate_runs
+        if experiment.state is not ExperimentState.GATING or runs is None:
             reply = Reply(
                 tone=Tone.INFO,
                 title=f"Prompt experiment {experiment.id}: no gate to run",
@@ -111,14 +112,19 @@ class ExperimentGate:
             )
             return Handled(reply, details={"experiment": experiment.id})
         cases = self._cases.of(org, experiment.team)
-        return self._part(experiment, cases, ctx, first=False)
+        return self._part(experiment, runs, cases, ctx, first=False)
 
     def _part(
-        self, experiment: Experiment, cases: Sequence[Case], ctx: Context, *, first: bool
+        self,
+        experiment: Experiment,
+        runs: GateRuns,
+        cases: Sequence[Case],
+        ctx: Context,
+        *,
+        first: bool,
     ) -> Handled:
-        """Runs made for at most GATE_BUDGET; then the gate saved and followed, or finished."""
-        runs = experiment.gate_runs
-        assert runs is not None  # noqa: S101 (a gating experiment holds its runs)
+        """Runs started for at most GATE_BUDGET after `runs`; then the gate saved and followed,
+        or finished."""
         began = self._clock.now()
         arms = {a.name: a.variant for a in experiment.arms}
         runs = advance(runs, arms, self._narrate, cases, more=lambda: self._in_time(began))
