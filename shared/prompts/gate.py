@@ -120,22 +120,23 @@ class GateRuns(Frozen):
 
     @property
     def total(self) -> int:
-        """Every run the gate makes: arms × cases × k."""
-        return len(self.arms) * len(self.cases) * self.k
+        """The variants' runs (the control's besides: the same cases, made first): variants ×
+        cases × k."""
+        return (len(self.arms) - 1) * len(self.cases) * self.k
 
     @property
     def runs_done(self) -> int:
-        """The runs made so far."""
-        return sum(item.runs for runs in self.done.values() for item in runs)
+        """The variants' runs made so far."""
+        return sum(item.runs for arm in self.arms[1:] for item in self.done.get(arm, []))
 
     @property
     def finished(self) -> bool:
-        """Whether every run was made."""
-        return self.runs_done >= self.total
+        """Whether every run was made, the control's too."""
+        return self.next_run() is None
 
     @property
     def told(self) -> str:
-        """`Gate: 57 of 123 runs done`."""
+        """`Gate: 57 of 123 runs done` (the variants' runs, a model's calls among them)."""
         return f"Gate: {self.runs_done} of {self.total} runs done"
 
     def next_run(self) -> tuple[str, str] | None:

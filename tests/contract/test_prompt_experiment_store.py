@@ -73,11 +73,12 @@ def test_a_save_over_a_stale_read_is_refused_and_changes_nothing(store: Experime
 
 
 def test_a_gating_experiment_keeps_its_gate_runs_so_far(store: ExperimentStore) -> None:
-    # GIVEN an experiment whose offline gate made three runs of two cases so far
+    # GIVEN an experiment whose offline gate ran the control on both cases, k = 2, and the
+    # variant once
     runs = GateRuns(k=2, cases=["saturation-1", "quiet-2"], arms=["cause-first", "brief"])
-    runs = runs.with_run("cause-first", "saturation-1", "")
-    runs = runs.with_run("cause-first", "saturation-1", "named error rate first, not saturation")
-    runs = runs.with_run("cause-first", "quiet-2", "")
+    for case in ("saturation-1", "quiet-2"):
+        runs = runs.with_run("cause-first", case, "").with_run("cause-first", case, "")
+    runs = runs.with_run("brief", "saturation-1", "named error rate first, not saturation")
     gating = experiment("pe-0001").model_copy(
         update={"state": ExperimentState.GATING, "gate_runs": runs}
     )
@@ -87,8 +88,8 @@ def test_a_gating_experiment_keeps_its_gate_runs_so_far(store: ExperimentStore) 
     # THEN the next part goes on where this one stopped
     assert read is not None and read.gate_runs == runs
     assert read.state is ExperimentState.GATING
-    assert read.gate_runs.told == "Gate: 3 of 8 runs done"
-    assert read.gate_runs.next_run() == ("cause-first", "quiet-2")
-    assert read.gate_runs.misses["cause-first"] == [
+    assert read.gate_runs.told == "Gate: 1 of 4 runs done"
+    assert read.gate_runs.next_run() == ("brief", "saturation-1")
+    assert read.gate_runs.misses["brief"] == [
         "saturation-1: named error rate first, not saturation"
     ]
