@@ -169,12 +169,15 @@ def test_a_gating_experiment_can_be_stopped_and_its_next_part_then_runs_nothing(
     (task,) = queue.drain()
     it.services.run_task(task)
     asked = model.calls
-    # WHEN a promotion is asked, then a stop
+    # WHEN a promotion is asked, and the variant's retirement, then a stop
     promoted = run(it.services, "prompt experiment promote brief --team payments")
+    retired = run(it.services, "prompt variant retire brief")
     stopped = run(it.services, "prompt experiment stop --team payments")
-    # THEN the promotion is refused while the gate runs; the stop ends it
+    # THEN the promotion and the retirement are refused while the gate runs; the stop ends it
     assert promoted.failed
     assert "is still in its offline gate" in promoted.title
+    assert retired.failed
+    assert "stop it first (`sre prompt experiment stop --team payments`)" in retired.text
     assert stopped.tone is Tone.OK, stopped
     # AND the part already queued asks the model nothing and tells nobody
     parts = _parts(it, clock)
