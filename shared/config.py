@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 ENVIRONMENT: dict[str, str] = {
     "backend": "AUTOSRE_BACKEND",
@@ -70,6 +71,11 @@ SECRETS = (
 SLACK_SCOPES = ("commands", "app_mentions:read", "chat:write", "files:write", "files:read")
 """The bot scopes of infra/slack/manifest.yml: what an OAuth install asks for by default."""
 
+MODEL_FORMS = (
+    "bedrock:<model id> or openai:<model>, e.g. bedrock:anthropic.claude-3-haiku-20240307-v1:0"
+)
+"""What AUTOSRE_MODEL may be (said when it is neither)."""
+
 
 class Settings(BaseModel):
     """Every setting Auto SRE reads; see the README for what each one does."""
@@ -131,7 +137,7 @@ class Settings(BaseModel):
     """The customer-facing error rate (%) at which a chaos injection's guard alarm stops it."""
     chaos_guard_minutes: int = Field(default=2, ge=1, le=10)
     """Consecutive minutes over the guard's error rate before its alarm fires."""
-    model: str = Field(default="", pattern=r"^$|^(bedrock|openai):.+")
+    model: str = ""
     """The investigator's language model: `bedrock:<model id>` or `openai:<model>` (unset: off)."""
     model_url: str = ""
     """The OpenAI-compatible endpoint's base URL (`…/v1`, or an Azure OpenAI deployment's URL)."""
@@ -149,6 +155,15 @@ class Settings(BaseModel):
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("model")
+    @classmethod
+    def _model_form(cls, value: str) -> str:
+        """AUTOSRE_MODEL unset, `bedrock:…` or `openai:…`; refused otherwise, saying the forms."""
+        kind, _, name = value.partition(":")
+        if value and not (kind in {"bedrock", "openai"} and name):
+            raise PydanticCustomError("model_form", "use {forms}", {"forms": MODEL_FORMS})
         return value
 
     @model_validator(mode="after")

@@ -43,8 +43,10 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.investigations.ports import Summariser
     from shared.prompts.experiment_notices import ExperimentNotices
     from shared.prompts.model_arm import ModelArms
+    from shared.prompts.service import PromptVariants
     from shared.quotas.service import QuotaService
     from shared.services.ports import ServiceUse
+    from shared.telemetry.ports import MetricsSource
 
 COMMANDS = CommandSet(
     (
@@ -111,34 +113,41 @@ class Features:
         )
 
     def _prompts(self) -> Handlers:
-        from shared.prompts.service import PromptVariants
+        return self._variants().handlers()
 
-        model = self._a.model.name if self._a.model else None
-        return PromptVariants(
-            store=self._a.prompts.variants,
-            model_name=model,
-            experiments=self._a.prompts.experiments,
-        ).handlers()
-
-    def _experiments(self) -> Handlers:
-        from shared.prompts.experiment_service import PromptExperiments
-        from shared.prompts.model_arm import narrator
+    @functools.cache  # noqa: B019
+    def _variants(self) -> PromptVariants:
         from shared.prompts.service import PromptVariants
 
         a = self._a
         model = a.model.name if a.model else None
+        return PromptVariants(
+            store=a.prompts.variants, model_name=model, experiments=a.prompts.experiments
+        )
+
+    def _experiments(self) -> Handlers:
+        from shared.prompts.experiment_service import PromptExperiments
+
+        a = self._a
         return PromptExperiments(
             store=a.prompts.experiments,
-            variants=PromptVariants(
-                store=a.prompts.variants, model_name=model, experiments=a.prompts.experiments
-            ),
-            model_name=model,
+            variants=self._variants(),
             directory=a.directory,
             investigations=a.investigations,
             feedback=a.prompts.feedback,
             notices=self._notices(),
-            narrate=narrator(self._model_arms()),
+            models=self._model_arms(),
+            clock=a.clock,
+            sample=self._gate_sample(),
         ).handlers()
+
+    def _gate_sample(self) -> MetricsSource | None:
+        """The bundled sample as the offline gate reads it (its incident at the replay's end,
+        not anchored to the clock), where the deployment has the sample."""
+        from shared.adapters.local.sample_metrics import SampleMetricsSource
+        from shared.telemetry.models import ResourceKind
+
+        return SampleMetricsSource() if ResourceKind.SAMPLE in self._a.metrics else None
 
     @functools.cache  # noqa: B019
     def _notices(self) -> ExperimentNotices:

@@ -5,14 +5,30 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from shared.commands.base import Command, OptionalTeam
 from shared.commands.free_text import FreeText, LongText
 from shared.identity.rbac import Permission
 from shared.prompts.models import Template, VariantName
+from shared.prompts.prompting import MOST_EXAMPLES
 
 InvestigationId = Annotated[str, Field(pattern=r"^inv-[0-9a-f]{6,12}$")]
+FEWEST_EXAMPLES = 3
+"""A model's few-shot examples: none, or 3 to MOST_EXAMPLES (fewer show it no pattern)."""
+
+
+def _examples(value: int) -> int:
+    """0 (none) or FEWEST_EXAMPLES to MOST_EXAMPLES; refused otherwise, saying what to use."""
+    if value and not FEWEST_EXAMPLES <= value <= MOST_EXAMPLES:
+        raise ValueError(
+            f"'{value}' is not a valid --few-shot: use 0 (none) or {FEWEST_EXAMPLES} to "
+            f"{MOST_EXAMPLES}, e.g. `--few-shot 3`"
+        )
+    return value
+
+
+FewShot = Annotated[int, AfterValidator(_examples)]
 
 
 class AddVariant(Command):
@@ -39,7 +55,7 @@ class AddVariant(Command):
     characters as typed (a variant may hold up to LONGEST_TEXT)."""
     temperature: float = Field(default=0.2, ge=0, le=1)
     max_tokens: int = Field(default=400, ge=50, le=2_000)
-    few_shot: int = Field(default=3, ge=0, le=5)
+    few_shot: FewShot = 3
 
     @model_validator(mode="after")
     def _one_kind(self) -> AddVariant:
@@ -183,9 +199,25 @@ class PromoteVariant(Command):
     team: OptionalTeam = None
 
 
+class GateExperiment(Command):
+    words = ("prompt", "experiment", "gate")
+    positional = ("experiment",)
+    deferred = True  # each part runs within the worker's time budget, then follows itself
+    permission = Permission.ORG_ADMIN
+    target_kind = "org"  # the scope (org-wide or a team) and the id are in the details
+    mutates = True
+    purpose = (
+        "Run the next part of a prompt experiment's offline gate (`prompt experiment start` "
+        "follows itself with it until the gate is done; the status shows how far it is)."
+    )
+    examples = ("sre prompt experiment gate pe-1a2b3c",)
+    experiment: Annotated[str, Field(pattern=r"^pe-[0-9a-f]{4,12}$")]
+
+
 EXPERIMENT_COMMANDS: tuple[type[Command], ...] = (
     StartExperiment,
     ExperimentStatus,
     StopExperiment,
     PromoteVariant,
+    GateExperiment,
 )

@@ -12,23 +12,24 @@ from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.investigations.models import Investigation
 from shared.investigations.ports import InvestigationStore
+from shared.ports import Clock
 from shared.prompts import commands as c
 from shared.prompts.decisions import Tally, counts, promote, tally
+from shared.prompts.experiment_gate import ExperimentGate, GateCases
 from shared.prompts.experiment_notices import ExperimentNotices
 from shared.prompts.experiment_report import status
 from shared.prompts.experiments import MOST_ARMS, Arm, Experiment, ExperimentState
-from shared.prompts.gating import Narrate, replay_cases, run_gate, team_cases
-from shared.prompts.models import CONTROL_NAME, Variant, VariantKind, control
+from shared.prompts.model_arm import ModelArms, narrator
+from shared.prompts.models import CONTROL_NAME, Variant, VariantKind
 from shared.prompts.ports import ExperimentStore, FeedbackStore
 from shared.prompts.routing import default_for
 from shared.prompts.sequential import Decision, compare
 from shared.prompts.service import PromptVariants
 from shared.replies import Reply, Tone
 from shared.teams.model_consent import model_allowed
+from shared.telemetry.ports import MetricsSource
 
 LOWEST_FLOOR, HIGHEST_FLOOR = 0.01, 0.30
-GATE_RUNS = 3
-"""Runs of each case in the offline gate (pass^k with k = 3)."""
 
 
 def floor_of(text: str) -> float:
@@ -60,21 +61,27 @@ class PromptExperiments:
         *,
         store: ExperimentStore,
         variants: PromptVariants,
-        model_name: str | None,
         directory: Directory,
         investigations: InvestigationStore,
         feedback: FeedbackStore,
         notices: ExperimentNotices,
-        narrate: Narrate,
+        models: ModelArms,
+        clock: Clock,
+        sample: MetricsSource | None = None,
     ) -> None:
+        """`sample`: the bundled sample's metrics, a case of the gate where the deployment has
+        it; `clock` times the gate's parts."""
         self._store = store
         self._variants = variants
-        self._model = model_name
+        self._model = models.model.name if models.model else None
         self._directory = directory
         self._investigations = investigations
         self._feedback = feedback
         self._notices = notices
-        self._narrate = narrate
+        cases = GateCases(investigations=investigations, directory=directory, sample=sample)
+        self._gate = ExperimentGate(
+            store=store, cases=cases, narrate=narrator(models), clock=clock, notices=notices
+        )
 
     def handlers(self) -> Handlers:
         """The experiment commands and their handlers."""
@@ -84,10 +91,12 @@ class PromptExperiments:
             .add(c.ExperimentStatus, self.status)
             .add(c.StopExperiment, self.stop)
             .add(c.PromoteVariant, self.promote)
+            .add(c.GateExperiment, self.gate)
         )
 
     def start(self, command: c.StartExperiment, ctx: Context) -> Handled:
-        """A new experiment over the named variants, equal shares, told in its channels."""
+        """A new experiment over the named variants, equal shares, once each variant passed the
+        offline gate (run in parts: see `experiment_gate`); told in its channels."""
         org = ctx.principal.actor.org
         floor = floor_of(command.floor)
         arms = [self._arm(org, name) for name in arm_names(command.variants)]
@@ -99,8 +108,6 @@ class PromptExperiments:
                 f"prompt experiment {running.id} runs already ({running.scope}): stop it first "
                 "(sre prompt experiment stop)"
             )
-        arms = self._gated(arms, org, command.team)
-        labels = ", ".join(a.variant.label for a in arms)
         experiment = Experiment(
             id=f"pe-{uuid.uuid4().hex[:6]}",
             org=org,
@@ -109,42 +116,12 @@ class PromptExperiments:
             floor=floor,
             started_by=ctx.principal.actor.user,
             started_at=ctx.now,
-        ).noted(ctx.now, "started", f"started by @{ctx.principal.actor.user}: {labels}")
-        saved = self._store.save(experiment)
-        self._notices.post(saved, saved.history)
-        reply = Reply(
-            tone=Tone.OK,
-            title=f"Prompt experiment {saved.id} started ({saved.scope})",
-            text=f"{labels}: equal shares for the first {saved.burn_in} investigations, then by "
-            f"Thompson sampling, each at least {floor:.0%}.",
         )
-        return Handled(reply, details={"experiment": saved.id, "variants": labels})
+        return self._gate.begin(experiment, ctx)
 
-    def _gated(self, arms: list[Arm], org: OrgId, team: str | None) -> list[Arm]:
-        """Each arm besides the control with the offline gate's result and priors; an arm that
-        does not pass is refused, saying where it missed. The cases: the replay scenarios, then
-        the team's resolved investigations with a cause (an org-wide experiment: the replay
-        scenarios only)."""
-        cases = replay_cases(org, team or "")
-        if team:
-            cases += team_cases(self._investigations.list_for(org, team))
-        gated = []
-        for arm in arms:
-            if arm.name == CONTROL_NAME:
-                gated.append(arm)
-                continue
-            result = run_gate(arm.variant, control(org), self._narrate, cases=cases, k=GATE_RUNS)
-            if not result.passed:
-                raise InvalidCommandError(
-                    f"{arm.variant.label} did not pass the offline gate: {result.reason}"
-                )
-            update = {
-                "gate": result.reason,
-                "prior_successes": result.prior_successes,
-                "prior_failures": result.prior_failures,
-            }
-            gated.append(arm.model_copy(update=update))
-        return gated
+    def gate(self, command: c.GateExperiment, ctx: Context) -> Handled:
+        """The next part of a starting experiment's offline gate."""
+        return self._gate.resume(command.experiment, ctx)
 
     def _arm(self, org: OrgId, name: str) -> Arm:
         """The variant's arm (no share yet); what cannot take part is refused, saying why."""
@@ -169,13 +146,13 @@ class PromptExperiments:
 
     def _running(self, org: OrgId, team: str | None) -> Experiment | None:
         """The running experiment of exactly this scope (org-wide when `team` is None)."""
-        found = [x for x in self._store.list_for(org) if x.running and x.team == team]
+        found = [x for x in self._store.list_for(org) if _live(x) and x.team == team]
         return found[0] if found else None
 
     def _current(self, org: OrgId, team: str | None, *, running: bool) -> Experiment:
         """The running experiment of the scope (or, unless `running`, its newest one)."""
         found = [x for x in self._store.list_for(org) if x.team == team]
-        live = [x for x in found if x.running]
+        live = [x for x in found if _live(x)]
         chosen = live[0] if live else (None if running or not found else found[0])
         if chosen is None:
             where = f"team {team}" if team else "the org (org-wide)"
@@ -199,6 +176,13 @@ class PromptExperiments:
     def status(self, command: c.ExperimentStatus, ctx: Context) -> Reply:
         """The scope's running (or last) experiment, arm by arm."""
         experiment = self._current(ctx.principal.actor.org, command.team, running=False)
+        if experiment.gate_runs is not None and experiment.state is ExperimentState.GATING:
+            return Reply(
+                tone=Tone.INFO,
+                title=f"Prompt experiment {experiment.id} ({experiment.scope}): gating",
+                text=f"{experiment.gate_runs.told}: its variants take no traffic until the "
+                "offline gate is done.",
+            )
         return status(experiment, self.results(experiment), now=ctx.now)
 
     def stop(self, command: c.StopExperiment, ctx: Context) -> Handled:
@@ -223,6 +207,11 @@ class PromptExperiments:
         """End the running experiment with `name` promoted by hand: only a variant the
         sequential test says is better than the control (or the control itself)."""
         experiment = self._current(ctx.principal.actor.org, command.team, running=True)
+        if not experiment.running:
+            raise InvalidCommandError(
+                f"prompt experiment {experiment.id} is still in its offline gate: wait for it "
+                "to end, or stop it (`sre prompt experiment stop`)"
+            )
         arm = experiment.arm(command.name)
         if arm is None:
             names = ", ".join(a.name for a in experiment.arms)
@@ -258,3 +247,8 @@ class PromptExperiments:
             f"{theirs.trials}). Promote it once the test says better, or stop the experiment "
             "(`sre prompt experiment stop`)."
         )
+
+
+def _live(experiment: Experiment) -> bool:
+    """Whether it runs, or its offline gate does (either holds its scope)."""
+    return experiment.running or experiment.state is ExperimentState.GATING

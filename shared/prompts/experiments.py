@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from shared.prompts.gate import GateRuns
 from shared.prompts.models import CONTROL_NAME, Variant
 from shared.records import Frozen
 
@@ -34,6 +35,8 @@ ExperimentId = Annotated[str, Field(pattern=r"^pe-[0-9a-f]{4,12}$")]
 class ExperimentState(StrEnum):
     """Where an experiment is: running, stopped by hand, or ended by a promotion."""
 
+    GATING = "gating"
+    """Its variants' offline gate runs (over several invocations): no traffic yet."""
     RUNNING = "running"
     STOPPED = "stopped"
     PROMOTED = "promoted"
@@ -98,6 +101,8 @@ class Experiment(Frozen):
     looked_at: int = 0
     """Investigations with a result at the last look at the shares (see LOOK_EVERY)."""
     version: int = 0
+    gate_runs: GateRuns | None = None
+    """The offline gate's runs so far, while it is `gating`."""
 
     @property
     def scope(self) -> str:

@@ -83,20 +83,86 @@ def _solid(runs: Sequence[ScenarioRuns], k: int) -> set[str]:
     return {item.scenario for item in runs if item.passes == item.runs == k}
 
 
+def seed(runs: Sequence[ScenarioRuns]) -> tuple[float, float]:
+    """The online prior these gate runs give an arm (the variant's or the control's alike):
+    successes and failures in proportion to the pass rate, at most PRIOR_TRIALS in all."""
+    total, passes = _totals(runs)
+    rate = passes / total if total else 0.0
+    weight = min(PRIOR_TRIALS, float(total))
+    return rate * weight, (1 - rate) * weight
+
+
 def _figures(variant: Sequence[ScenarioRuns], *, k: int, reason: str) -> GateResult:
     """The variant's figures and prior, not (yet) passed."""
     runs, passes = _totals(variant)
-    rate = passes / runs if runs else 0.0
-    weight = min(PRIOR_TRIALS, float(runs))
+    successes, failures = seed(variant)
     return GateResult(
         passed=False,
-        pass_rate=rate,
+        pass_rate=passes / runs if runs else 0.0,
         pass_all_k=len(_solid(variant, k)),
         scenarios=len(variant),
         reason=reason,
-        prior_successes=rate * weight,
-        prior_failures=(1 - rate) * weight,
+        prior_successes=successes,
+        prior_failures=failures,
     )
+
+
+class GateRuns(Frozen):
+    """An offline gate under way, kept with its experiment between invocations: the cases it
+    runs (by name), `k`, the arms (the control first) and each arm's runs so far, case by case
+    in the cases' order, with the first failure of each case that had one."""
+
+    k: int = Field(ge=1)
+    cases: list[str]
+    arms: list[str]
+    done: dict[str, list[ScenarioRuns]] = Field(default_factory=dict)
+    misses: dict[str, list[str]] = Field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """The variants' runs (the control's besides: the same cases, made first): variants ×
+        cases × k."""
+        return (len(self.arms) - 1) * len(self.cases) * self.k
+
+    @property
+    def runs_done(self) -> int:
+        """The variants' runs made so far."""
+        return sum(item.runs for arm in self.arms[1:] for item in self.done.get(arm, []))
+
+    @property
+    def finished(self) -> bool:
+        """Whether every run was made, the control's too."""
+        return self.next_run() is None
+
+    @property
+    def told(self) -> str:
+        """`Gate: 57 of 123 runs done` (the variants' runs, a model's calls among them)."""
+        return f"Gate: {self.runs_done} of {self.total} runs done"
+
+    def next_run(self) -> tuple[str, str] | None:
+        """The arm and case of the next run (None when finished)."""
+        for arm in self.arms:
+            runs = self.done.get(arm, [])
+            if runs and runs[-1].runs < self.k:
+                return arm, runs[-1].scenario
+            if len(runs) < len(self.cases):
+                return arm, self.cases[len(runs)]
+        return None
+
+    def with_run(self, arm: str, case: str, why: str) -> GateRuns:
+        """One more run of `case` by `arm`, passed when `why` is empty (else why it failed)."""
+        runs = list(self.done.get(arm, []))
+        if runs and runs[-1].scenario == case:
+            last = runs.pop()
+            passes, made = last.passes, last.runs
+        else:
+            passes, made = 0, 0
+        runs.append(ScenarioRuns(scenario=case, passes=passes + (not why), runs=made + 1))
+        misses = list(self.misses.get(arm, []))
+        if why and not any(m.startswith(f"{case}: ") for m in misses):
+            misses.append(f"{case}: {why}")
+        update = {"done": {**self.done, arm: runs}, "misses": {**self.misses, arm: misses}}
+        return self.model_copy(update=update)
 
 
 def _malformed(

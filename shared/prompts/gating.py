@@ -23,7 +23,7 @@ k × cases times."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 
 from shared.canary.replay import END, Scenario, scenarios
@@ -31,7 +31,7 @@ from shared.errors import InvalidCommandError
 from shared.investigations.causes import first_cause
 from shared.investigations.grounding import check, named
 from shared.investigations.models import Investigation, InvestigationStatus, Narrative
-from shared.prompts.gate import GateResult, ScenarioRuns, gate
+from shared.prompts.gate import GateResult, GateRuns, gate, seed
 from shared.prompts.models import Variant, VariantKind
 from shared.records import Frozen
 from shared.telemetry.analysis import STEP, findings, headline
@@ -51,7 +51,6 @@ SAMPLE = "sample-checkout"
 REPLAY_SERVICE = "replay"
 
 Narrate = Callable[[Variant, Investigation], Narrative]
-Progress = Callable[[int, int], None]
 
 
 class Case(Frozen):
@@ -70,39 +69,56 @@ def run_gate(
     *,
     cases: Sequence[Case],
     k: int = 3,
-    progress: Progress | None = None,
 ) -> GateResult:
-    """The variant's gate against the control on `cases` (the first MOST_CASES), `k` runs each;
-    `progress(done, total)` is told after each case."""
+    """The variant's gate against the control on `cases` (the first MOST_CASES), `k` runs each,
+    in one go (as `advance` with no time limit)."""
+    runs = planned(["control", "variant"], cases, k=k)
+    arms = {"control": control, "variant": variant}
+    done = advance(runs, arms, narrate, cases, more=lambda: True)
+    return judged(done, variant, arm="variant")
+
+
+def planned(arms: Sequence[str], cases: Sequence[Case], *, k: int) -> GateRuns:
+    """A gate of `arms` (the control first) on the first MOST_CASES of `cases`, `k` runs each,
+    none made yet; InvalidCommandError for a `k` out of 1 to MOST_RUNS."""
     if not 1 <= k <= MOST_RUNS:
         raise InvalidCommandError(f"The gate runs each case 1 to {MOST_RUNS} times (not {k}).")
-    chosen = list(cases)[:MOST_CASES]
-    ours: list[ScenarioRuns] = []
-    theirs: list[ScenarioRuns] = []
-    misses: list[str] = []
-    for done, case in enumerate(chosen, start=1):
-        passed, why = _runs(variant, narrate, case, k)
-        ours.append(ScenarioRuns(scenario=case.name, passes=passed, runs=k))
-        theirs.append(
-            ScenarioRuns(scenario=case.name, passes=_runs(control, narrate, case, k)[0], runs=k)
-        )
-        misses += [f"{case.name}: {why}"] if why else []
-        if progress is not None:
-            progress(done, len(chosen))
-    result = gate(ours, theirs, k=k)
-    return result.model_copy(
-        update={"reason": _told(result.reason, misses, variant, k, len(chosen))}
-    )
+    return GateRuns(k=k, cases=[c.name for c in list(cases)[:MOST_CASES]], arms=list(arms))
 
 
-def _runs(variant: Variant, narrate: Narrate, case: Case, k: int) -> tuple[int, str]:
-    """How many of `k` runs passed, and why the first failed one failed ("" when none did)."""
-    passed, first = 0, ""
-    for _ in range(k):
-        why = _failure(variant, narrate, case)
-        passed += not why
-        first = first or why
-    return passed, first
+def advance(
+    runs: GateRuns,
+    arms: Mapping[str, Variant],
+    narrate: Narrate,
+    cases: Sequence[Case],
+    *,
+    more: Callable[[], bool],
+) -> GateRuns:
+    """`runs` with further runs made, one at a time while `more()` says there is time, until
+    finished; a case it planned that is no longer among `cases` fails its runs."""
+    by_name = {case.name: case for case in cases}
+    following = runs.next_run()
+    while following is not None and more():
+        arm, name = following
+        case = by_name.get(name)
+        why = _failure(arms[arm], narrate, case) if case else "the case is no longer there"
+        runs = runs.with_run(arm, name, why)
+        following = runs.next_run()
+    return runs
+
+
+def judged(runs: GateRuns, variant: Variant, *, arm: str | None = None) -> GateResult:
+    """The finished gate's result for `variant` (its arm `arm`, by default its name) against
+    the control (the first arm)."""
+    name = arm or variant.name
+    result = gate(runs.done.get(name, []), runs.done.get(runs.arms[0], []), k=runs.k)
+    reason = _told(result.reason, runs.misses.get(name, []), variant, runs.k, len(runs.cases))
+    return result.model_copy(update={"reason": reason})
+
+
+def control_seed(runs: GateRuns) -> tuple[float, float]:
+    """The control's online prior from its runs of the same cases (as a variant's is seeded)."""
+    return seed(runs.done.get(runs.arms[0], []))
 
 
 def _failure(variant: Variant, narrate: Narrate, case: Case) -> str:

@@ -178,7 +178,7 @@ class PromptVariants:
         org = ctx.principal.actor.org
         newest = self.history(org, command.name)[-1]
         for experiment in self._experiments.list_for(org):
-            if experiment.running and experiment.arm(command.name) is not None:
+            if experiment.ended_at is None and experiment.arm(command.name) is not None:
                 where = f" --team {experiment.team}" if experiment.team else ""
                 raise ConflictError(
                     f"{command.name} is an arm of the running prompt experiment "

@@ -16,7 +16,8 @@ from shared.adapters.local.sqlite_prompts import SqliteExperimentStore
 from shared.adapters.memory import InMemoryExperimentStore
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
-from shared.prompts.experiments import Arm, Experiment
+from shared.prompts.experiments import Arm, Experiment, ExperimentState
+from shared.prompts.gate import GateRuns
 from shared.prompts.models import control
 from shared.prompts.ports import ExperimentStore
 from tests.support import NOW
@@ -69,3 +70,26 @@ def test_a_save_over_a_stale_read_is_refused_and_changes_nothing(store: Experime
         store.save(experiment("pe-0001"))
     assert store.get(ORG, "pe-0001") == moved
     assert moved.version == 2
+
+
+def test_a_gating_experiment_keeps_its_gate_runs_so_far(store: ExperimentStore) -> None:
+    # GIVEN an experiment whose offline gate ran the control on both cases, k = 2, and the
+    # variant once
+    runs = GateRuns(k=2, cases=["saturation-1", "quiet-2"], arms=["cause-first", "brief"])
+    for case in ("saturation-1", "quiet-2"):
+        runs = runs.with_run("cause-first", case, "").with_run("cause-first", case, "")
+    runs = runs.with_run("brief", "saturation-1", "named error rate first, not saturation")
+    gating = experiment("pe-0001").model_copy(
+        update={"state": ExperimentState.GATING, "gate_runs": runs}
+    )
+    # WHEN it is saved and read back
+    store.save(gating)
+    read = store.get(ORG, "pe-0001")
+    # THEN the next part goes on where this one stopped
+    assert read is not None and read.gate_runs == runs
+    assert read.state is ExperimentState.GATING
+    assert read.gate_runs.told == "Gate: 1 of 4 runs done"
+    assert read.gate_runs.next_run() == ("brief", "saturation-1")
+    assert read.gate_runs.misses["brief"] == [
+        "saturation-1: named error rate first, not saturation"
+    ]

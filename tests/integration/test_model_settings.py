@@ -67,6 +67,21 @@ def test_an_unknown_kind_of_model_is_refused_at_start_up() -> None:
         Settings.from_env({"AUTOSRE_MODEL": "gpt-4o"})
 
 
+@pytest.mark.parametrize("given", ["gpt-4o", "bedrock:", "openai"])
+def test_an_unknown_kind_of_model_is_refused_in_one_line_saying_the_forms(
+    given: str, home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN AUTOSRE_MODEL set to neither bedrock:<model id> nor openai:<model>
+    monkeypatch.setenv("AUTOSRE_MODEL", given)
+    # WHEN the terminal starts
+    assert main(["whoami"]) == 2
+    # THEN it refuses in one line naming the variable, the value and the allowed forms
+    assert capsys.readouterr().err.strip() == (
+        f"sre: AUTOSRE_MODEL={given}: use bedrock:<model id> or openai:<model>, "
+        "e.g. bedrock:anthropic.claude-3-haiku-20240307-v1:0; nothing was done"
+    )
+
+
 def test_an_openai_model_without_its_url_is_refused_naming_the_setting() -> None:
     with pytest.raises(ValidationError, match="AUTOSRE_MODEL_URL"):
         Settings.from_env({"AUTOSRE_MODEL": "openai:llama3.1"})

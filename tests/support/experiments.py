@@ -67,8 +67,9 @@ class Lab:
         )
 
 
-def lab(model: LanguageModel | None = None) -> Lab:
-    """In-memory services at NOW, `root` of `slack:T1` the org admin, with `model` if given."""
+def lab(model: LanguageModel | None = None, *, clock: FixedClock | None = None) -> Lab:
+    """In-memory services at NOW (or on `clock`), `root` of `slack:T1` the org admin, with
+    `model` if given."""
     prompts = PromptAdapters(
         variants=InMemoryVariantStore(),
         feedback=InMemoryFeedbackStore(),
@@ -81,7 +82,7 @@ def lab(model: LanguageModel | None = None) -> Lab:
     )
     services = for_memory(
         Settings(org_admins=("slack:T1:root",)),
-        clock=FixedClock(NOW),
+        clock=clock or FixedClock(NOW),
         prompts=prompts,
         investigations=investigations,
         notifier=notifier,

@@ -18,13 +18,14 @@ REFUSALS = frozenset({"content_filtered", "guardrail_intervened"})
 
 
 def bedrock_config(*, timeout_seconds: float, attempts: int = 2) -> Config:
-    """A client configuration that gives up after `timeout_seconds` per attempt."""
+    """A client configuration that gives up after `timeout_seconds` per attempt, `attempts`
+    in all (botocore's `max_attempts` counts the retries only: one more call than said)."""
     from botocore.config import Config
 
     return Config(
         connect_timeout=timeout_seconds,
         read_timeout=timeout_seconds,
-        retries={"max_attempts": attempts, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},
     )
 
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from shared.audit.models import ORG_STREAM, Outcome, StreamKey
 from shared.prompts.decisions import promote
+from shared.prompts.experiments import Experiment
+from shared.prompts.gating import replay_cases
+from shared.prompts.models import Feedback, Verdict
 from shared.replies import Reply, Tone
 from tests.support import NOW, ORG, investigate, records, run, run_deferred, setup_teams
 from tests.support.experiments import Lab, lab
@@ -190,3 +193,72 @@ def test_a_promoted_variant_retired_since_is_no_longer_the_default() -> None:
     report = investigate(it.services, "investigate api")
     # THEN the control writes the narrative, never the retired variant
     assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")
+
+
+def _judged(it: Lab, experiment: Experiment, arm: str, helpful: int, wrong: int) -> Experiment:
+    """`helpful + wrong` investigations of team payments narrated by `arm`, each with one
+    responder's verdict, assigned to it in `experiment` (as the report's buttons leave them)."""
+    written = experiment.arm(arm)
+    assert written is not None
+    base = next(c for c in replay_cases(ORG, "payments") if c.cause).investigation
+    assignments = dict(experiment.assignments)
+    for number in range(helpful + wrong):
+        investigation = base.model_copy(
+            update={
+                "id": f"inv-{arm[:2].encode().hex()}{number:04x}",
+                "narrated_by": f"{written.variant.label} (experiment {experiment.id})",
+            }
+        )
+        it.investigations.save(investigation)
+        assignments[investigation.id] = arm
+        verdict = Verdict.HELPFUL if number < helpful else Verdict.WRONG
+        it.prompts.feedback.add(
+            Feedback(
+                org=ORG,
+                team="payments",
+                investigation_id=investigation.id,
+                by="rey",
+                verdict=verdict,
+                narrated_by=investigation.narrated_by,
+                at=NOW,
+            )
+        )
+    return experiment.model_copy(update={"assignments": assignments})
+
+
+def test_a_promotion_by_hand_the_sequential_test_agrees_with_ends_it_posted_and_audited() -> None:
+    # GIVEN an experiment of team payments where timeline was found helpful 36 times in 40 and
+    # the control 12 times in 40
+    it = _ready()
+    run_deferred(it.services, "prompt experiment start --variants timeline --team payments")
+    (experiment,) = it.prompts.experiments.list_for(ORG)
+    judged = _judged(it, _judged(it, experiment, "timeline", 36, 4), "cause-first", 12, 28)
+    it.prompts.experiments.save(judged)
+    # WHEN an org admin promotes timeline by hand
+    promoted = run(it.services, "prompt experiment promote timeline --team payments")
+    # THEN it is promoted, saying the sequential test agrees
+    assert promoted.tone is Tone.OK, promoted
+    timeline = experiment.arm("timeline")
+    assert timeline is not None
+    assert promoted.title == f"{timeline.variant.label} promoted (team payments)"
+    assert promoted.text == (
+        f"Prompt experiment {experiment.id} ended; the sequential test says it is better than "
+        "the control."
+    )
+    # ... it is posted in the team's channel and audited with the variant
+    posts = [(t.channel, r.title, r.text) for t, r in it.notifier.posted]
+    title = f"Prompt experiment {experiment.id} (team payments): promoted"
+    assert any(c == "C-pay" and t == title and "by @root by hand" in x for c, t, x in posts)
+    entries = records(it.services.audit_log, StreamKey(org=ORG, team=ORG_STREAM))
+    (done,) = [
+        e for e in entries if "experiment promote" in e.command and e.outcome is Outcome.SUCCEEDED
+    ]
+    assert (done.details["experiment"], done.details["variant"]) == (
+        experiment.id,
+        timeline.variant.label,
+    )
+    # AND the winner writes the team's narratives from now on, outside any experiment
+    report = investigate(it.services, "investigate api")
+    assert dict(report.fields)["Narrative"] == timeline.variant.label
+    status = run(it.services, "prompt experiment status --team payments")
+    assert status.title.endswith("promoted (timeline)")

@@ -5,52 +5,22 @@ variant in its requestMetadata, the answer posted and signed by the arm."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
-import boto3
+from botocore.exceptions import ReadTimeoutError
 from botocore.stub import ANY, Stubber
 
-from shared.adapters.aws.bedrock_model import BedrockLanguageModel, bedrock_config
-from shared.prompts.experiments import Arm, Experiment
 from shared.replies import Tone
-from tests.support import ORG, investigate, run, setup_teams
-from tests.support.experiments import Lab, lab, placed
+from tests.support import ORG, investigate
+from tests.support.bedrock import MODEL, all_to_brief, bedrock_client
 
-MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 ANSWER = "The facts do not show a single cause yet."
-
-
-def _client() -> Any:
-    return boto3.client(
-        "bedrock-runtime",
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=bedrock_config(timeout_seconds=5, attempts=1),
-    )
-
-
-def _all_to_brief(client: Any) -> tuple[Lab, Experiment, Arm]:
-    """Bedrock as the deployment's model, the org's consent, and an experiment of team payments
-    whose shares went all to the model variant `brief`."""
-    it = lab(BedrockLanguageModel(client, model_id=MODEL))
-    setup_teams(it.services)
-    assert run(it.services, "org model on").tone is Tone.OK
-    added = run(it.services, 'prompt variant add brief --model --instructions "Cause first."')
-    assert added.tone is Tone.OK, added
-    run(it.services, "service register api --sample checkout", user="oli", channel="C-pay")
-    placed(it, "brief")  # as a start whose offline gate passed (a Stubber answers once each)
-    (started,) = it.prompts.experiments.list_for(ORG)
-    arms = [a.model_copy(update={"weight": float(a.name == "brief")}) for a in started.arms]
-    it.prompts.experiments.save(started.model_copy(update={"arms": arms}))
-    brief = started.arm("brief")
-    assert brief is not None
-    return it, started, brief
 
 
 def test_a_bedrock_arm_writes_the_report_with_the_variant_in_the_request_metadata() -> None:
     # GIVEN an experiment whose shares went all to the Bedrock variant `brief`
-    client = _client()
-    it, started, brief = _all_to_brief(client)
+    client = bedrock_client()
+    it, started, brief = all_to_brief(client)
     metadata = {
         "experiment": started.id,
         "variant": f"brief v1 {brief.variant.content_hash[:12]}",
@@ -87,14 +57,42 @@ def test_a_bedrock_arm_writes_the_report_with_the_variant_in_the_request_metadat
 
 def test_a_throttled_bedrock_arm_posts_the_controls_narrative_and_counts_an_error() -> None:
     # GIVEN an experiment whose shares went all to the Bedrock variant `brief`
-    client = _client()
-    it, started, _ = _all_to_brief(client)
+    client = bedrock_client()
+    it, started, _ = all_to_brief(client)
     with Stubber(client) as stub:
         # WHEN Bedrock throttles the Converse call of a report through the bus
         stub.add_client_error("converse", "ThrottlingException", "Too many requests", 429)
         report = investigate(it.services, "investigate api")
         stub.assert_no_pending_responses()
     # THEN the report carries the control's rule-based narrative, signed by the control
+    assert report.tone is not Tone.ERROR
+    assert report.text.startswith("Saturation moved first"), report.text
+    assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")
+    # AND the arm is charged an error, not a quality failure
+    after = it.prompts.experiments.get(ORG, started.id)
+    assert after is not None
+    counted = after.arm("brief")
+    assert counted is not None
+    assert (counted.errors, counted.ungrounded, counted.halted) == (1, 0, "")
+
+
+def test_a_bedrock_arm_whose_converse_times_out_posts_the_controls_narrative() -> None:
+    # GIVEN an experiment whose shares went all to the Bedrock variant `brief`
+    client = bedrock_client()
+    it, started, _ = all_to_brief(client)
+    asked: list[str] = []
+
+    def time_out(request: Any, **_: Any) -> None:
+        asked.append(request.url)
+        raise ReadTimeoutError(endpoint_url=request.url)
+
+    # WHEN the Converse call of a report through the bus times out (as the socket would)
+    client.meta.events.register("before-send.bedrock-runtime.Converse", time_out)
+    report = investigate(it.services, "investigate api")
+    # THEN Converse was asked once (one attempt configured: no retry), and the report carries
+    # the control's narrative
+    assert len(asked) == 1, asked
+    assert asked[0].endswith(f"/model/{quote(MODEL, safe='')}/converse")
     assert report.tone is not Tone.ERROR
     assert report.text.startswith("Saturation moved first"), report.text
     assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")

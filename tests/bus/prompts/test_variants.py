@@ -7,6 +7,8 @@ from shared.audit.models import ORG_STREAM, Outcome, StreamKey
 from shared.bootstrap.wiring import Services
 from shared.replies import Reply, Tone
 from tests.support import ORG, records, run, setup_teams
+from tests.support.experiments import lab
+from tests.support.models import ScriptedModel
 
 
 def _hash(reply: Reply) -> str:
@@ -141,3 +143,22 @@ def test_an_org_keeps_at_most_fifty_variants_every_version_counted(services: Ser
     refused = run(services, "prompt variant add one-more --template timeline-first")
     assert refused.failed
     assert "keeps 50 prompt variants (every version counted) already" in _text(refused)
+
+
+def test_few_shot_takes_none_or_three_to_five_examples_and_refuses_the_rest() -> None:
+    # GIVEN an org admin adding model variants on a deployment with a model
+    services = lab(ScriptedModel()).services
+    setup_teams(services)
+    add = 'prompt variant add brief --model --instructions "Cause first." --few-shot'
+    # WHEN they ask for 1, 2 or 6 examples
+    for count in (1, 2, 6):
+        refused = run(services, f"{add} {count}")
+        # THEN each is refused saying what to use, and nothing is added
+        assert refused.failed, count
+        assert (
+            f"'{count}' is not a valid --few-shot: use 0 (none) or 3 to 5, e.g. `--few-shot 3`"
+        ) in _text(refused)
+    assert "`brief`" not in run(services, "prompt variant list").text
+    # AND 0 (none) and 3 are taken
+    assert run(services, f"{add} 0").tone is Tone.OK
+    assert run(services, f"{add} 3").tone is Tone.OK

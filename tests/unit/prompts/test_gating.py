@@ -15,7 +15,10 @@ from shared.investigations.narrative import account
 from shared.prompts.gating import (
     MOST_CASES,
     Case,
+    advance,
     first_cause_missed,
+    judged,
+    planned,
     recorded_cause,
     replay_cases,
     run_gate,
@@ -150,12 +153,9 @@ def test_the_gate_runs_at_most_five_times_and_at_most_sixty_cases(cases: list[Ca
     with pytest.raises(InvalidCommandError, match="1 to 5 times"):
         run_gate(CONTROL, CONTROL, narrate, cases=cases, k=6)
     many = [c.model_copy(update={"name": f"{c.name}-{i}"}) for i in range(2) for c in cases]
-    told: list[tuple[int, int]] = []
-    result = run_gate(
-        CONTROL, CONTROL, narrate, cases=many, k=1, progress=lambda n, of: told.append((n, of))
-    )
+    result = run_gate(CONTROL, CONTROL, narrate, cases=many, k=1)
     assert result.scenarios == MOST_CASES
-    assert told[0] == (1, MOST_CASES) and told[-1] == (MOST_CASES, MOST_CASES)
+    assert result.reason.endswith(f"1 runs of {MOST_CASES} cases: no model calls")
 
 
 @pytest.mark.parametrize(
@@ -187,3 +187,35 @@ def test_a_cause_said_at_resolve_is_judged_only_when_it_is_a_signal_or_an_id(
     said: str, cause: str
 ) -> None:
     assert recorded_cause(said) == cause
+
+
+def test_a_gate_stopped_and_resumed_any_number_of_times_ends_as_in_one_go(
+    cases: list[Case],
+) -> None:
+    # GIVEN a model that misses the sample's cause and the gate of it run in one go
+    blind = ScriptedModel(text="Nothing moved.")
+    narrate = _narrate(lambda i: blind if "sample" in i.id else _reader(i), [])
+    whole = run_gate(MODEL, CONTROL, narrate, cases=cases, k=2)
+    # WHEN the same gate runs 7 runs at a time, each part going on from the runs kept
+    runs = planned(["cause-first", "model-a"], cases, k=2)
+    arms = {"cause-first": CONTROL, "model-a": MODEL}
+    parts = 0
+    while not runs.finished:
+        runs = advance(runs, arms, narrate, cases, more=_allowing(7))
+        parts += 1
+    # THEN it took many parts, and ends with the same result, reason and prior
+    assert parts == -(-2 * 2 * len(cases) // 7)
+    assert judged(runs, MODEL) == whole
+    assert not whole.passed and "sample-checkout" in whole.reason
+
+
+def _allowing(runs: int) -> Callable[[], bool]:
+    """Says there is time for `runs` more runs, then no more."""
+    left = iter(range(runs))
+    return lambda: next(left, None) is not None
+
+
+def _reader(investigation: Investigation) -> ScriptedModel:
+    """A model that names the case's first finding as its cause (nothing, where none moved)."""
+    first = min(investigation.findings, key=lambda f: f.onset, default=None)
+    return ScriptedModel(text=f"First cause: {first.signal.label}." if first else "Nothing moved.")
