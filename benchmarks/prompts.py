@@ -8,7 +8,8 @@ investigations, each judged (Helpful or Wrong) before the next.
 
 Ours is the product's policy, run by the product's functions on a real `Experiment`: the offline
 gate (`shared.prompts.gate.gate`, 40 replay scenarios, 3 runs each, simulated) admits a variant
-and seeds its prior (the control gets none, as `sre prompt experiment start` gives it none); the
+and seeds its prior (the control's from its own runs of the same cases, as `sre prompt experiment
+start` seeds it); the
 floor is `sre prompt experiment start`'s default; after every investigation
 `shared.prompts.decisions.decide` runs the sequential test (stops a variant worse than the control,
 promotes one better) and, at a look (every `LOOK_EVERY` judged investigations, equal shares for
@@ -35,7 +36,7 @@ from shared.prompts.commands import StartExperiment
 from shared.prompts.decisions import Tally, decide, scored
 from shared.prompts.experiment_service import floor_of
 from shared.prompts.experiments import BURN_IN, LOOK_EVERY, Arm, Experiment
-from shared.prompts.gate import ScenarioRuns, gate
+from shared.prompts.gate import ScenarioRuns, gate, seed
 from shared.prompts.model_arm import Written
 from shared.prompts.models import CONTROL_NAME, Variant, VariantContent, VariantKind, control
 from shared.prompts.routing import recorded
@@ -97,12 +98,12 @@ WORLDS = (
 
 def _gated(world: World, rng: random.Random) -> dict[str, tuple[float, float]]:
     """The variants the simulated gate admits, with the priors it gives them (the control is
-    always in, with none)."""
+    always in, seeded from its own runs of the same cases, as `start` seeds it)."""
     control_runs = [
         ScenarioRuns(scenario=f"s{i}", passes=K if i < CONTROL_SOLVES else 0, runs=K)
         for i in range(SCENARIOS)
     ]
-    admitted = {CONTROL: (0.0, 0.0)}
+    admitted = {CONTROL: seed(control_runs)}
     for name, rate in world.rates.items():
         if name == CONTROL:
             continue
