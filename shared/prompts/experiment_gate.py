@@ -47,6 +47,8 @@ GATE_BUDGET = timedelta(seconds=15)
 worker's 60 s timeout, less the run under way at worst (one model call that times out:
 AUTOSRE_MODEL_TIMEOUT_SECONDS, 20 s by default, in each of Bedrock's 2 attempts), less the
 saves and the audit entries."""
+_PART = "~gate"
+"""Marks the correlation id of a part the gate queued itself."""
 
 
 class GateCases:
@@ -108,7 +110,7 @@ class ExperimentGate:
                 tone=Tone.INFO,
                 title=f"Prompt experiment {experiment.id}: no gate to run",
                 text=f"It is {experiment.state.value}.",
-                unposted=True,
+                unposted=_a_part(ctx),  # a part after a stop says nothing; a person is answered
             )
             return Handled(reply, details={"experiment": experiment.id})
         cases = self._cases.of(org, experiment.team)
@@ -189,15 +191,20 @@ class ExperimentGate:
         return arm.model_copy(update=update), result.passed
 
 
+def _a_part(ctx: Context) -> bool:
+    """Whether this invocation is a part the gate queued itself (not a person's command)."""
+    return _PART in ctx.invocation.correlation_id
+
+
 def _next_part(experiment: Experiment, runs: GateRuns, ctx: Context) -> Invocation:
     """`sre prompt experiment gate <id>` as its starter's, answered where the start was (each
     part its own reference, so the worker runs every one)."""
     asked = ctx.invocation
-    root = asked.correlation_id.split("~gate")[0]
+    root = asked.correlation_id.split(_PART)[0]
     return asked.model_copy(
         update={
             "text": f"prompt experiment gate {experiment.id}",
-            "correlation_id": f"{root}~gate{runs.runs_done}",
+            "correlation_id": f"{root}{_PART}{runs.runs_done}",
             "delivery_id": None,
             "received_at": ctx.now,
         }
