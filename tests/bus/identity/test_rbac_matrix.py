@@ -119,6 +119,7 @@ MATRIX: dict[str, set[str]] = {
     "prompt experiment status --team {t}": {"admin", "org-admin", "auditor"},
     "prompt experiment stop": ORG_ADMINS,
     "prompt experiment promote timeline": ORG_ADMINS,
+    "prompt experiment gate pe-000000": ORG_ADMINS,
 }
 TEAM_SCOPED = {template for template in MATRIX if "{" in template}
 
