@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.alerts.escalation import Escalator, escalation_due
@@ -20,6 +19,7 @@ from shared.alerts.notices import group_notice
 from shared.alerts.ports import AlertStore
 from shared.alerts.problems import problem_notice
 from shared.alerts.states import State, transition
+from shared.alerts.ticks import TickReport, WantedInvestigation
 from shared.alerts.views import muting
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
@@ -37,41 +37,6 @@ ORG_SECONDS = 20.0
 """How long a tick waits for one org's claims, audit entries, notices and escalations (its reads
 have their own bound): an org past it finishes on its own while the tick goes on, and its next
 ticks are carried until it has, so one org's slow notifier or store never holds back another's."""
-
-
-@dataclass(frozen=True)
-class WantedInvestigation:
-    """An investigation a tick asks for, of a policy's service as the scheduler, its report
-    posted at `thread` (the alert message's thread); `key` makes a retried tick ask once."""
-
-    policy: AlertPolicy
-    thread: ReplyTarget
-    key: str
-
-
-@dataclass
-class TickReport:
-    """What one tick did."""
-
-    evaluated: int = 0
-    fired: list[str] = field(default_factory=list)
-    silenced: list[str] = field(default_factory=list)
-    """Of those that fired, the ones a silence kept from being told."""
-    resolved: list[str] = field(default_factory=list)
-    escalated: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    investigations: list[WantedInvestigation] = field(default_factory=list)
-    """Run after the tick, as follow-ups of its command."""
-
-    def add(self, other: TickReport) -> None:
-        """Count in what one org's part of the tick did."""
-        self.evaluated += other.evaluated
-        self.fired += other.fired
-        self.silenced += other.silenced
-        self.resolved += other.resolved
-        self.escalated += other.escalated
-        self.problems += other.problems
-        self.investigations += other.investigations
 
 
 class AlertScheduler:
