@@ -16,6 +16,7 @@ from shared.alerts.escalation import Escalator, escalation_due
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.models import AlertPolicy
 from shared.alerts.notices import group_notice
+from shared.alerts.org_parts import LateError, each_within
 from shared.alerts.ports import AlertStore
 from shared.alerts.problems import problem_notice
 from shared.alerts.states import State, transition
@@ -29,14 +30,14 @@ from shared.identity.ports import Directory
 from shared.invocation import ReplyTarget
 from shared.messages import channel_targets, post_or_update
 from shared.ports import Notifier
-from shared.telemetry.limits import within
 
 log = logging.getLogger("autosre.alerts")
 
 ORG_SECONDS = 20.0
-"""How long a tick waits for one org's claims, audit entries, notices and escalations (its reads
-have their own bound): an org past it finishes on its own while the tick goes on, and its next
-ticks are carried until it has, so one org's slow notifier or store never holds back another's."""
+"""How long a tick waits for one org's claims, audit entries, notices and escalations from when
+they began (its reads have their own bound; AT_ONCE orgs run at a time): an org past it finishes
+on its own while the tick goes on, and its next ticks are carried until it has, so one org's slow
+notifier or store never holds back another's."""
 
 
 class AlertScheduler:
@@ -86,7 +87,7 @@ class AlertScheduler:
             )
             for name in sorted(orgs)
         }
-        for name, part in within(parts, seconds=self._org_seconds).items():
+        for name, part in each_within(parts, seconds=self._org_seconds).items():
             self._count(name, part, report)
         for names_ in (report.fired, report.resolved, report.escalated):
             names_.sort()
@@ -97,9 +98,7 @@ class AlertScheduler:
         if isinstance(part, TickReport):
             report.add(part)
             return
-        with self._lock:
-            late = org in self._running
-        if late:
+        if isinstance(part, LateError):
             log.warning(
                 "org %s: its alert notices took over %g s; they go on, its next tick is carried",
                 org,
