@@ -6,15 +6,19 @@
     share of the tick.
 (b) The same tick while one org's provider does not answer: the other orgs' policies are judged
     within the per-org read bound, the slow org's are carried to the next tick (said in the log).
+(b2) The same tick while one org's channel takes no notice: the other orgs are told, the silent
+    org's part goes on past its per-org bound and its next tick is carried (said in the report).
 (c) `sre serve` in OAuth mode (installations in its SQLite file) with 100 workspaces installed
     through the install page and redirect, then signed `/sre whoami` at 200 requests/s spread over
-    them: p50/p99 latency, errors, answers naming the asking workspace's org, and every call the
+    them (every tenth an `@autosre whoami` mention, answered by a post with the workspace's token):
+    p50/p99 latency, errors, answers naming the asking workspace's org, and every call the
     loopback Slack Web API received carrying the token of the workspace it was for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import statistics
@@ -35,13 +39,17 @@ from shared.adapters.aws.cloudwatch_metrics import MAX_QUERIES, CloudWatchMetric
 from shared.adapters.memory import FixedClock, InMemoryAlertStore
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy
-from shared.alerts.scheduler import AlertScheduler
+from shared.alerts.scheduler import ORG_SECONDS, AlertScheduler
+from shared.alerts.ticks import TickReport
 from shared.audit.seal import SigningKey
 from shared.bootstrap.memory import memory_adapters
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.identity.models import OrgId, Team, UserId
+from shared.identity.models import ChannelBinding, ChannelId, OrgId, Team, UserId
+from shared.invocation import ReplyTarget
 from shared.judging.condition import parse
+from shared.ports import Notifier
+from shared.replies import Reply
 from shared.telemetry.limits import READ_TIMEOUT
 from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
 from shared.telemetry.ports import Points
@@ -102,6 +110,29 @@ class TimedByOrg:
         return self._source.events(service, start=start, end=end)
 
 
+class SilentOrg:
+    """The deployment's notifier, except that `org`'s channels take nothing until released."""
+
+    def __init__(self, notifier: Notifier, org: str) -> None:
+        self._notifier = notifier
+        self._org = org
+        self.released = threading.Event()
+
+    def post(
+        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
+    ) -> ReplyTarget | None:
+        """Post, or for the silent org wait until released first."""
+        if target.org == self._org:
+            self.released.wait()
+        return self._notifier.post(target, reply, user=user)
+
+    def update(self, target: ReplyTarget, reply: Reply) -> None:
+        """Update, or for the silent org wait until released first."""
+        if target.org == self._org:
+            self.released.wait()
+        self._notifier.update(target, reply)
+
+
 def _put_metrics(client: Any, sizes: Sizes) -> None:
     """The last minute's Invocations of every function (1,000 points per call)."""
     points = [
@@ -120,12 +151,22 @@ def _put_metrics(client: Any, sizes: Sizes) -> None:
 
 
 def _seed(services: Services, store: InMemoryAlertStore, sizes: Sizes) -> None:
-    """Every org's teams, their functions as services, and 5 thresholds on each's traffic."""
+    """Every org's teams (each bound to its channel), their functions as services, and 5
+    thresholds on each's traffic."""
     for o in range(sizes.orgs):
         org = OrgId(f"slack:T{o:03}")
         for t in range(sizes.teams):
             name = f"team-{t}"
             services.directory.save_team(_team(org, name, [_fn(o, t, f) for f in range(FUNCTIONS)]))
+            services.directory.bind(
+                ChannelBinding(
+                    org=org,
+                    channel=ChannelId(f"C{o:03}{t}"),
+                    team=name,
+                    bound_by=UserId("bench"),
+                    bound_at=NOW,
+                )
+            )
             for f in range(FUNCTIONS):
                 for k in range(sizes.thresholds):
                     store.save(
@@ -174,10 +215,20 @@ def _calls_by_org(client: Any) -> Counter[str]:
     return calls
 
 
-def _tick(
-    client: Any, sizes: Sizes, slow: str = ""
-) -> tuple[float, TimedByOrg, InMemoryAlertStore]:
-    """One tick over fresh policies; its wall time, the timed source and the policies after."""
+@dataclass
+class Ticked:
+    """One tick's wall time, what it said, the timed source, the policies and the notices after."""
+
+    seconds: float
+    report: TickReport
+    source: TimedByOrg
+    store: InMemoryAlertStore
+    told: set[str]
+    """Orgs whose channels were told something by the end of the tick."""
+
+
+def _tick(client: Any, sizes: Sizes, slow: str = "", silent: str = "") -> Ticked:
+    """One tick over fresh policies (`slow`'s reads and `silent`'s notices not answering)."""
     source = TimedByOrg(CloudWatchMetricsSource(client=client), slow)
     store = InMemoryAlertStore()
     sources = {ResourceKind.AWS_LAMBDA: source}
@@ -187,18 +238,22 @@ def _tick(
     services = build(Settings(), adapters)
     _seed(services, store, sizes)
     bound = sizes.slow_bound if slow else READ_TIMEOUT
+    notifier = SilentOrg(adapters.notifier, silent)
     scheduler = AlertScheduler(
         store=store,
         evaluator=AlertEvaluator(directory=services.directory, sources=sources, timeout=bound),
         directory=services.directory,
         audit=services.audit,
-        notifier=adapters.notifier,
+        notifier=notifier,
+        org_seconds=sizes.slow_bound if silent else ORG_SECONDS,
     )
     started = time.perf_counter()
-    scheduler.tick(NOW, trigger="bench")
+    report = scheduler.tick(NOW, trigger="bench")
     seconds = time.perf_counter() - started
+    told = {str(where.org) for where, _ in getattr(adapters.notifier, "posted", [])}
     source.released.set()
-    return seconds, source, store
+    notifier.released.set()
+    return Ticked(seconds, report, source, store, told)
 
 
 def _alert_ticks(sizes: Sizes) -> None:
@@ -212,10 +267,13 @@ def _alert_ticks(sizes: Sizes) -> None:
         client = boto3.client("cloudwatch", region_name="us-east-1")
         _put_metrics(client, sizes)
         calls = _calls_by_org(client)
-        seconds, source, _ = _tick(client, sizes)
+        first = _tick(client, sizes)
+        seconds, source = first.seconds, first.source
         per_org = dict(calls)
         calls.clear()
-        slow_seconds, _, after = _tick(client, sizes, slow="o000")
+        slow = _tick(client, sizes, slow="o000")
+        slow_seconds, after = slow.seconds, slow.store
+        silent = _tick(client, sizes, silent="slack:T000")
     unjudged = Counter(p.org for p in after.every() if p.status.problem)
     judged = {p.org for p in after.every()} - set(unjudged)
     policies = sizes.orgs * sizes.teams * FUNCTIONS * sizes.thresholds
@@ -240,6 +298,12 @@ def _alert_ticks(sizes: Sizes) -> None:
         f"{READ_TIMEOUT:g} s deployed): tick {slow_seconds:.2f} s, "
         f"{len(judged)} of {sizes.orgs - 1} other orgs judged in full; not judged, carried to "
         f"the next tick: {dict(unjudged)} (policies by org)"
+    )
+    carried = [p for p in silent.report.problems if p.startswith("org ")]
+    print(
+        f"  one org's channel taking no notice (bound {sizes.slow_bound:g} s an org here, "
+        f"{ORG_SECONDS:g} s deployed): tick {silent.seconds:.2f} s, "
+        f"{len(silent.told - {'slack:T000'})} of {sizes.orgs - 1} other orgs told; said: {carried}"
     )
 
 
@@ -276,8 +340,28 @@ def _install(url: str, api: Any, n: int) -> None:
         assert done.status == 200, done.status
 
 
+MENTION_EVERY = 10
+"""Every tenth request of (c) is a mention, answered by a post carrying the workspace's token."""
+
+
+def _mention(n: int, number: int) -> str:
+    """`@autosre whoami` in channel C<n> of workspace T<n>, as the Events API sends it."""
+    event = {"type": "app_mention", "user": "W111", "channel": f"C{n:03}", "ts": f"{number}.1"}
+    return json.dumps(
+        {
+            "team_id": f"T{n:03}",
+            "api_app_id": "A0APP",
+            "type": "event_callback",
+            "event_id": f"Ev-soak-{number}",
+            "event_time": 1700000000,
+            "event": {**event, "text": "<@U0BOT> whoami", "event_ts": event["ts"]},
+        }
+    )
+
+
 def _raw(port: int, number: int, workspaces: int, hooks: str) -> bytes:
-    """One signed `/sre whoami` from workspace number % workspaces, as the bytes on the wire."""
+    """One signed `/sre whoami` (or mention) from workspace number % workspaces, as the bytes
+    on the wire."""
     from tests.support.payloads import signed_headers, slash_command_body
 
     n = number % workspaces
@@ -290,8 +374,12 @@ def _raw(port: int, number: int, workspaces: int, hooks: str) -> bytes:
         trigger_id=f"soak.{number}",
         response_url=f"{hooks}hooks/{number}",
     )
+    headers = signed_headers(body)
+    if number % MENTION_EVERY == MENTION_EVERY - 1:
+        body = _mention(n, number)
+        headers = signed_headers(body, content_type="application/json")
     lines = ["POST /slack/events HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
-    lines += [f"{name}: {value}" for name, value in signed_headers(body).items()]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
     lines.append(f"Content-Length: {len(body.encode())}")
     return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
 
@@ -317,11 +405,19 @@ async def _soak_all(port: int, sizes: Sizes, hooks: str) -> tuple[list[float], l
     requests = [_raw(port, n, sizes.orgs, hooks) for n in range(total)]
     start = time.perf_counter() + 0.5
     sends = [
-        _timed(port, r, start + n / sizes.rate, f"org slack:T{n % sizes.orgs:03})".encode())
+        _timed(port, r, start + n / sizes.rate, _answer_names(n, sizes.orgs))
         for n, r in enumerate(requests)
     ]
     results = await asyncio.gather(*sends)
     return [r[0] for r in results], [r[1] for r in results if r[1]], time.perf_counter() - start
+
+
+def _answer_names(number: int, workspaces: int) -> bytes:
+    """What the HTTP answer to request `number` must contain: its org (a mention's answer is
+    empty: its reply is the post the token check covers)."""
+    if number % MENTION_EVERY == MENTION_EVERY - 1:
+        return b""
+    return f"org slack:T{number % workspaces:03})".encode()
 
 
 def _cross_org(api: Any) -> tuple[int, int]:
@@ -359,7 +455,7 @@ def _serve_soak(sizes: Sizes) -> None:
     print(
         f"sre serve, OAuth mode: {sizes.orgs} workspaces installed by the install page and "
         f"redirect (SQLite store), {sizes.rate} signed /sre whoami a second for {sizes.seconds} s "
-        "spread over them (loopback, one process)"
+        f"spread over them, every {MENTION_EVERY}th a mention (loopback, one process)"
     )
     print(
         f"  p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms (goal <= 150 ms); "

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, BoltRequest
-from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.context import BoltContext
 from slack_bolt.error import BoltError
 from slack_bolt.oauth import OAuthFlow
@@ -19,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.token_rotation import TokenRotator
 
+from bots.slack.authorize import InstalledAuthorize
 from bots.slack.installations import Records, RecordsOAuthStateStore, org_of
 from bots.slack.rotation import RotatingInstallationStore
 from shared.config import Settings
@@ -103,14 +103,7 @@ def oauth_app(settings: Settings, logger: logging.Logger, installs: Installs) ->
         token_rotation_expiration_minutes=ROTATE_MINUTES,
         logger=logger,
     )
-    authorize = InstallationStoreAuthorize(
-        installation_store=store,
-        client_id=settings.slack_client_id,
-        client_secret=settings.slack_client_secret,
-        logger=logger,
-        cache_enabled=True,  # one auth.test per token, not one per request
-        client=client,
-    )
+    authorize = InstalledAuthorize(store)
     app = App(
         name="autosre",
         logger=logger,
@@ -122,7 +115,7 @@ def oauth_app(settings: Settings, logger: logging.Logger, installs: Installs) ->
         request_verification_enabled=True,
         user_facing_authorize_error_message=not_installed(settings),
     )
-    _listen_for_uninstalls(app, store, installs)
+    _listen_for_uninstalls(app, store, installs, authorize)
     return app
 
 
@@ -135,7 +128,9 @@ def not_installed(settings: Settings) -> str:
     )
 
 
-def _listen_for_uninstalls(app: App, store: RotatingInstallationStore, installs: Installs) -> None:
+def _listen_for_uninstalls(
+    app: App, store: RotatingInstallationStore, installs: Installs, kept: InstalledAuthorize
+) -> None:
     """An uninstalled app or revoked tokens: the workspace's tokens are forgotten at once."""
 
     @app.event("app_uninstalled")
@@ -145,6 +140,7 @@ def _listen_for_uninstalls(app: App, store: RotatingInstallationStore, installs:
 
         def forget() -> None:
             store.delete_all(enterprise_id=context.enterprise_id, team_id=team)
+            kept.forget(enterprise_id=context.enterprise_id, team_id=team)
 
         installs().uninstalled(OrgId(_named(context)), forget=forget)
         log.warning("app uninstalled from %s: its tokens are deleted", _named(context))
@@ -158,6 +154,7 @@ def _listen_for_uninstalls(app: App, store: RotatingInstallationStore, installs:
             store.delete_installation(**ids, user_id=user)
         if (event.get("tokens") or {}).get("bot"):
             store.delete_all(**ids)  # an installation without its bot token serves nothing
+            kept.forget(**ids)
             log.warning("bot token of %s revoked: its installation is deleted", _named(context))
 
 

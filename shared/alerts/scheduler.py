@@ -7,17 +7,20 @@ lands, and only the run whose write landed tells anyone, so a transition is told
 
 from __future__ import annotations
 
+import functools
 import logging
-from dataclasses import dataclass, field
+import threading
 from datetime import datetime
 
 from shared.alerts.escalation import Escalator, escalation_due
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.models import AlertPolicy
 from shared.alerts.notices import group_notice
+from shared.alerts.org_parts import LateError, each_within
 from shared.alerts.ports import AlertStore
 from shared.alerts.problems import problem_notice
 from shared.alerts.states import State, transition
+from shared.alerts.ticks import TickReport, WantedInvestigation
 from shared.alerts.views import muting
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
@@ -30,30 +33,11 @@ from shared.ports import Notifier
 
 log = logging.getLogger("autosre.alerts")
 
-
-@dataclass(frozen=True)
-class WantedInvestigation:
-    """An investigation a tick asks for, of a policy's service as the scheduler, its report
-    posted at `thread` (the alert message's thread); `key` makes a retried tick ask once."""
-
-    policy: AlertPolicy
-    thread: ReplyTarget
-    key: str
-
-
-@dataclass
-class TickReport:
-    """What one tick did."""
-
-    evaluated: int = 0
-    fired: list[str] = field(default_factory=list)
-    silenced: list[str] = field(default_factory=list)
-    """Of those that fired, the ones a silence kept from being told."""
-    resolved: list[str] = field(default_factory=list)
-    escalated: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    investigations: list[WantedInvestigation] = field(default_factory=list)
-    """Run after the tick, as follow-ups of its command."""
+ORG_SECONDS = 20.0
+"""How long a tick waits for one org's claims, audit entries, notices and escalations from when
+they began (its reads have their own bound; AT_ONCE orgs run at a time): an org past it finishes
+on its own while the tick goes on, and its next ticks are carried until it has, so one org's slow
+notifier or store never holds back another's."""
 
 
 class AlertScheduler:
@@ -67,32 +51,90 @@ class AlertScheduler:
         directory: Directory,
         audit: AuditTrail,
         notifier: Notifier,
+        org_seconds: float = ORG_SECONDS,
     ) -> None:
         self._store = store
         self._evaluator = evaluator
         self._directory = directory
         self._audit = audit
         self._notifier = notifier
+        self._org_seconds = org_seconds
+        self._running: set[str] = set()
+        """Orgs whose part of an earlier tick is still under way (in this process)."""
+        self._lock = threading.Lock()
 
     def tick(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> TickReport:
         """Evaluate, claim, audit, tell; `trigger` (the schedule event's id) goes in the audit.
-        With `org`, only that org's policies (a person's run-once); without, every org's."""
+        With `org`, only that org's policies (a person's run-once); without, every org's, each
+        org's part waited on for at most `org_seconds`."""
         report = TickReport()
-        policies = [p for p in self._store.every() if p.due(now) and org in (None, p.org)]
-        told: dict[tuple[str, str, str], list[AlertPolicy]] = {}
-        for evaluation in self._evaluator.evaluate(policies, now):
-            report.evaluated += 1
-            if evaluation.problem:
-                report.problems.append(f"{evaluation.policy.name}: {evaluation.problem}")
-            claimed = self._claim(evaluation, report, trigger)
-            if claimed is not None:
-                key = (claimed.org, claimed.team, claimed.service)
-                told.setdefault(key, []).append(claimed)
-        for group in told.values():
-            self._tell(sorted(group, key=lambda p: p.name), report, now)
-        self._escalate(now, report, trigger, org)
+        policies = [p for p in self._store.every() if org in (None, p.org)]
+        with self._lock:
+            busy = {p.org for p in policies} & self._running
+        for name in sorted(busy):
+            log.warning("org %s: its part of an earlier tick still runs; carried again", name)
+            report.problems.append(f"org {name}: an earlier tick still runs; carried to the next")
+        policies = [p for p in policies if p.org not in busy]
+        judged: dict[str, list[Evaluation]] = {}
+        for evaluation in self._evaluator.evaluate([p for p in policies if p.due(now)], now):
+            judged.setdefault(evaluation.policy.org, []).append(evaluation)
+        orgs = set(judged) | {p.org for p in policies if escalation_due(p, now)}
+        with self._lock:
+            self._running |= orgs
+        parts = {
+            name: functools.partial(
+                self._org_tick, name, judged.get(name, []), policies, now, trigger
+            )
+            for name in sorted(orgs)
+        }
+        for name, part in each_within(parts, seconds=self._org_seconds).items():
+            self._count(name, part, report)
         for names_ in (report.fired, report.resolved, report.escalated):
             names_.sort()
+        return report
+
+    def _count(self, org: str, part: TickReport | Exception, report: TickReport) -> None:
+        """One org's part in the tick's report; past its bound or failed, said and logged."""
+        if isinstance(part, TickReport):
+            report.add(part)
+            return
+        if isinstance(part, LateError):
+            log.warning(
+                "org %s: its alert notices took over %g s; they go on, its next tick is carried",
+                org,
+                self._org_seconds,
+            )
+            report.problems.append(f"org {org}: over {self._org_seconds:g} s, finishing on its own")
+        else:
+            log.error("org %s: its part of the tick stopped", org, exc_info=part)
+            report.problems.append(f"org {org}: its part of the tick stopped ({part})")
+
+    def _org_tick(
+        self,
+        org: str,
+        evaluations: list[Evaluation],
+        policies: list[AlertPolicy],
+        now: datetime,
+        trigger: str,
+    ) -> TickReport:
+        """One org's claims, notices and escalations."""
+        report = TickReport()
+        try:
+            told: dict[tuple[str, str, str], list[AlertPolicy]] = {}
+            for evaluation in evaluations:
+                report.evaluated += 1
+                if evaluation.problem:
+                    report.problems.append(f"{evaluation.policy.name}: {evaluation.problem}")
+                claimed = self._claim(evaluation, report, trigger)
+                if claimed is not None:
+                    key = (claimed.org, claimed.team, claimed.service)
+                    told.setdefault(key, []).append(claimed)
+            for group in told.values():
+                self._tell(sorted(group, key=lambda p: p.name), report, now)
+            self._escalate(now, report, trigger, [p for p in policies if p.org == org])
+        finally:
+            with self._lock:
+                self._running.discard(org)
         return report
 
     def _claim(self, ev: Evaluation, report: TickReport, trigger: str) -> AlertPolicy | None:
@@ -265,7 +307,9 @@ class AlertScheduler:
         silences = self._store.silences(OrgId(policy.org), policy.team)
         return muting(policy, silences, now) is not None
 
-    def _escalate(self, now: datetime, report: TickReport, trigger: str, org: OrgId | None) -> None:
+    def _escalate(
+        self, now: datetime, report: TickReport, trigger: str, policies: list[AlertPolicy]
+    ) -> None:
         """Pages (not tickets or info) still firing, unacknowledged after `escalate_after`: tell
         the escalation team, once; a silenced page escalates once its silence is over."""
         escalator = Escalator(
@@ -275,8 +319,11 @@ class AlertScheduler:
             record=lambda policy, what: self._record(policy, what, trigger, None),
             own_channels=self._targets,
         )
-        for policy in self._store.every():
-            if org not in (None, policy.org) or not escalation_due(policy, now):
+        for read in policies:
+            # read before this tick's claims: a page it just resolved is read again
+            due = escalation_due(read, now)
+            policy = self._store.get(OrgId(read.org), read.team, read.name) if due else None
+            if policy is None or not escalation_due(policy, now):
                 continue
             if self._silenced(policy, now):
                 continue

@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from shared.alerts.scheduler import AlertScheduler, TickReport, WantedInvestigation
+from shared.alerts.scheduler import AlertScheduler
+from shared.alerts.ticks import TickReport, WantedInvestigation
 from shared.canary.service import CanaryService
 from shared.chaos.service import ChaosService
 from shared.commands.context import Context, Handled, Handlers

@@ -79,6 +79,10 @@ def test_the_tenants_bench_reads_each_org_at_its_minimum_and_serves_each_workspa
     # one org's hung provider: both other orgs still read and judged in the same tick
     assert "2 of 2 other orgs judged in full; not judged, carried to the next tick: " in printed
     assert "tick: {'slack:T000': 16} (policies by org)" in printed
+    # one org's channel taking no notice: both other orgs told, the silent one's part said carried
+    assert "2 of 2 other orgs told; said: ['org slack:T000: over 1 s, finishing on its own']" in (
+        printed
+    )
     # every answer named the asking workspace's org; no call carried another workspace's token
     assert "answers not naming the asking workspace's org: 0 of 20 (goal 0)" in printed
     assert re.search(r"checked by token: [1-9]\d*, with another workspace's token: 0 ", printed)

@@ -42,10 +42,10 @@ class SqliteDatabase:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
         self._lock = threading.Lock()
-        self._connection = sqlite3.connect(
-            path, timeout=30, isolation_level=None, check_same_thread=False
-        )
+        self._readers = threading.local()
+        self._connection = self._connect()
         self._connection.execute("PRAGMA journal_mode=WAL")
         # a commit survives a killed process without an fsync (it would cost ~9 ms, under the
         # one lock, twice per Slack request); a power cut may lose the last commits
@@ -73,9 +73,17 @@ class SqliteDatabase:
             self._connection.execute("COMMIT")
 
     def query(self, sql: str, *args: object) -> list[tuple[object, ...]]:
-        """Rows of a read."""
-        with self._lock:
-            return self._connection.execute(sql, args).fetchall()
+        """Rows of a read, on this thread's own connection: reads never queue behind the one
+        writer's lock (WAL lets them run beside a write; each sees the last commit)."""
+        reader: sqlite3.Connection | None = getattr(self._readers, "connection", None)
+        if reader is None:
+            reader = self._readers.connection = self._connect()
+        return reader.execute(sql, args).fetchall()
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(
+            self._path, timeout=30, isolation_level=None, check_same_thread=False
+        )
 
 
 class SqliteDirectory:
