@@ -1,7 +1,10 @@
 """Isolation, proven by a property: random commands of the real grammar, from random people of
 three orgs (two Slack workspaces, a Teams tenant) with three teams each, naming ids any org
 made, never show another org's or a foreign team's data in a reply, a posted message, a page
-or an export, and every denial is audited in the acting person's org's trail only."""
+or an export, and every denial is audited in the acting person's org's trail only.
+
+Checked on 2026-11-30: with the within-org canary leak of 389bb21 put back, it fails at its seed
+(`canary start svc-o1t3` by o1t3 shown org 1's o1t1 canary `can-…`, `svc-o1t1`, `o1t1`)."""
 
 from __future__ import annotations
 
