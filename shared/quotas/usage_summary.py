@@ -74,13 +74,18 @@ class MonthlySummary:
         self._settled: set[tuple[OrgId, str]] = set()
         """Orgs and months this process already told or found nothing to tell (no store read
         for them on every tick)."""
+        self._listed: dict[str, list[OrgId]] = {}
+        """The orgs listed for each month's summary: once per month and process (an org made
+        since had no usage the month before)."""
 
     def tell(self, at: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
         """Tell last month's summary of every org (of `org` only, when given) not yet told;
         a line for each told."""
         month = month_before(at)
         told = []
-        for each in [org] if org is not None else list(self._orgs()):
+        if org is None and month not in self._listed:
+            self._listed = {month: list(self._orgs())}
+        for each in [org] if org is not None else self._listed[month]:
             if (each, month) not in self._settled and self._told(each, month, at, trigger):
                 told.append(f"usage summary of {month} told ({each})")
         return told
