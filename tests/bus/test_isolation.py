@@ -97,7 +97,7 @@ def world() -> World:
 
 @st.composite
 def steps(draw: st.DrawFn, world: World) -> tuple[Person, str, str]:
-    """A person, a channel of their org, and a command naming any org's ids (one step in six:
+    """A person, a channel of their org, and a command naming any org's ids (some steps,
     a scheduler tick instead)."""
     person = draw(st.sampled_from(world.people()))
     if draw(st.integers(0, 5)) == 0:
