@@ -15,6 +15,7 @@ class InMemoryUsageLedger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: dict[tuple[str, str, str, UsageKind], int] = {}
+        self._summaries: set[tuple[str, str]] = set()
 
     def add(self, org: OrgId, team: str, kind: UsageKind, amount: int, *, at: datetime) -> None:
         key = (org, month_of(at), team, kind)
@@ -28,3 +29,13 @@ class InMemoryUsageLedger:
             UsageLine(team=team, month=month, kind=kind, count=n)
             for (_, _, team, kind), n in sorted(found)
         ]
+
+    def claim_summary(self, org: OrgId, month: str) -> bool:
+        with self._lock:
+            first = (org, month) not in self._summaries
+            self._summaries.add((org, month))
+            return first
+
+    def release_summary(self, org: OrgId, month: str) -> None:
+        with self._lock:
+            self._summaries.discard((org, month))

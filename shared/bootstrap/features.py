@@ -45,6 +45,7 @@ if TYPE_CHECKING:  # the features themselves load when first used
     from shared.prompts.model_arm import ModelArms
     from shared.prompts.service import PromptVariants
     from shared.quotas.service import QuotaService
+    from shared.quotas.usage_summary import MonthlySummary
     from shared.services.ports import ServiceUse
     from shared.telemetry.ports import MetricsSource
 
@@ -276,7 +277,10 @@ class Features:
             notifier=a.notifier,
         )
         return ScheduledWork(
-            alerts=scheduler, canaries=self._canaries(), chaos=self._chaos()
+            alerts=scheduler,
+            canaries=self._canaries(),
+            chaos=self._chaos(),
+            summary=self._summary(),
         ).handlers()
 
     @functools.cache  # noqa: B019 (one per build, kept as long as its services)
@@ -312,6 +316,19 @@ class Features:
         from shared.quotas.service import QuotaService
 
         return QuotaService(quotas=self._a.quotas, usage=self._a.usage)
+
+    def _summary(self) -> MonthlySummary:
+        from shared.quotas.usage_summary import MonthlySummary
+
+        a = self._a
+        return MonthlySummary(
+            usage=a.usage,
+            quotas=a.quotas,
+            directory=a.directory,
+            notifier=a.notifier,
+            trail=self._trail,
+            orgs=a.audit_log.orgs,
+        )
 
     def _usage(self) -> Handlers:
         from shared.quotas.usage_report import UsageReport

@@ -48,6 +48,8 @@ class Written(Frozen):
     ungrounded: tuple[str, ...] = ()
     latency_ms: int | None = None
     tokens: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,9 @@ class ModelArms:
         except Exception as error:  # noqa: BLE001 (any failure of the model: the control's text)
             log.warning("model arm %s gave no narrative: %s", variant.label, error)
             written = Written(error=str(error)[:200] or type(error).__name__)
+        self.quotas.count_model_tokens(
+            org, team, input_tokens=written.input_tokens, output_tokens=written.output_tokens, at=at
+        )
         unused = max(0, bound - written.tokens)  # the bound was taken; the rest goes back
         for limit in (Limit.MODEL_TOKENS_PER_DAY, Limit.MODEL_TOKENS_PER_MONTH):
             if unused:
@@ -111,6 +116,8 @@ class ModelArms:
             ungrounded=grounding.unsupported,
             latency_ms=completion.latency_ms,
             tokens=spent,
+            input_tokens=completion.input_tokens,
+            output_tokens=completion.output_tokens,
         )
 
 

@@ -54,3 +54,12 @@ class UsageLedger(Protocol):
     def month(self, org: OrgId, month: str) -> list[UsageLine]:
         """Every record of the org's `month` (`2026-11`), by team and kind."""
         ...
+
+    def claim_summary(self, org: OrgId, month: str) -> bool:
+        """Mark the org's summary of `month` as told: True the first time (atomic: of racing
+        callers exactly one), False once marked."""
+        ...
+
+    def release_summary(self, org: OrgId, month: str) -> None:
+        """Unmark it (it could not be audited, so it was not told: the next tick tries again)."""
+        ...

@@ -32,6 +32,11 @@ def _calls(usd: str, source: str) -> Price:
 
 _SET_YOUR_OWN = "no verified public price: 0 until an org admin sets one"
 
+
+def _tokens() -> Price:
+    return Price(usd=Decimal(0), per=1_000_000, unit="million tokens", source=_SET_YOUR_OWN)
+
+
 DEFAULT_PRICES: dict[UsageKind, Price] = {
     # aws.amazon.com/cloudwatch/pricing, read 2026-11-30: GetMetricData $0.01 per 1,000 metrics
     # requested; a call counted here may request up to 500 metrics, so this is the least it cost.
@@ -44,10 +49,11 @@ DEFAULT_PRICES: dict[UsageKind, Price] = {
     UsageKind.CLOUD_MONITORING_TIME_SERIES_READS: _calls("0", _SET_YOUR_OWN),
     UsageKind.SAMPLE_READS: _calls("0", "the sample provider is free"),
     UsageKind.OTHER_PROVIDER_CALLS: _calls("0", _SET_YOUR_OWN),
-    # Bedrock tokens: the price depends on the configured model, so the org admin sets it.
-    UsageKind.MODEL_TOKENS: Price(
-        usd=Decimal(0), per=1_000_000, unit="million tokens", source="the configured model's price"
-    ),
+    # Model tokens: the price depends on the configured model (Bedrock's differ by model and
+    # region, a self-hosted one's are yours), and no dated price was verified: set your own.
+    UsageKind.MODEL_INPUT_TOKENS: _tokens(),
+    UsageKind.MODEL_OUTPUT_TOKENS: _tokens(),
+    UsageKind.MODEL_TOKENS: _tokens(),
     UsageKind.INVESTIGATIONS: Price(usd=Decimal(0), per=1, unit="investigation", source="ours"),
     UsageKind.CANARIES_STARTED: Price(usd=Decimal(0), per=1, unit="canary", source="ours"),
     UsageKind.CHAOS_EXPERIMENTS_STARTED: Price(

@@ -13,7 +13,7 @@ from shared.quotas.metering import ProviderMeter
 from shared.quotas.models import Limit, Refused, Taken
 from shared.quotas.ports import Quotas, UsageLedger
 from shared.quotas.refusal import QuotaExceededError, refusal
-from shared.quotas.usage import started_by
+from shared.quotas.usage import UsageKind, started_by
 from shared.quotas.views import limits_reply, parsed_cap, said
 from shared.telemetry.ports import LogSource, MetricsSource
 
@@ -64,6 +64,17 @@ class QuotaService:
             raise
         return day
 
+    def count_model_tokens(
+        self, org: OrgId, team: str, *, input_tokens: int, output_tokens: int, at: datetime
+    ) -> None:
+        """Add the tokens a model answer reported, in and out, to the month's usage (each
+        priced by its own row; the quotas count their total through `take_model_tokens`)."""
+        for kind, amount in (
+            (UsageKind.MODEL_INPUT_TOKENS, input_tokens),
+            (UsageKind.MODEL_OUTPUT_TOKENS, output_tokens),
+        ):
+            self._add(org, team, kind, amount, at=at)
+
     def metered(
         self, source: MetricsSource, logs: LogSource | None, org: OrgId, team: str, *, at: datetime
     ) -> tuple[MetricsSource, LogSource | None]:
@@ -108,16 +119,20 @@ class QuotaService:
         unused: bool = False,
     ) -> None:
         """Return units of a running limit (a canary ended); `unused`: units the work never used
-        (a record that failed), which its month's usage no longer counts. Model tokens given
-        back were never used."""
+        (a record that failed), which its month's usage no longer counts."""
         self._quotas.give_back(org, team, limit, amount, at=at)
-        if unused or limit is Limit.MODEL_TOKENS_PER_DAY:
+        if unused:
             self._count(org, team, limit, -amount, at=at)
 
     def _count(self, org: OrgId, team: str, limit: Limit, amount: int, *, at: datetime) -> None:
         """Add `amount` to the month's usage the limit counts (never fails the work)."""
         kind = started_by(limit)
-        if kind is None:
+        if kind is not None:
+            self._add(org, team, kind, amount, at=at)
+
+    def _add(self, org: OrgId, team: str, kind: UsageKind, amount: int, *, at: datetime) -> None:
+        """Add `amount` of `kind` to the month's usage (never fails the work)."""
+        if not amount:
             return
         try:
             self._usage.add(org, team, kind, amount, at=at)

@@ -23,18 +23,20 @@ class UsageKind(StrEnum):
     SAMPLE_READS = "sample-reads"
     OTHER_PROVIDER_CALLS = "other-provider-calls"
     MODEL_TOKENS = "model-tokens"
+    """Model tokens in and out together: counted so before they were split (not split)."""
+    MODEL_INPUT_TOKENS = "model-input-tokens"
+    MODEL_OUTPUT_TOKENS = "model-output-tokens"
     CANARIES_STARTED = "canaries-started"
     CHAOS_EXPERIMENTS_STARTED = "chaos-experiments-started"
 
 
 _STARTED_BY = {
     Limit.INVESTIGATIONS_PER_DAY: UsageKind.INVESTIGATIONS,
-    Limit.MODEL_TOKENS_PER_DAY: UsageKind.MODEL_TOKENS,
     Limit.CANARIES: UsageKind.CANARIES_STARTED,
     Limit.CHAOS_EXPERIMENTS: UsageKind.CHAOS_EXPERIMENTS_STARTED,
 }
-"""The usage a take of each limit counts (model tokens through the day's limit only, so a take
-of both the day's and the month's counts once)."""
+"""The usage a take of each limit counts (model tokens are counted as the model reports them,
+in and out, not by the bound their quotas take)."""
 
 _PROVIDERS = {
     "CloudWatchMetricsSource": UsageKind.CLOUDWATCH_GET_METRIC_DATA,

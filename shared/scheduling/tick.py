@@ -13,6 +13,7 @@ from shared.chaos.service import ChaosService
 from shared.commands.context import Context, Handled, Handlers
 from shared.identity.models import OrgId, Platform
 from shared.invocation import Invocation
+from shared.quotas.usage_summary import MonthlySummary
 from shared.replies import Reply, Tone
 from shared.scheduling.commands import RunScheduler
 from shared.scheduling.triggers import scheduled
@@ -24,12 +25,19 @@ class ScheduledWork:
     """Runs the scheduler's tick: alerts first, then canaries."""
 
     def __init__(
-        self, *, alerts: AlertScheduler, canaries: CanaryService, chaos: ChaosService | None
+        self,
+        *,
+        alerts: AlertScheduler,
+        canaries: CanaryService,
+        chaos: ChaosService | None,
+        summary: MonthlySummary | None = None,
     ) -> None:
-        """`chaos`: None where the deployment runs no chaos experiments."""
+        """`chaos`: None where the deployment runs no chaos experiments; `summary`: the monthly
+        usage summary (None: not told)."""
         self._alerts = alerts
         self._canaries = canaries
         self._chaos = chaos
+        self._summary = summary
 
     def handlers(self) -> Handlers:
         """The command this service runs."""
@@ -54,6 +62,9 @@ class ScheduledWork:
             ("Canaries", "\n".join(stepped) or "none due"),
             ("Chaos", "\n".join(chaos) or "nothing to do"),
         ]
+        summaries = self._summary_lines(at, trigger, org)
+        if summaries:
+            fields.append(("Usage", "\n".join(summaries)))
         if report.problems:
             fields.append(("Problems", "\n".join(report.problems[:10])))
         reply = Reply(
@@ -73,6 +84,16 @@ class ScheduledWork:
         except Exception as error:  # the alerts' investigations still follow
             log.exception("the chaos experiments could not be advanced")
             return [f"not advanced: {error}"]
+
+    def _summary_lines(self, at: datetime, trigger: str, org: OrgId | None) -> list[str]:
+        """Last month's usage summaries told this tick; an error said, never the tick lost."""
+        if self._summary is None:
+            return []
+        try:
+            return self._summary.tell(at, trigger=trigger, org=org)
+        except Exception as error:  # retried at the next tick (nothing was told)
+            log.exception("the monthly usage summary could not be told")
+            return [f"usage summary not told: {error}"]
 
 
 def _fired(report: TickReport) -> list[str]:

@@ -1,7 +1,10 @@
 """Isolation, proven by a property: random commands of the real grammar, from random people of
 three orgs (two Slack workspaces, a Teams tenant) with three teams each, naming ids any org
 made, never show another org's or a foreign team's data in a reply, a posted message, a page
-or an export, and every denial is audited in the acting person's org's trail only."""
+or an export, and every denial is audited in the acting person's org's trail only.
+
+Checked on 2026-11-30: with the within-org canary leak of 389bb21 put back, it fails at its seed
+(`canary start svc-o1t3` by o1t3 shown org 1's o1t1 canary `can-…`, `svc-o1t1`, `o1t1`)."""
 
 from __future__ import annotations
 
@@ -52,19 +55,38 @@ TEMPLATES = (
     "team list",
     "quota show",
     "quota show --team {team}",
+    "usage",
+    "usage --team {team}",
+    "usage --month 2026-10",
+    "usage --month 2026-10 --team {team}",
+    "usage --all --month 2026-10",
+    "usage --all --csv",
+    "usage --csv --month 2026-10 --team {team}",
+    "investigation escalate {inv} --to {to}",
+    "service share svc-{team} --to {to}",
+    'chaos start svc-{team} --fault error --expect "error_rate < 1%"',
+    'chaos start svc-{team} --fault delay:1500ms --expect "p99_latency < 2s" --team {team}',
+    "chaos status chx-{n:06d}",
+    "chaos halt chx-{n:06d}",
+    "chaos halt --all",
     "prompt variant list",
     "prompt variant list --team {team}",
     "whoami",
 )
 """Commands of the real registry, filled with ids any org made: `{team}` is any org's team,
-`{inv}` any org's investigation, `{canary}` the canary (org 1's), `{n}` a number."""
+`{inv}` any org's investigation, `{canary}` the canary (org 1's), `{n}` a number, `{to}` any
+org's team to share with or escalate to."""
 CONTESTED = (
     "canary start svc-{team} --version {n}",
     "investigation comment {inv} looked at it {n}",
     'alert create new-{n} --service svc-{team} --when "p99_latency > 900ms"',
+    "investigation escalate {inv} --to {to}",
 )
 """Writes whose refusals may name what holds the thing (one canary per resource), drawn as
-often as all the others."""
+often as all the others (and an escalation, which lets another team see what it may)."""
+TICK = "scheduler tick"
+"""A step of the scheduler, not a person: every org's alerts, canaries, chaos experiments and
+the monthly usage summary (the world's first tick tells October's)."""
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +97,11 @@ def world() -> World:
 
 @st.composite
 def steps(draw: st.DrawFn, world: World) -> tuple[Person, str, str]:
-    """A person, a channel of their org, and a command naming any org's ids."""
+    """A person, a channel of their org, and a command naming any org's ids (some steps,
+    a scheduler tick instead)."""
     person = draw(st.sampled_from(world.people()))
+    if draw(st.integers(0, 5)) == 0:
+        return person, "", TICK
     # half the time at home (a team of theirs, in its channel), so that commands get past the
     # role check; otherwise any channel of their org and any org's team
     at_home: bool = draw(st.booleans())
@@ -87,6 +112,7 @@ def steps(draw: st.DrawFn, world: World) -> tuple[Person, str, str]:
         team=home or draw(st.sampled_from(sorted(world.owner))),
         canary=draw(st.sampled_from(world.canaries)),
         n=draw(st.integers(0, 99)),
+        to=draw(st.sampled_from(sorted(world.owner))),
     )
     return person, channel, text
 
@@ -114,11 +140,28 @@ def _check_posts(world: World, posted_before: int, person: Person, typed: str) -
         assert not leaks, (channel, leaks, reply)
 
 
+def _check_tick(world: World) -> None:
+    """A scheduler tick: each message it posted or updated is in a team's channel and shows
+    nothing of another team (but what that team let it see), nor anything anyone typed."""
+    posted_before, updated_before = len(world.posted()), len(world.updated())
+    world.tick()
+    told = world.posted()[posted_before:] + world.updated()[updated_before:]
+    for where, reply in told:
+        team = (where.channel or "").removeprefix("C-")
+        assert team in world.owner, (where, reply)
+        leaks = world.leaks(shown(reply), org=world.owner[team], sees=frozenset({team}), typed="")
+        assert not leaks, (where.channel, leaks, reply)
+
+
 def _check_step(world: World, person: Person, channel: str, text: str) -> None:
     """One step, and everything it showed, posted, exported and audited."""
+    if text == TICK:
+        _check_tick(world)
+        return
     denied_before, posted_before = world.denials(), len(world.posted())
     exports_before = set(world.exports())
     replies = world.say(person.org, person.user, text, channel)
+    world.grant(text, replies)
     # the audit trail shows what anyone of the org typed; anything else, what they typed
     typed = world.typed_by(person.org, None if text.startswith("audit") else person.user)
     for reply in replies:

@@ -71,3 +71,18 @@ def test_a_count_given_back_never_takes_a_record_below_zero(ledger: UsageLedger)
     assert [line.count for line in ledger.month(ORG, "2026-11")] == [500]
     ledger.add(ORG, "payments", UsageKind.MODEL_TOKENS, -501, at=AT)
     assert [line.count for line in ledger.month(ORG, "2026-11")] == [0]
+
+
+def test_a_months_summary_is_claimed_once_per_org_until_released(ledger: UsageLedger) -> None:
+    # GIVEN the summary of November claimed for org 1
+    assert ledger.claim_summary(ORG, "2026-11")
+    # THEN a second claim of it loses; another month's or another org's is its own
+    assert not ledger.claim_summary(ORG, "2026-11")
+    assert ledger.claim_summary(ORG, "2026-12")
+    assert ledger.claim_summary(OrgId("slack:T2"), "2026-11")
+    # AND a released claim (it could not be audited) is claimed again, once
+    ledger.release_summary(ORG, "2026-11")
+    assert ledger.claim_summary(ORG, "2026-11")
+    assert not ledger.claim_summary(ORG, "2026-11")
+    # AND the claims are not usage
+    assert ledger.month(ORG, "2026-11") == []

@@ -20,7 +20,9 @@ from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget
+from shared.quotas.usage import UsageKind
 from shared.replies import Reply, Tone
+from shared.scheduling.triggers import run_tick
 from tests.support import NOW, MovingClock, memory_adapters, notifier_of
 
 ORGS = {
@@ -32,6 +34,8 @@ ROLES = {"a": "admin", "o": "operator", "r": "responder", "v": "viewer"}
 WIDE = ("root", "aud")
 """The org admin (from configuration) and the auditor: they see every team of their org."""
 OUTSIDER = "zed"
+LAST_MONTH = NOW - timedelta(days=30)
+"""In October: the month whose summary the world's first scheduler tick tells."""
 LINK = re.compile(r"(/(?:investigations|chaos)/[\w-]+)\?token=([^\s>|)\"']+)")
 
 
@@ -55,6 +59,11 @@ class World:
     markers: dict[str, set[str]] = field(default_factory=dict)
     """Each team's strings that only those who see the team may be shown."""
     investigations: list[str] = field(default_factory=list)
+    inv_team: dict[str, str] = field(default_factory=dict)
+    """Each investigation's team."""
+    granted: dict[str, set[str]] = field(default_factory=dict)
+    """Markers of another team of its org a team was let see (an investigation escalated to
+    it, a service shared with it)."""
     canaries: list[str] = field(default_factory=list)
     said: int = 0
     typed: dict[tuple[OrgId, str], str] = field(default_factory=dict)
@@ -101,6 +110,38 @@ class World:
         assert isinstance(self.services.tasks, InMemoryTaskQueue)
         return [self.services.run_task(task) for task in self.services.tasks.drain()]
 
+    def tick(self) -> None:
+        """One scheduler tick of every org at the world's time, then the work it asked for
+        (the investigations its alerts opened), as the worker runs it."""
+        self.said += 1
+        run_tick(
+            self.services.bus, trigger=f"tick-{self.said}", now=NOW + timedelta(seconds=self.said)
+        )
+        assert isinstance(self.services.tasks, InMemoryTaskQueue)
+        for task in self.services.tasks.drain():
+            self.services.run_task(task)
+
+    def grant(self, text: str, replies: list[Reply]) -> None:
+        """What a successful `investigation escalate` or `service share` let the other team
+        see: the investigation (its service, comment, team), or the service and its team."""
+        words = text.split()
+        if not (replies and replies[-1].tone is Tone.OK and "--to" in words):
+            return
+        to = words[words.index("--to") + 1]
+        if words[:2] == ["investigation", "escalate"] and words[2] in self.inv_team:
+            owner = self.inv_team[words[2]]
+            seen = {words[2], f"svc-{owner}", f"mk-{owner}", owner}
+        elif words[:2] == ["service", "share"] and words[2].startswith("svc-"):
+            owner = words[2].removeprefix("svc-")
+            seen = {words[2], owner}
+        else:
+            return
+        self.granted.setdefault(to, set()).update(seen)
+
+    def updated(self) -> list[tuple[ReplyTarget, Reply]]:
+        """Every message updated in place so far (a canary's, an alert's), and where."""
+        return list(notifier_of(self.services).updated)
+
     def denials(self) -> dict[OrgId, int]:
         """How many denied entries each org's trail holds."""
         log = self.adapters.audit_log
@@ -129,13 +170,17 @@ class World:
 
     def leaks(self, shown: str, *, org: OrgId, sees: frozenset[str], typed: str) -> list[str]:
         """The markers in `shown` of teams other than `sees` (another org's teams are never
-        seen), leaving out what was `typed` (an id echoed back)."""
+        seen), leaving out what was `typed` (an id echoed back) and what another team of the
+        org let them see."""
+        let = {
+            m for team in sees if self.owner.get(team) == org for m in self.granted.get(team, ())
+        }
         return sorted(
             marker
             for team, markers in self.markers.items()
             if team not in sees or self.owner[team] != org
             for marker in markers
-            if marker in shown and marker not in typed
+            if marker in shown and marker not in typed and marker not in let
         )
 
 
@@ -176,10 +221,16 @@ def _team(world: World, org: OrgId, j: int) -> None:
     report = _must(world, org, f"u{j}o", f"investigate svc-{team}", channel)
     (investigation,) = re.findall(r"inv-[0-9a-f]+", shown(report))[:1]
     world.investigations.append(investigation)
+    world.inv_team[investigation] = team
     _must(world, org, f"u{j}r", f"investigation comment {investigation} mk-{team}", channel)
     when = '--when "p99_latency > 800ms"'
     _must(world, org, f"u{j}o", f"alert create al-{team} --service svc-{team} {when}", channel)
+    # last month's usage, planted as counted: a figure only the team (and its org's admins and
+    # auditors) may see, in its monthly summary and `sre usage --month 2026-10`
+    investigations = 7_300_000 + 1000 * int(_index(org)[1:]) + j
+    world.adapters.usage.add(org, team, UsageKind.INVESTIGATIONS, investigations, at=LAST_MONTH)
     world.markers[team] = {f"mk-{team}", f"svc-{team}", f"al-{team}", investigation, team}
+    world.markers[team].add(f"{investigations:,}")
 
 
 def three_orgs() -> World:

@@ -12,7 +12,8 @@ from shared.quotas.usage import UsageKind, UsageLine, month_of
 
 
 class DynamoDbUsageLedger(DynamoDbOrgStore):
-    """Monthly counts as `ORG#<org>` items `USAGE#<month>#<kind>#<team>`."""
+    """Monthly counts as `ORG#<org>` items `USAGE#<month>#<kind>#<team>`; each month's summary
+    told as `USAGESUMMARY#<month>` (put only if absent)."""
 
     def add(self, org: OrgId, team: str, kind: UsageKind, amount: int, *, at: datetime) -> None:
         values = {":n": {"N": str(amount)}, ":team": {"S": team}}
@@ -51,3 +52,17 @@ class DynamoDbUsageLedger(DynamoDbOrgStore):
             for item in self._query(org, f"USAGE#{month}#")
         ]
         return sorted(lines, key=lambda line: (line.team, line.kind.value))
+
+    def claim_summary(self, org: OrgId, month: str) -> bool:
+        key = {"pk": {"S": f"ORG#{org}"}, "sk": {"S": f"USAGESUMMARY#{month}"}}
+        try:
+            self._client.put_item(
+                TableName=self._table, Item=key, ConditionExpression="attribute_not_exists(sk)"
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def release_summary(self, org: OrgId, month: str) -> None:
+        key = {"pk": {"S": f"ORG#{org}"}, "sk": {"S": f"USAGESUMMARY#{month}"}}
+        self._client.delete_item(TableName=self._table, Key=key)

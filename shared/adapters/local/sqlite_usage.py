@@ -15,6 +15,11 @@ CREATE TABLE IF NOT EXISTS usage_months (
     count INTEGER NOT NULL, PRIMARY KEY (org, month, team, kind)
 )
 """
+SUMMARIES = """
+CREATE TABLE IF NOT EXISTS usage_summaries (
+    org TEXT NOT NULL, month TEXT NOT NULL, PRIMARY KEY (org, month)
+)
+"""
 _ADD = (
     "INSERT INTO usage_months VALUES (?, ?, ?, ?, MAX(0, ?))"
     " ON CONFLICT (org, month, team, kind) DO UPDATE SET count = MAX(0, count + ?)"
@@ -28,6 +33,7 @@ class SqliteUsageLedger:
         self._db = database
         with database.transaction() as db:
             db.execute(SCHEMA)
+            db.execute(SUMMARIES)
 
     def add(self, org: OrgId, team: str, kind: UsageKind, amount: int, *, at: datetime) -> None:
         with self._db.transaction() as db:
@@ -44,3 +50,12 @@ class SqliteUsageLedger:
             UsageLine(team=str(team), month=month, kind=UsageKind(str(kind)), count=int(str(n)))
             for team, kind, n in rows
         ]
+
+    def claim_summary(self, org: OrgId, month: str) -> bool:
+        with self._db.transaction() as db:
+            added = db.execute("INSERT OR IGNORE INTO usage_summaries VALUES (?, ?)", (org, month))
+            return added.rowcount == 1
+
+    def release_summary(self, org: OrgId, month: str) -> None:
+        with self._db.transaction() as db:
+            db.execute("DELETE FROM usage_summaries WHERE org = ? AND month = ?", (org, month))

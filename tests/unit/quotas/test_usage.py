@@ -3,6 +3,8 @@ uncounts, and what a month of it costs at the org's prices."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -19,7 +21,8 @@ from shared.quotas.prices import cost, parsed_price
 from shared.quotas.refusal import QuotaExceededError
 from shared.quotas.running import first_recorded
 from shared.quotas.service import QuotaService
-from shared.quotas.usage import UsageKind, provider_kind
+from shared.quotas.usage import UsageKind, UsageLine, provider_kind
+from shared.quotas.usage_views import usage_csv
 
 ORG = OrgId("slack:T1")
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -38,17 +41,31 @@ def _month(usage: InMemoryUsageLedger) -> dict[UsageKind, int]:
     return {line.kind: line.count for line in usage.month(ORG, "2026-11")}
 
 
-def test_model_tokens_count_what_was_used_once_not_the_bound_taken() -> None:
+def test_model_tokens_count_what_was_used_in_and_out_once_not_the_bound_taken() -> None:
     service, usage = _service(model_tokens_per_month=1000)
-    # WHEN the investigator takes a bound of 900 and gives the 400 it did not use back
+    # WHEN the investigator takes a bound of 900, the model reports 380 in and 120 out, and the
+    # 400 not used go back
     service.take_model_tokens(ORG, "payments", 900, at=AT)
+    service.count_model_tokens(ORG, "payments", input_tokens=380, output_tokens=120, at=AT)
     for limit in (Limit.MODEL_TOKENS_PER_DAY, Limit.MODEL_TOKENS_PER_MONTH):
         service.give_back(ORG, "payments", limit, 400, at=AT)
-    # AND a second take is refused by the month's limit
+    # AND a second take is refused by the month's limit (on the total: 500 used of 1000)
     with pytest.raises(QuotaExceededError):
         service.take_model_tokens(ORG, "payments", 600, at=AT)
-    # THEN the month's usage holds the 500 tokens used, once
-    assert _month(usage) == {UsageKind.MODEL_TOKENS: 500}
+    # THEN the month's usage holds the tokens in and out as reported, once
+    assert _month(usage) == {
+        UsageKind.MODEL_INPUT_TOKENS: 380,
+        UsageKind.MODEL_OUTPUT_TOKENS: 120,
+    }
+
+
+def test_tokens_in_and_out_are_priced_each_by_its_own_row_and_old_totals_by_theirs() -> None:
+    prices = {"model-input-tokens": Decimal(3), "model-output-tokens": Decimal(15)}
+    assert cost(UsageKind.MODEL_INPUT_TOKENS, 2_000_000, prices) == Decimal("6.00")
+    assert cost(UsageKind.MODEL_OUTPUT_TOKENS, 100_000, prices) == Decimal("1.50")
+    assert cost(UsageKind.MODEL_OUTPUT_TOKENS, 100_000, {}) == Decimal(0)  # no default: set yours
+    # a month counted before the split keeps its one figure, priced by `model-tokens`
+    assert cost(UsageKind.MODEL_TOKENS, 1_000_000, {"model-tokens": Decimal(4)}) == Decimal("4.00")
 
 
 def test_a_refused_investigation_is_not_usage() -> None:
@@ -96,3 +113,16 @@ def test_a_price_that_is_not_dollars_from_0_to_a_million_is_refused(typed: str) 
 
 def test_a_price_may_be_written_with_a_dollar_sign() -> None:
     assert parsed_price("$0.01") == Decimal("0.01")
+
+
+def test_the_csv_has_a_row_for_tokens_in_and_out_each_at_its_own_price() -> None:
+    lines = [
+        UsageLine(team="payments", month="2026-11", kind=UsageKind.MODEL_OUTPUT_TOKENS, count=20),
+        UsageLine(team="payments", month="2026-11", kind=UsageKind.MODEL_INPUT_TOKENS, count=100),
+    ]
+    prices = {"model-input-tokens": Decimal(3), "model-output-tokens": Decimal(15)}
+    rows = list(csv.DictReader(io.StringIO(usage_csv(lines, prices).decode())))
+    assert [(r["kind"], r["count"], r["usd_per"], r["unit"]) for r in rows] == [
+        ("model-input-tokens", "100", "3", "million tokens"),
+        ("model-output-tokens", "20", "15", "million tokens"),
+    ]

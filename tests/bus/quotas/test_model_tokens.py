@@ -1,0 +1,68 @@
+"""Model tokens through the bus: a model arm's narrative counts the tokens the model reported, in
+and out apart, in `sre usage` and its CSV, each priced by its own row; the quotas count their
+total."""
+
+from __future__ import annotations
+
+from shared.prompts.experiments import Arm, Experiment
+from shared.prompts.models import control
+from tests.support import NOW, ORG, investigate, run, setup_teams
+from tests.support.experiments import Lab, lab
+from tests.support.models import ScriptedModel
+
+IN, OUT = 100, 20
+"""What the scripted model reports for each answer: tokens in and out."""
+
+
+def _model_arm_only(it: Lab) -> None:
+    """Team payments' experiment of the control (at the floor) and the model arm `brief`."""
+    (brief,) = [v for v in it.prompts.variants.list_for(ORG) if v.name == "brief"]
+    arms = [
+        Arm(variant=control(ORG), weight=0.0, gate="passed (placed by the test)"),
+        Arm(variant=brief, weight=1.0, gate="passed (placed by the test)"),
+    ]
+    experiment = Experiment(
+        id="pe-0a0b0c",
+        org=ORG,
+        team="payments",
+        arms=arms,
+        floor=0.01,
+        started_by="root",
+        started_at=NOW,
+    )
+    it.prompts.experiments.save(experiment)
+
+
+def test_a_model_narrative_counts_the_tokens_in_and_out_the_model_reported() -> None:
+    model = ScriptedModel(text="The facts do not show a single cause yet.")
+    it = lab(model)
+    setup_teams(it.services)
+    for text in (
+        "org model on",
+        'prompt variant add brief --model --instructions "Cause first."',
+        "usage price set model-input-tokens 3",
+        "usage price set model-output-tokens 15",
+    ):
+        assert not run(it.services, text).failed, text
+    assert not run(
+        it.services, "service register api --sample checkout", user="oli", channel="C-pay"
+    ).failed
+    _model_arm_only(it)
+    # WHEN payments investigates until the model arm has narrated (the control keeps 1%)
+    for _ in range(3):
+        investigate(it.services, "investigate api")
+        if model.asked:
+            break
+    answers = len(model.asked)
+    assert answers >= 1
+    # THEN `sre usage` shows exactly the tokens reported, in and out, each at its own price
+    shown = run(it.services, "usage", user="vic", channel="C-pay")
+    parts = dict(part.split(" ", 1) for part in dict(shown.fields)["payments"].split("; "))
+    assert parts["model-input-tokens"].split(" ")[0] == f"{IN * answers:,}"
+    assert parts["model-output-tokens"].split(" ")[0] == f"{OUT * answers:,}"
+    cost = (IN * answers * 3 + OUT * answers * 15) / 1_000_000
+    assert parts["total"] == f"${cost:,.2f}"
+    assert "model-tokens" not in parts
+    # AND the quotas counted their total
+    quota = dict(run(it.services, "quota show", user="vic", channel="C-pay").fields)
+    assert f"{(IN + OUT) * answers:,}" in quota["model-tokens-per-day"], quota
