@@ -88,6 +88,8 @@ class ChaosHalts:
                 for x in self._store.every()
                 if x.org == org
             ]
+        except ConflictError:
+            raise  # another run changed an experiment meanwhile: said as a conflict
         except Exception as error:  # the state store is down: the lever alone still stops
             raise self._lever_alone(org, user, reason, ctx.now, error) from error
         lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped]
