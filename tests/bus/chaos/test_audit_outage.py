@@ -8,8 +8,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import boto3
 import pytest
+from botocore.stub import ANY, Stubber
 
+from shared.adapters.aws.fis_safety_lever import FisSafetyLever
 from shared.adapters.local.simulated_chaos import (
     InMemoryChaosState,
     SimulatedFaultInjector,
@@ -220,3 +223,38 @@ def test_with_the_whole_state_store_down_halt_all_still_engages_the_lever() -> N
     assert "The halt could not be recorded" in reply.text
     assert "but the safety lever is engaged" in reply.text
     assert chaos_of(services).lever.state(ORG).engaged
+
+
+def _fis_lever(status: str) -> dict[str, object]:
+    lever = {"id": "default", "arn": "arn:aws:fis:us-east-1:123456789012:safety-lever/default"}
+    return {"safetyLever": {**lever, "state": {"status": status, "reason": ""}}}
+
+
+def test_halt_all_engages_the_fis_lever_while_the_trail_is_down() -> None:
+    # GIVEN the org's lever is the account's FIS safety lever (its requests checked against
+    # FIS's model by Stubber), and the audit trail down
+    clock, log = MovingClock(NOW), InMemoryAuditLog()
+    fis = Stubber(boto3.client("fis", region_name="us-east-1"))
+    fis.add_response("get_safety_lever", _fis_lever("disengaged"), {"id": "default"})
+    engaging = {"id": "default", "state": {"status": "engaged", "reason": ANY}}
+    fis.add_response("update_safety_lever_state", _fis_lever("engaging"), engaging)
+    state = InMemoryChaosState()
+    chaos = ChaosAdapters(
+        store=InMemoryChaosStore(),
+        injector=SimulatedFaultInjector(state=state, clock=clock),
+        lever=FisSafetyLever(lever_id="default", client=fis.client),
+        metrics=SimulatedFaultMetrics(state=state),
+    )
+    services = chaos_services(clock, audit_log=log, chaos=chaos)
+    log.failing = True
+    # WHEN an org admin pulls the kill switch
+    with fis:
+        reply = run_deferred(services, "chaos halt --all", user="root", channel="C-pay")
+    # THEN FIS is asked to engage the lever, and the answer says the entry is owed
+    fis.assert_no_pending_responses()
+    assert reply.title == "Safety lever engaged by @root: 0 experiments halted", reply
+    assert OWED in reply.text
+    # AND with the trail back, the next tick writes it
+    log.failing = False
+    assert ticks(services, clock, 1) == ["2 owed audit entries written"]
+    assert _verified(services).tone is Tone.OK
