@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterator
 
 from shared.audit.chain import decode, next_record
 from shared.audit.models import AuditDraft, AuditRecord, Digest, HeadMark, StreamKey
+from shared.audit.owed import Owed, OwedEntries
 from shared.audit.ports import AuditLog, HeadMarks
 from shared.audit.redaction import redact
 from shared.audit.seal import SigningKey, seal
 from shared.errors import AuditUnavailableError, ConflictError
+from shared.identity.models import OrgId
 from shared.ports import Clock
 
 MAX_ATTEMPTS = 100
@@ -47,9 +49,12 @@ class AuditTrail:
         clock: Clock,
         every: int = DIGEST_EVERY,
         heads: HeadMarks | None = None,
+        owed: OwedEntries | None = None,
     ) -> None:
+        """`owed`: where entries the trail cannot take wait for it (None: only logged)."""
         self.log = log
         self._heads = heads
+        self._owed = owed
         self._key = key
         self._clock = clock
         self.every = every
@@ -79,6 +84,36 @@ class AuditTrail:
                 self._seal_quietly(record.stream)
             return record
         raise AuditUnavailableError("the audit trail is too busy right now, so nothing was done")
+
+    def owe(self, draft: AuditDraft) -> Owed:
+        """Keep `draft` (redacted) to be written when the trail is back; if even that fails,
+        the whole entry in the error log."""
+        clean = redacted(draft)
+        try:
+            if self._owed is None:
+                raise AuditUnavailableError("no store of owed entries")
+            self._owed.owe(clean)
+        except Exception:
+            log.exception("audit entry lost: %s", clean.model_dump_json())
+            return Owed(saved=False)
+        log.warning("audit entry owed: %s %s", clean.id, clean.command)
+        return Owed(saved=True)
+
+    def settle(self, org: OrgId | None = None) -> list[AuditRecord]:
+        """Write the entries owed (of `org`, if given) in the order owed, each once, then forget
+        them; stops at the first the trail refuses (`AuditUnavailableError`), the rest kept."""
+        if self._owed is None:
+            return []
+        written: list[AuditRecord] = []
+        for draft in self._owed.owed(org):
+            try:
+                head = self.log.head(draft.stream)
+            except Exception as error:
+                raise AuditUnavailableError("the audit trail could not be read") from error
+            if head is None or head.id != draft.id:  # at the head: written, not yet forgotten
+                written.append(self.append(draft))
+            self._owed.paid(draft)
+        return written
 
     def _mark_quietly(self, record: AuditRecord) -> None:
         if self._heads is None:

@@ -11,6 +11,7 @@ from shared.telemetry.models import ResourceKind
 
 if TYPE_CHECKING:
     from shared.alerts.ports import AlertStore
+    from shared.audit.owed import OwedEntries
     from shared.audit.ports import AuditDirectory, AuditLog
     from shared.audit.seal import SigningKey
     from shared.canary.ports import (
@@ -90,6 +91,8 @@ class Adapters:
     usage: UsageLedger
     """Each team's monthly usage, counted where the quotas count (`sre usage`)."""
     prompts: PromptAdapters
+    owed: OwedEntries
+    """Where the audit entries of halts made while the trail was down wait for it (state)."""
 
 
 class AdapterChoices(TypedDict, total=False):
@@ -120,3 +123,4 @@ class AdapterChoices(TypedDict, total=False):
     quotas: Quotas
     usage: UsageLedger
     prompts: PromptAdapters
+    owed: OwedEntries

@@ -64,6 +64,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
     from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
     from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
     from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
+    from shared.adapters.aws.dynamodb_owed import DynamoDbOwedEntries
     from shared.adapters.aws.dynamodb_prompts import (
         DynamoDbExperimentStore,
         DynamoDbFeedbackStore,
@@ -106,6 +107,7 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
             feedback=DynamoDbFeedbackStore(table=settings.table_name),
             experiments=DynamoDbExperimentStore(table=settings.table_name),
         ),
+        owed=DynamoDbOwedEntries(table=settings.table_name),
     )
 
 

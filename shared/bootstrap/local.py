@@ -70,6 +70,7 @@ def for_local(
     from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
     from shared.adapters.local.sqlite_journal import JournaledAuditLog
     from shared.adapters.local.sqlite_lease import ProcessLease
+    from shared.adapters.local.sqlite_owed import SqliteOwedEntries
     from shared.adapters.local.sqlite_prompts import (
         SqliteExperimentStore,
         SqliteFeedbackStore,
@@ -127,6 +128,7 @@ def for_local(
             feedback=SqliteFeedbackStore(database),
             experiments=SqliteExperimentStore(database),
         ),
+        owed=SqliteOwedEntries(database),
     )
     services = build(settings, adapters, progress=progress)
     SqliteTaskWorker(

@@ -46,6 +46,7 @@ def memory_adapters(
         InMemoryTaskQueue,
         InMemoryVariantStore,
     )
+    from shared.adapters.memory_owed import InMemoryOwedEntries
     from shared.adapters.memory_quotas import InMemoryQuotas
     from shared.adapters.memory_usage import InMemoryUsageLedger
 
@@ -80,6 +81,7 @@ def memory_adapters(
             feedback=InMemoryFeedbackStore(),
             experiments=InMemoryExperimentStore(),
         ),
+        owed=InMemoryOwedEntries(),
     )
     return replace(adapters, **chosen)
 

@@ -118,6 +118,7 @@ def build(settings: Settings, adapters: Adapters, *, progress: Progress = quiet)
         clock=a.clock,
         every=settings.audit_digest_every,
         heads=a.directory,
+        owed=a.owed,
     )
     features = Features(settings, a, trail=trail, admins=admins, progress=progress)
     handlers = features.handlers()

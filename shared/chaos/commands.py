@@ -172,6 +172,7 @@ class HaltExperiment(Command):
     mutates = True
     deferred = True  # removes the fault: run by the worker (the button is answered at once)
     may_change_nothing = True
+    safe_without_audit = True  # a kill switch works during an audit outage (its entries owed)
     purpose = (
         "Halt an experiment now and remove its fault (responder and above); `--all` (org "
         "admin): engage the safety lever, halt every experiment of the org, start none."

@@ -17,6 +17,7 @@ from shared.chaos.rollback import rolled_back
 from shared.chaos.steps import ending
 from shared.commands.context import Context, NothingToChange
 from shared.errors import ConflictError, UnavailableError
+from shared.identity.models import OrgId
 from shared.replies import Reply, Tone, counted, user_ref
 
 log = logging.getLogger("autosre.chaos")
@@ -80,10 +81,17 @@ class ChaosHalts:
         engaged: a lever that fails never keeps a kill switch from halting."""
         org, user = ctx.principal.actor.org, ctx.principal.actor.user
         reason = f"`sre chaos halt --all` by @{user}"
-        self._lever.hold(org, by=user, reason=reason, at=ctx.now)
-        stopped = [
-            self._halted(x, ctx.now, user, lever=True) for x in self._store.every() if x.org == org
-        ]
+        try:
+            self._lever.hold(org, by=user, reason=reason, at=ctx.now)
+            stopped = [
+                self._halted(x, ctx.now, user, lever=True)
+                for x in self._store.every()
+                if x.org == org
+            ]
+        except ConflictError:
+            raise  # another run changed an experiment meanwhile: said as a conflict
+        except Exception as error:  # the state store is down: the lever alone still stops
+            raise self._lever_alone(org, user, reason, ctx.now, error) from error
         lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped]
         said = "\n".join(lines) + ("\n" if lines else "")
         try:
@@ -106,16 +114,48 @@ class ChaosHalts:
             refs=(user_ref(user),),
         )
 
+    def _lever_alone(
+        self, org: OrgId, user: str, reason: str, at: datetime, error: Exception
+    ) -> UnavailableError:
+        """The halt could not be recorded (the state store is down): the lever engaged alone,
+        which stops every fault of the account where the lever is FIS's; said either way."""
+        log.exception("could not record the halt of %s", org)
+        cause = error.__cause__ or error  # a halt's own error says what failed underneath
+        try:
+            self._lever.pull(org, by=user, reason=reason, at=at)
+        except Exception as lever_error:  # said: nothing else can stop them
+            log.exception("could not engage the safety lever of %s", org)
+            engaged = f"nor could the safety lever be engaged ({lever_error})"
+        else:
+            engaged = "but the safety lever is engaged"
+        return UnavailableError(
+            f"The halt could not be recorded: the state store is unavailable ({cause}), "
+            f"{engaged}. Run `sre chaos halt --all` again in a minute."
+        )
+
     def _halted(
         self, experiment: Experiment, now: datetime, user: str, *, lever: bool = False
     ) -> Experiment:
-        """Recorded as halted, then every injection removed and verified, then told."""
+        """Recorded as halted, then every injection removed and verified, then told; removed
+        even when the halt cannot be recorded (the state store down), and said."""
         if experiment.state is ExperimentState.ROLLING_BACK:
             return experiment  # already ending: the scheduler finishes it
         reason = f"safety lever engaged by @{user}" if lever else f"halted by @{user}"
-        saved = self._store.save(
-            ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user)
-        )
+        ended = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user)
+        try:
+            saved = self._store.save(ended)
+        except ConflictError:
+            raise
+        except Exception as error:  # removing a fault is the safe side, recorded or not
+            log.exception("could not record the halt of %s", experiment.id)
+            after = rolled_back(self._injector, ended, now)
+            removed = after.state is ExperimentState.ENDED
+            raise UnavailableError(
+                f"{experiment.id}: the halt could not be recorded (the state store is "
+                f"unavailable: {error}), "
+                + ("but its fault is removed" if removed else "and its fault is not removed yet")
+                + f". Run `sre chaos halt {experiment.id}` again in a minute."
+            ) from error
         saved = self._store.save(rolled_back(self._injector, saved, now))
         return self._messages.tell(saved)
 

@@ -33,6 +33,10 @@ class RecordedLever:
         self.hold(org, by=by, reason=reason, at=at)
         return self._lever.engage(org, by=by, reason=reason, at=at)
 
+    def pull(self, org: OrgId, *, by: str, reason: str, at: datetime) -> LeverState:
+        """Engage the lever alone: the org's record cannot be written (the state store down)."""
+        return self._lever.engage(org, by=by, reason=reason, at=at)
+
     def release(self, org: OrgId, *, by: str, at: datetime) -> LeverState:
         """Release the lever, then the org's record."""
         released = self._lever.release(org, by=by, at=at)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from shared.audit.models import AuditDraft
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.chaos.hypothesis import HypothesisVerdict, assess
@@ -34,6 +35,7 @@ from shared.chaos.steps import (
 from shared.chaos.verified import settlement
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
+from shared.replies import counted
 from shared.times import moment
 
 log = logging.getLogger("autosre.chaos")
@@ -66,8 +68,8 @@ class ChaosProgress:
 
     def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
         """One tick over every experiment not yet ended (of `org`, if given); what happened,
-        one line each."""
-        done: list[str] = []
+        one line each; first, the audit entries owed since the trail was down."""
+        done = self._settle_owed(org)
         for experiment in self._store.every():
             if org not in (None, experiment.org):
                 continue
@@ -80,6 +82,20 @@ class ChaosProgress:
                 line = self._unwatched(experiment, now, trigger, "its guard", error)
             done += [line] if line else []
         return done
+
+    def _settle_owed(self, org: OrgId | None) -> list[str]:
+        """Write the entries owed to the trail (halts made while it was down), before this
+        tick's own; kept for the next tick while it is still down."""
+        try:
+            written = self._audit.settle(org)
+        except Exception:  # still down: the next tick tries again
+            log.warning("the owed audit entries could not be written yet", exc_info=True)
+            return []
+        return (
+            [f"{counted(len(written), 'owed audit entry', 'owed audit entries')} written"]
+            if written
+            else []
+        )
 
     def _unwatched(
         self, experiment: Experiment, now: datetime, trigger: str, what: str, error: Exception
@@ -254,24 +270,28 @@ class ChaosProgress:
         return self._store.save(said)
 
     def _record_after(self, experiment: Experiment, trigger: str) -> None:
-        """Audit a change that is never held back by the trail (a halt, a rollback)."""
+        """Audit a change that is never held back by the trail (a halt, a rollback): owed,
+        written when the trail is back, if it is down."""
+        draft = self._entry(experiment, trigger)
         try:
-            self._record(experiment, trigger)
+            self._audit.append(draft)
         except Exception:
             log.exception(
                 "could not audit experiment %s's %s", experiment.id, experiment.history[-1].what
             )
+            self._audit.owe(draft)
 
     def _record(self, experiment: Experiment, trigger: str) -> None:
+        self._audit.append(self._entry(experiment, trigger))
+
+    def _entry(self, experiment: Experiment, trigger: str) -> AuditDraft:
         step = experiment.history[-1]
-        self._audit.append(
-            scheduler_entry(
-                experiment.org,
-                experiment.team,
-                time=step.at,
-                command=ScheduledAction("chaos", step.what, experiment.id).command(),
-                target=f"experiment:{experiment.id}",
-                trigger=trigger,
-                details={"percent": str(step.percent), "reason": step.reason[:500]},
-            )
+        return scheduler_entry(
+            experiment.org,
+            experiment.team,
+            time=step.at,
+            command=ScheduledAction("chaos", step.what, experiment.id).command(),
+            target=f"experiment:{experiment.id}",
+            trigger=trigger,
+            details={"percent": str(step.percent), "reason": step.reason[:500]},
         )

@@ -83,6 +83,9 @@ class Command(BaseModel):
     may_change_nothing: ClassVar[bool] = False
     """Whether its feature tells, before it is audited (or queued), that it would change nothing
     (registered with `Handlers.add(..., unchanged=...)`); only these load a lazy feature to ask."""
+    safe_without_audit: ClassVar[bool] = False
+    """Whether it runs while the audit trail is down (a kill switch): its entries are then owed,
+    written when the trail is back. Every other change is refused without its entry."""
     examples: ClassVar[tuple[str, ...]] = ()
     target_kind: ClassVar[TargetKind]
     """The kind of thing it acts on, named in its audit entry."""

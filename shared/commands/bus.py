@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable, Iterable
 
 from shared.audit.models import ORG_STREAM, AuditDraft, AuditRecord, Outcome, StreamKey
+from shared.audit.owed import Owed
 from shared.audit.redaction import redact
 from shared.audit.trail import AuditTrail
 from shared.commands.base import Command
@@ -266,11 +267,18 @@ class CommandBus:
         requested = self._write(command, ctx, Outcome.REQUESTED)
         return self._finish(command, ctx, requested=requested)
 
-    def _finish(self, command: Command, ctx: Context, requested: AuditRecord | None) -> Handled:
+    def _finish(
+        self, command: Command, ctx: Context, requested: AuditRecord | Owed | None
+    ) -> Handled:
         try:
             done = self._execute(command, ctx)
         except Exception as error:
-            self._write(command, ctx, Outcome.FAILED, {"error": str(error)[:300]}, strict=False)
+            failed = self._write(
+                command, ctx, Outcome.FAILED, {"error": str(error)[:300]}, strict=False
+            )
+            if isinstance(failed, Owed) and isinstance(error, SreError):  # said with the error
+                ref = ctx.invocation.correlation_id
+                return Handled(with_receipt(for_error(error, ref), failed))
             raise
         reply = done.reply
         try:
@@ -278,7 +286,7 @@ class CommandBus:
         except AuditUnavailableError:
             note = (
                 f" (the outcome could not be audited; {requested.receipt} stands)"
-                if requested
+                if isinstance(requested, AuditRecord)
                 else ""
             )
             reply = reply.model_copy(update={"text": reply.text + note})
@@ -297,7 +305,9 @@ class CommandBus:
         details: dict[str, str] | None = None,
         *,
         strict: bool = True,
-    ) -> AuditRecord | None:
+    ) -> AuditRecord | Owed | None:
+        """The entry written; for a command safe without audit (a halt), owed if the trail is
+        down; else `AuditUnavailableError` (strict), or only logged."""
         draft = AuditDraft(
             id=str(uuid.uuid4()),
             time=self._clock.now(),
@@ -313,6 +323,8 @@ class CommandBus:
         try:
             return self._audit.append(draft)
         except AuditUnavailableError:
+            if command.safe_without_audit:  # a kill switch is never held back by the trail
+                return self._audit.owe(draft)
             if strict:
                 raise
             log.exception("audit entry lost", extra={"outcome": outcome.value})

@@ -4,6 +4,7 @@ users read when things do not simply work."""
 from __future__ import annotations
 
 from shared.audit.models import AuditRecord
+from shared.audit.owed import Owed
 from shared.commands.base import Command
 from shared.commands.context import NothingToChange
 from shared.errors import (
@@ -87,6 +88,9 @@ def accepted(command: Command) -> Reply:
     )
 
 
-def with_receipt(reply: Reply, record: AuditRecord | None) -> Reply:
-    """The reply with the audit entry's receipt attached."""
+def with_receipt(reply: Reply, record: AuditRecord | Owed | None) -> Reply:
+    """The reply with the audit entry's receipt attached (an owed entry: said in its text)."""
+    if isinstance(record, Owed):
+        text = f"{reply.text}\n{record.said}" if reply.text else record.said
+        return reply.model_copy(update={"text": text})
     return reply.model_copy(update={"receipt": record.receipt}) if record else reply

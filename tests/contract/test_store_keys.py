@@ -22,6 +22,7 @@ from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
 from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
 from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
 from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
+from shared.adapters.aws.dynamodb_owed import DynamoDbOwedEntries
 from shared.adapters.aws.dynamodb_prompts import (
     DynamoDbExperimentStore,
     DynamoDbFeedbackStore,
@@ -29,7 +30,7 @@ from shared.adapters.aws.dynamodb_prompts import (
 )
 from shared.adapters.aws.dynamodb_quotas import DynamoDbQuotas
 from shared.adapters.local.simulated_chaos import InMemoryChaosState
-from shared.adapters.memory import InMemoryTaskQueue
+from shared.adapters.memory import InMemoryAuditLog, InMemoryTaskQueue
 from shared.bootstrap.adapters import PromptAdapters
 from shared.bootstrap.sample import simulated_chaos
 from shared.bootstrap.wiring import Services, build
@@ -96,6 +97,7 @@ def dynamodb() -> Iterator[tuple[Services, Any, str]]:
             canaries=DynamoDbCanaryStore(**stores),
             chaos=simulated_chaos(DynamoDbChaosStore(**stores), InMemoryChaosState(), clock),
             quotas=DynamoDbQuotas(**stores),
+            owed=DynamoDbOwedEntries(**stores),
             prompts=PromptAdapters(
                 variants=DynamoDbVariantStore(**stores),
                 feedback=DynamoDbFeedbackStore(**stores),
@@ -125,6 +127,12 @@ def test_every_dynamodb_item_is_keyed_by_its_org(dynamodb: tuple[Services, Any, 
         for org in alone.get(" ".join(text.split()[:2]), ORGS):
             reply = _say(services, org, text, n)
             assert reply.tone is not Tone.ERROR, (org, text, reply)
+    # AND the first org's kill switch pulled while the audit trail is down (its entries owed)
+    log = services.audit_log
+    assert isinstance(log, InMemoryAuditLog)
+    log.failing = True
+    halted = _say(services, ORGS[0], "chaos halt --all", len(SESSION))
+    assert halted.tone is not Tone.ERROR, halted
     # WHEN the table is read raw
     items = _items(client, table)
     # THEN every item's partition key is one of the two orgs'
@@ -136,7 +144,9 @@ def test_every_dynamodb_item_is_keyed_by_its_org(dynamodb: tuple[Services, Any, 
             assert item["pk"] == f"ORG#{body['org']}", (item["pk"], item["sk"])
     # AND the session wrote every kind of record the stores keep
     kinds = {item["sk"].split("#")[0] for item in items}
-    assert kinds >= {"TEAM", "CHANNEL", "ALERT", "SILENCE", "CANARY", "CHAOS", "QUOTA", "PROMPT"}
+    assert kinds >= {
+        *("TEAM", "CHANNEL", "ALERT", "SILENCE", "CANARY", "CHAOS", "QUOTA", "PROMPT", "OWED")
+    }
 
 
 EXCEPTIONS: dict[str, str] = {

@@ -29,7 +29,8 @@ def test_an_advance_whose_audit_entry_cannot_be_written_halts_the_experiment() -
     assert stored.outcome is ExperimentOutcome.HALTED
     assert "the audit trail is unavailable" in stored.reason
     assert [r.verified for r in stored.rollbacks] == [True]
-    # AND the next tick, with the trail back, has nothing more to do with it
+    # AND the next tick, with the trail back, only writes the entries the halt owed it
+    assert ticks(services, clock, 1) == ["2 owed audit entries written"]
     assert ticks(services, clock, 1) == []
 
 

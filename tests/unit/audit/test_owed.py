@@ -1,0 +1,73 @@
+"""Entries owed to the audit trail: written in the order owed, with their own times, each once,
+even when a write landed but its debt could not be forgotten; kept while the trail is down."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.adapters.memory import FixedClock, InMemoryAuditLog
+from shared.adapters.memory_owed import InMemoryOwedEntries
+from shared.audit.models import AuditDraft, StreamKey
+from shared.audit.trail import AuditTrail
+from shared.errors import AuditUnavailableError
+from shared.identity.models import OrgId
+from tests.support import NOW, TEST_KEY, audit_draft, records
+
+
+class ForgetsOnce(InMemoryOwedEntries):
+    """Owed entries whose first `paid` fails (the state store lost after the trail's write)."""
+
+    lost = True
+
+    def paid(self, draft: AuditDraft) -> None:
+        """Fail the first time; else forget."""
+        if self.lost:
+            self.lost = False
+            raise ConnectionError("state store unreachable")
+        super().paid(draft)
+
+
+def _trail(log: InMemoryAuditLog, owed: InMemoryOwedEntries) -> AuditTrail:
+    clock = FixedClock(NOW + timedelta(hours=1))  # the settling tick's time, not the entries'
+    return AuditTrail(log=log, key=lambda: TEST_KEY, clock=clock, owed=owed)
+
+
+def _stream(log: InMemoryAuditLog) -> list[str]:
+    found = records(log, StreamKey(org=OrgId("T1"), team="payments"))
+    return [f"{e.command} {e.time:%H:%M}" for e in found]
+
+
+def test_owed_entries_are_written_in_order_with_their_own_times_then_forgotten() -> None:
+    log, owed = InMemoryAuditLog(), InMemoryOwedEntries()
+    trail = _trail(log, owed)
+    first = audit_draft("sre chaos halt chx-1")
+    second = audit_draft("sre chaos halt chx-2").model_copy(
+        update={"time": NOW + timedelta(minutes=1)}
+    )
+    # GIVEN two halts owed while the trail was down
+    log.failing = True
+    assert trail.owe(second).saved and trail.owe(first).saved
+    # WHEN the trail is still down THEN nothing is written and both are kept
+    with pytest.raises(AuditUnavailableError):
+        trail.settle()
+    assert len(owed.owed()) == 2
+    # WHEN it is back THEN both are written, oldest first, at their own times, and forgotten
+    log.failing = False
+    assert len(trail.settle()) == 2
+    assert _stream(log) == ["sre chaos halt chx-1 09:30", "sre chaos halt chx-2 09:31"]
+    assert owed.owed() == [] and trail.settle() == []
+
+
+def test_an_owed_entry_written_but_not_forgotten_is_not_written_again() -> None:
+    log, owed = InMemoryAuditLog(), ForgetsOnce()
+    trail = _trail(log, owed)
+    owed.owe(audit_draft("sre chaos halt --all"))
+    # WHEN the entry is written but its debt cannot be forgotten
+    with pytest.raises(ConnectionError):
+        trail.settle()
+    # THEN the next settling forgets it without writing it twice
+    assert trail.settle() == []
+    assert _stream(log) == ["sre chaos halt --all 09:30"]
+    assert owed.owed() == []
