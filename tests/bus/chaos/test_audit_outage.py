@@ -5,7 +5,9 @@ with the state store down too, the fault is still removed and the entry is in th
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from datetime import timedelta
 
 import boto3
@@ -27,7 +29,16 @@ from shared.bootstrap.wiring import Services
 from shared.chaos.models import Experiment, ExperimentOutcome, LeverState
 from shared.identity.models import OrgId
 from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, MovingClock, ask, records, run, run_deferred
+from tests.support import (
+    NOW,
+    ORG,
+    MovingClock,
+    ask,
+    overlapping_runs,
+    records,
+    run,
+    run_deferred,
+)
 from tests.support.chaos import chaos_of, chaos_services, injector_of, start_experiment, ticks
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
@@ -44,6 +55,20 @@ def _down(clock: MovingClock) -> tuple[Services, InMemoryAuditLog, InMemoryOwedE
     ticks(services, clock, 2)
     log.failing = True
     return services, log, owed, experiment
+
+
+class _GatedLog(InMemoryAuditLog):
+    """An audit log whose reads of a head wait for a second reader (two ticks side by side)."""
+
+    gate: threading.Barrier | None = None
+
+    def head(self, stream: StreamKey) -> AuditRecord | None:
+        """The head, once both ticks have read it (or a second has passed)."""
+        found = super().head(stream)
+        if self.gate is not None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                self.gate.wait(timeout=1)
+        return found
 
 
 def _removed(services: Services, experiment: str) -> bool:
@@ -257,4 +282,27 @@ def test_halt_all_engages_the_fis_lever_while_the_trail_is_down() -> None:
     # AND with the trail back, the next tick writes it
     log.failing = False
     assert ticks(services, clock, 1) == ["2 owed audit entries written"]
+    assert _verified(services).tone is Tone.OK
+
+
+def test_two_overlapping_ticks_write_each_owed_entry_once() -> None:
+    clock = MovingClock(NOW)
+    log, owed = _GatedLog(), InMemoryOwedEntries()
+    services = chaos_services(clock, audit_log=log, owed=owed)
+    experiment = start_experiment(services, HARMLESS)
+    ticks(services, clock, 2)
+    # GIVEN a halt made while the trail was down
+    log.failing = True
+    halted = run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
+    assert OWED in halted.text
+    # WHEN the trail is back and two scheduler runs settle at the same moment
+    log.failing = False
+    log.gate = threading.Barrier(2)
+    clock.at += timedelta(minutes=1)
+    overlapping_runs(services, clock)
+    log.gate = None
+    # THEN each owed entry is in the trail once, and the trail verifies
+    halts = _entries(services, "payments", f"sre chaos halt {experiment}")
+    assert [e.outcome for e in halts] == [Outcome.REQUESTED, Outcome.SUCCEEDED]
+    assert owed.owed() == []
     assert _verified(services).tone is Tone.OK
