@@ -24,16 +24,18 @@ from shared.adapters.local.simulated_chaos import (
 from shared.adapters.memory import InMemoryAuditLog, InMemoryChaosStore
 from shared.adapters.memory_owed import InMemoryOwedEntries
 from shared.audit.models import ORG_STREAM, AuditRecord, Outcome, StreamKey
+from shared.audit.trail import OWED_PER_TICK
 from shared.bootstrap.adapters import ChaosAdapters
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import Experiment, ExperimentOutcome, LeverState
-from shared.identity.models import OrgId
+from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.replies import Reply, Tone
 from tests.support import (
     NOW,
     ORG,
     MovingClock,
     ask,
+    audit_draft,
     overlapping_runs,
     records,
     run,
@@ -306,3 +308,35 @@ def test_two_overlapping_ticks_write_each_owed_entry_once() -> None:
     assert [e.outcome for e in halts] == [Outcome.REQUESTED, Outcome.SUCCEEDED]
     assert owed.owed() == []
     assert _verified(services).tone is Tone.OK
+
+
+def test_a_backlog_of_owed_entries_waits_for_the_guards_and_is_written_a_bounded_part_a_tick() -> (
+    None
+):
+    clock = MovingClock(NOW)
+    log, owed = InMemoryAuditLog(), InMemoryOwedEntries()
+    services = chaos_services(clock, audit_log=log, owed=owed)
+    experiment = start_experiment(services, HARMLESS)
+    ticks(services, clock, 2)
+    # GIVEN more entries owed than one tick writes, and the lever engaged from the FIS console
+    actor = Actor(platform=Platform.SLACK, org=ORG, user=UserId("root"))
+    backlog = [
+        audit_draft(f"sre chaos halt chx-{n:03}").model_copy(
+            update={"org": ORG, "actor": actor, "time": clock.at + timedelta(microseconds=n)}
+        )
+        for n in range(OWED_PER_TICK + 3)
+    ]
+    for draft in backlog:
+        owed.owe(draft)
+    chaos_of(services).lever.engage(ORG, by="console", reason="game over", at=clock.at)
+    # WHEN the next tick runs THEN the guard halts the experiment first, then the bound is written
+    said = ticks(services, clock, 1)
+    assert said[0] == f"{experiment} ended: halted"
+    assert said[-1] == f"{OWED_PER_TICK} owed audit entries written"
+    assert len(owed.owed()) == 3
+    # AND the tick after writes the rest, the whole backlog in the order owed
+    assert ticks(services, clock, 1) == ["3 owed audit entries written"]
+    written = _entries(services, "payments", "sre chaos halt chx-")
+    assert [e.id for e in written] == [d.id for d in backlog]
+    halted = _entries(services, "payments", "chaos halted")
+    assert halted and halted[0].seq < written[0].seq
