@@ -12,8 +12,6 @@ the forgetting (which could itself be lost)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -82,16 +80,3 @@ def owed_order(draft: AuditDraft) -> str:
 def moment_text(at: datetime) -> str:
     """`at` as text that sorts as the time does (UTC, to the microsecond)."""
     return at.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-_tick_lock = threading.Lock()
-_last_tick = 0
-
-
-def owed_tick() -> int:
-    """A number larger than any this process gave before (nanoseconds of the wall clock, or
-    one more): the tie-breaker that keeps entries of one time in the order they were owed."""
-    global _last_tick  # noqa: PLW0603 (one counter per process, by design)
-    with _tick_lock:
-        _last_tick = max(_last_tick + 1, time.time_ns())
-        return _last_tick

@@ -4,14 +4,35 @@ number) keeps the order owed within a time. A claim is a conditional update of t
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from shared.adapters.aws import dynamodb_items as items
 from shared.audit.models import AuditDraft
-from shared.audit.owed import LEASE, Claim, moment_text, owed_order, owed_tick
+from shared.audit.owed import LEASE, Claim, moment_text, owed_order
 from shared.identity.models import OrgId
+
+
+class _Ticks:
+    """Numbers each larger than the last this process gave (nanoseconds of the wall clock, or
+    one more): the tie-breaker that keeps entries of one time in the order they were owed (two
+    processes owing at the same time: in wall-clock order)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last = 0
+
+    def next(self) -> int:
+        """The next number."""
+        with self._lock:
+            self._last = max(self._last + 1, time.time_ns())
+            return self._last
+
+
+_TICKS = _Ticks()
 
 
 def _draft(item: dict[str, Any]) -> AuditDraft:
@@ -27,7 +48,7 @@ class DynamoDbOwedEntries(items.DynamoDbOrgStore):
 
     def owe(self, draft: AuditDraft) -> None:
         record = items.item(f"ORG#{draft.org}", _sk(draft), draft)
-        record["tick"] = {"N": str(owed_tick())}
+        record["tick"] = {"N": str(_TICKS.next())}
         try:  # the same id again: the item (and its claim) kept as it is
             self._client.put_item(
                 TableName=self._table, Item=record, ConditionExpression="attribute_not_exists(pk)"
