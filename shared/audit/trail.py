@@ -6,6 +6,7 @@ import logging
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 
 from shared.audit.chain import decode, next_record
@@ -23,6 +24,8 @@ BACKOFF_CAP = 0.05
 """Seconds: the longest pause between two attempts on a contended stream (full jitter)."""
 DIGEST_EVERY = 100
 """A digest seals each stream every this many entries (and whenever `sre audit seal` runs)."""
+OWED_PER_TICK = 200
+"""At most this many owed entries of one org are written per settling (a tick); the rest next."""
 
 log = logging.getLogger("autosre.audit")
 
@@ -99,21 +102,58 @@ class AuditTrail:
         log.warning("audit entry owed: %s %s", clean.id, clean.command)
         return Owed(saved=True)
 
-    def settle(self, org: OrgId | None = None) -> list[AuditRecord]:
-        """Write the entries owed (of `org`, if given) in the order owed, each once, then forget
-        them; stops at the first the trail refuses (`AuditUnavailableError`), the rest kept."""
-        if self._owed is None:
+    def settle(self, org: OrgId | None = None, *, limit: int = OWED_PER_TICK) -> list[AuditRecord]:
+        """Write the entries owed (of `org`, if given) in the order owed, each once (claimed
+        first: see `shared.audit.owed`), then forget them; at most `limit` per org, the rest
+        the next time. A stream whose entry another writer holds waits for it; stops at the
+        first the trail refuses (`AuditUnavailableError`), the rest kept."""
+        owed = self._owed
+        if owed is None:
             return []
         written: list[AuditRecord] = []
-        for draft in self._owed.owed(org):
-            try:
-                head = self.log.head(draft.stream)
-            except Exception as error:
-                raise AuditUnavailableError("the audit trail could not be read") from error
-            if head is None or head.id != draft.id:  # at the head: written, not yet forgotten
-                written.append(self.append(draft))
-            self._owed.paid(draft)
+        taken: Counter[str] = Counter()
+        waiting: set[StreamKey] = set()
+        for draft in owed.owed(org):
+            if draft.stream in waiting or taken[draft.org] >= limit:
+                taken[draft.org] += draft.stream not in waiting
+                continue
+            taken[draft.org] += 1
+            done = self._settle_one(owed, draft)
+            if done is None:
+                waiting.add(draft.stream)  # held by another writer: it keeps the stream's order
+            elif isinstance(done, AuditRecord):
+                written.append(done)
+        if left := sum(max(0, n - limit) for n in taken.values()):
+            log.info("%d owed audit entries left for the next settling", left)
         return written
+
+    def _settle_one(self, owed: OwedEntries, draft: AuditDraft) -> AuditRecord | bool | None:
+        """Claim, write (unless already in the trail: True) and forget one owed entry; None if
+        another writer holds it. A failure after the claim lets it go (raised)."""
+        try:
+            head = self.log.head(draft.stream)
+        except Exception as error:
+            raise AuditUnavailableError("the audit trail could not be read") from error
+        claim = owed.claim(draft, now=self._clock.now(), seen=head.seq if head else 0)
+        if claim is None:
+            return None
+        try:
+            found = claim.seen is not None and self._in_trail(draft, claim.seen)
+            record: AuditRecord | bool = True if found else self.append(draft)
+            owed.paid(draft)
+        except Exception:
+            _release_quietly(owed, draft)
+            raise
+        return record
+
+    def _in_trail(self, draft: AuditDraft, after: int) -> bool:
+        """Whether `draft` is in its stream after entry `after` (an earlier writer's claim)."""
+        try:
+            return any(
+                decode(e.body).id == draft.id for e in self.log.scan(draft.stream, after=after)
+            )
+        except Exception as error:
+            raise AuditUnavailableError("the audit trail could not be read") from error
 
     def _mark_quietly(self, record: AuditRecord) -> None:
         if self._heads is None:
@@ -162,3 +202,11 @@ class AuditTrail:
         """The stream's entries above `after`, parsed (use `verify` to trust them)."""
         for entry in self.log.scan(stream, after=after):
             yield decode(entry.body)
+
+
+def _release_quietly(owed: OwedEntries, draft: AuditDraft) -> None:
+    """Let go of `draft`'s claim; if even that fails, its lease lets it go."""
+    try:
+        owed.release(draft)
+    except Exception:
+        log.exception("could not let go of owed entry %s", draft.id)

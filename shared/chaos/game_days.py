@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from shared.audit.models import AuditDraft
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
@@ -216,10 +217,12 @@ class GameDays:
         if game_day.skipped_window == opened:
             return ""
         self._store.save_game_day(game_day.model_copy(update={"skipped_window": opened}))
+        entry = self._entry(game_day, "skipped", " ".join(reasons), trigger, now)
         try:
-            self._record(game_day, "skipped", " ".join(reasons), trigger, now)
-        except Exception:
-            log.exception("could not audit game day %s's skip", game_day.id)
+            self._audit.append(entry)
+        except Exception:  # the skip is saved: its entry owed, written when the trail is back
+            log.warning("could not audit game day %s's skip: owed", game_day.id, exc_info=True)
+            self._audit.owe(entry)
         self._say(game_day, reasons, after)
         return line
 
@@ -240,16 +243,20 @@ class GameDays:
     def _record(
         self, game_day: GameDay, what: str, reason: str, trigger: str, now: datetime
     ) -> None:
-        self._audit.append(
-            scheduler_entry(
-                game_day.org,
-                game_day.team,
-                time=now,
-                command=ScheduledAction("chaos", f"game day {what}", game_day.id).command(),
-                target=f"experiment:{game_day.id}",
-                trigger=trigger,
-                details={"service": game_day.service, "reason": reason[:500]},
-            )
+        self._audit.append(self._entry(game_day, what, reason, trigger, now))
+
+    def _entry(
+        self, game_day: GameDay, what: str, reason: str, trigger: str, now: datetime
+    ) -> AuditDraft:
+        """The scheduler's entry of what it did with `game_day`."""
+        return scheduler_entry(
+            game_day.org,
+            game_day.team,
+            time=now,
+            command=ScheduledAction("chaos", f"game day {what}", game_day.id).command(),
+            target=f"experiment:{game_day.id}",
+            trigger=trigger,
+            details={"service": game_day.service, "reason": reason[:500]},
         )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from shared.audit.models import AuditDraft
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
-from shared.audit.trail import AuditTrail
+from shared.audit.trail import OWED_PER_TICK, AuditTrail
 from shared.chaos.hypothesis import HypothesisVerdict, assess
 from shared.chaos.injecting import Injecting
 from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
@@ -68,8 +68,9 @@ class ChaosProgress:
 
     def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
         """One tick over every experiment not yet ended (of `org`, if given); what happened,
-        one line each; first, the audit entries owed since the trail was down."""
-        done = self._settle_owed(org)
+        one line each; then (the guards never waiting behind a backlog) the audit entries owed
+        since the trail was down, at most `OWED_PER_TICK` per org."""
+        done: list[str] = []
         for experiment in self._store.every():
             if org not in (None, experiment.org):
                 continue
@@ -81,13 +82,14 @@ class ChaosProgress:
                 log.exception("experiment %s could not be guarded", experiment.id)
                 line = self._unwatched(experiment, now, trigger, "its guard", error)
             done += [line] if line else []
-        return done
+        return done + self._settle_owed(org)
 
     def _settle_owed(self, org: OrgId | None) -> list[str]:
-        """Write the entries owed to the trail (halts made while it was down), before this
-        tick's own; kept for the next tick while it is still down."""
+        """Write the entries owed to the trail (halts made while it was down), after this tick's
+        guards, at most `OWED_PER_TICK` per org (the rest the next tick); kept for the next tick
+        while the trail is still down."""
         try:
-            written = self._audit.settle(org)
+            written = self._audit.settle(org, limit=OWED_PER_TICK)
         except Exception:  # still down: the next tick tries again
             log.warning("the owed audit entries could not be written yet", exc_info=True)
             return []

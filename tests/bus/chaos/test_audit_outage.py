@@ -5,7 +5,9 @@ with the state store down too, the fault is still removed and the entry is in th
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from datetime import timedelta
 
 import boto3
@@ -22,12 +24,23 @@ from shared.adapters.local.simulated_chaos import (
 from shared.adapters.memory import InMemoryAuditLog, InMemoryChaosStore
 from shared.adapters.memory_owed import InMemoryOwedEntries
 from shared.audit.models import ORG_STREAM, AuditRecord, Outcome, StreamKey
+from shared.audit.trail import OWED_PER_TICK
 from shared.bootstrap.adapters import ChaosAdapters
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import Experiment, ExperimentOutcome, LeverState
-from shared.identity.models import OrgId
+from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, MovingClock, ask, records, run, run_deferred
+from tests.support import (
+    NOW,
+    ORG,
+    MovingClock,
+    ask,
+    audit_draft,
+    overlapping_runs,
+    records,
+    run,
+    run_deferred,
+)
 from tests.support.chaos import chaos_of, chaos_services, injector_of, start_experiment, ticks
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
@@ -44,6 +57,20 @@ def _down(clock: MovingClock) -> tuple[Services, InMemoryAuditLog, InMemoryOwedE
     ticks(services, clock, 2)
     log.failing = True
     return services, log, owed, experiment
+
+
+class _GatedLog(InMemoryAuditLog):
+    """An audit log whose reads of a head wait for a second reader (two ticks side by side)."""
+
+    gate: threading.Barrier | None = None
+
+    def head(self, stream: StreamKey) -> AuditRecord | None:
+        """The head, once both ticks have read it (or a second has passed)."""
+        found = super().head(stream)
+        if self.gate is not None:
+            with contextlib.suppress(threading.BrokenBarrierError):
+                self.gate.wait(timeout=1)
+        return found
 
 
 def _removed(services: Services, experiment: str) -> bool:
@@ -258,3 +285,58 @@ def test_halt_all_engages_the_fis_lever_while_the_trail_is_down() -> None:
     log.failing = False
     assert ticks(services, clock, 1) == ["2 owed audit entries written"]
     assert _verified(services).tone is Tone.OK
+
+
+def test_two_overlapping_ticks_write_each_owed_entry_once() -> None:
+    clock = MovingClock(NOW)
+    log, owed = _GatedLog(), InMemoryOwedEntries()
+    services = chaos_services(clock, audit_log=log, owed=owed)
+    experiment = start_experiment(services, HARMLESS)
+    ticks(services, clock, 2)
+    # GIVEN a halt made while the trail was down
+    log.failing = True
+    halted = run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
+    assert OWED in halted.text
+    # WHEN the trail is back and two scheduler runs settle at the same moment
+    log.failing = False
+    log.gate = threading.Barrier(2)
+    clock.at += timedelta(minutes=1)
+    overlapping_runs(services, clock)
+    log.gate = None
+    # THEN each owed entry is in the trail once, and the trail verifies
+    halts = _entries(services, "payments", f"sre chaos halt {experiment}")
+    assert [e.outcome for e in halts] == [Outcome.REQUESTED, Outcome.SUCCEEDED]
+    assert owed.owed() == []
+    assert _verified(services).tone is Tone.OK
+
+
+def test_a_backlog_of_owed_entries_waits_for_the_guards_and_is_written_a_bounded_part_a_tick() -> (
+    None
+):
+    clock = MovingClock(NOW)
+    log, owed = InMemoryAuditLog(), InMemoryOwedEntries()
+    services = chaos_services(clock, audit_log=log, owed=owed)
+    experiment = start_experiment(services, HARMLESS)
+    ticks(services, clock, 2)
+    # GIVEN more entries owed than one tick writes, and the lever engaged from the FIS console
+    actor = Actor(platform=Platform.SLACK, org=ORG, user=UserId("root"))
+    backlog = [
+        audit_draft(f"sre chaos halt chx-{n:03}").model_copy(
+            update={"org": ORG, "actor": actor, "time": clock.at + timedelta(microseconds=n)}
+        )
+        for n in range(OWED_PER_TICK + 3)
+    ]
+    for draft in backlog:
+        owed.owe(draft)
+    chaos_of(services).lever.engage(ORG, by="console", reason="game over", at=clock.at)
+    # WHEN the next tick runs THEN the guard halts the experiment first, then the bound is written
+    said = ticks(services, clock, 1)
+    assert said[0] == f"{experiment} ended: halted"
+    assert said[-1] == f"{OWED_PER_TICK} owed audit entries written"
+    assert len(owed.owed()) == 3
+    # AND the tick after writes the rest, the whole backlog in the order owed
+    assert ticks(services, clock, 1) == ["3 owed audit entries written"]
+    written = _entries(services, "payments", "sre chaos halt chx-")
+    assert [e.id for e in written] == [d.id for d in backlog]
+    halted = _entries(services, "payments", "chaos halted")
+    assert halted and halted[0].seq < written[0].seq

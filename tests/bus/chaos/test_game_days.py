@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.adapters.memory import InMemoryAuditLog
+from shared.adapters.memory_owed import InMemoryOwedEntries
 from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import Services
 from shared.chaos.game_days import MOST_GAME_DAYS
@@ -213,3 +214,23 @@ def test_a_team_keeps_a_bounded_number_of_game_days(clock: MovingClock) -> None:
     assert more.failed
     assert f"keeps at most {MOST_GAME_DAYS} game days" in more.text
     assert len(chaos_of(services).store.game_days(ORG, "payments")) == MOST_GAME_DAYS
+
+
+def test_a_game_day_skipped_while_the_trail_is_down_is_audited_when_it_is_back(
+    clock: MovingClock,
+) -> None:
+    log, owed = InMemoryAuditLog(), InMemoryOwedEntries()
+    services = chaos_services(clock, audit_log=log, owed=owed)
+    game_day = schedule(services, "Sun 09:00-12:00")  # NOW (09:30) is inside
+    # GIVEN the lever engaged from the FIS console and the audit trail down
+    chaos_of(services).lever.engage(ORG, by="console", reason="drill", at=clock.at)
+    log.failing = True
+    # WHEN the scheduler skips the game day THEN the skip is said and its entry owed
+    lines = ticks(services, clock, 1)
+    assert [line for line in lines if "skipped" in line] != []
+    assert [d.command for d in owed.owed()] == [f"chaos game day skipped {game_day}"]
+    # WHEN the trail is back THEN the next tick writes it, once
+    log.failing = False
+    assert "1 owed audit entry written" in ticks(services, clock, 2)
+    assert scheduler_steps(services).count(f"chaos game day skipped {game_day}") == 1
+    assert owed.owed() == []

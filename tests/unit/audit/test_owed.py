@@ -71,3 +71,18 @@ def test_an_owed_entry_written_but_not_forgotten_is_not_written_again() -> None:
     assert trail.settle() == []
     assert _stream(log) == ["sre chaos halt --all 09:30"]
     assert owed.owed() == []
+
+
+def test_an_owed_entry_written_but_not_forgotten_is_known_by_its_id_after_later_entries() -> None:
+    log, owed = InMemoryAuditLog(), ForgetsOnce()
+    trail = _trail(log, owed)
+    owed.owe(audit_draft("sre chaos halt --all"))
+    # GIVEN the entry written but its debt not forgotten
+    with pytest.raises(ConnectionError):
+        trail.settle()
+    # WHEN someone's command lands in the same stream before the next settling
+    trail.append(audit_draft("sre service list"))
+    # THEN the next settling still finds it in the trail: forgotten, not written twice
+    assert trail.settle() == []
+    assert _stream(log) == ["sre chaos halt --all 09:30", "sre service list 09:30"]
+    assert owed.owed() == []
