@@ -24,6 +24,14 @@ class RecordedLever:
         kept = self._store.halt_record(org)
         return kept if kept.engaged else self._lever.state(org)
 
+    def held(self, org: OrgId) -> LeverState:
+        """The org's own halt record, whatever the lever."""
+        return self._store.halt_record(org)
+
+    def lever(self, org: OrgId) -> LeverState:
+        """The lever itself, whatever the org's record (an error if unreadable)."""
+        return self._lever.state(org)
+
     def hold(self, org: OrgId, *, by: str, reason: str, at: datetime) -> None:
         """Record the org halted: no start from now, whatever the lever."""
         self._store.keep_halt_record(org, LeverState(engaged=True, by=by, at=at, reason=reason))

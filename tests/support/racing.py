@@ -1,0 +1,31 @@
+"""A chaos store that loses races to the scheduler's tick on purpose: before a save of a chosen
+experiment, the tick's own save of it lands first (its stored copy saved again, its version
+moved on), so the save that read it earlier conflicts, as when a tick saves between a halt's
+read and write."""
+
+from __future__ import annotations
+
+from shared.adapters.memory import InMemoryChaosStore
+from shared.chaos.models import Experiment
+from shared.identity.models import OrgId
+
+
+class RacingChaosStore(InMemoryChaosStore):
+    """The in-memory chaos store; `race(id, times)` makes the next `times` saves of it lose."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._races: dict[str, int] = {}
+
+    def race(self, experiment_id: str, times: int) -> None:
+        """The next `times` saves of `experiment_id` each find the tick saved it meanwhile."""
+        self._races[experiment_id] = times
+
+    def save(self, experiment: Experiment) -> Experiment:
+        """The tick's save first while a race is left, then this one (which then conflicts)."""
+        left = self._races.get(experiment.id, 0)
+        current = self.get(OrgId(experiment.org), experiment.id)
+        if left and current is not None:
+            self._races[experiment.id] = left - 1
+            super().save(current)
+        return super().save(experiment)
