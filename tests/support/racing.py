@@ -5,6 +5,8 @@ read and write."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from shared.adapters.memory import InMemoryChaosStore
 from shared.chaos.models import Experiment
 from shared.identity.models import OrgId
@@ -16,10 +18,19 @@ class RacingChaosStore(InMemoryChaosStore):
     def __init__(self) -> None:
         super().__init__()
         self._races: dict[str, int] = {}
+        self._ticks: dict[str, Callable[[Experiment], Experiment]] = {}
 
-    def race(self, experiment_id: str, times: int) -> None:
-        """The next `times` saves of `experiment_id` each find the tick saved it meanwhile."""
+    def race(
+        self,
+        experiment_id: str,
+        times: int,
+        *,
+        tick: Callable[[Experiment], Experiment] = lambda stored: stored,
+    ) -> None:
+        """The next `times` saves of `experiment_id` each find the tick saved it meanwhile
+        (as `tick` changes the stored copy: unchanged unless said)."""
         self._races[experiment_id] = times
+        self._ticks[experiment_id] = tick
 
     def save(self, experiment: Experiment) -> Experiment:
         """The tick's save first while a race is left, then this one (which then conflicts)."""
@@ -27,5 +38,5 @@ class RacingChaosStore(InMemoryChaosStore):
         current = self.get(OrgId(experiment.org), experiment.id)
         if left and current is not None:
             self._races[experiment.id] = left - 1
-            super().save(current)
+            super().save(self._ticks[experiment.id](current))
         return super().save(experiment)

@@ -13,7 +13,7 @@ from shared.adapters.local.simulated_chaos import (
 )
 from shared.bootstrap.adapters import ChaosAdapters
 from shared.bootstrap.wiring import Services
-from shared.chaos.models import ExperimentOutcome, ExperimentState
+from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
 from shared.replies import Tone
 from tests.support import NOW, ORG, MovingClock, run, run_deferred
 from tests.support.chaos import chaos_of, chaos_services, injector_of, start_experiment, ticks
@@ -106,3 +106,24 @@ def test_halt_all_goes_past_an_experiment_that_keeps_changing_and_engages_the_le
     store.race(racing, 0)
     ticks(services, clock, 1)
     assert _halted_and_removed(services, store, racing)
+
+
+def _ended_held(stored: Experiment) -> Experiment:
+    """The tick's save that ends the experiment: its steady state held at its last step."""
+    return stored.model_copy(
+        update={"state": ExperimentState.ENDED, "outcome": ExperimentOutcome.HELD}
+    )
+
+
+def test_a_halt_that_finds_the_tick_ended_it_meanwhile_says_how_it_ended() -> None:
+    clock = MovingClock(NOW)
+    services, store = _racing(clock)
+    experiment = start_experiment(services, HARMLESS)
+    # GIVEN the tick ends the experiment between the halt's read and its write
+    store.race(experiment, 1, tick=_ended_held)
+    # WHEN a responder halts it THEN the answer says how it ended, and it is not re-halted
+    reply = run_deferred(services, f"chaos halt {experiment}", user="rey", channel="C-pay")
+    assert reply.tone is Tone.INFO, reply
+    assert reply.title == f"{experiment} already ended: held"
+    stored = store.get(ORG, experiment)
+    assert stored is not None and stored.outcome is ExperimentOutcome.HELD
