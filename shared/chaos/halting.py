@@ -229,9 +229,17 @@ class ChaosHalts:
         return f"{found.id} already {found.standing}"
 
     def unhalt(self, _: c.UnhaltChaos, ctx: Context) -> Reply:
-        """Release the org's lever."""
+        """Release the org's lever (its own halt only, where another org holds the lever)."""
         user = ctx.principal.actor.user
-        self._lever.release(ctx.principal.actor.org, by=user, at=ctx.now)
+        released = self._lever.release(ctx.principal.actor.org, by=user, at=ctx.now)
+        if released.foreign:
+            return Reply(
+                tone=Tone.OK,
+                title=f"This org's halt released by @{user}",
+                text=f"The safety lever stays engaged{released.said_by}: no experiment starts "
+                "until that organisation releases it.",
+                refs=(user_ref(user),),
+            )
         return Reply(
             tone=Tone.OK,
             title=f"Safety lever released by @{user}: experiments may start again",
@@ -239,12 +247,20 @@ class ChaosHalts:
         )
 
     def unhalt_unchanged(self, _: c.UnhaltChaos, ctx: Context) -> str | None:
-        """Releasing a lever that is not engaged."""
-        return (
-            None
-            if self._lever.state(ctx.principal.actor.org).engaged
-            else "the safety lever is not engaged"
-        )
+        """Releasing a lever that is not engaged, or only another org's while this org's own
+        halt is already released."""
+        org = ctx.principal.actor.org
+        if self._lever.held(org).engaged:
+            return None
+        lever = self._lever.lever(org)
+        if not lever.engaged:
+            return "the safety lever is not engaged"
+        if lever.foreign:
+            return (
+                f"this org is not halted; the safety lever is engaged{lever.said_by}, "
+                "and only that organisation may release it"
+            )
+        return None
 
 
 def _said(stopped: list[Experiment], racing: list[Experiment]) -> str:

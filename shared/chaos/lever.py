@@ -9,6 +9,7 @@ from datetime import datetime
 
 from shared.chaos.models import LeverState
 from shared.chaos.ports import ChaosStore, SafetyLever
+from shared.errors import ConflictError
 from shared.identity.models import OrgId
 
 
@@ -46,7 +47,13 @@ class RecordedLever:
         return self._lever.engage(org, by=by, reason=reason, at=at)
 
     def release(self, org: OrgId, *, by: str, at: datetime) -> LeverState:
-        """Release the lever, then the org's record."""
-        released = self._lever.release(org, by=by, at=at)
+        """Release the lever, then the org's record; a lever another org engaged (an
+        account-wide lever) is left to it, and the org's own record released all the same."""
+        try:
+            released = self._lever.release(org, by=by, at=at)
+        except ConflictError:
+            released = self._lever.state(org)
+            if not released.foreign:
+                raise
         self._store.keep_halt_record(org, LeverState(engaged=False, by=by, at=at))
         return released

@@ -16,7 +16,8 @@ from shared.adapters.local.simulated_chaos import (
 from shared.adapters.memory import InMemoryChaosStore
 from shared.audit.models import ORG_STREAM, Outcome, StreamKey
 from shared.bootstrap.adapters import ChaosAdapters
-from shared.replies import Tone
+from shared.bootstrap.wiring import Services
+from shared.replies import Reply, Tone
 from tests.support import NOW, ORG, MovingClock, records, run_deferred
 from tests.support.chaos import chaos_services
 
@@ -30,9 +31,10 @@ def _fis_lever(status: str, reason: str) -> dict[str, object]:
     return {"safetyLever": {"id": "default", "arn": ARN, "state": state}}
 
 
-def test_halt_all_records_this_orgs_halt_while_another_org_holds_the_fis_lever() -> None:
-    # GIVEN the account's FIS lever engaged by another org of this deployment (FIS's model
-    # checked by Stubber): read, then an engage FIS refuses as a conflict, then read again
+def _halted_under_another_orgs_lever() -> tuple[Services, InMemoryChaosStore, Stubber, Reply]:
+    """The account's FIS lever engaged by another org of this deployment (FIS's model checked by
+    Stubber: read, then an engage FIS refuses as a conflict, then read again), and this org's
+    admin running `chaos halt --all`: the services, the chaos store, FIS and the answer."""
     clock, store = MovingClock(NOW), InMemoryChaosStore()
     fis = Stubber(boto3.client("fis", region_name="us-east-1"))
     fis.add_response("get_safety_lever", _fis_lever("engaged", OTHER_ORGS), {"id": "default"})
@@ -53,9 +55,14 @@ def test_halt_all_records_this_orgs_halt_while_another_org_holds_the_fis_lever()
         metrics=SimulatedFaultMetrics(state=state),
     )
     services = chaos_services(clock, chaos=chaos)
-    # WHEN this org's admin pulls the kill switch
     with fis:
         reply = run_deferred(services, "chaos halt --all", user="root", channel="C-pay")
+    return services, store, fis, reply
+
+
+def test_halt_all_records_this_orgs_halt_while_another_org_holds_the_fis_lever() -> None:
+    # WHEN this org's admin pulls the kill switch while another org holds the account's lever
+    services, store, fis, reply = _halted_under_another_orgs_lever()
     # THEN this org is halted, audited, and the answer says whose lever it is
     assert reply.tone is Tone.OK, reply
     assert reply.title == "Org halted by @root: 0 experiments halted"
@@ -82,3 +89,24 @@ def test_halt_all_records_this_orgs_halt_while_another_org_holds_the_fis_lever()
     fis.assert_no_pending_responses()
     assert released.title == "Safety lever released by @root: experiments may start again"
     assert not store.halt_record(ORG).engaged
+
+
+def test_this_orgs_unhalt_releases_its_own_halt_and_leaves_the_other_orgs_lever() -> None:
+    services, store, fis, _ = _halted_under_another_orgs_lever()
+    # WHEN this org's admin unhalts while the other org still holds the lever
+    for _ in range(2):
+        fis.add_response("get_safety_lever", _fis_lever("engaged", OTHER_ORGS), {"id": "default"})
+    with fis:
+        released = run_deferred(services, "chaos unhalt", user="root", channel="C-pay")
+    # THEN this org's own halt is released (no update sent to FIS: the lever is not its own)
+    fis.assert_no_pending_responses()
+    assert released.tone is Tone.OK, released
+    assert released.title == "This org's halt released by @root"
+    assert "stays engaged (by another organisation of this deployment)" in released.text
+    assert released.receipt
+    assert not store.halt_record(ORG).engaged
+    # AND unhalting again changes nothing, and says why
+    fis.add_response("get_safety_lever", _fis_lever("engaged", OTHER_ORGS), {"id": "default"})
+    with fis:
+        again = run_deferred(services, "chaos unhalt", user="root", channel="C-pay")
+    assert again.title.startswith("Nothing to change: this org is not halted; the safety lever")
