@@ -26,7 +26,7 @@ _ATTEMPTS = 4
 """Times a halt reads and records an experiment the scheduler's tick keeps saving meanwhile."""
 
 
-class _EndedMeanwhileError(Exception):
+class _EndedError(Exception):
     """Read again after a race, the experiment is already ending: the scheduler ended it."""
 
     def __init__(self, experiment: Experiment) -> None:
@@ -63,10 +63,8 @@ class ChaosHalts:
             raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
         try:
             halted = self._halted(experiment, ctx.now, user)
-        except (
-            _EndedMeanwhileError
-        ) as ending_meanwhile:  # the scheduler ended it between read and write
-            x = ending_meanwhile.experiment
+        except _EndedError as meanwhile:  # the scheduler ended it between read and write
+            x = meanwhile.experiment
             return Reply(tone=Tone.INFO, title=f"{x.id} already {x.standing}")
         except ConflictError as error:  # still racing after every attempt: said, not dropped
             raise ConflictError(
@@ -106,21 +104,20 @@ class ChaosHalts:
         reason = f"`sre chaos halt --all` by @{user}"
         stopped: list[Experiment] = []
         racing: list[Experiment] = []
+        ended: list[Experiment] = []
         try:
             self._lever.hold(org, by=user, reason=reason, at=ctx.now)
             for x in [x for x in self._store.every() if x.org == org]:
                 try:
                     stopped.append(self._halted(x, ctx.now, user, lever=True))
-                except (
-                    _EndedMeanwhileError
-                ) as ending_meanwhile:  # the scheduler ends it: listed as it stands
-                    stopped.append(ending_meanwhile.experiment)
+                except _EndedError as meanwhile:  # the scheduler ended it: said as it stands
+                    ended.append(meanwhile.experiment)
                 except ConflictError:  # the org's halt record: the next tick halts it
                     log.warning("%s kept changing while the org was halted", x.id)
                     racing.append(x)
         except Exception as error:  # the state store is down: the lever alone still stops
             raise self._lever_alone(org, user, reason, ctx.now, error) from error
-        said = _said(stopped, racing)
+        said = _said(stopped + ended, racing)
         try:
             lever = self._lever.engage(org, by=user, reason=reason, at=ctx.now)
         except Exception as error:  # the experiments are halted and starts refused anyway
@@ -169,7 +166,7 @@ class ChaosHalts:
                 ExperimentState.ROLLING_BACK,
                 ExperimentState.ENDED,
             }:
-                raise _EndedMeanwhileError(experiment)
+                raise _EndedError(experiment)
             ended = ending(
                 experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user
             )
