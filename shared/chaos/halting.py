@@ -10,7 +10,7 @@ from datetime import datetime
 
 from shared.chaos import commands as c
 from shared.chaos.lever import RecordedLever
-from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
+from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState, LeverState
 from shared.chaos.notices import ChaosMessages
 from shared.chaos.ports import ChaosStore, FaultInjector
 from shared.chaos.rollback import rolled_back
@@ -21,6 +21,17 @@ from shared.identity.models import OrgId
 from shared.replies import Reply, Tone, counted, user_ref
 
 log = logging.getLogger("autosre.chaos")
+
+_ATTEMPTS = 4
+"""Times a halt reads and records an experiment the scheduler's tick keeps saving meanwhile."""
+
+
+class _EndedError(Exception):
+    """Read again after a race, the experiment is already ending: the scheduler ended it."""
+
+    def __init__(self, experiment: Experiment) -> None:
+        super().__init__(experiment.id)
+        self.experiment = experiment
 
 
 class ChaosHalts:
@@ -50,7 +61,16 @@ class ChaosHalts:
         experiment = self._find(command.id or "", ctx)
         if experiment.state in {ExperimentState.ENDED, ExperimentState.ROLLING_BACK}:
             raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
-        halted = self._halted(experiment, ctx.now, user)
+        try:
+            halted = self._halted(experiment, ctx.now, user)
+        except _EndedError as meanwhile:  # the scheduler ended it between read and write
+            x = meanwhile.experiment
+            return Reply(tone=Tone.INFO, title=f"{x.id} already {x.standing}")
+        except ConflictError as error:  # still racing after every attempt: said, not dropped
+            raise ConflictError(
+                f"{experiment.id} kept changing while it was being halted (the scheduler was "
+                f"saving it): run `sre chaos halt {experiment.id}` again."
+            ) from error
         if experiment.state is ExperimentState.AWAITING_APPROVAL:
             return Reply(
                 tone=Tone.OK,
@@ -78,24 +98,28 @@ class ChaosHalts:
 
     def _halt_all(self, ctx: Context) -> Reply:
         """The org recorded halted (no start from now), every experiment halted, then the lever
-        engaged: a lever that fails never keeps a kill switch from halting."""
+        engaged: a lever that fails, or an experiment that keeps changing, never keeps a kill
+        switch from halting the rest."""
         org, user = ctx.principal.actor.org, ctx.principal.actor.user
         reason = f"`sre chaos halt --all` by @{user}"
+        stopped: list[Experiment] = []
+        racing: list[Experiment] = []
+        ended: list[Experiment] = []
         try:
             self._lever.hold(org, by=user, reason=reason, at=ctx.now)
-            stopped = [
-                self._halted(x, ctx.now, user, lever=True)
-                for x in self._store.every()
-                if x.org == org
-            ]
-        except ConflictError:
-            raise  # another run changed an experiment meanwhile: said as a conflict
+            for x in [x for x in self._store.every() if x.org == org]:
+                try:
+                    stopped.append(self._halted(x, ctx.now, user, lever=True))
+                except _EndedError as meanwhile:  # the scheduler ended it: said as it stands
+                    ended.append(meanwhile.experiment)
+                except ConflictError:  # the org's halt record: the next tick halts it
+                    log.warning("%s kept changing while the org was halted", x.id)
+                    racing.append(x)
         except Exception as error:  # the state store is down: the lever alone still stops
             raise self._lever_alone(org, user, reason, ctx.now, error) from error
-        lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped]
-        said = "\n".join(lines) + ("\n" if lines else "")
+        said = _said(stopped + ended, racing)
         try:
-            self._lever.engage(org, by=user, reason=reason, at=ctx.now)
+            lever = self._lever.engage(org, by=user, reason=reason, at=ctx.now)
         except Exception as error:  # the experiments are halted and starts refused anyway
             log.exception("could not engage the safety lever of %s", org)
             return Reply(
@@ -107,12 +131,7 @@ class ChaosHalts:
                 "--all` to engage the lever).",
                 refs=(user_ref(user),),
             )
-        return Reply(
-            tone=Tone.OK,
-            title=f"Safety lever engaged by @{user}: {counted(len(stopped), 'experiment')} halted",
-            text=f"{said}No experiment starts until an org admin runs `sre chaos unhalt`.",
-            refs=(user_ref(user),),
-        )
+        return _engaged(user, stopped, said, lever)
 
     def _lever_alone(
         self, org: OrgId, user: str, reason: str, at: datetime, error: Exception
@@ -136,28 +155,55 @@ class ChaosHalts:
     def _halted(
         self, experiment: Experiment, now: datetime, user: str, *, lever: bool = False
     ) -> Experiment:
-        """Recorded as halted, then every injection removed and verified, then told; removed
-        even when the halt cannot be recorded (the state store down), and said."""
+        """Recorded as halted (read again and retried if the scheduler saved it meanwhile),
+        then every injection removed and verified, then told; removed even when the halt
+        cannot be recorded (the state store down), and said."""
+        reason = f"safety lever engaged by @{user}" if lever else f"halted by @{user}"
         if experiment.state is ExperimentState.ROLLING_BACK:
             return experiment  # already ending: the scheduler finishes it
-        reason = f"safety lever engaged by @{user}" if lever else f"halted by @{user}"
-        ended = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user)
+        for attempt in range(_ATTEMPTS):
+            if attempt and experiment.state in {
+                ExperimentState.ROLLING_BACK,
+                ExperimentState.ENDED,
+            }:
+                raise _EndedError(experiment)
+            ended = ending(
+                experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user
+            )
+            try:
+                saved = self._store.save(ended)
+            except ConflictError:  # the scheduler's tick saved it between our read and write
+                again = self._store.get(OrgId(experiment.org), experiment.id)
+                if again is None or attempt == _ATTEMPTS - 1:
+                    raise
+                experiment = again
+                continue
+            except Exception as error:  # removing a fault is the safe side, recorded or not
+                raise self._unrecorded(ended, now, error) from error
+            return self._removed(saved, now)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _removed(self, saved: Experiment, now: datetime) -> Experiment:
+        """Its injections removed and verified, recorded and told; a save that races the tick
+        leaves it rolling back, which the scheduler finishes."""
         try:
-            saved = self._store.save(ended)
+            saved = self._store.save(rolled_back(self._injector, saved, now))
         except ConflictError:
-            raise
-        except Exception as error:  # removing a fault is the safe side, recorded or not
-            log.exception("could not record the halt of %s", experiment.id)
-            after = rolled_back(self._injector, ended, now)
-            removed = after.state is ExperimentState.ENDED
-            raise UnavailableError(
-                f"{experiment.id}: the halt could not be recorded (the state store is "
-                f"unavailable: {error}), "
-                + ("but its fault is removed" if removed else "and its fault is not removed yet")
-                + f". Run `sre chaos halt {experiment.id}` again in a minute."
-            ) from error
-        saved = self._store.save(rolled_back(self._injector, saved, now))
+            log.warning("%s changed while its halt was recorded: the tick ends it", saved.id)
+            return saved
         return self._messages.tell(saved)
+
+    def _unrecorded(self, ended: Experiment, now: datetime, error: Exception) -> UnavailableError:
+        """The halt could not be recorded: its fault removed anyway, and said."""
+        log.exception("could not record the halt of %s", ended.id)
+        after = rolled_back(self._injector, ended, now)
+        removed = after.state is ExperimentState.ENDED
+        return UnavailableError(
+            f"{ended.id}: the halt could not be recorded (the state store is "
+            f"unavailable: {error}), "
+            + ("but its fault is removed" if removed else "and its fault is not removed yet")
+            + f". Run `sre chaos halt {ended.id}` again in a minute."
+        )
 
     def halt_unchanged(
         self, command: c.HaltExperiment, ctx: Context
@@ -166,25 +212,31 @@ class ChaosHalts:
         org = ctx.principal.actor.org
         if command.all:
             try:
-                lever = self._lever.state(org)
+                lever = self._lever.lever(org)
             except Exception:  # an unreadable lever never keeps the kill switch from halting
                 log.exception("could not read the safety lever of %s", org)
                 return None
+            if not (lever.engaged and self._lever.held(org).engaged):
+                return None  # this org's own halt is recorded whoever holds the lever
             live = [x for x in self._store.every() if x.org == org]
-            return (
-                f"the safety lever is already engaged{lever.said_by}"
-                if lever.engaged and not live
-                else None
-            )
+            return None if live else f"the safety lever is already engaged{lever.said_by}"
         found = self._store.get(org, command.id or "")
         if found is None or found.team != ctx.team or found.state is not ExperimentState.ENDED:
             return None
         return f"{found.id} already {found.standing}"
 
     def unhalt(self, _: c.UnhaltChaos, ctx: Context) -> Reply:
-        """Release the org's lever."""
+        """Release the org's lever (its own halt only, where another org holds the lever)."""
         user = ctx.principal.actor.user
-        self._lever.release(ctx.principal.actor.org, by=user, at=ctx.now)
+        released = self._lever.release(ctx.principal.actor.org, by=user, at=ctx.now)
+        if released.foreign:
+            return Reply(
+                tone=Tone.OK,
+                title=f"This org's halt released by @{user}",
+                text=f"The safety lever stays engaged{released.said_by}: no experiment starts "
+                "until that organisation releases it.",
+                refs=(user_ref(user),),
+            )
         return Reply(
             tone=Tone.OK,
             title=f"Safety lever released by @{user}: experiments may start again",
@@ -192,9 +244,47 @@ class ChaosHalts:
         )
 
     def unhalt_unchanged(self, _: c.UnhaltChaos, ctx: Context) -> str | None:
-        """Releasing a lever that is not engaged."""
-        return (
-            None
-            if self._lever.state(ctx.principal.actor.org).engaged
-            else "the safety lever is not engaged"
+        """Releasing a lever that is not engaged, or only another org's while this org's own
+        halt is already released."""
+        org = ctx.principal.actor.org
+        if self._lever.held(org).engaged:
+            return None
+        lever = self._lever.lever(org)
+        if not lever.engaged:
+            return "the safety lever is not engaged"
+        if lever.foreign:
+            return (
+                f"this org is not halted; the safety lever is engaged{lever.said_by}, "
+                "and only that organisation may release it"
+            )
+        return None
+
+
+def _said(stopped: list[Experiment], racing: list[Experiment]) -> str:
+    """A line per experiment halted, then one per experiment not halted yet."""
+    lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped] + [
+        f"{x.id} ({x.team}): not halted yet, the scheduler was changing it; "
+        "the next tick halts it (every minute)"
+        for x in racing
+    ]
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _engaged(user: str, stopped: list[Experiment], said: str, lever: LeverState) -> Reply:
+    """The lever engaged, or already engaged by another organisation: this org halted."""
+    halted = counted(len(stopped), "experiment")
+    if lever.foreign:
+        return Reply(
+            tone=Tone.OK,
+            title=f"Org halted by @{user}: {halted} halted",
+            text=f"{said}The safety lever was already engaged{lever.said_by}. This org stays "
+            "halted until one of its own org admins runs `sre chaos unhalt`, whatever the "
+            "other organisation does.",
+            refs=(user_ref(user),),
         )
+    return Reply(
+        tone=Tone.OK,
+        title=f"Safety lever engaged by @{user}: {halted} halted",
+        text=f"{said}No experiment starts until an org admin runs `sre chaos unhalt`.",
+        refs=(user_ref(user),),
+    )

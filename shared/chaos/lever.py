@@ -9,6 +9,7 @@ from datetime import datetime
 
 from shared.chaos.models import LeverState
 from shared.chaos.ports import ChaosStore, SafetyLever
+from shared.errors import ConflictError
 from shared.identity.models import OrgId
 
 
@@ -24,6 +25,14 @@ class RecordedLever:
         kept = self._store.halt_record(org)
         return kept if kept.engaged else self._lever.state(org)
 
+    def held(self, org: OrgId) -> LeverState:
+        """The org's own halt record, whatever the lever."""
+        return self._store.halt_record(org)
+
+    def lever(self, org: OrgId) -> LeverState:
+        """The lever itself, whatever the org's record (an error if unreadable)."""
+        return self._lever.state(org)
+
     def hold(self, org: OrgId, *, by: str, reason: str, at: datetime) -> None:
         """Record the org halted: no start from now, whatever the lever."""
         self._store.keep_halt_record(org, LeverState(engaged=True, by=by, at=at, reason=reason))
@@ -38,7 +47,13 @@ class RecordedLever:
         return self._lever.engage(org, by=by, reason=reason, at=at)
 
     def release(self, org: OrgId, *, by: str, at: datetime) -> LeverState:
-        """Release the lever, then the org's record."""
-        released = self._lever.release(org, by=by, at=at)
+        """Release the lever, then the org's record; a lever another org engaged (an
+        account-wide lever) is left to it, and the org's own record released all the same."""
+        try:
+            released = self._lever.release(org, by=by, at=at)
+        except ConflictError:
+            released = self._lever.state(org)
+            if not released.foreign:
+                raise
         self._store.keep_halt_record(org, LeverState(engaged=False, by=by, at=at))
         return released
