@@ -46,12 +46,17 @@ READ_SECONDS = 10.0
 
 class _PooledServer(WSGIServer):
     request_queue_size = BACKLOG
+    _pool: ThreadPoolExecutor | None = None
+    """Made once listening: a port that cannot be bound closes the server before it is."""
 
     def server_activate(self) -> None:
         super().server_activate()
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="serve")
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        if self._pool is None:  # requests come only once listening
+            self.shutdown_request(request)
+            return
         self._pool.submit(self._answer, request, client_address)
 
     def _answer(self, request: socket, client_address: Any) -> None:
@@ -66,7 +71,8 @@ class _PooledServer(WSGIServer):
 
     def server_close(self) -> None:
         super().server_close()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _client(address: Any) -> dict[str, str]:
