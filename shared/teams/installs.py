@@ -53,13 +53,16 @@ class OrgInstalls:
         self._entry(actor, "app install", Outcome.SUCCEEDED, correlation, granted)
         return not admins
 
-    def uninstalled(self, org: OrgId, *, forget: Callable[[], None]) -> None:
-        """Audit, then `forget` the org's tokens; its trail and its records stay."""
+    def uninstalled(
+        self, org: OrgId, *, forget: Callable[[], None], command: str = "app uninstall"
+    ) -> None:
+        """Audit, then `forget` the org's tokens; its trail and its records stay. `command`
+        says what Slack told (the app uninstalled, or its bot token revoked)."""
         actor = Actor(platform=Platform.SLACK, org=org, user=SLACK, name="Slack")
         correlation = uuid.uuid4().hex[:12]
-        self._entry(actor, "app uninstall", Outcome.REQUESTED, correlation)
+        self._entry(actor, command, Outcome.REQUESTED, correlation)
         forget()
-        self._entry(actor, "app uninstall", Outcome.SUCCEEDED, correlation)
+        self._entry(actor, command, Outcome.SUCCEEDED, correlation)
 
     def _entry(
         self,

@@ -192,3 +192,21 @@ def test_revoked_bot_tokens_stop_the_posts_of_that_workspace(api: SlackApi) -> N
     to_a = ReplyTarget(platform=Platform.SLACK, channel="CA", org=OrgId("slack:TA"))
     assert SurfaceNotifier(aws_runtime.settings()).post(to_a, NOTICE) is None
     assert api.called("chat.postMessage") == []
+
+
+def test_a_revoked_bot_token_deletes_the_installation_only_once_audited(api: SlackApi) -> None:
+    api.install("code-a", install_answer("TA", "xoxb-ws-a"))
+    installed("code-a")
+    # WHEN Slack says workspace TA's bot token was revoked
+    revoked: dict[str, object] = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOTTA"]}}
+    assert _event(revoked, team="TA", event_id="Ev-revoked-2")["statusCode"] == 200
+    # THEN the org's trail shows it, as Slack's doing, like an uninstall
+    assert _trail("slack:TA")[2:] == [
+        ("app bot token revoke", "requested"),
+        ("app bot token revoke", "succeeded"),
+    ]
+    stream = StreamKey(org=OrgId("slack:TA"), team=ORG_STREAM)
+    *_, last = aws_runtime.services().audit.records(stream)
+    assert (last.actor.user, last.target) == ("slack", "slack:TA")
+    # AND a command from TA is told the app is not installed there any more
+    assert _told_not_installed(api, "TA")
