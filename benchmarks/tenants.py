@@ -49,6 +49,7 @@ from shared.identity.models import ChannelBinding, ChannelId, OrgId, Team, UserI
 from shared.invocation import ReplyTarget
 from shared.judging.condition import parse
 from shared.ports import Notifier
+from shared.quotas.service import QuotaService
 from shared.replies import Reply
 from shared.telemetry.limits import READ_TIMEOUT
 from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
@@ -241,7 +242,12 @@ def _tick(client: Any, sizes: Sizes, slow: str = "", silent: str = "") -> Ticked
     notifier = SilentOrg(adapters.notifier, silent)
     scheduler = AlertScheduler(
         store=store,
-        evaluator=AlertEvaluator(directory=services.directory, sources=sources, timeout=bound),
+        evaluator=AlertEvaluator(  # with the meter, as the deployed wiring builds it
+            directory=services.directory,
+            sources=sources,
+            timeout=bound,
+            meter=QuotaService(quotas=adapters.quotas, usage=adapters.usage).meter,
+        ),
         directory=services.directory,
         audit=services.audit,
         notifier=notifier,

@@ -31,6 +31,8 @@ Installs = Callable[[], "OrgInstalls"]
 
 log = logging.getLogger("autosre.slack.oauth")
 
+REVOKED = "app bot token revoke"
+"""What a revoked bot token is audited as (its installation is deleted, like an uninstall)."""
 ROTATE_MINUTES = 120
 """Refresh a rotating bot token this long before it expires (bolt's default)."""
 
@@ -153,8 +155,12 @@ def _listen_for_uninstalls(
         for user in (event.get("tokens") or {}).get("oauth") or []:
             store.delete_installation(**ids, user_id=user)
         if (event.get("tokens") or {}).get("bot"):
-            store.delete_all(**ids)  # an installation without its bot token serves nothing
-            kept.forget(**ids)
+
+            def forget() -> None:  # an installation without its bot token serves nothing
+                store.delete_all(**ids)
+                kept.forget(**ids)
+
+            installs().uninstalled(OrgId(_named(context)), forget=forget, command=REVOKED)
             log.warning("bot token of %s revoked: its installation is deleted", _named(context))
 
 

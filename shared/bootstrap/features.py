@@ -184,6 +184,7 @@ class Features:
             directory=a.directory,
             quotas=self._quotas(),
             similar=team_past(a.investigations),
+            clock=a.clock,
         )
 
     def _feedback(self) -> Handlers:

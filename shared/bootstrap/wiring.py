@@ -60,7 +60,10 @@ class Services:
         from shared.teams.installs import OrgInstalls  # only OAuth mode needs it
 
         return OrgInstalls(
-            directory=self.directory, audit=self.audit, now=lambda: datetime.now(UTC)
+            directory=self.directory,
+            audit=self.audit,
+            now=lambda: datetime.now(UTC),
+            configured_admins=configured_admins(self.settings.org_admins),
         )
 
     def serve_page(self, path: str, token: str, now: datetime) -> tuple[int, str]:

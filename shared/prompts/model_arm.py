@@ -14,6 +14,7 @@ from shared.investigations.grounding import check
 from shared.investigations.memory import PastIncident, diverse, incident, nearest
 from shared.investigations.models import Investigation, Narrative
 from shared.investigations.ports import InvestigationStore
+from shared.ports import Clock
 from shared.prompts.language import LanguageModel, ModelError
 from shared.prompts.model_narrator import ModelNarrator
 from shared.prompts.models import Variant, VariantKind
@@ -54,17 +55,20 @@ class Written(Frozen):
 
 @dataclass(frozen=True)
 class ModelArms:
-    """What a model arm needs: the model, the org's consent, the team's quota, its past."""
+    """What a model arm needs: the model, the org's consent, the team's quota, its past, and the
+    clock the tokens are counted by (when the model is asked, not when the investigation opened:
+    an offline gate's cases opened long ago)."""
 
     model: LanguageModel | None
     budget_tokens: int
     directory: Directory
     quotas: QuotaService
     similar: Callable[[Investigation], Sequence[PastIncident]]
+    clock: Clock
 
     def write(self, variant: Variant, investigation: Investigation, experiment: str) -> Written:
         """The variant's narrative, or why there is none (never raises)."""
-        org, team, at = OrgId(investigation.org), investigation.team, investigation.opened_at
+        org, team, at = OrgId(investigation.org), investigation.team, self.clock.now()
         model = self.model
         if model is None:
             return Written(error="no language model is configured")

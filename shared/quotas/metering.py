@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -16,6 +15,7 @@ from shared.quotas.ports import Quotas, UsageLedger
 from shared.quotas.usage import UsageKind, provider_kind
 from shared.telemetry.models import Event, LogEvidence, MetricQuery, Service
 from shared.telemetry.ports import LogSource, MetricsSource, Points
+from shared.telemetry.provider_calls import tallied
 
 log = logging.getLogger("autosre.quotas")
 
@@ -43,23 +43,20 @@ def shares(calls: int, weights: Mapping[Payer, int], *, draw: str = "") -> dict[
     return split
 
 
-def _calls(source: object) -> int | None:
-    """The provider calls the adapter has made so far (every adapter of ours counts them)."""
-    counted = getattr(source, "calls", None)
-    return counted if isinstance(counted, int) else None
+def _counts_calls(source: object) -> bool:
+    """Whether `source` says each provider call it makes (every adapter of ours does)."""
+    return isinstance(getattr(source, "calls", None), int)
 
 
 class ProviderMeter:
     """Counts each read's provider calls into its payers' hourly counters. Counting never
     refuses (the calls are made) and never fails the read (a store that cannot count is logged).
-    Reads of one adapter are measured one at a time, so concurrent reads never count each
-    other's calls."""
+    Each read's calls are tallied in the thread that makes it, so reads of one adapter run side
+    by side (one org's slow read never holds up another's) and never count each other's calls."""
 
     def __init__(self, *, quotas: Quotas, usage: UsageLedger) -> None:
         self._quotas = quotas
         self._usage = usage
-        self._locks: dict[int, threading.Lock] = {}
-        self._guard = threading.Lock()
 
     def metrics(
         self, source: MetricsSource, payers: Mapping[Payer, int], *, at: datetime
@@ -74,19 +71,14 @@ class ProviderMeter:
     def measured(
         self, source: object, call: Callable[[], T], payers: Mapping[Payer, int], at: datetime
     ) -> T:
-        """`call()` on `source`, the provider calls it made counted to `payers`."""
-        with self._lock(source):
-            before = _calls(source)
+        """`call()` on `source`, the provider calls it made counted to `payers` (one per read
+        for a source that does not say its calls)."""
+        with tallied() as tally:
             try:
                 return call()
             finally:
-                after = _calls(source)
-                made = 1 if before is None or after is None else after - before
+                made = tally.calls if _counts_calls(source) else 1
                 self._charge(made, payers, at, kind=provider_kind(source))
-
-    def _lock(self, source: object) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(id(source), threading.Lock())
 
     def _charge(
         self, calls: int, payers: Mapping[Payer, int], at: datetime, *, kind: UsageKind

@@ -154,6 +154,24 @@ def test_the_installer_of_a_new_org_becomes_its_org_admin_and_the_install_is_aud
     assert ("app install", "succeeded") in _trail("slack:TNEW")
 
 
+def test_the_installer_does_not_become_org_admin_where_an_org_admin_is_configured(
+    api: SlackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN U0BOSS configured as org admin of workspace TCFG (AUTOSRE_ORG_ADMINS)
+    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "slack:TCFG:U0BOSS")
+    oauth_mode(monkeypatch, api)
+    # WHEN U0INSTALLER installs the app there
+    api.install("code-c", install_answer("TCFG", "xoxb-ws-cfg"))
+    installed("code-c")
+    where = {"team_id": "TCFG", "enterprise_id": "", "response_url": f"{api.url}hooks/TCFG"}
+    by_installer = _slash("team create payments", user_id="U0INSTALLER", trigger_id="1.1", **where)
+    by_admin = _slash("team create search", user_id="U0BOSS", trigger_id="2.2", **where)
+    # THEN the installer is not made org admin; the configured admin still is
+    assert "needs the org-admin role" in str(by_installer["body"]), by_installer
+    assert "Team search created" in str(by_admin["body"]), by_admin
+    assert ("app install", "succeeded") in _trail("slack:TCFG")
+
+
 def test_an_uninstall_is_audited_and_the_trail_kept(api: SlackApi) -> None:
     api.install("code-a", install_answer("TA", "xoxb-ws-a"))
     installed("code-a")
@@ -174,3 +192,21 @@ def test_revoked_bot_tokens_stop_the_posts_of_that_workspace(api: SlackApi) -> N
     to_a = ReplyTarget(platform=Platform.SLACK, channel="CA", org=OrgId("slack:TA"))
     assert SurfaceNotifier(aws_runtime.settings()).post(to_a, NOTICE) is None
     assert api.called("chat.postMessage") == []
+
+
+def test_a_revoked_bot_token_deletes_the_installation_only_once_audited(api: SlackApi) -> None:
+    api.install("code-a", install_answer("TA", "xoxb-ws-a"))
+    installed("code-a")
+    # WHEN Slack says workspace TA's bot token was revoked
+    revoked: dict[str, object] = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOTTA"]}}
+    assert _event(revoked, team="TA", event_id="Ev-revoked-2")["statusCode"] == 200
+    # THEN the org's trail shows it, as Slack's doing, like an uninstall
+    assert _trail("slack:TA")[2:] == [
+        ("app bot token revoke", "requested"),
+        ("app bot token revoke", "succeeded"),
+    ]
+    stream = StreamKey(org=OrgId("slack:TA"), team=ORG_STREAM)
+    *_, last = aws_runtime.services().audit.records(stream)
+    assert (last.actor.user, last.target) == ("slack", "slack:TA")
+    # AND a command from TA is told the app is not installed there any more
+    assert _told_not_installed(api, "TA")

@@ -39,6 +39,7 @@ class Lab:
     investigations: InMemoryInvestigationStore
     notifier: InMemoryNotifier
     quotas: InMemoryQuotas
+    clock: FixedClock
 
     def summariser(
         self, model: LanguageModel | None = None, *, trail: AuditTrail | None = None
@@ -51,6 +52,7 @@ class Lab:
             directory=self.services.directory,
             quotas=QuotaService(quotas=self.quotas, usage=InMemoryUsageLedger()),
             similar=team_past(self.investigations),
+            clock=self.clock,
         )
         notices = ExperimentNotices(
             trail=trail or self.services.audit,
@@ -80,16 +82,17 @@ def lab(model: LanguageModel | None = None, *, clock: FixedClock | None = None) 
         InMemoryNotifier(),
         InMemoryQuotas(),
     )
+    clock = clock or FixedClock(NOW)
     services = for_memory(
         Settings(org_admins=("slack:T1:root",)),
-        clock=clock or FixedClock(NOW),
+        clock=clock,
         prompts=prompts,
         investigations=investigations,
         notifier=notifier,
         quotas=quotas,
         model=model,
     )
-    return Lab(services, prompts, investigations, notifier, quotas)
+    return Lab(services, prompts, investigations, notifier, quotas, clock)
 
 
 def placed(lab: Lab, variants: str, *, team: str = "payments", floor: float = 0.3) -> Experiment:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.config import Config
 
+from shared.telemetry import provider_calls
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.telemetry.models import Event, MetricQuery, Service
 from shared.telemetry.ports import Points
@@ -86,6 +87,7 @@ class CloudWatchMetricsSource:
             token: dict[str, Any] = {}
             while True:
                 self.calls += 1
+                provider_calls.made()
                 request: dict[str, Any] = {
                     "MetricDataQueries": queries[batch : batch + MAX_QUERIES],
                     "StartTime": start,

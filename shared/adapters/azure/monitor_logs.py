@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import Any
 
 from shared.errors import UnavailableError
+from shared.telemetry import provider_calls
 from shared.telemetry.limits import READ_TIMEOUT
 from shared.telemetry.models import LogEvidence, Service
 
@@ -84,6 +85,7 @@ class AzureMonitorLogSource:
             for kql in kinds.values()
         ]
         self.calls += 1
+        provider_calls.made()
         found: list[LogEvidence] = []
         for source, result in zip(
             kinds,

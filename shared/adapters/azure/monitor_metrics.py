@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from shared.telemetry import provider_calls
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.telemetry.models import Event, MetricQuery, Service
 from shared.telemetry.ports import Points
@@ -59,6 +60,7 @@ class AzureMonitorMetricsSource:
             groups.setdefault((part.dimensions["resource"], part.namespace), []).append(part)
         for (resource, namespace), parts in sorted(groups.items()):
             self.calls += 1
+            provider_calls.made()
             results = self._client.query_resources(
                 resource_ids=[resource],
                 metric_namespace=namespace,

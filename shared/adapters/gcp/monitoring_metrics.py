@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from shared.telemetry import provider_calls
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.telemetry.models import Event, MetricQuery, Service
 from shared.telemetry.ports import Points
@@ -68,6 +69,7 @@ class CloudMonitoringMetricsSource:
             view=monitoring_v3.ListTimeSeriesRequest.TimeSeriesView.FULL,
         )
         self.calls += 1
+        provider_calls.made()
         points: Points = []
         pages = self._client.list_time_series(request=request, timeout=READ_TIMEOUT)
         for series in pages:  # each page is fetched as it iterates, each within the timeout

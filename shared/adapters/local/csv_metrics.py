@@ -25,6 +25,7 @@ from pathlib import Path
 
 from shared.audit.redaction import redact
 from shared.errors import InvalidCommandError, UnavailableError
+from shared.telemetry import provider_calls
 from shared.telemetry.models import Event, MetricQuery, Service, Signal
 from shared.telemetry.ports import Points
 from shared.telemetry.queries import signal_values
@@ -270,6 +271,7 @@ class CsvMetricsSource:
 
     def _table(self, path: str) -> list[Row]:
         self.calls += 1
+        provider_calls.made()
         try:
             return self._rows(path)
         except ValueError as error:

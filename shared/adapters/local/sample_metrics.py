@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shared.ports import Clock
+from shared.telemetry import provider_calls
 from shared.telemetry.limits import MAX_POINTS, count_points
 from shared.telemetry.models import Event, MetricQuery, Service, Signal
 from shared.telemetry.ports import Points
@@ -58,6 +59,7 @@ class SampleMetricsSource:
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
     ) -> list[Points]:
         self.calls += 1
+        provider_calls.made()
         deploy = self._anchor(end)
         count = int((end - start).total_seconds() // step)
         count_points(count * len(queries), limit=self._max_points, provider="The sample")

@@ -4,11 +4,13 @@ total."""
 
 from __future__ import annotations
 
+from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.prompts.experiments import Arm, Experiment
 from shared.prompts.models import control
+from shared.replies import Tone
 from tests.support import NOW, ORG, investigate, run, setup_teams
 from tests.support.experiments import Lab, lab
-from tests.support.models import ScriptedModel
+from tests.support.models import ReadingModel, ScriptedModel
 
 IN, OUT = 100, 20
 """What the scripted model reports for each answer: tokens in and out."""
@@ -66,3 +68,39 @@ def test_a_model_narrative_counts_the_tokens_in_and_out_the_model_reported() -> 
     # AND the quotas counted their total
     quota = dict(run(it.services, "quota show", user="vic", channel="C-pay").fields)
     assert f"{(IN + OUT) * answers:,}" in quota["model-tokens-per-day"], quota
+
+
+def test_an_offline_gates_model_tokens_are_counted_on_the_day_and_month_the_model_was_asked() -> (
+    None
+):
+    # GIVEN team payments with a model variant, on 30 November (the gate's replay cases opened on
+    # 5 January)
+    clock = FixedClock(NOW)
+    model = ReadingModel(clock, seconds=0)
+    it = lab(model, clock=clock)
+    setup_teams(it.services)
+    for text in ("org model on", 'prompt variant add brief --model --instructions "Cause first."'):
+        assert not run(it.services, text).failed, text
+    assert not run(
+        it.services, "service register api --sample checkout", user="oli", channel="C-pay"
+    ).failed
+    # WHEN an org admin starts an experiment with it and the worker runs its offline gate
+    assert (
+        run(it.services, "prompt experiment start --variants brief --team payments").tone
+        is Tone.ACCEPTED
+    )
+    queue = it.services.tasks
+    assert isinstance(queue, InMemoryTaskQueue)
+    while tasks := queue.drain():
+        for task in tasks:
+            it.services.run_task(task)
+    assert model.calls > 0
+    # THEN the tokens the model reported count against today's and this month's quotas
+    tokens = (100 + 10) * model.calls
+    quota = dict(run(it.services, "quota show", user="vic", channel="C-pay").fields)
+    assert quota["model-tokens-per-day"].startswith(f"{tokens:,} of "), quota
+    assert quota["model-tokens-per-month"].startswith(f"{tokens:,} of "), quota
+    # AND `sre usage` shows them in this month's usage
+    shown = run(it.services, "usage", user="vic", channel="C-pay")
+    parts = dict(part.split(" ", 1) for part in dict(shown.fields)["payments"].split("; "))
+    assert parts["model-input-tokens"].split(" ")[0] == f"{100 * model.calls:,}"
