@@ -12,6 +12,9 @@ from shared.canary.replay import END, investigate, scenarios
 from shared.investigations.grounding import check
 from shared.investigations.models import Investigation
 from shared.investigations.narrative import account
+from shared.prompts.gating import replay_cases
+from shared.prompts.models import Template
+from shared.prompts.templates import tell
 from shared.telemetry.models import Event, Finding, Judgement, LogEvidence, Signal, Verdict
 from tests.support.incidents import finding_at, incident, investigation_of
 
@@ -165,6 +168,16 @@ def test_a_signal_that_did_not_move_named_as_moving_or_in_another_state_is_unsup
     # Given saturation steady and error rate without data: neither moved
     grounding = check(text, _steady(Signal.SATURATION, investigation))
     assert list(grounding.unsupported) == claims
+
+
+def test_a_replayed_steady_signal_said_to_move_first_is_unsupported() -> None:
+    # Given the replay where saturation moved first, then error rate and p99 latency, while
+    # traffic and p50 latency stayed steady
+    (case,) = [c for c in replay_cases("o", "t") if c.name == "saturation-0"]
+    said = "Traffic rose first, then saturation. P50 latency rose too."
+    # Then the steady ones, said to move, are named; saturation, which moved, is not
+    assert check(said, case.investigation).unsupported == ("Traffic", "P50 latency")
+    assert check(tell(Template.TIMELINE_FIRST, case.investigation), case.investigation).ok
 
 
 def test_a_multiple_is_the_ratio_it_says() -> None:
