@@ -10,6 +10,9 @@ from shared.investigations.models import Investigation
 from shared.records import Frozen
 from shared.telemetry.judgement import fmt, times
 
+NUMBER = r"\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?"
+"""A number as written: `4`, `4.23`, `4,000`, `1.2e+09`."""
+
 
 class Figures(Frozen):
     """Every moment and number an investigation holds."""

@@ -39,11 +39,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from typing import NamedTuple
 
-from shared.investigations.figures import Figures, percent_of, rounds_to
+from shared.investigations.figures import NUMBER, Figures, percent_of, rounds_to
 from shared.investigations.models import Investigation
+from shared.investigations.moments import written_times
+from shared.investigations.numerals import numerals
 from shared.investigations.stated_signals import says_state
 from shared.records import Frozen
 from shared.telemetry.models import Signal
@@ -69,16 +70,7 @@ _SIGNAL = re.compile(
     rf"\b(?:{_UNKNOWN}|{'|'.join(sorted(map(re.escape, _WORDS), key=len, reverse=True))})\b",
     re.IGNORECASE,
 )
-_NUMBER = r"\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?"
-_DAY = (
-    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} "
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)(?: \d{4})?"
-)
-_TIME = re.compile(
-    rf"(?:\b(\d{{4}}-\d{{2}}-\d{{2}}|{_DAY})[ T])?\b(\d{{1,2}}):(\d{{2}})(?::(\d{{2}}))?\b"
-    r"(?:\s*UTC)?"
-)
-_DATE = re.compile(rf"\b(\d{{4}}-\d{{2}}-\d{{2}}|{_DAY})\b")
+_NUMBER = NUMBER
 _RATIO = re.compile(rf"(?<![\w.])({_NUMBER})\s?(?:×|x(?![\w]))")
 _FOLD_WORDS = {
     word: str(number)
@@ -134,14 +126,6 @@ _ID = re.compile(
 _NAMED_ID = re.compile(
     r"\b(?:release|rev|revision|build|deploy|deployment|commit|pr|pull request|ticket|sha)"
     r"[\s-]?(?:#\s?)?\d(?:[\w.-]*\w)?",
-    re.IGNORECASE,
-)
-_WITH_DIGIT = re.compile(r"\S*\d\S*")
-_EDGES = "()[]{}<>\"'`.,;:!?"
-_BARE = re.compile(rf"[+\-\N{{MINUS SIGN}}]?{_NUMBER}")
-_NOT_UNITS = re.compile(
-    r"an?|and|at|after|before|but|by|for|from|in|into|of|on|or|over|than|the|then|to|was|were"
-    r"|while|with|within",
     re.IGNORECASE,
 )
 
@@ -212,7 +196,7 @@ def _claims(text: str, investigation: Investigation) -> Iterator[_Claim]:
     figures = Figures.of(investigation)
     taken = _quoted(text, investigation)
     yield from _signals(text, investigation, taken)
-    yield from _times(text, figures, taken)
+    yield from (_Claim(*claim) for claim in written_times(text, figures, taken))
     yield from _numbers(text, figures, taken)
     for match in _ID.finditer(text):
         taken.append(match.span())
@@ -221,7 +205,7 @@ def _claims(text: str, investigation: Investigation) -> Iterator[_Claim]:
         if not any(a < match.end() and match.start() < b for a, b in taken):
             taken.append(match.span())
             yield _Claim(match.start(), match.group(), False)
-    yield from _rest(text, figures, taken)
+    yield from (_Claim(*claim) for claim in numerals(text, figures, taken))
 
 
 def _quoted(text: str, investigation: Investigation) -> list[tuple[int, int]]:
@@ -246,34 +230,6 @@ def _signals(
         held = {states[s] for s in known if s in states}
         supported = bool(known & moved) or says_state(text, match.start(), held)
         yield _Claim(match.start(), match.group(), supported, quotable=False)
-
-
-def _times(text: str, figures: Figures, taken: list[tuple[int, int]]) -> Iterator[_Claim]:
-    """Each time (with its date, if written), then each date written alone."""
-    for match in _TIME.finditer(text):
-        taken.append(match.span())
-        yield _Claim(match.start(), match.group().strip(), _same_moment(match, figures))
-    for match in _DATE.finditer(text):
-        if not any(a <= match.start() < b for a, b in taken):
-            taken.append(match.span())
-            same = any(_same_date(match.group(1), m) for m in figures.moments)
-            yield _Claim(match.start(), match.group(), same)
-
-
-def _same_date(said: str, moment: datetime) -> bool:
-    """`2026-01-05` or `Mon 5 Jan` (`Mon 5 Jan 2026`) is the date of `moment`."""
-    day = f"{moment:%a} {moment.day} {moment:%b}"
-    return said in (f"{moment:%Y-%m-%d}", day, f"{day} {moment.year}")
-
-
-def _same_moment(match: re.Match[str], figures: Figures) -> bool:
-    date, hour, minute, second = match.groups()
-    return any(
-        (m.hour, m.minute) == (int(hour), int(minute))
-        and (second is None or m.second == int(second))
-        and (not date or _same_date(date, m))
-        for m in figures.moments
-    )
 
 
 def _numbers(text: str, figures: Figures, taken: list[tuple[int, int]]) -> Iterator[_Claim]:
@@ -302,30 +258,6 @@ def _number_of(match: re.Match[str]) -> tuple[str, str]:
     said = next(g for g in match.groups() if g)
     word = said.lower()
     return _MULTIPLIED.get(word, _FOLD_WORDS.get(word, said)), ""
-
-
-def _rest(text: str, figures: Figures, taken: list[tuple[int, int]]) -> Iterator[_Claim]:
-    """Every other word with a digit: a bare number must be one of the figures; anything else
-    (an id, a time or a date in a form not read above) must be quoted from the investigation."""
-    masked = list(text)
-    for a, b in taken:
-        masked[a:b] = " " * (b - a)
-    for match in _WITH_DIGIT.finditer("".join(masked)):
-        word = match.group().strip(_EDGES)
-        start = match.start() + match.group().index(word)
-        if _BARE.fullmatch(word):
-            yield _Claim(start, _with_unit(text, start, word), figures.number(word))
-        else:
-            yield _Claim(start, word, False)
-
-
-def _with_unit(text: str, start: int, number: str) -> str:
-    """A bare number as written with the word after it, when that word may be its unit:
-    `12 rps`, `500 connections` (not `44 of`)."""
-    after = re.match(r"\s([A-Za-z]+)\b", text[start + len(number) :])
-    if after and not _NOT_UNITS.fullmatch(after.group(1)):
-        return number + after.group()
-    return number
 
 
 def _corpus(investigation: Investigation) -> str:
