@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from shared.investigations.figures import Figures
+from shared.times import day
 
 _DAY = (
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} "
@@ -38,8 +39,7 @@ def written_times(
 
 def _same_date(said: str, moment: datetime) -> bool:
     """`2026-01-05` or `Mon 5 Jan` (`Mon 5 Jan 2026`) is the date of `moment`."""
-    day = f"{moment:%a} {moment.day} {moment:%b}"
-    return said in (f"{moment:%Y-%m-%d}", day, f"{day} {moment.year}")
+    return said in (moment.date().isoformat(), day(moment), f"{day(moment)} {moment.year}")
 
 
 def _same_moment(match: re.Match[str], figures: Figures) -> bool:
