@@ -12,8 +12,11 @@ from shared.canary.replay import END, investigate, scenarios
 from shared.investigations.grounding import check
 from shared.investigations.models import Investigation
 from shared.investigations.narrative import account
-from shared.telemetry.models import Event, Finding, LogEvidence, Signal
-from tests.support.incidents import incident
+from shared.prompts.gating import replay_cases
+from shared.prompts.models import Template
+from shared.prompts.templates import tell
+from shared.telemetry.models import Event, Finding, Judgement, LogEvidence, Signal, Verdict
+from tests.support.incidents import finding_at, incident, investigation_of
 
 GROUNDED = [
     "P99 latency moved first, at 14:05 UTC for 30 min, 3 min after deploy v43.",
@@ -29,6 +32,10 @@ GROUNDED = [
     "The pool timeout log line appeared 40 times; latency moved first after deploy v43.",
     "P99 latency rose 4.2 times, by a factor of 4 (fourfold), to 508 ms after deploy v43.",
     "Latency rose by 388 requests' worth: 40 errors were logged.",
+    "P99 latency went from 120 to 508 (+387.6), 4 fold (4-times) after deploy v43.",
+    "Mon 5 Jan 14:02 deploy v43 · Mon 5 Jan 14:05:00 p99 latency moved (4.2× baseline).",
+    "There was no data for error rate on 2026-01-05; latency moved first.",
+    "Latency moved first on checkout-api; (40 in the window).",
 ]
 
 UNGROUNDED = [
@@ -46,7 +53,7 @@ UNGROUNDED = [
         "It started at 2026-01-04 14:05 UTC, after version 42.",
         ["2026-01-04 14:05 UTC", "version 42"],
     ),
-    ("Errors rose to 3% after chx-9f8e7d6c.", ["3%", "chx-9f8e7d6c"]),
+    ("Errors rose to 3% after chx-9f8e7d6c.", ["Errors", "3%", "chx-9f8e7d6c"]),
     ("Latency moved first, after deploy v4.", ["v4"]),
     ("P99 latency rose 9.1 times.", ["9.1 times"]),
     ("P99 latency rose by a factor of 9.", ["factor of 9"]),
@@ -56,6 +63,38 @@ UNGROUNDED = [
         ["4,000 requests", "9000 requests"],
     ),
     ("It cost $40,000 and hit 17 customers.", ["$40,000", "17 customers"]),
+]
+
+
+# Each one passed the checker before it failed closed on words with a digit it did not read,
+# on multiples, and on signals that did not move (the incident: deploy v43 at 14:02, p99 latency
+# 4.23× at 14:05, traffic down to 62% at 14:09, no data for error rate).
+FAILED_OPEN = [
+    ("Latency moved first, after release 44 of checkout-api.", ["release 44"]),
+    ("Latency moved first after deploy 44.", ["deploy 44"]),
+    ("P99 latency rose 4.2× after deploy v43 (rev 44).", ["rev 44"]),
+    ("Latency moved first, after build #9981.", ["build #9981"]),
+    ("Latency moved first, after commit abc1234 was deployed.", ["abc1234"]),
+    ("Latency rose 4.2× after deploy v43, then rolled back to release-42.", ["release-42"]),
+    ("Latency rose 4.2× after deploy v43 by @mallory (PR #1234).", ["PR #1234"]),
+    ("Latency rose after #9981 shipped.", ["#9981"]),
+    ("Latency rose 5 fold after deploy v43.", ["5 fold"]),
+    ("Latency rose 5-times after deploy v43.", ["5-times"]),
+    ("Latency doubled after deploy v43.", ["doubled"]),
+    ("Latency tripled after deploy v43.", ["tripled"]),
+    ("Traffic halved at 14:09.", ["halved"]),
+    ("Latency rose to 900 milliseconds after deploy v43.", ["900 milliseconds"]),
+    ("Traffic was 12 rps higher.", ["12 rps"]),
+    ("The connection pool hit 500 connections.", ["500 connections"]),
+    ("Traffic fell by 3,000 sessions.", ["3,000 sessions"]),
+    ("Latency moved first on 2026-01-06 at 14:05 UTC.", ["2026-01-06"]),
+    ("Latency moved first on Tue 6 Jan 14:05 UTC.", ["Tue 6 Jan 14:05 UTC"]),
+    ("Latency moved first at 14.05 UTC.", ["14.05 UTC"]),
+    ("Latency moved first at 1405Z.", ["1405Z"]),
+    ("Latency moved first at 14:05:59.", ["14:05:59"]),
+    ("Latency rose 4.2× after deploy v43 to 10.0.0.5.", ["10.0.0.5"]),
+    ("Error rate moved first, at 14:05 UTC, 3 min after deploy v43.", ["Error rate"]),
+    ("Latency rose at 14:05, then errors.", ["errors"]),
 ]
 
 
@@ -81,6 +120,71 @@ def test_each_claim_the_investigation_does_not_support_is_named_as_written(
     grounding = check(text, investigation)
     assert list(grounding.unsupported) == claims
     assert not grounding.ok
+
+
+@pytest.mark.parametrize(("text", "claims"), FAILED_OPEN)
+def test_a_number_an_id_a_multiple_or_a_signal_the_checker_did_not_read_is_unsupported(
+    text: str, claims: list[str], investigation: Investigation
+) -> None:
+    assert list(check(text, investigation).unsupported) == claims
+
+
+def _steady(signal: Signal, investigation: Investigation) -> Investigation:
+    verdict = Verdict(signal=signal, judgement=Judgement.STEADY)
+    return investigation.model_copy(update={"verdicts": [*investigation.verdicts, verdict]})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Saturation stayed steady while p99 latency rose 4.2×.",
+        "No change in saturation. Could not judge error rate (no data).",
+        "Saturation did not move; latency moved first.",
+    ],
+)
+def test_a_signal_that_did_not_move_may_be_named_with_its_state(
+    text: str, investigation: Investigation
+) -> None:
+    assert check(text, _steady(Signal.SATURATION, investigation)).unsupported == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "claims"),
+    [
+        ("Saturation rose first, then p99 latency.", ["Saturation"]),
+        ("P99 latency rose first, then saturation.", ["saturation"]),
+        (
+            "Latency rose, while saturation moved first and errors stayed steady.",
+            ["saturation", "errors"],
+        ),
+        ("There was no data for saturation.", ["saturation"]),
+        ("Error rate stayed steady.", ["Error rate"]),
+        ("Saturation was at 14:05 UTC.", ["Saturation"]),
+    ],
+)
+def test_a_signal_that_did_not_move_named_as_moving_or_in_another_state_is_unsupported(
+    text: str, claims: list[str], investigation: Investigation
+) -> None:
+    # Given saturation steady and error rate without data: neither moved
+    grounding = check(text, _steady(Signal.SATURATION, investigation))
+    assert list(grounding.unsupported) == claims
+
+
+def test_a_replayed_steady_signal_said_to_move_first_is_unsupported() -> None:
+    # Given the replay where saturation moved first, then error rate and p99 latency, while
+    # traffic and p50 latency stayed steady
+    (case,) = [c for c in replay_cases("o", "t") if c.name == "saturation-0"]
+    said = "Traffic rose first, then saturation. P50 latency rose too."
+    # Then the steady ones, said to move, are named; saturation, which moved, is not
+    assert check(said, case.investigation).unsupported == ("Traffic", "P50 latency")
+    assert check(tell(Template.TIMELINE_FIRST, case.investigation), case.investigation).ok
+
+
+def test_a_multiple_is_the_ratio_it_says() -> None:
+    # Given traffic that fell from 1,000 to 500: half its baseline
+    halved = investigation_of([finding_at(Signal.TRAFFIC, 5, 1000, 500)])
+    assert check("Traffic halved.", halved).ok
+    assert check("Traffic doubled.", halved).unsupported == ("doubled",)
 
 
 def test_a_claim_quoted_from_a_log_line_or_an_event_is_supported() -> None:
