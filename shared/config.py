@@ -11,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -183,7 +184,7 @@ class Settings(BaseModel):
     """The investigator's language model: `bedrock:<model id>` or `openai:<model>` (unset: off)."""
     model_url: str = ""
     """The OpenAI-compatible endpoint's base URL (`…/v1`, or an Azure OpenAI deployment's URL)."""
-    model_api_key: str = Field(default="", repr=False)
+    model_api_key: SecretStr = SecretStr("")
     """The OpenAI-compatible endpoint's key, or an `ssm:`/`secretsmanager:` reference to it."""
     model_api_version: str = ""
     """Azure OpenAI's `api-version` (set: the key goes in Azure's `api-key` header)."""
@@ -244,8 +245,22 @@ class Settings(BaseModel):
         return {
             name: value
             for name in SECRETS
-            if (value := getattr(self, name)).startswith(("ssm:", "secretsmanager:"))
+            if (value := self.secret(name)).startswith(("ssm:", "secretsmanager:"))
         }
+
+    def secret(self, name: str) -> str:
+        """The value of secret setting `name` (the model's key is kept as a SecretStr)."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+    def with_secrets(self, values: Mapping[str, str]) -> Settings:
+        """These settings with the secret settings `values` in place (each in its own type)."""
+        return self.model_copy(
+            update={
+                name: SecretStr(value) if isinstance(getattr(self, name), SecretStr) else value
+                for name, value in values.items()
+            }
+        )
 
     @property
     def teams_tenants(self) -> frozenset[str]:

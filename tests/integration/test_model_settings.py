@@ -53,12 +53,18 @@ def _azure(key: str) -> Settings:
 @mock_aws
 def test_on_aws_the_api_key_may_be_a_secrets_manager_reference() -> None:
     boto3.client("secretsmanager").create_secret(Name="autosre/model-key", SecretString="az-key")
-    assert resolve_secrets(_azure("secretsmanager:autosre/model-key")).model_api_key == "az-key"
+    assert (
+        resolve_secrets(_azure("secretsmanager:autosre/model-key")).model_api_key.get_secret_value()
+        == "az-key"
+    )
 
 
 @mock_aws
 def test_a_missing_key_secret_is_named_by_its_setting(caplog: pytest.LogCaptureFixture) -> None:
-    assert resolve_secrets(_azure("secretsmanager:autosre/none")).model_api_key == ""
+    assert (
+        resolve_secrets(_azure("secretsmanager:autosre/none")).model_api_key.get_secret_value()
+        == ""
+    )
     assert "AUTOSRE_MODEL_API_KEY refers to secretsmanager:autosre/none" in caplog.text
 
 
