@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails
 
 from bots.console import (
     EXIT_CODES,
@@ -35,7 +34,7 @@ from shared.commands.base import UserRef
 from shared.commands.bus import run_now
 from shared.commands.free_text import shown
 from shared.commands.terminal import TERMINAL_ONLY
-from shared.config import ENVIRONMENT, Settings
+from shared.config import ENVIRONMENT, ConfigurationError, Settings
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget
 from shared.telemetry.series import read_csv, write_scores
@@ -281,26 +280,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERRUPTED
 
 
-def configuration_problem(error: ValidationError) -> str:
-    """Which environment variables are wrong, each with its value and what to use instead
-    (`AUTOSRE_BACKEND=foo: use local or aws`), never pydantic's wording."""
-    return "; ".join(_wrong_setting(e) for e in error.errors() if e["loc"]) or str(error)
-
-
-def _wrong_setting(e: ErrorDetails) -> str:
-    said = f"{ENVIRONMENT.get(str(e['loc'][0]), e['loc'][0])}={e['input']}"
-    expected = str(e.get("ctx", {}).get("expected", "")).replace("'", "")
-    if e["type"] in {"literal_error", "enum"} and expected:
-        return f"{said}: use {expected}"
-    kinds = {
-        "greater_than_equal": f"use {e.get('ctx', {}).get('ge')} or more",
-        "bool_parsing": "use true or false",
-        "int_parsing": "use a whole number, like 10",
-        "float_parsing": "use a number, like 1.5",
-    }
-    return f"{said}: {kinds.get(e['type'], str(e['msg']).lower())}"
-
-
 def _main(argv: Sequence[str]) -> int:
     try:
         args = _arguments(argv)
@@ -309,8 +288,8 @@ def _main(argv: Sequence[str]) -> int:
         return 2
     try:
         environment = Settings.from_env()
-    except ValidationError as error:
-        emit(f"sre: {configuration_problem(error)}; nothing was done", stream=sys.stderr)
+    except ConfigurationError as error:
+        emit(f"sre: {error}; nothing was done", stream=sys.stderr)
         return 2
     if args.backend:
         environment = environment.model_copy(update={"backend": args.backend})

@@ -21,7 +21,7 @@ from shared.bootstrap.aws import resolve_secrets
 from shared.bootstrap.gcp import for_gcp
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
-from shared.config import ENVIRONMENT, Settings
+from shared.config import ENVIRONMENT, ConfigurationError, Settings
 
 log = logging.getLogger("autosre.gcp")
 EPHEMERAL = (
@@ -37,8 +37,12 @@ class NotServedError(RuntimeError):
 
 
 def configured() -> Settings:
-    """The settings, unless they would serve from a store this function loses (then refused)."""
-    settings = Settings.from_env()
+    """The settings, unless they are refused (said in one line, never a secret) or would serve
+    from a store this function loses (then refused)."""
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as error:
+        raise NotServedError(f"the configuration is refused: {error}") from None
     if settings.backend == "local" and not settings.allow_ephemeral_state:
         raise NotServedError(EPHEMERAL)
     return settings

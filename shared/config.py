@@ -7,8 +7,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 ENVIRONMENT: dict[str, str] = {
     "backend": "AUTOSRE_BACKEND",
@@ -76,6 +84,41 @@ MODEL_FORMS = (
 )
 """What AUTOSRE_MODEL may be (said when it is neither)."""
 
+UNSHOWN = (*SECRETS, "audit_key")
+"""Settings whose value a configuration error never repeats (the key is named, not shown)."""
+
+
+class ConfigurationError(ValueError):
+    """The environment's settings are refused; one line per problem, never a secret's value."""
+
+    def __init__(self, problems: tuple[str, ...]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def configuration_problems(error: ValidationError) -> tuple[str, ...]:
+    """Which environment variables are wrong, each with its value (a secret's never) and what to
+    use instead (`AUTOSRE_BACKEND=foo: use local or aws`), from the errors' messages only."""
+    return tuple(_wrong_setting(e) for e in error.errors()) or ("the settings are invalid",)
+
+
+def _wrong_setting(e: ErrorDetails) -> str:
+    if not e["loc"]:  # the model's own check: its message names the variables
+        return str(e["msg"]).removeprefix("Value error, ")
+    field = str(e["loc"][0])
+    name = ENVIRONMENT.get(field, field)
+    said = name if field in UNSHOWN else f"{name}={e['input']}"
+    expected = str(e.get("ctx", {}).get("expected", "")).replace("'", "")
+    if e["type"] in {"literal_error", "enum"} and expected:
+        return f"{said}: use {expected}"
+    kinds = {
+        "greater_than_equal": f"use {e.get('ctx', {}).get('ge')} or more",
+        "bool_parsing": "use true or false",
+        "int_parsing": "use a whole number, like 10",
+        "float_parsing": "use a number, like 1.5",
+    }
+    return f"{said}: {kinds.get(e['type'], str(e['msg']).lower())}"
+
 
 class Settings(BaseModel):
     """Every setting Auto SRE reads; see the README for what each one does."""
@@ -88,7 +131,7 @@ class Settings(BaseModel):
     table_name: str = ""
     task_queue_url: str = ""
     audit_bucket: str = ""
-    audit_key: str = ""
+    audit_key: str = Field(default="", repr=False)
     """The digest signing secret, or an `ssm:`/`secretsmanager:` reference to it (AWS)."""
     audit_digest_every: int = Field(default=100, ge=1)
     export_bucket: str = ""
@@ -99,19 +142,19 @@ class Settings(BaseModel):
     """Who the terminal acts as on a deployment: the user's id in that org (Slack `U…`)."""
     allow_ephemeral_state: bool = False
     """Cloud Functions: serve the embedded default from the instance's /tmp (lost on restart)."""
-    slack_signing_secret: str = ""
-    slack_bot_token: str = ""
-    slack_app_token: str = ""
+    slack_signing_secret: str = Field(default="", repr=False)
+    slack_bot_token: str = Field(default="", repr=False)
+    slack_app_token: str = Field(default="", repr=False)
     slack_api_url: str = "https://slack.com/api/"
     slack_client_id: str = ""
     """With SLACK_CLIENT_SECRET: OAuth mode, one install per workspace (SLACK_BOT_TOKEN unused)."""
-    slack_client_secret: str = ""
+    slack_client_secret: str = Field(default="", repr=False)
     slack_scopes: tuple[str, ...] = SLACK_SCOPES
     """The bot scopes an install asks for (comma-separated); the manifest's by default."""
     slack_install_path: str = "/slack/install"
     slack_redirect_uri_path: str = "/slack/oauth_redirect"
     teams_app_id: str = ""
-    teams_app_password: str = ""
+    teams_app_password: str = Field(default="", repr=False)
     teams_app_tenant_id: str = ""
     teams_openid_metadata_url: str = ""
     teams_token_issuer: str = ""
@@ -141,7 +184,7 @@ class Settings(BaseModel):
     """The investigator's language model: `bedrock:<model id>` or `openai:<model>` (unset: off)."""
     model_url: str = ""
     """The OpenAI-compatible endpoint's base URL (`…/v1`, or an Azure OpenAI deployment's URL)."""
-    model_api_key: str = ""
+    model_api_key: SecretStr = SecretStr("")
     """The OpenAI-compatible endpoint's key, or an `ssm:`/`secretsmanager:` reference to it."""
     model_api_version: str = ""
     """Azure OpenAI's `api-version` (set: the key goes in Azure's `api-key` header)."""
@@ -169,16 +212,23 @@ class Settings(BaseModel):
     @model_validator(mode="after")
     def _model_has_url(self) -> Settings:
         if self.model.startswith("openai:") and not self.model_url:
-            raise ValueError("AUTOSRE_MODEL=openai:… needs AUTOSRE_MODEL_URL (the endpoint)")
+            raise PydanticCustomError(
+                "model_url", "AUTOSRE_MODEL=openai:… needs AUTOSRE_MODEL_URL (the endpoint)"
+            )
         return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read the settings from the environment (or from `environ`)."""
+        """Read the settings from the environment (or from `environ`); refused with a
+        ConfigurationError that says each problem in one line and carries no value it refused."""
         source = os.environ if environ is None else environ
-        return cls.model_validate(
-            {field: source[name] for field, name in ENVIRONMENT.items() if source.get(name)}
-        )
+        try:
+            return cls.model_validate(
+                {field: source[name] for field, name in ENVIRONMENT.items() if source.get(name)}
+            )
+        except ValidationError as error:
+            problems = configuration_problems(error)
+        raise ConfigurationError(problems)  # outside `except`: no context holding the input
 
     @property
     def metrics_folder(self) -> Path:
@@ -195,8 +245,22 @@ class Settings(BaseModel):
         return {
             name: value
             for name in SECRETS
-            if (value := getattr(self, name)).startswith(("ssm:", "secretsmanager:"))
+            if (value := self.secret(name)).startswith(("ssm:", "secretsmanager:"))
         }
+
+    def secret(self, name: str) -> str:
+        """The value of secret setting `name` (the model's key is kept as a SecretStr)."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+
+    def with_secrets(self, values: Mapping[str, str]) -> Settings:
+        """These settings with the secret settings `values` in place (each in its own type)."""
+        return self.model_copy(
+            update={
+                name: SecretStr(value) if isinstance(getattr(self, name), SecretStr) else value
+                for name, value in values.items()
+            }
+        )
 
     @property
     def teams_tenants(self) -> frozenset[str]:

@@ -181,8 +181,8 @@ def resolve_secrets(settings: Settings) -> Settings:
     references = settings.secret_references()
     if not references:
         return settings
-    return settings.model_copy(
-        update={name: _surface_secret(settings, name, ref) for name, ref in references.items()}
+    return settings.with_secrets(
+        {name: _surface_secret(settings, name, ref) for name, ref in references.items()}
     )
 
 

@@ -161,7 +161,7 @@ def language_model(settings: Settings) -> LanguageModel | None:
         return OpenAIChatModel(
             settings.model_url,
             model=name,
-            api_key=settings.model_api_key,
+            api_key=settings.model_api_key.get_secret_value(),
             timeout_seconds=settings.model_timeout_seconds,
             azure_api_version=settings.model_api_version,
         )

@@ -31,6 +31,14 @@ def _examples(value: int) -> int:
 FewShot = Annotated[int, AfterValidator(_examples)]
 
 
+MODEL_ONLY = {
+    "temperature": "--temperature",
+    "max_tokens": "--max-tokens",
+    "few_shot": "--few-shot",
+}
+"""A model variant's settings (a template has none): refused with --template."""
+
+
 class AddVariant(Command):
     may_change_nothing = True
     words = ("prompt", "variant", "add")
@@ -63,6 +71,12 @@ class AddVariant(Command):
             raise ValueError("give exactly one of --template cause-first|timeline-first or --model")
         if self.template is not None and self.instructions:
             raise ValueError("--instructions are for a --model variant (a template has none)")
+        given = [option for field, option in MODEL_ONLY.items() if field in self.model_fields_set]
+        if self.template is not None and given:
+            verb = "is" if len(given) == 1 else "are"
+            raise ValueError(
+                f"{', '.join(given)} {verb} for a --model variant (a template has none)"
+            )
         return self
 
 

@@ -31,11 +31,15 @@ def platform_of(org: str) -> Platform:
     return Platform(prefix) if prefix in {p.value for p in Platform} else Platform.LOCAL
 
 
-def notice(experiment: Experiment, step: Step) -> Reply:
-    """`Prompt experiment pe-1a2b (team payments): promoted`, and what happened."""
+def notice(experiment: Experiment, step: Step, *, team: str | None = None) -> Reply:
+    """`Prompt experiment pe-1a2b (team payments): promoted`, and what happened, as `team`'s
+    channels are told it (a step about another team's investigation: without its details)."""
     tone = Tone.OK if step.what == "promoted" else Tone.INFO
     title = f"Prompt experiment {experiment.id} ({experiment.scope}): {step.what}"
-    return Reply(tone=tone, title=title, text=step.text)
+    text = step.text
+    if step.others and step.team is not None and team != step.team:
+        text = step.others
+    return Reply(tone=tone, title=title, text=text)
 
 
 class ExperimentNotices:
@@ -81,17 +85,18 @@ class ExperimentNotices:
     def post(self, experiment: Experiment, steps: Sequence[Step]) -> None:
         """Post each step to the experiment's channels (a channel that refuses is logged)."""
         for step in steps:
-            for target in self.targets(experiment):
+            for team, target in self.targets(experiment):
                 try:
-                    self._notifier.post(target, notice(experiment, step))
+                    self._notifier.post(target, notice(experiment, step, team=team))
                 except Exception:
                     log.exception("experiment %s: not posted to %s", experiment.id, target.channel)
 
-    def targets(self, experiment: Experiment) -> list[ReplyTarget]:
-        """The channels of the experiment's team, or of every team of the org."""
+    def targets(self, experiment: Experiment) -> list[tuple[str, ReplyTarget]]:
+        """The channels of the experiment's team, or of every team of the org, each with its
+        team."""
         platform = platform_of(experiment.org)
         return [
-            ReplyTarget(platform=platform, channel=b.channel, conversation=b.conversation)
+            (b.team, ReplyTarget(platform=platform, channel=b.channel, conversation=b.conversation))
             for b in self._directory.list_bindings(OrgId(experiment.org))
             if experiment.team is None or b.team == experiment.team
         ]

@@ -78,6 +78,10 @@ class Step(Frozen):
     at: datetime
     what: str
     text: str
+    team: str | None = None
+    """The team whose investigation the step is about: in an org-wide experiment, only its
+    channels are told `text`; the other teams', `others` (never a team's investigation)."""
+    others: str = ""
 
 
 class Experiment(Frozen):

@@ -111,9 +111,14 @@ def _logs(investigation: Investigation) -> list[str]:
 
 
 def _example(example: Example) -> str:
-    return redact(
-        f"<example>\n<what_moved>{example.what_moved}</what_moved>\n"
-        f"<cause>{example.cause}</cause>\n<summary>{example.summary}</summary>\n</example>"
+    """A past incident in its markup: each text redacted before it is put in (a secret's mask
+    never reaches into a tag)."""
+    what_moved, cause, summary = (
+        redact(t) for t in (example.what_moved, example.cause, example.summary)
+    )
+    return (
+        f"<example>\n<what_moved>{what_moved}</what_moved>\n"
+        f"<cause>{cause}</cause>\n<summary>{summary}</summary>\n</example>"
     )
 
 

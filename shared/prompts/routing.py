@@ -67,7 +67,16 @@ def recorded(
         return updated
     claims = ", ".join(written.ungrounded[:3])
     why = f"demoted: its narrative of {investigation.id} was not grounded ({claims})"
-    return halt(updated, arm.name, why, investigation.opened_at)
+    halted = halt(updated, arm.name, why, investigation.opened_at)
+    if halted is updated:
+        return halted
+    said = halted.history[-1].model_copy(
+        update={
+            "team": investigation.team,
+            "others": f"{arm.variant.label} demoted: a narrative was not grounded",
+        }
+    )
+    return halted.model_copy(update={"history": [*halted.history[:-1], said]})
 
 
 class ExperimentSummariser:

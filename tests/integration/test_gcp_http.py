@@ -95,3 +95,21 @@ def test_a_slack_body_over_the_limit_is_413_through_the_slack_function(local_env
     client = create_app(target="slack_events", source=SOURCE).test_client()
     body = "payload=" + "x" * 2_000_000
     assert client.post("/", data=body, headers=signed_headers(body)).status_code == 413
+
+
+def test_a_refused_configuration_is_said_in_one_line_without_the_key(
+    local_env: None, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a function whose model has its key but no endpoint
+    monkeypatch.setenv("AUTOSRE_MODEL", "openai:llama")
+    monkeypatch.setenv("AUTOSRE_MODEL_API_KEY", "sk-TOPSECRET-123")
+    client = create_app(target="slack_events", source=SOURCE).test_client()
+    body = slash_command_body("team create payments")
+    # WHEN Slack posts to it
+    response = client.post("/", data=body, headers=signed_headers(body))
+    # THEN it is not served (not taken for a malformed request), saying what is missing in one
+    # line, and the key is neither answered nor logged
+    assert response.status_code == 503
+    said = response.get_json()["error"]
+    assert "needs AUTOSRE_MODEL_URL" in said and "\n" not in said
+    assert "sk-TOPSECRET-123" not in response.get_data(as_text=True) + caplog.text

@@ -95,11 +95,14 @@ def lab(model: LanguageModel | None = None, *, clock: FixedClock | None = None) 
     return Lab(services, prompts, investigations, notifier, quotas, clock)
 
 
-def placed(lab: Lab, variants: str, *, team: str = "payments", floor: float = 0.3) -> Experiment:
-    """Team `team`'s experiment of the control and `variants` (each's newest version), saved as
-    `sre prompt experiment start` saves one whose offline gate passed: for tests of what happens
-    online to a model arm whose scripted answers would not pass the gate (the gate itself is
-    tested in tests/unit/prompts/test_gating.py and tests/bus/prompts/test_experiments.py)."""
+def placed(
+    lab: Lab, variants: str, *, team: str | None = "payments", floor: float = 0.3
+) -> Experiment:
+    """Team `team`'s (None: the org's) experiment of the control and `variants` (each's newest
+    version), saved as `sre prompt experiment start` saves one whose offline gate passed: for
+    tests of what happens online to a model arm whose scripted answers would not pass the gate
+    (the gate itself is tested in tests/unit/prompts/test_gating.py and
+    tests/bus/prompts/test_experiments.py)."""
     history = lab.prompts.variants.list_for(ORG)
     named = [control(ORG)] + [
         [v for v in history if v.name == name][-1] for name in variants.split(",")

@@ -162,3 +162,22 @@ def test_few_shot_takes_none_or_three_to_five_examples_and_refuses_the_rest() ->
     # AND 0 (none) and 3 are taken
     assert run(services, f"{add} 0").tone is Tone.OK
     assert run(services, f"{add} 3").tone is Tone.OK
+
+
+def test_a_templates_model_settings_are_refused_like_its_instructions(services: Services) -> None:
+    # GIVEN an org admin
+    setup_teams(services)
+    # WHEN a template variant is given a model's settings
+    for option, said in [
+        ("--temperature 0.9", "--temperature is"),
+        ("--max-tokens 100", "--max-tokens is"),
+        ("--few-shot 4", "--few-shot is"),
+        ("--temperature 0.9 --few-shot 4", "--temperature, --few-shot are"),
+    ]:
+        reply = run(services, f"prompt variant add tw --template timeline-first {option}")
+        # THEN it is refused saying they are a model's, and no variant is added
+        assert reply.tone is Tone.USAGE, reply
+        assert f"{said} for a --model variant (a template has none)" in _text(reply)
+    assert "tw" not in _text(run(services, "prompt variant list"))
+    # ... while the template alone is added
+    assert run(services, "prompt variant add tw --template timeline-first").tone is Tone.OK

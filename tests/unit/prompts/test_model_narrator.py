@@ -53,3 +53,29 @@ def test_over_the_budget_the_model_is_never_asked() -> None:
     with pytest.raises(ModelError, match="over the budget"):
         _narrate(model, budget=40)
     assert model.asked == []
+
+
+def test_a_secret_in_a_past_incident_is_masked_and_every_tag_of_its_example_kept() -> None:
+    # GIVEN a past incident whose texts carry secrets, each at the end of its text
+    model = ScriptedModel()
+    ModelNarrator(model, budget_tokens=4000).narrate(
+        incident(),
+        instructions="Cause first.",
+        examples=[
+            Example(
+                what_moved="errors token=abc123",
+                cause="rotated api_key=k-77",
+                summary="demo secret incident 4 password=swordfish",
+            )
+        ],
+        temperature=0.3,
+        max_tokens=200,
+        metadata={},
+    )
+    # WHEN the model is asked, THEN it reads the example whole, with the secrets masked
+    assert (
+        "<examples>\n<example>\n<what_moved>errors token=***</what_moved>\n"
+        "<cause>rotated api_key=***</cause>\n"
+        "<summary>demo secret incident 4 password=***</summary>\n</example>\n</examples>"
+    ) in model.asked[0].prompt
+    assert not [s for s in ("swordfish", "abc123", "k-77") if s in model.asked[0].prompt]
