@@ -13,19 +13,18 @@ import pytest
 
 from shared.adapters.memory import InMemoryAlertStore
 from shared.alerts.evaluator import AlertEvaluator
-from shared.alerts.models import AlertPolicy
 from shared.alerts.scheduler import AlertScheduler
 from shared.alerts.states import State
 from shared.bootstrap.adapters import Adapters
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.identity.models import Actor, OrgId, Team, UserId
-from shared.judging.condition import parse
+from shared.identity.models import Actor, OrgId, UserId
 from shared.quotas.service import QuotaService
 from shared.telemetry import provider_calls
 from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
 from shared.telemetry.ports import MetricsSource, Points
-from tests.support import NOW, MovingClock, binding, invocation, memory_adapters, service_of
+from tests.support import NOW, MovingClock, invocation, memory_adapters
+from tests.support.alerting import team_with_alerts
 
 T1, SLOW, T3 = OrgId("slack:T1"), OrgId("slack:T2"), OrgId("slack:T3")
 PAGES = {"t1": 2, "t3": 3}
@@ -73,28 +72,8 @@ def _team_with_alerts(
 ) -> None:
     """`team` of `org` with a Lambda `checkout` (fn-<org>-<team>) and `alerts` alerts on it."""
     fn = f"fn-{org.split(':')[1].lower()}-{team}"
-    services.directory.save_team(
-        Team(
-            org=org,
-            name=team,
-            created_at=NOW,
-            created_by=UserId("ann"),
-            services={"checkout": service_of(ResourceKind.AWS_LAMBDA, fn)},
-        )
-    )
-    services.directory.bind(binding(f"C-{team}", team, org=org))
-    for n in range(alerts):
-        store.save(
-            AlertPolicy(
-                org=org,
-                team=team,
-                name=f"busy{n}",
-                service="checkout",
-                condition=parse(f"traffic > {10 + n}"),
-                created_by="ann",
-                created_at=NOW,
-            )
-        )
+    names = [f"busy{n}" for n in range(alerts)]
+    team_with_alerts(services, store, org, fn=fn, team=team, channel=f"C-{team}", names=names)
 
 
 def _used(services: Services, org: OrgId, team: str) -> str:

@@ -11,16 +11,15 @@ import pytest
 
 from shared.adapters.memory import InMemoryAlertStore
 from shared.alerts.evaluator import AlertEvaluator
-from shared.alerts.models import AlertPolicy
 from shared.alerts.scheduler import AlertScheduler
 from shared.alerts.states import State
-from shared.bootstrap.wiring import Services, build
+from shared.bootstrap.wiring import build
 from shared.config import Settings
-from shared.identity.models import OrgId, Team, UserId
-from shared.judging.condition import parse
+from shared.identity.models import OrgId
 from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
 from shared.telemetry.ports import MetricsSource, Points
-from tests.support import NOW, MovingClock, binding, channel_messages, memory_adapters, service_of
+from tests.support import NOW, MovingClock, channel_messages, memory_adapters
+from tests.support.alerting import team_with_alerts
 
 FAST, SLOW = OrgId("slack:T1"), OrgId("slack:T2")
 
@@ -50,32 +49,6 @@ def provider() -> Iterator[OneSlowOrg]:
     slow.released.set()
 
 
-def _org_with_alert(services: Services, store: InMemoryAlertStore, org: OrgId, fn: str) -> None:
-    """Team payments of `org` with its channel C-pay, a Lambda `checkout` on `fn`, and the
-    alert `busy` on its traffic."""
-    checkout = service_of(ResourceKind.AWS_LAMBDA, fn)
-    team = Team(
-        org=org,
-        name="payments",
-        created_at=NOW,
-        created_by=UserId("ann"),
-        services={"checkout": checkout},
-    )
-    services.directory.save_team(team)
-    services.directory.bind(binding("C-pay", "payments", org=org))
-    store.save(
-        AlertPolicy(
-            org=org,
-            team="payments",
-            name="busy",
-            service="checkout",
-            condition=parse("traffic > 10"),
-            created_by="ann",
-            created_at=NOW,
-        )
-    )
-
-
 def test_one_orgs_slow_provider_does_not_hold_back_another_orgs_alert(
     provider: OneSlowOrg, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -85,8 +58,8 @@ def test_one_orgs_slow_provider_does_not_hold_back_another_orgs_alert(
     sources: dict[ResourceKind, MetricsSource] = {ResourceKind.AWS_LAMBDA: provider}
     adapters = memory_adapters(clock, alerts=store, metrics=sources)
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
-    _org_with_alert(services, store, FAST, "fn-t1")
-    _org_with_alert(services, store, SLOW, "fn-t2")
+    team_with_alerts(services, store, FAST, fn="fn-t1")
+    team_with_alerts(services, store, SLOW, fn="fn-t2")
     scheduler = AlertScheduler(
         store=store,
         evaluator=AlertEvaluator(directory=services.directory, sources=sources, timeout=0.3),

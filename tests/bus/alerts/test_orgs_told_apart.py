@@ -13,19 +13,18 @@ import pytest
 
 from shared.adapters.memory import InMemoryAlertStore
 from shared.alerts.evaluator import AlertEvaluator
-from shared.alerts.models import AlertPolicy
 from shared.alerts.scheduler import AlertScheduler
 from shared.alerts.states import State
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.identity.models import OrgId, Team, UserId
+from shared.identity.models import OrgId
 from shared.invocation import ReplyTarget
-from shared.judging.condition import parse
 from shared.ports import Notifier
 from shared.replies import Reply
 from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
 from shared.telemetry.ports import MetricsSource, Points
-from tests.support import NOW, MovingClock, binding, channel_messages, memory_adapters, service_of
+from tests.support import NOW, MovingClock, channel_messages, memory_adapters
+from tests.support.alerting import team_with_alerts
 
 FAST, SLOW = OrgId("slack:T1"), OrgId("slack:T2")
 BOUND = 0.3
@@ -72,34 +71,8 @@ def deployment() -> tuple[Services, InMemoryAlertStore, MovingClock]:
     adapters = memory_adapters(clock, alerts=store, metrics=sources)
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     for org, fn in ((FAST, "fn-t1"), (SLOW, "fn-t2")):
-        _org_with_alert(services, store, org, fn)
+        team_with_alerts(services, store, org, fn=fn)
     return services, store, clock
-
-
-def _org_with_alert(services: Services, store: InMemoryAlertStore, org: OrgId, fn: str) -> None:
-    """Team payments of `org`, its channel C-pay, the alert `busy` on its Lambda's traffic."""
-    checkout = service_of(ResourceKind.AWS_LAMBDA, fn)
-    services.directory.save_team(
-        Team(
-            org=org,
-            name="payments",
-            created_at=NOW,
-            created_by=UserId("ann"),
-            services={"checkout": checkout},
-        )
-    )
-    services.directory.bind(binding("C-pay", "payments", org=org))
-    store.save(
-        AlertPolicy(
-            org=org,
-            team="payments",
-            name="busy",
-            service="checkout",
-            condition=parse("traffic > 10"),
-            created_by="ann",
-            created_at=NOW,
-        )
-    )
 
 
 def _told(services: Services, org: OrgId) -> list[str]:

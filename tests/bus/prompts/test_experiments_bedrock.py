@@ -10,9 +10,11 @@ from urllib.parse import quote
 from botocore.exceptions import ReadTimeoutError
 from botocore.stub import ANY, Stubber
 
-from shared.replies import Tone
+from shared.prompts.experiments import Experiment
+from shared.replies import Reply, Tone
 from tests.support import ORG, investigate
 from tests.support.bedrock import MODEL, all_to_brief, bedrock_client
+from tests.support.experiments import Lab
 
 ANSWER = "The facts do not show a single cause yet."
 
@@ -64,16 +66,9 @@ def test_a_throttled_bedrock_arm_posts_the_controls_narrative_and_counts_an_erro
         stub.add_client_error("converse", "ThrottlingException", "Too many requests", 429)
         report = investigate(it.services, "investigate api")
         stub.assert_no_pending_responses()
-    # THEN the report carries the control's rule-based narrative, signed by the control
-    assert report.tone is not Tone.ERROR
-    assert report.text.startswith("Saturation moved first"), report.text
-    assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")
-    # AND the arm is charged an error, not a quality failure
-    after = it.prompts.experiments.get(ORG, started.id)
-    assert after is not None
-    counted = after.arm("brief")
-    assert counted is not None
-    assert (counted.errors, counted.ungrounded, counted.halted) == (1, 0, "")
+    # THEN the report carries the control's rule-based narrative, signed by the control, and
+    # the arm is charged an error, not a quality failure
+    _controls_narrative_and_one_error(report, it, started)
 
 
 def test_a_bedrock_arm_whose_converse_times_out_posts_the_controls_narrative() -> None:
@@ -93,10 +88,16 @@ def test_a_bedrock_arm_whose_converse_times_out_posts_the_controls_narrative() -
     # the control's narrative
     assert len(asked) == 1, asked
     assert asked[0].endswith(f"/model/{quote(MODEL, safe='')}/converse")
+    # AND the arm is charged an error, not a quality failure
+    _controls_narrative_and_one_error(report, it, started)
+
+
+def _controls_narrative_and_one_error(report: Reply, it: Lab, started: Experiment) -> None:
+    """The report carries the control's rule-based narrative, signed by the control, and the
+    Bedrock arm `brief` is charged one error, not a quality failure."""
     assert report.tone is not Tone.ERROR
     assert report.text.startswith("Saturation moved first"), report.text
     assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")
-    # AND the arm is charged an error, not a quality failure
     after = it.prompts.experiments.get(ORG, started.id)
     assert after is not None
     counted = after.arm("brief")
