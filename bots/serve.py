@@ -49,14 +49,20 @@ class _PooledServer(WSGIServer):
     _pool: ThreadPoolExecutor | None = None
     """Made once listening: a port that cannot be bound closes the server before it is."""
 
+    _free: threading.BoundedSemaphore
+    """Taken before a connection is handed to a worker: with every worker busy, the accept loop
+    waits, so the other connections wait in the listen backlog, never in an unbounded queue."""
+
     def server_activate(self) -> None:
         super().server_activate()
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="serve")
+        self._free = threading.BoundedSemaphore(WORKERS)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if self._pool is None:  # requests come only once listening
             self.shutdown_request(request)
             return
+        self._free.acquire()
         self._pool.submit(self._answer, request, client_address)
 
     def _answer(self, request: socket, client_address: Any) -> None:
@@ -68,11 +74,12 @@ class _PooledServer(WSGIServer):
             log.exception("a request was not answered", extra=_client(client_address))
         finally:
             self.shutdown_request(request)
+            self._free.release()
 
     def server_close(self) -> None:
         super().server_close()
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._pool is not None:  # nothing is queued: a connection is handed only to a worker
+            self._pool.shutdown(wait=False)
 
 
 def _client(address: Any) -> dict[str, str]:
