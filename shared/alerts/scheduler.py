@@ -61,6 +61,9 @@ class AlertScheduler:
         self._org_seconds = org_seconds
         self._running: set[str] = set()
         """Orgs whose part of an earlier tick is still under way (in this process)."""
+        self._wanted: list[WantedInvestigation] = []
+        """Investigations orgs' parts asked for, not yet handed to a tick: a late part's wait
+        here for the next tick of its org (its alerts are already marked as asking)."""
         self._lock = threading.Lock()
 
     def tick(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> TickReport:
@@ -89,6 +92,10 @@ class AlertScheduler:
         }
         for name, part in each_within(parts, seconds=self._org_seconds).items():
             self._count(name, part, report)
+        with self._lock:  # this tick's orgs' own, and those late parts left for it
+            kept = [w for w in self._wanted if org not in (None, w.policy.org)]
+            report.investigations += [w for w in self._wanted if org in (None, w.policy.org)]
+            self._wanted = kept
         for names_ in (report.fired, report.resolved, report.escalated):
             names_.sort()
         return report
@@ -133,7 +140,9 @@ class AlertScheduler:
                 self._tell(sorted(group, key=lambda p: p.name), report, now)
             self._escalate(now, report, trigger, [p for p in policies if p.org == org])
         finally:
-            with self._lock:
+            with self._lock:  # handed to this tick, or to the next if this part is late
+                self._wanted += report.investigations
+                report.investigations = []
                 self._running.discard(org)
         return report
 
