@@ -60,7 +60,8 @@ class AlertScheduler:
         self._notifier = notifier
         self._org_seconds = org_seconds
         self._running: set[str] = set()
-        """Orgs whose part of an earlier tick is still under way (in this process)."""
+        """Orgs a tick has reserved (in this process), from before its reads until their part
+        ends: another tick meanwhile carries them."""
         self._wanted: list[WantedInvestigation] = []
         """Investigations orgs' parts asked for, not yet handed to a tick: a late part's wait
         here for the next tick of its org (its alerts are already marked as asking)."""
@@ -72,18 +73,23 @@ class AlertScheduler:
         org's part waited on for at most `org_seconds`."""
         report = TickReport()
         policies = [p for p in self._store.every() if org in (None, p.org)]
-        with self._lock:
+        with self._lock:  # reserved as they are found free: two ticks at once never share one
             busy = {p.org for p in policies} & self._running
+            reserved = {p.org for p in policies} - busy
+            self._running |= reserved
         for name in sorted(busy):
             log.warning("org %s: its part of an earlier tick still runs; carried again", name)
             report.problems.append(f"org {name}: an earlier tick still runs; carried to the next")
         policies = [p for p in policies if p.org not in busy]
-        judged: dict[str, list[Evaluation]] = {}
-        for evaluation in self._evaluator.evaluate([p for p in policies if p.due(now)], now):
-            judged.setdefault(evaluation.policy.org, []).append(evaluation)
-        orgs = set(judged) | {p.org for p in policies if escalation_due(p, now)}
-        with self._lock:
-            self._running |= orgs
+        orgs: set[str] = set()
+        try:
+            judged: dict[str, list[Evaluation]] = {}
+            for evaluation in self._evaluator.evaluate([p for p in policies if p.due(now)], now):
+                judged.setdefault(evaluation.policy.org, []).append(evaluation)
+            orgs = set(judged) | {p.org for p in policies if escalation_due(p, now)}
+        finally:  # those with nothing to do are free again; each part frees its own org
+            with self._lock:
+                self._running -= reserved - orgs
         parts = {
             name: functools.partial(
                 self._org_tick, name, judged.get(name, []), policies, now, trigger

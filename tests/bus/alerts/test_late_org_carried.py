@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import datetime, timedelta
 
 import pytest
@@ -23,7 +24,7 @@ from shared.ports import Notifier
 from shared.replies import Reply
 from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
 from shared.telemetry.ports import MetricsSource, Points
-from tests.support import NOW, MovingClock, channel_messages, memory_adapters
+from tests.support import NOW, MovingClock, Overlapping, channel_messages, memory_adapters
 from tests.support.alerting import team_with_alerts
 
 FAST, SLOW = OrgId("slack:T1"), OrgId("slack:T2")
@@ -31,8 +32,8 @@ BOUND = 0.3
 
 
 class Busy:
-    """Every Lambda function at 50 invocations a minute, once `released` (set from the start
-    unless a test holds the reads)."""
+    """Every Lambda function at 50 invocations a minute; T1's (`fn-t1`) once `released` (set
+    from the start unless a test holds those reads)."""
 
     def __init__(self) -> None:
         self.released = threading.Event()
@@ -41,7 +42,8 @@ class Busy:
     def read(
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
     ) -> list[Points]:
-        self.released.wait(30)
+        if any("fn-t1" in q.dimensions.values() for q in queries):
+            self.released.wait(30)
         return [[(end - timedelta(minutes=m), 50.0) for m in range(5, 0, -1)] for _ in queries]
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
@@ -153,3 +155,32 @@ def _wait_for_carried(scheduler: AlertScheduler, clock: MovingClock) -> TickRepo
             return report
         time.sleep(0.05)
     raise AssertionError("T2's late part never finished")
+
+
+def test_two_ticks_at_once_run_one_orgs_part_once(
+    deployment: tuple[Services, InMemoryAlertStore, MovingClock],
+) -> None:
+    services, store, clock = deployment
+    source = Busy()
+    source.released.clear()  # T1's reads wait until the test has seen which tick carries T1
+    scheduler = _scheduler(services, Overlapping(store), services.notifier, source)
+    with ThreadPoolExecutor(2) as pool:
+        # WHEN the schedule's tick and a person's run-once of T1 start at the same moment
+        ticks = [
+            pool.submit(scheduler.tick, clock.now(), trigger="schedule"),
+            pool.submit(scheduler.tick, clock.now(), trigger="run-once", org=FAST),
+        ]
+        # THEN one of them carries T1 (it does not wait on the other's reads)
+        done, _ = wait(ticks, timeout=10, return_when=FIRST_COMPLETED)
+        source.released.set()
+        reports = [t.result() for t in ticks]
+    assert len(done) == 1
+    (carried,) = done
+    assert (
+        f"org {FAST}: an earlier tick still runs; carried to the next" in carried.result().problems
+    )
+    # AND T1's alert is evaluated, claimed and told once in all
+    assert sum(r.evaluated for r in reports) == 2  # T1's by one tick, T2's by the schedule
+    assert sorted(name for r in reports for name in r.fired) == ["busy", "busy"]  # T1's, T2's
+    told = [where for where, _ in channel_messages(services) if where.org == FAST]
+    assert len(told) == 1
