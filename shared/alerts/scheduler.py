@@ -8,30 +8,27 @@ lands, and only the run whose write landed tells anyone, so a transition is told
 from __future__ import annotations
 
 import functools
-import logging
-import threading
 from datetime import datetime
 
 from shared.alerts.escalation import Escalator, escalation_due
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.models import AlertPolicy
 from shared.alerts.notices import group_notice
-from shared.alerts.org_parts import LateError, each_within
+from shared.alerts.org_parts import OrgParts
 from shared.alerts.ports import AlertStore
 from shared.alerts.problems import problem_notice
 from shared.alerts.states import State, transition
+from shared.alerts.targets import alert_targets
 from shared.alerts.ticks import TickReport, WantedInvestigation
 from shared.alerts.views import muting
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.errors import AuditUnavailableError, ConflictError
-from shared.identity.models import ChannelId, OrgId
+from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.invocation import ReplyTarget
-from shared.messages import channel_targets, post_or_update
+from shared.messages import post_or_update
 from shared.ports import Notifier
-
-log = logging.getLogger("autosre.alerts")
 
 ORG_SECONDS = 20.0
 """How long a tick waits for one org's claims, audit entries, notices and escalations from when
@@ -58,10 +55,7 @@ class AlertScheduler:
         self._directory = directory
         self._audit = audit
         self._notifier = notifier
-        self._org_seconds = org_seconds
-        self._running: set[str] = set()
-        """Orgs whose part of an earlier tick is still under way (in this process)."""
-        self._lock = threading.Lock()
+        self._parts = OrgParts(org_seconds)
 
     def tick(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> TickReport:
         """Evaluate, claim, audit, tell; `trigger` (the schedule event's id) goes in the audit.
@@ -69,45 +63,26 @@ class AlertScheduler:
         org's part waited on for at most `org_seconds`."""
         report = TickReport()
         policies = [p for p in self._store.every() if org in (None, p.org)]
-        with self._lock:
-            busy = {p.org for p in policies} & self._running
-        for name in sorted(busy):
-            log.warning("org %s: its part of an earlier tick still runs; carried again", name)
-            report.problems.append(f"org {name}: an earlier tick still runs; carried to the next")
-        policies = [p for p in policies if p.org not in busy]
-        judged: dict[str, list[Evaluation]] = {}
-        for evaluation in self._evaluator.evaluate([p for p in policies if p.due(now)], now):
-            judged.setdefault(evaluation.policy.org, []).append(evaluation)
-        orgs = set(judged) | {p.org for p in policies if escalation_due(p, now)}
-        with self._lock:
-            self._running |= orgs
+        reserved = self._parts.reserve({p.org for p in policies}, report)
+        policies = [p for p in policies if p.org in reserved]
+        orgs: set[str] = set()
+        try:
+            judged: dict[str, list[Evaluation]] = {}
+            for evaluation in self._evaluator.evaluate([p for p in policies if p.due(now)], now):
+                judged.setdefault(evaluation.policy.org, []).append(evaluation)
+            orgs = set(judged) | {p.org for p in policies if escalation_due(p, now)}
+        finally:  # those with nothing to do are free again; each part frees its own org
+            self._parts.release(reserved - orgs)
         parts = {
             name: functools.partial(
                 self._org_tick, name, judged.get(name, []), policies, now, trigger
             )
             for name in sorted(orgs)
         }
-        for name, part in each_within(parts, seconds=self._org_seconds).items():
-            self._count(name, part, report)
+        self._parts.run(parts, report, org)
         for names_ in (report.fired, report.resolved, report.escalated):
             names_.sort()
         return report
-
-    def _count(self, org: str, part: TickReport | Exception, report: TickReport) -> None:
-        """One org's part in the tick's report; past its bound or failed, said and logged."""
-        if isinstance(part, TickReport):
-            report.add(part)
-            return
-        if isinstance(part, LateError):
-            log.warning(
-                "org %s: its alert notices took over %g s; they go on, its next tick is carried",
-                org,
-                self._org_seconds,
-            )
-            report.problems.append(f"org {org}: over {self._org_seconds:g} s, finishing on its own")
-        else:
-            log.error("org %s: its part of the tick stopped", org, exc_info=part)
-            report.problems.append(f"org {org}: its part of the tick stopped ({part})")
 
     def _org_tick(
         self,
@@ -133,8 +108,7 @@ class AlertScheduler:
                 self._tell(sorted(group, key=lambda p: p.name), report, now)
             self._escalate(now, report, trigger, [p for p in policies if p.org == org])
         finally:
-            with self._lock:
-                self._running.discard(org)
+            self._parts.end(org, report)  # its investigations: to this tick, or a later one
         return report
 
     def _claim(self, ev: Evaluation, report: TickReport, trigger: str) -> AlertPolicy | None:
@@ -200,28 +174,8 @@ class AlertScheduler:
         )
 
     def _targets(self, policy: AlertPolicy, team: str | None = None) -> list[ReplyTarget]:
-        """The policy's channel while it is bound to the policy's team (a team posts only to its
-        own channels), else every channel bound to the team."""
-        org = OrgId(policy.org)
-        platform = policy.platform
-        if policy.channel and team is None:
-            channel = policy.channel.removeprefix("#")
-            binding = self._directory.get_binding(org, ChannelId(channel))
-            if binding is not None and binding.team == policy.team:
-                conversation = binding.conversation
-                return [
-                    ReplyTarget(
-                        platform=platform, channel=channel, conversation=conversation, org=org
-                    )
-                ]
-            log.warning(
-                "alert %s of team %s: channel %s is not bound to the team; posting to the "
-                "team's own channels",
-                policy.name,
-                policy.team,
-                channel,
-            )
-        return channel_targets(self._directory, org, team or policy.team, platform)
+        """Where `policy`'s notices go (see `alert_targets`)."""
+        return alert_targets(self._directory, policy, team)
 
     def _tell(self, group: list[AlertPolicy], report: TickReport, now: datetime) -> None:
         """One message per service for what fired together; resolved ones update theirs. A
