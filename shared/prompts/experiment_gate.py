@@ -198,13 +198,14 @@ def _a_part(ctx: Context) -> bool:
 
 def _next_part(experiment: Experiment, runs: GateRuns, ctx: Context) -> Invocation:
     """`sre prompt experiment gate <id>` as its starter's, answered where the start was (each
-    part its own reference, so the worker runs every one)."""
+    part its own reference, so the worker runs every one: each part makes a run at least, so
+    the count of runs made, the control's among them, never repeats)."""
     asked = ctx.invocation
     root = asked.correlation_id.split(_PART)[0]
     return asked.model_copy(
         update={
             "text": f"prompt experiment gate {experiment.id}",
-            "correlation_id": f"{root}{_PART}{runs.runs_done}",
+            "correlation_id": f"{root}{_PART}{runs.runs_made}",
             "delivery_id": None,
             "received_at": ctx.now,
         }

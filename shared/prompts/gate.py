@@ -130,6 +130,11 @@ class GateRuns(Frozen):
         return sum(item.runs for arm in self.arms[1:] for item in self.done.get(arm, []))
 
     @property
+    def runs_made(self) -> int:
+        """Every run made so far, the control's among them (one more at least with each part)."""
+        return sum(item.runs for runs in self.done.values() for item in runs)
+
+    @property
     def finished(self) -> bool:
         """Whether every run was made, the control's too."""
         return self.next_run() is None

@@ -80,38 +80,51 @@ class MonthlySummary:
 
     def tell(self, at: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
         """Tell last month's summary of every org (of `org` only, when given) not yet told;
-        a line for each told."""
+        a line for each told, and for each that could not be (logged; its month left unclaimed,
+        so the next tick tells it), never stopping the orgs after it."""
         month = month_before(at)
         told = []
         if org is None and month not in self._listed:
             self._listed = {month: list(self._orgs())}
         for each in [org] if org is not None else self._listed[month]:
-            if (each, month) not in self._settled and self._told(each, month, at, trigger):
-                told.append(f"usage summary of {month} told ({each})")
+            if (each, month) in self._settled:
+                continue
+            try:
+                if self._told(each, month, at, trigger):
+                    told.append(f"usage summary of {month} told ({each})")
+            except Exception as error:
+                log.exception("the usage summary of %s for %s could not be told", month, each)
+                told.append(f"usage summary of {month} not told ({each}): {error}")
         return told
 
     def _told(self, org: OrgId, month: str, at: datetime, trigger: str) -> bool:
-        """Claim, audit, then post the org's month; False when there was nothing to do."""
+        """Read what to post, then claim, audit and post the org's month; False when there was
+        nothing to do. A failure before posting leaves the month unclaimed."""
         used = [line for line in self._usage.month(org, month) if line.count]
-        if not used or not self._usage.claim_summary(org, month):
+        if not used:
             self._settled.add((org, month))
             return False
         teams = by_team(used)
+        prices = self._quotas.book(org).prices
+        posts = [
+            (
+                team,
+                summary_reply(lines, prices, team=team),
+                channel_targets(self._directory, org, team, _platform(org)),
+            )
+            for team, lines in teams.items()
+        ]
+        if not self._usage.claim_summary(org, month):
+            self._settled.add((org, month))
+            return False
         try:
             self._audit(org, month, sorted(teams), at, trigger)
         except Exception:  # not audited, not told: the next tick tries again
             self._usage.release_summary(org, month)
             raise
         self._settled.add((org, month))
-        prices = self._quotas.book(org).prices
-        for team, lines in teams.items():
-            channels = channel_targets(self._directory, org, team, _platform(org))
-            told = post_or_update(
-                self._notifier,
-                summary_reply(lines, prices, team=team),
-                message=None,
-                channels=channels,
-            )
+        for team, reply, channels in posts:
+            told = post_or_update(self._notifier, reply, message=None, channels=channels)
             for target, error in told.failed:
                 log.warning("usage summary of %s not posted to %s: %s", team, target.channel, error)
         return True

@@ -91,7 +91,7 @@ class ScheduledWork:
             return []
         try:
             return self._summary.tell(at, trigger=trigger, org=org)
-        except Exception as error:  # retried at the next tick (nothing was told)
+        except Exception as error:  # orgs not listed: nothing claimed, retried next tick
             log.exception("the monthly usage summary could not be told")
             return [f"usage summary not told: {error}"]
 

@@ -23,6 +23,18 @@ START = "prompt experiment start --variants brief --team payments"
 ANSWER = timedelta(seconds=2)
 
 
+class TickingClock(FixedClock):
+    """A clock whose every reading takes `step` (a slow host: even a template's run takes time)."""
+
+    def __init__(self, start: datetime, step: timedelta) -> None:
+        super().__init__(start)
+        self.step = step
+
+    def now(self) -> datetime:
+        self.current += self.step
+        return self.current
+
+
 def _model_lab(seconds: float, *, blind: bool = False) -> tuple[Lab, ReadingModel, FixedClock]:
     """Team payments with the sample service, the org's consent, and the model variant `brief`
     whose model names the first finding as the cause, taking `seconds` per answer."""
@@ -97,6 +109,27 @@ def test_a_slow_models_gate_runs_in_parts_within_the_budget_and_ends_as_in_one()
     (one,) = _parts(quick, quick_clock)
     assert one[0].tone is Tone.OK, one[0]
     assert _gates(_only(it)) == _gates(_only(quick))
+    assert _only(it).state is ExperimentState.RUNNING
+
+
+def test_a_gate_whose_parts_make_only_the_controls_runs_still_runs_every_part_to_its_end() -> None:
+    # GIVEN a template variant on a host so slow that each part makes only part of the
+    # control's runs (which come first)
+    clock = TickingClock(NOW, step=timedelta(seconds=1))
+    it = lab(clock=clock)
+    setup_teams(it.services)
+    assert run(it.services, "prompt variant add timeline --template timeline-first").tone is Tone.OK
+    # WHEN an experiment is started and the worker runs every part queued
+    assert run(it.services, START.replace("brief", "timeline")).tone is Tone.ACCEPTED
+    *between, (last, _, _) = _parts(it, clock)
+    # THEN several parts made only the control's runs, and none was taken for a redelivery:
+    # the gate ends and the experiment starts
+    assert [reply.text.split(".")[0] for reply, _, _ in between[:2]] == [
+        "Gate: 0 of 123 runs done"
+    ] * 2
+    assert last.tone is Tone.OK, last
+    assert last.title.endswith("started (team payments)")
+    assert "Gate: 123 of 123 runs done." in last.text
     assert _only(it).state is ExperimentState.RUNNING
 
 

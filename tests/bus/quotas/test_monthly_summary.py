@@ -5,16 +5,21 @@ nothing, and never another org's or team's figures."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from shared.adapters.local.sample_metrics import SampleMetricsSource
-from shared.adapters.memory import InMemoryAuditLog
+from shared.adapters.memory import InMemoryAuditLog, InMemoryDirectory
+from shared.adapters.memory_quotas import InMemoryQuotas
 from shared.audit.models import ORG_STREAM, AuditRecord, StreamKey
 from shared.bootstrap.adapters import Adapters
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.identity.models import Actor, OrgId, Platform, UserId
+from shared.identity.models import Actor, ChannelBinding, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget
+from shared.quotas.models import QuotaBook
 from shared.replies import Reply, Tone
 from shared.scheduling.triggers import run_tick
 from shared.telemetry.models import ResourceKind
@@ -67,8 +72,36 @@ class _NoSummaryLog(InMemoryAuditLog):
         super().put(record)
 
 
+class _Unreadable:
+    """While `down` names an org, its prices (the quotas' book) or its channel bindings cannot
+    be read (the table unreachable then)."""
+
+    down: OrgId | None = None
+
+    def refused(self, org: OrgId) -> None:
+        """Raise for the org that cannot be read."""
+        if org == self.down:
+            raise OSError("the table is unreachable")
+
+
+class _UnreadableQuotas(InMemoryQuotas, _Unreadable):
+    def book(self, org: OrgId) -> QuotaBook:
+        self.refused(org)
+        return super().book(org)
+
+
+class _UnreadableDirectory(InMemoryDirectory, _Unreadable):
+    def list_bindings(self, org: OrgId) -> Sequence[ChannelBinding]:
+        self.refused(org)
+        return super().list_bindings(org)
+
+
 def _deployment(
-    clock: MovingClock, log: InMemoryAuditLog | None = None
+    clock: MovingClock,
+    log: InMemoryAuditLog | None = None,
+    *,
+    quotas: InMemoryQuotas | None = None,
+    directory: InMemoryDirectory | None = None,
 ) -> tuple[Services, Adapters]:
     """Org 1: payments (bound to C-pay) investigated twice, search (bound to C-search) once;
     org 2: its ledger team (bound to C-ledger) investigated once; org 3: a bound team that
@@ -77,6 +110,8 @@ def _deployment(
         clock,
         metrics={ResourceKind.SAMPLE: SampleMetricsSource(clock=clock)},
         audit_log=log or InMemoryAuditLog(),
+        quotas=quotas or InMemoryQuotas(),
+        directory=directory or InMemoryDirectory(),
     )
     services = build(SETTINGS, adapters)
     setup_teams(services)
@@ -180,3 +215,40 @@ def test_a_summary_that_cannot_be_audited_is_not_posted_and_is_told_at_the_next_
         "C-pay",
         "C-search",
     ]
+
+
+def _told_in(adapters: Adapters, org: OrgId) -> list[str]:
+    """The summaries the org's trail says the scheduler told."""
+    return [
+        e.command
+        for e in entries(adapters.audit_log, StreamKey(org=org, team=ORG_STREAM))
+        if e.command.startswith("usage monthly summary")
+    ]
+
+
+@pytest.mark.parametrize("unreadable", ["prices", "channels"])
+def test_an_org_whose_summary_cannot_be_read_is_told_at_the_next_tick_and_others_at_once(
+    unreadable: str,
+) -> None:
+    quotas, directory = _UnreadableQuotas(), _UnreadableDirectory()
+    failing = quotas if unreadable == "prices" else directory
+    services, adapters = _deployment(MovingClock(NOW), quotas=quotas, directory=directory)
+    # GIVEN org 1's prices (or its channels) cannot be read at the first tick of December
+    failing.down = ORG
+    tick = run_tick(services.bus, trigger="dec-0", now=DECEMBER)
+    # THEN the tick says so; org 1 is told nothing and its trail says nothing; org 2, listed
+    # after it, is told
+    usage = dict(tick.fields)["Usage"]
+    assert "usage summary of 2026-11 not told (slack:T1): the table is unreachable" in usage
+    assert [where.channel for where, _ in _summaries(services)] == ["C-ledger"]
+    assert _told_in(adapters, ORG) == []
+    # WHEN the read works again at the next tick
+    failing.down = None
+    run_tick(services.bus, trigger="dec-1", now=DECEMBER + timedelta(minutes=1))
+    # THEN org 1's teams are told then, once, audited once; org 2 is not told twice
+    assert sorted(where.channel or "" for where, _ in _summaries(services)) == [
+        "C-ledger",
+        "C-pay",
+        "C-search",
+    ]
+    assert _told_in(adapters, ORG) == ["usage monthly summary told 2026-11"]
