@@ -102,11 +102,20 @@ class AuditTrail:
         log.warning("audit entry owed: %s %s", clean.id, clean.command)
         return Owed(saved=True)
 
+    def append_or_owe(self, draft: AuditDraft) -> AuditRecord | Owed:
+        """Append `draft`; if the trail cannot take it, owe it (written when the trail is back):
+        for a change never held back by the trail (a halt, a rollback, a skip)."""
+        try:
+            return self.append(draft)
+        except Exception:
+            log.warning("could not audit %s %s: owed", draft.id, draft.command, exc_info=True)
+            return self.owe(draft)
+
     def settle(self, org: OrgId | None = None, *, limit: int = OWED_PER_TICK) -> list[AuditRecord]:
         """Write the entries owed (of `org`, if given) in the order owed, each once (claimed
         first: see `shared.audit.owed`), then forget them; at most `limit` per org, the rest
         the next time. A stream whose entry another writer holds waits for it; stops at the
-        first the trail refuses (`AuditUnavailableError`), the rest kept."""
+        first the trail refuses (logged), the rest kept owed: what was written, either way."""
         owed = self._owed
         if owed is None:
             return []
@@ -118,7 +127,11 @@ class AuditTrail:
                 taken[draft.org] += draft.stream not in waiting
                 continue
             taken[draft.org] += 1
-            done = self._settle_one(owed, draft)
+            try:
+                done = self._settle_one(owed, draft)
+            except AuditUnavailableError:  # what is written stays written; the rest stay owed
+                log.warning("owed audit entries left owed: the trail is down", exc_info=True)
+                return written
             if done is None:
                 waiting.add(draft.stream)  # held by another writer: it keeps the stream's order
             elif isinstance(done, AuditRecord):

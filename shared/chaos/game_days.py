@@ -218,11 +218,7 @@ class GameDays:
             return ""
         self._store.save_game_day(game_day.model_copy(update={"skipped_window": opened}))
         entry = self._entry(game_day, "skipped", " ".join(reasons), trigger, now)
-        try:
-            self._audit.append(entry)
-        except Exception:  # the skip is saved: its entry owed, written when the trail is back
-            log.warning("could not audit game day %s's skip: owed", game_day.id, exc_info=True)
-            self._audit.owe(entry)
+        self._audit.append_or_owe(entry)  # the skip is saved: owed if the trail is down
         self._say(game_day, reasons, after)
         return line
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from shared.chaos import commands as c
@@ -71,67 +72,57 @@ class ChaosHalts:
                 f"{experiment.id} kept changing while it was being halted (the scheduler was "
                 f"saving it): run `sre chaos halt {experiment.id}` again."
             ) from error
-        if experiment.state is ExperimentState.AWAITING_APPROVAL:
-            return Reply(
-                tone=Tone.OK,
-                title=f"{halted.id} halted before it started by @{user}: nothing was injected",
-                refs=(user_ref(user),),
-            )
-        if halted.state is not ExperimentState.ENDED and halted.outcome is ExperimentOutcome.HALTED:
-            return Reply(
-                tone=Tone.OK,
-                title=f"{halted.id} halted by @{user}: its fault is being removed",
-                text="Asked to stop; its removal is verified at the next ticks of the scheduler "
-                "(every minute), and said in the experiment's message.",
-                refs=(user_ref(user),),
-            )
-        if halted.state is not ExperimentState.ENDED:
-            raise UnavailableError(
-                f"{halted.id} is halted but its fault could not be removed yet: "
-                f"{halted.reason}. The scheduler retries every minute."
-            )
-        return Reply(
-            tone=Tone.OK,
-            title=f"{halted.id} halted by @{user}: its fault is removed",
-            refs=(user_ref(user),),
-        )
+        return _halted_one(experiment, halted, user)
 
     def _halt_all(self, ctx: Context) -> Reply:
         """The org recorded halted (no start from now), every experiment halted, then the lever
-        engaged: a lever that fails, or an experiment that keeps changing, never keeps a kill
-        switch from halting the rest."""
+        engaged: a lever that fails, or an experiment that keeps changing or cannot be saved,
+        never keeps a kill switch from halting the rest."""
         org, user = ctx.principal.actor.org, ctx.principal.actor.user
         reason = f"`sre chaos halt --all` by @{user}"
-        stopped: list[Experiment] = []
-        racing: list[Experiment] = []
-        ended: list[Experiment] = []
         try:
             self._lever.hold(org, by=user, reason=reason, at=ctx.now)
-            for x in [x for x in self._store.every() if x.org == org]:
-                try:
-                    stopped.append(self._halted(x, ctx.now, user, lever=True))
-                except _EndedError as meanwhile:  # the scheduler ended it: said as it stands
-                    ended.append(meanwhile.experiment)
-                except ConflictError:  # the org's halt record: the next tick halts it
-                    log.warning("%s kept changing while the org was halted", x.id)
-                    racing.append(x)
+            every = [x for x in self._store.every() if x.org == org]
         except Exception as error:  # the state store is down: the lever alone still stops
             raise self._lever_alone(org, user, reason, ctx.now, error) from error
-        said = _said(stopped + ended, racing)
+        halts = _Halts()
+        for x in every:
+            self._halt_one_of_all(x, ctx.now, user, halts)
         try:
             lever = self._lever.engage(org, by=user, reason=reason, at=ctx.now)
         except Exception as error:  # the experiments are halted and starts refused anyway
             log.exception("could not engage the safety lever of %s", org)
             return Reply(
                 tone=Tone.ERROR,
-                title=f"{counted(len(stopped), 'experiment')} halted by @{user}; "
+                title=f"{counted(len(halts.stopped), 'experiment')} halted by @{user}; "
                 "the safety lever could not be engaged",
-                text=f"{said}The safety lever could not be engaged: {error}. New starts are "
-                "refused until an org admin runs `sre chaos unhalt` (retry `sre chaos halt "
+                text=f"{halts.said}The safety lever could not be engaged: {error}. New starts "
+                "are refused until an org admin runs `sre chaos unhalt` (retry `sre chaos halt "
                 "--all` to engage the lever).",
                 refs=(user_ref(user),),
             )
-        return _engaged(user, stopped, said, lever)
+        return _engaged(user, halts, lever)
+
+    def _halt_one_of_all(
+        self, experiment: Experiment, now: datetime, user: str, halts: _Halts
+    ) -> None:
+        """One experiment halted with the org, kept in `halts` as it went; its failure stops
+        only it."""
+        try:
+            halts.stopped.append(self._halted(experiment, now, user, lever=True))
+        except _EndedError as meanwhile:  # the scheduler ended it: said as it stands
+            halts.ended.append(meanwhile.experiment)
+        except ConflictError:  # the org's halt record: the next tick halts it
+            log.warning("%s kept changing while the org was halted", experiment.id)
+            halts.racing.append(experiment)
+        except UnavailableError as error:  # its halt not recorded: said how it stands
+            said = str(error).removeprefix(f"{experiment.id}: ")
+            halts.failed.append(f"{experiment.id} ({experiment.team}): {said}")
+        except Exception as error:  # e.g. its removal not recorded: the tick finishes it
+            log.exception("could not halt %s with the org", experiment.id)
+            halts.failed.append(
+                f"{experiment.id} ({experiment.team}): could not be halted: {error}"
+            )
 
     def _lever_alone(
         self, org: OrgId, user: str, reason: str, at: datetime, error: Exception
@@ -161,27 +152,36 @@ class ChaosHalts:
         reason = f"safety lever engaged by @{user}" if lever else f"halted by @{user}"
         if experiment.state is ExperimentState.ROLLING_BACK:
             return experiment  # already ending: the scheduler finishes it
-        for attempt in range(_ATTEMPTS):
-            if attempt and experiment.state in {
-                ExperimentState.ROLLING_BACK,
-                ExperimentState.ENDED,
-            }:
-                raise _EndedError(experiment)
-            ended = ending(
-                experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user
-            )
+        for _ in range(_ATTEMPTS - 1):
             try:
-                saved = self._store.save(ended)
+                saved = self._recorded(experiment, now, user, reason)
             except ConflictError:  # the scheduler's tick saved it between our read and write
-                again = self._store.get(OrgId(experiment.org), experiment.id)
-                if again is None or attempt == _ATTEMPTS - 1:
-                    raise
-                experiment = again
+                experiment = self._read_again(experiment)
                 continue
-            except Exception as error:  # removing a fault is the safe side, recorded or not
-                raise self._unrecorded(ended, now, error) from error
             return self._removed(saved, now)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        return self._removed(self._recorded(experiment, now, user, reason), now)
+
+    def _recorded(
+        self, experiment: Experiment, now: datetime, user: str, reason: str
+    ) -> Experiment:
+        """Saved as halted (`ConflictError` if the tick saved it meanwhile); its fault removed
+        anyway if it cannot be saved, and said (`UnavailableError`)."""
+        ended = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted", by=user)
+        try:
+            return self._store.save(ended)
+        except ConflictError:
+            raise
+        except Exception as error:  # removing a fault is the safe side, recorded or not
+            raise self._unrecorded(ended, now, error) from error
+
+    def _read_again(self, experiment: Experiment) -> Experiment:
+        """As the tick saved it; `_EndedError` if that ended it (or started its ending)."""
+        again = self._store.get(OrgId(experiment.org), experiment.id)
+        if again is None:
+            raise ConflictError(f"{experiment.id} is gone")
+        if again.state in {ExperimentState.ROLLING_BACK, ExperimentState.ENDED}:
+            raise _EndedError(again)
+        return again
 
     def _removed(self, saved: Experiment, now: datetime) -> Experiment:
         """Its injections removed and verified, recorded and told; a save that races the tick
@@ -216,9 +216,14 @@ class ChaosHalts:
             except Exception:  # an unreadable lever never keeps the kill switch from halting
                 log.exception("could not read the safety lever of %s", org)
                 return None
-            if not (lever.engaged and self._lever.held(org).engaged):
+            try:
+                held = self._lever.held(org).engaged
+                live = [x for x in self._store.every() if x.org == org] if held else []
+            except Exception:  # an unreadable store: the halt runs, which says what it can
+                log.exception("could not read the halt record of %s", org)
+                return None
+            if not (lever.engaged and held):
                 return None  # this org's own halt is recorded whoever holds the lever
-            live = [x for x in self._store.every() if x.org == org]
             return None if live else f"the safety lever is already engaged{lever.said_by}"
         found = self._store.get(org, command.id or "")
         if found is None or found.team != ctx.team or found.state is not ExperimentState.ENDED:
@@ -260,31 +265,79 @@ class ChaosHalts:
         return None
 
 
-def _said(stopped: list[Experiment], racing: list[Experiment]) -> str:
-    """A line per experiment halted, then one per experiment not halted yet."""
-    lines = [f"{x.id} ({x.team}): {x.standing}" for x in stopped] + [
-        f"{x.id} ({x.team}): not halted yet, the scheduler was changing it; "
-        "the next tick halts it (every minute)"
-        for x in racing
-    ]
-    return "\n".join(lines) + ("\n" if lines else "")
-
-
-def _engaged(user: str, stopped: list[Experiment], said: str, lever: LeverState) -> Reply:
-    """The lever engaged, or already engaged by another organisation: this org halted."""
-    halted = counted(len(stopped), "experiment")
-    if lever.foreign:
+def _halted_one(experiment: Experiment, halted: Experiment, user: str) -> Reply:
+    """The answer to halting one experiment, as it stood (`experiment`) and as it is now."""
+    if experiment.state is ExperimentState.AWAITING_APPROVAL:
         return Reply(
             tone=Tone.OK,
-            title=f"Org halted by @{user}: {halted} halted",
-            text=f"{said}The safety lever was already engaged{lever.said_by}. This org stays "
-            "halted until one of its own org admins runs `sre chaos unhalt`, whatever the "
+            title=f"{halted.id} halted before it started by @{user}: nothing was injected",
+            refs=(user_ref(user),),
+        )
+    if halted.state is not ExperimentState.ENDED and halted.outcome is ExperimentOutcome.HALTED:
+        return Reply(
+            tone=Tone.OK,
+            title=f"{halted.id} halted by @{user}: its fault is being removed",
+            text="Asked to stop; its removal is verified at the next ticks of the scheduler "
+            "(every minute), and said in the experiment's message.",
+            refs=(user_ref(user),),
+        )
+    if halted.state is not ExperimentState.ENDED:
+        raise UnavailableError(
+            f"{halted.id} is halted but its fault could not be removed yet: "
+            f"{halted.reason}. The scheduler retries every minute."
+        )
+    return Reply(
+        tone=Tone.OK,
+        title=f"{halted.id} halted by @{user}: its fault is removed",
+        refs=(user_ref(user),),
+    )
+
+
+@dataclass
+class _Halts:
+    """What `halt --all` did to each experiment: halted (or found ended), still racing the
+    tick, or failed (a line each, saying why)."""
+
+    stopped: list[Experiment] = field(default_factory=list)
+    ended: list[Experiment] = field(default_factory=list)
+    racing: list[Experiment] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    @property
+    def said(self) -> str:
+        """A line per experiment halted, then one per experiment not halted yet, then one per
+        experiment that could not be halted."""
+        lines = [
+            *(f"{x.id} ({x.team}): {x.standing}" for x in self.stopped + self.ended),
+            *(
+                f"{x.id} ({x.team}): not halted yet, the scheduler was changing it; "
+                "the next tick halts it (every minute)"
+                for x in self.racing
+            ),
+            *self.failed,
+        ]
+        return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _engaged(user: str, halts: _Halts, lever: LeverState) -> Reply:
+    """The lever engaged, or already engaged by another organisation: this org halted; an
+    error while an experiment could not be halted."""
+    halted = f"{counted(len(halts.stopped), 'experiment')} halted" + (
+        f", {len(halts.failed)} could not be" if halts.failed else ""
+    )
+    tone = Tone.ERROR if halts.failed else Tone.OK
+    if lever.foreign:
+        return Reply(
+            tone=tone,
+            title=f"Org halted by @{user}: {halted}",
+            text=f"{halts.said}The safety lever was already engaged{lever.said_by}. This org "
+            "stays halted until one of its own org admins runs `sre chaos unhalt`, whatever the "
             "other organisation does.",
             refs=(user_ref(user),),
         )
     return Reply(
-        tone=Tone.OK,
-        title=f"Safety lever engaged by @{user}: {halted} halted",
-        text=f"{said}No experiment starts until an org admin runs `sre chaos unhalt`.",
+        tone=tone,
+        title=f"Safety lever engaged by @{user}: {halted}",
+        text=f"{halts.said}No experiment starts until an org admin runs `sre chaos unhalt`.",
         refs=(user_ref(user),),
     )

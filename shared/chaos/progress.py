@@ -274,14 +274,7 @@ class ChaosProgress:
     def _record_after(self, experiment: Experiment, trigger: str) -> None:
         """Audit a change that is never held back by the trail (a halt, a rollback): owed,
         written when the trail is back, if it is down."""
-        draft = self._entry(experiment, trigger)
-        try:
-            self._audit.append(draft)
-        except Exception:
-            log.exception(
-                "could not audit experiment %s's %s", experiment.id, experiment.history[-1].what
-            )
-            self._audit.owe(draft)
+        self._audit.append_or_owe(self._entry(experiment, trigger))
 
     def _record(self, experiment: Experiment, trigger: str) -> None:
         self._audit.append(self._entry(experiment, trigger))
