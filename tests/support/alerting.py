@@ -3,15 +3,25 @@ straight into the stores (for tests of the alert tick across orgs)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from shared.adapters.memory import InMemoryAlertStore
 from shared.alerts.models import AlertPolicy
-from shared.bootstrap.wiring import Services
+from shared.bootstrap.wiring import Services, build
+from shared.config import Settings
 from shared.identity.models import OrgId, Team, UserId
+from shared.invocation import ReplyTarget
 from shared.judging.condition import parse
-from shared.telemetry.models import ResourceKind
-from tests.support import NOW, binding, service_of
+from shared.ports import Notifier
+from shared.replies import Reply
+from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
+from shared.telemetry.ports import MetricsSource, Points
+from tests.support import NOW, MovingClock, binding, memory_adapters, service_of
+
+FAST, SLOW = OrgId("slack:T1"), OrgId("slack:T2")
+"""Two orgs of one deployment, each with team payments and the alert `busy` on its Lambda."""
 
 
 def team_with_alerts(
@@ -48,3 +58,58 @@ def team_with_alerts(
                 created_at=NOW,
             )
         )
+
+
+class Busy:
+    """Every Lambda function at 50 invocations a minute; T1's (`fn-t1`) once `released` (set
+    from the start unless a test holds those reads)."""
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.released.set()
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
+        """Five minutes at 50 a minute for each query (T1's once released)."""
+        if any("fn-t1" in q.dimensions.values() for q in queries):
+            self.released.wait(30)
+        return [[(end - timedelta(minutes=m), 50.0) for m in range(5, 0, -1)] for _ in queries]
+
+    def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
+        """None."""
+        return []
+
+
+class OneOrgSlowToTell:
+    """The deployment's notifier, except that SLOW's channels take nothing until released."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self._notifier = notifier
+        self.released = threading.Event()
+
+    def post(
+        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
+    ) -> ReplyTarget | None:
+        """Posted (SLOW's once released)."""
+        if target.org == SLOW:
+            self.released.wait(30)
+        return self._notifier.post(target, reply, user=user)
+
+    def update(self, target: ReplyTarget, reply: Reply) -> None:
+        """Updated (SLOW's once released)."""
+        if target.org == SLOW:
+            self.released.wait(30)
+        self._notifier.update(target, reply)
+
+
+def two_orgs() -> tuple[Services, InMemoryAlertStore, MovingClock]:
+    """The memory deployment with FAST (fn-t1) and SLOW (fn-t2), each alert `busy` firing."""
+    clock = MovingClock(NOW)
+    store = InMemoryAlertStore()
+    sources: dict[ResourceKind, MetricsSource] = {ResourceKind.AWS_LAMBDA: Busy()}
+    adapters = memory_adapters(clock, alerts=store, metrics=sources)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    for org, fn in ((FAST, "fn-t1"), (SLOW, "fn-t2")):
+        team_with_alerts(services, store, org, fn=fn)
+    return services, store, clock

@@ -14,18 +14,20 @@ from shared.adapters.local.simulated_chaos import (
     SimulatedFaultMetrics,
     SimulatedSafetyLever,
 )
-from shared.adapters.memory import InMemoryChaosStore
+from shared.adapters.memory import InMemoryChaosStore, InMemoryTaskQueue
 from shared.bootstrap.adapters import AdapterChoices, Adapters, ChaosAdapters
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import Experiment, Fault, Injection, LeverState
+from shared.chaos.ports import ChaosStore
 from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
-from shared.replies import Tone
+from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind, Service
 from tests.support import (
     NOW,
     MovingClock,
+    invocation,
     memory_adapters,
     run,
     run_deferred,
@@ -128,6 +130,29 @@ class JammedInjector(SimulatedFaultInjector):
         if self.jammed:
             raise RuntimeError("ThrottlingException: rate exceeded")
         super().remove(handle)
+
+
+def simulated_over(store: ChaosStore, clock: MovingClock) -> ChaosAdapters:
+    """Chaos on the sample's simulation, its experiments kept in `store`."""
+    state = InMemoryChaosState()
+    return ChaosAdapters(
+        store=store,
+        injector=SimulatedFaultInjector(state=state, clock=clock),
+        lever=SimulatedSafetyLever(state=state),
+        metrics=SimulatedFaultMetrics(state=state),
+    )
+
+
+def sent_again(services: Services, text: str, *, user: str, ref: str) -> Reply:
+    """`text` sent once more by `user` in C-pay as a new chat message (its own correlation id
+    `ref`), run by the worker when deferred."""
+    sent = invocation(text, user=user, channel="C-pay").model_copy(update={"correlation_id": ref})
+    reply = services.bus.handle(sent)
+    if reply.tone is not Tone.ACCEPTED:
+        return reply
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    (task,) = services.tasks.drain()
+    return services.run_task(task)
 
 
 def jammed_chaos(clock: MovingClock) -> ChaosAdapters:

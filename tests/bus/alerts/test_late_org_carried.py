@@ -4,11 +4,9 @@ once in one process never both run one org's part."""
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -16,69 +14,20 @@ from shared.adapters.memory import InMemoryAlertStore
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.scheduler import AlertScheduler
 from shared.alerts.ticks import TickReport
-from shared.bootstrap.wiring import Services, build
-from shared.config import Settings
+from shared.bootstrap.wiring import Services
 from shared.identity.models import OrgId
 from shared.invocation import ReplyTarget
 from shared.ports import Notifier
-from shared.replies import Reply
-from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
-from shared.telemetry.ports import MetricsSource, Points
-from tests.support import NOW, MovingClock, Overlapping, channel_messages, memory_adapters
-from tests.support.alerting import team_with_alerts
+from shared.telemetry.models import ResourceKind
+from tests.support import MovingClock, Overlapping, channel_messages
+from tests.support.alerting import FAST, SLOW, Busy, OneOrgSlowToTell, two_orgs
 
-FAST, SLOW = OrgId("slack:T1"), OrgId("slack:T2")
 BOUND = 0.3
-
-
-class Busy:
-    """Every Lambda function at 50 invocations a minute; T1's (`fn-t1`) once `released` (set
-    from the start unless a test holds those reads)."""
-
-    def __init__(self) -> None:
-        self.released = threading.Event()
-        self.released.set()
-
-    def read(
-        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
-    ) -> list[Points]:
-        if any("fn-t1" in q.dimensions.values() for q in queries):
-            self.released.wait(30)
-        return [[(end - timedelta(minutes=m), 50.0) for m in range(5, 0, -1)] for _ in queries]
-
-    def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
-        return []
-
-
-class OneOrgSlowToTell:
-    """The deployment's notifier, except that T2's channel takes nothing until released."""
-
-    def __init__(self, notifier: Notifier) -> None:
-        self._notifier = notifier
-        self.released = threading.Event()
-
-    def post(
-        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
-    ) -> ReplyTarget | None:
-        if target.org == SLOW:
-            self.released.wait(30)
-        return self._notifier.post(target, reply, user=user)
-
-    def update(self, target: ReplyTarget, reply: Reply) -> None:
-        if target.org == SLOW:
-            self.released.wait(30)
-        self._notifier.update(target, reply)
 
 
 @pytest.fixture
 def deployment() -> tuple[Services, InMemoryAlertStore, MovingClock]:
-    clock = MovingClock(NOW)
-    store = InMemoryAlertStore()
-    sources: dict[ResourceKind, MetricsSource] = {ResourceKind.AWS_LAMBDA: Busy()}
-    adapters = memory_adapters(clock, alerts=store, metrics=sources)
-    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
-    for org, fn in ((FAST, "fn-t1"), (SLOW, "fn-t2")):
-        team_with_alerts(services, store, org, fn=fn)
+    services, store, clock = two_orgs()
     for org in (FAST, SLOW):  # each alert opens an investigation when it fires
         policy = store.get(org, "payments", "busy")
         assert policy is not None

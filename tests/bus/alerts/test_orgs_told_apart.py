@@ -4,10 +4,8 @@ other org's, and its own notice still goes out, once, when the channel takes it.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -15,64 +13,19 @@ from shared.adapters.memory import InMemoryAlertStore
 from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.scheduler import AlertScheduler
 from shared.alerts.states import State
-from shared.bootstrap.wiring import Services, build
-from shared.config import Settings
+from shared.bootstrap.wiring import Services
 from shared.identity.models import OrgId
-from shared.invocation import ReplyTarget
-from shared.ports import Notifier
-from shared.replies import Reply
-from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
-from shared.telemetry.ports import MetricsSource, Points
-from tests.support import NOW, MovingClock, channel_messages, memory_adapters
-from tests.support.alerting import team_with_alerts
+from shared.telemetry.models import ResourceKind
+from tests.support import MovingClock, channel_messages
+from tests.support.alerting import FAST, SLOW, Busy, OneOrgSlowToTell, two_orgs
 
-FAST, SLOW = OrgId("slack:T1"), OrgId("slack:T2")
 BOUND = 0.3
 FIRING = "FIRING checkout: busy"
 
 
-class Busy:
-    """Every Lambda function at 50 invocations a minute."""
-
-    def read(
-        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
-    ) -> list[Points]:
-        return [[(end - timedelta(minutes=m), 50.0) for m in range(5, 0, -1)] for _ in queries]
-
-    def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
-        return []
-
-
-class OneOrgSlowToTell:
-    """The deployment's notifier, except that T2's channel takes nothing until released."""
-
-    def __init__(self, notifier: Notifier) -> None:
-        self._notifier = notifier
-        self.released = threading.Event()
-
-    def post(
-        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
-    ) -> ReplyTarget | None:
-        if target.org == SLOW:
-            self.released.wait(30)
-        return self._notifier.post(target, reply, user=user)
-
-    def update(self, target: ReplyTarget, reply: Reply) -> None:
-        if target.org == SLOW:
-            self.released.wait(30)
-        self._notifier.update(target, reply)
-
-
 @pytest.fixture
 def deployment() -> tuple[Services, InMemoryAlertStore, MovingClock]:
-    clock = MovingClock(NOW)
-    store = InMemoryAlertStore()
-    sources: dict[ResourceKind, MetricsSource] = {ResourceKind.AWS_LAMBDA: Busy()}
-    adapters = memory_adapters(clock, alerts=store, metrics=sources)
-    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
-    for org, fn in ((FAST, "fn-t1"), (SLOW, "fn-t2")):
-        team_with_alerts(services, store, org, fn=fn)
-    return services, store, clock
+    return two_orgs()
 
 
 def _told(services: Services, org: OrgId) -> list[str]:

@@ -4,19 +4,18 @@ and the retry the answer asks for, while the state store is still down, reaches 
 
 from __future__ import annotations
 
-from shared.adapters.local.simulated_chaos import (
-    InMemoryChaosState,
-    SimulatedFaultInjector,
-    SimulatedFaultMetrics,
-    SimulatedSafetyLever,
-)
-from shared.adapters.memory import InMemoryTaskQueue
-from shared.bootstrap.adapters import ChaosAdapters
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import ExperimentOutcome, ExperimentState
-from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, MovingClock, invocation, run, run_deferred
-from tests.support.chaos import chaos_of, chaos_services, injector_of, start_experiment
+from shared.replies import Tone
+from tests.support import NOW, ORG, MovingClock, run, run_deferred
+from tests.support.chaos import (
+    chaos_of,
+    chaos_services,
+    injector_of,
+    sent_again,
+    simulated_over,
+    start_experiment,
+)
 from tests.support.failing_store import FailingChaosStore
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
@@ -26,29 +25,11 @@ ORDERS = 'orders-api --fault delay:100ms --expect "p99_latency < 2s"'
 def _failing(clock: MovingClock) -> tuple[Services, FailingChaosStore]:
     """Chaos on the sample's simulation over a store that can be made to fail; orders-api
     registered too (a second service, for a second experiment)."""
-    state, store = InMemoryChaosState(), FailingChaosStore()
-    chaos = ChaosAdapters(
-        store=store,
-        injector=SimulatedFaultInjector(state=state, clock=clock),
-        lever=SimulatedSafetyLever(state=state),
-        metrics=SimulatedFaultMetrics(state=state),
-    )
-    services = chaos_services(clock, chaos=chaos)
+    store = FailingChaosStore()
+    services = chaos_services(clock, chaos=simulated_over(store, clock))
     register = "service register orders-api --sample checkout --team payments"
     assert not run(services, register, user="oli").failed
     return services, store
-
-
-def _again(services: Services, text: str, *, user: str, ref: str) -> Reply:
-    """`text` sent once more by `user` as a new chat message (its own correlation id), run by
-    the worker."""
-    sent = invocation(text, user=user, channel="C-pay").model_copy(update={"correlation_id": ref})
-    reply = services.bus.handle(sent)
-    if reply.tone is not Tone.ACCEPTED:
-        return reply
-    assert isinstance(services.tasks, InMemoryTaskQueue)
-    (task,) = services.tasks.drain()
-    return services.run_task(task)
 
 
 def test_halt_all_halts_the_others_when_one_experiments_halt_cannot_be_saved() -> None:
@@ -87,7 +68,7 @@ def test_halt_all_run_again_while_the_state_store_is_down_reaches_the_halt() -> 
     assert "but the safety lever is engaged" in first.text, first
     assert "Run `sre chaos halt --all` again in a minute." in first.text
     # WHEN the org admin runs it again, as told, with the store still down
-    again = _again(services, "chaos halt --all", user="root", ref="ref-2")
+    again = sent_again(services, "chaos halt --all", user="root", ref="ref-2")
     # THEN the halt runs and says the same, not an error from the unchanged check
     assert again.text == first.text, again
     assert chaos_of(services).lever.state(ORG).engaged

@@ -5,18 +5,18 @@ next tick halts (the org's halt record makes it so)."""
 
 from __future__ import annotations
 
-from shared.adapters.local.simulated_chaos import (
-    InMemoryChaosState,
-    SimulatedFaultInjector,
-    SimulatedFaultMetrics,
-    SimulatedSafetyLever,
-)
-from shared.bootstrap.adapters import ChaosAdapters
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
 from shared.replies import Tone
 from tests.support import NOW, ORG, MovingClock, run, run_deferred
-from tests.support.chaos import chaos_of, chaos_services, injector_of, start_experiment, ticks
+from tests.support.chaos import (
+    chaos_of,
+    chaos_services,
+    injector_of,
+    simulated_over,
+    start_experiment,
+    ticks,
+)
 from tests.support.racing import RacingChaosStore
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
@@ -25,14 +25,8 @@ ORDERS = 'orders-api --fault delay:100ms --expect "p99_latency < 2s"'
 
 def _racing(clock: MovingClock) -> tuple[Services, RacingChaosStore]:
     """Chaos on the sample's simulation over a store whose saves can be made to lose races."""
-    state, store = InMemoryChaosState(), RacingChaosStore()
-    chaos = ChaosAdapters(
-        store=store,
-        injector=SimulatedFaultInjector(state=state, clock=clock),
-        lever=SimulatedSafetyLever(state=state),
-        metrics=SimulatedFaultMetrics(state=state),
-    )
-    return chaos_services(clock, chaos=chaos), store
+    store = RacingChaosStore()
+    return chaos_services(clock, chaos=simulated_over(store, clock)), store
 
 
 def _halted_and_removed(services: Services, store: RacingChaosStore, experiment: str) -> bool:

@@ -3,25 +3,16 @@ halt record (kept when the lever failed) is not taken for an engaged lever."""
 
 from __future__ import annotations
 
-from shared.adapters.memory import InMemoryTaskQueue
-from shared.bootstrap.wiring import Services
-from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, MovingClock, invocation, run_deferred
-from tests.support.chaos import UnreadableLever, chaos_services, flaky_chaos, start_experiment
+from tests.support import NOW, ORG, MovingClock, run_deferred
+from tests.support.chaos import (
+    UnreadableLever,
+    chaos_services,
+    flaky_chaos,
+    sent_again,
+    start_experiment,
+)
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
-
-
-def _again(services: Services, text: str, *, user: str, ref: str) -> Reply:
-    """`text` sent once more by `user` as a new chat message (its own correlation id), run by
-    the worker."""
-    sent = invocation(text, user=user, channel="C-pay").model_copy(update={"correlation_id": ref})
-    reply = services.bus.handle(sent)
-    if reply.tone is not Tone.ACCEPTED:
-        return reply
-    assert isinstance(services.tasks, InMemoryTaskQueue)
-    (task,) = services.tasks.drain()
-    return services.run_task(task)
 
 
 def test_halt_all_run_again_engages_a_lever_that_could_not_be_engaged() -> None:
@@ -38,10 +29,10 @@ def test_halt_all_run_again_engages_a_lever_that_could_not_be_engaged() -> None:
     assert "retry `sre chaos halt --all` to engage the lever" in first.text
     # WHEN the lever is back and the admin retries, as the answer told them
     lever.unreadable = False
-    again = _again(services, "chaos halt --all", user="root", ref="ref-2")
+    again = sent_again(services, "chaos halt --all", user="root", ref="ref-2")
     # THEN the lever is engaged now
     assert again.title == "Safety lever engaged by @root: 0 experiments halted", again
     assert lever.state(ORG).engaged
     # AND a third time there is nothing left to change
-    third = _again(services, "chaos halt --all", user="root", ref="ref-3")
+    third = sent_again(services, "chaos halt --all", user="root", ref="ref-3")
     assert third.title == "Nothing to change: the safety lever is already engaged by @root."
