@@ -139,18 +139,7 @@ def test_verdicts_count_by_majority_and_a_tie_counts_for_nothing() -> None:
 def test_a_variant_the_sequential_test_finds_worse_is_stopped_and_the_control_takes_its_share() -> (
     None
 ):
-    experiment = Experiment(
-        id="pe-0001",
-        org="slack:T1",
-        team="payments",
-        arms=[
-            Arm(variant=control_variant("slack:T1"), weight=0.5),
-            Arm(variant=_timeline(), weight=0.5),
-        ],
-        floor=0.05,
-        started_by="root",
-        started_at=NOW,
-    )
+    experiment = _experiment()
     results = {
         "cause-first": Tally(narrated=40, helpful=36, wrong=4),
         "timeline": Tally(narrated=40, helpful=6, wrong=34),
