@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 import tempfile
 import time
 import uuid
@@ -18,6 +20,7 @@ from shared.audit.ports import AuditLog
 from shared.audit.seal import SigningKey, seal
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import verify_stream
+from shared.errors import AuditUnavailableError
 from shared.identity.models import Actor, OrgId, Platform, UserId
 
 KEY = SigningKey(secret=b"bench-audit-key")
@@ -124,12 +127,50 @@ def moto(*, appends: int) -> None:
         )
 
 
+def silent_s3() -> None:
+    """Print how long a halt's entry and a command's entry wait on an S3 that takes requests
+    and never answers (a listening socket; the deployed client's timeouts)."""
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "bench")
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    import boto3
+
+    from shared.adapters.aws.s3_audit import TIMEOUTS, S3AuditLog
+    from shared.adapters.memory_owed import InMemoryOwedEntries
+
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as silent:
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        client = boto3.client("s3", endpoint_url=url, config=TIMEOUTS)
+        log = S3AuditLog(bucket="bench-audit", client=client)
+        trail = AuditTrail(
+            log=log, key=lambda: KEY, clock=FixedClock(NOW), owed=InMemoryOwedEntries()
+        )
+        logging.getLogger("autosre.audit").disabled = True  # its owed warnings, as expected
+        first = _timed(lambda: trail.append_or_owe(_draft(1)))
+        next_ = _timed(lambda: trail.append_or_owe(_draft(2)))
+        refused = _timed(lambda: _refused(trail))
+        logging.getLogger("autosre.audit").disabled = False
+    print(
+        f"  S3 silent     a halt's entry owed after {first:.2f} s, the next after {next_:.3f} s;"
+        f" a command's entry refused after {refused:.1f} s (goal: a Halt click within 3 s)"
+    )
+
+
+def _refused(trail: AuditTrail) -> None:
+    try:
+        trail.append(_draft(3))
+    except AuditUnavailableError:
+        return
+    raise RuntimeError("a silent S3 took an entry")
+
+
 def main(*, appends: int = 2_000, verify: int = 100_000, moto_appends: int = 300) -> None:
     """Print every audit figure."""
     print("Audit trail")
     with tempfile.TemporaryDirectory() as tmp:
         local(Path(tmp), appends=appends, verify=verify)
     moto(appends=moto_appends)
+    silent_s3()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 
+from shared.audit.attempt import Attempt, Stuck
 from shared.audit.chain import decode, next_record
 from shared.audit.models import AuditDraft, AuditRecord, Digest, HeadMark, StreamKey
 from shared.audit.owed import Owed, OwedEntries
@@ -26,6 +27,9 @@ DIGEST_EVERY = 100
 """A digest seals each stream every this many entries (and whenever `sre audit seal` runs)."""
 OWED_PER_TICK = 200
 """At most this many owed entries of one org are written per settling (a tick); the rest next."""
+TRAIL_WAIT = 1.0
+"""Seconds a change never held back by the trail (a halt) waits for its entry before owing it:
+a trail that hangs (S3 not answering) must not keep a Halt click past Slack's 3 s."""
 
 log = logging.getLogger("autosre.audit")
 
@@ -63,17 +67,28 @@ class AuditTrail:
         self.every = every
         self._sealed: dict[StreamKey, Digest] = {}
         self._lock = threading.Lock()
+        self._stuck = Stuck()
+
+    @property
+    def stuck(self) -> int:
+        """How many appends given up on (see `append_or_owe`) are still waiting for the trail."""
+        return self._stuck.count
 
     def key(self) -> SigningKey:
         """The digest signing key."""
         return self._key()
 
-    def append(self, draft: AuditDraft) -> AuditRecord:
-        """Chain `draft` after its stream's head; `AuditUnavailableError` if it cannot be stored."""
+    def append(
+        self, draft: AuditDraft, *, putting: Callable[[AuditRecord], None] | None = None
+    ) -> AuditRecord:
+        """Chain `draft` after its stream's head; `AuditUnavailableError` if it cannot be stored.
+        `putting` is told each record before it is put (and may raise to stop it)."""
         clean = redacted(draft)
         for attempt in range(MAX_ATTEMPTS):
             try:
                 record = next_record(self.log.head(clean.stream), clean)
+                if putting:
+                    putting(record)
                 self.log.put(record)
             except ConflictError:  # another writer took the number: back off, then chain after it
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.0005 * 2**attempt)))  # noqa: S311
@@ -102,14 +117,39 @@ class AuditTrail:
         log.warning("audit entry owed: %s %s", clean.id, clean.command)
         return Owed(saved=True)
 
-    def append_or_owe(self, draft: AuditDraft) -> AuditRecord | Owed:
-        """Append `draft`; if the trail cannot take it, owe it (written when the trail is back):
-        for a change never held back by the trail (a halt, a rollback, a skip)."""
-        try:
-            return self.append(draft)
-        except Exception:
-            log.warning("could not audit %s %s: owed", draft.id, draft.command, exc_info=True)
+    def append_or_owe(self, draft: AuditDraft, *, wait: float = TRAIL_WAIT) -> AuditRecord | Owed:
+        """Append `draft`; if the trail cannot take it, or has not within `wait` seconds, owe it
+        (written when the trail is back): for a change never held back by the trail (a halt, a
+        rollback, a skip). While an append given up on is still waiting, the next is owed at once.
+        One given up on puts nothing more; if its put was already sent, the debt records the head
+        it followed, so settling finds it in the trail rather than writing it twice."""
+        if self._stuck.count:
+            log.warning("audit trail still not answering: %s %s owed", draft.id, draft.command)
             return self.owe(draft)
+        attempt = Attempt(self._stuck)
+        result = attempt.run(lambda putting: self.append(draft, putting=putting), wait)
+        if isinstance(result, AuditRecord):
+            return result
+        if result is not None:
+            log.warning("could not audit %s %s: owed", draft.id, draft.command, exc_info=result)
+            return self.owe(draft)
+        log.warning("audit trail silent for %ss: %s %s owed", wait, draft.id, draft.command)
+        owed = self.owe(draft)
+        if owed.saved and attempt.sent is not None:
+            self._may_be_in_trail(draft, after=attempt.sent)
+        return owed
+
+    def _may_be_in_trail(self, draft: AuditDraft, *, after: int) -> None:
+        """Record on an owed entry that its put was sent after entry `after` (a claim let go at
+        once): settling looks for it there before writing it."""
+        owed = self._owed
+        if owed is None:
+            return
+        try:
+            if owed.claim(draft, now=self._clock.now(), seen=after) is not None:
+                owed.release(draft)
+        except Exception:  # the debt stands; at worst it is written twice (same id)
+            log.exception("could not mark owed entry %s as maybe written", draft.id)
 
     def settle(self, org: OrgId | None = None, *, limit: int = OWED_PER_TICK) -> list[AuditRecord]:
         """Write the entries owed (of `org`, if given) in the order owed, each once (claimed

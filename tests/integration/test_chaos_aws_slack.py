@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import socket
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -16,10 +17,14 @@ from urllib.parse import quote
 import boto3
 import pytest
 
+from handlers import aws_runtime, aws_slack
 from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
+from shared.adapters.aws.s3_audit import S3AuditLog
+from shared.audit.models import StreamKey
 from shared.chaos.models import ExperimentOutcome, ExperimentState
 from shared.identity.models import OrgId
 from tests.fakes.http_capture import CaptureServer
+from tests.support import records
 from tests.support.chaos_aws import (
     GUARD,
     START,
@@ -183,3 +188,63 @@ def test_halt_all_engages_the_account_lever_stops_fis_and_refuses_a_new_start(
     work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
     assert "safety lever" in json.dumps(slack_api.calls("commands/again")[-1].body["blocks"])
     assert injections() == [handle]
+
+
+def test_a_halt_click_while_s3_takes_requests_and_never_answers_is_answered_its_entries_owed(
+    chaos_aws: AccountLever,
+    aws: dict[str, str],
+    slack_api: CaptureServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handle = _started(aws, slack_api)
+    (posted,) = slack_api.calls("chat.postMessage")
+    (actions,) = [b for b in posted.body["blocks"] if b["type"] == "actions"]
+    halt = next(e for e in actions["elements"] if e["text"]["text"] == "Halt")
+    payload = copy.deepcopy(load("slack/block_actions_payload.json"))
+    payload["actions"][0].update(action_id=halt["action_id"], value=halt["value"])
+    payload["response_url"] = f"{slack_api.url}actions/T111/111/silent-s3"
+    body = "payload=" + quote(json.dumps(payload))
+    # GIVEN the audit bucket's endpoint takes connections and never answers (fresh functions)
+    with socket.create_server(("127.0.0.1", 0)) as s3:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{s3.getsockname()[1]}")
+        _fresh_functions()
+        # WHEN the operator clicks Halt THEN bolt answers while S3 still holds the request, and
+        # says the entry is owed
+        assert post_slack(body, signed_headers(body))["statusCode"] == 200
+        held, _ = s3.accept()  # the entry's first request: still waiting for its answer
+        assert _still_waiting(held)
+        (working,) = slack_api.calls("silent-s3")
+        told = json.dumps(working.body["blocks"])
+        assert "Working on" in told
+        assert "Its audit entry will be written when the audit trail is back." in told
+        # AND the worker halts it all the same: StopExperiment called
+        work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
+        assert status(handle) == "stopping"
+    # WHEN S3 answers again THEN the next tick writes the halt's owed entries into the trail
+    monkeypatch.delenv("AWS_ENDPOINT_URL_S3")
+    _fresh_functions()
+    alerts_tick("tick-1", 1)
+    trail = S3AuditLog(bucket=aws["AUTOSRE_AUDIT_BUCKET"], client=boto3.client("s3"))
+    halts = [
+        r.outcome.value
+        for r in records(trail, StreamKey(org=OrgId("slack:T111"), team="payments"))
+        if r.command.startswith("sre chaos halt")
+    ]
+    assert halts == ["requested", "succeeded"]
+
+
+def _fresh_functions() -> None:
+    """The functions as a new container makes them (clients from the environment)."""
+    aws_runtime.services.cache_clear()
+    aws_slack.slack.cache_clear()
+
+
+def _still_waiting(connection: socket.socket) -> bool:
+    """Whether the client is still waiting on `connection` (its request read, no end seen)."""
+    connection.setblocking(False)
+    try:
+        while connection.recv(65536):
+            pass
+    except BlockingIOError:
+        return True
+    return False  # the client gave up on it: closed

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
 import boto3
+from botocore.config import Config
 
 from shared.audit.chain import decode, encode
 from shared.audit.head import last_present
@@ -26,6 +27,13 @@ from shared.identity.models import OrgId
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
+TIMEOUTS = Config(
+    connect_timeout=2,
+    read_timeout=4,
+    retries={"mode": "standard", "total_max_attempts": 3},
+)
+"""No entry waits on S3 for ever (botocore's defaults: 60 s to connect, 60 s to read, each
+retried): a command fails in seconds when S3 does not answer, a kill switch owes its entry."""
 _TAKEN = {"PreconditionFailed", "ConditionalRequestConflict"}
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 
@@ -47,7 +55,7 @@ class S3AuditLog:
     @cached_property
     def _client(self) -> S3Client:
         """The client given, or one made at first use (never at import or cold start)."""
-        return self._given or boto3.client("s3")
+        return self._given or boto3.client("s3", config=TIMEOUTS)
 
     def _prefix(self, kind: str, stream: StreamKey) -> str:
         return f"{kind}/{quote(stream.org, safe='')}/{quote(stream.team, safe='')}/"
