@@ -37,6 +37,10 @@ class Invocation(BaseModel):
     correlation_id: str
     delivery_id: str | None = None
     """The platform's id of this delivery: a retry carries the same one."""
+    platform_retries: bool = True
+    """Whether the platform may deliver it again (Slack's Events API, a queue): a command that
+    changes nothing then still runs once per delivery, its answer posted once. A slash command
+    is never delivered twice (its answer is the response): such a command just runs."""
     received_at: datetime
     reply_to: ReplyTarget
     names: dict[str, str] = Field(default_factory=dict)

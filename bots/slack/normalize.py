@@ -56,6 +56,7 @@ def _invocation(
     text: str,
     delivery: str | None,
     target: ReplyTarget,
+    retries: bool = True,
 ) -> Invocation:
     return Invocation(
         actor=Actor(platform=Platform.SLACK, org=org, user=UserId(user), name=name),
@@ -63,6 +64,7 @@ def _invocation(
         text=plain_text(text),
         correlation_id=uuid.uuid4().hex[:12],
         delivery_id=delivery,
+        platform_retries=retries,
         received_at=datetime.now(UTC),
         reply_to=target.model_copy(update={"org": org}),
     )
@@ -81,6 +83,7 @@ def from_slash_command(command: Mapping[str, Any]) -> Invocation:
         target=ReplyTarget(
             platform=Platform.SLACK, channel=channel, response_url=command.get("response_url")
         ),
+        retries=False,  # Slack never delivers a slash command twice
     )
 
 

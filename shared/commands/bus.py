@@ -147,8 +147,8 @@ class CommandBus:
         _refuse_scheduler_only(command, invocation)
         if not command.needs_caller:
             return self._execute(command, self._anonymous(invocation))
-        if invocation.delivery_id is None:
-            return self._run(command, invocation)
+        if invocation.delivery_id is None or not (command.mutates or invocation.platform_retries):
+            return self._run(command, invocation)  # nothing to run once: no guard to write
         key = f"{invocation.actor.platform}:{invocation.actor.org}:{invocation.delivery_id}"
         ran: list[Handled] = []
 

@@ -176,3 +176,32 @@ def test_an_investigation_posts_its_report_and_uploads_its_chart_in_the_thread(
     (complete,) = slack_api.calls("files.completeUploadExternal")
     assert complete.body["channel_id"] == "C111"
     assert complete.body["thread_ts"] == "1700000000.000100"
+
+
+def _delivery_records(table: str) -> list[dict[str, Any]]:
+    """The run-once guard's records (Powertools idempotency) in the deployment's table."""
+    items = boto3.client("dynamodb").scan(TableName=table)["Items"]
+    return [item for item in items if "expiration" in item]
+
+
+def test_a_slash_command_that_changes_nothing_writes_no_delivery_record_a_mention_does(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN a signed `/sre whoami` (Slack never delivers a slash command twice)
+    body = slash_command_body("whoami", trigger_id="9.111.whoami")
+    answered = post_slack(body, signed_headers(body))
+    # THEN it is answered, and the run-once guard wrote nothing for it (no DynamoDB write)
+    assert "Who you are" in answered["body"]
+    assert _delivery_records(aws["AUTOSRE_TABLE"]) == []
+    # WHEN the same asks in a mention, then Slack retries that event
+    mention = app_mention_body("whoami", "Ev0002")
+    for retry in ({}, {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_timeout"}):
+        headers = {**signed_headers(mention, content_type="application/json"), **retry}
+        assert post_slack(mention, headers)["statusCode"] == 200
+    # THEN it is answered once in the thread: the event's delivery is guarded
+    assert len(slack_api.calls("chat.postMessage")) == 1
+    assert len(_delivery_records(aws["AUTOSRE_TABLE"])) == 1
+    # AND a slash command that changes something is still guarded
+    create = slash_command_body("team create payments", trigger_id="9.111.create")
+    post_slack(create, signed_headers(create))
+    assert len(_delivery_records(aws["AUTOSRE_TABLE"])) == 2
