@@ -5,18 +5,36 @@ from __future__ import annotations
 
 import contextvars
 import threading
+import time
 from collections.abc import Callable
 
 from shared.audit.models import AuditRecord
 from shared.errors import AuditUnavailableError
 
+SLOW_FAILURE = 1.0
+"""Seconds: an append that fails after this long met a trail that does not answer (timed out)."""
+SILENT_FOR = 30.0
+"""Seconds a trail that did not answer is taken as down: appends fail at once, not one timeout
+each (a tick's halts are not held back behind its other writes), kill switches owe at once."""
+
 
 class Stuck:
-    """How many appends `append_or_owe` gave up on are still waiting for the trail."""
+    """How many appends `append_or_owe` gave up on are still waiting for the trail, and until
+    when the trail is taken as silent after an append that timed out."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.count = 0
+        self._until = 0.0
+
+    def silent(self) -> bool:
+        """Whether the trail is taken as not answering now."""
+        return self.count > 0 or time.monotonic() < self._until
+
+    def failed(self, after: float) -> None:
+        """An append failed `after` seconds: if that slowly, the trail is silent for a while."""
+        if after >= SLOW_FAILURE:
+            self._until = time.monotonic() + SILENT_FOR
 
 
 class Attempt:

@@ -83,7 +83,10 @@ class AuditTrail:
     ) -> AuditRecord:
         """Chain `draft` after its stream's head; `AuditUnavailableError` if it cannot be stored.
         `putting` is told each record before it is put (and may raise to stop it)."""
+        if self._stuck.silent():  # one timeout, not one per entry
+            raise AuditUnavailableError("the audit trail is not answering, so nothing was done")
         clean = redacted(draft)
+        started = time.monotonic()
         for attempt in range(MAX_ATTEMPTS):
             try:
                 record = next_record(self.log.head(clean.stream), clean)
@@ -94,6 +97,7 @@ class AuditTrail:
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.0005 * 2**attempt)))  # noqa: S311
                 continue
             except Exception as error:
+                self._stuck.failed(after=time.monotonic() - started)
                 raise AuditUnavailableError(
                     "the audit trail could not be written, so nothing was done"
                 ) from error
@@ -123,7 +127,7 @@ class AuditTrail:
         rollback, a skip). While an append given up on is still waiting, the next is owed at once.
         One given up on puts nothing more; if its put was already sent, the debt records the head
         it followed, so settling finds it in the trail rather than writing it twice."""
-        if self._stuck.count:
+        if self._stuck.silent():
             log.warning("audit trail still not answering: %s %s owed", draft.id, draft.command)
             return self.owe(draft)
         attempt = Attempt(self._stuck)
@@ -158,6 +162,9 @@ class AuditTrail:
         first the trail refuses (logged), the rest kept owed: what was written, either way."""
         owed = self._owed
         if owed is None:
+            return []
+        if self._stuck.silent():  # kept owed: tried again once the trail answers
+            log.warning("owed audit entries left owed: the trail is not answering")
             return []
         written: list[AuditRecord] = []
         taken: Counter[str] = Counter()

@@ -28,12 +28,13 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 TIMEOUTS = Config(
-    connect_timeout=2,
-    read_timeout=4,
-    retries={"mode": "standard", "total_max_attempts": 3},
+    connect_timeout=1,
+    read_timeout=2,
+    retries={"mode": "standard", "total_max_attempts": 2},
 )
 """No entry waits on S3 for ever (botocore's defaults: 60 s to connect, 60 s to read, each
-retried): a command fails in seconds when S3 does not answer, a kill switch owes its entry."""
+retried; S3 answers a put in tens of milliseconds): a command fails in seconds when S3 does not
+answer (the trail then fails the next at once for a while), a kill switch owes its entry."""
 _TAKEN = {"PreconditionFailed", "ConditionalRequestConflict"}
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 

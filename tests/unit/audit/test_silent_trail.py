@@ -1,17 +1,22 @@
 """A trail that does not answer (S3 hanging): a kill switch's entry is owed after a short wait,
 the next at once while the first append is still stuck; the append given up on puts nothing
-more, and one already sent when given up on is found in the trail, not written twice."""
+more, and one already sent when given up on is found in the trail, not written twice; after a
+write that timed out, the others fail (or are owed) at once for a while."""
 
 from __future__ import annotations
 
 import threading
 from datetime import timedelta
 
+import pytest
+
 from shared.adapters.memory import FixedClock, InMemoryAuditLog
 from shared.adapters.memory_owed import InMemoryOwedEntries
+from shared.audit.attempt import SLOW_FAILURE
 from shared.audit.models import AuditRecord, StreamKey
 from shared.audit.owed import Owed
 from shared.audit.trail import AuditTrail
+from shared.errors import AuditUnavailableError
 from shared.identity.models import OrgId
 from tests.support import NOW, TEST_KEY, audit_draft, records
 
@@ -113,3 +118,31 @@ def test_an_answering_trail_writes_at_once_and_a_refusing_one_is_owed_without_wa
     log.failing = True
     assert trail.append_or_owe(audit_draft("sre chaos halt chx-2"), wait=60) == Owed(saved=True)
     assert not trail.stuck  # a refusal is an answer: nothing stuck
+
+
+class TimesOut(InMemoryAuditLog):
+    """An audit log whose every put fails after a client's timeout (here just over 1 s)."""
+
+    puts = 0
+
+    def put(self, record: AuditRecord) -> None:
+        """Counted, then failed after the wait."""
+        self.puts += 1
+        threading.Event().wait(SLOW_FAILURE + 0.05)
+        raise TimeoutError("Read timeout on endpoint URL")
+
+
+def test_after_a_write_that_timed_out_the_next_fail_or_are_owed_at_once() -> None:
+    log, owed = TimesOut(), InMemoryOwedEntries()
+    trail = _trail(log, owed)
+    owed.owe(audit_draft("sre chaos halt chx-0"))
+    # GIVEN one write that timed out
+    with pytest.raises(AuditUnavailableError):
+        trail.append(audit_draft("sre alert create errors"))
+    # THEN the next entries do not wait for their own timeout: refused, owed, or left owed
+    with pytest.raises(AuditUnavailableError, match="not answering"):
+        trail.append(audit_draft("sre canary start checkout-api"))
+    assert trail.append_or_owe(audit_draft("sre chaos halt chx-1"), wait=60) == Owed(saved=True)
+    assert trail.settle() == []
+    assert log.puts == 1
+    assert len(owed.owed()) == 2
