@@ -31,6 +31,7 @@ def _calls(usd: str, source: str) -> Price:
 
 
 _SET_YOUR_OWN = "no verified public price: 0 until an org admin sets one"
+_OURS = "our own work, no provider charge: set one to charge teams for it"
 
 
 def _tokens() -> Price:
@@ -63,10 +64,10 @@ DEFAULT_PRICES: dict[UsageKind, Price] = {
     UsageKind.MODEL_INPUT_TOKENS: _tokens(),
     UsageKind.MODEL_OUTPUT_TOKENS: _tokens(),
     UsageKind.MODEL_TOKENS: _tokens(),
-    UsageKind.INVESTIGATIONS: Price(usd=Decimal(0), per=1, unit="investigation", source="ours"),
-    UsageKind.CANARIES_STARTED: Price(usd=Decimal(0), per=1, unit="canary", source="ours"),
+    UsageKind.INVESTIGATIONS: Price(usd=Decimal(0), per=1, unit="investigation", source=_OURS),
+    UsageKind.CANARIES_STARTED: Price(usd=Decimal(0), per=1, unit="canary", source=_OURS),
     UsageKind.CHAOS_EXPERIMENTS_STARTED: Price(
-        usd=Decimal(0), per=1, unit="experiment", source="ours"
+        usd=Decimal(0), per=1, unit="experiment", source=_OURS
     ),
 }
 
