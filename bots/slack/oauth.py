@@ -5,14 +5,16 @@ single-workspace deployment's cold start never loads it."""
 from __future__ import annotations
 
 import functools
+import html
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt import Ack, App, BoltRequest
+from slack_bolt import Ack, App, BoltRequest, BoltResponse
 from slack_bolt.context import BoltContext
 from slack_bolt.error import BoltError
 from slack_bolt.oauth import OAuthFlow
+from slack_bolt.oauth.callback_options import FailureArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
@@ -33,6 +35,8 @@ log = logging.getLogger("autosre.slack.oauth")
 
 REVOKED = "app bot token revoke"
 """What a revoked bot token is audited as (its installation is deleted, like an uninstall)."""
+CANCELLED = "access_denied"
+"""The `error` Slack sends the browser back with when the installer cancels."""
 ROTATE_MINUTES = 120
 """Refresh a rotating bot token this long before it expires (bolt's default)."""
 
@@ -72,6 +76,26 @@ class AuditedFlow(OAuthFlow):
     def __init__(self, *, installs: Installs, **flow: Any) -> None:
         super().__init__(**flow)
         self._installs = installs
+        self._failed = self.failure_handler
+        self.failure_handler = self._refused
+
+    def _refused(self, args: FailureArgs) -> BoltResponse:
+        """bolt's failure page, but a clear one for an install cancelled in Slack."""
+        if args.reason != CANCELLED:
+            return self._failed(args)
+        again = html.escape(self.settings.install_path)
+        return BoltResponse(
+            status=200,
+            headers={
+                "Content-Type": "text/html; charset=utf-8",
+                "Set-Cookie": self.settings.state_utils.build_set_cookie_for_deletion(),
+            },
+            body=(
+                "<html><body><h2>Auto SRE was not installed</h2><p>The install was cancelled "
+                f'in Slack: nothing was installed. <a href="{again}">Start again</a> to add '
+                "it.</p></body></html>"
+            ),
+        )
 
     def store_installation(self, request: BoltRequest, installation: Installation) -> None:
         """Audit the install, save it, and make the installer org admin of an org with none."""

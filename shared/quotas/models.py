@@ -97,6 +97,15 @@ DEFAULTS: dict[Limit, Cap] = {
 """The limits of an org that set none: generous, so a team notices them only when runaway."""
 
 
+class PriceMark(BaseModel):
+    """Who set one of the org's own prices, and when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    by: str
+    at: datetime
+
+
 class QuotaBook(BaseModel):
     """An org's limits: its defaults (over `DEFAULTS`) and each team's overrides."""
 
@@ -107,6 +116,8 @@ class QuotaBook(BaseModel):
     teams: dict[str, dict[Limit, Cap]] = Field(default_factory=dict)
     prices: dict[str, Decimal] = Field(default_factory=dict)
     """The org's own prices for `sre usage`, by usage kind (over the defaults of `prices.py`)."""
+    priced_by: dict[str, PriceMark] = Field(default_factory=dict)
+    """Who set each of the org's own prices and when, by usage kind."""
     version: int = 0
 
     def cap(self, team: str, limit: Limit) -> Cap:

@@ -31,6 +31,7 @@ def _calls(usd: str, source: str) -> Price:
 
 
 _SET_YOUR_OWN = "no verified public price: 0 until an org admin sets one"
+_OURS = "our own work, no provider charge: set one to charge teams for it"
 
 
 def _tokens() -> Price:
@@ -43,10 +44,19 @@ DEFAULT_PRICES: dict[UsageKind, Price] = {
     UsageKind.CLOUDWATCH_GET_METRIC_DATA: _calls(
         "0.01", "aws.amazon.com/cloudwatch/pricing (2026-11-30), per metric requested"
     ),
-    # Azure Monitor and Cloud Monitoring read prices could not be verified: estimate, set your own.
+    # Azure Monitor's prices for metrics queries (API calls past a free tier) and log queries
+    # (by data scanned, or included in ingestion) were not in the sources we could read.
     UsageKind.AZURE_MONITOR_METRICS_QUERIES: _calls("0", _SET_YOUR_OWN),
     UsageKind.AZURE_MONITOR_LOG_QUERIES: _calls("0", _SET_YOUR_OWN),
-    UsageKind.CLOUD_MONITORING_TIME_SERIES_READS: _calls("0", _SET_YOUR_OWN),
+    # cloud.google.com/stackdriver/pricing as archived on 2023-06-05 (the newest copy of its
+    # Monitoring table we could read): "Monitoring API calls: $0.01/1,000 Read API calls (Write
+    # API calls are free)". A call counted here is one read call, so no conversion; the free
+    # allotment is not subtracted. Google may since price reads by time series returned.
+    UsageKind.CLOUD_MONITORING_TIME_SERIES_READS: _calls(
+        "0.01",
+        "cloud.google.com/stackdriver/pricing (2023-06-05, archived copy), per read API call; "
+        "may be out of date",
+    ),
     UsageKind.SAMPLE_READS: _calls("0", "the sample provider is free"),
     UsageKind.OTHER_PROVIDER_CALLS: _calls("0", _SET_YOUR_OWN),
     # Model tokens: the price depends on the configured model (Bedrock's differ by model and
@@ -54,10 +64,10 @@ DEFAULT_PRICES: dict[UsageKind, Price] = {
     UsageKind.MODEL_INPUT_TOKENS: _tokens(),
     UsageKind.MODEL_OUTPUT_TOKENS: _tokens(),
     UsageKind.MODEL_TOKENS: _tokens(),
-    UsageKind.INVESTIGATIONS: Price(usd=Decimal(0), per=1, unit="investigation", source="ours"),
-    UsageKind.CANARIES_STARTED: Price(usd=Decimal(0), per=1, unit="canary", source="ours"),
+    UsageKind.INVESTIGATIONS: Price(usd=Decimal(0), per=1, unit="investigation", source=_OURS),
+    UsageKind.CANARIES_STARTED: Price(usd=Decimal(0), per=1, unit="canary", source=_OURS),
     UsageKind.CHAOS_EXPERIMENTS_STARTED: Price(
-        usd=Decimal(0), per=1, unit="experiment", source="ours"
+        usd=Decimal(0), per=1, unit="experiment", source=_OURS
     ),
 }
 

@@ -1,5 +1,5 @@
-"""`sre usage` and `sre usage price set`: a month's usage and its estimated cost, and an org
-admin setting the price of one kind."""
+"""`sre usage`, `sre usage price show` and `sre usage price set`: a month's usage and its
+estimated cost, the prices it is estimated at, and an org admin setting the price of one kind."""
 
 from __future__ import annotations
 
@@ -57,4 +57,16 @@ class SetPrice(Command):
     value: PriceText
 
 
-USAGE_COMMANDS: tuple[type[Command], ...] = (ShowUsage, SetPrice)
+class ShowPrices(Command):
+    words = ("usage", "price", "show")
+    aliases: ClassVar[tuple[tuple[str, ...], ...]] = (("usage", "prices"),)
+    permission = Permission.ORG_MEMBER
+    target_kind = "org"
+    purpose = (
+        "The prices `sre usage` estimates its cost at: each kind's price, unit and where it "
+        "comes from (the provider's public price and its date, or who in the org set it)."
+    )
+    examples = ("sre usage price show",)
+
+
+USAGE_COMMANDS: tuple[type[Command], ...] = (ShowUsage, ShowPrices, SetPrice)

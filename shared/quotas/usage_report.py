@@ -7,10 +7,11 @@ from shared.commands.context import Context, Handled, Handlers
 from shared.identity.models import OrgId
 from shared.ports import ExportStore
 from shared.quotas import usage_commands as c
+from shared.quotas.models import PriceMark
 from shared.quotas.ports import Quotas, UsageLedger
 from shared.quotas.prices import known_kind, parsed_price, price_of
 from shared.quotas.usage import UsageLine, month_of
-from shared.quotas.usage_views import usage_csv, usage_reply
+from shared.quotas.usage_views import prices_reply, usage_csv, usage_reply
 from shared.replies import Reply, Tone, counted
 
 
@@ -24,7 +25,12 @@ class UsageReport:
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return Handlers().add(c.ShowUsage, self.show).add(c.SetPrice, self.set_price)
+        return (
+            Handlers()
+            .add(c.ShowUsage, self.show)
+            .add(c.ShowPrices, self.prices)
+            .add(c.SetPrice, self.set_price)
+        )
 
     def lines(self, org: OrgId, month: str, team: str | None) -> list[UsageLine]:
         """The month's usage records of `team` (None: every team's)."""
@@ -51,15 +57,20 @@ class UsageReport:
             ephemeral=True,
         )
 
+    def prices(self, _: c.ShowPrices, ctx: Context) -> Reply:
+        """The org's price table, defaults and its own prices, with who set each."""
+        return prices_reply(self._quotas.book(ctx.principal.actor.org), now=ctx.now)
+
     def set_price(self, command: c.SetPrice, ctx: Context) -> Handled:
         """Set the org's price of one kind (a concurrent change is refused, not lost)."""
         kind = known_kind(command.kind)
         value = parsed_price(command.value)
         org = ctx.principal.actor.org
         book = self._quotas.book(org)
-        self._quotas.save_book(
-            book.model_copy(update={"prices": {**book.prices, kind.value: value}})
-        )
+        mark = PriceMark(by=ctx.principal.actor.user, at=ctx.now)
+        prices = {**book.prices, kind.value: value}
+        marks = {**book.priced_by, kind.value: mark}
+        self._quotas.save_book(book.model_copy(update={"prices": prices, "priced_by": marks}))
         unit = price_of(kind, {}).unit
         return Handled(
             Reply(tone=Tone.OK, title=f"`{kind.value}` now costs ${value} per {unit}."),

@@ -1,16 +1,19 @@
 """How `sre usage` answers: per team, each kind's count and estimated cost, and a total; the
-same lines as CSV for chargeback."""
+same lines as CSV for chargeback; and the price table those costs are estimated at."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections import defaultdict
+from datetime import datetime
 from decimal import Decimal
 
+from shared.quotas.models import QuotaBook
 from shared.quotas.prices import cost, price_of
 from shared.quotas.usage import UsageKind, UsageLine
-from shared.replies import Reply, Tone
+from shared.replies import Reply, Tone, user_ref
+from shared.times import moment
 
 CSV_COLUMNS = ("month", "team", "kind", "count", "usd_per", "unit", "estimated_usd")
 
@@ -63,3 +66,22 @@ def usage_csv(lines: list[UsageLine], prices: dict[str, Decimal]) -> bytes:
             row = (line.month, team, line.kind.value, line.count, price.usd, price.unit, estimated)
             writer.writerow(row)
     return out.getvalue().encode()
+
+
+def prices_reply(book: QuotaBook, *, now: datetime) -> Reply:
+    """The org's price table: per kind, its price and unit and where it comes from (a default's
+    source and date, or who in the org set it and when)."""
+    fields = []
+    for kind in UsageKind:
+        price = price_of(kind, book.prices)
+        mark = book.priced_by.get(kind.value) if kind.value in book.prices else None
+        source = f"set by @{mark.by} {moment(mark.at, today=now)}" if mark else price.source
+        fields.append((kind.value, f"${price.usd} per {price.unit} ({source})"))
+    setters = sorted({book.priced_by[k].by for k in book.prices if k in book.priced_by})
+    return Reply(
+        tone=Tone.INFO,
+        title="Usage prices of the org",
+        text="An org admin sets one: `sre usage price set KIND VALUE` (US dollars per its unit).",
+        fields=fields,
+        refs=tuple(user_ref(user) for user in setters),
+    )

@@ -1,14 +1,17 @@
 """OAuth mode's authorize step through bolt (the Slack function on moto, a loopback Slack Web API):
-a command from an installed workspace costs no call to Slack, its token is kept a few seconds,
-and an uninstall is followed at once even though the token was kept."""
+a command from an installed workspace costs no call to Slack, its token is kept a few seconds
+(the workspace's bot, never the person who asked first), and an uninstall is followed at once
+even though the token was kept."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+from slack_bolt.context import BoltContext
 
+from handlers import aws_slack
 from tests.fakes.slack_api import SlackApi, slack_api
 from tests.support.handlers import post_slack
 from tests.support.payloads import signed_headers, slash_command_body
@@ -75,3 +78,50 @@ def test_an_uninstalled_workspace_is_refused_at_once_though_its_token_was_kept(
     assert "not installed" in after
     # AND TB goes on being answered
     assert "org slack:TB" in _whoami(api, "TB")
+
+
+def _mention(team: str, user: str, event_id: str) -> None:
+    """A signed `@autosre whoami` by `user` in workspace `team`."""
+    body = json.dumps(
+        {
+            "token": "verification_token",
+            "team_id": team,
+            "api_app_id": "A0APP",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": 1700000000,
+            "event": {
+                "type": "app_mention",
+                "user": user,
+                "text": "<@U0BOTTA> whoami",
+                "ts": f"1700000000.{event_id[-6:]}",
+                "channel": "C111",
+                "event_ts": f"1700000000.{event_id[-6:]}",
+            },
+        }
+    )
+    done = post_slack(body, signed_headers(body, content_type="application/json"))
+    assert done["statusCode"] == 200, done
+
+
+def test_two_people_of_one_workspace_each_act_as_themselves_with_its_bot_token(
+    api: SlackApi,
+) -> None:
+    # GIVEN what bolt hands the listeners of each request, as they see it
+    seen: list[str | None] = []
+
+    def watch(context: BoltContext, next: Callable[[], None]) -> None:  # bolt names it
+        seen.append(context.user_id)
+        next()
+
+    aws_slack.slack().app.use(watch)
+    api.calls.clear()
+    # WHEN two people of workspace TA mention the bot, the second within the token's keep time
+    _mention("TA", "UALICE", "Ev-000001")
+    _mention("TA", "UBOB", "Ev-000002")
+    # THEN each request's context carries its own person, not the first one's
+    assert seen == ["UALICE", "UBOB"]
+    # AND each is answered to its own person, with the workspace's bot token
+    posts = api.called("chat.postMessage")
+    assert [post.token for post in posts] == ["xoxb-ws-TA", "xoxb-ws-TA"]
+    assert ["@UALICE" in str(posts[0].fields), "@UBOB" in str(posts[1].fields)] == [True, True]

@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 import pytest
 
 from handlers import aws_runtime, aws_slack
+from shared.audit.models import ORG_STREAM, StreamKey
+from shared.identity.models import OrgId
 from tests.fakes.slack_api import SlackApi
 from tests.support.payloads import LambdaContext, load
 
@@ -49,15 +51,35 @@ def get(path: str, query: dict[str, str] | None = None, cookie: str = "") -> dic
     return response
 
 
-def installed(code: str) -> dict[str, Any]:
-    """Open the install page, then come back to the redirect with `code` and the state Slack
-    would send back (from the page's state cookie); the redirect's response."""
+def install_page() -> tuple[str, str]:
+    """Open the install page as one browser: the state it sends to Slack and its state cookie."""
     page = get("/slack/install")
     assert page["statusCode"] == 200, page
     cookie = _state_cookie(page)
     state = STATE_COOKIE.search(cookie)
     assert state is not None, cookie
-    return get("/slack/oauth_redirect", {"code": code, "state": state.group(1)}, cookie)
+    return state.group(1), cookie
+
+
+def installed(code: str) -> dict[str, Any]:
+    """Open the install page, then come back to the redirect with `code` and the state Slack
+    would send back (from the page's state cookie); the redirect's response."""
+    state, cookie = install_page()
+    return get("/slack/oauth_redirect", {"code": code, "state": state}, cookie)
+
+
+def stored(team: str) -> bool:
+    """Whether the installation store holds an installation of workspace `team`."""
+    from bots.slack.oauth import installations
+
+    store = installations(aws_runtime.settings())
+    return store.find_installation(enterprise_id=None, team_id=team) is not None
+
+
+def install_audited(org: str) -> bool:
+    """Whether the trail of `org` (`slack:T…`) has an install entry."""
+    stream = StreamKey(org=OrgId(org), team=ORG_STREAM)
+    return any(r.command == "app install" for r in aws_runtime.services().audit.records(stream))
 
 
 def _state_cookie(response: dict[str, Any]) -> str:

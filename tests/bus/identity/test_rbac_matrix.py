@@ -48,6 +48,7 @@ MATRIX: dict[str, set[str]] = {
     "quota set canaries 3 --team {t}": ORG_ADMINS,
     "usage show --team {t}": READERS,
     "usage show --all": {"org-admin", "auditor"},
+    "usage price show": MEMBERS,
     "usage price set model-tokens 3": ORG_ADMINS,
     "audit verify --team {t}": {"admin", "auditor"},
     "audit verify --org": {"auditor"},
