@@ -5,8 +5,11 @@ investigation page's token never reaches the log."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import queue
+from logging.handlers import QueueHandler, QueueListener
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,16 +36,27 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
-def to_file(path: Path, level: int = logging.WARNING) -> None:
+def to_file(path: Path, level: int = logging.WARNING, *, in_background: bool = False) -> None:
     """The terminal's log: records at `level` and above to `path` as JSON lines, not on the
     screen between the answers (where Python would print a failed command's traceback) or around
     `sre serve`'s start-up text; unless whoever runs us (a test harness, an embedding program)
-    set up logging already."""
+    set up logging already. `in_background`: lines are formatted where they are logged and
+    written by a thread of their own (flushed at exit), so a request never waits on the disk
+    (or on another request's write) to log its line."""
     root = logging.getLogger()
     if root.handlers:
         return
-    handler = logging.FileHandler(path, delay=True, encoding="utf-8")
-    handler.setFormatter(JsonLines())
+    file = logging.FileHandler(path, delay=True, encoding="utf-8")
+    file.setFormatter(JsonLines())
+    handler: logging.Handler = file
+    if in_background:
+        file.setFormatter(logging.Formatter("%(message)s"))  # formatted already, by the queue
+        lines: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        writer = QueueListener(lines, file)
+        writer.start()
+        atexit.register(writer.stop)  # the lines still queued are written before the exit
+        handler = QueueHandler(lines)
+        handler.setFormatter(JsonLines())
     handler.setLevel(level)
     root.addHandler(handler)
     root.setLevel(min(root.level, level))

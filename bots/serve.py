@@ -243,7 +243,7 @@ def _starting(_: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
 def _serve(settings: Settings, server: WSGIServer, *, host: str) -> int:
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     log_path = settings.home / LOG_FILE
-    to_file(log_path, logging.INFO)  # the terminal shows the start-up text, and no log line
+    to_file(log_path, logging.INFO, in_background=True)  # the terminal shows no log line
     services = for_local(settings, notifier=SurfaceNotifier(settings))
     server.set_app(application(services))
     if settings.slack_app_token:
