@@ -97,7 +97,7 @@ class QuotaService:
         if starting is not None:
             try:
                 self.require(org, team, starting, at=at)
-            except QuotaExceededError:
+            except Exception:  # refused, or its store failed: the work never starts
                 self.meter.release(org, team, at=at)
                 raise
         bill = self.meter.bill({(org, team): 1}, at=at, reserved=(org, team))
