@@ -113,9 +113,13 @@ class InvestigationService:
         # counted (or refused) before any provider call
         try:
             source, log_source = self._quotas.metered(
-                source, self._logs.get(service.kind), team.org, team.name, at=ctx.now
+                source,
+                self._logs.get(service.kind),
+                team.org,
+                team.name,
+                at=ctx.now,
+                starting=Limit.INVESTIGATIONS_PER_DAY,
             )
-            self._quotas.require(team.org, team.name, Limit.INVESTIGATIONS_PER_DAY, at=ctx.now)
         except QuotaExceededError as refused:  # an alert's ask is told once per quota window
             if command.alert:
                 self._quotas.said_once(refused, team.org, team.name, at=ctx.now)

@@ -1,16 +1,18 @@
 """Provider calls counted to the teams whose work made them (`provider-calls-per-hour`): a
-wrapper around a MetricsSource or LogSource that measures the calls each read made."""
+wrapper around a MetricsSource or LogSource that measures the calls each read made, trued up
+against the call a piece of work reserved (atomically, within the limit) before its first read."""
 
 from __future__ import annotations
 
 import logging
 import random
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
 from shared.identity.models import OrgId
-from shared.quotas.models import Limit
+from shared.quotas.models import Cap, Limit, Refused, Taken
 from shared.quotas.ports import Quotas, UsageLedger
 from shared.quotas.usage import UsageKind, provider_kind
 from shared.telemetry.models import Event, LogEvidence, MetricQuery, Service
@@ -22,6 +24,10 @@ log = logging.getLogger("autosre.quotas")
 T = TypeVar("T")
 Payer = tuple[OrgId, str]
 """Who pays for a read: an org and one of its teams."""
+HOURLY = Limit.PROVIDER_CALLS_PER_HOUR
+RESERVED = 1
+"""The calls a piece of work reserves before its first read: the fewest that read makes (one
+call a read, however a source batches it)."""
 
 
 def shares(calls: int, weights: Mapping[Payer, int], *, draw: str = "") -> dict[Payer, int]:
@@ -50,7 +56,8 @@ def _counts_calls(source: object) -> bool:
 
 class ProviderMeter:
     """Counts each read's provider calls into its payers' hourly counters. Counting never
-    refuses (the calls are made) and never fails the read (a store that cannot count is logged).
+    refuses (the calls are made) and never fails the read (a store that cannot count is logged);
+    only a reservation, taken before a piece of work reads at all, is refused at the limit.
     Each read's calls are tallied in the thread that makes it, so reads of one adapter run side
     by side (one org's slow read never holds up another's) and never count each other's calls."""
 
@@ -58,57 +65,119 @@ class ProviderMeter:
         self._quotas = quotas
         self._usage = usage
 
+    def reserve(self, org: OrgId, team: str, *, at: datetime, cap: Cap) -> Taken | Refused:
+        """The team's call for a piece of work's first read, taken in `at`'s hour if it stays
+        within `cap` (atomic: of racing pieces of work only as many as the calls left)."""
+        return self._quotas.take(org, team, HOURLY, RESERVED, at=at, cap=cap)
+
+    def release(self, org: OrgId, team: str, *, at: datetime) -> None:
+        """Give back a reservation no read used (the work stopped before its first read)."""
+        self._quotas.give_back(org, team, HOURLY, RESERVED, at=at)
+
+    def bill(
+        self, payers: Mapping[Payer, int], *, at: datetime, reserved: Payer | None = None
+    ) -> Bill:
+        """Who pays for reads in `at`'s hour (split by weight); `reserved`: the payer that
+        reserved a call, which the first read counted trues up to the calls it made."""
+        return Bill(meter=self, payers=payers, at=at, reserved=reserved)
+
     def metrics(
         self, source: MetricsSource, payers: Mapping[Payer, int], *, at: datetime
     ) -> MetricsSource:
         """`source`, its calls counted to `payers` (split by weight) in `at`'s hour."""
-        return MeteredMetricsSource(source, bill=Bill(meter=self, payers=payers, at=at))
+        return self.bill(payers, at=at).metrics(source)
 
     def logs(self, source: LogSource, payers: Mapping[Payer, int], *, at: datetime) -> LogSource:
         """`source`, its calls counted to `payers` in `at`'s hour."""
-        return MeteredLogSource(source, bill=Bill(meter=self, payers=payers, at=at))
+        return self.bill(payers, at=at).logs(source)
 
     def measured(
-        self, source: object, call: Callable[[], T], payers: Mapping[Payer, int], at: datetime
+        self,
+        source: object,
+        call: Callable[[], T],
+        payers: Mapping[Payer, int],
+        at: datetime,
+        reserved: Callable[[], Payer | None] = lambda: None,
     ) -> T:
         """`call()` on `source`, the provider calls it made counted to `payers` (one per read
-        for a source that does not say its calls)."""
+        for a source that does not say its calls), less the call `reserved()` says was taken."""
         with tallied() as tally:
             try:
                 return call()
             finally:
                 made = tally.calls if _counts_calls(source) else 1
-                self._charge(made, payers, at, kind=provider_kind(source))
+                self._charge(made, payers, at, kind=provider_kind(source), reserved=reserved())
 
     def _charge(
-        self, calls: int, payers: Mapping[Payer, int], at: datetime, *, kind: UsageKind
+        self,
+        calls: int,
+        payers: Mapping[Payer, int],
+        at: datetime,
+        *,
+        kind: UsageKind,
+        reserved: Payer | None,
     ) -> None:
-        """Each payer's share into its hourly counter and its month's usage of `kind`."""
-        for (org, team), share in shares(calls, payers, draw=at.isoformat()).items():
+        """Each payer's share into its hourly counter (less a call it reserved, or that call
+        given back if the read made none) and into its month's usage of `kind`."""
+        split = shares(calls, payers, draw=at.isoformat())
+        for payer in split.keys() | ({reserved} if reserved else set()):
+            share = split.get(payer, 0)
+            self._true_up(payer, share - (RESERVED if payer == reserved else 0), at)
             if share <= 0:
                 continue
-            try:
-                limit = Limit.PROVIDER_CALLS_PER_HOUR
-                self._quotas.take(org, team, limit, share, at=at, cap=None)
-            except Exception:  # the read is made: counting must never undo nor block it
-                log.exception("could not count %d provider calls of %s/%s", share, org, team)
+            org, team = payer
             try:  # the month's usage apart: one sink failing never loses the other's count
                 self._usage.add(org, team, kind, share, at=at)
             except Exception:
                 log.exception("could not add %d %s to the usage of %s/%s", share, kind, org, team)
 
+    def _true_up(self, payer: Payer, calls: int, at: datetime) -> None:
+        """Add `calls` to the payer's hourly counter past any cap (negative: give them back)."""
+        org, team = payer
+        try:
+            if calls > 0:
+                self._quotas.take(org, team, HOURLY, calls, at=at, cap=None)
+            elif calls < 0:
+                self._quotas.give_back(org, team, HOURLY, -calls, at=at)
+        except Exception:  # the read is made: counting must never undo nor block it
+            log.exception("could not count %d provider calls of %s/%s", calls, org, team)
+
 
 class Bill:
-    """Who pays for a wrapped source's reads, and in which hour."""
+    """Who pays for a wrapped source's reads, and in which hour; a call one payer reserved is
+    trued up by the first read counted (of any source the bill wraps)."""
 
-    def __init__(self, *, meter: ProviderMeter, payers: Mapping[Payer, int], at: datetime) -> None:
+    def __init__(
+        self,
+        *,
+        meter: ProviderMeter,
+        payers: Mapping[Payer, int],
+        at: datetime,
+        reserved: Payer | None = None,
+    ) -> None:
         self.meter = meter
         self.payers = dict(payers)
         self.at = at
+        self._reserved = reserved
+        self._lock = threading.Lock()  # reads of one piece of work may end side by side
+
+    def metrics(self, source: MetricsSource) -> MetricsSource:
+        """`source`, its reads counted to this bill."""
+        return MeteredMetricsSource(source, bill=self)
+
+    def logs(self, source: LogSource) -> LogSource:
+        """`source`, its reads counted to this bill."""
+        return MeteredLogSource(source, bill=self)
 
     def measured(self, source: object, call: Callable[[], T]) -> T:
         """`call()` on `source`, counted."""
-        return self.meter.measured(source, call, self.payers, self.at)
+        return self.meter.measured(source, call, self.payers, self.at, self._claimed)
+
+    def _claimed(self) -> Payer | None:
+        """The payer of the reserved call, once: the first read counted trues it up."""
+        with self._lock:
+            reserved, self._reserved = self._reserved, None
+        return reserved
 
 
 class MeteredMetricsSource:

@@ -76,17 +76,32 @@ class QuotaService:
             self._add(org, team, kind, amount, at=at)
 
     def metered(
-        self, source: MetricsSource, logs: LogSource | None, org: OrgId, team: str, *, at: datetime
+        self,
+        source: MetricsSource,
+        logs: LogSource | None,
+        org: OrgId,
+        team: str,
+        *,
+        at: datetime,
+        starting: Limit | None = None,
     ) -> tuple[MetricsSource, LogSource | None]:
-        """The team's sources for one piece of work, their calls counted to it; refused
-        (QuotaExceededError) before any call when the team has no provider calls left this hour
-        (a read under way is never cut: its calls are counted even past the limit)."""
-        spent = self.spent(org, team, Limit.PROVIDER_CALLS_PER_HOUR, at=at)
-        if spent is not None:
-            raise spent
-        payer = {(org, team): 1}
-        counted = self.meter.logs(logs, payer, at=at) if logs is not None else None
-        return self.meter.metrics(source, payer, at=at), counted
+        """The team's sources for one piece of work, their calls counted to it. Before any call
+        the work reserves one call of the team's hour within its limit (atomic: racing pieces of
+        work never pass it together), else QuotaExceededError; its first read trues that up to
+        the calls it made (counted even past the limit: a read under way is never cut).
+        `starting`: a unit of another limit the work takes too (both or neither)."""
+        cap = self._quotas.book(org).cap(team, Limit.PROVIDER_CALLS_PER_HOUR)
+        reserved = self.meter.reserve(org, team, at=at, cap=cap)
+        if isinstance(reserved, Refused):
+            raise refusal(reserved, team, now=at)
+        if starting is not None:
+            try:
+                self.require(org, team, starting, at=at)
+            except Exception:  # refused, or its store failed: the work never starts
+                self.meter.release(org, team, at=at)
+                raise
+        bill = self.meter.bill({(org, team): 1}, at=at, reserved=(org, team))
+        return bill.metrics(source), bill.logs(logs) if logs is not None else None
 
     def spent(
         self, org: OrgId, team: str, limit: Limit, *, at: datetime

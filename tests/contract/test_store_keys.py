@@ -1,11 +1,17 @@
 """Every stored record's key carries its org: after a realistic session, every item of the
 DynamoDB table (two orgs, every DynamoDB store, on moto) has a partition key naming its org, and
 every table of the embedded default's SQLite databases has an org column in its primary key or a
-unique index, unless it is one of the documented exceptions below. A new store or table that keys
-records without the org fails here."""
+unique index (or, for the Slack installations' short records, a partition naming its org), unless
+it is one of the documented exceptions below. Every DynamoDB store class of shared/adapters/aws
+must be in the session and every SQLite table that shared/adapters creates must be in its
+databases, so a new store or table that keys records without the org fails here."""
 
 from __future__ import annotations
 
+import importlib
+import inspect
+import pkgutil
+import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
@@ -16,12 +22,23 @@ import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
+from slack_sdk.oauth.installation_store import Installation
 
+from bots.slack.installations import (
+    NONE,
+    STATES,
+    Records,
+    RecordsInstallationStore,
+    RecordsOAuthStateStore,
+    org_of,
+)
+from shared.adapters import aws as aws_adapters
 from shared.adapters.aws.dynamodb_alerts import DynamoDbAlertStore
 from shared.adapters.aws.dynamodb_canaries import DynamoDbCanaryStore
 from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
 from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
 from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
+from shared.adapters.aws.dynamodb_items import DynamoDbOrgStore
 from shared.adapters.aws.dynamodb_owed import DynamoDbOwedEntries
 from shared.adapters.aws.dynamodb_prompts import (
     DynamoDbExperimentStore,
@@ -29,7 +46,11 @@ from shared.adapters.aws.dynamodb_prompts import (
     DynamoDbVariantStore,
 )
 from shared.adapters.aws.dynamodb_quotas import DynamoDbQuotas
+from shared.adapters.aws.dynamodb_records import DynamoDbRecords
+from shared.adapters.aws.dynamodb_usage import DynamoDbUsageLedger
 from shared.adapters.local.simulated_chaos import InMemoryChaosState
+from shared.adapters.local.sqlite_directory import SqliteDatabase
+from shared.adapters.local.sqlite_records import SqliteRecords
 from shared.adapters.memory import InMemoryAuditLog, InMemoryTaskQueue
 from shared.bootstrap.adapters import PromptAdapters
 from shared.bootstrap.sample import simulated_chaos
@@ -40,7 +61,7 @@ from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Reply, Tone
 from tests.support import NOW, MovingClock, memory_adapters
 from tests.support.aws import create_table
-from tests.support.terminal import sre
+from tests.support.terminal import ROOT, sre
 
 ORGS = (OrgId("slack:T1"), OrgId("teams:tenant-a"))
 SESSION = (
@@ -81,6 +102,76 @@ def _say(services: Services, org: OrgId, text: str, at: int) -> Reply:
     return reply
 
 
+CLIENT = "1111.2222"
+"""The Slack app's client id (OAuth mode): the first part of its installations' partitions."""
+SLACK_ORG = ORGS[0]
+
+
+def _install_slack(records: Records) -> None:
+    """The first org's workspace installs the app by OAuth, as bolt's redirect saves it (an
+    OAuth state issued and kept until the redirect consumes it; the installation, its bot and
+    the org's index)."""
+    RecordsOAuthStateStore(records).issue()
+    team = SLACK_ORG.partition(":")[2]
+    RecordsInstallationStore(records, client_id=CLIENT).save(
+        Installation(
+            app_id="A1",
+            enterprise_id=None,
+            team_id=team,
+            user_id="U1",
+            bot_token=f"xoxb-{team}",
+            bot_id="B1",
+            bot_user_id="UBOT",
+            bot_scopes=["commands", "chat:write"],
+        )
+    )
+
+
+def _org_of(partition: str) -> str | None:
+    """The org a stored partition names: `ORG#<org>`, or a Slack installation's partition
+    (`<client id>/org-<org>`, or `<client id>/<enterprise>-<team>` as bolt's S3 store lays it
+    out); None when it names none."""
+    if partition.startswith("ORG#"):
+        return partition.removeprefix("ORG#")
+    client, _, where = partition.partition("/")
+    if client != CLIENT:
+        return None
+    if where.startswith("org-"):
+        return where.removeprefix("org-")
+    enterprise, _, team = where.partition("-")
+    return org_of(None if enterprise == NONE else enterprise, None if team == NONE else team)
+
+
+ORG_FREE_PARTITIONS = {
+    f"{STATES}/": "an OAuth `state` is issued before Slack says which workspace installs (that "
+    "is what the redirect tells), and is consumed once within ten minutes",
+}
+"""Short-record partitions (DynamoDB items, SQLite `records` rows) that name no org, and why."""
+
+
+def _org_free(partition: str) -> bool:
+    """Whether `partition` is one of the documented org-free ones."""
+    return any(partition.startswith(prefix) for prefix in ORG_FREE_PARTITIONS)
+
+
+def _dynamodb_stores() -> set[type]:
+    """Every store class of shared/adapters/aws's DynamoDB modules (built on a table), but the
+    base class its org stores share."""
+    found: set[type] = set()
+    for module in pkgutil.iter_modules(aws_adapters.__path__):
+        if not module.name.startswith("dynamodb_"):
+            continue
+        loaded = importlib.import_module(f"{aws_adapters.__name__}.{module.name}")
+        found |= {
+            cls
+            for _, cls in inspect.getmembers(loaded, inspect.isclass)
+            if cls.__module__ == loaded.__name__
+            and not cls.__name__.startswith("_")
+            and "table" in inspect.signature(cls).parameters
+        }
+    return found - {DynamoDbOrgStore}
+
+
 @pytest.fixture
 def dynamodb() -> Iterator[tuple[Services, Any, str]]:
     """The bus over every DynamoDB store on one table (moto), the rest as on the embedded default;
@@ -89,20 +180,32 @@ def dynamodb() -> Iterator[tuple[Services, Any, str]]:
         table, client = create_table(), boto3.client("dynamodb")
         clock = MovingClock(NOW)
         stores: dict[str, Any] = {"table": table, "client": client}
+        records = DynamoDbRecords(**stores)
+        _install_slack(records)
+        built: list[object] = [records]
+        prompts = PromptAdapters(
+            variants=DynamoDbVariantStore(**stores),
+            feedback=DynamoDbFeedbackStore(**stores),
+            experiments=DynamoDbExperimentStore(**stores),
+        )
+        chosen: dict[str, Any] = {
+            "directory": DynamoDbDirectory(**stores),
+            "investigations": DynamoDbInvestigationStore(**stores),
+            "alerts": DynamoDbAlertStore(**stores),
+            "canaries": DynamoDbCanaryStore(**stores),
+            "quotas": DynamoDbQuotas(**stores),
+            "usage": DynamoDbUsageLedger(**stores),
+            "owed": DynamoDbOwedEntries(**stores),
+        }
+        chaos = DynamoDbChaosStore(**stores)
+        built += [*chosen.values(), chaos, prompts.variants, prompts.feedback, prompts.experiments]
+        # every DynamoDB store the adapters define is written in the session
+        assert {type(store) for store in built} == _dynamodb_stores()
         adapters = memory_adapters(
             clock,
-            directory=DynamoDbDirectory(**stores),
-            investigations=DynamoDbInvestigationStore(**stores),
-            alerts=DynamoDbAlertStore(**stores),
-            canaries=DynamoDbCanaryStore(**stores),
-            chaos=simulated_chaos(DynamoDbChaosStore(**stores), InMemoryChaosState(), clock),
-            quotas=DynamoDbQuotas(**stores),
-            owed=DynamoDbOwedEntries(**stores),
-            prompts=PromptAdapters(
-                variants=DynamoDbVariantStore(**stores),
-                feedback=DynamoDbFeedbackStore(**stores),
-                experiments=DynamoDbExperimentStore(**stores),
-            ),
+            chaos=simulated_chaos(chaos, InMemoryChaosState(), clock),
+            prompts=prompts,
+            **chosen,
         )
         admins = tuple(f"{org}:root" for org in ORGS)
         yield build(Settings(org_admins=admins), adapters), client, table
@@ -135,8 +238,9 @@ def test_every_dynamodb_item_is_keyed_by_its_org(dynamodb: tuple[Services, Any, 
     assert halted.tone is not Tone.ERROR, halted
     # WHEN the table is read raw
     items = _items(client, table)
-    # THEN every item's partition key is one of the two orgs'
-    assert {item["pk"] for item in items} == {f"ORG#{org}" for org in ORGS}
+    # THEN every item's partition key names one of the two orgs (or is a documented exception)
+    orgs = {_org_of(item["pk"]) for item in items if not _org_free(item["pk"])}
+    assert orgs == set(ORGS), sorted(item["pk"] for item in items)
     # AND every record that names its org is stored under that org's key
     for item in items:
         body = item.get("body")
@@ -145,8 +249,10 @@ def test_every_dynamodb_item_is_keyed_by_its_org(dynamodb: tuple[Services, Any, 
     # AND the session wrote every kind of record the stores keep
     kinds = {item["sk"].split("#")[0] for item in items}
     assert kinds >= {
-        *("TEAM", "CHANNEL", "ALERT", "SILENCE", "CANARY", "CHAOS", "QUOTA", "PROMPT", "OWED")
+        *("TEAM", "CHANNEL", "ALERT", "SILENCE", "CANARY", "CHAOS", "QUOTA", "PROMPT", "OWED"),
+        *("USAGE", "bot-latest", "installer-latest", "installed"),
     }
+    assert any(_org_free(item["pk"]) for item in items)  # the exception is met, so checked
 
 
 EXCEPTIONS: dict[str, str] = {
@@ -162,6 +268,8 @@ EXCEPTIONS: dict[str, str] = {
     "autosre.db:chaos_injections": "the sample's simulated fault injections on a physical "
     "resource, as an AWS FIS experiment is the account's; the experiment that owns one is in "
     "chaos_experiments, keyed by org",
+    "autosre.db:records": "the Slack app's short records (OAuth mode on `sre serve`), keyed by "
+    "a partition that names the org (checked row by row below) or is an OAuth state",
 }
 """SQLite tables whose rows are not an org's records, and why."""
 
@@ -178,12 +286,23 @@ def _keyed_by_org(db: sqlite3.Connection, table: str) -> bool:
     return False
 
 
+def _declared_tables() -> set[str]:
+    """Every SQLite table shared/adapters creates, by name."""
+    create = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
+    return {
+        name
+        for source in (ROOT / "shared" / "adapters").rglob("*.py")
+        for name in create.findall(source.read_text())
+    }
+
+
 def test_every_sqlite_table_keys_its_rows_by_org(tmp_path: Path) -> None:
     # GIVEN the embedded default after a first session in the terminal (its first use makes
-    # team demo and registers the sample's checkout-api)
+    # team demo and registers the sample's checkout-api), its Slack app installed by OAuth
     for text in ("team list", *SESSION[4:]):
         done = sre(tmp_path, *_words(text))
         assert done.returncode == 0, (text, done.stdout, done.stderr)
+    _install_slack(SqliteRecords(SqliteDatabase(tmp_path / "autosre.db")))
     # WHEN every table of every database under AUTOSRE_HOME is listed
     tables: dict[str, bool] = {}
     for path in sorted(tmp_path.rglob("*.db")):
@@ -192,8 +311,9 @@ def test_every_sqlite_table_keys_its_rows_by_org(tmp_path: Path) -> None:
             for (name,) in names:
                 if not name.startswith("sqlite_"):
                     tables[f"{path.name}:{name}"] = _keyed_by_org(db, name)
-    # THEN each has the org in its key, or is a documented exception
-    assert tables
+    # THEN every table the adapters create is there (the session wrote through each store)
+    assert {name.partition(":")[2] for name in tables} >= _declared_tables()
+    # AND each has the org in its key, or is a documented exception
     unkeyed = sorted(t for t, keyed in tables.items() if not keyed and t not in EXCEPTIONS)
     assert unkeyed == [], unkeyed
     assert sorted(t for t, keyed in tables.items() if not keyed) == sorted(EXCEPTIONS)
@@ -202,6 +322,11 @@ def test_every_sqlite_table_keys_its_rows_by_org(tmp_path: Path) -> None:
         keys = [key for (key,) in db.execute("SELECT key FROM deliveries").fetchall()]
     assert keys
     assert all(key.split(":")[1] == "local" for key in keys), keys
+    # AND the Slack records' partitions name the installed org, or are OAuth states
+    with sqlite3.connect(tmp_path / "autosre.db") as db:
+        partitions = [p for (p,) in db.execute("SELECT partition FROM records").fetchall()]
+    assert {_org_of(p) for p in partitions if not _org_free(p)} == {SLACK_ORG}, partitions
+    assert any(_org_free(p) for p in partitions)
 
 
 def _words(text: str) -> list[str]:

@@ -1,11 +1,9 @@
 """20 threads racing for the last 5 units of a quota get exactly 5, on every store.
 
-moto checks an `UpdateItem` condition and writes in two steps, so under threads it lets a sixth
-racer through (measured: 6 of 5) where DynamoDB, atomic per item, does not: the moto race
-serialises `UpdateItem` calls as DynamoDB does, and a deterministic interleaving proves the
-adapter itself has no read-then-write gap (another writer between its decision and its write is
-caught by the condition). SQLite's racers use two connections to the file, so only its
-`BEGIN IMMEDIATE` (not the process's lock) keeps them apart.
+The stores are those of tests/support/quota_stores.py (its docstring says why moto's client is
+serialised); a deterministic interleaving proves the DynamoDB adapter itself has no
+read-then-write gap (another writer between its decision and its write is caught by the
+condition).
 """
 
 from __future__ import annotations
@@ -21,38 +19,22 @@ import pytest
 from moto import mock_aws
 
 from shared.adapters.aws.dynamodb_quotas import DynamoDbQuotas
-from shared.adapters.local.sqlite_directory import SqliteDatabase
-from shared.adapters.local.sqlite_quotas import SqliteQuotas
-from shared.adapters.memory_quotas import InMemoryQuotas
 from shared.identity.models import OrgId
 from shared.quotas.models import Limit, Refused, Taken
 from shared.quotas.ports import Quotas
-from tests.support.aws import create_table, serialised
+from tests.support.aws import create_table
+from tests.support.quota_stores import KINDS, quota_store
 
 ORG = OrgId("slack:T1")
 AT = datetime(2026, 11, 30, 15, 25, tzinfo=UTC)
 DAY = Limit.INVESTIGATIONS_PER_DAY
 
 
-@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
+@pytest.fixture(params=KINDS)
 def racers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Quotas, Quotas]]:
     """Two handles on one store (each racer uses one of them)."""
-    if request.param == "memory":
-        shared = InMemoryQuotas()
-        yield shared, shared
-    elif request.param == "sqlite":
-        path = tmp_path / "autosre.db"
-        yield SqliteQuotas(SqliteDatabase(path)), SqliteQuotas(SqliteDatabase(path))
-    else:
-        with mock_aws():  # one mock for every thread: they share its backend
-            table = create_table()
-            client = serialised(
-                boto3.client("dynamodb"), "dynamodb.UpdateItem", "DynamoDB is atomic per item"
-            )
-            yield (
-                DynamoDbQuotas(table=table, client=client),
-                DynamoDbQuotas(table=table, client=client),
-            )
+    with quota_store(request.param, tmp_path) as handles:
+        yield handles
 
 
 def test_twenty_racers_for_the_last_five_units_get_exactly_five(
