@@ -48,7 +48,8 @@ def test_a_plan_at_10_requests_a_second_says_the_1_percent_step_cannot_be_judged
     # held on errors at 0.2% against a 1% bound needs
     said = re.search(
         r"At ~10 req/s the 1% step sees ~60 faulted requests per 11m \(~240 with its 3 "
-        r"extensions\): below the ([\d,]+) needed to judge it at its last look, so it would end "
+        r"extensions\): below the ([\d,]+) needed to judge it at its last look with a 10% "
+        r"margin, so it would end "
         r"inconclusive; use (--percent [\d,]+)(?: or --duration \d+m)?\.",
         shown,
     )
@@ -65,7 +66,7 @@ def test_a_start_at_10_requests_a_second_says_so_and_starts() -> None:
     assert reply.tone is Tone.OK
     assert reply.title.startswith("Chaos chx-")
     assert "the 1% step sees ~60 faulted requests per 11m" in reply.text
-    assert "needed to judge it at its last look, so it would end inconclusive" in reply.text
+    assert "needed to judge it at its last look with a 10% margin, so it would end" in reply.text
 
 
 @pytest.mark.parametrize("rps", [1000.0])
