@@ -18,9 +18,15 @@ from shared.chaos.models import (
     SteadyState,
 )
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics
-from shared.chaos.rollback import failure_said, injector_name, refusal_said, removal
+from shared.chaos.rollback import (
+    failure_said,
+    injector_name,
+    refusal_said,
+    removal,
+    rolled_back,
+)
 from shared.chaos.steps import EXTENSIONS, RAMP_UP, current, ending, injection_for, with_step
-from shared.errors import NotFoundError, SreError
+from shared.errors import ConflictError, NotFoundError, SreError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.judging.condition import Condition
@@ -32,6 +38,9 @@ BEFORE = timedelta(minutes=10)
 """How much unfaulted traffic before a start is checked against the steady state."""
 LATE = timedelta(minutes=5)
 """How long past its last possible judgement an injection may outlive a stopped scheduler."""
+_ENDING = {ExperimentState.ROLLING_BACK, ExperimentState.ENDED}
+_ATTEMPTS = 4
+"""Times a late injection's removal is recorded while the halt keeps saving the experiment."""
 
 
 class Injecting:
@@ -123,11 +132,11 @@ class Injecting:
         except Exception as error:  # noqa: BLE001 (ended failed, rolled back, said)
             log.warning("experiment %s: injection failed: %s", saved.id, error)
             reason = f"the fault could not be injected ({_said(saved, error)})"
+            refused = _with(saved, injection.model_copy(update={"refused": True}))
             return self._store.save(
-                ending(saved, now, ExperimentOutcome.FAILED, reason, what="failed", by=by)
+                ending(refused, now, ExperimentOutcome.FAILED, reason, what="failed", by=by)
             )
         made = injection.model_copy(update={"handle": handle, "at": now})
-        injections = [made if i.key == injection.key else i for i in saved.injections]
         said = f"{saved.fault.written} into {injection.percent}% of {saved.service}"
         running = with_step(
             saved,
@@ -135,11 +144,48 @@ class Injecting:
             "injected",
             said,
             by=by,
-            injections=injections,
+            injections=_with(saved, made).injections,
             state=ExperimentState.RUNNING,
             step_started_at=now,
         )
-        return self._store.save(running)
+        try:
+            return self._store.save(running)
+        except ConflictError:  # halted or ended while it was being made: removed at once
+            raise self._removed_late(saved, made, now, by=by) from None
+
+    def _removed_late(
+        self, saved: Experiment, made: Injection, now: datetime, *, by: str
+    ) -> ConflictError:
+        """`made` landed after the experiment was halted or ended (read again): removed at once
+        by its handle (the rollback that cannot be skipped: verified, else retried by the
+        scheduler and said failed), recorded and said; the conflict itself when it still runs."""
+        for _ in range(_ATTEMPTS):
+            stored = self._store.get(OrgId(saved.org), saved.id)
+            if stored is None or stored.state not in _ENDING:
+                return ConflictError(f"experiment {saved.id} changed since it was read")
+            late = with_step(
+                _with(stored, made),
+                now,
+                "injected",
+                f"{saved.fault.written} into {made.percent}% of {saved.service}, landed as it "
+                f"ended ({stored.outcome.value if stored.outcome else 'ending'}): removed at once",
+                by=by,
+                state=ExperimentState.ROLLING_BACK,
+                ended_at=None,
+            )
+            if made.key not in {i.key for i in late.pending()}:  # said removed before it landed
+                tried = [*late.rollbacks, removal(self.injector, made, now)]
+                late = late.model_copy(update={"rollbacks": tried})
+            try:
+                return EndedWhileInjectingError(
+                    self._store.save(rolled_back(self.injector, late, now)), was=stored
+                )
+            except ConflictError:  # the halt saving its own removal meanwhile: read again
+                continue
+        return ConflictError(
+            f"experiment {saved.id} kept changing while its late injection was removed: the "
+            "scheduler finishes its rollback"
+        )
 
     def next_step(self, saved: Experiment, now: datetime) -> Experiment:
         """After an advance: the previous step's injection removed (verified), then the next
@@ -162,6 +208,44 @@ class Injecting:
                 ending(tried, now, ExperimentOutcome.FAILED, reason, what="failed")
             )
         return self.inject(self._store.save(self.recorded(tried, now)), now)
+
+
+class EndedWhileInjectingError(ConflictError):
+    """The experiment was halted or ended while its injection was being made: that injection
+    was removed at once (`experiment`, as stored after); `was` is how it was ending."""
+
+    def __init__(self, experiment: Experiment, *, was: Experiment) -> None:
+        super().__init__(_ended_said(experiment, was), users=_people(was))
+        self.experiment = experiment
+
+
+def _ended_said(experiment: Experiment, was: Experiment) -> str:
+    """`Chaos chx-1 halted by @rey while it was starting: its fault was removed.`; `was`: as
+    it was ending when its injection landed, `experiment`: after that injection's removal."""
+    outcome = was.outcome.value if was.outcome else "ended"
+    by = was.reason.removeprefix(f"{outcome} ")
+    named = by.startswith("by @")
+    how = f"{outcome} {by}" if named else outcome
+    why = f" ({was.reason})" if was.reason and not named else ""
+    doing = "starting" if was.step == 0 else f"moving to its {was.percents[was.step]}% step"
+    if experiment.state is ExperimentState.ENDED:
+        removed = "its fault was removed"
+    elif experiment.outcome is ExperimentOutcome.FAILED:
+        removed = "its fault could not be removed yet: the scheduler retries every minute"
+    else:
+        removed = "its fault is being removed, verified at the next ticks (every minute)"
+    return f"Chaos {experiment.id} {how} while it was {doing}{why}: {removed}."
+
+
+def _people(experiment: Experiment) -> list[str]:
+    """Who ended it, if a person did (named in the answer)."""
+    return [s.by for s in experiment.history[-1:] if s.by != "scheduler"]
+
+
+def _with(experiment: Experiment, injection: Injection) -> Experiment:
+    """The experiment with `injection` in place of its record of the same key."""
+    injections = [injection if i.key == injection.key else i for i in experiment.injections]
+    return experiment.model_copy(update={"injections": injections})
 
 
 def _said(experiment: Experiment, error: Exception) -> str:
