@@ -69,9 +69,7 @@ def rolled_back(injector: FaultInjector, experiment: Experiment, now: datetime) 
     when all are; still rolling back while one is stopping within the grace, or may still be
     landing (`in_flight`: its removal by key cannot be verified before it lands); else failed
     (said once in its history), still rolling back."""
-    tried_now = [(i, removal(injector, i, now)) for i in experiment.pending()]
-    landing = [i for i, a in tried_now if a.verified and in_flight(i, now)]
-    attempts = [a for i, a in tried_now if i not in landing]  # a landing one: not verified
+    attempts, landing = _tries(injector, experiment, now)
     kept = list(experiment.rollbacks)
     for attempt in attempts:
         kept = _with_attempt(kept, attempt)
@@ -116,6 +114,17 @@ def rolled_back(injector: FaultInjector, experiment: Experiment, now: datetime) 
         outcome=ExperimentOutcome.FAILED,
         reason=f"{failure}; it was {_was(experiment)}",
     )
+
+
+def _tries(
+    injector: FaultInjector, experiment: Experiment, now: datetime
+) -> tuple[list[RollbackAttempt], bool]:
+    """A removal of each injection not yet verified removed, and whether one may still be
+    landing (its removal by key said verified, though what it removes may not exist yet: not
+    kept, not verified)."""
+    tried = [(i, removal(injector, i, now)) for i in experiment.pending()]
+    landing = [a for i, a in tried if a.verified and in_flight(i, now)]
+    return [a for _, a in tried if a not in landing], bool(landing)
 
 
 def _never_made(injection: Injection) -> bool:
