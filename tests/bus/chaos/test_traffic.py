@@ -60,6 +60,23 @@ def test_a_plan_at_10_requests_a_second_says_the_1_percent_step_cannot_be_judged
     assert "needed to judge" not in again.text, again.text
 
 
+def test_a_plan_just_short_of_traffic_says_a_need_above_what_its_step_serves() -> None:
+    # GIVEN the sample at 100 requests a second (the embedded default's): its 1% step, extended
+    # to its limit, serves more than a held on `error_rate < 1%` needs, but not 10% more
+    services = at(100, MovingClock(NOW))
+    # WHEN its plan is asked
+    plan = run_deferred(services, f"chaos plan {BREAKING}", user="oli", channel="C-pay")
+    said = re.search(
+        r"the 1% step sees ~[\d,]+ faulted requests per 11m \(~([\d,]+) with its 3 extensions\):"
+        r" below the ([\d,]+) needed to judge it at its last look with a 10% margin",
+        plan.text,
+    )
+    # THEN the number it says is needed is the one compared: above what the step serves
+    assert said is not None, plan.text
+    serves, needed = (int(group.replace(",", "")) for group in said.groups())
+    assert serves < needed, plan.text
+
+
 def test_a_start_at_10_requests_a_second_says_so_and_starts() -> None:
     services = at(10, MovingClock(NOW))
     reply = run_deferred(services, f"chaos start {BREAKING}", user="oli", channel="C-pay")
