@@ -59,17 +59,22 @@ class WorkerDiedError(BaseException):
 
 class HookedInjector(SimulatedFaultInjector):
     """The simulation's injector that runs `during` once while an injection is being made, just
-    before it lands (another worker's halt between the record and the injection); when `dies`,
-    the injecting worker's process then ends (`WorkerDiedError`) before it saves anything."""
+    before it lands (another worker's halt between the record and the injection); when
+    `refuses`, the injection is then refused (FIS denied it); when `dies`, the injecting
+    worker's process then ends (`WorkerDiedError`) before it saves anything."""
 
     during: Callable[[], object] | None = None
+    refuses = False
     dies = False
 
     def inject(self, service: Service, fault: Fault, injection: Injection, *, minutes: int) -> str:
-        """`during` first (once), then the injection made; then the worker dies if told."""
+        """`during` first (once), then the injection made (or refused); then the worker dies if
+        told."""
         hook, self.during = self.during, None
         if hook is not None:
             hook()
+        if self.refuses:
+            raise RuntimeError("AccessDeniedException: fis:StartExperiment")
         handle = super().inject(service, fault, injection, minutes=minutes)
         if self.dies:
             raise WorkerDiedError(injection.key)

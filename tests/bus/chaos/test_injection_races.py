@@ -188,3 +188,28 @@ def test_an_injection_landing_after_the_scheduler_gave_its_start_up_is_removed_a
     message = _message(services, stored.id)
     assert "landed as it ended (failed): removed at once" in message.text, message.text
     assert "after failed tries" not in message.text
+
+
+def test_a_halt_while_a_start_is_refused_says_nothing_was_injected() -> None:
+    clock = MovingClock(NOW)
+    chaos, injector, state = hooked_chaos(clock)
+    services = chaos_services(clock, chaos=chaos)
+    # GIVEN a responder halts the experiment while its start asks for the first injection,
+    # which the injector then refuses
+    halts: list[Reply] = []
+    injector.during = _halt(services, chaos, "chaos halt {id}", "rey", halts)
+    injector.refuses = True
+    # WHEN the start goes on
+    started = run_deferred(services, f"chaos start {ERRORS}", user="oli", channel="C-pay")
+    # THEN the starter is told it was halted and nothing was injected, not a bare conflict
+    assert started.failed, started
+    stored = _only(chaos)
+    assert (
+        f"Chaos {stored.id} halted by @rey while it was starting: nothing was injected (the "
+        "injector refused the fault)" in started.text
+    ), started
+    # AND it ended at once (nothing left to wait for), its message saying nothing was injected
+    assert stored.state is ExperimentState.ENDED and live_injections(state) == []
+    message = _message(services, stored.id)
+    assert "halted before it started by @rey: nothing was injected" in message.text, message.text
+    assert "rolled back" not in message.text
