@@ -227,9 +227,9 @@ class ChaosProgress:
         """A step's injection that landed after a halt, removed at once (`Injecting.inject`):
         audited as the scheduler and told; a removal not verified yet is the next ticks' to
         finish, as any rollback."""
-        self._record_after(experiment, trigger)
         if experiment.state is not ExperimentState.ENDED:
             return self._end(experiment, now, trigger, saved_already=True)
+        self._record_after(experiment, trigger)
         self._messages.tell(experiment)
         return f"{experiment.id} {experiment.history[-1].what}"
 
