@@ -18,9 +18,15 @@ from shared.chaos.models import (
     SteadyState,
 )
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics
-from shared.chaos.rollback import failure_said, injector_name, refusal_said, removal
+from shared.chaos.rollback import (
+    failure_said,
+    injector_name,
+    refusal_said,
+    removal,
+    rolled_back,
+)
 from shared.chaos.steps import EXTENSIONS, RAMP_UP, current, ending, injection_for, with_step
-from shared.errors import NotFoundError, SreError
+from shared.errors import ConflictError, NotFoundError, SreError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.judging.condition import Condition
@@ -32,6 +38,9 @@ BEFORE = timedelta(minutes=10)
 """How much unfaulted traffic before a start is checked against the steady state."""
 LATE = timedelta(minutes=5)
 """How long past its last possible judgement an injection may outlive a stopped scheduler."""
+_ENDING = {ExperimentState.ROLLING_BACK, ExperimentState.ENDED}
+_ATTEMPTS = 4
+"""Times a late injection's removal is recorded while the halt keeps saving the experiment."""
 
 
 class Injecting:
@@ -108,7 +117,8 @@ class Injecting:
 
     def inject(self, saved: Experiment, now: datetime, *, by: str = "scheduler") -> Experiment:
         """Make the current step's recorded injection; the experiment as stored after (running,
-        or failed and rolling back when the injector refused)."""
+        or failed and rolling back when the injector refused). Halted or ended meanwhile:
+        `EndedWhileInjectingError`, what landed removed at once and recorded."""
         injection = current(saved)
         assert injection is not None, "recorded before it is made"  # noqa: S101
         # the injection ends by itself if nothing removes it: its step, extended, and a margin
@@ -123,11 +133,15 @@ class Injecting:
         except Exception as error:  # noqa: BLE001 (ended failed, rolled back, said)
             log.warning("experiment %s: injection failed: %s", saved.id, error)
             reason = f"the fault could not be injected ({_said(saved, error)})"
-            return self._store.save(
-                ending(saved, now, ExperimentOutcome.FAILED, reason, what="failed", by=by)
+            refused = injection.model_copy(update={"refused": True})
+            failed = ending(
+                _with(saved, refused), now, ExperimentOutcome.FAILED, reason, what="failed", by=by
             )
+            try:
+                return self._store.save(failed)
+            except ConflictError:  # halted meanwhile: nothing of it landed, said so
+                raise self._removed_late(saved, refused, now, by=by) from None
         made = injection.model_copy(update={"handle": handle, "at": now})
-        injections = [made if i.key == injection.key else i for i in saved.injections]
         said = f"{saved.fault.written} into {injection.percent}% of {saved.service}"
         running = with_step(
             saved,
@@ -135,11 +149,60 @@ class Injecting:
             "injected",
             said,
             by=by,
-            injections=injections,
+            injections=_with(saved, made).injections,
             state=ExperimentState.RUNNING,
             step_started_at=now,
         )
-        return self._store.save(running)
+        try:
+            return self._store.save(running)
+        except ConflictError:  # halted or ended while it was being made: removed at once
+            raise self._removed_late(saved, made, now, by=by) from None
+
+    def _removed_late(
+        self, saved: Experiment, landed: Injection, now: datetime, *, by: str
+    ) -> ConflictError:
+        """`landed` (made, or refused) after the experiment was halted or ended (read again):
+        made, removed at once by its handle (the rollback that cannot be skipped: verified, else
+        retried by the scheduler and said failed); refused, the halt's wait for it ended; either
+        recorded and said. The conflict itself when it still runs."""
+        for _ in range(_ATTEMPTS):
+            stored = self._store.get(OrgId(saved.org), saved.id)
+            if stored is None or stored.state not in _ENDING:
+                return ConflictError(f"experiment {saved.id} changed since it was read")
+            if not landed.handle and stored.state is ExperimentState.ENDED:
+                return EndedWhileInjectingError(stored, was=stored, landed=landed)
+            late = self._late(stored, landed, now, by=by)
+            try:
+                after = self._store.save(rolled_back(self.injector, late, now))
+            except ConflictError:  # the halt saving its own removal meanwhile: read again
+                continue
+            return EndedWhileInjectingError(after, was=stored, landed=landed)
+        return ConflictError(
+            f"experiment {saved.id} kept changing while its late injection was removed: the "
+            "scheduler finishes its rollback"
+        )
+
+    def _late(self, stored: Experiment, landed: Injection, now: datetime, *, by: str) -> Experiment:
+        """`stored` (ending or ended) with `landed` recorded, rolling back again; a made one
+        said, and tried at once if it was said removed by its key before it landed."""
+        late = _with(stored, landed).model_copy(
+            update={"state": ExperimentState.ROLLING_BACK, "ended_at": None}
+        )
+        if not landed.handle:
+            return late
+        outcome = stored.outcome.value if stored.outcome else "ending"
+        late = with_step(
+            late,
+            now,
+            "injected",
+            f"{stored.fault.written} into {landed.percent}% of {stored.service}, landed as it "
+            f"ended ({outcome}): removed at once",
+            by=by,
+        )
+        if landed.key in {i.key for i in late.pending()}:
+            return late
+        tried = [*late.rollbacks, removal(self.injector, landed, now)]  # said removed too soon
+        return late.model_copy(update={"rollbacks": tried})
 
     def next_step(self, saved: Experiment, now: datetime) -> Experiment:
         """After an advance: the previous step's injection removed (verified), then the next
@@ -162,6 +225,46 @@ class Injecting:
                 ending(tried, now, ExperimentOutcome.FAILED, reason, what="failed")
             )
         return self.inject(self._store.save(self.recorded(tried, now)), now)
+
+
+class EndedWhileInjectingError(ConflictError):
+    """The experiment was halted or ended while its injection was being made: that injection
+    was removed at once (`experiment`, as stored after); `was` is how it was ending."""
+
+    def __init__(self, experiment: Experiment, *, was: Experiment, landed: Injection) -> None:
+        super().__init__(_ended_said(experiment, was, landed), users=_people(was))
+        self.experiment = experiment
+
+
+def _ended_said(experiment: Experiment, was: Experiment, landed: Injection) -> str:
+    """`Chaos chx-1 halted by @rey while it was starting: its fault was removed.`; `was`: as
+    it was ending when its injection `landed` (made or refused), `experiment`: after."""
+    outcome = was.outcome.value if was.outcome else "ended"
+    by = was.reason.removeprefix(f"{outcome} ")
+    named = by.startswith("by @")
+    how = f"{outcome} {by}" if named else outcome
+    why = f" ({was.reason})" if was.reason and not named else ""
+    doing = "starting" if was.step == 0 else f"moving to its {was.percents[was.step]}% step"
+    if not landed.handle:
+        removed = "nothing was injected (the injector refused the fault)"
+    elif experiment.state is ExperimentState.ENDED:
+        removed = "its fault was removed"
+    elif experiment.outcome is ExperimentOutcome.FAILED:
+        removed = "its fault could not be removed yet: the scheduler retries every minute"
+    else:
+        removed = "its fault is being removed, verified at the next ticks (every minute)"
+    return f"Chaos {experiment.id} {how} while it was {doing}{why}: {removed}."
+
+
+def _people(experiment: Experiment) -> list[str]:
+    """Who ended it, if a person did (named in the answer)."""
+    return [s.by for s in experiment.history[-1:] if s.by != "scheduler"]
+
+
+def _with(experiment: Experiment, injection: Injection) -> Experiment:
+    """The experiment with `injection` in place of its record of the same key."""
+    injections = [injection if i.key == injection.key else i for i in experiment.injections]
+    return experiment.model_copy(update={"injections": injections})
 
 
 def _said(experiment: Experiment, error: Exception) -> str:

@@ -91,6 +91,9 @@ class Injection(Frozen):
     handle: str = ""
     """What the injector returned (the FIS experiment id; the local simulation's key)."""
     at: datetime | None = None
+    refused: bool = False
+    """The injector's call answered with an error: nothing of it is still being made (a
+    recorded injection neither made nor refused may still land; see `rollback.in_flight`)."""
 
 
 class LeverState(Frozen):
@@ -279,9 +282,10 @@ class Experiment(Frozen):
         )
 
     def pending(self) -> list[Injection]:
-        """The injections whose removal is not verified yet."""
-        verified = {r.key for r in self.rollbacks if r.verified}
-        return [i for i in self.injections if i.key not in verified]
+        """The injections whose removal is not verified yet: the latest try of each decides
+        (one said removed by its key before it landed is tried again once it has)."""
+        latest = {r.key: r.verified for r in self.rollbacks}
+        return [i for i in self.injections if not latest.get(i.key, False)]
 
 
 class VerifiedResilience(Frozen):

@@ -110,9 +110,11 @@ _NEVER_STARTED: dict[str, Callable[[str, str], str]] = {
 
 
 def _injected_before(experiment: Experiment, step: ChaosStep) -> bool:
-    """Whether anything was injected before `step` of its history."""
+    """Whether anything was injected before `step` of its history, or may have been: an
+    injection recorded and not refused may land while a halt is recorded."""
     earlier = experiment.history[: experiment.history.index(step)]
-    return any(s.what == "injected" for s in earlier)
+    landing = any(not i.refused for i in experiment.injections)
+    return landing or any(s.what == "injected" for s in earlier)
 
 
 def history(experiment: Experiment, now: datetime | None = None) -> list[str]:

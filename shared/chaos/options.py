@@ -94,8 +94,13 @@ Expectations = Annotated[list[str], AfterValidator(_expectations)]
 
 
 def _fits_fis(text: str) -> str:
-    """A step no longer than `LONGEST_STEP`, refused with why (FIS's longest action)."""
-    if to_timedelta(text) > LONGEST_STEP:
+    """A step no longer than `LONGEST_STEP`, refused with why (FIS's longest action); what is
+    not a duration is left to `bounded`, which says so."""
+    try:
+        step = to_timedelta(text)
+    except ValueError:
+        return text
+    if step > LONGEST_STEP:
         raise ValueError(
             f"`{text[:40]}` is too long for --duration: at most {written(LONGEST_STEP)}: AWS FIS "
             f"runs an action at most {LONGEST_ACTION.total_seconds() / 3600:g} hours, and a step "
@@ -105,7 +110,7 @@ def _fits_fis(text: str) -> str:
 
 
 StepDuration = Annotated[
-    str, bounded(at_least=SHORTEST_STEP, at_most=timedelta(days=1)), AfterValidator(_fits_fis)
+    str, AfterValidator(_fits_fis), bounded(at_least=SHORTEST_STEP, at_most=LONGEST_STEP)
 ]
 """How long each percent step lasts before it is judged (a latency steady state needs longer:
 `steps.shortest_step`)."""

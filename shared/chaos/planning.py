@@ -100,10 +100,12 @@ def traffic_warning(draft: Experiment, before: SteadyState) -> str:
     minutes = int(draft.step_duration.total_seconds() // 60)
     seen = _serves(rps, first, draft.step_duration, 1)
     rate = f"{rps:,.0f}" if rps >= 10 else f"{rps:.2g}"
-    said = (
+    margin = round((MARGIN - 1) * 100)
+    said = (  # the number compared, margin included: the sentence is true as it reads
         f"At ~{rate} req/s the {first}% step sees ~{seen:,.0f} faulted requests per {minutes}m "
         f"(~{seen * windows:,.0f} with its {EXTENSIONS} extensions): below the "
-        f"{needed:,} needed to judge it at its last look, so it would end inconclusive"
+        f"{math.ceil(needed * MARGIN):,} needed to judge it at its last look with a {margin}% "
+        "margin, so it would end inconclusive"
     )
     fixes = _fixes(draft, rps, need) or _combined(draft, rps, need)
     if fixes:

@@ -17,7 +17,7 @@ from shared.audit.models import AuditDraft
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import OWED_PER_TICK, AuditTrail
 from shared.chaos.hypothesis import HypothesisVerdict, assess
-from shared.chaos.injecting import Injecting
+from shared.chaos.injecting import EndedWhileInjectingError, Injecting
 from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
 from shared.chaos.notices import ChaosMessages
 from shared.chaos.ports import ChaosStore, Outages, SafetyLever
@@ -213,12 +213,25 @@ class ChaosProgress:
                 ending(kept, now, ExperimentOutcome.HALTED, reason, what="halted"), now, trigger
             )
         if advanced:
-            saved = self._injecting.next_step(saved, now)
+            try:
+                saved = self._injecting.next_step(saved, now)
+            except EndedWhileInjectingError as meanwhile:  # its late injection removed: said
+                return self._removed_late(meanwhile.experiment, now, trigger)
             if saved.state is ExperimentState.ROLLING_BACK:
                 return self._end(saved, now, trigger, saved_already=True)
         self._messages.tell(saved)
         said = f"advanced to {saved.percent}%" if advanced else f"extended at {saved.percent}%"
         return f"{saved.id} {said}"
+
+    def _removed_late(self, experiment: Experiment, now: datetime, trigger: str) -> str:
+        """A step's injection that landed after a halt, removed at once (`Injecting.inject`):
+        audited as the scheduler and told; a removal not verified yet is the next ticks' to
+        finish, as any rollback."""
+        if experiment.state is not ExperimentState.ENDED:
+            return self._end(experiment, now, trigger, saved_already=True)
+        self._record_after(experiment, trigger)
+        self._messages.tell(experiment)
+        return f"{experiment.id} {experiment.history[-1].what}"
 
     def _end(
         self, ending_: Experiment, now: datetime, trigger: str, *, saved_already: bool = False

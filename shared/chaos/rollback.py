@@ -15,7 +15,7 @@ from shared.chaos.models import (
     RollbackAttempt,
 )
 from shared.chaos.ports import FaultInjector
-from shared.chaos.steps import with_step
+from shared.chaos.steps import STARTING_LIMIT, with_step
 from shared.telemetry.models import ResourceKind
 
 log = logging.getLogger("autosre.chaos")
@@ -23,6 +23,9 @@ STOPPING_GRACE = timedelta(minutes=5)
 """How long a removal asked without an error may read as not yet verified before it counts as
 failed: FIS reads `stopping` after StopExperiment, and the Lambda extension's ramp-down takes up to
 20 s; five scheduler ticks cover both with room."""
+IN_FLIGHT = STARTING_LIMIT
+"""How long an injection recorded but not yet made may still land: the longest a worker runs
+(a Lambda's timeout, 2 minutes at most) is within it, and it is shorter than `STOPPING_GRACE`."""
 
 
 def removal(injector: FaultInjector, injection: Injection, now: datetime) -> RollbackAttempt:
@@ -53,23 +56,38 @@ def _failed(attempt: RollbackAttempt, before: list[RollbackAttempt], now: dateti
     return now - min(tries, default=attempt.at) >= STOPPING_GRACE
 
 
+def in_flight(injection: Injection, now: datetime) -> bool:
+    """Whether `injection` may still land: recorded, neither made nor refused yet, by a worker
+    that may still be calling the injector (`IN_FLIGHT`)."""
+    if injection.handle or injection.refused or injection.at is None:
+        return False
+    return now - injection.at < IN_FLIGHT
+
+
 def rolled_back(injector: FaultInjector, experiment: Experiment, now: datetime) -> Experiment:
     """The experiment after trying to remove every injection not yet verified removed: ended
-    when all are; still rolling back while one is stopping within the grace; else failed (said
-    once in its history), still rolling back."""
-    attempts = [removal(injector, injection, now) for injection in experiment.pending()]
+    when all are; still rolling back while one is stopping within the grace, or may still be
+    landing (`in_flight`: its removal by key cannot be verified before it lands); else failed
+    (said once in its history), still rolling back."""
+    attempts, landing = _tries(injector, experiment, now)
     kept = list(experiment.rollbacks)
     for attempt in attempts:
         kept = _with_attempt(kept, attempt)
     tried = experiment.model_copy(update={"rollbacks": kept})
     failed = [a for a in attempts if _failed(a, list(experiment.rollbacks), now)]
-    if not failed and any(not a.verified for a in attempts):
+    if not failed and (landing or any(not a.verified for a in attempts)):
         return tried  # asked to stop, not verified yet: checked again at the next tick
-    if not failed and not experiment.rollbacks and not any(i.handle for i in experiment.injections):
+    if (
+        not failed
+        and not experiment.rollbacks
+        and all(_never_made(i) for i in experiment.injections)
+    ):
         # nothing was ever injected: no rollback to speak of
         return tried.model_copy(update={"state": ExperimentState.ENDED, "ended_at": now})
     if not failed:
-        retried = experiment.outcome is ExperimentOutcome.FAILED and bool(experiment.rollbacks)
+        retried = experiment.outcome is ExperimentOutcome.FAILED and any(
+            not a.verified for a in experiment.rollbacks
+        )
         said = "every injection removed and verified" + (" after failed tries" if retried else "")
         return with_step(
             tried,
@@ -96,6 +114,23 @@ def rolled_back(injector: FaultInjector, experiment: Experiment, now: datetime) 
         outcome=ExperimentOutcome.FAILED,
         reason=f"{failure}; it was {_was(experiment)}",
     )
+
+
+def _tries(
+    injector: FaultInjector, experiment: Experiment, now: datetime
+) -> tuple[list[RollbackAttempt], bool]:
+    """A removal of each injection not yet verified removed, and whether one may still be
+    landing (its removal by key said verified, though what it removes may not exist yet: not
+    kept, not verified)."""
+    tried = [(i, removal(injector, i, now)) for i in experiment.pending()]
+    landing = [a for i, a in tried if a.verified and in_flight(i, now)]
+    return [a for _, a in tried if a not in landing], bool(landing)
+
+
+def _never_made(injection: Injection) -> bool:
+    """Whether the injector refused `injection` (an injection recorded but neither made nor
+    refused may have landed after its worker stopped: its removal is a rollback)."""
+    return not injection.handle and injection.refused
 
 
 def _by(experiment: Experiment, now: datetime) -> str:

@@ -14,7 +14,7 @@ from shared.chaos.design import designed, held_before, team_service
 from shared.chaos.game_days import GameDays
 from shared.chaos.guards import refusals
 from shared.chaos.halting import ChaosHalts
-from shared.chaos.injecting import Injecting
+from shared.chaos.injecting import EndedWhileInjectingError, Injecting
 from shared.chaos.lever import RecordedLever
 from shared.chaos.models import Experiment, ExperimentState, Fault
 from shared.chaos.notices import (
@@ -227,7 +227,7 @@ class ChaosService:
     def _started(self, experiment: Experiment, now: datetime, *, by: str, new: bool) -> Experiment:
         """Recorded starting with its first injection (safe by order; when `new`, its quota
         unit taken first), then injected; an injection refused is rolled back, told, and
-        raised."""
+        raised; one that landed after a halt is removed at once, told, and raised."""
         starting = self._injecting.recorded(
             experiment.model_copy(
                 update={"state": ExperimentState.STARTING, "step_started_at": now}
@@ -235,7 +235,11 @@ class ChaosService:
             now,
         )
         saved = self._first_recorded(starting, now) if new else self._store.save(starting)
-        saved = self._injecting.inject(saved, now, by=by)
+        try:
+            saved = self._injecting.inject(saved, now, by=by)
+        except EndedWhileInjectingError as meanwhile:  # its late injection removed: said
+            self._messages.tell(meanwhile.experiment)
+            raise
         if saved.state is ExperimentState.ROLLING_BACK:
             saved = self._store.save(rolled_back(self._injecting.injector, saved, now))
             self._messages.tell(saved)

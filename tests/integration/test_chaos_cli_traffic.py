@@ -21,7 +21,8 @@ def test_a_plan_says_the_1_percent_step_cannot_hold_a_tight_error_bound(
     assert "(would start)" in out  # warned, not refused
     said = re.search(
         r"At ~\d+ req/s the 1% step sees ~\d+ faulted requests per 11m \(~[\d,]+ with its 3 "
-        r"extensions\): below the ([\d,]+) needed to judge it at its last look, so it would end "
+        r"extensions\): below the ([\d,]+) needed to judge it at its last look with a 10% "
+        r"margin, so it would end "
         r"inconclusive; use --percent (\d+)(?:,25)?(?: or --duration (\d+)m)?\.",
         out,
     )

@@ -25,7 +25,7 @@ from shared.chaos.models import (
     Fault,
     Injection,
 )
-from shared.chaos.rollback import rolled_back
+from shared.chaos.rollback import IN_FLIGHT, rolled_back
 from shared.errors import UnavailableError
 from shared.telemetry.models import ResourceKind
 from tests.support import NOW
@@ -34,6 +34,8 @@ from tests.support.fis import fis_function, lambda_service
 
 ROLE = "arn:aws:iam::123456789012:role/fis-experiments"
 KEY = "chx-0a1b2c-0"
+LATER = NOW + IN_FLIGHT
+"""When no worker that recorded the injection at NOW can still be starting it."""
 
 
 @pytest.fixture
@@ -86,8 +88,12 @@ def test_an_injection_never_made_is_rolled_back_and_its_guard_alarm_deleted(fis:
     assert query is not None
     injector.guard.put(lambda_service(), KEY, query)
     assert _alarms() == [f"autosre-chaos-{KEY}"]
-    # WHEN it is rolled back
-    ended = rolled_back(injector, _halted_unmade(), NOW)
+    # WHEN it is rolled back while the start may still be calling FIS
+    early = rolled_back(injector, _halted_unmade(), NOW)
+    # THEN it is not said removed: what FIS knows of its key may change when the call lands
+    assert early.state is ExperimentState.ROLLING_BACK and not early.rollbacks
+    # WHEN it is rolled back once no start can still be under way
+    ended = rolled_back(injector, early, LATER)
     # THEN nothing of it is left: verified removed at once, never a failed rollback
     assert ended.state is ExperimentState.ENDED
     assert [(r.key, r.verified, r.error) for r in ended.rollbacks] == [(KEY, True, "")]
@@ -105,11 +111,11 @@ def test_an_experiment_started_whose_id_was_lost_is_found_by_its_key_and_stopped
             lambda_service(), Fault.parse("error"), Injection(key=KEY, percent=1), minutes=10
         )
         # WHEN it is rolled back THEN FIS is asked to stop that experiment, found by its tag
-        stopping = rolled_back(injector, _halted_unmade(), NOW)
+        stopping = rolled_back(injector, _halted_unmade(), LATER)
         assert fis.get_experiment(id=handle)["experiment"]["state"]["status"] == "stopping"
         assert stopping.state is ExperimentState.ROLLING_BACK  # asked, not verified yet
     # AND once FIS has stopped it, the next try verifies it and deletes its guard alarm
-    ended = rolled_back(injector, stopping, NOW)
+    ended = rolled_back(injector, stopping, LATER)
     assert ended.state is ExperimentState.ENDED
     assert _alarms() == []
 

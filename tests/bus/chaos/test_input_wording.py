@@ -80,11 +80,16 @@ def test_a_signal_not_judged_under_a_fault_is_answered_with_a_steady_state() -> 
 
 
 @pytest.mark.parametrize("verb", ["plan", "start"])
-def test_a_step_longer_than_one_fis_action_holds_is_refused_with_why(verb: str) -> None:
-    said = refused(f"chaos {verb} checkout-api --fault error {ERRORS} --duration 3h")
+@pytest.mark.parametrize("duration", ["3h", "1d", "2d", "99999999999999999h"])
+def test_a_step_longer_than_one_fis_action_holds_is_refused_with_why(
+    verb: str, duration: str
+) -> None:
+    # WHEN a step longer than the longest is asked, however much longer
+    said = refused(f"chaos {verb} checkout-api --fault error {ERRORS} --duration {duration}")
+    # THEN the answer names the real limit and why, never a larger one
     assert said == (
-        "`3h` is too long for --duration: at most 2h50m: AWS FIS runs an action at most 12 "
-        "hours, and a step may be extended 3 times."
+        f"`{duration}` is too long for --duration: at most 2h50m: AWS FIS runs an action at "
+        "most 12 hours, and a step may be extended 3 times."
     )
 
 

@@ -48,7 +48,8 @@ def test_a_plan_at_10_requests_a_second_says_the_1_percent_step_cannot_be_judged
     # held on errors at 0.2% against a 1% bound needs
     said = re.search(
         r"At ~10 req/s the 1% step sees ~60 faulted requests per 11m \(~240 with its 3 "
-        r"extensions\): below the ([\d,]+) needed to judge it at its last look, so it would end "
+        r"extensions\): below the ([\d,]+) needed to judge it at its last look with a 10% "
+        r"margin, so it would end "
         r"inconclusive; use (--percent [\d,]+)(?: or --duration \d+m)?\.",
         shown,
     )
@@ -59,13 +60,30 @@ def test_a_plan_at_10_requests_a_second_says_the_1_percent_step_cannot_be_judged
     assert "needed to judge" not in again.text, again.text
 
 
+def test_a_plan_just_short_of_traffic_says_a_need_above_what_its_step_serves() -> None:
+    # GIVEN the sample at 100 requests a second (the embedded default's): its 1% step, extended
+    # to its limit, serves more than a held on `error_rate < 1%` needs, but not 10% more
+    services = at(100, MovingClock(NOW))
+    # WHEN its plan is asked
+    plan = run_deferred(services, f"chaos plan {BREAKING}", user="oli", channel="C-pay")
+    said = re.search(
+        r"the 1% step sees ~[\d,]+ faulted requests per 11m \(~([\d,]+) with its 3 extensions\):"
+        r" below the ([\d,]+) needed to judge it at its last look with a 10% margin",
+        plan.text,
+    )
+    # THEN the number it says is needed is the one compared: above what the step serves
+    assert said is not None, plan.text
+    serves, needed = (int(group.replace(",", "")) for group in said.groups())
+    assert serves < needed, plan.text
+
+
 def test_a_start_at_10_requests_a_second_says_so_and_starts() -> None:
     services = at(10, MovingClock(NOW))
     reply = run_deferred(services, f"chaos start {BREAKING}", user="oli", channel="C-pay")
     assert reply.tone is Tone.OK
     assert reply.title.startswith("Chaos chx-")
     assert "the 1% step sees ~60 faulted requests per 11m" in reply.text
-    assert "needed to judge it at its last look, so it would end inconclusive" in reply.text
+    assert "needed to judge it at its last look with a 10% margin, so it would end" in reply.text
 
 
 @pytest.mark.parametrize("rps", [1000.0])
