@@ -11,6 +11,7 @@ advanced, and is halted and rolled back once that has lasted `UNWATCHED_FOR`."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from shared.audit.models import AuditDraft
@@ -40,6 +41,13 @@ from shared.times import moment
 
 log = logging.getLogger("autosre.chaos")
 
+
+class _Later:
+    """What the tick's first pass says of a running experiment with no reason to halt: judged
+    in the second pass, after every experiment's halts."""
+
+
+_JUDGE_LATER = _Later()
 UNWATCHED_FOR = timedelta(minutes=3)
 """How long an experiment runs without its guard or its metrics read before it is halted."""
 APPROVAL_FOR = timedelta(hours=1)
@@ -68,21 +76,51 @@ class ChaosProgress:
 
     def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
         """One tick over every experiment not yet ended (of `org`, if given); what happened,
-        one line each; then (the guards never waiting behind a backlog) the audit entries owed
-        since the trail was down, at most `OWED_PER_TICK` per org."""
-        done: list[str] = []
+        one line each: first every halt and rollback, then the judgements and steps (a slow
+        step never holds back another experiment's halt); then (the guards never waiting behind
+        a backlog) the audit entries owed since the trail was down, at most `OWED_PER_TICK` per
+        org."""
+        to_judge: list[Experiment] = []
+        done: list[str | None] = []
         for experiment in self._store.every():
             if org not in (None, experiment.org):
                 continue
-            try:
-                line = self._one(experiment, now, trigger)
-            except ConflictError:
-                continue  # another run took this step
-            except Exception as error:  # one experiment's error stops only it
-                log.exception("experiment %s could not be guarded", experiment.id)
-                line = self._unwatched(experiment, now, trigger, "its guard", error)
-            done += [line] if line else []
-        return done + self._settle_owed(org)
+            done.append(self._safely(experiment, now, trigger, self._guarded(to_judge)))
+        for experiment in to_judge:
+            done.append(self._safely(experiment, now, trigger, self._judge))
+        return [line for line in done if line] + self._settle_owed(org)
+
+    def _safely(
+        self,
+        experiment: Experiment,
+        now: datetime,
+        trigger: str,
+        work: Callable[[Experiment, datetime, str], str | None],
+    ) -> str | None:
+        """`work` on one experiment: a step another run took says nothing; any other error stops
+        only this experiment (not watched: halted if it lasts)."""
+        try:
+            return work(experiment, now, trigger)
+        except ConflictError:
+            return None  # another run took this step
+        except Exception as error:  # one experiment's error stops only it
+            log.exception("experiment %s could not be guarded", experiment.id)
+            return self._unwatched(experiment, now, trigger, "its guard", error)
+
+    def _guarded(
+        self, to_judge: list[Experiment]
+    ) -> Callable[[Experiment, datetime, str], str | None]:
+        """The tick's first pass: halts, rollbacks, expiries; a running experiment with no reason
+        to halt is kept in `to_judge` for the second."""
+
+        def guard(experiment: Experiment, now: datetime, trigger: str) -> str | None:
+            line = self._one(experiment, now, trigger)
+            if isinstance(line, _Later):
+                to_judge.append(experiment)
+                return None
+            return line
+
+        return guard
 
     def _settle_owed(self, org: OrgId | None) -> list[str]:
         """Write the entries owed to the trail (halts made while it was down), after this tick's
@@ -122,7 +160,7 @@ class ChaosProgress:
             log.exception("experiment %s: could not record it unwatched", experiment.id)
             return f"{said}; not advanced"
 
-    def _one(self, experiment: Experiment, now: datetime, trigger: str) -> str | None:
+    def _one(self, experiment: Experiment, now: datetime, trigger: str) -> str | _Later | None:
         if experiment.state is ExperimentState.ROLLING_BACK:
             return self._roll_back(experiment, now, trigger)
         if experiment.state is ExperimentState.AWAITING_APPROVAL:
@@ -142,7 +180,7 @@ class ChaosProgress:
         if halt:
             ended = ending(experiment, now, ExperimentOutcome.HALTED, halt, what="halted")
             return self._end(ended, now, trigger)
-        return self._judge(experiment, now, trigger)
+        return _JUDGE_LATER
 
     def halt_reason(self, experiment: Experiment) -> str:
         """Why it must halt now (the lever, a real outage, its stop conditions); empty if not."""
