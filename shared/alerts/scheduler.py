@@ -32,9 +32,9 @@ from shared.ports import Notifier
 
 ORG_SECONDS = 20.0
 """How long a tick waits for one org's claims, audit entries, notices and escalations from when
-they began (its reads have their own bound; AT_ONCE orgs run at a time): an org past it finishes
-on its own while the tick goes on, and its next ticks are carried until it has, so one org's slow
-notifier or store never holds back another's."""
+they began (its reads have their own bound; `shared.bounds.AT_ONCE` orgs run at a time): an
+org past it finishes on its own while the tick goes on, and its next ticks are carried until it
+has, so one org's slow notifier or store never holds back another's."""
 
 
 class AlertScheduler:

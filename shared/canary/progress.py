@@ -4,12 +4,15 @@ scheduler, and told in the canary's one message."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from collections.abc import Mapping
 from datetime import datetime
 
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
+from shared.bounds import OrgSteps
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import CanaryMessages, named
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
@@ -59,35 +62,56 @@ class CanaryProgress:
         audit: AuditTrail,
         messages: CanaryMessages,
         investigators: InvestigatorVersions | None,
+        org_seconds: float,
     ) -> None:
+        """`org_seconds`: how long a tick waits for one org's canaries (see `OrgSteps`)."""
         self._store = store
         self._routers = dict(routers)
         self._metrics = dict(metrics)
         self._audit = audit
         self._messages = messages
         self._investigators = investigators
+        self._orgs = OrgSteps(org_seconds)
 
     def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
         """Judge every due canary (of `org`, if given) and act on the verdict, and finish every
-        promote or rollback (and undo every start) left under way; what happened, one line each."""
-        done: list[str] = []
+        promote or rollback (and undo every start) left under way; what happened, one line each.
+        Each org's canaries on their own, waited on for a bounded time: a late org's are carried."""
+        by_org: dict[str, list[Canary]] = {}
         for canary in self._store.every():
-            if org not in (None, canary.org):
-                continue
+            if org in (None, canary.org):
+                by_org.setdefault(canary.org, []).append(canary)
+        parts = {
+            name: functools.partial(self._org, canaries, now, trigger)
+            for name, canaries in sorted(by_org.items())
+        }
+        return self._orgs.run(parts)
+
+    def _org(
+        self, canaries: list[Canary], now: datetime, trigger: str, late: threading.Event
+    ) -> list[str]:
+        """One org's canaries, one after the other; what happened, one line each."""
+        done: list[str] = []
+        for canary in canaries:
             if canary.state is CanaryState.STARTING:  # never judged: its traffic may not have moved
                 line = self._end_start(canary, now, trigger) if left_starting(canary, now) else None
             elif canary.state.moving:
                 line = self._finish(canary, now, trigger)
             elif canary.due(now):
-                line = self._step(canary, now, trigger)
+                line = self._step(canary, now, trigger, late)
             else:
                 continue
             done += [line] if line else []
         return done
 
-    def _step(self, canary: Canary, now: datetime, trigger: str) -> str | None:
-        """Judge one canary; record the step, audit it, then move its traffic (safe by order)."""
+    def _step(
+        self, canary: Canary, now: datetime, trigger: str, late: threading.Event
+    ) -> str | None:
+        """Judge one canary; record the step, audit it, then move its traffic (safe by order).
+        Judged past its org's bound: nothing written, judged again at a later tick."""
         moved, data = self._judged(canary, now)
+        if late.is_set():
+            return None
         move = move_of(canary, moved)
         try:
             saved = self._store.save(recorded_first(moved) if move else moved)

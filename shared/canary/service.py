@@ -65,10 +65,12 @@ class CanaryService:
         draw: Chart,
         investigators: InvestigatorVersions | None,
         quotas: QuotaService,
+        org_seconds: float,
     ) -> None:
         """`investigators`: None where the deployment cannot run the investigator's versions
-        (then `--replay` is refused). Every write goes through `QuotaCountedCanaryStore`, so
-        whatever ends a canary gives its team's unit back."""
+        (then `--replay` is refused); `org_seconds`: how long a tick waits for one org's
+        canaries (a late org's are carried to a later tick). Every write goes through
+        `QuotaCountedCanaryStore`, so whatever ends a canary gives its team's unit back."""
         self._investigators = investigators
         self._quotas = quotas
         store = QuotaCountedCanaryStore(store, quotas=quotas)
@@ -86,6 +88,7 @@ class CanaryService:
             audit=audit,
             messages=self._messages,
             investigators=investigators,
+            org_seconds=org_seconds,
         )
 
     def handlers(self) -> Handlers:

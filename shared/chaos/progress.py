@@ -10,12 +10,15 @@ advanced, and is halted and rolled back once that has lasted `UNWATCHED_FOR`."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import threading
 from datetime import datetime, timedelta
 
 from shared.audit.models import AuditDraft
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import OWED_PER_TICK, AuditTrail
+from shared.bounds import OrgSteps
 from shared.chaos.hypothesis import HypothesisVerdict, assess
 from shared.chaos.injecting import Injecting
 from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
@@ -58,31 +61,47 @@ class ChaosProgress:
         outages: Outages,
         audit: AuditTrail,
         messages: ChaosMessages,
+        org_seconds: float,
     ) -> None:
+        """`org_seconds`: how long a tick waits for one org's experiments (see `OrgSteps`)."""
         self._store = store
         self._injecting = injecting
         self._lever = lever
         self._outages = outages
         self._audit = audit
         self._messages = messages
+        self._orgs = OrgSteps(org_seconds)
 
     def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
-        """One tick over every experiment not yet ended (of `org`, if given); what happened,
-        one line each; then (the guards never waiting behind a backlog) the audit entries owed
-        since the trail was down, at most `OWED_PER_TICK` per org."""
-        done: list[str] = []
+        """One tick over every experiment not yet ended (of `org`, if given), each org's on their
+        own, waited on for a bounded time (a late org's steps are carried); what happened, one
+        line each; then (the guards never waiting behind a backlog) the audit entries owed since
+        the trail was down, at most `OWED_PER_TICK` per org."""
+        by_org: dict[str, list[Experiment]] = {}
         for experiment in self._store.every():
-            if org not in (None, experiment.org):
-                continue
+            if org in (None, experiment.org):
+                by_org.setdefault(experiment.org, []).append(experiment)
+        parts = {
+            name: functools.partial(self._org, experiments, now, trigger)
+            for name, experiments in sorted(by_org.items())
+        }
+        return self._orgs.run(parts) + self._settle_owed(org)
+
+    def _org(
+        self, experiments: list[Experiment], now: datetime, trigger: str, late: threading.Event
+    ) -> list[str]:
+        """One org's experiments, one after the other; what happened, one line each."""
+        done: list[str] = []
+        for experiment in experiments:
             try:
-                line = self._one(experiment, now, trigger)
+                line = self._one(experiment, now, trigger, late)
             except ConflictError:
                 continue  # another run took this step
             except Exception as error:  # one experiment's error stops only it
                 log.exception("experiment %s could not be guarded", experiment.id)
                 line = self._unwatched(experiment, now, trigger, "its guard", error)
             done += [line] if line else []
-        return done + self._settle_owed(org)
+        return done
 
     def _settle_owed(self, org: OrgId | None) -> list[str]:
         """Write the entries owed to the trail (halts made while it was down), after this tick's
@@ -122,7 +141,9 @@ class ChaosProgress:
             log.exception("experiment %s: could not record it unwatched", experiment.id)
             return f"{said}; not advanced"
 
-    def _one(self, experiment: Experiment, now: datetime, trigger: str) -> str | None:
+    def _one(
+        self, experiment: Experiment, now: datetime, trigger: str, late: threading.Event
+    ) -> str | None:
         if experiment.state is ExperimentState.ROLLING_BACK:
             return self._roll_back(experiment, now, trigger)
         if experiment.state is ExperimentState.AWAITING_APPROVAL:
@@ -142,7 +163,7 @@ class ChaosProgress:
         if halt:
             ended = ending(experiment, now, ExperimentOutcome.HALTED, halt, what="halted")
             return self._end(ended, now, trigger)
-        return self._judge(experiment, now, trigger)
+        return self._judge(experiment, now, trigger, late)
 
     def halt_reason(self, experiment: Experiment) -> str:
         """Why it must halt now (the lever, a real outage, its stop conditions); empty if not."""
@@ -163,8 +184,12 @@ class ChaosProgress:
         tripped = self._injecting.tripped(injection) if injection else ""
         return f"its stop condition fired: {tripped}" if tripped else ""
 
-    def _judge(self, experiment: Experiment, now: datetime, trigger: str) -> str | None:
-        """The guard's judgement on the step so far; at the step's end, the step's."""
+    def _judge(
+        self, experiment: Experiment, now: datetime, trigger: str, late: threading.Event
+    ) -> str | None:
+        """The guard's judgement on the step so far; at the step's end, the step's. Read past
+        its org's bound: a deviation still halts it (the safe side); else nothing is written,
+        judged again at a later tick."""
         try:
             data = self._injecting.minutes(experiment, now)
             before = self._injecting.baseline(experiment) if data is not None else None
@@ -189,6 +214,8 @@ class ChaosProgress:
             return self._end(
                 ending(judged, now, ExperimentOutcome.DEVIATED, said, what="deviated"), now, trigger
             )
+        if late.is_set():
+            return None
         if not step_due(experiment, now):
             self._store.save(judged)
             return None

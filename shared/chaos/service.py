@@ -66,9 +66,11 @@ class ChaosService:
         draw: Chart | None = None,
         key: Callable[[], SigningKey] | None = None,
         public_url: str = "",
+        org_seconds: float,
     ) -> None:
-        """Every write goes through `QuotaCountedChaosStore`, so whatever ends an experiment
-        gives its team's `chaos-experiments` unit back."""
+        """`org_seconds`: how long a tick waits for one org's experiments (a late org's steps
+        are carried to a later tick). Every write goes through `QuotaCountedChaosStore`, so
+        whatever ends an experiment gives its team's `chaos-experiments` unit back."""
         store = QuotaCountedChaosStore(store, quotas=quotas)
         self._quotas = quotas
         self._store = store
@@ -99,6 +101,7 @@ class ChaosService:
             outages=outages,
             audit=audit,
             messages=self._messages,
+            org_seconds=org_seconds,
         )
 
     def handlers(self) -> Handlers:

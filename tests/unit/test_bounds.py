@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from shared.alerts.org_parts import LateError, each_within
+from shared.bounds import LateError, each_within
 
 
 def test_an_org_that_never_finishes_holds_back_no_org_after_it() -> None:
