@@ -281,6 +281,7 @@ class Features:
             alerts=scheduler,
             canaries=self._canaries(),
             chaos=self._chaos(),
+            directory=a.directory,
             summary=self._summary(),
         ).handlers()
 

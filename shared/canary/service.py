@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from shared.audit.trail import AuditTrail
@@ -305,10 +305,17 @@ class CanaryService:
 
     # -- the scheduler's step ------------------------------------------------------------------
 
-    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
-        """Judge every due canary (of `org`, if given) and act on the verdict; what happened,
-        one line each."""
-        return self._progress.advance(now, trigger=trigger, org=org)
+    def advance(
+        self,
+        now: datetime,
+        *,
+        trigger: str,
+        org: OrgId | None = None,
+        uninstalled: Callable[[str], bool] | None = None,
+    ) -> list[str]:
+        """Judge every due canary (of `org`, if given) and act on the verdict; an `uninstalled`
+        org's running canaries are rolled back instead; what happened, one line each."""
+        return self._progress.advance(now, trigger=trigger, org=org, uninstalled=uninstalled)
 
 
 def _refusal(canary: Canary, where: str = "") -> str:

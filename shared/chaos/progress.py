@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from shared.audit.models import AuditDraft
@@ -47,6 +48,10 @@ UNWATCHED_FOR = timedelta(minutes=3)
 """How long an experiment runs without its guard or its metrics read before it is halted."""
 APPROVAL_FOR = timedelta(hours=1)
 """How long an experiment waits for its approval before it expires (it blocks other starts)."""
+UNINSTALLED = "the app was uninstalled from the workspace"
+"""Why an uninstalled org's experiments are halted."""
+_HALTABLE = {ExperimentState.RUNNING, ExperimentState.AWAITING_APPROVAL}
+"""What an uninstall halts (one starting is ended by its own rule, one rolling back goes on)."""
 
 
 class ChaosProgress:
@@ -72,29 +77,46 @@ class ChaosProgress:
         self._messages = messages
         self._orgs = OrgSteps(org_seconds)
 
-    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
+    def advance(
+        self,
+        now: datetime,
+        *,
+        trigger: str,
+        org: OrgId | None = None,
+        uninstalled: Callable[[str], bool] | None = None,
+    ) -> list[str]:
         """One tick over every experiment not yet ended (of `org`, if given), each org's on their
         own, waited on for a bounded time (a late org's steps are carried); what happened, one
         line each; then (the guards never waiting behind a backlog) the audit entries owed since
-        the trail was down, at most `OWED_PER_TICK` per org."""
+        the trail was down, at most `OWED_PER_TICK` per org. The experiments of an org
+        `uninstalled` says the app was removed from are halted and their faults removed."""
         by_org: dict[str, list[Experiment]] = {}
         for experiment in self._store.every():
             if org in (None, experiment.org):
                 by_org.setdefault(experiment.org, []).append(experiment)
+        gone = uninstalled or (lambda _: False)
         parts = {
-            name: functools.partial(self._org, experiments, now, trigger)
+            name: functools.partial(self._org, experiments, now, trigger, gone(name))
             for name, experiments in sorted(by_org.items())
         }
         return self._orgs.run(parts) + self._settle_owed(org)
 
     def _org(
-        self, experiments: list[Experiment], now: datetime, trigger: str, late: threading.Event
+        self,
+        experiments: list[Experiment],
+        now: datetime,
+        trigger: str,
+        uninstalled: bool,
+        late: threading.Event,
     ) -> list[str]:
         """One org's experiments, one after the other; what happened, one line each."""
         done: list[str] = []
         for experiment in experiments:
             try:
-                line = self._one(experiment, now, trigger, late)
+                if uninstalled and experiment.state in _HALTABLE:
+                    line: str | None = self._halt(experiment, now, trigger, UNINSTALLED)
+                else:
+                    line = self._one(experiment, now, trigger, late)
             except ConflictError:
                 continue  # another run took this step
             except Exception as error:  # one experiment's error stops only it
@@ -102,6 +124,11 @@ class ChaosProgress:
                 line = self._unwatched(experiment, now, trigger, "its guard", error)
             done += [line] if line else []
         return done
+
+    def _halt(self, experiment: Experiment, now: datetime, trigger: str, reason: str) -> str:
+        """Halted for `reason` by the scheduler: recorded, audited, every fault removed."""
+        halted = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted")
+        return self._end(halted, now, trigger)
 
     def _settle_owed(self, org: OrgId | None) -> list[str]:
         """Write the entries owed to the trail (halts made while it was down), after this tick's

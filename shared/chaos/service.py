@@ -292,8 +292,16 @@ class ChaosService:
 
     # -- the scheduler's step ------------------------------------------------------------------
 
-    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
+    def advance(
+        self,
+        now: datetime,
+        *,
+        trigger: str,
+        org: OrgId | None = None,
+        uninstalled: Callable[[str], bool] | None = None,
+    ) -> list[str]:
         """Guard, judge and roll back every experiment under way, then start the game days due;
-        what happened, one line each."""
-        done = self._progress.advance(now, trigger=trigger, org=org)
-        return done + self._game_days.tick(now, trigger=trigger, org=org)
+        what happened, one line each. An `uninstalled` org's experiments are halted, its game
+        days not started."""
+        done = self._progress.advance(now, trigger=trigger, org=org, uninstalled=uninstalled)
+        return done + self._game_days.tick(now, trigger=trigger, org=org, uninstalled=uninstalled)
