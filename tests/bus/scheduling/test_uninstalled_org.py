@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.adapters.memory import InMemoryAlertStore
 from shared.alerts.states import State
 from shared.audit.models import ORG_STREAM, Outcome, StreamKey
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.identity.models import OrgId, UserId
+from shared.invocation import ReplyTarget
 from shared.replies import Tone
 from shared.scheduling.triggers import run_tick
 from shared.telemetry.models import MetricQuery, ResourceKind
@@ -24,18 +26,21 @@ from tests.support import (
     ORG,
     MovingClock,
     ask,
+    investigate,
     memory_adapters,
     notifier_of,
     records,
     run,
     run_deferred,
     run_worker,
+    setup_teams,
 )
 from tests.support.alerting import FAST, SLOW, Busy, team_with_alerts
 from tests.support.chaos import adapters_of, chaos_of, chaos_services, injector_of, start_experiment
-from tests.support.deployments import start_canary
+from tests.support.deployments import REGISTER, start_canary
 
 UNINSTALLED = "the app was uninstalled from the workspace"
+DECEMBER = datetime(2026, 12, 1, 0, 0, 20, tzinfo=UTC)
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
 
 
@@ -167,3 +172,32 @@ def test_an_uninstalled_orgs_game_day_does_not_start_until_the_app_is_installed_
     # THEN the game day starts its experiment
     assert " started chx-" in said["Chaos"], said
     assert len(chaos_of(services).store.list_for(ORG, "payments")) == 1
+
+
+def test_an_uninstalled_org_is_not_told_its_monthly_summary_until_installed_again() -> None:
+    # GIVEN payments investigated checkout-api in November
+    clock = MovingClock(NOW)
+    metrics: dict[ResourceKind, MetricsSource] = {
+        ResourceKind.SAMPLE: SampleMetricsSource(clock=clock)
+    }
+    services = build(
+        Settings(org_admins=("slack:T1:root",)), memory_adapters(clock, metrics=metrics)
+    )
+    setup_teams(services)
+    assert not run(services, REGISTER, user="oli").failed
+    assert not investigate(services, "investigate checkout-api").failed
+    # WHEN the app is uninstalled, and the first tick of December runs
+    _uninstall(services, ORG)
+    _tick(services, DECEMBER)
+    # THEN no summary is told
+    assert _summaries(services) == []
+    # WHEN it is installed again, and the next tick runs
+    services.org_installs().installed(ORG, UserId("U0NEW"), save=lambda: None)
+    _tick(services, DECEMBER + timedelta(minutes=1))
+    # THEN November is told in the team's channel
+    assert [where.channel for where in _summaries(services)] == ["C-pay"]
+
+
+def _summaries(services: Services) -> list[ReplyTarget]:
+    """Where a monthly summary was posted."""
+    return [w for w, r in notifier_of(services).posted if r.title.startswith("Monthly summary")]
