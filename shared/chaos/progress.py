@@ -10,16 +10,13 @@ advanced, and is halted and rolled back once that has lasted `UNWATCHED_FOR`."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from shared.audit.models import AuditDraft
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
-from shared.audit.trail import OWED_PER_TICK, AuditTrail
-from shared.bounds import OrgSteps
+from shared.audit.trail import AuditTrail
 from shared.chaos.hypothesis import HypothesisVerdict, assess
 from shared.chaos.injecting import Injecting
 from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
@@ -39,7 +36,6 @@ from shared.chaos.steps import (
 from shared.chaos.verified import settlement
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
-from shared.replies import counted
 from shared.times import moment
 
 log = logging.getLogger("autosre.chaos")
@@ -66,42 +62,15 @@ class ChaosProgress:
         outages: Outages,
         audit: AuditTrail,
         messages: ChaosMessages,
-        org_seconds: float,
     ) -> None:
-        """`org_seconds`: how long a tick waits for one org's experiments (see `OrgSteps`)."""
         self._store = store
         self._injecting = injecting
         self._lever = lever
         self._outages = outages
         self._audit = audit
         self._messages = messages
-        self._orgs = OrgSteps(org_seconds)
 
-    def advance(
-        self,
-        now: datetime,
-        *,
-        trigger: str,
-        org: OrgId | None = None,
-        uninstalled: Callable[[str], bool] | None = None,
-    ) -> list[str]:
-        """One tick over every experiment not yet ended (of `org`, if given), each org's on their
-        own, waited on for a bounded time (a late org's steps are carried); what happened, one
-        line each; then (the guards never waiting behind a backlog) the audit entries owed since
-        the trail was down, at most `OWED_PER_TICK` per org. The experiments of an org
-        `uninstalled` says the app was removed from are halted and their faults removed."""
-        by_org: dict[str, list[Experiment]] = {}
-        for experiment in self._store.every():
-            if org in (None, experiment.org):
-                by_org.setdefault(experiment.org, []).append(experiment)
-        gone = uninstalled or (lambda _: False)
-        parts = {
-            name: functools.partial(self._org, experiments, now, trigger, gone(name))
-            for name, experiments in sorted(by_org.items())
-        }
-        return self._orgs.run(parts) + self._settle_owed(org)
-
-    def _org(
+    def org_part(
         self,
         experiments: list[Experiment],
         now: datetime,
@@ -109,12 +78,16 @@ class ChaosProgress:
         uninstalled: bool,
         late: threading.Event,
     ) -> list[str]:
-        """One org's experiments, one after the other; what happened, one line each."""
+        """One org's experiments, one after the other (an `uninstalled` org's halted); what
+        happened, one line each. Read past the org's bound (`late`): no step made."""
         done: list[str] = []
         for experiment in experiments:
             try:
                 if uninstalled and experiment.state in _HALTABLE:
-                    line: str | None = self._halt(experiment, now, trigger, UNINSTALLED)
+                    halted = ending(
+                        experiment, now, ExperimentOutcome.HALTED, UNINSTALLED, what="halted"
+                    )
+                    line: str | None = self._end(halted, now, trigger)
                 else:
                     line = self._one(experiment, now, trigger, late)
             except ConflictError:
@@ -124,26 +97,6 @@ class ChaosProgress:
                 line = self._unwatched(experiment, now, trigger, "its guard", error)
             done += [line] if line else []
         return done
-
-    def _halt(self, experiment: Experiment, now: datetime, trigger: str, reason: str) -> str:
-        """Halted for `reason` by the scheduler: recorded, audited, every fault removed."""
-        halted = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="halted")
-        return self._end(halted, now, trigger)
-
-    def _settle_owed(self, org: OrgId | None) -> list[str]:
-        """Write the entries owed to the trail (halts made while it was down), after this tick's
-        guards, at most `OWED_PER_TICK` per org (the rest the next tick); kept for the next tick
-        while the trail is still down."""
-        try:
-            written = self._audit.settle(org, limit=OWED_PER_TICK)
-        except Exception:  # still down: the next tick tries again
-            log.warning("the owed audit entries could not be written yet", exc_info=True)
-            return []
-        return (
-            [f"{counted(len(written), 'owed audit entry', 'owed audit entries')} written"]
-            if written
-            else []
-        )
 
     def _unwatched(
         self, experiment: Experiment, now: datetime, trigger: str, what: str, error: Exception

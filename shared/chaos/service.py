@@ -29,6 +29,7 @@ from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages,
 from shared.chaos.progress import ChaosProgress
 from shared.chaos.reading import ChaosReads, ended_said
 from shared.chaos.rollback import rolled_back
+from shared.chaos.tick import ChaosTick
 from shared.chaos.units import QuotaCountedChaosStore
 from shared.commands.context import Context, Handlers
 from shared.errors import (
@@ -94,15 +95,15 @@ class ChaosService:
         )
         """Each experiment's shareable page (where the deployment signs links)."""
         self._reads = ChaosReads(store=store, game_days=self._game_days, pages=self.pages)
-        self._progress = ChaosProgress(
+        progress = ChaosProgress(
             store=store,
             injecting=self._injecting,
             lever=self._lever,
             outages=outages,
             audit=audit,
             messages=self._messages,
-            org_seconds=org_seconds,
         )
+        self._tick = ChaosTick(store=store, progress=progress, audit=audit, org_seconds=org_seconds)
 
     def handlers(self) -> Handlers:
         """The commands this service runs (a halt or unhalt that changes nothing is said so)."""
@@ -303,5 +304,5 @@ class ChaosService:
         """Guard, judge and roll back every experiment under way, then start the game days due;
         what happened, one line each. An `uninstalled` org's experiments are halted, its game
         days not started."""
-        done = self._progress.advance(now, trigger=trigger, org=org, uninstalled=uninstalled)
+        done = self._tick.advance(now, trigger=trigger, org=org, uninstalled=uninstalled)
         return done + self._game_days.tick(now, trigger=trigger, org=org, uninstalled=uninstalled)
