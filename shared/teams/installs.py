@@ -5,6 +5,7 @@ the scheduler does nothing more for it until a new install clears it."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -15,6 +16,8 @@ from shared.errors import ConflictError
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import Actor, Org, OrgId, OrgRole, Platform, Uninstall, UserId
 from shared.identity.ports import Directory
+
+log = logging.getLogger("autosre.installs")
 
 SLACK = UserId("slack")
 """Who an uninstall is recorded as: Slack tells it, no member of the org types it."""
@@ -115,8 +118,13 @@ class Uninstalled:
         self._read: dict[str, bool] = {}
 
     def __call__(self, org: str) -> bool:
-        """True while `org` is uninstalled (not installed again since)."""
+        """True while `org` is uninstalled (not installed again since); False when its record
+        cannot be read (its work goes on: an alert must still fire)."""
         if org not in self._read:
-            found = self._directory.get_org(OrgId(org))
+            try:
+                found = self._directory.get_org(OrgId(org))
+            except Exception:  # noqa: BLE001 (logged; read again at the next tick)
+                log.warning("org %s: its record could not be read; its work goes on", org)
+                found = None
             self._read[org] = found is not None and found.uninstalled is not None
         return self._read[org]
