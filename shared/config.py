@@ -63,6 +63,7 @@ ENVIRONMENT: dict[str, str] = {
     "model_api_version": "AUTOSRE_MODEL_API_VERSION",
     "model_timeout_seconds": "AUTOSRE_MODEL_TIMEOUT_SECONDS",
     "model_budget_tokens": "AUTOSRE_MODEL_BUDGET_TOKENS",
+    "tick_org_seconds": "AUTOSRE_TICK_ORG_SECONDS",
 }
 """Each setting and the environment variable it is read from."""
 
@@ -180,6 +181,9 @@ class Settings(BaseModel):
     """The customer-facing error rate (%) at which a chaos injection's guard alarm stops it."""
     chaos_guard_minutes: int = Field(default=2, ge=1, le=10)
     """Consecutive minutes over the guard's error rate before its alarm fires."""
+    tick_org_seconds: float = Field(default=20.0, gt=0, le=300)
+    """How long the scheduler's tick waits for one org's canary and chaos steps; a late org's
+    steps are carried to a later tick."""
     model: str = ""
     """The investigator's language model: `bedrock:<model id>` or `openai:<model>` (unset: off)."""
     model_url: str = ""

@@ -8,6 +8,7 @@ lands, and only the run whose write landed tells anyone, so a transition is told
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime
 
 from shared.alerts.escalation import Escalator, escalation_due
@@ -32,9 +33,14 @@ from shared.ports import Notifier
 
 ORG_SECONDS = 20.0
 """How long a tick waits for one org's claims, audit entries, notices and escalations from when
-they began (its reads have their own bound; AT_ONCE orgs run at a time): an org past it finishes
-on its own while the tick goes on, and its next ticks are carried until it has, so one org's slow
-notifier or store never holds back another's."""
+they began (its reads have their own bound; `shared.bounds.AT_ONCE` orgs run at a time): an
+org past it finishes on its own while the tick goes on, and its next ticks are carried until it
+has, so one org's slow notifier or store never holds back another's."""
+
+
+def _never(_: str) -> bool:
+    """No org is uninstalled."""
+    return False
 
 
 class AlertScheduler:
@@ -57,12 +63,21 @@ class AlertScheduler:
         self._notifier = notifier
         self._parts = OrgParts(org_seconds)
 
-    def tick(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> TickReport:
+    def tick(
+        self,
+        now: datetime,
+        *,
+        trigger: str,
+        org: OrgId | None = None,
+        uninstalled: Callable[[str], bool] | None = None,
+    ) -> TickReport:
         """Evaluate, claim, audit, tell; `trigger` (the schedule event's id) goes in the audit.
         With `org`, only that org's policies (a person's run-once); without, every org's, each
-        org's part waited on for at most `org_seconds`."""
+        org's part waited on for at most `org_seconds`. An org `uninstalled` says the app was
+        removed from is not evaluated at all (no provider call, no notice)."""
         report = TickReport()
-        policies = [p for p in self._store.every() if org in (None, p.org)]
+        gone = uninstalled or _never
+        policies = [p for p in self._store.every() if org in (None, p.org) and not gone(p.org)]
         reserved = self._parts.reserve({p.org for p in policies}, report)
         policies = [p for p in policies if p.org in reserved]
         orgs: set[str] = set()

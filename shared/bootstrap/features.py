@@ -281,6 +281,7 @@ class Features:
             alerts=scheduler,
             canaries=self._canaries(),
             chaos=self._chaos(),
+            directory=a.directory,
             summary=self._summary(),
         ).handlers()
 
@@ -376,6 +377,7 @@ class Features:
             draw=render_comparison_png,
             investigators=a.investigators,
             quotas=self._quotas(),
+            org_seconds=self._settings.tick_org_seconds,
         )
 
     def _chaos_handlers(self) -> Handlers:
@@ -407,6 +409,7 @@ class Features:
             draw=render_chaos_png,
             key=a.key,
             public_url=self._settings.public_url,
+            org_seconds=self._settings.tick_org_seconds,
         )
 
     def chaos_pages(self) -> ChaosPages | None:

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from shared.teams.installs import OrgInstalls
 
 
+UNINSTALLED = "the app was uninstalled from the workspace, so this was not run"
+"""What a deferred task of an uninstalled org is audited as failing for."""
+
+
 @dataclass(frozen=True)
 class Services:
     """Everything a surface needs: the bus, and the adapters behind it for inspection."""
@@ -77,7 +81,11 @@ class Services:
 
     def run_task(self, task: DeferredCommand) -> Reply:
         """Run a deferred command and post its reply, each once however often the task is
-        delivered (a post that failed is tried again by the next delivery)."""
+        delivered (a post that failed is tried again by the next delivery). A task of an org the
+        app was uninstalled from is not run: audited as failed, once, and posted nowhere."""
+        org = self.directory.get_org(task.invocation.actor.org)
+        if org is not None and org.uninstalled is not None:
+            return self._not_run(task)
         reply = self.bus.resume(task)
         if reply.unposted:  # its audience was already told (a refusal said once per window)
             return reply
@@ -92,6 +100,14 @@ class Services:
         if self.bus.guard(key=key, run=post) is None:
             raise RuntimeError(f"the reply of {key} is being posted elsewhere")  # retried later
         return reply
+
+    def _not_run(self, task: DeferredCommand) -> Reply:
+        """A task of an uninstalled org, audited as failed (once, however often delivered)."""
+        key = f"task:{task.invocation.actor.org}:{task.invocation.correlation_id}"
+        said = self.bus.guard(key=key, run=lambda: self.bus.abandon(task, UNINSTALLED))
+        if said is None:
+            raise RuntimeError(f"task {key} is still running elsewhere")  # the queue retries it
+        return said.model_copy(update={"unposted": True})
 
     def abandon(self, task: DeferredCommand, reason: str) -> Reply:
         """Report a deferred command that will not run (audited as failed) to its user."""

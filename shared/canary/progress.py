@@ -4,12 +4,15 @@ scheduler, and told in the canary's one message."""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
+from shared.bounds import OrgSteps
 from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.notices import CanaryMessages, named
 from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
@@ -36,6 +39,9 @@ from shared.telemetry.models import ResourceKind
 
 log = logging.getLogger("autosre.canary")
 
+UNINSTALLED = "the app was uninstalled from the workspace"
+"""Why an uninstalled org's running canaries are rolled back."""
+
 
 def perform(router: TrafficRouter, canary: Canary, move: Move) -> None:
     """Make `move` on the canary's target."""
@@ -59,35 +65,74 @@ class CanaryProgress:
         audit: AuditTrail,
         messages: CanaryMessages,
         investigators: InvestigatorVersions | None,
+        org_seconds: float,
     ) -> None:
+        """`org_seconds`: how long a tick waits for one org's canaries (see `OrgSteps`)."""
         self._store = store
         self._routers = dict(routers)
         self._metrics = dict(metrics)
         self._audit = audit
         self._messages = messages
         self._investigators = investigators
+        self._orgs = OrgSteps(org_seconds)
 
-    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
+    def advance(
+        self,
+        now: datetime,
+        *,
+        trigger: str,
+        org: OrgId | None = None,
+        uninstalled: Callable[[str], bool] | None = None,
+    ) -> list[str]:
         """Judge every due canary (of `org`, if given) and act on the verdict, and finish every
-        promote or rollback (and undo every start) left under way; what happened, one line each."""
-        done: list[str] = []
+        promote or rollback (and undo every start) left under way; what happened, one line each.
+        Each org's canaries on their own, waited on for a bounded time: a late org's are carried.
+        The running canaries of an org `uninstalled` says the app was removed from are rolled
+        back instead, never judged."""
+        by_org: dict[str, list[Canary]] = {}
         for canary in self._store.every():
-            if org not in (None, canary.org):
-                continue
+            if org in (None, canary.org):
+                by_org.setdefault(canary.org, []).append(canary)
+        gone = uninstalled or (lambda _: False)
+        parts = {
+            name: functools.partial(self._org, canaries, now, trigger, gone(name))
+            for name, canaries in sorted(by_org.items())
+        }
+        return self._orgs.run(parts)
+
+    def _org(
+        self,
+        canaries: list[Canary],
+        now: datetime,
+        trigger: str,
+        uninstalled: bool,
+        late: threading.Event,
+    ) -> list[str]:
+        """One org's canaries, one after the other (an uninstalled org's rolled back, never
+        judged); what happened, one line each."""
+        done: list[str] = []
+        for canary in canaries:
             if canary.state is CanaryState.STARTING:  # never judged: its traffic may not have moved
                 line = self._end_start(canary, now, trigger) if left_starting(canary, now) else None
             elif canary.state.moving:
                 line = self._finish(canary, now, trigger)
+            elif uninstalled and canary.state.decidable:
+                line = self._roll_back_now(canary, now, trigger, UNINSTALLED)
             elif canary.due(now):
-                line = self._step(canary, now, trigger)
+                line = self._step(canary, now, trigger, late)
             else:
                 continue
             done += [line] if line else []
         return done
 
-    def _step(self, canary: Canary, now: datetime, trigger: str) -> str | None:
-        """Judge one canary; record the step, audit it, then move its traffic (safe by order)."""
+    def _step(
+        self, canary: Canary, now: datetime, trigger: str, late: threading.Event
+    ) -> str | None:
+        """Judge one canary; record the step, audit it, then move its traffic (safe by order).
+        Judged past its org's bound: nothing written, judged again at a later tick."""
         moved, data = self._judged(canary, now)
+        if late.is_set():
+            return None
         move = move_of(canary, moved)
         try:
             saved = self._store.save(recorded_first(moved) if move else moved)
@@ -176,6 +221,14 @@ class CanaryProgress:
         is retried at every run; audited after, since sending traffic back to the stable version
         is never held back by the trail (the start's request is already in it)."""
         reason = "its start was left unfinished; all traffic back on the stable version"
+        return self._roll_back_now(canary, now, trigger, reason)
+
+    def _roll_back_now(
+        self, canary: Canary, now: datetime, trigger: str, reason: str
+    ) -> str | None:
+        """Rolled back for `reason` (before its first clause): stored as rolling back first, so a
+        router that fails now is retried at every run, then audited (never held back by the
+        trail: all traffic on the stable version is the safe side), then moved and told."""
         ended = with_step(canary, now, "rolled back", reason, state=CanaryState.ROLLED_BACK)
         try:
             saved = self._store.save(recorded_first(ended))
@@ -185,11 +238,10 @@ class CanaryProgress:
         move = Move(kind=MoveKind.ROLLBACK)
         saved, failed = self.carry_out(canary, saved, move, now, trigger=trigger)
         saved, _ = self._messages.tell_made(saved)  # a channel down does not stop the tick
+        why = reason.split(";")[0]
         if failed is not None:
-            return (
-                f"{named(saved)} still {saved.state.said} (its start was left unfinished): {failed}"
-            )
-        return f"{named(saved)} rolled back: its start was left unfinished"
+            return f"{named(saved)} still {saved.state.said} ({why}): {failed}"
+        return f"{named(saved)} rolled back: {why}"
 
     def _judged(self, canary: Canary, now: datetime) -> tuple[Canary, dict[str, MetricData]]:
         """The canary after judging its data so far, and the data."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from shared.audit.trail import AuditTrail
@@ -65,10 +65,12 @@ class CanaryService:
         draw: Chart,
         investigators: InvestigatorVersions | None,
         quotas: QuotaService,
+        org_seconds: float,
     ) -> None:
         """`investigators`: None where the deployment cannot run the investigator's versions
-        (then `--replay` is refused). Every write goes through `QuotaCountedCanaryStore`, so
-        whatever ends a canary gives its team's unit back."""
+        (then `--replay` is refused); `org_seconds`: how long a tick waits for one org's
+        canaries (a late org's are carried to a later tick). Every write goes through
+        `QuotaCountedCanaryStore`, so whatever ends a canary gives its team's unit back."""
         self._investigators = investigators
         self._quotas = quotas
         store = QuotaCountedCanaryStore(store, quotas=quotas)
@@ -86,6 +88,7 @@ class CanaryService:
             audit=audit,
             messages=self._messages,
             investigators=investigators,
+            org_seconds=org_seconds,
         )
 
     def handlers(self) -> Handlers:
@@ -302,10 +305,17 @@ class CanaryService:
 
     # -- the scheduler's step ------------------------------------------------------------------
 
-    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
-        """Judge every due canary (of `org`, if given) and act on the verdict; what happened,
-        one line each."""
-        return self._progress.advance(now, trigger=trigger, org=org)
+    def advance(
+        self,
+        now: datetime,
+        *,
+        trigger: str,
+        org: OrgId | None = None,
+        uninstalled: Callable[[str], bool] | None = None,
+    ) -> list[str]:
+        """Judge every due canary (of `org`, if given) and act on the verdict; an `uninstalled`
+        org's running canaries are rolled back instead; what happened, one line each."""
+        return self._progress.advance(now, trigger=trigger, org=org, uninstalled=uninstalled)
 
 
 def _refusal(canary: Canary, where: str = "") -> str:

@@ -8,7 +8,7 @@ team's channel with its reason."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -145,12 +145,22 @@ class GameDays:
 
     # -- the scheduler's tick ------------------------------------------------------------------
 
-    def tick(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
-        """Start every game day due now (of `org`, if given); what happened, one line each."""
+    def tick(
+        self,
+        now: datetime,
+        *,
+        trigger: str,
+        org: OrgId | None = None,
+        uninstalled: Callable[[str], bool] | None = None,
+    ) -> list[str]:
+        """Start every game day due now (of `org`, if given; none of an org `uninstalled` says
+        the app was removed from); what happened, one line each."""
         done: list[str] = []
         for game_day in self._store.every_game_day():
             opened = due(game_day, now)
             if opened is None or org not in (None, game_day.org):
+                continue
+            if uninstalled is not None and uninstalled(game_day.org):
                 continue
             try:
                 line = self._run(game_day, opened, now, trigger)

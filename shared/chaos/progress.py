@@ -11,12 +11,13 @@ advanced, and is halted and rolled back once that has lasted `UNWATCHED_FOR`."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from shared.audit.models import AuditDraft
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
-from shared.audit.trail import OWED_PER_TICK, AuditTrail
+from shared.audit.trail import AuditTrail
 from shared.chaos.hypothesis import HypothesisVerdict, assess
 from shared.chaos.injecting import EndedWhileInjectingError, Injecting
 from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
@@ -36,7 +37,6 @@ from shared.chaos.steps import (
 from shared.chaos.verified import settlement
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
-from shared.replies import counted
 from shared.times import moment
 
 log = logging.getLogger("autosre.chaos")
@@ -48,10 +48,15 @@ class _Later:
 
 
 _JUDGE_LATER = _Later()
+
 UNWATCHED_FOR = timedelta(minutes=3)
 """How long an experiment runs without its guard or its metrics read before it is halted."""
 APPROVAL_FOR = timedelta(hours=1)
 """How long an experiment waits for its approval before it expires (it blocks other starts)."""
+UNINSTALLED = "the app was uninstalled from the workspace"
+"""Why an uninstalled org's experiments are halted."""
+_HALTABLE = {ExperimentState.RUNNING, ExperimentState.AWAITING_APPROVAL}
+"""What an uninstall halts (one starting is ended by its own rule, one rolling back goes on)."""
 
 
 class ChaosProgress:
@@ -74,68 +79,54 @@ class ChaosProgress:
         self._audit = audit
         self._messages = messages
 
-    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
-        """One tick over every experiment not yet ended (of `org`, if given); what happened,
-        one line each: first every halt and rollback, then the judgements and steps (a slow
-        step never holds back another experiment's halt); then (the guards never waiting behind
-        a backlog) the audit entries owed since the trail was down, at most `OWED_PER_TICK` per
-        org."""
-        to_judge: list[Experiment] = []
-        done: list[str | None] = []
-        for experiment in self._store.every():
-            if org not in (None, experiment.org):
-                continue
-            done.append(self._safely(experiment, now, trigger, self._guarded(to_judge)))
-        for experiment in to_judge:
-            done.append(self._safely(experiment, now, trigger, self._judge))
-        return [line for line in done if line] + self._settle_owed(org)
-
-    def _safely(
+    def org_part(
         self,
-        experiment: Experiment,
+        experiments: list[Experiment],
         now: datetime,
         trigger: str,
-        work: Callable[[Experiment, datetime, str], str | None],
-    ) -> str | None:
-        """`work` on one experiment: a step another run took says nothing; any other error stops
-        only this experiment (not watched: halted if it lasts)."""
-        try:
-            return work(experiment, now, trigger)
-        except ConflictError:
-            return None  # another run took this step
-        except Exception as error:  # one experiment's error stops only it
-            log.exception("experiment %s could not be guarded", experiment.id)
-            return self._unwatched(experiment, now, trigger, "its guard", error)
+        uninstalled: bool,
+        late: threading.Event,
+    ) -> list[str]:
+        """One org's experiments (an `uninstalled` org's halted); what happened, one line each:
+        first every halt and rollback, then the judgements and steps (a slow step never holds
+        back another experiment's halt). Read past the org's bound (`late`): no step made."""
+        to_judge: list[Experiment] = []
 
-    def _guarded(
-        self, to_judge: list[Experiment]
-    ) -> Callable[[Experiment, datetime, str], str | None]:
-        """The tick's first pass: halts, rollbacks, expiries; a running experiment with no reason
-        to halt is kept in `to_judge` for the second."""
-
-        def guard(experiment: Experiment, now: datetime, trigger: str) -> str | None:
+        def guard(experiment: Experiment) -> str | None:
+            if uninstalled and experiment.state in _HALTABLE:
+                halted = ending(
+                    experiment, now, ExperimentOutcome.HALTED, UNINSTALLED, what="halted"
+                )
+                return self._end(halted, now, trigger)
             line = self._one(experiment, now, trigger)
             if isinstance(line, _Later):
                 to_judge.append(experiment)
                 return None
             return line
 
-        return guard
+        done = [self._safely(experiment, now, trigger, guard) for experiment in experiments]
+        done += [
+            self._safely(e, now, trigger, lambda e: self._judge(e, now, trigger, late))
+            for e in to_judge
+        ]
+        return [line for line in done if line]
 
-    def _settle_owed(self, org: OrgId | None) -> list[str]:
-        """Write the entries owed to the trail (halts made while it was down), after this tick's
-        guards, at most `OWED_PER_TICK` per org (the rest the next tick); kept for the next tick
-        while the trail is still down."""
+    def _safely(
+        self,
+        experiment: Experiment,
+        now: datetime,
+        trigger: str,
+        work: Callable[[Experiment], str | None],
+    ) -> str | None:
+        """`work` on one experiment: a step another run took says nothing; any other error stops
+        only this experiment (not watched: halted if it lasts)."""
         try:
-            written = self._audit.settle(org, limit=OWED_PER_TICK)
-        except Exception:  # still down: the next tick tries again
-            log.warning("the owed audit entries could not be written yet", exc_info=True)
-            return []
-        return (
-            [f"{counted(len(written), 'owed audit entry', 'owed audit entries')} written"]
-            if written
-            else []
-        )
+            return work(experiment)
+        except ConflictError:
+            return None  # another run took this step
+        except Exception as error:  # one experiment's error stops only it
+            log.exception("experiment %s could not be guarded", experiment.id)
+            return self._unwatched(experiment, now, trigger, "its guard", error)
 
     def _unwatched(
         self, experiment: Experiment, now: datetime, trigger: str, what: str, error: Exception
@@ -201,8 +192,12 @@ class ChaosProgress:
         tripped = self._injecting.tripped(injection) if injection else ""
         return f"its stop condition fired: {tripped}" if tripped else ""
 
-    def _judge(self, experiment: Experiment, now: datetime, trigger: str) -> str | None:
-        """The guard's judgement on the step so far; at the step's end, the step's."""
+    def _judge(
+        self, experiment: Experiment, now: datetime, trigger: str, late: threading.Event
+    ) -> str | None:
+        """The guard's judgement on the step so far; at the step's end, the step's. Read past
+        its org's bound: a deviation still halts it (the safe side); else nothing is written,
+        judged again at a later tick."""
         try:
             data = self._injecting.minutes(experiment, now)
             before = self._injecting.baseline(experiment) if data is not None else None
@@ -227,6 +222,8 @@ class ChaosProgress:
             return self._end(
                 ending(judged, now, ExperimentOutcome.DEVIATED, said, what="deviated"), now, trigger
             )
+        if late.is_set():
+            return None
         if not step_due(experiment, now):
             self._store.save(judged)
             return None

@@ -29,6 +29,7 @@ from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages,
 from shared.chaos.progress import ChaosProgress
 from shared.chaos.reading import ChaosReads, ended_said
 from shared.chaos.rollback import rolled_back
+from shared.chaos.tick import ChaosTick
 from shared.chaos.units import QuotaCountedChaosStore
 from shared.commands.context import Context, Handlers
 from shared.errors import (
@@ -66,9 +67,11 @@ class ChaosService:
         draw: Chart | None = None,
         key: Callable[[], SigningKey] | None = None,
         public_url: str = "",
+        org_seconds: float,
     ) -> None:
-        """Every write goes through `QuotaCountedChaosStore`, so whatever ends an experiment
-        gives its team's `chaos-experiments` unit back."""
+        """`org_seconds`: how long a tick waits for one org's experiments (a late org's steps
+        are carried to a later tick). Every write goes through `QuotaCountedChaosStore`, so
+        whatever ends an experiment gives its team's `chaos-experiments` unit back."""
         store = QuotaCountedChaosStore(store, quotas=quotas)
         self._quotas = quotas
         self._store = store
@@ -92,7 +95,7 @@ class ChaosService:
         )
         """Each experiment's shareable page (where the deployment signs links)."""
         self._reads = ChaosReads(store=store, game_days=self._game_days, pages=self.pages)
-        self._progress = ChaosProgress(
+        progress = ChaosProgress(
             store=store,
             injecting=self._injecting,
             lever=self._lever,
@@ -100,6 +103,7 @@ class ChaosService:
             audit=audit,
             messages=self._messages,
         )
+        self._tick = ChaosTick(store=store, progress=progress, audit=audit, org_seconds=org_seconds)
 
     def handlers(self) -> Handlers:
         """The commands this service runs (a halt or unhalt that changes nothing is said so)."""
@@ -293,8 +297,16 @@ class ChaosService:
 
     # -- the scheduler's step ------------------------------------------------------------------
 
-    def advance(self, now: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
+    def advance(
+        self,
+        now: datetime,
+        *,
+        trigger: str,
+        org: OrgId | None = None,
+        uninstalled: Callable[[str], bool] | None = None,
+    ) -> list[str]:
         """Guard, judge and roll back every experiment under way, then start the game days due;
-        what happened, one line each."""
-        done = self._progress.advance(now, trigger=trigger, org=org)
-        return done + self._game_days.tick(now, trigger=trigger, org=org)
+        what happened, one line each. An `uninstalled` org's experiments are halted, its game
+        days not started."""
+        done = self._tick.advance(now, trigger=trigger, org=org, uninstalled=uninstalled)
+        return done + self._game_days.tick(now, trigger=trigger, org=org, uninstalled=uninstalled)

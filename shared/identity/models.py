@@ -82,6 +82,14 @@ class OrgRole(StrEnum):
     AUDITOR = "auditor"
 
 
+class Uninstall(Frozen):
+    """The app removed from an org: when, and what the platform told (`app uninstall`, `app bot
+    token revoke`). The scheduler does nothing more for the org until it is installed again."""
+
+    at: datetime
+    told: str
+
+
 class Org(Frozen):
     """An org and its org-wide role grants."""
 
@@ -91,6 +99,9 @@ class Org(Frozen):
     model_allowed: bool = False
     """Whether an org admin let investigation data be sent to the configured language model
     (`sre org model on`); off until one does."""
+    uninstalled: Uninstall | None = None
+    """Set when the app was uninstalled from the org (its records and trail kept); cleared by a
+    new install."""
 
 
 class Team(Frozen):

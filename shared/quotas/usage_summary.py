@@ -78,16 +78,26 @@ class MonthlySummary:
         """The orgs listed for each month's summary: once per month and process (an org made
         since had no usage the month before)."""
 
-    def tell(self, at: datetime, *, trigger: str, org: OrgId | None = None) -> list[str]:
+    def tell(
+        self,
+        at: datetime,
+        *,
+        trigger: str,
+        org: OrgId | None = None,
+        uninstalled: Callable[[str], bool] | None = None,
+    ) -> list[str]:
         """Tell last month's summary of every org (of `org` only, when given) not yet told;
         a line for each told, and for each that could not be (logged; its month left unclaimed,
-        so the next tick tells it), never stopping the orgs after it."""
+        so the next tick tells it), never stopping the orgs after it. An org `uninstalled`
+        says the app was removed from is not told (its month left unclaimed)."""
         month = month_before(at)
         told = []
         if org is None and month not in self._listed:
             self._listed = {month: list(self._orgs())}
         for each in [org] if org is not None else self._listed[month]:
             if (each, month) in self._settled:
+                continue
+            if uninstalled is not None and uninstalled(each):
                 continue
             try:
                 if self._told(each, month, at, trigger):

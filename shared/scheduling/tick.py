@@ -12,11 +12,13 @@ from shared.canary.service import CanaryService
 from shared.chaos.service import ChaosService
 from shared.commands.context import Context, Handled, Handlers
 from shared.identity.models import OrgId, Platform
+from shared.identity.ports import Directory
 from shared.invocation import Invocation
 from shared.quotas.usage_summary import MonthlySummary
 from shared.replies import Reply, Tone
 from shared.scheduling.commands import RunScheduler
 from shared.scheduling.triggers import scheduled
+from shared.teams.installs import Uninstalled
 
 log = logging.getLogger("autosre.scheduler")
 
@@ -30,10 +32,14 @@ class ScheduledWork:
         alerts: AlertScheduler,
         canaries: CanaryService,
         chaos: ChaosService | None,
+        directory: Directory,
         summary: MonthlySummary | None = None,
     ) -> None:
         """`chaos`: None where the deployment runs no chaos experiments; `summary`: the monthly
-        usage summary (None: not told)."""
+        usage summary (None: not told); `directory`: which orgs the app was uninstalled from
+        (their work stops: nothing evaluated, started or told; running canaries rolled back,
+        experiments halted)."""
+        self._directory = directory
         self._alerts = alerts
         self._canaries = canaries
         self._chaos = chaos
@@ -51,10 +57,11 @@ class ScheduledWork:
         at, trigger = ctx.invocation.received_at, ctx.invocation.correlation_id
         actor = ctx.invocation.actor
         org = None if actor.platform is Platform.SCHEDULER else actor.org
-        report = self._alerts.tick(at, trigger=trigger, org=org)
-        stepped = self._canaries.advance(at, trigger=trigger, org=org)
+        gone = Uninstalled(self._directory)
+        report = self._alerts.tick(at, trigger=trigger, org=org, uninstalled=gone)
+        stepped = self._canaries.advance(at, trigger=trigger, org=org, uninstalled=gone)
         # after the alerts: a page that fired in this tick halts the team's experiments now
-        chaos = self._chaos_lines(at, trigger, org)
+        chaos = self._chaos_lines(at, trigger, org, gone)
         fields = [
             ("Fired", ", ".join(_fired(report)) or "none"),
             ("Resolved", ", ".join(report.resolved) or "none"),
@@ -62,7 +69,7 @@ class ScheduledWork:
             ("Canaries", "\n".join(stepped) or "none due"),
             ("Chaos", "\n".join(chaos) or "nothing to do"),
         ]
-        summaries = self._summary_lines(at, trigger, org)
+        summaries = self._summary_lines(at, trigger, org, gone)
         if summaries:
             fields.append(("Usage", "\n".join(summaries)))
         if report.problems:
@@ -75,22 +82,26 @@ class ScheduledWork:
         )
         return Handled(reply, tuple(_investigation(w, ctx.now) for w in report.investigations))
 
-    def _chaos_lines(self, at: datetime, trigger: str, org: OrgId | None) -> list[str]:
+    def _chaos_lines(
+        self, at: datetime, trigger: str, org: OrgId | None, gone: Uninstalled
+    ) -> list[str]:
         """The experiments' tick; an error of the chaos store said, never the alerts' tick lost."""
         if self._chaos is None:
             return []
         try:
-            return self._chaos.advance(at, trigger=trigger, org=org)
+            return self._chaos.advance(at, trigger=trigger, org=org, uninstalled=gone)
         except Exception as error:  # the alerts' investigations still follow
             log.exception("the chaos experiments could not be advanced")
             return [f"not advanced: {error}"]
 
-    def _summary_lines(self, at: datetime, trigger: str, org: OrgId | None) -> list[str]:
+    def _summary_lines(
+        self, at: datetime, trigger: str, org: OrgId | None, gone: Uninstalled
+    ) -> list[str]:
         """Last month's usage summaries told this tick; an error said, never the tick lost."""
         if self._summary is None:
             return []
         try:
-            return self._summary.tell(at, trigger=trigger, org=org)
+            return self._summary.tell(at, trigger=trigger, org=org, uninstalled=gone)
         except Exception as error:  # orgs not listed: nothing claimed, retried next tick
             log.exception("the monthly usage summary could not be told")
             return [f"usage summary not told: {error}"]

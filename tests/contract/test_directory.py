@@ -14,6 +14,7 @@ from shared.identity.models import (
     OrgRole,
     Role,
     Team,
+    Uninstall,
     UserId,
 )
 from tests.support import NOW, binding
@@ -127,3 +128,21 @@ def test_the_orgs_consent_to_a_model_round_trips_and_is_off_by_default(
     directory.save_org(saved.model_copy(update={"model_allowed": True}))
     stored = directory.get_org(ORG)
     assert stored is not None and stored.model_allowed
+
+
+def test_an_uninstall_is_kept_on_the_org_and_cleared_by_a_new_install(
+    directory: AuditDirectory,
+) -> None:
+    # GIVEN an org with an org admin
+    saved = directory.save_org(Org(id=ORG, grants={UserId("root"): frozenset({OrgRole.ORG_ADMIN})}))
+    assert saved.uninstalled is None
+    # WHEN the app is uninstalled from it
+    gone = Uninstall(at=NOW, told="app uninstall")
+    directory.save_org(saved.model_copy(update={"uninstalled": gone}))
+    # THEN the store keeps when and what Slack told, and the org's grants
+    stored = directory.get_org(ORG)
+    assert stored is not None and stored.uninstalled == gone and stored.grants == saved.grants
+    # AND a new install clears it
+    directory.save_org(stored.model_copy(update={"uninstalled": None}))
+    again = directory.get_org(ORG)
+    assert again is not None and again.uninstalled is None

@@ -4,6 +4,7 @@ as API Gateway delivers them, against a loopback Slack Web API."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from typing import Any
 from urllib.parse import urlencode
@@ -14,7 +15,8 @@ from handlers import aws_runtime, aws_slack
 from shared.audit.models import ORG_STREAM, StreamKey
 from shared.identity.models import OrgId
 from tests.fakes.slack_api import SlackApi
-from tests.support.payloads import LambdaContext, load
+from tests.support.handlers import post_slack
+from tests.support.payloads import LambdaContext, load, signed_headers
 
 CLIENT_ID = "1111.2222"
 STATE_COOKIE = re.compile(r"slack-app-oauth-state=([^;]+)")
@@ -108,3 +110,20 @@ def install_answer(
     if refresh:
         answer.update(refresh_token=refresh, expires_in=60)  # expiring: rotated at first use
     return answer
+
+
+def event_callback(event: dict[str, Any], *, team: str, event_id: str) -> dict[str, Any]:
+    """`event` from workspace `team`, signed and sent as Slack's Events API sends it; the Slack
+    function's response."""
+    body = json.dumps(
+        {
+            "token": "verification_token",
+            "team_id": team,
+            "api_app_id": "A0APP",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": 1700000000,
+            "event": event,
+        }
+    )
+    return post_slack(body, signed_headers(body, content_type="application/json"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from shared.alerts.org_parts import LateError, each_within
+from shared.bounds import LateError, OrgSteps, each_within
 
 
 def test_an_org_that_never_finishes_holds_back_no_org_after_it() -> None:
@@ -28,3 +28,28 @@ def test_an_org_that_never_finishes_holds_back_no_org_after_it() -> None:
     assert isinstance(outcome["slack:T1"], LateError)
     # AND its own part was not cut off: it finishes once it can
     assert finished.wait(30)
+
+
+def test_a_late_orgs_steps_are_carried_and_its_part_told_it_is_late() -> None:
+    # GIVEN two orgs' steps, one whose read waits until released
+    released, checked = threading.Event(), threading.Event()
+    wrote: list[str] = []
+
+    def slow(late: threading.Event) -> list[str]:
+        released.wait(30)
+        if not late.is_set():  # past its bound: nothing written
+            wrote.append("slow")
+        checked.set()
+        return ["slow stepped"]
+
+    steps = OrgSteps(0.2)
+    try:
+        # WHEN they run, each waited on 0.2 s
+        said = steps.run({"slack:T1": lambda _: ["fast stepped"], "slack:T2": slow})
+    finally:
+        released.set()
+    # THEN the fast org's step is said, the slow one's carried
+    assert said == ["fast stepped", "not stepped this tick: slack:T2 (over 0.2 s), carried"]
+    # AND once its read answers, the late part knows it is late and writes nothing
+    assert checked.wait(30)
+    assert wrote == []

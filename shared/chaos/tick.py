@@ -1,0 +1,76 @@
+"""One scheduler tick over the experiments: each org's on their own thread, waited on for a
+bounded time (`OrgSteps`: a late org's steps are carried whole to a later tick), an org the app
+was uninstalled from halted; then the audit entries owed since the trail was down."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from shared.audit.trail import OWED_PER_TICK, AuditTrail
+from shared.bounds import OrgSteps
+from shared.chaos.models import Experiment
+from shared.chaos.ports import ChaosStore
+from shared.chaos.progress import ChaosProgress
+from shared.identity.models import OrgId
+from shared.replies import counted
+
+log = logging.getLogger("autosre.chaos")
+
+
+class ChaosTick:
+    """Advances every org's experiments at each scheduler tick."""
+
+    def __init__(
+        self,
+        *,
+        store: ChaosStore,
+        progress: ChaosProgress,
+        audit: AuditTrail,
+        org_seconds: float,
+    ) -> None:
+        """`org_seconds`: how long a tick waits for one org's experiments (see `OrgSteps`)."""
+        self._store = store
+        self._progress = progress
+        self._audit = audit
+        self._orgs = OrgSteps(org_seconds)
+
+    def advance(
+        self,
+        now: datetime,
+        *,
+        trigger: str,
+        org: OrgId | None = None,
+        uninstalled: Callable[[str], bool] | None = None,
+    ) -> list[str]:
+        """One tick over every experiment not yet ended (of `org`, if given); what happened, one
+        line each; then (the guards never waiting behind a backlog) the audit entries owed since
+        the trail was down, at most `OWED_PER_TICK` per org. The experiments of an org
+        `uninstalled` says the app was removed from are halted and their faults removed."""
+        by_org: dict[str, list[Experiment]] = {}
+        for experiment in self._store.every():
+            if org in (None, experiment.org):
+                by_org.setdefault(experiment.org, []).append(experiment)
+        gone = uninstalled or (lambda _: False)
+        parts = {
+            name: functools.partial(self._progress.org_part, experiments, now, trigger, gone(name))
+            for name, experiments in sorted(by_org.items())
+        }
+        return self._orgs.run(parts) + self._settle_owed(org)
+
+    def _settle_owed(self, org: OrgId | None) -> list[str]:
+        """Write the entries owed to the trail (halts made while it was down), after this tick's
+        guards, at most `OWED_PER_TICK` per org (the rest the next tick); kept for the next tick
+        while the trail is still down."""
+        try:
+            written = self._audit.settle(org, limit=OWED_PER_TICK)
+        except Exception:  # still down: the next tick tries again
+            log.warning("the owed audit entries could not be written yet", exc_info=True)
+            return []
+        return (
+            [f"{counted(len(written), 'owed audit entry', 'owed audit entries')} written"]
+            if written
+            else []
+        )
