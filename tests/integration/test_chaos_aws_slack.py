@@ -68,6 +68,18 @@ def _started(aws: dict[str, str], slack_api: CaptureServer) -> str:
     return handle
 
 
+def _halt_click(slack_api: CaptureServer, answer_at: str) -> str:
+    """The body of a click on the experiment message's Halt button (bolt's recorded
+    block_actions payload), answered at `answer_at` on the fake Slack API."""
+    (posted,) = slack_api.calls("chat.postMessage")
+    (actions,) = [b for b in posted.body["blocks"] if b["type"] == "actions"]
+    halt = next(e for e in actions["elements"] if e["text"]["text"] == "Halt")
+    payload = copy.deepcopy(load("slack/block_actions_payload.json"))
+    payload["actions"][0].update(action_id=halt["action_id"], value=halt["value"])
+    payload["response_url"] = f"{slack_api.url}actions/T111/111/{answer_at}"
+    return "payload=" + quote(json.dumps(payload))
+
+
 def _experiments(aws: dict[str, str]) -> Any:
     store = DynamoDbChaosStore(table=aws["AUTOSRE_TABLE"], client=boto3.client("dynamodb"))
     return store.list_for(OrgId("slack:T111"), "payments")
@@ -121,14 +133,8 @@ def test_a_signed_halt_click_is_answered_at_once_and_the_worker_stops_the_fis_ex
     chaos_aws: AccountLever, aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     handle = _started(aws, slack_api)
-    (posted,) = slack_api.calls("chat.postMessage")
-    (actions,) = [b for b in posted.body["blocks"] if b["type"] == "actions"]
-    halt = next(e for e in actions["elements"] if e["text"]["text"] == "Halt")
     # WHEN the operator clicks Halt (bolt's recorded block_actions payload, signed)
-    payload = copy.deepcopy(load("slack/block_actions_payload.json"))
-    payload["actions"][0].update(action_id=halt["action_id"], value=halt["value"])
-    payload["response_url"] = f"{slack_api.url}actions/T111/111/halt-click"
-    body = "payload=" + quote(json.dumps(payload))
+    body = _halt_click(slack_api, "halt-click")
     # THEN bolt acknowledges it and the operator is told it is under way; FIS is not called yet
     assert post_slack(body, signed_headers(body))["statusCode"] == 200
     (working,) = slack_api.calls("halt-click")
@@ -197,13 +203,7 @@ def test_a_halt_click_while_s3_takes_requests_and_never_answers_is_answered_its_
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     handle = _started(aws, slack_api)
-    (posted,) = slack_api.calls("chat.postMessage")
-    (actions,) = [b for b in posted.body["blocks"] if b["type"] == "actions"]
-    halt = next(e for e in actions["elements"] if e["text"]["text"] == "Halt")
-    payload = copy.deepcopy(load("slack/block_actions_payload.json"))
-    payload["actions"][0].update(action_id=halt["action_id"], value=halt["value"])
-    payload["response_url"] = f"{slack_api.url}actions/T111/111/silent-s3"
-    body = "payload=" + quote(json.dumps(payload))
+    body = _halt_click(slack_api, "silent-s3")
     # GIVEN the audit bucket's endpoint takes connections and never answers (fresh functions)
     with socket.create_server(("127.0.0.1", 0)) as s3:
         monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{s3.getsockname()[1]}")
