@@ -16,7 +16,7 @@ from shared.chaos.guards import refusals
 from shared.chaos.halting import ChaosHalts
 from shared.chaos.injecting import EndedWhileInjectingError, Injecting
 from shared.chaos.lever import RecordedLever
-from shared.chaos.models import Experiment, ExperimentState, Fault
+from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState, Fault
 from shared.chaos.notices import (
     ChaosMessages,
     Chart,
@@ -29,6 +29,7 @@ from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages,
 from shared.chaos.progress import ChaosProgress
 from shared.chaos.reading import ChaosReads, ended_said
 from shared.chaos.rollback import rolled_back
+from shared.chaos.steps import ending
 from shared.chaos.tick import ChaosTick
 from shared.chaos.units import QuotaCountedChaosStore
 from shared.commands.context import Context, Handlers
@@ -192,6 +193,26 @@ class ChaosService:
             now=now,
         )
 
+    def _still_allowed(self, recorded: Experiment, now: datetime) -> None:
+        """Checked again once the start is recorded, before anything is injected: a lever
+        engaged (`halt --all`) or a page fired while its checks ran ends it, nothing injected
+        (a halt from now on finds it recorded)."""
+        org = OrgId(recorded.org)
+        lever = self._lever.state(org)
+        outage = self._outages.firing(org, recorded.team)
+        if not lever.engaged and not outage:
+            return
+        why = (
+            f"the org's safety lever was engaged{lever.said_by}"
+            if lever.engaged
+            else f"a real outage of team {recorded.team}: {'; '.join(outage)}"
+        )
+        unmade = [i.model_copy(update={"refused": True}) for i in recorded.injections]  # untried
+        halted = ending(recorded, now, ExperimentOutcome.HALTED, why, what="halted")
+        ended = self._store.save(halted.model_copy(update={"injections": unmade}))
+        self._messages.tell(self._store.save(rolled_back(self._injecting.injector, ended, now)))
+        raise ConflictError(f"Chaos {recorded.id} did not start: {why}. Nothing was injected.")
+
     def _refuse(self, experiment: Experiment, service: Service) -> None:
         org = OrgId(experiment.org)
         found = self._refusals(org, experiment.team, service, experiment.fault, experiment.id)
@@ -239,6 +260,7 @@ class ChaosService:
             now,
         )
         saved = self._first_recorded(starting, now) if new else self._store.save(starting)
+        self._still_allowed(saved, now)
         try:
             saved = self._injecting.inject(saved, now, by=by)
         except EndedWhileInjectingError as meanwhile:  # its late injection removed: said

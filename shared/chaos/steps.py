@@ -184,8 +184,7 @@ def after_judgement(experiment: Experiment, found: Hypothesis, now: datetime) ->
 
 
 def left_starting(experiment: Experiment, now: datetime) -> bool:
-    """Whether a start was left under way (its worker stopped before the injection was made)."""
-    return (
-        experiment.state is ExperimentState.STARTING
-        and now - experiment.started_at >= STARTING_LIMIT
-    )
+    """Whether a start was left under way (its worker stopped before the injection was made):
+    counted from when it began starting (an approved one may have waited an hour before)."""
+    began = experiment.step_started_at  # the start's moment (set when it began starting)
+    return experiment.state is ExperimentState.STARTING and now - began >= STARTING_LIMIT

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from shared.adapters.aws.fis_template import function_of
+from shared.adapters.aws.guard_config import GUARD_CALLS
 from shared.chaos.models import Problem
 from shared.telemetry.models import MetricQuery, Service, Signal
 
@@ -135,7 +136,7 @@ class GuardAlarms:
     @cached_property
     def _client(self) -> CloudWatchClient:
         """The client given, or one made at first use."""
-        return self._given or boto3.client("cloudwatch")
+        return self._given or boto3.client("cloudwatch", config=GUARD_CALLS)
 
     def put(self, service: Service, key: str, query: MetricQuery) -> str:
         """The guard alarm of injection `key` on `service` (the same key twice is one alarm);

@@ -23,6 +23,7 @@ from shared.adapters.aws.fis_template import (
     function_of,
     template,
 )
+from shared.adapters.aws.guard_config import GUARD_CALLS
 from shared.chaos.models import Fault, Injection, Problem
 from shared.config import Settings
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError, UnavailableError
@@ -90,12 +91,12 @@ class FisFaultInjector:
     @cached_property
     def _fis(self) -> Any:
         """The FIS client given, or one made at first use."""
-        return self._given_fis or boto3.client("fis")
+        return self._given_fis or boto3.client("fis", config=GUARD_CALLS)
 
     @cached_property
     def _functions(self) -> LambdaClient:
         """The Lambda client given, or one made at first use."""
-        return self._given_functions or boto3.client("lambda")
+        return self._given_functions or boto3.client("lambda", config=GUARD_CALLS)
 
     def preflight(self, service: Service, fault: Fault) -> Sequence[Problem]:
         return self.checks.problems(service, fault)

@@ -17,6 +17,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from shared.adapters.aws.guard_config import GUARD_CALLS
 from shared.chaos.models import LeverState
 from shared.errors import ConflictError, UnavailableError
 from shared.identity.models import OrgId
@@ -56,7 +57,7 @@ class FisSafetyLever:
     @cached_property
     def _client(self) -> Any:
         """The client given, or one made at first use."""
-        return self._given or boto3.client("fis")
+        return self._given or boto3.client("fis", config=GUARD_CALLS)
 
     def state(self, org: OrgId) -> LeverState:
         # one lever per account and Region: every org's, told apart by the org signed in it

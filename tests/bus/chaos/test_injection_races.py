@@ -14,7 +14,7 @@ from shared.bootstrap.adapters import ChaosAdapters
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState
 from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, MovingClock, notifier_of, run_deferred
+from tests.support import NOW, ORG, MovingClock, notifier_of, run_deferred, run_scheduler
 from tests.support.chaos import chaos_services, start_experiment, ticks
 from tests.support.racing import WorkerDiedError, hooked_chaos, live_injections
 
@@ -213,3 +213,44 @@ def test_a_halt_while_a_start_is_refused_says_nothing_was_injected() -> None:
     message = _message(services, stored.id)
     assert "halted before it started by @rey: nothing was injected" in message.text, message.text
     assert "rolled back" not in message.text
+
+
+def test_an_approval_after_a_wait_is_not_failed_by_a_tick_during_its_injection() -> None:
+    clock = MovingClock(NOW)
+    chaos, injector, state = hooked_chaos(clock)
+    services = chaos_services(clock, production=True, chaos=chaos)
+    waiting = run_deferred(services, f"chaos start {ERRORS}", user="oli", channel="C-pay")
+    experiment = waiting.title.split()[1]
+    # GIVEN its approval comes five minutes later, and a tick runs while its fault is injected
+    ticks(services, clock, 5)
+    ran: list[Reply] = []
+    injector.during = lambda: ran.append(run_scheduler(services, clock, 0))
+    approved = run_deferred(services, f"chaos approve {experiment}", user="opal", channel="C-pay")
+    # THEN it runs: the tick did not take the start under way for one left unfinished
+    assert len(ran) == 1
+    assert approved.tone is Tone.OK, approved
+    assert _only(chaos).state is ExperimentState.RUNNING, _only(chaos).reason
+    assert live_injections(state) == [f"{experiment}-0"]
+
+
+def test_a_start_checked_before_halt_all_engaged_the_lever_injects_nothing() -> None:
+    clock = MovingClock(NOW)
+    chaos, _, state = hooked_chaos(clock)
+    services = chaos_services(clock, chaos=chaos)
+    read = chaos.metrics.compare
+    halted: list[Reply] = []
+
+    def halt_all_meanwhile(*args: object, **kwargs: object) -> object:
+        """`halt --all` by another worker while the start reads its steady state."""
+        if not halted:
+            halted.append(run_deferred(services, "chaos halt --all", user="root", channel="C-pay"))
+        return read(*args, **kwargs)  # type: ignore[arg-type]
+
+    chaos.metrics.compare = halt_all_meanwhile  # type: ignore[method-assign,assignment]
+    started = run_deferred(services, f"chaos start {ERRORS}", user="oli", channel="C-pay")
+    # THEN the start, recorded after its checks, sees the lever before injecting: nothing live
+    assert "Safety lever engaged" in halted[0].title
+    assert started.failed and "did not start: the org's safety lever was engaged" in started.text
+    assert "Nothing was injected" in started.text
+    assert live_injections(state) == []
+    assert _only(chaos).state is ExperimentState.ENDED
