@@ -23,6 +23,7 @@ from shared.scheduling.commands import SCHEDULER_COMMANDS
 from shared.services.commands import SERVICE_COMMANDS
 from shared.teams.commands import TEAM_COMMANDS
 from shared.teams.model_consent import MODEL_CONSENT_COMMANDS
+from shared.teams.org_channel import ORG_CHANNEL_COMMANDS
 
 if TYPE_CHECKING:  # the features themselves load when first used
     from shared.alerts.evaluator import AlertEvaluator
@@ -54,6 +55,7 @@ COMMANDS = CommandSet(
         ShowHelp,
         *TEAM_COMMANDS,
         *MODEL_CONSENT_COMMANDS,
+        *ORG_CHANNEL_COMMANDS,
         RunDoctor,
         *SERVICE_COMMANDS,
         *INVESTIGATION_COMMANDS,
@@ -98,6 +100,7 @@ class Features:
             .include(HelpDesk(COMMANDS).handlers())
             .lazy(TEAM_COMMANDS, self._teams)
             .lazy(MODEL_CONSENT_COMMANDS, self._model_consent)
+            .lazy(ORG_CHANNEL_COMMANDS, self._org_channel)
             .lazy((RunDoctor,), self._doctor)
             .lazy(SERVICE_COMMANDS, self._services)
             .lazy(INVESTIGATION_COMMANDS, self._investigations)
@@ -197,6 +200,11 @@ class Features:
         from shared.teams.service import TeamService
 
         return TeamService(directory=self._a.directory, configured_admins=self._admins).handlers()
+
+    def _org_channel(self) -> Handlers:
+        from shared.teams.org_channel import OrgChannels
+
+        return OrgChannels(directory=self._a.directory).handlers()
 
     def _model_consent(self) -> Handlers:
         from shared.teams.model_consent import ModelConsent

@@ -90,6 +90,17 @@ class Uninstall(Frozen):
     told: str
 
 
+class OrgChannel(Frozen):
+    """The org's own channel: where every team's monthly usage summary is posted (`sre org
+    bind`)."""
+
+    channel: ChannelId
+    bound_by: UserId
+    bound_at: datetime
+    conversation: dict[str, object] | None = None
+    """How to post into it when its id alone is not enough (a Teams conversation reference)."""
+
+
 class Org(Frozen):
     """An org and its org-wide role grants."""
 
@@ -102,6 +113,8 @@ class Org(Frozen):
     uninstalled: Uninstall | None = None
     """Set when the app was uninstalled from the org (its records and trail kept); cleared by a
     new install."""
+    channel: OrgChannel | None = None
+    """The org's channel, bound by an org admin (`sre org bind`); None until one is."""
 
 
 class Team(Frozen):

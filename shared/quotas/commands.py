@@ -18,7 +18,10 @@ LimitName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,40}$")]
 CapText = Annotated[str, StringConstraints(pattern=r"^[^\s]{1,30}$")]
 """A limit's value as typed: a whole number or `unlimited`."""
 
-SET_USAGE = "sre quota set LIMIT VALUE [--team TEAM]   (VALUE: a whole number, or unlimited)"
+SET_USAGE = (
+    "sre quota set LIMIT VALUE [--team TEAM]   (VALUE: a whole number, commas only between "
+    "groups of three as in 1,000, or unlimited)"
+)
 
 
 class ShowQuotas(Command):

@@ -98,13 +98,23 @@ def known_kind(typed: str) -> UsageKind:
     )
 
 
+def dollars(usd: Decimal) -> str:
+    """A price as a plain decimal with grouped thousands, no exponent: `1,000`, `0.0000001`."""
+    return f"{usd.normalize():,f}"
+
+
+def plain(usd: Decimal) -> str:
+    """A price as a plain decimal for a CSV cell (no exponent, no grouping): `1000`."""
+    return f"{usd.normalize():f}"
+
+
 def parsed_price(typed: str) -> Decimal:
-    """A price as typed (`0.01`, `$3`): a number of US dollars from 0 to a million."""
+    """A price as typed (`0.01`, `$3`): a number of US dollars from 0 to a million (not `-0`)."""
     try:
         value = Decimal(typed.removeprefix("$").replace(",", ""))
     except InvalidOperation:
         value = Decimal(-1)
-    if not value.is_finite() or not Decimal(0) <= value <= MAX_PRICE:
+    if not value.is_finite() or value.is_signed() or value > MAX_PRICE:
         raise InvalidCommandError(
             f"`{typed}` is not a price: give US dollars per the kind's unit, from 0 to "
             f"{MAX_PRICE:,}.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.errors import SreError
-from shared.quotas.models import Limit, Refused
+from shared.quotas.models import MAX_CAP, Limit, Refused
 from shared.times import moment
 
 _FREED = {
@@ -30,10 +30,17 @@ def refusal(refused: Refused, team: str, *, now: datetime) -> QuotaExceededError
         if refused.resets
         else _FREED.get(limit, "one frees up when one of them ends")
     )
-    higher = max(refused.cap * 2, 10)
     return QuotaExceededError(
-        f"Team {team} has used {refused.used} of its {refused.cap} {limit.unit} "
+        f"Team {team} has used {refused.used:,} of its {refused.cap:,} {limit.unit} "
         f"(quota `{limit.value}`), so this was not done; {when}. An org admin can raise it: "
-        f"`sre quota set {limit.value} {higher} --team {team}`.",
+        f"`sre quota set {limit.value} {_higher(refused.cap)} --team {team}`.",
         refused=refused,
     )
+
+
+def _higher(cap: int) -> str:
+    """A raise `sre quota set` accepts: double the cap (at least 10), at most its largest value;
+    `unlimited` once the cap is that largest value already."""
+    if cap >= MAX_CAP:
+        return "unlimited"
+    return f"{min(max(cap * 2, 10), MAX_CAP):,}"

@@ -9,7 +9,7 @@ from shared.ports import ExportStore
 from shared.quotas import usage_commands as c
 from shared.quotas.models import PriceMark
 from shared.quotas.ports import Quotas, UsageLedger
-from shared.quotas.prices import known_kind, parsed_price, price_of
+from shared.quotas.prices import dollars, known_kind, parsed_price, plain, price_of
 from shared.quotas.usage import UsageLine, month_of
 from shared.quotas.usage_views import prices_reply, usage_csv, usage_reply
 from shared.replies import Reply, Tone, counted
@@ -73,6 +73,6 @@ class UsageReport:
         self._quotas.save_book(book.model_copy(update={"prices": prices, "priced_by": marks}))
         unit = price_of(kind, {}).unit
         return Handled(
-            Reply(tone=Tone.OK, title=f"`{kind.value}` now costs ${value} per {unit}."),
-            details={"value": str(value)},
+            Reply(tone=Tone.OK, title=f"`{kind.value}` now costs ${dollars(value)} per {unit}."),
+            details={"value": plain(value)},
         )

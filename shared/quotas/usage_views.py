@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from shared.quotas.models import QuotaBook
-from shared.quotas.prices import cost, price_of
+from shared.quotas.prices import cost, dollars, plain, price_of
 from shared.quotas.usage import UsageKind, UsageLine
 from shared.replies import Reply, Tone, user_ref
 from shared.times import moment
@@ -47,7 +47,7 @@ def usage_reply(
 
 def _team_text(lines: list[UsageLine], prices: dict[str, Decimal]) -> str:
     parts = [
-        f"{line.kind.value} {line.count:,} (${cost(line.kind, line.count, prices)})"
+        f"{line.kind.value} {line.count:,} (${cost(line.kind, line.count, prices):,.2f})"
         for line in lines
     ]
     total = sum((cost(line.kind, line.count, prices) for line in lines), Decimal(0))
@@ -63,7 +63,8 @@ def usage_csv(lines: list[UsageLine], prices: dict[str, Decimal]) -> bytes:
         for line in own:
             price = price_of(line.kind, prices)
             estimated = cost(line.kind, line.count, prices)
-            row = (line.month, team, line.kind.value, line.count, price.usd, price.unit, estimated)
+            usd = plain(price.usd)
+            row = (line.month, team, line.kind.value, line.count, usd, price.unit, estimated)
             writer.writerow(row)
     return out.getvalue().encode()
 
@@ -76,7 +77,7 @@ def prices_reply(book: QuotaBook, *, now: datetime) -> Reply:
         price = price_of(kind, book.prices)
         mark = book.priced_by.get(kind.value) if kind.value in book.prices else None
         source = f"set by @{mark.by} {moment(mark.at, today=now)}" if mark else price.source
-        fields.append((kind.value, f"${price.usd} per {price.unit} ({source})"))
+        fields.append((kind.value, f"${dollars(price.usd)} per {price.unit} ({source})"))
     setters = sorted({book.priced_by[k].by for k in book.prices if k in book.priced_by})
     return Reply(
         tone=Tone.INFO,

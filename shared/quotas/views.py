@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from shared.errors import InvalidCommandError
@@ -11,6 +12,8 @@ from shared.replies import Reply, Tone
 from shared.times import moment
 
 UNLIMITED = "unlimited"
+_GROUPED = re.compile(r"[0-9]+|[0-9]{1,3}(,[0-9]{3})+")
+"""A whole number as typed: plain digits, or thousands grouped by commas (`1,000`)."""
 
 
 def written(cap: Cap) -> str:
@@ -19,18 +22,19 @@ def written(cap: Cap) -> str:
 
 
 def parsed_cap(typed: str) -> Cap:
-    """The value `sre quota set` was given: a whole number from 0 to a billion, or `unlimited`
-    (None); InvalidCommandError with the usage for anything else."""
+    """The value `sre quota set` was given: a whole number from 0 to a billion, commas only
+    between groups of three digits (`1,000`), or `unlimited` (None); InvalidCommandError with
+    the usage for anything else (`1,0` is refused, never read as 10)."""
     if typed.lower() == UNLIMITED:
         return None
-    value = typed.replace("_", "").replace(",", "")
-    if not value.isdigit() or int(value) > MAX_CAP:
+    grouped = _GROUPED.fullmatch(typed) is not None
+    if not grouped or int(typed.replace(",", "")) > MAX_CAP:
         raise InvalidCommandError(
-            f"`{typed}` is not a quota: give a whole number from 0 to {MAX_CAP:,}, "
-            f"or `{UNLIMITED}`.",
+            f"`{typed}` is not a quota: give a whole number from 0 to {MAX_CAP:,} (commas only "
+            f"between groups of three digits, as in 1,000), or `{UNLIMITED}`.",
             usage=SET_USAGE,
         )
-    return int(value)
+    return int(typed.replace(",", ""))
 
 
 def limits_reply(book: QuotaBook, team: str, used: dict[Limit, int], *, now: datetime) -> Reply:

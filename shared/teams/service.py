@@ -77,6 +77,7 @@ class TeamService:
             ("Org roles", ", ".join(sorted(r.value for r in principal.org_roles)) or "none"),
             ("Team roles", roles or "none yet: ask a team admin to add you"),
             ("This channel", f"bound to team {binding.team}" if binding else "not bound to a team"),
+            ("Org channel", self._org_channel(ctx)),
         ]
         return Reply(
             tone=Tone.INFO,
@@ -281,6 +282,13 @@ class TeamService:
         if not channel:
             raise NotFoundError("Name the channel: this command was not typed in one.")
         return ChannelId(channel)
+
+    def _org_channel(self, ctx: Context) -> str:
+        """Where every team's monthly usage summary goes (`sre org bind`), or how to bind it."""
+        org = self._directory.get_org(ctx.principal.actor.org)
+        if org is None or org.channel is None:
+            return "none: an org admin binds one with `sre org bind`"
+        return channel_named(org.channel.channel, ctx.invocation)
 
     def _binding(self, ctx: Context, named: str | None) -> ChannelBinding | None:
         channel = typed_channel(named, ctx.invocation)

@@ -10,6 +10,7 @@ from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import (
     ChannelId,
     Org,
+    OrgChannel,
     OrgId,
     OrgRole,
     Role,
@@ -128,6 +129,25 @@ def test_the_orgs_consent_to_a_model_round_trips_and_is_off_by_default(
     directory.save_org(saved.model_copy(update={"model_allowed": True}))
     stored = directory.get_org(ORG)
     assert stored is not None and stored.model_allowed
+
+
+def test_the_orgs_channel_round_trips_with_its_teams_conversation(
+    directory: AuditDirectory,
+) -> None:
+    # GIVEN an org with no channel of its own
+    saved = directory.save_org(Org(id=ORG))
+    assert saved.channel is None
+    # WHEN an org admin binds one from inside it, on Teams
+    bound = OrgChannel(
+        channel=ChannelId("19:org@thread.tacv2"),
+        bound_by=UserId("root"),
+        bound_at=NOW,
+        conversation={"conversation": {"id": "19:org@thread.tacv2"}, "serviceUrl": "https://x"},
+    )
+    directory.save_org(saved.model_copy(update={"channel": bound}))
+    # THEN the store gives back the channel, who bound it and when, and how to post into it
+    stored = directory.get_org(ORG)
+    assert stored is not None and stored.channel == bound
 
 
 def test_an_uninstall_is_kept_on_the_org_and_cleared_by_a_new_install(

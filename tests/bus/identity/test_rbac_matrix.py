@@ -44,6 +44,7 @@ MATRIX: dict[str, set[str]] = {
     "org grant newbie auditor": ORG_ADMINS,
     "org revoke aud auditor": ORG_ADMINS,
     "org model off": ORG_ADMINS,
+    "org bind C-orgwide": ORG_ADMINS,
     "quota show --team {t}": READERS,
     "quota set canaries 3 --team {t}": ORG_ADMINS,
     "usage show --team {t}": READERS,

@@ -36,7 +36,7 @@ def test_model_tokens_are_counted_per_day_and_month_both_or_neither() -> None:
     service.take_model_tokens(ORG, "payments", 900, at=AT)
     with pytest.raises(QuotaExceededError) as day:
         service.take_model_tokens(ORG, "payments", 200, at=AT)
-    assert "used 900 of its 1000 model tokens today" in str(day.value)
+    assert "used 900 of its 1,000 model tokens today" in str(day.value)
     tomorrow = datetime(2027, 1, 1, 0, 1, tzinfo=UTC)
     service.take_model_tokens(ORG, "payments", 900, at=tomorrow)  # a new month too
     quotas.take(ORG, "payments", Limit.MODEL_TOKENS_PER_MONTH, 500, at=AT, cap=None)
