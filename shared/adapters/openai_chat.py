@@ -91,22 +91,27 @@ def _endpoint(base_url: str, azure_api_version: str) -> str:
 
 
 def _completion(name: str, answer: Any, latency_ms: int) -> Completion:
+    tokens = _usage(answer)  # an answer's tokens were billed, usable or not
     try:
         choice = answer["choices"][0]
         text = str(choice["message"].get("content") or "").strip()
         stop = str(choice.get("finish_reason") or "")
-        usage = answer.get("usage") or {}
-        tokens = int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
     except (KeyError, IndexError, TypeError, AttributeError, ValueError):
-        raise ModelError(f"{name} answered in an unknown shape") from None
+        raise ModelError(f"{name} answered in an unknown shape", **tokens) from None
     if stop == "content_filter":
-        raise ModelError(f"{name} refused (content_filter)")
+        raise ModelError(f"{name} refused (content_filter)", **tokens)
     if not text:
-        raise ModelError(f"{name} answered with no text ({stop or 'no finish reason'})")
-    return Completion(
-        text=text,
-        input_tokens=tokens[0],
-        output_tokens=tokens[1],
-        latency_ms=latency_ms,
-        stop_reason=stop,
-    )
+        raise ModelError(f"{name} answered with no text ({stop or 'no finish reason'})", **tokens)
+    return Completion(text=text, latency_ms=latency_ms, stop_reason=stop, **tokens)
+
+
+def _usage(answer: Any) -> dict[str, int]:
+    """The tokens an answer reported, in and out (none where it says none readably)."""
+    try:
+        usage = answer.get("usage") or {}
+        return {
+            "input_tokens": int(usage.get("prompt_tokens", 0)),
+            "output_tokens": int(usage.get("completion_tokens", 0)),
+        }
+    except (TypeError, AttributeError, ValueError):
+        return {"input_tokens": 0, "output_tokens": 0}

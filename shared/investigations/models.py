@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from shared.invocation import ReplyTarget
+from shared.quotas.models import Refused
 from shared.records import Frozen
 from shared.telemetry.models import Event, Finding, LogEvidence, Signal, Verdict
 
@@ -39,6 +40,9 @@ class Narrative(Frozen):
 
     text: str
     by: str
+    refused: Refused | None = None
+    """The team's model-token quota that kept the AI narrative from being written (the text is
+    then the rule-based account)."""
 
 
 class Investigation(Frozen):

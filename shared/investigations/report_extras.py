@@ -1,17 +1,23 @@
 """What a report adds under its findings: the team's similar past incidents, another open
-investigation of the same service, and the buttons that judge its narrative."""
+investigation of the same service, the buttons that judge its narrative, and why the AI did not
+write it when the team's model-token quota refused."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from shared.identity.models import OrgId
 from shared.investigations.memory import SHOWN, PastIncident, incident, nearest, told
-from shared.investigations.models import Investigation
+from shared.investigations.models import Investigation, Narrative
 from shared.investigations.ports import InvestigationStore
+from shared.quotas.refusal import refusal
+from shared.quotas.service import QuotaService
 from shared.replies import Button, Reply, user_ref
 from shared.times import moment
+
+log = logging.getLogger(__name__)
 
 
 class SimilarIncidents:
@@ -75,3 +81,20 @@ def judging(investigation: Investigation) -> list[Button]:
         Button(label="Helpful", command=f"{command} helpful"),
         Button(label="Wrong", command=f"{command} wrong", prompt="What was wrong? (optional)"),
     ]
+
+
+def unwritten(
+    narrated: Narrative, quotas: QuotaService, org: OrgId, team: str, *, alert: bool, now: datetime
+) -> str:
+    """The line saying the AI narrative was not written because of the team's model-token quota
+    (what was used, the limit, when it resets, who can raise it), or nothing; an alert's
+    investigation says it once per quota window."""
+    if narrated.refused is None:
+        return ""
+    refused = refusal(narrated.refused, team, now=now)
+    if alert:
+        try:
+            quotas.said_once(refused, org, team, at=now)
+        except Exception:  # the report is posted all the same: said again rather than lost
+            log.exception("could not mark the model-token refusal of %s/%s told", org, team)
+    return "" if refused.already_told else f"AI narrative not written: {refused}"

@@ -33,7 +33,7 @@ from shared.investigations.models import (
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
 from shared.investigations.ports import InvestigationStore, ServiceActivity, Summariser
-from shared.investigations.report_extras import SimilarIncidents, also_open, judging
+from shared.investigations.report_extras import SimilarIncidents, also_open, judging, unwritten
 from shared.ports import Notifier
 from shared.quotas.models import Limit
 from shared.quotas.refusal import QuotaExceededError
@@ -174,7 +174,11 @@ class InvestigationService:
         investigation = self._store.save(
             opened.model_copy(update={"narrative": narrated.text, "narrated_by": narrated.by})
         )
-        reply = reply.model_copy(update={"text": f"{narrated.text}\n{reply.text}".strip()})
+        said = unwritten(
+            narrated, self._quotas, team.org, team.name, alert=bool(command.alert), now=ctx.now
+        )
+        told = f"{said}\n{narrated.text}" if said else narrated.text
+        reply = reply.model_copy(update={"text": f"{told}\n{reply.text}".strip()})
         reply = with_actions(reply, investigation)
         reply = reply.model_copy(update={"buttons": [*reply.buttons, *judging(investigation)]})
         reply = self._similar.added(reply, investigation, ctx.now)

@@ -20,7 +20,14 @@ class Completion(Frozen):
 
 class ModelError(Exception):
     """The model gave nothing usable (throttled, timed out, refused, empty, over budget): the
-    caller falls back to the rule-based narrative."""
+    caller falls back to the rule-based narrative. Where the model did answer (refused, empty,
+    cut off before a whole sentence), it carries the tokens the answer reported: billed all
+    the same, so they are counted."""
+
+    def __init__(self, message: str, *, input_tokens: int = 0, output_tokens: int = 0) -> None:
+        super().__init__(message)
+        self.input_tokens = input_tokens
+        self.output_tokens = output_tokens
 
 
 class LanguageModel(Protocol):

@@ -15,12 +15,12 @@ from shared.investigations.memory import PastIncident, diverse, incident, neares
 from shared.investigations.models import Investigation, Narrative
 from shared.investigations.ports import InvestigationStore
 from shared.ports import Clock
-from shared.prompts.language import LanguageModel, ModelError
+from shared.prompts.language import Completion, LanguageModel, ModelError
 from shared.prompts.model_narrator import ModelNarrator
 from shared.prompts.models import Variant, VariantKind
 from shared.prompts.prompting import MOST_EXAMPLES, Example
 from shared.prompts.templates import TemplateSummariser
-from shared.quotas.models import Limit
+from shared.quotas.models import Limit, Refused
 from shared.quotas.refusal import QuotaExceededError
 from shared.quotas.service import QuotaService
 from shared.records import Frozen
@@ -42,7 +42,8 @@ def team_past(store: InvestigationStore) -> Callable[[Investigation], list[PastI
 
 class Written(Frozen):
     """What an arm's variant wrote: its text (empty when there is none to post), the reason when
-    the model gave none, the claims not grounded, and what it cost."""
+    the model gave none, the claims not grounded, and what it cost (the tokens every answer
+    reported, usable or not)."""
 
     text: str = ""
     error: str = ""
@@ -51,6 +52,8 @@ class Written(Frozen):
     tokens: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+    refused: Refused | None = None
+    """The team's model-token quota that refused the call (the model was not asked)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,9 @@ class ModelArms:
     clock: Clock
 
     def write(self, variant: Variant, investigation: Investigation, experiment: str) -> Written:
-        """The variant's narrative, or why there is none (never raises)."""
+        """The variant's narrative, or why there is none (never raises). Every answer the model
+        gave counts the tokens it reported, usable or not; only the part of the reservation no
+        answer used goes back."""
         org, team, at = OrgId(investigation.org), investigation.team, self.clock.now()
         model = self.model
         if model is None:
@@ -77,13 +82,9 @@ class ModelArms:
         bound = self.budget_tokens + variant.content.max_tokens
         try:
             self.quotas.take_model_tokens(org, team, bound, at=at)
-        except QuotaExceededError:
-            return Written(error="the team's model token quota is used up")
-        try:
-            written = self._asked(model, variant, investigation, experiment)
-        except Exception as error:  # noqa: BLE001 (any failure of the model: the control's text)
-            log.warning("model arm %s gave no narrative: %s", variant.label, error)
-            written = Written(error=str(error)[:200] or type(error).__name__)
+        except QuotaExceededError as refused:
+            return Written(error="the team's model token quota is used up", refused=refused.refused)
+        written = self._answered(model, variant, investigation, experiment)
         self.quotas.count_model_tokens(
             org, team, input_tokens=written.input_tokens, output_tokens=written.output_tokens, at=at
         )
@@ -93,10 +94,38 @@ class ModelArms:
                 self.quotas.give_back(org, team, limit, unused, at=at)
         return written
 
-    def _asked(
+    def _answered(
         self, model: LanguageModel, variant: Variant, investigation: Investigation, experiment: str
     ) -> Written:
-        """The model's narrative, grounded or with the claims that are not."""
+        """The model's narrative, or why there is none with the tokens its answer reported."""
+        try:
+            completion = self._asked(model, variant, investigation, experiment)
+        except ModelError as error:  # an answer it gave (and was billed for) counts its tokens
+            log.warning("model arm %s gave no narrative: %s", variant.label, error)
+            return _failed(
+                error, input_tokens=error.input_tokens, output_tokens=error.output_tokens
+            )
+        except Exception as error:  # noqa: BLE001 (any failure of the model: the control's text)
+            log.warning("model arm %s gave no narrative: %s", variant.label, error)
+            return _failed(error)
+        try:
+            grounding = check(completion.text, investigation)
+        except Exception as error:  # noqa: BLE001 (the answer came: its tokens still count)
+            log.warning("model arm %s: narrative not checked: %s", variant.label, error)
+            return _failed(error, completion.input_tokens, completion.output_tokens)
+        return Written(
+            text=completion.text if grounding.ok else "",
+            ungrounded=grounding.unsupported,
+            latency_ms=completion.latency_ms,
+            tokens=completion.input_tokens + completion.output_tokens,
+            input_tokens=completion.input_tokens,
+            output_tokens=completion.output_tokens,
+        )
+
+    def _asked(
+        self, model: LanguageModel, variant: Variant, investigation: Investigation, experiment: str
+    ) -> Completion:
+        """The model's usable answer (ModelError with the tokens reported when none is)."""
         content = variant.content
         past = diverse(self.similar(investigation), content.few_shot) if content.few_shot else []
         examples = [
@@ -105,7 +134,7 @@ class ModelArms:
         # Bedrock's requestMetadata allows letters, digits, spaces and :_@$#=/+,-. only (no `·`)
         label = f"{variant.name} v{variant.version} {variant.content_hash[:12]}"
         metadata = {"experiment": experiment, "variant": label, "org": investigation.org}
-        completion = ModelNarrator(model, budget_tokens=self.budget_tokens).narrate(
+        return ModelNarrator(model, budget_tokens=self.budget_tokens).narrate(
             investigation,
             instructions=content.instructions,
             examples=examples,
@@ -113,16 +142,16 @@ class ModelArms:
             max_tokens=content.max_tokens,
             metadata=metadata,
         )
-        spent = completion.input_tokens + completion.output_tokens
-        grounding = check(completion.text, investigation)
-        return Written(
-            text=completion.text if grounding.ok else "",
-            ungrounded=grounding.unsupported,
-            latency_ms=completion.latency_ms,
-            tokens=spent,
-            input_tokens=completion.input_tokens,
-            output_tokens=completion.output_tokens,
-        )
+
+
+def _failed(error: Exception, input_tokens: int = 0, output_tokens: int = 0) -> Written:
+    """No narrative, saying why, with the tokens an answer reported (none if it never came)."""
+    return Written(
+        error=str(error)[:200] or type(error).__name__,
+        tokens=input_tokens + output_tokens,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+    )
 
 
 def narrator(models: ModelArms) -> Callable[[Variant, Investigation], Narrative]:

@@ -49,11 +49,15 @@ class ModelNarrator:
 
 def usable(completion: Completion, *, name: str) -> Completion:
     """The completion, its text cut to its last whole sentence when the output limit stopped it;
-    ModelError when nothing usable is left."""
+    ModelError (with the tokens the answer reported) when nothing usable is left."""
     text = completion.text.strip()
     if completion.stop_reason in _CUT_OFF:
         ends = [m.end() for m in _SENTENCE_END.finditer(text)]
         text = text[: ends[-1]] if ends else ""
     if not text:
-        raise ModelError(f"{name} gave no usable text (stopped: {completion.stop_reason})")
+        raise ModelError(
+            f"{name} gave no usable text (stopped: {completion.stop_reason})",
+            input_tokens=completion.input_tokens,
+            output_tokens=completion.output_tokens,
+        )
     return completion.model_copy(update={"text": text})

@@ -112,7 +112,11 @@ class ExperimentSummariser:
         written = self._written(arm.variant, investigation, experiment.id)
         text = written.text or TemplateSummariser(control(org)).summarise(investigation).text
         by = experiment.control() if not written.text else arm
-        narrative = Narrative(text=text, by=f"{by.variant.label} (experiment {experiment.id})")
+        narrative = Narrative(
+            text=text,
+            by=f"{by.variant.label} (experiment {experiment.id})",
+            refused=written.refused,
+        )
         told = investigation.model_copy(update={"narrative": text, "narrated_by": narrative.by})
         self._settle(experiment, arm.name, written, told)
         return narrative
@@ -135,7 +139,8 @@ class ExperimentSummariser:
         written = self._written(variant, investigation, experiment)
         if written.text:
             return Narrative(text=written.text, by=variant.label)
-        return TemplateSummariser(control(OrgId(investigation.org))).summarise(investigation)
+        fallback = TemplateSummariser(control(OrgId(investigation.org))).summarise(investigation)
+        return fallback.model_copy(update={"refused": written.refused})
 
     def _settle(self, read: Experiment, arm: str, written: Written, told: Investigation) -> None:
         """Keep the assignment and the attempt, decide on the evidence, tell what changed; a

@@ -27,7 +27,7 @@ from shared.prompts.model_arm import ModelArms, team_past
 from shared.prompts.models import control
 from shared.prompts.routing import ExperimentSummariser
 from shared.quotas.service import QuotaService
-from tests.support import NOW, ORG
+from tests.support import NOW, ORG, run, setup_teams
 
 
 @dataclass
@@ -120,3 +120,18 @@ def placed(
         started_at=NOW,
     )
     return lab.prompts.experiments.save(experiment)
+
+
+def all_to_model(model: LanguageModel) -> Lab:
+    """`model` as the deployment's, the org's consent, the model variant `brief`, the service
+    `api` of team payments, and its experiment whose shares went all to `brief`."""
+    it = lab(model)
+    setup_teams(it.services)
+    for text in ("org model on", 'prompt variant add brief --model --instructions "Cause first."'):
+        assert not run(it.services, text).failed, text
+    register = "service register api --sample checkout"
+    assert not run(it.services, register, user="oli", channel="C-pay").failed
+    started = placed(it, "brief")
+    arms = [a.model_copy(update={"weight": float(a.name == "brief")}) for a in started.arms]
+    it.prompts.experiments.save(started.model_copy(update={"arms": arms}))
+    return it

@@ -75,17 +75,20 @@ class BedrockLanguageModel:
 
 def _completion(name: str, response: Mapping[str, Any]) -> Completion:
     stop = str(response.get("stopReason", ""))
-    if stop in REFUSALS:
-        raise ModelError(f"{name} refused ({stop})")
+    usage = response.get("usage", {})
+    tokens = {
+        "input_tokens": int(usage.get("inputTokens", 0)),
+        "output_tokens": int(usage.get("outputTokens", 0)),
+    }
+    if stop in REFUSALS:  # an answer all the same: its tokens were billed
+        raise ModelError(f"{name} refused ({stop})", **tokens)
     content = response.get("output", {}).get("message", {}).get("content", [])
     text = "".join(part.get("text", "") for part in content).strip()
     if not text:
-        raise ModelError(f"{name} answered with no text ({stop or 'no stop reason'})")
-    usage = response.get("usage", {})
+        raise ModelError(f"{name} answered with no text ({stop or 'no stop reason'})", **tokens)
     return Completion(
         text=text,
-        input_tokens=int(usage.get("inputTokens", 0)),
-        output_tokens=int(usage.get("outputTokens", 0)),
         latency_ms=int(response.get("metrics", {}).get("latencyMs", 0)),
         stop_reason=stop,
+        **tokens,
     )
