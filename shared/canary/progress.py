@@ -35,6 +35,7 @@ from shared.canary.steps import (
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData, judge
+from shared.quotas.metering import ProviderMeter
 from shared.telemetry.models import ResourceKind
 
 log = logging.getLogger("autosre.canary")
@@ -66,8 +67,10 @@ class CanaryProgress:
         messages: CanaryMessages,
         investigators: InvestigatorVersions | None,
         org_seconds: float,
+        meter: ProviderMeter | None = None,
     ) -> None:
-        """`org_seconds`: how long a tick waits for one org's canaries (see `OrgSteps`)."""
+        """`org_seconds`: how long a tick waits for one org's canaries (see `OrgSteps`);
+        `meter`: counts each judgement's provider calls to the canary's team (never refused)."""
         self._store = store
         self._routers = dict(routers)
         self._metrics = dict(metrics)
@@ -75,6 +78,7 @@ class CanaryProgress:
         self._messages = messages
         self._investigators = investigators
         self._orgs = OrgSteps(org_seconds)
+        self._meter = meter
 
     def advance(
         self,
@@ -246,7 +250,7 @@ class CanaryProgress:
     def _judged(self, canary: Canary, now: datetime) -> tuple[Canary, dict[str, MetricData]]:
         """The canary after judging its data so far, and the data."""
         try:
-            data = self._metrics[canary.kind].compare(canary, start=canary.started_at, end=now)
+            data = self._compared(canary, now)
             if canary.replay and self._investigators is not None:
                 data[REPLAY_METRIC] = _replay(canary, self._investigators)
         except Exception as error:  # noqa: BLE001 (a query error is not a failure)
@@ -254,6 +258,14 @@ class CanaryProgress:
         served = data["errors"].experiment_total if "errors" in data else 10**9
         verdict = judge(specs(canary), data, canary_requests=served, looks=looks(canary))
         return after_judgement(canary, verdict, now), data
+
+    def _compared(self, canary: Canary, now: datetime) -> dict[str, MetricData]:
+        """Both versions' data so far, its provider calls counted to the canary's team."""
+        metrics = self._metrics[canary.kind]
+        read = functools.partial(metrics.compare, canary, start=canary.started_at, end=now)
+        if self._meter is None:
+            return read()
+        return self._meter.judged(metrics, read, (OrgId(canary.org), canary.team), at=now)
 
     def _record_after(self, canary: Canary, trigger: str) -> None:
         """Audit what followed an audited move (its undo, its finish): the move was recorded

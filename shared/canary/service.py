@@ -89,6 +89,7 @@ class CanaryService:
             messages=self._messages,
             investigators=investigators,
             org_seconds=org_seconds,
+            meter=quotas.meter,
         )
 
     def handlers(self) -> Handlers:

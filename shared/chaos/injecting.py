@@ -4,6 +4,7 @@ of the current step after its ramp-up, and the steady state checked before the f
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, timedelta
 
@@ -31,6 +32,7 @@ from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.judging.condition import Condition
 from shared.judging.judge import MetricData
+from shared.quotas.metering import ProviderMeter
 from shared.telemetry.models import Service
 
 log = logging.getLogger("autosre.chaos")
@@ -54,12 +56,16 @@ class Injecting:
         injector: FaultInjector,
         metrics: FaultMetrics,
         ramp_up: timedelta = RAMP_UP,
+        meter: ProviderMeter | None = None,
     ) -> None:
+        """`meter`: counts each read's provider calls to the experiment's team (never refused:
+        a running experiment is always judged)."""
         self._store = store
         self._directory = directory
         self.injector = injector
         self._metrics = metrics
         self._ramp_up = ramp_up
+        self._meter = meter
 
     def service(self, experiment: Experiment) -> Service:
         """The experiment's service, as its team has it registered now."""
@@ -81,17 +87,32 @@ class Injecting:
         start = experiment.step_started_at + self._ramp_up
         if now - start < timedelta(minutes=1):
             return None
-        return self._metrics.compare(
-            self.service(experiment), _signals(experiment), start=start, end=now
-        )
+        return self._read(experiment, self.service(experiment), start, now, at=now)
 
-    def baseline(self, experiment: Experiment) -> dict[str, MetricData]:
+    def baseline(self, experiment: Experiment, now: datetime) -> dict[str, MetricData]:
         """The service's minutes before its first injection (each signal's control): the
-        pre-experiment baseline the faulted share is also judged against."""
+        pre-experiment baseline the faulted share is also judged against (read at `now`)."""
         first = next((i.at for i in experiment.injections if i.at), experiment.started_at)
-        return self._metrics.compare(
-            self.service(experiment), _signals(experiment), start=first - BEFORE, end=first
+        return self._read(experiment, self.service(experiment), first - BEFORE, first, at=now)
+
+    def _read(
+        self,
+        experiment: Experiment,
+        service: Service,
+        start: datetime,
+        end: datetime,
+        *,
+        at: datetime,
+    ) -> dict[str, MetricData]:
+        """The service's minutes from `start` to `end` per signal of the experiment, their
+        provider calls counted to its team in `at`'s hour."""
+        metrics = self._metrics
+        read = functools.partial(
+            metrics.compare, service, _signals(experiment), start=start, end=end
         )
+        if self._meter is None:
+            return read()
+        return self._meter.judged(metrics, read, (OrgId(experiment.org), experiment.team), at=at)
 
     def tripped(self, injection: Injection) -> str:
         """Why the injection's stop conditions fired (a failed read is logged, not a halt)."""
@@ -104,7 +125,7 @@ class Injecting:
     def before(self, experiment: Experiment, service: Service, now: datetime) -> SteadyState:
         """The unfaulted traffic of the last minutes judged against each expectation (Chaos
         Toolkit's hypothesis before the method; `guards.steady_before`)."""
-        data = self._metrics.compare(service, _signals(experiment), start=now - BEFORE, end=now)
+        data = self._read(experiment, service, now - BEFORE, now, at=now)
         return steady_before(self.conditions(experiment), data, now)
 
     @staticmethod

@@ -4,11 +4,12 @@ step), and the replies to the commands."""
 from __future__ import annotations
 
 import base64
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from shared.chaos.chart import ChaosChart, chaos_chart, signals_read
+from shared.chaos.chart import ChaosChart, chaos_chart, last_moment, signals_read
 from shared.chaos.failures import failure_alarm, fresh_failure
 from shared.chaos.models import (
     ChaosStep,
@@ -24,6 +25,7 @@ from shared.identity.ports import Directory
 from shared.invocation import ReplyTarget
 from shared.messages import channel_targets, post_or_update
 from shared.ports import Notifier
+from shared.quotas.metering import ProviderMeter
 from shared.replies import Button, Image, Reply, Tone, user_ref
 from shared.times import clock, day, moment
 
@@ -228,12 +230,16 @@ class ChaosMessages:
         notifier: Notifier,
         metrics: FaultMetrics | None = None,
         draw: Chart | None = None,
+        meter: ProviderMeter | None = None,
     ) -> None:
+        """`meter`: counts the chart's reads to the experiment's team, in the hour of its latest
+        step (its end), never refused."""
         self._store = store
         self._directory = directory
         self._notifier = notifier
         self._metrics = metrics
         self._draw = draw
+        self._meter = meter
 
     def tell(self, experiment: Experiment) -> Experiment:
         """Post or update its message (a failure is logged, never raised: what it tells is
@@ -282,10 +288,14 @@ class ChaosMessages:
             if service is None:
                 return None
             signals = signals_read(experiment)
-            chart = chaos_chart(
+            read = functools.partial(
+                chaos_chart,
                 experiment,
                 lambda start, end: metrics.compare(service, signals, start=start, end=end),
             )
+            payer = (OrgId(experiment.org), experiment.team)
+            at = last_moment(experiment)
+            chart = self._meter.judged(metrics, read, payer, at=at) if self._meter else read()
             if not any(panel.minutes for panel in chart.panels):
                 return None  # not a whole minute yet: nothing to draw
             return draw(chart)

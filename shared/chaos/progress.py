@@ -200,7 +200,7 @@ class ChaosProgress:
         judged again at a later tick."""
         try:
             data = self._injecting.minutes(experiment, now)
-            before = self._injecting.baseline(experiment) if data is not None else None
+            before = self._injecting.baseline(experiment, now) if data is not None else None
         except Exception as error:  # noqa: BLE001 (a failed read is no verdict; told)
             log.warning("experiment %s: metrics unavailable: %s", experiment.id, error)
             return self._unwatched(experiment, now, trigger, "its metrics", error)

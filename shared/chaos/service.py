@@ -81,13 +81,18 @@ class ChaosService:
         self._outages = outages
         self._splits = metrics.splits_shares
         self._injecting = Injecting(
-            store=store, directory=directory, injector=injector, metrics=metrics
+            store=store, directory=directory, injector=injector, metrics=metrics, meter=quotas.meter
         )
         self._game_days = GameDays(
             store=store, starter=self, audit=audit, directory=directory, notifier=notifier
         )
         self._messages = ChaosMessages(
-            store=store, directory=directory, notifier=notifier, metrics=metrics, draw=draw
+            store=store,
+            directory=directory,
+            notifier=notifier,
+            metrics=metrics,
+            draw=draw,
+            meter=quotas.meter,
         )
         self.pages = (
             ChaosPages(store=store, key=key, chart=self._messages.chart_png, public_url=public_url)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
@@ -14,10 +15,10 @@ from typing import TypeVar
 from shared.identity.models import OrgId
 from shared.quotas.models import Cap, Limit, Refused, Taken
 from shared.quotas.ports import Quotas, UsageLedger
-from shared.quotas.usage import UsageKind, provider_kind
+from shared.quotas.usage import REQUESTED_BY, UsageKind, provider_kind, provider_kind_named
 from shared.telemetry.models import Event, LogEvidence, MetricQuery, Service
 from shared.telemetry.ports import LogSource, MetricsSource, Points
-from shared.telemetry.provider_calls import tallied
+from shared.telemetry.provider_calls import Tally, tallied
 
 log = logging.getLogger("autosre.quotas")
 
@@ -52,6 +53,27 @@ def shares(calls: int, weights: Mapping[Payer, int], *, draw: str = "") -> dict[
 def _counts_calls(source: object) -> bool:
     """Whether `source` says each provider call it makes (every adapter of ours does)."""
     return isinstance(getattr(source, "calls", None), int)
+
+
+_CALLS = frozenset(UsageKind) - frozenset(REQUESTED_BY.values())
+"""The kinds that count provider calls (the others count what the calls requested)."""
+
+
+def _usage_of(source: object, tally: Tally, *, unsaid: int) -> Counter[UsageKind]:
+    """What a read made, by kind: each call under the kind of the adapter that said it made it
+    (calls no adapter named, under `source`'s), the metrics requested where they are billed;
+    `unsaid` calls of `source`'s kind when neither it nor any adapter it read says its calls."""
+    usage: Counter[UsageKind] = Counter()
+    if not (_counts_calls(source) or tally.calls):
+        usage[provider_kind(source)] = unsaid
+        return usage
+    for adapter, calls in tally.by_adapter.items():
+        kind = provider_kind_named(adapter)
+        usage[kind] += calls
+        if kind in REQUESTED_BY:
+            usage[REQUESTED_BY[kind]] += tally.metrics
+    usage[provider_kind(source)] += tally.calls - tally.by_adapter.total()
+    return usage
 
 
 class ProviderMeter:
@@ -98,38 +120,59 @@ class ProviderMeter:
         payers: Mapping[Payer, int],
         at: datetime,
         reserved: Callable[[], Payer | None] = lambda: None,
+        *,
+        unsaid: int = 1,
     ) -> T:
-        """`call()` on `source`, the provider calls it made counted to `payers` (one per read
-        for a source that does not say its calls), less the call `reserved()` says was taken."""
+        """`call()` on `source`, the provider calls it made counted to `payers` (`unsaid` per
+        read for a source that does not say its calls), less the call `reserved()` says was
+        taken; each call under its adapter's kind, and the metrics they requested where the
+        provider bills by them."""
         with tallied() as tally:
             try:
                 return call()
             finally:
-                made = tally.calls if _counts_calls(source) else 1
-                self._charge(made, payers, at, kind=provider_kind(source), reserved=reserved())
+                usage = _usage_of(source, tally, unsaid=unsaid)
+                self._charge(usage, payers, at, reserved=reserved())
+
+    def judged(self, source: object, call: Callable[[], T], payer: Payer, *, at: datetime) -> T:
+        """`call()` on `source` for a running canary's or chaos experiment's judgement (or its
+        chart): the provider calls its adapters said they made counted to `payer` in `at`'s hour
+        and month, never refused (stopping a judgement mid-rollout is unsafe; starting one is
+        limited by its own quota). A read of no provider (the simulation) counts none."""
+        return self.measured(source, call, {payer: 1}, at, unsaid=0)
 
     def _charge(
         self,
-        calls: int,
+        usage: Mapping[UsageKind, int],
         payers: Mapping[Payer, int],
         at: datetime,
         *,
-        kind: UsageKind,
         reserved: Payer | None,
     ) -> None:
-        """Each payer's share into its hourly counter (less a call it reserved, or that call
-        given back if the read made none) and into its month's usage of `kind`."""
-        split = shares(calls, payers, draw=at.isoformat())
-        for payer in split.keys() | ({reserved} if reserved else set()):
-            share = split.get(payer, 0)
-            self._true_up(payer, share - (RESERVED if payer == reserved else 0), at)
-            if share <= 0:
-                continue
-            org, team = payer
-            try:  # the month's usage apart: one sink failing never loses the other's count
-                self._usage.add(org, team, kind, share, at=at)
-            except Exception:
-                log.exception("could not add %d %s to the usage of %s/%s", share, kind, org, team)
+        """Each payer's share of each kind into its month's usage, and of the calls into its
+        hourly counter (less a call it reserved, or that call given back if the read made
+        none); each kind split on its own, so a payer's hour is the sum of its calls' kinds."""
+        draw = at.isoformat()
+        split = {kind: shares(count, payers, draw=draw) for kind, count in usage.items() if count}
+        paying = {p for parts in split.values() for p in parts} | (
+            {reserved} if reserved else set()
+        )
+        for payer in paying:
+            calls = sum(parts.get(payer, 0) for kind, parts in split.items() if kind in _CALLS)
+            self._true_up(payer, calls - (RESERVED if payer == reserved else 0), at)
+            for kind, parts in split.items():
+                self._add(payer, kind, parts.get(payer, 0), at)
+
+    def _add(self, payer: Payer, kind: UsageKind, count: int, at: datetime) -> None:
+        """`count` of `kind` into the payer's month (the hour apart: one sink failing never
+        loses the other's count)."""
+        if count <= 0:
+            return
+        org, team = payer
+        try:
+            self._usage.add(org, team, kind, count, at=at)
+        except Exception:
+            log.exception("could not add %d %s to the usage of %s/%s", count, kind, org, team)
 
     def _true_up(self, payer: Payer, calls: int, at: datetime) -> None:
         """Add `calls` to the payer's hourly counter past any cap (negative: give them back)."""

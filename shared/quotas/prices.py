@@ -40,9 +40,16 @@ def _tokens() -> Price:
 
 DEFAULT_PRICES: dict[UsageKind, Price] = {
     # aws.amazon.com/cloudwatch/pricing, read 2026-11-30: GetMetricData $0.01 per 1,000 metrics
-    # requested; a call counted here may request up to 500 metrics, so this is the least it cost.
+    # requested, not per call (a call requests up to 500): the calls are counted free, their
+    # metrics priced.
     UsageKind.CLOUDWATCH_GET_METRIC_DATA: _calls(
-        "0.01", "aws.amazon.com/cloudwatch/pricing (2026-11-30), per metric requested"
+        "0", "billed by the metrics requested: see cloudwatch-metrics-requested"
+    ),
+    UsageKind.CLOUDWATCH_METRICS_REQUESTED: Price(
+        usd=Decimal("0.01"),
+        per=1000,
+        unit="1,000 metrics",
+        source="aws.amazon.com/cloudwatch/pricing (2026-11-30), GetMetricData per metric requested",
     ),
     # Azure Monitor's prices for metrics queries (API calls past a free tier) and log queries
     # (by data scanned, or included in ingestion) were not in the sources we could read.

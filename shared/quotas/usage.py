@@ -17,6 +17,8 @@ class UsageKind(StrEnum):
 
     INVESTIGATIONS = "investigations"
     CLOUDWATCH_GET_METRIC_DATA = "cloudwatch-get-metric-data"
+    CLOUDWATCH_METRICS_REQUESTED = "cloudwatch-metrics-requested"
+    """The metrics those GetMetricData calls requested (up to 500 a call): what AWS bills."""
     AZURE_MONITOR_METRICS_QUERIES = "azure-monitor-metrics-queries"
     AZURE_MONITOR_LOG_QUERIES = "azure-monitor-log-queries"
     CLOUD_MONITORING_TIME_SERIES_READS = "cloud-monitoring-time-series-reads"
@@ -48,6 +50,11 @@ _PROVIDERS = {
 """The provider call each adapter makes, by the adapter's class (the quotas never import it)."""
 
 
+REQUESTED_BY = {UsageKind.CLOUDWATCH_GET_METRIC_DATA: UsageKind.CLOUDWATCH_METRICS_REQUESTED}
+"""The usage that counts what a provider's calls requested, where it bills by that (calls are
+still what the `provider-calls-per-hour` quota limits)."""
+
+
 def started_by(limit: Limit) -> UsageKind | None:
     """The usage a take of `limit` counts (None: a limit whose takes are not usage)."""
     return _STARTED_BY.get(limit)
@@ -55,7 +62,12 @@ def started_by(limit: Limit) -> UsageKind | None:
 
 def provider_kind(source: object) -> UsageKind:
     """The kind of provider call `source` makes (other-provider-calls when it is none of ours)."""
-    return _PROVIDERS.get(type(source).__name__, UsageKind.OTHER_PROVIDER_CALLS)
+    return provider_kind_named(type(source).__name__)
+
+
+def provider_kind_named(adapter: str) -> UsageKind:
+    """The kind of provider call the adapter of class `adapter` makes."""
+    return _PROVIDERS.get(adapter, UsageKind.OTHER_PROVIDER_CALLS)
 
 
 def month_of(at: datetime) -> str:

@@ -51,7 +51,7 @@ class SetPrice(Command):
     purpose = "Set the org's price of one kind of usage, in US dollars per its unit."
     examples = (
         "sre usage price set model-tokens 3",
-        "sre usage price set cloudwatch-get-metric-data 0.01",
+        "sre usage price set cloudwatch-metrics-requested 0.01",
     )
     kind: KindName
     value: PriceText

@@ -85,11 +85,12 @@ class CloudWatchMetricsSource:
         found: dict[str, Points] = {}
         for batch in range(0, len(queries), MAX_QUERIES):
             token: dict[str, Any] = {}
+            asked = queries[batch : batch + MAX_QUERIES]
             while True:
                 self.calls += 1
-                provider_calls.made()
+                provider_calls.made(by=self, metrics=len(asked))  # billed per metric requested
                 request: dict[str, Any] = {
-                    "MetricDataQueries": queries[batch : batch + MAX_QUERIES],
+                    "MetricDataQueries": asked,
                     "StartTime": start,
                     "EndTime": end,
                     "ScanBy": "TimestampAscending",

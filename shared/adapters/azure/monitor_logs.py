@@ -85,7 +85,7 @@ class AzureMonitorLogSource:
             for kql in kinds.values()
         ]
         self.calls += 1
-        provider_calls.made()
+        provider_calls.made(by=self)
         found: list[LogEvidence] = []
         for source, result in zip(
             kinds,

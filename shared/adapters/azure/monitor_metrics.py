@@ -60,7 +60,7 @@ class AzureMonitorMetricsSource:
             groups.setdefault((part.dimensions["resource"], part.namespace), []).append(part)
         for (resource, namespace), parts in sorted(groups.items()):
             self.calls += 1
-            provider_calls.made()
+            provider_calls.made(by=self)
             results = self._client.query_resources(
                 resource_ids=[resource],
                 metric_namespace=namespace,

@@ -69,7 +69,7 @@ class CloudMonitoringMetricsSource:
             view=monitoring_v3.ListTimeSeriesRequest.TimeSeriesView.FULL,
         )
         self.calls += 1
-        provider_calls.made()
+        provider_calls.made(by=self)
         points: Points = []
         pages = self._client.list_time_series(request=request, timeout=READ_TIMEOUT)
         for series in pages:  # each page is fetched as it iterates, each within the timeout

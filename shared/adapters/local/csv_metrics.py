@@ -271,7 +271,7 @@ class CsvMetricsSource:
 
     def _table(self, path: str) -> list[Row]:
         self.calls += 1
-        provider_calls.made()
+        provider_calls.made(by=self)
         try:
             return self._rows(path)
         except ValueError as error:

@@ -59,7 +59,7 @@ class SampleMetricsSource:
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
     ) -> list[Points]:
         self.calls += 1
-        provider_calls.made()
+        provider_calls.made(by=self)
         deploy = self._anchor(end)
         count = int((end - start).total_seconds() // step)
         count_points(count * len(queries), limit=self._max_points, provider="The sample")

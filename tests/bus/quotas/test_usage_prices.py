@@ -43,9 +43,12 @@ def test_a_viewer_sees_every_default_price_with_its_source_and_date() -> None:
     # THEN every kind is listed with its price, unit and dated public source
     assert shown.tone is Tone.INFO, shown
     prices = dict(shown.fields)
+    assert prices["cloudwatch-metrics-requested"] == (
+        "$0.01 per 1,000 metrics (aws.amazon.com/cloudwatch/pricing (2026-11-30), "
+        "GetMetricData per metric requested)"
+    )
     assert prices["cloudwatch-get-metric-data"] == (
-        "$0.01 per 1,000 calls (aws.amazon.com/cloudwatch/pricing (2026-11-30), per metric "
-        "requested)"
+        "$0 per 1,000 calls (billed by the metrics requested: see cloudwatch-metrics-requested)"
     )
     assert prices["cloud-monitoring-time-series-reads"].startswith("$0.01 per 1,000 calls (")
     assert (
@@ -75,16 +78,16 @@ def test_an_org_override_is_shown_with_who_set_it_and_when() -> None:
 def test_another_orgs_override_is_never_shown() -> None:
     services = _services()
     # GIVEN another workspace's org admin sets its own price of CloudWatch reads
-    assert not _as_other_org(services, "usage price set cloudwatch-get-metric-data 9").failed
+    assert not _as_other_org(services, "usage price set cloudwatch-metrics-requested 9").failed
     assert (
         "$9"
-        in dict(_as_other_org(services, "usage price show").fields)["cloudwatch-get-metric-data"]
+        in dict(_as_other_org(services, "usage price show").fields)["cloudwatch-metrics-requested"]
     )
     # WHEN a viewer of org T1 asks for its table
     shown = run(services, "usage price show", user="vic", channel="C-pay")
     # THEN it shows T1's default, not T2's price nor its admin
-    row = dict(shown.fields)["cloudwatch-get-metric-data"]
-    assert row.startswith("$0.01 per 1,000 calls (aws.amazon.com"), row
+    row = dict(shown.fields)["cloudwatch-metrics-requested"]
+    assert row.startswith("$0.01 per 1,000 metrics (aws.amazon.com"), row
     assert "boss" not in str(shown)
 
 

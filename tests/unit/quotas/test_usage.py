@@ -98,9 +98,10 @@ def test_provider_calls_are_named_by_the_adapter_that_made_them() -> None:
 
 
 def test_cost_is_at_the_orgs_price_else_the_default() -> None:
-    calls = UsageKind.CLOUDWATCH_GET_METRIC_DATA
-    assert cost(calls, 12_000, {}) == Decimal("0.12")  # $0.01 per 1,000
-    assert cost(calls, 12_000, {calls.value: Decimal("0.02")}) == Decimal("0.24")
+    metrics = UsageKind.CLOUDWATCH_METRICS_REQUESTED
+    assert cost(metrics, 12_000, {}) == Decimal("0.12")  # $0.01 per 1,000 metrics requested
+    assert cost(metrics, 12_000, {metrics.value: Decimal("0.02")}) == Decimal("0.24")
+    assert cost(UsageKind.CLOUDWATCH_GET_METRIC_DATA, 12_000, {}) == Decimal(0)  # billed by metric
     assert cost(UsageKind.MODEL_TOKENS, 2_000_000, {}) == Decimal(0)  # no default: set yours
     assert cost(UsageKind.MODEL_TOKENS, 2_500_000, {"model-tokens": Decimal(3)}) == Decimal("7.50")
 
