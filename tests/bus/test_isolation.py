@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from shared.replies import Tone
+from shared.replies import Reply, Tone
 from tests.support import NOW
 from tests.support.isolation import ORGS, Person, World, links, shown, three_orgs
 
@@ -95,6 +95,12 @@ def world() -> World:
     return three_orgs()
 
 
+@pytest.fixture(scope="module")
+def handed() -> list[tuple[Person, str, str]]:
+    """Each export link handed out: to whom, for what, and the export's name."""
+    return []
+
+
 @st.composite
 def steps(draw: st.DrawFn, world: World) -> tuple[Person, str, str]:
     """A person, a channel of their org, and a command naming any org's ids (some steps,
@@ -153,13 +159,32 @@ def _check_tick(world: World) -> None:
         assert not leaks, (where.channel, leaks, reply)
 
 
-def _check_step(world: World, person: Person, channel: str, text: str) -> None:
-    """One step, and everything it showed, posted, exported and audited."""
+def _exported(reply: Reply) -> str:
+    """The name of the export the reply links to ("" if none)."""
+    return dict(reply.fields).get("Where", "").removeprefix("memory://")
+
+
+def _check_exports(world: World, handed: list[tuple[Person, str, str]]) -> None:
+    """Every export link handed out so far serves, as it is now (a later export may have
+    written the same name), nothing its requester may not see."""
+    files = world.exports()
+    for person, text, name in handed:
+        audit = text.startswith("audit")
+        typed = world.typed_by(person.org, None if audit else person.user)
+        leaks = world.leaks(files[name].decode(), org=person.org, sees=person.sees, typed=typed)
+        assert not leaks, (person, text, name, leaks)
+
+
+def _check_step(
+    world: World, handed: list[tuple[Person, str, str]], person: Person, channel: str, text: str
+) -> None:
+    """One step, and everything it showed, posted, exported (and every link handed out before)
+    and audited."""
     if text == TICK:
         _check_tick(world)
+        _check_exports(world, handed)
         return
     denied_before, posted_before = world.denials(), len(world.posted())
-    exports_before = set(world.exports())
     replies = world.say(person.org, person.user, text, channel)
     world.grant(text, replies)
     # the audit trail shows what anyone of the org typed; anything else, what they typed
@@ -169,11 +194,8 @@ def _check_step(world: World, person: Person, channel: str, text: str) -> None:
         leaks = world.leaks(said, org=person.org, sees=person.sees, typed=typed)
         assert not leaks, (person, channel, text, leaks, reply)
         _check_pages(world, person, said, typed)
-    for name, content in world.exports().items():
-        if name not in exports_before:
-            exported = content.decode()
-            leaks = world.leaks(exported, org=person.org, sees=person.sees, typed=typed)
-            assert not leaks, (name, leaks)
+    handed += [(person, text, name) for reply in replies if (name := _exported(reply))]
+    _check_exports(world, handed)
     _check_posts(world, posted_before, person, typed)
     denied = sum(reply.tone is Tone.DENIED for reply in replies)
     after = world.denials()
@@ -194,14 +216,14 @@ def _check_step(world: World, person: Person, channel: str, text: str) -> None:
 )
 @given(data=st.data())
 def test_no_step_of_anyone_shows_or_posts_another_orgs_or_teams_data(
-    world: World, data: st.DataObject
+    world: World, handed: list[tuple[Person, str, str]], data: st.DataObject
 ) -> None:
     # GIVEN three orgs, three teams each, each team's data marked
     # WHEN random people of any org send random commands naming any org's ids
     for person, channel, text in data.draw(st.lists(steps(world), min_size=5, max_size=10)):
         # THEN nothing shown, posted, linked or exported belongs to a team they may not see,
         # and each denial is in their org's trail only
-        _check_step(world, person, channel, text)
+        _check_step(world, handed, person, channel, text)
 
 
 def test_the_world_plants_every_teams_markers_where_its_own_people_see_them(world: World) -> None:
