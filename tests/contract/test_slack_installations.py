@@ -3,6 +3,7 @@ memory, SQLite and DynamoDB (moto) keep installations apart by org and let one c
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -148,3 +149,25 @@ def test_expired_states_are_deleted_from_sqlite_by_a_later_issue(tmp_path: Path)
     rows = database.query("SELECT partition FROM records")
     assert (f"slack-oauth-state/{fresh}",) in rows
     assert (f"slack-oauth-state/{stale}",) not in rows
+
+
+def test_a_sqlite_file_from_before_expiring_states_keeps_its_installs(tmp_path: Path) -> None:
+    # GIVEN a laptop's file written before states could expire, with an installation in it
+    path = tmp_path / "autosre.db"
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "CREATE TABLE records (partition TEXT NOT NULL, name TEXT NOT NULL,"
+            " value TEXT NOT NULL, PRIMARY KEY (partition, name))"
+        )
+    RecordsInstallationStore(SqliteRecords(SqliteDatabase(path)), client_id=CLIENT).save(
+        _installed("T1")
+    )
+    # WHEN the new version issues a state on it
+    records = SqliteRecords(SqliteDatabase(path))
+    state = RecordsOAuthStateStore(records).issue()
+    # THEN the state is good once, and the workspace is still installed
+    assert RecordsOAuthStateStore(records).consume(state) is True
+    found = RecordsInstallationStore(records, client_id=CLIENT).find_bot(
+        enterprise_id=None, team_id="T1"
+    )
+    assert found is not None and found.bot_token == "xoxb-T1"
