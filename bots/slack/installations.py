@@ -27,7 +27,9 @@ class Records(Protocol):
     """Text values under (partition, name), with a compare-and-set and a take (one winner)."""
 
     def get(self, partition: str, name: str) -> str | None: ...
-    def put(self, partition: str, name: str, value: str) -> None: ...
+    def put(
+        self, partition: str, name: str, value: str, *, expires: float | None = None
+    ) -> None: ...
     def swap(self, partition: str, name: str, expected: str | None, value: str) -> bool: ...
     def take(self, partition: str, name: str) -> str | None: ...
     def clear(self, partition: str, prefix: str = "") -> None: ...
@@ -153,10 +155,13 @@ class RecordsOAuthStateStore(OAuthStateStore):
         return log
 
     def issue(self, *args: object, **kwargs: object) -> str:
-        """A new unguessable state, remembered with when it was issued."""
+        """A new unguessable state, remembered with when it was issued until it expires."""
         del args, kwargs
         state = secrets.token_urlsafe(24)
-        self._records.put(f"{STATES}/{state}", "issued", str(time.time()))
+        now = time.time()
+        # the store deletes it once expired (DynamoDB's TTL; SQLite's sweep): an unused state
+        # does not stay forever
+        self._records.put(f"{STATES}/{state}", "issued", str(now), expires=now + self._expiration)
         return state
 
     def consume(self, state: str) -> bool:

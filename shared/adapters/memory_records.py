@@ -17,8 +17,9 @@ class InMemoryRecords:
         with self._lock:
             return self._values.get((partition, name))
 
-    def put(self, partition: str, name: str, value: str) -> None:
-        """Store `value`, replacing what was there."""
+    def put(self, partition: str, name: str, value: str, *, expires: float | None = None) -> None:
+        """Store `value`, replacing what was there (kept past `expires`: a test's process ends)."""
+        del expires
         with self._lock:
             self._values[(partition, name)] = value
 

@@ -154,7 +154,9 @@ class AuditService:
         ]
         content, kind = encoded(records, command.format)
         org = stream.org.replace(":", "-")  # `slack:T1`: no colon in a file name (Windows)
-        name = f"audit-{org}-{stream.team.strip('_')}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
+        # `team-<name>` or `org`: a team named `org` never shares the org-wide trail's file name
+        scope = "org" if stream.team == ORG_STREAM else f"team-{stream.team}"
+        name = f"audit-{org}-{scope}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
         where = self._exports.publish(name, content, kind)
         return Reply(
             tone=Tone.OK,

@@ -47,7 +47,8 @@ class UsageReport:
         whose = f"team {team}" if team else "every team"
         if not command.csv:
             return usage_reply(lines, prices, month=month, whose=whose)
-        scope = team or "all"
+        # `team-<name>` or `org`: a team named `all` or `org` never shares the org-wide file's name
+        scope = f"team-{team}" if team else "org"
         name = f"usage-{org.replace(':', '-')}-{scope}-{month}.csv"
         where = self._exports.publish(name, usage_csv(lines, prices), "text/csv")
         return Reply(

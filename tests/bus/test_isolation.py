@@ -12,9 +12,18 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from shared.replies import Tone
+from shared.quotas.usage import UsageKind
+from shared.replies import Reply, Tone
 from tests.support import NOW
-from tests.support.isolation import ORGS, Person, World, links, shown, three_orgs
+from tests.support.isolation import (
+    LAST_MONTH,
+    ORGS,
+    Person,
+    World,
+    links,
+    shown,
+    three_orgs,
+)
 
 TEMPLATES = (
     "investigation show {inv}",
@@ -84,6 +93,16 @@ CONTESTED = (
 )
 """Writes whose refusals may name what holds the thing (one canary per resource), drawn as
 often as all the others (and an escalation, which lets another team see what it may)."""
+EXPORTING = (
+    "usage --csv --month 2026-10 --team {team}",
+    "usage --all --csv --month 2026-10",
+    "audit export --format csv --team {team}",
+    "audit export --org",
+)
+"""Exports whose links are re-checked after every later step (a later export of the same name
+would change what an earlier link serves), drawn as often as all the others."""
+ALL_OCTOBER = "usage --csv --month 2026-10 --team all"
+"""The export of a team named `all`, whose name an org-wide export once shared."""
 TICK = "scheduler tick"
 """A step of the scheduler, not a person: every org's alerts, canaries, chaos experiments and
 the monthly usage summary (the world's first tick tells October's)."""
@@ -93,6 +112,12 @@ the monthly usage summary (the world's first tick tells October's)."""
 def world() -> World:
     """The three orgs, built once: each example goes on from what the earlier ones left."""
     return three_orgs()
+
+
+@pytest.fixture(scope="module")
+def handed() -> list[tuple[Person, str, str]]:
+    """Each export link handed out: to whom, for what, and the export's name."""
+    return []
 
 
 @st.composite
@@ -107,7 +132,8 @@ def steps(draw: st.DrawFn, world: World) -> tuple[Person, str, str]:
     at_home: bool = draw(st.booleans())
     home = draw(st.sampled_from(sorted(person.sees))) if person.sees and at_home else ""
     channel = f"C-{home}" if home else draw(st.sampled_from(world.channels(person.org)))
-    text = draw(st.sampled_from(TEMPLATES) | st.sampled_from(CONTESTED)).format(
+    drawn = st.sampled_from(TEMPLATES) | st.sampled_from(CONTESTED) | st.sampled_from(EXPORTING)
+    text = draw(drawn).format(
         inv=draw(st.sampled_from(world.investigations)),
         team=home or draw(st.sampled_from(sorted(world.owner))),
         canary=draw(st.sampled_from(world.canaries)),
@@ -153,13 +179,32 @@ def _check_tick(world: World) -> None:
         assert not leaks, (where.channel, leaks, reply)
 
 
-def _check_step(world: World, person: Person, channel: str, text: str) -> None:
-    """One step, and everything it showed, posted, exported and audited."""
+def _exported(reply: Reply) -> str:
+    """The name of the export the reply links to ("" if none)."""
+    return dict(reply.fields).get("Where", "").removeprefix("memory://")
+
+
+def _check_exports(world: World, handed: list[tuple[Person, str, str]]) -> None:
+    """Every export link handed out so far serves, as it is now (a later export may have
+    written the same name), nothing its requester may not see."""
+    files = world.exports()
+    for person, text, name in handed:
+        audit = text.startswith("audit")
+        typed = world.typed_by(person.org, None if audit else person.user)
+        leaks = world.leaks(files[name].decode(), org=person.org, sees=person.sees, typed=typed)
+        assert not leaks, (person, text, name, leaks)
+
+
+def _check_step(
+    world: World, handed: list[tuple[Person, str, str]], person: Person, channel: str, text: str
+) -> None:
+    """One step, and everything it showed, posted, exported (and every link handed out before)
+    and audited."""
     if text == TICK:
         _check_tick(world)
+        _check_exports(world, handed)
         return
     denied_before, posted_before = world.denials(), len(world.posted())
-    exports_before = set(world.exports())
     replies = world.say(person.org, person.user, text, channel)
     world.grant(text, replies)
     # the audit trail shows what anyone of the org typed; anything else, what they typed
@@ -169,11 +214,8 @@ def _check_step(world: World, person: Person, channel: str, text: str) -> None:
         leaks = world.leaks(said, org=person.org, sees=person.sees, typed=typed)
         assert not leaks, (person, channel, text, leaks, reply)
         _check_pages(world, person, said, typed)
-    for name, content in world.exports().items():
-        if name not in exports_before:
-            exported = content.decode()
-            leaks = world.leaks(exported, org=person.org, sees=person.sees, typed=typed)
-            assert not leaks, (name, leaks)
+    handed += [(person, text, name) for reply in replies if (name := _exported(reply))]
+    _check_exports(world, handed)
     _check_posts(world, posted_before, person, typed)
     denied = sum(reply.tone is Tone.DENIED for reply in replies)
     after = world.denials()
@@ -194,14 +236,14 @@ def _check_step(world: World, person: Person, channel: str, text: str) -> None:
 )
 @given(data=st.data())
 def test_no_step_of_anyone_shows_or_posts_another_orgs_or_teams_data(
-    world: World, data: st.DataObject
+    world: World, handed: list[tuple[Person, str, str]], data: st.DataObject
 ) -> None:
     # GIVEN three orgs, three teams each, each team's data marked
     # WHEN random people of any org send random commands naming any org's ids
     for person, channel, text in data.draw(st.lists(steps(world), min_size=5, max_size=10)):
         # THEN nothing shown, posted, linked or exported belongs to a team they may not see,
         # and each denial is in their org's trail only
-        _check_step(world, person, channel, text)
+        _check_step(world, handed, person, channel, text)
 
 
 def test_the_world_plants_every_teams_markers_where_its_own_people_see_them(world: World) -> None:
@@ -210,3 +252,20 @@ def test_the_world_plants_every_teams_markers_where_its_own_people_see_them(worl
     (reply,) = world.say(next(o for o in ORGS if "T2" in o), "u3v", "investigation list", "C-o2t3")
     # THEN the team's own marked data is shown (so the property's markers can be found)
     assert "svc-o2t3" in shown(reply), reply
+
+
+def test_a_teams_export_link_serves_its_team_only_after_the_org_wide_export() -> None:
+    # GIVEN a fourth team of org 3, named `all`, with last month's usage; bob is its viewer
+    world = three_orgs()
+    org = next(o for o in ORGS if o.startswith("teams:"))
+    for text in ("team create all", "team member add bob --role viewer --team all"):
+        assert not world.say(org, "root", text, "C-setup")[0].failed, text
+    world.adapters.usage.add(org, "all", UsageKind.INVESTIGATIONS, 5, at=LAST_MONTH)
+    bob = Person(org=org, user="bob", sees=frozenset({"all"}))
+    handed = [(bob, "usage", _exported(r)) for r in world.say(org, "bob", ALL_OCTOBER, "C-x")]
+    # WHEN the org admin exports every team's usage of the same month
+    (every,) = world.say(org, "root", "usage --all --csv --month 2026-10", "C-setup")
+    assert _exported(every), every
+    # THEN bob's link still serves only team `all`'s usage: no other team's figures
+    assert handed[0][2], handed
+    _check_exports(world, handed)

@@ -458,6 +458,8 @@ def test_the_slack_manifest_points_everything_at_the_slack_route() -> None:
         "files:write",
         "files:read",
     }
+    # an Enterprise Grid org admin can install it org-wide, as the code supports
+    assert manifest["settings"]["org_deploy_enabled"] is True
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
 
 

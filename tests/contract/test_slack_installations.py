@@ -3,6 +3,7 @@ memory, SQLite and DynamoDB (moto) keep installations apart by org and let one c
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from shared.adapters.aws.dynamodb_records import DynamoDbRecords
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_records import SqliteRecords
 from shared.adapters.memory_records import InMemoryRecords
-from tests.support.aws import create_table, serialised
+from tests.support.aws import create_table, resource, serialised
 
 CLIENT = "1111.2222"
 
@@ -122,3 +123,51 @@ def test_of_eight_callers_one_wins_a_swap_and_one_a_take(records: Records) -> No
     assert _race(records, lambda: records.take("p", "prize") is not None) == 1
     assert records.swap("p", "lease", "mine", "free") is True
     assert records.swap("p", "lease", "mine", "again") is False
+
+
+def test_a_state_on_dynamodb_carries_the_tables_ttl_ten_minutes_on() -> None:
+    with mock_aws():
+        client = boto3.client("dynamodb")
+        table = create_table()
+        # GIVEN the install page issued a state (nobody finishes the install)
+        before = time.time()
+        state = RecordsOAuthStateStore(DynamoDbRecords(table=table, client=client)).issue()
+        # THEN its item carries the table's TTL attribute, ten minutes on: DynamoDB deletes it
+        key = {"pk": {"S": f"slack-oauth-state/{state}"}, "sk": {"S": "issued"}}
+        item = client.get_item(TableName=table, Key=key)["Item"]
+        ttl = resource("AppTable")["TimeToLiveSpecification"]["AttributeName"]
+        assert before + 599 <= float(item[ttl]["N"]) <= time.time() + 600
+
+
+def test_expired_states_are_deleted_from_sqlite_by_a_later_issue(tmp_path: Path) -> None:
+    database = SqliteDatabase(tmp_path / "autosre.db")
+    # GIVEN a state issued and left unused until it expired
+    stale = RecordsOAuthStateStore(SqliteRecords(database), expiration_seconds=0).issue()
+    # WHEN the install page is opened again (the next run of the app)
+    fresh = RecordsOAuthStateStore(SqliteRecords(database)).issue()
+    # THEN the expired state is gone from the file, the fresh one kept
+    rows = database.query("SELECT partition FROM records")
+    assert (f"slack-oauth-state/{fresh}",) in rows
+    assert (f"slack-oauth-state/{stale}",) not in rows
+
+
+def test_a_sqlite_file_from_before_expiring_states_keeps_its_installs(tmp_path: Path) -> None:
+    # GIVEN a laptop's file written before states could expire, with an installation in it
+    path = tmp_path / "autosre.db"
+    with sqlite3.connect(path) as old:
+        old.execute(
+            "CREATE TABLE records (partition TEXT NOT NULL, name TEXT NOT NULL,"
+            " value TEXT NOT NULL, PRIMARY KEY (partition, name))"
+        )
+    RecordsInstallationStore(SqliteRecords(SqliteDatabase(path)), client_id=CLIENT).save(
+        _installed("T1")
+    )
+    # WHEN the new version issues a state on it
+    records = SqliteRecords(SqliteDatabase(path))
+    state = RecordsOAuthStateStore(records).issue()
+    # THEN the state is good once, and the workspace is still installed
+    assert RecordsOAuthStateStore(records).consume(state) is True
+    found = RecordsInstallationStore(records, client_id=CLIENT).find_bot(
+        enterprise_id=None, team_id="T1"
+    )
+    assert found is not None and found.bot_token == "xoxb-T1"

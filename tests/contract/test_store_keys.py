@@ -1,8 +1,9 @@
 """Every stored record's key carries its org: after a realistic session, every item of the
 DynamoDB table (two orgs, every DynamoDB store, on moto) has a partition key naming its org, and
 every table of the embedded default's SQLite databases has an org column in its primary key or a
-unique index (or, for the Slack installations' short records, a partition naming its org), unless
-it is one of the documented exceptions below. Every DynamoDB store class of shared/adapters/aws
+unique index (or, for the Slack installations' short records, a partition naming its org), and
+every object of the audit and exports buckets (S3, on moto) has a key naming its org, unless it
+is one of the documented exceptions below. Every DynamoDB store class of shared/adapters/aws
 must be in the session and every SQLite table that shared/adapters creates must be in its
 databases, so a new store or table that keys records without the org fails here."""
 
@@ -17,10 +18,12 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
+from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 from slack_sdk.oauth.installation_store import Installation
 
@@ -48,10 +51,12 @@ from shared.adapters.aws.dynamodb_prompts import (
 from shared.adapters.aws.dynamodb_quotas import DynamoDbQuotas
 from shared.adapters.aws.dynamodb_records import DynamoDbRecords
 from shared.adapters.aws.dynamodb_usage import DynamoDbUsageLedger
+from shared.adapters.aws.s3_audit import S3AuditLog
+from shared.adapters.aws.s3_exports import S3ExportStore
 from shared.adapters.local.simulated_chaos import InMemoryChaosState
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_records import SqliteRecords
-from shared.adapters.memory import InMemoryAuditLog, InMemoryTaskQueue
+from shared.adapters.memory import InMemoryTaskQueue
 from shared.bootstrap.adapters import PromptAdapters
 from shared.bootstrap.sample import simulated_chaos
 from shared.bootstrap.wiring import Services, build
@@ -60,7 +65,12 @@ from shared.identity.models import Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Reply, Tone
 from tests.support import NOW, MovingClock, memory_adapters
-from tests.support.aws import create_table
+from tests.support.aws import (
+    atomic_conditional_puts,
+    create_audit_bucket,
+    create_export_bucket,
+    create_table,
+)
 from tests.support.terminal import ROOT, sre
 
 ORGS = (OrgId("slack:T1"), OrgId("teams:tenant-a"))
@@ -83,10 +93,11 @@ SESSION = (
 policy and its silence, a canary, a chaos plan and experiment, quotas and a prompt variant."""
 
 
-def _say(services: Services, org: OrgId, text: str, at: int) -> Reply:
-    """`text` from org `org`'s admin `root` in channel C-general; a deferred command's result."""
+def _say(services: Services, org: OrgId, text: str, at: int, user: str = "root") -> Reply:
+    """`text` from org `org`'s `user` (its admin `root`) in channel C-general; a deferred
+    command's result."""
     invocation = Invocation(
-        actor=Actor(platform=Platform(org.partition(":")[0]), org=org, user=UserId("root")),
+        actor=Actor(platform=Platform(org.partition(":")[0]), org=org, user=UserId(user)),
         channel="C-general",
         text=text,
         correlation_id=f"keys-{at}",
@@ -173,11 +184,17 @@ def _dynamodb_stores() -> set[type]:
 
 
 @pytest.fixture
-def dynamodb() -> Iterator[tuple[Services, Any, str]]:
-    """The bus over every DynamoDB store on one table (moto), the rest as on the embedded default;
-    the DynamoDB client and the table."""
+def dynamodb() -> Iterator[tuple[Services, Any, str, Any]]:
+    """The bus over every DynamoDB store on one table and the audit trail and exports in their S3
+    buckets (moto), the rest as on the embedded default; the DynamoDB client, the table and the
+    audit trail's S3 client."""
     with mock_aws():
         table, client = create_table(), boto3.client("dynamodb")
+        audit_s3 = atomic_conditional_puts(boto3.client("s3"))
+        buckets: dict[str, Any] = {
+            "audit_log": S3AuditLog(bucket=create_audit_bucket(), client=audit_s3),
+            "exports": S3ExportStore(bucket=create_export_bucket(), client=boto3.client("s3")),
+        }
         clock = MovingClock(NOW)
         stores: dict[str, Any] = {"table": table, "client": client}
         records = DynamoDbRecords(**stores)
@@ -206,9 +223,10 @@ def dynamodb() -> Iterator[tuple[Services, Any, str]]:
             chaos=simulated_chaos(chaos, InMemoryChaosState(), clock),
             prompts=prompts,
             **chosen,
+            **buckets,
         )
         admins = tuple(f"{org}:root" for org in ORGS)
-        yield build(Settings(org_admins=admins), adapters), client, table
+        yield build(Settings(org_admins=admins), adapters), client, table, audit_s3
 
 
 def _items(client: Any, table: str) -> list[dict[str, Any]]:
@@ -220,8 +238,10 @@ def _items(client: Any, table: str) -> list[dict[str, Any]]:
     return found
 
 
-def test_every_dynamodb_item_is_keyed_by_its_org(dynamodb: tuple[Services, Any, str]) -> None:
-    services, client, table = dynamodb
+def test_every_dynamodb_item_and_s3_object_is_keyed_by_its_org(
+    dynamodb: tuple[Services, Any, str, Any],
+) -> None:
+    services, client, table, audit_s3 = dynamodb
     # GIVEN two orgs' admins, each through a first session on the same deployment (a chaos
     # experiment in the first, a canary in the second: both orgs' services name the sample's one
     # simulated resource, and one change at a time runs on a resource)
@@ -230,11 +250,16 @@ def test_every_dynamodb_item_is_keyed_by_its_org(dynamodb: tuple[Services, Any, 
         for org in alone.get(" ".join(text.split()[:2]), ORGS):
             reply = _say(services, org, text, n)
             assert reply.tone is not Tone.ERROR, (org, text, reply)
-    # AND the first org's kill switch pulled while the audit trail is down (its entries owed)
-    log = services.audit_log
-    assert isinstance(log, InMemoryAuditLog)
-    log.failing = True
-    halted = _say(services, ORGS[0], "chaos halt --all", len(SESSION))
+    # AND each org's auditor exports and seals its trails, and exports the usage
+    for n, (user, text) in enumerate(EXPORTS, start=len(SESSION)):
+        for org in ORGS:
+            reply = _say(services, org, text, n, user=user)
+            assert reply.tone is Tone.OK, (org, text, reply)
+    # AND the first org's kill switch pulled while the audit bucket is unreachable (its entries
+    # owed)
+    audit_s3.meta.events.register("before-call.s3", _unreachable, unique_id="down")
+    halted = _say(services, ORGS[0], "chaos halt --all", len(SESSION) + len(EXPORTS))
+    audit_s3.meta.events.unregister("before-call.s3", unique_id="down")
     assert halted.tone is not Tone.ERROR, halted
     # WHEN the table is read raw
     items = _items(client, table)
@@ -253,6 +278,59 @@ def test_every_dynamodb_item_is_keyed_by_its_org(dynamodb: tuple[Services, Any, 
         *("USAGE", "bot-latest", "installer-latest", "installed"),
     }
     assert any(_org_free(item["pk"]) for item in items)  # the exception is met, so checked
+    # AND every object of the audit and exports buckets has a key naming one of the two orgs
+    keys = _object_keys()
+    assert {_org_of_object(key) for key in keys if not _org_free_object(key)} == set(ORGS), keys
+    # AND the session wrote every kind of object: entries, digests, and both kinds of export
+    assert {key.split("/")[0] for key in keys} == {"audit", "digests", "exports"}
+    assert {key.split("/")[1].split("-")[0] for key in keys if key.startswith("exports/")} == {
+        "audit",
+        "usage",
+    }
+
+
+EXPORTS = (
+    ("root", "org grant aud auditor"),
+    ("aud", "audit export --format csv --team payments"),
+    ("aud", "audit export --org"),
+    ("aud", "audit seal"),
+    ("root", "usage --csv --team payments"),
+    ("root", "usage --all --csv"),
+)
+"""What an org's auditor and admin export to S3 (by `user`), and the seal that writes digests."""
+ORG_FREE_OBJECTS: dict[str, str] = {}
+"""Key prefixes of the audit and exports buckets that name no org, and why (none so far)."""
+
+
+def _unreachable(**_: Any) -> None:
+    """An S3 call made while the bucket cannot be reached."""
+    raise EndpointConnectionError(endpoint_url="https://s3.amazonaws.com")
+
+
+def _object_keys() -> list[str]:
+    """Every object's key in every bucket of the (moto) account."""
+    s3 = boto3.client("s3")
+    return [
+        found["Key"]
+        for bucket in s3.list_buckets()["Buckets"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket["Name"])
+        for found in page.get("Contents", [])
+    ]
+
+
+def _org_of_object(key: str) -> str | None:
+    """The org an object's key names: `audit/<org>/…` and `digests/<org>/…` (URL-quoted), or
+    `exports/<kind>-<org, `:` as `-`>-…`; None when it names none."""
+    kind, _, rest = key.partition("/")
+    if kind in ("audit", "digests"):
+        return unquote(rest.split("/")[0])
+    named = rest.partition("-")[2]
+    return next((o for o in ORGS if named.startswith(f"{o.replace(':', '-')}-")), None)
+
+
+def _org_free_object(key: str) -> bool:
+    """Whether `key` is one of the documented org-free objects."""
+    return any(key.startswith(prefix) for prefix in ORG_FREE_OBJECTS)
 
 
 EXCEPTIONS: dict[str, str] = {

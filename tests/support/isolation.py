@@ -230,7 +230,7 @@ def _team(world: World, org: OrgId, j: int) -> None:
     investigations = 7_300_000 + 1000 * int(_index(org)[1:]) + j
     world.adapters.usage.add(org, team, UsageKind.INVESTIGATIONS, investigations, at=LAST_MONTH)
     world.markers[team] = {f"mk-{team}", f"svc-{team}", f"al-{team}", investigation, team}
-    world.markers[team].add(f"{investigations:,}")
+    world.markers[team] |= {f"{investigations:,}", str(investigations)}  # a reply's, a CSV's
 
 
 def three_orgs() -> World:

@@ -36,9 +36,12 @@ class DynamoDbRecords:
         ).get("Item")
         return found["value"]["S"] if found else None
 
-    def put(self, partition: str, name: str, value: str) -> None:
-        """Store `value`, replacing what was there."""
+    def put(self, partition: str, name: str, value: str, *, expires: float | None = None) -> None:
+        """Store `value`, replacing what was there; DynamoDB deletes it some time after `expires`
+        (epoch seconds, the table's TTL attribute `expiration`), if given."""
         item = {**self._key(partition, name), "value": {"S": value}}
+        if expires is not None:
+            item["expiration"] = {"N": str(int(expires))}
         self._client.put_item(TableName=self._table, Item=item)
 
     def swap(self, partition: str, name: str, expected: str | None, value: str) -> bool:

@@ -153,7 +153,7 @@ def test_the_csv_is_written_through_the_export_store_for_chargeback() -> None:
     said = run(services, "usage --all --csv")
     # THEN the reply says where, and the file has a row per team and kind with its cost
     where = dict(said.fields)["Where"]
-    assert where == "memory://usage-slack-T1-all-2026-11.csv", said
+    assert where == "memory://usage-slack-T1-org-2026-11.csv", said
     rows = list(csv.DictReader(io.StringIO(exports.files[where.split("//")[1]].decode())))
     investigations = [r for r in rows if r["kind"] == "investigations"]
     assert [(r["team"], r["count"], r["estimated_usd"]) for r in investigations] == [
