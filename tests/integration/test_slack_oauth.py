@@ -4,7 +4,6 @@ uninstalled with its own token."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +17,7 @@ from shared.replies import Reply, Tone
 from tests.fakes.slack_api import SlackApi, slack_api
 from tests.support.handlers import post_slack
 from tests.support.payloads import signed_headers, slash_command_body
-from tests.support.slack_oauth import get, install_answer, installed, oauth_mode
+from tests.support.slack_oauth import event_callback, get, install_answer, installed, oauth_mode
 
 NOTICE = Reply(tone=Tone.OK, title="p99 latency of checkout-api is over 800ms")
 
@@ -41,21 +40,6 @@ def _told_not_installed(api: SlackApi, team: str) -> bool:
     answer = _slash("help", team_id=team, enterprise_id="", response_url=hook)
     told = [call.fields.get("text", "") for call in api.called(team)]
     return "investigate" not in str(answer) and any("not installed" in t for t in told)
-
-
-def _event(event: dict[str, object], *, team: str, event_id: str) -> dict[str, object]:
-    body = json.dumps(
-        {
-            "token": "verification_token",
-            "team_id": team,
-            "api_app_id": "A0APP",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": 1700000000,
-            "event": event,
-        }
-    )
-    return post_slack(body, signed_headers(body, content_type="application/json"))
 
 
 def test_a_workspace_installed_by_oauth_is_answered_with_its_own_token(api: SlackApi) -> None:
@@ -119,7 +103,7 @@ def test_after_an_uninstall_nothing_is_posted_there_and_others_go_on(api: SlackA
     installed("code-a")
     installed("code-b")
     # WHEN workspace TA uninstalls the app
-    gone = _event({"type": "app_uninstalled"}, team="TA", event_id="Ev-uninstall")
+    gone = event_callback({"type": "app_uninstalled"}, team="TA", event_id="Ev-uninstall")
     assert gone["statusCode"] == 200, gone
     # THEN a scheduled post for TA is skipped without an error, TB's still goes out
     notifier = SurfaceNotifier(aws_runtime.settings())
@@ -175,7 +159,7 @@ def test_the_installer_does_not_become_org_admin_where_an_org_admin_is_configure
 def test_an_uninstall_is_audited_and_the_trail_kept(api: SlackApi) -> None:
     api.install("code-a", install_answer("TA", "xoxb-ws-a"))
     installed("code-a")
-    _event({"type": "app_uninstalled"}, team="TA", event_id="Ev-uninstall-2")
+    event_callback({"type": "app_uninstalled"}, team="TA", event_id="Ev-uninstall-2")
     assert _trail("slack:TA") == [
         ("app install", "requested"),
         ("app install", "succeeded"),
@@ -188,7 +172,7 @@ def test_revoked_bot_tokens_stop_the_posts_of_that_workspace(api: SlackApi) -> N
     api.install("code-a", install_answer("TA", "xoxb-ws-a"))
     installed("code-a")
     revoked: dict[str, object] = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOTTA"]}}
-    assert _event(revoked, team="TA", event_id="Ev-revoked")["statusCode"] == 200
+    assert event_callback(revoked, team="TA", event_id="Ev-revoked")["statusCode"] == 200
     to_a = ReplyTarget(platform=Platform.SLACK, channel="CA", org=OrgId("slack:TA"))
     assert SurfaceNotifier(aws_runtime.settings()).post(to_a, NOTICE) is None
     assert api.called("chat.postMessage") == []
@@ -199,7 +183,7 @@ def test_a_revoked_bot_token_deletes_the_installation_only_once_audited(api: Sla
     installed("code-a")
     # WHEN Slack says workspace TA's bot token was revoked
     revoked: dict[str, object] = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOTTA"]}}
-    assert _event(revoked, team="TA", event_id="Ev-revoked-2")["statusCode"] == 200
+    assert event_callback(revoked, team="TA", event_id="Ev-revoked-2")["statusCode"] == 200
     # THEN the org's trail shows it, as Slack's doing, like an uninstall
     assert _trail("slack:TA")[2:] == [
         ("app bot token revoke", "requested"),

@@ -5,7 +5,6 @@ even though the token was kept."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,7 +14,7 @@ from handlers import aws_slack
 from tests.fakes.slack_api import SlackApi, slack_api
 from tests.support.handlers import post_slack
 from tests.support.payloads import signed_headers, slash_command_body
-from tests.support.slack_oauth import install_answer, installed, oauth_mode
+from tests.support.slack_oauth import event_callback, install_answer, installed, oauth_mode
 
 
 @pytest.fixture
@@ -39,18 +38,8 @@ def _whoami(api: SlackApi, team: str) -> str:
 
 
 def _uninstall(team: str) -> None:
-    body = json.dumps(
-        {
-            "token": "verification_token",
-            "team_id": team,
-            "api_app_id": "A0APP",
-            "type": "event_callback",
-            "event_id": f"Ev-uninstall-{team}",
-            "event_time": 1700000000,
-            "event": {"type": "app_uninstalled"},
-        }
-    )
-    done = post_slack(body, signed_headers(body, content_type="application/json"))
+    uninstalled = {"type": "app_uninstalled"}
+    done = event_callback(uninstalled, team=team, event_id=f"Ev-uninstall-{team}")
     assert done["statusCode"] == 200, done
 
 
@@ -82,25 +71,11 @@ def test_an_uninstalled_workspace_is_refused_at_once_though_its_token_was_kept(
 
 def _mention(team: str, user: str, event_id: str) -> None:
     """A signed `@autosre whoami` by `user` in workspace `team`."""
-    body = json.dumps(
-        {
-            "token": "verification_token",
-            "team_id": team,
-            "api_app_id": "A0APP",
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": 1700000000,
-            "event": {
-                "type": "app_mention",
-                "user": user,
-                "text": "<@U0BOTTA> whoami",
-                "ts": f"1700000000.{event_id[-6:]}",
-                "channel": "C111",
-                "event_ts": f"1700000000.{event_id[-6:]}",
-            },
-        }
+    stamp = f"1700000000.{event_id[-6:]}"
+    mention = {"type": "app_mention", "user": user, "text": "<@U0BOTTA> whoami", "ts": stamp}
+    done = event_callback(
+        {**mention, "channel": "C111", "event_ts": stamp}, team=team, event_id=event_id
     )
-    done = post_slack(body, signed_headers(body, content_type="application/json"))
     assert done["statusCode"] == 200, done
 
 
