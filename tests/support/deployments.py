@@ -15,7 +15,7 @@ from shared.config import Settings
 from shared.ports import Clock
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind
-from tests.support import MovingClock, memory_adapters, run, run_deferred, setup_teams
+from tests.support import MovingClock, investigate, memory_adapters, run, run_deferred, setup_teams
 
 REGISTER = "service register checkout-api --sample checkout --team payments"
 ROUTERS: dict[int, TrafficRouter] = {}
@@ -86,3 +86,16 @@ def slack_id_services(clock: Clock) -> Services:
     ):
         assert not run(services, text, user=SLACK_ROOT).failed, text
     return services
+
+
+def two_teams_investigated(services: Services) -> None:
+    """Priced sample reads; payments' checkout-api investigated twice (3h, 1h) and team search
+    (bound to C-search) its search-api once: a month of usage to summarise."""
+    assert not run(services, "usage price set sample-reads 1000").failed
+    assert not run(services, "team bind C-search --team search").failed
+    assert not run(services, REGISTER, user="oli").failed
+    search = "service register search-api --sample checkout --team search"
+    assert not run(services, search, user="sam", channel="C-search").failed
+    for window in ("3h", "1h"):
+        assert not investigate(services, f"investigate checkout-api --window {window}").failed
+    assert not investigate(services, "investigate search-api --team search", user="sam").failed

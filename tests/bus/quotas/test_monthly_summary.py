@@ -27,14 +27,13 @@ from tests.support import (
     NOW,
     ORG,
     MovingClock,
-    investigate,
     memory_adapters,
     notifier_of,
     run,
     setup_teams,
 )
 from tests.support import records as entries
-from tests.support.deployments import REGISTER
+from tests.support.deployments import two_teams_investigated
 
 OTHER = OrgId("slack:T2")
 QUIET = OrgId("slack:T3")
@@ -115,14 +114,7 @@ def _deployment(
     )
     services = build(SETTINGS, adapters)
     setup_teams(services)
-    assert not run(services, "usage price set sample-reads 1000").failed
-    assert not run(services, "team bind C-search --team search").failed
-    assert not run(services, REGISTER, user="oli").failed
-    search = "service register search-api --sample checkout --team search"
-    assert not run(services, search, user="sam", channel="C-search").failed
-    for window in ("3h", "1h"):
-        assert not investigate(services, f"investigate checkout-api --window {window}").failed
-    assert not investigate(services, "investigate search-api --team search", user="sam").failed
+    two_teams_investigated(services)
     for org, team in ((OTHER, "ledger"), (QUIET, "quiet")):
         made = f"team member add root --role admin --team {team}"
         for text in (f"team create {team}", made, f"team bind --team {team}"):

@@ -22,14 +22,13 @@ from tests.support import (
     NOW,
     ORG,
     MovingClock,
-    investigate,
     memory_adapters,
     notifier_of,
     records,
     run,
     setup_teams,
 )
-from tests.support.deployments import REGISTER
+from tests.support.deployments import two_teams_investigated
 
 OTHER = OrgId("slack:T2")
 DECEMBER = datetime(2026, 12, 1, 0, 0, 20, tzinfo=UTC)
@@ -63,14 +62,7 @@ def _services() -> Services:
     settings = Settings(org_admins=("slack:T1:root", "slack:T2:root"))
     services = build(settings, memory_adapters(clock, metrics=metrics))
     setup_teams(services)
-    assert not run(services, "usage price set sample-reads 1000").failed
-    assert not run(services, "team bind C-search --team search").failed
-    assert not run(services, REGISTER, user="oli").failed
-    search = "service register search-api --sample checkout --team search"
-    assert not run(services, search, user="sam", channel="C-search").failed
-    for window in ("3h", "1h"):
-        assert not investigate(services, f"investigate checkout-api --window {window}").failed
-    assert not investigate(services, "investigate search-api --team search", user="sam").failed
+    two_teams_investigated(services)
     for text in (
         "team create ledger",
         "team member add root --role admin --team ledger",
