@@ -173,8 +173,9 @@ class ChaosProgress:
             return self._end(ended, now, trigger)
         return _JUDGE_LATER
 
-    def halt_reason(self, experiment: Experiment) -> str:
-        """Why it must halt now (the lever, a real outage, its stop conditions); empty if not."""
+    def stopped_by_org(self, experiment: Experiment) -> str:
+        """Why nothing of its team may be faulted now (the org's lever engaged, a real outage of
+        the team); empty if nothing stops it."""
         org = OrgId(experiment.org)
         lever = self._lever.state(org)
         if lever.engaged:
@@ -182,8 +183,13 @@ class ChaosProgress:
                 f": {lever.reason}" if lever.reason else ""
             )
         outage = self._outages.firing(org, experiment.team)
-        if outage:
-            return f"a real outage of team {experiment.team}: {'; '.join(outage)}"
+        return f"a real outage of team {experiment.team}: {'; '.join(outage)}" if outage else ""
+
+    def halt_reason(self, experiment: Experiment) -> str:
+        """Why it must halt now (the lever, a real outage, its stop conditions); empty if not."""
+        stopped = self.stopped_by_org(experiment)
+        if stopped:
+            return stopped
         try:
             self._injecting.service(experiment)
         except NotFoundError as gone:

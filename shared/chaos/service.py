@@ -101,7 +101,7 @@ class ChaosService:
         )
         """Each experiment's shareable page (where the deployment signs links)."""
         self._reads = ChaosReads(store=store, game_days=self._game_days, pages=self.pages)
-        progress = ChaosProgress(
+        self._progress = progress = ChaosProgress(
             store=store,
             injecting=self._injecting,
             lever=self._lever,
@@ -202,16 +202,9 @@ class ChaosService:
         """Checked again once the start is recorded, before anything is injected: a lever
         engaged (`halt --all`) or a page fired while its checks ran ends it, nothing injected
         (a halt from now on finds it recorded)."""
-        org = OrgId(recorded.org)
-        lever = self._lever.state(org)
-        outage = self._outages.firing(org, recorded.team)
-        if not lever.engaged and not outage:
+        why = self._progress.stopped_by_org(recorded)
+        if not why:
             return
-        why = (
-            f"the org's safety lever was engaged{lever.said_by}"
-            if lever.engaged
-            else f"a real outage of team {recorded.team}: {'; '.join(outage)}"
-        )
         unmade = [i.model_copy(update={"refused": True}) for i in recorded.injections]  # untried
         halted = ending(recorded, now, ExperimentOutcome.HALTED, why, what="halted")
         ended = self._store.save(halted.model_copy(update={"injections": unmade}))

@@ -250,7 +250,7 @@ def test_a_start_checked_before_halt_all_engaged_the_lever_injects_nothing() -> 
     started = run_deferred(services, f"chaos start {ERRORS}", user="oli", channel="C-pay")
     # THEN the start, recorded after its checks, sees the lever before injecting: nothing live
     assert "Safety lever engaged" in halted[0].title
-    assert started.failed and "did not start: the org's safety lever was engaged" in started.text
+    assert started.failed and "did not start: the org's safety lever is engaged" in started.text
     assert "Nothing was injected" in started.text
     assert live_injections(state) == []
     assert _only(chaos).state is ExperimentState.ENDED
