@@ -86,7 +86,7 @@ class CanaryProgress:
         *,
         trigger: str,
         org: OrgId | None = None,
-        uninstalled: Callable[[str], bool] | None = None,
+        uninstalled: Callable[[str], bool],
     ) -> list[str]:
         """Judge every due canary (of `org`, if given) and act on the verdict, and finish every
         promote or rollback (and undo every start) left under way; what happened, one line each.
@@ -97,9 +97,8 @@ class CanaryProgress:
         for canary in self._store.every():
             if org in (None, canary.org):
                 by_org.setdefault(canary.org, []).append(canary)
-        gone = uninstalled or (lambda _: False)
         parts = {
-            name: functools.partial(self._org, canaries, now, trigger, gone(name))
+            name: functools.partial(self._org, canaries, now, trigger, uninstalled(name))
             for name, canaries in sorted(by_org.items())
         }
         return self._orgs.run(parts)

@@ -312,7 +312,7 @@ class CanaryService:
         *,
         trigger: str,
         org: OrgId | None = None,
-        uninstalled: Callable[[str], bool] | None = None,
+        uninstalled: Callable[[str], bool],
     ) -> list[str]:
         """Judge every due canary (of `org`, if given) and act on the verdict; an `uninstalled`
         org's running canaries are rolled back instead; what happened, one line each."""

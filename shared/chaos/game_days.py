@@ -151,7 +151,7 @@ class GameDays:
         *,
         trigger: str,
         org: OrgId | None = None,
-        uninstalled: Callable[[str], bool] | None = None,
+        uninstalled: Callable[[str], bool],
     ) -> list[str]:
         """Start every game day due now (of `org`, if given; none of an org `uninstalled` says
         the app was removed from); what happened, one line each."""
@@ -160,7 +160,7 @@ class GameDays:
             opened = due(game_day, now)
             if opened is None or org not in (None, game_day.org):
                 continue
-            if uninstalled is not None and uninstalled(game_day.org):
+            if uninstalled(game_day.org):
                 continue
             try:
                 line = self._run(game_day, opened, now, trigger)

@@ -323,7 +323,7 @@ class ChaosService:
         *,
         trigger: str,
         org: OrgId | None = None,
-        uninstalled: Callable[[str], bool] | None = None,
+        uninstalled: Callable[[str], bool],
     ) -> list[str]:
         """Guard, judge and roll back every experiment under way, then start the game days due;
         what happened, one line each. An `uninstalled` org's experiments are halted, its game

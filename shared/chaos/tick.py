@@ -43,7 +43,7 @@ class ChaosTick:
         *,
         trigger: str,
         org: OrgId | None = None,
-        uninstalled: Callable[[str], bool] | None = None,
+        uninstalled: Callable[[str], bool],
     ) -> list[str]:
         """One tick over every experiment not yet ended (of `org`, if given); what happened, one
         line each; then (the guards never waiting behind a backlog) the audit entries owed since
@@ -53,9 +53,10 @@ class ChaosTick:
         for experiment in self._store.every():
             if org in (None, experiment.org):
                 by_org.setdefault(experiment.org, []).append(experiment)
-        gone = uninstalled or (lambda _: False)
         parts = {
-            name: functools.partial(self._progress.org_part, experiments, now, trigger, gone(name))
+            name: functools.partial(
+                self._progress.org_part, experiments, now, trigger, uninstalled(name)
+            )
             for name, experiments in sorted(by_org.items())
         }
         return self._orgs.run(parts) + self._settle_owed(org)

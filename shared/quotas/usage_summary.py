@@ -94,7 +94,7 @@ class MonthlySummary:
         *,
         trigger: str,
         org: OrgId | None = None,
-        uninstalled: Callable[[str], bool] | None = None,
+        uninstalled: Callable[[str], bool],
     ) -> list[str]:
         """Tell last month's summary of every org (of `org` only, when given) not yet told;
         a line for each told, and for each that could not be (logged; its month left unclaimed,
@@ -107,7 +107,7 @@ class MonthlySummary:
         for each in [org] if org is not None else self._listed[month]:
             if (each, month) in self._settled:
                 continue
-            if uninstalled is not None and uninstalled(each):
+            if uninstalled(each):
                 continue
             try:
                 said = self._told(each, month, at, trigger)
