@@ -11,6 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+MONTHLY_SUMMARY = b"Monthly summary: "
+"""How every monthly usage summary's title starts in the JSON sent to Slack and Teams."""
+
 
 @dataclass
 class Captured:
@@ -33,6 +36,12 @@ class CaptureServer:
     def calls(self, path_end: str) -> list[Captured]:
         """Requests whose path ends with `path_end` (e.g. `chat.postMessage`)."""
         return [r for r in self.requests if r.path.rstrip("/").endswith(path_end)]
+
+    def told(self, path_end: str = "") -> list[Captured]:
+        """`calls(path_end)` without the monthly usage summaries: the first tick of a month tells
+        them (`shared/quotas/usage_summary.py`), so a test whose ticks run past midnight UTC at a
+        month's end sees them beside what it checks."""
+        return [r for r in self.calls(path_end) if MONTHLY_SUMMARY not in r.raw]
 
 
 def _decode(raw: bytes, content_type: str) -> dict[str, Any]:

@@ -42,13 +42,13 @@ def test_alerts_fire_grouped_escalate_and_resolve_in_place_in_slack(
     assert first["fields"]["Fired"] == "errors, slow"
     assert alerts_tick("tick-1", 0) == first  # a redelivered event is not evaluated again
     # THEN one message in C111 names both alerts
-    posts = slack_api.calls("chat.postMessage")
+    posts = slack_api.told("chat.postMessage")
     assert [p.body["channel"] for p in posts] == ["C111"]
     assert "FIRING checkout-api: errors, slow" in _text(posts[0].body)
     assert '"action_id": "sre:0"' in _text(posts[0].body)  # Acknowledge
     # AND a minute later, nobody having acknowledged it, the page is escalated to C222
     alerts_tick("tick-2", 1)
-    posts = slack_api.calls("chat.postMessage")
+    posts = slack_api.told("chat.postMessage")
     assert [p.body["channel"] for p in posts] == ["C111", "C222"]
     assert "Escalated: checkout-api alert slow of team payments" in _text(posts[1].body)
     # WHEN the conditions stop holding and the function runs again
@@ -66,7 +66,7 @@ def test_alerts_fire_grouped_escalate_and_resolve_in_place_in_slack(
     assert update.body["channel"] == "C111"
     assert update.body["ts"] == "1700000000.000100"
     assert "RESOLVED checkout-api: errors, slow" in _text(update.body)
-    assert len(slack_api.calls("chat.postMessage")) == 2
+    assert len(slack_api.told("chat.postMessage")) == 2
 
 
 def test_alert_test_in_slack_explains_m_of_n_and_shows_its_chart_in_the_message(
@@ -89,7 +89,7 @@ def test_alert_test_in_slack_explains_m_of_n_and_shows_its_chart_in_the_message(
     record = queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])
     assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {"batchItemFailures": []}
     # THEN the result says in words how many points breach, with the error rate in percent
-    (post,) = slack_api.calls("chat.postMessage")
+    (post,) = slack_api.told("chat.postMessage")
     said = _text(post.body)
     assert "5 of the last 5 points breach `error_rate &gt; 2%` (it takes 3 of 5)" in said, said
     assert "Error rate now " in said and "score" not in said

@@ -280,7 +280,7 @@ def test_an_alert_fires_as_a_card_in_the_channel_and_resolves_in_place(
     # THEN the firing card was posted at the channel's root, with its buttons,
     channel = quote("19:pay@thread.tacv2", safe="")
     fired = next(
-        r for r in teams_service.requests if r.path == f"/v3/conversations/{channel}/activities"
+        r for r in teams_service.told() if r.path == f"/v3/conversations/{channel}/activities"
     )
     (card,) = [a["content"] for a in fired.body["attachments"]]
     assert card["body"][0]["text"] == "FIRING checkout-api: slow"
@@ -348,7 +348,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     assert alias["RoutingConfig"]["AdditionalVersionWeights"] == {"2": 0.05}
     channel = quote("19:pay@thread.tacv2", safe="")
     (posted,) = [
-        r for r in teams_service.requests if r.path == f"/v3/conversations/{channel}/activities"
+        r for r in teams_service.told() if r.path == f"/v3/conversations/{channel}/activities"
     ]
     (card,) = [a["content"] for a in posted.body["attachments"]]
     assert card["body"][0]["text"].startswith("Canary checkout-api version 2: running at 5%")
@@ -380,7 +380,7 @@ def test_a_canary_started_in_teams_is_held_by_a_button_then_rolled_back_in_its_c
     alias = boto3.client("lambda").get_alias(FunctionName="checkout-fn", Name="live")
     assert alias["FunctionVersion"] == "1"
     assert not alias.get("RoutingConfig", {}).get("AdditionalVersionWeights")
-    (verdict,) = teams_service.requests
+    (verdict,) = teams_service.told()
     assert verdict.method == "PUT"
     assert verdict.path == f"/v3/conversations/{channel}/activities/reply-1"
     card, chart = verdict.body["attachments"]

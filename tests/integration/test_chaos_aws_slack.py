@@ -71,7 +71,7 @@ def _started(aws: dict[str, str], slack_api: CaptureServer) -> str:
 def _halt_click(slack_api: CaptureServer, answer_at: str) -> str:
     """The body of a click on the experiment message's Halt button (bolt's recorded
     block_actions payload), answered at `answer_at` on the fake Slack API."""
-    (posted,) = slack_api.calls("chat.postMessage")
+    (posted,) = slack_api.told("chat.postMessage")
     (actions,) = [b for b in posted.body["blocks"] if b["type"] == "actions"]
     halt = next(e for e in actions["elements"] if e["text"]["text"] == "Halt")
     payload = copy.deepcopy(load("slack/block_actions_payload.json"))
@@ -97,7 +97,7 @@ def test_a_start_is_recorded_injected_by_the_worker_and_stopped_by_the_tick_afte
     (action,) = found["actions"].values()
     assert action["parameters"]["invocationPercentage"] == "1"
     assert status(handle) == "running"
-    (posted,) = slack_api.calls("chat.postMessage")
+    (posted,) = slack_api.told("chat.postMessage")
     assert "Halt" in json.dumps(posted.body["blocks"])
     # WHEN customers see errors: the guard alarm (FIS's stop condition) is in ALARM
     (alarm,) = boto3.client("cloudwatch").describe_alarms()["MetricAlarms"]
@@ -123,7 +123,7 @@ def test_a_start_is_recorded_injected_by_the_worker_and_stopped_by_the_tick_afte
     assert [r.verified for r in ended.rollbacks] == [False, True]
     assert ended.outcome is ExperimentOutcome.HALTED
     # all of it told in the experiment's one message, updated in place
-    assert len(slack_api.calls("chat.postMessage")) == 1
+    assert len(slack_api.told("chat.postMessage")) == 1
     assert "every injection removed and verified" in json.dumps(
         slack_api.calls("chat.update")[-1].body["blocks"]
     )
@@ -146,7 +146,7 @@ def test_a_signed_halt_click_is_answered_at_once_and_the_worker_stops_the_fis_ex
     (halted,) = _experiments(aws)
     assert halted.state is ExperimentState.ROLLING_BACK
     assert "halted by @W111" in halted.reason
-    told = json.dumps(slack_api.calls("chat.postMessage")[-1].body["blocks"])
+    told = json.dumps(slack_api.told("chat.postMessage")[-1].body["blocks"])
     assert "halted by <@W111>: its fault is being removed" in told
     assert halted.outcome is ExperimentOutcome.HALTED  # FIS still stopping: not a failure
     # AND once FIS has stopped it, the next tick verifies it gone and ends the experiment
@@ -183,7 +183,7 @@ def test_halt_all_engages_the_account_lever_stops_fis_and_refuses_a_new_start(
     assert chaos_aws.state["status"] == "engaged"
     assert "by W111" in chaos_aws.state["reason"]
     assert status(handle) == "stopping"
-    told = json.dumps(slack_api.calls("chat.postMessage")[-1].body["blocks"])  # in the channel
+    told = json.dumps(slack_api.told("chat.postMessage")[-1].body["blocks"])  # in the channel
     assert "Safety lever engaged by <@W111>: 1 experiment halted" in told
     # AND a new start is refused while it is engaged, nothing injected
     fis_catches_up()  # (preflight's dry run may resolve its targets)
