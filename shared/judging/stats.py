@@ -4,7 +4,6 @@ approximation), the conditional binomial test for counts, and the sample size to
 
 from __future__ import annotations
 
-import bisect
 import functools
 import math
 from collections.abc import Callable, Sequence
@@ -41,22 +40,27 @@ def _z(x: Sequence[float], y: Sequence[float], shift: float, quantile: float) ->
     return (dz - correction) / sigma - quantile
 
 
-def _root(f: Callable[[float], float], low: float, high: float) -> float:
-    """A root of a decreasing step function on [low, high] by bisection (R uses Brent's)."""
-    f_low, f_high = f(low), f(high)
-    if f_low <= 0:
-        return low
-    if f_high >= 0:
-        return high
-    for _ in range(200):
-        middle = (low + high) / 2
-        if f(middle) > 0:
-            low = middle
-        else:
+def _root(f: Callable[[float], float], steps: Sequence[float]) -> float:
+    """Where the decreasing step function `f` crosses 0, given the sorted points it steps at: the
+    first step after which it is no longer positive (what bisection on the reals converges to, R
+    uses Brent's), found by bisection over the steps, `f` judged between neighbouring steps."""
+    if f(steps[0]) <= 0:
+        return steps[0]
+    if f(steps[-1]) >= 0:
+        return steps[-1]
+    last = len(steps) - 1
+
+    def after(k: int) -> float:  # f just after step k (at the last step: f there)
+        return f((steps[k] + steps[k + 1]) / 2) if k < last else f(steps[k])
+
+    low, high = 0, last  # after(high) <= 0; the first such k is wanted
+    while low < high:
+        middle = (low + high) // 2
+        if after(middle) <= 0:
             high = middle
-        if high - low <= 1e-9 * max(1.0, abs(low), abs(high)):
-            break
-    return (low + high) / 2
+        else:
+            low = middle + 1
+    return steps[low]
 
 
 @dataclass(frozen=True)
@@ -73,21 +77,13 @@ def mann_whitney_shift(
 ) -> Shift:
     """The shift of `experiment` against `control` with its confidence interval."""
     x, y = sorted(experiment), sorted(control)
-    low, high = min(x) - max(y), max(x) - min(y)
     q = _NORMAL.inv_cdf(1 - (1 - confidence) / 2)
-    # the statistic only steps at pairwise differences: a root found by bisection is one of them,
-    # up to rounding, so it is snapped there (what exact arithmetic would give)
+    # the statistic only steps at pairwise differences, so each root is one of them
     steps = sorted({a - b for a in x for b in y})
-
-    def snapped(root: float) -> float:
-        at = bisect.bisect_left(steps, root)
-        near = min(steps[max(at - 1, 0) : at + 1], key=lambda v: abs(v - root))
-        return near if abs(near - root) <= 1e-6 * max(1.0, abs(root)) else root
-
     return Shift(
-        estimate=snapped(_root(lambda d: _z(x, y, d, 0.0), low, high)),
-        lower=snapped(_root(lambda d: _z(x, y, d, q), low, high)),
-        upper=snapped(_root(lambda d: _z(x, y, d, -q), low, high)),
+        estimate=_root(lambda d: _z(x, y, d, 0.0), steps),
+        lower=_root(lambda d: _z(x, y, d, q), steps),
+        upper=_root(lambda d: _z(x, y, d, -q), steps),
     )
 
 

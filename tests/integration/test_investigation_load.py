@@ -1,4 +1,4 @@
-"""Team scope under load: 3 teams × 5 concurrent investigations, on DynamoDB (moto) and SQLite."""
+"""Team scope under load: 3 teams × 3 concurrent investigations, on DynamoDB (moto) and SQLite."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from tests.support.aws import create_table, serialised
 pytestmark = pytest.mark.slow
 
 TEAMS = ("payments", "search", "identity")
-PER_TEAM = 5
+PER_TEAM = 3
 
 
 def _build(directory: AuditDirectory, store: InvestigationStore, log: AuditLog) -> Services:
