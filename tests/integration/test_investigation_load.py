@@ -86,7 +86,7 @@ def test_concurrent_investigations_stay_in_their_teams(services: Services) -> No
         assert not _run(
             services, "service register checkout-api --sample checkout", f"r-{team}", f"C-{team}"
         ).failed
-    # WHEN each team's responder opens five investigations at once
+    # WHEN each team's responder opens PER_TEAM (three) investigations at once
     replies: dict[str, list[Reply]] = {team: [] for team in TEAMS}
     lock = threading.Lock()
 
