@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 REFRESH = 16
-"""Rows between recomputations of a window's spread (speed: the spread moves slowly)."""
+"""Rows between recomputations of a window's spread (speed: the spread moves slowly). Not only
+speed: NAB's figures move with it and with its cadence by about 3 points (README, the detector)."""
 AFTERMATH = 16
 """Rows after a kept alarm that keep no score (the rest of its rise; 8 to 32 rows score alike)."""
 
