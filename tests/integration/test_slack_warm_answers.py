@@ -4,14 +4,23 @@ reply: the same bytes and headers as `ack(**message(reply))`, never another requ
 from __future__ import annotations
 
 import json
+import logging
+from typing import Any
 
+import pytest
 from slack_bolt import Ack
 
 from bots.slack.render import message, message_json
+from handlers import aws_runtime, aws_slack
 from shared.replies import Button, Reply, Tone, user_ref
 from tests.fakes.http_capture import CaptureServer
 from tests.support.handlers import post_slack
-from tests.support.payloads import signed_headers, slash_command_body
+from tests.support.payloads import (
+    LambdaContext,
+    http_api_event,
+    signed_headers,
+    slash_command_body,
+)
 
 REPLIES = [
     Reply(tone=Tone.INFO, title="Commands", text="`sre help`\nline · two", ephemeral=True),
@@ -75,3 +84,34 @@ def test_warm_requests_get_the_same_help_and_each_error_its_own_ref(
         refs.append(context[-1]["elements"][0]["text"])
     assert all("ref " in ref for ref in refs)
     assert refs[0] != refs[1]
+
+
+class _Lines(logging.Handler):
+    """The Slack function's log lines as Powertools writes them (JSON with its appended keys)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(aws_slack.logger.registered_formatter.format(record)))
+
+
+def test_each_requests_log_lines_carry_its_own_api_gateway_request_id(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLACK_SIGNING_SECRET", raising=False)  # the handler logs a refusal
+    aws_runtime.settings.cache_clear()
+    lines, written = _Lines(), logging.getLogger(aws_slack.logger.name)  # Powertools' own
+    written.addHandler(lines)
+    try:
+        for request_id in ("req-one", "req-two"):
+            body = slash_command_body("help")
+            event = http_api_event(body, signed_headers(body), "/slack/events")
+            event["requestContext"]["requestId"] = request_id
+            assert aws_slack.handler(event, LambdaContext())["statusCode"] == 401
+    finally:
+        written.removeHandler(lines)
+        aws_runtime.settings.cache_clear()
+    refused = [line for line in lines.lines if "SLACK_SIGNING_SECRET" in line["message"]]
+    assert [line["correlation_id"] for line in refused] == ["req-one", "req-two"]
