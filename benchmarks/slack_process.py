@@ -44,9 +44,10 @@ def main() -> None:
         first = handler(event, LambdaContext())
         answered = time.perf_counter()
         cold_cpu = time.process_time() - STARTED_CPU
-        begin = time.perf_counter()
+        begin, begin_cpu = time.perf_counter(), time.process_time()
         statuses = {handler(event, LambdaContext())["statusCode"] for _ in range(warm)}
         warm_seconds = time.perf_counter() - begin
+        warm_cpu = time.process_time() - begin_cpu
     print(
         json.dumps(
             {
@@ -56,6 +57,7 @@ def main() -> None:
                 "status": first["statusCode"],
                 "warm_statuses": sorted(statuses),
                 "warm_per_second": warm / warm_seconds if warm else 0.0,
+                "warm_per_cpu_second": warm / warm_cpu if warm and warm_cpu else 0.0,
                 "answer": first["body"][:200],
             }
         )
