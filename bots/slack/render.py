@@ -187,8 +187,9 @@ def message_json(reply: Reply) -> str:
     """`message(reply)` as the JSON bolt's `ack(**message(reply))` sends: the same keys in the same
     order and the same encoding, so `ack(message_json(reply))` answers byte for byte the same
     (bolt sends a text that starts with `{` as `application/json`). An equal reply is rendered
-    and encoded once; a failed one never is (it names its own request's `ref`)."""
-    if reply.failed:
+    and encoded once; one that is its request's own is never kept: a failed one (it names its
+    `ref`), one with an audit receipt or one naming people, groups or channels."""
+    if reply.failed or reply.receipt or reply.refs:
         return _encoded(reply)
     key = reply.model_copy(update={"correlation_id": ""})  # not shown unless it failed
     with _RENDERED_LOCK:

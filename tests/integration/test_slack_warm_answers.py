@@ -51,12 +51,15 @@ def test_the_encoded_answer_is_what_bolts_ack_sends_for_the_message() -> None:
 
 
 def test_an_equal_reply_is_encoded_once_and_a_failed_one_names_its_own_ref() -> None:
-    first = REPLIES[1]
+    first = REPLIES[0]
     again = first.model_copy(update={"correlation_id": "another-request"})
     assert message_json(again) is message_json(first)
-    changed = first.model_copy(update={"receipt": "audit #13"})
-    assert "audit #13" in message_json(changed)
-    assert "audit #12" not in message_json(changed)
+    changed = first.model_copy(update={"text": "`sre help`\nline · three"})
+    assert "three" in message_json(changed)
+    assert "two" not in message_json(changed)
+    audited = REPLIES[1]
+    assert "audit #13" in message_json(audited.model_copy(update={"receipt": "audit #13"}))
+    assert "audit #12" in message_json(audited)
     failed = REPLIES[2]
     other = failed.model_copy(update={"correlation_id": "r2"})
     assert "ref r1" in message_json(failed)
