@@ -64,6 +64,7 @@ def main(rounds: int = 9, warm: int = 2000) -> None:
     first: dict[str, list[float]] = {name: [] for name in CANDIDATES}
     cpu: dict[str, list[float]] = {name: [] for name in CANDIDATES}
     rates: dict[str, list[float]] = {name: [] for name in CANDIDATES}
+    cpu_rates: dict[str, list[float]] = {name: [] for name in CANDIDATES}
     for round_ in range(rounds):  # interleaved, so both see the same machine load
         for name, module in CANDIDATES.items():
             figures = _run(module, handle.name, warm if round_ < 3 else 0)
@@ -72,6 +73,7 @@ def main(rounds: int = 9, warm: int = 2000) -> None:
             cpu[name].append(figures["cold_cpu_ms"])
             if round_ < 3:
                 rates[name].append(figures["warm_per_second"])
+                cpu_rates[name].append(figures["warm_per_cpu_second"])
     Path(handle.name).unlink()
     print(
         f"Slack Lambda cold start: imports + first signed `/sre help` in a fresh process "
@@ -82,7 +84,8 @@ def main(rounds: int = 9, warm: int = 2000) -> None:
             f"  {name:<16} cold {statistics.median(cold[name]):7.1f} ms "
             f"(first request {statistics.median(first[name]):5.1f} ms, "
             f"CPU {statistics.median(cpu[name]):7.1f} ms)   "
-            f"warm {statistics.median(rates[name]):8.0f} req/s"
+            f"warm {statistics.median(rates[name]):8.0f} req/s "
+            f"(best fifth {statistics.median(cpu_rates[name]):6.0f} per CPU second)"
         )
     ratio = statistics.median(cold["autosre handler"]) / statistics.median(cold["bare bolt app"])
     print(f"  cold start ratio autosre / bare: {ratio:.2f}  (goal <= 1.3)")
@@ -93,7 +96,13 @@ def main(rounds: int = 9, warm: int = 2000) -> None:
     warm_ratio = statistics.median(rates["autosre handler"]) / statistics.median(
         rates["bare bolt app"]
     )
-    print(f"  warm throughput ratio autosre / bare: {warm_ratio:.2f}")
+    print(f"  warm throughput ratio autosre / bare: {warm_ratio:.2f}  (goal >= 0.5)")
+    warm_cpu_ratio = statistics.median(cpu_rates["autosre handler"]) / statistics.median(
+        cpu_rates["bare bolt app"]
+    )
+    # other processes on a shared machine slow a run unevenly: the fastest fifth of each run's warm
+    # requests, in the process's own CPU time, is the steadiest figure of the code's own cost
+    print(f"  warm requests per CPU second (best fifth) ratio autosre / bare: {warm_cpu_ratio:.2f}")
 
 
 if __name__ == "__main__":

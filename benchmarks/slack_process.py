@@ -44,9 +44,15 @@ def main() -> None:
         first = handler(event, LambdaContext())
         answered = time.perf_counter()
         cold_cpu = time.process_time() - STARTED_CPU
+        statuses: set[int] = set()
+        fifths: list[float] = []
         begin = time.perf_counter()
-        statuses = {handler(event, LambdaContext())["statusCode"] for _ in range(warm)}
+        for _ in range(5 if warm else 0):  # each fifth's CPU time: the quietest is the best guess
+            begin_cpu = time.process_time()
+            statuses |= {handler(event, LambdaContext())["statusCode"] for _ in range(warm // 5)}
+            fifths.append(time.process_time() - begin_cpu)
         warm_seconds = time.perf_counter() - begin
+        quietest = min(fifths, default=0.0)
     print(
         json.dumps(
             {
@@ -56,6 +62,7 @@ def main() -> None:
                 "status": first["statusCode"],
                 "warm_statuses": sorted(statuses),
                 "warm_per_second": warm / warm_seconds if warm else 0.0,
+                "warm_per_cpu_second": (warm // 5) / quietest if quietest else 0.0,
                 "answer": first["body"][:200],
             }
         )

@@ -19,7 +19,7 @@ from bots.slack.normalize import (
     from_slash_command,
 )
 from bots.slack.notifier import SlackNotifier
-from bots.slack.render import ASK, RUN, message, prompt_view
+from bots.slack.render import ASK, RUN, message, message_json, prompt_view
 from shared.commands.bus import CommandBus
 from shared.commands.free_text import shown
 from shared.config import Settings
@@ -94,7 +94,7 @@ def build_app(
     @app.command("/sre")
     def on_sre(ack: Ack, command: dict[str, Any]) -> None:
         reply = bus().handle(from_slash_command(command))
-        ack(**message(reply))
+        ack(message_json(reply))
 
     @app.event("app_mention")
     def on_mention(ack: Ack, body: dict[str, Any], say: Say) -> None:

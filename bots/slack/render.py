@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -173,3 +174,42 @@ def message(reply: Reply, files: Mapping[str, str] | None = None) -> dict[str, A
         "blocks": blocks(reply, files),
         "response_type": "ephemeral" if reply.ephemeral else "in_channel",
     }
+
+
+_RENDERED: list[tuple[Reply, str]] = []
+"""The last few replies answered in a request's response, with their JSON (help and usage texts
+repeat): looked up by equality with the whole reply, so only an equal reply gets its answer."""
+_RENDERED_MAX = 16
+_RENDERED_LOCK = threading.Lock()
+
+
+def message_json(reply: Reply) -> str:
+    """`message(reply)` as the JSON bolt's `ack(**message(reply))` sends: the same keys in the same
+    order and the same encoding, so `ack(message_json(reply))` answers byte for byte the same
+    (bolt sends a text that starts with `{` as `application/json`). An equal reply is rendered
+    and encoded once; one that is its request's own is never kept: a failed one (it names its
+    `ref`), one with an audit receipt or one naming people, groups or channels."""
+    if reply.failed or reply.receipt or reply.refs:
+        return _encoded(reply)
+    key = reply.model_copy(update={"correlation_id": ""})  # not shown unless it failed
+    with _RENDERED_LOCK:
+        for at, (seen, encoded) in enumerate(_RENDERED):
+            if seen == key:
+                _RENDERED.insert(0, _RENDERED.pop(at))
+                return encoded
+    encoded = _encoded(key)
+    with _RENDERED_LOCK:
+        _RENDERED.insert(0, (key, encoded))
+        del _RENDERED[_RENDERED_MAX:]
+    return encoded
+
+
+def _encoded(reply: Reply) -> str:
+    payload = message(reply)
+    # the order bolt's ack builds its body in: text, response_type, then blocks
+    ordered = {
+        "text": payload["text"],
+        "response_type": payload["response_type"],
+        "blocks": payload["blocks"],
+    }
+    return json.dumps(ordered)
