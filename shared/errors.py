@@ -68,18 +68,26 @@ def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str
 
 
 def missing_record(
-    missing: str, name: str, known: Sequence[tuple[str, str]], *, none: str, more: str
+    missing: str,
+    name: str,
+    known: Sequence[tuple[str, str]],
+    *,
+    none: str,
+    more: str,
+    counted: bool = True,
 ) -> str:
     """Why record `name` was not found (`missing` says so, in the one form of every "not found":
     `Team demo has no canary `can-…``): the id of `known` (id, what it is;
     newest first) it may be a typo of, else the first five and where the rest are (`more`), or
     how to make one (`none`). Generated ids differ in a few characters, so only a close guess
-    is offered."""
+    is offered. With `counted` false, `known` is only the newest of a bounded read, so the rest
+    are said to be more without a count."""
     if not known:
         return f"{missing}: it has none yet ({none})."
     guess = did_you_mean(name, [id_ for id_, _ in known], cutoff=0.75)
     if guess:
         return f"{missing}.{guess}"
     shown = ", ".join(f"{id_} ({what})" for id_, what in known[:5])
-    rest = f" and {len(known) - 5} more ({more})" if len(known) > 5 else ""
+    rest = f" and {len(known) - 5} more ({more})" if counted else f" and more ({more})"
+    rest = rest if len(known) > 5 else ""
     return f"{missing}; its latest: {shown}{rest}."

@@ -15,7 +15,8 @@ from shared.canary.models import Canary
 from shared.canary.routing import Route, promoted, rolled_back, shifted
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
-from shared.investigations.models import Investigation
+from shared.investigations.models import Investigation, InvestigationStatus
+from shared.investigations.ports import MAX_OPEN
 from shared.invocation import DeferredCommand, ReplyTarget
 from shared.replies import Reply
 
@@ -224,9 +225,18 @@ class InMemoryInvestigationStore:
             self._items[(investigation.org, investigation.id)] = saved
             return saved
 
-    def list_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
-        found = [i for (o, _), i in self._items.items() if o == org and i.team == team]
-        return sorted(found, key=lambda i: i.opened_at, reverse=True)
+    def recent(self, org: OrgId, team: str, *, newest: int) -> Sequence[Investigation]:
+        return self._team(org, team)[:newest]
+
+    def open_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
+        found = [i for i in self._team(org, team) if i.status is InvestigationStatus.OPEN]
+        return found[:MAX_OPEN]
+
+    def _team(self, org: OrgId, team: str) -> list[Investigation]:
+        """The team's investigations, newest first (as the databases' indexes order them)."""
+        with self._lock:
+            found = [i for (o, _), i in self._items.items() if o == org and i.team == team]
+        return sorted(found, key=lambda i: (i.opened_at, i.id), reverse=True)
 
 
 class InMemoryAlertStore:

@@ -27,7 +27,7 @@ class StoredOutages:
         ]
         open_ = [
             f"investigation {i.id} of {i.service} open"
-            for i in self._investigations.list_for(org, team)
+            for i in self._investigations.open_for(org, team)
             if i.status is InvestigationStatus.OPEN
         ]
         return pages + open_

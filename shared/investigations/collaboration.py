@@ -3,7 +3,7 @@ it: resolution.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from shared.commands.context import Context, Handlers
@@ -13,13 +13,13 @@ from shared.errors import (
     UnavailableError,
     did_you_mean,
 )
-from shared.identity.models import Platform
+from shared.identity.models import OrgId, Platform
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
 from shared.investigations.coverage import finding_read
-from shared.investigations.listing import listing, unknown_investigation
-from shared.investigations.models import Investigation, TimelineEntry
-from shared.investigations.ports import InvestigationStore
+from shared.investigations.listing import SUGGESTED_FROM, listing, unknown_investigation
+from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
+from shared.investigations.ports import MAX_OPEN, InvestigationStore
 from shared.messages import channel_targets
 from shared.ports import Notifier
 from shared.replies import Button, Reply, Tone, channel_ref, group_ref, user_ref
@@ -72,7 +72,7 @@ class InvestigationWork:
         found = self._store.get(org, investigation_id)
         if found is None or ctx.team not in (found.team, *found.shared_with):
             # another team's investigation is reported exactly like one that does not exist
-            known = self._store.list_for(org, ctx.team or "")
+            known = self._store.recent(org, ctx.team or "", newest=SUGGESTED_FROM)
             raise NotFoundError(unknown_investigation(investigation_id, ctx.team or "", known))
         return found
 
@@ -143,14 +143,25 @@ class Collaboration(InvestigationWork):
     def list_for_team(self, command: c.ListInvestigations, ctx: Context) -> Reply:
         """The team's own investigations, newest first, filtered, `--limit` of them; a service
         the team has not (and has no investigation of) is refused with the closest name."""
-        org = ctx.principal.actor.org
-        found = self._store.list_for(org, ctx.team or "")
+        org, team_name = ctx.principal.actor.org, ctx.team or ""
+        found, bound = self._listed(org, team_name, command)
         name = command.service
         if name and all(i.service != name for i in found):
             team = ctx.team_record
             if team is not None and name not in team.services:
                 raise unknown_service(team, name)
-        return listing(ctx.team or "", command, found, ctx.now)
+        return listing(team_name, command, found, ctx.now, bound=bound)
+
+    def _listed(
+        self, org: OrgId, team: str, command: c.ListInvestigations
+    ) -> tuple[Sequence[Investigation], int | None]:
+        """What `investigation list` reads (bounded), and the bound when the team may have more:
+        the open ones however old, else one more than a list shows (to know if any are left)."""
+        if command.status is InvestigationStatus.OPEN:
+            found = self._store.open_for(org, team)
+            return found, MAX_OPEN if len(found) >= MAX_OPEN else None
+        found = self._store.recent(org, team, newest=c.MAX_LISTED + 1)
+        return found[: c.MAX_LISTED], c.MAX_LISTED if len(found) > c.MAX_LISTED else None
 
     def joined_already(self, command: c.JoinInvestigation, ctx: Context) -> str | None:
         """What a participant joining again is told (nothing changes, nothing is audited)."""

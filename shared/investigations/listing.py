@@ -12,13 +12,22 @@ from shared.investigations.models import Investigation
 from shared.replies import Reply, Tone
 from shared.times import moment
 
+SUGGESTED_FROM = 20
+"""An unknown id is answered from the team's newest this many investigations (a bounded read)."""
+
 
 def listing(
-    team: str, command: c.ListInvestigations, found: Sequence[Investigation], now: datetime
+    team: str,
+    command: c.ListInvestigations,
+    found: Sequence[Investigation],
+    now: datetime,
+    *,
+    bound: int | None = None,
 ) -> Reply:
     """`investigation list`: the team's own investigations that match, the newest `--limit`,
     and how many more there are, after them (each opened today by its time, else with its
-    date)."""
+    date). With `bound`, `found` is the team's newest `bound` of more: the counts are only of
+    those, said as "at least", and the older ones as not listed."""
     matching = [
         i
         for i in found
@@ -42,11 +51,17 @@ def listing(
         for i in shown
     ]
     more = len(matching) - len(shown)
-    if more:  # after the list, as its last line (a reply's text comes before its fields)
-        fields.append((f"{more} more", f"`{_wider(command, len(matching))}`"))
+    wider = f"`{_wider(command, len(matching))}`"
+    # after the list, as its last line (a reply's text comes before its fields)
+    if bound is None and more:
+        fields.append((f"{more} more", wider))
+    elif bound is not None:
+        older = f"older ones are not listed (a list reads the newest {bound})"
+        fields.append((f"{more} more, and older", wider) if more else ("More", older))
+    count = f"at least {len(matching)}" if bound is not None else str(len(matching))
     return Reply(
         tone=Tone.INFO,
-        title=f"{which[0].upper()}{which[1:]} of team {team}, newest first ({len(matching)})",
+        title=f"{which[0].upper()}{which[1:]} of team {team}, newest first ({count})",
         fields=fields,
     )
 
@@ -60,11 +75,13 @@ def _wider(command: c.ListInvestigations, count: int) -> str:
 
 
 def unknown_investigation(investigation_id: str, team: str, known: Sequence[Investigation]) -> str:
-    """Why `investigation_id` is not found: the id it may be a typo of, or the team's latest."""
+    """Why `investigation_id` is not found: the id it may be a typo of among the team's newest
+    (`known`, at most SUGGESTED_FROM of them), or the latest."""
     return missing_record(
         f"Team {team} has no investigation `{investigation_id}`",
         investigation_id,
         [(i.id, f"{i.service}, {i.status.value}") for i in known],
         none="`sre investigate SERVICE` opens one",
         more="`sre investigation list`",
+        counted=len(known) < SUGGESTED_FROM,
     )

@@ -11,6 +11,10 @@ from shared.identity.models import OrgId
 from shared.investigations.models import Investigation, Narrative
 from shared.telemetry.models import Event
 
+MAX_OPEN = 100
+"""The most open investigations of a team one read returns (people resolve them; a team with
+more has bigger problems than the ones past this bound)."""
+
 
 class Summariser(Protocol):
     """Tells an investigation in a few sentences (a rule-based narrative; an AI model later)."""
@@ -28,8 +32,12 @@ class InvestigationStore(Protocol):
     def save(self, investigation: Investigation) -> Investigation:
         """Store it if the stored version is still `investigation.version` (0: new)."""
 
-    def list_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
-        """A team's investigations, newest first."""
+    def recent(self, org: OrgId, team: str, *, newest: int) -> Sequence[Investigation]:
+        """A team's newest `newest` investigations (at most), newest first: the read is bounded
+        however many the team ever opened."""
+
+    def open_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
+        """A team's open investigations, however old, newest first, at most MAX_OPEN of them."""
 
 
 class ServiceActivity(Protocol):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from shared.identity.models import OrgId
-from shared.investigations.memory import SHOWN, PastIncident, incident, nearest, told
+from shared.investigations.memory import MAX_READ, SHOWN, PastIncident, incident, nearest, told
 from shared.investigations.models import Investigation, Narrative
 from shared.investigations.ports import InvestigationStore
 from shared.quotas.refusal import refusal
@@ -31,12 +31,12 @@ class SimilarIncidents:
 
     def similar(self, investigation: Investigation, *, limit: int = 5) -> list[PastIncident]:
         """The team's own resolved investigations most like this one, with their causes (same
-        org and team only; only the team's newest memory.MAX_READ are compared: the store lists
-        the team's investigations as `investigation list` does, the profiles are bounded)."""
+        org and team only; only the team's newest memory.MAX_READ are read from the store and
+        compared: the read and the profiles are bounded)."""
         return [incident(i) for i in self._nearest(investigation, limit)]
 
     def _nearest(self, investigation: Investigation, limit: int) -> list[Investigation]:
-        past = self._store.list_for(OrgId(investigation.org), investigation.team)
+        past = self._store.recent(OrgId(investigation.org), investigation.team, newest=MAX_READ)
         return nearest(investigation, past, limit=limit)
 
     def added(self, reply: Reply, investigation: Investigation, now: datetime) -> Reply:

@@ -200,7 +200,7 @@ class InvestigationService:
 
     def _open_of(self, team: Team, service: str) -> Investigation | None:
         """The team's newest open investigation of `service`, if it has one."""
-        found = self._store.list_for(team.org, team.name)
+        found = self._store.open_for(team.org, team.name)
         open_ = [i for i in found if i.service == service and i.status is InvestigationStatus.OPEN]
         return open_[0] if open_ else None
 

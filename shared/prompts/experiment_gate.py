@@ -19,6 +19,7 @@ from shared.commands.context import Context, Handled
 from shared.errors import InvalidCommandError, NotFoundError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
+from shared.investigations.memory import MAX_READ
 from shared.investigations.ports import InvestigationStore
 from shared.invocation import Invocation
 from shared.ports import Clock
@@ -69,7 +70,9 @@ class GateCases:
         """The replay scenarios and the sample, then the recorded cases of `team` (None: of
         every team of the org), newest first."""
         teams = [team] if team else [t.name for t in self._directory.list_teams(org)]
-        recorded = [i for name in teams for i in self._investigations.list_for(org, name)]
+        recorded = [  # each team's newest MAX_READ: the cases used are the newest MOST_CASES
+            i for name in teams for i in self._investigations.recent(org, name, newest=MAX_READ)
+        ]
         return replay_cases(org, team or "", sample=self._sample) + team_cases(recorded)
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.investigations.grounding import check
-from shared.investigations.memory import PastIncident, diverse, incident, nearest
+from shared.investigations.memory import MAX_READ, PastIncident, diverse, incident, nearest
 from shared.investigations.models import Investigation, Narrative
 from shared.investigations.ports import InvestigationStore
 from shared.ports import Clock
@@ -34,7 +34,7 @@ def team_past(store: InvestigationStore) -> Callable[[Investigation], list[PastI
     incidents"), for a model's examples."""
 
     def similar(investigation: Investigation) -> list[PastIncident]:
-        past = store.list_for(OrgId(investigation.org), investigation.team)
+        past = store.recent(OrgId(investigation.org), investigation.team, newest=MAX_READ)
         return [incident(i) for i in nearest(investigation, past, limit=MOST_EXAMPLES)]
 
     return similar

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
 from shared.adapters.memory import InMemoryInvestigationStore
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
-from shared.investigations.models import Investigation, TimelineEntry
+from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.ports import InvestigationStore
 from tests.support import NOW
 from tests.support.aws import create_table
@@ -33,6 +34,17 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Investigat
     else:
         with mock_aws():
             yield DynamoDbInvestigationStore(table=create_table(), client=boto3.client("dynamodb"))
+
+
+OLD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS investigations (org TEXT NOT NULL, id TEXT NOT NULL, team TEXT NOT NULL,
+    opened_at TEXT NOT NULL, body TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (org, id));
+CREATE INDEX IF NOT EXISTS investigations_by_team ON investigations (org, team, opened_at);
+"""
+
+
+def _resolved(investigation: Investigation) -> Investigation:
+    return investigation.model_copy(update={"status": InvestigationStatus.RESOLVED})
 
 
 def _investigation(id_: str, team: str = "payments", minutes: int = 0) -> Investigation:
@@ -80,12 +92,79 @@ def test_a_stale_write_is_refused_and_the_newer_kept(store: InvestigationStore) 
         store.save(_investigation("inv-1"))  # a new one with a taken id
 
 
-def test_a_team_lists_only_its_own_newest_first(store: InvestigationStore) -> None:
-    store.save(_investigation("inv-1", minutes=0))
-    store.save(_investigation("inv-2", minutes=5))
-    store.save(_investigation("inv-3", team="search", minutes=9))
-    assert [i.id for i in store.list_for(ORG, "payments")] == ["inv-2", "inv-1"]
-    assert [i.id for i in store.list_for(ORG, "search")] == ["inv-3"]
+def test_a_team_reads_only_its_own_newest_first_and_at_most_newest(
+    store: InvestigationStore,
+) -> None:
+    for n in range(5):
+        store.save(_investigation(f"inv-{n}", minutes=n))
+    store.save(_investigation("inv-s", team="search", minutes=9))
+    assert [i.id for i in store.recent(ORG, "payments", newest=3)] == ["inv-4", "inv-3", "inv-2"]
+    assert [i.id for i in store.recent(ORG, "payments", newest=10)] == [
+        "inv-4",
+        "inv-3",
+        "inv-2",
+        "inv-1",
+        "inv-0",
+    ]
+    assert [i.id for i in store.recent(ORG, "search", newest=10)] == ["inv-s"]
+    assert store.recent(OrgId("T2"), "payments", newest=10) == []
+
+
+def test_an_open_investigation_is_found_however_old(store: InvestigationStore) -> None:
+    store.save(_investigation("inv-old", minutes=-500))
+    for n in range(5):
+        newer = store.save(_investigation(f"inv-{n}", minutes=n))
+        store.save(_resolved(newer))
+    store.save(_investigation("inv-open", minutes=9))
+    store.save(_investigation("inv-s", team="search", minutes=1))
+    assert "inv-old" not in [i.id for i in store.recent(ORG, "payments", newest=3)]
+    assert [i.id for i in store.open_for(ORG, "payments")] == ["inv-open", "inv-old"]
+    assert [i.id for i in store.open_for(ORG, "search")] == ["inv-s"]
+    assert store.open_for(OrgId("T2"), "payments") == []
+
+
+def test_the_open_ones_follow_resolve_and_reopen(store: InvestigationStore) -> None:
+    opened = store.save(_investigation("inv-1"))
+    resolved = store.save(_resolved(opened))
+    assert store.open_for(ORG, "payments") == []
+    reopened = store.save(resolved.model_copy(update={"status": InvestigationStatus.OPEN}))
+    assert store.open_for(ORG, "payments") == [reopened]
+    commented = store.save(reopened.model_copy(update={"summary": "pool exhausted"}))
+    assert store.open_for(ORG, "payments") == [commented]  # the newest version, once
+
+
+def test_a_refused_write_changes_no_open_one(store: InvestigationStore) -> None:
+    opened = store.save(_investigation("inv-1"))
+    resolved = store.save(_resolved(opened))
+    with pytest.raises(ConflictError):  # a stale write of the open one does not reopen it
+        store.save(opened.model_copy(update={"summary": "late"}))
+    assert store.open_for(ORG, "payments") == []
+    with pytest.raises(ConflictError):  # a new one with a taken id, opened later
+        store.save(_investigation("inv-1", minutes=30))
+    assert store.open_for(ORG, "payments") == []
+    assert store.recent(ORG, "payments", newest=10) == [resolved]
+    second = store.save(_investigation("inv-2", minutes=5))
+    with pytest.raises(ConflictError):  # a stale resolve leaves it open
+        store.save(_resolved(second.model_copy(update={"version": 0})))
+    assert store.open_for(ORG, "payments") == [second]
+
+
+def test_a_database_made_before_the_status_column_keeps_working(tmp_path: Path) -> None:
+    path = tmp_path / "autosre.db"
+    old = _investigation("inv-old", minutes=-500).model_copy(update={"version": 1})
+    done = _resolved(_investigation("inv-done")).model_copy(update={"version": 1})
+    with sqlite3.connect(path) as db:  # the schema and rows as the store wrote them before
+        db.executescript(OLD_SCHEMA)
+        for i in (old, done):
+            row = (i.org, i.id, i.team, i.opened_at.isoformat(), i.model_dump_json(), i.version)
+            db.execute("INSERT INTO investigations VALUES (?, ?, ?, ?, ?, ?)", row)
+    store = SqliteInvestigationStore(SqliteDatabase(path))
+    assert store.open_for(ORG, "payments") == [old]
+    assert store.recent(ORG, "payments", newest=10) == [done, old]
+    store.save(_resolved(old))
+    assert store.open_for(ORG, "payments") == []
+    again = SqliteInvestigationStore(SqliteDatabase(path))  # the next start migrates nothing
+    assert [i.id for i in again.recent(ORG, "payments", newest=10)] == ["inv-done", "inv-old"]
 
 
 def test_the_cause_and_who_said_it_are_kept(store: InvestigationStore) -> None:
@@ -95,5 +174,5 @@ def test_the_cause_and_who_said_it_are_kept(store: InvestigationStore) -> None:
     found = store.get(ORG, "inv-1")
     assert found is not None
     assert (found.cause, found.cause_by, found.summary) == ("deploy v43", "U2", "pool")
-    assert store.list_for(ORG, "payments")[0].cause == "deploy v43"
+    assert store.recent(ORG, "payments", newest=1)[0].cause == "deploy v43"
     assert found == saved

@@ -1,7 +1,11 @@
 """Investigations in the app's DynamoDB table: `ORG#<org>` / `INV#<team>#<opened>#<id>` items.
 
-The sort key puts a team's investigations together, newest last, so listing them is one Query;
-a small pointer item `ORG#<org>` / `INVID#<id>` finds one by its id.
+The sort key puts a team's investigations together in the order they were opened, so its newest
+are one Query read backwards and stopped at the bound; a small pointer item `ORG#<org>` /
+`INVID#<id>` finds one by its id, and a small sparse item `ORG#<org>` /
+`OPEN#<team>#<opened>#<id>` exists while it is open, so a team's open ones are found however old
+they are. Both are written (or the open one deleted) in the record's own transaction: a refused
+write leaves neither behind.
 """
 
 from __future__ import annotations
@@ -12,11 +16,15 @@ from typing import Any
 from shared.adapters.aws import dynamodb_items as items
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
-from shared.investigations.models import Investigation
+from shared.investigations.models import Investigation, InvestigationStatus
+from shared.investigations.ports import MAX_OPEN
+
+PAGE = 25
+"""The most investigations one Query page of `recent` reads (each item is tens of KB)."""
 
 
-def _sk(investigation: Investigation) -> str:
-    return f"INV#{investigation.team}#{investigation.opened_at.isoformat()}#{investigation.id}"
+def _opened(investigation: Investigation) -> str:
+    return f"{investigation.team}#{investigation.opened_at.isoformat()}#{investigation.id}"
 
 
 class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
@@ -31,28 +39,61 @@ class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
 
     def save(self, investigation: Investigation) -> Investigation:
         saved = investigation.model_copy(update={"version": investigation.version + 1})
-        pk, sk = f"ORG#{saved.org}", _sk(saved)
+        pk, sk = f"ORG#{saved.org}", f"INV#{_opened(saved)}"
         record = items.item(pk, sk, saved, version=saved.version)
         pointer = {"pk": {"S": pk}, "sk": {"S": f"INVID#{saved.id}"}, "target": {"S": sk}}
+        opened = {"pk": {"S": pk}, "sk": {"S": f"OPEN#{_opened(saved)}"}}
+        transaction: Any = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": record,
+                    **items.expecting(investigation.version),
+                }
+            },
+            {  # a new one's id must be free: its record's key (its opening time) may differ
+                "Put": {
+                    "TableName": self._table,
+                    "Item": pointer,
+                    **(items.expecting(0) if investigation.version == 0 else {}),
+                }
+            },
+            {"Put": {"TableName": self._table, "Item": {**opened, "target": {"S": sk}}}}
+            if saved.status is InvestigationStatus.OPEN
+            else {"Delete": {"TableName": self._table, "Key": opened}},
+        ]
         try:
-            transaction: Any = [
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": record,
-                        **items.expecting(investigation.version),
-                    }
-                },
-                {"Put": {"TableName": self._table, "Item": pointer}},
-            ]
             self._client.transact_write_items(TransactItems=transaction)
         except self._client.exceptions.TransactionCanceledException as error:
             raise ConflictError(f"investigation {saved.id} changed since it was read") from error
         return saved
 
-    def list_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
-        found = [_from_item(item) for item in self._query(org, f"INV#{team}#")]
-        return sorted(found, key=lambda i: i.opened_at, reverse=True)
+    def recent(self, org: OrgId, team: str, *, newest: int) -> Sequence[Investigation]:
+        return [_from_item(item) for item in self._newest(org, f"INV#{team}#", newest, PAGE)]
+
+    def open_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
+        pointers = self._newest(org, f"OPEN#{team}#", MAX_OPEN, MAX_OPEN)
+        found = (self._get(org, pointer["target"]["S"]) for pointer in pointers)
+        return [_from_item(item) for item in found if item is not None]
+
+    def _newest(self, org: OrgId, prefix: str, most: int, page: int) -> list[dict[str, Any]]:
+        """The org's items under `prefix`, newest first, at most `most`: a Query read backwards,
+        `page` items a call, stopped as soon as it has `most` (never the whole range)."""
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "ConsistentRead": True,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": f"ORG#{org}"}, ":prefix": {"S": prefix}},
+            "ScanIndexForward": False,
+        }
+        found: list[dict[str, Any]] = []
+        while len(found) < most:
+            read = self._client.query(**query, Limit=min(most - len(found), page))
+            found.extend(read.get("Items", []))
+            if "LastEvaluatedKey" not in read:
+                break
+            query["ExclusiveStartKey"] = read["LastEvaluatedKey"]
+        return found
 
 
 def _from_item(item: dict[str, Any]) -> Investigation:

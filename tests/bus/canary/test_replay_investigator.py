@@ -72,7 +72,7 @@ def test_the_replay_answers_what_an_investigation_of_the_same_series_finds(name:
     text = f"investigate checkout-api --window 2h --since {since}"
     reply = run_deferred(services, text, user="rey", channel="C-pay")
     assert not reply.failed, reply
-    (investigation,) = store.list_for(ORG, "payments")
+    (investigation,) = store.recent(ORG, "payments", newest=10)
     # THEN this code's replay answers exactly the investigation's ranked findings
     assert investigate(scenario) == investigation.findings
     # AND a deployed version sent the scenario nameless (values rounded on the wire) answers the

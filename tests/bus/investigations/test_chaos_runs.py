@@ -38,7 +38,7 @@ def test_an_investigation_opened_during_a_run_says_so_in_its_headline(clock: Mov
         "09:30 chaos: delay:1500ms on 5% of checkout-api, started 09:30 UTC by @oli, "
         "still injecting"
     ) in events
-    kept = adapters_of(services).investigations.list_for(ORG, "payments")[0]
+    kept = adapters_of(services).investigations.recent(ORG, "payments", newest=10)[0]
     assert kept.headline.endswith(while_)
 
 

@@ -22,7 +22,7 @@ def _sample(clock: FixedClock) -> Investigation:
         services, "service register checkout-api --sample checkout", user="oli", channel="C-pay"
     )
     run_deferred(services, "investigate checkout-api", user="rey", channel="C-pay")
-    (investigation,) = store.list_for(ORG, "payments")
+    (investigation,) = store.recent(ORG, "payments", newest=10)
     return investigation
 
 

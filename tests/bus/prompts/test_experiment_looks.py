@@ -36,7 +36,7 @@ def _started() -> tuple[Lab, Investigation]:
     run(it.services, "service register api --sample checkout", user="oli", channel="C-pay")
     investigate(it.services, "investigate api")
     placed(it, "timeline", floor=0.05)
-    (base,) = it.investigations.list_for(ORG, "payments")
+    (base,) = it.investigations.recent(ORG, "payments", newest=10)
     return it, base
 
 

@@ -105,7 +105,7 @@ def test_a_report_in_scope_says_its_variant_and_experiment_and_status_counts_it(
     # THEN the footer names the arm's variant and the experiment, and the assignment is kept
     said = dict(report.fields)["Narrative"]
     assert said.endswith(f"(experiment {experiment.id})")
-    (investigation,) = it.investigations.list_for(ORG, "payments")
+    (investigation,) = it.investigations.recent(ORG, "payments", newest=10)
     arm = it.prompts.experiments.get(ORG, experiment.id).assignments[investigation.id]  # type: ignore[union-attr]
     assert said.startswith(f"{arm} v1 · ") or said.startswith("cause-first v1 · ")
     # ... and so does the investigation's audit entry

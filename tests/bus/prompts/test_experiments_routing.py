@@ -79,7 +79,7 @@ def _id_for(experiment: Experiment, arm: str) -> str:
 @functools.cache
 def _sticky_lab() -> tuple[Lab, Investigation]:
     it = _ready("timeline")
-    (base,) = it.investigations.list_for(ORG, "payments")
+    (base,) = it.investigations.recent(ORG, "payments", newest=10)
     return it, base
 
 
@@ -109,7 +109,7 @@ def test_helpful_evidence_moves_the_shares_and_promotes_the_better_variant() -> 
     # GIVEN an experiment of timeline against the control (floor 30%), and responders who find
     # every timeline narrative helpful and every control narrative wrong
     it = _ready("timeline")
-    (base,) = it.investigations.list_for(ORG, "payments")
+    (base,) = it.investigations.recent(ORG, "payments", newest=10)
     summariser = it.summariser()
     promoted_at = None
     # WHEN investigations come one after another, each judged before the next
@@ -158,7 +158,7 @@ def test_an_ungrounded_model_narrative_is_never_posted_and_demotes_its_arm_at_on
     # GIVEN a model arm whose model invents a deploy and a time
     model = ScriptedModel(text=UNGROUNDED)
     it = _ready("brief,timeline", model)
-    (base,) = it.investigations.list_for(ORG, "payments")
+    (base,) = it.investigations.recent(ORG, "payments", newest=10)
     experiment = _experiment(it)
     chosen = _id_for(experiment, "brief")
     # WHEN an investigation lands on it
@@ -193,7 +193,7 @@ def test_an_ungrounded_model_narrative_is_never_posted_and_demotes_its_arm_at_on
 def test_a_model_error_leaves_the_controls_narrative_and_counts_an_error_not_a_failure() -> None:
     model = ScriptedModel(error=ModelError("throttled"))
     it = _ready("brief", model)
-    (base,) = it.investigations.list_for(ORG, "payments")
+    (base,) = it.investigations.recent(ORG, "payments", newest=10)
     chosen = _id_for(_experiment(it), "brief")
     before = _experiment(it).arm("brief")
     assert before is not None
@@ -212,7 +212,7 @@ def test_a_team_out_of_model_tokens_gets_the_controls_narrative_and_the_model_is
     it = _ready("brief", model)
     quota = run(it.services, "quota set model-tokens-per-day 100 --team payments")
     assert quota.tone is Tone.OK, quota
-    (base,) = it.investigations.list_for(ORG, "payments")
+    (base,) = it.investigations.recent(ORG, "payments", newest=10)
     chosen = _id_for(_experiment(it), "brief")
     asked, before = len(model.asked), _experiment(it).arm("brief")
     assert before is not None
@@ -234,7 +234,7 @@ class _DownLog(InMemoryAuditLog):
 def test_a_demotion_that_cannot_be_audited_is_not_made_and_the_text_is_still_not_posted() -> None:
     model = ScriptedModel(text=UNGROUNDED)
     it = _ready("brief", model)
-    (base,) = it.investigations.list_for(ORG, "payments")
+    (base,) = it.investigations.recent(ORG, "payments", newest=10)
     chosen = _id_for(_experiment(it), "brief")
     posted = len(it.notifier.posted)
     summariser = it.summariser(model, trail=trail_for(_DownLog()))

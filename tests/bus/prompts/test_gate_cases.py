@@ -62,7 +62,7 @@ def _id(report: Reply) -> str:
 
 
 def _cases(store: InMemoryInvestigationStore) -> list[Case]:
-    return team_cases(store.list_for(ORG, "payments"))
+    return team_cases(store.recent(ORG, "payments", newest=10))
 
 
 def _told(variant: Variant, investigation: Investigation) -> Narrative:

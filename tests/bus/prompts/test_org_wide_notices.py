@@ -32,7 +32,7 @@ def test_a_demotion_in_an_org_wide_experiment_tells_other_teams_no_investigation
     run(it.services, "service register api --sample checkout", user="oli", channel="C-pay")
     investigate(it.services, "investigate api")
     experiment = placed(it, "brief", team=None)
-    (base,) = it.investigations.list_for(ORG, "payments")
+    (base,) = it.investigations.recent(ORG, "payments", newest=10)
     chosen = next(
         f"inv-{n:08x}"
         for n in range(1, 1000)
