@@ -1,0 +1,69 @@
+"""A team with more investigations than one read returns: `investigation list` lists its newest,
+says there are more without a count it does not have, finds the open ones however old, and an
+unknown id is answered from the newest ones without a made-up count."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.adapters.memory import FixedClock, InMemoryInvestigationStore
+from shared.bootstrap.wiring import Services, build
+from shared.config import Settings
+from shared.investigations.models import Investigation, InvestigationStatus
+from tests.support import NOW, ORG, memory_adapters, run, setup_teams
+
+PAST = 120
+"""The team's past investigations (more than a list reads), all resolved but the oldest."""
+
+
+def _past(n: int) -> Investigation:
+    at = NOW - timedelta(days=200) + timedelta(hours=n)
+    return Investigation(
+        id=f"inv-{n:06x}",
+        org=ORG,
+        team="payments",
+        service="checkout-api",
+        opened_by="oli",
+        opened_at=at,
+        start=at - timedelta(hours=2),
+        end=at,
+        headline="checkout-api errors",
+        status=InvestigationStatus.OPEN if n == 0 else InvestigationStatus.RESOLVED,
+    )
+
+
+@pytest.fixture
+def team() -> Services:
+    """Payments with checkout-api and PAST investigations of it."""
+    store = InMemoryInvestigationStore()
+    adapters = memory_adapters(FixedClock(NOW), investigations=store)
+    services = build(Settings(org_admins=("slack:T1:root",)), adapters)
+    setup_teams(services)
+    register = "service register checkout-api --sample checkout"
+    assert not run(services, register, user="oli", channel="C-pay").failed
+    for n in range(PAST):
+        store.save(_past(n))
+    return services
+
+
+def test_the_list_says_more_without_a_count_and_finds_old_open_ones(team: Services) -> None:
+    listed = run(team, "investigation list", user="vic", channel="C-pay")
+    assert listed.title == "Investigations of team payments, newest first (at least 100)"
+    assert [name for name, _ in listed.fields][:2] == ["inv-000077", "inv-000076"]
+    assert listed.fields[-1] == ("90 more, and older", "`sre investigation list --limit 100`")
+    widest = run(team, "investigation list --limit 100", user="vic", channel="C-pay")
+    assert widest.fields[-1] == ("More", "older ones are not listed (a list reads the newest 100)")
+    # AND the open ones are listed however old, counted exactly
+    opened = run(team, "investigation list --status open", user="vic", channel="C-pay")
+    assert opened.title == "Open investigations of team payments, newest first (1)"
+    assert [name for name, _ in opened.fields] == ["inv-000000"]
+
+
+def test_an_unknown_id_names_the_latest_and_more_without_a_count(team: Services) -> None:
+    shown = run(team, "investigation show inv-abcdef", user="vic", channel="C-pay")
+    assert "its latest: inv-000077 (checkout-api, resolved)" in shown.text, shown
+    assert shown.text.endswith(" and more (`sre investigation list`)."), shown.text
+    guessed = run(team, "investigation show inv-0000077", user="vic", channel="C-pay")
+    assert "Did you mean `inv-000077`?" in guessed.text, guessed.text
