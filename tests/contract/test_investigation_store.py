@@ -6,11 +6,13 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
+from shared.adapters.aws import dynamodb_items as items
 from shared.adapters.aws.dynamodb_investigations import DynamoDbInvestigationStore
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_investigations import SqliteInvestigationStore
@@ -176,3 +178,47 @@ def test_the_cause_and_who_said_it_are_kept(store: InvestigationStore) -> None:
     assert (found.cause, found.cause_by, found.summary) == ("deploy v43", "U2", "pool")
     assert store.recent(ORG, "payments", newest=1)[0].cause == "deploy v43"
     assert found == saved
+
+
+def _saved_before_open_items(client: Any, table: str, investigation: Investigation) -> None:
+    """`investigation` as the store wrote it before the `OPEN#` items: its record, its pointer."""
+    pk = f"ORG#{investigation.org}"
+    sk = f"INV#{investigation.team}#{investigation.opened_at.isoformat()}#{investigation.id}"
+    saved = investigation.model_copy(update={"version": 1})
+    client.put_item(TableName=table, Item=items.item(pk, sk, saved, version=1))
+    pointer = {"pk": {"S": pk}, "sk": {"S": f"INVID#{investigation.id}"}, "target": {"S": sk}}
+    client.put_item(TableName=table, Item=pointer)
+
+
+def test_a_table_written_before_the_open_items_has_its_open_ones_found() -> None:
+    with mock_aws():
+        client, table = boto3.client("dynamodb"), create_table()
+        _saved_before_open_items(client, table, _investigation("inv-old", minutes=-500))
+        _saved_before_open_items(client, table, _resolved(_investigation("inv-done")))
+        store = DynamoDbInvestigationStore(table=table, client=client)
+        (found,) = store.open_for(ORG, "payments")
+        assert found.id == "inv-old"
+        assert store.open_for(OrgId("T2"), "payments") == []
+        store.save(_resolved(found))  # its open item goes with it, and is not indexed again
+        assert store.open_for(ORG, "payments") == []
+
+
+def test_one_resolved_while_the_open_ones_are_indexed_stays_resolved() -> None:
+    with mock_aws():
+        client, table = boto3.client("dynamodb"), create_table()
+        old = _investigation("inv-old", minutes=-500)
+        _saved_before_open_items(client, table, old)
+        store = DynamoDbInvestigationStore(table=table, client=client)
+        resolved: list[Investigation] = []
+
+        def resolve_first(**_: object) -> None:  # someone resolves it just before it is indexed
+            if not resolved:
+                resolved.append(DynamoDbInvestigationStore(table=table).save(_resolved(_v1(old))))
+
+        client.meta.events.register("before-call.dynamodb.TransactWriteItems", resolve_first)
+        assert store.open_for(ORG, "payments") == []
+        assert store.get(ORG, "inv-old") == resolved[0]
+
+
+def _v1(investigation: Investigation) -> Investigation:
+    return investigation.model_copy(update={"version": 1})

@@ -5,7 +5,8 @@ are one Query read backwards and stopped at the bound; a small pointer item `ORG
 `INVID#<id>` finds one by its id, and a small sparse item `ORG#<org>` /
 `OPEN#<team>#<opened>#<id>` exists while it is open, so a team's open ones are found however old
 they are. Both are written (or the open one deleted) in the record's own transaction: a refused
-write leaves neither behind.
+write leaves neither behind. Investigations saved before the open items existed get theirs at
+their team's first read of its open ones (once; `OPENINDEXED#<team>` marks it done).
 """
 
 from __future__ import annotations
@@ -72,9 +73,40 @@ class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
         return [_from_item(item) for item in self._newest(org, f"INV#{team}#", newest, PAGE)]
 
     def open_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
+        self._indexed(org, team)
         pointers = self._newest(org, f"OPEN#{team}#", MAX_OPEN, MAX_OPEN)
         found = (self._get(org, pointer["target"]["S"]) for pointer in pointers)
         return [_from_item(item) for item in found if item is not None]
+
+    def _indexed(self, org: OrgId, team: str) -> None:
+        """The team's open ones indexed, once: those saved before the `OPEN#` items existed get
+        theirs at the team's first open read (the one read of its whole range, then a marker
+        item `OPENINDEXED#<team>`), each only if its record is unchanged since it was read."""
+        marker = f"OPENINDEXED#{team}"
+        if self._get(org, marker) is not None:
+            return
+        for item in self._query(org, f"INV#{team}#"):
+            found = _from_item(item)
+            if found.status is InvestigationStatus.OPEN:
+                self._index(found, item["sk"]["S"])
+        self._client.put_item(
+            TableName=self._table, Item={"pk": {"S": f"ORG#{org}"}, "sk": {"S": marker}}
+        )
+
+    def _index(self, investigation: Investigation, sk: str) -> None:
+        """`investigation`'s open item, unless its record changed since it was read (its own
+        save then wrote or deleted that item)."""
+        pk = {"S": f"ORG#{investigation.org}"}
+        check = {"TableName": self._table, "Key": {"pk": pk, "sk": {"S": sk}}}
+        opened = {"pk": pk, "sk": {"S": f"OPEN#{_opened(investigation)}"}, "target": {"S": sk}}
+        transaction: Any = [
+            {"ConditionCheck": {**check, **items.expecting(investigation.version)}},
+            {"Put": {"TableName": self._table, "Item": opened}},
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=transaction)
+        except self._client.exceptions.TransactionCanceledException:
+            return
 
     def _newest(self, org: OrgId, prefix: str, most: int, page: int) -> list[dict[str, Any]]:
         """The org's items under `prefix`, newest first, at most `most`: a Query read backwards,
