@@ -44,7 +44,8 @@ def listing(
         if part
     )
     if not matching:
-        return Reply(tone=Tone.INFO, title=f"Team {team} has no {which} yet")
+        among = f" among its newest {bound}" if bound is not None else " yet"
+        return Reply(tone=Tone.INFO, title=f"Team {team} has no {which}{among}")
     shown = matching[: command.limit]
     fields = [
         (i.id, f"{i.status.value} · {i.service} · {moment(i.opened_at, today=now)} · {i.headline}")

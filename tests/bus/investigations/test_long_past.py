@@ -41,8 +41,9 @@ def team() -> Services:
     adapters = memory_adapters(FixedClock(NOW), investigations=store)
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
-    register = "service register checkout-api --sample checkout"
-    assert not run(services, register, user="oli", channel="C-pay").failed
+    for name in ("checkout-api", "orders-api"):
+        register = f"service register {name} --sample checkout"
+        assert not run(services, register, user="oli", channel="C-pay").failed
     for n in range(PAST):
         store.save(_past(n))
     return services
@@ -55,6 +56,8 @@ def test_the_list_says_more_without_a_count_and_finds_old_open_ones(team: Servic
     assert listed.fields[-1] == ("90 more, and older", "`sre investigation list --limit 100`")
     widest = run(team, "investigation list --limit 100", user="vic", channel="C-pay")
     assert widest.fields[-1] == ("More", "older ones are not listed (a list reads the newest 100)")
+    none = run(team, "investigation list --service orders-api", user="vic", channel="C-pay")
+    assert none.title == "Team payments has no investigations of orders-api among its newest 100"
     # AND the open ones are listed however old, counted exactly
     opened = run(team, "investigation list --status open", user="vic", channel="C-pay")
     assert opened.title == "Open investigations of team payments, newest first (1)"
