@@ -5,7 +5,6 @@ open" (counted with botocore's own event hooks: the items every Query and GetIte
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -17,9 +16,9 @@ from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.investigations.memory import MAX_READ
-from shared.investigations.models import Investigation, InvestigationStatus
 from tests.support import NOW, ORG, invocation, memory_adapters
 from tests.support.aws import create_table
+from tests.support.incidents import past_investigation
 
 pytestmark = pytest.mark.slow
 
@@ -62,23 +61,6 @@ def _run(services: Services, text: str, user: str = "root", channel: str = "C-ad
     return reply
 
 
-def _past(n: int) -> Investigation:
-    at = NOW - timedelta(days=300) + timedelta(hours=n)
-    return Investigation(
-        id=f"inv-past-{n:03}",
-        org=ORG,
-        team="payments",
-        service="checkout-api",
-        opened_by="ann",
-        opened_at=at,
-        start=at - timedelta(hours=2),
-        end=at,
-        headline="checkout-api errors",
-        status=InvestigationStatus.OPEN if n == 0 else InvestigationStatus.RESOLVED,
-        cause="deploy v41",
-    )
-
-
 def test_a_new_investigation_reads_its_newest_past_and_finds_the_oldest_open_one(
     world: tuple[Services, DynamoDbInvestigationStore, ItemsRead],
 ) -> None:
@@ -90,7 +72,7 @@ def test_a_new_investigation_reads_its_newest_past_and_finds_the_oldest_open_one
     registered = _run(services, "service register checkout-api --sample checkout", "ann", "C-pay")
     assert not registered.failed
     for n in range(PAST):
-        store.save(_past(n))
+        store.save(past_investigation(n, days_ago=300, cause="deploy v41"))
     # (the team's first read of its open ones, once ever, indexes those saved before OPEN# items)
     store.open_for(ORG, "payments")
     read.count = 0
@@ -100,4 +82,4 @@ def test_a_new_investigation_reads_its_newest_past_and_finds_the_oldest_open_one
     assert not reply.failed, reply
     assert read.count <= MAX_READ + FEW, read.count
     # AND the report still names the open one, a year old, to join instead
-    assert "inv-past-000" in dict(reply.fields)["Already open"], reply.fields
+    assert "inv-000000" in dict(reply.fields)["Already open"], reply.fields

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared.investigations.models import Investigation
+from shared.investigations.models import Investigation, InvestigationStatus
 from shared.telemetry.models import Event, Finding, Judgement, LogEvidence, Signal, Verdict
 from tests.support import NOW
 
@@ -88,4 +88,23 @@ def investigation_of(
         findings=findings,
         logs=logs or [],
         events=events or [],
+    )
+
+
+def past_investigation(n: int, *, days_ago: int, cause: str = "") -> Investigation:
+    """Payments' `n`th past investigation of checkout-api, `n` hours after `days_ago` days before
+    NOW: resolved, but the oldest (`n` 0) still open."""
+    at = NOW - timedelta(days=days_ago) + timedelta(hours=n)
+    return Investigation(
+        id=f"inv-{n:06x}",
+        org="slack:T1",
+        team="payments",
+        service="checkout-api",
+        opened_by="ann",
+        opened_at=at,
+        start=at - timedelta(hours=2),
+        end=at,
+        headline="checkout-api errors",
+        status=InvestigationStatus.OPEN if n == 0 else InvestigationStatus.RESOLVED,
+        cause=cause,
     )

@@ -4,34 +4,16 @@ unknown id is answered from the newest ones without a made-up count."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from shared.adapters.memory import FixedClock, InMemoryInvestigationStore
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.investigations.models import Investigation, InvestigationStatus
-from tests.support import NOW, ORG, memory_adapters, run, setup_teams
+from tests.support import NOW, memory_adapters, run, setup_teams
+from tests.support.incidents import past_investigation
 
 PAST = 120
 """The team's past investigations (more than a list reads), all resolved but the oldest."""
-
-
-def _past(n: int) -> Investigation:
-    at = NOW - timedelta(days=200) + timedelta(hours=n)
-    return Investigation(
-        id=f"inv-{n:06x}",
-        org=ORG,
-        team="payments",
-        service="checkout-api",
-        opened_by="oli",
-        opened_at=at,
-        start=at - timedelta(hours=2),
-        end=at,
-        headline="checkout-api errors",
-        status=InvestigationStatus.OPEN if n == 0 else InvestigationStatus.RESOLVED,
-    )
 
 
 @pytest.fixture
@@ -45,7 +27,7 @@ def team() -> Services:
         register = f"service register {name} --sample checkout"
         assert not run(services, register, user="oli", channel="C-pay").failed
     for n in range(PAST):
-        store.save(_past(n))
+        store.save(past_investigation(n, days_ago=200))
     return services
 
 
