@@ -72,7 +72,7 @@ class InvestigationWork:
         found = self._store.get(org, investigation_id)
         if found is None or ctx.team not in (found.team, *found.shared_with):
             # another team's investigation is reported exactly like one that does not exist
-            known = self._store.recent(org, ctx.team or "", newest=SUGGESTED_FROM)
+            known = self._store.recent(org, ctx.team or "", newest=SUGGESTED_FROM + 1)
             raise NotFoundError(unknown_investigation(investigation_id, ctx.team or "", known))
         return found
 
@@ -142,11 +142,12 @@ class Collaboration(InvestigationWork):
 
     def list_for_team(self, command: c.ListInvestigations, ctx: Context) -> Reply:
         """The team's own investigations, newest first, filtered, `--limit` of them; a service
-        the team has not (and has no investigation of) is refused with the closest name."""
+        the team has not (and has no investigation of among all it read) is refused with the
+        closest name."""
         org, team_name = ctx.principal.actor.org, ctx.team or ""
         found, bound = self._listed(org, team_name, command)
         name = command.service
-        if name and all(i.service != name for i in found):
+        if name and bound is None and all(i.service != name for i in found):
             team = ctx.team_record
             if team is not None and name not in team.services:
                 raise unknown_service(team, name)

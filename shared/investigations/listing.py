@@ -77,12 +77,12 @@ def _wider(command: c.ListInvestigations, count: int) -> str:
 
 def unknown_investigation(investigation_id: str, team: str, known: Sequence[Investigation]) -> str:
     """Why `investigation_id` is not found: the id it may be a typo of among the team's newest
-    (`known`, at most SUGGESTED_FROM of them), or the latest."""
+    (`known`: the newest SUGGESTED_FROM, and one more when the team has more), or the latest."""
     return missing_record(
         f"Team {team} has no investigation `{investigation_id}`",
         investigation_id,
-        [(i.id, f"{i.service}, {i.status.value}") for i in known],
+        [(i.id, f"{i.service}, {i.status.value}") for i in known[:SUGGESTED_FROM]],
         none="`sre investigate SERVICE` opens one",
         more="`sre investigation list`",
-        counted=len(known) < SUGGESTED_FROM,
+        counted=len(known) <= SUGGESTED_FROM,
     )

@@ -151,7 +151,7 @@ def test_a_refused_write_changes_no_open_one(store: InvestigationStore) -> None:
     assert store.open_for(ORG, "payments") == [second]
 
 
-def test_a_database_made_before_the_status_column_keeps_working(tmp_path: Path) -> None:
+def test_a_database_made_by_the_earlier_release_keeps_working_both_ways(tmp_path: Path) -> None:
     path = tmp_path / "autosre.db"
     old = _investigation("inv-old", minutes=-500).model_copy(update={"version": 1})
     done = _resolved(_investigation("inv-done")).model_copy(update={"version": 1})
@@ -167,6 +167,12 @@ def test_a_database_made_before_the_status_column_keeps_working(tmp_path: Path) 
     assert store.open_for(ORG, "payments") == []
     again = SqliteInvestigationStore(SqliteDatabase(path))  # the next start migrates nothing
     assert [i.id for i in again.recent(ORG, "payments", newest=10)] == ["inv-done", "inv-old"]
+    # AND the earlier release (rolled back to) still saves into it, its six columns by position
+    back = _investigation("inv-back").model_copy(update={"version": 1})
+    with sqlite3.connect(path) as db:
+        row = (back.org, back.id, back.team, back.opened_at.isoformat(), back.model_dump_json(), 1)
+        db.execute("INSERT OR REPLACE INTO investigations VALUES (?, ?, ?, ?, ?, ?)", row)
+    assert again.open_for(ORG, "payments") == [back]
 
 
 def test_the_cause_and_who_said_it_are_kept(store: InvestigationStore) -> None:
@@ -222,3 +228,15 @@ def test_one_resolved_while_the_open_ones_are_indexed_stays_resolved() -> None:
 
 def _v1(investigation: Investigation) -> Investigation:
     return investigation.model_copy(update={"version": 1})
+
+
+def test_one_resolved_by_the_earlier_release_is_not_taken_for_open() -> None:
+    with mock_aws():
+        client, table = boto3.client("dynamodb"), create_table()
+        store = DynamoDbInvestigationStore(table=table, client=client)
+        opened = store.save(_investigation("inv-1"))
+        assert store.open_for(ORG, "payments") == [opened]
+        # WHEN the earlier release (rolled back to) resolves it, leaving its open item behind
+        _saved_before_open_items(client, table, _resolved(opened))
+        # THEN its record decides: it is not open
+        assert store.open_for(ORG, "payments") == []

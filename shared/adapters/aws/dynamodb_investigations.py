@@ -76,7 +76,9 @@ class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
         self._indexed(org, team)
         pointers = self._newest(org, f"OPEN#{team}#", MAX_OPEN, MAX_OPEN)
         found = (self._get(org, pointer["target"]["S"]) for pointer in pointers)
-        return [_from_item(item) for item in found if item is not None]
+        read = [_from_item(item) for item in found if item is not None]
+        # a release before the open items resolves without deleting one: its record says so
+        return [i for i in read if i.status is InvestigationStatus.OPEN]
 
     def _indexed(self, org: OrgId, team: str) -> None:
         """The team's open ones indexed, once: those saved before the `OPEN#` items existed get

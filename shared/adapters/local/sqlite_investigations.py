@@ -1,13 +1,12 @@
 """Investigations on the embedded default, in the local SQLite file.
 
-Each row keeps the investigation's status beside its body, so a team's open ones are found by a
-partial index however old they are; a database made before the column existed gets it (filled
-from the bodies) when the store starts.
+A partial index on the status inside each row's body finds a team's open ones however old they
+are: no column is added, so a database made by an earlier release keeps working with it, and it
+with that release (which inserts its six columns by position).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
@@ -21,11 +20,13 @@ CREATE TABLE IF NOT EXISTS investigations (org TEXT NOT NULL, id TEXT NOT NULL, 
     opened_at TEXT NOT NULL, body TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (org, id));
 CREATE INDEX IF NOT EXISTS investigations_by_team ON investigations (org, team, opened_at);
 """
-OPEN_INDEX = """
-CREATE INDEX IF NOT EXISTS investigations_open ON investigations (org, team, opened_at)
-    WHERE status = 'open'
+IS_OPEN = f"json_extract(body, '$.status') = '{InvestigationStatus.OPEN.value}'"
+"""The open index's condition, and the open read's word for word (SQLite uses a partial index
+only for a query that has its terms)."""
+OPEN_INDEX = f"""
+CREATE INDEX IF NOT EXISTS investigations_open_by_body ON investigations (org, team, opened_at)
+    WHERE {IS_OPEN}
 """
-OPEN = InvestigationStatus.OPEN.value
 
 
 class SqliteInvestigationStore:
@@ -37,7 +38,6 @@ class SqliteInvestigationStore:
             for statement in SCHEMA.strip().split(";"):
                 if statement.strip():
                     db.execute(statement)
-            _add_status(db)
             db.execute(OPEN_INDEX)
 
     def get(self, org: OrgId, investigation_id: str) -> Investigation | None:
@@ -57,7 +57,7 @@ class SqliteInvestigationStore:
                 raise ConflictError(f"investigation {investigation.id} changed since it was read")
             db.execute(
                 "INSERT OR REPLACE INTO investigations"
-                " (org, id, team, opened_at, body, version, status) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " (org, id, team, opened_at, body, version) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     saved.org,
                     saved.id,
@@ -65,7 +65,6 @@ class SqliteInvestigationStore:
                     saved.opened_at.isoformat(),
                     saved.model_dump_json(),
                     saved.version,
-                    saved.status.value,
                 ),
             )
         return saved
@@ -82,21 +81,10 @@ class SqliteInvestigationStore:
 
     def open_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
         rows = self._db.query(
-            "SELECT body FROM investigations WHERE org = ? AND team = ? AND status = ?"
+            f"SELECT body FROM investigations WHERE org = ? AND team = ? AND {IS_OPEN}"  # noqa: S608
             " ORDER BY opened_at DESC, id DESC LIMIT ?",
             org,
             team,
-            OPEN,
             MAX_OPEN,
         )
         return [Investigation.model_validate_json(str(body)) for (body,) in rows]
-
-
-def _add_status(db: sqlite3.Connection) -> None:
-    """The status column, on a database made before it existed: added, and filled from each
-    row's body (the investigations written before keep their status)."""
-    columns = {str(row[1]) for row in db.execute("PRAGMA table_info(investigations)")}
-    if "status" in columns:
-        return
-    db.execute("ALTER TABLE investigations ADD COLUMN status TEXT NOT NULL DEFAULT ''")
-    db.execute("UPDATE investigations SET status = json_extract(body, '$.status')")

@@ -28,6 +28,10 @@ def team() -> Services:
         assert not run(services, register, user="oli", channel="C-pay").failed
     for n in range(PAST):
         store.save(past_investigation(n, days_ago=200))
+    retired = past_investigation(PAST, days_ago=400).model_copy(
+        update={"id": "inv-retired", "service": "billing-v1"}
+    )
+    store.save(retired)  # of a service no longer registered, older than any list reads
     return services
 
 
@@ -40,6 +44,9 @@ def test_the_list_says_more_without_a_count_and_finds_old_open_ones(team: Servic
     assert widest.fields[-1] == ("More", "older ones are not listed (a list reads the newest 100)")
     none = run(team, "investigation list --service orders-api", user="vic", channel="C-pay")
     assert none.title == "Team payments has no investigations of orders-api among its newest 100"
+    # a service the team no longer has, investigated long ago, is not called unknown
+    retired = run(team, "investigation list --service billing-v1", user="vic", channel="C-pay")
+    assert retired.title == "Team payments has no investigations of billing-v1 among its newest 100"
     # AND the open ones are listed however old, counted exactly
     opened = run(team, "investigation list --status open", user="vic", channel="C-pay")
     assert opened.title == "Open investigations of team payments, newest first (1)"
