@@ -59,3 +59,19 @@ def test_an_unknown_id_names_the_latest_and_more_without_a_count(team: Services)
     assert shown.text.endswith(" and more (`sre investigation list`)."), shown.text
     guessed = run(team, "investigation show inv-0000077", user="vic", channel="C-pay")
     assert "Did you mean `inv-000077`?" in guessed.text, guessed.text
+
+
+@pytest.mark.parametrize(("past", "rest"), [(20, " and 15 more ("), (21, " and more (")])
+def test_an_unknown_id_counts_the_rest_exactly_when_the_team_has_no_more_than_it_read(
+    past: int, rest: str
+) -> None:
+    store = InMemoryInvestigationStore()
+    services = build(
+        Settings(org_admins=("slack:T1:root",)),
+        memory_adapters(FixedClock(NOW), investigations=store),
+    )
+    setup_teams(services)
+    for n in range(past):
+        store.save(past_investigation(n, days_ago=200))
+    shown = run(services, "investigation show inv-abcdef", user="vic", channel="C-pay")
+    assert rest in shown.text, shown.text
