@@ -7,6 +7,7 @@ import functools
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 
@@ -32,20 +33,11 @@ def slack() -> SlackRequestHandler:
     )
 
 
-def _request_id(event: dict[str, Any]) -> str | None:
-    """API Gateway's id of the request (`requestContext.requestId`, what Powertools'
-    `correlation_paths.API_GATEWAY_HTTP` names), read without a JMESPath search per request."""
-    request = event.get("requestContext")
-    found = request.get("requestId") if isinstance(request, dict) else None
-    return found if isinstance(found, str) else None
-
-
 @aws_runtime.lambda_handler
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Verify, route and answer one Slack request."""
-    logger.set_correlation_id(_request_id(event))
     metrics.add_metric(name="SlackRequests", unit=MetricUnit.Count, value=1)
     settings = aws_runtime.settings()
     if not settings.slack_signing_secret:  # nothing to verify a request with
