@@ -70,11 +70,14 @@ class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
         return saved
 
     def recent(self, org: OrgId, team: str, *, newest: int) -> Sequence[Investigation]:
-        return [_from_item(item) for item in self._newest(org, f"INV#{team}#", newest, PAGE)]
+        return [
+            _from_item(item)
+            for item in self._query(org, f"INV#{team}#", newest_first=newest, page=PAGE)
+        ]
 
     def open_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
         self._indexed(org, team)
-        pointers = self._newest(org, f"OPEN#{team}#", MAX_OPEN, MAX_OPEN)
+        pointers = self._query(org, f"OPEN#{team}#", newest_first=MAX_OPEN, page=MAX_OPEN)
         found = (self._get(org, pointer["target"]["S"]) for pointer in pointers)
         read = [_from_item(item) for item in found if item is not None]
         # a release before the open items resolves without deleting one: its record says so
@@ -109,25 +112,6 @@ class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
             self._client.transact_write_items(TransactItems=transaction)
         except self._client.exceptions.TransactionCanceledException:
             return
-
-    def _newest(self, org: OrgId, prefix: str, most: int, page: int) -> list[dict[str, Any]]:
-        """The org's items under `prefix`, newest first, at most `most`: a Query read backwards,
-        `page` items a call, stopped as soon as it has `most` (never the whole range)."""
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "ConsistentRead": True,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": {"S": f"ORG#{org}"}, ":prefix": {"S": prefix}},
-            "ScanIndexForward": False,
-        }
-        found: list[dict[str, Any]] = []
-        while len(found) < most:
-            read = self._client.query(**query, Limit=min(most - len(found), page))
-            found.extend(read.get("Items", []))
-            if "LastEvaluatedKey" not in read:
-                break
-            query["ExclusiveStartKey"] = read["LastEvaluatedKey"]
-        return found
 
 
 def _from_item(item: dict[str, Any]) -> Investigation:

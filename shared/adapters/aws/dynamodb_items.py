@@ -85,15 +85,26 @@ class DynamoDbOrgStore:
         put_versioned(self._client, self._table, found, read, what)
         return saved
 
-    def _query(self, org: str, prefix: str) -> Iterator[dict[str, Any]]:
-        """The org's items whose sort key starts with `prefix`, every page of them."""
-        for page in self._client.get_paginator("query").paginate(
+    def _query(
+        self, org: str, prefix: str, *, newest_first: int | None = None, page: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """The org's items whose sort key starts with `prefix`, every page of them; with
+        `newest_first`, only that many, read from the end of the range backwards, `page` items a
+        call (the paginator stops there: never the whole range)."""
+        bounded: dict[str, Any] = {}
+        if newest_first is not None:
+            bounded = {
+                "ScanIndexForward": False,
+                "PaginationConfig": {"MaxItems": newest_first, "PageSize": page or newest_first},
+            }
+        for found in self._client.get_paginator("query").paginate(
             TableName=self._table,
             ConsistentRead=True,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues={":pk": {"S": f"ORG#{org}"}, ":prefix": {"S": prefix}},
+            **bounded,
         ):
-            yield from page.get("Items", [])
+            yield from found.get("Items", [])
 
     def _scan(self, prefix: str, *, unless: str | None = None) -> Iterator[dict[str, Any]]:
         """Every org's items whose sort key starts with `prefix`; with `unless`, only those whose
