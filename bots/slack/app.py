@@ -50,6 +50,9 @@ def _bolt_logger() -> logging.Logger:
     logger = logging.getLogger("autosre.slack.bolt")
     if not logger.filters:
         logger.addFilter(ShortRecords())
+        # as bolt's own default logger: its level, not NOTSET (bolt names each middleware it
+        # applies, on every request, when its logger's own level is DEBUG or below)
+        logger.setLevel(logging.root.level)
     return logger
 
 

@@ -25,6 +25,8 @@ _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
 def plain_text(text: str) -> str:
     """Slack's escaped markup as typed: mentions become `@U…` (user groups `@S…`), channels `#C…`,
     entities decoded."""
+    if "<" not in text and "&" not in text:  # no markup, no entity: as typed
+        return text
     text = _USER.sub(r"@\1", text)
     text = _GROUP.sub(r"@\1", text)
     text = _CHANNEL.sub(r"#\1", text)
@@ -55,9 +57,11 @@ def _invocation(
     channel: str | None,
     text: str,
     delivery: str | None,
-    target: ReplyTarget,
+    thread: str | None = None,
+    response_url: str | None = None,
     retries: bool = True,
 ) -> Invocation:
+    """An Invocation from Slack, answered in `channel` (in `thread`, or at `response_url`)."""
     return Invocation(
         actor=Actor(platform=Platform.SLACK, org=org, user=UserId(user), name=name),
         channel=channel,
@@ -66,7 +70,13 @@ def _invocation(
         delivery_id=delivery,
         platform_retries=retries,
         received_at=datetime.now(UTC),
-        reply_to=target.model_copy(update={"org": org}),
+        reply_to=ReplyTarget(
+            platform=Platform.SLACK,
+            org=org,
+            channel=channel,
+            thread=thread,
+            response_url=response_url,
+        ),
     )
 
 
@@ -80,9 +90,7 @@ def from_slash_command(command: Mapping[str, Any]) -> Invocation:
         channel=channel,
         text=command.get("text", ""),
         delivery=command.get("trigger_id"),
-        target=ReplyTarget(
-            platform=Platform.SLACK, channel=channel, response_url=command.get("response_url")
-        ),
+        response_url=command.get("response_url"),
         retries=False,  # Slack never delivers a slash command twice
     )
 
@@ -98,11 +106,7 @@ def from_mention(body: Mapping[str, Any]) -> Invocation:
         channel=channel,
         text=_LEADING_MENTION.sub("", event.get("text", "")),
         delivery=body.get("event_id"),
-        target=ReplyTarget(
-            platform=Platform.SLACK,
-            channel=channel,
-            thread=event.get("thread_ts") or event.get("ts"),
-        ),
+        thread=event.get("thread_ts") or event.get("ts"),
     )
 
 
@@ -118,12 +122,8 @@ def from_button(body: Mapping[str, Any]) -> Invocation:
         channel=channel,
         text=action.get("value", ""),
         delivery=f"{body.get('trigger_id')}:{action.get('action_ts')}",
-        target=ReplyTarget(
-            platform=Platform.SLACK,
-            channel=channel,
-            thread=message.get("thread_ts") or message.get("ts"),
-            response_url=body.get("response_url"),
-        ),
+        thread=message.get("thread_ts") or message.get("ts"),
+        response_url=body.get("response_url"),
     )
 
 
@@ -153,5 +153,5 @@ def from_answer(body: Mapping[str, Any]) -> Invocation:
         channel=channel,
         text=Button(label="", command=metadata["command"]).with_answer(plain_text(typed)),
         delivery=f"{view['id']}:{view.get('hash', '')}",
-        target=ReplyTarget(platform=Platform.SLACK, channel=channel, thread=metadata.get("thread")),
+        thread=metadata.get("thread"),
     )

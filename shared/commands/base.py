@@ -98,7 +98,8 @@ class Command(BaseModel):
     @model_validator(mode="after")
     def _in_order(self) -> Self:
         """A span (`--since`, `--until`) ends after it starts, whatever the command."""
-        since, until = getattr(self, "since", None), getattr(self, "until", None)
+        values = self.__dict__  # the fields set (a missing attribute costs pydantic a raise)
+        since, until = values.get("since"), values.get("until")
         if isinstance(since, datetime) and isinstance(until, datetime) and until <= since:
             raise ValueError(
                 f"--until ({clock(until, days=True)} UTC) is not after --since"

@@ -35,6 +35,10 @@ work, so a megabyte pasted after `/sre` costs nothing and is not echoed back."""
 
 _APOSTROPHE = re.compile(r"(?<=\w)\u2019(?=\w)")
 _TYPED_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_QUOTING = re.compile(r"[\"'\\]")
+"""What makes shlex do more than split at whitespace: a quote or a backslash."""
+_SHELL_SPACE = re.compile(r"[ \t\r\n]+")
+"""shlex's whitespace (not every Unicode space: `normalize` maps the ones chat clients insert)."""
 _KEPT = "\ue000"
 """Stands in for a typed apostrophe between letters (`don't`) while the line is split: unquoted
 text is written as people write, so it is not the start of a quotation."""
@@ -60,7 +64,10 @@ def tokenize(text: str) -> list[str]:
         )
     try:
         kept = _TYPED_APOSTROPHE.sub(_KEPT, normalize(text, apostrophes=False))
-        words = [word.replace(_KEPT, "'") for word in shlex.split(kept)]
+        if _QUOTING.search(kept):
+            words = [word.replace(_KEPT, "'") for word in shlex.split(kept)]
+        else:  # nothing quoted or escaped: shlex's words are the runs between its whitespace
+            words = [word.replace(_KEPT, "'") for word in _SHELL_SPACE.split(kept) if word]
     except ValueError as error:
         raise InvalidCommandError(
             f"I could not read that command: {error} (check your quotes).",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import shlex
 
-from shared.commands.grammar import normalize, quote, tokenize
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.commands.grammar import _KEPT, _TYPED_APOSTROPHE, normalize, quote, tokenize
 from shared.errors import InvalidCommandError
 
 
@@ -78,3 +82,22 @@ def test_quote_gives_back_what_tokenize_reads(value: str) -> None:
 
 def test_quote_writes_an_apostrophe_as_people_do() -> None:
     assert quote("it's ours") == '"it\'s ours"'
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet=" \t\r\n\x0b\x0c\u00a0\u2003\u2019\u201c\ue000#-=;|&()ab'\"\\", max_size=16)
+)
+def test_a_line_split_without_shlex_gives_shlex_s_words(typed: str) -> None:
+    # GIVEN any line (quotes, backslashes, shell's and Unicode's spaces, apostrophes)
+    kept = _TYPED_APOSTROPHE.sub(_KEPT, normalize(typed, apostrophes=False))
+    try:
+        expected = [word.replace(_KEPT, "'") for word in shlex.split(kept)]
+    except ValueError:  # an unclosed quote: a usage error, and never the fast path
+        with pytest.raises(InvalidCommandError):
+            tokenize(typed)
+        return
+    if expected and expected[0].lower() in {"sre", "/sre"}:
+        expected = expected[1:]
+    # THEN the words are shlex's, whether or not the line needed shlex
+    assert tokenize(typed) == expected
