@@ -19,7 +19,11 @@ from tests.support.payloads import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-CANDIDATES = {"bare bolt app": "benchmarks.bare_slack", "autosre handler": "handlers.aws_slack"}
+CANDIDATES = {
+    "bare bolt app": "benchmarks.bare_slack",
+    "bare + pydantic": "benchmarks.bare_pydantic",
+    "autosre handler": "handlers.aws_slack",
+}
 ENV = {
     "SLACK_SIGNING_SECRET": SIGNING_SECRET,
     "SLACK_BOT_TOKEN": "xoxb-bench",
@@ -89,6 +93,11 @@ def main(rounds: int = 9, warm: int = 2000) -> None:
         )
     ratio = statistics.median(cold["autosre handler"]) / statistics.median(cold["bare bolt app"])
     print(f"  cold start ratio autosre / bare: {ratio:.2f}  (goal <= 1.3)")
+    floor = statistics.median(cold["bare + pydantic"]) / statistics.median(cold["bare bolt app"])
+    print(
+        f"  cold start ratio bare + one pydantic model / bare: {floor:.2f}"
+        "  (the least with pydantic on the answer path)"
+    )
     # CPU time is what the process itself spent: on a shared machine, wall time also counts the
     # time other processes held the cores
     cpu_ratio = statistics.median(cpu["autosre handler"]) / statistics.median(cpu["bare bolt app"])
