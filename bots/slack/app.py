@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, BoltResponse, Respond, Say
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
 
+from bots.slack.app_name import APP_NAME
 from bots.slack.normalize import (
     answer_metadata,
     from_answer,
@@ -50,9 +51,6 @@ def _bolt_logger() -> logging.Logger:
     logger = logging.getLogger("autosre.slack.bolt")
     if not logger.filters:
         logger.addFilter(ShortRecords())
-        # as bolt's own default logger: its level, not NOTSET (bolt names each middleware it
-        # applies, on every request, when its logger's own level is DEBUG or below)
-        logger.setLevel(logging.root.level)
     return logger
 
 
@@ -84,7 +82,7 @@ def build_app(
         app = oauth_app(settings, _bolt_logger(), installs)
     else:
         app = App(
-            name="autosre",  # bolt would otherwise walk the call stack to name itself (slow)
+            name=APP_NAME,  # bolt would otherwise walk the call stack to name itself (slow)
             logger=_bolt_logger(),
             signing_secret=settings.slack_signing_secret,
             client=WebClient(base_url=settings.slack_api_url),

@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.token_rotation import TokenRotator
 
+from bots.slack.app_name import APP_NAME
 from bots.slack.authorize import InstalledAuthorize
 from bots.slack.installations import Records, RecordsOAuthStateStore, org_of
 from bots.slack.rotation import RotatingInstallationStore
@@ -131,7 +132,7 @@ def oauth_app(settings: Settings, logger: logging.Logger, installs: Installs) ->
     )
     authorize = InstalledAuthorize(store)
     app = App(
-        name="autosre",
+        name=APP_NAME,
         logger=logger,
         signing_secret=settings.slack_signing_secret,
         client=client,

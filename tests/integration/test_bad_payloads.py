@@ -145,12 +145,31 @@ def test_an_unsigned_body_is_logged_short_and_on_one_line(
     response = post_slack(body, signed_headers(body, secret="not-the-secret"))
     # THEN it is refused, and what bolt logged of it is short and has no line break
     assert response["statusCode"] == 401
-    assert caplog.records
+    assert any("signature" in record.getMessage() for record in caplog.records)  # bolt's own
     for record in caplog.records:
         message = record.getMessage()
         assert "\n" not in message
         assert len(message) < 400
     assert "y" * 1000 not in caplog.text
+
+
+def test_a_slack_request_leaves_the_powertools_logger_as_configured(aws: dict[str, str]) -> None:
+    # GIVEN the functions' Powertools logger at INFO (POWERTOOLS_LOG_LEVEL in serverless.yml)
+    from handlers import aws_slack
+
+    powertools = logging.getLogger(aws_slack.logger.name)
+    level, filters = powertools.level, list(powertools.filters)
+    aws_slack.logger.setLevel(logging.INFO)
+    try:
+        # WHEN a signed slash command is answered
+        body = slash_command_body("help")
+        assert post_slack(body, signed_headers(body))["statusCode"] == 200
+        # THEN bolt has not reconfigured it (it configures the logger named after its app on
+        # every request: the app is not named after the service)
+        assert powertools.level == logging.INFO
+        assert powertools.filters == filters
+    finally:
+        powertools.setLevel(level)
 
 
 def test_a_signed_command_with_a_megabyte_word_gets_a_short_usage_error(
