@@ -31,10 +31,8 @@ GRID = {
     "window900": replace(DEFAULT, window=900),
     "history1000": replace(DEFAULT, history=1000),
     "quiet100": replace(DEFAULT, quiet=100),
-    "certain9995": replace(DEFAULT, certain=0.9995),
 }
-"""The settings cross-validation chooses from: the default and one change of each tuned constant
-(each halved: a window, a history, an average, a quiet span or a tail half as long)."""
+"""The settings cross-validation chooses from: the default and one change of each tuned constant."""
 
 
 def load() -> dict[str, Series]:

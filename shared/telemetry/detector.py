@@ -11,10 +11,9 @@ time tomorrow). The recent surprises are then judged against the stream's own hi
 (an anomaly likelihood, as Numenta's detectors do): a noisy stream has to surprise more to score
 high; the history holds only the surprises before the averaged ones, so an event does not mask
 itself. Then one event is reported once: a row keeps its score only when it is higher than every
-score of the `quiet` rows before it (at whatever threshold a caller or NAB's scorer picks) or
-reaches the `certain` level (an alarm that sure is never hidden by an earlier one), and not in the
-few rows after a kept alarm (the rest of the rise of the averaged surprise; this part uses the
-`alarm` level, so thresholds above it lose some detections).
+score of the `quiet` rows before it (at whatever threshold a caller or NAB's scorer picks), and
+not in the few rows after a kept alarm (the rest of the rise of the averaged surprise; this part
+uses the `alarm` level, so thresholds above it lose some detections).
 """
 
 from __future__ import annotations
@@ -28,10 +27,9 @@ from statistics import NormalDist
 
 REFRESH = 16
 """Rows between recomputations of a window's spread (speed: the spread moves slowly). Not only
-speed: NAB's figures move a little with it (README, the detector)."""
+speed: NAB's figures move with it and with its cadence by about 3 points (README, the detector)."""
 AFTERMATH = 16
-"""Rows after a kept alarm that keep no score (the rest of its rise; 8 to 32 rows score alike),
-and rows below the alarm level that end an event."""
+"""Rows after a kept alarm that keep no score (the rest of its rise; 8 to 32 rows score alike)."""
 
 
 @dataclass(frozen=True)
@@ -48,11 +46,6 @@ class DetectorSettings:
     """Rows before any score above zero (NAB's probation is 15% of a file)."""
     quiet: int = 200
     """Rows after a score in which only a higher score counts (0: every row keeps its score)."""
-    certain: float = 0.999
-    """The score at or above which a row keeps it even when an earlier row of the `quiet` ones
-    scored higher: one event is reported once below it, but an early or noisy alarm does not hide
-    every event of the next `quiet` rows (from 0.998 to 0.9995 NAB's figures move by under 1 point;
-    with no such level, 4 to 5 points lower)."""
     alarm: float = 0.99
     """The score at or above which callers treat a row as an alarm (a row that reaches it is not the
     season view's reference a day later, and a kept one silences the next rows of its rise)."""
@@ -60,11 +53,6 @@ class DetectorSettings:
     """Judge values against the same time a day earlier too (when the stream has a daily step)."""
     change: bool = True
     """Judge each step (the value minus the one before) against the usual steps too."""
-
-
-def _z(level: float) -> float:
-    """The standard normal quantile of a score level (kept inside (0, 1))."""
-    return NormalDist().inv_cdf(min(max(level, 1e-9), 1 - 1e-9))
 
 
 def _normal_tail(z: float) -> float:
@@ -181,8 +169,7 @@ class OnlineDetector:
         self.recent = RunningWindow(self.s.window)
         self.past: deque[float] = deque(maxlen=(self.period or 0) + 1)
         self.alarmed: deque[bool] = deque(maxlen=(self.period or 0) + 1)
-        self.alarm_z = _z(self.s.alarm)
-        self.certain_z = _z(self.s.certain)
+        self.alarm_z = NormalDist().inv_cdf(min(max(self.s.alarm, 1e-9), 1 - 1e-9))
         self.season_diffs = RunningWindow(self.s.window)
         self.steps = RunningWindow(self.s.window)
         self.surprises = RunningStats(self.s.history)
@@ -190,10 +177,6 @@ class OnlineDetector:
         self.peak = RunningPeak(self.s.quiet)
         self.rows = 0
         self.last_alarm = -AFTERMATH
-        self.calm = 0
-        """Rows in a row below the alarm level."""
-        self.ended = True
-        """Whether the last kept alarm's event has ended (a certain row may then keep its score)."""
 
     def _raw(self, value: float) -> float:
         """The largest surprise of the views that can judge `value` yet (then learn it); the season
@@ -224,19 +207,13 @@ class OnlineDetector:
 
     def _kept(self, z: float, alarm: bool) -> bool:
         """Whether a row keeps its score (one event, one alarm): it must be higher than every
-        score of the `quiet` rows before it, or certain once the last kept alarm's event has ended
-        (`AFTERMATH` rows in a row below the alarm level), and not in the few rows after a kept
-        alarm. Scores above the certain level count as it, so a huge one does not hide the next
-        event; a long one (a level shift) stays one alarm."""
-        self.calm = 0 if alarm else self.calm + 1
-        self.ended = self.ended or self.calm >= AFTERMATH
-        certain = min(z, self.certain_z)
-        if not self.peak.exceeded_by(certain) and not (certain >= self.certain_z and self.ended):
+        score of the `quiet` rows before it, and not in the few rows after a kept alarm."""
+        if not self.peak.exceeded_by(z):
             return False
         if self.rows - self.last_alarm < min(AFTERMATH, self.s.quiet):
             return False
         if alarm:
-            self.last_alarm, self.ended = self.rows, False
+            self.last_alarm = self.rows
         return True
 
     def _standard(self, recent: float) -> float | None:
