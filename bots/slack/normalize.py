@@ -65,7 +65,7 @@ def _invocation(
     return Invocation(
         actor=Actor(platform=Platform.SLACK, org=org, user=UserId(user), name=name),
         channel=channel,
-        text=plain_text(text),
+        text=text,
         correlation_id=uuid.uuid4().hex[:12],
         delivery_id=delivery,
         platform_retries=retries,
@@ -88,7 +88,7 @@ def from_slash_command(command: Mapping[str, Any]) -> Invocation:
         user=command["user_id"],
         name=command.get("user_name", ""),
         channel=channel,
-        text=command.get("text", ""),
+        text=plain_text(command.get("text", "")),
         delivery=command.get("trigger_id"),
         response_url=command.get("response_url"),
         retries=False,  # Slack never delivers a slash command twice
@@ -104,7 +104,7 @@ def from_mention(body: Mapping[str, Any]) -> Invocation:
         user=event["user"],
         name="",
         channel=channel,
-        text=_LEADING_MENTION.sub("", event.get("text", "")),
+        text=plain_text(_LEADING_MENTION.sub("", event.get("text", ""))),
         delivery=body.get("event_id"),
         thread=event.get("thread_ts") or event.get("ts"),
     )
@@ -120,7 +120,7 @@ def from_button(body: Mapping[str, Any]) -> Invocation:
         user=body["user"]["id"],
         name=body["user"].get("username") or body["user"].get("name", ""),
         channel=channel,
-        text=action.get("value", ""),
+        text=plain_text(action.get("value", "")),
         delivery=f"{body.get('trigger_id')}:{action.get('action_ts')}",
         thread=message.get("thread_ts") or message.get("ts"),
         response_url=body.get("response_url"),
@@ -151,6 +151,7 @@ def from_answer(body: Mapping[str, Any]) -> Invocation:
         user=body["user"]["id"],
         name=body["user"].get("username") or body["user"].get("name", ""),
         channel=channel,
+        # the answer's entities undone once (before, twice: a typed `&amp;lt;` became `<`)
         text=Button(label="", command=metadata["command"]).with_answer(plain_text(typed)),
         delivery=f"{view['id']}:{view.get('hash', '')}",
         thread=metadata.get("thread"),
