@@ -7,6 +7,7 @@ from benchmarks import (
     audit_trail,
     canary,
     chaos,
+    cloud_like,
     investigation,
     nab,
     prompts,
@@ -22,6 +23,7 @@ if __name__ == "__main__":
     audit_trail.main()
     print()
     nab.main()
+    cloud_like.main()
     print()
     investigation.main()
     print()

@@ -47,7 +47,7 @@ def _step(value: float, step: float) -> float:
     return round(value / step) * step
 
 
-def _cpu_idle(rng: random.Random, i: int) -> float:
+def _cpu_idle(rng: random.Random, _row: int) -> float:
     spike = rng.uniform(3, 15) if rng.random() < 0.01 else 0.0  # cron jobs
     return _step(max(1.3 + rng.gauss(0, 0.15) + spike, 0.0), 1 / 15)
 
@@ -57,11 +57,11 @@ def _cpu_busy(rng: random.Random, i: int) -> float:
     return _step(30 + 12 * math.sin(2 * math.pi * i / DAY) + rng.gauss(0, 3) + spike, 0.01)
 
 
-def _disk(rng: random.Random, i: int) -> float:
+def _disk(rng: random.Random, _row: int) -> float:
     return float(int(rng.expovariate(1 / 400))) if rng.random() < 0.03 else 0.0
 
 
-def _network(rng: random.Random, i: int) -> float:
+def _network(rng: random.Random, _row: int) -> float:
     burst = rng.expovariate(1 / 50_000) if rng.random() < 0.02 else 0.0
     return _step(max(0.0, rng.gauss(2000, 300)) + burst, 1)
 
@@ -104,7 +104,7 @@ def streams() -> dict[str, tuple[list[float], list[int]]]:
     for kind, (generate, events) in KINDS.items():
         for seed in range(SEEDS):
             for event in ("none", *events):
-                rng = random.Random(f"{kind}/{seed}/{event}")
+                rng = random.Random(f"{kind}/{seed}/{event}")  # noqa: S311 (a simulation)
                 values = [generate(rng, row) for row in range(ROWS)]
                 starts = [] if event == "none" else [rng.randrange(1200, 2400)]
                 if event in ("spike", "burst", "drop"):  # a second one, later
