@@ -3,13 +3,13 @@ costs once pydantic (the project's model library) is on the answer path at all."
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
-from slack_bolt.authorization import AuthorizeResult
+
+from benchmarks.bolt_minimal import minimal_app
 
 
 class Typed(BaseModel):
@@ -21,16 +21,7 @@ class Typed(BaseModel):
     user_id: str
 
 
-def _authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-    return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, bot_token="xoxb-bench")
-
-
-app = App(
-    process_before_response=True,
-    signing_secret=os.environ["SLACK_SIGNING_SECRET"],
-    authorize=_authorize,
-    token_verification_enabled=False,
-)
+app = minimal_app()
 
 
 @app.command("/sre")
