@@ -86,7 +86,10 @@ def test_quote_writes_an_apostrophe_as_people_do() -> None:
 
 @settings(max_examples=500, deadline=None)
 @given(
-    st.text(alphabet=" \t\r\n\x0b\x0c\u00a0\u2003\u2019\u201c\ue000#-=;|&()ab'\"\\", max_size=16)
+    st.text(
+        alphabet=" \t\r\n\x0b\x0c\x1c\x1f\x85\u2028\u00a0\u2003\u2019\u201c\ue000#-=;|&()ab'\"\\",
+        max_size=16,
+    )
 )
 def test_a_line_split_without_shlex_gives_shlex_s_words(typed: str) -> None:
     # GIVEN any line (quotes, backslashes, shell's and Unicode's spaces, apostrophes)
