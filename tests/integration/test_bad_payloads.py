@@ -153,13 +153,15 @@ def test_an_unsigned_body_is_logged_short_and_on_one_line(
     assert "y" * 1000 not in caplog.text
 
 
-def test_a_slack_request_leaves_the_powertools_logger_as_configured(aws: dict[str, str]) -> None:
-    # GIVEN the functions' Powertools logger at INFO (POWERTOOLS_LOG_LEVEL in serverless.yml)
-    from handlers import aws_slack
-
-    powertools = logging.getLogger(aws_slack.logger.name)
+@pytest.mark.parametrize("service", ["autosre", "autosre-slack"])
+def test_a_slack_request_leaves_the_powertools_logger_as_configured(
+    aws: dict[str, str], service: str
+) -> None:
+    # GIVEN the functions' Powertools logger at INFO (POWERTOOLS_LOG_LEVEL in serverless.yml),
+    # named after the service (Powertools names it so: serverless.yml's name, or a function's)
+    powertools = logging.getLogger(service)
     level, filters = powertools.level, list(powertools.filters)
-    aws_slack.logger.setLevel(logging.INFO)
+    powertools.setLevel(logging.INFO)
     try:
         # WHEN a signed slash command is answered
         body = slash_command_body("help")
