@@ -88,6 +88,7 @@ def missing_record(
     if guess:
         return f"{missing}.{guess}"
     shown = ", ".join(f"{id_} ({what})" for id_, what in known[:5])
-    rest = f" and {len(known) - 5} more ({more})" if counted else f" and more ({more})"
-    rest = rest if len(known) > 5 else ""
+    rest = ""
+    if len(known) > 5:
+        rest = f" and {len(known) - 5} more ({more})" if counted else f" and more ({more})"
     return f"{missing}; its latest: {shown}{rest}."

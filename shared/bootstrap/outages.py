@@ -7,7 +7,6 @@ from shared.alerts.models import Severity
 from shared.alerts.ports import AlertStore
 from shared.alerts.states import State
 from shared.identity.models import OrgId
-from shared.investigations.models import InvestigationStatus
 from shared.investigations.ports import InvestigationStore
 
 
@@ -28,6 +27,5 @@ class StoredOutages:
         open_ = [
             f"investigation {i.id} of {i.service} open"
             for i in self._investigations.open_for(org, team)
-            if i.status is InvestigationStatus.OPEN
         ]
         return pages + open_

@@ -26,7 +26,6 @@ from shared.investigations.events import audited
 from shared.investigations.joins import AlertJoins, report_place
 from shared.investigations.models import (
     Investigation,
-    InvestigationStatus,
     Narrative,
     TimelineEntry,
 )
@@ -200,9 +199,8 @@ class InvestigationService:
 
     def _open_of(self, team: Team, service: str) -> Investigation | None:
         """The team's newest open investigation of `service`, if it has one."""
-        found = self._store.open_for(team.org, team.name)
-        open_ = [i for i in found if i.service == service and i.status is InvestigationStatus.OPEN]
-        return open_[0] if open_ else None
+        found = self._store.open_for(team.org, team.name)  # open ones only, newest first
+        return next((i for i in found if i.service == service), None)
 
     def _narrative(self, investigation: Investigation) -> Narrative:
         """The summariser's account; the rule-based one if it fails (a model may time out)."""
