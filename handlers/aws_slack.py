@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import functools
 from typing import Any
 
@@ -11,8 +10,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 
-from bots.slack.admission import refusal
+from bots.slack.admission import Refusal
 from bots.slack.app import build_app
+from bots.slack.lambda_request import admitted, dispatch, method_of
 from handlers import aws_runtime
 
 # No Powertools Tracer here: importing the X-Ray SDK costs about 140 ms of the 3 s Slack allows
@@ -43,20 +43,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not settings.slack_signing_secret:  # nothing to verify a request with
         logger.warning("Slack request refused: SLACK_SIGNING_SECRET is not set")
         return {"statusCode": 401, "body": "unauthorized"}
-    if (
-        settings.slack_oauth
-        and event.get("requestContext", {}).get("http", {}).get("method") == "GET"
-    ):
-        oauth_page: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
-        return oauth_page  # the install page or the redirect: bolt checks the state
-    headers = event.get("headers") or {}
-    body = event.get("body") or ""
-    refused = refusal(
-        base64.b64decode(body) if event.get("isBase64Encoded") else body,
-        timestamp=headers.get("x-slack-request-timestamp"),
-        content_type=headers.get("content-type"),
-    )
-    if refused:
-        return {"statusCode": refused.status, "body": refused.body()}
-    response: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
-    return response
+    if method_of(event) not in ("POST", "NONE"):  # bolt answers the rest (404; install pages)
+        answer: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
+        return answer
+    request = admitted(event)
+    if isinstance(request, Refusal):
+        return {"statusCode": request.status, "body": request.body()}
+    return dispatch(slack().app, request, event, context)

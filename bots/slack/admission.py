@@ -14,7 +14,8 @@ import re
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from slack_bolt.request.internals import parse_body
+from slack_bolt.context import BoltContext
+from slack_bolt.request.internals import build_context, parse_body
 
 from bots.slack.render import ANSWER, ASK
 
@@ -142,10 +143,16 @@ def _check_answer(payload: _Payload) -> None:
         raise ValueError("a modal's answer has its text field")
 
 
-def refusal(
-    body: bytes | str, *, timestamp: str | None, content_type: str | None
-) -> Refusal | None:
-    """Why this request cannot be from Slack, before bolt reads it; None to hand it to bolt."""
+NOT_SLACK = Refusal(400, "the body is not a Slack payload")
+UNREADABLE = (ValueError, RecursionError, LookupError, AttributeError, TypeError)
+"""What bolt raises in reading a body into its request, before it verifies the signature: JSON that
+does not parse or is nested too deep, and fields not of Slack's types, which bolt indexes while it
+reads the request's context (`authorizations=x` in a form, `{"enterprise": 5}`)."""
+
+
+def unread_refusal(body: bytes | str, *, timestamp: str | None) -> Refusal | None:
+    """Why this request is refused before its body is parsed (too large, a timestamp that is not
+    a number, not UTF-8); None to parse it."""
     if len(body) > MAX_BODY_BYTES:
         return Refusal(413, f"the body is over {MAX_BODY_BYTES // 1024} KiB")
     if timestamp is not None and not _SECONDS.fullmatch(timestamp):
@@ -154,10 +161,35 @@ def refusal(
         text = body.decode() if isinstance(body, bytes) else body
         if len(text.encode()) > MAX_BODY_BYTES:
             return Refusal(413, f"the body is over {MAX_BODY_BYTES // 1024} KiB")
-        parsed: object = parse_body(text, content_type)
-        if not isinstance(parsed, dict):
-            return Refusal(400, "the body is not a Slack payload")
-        _Payload.model_validate(parsed)
-    except (ValueError, RecursionError, ValidationError):  # JSONDecodeError is a ValueError
-        return Refusal(400, "the body is not a Slack payload")
+    except ValueError:  # UnicodeDecodeError, UnicodeEncodeError (a lone surrogate)
+        return NOT_SLACK
     return None
+
+
+def payload_refusal(parsed: object) -> Refusal | None:
+    """Why a parsed body is not a payload of the shape Slack sends; None if it is."""
+    if not isinstance(parsed, dict):
+        return NOT_SLACK
+    try:
+        _Payload.model_validate(parsed)
+    except (ValueError, RecursionError, ValidationError):  # a broken private_metadata's JSON
+        return NOT_SLACK
+    return None
+
+
+def refusal(
+    body: bytes | str, *, timestamp: str | None, content_type: str | None
+) -> Refusal | None:
+    """Why this request cannot be from Slack, before bolt reads it; None to hand it to bolt."""
+    refused = unread_refusal(body, timestamp=timestamp)
+    if refused:
+        return refused
+    try:
+        parsed: object = parse_body(
+            body.decode() if isinstance(body, bytes) else body, content_type
+        )
+        if isinstance(parsed, dict):
+            build_context(BoltContext({}), parsed)  # as bolt reads it, before any check
+    except UNREADABLE:
+        return NOT_SLACK
+    return payload_refusal(parsed)

@@ -23,11 +23,14 @@ from slack_sdk.signature import SignatureVerifier
 from bots.delivery import SurfaceNotifier
 from bots.msteams.http import TeamsEndpoint
 from bots.serve import application
+from handlers import aws_slack
 from shared.bootstrap.local import for_local
 from shared.config import Settings
 from tests.support.handlers import post_slack
 from tests.support.payloads import (
     SIGNING_SECRET,
+    LambdaContext,
+    http_api_event,
     load,
     message_activity,
     signed_headers,
@@ -83,6 +86,11 @@ MALFORMED = {
         "application/json",
     ),
     "not UTF-8": ("payload=%7B%7D\udcff", FORM),
+    "authorizations as a string": (slash_command_body("help") + "&authorizations=x", FORM),
+    "an enterprise as a number": (
+        json.dumps({"type": "event_callback", "team_id": "T111", "enterprise": 5}),
+        "application/json",
+    ),
     "no kind of Slack request": ("hello=world", FORM),
 }
 
@@ -103,6 +111,27 @@ def test_a_malformed_body_is_400_through_the_lambda_handler(
     response = post_slack(body, _headers(body, signed=signed, content_type=content_type))
     assert response["statusCode"] == 400, response
     assert json.loads(response["body"]) == {"error": "the body is not a Slack payload"}
+
+
+def test_a_rest_api_event_is_admitted_as_the_http_apis_are(aws: dict[str, str]) -> None:
+    # GIVEN powertools' recorded REST API (payload v1) event, its method where bolt reads it
+    event = copy.deepcopy(load("aws/apiGatewayProxyEvent.json"))
+    body = slash_command_body("help") + "&authorizations=x"
+    event.update(httpMethod="POST", body=body, headers=signed_headers(body))
+    event["requestContext"]["httpMethod"] = "POST"
+    # WHEN bolt would read it through that route
+    response = aws_slack.handler(event, LambdaContext())
+    # THEN admission refuses it there too
+    assert response["statusCode"] == 400
+    assert json.loads(response["body"]) == {"error": "the body is not a Slack payload"}
+
+
+def test_a_body_marked_base64_that_is_not_is_400(aws: dict[str, str]) -> None:
+    body = slash_command_body("help")
+    event = http_api_event("%%" + body, signed_headers(body), "/slack/events")
+    event["isBase64Encoded"] = True
+    response = aws_slack.handler(event, LambdaContext())
+    assert response["statusCode"] == 400
 
 
 def _timestamped(body: str, timestamp: str) -> dict[str, str]:
@@ -151,6 +180,23 @@ def test_an_unsigned_body_is_logged_short_and_on_one_line(
         assert "\n" not in message
         assert len(message) < 400
     assert "y" * 1000 not in caplog.text
+
+
+def test_bolts_debug_lines_are_logged_short_when_the_service_logs_at_debug(
+    aws: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN the service's logger at DEBUG (POWERTOOLS_LOG_LEVEL=DEBUG) before the first request
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="autosre")
+    # WHEN a forged slash command of 500 KB is posted
+    body = slash_command_body("x" * 500_000)
+    response = post_slack(body, signed_headers(body, secret="not-the-secret"))
+    # THEN bolt's own debug lines are logged, each short
+    assert response["statusCode"] == 401
+    bolts = [r for r in caplog.records if r.name.startswith("autosre.slack.bolt")]
+    assert any(record.levelno == logging.DEBUG for record in bolts)
+    assert all(len(record.getMessage()) < 400 for record in bolts)
+    assert "x" * 1000 not in caplog.text
 
 
 @pytest.mark.parametrize("service", ["autosre", "autosre-slack"])

@@ -81,7 +81,14 @@ def test_the_recorded_teams_activity_through_the_teams_function(
 
 
 @pytest.mark.parametrize(
-    "body", ["payload=null", "payload=%5B1%2C2%5D", "payload=" + "%5B" * 100_000, "hello=world"]
+    "body",
+    [
+        "payload=null",
+        "payload=%5B1%2C2%5D",
+        "payload=" + "%5B" * 100_000,
+        "hello=world",
+        slash_command_body("help") + "&authorizations=x",  # bolt indexes it before any check
+    ],
 )
 def test_a_malformed_slack_body_is_400_through_the_slack_function(
     local_env: None, body: str
