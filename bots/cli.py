@@ -7,7 +7,6 @@ import argparse
 import csv
 import shlex
 import sys
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -36,7 +35,7 @@ from shared.commands.free_text import shown
 from shared.commands.terminal import TERMINAL_ONLY
 from shared.config import ENVIRONMENT, ConfigurationError, Settings
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
-from shared.invocation import Invocation, ReplyTarget
+from shared.invocation import Invocation, ReplyTarget, new_correlation_id
 from shared.telemetry.series import read_csv, write_scores
 
 LOCAL_CHANNEL = "local"
@@ -63,7 +62,7 @@ def invocation(
         actor=Actor(platform=Platform.LOCAL, org=org, user=UserId(user)),
         channel=channel,
         text=text,
-        correlation_id=uuid.uuid4().hex[:12],
+        correlation_id=new_correlation_id(),
         received_at=datetime.now(UTC),
         reply_to=ReplyTarget(platform=Platform.LOCAL, channel=channel),
     )

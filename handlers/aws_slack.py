@@ -9,8 +9,9 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+from slack_bolt.adapter.aws_lambda.handler import not_found
 
-from bots.slack.admission import Refusal
+from bots.slack.admission import NOT_SLACK, Refusal
 from bots.slack.app import build_app
 from bots.slack.lambda_request import admitted, dispatch, method_of
 from handlers import aws_runtime
@@ -54,7 +55,12 @@ def _answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if not settings.slack_signing_secret:  # nothing to verify a request with
         logger.warning("Slack request refused: SLACK_SIGNING_SECRET is not set")
         return {"statusCode": 401, "body": "unauthorized"}
-    if method_of(event) not in ("POST", "NONE"):  # bolt answers the rest (404; install pages)
+    method = method_of(event)
+    if method is None:
+        return not_found()  # as bolt answers an event with no method
+    if method not in ("POST", "NONE"):  # bolt answers the rest: 404, or its install pages
+        if event.get("body"):  # a browser's GET has none; bolt would parse it
+            return {"statusCode": NOT_SLACK.status, "body": NOT_SLACK.body()}
         answer: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
         return answer
     request = admitted(event)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import html
 import re
-import uuid
 from datetime import UTC, datetime
 
 from botbuilder.core import TurnContext
@@ -13,7 +12,7 @@ from botbuilder.schema import Activity
 
 from bots.msteams.render import ANSWER_KEY, SUBMIT_KEY
 from shared.identity.models import Actor, Platform, UserId, org_id
-from shared.invocation import Invocation, ReplyTarget
+from shared.invocation import Invocation, ReplyTarget, new_correlation_id
 from shared.replies import Button
 
 THREAD = ";messageid="
@@ -94,7 +93,7 @@ def from_activity(activity: Activity) -> Invocation:
         text=command_text(activity),
         names=mentioned_names(activity),
         channel_name=channel_name(activity),
-        correlation_id=uuid.uuid4().hex[:12],
+        correlation_id=new_correlation_id(),
         delivery_id=activity.id,
         received_at=datetime.now(UTC),
         reply_to=ReplyTarget(

@@ -10,6 +10,7 @@ The signature itself is still bolt's to verify.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any, NamedTuple
 
@@ -18,6 +19,9 @@ from slack_bolt.context import BoltContext
 from slack_bolt.request.internals import build_context, parse_body
 
 from bots.slack.render import ANSWER, ASK
+from shared.commands.free_text import shown
+
+log = logging.getLogger("autosre.slack.admission")
 
 MAX_BODY_BYTES = 1024 * 1024
 """The largest body read. Slack truncates a message's text at 40,000 characters
@@ -166,6 +170,13 @@ def unread_refusal(body: bytes | str, *, timestamp: str | None) -> Refusal | Non
     return None
 
 
+def unreadable(error: Exception) -> Refusal:
+    """The refusal of a body bolt could not read, logged with what bolt raised (a bolt that
+    could read no request at all, after an upgrade, shows here and in `SlackRefused` 400s)."""
+    log.warning("Slack body refused, bolt cannot read it: %s", shown(repr(error), limit=200))
+    return NOT_SLACK
+
+
 def payload_refusal(parsed: object) -> Refusal | None:
     """Why a parsed body is not a payload of the shape Slack sends; None if it is."""
     if not isinstance(parsed, dict):
@@ -190,6 +201,6 @@ def refusal(
         )
         if isinstance(parsed, dict):
             build_context(BoltContext({}), parsed)  # as bolt reads it, before any check
-    except UNREADABLE:
-        return NOT_SLACK
+    except UNREADABLE as error:
+        return unreadable(error)
     return payload_refusal(parsed)

@@ -51,12 +51,6 @@ def _bolt_logger() -> logging.Logger:
     logger = logging.getLogger("autosre.slack.bolt")
     if not logger.filters:
         logger.addFilter(ShortRecords())
-    # bolt formats each of its debug lines on every request unless its logger's own level rules
-    # them out (about 6 µs a request): as bolt sets its own loggers' level from the root's when
-    # they are made, this one takes the level its parents give it when the app is built
-    # (POWERTOOLS_LOG_LEVEL through the service's logger; the root's otherwise)
-    logger.setLevel(logging.NOTSET)
-    logger.setLevel(logger.getEffectiveLevel())
     return logger
 
 

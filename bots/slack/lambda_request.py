@@ -21,14 +21,24 @@ from bots.slack.admission import (
     Refusal,
     payload_refusal,
     unread_refusal,
+    unreadable,
 )
 
 
 def method_of(event: dict[str, Any]) -> str | None:
-    """The event's HTTP method, where bolt's adapter reads it (HTTP API, then REST API)."""
-    http: dict[str, Any] = event.get("requestContext", {})
-    method = http.get("http", {}).get("method")
-    return method if method is not None else http.get("httpMethod")
+    """The event's HTTP method, where bolt's adapter reads it (HTTP API, then REST API); None
+    for an event with neither (only a direct invocation can send one)."""
+    context = event.get("requestContext")
+    if not isinstance(context, dict):
+        return None
+    http = context.get("http")
+    method = http.get("method") if isinstance(http, dict) else None
+    return method if method is not None else context.get("httpMethod")
+
+
+def _header(headers: dict[str, Any], name: str) -> Any:
+    """A header however its name is cased (HTTP API lower-cases them, REST API does not)."""
+    return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
 def admitted(event: dict[str, Any]) -> BoltRequest | Refusal:
@@ -36,17 +46,19 @@ def admitted(event: dict[str, Any]) -> BoltRequest | Refusal:
     bolt cannot read or of a shape Slack does not send), signed or not."""
     headers = event.get("headers") or {}
     body = event.get("body") or ""
+    if not isinstance(body, str) or not isinstance(headers, dict):
+        return NOT_SLACK  # a direct invocation's event: API Gateway sends text
     try:
         raw = base64.b64decode(body) if event.get("isBase64Encoded") else body
     except ValueError:  # binascii.Error
         return NOT_SLACK
-    refused = unread_refusal(raw, timestamp=headers.get("x-slack-request-timestamp"))
+    refused = unread_refusal(raw, timestamp=_header(headers, "x-slack-request-timestamp"))
     if refused:
         return refused
     try:
         request = to_bolt_request(event)
-    except UNREADABLE:
-        return NOT_SLACK
+    except UNREADABLE as error:
+        return unreadable(error)
     return payload_refusal(request.body) or request
 
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import html
 import json
 import re
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from bots.slack.render import ANSWER
 from shared.identity.models import Actor, OrgId, Platform, UserId, org_id
-from shared.invocation import Invocation, ReplyTarget
+from shared.invocation import Invocation, ReplyTarget, new_correlation_id
 from shared.replies import Button
 
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
@@ -66,7 +65,7 @@ def _invocation(
         actor=Actor(platform=Platform.SLACK, org=org, user=UserId(user), name=name),
         channel=channel,
         text=text,
-        correlation_id=uuid.uuid4().hex[:12],
+        correlation_id=new_correlation_id(),
         delivery_id=delivery,
         platform_retries=retries,
         received_at=datetime.now(UTC),

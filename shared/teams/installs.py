@@ -16,6 +16,7 @@ from shared.errors import ConflictError
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import Actor, Org, OrgId, OrgRole, Platform, Uninstall, UserId
 from shared.identity.ports import Directory
+from shared.invocation import new_correlation_id
 
 log = logging.getLogger("autosre.installs")
 
@@ -44,7 +45,7 @@ class OrgInstalls:
         granted or configured (True when granted). Nothing is saved if the entry cannot be
         written."""
         actor = Actor(platform=Platform.SLACK, org=org, user=installer)
-        correlation = uuid.uuid4().hex[:12]
+        correlation = new_correlation_id()
         self._entry(actor, "app install", Outcome.REQUESTED, correlation)
         save()
         current = self._directory.get_org(org) or Org(id=org)
@@ -68,7 +69,7 @@ class OrgInstalls:
         work); its trail and its records stay. `command` says what Slack told (the app
         uninstalled, or its bot token revoked)."""
         actor = Actor(platform=Platform.SLACK, org=org, user=SLACK, name="Slack")
-        correlation = uuid.uuid4().hex[:12]
+        correlation = new_correlation_id()
         self._entry(actor, command, Outcome.REQUESTED, correlation)
         forget()
         self._mark(org, Uninstall(at=self._now(), told=command))

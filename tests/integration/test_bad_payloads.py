@@ -128,10 +128,63 @@ def test_a_rest_api_event_is_admitted_as_the_http_apis_are(aws: dict[str, str]) 
 
 def test_a_body_marked_base64_that_is_not_is_400(aws: dict[str, str]) -> None:
     body = slash_command_body("help")
-    event = http_api_event("%%" + body, signed_headers(body), "/slack/events")
+    event = http_api_event("abc", signed_headers(body), "/slack/events")  # padding missing
     event["isBase64Encoded"] = True
     response = aws_slack.handler(event, LambdaContext())
     assert response["statusCode"] == 400
+
+
+def test_a_rest_api_events_timestamp_is_checked_however_its_header_is_cased(
+    aws: dict[str, str],
+) -> None:
+    event = copy.deepcopy(load("aws/apiGatewayProxyEvent.json"))
+    body = slash_command_body("help")
+    headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": "soon"}
+    event.update(httpMethod="POST", body=body, headers=headers)
+    event["requestContext"]["httpMethod"] = "POST"
+    response = aws_slack.handler(event, LambdaContext())
+    assert response["statusCode"] == 400
+    assert "X-Slack-Request-Timestamp" in response["body"]
+
+
+def test_a_body_bolt_cannot_read_is_logged_with_what_bolt_raised(
+    aws: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    # a bolt that could read no request (after an upgrade) shows in the log, not only as 400s
+    body = slash_command_body("help") + "&authorizations=x"
+    assert post_slack(body, signed_headers(body))["statusCode"] == 400
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "autosre.slack.admission"]
+    assert "bolt cannot read it: AttributeError(" in line
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"body": "payload=" + "%5B" * 100_000}, 400),  # a GET with a body bolt would parse
+        ({}, 404),  # no OAuth: bolt has no page to show
+    ],
+    ids=["with a body", "without"],
+)
+def test_a_get_is_answered_without_bolt_reading_a_body(
+    aws: dict[str, str], change: dict[str, str], status: int
+) -> None:
+    event = http_api_event("", {}, "/slack/events")
+    event["requestContext"]["http"]["method"] = "GET"
+    event.update({"body": None, **change})
+    assert aws_slack.handler(event, LambdaContext())["statusCode"] == status
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [({"requestContext": None}, 404), ({"body": {"text": "help"}}, 400)],
+    ids=["no request context", "a body that is not text"],
+)
+def test_a_direct_invocations_odd_event_is_answered_not_raised(
+    aws: dict[str, str], change: dict[str, Any], status: int
+) -> None:
+    event = http_api_event("", {}, "/slack/events")
+    event.update(change)
+    assert aws_slack.handler(event, LambdaContext())["statusCode"] == status
 
 
 def _timestamped(body: str, timestamp: str) -> dict[str, str]:

@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bots.msteams.normalize import command_text
 from bots.msteams.render import card
-from bots.slack.normalize import plain_text
+from bots.slack.normalize import from_slash_command, plain_text
 from bots.slack.notifier import READY_WAITS, SlackNotifier
 from bots.slack.render import blocks, mrkdwn
 from bots.text import render_text
@@ -190,3 +190,11 @@ def test_another_slack_refusal_is_raised() -> None:
         with pytest.raises(SlackApiError, match="message_not_found"):
             notifier.update(AT, STEP)
     assert len(slack_api.calls("chat.update")) == 1
+
+
+def test_each_request_gets_its_own_twelve_hex_correlation_id() -> None:
+    # the Slack, Teams and terminal invocations all take theirs from one maker
+    body = {"team_id": "T1", "user_id": "U1", "text": "help", "channel_id": "C1"}
+    ids = {from_slash_command(body).correlation_id for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(len(ref) == 12 and set(ref) <= set("0123456789abcdef") for ref in ids)
