@@ -47,7 +47,7 @@ def baseline_notes(verdicts: Sequence[Verdict]) -> list[str]:
     """Where the baseline came from when it was not the hours before the window."""
     by_note: dict[str, list[str]] = {}
     for v in verdicts:
-        if (v.note and v.judgement.judged) or v.judgement is Judgement.PARTIAL:
+        if v.note and (v.judgement.judged or v.judgement is Judgement.PARTIAL):
             by_note.setdefault(v.note, []).append(v.signal.label)
     return [f"{', '.join(labels)}: {note}" for note, labels in by_note.items()]
 

@@ -139,6 +139,7 @@ class InvestigationService:
             step=STEP,
             events=events,
             today=ctx.now,
+            read_from=start - BASELINE,
         )
         verdicts, findings = judged.verdicts, judged.ranked
         logs, note = self._log_evidence(service, log_source, start=start, end=end)

@@ -110,6 +110,11 @@ def _units_of(signal: Signal) -> str:
         return f"{signal.label} is a time: use ms or s, e.g. `{signal.value} > 800ms`"
     if _unit(signal) == "%":
         return f"{signal.label} is a percentage: use %, e.g. `{signal.value} > 2%`"
+    if signal is Signal.SATURATION:  # a file's % of capacity, a Lambda's concurrent executions
+        return (
+            "saturation takes no unit (a metrics file's is % of capacity, a Lambda's concurrent "
+            "executions): e.g. `saturation > 90`"
+        )
     return f"{signal.label} has no unit: write a number alone, e.g. `{signal.value} > 100`"
 
 

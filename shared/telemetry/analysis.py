@@ -42,14 +42,24 @@ def findings(
     step: int = STEP,
     events: Sequence[Event] = (),
     today: datetime | None = None,
+    read_from: datetime | None = None,
 ) -> Findings:
     """The investigator: each of `signals` (default: every signal of `series`) judged over the
     window `start`-`end` against its baseline before it, and the changes found, ranked. The one
     path from series to findings, for an investigation and for the canary's replay set. Times
-    of another day than `today` (the reader's now; default the window's end) carry their date."""
+    of another day than `today` (the reader's now; default the window's end) carry their date.
+    `read_from`: where the series was read from (the hours before the window), so a baseline
+    whose data began late in them is judged as one that may be the incident."""
     read = list(series) if signals is None else signals
     verdicts, found = judge_all(
-        series, read, start=start, end=end, step=step, events=events, today=today
+        series,
+        read,
+        start=start,
+        end=end,
+        step=step,
+        events=events,
+        today=today,
+        read_from=read_from,
     )
     return Findings(verdicts=verdicts, ranked=rank(found))
 

@@ -25,7 +25,7 @@ from shared.telemetry.models import (
     Signal,
     Verdict,
 )
-from shared.telemetry.notes import note_of
+from shared.telemetry.notes import late_data_note, note_of
 from shared.telemetry.queries import UNITS
 from shared.times import clock, moment, period
 
@@ -63,12 +63,15 @@ def step_of(points: Points, default: int) -> int:
     return max(1, round(statistics.median(gaps))) if gaps else default
 
 
-def find_change(signal: Signal, points: Points, start: datetime, base: Baseline) -> Change | None:
+def find_change(
+    signal: Signal, points: Points, start: datetime, base: Baseline, *, late: bool = False
+) -> Change | None:
     """The change that reaches into the window (points from `start`): the first, unless it came
     back and a later one still runs at the window's end (what is happening now), if any."""
     sides = [base.side(v) for _, v in points]
-    # a baseline borrowed from the data's start may itself be the incident: a fall from it counts
-    allowed = {1} if signal in RISING and not base.borrowed else {1, -1}
+    # a baseline borrowed from the data's start (or the end of hours whose data began `late`)
+    # may itself be the incident: a fall from it counts
+    allowed = {1} if signal in RISING and not (base.borrowed or late) else {1, -1}
     first = next((i for i, (t, _) in enumerate(points) if t >= start), len(points))
     found = cursor = _change_from(sides, first, allowed)
     while cursor is not None and cursor.back is not None:
@@ -124,9 +127,12 @@ def judge(
     events: Sequence[Event] = (),
     unit: str = "",
     today: datetime | None = None,
+    read_from: datetime | None = None,
 ) -> tuple[Verdict, Finding | None]:
     """The signal's verdict over the window `start`–`end`, and its finding when it changed
-    (its times dated unless of the day of `today`: the reader's now, else the window's end)."""
+    (its times dated unless of the day of `today`: the reader's now, else the window's end).
+    `read_from`: where the hours before the window begin; when the data began in their second
+    half, the baseline is only their end, and may be the incident."""
     today = today or end
     empty = _coverage(signal, points, start=start, end=end, step=step_of(points, step))
     before = sum(t < start for t, _ in points)
@@ -136,6 +142,7 @@ def judge(
     if base is None:
         update = {"judgement": Judgement.SHORT_BASELINE, "baseline_points": before}
         return empty.model_copy(update=update), None
+    late = _began_late(base, start=start, read_from=read_from)
     verdict = empty.model_copy(
         update={
             "judgement": Judgement.STEADY,
@@ -146,14 +153,27 @@ def judge(
             "points_before": before if base.borrowed else 0,
         }
     )
-    verdict = verdict.model_copy(update={"note": note_of(verdict, today=today)})
-    change = find_change(signal, points, start, base)
+    note = (
+        late_data_note(base.start, base.end, base.points, today=today)
+        if late
+        else note_of(verdict, today=today)
+    )
+    verdict = verdict.model_copy(update={"note": note})
+    change = find_change(signal, points, start, base, late=late)
     if change is not None:
         finding = finding_of(signal, points, change, base, events, unit, today=today)
         return verdict.model_copy(update={"judgement": Judgement.CHANGED}), finding
     if verdict.window_points < COVERED * verdict.expected_points:
         return verdict.model_copy(update={"judgement": Judgement.PARTIAL}), None
     return verdict, None
+
+
+def _began_late(base: Baseline, *, start: datetime, read_from: datetime | None) -> bool:
+    """Whether the baseline is only the end of the hours before the window: their data began in
+    their second half (a borrowed baseline says so itself)."""
+    if base.borrowed or read_from is None:
+        return False
+    return base.start > read_from + (start - read_from) / 2
 
 
 def _coverage(
@@ -282,9 +302,11 @@ def judge_all(
     step: int,
     events: Sequence[Event],
     today: datetime | None = None,
+    read_from: datetime | None = None,
 ) -> tuple[list[Verdict], list[Finding]]:
     """A verdict for every signal read (one with no points has no data), and the findings
-    (dated for a reader on the day of `today`, else of the window's end)."""
+    (dated for a reader on the day of `today`, else of the window's end; `read_from`: as
+    `judge`)."""
     verdicts: list[Verdict] = []
     findings: list[Finding] = []
     for signal in signals:
@@ -297,6 +319,7 @@ def judge_all(
             events=events,
             unit=UNITS[signal],
             today=today,
+            read_from=read_from,
         )
         verdicts.append(verdict)
         findings += [finding] if finding else []

@@ -21,3 +21,12 @@ def note_of(verdict: Verdict, *, today: datetime | None = None, days: bool | Non
         f"the 4 h before the window {had}: judged against the earliest "
         f"{verdict.baseline_points} points, {period(start, end, today=today, days=days)}"
     )
+
+
+def late_data_note(start: datetime, end: datetime, points: int, *, today: datetime) -> str:
+    """The note of a baseline whose data began late in the hours before the window (stored as
+    written: a release before this one reads it as any note, where a new kind would not parse)."""
+    return (
+        f"the 4 h before the window had data only in {period(start, end, today=today)}: judged "
+        f"against those {points} points, a fall from them counted too (they may be the incident)"
+    )

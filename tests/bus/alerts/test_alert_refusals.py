@@ -103,6 +103,15 @@ def test_a_silence_of_nothing_is_refused(services: Services) -> None:
     assert listed.title == "Team payments has no silences yet"
 
 
+def test_saturation_with_a_unit_is_told_how_to_write_it(services: Services) -> None:
+    # a metrics file's saturation is % of capacity, yet providers measure it otherwise
+    text = 'alert create hot --service checkout-api --when "saturation > 90%"'
+    refused = run(services, text, user="oli", channel="C-pay")
+    assert refused.tone is Tone.USAGE
+    assert "saturation takes no unit (a metrics file's is % of capacity" in refused.title
+    assert refused.title.endswith("e.g. `saturation > 90`.")
+
+
 @pytest.mark.parametrize("when", ["error_rate > 200%", "error_rate > 100.5"])
 def test_a_percentage_above_100_is_refused(services: Services, when: str) -> None:
     text = f'alert create never --service checkout-api --when "{when}"'

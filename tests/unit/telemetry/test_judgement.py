@@ -264,3 +264,41 @@ def test_traffic_down_since_before_a_short_window_is_a_fall() -> None:
     assert finding is not None
     assert finding.onset == points[270][0]
     assert finding.ratio < 0.25
+
+
+def test_a_fall_from_data_that_began_late_in_the_hours_before_the_window_is_a_change() -> None:
+    # GIVEN errors at 3% from the data's first point, falling to 0.3% 40 minutes on, and a
+    # window from 30 minutes on: the 4 h before it were read, but had data only in their end
+    points = _shifted(_series(120, step=1, level=3.0, noise=0.03, seed=4), 40, 120, 0.1)
+    start = points[30][0]
+    # WHEN it is judged knowing where the hours before the window begin
+    verdict, finding = judge(
+        Signal.ERROR_RATE,
+        points,
+        start=start,
+        end=points[-1][0],
+        step=60,
+        read_from=start - timedelta(hours=4),
+    )
+    # THEN the fall is reported, not "steady", and the note says why the baseline is suspect
+    assert verdict.judgement is Judgement.CHANGED
+    assert finding is not None
+    assert finding.onset == points[40][0]
+    assert finding.current < finding.baseline / 5
+    assert verdict.note.startswith("the 4 h before the window had data only in 00:00–00:29 UTC")
+    assert "a fall from them counted too" in verdict.note
+
+
+def test_a_fall_in_errors_after_a_full_baseline_is_still_good_news_not_a_change() -> None:
+    # GIVEN the same fall, with data through the whole 4 h before the window
+    points = _shifted(_series(300, step=1, level=3.0, noise=0.03, seed=4), 260, 300, 0.1)
+    start = points[250][0]
+    verdict, finding = judge(
+        Signal.ERROR_RATE,
+        points,
+        start=start,
+        end=points[-1][0],
+        step=60,
+        read_from=start - timedelta(hours=4),
+    )
+    assert (verdict.judgement, finding, verdict.note) == (Judgement.STEADY, None, "")
