@@ -141,8 +141,11 @@ def _check_answer(payload: _Payload) -> None:
     view = payload.view
     if payload.user is None or view is None or view.state is None:
         raise ValueError("a modal's answer names its user, view and state")
-    if not isinstance(json.loads(view.private_metadata or "{}").get("command"), str):
+    metadata = json.loads(view.private_metadata or "{}")
+    if not isinstance(metadata.get("command"), str):
         raise ValueError("a modal's private_metadata carries its command")
+    if not all(isinstance(metadata.get(key), str | None) for key in ("channel", "thread")):
+        raise ValueError("a modal's private_metadata names its channel and thread as text")
     if ANSWER not in view.state.values.get(ANSWER, {}):
         raise ValueError("a modal's answer has its text field")
 

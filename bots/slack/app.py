@@ -141,4 +141,4 @@ def _listen_for_buttons(app: App, bus: Callable[[], CommandBus]) -> None:
         invocation = from_answer(body)
         reply = bus().handle(invocation)
         if not reply.replayed:
-            SlackNotifier(client).post(invocation.reply_to, reply, user=invocation.actor.user)
+            SlackNotifier(client).answer(invocation.reply_to, reply, user=invocation.actor.user)

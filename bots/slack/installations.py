@@ -42,7 +42,8 @@ def workspace(client_id: str, enterprise: str | None, team: str | None) -> str:
 
 def org_of(enterprise: str | None, team: str | None) -> str:
     """Our org id of an installation: the Grid org for an org-wide one (no team), else the
-    workspace, as `bots.slack.normalize.slack_org` names the org of a request."""
+    workspace, as `bots.slack.normalize.slack_org` names the org of a request (from the ids bolt
+    looks the installation up by)."""
     return f"slack:{team}" if team else f"slack:{enterprise}"
 
 

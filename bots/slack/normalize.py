@@ -9,6 +9,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_bolt.request.internals import (
+    extract_enterprise_id,
+    extract_is_enterprise_install,
+    extract_team_id,
+)
+
 from bots.slack.render import ANSWER
 from shared.identity.models import Actor, OrgId, Platform, UserId, org_id
 from shared.invocation import Invocation, ReplyTarget, new_correlation_id
@@ -33,19 +39,17 @@ def plain_text(text: str) -> str:
     return html.unescape(text)
 
 
-def slack_org(team: str | None, enterprise: str | None, enterprise_install: object) -> OrgId:
-    """The org a payload comes from: the Enterprise Grid org for an org-wide installation, else
-    the workspace; always keyed `slack:`, so no Teams tenant can ever be mistaken for it."""
-    if enterprise and str(enterprise_install).lower() == "true":
+def slack_org(body: Mapping[str, Any]) -> OrgId:
+    """The org a payload (slash command, mention, click, modal answer) comes from: the Enterprise
+    Grid org for an org-wide installation, else the workspace; always keyed `slack:`, so no Teams
+    tenant can ever be mistaken for it. Read with bolt's own extraction, the ids bolt authorizes
+    the request with: an Events API payload says it in `authorizations[0]`, not at its top level,
+    and reading it elsewhere made a mention act for another org than `/sre` from the same person."""
+    payload = dict(body)
+    enterprise = extract_enterprise_id(payload)
+    if enterprise and extract_is_enterprise_install(payload):
         return org_id(Platform.SLACK, enterprise)
-    return org_id(Platform.SLACK, team or "")
-
-
-def _grid(body: Mapping[str, Any]) -> tuple[str | None, object]:
-    """The Enterprise Grid org and whether the app is installed org-wide, as a payload says."""
-    enterprise = body.get("enterprise")
-    named = enterprise.get("id") if isinstance(enterprise, Mapping) else enterprise
-    return named or body.get("enterprise_id"), body.get("is_enterprise_install")
+    return org_id(Platform.SLACK, extract_team_id(payload) or "")
 
 
 def _invocation(
@@ -83,7 +87,7 @@ def from_slash_command(command: Mapping[str, Any]) -> Invocation:
     """`/sre …`: the text after the command, answered in the request or at `response_url`."""
     channel = command.get("channel_id")
     return _invocation(
-        org=slack_org(command.get("team_id"), *_grid(command)),
+        org=slack_org(command),
         user=command["user_id"],
         name=command.get("user_name", ""),
         channel=channel,
@@ -99,7 +103,7 @@ def from_mention(body: Mapping[str, Any]) -> Invocation:
     event = body["event"]
     channel = event.get("channel")
     return _invocation(
-        org=slack_org(body.get("team_id") or event.get("team"), *_grid(body)),
+        org=slack_org(body),
         user=event["user"],
         name="",
         channel=channel,
@@ -115,7 +119,7 @@ def from_button(body: Mapping[str, Any]) -> Invocation:
     channel = (body.get("channel") or {}).get("id")
     message = body.get("message") or {}
     return _invocation(
-        org=_clicked_in(body),
+        org=slack_org(body),
         user=body["user"]["id"],
         name=body["user"].get("username") or body["user"].get("name", ""),
         channel=channel,
@@ -124,12 +128,6 @@ def from_button(body: Mapping[str, Any]) -> Invocation:
         thread=message.get("thread_ts") or message.get("ts"),
         response_url=body.get("response_url"),
     )
-
-
-def _clicked_in(body: Mapping[str, Any]) -> OrgId:
-    """The org of an interaction (a button click, a modal answered)."""
-    team = (body.get("team") or {}).get("id") or body["user"].get("team_id")
-    return slack_org(team, *_grid(body))
 
 
 def answer_metadata(body: Mapping[str, Any]) -> dict[str, str | None]:
@@ -146,7 +144,7 @@ def from_answer(body: Mapping[str, Any]) -> Invocation:
     typed = view["state"]["values"][ANSWER][ANSWER].get("value") or ""
     channel = metadata.get("channel")
     return _invocation(
-        org=_clicked_in(body),
+        org=slack_org(body),
         user=body["user"]["id"],
         name=body["user"].get("username") or body["user"].get("name", ""),
         channel=channel,

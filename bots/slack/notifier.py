@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,18 @@ INVITE = (
     "cannot follow up in a thread. Add me to the channel with `/invite @Auto SRE` (in a direct "
     "message, use a channel I am in)."
 )
+NOT_POSTED = "I could not post this in {where} (Slack answered `{error}`), so it comes to you here."
+NOT_POSTED_INVITE = (
+    "I could not post this in {where}: I am not a member of that conversation, so it comes to you "
+    "here. Add me to the channel with `/invite @Auto SRE` (in a direct message, use a channel I "
+    "am in)."
+)
+NO_CHANNEL = "I could not tell which channel the button was in, so this comes to you here."
+"""What a modal's answer says when it comes as a direct message: the command has taken effect
+but its channel could not be told (a modal has no response URL)."""
+_CHANNEL_ID = re.compile(r"[A-Z0-9]+")
+POSTS = ("chat.postMessage", "chat.postEphemeral")
+"""The calls that post a reply itself: when Slack refuses one, the reply did not go out."""
 
 
 def respond(url: str, payload: dict[str, Any], *, response_type: str) -> None:
@@ -109,6 +122,36 @@ class SlackNotifier:
             return None
         raise ValueError("the reply has nowhere to go: no channel and no response URL")
 
+    def answer(self, target: ReplyTarget, reply: Reply, *, user: str) -> None:
+        """A modal's answer, where its button was clicked; if Slack refuses that post (the
+        command has already taken effect), to `user` directly, saying why; logged if that is
+        refused too. A modal has no response URL to fall back on."""
+        if not target.channel:
+            self._tell_directly(user, reply, NO_CHANNEL)
+            return
+        try:
+            self.post(target, reply, user=user)
+        except SlackApiError as error:
+            if not str(error.response.api_url).endswith(POSTS):  # posted; its images were not
+                raise
+            refused = str(error.response.get("error"))
+            log.info(
+                "a modal's answer was refused in %s (%s): told its user", target.channel, refused
+            )
+            self._tell_directly(user, reply, _not_posted(target.channel, refused))
+
+    def _tell_directly(self, user: str, reply: Reply, note: str) -> None:
+        """`reply` with `note` in the app's direct messages with `user` (without its images)."""
+        payload = message(reply)
+        del payload["response_type"]
+        payload["blocks"].append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
+        )
+        try:
+            self._client.chat_postMessage(channel=user, **payload)
+        except SlackApiError as error:
+            log.warning("could not tell %s directly either: %s", user, error.response.get("error"))
+
     def _in_channel(self, target: ReplyTarget, reply: Reply) -> ReplyTarget:
         """`chat.postMessage` in the target's channel or thread, then its other images in the
         message's thread; where the message now is."""
@@ -131,3 +174,12 @@ class SlackNotifier:
         if not (target.channel and target.message):
             raise ValueError("no message to update: a channel and a message ts are needed")
         self._send(self._client.chat_update, reply, channel=target.channel, ts=target.message)
+
+
+def _not_posted(channel: str | None, error: str) -> str:
+    """Why a modal's answer comes as a direct message, and for a channel without the bot, how to
+    add it (as a command's answer through its response URL says, `INVITE`)."""
+    where = f"<#{channel}>" if channel and _CHANNEL_ID.fullmatch(channel) else "the channel"
+    if error in NOT_A_MEMBER:
+        return NOT_POSTED_INVITE.format(where=where)
+    return NOT_POSTED.format(where=where, error=error)

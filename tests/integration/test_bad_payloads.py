@@ -81,6 +81,18 @@ MALFORMED = {
     "private_metadata not JSON": (_answer("{broken"), FORM),
     "private_metadata a list": (_answer("[1]"), FORM),
     "private_metadata without its command": (_answer('{"channel": "C111"}'), FORM),
+    "private_metadata with a channel as a number": (
+        _answer('{"command": "sre team create", "channel": 5}'),
+        FORM,
+    ),
+    "private_metadata with a channel as an object": (
+        _answer('{"command": "sre team create", "channel": {"id": "C111"}}'),
+        FORM,
+    ),
+    "private_metadata with a thread as a list": (
+        _answer('{"command": "sre team create", "channel": "C111", "thread": ["1.2"]}'),
+        FORM,
+    ),
     "a mention without its user": (
         json.dumps({"type": "event_callback", "team_id": "T111", "event": {"type": "app_mention"}}),
         "application/json",

@@ -16,7 +16,7 @@ from shared.invocation import ReplyTarget
 from shared.replies import Reply, Tone
 from tests.fakes.slack_api import SlackApi, slack_api
 from tests.support.handlers import post_slack
-from tests.support.payloads import signed_headers, slash_command_body
+from tests.support.payloads import app_mention_body, signed_headers, slash_command_body
 from tests.support.slack_oauth import event_callback, get, install_answer, installed, oauth_mode
 
 NOTICE = Reply(tone=Tone.OK, title="p99 latency of checkout-api is over 800ms")
@@ -79,6 +79,22 @@ def test_an_org_wide_grid_install_serves_its_workspaces_and_offers_to_add_them(
     answer = _slash("help", team_id="T5", enterprise_id="E222", is_enterprise_install="true")
     assert "investigate" in str(answer["body"])
     assert "xoxb-grid-222" in [call.token for call in api.called("auth.test")]
+
+
+def test_under_an_org_wide_install_a_mention_is_answered_for_the_org_with_its_token(
+    api: SlackApi,
+) -> None:
+    # GIVEN an org-wide install into Grid org E222
+    api.install("code-grid", install_answer(None, "xoxb-grid-222", enterprise="E222"))
+    installed("code-grid")
+    # WHEN someone in its workspace T5 mentions the app (org-wide only in `authorizations[0]`)
+    body = app_mention_body("whoami", "Ev-grid-oauth", team="T5", grid="E222", org_wide=True)
+    response = post_slack(body, signed_headers(body, content_type="application/json"))
+    # THEN bolt found the org's installation, and the answer is for the org, as `/sre` would be
+    assert response["statusCode"] == 200, response
+    (posted,) = api.called("chat.postMessage")
+    assert posted.token == "xoxb-grid-222"
+    assert "org slack:E222" in str(posted.fields["blocks"])
 
 
 def test_each_workspace_gets_its_scheduled_messages_with_its_own_token(api: SlackApi) -> None:

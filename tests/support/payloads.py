@@ -57,21 +57,42 @@ def channel_activity(service_url: str, channel: str, thread: str, n: int, **fiel
     return {**activity, **fields}
 
 
-def app_mention_body(text: str, event_id: str) -> str:
-    """An Events API `app_mention` by W111 in C111 of workspace T111: `@autosre <text>`."""
+def app_mention_body(
+    text: str,
+    event_id: str,
+    *,
+    team: str = "T111",
+    user: str = "W111",
+    grid: str | None = None,
+    org_wide: bool = False,
+) -> str:
+    """An Events API `app_mention` by `user` in C111 of workspace `team`: `@autosre <text>`; in
+    Enterprise Grid org `grid` if named, the app installed org-wide if `org_wide`. Slack names the
+    installation the event is for in `authorizations[0]` (its `team_id` null when org-wide)."""
+    authorization = {
+        "enterprise_id": grid,
+        "team_id": None if org_wide else team,
+        "user_id": "U0BOT",
+        "is_bot": True,
+        "is_enterprise_install": org_wide,
+    }
     return json.dumps(
         {
             "token": "verification_token",
-            "team_id": "T111",
+            "team_id": team,
+            **({"enterprise_id": grid} if grid else {}),
             "api_app_id": "A111",
             "type": "event_callback",
             "event_id": event_id,
             "event_time": 1700000000,
+            "authorizations": [authorization],
+            "is_ext_shared_channel": False,
             "event": {
                 "type": "app_mention",
-                "user": "W111",
+                "user": user,
                 "text": f"<@U0BOT|autosre> {text}",
                 "ts": "1700000000.000100",
+                "team": team,
                 "channel": "C111",
                 "event_ts": "1700000000.000100",
             },

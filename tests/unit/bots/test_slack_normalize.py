@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bots.slack.normalize import from_answer, from_button, from_mention, from_slash_command
+from tests.support.payloads import app_mention_body
 
 
 def test_a_modal_answer_has_its_entities_undone_once_not_twice() -> None:
@@ -58,3 +59,50 @@ def test_a_button_is_made_plain_once() -> None:
         "actions": [{"action_id": "sre:0", "value": "team create a&amp;amp;b", "action_ts": "1"}],
     }
     assert from_button(body).text == "team create a&amp;b"
+
+
+def test_under_an_org_wide_grid_install_a_mention_acts_for_the_org_as_a_slash_command_does() -> (
+    None
+):
+    # GIVEN W111 in workspace T5 of Grid org E222, the app installed org-wide
+    command = {
+        "team_id": "T5",
+        "enterprise_id": "E222",
+        "is_enterprise_install": "true",
+        "user_id": "W111",
+        "text": "whoami",
+    }
+    mention = json.loads(app_mention_body("whoami", "Ev1", team="T5", grid="E222", org_wide=True))
+    # WHEN W111 types `/sre whoami`, then `@Auto SRE whoami` (which says org-wide only in
+    # `authorizations[0]`)
+    typed, mentioned = from_slash_command(command), from_mention(mention)
+    # THEN both act for the Grid org, as one identity
+    assert typed.actor.org == mentioned.actor.org == "slack:E222"
+    assert typed.actor == mentioned.actor
+
+
+def test_a_mention_where_the_app_is_installed_in_the_workspace_keys_by_the_workspace() -> None:
+    alone = json.loads(app_mention_body("whoami", "Ev1", team="T111"))
+    in_grid = json.loads(app_mention_body("whoami", "Ev2", team="T5", grid="E222"))
+    assert from_mention(alone).actor.org == "slack:T111"
+    assert from_mention(in_grid).actor.org == "slack:T5"
+
+
+def test_a_modal_answered_under_an_org_wide_install_acts_for_the_org() -> None:
+    # GIVEN an org-wide install: Slack sends `team: null`, the workspace in `user.team_id`
+    body = {
+        "type": "view_submission",
+        "team": None,
+        "enterprise": {"id": "E222", "name": "Grid"},
+        "is_enterprise_install": True,
+        "user": {"id": "W111", "team_id": "T5"},
+        "view": {
+            "id": "V0MODAL",
+            "team_id": "T5",
+            "private_metadata": json.dumps({"command": "sre team create"}),
+            "state": {"values": {"answer": {"answer": {"value": "search"}}}},
+        },
+    }
+    assert from_answer(body).actor.org == "slack:E222"
+    workspace = {**body, "team": {"id": "T5"}, "is_enterprise_install": False}
+    assert from_answer(workspace).actor.org == "slack:T5"
