@@ -112,8 +112,13 @@ class SlackNotifier:
             try:
                 return self._in_channel(target, reply)
             except SlackApiError as error:
-                if not target.response_url or error.response.get("error") not in NOT_A_MEMBER:
+                refused = str(error.response.get("error"))
+                if refused not in NOT_A_MEMBER or not (target.response_url or user):
                     raise
+                if not target.response_url:  # a modal's deferred command: only its user can be
+                    log.info("not a member of %s: told its user directly", target.channel)
+                    self._tell_directly(user or "", reply, _not_posted(target.channel, refused))
+                    return None
                 log.info("not a member of %s: answered at the response URL", target.channel)
                 note = {"type": "context", "elements": [{"type": "mrkdwn", "text": INVITE}]}
                 payload["blocks"].append(note)

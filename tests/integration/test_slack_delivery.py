@@ -61,6 +61,26 @@ def test_where_the_bot_is_not_a_member_the_result_goes_to_the_response_url(
     assert "/invite @Auto SRE" in shown
 
 
+def test_without_a_response_url_a_result_for_a_user_is_told_to_them_directly() -> None:
+    # GIVEN a command answered in a modal (no response URL) whose channel refuses the bot
+    answers: dict[str, Any] = {
+        "chat.postMessage": [
+            {"ok": False, "error": "not_in_channel"},
+            {"ok": True, "ts": "1700000000.000300", "channel": "D0W111"},
+        ]
+    }
+    with capture_server(by_path=answers) as slack:
+        target = ReplyTarget(platform=Platform.SLACK, channel="C111", thread="1.2")
+        # WHEN its deferred result (an escalation, say) is posted for W111
+        placed = _notifier(slack).post(target, REPORT, user="W111")
+    # THEN W111 gets it directly, told why and how to add the bot
+    assert placed is None
+    assert [p.body["channel"] for p in slack.calls("chat.postMessage")] == ["C111", "W111"]
+    told = json.dumps(slack.calls("chat.postMessage")[-1].body["blocks"])
+    assert "Doctor: all checks pass" in told
+    assert "/invite @Auto SRE" in told
+
+
 def test_without_a_response_url_the_refusal_is_raised() -> None:
     answers: dict[str, dict[str, Any]] = {
         "chat.postMessage": {"ok": False, "error": "not_in_channel"}
