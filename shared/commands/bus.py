@@ -35,7 +35,7 @@ from shared.errors import (
     UnavailableError,
 )
 from shared.identity.admins import ConfiguredAdmin
-from shared.identity.models import OrgId, Platform, Principal
+from shared.identity.models import ChannelId, OrgId, Platform, Principal
 from shared.identity.ports import Directory
 from shared.identity.principals import principal_for
 from shared.identity.rbac import authorize, is_member
@@ -165,6 +165,9 @@ class CommandBus:
 
     def _run(self, command: Command, invocation: Invocation) -> Handled:
         ctx = self._context(command, invocation)
+        return self._kept_to_team(self._run_in(command, ctx), ctx)
+
+    def _run_in(self, command: Command, ctx: Context) -> Handled:
         if command.mutates:  # asked before a deferral too: a no-op is neither queued nor audited
             nothing = self._handlers.unchanged(command, ctx)
             if nothing:  # nothing would happen: said so, and nothing to audit
@@ -179,8 +182,22 @@ class CommandBus:
         command = self.commands.parse(task.command)
         ctx = self._context(command, task.invocation, team=task.team)
         if not command.mutates:
-            return self._execute(command, ctx)
-        return self._finish(command, ctx, requested=None)
+            return self._kept_to_team(self._execute(command, ctx), ctx)
+        return self._kept_to_team(self._finish(command, ctx, requested=None), ctx)
+
+    def _kept_to_team(self, done: Handled, ctx: Context) -> Handled:
+        """A team's answer in a channel bound to another team is shown to its caller only
+        (where the surface can: Slack), saying so: teams never see each other's data."""
+        channel = ctx.invocation.channel
+        if done.reply.ephemeral or not (ctx.team and channel):
+            return done
+        binding = self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel))
+        if binding is None or binding.team == ctx.team:
+            return done
+        said = f"Shown only to you: this channel is bound to team {binding.team}."
+        text = f"{done.reply.text}\n{said}" if done.reply.text else said
+        private = done.reply.model_copy(update={"ephemeral": True, "text": text})
+        return dataclasses.replace(done, reply=private)
 
     def _context(
         self, command: Command, invocation: Invocation, team: str | None = None
