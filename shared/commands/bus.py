@@ -165,7 +165,14 @@ class CommandBus:
 
     def _run(self, command: Command, invocation: Invocation) -> Handled:
         ctx = self._context(command, invocation)
-        return self._kept_to_team(self._run_in(command, ctx), ctx)
+        foreign = self._bound_to_other(command, ctx)
+        if foreign and invocation.actor.platform is Platform.TEAMS:  # no private answers there
+            raise InvalidCommandError(
+                f"This conversation is bound to team {foreign}: run commands for team "
+                f"{ctx.team} in its own channel, or in a chat with me.",
+                usage=f"sre {command.phrase()} … --team {ctx.team}",
+            )
+        return self._kept_to_team(self._run_in(command, ctx), foreign)
 
     def _run_in(self, command: Command, ctx: Context) -> Handled:
         if command.mutates:  # asked before a deferral too: a no-op is neither queued nor audited
@@ -181,20 +188,28 @@ class CommandBus:
     def _resume(self, task: DeferredCommand) -> Handled:
         command = self.commands.parse(task.command)
         ctx = self._context(command, task.invocation, team=task.team)
+        foreign = self._bound_to_other(command, ctx)
         if not command.mutates:
-            return self._kept_to_team(self._execute(command, ctx), ctx)
-        return self._kept_to_team(self._finish(command, ctx, requested=None), ctx)
+            return self._kept_to_team(self._execute(command, ctx), foreign)
+        return self._kept_to_team(self._finish(command, ctx, requested=None), foreign)
 
-    def _kept_to_team(self, done: Handled, ctx: Context) -> Handled:
-        """A team's answer in a channel bound to another team is shown to its caller only
-        (where the surface can: Slack), saying so: teams never see each other's data."""
+    def _bound_to_other(self, command: Command, ctx: Context) -> str | None:
+        """The team the command's channel is bound to, when `--team` named another (without it,
+        the team is the channel's own: nothing more is read)."""
         channel = ctx.invocation.channel
-        if done.reply.ephemeral or not (ctx.team and channel):
-            return done
+        if not (ctx.team and channel and command.team_option()):
+            return None
         binding = self._directory.get_binding(ctx.principal.actor.org, ChannelId(channel))
-        if binding is None or binding.team == ctx.team:
+        return binding.team if binding is not None and binding.team != ctx.team else None
+
+    @staticmethod
+    def _kept_to_team(done: Handled, other: str | None) -> Handled:
+        """A team's answer in a channel bound to `other` team is shown to its caller only
+        (Slack; Teams has no such message and is refused before), saying so: teams never see
+        each other's data."""
+        if done.reply.ephemeral or other is None:
             return done
-        said = f"Shown only to you: this channel is bound to team {binding.team}."
+        said = f"Shown only to you: this channel is bound to team {other}."
         text = f"{done.reply.text}\n{said}" if done.reply.text else said
         private = done.reply.model_copy(update={"ephemeral": True, "text": text})
         return dataclasses.replace(done, reply=private)

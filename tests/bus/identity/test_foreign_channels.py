@@ -3,10 +3,11 @@ see each other's data, even when a member of one runs a command in the other's c
 
 from __future__ import annotations
 
-from shared.adapters.memory import InMemoryNotifier
+from shared.adapters.memory import InMemoryNotifier, InMemoryTaskQueue
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
+from shared.identity.models import Platform
 from shared.replies import Tone
 from tests.support import NOW, MovingClock, run, run_deferred, setup_teams
 
@@ -21,7 +22,8 @@ def _services() -> Services:
         "team bind C-search --team search",
     ):
         assert not run(services, text).failed, text
-    registered = run(services, "service register web --sample checkout --team search", user="sam")
+    register = "service register web --sample checkout --team search"
+    registered = run(services, register, user="sam")
     assert not registered.failed, registered
     return services
 
@@ -52,3 +54,19 @@ def test_a_quick_answer_for_another_team_in_a_bound_channel_is_private_too() -> 
     listed = run(services, "service list --team search", user="sam", channel="C-pay")
     assert listed.ephemeral
     assert "bound to team payments" in listed.text
+
+
+def test_in_teams_which_has_no_private_answers_it_is_refused_before_it_runs() -> None:
+    services = _services()
+    refused = run(
+        services,
+        "investigate web --team search",
+        user="sam",
+        channel="C-pay",
+        platform=Platform.TEAMS,
+    )
+    assert refused.tone is Tone.USAGE
+    assert refused.title.startswith("This conversation is bound to team payments")
+    assert "in a chat with me" in refused.title
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    assert services.tasks.drain() == []  # nothing queued
