@@ -275,7 +275,8 @@ class CsvMetricsSource:
             text = read_bounded(self._inside(path), limit=self._max_bytes)
             header = _columns(next(csv.reader(io.StringIO(text)), []))
         except (ValueError, csv.Error) as error:
-            raise InvalidCommandError(f"Cannot read `{path}` as a metrics file: {error}.") from None
+            name = Path(path).name  # asked from chat too (`service signal set`): never a path
+            raise InvalidCommandError(f"Cannot read `{name}` as a metrics file: {error}.") from None
         return [name for name in header if name not in _RESERVED]
 
     def _table(self, path: str) -> list[Row]:

@@ -57,7 +57,7 @@ def test_the_terminal_registers_a_file_of_the_folder_by_its_absolute_path(
 ) -> None:
     _incident(folder / "incident.csv")
     assert _register(local, "incident.csv").tone is Tone.OK  # a bare name is in the folder
-    shown = run(local, "service show legacy", user="oli", channel="C-pay")
+    shown = run(local, "service show legacy", user="oli", channel="C-pay", platform=Platform.LOCAL)
     assert f"Resource: `{folder.resolve() / 'incident.csv'}`" in shown.text
     assert "2 min after deploy v7" in investigate(local, "investigate legacy --window 2h").title
 
@@ -255,3 +255,36 @@ def test_a_metrics_folder_that_does_not_exist_is_named_as_missing(
     refused = _register(made, "shop.csv")
     # THEN the answer says the folder itself is missing, and which
     assert f"the metrics folder {absent} does not exist" in refused.title
+
+
+@pytest.mark.parametrize("platform", [Platform.SLACK, Platform.TEAMS])
+def test_chat_sees_a_registered_file_by_its_name_never_its_path_on_the_server(
+    local: Services, folder: Path, platform: Platform
+) -> None:
+    # GIVEN a service the terminal registered from a file of the metrics folder
+    _incident(folder / "incident.csv")
+    assert _register(local, "incident.csv").tone is Tone.OK
+    # WHEN its team lists and shows it in chat
+    for text in ("service list", "service show legacy"):
+        reply = run(local, text, user="oli", channel="C-pay", platform=platform)
+        shown = " ".join([reply.title, reply.text, *(value for _, value in reply.fields)])
+        # THEN the file is named, and no path of the server is
+        assert "incident.csv" in shown
+        assert str(folder.parent) not in shown, shown
+
+
+def test_a_registered_file_gone_is_named_in_chat_without_a_path(
+    local: Services, folder: Path
+) -> None:
+    # GIVEN a registered file, since removed, and then its whole folder
+    _incident(folder / "incident.csv")
+    assert _register(local, "incident.csv").tone is Tone.OK
+    (folder / "incident.csv").unlink()
+    folder.rmdir()
+    # WHEN a signal of it is pointed at a column from Slack
+    text = "service signal set legacy p99_latency --metric latency"
+    refused = run(local, text, user="oli", channel="C-pay")
+    # THEN the file is named, and no path of the server
+    assert "Cannot read `incident.csv` as a metrics file" in refused.title
+    assert "does not exist" in refused.title
+    assert str(folder.parent) not in refused.title + refused.text
