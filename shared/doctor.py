@@ -86,13 +86,21 @@ class Doctor:
 
 
 def slack_fact(settings: Settings) -> str:
-    """How Slack is installed, for the doctor's report (OAuth wins when both are configured)."""
+    """Whether Slack is served, and how it is installed, for the doctor's report. The signing
+    secret decides, as it does for `sre serve` and the functions: without it no request can be
+    verified, so none is served, whatever token is set. OAuth wins when both are configured."""
+    if not settings.slack_signing_secret:
+        return "off: SLACK_SIGNING_SECRET is not set, so no Slack request can be verified"
     if settings.slack_oauth:
         also = ", SLACK_BOT_TOKEN ignored" if settings.slack_bot_token else ""
         return f"OAuth: one install per workspace (SLACK_CLIENT_ID){also}"
     if settings.slack_bot_token:
         return "one workspace (SLACK_BOT_TOKEN)"
-    return "off (set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET)"
+    return (
+        "served without SLACK_BOT_TOKEN: answers go only to each command's response_url, and "
+        "nothing can post to a channel (set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and "
+        "SLACK_CLIENT_SECRET)"
+    )
 
 
 def model_fact(model: LanguageModel | None) -> str:

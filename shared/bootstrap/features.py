@@ -97,7 +97,7 @@ class Features:
         """Every feature's commands, registered at the root; their handlers built lazily."""
         return (
             Handlers()
-            .include(HelpDesk(COMMANDS).handlers())
+            .include(HelpDesk(COMMANDS, terminal=self._terminal_notes()).handlers())
             .lazy(TEAM_COMMANDS, self._teams)
             .lazy(MODEL_CONSENT_COMMANDS, self._model_consent)
             .lazy(ORG_CHANNEL_COMMANDS, self._org_channel)
@@ -214,6 +214,15 @@ class Features:
         return ModelConsent(
             directory=self._a.directory, model=model, budget_tokens=budget
         ).handlers()
+
+    def _terminal_notes(self) -> dict[str, str]:
+        """What the terminal's help adds about this machine, by topic: the metrics folder in
+        force (AUTOSRE_HOME and AUTOSRE_METRICS_DIR move it)."""
+        if self._a.files is None:
+            return {}
+        folder = self._settings.metrics_folder
+        note = f"Metrics files (--metrics-file) are read from {folder} here."
+        return {"service": note, "service register": note}
 
     def _doctor(self) -> Handlers:
         from shared.doctor import Doctor

@@ -84,7 +84,8 @@ def for_local(
     from shared.adapters.memory import SystemClock
 
     home = settings.home
-    settings.metrics_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if settings.metrics_dir is None:  # the default is made; a folder named is never invented
+        settings.metrics_folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     files = metrics_files(settings.metrics_folder)
     database = SqliteDatabase(home / "autosre.db")
     # a promotion outlives the process that made it

@@ -2,39 +2,65 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from collections.abc import Mapping
+
+from pydantic import Field, model_validator
 
 from shared.commands.base import Command
 from shared.commands.context import Context, Handlers
 from shared.commands.registry import CommandSet
+from shared.identity.models import Platform
 from shared.identity.rbac import Permission
 from shared.replies import Reply, Tone
 
 
 class ShowHelp(Command):
     words = ("help",)
-    positional = ("topic",)
+    positional = ("topic", "command")
+    rest = "command"
     permission = Permission.PUBLIC
     target_kind = "org"
-    purpose = "Show the commands, or the commands of one topic."
-    examples = ("sre help", "sre help team")
+    purpose = "Show the commands, the commands of one topic, or one command in detail."
+    examples = ("sre help", "sre help team", "sre help alert create")
     needs_caller = False
     topic: str | None = Field(default=None, pattern=r"^[a-z][a-z-]{0,30}$")
+    command: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z][A-Za-z -]{0,60}$",
+        json_schema_extra={"metavar": "COMMAND"},
+    )
+
+    @model_validator(mode="after")
+    def _of_a_topic(self) -> ShowHelp:
+        """A command is named within its topic (`sre help alert create`)."""
+        if self.command and not self.topic:
+            raise ValueError("name the command's topic first, as in `sre help alert create`")
+        return self
 
 
 class HelpDesk:
-    """Answers `sre help` from the command set it was given."""
+    """Answers `sre help` from the command set it was given, and tells the terminal, alone, the
+    facts of this machine a topic needs (where metrics files are read from): chat is never
+    shown a server's paths."""
 
-    def __init__(self, commands: CommandSet) -> None:
+    def __init__(self, commands: CommandSet, *, terminal: Mapping[str, str] | None = None) -> None:
         self._commands = commands
+        self._terminal = dict(terminal or {})
 
     def handlers(self) -> Handlers:
         """The command this service runs."""
         return Handlers().add(ShowHelp, self.help)
 
-    def help(self, command: ShowHelp, _: Context) -> Reply:
-        """All topics, or one topic in detail (titled by it: `Team commands`); only the caller
-        sees it."""
-        text = self._commands.render_help(command.topic)
-        title = f"{command.topic.capitalize()} commands" if command.topic else "Auto SRE commands"
+    def help(self, command: ShowHelp, ctx: Context) -> Reply:
+        """All topics, one topic in detail (titled by it: `Team commands`), or one command
+        (titled by its words: `sre alert create`); only the caller sees it."""
+        if command.topic and command.command:
+            title, text = self._commands.command_help(command.topic, command.command)
+        else:
+            text = self._commands.render_help(command.topic)
+            topic = command.topic
+            title = f"{topic.capitalize()} commands" if topic else "Auto SRE commands"
+        note = self._terminal.get(" ".join(f"{command.topic} {command.command or ''}".split()))
+        if note and ctx.invocation.actor.platform is Platform.LOCAL:
+            text = f"{text}\n{note}"
         return Reply(tone=Tone.INFO, title=title, text=text, ephemeral=True)

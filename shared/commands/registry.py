@@ -20,7 +20,7 @@ from shared.commands.terminal import TERMINAL_ONLY, terminal_help, terminal_summ
 from shared.commands.typos import Phrasebook
 from shared.commands.usage import types_of, usage
 from shared.errors import InvalidCommandError
-from shared.identity.rbac import Permission
+from shared.identity.rbac import Permission, who_may
 
 __all__ = ["CommandSet", "canonical", "usage"]
 TEAMS = "in Teams: @Auto SRE …"
@@ -58,6 +58,14 @@ def canonical(command: Command) -> str:
             continue
         parts.append(f"--{option}" if value is True else f"--{option}={quote(_text(value))}")
     return " ".join(parts)
+
+
+def _detail(model: type[Command]) -> list[str]:
+    """A command as its topic's help shows it: usage, purpose, reference and examples."""
+    lines = [f"{usage(model)}\n    {model.purpose}"]
+    if model.__doc__:  # a model's docstring is its reference (a file format, say)
+        lines.append(textwrap.indent(textwrap.dedent("    " + model.__doc__.strip()), "    "))
+    return lines + [f"    e.g. {example}" for example in model.examples]
 
 
 def _check_rest(model: type[Command]) -> None:
@@ -134,15 +142,32 @@ class CommandSet:
             raise InvalidCommandError(
                 f"There is no help topic `{shown(topic)}`.{hint}", usage=self._phrases.topic_list()
             )
-        lines = []
-        for model in chosen:
-            lines.append(f"{usage(model)}\n    {model.purpose}")
-            if model.__doc__:  # a model's docstring is its reference (a file format, say)
-                lines.append(
-                    textwrap.indent(textwrap.dedent("    " + model.__doc__.strip()), "    ")
-                )
-            lines += [f"    e.g. {example}" for example in model.examples]
-        return "\n".join(lines)
+        return "\n".join(line for model in chosen for line in _detail(model))
+
+    def command_help(self, topic: str, verb: str) -> tuple[str, str]:
+        """One command in detail (`sre help alert create`), titled by its words: its usage,
+        purpose, reference, examples and who may run it; an unknown one gets a suggestion."""
+        if topic in TERMINAL_ONLY:  # one command each (`sre help analyze anomalies`)
+            return f"sre {topic}", terminal_help(topic)
+        words = tuple(f"{topic} {verb}".lower().split())
+        model = self._by_words.get(words)
+        if model is None:
+            raise self._unknown_help(words)
+        who = f"    Who may run it: {who_may(model.permission)}."
+        return f"sre {model.phrase()}", "\n".join([*_detail(model), who])
+
+    def _unknown_help(self, words: tuple[str, ...]) -> InvalidCommandError:
+        """No command has these words: the command they resemble, asked about as help."""
+        if words[0] not in self._phrases.topics():
+            self.render_help(words[0])  # raises: there is no such topic
+        typo = self._phrases.unknown(list(words))
+        guess = typo.suggestion.removeprefix("sre ") if typo.suggestion else None
+        hint = f" Did you mean `sre help {shown(guess)}`?" if guess else ""
+        return InvalidCommandError(
+            f"`{shown(' '.join(words))}` is not a command.{hint}",
+            usage=self._phrases.topic_usage(words[0]),
+            suggestion=f"sre help {guess}" if guess else None,
+        )
 
     def _match(self, words: list[str]) -> tuple[type[Command], list[str]]:
         lowered = [word.lower() for word in words]

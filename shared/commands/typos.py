@@ -54,7 +54,9 @@ class Phrasebook:
     def unknown(self, words: list[str]) -> InvalidCommandError:
         """The answer to words that name no command: a guess, and the usage that goes with it."""
         lowered = [word.lower() for word in words]
-        guess, after = _closest(lowered, self._spoken, lambda said: self._fits(said, lowered))
+        guess, after = _closest(
+            lowered, self._spoken, lambda said: self._fits(said, lowered), self._harmless
+        )
         kept = words[len(words) - len(after) :] if after else []  # as typed: ids keep their case
         model = self._by_words.get(tuple(guess.split())) if guess else None
         kept = _rephrased(model, kept) if model else kept
@@ -83,6 +85,11 @@ class Phrasebook:
         if guess:
             return lowered[: min(len(lowered) - len(after), len(guess.split()))] or lowered[:1]
         return lowered[:2] if lowered[0] in self.topics() else lowered[:1]
+
+    def _harmless(self, said: str) -> bool:
+        """Whether the command a phrase names changes nothing (`canary status`)."""
+        model = self._by_words.get(tuple(said.split()))
+        return model is not None and not model.mutates
 
     def _fits(self, said: str, lowered: list[str]) -> bool:
         """Whether a command may be suggested for the typed words: it takes every option typed
@@ -133,11 +140,33 @@ def _headed(typed: list[str], verbs: Sequence[str]) -> tuple[list[str], list[str
     return list(verbs), typed
 
 
+def _abbreviated(
+    heard: list[str], verbs: Sequence[str], said: Mapping[str, str], harmless: Callable[[str], bool]
+) -> list[str]:
+    """The verb the typed words cut short (`stat` is `status`): a word cut short says what was
+    meant better than letters in common, which would make it `start`. Cut short from several
+    (`st`: `start`, `status`), the one that changes nothing, if one alone does; else none."""
+    begun = [
+        verb
+        for verb in verbs
+        if len(verb.split()) == len(heard)  # a later word led (`member role`): none cut short
+        and all(word.startswith(part) for part, word in zip(heard, verb.split(), strict=True))
+    ]
+    for chosen in (begun, [verb for verb in begun if harmless(said[verb])]):
+        if len({said[verb] for verb in chosen}) == 1:
+            return chosen[:1]
+    return []
+
+
 def _closest(
-    lowered: list[str], spoken: dict[str, str], fits: Callable[[str], bool]
+    lowered: list[str],
+    spoken: dict[str, str],
+    fits: Callable[[str], bool],
+    harmless: Callable[[str], bool],
 ) -> tuple[str | None, list[str]]:
     """The phrase to suggest for mistyped words, and the words typed after it: a verb of a
-    known noun that fits what was typed (longest first), else a noun."""
+    known noun that fits what was typed (longest first; one the words cut short first), else a
+    noun."""
     noun, verbs = lowered[0], {}
     for phrase, said in spoken.items():
         if phrase.startswith(f"{noun} "):
@@ -147,7 +176,9 @@ def _closest(
         typed = lowered[1 : size + 1]
         same, heard = _headed(typed, [verb for verb in fitting if len(verb.split()) == size])
         cutoff = 0.6 if heard == typed else 0.0  # a later word led: its verbs are all that fit
-        found = difflib.get_close_matches(" ".join(heard), same, n=1, cutoff=cutoff)
+        found = _abbreviated(heard, same, verbs, harmless) or difflib.get_close_matches(
+            " ".join(heard), same, n=1, cutoff=cutoff
+        )
         if found:
             return verbs[found[0]], lowered[size + 1 :]
     if verbs:
@@ -157,6 +188,6 @@ def _closest(
     if not found:
         return None, []
     if found[0] != noun and any(phrase.startswith(f"{found[0]} ") for phrase in spoken):
-        verb, after = _closest([found[0], *lowered[1:]], spoken, fits)
+        verb, after = _closest([found[0], *lowered[1:]], spoken, fits, harmless)
         return (verb, after) if verb else (found[0], [])  # `sre team` shows its commands
     return found[0], lowered[1:]

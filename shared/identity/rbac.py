@@ -116,17 +116,24 @@ def allowed(principal: Principal, permission: Permission, team: str | None) -> b
     return role is not None and role.rank >= needed.rank
 
 
-def needed_role(permission: Permission, team: str | None) -> str:
-    """Words naming the role that would allow `permission`."""
+def needed_role(permission: Permission, team: str | None, *, where: str | None = None) -> str:
+    """Words naming the role that would allow `permission` (in team `team`, or `where`)."""
     if permission is Permission.ORG_MEMBER:
         return "a role in any team of this org"
     needed = TEAM_ROLE_NEEDED.get(permission)
     if needed is None:
         return _ORG_WORDS.get(permission, "the org-admin role")
     others = sorted(role.value for role in ORG_ROLES_HOLDING.get(permission, frozenset()))
-    return f"the {needed.value} role in team {team}" + (
+    return f"the {needed.value} role {where or f'in team {team}'}" + (
         f" (or {' or '.join(others)})" if others else ""
     )
+
+
+def who_may(permission: Permission) -> str:
+    """Words naming who holds `permission` before any team is known, for a command's help."""
+    if permission is Permission.PUBLIC:
+        return "anyone"
+    return needed_role(permission, None, where="in the team acted for")
 
 
 def authorize(principal: Principal, permission: Permission, team: str | None, *, what: str) -> None:

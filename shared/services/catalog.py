@@ -25,7 +25,7 @@ from shared.services.removal import (
     sharers,
     steps,
 )
-from shared.telemetry.metrics_files import MetricsFiles
+from shared.telemetry.metrics_files import MetricsFiles, without_paths
 from shared.telemetry.models import ResourceKind, Service
 from shared.telemetry.queries import queries_for
 
@@ -222,7 +222,8 @@ class ServiceCatalog:
         """The team's services."""
         team = self.team(ctx)
         fields = [
-            (s.name, f"{s.kind.value} {s.resource}" + _shared(s)) for s in team.services.values()
+            (s.name, _seen(f"{s.kind.value} {s.resource}", s, ctx) + _shared(s))
+            for s in team.services.values()
         ]
         if not fields:
             return Reply(
@@ -239,15 +240,15 @@ class ServiceCatalog:
         service = self.service(self.team(ctx), command.name)
         defaults = queries_for(service.kind, service.resource)
         fields = [
-            (s.label, query_text(q, dimensions=False))
+            (s.label, _seen(query_text(q, dimensions=False), service, ctx))
             if q == defaults.get(s)
-            else (s.label, f"{query_text(q)} (override)")
+            else (s.label, _seen(f"{query_text(q)} (override)", service, ctx))
             for s, q in service.queries.items()
         ]
         return Reply(
             tone=Tone.INFO,
             title=f"Service {service.name} ({service.kind.value})",
-            text=f"Resource: `{service.resource}`{_shared(service)}"
+            text=f"Resource: `{_seen(service.resource, service, ctx)}`{_shared(service)}"
             + (f"\nLogs: workspace `{service.log_workspace}`" if service.log_workspace else ""),
             fields=fields,
         )
@@ -307,6 +308,12 @@ def _taking_apart(name: str, team: str, policies: list[str], shared: dict[str, l
         text=f"First {'; '.join(first)}; then the service. Each step is its own audited "
         "command; a step not done is listed below, and then the service stays.",
     )
+
+
+def _seen(text: str, service: Service, ctx: Context) -> str:
+    """`text` as the caller may see it: the terminal sees a metrics file's path, chat its name."""
+    local = ctx.invocation.actor.platform is Platform.LOCAL
+    return text if local else without_paths(text, service)
 
 
 def _shared(service: Service) -> str:

@@ -6,7 +6,10 @@ found to be a metrics file (so a registered path can never be `/etc/passwd` or a
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Protocol, runtime_checkable
+
+from shared.telemetry.models import ResourceKind, Service
 
 
 @runtime_checkable
@@ -23,3 +26,11 @@ class MetricsFiles(Protocol):
         """The metric columns (all but `timestamp` and `event`) the file at `path` names now;
         raises InvalidCommandError when it cannot be read."""
         ...
+
+
+def without_paths(text: str, service: Service) -> str:
+    """`text` as chat may show it: a metrics file named by its file name alone, never by its
+    path on the server (the terminal, which registered it, is shown the whole path)."""
+    if service.kind is not ResourceKind.METRICS_FILE:
+        return text
+    return text.replace(service.resource, PurePath(service.resource).name)

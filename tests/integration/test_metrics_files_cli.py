@@ -220,3 +220,30 @@ def test_events_of_a_window_across_midnight_are_dated(
     # THEN its events say which day they happened, oldest first
     assert f"Events         {day(FILE_DAY)} 05:30 config change" in out, out
     assert f"{day(FILE_DAY)} 08:25 deploy v7 of web" in out, out
+
+
+def test_the_help_names_the_metrics_folder_under_the_home_in_force(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["whoami"])
+    capsys.readouterr()
+    assert main(["help", "service"]) == 0
+    out = capsys.readouterr().out
+    assert f"read from {home / 'metrics'} here" in out
+    assert "~/.autosre" not in out
+
+
+def test_a_metrics_folder_named_but_missing_is_said_to_be_missing_and_not_made(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN AUTOSRE_METRICS_DIR naming a folder that does not exist
+    absent = tmp_path / "no-such-folder"
+    monkeypatch.setenv("AUTOSRE_METRICS_DIR", str(absent))
+    main(["whoami"])
+    capsys.readouterr()
+    # WHEN a file is registered from it
+    status, out = _register("shop.csv", capsys)
+    # THEN the answer names the folder and says it is missing; the folder was not invented
+    assert status == 2
+    assert f"the metrics folder {absent} does not exist" in out
+    assert not absent.exists()

@@ -13,7 +13,7 @@ from wsgiref.simple_server import make_server
 import pytest
 
 from bots.delivery import SurfaceNotifier
-from bots.serve import application
+from bots.serve import application, unserved
 from bots.slack import oauth
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_records import SqliteRecords
@@ -76,7 +76,25 @@ def test_serve_installs_a_workspace_by_oauth_and_answers_it(
 
 
 def test_doctor_says_which_slack_mode_is_on() -> None:
-    both = Settings(slack_client_id="1.2", slack_client_secret="s", slack_bot_token="xoxb-1")
+    both = Settings(
+        slack_signing_secret="x",
+        slack_client_id="1.2",
+        slack_client_secret="s",
+        slack_bot_token="xoxb-1",
+    )
     assert slack_fact(both).startswith("OAuth")
     assert "SLACK_BOT_TOKEN ignored" in slack_fact(both)
-    assert slack_fact(Settings(slack_bot_token="xoxb-1")) == "one workspace (SLACK_BOT_TOKEN)"
+    one = Settings(slack_signing_secret="x", slack_bot_token="xoxb-1")
+    assert slack_fact(one) == "one workspace (SLACK_BOT_TOKEN)"
+
+
+def test_doctor_says_slack_is_off_for_what_serve_leaves_it_off_for() -> None:
+    # GIVEN a bot token and OAuth credentials, but no signing secret
+    unsigned = Settings(slack_bot_token="xoxb-1", slack_client_id="1.2", slack_client_secret="s")
+    # THEN the doctor says Slack is off, and names the signing secret, as `sre serve` does
+    assert slack_fact(unsigned).startswith("off: SLACK_SIGNING_SECRET is not set")
+    assert unserved(unsigned)["/slack/events"] in slack_fact(unsigned)
+    # AND with the secret but no token, it is served, and the doctor says what it lacks
+    tokenless = slack_fact(Settings(slack_signing_secret="x"))
+    assert tokenless.startswith("served without SLACK_BOT_TOKEN")
+    assert "SLACK_SIGNING_SECRET" not in tokenless

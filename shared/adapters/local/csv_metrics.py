@@ -228,22 +228,31 @@ class CsvMetricsSource:
         self._max_rows = max_rows
         self.calls = 0
 
-    def _inside(self, path: str) -> Path:
-        """`path` (relative to the folder, or absolute) resolved; ValueError if it is outside."""
+    def _root(self, *, named: bool) -> Path:
+        """The metrics folder, resolved; ValueError if there is none. `named`: the error says
+        where it was looked for (for the terminal alone: chat never sees a server's paths)."""
         if self._folder is None:
             raise ValueError("this deployment reads no metrics files")
         folder = self._folder.expanduser().resolve()
         if not folder.is_dir():
+            where = f" {folder}" if named else ""
             raise ValueError(
-                f"the metrics folder {folder} does not exist: create it (or set "
-                "AUTOSRE_METRICS_DIR) and put the file there"
+                f"the metrics folder{where} does not exist: create it (or set "
+                "AUTOSRE_METRICS_DIR to the folder that holds the file) and put the file there"
             )
+        return folder
+
+    def _inside(self, path: str, *, named: bool = False) -> Path:
+        """`path` (relative to the folder, or absolute) resolved; ValueError if it is outside."""
+        folder = self._root(named=named)
         resolved = (folder / Path(path).expanduser()).resolve()
         if not resolved.is_relative_to(folder):
             raise ValueError(
                 f"it is outside the metrics folder {folder} (symlinks and `..` resolved): "
                 "copy the file into that folder"
             )
+        if named and not os.path.lexists(resolved):
+            raise ValueError(f"there is no such file in the metrics folder {folder}")
         return resolved
 
     def _rows(self, path: str) -> list[Row]:
@@ -254,7 +263,7 @@ class CsvMetricsSource:
     def admit(self, path: str) -> str:
         """The file's absolute path, once read and valid; InvalidCommandError saying why not."""
         try:
-            resolved = self._inside(path)
+            resolved = self._inside(path, named=True)  # only the terminal registers a file
             check(read_bounded(resolved, limit=self._max_bytes), max_rows=self._max_rows)
         except ValueError as error:
             raise InvalidCommandError(f"Cannot use `{path}` as a metrics file: {error}.") from None
@@ -266,7 +275,8 @@ class CsvMetricsSource:
             text = read_bounded(self._inside(path), limit=self._max_bytes)
             header = _columns(next(csv.reader(io.StringIO(text)), []))
         except (ValueError, csv.Error) as error:
-            raise InvalidCommandError(f"Cannot read `{path}` as a metrics file: {error}.") from None
+            name = Path(path).name  # asked from chat too (`service signal set`): never a path
+            raise InvalidCommandError(f"Cannot read `{name}` as a metrics file: {error}.") from None
         return [name for name in header if name not in _RESERVED]
 
     def _table(self, path: str) -> list[Row]:

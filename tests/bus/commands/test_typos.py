@@ -170,3 +170,21 @@ def test_a_typo_quotes_the_command_words_typed_never_the_arguments(
     # THEN the answer quotes the words typed as the command, and the arguments only in the
     # suggestion
     assert quoted in said, said
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("canary stat can-35d2dc14", "sre canary status can-35d2dc14"),  # not `canary start`
+        ("canary st can-35d2dc14", "sre canary status can-35d2dc14"),  # start or status: a read
+        ("team member ad U024BE7LH", "sre team member add U024BE7LH"),
+    ],
+)
+def test_a_word_cut_short_is_taken_for_the_command_it_begins_and_a_read_when_it_begins_two(
+    services: Services, typed: str, meant: str
+) -> None:
+    # WHEN a command's word is typed cut short, closer in letters to another command's word
+    reply = run(services, typed)
+    # THEN the suggestion is the command it begins; begun by a change and a read, the read
+    assert reply.tone is Tone.USAGE
+    assert f"Did you mean `{meant}`?" in reply.title

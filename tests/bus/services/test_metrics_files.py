@@ -57,7 +57,7 @@ def test_the_terminal_registers_a_file_of_the_folder_by_its_absolute_path(
 ) -> None:
     _incident(folder / "incident.csv")
     assert _register(local, "incident.csv").tone is Tone.OK  # a bare name is in the folder
-    shown = run(local, "service show legacy", user="oli", channel="C-pay")
+    shown = run(local, "service show legacy", user="oli", channel="C-pay", platform=Platform.LOCAL)
     assert f"Resource: `{folder.resolve() / 'incident.csv'}`" in shown.text
     assert "2 min after deploy v7" in investigate(local, "investigate legacy --window 2h").title
 
@@ -214,3 +214,77 @@ def test_another_teams_file_is_refused_naming_its_owner(local: Services, folder:
     refused = run(local, text, user="sam", platform=Platform.LOCAL)
     assert refused.title == "Conflict"
     assert "belongs to team payments (its service legacy)" in refused.text
+
+
+def test_the_terminal_s_help_names_the_metrics_folder_in_force_and_chat_s_names_no_path(
+    local: Services, folder: Path
+) -> None:
+    # WHEN the service help is asked for in the terminal, and in Slack and Teams
+    terminal = [run(local, text, platform=Platform.LOCAL) for text in _SERVICE_HELP]
+    chats = [run(local, text, platform=p) for text in _SERVICE_HELP for p in _CHATS]
+    # THEN the terminal is told the folder files are read from; chat is told no server path
+    for reply in terminal:
+        assert f"read from {folder} here" in reply.text
+    for reply in chats:
+        assert reply.tone is Tone.INFO
+        assert str(folder) not in reply.text
+        assert "AUTOSRE_METRICS_DIR" in reply.text  # where it is set, without where it is
+
+
+_SERVICE_HELP = ("help service", "help service register")
+_CHATS = (Platform.SLACK, Platform.TEAMS)
+
+
+def test_a_missing_file_is_refused_naming_the_folder_searched(
+    local: Services, folder: Path
+) -> None:
+    refused = _register(local, "shop.csv")
+    assert refused.tone is Tone.USAGE
+    assert f"there is no such file in the metrics folder {folder.resolve()}" in refused.title
+
+
+def test_a_metrics_folder_that_does_not_exist_is_named_as_missing(
+    services: Services, clock: FixedClock, tmp_path: Path
+) -> None:
+    # GIVEN a deployment whose metrics folder is not there
+    absent = tmp_path / "absent"
+    settings = services.settings.model_copy(update={"metrics_dir": absent})
+    made = for_memory(settings, clock=clock, notifier=InMemoryNotifier())
+    setup_teams(made)
+    # WHEN the terminal registers a file from it
+    refused = _register(made, "shop.csv")
+    # THEN the answer says the folder itself is missing, and which
+    assert f"the metrics folder {absent} does not exist" in refused.title
+
+
+@pytest.mark.parametrize("platform", [Platform.SLACK, Platform.TEAMS])
+def test_chat_sees_a_registered_file_by_its_name_never_its_path_on_the_server(
+    local: Services, folder: Path, platform: Platform
+) -> None:
+    # GIVEN a service the terminal registered from a file of the metrics folder
+    _incident(folder / "incident.csv")
+    assert _register(local, "incident.csv").tone is Tone.OK
+    # WHEN its team lists and shows it in chat
+    for text in ("service list", "service show legacy"):
+        reply = run(local, text, user="oli", channel="C-pay", platform=platform)
+        shown = " ".join([reply.title, reply.text, *(value for _, value in reply.fields)])
+        # THEN the file is named, and no path of the server is
+        assert "incident.csv" in shown
+        assert str(folder.parent) not in shown, shown
+
+
+def test_a_registered_file_gone_is_named_in_chat_without_a_path(
+    local: Services, folder: Path
+) -> None:
+    # GIVEN a registered file, since removed, and then its whole folder
+    _incident(folder / "incident.csv")
+    assert _register(local, "incident.csv").tone is Tone.OK
+    (folder / "incident.csv").unlink()
+    folder.rmdir()
+    # WHEN a signal of it is pointed at a column from Slack
+    text = "service signal set legacy p99_latency --metric latency"
+    refused = run(local, text, user="oli", channel="C-pay")
+    # THEN the file is named, and no path of the server
+    assert "Cannot read `incident.csv` as a metrics file" in refused.title
+    assert "does not exist" in refused.title
+    assert str(folder.parent) not in refused.title + refused.text

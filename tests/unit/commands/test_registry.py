@@ -201,6 +201,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "month": st.none() | st.sampled_from(["2026-11", "2027-01"]),
     "csv": st.booleans(),
     "kind": st.sampled_from(["model-tokens", "cloudwatch-get-metric-data"]),
+    "command": st.none() | st.sampled_from(["create", "member add"]),
 }
 
 
