@@ -43,7 +43,7 @@ from shared.telemetry import analysis
 from shared.telemetry.analysis import first_to_move, headline
 from shared.telemetry.events import listed
 from shared.telemetry.limits import check_window, read_within, window_of
-from shared.telemetry.metrics_files import MetricsFiles
+from shared.telemetry.metrics_files import MetricsFiles, without_paths
 from shared.telemetry.models import Event, Finding, LogEvidence, ResourceKind, Service, Verdict
 from shared.telemetry.ports import LogSource, MetricsSource
 from shared.telemetry.queries import signal_series
@@ -267,7 +267,11 @@ def report(
     window = period(start, end, today=now)
     cannot = [unjudged_line(v, window) for v in verdicts if not v.judgement.judged]
     fields = [
-        ("Service", f"{service.name} ({service.kind.value} {service.resource})"),
+        # posted in chat too, and kept: a metrics file by its name, never its path on the server
+        (
+            "Service",
+            without_paths(f"{service.name} ({service.kind.value} {service.resource})", service),
+        ),
         ("Window", window),
     ]
     if notes := baseline_notes(verdicts):

@@ -62,3 +62,9 @@ def test_no_baseline_line_is_left_empty(tmp_path: Path) -> None:
     assert "partial data" in text
     # THEN no line of the report ends in a colon with nothing after it
     assert not [line for line in text.splitlines() if line.rstrip().endswith(":")], text
+
+
+def test_the_report_names_the_metrics_file_never_its_path_on_the_server(tmp_path: Path) -> None:
+    text = _report(tmp_path, "--since 2026-11-29T00:30Z --window 1h")
+    assert "Service        early (metrics-file early.csv)" in text
+    assert str(tmp_path) not in text
