@@ -6,6 +6,7 @@ import base64
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from pathlib import PurePath
 
 from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
@@ -44,7 +45,15 @@ from shared.telemetry.analysis import first_to_move, headline
 from shared.telemetry.events import listed
 from shared.telemetry.limits import check_window, read_within, window_of
 from shared.telemetry.metrics_files import MetricsFiles, without_paths
-from shared.telemetry.models import Event, Finding, LogEvidence, ResourceKind, Service, Verdict
+from shared.telemetry.models import (
+    Event,
+    Finding,
+    Judgement,
+    LogEvidence,
+    ResourceKind,
+    Service,
+    Verdict,
+)
 from shared.telemetry.ports import LogSource, MetricsSource
 from shared.telemetry.queries import signal_series
 from shared.times import clock, moment, period
@@ -82,10 +91,28 @@ class InvestigationService:
         self._store = store
         self._pages = pages
         self._catalog = ServiceCatalog(directory=directory, readable=self._sources, files=files)
+        self._files = files
         self._similar = SimilarIncidents(store=store, link=pages.link)
         self._joins = AlertJoins(
             store=store, directory=directory, notifier=notifier, link=pages.link
         )
+
+    def _file_span(self, reply: Reply, service: Service, *, now: datetime) -> Reply:
+        """A metrics file with no row in the window: when its rows are, so a window inside them
+        can be named (a file of a past incident has none in the hours before now)."""
+        if service.kind is not ResourceKind.METRICS_FILE or self._files is None:
+            return reply
+        span = self._files.span(service.resource)
+        name = PurePath(service.resource).name
+        if span is None:
+            said = f"{name} has no rows."
+        else:
+            first, last = span
+            said = (
+                f"{name} has rows only in {period(first, last, today=now)}: name a window inside "
+                f"them, e.g. `sre investigate {service.name} --since {first:%Y-%m-%dT%H:%MZ}`."
+            )
+        return reply.model_copy(update={"text": f"{reply.text}\n{said}".strip()})
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
@@ -147,6 +174,8 @@ class InvestigationService:
             service, findings, start=start, end=end, events=events, verdicts=verdicts, now=ctx.now
         )
         reply = self._while(reply, team, service)
+        if verdicts and all(v.judgement is Judgement.NO_DATA for v in verdicts):
+            reply = self._file_span(reply, service, now=ctx.now)
         if logs or note:
             lines = [e.describe(ctx.now) for e in logs[:8]] or [note]
             reply = reply.model_copy(update={"fields": [*reply.fields, ("Logs", "\n".join(lines))]})

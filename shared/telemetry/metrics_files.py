@@ -6,6 +6,7 @@ found to be a metrics file (so a registered path can never be `/etc/passwd` or a
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import PurePath
 from typing import Protocol, runtime_checkable
 
@@ -25,6 +26,11 @@ class MetricsFiles(Protocol):
     def columns(self, path: str) -> list[str]:
         """The metric columns (all but `timestamp` and `event`) the file at `path` names now;
         raises InvalidCommandError when it cannot be read."""
+        ...
+
+    def span(self, path: str) -> tuple[datetime, datetime] | None:
+        """The times of the file's first and last rows (None: it has none); raises
+        UnavailableError when it cannot be read."""
         ...
 
 

@@ -279,6 +279,11 @@ class CsvMetricsSource:
             raise InvalidCommandError(f"Cannot read `{name}` as a metrics file: {error}.") from None
         return [name for name in header if name not in _RESERVED]
 
+    def span(self, path: str) -> tuple[datetime, datetime] | None:
+        """The times of the file's first and last rows (None: it has none)."""
+        rows = self._table(path)
+        return (rows[0].time, rows[-1].time) if rows else None
+
     def _table(self, path: str) -> list[Row]:
         self.calls += 1
         provider_calls.made(by=self)

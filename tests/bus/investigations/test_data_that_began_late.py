@@ -68,3 +68,14 @@ def test_the_report_names_the_metrics_file_never_its_path_on_the_server(tmp_path
     text = _report(tmp_path, "--since 2026-11-29T00:30Z --window 1h")
     assert "Service        early (metrics-file early.csv)" in text
     assert str(tmp_path) not in text
+
+
+def test_a_file_with_no_row_near_the_window_says_when_its_rows_are(tmp_path: Path) -> None:
+    # GIVEN a file of a past incident (00:00-01:59), investigated at 09:00 over the last hour
+    text = _report(tmp_path, "")
+    # THEN the report says nothing could be judged, and when the file's rows are
+    assert text.startswith("• Cannot judge early: no data")
+    assert (
+        "early.csv has rows only in 00:00–01:59 UTC: name a window inside them, e.g. "
+        "`sre investigate early --since 2026-11-29T00:00Z`." in text
+    )
