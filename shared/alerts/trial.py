@@ -29,7 +29,7 @@ def points_text(ev: Evaluation) -> str:
     one, many = ("is anomalous", "are anomalous") if condition.anomalous else ("breaches", "breach")
     if condition.n == 1:
         if not present:
-            return f"the last minute has no point to check against {rule}"
+            return _latest_instead(ev, rule)
         if condition.anomalous:
             return f"the latest point {one if breach else 'is not anomalous'}"
         return f"the latest point {one if breach else 'does not breach'} {rule}"
@@ -39,6 +39,20 @@ def points_text(ev: Evaluation) -> str:
     if missing:
         text += f", {missing} {'has' if missing == 1 else 'have'} no data"
     return f"{text} (it takes {condition.m} of {condition.n})"
+
+
+def _latest_instead(ev: Evaluation, rule: str) -> str:
+    """The last minute had no point: the evaluation judged the latest point before it (as
+    CloudWatch does within its range), or there was none."""
+    earlier = [v for v in ev.slots if v is not None]
+    if not earlier:
+        return f"the last minute has no point to check against {rule}"
+    condition = ev.policy.condition
+    if condition.anomalous:
+        said = "is anomalous" if condition.crosses(earlier[-1]) else "is not anomalous"
+    else:
+        said = f"breaches {rule}" if condition.crosses(earlier[-1]) else f"does not breach {rule}"
+    return f"the last minute has no point, so the latest before it is judged: it {said}"
 
 
 def value_text(ev: Evaluation) -> str:
@@ -55,7 +69,11 @@ def value_text(ev: Evaluation) -> str:
             f"{condition.signal.label}: no point in the last {length(judged)} (the latest, "
             f"{condition.shown(value)}, at {moment(at, today=ev.at)})"
         )
-    text = f"{condition.signal.label} now {condition.shown(value)}"
+    if at < ev.at - PERIOD * (condition.n + 1):  # not of the periods the condition counts
+        when = moment(at, today=ev.at)
+        text = f"{condition.signal.label}: latest {condition.shown(value)}, at {when}"
+    else:
+        text = f"{condition.signal.label} now {condition.shown(value)}"
     if condition.anomalous and ev.value is not None:
         hours = length(ANOMALY_HISTORY)
         text += (
@@ -72,7 +90,10 @@ def hold_text(ev: Evaluation) -> str:
         return ""
     held = ev.at - ev.after.active_at
     if held < PERIOD:
-        return f"it began to hold just now, and fires once it has held for {length(hold)}"
+        return (
+            f"it began to hold at this evaluation (`for` counts from the first evaluation that "
+            f"sees it hold), and fires once it has held for {length(hold)}"
+        )
     return f"it has held for {length(held)} of the {length(hold)} it needs before it fires"
 
 

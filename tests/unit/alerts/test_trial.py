@@ -81,4 +81,18 @@ def test_the_chart_marks_the_breaching_points_of_the_judged_periods() -> None:
 def test_a_pending_alert_that_began_this_minute_says_so() -> None:
     pending = Instance(state=State.PENDING, active_at=NOW)
     ev = _evaluation("error_rate > 2% for 5m", [3.0], after=pending)
-    assert hold_text(ev) == "it began to hold just now, and fires once it has held for 5m"
+    assert hold_text(ev) == (
+        "it began to hold at this evaluation (`for` counts from the first evaluation that sees "
+        "it hold), and fires once it has held for 5m"
+    )
+
+
+def test_a_last_minute_without_a_point_says_the_latest_before_it_was_judged() -> None:
+    # GIVEN p99 latency whose data stopped 3 minutes ago, above the threshold until then
+    ev = _evaluation("p99_latency > 800ms", [900.0, 904.0, None, None])
+    # THEN the test says which point it judged, and does not call that point "now"
+    assert points_text(ev) == (
+        "the last minute has no point, so the latest before it is judged: it breaches "
+        "`p99_latency > 800ms`"
+    )
+    assert value_text(ev) == "p99 latency: latest 904 ms, at 09:27 UTC"  # NOW is 09:30
