@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import math
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TextIO, TypeVar
 
 from shared.telemetry.detector import DetectorSettings, score_series
@@ -37,12 +38,22 @@ class Series:
 
 
 def _time(text: str) -> datetime:
-    return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    at = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # UTC when it names no offset
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
 
 
 def read_csv(handle: TextIO, *, source: str = "the file") -> Series:
-    """A `timestamp,value` CSV (a header row first); a ValueError naming the row of `source` and
-    what is wrong with it, in words (`row 14 of f.csv: `abc` is not a number`)."""
+    """A `timestamp,value` CSV (a header row first), its rows scored in the order they come (NAB's
+    contract: its own files have a row out of order here and there); a ValueError naming the
+    row of `source` and what is wrong with it, in words (`row 13 (line 14) of f.csv: `abc` is
+    not a number`)."""
     reader = csv.reader(handle)
     header = [column.strip().lower() for column in next(reader, [])]
     if "timestamp" not in header or "value" not in header:
@@ -52,14 +63,15 @@ def read_csv(handle: TextIO, *, source: str = "the file") -> Series:
     for number, row in enumerate(reader, start=2):
         if not row:
             continue
-        where = f"row {number} of {source}"
+        where = f"row {number - 1} (line {number}) of {source}"  # as a metrics file's are named
         if len(row) <= max(t, v):
             raise ValueError(f"{where} has no value: each row needs a timestamp and a value")
-        stamps.append(row[t])
-        times.append(
-            _cell(_time, row[t], f"{where}: `{row[t][:40]}` is not a time like 2026-11-01T14:00:00")
+        at = _cell(
+            _time, row[t], f"{where}: `{row[t][:40]}` is not a time like 2026-11-01T14:00:00"
         )
-        values.append(_cell(float, row[v], f"{where}: `{row[v][:40]}` is not a number"))
+        stamps.append(row[t])
+        times.append(at)
+        values.append(_cell(_finite, row[v], f"{where}: `{row[v][:40]}` is not a number"))
     return Series(stamps=stamps, times=times, values=values)
 
 

@@ -59,16 +59,17 @@ def test_a_comment_is_the_rest_of_the_line(home: Path, capsys: pytest.CaptureFix
     [
         (
             "timestamp,value\n2026-11-01T00:00,1\n2026-11-01T00:01,abc\n",
-            "row 3 of {f}: `abc` is not a number",
+            "row 2 (line 3) of {f}: `abc` is not a number",
         ),
         (
             "timestamp,value\nsoon,1\n",
-            "row 2 of {f}: `soon` is not a time like 2026-11-01T14:00:00",
+            "row 1 (line 2) of {f}: `soon` is not a time like 2026-11-01T14:00:00",
         ),
         (
             "timestamp,value\n2026-11-01T00:00\n",
-            "row 2 of {f} has no value: each row needs a timestamp and a value",
+            "row 1 (line 2) of {f} has no value: each row needs a timestamp and a value",
         ),
+        ("timestamp,value\n2026-11-01T00:00,nan\n", "row 1 (line 2) of {f}: `nan` is not a number"),
     ],
 )
 def test_analyze_names_the_row_and_what_is_wrong_with_it(
