@@ -139,3 +139,20 @@ def test_analyze_alone_shows_its_own_usage(home: Path, capsys: pytest.CaptureFix
     assert "sre analyze anomalies FILE.csv" in out
     assert "Did you mean" not in out
     assert "sre canary" not in out
+
+
+def test_analyze_reads_times_with_and_without_an_offset_alike(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a time with no offset is UTC: mixed with ones that name it, the file is read, not a traceback
+    rows = [
+        f"2026-11-0{1 + d}T{h:02d}:00{'Z' if h % 2 else ''},{h}"
+        for d in range(4)
+        for h in range(24)
+    ]
+    source = tmp_path / "mixed.csv"
+    source.write_text("timestamp,value\n" + "\n".join(rows) + "\n")
+    assert main(["analyze", "anomalies", str(source)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "timestamp,value,anomaly_score"
+    assert len(out) == 1 + len(rows)
