@@ -98,14 +98,18 @@ def build_app(
         ack(message_json(reply))
 
     @app.event("app_mention")
-    def on_mention(ack: Ack, body: dict[str, Any], say: Say) -> None:
+    def on_mention(ack: Ack, body: dict[str, Any], say: Say, client: WebClient) -> None:
         ack()
         invocation = from_mention(body)
         reply = bus().handle(invocation)
-        if not reply.replayed:
-            payload = message(reply)
-            del payload["response_type"]
-            say(**payload, thread_ts=invocation.reply_to.thread)
+        if reply.replayed:
+            return
+        if reply.ephemeral:  # for its asker only (a refusal, another team's answer): not `say`
+            SlackNotifier(client).post(invocation.reply_to, reply, user=invocation.actor.user)
+            return
+        payload = message(reply)
+        del payload["response_type"]
+        say(**payload, thread_ts=invocation.reply_to.thread)
 
     _listen_for_buttons(app, bus)
 

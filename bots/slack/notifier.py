@@ -106,7 +106,15 @@ class SlackNotifier:
             respond(target.response_url, payload, response_type="ephemeral")
             return None
         if reply.ephemeral and target.channel and user:
-            self._client.chat_postEphemeral(channel=target.channel, user=user, **payload)
+            try:
+                self._client.chat_postEphemeral(
+                    channel=target.channel, user=user, thread_ts=target.thread, **payload
+                )
+            except SlackApiError as error:  # only its user may see it: to them directly
+                refused = str(error.response.get("error"))
+                if refused not in NOT_A_MEMBER:
+                    raise
+                self._tell_directly(user, reply, _not_posted(target.channel, refused))
             return None
         if target.channel:
             try:

@@ -69,7 +69,7 @@ def value_text(ev: Evaluation) -> str:
             f"{condition.signal.label}: no point in the last {length(judged)} (the latest, "
             f"{condition.shown(value)}, at {moment(at, today=ev.at)})"
         )
-    if at < ev.at - PERIOD * (condition.n + 1):  # not of the periods the condition counts
+    if at < ev.at - PERIOD * condition.n:  # not of the periods the condition counts
         when = moment(at, today=ev.at)
         text = f"{condition.signal.label}: latest {condition.shown(value)}, at {when}"
     else:

@@ -53,6 +53,7 @@ class StartCanary(Command):
     permission = Permission.CANARY_OPERATE
     target_kind = "service"
     target_field = "service"
+    checked_before_queueing = True
     mutates = True
     deferred = True  # moves traffic (UpdateAlias): only the worker's role may
     purpose = (

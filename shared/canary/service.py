@@ -97,7 +97,7 @@ class CanaryService:
         same = CanaryNoOps(store=self._store)
         return (
             Handlers()
-            .add(c.StartCanary, self.start)
+            .add(c.StartCanary, self.start, check=self.can_start)
             .add(c.ShowCanary, self.show)
             .add(c.ListCanaries, self.list_for_team)
             .add(c.PromoteCanary, self.promote, unchanged=same.promote)
@@ -126,8 +126,9 @@ class CanaryService:
             raise self._undo_start(current, router, ctx.now) from error
         return started_reply(current, command.interval)
 
-    def _startable(self, command: c.StartCanary, ctx: Context) -> Service:
-        """The service to start a canary on, or the reason it cannot have one."""
+    def can_start(self, command: c.StartCanary, ctx: Context) -> Service:
+        """Before it is queued too: the team's service, one a canary can shift, or the reason
+        it cannot have one (a typo, a metrics file: answered at once, not after "Working on…")."""
         org = ctx.principal.actor.org
         team = ctx.team_record
         service = team.services.get(command.service) if team else None
@@ -145,6 +146,13 @@ class CanaryService:
                 "This deployment cannot run the investigator's versions on the replay set "
                 "(`--replay` needs the AWS deployment or the embedded default's simulation)."
             )
+        return service
+
+    def _startable(self, command: c.StartCanary, ctx: Context) -> Service:
+        """The service to start a canary on, or the reason it cannot have one (now: another
+        canary on its alias)."""
+        org = ctx.principal.actor.org
+        service = self.can_start(command, ctx)
         target = f"{service.resource}:{command.alias}"
         for other in (x for x in self._store.every() if x.target == target):
             if other.org != org:  # never another org's canary, by name or id

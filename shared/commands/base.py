@@ -80,6 +80,10 @@ class Command(BaseModel):
     """Whether it changes anything: audited before and after, run at most once per delivery."""
     deferred: ClassVar[bool] = False
     """Whether it is slow: answered at once, run by the worker, its result posted later."""
+    checked_before_queueing: ClassVar[bool] = False
+    """Whether its feature checks, before it is queued (a slow command), that it can run at all
+    (its service exists and can be read): one that cannot is answered at once, and neither
+    queued nor audited (registered with `Handlers.add(..., check=...)`)."""
     may_change_nothing: ClassVar[bool] = False
     """Whether its feature tells, before it is audited (or queued), that it would change nothing
     (registered with `Handlers.add(..., unchanged=...)`); only these load a lazy feature to ask."""

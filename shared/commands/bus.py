@@ -172,7 +172,7 @@ class CommandBus:
                 f"{ctx.team} in its own channel, or in a chat with me.",
                 usage=f"sre {command.phrase()} … --team {ctx.team}",
             )
-        return self._kept_to_team(self._run_in(command, ctx), foreign)
+        return self._kept_to_team(self._run_in(command, ctx), foreign, ctx)
 
     def _run_in(self, command: Command, ctx: Context) -> Handled:
         if command.mutates:  # asked before a deferral too: a no-op is neither queued nor audited
@@ -180,6 +180,7 @@ class CommandBus:
             if nothing:  # nothing would happen: said so, and nothing to audit
                 return Handled(unchanged(nothing))
         if command.deferred:
+            self._handlers.check(command, ctx)  # one that cannot run is said now, not queued
             return Handled(self._defer(command, ctx))
         if command.mutates:
             return self._audited(command, ctx)
@@ -190,8 +191,8 @@ class CommandBus:
         ctx = self._context(command, task.invocation, team=task.team)
         foreign = self._bound_to_other(command, ctx)
         if not command.mutates:
-            return self._kept_to_team(self._execute(command, ctx), foreign)
-        return self._kept_to_team(self._finish(command, ctx, requested=None), foreign)
+            return self._kept_to_team(self._execute(command, ctx), foreign, ctx)
+        return self._kept_to_team(self._finish(command, ctx, requested=None), foreign, ctx)
 
     def _bound_to_other(self, command: Command, ctx: Context) -> str | None:
         """The team the command's channel is bound to, when `--team` named another (without it,
@@ -203,12 +204,21 @@ class CommandBus:
         return binding.team if binding is not None and binding.team != ctx.team else None
 
     @staticmethod
-    def _kept_to_team(done: Handled, other: str | None) -> Handled:
+    def _kept_to_team(done: Handled, other: str | None, ctx: Context) -> Handled:
         """A team's answer in a channel bound to `other` team is shown to its caller only
-        (Slack; Teams has no such message and is refused before), saying so: teams never see
-        each other's data."""
+        (Slack), saying so: teams never see each other's data. Teams has no such message: a
+        command is refused there before it runs, and a slow one whose conversation was bound
+        to another team while it ran is answered without its result."""
         if done.reply.ephemeral or other is None:
             return done
+        if ctx.invocation.actor.platform is Platform.TEAMS:
+            hidden = Reply(
+                tone=Tone.INFO,
+                title=f"Not shown here: this conversation is now bound to team {other}",
+                text=f"The result is team {ctx.team}'s: ask for it in that team's channel, or in "
+                "a chat with me.",
+            )
+            return dataclasses.replace(done, reply=hidden)
         said = f"Shown only to you: this channel is bound to team {other}."
         text = f"{done.reply.text}\n{said}" if done.reply.text else said
         private = done.reply.model_copy(update={"ephemeral": True, "text": text})

@@ -72,6 +72,10 @@ Unchanged = Callable[[Any, Context], Said]
 """Whether a changing command would change nothing: the words that say so (it is then answered
 with them, neither run nor audited: nothing happened), or None to run it."""
 
+Check = Callable[[Any, Context], object]
+"""Whether a slow command can run at all, asked before it is queued: raises (NotFoundError,
+InvalidCommandError…) when it cannot; what it returns is not used."""
+
 C = TypeVar("C", bound=Command)
 
 
@@ -82,6 +86,7 @@ class Handlers:
     def __init__(self) -> None:
         self._by_model: dict[type[Command], Handler] = {}
         self._unchanged: dict[type[Command], Unchanged] = {}
+        self._checks: dict[type[Command], Check] = {}
         self._loaders: list[Callable[[], Handlers]] = []
 
     def add(
@@ -90,15 +95,21 @@ class Handlers:
         handler: Callable[[C, Context], Reply | Handled],
         *,
         unchanged: Callable[[C, Context], Said] | None = None,
+        check: Callable[[C, Context], object] | None = None,
     ) -> Handlers:
         """Register `handler` for `model` (and the check that it would change nothing, which a
-        model declaring `may_change_nothing` has, and no other); a model registered twice is a
-        wiring mistake."""
+        model declaring `may_change_nothing` has, and no other; and the check before it is
+        queued, which a model declaring `checked_before_queueing` has, and no other); a model
+        registered twice is a wiring mistake."""
         if (unchanged is not None) != model.may_change_nothing:
             raise ValueError(f"{model.__name__}: a no-change check iff it may change nothing")
+        if (check is not None) != model.checked_before_queueing:
+            raise ValueError(f"{model.__name__}: a check iff it is checked before queueing")
         self._register(model, handler)
         if unchanged is not None:
             self._unchanged[model] = unchanged
+        if check is not None:
+            self._checks[model] = check
         return self
 
     def _register(self, model: type[Command], handler: Handler) -> None:
@@ -128,10 +139,15 @@ class Handlers:
         def unchanged(command: Command, ctx: Context) -> Said:
             return built().unchanged(command, ctx)
 
+        def check(command: Command, ctx: Context) -> None:
+            built().check(command, ctx)
+
         for model in models:  # a command with no check queues without building the feature
             self._register(model, run)
             if model.may_change_nothing:
                 self._unchanged[model] = unchanged
+            if model.checked_before_queueing:
+                self._checks[model] = check
         self._loaders.append(built)
         return self
 
@@ -147,6 +163,7 @@ class Handlers:
         for model, handler in other._by_model.items():
             self._register(model, handler)
         self._unchanged.update(other._unchanged)
+        self._checks.update(other._checks)
         self._loaders.extend(other._loaders)
         return self
 
@@ -158,6 +175,12 @@ class Handlers:
         """Why `command` would change nothing, if its feature can tell before it runs; else None."""
         check = self._unchanged.get(type(command))
         return check(command, ctx) if check else None
+
+    def check(self, command: Command, ctx: Context) -> None:
+        """Raise why a slow `command` cannot run, if its feature can tell before it is queued."""
+        checked = self._checks.get(type(command))
+        if checked:
+            checked(command, ctx)
 
     def run(self, command: Command, ctx: Context) -> Handled:
         """Run `command`'s handler: its reply and the follow-ups it returned (if any)."""

@@ -28,6 +28,7 @@ class OpenInvestigation(Command):
     permission = Permission.INVESTIGATE
     target_kind = "service"
     target_field = "service"
+    checked_before_queueing = True
     deferred = True
     mutates = True
     purpose = "Investigate a service: what changed in its golden signals, when, and after what."

@@ -205,3 +205,30 @@ def test_a_slash_command_that_changes_nothing_writes_no_delivery_record_a_mentio
     create = slash_command_body("team create payments", trigger_id="9.111.create")
     post_slack(create, signed_headers(create))
     assert len(_delivery_records(aws["AUTOSRE_TABLE"])) == 2
+
+
+def test_a_mention_answered_for_its_asker_only_is_posted_ephemerally(
+    aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN C111 bound to payments, and W111 an admin of search too
+    for n, command in enumerate(
+        (
+            "team create payments",
+            "team create search",
+            "team bind C111 --team payments",
+            "team member add W111 --role admin --team search",
+        )
+    ):
+        body = slash_command_body(command, trigger_id=f"setup-{n}")
+        assert post_slack(body, signed_headers(body))["statusCode"] == 200
+    # WHEN W111 mentions the app in C111 asking for search's services
+    body = app_mention_body("service list --team search", "Ev-foreign-1")
+    assert (
+        post_slack(body, signed_headers(body, content_type="application/json"))["statusCode"] == 200
+    )
+    # THEN the answer is W111's alone, in the mention's thread; nothing public in C111
+    assert slack_api.calls("chat.postMessage") == []
+    (private,) = slack_api.calls("chat.postEphemeral")
+    assert (private.body["channel"], private.body["user"]) == ("C111", "W111")
+    assert private.body["thread_ts"] == "1700000000.000100"
+    assert "bound to team payments" in _blocks_text(private.body)

@@ -81,6 +81,24 @@ def test_without_a_response_url_a_result_for_a_user_is_told_to_them_directly() -
     assert "/invite @Auto SRE" in told
 
 
+def test_an_answer_for_its_user_only_where_the_bot_is_not_goes_to_them_directly() -> None:
+    # GIVEN a channel that refuses the bot's ephemeral messages, and no response URL (a modal's)
+    answers: dict[str, Any] = {
+        "chat.postEphemeral": {"ok": False, "error": "not_in_channel"},
+        "chat.postMessage": {"ok": True, "ts": "1700000000.000400", "channel": "D0W111"},
+    }
+    with capture_server(by_path=answers) as slack:
+        target = ReplyTarget(platform=Platform.SLACK, channel="C111", thread="1.2")
+        private = REPORT.model_copy(update={"ephemeral": True})
+        # WHEN a reply only W111 may see is posted
+        placed = _notifier(slack).post(target, private, user="W111")
+    # THEN it reaches W111 directly: not raised (the task would be retried until dead-lettered)
+    assert placed is None
+    (direct,) = slack.calls("chat.postMessage")
+    assert direct.body["channel"] == "W111"
+    assert "/invite @Auto SRE" in json.dumps(direct.body["blocks"])
+
+
 def test_without_a_response_url_the_refusal_is_raised() -> None:
     answers: dict[str, dict[str, Any]] = {
         "chat.postMessage": {"ok": False, "error": "not_in_channel"}

@@ -247,8 +247,9 @@ class CsvMetricsSource:
         folder = self._root(named=named)
         resolved = (folder / Path(path).expanduser()).resolve()
         if not resolved.is_relative_to(folder):
+            where = f" {folder}" if named else ""  # named by the terminal; read for chat too
             raise ValueError(
-                f"it is outside the metrics folder {folder} (symlinks and `..` resolved): "
+                f"it is outside the metrics folder{where} (symlinks and `..` resolved): "
                 "copy the file into that folder"
             )
         if named and not os.path.lexists(resolved):

@@ -70,3 +70,24 @@ def test_in_teams_which_has_no_private_answers_it_is_refused_before_it_runs() ->
     assert "in a chat with me" in refused.title
     assert isinstance(services.tasks, InMemoryTaskQueue)
     assert services.tasks.drain() == []  # nothing queued
+
+
+def test_a_teams_task_whose_conversation_was_bound_to_another_team_meanwhile_is_not_shown() -> None:
+    # GIVEN search's investigation asked for in Teams in an unbound conversation, then queued
+    services = _services()
+    asked = run(
+        services,
+        "investigate web --team search",
+        user="sam",
+        channel="C-new",
+        platform=Platform.TEAMS,
+    )
+    assert asked.tone is Tone.ACCEPTED
+    # WHEN the conversation is bound to payments before the worker runs it
+    assert not run(services, "team bind C-new --team payments").failed
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    (task,) = services.tasks.drain()
+    shown = services.run_task(task)
+    # THEN Teams (which has no private messages) is told why, without search's result
+    assert shown.title == "Not shown here: this conversation is now bound to team payments"
+    assert "web" not in shown.text

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from shared.adapters.memory import FixedClock
+from shared.adapters.memory import FixedClock, InMemoryTaskQueue
+from shared.audit.models import StreamKey
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.identity.models import Platform
 from shared.replies import Tone
-from tests.support import NOW, finding_lines, investigate, run, setup_teams
+from tests.support import NOW, ORG, finding_lines, investigate, records, run, setup_teams
 
 
 def test_a_responder_investigates_the_sample_service(services: Services) -> None:
@@ -33,12 +34,29 @@ def test_a_responder_investigates_the_sample_service(services: Services) -> None
     assert len(finding_lines(reply)) == 4
 
 
-def test_an_unknown_service_names_the_ones_there_are(services: Services) -> None:
+def test_an_unknown_service_names_the_ones_there_are_at_once(services: Services) -> None:
     setup_teams(services)
     run(services, "service register checkout-api --sample checkout", user="oli", channel="C-pay")
-    reply = investigate(services, "investigate checkout")
+    audited = len(records(services.audit_log, StreamKey(org=ORG, team="payments")))
+    # WHEN a typo'd service is investigated
+    reply = run(services, "investigate checkout", user="rey", channel="C-pay")
+    # THEN it is answered at once, not after "Working on…", and nothing is queued or audited
     assert reply.tone is Tone.ERROR
     assert "has no service `checkout` (its services: checkout-api)" in reply.text
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    assert services.tasks.drain() == []
+    assert len(records(services.audit_log, StreamKey(org=ORG, team="payments"))) == audited
+
+
+def test_a_canary_on_a_service_the_team_lacks_is_refused_before_it_is_queued(
+    services: Services,
+) -> None:
+    setup_teams(services)
+    reply = run(services, "canary start checkout --version 42", user="oli", channel="C-pay")
+    assert reply.tone is Tone.ERROR
+    assert "Team payments has no service `checkout`" in reply.text
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    assert services.tasks.drain() == []
 
 
 def test_a_metrics_file_is_a_post_mortem_source(

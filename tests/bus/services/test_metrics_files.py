@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bots.text import render_text
 from shared.adapters.local.csv_metrics import CsvMetricsSource
 from shared.adapters.memory import FixedClock, InMemoryNotifier
 from shared.bootstrap.memory import for_memory
@@ -16,7 +17,7 @@ from shared.bootstrap.wiring import Services
 from shared.errors import InvalidCommandError
 from shared.identity.models import Platform
 from shared.replies import Reply, Tone
-from tests.support import NOW, investigate, run, setup_teams
+from tests.support import NOW, investigate, run, run_deferred, setup_teams
 
 
 @pytest.fixture
@@ -288,3 +289,24 @@ def test_a_registered_file_gone_is_named_in_chat_without_a_path(
     assert "Cannot read `incident.csv` as a metrics file" in refused.title
     assert "does not exist" in refused.title
     assert str(folder.parent) not in refused.title + refused.text
+
+
+def test_a_file_swapped_for_a_link_outside_the_folder_never_shows_chat_the_folder(
+    local: Services, folder: Path, tmp_path: Path
+) -> None:
+    # GIVEN a registered file later replaced by a symlink to a file outside the metrics folder
+    _incident(folder / "incident.csv")
+    assert not _register(local, "incident.csv").failed
+    outside = tmp_path / "elsewhere.csv"
+    _incident(outside)
+    (folder / "incident.csv").unlink()
+    (folder / "incident.csv").symlink_to(outside)
+    # WHEN chat points a signal at it and investigates it
+    signal = run(
+        local, "service signal set legacy p99_latency --metric latency", user="oli", channel="C-pay"
+    )
+    report = run_deferred(local, "investigate legacy", user="rey", channel="C-pay")
+    # THEN both say it is outside the metrics folder, without naming the folder
+    shown = render_text(signal) + render_text(report)
+    assert "outside the metrics folder" in shown
+    assert str(folder) not in shown

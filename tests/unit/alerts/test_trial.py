@@ -96,3 +96,9 @@ def test_a_last_minute_without_a_point_says_the_latest_before_it_was_judged() ->
         "`p99_latency > 800ms`"
     )
     assert value_text(ev) == "p99 latency: latest 904 ms, at 09:27 UTC"  # NOW is 09:30
+
+
+def test_with_one_minute_missing_the_latest_point_is_not_now_either() -> None:
+    ev = _evaluation("p99_latency > 800ms", [900.0, 904.0, None])
+    assert points_text(ev).startswith("the last minute has no point, so the latest before it")
+    assert value_text(ev) == "p99 latency: latest 904 ms, at 09:28 UTC"
