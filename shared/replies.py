@@ -133,7 +133,11 @@ class Reply(BaseModel):
     fields: list[tuple[str, str]] = Field(default_factory=list)
     buttons: list[Button] = Field(default_factory=list)
     ephemeral: bool = False
-    """Shown only to the person who asked (help, usage, errors)."""
+    """Shown only to the person who asked (help, usage, errors) where a surface answers a command
+    so (a slash command); a mention's answer is in its thread, for the channel."""
+    private: bool = False
+    """Shown only to the person who asked, however they asked (a mention too): another team's
+    answer in a channel bound to a team (ephemeral as well)."""
     receipt: str | None = None
     correlation_id: str = ""
     images: list[Image] = Field(default_factory=list)

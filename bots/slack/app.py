@@ -104,7 +104,7 @@ def build_app(
         reply = bus().handle(invocation)
         if reply.replayed:
             return
-        if reply.ephemeral:  # for its asker only (a refusal, another team's answer): not `say`
+        if reply.private:  # for its asker only (another team's answer here): not `say`
             SlackNotifier(client).post(invocation.reply_to, reply, user=invocation.actor.user)
             return
         payload = message(reply)

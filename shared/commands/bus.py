@@ -221,7 +221,7 @@ class CommandBus:
             return dataclasses.replace(done, reply=hidden)
         said = f"Shown only to you: this channel is bound to team {other}."
         text = f"{done.reply.text}\n{said}" if done.reply.text else said
-        private = done.reply.model_copy(update={"ephemeral": True, "text": text})
+        private = done.reply.model_copy(update={"ephemeral": True, "private": True, "text": text})
         return dataclasses.replace(done, reply=private)
 
     def _context(
