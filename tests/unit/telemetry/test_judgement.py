@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from shared.adapters.local.sample_metrics import SampleMetricsSource, deploy_time
 from shared.telemetry.analysis import headline
 from shared.telemetry.judgement import judge, judge_all
-from shared.telemetry.models import Event, Judgement, ResourceKind, Signal
+from shared.telemetry.models import Event, Finding, Judgement, ResourceKind, Signal, Verdict
 from shared.telemetry.queries import signal_series
 from tests.support import service_of
 
@@ -266,13 +266,9 @@ def test_traffic_down_since_before_a_short_window_is_a_fall() -> None:
     assert finding.ratio < 0.25
 
 
-def test_a_fall_from_data_that_began_late_in_the_hours_before_the_window_is_a_change() -> None:
-    # GIVEN errors at 3% from the data's first point, falling to 0.3% 40 minutes on, and a
-    # window from 30 minutes on: the 4 h before it were read, but had data only in their end
-    points = _shifted(_series(120, step=1, level=3.0, noise=0.03, seed=4), 40, 120, 0.1)
-    start = points[30][0]
-    # WHEN it is judged knowing where the hours before the window begin
-    verdict, finding = judge(
+def _errors_read_from_4h_before(points: Points, start: datetime) -> tuple[Verdict, Finding | None]:
+    """Error rate judged from `start` to the last point, read from 4 h before the window."""
+    return judge(
         Signal.ERROR_RATE,
         points,
         start=start,
@@ -280,6 +276,15 @@ def test_a_fall_from_data_that_began_late_in_the_hours_before_the_window_is_a_ch
         step=60,
         read_from=start - timedelta(hours=4),
     )
+
+
+def test_a_fall_from_data_that_began_late_in_the_hours_before_the_window_is_a_change() -> None:
+    # GIVEN errors at 3% from the data's first point, falling to 0.3% 40 minutes on, and a
+    # window from 30 minutes on: the 4 h before it were read, but had data only in their end
+    points = _shifted(_series(120, step=1, level=3.0, noise=0.03, seed=4), 40, 120, 0.1)
+    start = points[30][0]
+    # WHEN it is judged knowing where the hours before the window begin
+    verdict, finding = _errors_read_from_4h_before(points, start)
     # THEN the fall is reported, not "steady", and the note says why the baseline is suspect
     assert verdict.judgement is Judgement.CHANGED
     assert finding is not None
@@ -292,13 +297,5 @@ def test_a_fall_from_data_that_began_late_in_the_hours_before_the_window_is_a_ch
 def test_a_fall_in_errors_after_a_full_baseline_is_still_good_news_not_a_change() -> None:
     # GIVEN the same fall, with data through the whole 4 h before the window
     points = _shifted(_series(300, step=1, level=3.0, noise=0.03, seed=4), 260, 300, 0.1)
-    start = points[250][0]
-    verdict, finding = judge(
-        Signal.ERROR_RATE,
-        points,
-        start=start,
-        end=points[-1][0],
-        step=60,
-        read_from=start - timedelta(hours=4),
-    )
+    verdict, finding = _errors_read_from_4h_before(points, points[250][0])
     assert (verdict.judgement, finding, verdict.note) == (Judgement.STEADY, None, "")
