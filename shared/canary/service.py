@@ -128,8 +128,8 @@ class CanaryService:
 
     def can_start(self, command: c.StartCanary, ctx: Context) -> Service:
         """Before it is queued too: the team's service, one a canary can shift, or the reason
-        it cannot have one (a typo, a metrics file: answered at once, not after "Working on…")."""
-        org = ctx.principal.actor.org
+        it cannot have one (a typo, a metrics file: answered at once, not after "Working on…");
+        no read beyond the team the bus already has."""
         team = ctx.team_record
         service = team.services.get(command.service) if team else None
         if service is None:
@@ -140,7 +140,6 @@ class CanaryService:
                 f"{service.name} is a {service.kind.value} service: canaries shift Lambda alias "
                 "traffic (register the service with --aws-lambda)"
             )
-        self._refuse_unowned(org, ctx.team or "", service)
         if command.replay and self._investigators is None:
             raise InvalidCommandError(
                 "This deployment cannot run the investigator's versions on the replay set "
@@ -153,6 +152,7 @@ class CanaryService:
         canary on its alias)."""
         org = ctx.principal.actor.org
         service = self.can_start(command, ctx)
+        self._refuse_unowned(org, ctx.team or "", service)  # audited as denied: not checked first
         target = f"{service.resource}:{command.alias}"
         for other in (x for x in self._store.every() if x.target == target):
             if other.org != org:  # never another org's canary, by name or id

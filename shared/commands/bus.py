@@ -172,7 +172,13 @@ class CommandBus:
                 f"{ctx.team} in its own channel, or in a chat with me.",
                 usage=f"sre {command.phrase()} … --team {ctx.team}",
             )
-        return self._kept_to_team(self._run_in(command, ctx), foreign, ctx)
+        if foreign is None:
+            return self._run_in(command, ctx)
+        try:
+            done = self._run_in(command, ctx)
+        except SreError as error:  # a refusal names the other team's things too: kept private
+            done = Handled(for_error(error, invocation.correlation_id))
+        return self._kept_to_team(done, foreign, ctx)
 
     def _run_in(self, command: Command, ctx: Context) -> Handled:
         if command.mutates:  # asked before a deferral too: a no-op is neither queued nor audited
@@ -209,7 +215,7 @@ class CommandBus:
         (Slack), saying so: teams never see each other's data. Teams has no such message: a
         command is refused there before it runs, and a slow one whose conversation was bound
         to another team while it ran is answered without its result."""
-        if done.reply.ephemeral or other is None:
+        if other is None:
             return done
         if ctx.invocation.actor.platform is Platform.TEAMS:
             hidden = Reply(

@@ -120,13 +120,15 @@ class InvestigationService:
 
     def can_investigate(self, command: c.OpenInvestigation, ctx: Context) -> None:
         """Before it is queued: its service exists and is read here, and its window is one the
-        provider keeps (a typo is answered at once, not after "Working on…")."""
+        provider keeps (a typo is answered at once, not after "Working on…"). An alert's ask is
+        left to the worker: it may join an open investigation, and its outcome is audited."""
+        if command.alert:
+            return
         service = self._catalog.service(self._catalog.team(ctx), command.service)
         if self._sources.get(service.kind) is None:
             raise unreadable(service.kind)
-        if not command.alert:  # an alert's window is now
-            start, _ = window_of(command.since, to_timedelta(command.window), now=ctx.now)
-            check_window(service.kind, start=start, baseline=BASELINE, now=ctx.now)
+        start, _ = window_of(command.since, to_timedelta(command.window), now=ctx.now)
+        check_window(service.kind, start=start, baseline=BASELINE, now=ctx.now)
 
     def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply | Handled:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""

@@ -91,3 +91,13 @@ def test_a_teams_task_whose_conversation_was_bound_to_another_team_meanwhile_is_
     # THEN Teams (which has no private messages) is told why, without search's result
     assert shown.title == "Not shown here: this conversation is now bound to team payments"
     assert "web" not in shown.text
+
+
+def test_a_refusal_for_another_team_in_a_bound_channel_is_private_too() -> None:
+    # a typo's "did you mean" names the other team's service: not for payments' channel
+    services = _services()
+    refused = run(services, "investigate wbe --team search", user="sam", channel="C-pay")
+    assert refused.failed
+    assert "Did you mean `web`?" in refused.text
+    assert (refused.ephemeral, refused.private) == (True, True)
+    assert "bound to team payments" in refused.text

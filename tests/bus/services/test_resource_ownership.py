@@ -8,12 +8,13 @@ import pytest
 from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.adapters.local.simulated_canary import SimulatedVersionMetrics
 from shared.adapters.memory import FixedClock, InMemoryTrafficRouter
+from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind, Service
 from shared.telemetry.queries import queries_for
-from tests.support import NOW, ORG, run, run_deferred, setup_teams
+from tests.support import NOW, ORG, records, run, run_deferred, setup_teams
 
 LAMBDA = ResourceKind.AWS_LAMBDA
 
@@ -78,6 +79,12 @@ def test_an_org_admin_shares_a_service_read_only(org: Services) -> None:
     assert refused.tone is Tone.DENIED
     assert "belongs to team payments: only team payments's canaries move its traffic" in (
         refused.text
+    )
+    # AND the refusal is in search's trail (not only said: it is checked by the worker)
+    last = records(org.audit_log, StreamKey(org=ORG, team="search"))[-1]
+    assert (last.command, last.outcome) == (
+        "sre canary start checkout --version=43 --team=search",
+        Outcome.FAILED,
     )
     started = run_deferred(org, "canary start checkout --version 43 --team payments", user="oli")
     assert started.tone is Tone.OK, started
