@@ -119,35 +119,36 @@ class InvestigationService:
         return Handlers().add(c.OpenInvestigation, self.investigate, check=self.can_investigate)
 
     def can_investigate(self, command: c.OpenInvestigation, ctx: Context) -> None:
-        """Before it is queued: its service exists and is read here, and its window is one the
-        provider keeps (a typo is answered at once, not after "Working on…"). An alert's ask is
-        left to the worker: it may join an open investigation, and its outcome is audited."""
-        if command.alert:
-            return
-        service = self._catalog.service(self._catalog.team(ctx), command.service)
-        if self._sources.get(service.kind) is None:
+        """Before it is queued, what `investigate` checks first: its service exists and is read
+        here, and its window is one the provider keeps (a typo is answered at once, not after
+        "Working on…"). An alert's ask is left to the worker: it may join an open investigation,
+        and its outcome is audited."""
+        _refuse_typed_alert(command, ctx)
+        if not command.alert:
+            self._readable(
+                command, self._catalog.service(self._catalog.team(ctx), command.service), ctx.now
+            )
+
+    def _readable(
+        self, command: c.OpenInvestigation, service: Service, now: datetime
+    ) -> tuple[MetricsSource, datetime, datetime]:
+        """The service's metrics source and the window to read, or why it cannot be read."""
+        start, end = window_of(command.since, to_timedelta(command.window), now=now)
+        source = self._sources.get(service.kind)
+        if source is None:  # registered before this deployment stopped reading its cloud
             raise unreadable(service.kind)
-        start, _ = window_of(command.since, to_timedelta(command.window), now=ctx.now)
-        check_window(service.kind, start=start, baseline=BASELINE, now=ctx.now)
+        check_window(service.kind, start=start, baseline=BASELINE, now=now)
+        return source, start, end
 
     def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply | Handled:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""
-        if command.alert and ctx.principal.actor.platform is not Platform.SCHEDULER:
-            raise InvalidCommandError(
-                "--alert is given by the scheduler when an alert asks for an investigation; "
-                "leave it out (`sre investigate SERVICE` names an open one to join).",
-                usage="sre investigate SERVICE [--window WINDOW] [--since DATE] [--team TEAM]",
-            )
+        _refuse_typed_alert(command, ctx)
         team = self._catalog.team(ctx)
         service = self._catalog.service(team, command.service)
         already = self._open_of(team, service.name)
         if command.alert and already:
             return self._joins.join(command.alert, already, ctx)
-        start, end = window_of(command.since, to_timedelta(command.window), now=ctx.now)
-        source = self._sources.get(service.kind)
-        if source is None:  # registered before this deployment stopped reading its cloud
-            raise unreadable(service.kind)
-        check_window(service.kind, start=start, baseline=BASELINE, now=ctx.now)
+        source, start, end = self._readable(command, service, ctx.now)
         # counted (or refused) before any provider call
         try:
             source, log_source = self._quotas.metered(
@@ -289,6 +290,16 @@ class InvestigationService:
         """Changes of the service the team's audit trail recorded in the window (no bookkeeping)."""
         stream = StreamKey(org=team.org, team=team.name)
         return audited(self._audit.records(stream), service, start=start, end=end)
+
+
+def _refuse_typed_alert(command: c.OpenInvestigation, ctx: Context) -> None:
+    """`--alert` is the scheduler's alone: typed by a person, it is refused."""
+    if command.alert and ctx.principal.actor.platform is not Platform.SCHEDULER:
+        raise InvalidCommandError(
+            "--alert is given by the scheduler when an alert asks for an investigation; "
+            "leave it out (`sre investigate SERVICE` names an open one to join).",
+            usage="sre investigate SERVICE [--window WINDOW] [--since DATE] [--team TEAM]",
+        )
 
 
 def report(

@@ -38,6 +38,14 @@ class Baseline:
     points: int
     borrowed: int
     """Points taken from the window's start because the hours before it had too few (0: none)."""
+    late: bool = False
+    """The data began in the second half of the hours before the window: the baseline is only
+    their end, and may be the incident itself (as a borrowed one may)."""
+
+    @property
+    def suspect(self) -> bool:
+        """Whether the baseline may itself be the incident: a fall from it is a change too."""
+        return bool(self.borrowed) or self.late
 
     def side(self, value: float) -> int:
         """+1 above the baseline, -1 below it, 0 within."""
@@ -56,20 +64,27 @@ def _margin(values: Sequence[float], level: float) -> float:
     return max(SIGMAS * spread, SMALLEST * abs(level), 1e-9)
 
 
-def baseline_of(points: Sequence[tuple[datetime, float]], start: datetime) -> Baseline | None:
+def baseline_of(
+    points: Sequence[tuple[datetime, float]], start: datetime, read_from: datetime | None = None
+) -> Baseline | None:
     """The baseline for a window starting at `start`: the points before it, or the earliest
-    NEEDED points there are when fewer came before it; None when there are not that many."""
+    NEEDED points there are when fewer came before it; None when there are not that many.
+    `read_from`: where the hours before the window begin, if known (to tell a late start)."""
     before = [(t, v) for t, v in points if t < start]
     reference = before if len(before) >= NEEDED else list(points[:NEEDED])
     if len(reference) < NEEDED:
         return None
     values = [v for _, v in reference]
     level = statistics.median(values)
+    borrowed = 0 if reference is before else len(reference) - len(before)
     return Baseline(
         level=level,
         margin=_margin(values, level),
         start=reference[0][0],
         end=reference[-1][0],
         points=len(reference),
-        borrowed=0 if reference is before else len(reference) - len(before),
+        borrowed=borrowed,
+        late=not borrowed
+        and read_from is not None
+        and reference[0][0] > read_from + (start - read_from) / 2,
     )

@@ -63,15 +63,12 @@ def step_of(points: Points, default: int) -> int:
     return max(1, round(statistics.median(gaps))) if gaps else default
 
 
-def find_change(
-    signal: Signal, points: Points, start: datetime, base: Baseline, *, late: bool = False
-) -> Change | None:
+def find_change(signal: Signal, points: Points, start: datetime, base: Baseline) -> Change | None:
     """The change that reaches into the window (points from `start`): the first, unless it came
     back and a later one still runs at the window's end (what is happening now), if any."""
     sides = [base.side(v) for _, v in points]
-    # a baseline borrowed from the data's start (or the end of hours whose data began `late`)
-    # may itself be the incident: a fall from it counts
-    allowed = {1} if signal in RISING and not (base.borrowed or late) else {1, -1}
+    # a baseline that may itself be the incident (borrowed, or begun late): a fall counts too
+    allowed = {1} if signal in RISING and not base.suspect else {1, -1}
     first = next((i for i, (t, _) in enumerate(points) if t >= start), len(points))
     found = cursor = _change_from(sides, first, allowed)
     while cursor is not None and cursor.back is not None:
@@ -138,11 +135,10 @@ def judge(
     before = sum(t < start for t, _ in points)
     if not empty.window_points:
         return empty, None
-    base = baseline_of(points, start)
+    base = baseline_of(points, start, read_from)
     if base is None:
         update = {"judgement": Judgement.SHORT_BASELINE, "baseline_points": before}
         return empty.model_copy(update=update), None
-    late = _began_late(base, start=start, read_from=read_from)
     verdict = empty.model_copy(
         update={
             "judgement": Judgement.STEADY,
@@ -155,25 +151,17 @@ def judge(
     )
     note = (
         late_data_note(base.start, base.end, base.points, today=today)
-        if late
+        if base.late
         else note_of(verdict, today=today)
     )
     verdict = verdict.model_copy(update={"note": note})
-    change = find_change(signal, points, start, base, late=late)
+    change = find_change(signal, points, start, base)
     if change is not None:
         finding = finding_of(signal, points, change, base, events, unit, today=today)
         return verdict.model_copy(update={"judgement": Judgement.CHANGED}), finding
     if verdict.window_points < COVERED * verdict.expected_points:
         return verdict.model_copy(update={"judgement": Judgement.PARTIAL}), None
     return verdict, None
-
-
-def _began_late(base: Baseline, *, start: datetime, read_from: datetime | None) -> bool:
-    """Whether the baseline is only the end of the hours before the window: their data began in
-    their second half (a borrowed baseline says so itself)."""
-    if base.borrowed or read_from is None:
-        return False
-    return base.start > read_from + (start - read_from) / 2
 
 
 def _coverage(
