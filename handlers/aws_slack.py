@@ -60,10 +60,14 @@ def _answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return not_found()  # as bolt answers an event with no method
     if method not in ("POST", "NONE"):  # bolt answers the rest: 404, or its install pages
         if event.get("body"):  # a browser's GET has none; bolt would parse it
-            return {"statusCode": NOT_SLACK.status, "body": NOT_SLACK.body()}
+            return _refused(NOT_SLACK)
         answer: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]
         return answer
     request = admitted(event)
     if isinstance(request, Refusal):
-        return {"statusCode": request.status, "body": request.body()}
+        return _refused(request)
     return dispatch(slack().app, request, event, context)
+
+
+def _refused(refusal: Refusal) -> dict[str, Any]:
+    return {"statusCode": refusal.status, "body": refusal.body()}

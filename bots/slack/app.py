@@ -20,7 +20,7 @@ from bots.slack.normalize import (
     from_slash_command,
 )
 from bots.slack.notifier import SlackNotifier
-from bots.slack.render import ASK, RUN, message, message_json, prompt_view
+from bots.slack.render import ASK, RUN, message, message_json, posted, prompt_view
 from shared.commands.bus import CommandBus
 from shared.commands.free_text import shown
 from shared.config import Settings
@@ -107,9 +107,7 @@ def build_app(
         if reply.private:  # for its asker only (another team's answer here): not `say`
             SlackNotifier(client).post(invocation.reply_to, reply, user=invocation.actor.user)
             return
-        payload = message(reply)
-        del payload["response_type"]
-        say(**payload, thread_ts=invocation.reply_to.thread)
+        say(**posted(reply), thread_ts=invocation.reply_to.thread)
 
     _listen_for_buttons(app, bus)
 

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt.request.internals import (
     extract_enterprise_id,
@@ -45,7 +45,7 @@ def slack_org(body: Mapping[str, Any]) -> OrgId:
     tenant can ever be mistaken for it. Read with bolt's own extraction, the ids bolt authorizes
     the request with: an Events API payload says it in `authorizations[0]`, not at its top level,
     and reading it elsewhere made a mention act for another org than `/sre` from the same person."""
-    payload = dict(body)
+    payload = cast("dict[str, Any]", body)  # bolt's readers are typed for a dict; they only read
     enterprise = extract_enterprise_id(payload)
     if enterprise and extract_is_enterprise_install(payload):
         return org_id(Platform.SLACK, enterprise)

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bots.slack.render import message
+from bots.slack.render import posted
 from shared.errors import UnavailableError
 from shared.invocation import ReplyTarget
 from shared.replies import Reply
@@ -24,16 +24,17 @@ refuses a block naming a file it has not processed yet (`invalid_blocks`)."""
 NOT_A_MEMBER = ("not_in_channel", "channel_not_found")
 """What `chat.postMessage` answers where the bot is not a member (a channel it was never added to,
 a direct message between people): the command's `response_url` still reaches it."""
+ADD_ME = (
+    "Add me to the channel with `/invite @Auto SRE` (in a direct message, use a channel I am in)."
+)
 INVITE = (
     "I am not a member of this conversation, so this came through the command itself and I "
-    "cannot follow up in a thread. Add me to the channel with `/invite @Auto SRE` (in a direct "
-    "message, use a channel I am in)."
+    f"cannot follow up in a thread. {ADD_ME}"
 )
 NOT_POSTED = "I could not post this in {where} (Slack answered `{error}`), so it comes to you here."
 NOT_POSTED_INVITE = (
     "I could not post this in {where}: I am not a member of that conversation, so it comes to you "
-    "here. Add me to the channel with `/invite @Auto SRE` (in a direct message, use a channel I "
-    "am in)."
+    f"here. {ADD_ME}"
 )
 NO_CHANNEL = "I could not tell which channel the button was in, so this comes to you here."
 """What a modal's answer says when it comes as a direct message: the command has taken effect
@@ -83,38 +84,26 @@ class SlackNotifier:
     def _send(self, call: Callable[..., Any], reply: Reply, **where: Any) -> Any:
         """`call` with the reply's payload; if Slack refuses its image blocks, again without."""
         files = self._uploaded(reply)
-        payload = message(reply, files)
-        del payload["response_type"]
+        payload = posted(reply, files)
         try:
             return call(**where, **payload)
         except SlackApiError as error:
             if not files or error.response.get("error") != "invalid_blocks":
                 raise
             log.warning("Slack refused the images' blocks: sent without them")
-            payload = message(reply)
-            del payload["response_type"]
-            return call(**where, **payload)
+            return call(**where, **posted(reply))
 
     def post(
         self, target: ReplyTarget, reply: Reply, *, user: str | None = None
     ) -> ReplyTarget | None:
         """Post `reply` where `target` says; raise if Slack refuses it. Returns the posted
         message's place (its channel and `ts`) when it was posted with the Web API."""
-        payload = message(reply)
-        del payload["response_type"]
+        payload = posted(reply)
         if reply.ephemeral and target.response_url:
             respond(target.response_url, payload, response_type="ephemeral")
             return None
         if reply.ephemeral and target.channel and user:
-            try:
-                self._client.chat_postEphemeral(
-                    channel=target.channel, user=user, thread_ts=target.thread, **payload
-                )
-            except SlackApiError as error:  # only its user may see it: to them directly
-                refused = str(error.response.get("error"))
-                if refused not in NOT_A_MEMBER:
-                    raise
-                self._tell_directly(user, reply, _not_posted(target.channel, refused))
+            self._ephemeral(target.channel, target.thread, reply, user)
             return None
         if target.channel:
             try:
@@ -123,9 +112,9 @@ class SlackNotifier:
                 refused = str(error.response.get("error"))
                 if refused not in NOT_A_MEMBER or not (target.response_url or user):
                     raise
-                if not target.response_url:  # a modal's deferred command: only its user can be
+                if user and not target.response_url:  # a modal's slow command: its user only
                     log.info("not a member of %s: told its user directly", target.channel)
-                    self._tell_directly(user or "", reply, _not_posted(target.channel, refused))
+                    self._tell_directly(user, reply, _not_posted(target.channel, refused))
                     return None
                 log.info("not a member of %s: answered at the response URL", target.channel)
                 note = {"type": "context", "elements": [{"type": "mrkdwn", "text": INVITE}]}
@@ -134,6 +123,19 @@ class SlackNotifier:
             respond(target.response_url, payload, response_type="in_channel")
             return None
         raise ValueError("the reply has nowhere to go: no channel and no response URL")
+
+    def _ephemeral(self, channel: str, thread: str | None, reply: Reply, user: str) -> None:
+        """`reply` for `user` alone in `channel` (or its `thread`); where the bot is not a
+        member, to them directly."""
+        try:
+            self._client.chat_postEphemeral(
+                channel=channel, user=user, thread_ts=thread, **posted(reply)
+            )
+        except SlackApiError as error:
+            refused = str(error.response.get("error"))
+            if refused not in NOT_A_MEMBER:
+                raise
+            self._tell_directly(user, reply, _not_posted(channel, refused))
 
     def answer(self, target: ReplyTarget, reply: Reply, *, user: str) -> None:
         """A modal's answer, where its button was clicked; if Slack refuses that post (the
@@ -155,8 +157,7 @@ class SlackNotifier:
 
     def _tell_directly(self, user: str, reply: Reply, note: str) -> None:
         """`reply` with `note` in the app's direct messages with `user` (without its images)."""
-        payload = message(reply)
-        del payload["response_type"]
+        payload = posted(reply)
         payload["blocks"].append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}
         )

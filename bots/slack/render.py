@@ -176,6 +176,14 @@ def message(reply: Reply, files: Mapping[str, str] | None = None) -> dict[str, A
     }
 
 
+def posted(reply: Reply, files: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """`message(reply)` as the Web API posts it (`chat.postMessage` and its kin take no
+    `response_type`: where it goes says who sees it)."""
+    payload = message(reply, files)
+    del payload["response_type"]
+    return payload
+
+
 _RENDERED: list[tuple[Reply, str]] = []
 """The last few replies answered in a request's response, with their JSON (help and usage texts
 repeat): looked up by equality with the whole reply, so only an equal reply gets its answer."""
