@@ -60,7 +60,9 @@ class HelpDesk:
             text = self._commands.render_help(command.topic)
             topic = command.topic
             title = f"{topic.capitalize()} commands" if topic else "Auto SRE commands"
-        note = self._terminal.get(" ".join(f"{command.topic} {command.command or ''}".split()))
+        note = self._terminal.get(
+            " ".join(word for word in (command.topic, command.command) if word)
+        )
         if note and ctx.invocation.actor.platform is Platform.LOCAL:
             text = f"{text}\n{note}"
         return Reply(tone=Tone.INFO, title=title, text=text, ephemeral=True)

@@ -135,6 +135,10 @@ class CommandSet:
             return "\n".join(lines)
         if topic in TERMINAL_ONLY:
             return terminal_help(topic)
+        return "\n".join(line for model in self._of_topic(topic) for line in _detail(model))
+
+    def _of_topic(self, topic: str) -> list[type[Command]]:
+        """The commands of a help topic; InvalidCommandError suggesting the closest if none."""
         chosen = [model for model in self.models if model.words[0] == topic]
         if not chosen:
             guess = difflib.get_close_matches(topic, self.topics(), n=1)
@@ -142,7 +146,7 @@ class CommandSet:
             raise InvalidCommandError(
                 f"There is no help topic `{shown(topic)}`.{hint}", usage=self._phrases.topic_list()
             )
-        return "\n".join(line for model in chosen for line in _detail(model))
+        return chosen
 
     def command_help(self, topic: str, verb: str) -> tuple[str, str]:
         """One command in detail (`sre help alert create`), titled by its words: its usage,
@@ -158,8 +162,7 @@ class CommandSet:
 
     def _unknown_help(self, words: tuple[str, ...]) -> InvalidCommandError:
         """No command has these words: the command they resemble, asked about as help."""
-        if words[0] not in self._phrases.topics():
-            self.render_help(words[0])  # raises: there is no such topic
+        self._of_topic(words[0])  # an unknown topic is said as such first
         typo = self._phrases.unknown(list(words))
         guess = typo.suggestion.removeprefix("sre ") if typo.suggestion else None
         hint = f" Did you mean `sre help {shown(guess)}`?" if guess else ""
