@@ -26,33 +26,31 @@ def points_text(ev: Evaluation) -> str:
     present = [v for v in last if v is not None]
     breach = sum(condition.crosses(v) for v in present)
     rule = f"`{condition.rule()}`"
-    one, many = ("is anomalous", "are anomalous") if condition.anomalous else ("breaches", "breach")
     if condition.n == 1:
-        if not present:
-            return _latest_instead(ev, rule)
-        if condition.anomalous:
-            return f"the latest point {one if breach else 'is not anomalous'}"
-        return f"the latest point {one if breach else 'does not breach'} {rule}"
+        return _latest_text(ev, rule, missing=not present)
+    many = "are anomalous" if condition.anomalous else f"breach {rule}"
     text = f"{breach} of the last {condition.n} points {many}"
-    text += "" if condition.anomalous else f" {rule}"
     missing = len(last) - len(present)
     if missing:
         text += f", {missing} {'has' if missing == 1 else 'have'} no data"
     return f"{text} (it takes {condition.m} of {condition.n})"
 
 
-def _latest_instead(ev: Evaluation, rule: str) -> str:
-    """The last minute had no point: the evaluation judged the latest point before it (as
-    CloudWatch does within its range), or there was none."""
-    earlier = [v for v in ev.slots if v is not None]
-    if not earlier:
+def _latest_text(ev: Evaluation, rule: str, *, missing: bool) -> str:
+    """Whether the latest point judged breaches: the last minute's, or when it has none, the
+    latest before it (as CloudWatch judges within its range), if there is one."""
+    judged = [v for v in ev.slots if v is not None]
+    if not judged:
         return f"the last minute has no point to check against {rule}"
     condition = ev.policy.condition
+    crosses = condition.crosses(judged[-1])
     if condition.anomalous:
-        said = "is anomalous" if condition.crosses(earlier[-1]) else "is not anomalous"
+        said = "is anomalous" if crosses else "is not anomalous"
     else:
-        said = f"breaches {rule}" if condition.crosses(earlier[-1]) else f"does not breach {rule}"
-    return f"the last minute has no point, so the latest before it is judged: it {said}"
+        said = f"breaches {rule}" if crosses else f"does not breach {rule}"
+    if missing:
+        return f"the last minute has no point, so the latest before it is judged: it {said}"
+    return f"the latest point {said}"
 
 
 def value_text(ev: Evaluation) -> str:

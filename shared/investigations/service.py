@@ -6,7 +6,6 @@ import base64
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from pathlib import PurePath
 
 from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
@@ -103,7 +102,7 @@ class InvestigationService:
         if service.kind is not ResourceKind.METRICS_FILE or self._files is None:
             return reply
         span = self._files.span(service.resource)
-        name = PurePath(service.resource).name
+        name = without_paths(service.resource, service)
         if span is None:
             said = f"{name} has no rows."
         else:
