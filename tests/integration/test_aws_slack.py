@@ -14,7 +14,7 @@ from handlers import aws_worker
 from shared.invocation import DeferredCommand
 from tests.fakes.http_capture import CaptureServer
 from tests.support.aws import queued_record
-from tests.support.handlers import post_slack
+from tests.support.handlers import post_slack, slash
 from tests.support.payloads import (
     LambdaContext,
     app_mention_body,
@@ -211,16 +211,13 @@ def test_a_mention_answered_for_its_asker_only_is_posted_ephemerally(
     aws: dict[str, str], slack_api: CaptureServer
 ) -> None:
     # GIVEN C111 bound to payments, and W111 an admin of search too
-    for n, command in enumerate(
-        (
-            "team create payments",
-            "team create search",
-            "team bind C111 --team payments",
-            "team member add W111 --role admin --team search",
-        )
+    for command in (
+        "team create payments",
+        "team create search",
+        "team bind C111 --team payments",
+        "team member add W111 --role admin --team search",
     ):
-        body = slash_command_body(command, trigger_id=f"setup-{n}")
-        assert post_slack(body, signed_headers(body))["statusCode"] == 200
+        slash(command)
     # WHEN W111 mentions the app in C111 asking for search's services
     body = app_mention_body("service list --team search", "Ev-foreign-1")
     assert (
