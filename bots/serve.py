@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from socket import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bots.console import SERVER_NEXT, emit, interrupted
+from bots.declared_length import declared_length
 from bots.delivery import SurfaceNotifier
 from bots.logs import LOG_FILE, request_fields, to_file
 from bots.options import OptionError, TerminalParser
@@ -26,6 +27,9 @@ from shared.bootstrap.wiring import Services
 from shared.commands.terminal import TERMINAL_ONLY
 from shared.config import Settings
 from shared.scheduling.triggers import run_tick, seal_every_org
+
+if TYPE_CHECKING:
+    from bots.msteams.http import TeamsEndpoint
 
 log = logging.getLogger("autosre.serve")
 StartResponse = Callable[..., Any]
@@ -119,7 +123,6 @@ def unserved(settings: Settings) -> dict[str, str]:
 
 def application(services: Services) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
     """The WSGI app: POST /slack/events, POST /api/messages, GET /health."""
-    from bots.msteams.admission import MAX_ACTIVITY_BYTES
     from bots.msteams.http import TeamsEndpoint
     from bots.slack.app import build_app
     from bots.slack.http import wsgi_handler
@@ -156,15 +159,24 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
         if route == ("POST", "/slack/events"):
             return slack(environ, start)
         if route == ("POST", "/api/messages"):
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            if length > MAX_ACTIVITY_BYTES:  # refused before a byte of it is read
-                return _json(start, "413 Content Too Large", {"error": "the body is too large"})
-            body = environ["wsgi.input"].read(length)
-            status, answer = teams.process(body, environ.get("HTTP_AUTHORIZATION", ""))
-            return _json(start, f"{status} {'OK' if status < 400 else 'Refused'}", answer or {})
+            return _teams(teams, environ, start)
         return _json(start, "404 Not Found", {"error": "not found"})
 
     return app
+
+
+def _teams(teams: TeamsEndpoint, environ: dict[str, Any], start: StartResponse) -> list[bytes]:
+    """POST /api/messages: its length checked before a byte of the body is read."""
+    from bots.msteams.admission import MAX_ACTIVITY_BYTES
+
+    length = declared_length(environ)
+    if length is None:
+        return _json(start, "400 Bad Request", {"error": "Content-Length is not a number of bytes"})
+    if length > MAX_ACTIVITY_BYTES:
+        return _json(start, "413 Content Too Large", {"error": "the body is too large"})
+    body = environ["wsgi.input"].read(length)
+    status, answer = teams.process(body, environ.get("HTTP_AUTHORIZATION", ""))
+    return _json(start, f"{status} {'OK' if status < 400 else 'Refused'}", answer or {})
 
 
 def _oauth_paths(settings: Settings) -> tuple[str, str]:

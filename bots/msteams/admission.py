@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 MAX_ACTIVITY_BYTES = 256 * 1024
 """The largest activity read: the Bot Connector refuses larger ones ("MessageSizeTooBig: The
@@ -23,13 +23,34 @@ class _Account(_Loose):
     id: str
 
 
+class _ChannelData(_Loose):
+    """Teams' own fields, as the bot reads them: the tenant, and the channel's name."""
+
+    tenant: _Account | None = None
+    channel: dict[str, Any] | None = None
+
+
+class _Entity(_Loose):
+    type: str
+    mentioned: _Account | None = None
+    text: str | None = None
+
+    @model_validator(mode="after")
+    def _mention(self) -> _Entity:
+        if self.type == "mention" and self.mentioned is None:
+            raise ValueError("a mention names who it mentions")
+        return self
+
+
 class _Activity(_Loose):
     type: str
     service_url: str = Field(alias="serviceUrl")
     sender: _Account = Field(alias="from")
+    recipient: _Account
     conversation: _Account
     text: str | None = None
-    channel_data: dict[str, Any] | None = Field(default=None, alias="channelData")
+    channel_data: _ChannelData | None = Field(default=None, alias="channelData")
+    entities: list[_Entity] | None = None
 
 
 def refusal(body: str | bytes) -> tuple[int, dict[str, str]] | None:

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
+from bots.declared_length import declared_length
 from bots.slack.admission import MAX_BODY_BYTES, Refusal, refusal
 
 StartResponse = Callable[..., Any]
@@ -31,10 +32,9 @@ def wsgi_handler(app: App) -> Callable[[dict[str, Any], StartResponse], Iterable
     def handle(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") == "GET":  # the OAuth pages: bolt checks the state
             return bolt(environ, start)
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            return _refuse(start, Refusal(400, "Content-Length is not a number"))
+        length = declared_length(environ)
+        if length is None:
+            return _refuse(start, Refusal(400, "Content-Length is not a number of bytes"))
         if length > MAX_BODY_BYTES:  # refused before a byte of it is read
             return _refuse(start, Refusal(413, f"the body is over {MAX_BODY_BYTES // 1024} KiB"))
         body = environ["wsgi.input"].read(length) if length else b""

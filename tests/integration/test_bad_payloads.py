@@ -336,12 +336,12 @@ def test_a_malformed_body_is_400_through_sre_serve(served: str, case: str, signe
     assert json.loads(answer) == {"error": "the body is not a Slack payload"}
 
 
-def _declared(url: str, path: str, length: int) -> int:
+def _declared(url: str, path: str, length: str) -> int:
     """The status answered to a request that announces `length` bytes and sends none yet."""
     connection = http.client.HTTPConnection(urlsplit(url).netloc, timeout=10)
     connection.putrequest("POST", path)
     connection.putheader("Content-Type", FORM)
-    connection.putheader("Content-Length", str(length))
+    connection.putheader("Content-Length", length)
     connection.endheaders()
     status = connection.getresponse().status
     connection.close()
@@ -349,8 +349,17 @@ def _declared(url: str, path: str, length: int) -> int:
 
 
 def test_sre_serve_refuses_oversized_bodies_before_reading_them(served: str) -> None:
-    assert _declared(served, "/slack/events", 10_000_000) == 413
-    assert _declared(served, "/api/messages", 10_000_000) == 413
+    assert _declared(served, "/slack/events", "10000000") == 413
+    assert _declared(served, "/api/messages", "10000000") == 413
+
+
+@pytest.mark.parametrize("length", ["-1", "abc", "1e3", "\u00b2"])
+@pytest.mark.parametrize("path", ["/slack/events", "/api/messages"])
+def test_sre_serve_refuses_a_length_that_is_no_count_of_bytes_before_reading(
+    served: str, path: str, length: str
+) -> None:
+    # a negative length would read until the client hangs up, with no limit on its size
+    assert _declared(served, path, length) == 400
 
 
 def test_sre_serve_refuses_bad_timestamps_and_large_activities(served: str) -> None:
@@ -386,8 +395,26 @@ def _activity(**changes: Any) -> str:
         _activity(text=["team", "create"]),
         _activity(serviceUrl=None),
         json.dumps([load("teams/message_activity.json")]),
+        _activity(channelData={"tenant": "contoso"}),
+        _activity(channelData={"tenant": ["contoso"]}),
+        _activity(recipient=None),
+        _activity(entities=[{"type": "mention", "mentioned": "mallory", "text": "<at>m</at>"}]),
+        _activity(entities=[{"type": "mention", "mentioned": {"name": "no id"}}]),
+        _activity(entities=[{"type": "mention"}]),
     ],
-    ids=["from a string", "conversation id a number", "text a list", "no serviceUrl", "array"],
+    ids=[
+        "from a string",
+        "conversation id a number",
+        "text a list",
+        "no serviceUrl",
+        "array",
+        "tenant a string",
+        "tenant a list",
+        "no recipient",
+        "mentioned a string",
+        "mentioned without an id",
+        "a mention of nobody",
+    ],
 )
 def test_a_wrongly_typed_teams_activity_is_400_before_the_bot_sees_it(
     tmp_path: Path, body: str
