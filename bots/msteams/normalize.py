@@ -69,6 +69,13 @@ def channel_name(activity: Activity) -> str:
     return str(named or getattr(activity.conversation, "name", None) or "")
 
 
+def _delivery(activity: Activity) -> str | None:
+    """The activity's id within its conversation: Teams numbers a message by its time in
+    milliseconds, so two conversations of one tenant can send the same id at once, and a command
+    keyed by the id alone would be taken for a retry of the other's and never run."""
+    return f"{activity.conversation.id}#{activity.id}" if activity.id else None
+
+
 def from_activity(activity: Activity) -> Invocation:
     """The invocation for one message activity: a channel's threads all belong to the channel."""
     sender = activity.from_property
@@ -94,7 +101,7 @@ def from_activity(activity: Activity) -> Invocation:
         names=mentioned_names(activity),
         channel_name=channel_name(activity),
         correlation_id=new_correlation_id(),
-        delivery_id=activity.id,
+        delivery_id=_delivery(activity),
         received_at=datetime.now(UTC),
         reply_to=ReplyTarget(
             platform=Platform.TEAMS,

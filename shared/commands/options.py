@@ -45,11 +45,23 @@ def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
                 value, index = rest[index], index + 1
             else:
                 raise InvalidCommandError(f"`--{name}` needs a value.", usage=usage(model))
-        if get_origin(field.annotation) is list:  # a repeatable option: `--expect A --expect B`
-            data[field_name] = [*data.get(field_name, []), value]
-        else:
-            data[field_name] = value
+        _given(model, data, field_name, value, typed=name)
     return _place(model, data, positionals)
+
+
+def _given(
+    model: type[Command], data: dict[str, Any], field: str, value: str, *, typed: str
+) -> None:
+    """Record one option's value: a repeatable one (`--expect A --expect B`) collects them, any
+    other may be given once (the last would win unseen: `--percent 1 --percent 50`)."""
+    if get_origin(model.model_fields[field].annotation) is list:
+        data[field] = [*data.get(field, []), value]
+    elif field in data:
+        raise InvalidCommandError(
+            f"`--{shown(typed)}` given twice: give it once.", usage=usage(model)
+        )
+    else:
+        data[field] = value
 
 
 def _text_words(words: list[str]) -> list[str]:

@@ -24,6 +24,7 @@ from bots.msteams.bot import SreBot
 from handlers import aws_runtime, aws_teams, aws_worker
 from shared.bootstrap.memory import for_memory
 from shared.config import Settings
+from shared.identity.models import OrgId
 from tests.fakes.bot_framework import (
     APP_ID,
     BOT_TOKEN,
@@ -90,6 +91,29 @@ def test_a_command_in_teams_runs_through_the_bus_with_the_mention_stripped(
     (card,) = adaptive_cards(teams_service)
     assert card["body"][0]["text"] == "Team platform created"
     assert card["body"][-1]["text"].startswith("audit org#2 · ")
+
+
+def test_the_same_message_id_in_two_conversations_is_two_commands_and_a_retry_is_one(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    # GIVEN two channels of one tenant whose messages carry the same id (Teams numbers a message
+    # by its time in milliseconds, unique only within its conversation)
+    pay = channel_activity(
+        teams_service.url, "pay", "1", 7, text="<at>Custom Agent</at> team create pay"
+    )
+    ops = channel_activity(
+        teams_service.url, "ops", "1", 7, text="<at>Custom Agent</at> team create ops"
+    )
+    assert pay["id"] == ops["id"]
+    # WHEN both are sent, then the first is delivered again
+    for activity in (pay, ops, pay):
+        assert _post(activity)["statusCode"] == 200
+    # THEN both commands ran, and the retry ran nothing again
+    titles = [card["body"][0]["text"] for card in adaptive_cards(teams_service)]
+    assert titles[:2] == ["Team pay created", "Team ops created"]
+    assert "already exists" not in " ".join(titles)
+    teams = aws_runtime.services().directory.list_teams(OrgId("teams:REDACTED"))
+    assert sorted(team.name for team in teams) == ["ops", "pay"]
 
 
 def test_a_deferred_teams_command_is_answered_by_the_worker_in_the_conversation(

@@ -37,6 +37,24 @@ def test_options_may_use_equals_and_come_before_positionals() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "team member add U1 --role viewer --role admin --team payments",
+        "team member add U1 --role=viewer --role admin --team payments",
+        "team member add U1 --team payments --team search",
+        "team member add U1 --team payments --TEAM search",
+    ],
+)
+def test_an_option_given_twice_is_refused_not_silently_the_last(typed: str) -> None:
+    # GIVEN an option that takes one value, typed twice; WHEN parsed
+    with pytest.raises(InvalidCommandError) as refused:
+        parse(typed)
+    # THEN it is a usage error naming the option, not the last value acted on
+    assert "given twice: give it once" in str(refused.value)
+    assert refused.value.usage is not None and "sre team member add" in refused.value.usage
+
+
 def test_aliases_name_the_same_command() -> None:
     assert parse("teams") == parse("team list") == m.ListTeams()
     assert parse("TEAM LIST") == m.ListTeams()
