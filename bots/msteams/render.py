@@ -30,11 +30,16 @@ _TEAMS_USER = re.compile(
 )
 """A Teams user id (`29:…`) or a Microsoft Entra object id: what a mention entity can name."""
 _AT_TAG = re.compile(r"<(/?at\b)", re.IGNORECASE)
+_LINK = re.compile(r"\]\(")
+"""Where a Markdown link's label meets its address (`[Verify your session](https://…)`): a card's
+text renders Markdown, so text someone typed (a team's description, a comment) could show a link
+under any label. Our own replies write no Markdown link."""
 
 
 def plain(text: str) -> str:
-    """Text as Teams shows it literally: an `<at>` tag in it can never match a mention entity."""
-    return _AT_TAG.sub("<\u200b\\1", text)
+    """Text as Teams shows it literally: an `<at>` tag in it can never match a mention entity,
+    and a Markdown link in it shows its address, not a label."""
+    return _LINK.sub("]\u200b(", _AT_TAG.sub("<\u200b\\1", text))
 
 
 def mention(ref: Ref) -> Mention | None:

@@ -83,6 +83,7 @@ class _State(_Loose):
 
 class _View(_Loose):
     id: str
+    type: str
     private_metadata: str = ""
     state: _State | None = None
 

@@ -48,20 +48,19 @@ def _payload(**changes: Any) -> str:
     return "payload=" + quote(json.dumps(payload))
 
 
-def _answer(metadata: str) -> str:
-    """A modal's answer (view_submission) whose private_metadata is `metadata`."""
-    submission = {
-        "type": "view_submission",
-        "team": {"id": "T111"},
-        "user": {"id": "W111"},
-        "view": {
-            "id": "V0MODAL",
-            "callback_id": "sre-ask",
-            "private_metadata": metadata,
-            "state": {"values": {"answer": {"answer": {"value": "search"}}}},
-        },
+def _answer(metadata: str, *, without: str = "") -> str:
+    """A modal's answer (view_submission) whose private_metadata is `metadata`, its view
+    `without` one of its fields if named."""
+    view = {
+        "id": "V0MODAL",
+        "type": "modal",
+        "callback_id": "sre-ask",
+        "private_metadata": metadata,
+        "state": {"values": {"answer": {"answer": {"value": "search"}}}},
     }
-    return "payload=" + quote(json.dumps(submission))
+    view.pop(without, None)
+    submission = {"type": "view_submission", "team": {"id": "T111"}, "user": {"id": "W111"}}
+    return "payload=" + quote(json.dumps({**submission, "view": view}))
 
 
 MALFORMED = {
@@ -91,6 +90,10 @@ MALFORMED = {
     ),
     "private_metadata with a thread as a list": (
         _answer('{"command": "sre team create", "channel": "C111", "thread": ["1.2"]}'),
+        FORM,
+    ),
+    "a modal without its type": (
+        _answer('{"command": "sre team create", "channel": "C111"}', without="type"),
         FORM,
     ),
     "a mention without its user": (

@@ -95,6 +95,20 @@ def test_teams_leaves_ids_it_cannot_mention_as_text_and_plain_titles_tagless() -
     assert summary(reply) == "<\u200bat>x<\u200b/at> by @oli"
 
 
+def test_a_markdown_link_someone_typed_shows_its_address_in_a_teams_card() -> None:
+    # GIVEN a team's description written as a disguised link, shown in a card's text and facts
+    typed = "[Verify your SSO session](https://evil.example/sso) **urgent**"
+    reply = Reply(tone=Tone.OK, title=typed, text=typed, fields=[("Description", typed)])
+    # WHEN rendered for Teams, whose cards render Markdown links
+    document = card(reply)
+    shown = [document["body"][0]["text"], document["body"][1]["text"]]
+    shown.append(document["body"][2]["facts"][0]["value"])
+    # THEN no text is a link under a label: the address stays in sight, after the label
+    for text in [*shown, summary(reply)]:
+        assert "](" not in text
+        assert "[Verify your SSO session]\u200b(https://evil.example/sso)" in text
+
+
 def test_the_terminal_shows_people_and_channels_as_typed() -> None:
     lines = render_text(_bound("C1", "alice")).splitlines()
     assert lines[0] == "✓ #C1 is bound to team demo"
