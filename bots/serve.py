@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
@@ -10,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from socket import socket
+from socket import SHUT_RD, socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -46,10 +47,22 @@ hundreds share the one interpreter lock when behind, each answer as slow as the 
 too few while mentions wait on Slack's Web API (measured: p99 1.0 to 2.8 s against 0.5 s)."""
 READ_SECONDS = 10.0
 """A client that sends nothing for this long is cut off, so it cannot keep a worker."""
+REQUEST_SECONDS = 15.0
+"""The time a client has to send its whole request, line, headers and body: one that trickles it
+a byte at a time, never silent for READ_SECONDS, is cut off then. Slack and Teams send theirs in
+milliseconds."""
+
+
+def _stop_reading(connection: socket) -> None:
+    """Cut a client's request short: a worker waiting for its next byte reads the end instead.
+    Its answer, if it is past reading, is still written."""
+    with contextlib.suppress(OSError):  # already closed by the worker
+        connection.shutdown(SHUT_RD)
 
 
 class _PooledServer(WSGIServer):
     request_queue_size = BACKLOG
+    request_seconds = REQUEST_SECONDS
     _pool: ThreadPoolExecutor | None = None
     """Made once listening: a port that cannot be bound closes the server before it is."""
 
@@ -70,6 +83,8 @@ class _PooledServer(WSGIServer):
         self._pool.submit(self._answer, request, client_address)
 
     def _answer(self, request: socket, client_address: Any) -> None:
+        deadline = threading.Timer(self.request_seconds, _stop_reading, (request,))
+        deadline.start()
         try:
             self.finish_request(request, client_address)
         except TimeoutError:
@@ -77,6 +92,7 @@ class _PooledServer(WSGIServer):
         except Exception:  # as socketserver's threads do, but into the log, not the terminal
             log.exception("a request was not answered", extra=_client(client_address))
         finally:
+            deadline.cancel()
             self.shutdown_request(request)
             self._free.release()
 
@@ -223,11 +239,15 @@ def serve(settings: Settings, argv: Sequence[str]) -> int:
         return _serve(settings, server, host=host)
 
 
-def listening(host: str, port: int, *, silent: float = READ_SECONDS) -> WSGIServer:
+def listening(
+    host: str, port: int, *, silent: float = READ_SECONDS, whole: float = REQUEST_SECONDS
+) -> WSGIServer:
     """The HTTP server of `sre serve`, answering 503 until its app is set: WORKERS threads, the
-    other connections waiting in the listen backlog, a client silent for `silent` s cut off."""
+    other connections waiting in the listen backlog, a client silent for `silent` s, or still
+    sending its request after `whole` s, cut off."""
     handler = type("Handler", (_QuietHandler,), {"timeout": silent})
-    return make_server(host, port, _starting, server_class=_PooledServer, handler_class=handler)
+    server = type("Server", (_PooledServer,), {"request_seconds": whole})
+    return make_server(host, port, _starting, server_class=server, handler_class=handler)
 
 
 def _options(argv: Sequence[str]) -> tuple[str, int]:
