@@ -71,6 +71,23 @@ class _Writer:
         return "".join(out)
 
 
+TEXT_MAX = 16_000
+"""The most characters of a reply's text a card shows: Teams refuses a message over about 28 KB
+whole, and a card's JSON, escapes and facts take room too."""
+
+
+def _within_limit(text: str) -> str:
+    """The text, or as many of its whole lines as fit TEXT_MAX, saying how many more there are."""
+    if len(text) <= TEXT_MAX:
+        return text
+    lines = text[:TEXT_MAX].splitlines()[:-1] or [text[:TEXT_MAX]]
+    more = len(text.splitlines()) - len(lines)
+    return "\n".join(lines) + (
+        f"\n\n…and {more} more lines not shown: Teams takes no longer message. Narrow the "
+        "command (a team, a service, `--limit`) to see them."
+    )
+
+
 def _text(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
@@ -82,7 +99,7 @@ def card(reply: Reply) -> dict[str, Any]:
         _text(write(reply.title), weight="Bolder", size="Medium", color=COLOR[reply.tone])
     ]
     if reply.text:
-        body.append(_text(write(reply.text)))
+        body.append(_text(write(_within_limit(reply.text))))
     if reply.fields:
         facts = [{"title": write(label), "value": write(value)} for label, value in reply.fields]
         body.append({"type": "FactSet", "facts": facts})

@@ -157,14 +157,34 @@ def blocks(reply: Reply, files: Mapping[str, str] | None = None) -> list[dict[st
         for image in reply.images
         if image.inline and image.name in (files or {})
     ]
+    tail = []
     if reply.buttons:
-        out.append({"type": "actions", "elements": [_button(*b) for b in enumerate(reply.buttons)]})
+        tail.append(
+            {"type": "actions", "elements": [_button(*b) for b in enumerate(reply.buttons)]}
+        )
     notes = [reply.receipt] if reply.receipt else []
     if reply.failed and reply.correlation_id:
         notes.append(f"ref {reply.correlation_id}")
     if notes:
-        out.append({"type": "context", "elements": [_mrkdwn(mrkdwn(" · ".join(notes)))]})
-    return out
+        tail.append({"type": "context", "elements": [_mrkdwn(mrkdwn(" · ".join(notes)))]})
+    return _within_limit(out, tail)
+
+
+MAX_BLOCKS = 50
+"""The most blocks Slack takes in one message: it refuses a longer one whole (`invalid_blocks`)."""
+
+
+def _within_limit(body: list[dict[str, Any]], tail: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The body's blocks and then the tail's (buttons, receipt), at most MAX_BLOCKS: a body too
+    long for them is cut, saying so, and its buttons and receipt are kept."""
+    if len(body) + len(tail) <= MAX_BLOCKS:
+        return body + tail
+    kept = MAX_BLOCKS - len(tail) - 1
+    cut = _section(
+        f"_…and {len(body) - kept} more parts not shown: Slack shows at most {MAX_BLOCKS} in "
+        "one message. Narrow the command (a team, a service, `--limit`) to see them._"
+    )
+    return [*body[:kept], cut, *tail]
 
 
 def message(reply: Reply, files: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
@@ -46,6 +47,40 @@ def test_a_reply_in_block_kit_has_its_fields_buttons_and_receipt() -> None:
     actions = blocks(reply)[-2]["elements"]
     assert actions[0]["value"] == "sre team show pay"
     assert actions[0]["action_id"] == "sre:0"
+
+
+def test_a_reply_longer_than_slack_takes_is_cut_saying_so_and_keeps_buttons_and_receipt() -> None:
+    # GIVEN a reply of 3,000 lines (a list of every experiment, say), a button and a receipt
+    reply = Reply(
+        tone=Tone.INFO,
+        title="Experiments (3000)",
+        text="\n".join(
+            f"exp-{i}: http-status:503 at 5% on checkout-api, held" for i in range(3000)
+        ),
+        fields=[(f"k{i}", "v") for i in range(30)],
+        buttons=[Button(label="Show", command="sre chaos list", style="primary")],
+        receipt="audit #3 · abcdef",
+    )
+    # WHEN written as Block Kit
+    written = blocks(reply)
+    # THEN it fits the 50 blocks Slack takes (it refuses a longer message whole), says it was
+    # cut and how to see the rest, and keeps its buttons and receipt last
+    assert len(written) == 50
+    assert [b["type"] for b in written[-2:]] == ["actions", "context"]
+    assert "more parts not shown: Slack shows at most 50" in written[-3]["text"]["text"]
+    assert "*Experiments (3000)*" in written[0]["text"]["text"]
+
+
+def test_a_reply_longer_than_teams_takes_is_cut_at_a_line_saying_so() -> None:
+    # GIVEN a reply of 3,000 lines; WHEN written as a Teams card
+    lines = [f"exp-{i}: http-status:503 at 5% on checkout-api, held" for i in range(3000)]
+    document = card(Reply(tone=Tone.INFO, title="Experiments (3000)", text="\n".join(lines)))
+    text = document["body"][1]["text"]
+    # THEN it keeps whole lines within the size Teams takes, and says how many more there are
+    shown = text.split("\n\n…and ")[0].splitlines()
+    assert shown == lines[: len(shown)] and 200 < len(shown) < 3000
+    assert f"…and {3000 - len(shown)} more lines not shown" in text
+    assert len(json.dumps(document)) < 28_000
 
 
 def test_teams_text_loses_the_bot_mention_and_keeps_other_mentions() -> None:
