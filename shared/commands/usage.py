@@ -75,5 +75,6 @@ def usage(model: type[Command]) -> str:
             parts.append(f"[--{name.replace('_', '-')}]")
         else:
             option = f"--{name.replace('_', '-')} {shown}"
-            parts.append(option if field.is_required() else f"[{option}]")
+            repeats = "…" if get_origin(field.annotation) is list else ""  # may be given again
+            parts.append(f"{option}{repeats}" if field.is_required() else f"[{option}]{repeats}")
     return " ".join(parts)
