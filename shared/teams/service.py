@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from shared.commands.base import Command
 from shared.commands.context import Context, Handlers, acting_team
-from shared.errors import ConflictError, NotFoundError
+from shared.commands.usage import usage
+from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.channels import team_channels, unknown_channel
 from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
+from shared.identity.people import not_a_person
 from shared.identity.ports import Directory
 from shared.identity.teams import visible_teams
 from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
@@ -159,6 +162,7 @@ class TeamService:
         """Add a person with a role; ConflictError if they are already a member."""
         team = self.team(ctx)
         user = UserId(command.user)
+        _a_person(user, command, ctx)
         if user in team.members:
             raise ConflictError(
                 f"{_mention(user)} is already {team.members[user].value} in {team.name}; "
@@ -240,6 +244,7 @@ class TeamService:
         """Grant an org-wide role."""
         org = self._org(ctx)
         user = UserId(command.user)
+        _a_person(user, command, ctx)
         held = org.grants.get(user, frozenset())
         if command.role in held:
             raise ConflictError(f"{_mention(user)} already has {command.role.value}.", users=[user])
@@ -320,3 +325,10 @@ def _member_refs(team: Team) -> tuple[Ref, ...]:
 def _members(team: Team) -> str:
     ordered = sorted(team.members.items(), key=lambda item: (-item[1].rank, item[0]))
     return "\n".join(f"{_mention(user)} · {role.value}" for user, role in ordered)
+
+
+def _a_person(user: UserId, command: Command, ctx: Context) -> None:
+    """InvalidCommandError if `user` can be no person of the caller's platform (a user group)."""
+    why = not_a_person(user, ctx.principal.actor.platform)
+    if why:
+        raise InvalidCommandError(why, usage=usage(type(command)))

@@ -193,3 +193,24 @@ def test_a_configured_admin_cannot_be_revoked_by_a_command_and_is_told_where_to_
     assert _entries(services, ORG_STREAM) == before
     # AND root is still org admin
     assert "org-admin" in _slack(run(services, "whoami"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "team member add @S0614TZR7 --role responder --team payments",
+        "org grant @S0614TZR7 auditor",
+    ],
+)
+def test_a_slack_user_group_is_given_no_role(services: Services, text: str) -> None:
+    # GIVEN payments; WHEN a role is given to `@oncall`, a Slack user group (Slack sends
+    # `<!subteam^S0614TZR7|@oncall>`, read as `@S0614TZR7`)
+    setup_teams(services)
+    reply = run(services, text)
+    # THEN it is refused, saying roles go to people one at a time, and nobody holds one for it
+    assert reply.tone is Tone.USAGE
+    assert "@S0614TZR7 is a Slack user group, not a person" in _slack(reply)
+    team = services.directory.get_team(ORG, "payments")
+    assert team is not None and UserId("S0614TZR7") not in team.members
+    org = services.directory.get_org(ORG)
+    assert org is None or UserId("S0614TZR7") not in org.grants
