@@ -60,6 +60,7 @@ def to_file(path: Path, level: int = logging.WARNING, *, in_background: bool = F
     handler.setLevel(level)
     root.addHandler(handler)
     root.setLevel(min(root.level, level))
+    logging.captureWarnings(True)  # a library's warning (matplotlib's, say) goes there too
 
 
 def request_fields(request_line: str) -> dict[str, str]:

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from shared.adapters.plotting import BASELINE, CHANGE, FONT, INK, PANEL_INCHES, png, pyplot
+from shared.adapters.plotting import (
+    BASELINE,
+    CHANGE,
+    FONT,
+    INK,
+    PANEL_INCHES,
+    png,
+    pyplot,
+    time_locator,
+)
 from shared.alerts.ports import EvaluationChart
 from shared.times import spans_days
 
@@ -53,7 +62,7 @@ def render_evaluation_png(chart: EvaluationChart) -> bytes:
     start = chart.points[0][0] if chart.points else chart.judged_from
     axis.set_xlim(start, chart.end)
     shape = "%d %b\n%H:%M UTC" if spans_days(start, chart.end) else "%H:%M UTC"
-    axis.xaxis.set_major_locator(dates.AutoDateLocator(minticks=2, maxticks=4, tz=UTC))  # type: ignore[no-untyped-call]
+    axis.xaxis.set_major_locator(time_locator())
     axis.xaxis.set_major_formatter(dates.DateFormatter(shape, tz=UTC))  # type: ignore[no-untyped-call]
     axis.tick_params(labelsize=FONT)
     axis.grid(axis="y", alpha=0.3)

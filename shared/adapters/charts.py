@@ -16,6 +16,7 @@ from shared.adapters.plotting import (
     PANEL_INCHES,
     png,
     pyplot,
+    time_locator,
 )
 from shared.investigations.marks import Marks, charted, marks_for
 from shared.investigations.models import Investigation
@@ -102,8 +103,7 @@ def _time_axis(axis: Axes, marks: Marks) -> None:
 
     shape = "%d %b\n%H:%M UTC" if spans_days(marks.start, marks.end) else "%H:%M UTC"
     axis.set_xlim(_x(marks.start), _x(marks.end))
-    locator = dates.AutoDateLocator(minticks=2, maxticks=4, tz=UTC)  # type: ignore[no-untyped-call]
-    axis.xaxis.set_major_locator(locator)
+    axis.xaxis.set_major_locator(time_locator())
     axis.xaxis.set_major_formatter(dates.DateFormatter(shape, tz=UTC))  # type: ignore[no-untyped-call]
     axis.yaxis.set_major_locator(MaxNLocator(nbins=4))
     axis.tick_params(labelsize=FONT)

@@ -4,6 +4,7 @@ deploy, the baseline period and the change."""
 from __future__ import annotations
 
 import struct
+import warnings
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import cast
@@ -270,3 +271,17 @@ def test_a_baseline_kept_with_the_series_is_plotted_and_shaded(drawn: list[Figur
     assert axis.get_xlim()[0] == pytest.approx(_x(baseline_start))
     assert _spans(axis) == {(round(_x(baseline_start), 6), round(_x(START), 6))}
     assert "baseline" in _texts(axis)
+
+
+@pytest.mark.parametrize("minutes", [85, 105, 119, 2020, 2820])
+def test_a_window_of_any_length_gets_its_time_axis_without_a_warning(minutes: int) -> None:
+    # GIVEN a window matplotlib's date locator found no interval for at 2 to 4 ticks (1h50m,
+    # 33h40m: it warned on the terminal, between the answers)
+    start = END - timedelta(minutes=minutes)
+    investigation = _investigation(start=start, step=timedelta(minutes=5))
+    # WHEN its panels are drawn, warnings turned into errors
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        drawn = render_panels(investigation)
+    # THEN every signal has its panel
+    assert set(drawn) == set(Signal)
