@@ -480,17 +480,26 @@ class InMemoryFeedbackStore:
 
 
 class InMemoryExperimentStore:
-    """Prompt experiments in a dictionary, each saved as the next version of what was read."""
+    """Prompt experiments in a dictionary, each saved as the next version of what was read;
+    each scope's live one named in another (claimed and freed under the same lock)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[tuple[str, str], PromptExperiment] = {}
+        self._holders: dict[tuple[str, str], str] = {}
 
     def save(self, experiment: PromptExperiment) -> PromptExperiment:
         with self._lock:
             stored = self._items.get((experiment.org, experiment.id))
             if (stored.version if stored else 0) != experiment.version:
                 raise ConflictError(f"prompt experiment {experiment.id} was changed meanwhile")
+            scope = (experiment.org, experiment.scope)
+            if experiment.live and experiment.version == 0:
+                if scope in self._holders:
+                    raise ConflictError(f"a prompt experiment runs already ({experiment.scope})")
+                self._holders[scope] = experiment.id
+            elif not experiment.live and self._holders.get(scope) == experiment.id:
+                del self._holders[scope]
             saved = experiment.model_copy(update={"version": experiment.version + 1})
             self._items[(experiment.org, experiment.id)] = saved
             return saved

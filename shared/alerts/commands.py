@@ -132,7 +132,10 @@ class TestAlert(Command):
     target_kind = "alert"
     target_field = "name"
     deferred = True
-    purpose = "Evaluate a policy now over recent data and say what would happen (nobody is told)."
+    purpose = (
+        "Evaluate a policy now over recent data and say what would happen (nobody is told); its "
+        "reads count against the team's provider-calls-per-hour quota, refused once it is spent."
+    )
     examples = ("sre alert test slow-checkout",)
     name: AlertName
     team: OptionalTeam = None

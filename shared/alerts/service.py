@@ -165,9 +165,11 @@ class AlertService:
 
     def test(self, command: c.TestAlert, ctx: Context) -> Reply:
         """Evaluate now over recent data; say what would happen, in words and a chart; change
-        and tell nothing."""
+        and tell nothing. A person's read on demand: refused, before any call, once the team's
+        provider calls of the hour are spent (the scheduled evaluation never is)."""
         policy = self._refs.policy(command.name, ctx)
-        (ev,) = self._evaluator.evaluate([policy], ctx.now, history=CHARTED)
+        with self._quotas.call_held(OrgId(policy.org), policy.team, at=ctx.now):
+            (ev,) = self._evaluator.evaluate([policy], ctx.now, history=CHARTED)
         change = transition(ev.before, ev.after)
         status = policy.status.moved_to(ev.after, ev.at, ev.value)
         shown = policy.model_copy(update={"status": status}).shown_state()

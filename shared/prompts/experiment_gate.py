@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shared.commands.context import Context, Handled
-from shared.errors import InvalidCommandError, NotFoundError
+from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.investigations.memory import MAX_READ
@@ -135,7 +135,7 @@ class ExperimentGate:
         runs = advance(runs, arms, self._narrate, cases, more=lambda: self._in_time(began))
         if runs.finished:
             return self._finish(experiment, runs, ctx)
-        saved = self._store.save(experiment.model_copy(update={"gate_runs": runs}))
+        saved = self._kept(experiment.model_copy(update={"gate_runs": runs}))
         reply = Reply(
             tone=Tone.INFO,
             title=f"Prompt experiment {saved.id} ({saved.scope}): offline gate under way",
@@ -145,6 +145,17 @@ class ExperimentGate:
         )
         details = {"experiment": saved.id, "gate": runs.told}
         return Handled(reply, follow_ups=(_next_part(saved, runs, ctx),), details=details)
+
+    def _kept(self, experiment: Experiment) -> Experiment:
+        """`experiment` saved; a new one refused, naming the experiment that took its scope
+        since its start found the scope free (the store's claim decides between racers)."""
+        try:
+            return self._store.save(experiment)
+        except ConflictError:
+            holder = live_in(self._store, OrgId(experiment.org), experiment.team)
+            if experiment.version or holder is None:
+                raise
+            raise scope_taken(holder) from None
 
     def _in_time(self, began: datetime) -> bool:
         return self._clock.now() - began < GATE_BUDGET
@@ -167,7 +178,7 @@ class ExperimentGate:
         started = experiment.model_copy(
             update={"state": ExperimentState.RUNNING, "gate_runs": None, "arms": arms}
         ).noted(ctx.now, "started", f"started by @{experiment.started_by}: {labels}")
-        saved = self._store.save(started)
+        saved = self._kept(started)
         self._notices.post(saved, saved.history[-1:])
         reply = Reply(
             tone=Tone.OK,
@@ -212,4 +223,18 @@ def _next_part(experiment: Experiment, runs: GateRuns, ctx: Context) -> Invocati
             "delivery_id": None,
             "received_at": ctx.now,
         }
+    )
+
+
+def live_in(store: ExperimentStore, org: OrgId, team: str | None) -> Experiment | None:
+    """The live (running or gating) experiment of exactly this scope (org-wide when `team` is
+    None), if any."""
+    return next((x for x in store.list_for(org) if x.live and x.team == team), None)
+
+
+def scope_taken(holder: Experiment) -> ConflictError:
+    """The refusal of a start while `holder` holds its scope."""
+    stop = f"sre prompt experiment stop{f' --team {holder.team}' if holder.team else ''}"
+    return ConflictError(
+        f"prompt experiment {holder.id} runs already ({holder.scope}): stop it first (`{stop}`)"
     )

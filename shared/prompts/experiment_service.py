@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from shared.commands.context import Context, Handled, Handlers
-from shared.errors import ConflictError, InvalidCommandError, NotFoundError
+from shared.errors import InvalidCommandError, NotFoundError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.investigations.models import Investigation
@@ -15,7 +15,7 @@ from shared.investigations.ports import InvestigationStore
 from shared.ports import Clock
 from shared.prompts import commands as c
 from shared.prompts.decisions import Tally, counts, promote, tally
-from shared.prompts.experiment_gate import ExperimentGate, GateCases
+from shared.prompts.experiment_gate import ExperimentGate, GateCases, live_in, scope_taken
 from shared.prompts.experiment_notices import ExperimentNotices
 from shared.prompts.experiment_report import status
 from shared.prompts.experiments import MOST_ARMS, Arm, Experiment, ExperimentState
@@ -102,12 +102,9 @@ class PromptExperiments:
         arms = [self._arm(org, name) for name in arm_names(command.variants)]
         if floor > 1 / len(arms):
             raise InvalidCommandError(f"a floor of {floor:.0%} cannot hold for {len(arms)} arms")
-        running = self._running(org, command.team)
-        if running is not None:
-            raise ConflictError(
-                f"prompt experiment {running.id} runs already ({running.scope}): stop it first "
-                "(sre prompt experiment stop)"
-            )
+        running = live_in(self._store, org, command.team)
+        if running is not None:  # said early; the store's claim at the first save decides races
+            raise scope_taken(running)
         experiment = Experiment(
             id=f"pe-{uuid.uuid4().hex[:6]}",
             org=org,
@@ -144,15 +141,10 @@ class PromptExperiments:
                 "investigation data to a model: an org admin turns it on with `sre org model on`"
             )
 
-    def _running(self, org: OrgId, team: str | None) -> Experiment | None:
-        """The running experiment of exactly this scope (org-wide when `team` is None)."""
-        found = [x for x in self._store.list_for(org) if _live(x) and x.team == team]
-        return found[0] if found else None
-
     def _current(self, org: OrgId, team: str | None, *, running: bool) -> Experiment:
         """The running experiment of the scope (or, unless `running`, its newest one)."""
         found = [x for x in self._store.list_for(org) if x.team == team]
-        live = [x for x in found if _live(x)]
+        live = [x for x in found if x.live]
         chosen = live[0] if live else (None if running or not found else found[0])
         if chosen is None:
             where = f"team {team}" if team else "the org (org-wide)"
@@ -247,8 +239,3 @@ class PromptExperiments:
             f"{theirs.trials}). Promote it once the test says better, or stop the experiment "
             "(`sre prompt experiment stop`)."
         )
-
-
-def _live(experiment: Experiment) -> bool:
-    """Whether it runs, or its offline gate does (either holds its scope)."""
-    return experiment.running or experiment.state is ExperimentState.GATING

@@ -118,6 +118,12 @@ class Experiment(Frozen):
         """Whether it still routes narratives."""
         return self.state is ExperimentState.RUNNING
 
+    @property
+    def live(self) -> bool:
+        """Whether it runs, or its offline gate does: either holds its scope (one live
+        experiment per scope, claimed by the store)."""
+        return self.state in (ExperimentState.RUNNING, ExperimentState.GATING)
+
     def covers(self, team: str) -> bool:
         """Whether an investigation of `team` is in its scope."""
         return self.team is None or self.team == team

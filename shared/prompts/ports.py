@@ -43,7 +43,9 @@ class ExperimentStore(Protocol):
 
     def save(self, experiment: Experiment) -> Experiment:
         """Keep it as version + 1 if the stored one is still at its version (0: new);
-        ConflictError if someone saved it meanwhile."""
+        ConflictError if someone saved it meanwhile. A new live one (gating or running) claims
+        its scope (its team, or the org) in the same write: ConflictError, nothing kept, while
+        another live one holds it; the save that ends the holder (stopped, promoted) frees it."""
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         """One experiment, if the org has it."""

@@ -3,16 +3,23 @@ source and the day it was read), over which an org admin sets the org's own."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
 
 from shared.errors import InvalidCommandError, did_you_mean
 from shared.quotas.usage import UsageKind
 
-PRICE_USAGE = "sre usage price set KIND VALUE   (VALUE: US dollars per the kind's unit, e.g. 0.01)"
+PRICE_USAGE = (
+    "sre usage price set KIND VALUE   (VALUE: US dollars per the kind's unit, a plain decimal "
+    "with a point, e.g. 0.05)"
+)
 MAX_PRICE = Decimal(1_000_000)
-"""The largest price accepted (a larger one is a typo)."""
+"""The largest price accepted (a larger one is a typo): a million, as the refusal says."""
+_PLAIN = re.compile(r"\$?([0-9]+\.?[0-9]*|\.[0-9]+)")
+"""A price as a plain decimal: ASCII digits and at most one point. A comma is refused, never
+guessed at: `0,05` is five cents to some and 5 to others, and `1,000` 1 or 1000."""
 
 
 class Price(BaseModel):
@@ -116,15 +123,14 @@ def plain(usd: Decimal) -> str:
 
 
 def parsed_price(typed: str) -> Decimal:
-    """A price as typed (`0.01`, `$3`): a number of US dollars from 0 to a million (not `-0`)."""
-    try:
-        value = Decimal(typed.removeprefix("$").replace(",", ""))
-    except InvalidOperation:
-        value = Decimal(-1)
-    if not value.is_finite() or value.is_signed() or value > MAX_PRICE:
+    """A price as typed (`0.01`, `$3`): US dollars from 0 to a million as a plain decimal;
+    InvalidCommandError with the usage for any other notation (a decimal comma, separators, an
+    exponent, a sign, other scripts' digits), which is never read as another number."""
+    if _PLAIN.fullmatch(typed) is None or Decimal(typed.removeprefix("$")) > MAX_PRICE:
         raise InvalidCommandError(
-            f"`{typed}` is not a price: give US dollars per the kind's unit, from 0 to "
-            f"{MAX_PRICE:,}.",
+            f"`{typed}` is not a price: give US dollars per the kind's unit, from 0 to a "
+            "million, as a plain decimal: the digits 0-9 and at most one decimal point, as in "
+            "`0.05` or `1000` (no commas, separators, exponents or signs).",
             usage=PRICE_USAGE,
         )
-    return value
+    return Decimal(typed.removeprefix("$"))

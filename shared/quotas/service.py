@@ -4,6 +4,8 @@ taken before the work they limit, shown and set by `sre quota`."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from shared.commands.context import Context, Handled, Handlers
@@ -90,10 +92,7 @@ class QuotaService:
         work never pass it together), else QuotaExceededError; its first read trues that up to
         the calls it made (counted even past the limit: a read under way is never cut).
         `starting`: a unit of another limit the work takes too (both or neither)."""
-        cap = self._quotas.book(org).cap(team, Limit.PROVIDER_CALLS_PER_HOUR)
-        reserved = self.meter.reserve(org, team, at=at, cap=cap)
-        if isinstance(reserved, Refused):
-            raise refusal(reserved, team, now=at)
+        self._reserve_call(org, team, at=at)
         if starting is not None:
             try:
                 self.require(org, team, starting, at=at)
@@ -102,6 +101,26 @@ class QuotaService:
                 raise
         bill = self.meter.bill({(org, team): 1}, at=at, reserved=(org, team))
         return bill.metrics(source), bill.logs(logs) if logs is not None else None
+
+    @contextmanager
+    def call_held(self, org: OrgId, team: str, *, at: datetime) -> Iterator[None]:
+        """One call of the team's hour held while a person's read on demand runs (`sre alert
+        test`, whose sources the meter counts as they read): refused before any call when none
+        is left, as an investigation is (QuotaExceededError; atomic, so racing reads pass only
+        as many as the calls left), and given back once the read is done, so the hour counts
+        the calls the read made."""
+        self._reserve_call(org, team, at=at)
+        try:
+            yield
+        finally:
+            self.meter.release(org, team, at=at)
+
+    def _reserve_call(self, org: OrgId, team: str, *, at: datetime) -> None:
+        """One call of the team's hour taken within its limit, else QuotaExceededError."""
+        cap = self._quotas.book(org).cap(team, Limit.PROVIDER_CALLS_PER_HOUR)
+        reserved = self.meter.reserve(org, team, at=at, cap=cap)
+        if isinstance(reserved, Refused):
+            raise refusal(reserved, team, now=at)
 
     def spent(
         self, org: OrgId, team: str, limit: Limit, *, at: datetime

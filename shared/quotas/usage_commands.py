@@ -48,7 +48,10 @@ class SetPrice(Command):
     permission = Permission.ORG_ADMIN
     target_kind = "org"
     mutates = True
-    purpose = "Set the org's price of one kind of usage, in US dollars per its unit."
+    purpose = (
+        "Set the org's price of one kind of usage, in US dollars per its unit, as a plain "
+        "decimal with a point (0.05; no commas or exponents)."
+    )
     examples = (
         "sre usage price set model-tokens 3",
         "sre usage price set cloudwatch-metrics-requested 0.01",

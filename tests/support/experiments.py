@@ -3,6 +3,8 @@ the test holds, and the experiment summariser over the same ones."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from shared.adapters.memory import (
@@ -20,11 +22,13 @@ from shared.bootstrap.adapters import PromptAdapters
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
+from shared.identity.models import OrgId
 from shared.prompts.experiment_notices import ExperimentNotices
 from shared.prompts.experiments import Arm, Experiment
 from shared.prompts.language import LanguageModel
 from shared.prompts.model_arm import ModelArms, team_past
 from shared.prompts.models import control
+from shared.prompts.ports import ExperimentStore
 from shared.prompts.routing import ExperimentSummariser
 from shared.quotas.service import QuotaService
 from tests.support import NOW, ORG, run, setup_teams
@@ -69,13 +73,48 @@ class Lab:
         )
 
 
-def lab(model: LanguageModel | None = None, *, clock: FixedClock | None = None) -> Lab:
+class ReadTogether:
+    """Wraps an experiment store so that its first two `list_for` reads wait for each other:
+    two starts that both find their scope free before either saves (the widest window a
+    check-then-save start could be raced through)."""
+
+    def __init__(self, store: ExperimentStore) -> None:
+        self._store = store
+        self._barrier = threading.Barrier(2, timeout=10)
+        self._reads = 0
+        self._lock = threading.Lock()
+
+    def save(self, experiment: Experiment) -> Experiment:
+        """The store's save."""
+        return self._store.save(experiment)
+
+    def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
+        """The store's read of one."""
+        return self._store.get(org, experiment_id)
+
+    def list_for(self, org: OrgId) -> Sequence[Experiment]:
+        """The store's answer; the first two callers get it once both have read it."""
+        found = self._store.list_for(org)
+        with self._lock:
+            self._reads += 1
+            together = self._reads <= 2
+        if together:
+            self._barrier.wait()
+        return found
+
+
+def lab(
+    model: LanguageModel | None = None,
+    *,
+    clock: FixedClock | None = None,
+    experiments: ExperimentStore | None = None,
+) -> Lab:
     """In-memory services at NOW (or on `clock`), `root` of `slack:T1` the org admin, with
-    `model` if given."""
+    `model` if given, prompt experiments in `experiments` if given."""
     prompts = PromptAdapters(
         variants=InMemoryVariantStore(),
         feedback=InMemoryFeedbackStore(),
-        experiments=InMemoryExperimentStore(),
+        experiments=experiments or InMemoryExperimentStore(),
     )
     investigations, notifier, quotas = (
         InMemoryInvestigationStore(),

@@ -1,11 +1,14 @@
 """Prompt variants and feedback in the app's DynamoDB table: `ORG#<org>` /
 `PROMPT#<name>#<version, zero-padded>` items, and `PROMPTFB#<investigation>#<user>` beside them;
 each is written once, by a condition that it does not exist yet; experiments are
-`PROMPTX#<id>` items, each write conditional on the version read."""
+`PROMPTX#<id>` items, each write conditional on the version read, and the live one of a scope
+is named by a `PROMPTSCOPE#<scope>` item, put (only if absent) or deleted (only if it names the
+experiment) in one transaction with the experiment's write."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from shared.adapters.aws import dynamodb_items as items
 from shared.errors import ConflictError
@@ -72,7 +75,36 @@ class DynamoDbExperimentStore(items.DynamoDbOrgStore):
 
     def save(self, experiment: Experiment) -> Experiment:
         sk, what = f"PROMPTX#{experiment.id}", f"prompt experiment {experiment.id}"
-        return self._save_next(experiment, experiment.version, experiment.org, sk, what)
+        claim = self._claim(experiment)
+        if claim is None:
+            return self._save_next(experiment, experiment.version, experiment.org, sk, what)
+        saved = experiment.model_copy(update={"version": experiment.version + 1})
+        found = items.item(f"ORG#{saved.org}", sk, saved, version=saved.version)
+        put = {"TableName": self._table, "Item": found, **items.expecting(experiment.version)}
+        transaction: Any = [{"Put": put}, claim]
+        try:
+            self._client.transact_write_items(TransactItems=transaction)
+        except self._client.exceptions.TransactionCanceledException as error:
+            raise ConflictError(
+                f"{what} changed since it was read, or another runs already ({saved.scope})"
+            ) from error
+        return saved
+
+    def _claim(self, experiment: Experiment) -> Any:
+        """The write of the scope's item that goes with this save: a new live experiment's
+        claim (only if none holds the scope), an ended holder's release, or None."""
+        key = {"pk": {"S": f"ORG#{experiment.org}"}, "sk": {"S": f"PROMPTSCOPE#{experiment.scope}"}}
+        mine = {":holder": {"S": experiment.id}}
+        if experiment.live:  # claimed by its first save; later ones leave the claim as it is
+            if experiment.version:
+                return None
+            item = {**key, "holder": mine[":holder"]}
+            return {"Put": {"TableName": self._table, "Item": item, **items.expecting(0)}}
+        held = self._get(experiment.org, key["sk"]["S"])
+        if held is None or held["holder"] != mine[":holder"]:
+            return None
+        condition = {"ConditionExpression": "holder = :holder", "ExpressionAttributeValues": mine}
+        return {"Delete": {"TableName": self._table, "Key": key, **condition}}
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         found = self._get(org, f"PROMPTX#{experiment_id}")

@@ -26,6 +26,10 @@ CREATE TABLE IF NOT EXISTS prompt_experiments (org TEXT NOT NULL, id TEXT NOT NU
     started_at TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (org, id))
 """
+SCOPES = """
+CREATE TABLE IF NOT EXISTS prompt_experiment_scopes (org TEXT NOT NULL, scope TEXT NOT NULL,
+    holder TEXT NOT NULL, PRIMARY KEY (org, scope))
+"""
 
 
 class SqliteVariantStore:
@@ -103,12 +107,15 @@ class SqliteFeedbackStore:
 
 
 class SqliteExperimentStore:
-    """The ExperimentStore port on SQLite; each save checks the version it read."""
+    """The ExperimentStore port on SQLite; each save checks the version it read, and each
+    scope's live experiment is a row of `prompt_experiment_scopes`, claimed and freed in the
+    same transaction as the save."""
 
     def __init__(self, database: SqliteDatabase) -> None:
         self._db = database
         with database.transaction() as db:
             db.execute(EXPERIMENTS)
+            db.execute(SCOPES)
 
     def save(self, experiment: Experiment) -> Experiment:
         saved = experiment.model_copy(update={"version": experiment.version + 1})
@@ -127,7 +134,25 @@ class SqliteExperimentStore:
                 )
             if done.rowcount != 1:
                 raise ConflictError(f"prompt experiment {experiment.id} was changed meanwhile")
+            self._hold(db, experiment)
         return saved
+
+    @staticmethod
+    def _hold(db: sqlite3.Connection, experiment: Experiment) -> None:
+        """A new live experiment's claim on its scope (ConflictError, the transaction undone,
+        when another holds it), or an ended one's freed."""
+        key = (experiment.org, experiment.scope, experiment.id)
+        if experiment.live and experiment.version == 0:
+            done = db.execute(
+                "INSERT OR IGNORE INTO prompt_experiment_scopes VALUES (?, ?, ?)", key
+            )
+            if done.rowcount != 1:
+                raise ConflictError(f"a prompt experiment runs already ({experiment.scope})")
+        elif not experiment.live:
+            db.execute(
+                "DELETE FROM prompt_experiment_scopes WHERE org = ? AND scope = ? AND holder = ?",
+                key,
+            )
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         rows = self._db.query(

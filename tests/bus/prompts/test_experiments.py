@@ -5,6 +5,9 @@ promotion by hand ends it."""
 
 from __future__ import annotations
 
+import threading
+
+from shared.adapters.memory import InMemoryExperimentStore, InMemoryTaskQueue
 from shared.audit.models import ORG_STREAM, Outcome, StreamKey
 from shared.prompts.decisions import promote
 from shared.prompts.experiments import Experiment
@@ -12,7 +15,7 @@ from shared.prompts.gating import replay_cases
 from shared.prompts.models import Feedback, Verdict
 from shared.replies import Reply, Tone
 from tests.support import NOW, ORG, investigate, records, run, run_deferred, setup_teams
-from tests.support.experiments import Lab, lab
+from tests.support.experiments import Lab, ReadTogether, lab
 from tests.support.models import ScriptedModel
 
 
@@ -79,6 +82,50 @@ def test_a_started_experiment_holds_the_control_is_posted_audited_and_one_per_sc
     wide = run_deferred(it.services, "prompt experiment start --variants timeline")
     assert wide.tone is Tone.OK, wide
     assert wide.title.endswith("started (org-wide)")
+
+
+def test_of_two_starts_for_one_team_at_once_one_runs_and_the_other_is_refused_naming_it() -> None:
+    # GIVEN two org admins, two variants, and a store where both starts find team payments
+    # free before either saves
+    it = lab(experiments=ReadTogether(InMemoryExperimentStore()))
+    setup_teams(it.services)
+    for text in (
+        "org grant ann org-admin",
+        "prompt variant add timeline --template timeline-first",
+        "prompt variant add brief --template timeline-first",
+    ):
+        assert not run(it.services, text).failed, text
+    for user, variant in (("root", "timeline"), ("ann", "brief")):
+        asked = run(
+            it.services, f"prompt experiment start --variants {variant} --team payments", user=user
+        )
+        assert asked.tone is Tone.ACCEPTED, asked
+    assert isinstance(it.services.tasks, InMemoryTaskQueue)
+    tasks = it.services.tasks.drain()
+    # WHEN the worker runs both starts at the same moment
+    replies: list[Reply] = []
+    threads = [
+        threading.Thread(target=lambda t=task: replies.append(it.services.run_task(t)))
+        for task in tasks
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    # THEN one runs, and the other is refused, naming it
+    (started,) = [r for r in replies if not r.failed]
+    (refused,) = [r for r in replies if r.failed]
+    (experiment,) = [x for x in it.prompts.experiments.list_for(ORG) if x.live]
+    assert started.title == f"Prompt experiment {experiment.id} started (team payments)"
+    assert (
+        f"prompt experiment {experiment.id} runs already (team payments): stop it first"
+        in _text(refused)
+    )
+    # AND one stop ends it: the control writes the team's narratives and no experiment runs
+    stopped = run(it.services, "prompt experiment stop --team payments")
+    assert stopped.text.startswith("Narratives (team payments) are written by cause-first v1")
+    again = run(it.services, "prompt experiment stop --team payments")
+    assert "No prompt experiment runs for team payments" in _text(again)
 
 
 def test_a_model_variant_is_refused_until_the_org_consents() -> None:

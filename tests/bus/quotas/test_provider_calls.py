@@ -1,21 +1,23 @@
-"""The `provider-calls-per-hour` quota through the bus: every call an investigation or an alert
-tick makes to the provider is counted to the team whose work made it, exactly as many as the
-provider saw; an investigation of a team with none left this hour is refused before any call;
-alerts are never refused."""
+"""The `provider-calls-per-hour` quota through the bus: every call an investigation, an alert
+test or an alert tick makes to the provider is counted to the team whose work made it, exactly as
+many as the provider saw; an investigation or an alert test of a team with none left this hour is
+refused before any call; the scheduled evaluation of alerts is never refused."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from shared.adapters.local.sample_metrics import SampleMetricsSource
+from shared.adapters.memory import InMemoryTaskQueue
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.replies import Tone
+from shared.replies import Reply, Tone
 from shared.telemetry.models import ResourceKind
 from tests.support import (
     NOW,
     MovingClock,
     investigate,
+    invocation,
     memory_adapters,
     notifier_of,
     run,
@@ -108,3 +110,50 @@ def test_an_alert_ticks_batched_read_is_split_between_the_teams_it_served_and_ne
     made = sample.calls - before
     assert made >= 3
     assert _used(services, "payments") + _used(services, "search") == made
+
+
+def _tested(services: Services, n: int) -> Reply:
+    """`alert test slow` asked by payments' viewer in C-pay (the `n`th ask, its own reference,
+    as each real delivery has), as the worker answers it."""
+    asked = invocation("alert test slow", user="vic", channel="C-pay")
+    accepted = services.bus.handle(asked.model_copy(update={"correlation_id": f"ref-test-{n}"}))
+    assert accepted.tone is Tone.ACCEPTED, accepted
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    (task,) = services.tasks.drain()
+    return services.run_task(task)
+
+
+def test_an_alert_test_counts_its_calls_and_is_refused_like_any_read_once_the_hour_is_spent() -> (
+    None
+):
+    clock = MovingClock(NOW)
+    sample = SampleMetricsSource(clock=clock)
+    services = _services(clock, sample)
+    create = 'alert create slow --service checkout-api --when "p99_latency > 800ms for 5m"'
+    assert not run(services, create, user="oli", channel="C-pay").failed
+    assert not run(services, "quota set provider-calls-per-hour 3 --team payments").failed
+    # WHEN the team's viewer tests the alert six times in the hour
+    said, made = [], []
+    for n in range(6):
+        before = sample.calls
+        said.append(_tested(services, n))
+        made.append(sample.calls - before)
+    # THEN the tests run while calls are left (one call each here), each counted as made
+    assert [reply.failed for reply in said] == [False] * 3 + [True] * 3
+    assert made == [1, 1, 1, 0, 0, 0]
+    assert _used(services, "payments") == 3
+    # AND the others are refused before any call, saying the limit, the use and the reset
+    assert {(reply.tone, reply.text) for reply in said[3:]} == {
+        (
+            Tone.ERROR,
+            "Team payments has used 3 of its 3 provider calls this hour (quota "
+            "`provider-calls-per-hour`), so this was not done; it resets at 10:00 UTC. An org "
+            "admin can raise it: `sre quota set provider-calls-per-hour 10 --team payments`.",
+        )
+    }
+    # AND the scheduled evaluation still reads (never refused), and the next hour tests run again
+    before = sample.calls
+    run_scheduler(services, clock, minutes=1)
+    assert sample.calls > before
+    clock.at = NOW + timedelta(hours=1)
+    assert not _tested(services, 6).failed

@@ -1,6 +1,7 @@
-"""Prices and quotas as typed and answered through the bus: a price set as `1e3` or `0.0000001`
-is answered and shown as a plain decimal, `-0` is refused, and a quota with a misplaced comma is
-refused rather than read as another number."""
+"""Prices and quotas as typed and answered through the bus: a price set as `1000` or `0.0000001`
+is answered and shown as a plain decimal, `-0` is refused, a price typed with a decimal comma,
+separators, an exponent or other digits is refused, and a quota with a misplaced comma is
+refused: neither is read as another number."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ def _services() -> Services:
     return services
 
 
-def test_a_price_typed_with_an_exponent_is_answered_and_shown_as_a_plain_decimal() -> None:
+def test_a_price_is_answered_and_shown_as_a_plain_decimal() -> None:
     services = _services()
-    # WHEN root sets two prices written with exponents
-    big = run(services, "usage price set model-tokens 1e3")
+    # WHEN root sets a large price and one with many decimals
+    big = run(services, "usage price set model-tokens 1000")
     small = run(services, "usage price set sample-reads 0.0000001")
     # THEN each is answered as a plain decimal, and the price table shows the same
     assert big.title == "`model-tokens` now costs $1,000 per million tokens."
@@ -36,6 +37,31 @@ def test_a_negative_zero_price_is_refused_and_nothing_changes() -> None:
     assert refused.title.startswith("`-0` is not a price")
     shown = dict(run(services, "usage price show").fields)
     assert shown["model-tokens"].startswith("$0 per million tokens (no verified")
+
+
+def test_a_price_with_a_decimal_comma_or_other_notation_is_refused_not_read_as_more() -> None:
+    services = _services()
+    assert not run(services, "usage price set investigations 0.25").failed
+    # WHEN root types prices with a decimal comma, separators, an exponent or Arabic-Indic digits
+    for typed in (
+        "0,05",
+        "1,0",
+        "1,000",
+        "1__0",
+        "1_0",
+        "1e3",
+        "\u0661\u0660",
+        "\u0660\u066b\u0660\u0665",
+    ):
+        refused = run(services, f"usage price set investigations {typed}")
+        # THEN each is refused with the usage, saying what a price looks like
+        assert refused.tone is Tone.USAGE, (typed, refused)
+        assert refused.title.startswith(f"`{typed}` is not a price"), refused.title
+        assert "a plain decimal" in refused.title and "`0.05`" in refused.title
+        assert "a plain decimal with a point, e.g. 0.05" in refused.text
+    # AND the price stays as it was
+    shown = dict(run(services, "usage price show").fields)
+    assert shown["investigations"].startswith("$0.25 per investigation (set by @root")
 
 
 def test_a_quota_with_a_misplaced_comma_is_refused_not_read_as_another_number() -> None:

@@ -116,6 +116,40 @@ def test_a_price_may_be_written_with_a_dollar_sign() -> None:
     assert parsed_price("$0.01") == Decimal("0.01")
 
 
+@pytest.mark.parametrize(
+    ("typed", "dollars"),
+    [("0.05", "0.05"), ("3", "3"), (".5", "0.5"), ("2.", "2"), ("1000000", "1000000")],
+)
+def test_a_plain_decimal_price_is_read_as_written(typed: str, dollars: str) -> None:
+    assert parsed_price(typed) == Decimal(dollars)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    # a decimal comma, thousands and other separators, exponents, signs, other scripts' digits
+    [
+        "0,05",
+        "1,0",
+        "1,000",
+        "1__0",
+        "1_0",
+        "1e3",
+        "1E-2",
+        "+1",
+        "1.2.3",
+        "$",
+        ".",
+        "\u0661\u0660",
+        "\u0660\u066b\u0660\u0665",
+        "\uff11",
+    ],
+)
+def test_a_price_in_any_other_notation_is_refused_saying_what_one_looks_like(typed: str) -> None:
+    with pytest.raises(InvalidCommandError, match=r"a plain decimal.*`0\.05`") as refused:
+        parsed_price(typed)
+    assert "e.g. 0.05" in refused.value.usage
+
+
 def test_the_csv_has_a_row_for_tokens_in_and_out_each_at_its_own_price() -> None:
     lines = [
         UsageLine(team="payments", month="2026-11", kind=UsageKind.MODEL_OUTPUT_TOKENS, count=20),

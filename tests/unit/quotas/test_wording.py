@@ -70,7 +70,7 @@ def test_a_negative_zero_negative_or_non_finite_price_is_refused(typed: str) -> 
 
 
 def test_prices_are_shown_and_exported_as_plain_decimals() -> None:
-    own = {"model-tokens": parsed_price("1e3"), "sample-reads": parsed_price("0.0000001")}
+    own = {"model-tokens": parsed_price("1000"), "sample-reads": parsed_price("0.0000001")}
     book = QuotaBook(org=OrgId("slack:T1"), prices=own)
     shown = dict(prices_reply(book, now=NOW).fields)
     assert shown["model-tokens"].startswith("$1,000 per million tokens (")
