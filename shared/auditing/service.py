@@ -191,9 +191,17 @@ class AuditService:
 def _matches(record: AuditRecord, command: c.ShowAudit) -> bool:
     return (
         (command.actor is None or record.actor.user == command.actor)
-        and (command.action is None or record.command.startswith(f"sre {command.action}"))
+        and (command.action is None or _of_action(record.command, command.action))
         and (command.since is None or record.time >= command.since)
     )
+
+
+def _of_action(done: str, action: str) -> bool:
+    """Whether the entry's command begins with the action's words: a person's (`sre team member
+    add erin`) or the scheduler's (`alert fired errors`), which is written without `sre`."""
+    words, asked = done.split(), action.split()
+    words = words[1:] if words[:1] == ["sre"] else words
+    return words[: len(asked)] == asked
 
 
 def encoded(records: list[AuditRecord], kind: str) -> tuple[bytes, str]:

@@ -74,6 +74,15 @@ def test_two_alerts_of_a_service_fire_once_together_and_resolve_in_place(
     entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
     scheduler = [e.command for e in entries if e.actor.user == "scheduler"]
     assert sorted(scheduler) == ["alert fired errors", "alert fired slow"]
+    # AND `audit show --action` finds them by their words, as it finds a person's commands
+    assert run(services, "org grant root auditor").tone is Tone.OK
+    for action in ("alert fired", "alert"):
+        shown = run(services, f'audit show --team payments --action "{action}"')
+        assert "alert fired errors" in shown.text and "alert fired slow" in shown.text, action
+    assert (
+        "No matching entries"
+        in run(services, 'audit show --team payments --action "alert fire"').title
+    )
     # WHEN the condition stops holding (the threshold is raised), the alert resolves
     edit = 'alert edit slow --when "p99_latency > 5s for 5m"'
     assert run(services, edit, user="oli", channel="C-pay").tone is Tone.OK
