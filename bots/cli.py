@@ -9,6 +9,7 @@ import shlex
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from importlib import metadata
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -93,7 +94,7 @@ def first_use(services: Services) -> list[str]:
     return lines
 
 
-OPTIONS_USAGE = "sre [--as USER] [--channel CHANNEL] [--backend local|aws] COMMAND"
+OPTIONS_USAGE = "sre [--as USER] [--channel CHANNEL] [--backend local|aws] [--version] COMMAND"
 
 
 def _arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -111,6 +112,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
         "--backend",
         choices=("local", "aws"),
         help="the embedded default, or the AWS deployment (default: AUTOSRE_BACKEND)",
+    )
+    parser.add_argument(
+        "--version", action="store_true", help="say which release of Auto SRE this is"
     )
     parser.add_argument("words", nargs=argparse.REMAINDER, help="the command, e.g. team list")
     args = parser.parse_args(argv)
@@ -285,6 +289,9 @@ def _main(argv: Sequence[str]) -> int:
     except OptionError as error:
         emit(str(error), stream=sys.stderr)
         return 2
+    if args.version:
+        emit(f"sre (Auto SRE) {metadata.version('autosre')}")
+        return 0
     try:
         environment = Settings.from_env()
     except ConfigurationError as error:

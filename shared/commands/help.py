@@ -60,6 +60,8 @@ class HelpDesk:
             text = self._commands.render_help(command.topic)
             topic = command.topic
             title = f"{topic.capitalize()} commands" if topic else "Auto SRE commands"
+            if topic and topic not in self._commands.topics():  # a command's own word
+                title = f"sre {topic}"
         note = self._terminal.get(
             " ".join(word for word in (command.topic, command.command) if word)
         )

@@ -140,7 +140,8 @@ class CommandSet:
     def _of_topic(self, topic: str) -> list[type[Command]]:
         """The commands of a help topic; InvalidCommandError suggesting the closest if none."""
         chosen = [model for model in self.models if model.words[0] == topic]
-        if not chosen:
+        chosen = chosen or [model for model in self.models if (topic,) in model.aliases]
+        if not chosen:  # nor a command of one word's own name (`investigate`)
             guess = difflib.get_close_matches(topic, self.topics(), n=1)
             hint = f" Did you mean `sre help {guess[0]}`?" if guess else ""
             raise InvalidCommandError(

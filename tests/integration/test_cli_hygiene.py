@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import threading
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -200,7 +201,7 @@ def test_an_empty_channel_or_user_is_a_usage_error_naming_the_option(
     assert capsys.readouterr().err.splitlines() == [
         f"? `{option}` must not be empty. Try `sre help`.",
         "Usage:",
-        "sre [--as USER] [--channel CHANNEL] [--backend local|aws] COMMAND",
+        "sre [--as USER] [--channel CHANNEL] [--backend local|aws] [--version] COMMAND",
     ]
     assert not (home / "autosre.db").exists()
 
@@ -215,7 +216,7 @@ def test_a_user_no_command_would_take_is_refused_as_member_add_refuses_it(
     assert capsys.readouterr().err.splitlines() == [
         "? `bad user!` is not a valid user, e.g. `@alice`. Try `sre help`.",
         "Usage:",
-        "sre [--as USER] [--channel CHANNEL] [--backend local|aws] COMMAND",
+        "sre [--as USER] [--channel CHANNEL] [--backend local|aws] [--version] COMMAND",
     ]
     assert not (home / "autosre.db").exists()
 
@@ -258,3 +259,12 @@ def _reader_gone(words: tuple[str, ...], home: Path, *, cwd: Path) -> tuple[int,
     process.stdout.close()
     err = process.communicate(timeout=120)[1]
     return process.returncode, err
+
+
+def test_version_says_the_release_and_touches_nothing(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # WHEN `sre --version`; THEN it names the installed release, and no state was made
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"sre (Auto SRE) {metadata.version('autosre')}"
+    assert not (home / "autosre.db").exists()

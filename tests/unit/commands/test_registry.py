@@ -121,6 +121,12 @@ def test_help_for_a_topic_shows_its_examples_and_every_example_parses() -> None:
             assert isinstance(parse(example), model)
 
 
+def test_help_for_a_commands_own_word_shows_that_command() -> None:
+    # `sre investigate` is `sre investigation open`: help for it is that command's, not "no topic"
+    assert render_help("investigate").splitlines()[0].startswith("sre investigation open SERVICE")
+    assert render_help("teams").splitlines()[0] == "sre team list"
+
+
 def test_help_for_an_unknown_topic_suggests_one() -> None:
     with pytest.raises(InvalidCommandError, match="sre help team"):
         render_help("teem")
