@@ -247,7 +247,7 @@ def verification_reply(report: Verification, *, storage: str) -> Reply:
     last = report.last_digest
     fields = [
         (
-            "Entries verified",
+            "Entries verified" if report.ok else "Entries read",  # not vouched for when broken
             f"{report.entries:,}"
             + (f" (#{report.first}..#{report.head})" if report.entries else ""),
         ),

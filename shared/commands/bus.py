@@ -215,8 +215,8 @@ class CommandBus:
         (Slack), saying so: teams never see each other's data. Teams has no such message: a
         command is refused there before it runs, and a slow one whose conversation was bound
         to another team while it ran is answered without its result."""
-        if other is None:
-            return done
+        if other is None or ctx.invocation.actor.platform is Platform.LOCAL:  # a terminal's
+            return done  # answers are its own person's already: nothing to keep from anyone
         if ctx.invocation.actor.platform is Platform.TEAMS:
             hidden = Reply(
                 tone=Tone.INFO,

@@ -150,6 +150,8 @@ def test_audit_verify_in_the_terminal_passes_then_names_a_tampered_entry(
     out = capsys.readouterr().out
     assert "Audit trail BROKEN: team demo's trail" in out
     assert "#4: its content does not match its hash (modified)" in out
+    # AND the entries it read are not called verified
+    assert "Entries verified" not in out and "Entries read" in out
 
 
 def test_audit_show_and_export_in_the_terminal(

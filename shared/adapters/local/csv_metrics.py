@@ -25,6 +25,7 @@ from pathlib import Path
 
 from shared.audit.redaction import redact
 from shared.errors import InvalidCommandError, UnavailableError
+from shared.replies import counted
 from shared.telemetry import provider_calls
 from shared.telemetry.models import Event, MetricQuery, Service, Signal
 from shared.telemetry.ports import Points
@@ -143,7 +144,9 @@ def _in_order(rows: list[Row], row: Row, where: str) -> None:
 
 def _row(names: list[str], cells: list[str], where: str) -> Row:
     if len(cells) != len(names):
-        raise ValueError(f"{where} has {len(cells)} cells; the first line names {len(names)}")
+        raise ValueError(
+            f"{where} has {counted(len(cells), 'cell')}; the first line names {len(names)}"
+        )
     record = dict(zip(names, cells, strict=True))
     return Row(
         time=_time(record["timestamp"], where),

@@ -49,6 +49,15 @@ def test_in_its_own_channel_or_an_unbound_one_the_report_is_for_everyone_there()
         assert "Shown only to you" not in report.text
 
 
+def test_a_terminal_is_not_told_its_answer_is_private_it_is_its_own_already() -> None:
+    services = _services()
+    listed = run(
+        services, "service list --team search", user="sam", channel="C-pay", platform=Platform.LOCAL
+    )
+    assert listed.tone is Tone.INFO
+    assert "Shown only to you" not in listed.text
+
+
 def test_a_quick_answer_for_another_team_in_a_bound_channel_is_private_too() -> None:
     services = _services()
     listed = run(services, "service list --team search", user="sam", channel="C-pay")

@@ -129,6 +129,10 @@ def test_an_oversized_file_is_refused_with_the_limit(local: Services, folder: Pa
             "row 1 (line 2) has 3 cells; the first line names 2",
         ),
         (
+            "timestamp,p99_latency\n2026-11-22T09:00:00Z\n",
+            "row 1 (line 2) has 1 cell; the first line names 2",
+        ),
+        (
             "timestamp,p99_latency,error_rate\n2026-11-22T09:00:00Z,300,N/A\n",
             "row 1 (line 2), column `error_rate`: `N/A` is not a number",
         ),
