@@ -33,11 +33,15 @@ def routes(settings: Settings, *, off: dict[str, str], socket_mode: bool) -> lis
         )
     served += [
         "GET  /investigations/ID   investigation pages (each link carries its own token)",
+        "GET  /chaos/ID            chaos experiment pages (each link carries its own token)",
         "GET  /health              health check",
     ]
     if socket_mode:
         served.append("Slack Socket Mode         connected with SLACK_APP_TOKEN")
-    served.append("every minute              alert policies and canaries; every hour: audit seal")
+    served.append(
+        "every minute              alert policies, canaries and chaos experiments; every hour: "
+        "audit seal"
+    )
     return served
 
 
