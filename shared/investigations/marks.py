@@ -7,6 +7,7 @@ from datetime import datetime
 
 from shared.investigations.models import Investigation
 from shared.records import Frozen
+from shared.telemetry.events import kind_of
 from shared.telemetry.models import Event, Finding, Signal, Verdict
 from shared.telemetry.queries import UNITS
 from shared.times import clock, period
@@ -46,8 +47,9 @@ class Marks(Frozen):
 
 def deploys(investigation: Investigation) -> list[Event]:
     """The deploys a change lines up with, and the first deploy the report listed; by time."""
-    near = [f.near for f in investigation.findings if f.near and f.near.kind == DEPLOY]
-    listed = [e for e in investigation.events if e.kind == DEPLOY][:1]
+    near = [f.near for f in investigation.findings if f.near and kind_of(f.near) == DEPLOY]
+    # a metrics file's `event` column (`deploy v5 of web`) is a deploy as the report ranks it
+    listed = [e for e in investigation.events if kind_of(e) == DEPLOY][:1]
     unique = {(e.time, e.summary): e for e in [*near, *listed]}
     return sorted(unique.values(), key=lambda e: e.time)
 

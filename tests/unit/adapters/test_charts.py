@@ -285,3 +285,14 @@ def test_a_window_of_any_length_gets_its_time_axis_without_a_warning(minutes: in
         drawn = render_panels(investigation)
     # THEN every signal has its panel
     assert set(drawn) == set(Signal)
+
+
+def test_a_deploy_written_in_a_metrics_files_event_column_is_marked(drawn: list[Figure]) -> None:
+    # GIVEN a CSV service's events, whose kind is `event`, one of them naming a deploy
+    typed = Event(time=DEPLOY.time, kind="event", summary="deploy v5 of web")
+    other = Event(time=START + timedelta(minutes=30), kind="event", summary="cache flushed")
+    investigation = _investigation(events=[other, typed])
+    # WHEN a panel is drawn; THEN the deploy is a line, and the other event is not
+    axis = _axis(drawn, investigation, Signal.TRAFFIC)
+    assert _vertical_lines(axis) == {_x(DEPLOY.time)}
+    assert "deploy" in _texts(axis)
