@@ -186,14 +186,18 @@ class ChaosProgress:
         return f"a real outage of team {experiment.team}: {'; '.join(outage)}" if outage else ""
 
     def halt_reason(self, experiment: Experiment) -> str:
-        """Why it must halt now (the lever, a real outage, its stop conditions); empty if not."""
+        """Why it must halt now (the lever, a real outage, its service gone or another team's,
+        its stop conditions); empty if not."""
         stopped = self.stopped_by_org(experiment)
         if stopped:
             return stopped
         try:
-            self._injecting.service(experiment)
+            service = self._injecting.service(experiment)
         except NotFoundError as gone:
             return str(gone)
+        foreign = self._injecting.unowned(experiment, service)
+        if foreign:
+            return foreign
         injection = current(experiment)
         tripped = self._injecting.tripped(injection) if injection else ""
         return f"its stop condition fired: {tripped}" if tripped else ""

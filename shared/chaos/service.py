@@ -23,6 +23,7 @@ from shared.chaos.notices import (
     after_colon,
     steps_said,
 )
+from shared.chaos.ownership import unowned
 from shared.chaos.page import ChaosPages
 from shared.chaos.planning import plan_reply, start_notes
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
@@ -153,7 +154,9 @@ class ChaosService:
         service = team_service(self._directory, command.service, ctx)
         draft = designed(command, ctx, service)
         org = ctx.principal.actor.org
-        blocked = self._refusals(org, draft.team, service, draft.fault)
+        foreign = unowned(self._directory, org, draft.team, service)
+        blocked = [str(foreign)] if foreign else []
+        blocked += self._refusals(org, draft.team, service, draft.fault)
         before = self._injecting.before(draft, service, ctx.now)
         return plan_reply(
             draft,
@@ -169,6 +172,7 @@ class ChaosService:
         second operator; else recorded, then its first injection made."""
         service = team_service(self._directory, command.service, ctx)
         draft = designed(command, ctx, service)
+        self._refuse_unowned(draft, service)  # audited as denied
         if command.every is not None:
             return self._game_days.schedule(command, draft, ctx)
         self._refuse(draft, service)
@@ -211,6 +215,12 @@ class ChaosService:
         self._messages.tell(self._store.save(rolled_back(self._injecting.injector, ended, now)))
         raise ConflictError(f"Chaos {recorded.id} did not start: {why}. Nothing was injected.")
 
+    def _refuse_unowned(self, experiment: Experiment, service: Service) -> None:
+        """Only the team that owns the service's resource injects into it (ForbiddenError)."""
+        foreign = unowned(self._directory, OrgId(experiment.org), experiment.team, service)
+        if foreign is not None:
+            raise foreign
+
     def _refuse(self, experiment: Experiment, service: Service) -> None:
         org = OrgId(experiment.org)
         found = self._refusals(org, experiment.team, service, experiment.fault, experiment.id)
@@ -224,6 +234,9 @@ class ChaosService:
             service = self._injecting.service(experiment)
         except NotFoundError as gone:
             return experiment, [str(gone)]
+        foreign = unowned(self._directory, OrgId(experiment.org), experiment.team, service)
+        if foreign is not None:
+            return experiment, [str(foreign)]
         found = self._refusals(
             OrgId(experiment.org), experiment.team, service, experiment.fault, experiment.id
         )
@@ -310,6 +323,7 @@ class ChaosService:
                 needed=f"another operator of team {experiment.team}",
             )
         service = self._injecting.service(experiment)
+        self._refuse_unowned(experiment, service)
         self._refuse(experiment, service)
         held = held_before(self._injecting, experiment, service, ctx.now)  # judged now
         approved = held.model_copy(update={"approved_by": user})
