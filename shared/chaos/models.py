@@ -243,6 +243,11 @@ class Experiment(Frozen):
     significance of each test is shared among them."""
     before: SteadyState | None = None
     """The unfaulted traffic checked against the steady state before the first injection."""
+    service_key: str = ""
+    """What it holds in its org from its first record to its end, one experiment at a time: its
+    service's resource (`aws-lambda:checkout-fn`, every registration of it; for the bundled
+    sample, the team's registration: `sample:payments/checkout-api`); empty on one recorded
+    before services were claimed."""
     message: ReplyTarget | None = None
     """The one message per experiment, updated at every step."""
     unwatched_since: datetime | None = None

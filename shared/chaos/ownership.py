@@ -1,9 +1,11 @@
 """Whose faults a service takes: only the team that owns its cloud resource injects into it (a
 team it was shared with read-only reads it, as with canaries; so does a team that registered the
-resource after its owner, from before ownership was enforced)."""
+resource after its owner, from before ownership was enforced); and what one experiment at a time
+holds of it."""
 
 from __future__ import annotations
 
+from shared.chaos.models import Experiment
 from shared.errors import ForbiddenError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
@@ -28,3 +30,19 @@ def unowned(directory: Directory, org: OrgId, team: str, service: Service) -> Fo
         f"{owner}'s experiments inject faults into it.",
         needed=f"ownership of the resource (team {owner})",
     )
+
+
+def service_key(team: str, service: Service) -> str:
+    """What an experiment on `team`'s `service` holds in its org, one experiment at a time: its
+    cloud resource (every registration of it: a Lambda function with all its aliases), or for
+    the bundled sample (every team's to read, each registration its own) that registration."""
+    found = resource_key(service.kind, service.resource)
+    return found or f"{service.kind.value}:{team}/{service.name}"
+
+
+def holds(experiment: Experiment, team: str, service: Service) -> bool:
+    """Whether `experiment` (of the same org) holds `service` of `team` (one recorded before
+    services were claimed: when it is that team's service of that name)."""
+    if experiment.service_key:
+        return experiment.service_key == service_key(team, service)
+    return (experiment.team, experiment.service) == (team, service.name)

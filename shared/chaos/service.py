@@ -23,10 +23,17 @@ from shared.chaos.notices import (
     after_colon,
     steps_said,
 )
-from shared.chaos.ownership import unowned
+from shared.chaos.ownership import holds, service_key, unowned
 from shared.chaos.page import ChaosPages
 from shared.chaos.planning import plan_reply, start_notes
-from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
+from shared.chaos.ports import (
+    ChaosStore,
+    FaultInjector,
+    FaultMetrics,
+    Outages,
+    SafetyLever,
+    ServiceTakenError,
+)
 from shared.chaos.progress import ChaosProgress
 from shared.chaos.reading import ChaosReads, ended_said
 from shared.chaos.rollback import rolled_back
@@ -144,7 +151,7 @@ class ChaosService:
             running=[
                 x
                 for x in self._store.every()
-                if x.org == org and x.service == service.name and x.team == team and x.id != own
+                if x.org == org and x.id != own and holds(x, team, service)
             ],
             problems=self._injecting.injector.preflight(service, fault),
         )
@@ -193,14 +200,21 @@ class ChaosService:
 
     def _first_recorded(self, experiment: Experiment, now: datetime) -> Experiment:
         """Recorded for the first time, after taking a unit of its team's `chaos-experiments`
-        quota (QuotaExceededError, nothing recorded, when none is left)."""
-        return first_recorded(
-            self._store.save,
-            experiment,
-            quotas=self._quotas,
-            limit=Limit.CHAOS_EXPERIMENTS,
-            now=now,
-        )
+        quota (QuotaExceededError, nothing recorded, when none is left), its service claimed
+        in the same write (ConflictError, nothing recorded, when another experiment holds it:
+        two starts that both passed the checks before)."""
+        try:
+            return first_recorded(
+                self._store.save,
+                experiment,
+                quotas=self._quotas,
+                limit=Limit.CHAOS_EXPERIMENTS,
+                now=now,
+            )
+        except ServiceTakenError as taken:
+            raise ConflictError(
+                f"Chaos on {experiment.service} cannot start: {after_colon([str(taken)])}"
+            ) from taken
 
     def _still_allowed(self, recorded: Experiment, now: datetime) -> None:
         """Checked again once the start is recorded, before anything is injected: a lever
@@ -249,8 +263,12 @@ class ChaosService:
         before = self._injecting.before(experiment, service, now)
         if not before.met:
             found.append(f"the steady state does not hold before it ({'; '.join(before.reasons)})")
-        production = {"before": before, "production": service.production}
-        return experiment.model_copy(update=production), found
+        checked = {
+            "before": before,
+            "production": service.production,
+            "service_key": service_key(experiment.team, service),
+        }
+        return experiment.model_copy(update=checked), found
 
     def launch(self, experiment: Experiment, now: datetime, *, by: str) -> Experiment:
         """A checked experiment started (its fault injected), or, on a production service,
