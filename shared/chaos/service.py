@@ -34,7 +34,7 @@ from shared.chaos.ports import (
     SafetyLever,
     ServiceTakenError,
 )
-from shared.chaos.progress import ChaosProgress
+from shared.chaos.progress import APPROVAL_SAID, ChaosProgress
 from shared.chaos.reading import ChaosReads, ended_said
 from shared.chaos.rollback import rolled_back
 from shared.chaos.steps import ending
@@ -333,6 +333,13 @@ class ChaosService:
         if experiment.state is not ExperimentState.AWAITING_APPROVAL:
             raise ConflictError(
                 f"{experiment.id} is not waiting for approval: it is {experiment.standing}."
+            )
+        if self._progress.expire(experiment, ctx.now, ctx.invocation.correlation_id):
+            raise ConflictError(  # no tick expired it first (a terminal with no `sre serve`)
+                f"{experiment.id} was not approved within {APPROVAL_SAID} of its start "
+                f"({moment(experiment.started_at, today=ctx.now)}): its approval expired, so it "
+                f"has ended and nothing was injected. `sre chaos start {experiment.service} …` "
+                "asks for a new approval."
             )
         if user == experiment.started_by:
             raise ForbiddenError(

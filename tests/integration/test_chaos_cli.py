@@ -76,3 +76,25 @@ def test_the_experiments_chart_is_saved_in_the_home_as_a_canarys_is(
     (saved,) = (home / "charts").glob("*.png")
     assert saved.read_bytes().startswith(b"\x89PNG")
     assert f"(chart: {saved})" in out
+
+
+def test_a_late_approval_in_the_terminal_without_a_scheduler_expires_the_run(
+    home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a production run asked for two hours ago, and no `sre serve` ticking meanwhile
+    assert main(["service", "register", "pay-api", "--sample", "checkout", "--production"]) == 0
+    assert main(["team", "member", "add", "opal", "--role", "operator"]) == 0
+    start = ["chaos", "start", "pay-api", "--fault", "delay:100ms", "--expect", "p99_latency < 2s"]
+    assert main(start) == 0
+    found = re.search(r"Chaos (chx-[0-9a-f]+) waits for approval", capsys.readouterr().out)
+    assert found
+    experiment_started_ago(home, 120)
+    # WHEN another operator approves it
+    monkeypatch.setenv("AUTOSRE_LOCAL_USER", "opal")
+    assert main(["chaos", "approve", found.group(1)]) != 0
+    # THEN refused: its approval expired, it has ended, nothing was injected
+    out = capsys.readouterr().out
+    assert "its approval expired, so it has ended and nothing was injected" in out
+    assert "injected by @opal" not in out
+    assert main(["chaos", "status", found.group(1)]) == 0
+    assert "pay-api: ended: halted" in capsys.readouterr().out
