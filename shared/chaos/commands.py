@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from pydantic import model_validator
 
+from shared.chaos.expectations import unseen
+from shared.chaos.models import Fault
 from shared.chaos.options import (
     Every,
     Expectations,
@@ -39,6 +41,13 @@ class _Design(Command):
     expect: Expectations
     """The steady state, once per expectation (`--expect A --expect B`)."""
     team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _seen(self) -> _Design:
+        said = unseen(Fault.parse(self.fault), self.expect)
+        if said:
+            raise ValueError(said)
+        return self
 
     @model_validator(mode="after")
     def _long_enough(self) -> _Design:

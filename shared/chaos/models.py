@@ -11,7 +11,7 @@ from pydantic import Field
 from shared.identity.models import Platform
 from shared.invocation import ReplyTarget
 from shared.records import Frozen
-from shared.telemetry.models import ResourceKind
+from shared.telemetry.models import ResourceKind, Signal
 
 
 class FaultKind(StrEnum):
@@ -60,6 +60,17 @@ class Fault(Frozen):
                 )
             return cls(kind=FaultKind.HTTP_STATUS, status=int(found["status"]))
         return cls(kind=FaultKind.ERROR)
+
+    @property
+    def seen_by(self) -> frozenset[Signal]:
+        """The signals a steady state bounds that this fault can move: a delay slows requests
+        (and, past a timeout, fails them); `error` and a 5xx fail them; a 4xx is the client's
+        answer, no error, and slows nothing: no signal sees it."""
+        if self.kind is FaultKind.DELAY:
+            return frozenset({Signal.P50_LATENCY, Signal.P99_LATENCY, Signal.ERROR_RATE})
+        if self.kind is FaultKind.HTTP_STATUS and self.status < 500:
+            return frozenset()
+        return frozenset({Signal.ERROR_RATE})
 
     @property
     def written(self) -> str:

@@ -11,6 +11,7 @@ from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
 from shared.chaos.design import designed, held_before, team_service
+from shared.chaos.expectations import unseen
 from shared.chaos.game_days import GameDays
 from shared.chaos.guards import refusals
 from shared.chaos.halting import ChaosHalts
@@ -251,6 +252,12 @@ class ChaosService:
         foreign = unowned(self._directory, OrgId(experiment.org), experiment.team, service)
         if foreign is not None:
             return experiment, [str(foreign)]
+        vacuous = unseen(experiment.fault, experiment.expectations)  # kept before it was refused
+        if vacuous:
+            return experiment, [
+                f"{vacuous}. Unschedule this game day and schedule one whose steady state sees "
+                "its fault."
+            ]
         found = self._refusals(
             OrgId(experiment.org), experiment.team, service, experiment.fault, experiment.id
         )
