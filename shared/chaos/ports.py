@@ -82,7 +82,9 @@ class FaultMetrics(Protocol):
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime
     ) -> dict[str, MetricData]:
         """Per signal (`error_rate`, `p99_latency`): per-minute samples of the unfaulted share
-        (control) and the faulted share (experiment); for counts, the requests each served."""
+        (control) and the faulted share (experiment); for counts, the requests each served.
+        UnavailableError, saying why, for a service whose minutes it cannot read (the local
+        simulation: any service but the sample): never figures that are not the service's."""
 
 
 class ServiceTakenError(ConflictError):

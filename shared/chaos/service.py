@@ -17,7 +17,13 @@ from shared.chaos.guards import refusals
 from shared.chaos.halting import ChaosHalts
 from shared.chaos.injecting import EndedWhileInjectingError, Injecting
 from shared.chaos.lever import RecordedLever
-from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState, Fault
+from shared.chaos.models import (
+    Experiment,
+    ExperimentOutcome,
+    ExperimentState,
+    Fault,
+    SteadyState,
+)
 from shared.chaos.notices import (
     ChaosMessages,
     Chart,
@@ -165,7 +171,10 @@ class ChaosService:
         foreign = unowned(self._directory, org, draft.team, service)
         blocked = [str(foreign)] if foreign else []
         blocked += self._refusals(org, draft.team, service, draft.fault)
-        before = self._injecting.before(draft, service, ctx.now)
+        try:
+            before: SteadyState | str = self._injecting.before(draft, service, ctx.now)
+        except UnavailableError as unread:  # said, never another service's figures
+            before = str(unread)
         return plan_reply(
             draft,
             service,

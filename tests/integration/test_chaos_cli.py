@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from bots.cli import main
 from tests.support.local import experiment_started_ago
+
+EXAMPLES = Path(__file__).parents[2] / "examples" / "metrics"
 
 
 def test_an_experiment_started_halted_and_journaled_across_processes(
@@ -98,3 +101,26 @@ def test_a_late_approval_in_the_terminal_without_a_scheduler_expires_the_run(
     assert "injected by @opal" not in out
     assert main(["chaos", "status", found.group(1)]) == 0
     assert "pay-api: ended: halted" in capsys.readouterr().out
+
+
+def test_a_plan_on_a_metrics_file_service_says_its_minutes_cannot_be_read(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a service read from a metrics file (not the simulated sample)
+    (home / "metrics").mkdir()
+    shutil.copy(EXAMPLES / "web-incident.csv", home / "metrics")
+    assert main(["service", "register", "web", "--metrics-file", "web-incident.csv"]) == 0
+    capsys.readouterr()
+    # WHEN its experiment is planned
+    plan = ["chaos", "plan", "web", "--fault", "error", "--expect", "error_rate < 1%"]
+    assert main(plan) != 0
+    out = " ".join(capsys.readouterr().out.split())
+    # THEN `Now` says its minutes cannot be read here, never the simulation's figures
+    unread = (
+        f"web (metrics-file `{home / 'metrics' / 'web-incident.csv'}`) is not the bundled "
+        "sample, and chaos here reads only the sample's simulated minutes, never another "
+        "service's"
+    )
+    assert f"Now cannot be read: {unread}" in out
+    assert f"• The steady state cannot be judged now: {unread}." in out
+    assert "requests" not in out
