@@ -10,10 +10,9 @@ from datetime import datetime
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
+from shared.chaos.checks import StartChecks
 from shared.chaos.design import designed, held_before, team_service
-from shared.chaos.expectations import unseen
 from shared.chaos.game_days import GameDays
-from shared.chaos.guards import refusals
 from shared.chaos.halting import ChaosHalts
 from shared.chaos.injecting import EndedWhileInjectingError, Injecting
 from shared.chaos.lever import RecordedLever
@@ -21,7 +20,6 @@ from shared.chaos.models import (
     Experiment,
     ExperimentOutcome,
     ExperimentState,
-    Fault,
     SteadyState,
 )
 from shared.chaos.notices import (
@@ -30,7 +28,7 @@ from shared.chaos.notices import (
     after_colon,
     steps_said,
 )
-from shared.chaos.ownership import holds, service_key, unowned
+from shared.chaos.ownership import unowned
 from shared.chaos.page import ChaosPages
 from shared.chaos.planning import plan_reply, start_notes
 from shared.chaos.ports import (
@@ -51,7 +49,6 @@ from shared.commands.context import Context, Handlers
 from shared.errors import (
     ConflictError,
     ForbiddenError,
-    NotFoundError,
     UnavailableError,
 )
 from shared.identity.models import OrgId
@@ -61,7 +58,6 @@ from shared.quotas.models import Limit
 from shared.quotas.running import first_recorded
 from shared.quotas.service import QuotaService
 from shared.replies import Reply, Tone
-from shared.telemetry.models import Service
 from shared.times import moment
 
 
@@ -93,10 +89,17 @@ class ChaosService:
         self._store = store
         self._directory = directory
         self._lever = RecordedLever(store=store, lever=lever)  # a halt holds if the lever fails
-        self._outages = outages
         self._splits = metrics.splits_shares
         self._injecting = Injecting(
             store=store, directory=directory, injector=injector, metrics=metrics, meter=quotas.meter
+        )
+        self._checks = StartChecks(
+            store=store,
+            directory=directory,
+            lever=self._lever,
+            outages=outages,
+            injecting=self._injecting,
+            quotas=quotas,
         )
         self._game_days = GameDays(
             store=store, starter=self, audit=audit, directory=directory, notifier=notifier
@@ -149,20 +152,6 @@ class ChaosService:
 
     # -- designing and starting --------------------------------------------------------------
 
-    def _refusals(
-        self, org: OrgId, team: str, service: Service, fault: Fault, own: str = ""
-    ) -> list[str]:
-        return refusals(
-            lever=self._lever.state(org),
-            outage=self._outages.firing(org, team),
-            running=[
-                x
-                for x in self._store.every()
-                if x.org == org and x.id != own and holds(x, team, service)
-            ],
-            problems=self._injecting.injector.preflight(service, fault),
-        )
-
     def plan(self, command: c.PlanExperiment, ctx: Context) -> Reply:
         """What a start would do, and what stops it now; nothing injected, no experiment kept."""
         service = team_service(self._directory, command.service, ctx)
@@ -170,7 +159,7 @@ class ChaosService:
         org = ctx.principal.actor.org
         foreign = unowned(self._directory, org, draft.team, service)
         blocked = [str(foreign)] if foreign else []
-        blocked += self._refusals(org, draft.team, service, draft.fault)
+        blocked += self._checks.refusals(org, draft.team, service, draft.fault)
         try:
             before: SteadyState | str = self._injecting.before(draft, service, ctx.now)
         except UnavailableError as unread:  # said, never another service's figures
@@ -189,10 +178,10 @@ class ChaosService:
         second operator; else recorded, then its first injection made."""
         service = team_service(self._directory, command.service, ctx)
         draft = designed(command, ctx, service)
-        self._refuse_unowned(draft, service)  # audited as denied
+        self._checks.refuse_unowned(draft, service)  # audited as denied
         if command.every is not None:
             return self._game_days.schedule(command, draft, ctx)
-        self._refuse(draft, service)
+        self._checks.refuse(draft, service)
         draft = held_before(self._injecting, draft, service, ctx.now)
         if service.production:
             waiting = self._first_recorded(
@@ -239,52 +228,9 @@ class ChaosService:
         self._messages.tell(self._store.save(rolled_back(self._injecting.injector, ended, now)))
         raise ConflictError(f"Chaos {recorded.id} did not start: {why}. Nothing was injected.")
 
-    def _refuse_unowned(self, experiment: Experiment, service: Service) -> None:
-        """Only the team that owns the service's resource injects into it (ForbiddenError)."""
-        foreign = unowned(self._directory, OrgId(experiment.org), experiment.team, service)
-        if foreign is not None:
-            raise foreign
-
-    def _refuse(self, experiment: Experiment, service: Service) -> None:
-        org = OrgId(experiment.org)
-        found = self._refusals(org, experiment.team, service, experiment.fault, experiment.id)
-        if found:
-            raise ConflictError(f"Chaos on {service.name} cannot start: " + after_colon(found))
-
     def ready(self, experiment: Experiment, now: datetime) -> tuple[Experiment, list[str]]:
-        """A scheduled start's checks, as a person's start has them: every refusal, and the
-        steady state before it (the experiment with it); no reasons when it may start."""
-        try:
-            service = self._injecting.service(experiment)
-        except NotFoundError as gone:
-            return experiment, [str(gone)]
-        foreign = unowned(self._directory, OrgId(experiment.org), experiment.team, service)
-        if foreign is not None:
-            return experiment, [str(foreign)]
-        vacuous = unseen(experiment.fault, experiment.expectations)  # kept before it was refused
-        if vacuous:
-            return experiment, [
-                f"{vacuous}. Unschedule this game day and schedule one whose steady state sees "
-                "its fault."
-            ]
-        found = self._refusals(
-            OrgId(experiment.org), experiment.team, service, experiment.fault, experiment.id
-        )
-        spent = self._quotas.spent(
-            OrgId(experiment.org), experiment.team, Limit.CHAOS_EXPERIMENTS, at=now
-        )
-        found += [str(spent)] if spent is not None else []
-        if found:
-            return experiment, found
-        before = self._injecting.before(experiment, service, now)
-        if not before.met:
-            found.append(f"the steady state does not hold before it ({'; '.join(before.reasons)})")
-        checked = {
-            "before": before,
-            "production": service.production,
-            "service_key": service_key(experiment.team, service),
-        }
-        return experiment.model_copy(update=checked), found
+        """A scheduled start's checks, as a person's start has them (`StartChecks.ready`)."""
+        return self._checks.ready(experiment, now)
 
     def launch(self, experiment: Experiment, now: datetime, *, by: str) -> Experiment:
         """A checked experiment started (its fault injected), or, on a production service,
@@ -364,8 +310,8 @@ class ChaosService:
                 needed=f"another operator of team {experiment.team}",
             )
         service = self._injecting.service(experiment)
-        self._refuse_unowned(experiment, service)
-        self._refuse(experiment, service)
+        self._checks.refuse_unowned(experiment, service)
+        self._checks.refuse(experiment, service)
         held = held_before(self._injecting, experiment, service, ctx.now)  # judged now
         approved = held.model_copy(update={"approved_by": user})
         return self._begin(approved, ctx.now, by=user, new=False)
