@@ -1,6 +1,7 @@
 """The chaos commands: plan, start, approve, status, list, halt (one, or all with the lever)
 and unhalt. The scheduler's step is in `progress`, the step logic in `steps`, the messages in
-`notices`, the reads in `reading`, an experiment's design in `design`, halts in `halting`."""
+`notices`, the reads in `reading`, an experiment's design in `design`, a start's checks in
+`checks`, halts in `halting`."""
 
 from __future__ import annotations
 

@@ -31,8 +31,8 @@ class DynamoDbChaosStore(items.DynamoDbOrgStore):
         return _experiment(item) if item else None
 
     def save(self, experiment: Experiment) -> Experiment:
-        claims = experiment.version == 0 and experiment.service_key and not experiment.over
-        releases = experiment.over and experiment.service_key
+        claims = experiment.version == 0 and bool(experiment.service_key) and not experiment.over
+        releases = experiment.over and bool(experiment.service_key)
         if not claims and not releases:
             return self._put(experiment)
         saved = experiment.model_copy(update={"version": experiment.version + 1})
