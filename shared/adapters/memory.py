@@ -378,6 +378,8 @@ class InMemoryChaosStore:
         self._verified: dict[tuple[str, str, str], VerifiedResilience] = {}
         self._game_days: dict[tuple[str, str], GameDay] = {}
         self._halts: dict[str, LeverState] = {}
+        self._claims: dict[tuple[str, str], str] = {}
+        """The experiment holding each (org, service key)."""
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         return self._items.get((org, experiment_id))
@@ -395,9 +397,23 @@ class InMemoryChaosStore:
             stored = self._items.get((experiment.org, experiment.id))
             if (stored.version if stored else 0) != experiment.version:
                 raise ConflictError(f"experiment {experiment.id} changed since it was read")
+            claim = (experiment.org, experiment.service_key)
+            if experiment.version == 0 and experiment.service_key and not experiment.over:
+                self._claim(experiment)
+            elif experiment.over and self._claims.get(claim) == experiment.id:
+                del self._claims[claim]
             saved = experiment.model_copy(update={"version": experiment.version + 1})
             self._items[(experiment.org, experiment.id)] = saved
             return saved
+
+    def _claim(self, experiment: Experiment) -> None:
+        """Its service held by it (under the lock); ServiceTakenError while another holds it."""
+        from shared.chaos.ports import ServiceTakenError  # chaos is loaded only where used
+
+        holder = self._claims.get((experiment.org, experiment.service_key))
+        if holder is not None:
+            raise ServiceTakenError(self._items[(experiment.org, holder)])
+        self._claims[(experiment.org, experiment.service_key)] = experiment.id
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Experiment]:
         found = [x for (o, _), x in self._items.items() if o == org and x.team == team]

@@ -7,6 +7,8 @@ from datetime import timedelta
 
 from pydantic import model_validator
 
+from shared.chaos.expectations import unseen
+from shared.chaos.models import Fault
 from shared.chaos.options import (
     Every,
     Expectations,
@@ -39,6 +41,13 @@ class _Design(Command):
     expect: Expectations
     """The steady state, once per expectation (`--expect A --expect B`)."""
     team: OptionalTeam = None
+
+    @model_validator(mode="after")
+    def _seen(self) -> _Design:
+        said = unseen(Fault.parse(self.fault), self.expect)
+        if said:
+            raise ValueError(said)
+        return self
 
     @model_validator(mode="after")
     def _long_enough(self) -> _Design:
@@ -131,23 +140,30 @@ class ShowExperiment(_OneExperiment):
     journal: bool = False
 
 
+LISTED = 25
+"""The most experiments one `chaos list` shows (the newest): a chat message's blocks and card
+stay within what Slack (50 blocks) and Teams (28 KB) take."""
+
+
 class ListExperiments(Command):
     words = ("chaos", "list")
     permission = Permission.SERVICE_READ
     target_kind = "team"
     target_field = "team"
     purpose = (
-        "List a team's experiments under way (`--all`: ended ones too; `--verified`: the "
-        "resilience its held experiments verified, expired and revoked ones marked; "
-        "`--scheduled`: its game days), newest first."
+        f"List a team's experiments under way, the newest {LISTED} (`--all`: ended ones too; "
+        "`--service`: only one service's; `--verified`: the resilience its held experiments "
+        "verified, expired and revoked ones marked; `--scheduled`: its game days), newest first."
     )
     examples = (
         "sre chaos list",
         "sre chaos list --all",
+        "sre chaos list --all --service checkout-api",
         "sre chaos list --verified",
         "sre chaos list --scheduled",
     )
     all: bool = False
+    service: ServiceName | None = None
     verified: bool = False
     scheduled: bool = False
     team: OptionalTeam = None
@@ -156,6 +172,8 @@ class ListExperiments(Command):
     def _one_list(self) -> ListExperiments:
         if self.all + self.verified + self.scheduled > 1:
             raise ValueError("list one thing: `--all`, `--verified` or `--scheduled`")
+        if self.service is not None and (self.verified or self.scheduled):
+            raise ValueError("`--service` narrows the experiments (`--all` or none), not these")
         return self
 
     def audit_target(self, channel: str | None, *, team: str | None) -> str:

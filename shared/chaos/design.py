@@ -9,6 +9,7 @@ from datetime import datetime
 from shared.chaos import commands as c
 from shared.chaos.injecting import Injecting
 from shared.chaos.models import ChaosStep, Experiment, ExperimentState, Fault
+from shared.chaos.ownership import service_key
 from shared.chaos.verified import VALID_FOR
 from shared.commands.context import Context
 from shared.commands.duration import to_timedelta
@@ -53,6 +54,7 @@ def designed(
         team=ctx.team or "",
         service=service.name,
         kind=service.kind,
+        service_key=service_key(ctx.team or "", service),
         fault=Fault.parse(command.fault),
         percents=[int(p) for p in command.percent.split(",")],
         step_duration=to_timedelta(command.duration),

@@ -3,7 +3,9 @@ parsed, and refused with why and an example when one is not a bound a fault can 
 
 from __future__ import annotations
 
-from shared.chaos.models import LONGEST_DELAY_MS
+from collections.abc import Sequence
+
+from shared.chaos.models import LONGEST_DELAY_MS, Fault
 from shared.judging.condition import Comparison, Condition, parse
 from shared.telemetry.models import Signal
 
@@ -65,3 +67,22 @@ def expectation(text: str) -> Condition:
         )
     _bounded(text, condition)
     return condition
+
+
+def unseen(fault: Fault, expectations: Sequence[str]) -> str:
+    """Why no expectation of the steady state can see `fault` (it would hold whatever the fault
+    does, and verify nothing), with what to write instead; empty when one can."""
+    if fault.seen_by & {expectation(text).signal for text in expectations}:
+        return ""
+    if not fault.seen_by:
+        return (
+            f"`{fault.written}` cannot break any steady state: a 4xx is the client's answer, "
+            "not an error (the error rate counts 5xx), and it slows nothing, so a held would "
+            "verify nothing; fail requests with http-status:503 or error, or slow them with "
+            "delay:1500ms"
+        )
+    return (
+        f"`{fault.written}` fails requests, which only an error-rate bound sees: a latency "
+        "bound cannot break under it, so a held would verify nothing; add one, like "
+        '--expect "error_rate < 1%"'
+    )

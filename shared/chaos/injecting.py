@@ -18,6 +18,7 @@ from shared.chaos.models import (
     Injection,
     SteadyState,
 )
+from shared.chaos.ownership import unowned
 from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics
 from shared.chaos.rollback import (
     failure_said,
@@ -76,6 +77,12 @@ class Injecting:
                 f"{experiment.service} is no longer registered in team {experiment.team}"
             )
         return found
+
+    def unowned(self, experiment: Experiment, service: Service) -> str:
+        """Why its team may not fault `service` (the resource is another team's); empty if it
+        may."""
+        foreign = unowned(self._directory, OrgId(experiment.org), experiment.team, service)
+        return str(foreign).rstrip(".") if foreign else ""
 
     @staticmethod
     def conditions(experiment: Experiment) -> list[Condition]:

@@ -11,7 +11,7 @@ from pydantic import Field
 from shared.identity.models import Platform
 from shared.invocation import ReplyTarget
 from shared.records import Frozen
-from shared.telemetry.models import ResourceKind
+from shared.telemetry.models import ResourceKind, Signal
 
 
 class FaultKind(StrEnum):
@@ -60,6 +60,17 @@ class Fault(Frozen):
                 )
             return cls(kind=FaultKind.HTTP_STATUS, status=int(found["status"]))
         return cls(kind=FaultKind.ERROR)
+
+    @property
+    def seen_by(self) -> frozenset[Signal]:
+        """The signals a steady state bounds that this fault can move: a delay slows requests
+        (and, past a timeout, fails them); `error` and a 5xx fail them; a 4xx is the client's
+        answer, no error, and slows nothing: no signal sees it."""
+        if self.kind is FaultKind.DELAY:
+            return frozenset({Signal.P50_LATENCY, Signal.P99_LATENCY, Signal.ERROR_RATE})
+        if self.kind is FaultKind.HTTP_STATUS and self.status < 500:
+            return frozenset()
+        return frozenset({Signal.ERROR_RATE})
 
     @property
     def written(self) -> str:
@@ -243,6 +254,11 @@ class Experiment(Frozen):
     significance of each test is shared among them."""
     before: SteadyState | None = None
     """The unfaulted traffic checked against the steady state before the first injection."""
+    service_key: str = ""
+    """What it holds in its org from its first record to its end, one experiment at a time: its
+    service's resource (`aws-lambda:checkout-fn`, every registration of it; for the bundled
+    sample, the team's registration: `sample:payments/checkout-api`); empty on one recorded
+    before services were claimed."""
     message: ReplyTarget | None = None
     """The one message per experiment, updated at every step."""
     unwatched_since: datetime | None = None

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from shared.chaos.chart import ChaosChart, chaos_chart, last_moment, signals_read
+from shared.chaos.commands import LISTED
 from shared.chaos.failures import failure_alarm, fresh_failure
 from shared.chaos.models import (
     ChaosStep,
@@ -167,13 +168,37 @@ def status_reply(experiment: Experiment, now: datetime | None = None) -> Reply:
     return experiment_notice(experiment, now=now).model_copy(update={"tone": Tone.INFO})
 
 
-def team_list(team: str, experiments: Sequence[Experiment], *, every: bool) -> Reply:
-    """A team's experiments, one line each."""
+def team_list(
+    team: str, experiments: Sequence[Experiment], *, every: bool, service: str | None = None
+) -> Reply:
+    """A team's experiments (of one `service`, if named), newest first, one line each: at most
+    `LISTED`, then how many more and how to narrow the list."""
+    on = f" on {service}" if service else ""
     if not experiments:
-        more = "" if every else " under way (`sre chaos list --all` for ended ones)"
-        return Reply(tone=Tone.INFO, title=f"Team {team} has no experiments{more}")
-    fields = [(x.id, f"{x.fault.written} on {x.service}: {x.standing}") for x in experiments]
-    return Reply(tone=Tone.INFO, title=f"Experiments of {team}", fields=fields)
+        flag = f" --service {service}" if service else ""
+        more = "" if every else f" under way (`sre chaos list --all{flag}` for ended ones)"
+        return Reply(tone=Tone.INFO, title=f"Team {team} has no experiments{on}{more}")
+    shown = experiments[:LISTED]
+    fields = [(x.id, f"{x.fault.written} on {x.service}: {x.standing}") for x in shown]
+    left = len(experiments) - len(shown)
+    if left:
+        fields.append((f"{left:,} more", _narrower(every=every, service=service)))
+    count = f"the newest {len(shown)} of {len(experiments):,}" if left else str(len(shown))
+    return Reply(
+        tone=Tone.INFO, title=f"Experiments of {team}{on}, newest first ({count})", fields=fields
+    )
+
+
+def _narrower(*, every: bool, service: str | None) -> str:
+    """What a capped list leaves out, and how to see it: a narrower list, or one by id."""
+    one = "`sre chaos status ID` shows any one"
+    if service is None:
+        flags = "--all --service NAME" if every else "--service NAME"
+        return f"older, not listed: narrow the list with `sre chaos list {flags}`; {one}"
+    if every:
+        under_way = f"`sre chaos list --service {service}` lists those under way"
+        return f"older, not listed: {under_way}; {one}"
+    return f"older, not listed: {one}"
 
 
 def _verified_line(result: VerifiedResilience, now: datetime) -> str:

@@ -38,17 +38,20 @@ def plan_reply(
     draft: Experiment,
     service: Service,
     refused: Sequence[str],
-    before: SteadyState,
+    before: SteadyState | str,
     *,
     splits: bool = True,
     stops: bool = True,
 ) -> Reply:
     """The dry run, as a reply: information when a start would go ahead, else each reason it
-    would be `refused` (`guards.refusals`) with its fix; `splits`: whether the metrics read the
-    faulted share apart (else that is said); `stops`: whether the injector's own stop conditions
-    halt it too (FIS's alarms)."""
+    would be `refused` (`guards.refusals`) with its fix; `before`: the steady state on the
+    service's last minutes, or why they cannot be read (said so, as what refuses a start);
+    `splits`: whether the metrics read the faulted share apart (else that is said); `stops`:
+    whether the injector's own stop conditions halt it too (FIS's alarms)."""
     blocked = list(refused)
-    if not before.met:
+    if isinstance(before, str):
+        blocked.append(f"The steady state cannot be judged now: {before}.")
+    elif not before.met:
         blocked.append(f"The steady state does not hold now: {'; '.join(before.reasons)}.")
     approval = "a second operator approves it first (production)" if service.production else "none"
     ramp = int(RAMP_UP.total_seconds())
@@ -64,7 +67,7 @@ def plan_reply(
     ]
     if not splits:
         lines.insert(2, WHOLE_SERVICE)
-    thin = traffic_warning(draft, before)
+    thin = traffic_warning(draft, before) if isinstance(before, SteadyState) else ""
     if thin:
         lines += ["", thin]
     if blocked:
@@ -76,11 +79,18 @@ def plan_reply(
         text="\n".join(lines),
         fields=[
             ("Steady state", "; ".join(draft.expectations)),
-            ("Now", "; ".join(before.reasons) or "no data"),
+            ("Now", _now(before)),
             ("Steps", steps_said(draft)),
             ("Approval", approval),
         ],
     )
+
+
+def _now(before: SteadyState | str) -> str:
+    """The plan's `Now`: the steady state on the last minutes, or that they cannot be read."""
+    if isinstance(before, str):
+        return f"cannot be read: {before}"
+    return "; ".join(before.reasons) or "no data"
 
 
 def traffic_warning(draft: Experiment, before: SteadyState) -> str:

@@ -16,6 +16,7 @@ from shared.chaos.models import (
     VerifiedResilience,
 )
 from shared.chaos.schedules import GameDay
+from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
 from shared.telemetry.models import Service
@@ -81,18 +82,34 @@ class FaultMetrics(Protocol):
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime
     ) -> dict[str, MetricData]:
         """Per signal (`error_rate`, `p99_latency`): per-minute samples of the unfaulted share
-        (control) and the faulted share (experiment); for counts, the requests each served."""
+        (control) and the faulted share (experiment); for counts, the requests each served.
+        UnavailableError, saying why, for a service whose minutes it cannot read (the local
+        simulation: any service but the sample): never figures that are not the service's."""
+
+
+class ServiceTakenError(ConflictError):
+    """A new experiment's service is held by another experiment of its org not yet ended."""
+
+    def __init__(self, holder: Experiment) -> None:
+        super().__init__(f"{holder.id} is already {holder.standing} on {holder.service}.")
+        self.holder = holder
+        """The experiment that holds the service."""
 
 
 class ChaosStore(Protocol):
     """Experiments, versioned: every change is a conditional write (a stale one is a
-    ConflictError)."""
+    ConflictError). One experiment at a time holds a service (`Experiment.service_key`) in its
+    org: from the write that first records it to the write that ends it."""
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         """One experiment, or None."""
 
     def save(self, experiment: Experiment) -> Experiment:
-        """Store it if the stored version is still `experiment.version` (0: new)."""
+        """Store it if the stored version is still `experiment.version` (0: new). A new one
+        (not ended) also claims its `service_key` in the same atomic write: ServiceTakenError,
+        nothing stored, while another experiment of the org holds it. The write that ends an
+        experiment releases its claim with it (the release of a claim it no longer holds is
+        none); no other write claims or releases."""
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Experiment]:
         """A team's experiments, newest first."""

@@ -53,6 +53,8 @@ UNWATCHED_FOR = timedelta(minutes=3)
 """How long an experiment runs without its guard or its metrics read before it is halted."""
 APPROVAL_FOR = timedelta(hours=1)
 """How long an experiment waits for its approval before it expires (it blocks other starts)."""
+APPROVAL_SAID = f"{int(APPROVAL_FOR.total_seconds() // 3600)}h"
+"""`APPROVAL_FOR` as said: `1h`."""
 UNINSTALLED = "the app was uninstalled from the workspace"
 """Why an uninstalled org's experiments are halted."""
 _HALTABLE = {ExperimentState.RUNNING, ExperimentState.AWAITING_APPROVAL}
@@ -155,12 +157,7 @@ class ChaosProgress:
         if experiment.state is ExperimentState.ROLLING_BACK:
             return self._roll_back(experiment, now, trigger)
         if experiment.state is ExperimentState.AWAITING_APPROVAL:
-            if now - experiment.started_at < APPROVAL_FOR:
-                return None
-            hours = int(APPROVAL_FOR.total_seconds() // 3600)
-            reason = f"not approved within {hours}h"
-            ended = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="expired")
-            return self._end(ended, now, trigger)
+            return self.expire(experiment, now, trigger) or None
         if experiment.state is ExperimentState.STARTING and left_starting(experiment, now):
             reason = "its start was left unfinished"
             ended = ending(experiment, now, ExperimentOutcome.FAILED, reason, what="failed")
@@ -172,6 +169,16 @@ class ChaosProgress:
             ended = ending(experiment, now, ExperimentOutcome.HALTED, halt, what="halted")
             return self._end(ended, now, trigger)
         return _JUDGE_LATER
+
+    def expire(self, experiment: Experiment, now: datetime, trigger: str) -> str:
+        """One waiting for approval past `APPROVAL_FOR` ended, halted, nothing injected (audited
+        as the scheduler, told in its message; at a tick, or at an approval that came too late
+        when no tick did it first); what happened, empty while it may still be approved."""
+        if now - experiment.started_at < APPROVAL_FOR:
+            return ""
+        reason = f"not approved within {APPROVAL_SAID}"
+        ended = ending(experiment, now, ExperimentOutcome.HALTED, reason, what="expired")
+        return self._end(ended, now, trigger)
 
     def stopped_by_org(self, experiment: Experiment) -> str:
         """Why nothing of its team may be faulted now (the org's lever engaged, a real outage of
@@ -186,14 +193,18 @@ class ChaosProgress:
         return f"a real outage of team {experiment.team}: {'; '.join(outage)}" if outage else ""
 
     def halt_reason(self, experiment: Experiment) -> str:
-        """Why it must halt now (the lever, a real outage, its stop conditions); empty if not."""
+        """Why it must halt now (the lever, a real outage, its service gone or another team's,
+        its stop conditions); empty if not."""
         stopped = self.stopped_by_org(experiment)
         if stopped:
             return stopped
         try:
-            self._injecting.service(experiment)
+            service = self._injecting.service(experiment)
         except NotFoundError as gone:
             return str(gone)
+        foreign = self._injecting.unowned(experiment, service)
+        if foreign:
+            return foreign
         injection = current(experiment)
         tripped = self._injecting.tripped(injection) if injection else ""
         return f"its stop condition fired: {tripped}" if tripped else ""

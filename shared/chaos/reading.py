@@ -52,9 +52,13 @@ class ChaosReads:
         if command.verified:
             results = self._store.verified(ctx.principal.actor.org, ctx.team or "")
             return verified_list(ctx.team or "", results, ctx.now)
-        found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
-        shown = found if command.all else [x for x in found if x.state is not ExperimentState.ENDED]
-        return team_list(ctx.team or "", shown, every=command.all)
+        found = [
+            x
+            for x in self._store.list_for(ctx.principal.actor.org, ctx.team or "")
+            if (command.all or x.state is not ExperimentState.ENDED)
+            and command.service in (None, x.service)
+        ]
+        return team_list(ctx.team or "", found, every=command.all, service=command.service)
 
 
 def ended_said(experiment: Experiment) -> str:

@@ -1,6 +1,7 @@
 """The chaos commands: plan, start, approve, status, list, halt (one, or all with the lever)
 and unhalt. The scheduler's step is in `progress`, the step logic in `steps`, the messages in
-`notices`, the reads in `reading`, an experiment's design in `design`, halts in `halting`."""
+`notices`, the reads in `reading`, an experiment's design in `design`, a start's checks in
+`checks`, halts in `halting`."""
 
 from __future__ import annotations
 
@@ -10,23 +11,36 @@ from datetime import datetime
 from shared.audit.seal import SigningKey
 from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
+from shared.chaos.checks import StartChecks
 from shared.chaos.design import designed, held_before, team_service
 from shared.chaos.game_days import GameDays
-from shared.chaos.guards import refusals
 from shared.chaos.halting import ChaosHalts
 from shared.chaos.injecting import EndedWhileInjectingError, Injecting
 from shared.chaos.lever import RecordedLever
-from shared.chaos.models import Experiment, ExperimentOutcome, ExperimentState, Fault
+from shared.chaos.models import (
+    Experiment,
+    ExperimentOutcome,
+    ExperimentState,
+    SteadyState,
+)
 from shared.chaos.notices import (
     ChaosMessages,
     Chart,
     after_colon,
     steps_said,
 )
+from shared.chaos.ownership import unowned
 from shared.chaos.page import ChaosPages
 from shared.chaos.planning import plan_reply, start_notes
-from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, Outages, SafetyLever
-from shared.chaos.progress import ChaosProgress
+from shared.chaos.ports import (
+    ChaosStore,
+    FaultInjector,
+    FaultMetrics,
+    Outages,
+    SafetyLever,
+    ServiceTakenError,
+)
+from shared.chaos.progress import APPROVAL_SAID, ChaosProgress
 from shared.chaos.reading import ChaosReads, ended_said
 from shared.chaos.rollback import rolled_back
 from shared.chaos.steps import ending
@@ -36,7 +50,6 @@ from shared.commands.context import Context, Handlers
 from shared.errors import (
     ConflictError,
     ForbiddenError,
-    NotFoundError,
     UnavailableError,
 )
 from shared.identity.models import OrgId
@@ -46,7 +59,6 @@ from shared.quotas.models import Limit
 from shared.quotas.running import first_recorded
 from shared.quotas.service import QuotaService
 from shared.replies import Reply, Tone
-from shared.telemetry.models import Service
 from shared.times import moment
 
 
@@ -78,10 +90,17 @@ class ChaosService:
         self._store = store
         self._directory = directory
         self._lever = RecordedLever(store=store, lever=lever)  # a halt holds if the lever fails
-        self._outages = outages
         self._splits = metrics.splits_shares
         self._injecting = Injecting(
             store=store, directory=directory, injector=injector, metrics=metrics, meter=quotas.meter
+        )
+        self._checks = StartChecks(
+            store=store,
+            directory=directory,
+            lever=self._lever,
+            outages=outages,
+            injecting=self._injecting,
+            quotas=quotas,
         )
         self._game_days = GameDays(
             store=store, starter=self, audit=audit, directory=directory, notifier=notifier
@@ -134,27 +153,18 @@ class ChaosService:
 
     # -- designing and starting --------------------------------------------------------------
 
-    def _refusals(
-        self, org: OrgId, team: str, service: Service, fault: Fault, own: str = ""
-    ) -> list[str]:
-        return refusals(
-            lever=self._lever.state(org),
-            outage=self._outages.firing(org, team),
-            running=[
-                x
-                for x in self._store.every()
-                if x.org == org and x.service == service.name and x.team == team and x.id != own
-            ],
-            problems=self._injecting.injector.preflight(service, fault),
-        )
-
     def plan(self, command: c.PlanExperiment, ctx: Context) -> Reply:
         """What a start would do, and what stops it now; nothing injected, no experiment kept."""
         service = team_service(self._directory, command.service, ctx)
         draft = designed(command, ctx, service)
         org = ctx.principal.actor.org
-        blocked = self._refusals(org, draft.team, service, draft.fault)
-        before = self._injecting.before(draft, service, ctx.now)
+        foreign = unowned(self._directory, org, draft.team, service)
+        blocked = [str(foreign)] if foreign else []
+        blocked += self._checks.refusals(org, draft.team, service, draft.fault)
+        try:
+            before: SteadyState | str = self._injecting.before(draft, service, ctx.now)
+        except UnavailableError as unread:  # said, never another service's figures
+            before = str(unread)
         return plan_reply(
             draft,
             service,
@@ -169,9 +179,10 @@ class ChaosService:
         second operator; else recorded, then its first injection made."""
         service = team_service(self._directory, command.service, ctx)
         draft = designed(command, ctx, service)
+        self._checks.refuse_unowned(draft, service)  # audited as denied
         if command.every is not None:
             return self._game_days.schedule(command, draft, ctx)
-        self._refuse(draft, service)
+        self._checks.refuse(draft, service)
         draft = held_before(self._injecting, draft, service, ctx.now)
         if service.production:
             waiting = self._first_recorded(
@@ -189,14 +200,21 @@ class ChaosService:
 
     def _first_recorded(self, experiment: Experiment, now: datetime) -> Experiment:
         """Recorded for the first time, after taking a unit of its team's `chaos-experiments`
-        quota (QuotaExceededError, nothing recorded, when none is left)."""
-        return first_recorded(
-            self._store.save,
-            experiment,
-            quotas=self._quotas,
-            limit=Limit.CHAOS_EXPERIMENTS,
-            now=now,
-        )
+        quota (QuotaExceededError, nothing recorded, when none is left), its service claimed
+        in the same write (ConflictError, nothing recorded, when another experiment holds it:
+        two starts that both passed the checks before)."""
+        try:
+            return first_recorded(
+                self._store.save,
+                experiment,
+                quotas=self._quotas,
+                limit=Limit.CHAOS_EXPERIMENTS,
+                now=now,
+            )
+        except ServiceTakenError as taken:
+            raise ConflictError(
+                f"Chaos on {experiment.service} cannot start: {after_colon([str(taken)])}"
+            ) from taken
 
     def _still_allowed(self, recorded: Experiment, now: datetime) -> None:
         """Checked again once the start is recorded, before anything is injected: a lever
@@ -211,33 +229,9 @@ class ChaosService:
         self._messages.tell(self._store.save(rolled_back(self._injecting.injector, ended, now)))
         raise ConflictError(f"Chaos {recorded.id} did not start: {why}. Nothing was injected.")
 
-    def _refuse(self, experiment: Experiment, service: Service) -> None:
-        org = OrgId(experiment.org)
-        found = self._refusals(org, experiment.team, service, experiment.fault, experiment.id)
-        if found:
-            raise ConflictError(f"Chaos on {service.name} cannot start: " + after_colon(found))
-
     def ready(self, experiment: Experiment, now: datetime) -> tuple[Experiment, list[str]]:
-        """A scheduled start's checks, as a person's start has them: every refusal, and the
-        steady state before it (the experiment with it); no reasons when it may start."""
-        try:
-            service = self._injecting.service(experiment)
-        except NotFoundError as gone:
-            return experiment, [str(gone)]
-        found = self._refusals(
-            OrgId(experiment.org), experiment.team, service, experiment.fault, experiment.id
-        )
-        spent = self._quotas.spent(
-            OrgId(experiment.org), experiment.team, Limit.CHAOS_EXPERIMENTS, at=now
-        )
-        found += [str(spent)] if spent is not None else []
-        if found:
-            return experiment, found
-        before = self._injecting.before(experiment, service, now)
-        if not before.met:
-            found.append(f"the steady state does not hold before it ({'; '.join(before.reasons)})")
-        production = {"before": before, "production": service.production}
-        return experiment.model_copy(update=production), found
+        """A scheduled start's checks, as a person's start has them (`StartChecks.ready`)."""
+        return self._checks.ready(experiment, now)
 
     def launch(self, experiment: Experiment, now: datetime, *, by: str) -> Experiment:
         """A checked experiment started (its fault injected), or, on a production service,
@@ -303,6 +297,13 @@ class ChaosService:
             raise ConflictError(
                 f"{experiment.id} is not waiting for approval: it is {experiment.standing}."
             )
+        if self._progress.expire(experiment, ctx.now, ctx.invocation.correlation_id):
+            raise ConflictError(  # no tick expired it first (a terminal with no `sre serve`)
+                f"{experiment.id} was not approved within {APPROVAL_SAID} of its start "
+                f"({moment(experiment.started_at, today=ctx.now)}): its approval expired, so it "
+                f"has ended and nothing was injected. `sre chaos start {experiment.service} …` "
+                "asks for a new approval."
+            )
         if user == experiment.started_by:
             raise ForbiddenError(
                 f"@{user} started {experiment.id}: another operator of team "
@@ -310,7 +311,8 @@ class ChaosService:
                 needed=f"another operator of team {experiment.team}",
             )
         service = self._injecting.service(experiment)
-        self._refuse(experiment, service)
+        self._checks.refuse_unowned(experiment, service)
+        self._checks.refuse(experiment, service)
         held = held_before(self._injecting, experiment, service, ctx.now)  # judged now
         approved = held.model_copy(update={"approved_by": user})
         return self._begin(approved, ctx.now, by=user, new=False)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from shared.chaos.expectations import unseen
 from shared.chaos.models import Experiment, ExperimentOutcome, VerifiedResilience
 from shared.times import day
 
@@ -69,9 +70,13 @@ def revoked_by(
 def settlement(
     experiment: Experiment, known: Sequence[VerifiedResilience], now: datetime
 ) -> Settlement | None:
-    """For an ended experiment: held records its result, deviated or failed revokes the
-    service's results for the fault; None when it changes nothing."""
+    """For an ended experiment: held records its result (none, said, when no expectation could
+    see its fault), deviated or failed revokes the service's results for the fault; None when
+    it changes nothing."""
     if experiment.outcome is ExperimentOutcome.HELD:
+        vacuous = unseen(experiment.fault, experiment.expectations)
+        if vacuous:  # designed before such a pairing was refused: it proves nothing
+            return Settlement("not verified", vacuous, [])
         result = verified_by(experiment, now)
         said = (
             f"resilience of {experiment.service} to {experiment.fault.written} verified at "

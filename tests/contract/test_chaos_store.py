@@ -1,8 +1,11 @@
-"""One contract for the ChaosStore port: memory, SQLite and DynamoDB (moto)."""
+"""One contract for the ChaosStore port: memory, SQLite and DynamoDB (moto). One experiment at a
+time holds a service in its org: its first record claims it atomically (of racing starts, one is
+recorded), the write that ends it gives it back."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,7 +28,7 @@ from shared.chaos.models import (
     RollbackAttempt,
     VerifiedResilience,
 )
-from shared.chaos.ports import ChaosStore
+from shared.chaos.ports import ChaosStore, ServiceTakenError
 from shared.chaos.schedules import GameDay, Window
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
@@ -33,6 +36,7 @@ from shared.telemetry.models import ResourceKind
 from tests.support import NOW
 from tests.support.aws import create_table
 from tests.support.chaos import an_experiment
+from tests.support.chaos_stores import KINDS, chaos_store
 
 ORG = OrgId("T1")
 
@@ -48,10 +52,31 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ChaosStore
             yield DynamoDbChaosStore(table=create_table(), client=boto3.client("dynamodb"))
 
 
+@pytest.fixture(params=KINDS)
+def racers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[ChaosStore, ...]]:
+    """Two handles on one store (each racer uses one of them)."""
+    with chaos_store(request.param, tmp_path) as handles:
+        yield handles
+
+
 def experiment(id_: str, team: str = "payments", minutes: int = 0) -> Experiment:
     """An experiment on checkout-api started `minutes` after NOW."""
     at = NOW + timedelta(minutes=minutes)
     return an_experiment(id=id_, org=ORG, team=team, step_started_at=at, started_at=at)
+
+
+CHECKOUT = "aws-lambda:checkout-fn"
+
+
+def on(id_: str, key: str = CHECKOUT, org: OrgId = ORG) -> Experiment:
+    """A new experiment holding the service `key` of `org` once recorded."""
+    return an_experiment(id=id_, org=org, service_key=key)
+
+
+def ended(experiment: Experiment) -> Experiment:
+    """`experiment` (as stored) ended, halted."""
+    changes = {"state": ExperimentState.ENDED, "outcome": ExperimentOutcome.HALTED}
+    return experiment.model_copy(update=changes)
 
 
 def test_experiments_are_stored_listed_and_only_unended_ones_are_live(store: ChaosStore) -> None:
@@ -165,3 +190,55 @@ def test_the_orgs_halt_record_is_kept_per_org(store: ChaosStore) -> None:
     # AND a release replaces it
     store.keep_halt_record(ORG, LeverState(engaged=False, by="root", at=NOW))
     assert not store.halt_record(ORG).engaged
+
+
+def test_a_service_is_held_by_one_experiment_from_its_record_to_its_end(store: ChaosStore) -> None:
+    # GIVEN chx-1 recorded on checkout-fn, then saved again at its next step
+    first = store.save(on("chx-1"))
+    first = store.save(first.model_copy(update={"state": ExperimentState.RUNNING}))
+    # WHEN another experiment of the org is first recorded on the same service
+    with pytest.raises(ServiceTakenError) as taken:
+        store.save(on("chx-2"))
+    # THEN it is refused, naming the holder, and nothing of it is stored
+    assert taken.value.holder.id == "chx-1"
+    assert str(taken.value) == "chx-1 is already running at 1% (step 1/3) on checkout-api."
+    assert store.get(ORG, "chx-2") is None
+    # AND another service, another org's same service, one recorded before claims: each goes
+    store.save(on("chx-3", key="aws-lambda:orders-fn"))
+    store.save(on("chx-4", org=OrgId("T2")))
+    store.save(experiment("chx-5"))
+    # WHEN chx-1 ends THEN the service is free: the next experiment on it is recorded
+    store.save(ended(first))
+    assert store.save(on("chx-2")).version == 1
+
+
+def test_an_ended_experiment_saved_again_never_frees_the_next_holders_claim(
+    store: ChaosStore,
+) -> None:
+    # GIVEN chx-1 ended, and chx-2 holding the service since
+    first = store.save(ended(store.save(on("chx-1"))))
+    store.save(on("chx-2"))
+    # WHEN chx-1 is reopened (a late injection landed) and ends again
+    reopened = store.save(first.model_copy(update={"state": ExperimentState.ROLLING_BACK}))
+    assert store.save(ended(reopened)).over
+    # THEN chx-2 still holds the service
+    with pytest.raises(ServiceTakenError, match="chx-2 is already"):
+        store.save(on("chx-3"))
+
+
+def test_of_ten_experiments_racing_for_one_service_one_is_recorded(
+    racers: tuple[ChaosStore, ChaosStore],
+) -> None:
+    # GIVEN ten starts on checkout-fn, each recording its experiment at the same moment
+    def record(n: int) -> bool:
+        try:
+            racers[n % 2].save(on(f"chx-{n}"))
+        except ServiceTakenError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        won = list(pool.map(record, range(10)))
+    # THEN exactly one is recorded, and it is the one every other was refused for
+    assert won.count(True) == 1
+    assert [x.id for x in racers[0].every()] == [f"chx-{won.index(True)}"]

@@ -117,6 +117,7 @@ _SERVICE_OF = {
     "dynamodb_investigations.py": "dynamodb",
     "dynamodb_alerts.py": "dynamodb",
     "dynamodb_canaries.py": "dynamodb",
+    "dynamodb_chaos.py": "dynamodb",
     "cloudwatch_metrics.py": "cloudwatch",
     "lambda_routing.py": "lambda",
     "lambda_investigators.py": "lambda",

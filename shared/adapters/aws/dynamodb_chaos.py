@@ -1,6 +1,9 @@
 """Chaos experiments in the app's DynamoDB table: `ORG#<org>` / `CHAOS#<id>` items, with an
 `ended` flag so the scheduler's Scan reads only the experiments not yet ended (like canaries);
-game days (`CHAOSDAY#<id>`) and verified resilience (`CHAOSOK#<team>#<key>`) beside them."""
+game days (`CHAOSDAY#<id>`) and verified resilience (`CHAOSOK#<team>#<key>`) beside them. The
+service an experiment holds is a `CHAOSON#<service key>` item naming it, put in one transaction
+with the experiment's first record (on condition that none exists) and deleted in one with the
+write that ends it."""
 
 from __future__ import annotations
 
@@ -8,8 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.adapters.aws import dynamodb_items as items
-from shared.chaos.models import Experiment, ExperimentState, LeverState, VerifiedResilience
+from shared.chaos.models import Experiment, LeverState, VerifiedResilience
+from shared.chaos.ports import ServiceTakenError
 from shared.chaos.schedules import GameDay
+from shared.errors import ConflictError
 from shared.identity.models import OrgId
 
 
@@ -18,13 +23,45 @@ def _experiment(item: dict[str, Any]) -> Experiment:
 
 
 class DynamoDbChaosStore(items.DynamoDbOrgStore):
-    """The ChaosStore port on DynamoDB; the version is checked by a condition expression."""
+    """The ChaosStore port on DynamoDB; the version is checked by a condition expression, in one
+    transaction with the claim of its service (or its release) where a write makes one."""
 
     def get(self, org: OrgId, experiment_id: str) -> Experiment | None:
         item = self._get(org, f"CHAOS#{experiment_id}")
         return _experiment(item) if item else None
 
     def save(self, experiment: Experiment) -> Experiment:
+        claims = experiment.version == 0 and bool(experiment.service_key) and not experiment.over
+        releases = experiment.over and bool(experiment.service_key)
+        if not claims and not releases:
+            return self._put(experiment)
+        saved = experiment.model_copy(update={"version": experiment.version + 1})
+        record = items.item(
+            f"ORG#{saved.org}",
+            f"CHAOS#{saved.id}",
+            saved,
+            version=saved.version,
+            team=saved.team,
+            ended=saved.over,
+        )
+        put = {"TableName": self._table, "Item": record, **items.expecting(experiment.version)}
+        transaction: Any = [
+            {"Put": put},
+            self._claim(experiment) if claims else self._release(experiment),
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=transaction)
+        except self._client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            if reasons[:1] and reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise ConflictError(f"experiment {saved.id} changed since it was read") from error
+            if claims:
+                raise self._taken(experiment) from error
+            return self._put(experiment)  # its claim released before (it ended once already)
+        return saved
+
+    def _put(self, experiment: Experiment) -> Experiment:
+        """The experiment's record alone, as its next version."""
         return self._save_next(
             experiment,
             experiment.version,
@@ -32,8 +69,47 @@ class DynamoDbChaosStore(items.DynamoDbOrgStore):
             f"CHAOS#{experiment.id}",
             f"experiment {experiment.id}",
             team=experiment.team,
-            ended=experiment.state is ExperimentState.ENDED,
+            ended=experiment.over,
         )
+
+    def _claim_key(self, experiment: Experiment) -> dict[str, Any]:
+        return {
+            "pk": {"S": f"ORG#{experiment.org}"},
+            "sk": {"S": f"CHAOSON#{experiment.service_key}"},
+        }
+
+    def _claim(self, experiment: Experiment) -> dict[str, Any]:
+        """The put that claims its service, if no experiment holds it."""
+        item = {**self._claim_key(experiment), "experiment": {"S": experiment.id}}
+        return {
+            "Put": {
+                "TableName": self._table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+
+    def _release(self, experiment: Experiment) -> dict[str, Any]:
+        """The delete of its claim, if it still holds it."""
+        return {
+            "Delete": {
+                "TableName": self._table,
+                "Key": self._claim_key(experiment),
+                "ConditionExpression": "experiment = :id",
+                "ExpressionAttributeValues": {":id": {"S": experiment.id}},
+            }
+        }
+
+    def _taken(self, experiment: Experiment) -> ConflictError:
+        """Why its claim failed: the experiment holding the service (gone since: try again)."""
+        found = self._get(experiment.org, f"CHAOSON#{experiment.service_key}")
+        holder = self.get(OrgId(experiment.org), found["experiment"]["S"]) if found else None
+        if holder is None:
+            return ConflictError(
+                f"another experiment on {experiment.service} ended as this one started: start "
+                "it again"
+            )
+        return ServiceTakenError(holder)
 
     def halt_record(self, org: OrgId) -> LeverState:
         item = self._get(org, "CHAOSHALT")

@@ -24,6 +24,7 @@ from typing import Protocol
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.chaos.models import Fault, FaultKind, Injection, LeverState, Problem
+from shared.errors import UnavailableError
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
 from shared.ports import Clock
@@ -308,7 +309,14 @@ class SimulatedFaultMetrics:
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime
     ) -> dict[str, MetricData]:
         """Every whole minute from `start` to `end`: the unfaulted share (control) and the
-        faulted one (experiment; absent in minutes with no active injection)."""
+        faulted one (experiment; absent in minutes with no active injection). Only the sample
+        is simulated: another service's minutes are not invented (UnavailableError)."""
+        if service.kind is not ResourceKind.SAMPLE:
+            raise UnavailableError(
+                f"{service.name} ({service.kind.value} `{service.resource}`) is not the bundled "
+                "sample, and chaos here reads only the sample's simulated minutes, never "
+                "another service's"
+            )
         made = self._state.injections(service.resource)
         control: list[Minute] = []
         faulted: list[Minute] = []

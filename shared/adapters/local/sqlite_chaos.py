@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.chaos.models import Experiment, ExperimentState, LeverState, VerifiedResilience
+from shared.chaos.ports import ServiceTakenError
 from shared.chaos.schedules import GameDay
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
@@ -27,10 +29,15 @@ CREATE TABLE IF NOT EXISTS chaos_verified (org TEXT NOT NULL, team TEXT NOT NULL
 HALTS = """
 CREATE TABLE IF NOT EXISTS chaos_halts (org TEXT NOT NULL PRIMARY KEY, body TEXT NOT NULL)
 """
+CLAIMS = """
+CREATE TABLE IF NOT EXISTS chaos_claims (org TEXT NOT NULL, key TEXT NOT NULL,
+    experiment TEXT NOT NULL, PRIMARY KEY (org, key))
+"""
 
 
 class SqliteChaosStore:
-    """The ChaosStore port on SQLite; the version is checked inside the write."""
+    """The ChaosStore port on SQLite; the version is checked, and the service claimed or
+    released, inside the write's transaction."""
 
     def __init__(self, database: SqliteDatabase) -> None:
         self._db = database
@@ -39,6 +46,7 @@ class SqliteChaosStore:
             db.execute(VERIFIED)
             db.execute(GAME_DAYS)
             db.execute(HALTS)
+            db.execute(CLAIMS)
 
     def halt_record(self, org: OrgId) -> LeverState:
         rows = self._db.query("SELECT body FROM chaos_halts WHERE org = ?", org)
@@ -67,6 +75,13 @@ class SqliteChaosStore:
             ).fetchone()
             if (row[0] if row else 0) != experiment.version:
                 raise ConflictError(f"experiment {experiment.id} changed since it was read")
+            if experiment.version == 0 and experiment.service_key and not experiment.over:
+                _claim(db, experiment)
+            elif experiment.over:
+                db.execute(
+                    "DELETE FROM chaos_claims WHERE org = ? AND key = ? AND experiment = ?",
+                    (experiment.org, experiment.service_key, experiment.id),
+                )
             db.execute(
                 "INSERT OR REPLACE INTO chaos_experiments VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -153,3 +168,18 @@ class SqliteChaosStore:
                 "DELETE FROM chaos_game_days WHERE org = ? AND id = ?", (org, game_day_id)
             )
             return bool(gone.rowcount)
+
+
+def _claim(db: sqlite3.Connection, experiment: Experiment) -> None:
+    """Its service held by it, inside the write's transaction; ServiceTakenError while another
+    experiment holds it."""
+    key = (experiment.org, experiment.service_key)
+    holder = db.execute(
+        "SELECT body FROM chaos_experiments JOIN chaos_claims ON chaos_claims.org = "
+        "chaos_experiments.org AND chaos_claims.experiment = chaos_experiments.id "
+        "WHERE chaos_claims.org = ? AND chaos_claims.key = ?",
+        key,
+    ).fetchone()
+    if holder is not None:
+        raise ServiceTakenError(Experiment.model_validate_json(str(holder[0])))
+    db.execute("INSERT OR REPLACE INTO chaos_claims VALUES (?, ?, ?)", (*key, experiment.id))

@@ -63,3 +63,40 @@ def test_a_run_not_approved_within_an_hour_expires_and_no_longer_blocks_starts()
     assert late.failed
     assert "has already ended (its approval expired at 10:30 UTC): nothing to approve" in late.text
     assert wait_for_approval(services, f"{HARMLESS} --percent 5,25") != experiment
+
+
+def test_an_approval_after_the_hour_that_no_tick_expired_expires_it_instead_of_starting_it() -> (
+    None
+):
+    clock = MovingClock(NOW)
+    chaos = flaky_chaos(clock)
+    services = chaos_services(clock, production=True, chaos=chaos)
+    experiment = wait_for_approval(services)
+    # GIVEN three hours since it asked for approval, and no scheduler tick meanwhile (a terminal
+    # used without `sre serve`)
+    clock.at = NOW.replace(hour=12)
+    # WHEN another operator approves it
+    late = run_deferred(services, f"chaos approve {experiment}", user="opal", channel="C-pay")
+    # THEN refused: its approval expired; it ends as the tick would have ended it, nothing injected
+    assert late.failed
+    assert late.text == (
+        f"{experiment} was not approved within 1h of its start (09:30 UTC): its approval "
+        "expired, so it has ended and nothing was injected. `sre chaos start checkout-api …` "
+        "asks for a new approval."
+    )
+    stored = chaos.store.get(ORG, experiment)
+    assert stored is not None and stored.state is ExperimentState.ENDED
+    assert stored.reason == "not approved within 1h"
+    assert stored.injections == [] and stored.approved_by == ""
+    told = notifier_of(services).updated[-1][1]
+    assert "the approval expired (not approved within 1h): nothing was injected" in told.text
+    # AND the expiry is audited as the scheduler, the refused approval as opal's
+    audited = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    assert [(e.actor.user, e.outcome.value) for e in audited[-3:]] == [
+        ("opal", "requested"),
+        ("scheduler", "succeeded"),
+        ("opal", "failed"),
+    ]
+    assert audited[-2].command == f"chaos expired {experiment}"
+    # AND the service is free: a new run may wait for approval
+    assert wait_for_approval(services, f"{HARMLESS} --percent 5,25") != experiment

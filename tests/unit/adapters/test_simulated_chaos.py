@@ -18,6 +18,7 @@ from shared.adapters.local.simulated_chaos import (
 )
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.chaos.models import Fault, Injection
+from shared.errors import UnavailableError
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
 from shared.telemetry.models import ResourceKind
@@ -130,8 +131,14 @@ def test_injections_and_the_lever_outlive_the_process_in_sqlite(tmp_path: Path) 
 
 
 def test_only_the_sample_is_simulated() -> None:
-    injector = SimulatedFaultInjector(state=InMemoryChaosState(), clock=MovingClock(NOW))
+    state = InMemoryChaosState()
+    injector = SimulatedFaultInjector(state=state, clock=MovingClock(NOW))
     lambda_service = service_of(ResourceKind.AWS_LAMBDA, "checkout-fn")
     (problem,) = injector.preflight(lambda_service, Fault.parse("error"))
     assert "only faults the bundled sample" in problem.what
     assert injector.preflight(SAMPLE, Fault.parse("delay:100ms")) == []
+    # AND another service's minutes are not invented: reading them says why it cannot
+    with pytest.raises(UnavailableError, match=r"checkout \(aws-lambda `checkout-fn`\) is not the"):
+        SimulatedFaultMetrics(state=state).compare(
+            lambda_service, SIGNALS, start=NOW - timedelta(minutes=10), end=NOW
+        )

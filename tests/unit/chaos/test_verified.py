@@ -1,6 +1,7 @@
 """What an ended experiment changes in its team's verified resilience: held records one at the
 largest share it held at, deviated or failed revokes those of the same service and fault, a
-halted or inconclusive run, or another fault, changes nothing."""
+halted or inconclusive run, or another fault, changes nothing; a held run whose fault its steady
+state cannot see records nothing."""
 
 from __future__ import annotations
 
@@ -57,3 +58,25 @@ def test_a_halted_or_inconclusive_run_changes_nothing(outcome: ExperimentOutcome
     same = verified_by(an_experiment(id="chx-000001"), NOW)
     later = an_experiment(id="chx-000003", state=ExperimentState.ENDED, outcome=outcome)
     assert settlement(later, [same], LATER) is None
+
+
+@pytest.mark.parametrize(
+    ("fault", "expect"),
+    [("http-status:404", "error_rate < 1%"), ("error", "p99_latency < 2s")],
+)
+def test_a_held_run_whose_fault_no_expectation_sees_records_nothing(
+    fault: str, expect: str
+) -> None:
+    # GIVEN a run that held, its fault one its steady state cannot see (designed before that
+    # was refused)
+    held = an_experiment(
+        fault=Fault.parse(fault),
+        expectations=[expect],
+        state=ExperimentState.ENDED,
+        outcome=ExperimentOutcome.HELD,
+    )
+    # WHEN it is settled THEN no verified resilience is recorded, and why is said
+    found = settlement(held, [], NOW)
+    assert found is not None and found.what == "not verified"
+    assert found.results == []
+    assert f"`{fault}`" in found.said and "a held would verify nothing" in found.said

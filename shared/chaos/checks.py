@@ -1,0 +1,108 @@
+"""What a start is checked against before anything is recorded: a person's, an approval's and a
+game day's alike (the service's owner, the lever, a real outage, an experiment already on the
+service, the preflight; for a game day also its quota, its steady state before, and a pairing
+of fault and steady state kept from before it was refused)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.chaos.expectations import unseen
+from shared.chaos.guards import refusals
+from shared.chaos.injecting import Injecting
+from shared.chaos.lever import RecordedLever
+from shared.chaos.models import Experiment, Fault
+from shared.chaos.notices import after_colon
+from shared.chaos.ownership import holds, service_key, unowned
+from shared.chaos.ports import ChaosStore, Outages
+from shared.errors import ConflictError, NotFoundError
+from shared.identity.models import OrgId
+from shared.identity.ports import Directory
+from shared.quotas.models import Limit
+from shared.quotas.service import QuotaService
+from shared.telemetry.models import Service
+
+
+class StartChecks:
+    """Every reason an experiment may not start now."""
+
+    def __init__(
+        self,
+        *,
+        store: ChaosStore,
+        directory: Directory,
+        lever: RecordedLever,
+        outages: Outages,
+        injecting: Injecting,
+        quotas: QuotaService,
+    ) -> None:
+        self._store = store
+        self._directory = directory
+        self._lever = lever
+        self._outages = outages
+        self._injecting = injecting
+        self._quotas = quotas
+
+    def refusals(
+        self, org: OrgId, team: str, service: Service, fault: Fault, own: str = ""
+    ) -> list[str]:
+        """Why a start of `fault` on `team`'s `service` is refused now (`own`: the experiment
+        itself, at its approval), each a sentence; empty when it may start."""
+        return refusals(
+            lever=self._lever.state(org),
+            outage=self._outages.firing(org, team),
+            running=[
+                x
+                for x in self._store.every()
+                if x.org == org and x.id != own and holds(x, team, service)
+            ],
+            problems=self._injecting.injector.preflight(service, fault),
+        )
+
+    def refuse_unowned(self, experiment: Experiment, service: Service) -> None:
+        """Only the team that owns the service's resource injects into it (ForbiddenError)."""
+        foreign = unowned(self._directory, OrgId(experiment.org), experiment.team, service)
+        if foreign is not None:
+            raise foreign
+
+    def refuse(self, experiment: Experiment, service: Service) -> None:
+        """ConflictError with every reason it may not start now."""
+        org = OrgId(experiment.org)
+        found = self.refusals(org, experiment.team, service, experiment.fault, experiment.id)
+        if found:
+            raise ConflictError(f"Chaos on {service.name} cannot start: " + after_colon(found))
+
+    def ready(self, experiment: Experiment, now: datetime) -> tuple[Experiment, list[str]]:
+        """A scheduled start's checks, as a person's start has them: every refusal, and the
+        steady state before it (the experiment with it); no reasons when it may start."""
+        try:
+            service = self._injecting.service(experiment)
+        except NotFoundError as gone:
+            return experiment, [str(gone)]
+        foreign = unowned(self._directory, OrgId(experiment.org), experiment.team, service)
+        if foreign is not None:
+            return experiment, [str(foreign)]
+        vacuous = unseen(experiment.fault, experiment.expectations)  # kept before it was refused
+        if vacuous:
+            return experiment, [
+                f"{vacuous}. Unschedule this game day and schedule one whose steady state sees "
+                "its fault."
+            ]
+        found = self.refusals(
+            OrgId(experiment.org), experiment.team, service, experiment.fault, experiment.id
+        )
+        spent = self._quotas.spent(
+            OrgId(experiment.org), experiment.team, Limit.CHAOS_EXPERIMENTS, at=now
+        )
+        found += [str(spent)] if spent is not None else []
+        if found:
+            return experiment, found
+        before = self._injecting.before(experiment, service, now)
+        if not before.met:
+            found.append(f"the steady state does not hold before it ({'; '.join(before.reasons)})")
+        checked = {
+            "before": before,
+            "production": service.production,
+            "service_key": service_key(experiment.team, service),
+        }
+        return experiment.model_copy(update=checked), found
