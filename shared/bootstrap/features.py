@@ -419,7 +419,7 @@ class Features:
             injector=a.chaos.injector,
             lever=a.chaos.lever,
             metrics=a.chaos.metrics,
-            outages=StoredOutages(alerts=a.alerts, investigations=a.investigations),
+            outages=StoredOutages(alerts=a.alerts, investigations=a.investigations, clock=a.clock),
             audit=self._trail,
             notifier=a.notifier,
             quotas=self._quotas(),

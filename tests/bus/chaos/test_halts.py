@@ -4,6 +4,8 @@ the injection's stop condition; approvals on production services; roles named wh
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bots.msteams.render import SUBMIT_KEY, card
@@ -23,7 +25,14 @@ from tests.support import (
     run_deferred,
     run_worker,
 )
-from tests.support.chaos import chaos_of, chaos_services, injector_of, start_experiment, ticks
+from tests.support.chaos import (
+    adapters_of,
+    chaos_of,
+    chaos_services,
+    injector_of,
+    start_experiment,
+    ticks,
+)
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
 AGAIN = f"{HARMLESS} --percent 5,25"
@@ -120,6 +129,37 @@ def test_an_open_investigation_refuses_a_start(clock: MovingClock) -> None:
     refused = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
     assert refused.failed and "investigation inv-" in refused.text
     assert chaos_of(services).store.list_for(ORG, "payments") == []
+
+
+def test_an_investigation_left_open_after_it_found_nothing_is_no_outage(
+    clock: MovingClock,
+) -> None:
+    services = chaos_services(clock)
+    # GIVEN an investigation of a quiet hour of the service (it found no change), left open
+    quiet = "investigate checkout-api --since 8h ago --window 1h"
+    opened = run_deferred(services, quiet, user="rey", channel="C-pay")
+    assert not opened.failed
+    (left,) = adapters_of(services).investigations.open_for(ORG, "payments")
+    assert left.findings == []
+    # WHEN a start is asked for at once, THEN it is refused: someone may be looking right now
+    refused = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
+    assert refused.failed and "investigation inv-" in refused.text
+    # WHEN it is asked for two hours later, the investigation still open, THEN it starts
+    clock.at += timedelta(hours=2)
+    started = run_deferred(services, f"chaos start {HARMLESS}", user="opal", channel="C-pay")
+    assert not started.failed, started.text
+    assert "investigation inv-" not in started.text
+
+
+def test_an_open_investigation_that_found_a_change_refuses_a_start_however_old(
+    clock: MovingClock,
+) -> None:
+    services = chaos_services(clock)
+    opened = run_deferred(services, "investigate checkout-api", user="rey", channel="C-pay")
+    assert not opened.failed
+    clock.at += timedelta(hours=6)
+    refused = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
+    assert refused.failed and "(a change found)" in refused.text
 
 
 def test_a_tripped_stop_condition_halts_at_the_next_tick(clock: MovingClock) -> None:

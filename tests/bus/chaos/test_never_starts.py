@@ -71,7 +71,9 @@ class World:
 
     def _outages(self) -> StoredOutages:
         adapters = adapters_of(self.services)
-        return StoredOutages(alerts=adapters.alerts, investigations=adapters.investigations)
+        return StoredOutages(
+            alerts=adapters.alerts, investigations=adapters.investigations, clock=adapters.clock
+        )
 
     def act(self, action: str) -> None:
         """Do `action`, checking the property around it."""
