@@ -30,7 +30,7 @@ def org(services: Services, clock: FixedClock) -> Services:
         version_metrics={LAMBDA: SimulatedVersionMetrics()},
     )
     setup_teams(made)
-    for text in ("team member add sol --role operator --team search", "team bind C-search"):
+    for text in ("team member add sol --role operator", "team bind C-search"):
         assert not run(made, text + " --team search").failed
     return made
 
