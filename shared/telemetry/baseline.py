@@ -21,8 +21,8 @@ SMALLEST = 0.3
 """The smallest change counted, as a fraction of the baseline's level: a daily swing of traffic
 or a busy hour is not an incident."""
 QUIET = 3.0
-"""A point is back within the baseline (a change ends) within half the margin and within this
-many robust standard deviations (so the noise of a series does not hold a change open)."""
+"""A point of a change that hovers near the margin is back within the baseline within half the
+margin, or this many robust standard deviations if wider (so noise does not hold it open)."""
 _NORMAL = 1.4826
 """MAD × this is the standard deviation of normally distributed values."""
 _MEAN_NORMAL = 1.2533
@@ -55,10 +55,21 @@ class Baseline:
         """Whether the baseline may itself be the incident: a fall from it is a change too."""
         return bool(self.borrowed) or self.late
 
-    def side(self, value: float, *, half: bool = False) -> int:
-        """+1 above the baseline, -1 below it, 0 within its margin (when `half`, within the
-        band a change ends in: half the margin, or QUIET standard deviations if wider)."""
-        margin = max(self.margin / 2, QUIET * self.spread) if half else self.margin
+    @property
+    def half(self) -> float:
+        """The least distance from `level` at which a point is still out of the baseline: half
+        the margin, or QUIET standard deviations if wider."""
+        return max(self.margin / 2, QUIET * self.spread)
+
+    def back(self, typical: float) -> float:
+        """How far from `level` a point of a change whose typical value is `typical` may be and
+        be back: half the way to that value, between `half` and the margin (a change far
+        beyond the margin ends at the margin; one that hovers near it, only well inside it)."""
+        return min(self.margin, max(self.half, abs(typical - self.level) / 2))
+
+    def side(self, value: float, margin: float | None = None) -> int:
+        """+1 above the baseline, -1 below it, 0 within its margin (or within `margin`)."""
+        margin = self.margin if margin is None else margin
         if value > self.level + margin:
             return 1
         if value < self.level - margin:

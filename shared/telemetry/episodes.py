@@ -1,20 +1,21 @@
 """Where a signal left its baseline and where it came back: every episode of a series, found
 offline (the whole series is seen at once).
 
-A point is *far* when it is beyond the baseline's margin, *out* when it is beyond half of it.
-An episode is a stretch of points out on one side, bridging fewer than BACK points back, that
-holds at least RUN points far: it is entered at the margin but left only when the signal is back
-within half of it (hysteresis), so a level that hovers at the margin neither flickers in and out
-of a change nor moves its onset with the window. It begins at the first point of the run of
-points out that holds its first far point, and ends at the first of BACK points in a row back
-within half the margin (or lasts to the series' end).
+A point is *far* when it is beyond the baseline's margin. An episode holds at least RUN points far
+on one side; it is entered at the margin, but left only where the signal is back: within half the
+way to the episode's typical value, and within the margin at most and half of it at least
+(hysteresis), so a level that hovers at the margin neither flickers in and out of a change nor
+moves its onset with the window, while a change far beyond it ends where it drops within it. It
+begins at the first of the points in a row not back that hold its first far point (a point a
+little out by chance before it is not its onset), bridges fewer than BACK points back, and ends at
+the first of BACK points in a row back (or lasts to the series' end).
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from shared.telemetry.baseline import Baseline
@@ -51,7 +52,7 @@ def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> lis
     series' last points beyond the margin on the rising side count though fewer than RUN
     (nothing after them confirms or clears them: they are weak, never steady)."""
     far = [base.side(v) for v in values]
-    out = [base.side(v, half=True) for v in values]
+    out = [base.side(v, base.half) for v in values]
     found: list[Stretch] = []
     i = 0
     while i < len(values):
@@ -59,32 +60,58 @@ def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> lis
         if side not in allowed:
             i += 1
             continue
-        last, back = _extent(out, i, side)
-        count = sum(1 for k in range(i, last + 1) if far[k] == side)
-        tail_rise = last == len(values) - 1 and side > 0 and count > 0
-        if count >= RUN or tail_rise:
-            found.append(Stretch(_onset(far, out, i, side), back, last, side))
-        i = last + 1
+        last, _ = _extent(out.__getitem__, i, len(values), side)  # every point out, bridged
+        if side not in far[i : last + 1]:  # nothing beyond the margin: noise
+            i = last + 1
+            continue
+        back = base.back(statistics.median(values[i : last + 1]))
+        episode = _within(values, far, i, side, base, back)
+        counts = _counts(episode, far, len(values))
+        found += [episode] if counts else []
+        i = (episode.last if counts else last) + 1
     return found
 
 
-def _extent(out: list[int], first: int, side: int) -> tuple[int, int | None]:
-    """The last point out on `side` of the stretch from `first`, and its first point back (the
-    first of BACK in a row not out on that side; None when fewer than BACK follow it)."""
+def _within(
+    values: Sequence[float], far: list[int], first: int, side: int, base: Baseline, back: float
+) -> Stretch:
+    """The episode from `first` on `side`, its points out beyond `back` from the level."""
+
+    def at(k: int) -> int:
+        return base.side(values[k], back)
+
+    onset = _onset(far, at, first, side)
+    last, end = _extent(at, onset, len(values), side)
+    return Stretch(onset, end, last, side)
+
+
+def _counts(episode: Stretch, far: list[int], length: int) -> bool:
+    """Whether an episode is a change: RUN points far, or a rise at the series' end."""
+    count = sum(1 for k in range(episode.first, episode.last + 1) if far[k] == episode.side)
+    tail_rise = episode.last == length - 1 and episode.side > 0 and count > 0
+    return count >= RUN or tail_rise
+
+
+def _extent(
+    out: Callable[[int], int], first: int, length: int, side: int
+) -> tuple[int, int | None]:
+    """The last point out on `side` (as `out` says of each index) of the stretch from `first`,
+    and its first point back (the first of BACK in a row not out on that side; None when fewer
+    than BACK follow it)."""
     last = first
-    for k in range(first + 1, len(out)):
-        if out[k] == side:
+    for k in range(first + 1, length):
+        if out(k) == side:
             last = k
         elif k - last >= BACK:
             return last, last + 1
     return last, None
 
 
-def _onset(far: list[int], out: list[int], first: int, side: int) -> int:
+def _onset(far: list[int], out: Callable[[int], int], first: int, side: int) -> int:
     """Where the stretch from `first` began: the first of the points out in a row that hold its
     first point far (a point out by chance a little before the change is not its onset)."""
     k = next((k for k in range(first, len(far)) if far[k] == side), first)
-    while k > first and out[k - 1] == side:
+    while k > first and out(k - 1) == side:
         k -= 1
     return k
 

@@ -52,7 +52,7 @@ def test_a_change_that_began_in_the_hours_before_the_window_is_found_where_it_be
     assert finding.ratio > 2
     assert finding.began_before
     assert "the change began before this window" in finding.evidence
-    assert verdict.baseline_end is not None and verdict.baseline_end < finding.onset
+    assert 0.5 < finding.baseline < 1.5  # the level before it, not the incident's
 
 
 def test_a_window_inside_a_long_incident_names_the_level_it_left() -> None:
