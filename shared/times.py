@@ -15,10 +15,15 @@ def day(at: datetime, *, today: datetime | None = None) -> str:
     return f"{at:%a} {at.day} {at:%b}{year}"
 
 
-def clock(at: datetime, *, days: bool) -> str:
+def clock(at: datetime, *, days: bool, seconds: bool = False) -> str:
     """A time in a list of times (no `UTC` after each): `22:30`, or `Sun 29 Nov 22:30` when the
-    list needs dates."""
-    return f"{day(at)} {at:%H:%M}" if days else f"{at:%H:%M}"
+    list needs dates (`22:30:10` when `seconds`: data read at a step under a minute)."""
+    text = _hm(at, seconds=seconds)
+    return f"{day(at)} {text}" if days else text
+
+
+def _hm(at: datetime, *, seconds: bool) -> str:
+    return f"{at:%H:%M:%S}" if seconds else f"{at:%H:%M}"
 
 
 def spans_days(start: datetime, end: datetime) -> bool:
@@ -27,30 +32,35 @@ def spans_days(start: datetime, end: datetime) -> bool:
 
 
 def period(
-    start: datetime, end: datetime, *, today: datetime | None = None, days: bool | None = None
+    start: datetime,
+    end: datetime,
+    *,
+    today: datetime | None = None,
+    days: bool | None = None,
+    seconds: bool = False,
 ) -> str:
     """`22:38–23:18 UTC`; with its date once when it is not of the day of `today` (or when
     `days` says so), `Sun 22 Nov 07:00–09:00 UTC`; across midnight both ends dated,
     `Wed 2 Dec 10:11 – Thu 3 Dec 10:11 UTC`. Without `today` (a chart, the page) a period
-    within one day is written without its date unless `days` asks for it."""
+    within one day is written without its date unless `days` asks for it. To the second
+    (`08:00:00–08:00:30 UTC`) when `seconds`."""
+    since, until = _hm(start, seconds=seconds), _hm(end, seconds=seconds)
     if spans_days(start, end):
-        since, until = (
-            f"{day(start, today=today)} {start:%H:%M}",
-            f"{day(end, today=today)} {end:%H:%M}",
-        )
+        since, until = f"{day(start, today=today)} {since}", f"{day(end, today=today)} {until}"
         return f"{since} \N{EN DASH} {until} UTC"
     if days is None:
         days = today is not None and start.date() != today.date()
     date = f"{day(start, today=today)} " if days else ""
-    return f"{date}{start:%H:%M}\N{EN DASH}{end:%H:%M} UTC"
+    return f"{date}{since}\N{EN DASH}{until} UTC"
 
 
-def moment(at: datetime, *, today: datetime) -> str:
+def moment(at: datetime, *, today: datetime, seconds: bool = False) -> str:
     """A time as a reply writes it: `23:10 UTC` on the day of `today`, else with its date
-    (`Wed 2 Dec 23:10 UTC`, and the year when it is not `today`'s)."""
+    (`Wed 2 Dec 23:10 UTC`, and the year when it is not `today`'s); to the second when
+    `seconds`."""
     if at.date() == today.date():
-        return f"{at:%H:%M} UTC"
-    return f"{day(at, today=today)} {at:%H:%M} UTC"
+        return f"{_hm(at, seconds=seconds)} UTC"
+    return f"{day(at, today=today)} {_hm(at, seconds=seconds)} UTC"
 
 
 def length(span: timedelta) -> str:

@@ -10,13 +10,44 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from shared.replies import Reply, Tone, counted
-from shared.telemetry.judgement import evidence
-from shared.telemetry.models import Finding, Judgement, Service, Verdict
+from shared.telemetry.models import Finding, Gap, Judgement, Service, Verdict
 from shared.telemetry.queries import UNITS
+from shared.telemetry.wording import evidence
+from shared.times import clock, moment, period
+
+SPANS = 3
+"""The spans without data a line names, at most (then how many more)."""
 
 
-def reason(verdict: Verdict, window: str) -> str:
-    """Why a signal could not be judged, with what it had and what it needed (report and page)."""
+def missing(verdict: Verdict, *, today: datetime | None = None, days: bool = False) -> str:
+    """`no data after 01:49 UTC`, `no data between 07:59 and 08:20 UTC` (the points around
+    it): the spans of the window without data (empty when there is none), dated unless of the
+    day of `today`, or always when `days` (the page)."""
+    said = [_gap(gap, today=today, days=days) for gap in verdict.missing[:SPANS]]
+    more = len(verdict.missing) - SPANS
+    return ", ".join(said) + (f" and {more} more span{'s' if more > 1 else ''}" if more > 0 else "")
+
+
+def _gap(gap: Gap, *, today: datetime | None, days: bool) -> str:
+    def at(moment_: datetime) -> str:
+        if days or today is None:
+            return f"{clock(moment_, days=days)} UTC"
+        return moment(moment_, today=today)
+
+    if gap.start is None:
+        return f"no data before {at(gap.end)}" if gap.end else "no data"
+    if gap.end is None:
+        return f"no data after {at(gap.start)}"
+    span = period(gap.start, gap.end, today=today, days=days or None)
+    dash = " \N{EN DASH} " if " \N{EN DASH} " in span else "\N{EN DASH}"
+    return f"no data between {span.replace(dash, ' and ', 1)}"
+
+
+def reason(
+    verdict: Verdict, window: str, *, today: datetime | None = None, days: bool = False
+) -> str:
+    """Why a signal could not be judged, with what it had and what it needed (report and page),
+    and the spans of the window it had no data in."""
     if verdict.judgement is Judgement.NO_DATA:
         return f"no data in {window}"
     if verdict.judgement is Judgement.SHORT_BASELINE:
@@ -24,23 +55,39 @@ def reason(verdict: Verdict, window: str) -> str:
             f"not enough baseline: {counted(verdict.baseline_points, 'point')} before the window "
             f"and {verdict.window_points} in it; a baseline needs {verdict.needed_points}"
         )
+    gaps = missing(verdict, today=today, days=days)
     return (
         f"partial data: {verdict.window_points:,} of {verdict.expected_points:,} "
-        "expected points in the window, no change in those there are"
+        f"expected points in the window{f' ({gaps})' if gaps else ''}, "
+        "no change in those there are"
     )
 
 
-def unjudged_line(verdict: Verdict, window: str) -> str:
+def unjudged_line(verdict: Verdict, window: str, today: datetime | None = None) -> str:
     """`traffic: no data in …`: one line of the report's "Could not judge"."""
-    return f"{verdict.signal.label}: {reason(verdict, window)}"
+    return f"{verdict.signal.label}: {reason(verdict, window, today=today)}"
 
 
-def _cannot(verdicts: Sequence[Verdict]) -> str:
-    """`no data for error rate, p99 latency; partial data for traffic`."""
-    reasons: dict[Judgement, list[str]] = {}
+def missing_lines(verdicts: Sequence[Verdict], today: datetime) -> list[str]:
+    """`p99 latency: no data after 08:40 UTC`: the spans without data of the signals that
+    changed (those not judged say theirs in their reason)."""
+    return [
+        f"{v.signal.label}: {missing(v, today=today)}"
+        for v in verdicts
+        if v.missing and v.judgement is Judgement.CHANGED
+    ]
+
+
+def _cannot(verdicts: Sequence[Verdict], today: datetime | None = None) -> str:
+    """`no data for error rate, p99 latency; partial data (no data after 01:49 UTC) for
+    traffic`."""
+    reasons: dict[str, list[str]] = {}
     for v in verdicts:
-        reasons.setdefault(v.judgement, []).append(v.signal.label)
-    return "; ".join(f"{j.value} for {', '.join(labels)}" for j, labels in reasons.items())
+        gaps = missing(v, today=today) if v.judgement is Judgement.PARTIAL else ""
+        reasons.setdefault(v.judgement.value + (f" ({gaps})" if gaps else ""), []).append(
+            v.signal.label
+        )
+    return "; ".join(f"{why} for {', '.join(labels)}" for why, labels in reasons.items())
 
 
 def baseline_notes(verdicts: Sequence[Verdict]) -> list[str]:
@@ -71,8 +118,10 @@ def without_findings(
     cannot: list[str],
     window: str,
     fields: list[tuple[str, str]],
+    now: datetime | None = None,
 ) -> Reply:
-    """The reply when nothing changed: an all-clear only if every signal was judged steady."""
+    """The reply when nothing changed: an all-clear only if every signal was judged steady
+    (its times written for a reader at `now`)."""
     steady = [v.signal.label for v in verdicts if v.judgement is Judgement.STEADY]
     unjudged = [v for v in verdicts if not v.judgement.judged]
     if not verdicts:
@@ -86,9 +135,9 @@ def without_findings(
             fields=fields,
         )
     if not steady:
-        title = f"Cannot judge {service.name}: {_cannot(unjudged)} in {window}"
+        title = f"Cannot judge {service.name}: {_cannot(unjudged, now)} in {window}"
         return Reply(tone=Tone.INFO, title=title, text="\n".join(cannot), fields=fields)
-    title = f"{service.name}: {', '.join(steady)} steady; {_cannot(unjudged)} in {window}"
+    title = f"{service.name}: {', '.join(steady)} steady; {_cannot(unjudged, now)} in {window}"
     text = [*cannot, f"Judged steady: {', '.join(steady)}."]
     return Reply(tone=Tone.INFO, title=title, text="\n".join(text), fields=fields)
 

@@ -8,7 +8,7 @@ from itertools import combinations
 
 from shared.investigations.models import Investigation
 from shared.records import Frozen
-from shared.telemetry.judgement import fmt, times
+from shared.telemetry.wording import fmt, times
 
 NUMBER = r"\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?"
 """A number as written: `4`, `4.23`, `4,000`, `1.2e+09`."""
@@ -27,9 +27,7 @@ class Figures(Frozen):
         """The figures of `investigation`."""
         return cls(
             moments=tuple(_moments(investigation)),
-            ratios=tuple(
-                f.ratio for f in investigation.findings if f.baseline > 0 and f.current >= 0
-            ),
+            ratios=tuple(_ratios(investigation)),
             values=tuple(_values(investigation)),
             counts=tuple(
                 float(n) for log in investigation.logs for n in (log.window, log.baseline)
@@ -47,11 +45,23 @@ class Figures(Frozen):
         return {round(abs((a - b).total_seconds()) / 60) for a, b in combinations(self.moments, 2)}
 
 
+def _ratios(investigation: Investigation) -> list[float]:
+    """Each finding's ratio (its peak's for a transient one), its typical value's and those of
+    its other changes, where a ratio means something (a positive baseline)."""
+    found: list[float] = []
+    for f in investigation.findings:
+        if f.baseline > 0 and f.current >= 0:
+            extremes = [o.extreme for o in f.others] + ([f.level] if f.level is not None else [])
+            found += [f.ratio, *(v / f.baseline for v in extremes if v >= 0)]
+    return found
+
+
 def _moments(investigation: Investigation) -> list[datetime]:
     found = [investigation.start, investigation.end, investigation.opened_at]
     for finding in investigation.findings:
         found += [finding.onset] + ([finding.end] if finding.end else [])
         found += [finding.near.time] if finding.near else []
+        found += [t for o in finding.others for t in (o.start, o.end) if t is not None]
     found += [e.time for e in investigation.events]
     found += [log.first for log in investigation.logs if log.first]
     return found
@@ -61,6 +71,8 @@ def _values(investigation: Investigation) -> list[float]:
     found: list[float] = []
     for finding in investigation.findings:
         found += [finding.baseline, finding.current, abs(finding.current - finding.baseline)]
+        found += [finding.level] if finding.level is not None else []
+        found += [o.extreme for o in finding.others]
     return found
 
 

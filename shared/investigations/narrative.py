@@ -8,8 +8,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.investigations.models import Investigation, Narrative
-from shared.telemetry.judgement import fmt, times
+from shared.telemetry.analysis import first_movers, said_together
 from shared.telemetry.models import Finding, Judgement
+from shared.telemetry.wording import duration, fmt, times, to_the_second
 from shared.times import clock, moment
 
 
@@ -27,9 +28,9 @@ def _change(finding: Finding, day: datetime, *, dated: bool) -> str:
     else:
         size = f"down to {ratio:.0%}"
     if finding.end is not None:
-        minutes = round((finding.end - finding.onset).total_seconds() / 60)
-        size += f" for {minutes} min"
-    at = clock(finding.onset, days=dated or finding.onset.date() != day.date())
+        size += f" for {duration(finding.end - finding.onset)}"
+    days = dated or finding.onset.date() != day.date()
+    at = clock(finding.onset, days=days, seconds=to_the_second(finding))
     return f"{finding.signal.label} at {at} ({size})"
 
 
@@ -75,33 +76,48 @@ class NarrativeSummariser:
 
 def account(investigation: Investigation, *, dated: bool = False) -> str:
     """The rule-based account; every time with its date when `dated` (the page, read any day),
-    else dated only when not of the day the report was written."""
+    else dated only when not of the day the report was written. Signals that moved in the same
+    minute moved together; a weak blip before the first strong change does not come first."""
     changes = sorted(investigation.findings, key=lambda f: (f.onset, f.signal.value))
     if not changes:
         return _without_changes(investigation)
-    first, *rest = changes
-    at = (
-        f"{clock(first.onset, days=True)} UTC"
-        if dated
-        else moment(first.onset, today=investigation.opened_at)
-    )
-    text = f"{first.signal.label.capitalize()} moved first, at {at}"
-    if first.end is not None:
-        minutes = round((first.end - first.onset).total_seconds() / 60)
-        text += f" for {minutes} min"
-    if first.near:
-        minutes = round((first.onset - first.near.time).total_seconds() / 60)
-        text += f", {minutes} min after {first.near.summary}"
-    text += "."
-    if rest:
-        text += (
-            " Then "
-            + ", ".join(_change(f, investigation.opened_at, dated=dated) for f in rest)
-            + "."
-        )
+    movers = first_movers(changes)
+    first = movers[0]
+    text = _first(movers, investigation, dated=dated)
+    day = investigation.opened_at
+    earlier = [f for f in changes if f.onset < first.onset]
+    later = [f for f in changes if f.onset >= first.onset and all(f is not m for m in movers)]
+    if later:
+        text += " Then " + ", ".join(_change(f, day, dated=dated) for f in later) + "."
+    if earlier:
+        text += " Before it, weaker: " + ", ".join(_change(f, day, dated=dated) for f in earlier)
+        text += "."
     if unjudged := _unjudged(investigation):
         text += f" Could not judge {unjudged}."
     if investigation.logs:
         top = investigation.logs[0]
         text += f" Most frequent in the logs: {top.text} ({top.window} in the window)."
     return text
+
+
+def _first(movers: list[Finding], investigation: Investigation, *, dated: bool) -> str:
+    """`Saturation moved first, at 08:52 UTC, 2 min after deploy v42.`, or `Error rate and p99
+    latency moved together, at 08:30 UTC.`"""
+    first = movers[0]
+    seconds = to_the_second(first)
+    at = (
+        f"{clock(first.onset, days=True, seconds=seconds)} UTC"
+        if dated
+        else moment(first.onset, today=investigation.opened_at, seconds=seconds)
+    )
+    if len(movers) > 1:
+        said = said_together(movers)
+        text = f"{said[:1].upper()}{said[1:]} moved together, at {at}"
+    else:
+        text = f"{first.signal.label.capitalize()} moved first, at {at}"
+        if first.end is not None:
+            text += f" for {duration(first.end - first.onset)}"
+    if first.near:
+        minutes = round((first.onset - first.near.time).total_seconds() / 60)
+        text += f", {minutes} min after {first.near.summary}"
+    return text + "."

@@ -19,6 +19,7 @@ from shared.investigations.collaboration import with_actions
 from shared.investigations.coverage import (
     baseline_notes,
     finding_line,
+    missing_lines,
     unjudged_line,
     without_findings,
 )
@@ -40,7 +41,7 @@ from shared.quotas.service import QuotaService
 from shared.replies import Image, Reply, Tone, user_ref
 from shared.services.catalog import ServiceCatalog, unreadable
 from shared.telemetry import analysis
-from shared.telemetry.analysis import first_to_move, headline
+from shared.telemetry.analysis import first_movers, headline, said_together
 from shared.telemetry.events import listed
 from shared.telemetry.limits import check_window, read_within, window_of
 from shared.telemetry.metrics_files import MetricsFiles, without_paths
@@ -55,6 +56,7 @@ from shared.telemetry.models import (
 )
 from shared.telemetry.ports import LogSource, MetricsSource
 from shared.telemetry.queries import signal_series
+from shared.telemetry.wording import to_the_second
 from shared.times import clock, moment, period
 
 BASELINE = timedelta(hours=4)
@@ -316,7 +318,7 @@ def report(
     the day of `now` (the reader's; default the window's end) carries its date."""
     now = now or end
     window = period(start, end, today=now)
-    cannot = [unjudged_line(v, window) for v in verdicts if not v.judgement.judged]
+    cannot = [unjudged_line(v, window, now) for v in verdicts if not v.judgement.judged]
     fields = [
         # posted in chat too, and kept: a metrics file by its name, never its path on the server
         (
@@ -328,14 +330,15 @@ def report(
     if notes := baseline_notes(verdicts):
         fields.append(("Baseline", "\n".join(notes)))
     if not findings:
-        return without_findings(service, verdicts, cannot, window, fields)
+        return without_findings(service, verdicts, cannot, window, fields, now)
+    if gaps := missing_lines(verdicts, now):
+        fields.append(("Missing data", "\n".join(gaps)))
     lines = [finding_line(i, f, now) for i, f in enumerate(findings, 1)]
     lines += ["Could not judge:", *cannot] if cannot else []
-    first = first_to_move(findings)
-    if first:
-        fields.append(
-            ("First to move", f"{first.signal.label} at {moment(first.onset, today=now)}")
-        )
+    if movers := first_movers(findings):
+        at = moment(movers[0].onset, today=now, seconds=to_the_second(movers[0]))
+        together = " together" if len(movers) > 1 else ""
+        fields.append(("First to move", f"{said_together(movers)}{together} at {at}"))
     if events:
         shown = sorted(listed(events, findings), key=lambda e: e.time)
         days = any(e.time.date() != now.date() for e in shown)

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from shared.investigations.coverage import reason
+from shared.investigations.coverage import missing, reason
 from shared.investigations.models import Investigation
 from shared.replies import counted
-from shared.telemetry.judgement import evidence as worded
 from shared.telemetry.models import Finding, Judgement, Signal, Verdict
 from shared.telemetry.notes import note_of
 from shared.telemetry.queries import UNITS
+from shared.telemetry.wording import evidence as worded
 from shared.times import period
 
 
@@ -32,10 +32,12 @@ def state(investigation: Investigation, verdict: Verdict) -> str:
     finding = next((f for f in investigation.findings if f.signal is verdict.signal), None)
     if kind is Judgement.CHANGED:
         text = f"changed: {evidence(finding)}" if finding else "changed"
+        text += f"; {gaps}" if (gaps := missing(verdict, days=True)) else ""
     elif kind is Judgement.STEADY:
         text = f"steady: within its baseline{_baseline(verdict)}"
     else:
-        text = reason(verdict, period(investigation.start, investigation.end, days=True))
+        window = period(investigation.start, investigation.end, days=True)
+        text = reason(verdict, window, days=True)
         text = f"not judged, {text}" if kind is Judgement.SHORT_BASELINE else text
     return f"{text}. {note_of(verdict, days=True)}".strip() if verdict.note else text
 
@@ -44,7 +46,11 @@ def _why(verdict: Verdict) -> str:
     if verdict.judgement is Judgement.SHORT_BASELINE:
         return f"not enough baseline ({verdict.baseline_points} of {verdict.needed_points} points)"
     if verdict.judgement is Judgement.PARTIAL:
-        return f"partial data ({verdict.window_points} of {verdict.expected_points} points)"
+        gaps = missing(verdict, days=True)
+        return (
+            f"partial data ({verdict.window_points} of {verdict.expected_points} points"
+            f"{f'; {gaps}' if gaps else ''})"
+        )
     return str(verdict.judgement.value)
 
 

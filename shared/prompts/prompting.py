@@ -16,8 +16,8 @@ from shared.audit.redaction import redact
 from shared.investigations.models import Investigation
 from shared.prompts.language import ModelError
 from shared.records import Frozen
-from shared.telemetry.judgement import fmt, times
 from shared.telemetry.models import Finding
+from shared.telemetry.wording import fmt, times
 
 SYSTEM = (
     "You are an SRE investigator writing the summary of an investigation for the responders. "
@@ -77,6 +77,13 @@ def finding_line(finding: Finding) -> str:
     line = f"- {finding.signal.label} changed at {_at(finding.onset)}: {_size(finding)}"
     if finding.end is not None:
         line += f"; back within its baseline at {_at(finding.end)}"
+        line += f"; typically {fmt(finding.level)}" if finding.level is not None else ""
+    if finding.began_before:
+        line += "; it began before the window"
+    for other in finding.others:
+        went = "rose" if other.rose else "fell"
+        until = f" until {_at(other.end)}" if other.end else ", still at the window's end"
+        line += f"; it also {went} at {_at(other.start)}{until} (to {fmt(other.extreme)})"
     if finding.near is not None:
         line += f"; after {finding.near.kind} at {_at(finding.near.time)}: {finding.near.summary}"
     return redact(line)

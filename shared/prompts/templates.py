@@ -7,7 +7,8 @@ from __future__ import annotations
 from shared.investigations.models import Investigation, Narrative
 from shared.investigations.narrative import account
 from shared.prompts.models import Template, Variant
-from shared.telemetry.judgement import size
+from shared.telemetry.analysis import first_to_move
+from shared.telemetry.wording import size
 from shared.times import clock
 
 MOST_LINES = 8
@@ -26,7 +27,7 @@ def timeline(investigation: Investigation) -> str:
     lines += [(f.onset, f"{f.signal.label} moved ({size(f)})") for f in changes]
     lines = sorted(lines, key=lambda line: line[0])[-MOST_LINES:]
     told = " · ".join(f"{clock(at, days=days)} {what}" for at, what in lines)
-    first = changes[0]
+    first = first_to_move(changes) or changes[0]  # a weak blip before it is not the cause
     cause = f"First cause: {first.signal.label}"
     if first.near:
         minutes = round((first.onset - first.near.time).total_seconds() / 60)

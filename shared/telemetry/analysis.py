@@ -4,22 +4,25 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.records import Frozen
-from shared.telemetry.judgement import NEAR, RISING, judge, judge_all, summary
+from shared.telemetry.judgement import NEAR, RISING, judge, judge_all
 from shared.telemetry.models import Event, Finding, Signal, Verdict
 from shared.telemetry.ports import Points
+from shared.telemetry.wording import summary
 
 __all__ = [
     "NEAR",
     "RISING",
     "Findings",
     "findings",
+    "first_movers",
     "first_to_move",
     "headline",
     "onset",
     "rank",
+    "said_together",
 ]
 STEP = 60
 """Seconds between two points of the series the investigator reads."""
@@ -100,6 +103,26 @@ def headline(finding: Finding, today: datetime | None = None, *, dated: bool = F
     return text
 
 
+TOGETHER = timedelta(minutes=1)
+"""Changes that began within this of the first one moved together with it."""
+
+
+def first_movers(findings: Sequence[Finding]) -> list[Finding]:
+    """The signals whose change began earliest, with those that began within TOGETHER of it
+    (they moved together), in order; among the strong findings when there is one (a blip of a
+    few points does not decide what moved first)."""
+    strong = [f for f in findings if f.confidence >= 1] or list(findings)
+    order = sorted(strong, key=lambda f: (f.onset, f.signal.value))
+    return [f for f in order if f.onset - order[0].onset < TOGETHER]
+
+
 def first_to_move(findings: Sequence[Finding]) -> Finding | None:
-    """The signal whose change began earliest."""
-    return min(findings, key=lambda f: (f.onset, f.signal.value), default=None)
+    """The signal whose change began earliest (of those that moved together, the first named;
+    among the strong findings when there is one)."""
+    return next(iter(first_movers(findings)), None)
+
+
+def said_together(movers: Sequence[Finding]) -> str:
+    """`error rate`, or `error rate, p99 latency and saturation` (signals that moved together)."""
+    labels = [f.signal.label for f in movers]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]

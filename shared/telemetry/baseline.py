@@ -20,6 +20,9 @@ SIGMAS = 4.0
 SMALLEST = 0.3
 """The smallest change counted, as a fraction of the baseline's level: a daily swing of traffic
 or a busy hour is not an incident."""
+QUIET = 3.0
+"""A point of a change that hovers near the margin is back within the baseline within half the
+margin, or this many robust standard deviations if wider (so noise does not hold it open)."""
 _NORMAL = 1.4826
 """MAD × this is the standard deviation of normally distributed values."""
 _MEAN_NORMAL = 1.2533
@@ -33,6 +36,8 @@ class Baseline:
     level: float
     margin: float
     """How far from `level` a point must be to count as changed."""
+    spread: float
+    """The robust standard deviation of the baseline's values."""
     start: datetime
     end: datetime
     points: int
@@ -41,27 +46,65 @@ class Baseline:
     late: bool = False
     """The data began in the second half of the hours before the window: the baseline is only
     their end, and may be the incident itself (as a borrowed one may)."""
+    changed_at: datetime | None = None
+    """When a change that lasted to the window began inside the hours before it: the baseline
+    is then those hours up to it (their level before the change), not the whole of them."""
 
     @property
     def suspect(self) -> bool:
         """Whether the baseline may itself be the incident: a fall from it is a change too."""
         return bool(self.borrowed) or self.late
 
-    def side(self, value: float) -> int:
-        """+1 above the baseline, -1 below it, 0 within."""
-        if value > self.level + self.margin:
+    @property
+    def half(self) -> float:
+        """The least distance from `level` at which a point is still out of the baseline: half
+        the margin, or QUIET standard deviations if wider."""
+        return max(self.margin / 2, QUIET * self.spread)
+
+    def back(self, typical: float) -> float:
+        """How far from `level` a point of a change whose typical value is `typical` may be and
+        be back: half the way to that value, between `half` and the margin (a change far
+        beyond the margin ends at the margin; one that hovers near it, only well inside it)."""
+        return min(self.margin, max(self.half, abs(typical - self.level) / 2))
+
+    def side(self, value: float, margin: float | None = None) -> int:
+        """+1 above the baseline, -1 below it, 0 within its margin (or within `margin`)."""
+        margin = self.margin if margin is None else margin
+        if value > self.level + margin:
             return 1
-        if value < self.level - self.margin:
+        if value < self.level - margin:
             return -1
         return 0
 
 
-def _margin(values: Sequence[float], level: float) -> float:
+def _spread(values: Sequence[float], level: float) -> float:
     deviations = [abs(v - level) for v in values]
     spread = _NORMAL * statistics.median(deviations)
-    if spread == 0:
-        spread = _MEAN_NORMAL * statistics.fmean(deviations)
-    return max(SIGMAS * spread, SMALLEST * abs(level), 1e-9)
+    return spread or _MEAN_NORMAL * statistics.fmean(deviations)
+
+
+def measured(
+    reference: Sequence[tuple[datetime, float]],
+    *,
+    borrowed: int = 0,
+    late: bool = False,
+    changed_at: datetime | None = None,
+) -> Baseline:
+    """The baseline of the points `reference` (at least one): their median and margin."""
+    values = [v for _, v in reference]
+    level = statistics.median(values)
+    spread = _spread(values, level)
+    return Baseline(
+        level=level,
+        margin=max(SIGMAS * spread, SMALLEST * abs(level), 1e-9),
+        spread=spread,
+        start=reference[0][0],
+        end=reference[-1][0],
+        points=len(reference),
+        borrowed=borrowed,
+        late=late,
+        changed_at=changed_at,
+    )
 
 
 def baseline_of(
@@ -74,15 +117,9 @@ def baseline_of(
     reference = before if len(before) >= NEEDED else list(points[:NEEDED])
     if len(reference) < NEEDED:
         return None
-    values = [v for _, v in reference]
-    level = statistics.median(values)
     borrowed = 0 if reference is before else len(reference) - len(before)
-    return Baseline(
-        level=level,
-        margin=_margin(values, level),
-        start=reference[0][0],
-        end=reference[-1][0],
-        points=len(reference),
+    return measured(
+        reference,
         borrowed=borrowed,
         late=not borrowed
         and read_from is not None

@@ -95,6 +95,28 @@ class EarlierChange(Frozen):
     """When the signal was back within its baseline."""
 
 
+class Episode(Frozen):
+    """Another change of a finding's signal in the window, besides the finding's own (a smaller
+    or weaker one): which way, when, how far."""
+
+    rose: bool
+    start: datetime
+    end: datetime | None = None
+    """When the signal was back within its baseline; None while it lasts at the window's end."""
+    extreme: float
+    """Its peak (a rise) or trough (a fall)."""
+    points: int
+
+
+class Gap(Frozen):
+    """A span of a window with no point where the source's step says there should be some: from
+    the first missing point (None: from the window's start) to the next point there is (None:
+    to the window's end)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
 class Finding(Frozen):
     """One thing that changed: which signal, since when, by how much, and what it lines up with."""
 
@@ -111,8 +133,16 @@ class Finding(Frozen):
     """When the signal was back within its baseline inside the window (a transient change); then
     `current` is the change's peak (or trough), not the level after it."""
     earlier: EarlierChange | None = None
-    """The window's first change, when it came back before this one began (absent from
-    findings stored before it was kept apart from `evidence`)."""
+    """The window's first change, when it came back before this one began (findings stored
+    before `others` held every other change)."""
+    level: float | None = None
+    """A transient change's typical value (its median), `current` being its peak or trough;
+    None for a lasting change (its `current` is that level) and for findings stored before."""
+    others: list[Episode] = Field(default_factory=list)
+    """The signal's other changes in the window, oldest first (the finding is the most
+    significant: its size, length and evidence)."""
+    began_before: bool = False
+    """The change began before the window (its onset lies in the hours read before it)."""
 
     @property
     def ratio(self) -> float:
@@ -167,6 +197,9 @@ class Verdict(Frozen):
     here (its period is `baseline_start`–`baseline_end`); None for a note stored before."""
     points_before: int = 0
     """Points the hours before the window had (a borrowed baseline's note says how few)."""
+    missing: list[Gap] = Field(default_factory=list)
+    """Spans of the window without data, each at least MISSING steps long (the data stopped, an
+    outage written as no rows): a signal judged only on the rest says so."""
 
 
 class LogEvidence(Frozen):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.telemetry.models import NoteKind, Verdict
-from shared.times import period
+from shared.times import moment, period
 
 
 def note_of(verdict: Verdict, *, today: datetime | None = None, days: bool | None = None) -> str:
@@ -29,4 +29,15 @@ def late_data_note(start: datetime, end: datetime, points: int, *, today: dateti
     return (
         f"the 4 h before the window had data only in {period(start, end, today=today)}: judged "
         f"against those {points} points, a fall from them counted too (they may be the incident)"
+    )
+
+
+def changed_baseline_note(
+    start: datetime, end: datetime, changed_at: datetime, *, today: datetime
+) -> str:
+    """The note of a baseline cut where a change that lasts into the window began inside the
+    hours before it (stored as written, as `late_data_note`)."""
+    return (
+        f"the 4 h before the window hold a change that began {moment(changed_at, today=today)}: "
+        f"judged against their level before it, {period(start, end, today=today)}"
     )

@@ -45,11 +45,13 @@ def _write(
     columns: tuple[str, ...] = COLUMNS,
     header: str | None = None,
     step: int = 1,
+    holes: range = range(0),
 ) -> None:
-    """Rows every `step` minutes from START, each `shape(column, minute)` with a little noise."""
+    """Rows every `step` minutes from START, each `shape(column, minute)` with a little noise;
+    none in the minutes `holes` (no data written as no rows, as the README says)."""
     rng = random.Random(12)
     rows = [header or ",".join(("timestamp", *columns))]
-    for minute in range(0, minutes, step):
+    for minute in (m for m in range(0, minutes, step) if m not in holes):
         at = START + timedelta(minutes=minute)
         cells = [f"{shape(c, minute) * (1 + rng.gauss(0, 0.03)):.4f}" for c in columns]
         rows.append(",".join((at.strftime("%Y-%m-%dT%H:%M:%SZ"), *cells)))
@@ -68,7 +70,9 @@ def _investigate(capsys: pytest.CaptureFixture[str], *args: str) -> str:
     return out
 
 
-def _registered(folder: Path, capsys: pytest.CaptureFixture[str], shape: Shape, **kw: int) -> None:
+def _registered(
+    folder: Path, capsys: pytest.CaptureFixture[str], shape: Shape, **kw: int | range
+) -> None:
     _write(folder / "web.csv", shape, **kw)  # type: ignore[arg-type]
     status, out = _run(capsys, "service", "register", "web", "--metrics-file", "web.csv")
     assert status == 0, out
@@ -312,3 +316,43 @@ def test_a_baseline_borrowed_across_midnight_is_dated(
     # THEN the report dates the borrowed baseline, which runs from one day into the next
     assert "the 4 h before the window had 4 points: judged against the earliest 20 points, " in out
     assert "points, Sun 22 Nov 20:32 – Mon 23 Nov 15:32 UTC" in out, out
+
+
+@pytest.mark.parametrize(
+    ("minutes", "holes", "said"),
+    [
+        (340, range(0), "no data after {}23:11 UTC"),  # the rows stop 20 min before the end
+        (360, range(300, 320), "no data between {}22:31 and 22:52 UTC"),  # an outage, no rows
+    ],
+)
+def test_a_window_with_20_minutes_without_rows_is_never_an_all_clear(
+    folder: Path, capsys: pytest.CaptureFixture[str], minutes: int, holes: range, said: str
+) -> None:
+    # GIVEN a quiet file whose last 20 minutes of the window, or 20 in its middle, have no rows
+    # (83% of the window's points: more than the 80% a window needs)
+    _registered(folder, capsys, _steady, minutes=minutes, holes=holes)
+    # WHEN the last two hours are investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:32")
+    # THEN the headline is no all-clear, and says where there is no data
+    headline = next(line for line in out.splitlines() if line.startswith("• "))
+    assert headline.startswith("• Cannot judge web: partial data ("), out
+    assert said.format(ON) in headline, out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out
+
+
+def test_errors_high_since_before_a_30_minute_window_are_found_where_they_began(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a six-hour file whose error rate is 12× for its last 150 minutes (from 21:02 UTC)
+    def since(column: str, minute: int) -> float:
+        return _steady(column, minute) * (12 if column == "error_rate" and minute >= 210 else 1)
+
+    _registered(folder, capsys, since)
+    # WHEN its last 30 minutes are investigated: 2 of the 4 h before them are the incident
+    out = _investigate(capsys, "--window", "30m", "--since", "2026-11-22T23:02")
+    # THEN the change is reported from 21:02, begun before the window, against the level before
+    headline = next(line for line in out.splitlines() if line.startswith("• "))
+    assert headline.startswith("• web: error rate 1"), out
+    assert f"× baseline since {ON}21:02 UTC; the change began before this window" in headline
+    assert f"hold a change that began {ON}21:02 UTC: judged against their level before it" in out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out

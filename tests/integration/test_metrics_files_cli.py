@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -166,6 +166,30 @@ def test_the_bundled_example_registers_and_its_deploy_explains_the_change(
     headline = next(line for line in out.splitlines() if "legacy: " in line)
     assert "error rate" in headline and "after deploy v7 of web" in headline, out
     assert "08:25 deploy v7 of web" in out, out
+
+
+@pytest.mark.parametrize(
+    ("since", "window"),
+    [("2026-11-22T07:00Z", "2h"), ("2026-11-22T08:00Z", "1h"), ("2026-11-22T06:00Z", "3h")],
+)
+def test_the_bundled_examples_p50_change_is_the_same_whatever_the_window(
+    home: Path, capsys: pytest.CaptureFixture[str], since: str, window: str
+) -> None:
+    # GIVEN the bundled example: p50 latency about 1.3× from 08:30 to its end, its points a
+    # little above and below the 30% margin
+    main(["whoami"])
+    shutil.copy(EXAMPLE, home / "metrics")
+    assert _register("web-incident.csv", capsys)[0] == 0
+    # WHEN a window around it is investigated
+    main(["investigate", "legacy", "--since", since, "--window", window])
+    out = capsys.readouterr().out
+    # THEN p50 latency changed at 08:30 and never recovered, in every window; and the four
+    # signals that moved at 08:30 moved together
+    p50 = next(line for line in out.splitlines() if ". p50 latency " in line)
+    on = "" if datetime.now(UTC).date() == date(2026, 11, 22) else "Sun 22 Nov "
+    assert f"p50 latency 1.3× baseline since {on}08:30 UTC" in p50, out
+    assert "recovered" not in p50, out
+    assert "error rate, p50 latency, p99 latency and saturation together at" in out, out
 
 
 def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
+import pytest
+
 from bots.slack.render import blocks
 from shared.adapters.memory import InMemoryInvestigationStore
 from shared.bootstrap.wiring import Services, build
@@ -96,22 +98,30 @@ def test_an_earlier_change_read_the_next_day_carries_its_date_in_slack_and_on_th
     assert "since Sun 22 Nov 23:02 UTC" in page, page
 
 
-def test_a_finding_stored_before_its_earlier_change_was_kept_apart_loads_and_shows(
-    tmp_path: Path,
+@pytest.mark.parametrize("kept", ["earlier", "nothing"])
+def test_a_finding_stored_before_its_other_changes_were_kept_loads_and_shows(
+    tmp_path: Path, kept: str
 ) -> None:
-    # GIVEN the investigation as a record written before findings kept their earlier change
+    # GIVEN the investigation as a record written before findings kept their other changes:
+    # with its earlier change alone (the release before), or not even that (the one before it)
     services, clock, store, report = _opened(tmp_path)
     ident = dict(report.fields)["Investigation"].split()[0]
     stored = store.get(OrgId("slack:T1"), ident)
-    assert stored is not None and stored.findings[0].earlier is not None
+    assert stored is not None and stored.findings[0].others
     body = json.loads(stored.model_dump_json())
     for finding in body["findings"]:
-        del finding["earlier"]
+        others = finding.pop("others")
+        for key in ("level", "began_before", "earlier"):
+            del finding[key]
+        if kept == "earlier" and others:
+            spike = {k: others[0][k] for k in ("rose", "start", "end")}
+            finding["earlier"] = spike
     old = Investigation.model_validate_json(json.dumps(body))
     store.save(old)
     # WHEN it is shown the next day, and its page opened
     shown = _shown_next_day(services, clock, report)
     page = _page(services, report)
-    # THEN both show its change, dated
+    # THEN both show its change, dated, and the earlier one where it was kept
     assert "error rate " in shown and "since Sun 22 Nov 23:02 UTC" in shown, shown
     assert "since Sun 22 Nov 23:02 UTC" in page, page
+    assert (EARLIER.format("Sun 22 Nov ") in shown) is (kept == "earlier"), shown

@@ -59,8 +59,8 @@ def test_a_window_eight_days_old_dates_every_time(tmp_path: Path) -> None:
     said = _report(tmp_path, datetime(2026, 11, 30, 10, 0, tzinfo=UTC))
     # THEN the headline, the account, the first mover, the window and the events carry the date
     assert "error rate 12.9× baseline since Sun 22 Nov 08:30 UTC" in said, said
-    assert "moved first, at Sun 22 Nov 08:30 UTC" in said, said
-    assert "error rate at Sun 22 Nov 08:30 UTC" in said, said
+    assert "moved together, at Sun 22 Nov 08:30 UTC" in said, said
+    assert "p99 latency and saturation together at Sun 22 Nov 08:30 UTC" in said, said
     assert "Sun 22 Nov 07:00–09:00 UTC" in said, said
     # AND no time is left without its date (the end of a range within the day excepted)
     bare = re.findall(r"(?<!Nov )(?<![–\d:])\b\d\d:\d\d\b", said)

@@ -57,3 +57,30 @@ def test_a_transient_change_is_told_with_its_duration() -> None:
     assert NarrativeSummariser().summarise(investigation_of([errors, dip])).text == (
         "Traffic moved first, at 09:38 UTC for 20 min. Then error rate at 09:40 (30.0× for 10 min)."
     )
+
+
+def test_signals_that_moved_in_the_same_minute_moved_together() -> None:
+    # GIVEN saturation, errors and p99 latency that all moved at 09:30, traffic at 09:34
+    found = [
+        finding_at(s, 30, 1.0, 4.0)
+        for s in (Signal.SATURATION, Signal.ERROR_RATE, Signal.P99_LATENCY)
+    ]
+    traffic = finding_at(Signal.TRAFFIC, 34, 1000.0, 250.0)
+    # THEN the account says they moved together, then what followed
+    assert NarrativeSummariser().summarise(investigation_of([*found, traffic])).text == (
+        "Error rate, p99 latency and saturation moved together, at 09:30 UTC. "
+        "Then traffic at 09:34 (down to 25%)."
+    )
+
+
+def test_a_weak_blip_before_a_strong_change_does_not_move_first() -> None:
+    # GIVEN a 3-point saturation blip at 09:10 and errors 30× from 09:40 (strong evidence)
+    blip = finding_at(Signal.SATURATION, 10, 40.0, 80.0).model_copy(
+        update={"confidence": 0.3, "end": NOW.replace(minute=13)}
+    )
+    errors = finding_at(Signal.ERROR_RATE, 40, 0.1, 3.0).model_copy(update={"confidence": 1.0})
+    # THEN the errors moved first; the blip is told after, as weaker
+    assert NarrativeSummariser().summarise(investigation_of([blip, errors])).text == (
+        "Error rate moved first, at 09:40 UTC. "
+        "Before it, weaker: saturation at 09:10 (2.0× for 3 min)."
+    )

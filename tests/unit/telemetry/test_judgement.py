@@ -3,7 +3,6 @@ and a signal that cannot be judged says why."""
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -15,23 +14,7 @@ from shared.telemetry.judgement import judge, judge_all
 from shared.telemetry.models import Event, Finding, Judgement, ResourceKind, Signal, Verdict
 from shared.telemetry.queries import signal_series
 from tests.support import service_of
-
-T0 = datetime(2026, 11, 20, 0, 0, tzinfo=UTC)
-Points = list[tuple[datetime, float]]
-
-
-def _series(
-    count: int, *, step: int, level: float, noise: float, seed: int, start: datetime = T0
-) -> Points:
-    rng = random.Random(seed)
-    return [
-        (start + timedelta(minutes=step * i), level * (1 + rng.gauss(0, noise)))
-        for i in range(count)
-    ]
-
-
-def _shifted(points: Points, first: int, last: int, factor: float) -> Points:
-    return [(t, v * factor if first <= i < last else v) for i, (t, v) in enumerate(points)]
+from tests.support.series import T0, Points, noisy, shifted
 
 
 @st.composite
@@ -58,8 +41,8 @@ def _judge_change(window: dict[str, int], signal: Signal, data: st.DataObject) -
     first = data.draw(st.integers(max(before, 20), total - 10), label="onset")
     spike = data.draw(st.booleans(), label="spike")
     last = data.draw(st.integers(first + 10, total), label="end") if spike else total
-    points = _shifted(
-        _series(total, step=step, level=level, noise=noise, seed=window["seed"]),
+    points = shifted(
+        noisy(total, step=step, level=level, noise=noise, seed=window["seed"]),
         first,
         last,
         factor,
@@ -105,7 +88,7 @@ def test_a_noisy_but_stationary_series_stays_quiet(
     window: dict[str, int], level: float, noise: float, signal: Signal
 ) -> None:
     step, before, inside = window["step"], window["before"], window["inside"]
-    points = _series(before + inside + 1, step=step, level=level, noise=noise, seed=window["seed"])
+    points = noisy(before + inside + 1, step=step, level=level, noise=noise, seed=window["seed"])
     start = T0 + timedelta(minutes=step * before)
     verdict, finding = judge(
         signal, points, start=start, end=start + timedelta(minutes=step * inside), step=60
@@ -117,11 +100,9 @@ def test_a_noisy_but_stationary_series_stays_quiet(
 def test_a_traffic_drop_that_recovers_is_reported_by_its_trough_and_duration() -> None:
     # GIVEN traffic at 1,000 req/min that falls to 200 for 30 minutes inside a 2-hour window
     start = datetime(2026, 11, 22, 20, 30, tzinfo=UTC)
-    points = _series(
-        6 * 60, step=1, level=1000, noise=0.02, seed=7, start=start - timedelta(hours=4)
-    )
+    points = noisy(6 * 60, step=1, level=1000, noise=0.02, seed=7, start=start - timedelta(hours=4))
     dip = 4 * 60 + 68  # 21:38
-    points = _shifted(points, dip, dip + 30, 0.2)
+    points = shifted(points, dip, dip + 30, 0.2)
     # WHEN it is judged
     verdict, finding = judge(
         Signal.TRAFFIC,
@@ -146,8 +127,8 @@ def test_a_traffic_drop_that_recovers_is_reported_by_its_trough_and_duration() -
 
 
 def test_a_sustained_change_is_reported_by_its_level_after_the_onset() -> None:
-    points = _series(300, step=1, level=1.0, noise=0.05, seed=3)
-    points = _shifted(points, 270, 300, 13.0)
+    points = noisy(300, step=1, level=1.0, noise=0.05, seed=3)
+    points = shifted(points, 270, 300, 13.0)
     _, finding = judge(
         Signal.ERROR_RATE, points, start=points[60][0], end=points[-1][0], step=60, unit="%"
     )
@@ -160,7 +141,7 @@ def test_a_sustained_change_is_reported_by_its_level_after_the_onset() -> None:
 
 
 def test_a_change_lines_up_with_the_deploy_before_it_not_with_the_alert_it_set_off() -> None:
-    points = _shifted(_series(300, step=1, level=1.0, noise=0.05, seed=3), 270, 300, 13.0)
+    points = shifted(noisy(300, step=1, level=1.0, noise=0.05, seed=3), 270, 300, 13.0)
     onset = points[270][0]
     deploy = Event(time=onset - timedelta(minutes=20), kind="deploy", summary="deploy v42")
     firing = Event(time=onset - timedelta(minutes=1), kind="alert", summary="alert fired errors")
@@ -178,7 +159,7 @@ def test_a_change_lines_up_with_the_deploy_before_it_not_with_the_alert_it_set_o
 
 
 def test_a_change_with_few_points_says_it_is_weak_evidence() -> None:
-    points = _shifted(_series(100, step=1, level=300, noise=0.02, seed=5), 96, 100, 4.0)
+    points = shifted(noisy(100, step=1, level=300, noise=0.02, seed=5), 96, 100, 4.0)
     _, finding = judge(Signal.P99_LATENCY, points, start=points[40][0], end=points[-1][0], step=60)
     assert finding is not None
     assert finding.evidence.endswith("weak evidence: 4 points")
@@ -187,7 +168,7 @@ def test_a_change_with_few_points_says_it_is_weak_evidence() -> None:
 def test_a_window_with_nothing_before_it_is_judged_against_its_earliest_points_and_says_so() -> (
     None
 ):
-    points = _shifted(_series(120, step=1, level=300, noise=0.03, seed=9), 90, 120, 5.0)
+    points = shifted(noisy(120, step=1, level=300, noise=0.03, seed=9), 90, 120, 5.0)
     verdict, finding = judge(
         Signal.P99_LATENCY, points, start=points[0][0], end=points[-1][0], step=60
     )
@@ -201,8 +182,8 @@ def test_a_window_with_nothing_before_it_is_judged_against_its_earliest_points_a
 def test_signals_that_cannot_be_judged_say_why() -> None:
     start = T0 + timedelta(hours=4)
     end = start + timedelta(hours=2)
-    few = _series(12, step=1, level=5, noise=0.1, seed=1, start=start)
-    gappy = _series(240 + 50, step=1, level=5, noise=0.1, seed=2)
+    few = noisy(12, step=1, level=5, noise=0.1, seed=1, start=start)
+    gappy = noisy(240 + 50, step=1, level=5, noise=0.1, seed=2)
     series = {Signal.TRAFFIC: few, Signal.SATURATION: gappy}
     verdicts, findings = judge_all(
         series,
@@ -245,7 +226,7 @@ def test_with_the_sample_and_a_30_minute_window_each_onset_is_where_it_happened(
 
 def test_traffic_low_in_its_last_two_minutes_only_is_not_a_fall() -> None:
     # GIVEN traffic whose last two minutes read half (a provider's latest counts arrive late)
-    points = _shifted(_series(300, step=1, level=1000, noise=0.02, seed=4), 298, 300, 0.5)
+    points = shifted(noisy(300, step=1, level=1000, noise=0.02, seed=4), 298, 300, 0.5)
     # WHEN its last two hours are judged
     verdict, finding = judge(
         Signal.TRAFFIC, points, start=points[180][0], end=points[-1][0], step=60
@@ -257,7 +238,7 @@ def test_traffic_low_in_its_last_two_minutes_only_is_not_a_fall() -> None:
 
 def test_traffic_down_since_before_a_short_window_is_a_fall() -> None:
     # GIVEN traffic at a fifth for its last 30 minutes, and a window of its last 2 minutes
-    points = _shifted(_series(300, step=1, level=1000, noise=0.02, seed=4), 270, 300, 0.2)
+    points = shifted(noisy(300, step=1, level=1000, noise=0.02, seed=4), 270, 300, 0.2)
     # WHEN that window is judged
     _, finding = judge(Signal.TRAFFIC, points, start=points[298][0], end=points[-1][0], step=60)
     # THEN the fall is found where it began, before the window
@@ -281,7 +262,7 @@ def _errors_read_from_4h_before(points: Points, start: datetime) -> tuple[Verdic
 def test_a_fall_from_data_that_began_late_in_the_hours_before_the_window_is_a_change() -> None:
     # GIVEN errors at 3% from the data's first point, falling to 0.3% 40 minutes on, and a
     # window from 30 minutes on: the 4 h before it were read, but had data only in their end
-    points = _shifted(_series(120, step=1, level=3.0, noise=0.03, seed=4), 40, 120, 0.1)
+    points = shifted(noisy(120, step=1, level=3.0, noise=0.03, seed=4), 40, 120, 0.1)
     start = points[30][0]
     # WHEN it is judged knowing where the hours before the window begin
     verdict, finding = _errors_read_from_4h_before(points, start)
@@ -296,6 +277,6 @@ def test_a_fall_from_data_that_began_late_in_the_hours_before_the_window_is_a_ch
 
 def test_a_fall_in_errors_after_a_full_baseline_is_still_good_news_not_a_change() -> None:
     # GIVEN the same fall, with data through the whole 4 h before the window
-    points = _shifted(_series(300, step=1, level=3.0, noise=0.03, seed=4), 260, 300, 0.1)
+    points = shifted(noisy(300, step=1, level=3.0, noise=0.03, seed=4), 260, 300, 0.1)
     verdict, finding = _errors_read_from_4h_before(points, points[250][0])
     assert (verdict.judgement, finding, verdict.note) == (Judgement.STEADY, None, "")

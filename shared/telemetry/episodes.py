@@ -1,0 +1,135 @@
+"""Where a signal left its baseline and where it came back: every episode of a series, found
+offline (the whole series is seen at once).
+
+A point is *far* when it is beyond the baseline's margin. An episode holds at least RUN points far
+on one side; it is entered at the margin, but left only where the signal is back: within half the
+way to the episode's typical value, and within the margin at most and half of it at least
+(hysteresis), so a level that hovers at the margin neither flickers in and out of a change nor
+moves its onset with the window, while a change far beyond it ends where it drops within it. It
+begins at the first of the points in a row not back that hold its first far point (a point a
+little out by chance before it is not its onset), bridges fewer than BACK points back, and ends at
+the first of BACK points in a row back (or lasts to the series' end).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from shared.telemetry.baseline import Baseline
+
+RUN = 3
+"""Points beyond the margin that make a change (a lone outlier does not)."""
+BACK = 3
+"""Consecutive points back within half the margin that end a change."""
+FULL = 10
+"""A change this many points long is strong evidence; a shorter one is reported as weak."""
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """One episode: the index of its first point, of its first point back (None while it
+    lasts), of its last point out, and its side (+1 up, -1 down)."""
+
+    first: int
+    back: int | None
+    last: int
+    side: int
+
+    def stop(self, length: int) -> int:
+        """The index after its last point: its first point back, or the series' length."""
+        return self.back if self.back is not None else length
+
+    def points(self, length: int) -> int:
+        """How many points it holds, from its onset to its end."""
+        return self.stop(length) - self.first
+
+
+def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> list[Stretch]:
+    """Every episode of `values` against `base` on an `allowed` side, oldest first; the
+    series' last points beyond the margin on the rising side count though fewer than RUN
+    (nothing after them confirms or clears them: they are weak, never steady)."""
+    far = [base.side(v) for v in values]
+    out = [base.side(v, base.half) for v in values]
+    found: list[Stretch] = []
+    i = 0
+    while i < len(values):
+        side = out[i]
+        if side not in allowed:
+            i += 1
+            continue
+        last, _ = _extent(out.__getitem__, i, len(values), side)  # every point out, bridged
+        if side not in far[i : last + 1]:  # nothing beyond the margin: noise
+            i = last + 1
+            continue
+        back = base.back(statistics.median(values[i : last + 1]))
+        episode = _within(values, far, i, side, base, back)
+        counts = _counts(episode, far, len(values))
+        found += [episode] if counts else []
+        i = (episode.last if counts else last) + 1
+    return found
+
+
+def _within(
+    values: Sequence[float], far: list[int], first: int, side: int, base: Baseline, back: float
+) -> Stretch:
+    """The episode from `first` on `side`, its points out beyond `back` from the level."""
+
+    def at(k: int) -> int:
+        return base.side(values[k], back)
+
+    onset = _onset(far, at, first, side)
+    last, end = _extent(at, onset, len(values), side)
+    return Stretch(onset, end, last, side)
+
+
+def _counts(episode: Stretch, far: list[int], length: int) -> bool:
+    """Whether an episode is a change: RUN points far, or a rise at the series' end."""
+    count = sum(1 for k in range(episode.first, episode.last + 1) if far[k] == episode.side)
+    tail_rise = episode.last == length - 1 and episode.side > 0 and count > 0
+    return count >= RUN or tail_rise
+
+
+def _extent(
+    out: Callable[[int], int], first: int, length: int, side: int
+) -> tuple[int, int | None]:
+    """The last point out on `side` (as `out` says of each index) of the stretch from `first`,
+    and its first point back (the first of BACK in a row not out on that side; None when fewer
+    than BACK follow it)."""
+    last = first
+    for k in range(first + 1, length):
+        if out(k) == side:
+            last = k
+        elif k - last >= BACK:
+            return last, last + 1
+    return last, None
+
+
+def _onset(far: list[int], out: Callable[[int], int], first: int, side: int) -> int:
+    """Where the stretch from `first` began: the first of the points out in a row that hold its
+    first point far (a point out by chance a little before the change is not its onset)."""
+    k = next((k for k in range(first, len(far)) if far[k] == side), first)
+    while k > first and out(k - 1) == side:
+        k -= 1
+    return k
+
+
+def significance(values: Sequence[float], stretch: Stretch, base: Baseline) -> float:
+    """How much an episode says: how many margins its typical value is from the baseline's
+    level (on a log scale), times the square root of its points (evidence grows with length)."""
+    inside = values[stretch.first : stretch.stop(len(values))]
+    distance = abs(statistics.median(inside) - base.level) / base.margin
+    return math.log2(1 + distance) * math.sqrt(len(inside))
+
+
+def most_significant(
+    values: Sequence[float], found: Sequence[Stretch], base: Baseline
+) -> Stretch | None:
+    """The episode that says most (the latest of equals: what is happening now)."""
+    ranked = sorted(
+        enumerate(found),
+        key=lambda pair: (round(significance(values, pair[1], base), 6), pair[0]),
+    )
+    return ranked[-1][1] if ranked else None

@@ -1,0 +1,59 @@
+"""The baseline of a window whose hours before it hold a change themselves.
+
+An incident that began in the hours before the window and lasts into it would otherwise be half
+its own baseline, or more, and the window "steady" against it: narrowing the window, the first
+thing an on-call engineer does, would give an all-clear. So the hours before the window are
+checked: when their latest part is beyond the margin of their earliest part (on a side the
+signal counts), the change that lasts to their end is found, and the window is judged against
+those hours up to where it began (their level before it), with the change reported from there.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from datetime import datetime
+
+from shared.telemetry.baseline import NEEDED, Baseline, baseline_of, measured
+from shared.telemetry.episodes import RUN, stretches
+
+PART = 8
+"""The earliest 1/PART of the hours before the window (at least NEEDED points; 30 min of 4 h) is
+their level to compare the rest with; the latest 1/PART (at least RUN points), the level they
+ended at. A change that began after that first part is found where it began."""
+
+
+def reference(
+    points: Sequence[tuple[datetime, float]],
+    start: datetime,
+    read_from: datetime | None,
+    allowed: set[int],
+) -> Baseline | None:
+    """The baseline for the window from `start` (`baseline_of`), or, when the hours before it
+    hold a change on an `allowed` side that lasts to their end, those hours up to it."""
+    base = baseline_of(points, start, read_from)
+    if base is None or base.suspect:
+        return base  # the earliest points already, and a fall from them counts too
+    before = [(t, v) for t, v in points if t < start]
+    began = _change_in(before, allowed)
+    if began is None:
+        return base
+    return measured(before[:began], changed_at=before[began][0])
+
+
+def _change_in(before: Sequence[tuple[datetime, float]], allowed: set[int]) -> int | None:
+    """Where a change that lasts to the end of `before` began, judged against their earliest
+    part; None when there is none, or fewer than NEEDED points before it."""
+    count = len(before)
+    head, tail = max(NEEDED, count // PART), max(RUN, count // PART)
+    if count < head + tail:
+        return None
+    early = measured(before[:head])
+    values = [v for _, v in before]
+    side = early.side(statistics.median(values[-tail:]))
+    if side not in allowed:
+        return None
+    last = next(reversed(stretches(values, early, {side})), None)
+    if last is None or last.back is not None or last.first < NEEDED:
+        return None
+    return last.first

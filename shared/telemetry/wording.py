@@ -1,0 +1,172 @@
+"""A finding in words: its size against the baseline, its times, its values, its other changes;
+written so that no rounding contradicts the finding (a baseline of 0.0036% is not `0%`, a
+change of 30 seconds is not `0 min`)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from shared.telemetry.episodes import FULL
+from shared.telemetry.models import Episode, Finding
+from shared.times import clock, moment, period
+
+TYPICAL = 0.15
+"""A transient change is sized by its typical value and its peak when they differ by more than
+this share of the typical value's distance from the baseline (`~12.0× baseline (peak 15.1×)`),
+else by its peak alone."""
+OTHERS = 3
+"""The other changes of a signal named after its finding, at most (then how many more)."""
+
+
+def fmt(value: float) -> str:
+    """A value as a report shows it: whole from 100, two decimals at most from 1, two
+    significant digits below (`0.0036`), and in scientific notation from a billion (so a stray
+    1e300 in a file is not 300 digits) or under 0.0001."""
+    size = abs(value)
+    if size >= 1e9 or 0 < size < 1e-4:
+        return f"{value:.3g}" if size >= 1e9 else f"{value:.2g}"
+    if size >= 100:
+        return f"{value:,.0f}"
+    places = 2 if size >= 1 or size == 0 else 1 - math.floor(math.log10(size))
+    return f"{value:,.{places}f}".rstrip("0").rstrip(".")
+
+
+def times(ratio: float) -> str:
+    """A ratio as a report shows it: `13.7`, `fmt` from a thousand (`1,250`, `5.62e+297`) and
+    below 0.05 (`0.012`, never `0.0`)."""
+    return f"{ratio:.1f}" if 0.05 <= ratio < 1000 else fmt(ratio)
+
+
+def _against(baseline: float, value: float) -> str:
+    """`13.7× baseline`, `up from 0`, or where a value is negative (a ratio means nothing
+    there) `50.15 above baseline`."""
+    if baseline < 0 or value < 0:
+        difference = value - baseline
+        return f"{fmt(abs(difference))} {'above' if difference >= 0 else 'below'} baseline"
+    if baseline == 0:
+        return "up from 0"
+    return f"{times(value / baseline)}× baseline"
+
+
+def size(finding: Finding) -> str:
+    """How big the change is, against its baseline: `13.7× baseline`, `up from 0`, or where a
+    value is negative `50.15 above baseline`."""
+    return _against(finding.baseline, finding.current)
+
+
+def _both(finding: Finding) -> bool:
+    """Whether a transient change is told by its typical value and its peak, not its peak."""
+    level = finding.level
+    if level is None or finding.end is None:
+        return False
+    return abs(finding.current - level) > TYPICAL * abs(level - finding.baseline)
+
+
+def _sized(finding: Finding) -> str:
+    """`13.7× baseline`, or `~12.0× baseline (peak 15.1×)` for a transient change whose peak
+    stands out of its typical value."""
+    if not _both(finding) or finding.level is None:
+        return size(finding)
+    peak = _against(finding.baseline, finding.current).removesuffix(" baseline")
+    return f"~{_against(finding.baseline, finding.level)} (peak {peak})"
+
+
+def duration(span: timedelta) -> str:
+    """How long a change lasted: `30 s` under a minute, else `40 min`."""
+    seconds = round(span.total_seconds())
+    return f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min"
+
+
+def to_the_second(finding: Finding) -> bool:
+    """Whether the finding's times need their seconds (data read at a step under a minute)."""
+    moments = [finding.onset, finding.end]
+    for other in finding.others:
+        moments += [other.start, other.end]
+    return any(t is not None and t.second for t in moments)
+
+
+def summary(finding: Finding, today: datetime | None = None, *, dated: bool = False) -> str:
+    """The change without its values: `13.7× baseline since 23:02 UTC`, or for a transient one
+    `fell to 0.2× baseline for 30 min, 21:38–22:08 UTC, recovered`; a time not of the day of
+    `today` (the reader's now) with its date, a period across midnight with both; every time
+    with its date when `dated` (a page, read any day); `; the change began before this
+    window` when it did."""
+    today = today or finding.end or finding.onset
+    seconds = to_the_second(finding)
+    if finding.end is None:
+        text = f"{size(finding)} since {_moment(finding.onset, today, dated, seconds)}"
+    else:
+        went = "rose to" if finding.current >= finding.baseline else "fell to"
+        when = _period(finding.onset, finding.end, today, dated, seconds)
+        span = duration(finding.end - finding.onset)
+        text = f"{went} {_sized(finding)} for {span}, {when}, recovered"
+    return text + ("; the change began before this window" if finding.began_before else "")
+
+
+def evidence(
+    finding: Finding, unit: str, today: datetime | None = None, *, dated: bool = False
+) -> str:
+    """The finding in a line, without the signal's name (a report or page puts it before), its
+    times written for a reader on the day of `today` (every one dated when `dated`)."""
+    values = f"{fmt(finding.baseline)}{unit} → {fmt(finding.current)}{unit}"
+    if _both(finding) and finding.level is not None:
+        values = f"{fmt(finding.baseline)}{unit} → ~{fmt(finding.level)}{unit}, peak "
+        values += f"{fmt(finding.current)}{unit}"
+    elif finding.end is not None:
+        values = ("peak " if finding.current >= finding.baseline else "trough ") + values
+    text = f"{summary(finding, today, dated=dated)} ({values})"
+    if finding.confidence < 1:
+        text += f"; weak evidence: {_points(round(finding.confidence * FULL))}"
+    today = today or finding.onset
+    seconds = to_the_second(finding)
+    if finding.others:
+        text += "; " + _others(finding, today, dated=dated, seconds=seconds)
+    elif earlier := finding.earlier:  # stored before `others`
+        went = "rose" if earlier.rose else "fell"
+        when = _period(earlier.start, earlier.end, today, dated, seconds)
+        text += f"; it also {went} {when} and came back"
+    return text
+
+
+def _others(finding: Finding, today: datetime, *, dated: bool, seconds: bool) -> str:
+    """`it also rose 07:10–07:13 UTC and came back (1.5×, 3 points)`, and the next ones."""
+    shown = [
+        _other(finding.baseline, o, today, dated=dated, seconds=seconds)
+        for o in finding.others[:OTHERS]
+    ]
+    more = len(finding.others) - OTHERS
+    text = "it also " + _listed(shown)
+    return text + (f", and changed {more} more time{'s' if more > 1 else ''}" if more > 0 else "")
+
+
+def _other(baseline: float, other: Episode, today: datetime, *, dated: bool, seconds: bool) -> str:
+    went = "rose" if other.rose else "fell"
+    extreme = _against(baseline, other.extreme).removesuffix(" baseline")
+    said = f"({extreme}, {_points(other.points)})"
+    if other.end is None:
+        since = _moment(other.start, today, dated, seconds)
+        return f"{went} since {since} and is still {'up' if other.rose else 'down'} {said}"
+    return f"{went} {_period(other.start, other.end, today, dated, seconds)} and came back {said}"
+
+
+def _listed(parts: Iterable[str]) -> str:
+    items = list(parts)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _points(count: int) -> str:
+    return f"{count} point{'s' if count != 1 else ''}"
+
+
+def _moment(at: datetime, today: datetime, dated: bool, seconds: bool) -> str:
+    if dated:
+        return f"{clock(at, days=True, seconds=seconds)} UTC"
+    return moment(at, today=today, seconds=seconds)
+
+
+def _period(start: datetime, end: datetime, today: datetime, dated: bool, seconds: bool) -> str:
+    if dated:
+        return period(start, end, days=True, seconds=seconds)
+    return period(start, end, today=today, seconds=seconds)

@@ -1,0 +1,117 @@
+"""A signal that changed more than once in a window: its finding is its most significant change,
+wherever it is, and the others are named; a level at the margin neither flickers in and out of a
+change nor moves its onset with the window (issue 12, items 1-3)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.telemetry.analysis import first_to_move, headline
+from shared.telemetry.judgement import judge
+from shared.telemetry.models import Judgement, Signal
+from tests.support.series import T0, noisy, shifted
+
+HOURS_6 = 6 * 60
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    blip_first=st.booleans(),
+    blip=st.floats(1.5, 2.0),
+    blip_length=st.integers(3, 6),
+    big=st.floats(4, 12),
+    big_length=st.integers(20, 60),
+    recovers=st.booleans(),
+    seed=st.integers(0, 10_000),
+)
+def test_a_bigger_change_is_the_finding_whether_it_comes_first_or_last(
+    blip_first: bool,
+    blip: float,
+    blip_length: int,
+    big: float,
+    big_length: int,
+    recovers: bool,
+    seed: int,
+) -> None:
+    # GIVEN p99 latency with a short small blip and a long big change in one 2-hour window
+    # (either first; the big one recovered inside it, or still running at its end)
+    window = 4 * 60
+    blip_at, big_at = (window + 5, window + 20) if blip_first else (window + 75, window + 5)
+    if not recovers:
+        blip_at, big_at = window + 5, window + 120 - big_length
+    points = noisy(window + 121, level=180, noise=0.03, seed=seed)
+    points = shifted(points, blip_at, blip_at + blip_length, blip)
+    big_end = big_at + big_length if recovers else len(points)
+    points = shifted(points, big_at, big_end, big)
+    # WHEN it is judged
+    verdict, finding = judge(
+        Signal.P99_LATENCY, points, start=points[window][0], end=points[-1][0], step=60
+    )
+    # THEN the finding is the big change, at its onset and size, and the blip is named after it
+    assert verdict.judgement is Judgement.CHANGED
+    assert finding is not None
+    assert abs((finding.onset - points[big_at][0]) / timedelta(minutes=1)) <= 2, finding
+    assert finding.ratio > big * 0.8, finding
+    assert (finding.end is not None) is recovers
+    assert [o.start for o in finding.others] == [points[blip_at][0]], finding.others
+    assert "it also rose" in finding.evidence
+
+
+def test_a_single_high_last_point_does_not_replace_an_hour_long_change() -> None:
+    # GIVEN p99 latency 3× for an hour (07:30-08:30), back, then one point at 1.45× at the end
+    points = noisy(HOURS_6, level=180, noise=0.03, seed=11, start=T0 + timedelta(hours=3))
+    points = shifted(points, 270, 330, 3.0)
+    points[-1] = (points[-1][0], 261.0)
+    # WHEN the last two hours are judged
+    _, finding = judge(
+        Signal.P99_LATENCY, points, start=points[240][0], end=points[-1][0], step=60, unit=" ms"
+    )
+    # THEN the hour-long change is the finding; the last point is named after it, as weak
+    assert finding is not None
+    assert headline(finding).startswith("p99 latency rose to 3.")
+    assert headline(finding).endswith("× baseline for 60 min, 07:30–08:30 UTC, recovered")
+    assert "it also rose since 08:59 UTC and is still up (1.4×, 1 point)" in finding.evidence
+
+
+def test_what_moved_first_is_not_decided_by_a_blip_of_three_points() -> None:
+    # GIVEN saturation with a 3-point blip at 07:10 and errors 10× from 07:40 (45 min)
+    start = T0 + timedelta(hours=3)
+    saturation = shifted(noisy(HOURS_6, level=40, noise=0.02, seed=3, start=start), 250, 253, 2)
+    errors = shifted(noisy(HOURS_6, level=0.3, noise=0.05, seed=4, start=start), 280, 325, 10)
+    # WHEN both are judged over 07:00-09:00
+    found = [
+        judge(signal, points, start=points[240][0], end=points[-1][0], step=60)[1]
+        for signal, points in ((Signal.SATURATION, saturation), (Signal.ERROR_RATE, errors))
+    ]
+    # THEN the error rate moved first: the blip is weak evidence, not the start of the incident
+    first = first_to_move([f for f in found if f is not None])
+    assert first is not None
+    assert first.signal is Signal.ERROR_RATE
+
+
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(
+    factor=st.floats(1.31, 1.36),
+    before=st.integers(0, 4 * 60),
+    seed=st.integers(0, 10_000),
+)
+def test_a_level_hovering_at_the_margin_is_one_lasting_change_whatever_the_window(
+    factor: float, before: int, seed: int
+) -> None:
+    # GIVEN p50 latency at 42 ms that settles about 1.3× higher for its last 30 minutes, its
+    # points a little above and below the 30% margin (the README's example, web-incident.csv)
+    points = shifted(noisy(HOURS_6, level=42, noise=0.03, seed=seed), 330, HOURS_6, factor)
+    # WHEN a window from anywhere in its last 6 hours to its end is judged
+    start = points[HOURS_6 - 30 - before - 1][0] if before < 300 else points[30][0]
+    verdict, finding = judge(
+        Signal.P50_LATENCY, points, start=start, end=points[-1][0], step=60, unit=" ms"
+    )
+    # THEN it changed at 05:30, and lasts: never "recovered" between two of its points
+    assert verdict.judgement is Judgement.CHANGED, verdict
+    assert finding is not None
+    assert abs((finding.onset - points[330][0]) / timedelta(minutes=1)) <= 2, finding
+    assert finding.end is None, finding.evidence
+    assert 1.2 < finding.ratio < 1.45

@@ -1,0 +1,78 @@
+"""A finding in words, with no rounding that contradicts it: a tiny baseline keeps its digits,
+a change of seconds is told in seconds, and a transient change that was about 12× with one
+15× point says both (issue 12, item 3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.telemetry.analysis import headline
+from shared.telemetry.judgement import judge
+from shared.telemetry.models import Signal
+from shared.telemetry.wording import fmt
+from tests.support.series import T0, noisy, shifted
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (0.0036, "0.0036"),
+        (0.031, "0.031"),
+        (0.33, "0.33"),
+        (4.25, "4.25"),
+        (1250, "1,250"),
+        (0.00002, "2e-05"),
+        (0.0, "0"),
+    ],
+)
+def test_a_value_keeps_two_significant_digits_below_one(value: float, written: str) -> None:
+    assert fmt(value) == written
+
+
+def test_a_tiny_error_rate_is_never_written_as_zero() -> None:
+    # GIVEN an error rate of about 0.0037% that rises about 8× for the last half hour
+    points = shifted(noisy(360, level=0.0037, noise=0.05, seed=2), 330, 360, 8.3)
+    # WHEN its last two hours are judged
+    _, finding = judge(
+        Signal.ERROR_RATE, points, start=points[240][0], end=points[-1][0], step=60, unit="%"
+    )
+    # THEN both values are written with their digits, as the ratio between them says
+    assert finding is not None
+    assert "(0.0037% → 0.031%)" in finding.evidence, finding.evidence
+    assert "(0% " not in finding.evidence
+
+
+def test_a_change_of_30_seconds_is_told_in_seconds_with_its_times_to_the_second() -> None:
+    # GIVEN errors read every 10 seconds, 12× for three rows (30 s) at 08:00:00
+    points = noisy(6 * 360, level=0.33, noise=0.05, seed=3, seconds=10)
+    at = 5 * 360  # 05:00:00
+    points = shifted(points, at, at + 3, 12)
+    # WHEN the hour around it is judged
+    _, finding = judge(
+        Signal.ERROR_RATE, points, start=points[at - 180][0], end=points[-1][0], step=60
+    )
+    # THEN it lasted 30 s, from 05:00:00 to 05:00:30: never "0 min, 05:00–05:00"
+    assert finding is not None
+    assert headline(finding).endswith("× baseline for 30 s, 05:00:00–05:00:30 UTC, recovered")
+
+
+def test_a_transient_change_is_sized_by_its_typical_value_and_its_peak() -> None:
+    # GIVEN p99 latency at about 12× for 40 minutes, one of them at 15×, then back
+    points = shifted(noisy(360, level=180, noise=0.02, seed=4), 280, 320, 12)
+    points[300] = (points[300][0], 15.1 * 180)
+    # WHEN its last two hours are judged
+    _, finding = judge(
+        Signal.P99_LATENCY, points, start=points[240][0], end=points[-1][0], step=60, unit=" ms"
+    )
+    # THEN the change is told as about 12× with a peak of 15.1×, not as 15.1× throughout
+    assert finding is not None
+    assert headline(finding).startswith("p99 latency rose to ~12.0× baseline (peak 15.1×) for 40")
+    assert "ms → ~2,16" in finding.evidence and "peak 2,718 ms)" in finding.evidence
+
+
+def test_a_transient_change_whose_peak_is_its_level_is_sized_once() -> None:
+    points = shifted(noisy(360, level=1000, noise=0.02, seed=7, start=T0), 280, 310, 0.2)
+    _, finding = judge(Signal.TRAFFIC, points, start=points[240][0], end=points[-1][0], step=60)
+    assert finding is not None
+    assert headline(finding).startswith("traffic fell to 0.2× baseline for 30 min")
+    assert (finding.onset, finding.end) == (points[280][0], points[310][0])
