@@ -1,7 +1,7 @@
-"""What `alert create` and `alert edit` check of a policy on a metrics file before it is saved:
-the policy's durations are no shorter than the file's step (a point every 5 minutes counts for
-its 5 minutes, so a `for 2m` would be decided by a single point), nor the step longer than alerts
-judge."""
+"""What `alert create` and `alert edit` check of a policy on a metrics file before it is saved, as
+`service signal set` does: the file has the signal's column; and the policy's durations are no
+shorter than the file's step (a point every 5 minutes counts for its 5 minutes, so a `for 2m`
+would be decided by a single point), nor the step longer than alerts judge."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from shared.alerts.evaluator import LONGEST_STEP, PERIOD
 from shared.alerts.models import AlertPolicy
 from shared.commands.duration import written
 from shared.errors import InvalidCommandError
+from shared.services.columns import query_columns, require_columns
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import ResourceKind, Service
 from shared.times import length
@@ -20,9 +21,15 @@ from shared.times import length
 def file_note(files: MetricsFiles | None, service: Service, policy: AlertPolicy) -> str:
     """What to say of the file's step when it is longer than a minute (`five.csv has a point
     every 5m: each point counts for 5m`), "" otherwise; InvalidCommandError, saying what would
-    work, when the policy's durations do not fit its step."""
+    work, when the file lacks the signal's column or the policy's durations do not fit its step."""
     if service.kind is not ResourceKind.METRICS_FILE or files is None:
         return ""
+    signal = policy.condition.signal
+    fix = (
+        "Add the column to the file, alert on a signal it has, or point the signal at one of "
+        f"its columns (`sre service signal set {service.name} {signal.value} --metric COLUMN`)."
+    )
+    require_columns(files, service, query_columns(service.queries[signal]), fix=fix)
     step = files.step(service.resource)
     if step is None or step <= PERIOD:
         return ""

@@ -131,7 +131,9 @@ class AlertScheduler:
         about, if this run made a transition."""
         change = transition(ev.before, ev.after)
         told = ev.policy.status.problem
-        moved = ev.after != ev.before or (ev.value is None) != ev.policy.status.no_data
+        status = ev.policy.status
+        first = status.evaluated_at is None  # written once, so it no longer reads "not evaluated"
+        moved = first or ev.after != ev.before or (ev.value is None) != status.no_data
         if not moved and ev.problem == told:
             return None  # nothing moved: no write (a store write per policy per minute costs)
         status = ev.policy.status.moved_to(ev.after, ev.at, ev.value)
