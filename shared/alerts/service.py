@@ -16,7 +16,7 @@ from shared.alerts.notices import group_notice
 from shared.alerts.ports import AlertStore, ChartRenderer
 from shared.alerts.references import References
 from shared.alerts.silences import Silences
-from shared.alerts.states import State, transition
+from shared.alerts.states import State
 from shared.commands.context import Context, Handlers, NothingToChange, Said
 from shared.errors import ConflictError, SreError
 from shared.identity.models import OrgId
@@ -180,14 +180,7 @@ class AlertService:
         and tell nothing."""
         policy = self._refs.policy(command.name, ctx)
         (ev,) = self._evaluator.evaluate([policy], ctx.now, history=CHARTED)
-        change = transition(ev.before, ev.after)
-        status = policy.status.moved_to(ev.after, ev.at, ev.value)
-        shown = policy.model_copy(update={"status": status}).shown_state()
-        outcome = {
-            "fired": "it would FIRE and the channel would be told",
-            "resolved": "it would RESOLVE and the firing message would be updated",
-            None: f"it would show {shown}" if status.no_data else f"it would stay {shown}",
-        }[change]
+        outcome = trial.outcome_text(ev)
         holds = {True: "holds", False: "does not hold", None: "is undecided"}[ev.active]
         lines = [
             f"{trial.points_text(ev)}: the condition {holds}",

@@ -9,10 +9,27 @@ from datetime import datetime
 
 from shared.alerts.evaluator import ANOMALY_HISTORY, PERIOD, Evaluation
 from shared.alerts.ports import EvaluationChart
-from shared.alerts.states import State
+from shared.alerts.states import State, transition
 from shared.judging.condition import ANOMALY_SCORE
 from shared.telemetry.queries import UNITS
 from shared.times import length, moment
+
+
+def outcome_text(ev: Evaluation) -> str:
+    """What the evaluation would do, as people are told it (`it would FIRE and the channel
+    would be told`, `it would stay pending`)."""
+    policy = ev.policy
+    had_data, has_data = not policy.status.no_data, ev.value is not None
+    change = transition(ev.before, ev.after, had_data=had_data, has_data=has_data)
+    status = policy.status.moved_to(ev.after, ev.at, ev.value)
+    shown = policy.model_copy(update={"status": status}).shown_state()
+    return {
+        "fired": "it would FIRE and the channel would be told",
+        "resolved": "it would RESOLVE and the firing message would be updated",
+        "no data": f"it would show {shown}, NOT resolved, and the firing message would say so",
+        "data back": "it would go on FIRING, its data back, and the firing message would say so",
+        None: f"it would show {shown}" if status.no_data else f"it would stay {shown}",
+    }[change]
 
 
 def _last(ev: Evaluation) -> tuple[float | None, ...]:
