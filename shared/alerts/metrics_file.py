@@ -45,7 +45,9 @@ def file_note(files: MetricsFiles | None, service: Service, policy: AlertPolicy)
     note = f"{name} has a point every {every}: each point counts for {every}"
     n = policy.condition.n
     if n > 1:
-        note += f", and `{policy.condition.m} of {n}` counts its last {n} ({length(step * n)})"
+        note += (
+            f", and `{policy.condition.m} of {n}` counts its last {n} points ({length(step * n)})"
+        )
     return note
 
 

@@ -86,8 +86,15 @@ def step(
     return instance
 
 
+def unjudged(points: Sequence[float | None], n: int) -> bool:
+    """Whether no real point decides `breaching` (none in the last N, fewer than N in the whole
+    range), so the missing-data choice does: the evaluation has no data to judge by."""
+    real = [p for p in points if p is not None]
+    return len(real) < n and all(p is None for p in points[-n:])
+
+
 def without_data(instance: Instance, active: bool | None, missing: Missing) -> bool | None:
-    """What an evaluation that found no data point at all decides (`active`, as `breaching`
+    """What an evaluation with no data to judge by (`unjudged`) decides (`active`, as `breaching`
     judged it): missing data is no all-clear, so a firing alert is not resolved by it unless
     missing points count as ok; it keeps firing until its data says otherwise."""
     if instance.state is State.FIRING and missing is Missing.MISSING:

@@ -25,7 +25,11 @@ def _errors_until(folder: Path, end: timedelta) -> None:
 
 
 def _firing(
-    tmp_path: Path, notifier: InMemoryNotifier, *options: str, clock: MovingClock | None = None
+    tmp_path: Path,
+    notifier: InMemoryNotifier,
+    *options: str,
+    clock: MovingClock | None = None,
+    when: str = "error_rate > 2%",
 ) -> Services:
     """One policy on web.csv's error rate per `options` (`errors`, then `quiet`, …), fired
     together at NOW."""
@@ -35,7 +39,7 @@ def _firing(
     services = file_alerting(folder, clock or MovingClock(NOW), notifier)
     register_file(services, "web", "web.csv")
     for name, extra in zip(("errors", "quiet"), options, strict=False):
-        text = f'alert create {name} --service web --when "error_rate > 2%" {extra}'
+        text = f'alert create {name} --service web --when "{when}" {extra}'
         assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK, text
     fired = run_scheduler_at(services, NOW)
     assert dict(fired.fields)["Fired"] == ", ".join(("errors", "quiet")[: len(options)])
@@ -111,3 +115,18 @@ def test_a_firing_alert_whose_data_comes_back_breaching_is_neither_resolved_nor_
     assert update.title == "FIRING web: errors", update.title
     assert updated_at.message == "m1"  # the memory notifier's id of its first post
     assert alert_states(services) == {"errors": "firing"}
+
+
+def test_an_m_of_n_alert_is_not_resolved_while_its_data_runs_out(tmp_path: Path) -> None:
+    # GIVEN `3 of 5` firing on a file whose rows stop at NOW
+    notifier = InMemoryNotifier()
+    services = _firing(tmp_path, notifier, "", when="error_rate > 2% 3 of 5")
+    # WHEN the scheduler runs every minute for the next 10 minutes
+    ticks = [dict(run_scheduler_at(services, NOW + m * MINUTE).fields) for m in range(1, 11)]
+    # THEN it is never resolved (its last points breached): once no point of its last 5 periods
+    # is left to judge by, it is told as no data, once, and stays firing
+    assert {t["Resolved"] for t in ticks} == {"none"}, ticks
+    assert [t.get("No data") for t in ticks if "No data" in t] == ["errors"], ticks
+    assert _scheduled(services) == ["alert fired errors", "alert no data errors"]
+    assert alert_states(services) == {"errors": "firing (no data)"}
+    assert [reply.title for _, reply in notifier.updated] == ["NO DATA web: errors"]

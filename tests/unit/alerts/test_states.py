@@ -14,6 +14,7 @@ from shared.alerts.states import (
     breaching,
     step,
     transition,
+    unjudged,
     without_data,
 )
 from shared.judging.condition import parse
@@ -110,6 +111,22 @@ def test_a_firing_alerts_data_stopping_is_told_as_no_data_unless_missing_counts_
     # THEN it is resolved only where missing data counts as ok, and told what it is
     assert after.state is state
     assert transition(firing, after, had_data=True, has_data=False) == told
+
+
+@pytest.mark.parametrize(
+    ("points", "n", "expected"),
+    [
+        ([X, X, N_, N_, N_, N_, N_], 5, True),  # none of the last 5, 2 before: nothing decides
+        ([X, X, X, X, X, N_, N_], 5, False),  # 5 real points in the range decide
+        ([X, N_, X, N_, N_, X, N_], 5, False),  # points among the last 5: they decide
+        ([X, N_, N_], 1, False),  # the latest before a missing minute is judged
+        ([N_, N_, N_], 1, True),
+    ],
+)
+def test_no_data_to_judge_by_is_when_the_missing_data_choice_decides(
+    points: list[float | None], n: int, expected: bool
+) -> None:
+    assert unjudged(points, n) is expected
 
 
 def test_a_firing_alert_whose_data_comes_back_breaching_is_told_data_back_not_fired() -> None:
