@@ -6,7 +6,8 @@ its own policies this tick (judged again the next), never the tick or another or
 
 The data of one evaluation is the last N periods of the policy's signal (CloudWatch's evaluation
 range, a few more than N); an anomaly condition judges the detector's scores of the last hours
-instead of the values."""
+instead of the values. A period is the series' own step (a point every 5 minutes counts for its 5
+minutes, as a CloudWatch alarm's period is its data's), one minute for data at least that dense."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.alerts.models import AlertPolicy
-from shared.alerts.states import Instance, breaching, step
+from shared.alerts.states import Instance, breaching, step, unjudged, without_data
 from shared.identity.models import OrgId, Team
 from shared.identity.ports import Directory
 from shared.quotas.metering import ProviderMeter
@@ -26,10 +27,15 @@ from shared.telemetry.detector import DetectorSettings, score_series
 from shared.telemetry.limits import READ_TIMEOUT, within
 from shared.telemetry.models import MetricQuery, ResourceKind
 from shared.telemetry.ports import MetricsSource, Points
+from shared.telemetry.steps import step_of
 
 log = logging.getLogger("autosre.alerts")
 
 PERIOD = timedelta(minutes=1)
+"""The shortest period judged: data a minute apart or denser is judged minute by minute."""
+LONGEST_STEP = timedelta(minutes=15)
+"""The longest step a series may have for its policies to be judged: each evaluation reads N + 2
+of these back, enough to find the series' own step in what it reads."""
 EXTRA_PERIODS = 2
 """Periods read before the last N (CloudWatch's evaluation range is wider than N)."""
 ANOMALY_HISTORY = timedelta(hours=4)
@@ -52,6 +58,8 @@ class Evaluation:
     slots: tuple[float | None, ...] = ()
     """What was judged, one per period, oldest first (None where missing): the values, or for an
     anomaly condition the detector's scores; the last N decide."""
+    period: timedelta = PERIOD
+    """How long each slot is: the series' own step, at least a minute."""
     points: tuple[tuple[datetime, float], ...] = ()
     """The signal's values read, oldest first (for the test's chart)."""
 
@@ -61,20 +69,25 @@ class Evaluation:
         return self.policy.status.instance()
 
 
-def _slots(points: Points, end: datetime, count: int) -> list[float | None]:
+def period_of(points: Points) -> timedelta:
+    """The period a series is judged by: its own step, at least a minute."""
+    return max(PERIOD, step_of([at for at, _ in points]) or PERIOD)
+
+
+def _slots(points: Points, end: datetime, count: int, period: timedelta) -> list[float | None]:
     """The last `count` periods ending at `end`, oldest first: each period's last point or None."""
     slots: list[float | None] = [None] * count
-    first = end - PERIOD * count
+    first = end - period * count
     for at, value in points:
         if first <= at < end:
-            slots[min(int((at - first) / PERIOD), count - 1)] = value
+            slots[min(int((at - first) / period), count - 1)] = value
     return slots
 
 
 def _window(policy: AlertPolicy, history: timedelta = timedelta(0)) -> timedelta:
     if policy.condition.anomalous:
         return max(ANOMALY_HISTORY, history)
-    return max(PERIOD * (policy.condition.n + EXTRA_PERIODS), history)
+    return max(LONGEST_STEP * (policy.condition.n + EXTRA_PERIODS), history)
 
 
 class AlertEvaluator:
@@ -181,11 +194,15 @@ def _judged(policy: AlertPolicy, points: Points, end: datetime, problem: str = "
     if condition.anomalous and points:
         scores = score_series([v for _, v in points], settings=SUSTAINED)
         judged = [(t, s) for (t, _), s in zip(points, scores, strict=True)]
-    slots = _slots(judged, end, condition.n + EXTRA_PERIODS)
+    period = period_of(points)
+    slots = _slots(judged, end, condition.n + EXTRA_PERIODS, period)
     active = breaching(
         slots, condition.crosses, m=condition.m, n=condition.n, missing=policy.missing
     )
     value = next((v for v in reversed(slots) if v is not None), None)
+    if unjudged(slots, condition.n):  # no point left to judge by: no data, not an all-clear
+        value = None
+        active = without_data(policy.status.instance(), active, policy.missing)
     after = step(
         policy.status.instance(),
         active,
@@ -201,5 +218,6 @@ def _judged(policy: AlertPolicy, points: Points, end: datetime, problem: str = "
         after=after,
         problem=problem,
         slots=tuple(slots),
+        period=period,
         points=tuple(points),
     )

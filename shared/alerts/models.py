@@ -13,6 +13,9 @@ from shared.invocation import ReplyTarget
 from shared.judging.condition import Condition
 from shared.records import Frozen
 
+NOT_EVALUATED = "not evaluated yet"
+"""A policy's state before the scheduler first evaluated it."""
+
 
 class Severity(StrEnum):
     """How loud a firing alert is."""
@@ -103,9 +106,13 @@ class AlertPolicy(Frozen):
     version: int = 0
 
     def shown_state(self) -> str:
-        """The alert's state as people read it: `no data` rather than `inactive` when the last
-        evaluation had nothing to judge (`inactive (no data)` when missing data counts as ok)."""
+        """The alert's state as people read it: `not evaluated yet` before its first evaluation
+        (nothing was judged, so it is not `inactive`); `no data` rather than `inactive` when the
+        last evaluation had nothing to judge (`inactive (no data)` when missing data counts as
+        ok)."""
         state = self.status.state
+        if self.status.evaluated_at is None:
+            return NOT_EVALUATED
         if not self.status.no_data:
             return state.value
         if state is State.INACTIVE and self.missing is not Missing.OK:

@@ -1,5 +1,5 @@
-"""What people see of alerts: the firing message (one per service per tick), its resolved update,
-and the escalation."""
+"""What people see of alerts: the firing message (one per service per tick), its updates (resolved,
+its data stopped: not resolved, its data back), and the escalation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from shared.alerts.models import AlertPolicy
-from shared.alerts.states import State
+from shared.alerts.states import Missing, State
 from shared.judging.condition import ANOMALY_SCORE
 from shared.replies import Button, Ref, Reply, Tone, user_ref
 from shared.times import length, moment
@@ -31,14 +31,24 @@ def _ackers(policies: Iterable[AlertPolicy]) -> tuple[Ref, ...]:
     )
 
 
+def _blind(policy: AlertPolicy) -> bool:
+    """A firing alert whose data stopped: not resolved (missing data is no all-clear), and not
+    judged firing either, unless missing data counts as breaching."""
+    status = policy.status
+    return (
+        status.state is State.FIRING and status.no_data and policy.missing is not Missing.ALERTING
+    )
+
+
 def _line(policy: AlertPolicy, today: datetime | None = None) -> str:
     state = policy.status.state
     mark = {State.FIRING: "FIRING", State.PENDING: "pending", State.INACTIVE: "resolved"}[state]
-    if state is State.INACTIVE and policy.status.no_data:
-        mark = "NO DATA, not judged resolved"
     since = policy.status.fired_at if state is State.FIRING else policy.status.resolved_at
     today = today or policy.status.evaluated_at or since
     when = f" since {moment(since, today=today)}" if since and today else ""
+    if _blind(policy):  # the time is when it fired, not when its data stopped
+        mark = "NO DATA, not judged resolved"
+        when = f" (firing{when})"
     ack = (
         f" · acknowledged by @{policy.status.acknowledged_by}"
         if policy.status.acknowledged_by
@@ -66,13 +76,13 @@ def group_notice(policies: Sequence[AlertPolicy], today: datetime | None = None)
     """One message for the alerts of one service that changed together: each with its state
     (a time not of the day of `today`, by default their evaluation's, with its date); buttons
     for the first that still fires."""
-    firing = [p for p in policies if p.status.state is State.FIRING]
-    blind = [p for p in policies if p.status.no_data and p.status.state is State.INACTIVE]
+    blind = [p for p in policies if _blind(p)]
+    firing = [p for p in policies if p.status.state is State.FIRING and p not in blind]
     service = policies[0].service
     if firing:
         names = ", ".join(p.name for p in firing)
         title = f"FIRING {service}: {names}"
-    elif blind:  # it stopped firing because its data stopped: that is no all-clear
+    elif blind:  # its data stopped: that is no all-clear
         title = f"NO DATA {service}: {', '.join(p.name for p in blind)}"
     else:
         title = f"RESOLVED {service}: {', '.join(p.name for p in policies)}"
@@ -90,7 +100,7 @@ def group_notice(policies: Sequence[AlertPolicy], today: datetime | None = None)
         title=title,
         text="\n".join(_line(p, today) for p in policies),
         fields=fields,
-        buttons=[b for p in firing[:1] for b in _buttons(p)],
+        buttons=[b for p in (firing or blind)[:1] for b in _buttons(p)],
         refs=_ackers(policies),
     )
 

@@ -11,6 +11,7 @@ from shared.identity.channels import team_channels
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
 from shared.services.catalog import unknown_service
+from shared.telemetry.models import Service
 
 
 class References:
@@ -42,9 +43,9 @@ class References:
             f"until one is (`sre team bind CHANNEL --team {escalate_to}`)."
         )
 
-    def check(self, ctx: Context, service: str, escalate_to: str | None) -> None:
-        """The service is the team's and the escalation team exists (an escalation names another
-        team by design, so any of the org's teams may be suggested)."""
+    def check(self, ctx: Context, service: str, escalate_to: str | None) -> Service:
+        """The team's service, once the escalation team is found to exist too (an escalation
+        names another team by design, so any of the org's teams may be suggested)."""
         org = ctx.principal.actor.org
         team = acting_team(ctx, self._directory)
         if service not in team.services:
@@ -55,6 +56,7 @@ class References:
                 f"There is no team `{escalate_to}` to escalate to."
                 f"{did_you_mean(escalate_to, teams)}"
             )
+        return team.services[service]
 
     def check_channel(self, ctx: Context, channel: str | None) -> None:
         """A team's alerts post only to channels bound to that team; a channel no team has bound

@@ -18,7 +18,7 @@ from shared.alerts.notices import group_notice
 from shared.alerts.org_parts import OrgParts
 from shared.alerts.ports import AlertStore
 from shared.alerts.problems import problem_notice
-from shared.alerts.states import State, transition
+from shared.alerts.states import transition
 from shared.alerts.targets import alert_targets
 from shared.alerts.ticks import TickReport, WantedInvestigation
 from shared.alerts.views import muting
@@ -30,6 +30,10 @@ from shared.identity.ports import Directory
 from shared.invocation import ReplyTarget
 from shared.messages import post_or_update
 from shared.ports import Notifier
+
+Claimed = tuple[AlertPolicy, str]
+"""A policy as this run saved it, and the transition it made (`fired`, `resolved`, `no data`,
+`data back`)."""
 
 ORG_SECONDS = 20.0
 """How long a tick waits for one org's claims, audit entries, notices and escalations from when
@@ -95,8 +99,7 @@ class AlertScheduler:
             for name in sorted(orgs)
         }
         self._parts.run(parts, report, org)
-        for names_ in (report.fired, report.resolved, report.escalated):
-            names_.sort()
+        report.sort()
         return report
 
     def _org_tick(
@@ -110,31 +113,36 @@ class AlertScheduler:
         """One org's claims, notices and escalations."""
         report = TickReport()
         try:
-            told: dict[tuple[str, str, str], list[AlertPolicy]] = {}
+            told: dict[tuple[str, str, str], list[Claimed]] = {}
             for evaluation in evaluations:
                 report.evaluated += 1
                 if evaluation.problem:
                     report.problems.append(f"{evaluation.policy.name}: {evaluation.problem}")
                 claimed = self._claim(evaluation, report, trigger)
                 if claimed is not None:
-                    key = (claimed.org, claimed.team, claimed.service)
+                    policy = claimed[0]
+                    key = (policy.org, policy.team, policy.service)
                     told.setdefault(key, []).append(claimed)
             for group in told.values():
-                self._tell(sorted(group, key=lambda p: p.name), report, now)
+                self._tell(sorted(group, key=lambda c: c[0].name), report, now)
             self._escalate(now, report, trigger, [p for p in policies if p.org == org])
         finally:
             self._parts.end(org, report)  # its investigations: to this tick, or a later one
         return report
 
-    def _claim(self, ev: Evaluation, report: TickReport, trigger: str) -> AlertPolicy | None:
+    def _claim(self, ev: Evaluation, report: TickReport, trigger: str) -> Claimed | None:
         """Store the new state (conditional write) and audit a transition; the policy to tell
-        about, if this run made a transition."""
-        change = transition(ev.before, ev.after)
-        told = ev.policy.status.problem
-        moved = ev.after != ev.before or (ev.value is None) != ev.policy.status.no_data
+        about and its transition, if this run made one."""
+        before = ev.policy.status
+        change = transition(
+            ev.before, ev.after, had_data=not before.no_data, has_data=ev.value is not None
+        )
+        told = before.problem
+        first = before.evaluated_at is None  # written once, so it no longer reads "not evaluated"
+        moved = first or ev.after != ev.before or (ev.value is None) != before.no_data
         if not moved and ev.problem == told:
             return None  # nothing moved: no write (a store write per policy per minute costs)
-        status = ev.policy.status.moved_to(ev.after, ev.at, ev.value)
+        status = before.moved_to(ev.after, ev.at, ev.value)
         status = status.model_copy(update={"problem": ev.problem})
         if change == "fired":
             reset = {
@@ -158,8 +166,8 @@ class AlertScheduler:
         except AuditUnavailableError:
             report.problems.append(f"{saved.name}: not told, the audit trail is unavailable")
             return None
-        (report.fired if change == "fired" else report.resolved).append(saved.name)
-        return saved
+        report.told(change).append(saved.name)
+        return saved, change
 
     def _tell_problem(self, policy: AlertPolicy, before: str, report: TickReport) -> None:
         """Tell the policy's team why it cannot be judged (or that it can be again)."""
@@ -192,23 +200,24 @@ class AlertScheduler:
         """Where `policy`'s notices go (see `alert_targets`)."""
         return alert_targets(self._directory, policy, team)
 
-    def _tell(self, group: list[AlertPolicy], report: TickReport, now: datetime) -> None:
-        """One message per service for what fired together; resolved ones update theirs. A
-        silence is judged at `now`, when the notice would be sent (as Alertmanager does), not at
-        the evaluated minute: a silence made earlier in that minute mutes it too."""
-        silences = self._store.silences(OrgId(group[0].org), group[0].team)
-        loud = [p for p in group if muting(p, silences, now) is None]
+    def _tell(self, group: list[Claimed], report: TickReport, now: datetime) -> None:
+        """One message per service for what fired together; the others (resolved, data stopped
+        or back) update theirs. A silence is judged at `now`, when the notice would be sent (as
+        Alertmanager does), not at the evaluated minute: a silence made earlier in that minute
+        mutes it too."""
+        silences = self._store.silences(OrgId(group[0][0].org), group[0][0].team)
+        loud = [(p, change) for p, change in group if muting(p, silences, now) is None]
         report.silenced += [
-            p.name for p in group if p not in loud and p.status.state is State.FIRING
+            p.name for p, change in group if (p, change) not in loud and change == "fired"
         ]
-        fired = [p for p in loud if p.status.state is State.FIRING]
+        fired = [p for p, change in loud if change == "fired"]
         by_message: dict[str, list[AlertPolicy]] = {}
-        for policy in [p for p in loud if p.status.state is not State.FIRING]:
+        for policy in [p for p, change in loud if change != "fired"]:
             message = policy.status.message
             key = message.model_dump_json() if message else policy.name
             by_message.setdefault(key, []).append(policy)
-        for resolved in by_message.values():
-            self._resolved(resolved[0], report)
+        for changed in by_message.values():
+            self._update(changed[0], report)
         if not fired:
             return
         told = post_or_update(
@@ -254,8 +263,9 @@ class AlertScheduler:
                 current = self._store.get(OrgId(policy.org), policy.team, policy.name) or policy
         return policy
 
-    def _resolved(self, policy: AlertPolicy, report: TickReport) -> None:
-        """Update the firing message in place; post a new one if there is none to update."""
+    def _update(self, policy: AlertPolicy, report: TickReport) -> None:
+        """Update the firing message in place (resolved, its data stopped or back), with every
+        alert it names as it stands now; post a new one if there is none to update."""
         message = policy.status.message
         siblings = [
             p
@@ -269,7 +279,7 @@ class AlertScheduler:
             channels=self._targets(policy),
         )
         for _, error in told.failed:
-            report.problems.append(f"{policy.name}: could not tell it resolved ({error})")
+            report.problems.append(f"{policy.name}: could not update its message ({error})")
 
     def _silenced(self, policy: AlertPolicy, now: datetime) -> bool:
         """Whether a silence mutes `policy`'s notices now."""

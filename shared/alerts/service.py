@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from shared.alerts import commands as c
 from shared.alerts import trial, views
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
+from shared.alerts.metrics_file import file_note
 from shared.alerts.models import AlertPolicy, Severity, Silence
 from shared.alerts.notices import group_notice
 from shared.alerts.ports import AlertStore, ChartRenderer
 from shared.alerts.references import References
 from shared.alerts.silences import Silences
-from shared.alerts.states import State, transition
+from shared.alerts.states import State
 from shared.commands.context import Context, Handlers, NothingToChange, Said
 from shared.errors import ConflictError, SreError
 from shared.identity.models import OrgId
@@ -26,6 +27,7 @@ from shared.ports import Notifier
 from shared.quotas.models import Limit
 from shared.quotas.service import QuotaService
 from shared.replies import Image, Ref, Reply, Tone, channel_ref, user_ref
+from shared.telemetry.metrics_files import MetricsFiles
 from shared.times import length, moment
 
 log = logging.getLogger("autosre.alerts")
@@ -45,7 +47,11 @@ class AlertService:
         notifier: Notifier,
         chart: ChartRenderer | None = None,
         quotas: QuotaService,
+        files: MetricsFiles | None,
     ) -> None:
+        """`files`: the deployment's metrics files (None: it reads none), checked for a policy's
+        column and step when it is made or changed."""
+        self._files = files
         self._quotas = quotas
         self._store = store
         self._directory = directory
@@ -74,7 +80,7 @@ class AlertService:
 
     def create(self, command: c.CreateAlert, ctx: Context) -> Reply:
         """Add a policy; it is evaluated from the next minute."""
-        self._refs.check(ctx, command.service, command.escalate_to)
+        service = self._refs.check(ctx, command.service, command.escalate_to)
         self._refs.check_channel(ctx, command.channel)
         if self._store.get(self._org(ctx), ctx.team or "", command.name):
             raise ConflictError(f"Team {ctx.team} already has an alert `{command.name}`.")
@@ -88,10 +94,12 @@ class AlertService:
             created_at=ctx.now,
             platform=ctx.principal.actor.platform,
         )
+        policy = _with_options(policy, command)
+        note = file_note(self._files, service, policy)
         org, team, limit = self._org(ctx), ctx.team or "", Limit.ALERT_POLICIES
         self._quotas.require(org, team, limit, at=ctx.now)  # a counter: exact under races
         try:
-            saved = self._store.save(_with_options(policy, command))
+            saved = self._store.save(policy)
         except Exception:
             self._quotas.give_back(org, team, limit, at=ctx.now)
             raise
@@ -100,15 +108,19 @@ class AlertService:
             title=f"Alert {saved.name} created on {saved.service}",
             text=f"`{saved.condition.text()}` · {saved.severity.value} · evaluated every minute. "
             f"`sre alert test {saved.name}` shows what it would do now."
+            + (f"\n{note}." if note else "")
             + self._refs.unreachable(ctx, command.escalate_to),
         )
 
     def edit(self, command: c.EditAlert, ctx: Context) -> Reply:
         """Change the options given; the alert's state is kept."""
         policy = self._refs.policy(command.name, ctx)
-        self._refs.check(ctx, policy.service, command.escalate_to)
+        service = self._refs.check(ctx, policy.service, command.escalate_to)
         self._refs.check_channel(ctx, command.channel)
-        saved = self._store.save(_edited(policy, command))
+        edited = _edited(policy, command)
+        if command.when or command.keep_firing_for:
+            file_note(self._files, service, edited)
+        saved = self._store.save(edited)
         silences = self._store.silences(self._org(ctx), saved.team)
         return Reply(
             tone=Tone.OK,
@@ -170,14 +182,7 @@ class AlertService:
         policy = self._refs.policy(command.name, ctx)
         with self._quotas.call_held(OrgId(policy.org), policy.team, at=ctx.now):
             (ev,) = self._evaluator.evaluate([policy], ctx.now, history=CHARTED)
-        change = transition(ev.before, ev.after)
-        status = policy.status.moved_to(ev.after, ev.at, ev.value)
-        shown = policy.model_copy(update={"status": status}).shown_state()
-        outcome = {
-            "fired": "it would FIRE and the channel would be told",
-            "resolved": "it would RESOLVE and the firing message would be updated",
-            None: f"it would show {shown}" if status.no_data else f"it would stay {shown}",
-        }[change]
+        outcome = trial.outcome_text(ev)
         holds = {True: "holds", False: "does not hold", None: "is undecided"}[ev.active]
         lines = [
             f"{trial.points_text(ev)}: the condition {holds}",

@@ -8,7 +8,9 @@ elapsed since it became active, one evaluation without the condition drops a pen
 
 `breaching` decides whether the condition holds at one evaluation from the last data points, as a
 CloudWatch alarm does with `DatapointsToAlarm` M of `EvaluationPeriods` N and its TreatMissingData
-choice; None means "no decision" (the instance keeps its state).
+choice; None means "no decision" (the instance keeps its state). `without_data` keeps a firing
+alert firing when its data stops (missing data is no all-clear), and `transition` says what
+people are told: fired, resolved, its data stopped or back.
 """
 
 from __future__ import annotations
@@ -84,12 +86,35 @@ def step(
     return instance
 
 
-def transition(before: Instance, after: Instance) -> str | None:
-    """`fired` or `resolved` when the evaluation changed what people are told; else None."""
+def unjudged(points: Sequence[float | None], n: int) -> bool:
+    """Whether no real point decides `breaching` (none in the last N, fewer than N in the whole
+    range), so the missing-data choice does: the evaluation has no data to judge by."""
+    real = [p for p in points if p is not None]
+    return len(real) < n and all(p is None for p in points[-n:])
+
+
+def without_data(instance: Instance, active: bool | None, missing: Missing) -> bool | None:
+    """What an evaluation with no data to judge by (`unjudged`) decides (`active`, as `breaching`
+    judged it): missing data is no all-clear, so a firing alert is not resolved by it unless
+    missing points count as ok; it keeps firing until its data says otherwise."""
+    if instance.state is State.FIRING and missing is Missing.MISSING:
+        return None
+    return active
+
+
+def transition(
+    before: Instance, after: Instance, *, had_data: bool = True, has_data: bool = True
+) -> str | None:
+    """What the evaluation changed of what people are told, else None: `fired`, `resolved`,
+    `no data` (a firing alert's data stopped: it is not resolved) or `data back` (a firing
+    alert has data again and still fires: it did not fire anew). `had_data`: the evaluation
+    before found a point; `has_data`: this one did."""
     if before.state is not State.FIRING and after.state is State.FIRING:
         return "fired"
     if before.state is State.FIRING and after.state is not State.FIRING:
         return "resolved"
+    if after.state is State.FIRING and had_data != has_data:
+        return "data back" if has_data else "no data"
     return None
 
 

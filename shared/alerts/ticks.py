@@ -27,10 +27,29 @@ class TickReport:
     silenced: list[str] = field(default_factory=list)
     """Of those that fired, the ones a silence kept from being told."""
     resolved: list[str] = field(default_factory=list)
+    no_data: list[str] = field(default_factory=list)
+    """Firing alerts whose data stopped: not resolved, and told so."""
+    data_back: list[str] = field(default_factory=list)
+    """Firing alerts whose data came back still breaching: not fired anew."""
     escalated: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     investigations: list[WantedInvestigation] = field(default_factory=list)
     """Run after the tick, as follow-ups of its command."""
+
+    def told(self, change: str) -> list[str]:
+        """The names of the alerts of one transition (`fired`, `resolved`, `no data`,
+        `data back`)."""
+        return {
+            "fired": self.fired,
+            "resolved": self.resolved,
+            "no data": self.no_data,
+            "data back": self.data_back,
+        }[change]
+
+    def sort(self) -> None:
+        """Each transition's names in order, whichever org's part told them first."""
+        for names in (self.fired, self.resolved, self.no_data, self.data_back, self.escalated):
+            names.sort()
 
     def add(self, other: TickReport) -> None:
         """Count in what one org's part of the tick did."""
@@ -38,6 +57,8 @@ class TickReport:
         self.fired += other.fired
         self.silenced += other.silenced
         self.resolved += other.resolved
+        self.no_data += other.no_data
+        self.data_back += other.data_back
         self.escalated += other.escalated
         self.problems += other.problems
         self.investigations += other.investigations

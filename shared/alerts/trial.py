@@ -9,10 +9,27 @@ from datetime import datetime
 
 from shared.alerts.evaluator import ANOMALY_HISTORY, PERIOD, Evaluation
 from shared.alerts.ports import EvaluationChart
-from shared.alerts.states import State
+from shared.alerts.states import State, transition
 from shared.judging.condition import ANOMALY_SCORE
 from shared.telemetry.queries import UNITS
 from shared.times import length, moment
+
+
+def outcome_text(ev: Evaluation) -> str:
+    """What the evaluation would do, as people are told it (`it would FIRE and the channel
+    would be told`, `it would stay pending`)."""
+    policy = ev.policy
+    had_data, has_data = not policy.status.no_data, ev.value is not None
+    change = transition(ev.before, ev.after, had_data=had_data, has_data=has_data)
+    status = policy.status.moved_to(ev.after, ev.at, ev.value)
+    shown = policy.model_copy(update={"status": status}).shown_state()
+    return {
+        "fired": "it would FIRE and the channel would be told",
+        "resolved": "it would RESOLVE and the firing message would be updated",
+        "no data": f"it would show {shown}, NOT resolved, and the firing message would say so",
+        "data back": "it would go on FIRING, its data back, and the firing message would say so",
+        None: f"it would show {shown}" if status.no_data else f"it would stay {shown}",
+    }[change]
 
 
 def _last(ev: Evaluation) -> tuple[float | None, ...]:
@@ -36,12 +53,18 @@ def points_text(ev: Evaluation) -> str:
     return f"{text} (it takes {condition.m} of {condition.n})"
 
 
+def _period_text(ev: Evaluation) -> str:
+    """The period judged last, in words: `the last minute`, `the last 5m`."""
+    return "the last minute" if ev.period == PERIOD else f"the last {length(ev.period)}"
+
+
 def _latest_text(ev: Evaluation, rule: str, *, missing: bool) -> str:
-    """Whether the latest point judged breaches: the last minute's, or when it has none, the
+    """Whether the latest point judged breaches: the last period's, or when it has none, the
     latest before it (as CloudWatch judges within its range), if there is one."""
     judged = [v for v in ev.slots if v is not None]
+    last = _period_text(ev)
     if not judged:
-        return f"the last minute has no point to check against {rule}"
+        return f"{last} has no point to check against {rule}"
     condition = ev.policy.condition
     crosses = condition.crosses(judged[-1])
     if condition.anomalous:
@@ -49,7 +72,7 @@ def _latest_text(ev: Evaluation, rule: str, *, missing: bool) -> str:
     else:
         said = f"breaches {rule}" if crosses else f"does not breach {rule}"
     if missing:
-        return f"the last minute has no point, so the latest before it is judged: it {said}"
+        return f"{last} has no point, so the latest before it is judged: it {said}"
     return f"the latest point {said}"
 
 
@@ -61,17 +84,20 @@ def value_text(ev: Evaluation) -> str:
         return f"{condition.signal.label}: no data"
     # a point of the minute under way is not judged yet: the notice would not say it
     at, value = next(((t, v) for t, v in reversed(ev.points) if t < ev.at), ev.points[-1])
-    judged = PERIOD * len(ev.slots)
+    judged = ev.period * len(ev.slots)
     if at < ev.at - judged:  # the data stopped: its last value is not "now"
         return (
             f"{condition.signal.label}: no point in the last {length(judged)} (the latest, "
             f"{condition.shown(value)}, at {moment(at, today=ev.at)})"
         )
-    if at < ev.at - PERIOD * condition.n:  # not of the periods the condition counts
+    if at < ev.at - ev.period * condition.n:  # not of the periods the condition counts
         when = moment(at, today=ev.at)
         text = f"{condition.signal.label}: latest {condition.shown(value)}, at {when}"
     else:
         text = f"{condition.signal.label} now {condition.shown(value)}"
+    if ev.period > PERIOD:
+        step = length(ev.period)
+        text += f" (a point every {step}, each counted for {step})"
     if condition.anomalous and ev.value is not None:
         hours = length(ANOMALY_HISTORY)
         text += (
@@ -101,7 +127,7 @@ def _breaching(ev: Evaluation, first: datetime) -> tuple[datetime, ...]:
     found = []
     for at, _ in ev.points:
         if first <= at < ev.at:
-            judged = last[min(int((at - first) / PERIOD), len(last) - 1)]
+            judged = last[min(int((at - first) / ev.period), len(last) - 1)]
             if judged is not None and condition.crosses(judged):
                 found.append(at)
     return tuple(found)
@@ -111,7 +137,7 @@ def chart_of(ev: Evaluation) -> EvaluationChart:
     """The evaluation as `alert test` draws it."""
     policy = ev.policy
     condition = policy.condition
-    first = ev.at - PERIOD * condition.n
+    first = ev.at - ev.period * condition.n
     unit = UNITS[condition.signal].strip()
     return EvaluationChart(
         title=f"{policy.name} on {policy.service}",

@@ -16,7 +16,8 @@ from shared.times import length, moment
 NO_COMMENT = "no comment"  # what silences without a comment stored before: not anyone's words
 
 IF_MISSING = {
-    Missing.MISSING: "judged on the points there are; with none, it shows no data",
+    Missing.MISSING: "judged on the points there are; with none, it shows no data (a firing alert "
+    "stays firing: no data is no all-clear)",
     Missing.OK: "missing points count as ok (not breaching)",
     Missing.ALERTING: "missing points count as breaching",
     Missing.KEEP: "judged on the points there are; with none, it keeps its state",

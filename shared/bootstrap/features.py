@@ -376,6 +376,7 @@ class Features:
             notifier=a.notifier,
             chart=render_evaluation_png,
             quotas=self._quotas(),
+            files=a.files,
         )
 
     @functools.cache  # noqa: B019

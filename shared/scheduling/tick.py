@@ -65,6 +65,7 @@ class ScheduledWork:
         fields = [
             ("Fired", ", ".join(_fired(report)) or "none"),
             ("Resolved", ", ".join(report.resolved) or "none"),
+            *_data_fields(report),
             ("Escalated", ", ".join(report.escalated) or "none"),
             ("Canaries", "\n".join(stepped) or "none due"),
             ("Chaos", "\n".join(chaos) or "nothing to do"),
@@ -111,6 +112,16 @@ def _fired(report: TickReport) -> list[str]:
     """The alerts that fired, each silenced one said so: `slow (silenced: nobody told)`."""
     muted = set(report.silenced)
     return [f"{name} (silenced: nobody told)" if name in muted else name for name in report.fired]
+
+
+def _data_fields(report: TickReport) -> list[tuple[str, str]]:
+    """Firing alerts whose data stopped (not resolved) or came back (not fired anew), as the
+    audit trail and their messages say it; none when none did."""
+    return [
+        (label, ", ".join(names))
+        for label, names in (("No data", report.no_data), ("Data back", report.data_back))
+        if names
+    ]
 
 
 def _investigation(wanted: WantedInvestigation, now: datetime) -> Invocation:

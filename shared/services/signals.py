@@ -3,9 +3,6 @@ back."""
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
-from shared.audit.redaction import redact
 from shared.commands.context import Context, Handlers
 from shared.errors import InvalidCommandError
 from shared.identity.models import Team
@@ -13,6 +10,7 @@ from shared.identity.ports import Directory
 from shared.replies import Reply, Tone
 from shared.services import commands as c
 from shared.services.catalog import ServiceCatalog
+from shared.services.columns import require_columns
 from shared.services.query_text import query_text
 from shared.telemetry.metrics_files import MetricsFiles
 from shared.telemetry.models import MetricQuery, ResourceKind, Service
@@ -70,16 +68,8 @@ class SignalOverrides:
 
     def _has_columns(self, service: Service, wanted: list[str]) -> None:
         """InvalidCommandError unless the service's metrics file has every `wanted` column."""
-        if self._files is None:
-            raise InvalidCommandError("This deployment reads no metrics files.")
-        columns = self._files.columns(service.resource)
-        for name in wanted:
-            if name not in columns:
-                raise InvalidCommandError(
-                    f"{PurePath(service.resource).name} has no column `{name}`: its metric "
-                    f"columns are {redact(', '.join(columns))}. Add the column to the file, or "
-                    "name one of these."
-                )
+        fix = "Add the column to the file, or name one of these."
+        require_columns(self._files, service, wanted, fix=fix)
 
     def reset_signal(self, command: c.ResetSignal, ctx: Context) -> Reply:
         """Point a signal back at its default metric."""

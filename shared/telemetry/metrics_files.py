@@ -6,7 +6,7 @@ found to be a metrics file (so a registered path can never be `/etc/passwd` or a
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import Protocol, runtime_checkable
 
@@ -26,6 +26,11 @@ class MetricsFiles(Protocol):
     def columns(self, path: str) -> list[str]:
         """The metric columns (all but `timestamp` and `event`) the file at `path` names now;
         raises InvalidCommandError when it cannot be read."""
+        ...
+
+    def step(self, path: str) -> timedelta | None:
+        """How far apart the file's latest rows are (the median gap; None with fewer than two
+        rows); raises InvalidCommandError when it cannot be read."""
         ...
 
     def span(self, path: str) -> tuple[datetime, datetime] | None:

@@ -1,24 +1,35 @@
 """An org's team with a Lambda service, a bound channel and alert policies on its traffic, saved
-straight into the stores (for tests of the alert tick across orgs)."""
+straight into the stores (for tests of the alert tick across orgs); and the memory deployment
+over metrics files written by the test (for tests of what alerts make of a file's data)."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
-from shared.adapters.memory import InMemoryAlertStore
+from shared.adapters.memory import InMemoryAlertStore, InMemoryNotifier
 from shared.alerts.models import AlertPolicy
+from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.identity.models import OrgId, Team, UserId
+from shared.identity.models import OrgId, Platform, Team, UserId
 from shared.invocation import ReplyTarget
 from shared.judging.condition import parse
-from shared.ports import Notifier
-from shared.replies import Reply
+from shared.ports import Clock, Notifier
+from shared.replies import Reply, Tone
 from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
 from shared.telemetry.ports import MetricsSource, Points
-from tests.support import NOW, MovingClock, binding, memory_adapters, service_of
+from tests.support import (
+    NOW,
+    MovingClock,
+    binding,
+    memory_adapters,
+    run,
+    service_of,
+    setup_teams,
+)
 
 FAST, SLOW = OrgId("slack:T1"), OrgId("slack:T2")
 """Two orgs of one deployment, each with team payments and the alert `busy` on its Lambda."""
@@ -113,3 +124,45 @@ def two_orgs() -> tuple[Services, InMemoryAlertStore, MovingClock]:
     for org, fn in ((FAST, "fn-t1"), (SLOW, "fn-t2")):
         team_with_alerts(services, store, org, fn=fn)
     return services, store, clock
+
+
+def write_metrics(
+    path: Path, rows: Sequence[tuple[datetime, float]], *, column: str = "error_rate"
+) -> None:
+    """A metrics file at `path`: `timestamp`, p99 latency at 300 ms and `column` (its values
+    `rows`; no such column when `column` is empty)."""
+    header = "timestamp,p99_latency" + (f",{column}" if column else "")
+    lines = [f"{at.isoformat()},300" + (f",{value:g}" if column else "") for at, value in rows]
+    path.write_text("\n".join([header, *lines]) + "\n")
+
+
+def every(
+    step: timedelta, *, start: datetime, end: datetime, value: float
+) -> list[tuple[datetime, float]]:
+    """`value` at `start`, `start + step`, … up to `end` (included)."""
+    count = int((end - start) / step) + 1
+    return [(start + step * i, value) for i in range(count)]
+
+
+def file_alerting(folder: Path, clock: Clock, notifier: InMemoryNotifier | None = None) -> Services:
+    """The memory deployment reading the metrics files of `folder` at `clock`'s time, with the
+    teams of `setup_teams` (operator oli, responder rey, viewer vic of payments, bound to C-pay)."""
+    settings = Settings(org_admins=("slack:T1:root",), metrics_dir=folder)
+    services = for_memory(settings, clock=clock, notifier=notifier or InMemoryNotifier())
+    setup_teams(services)
+    return services
+
+
+def register_file(services: Services, name: str, file: str) -> None:
+    """Service `name` of team payments, read from the metrics file `file` (from the terminal)."""
+    text = f"service register {name} --metrics-file {file}"
+    assert run(services, text, user="oli", channel="C-pay", platform=Platform.LOCAL).tone is (
+        Tone.OK
+    )
+
+
+def alert_states(services: Services) -> dict[str, str]:
+    """Each alert of payments as `alert list` says its state (`firing`, `no data`, …), without
+    since when."""
+    listed = run(services, "alert list", user="vic", channel="C-pay")
+    return {name: value.split(" · ")[0].split(" since ")[0] for name, value in listed.fields}

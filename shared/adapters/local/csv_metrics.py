@@ -20,7 +20,7 @@ import os
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.audit.redaction import redact
@@ -30,6 +30,7 @@ from shared.telemetry import provider_calls
 from shared.telemetry.models import Event, MetricQuery, Service, Signal
 from shared.telemetry.ports import Points
 from shared.telemetry.queries import signal_values
+from shared.telemetry.steps import step_of
 
 MAX_BYTES = 16 * 1024 * 1024
 """A metrics file's size limit (a year of one-minute rows of five signals is about 40 MB; a
@@ -39,6 +40,8 @@ MAX_ROWS = 200_000
 LARGEST = 1e15
 """The largest magnitude a metric cell may hold: beyond any golden signal, and far from where
 the baseline's arithmetic and the chart's axis overflow."""
+STEP_ROWS = 100
+"""The latest rows whose gaps give a file's step (what its alerts will read, not its history)."""
 EVENT_LENGTH = 200
 """Characters of an `event` cell shown in a report."""
 _RESERVED = ("timestamp", "event")
@@ -282,6 +285,15 @@ class CsvMetricsSource:
             name = Path(path).name  # asked from chat too (`service signal set`): never a path
             raise InvalidCommandError(f"Cannot read `{name}` as a metrics file: {error}.") from None
         return [name for name in header if name not in _RESERVED]
+
+    def step(self, path: str) -> timedelta | None:
+        """How far apart the file's latest rows are; InvalidCommandError if it is unreadable."""
+        try:
+            rows = self._rows(path)
+        except ValueError as error:
+            name = Path(path).name  # asked from chat too (`alert create`): never a path
+            raise InvalidCommandError(f"Cannot read `{name}` as a metrics file: {error}.") from None
+        return step_of([row.time for row in rows[-STEP_ROWS:]])
 
     def span(self, path: str) -> tuple[datetime, datetime] | None:
         """The times of the file's first and last rows (None: it has none)."""

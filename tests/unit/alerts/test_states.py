@@ -7,7 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from shared.alerts.states import Instance, Missing, State, breaching, step, transition
+from shared.alerts.states import (
+    Instance,
+    Missing,
+    State,
+    breaching,
+    step,
+    transition,
+    unjudged,
+    without_data,
+)
 from shared.judging.condition import parse
 
 X: float = 20.0  # breaching (CloudWatch's X)
@@ -81,6 +90,50 @@ def test_a_fire_and_a_resolve_are_the_only_transitions_told() -> None:
         states.append(step(states[-1], active, T0 + timedelta(minutes=minute), hold=hold))
     told = [transition(a, b) for a, b in itertools.pairwise(states)]
     assert told == [None, None, "fired", None, "resolved", None]
+
+
+@pytest.mark.parametrize(
+    ("missing", "state", "told"),
+    [
+        (Missing.MISSING, State.FIRING, "no data"),  # no all-clear: it goes on firing
+        (Missing.KEEP, State.FIRING, "no data"),
+        (Missing.ALERTING, State.FIRING, "no data"),
+        (Missing.OK, State.INACTIVE, "resolved"),  # missing points count as ok, as asked
+    ],
+)
+def test_a_firing_alerts_data_stopping_is_told_as_no_data_unless_missing_counts_as_ok(
+    missing: Missing, state: State, told: str
+) -> None:
+    # GIVEN a firing alert; WHEN an evaluation finds no point at all
+    firing = Instance(state=State.FIRING, active_at=T0, fired_at=T0)
+    active = without_data(firing, breaching([N_, N_, N_], _over, missing=missing), missing)
+    after = step(firing, active, T0 + timedelta(minutes=1), hold=timedelta(0))
+    # THEN it is resolved only where missing data counts as ok, and told what it is
+    assert after.state is state
+    assert transition(firing, after, had_data=True, has_data=False) == told
+
+
+@pytest.mark.parametrize(
+    ("points", "n", "expected"),
+    [
+        ([X, X, N_, N_, N_, N_, N_], 5, True),  # none of the last 5, 2 before: nothing decides
+        ([X, X, X, X, X, N_, N_], 5, False),  # 5 real points in the range decide
+        ([X, N_, X, N_, N_, X, N_], 5, False),  # points among the last 5: they decide
+        ([X, N_, N_], 1, False),  # the latest before a missing minute is judged
+        ([N_, N_, N_], 1, True),
+    ],
+)
+def test_no_data_to_judge_by_is_when_the_missing_data_choice_decides(
+    points: list[float | None], n: int, expected: bool
+) -> None:
+    assert unjudged(points, n) is expected
+
+
+def test_a_firing_alert_whose_data_comes_back_breaching_is_told_data_back_not_fired() -> None:
+    firing = Instance(state=State.FIRING, active_at=T0, fired_at=T0)
+    after = step(firing, True, T0 + timedelta(minutes=9), hold=timedelta(0))
+    assert after == firing
+    assert transition(firing, after, had_data=False, has_data=True) == "data back"
 
 
 @pytest.mark.parametrize(
