@@ -18,7 +18,7 @@ from shared.alerts.notices import group_notice
 from shared.alerts.org_parts import OrgParts
 from shared.alerts.ports import AlertStore
 from shared.alerts.problems import problem_notice
-from shared.alerts.states import transition
+from shared.alerts.states import State, transition
 from shared.alerts.targets import alert_targets
 from shared.alerts.ticks import TickReport, WantedInvestigation
 from shared.alerts.views import muting
@@ -125,7 +125,10 @@ class AlertScheduler:
                     told.setdefault(key, []).append(claimed)
             for group in told.values():
                 self._tell(sorted(group, key=lambda c: c[0].name), report, now)
-            self._escalate(now, report, trigger, [p for p in policies if p.org == org])
+            moved = {c[0].name for group in told.values() for c in group}
+            ours = [p for p in policies if p.org == org]
+            self._retell([p for p in ours if p.name not in moved], report, now)
+            self._escalate(now, report, trigger, ours)
         finally:
             self._parts.end(org, report)  # its investigations: to this tick, or a later one
         return report
@@ -229,6 +232,32 @@ class AlertScheduler:
             for policy in fired:
                 self._remember(policy, posted)
             self._open_investigation(fired, posted, report)
+
+    def _retell(self, policies: list[AlertPolicy], report: TickReport, now: datetime) -> None:
+        """Post again, each tick, the firing alerts whose notice reached no channel (the bot
+        not in it, Slack down): a page told nowhere is a page lost. Acknowledged or silenced
+        ones are left alone; one that posts is remembered, as a first post would be."""
+        lost: dict[tuple[str, str], list[AlertPolicy]] = {}
+        for policy in policies:
+            status = policy.status
+            if status.state is not State.FIRING or status.message or status.acknowledged_by:
+                continue
+            if self._silenced(policy, now):
+                continue
+            lost.setdefault((policy.team, policy.service), []).append(policy)
+        for group in lost.values():
+            fired = sorted(group, key=lambda p: p.name)
+            told = post_or_update(
+                self._notifier, group_notice(fired), message=None, channels=self._targets(fired[0])
+            )
+            for _, error in told.failed:
+                report.problems.append(f"{fired[0].service}: still not told ({error})")
+            for posted in told.where:
+                for policy in fired:
+                    self._remember(policy, posted)
+                self._open_investigation(
+                    [p for p in fired if not p.status.investigation], posted, report
+                )
 
     def _open_investigation(
         self, fired: list[AlertPolicy], posted: ReplyTarget, report: TickReport
