@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -109,9 +110,11 @@ class InvestigationService:
             said = f"{name} has no rows."
         else:
             first, last = span
+            since, hours = _covering(first, last)
             said = (
                 f"{name} has rows only in {period(first, last, today=now)}: name a window inside "
-                f"them, e.g. `sre investigate {service.name} --since {first:%Y-%m-%dT%H:%MZ}`."
+                f"them, e.g. `sre investigate {service.name} --since {since:%Y-%m-%dT%H:%MZ} "
+                f"--window {hours}h`."
             )
         return reply.model_copy(update={"text": f"{reply.text}\n{said}".strip()})
 
@@ -352,3 +355,15 @@ def report(
         fields=fields,
         refs=tuple(user_ref(by) for by in sorted({e.by for e in [*events, *near]} - {""})),
     )
+
+
+SUGGESTED_HOURS = 72
+"""The longest window suggested for a file's rows: its last three days, if it has more."""
+
+
+def _covering(first: datetime, last: datetime) -> tuple[datetime, int]:
+    """A window over a file's rows (its last 3 days at most): its start, and its length in whole
+    hours. A window of the first rows alone would leave out where a file of an incident has it,
+    and (its hours before it missing) be judged against its own first part."""
+    hours = min(SUGGESTED_HOURS, max(1, math.ceil((last - first) / timedelta(hours=1) + 1e-9)))
+    return max(first, last - timedelta(hours=hours)).replace(second=0, microsecond=0), hours

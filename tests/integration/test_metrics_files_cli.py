@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -190,6 +191,26 @@ def test_the_bundled_examples_p50_change_is_the_same_whatever_the_window(
     assert f"p50 latency 1.3× baseline since {on}08:30 UTC" in p50, out
     assert "recovered" not in p50, out
     assert "error rate, p50 latency, p99 latency and saturation together at" in out, out
+
+
+def test_the_window_suggested_for_a_files_rows_finds_its_incident(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the bundled example registered, investigated today (no row in the default window)
+    main(["whoami"])
+    shutil.copy(EXAMPLE, home / "metrics")
+    assert _register("web-incident.csv", capsys)[0] == 0
+    main(["investigate", "legacy"])
+    out = capsys.readouterr().out
+    # WHEN the window the report suggests is investigated
+    suggested = re.search(r"`sre (investigate legacy --since \S+ --window \S+)`", out)
+    assert suggested is not None, out
+    main(suggested.group(1).split())
+    found = capsys.readouterr().out
+    # THEN it covers the incident (before, it named the file's first rows alone: an all-clear)
+    assert "no significant change" not in found, found
+    headline = next(line for line in found.splitlines() if line.startswith("• legacy:"))
+    assert "error rate" in headline and "08:30 UTC" in headline, found
 
 
 def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(

@@ -77,5 +77,5 @@ def test_a_file_with_no_row_near_the_window_says_when_its_rows_are(tmp_path: Pat
     assert text.startswith("• Cannot judge early: no data")
     assert (
         "early.csv has rows only in 00:00–01:59 UTC: name a window inside them, e.g. "
-        "`sre investigate early --since 2026-11-29T00:00Z`." in text
+        "`sre investigate early --since 2026-11-29T00:00Z --window 2h`." in text
     )
