@@ -111,28 +111,32 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
 
 _CALL = re.compile(r"(?:self\._?|\b)client\.(\w+)\(")
 _PAGINATOR = re.compile(r"get_paginator\(\"(\w+)\"\)")
-_SERVICE_OF = {
-    "dynamodb_directory.py": "dynamodb",
-    "dynamodb_items.py": "dynamodb",
-    "dynamodb_investigations.py": "dynamodb",
-    "dynamodb_alerts.py": "dynamodb",
-    "dynamodb_canaries.py": "dynamodb",
-    "dynamodb_chaos.py": "dynamodb",
-    "cloudwatch_metrics.py": "cloudwatch",
-    "lambda_routing.py": "lambda",
-    "lambda_investigators.py": "lambda",
-    "s3_audit.py": "s3",
-    "s3_exports.py": "s3",
-    "sqs_queue.py": "sqs",
+_SERVICE_BY_PREFIX = {
+    "dynamodb_": "dynamodb",
+    "cloudwatch_": "cloudwatch",
+    "lambda_": "lambda",
+    "s3_": "s3",
+    "sqs_": "sqs",
 }
+"""Every adapter file is read by the service its name starts with (fis_* below, by client)."""
+_READ_OTHERWISE = {"__init__.py", "secrets.py", "guard_config.py", "fis_template.py", "bedrock_model.py"}
+"""Read below (secrets), or calling nothing (guard_config, fis_template), or granted apart: Bedrock is called
+only when AUTOSRE_MODEL names a model, and granted by BedrockModelPolicy when its ARN is given."""
 _SPECIAL = {
     "s3:ListObjectsV2": "s3:ListBucket",
-    # a transaction is authorised as the writes it holds (here: puts)
-    "dynamodb:TransactWriteItems": "dynamodb:PutItem",
     # a presigned URL is signed locally; fetching it is a GetObject made with the role's credentials
     "s3:GeneratePresignedUrl": "s3:GetObject",
     "lambda:Invoke": "lambda:InvokeFunction",
 }
+_TRANSACTION_ITEM = re.compile(r"[\"'](Put|Update|Delete|ConditionCheck)[\"']\s*:")
+_TRANSACTION_ACTION = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+"""A transaction is authorised as the items it holds, each by its own action (TransactWriteItems
+is no IAM action): a ConditionCheck needs ConditionCheckItem, not only the writes around it."""
 
 
 _IMPLIED = {
@@ -142,6 +146,12 @@ _IMPLIED = {
 }
 
 
+def _transaction_items(source: str) -> set[str]:
+    kinds = set(_TRANSACTION_ITEM.findall(source))
+    assert kinds, "a transaction is written, but none of its items was found"
+    return {_TRANSACTION_ACTION[kind] for kind in kinds}
+
+
 def _actions(service: str, source: str) -> set[str]:
     found = set()
     calls = [m.group(1) for m in _CALL.finditer(source)] + _PAGINATOR.findall(source)
@@ -149,8 +159,15 @@ def _actions(service: str, source: str) -> set[str]:
         if call == "get_paginator":
             continue
         action = f"{service}:{''.join(part.title() for part in call.split('_'))}"
+        if action == "dynamodb:TransactWriteItems":
+            found |= _transaction_items(source)
+            continue
         found |= _IMPLIED.get(action, {_SPECIAL.get(action, action)})
     return found
+
+
+def _service_of(file: Path) -> str | None:
+    return next((s for p, s in _SERVICE_BY_PREFIX.items() if file.name.startswith(p)), None)
 
 
 _CHAOS_CLIENTS = {
@@ -183,8 +200,10 @@ def _chaos_calls() -> set[str]:
 def _called_by_the_code() -> set[str]:
     adapters = ROOT / "shared" / "adapters" / "aws"
     called: set[str] = set()
-    for file, service in _SERVICE_OF.items():
-        called |= _actions(service, (adapters / file).read_text())
+    for file in sorted(adapters.glob("*.py")):
+        service = _service_of(file)
+        if service is not None:
+            called |= _actions(service, file.read_text())
     spec = importlib.util.find_spec(
         "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb"
     )
@@ -194,6 +213,32 @@ def _called_by_the_code() -> set[str]:
     called |= {"ssm:GetParameter"} if "get_parameter(" in secrets else set()
     called |= {"secretsmanager:GetSecretValue"} if "get_secret_value(" in secrets else set()
     return called | _chaos_calls()
+
+
+def test_every_aws_adapter_file_is_read_for_the_actions_it_calls() -> None:
+    # a new adapter file is not skipped by the IAM check: its name says its service, or it is a
+    # chaos adapter read client by client, or it is listed as read otherwise
+    files = {f.name for f in (ROOT / "shared" / "adapters" / "aws").glob("*.py")}
+    unread = {
+        name
+        for name in files - set(_CHAOS_CLIENTS) - _READ_OTHERWISE
+        if _service_of(Path(name)) is None
+    }
+    assert unread == set()
+
+
+def test_a_transaction_is_checked_item_by_item() -> None:
+    # GIVEN a transaction that checks one item and puts another, as an investigation's index does
+    source = (
+        'self._client.transact_write_items(TransactItems=[{"ConditionCheck": check}, '
+        '{"Put": put}])'
+    )
+    # THEN both actions are needed, and a role without ConditionCheckItem would fail the test
+    assert _actions("dynamodb", source) == {"dynamodb:ConditionCheckItem", "dynamodb:PutItem"}
+    assert "dynamodb:ConditionCheckItem" in _called_by_the_code()
+    assert "dynamodb:DeleteItem" in _actions(
+        "dynamodb", (ROOT / "shared/adapters/aws/dynamodb_chaos.py").read_text()
+    )
 
 
 def _statements(role: str) -> list[dict[str, Any]]:
@@ -285,6 +330,27 @@ def test_a_function_that_runs_no_canary_cannot_move_traffic(function: str) -> No
 @pytest.mark.parametrize("function", ["worker", "alerts"])
 def test_the_functions_that_run_canaries_may_move_traffic(function: str) -> None:
     assert _allowing(FUNCTIONS[function]["role"], "lambda:UpdateAlias")
+
+
+MANAGED = {"StringEquals": {"aws:ResourceTag/autosre:managed": "true"}}
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_function_of_the_account_is_reached_only_when_its_owner_tagged_it(
+    function: str,
+) -> None:
+    # a registered service may be any function, so the grant names them all: then only those
+    # tagged autosre:managed=true (README), and never their code (GetFunction links to it)
+    for statement in _statements(FUNCTIONS[function]["role"]):
+        resources = statement["Resource"]
+        every_function = ":function:*" in json.dumps(resources)
+        if statement["Effect"] == "Allow" and every_function:
+            assert statement.get("Condition") == MANAGED, statement["Sid"]
+    assert "lambda:GetFunction" not in _granted(FUNCTIONS[function]["role"])
+
+
+def test_the_worker_is_tagged_so_it_can_be_canaried() -> None:
+    assert FUNCTIONS["worker"]["tags"] == {"autosre:managed": "true"}
 
 
 UNLOCKING = {
