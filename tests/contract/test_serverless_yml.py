@@ -119,7 +119,13 @@ _SERVICE_BY_PREFIX = {
     "sqs_": "sqs",
 }
 """Every adapter file is read by the service its name starts with (fis_* below, by client)."""
-_READ_OTHERWISE = {"__init__.py", "secrets.py", "guard_config.py", "fis_template.py", "bedrock_model.py"}
+_READ_OTHERWISE = {
+    "__init__.py",
+    "secrets.py",
+    "guard_config.py",
+    "fis_template.py",
+    "bedrock_model.py",
+}
 """Read below (secrets), or calling nothing (guard_config, fis_template), or granted apart: Bedrock is called
 only when AUTOSRE_MODEL names a model, and granted by BedrockModelPolicy when its ARN is given."""
 _SPECIAL = {
@@ -230,8 +236,7 @@ def test_every_aws_adapter_file_is_read_for_the_actions_it_calls() -> None:
 def test_a_transaction_is_checked_item_by_item() -> None:
     # GIVEN a transaction that checks one item and puts another, as an investigation's index does
     source = (
-        'self._client.transact_write_items(TransactItems=[{"ConditionCheck": check}, '
-        '{"Put": put}])'
+        'self._client.transact_write_items(TransactItems=[{"ConditionCheck": check}, {"Put": put}])'
     )
     # THEN both actions are needed, and a role without ConditionCheckItem would fail the test
     assert _actions("dynamodb", source) == {"dynamodb:ConditionCheckItem", "dynamodb:PutItem"}
