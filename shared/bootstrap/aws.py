@@ -189,6 +189,8 @@ def resolve_secrets(settings: Settings) -> Settings:
 def _surface_secret(settings: Settings, name: str, reference: str) -> str:
     if name == "teams_app_password" and not settings.teams_app_id:
         return ""  # Teams is off without its app id: its password is not even fetched
+    if name == "slack_client_secret" and not settings.slack_client_id:
+        return ""  # OAuth mode is off without the client id: its secret is not even fetched
     try:
         return resolve_secret(reference)
     except LookupError:  # the adapter's MissingSecretError: nothing stored there

@@ -70,6 +70,27 @@ def test_a_slack_only_deployment_needs_no_teams_parameter(
     assert resolved.slack_bot_token == "xoxb-real"
     assert resolved.teams_app_id == resolved.teams_app_password == ""
     assert "TEAMS" not in caplog.text
+    # AND OAuth mode is off without its client id: its secret is not fetched, nor warned about
+    assert resolved.slack_client_secret == ""
+    assert "SLACK_CLIENT_SECRET" not in caplog.text
+
+
+@pytest.mark.parametrize("function", ["slack", "worker", "alerts"])
+def test_the_slack_client_secret_is_never_plain_text_in_the_template(function: str) -> None:
+    # a parameter's value is written into the template and every function's environment: the
+    # secret is an SSM reference by default, like the signing secret and the bot token
+    assert _as_deployed(function)["SLACK_CLIENT_SECRET"] == "ssm:/autosre/slack/client-secret"
+
+
+@mock_aws
+def test_in_oauth_mode_the_client_secret_is_read_from_ssm() -> None:
+    boto3.client("ssm").put_parameter(
+        Name="/autosre/slack/client-secret", Value="client-s3cret", Type="SecureString"
+    )
+    env = {**_as_deployed("slack"), "SLACK_CLIENT_ID": "1234.5678"}
+    resolved = resolve_secrets(Settings.from_env(env))
+    assert resolved.slack_oauth
+    assert resolved.slack_client_secret == "client-s3cret"
 
 
 @mock_aws

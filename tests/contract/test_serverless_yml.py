@@ -17,7 +17,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from shared.bootstrap.features import COMMANDS
-from shared.config import ENVIRONMENT
+from shared.config import ENVIRONMENT, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVERLESS = yaml.safe_load((ROOT / "serverless.yml").read_text())
@@ -126,8 +126,9 @@ _READ_OTHERWISE = {
     "fis_template.py",
     "bedrock_model.py",
 }
-"""Read below (secrets), or calling nothing (guard_config, fis_template), or granted apart: Bedrock is called
-only when AUTOSRE_MODEL names a model, and granted by BedrockModelPolicy when its ARN is given."""
+"""Read below (secrets), or calling nothing (guard_config, fis_template), or granted apart
+(Bedrock is called only when AUTOSRE_MODEL names a model, and granted by BedrockModelPolicy
+when the deploy gives its ARN)."""
 _SPECIAL = {
     "s3:ListObjectsV2": "s3:ListBucket",
     # a presigned URL is signed locally; fetching it is a GetObject made with the role's credentials
@@ -533,6 +534,38 @@ def test_the_slack_manifest_points_everything_at_the_slack_route() -> None:
     # an Enterprise Grid org admin can install it org-wide, as the code supports
     assert manifest["settings"]["org_deploy_enabled"] is True
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
+
+
+def _slack_manifest(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "infra" / "slack" / name).read_text())
+    return loaded
+
+
+def _events_listened_to(module: str) -> set[str]:
+    source = (ROOT / "bots" / "slack" / module).read_text()
+    return set(re.findall(r"@app\.event\(\"(\w+)\"\)", source))
+
+
+def test_the_slack_manifests_subscribe_to_every_event_the_code_listens_to() -> None:
+    # GIVEN the events bolt listens to: always (app.py) and in OAuth mode (oauth.py)
+    always, oauth = _events_listened_to("app.py"), _events_listened_to("oauth.py")
+    assert always == {"app_mention"}
+    assert oauth == {"app_uninstalled", "tokens_revoked"}
+    # THEN each manifest subscribes to those its mode needs (an event not subscribed to never
+    # arrives: an uninstalled workspace's tokens would be kept)
+    plain = _slack_manifest("manifest.yml")["settings"]["event_subscriptions"]["bot_events"]
+    assert set(plain) == always
+    with_oauth = _slack_manifest("manifest-oauth.yml")
+    assert set(with_oauth["settings"]["event_subscriptions"]["bot_events"]) == always | oauth
+
+
+def test_the_oauth_manifest_is_the_manifest_plus_its_redirect_and_events() -> None:
+    plain, with_oauth = _slack_manifest("manifest.yml"), _slack_manifest("manifest-oauth.yml")
+    (redirect,) = with_oauth["oauth_config"].pop("redirect_urls")
+    assert redirect.endswith(Settings().slack_redirect_uri_path)
+    assert redirect.startswith("https://API_ID.execute-api.REGION.amazonaws.com/")
+    with_oauth["settings"]["event_subscriptions"]["bot_events"] = ["app_mention"]
+    assert with_oauth == plain
 
 
 def test_every_command_in_the_teams_manifest_is_one_of_ours() -> None:
