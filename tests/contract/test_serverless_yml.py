@@ -286,17 +286,19 @@ CHAOS = _chaos_calls()
 """Only the functions that run chaos experiments touch FIS, guard alarms and the role."""
 LEVER = {"fis:GetSafetyLever", "fis:UpdateSafetyLeverState"}
 """Slack and Teams release the lever (`sre chaos unhalt`) and read it before `halt --all`."""
+DOCTOR = {"sqs:GetQueueAttributes", "lambda:GetFunctionConfiguration"}
+"""Only the worker runs `sre doctor` (a deferred command): the queues' depths, its own versions."""
 
 
 @pytest.mark.parametrize(
     ("function", "extra", "without"),
     [
-        ("slack", set(), {REPLAY, *TRAFFIC, *(CHAOS - LEVER)}),
-        ("teams", set(), {REPLAY, *TRAFFIC, *(CHAOS - LEVER)}),
+        ("slack", set(), {REPLAY, *TRAFFIC, *(CHAOS - LEVER), *DOCTOR}),
+        ("teams", set(), {REPLAY, *TRAFFIC, *(CHAOS - LEVER), *DOCTOR}),
         ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage", REPLAY}),
-        ("scheduler", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS}),
-        ("alerts", set(), set()),
-        ("pages", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS}),
+        ("scheduler", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS, *DOCTOR}),
+        ("alerts", set(), DOCTOR - CHAOS),
+        ("pages", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS, *DOCTOR}),
     ],
 )
 def test_iam_grants_exactly_what_the_adapters_call(
@@ -357,6 +359,21 @@ def test_every_function_of_the_account_is_reached_only_when_its_owner_tagged_it(
 
 def test_the_worker_is_tagged_so_it_can_be_canaried() -> None:
     assert FUNCTIONS["worker"]["tags"] == {"autosre:managed": "true"}
+
+
+def test_the_doctor_in_the_worker_may_read_the_dead_letters_and_its_own_versions() -> None:
+    statements = _statements(FUNCTIONS["worker"]["role"])
+    (versions,) = [s for s in statements if s["Action"] == ["lambda:GetFunctionConfiguration"]]
+    worker = ":function:${self:service}-${sls:stage}-worker"
+    assert [r["Fn::Sub"].partition("${AWS::AccountId}")[2] for r in versions["Resource"]] == [
+        worker,
+        f"{worker}:*",
+    ]
+    assert "Condition" not in versions  # its own function, tagged or not
+    depths = [s["Resource"] for s in statements if s["Action"] == ["sqs:GetQueueAttributes"]]
+    assert depths == [{"Fn::GetAtt": ["TaskDeadLetterQueue", "Arn"]}]
+    environment = _environment("worker")
+    assert environment["AUTOSRE_WORKER_FUNCTION"] == "${self:service}-${sls:stage}-worker"
 
 
 UNLOCKING = {

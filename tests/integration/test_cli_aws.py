@@ -137,3 +137,23 @@ def test_an_org_not_in_the_platform_form_is_refused_naming_the_form(
     assert "AUTOSRE_ORG" in err
     assert "slack:T…" in err
     assert s3.list_objects_v2(Bucket=bucket)["Contents"] == before
+
+
+def test_the_doctor_in_the_terminal_reads_the_deployments_queue_or_says_it_did_not(
+    deployment: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN the deployment's org admin at a terminal (its own deferred work goes through no queue)
+    monkeypatch.setenv("AUTOSRE_USER", "W111")
+    # WHEN they run the doctor with the deployment's queue URL
+    main(["doctor"])
+    out = capsys.readouterr().out
+    # THEN the task queue's line is the deployment's SQS queue, read now
+    assert re.search(r"Task queue +✓ SQS autosre-tasks: 0 waiting, 0 running; dead-letter", out)
+    assert "came back through it" not in out
+    # AND without the URL it says the queue was not checked, and why
+    monkeypatch.delenv("AUTOSRE_TASK_QUEUE_URL")
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert re.search(r"Task queue +not checked: AUTOSRE_TASK_QUEUE_URL is not set", out), out

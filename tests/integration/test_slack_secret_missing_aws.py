@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from handlers import aws_runtime, aws_slack
+from shared.bootstrap.aws import resolve_secrets as resolved_by_the_deployment
 from shared.config import Settings
 from tests.support.handlers import post_slack
 from tests.support.payloads import SIGNING_SECRET, signed_headers, slash_command_body
@@ -53,7 +54,7 @@ def test_a_signing_secret_stored_after_the_deploy_is_read_within_a_minute_not_pe
     aws_runtime.settings.cache_clear()
     aws_slack.slack.cache_clear()
     reads: list[str] = []
-    resolve = aws_runtime.resolve_secrets
+    resolve = resolved_by_the_deployment
 
     def counted(settings: Settings) -> Settings:
         reads.append(settings.slack_signing_secret)
