@@ -214,6 +214,8 @@ def _surface_secret(settings: Settings, name: str, reference: str) -> str:
         return ""  # Teams is off without its app id: its password is not even fetched
     if name == "slack_client_secret" and not settings.slack_client_id:
         return ""  # OAuth mode is off without the client id: its secret is not even fetched
+    if name == "model_api_key" and not settings.model.startswith("openai:"):
+        return ""  # only an OpenAI-compatible endpoint takes a key (Bedrock signs with the role)
     try:
         return resolve_secret(reference)
     except LookupError:  # the adapter's MissingSecretError: nothing stored there

@@ -21,7 +21,8 @@ from shared.config import ENVIRONMENT, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVERLESS = yaml.safe_load((ROOT / "serverless.yml").read_text())
-RESOURCES = yaml.safe_load((ROOT / "infra" / "aws" / "resources.yml").read_text())["Resources"]
+INCLUDED = yaml.safe_load((ROOT / "infra" / "aws" / "resources.yml").read_text())
+RESOURCES = INCLUDED["Resources"]
 FUNCTIONS = SERVERLESS["functions"]
 
 
@@ -62,6 +63,77 @@ def test_every_setting_the_function_reads_is_provided_and_none_is_unknown(functi
     assert env["AUTOSRE_BACKEND"] == "aws"
     known = set(ENVIRONMENT.values())
     assert {name for name in env if not name.startswith("POWERTOOLS_")} <= known
+
+
+_PARAM = re.compile(r"\$\{param:(\w+)(?:, *'?([^'}]*)'?)?\}")
+
+
+def _as_deployed_without_parameters(function: str) -> dict[str, str]:
+    """A function's environment when the deploy gives no parameter: each default."""
+    env = {}
+    for name, value in _environment(function).items():
+        if not isinstance(value, str):
+            env[name] = "from the stack"  # Ref, GetAtt, Join
+        elif "${" not in value:
+            env[name] = value
+        elif found := _PARAM.fullmatch(value):
+            env[name] = found.group(2) or ""
+        # else serverless's own variables (${self:service}, ${sls:stage}): not a setting's value
+    return env
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_without_parameters_the_optional_settings_are_their_defaults_and_chaos_is_off(
+    function: str,
+) -> None:
+    # serverless refuses an empty `--param=name=`, so a setting that may be off is empty by
+    # default and turned on by its parameter: chaos (fisRoleArn) and the model (model) are off
+    settings = Settings.from_env(_as_deployed_without_parameters(function))
+    defaults = Settings()
+    assert settings.fis_role_arn == settings.model == ""
+    for name in ("chaos_guard_error_rate", "chaos_guard_minutes", "tick_org_seconds"):
+        assert getattr(settings, name) == getattr(defaults, name)
+    assert settings.model_timeout_seconds == defaults.model_timeout_seconds
+    assert settings.model_budget_tokens == defaults.model_budget_tokens
+
+
+TEAMS_CLOUD = {
+    "TEAMS_OPENID_METADATA_URL",
+    "TEAMS_TOKEN_ISSUER",
+    "TEAMS_LOGIN_URL",
+    "TEAMS_OAUTH_SCOPE",
+}
+
+
+@pytest.mark.parametrize("function", ["teams", "worker", "alerts"])
+def test_a_sovereign_cloud_reaches_every_function_that_talks_to_teams(function: str) -> None:
+    # the Teams function checks tokens with them; the worker and alerts post with them
+    assert set(_environment(function)) >= TEAMS_CLOUD | {"TEAMS_APP_ID", "TEAMS_APP_TENANT_ID"}
+
+
+def test_every_deploy_parameter_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    used = set()
+    for file in (ROOT / "serverless.yml", ROOT / "infra" / "aws" / "resources.yml"):
+        used |= {found.group(1) for found in _PARAM.finditer(file.read_text())}
+    assert {"fisRoleArn", "model", "slackClientId", "slackClientSecret"} <= used
+    table = readme.partition("| parameter | default |")[2].partition("\n\n")[0]
+    named = " ".join(row.split("|")[1] for row in table.splitlines() if row.startswith("| `"))
+    assert [name for name in sorted(used) if f"`{name}`" not in named] == []
+
+
+def test_a_bedrock_model_is_granted_to_the_worker_only_when_the_deploy_names_it() -> None:
+    policy = RESOURCES["BedrockModelPolicy"]
+    assert policy["Condition"] == "BedrockModelGiven"
+    assert policy["Properties"]["Roles"] == [{"Ref": "WorkerFunctionRole"}]
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["bedrock:InvokeModel"]
+    assert statement["Resource"] == {"Fn::Split": [",", {"Ref": "BedrockModelArn"}]}
+    given = INCLUDED["Parameters"]["BedrockModelArn"]
+    assert given["Default"] == "${param:bedrockModelArn, ''}"
+    assert INCLUDED["Conditions"]["BedrockModelGiven"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "BedrockModelArn"}, ""]}]
+    }
 
 
 def test_the_http_routes_and_the_queue_trigger() -> None:
@@ -430,9 +502,15 @@ def test_cfn_lint_passes_on_the_resources() -> None:
         },
     }
     resources = {**RESOURCES, "WorkerLambdaFunction": worker}
-    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": INCLUDED["Parameters"],
+        "Conditions": INCLUDED["Conditions"],
+        "Resources": resources,
+    }
     text = json.dumps(template).replace("${self:service}", "autosre").replace("${sls:stage}", "dev")
     text = re.sub(r'"\$\{param:[^,]+, (\d+)\}"', r"\1", text)  # parameters with defaults
+    text = re.sub(r"\$\{param:[^,]+, ''\}", "", text)  # and those empty by default
     problems = [m for m in lint_all(text) if m.rule.id[0] in {"E", "W"}]
     assert problems == []
 
