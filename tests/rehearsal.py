@@ -187,7 +187,8 @@ does not evaluate (tests/contract/test_serverless_yml.py checks their resources 
 in the template itself)."""
 
 
-def _for_moto(document: dict[str, Any]) -> str:
+def for_moto(document: dict[str, Any]) -> str:
+    """A policy document as moto can check it (see _MOTO_CHECKS_RESOURCES)."""
     statements = []
     for statement in document["Statement"]:
         actions = statement["Action"]
@@ -205,7 +206,7 @@ def _for_moto(document: dict[str, Any]) -> str:
 def _policy(stack: Stack, name: str, p: dict[str, Any]) -> None:
     arn = boto3.client("iam").create_policy(
         PolicyName=stack.physical(name),
-        PolicyDocument=_for_moto(p["PolicyDocument"]),
+        PolicyDocument=for_moto(p["PolicyDocument"]),
         Description=p["Description"],
     )["Policy"]["Arn"]
     stack.refs[name] = arn
@@ -222,7 +223,7 @@ def _role(stack: Stack, name: str, p: dict[str, Any]) -> None:
         iam.put_role_policy(
             RoleName=role,
             PolicyName=inline["PolicyName"],
-            PolicyDocument=_for_moto(inline["PolicyDocument"]),
+            PolicyDocument=for_moto(inline["PolicyDocument"]),
         )
     stack.refs[name] = role
     stack.attrs[(name, "Arn")] = arn

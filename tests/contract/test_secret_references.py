@@ -113,3 +113,26 @@ def test_a_teams_only_deployment_runs_with_slack_off_and_says_so(
 def test_the_audit_key_is_never_optional() -> None:
     with pytest.raises(LookupError):
         resolve_secret("secretsmanager:autosre/audit-key-prod")
+
+
+@mock_aws
+def test_the_model_key_is_read_only_for_an_openai_compatible_model(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # GIVEN the default reference every function carries, and no key stored
+    deployed = {"AUTOSRE_MODEL_API_KEY": "ssm:/autosre/model/api-key"}
+    # WHEN no model, or a Bedrock one (signed with the role), is configured THEN it is not read
+    for model in ({}, {"AUTOSRE_MODEL": "bedrock:anthropic.claude-3-haiku-20240307-v1:0"}):
+        resolved = resolve_secrets(Settings.from_env({**deployed, **model}))
+        assert resolved.model_api_key.get_secret_value() == ""
+    assert "AUTOSRE_MODEL_API_KEY" not in caplog.text
+    # AND with an OpenAI-compatible model it is read from SSM
+    boto3.client("ssm").put_parameter(
+        Name="/autosre/model/api-key", Value="sk-stored", Type="SecureString"
+    )
+    openai = {
+        "AUTOSRE_MODEL": "openai:gpt-4o-mini",
+        "AUTOSRE_MODEL_URL": "http://127.0.0.1:8080/v1",
+    }
+    resolved = resolve_secrets(Settings.from_env({**deployed, **openai}))
+    assert resolved.model_api_key.get_secret_value() == "sk-stored"
