@@ -4,6 +4,7 @@ invocation in progress (its context reaches the run-once guard through the handl
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -59,10 +60,45 @@ def lambda_context() -> Any:
         ) from None
 
 
-@functools.cache
-def settings() -> Settings:
-    """The environment, with SSM and Secrets Manager references resolved (once per container)."""
-    return resolve_secrets(Settings.from_env())
+SECRET_RETRY_SECONDS = 60.0
+"""How long a container keeps a Slack signing secret that resolved to nothing before it reads the
+reference again: a secret stored after the deploy is found within a minute, and a flood of
+refused requests reads SSM once a minute, not once a request."""
+
+
+class ResolvedSettings:
+    """The environment, with SSM and Secrets Manager references resolved once per container;
+    again at most once a minute while the Slack signing secret a reference names is missing (it
+    may be stored after the deploy, and without it every Slack request is refused)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._resolved: Settings | None = None
+        self._read_at = 0.0
+        self._missing = False
+
+    def __call__(self) -> Settings:
+        """The settings; read again if the signing secret was missing a minute ago or more."""
+        due = self._missing and self.clock() - self._read_at >= SECRET_RETRY_SECONDS
+        if self._resolved is None or due:
+            self._read_at = self.clock()
+            environment = Settings.from_env()
+            resolved = resolve_secrets(environment)
+            referred = environment.slack_signing_secret.startswith(("ssm:", "secretsmanager:"))
+            self._missing = referred and not resolved.slack_signing_secret
+            if self._resolved is not None and resolved != self._resolved:
+                services.cache_clear()  # built from the settings before: build them again
+                guard.cache_clear()
+            self._resolved = resolved
+        return self._resolved
+
+    def cache_clear(self) -> None:
+        """Forget the settings: the next call reads the environment (tests, a new invocation)."""
+        self._resolved = None
+        self._missing = False
+
+
+settings = ResolvedSettings()
 
 
 @functools.cache

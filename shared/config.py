@@ -24,6 +24,7 @@ ENVIRONMENT: dict[str, str] = {
     "org_admins": "AUTOSRE_ORG_ADMINS",
     "table_name": "AUTOSRE_TABLE",
     "task_queue_url": "AUTOSRE_TASK_QUEUE_URL",
+    "worker_function": "AUTOSRE_WORKER_FUNCTION",
     "audit_bucket": "AUTOSRE_AUDIT_BUCKET",
     "audit_key": "AUTOSRE_AUDIT_KEY",
     "audit_digest_every": "AUTOSRE_AUDIT_DIGEST_EVERY",
@@ -131,6 +132,9 @@ class Settings(BaseModel):
     org_admins: tuple[str, ...] = ()
     table_name: str = ""
     task_queue_url: str = ""
+    worker_function: str = ""
+    """The worker Lambda function's name (AWS): `sre doctor` compares its live alias with the
+    last deploy."""
     audit_bucket: str = ""
     audit_key: str = Field(default="", repr=False)
     """The digest signing secret, or an `ssm:`/`secretsmanager:` reference to it (AWS)."""

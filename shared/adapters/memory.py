@@ -13,6 +13,7 @@ from shared.audit.chain import encode
 from shared.audit.models import AuditRecord, Digest, HeadMark, StoredEntry, StreamKey
 from shared.canary.models import Canary
 from shared.canary.routing import Route, promoted, rolled_back, shifted
+from shared.doctor.ports import QueueDepth
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 from shared.investigations.models import Investigation, InvestigationStatus
@@ -163,6 +164,10 @@ class InMemoryTaskQueue:
         """Take every waiting task."""
         taken, self.tasks = self.tasks, []
         return taken
+
+    def depth(self) -> QueueDepth:
+        """The tasks waiting (none runs inside the queue; there is no dead-letter queue)."""
+        return QueueDepth(queue="in memory", waiting=len(self.tasks), running=0)
 
 
 class InMemoryNotifier:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         VersionMetrics,
     )
     from shared.chaos.ports import ChaosStore, FaultInjector, FaultMetrics, SafetyLever
+    from shared.doctor.ports import QueueGauge, Unchecked, WorkerVersions
     from shared.investigations.ports import InvestigationStore, Summariser
     from shared.ports import Clock, DeliveryGuard, ExportStore, Notifier, TaskQueue
     from shared.prompts.language import LanguageModel
@@ -93,6 +94,10 @@ class Adapters:
     prompts: PromptAdapters
     owed: OwedEntries
     """Where the audit entries of halts made while the trail was down wait for it (state)."""
+    queue_gauge: QueueGauge | Unchecked
+    """Reads the deployment's task queue for `sre doctor` (or says why it cannot)."""
+    worker_versions: WorkerVersions | Unchecked
+    """Reads the worker's live version against the last deploy for `sre doctor` (AWS)."""
 
 
 class AdapterChoices(TypedDict, total=False):
@@ -124,3 +129,5 @@ class AdapterChoices(TypedDict, total=False):
     usage: UsageLedger
     prompts: PromptAdapters
     owed: OwedEntries
+    queue_gauge: QueueGauge | Unchecked
+    worker_versions: WorkerVersions | Unchecked

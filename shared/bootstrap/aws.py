@@ -14,6 +14,7 @@ from shared.bootstrap.adapters import Adapters, ChaosAdapters, PromptAdapters
 from shared.bootstrap.sample import local_metrics
 from shared.bootstrap.wiring import Services, build, language_model, quiet
 from shared.config import ENVIRONMENT, Settings
+from shared.doctor.ports import QueueGauge, Unchecked, WorkerVersions
 from shared.ports import DeliveryGuard, ExportStore, Notifier, TaskQueue
 from shared.telemetry.models import ResourceKind
 from shared.telemetry.ports import MetricsSource
@@ -108,7 +109,29 @@ def aws_adapters(settings: Settings, *, notifier: Notifier, guard: DeliveryGuard
             experiments=DynamoDbExperimentStore(table=settings.table_name),
         ),
         owed=DynamoDbOwedEntries(table=settings.table_name),
+        queue_gauge=queue_gauge(settings),
+        worker_versions=worker_versions(settings),
     )
+
+
+def queue_gauge(settings: Settings) -> QueueGauge | Unchecked:
+    """The deployment's SQS task queue, read by `sre doctor` (also from the terminal, whose
+    own deferred work goes through no queue)."""
+    if not settings.task_queue_url:
+        return Unchecked(f"{ENVIRONMENT['task_queue_url']} is not set (the stack's TaskQueueUrl)")
+    from shared.adapters.aws.sqs_depth import SqsQueueGauge
+
+    return SqsQueueGauge(queue_url=settings.task_queue_url)
+
+
+def worker_versions(settings: Settings) -> WorkerVersions | Unchecked:
+    """The worker function's live alias against its last deploy, read by `sre doctor`."""
+    if not settings.worker_function:
+        name = ENVIRONMENT["worker_function"]
+        return Unchecked(f"{name} is not set (the worker function's name, autosre-STAGE-worker)")
+    from shared.adapters.aws.lambda_worker import LambdaWorkerVersions
+
+    return LambdaWorkerVersions(function=settings.worker_function)
 
 
 def _routers() -> dict[ResourceKind, TrafficRouter]:
@@ -189,6 +212,10 @@ def resolve_secrets(settings: Settings) -> Settings:
 def _surface_secret(settings: Settings, name: str, reference: str) -> str:
     if name == "teams_app_password" and not settings.teams_app_id:
         return ""  # Teams is off without its app id: its password is not even fetched
+    if name == "slack_client_secret" and not settings.slack_client_id:
+        return ""  # OAuth mode is off without the client id: its secret is not even fetched
+    if name == "model_api_key" and not settings.model.startswith("openai:"):
+        return ""  # only an OpenAI-compatible endpoint takes a key (Bedrock signs with the role)
     try:
         return resolve_secret(reference)
     except LookupError:  # the adapter's MissingSecretError: nothing stored there

@@ -14,7 +14,8 @@ from shared.chaos.commands import CHAOS_COMMANDS
 from shared.commands.context import Handlers
 from shared.commands.help import HelpDesk, ShowHelp
 from shared.commands.registry import CommandSet
-from shared.doctor import RunDoctor, model_fact, slack_fact
+from shared.doctor.commands import RunDoctor
+from shared.doctor.facts import model_fact, slack_fact
 from shared.investigations.commands import INVESTIGATION_COMMANDS
 from shared.prompts.commands import EXPERIMENT_COMMANDS, FEEDBACK_COMMANDS, PROMPT_COMMANDS
 from shared.quotas.commands import QUOTA_COMMANDS
@@ -225,12 +226,17 @@ class Features:
         return {"service": note, "service register": note}
 
     def _doctor(self) -> Handlers:
-        from shared.doctor import Doctor
+        from shared.doctor.service import Doctor
 
         facts = {"Backend": self._settings.backend, "Language model": model_fact(self._a.model)}
         facts["Slack"] = slack_fact(self._settings)
         return Doctor(
-            directory=self._a.directory, audit=self._audit(), facts=facts, settings=self._settings
+            directory=self._a.directory,
+            audit=self._audit(),
+            facts=facts,
+            queue=self._a.queue_gauge,
+            worker=self._a.worker_versions,
+            settings=self._settings,
         ).handlers()
 
     def _services(self) -> Handlers:

@@ -19,6 +19,7 @@ from shared.bootstrap.sample import (
 )
 from shared.bootstrap.wiring import Services, build, language_model, quiet
 from shared.config import Settings
+from shared.doctor.ports import Unchecked
 from shared.identity.models import Platform
 from shared.ports import Notifier
 from shared.telemetry.models import ResourceKind
@@ -130,6 +131,8 @@ def for_local(
             experiments=SqliteExperimentStore(database),
         ),
         owed=SqliteOwedEntries(database),
+        queue_gauge=queue,
+        worker_versions=Unchecked("no Lambda worker: deferred work runs in this process"),
     )
     services = build(settings, adapters, progress=progress)
     SqliteTaskWorker(

@@ -17,6 +17,7 @@ from shared.bootstrap.sample import (
 )
 from shared.bootstrap.wiring import Services, build, quiet
 from shared.config import Settings
+from shared.doctor.ports import Unchecked
 from shared.ports import Clock
 
 
@@ -52,10 +53,11 @@ def memory_adapters(
 
     routers, version_metrics = local_canaries()
     files = metrics_files(metrics_dir) if metrics_dir is not None else None
+    tasks = InMemoryTaskQueue()
     adapters = Adapters(
         directory=InMemoryDirectory(),
         audit_log=InMemoryAuditLog(),
-        tasks=InMemoryTaskQueue(),
+        tasks=tasks,
         exports=InMemoryExportStore(),
         clock=clock,
         key=lambda: key,
@@ -82,6 +84,8 @@ def memory_adapters(
             experiments=InMemoryExperimentStore(),
         ),
         owed=InMemoryOwedEntries(),
+        queue_gauge=tasks,
+        worker_versions=Unchecked("no Lambda worker: deferred work runs in this process"),
     )
     return replace(adapters, **chosen)
 

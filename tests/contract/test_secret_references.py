@@ -70,6 +70,27 @@ def test_a_slack_only_deployment_needs_no_teams_parameter(
     assert resolved.slack_bot_token == "xoxb-real"
     assert resolved.teams_app_id == resolved.teams_app_password == ""
     assert "TEAMS" not in caplog.text
+    # AND OAuth mode is off without its client id: its secret is not fetched, nor warned about
+    assert resolved.slack_client_secret == ""
+    assert "SLACK_CLIENT_SECRET" not in caplog.text
+
+
+@pytest.mark.parametrize("function", ["slack", "worker", "alerts"])
+def test_the_slack_client_secret_is_never_plain_text_in_the_template(function: str) -> None:
+    # a parameter's value is written into the template and every function's environment: the
+    # secret is an SSM reference by default, like the signing secret and the bot token
+    assert _as_deployed(function)["SLACK_CLIENT_SECRET"] == "ssm:/autosre/slack/client-secret"
+
+
+@mock_aws
+def test_in_oauth_mode_the_client_secret_is_read_from_ssm() -> None:
+    boto3.client("ssm").put_parameter(
+        Name="/autosre/slack/client-secret", Value="client-s3cret", Type="SecureString"
+    )
+    env = {**_as_deployed("slack"), "SLACK_CLIENT_ID": "1234.5678"}
+    resolved = resolve_secrets(Settings.from_env(env))
+    assert resolved.slack_oauth
+    assert resolved.slack_client_secret == "client-s3cret"
 
 
 @mock_aws
@@ -92,3 +113,26 @@ def test_a_teams_only_deployment_runs_with_slack_off_and_says_so(
 def test_the_audit_key_is_never_optional() -> None:
     with pytest.raises(LookupError):
         resolve_secret("secretsmanager:autosre/audit-key-prod")
+
+
+@mock_aws
+def test_the_model_key_is_read_only_for_an_openai_compatible_model(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # GIVEN the default reference every function carries, and no key stored
+    deployed = {"AUTOSRE_MODEL_API_KEY": "ssm:/autosre/model/api-key"}
+    # WHEN no model, or a Bedrock one (signed with the role), is configured THEN it is not read
+    for model in ({}, {"AUTOSRE_MODEL": "bedrock:anthropic.claude-3-haiku-20240307-v1:0"}):
+        resolved = resolve_secrets(Settings.from_env({**deployed, **model}))
+        assert resolved.model_api_key.get_secret_value() == ""
+    assert "AUTOSRE_MODEL_API_KEY" not in caplog.text
+    # AND with an OpenAI-compatible model it is read from SSM
+    boto3.client("ssm").put_parameter(
+        Name="/autosre/model/api-key", Value="sk-stored", Type="SecureString"
+    )
+    openai = {
+        "AUTOSRE_MODEL": "openai:gpt-4o-mini",
+        "AUTOSRE_MODEL_URL": "http://127.0.0.1:8080/v1",
+    }
+    resolved = resolve_secrets(Settings.from_env({**deployed, **openai}))
+    assert resolved.model_api_key.get_secret_value() == "sk-stored"

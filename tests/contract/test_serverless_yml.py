@@ -17,11 +17,12 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from shared.bootstrap.features import COMMANDS
-from shared.config import ENVIRONMENT
+from shared.config import ENVIRONMENT, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVERLESS = yaml.safe_load((ROOT / "serverless.yml").read_text())
-RESOURCES = yaml.safe_load((ROOT / "infra" / "aws" / "resources.yml").read_text())["Resources"]
+INCLUDED = yaml.safe_load((ROOT / "infra" / "aws" / "resources.yml").read_text())
+RESOURCES = INCLUDED["Resources"]
 FUNCTIONS = SERVERLESS["functions"]
 
 
@@ -62,6 +63,77 @@ def test_every_setting_the_function_reads_is_provided_and_none_is_unknown(functi
     assert env["AUTOSRE_BACKEND"] == "aws"
     known = set(ENVIRONMENT.values())
     assert {name for name in env if not name.startswith("POWERTOOLS_")} <= known
+
+
+_PARAM = re.compile(r"\$\{param:(\w+)(?:, *'?([^'}]*)'?)?\}")
+
+
+def _as_deployed_without_parameters(function: str) -> dict[str, str]:
+    """A function's environment when the deploy gives no parameter: each default."""
+    env = {}
+    for name, value in _environment(function).items():
+        if not isinstance(value, str):
+            env[name] = "from the stack"  # Ref, GetAtt, Join
+        elif "${" not in value:
+            env[name] = value
+        elif found := _PARAM.fullmatch(value):
+            env[name] = found.group(2) or ""
+        # else serverless's own variables (${self:service}, ${sls:stage}): not a setting's value
+    return env
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_without_parameters_the_optional_settings_are_their_defaults_and_chaos_is_off(
+    function: str,
+) -> None:
+    # serverless refuses an empty `--param=name=`, so a setting that may be off is empty by
+    # default and turned on by its parameter: chaos (fisRoleArn) and the model (model) are off
+    settings = Settings.from_env(_as_deployed_without_parameters(function))
+    defaults = Settings()
+    assert settings.fis_role_arn == settings.model == ""
+    for name in ("chaos_guard_error_rate", "chaos_guard_minutes", "tick_org_seconds"):
+        assert getattr(settings, name) == getattr(defaults, name)
+    assert settings.model_timeout_seconds == defaults.model_timeout_seconds
+    assert settings.model_budget_tokens == defaults.model_budget_tokens
+
+
+TEAMS_CLOUD = {
+    "TEAMS_OPENID_METADATA_URL",
+    "TEAMS_TOKEN_ISSUER",
+    "TEAMS_LOGIN_URL",
+    "TEAMS_OAUTH_SCOPE",
+}
+
+
+@pytest.mark.parametrize("function", ["teams", "worker", "alerts"])
+def test_a_sovereign_cloud_reaches_every_function_that_talks_to_teams(function: str) -> None:
+    # the Teams function checks tokens with them; the worker and alerts post with them
+    assert set(_environment(function)) >= TEAMS_CLOUD | {"TEAMS_APP_ID", "TEAMS_APP_TENANT_ID"}
+
+
+def test_every_deploy_parameter_is_documented_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    used = set()
+    for file in (ROOT / "serverless.yml", ROOT / "infra" / "aws" / "resources.yml"):
+        used |= {found.group(1) for found in _PARAM.finditer(file.read_text())}
+    assert {"fisRoleArn", "model", "slackClientId", "slackClientSecret"} <= used
+    table = readme.partition("| parameter | default |")[2].partition("\n\n")[0]
+    named = " ".join(row.split("|")[1] for row in table.splitlines() if row.startswith("| `"))
+    assert [name for name in sorted(used) if f"`{name}`" not in named] == []
+
+
+def test_a_bedrock_model_is_granted_to_the_worker_only_when_the_deploy_names_it() -> None:
+    policy = RESOURCES["BedrockModelPolicy"]
+    assert policy["Condition"] == "BedrockModelGiven"
+    assert policy["Properties"]["Roles"] == [{"Ref": "WorkerFunctionRole"}]
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Action"] == ["bedrock:InvokeModel"]
+    assert statement["Resource"] == {"Fn::Split": [",", {"Ref": "BedrockModelArn"}]}
+    given = INCLUDED["Parameters"]["BedrockModelArn"]
+    assert given["Default"] == "${param:bedrockModelArn, ''}"
+    assert INCLUDED["Conditions"]["BedrockModelGiven"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "BedrockModelArn"}, ""]}]
+    }
 
 
 def test_the_http_routes_and_the_queue_trigger() -> None:
@@ -111,28 +183,39 @@ def test_the_http_routes_and_the_queue_trigger() -> None:
 
 _CALL = re.compile(r"(?:self\._?|\b)client\.(\w+)\(")
 _PAGINATOR = re.compile(r"get_paginator\(\"(\w+)\"\)")
-_SERVICE_OF = {
-    "dynamodb_directory.py": "dynamodb",
-    "dynamodb_items.py": "dynamodb",
-    "dynamodb_investigations.py": "dynamodb",
-    "dynamodb_alerts.py": "dynamodb",
-    "dynamodb_canaries.py": "dynamodb",
-    "dynamodb_chaos.py": "dynamodb",
-    "cloudwatch_metrics.py": "cloudwatch",
-    "lambda_routing.py": "lambda",
-    "lambda_investigators.py": "lambda",
-    "s3_audit.py": "s3",
-    "s3_exports.py": "s3",
-    "sqs_queue.py": "sqs",
+_SERVICE_BY_PREFIX = {
+    "dynamodb_": "dynamodb",
+    "cloudwatch_": "cloudwatch",
+    "lambda_": "lambda",
+    "s3_": "s3",
+    "sqs_": "sqs",
 }
+"""Every adapter file is read by the service its name starts with (fis_* below, by client)."""
+_READ_OTHERWISE = {
+    "__init__.py",
+    "secrets.py",
+    "guard_config.py",
+    "fis_template.py",
+    "bedrock_model.py",
+}
+"""Read below (secrets), or calling nothing (guard_config, fis_template), or granted apart
+(Bedrock is called only when AUTOSRE_MODEL names a model, and granted by BedrockModelPolicy
+when the deploy gives its ARN)."""
 _SPECIAL = {
     "s3:ListObjectsV2": "s3:ListBucket",
-    # a transaction is authorised as the writes it holds (here: puts)
-    "dynamodb:TransactWriteItems": "dynamodb:PutItem",
     # a presigned URL is signed locally; fetching it is a GetObject made with the role's credentials
     "s3:GeneratePresignedUrl": "s3:GetObject",
     "lambda:Invoke": "lambda:InvokeFunction",
 }
+_TRANSACTION_ITEM = re.compile(r"[\"'](Put|Update|Delete|ConditionCheck)[\"']\s*:")
+_TRANSACTION_ACTION = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+"""A transaction is authorised as the items it holds, each by its own action (TransactWriteItems
+is no IAM action): a ConditionCheck needs ConditionCheckItem, not only the writes around it."""
 
 
 _IMPLIED = {
@@ -142,6 +225,12 @@ _IMPLIED = {
 }
 
 
+def _transaction_items(source: str) -> set[str]:
+    kinds = set(_TRANSACTION_ITEM.findall(source))
+    assert kinds, "a transaction is written, but none of its items was found"
+    return {_TRANSACTION_ACTION[kind] for kind in kinds}
+
+
 def _actions(service: str, source: str) -> set[str]:
     found = set()
     calls = [m.group(1) for m in _CALL.finditer(source)] + _PAGINATOR.findall(source)
@@ -149,8 +238,15 @@ def _actions(service: str, source: str) -> set[str]:
         if call == "get_paginator":
             continue
         action = f"{service}:{''.join(part.title() for part in call.split('_'))}"
+        if action == "dynamodb:TransactWriteItems":
+            found |= _transaction_items(source)
+            continue
         found |= _IMPLIED.get(action, {_SPECIAL.get(action, action)})
     return found
+
+
+def _service_of(file: Path) -> str | None:
+    return next((s for p, s in _SERVICE_BY_PREFIX.items() if file.name.startswith(p)), None)
 
 
 _CHAOS_CLIENTS = {
@@ -183,8 +279,10 @@ def _chaos_calls() -> set[str]:
 def _called_by_the_code() -> set[str]:
     adapters = ROOT / "shared" / "adapters" / "aws"
     called: set[str] = set()
-    for file, service in _SERVICE_OF.items():
-        called |= _actions(service, (adapters / file).read_text())
+    for file in sorted(adapters.glob("*.py")):
+        service = _service_of(file)
+        if service is not None:
+            called |= _actions(service, file.read_text())
     spec = importlib.util.find_spec(
         "aws_lambda_powertools.utilities.idempotency.persistence.dynamodb"
     )
@@ -194,6 +292,31 @@ def _called_by_the_code() -> set[str]:
     called |= {"ssm:GetParameter"} if "get_parameter(" in secrets else set()
     called |= {"secretsmanager:GetSecretValue"} if "get_secret_value(" in secrets else set()
     return called | _chaos_calls()
+
+
+def test_every_aws_adapter_file_is_read_for_the_actions_it_calls() -> None:
+    # a new adapter file is not skipped by the IAM check: its name says its service, or it is a
+    # chaos adapter read client by client, or it is listed as read otherwise
+    files = {f.name for f in (ROOT / "shared" / "adapters" / "aws").glob("*.py")}
+    unread = {
+        name
+        for name in files - set(_CHAOS_CLIENTS) - _READ_OTHERWISE
+        if _service_of(Path(name)) is None
+    }
+    assert unread == set()
+
+
+def test_a_transaction_is_checked_item_by_item() -> None:
+    # GIVEN a transaction that checks one item and puts another, as an investigation's index does
+    source = (
+        'self._client.transact_write_items(TransactItems=[{"ConditionCheck": check}, {"Put": put}])'
+    )
+    # THEN both actions are needed, and a role without ConditionCheckItem would fail the test
+    assert _actions("dynamodb", source) == {"dynamodb:ConditionCheckItem", "dynamodb:PutItem"}
+    assert "dynamodb:ConditionCheckItem" in _called_by_the_code()
+    assert "dynamodb:DeleteItem" in _actions(
+        "dynamodb", (ROOT / "shared/adapters/aws/dynamodb_chaos.py").read_text()
+    )
 
 
 def _statements(role: str) -> list[dict[str, Any]]:
@@ -235,17 +358,19 @@ CHAOS = _chaos_calls()
 """Only the functions that run chaos experiments touch FIS, guard alarms and the role."""
 LEVER = {"fis:GetSafetyLever", "fis:UpdateSafetyLeverState"}
 """Slack and Teams release the lever (`sre chaos unhalt`) and read it before `halt --all`."""
+DOCTOR = {"sqs:GetQueueAttributes", "lambda:GetFunctionConfiguration"}
+"""Only the worker runs `sre doctor` (a deferred command): the queues' depths, its own versions."""
 
 
 @pytest.mark.parametrize(
     ("function", "extra", "without"),
     [
-        ("slack", set(), {REPLAY, *TRAFFIC, *(CHAOS - LEVER)}),
-        ("teams", set(), {REPLAY, *TRAFFIC, *(CHAOS - LEVER)}),
+        ("slack", set(), {REPLAY, *TRAFFIC, *(CHAOS - LEVER), *DOCTOR}),
+        ("teams", set(), {REPLAY, *TRAFFIC, *(CHAOS - LEVER), *DOCTOR}),
         ("worker", SQS_EVENT_SOURCE, {"sqs:SendMessage", REPLAY}),
-        ("scheduler", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS}),
-        ("alerts", set(), set()),
-        ("pages", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS}),
+        ("scheduler", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS, *DOCTOR}),
+        ("alerts", set(), DOCTOR - CHAOS),
+        ("pages", set(), {"sqs:SendMessage", REPLAY, *TRAFFIC, *CHAOS, *DOCTOR}),
     ],
 )
 def test_iam_grants_exactly_what_the_adapters_call(
@@ -285,6 +410,42 @@ def test_a_function_that_runs_no_canary_cannot_move_traffic(function: str) -> No
 @pytest.mark.parametrize("function", ["worker", "alerts"])
 def test_the_functions_that_run_canaries_may_move_traffic(function: str) -> None:
     assert _allowing(FUNCTIONS[function]["role"], "lambda:UpdateAlias")
+
+
+MANAGED = {"StringEquals": {"aws:ResourceTag/autosre:managed": "true"}}
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_every_function_of_the_account_is_reached_only_when_its_owner_tagged_it(
+    function: str,
+) -> None:
+    # a registered service may be any function, so the grant names them all: then only those
+    # tagged autosre:managed=true (README), and never their code (GetFunction links to it)
+    for statement in _statements(FUNCTIONS[function]["role"]):
+        resources = statement["Resource"]
+        every_function = ":function:*" in json.dumps(resources)
+        if statement["Effect"] == "Allow" and every_function:
+            assert statement.get("Condition") == MANAGED, statement["Sid"]
+    assert "lambda:GetFunction" not in _granted(FUNCTIONS[function]["role"])
+
+
+def test_the_worker_is_tagged_so_it_can_be_canaried() -> None:
+    assert FUNCTIONS["worker"]["tags"] == {"autosre:managed": "true"}
+
+
+def test_the_doctor_in_the_worker_may_read_the_dead_letters_and_its_own_versions() -> None:
+    statements = _statements(FUNCTIONS["worker"]["role"])
+    (versions,) = [s for s in statements if s["Action"] == ["lambda:GetFunctionConfiguration"]]
+    worker = ":function:${self:service}-${sls:stage}-worker"
+    assert [r["Fn::Sub"].partition("${AWS::AccountId}")[2] for r in versions["Resource"]] == [
+        worker,
+        f"{worker}:*",
+    ]
+    assert "Condition" not in versions  # its own function, tagged or not
+    depths = [s["Resource"] for s in statements if s["Action"] == ["sqs:GetQueueAttributes"]]
+    assert depths == [{"Fn::GetAtt": ["TaskDeadLetterQueue", "Arn"]}]
+    environment = _environment("worker")
+    assert environment["AUTOSRE_WORKER_FUNCTION"] == "${self:service}-${sls:stage}-worker"
 
 
 UNLOCKING = {
@@ -341,9 +502,15 @@ def test_cfn_lint_passes_on_the_resources() -> None:
         },
     }
     resources = {**RESOURCES, "WorkerLambdaFunction": worker}
-    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources}
+    template = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Parameters": INCLUDED["Parameters"],
+        "Conditions": INCLUDED["Conditions"],
+        "Resources": resources,
+    }
     text = json.dumps(template).replace("${self:service}", "autosre").replace("${sls:stage}", "dev")
     text = re.sub(r'"\$\{param:[^,]+, (\d+)\}"', r"\1", text)  # parameters with defaults
+    text = re.sub(r"\$\{param:[^,]+, ''\}", "", text)  # and those empty by default
     problems = [m for m in lint_all(text) if m.rule.id[0] in {"E", "W"}]
     assert problems == []
 
@@ -462,6 +629,38 @@ def test_the_slack_manifest_points_everything_at_the_slack_route() -> None:
     # an Enterprise Grid org admin can install it org-wide, as the code supports
     assert manifest["settings"]["org_deploy_enabled"] is True
     assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_mention"]
+
+
+def _slack_manifest(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "infra" / "slack" / name).read_text())
+    return loaded
+
+
+def _events_listened_to(module: str) -> set[str]:
+    source = (ROOT / "bots" / "slack" / module).read_text()
+    return set(re.findall(r"@app\.event\(\"(\w+)\"\)", source))
+
+
+def test_the_slack_manifests_subscribe_to_every_event_the_code_listens_to() -> None:
+    # GIVEN the events bolt listens to: always (app.py) and in OAuth mode (oauth.py)
+    always, oauth = _events_listened_to("app.py"), _events_listened_to("oauth.py")
+    assert always == {"app_mention"}
+    assert oauth == {"app_uninstalled", "tokens_revoked"}
+    # THEN each manifest subscribes to those its mode needs (an event not subscribed to never
+    # arrives: an uninstalled workspace's tokens would be kept)
+    plain = _slack_manifest("manifest.yml")["settings"]["event_subscriptions"]["bot_events"]
+    assert set(plain) == always
+    with_oauth = _slack_manifest("manifest-oauth.yml")
+    assert set(with_oauth["settings"]["event_subscriptions"]["bot_events"]) == always | oauth
+
+
+def test_the_oauth_manifest_is_the_manifest_plus_its_redirect_and_events() -> None:
+    plain, with_oauth = _slack_manifest("manifest.yml"), _slack_manifest("manifest-oauth.yml")
+    (redirect,) = with_oauth["oauth_config"].pop("redirect_urls")
+    assert redirect.endswith(Settings().slack_redirect_uri_path)
+    assert redirect.startswith("https://API_ID.execute-api.REGION.amazonaws.com/")
+    with_oauth["settings"]["event_subscriptions"]["bot_events"] = ["app_mention"]
+    assert with_oauth == plain
 
 
 def test_every_command_in_the_teams_manifest_is_one_of_ours() -> None:

@@ -80,6 +80,9 @@ def test_a_deferred_command_waits_for_the_worker_and_prints_its_result(
     out = capsys.readouterr().out
     assert "Working on `sre doctor`" in out
     assert "Doctor: all checks pass" in out
+    # the queue it came through, read (the doctor's own task runs), and no worker to compare
+    assert "✓ the SQLite file: 0 waiting, 1 running; no dead-letter queue" in out
+    assert "not checked: no Lambda worker: deferred work runs in this process" in out
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ from urllib.parse import unquote
 
 import boto3
 import pytest
+from moto.core import set_initial_no_auth_action_count
 
 from bots.cli import main
+from tests.rehearsal import for_moto
 from tests.support.handlers import slash
 
 
@@ -137,3 +139,74 @@ def test_an_org_not_in_the_platform_form_is_refused_naming_the_form(
     assert "AUTOSRE_ORG" in err
     assert "slack:T…" in err
     assert s3.list_objects_v2(Bucket=bucket)["Contents"] == before
+
+
+def test_the_doctor_in_the_terminal_reads_the_deployments_queue_or_says_it_did_not(
+    deployment: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN the deployment's org admin at a terminal (its own deferred work goes through no queue)
+    monkeypatch.setenv("AUTOSRE_USER", "W111")
+    # WHEN they run the doctor with the deployment's queue URL
+    main(["doctor"])
+    out = capsys.readouterr().out
+    # THEN the task queue's line is the deployment's SQS queue, read now
+    assert re.search(r"Task queue +✓ SQS autosre-tasks: 0 waiting, 0 running; dead-letter", out)
+    assert "came back through it" not in out
+    # AND without the URL it says the queue was not checked, and why
+    monkeypatch.delenv("AUTOSRE_TASK_QUEUE_URL")
+    main(["doctor"])
+    out = capsys.readouterr().out
+    assert re.search(r"Task queue +not checked: AUTOSRE_TASK_QUEUE_URL is not set", out), out
+
+
+def _readme_auditor_policy(aws: dict[str, str]) -> str:
+    """The README's auditor policy, its placeholders filled in with this deployment's resources."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    policy = readme.partition("An auditor's policy:\n\n```json\n")[2].partition("```")[0]
+    secret = aws["AUTOSRE_AUDIT_KEY"].removeprefix("secretsmanager:")
+    filled = {
+        "<AppTableArn>": f"arn:aws:dynamodb:us-east-1:123456789012:table/{aws['AUTOSRE_TABLE']}",
+        "<AuditBucketName>": aws["AUTOSRE_AUDIT_BUCKET"],
+        "<AuditKeySecretArn>": boto3.client("secretsmanager").describe_secret(SecretId=secret)[
+            "ARN"
+        ],
+        "<AuditKeyArn>": "arn:aws:kms:us-east-1:123456789012:key/audit",
+    }
+    for placeholder, value in filled.items():
+        policy = policy.replace(placeholder, value)
+    # moto checks S3's resources, and every other service's actions against `*` (tests.rehearsal)
+    return for_moto(json.loads(policy))
+
+
+def test_the_readmes_auditor_policy_is_enough_to_verify_from_a_terminal(
+    aws: dict[str, str],
+    deployment: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN an IAM user with exactly the README's auditor policy (moto checks each action; it
+    # does not check KMS, which the policy grants on the audit key)
+    iam = boto3.client("iam")
+    iam.create_user(UserName="auditor")
+    iam.put_user_policy(
+        UserName="auditor", PolicyName="audit", PolicyDocument=_readme_auditor_policy(aws)
+    )
+    key = iam.create_access_key(UserName="auditor")["AccessKey"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", key["AccessKeyId"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", key["SecretAccessKey"])
+    for temporary in ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(temporary, raising=False)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+
+    @set_initial_no_auth_action_count(0)
+    def verify() -> int:
+        return main(["audit", "verify", "--org"])
+
+    # WHEN the auditor verifies the org trail with those credentials
+    status = verify()
+    # THEN it is verified, read-only
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "Audit trail intact: the org-wide trail" in out

@@ -217,3 +217,31 @@ def test_the_alerts_function_tells_the_channel_with_its_own_role(
     (post,) = slack_api.calls("chat.postMessage")
     assert post.body["channel"] == "C111"
     assert "FIRING checkout-api: errors" in json.dumps(post.body["blocks"])
+
+
+def test_the_doctor_in_the_worker_reads_both_queues_with_the_workers_role(
+    deployment: Deployment, slack_api: CaptureServer
+) -> None:
+    @set_initial_no_auth_action_count(0)  # every call checked against IAM, SQS by its resources
+    def rehearse() -> None:
+        # GIVEN an org admin's `/sre doctor`, queued by the Slack function
+        with deployment.running_as("slack"):
+            assert "Working on" in json.dumps(slash("doctor", "d1"))
+        # WHEN the worker runs it with its own role
+        with deployment.running_as("worker") as env:
+            record = queued_record(env["AUTOSRE_TASK_QUEUE_URL"])
+            assert aws_worker.handler({"Records": [record]}, LambdaContext()) == {
+                "batchItemFailures": []
+            }
+            assert env["AUTOSRE_WORKER_FUNCTION"] == f"autosre-{STAGE}-worker"
+
+    rehearse()
+    # THEN the task queue's line was read from SQS, the dead-letter queue's depth too (the
+    # worker's grant on it, checked by moto); the worker's versions were looked for by name (the
+    # rehearsal creates no function, so that line reports what Lambda answered)
+    (post,) = slack_api.calls("chat.postMessage")
+    report = json.dumps(post.body["blocks"], ensure_ascii=False)
+    queue = f"autosre-{STAGE}-TaskQueue-"
+    assert f"*Task queue*\\n✓ SQS {queue}" in report
+    assert "dead-letter queue empty" in report
+    assert "*Worker version*\\n✗ " in report

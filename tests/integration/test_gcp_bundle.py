@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from functions_framework import create_app
 from packaging.requirements import Requirement
 
 from handlers import gcp_http
+from shared.config import ENVIRONMENT
 from tests.fakes.http_capture import CaptureServer
 from tests.support.payloads import (
     SIGNING_SECRET,
@@ -183,7 +185,44 @@ def test_the_readme_deploys_what_the_bundle_holds() -> None:
         assert "--source=.build/gcp" in recipe
         assert package.OUT == ROOT / ".build" / "gcp"
         assert "--runtime=python311" in recipe  # pyproject: requires-python >=3.11,<3.12
-        assert "AUTOSRE_BACKEND=aws" in recipe
+        assert "--service-account=" in recipe
+    slack_env, teams_env = (re.search(r"--env-vars-file=(\S+)", r) for r in recipes)
+    assert slack_env is not None and teams_env is not None
+    assert (slack_env.group(1), teams_env.group(1)) == ("gcp-env.yaml", "gcp-teams-env.yaml")
+
+
+def _readme_gcp_settings() -> tuple[dict[str, str], str]:
+    """The settings file the README writes for the functions, and how the Teams one adds to it."""
+    readme = (ROOT / "README.md").read_text()
+    written = readme.partition("cat > gcp-env.yaml <<EOF\n")[2]
+    body, _, after = written.partition("EOF\n")
+    settings = dict(re.findall(r'^(\w+): "(.*)"$', body, re.MULTILINE))
+    assert len(settings) == len(body.splitlines())  # every line a quoted setting
+    return settings, after.partition("\n")[0]
+
+
+def test_the_readmes_settings_file_reaches_the_aws_stack_it_was_deployed_with() -> None:
+    settings, teams = _readme_gcp_settings()
+    # every name is one the code reads (or boto3's Region)
+    assert set(settings) - set(ENVIRONMENT.values()) == {"AWS_DEFAULT_REGION"}
+    assert settings["AUTOSRE_BACKEND"] == "aws"
+    # the stack's Region, not another, and its resources by their outputs (no name is fixed)
+    assert settings["AWS_DEFAULT_REGION"] == "$AWS_REGION"
+    outputs = yaml.safe_load((ROOT / "infra" / "aws" / "resources.yml").read_text())["Outputs"]
+    for name, output in {
+        "AUTOSRE_TABLE": "AppTableName",
+        "AUTOSRE_AUDIT_BUCKET": "AuditBucketName",
+        "AUTOSRE_EXPORT_BUCKET": "ExportBucketName",
+        "AUTOSRE_TASK_QUEUE_URL": "TaskQueueUrl",
+        "AUTOSRE_AUDIT_KEY": "AuditKeyReference",
+    }.items():
+        assert settings[name] == f"$(out {output})"
+        assert output in outputs
+    # the pages the replies link to are the stack's, and chaos is the stack's
+    assert settings["AUTOSRE_PUBLIC_URL"] == "$(out HttpApiUrl)"  # serverless's own output
+    assert settings["AUTOSRE_FIS_ROLE_ARN"].endswith(":role/autosre-fis-experiments")
+    # the Teams function serves its bot's tenant
+    assert "TEAMS_APP_ID" in teams and "TEAMS_APP_TENANT_ID" in teams
 
 
 def test_on_its_own_tmp_store_the_function_refuses_to_start_unless_asked(

@@ -19,7 +19,7 @@ from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_records import SqliteRecords
 from shared.bootstrap.local import for_local
 from shared.config import Settings
-from shared.doctor import slack_fact
+from shared.doctor.facts import slack_fact
 from tests.fakes.slack_api import SlackApi, slack_api
 from tests.support.payloads import SIGNING_SECRET, signed_headers, slash_command_body
 from tests.support.slack_oauth import CLIENT_ID, STATE_COOKIE, install_answer

@@ -11,8 +11,10 @@ import boto3
 import pytest
 
 from handlers import aws_runtime, aws_slack
+from shared.bootstrap.aws import resolve_secrets as resolved_by_the_deployment
+from shared.config import Settings
 from tests.support.handlers import post_slack
-from tests.support.payloads import slash_command_body
+from tests.support.payloads import SIGNING_SECRET, signed_headers, slash_command_body
 
 
 def _signed_with_the_empty_key(body: str) -> dict[str, str]:
@@ -40,3 +42,42 @@ def test_a_missing_signing_secret_parameter_lets_no_forged_command_through(
     bucket = boto3.client("s3").list_objects_v2(Bucket=aws["AUTOSRE_AUDIT_BUCKET"])
     assert bucket.get("KeyCount", 0) == 0
     assert "SLACK_SIGNING_SECRET refers to ssm:/autosre/slack/signing-secret" in caplog.text
+
+
+def test_a_signing_secret_stored_after_the_deploy_is_read_within_a_minute_not_per_request(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a warm Slack function that started before its signing secret was stored
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "ssm:/autosre/slack/signing-secret")
+    now = [1000.0]
+    monkeypatch.setattr(aws_runtime.settings, "clock", lambda: now[0])
+    aws_runtime.settings.cache_clear()
+    aws_slack.slack.cache_clear()
+    reads: list[str] = []
+    resolve = resolved_by_the_deployment
+
+    def counted(settings: Settings) -> Settings:
+        reads.append(settings.slack_signing_secret)
+        return resolve(settings)
+
+    monkeypatch.setattr(aws_runtime, "resolve_secrets", counted)
+    body = slash_command_body("whoami")
+    assert post_slack(body, signed_headers(body))["statusCode"] == 401
+    # WHEN the operator stores it, and a flood of requests arrives in the same minute
+    boto3.client("ssm").put_parameter(
+        Name="/autosre/slack/signing-secret", Value=SIGNING_SECRET, Type="SecureString"
+    )
+    for _ in range(20):
+        now[0] += 2
+        assert post_slack(body, signed_headers(body))["statusCode"] == 401
+    # THEN SSM was read once for all of them
+    assert len(reads) == 1
+    # AND a minute after the first read the secret is found, and the command is served
+    now[0] = 1060.0
+    answer = post_slack(body, signed_headers(body))
+    assert answer["statusCode"] == 200
+    assert len(reads) == 2
+    # AND once found, it is not read again
+    now[0] += 3600
+    assert post_slack(body, signed_headers(body))["statusCode"] == 200
+    assert len(reads) == 2

@@ -138,7 +138,10 @@ def test_doctor_in_the_terminal_lists_the_tenants_served(tmp_path: Path) -> None
     assert "tenant-a, tenant-b (TEAMS_ALLOWED_TENANTS); others are refused" in served.stdout
     # AND with no list and no app tenant it says every tenant is refused
     none = sre(tmp_path, "doctor", TEAMS_APP_ID=APP_ID)
-    assert "none: every tenant is refused" in none.stdout
+    assert "✗ none: every tenant is refused" in none.stdout
+    # AND that is a failed check, not "all checks pass": every Teams message would be refused
+    assert "Doctor: something is wrong" in none.stdout
+    assert "Doctor: all checks pass" not in none.stdout
 
 
 def _deferred_doctor(

@@ -175,10 +175,10 @@ class FisFaultInjector:
     def _function_arn(self, service: Service) -> str:
         function, _ = function_of(service.resource)
         try:
-            found = self._functions.get_function(FunctionName=function)
+            found = self._functions.get_function_configuration(FunctionName=function)
         except self._functions.exceptions.ResourceNotFoundException as error:
             raise NotFoundError(f"{service.name}'s function {function} does not exist") from error
-        return found["Configuration"]["FunctionArn"]
+        return found["FunctionArn"]
 
     def _experiment(self, handle: str) -> dict[str, Any]:
         with _answering(f"read FIS experiment {handle}"):

@@ -17,6 +17,7 @@ from shared.adapters.aws.fis_dry_run import dry_run, said
 from shared.adapters.aws.fis_guard import guard_problems
 from shared.adapters.aws.fis_role import role_problems
 from shared.adapters.aws.fis_template import action_parameters, function_of
+from shared.adapters.aws.lambda_routing import MANAGED_TAG
 from shared.chaos.models import Fault, Problem
 from shared.telemetry.models import ResourceKind, Service
 
@@ -153,14 +154,17 @@ class FisPreflight:
         function, qualifier = function_of(service.resource)
         extra = {"Qualifier": qualifier} if qualifier else {}
         try:
-            found = self._client("lambda").get_function(FunctionName=function, **extra)
+            found = self._client("lambda").get_function_configuration(
+                FunctionName=function, **extra
+            )
         except ClientError as error:
             return Problem(
                 what=f"{service.name}'s function {service.resource} cannot be read: {said(error)}",
-                fix="check the function exists in this account and Region, and that Auto SRE's "
-                "functions may call lambda:GetFunction on it",
+                fix="check the function exists in this account and Region, and that it is tagged "
+                f"for Auto SRE: `aws lambda tag-resource --resource <{function}'s ARN> --tags "
+                f"{MANAGED_TAG}=true`",
             )
-        configuration: dict[str, Any] = found["Configuration"]
+        configuration: dict[str, Any] = dict(found)
         return configuration
 
     def _streaming(self, service: Service) -> list[Problem]:
@@ -174,7 +178,8 @@ class FisPreflight:
             return [
                 Problem(
                     what=f"Could not tell whether {function} streams its responses: {said(error)}",
-                    fix=f"allow Auto SRE's functions lambda:GetFunctionUrlConfig on {function}",
+                    fix=f"tag {function} {MANAGED_TAG}=true (Auto SRE's functions may call "
+                    "lambda:GetFunctionUrlConfig only on functions so tagged)",
                 )
             ]
         if url.get("InvokeMode") != "RESPONSE_STREAM":

@@ -5,15 +5,38 @@ routing config; promoting moves the alias and clears the weights; rolling back c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from shared.canary.routing import Route, shifted
+from shared.errors import UnavailableError
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
+
+MANAGED_TAG = "autosre:managed"
+"""The tag (value `true`) a function's owner sets to let Auto SRE read and move its aliases and
+inject its faults: the functions' roles are granted those actions only on functions so tagged."""
+
+
+@contextmanager
+def _tagged(function: str) -> Iterator[None]:
+    """An access denied on `function` said as what to do: tag it for Auto SRE."""
+    try:
+        yield
+    except ClientError as error:
+        if "AccessDenied" not in error.response.get("Error", {}).get("Code", ""):
+            raise
+        raise UnavailableError(
+            f"Auto SRE may not read or move {function}'s aliases: its roles act only on "
+            f"functions tagged {MANAGED_TAG}=true. Tag it: `aws lambda tag-resource --resource "
+            f"<{function}'s ARN> --tags {MANAGED_TAG}=true`, then try again."
+        ) from error
 
 
 def _split(target: str) -> tuple[str, str]:
@@ -41,31 +64,36 @@ class LambdaTrafficRouter:
 
     def route(self, target: str) -> Route:
         function, alias = _split(target)
-        return self._read(target, dict(self._client.get_alias(FunctionName=function, Name=alias)))
+        with _tagged(function):
+            found = self._client.get_alias(FunctionName=function, Name=alias)
+        return self._read(target, dict(found))
 
     def shift(self, target: str, *, canary: str, weight: float) -> Route:
         function, alias = _split(target)
         wanted = shifted(self.route(target), canary=canary, weight=weight)  # the rules, checked
-        answer = self._client.update_alias(
-            FunctionName=function,
-            Name=alias,
-            RoutingConfig={"AdditionalVersionWeights": {canary: wanted.weight}},
-        )
+        with _tagged(function):
+            answer = self._client.update_alias(
+                FunctionName=function,
+                Name=alias,
+                RoutingConfig={"AdditionalVersionWeights": {canary: wanted.weight}},
+            )
         return self._read(target, dict(answer))
 
     def promote(self, target: str, *, canary: str) -> Route:
         function, alias = _split(target)
-        answer = self._client.update_alias(
-            FunctionName=function,
-            Name=alias,
-            FunctionVersion=canary,
-            RoutingConfig={"AdditionalVersionWeights": {}},
-        )
+        with _tagged(function):
+            answer = self._client.update_alias(
+                FunctionName=function,
+                Name=alias,
+                FunctionVersion=canary,
+                RoutingConfig={"AdditionalVersionWeights": {}},
+            )
         return self._read(target, dict(answer))
 
     def rollback(self, target: str) -> Route:
         function, alias = _split(target)
-        answer = self._client.update_alias(
-            FunctionName=function, Name=alias, RoutingConfig={"AdditionalVersionWeights": {}}
-        )
+        with _tagged(function):
+            answer = self._client.update_alias(
+                FunctionName=function, Name=alias, RoutingConfig={"AdditionalVersionWeights": {}}
+            )
         return self._read(target, dict(answer))

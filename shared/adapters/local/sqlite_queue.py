@@ -9,6 +9,7 @@ from collections.abc import Callable
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_journal import request_ref
 from shared.adapters.local.sqlite_lease import ProcessLease
+from shared.doctor.ports import QueueDepth
 from shared.invocation import DeferredCommand
 
 JOIN_POLL_SECONDS = 0.5
@@ -71,6 +72,16 @@ class SqliteTaskQueue:
                 (self._lease.token, surface, ref, task.model_dump_json()),
             )
         self._signal.queued()
+
+    def depth(self) -> QueueDepth:
+        """The tasks of every process in the file: waiting, and taken by a worker (a task that
+        fails is answered as failed, so nothing is left for a dead-letter queue)."""
+        ((waiting, running),) = self._db.query(
+            "SELECT COUNT(*) - COUNT(started), COUNT(started) FROM tasks"
+        )
+        return QueueDepth(
+            queue="the SQLite file", waiting=int(str(waiting)), running=int(str(running))
+        )
 
     def queued(self, ref: str) -> bool:
         """Whether the command named `ref` (see `request_ref`) waits or runs in any process."""

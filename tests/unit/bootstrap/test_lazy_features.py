@@ -11,7 +11,7 @@ from shared.bootstrap.memory import for_memory
 from shared.commands.context import Handlers
 from shared.commands.help import HelpDesk, ShowHelp
 from shared.config import Settings
-from shared.doctor import RunDoctor
+from shared.doctor.commands import RunDoctor
 from tests.support import NOW, invocation
 
 
