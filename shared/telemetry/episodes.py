@@ -68,7 +68,7 @@ def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> lis
         episode = _within(values, far, i, side, base, back)
         counts = _counts(episode, far, len(values))
         found += [episode] if counts else []
-        i = (episode.last if counts else last) + 1
+        i = episode.last + 1  # a few points far that do not count: the rest may still hold one
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -115,3 +116,22 @@ def test_a_level_hovering_at_the_margin_is_one_lasting_change_whatever_the_windo
     assert abs((finding.onset - points[330][0]) / timedelta(minutes=1)) <= 2, finding
     assert finding.end is None, finding.evidence
     assert 1.2 < finding.ratio < 1.45
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_big_change_led_into_by_a_slightly_raised_stretch_is_found(seed: int) -> None:
+    # GIVEN p99 latency at 180 ms, 1.25× (just inside the 30% margin) from 07:40, then 5× from
+    # 08:10 to the end of the data at 09:00
+    points = noisy(HOURS_6 + 1, level=180, noise=0.03, seed=seed, start=T0 + timedelta(hours=3))
+    points = shifted(shifted(points, 280, 310, 1.25), 310, HOURS_6 + 1, 5.0)
+    # WHEN its last hour is judged
+    verdict, finding = judge(
+        Signal.P99_LATENCY, points, start=points[300][0], end=points[-1][0], step=60
+    )
+    # THEN the outage is the finding, still under way: never an all-clear (from 08:10, or a few
+    # minutes before when a point of the raised stretch beyond the margin is bridged to it)
+    assert verdict.judgement is Judgement.CHANGED, verdict
+    assert finding is not None
+    assert points[300][0] <= finding.onset <= points[310][0], finding.evidence
+    assert finding.end is None
+    assert finding.ratio > 4
