@@ -23,6 +23,13 @@ or a busy hour is not an incident."""
 QUIET = 3.0
 """A point of a change that hovers near the margin is back within the baseline within half the
 margin, or this many robust standard deviations if wider (so noise does not hold it open)."""
+USUAL = 0.9
+"""A baseline at its level most of the time (an error rate mostly 0, with a failed request now
+and then) has no spread to speak of: its margin is at least SMALLEST beyond this quantile of its
+lone points off its level (both neighbours at it), so sporadic values no larger than those it
+already showed are not a change, while a run off it (an incident) does not widen the margin."""
+LONE = 10
+"""Lone points a baseline needs before they set its margin."""
 _NORMAL = 1.4826
 """MAD × this is the standard deviation of normally distributed values."""
 _MEAN_NORMAL = 1.2533
@@ -83,6 +90,22 @@ def _spread(values: Sequence[float], level: float) -> float:
     return spread or _MEAN_NORMAL * statistics.fmean(deviations)
 
 
+def _usual(values: Sequence[float], level: float) -> float:
+    """How far from `level` the USUAL quantile of the lone points off it is, SMALLEST beyond,
+    when most values are `level` and LONE points at least are lone; else 0."""
+    off = [v != level for v in values]
+    if sum(off) * 2 >= len(values):
+        return 0.0
+    lone = sorted(
+        abs(values[k] - level)
+        for k in range(1, len(values) - 1)
+        if off[k] and not off[k - 1] and not off[k + 1]
+    )
+    if len(lone) < LONE:
+        return 0.0
+    return (1 + SMALLEST) * lone[min(len(lone) - 1, int(USUAL * len(lone)))]
+
+
 def measured(
     reference: Sequence[tuple[datetime, float]],
     *,
@@ -96,7 +119,7 @@ def measured(
     spread = _spread(values, level)
     return Baseline(
         level=level,
-        margin=max(SIGMAS * spread, SMALLEST * abs(level), 1e-9),
+        margin=max(SIGMAS * spread, SMALLEST * abs(level), _usual(values, level), 1e-9),
         spread=spread,
         start=reference[0][0],
         end=reference[-1][0],

@@ -99,9 +99,12 @@ def summary(finding: Finding, today: datetime | None = None, *, dated: bool = Fa
         text = f"{size(finding)} since {_moment(finding.onset, today, dated, seconds)}"
     else:
         went = "rose to" if finding.current >= finding.baseline else "fell to"
+        sized = f"{went} {_sized(finding)}"
+        if finding.baseline == 0 and finding.current > 0:  # no ratio: its values say how far
+            sized = "rose from 0"
         when = _period(finding.onset, finding.end, today, dated, seconds)
         span = duration(finding.end - finding.onset)
-        text = f"{went} {_sized(finding)} for {span}, {when}, recovered"
+        text = f"{sized} for {span}, {when}, recovered"
     return text + ("; the change began before this window" if finding.began_before else "")
 
 
@@ -115,7 +118,8 @@ def evidence(
         values = f"{fmt(finding.baseline)}{unit} → ~{fmt(finding.level)}{unit}, peak "
         values += f"{fmt(finding.current)}{unit}"
     elif finding.end is not None:
-        values = ("peak " if finding.current >= finding.baseline else "trough ") + values
+        extreme = "peak" if finding.current >= finding.baseline else "trough"
+        values = f"{fmt(finding.baseline)}{unit} → {extreme} {fmt(finding.current)}{unit}"
     text = f"{summary(finding, today, dated=dated)} ({values})"
     if finding.confidence < 1:
         text += f"; weak evidence: {_points(round(finding.confidence * FULL))}"

@@ -267,7 +267,7 @@ def test_a_traffic_drop_to_a_fifth_for_30_minutes_is_reported_by_its_trough_and_
     out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T20:30")
     # THEN the headline gives the trough, the duration and the recovery, in req/min
     assert f"• web: traffic fell to 0.2× baseline for 30 min, {ON}21:38–22:08 UTC, recovered" in out
-    assert "(trough 1,000 req/min → 191 req/min)" in out, out
+    assert "(1,000 req/min → trough 191 req/min)" in out, out
     assert "anomaly score" not in out
     assert "confidence" not in out
 

@@ -29,3 +29,14 @@ def noisy(
 def shifted(points: Points, first: int, last: int, factor: float) -> Points:
     """`points` times `factor` from index `first` up to `last` (excluded)."""
     return [(t, v * factor if first <= i < last else v) for i, (t, v) in enumerate(points)]
+
+
+def sporadic(count: int, *, share: float, low: float, high: float, seed: int) -> Points:
+    """`count` points a minute apart from T0, 0 but for a `share` of them between `low` and
+    `high` (an error rate with a failed request now and then)."""
+    rng = random.Random(seed)
+    every = timedelta(minutes=1)
+    return [
+        (T0 + every * i, rng.uniform(low, high) if rng.random() < share else 0.0)
+        for i in range(count)
+    ]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from shared.telemetry.analysis import first_to_move, headline
 from shared.telemetry.judgement import judge
 from shared.telemetry.models import Judgement, Signal
-from tests.support.series import T0, noisy, shifted
+from tests.support.series import T0, noisy, shifted, sporadic
 
 HOURS_6 = 6 * 60
 
@@ -135,3 +135,27 @@ def test_a_big_change_led_into_by_a_slightly_raised_stretch_is_found(seed: int) 
     assert points[300][0] <= finding.onset <= points[310][0], finding.evidence
     assert finding.end is None
     assert finding.ratio > 4
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sporadic_errors_no_larger_than_the_baseline_showed_are_steady(seed: int) -> None:
+    # GIVEN an error rate of 0 but for 8% of minutes at 0.05-0.3%, over 3 days, no incident
+    points = sporadic(3 * 24 * 60, share=0.08, low=0.05, high=0.3, seed=seed)
+    # WHEN 2-hour windows through its last day, and that day, are judged
+    starts = [points[-24 * 60 + 120 * k][0] for k in range(11)]
+    ends = [t + timedelta(hours=2) for t in starts]
+    windows = [*zip(starts, ends, strict=True), (points[-24 * 60][0], points[-1][0])]
+    verdicts = [judge(Signal.ERROR_RATE, points, start=s, end=e, step=60)[0] for s, e in windows]
+    # THEN each is steady: no point beyond what the baseline already showed
+    assert [v.judgement for v in verdicts] == [Judgement.STEADY] * len(windows)
+
+
+def test_an_incident_on_an_error_rate_mostly_0_is_still_a_change() -> None:
+    # GIVEN the same sporadic error rate, then 2% for 20 minutes
+    points = sporadic(6 * 60, share=0.08, low=0.05, high=0.3, seed=1)
+    points = [(t, 2.0 if 290 <= i < 310 else v) for i, (t, v) in enumerate(points)]
+    # WHEN its last two hours are judged
+    _, finding = judge(Signal.ERROR_RATE, points, start=points[240][0], end=points[-1][0], step=60)
+    # THEN the incident is found, and recovered
+    assert finding is not None
+    assert (finding.onset, finding.end) == (points[290][0], points[310][0])

@@ -76,3 +76,29 @@ def test_a_transient_change_whose_peak_is_its_level_is_sized_once() -> None:
     assert finding is not None
     assert headline(finding).startswith("traffic fell to 0.2× baseline for 30 min")
     assert (finding.onset, finding.end) == (points[280][0], points[310][0])
+
+
+def test_a_change_from_0_is_told_by_its_values_and_its_peak_after_the_baseline() -> None:
+    # GIVEN an error rate of 0 that is 0.5-0.6% for 7 minutes, then 0 again
+    points = [(t, 0.0) for t, _ in noisy(360, level=1, noise=0, seed=1)]
+    points[290:297] = [(t, 0.5 + 0.1 * (i % 2)) for i, (t, _) in enumerate(points[290:297])]
+    # WHEN its last two hours are judged
+    _, finding = judge(
+        Signal.ERROR_RATE, points, start=points[240][0], end=points[-1][0], step=60, unit="%"
+    )
+    # THEN it rose from 0 (no ratio to tell), and its values name the peak after the baseline
+    assert finding is not None
+    assert headline(finding).startswith("error rate rose from 0 for 7 min, 04:50–04:57 UTC")
+    assert "up from 0" not in headline(finding)
+    assert "(0% → ~0.5%, peak 0.6%)" in finding.evidence or "(0% → peak 0.6%)" in (
+        finding.evidence
+    ), finding.evidence
+
+
+def test_a_transient_change_gives_its_baseline_then_its_peak() -> None:
+    points = shifted(noisy(360, level=0.33, noise=0.02, seed=2), 280, 290, 13.6)
+    _, finding = judge(
+        Signal.ERROR_RATE, points, start=points[240][0], end=points[-1][0], step=60, unit="%"
+    )
+    assert finding is not None
+    assert "(0.33% → peak 4." in finding.evidence, finding.evidence
