@@ -10,17 +10,23 @@ those hours up to where it began (their level before it), with the change report
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from itertools import pairwise
 
 from shared.telemetry.baseline import NEEDED, Baseline, baseline_of, measured
 from shared.telemetry.episodes import RUN, stretches
 
 PART = 8
-"""The earliest 1/PART of the hours before the window (at least NEEDED points; 30 min of 4 h) is
+"""The earliest 1/PART of the hours before the window (at least NEEDED points, or HEAD at a
+coarse step; 30 min of 4 h) is
 their level to compare the rest with; the latest 1/PART (at least RUN points), the level they
 ended at. A change that began after that first part is found where it began."""
+HEAD = timedelta(minutes=30)
+"""The least time before a change its level is judged by (at a step where NEEDED points are
+longer than this, the points of this time)."""
 
 
 def reference(
@@ -43,9 +49,9 @@ def reference(
 
 def _change_in(before: Sequence[tuple[datetime, float]], allowed: set[int]) -> int | None:
     """Where a change that lasts to the end of `before` began, judged against their earliest
-    part; None when there is none, or fewer than NEEDED points before it."""
+    part; None when there is none, or too few points before it (`_least`)."""
     count = len(before)
-    head, tail = max(NEEDED, count // PART), max(RUN, count // PART)
+    head, tail = max(_least(before), count // PART), max(RUN, count // PART)
     if count < head + tail:
         return None
     early = measured(before[:head])
@@ -54,6 +60,14 @@ def _change_in(before: Sequence[tuple[datetime, float]], allowed: set[int]) -> i
     if side not in allowed:
         return None
     last = next(reversed(stretches(values, early, {side})), None)
-    if last is None or last.back is not None or last.first < NEEDED:
+    if last is None or last.back is not None or last.first < head:
         return None
     return last.first
+
+
+def _least(before: Sequence[tuple[datetime, float]]) -> int:
+    """The fewest points the level before a change needs: NEEDED, or at a coarse step those of
+    HEAD (so a change 3 h 30 min before the window is found at a 5-minute step too)."""
+    gaps = [(b[0] - a[0]).total_seconds() for a, b in pairwise(before)]
+    step = max(1.0, statistics.median(gaps)) if gaps else 60.0
+    return max(RUN, min(NEEDED, math.ceil(HEAD.total_seconds() / step)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -94,3 +95,28 @@ def test_a_ramp_through_the_hours_before_the_window_is_a_change() -> None:
     assert finding is not None
     assert points[60][0] <= finding.onset <= points[75][0]
     assert finding.ratio > 4
+
+
+@pytest.mark.parametrize("hours_before", [1.5, 2.5, 3.5])
+def test_a_change_hours_before_the_window_is_found_at_a_5_minute_step(hours_before: float) -> None:
+    # GIVEN errors 6× from some hours before an hour's window, read every 5 minutes from 4 h
+    # before it
+    points = noisy(5 * 12 + 1, step=5, level=0.33, noise=0.05, seed=3)
+    onset = 48 - round(hours_before * 12)
+    points = shifted(points, onset, len(points), 6)
+    start = points[48][0]
+    # WHEN the window is judged
+    verdict, finding = judge(
+        Signal.ERROR_RATE,
+        points,
+        start=start,
+        end=points[-1][0],
+        step=300,
+        read_from=start - timedelta(hours=4),
+    )
+    # THEN it changed where it began, before the window, against the level before it
+    assert verdict.judgement is Judgement.CHANGED, verdict
+    assert finding is not None
+    assert finding.onset == points[onset][0], finding.evidence
+    assert finding.began_before
+    assert 0.3 < finding.baseline < 0.37
