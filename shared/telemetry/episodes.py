@@ -26,6 +26,11 @@ BACK = 3
 """Consecutive points back within half the margin that end a change."""
 FULL = 10
 """A change this many points long is strong evidence; a shorter one is reported as weak."""
+DIP = 5
+"""Points back, at most, between two long episodes at one level that are one change."""
+SAME = 0.25
+"""Two episodes' typical values this share of their distance from the level apart are at one
+level."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +74,32 @@ def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> lis
         counts = _counts(episode, far, len(values))
         found += [episode] if counts else []
         i = episode.last + 1  # a few points far that do not count: the rest may still hold one
-    return found
+    return _joined(values, found, base)
+
+
+def _joined(values: Sequence[float], found: list[Stretch], base: Baseline) -> list[Stretch]:
+    """`found`, two long episodes at one level on one side with a dip of at most DIP points
+    between them made one (an incident that dipped for a few minutes is one change)."""
+    joined: list[Stretch] = []
+    for episode in found:
+        before = joined[-1] if joined else None
+        if before is not None and _one(values, before, episode, base):
+            joined[-1] = Stretch(before.first, episode.back, episode.last, episode.side)
+        else:
+            joined.append(episode)
+    return joined
+
+
+def _one(values: Sequence[float], a: Stretch, b: Stretch, base: Baseline) -> bool:
+    """Whether `b` goes on `a`: same side, both FULL points long, a dip of DIP points at most
+    between them, and their typical values within SAME of their distance from the level."""
+    length = len(values)
+    if a.side != b.side or a.back is None or b.first - a.back > DIP:
+        return False
+    if min(a.points(length), b.points(length)) < FULL:
+        return False
+    typical = [statistics.median(values[s.first : s.stop(length)]) - base.level for s in (a, b)]
+    return abs(typical[0] - typical[1]) <= SAME * max(abs(t) for t in typical)
 
 
 def _within(

@@ -159,3 +159,25 @@ def test_an_incident_on_an_error_rate_mostly_0_is_still_a_change() -> None:
     # THEN the incident is found, and recovered
     assert finding is not None
     assert (finding.onset, finding.end) == (points[290][0], points[310][0])
+
+
+def test_an_incident_that_dipped_for_a_few_minutes_is_one_change_still_under_way() -> None:
+    # GIVEN p99 latency 5× from 04:30 to the end of the data at 09:00, but for 4 minutes back
+    # at 07:27-07:31
+    points = noisy(HOURS_6, level=180, noise=0.03, seed=5, start=T0 + timedelta(hours=3))
+    points = shifted(shifted(points, 90, 267, 5.0), 271, HOURS_6, 5.0)
+    # WHEN 07:00-09:00 is judged, read from 4 h before it
+    start = points[240][0]
+    _, finding = judge(
+        Signal.P99_LATENCY,
+        points,
+        start=start,
+        end=points[-1][0],
+        step=60,
+        read_from=start - timedelta(hours=4),
+    )
+    # THEN it is one change since 04:30, still under way: not "recovered"
+    assert finding is not None
+    assert finding.onset == points[90][0], finding.evidence
+    assert finding.end is None, finding.evidence
+    assert "recovered" not in finding.evidence
