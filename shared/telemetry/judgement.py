@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 
 from shared.telemetry.baseline import NEEDED, Baseline
-from shared.telemetry.episodes import FULL, Stretch, most_significant, stretches
+from shared.telemetry.episodes import FULL, RUN, Stretch, most_significant, stretches
 from shared.telemetry.events import ranked
 from shared.telemetry.models import (
     Episode,
@@ -40,6 +40,9 @@ written as no rows): a signal with one has partial data, however many points the
 NEAR = timedelta(minutes=30)
 """An event this long before a change is reported as what the change lines up with (the most
 relevant kind first: a deploy before a configuration change before an alert firing)."""
+WORSE = 2.0
+"""A lasting change whose last points are this many times as far from the baseline as its
+typical value is told with its latest level too (`1.5× baseline since 07:30, now 10.0×`)."""
 RISING = {Signal.P50_LATENCY, Signal.P99_LATENCY, Signal.ERROR_RATE, Signal.SATURATION}
 """Signals whose fall is good news; traffic is anomalous either way."""
 Points = Sequence[tuple[datetime, float]]
@@ -178,8 +181,16 @@ def finding_of(
         level=typical if chosen.back is not None else None,
         others=[_episode(points, s) for s in others],
         began_before=at < start,
+        latest=_worse(values, typical, base.level) if chosen.back is None else None,
     )
     return finding.model_copy(update={"evidence": evidence(finding, unit, today=today)})
+
+
+def _worse(values: Sequence[float], typical: float, level: float) -> float | None:
+    """A lasting change's level over its last RUN points, when WORSE times as far from the
+    baseline's level as its typical value is (it keeps getting worse); else None."""
+    latest = statistics.median(values[-RUN:])
+    return latest if abs(latest - level) >= WORSE * abs(typical - level) else None
 
 
 def _extreme(values: Sequence[float], side: int) -> float:

@@ -143,6 +143,9 @@ class Finding(Frozen):
     significant: its size, length and evidence)."""
     began_before: bool = False
     """The change began before the window (its onset lies in the hours read before it)."""
+    latest: float | None = None
+    """A lasting change's latest level, when it has grown well beyond its typical `current`
+    (a change that keeps getting worse); None otherwise and for findings stored before."""
 
     @property
     def ratio(self) -> float:

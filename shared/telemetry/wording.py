@@ -97,6 +97,9 @@ def summary(finding: Finding, today: datetime | None = None, *, dated: bool = Fa
     seconds = to_the_second(finding)
     if finding.end is None:
         text = f"{size(finding)} since {_moment(finding.onset, today, dated, seconds)}"
+        if finding.latest is not None:
+            now = _against(finding.baseline, finding.latest).removesuffix(" baseline")
+            text += f", now {now}"
     else:
         went = "rose to" if finding.current >= finding.baseline else "fell to"
         sized = f"{went} {_sized(finding)}"
@@ -114,6 +117,8 @@ def evidence(
     """The finding in a line, without the signal's name (a report or page puts it before), its
     times written for a reader on the day of `today` (every one dated when `dated`)."""
     values = f"{fmt(finding.baseline)}{unit} → {fmt(finding.current)}{unit}"
+    if finding.end is None and finding.latest is not None:
+        values += f", now {fmt(finding.latest)}{unit}"
     if _both(finding) and finding.level is not None:
         values = f"{fmt(finding.baseline)}{unit} → ~{fmt(finding.level)}{unit}, peak "
         values += f"{fmt(finding.current)}{unit}"

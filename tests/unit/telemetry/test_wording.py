@@ -4,6 +4,8 @@ a change of seconds is told in seconds, and a transient change that was about 12
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from shared.telemetry.analysis import headline
@@ -102,3 +104,25 @@ def test_a_transient_change_gives_its_baseline_then_its_peak() -> None:
     )
     assert finding is not None
     assert "(0.33% → peak 4." in finding.evidence, finding.evidence
+
+
+def test_a_change_that_keeps_getting_worse_gives_its_latest_level_too() -> None:
+    # GIVEN p99 latency 1.5× from 07:30, then 10× for its last 10 minutes
+    points = noisy(361, level=180, noise=0.03, seed=6, start=T0 + timedelta(hours=3))
+    points = shifted(shifted(points, 270, 350, 1.5), 350, 361, 10)
+    # WHEN 07:00-09:00 is judged
+    _, finding = judge(
+        Signal.P99_LATENCY, points, start=points[240][0], end=points[-1][0], step=60, unit=" ms"
+    )
+    # THEN it is told by its level since 07:30 and by its level now
+    assert finding is not None
+    assert headline(finding).startswith("p99 latency 1.5× baseline since 07:30 UTC, now ")
+    assert 9 < (finding.latest or 0) / finding.baseline < 11
+    assert f", now {fmt(finding.latest or 0)} ms)" in finding.evidence, finding.evidence
+
+
+def test_a_lasting_change_at_one_level_is_told_once() -> None:
+    points = shifted(noisy(361, level=180, noise=0.03, seed=6), 270, 361, 3)
+    _, finding = judge(Signal.P99_LATENCY, points, start=points[240][0], end=points[-1][0], step=60)
+    assert finding is not None
+    assert "now" not in finding.evidence
