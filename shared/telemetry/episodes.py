@@ -157,9 +157,15 @@ def significance(values: Sequence[float], stretch: Stretch, base: Baseline) -> f
 def most_significant(
     values: Sequence[float], found: Sequence[Stretch], base: Baseline
 ) -> Stretch | None:
-    """The episode that says most (the latest of equals: what is happening now)."""
+    """The episode that says most (the latest of equals: what is happening now); one of FULL
+    points or more before any shorter one, however far the short one went (a 3-point blip of
+    10× is weak evidence next to a change of 16 points still under way)."""
     ranked = sorted(
         enumerate(found),
-        key=lambda pair: (round(significance(values, pair[1], base), 6), pair[0]),
+        key=lambda pair: (
+            pair[1].stop(len(values)) - pair[1].first >= FULL,
+            round(significance(values, pair[1], base), 6),
+            pair[0],
+        ),
     )
     return ranked[-1][1] if ranked else None

@@ -93,6 +93,29 @@ def test_what_moved_first_is_not_decided_by_a_blip_of_three_points() -> None:
     assert first.signal is Signal.ERROR_RATE
 
 
+def test_a_change_of_16_points_under_way_is_the_finding_over_a_3_point_blip_of_10x() -> None:
+    # GIVEN p99 latency 10× for 3 minutes at 07:30, then 1.6× from 08:45 to the end (16 points),
+    # as errors go 3× at 08:45
+    start = T0 + timedelta(hours=3)
+    p99 = noisy(HOURS_6, level=180, noise=0.03, seed=5, start=start)
+    p99 = shifted(shifted(p99, 270, 273, 10), HOURS_6 - 16, HOURS_6, 1.6)
+    errors = shifted(
+        noisy(HOURS_6, level=0.3, noise=0.05, seed=6, start=start), HOURS_6 - 16, HOURS_6, 3
+    )
+    # WHEN both are judged over 07:00-09:00
+    found = [
+        judge(signal, points, start=points[240][0], end=points[-1][0], step=60)[1]
+        for signal, points in ((Signal.P99_LATENCY, p99), (Signal.ERROR_RATE, errors))
+    ]
+    # THEN p99's finding is its change under way (the blip named after it), and both signals
+    # moved at 08:45: neither moved first on the strength of a 3-point blip
+    latency, rate = found
+    assert latency is not None and rate is not None
+    assert latency.onset == p99[HOURS_6 - 16][0] and latency.end is None, latency
+    assert [o.start for o in latency.others] == [p99[270][0]], latency.others
+    assert latency.onset == rate.onset
+
+
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     factor=st.floats(1.31, 1.36),
