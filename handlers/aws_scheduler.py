@@ -47,6 +47,12 @@ def alerts(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     now = at or datetime.now(UTC)
     reply = run_tick(aws_runtime.services().bus, trigger=event.get_id, now=now)
     metrics.add_metric(name="AlertTicks", unit=MetricUnit.Count, value=1)
+    problems = dict(reply.fields).get("Problems")
+    # a tick with problems (a notice not posted, a policy not judged) still ends well: counted,
+    # so an alarm tells the operator (the function's own Errors stay at 0)
+    metrics.add_metric(name="AlertTickProblems", unit=MetricUnit.Count, value=1 if problems else 0)
+    if problems:
+        logger.warning("alert tick had problems", extra={"problems": problems})
     if reply.failed:
         logger.error("alert evaluation failed", extra={"reply": reply.title})
     return {"title": reply.title, "fields": dict(reply.fields), "failed": reply.failed}

@@ -1,5 +1,6 @@
-"""What the Slack function tells CloudWatch: each refused request, by status, as an EMF metric;
-nothing for an answered one (Lambda's own Invocations metric counts every request)."""
+"""What the Slack and alerts functions tell CloudWatch: each refused request, by status, as an
+EMF metric, nothing for an answered one (Lambda's own Invocations metric counts every request);
+each alert tick, and whether it had problems, for the stack's alarms."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.handlers import post_slack
+from tests.contract.test_serverless_yml import RESOURCES
+from tests.support.handlers import alerts_tick, post_slack
 from tests.support.payloads import signed_headers, slash_command_body
 
 
@@ -53,3 +55,31 @@ def test_a_malformed_body_is_counted_as_400(
     assert post_slack(body, signed_headers(body))["statusCode"] == 400
     (document,) = _emf(capsys.readouterr().out)
     assert (document["SlackRefused"], document["status"]) == ([1.0], "400")
+
+
+def test_the_alert_ticks_metrics_are_the_ones_the_stacks_alarms_watch(
+    aws: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the deployed alarms on the alert scheduler (it stopped; its ticks keep having
+    # problems): its Errors stay at 0 when a notice is not posted, so only its metrics tell
+    alarms = {
+        name: resource["Properties"]
+        for name, resource in RESOURCES.items()
+        if name in ("AlertTicksMissingAlarm", "AlertTickProblemsAlarm")
+    }
+    # WHEN the alerts function runs one tick (nothing to judge: no problem)
+    capsys.readouterr()
+    alerts_tick("tick-metrics", 0)
+    # (the cold start is a document of its own, by function)
+    (document,) = [d for d in _emf(capsys.readouterr().out) if "AlertTicks" in d]
+    # THEN it prints both metrics, in the namespace and with the dimensions the alarms name
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert (document["AlertTicks"], document["AlertTickProblems"]) == ([1.0], [0.0])
+    for alarm in alarms.values():
+        assert alarm["Namespace"] == directive["Namespace"]
+        assert alarm["MetricName"] in document
+        named = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+        assert [set(dimensions) for dimensions in directive["Dimensions"]] == [set(named)]
+        assert all(document[name] == value for name, value in named.items())
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+    assert len(alarms) == 2
