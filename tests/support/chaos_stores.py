@@ -1,49 +1,29 @@
-"""One chaos store of each kind for races: two handles on it (each racer uses one of them).
-
-moto checks a `TransactWriteItems` condition and writes in two steps, and deep-copies tables
-other threads change, so under threads it lets two claims of one service through where
-DynamoDB, whose transactions are atomic, does not: the moto client serialises DynamoDB calls
-as DynamoDB serialises conflicting transactions. SQLite's handles are two connections to the
-file, so only its `BEGIN IMMEDIATE` (not the process's lock) keeps them apart.
-"""
+"""One chaos store of each kind for races: two handles on it (see tests/support/race_stores.py;
+a claim of a service is one `TransactWriteItems` call, made one at a time on moto)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
-
-import boto3
-from moto import mock_aws
 
 from shared.adapters.aws.dynamodb_chaos import DynamoDbChaosStore
 from shared.adapters.local.sqlite_chaos import SqliteChaosStore
-from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.memory import InMemoryChaosStore
 from shared.chaos.ports import ChaosStore
-from tests.support.aws import create_table, serialised
+from tests.support.race_stores import KINDS, two_handles
 
-KINDS = ("memory", "sqlite", "dynamodb")
-"""Every ChaosStore adapter, by the name a parametrised fixture gives it."""
+__all__ = ["KINDS", "chaos_store"]
 
 
-@contextmanager
-def chaos_store(kind: str, folder: Path) -> Iterator[tuple[ChaosStore, ChaosStore]]:
-    """Two handles on one new store of `kind` (its SQLite file in `folder`; DynamoDB on moto,
-    one mock for every thread, so they share its backend)."""
-    if kind == "memory":
-        shared = InMemoryChaosStore()
-        yield shared, shared
-    elif kind == "sqlite":
-        path = folder / "autosre.db"
-        yield SqliteChaosStore(SqliteDatabase(path)), SqliteChaosStore(SqliteDatabase(path))
-    else:
-        with mock_aws():
-            table = create_table()
-            client = serialised(
-                boto3.client("dynamodb"), "dynamodb", "a transaction is atomic in DynamoDB"
-            )
-            yield (
-                DynamoDbChaosStore(table=table, client=client),
-                DynamoDbChaosStore(table=table, client=client),
-            )
+def chaos_store(kind: str, folder: Path) -> AbstractContextManager[tuple[ChaosStore, ChaosStore]]:
+    """Two handles on one new chaos store of `kind`."""
+    handles: AbstractContextManager[tuple[ChaosStore, ChaosStore]] = two_handles(
+        kind,
+        folder,
+        memory=InMemoryChaosStore,
+        sqlite=SqliteChaosStore,
+        dynamodb=lambda table, client: DynamoDbChaosStore(table=table, client=client),
+        serialise="dynamodb",
+        why="a transaction is atomic in DynamoDB",
+    )
+    return handles
