@@ -30,6 +30,10 @@ def handler(event: EventBridgeEvent, context: Any) -> dict[str, Any]:
     replies = seal_every_org(services.bus, services.audit_log, trigger=event.get_id, now=now)
     failed = [reply.title for reply in replies if reply.failed]
     metrics.add_metric(name="ScheduledSeals", unit=MetricUnit.Count, value=len(replies))
+    # a sealing that stopped, or that fails for some org, ends well for Lambda: counted, so the
+    # stack's alarms tell the operator (an unsealed trail's end could be cut unseen)
+    metrics.add_metric(name="SealRuns", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="SealFailures", unit=MetricUnit.Count, value=len(failed))
     if failed:
         logger.error("scheduled sealing failed", extra={"failures": failed})
     return {"orgs": len(replies), "failed": failed}
