@@ -7,6 +7,7 @@ from collections.abc import Callable
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
 from botbuilder.schema import Activity, Attachment
 
+from bots.msteams.mentions import resolve_mentions
 from bots.msteams.normalize import from_activity
 from bots.msteams.render import attachment, summary
 from shared.commands.bus import CommandBus
@@ -36,6 +37,7 @@ class SreBot(ActivityHandler):  # type: ignore[misc]  # botbuilder ships no type
         self._bus = bus
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
+        await resolve_mentions(turn_context)
         reply = self._bus().handle(from_activity(turn_context.activity))
         if not reply.replayed:
             await turn_context.send_activity(reply_activity(reply))

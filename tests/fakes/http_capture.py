@@ -76,6 +76,9 @@ def capture_server(
         def do_PUT(self) -> None:
             self._answer("PUT")
 
+        def do_GET(self) -> None:
+            self._answer("GET")
+
         def _answer(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)

@@ -45,8 +45,15 @@ _channel: list[BotFrameworkKeys] = []
 @pytest.fixture
 def teams_service() -> Iterator[CaptureServer]:
     """Stands in for the Bot Connector service at the activity's serviceUrl."""
-    with capture_server({"id": "reply-1"}) as server:
+    roster = {f"/members/{quote(ALICE['id'])}": {**ALICE, "aadObjectId": ALICE_AAD}}
+    with capture_server({"id": "reply-1"}, by_path=roster) as server:
         yield server
+
+
+ALICE = {"id": "29:1aLiCe-x_Yz", "name": "Alice"}
+"""Alice as a Teams mention names her: her id on the Bot Connector, not her Azure AD one."""
+ALICE_AAD = "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"
+"""Alice's Azure AD object id, which Teams sends when she writes (`from.aadObjectId`)."""
 
 
 def _post(activity: Any, authorization: str | None = SIGNED) -> dict[str, Any]:
@@ -426,12 +433,12 @@ def test_people_in_a_teams_reply_are_mention_entities_and_typed_tags_mention_nob
     typed = "team create platform --description '&lt;at&gt;Alice&lt;/at&gt; is on call'"
     # WHEN Alice is added, mentioned as Teams sends a mention
     adding = "team member add <at>Alice</at> --role admin --team platform"
-    alice = {"id": "29:1aLiCe-x_Yz", "name": "Alice"}
+    alice = {"id": ALICE_AAD, "name": "Alice"}  # looked up in the conversation's roster
     for n, text in enumerate((typed, adding, "team show platform")):
         activity = message_activity(teams_service.url, text)
         activity["id"] = f"17417026{n:05d}"  # each message its own delivery
         if text == adding:
-            mention = {"type": "mention", "text": "<at>Alice</at>", "mentioned": alice}
+            mention = {"type": "mention", "text": "<at>Alice</at>", "mentioned": dict(ALICE)}
             activity["entities"].append(mention)
         assert _post(activity)["statusCode"] == 200
     created, added, shown = adaptive_cards(teams_service)
@@ -447,3 +454,50 @@ def test_people_in_a_teams_reply_are_mention_entities_and_typed_tags_mention_nob
         entities = [e["text"] for e in card.get("msteams", {}).get("entities", [])]
         assert set(tags) <= set(entities), (tags, entities)
     assert "<\u200bat>Alice<\u200b/at> is on call" in json.dumps(shown["body"], ensure_ascii=False)
+
+
+def test_a_person_mentioned_is_the_person_who_writes(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    # GIVEN Alice added to team platform as an operator by a mention (Teams sends her `29:` id)
+    activity = message_activity(
+        teams_service.url, "team create platform --description 'the platform team'"
+    )
+    assert _post(activity)["statusCode"] == 200
+    adding = message_activity(
+        teams_service.url, "team member add <at>Alice</at> --role operator --team platform"
+    )
+    adding["id"] = "1741702600001"
+    adding["entities"].append({"type": "mention", "text": "<at>Alice</at>", "mentioned": ALICE})
+    assert _post(adding)["statusCode"] == 200
+    # WHEN Alice writes, known by her Azure AD object id as Teams sends it
+    asking = message_activity(teams_service.url, "whoami")
+    asking["id"] = "1741702600002"
+    asking["from"] = {**ALICE, "aadObjectId": ALICE_AAD}
+    assert _post(asking)["statusCode"] == 200
+    # THEN she holds the role she was given: her mention was looked up in the roster first
+    (lookup,) = teams_service.calls(f"/members/{quote(ALICE['id'])}")
+    assert lookup.method == "GET"
+    *_, whoami = adaptive_cards(teams_service)
+    assert "operator in platform" in json.dumps(whoami["body"], ensure_ascii=False)
+
+
+def test_a_mention_the_roster_does_not_know_is_given_no_role(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    # GIVEN a mention of someone the conversation's roster does not return (left, or a lookup
+    # that failed): only their `29:` id is known
+    assert _post(message_activity(teams_service.url, "team create platform"))["statusCode"] == 200
+    adding = message_activity(
+        teams_service.url, "team member add <at>Bob</at> --role operator --team platform"
+    )
+    adding["id"] = "1741702600003"
+    bob = {"id": "29:b0b-unknown", "name": "Bob"}
+    adding["entities"].append({"type": "mention", "text": "<at>Bob</at>", "mentioned": bob})
+    # WHEN he is added
+    assert _post(adding)["statusCode"] == 200
+    # THEN nothing is stored for an id no one writes under, and the card says what to do
+    *_, refused = adaptive_cards(teams_service)
+    text = json.dumps(refused["body"], ensure_ascii=False)
+    assert "could not be looked up in this conversation" in text
+    assert "Azure AD object id" in text
