@@ -13,6 +13,7 @@ import functions_framework
 from slack_bolt.adapter.flask import SlackRequestHandler
 
 from bots.delivery import SurfaceNotifier
+from bots.msteams.admission import MAX_ACTIVITY_BYTES
 from bots.msteams.http import TeamsEndpoint
 from bots.slack.admission import MAX_BODY_BYTES, refusal
 from bots.slack.app import build_app
@@ -112,5 +113,7 @@ def teams_messages(request: flask.Request) -> Any:
         endpoint = teams()
     except NotServedError as error:
         return _refused(error)
+    if (request.content_length or 0) > MAX_ACTIVITY_BYTES:  # refused unread
+        return ({"error": f"the body is over {MAX_ACTIVITY_BYTES // 1024} KiB"}, 413)
     status, answer = endpoint.process(request.get_data(), request.headers.get("Authorization", ""))
     return (answer or {}, status)

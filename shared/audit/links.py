@@ -11,7 +11,12 @@ from datetime import datetime, timedelta
 from shared.audit.seal import SigningKey
 
 LINK_LIFETIME = timedelta(days=7)
-FORBIDDEN = "<!doctype html><title>Forbidden</title><p>This link is not valid or has expired.</p>"
+FORBIDDEN = (
+    "<!doctype html><title>Forbidden</title><p>This link is not valid or has expired (links last"
+    " 7 days).</p><p>For a new one, ask Auto SRE in your team's channel: <code>sre investigation"
+    " show ID</code> or <code>sre chaos status ID</code>, with the id at the end of this page's"
+    " address.</p>"
+)
 
 
 def _signature(key: SigningKey, org: str, record_id: str, expires: int) -> str:
@@ -34,6 +39,8 @@ def check_token(key: SigningKey, record_id: str, token: str, now: datetime) -> s
     except ValueError:
         return None
     expected = _signature(key, org, record_id, expires)
-    if not hmac.compare_digest(expected, signature) or expires < now.timestamp():
+    # bytes: a signature with characters beyond ASCII is wrong, not a TypeError (a 500)
+    same = hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
+    if not same or expires < now.timestamp():
         return None
     return org

@@ -65,7 +65,12 @@ def shown(typed: str, limit: int = SHOWN_MAX) -> str:
     """What a person typed, as an error message or a log may repeat it: secrets masked, invisible
     and control characters made visible (`\\u202e`), at most `limit` characters."""
     masked = redact(typed[: limit * 4])  # whole secrets near the cut are still recognised
-    visible = "".join(
-        f"\\u{ord(ch):04x}" if _REFUSED.match(ch) or _invisible(ch) else ch for ch in masked[:limit]
+    return visible(masked[:limit]) + ("…" if len(masked) > limit or len(typed) > limit * 4 else "")
+
+
+def visible(text: str) -> str:
+    """`text` with its control, bidirectional and invisible characters written out (`\\u202e`),
+    so repeating it can neither reorder nor hide what a reader sees."""
+    return "".join(
+        f"\\u{ord(ch):04x}" if _REFUSED.match(ch) or _invisible(ch) else ch for ch in text
     )
-    return visible + ("…" if len(masked) > limit or len(typed) > limit * 4 else "")

@@ -24,7 +24,7 @@ def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
     while index < len(rest):
         word = rest[index]
         index += 1
-        if not word.startswith("--") or word == "--":  # `--`: a dash typed in a sentence
+        if not _an_option(word):
             positionals.append(word)
             continue
         name, has_value, value = word[2:].partition("=")
@@ -49,6 +49,14 @@ def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
     return _place(model, data, positionals)
 
 
+def _an_option(word: str) -> bool:
+    """Whether `word` names an option: `--name` or `--name=value`, not `--` (a dash typed in a
+    sentence) nor a quoted phrase that starts with one (`'--force was wrong'`, the answer typed
+    into a button's text box): no option's name has a space."""
+    name = word[2:].partition("=")[0]
+    return word.startswith("--") and bool(name) and not any(c.isspace() for c in name)
+
+
 def _given(
     model: type[Command], data: dict[str, Any], field: str, value: str, *, typed: str
 ) -> None:
@@ -68,7 +76,7 @@ def _text_words(words: list[str]) -> list[str]:
     """The words of a rest-of-line option: up to the next option (at least one word)."""
     taken = words[:1]
     for word in words[1:]:
-        if word.startswith("--") and word != "--":
+        if _an_option(word):
             break
         taken.append(word)
     return taken

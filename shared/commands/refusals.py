@@ -13,7 +13,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from shared.commands.base import Command
-from shared.commands.free_text import SHOWN_MAX, shown
+from shared.commands.free_text import SHOWN_MAX, shown, visible
 from shared.commands.grammar import tokenize
 from shared.commands.options import split_options
 from shared.commands.usage import is_flag, placeholder
@@ -100,7 +100,8 @@ class Refusals:
             message = str(ctx.get("error") or item["msg"].removeprefix("Value error, "))
             if isinstance(value, str) and len(value) > SHOWN_MAX:  # repeated short, not whole
                 message = message.replace(value, shown(value))
-            return _ours(label, message)
+            # a validator may repeat what was typed (or part of it) as it was
+            return _ours(label, visible(message))
         if value == "":
             return f"{label} is empty{self._example(model, name)}"
         typed = f"`{shown(str(value), 40)}`"

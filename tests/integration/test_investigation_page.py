@@ -208,6 +208,8 @@ def test_a_bad_or_expired_token_gets_403(site: tuple[Services, str, str]) -> Non
     investigation_id = path.split("?")[0].rsplit("/", 1)[-1]
     assert _status(f"{base}/investigations/{investigation_id}?token=T1.99999999999.forged") == 403
     assert _status(f"{base}/investigations/{investigation_id}") == 403
+    # a signature beyond ASCII is as wrong as any other (it was a TypeError, a 500)
+    assert _status(f"{base}/investigations/{investigation_id}?token=T1.99999999999.%C3%A9") == 403
     old = token_for(
         services.audit.key(), "T1", investigation_id, datetime.now(UTC) - timedelta(days=8)
     )

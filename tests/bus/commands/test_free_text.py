@@ -69,6 +69,19 @@ def test_an_unknown_word_is_repeated_short_and_with_hidden_characters_visible(
     assert len(reply.title) < 200
 
 
+@pytest.mark.parametrize("typed", ["\u202emoc.elpmaxe", "pay\x00ments"])
+def test_a_value_a_check_repeats_shows_its_hidden_characters(
+    services: Services, typed: str
+) -> None:
+    # WHEN a name that is refused holds a right-to-left override or a NUL
+    reply = run(services, f"team create {typed}")
+    # THEN the refusal repeats it with those characters written out: it cannot reorder the reply
+    assert reply.tone is Tone.USAGE
+    assert "is not a valid name" in reply.title
+    assert not any(ch in reply.title for ch in "\u202e\x00")
+    assert "\\u202e" in reply.title or "\\u0000" in reply.title
+
+
 def test_a_megabyte_command_gets_a_short_usage_error(services: Services) -> None:
     reply = run(services, "team create " + "a" * 1_000_000)
     assert reply.tone is Tone.USAGE

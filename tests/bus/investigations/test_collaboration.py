@@ -165,3 +165,17 @@ def test_when_the_other_channel_refuses_the_post_nothing_is_escalated(
     assert "Could not post in #C-search of team search" in reply.text
     assert "not_in_channel" in reply.text
     assert run(services, f"investigation show {inv} --team search", user="sam").title == "Not found"
+
+
+@pytest.mark.parametrize("answer", ["--force was wrong", "-- rolled back v42"])
+def test_an_answer_typed_into_a_text_box_is_text_even_when_it_starts_like_an_option(
+    opened: tuple[Services, Reply, str], answer: str
+) -> None:
+    services, report, inv = opened
+    # WHEN a responder clicks Comment and types an answer that starts with dashes
+    comment = next(b for b in report.buttons if b.label == "Comment")
+    said = _send(services, comment.with_answer(answer), user="rey")
+    # THEN it is the comment, word for word (not "has no option `--force was wrong`")
+    assert said.tone is Tone.OK, said.title
+    shown = _send(services, f"investigation show {inv}", user="rey")
+    assert shown.text.splitlines()[-1].endswith(f"comment: {answer}")
