@@ -23,6 +23,7 @@ from bots.logs import LOG_FILE, request_fields, to_file
 from bots.options import OptionError, TerminalParser
 from bots.serve_notice import cannot_listen, notice
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
+from shared.audit.links import PAGE_HEADERS
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
 from shared.commands.terminal import TERMINAL_ONLY
@@ -161,11 +162,7 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
             body = page.encode()
             start(
                 f"{status} {'OK' if status == 200 else 'Forbidden'}",
-                [
-                    ("Content-Type", "text/html; charset=utf-8"),
-                    ("Content-Length", str(len(body))),
-                    ("Cache-Control", "no-store"),
-                ],
+                [*PAGE_HEADERS, ("Content-Length", str(len(body)))],
             )
             return [body]
         if route == ("GET", "/health"):

@@ -12,6 +12,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 
 from handlers import aws_runtime
+from shared.audit.links import PAGE_HEADERS
 
 logger = Logger()
 metrics = Metrics(namespace="AutoSRE")
@@ -34,6 +35,6 @@ def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:
     status, page = aws_runtime.services().serve_page(f"/{kind}/{record}", token, datetime.now(UTC))
     return {
         "statusCode": status,
-        "headers": {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+        "headers": dict(PAGE_HEADERS),
         "body": page,
     }

@@ -11,6 +11,21 @@ from datetime import datetime, timedelta
 from shared.audit.seal import SigningKey
 
 LINK_LIFETIME = timedelta(days=7)
+PAGE_HEADERS = (
+    ("Content-Type", "text/html; charset=utf-8"),
+    ("Cache-Control", "no-store"),
+    # the page is one self-contained document (inline style, data: images): nothing else loads,
+    # no script runs, and it is never framed, nor named in a Referer (its address has the token)
+    (
+        "Content-Security-Policy",
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; "
+        "form-action 'none'; frame-ancestors 'none'",
+    ),
+    ("Referrer-Policy", "no-referrer"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+)
+"""The headers of an investigation's or experiment's page (and of its 403), on every surface."""
 FORBIDDEN = (
     "<!doctype html><title>Forbidden</title><p>This link is not valid or has expired (links last"
     " 7 days).</p><p>For a new one, ask Auto SRE in your team's channel: <code>sre investigation"

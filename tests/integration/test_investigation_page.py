@@ -202,6 +202,24 @@ def test_a_page_where_nothing_could_be_judged_says_so_first(
         assert page.locator(".signal img").count() == 0
 
 
+def test_the_page_and_its_refusal_load_nothing_else_and_never_name_their_link(
+    site: tuple[Services, str, str],
+) -> None:
+    _, base, path = site
+    for url in (base + path, base + path.split("?")[0]):
+        try:
+            response = urllib.request.urlopen(url)
+        except urllib.error.HTTPError as error:
+            response = error
+        with response:
+            headers = response.headers
+        # the token is in the address: no Referer carries it, no frame or script sees the page
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["Content-Security-Policy"].startswith("default-src 'none'; img-src data:")
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Cache-Control"] == "no-store"
+
+
 def test_a_bad_or_expired_token_gets_403(site: tuple[Services, str, str]) -> None:
     services, base, path = site
     assert _status(base + path) == 200

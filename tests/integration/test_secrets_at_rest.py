@@ -152,5 +152,6 @@ def test_the_aws_pages_function_never_logs_a_page_token(
     aws_pages.logger.info("page requested")  # the log is written here
     response = aws_pages.handler(event, LambdaContext())
     assert response["statusCode"] == 403
+    assert response["headers"]["Referrer-Policy"] == "no-referrer"  # nor any Referer
     assert "page requested" in pages_log.getvalue()
     assert token not in pages_log.getvalue()
