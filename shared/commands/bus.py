@@ -132,6 +132,12 @@ class CommandBus:
         try:
             done = work()
         except SreError as error:
+            if isinstance(error, UnavailableError) and error.__cause__ is not None:
+                # a provider's refusal: the person is told what to do, the operator what it was
+                log.warning(
+                    "a platform refused or could not be reached",
+                    extra={"correlation_id": ref, "error": repr(error.__cause__)[:500]},
+                )
             return Handled(for_error(error, ref))
         except Exception:
             log.exception(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -28,7 +29,7 @@ def _lambda_service() -> Service:
 def test_rates_and_sums_come_back_from_one_batched_call() -> None:
     # GIVEN a Lambda function's invocations and errors, a point a minute
     client = boto3.client("cloudwatch", region_name="us-east-1")
-    for i in range(1, 30):
+    for i in range(30):
         at = START + timedelta(minutes=i)
         client.put_metric_data(
             Namespace="AWS/Lambda",
@@ -52,10 +53,10 @@ def test_rates_and_sums_come_back_from_one_batched_call() -> None:
     series = signal_series(source, _lambda_service(), start=START, end=END, step=60)
     # THEN one call brought every signal, and the error rate is errors / invocations in percent
     assert source.calls == 1
-    assert [v for _, v in series[Signal.TRAFFIC]] == [200.0] * 29
+    assert [v for _, v in series[Signal.TRAFFIC]] == [200.0] * 30
     rates = [v for _, v in series[Signal.ERROR_RATE]]
-    assert rates[:19] == [2.0] * 19
-    assert rates[19:] == [15.0] * 10
+    assert rates[:20] == [2.0] * 20
+    assert rates[20:] == [15.0] * 10
 
 
 def test_percentiles_are_asked_for_by_name_and_read_back() -> None:
@@ -144,3 +145,97 @@ def test_a_read_waits_a_bounded_time_and_brings_a_bounded_number_of_points() -> 
     capped = CloudWatchMetricsSource(client=client, max_points=20)
     with pytest.raises(UnavailableError, match="CloudWatch returned more than 20 points"):
         signal_series(capped, _lambda_service(), start=START, end=END, step=60)
+
+
+def _put(client: Any, metric: str, minutes: range, value: float) -> None:
+    client.put_metric_data(
+        Namespace="AWS/Lambda",
+        MetricData=[
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": "FunctionName", "Value": "checkout-fn"}],
+                "Timestamp": START + timedelta(minutes=i),
+                "Value": value,
+            }
+            for i in minutes
+        ],
+    )
+
+
+@mock_aws
+def test_a_minute_cloudwatch_leaves_out_of_a_count_is_0_not_missing() -> None:
+    # GIVEN invocations that stopped for 9 minutes, and errors published only when there were
+    # some (CloudWatch has no datapoint for a period in which a count saw nothing)
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    _put(client, "Invocations", range(10), 500.0)
+    _put(client, "Invocations", range(19, 30), 500.0)
+    _put(client, "Errors", range(25, 30), 25.0)
+    series = signal_series(
+        CloudWatchMetricsSource(client=client), _lambda_service(), start=START, end=END, step=60
+    )
+    traffic = dict(series[Signal.TRAFFIC])
+    # THEN the 9 minutes are 0 requests, not a hole (which read steady), and every minute with
+    # requests has an error rate: 0% until the errors began, 5% since
+    assert [traffic[START + timedelta(minutes=i)] for i in range(10, 19)] == [0.0] * 9
+    assert len(traffic) == 30
+    rates = series[Signal.ERROR_RATE]
+    assert [v for t, v in rates if t < START + timedelta(minutes=25)] == [0.0] * 16
+    assert [v for t, v in rates if t >= START + timedelta(minutes=25)] == [5.0] * 5
+
+
+@mock_aws
+def test_only_a_count_with_points_is_completed_and_never_in_its_last_minutes() -> None:
+    # GIVEN invocations that stopped 2 minutes before the read's end (not all published yet,
+    # perhaps), and no errors and no duration at all
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    _put(client, "Invocations", range(28), 500.0)
+    series = signal_series(
+        CloudWatchMetricsSource(client=client), _lambda_service(), start=START, end=END, step=60
+    )
+    # THEN the last minutes stay unknown (a count is 0 only once CloudWatch has settled), a
+    # latency with no point is no data, not 0
+    assert max(t for t, _ in series[Signal.TRAFFIC]) == START + timedelta(minutes=27)
+    assert series.get(Signal.P99_LATENCY, []) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("Throttling", r"CloudWatch refused to read the metrics \(Throttling\): try again"),
+        ("AccessDenied", "the deployment's role needs cloudwatch:GetMetricData"),
+    ],
+)
+def test_a_refused_read_says_why_and_what_to_do(code: str, said: str) -> None:
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    with Stubber(client) as stub:
+        stub.add_client_error("get_metric_data", service_error_code=code, http_status_code=400)
+        with pytest.raises(UnavailableError, match=said):
+            signal_series(
+                CloudWatchMetricsSource(client=client),
+                _lambda_service(),
+                start=START,
+                end=END,
+                step=60,
+            )
+
+
+def test_a_query_cloudwatch_could_not_answer_is_unknown_not_empty() -> None:
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    forbidden = {
+        "Id": "q0",
+        "Label": "",
+        "Timestamps": [],
+        "Values": [],
+        "StatusCode": "Forbidden",
+        "Messages": [{"Code": "Forbidden", "Value": "no access to AWS/Lambda"}],
+    }
+    with Stubber(client) as stub:
+        stub.add_response("get_metric_data", {"MetricDataResults": [forbidden]})
+        with pytest.raises(UnavailableError, match="Forbidden: no access to AWS/Lambda"):
+            signal_series(
+                CloudWatchMetricsSource(client=client),
+                _lambda_service(),
+                start=START,
+                end=END,
+                step=60,
+            )

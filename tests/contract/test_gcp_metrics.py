@@ -142,10 +142,9 @@ def test_a_refusal_from_cloud_monitoring_is_an_error_not_a_hang(
         context.abort(grpc.StatusCode.PERMISSION_DENIED, "monitoring.timeSeries.list denied")
 
     fake.list_time_series = deny  # type: ignore[method-assign,assignment]
-    from google.api_core.exceptions import PermissionDenied
-
     service = service_of(ResourceKind.GCP_CLOUD_RUN, RESOURCE, "checkout")
-    with pytest.raises(PermissionDenied):
+    # said as what the person asking can act on, not an internal error
+    with pytest.raises(UnavailableError, match=r"needs roles/monitoring\.viewer"):
         signal_series(
             CloudMonitoringMetricsSource(client=client), service, start=START, end=END, step=60
         )
@@ -165,3 +164,74 @@ def test_every_call_carries_a_deadline_and_a_row_cap(
     capped = CloudMonitoringMetricsSource(client=client, max_points=2)
     with pytest.raises(UnavailableError, match="more than 2 points for one read"):
         signal_series(capped, service, start=START, end=END, step=60)
+
+
+def _longer(fake: FakeCloudMonitoring, answers: dict[str, list[monitoring_v3.Point]]) -> None:
+    """The fake answers each metric (by a word of its filter) with these points, over an hour."""
+
+    def answer(request: Any, context: grpc.ServicerContext) -> Any:
+        del context
+        for word, points in answers.items():
+            if word in request.filter:
+                series = [monitoring_v3.TimeSeries(points=points)] if points else []
+                return monitoring_v3.ListTimeSeriesResponse(time_series=series)
+        return monitoring_v3.ListTimeSeriesResponse()
+
+    fake.list_time_series = answer  # type: ignore[method-assign,assignment]
+
+
+def _at(minutes: range, value: float, start: datetime) -> list[monitoring_v3.Point]:
+    return [
+        monitoring_v3.Point(
+            interval=monitoring_v3.TimeInterval(end_time=start + timedelta(minutes=i)),
+            value=monitoring_v3.TypedValue(int64_value=int(value)),
+        )
+        for i in minutes
+    ]
+
+
+def test_an_interval_cloud_monitoring_leaves_out_of_a_count_is_0_not_missing(
+    monitoring: tuple[FakeCloudMonitoring, monitoring_v3.MetricServiceClient],
+) -> None:
+    # GIVEN an hour of Cloud Run requests that stopped for 9 minutes, and 5xx responses only in
+    # the last 10 minutes (no point for an interval without one)
+    fake, client = monitoring
+    start = END - timedelta(hours=1)
+    requests = _at(range(1, 20), 500, start) + _at(range(29, 61), 500, start)
+    _longer(fake, {'"5xx"': _at(range(45, 55), 25, start), "request_count": requests})
+    service = service_of(ResourceKind.GCP_CLOUD_RUN, RESOURCE, "checkout")
+    series = signal_series(
+        CloudMonitoringMetricsSource(client=client), service, start=start, end=END, step=60
+    )
+    traffic = dict(series[Signal.TRAFFIC])
+    # THEN the 9 minutes are 0 requests (a hole there read steady) and the error rate is 0%
+    # before the 5xx began, 5% in them
+    assert [traffic[start + timedelta(minutes=i)] for i in range(20, 29)] == [0.0] * 9
+    rates = dict(series[Signal.ERROR_RATE])
+    assert rates[start + timedelta(minutes=40)] == 0.0
+    assert rates[start + timedelta(minutes=50)] == 5.0
+
+
+def test_a_distribution_or_an_incomplete_answer_is_refused_never_read_as_0(
+    monitoring: tuple[FakeCloudMonitoring, monitoring_v3.MetricServiceClient],
+) -> None:
+    fake, client = monitoring
+    spread = monitoring_v3.Point(
+        interval=monitoring_v3.TimeInterval(end_time=END),
+        value=monitoring_v3.TypedValue(distribution_value={"count": 3, "mean": 350.0}),
+    )
+    _longer(fake, {"request_latencies": [spread]})
+    service = service_of(ResourceKind.GCP_CLOUD_RUN, RESOURCE, "checkout")
+    source = CloudMonitoringMetricsSource(client=client)
+    with pytest.raises(UnavailableError, match="distribution_value, not a number"):
+        signal_series(source, service, start=START, end=END, step=60)
+
+    def partial(request: Any, context: grpc.ServicerContext) -> Any:
+        del request, context
+        return monitoring_v3.ListTimeSeriesResponse(
+            execution_errors=[{"code": 4, "message": "query deadline exceeded"}]
+        )
+
+    fake.list_time_series = partial  # type: ignore[method-assign,assignment]
+    with pytest.raises(UnavailableError, match=r"may be incomplete \(query deadline exceeded"):
+        signal_series(source, service, start=START, end=END, step=60)

@@ -145,7 +145,8 @@ def test_ctrl_c_says_what_is_left_and_the_next_command_finishes_it(tmp_path: Pat
     # THEN it takes the investigation over, prints its answer and audits its outcome
     assert "Who you are" in after.stdout
     assert after.returncode == 0  # its own status: the failure printed is the other command's
-    assert "Internal error" in after.stdout  # CloudWatch refused it: told, not lost
+    # CloudWatch refused it: told, not lost, and said as what it was
+    assert "CloudWatch could not be reached (EndpointConnectionError)" in after.stdout
     assert "Traceback" not in after.stderr  # the trace is in the log, not between the answers
     assert "EndpointConnectionError" in (tmp_path / "sre.log").read_text()
     opened = [e.outcome.value for e in trail_entries(tmp_path) if "open pay" in e.command]

@@ -6,22 +6,26 @@ so the same queries work on every CloudWatch (and on moto, which has no metric m
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
+from shared.errors import UnavailableError
 from shared.telemetry import provider_calls
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.telemetry.models import Event, MetricQuery, Service
+from shared.telemetry.omitted import COUNTS, with_zeros
 from shared.telemetry.ports import Points
 from shared.telemetry.queries import signal_values
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cloudwatch.type_defs import GetMetricDataOutputTypeDef
 
 MAX_QUERIES = 500
 """GetMetricData's limit per call."""
@@ -77,6 +81,9 @@ class CloudWatchMetricsSource:
             start,
             end,
         )
+        for key, part in unique.items():
+            if part.statistic in COUNTS:  # a period with nothing in it is left out, not 0
+                data[ids[key]] = with_zeros(data.get(ids[key], []), start=start, end=end, step=step)
         return [signal_values(query, lambda q: data.get(ids[_key(q)], [])) for query in queries]
 
     def _get(
@@ -96,8 +103,9 @@ class CloudWatchMetricsSource:
                     "ScanBy": "TimestampAscending",
                     **token,
                 }
-                page = self._client.get_metric_data(**request)
+                page = _answered(partial(self._client.get_metric_data, **request))
                 for result in page["MetricDataResults"]:
+                    _complete(result)
                     pairs = zip(result["Timestamps"], result["Values"], strict=False)
                     found.setdefault(result["Id"], []).extend(pairs)
                 count_points(
@@ -111,6 +119,40 @@ class CloudWatchMetricsSource:
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         del service, start, end  # deploys come from the platform's own records, not CloudWatch
         return []
+
+
+def _answered(call: Callable[[], GetMetricDataOutputTypeDef]) -> GetMetricDataOutputTypeDef:
+    """CloudWatch's answer; its refusal (throttled, access denied, unreachable) as what the
+    person asking can act on, never an internal error."""
+    try:
+        return call()
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "an error")
+        hint = _HINTS.get(code, "")
+        raise UnavailableError(f"CloudWatch refused to read the metrics ({code}){hint}.") from error
+    except BotoCoreError as error:
+        raise UnavailableError(
+            f"CloudWatch could not be reached ({type(error).__name__}): try again in a minute."
+        ) from error
+
+
+_HINTS = {
+    "AccessDenied": ": the deployment's role needs cloudwatch:GetMetricData",
+    "AccessDeniedException": ": the deployment's role needs cloudwatch:GetMetricData",
+    "Throttling": ": try again in a minute",
+    "ThrottlingException": ": try again in a minute",
+}
+
+
+def _complete(result: Any) -> None:
+    """UnavailableError when CloudWatch could not answer one query (`StatusCode` InternalError
+    or Forbidden): its series is unknown, not empty (PartialData: more pages follow)."""
+    status = result.get("StatusCode", "Complete")
+    if status not in ("Complete", "PartialData"):
+        said = "; ".join(m.get("Value", "") for m in result.get("Messages", []))[:200]
+        raise UnavailableError(
+            f"CloudWatch could not read a metric ({status}{': ' + said if said else ''})."
+        )
 
 
 def _key(query: MetricQuery) -> str:

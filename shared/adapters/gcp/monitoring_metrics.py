@@ -7,13 +7,17 @@ costs one call (plus pages) per signal query; each call aligns and reduces serve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from google.api_core.exceptions import GoogleAPICallError, PermissionDenied, RetryError
+
+from shared.errors import UnavailableError
 from shared.telemetry import provider_calls
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.telemetry.models import Event, MetricQuery, Service
+from shared.telemetry.omitted import COUNTS, with_zeros
 from shared.telemetry.ports import Points
 from shared.telemetry.queries import signal_values
 
@@ -24,6 +28,39 @@ REDUCERS = {
     "Average": "REDUCE_MEAN",
     "Maximum": "REDUCE_MAX",
 }
+
+
+def _point(point: Any, query: MetricQuery) -> tuple[datetime, float]:
+    """A point's time and number; UnavailableError for a distribution (its mean, count or
+    buckets are no number here: a percentile statistic reads a latency)."""
+    kind = type(point.value).pb(point.value).WhichOneof("value")
+    if kind not in ("double_value", "int64_value"):
+        raise UnavailableError(
+            f"Cloud Monitoring answered `{query.namespace}` with {kind or 'no value'}, not a "
+            f"number: with statistic {query.statistic} it cannot be read (use p50 or p99)."
+        )
+    value = point.value.double_value if kind == "double_value" else point.value.int64_value
+    return point.interval.end_time, float(value)
+
+
+def _complete(page: Any, query: MetricQuery) -> None:
+    """UnavailableError when Cloud Monitoring says its answer may be incomplete."""
+    if page.execution_errors:
+        said = "; ".join(e.message for e in page.execution_errors)[:200]
+        raise UnavailableError(
+            f"Cloud Monitoring's answer for `{query.namespace}` may be incomplete ({said})."
+        )
+
+
+def _refused(error: Exception) -> UnavailableError:
+    """Cloud Monitoring's refusal as what the person asking can act on."""
+    if isinstance(error, PermissionDenied):
+        return UnavailableError(
+            "Cloud Monitoring refused to read the metrics (permission denied): the deployment's "
+            "service account needs roles/monitoring.viewer on the project."
+        )
+    name = getattr(error, "grpc_status_code", None) or type(error).__name__
+    return UnavailableError(f"Cloud Monitoring could not read the metrics ({name}).")
 
 
 def cloud_run_filter(query: MetricQuery) -> str:
@@ -71,12 +108,17 @@ class CloudMonitoringMetricsSource:
         self.calls += 1
         provider_calls.made(by=self)
         points: Points = []
-        pages = self._client.list_time_series(request=request, timeout=READ_TIMEOUT)
-        for series in pages:  # each page is fetched as it iterates, each within the timeout
-            for point in series.points:
-                value = point.value.double_value or float(point.value.int64_value)
-                points.append((point.interval.end_time, value))
-            count_points(len(points), limit=self._max_points, provider="Cloud Monitoring")
+        try:
+            pages = self._client.list_time_series(request=request, timeout=READ_TIMEOUT)
+            for page in pages.pages:  # each fetched as it iterates, each within the timeout
+                _complete(page, query)
+                points += [_point(point, query) for s in page.time_series for point in s.points]
+                count_points(len(points), limit=self._max_points, provider="Cloud Monitoring")
+        except (GoogleAPICallError, RetryError) as error:
+            raise _refused(error) from error
+        if query.statistic in COUNTS:  # an interval with nothing in it is left out, not 0
+            first = start + timedelta(seconds=step)  # a point is stamped with its interval's end
+            return with_zeros(sorted(points), start=first, end=end, step=step)
         return sorted(points)
 
     def read(
