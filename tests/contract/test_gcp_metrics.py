@@ -177,7 +177,7 @@ def _longer(fake: FakeCloudMonitoring, answers: dict[str, list[monitoring_v3.Poi
                 return monitoring_v3.ListTimeSeriesResponse(time_series=series)
         return monitoring_v3.ListTimeSeriesResponse()
 
-    fake.list_time_series = answer  # type: ignore[method-assign,assignment]
+    fake.list_time_series = answer  # type: ignore[method-assign]
 
 
 def _at(minutes: range, value: float, start: datetime) -> list[monitoring_v3.Point]:
@@ -232,6 +232,6 @@ def test_a_distribution_or_an_incomplete_answer_is_refused_never_read_as_0(
             execution_errors=[{"code": 4, "message": "query deadline exceeded"}]
         )
 
-    fake.list_time_series = partial  # type: ignore[method-assign,assignment]
+    fake.list_time_series = partial  # type: ignore[method-assign]
     with pytest.raises(UnavailableError, match=r"may be incomplete \(query deadline exceeded"):
         signal_series(source, service, start=START, end=END, step=60)
