@@ -33,6 +33,8 @@ class Button(BaseModel):
     prompt: str = ""
     """If set, the button first asks for a line of text (a comment, a team), which is added to
     the command as its last argument."""
+    optional: bool = False
+    """The prompt's answer may be left empty (the command runs without it)."""
 
     def with_answer(self, text: str) -> str:
         """The command to run once the person answered the prompt with `text`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, BoltResponse, Respond, Say
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bots.slack.app_name import APP_NAME
 from bots.slack.normalize import (
@@ -28,6 +30,7 @@ from shared.config import Settings
 if TYPE_CHECKING:
     from shared.teams.installs import OrgInstalls
 
+log = logging.getLogger("autosre.slack")
 BUTTON = re.compile(rf"^{RUN}:\d+$")
 PROMPT = re.compile(rf"^{ASK}:\d+$")
 
@@ -113,7 +116,13 @@ def build_app(
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse:
-        del error, body  # bolt has logged it; the channel gets no stack trace
+        # bolt logs a listener's error only when it has no handler of ours: logged here, with
+        # what kind of request it was; the channel gets no stack trace
+        log.error(
+            "a Slack listener failed",
+            exc_info=error,
+            extra={"type": body.get("type") or body.get("command") or "event"},
+        )
         return BoltResponse(
             status=200, body="Something went wrong on our side. It has been logged."
         )
@@ -132,10 +141,20 @@ def _listen_for_buttons(app: App, bus: Callable[[], CommandBus]) -> None:
             respond(**message(reply), replace_original=False)
 
     @app.action(PROMPT)
-    def on_prompt(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_prompt(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         view = prompt_view(body["actions"][0], answer_metadata(body))
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as error:  # the click's trigger lasts 3 s (a cold start may miss it)
+            said = str(error.response.get("error") or "refused")
+            log.warning("a prompting button's form did not open", extra={"error": said})
+            command = json.loads(view["private_metadata"])["command"]
+            respond(
+                text=f"The form could not open ({said}). Click again, or type `/{command} …`.",
+                response_type="ephemeral",
+                replace_original=False,
+            )
 
     @app.view(ASK)
     def on_answer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -9,13 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
 from bots.slack.render import posted
 from shared.errors import UnavailableError
 from shared.invocation import ReplyTarget
-from shared.replies import Reply
+from shared.replies import Image, Reply
 
 log = logging.getLogger("autosre.slack")
 READY_WAITS = (0.0, 0.25, 0.5, 1.0, 2.0)
@@ -174,6 +174,13 @@ class SlackNotifier:
         )
         thread = target.thread or posted.get("ts")
         for image in (i for i in reply.images if not i.inline):  # in the message's thread
+            self._attach(target, thread, image)
+        return target.model_copy(update={"message": posted.get("ts")})
+
+    def _attach(self, target: ReplyTarget, thread: str | None, image: Image) -> None:
+        """Upload `image` into the posted message's thread. A refusal is logged, not raised: the
+        message is out, and a retried delivery would post it again (once per SQS delivery)."""
+        try:
             self._client.files_upload_v2(
                 channel=target.channel,
                 thread_ts=thread,
@@ -181,7 +188,11 @@ class SlackNotifier:
                 title=image.title,
                 content=image.png(),
             )
-        return target.model_copy(update={"message": posted.get("ts")})
+        except (SlackApiError, SlackClientError) as error:
+            log.warning(
+                "the chart was not uploaded: its message is posted",
+                extra={"image": image.name, "error": str(error)[:300]},
+            )
 
     def update(self, target: ReplyTarget, reply: Reply) -> None:
         """Replace the message at `target` (`chat.update`); raise if Slack refuses it."""

@@ -100,7 +100,8 @@ def _section(text: str) -> dict[str, Any]:
 def _button(index: int, button: Button) -> dict[str, Any]:
     """A button whose value is the command it runs (or, if it asks first, the command and the
     question, which `prompt_view` turns into a modal)."""
-    value = json.dumps({"command": button.command, "prompt": button.prompt})
+    asked = {"command": button.command, "prompt": button.prompt}
+    value = json.dumps({**asked, "optional": True} if button.optional else asked)
     return {
         "type": "button",
         "action_id": f"{ASK if button.prompt else RUN}:{index}",
@@ -125,6 +126,7 @@ def prompt_view(action: dict[str, Any], metadata: dict[str, str | None]) -> dict
             {
                 "type": "input",
                 "block_id": ANSWER,
+                "optional": asked.get("optional") is True,
                 "label": {"type": "plain_text", "text": asked["prompt"][:2000]},
                 "element": {
                     "type": "plain_text_input",

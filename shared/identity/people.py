@@ -14,9 +14,14 @@ _TEAMS_CHANNEL_ID = "29:"
 writing is known by their Azure AD object id, so a role given to it would apply to no one."""
 
 
-def not_a_person(user: str, platform: Platform) -> str | None:
+def not_a_person(user: str, platform: Platform, caller: str = "") -> str | None:
     """Why `user` names no one a role can be given to on `platform`, or None if it may be a
-    person. A role stored for a group would match nobody: no one signs in as a group."""
+    person. A role stored for a group would match nobody: no one signs in as a group; nor one
+    stored for a plain name (`bob`) where the platform knows people by ids, as it knows `caller`
+    (a Slack member id, an Entra object id): nobody writes as `bob` there."""
+    unlike = _unlike_the_caller(user, platform, caller)
+    if unlike:
+        return unlike
     if platform is Platform.SLACK and _SLACK_GROUP.fullmatch(user):
         return (
             f"@{user} is a Slack user group, not a person: roles are given to people, one at a "
@@ -28,4 +33,26 @@ def not_a_person(user: str, platform: Platform) -> str | None:
             "their Azure AD object id: mention them again from a channel they are in, or give "
             "their object id (Azure portal, Users, Object ID)."
         )
+    return None
+
+
+_SLACK_PERSON = re.compile(r"[UW][A-Z0-9]{2,}")
+_ENTRA_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
+
+
+def _unlike_the_caller(user: str, platform: Platform, caller: str) -> str | None:
+    """Why `user` cannot be a person of the caller's workspace: the caller is known by an id of
+    the platform's form and `user` is not one (plain text typed where a mention was meant)."""
+    if platform is Platform.SLACK and _SLACK_PERSON.fullmatch(caller):
+        if not _SLACK_PERSON.fullmatch(user) and not _SLACK_GROUP.fullmatch(user):
+            return (
+                f"`{user}` is not a Slack member: type @ and pick the person from the list, so "
+                "Slack sends who they are (a role given to a name would apply to no one)."
+            )
+    if platform is Platform.TEAMS and _ENTRA_ID.fullmatch(caller):
+        if not _ENTRA_ID.fullmatch(user) and not user.startswith(_TEAMS_CHANNEL_ID):
+            return (
+                f"`{user}` is not a Teams person: @mention them, so Teams sends who they are, or "
+                "give their Entra object id (a role given to a name would apply to no one)."
+            )
     return None

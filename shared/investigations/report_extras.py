@@ -79,7 +79,12 @@ def judging(investigation: Investigation) -> list[Button]:
     command = f"sre investigation feedback {investigation.id} --team={investigation.team}"
     return [
         Button(label="Helpful", command=f"{command} helpful"),
-        Button(label="Wrong", command=f"{command} wrong", prompt="What was wrong? (optional)"),
+        Button(
+            label="Wrong",
+            command=f"{command} wrong",
+            prompt="What was wrong? (optional)",
+            optional=True,
+        ),
     ]
 
 

@@ -329,6 +329,7 @@ def _members(team: Team) -> str:
 
 def _a_person(user: UserId, command: Command, ctx: Context) -> None:
     """InvalidCommandError if `user` can be no person of the caller's platform (a user group)."""
-    why = not_a_person(user, ctx.principal.actor.platform)
+    actor = ctx.principal.actor
+    why = not_a_person(user, actor.platform, caller=actor.user)
     if why:
         raise InvalidCommandError(why, usage=usage(type(command)))

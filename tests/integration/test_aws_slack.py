@@ -8,11 +8,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import boto3
+import pytest
 from slack_sdk.signature import SignatureVerifier
 
-from handlers import aws_worker
+from handlers import aws_runtime, aws_slack, aws_worker
 from shared.invocation import DeferredCommand
-from tests.fakes.http_capture import CaptureServer
+from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.support.aws import queued_record
 from tests.support.handlers import post_slack, slash
 from tests.support.payloads import (
@@ -176,6 +177,37 @@ def test_an_investigation_posts_its_report_and_uploads_its_chart_in_the_thread(
     (complete,) = slack_api.calls("files.completeUploadExternal")
     assert complete.body["channel_id"] == "C111"
     assert complete.body["thread_ts"] == "1700000000.000100"
+
+
+def test_a_chart_slack_refuses_loses_the_chart_not_a_second_report(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a Slack that posts messages but refuses file uploads (rate limited)
+    refusing = {"files.getUploadURLExternal": {"ok": False, "error": "ratelimited"}}
+    with capture_server(by_path=refusing) as slack_api:
+        monkeypatch.setenv("SLACK_API_URL", slack_api.url)
+        for cached in (aws_runtime.settings, aws_runtime.services, aws_slack.slack):
+            cached.cache_clear()
+        for n, command in enumerate(
+            [
+                "team create payments",
+                "team bind C111 --team payments",
+                "team member add W111 --role operator --team payments",
+                "service register checkout-api --sample checkout",
+            ]
+        ):
+            body = slash_command_body(command, trigger_id=f"setup-{n}")
+            assert post_slack(body, signed_headers(body))["statusCode"] == 200
+        body = slash_command_body("investigate checkout-api", trigger_id="inv-1")
+        post_slack(body, signed_headers(body))
+        # WHEN the worker runs the investigation
+        record = queued_record(aws["AUTOSRE_TASK_QUEUE_URL"])
+        done = aws_worker.handler({"Records": [record]}, LambdaContext())
+        # THEN its task succeeds (SQS does not deliver it again) with the report posted once
+        assert done == {"batchItemFailures": []}
+        (post,) = slack_api.calls("chat.postMessage")
+        assert "after deploy v42 of checkout-api" in _blocks_text(post.body)
+        assert slack_api.calls("files.getUploadURLExternal")  # it was tried
 
 
 def _delivery_records(table: str) -> list[dict[str, Any]]:

@@ -8,11 +8,12 @@ import json
 from urllib.parse import quote
 
 import boto3
+import pytest
 
 from bots.slack.render import blocks
-from handlers import aws_worker
+from handlers import aws_runtime, aws_slack, aws_worker
 from shared.replies import Button, Reply, Tone
-from tests.fakes.http_capture import CaptureServer
+from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.support.aws import lambda_function, queued_record
 from tests.support.handlers import post_slack, slash
 from tests.support.payloads import (
@@ -129,6 +130,30 @@ def test_a_prompting_button_opens_a_modal_and_runs_its_command_with_the_answer(
     assert posted.body["channel"] == "C111"
     assert posted.body["thread_ts"] == "111.222"
     assert "Team search created" in json.dumps(posted.body["blocks"])
+
+
+def test_a_form_that_cannot_open_says_so_and_what_to_type_instead(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a Slack that refuses to open the form (the click's trigger expired: a cold start)
+    refusing = {"views.open": {"ok": False, "error": "expired_trigger_id"}}
+    with capture_server(by_path=refusing) as slack_api:
+        monkeypatch.setenv("SLACK_API_URL", slack_api.url)
+        for cached in (aws_runtime.settings, aws_runtime.services, aws_slack.slack):
+            cached.cache_clear()
+        asking = Button(label="Comment", command="sre investigation comment inv-1", prompt="Why?")
+        (button,) = blocks(Reply(tone=Tone.INFO, title="Start", buttons=[asking]))[-1]["elements"]
+        payload = copy.deepcopy(load("slack/block_actions_payload.json"))
+        payload["actions"][0].update(action_id=button["action_id"], value=button["value"])
+        payload["response_url"] = f"{slack_api.url}actions/T111/111/random-value"
+        body = "payload=" + quote(json.dumps(payload))
+        # WHEN the button is clicked
+        assert post_slack(body, signed_headers(body))["statusCode"] == 200
+        # THEN the person is told, only them, why nothing opened and what to type
+        (told,) = slack_api.calls("actions/T111/111/random-value")
+    assert told.body["response_type"] == "ephemeral"
+    assert "The form could not open (expired_trigger_id)" in told.body["text"]
+    assert "`/sre investigation comment inv-1 …`" in told.body["text"]
 
 
 def test_a_canarys_promote_button_refuses_a_viewer_at_once_and_the_worker_runs_it_for_an_operator(

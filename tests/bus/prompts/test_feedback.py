@@ -3,6 +3,7 @@ once per person (the first stands), recorded with the variant that wrote it and 
 
 from __future__ import annotations
 
+from bots.slack.render import blocks, prompt_view
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.wiring import Services
 from shared.replies import Button, Reply, Tone
@@ -27,6 +28,12 @@ def test_the_report_has_helpful_and_wrong_buttons_and_says_who_wrote_its_narrati
     assert _button(report, "Helpful").command.endswith("helpful")
     assert _button(report, "Wrong").prompt == "What was wrong? (optional)"
     assert dict(report.fields)["Narrative"].startswith("cause-first v1 · ")
+    # the Slack form it opens may be sent empty (Slack requires an input not marked optional)
+    (actions,) = [b for b in blocks(report) if b["type"] == "actions"]
+    wrong = next(e for e in actions["elements"] if e["text"]["text"] == "Wrong")
+    assert prompt_view(wrong, {})["blocks"][0]["optional"] is True
+    comment = next(e for e in actions["elements"] if e["text"]["text"] == "Comment")
+    assert prompt_view(comment, {})["blocks"][0]["optional"] is False
 
 
 def test_a_responder_says_helpful_once_and_a_second_click_changes_nothing(

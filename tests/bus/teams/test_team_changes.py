@@ -214,3 +214,41 @@ def test_a_slack_user_group_is_given_no_role(services: Services, text: str) -> N
     assert team is not None and UserId("S0614TZR7") not in team.members
     org = services.directory.get_org(ORG)
     assert org is None or UserId("S0614TZR7") not in org.grants
+
+
+@pytest.mark.parametrize(
+    ("platform", "admin", "person", "said"),
+    [
+        (
+            Platform.SLACK,
+            "W0A1B2C3D",
+            "U0456",
+            "`bob` is not a Slack member: type @ and pick the person",
+        ),
+        (
+            Platform.TEAMS,
+            "0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0",
+            "9a8b7c6d-5e4f-3a2b-1c0d-e9f8a7b6c5d4",
+            "`bob` is not a Teams person: @mention them",
+        ),
+    ],
+)
+def test_a_plain_name_is_given_no_role_where_people_are_known_by_ids(
+    services: Services, platform: Platform, admin: str, person: str, said: str
+) -> None:
+    # GIVEN an org admin known by their platform's id (a Slack member id, an Entra object id)
+    setup_teams(services)
+    assert not run(services, f"org grant {admin} org-admin", platform=platform).failed
+    # WHEN they give roles to `bob`, typed without picking a person (Slack sends the text)
+    for text in ("team member add bob --role admin --team payments", "org grant bob org-admin"):
+        reply = run(services, text, user=admin, platform=platform)
+        # THEN it is refused, saying how to name a person, and nobody holds a role as `bob`
+        assert reply.tone is Tone.USAGE, reply.title
+        assert said in _slack(reply)
+    team = services.directory.get_team(ORG, "payments")
+    assert team is not None and UserId("bob") not in team.members
+    # BUT a person picked from the list (their id) is added
+    added = run(
+        services, f"team member add @{person} --team payments", user=admin, platform=platform
+    )
+    assert added.tone is Tone.OK, added.title
