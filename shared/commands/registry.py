@@ -78,6 +78,10 @@ def _check_rest(model: type[Command]) -> None:
         raise ValueError(f"{model.__name__}.{model.rest} takes the rest of the line: not last")
 
 
+HELP_FLAGS = frozenset({"--help", "-h"})
+"""What people type for a command's help, out of habit from every other command line."""
+
+
 class CommandSet:
     """The commands one deployment (or one surface) understands, in help order."""
 
@@ -106,6 +110,8 @@ class CommandSet:
         words = tokenize(text)
         if not words:  # nothing typed: help, which every command set has
             return self._by_words[("help",)]()
+        if HELP_FLAGS.intersection(words):  # `investigate --help`: that command's help
+            return self._help_for([word for word in words if word not in HELP_FLAGS])
         model, rest = self._match(words)
         data = split_options(model, rest)
         try:
@@ -113,6 +119,16 @@ class CommandSet:
         except ValidationError as error:
             reasons = self._refusals.explain(model, error)
             raise InvalidCommandError(f"{reasons}.", usage=usage(model)) from error
+
+    def _help_for(self, words: list[str]) -> Command:
+        """Help on the command `words` name, else on their topic, else all of it."""
+        helping = self._by_words[("help",)]
+        found = self._phrases.find([word.lower() for word in words])
+        if found is not None:
+            topic, *verb = found[0].words
+            return helping.model_validate({"topic": topic, "command": " ".join(verb) or None})
+        topic = words[0].lower() if words else ""
+        return helping.model_validate({"topic": topic} if topic in self.topics() else {})
 
     def topics(self) -> list[str]:
         """The first words of every command, in help order, then the terminal's own."""

@@ -16,6 +16,21 @@ DESTRUCTIVE = frozenset({"remove", "delete", "revoke", "unbind", "rollback", "ex
 """Verbs suggested only to someone who typed (nearly) that verb: a typo never leads to a loss."""
 
 
+SYNONYMS = {
+    "abort": ("rollback", "halt"),
+    "cancel": ("rollback", "halt"),
+    "stop": ("halt", "rollback"),
+    "kill": ("halt",),
+    "close": ("resolve",),
+    "show": ("status",),
+    "status": ("show",),
+    "info": ("show", "status"),
+}
+"""A verb people reach for that a noun calls otherwise (`canary abort` is `canary rollback`,
+`chaos stop` is `chaos halt`): what was meant, never the nearest spelling (`abort` is closest to
+`start`, the opposite, in the middle of an incident)."""
+
+
 class Phrasebook:
     """The phrases a command set understands, and how to answer a phrase it does not."""
 
@@ -171,6 +186,9 @@ def _closest(
     for phrase, said in spoken.items():
         if phrase.startswith(f"{noun} "):
             verbs[phrase.split(" ", 1)[1]] = said
+    meant = [v for v in SYNONYMS.get(lowered[1] if len(lowered) > 1 else "", ()) if v in verbs]
+    if meant:
+        return verbs[meant[0]], lowered[2:]
     fitting = [verb for verb in verbs if fits(verbs[verb])]
     for size in range(max((len(v.split()) for v in verbs), default=0), 0, -1):
         typed = lowered[1 : size + 1]

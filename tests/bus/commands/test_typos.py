@@ -188,3 +188,37 @@ def test_a_word_cut_short_is_taken_for_the_command_it_begins_and_a_read_when_it_
     # THEN the suggestion is the command it begins; begun by a change and a read, the read
     assert reply.tone is Tone.USAGE
     assert f"Did you mean `{meant}`?" in reply.title
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("canary abort can-1a2b", "sre canary rollback can-1a2b"),  # not `canary start`
+        ("chaos stop exp-1a2b", "sre chaos halt exp-1a2b"),
+        ("investigation close inv-3f9c2a", "sre investigation resolve inv-3f9c2a"),
+        ("canary show can-1a2b", "sre canary status can-1a2b"),
+        ("investigation status inv-3f9c2a", "sre investigation show inv-3f9c2a"),
+    ],
+)
+def test_a_verb_people_reach_for_gets_the_command_it_means_not_the_nearest_spelling(
+    services: Services, typed: str, meant: str
+) -> None:
+    reply = run(services, typed)
+    assert reply.tone is Tone.USAGE
+    assert f"Did you mean `{meant}`?" in reply.title
+
+
+@pytest.mark.parametrize(
+    ("typed", "title"),
+    [
+        ("investigate --help", "sre investigation open"),
+        ("alert create -h", "sre alert create"),
+        ("canary --help", "Canary commands"),
+    ],
+)
+def test_help_asked_as_on_any_command_line_is_that_commands_help(
+    services: Services, typed: str, title: str
+) -> None:
+    reply = run(services, typed)
+    assert reply.tone is Tone.INFO, reply.title
+    assert title in reply.title
