@@ -20,6 +20,7 @@ from shared.investigations.coverage import finding_read
 from shared.investigations.listing import SUGGESTED_FROM, listing, unknown_investigation
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.investigations.ports import MAX_OPEN, InvestigationStore
+from shared.invocation import ReplyTarget
 from shared.messages import channel_targets
 from shared.ports import Notifier
 from shared.replies import Button, Reply, Tone, channel_ref, group_ref, user_ref
@@ -109,7 +110,7 @@ class Collaboration(InvestigationWork):
             .add(c.ListInvestigations, self.list_for_team)
             .add(c.JoinInvestigation, self.join, unchanged=self.joined_already)
             .add(c.CommentInvestigation, self.comment)
-            .add(c.EscalateInvestigation, self.escalate)
+            .add(c.EscalateInvestigation, self.escalate, check=self.can_escalate)
         )
 
     def show(self, command: c.ShowInvestigation, ctx: Context) -> Reply:
@@ -225,8 +226,15 @@ class Collaboration(InvestigationWork):
             refs=tuple(refs),
         )
 
-    def _ask_team(self, inv: Investigation, team: str, note: str, ctx: Context) -> list[str]:
-        """Post the request for help in the other team's bound channels; their ids."""
+    def can_escalate(self, command: c.EscalateInvestigation, ctx: Context) -> None:
+        """Before it is queued: the investigation is there and the team asked is one with a
+        channel to ask in (a typo in `--to` is answered at once, not after "Working on…")."""
+        inv = self._get(command.id, ctx)
+        if command.to:
+            self._askable(inv, command.to, ctx)
+
+    def _askable(self, inv: Investigation, team: str, ctx: Context) -> list[ReplyTarget]:
+        """The channels of `team` to ask in; an error saying why there is none to ask."""
         org = ctx.principal.actor.org
         if team == inv.team:
             raise ConflictError(f"{inv.id} already belongs to team {team}.")
@@ -246,6 +254,11 @@ class Collaboration(InvestigationWork):
                 f"Team {team}'s channel was bound from elsewhere, so the bot cannot post there: "
                 f"bind it again from inside the channel."
             )
+        return targets
+
+    def _ask_team(self, inv: Investigation, team: str, note: str, ctx: Context) -> list[str]:
+        """Post the request for help in the other team's bound channels; their ids."""
+        targets = self._askable(inv, team, ctx)
         ask = Reply(
             tone=Tone.INFO,
             title=f"Team {inv.team} asks team {team} for help with {inv.id}",

@@ -199,6 +199,7 @@ class EscalateInvestigation(Command):
     target_field = "id"
     deferred = True
     mutates = True
+    checked_before_queueing = True
     purpose = (
         "Ask another team for help in its channel (it may then see and join this investigation), "
         "or mention a user group."

@@ -8,12 +8,13 @@ from slack_sdk import WebClient
 from bots.slack.notifier import SlackNotifier
 from bots.slack.render import blocks
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
+from shared.audit.models import StreamKey
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.replies import Reply, Tone
 from tests.fakes.http_capture import capture_server
-from tests.support import notifier_of, run, run_worker, setup_teams
+from tests.support import ORG, notifier_of, records, run, run_worker, setup_teams
 
 
 def _send(services: Services, text: str, *, user: str, channel: str = "C-pay") -> Reply:
@@ -179,3 +180,17 @@ def test_an_answer_typed_into_a_text_box_is_text_even_when_it_starts_like_an_opt
     assert said.tone is Tone.OK, said.title
     shown = _send(services, f"investigation show {inv}", user="rey")
     assert shown.text.splitlines()[-1].endswith(f"comment: {answer}")
+
+
+def test_a_typo_in_the_team_asked_is_answered_at_once_not_queued(
+    opened: tuple[Services, Reply, str],
+) -> None:
+    services, _, inv = opened
+    before = len(records(services.audit_log, StreamKey(org=ORG, team="payments")))
+    # WHEN a responder escalates to a team that does not exist (a typo)
+    reply = run(services, f"investigation escalate {inv} --to serch", user="rey", channel="C-pay")
+    # THEN the answer comes now, with the team meant, and nothing was queued or audited
+    assert reply.tone is not Tone.ACCEPTED, reply.title
+    assert "There is no team `serch`. Did you mean `search`?" in reply.text
+    assert run_worker(services) == []
+    assert len(records(services.audit_log, StreamKey(org=ORG, team="payments"))) == before
