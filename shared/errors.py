@@ -57,6 +57,11 @@ class AuditUnavailableError(SreError):
     """The audit trail could not be written, so the action was not taken."""
 
 
+class AuditTrailCutError(AuditUnavailableError):
+    """The trail is shorter than the state store (or a digest) recorded: rolled back or cut.
+    Nothing is chained after it, so the cut is not hidden by later entries."""
+
+
 class UnavailableError(SreError):
     """A platform we post to or read from refused or could not be reached; nothing was changed."""
 

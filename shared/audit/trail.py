@@ -16,7 +16,8 @@ from shared.audit.owed import Owed, OwedEntries
 from shared.audit.ports import AuditLog, HeadMarks
 from shared.audit.redaction import redact
 from shared.audit.seal import SigningKey, seal
-from shared.errors import AuditUnavailableError, ConflictError
+from shared.audit.head import cut_below
+from shared.errors import AuditTrailCutError, AuditUnavailableError, ConflictError
 from shared.identity.models import OrgId
 from shared.ports import Clock
 
@@ -89,13 +90,15 @@ class AuditTrail:
         started = time.monotonic()
         for attempt in range(MAX_ATTEMPTS):
             try:
-                record = next_record(self.log.head(clean.stream), clean)
+                record = next_record(self._head_not_cut(clean.stream), clean)
                 if putting:
                     putting(record)
                 self.log.put(record)
             except ConflictError:  # another writer took the number: back off, then chain after it
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.0005 * 2**attempt)))  # noqa: S311
                 continue
+            except AuditTrailCutError:
+                raise
             except Exception as error:
                 self._stuck.failed(after=time.monotonic() - started)
                 raise AuditUnavailableError(
@@ -106,6 +109,26 @@ class AuditTrail:
                 self._seal_quietly(record.stream)
             return record
         raise AuditUnavailableError("the audit trail is too busy right now, so nothing was done")
+
+    def _head_not_cut(self, stream: StreamKey) -> AuditRecord | None:
+        """The stream's head, unless the stream was cut below what was recorded of it: chaining
+        after a cut would re-use its numbers and hide it (`AuditTrailCutError`)."""
+        mark = self._remembered(stream)  # first: a head read after it is never below it
+        head = self.log.head(stream)
+        with self._lock:
+            sealed = self._sealed.get(stream)
+        why = cut_below(head, mark, sealed)
+        if why:
+            log.error("audit trail %s cut: %s", stream, why)
+            raise AuditTrailCutError(f"{why}, so nothing was done")
+        return head
+
+    def _remembered(self, stream: StreamKey) -> HeadMark | None:
+        """The longest head of `stream` the state store remembers."""
+        if self._heads is None:
+            return None
+        marks = self._heads.head_marks(stream.org)
+        return next((mark for mark in marks if mark.team == stream.team), None)
 
     def owe(self, draft: AuditDraft) -> Owed:
         """Keep `draft` (redacted) to be written when the trail is back; if even that fails,

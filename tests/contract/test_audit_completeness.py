@@ -103,6 +103,39 @@ def test_an_unsealed_tail_cut_off_is_named(services: Services, found: Stores) ->
     )
 
 
+def test_a_trail_cut_or_rolled_back_takes_no_more_entries_so_the_cut_stays_named(
+    services: Services, found: Stores, clock: FixedClock
+) -> None:
+    # GIVEN the trail is sealed, more happens, and then the newest digest and the entries
+    # after the one before are removed: an older consistent prefix, rolled back
+    assert not run(services, "audit seal").failed
+    sealed = _head(found, "payments")
+    assert not run(services, "team member add mallory --role admin --team payments").failed
+    assert not run(services, "audit seal").failed
+    seen = _head(found, "payments")
+    for seq in range(sealed + 1, seen + 1):
+        found.delete_entry("payments", seq)
+    found.delete_digest("payments", 2)
+    # WHEN people go on working, in a new process
+    later = services_on(found, clock, log=found.restarted())
+    reply = run(later, "team member add bob --role viewer --team payments")
+    # THEN nothing is chained after the cut: the command is not done, and says why and what to do
+    assert reply.failed
+    assert reply.title == "Not done: the audit trail is shorter than recorded"
+    assert f"the trail ends at #{sealed} but the state store saw #{seen}" in reply.text
+    assert "Run `sre audit verify`" in reply.text
+    assert "bob" not in later.directory.get_team(ORG, "payments").members  # type: ignore[union-attr]
+    # AND the trail still ends where it was cut, and verify still names the cut
+    head = found.restarted().head(StreamKey(org=ORG, team="payments"))
+    assert head is not None
+    assert head.seq == sealed
+    verified = ask(later, "audit verify --team payments")
+    assert verified.tone is Tone.ERROR
+    assert dict(verified.fields)["First broken link"].startswith(
+        f"#{sealed + 1}..#{seen}: missing: the state store saw #{seen}"
+    )
+
+
 def test_an_unsealed_last_entry_replaced_and_rechained_is_named(
     services: Services, found: Stores
 ) -> None:
