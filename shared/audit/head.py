@@ -29,9 +29,7 @@ def last_present(exists: Callable[[int], bool], known: int = 0) -> int:
     return low
 
 
-def cut_below(
-    head: AuditRecord | None, mark: HeadMark | None, sealed: Digest | None
-) -> str | None:
+def cut_below(head: AuditRecord | None, mark: HeadMark | None, sealed: Digest | None) -> str | None:
     """Why a stream whose stored head is `head` was cut or rolled back, if it was: it ends below
     the head the state store remembers (`mark`) or the last digest sealed (`sealed`), or its
     entry at the remembered head is not the one remembered."""

@@ -11,12 +11,12 @@ from collections.abc import Callable, Iterator
 
 from shared.audit.attempt import Attempt, Stuck
 from shared.audit.chain import decode, next_record
+from shared.audit.head import cut_below
 from shared.audit.models import AuditDraft, AuditRecord, Digest, HeadMark, StreamKey
 from shared.audit.owed import Owed, OwedEntries
 from shared.audit.ports import AuditLog, HeadMarks
 from shared.audit.redaction import redact
 from shared.audit.seal import SigningKey, seal
-from shared.audit.head import cut_below
 from shared.errors import AuditTrailCutError, AuditUnavailableError, ConflictError
 from shared.identity.models import OrgId
 from shared.ports import Clock
