@@ -59,7 +59,12 @@ class AuditUnavailableError(SreError):
 
 class AuditTrailCutError(AuditUnavailableError):
     """The trail is shorter than the state store (or a digest) recorded: rolled back or cut.
-    Nothing is chained after it, so the cut is not hidden by later entries."""
+    Nothing is chained after it, so the cut is not hidden by later entries. `shorter`: False
+    when it is as long as recorded but its last entry is not the one recorded (re-chained)."""
+
+    def __init__(self, message: str, *, shorter: bool = True) -> None:
+        super().__init__(message)
+        self.shorter = shorter
 
 
 class UnavailableError(SreError):

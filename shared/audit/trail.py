@@ -120,7 +120,8 @@ class AuditTrail:
         why = cut_below(head, mark, sealed)
         if why:
             log.error("audit trail %s cut: %s", stream, why)
-            raise AuditTrailCutError(f"{why}, so nothing was done")
+            shorter = why.startswith("the trail ends")
+            raise AuditTrailCutError(f"{why}, so nothing was done", shorter=shorter)
         return head
 
     def _remembered(self, stream: StreamKey) -> HeadMark | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,14 +66,25 @@ def lock_problem(lock: LockState | None, now: datetime) -> str | None:
     return f"it is not under COMPLIANCE retention (lock: {lock.mode})"
 
 
-def check_digests(report: Verification, digests: Sequence[Digest], key: SigningKey) -> None:
-    """Numbering, links and signatures of a stream's digests."""
+def check_digests(
+    report: Verification,
+    digests: Sequence[Digest],
+    key: SigningKey,
+    damaged: Mapping[int, str] | None = None,
+) -> None:
+    """Numbering, links and signatures of a stream's digests; `damaged`: what is wrong with
+    those stored that cannot be trusted (unreadable, overwritten), by number."""
+    damaged = damaged or {}
+    for number, problem in sorted(damaged.items()):
+        report.fail(f"digest #{number} {problem}")
     previous: Digest | None = None
     for digest in sorted(digests, key=lambda d: d.number):
         expected = previous.number + 1 if previous else 1
-        if digest.number != expected:
+        if any(n not in damaged for n in range(expected, digest.number)):
             report.fail(f"digest #{expected} is missing (removed)")
-        elif digest.previous_digest_hash != (digest_hash(previous) if previous else GENESIS_HASH):
+        elif digest.number == expected and digest.previous_digest_hash != (
+            digest_hash(previous) if previous else GENESIS_HASH
+        ):
             report.fail(f"digest #{digest.number} does not link to digest #{expected - 1}")
         if not signed_by(digest, key):
             report.fail(f"digest #{digest.number} has an invalid signature (replaced or forged)")
@@ -98,6 +109,8 @@ def _check_entry(report: Verification, entry: StoredEntry, prev_hash: str, now: 
     problem = lock_problem(entry.lock, now)
     if problem:
         report.fail(f"#{seq}: {problem}")
+    if entry.versions > 1:
+        report.fail(f"#{seq}: was overwritten ({entry.versions} versions)")
     return stated_hash
 
 
@@ -112,11 +125,12 @@ def verify_stream(
     anchor: Digest | None = None,
     mark: HeadMark | None = None,
     progress: Progress | None = None,
+    damaged: Mapping[int, str] | None = None,
 ) -> Verification:
     """Verify a stream from the start (or from a trusted digest `anchor`) to its head, and against
     the longest head the state store remembers (`mark`)."""
     report = Verification(stream=stream, anchor=anchor, mark=mark)
-    check_digests(report, digests, key)
+    check_digests(report, digests, key, damaged)
     sealed = {d.last_seq: d for d in digests}
     expected = anchor.last_seq + 1 if anchor else 1
     prev_hash = anchor.last_hash if anchor else GENESIS_HASH

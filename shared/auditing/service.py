@@ -11,6 +11,7 @@ from datetime import datetime
 
 from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey
 from shared.audit.ports import AuditDirectory
+from shared.audit.seal import digest_problems, readable
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification, verify_stream
 from shared.auditing import commands as c
@@ -96,7 +97,8 @@ class AuditService:
     ) -> Verification:
         """Walk one stream and report what is wrong with it, if anything."""
         log = self._trail.log
-        digests = list(log.digests(stream))
+        stored = log.stored_digests(stream)
+        digests = readable(stored)
         anchor = anchor_before(digests, since)
         self._progress(f"verifying {label(stream)}…")
         return verify_stream(
@@ -109,6 +111,7 @@ class AuditService:
             anchor=anchor,
             mark=self._mark(stream),
             progress=lambda n: self._progress(f"  {counted(n, 'entry', 'entries')} verified"),
+            damaged=digest_problems(stored),
         )
 
     def verify(self, command: c.VerifyAudit, ctx: Context) -> Reply:

@@ -46,7 +46,8 @@ def _error_reply(error: SreError, ref: str) -> Reply:
     if isinstance(error, AuditTrailCutError):
         return Reply(
             tone=Tone.ERROR,
-            title="Not done: the audit trail is shorter than recorded",
+            title="Not done: the audit trail is "
+            + ("shorter than recorded" if error.shorter else "not as recorded"),
             text=f"Every action is audited first, and {error}. Run `sre audit verify` to see what"
             f" is missing, and tell your admins (ref {ref}).",
             ephemeral=True,

@@ -11,7 +11,15 @@ from datetime import UTC, datetime
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.audit.chain import decode
-from shared.audit.models import AuditDraft, AuditRecord, Digest, Outcome, StoredEntry, StreamKey
+from shared.audit.models import (
+    AuditDraft,
+    AuditRecord,
+    Digest,
+    Outcome,
+    StoredDigest,
+    StoredEntry,
+    StreamKey,
+)
 from shared.audit.ports import AuditLog
 from shared.audit.trail import AuditTrail
 from shared.identity.models import OrgId
@@ -73,6 +81,10 @@ class JournaledAuditLog:
     def digests(self, stream: StreamKey) -> Sequence[Digest]:
         """The stream's digests."""
         return self._inner.digests(stream)
+
+    def stored_digests(self, stream: StreamKey) -> Sequence[StoredDigest]:
+        """The stream's digests as stored."""
+        return self._inner.stored_digests(stream)
 
     def streams(self, org: OrgId) -> Sequence[StreamKey]:
         """The org's streams."""
