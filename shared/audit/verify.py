@@ -92,8 +92,11 @@ def check_digests(
     report.last_digest = previous
 
 
-def _check_entry(report: Verification, entry: StoredEntry, prev_hash: str, now: datetime) -> str:
-    """Check one entry after `prev_hash`; return the hash the next entry must link to."""
+def _check_entry(
+    report: Verification, entry: StoredEntry, prev_hash: str | None, now: datetime
+) -> str:
+    """Check one entry after `prev_hash` (None: the entry a starting digest sealed, whose own
+    hash the digest vouches for); return the hash the next entry must link to."""
     seq = entry.position
     parts = split(entry.body)
     if parts is None:
@@ -102,7 +105,7 @@ def _check_entry(report: Verification, entry: StoredEntry, prev_hash: str, now: 
     stated_seq, stated_prev, stated_hash, content = parts
     if stated_seq != seq:
         report.fail(f"#{seq}: holds entry #{stated_seq} (entries moved or swapped)")
-    elif stated_prev != prev_hash:
+    elif prev_hash is not None and stated_prev != prev_hash:
         report.fail(f"#{seq}: does not link to the entry before it (inserted or replaced)")
     elif stored_hash(stated_prev, seq, content) != stated_hash:
         report.fail(f"#{seq}: its content does not match its hash (modified)")
@@ -132,11 +135,11 @@ def verify_stream(
     report = Verification(stream=stream, anchor=anchor, mark=mark)
     check_digests(report, digests, key, damaged)
     sealed = {d.last_seq: d for d in digests}
-    expected = anchor.last_seq + 1 if anchor else 1
-    prev_hash = anchor.last_hash if anchor else GENESIS_HASH
+    # from an anchor, its own entry is read first: the digest vouches for the entries before it
+    # only while the entry it sealed is there, as sealed
+    expected = anchor.last_seq if anchor else 1
+    prev_hash: str | None = None if anchor else GENESIS_HASH
     report.first = expected
-    if anchor:  # the digest vouches for the entries up to it
-        report.head, report.head_hash = anchor.last_seq, anchor.last_hash
     for entry in entries:
         if entry.position > expected:
             report.fail(f"#{expected}: is missing (deleted)")
@@ -150,7 +153,7 @@ def verify_stream(
                 "(re-chained after it was written)"
             )
         report.entries += 1
-        report.head, report.head_hash = entry.position, prev_hash
+        report.head, report.head_hash = entry.position, prev_hash or ""
         expected = entry.position + 1
         if progress and report.entries % 10_000 == 0:
             progress(report.entries)

@@ -103,7 +103,7 @@ class AuditService:
         self._progress(f"verifying {label(stream)}…")
         return verify_stream(
             stream,
-            log.scan(stream, after=anchor.last_seq if anchor else 0),
+            log.scan(stream, after=anchor.last_seq - 1 if anchor else 0),
             digests,
             self._trail.key(),
             now=now,

@@ -206,3 +206,42 @@ def test_a_walk_from_the_last_digest_with_nothing_after_it_is_intact(
     # THEN it is intact up to the sealed head the state store saw, not "truncated" or "deleted"
     assert reply.tone is Tone.OK, reply
     assert dict(reply.fields)["Head"].startswith("#")
+
+
+def test_a_walk_from_the_last_digest_reads_the_entry_it_sealed(
+    services: Services, found: Stores, clock: FixedClock
+) -> None:
+    # GIVEN payments sealed at its head, then every one of its entries deleted
+    assert services.audit.seal(StreamKey(org=ORG, team="payments")) is not None
+    seen = _head(found, "payments")
+    for seq in range(1, seen + 1):
+        found.delete_entry("payments", seq)
+    clock.current = clock.current + timedelta(minutes=5)
+    # WHEN it is verified from the last digest on
+    since = f"{clock.current:%Y-%m-%dT%H:%M}"
+    reply = ask(services, f"audit verify --team payments --since {since}")
+    # THEN the entry the digest sealed is found missing, and the stream named truncated
+    assert reply.tone is Tone.ERROR
+    problems = [dict(reply.fields)["First broken link"], *dict(reply.fields)["Also"].split("\n")]
+    assert (
+        f"#1..#{seen}: missing: digest #1 sealed #{seen} but the stream ends at #0 (truncated)"
+        in problems
+    )
+
+
+def test_a_walk_from_the_last_digest_names_the_entry_it_sealed_modified(
+    services: Services, found: Stores, clock: FixedClock
+) -> None:
+    # GIVEN payments sealed at its head, then that last entry's command changed in place
+    assert services.audit.seal(StreamKey(org=ORG, team="payments")) is not None
+    seen = _head(found, "payments")
+    original = found.read_entry("payments", seen)
+    found.write_entry(original.model_copy(update={"command": "sre team member add mallory"}))
+    clock.current = clock.current + timedelta(minutes=5)
+    # WHEN it is verified from the last digest on
+    reply = ask(services, f"audit verify --team payments --since {clock.current:%Y-%m-%dT%H:%M}")
+    # THEN the change is named
+    assert reply.tone is Tone.ERROR
+    assert dict(reply.fields)["First broken link"] == (
+        f"#{seen}: its content does not match its hash (modified)"
+    )

@@ -56,7 +56,9 @@ class KeyVersions:
     """Counts the versions of each key over the pages of a ListObjectVersions, which may split
     one key's versions across two pages: a key is told once a later key has been seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, after: str = "") -> None:
+        """`after`: the key the listing starts after (a key at or before it is left out)."""
+        self._after = after
         self._counts: dict[str, int] = {}
         self._deleted: set[str] = set()
 
@@ -79,7 +81,7 @@ class KeyVersions:
         for key in sorted(k for k in self._counts if done(k)):
             count = self._counts.pop(key)
             number = _number(key)
-            if number is not None and key not in self._deleted and count:
+            if number is not None and key not in self._deleted and count and key > self._after:
                 yield number, key, count
 
 
@@ -154,7 +156,7 @@ class S3AuditLog:
         """Number, key and how many versions S3 holds of each numbered key (page by page, a
         thousand keys at a time); a key whose latest version is a delete marker is left out."""
         markers: dict[str, Any] = {"KeyMarker": f"{prefix}{after:012d}.json"} if after else {}
-        versions = KeyVersions()
+        versions = KeyVersions(after=markers.get("KeyMarker", ""))
         while True:
             page: Any = self._client.list_object_versions(
                 Bucket=self._bucket, Prefix=prefix, **markers
