@@ -74,7 +74,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?i)(\b[\w-]*{_SECRET_NAME}[\w-]*)(\s*[=:]\s*)({_VALUE})"), rf"\1\2{MASK}"),
     # the same for names that are, or end in, the word key (on one line: `key:` then a PEM
     # block is the PEM's, masked above)
-    (re.compile(rf"(?i)(([\"'])(?:[\w-]*[_-])?key\2\s*:\s*)([\"'])(?:(?!\3).)*\3"), rf"\1\3{MASK}\3"),
+    (
+        re.compile(r"(?i)(([\"'])(?:[\w-]*[_-])?key\2\s*:\s*)([\"'])(?:(?!\3).)*\3"),
+        rf"\1\3{MASK}\3",
+    ),
     (re.compile(rf"(?i)(--{_KEY_NAME})(=|[ \t]+)({_VALUE})"), rf"\1\2{MASK}"),
     (re.compile(rf"(?i)(\b{_KEY_NAME})([ \t]*[=:][ \t]*)({_VALUE})"), rf"\1\2{MASK}"),
     # Teams (and Office 365) incoming webhooks, Azure shared access signatures
