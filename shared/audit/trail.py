@@ -12,7 +12,14 @@ from collections.abc import Callable, Iterator
 from shared.audit.attempt import Attempt, Stuck
 from shared.audit.chain import decode, next_record
 from shared.audit.head import cut_below
-from shared.audit.models import AuditDraft, AuditRecord, Digest, HeadMark, StreamKey
+from shared.audit.models import (
+    AuditDraft,
+    AuditRecord,
+    Digest,
+    HeadMark,
+    StreamKey,
+    entry_name,
+)
 from shared.audit.owed import Owed, OwedEntries
 from shared.audit.ports import AuditLog, HeadMarks
 from shared.audit.redaction import redact
@@ -282,10 +289,18 @@ class AuditTrail:
             return digest
         raise AuditUnavailableError(f"could not seal {stream}: too many concurrent writers")
 
-    def records(self, stream: StreamKey, *, after: int = 0) -> Iterator[AuditRecord]:
-        """The stream's entries above `after`, parsed (use `verify` to trust them)."""
+    def records(
+        self, stream: StreamKey, *, after: int = 0, unreadable: list[str] | None = None
+    ) -> Iterator[AuditRecord]:
+        """The stream's entries above `after`, parsed (use `verify` to trust them); one that
+        cannot be read is left out, and named (`payments#3`) in `unreadable` if given."""
         for entry in self.log.scan(stream, after=after):
-            yield decode(entry.body)
+            try:
+                yield decode(entry.body)
+            except (ValueError, KeyError, TypeError):
+                log.warning("unreadable audit entry %s #%d", stream, entry.position)
+                if unreadable is not None:
+                    unreadable.append(entry_name(stream.team, entry.position))
 
 
 def _release_quietly(owed: OwedEntries, draft: AuditDraft) -> None:

@@ -143,7 +143,8 @@ def verify_stream(
     for entry in entries:
         if entry.position > expected:
             report.fail(f"#{expected}: is missing (deleted)")
-        prev_hash = _check_entry(report, entry, prev_hash, now) or prev_hash
+        # after an unreadable entry, the next one's link cannot be checked (None)
+        prev_hash = _check_entry(report, entry, prev_hash, now) or None
         digest = sealed.get(entry.position)
         if digest and digest.last_hash != prev_hash:
             report.fail(f"#{entry.position}: differs from what digest #{digest.number} sealed")
@@ -187,7 +188,10 @@ def _check_tail(report: Verification, every: int) -> None:
         )
     due = every * (report.head // every)
     if due and (last is None or last.last_seq < due):
+        # the digests are numbered without gaps (checked above): none is known to be gone, so
+        # this is a seal that was not written (it failed, or is late), not one removed
+        since = (last.last_seq if last else 0) + 1
         report.fail(
-            f"#{due}: no digest seals it (one is written every {every} entries): "
-            "a digest was removed"
+            f"#{since}..#{report.head}: not sealed yet (seal overdue since #{due}: a digest is "
+            f"written every {every} entries); run `sre audit seal`"
         )

@@ -24,6 +24,8 @@ from shared.times import clock
 
 Progress = Callable[[str], None]
 _SEAL = "sre audit seal"  # a seal's own audit entry
+NO_DUE_SEAL = 10**18
+"""A seal checks the chain, not whether a digest is due (it is writing the one that is)."""
 CSV_COLUMNS = (
     "seq",
     "time",
@@ -129,11 +131,16 @@ class AuditService:
         """The latest entries that match the filters."""
         stream = stream_of(command, ctx)
         chosen: deque[AuditRecord] = deque(maxlen=command.limit)
-        for record in self._trail.records(stream):
+        unreadable: list[str] = []
+        for record in self._trail.records(stream, unreadable=unreadable):
             if _matches(record, command):
                 chosen.append(record)
         if not chosen:
-            return Reply(tone=Tone.INFO, title=f"No matching entries in {label(stream)}")
+            return Reply(
+                tone=Tone.INFO,
+                title=f"No matching entries in {label(stream)}",
+                fields=not_read(unreadable),
+            )
         lines = [
             f"#{r.seq} {clock(r.time, days=True)} @{r.actor.user} `{r.command}` → {r.outcome.value}"
             for r in chosen
@@ -142,6 +149,7 @@ class AuditService:
             tone=Tone.INFO,
             title=f"{counted(len(chosen), 'entry', 'entries')} of {label(stream)}",
             text="\n".join(lines),
+            fields=not_read(unreadable),
             ephemeral=True,
             refs=tuple(user_ref(u) for u in sorted({r.actor.user for r in chosen})),
         )
@@ -149,9 +157,10 @@ class AuditService:
     def export(self, command: c.ExportAudit, ctx: Context) -> Reply:
         """Write the matching entries as JSON lines or CSV and say where they are."""
         stream = stream_of(command, ctx)
+        unreadable: list[str] = []
         records = [
             r
-            for r in self._trail.records(stream)
+            for r in self._trail.records(stream, unreadable=unreadable)
             if (command.since is None or r.time >= command.since)
             and (command.until is None or r.time < command.until)
         ]
@@ -164,7 +173,7 @@ class AuditService:
         return Reply(
             tone=Tone.OK,
             title=f"Exported {counted(len(records), 'entry', 'entries')} of {label(stream)}",
-            fields=[("Format", command.format), ("Where", where)],
+            fields=[("Format", command.format), ("Where", where), *not_read(unreadable)],
             ephemeral=True,
         )
 
@@ -179,16 +188,53 @@ class AuditService:
         return "every trail is sealed up to its last entry"
 
     def seal(self, _: c.SealAudit, ctx: Context) -> Reply:
-        """A digest over every stream of the org with entries past its last digest."""
+        """A digest over every stream of the org with entries past its last digest, unless the
+        stream does not verify from its last digest (a seal must never vouch for a break)."""
         org = ctx.principal.actor.org
-        sealed = [d for s in self._trail.log.streams(org) if (d := self._trail.seal(s))]
+        sealed: list[Digest] = []
+        refused: list[tuple[str, str]] = []
+        for stream in self._trail.log.streams(org):
+            problems = self._unsealable(stream, ctx.now)
+            if problems:
+                refused.append((label(stream), "not sealed: " + "\n".join(problems)))
+            elif digest := self._trail.seal(stream):
+                sealed.append(digest)
         fields = [(label(d.stream), f"digest #{d.number} seals #{d.last_seq}") for d in sealed]
+        if refused:
+            title = f"Sealed {counted(len(sealed), 'trail')}; {len(refused)} not sealed (broken)"
+            text = "A trail that does not verify is not sealed; `sre audit verify` says more."
+            return Reply(tone=Tone.ERROR, title=title, text=text, fields=[*refused, *fields])
         title = (
             f"Sealed {counted(len(sealed), 'trail')}"
             if sealed
             else "Every trail was already sealed"
         )
         return Reply(tone=Tone.OK, title=title, fields=fields)
+
+    def _unsealable(self, stream: StreamKey, now: datetime) -> list[str]:
+        """What is wrong with the stream from its last digest on (nothing: it may be sealed)."""
+        stored = self._trail.log.stored_digests(stream)
+        digests = readable(stored)
+        last = digests[-1] if digests else None
+        return verify_stream(
+            stream,
+            self._trail.log.scan(stream, after=last.last_seq - 1 if last else 0),
+            digests,
+            self._trail.key(),
+            now=now,
+            every=NO_DUE_SEAL,
+            anchor=last,
+            mark=self._mark(stream),
+            damaged=digest_problems(stored),
+        ).problems
+
+
+def not_read(unreadable: list[str]) -> list[tuple[str, str]]:
+    """The field naming entries that could not be read back, if any."""
+    if not unreadable:
+        return []
+    shown = ", ".join(unreadable[:10]) + (" …" if len(unreadable) > 10 else "")
+    return [("Not read (unreadable; `sre audit verify` names them)", shown)]
 
 
 def _matches(record: AuditRecord, command: c.ShowAudit) -> bool:

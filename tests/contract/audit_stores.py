@@ -48,6 +48,7 @@ class Stores(Protocol):
     def write_entry(self, record: AuditRecord) -> None: ...
     def delete_entry(self, team: str, seq: int) -> None: ...
     def delete_digest(self, team: str, number: int) -> None: ...
+    def garble(self, kind: str, team: str, number: int) -> None: ...
     def delete_stream(self, team: str) -> None: ...
     def forget_heads(self) -> None: ...
     def restarted(self) -> AuditLog: ...
@@ -108,6 +109,13 @@ class LocalStores:
 
     def delete_digest(self, team: str, number: int) -> None:
         (self._audit / _ORG_KEY / team / "digests" / f"{number:012d}.json").unlink()
+
+    def garble(self, kind: str, team: str, number: int) -> None:
+        folder = self._audit / _ORG_KEY / team
+        path = (folder / "digests" if kind == "digests" else folder) / f"{number:012d}.json"
+        path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+        path.write_bytes(b'{"broken": true}')
+        path.chmod(0o444)
 
     def delete_stream(self, team: str) -> None:
         shutil.rmtree(self._audit / _ORG_KEY / team)
@@ -172,6 +180,10 @@ class AwsStores:
 
     def delete_entry(self, team: str, seq: int) -> None:  # a delete marker
         self._s3.delete_object(Bucket=self._bucket, Key=self._key("audit", team, seq))
+
+    def garble(self, kind: str, team: str, number: int) -> None:  # a new version
+        key = self._key(kind, team, number)
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=b'{"broken": true}')
 
     def delete_digest(self, team: str, number: int) -> None:  # a delete marker
         self._s3.delete_object(Bucket=self._bucket, Key=self._key("digests", team, number))
