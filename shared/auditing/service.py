@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections import deque
+from itertools import islice
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -24,6 +25,8 @@ from shared.times import clock
 
 Progress = Callable[[str], None]
 _SEAL = "sre audit seal"  # a seal's own audit entry
+MAX_EXPORT = 50_000
+"""At most this many entries in one export (a file a chat link serves, a Lambda's memory)."""
 NO_DUE_SEAL = 10**18
 """A seal checks the chain, not whether a digest is due (it is writing the one that is)."""
 CSV_COLUMNS = (
@@ -158,12 +161,15 @@ class AuditService:
         """Write the matching entries as JSON lines or CSV and say where they are."""
         stream = stream_of(command, ctx)
         unreadable: list[str] = []
-        records = [
+        matching = (
             r
             for r in self._trail.records(stream, unreadable=unreadable)
             if (command.since is None or r.time >= command.since)
             and (command.until is None or r.time < command.until)
-        ]
+        )
+        records = list(islice(matching, MAX_EXPORT + 1))  # one more: to tell there are more
+        more = records[MAX_EXPORT:]
+        records = records[:MAX_EXPORT]
         content, kind = encoded(records, command.format)
         org = stream.org.replace(":", "-")  # `slack:T1`: no colon in a file name (Windows)
         # `team-<name>` or `org`: a team named `org` never shares the org-wide trail's file name
@@ -173,7 +179,12 @@ class AuditService:
         return Reply(
             tone=Tone.OK,
             title=f"Exported {counted(len(records), 'entry', 'entries')} of {label(stream)}",
-            fields=[("Format", command.format), ("Where", where), *not_read(unreadable)],
+            fields=[
+                ("Format", command.format),
+                ("Where", where),
+                *not_read(unreadable),
+                *_cut_short(more),
+            ],
             ephemeral=True,
         )
 
@@ -227,6 +238,20 @@ class AuditService:
             mark=self._mark(stream),
             damaged=digest_problems(stored),
         ).problems
+
+
+def _cut_short(more: list[AuditRecord]) -> list[tuple[str, str]]:
+    """The field saying an export stopped at its bound, and how to get the rest."""
+    if not more:
+        return []
+    at = more[0].time.strftime("%Y-%m-%dT%H:%M:%S")
+    return [
+        (
+            "Limit",
+            f"only the first {MAX_EXPORT:,} entries: export the rest with `--since {at}`,"
+            " or narrow it with --since and --until",
+        )
+    ]
 
 
 def not_read(unreadable: list[str]) -> list[tuple[str, str]]:

@@ -7,6 +7,7 @@ import pytest
 
 from shared.adapters.memory import FixedClock, InMemoryAuditLog
 from shared.audit.models import Digest, StreamKey
+from shared.auditing import service as audit_service
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.replies import Tone
@@ -111,3 +112,15 @@ def test_a_seal_that_failed_is_said_overdue_not_removed() -> None:
     first = dict(reply.fields)["First broken link"]
     assert "not sealed yet (seal overdue since #20" in first
     assert "removed" not in first
+
+
+def test_an_export_stops_at_its_bound_and_says_how_to_get_the_rest(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an export bound of 3 entries, and a team trail longer than that
+    monkeypatch.setattr(audit_service, "MAX_EXPORT", 3)
+    # WHEN the auditor exports it
+    reply = ask(services, "audit export --team payments")
+    # THEN 3 are exported, and the reply says it stopped and how to narrow it
+    assert reply.title == "Exported 3 entries of team payments' trail"
+    assert dict(reply.fields)["Limit"].startswith("only the first 3 entries: export the rest")
