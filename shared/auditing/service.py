@@ -6,9 +6,9 @@ import csv
 import io
 import json
 from collections import deque
-from itertools import islice
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from itertools import islice
 
 from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey
 from shared.audit.ports import AuditDirectory
