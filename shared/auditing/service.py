@@ -244,7 +244,7 @@ def _cut_short(more: list[AuditRecord]) -> list[tuple[str, str]]:
     """The field saying an export stopped at its bound, and how to get the rest."""
     if not more:
         return []
-    at = more[0].time.strftime("%Y-%m-%dT%H:%M:%S")
+    at = more[0].time.replace(tzinfo=None).isoformat(timespec="seconds")  # UTC, as --since reads it
     return [
         (
             "Limit",
