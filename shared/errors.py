@@ -57,6 +57,16 @@ class AuditUnavailableError(SreError):
     """The audit trail could not be written, so the action was not taken."""
 
 
+class AuditTrailCutError(AuditUnavailableError):
+    """The trail is shorter than the state store (or a digest) recorded: rolled back or cut.
+    Nothing is chained after it, so the cut is not hidden by later entries. `shorter`: False
+    when it is as long as recorded but its last entry is not the one recorded (re-chained)."""
+
+    def __init__(self, message: str, *, shorter: bool = True) -> None:
+        super().__init__(message)
+        self.shorter = shorter
+
+
 class UnavailableError(SreError):
     """A platform we post to or read from refused or could not be reached; nothing was changed."""
 

@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 from shared.adapters.export_names import file_name
 from shared.alerts.models import AlertPolicy, Silence
 from shared.audit.chain import encode
-from shared.audit.models import AuditRecord, Digest, HeadMark, StoredEntry, StreamKey
+from shared.audit.models import (
+    AuditRecord,
+    Digest,
+    HeadMark,
+    StoredDigest,
+    StoredEntry,
+    StreamKey,
+)
 from shared.canary.models import Canary
 from shared.canary.routing import Route, promoted, rolled_back, shifted
 from shared.doctor.ports import QueueDepth
@@ -137,6 +144,9 @@ class InMemoryAuditLog:
     def digests(self, stream: StreamKey) -> Sequence[Digest]:
         self._check()
         return list(self._digests.get(stream, []))
+
+    def stored_digests(self, stream: StreamKey) -> Sequence[StoredDigest]:
+        return [StoredDigest(d.number, d.model_dump_json().encode()) for d in self.digests(stream)]
 
     def streams(self, org: OrgId) -> Sequence[StreamKey]:
         self._check()

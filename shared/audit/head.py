@@ -1,8 +1,11 @@
-"""Find a stream's head without listing it: gallop, then bisect, over "does entry n exist?"."""
+"""Find a stream's head without listing it: gallop, then bisect, over "does entry n exist?";
+and tell a head that fell below what was recorded of it (a trail cut or rolled back)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from shared.audit.models import AuditRecord, Digest, HeadMark
 
 
 def last_present(exists: Callable[[int], bool], known: int = 0) -> int:
@@ -24,3 +27,17 @@ def last_present(exists: Callable[[int], bool], known: int = 0) -> int:
         else:
             high = middle
     return low
+
+
+def cut_below(head: AuditRecord | None, mark: HeadMark | None, sealed: Digest | None) -> str | None:
+    """Why a stream whose stored head is `head` was cut or rolled back, if it was: it ends below
+    the head the state store remembers (`mark`) or the last digest sealed (`sealed`), or its
+    entry at the remembered head is not the one remembered."""
+    seq = head.seq if head else 0
+    if mark is not None and seq < mark.seq:
+        return f"the trail ends at #{seq} but the state store saw #{mark.seq}"
+    if sealed is not None and seq < sealed.last_seq:
+        return f"the trail ends at #{seq} but digest #{sealed.number} sealed #{sealed.last_seq}"
+    if mark is not None and head is not None and seq == mark.seq and head.hash != mark.hash:
+        return f"#{seq} is not the entry the state store saw there (re-chained)"
+    return None

@@ -131,3 +131,15 @@ class StoredEntry:
     position: int
     body: bytes
     lock: LockState | None = None
+    versions: int = 1
+    """How many versions the storage holds of it (S3 keeps each put over a key as a version)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDigest:
+    """A digest as stored, not yet trusted: its number, its bytes and how many versions of it
+    the storage holds."""
+
+    number: int
+    body: bytes
+    versions: int = 1

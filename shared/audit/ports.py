@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from shared.audit.models import AuditRecord, Digest, HeadMark, StoredEntry, StreamKey
+from shared.audit.models import (
+    AuditRecord,
+    Digest,
+    HeadMark,
+    StoredDigest,
+    StoredEntry,
+    StreamKey,
+)
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 
@@ -26,7 +33,10 @@ class AuditLog(Protocol):
         """Store a new digest; ConflictError if its number is taken."""
 
     def digests(self, stream: StreamKey) -> Sequence[Digest]:
-        """The stream's digests, in order."""
+        """The stream's readable digests, in order."""
+
+    def stored_digests(self, stream: StreamKey) -> Sequence[StoredDigest]:
+        """The stream's digests as stored (not yet trusted), in order."""
 
     def streams(self, org: OrgId) -> Sequence[StreamKey]:
         """Every stream of the org that has entries."""

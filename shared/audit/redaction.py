@@ -7,7 +7,12 @@ import re
 
 MASK = "***"
 
-_SECRET_NAME = r"(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credential)"  # noqa: S105
+_SECRET_NAME = (
+    r"(?:password|passphrase|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|credential)"  # noqa: S105
+)
+_KEY_NAME = r"(?:[A-Za-z0-9]+[_-])*(?:key|(?-i:[A-Za-z0-9]*[a-z0-9]Key))"
+"""A name that is, or ends in, the word key: `key`, `signing_key`, `--license-key`, `AccountKey`
+(not `monkey` or `keycloak`: key must be a whole part of the name)."""
 _VALUE = r"'[^']*'|\"[^\"]*\"|[^\s'\"]+"
 _B64 = "A-Za-z0-9/+"
 
@@ -67,8 +72,23 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # --password=…, --client-secret …, password: …, token=… (an option may use a space)
     (re.compile(rf"(?i)(--[\w-]*{_SECRET_NAME}[\w-]*)(=|\s+)({_VALUE})"), rf"\1\2{MASK}"),
     (re.compile(rf"(?i)(\b[\w-]*{_SECRET_NAME}[\w-]*)(\s*[=:]\s*)({_VALUE})"), rf"\1\2{MASK}"),
-    # URLs with credentials in them
-    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]+:)[^@\s/]+@"), rf"\1{MASK}@"),
+    # the same for names that are, or end in, the word key (on one line: `key:` then a PEM
+    # block is the PEM's, masked above)
+    (
+        re.compile(r"(?i)(([\"'])(?:[\w-]*[_-])?key\2\s*:\s*)([\"'])(?:(?!\3).)*\3"),
+        rf"\1\3{MASK}\3",
+    ),
+    (re.compile(rf"(?i)(--{_KEY_NAME})(=|[ \t]+)({_VALUE})"), rf"\1\2{MASK}"),
+    (re.compile(rf"(?i)(\b{_KEY_NAME})([ \t]*[=:][ \t]*)({_VALUE})"), rf"\1\2{MASK}"),
+    # Teams (and Office 365) incoming webhooks, Azure shared access signatures
+    (
+        re.compile(r"(?i)(\b[\w.-]*\.office\.com/webhook(?:b2)?/)\S+"),
+        rf"\1{MASK}",
+    ),
+    (re.compile(r"(?i)([?&;\s]sig=)[^&\s;]+"), rf"\1{MASK}"),
+    # URLs with credentials in them: the user may be empty (`redis://:pw@cache`) and the
+    # password may hold `@`: the credentials end at the last `@` before the host
+    (re.compile(r"(\b[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^\s/]*@"), rf"\1{MASK}@"),
 )
 
 

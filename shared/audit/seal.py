@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.audit.models import GENESIS_HASH, AuditRecord, Digest
+from pydantic import ValidationError
+
+from shared.audit.models import GENESIS_HASH, AuditRecord, Digest, StoredDigest
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,28 @@ def signed_by(digest: Digest, key: SigningKey) -> bool:
     return digest.key_id == key.key_id and hmac.compare_digest(
         digest.signature, signature_of(digest, key)
     )
+
+
+def parsed(stored: StoredDigest) -> Digest | None:
+    """The digest a stored one holds, or None if it is not a readable digest of its number."""
+    try:
+        digest = Digest.model_validate_json(stored.body)
+    except ValidationError:
+        return None
+    return digest if digest.number == stored.number else None
+
+
+def readable(stored: Iterable[StoredDigest]) -> list[Digest]:
+    """The stored digests that can be read, in order (`sre audit verify` names the others)."""
+    return [d for s in stored if (d := parsed(s)) is not None]
+
+
+def digest_problems(stored: Iterable[StoredDigest]) -> dict[int, str]:
+    """What is wrong with each stored digest that cannot be trusted as stored, by number."""
+    problems: dict[int, str] = {}
+    for digest in stored:
+        if parsed(digest) is None:
+            problems[digest.number] = "is not a readable digest"
+        elif digest.versions > 1:
+            problems[digest.number] = f"was overwritten ({digest.versions} versions)"
+    return problems

@@ -11,12 +11,20 @@ from collections.abc import Callable, Iterator
 
 from shared.audit.attempt import Attempt, Stuck
 from shared.audit.chain import decode, next_record
-from shared.audit.models import AuditDraft, AuditRecord, Digest, HeadMark, StreamKey
+from shared.audit.head import cut_below
+from shared.audit.models import (
+    AuditDraft,
+    AuditRecord,
+    Digest,
+    HeadMark,
+    StreamKey,
+    entry_name,
+)
 from shared.audit.owed import Owed, OwedEntries
 from shared.audit.ports import AuditLog, HeadMarks
 from shared.audit.redaction import redact
 from shared.audit.seal import SigningKey, seal
-from shared.errors import AuditUnavailableError, ConflictError
+from shared.errors import AuditTrailCutError, AuditUnavailableError, ConflictError
 from shared.identity.models import OrgId
 from shared.ports import Clock
 
@@ -89,13 +97,15 @@ class AuditTrail:
         started = time.monotonic()
         for attempt in range(MAX_ATTEMPTS):
             try:
-                record = next_record(self.log.head(clean.stream), clean)
+                record = next_record(self._head_not_cut(clean.stream), clean)
                 if putting:
                     putting(record)
                 self.log.put(record)
             except ConflictError:  # another writer took the number: back off, then chain after it
                 time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.0005 * 2**attempt)))  # noqa: S311
                 continue
+            except AuditTrailCutError:
+                raise
             except Exception as error:
                 self._stuck.failed(after=time.monotonic() - started)
                 raise AuditUnavailableError(
@@ -106,6 +116,27 @@ class AuditTrail:
                 self._seal_quietly(record.stream)
             return record
         raise AuditUnavailableError("the audit trail is too busy right now, so nothing was done")
+
+    def _head_not_cut(self, stream: StreamKey) -> AuditRecord | None:
+        """The stream's head, unless the stream was cut below what was recorded of it: chaining
+        after a cut would re-use its numbers and hide it (`AuditTrailCutError`)."""
+        mark = self._remembered(stream)  # first: a head read after it is never below it
+        head = self.log.head(stream)
+        with self._lock:
+            sealed = self._sealed.get(stream)
+        why = cut_below(head, mark, sealed)
+        if why:
+            log.error("audit trail %s cut: %s", stream, why)
+            shorter = why.startswith("the trail ends")
+            raise AuditTrailCutError(f"{why}, so nothing was done", shorter=shorter)
+        return head
+
+    def _remembered(self, stream: StreamKey) -> HeadMark | None:
+        """The longest head of `stream` the state store remembers."""
+        if self._heads is None:
+            return None
+        marks = self._heads.head_marks(stream.org)
+        return next((mark for mark in marks if mark.team == stream.team), None)
 
     def owe(self, draft: AuditDraft) -> Owed:
         """Keep `draft` (redacted) to be written when the trail is back; if even that fails,
@@ -258,10 +289,18 @@ class AuditTrail:
             return digest
         raise AuditUnavailableError(f"could not seal {stream}: too many concurrent writers")
 
-    def records(self, stream: StreamKey, *, after: int = 0) -> Iterator[AuditRecord]:
-        """The stream's entries above `after`, parsed (use `verify` to trust them)."""
+    def records(
+        self, stream: StreamKey, *, after: int = 0, unreadable: list[str] | None = None
+    ) -> Iterator[AuditRecord]:
+        """The stream's entries above `after`, parsed (use `verify` to trust them); one that
+        cannot be read is left out, and named (`payments#3`) in `unreadable` if given."""
         for entry in self.log.scan(stream, after=after):
-            yield decode(entry.body)
+            try:
+                yield decode(entry.body)
+            except (ValueError, KeyError, TypeError):
+                log.warning("unreadable audit entry %s #%d", stream, entry.position)
+                if unreadable is not None:
+                    unreadable.append(entry_name(stream.team, entry.position))
 
 
 def _release_quietly(owed: OwedEntries, draft: AuditDraft) -> None:

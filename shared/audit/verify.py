@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -66,14 +66,25 @@ def lock_problem(lock: LockState | None, now: datetime) -> str | None:
     return f"it is not under COMPLIANCE retention (lock: {lock.mode})"
 
 
-def check_digests(report: Verification, digests: Sequence[Digest], key: SigningKey) -> None:
-    """Numbering, links and signatures of a stream's digests."""
+def check_digests(
+    report: Verification,
+    digests: Sequence[Digest],
+    key: SigningKey,
+    damaged: Mapping[int, str] | None = None,
+) -> None:
+    """Numbering, links and signatures of a stream's digests; `damaged`: what is wrong with
+    those stored that cannot be trusted (unreadable, overwritten), by number."""
+    damaged = damaged or {}
+    for number, problem in sorted(damaged.items()):
+        report.fail(f"digest #{number} {problem}")
     previous: Digest | None = None
     for digest in sorted(digests, key=lambda d: d.number):
         expected = previous.number + 1 if previous else 1
-        if digest.number != expected:
+        if any(n not in damaged for n in range(expected, digest.number)):
             report.fail(f"digest #{expected} is missing (removed)")
-        elif digest.previous_digest_hash != (digest_hash(previous) if previous else GENESIS_HASH):
+        elif digest.number == expected and digest.previous_digest_hash != (
+            digest_hash(previous) if previous else GENESIS_HASH
+        ):
             report.fail(f"digest #{digest.number} does not link to digest #{expected - 1}")
         if not signed_by(digest, key):
             report.fail(f"digest #{digest.number} has an invalid signature (replaced or forged)")
@@ -81,8 +92,11 @@ def check_digests(report: Verification, digests: Sequence[Digest], key: SigningK
     report.last_digest = previous
 
 
-def _check_entry(report: Verification, entry: StoredEntry, prev_hash: str, now: datetime) -> str:
-    """Check one entry after `prev_hash`; return the hash the next entry must link to."""
+def _check_entry(
+    report: Verification, entry: StoredEntry, prev_hash: str | None, now: datetime
+) -> str:
+    """Check one entry after `prev_hash` (None: the entry a starting digest sealed, whose own
+    hash the digest vouches for); return the hash the next entry must link to."""
     seq = entry.position
     parts = split(entry.body)
     if parts is None:
@@ -91,13 +105,15 @@ def _check_entry(report: Verification, entry: StoredEntry, prev_hash: str, now: 
     stated_seq, stated_prev, stated_hash, content = parts
     if stated_seq != seq:
         report.fail(f"#{seq}: holds entry #{stated_seq} (entries moved or swapped)")
-    elif stated_prev != prev_hash:
+    elif prev_hash is not None and stated_prev != prev_hash:
         report.fail(f"#{seq}: does not link to the entry before it (inserted or replaced)")
     elif stored_hash(stated_prev, seq, content) != stated_hash:
         report.fail(f"#{seq}: its content does not match its hash (modified)")
     problem = lock_problem(entry.lock, now)
     if problem:
         report.fail(f"#{seq}: {problem}")
+    if entry.versions > 1:
+        report.fail(f"#{seq}: was overwritten ({entry.versions} versions)")
     return stated_hash
 
 
@@ -112,21 +128,23 @@ def verify_stream(
     anchor: Digest | None = None,
     mark: HeadMark | None = None,
     progress: Progress | None = None,
+    damaged: Mapping[int, str] | None = None,
 ) -> Verification:
     """Verify a stream from the start (or from a trusted digest `anchor`) to its head, and against
     the longest head the state store remembers (`mark`)."""
     report = Verification(stream=stream, anchor=anchor, mark=mark)
-    check_digests(report, digests, key)
+    check_digests(report, digests, key, damaged)
     sealed = {d.last_seq: d for d in digests}
-    expected = anchor.last_seq + 1 if anchor else 1
-    prev_hash = anchor.last_hash if anchor else GENESIS_HASH
+    # from an anchor, its own entry is read first: the digest vouches for the entries before it
+    # only while the entry it sealed is there, as sealed
+    expected = anchor.last_seq if anchor else 1
+    prev_hash: str | None = None if anchor else GENESIS_HASH
     report.first = expected
-    if anchor:  # the digest vouches for the entries up to it
-        report.head, report.head_hash = anchor.last_seq, anchor.last_hash
     for entry in entries:
         if entry.position > expected:
             report.fail(f"#{expected}: is missing (deleted)")
-        prev_hash = _check_entry(report, entry, prev_hash, now) or prev_hash
+        # after an unreadable entry, the next one's link cannot be checked (None)
+        prev_hash = _check_entry(report, entry, prev_hash, now) or None
         digest = sealed.get(entry.position)
         if digest and digest.last_hash != prev_hash:
             report.fail(f"#{entry.position}: differs from what digest #{digest.number} sealed")
@@ -136,7 +154,7 @@ def verify_stream(
                 "(re-chained after it was written)"
             )
         report.entries += 1
-        report.head, report.head_hash = entry.position, prev_hash
+        report.head, report.head_hash = entry.position, prev_hash or ""
         expected = entry.position + 1
         if progress and report.entries % 10_000 == 0:
             progress(report.entries)
@@ -170,7 +188,10 @@ def _check_tail(report: Verification, every: int) -> None:
         )
     due = every * (report.head // every)
     if due and (last is None or last.last_seq < due):
+        # the digests are numbered without gaps (checked above): none is known to be gone, so
+        # this is a seal that was not written (it failed, or is late), not one removed
+        since = (last.last_seq if last else 0) + 1
         report.fail(
-            f"#{due}: no digest seals it (one is written every {every} entries): "
-            "a digest was removed"
+            f"#{since}..#{report.head}: not sealed yet (seal overdue since #{due}: a digest is "
+            f"written every {every} entries); run `sre audit seal`"
         )

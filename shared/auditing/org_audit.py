@@ -83,7 +83,7 @@ class OrgAudit:
         streams = self.streams(org)
         reports = [self._check(s, ctx.now, command.since) for s in streams]
         self._expect_members(org, reports)
-        history = replay(self._changes(streams))
+        history = self._history(streams)
         state = StateSnapshot(
             org=self._directory.get_org(org),
             teams=self._directory.list_teams(org),
@@ -100,13 +100,22 @@ class OrgAudit:
             raise NotFoundError(unknown_team(command.team, [s.team for s in known[1:]]))
         wanted = {command.team, ORG_STREAM}
         streams = [s for s in known if command.team is None or s.team in wanted]
-        history = replay(self._changes(streams))
+        history = self._history(streams)
         admins = configured_admins(org, self._configured)
         return review_reply(history, admins, team=command.team)
 
-    def _changes(self, streams: Iterable[StreamKey]) -> Iterator[AuditRecord]:
+    def _history(self, streams: Iterable[StreamKey]) -> AccessHistory:
+        """The access the streams' changes explain; an entry that cannot be read is named."""
+        unreadable: list[str] = []
+        history = replay(self._changes(streams, unreadable))
+        history.unreadable += [f"{name}: not a readable entry" for name in unreadable]
+        return history
+
+    def _changes(
+        self, streams: Iterable[StreamKey], unreadable: list[str]
+    ) -> Iterator[AuditRecord]:
         for stream in streams:
-            yield from filter(is_change, self._trail.records(stream))
+            yield from filter(is_change, self._trail.records(stream, unreadable=unreadable))
 
 
 def _summary(report: Verification) -> str:
@@ -188,6 +197,8 @@ def review_reply(history: AccessHistory, admins: list[str], *, team: str | None)
         if team in (None, ch.value)
     ]
     fields.append(("Channels", _lines(channels) or "none bound"))
+    if history.unreadable:
+        fields.append(("Entries not read back", _lines(history.unreadable)))
     fields.append(("Source", "the trail as stored; `sre audit verify --all` proves it whole"))
     scope = f"team {team}" if team else "the org"
     return Reply(

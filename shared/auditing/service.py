@@ -8,9 +8,11 @@ import json
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from itertools import islice
 
 from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey
 from shared.audit.ports import AuditDirectory
+from shared.audit.seal import digest_problems, readable
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification, verify_stream
 from shared.auditing import commands as c
@@ -23,6 +25,10 @@ from shared.times import clock
 
 Progress = Callable[[str], None]
 _SEAL = "sre audit seal"  # a seal's own audit entry
+MAX_EXPORT = 50_000
+"""At most this many entries in one export (a file a chat link serves, a Lambda's memory)."""
+NO_DUE_SEAL = 10**18
+"""A seal checks the chain, not whether a digest is due (it is writing the one that is)."""
 CSV_COLUMNS = (
     "seq",
     "time",
@@ -96,12 +102,13 @@ class AuditService:
     ) -> Verification:
         """Walk one stream and report what is wrong with it, if anything."""
         log = self._trail.log
-        digests = list(log.digests(stream))
+        stored = log.stored_digests(stream)
+        digests = readable(stored)
         anchor = anchor_before(digests, since)
         self._progress(f"verifying {label(stream)}…")
         return verify_stream(
             stream,
-            log.scan(stream, after=anchor.last_seq if anchor else 0),
+            log.scan(stream, after=anchor.last_seq - 1 if anchor else 0),
             digests,
             self._trail.key(),
             now=now,
@@ -109,6 +116,7 @@ class AuditService:
             anchor=anchor,
             mark=self._mark(stream),
             progress=lambda n: self._progress(f"  {counted(n, 'entry', 'entries')} verified"),
+            damaged=digest_problems(stored),
         )
 
     def verify(self, command: c.VerifyAudit, ctx: Context) -> Reply:
@@ -126,11 +134,16 @@ class AuditService:
         """The latest entries that match the filters."""
         stream = stream_of(command, ctx)
         chosen: deque[AuditRecord] = deque(maxlen=command.limit)
-        for record in self._trail.records(stream):
+        unreadable: list[str] = []
+        for record in self._trail.records(stream, unreadable=unreadable):
             if _matches(record, command):
                 chosen.append(record)
         if not chosen:
-            return Reply(tone=Tone.INFO, title=f"No matching entries in {label(stream)}")
+            return Reply(
+                tone=Tone.INFO,
+                title=f"No matching entries in {label(stream)}",
+                fields=not_read(unreadable),
+            )
         lines = [
             f"#{r.seq} {clock(r.time, days=True)} @{r.actor.user} `{r.command}` → {r.outcome.value}"
             for r in chosen
@@ -139,6 +152,7 @@ class AuditService:
             tone=Tone.INFO,
             title=f"{counted(len(chosen), 'entry', 'entries')} of {label(stream)}",
             text="\n".join(lines),
+            fields=not_read(unreadable),
             ephemeral=True,
             refs=tuple(user_ref(u) for u in sorted({r.actor.user for r in chosen})),
         )
@@ -146,12 +160,16 @@ class AuditService:
     def export(self, command: c.ExportAudit, ctx: Context) -> Reply:
         """Write the matching entries as JSON lines or CSV and say where they are."""
         stream = stream_of(command, ctx)
-        records = [
+        unreadable: list[str] = []
+        matching = (
             r
-            for r in self._trail.records(stream)
+            for r in self._trail.records(stream, unreadable=unreadable)
             if (command.since is None or r.time >= command.since)
             and (command.until is None or r.time < command.until)
-        ]
+        )
+        records = list(islice(matching, MAX_EXPORT + 1))  # one more: to tell there are more
+        more = records[MAX_EXPORT:]
+        records = records[:MAX_EXPORT]
         content, kind = encoded(records, command.format)
         org = stream.org.replace(":", "-")  # `slack:T1`: no colon in a file name (Windows)
         # `team-<name>` or `org`: a team named `org` never shares the org-wide trail's file name
@@ -161,7 +179,12 @@ class AuditService:
         return Reply(
             tone=Tone.OK,
             title=f"Exported {counted(len(records), 'entry', 'entries')} of {label(stream)}",
-            fields=[("Format", command.format), ("Where", where)],
+            fields=[
+                ("Format", command.format),
+                ("Where", where),
+                *not_read(unreadable),
+                *_cut_short(more),
+            ],
             ephemeral=True,
         )
 
@@ -176,16 +199,67 @@ class AuditService:
         return "every trail is sealed up to its last entry"
 
     def seal(self, _: c.SealAudit, ctx: Context) -> Reply:
-        """A digest over every stream of the org with entries past its last digest."""
+        """A digest over every stream of the org with entries past its last digest, unless the
+        stream does not verify from its last digest (a seal must never vouch for a break)."""
         org = ctx.principal.actor.org
-        sealed = [d for s in self._trail.log.streams(org) if (d := self._trail.seal(s))]
+        sealed: list[Digest] = []
+        refused: list[tuple[str, str]] = []
+        for stream in self._trail.log.streams(org):
+            problems = self._unsealable(stream, ctx.now)
+            if problems:
+                refused.append((label(stream), "not sealed: " + "\n".join(problems)))
+            elif digest := self._trail.seal(stream):
+                sealed.append(digest)
         fields = [(label(d.stream), f"digest #{d.number} seals #{d.last_seq}") for d in sealed]
+        if refused:
+            title = f"Sealed {counted(len(sealed), 'trail')}; {len(refused)} not sealed (broken)"
+            text = "A trail that does not verify is not sealed; `sre audit verify` says more."
+            return Reply(tone=Tone.ERROR, title=title, text=text, fields=[*refused, *fields])
         title = (
             f"Sealed {counted(len(sealed), 'trail')}"
             if sealed
             else "Every trail was already sealed"
         )
         return Reply(tone=Tone.OK, title=title, fields=fields)
+
+    def _unsealable(self, stream: StreamKey, now: datetime) -> list[str]:
+        """What is wrong with the stream from its last digest on (nothing: it may be sealed)."""
+        stored = self._trail.log.stored_digests(stream)
+        digests = readable(stored)
+        last = digests[-1] if digests else None
+        return verify_stream(
+            stream,
+            self._trail.log.scan(stream, after=last.last_seq - 1 if last else 0),
+            digests,
+            self._trail.key(),
+            now=now,
+            every=NO_DUE_SEAL,
+            anchor=last,
+            mark=self._mark(stream),
+            damaged=digest_problems(stored),
+        ).problems
+
+
+def _cut_short(more: list[AuditRecord]) -> list[tuple[str, str]]:
+    """The field saying an export stopped at its bound, and how to get the rest."""
+    if not more:
+        return []
+    at = more[0].time.replace(tzinfo=None).isoformat(timespec="seconds")  # UTC, as --since reads it
+    return [
+        (
+            "Limit",
+            f"only the first {MAX_EXPORT:,} entries: export the rest with `--since {at}`,"
+            " or narrow it with --since and --until",
+        )
+    ]
+
+
+def not_read(unreadable: list[str]) -> list[tuple[str, str]]:
+    """The field naming entries that could not be read back, if any."""
+    if not unreadable:
+        return []
+    shown = ", ".join(unreadable[:10]) + (" …" if len(unreadable) > 10 else "")
+    return [("Not read (unreadable; `sre audit verify` names them)", shown)]
 
 
 def _matches(record: AuditRecord, command: c.ShowAudit) -> bool:

@@ -8,6 +8,7 @@ from shared.audit.owed import Owed
 from shared.commands.base import Command
 from shared.commands.context import NothingToChange
 from shared.errors import (
+    AuditTrailCutError,
     AuditUnavailableError,
     ConflictError,
     ForbiddenError,
@@ -39,6 +40,16 @@ def _error_reply(error: SreError, ref: str) -> Reply:
             tone=Tone.DENIED,
             title="Not allowed",
             text=str(error),
+            ephemeral=True,
+            correlation_id=ref,
+        )
+    if isinstance(error, AuditTrailCutError):
+        return Reply(
+            tone=Tone.ERROR,
+            title="Not done: the audit trail is "
+            + ("shorter than recorded" if error.shorter else "not as recorded"),
+            text=f"Every action is audited first, and {error}. Run `sre audit verify` to see what"
+            f" is missing, and tell your admins (ref {ref}).",
             ephemeral=True,
             correlation_id=ref,
         )

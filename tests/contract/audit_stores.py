@@ -47,8 +47,11 @@ class Stores(Protocol):
     def read_entry(self, team: str, seq: int) -> AuditRecord: ...
     def write_entry(self, record: AuditRecord) -> None: ...
     def delete_entry(self, team: str, seq: int) -> None: ...
+    def delete_digest(self, team: str, number: int) -> None: ...
+    def garble(self, kind: str, team: str, number: int) -> None: ...
     def delete_stream(self, team: str) -> None: ...
     def forget_heads(self) -> None: ...
+    def restarted(self) -> AuditLog: ...
 
 
 class LocalStores:
@@ -104,12 +107,26 @@ class LocalStores:
     def delete_entry(self, team: str, seq: int) -> None:
         self._path(team, seq).unlink()
 
+    def delete_digest(self, team: str, number: int) -> None:
+        (self._audit / _ORG_KEY / team / "digests" / f"{number:012d}.json").unlink()
+
+    def garble(self, kind: str, team: str, number: int) -> None:
+        folder = self._audit / _ORG_KEY / team
+        path = (folder / "digests" if kind == "digests" else folder) / f"{number:012d}.json"
+        path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+        path.write_bytes(b'{"broken": true}')
+        path.chmod(0o444)
+
     def delete_stream(self, team: str) -> None:
         shutil.rmtree(self._audit / _ORG_KEY / team)
 
     def forget_heads(self) -> None:
         with self._sql() as db:
             db.execute("DELETE FROM audit_heads")
+
+    def restarted(self) -> AuditLog:
+        """The trail as a new process opens it (nothing of this one's remembered)."""
+        return FolderAuditLog(self._audit)
 
 
 class AwsStores:
@@ -164,6 +181,13 @@ class AwsStores:
     def delete_entry(self, team: str, seq: int) -> None:  # a delete marker
         self._s3.delete_object(Bucket=self._bucket, Key=self._key("audit", team, seq))
 
+    def garble(self, kind: str, team: str, number: int) -> None:  # a new version
+        key = self._key(kind, team, number)
+        self._s3.put_object(Bucket=self._bucket, Key=key, Body=b'{"broken": true}')
+
+    def delete_digest(self, team: str, number: int) -> None:  # a delete marker
+        self._s3.delete_object(Bucket=self._bucket, Key=self._key("digests", team, number))
+
     def delete_stream(self, team: str) -> None:
         for kind in ("audit", "digests"):
             listed = self._s3.list_objects_v2(
@@ -179,6 +203,10 @@ class AwsStores:
                 key = {"pk": item["pk"], "sk": item["sk"]}
                 self._dynamodb.delete_item(TableName=self._table, Key=key)
 
+    def restarted(self) -> AuditLog:
+        """The trail as a new function instance opens it (nothing of this one's remembered)."""
+        return S3AuditLog(bucket=self._bucket, client=self._s3)
+
 
 @contextmanager
 def stores(kind: str, home: Path) -> Iterator[Stores]:
@@ -190,7 +218,8 @@ def stores(kind: str, home: Path) -> Iterator[Stores]:
         yield AwsStores()
 
 
-def services_on(found: Stores, clock: Any) -> Services:
-    """The bus over these stores (the rest in memory), `root` of org T1 the configured admin."""
-    adapters = memory_adapters(clock, directory=found.directory, audit_log=found.log)
+def services_on(found: Stores, clock: Any, *, log: AuditLog | None = None) -> Services:
+    """The bus over these stores (the rest in memory), `root` of org T1 the configured admin;
+    `log`: the trail as another process opened it."""
+    adapters = memory_adapters(clock, directory=found.directory, audit_log=log or found.log)
     return build(Settings(org_admins=("slack:T1:root",)), adapters)

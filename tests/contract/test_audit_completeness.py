@@ -13,7 +13,7 @@ from shared.audit.models import AuditDraft, Outcome, StreamKey
 from shared.bootstrap.wiring import Services
 from shared.identity.models import OrgId
 from shared.replies import Tone
-from tests.contract.audit_stores import Stores, services_on
+from tests.contract.audit_stores import AwsStores, Stores, services_on
 from tests.support import ORG, ask, invocation, records, run, setup_teams
 
 
@@ -103,6 +103,39 @@ def test_an_unsealed_tail_cut_off_is_named(services: Services, found: Stores) ->
     )
 
 
+def test_a_trail_cut_or_rolled_back_takes_no_more_entries_so_the_cut_stays_named(
+    services: Services, found: Stores, clock: FixedClock
+) -> None:
+    # GIVEN the trail is sealed, more happens, and then the newest digest and the entries
+    # after the one before are removed: an older consistent prefix, rolled back
+    assert not run(services, "audit seal").failed
+    sealed = _head(found, "payments")
+    assert not run(services, "team member add mallory --role admin --team payments").failed
+    assert not run(services, "audit seal").failed
+    seen = _head(found, "payments")
+    for seq in range(sealed + 1, seen + 1):
+        found.delete_entry("payments", seq)
+    found.delete_digest("payments", 2)
+    # WHEN people go on working, in a new process
+    later = services_on(found, clock, log=found.restarted())
+    reply = run(later, "team member add bob --role viewer --team payments")
+    # THEN nothing is chained after the cut: the command is not done, and says why and what to do
+    assert reply.failed
+    assert reply.title == "Not done: the audit trail is shorter than recorded"
+    assert f"the trail ends at #{sealed} but the state store saw #{seen}" in reply.text
+    assert "Run `sre audit verify`" in reply.text
+    assert "bob" not in later.directory.get_team(ORG, "payments").members  # type: ignore[union-attr]
+    # AND the trail still ends where it was cut, and verify still names the cut
+    head = found.restarted().head(StreamKey(org=ORG, team="payments"))
+    assert head is not None
+    assert head.seq == sealed
+    verified = ask(later, "audit verify --team payments")
+    assert verified.tone is Tone.ERROR
+    assert dict(verified.fields)["First broken link"].startswith(
+        f"#{sealed + 1}..#{seen}: missing: the state store saw #{seen}"
+    )
+
+
 def test_an_unsealed_last_entry_replaced_and_rechained_is_named(
     services: Services, found: Stores
 ) -> None:
@@ -114,12 +147,20 @@ def test_an_unsealed_last_entry_replaced_and_rechained_is_named(
     draft = AuditDraft.model_validate(forged.model_dump(include=set(AuditDraft.model_fields)))
     found.write_entry(next_record(before, draft))
     # WHEN every trail is verified, THEN the hashes hold but the state store's head does not
+    # (and on S3, where the write was a new version of the key, the overwrite is named first)
     reply = ask(services, "audit verify --all")
     assert reply.tone is Tone.ERROR
+    overwritten = [f"#{seen}: was overwritten (2 versions)"] if isinstance(found, AwsStores) else []
     assert reply.fields[0] == (
         "team payments' trail",
-        f"✗ #{seen}: differs from the entry the state store saw there "
-        "(re-chained after it was written)",
+        "✗ "
+        + "\n".join(
+            [
+                *overwritten,
+                f"#{seen}: differs from the entry the state store saw there "
+                "(re-chained after it was written)",
+            ]
+        ),
     )
 
 
@@ -165,3 +206,42 @@ def test_a_walk_from_the_last_digest_with_nothing_after_it_is_intact(
     # THEN it is intact up to the sealed head the state store saw, not "truncated" or "deleted"
     assert reply.tone is Tone.OK, reply
     assert dict(reply.fields)["Head"].startswith("#")
+
+
+def test_a_walk_from_the_last_digest_reads_the_entry_it_sealed(
+    services: Services, found: Stores, clock: FixedClock
+) -> None:
+    # GIVEN payments sealed at its head, then every one of its entries deleted
+    assert services.audit.seal(StreamKey(org=ORG, team="payments")) is not None
+    seen = _head(found, "payments")
+    for seq in range(1, seen + 1):
+        found.delete_entry("payments", seq)
+    clock.current = clock.current + timedelta(minutes=5)
+    # WHEN it is verified from the last digest on
+    since = f"{clock.current:%Y-%m-%dT%H:%M}"
+    reply = ask(services, f"audit verify --team payments --since {since}")
+    # THEN the entry the digest sealed is found missing, and the stream named truncated
+    assert reply.tone is Tone.ERROR
+    problems = [dict(reply.fields)["First broken link"], *dict(reply.fields)["Also"].split("\n")]
+    assert (
+        f"#1..#{seen}: missing: digest #1 sealed #{seen} but the stream ends at #0 (truncated)"
+        in problems
+    )
+
+
+def test_a_walk_from_the_last_digest_names_the_entry_it_sealed_modified(
+    services: Services, found: Stores, clock: FixedClock
+) -> None:
+    # GIVEN payments sealed at its head, then that last entry's command changed in place
+    assert services.audit.seal(StreamKey(org=ORG, team="payments")) is not None
+    seen = _head(found, "payments")
+    original = found.read_entry("payments", seen)
+    found.write_entry(original.model_copy(update={"command": "sre team member add mallory"}))
+    clock.current = clock.current + timedelta(minutes=5)
+    # WHEN it is verified from the last digest on
+    reply = ask(services, f"audit verify --team payments --since {clock.current:%Y-%m-%dT%H:%M}")
+    # THEN the change is named
+    assert reply.tone is Tone.ERROR
+    assert dict(reply.fields)["First broken link"] == (
+        f"#{seen}: its content does not match its hash (modified)"
+    )

@@ -19,7 +19,7 @@ from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.audit.chain import decode, encode, next_record
 from shared.audit.models import AuditDraft, AuditRecord, Digest, StreamKey
 from shared.audit.ports import AuditLog
-from shared.audit.seal import SigningKey, seal
+from shared.audit.seal import SigningKey, digest_problems, readable, seal
 from shared.audit.verify import Verification, verify_stream
 from shared.identity.models import OrgId
 from tests.support import NOW, TEST_KEY, audit_draft, trail_for
@@ -152,6 +152,20 @@ def test_a_truncated_tail_is_named(storage: Storage) -> None:
     assert problems[0].endswith("(truncated)")
 
 
+def _verify_stored(storage: Storage) -> Verification:
+    log = storage.log
+    stored = log.stored_digests(STREAM)
+    return verify_stream(
+        STREAM,
+        log.scan(STREAM),
+        readable(stored),
+        TEST_KEY,
+        now=NOW,
+        every=EVERY,
+        damaged=digest_problems(stored),
+    )
+
+
 def test_a_forged_entry_inserted_and_rechained_is_caught_by_the_digest(storage: Storage) -> None:
     # GIVEN someone who can write the storage inserts an entry at #8 and re-chains every later one
     written = _fill(storage)
@@ -168,7 +182,32 @@ def test_a_forged_entry_inserted_and_rechained_is_caught_by_the_digest(storage: 
     for record in chain[7:]:
         storage.write("audit", record.seq, encode(record))
     # THEN the hashes hold, but the first digest after the insertion no longer matches
-    assert _verify(storage).problems[0] == "#10: differs from what digest #1 sealed"
+    assert "#10: differs from what digest #1 sealed" in _verify(storage).problems
+
+
+def test_an_unsealed_entry_overwritten_with_a_new_version_is_named() -> None:
+    with mock_aws():
+        # GIVEN an S3 trail whose last entry, after the last digest, is overwritten by a plain
+        # put (a new version of its key, properly chained on the entry before it)
+        storage = BucketStorage()
+        written = _fill(storage)
+        more = trail_for(storage.log, every=EVERY).append(audit_draft("sre team member add x"))
+        forged = audit_draft("sre team member add bob --role=viewer")
+        storage.write("audit", more.seq, encode(next_record(written[-1], forged)))
+        # WHEN the trail is verified (no digest and no remembered head to compare it with)
+        report = _verify(storage)
+        # THEN the overwrite is named by the versions S3 keeps
+        assert report.problems == [f"#{more.seq}: was overwritten (2 versions)"]
+
+
+def test_a_digest_overwritten_with_a_new_version_is_named() -> None:
+    with mock_aws():
+        # GIVEN an S3 trail whose digest #2 is put again, same bytes, as a new version
+        storage = BucketStorage()
+        _fill(storage)
+        storage.write("digests", 2, storage.read("digests", 2))
+        # WHEN it is verified, THEN the second version is named
+        assert _verify_stored(storage).problems == ["digest #2 was overwritten (2 versions)"]
 
 
 def test_a_replaced_digest_is_named(storage: Storage) -> None:
@@ -193,8 +232,10 @@ def test_removing_the_last_digests_shows(storage: Storage) -> None:
     storage.delete("digests", 3)
     storage.delete("digests", 2)
     problems = _verify(storage).problems
+    # the digests left are numbered without a gap: by the storage alone, a seal not written
     assert problems == [
-        "#20: no digest seals it (one is written every 10 entries): a digest was removed"
+        "#11..#25: not sealed yet (seal overdue since #20: a digest is written every 10 "
+        "entries); run `sre audit seal`"
     ]
 
 

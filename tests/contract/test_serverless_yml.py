@@ -203,6 +203,7 @@ _READ_OTHERWISE = {
 when the deploy gives its ARN)."""
 _SPECIAL = {
     "s3:ListObjectsV2": "s3:ListBucket",
+    "s3:ListObjectVersions": "s3:ListBucketVersions",
     # a presigned URL is signed locally; fetching it is a GetObject made with the role's credentials
     "s3:GeneratePresignedUrl": "s3:GetObject",
     "lambda:Invoke": "lambda:InvokeFunction",
@@ -488,6 +489,26 @@ def test_the_audit_bucket_is_locked_encrypted_and_guarded_by_its_policy() -> Non
         for action in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
     assert denied_to_all >= UNLOCKING
+
+
+def test_nobody_may_put_a_new_version_over_an_audit_entry_or_digest() -> None:
+    # GIVEN the audit bucket's policy
+    policy = RESOURCES["AuditBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    # WHEN a put has no If-None-Match (it would add a version over a locked entry)
+    unconditional = [
+        s
+        for s in policy
+        if s["Effect"] == "Deny"
+        and s["Principal"] == "*"
+        and s["Action"] == "s3:PutObject"
+        and s.get("Condition") == {"Null": {"s3:if-none-match": "true"}}
+    ]
+    # THEN it is denied to everyone on every entry and every digest
+    assert len(unconditional) == 1
+    assert unconditional[0]["Resource"] == [
+        {"Fn::Sub": "${AuditBucket.Arn}/audit/*"},
+        {"Fn::Sub": "${AuditBucket.Arn}/digests/*"},
+    ]
 
 
 def test_cfn_lint_passes_on_the_resources() -> None:

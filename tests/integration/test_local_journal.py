@@ -6,15 +6,18 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_journal import JournaledAuditLog
 from shared.adapters.memory import InMemoryNotifier
-from shared.audit.models import AuditDraft, Outcome, StreamKey
+from shared.audit.models import AuditDraft, AuditRecord, Outcome, StreamKey
 from shared.audit.ports import AuditLog
 from shared.audit.trail import AuditTrail
 from shared.bootstrap.local import for_local
 from shared.config import Settings
+from shared.errors import AuditUnavailableError
 from shared.identity.models import Actor, OrgId, Platform, UserId
 from tests.support import NOW, TEST_KEY, records
 from tests.support.local import dead_lease
@@ -78,3 +81,30 @@ def test_an_outcome_stored_just_before_the_kill_is_not_doubled(tmp_path: Path) -
     # THEN the trail keeps its one outcome
     outcomes = [e.outcome for e in records(FolderAuditLog(tmp_path / "audit"), STREAM)]
     assert outcomes == [Outcome.REQUESTED, Outcome.SUCCEEDED]
+
+
+class _FullDisk(FolderAuditLog):
+    """The audit folder on a disk that fills up once the `requested` entry is written."""
+
+    def put(self, record: AuditRecord) -> None:
+        if record.outcome is not Outcome.REQUESTED:
+            raise OSError(28, "No space left on device")
+        super().put(record)
+
+
+def test_an_outcome_the_trail_refused_is_written_late_as_it_happened(tmp_path: Path) -> None:
+    # GIVEN a member change audited as requested, done, told to its user as done, whose
+    # `succeeded` entry the full disk refused; then its process ended
+    database = SqliteDatabase(tmp_path / "autosre.db")
+    journal = JournaledAuditLog(_FullDisk(tmp_path / "audit"), database, lease=dead_lease(database))
+    _trail(journal).append(_entry(Outcome.REQUESTED, "ref-full"))
+    with pytest.raises(AuditUnavailableError):
+        _trail(journal).append(_entry(Outcome.SUCCEEDED, "ref-full"))
+    # WHEN Auto SRE starts again (the disk has room again)
+    for_local(Settings(home=tmp_path, audit_key="k"), notifier=InMemoryNotifier())
+    # THEN the trail says it succeeded, written late, and never that it failed
+    *_, requested, outcome = records(FolderAuditLog(tmp_path / "audit"), STREAM)
+    assert (requested.outcome, outcome.outcome) == (Outcome.REQUESTED, Outcome.SUCCEEDED)
+    assert outcome.correlation_id == "ref-full"
+    assert outcome.details["late"].startswith("written late: the trail could not store it at")
+    assert "error" not in outcome.details

@@ -10,7 +10,7 @@ last head this process saw: no listing of the stream.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -20,7 +20,15 @@ from botocore.config import Config
 
 from shared.audit.chain import decode, encode
 from shared.audit.head import last_present
-from shared.audit.models import AuditRecord, Digest, LockState, StoredEntry, StreamKey
+from shared.audit.models import (
+    AuditRecord,
+    Digest,
+    LockState,
+    StoredDigest,
+    StoredEntry,
+    StreamKey,
+)
+from shared.audit.seal import readable
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 
@@ -42,6 +50,39 @@ _MISSING = {"404", "NoSuchKey", "NotFound"}
 def _number(key: str) -> int | None:
     name = key.rsplit("/", 1)[-1]
     return int(name[:-5]) if name.endswith(".json") and name[:-5].isdigit() else None
+
+
+class KeyVersions:
+    """Counts the versions of each key over the pages of a ListObjectVersions, which may split
+    one key's versions across two pages: a key is told once a later key has been seen."""
+
+    def __init__(self, *, after: str = "") -> None:
+        """`after`: the key the listing starts after (a key at or before it is left out)."""
+        self._after = after
+        self._counts: dict[str, int] = {}
+        self._deleted: set[str] = set()
+
+    def page(self, page: Any) -> Iterator[tuple[int, str, int]]:
+        """Count one page's versions; the keys certainly complete, in order."""
+        for item in page.get("Versions", []):
+            self._counts[item["Key"]] = self._counts.get(item["Key"], 0) + 1
+        for marker in page.get("DeleteMarkers", []):
+            self._counts.setdefault(marker["Key"], 0)
+            if marker.get("IsLatest"):
+                self._deleted.add(marker["Key"])
+        last = max(self._counts, default="")
+        yield from self._told(lambda key: key < last)
+
+    def rest(self) -> Iterator[tuple[int, str, int]]:
+        """The keys still held back, after the last page."""
+        yield from self._told(lambda _: True)
+
+    def _told(self, done: Callable[[str], bool]) -> Iterator[tuple[int, str, int]]:
+        for key in sorted(k for k in self._counts if done(k)):
+            count = self._counts.pop(key)
+            number = _number(key)
+            if number is not None and key not in self._deleted and count and key > self._after:
+                yield number, key, count
 
 
 class S3AuditLog:
@@ -111,34 +152,48 @@ class S3AuditLog:
         self._create(key, encode(record), f"sequence number {record.seq}")
         self._remember(record)
 
-    def _keys(self, prefix: str, after: int = 0) -> Iterator[tuple[int, str]]:
-        start = f"{prefix}{after:012d}.json" if after else ""
-        paginator = self._client.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self._bucket, Prefix=prefix, StartAfter=start):
-            for item in page.get("Contents", []):
-                number = _number(item["Key"])
-                if number is not None:
-                    yield number, item["Key"]
+    def _keys(self, prefix: str, after: int = 0) -> Iterator[tuple[int, str, int]]:
+        """Number, key and how many versions S3 holds of each numbered key (page by page, a
+        thousand keys at a time); a key whose latest version is a delete marker is left out."""
+        markers: dict[str, Any] = {"KeyMarker": f"{prefix}{after:012d}.json"} if after else {}
+        versions = KeyVersions(after=markers.get("KeyMarker", ""))
+        while True:
+            page: Any = self._client.list_object_versions(
+                Bucket=self._bucket, Prefix=prefix, **markers
+            )
+            yield from versions.page(page)
+            if not page.get("IsTruncated"):
+                break
+            markers = {
+                "KeyMarker": page["NextKeyMarker"],
+                "VersionIdMarker": page.get("NextVersionIdMarker", ""),
+            }
+        yield from versions.rest()
 
     def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
-        for seq, key in self._keys(self._prefix("audit", stream), after):
+        for seq, key, versions in self._keys(self._prefix("audit", stream), after):
             found: Any = self._client.get_object(Bucket=self._bucket, Key=key)
             lock = LockState(
                 mode=found.get("ObjectLockMode") or "none",
                 retain_until=found.get("ObjectLockRetainUntilDate"),
             )
-            yield StoredEntry(position=seq, body=found["Body"].read(), lock=lock)
+            yield StoredEntry(seq, found["Body"].read(), lock, versions)
 
     def put_digest(self, digest: Digest) -> None:
         key = f"{self._prefix('digests', digest.stream)}{digest.number:012d}.json"
         self._create(key, digest.model_dump_json().encode(), f"digest number {digest.number}")
 
     def digests(self, stream: StreamKey) -> Sequence[Digest]:
+        return readable(self.stored_digests(stream))
+
+    def stored_digests(self, stream: StreamKey) -> Sequence[StoredDigest]:
         return [
-            Digest.model_validate_json(
-                self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+            StoredDigest(
+                number,
+                self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read(),
+                versions,
             )
-            for _, key in self._keys(self._prefix("digests", stream))
+            for number, key, versions in self._keys(self._prefix("digests", stream))
         ]
 
     def _folders(self, prefix: str) -> list[str]:

@@ -18,7 +18,15 @@ from urllib.parse import quote, unquote
 
 from shared.audit.chain import decode, encode
 from shared.audit.head import last_present
-from shared.audit.models import AuditRecord, Digest, LockState, StoredEntry, StreamKey
+from shared.audit.models import (
+    AuditRecord,
+    Digest,
+    LockState,
+    StoredDigest,
+    StoredEntry,
+    StreamKey,
+)
+from shared.audit.seal import readable
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 
@@ -105,8 +113,11 @@ class FolderAuditLog:
         self._create(path, digest.model_dump_json().encode(), f"digest number {digest.number}")
 
     def digests(self, stream: StreamKey) -> Sequence[Digest]:
+        return readable(self.stored_digests(stream))
+
+    def stored_digests(self, stream: StreamKey) -> Sequence[StoredDigest]:
         folder = self._folder(stream) / DIGESTS
-        return [Digest.model_validate_json((folder / n).read_bytes()) for _, n in _numbered(folder)]
+        return [StoredDigest(n, (folder / name).read_bytes()) for n, name in _numbered(folder)]
 
     def orgs(self) -> Sequence[OrgId]:
         if not self._root.is_dir():

@@ -33,7 +33,7 @@ CREATE INDEX IF NOT EXISTS tasks_by_ref ON tasks (ref);
 CREATE TABLE IF NOT EXISTS open_requests (ref TEXT PRIMARY KEY, owner TEXT NOT NULL,
     body TEXT NOT NULL);
 """
-COLUMNS = (("deliveries", "owner", "TEXT"),)
+COLUMNS = (("deliveries", "owner", "TEXT"), ("open_requests", "outcome", "TEXT"))
 """Columns added after a table was first made: added to older files when they are opened."""
 
 

@@ -11,7 +11,15 @@ from datetime import UTC, datetime
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_lease import ProcessLease
 from shared.audit.chain import decode
-from shared.audit.models import AuditDraft, AuditRecord, Digest, Outcome, StoredEntry, StreamKey
+from shared.audit.models import (
+    AuditDraft,
+    AuditRecord,
+    Digest,
+    Outcome,
+    StoredDigest,
+    StoredEntry,
+    StreamKey,
+)
 from shared.audit.ports import AuditLog
 from shared.audit.trail import AuditTrail
 from shared.identity.models import OrgId
@@ -45,9 +53,7 @@ class JournaledAuditLog:
         """Store `record`; a `requested` one is noted first, an outcome clears the note."""
         ref = request_ref(record.org, record.correlation_id)
         if record.outcome is not Outcome.REQUESTED:
-            self._inner.put(record)
-            with self._db.transaction() as db:
-                db.execute("DELETE FROM open_requests WHERE ref = ?", (ref,))
+            self._put_outcome(ref, record)
             return
         self._lease.start()
         with self._db.transaction() as db:  # before the entry: a crash between leaves a note
@@ -62,6 +68,21 @@ class JournaledAuditLog:
                 db.execute("DELETE FROM open_requests WHERE ref = ?", (ref,))
             raise
 
+    def _put_outcome(self, ref: str, record: AuditRecord) -> None:
+        """Store an outcome and clear the note; if it cannot be stored, the note keeps it, so
+        the entry written later says what really happened (its user was told so)."""
+        try:
+            self._inner.put(record)
+        except BaseException:
+            with self._db.transaction() as db:
+                db.execute(
+                    "UPDATE open_requests SET outcome = ? WHERE ref = ?",
+                    (record.model_dump_json(), ref),
+                )
+            raise
+        with self._db.transaction() as db:
+            db.execute("DELETE FROM open_requests WHERE ref = ?", (ref,))
+
     def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
         """Entries numbered above `after`, as stored."""
         return self._inner.scan(stream, after=after)
@@ -73,6 +94,10 @@ class JournaledAuditLog:
     def digests(self, stream: StreamKey) -> Sequence[Digest]:
         """The stream's digests."""
         return self._inner.digests(stream)
+
+    def stored_digests(self, stream: StreamKey) -> Sequence[StoredDigest]:
+        """The stream's digests as stored."""
+        return self._inner.stored_digests(stream)
 
     def streams(self, org: OrgId) -> Sequence[StreamKey]:
         """The org's streams."""
@@ -86,10 +111,12 @@ class JournaledAuditLog:
         return getattr(self._inner, name)  # whatever else the folder offers
 
     def settle(self, trail: AuditTrail, *, queued: Callable[[str], bool]) -> int:
-        """Record `failed` for each request a dead process left without an outcome (unless its
-        task is still queued: that task will answer it); the number recorded."""
+        """Record the outcome of each request a dead process left without one in the trail: the
+        one it could not store, if it kept it (written late), else `failed` (unless its task is
+        still queued: that task will answer it); the number recorded."""
         settled = 0
-        for ref, owner, body in self._db.query("SELECT ref, owner, body FROM open_requests"):
+        rows = self._db.query("SELECT ref, owner, body, outcome FROM open_requests")
+        for ref, owner, body, outcome in rows:
             if self._lease.alive(str(owner)) or queued(str(ref)):
                 continue
             with self._db.transaction() as db:  # one process settles each
@@ -100,12 +127,13 @@ class JournaledAuditLog:
             requested = AuditRecord.model_validate_json(str(body))
             try:
                 if self._unanswered(requested):
-                    trail.append(_failed(requested))
+                    kept = AuditRecord.model_validate_json(str(outcome)) if outcome else None
+                    trail.append(_late(kept) if kept else _failed(requested))
                     settled += 1
             except Exception:  # an unreadable trail is for `sre audit verify` to name
                 log.exception("could not settle %s", ref)
         if settled:
-            log.warning("recorded %d interrupted requests as failed", settled)
+            log.warning("recorded the outcome of %d interrupted requests", settled)
         return settled
 
     def _unanswered(self, requested: AuditRecord) -> bool:
@@ -132,4 +160,13 @@ def _failed(requested: AuditRecord) -> AuditDraft:
         outcome=Outcome.FAILED,
         correlation_id=requested.correlation_id,
         details={**requested.details, "error": INTERRUPTED},
+    )
+
+
+def _late(outcome: AuditRecord) -> AuditDraft:
+    """The outcome the trail refused when it happened, written now and saying so."""
+    late = f"written late: the trail could not store it at {outcome.time.isoformat()}"
+    return AuditDraft.model_validate(
+        outcome.model_dump(include=set(AuditDraft.model_fields))
+        | {"time": datetime.now(UTC), "details": {**outcome.details, "late": late}}
     )

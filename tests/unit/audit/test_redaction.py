@@ -92,6 +92,28 @@ PEM = f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\nVXbiz4O2bLE=\n-----END RSA 
         (f"-----BEGIN OPENSSH PRIVATE KEY----- {PEM_BODY}", PEM_BODY, "OPENSSH PRIVATE KEY"),
         ('{"user": "ci", "token": "s3cr3t-value-123"}', "s3cr3t-value-123", '"token": "***"'),
         ("{'client_secret': 'abc def 123'}", "abc def 123", "'client_secret': '***'"),
+        ("sre x --key=s3cr3tvalue123", "s3cr3tvalue123", "--key=***"),
+        ("key: s3cr3tvalue123", "s3cr3tvalue123", "key: ***"),
+        ('{"key": "s3cr3tvalue123"}', "s3cr3tvalue123", '{"key": "***"}'),
+        ("signing_key=s3cr3tvalue123", "s3cr3tvalue123", "signing_key=***"),
+        ("private_key=s3cr3tvalue123", "s3cr3tvalue123", "private_key=***"),
+        ("routing_key=0123456789abcdef0123", "0123456789abcdef0123", "routing_key=***"),
+        ("sre x --license-key s3cr3tvalue123", "s3cr3tvalue123", "--license-key ***"),
+        ("sre x --passphrase=s3cr3tvalue123", "s3cr3tvalue123", "--passphrase=***"),
+        ("AccountKey=abcdefghij0123456789==;", "abcdefghij0123456789", "AccountKey=***"),
+        ("cache at redis://:hunter2@cache:6379", "hunter2", "redis://:***@cache:6379"),
+        ("mysql://root:p@ss@db/x", "p@ss", "mysql://root:***@db/x"),
+        ("mysql://root:p@ss@db/x", "ss@db", "mysql://root:***@db/x"),
+        (
+            "https://contoso.webhook.office.com/webhookb2/aaaa-bbbb@cccc/IncomingWebhook/dd/ee",
+            "IncomingWebhook/dd/ee",
+            "contoso.webhook.office.com/webhookb2/***",
+        ),
+        (
+            "https://acct.blob.core.windows.net/c/f?sv=2022&sig=abcdSAS%3D&se=2030",
+            "abcdSAS",
+            "&sig=***&se=2030",
+        ),
     ],
 )
 def test_secrets_written_as_people_paste_them_are_masked(
@@ -113,6 +135,10 @@ def test_secrets_written_as_people_paste_them_are_masked(
         '{"tokens": 42, "model": "claude", "region": "eu-west-1"}',
         "arn:aws:lambda:us-east-1:123456789012:function:checkout-api:live",
         "p99 of checkout-api went from 180ms to 2.4s after deploy v42",
+        "sre service add keycloak --team platform",
+        "keycloak: 3 replicas, keycloak=healthy",
+        "the monkey test found nothing; monkey=3",
+        "sre canary start keycloak --key-name deploy",
     ],
 )
 def test_look_alikes_of_secrets_are_kept(text: str) -> None:

@@ -1,0 +1,126 @@
+"""One unreadable entry or digest is named, and every other trail still read: on the local
+folder with SQLite and on S3 with DynamoDB (moto). A seal never vouches for a broken chain."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.adapters.memory import FixedClock, InMemoryAuditLog
+from shared.audit.models import Digest, StreamKey
+from shared.auditing import service as audit_service
+from shared.bootstrap.wiring import Services, build
+from shared.config import Settings
+from shared.replies import Tone
+from tests.contract.audit_stores import Stores, services_on
+from tests.support import NOW, ORG, ask, memory_adapters, run, setup_teams
+
+
+@pytest.fixture
+def services(found: Stores, clock: FixedClock) -> Services:
+    """Teams payments and search with members, every trail sealed."""
+    services = services_on(found, clock)
+    setup_teams(services)
+    assert not run(services, "audit seal").failed
+    return services
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "audit verify --all",
+        "audit verify --state",
+        "audit access-review",
+        "audit show --org",
+        "audit export --org",
+    ],
+)
+def test_an_unreadable_entry_of_the_orgs_trail_is_named_not_a_crash(
+    services: Services, found: Stores, command: str
+) -> None:
+    # GIVEN the org's entry #3 overwritten with bytes that are no audit entry
+    found.garble("audit", "_org", 3)
+    # WHEN an auditor reads the trails
+    reply = ask(services, command)
+    # THEN the answer names the entry (or its trail broken) and still covers the rest
+    assert reply.title != "Internal error", reply
+    shown = reply.title + (reply.text or "") + str(reply.fields)
+    assert "org#3" in shown or "#3: is not a readable audit entry" in shown, reply
+
+
+def test_a_garbage_digest_is_named_and_the_other_trails_verified(
+    services: Services, found: Stores
+) -> None:
+    # GIVEN payments' digest #1 overwritten with bytes that are no digest
+    found.garble("digests", "payments", 1)
+    # WHEN every trail is verified
+    reply = ask(services, "audit verify --all")
+    # THEN payments is named broken by its digest, and the others verified
+    assert reply.tone is Tone.ERROR
+    shown = dict(reply.fields)
+    assert "digest #1 is not a readable digest" in shown["team payments' trail"]
+    assert shown["team search's trail"].startswith("✓")
+
+
+def test_a_seal_refuses_a_trail_that_does_not_verify_from_its_last_digest(
+    services: Services, found: Stores
+) -> None:
+    # GIVEN a member added to payments after its digest, then that entry made unreadable
+    assert not run(services, "team member add zed --team payments").failed
+    assert not run(services, "team member add zoe --team search").failed
+    head = found.log.head(StreamKey(org=ORG, team="payments"))
+    assert head is not None
+    found.garble("audit", "payments", head.seq)
+    # WHEN the trails are sealed
+    reply = ask(services, "audit seal")
+    # THEN payments is not sealed, and why is said; search is
+    assert reply.tone is Tone.ERROR
+    shown = dict(reply.fields)
+    assert shown["team payments' trail"].startswith(
+        f"not sealed: #{head.seq}: is not a readable audit entry"
+    )
+    assert shown["team search's trail"].startswith("digest #2 seals")
+    digests = found.log.digests(StreamKey(org=ORG, team="payments"))
+    assert [d.number for d in digests] == [1]
+
+
+class _SealFailsOnce(InMemoryAuditLog):
+    """A bucket that refuses one digest (503 Slow Down), then works again."""
+
+    armed = False
+
+    def put_digest(self, digest: Digest) -> None:
+        if self.armed:
+            self.armed = False
+            raise OSError("503 Slow Down")
+        super().put_digest(digest)
+
+
+def test_a_seal_that_failed_is_said_overdue_not_removed() -> None:
+    # GIVEN digests every 10 entries, the automatic one at #10 of payments failing once
+    log = _SealFailsOnce()
+    adapters = memory_adapters(FixedClock(NOW), audit_log=log)
+    services: Services = build(
+        Settings(org_admins=("slack:T1:root",), audit_digest_every=10), adapters
+    )
+    setup_teams(services)
+    log.armed = True
+    for i in range(6):
+        assert not run(services, f"team member add u{i} --team payments").failed
+    # WHEN payments is verified
+    reply = ask(services, "audit verify --team payments")
+    # THEN it says a seal is overdue, not that a digest was removed
+    first = dict(reply.fields)["First broken link"]
+    assert "not sealed yet (seal overdue since #20" in first
+    assert "removed" not in first
+
+
+def test_an_export_stops_at_its_bound_and_says_how_to_get_the_rest(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN an export bound of 3 entries, and a team trail longer than that
+    monkeypatch.setattr(audit_service, "MAX_EXPORT", 3)
+    # WHEN the auditor exports it
+    reply = ask(services, "audit export --team payments")
+    # THEN 3 are exported, and the reply says it stopped and how to narrow it
+    assert reply.title == "Exported 3 entries of team payments' trail"
+    assert dict(reply.fields)["Limit"].startswith("only the first 3 entries: export the rest")
