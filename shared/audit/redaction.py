@@ -13,6 +13,8 @@ _SECRET_NAME = (
 _KEY_NAME = r"(?:[A-Za-z0-9]+[_-])*(?:key|(?-i:[A-Za-z0-9]*[a-z0-9]Key))"
 """A name that is, or ends in, the word key: `key`, `signing_key`, `--license-key`, `AccountKey`
 (not `monkey` or `keycloak`: key must be a whole part of the name)."""
+_COMPOUND_KEY = r"(?:(?:[A-Za-z0-9]+[_-])+key|(?-i:[A-Za-z0-9]*[a-z0-9]Key))"
+"""A name that ends in the word key after another part: `signing_key`, `AccountKey`."""
 _VALUE = r"'[^']*'|\"[^\"]*\"|[^\s'\"]+"
 _B64 = "A-Za-z0-9/+"
 
@@ -79,7 +81,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         rf"\1\3{MASK}\3",
     ),
     (re.compile(rf"(?i)(--{_KEY_NAME})(=|[ \t]+)({_VALUE})"), rf"\1\2{MASK}"),
-    (re.compile(rf"(?i)(\b{_KEY_NAME})([ \t]*[=:][ \t]*)({_VALUE})"), rf"\1\2{MASK}"),
+    (re.compile(rf"(?i)(\b{_KEY_NAME})([ \t]*=[ \t]*)({_VALUE})"), rf"\1\2{MASK}"),
+    # `key:` too, but a bare `key: …` in prose ("the key: restart pods") only before what looks
+    # like a secret (8 or more characters with a digit, or quoted)
+    (re.compile(rf"(?i)(\b{_COMPOUND_KEY})([ \t]*:[ \t]*)({_VALUE})"), rf"\1\2{MASK}"),
+    (
+        re.compile(r"(?i)(\bkey)([ \t]*:[ \t]*)((?=[^\s'\"]*\d)[^\s'\"]{8,}|'[^']*'|\"[^\"]*\")"),
+        rf"\1\2{MASK}",
+    ),
     # Teams (and Office 365) incoming webhooks, Azure shared access signatures
     (
         re.compile(r"(?i)(\b[\w.-]*\.office\.com/webhook(?:b2)?/)\S+"),

@@ -43,16 +43,16 @@ _ENTRA_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
 def _unlike_the_caller(user: str, platform: Platform, caller: str) -> str | None:
     """Why `user` cannot be a person of the caller's workspace: the caller is known by an id of
     the platform's form and `user` is not one (plain text typed where a mention was meant)."""
-    if platform is Platform.SLACK and _SLACK_PERSON.fullmatch(caller):
-        if not _SLACK_PERSON.fullmatch(user) and not _SLACK_GROUP.fullmatch(user):
-            return (
-                f"`{user}` is not a Slack member: type @ and pick the person from the list, so "
-                "Slack sends who they are (a role given to a name would apply to no one)."
-            )
-    if platform is Platform.TEAMS and _ENTRA_ID.fullmatch(caller):
-        if not _ENTRA_ID.fullmatch(user) and not user.startswith(_TEAMS_CHANNEL_ID):
-            return (
-                f"`{user}` is not a Teams person: @mention them, so Teams sends who they are, or "
-                "give their Entra object id (a role given to a name would apply to no one)."
-            )
+    slack_name = _SLACK_PERSON.fullmatch(user) or _SLACK_GROUP.fullmatch(user)
+    if platform is Platform.SLACK and _SLACK_PERSON.fullmatch(caller) and not slack_name:
+        return (
+            f"`{user}` is not a Slack member: type @ and pick the person from the list, so "
+            "Slack sends who they are (a role given to a name would apply to no one)."
+        )
+    teams_id = _ENTRA_ID.fullmatch(user) or user.startswith(_TEAMS_CHANNEL_ID)
+    if platform is Platform.TEAMS and _ENTRA_ID.fullmatch(caller) and not teams_id:
+        return (
+            f"`{user}` is not a Teams person: @mention them, so Teams sends who they are, or "
+            "give their Entra object id (a role given to a name would apply to no one)."
+        )
     return None

@@ -143,3 +143,11 @@ def test_secrets_written_as_people_paste_them_are_masked(
 )
 def test_look_alikes_of_secrets_are_kept(text: str) -> None:
     assert redact(text) == text
+
+
+@pytest.mark.parametrize(
+    "prose",
+    ["design is key: we ship on Fridays", "the key: restart pods first", "primary key: user_id"],
+)
+def test_the_word_key_in_prose_keeps_what_follows(prose: str) -> None:
+    assert redact(prose) == prose
