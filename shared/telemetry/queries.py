@@ -189,6 +189,11 @@ STATISTICS: dict[ResourceKind, tuple[str, ...]] = {
 _PERCENTILE = re.compile(r"^p\d{1,2}(\.\d{1,3})?$")
 
 
+_WHICH_RESOURCE = frozenset({"resource", "resource.labels.project_id"})
+"""The dimensions that name the resource itself (Azure's resource id, the Cloud Run project):
+an override of the dimensions keeps them, or the signal would be read from nowhere."""
+
+
 def override(
     kind: ResourceKind,
     default: MetricQuery,
@@ -212,6 +217,10 @@ def override(
         )
     if kind is ResourceKind.SAMPLE and metric not in set(Signal):
         raise ValueError(f"the sample has no metric `{metric}`: use {', '.join(Signal)}")
+    dropped = sorted(_WHICH_RESOURCE.intersection(default.dimensions) - set(dimensions or {}))
+    if dimensions is not None and dropped:
+        kept = ",".join(f"{key}={default.dimensions[key]}" for key in dropped)
+        raise ValueError(f"the dimensions must still say which resource is read: add {kept}")
     if namespace is None and default.metric and default.namespace.endswith(default.metric):
         namespace = default.namespace.removesuffix(default.metric) + metric
     query = MetricQuery(

@@ -71,3 +71,35 @@ def test_a_read_waits_a_bounded_time_and_brings_a_bounded_number_of_points() -> 
     capped = AzureMonitorMetricsSource(client=source._client, max_points=5)
     with pytest.raises(UnavailableError, match="Azure Monitor returned more than 5 points"):
         signal_series(capped, service, start=START, end=END, step=60)
+
+
+def test_a_signal_read_from_one_instance_asks_azure_for_that_instance_only() -> None:
+    adapter, source = metrics_source()
+    service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
+    # GIVEN saturation read from one instance of the app (a dimension beside the resource)
+    saturation = override(
+        ResourceKind.AZURE_RESOURCE,
+        service.queries[Signal.SATURATION],
+        metric="CpuTime",
+        dimensions={"resource": SITE, "Instance": "pd0-abc"},
+    )
+    service = service.model_copy(
+        update={"queries": {**service.queries, Signal.SATURATION: saturation}}
+    )
+    signal_series(source, service, start=START, end=END, step=60)
+    # THEN that read carries the filter (before, the whole app was read), the others none
+    filters = sorted(
+        parse_qs(urlparse(r.url or "").query).get("filter", [""])[0] for r in adapter.seen
+    )
+    assert filters == ["", "Instance eq 'pd0-abc'"]
+
+
+def test_an_override_that_drops_the_resource_is_refused() -> None:
+    service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
+    with pytest.raises(ValueError, match="must still say which resource is read: add resource="):
+        override(
+            ResourceKind.AZURE_RESOURCE,
+            service.queries[Signal.SATURATION],
+            metric="CpuTime",
+            dimensions={"Instance": "pd0-abc"},
+        )

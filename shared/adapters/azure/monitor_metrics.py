@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from shared.errors import UnavailableError
 from shared.telemetry import provider_calls
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.telemetry.models import Event, MetricQuery, Service
@@ -54,11 +55,11 @@ class AzureMonitorMetricsSource:
     ) -> list[Points]:
         """One batch call per resource and metric namespace (one per service, unless a signal is
         overridden into another namespace)."""
-        series: dict[tuple[str, str, str, str], Points] = {}
-        groups: dict[tuple[str, str], list[MetricQuery]] = {}
+        series: dict[tuple[str, str, str, str, str], Points] = {}
+        groups: dict[tuple[str, str, str], list[MetricQuery]] = {}
         for part in _parts(queries):
-            groups.setdefault((part.dimensions["resource"], part.namespace), []).append(part)
-        for (resource, namespace), parts in sorted(groups.items()):
+            groups.setdefault(_group(part), []).append(part)
+        for (resource, namespace, only), parts in sorted(groups.items()):
             self.calls += 1
             provider_calls.made(by=self)
             results = self._client.query_resources(
@@ -68,18 +69,23 @@ class AzureMonitorMetricsSource:
                 timespan=(start, end),
                 granularity=timedelta(seconds=step),
                 aggregations=sorted({q.statistic for q in parts}),
+                filter=only or None,
                 connection_timeout=5,
                 read_timeout=READ_TIMEOUT,
             )
             series.update(
-                {(resource, *key): points for key, points in _read(namespace, results).items()}
+                {
+                    (resource, only, *key): points
+                    for key, points in _read(namespace, results).items()
+                }
             )
             count_points(
                 sum(map(len, series.values())), limit=self._max_points, provider="Azure Monitor"
             )
 
         def points(q: MetricQuery) -> Points:
-            return series.get((q.dimensions["resource"], q.namespace, q.metric, q.statistic), [])
+            resource, namespace, only = _group(q)
+            return series.get((resource, only, namespace, q.metric, q.statistic), [])
 
         return [signal_values(query, points) for query in queries]
 
@@ -103,6 +109,24 @@ def _read(namespace: str, results: Any) -> dict[tuple[str, str, str], Points]:
                     (t, v) for t, v in points if v is not None
                 ]
     return series
+
+
+def _group(query: MetricQuery) -> tuple[str, str, str]:
+    """The call a query is read in: its resource, its namespace, and the filter of its other
+    dimensions (`Instance eq 'pd0-abc'`: one instance, not the whole app)."""
+    resource = query.dimensions.get("resource")
+    if not resource:
+        raise UnavailableError(
+            f"The signal read from `{query.metric}` names no resource: set its dimensions with "
+            "resource=<the resource id> (`sre service signal set`)."
+        )
+    others = sorted((k, v) for k, v in query.dimensions.items() if k != "resource")
+    quoted = (v.replace("'", "''") for _, v in others)
+    return (
+        resource,
+        query.namespace,
+        " and ".join(f"{k} eq '{v}'" for (k, _), v in zip(others, quoted, strict=True)),
+    )
 
 
 def _parts(queries: Any) -> Sequence[MetricQuery]:

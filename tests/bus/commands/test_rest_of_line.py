@@ -58,6 +58,7 @@ def test_a_comment_takes_the_rest_of_the_line_without_quotes(services: Services,
 
 
 def test_a_summary_and_a_note_take_the_rest_of_the_line(services: Services, inv: str) -> None:
+    assert not run(services, "team bind C-search --team search").failed  # a channel to ask in
     escalated = _rey(services, f"investigation escalate {inv} --to search pool is exhausted")
     resolved = _rey(services, f"/sre investigation resolve {inv} v42 exhausted the DB pool")
     assert escalated.tone is Tone.ACCEPTED, escalated
