@@ -59,7 +59,8 @@ class TrafficRouter(Protocol):
         rest and stays the target's version."""
 
     def promote(self, target: str, *, canary: str) -> Route:
-        """Make `canary` the target's version, with all the traffic."""
+        """Make `canary` the target's version, its weight cleared (only its own)."""
 
-    def rollback(self, target: str) -> Route:
-        """Send all the traffic back to the stable version."""
+    def rollback(self, target: str, *, canary: str) -> Route:
+        """Send `canary`'s traffic back to the stable version (a weight another version holds
+        is not this canary's to clear: left as it is)."""

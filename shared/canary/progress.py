@@ -51,7 +51,7 @@ def perform(router: TrafficRouter, canary: Canary, move: Move) -> None:
     if move.kind is MoveKind.PROMOTE:
         router.promote(canary.target, canary=canary.release)
     elif move.kind is MoveKind.ROLLBACK:
-        router.rollback(canary.target)
+        router.rollback(canary.target, canary=canary.release)
     else:
         router.shift(canary.target, canary=canary.release, weight=move.weight)
 

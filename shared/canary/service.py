@@ -213,7 +213,7 @@ class CanaryService:
         reason = "could not be started; all traffic back on the stable version"
         ended = with_step(canary, now, "rolled back", reason, state=CanaryState.ROLLED_BACK)
         try:
-            router.rollback(canary.target)
+            router.rollback(canary.target, canary=canary.release)
         except Exception:  # recorded as rolling back: the scheduler's next runs finish it
             log.exception("could not send canary %s's traffic back", canary.id)
             kept = self._saved(recorded_first(ended))

@@ -89,8 +89,8 @@ class _Flaky:
     def promote(self, target: str, *, canary: str) -> Route:
         return self._call("promote", target, canary=canary)
 
-    def rollback(self, target: str) -> Route:
-        return self._call("rollback", target)
+    def rollback(self, target: str, *, canary: str) -> Route:
+        return self._call("rollback", target, canary=canary)
 
 
 def _services(
