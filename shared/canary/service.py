@@ -24,7 +24,13 @@ from shared.canary.notices import (
     team_list,
     unknown_canary,
 )
-from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
+from shared.canary.ports import (
+    CanaryStore,
+    InvestigatorVersions,
+    TargetTakenError,
+    TrafficRouter,
+    VersionMetrics,
+)
 from shared.canary.progress import CanaryProgress
 from shared.canary.steps import move_of, recorded_first, started, with_step
 from shared.canary.units import QuotaCountedCanaryStore, recorded
@@ -116,7 +122,10 @@ class CanaryService:
         target = f"{service.resource}:{command.alias}"
         router = self._routers[service.kind]
         planned = self._planned(command, ctx, service, target, router.route(target).stable)
-        current = recorded(self._store, planned, quotas=self._quotas, now=ctx.now)
+        try:  # the check above and this record are not one write: the store's claim decides
+            current = recorded(self._store, planned, quotas=self._quotas, now=ctx.now)
+        except TargetTakenError as taken:
+            raise _taken(taken.holder, planned.org, planned.team) from taken
         try:
             router.shift(target, canary=current.release, weight=current.steps[0])
             current = self._store.save(started(current))
@@ -155,17 +164,7 @@ class CanaryService:
         self._refuse_unowned(org, ctx.team or "", service)  # audited as denied: not checked first
         target = f"{service.resource}:{command.alias}"
         for other in (x for x in self._store.every() if x.target == target):
-            if other.org != org:  # never another org's canary, by name or id
-                raise ConflictError(
-                    f"Another organisation's canary is running on {target}: a resource takes "
-                    "one canary at a time."
-                )
-            if other.team != ctx.team:  # nor another team's (its service, version, id)
-                raise ConflictError(
-                    f"Another team's canary is running on {target}: a resource takes "
-                    "one canary at a time."
-                )
-            raise ConflictError(_refusal(other, f" on {target}"))
+            raise _taken(other, org, ctx.team or "")
         return service
 
     @staticmethod
@@ -325,6 +324,22 @@ class CanaryService:
         """Judge every due canary (of `org`, if given) and act on the verdict; an `uninstalled`
         org's running canaries are rolled back instead; what happened, one line each."""
         return self._progress.advance(now, trigger=trigger, org=org, uninstalled=uninstalled)
+
+
+def _taken(other: Canary, org: str, team: str) -> ConflictError:
+    """Why a canary cannot start on the target `other` holds (never another org's or team's
+    canary said by name or id)."""
+    if other.org != org:
+        return ConflictError(
+            f"Another organisation's canary is running on {other.target}: a resource takes "
+            "one canary at a time."
+        )
+    if other.team != team:
+        return ConflictError(
+            f"Another team's canary is running on {other.target}: a resource takes "
+            "one canary at a time."
+        )
+    return ConflictError(_refusal(other, f" on {other.target}"))
 
 
 def _refusal(canary: Canary, where: str = "") -> str:

@@ -3,13 +3,15 @@ before its traffic moves, so a failure after the shift sends the traffic back.""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from shared.adapters.memory import InMemoryCanaryStore, InMemoryTaskQueue
 from shared.canary.models import Canary, CanaryState
 from shared.identity.models import OrgId
-from shared.replies import Tone
-from tests.support import NOW, ORG, MovingClock, run, run_deferred, run_scheduler
+from shared.replies import Reply, Tone
+from tests.support import NOW, ORG, MovingClock, Overlapping, run, run_deferred, run_scheduler
 from tests.support.deployments import canary_services, router_of
 
 START = "canary start checkout-api --version 42"
@@ -124,3 +126,30 @@ def test_a_start_whose_record_cannot_be_ended_says_the_scheduler_ends_it_and_it_
     ended = store.get(OrgId(ORG), canary.id)
     assert ended is not None and ended.state is CanaryState.ROLLED_BACK
     assert [r.what for r in ended.history] == ["started", "rolled back"]
+
+
+def test_of_two_starts_on_one_service_at_once_one_runs_and_the_other_is_refused() -> None:
+    # GIVEN two starts of checkout-api queued, run by two workers at once, each having read
+    # that no canary runs on its target
+    clock, real = MovingClock(NOW), InMemoryCanaryStore()
+    services = canary_services(clock, Overlapping(real))
+    for version in ("43", "44"):
+        start = f"canary start checkout-api --version {version}"
+        asked = run(services, start, user="oli", channel="C-pay")
+        assert asked.tone is Tone.ACCEPTED
+    tasks = services.tasks.drain()
+    replies: list[Reply] = []
+    workers = [
+        threading.Thread(target=lambda t=t: replies.append(services.run_task(t))) for t in tasks
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # THEN one runs, the other is refused naming it, and the router has the one running
+    (running,) = [c for c in real.every() if c.target == "checkout:live"]
+    assert running.state is CanaryState.RUNNING
+    (refused,) = [r for r in replies if r.failed]
+    # (said as starting or running: the refusal may come while the other still starts)
+    assert f"({running.id}) is " in refused.text and "on checkout:live" in refused.text
+    assert router_of(services).route("checkout:live").canary == running.release
