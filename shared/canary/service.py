@@ -121,7 +121,13 @@ class CanaryService:
         service = self._startable(command, ctx)
         target = f"{service.resource}:{command.alias}"
         router = self._routers[service.kind]
-        planned = self._planned(command, ctx, service, target, router.route(target).stable)
+        stable = router.route(target).stable
+        if command.version == stable:
+            raise InvalidCommandError(
+                f"Version {stable} is already {target}'s stable version: a canary compares a new "
+                "version with it (give `--version` the version to try)."
+            )
+        planned = self._planned(command, ctx, service, target, stable)
         try:  # the check above and this record are not one write: the store's claim decides
             current = recorded(self._store, planned, quotas=self._quotas, now=ctx.now)
         except TargetTakenError as taken:
