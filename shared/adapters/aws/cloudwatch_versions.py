@@ -9,6 +9,7 @@ from datetime import datetime
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
 from shared.canary.models import Canary
 from shared.judging.judge import MetricData
+from shared.services.lambda_names import function_name
 from shared.telemetry.models import MetricQuery, Signal
 from shared.telemetry.ports import Points
 
@@ -26,8 +27,10 @@ class CloudWatchVersionMetrics:
         self._source = source or CloudWatchMetricsSource()
 
     def _queries(self, target: str, version: str) -> list[MetricQuery]:
-        function = target.rpartition(":")[0]
-        dimensions = {"FunctionName": function, "Resource": target, "ExecutedVersion": version}
+        given, _, alias = target.rpartition(":")
+        function = function_name(given)  # a function registered by ARN before it was its name
+        resource = f"{function}:{alias}"
+        dimensions = {"FunctionName": function, "Resource": resource, "ExecutedVersion": version}
         return [
             MetricQuery(
                 signal=Signal.TRAFFIC,
