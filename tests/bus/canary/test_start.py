@@ -133,11 +133,12 @@ def test_of_two_starts_on_one_service_at_once_one_runs_and_the_other_is_refused(
     # GIVEN two starts of checkout-api queued, run by two workers at once, each having read
     # that no canary runs on its target
     clock, real = MovingClock(NOW), InMemoryCanaryStore()
-    services = canary_services(clock, Overlapping(real))
+    services = canary_services(clock, Overlapping(real))  # type: ignore[arg-type]
     for version in ("43", "44"):
         start = f"canary start checkout-api --version {version}"
         asked = run(services, start, user="oli", channel="C-pay")
         assert asked.tone is Tone.ACCEPTED
+    assert isinstance(services.tasks, InMemoryTaskQueue)
     tasks = services.tasks.drain()
     replies: list[Reply] = []
     workers = [
