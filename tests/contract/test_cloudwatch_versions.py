@@ -59,5 +59,7 @@ def test_each_version_is_read_under_the_dimensions_lambda_publishes(target: str)
 def test_a_function_registered_by_arn_is_kept_by_its_name() -> None:
     registered = RegisterService.model_validate({"name": "checkout-api", "aws_lambda": ARN})
     assert registered.aws_lambda == "checkout-fn"
-    with pytest.raises(ValueError, match="names a version or alias: register the function"):
-        RegisterService.model_validate({"name": "checkout-api", "aws_lambda": f"{ARN}:live"})
+    aliased = RegisterService.model_validate({"name": "checkout-api", "aws_lambda": f"{ARN}:live"})
+    assert aliased.aws_lambda == "checkout-fn"
+    with pytest.raises(ValueError, match="is not a Lambda function's ARN"):
+        RegisterService.model_validate({"name": "x", "aws_lambda": "arn:aws:s3:::bucket"})
