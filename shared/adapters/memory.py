@@ -19,6 +19,7 @@ from shared.audit.models import (
     StreamKey,
 )
 from shared.canary.models import Canary
+from shared.canary.ports import TargetTakenError
 from shared.canary.routing import Route, promoted, rolled_back, shifted
 from shared.doctor.ports import QueueDepth
 from shared.errors import ConflictError, NotFoundError
@@ -303,6 +304,7 @@ class InMemoryCanaryStore:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: dict[tuple[str, str], Canary] = {}
+        self._claims: dict[tuple[str, str], str] = {}
 
     def get(self, org: OrgId, canary_id: str) -> Canary | None:
         return self._items.get((org, canary_id))
@@ -312,6 +314,14 @@ class InMemoryCanaryStore:
             stored = self._items.get((canary.org, canary.id))
             if (stored.version if stored else 0) != canary.version:
                 raise ConflictError(f"canary {canary.id} changed since it was read")
+            claim = (canary.org, canary.target)
+            if canary.version == 0 and not canary.state.over:
+                holder = self._claims.get(claim)
+                if holder is not None:
+                    raise TargetTakenError(self._items[(canary.org, holder)])
+                self._claims[claim] = canary.id
+            elif canary.state.over and self._claims.get(claim) == canary.id:
+                del self._claims[claim]
             saved = canary.model_copy(update={"version": canary.version + 1})
             self._items[(canary.org, canary.id)] = saved
             return saved
@@ -347,8 +357,8 @@ class InMemoryTrafficRouter:
     def promote(self, target: str, *, canary: str) -> Route:
         return self._kept(promoted(self.route(target), canary=canary))
 
-    def rollback(self, target: str) -> Route:
-        return self._kept(rolled_back(self.route(target)))
+    def rollback(self, target: str, *, canary: str) -> Route:
+        return self._kept(rolled_back(self.route(target), canary=canary))
 
     def _kept(self, route: Route) -> Route:
         self._routes[route.target] = route

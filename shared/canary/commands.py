@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated
 
@@ -14,16 +15,26 @@ from shared.services.commands import ServiceName
 
 METRICS = ("errors", "p99_latency")
 _EXAMPLE = "5,25,50,100"
+_STEP = re.compile(r"[0-9]+(\.[0-9]+)?")
+"""A step as people write a percentage: ASCII digits, maybe a decimal part (no `1e2`, `nan`)."""
+SMALLEST_STEP = 1.0
+"""The smallest first step, in percent: below it the canary's share shows as 0% and it would take
+hours to serve the requests a judgement needs."""
 
 
 def _steps(text: str) -> str:
-    try:
-        steps = [float(part) for part in text.split(",")]
-    except ValueError:
-        raise ValueError(f"write steps as percentages, e.g. `{_EXAMPLE}`") from None
-    if outside := [s for s in steps if not 0 < s <= 100]:
+    parts = text.split(",")
+    if not all(_STEP.fullmatch(part) for part in parts):
+        raise ValueError(f"write steps as percentages, e.g. `{_EXAMPLE}`")
+    steps = [float(part) for part in parts]
+    if outside := [s for s in steps if not SMALLEST_STEP <= s <= 100]:
         raise ValueError(
-            f"`{outside[0]:g}` is not a step: each is a percentage above 0 and at most 100, "
+            f"`{outside[0]:g}` is not a step: each is a percentage from {SMALLEST_STEP:g} to "
+            f"100, e.g. `{_EXAMPLE}`"
+        )
+    if len(steps) < 2:
+        raise ValueError(
+            f"a canary needs a step below 100 to be judged on before all traffic moves, "
             f"e.g. `{_EXAMPLE}`"
         )
     if steps != sorted(set(steps)):

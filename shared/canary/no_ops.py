@@ -26,8 +26,10 @@ class CanaryNoOps:
         return found if found is not None and found.team == ctx.team else None
 
     def hold(self, command: c.HoldCanary, ctx: Context) -> str | NothingToChange | None:
-        """Holding a held canary: since when, and by whom."""
+        """Holding a held canary: since when, and by whom (or one over: when it ended)."""
         canary = self._found(command.id, ctx)
+        if canary is not None and canary.state.over:
+            return _ended(canary, ctx, "hold")
         if canary is None or canary.state is not CanaryState.HOLDING:
             return None
         held = next((r for r in reversed(canary.history) if r.what == "held"), None)
@@ -40,12 +42,17 @@ class CanaryNoOps:
     def resume(self, command: c.ResumeCanary, ctx: Context) -> str | None:
         """Resuming a canary that runs."""
         canary = self._found(command.id, ctx)
+        if canary is not None and canary.state.over:
+            return _ended(canary, ctx, "resume")
         if canary is None or canary.state is not CanaryState.RUNNING:
             return None
         return f"{named(canary)} is not held, it is {canary.standing}"
 
     def promote(self, command: c.PromoteCanary, ctx: Context) -> str | None:
-        """Promoting a promoted canary (or one being promoted)."""
+        """Promoting a promoted canary (or one being promoted), or one rolled back."""
+        canary = self._found(command.id, ctx)
+        if canary is not None and canary.state is CanaryState.ROLLED_BACK:
+            return _ended(canary, ctx, "promote")
         return self._already(command.id, ctx, {CanaryState.PROMOTED, CanaryState.PROMOTING})
 
     def rollback(self, command: c.RollbackCanary, ctx: Context) -> str | None:
@@ -57,3 +64,12 @@ class CanaryNoOps:
         if canary is None or canary.state not in states:
             return None
         return f"{named(canary)} is already {canary.state.said}"
+
+
+def _ended(canary: Canary, ctx: Context, verb: str) -> str:
+    """A decision on a canary that is over: when it ended, and that there is nothing to do (a new
+    canary is a new start)."""
+    at = canary.history[-1].at if canary.history else canary.started_at
+    return (
+        f"{named(canary)} was {canary.state.said} at {moment(at, today=ctx.now)}: nothing to {verb}"
+    )

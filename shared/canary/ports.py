@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from shared.canary.models import Canary
 from shared.canary.routing import Route
+from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
 
@@ -16,14 +17,26 @@ if TYPE_CHECKING:  # replay imports the investigator, which imports telemetry's 
     from shared.canary.replay import Scenario, ScenarioFindings
 
 
+class TargetTakenError(ConflictError):
+    """A new canary's target is held by another canary of its org not yet over."""
+
+    def __init__(self, holder: Canary) -> None:
+        super().__init__(f"{holder.id} is already {holder.state.said} on {holder.target}.")
+        self.holder = holder
+        """The canary that holds the target."""
+
+
 class CanaryStore(Protocol):
-    """Canaries, versioned: every step is a conditional write (a stale one is a ConflictError)."""
+    """Canaries, versioned: every step is a conditional write (a stale one is a ConflictError).
+    One canary at a time holds a target in its org: from the write that first records it to the
+    write that ends it (promoted or rolled back); recording another is a TargetTakenError."""
 
     def get(self, org: OrgId, canary_id: str) -> Canary | None:
         """One canary, or None."""
 
     def save(self, canary: Canary) -> Canary:
-        """Store it if the stored version is still `canary.version` (0: new)."""
+        """Store it if the stored version is still `canary.version` (0: new, claiming its
+        target, TargetTakenError while another holds it); a write that ends it releases it."""
 
     def list_for(self, org: OrgId, team: str) -> Sequence[Canary]:
         """A team's canaries, newest first."""
@@ -59,7 +72,8 @@ class TrafficRouter(Protocol):
         rest and stays the target's version."""
 
     def promote(self, target: str, *, canary: str) -> Route:
-        """Make `canary` the target's version, with all the traffic."""
+        """Make `canary` the target's version, its weight cleared (only its own)."""
 
-    def rollback(self, target: str) -> Route:
-        """Send all the traffic back to the stable version."""
+    def rollback(self, target: str, *, canary: str) -> Route:
+        """Send `canary`'s traffic back to the stable version (a weight another version holds
+        is not this canary's to clear: left as it is)."""

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from shared.audit.models import AuditDraft
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.bounds import OrgSteps
@@ -29,6 +30,7 @@ from shared.canary.steps import (
     pending_move,
     recorded_first,
     specs,
+    step_began,
     undone,
     with_step,
 )
@@ -49,7 +51,7 @@ def perform(router: TrafficRouter, canary: Canary, move: Move) -> None:
     if move.kind is MoveKind.PROMOTE:
         router.promote(canary.target, canary=canary.release)
     elif move.kind is MoveKind.ROLLBACK:
-        router.rollback(canary.target)
+        router.rollback(canary.target, canary=canary.release)
     else:
         router.shift(canary.target, canary=canary.release, weight=move.weight)
 
@@ -141,16 +143,25 @@ class CanaryProgress:
             saved = self._store.save(recorded_first(moved) if move else moved)
         except ConflictError:
             return None  # another run took this step
-        try:
-            self._record(saved, saved.history[-1], trigger)
-        except Exception:  # no entry, no action: the step is taken back
-            log.exception("could not audit canary %s's step", canary.id)
-            self._store.save(canary.model_copy(update={"version": saved.version}))
-            return f"{named(canary)} not judged: the audit trail is unavailable"
+        if move is not None and move.kind is MoveKind.ROLLBACK:
+            self._record_after(saved, trigger)  # the safe side: never held back by the trail
+        elif not self._recorded(canary, saved, trigger):
+            return f"{named(canary)} not {saved.history[-1].what}: the audit trail is unavailable"
         if move is not None:
             saved, _ = self.carry_out(canary, saved, move, now, trigger=trigger)
         self._messages.tell_made(saved, data)  # the step is made: a channel down does not undo it
         return f"{named(saved)} {saved.history[-1].what}"
+
+    def _recorded(self, canary: Canary, saved: Canary, trigger: str) -> bool:
+        """Audit a step that may add risk (an advance, a promote) before it is made; when the
+        trail cannot take it, the step is taken back (no entry, no action): whether it was."""
+        try:
+            self._record(saved, saved.history[-1], trigger)
+        except Exception:
+            log.exception("could not audit canary %s's step", canary.id)
+            self._store.save(canary.model_copy(update={"version": saved.version}))
+            return False
+        return True
 
     def carry_out(
         self, before: Canary, saved: Canary, move: Move, now: datetime, *, trigger: str | None
@@ -201,19 +212,34 @@ class CanaryProgress:
         move = pending_move(canary)
         if move is None:
             return None
+        ended = with_step(
+            finished(canary), now, canary.history[-1].what, "finished by the scheduler"
+        )
+        promoting = move.kind is MoveKind.PROMOTE
+        if promoting and not self._audited_first(ended, trigger):
+            return f"{named(canary)} still {canary.state.said}: the audit trail is unavailable"
         try:
             perform(self._routers[canary.kind], canary, move)
         except Exception as error:  # noqa: BLE001 (tried again at the next run)
             return f"{named(canary)} still {canary.state.said}: {error}"
-        done = finished(canary)
-        ended = with_step(done, now, canary.history[-1].what, "finished by the scheduler")
         try:
             saved = self._store.save(ended)
         except ConflictError:
             return None  # another run finished it
-        self._record_after(saved, trigger)
+        if not promoting:  # a rollback is made first: its entry owed if the trail is down
+            self._record_after(saved, trigger)
         self._messages.tell_made(saved)
         return f"{named(saved)} {saved.history[-1].what}"
+
+    def _audited_first(self, ended: Canary, trigger: str) -> bool:
+        """Audit a promote the scheduler finishes before its traffic moves (it adds risk: no
+        entry, no move, tried again at the next run); whether the trail took it."""
+        try:
+            self._record(ended, ended.history[-1], trigger)
+        except Exception:
+            log.exception("could not audit canary %s's promote: not finished", ended.id)
+            return False
+        return True
 
     def _end_start(self, canary: Canary, now: datetime, trigger: str) -> str | None:
         """A start left under way (its worker stopped between recording it and confirming its
@@ -254,38 +280,44 @@ class CanaryProgress:
                 data[REPLAY_METRIC] = _replay(canary, self._investigators)
         except Exception as error:  # noqa: BLE001 (a query error is not a failure)
             return after_query_error(canary, now, error), {}
-        served = data["errors"].experiment_total if "errors" in data else 10**9
-        verdict = judge(specs(canary), data, canary_requests=served, looks=looks(canary))
+        verdict = judge(specs(canary), data, canary_requests=served(data), looks=looks(canary))
         return after_judgement(canary, verdict, now), data
 
     def _compared(self, canary: Canary, now: datetime) -> dict[str, MetricData]:
-        """Both versions' data so far, its provider calls counted to the canary's team."""
+        """Both versions' data since the current step began (at its weight), its provider calls
+        counted to the canary's team."""
         metrics = self._metrics[canary.kind]
-        read = functools.partial(metrics.compare, canary, start=canary.started_at, end=now)
+        read = functools.partial(metrics.compare, canary, start=step_began(canary), end=now)
         if self._meter is None:
             return read()
         return self._meter.judged(metrics, read, (OrgId(canary.org), canary.team), at=now)
 
     def _record_after(self, canary: Canary, trigger: str) -> None:
-        """Audit what followed an audited move (its undo, its finish): the move was recorded
-        before it was made, so a trail that fails now takes nothing back."""
-        try:
-            self._record(canary, canary.history[-1], trigger)
-        except Exception:
-            log.exception("could not audit canary %s's %s", canary.id, canary.history[-1].what)
+        """Audit a move that takes risk away (a rollback, a move sent back): never held back by
+        the trail, so its entry is owed, written when the trail is back, if it is down."""
+        self._audit.append_or_owe(self._entry(canary, canary.history[-1], trigger))
 
     def _record(self, canary: Canary, record: StepRecord, trigger: str) -> None:
-        self._audit.append(
-            scheduler_entry(
-                canary.org,
-                canary.team,
-                time=record.at,
-                command=ScheduledAction("canary", record.what, canary.id).command(),
-                target=canary.target,
-                trigger=trigger,
-                details={"weight": f"{record.weight:g}", "reason": record.reason[:500]},
-            )
+        self._audit.append(self._entry(canary, record, trigger))
+
+    @staticmethod
+    def _entry(canary: Canary, record: StepRecord, trigger: str) -> AuditDraft:
+        return scheduler_entry(
+            canary.org,
+            canary.team,
+            time=record.at,
+            command=ScheduledAction("canary", record.what, canary.id).command(),
+            target=canary.target,
+            trigger=trigger,
+            details={"weight": f"{record.weight:g}", "reason": record.reason[:500]},
         )
+
+
+def served(data: Mapping[str, MetricData]) -> int:
+    """The requests the canary served in the data (what every judgement is gated on, whichever
+    metrics are judged); 0 when no metric says (then nothing is judged)."""
+    found = (d.experiment_total for name, d in data.items() if name != REPLAY_METRIC)
+    return max(found, default=0)
 
 
 def _replay(canary: Canary, versions: InvestigatorVersions) -> MetricData:

@@ -33,10 +33,16 @@ def shifted(current: Route, *, canary: str, weight: float) -> Route:
 
 
 def promoted(current: Route, *, canary: str) -> Route:
-    """`current` with `canary` as its stable version, taking all the traffic."""
-    return Route(target=current.target, stable=canary)
+    """`current` with `canary` as its stable version, taking its own weight back; another
+    version's weight (not this canary's to clear) is left as it is."""
+    if current.canary in (None, canary):
+        return Route(target=current.target, stable=canary)
+    return current.model_copy(update={"stable": canary})
 
 
-def rolled_back(current: Route) -> Route:
-    """`current` with its stable version taking all the traffic again."""
+def rolled_back(current: Route, *, canary: str) -> Route:
+    """`current` with `canary`'s weight back on the stable version; a weight another version
+    holds (not this canary's) is left as it is."""
+    if current.canary not in (None, canary):
+        return current
     return Route(target=current.target, stable=current.stable)

@@ -24,7 +24,13 @@ from shared.canary.notices import (
     team_list,
     unknown_canary,
 )
-from shared.canary.ports import CanaryStore, InvestigatorVersions, TrafficRouter, VersionMetrics
+from shared.canary.ports import (
+    CanaryStore,
+    InvestigatorVersions,
+    TargetTakenError,
+    TrafficRouter,
+    VersionMetrics,
+)
 from shared.canary.progress import CanaryProgress
 from shared.canary.steps import move_of, recorded_first, started, with_step
 from shared.canary.units import QuotaCountedCanaryStore, recorded
@@ -115,8 +121,17 @@ class CanaryService:
         service = self._startable(command, ctx)
         target = f"{service.resource}:{command.alias}"
         router = self._routers[service.kind]
-        planned = self._planned(command, ctx, service, target, router.route(target).stable)
-        current = recorded(self._store, planned, quotas=self._quotas, now=ctx.now)
+        stable = router.route(target).stable
+        if command.version == stable:
+            raise InvalidCommandError(
+                f"Version {stable} is already {target}'s stable version: a canary compares a new "
+                "version with it (give `--version` the version to try)."
+            )
+        planned = self._planned(command, ctx, service, target, stable)
+        try:  # the check above and this record are not one write: the store's claim decides
+            current = recorded(self._store, planned, quotas=self._quotas, now=ctx.now)
+        except TargetTakenError as taken:
+            raise _taken(taken.holder, planned.org, planned.team) from taken
         try:
             router.shift(target, canary=current.release, weight=current.steps[0])
             current = self._store.save(started(current))
@@ -155,17 +170,7 @@ class CanaryService:
         self._refuse_unowned(org, ctx.team or "", service)  # audited as denied: not checked first
         target = f"{service.resource}:{command.alias}"
         for other in (x for x in self._store.every() if x.target == target):
-            if other.org != org:  # never another org's canary, by name or id
-                raise ConflictError(
-                    f"Another organisation's canary is running on {target}: a resource takes "
-                    "one canary at a time."
-                )
-            if other.team != ctx.team:  # nor another team's (its service, version, id)
-                raise ConflictError(
-                    f"Another team's canary is running on {target}: a resource takes "
-                    "one canary at a time."
-                )
-            raise ConflictError(_refusal(other, f" on {target}"))
+            raise _taken(other, org, ctx.team or "")
         return service
 
     @staticmethod
@@ -213,7 +218,7 @@ class CanaryService:
         reason = "could not be started; all traffic back on the stable version"
         ended = with_step(canary, now, "rolled back", reason, state=CanaryState.ROLLED_BACK)
         try:
-            router.rollback(canary.target)
+            router.rollback(canary.target, canary=canary.release)
         except Exception:  # recorded as rolling back: the scheduler's next runs finish it
             log.exception("could not send canary %s's traffic back", canary.id)
             kept = self._saved(recorded_first(ended))
@@ -325,6 +330,22 @@ class CanaryService:
         """Judge every due canary (of `org`, if given) and act on the verdict; an `uninstalled`
         org's running canaries are rolled back instead; what happened, one line each."""
         return self._progress.advance(now, trigger=trigger, org=org, uninstalled=uninstalled)
+
+
+def _taken(other: Canary, org: str, team: str) -> ConflictError:
+    """Why a canary cannot start on the target `other` holds (never another org's or team's
+    canary said by name or id)."""
+    if other.org != org:
+        return ConflictError(
+            f"Another organisation's canary is running on {other.target}: a resource takes "
+            "one canary at a time."
+        )
+    if other.team != team:
+        return ConflictError(
+            f"Another team's canary is running on {other.target}: a resource takes "
+            "one canary at a time."
+        )
+    return ConflictError(_refusal(other, f" on {other.target}"))
 
 
 def _refusal(canary: Canary, where: str = "") -> str:

@@ -14,10 +14,11 @@ from pydantic import AfterValidator, BeforeValidator, ValidationInfo
 from shared.times import moment as shown_at
 
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-DURATION_PATTERN = r"(?:\d+[smhd])+"
-"""A duration: one or more amounts, each digits then its unit (seconds, minutes, hours or days):
-`90s`, `1h30m`, `2d12h` (no groups: it goes inside other patterns)."""
-_PART = re.compile(r"(\d+)([smhd])")
+DURATION_PATTERN = r"(?:[0-9]+[smhd])+"
+"""A duration: one or more amounts, each ASCII digits then its unit (seconds, minutes, hours or
+days): `90s`, `1h30m`, `2d12h` (no groups: it goes inside other patterns). Not `\\d`: it takes
+any script's digits (a full-width five), which no one means to type."""
+_PART = re.compile(r"([0-9]+)([smhd])")
 DURATION_FORMS = "30m, 2h, 1h30m or 2d"
 """How a refusal shows the forms of a duration."""
 _FOREVER = 10**12

@@ -9,9 +9,14 @@ from pydantic import AfterValidator, Field, model_validator
 from shared.commands.base import Command, OptionalTeam
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
+from shared.services.lambda_names import function_name
 from shared.telemetry.models import Signal
 
 ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
+
+
+def _function(given: str | None) -> str | None:
+    return None if given is None else function_name(given)
 
 
 class RegisterService(Command):
@@ -47,7 +52,10 @@ class RegisterService(Command):
         "--azure-workspace 11111111-2222-3333-4444-555555555555",
     )
     name: ServiceName
-    aws_lambda: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_:.-]{1,140}$")
+    aws_lambda: Annotated[str | None, AfterValidator(_function)] = Field(
+        default=None, pattern=r"^[A-Za-z0-9_:.-]{1,140}$"
+    )
+    """A function's name or ARN, kept as its name (what CloudWatch publishes its metrics under)."""
     aws_alb: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:elasticloadbalancing:\S+$")
     azure_resource: str | None = Field(
         default=None,

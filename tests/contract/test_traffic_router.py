@@ -51,7 +51,7 @@ def test_promote_moves_the_alias_and_clears_the_weights(router: TrafficRouter) -
 
 def test_rollback_clears_the_weights(router: TrafficRouter) -> None:
     router.shift(TARGET, canary="2", weight=0.05)
-    assert router.rollback(TARGET) == Route(target=TARGET, stable="1")
+    assert router.rollback(TARGET, canary="2") == Route(target=TARGET, stable="1")
 
 
 @pytest.mark.parametrize("weight", [0.0, 1.0, 1.5, -0.1])
@@ -94,7 +94,7 @@ def test_after_a_promotion_a_rollback_keeps_the_promoted_version(router: Traffic
     router.promote(TARGET, canary="2")
     router.shift(TARGET, canary="3", weight=0.1)
     # WHEN 3 is rolled back, THEN 2 takes all the traffic, and 2 is no canary of itself
-    assert router.rollback(TARGET) == Route(target=TARGET, stable="2")
+    assert router.rollback(TARGET, canary="3") == Route(target=TARGET, stable="2")
     with pytest.raises(ConflictError):
         router.shift(TARGET, canary="2", weight=0.05)
 
@@ -113,7 +113,7 @@ def local_router(request: pytest.FixtureRequest, tmp_path: Path) -> TrafficRoute
     [
         lambda r: r.shift("other-fn:live", canary="2", weight=0.05),
         lambda r: r.promote("other-fn:live", canary="2"),
-        lambda r: r.rollback("other-fn:live"),
+        lambda r: r.rollback("other-fn:live", canary="2"),
     ],
     ids=["shift", "promote", "rollback"],
 )
@@ -126,3 +126,15 @@ def test_a_target_the_local_routers_do_not_know_is_not_found_and_not_made(
     with pytest.raises(NotFoundError):
         local_router.route("other-fn:live")
     assert local_router.route(TARGET) == Route(target=TARGET, stable="1")
+
+
+def test_a_rollback_or_promote_clears_only_its_own_versions_weight(router: TrafficRouter) -> None:
+    # GIVEN version 3 taking 25% (another canary's), after version 2's canary ended
+    router.shift(TARGET, canary="3", weight=0.25)
+    held = Route(target=TARGET, stable="1", canary="3", weight=0.25)
+    # WHEN version 2's rollback is made (again: a retry, a late worker)
+    # THEN version 3's weight is left as it is
+    assert router.rollback(TARGET, canary="2") == held
+    assert router.route(TARGET) == held
+    # AND a rollback of 3 itself clears it
+    assert router.rollback(TARGET, canary="3") == Route(target=TARGET, stable="1")

@@ -129,14 +129,14 @@ def test_a_healthy_version_is_stepped_and_promoted_and_its_message_updated_in_pl
     )
     assert started.tone is Tone.OK, started
     assert _alias(lambda_client) == ("1", {"2": 0.05})
-    # each tick reads both versions since the start in one GetMetricData call
-    for minutes, weight in ((10, 0.05), (20, 0.5)):
+    # each tick reads both versions since its step began in one GetMetricData call
+    for began, weight in ((NOW, 0.05), (NOW + timedelta(minutes=10), 0.5)):
         stub.add_response(
             "get_metric_data",
-            _minute_results(NOW, minutes, 0.01, weight),
+            _minute_results(began, 10, 0.01, weight),
             {
                 "MetricDataQueries": ANY,
-                "StartTime": NOW,
+                "StartTime": began,
                 "EndTime": ANY,
                 "ScanBy": "TimestampAscending",
             },

@@ -62,7 +62,7 @@ def test_a_condition_is_refused_for_its_real_reason_with_an_example(
     ("steps", "reason"),
     [
         ("50,10", "steps must rise, each above the one before, e.g. `5,25,50,100`"),
-        ("5,150", "`150` is not a step: each is a percentage above 0 and at most 100"),
+        ("5,150", "`150` is not a step: each is a percentage from 1 to 100"),
         ("5,50", "the last step must be 100 (all traffic), e.g. `5,25,50,100`"),
     ],
 )

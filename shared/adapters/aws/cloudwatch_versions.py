@@ -9,6 +9,7 @@ from datetime import datetime
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
 from shared.canary.models import Canary
 from shared.judging.judge import MetricData
+from shared.services.lambda_names import function_name
 from shared.telemetry.models import MetricQuery, Signal
 from shared.telemetry.ports import Points
 
@@ -26,8 +27,10 @@ class CloudWatchVersionMetrics:
         self._source = source or CloudWatchMetricsSource()
 
     def _queries(self, target: str, version: str) -> list[MetricQuery]:
-        function = target.rpartition(":")[0]
-        dimensions = {"FunctionName": function, "Resource": target, "ExecutedVersion": version}
+        given, _, alias = target.rpartition(":")
+        function = function_name(given)  # a function registered by ARN before it was its name
+        resource = f"{function}:{alias}"
+        dimensions = {"FunctionName": function, "Resource": resource, "ExecutedVersion": version}
         return [
             MetricQuery(
                 signal=Signal.TRAFFIC,
@@ -40,8 +43,9 @@ class CloudWatchVersionMetrics:
         ]
 
     def compare(self, canary: Canary, *, start: datetime, end: datetime) -> dict[str, MetricData]:
-        """Errors (per-minute counts; a minute Lambda did not report is zero) with each side's
-        invocations, and p99 duration per minute that served requests."""
+        """Errors (per-minute counts; a minute Lambda did not report is zero) and p99 duration
+        per minute that served requests, each with each side's invocations (the requests a
+        judgement is gated on, whichever metrics are judged)."""
         queries = self._queries(canary.target, canary.stable)
         queries += self._queries(canary.target, canary.release)
         series = self._source.read(queries, start=start, end=end, step=60)
@@ -57,6 +61,8 @@ class CloudWatchVersionMetrics:
             "p99_latency": MetricData(
                 control=[p99_s[m] for m in minutes_s if m in p99_s],
                 experiment=[p99_c[m] for m in minutes_c if m in p99_c],
+                control_total=round(sum(invocations_s.values())),
+                experiment_total=round(sum(invocations_c.values())),
             ),
         }
         return {name: data[name] for name in canary.metrics if name in data}

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.adapters.aws import dynamodb_items as items
+from shared.adapters.aws.dynamodb_claims import Claims, written_with
 from shared.chaos.models import Experiment, LeverState, VerifiedResilience
 from shared.chaos.ports import ServiceTakenError
 from shared.chaos.schedules import GameDay
@@ -45,20 +46,17 @@ class DynamoDbChaosStore(items.DynamoDbOrgStore):
             ended=saved.over,
         )
         put = {"TableName": self._table, "Item": record, **items.expecting(experiment.version)}
-        transaction: Any = [
-            {"Put": put},
-            self._claim(experiment) if claims else self._release(experiment),
-        ]
-        try:
-            self._client.transact_write_items(TransactItems=transaction)
-        except self._client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons", [])
-            if reasons[:1] and reasons[0].get("Code") == "ConditionalCheckFailed":
-                raise ConflictError(f"experiment {saved.id} changed since it was read") from error
-            if claims:
-                raise self._taken(experiment) from error
-            return self._put(experiment)  # its claim released before (it ended once already)
-        return saved
+        org, key = experiment.org, experiment.service_key
+        change = (
+            self._claims.claim(org, key, experiment.id)
+            if claims
+            else self._claims.release(org, key, experiment.id)
+        )
+        if written_with(self._client, put, change, f"experiment {saved.id}"):
+            return saved
+        if claims:
+            raise self._taken(experiment)
+        return self._put(experiment)  # its claim released before (it ended once already)
 
     def _put(self, experiment: Experiment) -> Experiment:
         """The experiment's record alone, as its next version."""
@@ -72,38 +70,14 @@ class DynamoDbChaosStore(items.DynamoDbOrgStore):
             ended=experiment.over,
         )
 
-    def _claim_key(self, experiment: Experiment) -> dict[str, Any]:
-        return {
-            "pk": {"S": f"ORG#{experiment.org}"},
-            "sk": {"S": f"CHAOSON#{experiment.service_key}"},
-        }
-
-    def _claim(self, experiment: Experiment) -> dict[str, Any]:
-        """The put that claims its service, if no experiment holds it."""
-        item = {**self._claim_key(experiment), "experiment": {"S": experiment.id}}
-        return {
-            "Put": {
-                "TableName": self._table,
-                "Item": item,
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        }
-
-    def _release(self, experiment: Experiment) -> dict[str, Any]:
-        """The delete of its claim, if it still holds it."""
-        return {
-            "Delete": {
-                "TableName": self._table,
-                "Key": self._claim_key(experiment),
-                "ConditionExpression": "experiment = :id",
-                "ExpressionAttributeValues": {":id": {"S": experiment.id}},
-            }
-        }
+    @property
+    def _claims(self) -> Claims:
+        return Claims(self._table, prefix="CHAOSON", attribute="experiment")
 
     def _taken(self, experiment: Experiment) -> ConflictError:
         """Why its claim failed: the experiment holding the service (gone since: try again)."""
-        found = self._get(experiment.org, f"CHAOSON#{experiment.service_key}")
-        holder = self.get(OrgId(experiment.org), found["experiment"]["S"]) if found else None
+        found = self._claims.holder(self._client, experiment.org, experiment.service_key)
+        holder = self.get(OrgId(experiment.org), found) if found else None
         if holder is None:
             return ConflictError(
                 f"another experiment on {experiment.service} ended as this one started: start "

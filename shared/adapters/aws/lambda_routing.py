@@ -1,7 +1,8 @@
 """The TrafficRouter port on Lambda aliases: `RoutingConfig.AdditionalVersionWeights`.
 
 The alias keeps pointing at the stable version; the canary version gets its weight through the
-routing config; promoting moves the alias and clears the weights; rolling back clears them."""
+routing config; promoting moves the alias and clears the canary's weight; rolling back clears it
+(only the canary's own: a weight another version holds is not its to clear)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import ClientError
 
-from shared.canary.routing import Route, shifted
+from shared.canary.routing import Route, promoted, rolled_back, shifted
 from shared.errors import UnavailableError
 
 if TYPE_CHECKING:
@@ -44,6 +45,11 @@ def _split(target: str) -> tuple[str, str]:
     if not function or not alias:
         raise ValueError(f"`{target}` is not FUNCTION:ALIAS")
     return function, alias
+
+
+def _weights(route: Route) -> dict[str, float]:
+    """The routing config's weights for `route`."""
+    return {route.canary: route.weight} if route.canary else {}
 
 
 class LambdaTrafficRouter:
@@ -81,19 +87,26 @@ class LambdaTrafficRouter:
 
     def promote(self, target: str, *, canary: str) -> Route:
         function, alias = _split(target)
+        kept = _weights(promoted(self.route(target), canary=canary))
         with _tagged(function):
             answer = self._client.update_alias(
                 FunctionName=function,
                 Name=alias,
                 FunctionVersion=canary,
-                RoutingConfig={"AdditionalVersionWeights": {}},
+                RoutingConfig={"AdditionalVersionWeights": kept},
             )
         return self._read(target, dict(answer))
 
-    def rollback(self, target: str) -> Route:
+    def rollback(self, target: str, *, canary: str) -> Route:
         function, alias = _split(target)
+        current = self.route(target)
+        wanted = rolled_back(current, canary=canary)
+        if wanted == current:  # nothing of this canary's to clear (another's weight is kept)
+            return current
         with _tagged(function):
             answer = self._client.update_alias(
-                FunctionName=function, Name=alias, RoutingConfig={"AdditionalVersionWeights": {}}
+                FunctionName=function,
+                Name=alias,
+                RoutingConfig={"AdditionalVersionWeights": _weights(wanted)},
             )
         return self._read(target, dict(answer))

@@ -37,8 +37,8 @@ class SqliteTrafficRouter:
     def promote(self, target: str, *, canary: str) -> Route:
         return self._kept(promoted(self.route(target), canary=canary))
 
-    def rollback(self, target: str) -> Route:
-        return self._kept(rolled_back(self.route(target)))
+    def rollback(self, target: str, *, canary: str) -> Route:
+        return self._kept(rolled_back(self.route(target), canary=canary))
 
     def _kept(self, route: Route) -> Route:
         with self._db.transaction() as db:

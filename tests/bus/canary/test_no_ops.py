@@ -64,3 +64,26 @@ def test_resuming_a_running_canary_and_rolling_back_a_rolled_back_one_change_not
     )
     assert run_worker(services) == []
     assert _trail(services) == trail
+
+
+@pytest.mark.parametrize("decision", ["promote", "hold", "resume"])
+def test_a_decision_on_a_rolled_back_canary_is_answered_at_once_not_queued(
+    clock: MovingClock, decision: str
+) -> None:
+    # GIVEN a canary rolled back by hand
+    services = canary_services(clock)
+    canary = start_canary(services, "43")
+    assert not run_deferred(
+        services, f"canary rollback {canary}", user="oli", channel="C-pay"
+    ).failed
+    trail = _trail(services)
+    # WHEN it is promoted, held or resumed
+    again = run(services, f"canary {decision} {canary}", user="oli", channel="C-pay")
+    # THEN it is answered at once, saying when it ended, nothing queued or audited
+    assert again.tone is Tone.INFO and not again.failed, again
+    assert again.title == (
+        f"Nothing to change: checkout-api version 43 ({canary}) was rolled back at 09:30 UTC: "
+        f"nothing to {decision}."
+    )
+    assert run_worker(services) == []
+    assert _trail(services) == trail

@@ -89,8 +89,8 @@ class _Flaky:
     def promote(self, target: str, *, canary: str) -> Route:
         return self._call("promote", target, canary=canary)
 
-    def rollback(self, target: str) -> Route:
-        return self._call("rollback", target)
+    def rollback(self, target: str, *, canary: str) -> Route:
+        return self._call("rollback", target, canary=canary)
 
 
 def _services(
@@ -417,7 +417,7 @@ def test_a_step_whose_audit_entry_cannot_be_written_is_taken_back_then_taken_lat
     log.failing = False
     # THEN the step is not taken: the canary is as it was, its traffic still at 5%
     assert (
-        f"checkout-api version 43 ({canary}) not judged: the audit trail is unavailable"
+        f"checkout-api version 43 ({canary}) not advanced: the audit trail is unavailable"
         in dict(reply.fields)["Canaries"]
     )
     now = _canary(store, canary)
@@ -445,3 +445,48 @@ def test_a_step_made_whose_message_cannot_be_told_stays_made_and_the_tick_goes_o
     assert _canary(store, canary).step == 1
     assert f"checkout-api version 43 ({canary}) advanced" in dict(reply.fields)["Canaries"]
     assert _scheduled(services)[-1] == f"canary advanced {canary}"
+
+
+def test_a_failing_canary_is_rolled_back_while_the_trail_is_down_its_entry_owed() -> None:
+    # GIVEN the bad release 42 at 5%, and the audit trail down
+    clock, store, log = MovingClock(NOW), InMemoryCanaryStore(), InMemoryAuditLog()
+    services, router = _services(clock, store, audit_log=log)
+    canary = start_canary(services, "42")
+    log.failing = True
+    # WHEN the scheduler judges it failed
+    for _ in range(3):
+        run_scheduler(services, clock, 5)
+    # THEN it is rolled back all the same (the safe side), its traffic back on the stable
+    assert router.route(TARGET).weight == 0.0
+    assert _canary(store, canary).state is CanaryState.ROLLED_BACK
+    # AND its entry is owed, written once the trail is back
+    log.failing = False
+    assert f"canary rolled back {canary}" not in _scheduled(services)
+    written = services.audit.settle()
+    assert [e.command for e in written] == [f"canary rolled back {canary}"]
+    assert _scheduled(services)[-1] == f"canary rolled back {canary}"
+
+
+def test_a_promote_left_under_way_is_not_finished_until_its_entry_is_written() -> None:
+    # GIVEN a promote by hand whose worker stopped once it was recorded, before any move
+    clock, store, log = MovingClock(NOW), InMemoryCanaryStore(), InMemoryAuditLog()
+    services, router = _services(clock, store, audit_log=log)
+    canary = start_canary(services, "43")
+    router.stops.add("before:promote")
+    with pytest.raises(_WorkerStopped):
+        run_deferred(services, f"canary promote {canary}", user="oli", channel="C-pay")
+    assert _canary(store, canary).state is CanaryState.PROMOTING
+    assert router.route(TARGET).stable == "41"
+    # WHEN the scheduler would finish it while the trail is down
+    log.failing = True
+    reply = run_scheduler(services, clock, 1)
+    log.failing = False
+    # THEN it is not finished (a promote adds risk: no entry, no move), and says why
+    assert "still promoting: the audit trail is unavailable" in dict(reply.fields)["Canaries"]
+    assert router.route(TARGET).stable == "41"
+    assert _canary(store, canary).state is CanaryState.PROMOTING
+    # WHEN the trail is back THEN it is audited, then finished
+    run_scheduler(services, clock, 1)
+    assert _scheduled(services)[-1] == f"canary promoted {canary}"
+    assert router.route(TARGET).stable == "43"
+    assert _canary(store, canary).state is CanaryState.PROMOTED

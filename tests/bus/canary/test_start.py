@@ -3,13 +3,15 @@ before its traffic moves, so a failure after the shift sends the traffic back.""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from shared.adapters.memory import InMemoryCanaryStore, InMemoryTaskQueue
 from shared.canary.models import Canary, CanaryState
 from shared.identity.models import OrgId
-from shared.replies import Tone
-from tests.support import NOW, ORG, MovingClock, run, run_deferred, run_scheduler
+from shared.replies import Reply, Tone
+from tests.support import NOW, ORG, MovingClock, Overlapping, run, run_deferred, run_scheduler
 from tests.support.deployments import canary_services, router_of
 
 START = "canary start checkout-api --version 42"
@@ -50,6 +52,7 @@ def _start(store: InMemoryCanaryStore, interval: str = "5m") -> tuple[Tone, str]
         ("2d", "`2d` is too long for --interval: at most 1d"),
         ("5", "`5` is not a duration for --interval"),
         ("1h30", "`1h30` is not a duration for --interval"),
+        ("\uff15m", "`\uff15m` is not a duration for --interval"),  # a full-width 5
     ],
 )
 def test_an_interval_outside_a_minute_to_a_day_is_refused_before_anything_moves(
@@ -124,3 +127,68 @@ def test_a_start_whose_record_cannot_be_ended_says_the_scheduler_ends_it_and_it_
     ended = store.get(OrgId(ORG), canary.id)
     assert ended is not None and ended.state is CanaryState.ROLLED_BACK
     assert [r.what for r in ended.history] == ["started", "rolled back"]
+
+
+def test_of_two_starts_on_one_service_at_once_one_runs_and_the_other_is_refused() -> None:
+    # GIVEN two starts of checkout-api queued, run by two workers at once, each having read
+    # that no canary runs on its target
+    clock, real = MovingClock(NOW), InMemoryCanaryStore()
+    services = canary_services(clock, Overlapping(real))  # type: ignore[arg-type]
+    for version in ("43", "44"):
+        start = f"canary start checkout-api --version {version}"
+        asked = run(services, start, user="oli", channel="C-pay")
+        assert asked.tone is Tone.ACCEPTED
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    tasks = services.tasks.drain()
+    replies: list[Reply] = []
+    workers = [
+        threading.Thread(target=lambda t=t: replies.append(services.run_task(t))) for t in tasks
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # THEN one runs, the other is refused naming it, and the router has the one running
+    (running,) = [c for c in real.every() if c.target == "checkout:live"]
+    assert running.state is CanaryState.RUNNING
+    (refused,) = [r for r in replies if r.failed]
+    # (said as starting or running: the refusal may come while the other still starts)
+    assert f"({running.id}) is " in refused.text and "on checkout:live" in refused.text
+    assert router_of(services).route("checkout:live").canary == running.release
+
+
+@pytest.mark.parametrize(
+    ("steps", "said"),
+    [
+        ("100", "a canary needs a step below 100 to be judged on before all traffic moves"),
+        ("0.0001,100", "`0.0001` is not a step: each is a percentage from 1 to 100"),
+        ("1e-30,100", "write steps as percentages"),
+        ("5,NaN,100", "write steps as percentages"),
+    ],
+)
+def test_steps_that_could_never_be_judged_are_refused_at_once(steps: str, said: str) -> None:
+    # GIVEN a team with the sample service
+    store = InMemoryCanaryStore()
+    services = canary_services(MovingClock(NOW), store)
+    # WHEN a canary is asked for with steps no judgement could guard
+    reply = run(services, f"{START} --steps {steps}", user="oli", channel="C-pay")
+    # THEN it is refused at once with the real reason, nothing queued, recorded or moved
+    assert reply.tone is Tone.USAGE, reply
+    assert said in reply.title
+    assert isinstance(services.tasks, InMemoryTaskQueue) and services.tasks.drain() == []
+    assert store.list_for(OrgId(ORG), "payments") == []
+
+
+def test_the_stable_version_itself_is_refused_as_a_canary_before_anything_is_recorded() -> None:
+    # GIVEN the sample service, whose alias runs version 41
+    store = InMemoryCanaryStore()
+    services = canary_services(MovingClock(NOW), store)
+    # WHEN version 41 is started as a canary of itself
+    reply = run_deferred(
+        services, "canary start checkout-api --version 41", user="oli", channel="C-pay"
+    )
+    # THEN the worker refuses it saying so (not "could not be started ... try again")
+    assert reply.tone is Tone.USAGE, reply
+    assert "Version 41 is already checkout:live's stable version" in reply.title
+    assert store.list_for(OrgId(ORG), "payments") == []
+    assert router_of(services).route("checkout:live").weight == 0.0

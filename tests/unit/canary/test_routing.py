@@ -28,4 +28,11 @@ def test_a_shift_of_the_stable_version_or_of_an_impossible_weight_is_refused() -
 
 def test_a_promotion_makes_the_canary_stable_and_a_rollback_keeps_stable_alone() -> None:
     assert promoted(SPLIT, canary="2") == Route(target="fn:live", stable="2")
-    assert rolled_back(SPLIT) == STABLE
+    assert rolled_back(SPLIT, canary="2") == STABLE
+
+
+def test_a_rollback_or_promotion_leaves_another_versions_weight_alone() -> None:
+    # a late rollback of version 3's canary while version 2 holds the weight
+    assert rolled_back(SPLIT, canary="3") == SPLIT
+    # a promotion of version 3 keeps version 2's weight beside it
+    assert promoted(SPLIT, canary="3") == SPLIT.model_copy(update={"stable": "3"})

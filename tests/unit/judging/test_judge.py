@@ -280,3 +280,34 @@ def test_a_canary_without_errors_against_a_stable_version_with_some_says_none_on
     result = count_classify(ERRORS, data)
     assert result.label is Label.PASS
     assert result.reason.startswith("errors 0.0% vs 0.5%, none on canary, may be chance")
+
+
+def test_a_count_with_no_stable_requests_is_not_judged_never_a_pass() -> None:
+    # GIVEN errors on half the canary's requests and no requests at all on the stable version
+    errors = MetricSpec(name="errors", counts=True, critical=True)
+    data = {"errors": MetricData(control=[], experiment=[150.0] * 10, experiment_total=3000)}
+    # WHEN judged
+    judgement = judge([errors], data, canary_requests=3000)
+    # THEN nothing is judged (the count test would give p = 1): extended, saying why
+    assert judgement.verdict is Verdict.INSUFFICIENT and judgement.unjudged
+    assert judgement.reason == "not judged: errors: no data for the stable version"
+
+
+def test_a_metric_without_data_blocks_a_pass_but_not_a_failure() -> None:
+    # GIVEN latency reported for the stable version only, beside errors
+    errors = MetricSpec(name="errors", counts=True, critical=True)
+    latency = MetricSpec(name="p99_latency", label="p99 latency")
+    blind = MetricData(control=[380.0] * 10, experiment=[])
+    healthy = MetricData([57.0] * 10, [3.0] * 10, 57000, 3000)
+    failing = MetricData([57.0] * 10, [90.0] * 10, 57000, 3000)
+    # WHEN the errors are healthy THEN the step is not passed, the metric named
+    passed = judge(
+        [errors, latency], {"errors": healthy, "p99_latency": blind}, canary_requests=3000
+    )
+    assert passed.verdict is Verdict.INSUFFICIENT
+    assert passed.reason.startswith("not judged: p99 latency: no data for the canary; errors")
+    # AND WHEN they fail THEN it still fails
+    failed = judge(
+        [errors, latency], {"errors": failing, "p99_latency": blind}, canary_requests=3000
+    )
+    assert failed.verdict is Verdict.FAILED

@@ -1,0 +1,65 @@
+"""CloudWatch as the canary's VersionMetrics: each version through the alias, with the dimensions
+Lambda publishes (a function registered by ARN included)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
+from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
+from shared.services.commands import RegisterService
+from tests.support.canaries import a_canary
+
+END = datetime.now(UTC).replace(second=0, microsecond=0)
+START = END - timedelta(minutes=10)
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:checkout-fn"
+
+
+def _published(client: object, version: str, invocations: float) -> None:
+    """What Lambda publishes for `version` through alias live: FunctionName is the name."""
+    dimensions = [
+        {"Name": "FunctionName", "Value": "checkout-fn"},
+        {"Name": "Resource", "Value": "checkout-fn:live"},
+        {"Name": "ExecutedVersion", "Value": version},
+    ]
+    for i in range(10):
+        client.put_metric_data(  # type: ignore[attr-defined]
+            Namespace="AWS/Lambda",
+            MetricData=[
+                {
+                    "MetricName": "Invocations",
+                    "Dimensions": dimensions,
+                    "Timestamp": START + timedelta(minutes=i, seconds=30),
+                    "Value": invocations,
+                }
+            ],
+        )
+
+
+@pytest.mark.parametrize("target", ["checkout-fn:live", f"{ARN}:live"])
+@mock_aws
+def test_each_version_is_read_under_the_dimensions_lambda_publishes(target: str) -> None:
+    # GIVEN both versions' invocations as Lambda publishes them
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    _published(client, "42", 5700.0)
+    _published(client, "43", 300.0)
+    canary = a_canary(target=target, stable="42", release="43", metrics=["errors"])
+    # WHEN the canary's target is read, named by the function's name or (registered before
+    # names were kept) by its ARN
+    source = CloudWatchVersionMetrics(CloudWatchMetricsSource(client=client))
+    data = source.compare(canary, start=START, end=END)
+    # THEN both versions' requests are found
+    assert (data["errors"].control_total, data["errors"].experiment_total) == (57000, 3000)
+
+
+def test_a_function_registered_by_arn_is_kept_by_its_name() -> None:
+    registered = RegisterService.model_validate({"name": "checkout-api", "aws_lambda": ARN})
+    assert registered.aws_lambda == "checkout-fn"
+    aliased = RegisterService.model_validate({"name": "checkout-api", "aws_lambda": f"{ARN}:live"})
+    assert aliased.aws_lambda == "checkout-fn"
+    with pytest.raises(ValueError, match="is not a Lambda function's ARN"):
+        RegisterService.model_validate({"name": "x", "aws_lambda": "arn:aws:s3:::bucket"})
