@@ -11,11 +11,12 @@ _ARN = re.compile(
 
 
 def function_name(given: str) -> str:
-    """`checkout-fn` for `checkout-fn` or `arn:aws:lambda:REGION:ACCOUNT:function:checkout-fn`
+    """`checkout-fn` for `checkout-fn`, `checkout-fn:prod` or
+    `arn:aws:lambda:REGION:ACCOUNT:function:checkout-fn`
     (a version or alias after it names the same function: the canary's `--alias` says which
     alias); a ValueError for an ARN that is no Lambda function's."""
     if not given.startswith("arn:"):
-        return given
+        return given.split(":", 1)[0]  # `checkout-fn:prod`, a qualified name: the function
     found = _ARN.match(given)
     if found is None:
         raise ValueError(f"`{given}` is not a Lambda function's ARN: give its name or its ARN")

@@ -61,5 +61,9 @@ def test_a_function_registered_by_arn_is_kept_by_its_name() -> None:
     assert registered.aws_lambda == "checkout-fn"
     aliased = RegisterService.model_validate({"name": "checkout-api", "aws_lambda": f"{ARN}:live"})
     assert aliased.aws_lambda == "checkout-fn"
+    qualified = RegisterService.model_validate(
+        {"name": "checkout-api", "aws_lambda": "checkout-fn:live"}
+    )
+    assert qualified.aws_lambda == "checkout-fn"  # Lambda publishes FunctionName=checkout-fn
     with pytest.raises(ValueError, match="is not a Lambda function's ARN"):
         RegisterService.model_validate({"name": "x", "aws_lambda": "arn:aws:s3:::bucket"})
