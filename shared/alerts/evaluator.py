@@ -19,7 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.alerts.models import AlertPolicy
-from shared.alerts.states import Instance, breaching, step, unjudged, without_data
+from shared.alerts.states import (
+    Instance,
+    breaching,
+    step,
+    unjudged,
+    unproven,
+    without_data,
+)
 from shared.identity.models import OrgId, Team
 from shared.identity.ports import Directory
 from shared.quotas.metering import ProviderMeter
@@ -210,11 +217,15 @@ def _judged(policy: AlertPolicy, points: Points, end: datetime, problem: str = "
         slots, condition.crosses, m=condition.m, n=condition.n, missing=policy.missing
     )
     value = next((v for v in reversed(slots) if v is not None), None)
-    if unjudged(slots, condition.n):  # no point left to judge by: no data, not an all-clear
+    before = policy.status.instance()
+    blind = active is False and unproven(
+        before, slots, condition.crosses, m=condition.m, n=condition.n, missing=policy.missing
+    )
+    if blind or unjudged(slots, condition.n):  # no point left to judge by: not an all-clear
         value = None
-        active = without_data(policy.status.instance(), active, policy.missing)
+        active = without_data(before, active, policy.missing)
     after = step(
-        policy.status.instance(),
+        before,
         active,
         end,
         hold=condition.hold,

@@ -15,6 +15,7 @@ from shared.alerts.states import (
     step,
     transition,
     unjudged,
+    unproven,
     without_data,
 )
 from shared.judging.condition import parse
@@ -127,6 +128,25 @@ def test_no_data_to_judge_by_is_when_the_missing_data_choice_decides(
     points: list[float | None], n: int, expected: bool
 ) -> None:
     assert unjudged(points, n) is expected
+
+
+@pytest.mark.parametrize(
+    ("points", "expected"),
+    [
+        ([X, X, X, K, N_, N_, N_], True),  # 1 ok point, 3 missing: missing points are no all-clear
+        ([X, X, K, K, K, N_, N_], False),  # 3 real ok points of 5: 3 of 5 can no longer breach
+        ([X, K, K, K, K, K, N_], False),  # 5 real points in the range decide
+        ([N_, N_, N_, N_, N_, N_, N_], True),
+    ],
+)
+def test_a_firing_m_of_n_alert_resolves_only_on_real_points_below_the_threshold(
+    points: list[float | None], expected: bool
+) -> None:
+    # GIVEN `3 of 5` firing, judged with missing data left missing
+    firing = Instance(state=State.FIRING, active_at=T0, fired_at=T0)
+    # WHEN its last points are partly missing, THEN it resolves only if the real points show it
+    assert unproven(firing, points, _over, m=3, n=5, missing=Missing.MISSING) is expected
+    assert not unproven(firing, points, _over, m=3, n=5, missing=Missing.OK)
 
 
 def test_a_firing_alert_whose_data_comes_back_breaching_is_told_data_back_not_fired() -> None:
