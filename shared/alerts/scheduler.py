@@ -21,6 +21,7 @@ from shared.alerts.problems import problem_notice
 from shared.alerts.states import State, transition
 from shared.alerts.targets import alert_targets
 from shared.alerts.ticks import TickReport, WantedInvestigation
+from shared.alerts.updates import update_group
 from shared.alerts.views import muting
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
@@ -147,8 +148,11 @@ class AlertScheduler:
             return None  # nothing moved: no write (a store write per policy per minute costs)
         status = before.moved_to(ev.after, ev.at, ev.value)
         status = status.model_copy(update={"problem": ev.problem})
-        if change == "fired":
+        if change == "fired":  # a new firing: a new notice, acknowledged by no one yet
             reset = {
+                "message": None,
+                "messages": (),
+                "investigation": None,
                 "acknowledged_by": None,
                 "acknowledged_at": None,
                 "escalated": False,
@@ -209,15 +213,20 @@ class AlertScheduler:
         Alertmanager does), not at the evaluated minute: a silence made earlier in that minute
         mutes it too."""
         silences = self._store.silences(OrgId(group[0][0].org), group[0][0].team)
-        loud = [(p, change) for p, change in group if muting(p, silences, now) is None]
+        # a silence mutes new notices, not the update of a message already posted
+        loud = [
+            (p, change)
+            for p, change in group
+            if muting(p, silences, now) is None or (change != "fired" and p.status.posted())
+        ]
         report.silenced += [
             p.name for p, change in group if (p, change) not in loud and change == "fired"
         ]
         fired = [p for p, change in loud if change == "fired"]
         by_message: dict[str, list[AlertPolicy]] = {}
         for policy in [p for p, change in loud if change != "fired"]:
-            message = policy.status.message
-            key = message.model_dump_json() if message else policy.name
+            posted = policy.status.posted()
+            key = posted[0].model_dump_json() if posted else policy.name
             by_message.setdefault(key, []).append(policy)
         for changed in by_message.values():
             self._update(changed[0], report)
@@ -240,7 +249,7 @@ class AlertScheduler:
         lost: dict[tuple[str, str], list[AlertPolicy]] = {}
         for policy in policies:
             status = policy.status
-            if status.state is not State.FIRING or status.message or status.acknowledged_by:
+            if status.state is not State.FIRING or status.posted() or status.acknowledged_by:
                 continue
             if self._silenced(policy, now):
                 continue
@@ -279,35 +288,21 @@ class AlertScheduler:
         """Keep where the notice went (to update it when resolved), retrying a lost race."""
         current = policy  # as this run last wrote it: usually still the stored version
         for _ in range(3):
-            update: dict[str, object] = {}
-            if message is not None:
-                update["message"] = message
+            status = current.status if message is None else current.status.with_post(message)
             if investigation is not None:
-                update["investigation"] = investigation
+                status = status.model_copy(update={"investigation": investigation})
             try:
-                return self._store.save(
-                    current.model_copy(update={"status": current.status.model_copy(update=update)})
-                )
+                return self._store.save(current.model_copy(update={"status": status}))
             except ConflictError:
                 current = self._store.get(OrgId(policy.org), policy.team, policy.name) or policy
         return policy
 
     def _update(self, policy: AlertPolicy, report: TickReport) -> None:
-        """Update the firing message in place (resolved, its data stopped or back), with every
-        alert it names as it stands now; post a new one if there is none to update."""
-        message = policy.status.message
-        siblings = [
-            p
-            for p in self._store.list_for(OrgId(policy.org), policy.team)
-            if message is not None and p.status.message == message
-        ] or [policy]
-        told = post_or_update(
-            self._notifier,
-            group_notice(siblings, policy.status.evaluated_at),
-            message=message,
-            channels=self._targets(policy),
-        )
-        for _, error in told.failed:
+        """Update every copy of the firing message in place (resolved, its data stopped or
+        back), with every alert it names as it stands now; post a new one if there is none."""
+        today = policy.status.evaluated_at
+        channels = self._targets(policy)
+        for error in update_group(self._store, self._notifier, policy, today, channels=channels):
             report.problems.append(f"{policy.name}: could not update its message ({error})")
 
     def _silenced(self, policy: AlertPolicy, now: datetime) -> bool:

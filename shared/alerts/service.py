@@ -12,17 +12,16 @@ from shared.alerts import trial, views
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.metrics_file import file_note
 from shared.alerts.models import AlertPolicy, Severity, Silence
-from shared.alerts.notices import group_notice
 from shared.alerts.ports import AlertStore, ChartRenderer
 from shared.alerts.references import References
 from shared.alerts.silences import Silences
 from shared.alerts.states import State
+from shared.alerts.updates import update_group
 from shared.commands.context import Context, Handlers, NothingToChange, Said
 from shared.errors import ConflictError, SreError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.judging.condition import duration, parse
-from shared.messages import post_or_update
 from shared.ports import Notifier
 from shared.quotas.models import Limit
 from shared.quotas.service import QuotaService
@@ -224,12 +223,8 @@ class AlertService:
             update={"acknowledged_by": user, "acknowledged_at": ctx.now}
         )
         saved = self._store.save(policy.model_copy(update={"status": status}))
-        post_or_update(
-            self._notifier,
-            group_notice([saved], ctx.now),
-            message=saved.status.message,
-            channels=[],
-        )
+        if saved.status.posted():  # with the alerts that fired with it, as the scheduler does
+            update_group(self._store, self._notifier, saved, ctx.now)
         return Reply(
             tone=Tone.OK, title=f"@{user} acknowledged {policy.name}", refs=(user_ref(user),)
         )
