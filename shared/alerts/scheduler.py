@@ -48,6 +48,16 @@ def _never(_: str) -> bool:
     return False
 
 
+def _nowhere(policy: AlertPolicy, channels: list[ReplyTarget], report: TickReport) -> None:
+    """A notice with no channel to go to is a problem of the tick, as one refused is: it is
+    posted again each tick, once a channel is bound."""
+    if not channels:
+        report.problems.append(
+            f"{policy.service}: could not post: team {policy.team} has no channel bound "
+            f"(`sre team bind CHANNEL --team {policy.team}`)"
+        )
+
+
 class AlertScheduler:
     """Runs ticks over the alert store."""
 
@@ -232,9 +242,9 @@ class AlertScheduler:
             self._update(changed[0], report)
         if not fired:
             return
-        told = post_or_update(
-            self._notifier, group_notice(fired), message=None, channels=self._targets(fired[0])
-        )
+        channels = self._targets(fired[0])
+        told = post_or_update(self._notifier, group_notice(fired), message=None, channels=channels)
+        _nowhere(fired[0], channels, report)
         for _, error in told.failed:  # one channel failing must not stop the tick
             report.problems.append(f"{fired[0].service}: could not post ({error})")
         for posted in told.where:
@@ -256,9 +266,11 @@ class AlertScheduler:
             lost.setdefault((policy.team, policy.service), []).append(policy)
         for group in lost.values():
             fired = sorted(group, key=lambda p: p.name)
+            channels = self._targets(fired[0])
             told = post_or_update(
-                self._notifier, group_notice(fired), message=None, channels=self._targets(fired[0])
+                self._notifier, group_notice(fired), message=None, channels=channels
             )
+            _nowhere(fired[0], channels, report)
             for _, error in told.failed:
                 report.problems.append(f"{fired[0].service}: still not told ({error})")
             for posted in told.where:

@@ -16,6 +16,7 @@ from shared.alerts.ports import AlertStore, ChartRenderer
 from shared.alerts.references import References
 from shared.alerts.silences import Silences
 from shared.alerts.states import State
+from shared.alerts.targets import alert_targets
 from shared.alerts.updates import update_group
 from shared.commands.context import Context, Handlers, NothingToChange, Said
 from shared.errors import ConflictError, SreError
@@ -108,7 +109,17 @@ class AlertService:
             text=f"`{saved.condition.text()}` · {saved.severity.value} · evaluated every minute. "
             f"`sre alert test {saved.name}` shows what it would do now."
             + (f"\n{note}." if note else "")
-            + self._refs.unreachable(ctx, command.escalate_to),
+            + self._refs.unreachable(ctx, command.escalate_to)
+            + self._told_nowhere(saved),
+        )
+
+    def _told_nowhere(self, policy: AlertPolicy) -> str:
+        """The warning when the policy's team has no channel to tell."""
+        if alert_targets(self._directory, policy):
+            return ""
+        return (
+            f"\nWarning: team {policy.team} has no channel bound, so {policy.name} would be told "
+            f"nowhere: bind one with `sre team bind CHANNEL --team {policy.team}`."
         )
 
     def edit(self, command: c.EditAlert, ctx: Context) -> Reply:

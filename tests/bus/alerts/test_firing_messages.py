@@ -173,3 +173,25 @@ def test_an_alert_that_resolves_while_silenced_has_its_message_say_resolved(
     assert _titles(notifier.updated) == ["RESOLVED web: errors"]
     assert _titles(notifier.posted) == ["FIRING web: errors"]
     assert alert_states(services) == {"errors": "inactive"}
+
+
+def test_a_page_for_a_team_with_no_channel_is_a_problem_of_every_tick(tmp_path: Path) -> None:
+    # GIVEN `errors` of payments, whose only channel is then unbound
+    notifier = InMemoryNotifier()
+    services, web, clock = _alerting(tmp_path, notifier)
+    unbound = run(services, "team unbind C-pay", user="ann", channel="C-pay")
+    # THEN the unbind warns that the team's alerts would be told nowhere
+    assert unbound.tone is Tone.OK, unbound
+    assert "payments has no channel left, so its alerts (errors) are told nowhere" in unbound.text
+    # WHEN it fires, and the next ticks run
+    web.at(-5, 30, 9)
+    ticks = [_tick(services, clock, minute) for minute in range(3)]
+    # THEN each tick says the page went nowhere, as it says of a post refused
+    said = "web: could not post: team payments has no channel bound"
+    assert all(said in t.get("Problems", "") for t in ticks), ticks
+    assert notifier.posted == []
+    # AND a policy made for the team now is warned of at once
+    text = 'alert create slow --service web --when "p99_latency > 800ms" --team payments'
+    made = run(services, text, user="oli", channel="C-pay")
+    assert made.tone is Tone.OK, made
+    assert "team payments has no channel bound, so slow would be told nowhere" in made.text
