@@ -195,3 +195,28 @@ def test_a_page_for_a_team_with_no_channel_is_a_problem_of_every_tick(tmp_path: 
     made = run(services, text, user="oli", channel="C-pay")
     assert made.tone is Tone.OK, made
     assert "team payments has no channel bound, so slow would be told nowhere" in made.text
+
+
+def test_an_escalation_says_the_value_of_its_latest_evaluation_as_now(tmp_path: Path) -> None:
+    # GIVEN `errors` escalating to search after 15m, firing at 3%, then at 45% for 15 minutes
+    notifier = InMemoryNotifier()
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    web = Web(folder)
+    clock = MovingClock(NOW)
+    services = file_alerting(folder, clock, notifier)
+    register_file(services, "web", "web.csv")
+    assert not run(services, "team bind C-search --team search").failed
+    text = (
+        'alert create errors --service web --when "error_rate > 2%" '
+        "--escalate-after 15m --escalate-to search"
+    )
+    assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
+    web.at(-5, 1, 3)
+    web.at(2, 60, 45)
+    # WHEN the scheduler runs every minute until it escalates
+    ticks = [_tick(services, clock, minute) for minute in range(17)]
+    assert [t["Escalated"] for t in ticks if t["Escalated"] != "none"] == ["errors"]
+    # THEN the escalation says the value now, not the one it fired with
+    (escalated,) = [r for _, r in notifier.posted if r.title.startswith("Escalated")]
+    assert "now 45%" in escalated.text, escalated.text

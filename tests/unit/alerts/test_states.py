@@ -19,6 +19,8 @@ from shared.alerts.states import (
     without_data,
 )
 from shared.judging.condition import parse
+from shared.telemetry.models import MetricQuery, Signal
+from shared.telemetry.queries import signal_values
 
 X: float = 20.0  # breaching (CloudWatch's X)
 K: float = 0.0  # fine (CloudWatch's 0)
@@ -182,3 +184,20 @@ def test_a_wrong_condition_says_what_is_wrong(text: str, problem: str) -> None:
 def test_a_condition_reads_back_as_typed(text: str) -> None:
     assert parse(text).text() == text
     assert parse("p99_latency > 1.5s").threshold == 1500.0
+
+
+def test_a_value_equal_to_the_threshold_does_not_cross_it_through_float_arithmetic() -> None:
+    # GIVEN 7 errors of 100 requests, as a provider's error rate is computed
+    errors = MetricQuery(signal=Signal.ERROR_RATE, namespace="AWS/Lambda", metric="Errors")
+    requests = errors.model_copy(update={"metric": "Invocations"})
+    rate = errors.model_copy(update={"divide_by": requests, "scale": 100.0})
+    raw = {"Errors": [(T0, 7.0)]}
+    ((_, value),) = signal_values(rate, lambda q: raw.get(q.metric, [(T0, 100.0)]))
+    # THEN it is 7%, which `error_rate > 7%` does not cross
+    assert value == 7.0
+    assert not parse("error_rate > 7%").crosses(value)
+    # AND `1.001s` is kept as 1001 ms, which a p99 of 1001 ms does not cross
+    slow = parse("p99_latency > 1.001s")
+    assert slow.threshold == 1001.0
+    assert not slow.crosses(1001.0)
+    assert parse("p99_latency >= 1.001s").crosses(1000.0 + 1.0)
