@@ -12,12 +12,13 @@ from shared.alerts import trial, views
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.metrics_file import file_note
 from shared.alerts.models import AlertPolicy, Severity, Silence
+from shared.alerts.notices import deleted_notice
 from shared.alerts.ports import AlertStore, ChartRenderer
 from shared.alerts.references import References
 from shared.alerts.silences import Silences
 from shared.alerts.states import State
 from shared.alerts.targets import alert_targets
-from shared.alerts.updates import update_group
+from shared.alerts.updates import siblings, update_group, update_message
 from shared.commands.context import Context, Handlers, NothingToChange, Said
 from shared.errors import ConflictError, SreError
 from shared.identity.models import OrgId
@@ -180,10 +181,29 @@ class AlertService:
 
     def delete(self, command: c.DeleteAlert, ctx: Context) -> Reply:
         """Remove a policy."""
-        self._refs.policy(command.name, ctx)  # an unknown name gets "did you mean"
+        policy = self._refs.policy(command.name, ctx)  # an unknown name gets "did you mean"
+        others = [p for p in siblings(self._store, policy) if p.name != policy.name]
         self._store.delete(self._org(ctx), ctx.team or "", command.name)
         self._quotas.give_back(self._org(ctx), ctx.team or "", Limit.ALERT_POLICIES, at=ctx.now)
-        return Reply(tone=Tone.OK, title=f"Alert {command.name} deleted")
+        ended = self._end_silences(policy, ctx.now)
+        if policy.status.posted():  # its message must not go on saying FIRING
+            said = deleted_notice(policy, others, ctx.principal.actor.user)
+            update_message(self._notifier, policy, said)
+        return Reply(
+            tone=Tone.OK,
+            title=f"Alert {command.name} deleted",
+            text=f"Its silences ended: {', '.join(ended)}." if ended else "",
+        )
+
+    def _end_silences(self, policy: AlertPolicy, now: datetime) -> list[str]:
+        """End the active silences made for `policy` alone (by its name), so they do not mute
+        another policy given its name later; their ids."""
+        ended = []
+        for silence in self._store.silences(OrgId(policy.org), policy.team):
+            if silence.matchers.get("alert") == policy.name and silence.ends_at > now:
+                self._store.save_silence(silence.model_copy(update={"ends_at": now}))
+                ended.append(silence.id)
+        return ended
 
     def test(self, command: c.TestAlert, ctx: Context) -> Reply:
         """Evaluate now over recent data; say what would happen, in words and a chart; change

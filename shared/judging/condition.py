@@ -142,6 +142,23 @@ def well_formed(text: str) -> bool:
     return _PATTERN.match(" ".join(text.split())) is not None
 
 
+def _never_holds(signal: Signal, op: str | None, threshold: float | None, written: str) -> None:
+    """ValueError for a comparison no value can meet: above 100%, below 0."""
+    if threshold is None or op is None:
+        return
+    percent = _unit(signal) == "%"
+    if percent and op == ">" and threshold >= 100:
+        raise ValueError(
+            f"{signal.label} is a percentage, at most 100%: `> {written}%` can never hold "
+            f"(write it like `{signal.value} > 2%`)"
+        )
+    if op == "<" and threshold <= 0:
+        raise ValueError(
+            f"{signal.label} is never below 0: `< {written}{_unit(signal)}` can never hold "
+            f"(write it like `{signal.value} < 100{_unit(signal)}`)"
+        )
+
+
 def parse(text: str) -> Condition:
     """A condition from its text; ValueError saying what is wrong."""
     found = _PATTERN.match(" ".join(text.split()))
@@ -175,6 +192,7 @@ def parse(text: str) -> Condition:
             f"{signal.label} is a percentage, at most 100%: `{found['value']}%` can never be "
             f"reached (write it like `{signal.value} {found['op'] or '>'} 2%`)"
         )
+    _never_holds(signal, found["op"], threshold, found["value"] or "")
     return Condition(
         signal=signal,
         comparison=Comparison(found["op"]) if found["op"] else None,

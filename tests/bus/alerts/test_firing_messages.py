@@ -220,3 +220,27 @@ def test_an_escalation_says_the_value_of_its_latest_evaluation_as_now(tmp_path: 
     # THEN the escalation says the value now, not the one it fired with
     (escalated,) = [r for _, r in notifier.posted if r.title.startswith("Escalated")]
     assert "now 45%" in escalated.text, escalated.text
+
+
+def test_deleting_a_firing_alert_updates_its_message_and_ends_its_silences(
+    tmp_path: Path,
+) -> None:
+    # GIVEN `errors` fired and was told, then silenced for 30 days
+    notifier = InMemoryNotifier()
+    services, web, clock = _alerting(tmp_path, notifier)
+    web.at(-5, 60, 9)
+    _tick(services, clock, 0)
+    clock.at = NOW + MINUTE
+    silence = "alert silence errors --duration 30d flaky"
+    assert run(services, silence, user="rey", channel="C-pay").tone is Tone.OK
+    # WHEN it is deleted
+    deleted = run(services, "alert delete errors", user="oli", channel="C-pay")
+    # THEN its message says it is no longer watched, not FIRING
+    assert deleted.tone is Tone.OK, deleted
+    assert _titles(notifier.updated) == ["DELETED web: errors"]
+    assert "no longer watched" in notifier.updated[0][1].text
+    # AND a new policy given its name is not muted by the old silence
+    other = 'alert create errors --service web --when "p99_latency > 100ms"'
+    assert run(services, other, user="oli", channel="C-pay").tone is Tone.OK
+    assert _tick(services, clock, 2)["Fired"] == "errors"
+    assert _titles(notifier.posted) == ["FIRING web: errors", "FIRING web: errors"]
