@@ -160,3 +160,24 @@ def test_a_firing_m_of_n_alert_whose_data_stops_after_one_ok_point_is_not_resolv
     write_metrics(folder / "web.csv", rows)
     later = [dict(run_scheduler_at(services, NOW + m * MINUTE).fields) for m in range(10, 16)]
     assert [t["Resolved"] for t in later if t["Resolved"] != "none"] == ["errors"], later
+
+
+def test_alert_test_counts_the_points_its_judgement_counts(tmp_path: Path) -> None:
+    # GIVEN `3 of 5` firing on a file whose rows stopped at NOW - 1m: 9% for 9 minutes, 1% last
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    rows = every(MINUTE, start=NOW - 10 * MINUTE, end=NOW - 2 * MINUTE, value=9)
+    rows.append((NOW - MINUTE, 1.0))
+    write_metrics(folder / "web.csv", rows)
+    clock = MovingClock(NOW + 2 * MINUTE)
+    services = file_alerting(folder, clock)
+    register_file(services, "web", "web.csv")
+    create = 'alert create errors --service web --when "error_rate > 2% 3 of 5"'
+    assert run(services, create, user="oli", channel="C-pay").tone is Tone.OK
+    # WHEN someone tests it 2 minutes later (the range still holds 5 real points)
+    tested = run_deferred(services, "alert test errors", user="vic", channel="C-pay")
+    # THEN it counts the 5 latest real points the judgement counts, not the gaps
+    first = tested.text.splitlines()[0]
+    assert first == (
+        "4 of the latest 5 points breach `error_rate > 2%` (it takes 3 of 5): the condition holds."
+    ), first
