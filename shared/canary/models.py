@@ -89,9 +89,6 @@ class Canary(Frozen):
     message: ReplyTarget | None = None
     """The one message per canary, updated at every step."""
     query_errors: int = 0
-    unjudged: int = 0
-    """Judgements in a row that could judge nothing (too few canary requests, a metric without
-    data): held at `UNJUDGED_LIMIT`."""
     replay: bool = False
     """The release is Auto SRE's own investigator: also judge it on the replay set."""
     version: int = 0

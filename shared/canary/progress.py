@@ -29,7 +29,6 @@ from shared.canary.steps import (
     pending_move,
     recorded_first,
     specs,
-    step_began,
     undone,
     with_step,
 )
@@ -255,14 +254,14 @@ class CanaryProgress:
                 data[REPLAY_METRIC] = _replay(canary, self._investigators)
         except Exception as error:  # noqa: BLE001 (a query error is not a failure)
             return after_query_error(canary, now, error), {}
-        verdict = judge(specs(canary), data, canary_requests=served(data), looks=looks(canary))
+        served = data["errors"].experiment_total if "errors" in data else 10**9
+        verdict = judge(specs(canary), data, canary_requests=served, looks=looks(canary))
         return after_judgement(canary, verdict, now), data
 
     def _compared(self, canary: Canary, now: datetime) -> dict[str, MetricData]:
-        """Both versions' data since the current step began (at its weight), its provider calls
-        counted to the canary's team."""
+        """Both versions' data so far, its provider calls counted to the canary's team."""
         metrics = self._metrics[canary.kind]
-        read = functools.partial(metrics.compare, canary, start=step_began(canary), end=now)
+        read = functools.partial(metrics.compare, canary, start=canary.started_at, end=now)
         if self._meter is None:
             return read()
         return self._meter.judged(metrics, read, (OrgId(canary.org), canary.team), at=now)
@@ -287,13 +286,6 @@ class CanaryProgress:
                 details={"weight": f"{record.weight:g}", "reason": record.reason[:500]},
             )
         )
-
-
-def served(data: Mapping[str, MetricData]) -> int:
-    """The requests the canary served in the data (what every judgement is gated on, whichever
-    metrics are judged); 0 when no metric says (then nothing is judged)."""
-    found = (d.experiment_total for name, d in data.items() if name != REPLAY_METRIC)
-    return max(found, default=0)
 
 
 def _replay(canary: Canary, versions: InvestigatorVersions) -> MetricData:

@@ -16,11 +16,6 @@ QUERY_ERROR_LIMIT = 5
 """Failed metric reads in a row before a canary is held and a person asked (never a rollback)."""
 
 
-UNJUDGED_LIMIT = 6
-"""Judgements in a row that could judge nothing before a canary is held and a person asked: a
-canary that gets no traffic (its callers bypass the alias) would otherwise be extended forever
-(at the default 5m interval, held after 30 minutes)."""
-
 STARTING_LIMIT = timedelta(minutes=3)
 """How long a start may stay under way before the scheduler undoes it: longer than the worker
 may run (60 s on AWS), so a start still in progress is never undone under it."""
@@ -68,25 +63,11 @@ def specs(canary: Canary) -> list[MetricSpec]:
     return found
 
 
-def step_began(canary: Canary) -> datetime:
-    """When its traffic took the weight it has now (its start, its last advance, or a move sent
-    back): each step is judged on its own minutes, never on an earlier step's."""
-    began, weight = canary.started_at, None
-    for record in canary.history:
-        if record.weight != weight:
-            began, weight = record.at, record.weight
-    return began
-
-
 def looks(canary: Canary) -> int:
-    """How many times the scheduler has judged its current step's growing data, this judgement
-    included (a failed read and a move sent back, `not advanced`, are no judgement)."""
-    began = step_began(canary)
+    """How many times the scheduler has judged it, this judgement included (a failed read and
+    a move sent back, `not advanced`, are no judgement)."""
     return 1 + sum(
-        r.at > began
-        and r.by == "scheduler"
-        and r.what != "query error"
-        and not r.what.startswith("not ")
+        r.by == "scheduler" and r.what != "query error" and not r.what.startswith("not ")
         for r in canary.history
     )
 
@@ -120,37 +101,18 @@ def after_judgement(canary: Canary, verdict: Judgement, now: datetime) -> Canary
         said = f"{verdict.reason}: {reasons}"
         return with_step(canary, now, "rolled back", said, state=CanaryState.ROLLED_BACK)
     if canary.state is CanaryState.HOLDING or verdict.verdict is Verdict.INSUFFICIENT:
-        return _not_moved(canary, verdict, now)
+        what = "judged while held" if canary.state is CanaryState.HOLDING else "extended"
+        return with_step(canary, now, what, verdict.reason, query_errors=0)
     if verdict.verdict is Verdict.INCONCLUSIVE:
         said = f"inconclusive ({verdict.reason}): {reasons}; decide by hand"
-        changes = {"state": CanaryState.HOLDING, "query_errors": 0, "unjudged": 0}
-        return with_step(canary, now, "held", said, **changes)
+        return with_step(canary, now, "held", said, state=CanaryState.HOLDING, query_errors=0)
     following = canary.step + 1
     said = f"{verdict.reason}: {reasons}"
     if following >= len(canary.steps) or canary.steps[following] >= 1.0:
         last = len(canary.steps) - 1
         return with_step(canary, now, "promoted", said, state=CanaryState.PROMOTED, step=last)
     advanced = canary.model_copy(update={"step": following})
-    return with_step(advanced, now, "advanced", said, query_errors=0, unjudged=0)
-
-
-def _not_moved(canary: Canary, verdict: Judgement, now: datetime) -> Canary:
-    """Extended (or judged while held); held once `UNJUDGED_LIMIT` judgements in a row could
-    judge nothing, said as a canary getting no traffic."""
-    unjudged = canary.unjudged + 1 if verdict.unjudged else 0
-    if canary.state is CanaryState.HOLDING:
-        what = "judged while held"
-    elif unjudged >= UNJUDGED_LIMIT:
-        reason = (
-            f"{verdict.reason}; {unjudged} judgements in a row judged nothing: the canary is "
-            f"getting no traffic (are its callers bypassing {canary.target}'s routing?); "
-            "held, decide by hand"
-        )
-        changes = {"state": CanaryState.HOLDING, "query_errors": 0, "unjudged": unjudged}
-        return with_step(canary, now, "held", reason, **changes)
-    else:
-        what = "extended"
-    return with_step(canary, now, what, verdict.reason, query_errors=0, unjudged=unjudged)
+    return with_step(advanced, now, "advanced", said, query_errors=0)
 
 
 def move_of(before: Canary, after: Canary) -> Move | None:

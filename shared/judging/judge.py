@@ -9,9 +9,7 @@ the metrics without data scores 0. Ours adds, for count metrics (errors), the co
 test (a zero-error baseline is judged correctly), and two gates: below the canary traffic needed
 to see a 1% error rate with 95% probability (299 requests) the step is extended, never judged;
 below the traffic at which a doubled error rate would show (95% power), a failure still rolls
-back but a pass does not promote yet. Unlike Kayenta, a metric without data for either version
-(a count with no requests on one side included) is never a pass nor a critical failure: it is
-not judged, and the step with it cannot pass."""
+back but a pass does not promote yet."""
 
 from __future__ import annotations
 
@@ -122,8 +120,6 @@ class Judgement:
     score: float
     results: list[MetricResult] = field(default_factory=list)
     reason: str = ""
-    unjudged: bool = False
-    """Nothing could be judged: too few canary requests, or a metric without data."""
 
 
 CONFIDENCE = 0.98
@@ -157,22 +153,14 @@ def _beyond(
     return certainty((1 - confidence) * 0.999)
 
 
-def _no_data(spec: MetricSpec, *, stable: bool, canary: bool) -> MetricResult:
-    """A metric one version (or both) has no data for: not judged, never a pass, and (unlike
-    Kayenta) never a critical failure either; the reason says whose data is missing."""
-    whose = "either version" if not stable and not canary else "the canary"
-    whose = "the stable version" if canary else whose
-    label = Label.NODATA_FAIL if spec.must_have_data and not spec.critical else Label.NODATA
-    return MetricResult(spec.name, label, f"{spec.said}: no data for {whose}", group=spec.group)
-
-
 def classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricResult:
     """Kayenta's Mann-Whitney classification (NaN strategy `remove`) of one gauge metric; with
     `looks` > 1 (the same growing data judged again) the confidence is raised accordingly."""
     control = [v for v in data.control if not math.isnan(v)]
     experiment = [v for v in data.experiment if not math.isnan(v)]
     if not control or not experiment:
-        return _no_data(spec, stable=bool(control), canary=bool(experiment))
+        label = Label.NODATA_FAIL if spec.must_have_data and not spec.critical else Label.NODATA
+        return MetricResult(spec.name, label, f"{spec.said}: no data", spec.critical, spec.group)
     if sorted(control) == sorted(experiment) or len(set(control) | set(experiment)) == 1:
         return MetricResult(spec.name, Label.PASS, f"{spec.said}: identical", group=spec.group)
     if len(set(control)) == 1 and len(set(experiment)) == 1:
@@ -212,10 +200,7 @@ def classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricRes
 
 def count_classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricResult:
     """Errors and other counts: canary events against stable events given their traffic (the
-    significance divided among `looks`). With no requests on either side there is nothing to
-    compare against: not judged (the test would put the whole share on the other side)."""
-    if not data.control_total or not data.experiment_total:
-        return _no_data(spec, stable=bool(data.control_total), canary=bool(data.experiment_total))
+    significance divided among `looks`)."""
     canary, stable = round(sum(data.experiment)), round(sum(data.control))
     test = count_test(canary, data.experiment_total, stable, data.control_total)
     high = test.p_value < COUNT_P / looks and test.ratio > COUNT_RATIO
@@ -281,22 +266,6 @@ def _judged(spec: MetricSpec, data: MetricData, looks: int) -> MetricResult:
     return classify(spec, data, looks=looks)
 
 
-def _without_data(
-    results: Sequence[MetricResult], missing: Sequence[MetricResult], total: float
-) -> Judgement:
-    """A step with a metric that has no data (and no failure among the others): not judged, so
-    never a pass; the reason names each metric without data first."""
-    others = [r.reason for r in results if r not in missing]
-    said = "; ".join([r.reason for r in missing] + others)
-    return Judgement(
-        verdict=Verdict.INSUFFICIENT,
-        score=total if len(missing) < len(results) else math.nan,
-        results=list(results),
-        reason=f"not judged: {said}",
-        unjudged=True,
-    )
-
-
 def judge(
     specs: Sequence[MetricSpec],
     data: dict[str, MetricData],
@@ -306,9 +275,7 @@ def judge(
     looks: int = 1,
 ) -> Judgement:
     """One step's judgement: the sample gate first, then every metric, then the score; its reason
-    names every metric (its result, or why it is not judged yet). A metric without data for
-    either version is not judged, so the step cannot pass (a failure of the others still fails
-    it). `looks`
+    names every metric (its result, or why it is not judged yet). `looks`
     is how many times this canary's growing data has been judged, this time included: each
     test's significance is shared among them (Bonferroni), so judging every step does not
     multiply false rollbacks."""
@@ -319,13 +286,9 @@ def judge(
             score=math.nan,
             reason=f"not enough requests yet to judge {', '.join(s.said for s in specs)}: "
             f"{canary_requests:,} of {needed:,}",
-            unjudged=True,
         )
     results = [_judged(spec, data.get(spec.name, MetricData((), ())), looks) for spec in specs]
-    missing = [r for r in results if r.label is Label.NODATA]
-    total = score([r for r in results if r not in missing]) if len(missing) < len(results) else 0
-    if missing and (total >= MARGINAL_SCORE or len(missing) == len(results)):
-        return _without_data(results, missing, total)
+    total = score(results)
     early = [r for r in results if r.label is Label.TOO_FEW]
     if total >= PASS_SCORE and early:
         return Judgement(

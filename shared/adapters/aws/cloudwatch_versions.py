@@ -40,9 +40,8 @@ class CloudWatchVersionMetrics:
         ]
 
     def compare(self, canary: Canary, *, start: datetime, end: datetime) -> dict[str, MetricData]:
-        """Errors (per-minute counts; a minute Lambda did not report is zero) and p99 duration
-        per minute that served requests, each with each side's invocations (the requests a
-        judgement is gated on, whichever metrics are judged)."""
+        """Errors (per-minute counts; a minute Lambda did not report is zero) with each side's
+        invocations, and p99 duration per minute that served requests."""
         queries = self._queries(canary.target, canary.stable)
         queries += self._queries(canary.target, canary.release)
         series = self._source.read(queries, start=start, end=end, step=60)
@@ -58,8 +57,6 @@ class CloudWatchVersionMetrics:
             "p99_latency": MetricData(
                 control=[p99_s[m] for m in minutes_s if m in p99_s],
                 experiment=[p99_c[m] for m in minutes_c if m in p99_c],
-                control_total=round(sum(invocations_s.values())),
-                experiment_total=round(sum(invocations_c.values())),
             ),
         }
         return {name: data[name] for name in canary.metrics if name in data}

@@ -51,10 +51,7 @@ class SimulatedVersionMetrics:
                 experiment_total=sum(m[0] for m in fresh),
             ),
             "p99_latency": MetricData(
-                control=[m[2] for m in stable if m[0]],
-                experiment=[m[2] for m in fresh if m[0]],
-                control_total=sum(m[0] for m in stable),
-                experiment_total=sum(m[0] for m in fresh),
+                control=[m[2] for m in stable if m[0]], experiment=[m[2] for m in fresh if m[0]]
             ),
         }
         return {name: data[name] for name in canary.metrics if name in data}
