@@ -249,10 +249,10 @@ class AlertScheduler:
         _nowhere(fired[0], channels, report)
         for _, error in told.failed:  # one channel failing must not stop the tick
             report.problems.append(f"{fired[0].service}: could not post ({error})")
-        for posted in told.where:
+        for where in told.where:
             for policy in fired:
-                self._remember(policy, posted)
-            self._open_investigation(fired, posted, report)
+                self._remember(policy, where)
+            self._open_investigation(fired, where, report)
 
     def _retell(self, policies: list[AlertPolicy], report: TickReport, now: datetime) -> None:
         """Post again, each tick, the firing alerts whose notice reached no channel (the bot

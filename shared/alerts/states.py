@@ -183,6 +183,16 @@ def breaching(
     return _premature(last, crosses, m)
 
 
+def counted(points: Sequence[float | None], n: int) -> list[float | None]:
+    """The points `breaching` counts, oldest first: the last N when all are there, else the
+    range's most recent N real points when it holds N, else the last N with their gaps."""
+    last = list(points[-n:])
+    real = [p for p in points if p is not None]
+    if all(p is not None for p in last) or len(real) < n:
+        return last
+    return list(real[-n:])
+
+
 def _premature(last: list[float | None], crosses: Callable[[float], bool], m: int) -> bool:
     """CloudWatch fires on sparse data when the oldest breaching point is at least M periods old
     and every newer point breaches or is missing."""

@@ -125,7 +125,7 @@ def test_resolving_updates_the_firing_message_in_every_bound_channel(tmp_path: P
     assert not run(services, "team bind C-pay2 --team payments", user="ann", channel="C-pay").failed
     web.at(-5, 30, 9)
     _tick(services, clock, 0)
-    assert sorted(t.channel for t, _ in notifier.posted) == ["C-pay", "C-pay2"]
+    assert sorted(str(t.channel) for t, _ in notifier.posted) == ["C-pay", "C-pay2"]
     # WHEN it resolves
     web.at(0, 30, 0.5)
     assert _tick(services, clock, 5)["Resolved"] == "errors"
