@@ -142,10 +142,13 @@ def well_formed(text: str) -> bool:
     return _PATTERN.match(" ".join(text.split())) is not None
 
 
-def _never_holds(signal: Signal, op: str | None, threshold: float | None, written: str) -> None:
-    """ValueError for a comparison no value can meet: above 100%, below 0."""
+def never_holds(condition: Condition) -> None:
+    """ValueError for an alert's comparison no value can meet: above 100%, below 0 (a chaos
+    bound says its own range instead)."""
+    signal, op, threshold = condition.signal, condition.comparison, condition.threshold
     if threshold is None or op is None:
         return
+    written = f"{threshold:g}"
     percent = _unit(signal) == "%"
     if percent and op == ">" and threshold >= 100:
         raise ValueError(
@@ -192,7 +195,6 @@ def parse(text: str) -> Condition:
             f"{signal.label} is a percentage, at most 100%: `{found['value']}%` can never be "
             f"reached (write it like `{signal.value} {found['op'] or '>'} 2%`)"
         )
-    _never_holds(signal, found["op"], threshold, found["value"] or "")
     return Condition(
         signal=signal,
         comparison=Comparison(found["op"]) if found["op"] else None,
