@@ -19,11 +19,11 @@ from shared.replies import Reply
 
 def siblings(store: AlertStore, policy: AlertPolicy) -> list[AlertPolicy]:
     """The alerts named in `policy`'s firing message (`policy` as given among them), by name."""
-    posted = set(policy.status.posted())
+    posted = policy.status.posted()  # compared, not hashed: a Teams target holds a dict
     found = {
         p.name: p
         for p in store.list_for(OrgId(policy.org), policy.team)
-        if posted and posted & set(p.status.posted())
+        if any(message in posted for message in p.status.posted())
     }
     found[policy.name] = policy
     return [found[name] for name in sorted(found)]
