@@ -134,6 +134,8 @@ def _sparse(policy: AlertPolicy, points: Points, end: datetime) -> bool:
     step = step_of([at for at, _ in recent])
     if step is not None and step <= PERIOD:
         return False
+    if None not in _slots(recent, end, policy.condition.n, PERIOD):
+        return False  # a point in each of the last N minutes: judged as it is, whatever its step
     return bool(recent) or policy.status.state is not State.INACTIVE
 
 
