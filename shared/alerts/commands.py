@@ -13,12 +13,12 @@ from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam
 from shared.commands.duration import bounded
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
-from shared.judging.condition import LONGEST, parse
+from shared.judging.condition import LONGEST, never_holds, parse
 from shared.services.commands import ServiceName
 
 
 def _condition(text: str) -> str:
-    parse(text)  # raises ValueError with what is wrong
+    never_holds(parse(text))  # raises ValueError with what is wrong
     return " ".join(text.split())
 
 

@@ -13,13 +13,22 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from shared.alerts.models import AlertPolicy
-from shared.alerts.states import Instance, breaching, step, unjudged, without_data
+from shared.alerts.states import (
+    Instance,
+    State,
+    breaching,
+    step,
+    unjudged,
+    unproven,
+    without_data,
+)
 from shared.identity.models import OrgId, Team
 from shared.identity.ports import Directory
 from shared.quotas.metering import ProviderMeter
@@ -34,13 +43,13 @@ log = logging.getLogger("autosre.alerts")
 PERIOD = timedelta(minutes=1)
 """The shortest period judged: data a minute apart or denser is judged minute by minute."""
 LONGEST_STEP = timedelta(minutes=15)
-"""The longest step a metrics file's series may have for its policies to be judged: each
-evaluation of one reads N + 2 of these back, enough to find the file's own step in what it reads.
-A cloud provider's series come at the one-minute period asked for (Lambda, ALB, Azure and Cloud
-Run publish every minute): reading 15 times as far back from each would cost every tick's
-batched read (10,000 policies: 3.1 → 5.5 s inside moto's GetMetricData) for nothing."""
+"""The longest step a series may have for its policies to be judged: a series found sparse is
+read N + 2 of these back, enough to find its own step in what is read."""
 EXTRA_PERIODS = 2
-"""Periods read before the last N (CloudWatch's evaluation range is wider than N)."""
+"""Periods judged before the last N at least (CloudWatch's evaluation range is wider than N)."""
+LOOKBACK = timedelta(minutes=5)
+"""How far back the latest point still counts (Prometheus' lookback delta): data a minute apart
+that arrives in 5-minute batches is not "no data" between two batches."""
 ANOMALY_HISTORY = timedelta(hours=4)
 SUSTAINED = DetectorSettings(quiet=0)
 """The detector as an alert needs it: every minute of a lasting anomaly scores, not only its first
@@ -87,13 +96,57 @@ def _slots(points: Points, end: datetime, count: int, period: timedelta) -> list
     return slots
 
 
+def periods(n: int, period: timedelta) -> int:
+    """How many periods an evaluation judges: the last N and those before them that reach back
+    `EXTRA_PERIODS` or `LOOKBACK`, whichever is longer."""
+    return n + max(EXTRA_PERIODS, math.ceil(LOOKBACK / period))
+
+
+def _span(policy: AlertPolicy, period: timedelta) -> timedelta:
+    """How far back an evaluation of `policy` judges a series of `period`."""
+    if policy.condition.anomalous:
+        return ANOMALY_HISTORY
+    return period * periods(policy.condition.n, period)
+
+
 def _window(
     policy: AlertPolicy, kind: ResourceKind, history: timedelta = timedelta(0)
 ) -> timedelta:
-    if policy.condition.anomalous:
-        return max(ANOMALY_HISTORY, history)
+    """How far back the first read goes: a metrics file's as far as its step may need (a file is
+    cheap to read), a cloud provider's only the minutes of one-minute data (a batched read of
+    thousands of policies is not): a sparse series is read again, further (`_sparse`)."""
     step = LONGEST_STEP if kind is ResourceKind.METRICS_FILE else PERIOD
-    return max(step * (policy.condition.n + EXTRA_PERIODS), history)
+    return max(_span(policy, step), history)
+
+
+def _within(points: Points, end: datetime, span: timedelta) -> Points:
+    return [(at, value) for at, value in points if end - span <= at < end]
+
+
+def _sparse(policy: AlertPolicy, points: Points, end: datetime) -> bool:
+    """Whether the minutes a one-minute series would be judged on show a sparser series (a
+    point every 5 minutes, or a single one), or none while the alert is pending or firing: it
+    is then judged on its own step, found further back. A quiet series of an inactive alert
+    is not looked for further (thousands of idle functions would cost every tick)."""
+    if policy.condition.anomalous:
+        return False
+    recent = _within(points, end, _span(policy, PERIOD))
+    step = step_of([at for at, _ in recent])
+    if step is not None and step <= PERIOD:
+        return False
+    if None not in _slots(recent, end, policy.condition.n, PERIOD):
+        return False  # a point in each of the last N minutes: judged as it is, whatever its step
+    return bool(recent) or policy.status.state is not State.INACTIVE
+
+
+def judged_points(policy: AlertPolicy, kind: ResourceKind, points: Points, end: datetime) -> Points:
+    """The points an evaluation at `end` judges, of those read (a test reads an hour to chart):
+    a metrics file's, and a sparse series', over the longest step; else the last minutes."""
+    if policy.condition.anomalous:
+        return points
+    if kind is ResourceKind.METRICS_FILE or _sparse(policy, points, end):
+        return _within(points, end, _span(policy, LONGEST_STEP))
+    return _within(points, end, _span(policy, PERIOD))
 
 
 class AlertEvaluator:
@@ -148,7 +201,7 @@ class AlertEvaluator:
             pairs = wanted[(org, kind, apart)]
             if isinstance(series, Exception):
                 _say_carried(org, kind, series, len(pairs))
-            done += self._judge(pairs, series, end)
+            done += self._judge(pairs, series, end, kind)
         return done
 
     def _read(
@@ -167,18 +220,44 @@ class AlertEvaluator:
             payers = Counter((OrgId(policy.org), policy.team) for policy, _ in pairs)
             source = self._meter.metrics(source, payers, at=end)
         series = source.read(unique, start=end - window, end=end, step=60)
-        return {q.model_dump_json(): points for q, points in zip(unique, series, strict=True)}
+        read = {q.model_dump_json(): points for q, points in zip(unique, series, strict=True)}
+        return read | self._further(source, pairs, read, end, window)
+
+    def _further(
+        self,
+        source: MetricsSource,
+        pairs: list[tuple[AlertPolicy, MetricQuery]],
+        read: dict[str, Points],
+        end: datetime,
+        window: timedelta,
+    ) -> dict[str, Points]:
+        """The sparse series of a first read that did not reach back their step, read again
+        in one batch as far as the longest step (at most N + 2 of 15 minutes)."""
+        wide = max(_span(policy, LONGEST_STEP) for policy, _ in pairs)
+        if window >= wide:
+            return {}
+        again = {
+            q.model_dump_json(): q
+            for policy, q in pairs
+            if _sparse(policy, read[q.model_dump_json()], end)
+        }
+        if not again:
+            return {}
+        queries = list(again.values())
+        series = source.read(queries, start=end - wide, end=end, step=60)
+        return {q.model_dump_json(): points for q, points in zip(queries, series, strict=True)}
 
     def _judge(
         self,
         pairs: list[tuple[AlertPolicy, MetricQuery]],
         series: dict[str, Points] | Exception,
         end: datetime,
+        kind: ResourceKind,
     ) -> list[Evaluation]:
         """Each policy judged on its series; a failed or late read is reported per policy."""
         if isinstance(series, Exception):
             return [_unjudged(policy, end, f"metrics unavailable: {series}") for policy, _ in pairs]
-        return [_judged(policy, series[q.model_dump_json()], end) for policy, q in pairs]
+        return [_judged(policy, series[q.model_dump_json()], end, kind=kind) for policy, q in pairs]
 
 
 def _say_carried(org: str, kind: ResourceKind, error: Exception, policies: int) -> None:
@@ -198,23 +277,34 @@ def _unjudged(policy: AlertPolicy, end: datetime, problem: str) -> Evaluation:
     return _judged(policy, [], end, problem)
 
 
-def _judged(policy: AlertPolicy, points: Points, end: datetime, problem: str = "") -> Evaluation:
+def _judged(
+    policy: AlertPolicy,
+    points: Points,
+    end: datetime,
+    problem: str = "",
+    *,
+    kind: ResourceKind = ResourceKind.SAMPLE,
+) -> Evaluation:
     condition = policy.condition
-    judged = points
+    judged = judged_points(policy, kind, points, end)
     if condition.anomalous and points:
         scores = score_series([v for _, v in points], settings=SUSTAINED)
         judged = [(t, s) for (t, _), s in zip(points, scores, strict=True)]
-    period = period_of(points)
-    slots = _slots(judged, end, condition.n + EXTRA_PERIODS, period)
+    period = period_of(judged)
+    slots = _slots(judged, end, periods(condition.n, period), period)
     active = breaching(
         slots, condition.crosses, m=condition.m, n=condition.n, missing=policy.missing
     )
     value = next((v for v in reversed(slots) if v is not None), None)
-    if unjudged(slots, condition.n):  # no point left to judge by: no data, not an all-clear
+    before = policy.status.instance()
+    blind = active is False and unproven(
+        before, slots, condition.crosses, m=condition.m, n=condition.n, missing=policy.missing
+    )
+    if blind or unjudged(slots, condition.n):  # no point left to judge by: not an all-clear
         value = None
-        active = without_data(policy.status.instance(), active, policy.missing)
+        active = without_data(before, active, policy.missing)
     after = step(
-        policy.status.instance(),
+        before,
         active,
         end,
         hold=condition.hold,

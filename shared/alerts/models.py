@@ -36,7 +36,10 @@ class AlertStatus(Frozen):
     evaluated_at: datetime | None = None
     value: float | None = None
     message: ReplyTarget | None = None
-    """Where the firing notice was posted (its Slack `ts` in `thread`), to update it in place."""
+    """Where the firing notice was first posted (its Slack `ts` in `thread`), to update it in
+    place (kept as it was stored before `messages`)."""
+    messages: tuple[ReplyTarget, ...] = ()
+    """Every channel's copy of the firing notice, each updated in place."""
     acknowledged_by: str | None = None
     acknowledged_at: datetime | None = None
     escalated: bool = False
@@ -55,6 +58,19 @@ class AlertStatus(Frozen):
         CloudWatch's INSUFFICIENT_DATA): the state machine then sits at `inactive` (or keeps its
         state, or fires, as the policy's missing-data choice says), yet nothing was judged."""
         return self.evaluated_at is not None and self.value is None
+
+    def posted(self) -> tuple[ReplyTarget, ...]:
+        """Where the firing notice is, in every channel it was posted to."""
+        return self.messages or ((self.message,) if self.message else ())
+
+    def with_post(self, where: ReplyTarget) -> AlertStatus:
+        """This status with one more channel's copy of the firing notice remembered."""
+        posted = self.posted()
+        if where in posted:
+            return self
+        return self.model_copy(
+            update={"message": self.message or where, "messages": (*posted, where)}
+        )
 
     def instance(self) -> Instance:
         """The state machine's view."""

@@ -116,3 +116,22 @@ def escalation_notice(policy: AlertPolicy, now: datetime) -> Reply:
         fields=[("Team", policy.team)],
         refs=_ackers([policy]),
     )
+
+
+def deleted_notice(policy: AlertPolicy, others: Sequence[AlertPolicy], by: str) -> Reply:
+    """What a deleted alert's firing message says from then on: that it is no longer watched,
+    beside the alerts that fired with it, as they stand."""
+    rule = policy.condition.text()
+    gone = f"DELETED [{policy.severity.value}] {policy.name}: `{rule}` by @{by}: no longer watched"
+    if not others:
+        return Reply(
+            tone=Tone.INFO,
+            title=f"DELETED {policy.service}: {policy.name}",
+            text=gone,
+            fields=[("Team", policy.team)],
+            refs=(user_ref(by),),
+        )
+    shown = group_notice(others)
+    return shown.model_copy(
+        update={"text": f"{shown.text}\n{gone}", "refs": (*shown.refs, user_ref(by))}
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from shared.alerts.models import AlertPolicy
 from shared.alerts.ports import AlertStore
 from shared.commands.context import Context, acting_team
-from shared.errors import ForbiddenError, NotFoundError, did_you_mean
+from shared.errors import ForbiddenError, InvalidCommandError, NotFoundError, did_you_mean
 from shared.identity.channels import team_channels
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
@@ -50,6 +50,11 @@ class References:
         team = acting_team(ctx, self._directory)
         if service not in team.services:
             raise unknown_service(team, service)
+        if escalate_to == team.name:
+            raise InvalidCommandError(
+                f"`--escalate-to {escalate_to}` is the alert's own team: its page is already "
+                "told to it. Escalate to another team, e.g. the one on call above it."
+            )
         if escalate_to and self._directory.get_team(org, escalate_to) is None:
             teams = [t.name for t in self._directory.list_teams(org)]
             raise NotFoundError(

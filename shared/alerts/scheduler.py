@@ -21,6 +21,7 @@ from shared.alerts.problems import problem_notice
 from shared.alerts.states import State, transition
 from shared.alerts.targets import alert_targets
 from shared.alerts.ticks import TickReport, WantedInvestigation
+from shared.alerts.updates import update_group
 from shared.alerts.views import muting
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
@@ -45,6 +46,16 @@ has, so one org's slow notifier or store never holds back another's."""
 def _never(_: str) -> bool:
     """No org is uninstalled."""
     return False
+
+
+def _nowhere(policy: AlertPolicy, channels: list[ReplyTarget], report: TickReport) -> None:
+    """A notice with no channel to go to is a problem of the tick, as one refused is: it is
+    posted again each tick, once a channel is bound."""
+    if not channels:
+        report.problems.append(
+            f"{policy.service}: could not post: team {policy.team} has no channel bound "
+            f"(`sre team bind CHANNEL --team {policy.team}`)"
+        )
 
 
 class AlertScheduler:
@@ -143,12 +154,17 @@ class AlertScheduler:
         told = before.problem
         first = before.evaluated_at is None  # written once, so it no longer reads "not evaluated"
         moved = first or ev.after != ev.before or (ev.value is None) != before.no_data
+        # a firing alert's value is kept current: an escalation or an ack says it as "now"
+        moved = moved or (ev.after.state is State.FIRING and ev.value != before.value)
         if not moved and ev.problem == told:
             return None  # nothing moved: no write (a store write per policy per minute costs)
         status = before.moved_to(ev.after, ev.at, ev.value)
         status = status.model_copy(update={"problem": ev.problem})
-        if change == "fired":
+        if change == "fired":  # a new firing: a new notice, acknowledged by no one yet
             reset = {
+                "message": None,
+                "messages": (),
+                "investigation": None,
                 "acknowledged_by": None,
                 "acknowledged_at": None,
                 "escalated": False,
@@ -209,29 +225,34 @@ class AlertScheduler:
         Alertmanager does), not at the evaluated minute: a silence made earlier in that minute
         mutes it too."""
         silences = self._store.silences(OrgId(group[0][0].org), group[0][0].team)
-        loud = [(p, change) for p, change in group if muting(p, silences, now) is None]
+        # a silence mutes new notices, not the update of a message already posted
+        loud = [
+            (p, change)
+            for p, change in group
+            if muting(p, silences, now) is None or (change != "fired" and p.status.posted())
+        ]
         report.silenced += [
             p.name for p, change in group if (p, change) not in loud and change == "fired"
         ]
         fired = [p for p, change in loud if change == "fired"]
         by_message: dict[str, list[AlertPolicy]] = {}
         for policy in [p for p, change in loud if change != "fired"]:
-            message = policy.status.message
-            key = message.model_dump_json() if message else policy.name
+            posted = policy.status.posted()
+            key = posted[0].model_dump_json() if posted else policy.name
             by_message.setdefault(key, []).append(policy)
         for changed in by_message.values():
             self._update(changed[0], report)
         if not fired:
             return
-        told = post_or_update(
-            self._notifier, group_notice(fired), message=None, channels=self._targets(fired[0])
-        )
+        channels = self._targets(fired[0])
+        told = post_or_update(self._notifier, group_notice(fired), message=None, channels=channels)
+        _nowhere(fired[0], channels, report)
         for _, error in told.failed:  # one channel failing must not stop the tick
             report.problems.append(f"{fired[0].service}: could not post ({error})")
-        for posted in told.where:
+        for where in told.where:
             for policy in fired:
-                self._remember(policy, posted)
-            self._open_investigation(fired, posted, report)
+                self._remember(policy, where)
+            self._open_investigation(fired, where, report)
 
     def _retell(self, policies: list[AlertPolicy], report: TickReport, now: datetime) -> None:
         """Post again, each tick, the firing alerts whose notice reached no channel (the bot
@@ -240,16 +261,18 @@ class AlertScheduler:
         lost: dict[tuple[str, str], list[AlertPolicy]] = {}
         for policy in policies:
             status = policy.status
-            if status.state is not State.FIRING or status.message or status.acknowledged_by:
+            if status.state is not State.FIRING or status.posted() or status.acknowledged_by:
                 continue
             if self._silenced(policy, now):
                 continue
             lost.setdefault((policy.team, policy.service), []).append(policy)
         for group in lost.values():
             fired = sorted(group, key=lambda p: p.name)
+            channels = self._targets(fired[0])
             told = post_or_update(
-                self._notifier, group_notice(fired), message=None, channels=self._targets(fired[0])
+                self._notifier, group_notice(fired), message=None, channels=channels
             )
+            _nowhere(fired[0], channels, report)
             for _, error in told.failed:
                 report.problems.append(f"{fired[0].service}: still not told ({error})")
             for posted in told.where:
@@ -279,35 +302,21 @@ class AlertScheduler:
         """Keep where the notice went (to update it when resolved), retrying a lost race."""
         current = policy  # as this run last wrote it: usually still the stored version
         for _ in range(3):
-            update: dict[str, object] = {}
-            if message is not None:
-                update["message"] = message
+            status = current.status if message is None else current.status.with_post(message)
             if investigation is not None:
-                update["investigation"] = investigation
+                status = status.model_copy(update={"investigation": investigation})
             try:
-                return self._store.save(
-                    current.model_copy(update={"status": current.status.model_copy(update=update)})
-                )
+                return self._store.save(current.model_copy(update={"status": status}))
             except ConflictError:
                 current = self._store.get(OrgId(policy.org), policy.team, policy.name) or policy
         return policy
 
     def _update(self, policy: AlertPolicy, report: TickReport) -> None:
-        """Update the firing message in place (resolved, its data stopped or back), with every
-        alert it names as it stands now; post a new one if there is none to update."""
-        message = policy.status.message
-        siblings = [
-            p
-            for p in self._store.list_for(OrgId(policy.org), policy.team)
-            if message is not None and p.status.message == message
-        ] or [policy]
-        told = post_or_update(
-            self._notifier,
-            group_notice(siblings, policy.status.evaluated_at),
-            message=message,
-            channels=self._targets(policy),
-        )
-        for _, error in told.failed:
+        """Update every copy of the firing message in place (resolved, its data stopped or
+        back), with every alert it names as it stands now; post a new one if there is none."""
+        today = policy.status.evaluated_at
+        channels = self._targets(policy)
+        for error in update_group(self._store, self._notifier, policy, today, channels=channels):
             report.problems.append(f"{policy.name}: could not update its message ({error})")
 
     def _silenced(self, policy: AlertPolicy, now: datetime) -> bool:

@@ -12,17 +12,18 @@ from shared.alerts import trial, views
 from shared.alerts.evaluator import AlertEvaluator, Evaluation
 from shared.alerts.metrics_file import file_note
 from shared.alerts.models import AlertPolicy, Severity, Silence
-from shared.alerts.notices import group_notice
+from shared.alerts.notices import deleted_notice
 from shared.alerts.ports import AlertStore, ChartRenderer
 from shared.alerts.references import References
 from shared.alerts.silences import Silences
 from shared.alerts.states import State
+from shared.alerts.targets import alert_targets
+from shared.alerts.updates import siblings, update_group, update_message
 from shared.commands.context import Context, Handlers, NothingToChange, Said
 from shared.errors import ConflictError, SreError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.judging.condition import duration, parse
-from shared.messages import post_or_update
 from shared.ports import Notifier
 from shared.quotas.models import Limit
 from shared.quotas.service import QuotaService
@@ -109,7 +110,17 @@ class AlertService:
             text=f"`{saved.condition.text()}` · {saved.severity.value} · evaluated every minute. "
             f"`sre alert test {saved.name}` shows what it would do now."
             + (f"\n{note}." if note else "")
-            + self._refs.unreachable(ctx, command.escalate_to),
+            + self._refs.unreachable(ctx, command.escalate_to)
+            + self._told_nowhere(saved),
+        )
+
+    def _told_nowhere(self, policy: AlertPolicy) -> str:
+        """The warning when the policy's team has no channel to tell."""
+        if alert_targets(self._directory, policy):
+            return ""
+        return (
+            f"\nWarning: team {policy.team} has no channel bound, so {policy.name} would be told "
+            f"nowhere: bind one with `sre team bind CHANNEL --team {policy.team}`."
         )
 
     def edit(self, command: c.EditAlert, ctx: Context) -> Reply:
@@ -170,10 +181,29 @@ class AlertService:
 
     def delete(self, command: c.DeleteAlert, ctx: Context) -> Reply:
         """Remove a policy."""
-        self._refs.policy(command.name, ctx)  # an unknown name gets "did you mean"
+        policy = self._refs.policy(command.name, ctx)  # an unknown name gets "did you mean"
+        others = [p for p in siblings(self._store, policy) if p.name != policy.name]
         self._store.delete(self._org(ctx), ctx.team or "", command.name)
         self._quotas.give_back(self._org(ctx), ctx.team or "", Limit.ALERT_POLICIES, at=ctx.now)
-        return Reply(tone=Tone.OK, title=f"Alert {command.name} deleted")
+        ended = self._end_silences(policy, ctx.now)
+        if policy.status.posted():  # its message must not go on saying FIRING
+            said = deleted_notice(policy, others, ctx.principal.actor.user)
+            update_message(self._notifier, policy, said)
+        return Reply(
+            tone=Tone.OK,
+            title=f"Alert {command.name} deleted",
+            text=f"Its silences ended: {', '.join(ended)}." if ended else "",
+        )
+
+    def _end_silences(self, policy: AlertPolicy, now: datetime) -> list[str]:
+        """End the active silences made for `policy` alone (by its name), so they do not mute
+        another policy given its name later; their ids."""
+        ended = []
+        for silence in self._store.silences(OrgId(policy.org), policy.team):
+            if silence.matchers.get("alert") == policy.name and silence.ends_at > now:
+                self._store.save_silence(silence.model_copy(update={"ends_at": now}))
+                ended.append(silence.id)
+        return ended
 
     def test(self, command: c.TestAlert, ctx: Context) -> Reply:
         """Evaluate now over recent data; say what would happen, in words and a chart; change
@@ -224,12 +254,8 @@ class AlertService:
             update={"acknowledged_by": user, "acknowledged_at": ctx.now}
         )
         saved = self._store.save(policy.model_copy(update={"status": status}))
-        post_or_update(
-            self._notifier,
-            group_notice([saved], ctx.now),
-            message=saved.status.message,
-            channels=[],
-        )
+        if saved.status.posted():  # with the alerts that fired with it, as the scheduler does
+            update_group(self._store, self._notifier, saved, ctx.now)
         return Reply(
             tone=Tone.OK, title=f"@{user} acknowledged {policy.name}", refs=(user_ref(user),)
         )

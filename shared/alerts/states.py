@@ -96,10 +96,41 @@ def unjudged(points: Sequence[float | None], n: int) -> bool:
 def without_data(instance: Instance, active: bool | None, missing: Missing) -> bool | None:
     """What an evaluation with no data to judge by (`unjudged`) decides (`active`, as `breaching`
     judged it): missing data is no all-clear, so a firing alert is not resolved by it unless
-    missing points count as ok; it keeps firing until its data says otherwise."""
-    if instance.state is State.FIRING and missing is Missing.MISSING:
+    missing points count as ok (or as breaching); it keeps firing until its data says
+    otherwise."""
+    if instance.state is State.FIRING and missing in {Missing.MISSING, Missing.KEEP}:
         return None
     return active
+
+
+def cleared(
+    points: Sequence[float | None], crosses: Callable[[float], bool], *, m: int, n: int
+) -> bool:
+    """Whether the real points alone show that M of the last N no longer breach: the range's
+    most recent N real points, when it holds N; else, even if every missing point of the last N
+    breached, fewer than M would. A firing alert resolves only so: a missing point is not a
+    point below the threshold."""
+    real = [p for p in points if p is not None]
+    if len(real) >= n:
+        return sum(crosses(p) for p in real[-n:]) < m
+    return sum(p is None or crosses(p) for p in points[-n:]) < m
+
+
+def unproven(
+    instance: Instance,
+    points: Sequence[float | None],
+    crosses: Callable[[float], bool],
+    *,
+    m: int,
+    n: int,
+    missing: Missing,
+) -> bool:
+    """Whether a firing alert would resolve on missing points alone (`breaching` fills the
+    gaps and counts them as not breaching), which its real points do not show: then there is
+    no data to judge it by, and it keeps firing (`without_data`)."""
+    if instance.state is not State.FIRING or missing not in {Missing.MISSING, Missing.KEEP}:
+        return False
+    return not cleared(points, crosses, m=m, n=n)
 
 
 def transition(
@@ -150,6 +181,16 @@ def breaching(
     if sum(filled) >= m:
         return True
     return _premature(last, crosses, m)
+
+
+def counted(points: Sequence[float | None], n: int) -> list[float | None]:
+    """The points `breaching` counts, oldest first: the last N when all are there, else the
+    range's most recent N real points when it holds N, else the last N with their gaps."""
+    last = list(points[-n:])
+    real = [p for p in points if p is not None]
+    if all(p is not None for p in last) or len(real) < n:
+        return last
+    return list(real[-n:])
 
 
 def _premature(last: list[float | None], crosses: Callable[[float], bool], m: int) -> bool:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from shared.alerts.evaluator import ANOMALY_HISTORY, PERIOD, Evaluation
 from shared.alerts.ports import EvaluationChart
-from shared.alerts.states import State, transition
+from shared.alerts.states import State, counted, transition
 from shared.judging.condition import ANOMALY_SCORE
 from shared.telemetry.queries import UNITS
 from shared.times import length, moment
@@ -40,14 +40,16 @@ def points_text(ev: Evaluation) -> str:
     """`4 of the last 5 points breach error_rate > 2% (it takes 4 of 5)`, or of the latest one."""
     condition = ev.policy.condition
     last = _last(ev)
-    present = [v for v in last if v is not None]
-    breach = sum(condition.crosses(v) for v in present)
     rule = f"`{condition.rule()}`"
     if condition.n == 1:
-        return _latest_text(ev, rule, missing=not present)
+        return _latest_text(ev, rule, missing=all(v is None for v in last))
+    judged = counted(ev.slots, condition.n)  # the points the judgement counts, no others
+    present = [v for v in judged if v is not None]
+    breach = sum(condition.crosses(v) for v in present)
     many = "are anomalous" if condition.anomalous else f"breach {rule}"
-    text = f"{breach} of the last {condition.n} points {many}"
-    missing = len(last) - len(present)
+    which = "last" if judged == list(last) else "latest"
+    text = f"{breach} of the {which} {condition.n} points {many}"
+    missing = len(judged) - len(present)
     if missing:
         text += f", {missing} {'has' if missing == 1 else 'have'} no data"
     return f"{text} (it takes {condition.m} of {condition.n})"

@@ -200,7 +200,14 @@ class Features:
     def _teams(self) -> Handlers:
         from shared.teams.service import TeamService
 
-        return TeamService(directory=self._a.directory, configured_admins=self._admins).handlers()
+        alerts = self._a.alerts
+
+        def posting(org: OrgId, team: str) -> list[str]:
+            return [p.name for p in alerts.list_for(org, team)]
+
+        return TeamService(
+            directory=self._a.directory, configured_admins=self._admins, posting=posting
+        ).handlers()
 
     def _org_channel(self) -> Handlers:
         from shared.teams.org_channel import OrgChannels

@@ -44,6 +44,17 @@ _PATTERN = re.compile(
 )
 
 
+SIGNIFICANT = 12
+"""Digits a value and a threshold are compared to: 7 errors of 100 requests is 7%, not
+7.000000000000001%, and `1.001s` is 1001 ms, not 1000.9999999999999."""
+
+
+def sane(value: float) -> float:
+    """`value` to `SIGNIFICANT` digits, so float arithmetic does not cross a threshold it only
+    equals."""
+    return float(f"{value:.{SIGNIFICANT}g}")
+
+
 def duration(text: str) -> timedelta:
     """`30s`, `5m`, `2h`, `1d`, `1h30m` as a timedelta (the kernel's grammar and conversion)."""
     return to_timedelta(text)
@@ -69,7 +80,7 @@ class Condition(Frozen):
             return value >= ANOMALY_SCORE
         if self.comparison is None or self.threshold is None:
             raise ValueError("a threshold condition needs a comparison and a threshold")
-        return _OPERATORS[self.comparison](value, self.threshold)
+        return _OPERATORS[self.comparison](sane(value), sane(self.threshold))
 
     def rule(self) -> str:
         """What one point must do to breach: `error_rate > 2%`, `error_rate anomalous`."""
@@ -131,6 +142,26 @@ def well_formed(text: str) -> bool:
     return _PATTERN.match(" ".join(text.split())) is not None
 
 
+def never_holds(condition: Condition) -> None:
+    """ValueError for an alert's comparison no value can meet: above 100%, below 0 (a chaos
+    bound says its own range instead)."""
+    signal, op, threshold = condition.signal, condition.comparison, condition.threshold
+    if threshold is None or op is None:
+        return
+    written = f"{threshold:g}"
+    percent = _unit(signal) == "%"
+    if percent and op == ">" and threshold >= 100:
+        raise ValueError(
+            f"{signal.label} is a percentage, at most 100%: `> {written}%` can never hold "
+            f"(write it like `{signal.value} > 2%`)"
+        )
+    if op == "<" and threshold <= 0:
+        raise ValueError(
+            f"{signal.label} is never below 0: `< {written}{_unit(signal)}` can never hold "
+            f"(write it like `{signal.value} < 100{_unit(signal)}`)"
+        )
+
+
 def parse(text: str) -> Condition:
     """A condition from its text; ValueError saying what is wrong."""
     found = _PATTERN.match(" ".join(text.split()))
@@ -158,7 +189,7 @@ def parse(text: str) -> Condition:
     hold = duration(found["hold"]) if found["hold"] else timedelta(0)
     if hold > LONGEST:
         raise ValueError(f"`for {found['hold']}` is too long: at most {written(LONGEST)}")
-    threshold = float(found["value"]) * _UNITS[unit] if found["value"] else None
+    threshold = sane(float(found["value"]) * _UNITS[unit]) if found["value"] else None
     if threshold is not None and _unit(signal) == "%" and threshold > 100:
         raise ValueError(
             f"{signal.label} is a percentage, at most 100%: `{found['value']}%` can never be "

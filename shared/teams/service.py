@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from shared.commands.base import Command
 from shared.commands.context import Context, Handlers, acting_team
@@ -10,7 +10,7 @@ from shared.commands.usage import usage
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.admins import ConfiguredAdmin
 from shared.identity.channels import team_channels, unknown_channel
-from shared.identity.models import ChannelBinding, ChannelId, Org, Role, Team, UserId
+from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Role, Team, UserId
 from shared.identity.people import not_a_person
 from shared.identity.ports import Directory
 from shared.identity.teams import visible_teams
@@ -41,10 +41,17 @@ class TeamService:
     """Reads and changes the org's directory; every method is one command."""
 
     def __init__(
-        self, *, directory: Directory, configured_admins: Iterable[ConfiguredAdmin]
+        self,
+        *,
+        directory: Directory,
+        configured_admins: Iterable[ConfiguredAdmin],
+        posting: Callable[[OrgId, str], Sequence[str]] | None = None,
     ) -> None:
+        """`posting`: what tells a team in its channels (its alerts, by name), warned of when
+        its last channel is unbound; None: nothing."""
         self._directory = directory
         self._admins = tuple(configured_admins)
+        self._posting = posting
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
@@ -237,7 +244,21 @@ class TeamService:
             tone=Tone.OK,
             title=f"{sentence(channel_named(channel, ctx.invocation))} is no longer bound to team "
             f"{ctx.team}",
+            text=self._told_nowhere(ctx.principal.actor.org, ctx.team or ""),
             refs=(channel_ref(channel),),
+        )
+
+    def _told_nowhere(self, org: OrgId, team: str) -> str:
+        """The warning when `team` is left with no channel while its alerts still post."""
+        if self._posting is None or team_channels(self._directory, org, team):
+            return ""
+        names = list(self._posting(org, team))
+        if not names:
+            return ""
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        return (
+            f"Warning: team {team} has no channel left, so its alerts ({shown}) are told "
+            f"nowhere: bind one with `sre team bind CHANNEL --team {team}`."
         )
 
     def grant(self, command: m.GrantOrgRole, ctx: Context) -> Reply:

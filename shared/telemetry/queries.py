@@ -16,7 +16,8 @@ def signal_values(query: MetricQuery, read: Callable[[MetricQuery], Points]) -> 
     if query.divide_by is None:
         return [(t, v * query.scale) for t, v in values]
     totals = dict(read(query.divide_by))
-    return [(t, v / totals[t] * query.scale) for t, v in values if totals.get(t)]
+    # scaled before dividing: 7 * 100 / 100 is 7.0, where 7 / 100 * 100 is 7.000000000000001
+    return [(t, v * query.scale / totals[t]) for t, v in values if totals.get(t)]
 
 
 def signal_series(

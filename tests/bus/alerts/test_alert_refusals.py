@@ -1,6 +1,6 @@
 """Alert commands that would do nothing, or nonsense, say so: an unknown name gets "did you
-mean", an edit that changes nothing is not done nor audited, a silence of 0m and a percentage
-above 100% are refused with the reason."""
+mean", an edit that changes nothing is not done nor audited, a silence of 0m, a comparison that can
+never hold and an escalation to the alert's own team are refused with the reason."""
 
 from __future__ import annotations
 
@@ -122,6 +122,37 @@ def test_a_percentage_above_100_is_refused(services: Services, when: str) -> Non
     assert edited.tone is Tone.USAGE
     shown = run(services, "alert show errors", user="oli", channel="C-pay")
     assert "`error_rate > 2% 3 of 5`" in shown.text
+
+
+@pytest.mark.parametrize(
+    ("when", "said"),
+    [
+        ("error_rate > 100%", "`> 100%` can never hold"),
+        ("error_rate < 0%", "error rate is never below 0: `< 0%` can never hold"),
+        ("traffic < 0", "`< 0` can never hold"),
+    ],
+)
+def test_a_comparison_that_can_never_hold_is_refused(
+    services: Services, when: str, said: str
+) -> None:
+    # WHEN an operator asks for a condition no value can meet
+    text = f'alert create never --service checkout-api --when "{when}"'
+    refused = run(services, text, user="oli", channel="C-pay")
+    # THEN it is refused, saying why and how to write one
+    assert refused.tone is Tone.USAGE, refused
+    assert said in refused.title, refused.title
+
+
+def test_escalating_to_the_alerts_own_team_is_refused(services: Services) -> None:
+    # WHEN an operator asks payments' alert to escalate to payments
+    text = (
+        'alert create self --service checkout-api --when "error_rate > 2%" '
+        "--escalate-after 15m --escalate-to payments"
+    )
+    refused = run(services, text, user="oli", channel="C-pay")
+    # THEN it is refused: the page is already told to that team
+    assert refused.tone is Tone.USAGE, refused
+    assert "`--escalate-to payments` is the alert's own team" in refused.title, refused.title
 
 
 @pytest.mark.parametrize(

@@ -130,3 +130,54 @@ def test_an_m_of_n_alert_is_not_resolved_while_its_data_runs_out(tmp_path: Path)
     assert _scheduled(services) == ["alert fired errors", "alert no data errors"]
     assert alert_states(services) == {"errors": "firing (no data)"}
     assert [reply.title for _, reply in notifier.updated] == ["NO DATA web: errors"]
+
+
+def test_a_firing_m_of_n_alert_whose_data_stops_after_one_ok_point_is_not_resolved(
+    tmp_path: Path,
+) -> None:
+    # GIVEN `3 of 5` firing on a file whose error rate breached for 9 minutes, then had one
+    # point below the threshold at NOW - 1m, and then no row at all (the exporter died)
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    rows = every(MINUTE, start=NOW - 10 * MINUTE, end=NOW - 2 * MINUTE, value=9)
+    rows.append((NOW - MINUTE, 1.0))
+    write_metrics(folder / "web.csv", rows)
+    notifier = InMemoryNotifier()
+    services = file_alerting(folder, MovingClock(NOW), notifier)
+    register_file(services, "web", "web.csv")
+    create = 'alert create errors --service web --when "error_rate > 2% 3 of 5"'
+    assert run(services, create, user="oli", channel="C-pay").tone is Tone.OK
+    assert dict(run_scheduler_at(services, NOW).fields)["Fired"] == "errors"
+    # WHEN the scheduler runs every minute for the next 8 minutes
+    ticks = [dict(run_scheduler_at(services, NOW + m * MINUTE).fields) for m in range(1, 9)]
+    # THEN it is never resolved: one real point below the threshold, the others missing, is
+    # no all-clear (the missing points are not points below it); it stays firing, no data
+    assert {t["Resolved"] for t in ticks} == {"none"}, ticks
+    assert alert_states(services) == {"errors": "firing (no data)"}
+    assert [reply.title for _, reply in notifier.updated] == ["NO DATA web: errors"]
+    # AND once real points come back below the threshold, it resolves
+    rows += every(MINUTE, start=NOW + 9 * MINUTE, end=NOW + 20 * MINUTE, value=0.5)
+    write_metrics(folder / "web.csv", rows)
+    later = [dict(run_scheduler_at(services, NOW + m * MINUTE).fields) for m in range(10, 16)]
+    assert [t["Resolved"] for t in later if t["Resolved"] != "none"] == ["errors"], later
+
+
+def test_alert_test_counts_the_points_its_judgement_counts(tmp_path: Path) -> None:
+    # GIVEN `3 of 5` firing on a file whose rows stopped at NOW - 1m: 9% for 9 minutes, 1% last
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    rows = every(MINUTE, start=NOW - 10 * MINUTE, end=NOW - 2 * MINUTE, value=9)
+    rows.append((NOW - MINUTE, 1.0))
+    write_metrics(folder / "web.csv", rows)
+    clock = MovingClock(NOW + 2 * MINUTE)
+    services = file_alerting(folder, clock)
+    register_file(services, "web", "web.csv")
+    create = 'alert create errors --service web --when "error_rate > 2% 3 of 5"'
+    assert run(services, create, user="oli", channel="C-pay").tone is Tone.OK
+    # WHEN someone tests it 2 minutes later (the range still holds 5 real points)
+    tested = run_deferred(services, "alert test errors", user="vic", channel="C-pay")
+    # THEN it counts the 5 latest real points the judgement counts, not the gaps
+    first = tested.text.splitlines()[0]
+    assert first == (
+        "4 of the latest 5 points breach `error_rate > 2%` (it takes 3 of 5): the condition holds."
+    ), first

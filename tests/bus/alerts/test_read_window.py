@@ -1,5 +1,7 @@
 """How far back a tick reads: a cloud provider's series come every minute, so its policies read
-only the minutes they judge; a metrics file may have a longer step, found in what is read."""
+only the minutes they judge (the last N and the 5 minutes Prometheus looks back for a sample);
+one found sparser is read again, once, as far as the longest step; a metrics file may have a
+longer step, found in what is read."""
 
 from __future__ import annotations
 
@@ -46,7 +48,37 @@ def test_a_cloud_policy_reads_only_the_minutes_it_judges() -> None:
     evaluator = AlertEvaluator(directory=services.directory, sources=sources)
     # WHEN it is evaluated
     (judged,) = evaluator.evaluate(store.list_for(OrgId("slack:T1"), "payments"), NOW)
-    # THEN one read of its period and the two before it (as CloudWatch's evaluation range is
-    # wider than N), not 15 minutes each: 10,000 policies' tick spent 3.1 → 5.5 s in the reads
-    assert provider.spans == [timedelta(minutes=3)]
+    # THEN one read of its period and the 5 minutes before it (Prometheus' lookback for the
+    # latest sample), not 15 minutes each: 10,000 policies' tick spent 3.1 → 5.5 s in the reads
+    assert provider.spans == [timedelta(minutes=6)]
     assert judged.active is True
+
+
+class EveryFiveMinutes(RecordedReads):
+    """A Lambda invoked by a cron every 5 minutes: CloudWatch has a point every 5 minutes."""
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
+        self.spans.append(end - start)
+        times = [start + timedelta(minutes=m) for m in range(int((end - start).seconds / 60))]
+        return [[(at, 50.0) for at in times if at.minute % 5 == 0] for _ in queries]
+
+
+def test_a_sparse_cloud_series_is_read_again_once_as_far_as_its_step_may_need() -> None:
+    # GIVEN the same alert on a Lambda function with a point every 5 minutes
+    provider = EveryFiveMinutes()
+    store = InMemoryAlertStore()
+    sources: dict[ResourceKind, MetricsSource] = {ResourceKind.AWS_LAMBDA: provider}
+    services = build(
+        Settings(org_admins=("slack:T1:root",)),
+        memory_adapters(MovingClock(NOW), alerts=store, metrics=sources),
+    )
+    team_with_alerts(services, store, OrgId("slack:T1"), fn="fn-1")
+    evaluator = AlertEvaluator(directory=services.directory, sources=sources)
+    # WHEN it is evaluated
+    (judged,) = evaluator.evaluate(store.list_for(OrgId("slack:T1"), "payments"), NOW)
+    # THEN the first read finds it sparse, and a second reads N + 2 of 15 minutes, no more
+    assert provider.spans == [timedelta(minutes=6), timedelta(minutes=45)]
+    # AND it is judged on its own 5-minute step
+    assert (judged.period, judged.active) == (timedelta(minutes=5), True)

@@ -15,9 +15,12 @@ from shared.alerts.states import (
     step,
     transition,
     unjudged,
+    unproven,
     without_data,
 )
 from shared.judging.condition import parse
+from shared.telemetry.models import MetricQuery, Signal
+from shared.telemetry.queries import signal_values
 
 X: float = 20.0  # breaching (CloudWatch's X)
 K: float = 0.0  # fine (CloudWatch's 0)
@@ -129,6 +132,25 @@ def test_no_data_to_judge_by_is_when_the_missing_data_choice_decides(
     assert unjudged(points, n) is expected
 
 
+@pytest.mark.parametrize(
+    ("points", "expected"),
+    [
+        ([X, X, X, K, N_, N_, N_], True),  # 1 ok point, 3 missing: missing points are no all-clear
+        ([X, X, K, K, K, N_, N_], False),  # 3 real ok points of 5: 3 of 5 can no longer breach
+        ([X, K, K, K, K, K, N_], False),  # 5 real points in the range decide
+        ([N_, N_, N_, N_, N_, N_, N_], True),
+    ],
+)
+def test_a_firing_m_of_n_alert_resolves_only_on_real_points_below_the_threshold(
+    points: list[float | None], expected: bool
+) -> None:
+    # GIVEN `3 of 5` firing, judged with missing data left missing
+    firing = Instance(state=State.FIRING, active_at=T0, fired_at=T0)
+    # WHEN its last points are partly missing, THEN it resolves only if the real points show it
+    assert unproven(firing, points, _over, m=3, n=5, missing=Missing.MISSING) is expected
+    assert not unproven(firing, points, _over, m=3, n=5, missing=Missing.OK)
+
+
 def test_a_firing_alert_whose_data_comes_back_breaching_is_told_data_back_not_fired() -> None:
     firing = Instance(state=State.FIRING, active_at=T0, fired_at=T0)
     after = step(firing, True, T0 + timedelta(minutes=9), hold=timedelta(0))
@@ -162,3 +184,20 @@ def test_a_wrong_condition_says_what_is_wrong(text: str, problem: str) -> None:
 def test_a_condition_reads_back_as_typed(text: str) -> None:
     assert parse(text).text() == text
     assert parse("p99_latency > 1.5s").threshold == 1500.0
+
+
+def test_a_value_equal_to_the_threshold_does_not_cross_it_through_float_arithmetic() -> None:
+    # GIVEN 7 errors of 100 requests, as a provider's error rate is computed
+    errors = MetricQuery(signal=Signal.ERROR_RATE, namespace="AWS/Lambda", metric="Errors")
+    requests = errors.model_copy(update={"metric": "Invocations"})
+    rate = errors.model_copy(update={"divide_by": requests, "scale": 100.0})
+    raw = {"Errors": [(T0, 7.0)]}
+    ((_, value),) = signal_values(rate, lambda q: raw.get(q.metric, [(T0, 100.0)]))
+    # THEN it is 7%, which `error_rate > 7%` does not cross
+    assert value == 7.0
+    assert not parse("error_rate > 7%").crosses(value)
+    # AND `1.001s` is kept as 1001 ms, which a p99 of 1001 ms does not cross
+    slow = parse("p99_latency > 1.001s")
+    assert slow.threshold == 1001.0
+    assert not slow.crosses(1001.0)
+    assert parse("p99_latency >= 1.001s").crosses(1000.0 + 1.0)

@@ -45,10 +45,16 @@ def _evaluation(
 
 
 def test_m_of_n_counts_the_last_n_points_and_names_the_missing_ones() -> None:
-    ev = _evaluation("error_rate > 2% 3 of 5", [9.0, 9.0, 3.0, None, 1.0, 2.5, None])
+    ev = _evaluation("error_rate > 2% 3 of 5", [None, None, 3.0, None, 1.0, 2.5, None])
     assert points_text(ev) == (
         "2 of the last 5 points breach `error_rate > 2%`, 2 have no data (it takes 3 of 5)"
     )
+
+
+def test_m_of_n_with_gaps_counts_the_latest_n_real_points_as_the_judgement_does() -> None:
+    # the range holds 5 real points: CloudWatch judges those, and so does the text
+    ev = _evaluation("error_rate > 2% 3 of 5", [9.0, 9.0, 3.0, None, 1.0, 2.5, None])
+    assert points_text(ev) == "4 of the latest 5 points breach `error_rate > 2%` (it takes 3 of 5)"
 
 
 def test_one_point_is_said_of_the_latest() -> None:
