@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from shared.alerts.models import AlertPolicy
 from shared.alerts.states import (
     Instance,
+    Missing,
     State,
     breaching,
     step,
@@ -115,8 +116,10 @@ def _window(
     """How far back the first read goes: a metrics file's as far as its step may need (a file is
     cheap to read), a cloud provider's only the minutes of one-minute data (a batched read of
     thousands of policies is not): a sparse series is read again, further (`_sparse`)."""
-    step = LONGEST_STEP if kind is ResourceKind.METRICS_FILE else PERIOD
-    return max(_span(policy, step), history)
+    if kind is ResourceKind.METRICS_FILE:
+        return max(_span(policy, LONGEST_STEP), history)
+    # a series with a point every other minute (a quiet function) is judged on this read alone
+    return max(_span(policy, PERIOD), _span(policy, 2 * PERIOD), history)
 
 
 def _within(points: Points, end: datetime, span: timedelta) -> Points:
@@ -137,6 +140,13 @@ def _sparse(policy: AlertPolicy, points: Points, end: datetime) -> bool:
     if None not in _slots(recent, end, policy.condition.n, PERIOD):
         return False  # a point in each of the last N minutes: judged as it is, whatever its step
     return bool(recent) or policy.status.state is not State.INACTIVE
+
+
+def _covered(policy: AlertPolicy, points: Points, end: datetime, window: timedelta) -> bool:
+    """Whether a sparse series' first read already reaches back as far as its own step needs
+    (a point every other minute: judged on it, with no second read)."""
+    step = step_of([at for at, _ in _within(points, end, window)])
+    return step is not None and _span(policy, max(PERIOD, step)) <= window
 
 
 def judged_points(policy: AlertPolicy, kind: ResourceKind, points: Points, end: datetime) -> Points:
@@ -240,6 +250,7 @@ class AlertEvaluator:
             q.model_dump_json(): q
             for policy, q in pairs
             if _sparse(policy, read[q.model_dump_json()], end)
+            and not _covered(policy, read[q.model_dump_json()], end, window)
         }
         if not again:
             return {}
@@ -309,6 +320,7 @@ def _judged(
         end,
         hold=condition.hold,
         keep_firing_for=policy.keep_firing_for,
+        fresh=slots[-1] is not None or policy.missing is Missing.ALERTING,
     )
     return Evaluation(
         policy=policy,

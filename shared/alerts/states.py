@@ -60,8 +60,12 @@ def step(
     *,
     hold: timedelta,
     keep_firing_for: timedelta = timedelta(0),
+    fresh: bool = True,
 ) -> Instance:
-    """The instance after one evaluation at `at` (`active`: the condition held; None: keep)."""
+    """The instance after one evaluation at `at` (`active`: the condition held; None: keep).
+    `fresh`: the evaluation had a point in its latest period; a pending alert whose `for` is
+    served fires only on one (a point kept alive by the lookback holds it pending, but a
+    series that stopped never serves its `for` on the last point it sent)."""
     if active is None:
         return instance
     if active:
@@ -81,7 +85,7 @@ def step(
             state=State.INACTIVE, resolved_at=at if instance.state is State.FIRING else None
         )
     started = instance.active_at or at
-    if instance.state is State.PENDING and at - started >= hold:
+    if instance.state is State.PENDING and at - started >= hold and (fresh or not hold):
         return replace(instance, state=State.FIRING, fired_at=at)
     return instance
 

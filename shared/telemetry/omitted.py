@@ -13,6 +13,7 @@ minutes, which the provider may not have published yet (SETTLING).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from shared.telemetry.ports import Points
 
@@ -23,17 +24,33 @@ COUNTS = frozenset({"Sum"})
 """The statistics of counts a provider omits when zero (a Sum of a count metric)."""
 
 
-def with_zeros(points: Points, *, start: datetime, end: datetime, step: int) -> Points:
-    """`points` (of a count) with 0 at each step of `start`..`end` - SETTLING they leave out, on
-    the points' own grid; unchanged when there is none (nothing known: no data, not 0)."""
-    if not points:
-        return points
+def with_zeros(
+    points: Points, *, start: datetime, end: datetime, step: int, stamped_at_start: bool
+) -> Points:
+    """`points` (of a count) with 0 at each step of `start`..`end` they leave out, on their own
+    grid, up to the last period that ended SETTLING before `end` (CloudWatch stamps a period
+    with its start, Cloud Monitoring with its end: `stamped_at_start`). Unchanged when there is
+    no point (nothing known: no data, not 0), or when no two points are a step apart: a series
+    published every 5 minutes (a cron job's function, a metric of coarser resolution) is not a
+    one-minute series with holes, and is judged on its own step."""
     stride = timedelta(seconds=step)
-    settled = end - SETTLING
-    known = dict(points)
-    anchor = points[0][0]
+    times = [t for t, _ in points]
+    if not any(b - a == stride for a, b in pairwise(times)):
+        return points
+    settled = end - SETTLING - (stride if stamped_at_start else timedelta(0))
+    anchor = times[0]
     first = anchor - stride * ((anchor - start) // stride)
     count = max(0, (settled - first) // stride + 1)
     grid = (first + stride * i for i in range(count))
     filled = {t: 0.0 for t in grid if start <= t <= settled}
-    return sorted({**filled, **known}.items())
+    return sorted({**filled, **dict(points)}.items())
+
+
+def errors_where_requests(errors: Points, requests: Points) -> Points:
+    """A count of errors (a provider leaves out the periods with none) at every period that has
+    requests: 0 where the provider gave nothing, once it has given any point (a count with no
+    point at all is unknown: a misnamed metric must not read 0% errors)."""
+    if not errors:
+        return errors
+    known = dict(errors)
+    return sorted({**{t: 0.0 for t, total in requests if total}, **known}.items())

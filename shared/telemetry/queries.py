@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from shared.telemetry.models import MetricQuery, ResourceKind, Service, Signal
+from shared.telemetry.omitted import COUNTS, errors_where_requests
 from shared.telemetry.ports import MetricsSource, Points
 
 
@@ -16,6 +17,8 @@ def signal_values(query: MetricQuery, read: Callable[[MetricQuery], Points]) -> 
     if query.divide_by is None:
         return [(t, v * query.scale) for t, v in values]
     totals = dict(read(query.divide_by))
+    if query.statistic in COUNTS:  # errors are left out where there were none: 0, not missing
+        values = errors_where_requests(values, sorted(totals.items()))
     # scaled before dividing: 7 * 100 / 100 is 7.0, where 7 / 100 * 100 is 7.000000000000001
     return [(t, v * query.scale / totals[t]) for t, v in values if totals.get(t)]
 

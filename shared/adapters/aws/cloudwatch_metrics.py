@@ -6,9 +6,10 @@ so the same queries work on every CloudWatch (and on moto, which has no metric m
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import cached_property, partial
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -83,7 +84,9 @@ class CloudWatchMetricsSource:
         )
         for key, part in unique.items():
             if part.statistic in COUNTS:  # a period with nothing in it is left out, not 0
-                data[ids[key]] = with_zeros(data.get(ids[key], []), start=start, end=end, step=step)
+                data[ids[key]] = with_zeros(
+                    data.get(ids[key], []), start=start, end=end, step=step, stamped_at_start=True
+                )
         return [signal_values(query, lambda q: data.get(ids[_key(q)], [])) for query in queries]
 
     def _get(
@@ -103,7 +106,7 @@ class CloudWatchMetricsSource:
                     "ScanBy": "TimestampAscending",
                     **token,
                 }
-                page = _answered(partial(self._client.get_metric_data, **request))
+                page = _answered(functools.partial(self._get_page, request))
                 for result in page["MetricDataResults"]:
                     _complete(result)
                     pairs = zip(result["Timestamps"], result["Values"], strict=False)
@@ -115,6 +118,9 @@ class CloudWatchMetricsSource:
                     break
                 token = {"NextToken": page["NextToken"]}
         return {k: sorted(v) for k, v in found.items()}
+
+    def _get_page(self, request: dict[str, Any]) -> GetMetricDataOutputTypeDef:
+        return self._client.get_metric_data(**request)
 
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         del service, start, end  # deploys come from the platform's own records, not CloudWatch

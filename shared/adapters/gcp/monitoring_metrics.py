@@ -118,7 +118,9 @@ class CloudMonitoringMetricsSource:
             raise _refused(error) from error
         if query.statistic in COUNTS:  # an interval with nothing in it is left out, not 0
             first = start + timedelta(seconds=step)  # a point is stamped with its interval's end
-            return with_zeros(sorted(points), start=first, end=end, step=step)
+            return with_zeros(
+                sorted(points), start=first, end=end, step=step, stamped_at_start=False
+            )
         return sorted(points)
 
     def read(

@@ -48,9 +48,11 @@ def test_a_cloud_policy_reads_only_the_minutes_it_judges() -> None:
     evaluator = AlertEvaluator(directory=services.directory, sources=sources)
     # WHEN it is evaluated
     (judged,) = evaluator.evaluate(store.list_for(OrgId("slack:T1"), "payments"), NOW)
-    # THEN one read of its period and the 5 minutes before it (Prometheus' lookback for the
-    # latest sample), not 15 minutes each: 10,000 policies' tick spent 3.1 → 5.5 s in the reads
-    assert provider.spans == [timedelta(minutes=6)]
+    # THEN one read of its period and the minutes before it (Prometheus' 5-minute lookback for
+    # the latest sample, or 4 periods of a series with a point every other minute, which is
+    # then judged with no second read), not 15 minutes each: 10,000 policies' tick spent
+    # 3.1 → 5.5 s in the reads
+    assert provider.spans == [timedelta(minutes=8)]
     assert judged.active is True
 
 
@@ -79,6 +81,36 @@ def test_a_sparse_cloud_series_is_read_again_once_as_far_as_its_step_may_need() 
     # WHEN it is evaluated
     (judged,) = evaluator.evaluate(store.list_for(OrgId("slack:T1"), "payments"), NOW)
     # THEN the first read finds it sparse, and a second reads N + 2 of 15 minutes, no more
-    assert provider.spans == [timedelta(minutes=6), timedelta(minutes=45)]
+    assert provider.spans == [timedelta(minutes=8), timedelta(minutes=45)]
     # AND it is judged on its own 5-minute step
     assert (judged.period, judged.active) == (timedelta(minutes=5), True)
+
+
+class EveryOtherMinute(RecordedReads):
+    """A quiet Lambda invoked about every other minute: a point every 2 minutes."""
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
+        self.spans.append(end - start)
+        times = [start + timedelta(minutes=m) for m in range(int((end - start).seconds / 60))]
+        return [[(at, 50.0) for at in times if at.minute % 2 == 1] for _ in queries]
+
+
+def test_a_series_with_a_point_every_other_minute_costs_one_read() -> None:
+    # GIVEN the alert on a quiet function (its last minute has no point every other tick)
+    provider = EveryOtherMinute()
+    store = InMemoryAlertStore()
+    sources: dict[ResourceKind, MetricsSource] = {ResourceKind.AWS_LAMBDA: provider}
+    services = build(
+        Settings(org_admins=("slack:T1:root",)),
+        memory_adapters(MovingClock(NOW), alerts=store, metrics=sources),
+    )
+    team_with_alerts(services, store, OrgId("slack:T1"), fn="fn-1")
+    evaluator = AlertEvaluator(directory=services.directory, sources=sources)
+    # WHEN it is evaluated at a minute with a point and at one without
+    for at in (NOW, NOW + timedelta(minutes=1)):
+        (judged,) = evaluator.evaluate(store.list_for(OrgId("slack:T1"), "payments"), at)
+        assert judged.active is True
+    # THEN each evaluation is one read: its first read reaches back its own step
+    assert provider.spans == [timedelta(minutes=8)] * 2

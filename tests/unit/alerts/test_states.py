@@ -201,3 +201,18 @@ def test_a_value_equal_to_the_threshold_does_not_cross_it_through_float_arithmet
     assert slow.threshold == 1001.0
     assert not slow.crosses(1001.0)
     assert parse("p99_latency >= 1.001s").crosses(1000.0 + 1.0)
+
+
+def test_a_pending_alert_serves_its_for_only_on_a_fresh_point() -> None:
+    # GIVEN an alert pending since T0 on `for 3m`
+    pending = Instance(state=State.PENDING, active_at=T0)
+    later = T0 + timedelta(minutes=3)
+    # WHEN its `for` is served but the latest point is one the lookback kept alive (the series
+    # stopped), it stays pending; on a fresh point that still breaches, it fires
+    held = step(pending, True, later, hold=timedelta(minutes=3), fresh=False)
+    assert held.state is State.PENDING
+    fired = step(held, True, later + timedelta(minutes=1), hold=timedelta(minutes=3), fresh=True)
+    assert fired.state is State.FIRING
+    # AND an alert with no `for` fires as CloudWatch's would, fresh point or not
+    now = step(Instance(state=State.INACTIVE), True, later, hold=timedelta(0), fresh=False)
+    assert now.state is State.FIRING
