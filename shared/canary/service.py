@@ -315,7 +315,9 @@ class CanaryService:
         canary = self._get(command.id, ctx)
         if canary.state is not CanaryState.HOLDING:
             raise ConflictError(f"{canary.id} is not held.")
-        return self._decide(canary, ctx, "resumed", state=CanaryState.RUNNING, query_errors=0)
+        return self._decide(
+            canary, ctx, "resumed", state=CanaryState.RUNNING, query_errors=0, unjudged=0
+        )
 
     # -- the scheduler's step ------------------------------------------------------------------
 

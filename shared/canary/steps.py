@@ -141,9 +141,14 @@ def _not_moved(canary: Canary, verdict: Judgement, now: datetime) -> Canary:
     if canary.state is CanaryState.HOLDING:
         what = "judged while held"
     elif unjudged >= UNJUDGED_LIMIT:
+        why = (
+            f"the canary is getting no traffic (are its callers bypassing {canary.target}'s "
+            "routing?)"
+            if verdict.no_traffic
+            else "what it is judged on has no data"
+        )
         reason = (
-            f"{verdict.reason}; {unjudged} judgements in a row judged nothing: the canary is "
-            f"getting no traffic (are its callers bypassing {canary.target}'s routing?); "
+            f"{verdict.reason}; {unjudged} judgements in a row judged nothing: {why}; "
             "held, decide by hand"
         )
         changes = {"state": CanaryState.HOLDING, "query_errors": 0, "unjudged": unjudged}

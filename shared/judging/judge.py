@@ -123,7 +123,10 @@ class Judgement:
     results: list[MetricResult] = field(default_factory=list)
     reason: str = ""
     unjudged: bool = False
-    """Nothing could be judged: too few canary requests, or a metric without data."""
+    """Nothing could be judged: no canary request at all, or a metric without data (a canary
+    that served some requests, not yet enough, is on its way, not stuck)."""
+    no_traffic: bool = False
+    """The canary served no request in the time judged."""
 
 
 CONFIDENCE = 0.98
@@ -319,7 +322,8 @@ def judge(
             score=math.nan,
             reason=f"not enough requests yet to judge {', '.join(s.said for s in specs)}: "
             f"{canary_requests:,} of {needed:,}",
-            unjudged=True,
+            unjudged=canary_requests == 0,
+            no_traffic=canary_requests == 0,
         )
     results = [_judged(spec, data.get(spec.name, MetricData((), ())), looks) for spec in specs]
     missing = [r for r in results if r.label is Label.NODATA]

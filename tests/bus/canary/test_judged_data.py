@@ -233,3 +233,35 @@ def test_a_canary_that_gets_no_traffic_is_held_and_said(clock: MovingClock) -> N
     assert stored is not None and stored.state is CanaryState.HOLDING
     message = run(services, f"canary status {canary}", user="vic", channel="C-pay")  # type: ignore[arg-type]
     assert {b.label for b in message.buttons} >= {"Resume", "Roll back"}
+
+
+def test_a_canary_with_a_trickle_of_traffic_is_on_its_way_not_held_as_getting_none(
+    clock: MovingClock,
+) -> None:
+    # GIVEN a canary that serves 3 requests a minute: 299 take about 100 minutes
+    services, _ = _services(clock, lambda _, at: Minute(_healthy(at, 0.0).stable, (3, 0, 380.0)))
+    canary = _start(services, "--version 43")
+    # WHEN it is judged twice the no-traffic limit
+    for _ in range(2 * UNJUDGED_LIMIT):
+        run_scheduler(services, clock, 5)  # type: ignore[arg-type]
+    # THEN it is still running, extended, never said to get no traffic
+    title, text = _status(services, canary)
+    assert title == "Canary checkout-api version 43: running at 5% (step 1/4)"
+    assert "no traffic" not in text
+
+
+def test_a_resumed_canary_gets_the_whole_wait_again(clock: MovingClock) -> None:
+    # GIVEN a canary held for getting no traffic, then resumed by an operator
+    services, store = _services(clock, lambda _, at: Minute(_healthy(at, 0.0).stable, None))
+    canary = _start(services, "--version 43")
+    for _ in range(UNJUDGED_LIMIT):
+        run_scheduler(services, clock, 5)  # type: ignore[arg-type]
+    resumed = run_deferred(services, f"canary resume {canary}", user="oli", channel="C-pay")  # type: ignore[arg-type]
+    assert resumed.tone is Tone.OK, resumed
+    # WHEN it is judged again, fewer times than the limit
+    for _ in range(UNJUDGED_LIMIT - 1):
+        run_scheduler(services, clock, 5)  # type: ignore[arg-type]
+    # THEN it is running: the count of judgements that judged nothing began again at the resume
+    stored = store.get(ORG, canary)
+    assert stored is not None
+    assert stored.state is CanaryState.RUNNING, stored.history[-1]
