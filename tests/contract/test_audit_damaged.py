@@ -3,6 +3,8 @@ folder with SQLite and on S3 with DynamoDB (moto). A seal never vouches for a br
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from shared.adapters.memory import FixedClock, InMemoryAuditLog
@@ -124,3 +126,18 @@ def test_an_export_stops_at_its_bound_and_says_how_to_get_the_rest(
     # THEN 3 are exported, and the reply says it stopped and how to narrow it
     assert reply.title == "Exported 3 entries of team payments' trail"
     assert dict(reply.fields)["Limit"].startswith("only the first 3 entries: export the rest")
+
+
+def test_a_trail_quiet_past_its_retention_is_still_sealed(found: Stores, clock: FixedClock) -> None:
+    # GIVEN every trail sealed, then a year with nothing in team payments' (on S3 the retention
+    # of the entry its last digest sealed has ended; verify says so, as it says of any entry)
+    services = services_on(found, clock)
+    setup_teams(services)
+    assert not run(services, "audit seal").failed
+    clock.current += timedelta(days=400)
+    # WHEN a member is added and the hourly seal runs
+    assert not run(services, "team member add zed --team payments").failed
+    sealed = ask(services, "audit seal")
+    # THEN it seals: how an old entry is locked does not stop the chain from being sealed
+    assert not sealed.failed, sealed
+    assert "payments" in " ".join(k for k, _ in sealed.fields)
