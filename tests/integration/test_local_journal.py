@@ -108,3 +108,24 @@ def test_an_outcome_the_trail_refused_is_written_late_as_it_happened(tmp_path: P
     assert outcome.correlation_id == "ref-full"
     assert outcome.details["late"].startswith("written late: the trail could not store it at")
     assert "error" not in outcome.details
+
+
+def test_an_outcome_the_trail_still_refuses_is_kept_for_the_next_start(tmp_path: Path) -> None:
+    # GIVEN an outcome the full disk refused, its process ended
+    database = SqliteDatabase(tmp_path / "autosre.db")
+    journal = JournaledAuditLog(_FullDisk(tmp_path / "audit"), database, lease=dead_lease(database))
+    _trail(journal).append(_entry(Outcome.REQUESTED, "ref-full"))
+    with pytest.raises(AuditUnavailableError):
+        _trail(journal).append(_entry(Outcome.SUCCEEDED, "ref-full"))
+    # WHEN the next start settles it while the disk is still full
+    still_full = JournaledAuditLog(
+        _FullDisk(tmp_path / "audit"), database, lease=dead_lease(database)
+    )
+    assert still_full.settle(_trail(still_full), queued=lambda _: False) == 0
+    # THEN the kept outcome is not lost: the start after, with room again, writes it
+    healthy = JournaledAuditLog(
+        FolderAuditLog(tmp_path / "audit"), database, lease=dead_lease(database)
+    )
+    assert healthy.settle(_trail(healthy), queued=lambda _: False) == 1
+    *_, outcome = records(FolderAuditLog(tmp_path / "audit"), STREAM)
+    assert outcome.outcome is Outcome.SUCCEEDED

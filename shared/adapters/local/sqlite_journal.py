@@ -131,10 +131,20 @@ class JournaledAuditLog:
                     trail.append(_late(kept) if kept else _failed(requested))
                     settled += 1
             except Exception:  # an unreadable trail is for `sre audit verify` to name
-                log.exception("could not settle %s", ref)
+                log.exception("could not settle %s: kept for the next process", ref)
+                self._keep(ref, owner, body, outcome)  # the trail refused it: not lost
         if settled:
             log.warning("recorded the outcome of %d interrupted requests", settled)
         return settled
+
+    def _keep(self, ref: object, owner: object, body: object, outcome: object) -> None:
+        """Put back a note its settling could not write (the trail still refused it)."""
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO open_requests (ref, owner, body, outcome)"
+                " VALUES (?, ?, ?, ?)",
+                (ref, owner, body, outcome),
+            )
 
     def _unanswered(self, requested: AuditRecord) -> bool:
         """Whether the entry was stored and no outcome follows it."""
