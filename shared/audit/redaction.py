@@ -13,8 +13,9 @@ _SECRET_NAME = (
 _KEY_NAME = r"(?:[A-Za-z0-9]+[_-])*(?:key|(?-i:[A-Za-z0-9]*[a-z0-9]Key))"
 """A name that is, or ends in, the word key: `key`, `signing_key`, `--license-key`, `AccountKey`
 (not `monkey` or `keycloak`: key must be a whole part of the name)."""
-_COMPOUND_KEY = r"(?:(?:[A-Za-z0-9]+[_-])+key|(?-i:[A-Za-z0-9]*[a-z0-9]Key))"
-"""A name that ends in the word key after another part: `signing_key`, `AccountKey`."""
+_SECRET_LIKE = r"(?=[^\s'\",;]*\d)(?=[^\s'\",;]*[A-Za-z])[^\s'\",;]{8,}"  # noqa: S105
+"""A value that looks like a secret: 8 or more characters with a letter and a digit, up to a
+space, a quote, a comma or a semicolon (`Tags=[{Key=team,Value=…}]` keeps what follows)."""
 _VALUE = r"'[^']*'|\"[^\"]*\"|[^\s'\"]+"
 _B64 = "A-Za-z0-9/+"
 
@@ -74,21 +75,15 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # --password=…, --client-secret …, password: …, token=… (an option may use a space)
     (re.compile(rf"(?i)(--[\w-]*{_SECRET_NAME}[\w-]*)(=|\s+)({_VALUE})"), rf"\1\2{MASK}"),
     (re.compile(rf"(?i)(\b[\w-]*{_SECRET_NAME}[\w-]*)(\s*[=:]\s*)({_VALUE})"), rf"\1\2{MASK}"),
-    # the same for names that are, or end in, the word key (on one line: `key:` then a PEM
-    # block is the PEM's, masked above)
+    # the same for names that are, or end in, the word key, but only before a value that looks
+    # like a secret (a `partition_key=tenant_id`, a `Key=RequestCount` dimension, "the key:
+    # restart pods" are not); an option named so (`--license-key …`) is masked whatever follows
     (
-        re.compile(r"(?i)(([\"'])(?:[\w-]*[_-])?key\2\s*:\s*)([\"'])(?:(?!\3).)*\3"),
+        re.compile(rf"(?i)(([\"'])(?:[\w-]*[_-])?key\2\s*:\s*)([\"']){_SECRET_LIKE}\3"),
         rf"\1\3{MASK}\3",
     ),
     (re.compile(rf"(?i)(--{_KEY_NAME})(=|[ \t]+)({_VALUE})"), rf"\1\2{MASK}"),
-    (re.compile(rf"(?i)(\b{_KEY_NAME})([ \t]*=[ \t]*)({_VALUE})"), rf"\1\2{MASK}"),
-    # `key:` too, but a bare `key: …` in prose ("the key: restart pods") only before what looks
-    # like a secret (8 or more characters with a digit, or quoted)
-    (re.compile(rf"(?i)(\b{_COMPOUND_KEY})([ \t]*:[ \t]*)({_VALUE})"), rf"\1\2{MASK}"),
-    (
-        re.compile(r"(?i)(\bkey)([ \t]*:[ \t]*)((?=[^\s'\"]*\d)[^\s'\"]{8,}|'[^']*'|\"[^\"]*\")"),
-        rf"\1\2{MASK}",
-    ),
+    (re.compile(rf"(?i)(\b{_KEY_NAME})([ \t]*[=:][ \t]*){_SECRET_LIKE}"), rf"\1\2{MASK}"),
     # Teams (and Office 365) incoming webhooks, Azure shared access signatures
     (
         re.compile(r"(?i)(\b[\w.-]*\.office\.com/webhook(?:b2)?/)\S+"),

@@ -147,7 +147,15 @@ def test_look_alikes_of_secrets_are_kept(text: str) -> None:
 
 @pytest.mark.parametrize(
     "prose",
-    ["design is key: we ship on Fridays", "the key: restart pods first", "primary key: user_id"],
+    [
+        "design is key: we ship on Fridays",
+        "the key: restart pods first",
+        "primary key: user_id",
+        "partition_key=tenant_id, sort_key: created_at",
+        "routing_key: orders.created",
+        "--dimensions FunctionName=checkout,Key=RequestCount",
+        'Tags=[{Key=team,Value=payments}] {"Key": "Name", "Value": "web"}',
+    ],
 )
 def test_the_word_key_in_prose_keeps_what_follows(prose: str) -> None:
     assert redact(prose) == prose
