@@ -188,10 +188,12 @@ def _check_tail(report: Verification, every: int) -> None:
         )
     due = every * (report.head // every)
     if due and (last is None or last.last_seq < due):
-        # the digests are numbered without gaps (checked above): none is known to be gone, so
-        # this is a seal that was not written (it failed, or is late), not one removed
+        # the digests are numbered without gaps (checked above): by the storage alone, a seal
+        # that was not written (it failed, or is late) and the newest digests removed look alike
         since = (last.last_seq if last else 0) + 1
         report.fail(
-            f"#{since}..#{report.head}: not sealed yet (seal overdue since #{due}: a digest is "
-            f"written every {every} entries); run `sre audit seal`"
+            f"#{since}..#{report.head}: no digest seals them (one is written every {every} "
+            f"entries, so one was due at #{due}): a seal that failed, or the newest digests "
+            "removed; the scheduler's log says which seals failed. `sre audit seal` seals them "
+            "from now on"
         )

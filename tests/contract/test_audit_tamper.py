@@ -232,10 +232,12 @@ def test_removing_the_last_digests_shows(storage: Storage) -> None:
     storage.delete("digests", 3)
     storage.delete("digests", 2)
     problems = _verify(storage).problems
-    # the digests left are numbered without a gap: by the storage alone, a seal not written
+    # the digests left are numbered without a gap: by the storage alone, a seal not written or
+    # digests removed, and it says both (never only the harmless one)
     assert problems == [
-        "#11..#25: not sealed yet (seal overdue since #20: a digest is written every 10 "
-        "entries); run `sre audit seal`"
+        "#11..#25: no digest seals them (one is written every 10 entries, so one was due at "
+        "#20): a seal that failed, or the newest digests removed; the scheduler's log says "
+        "which seals failed. `sre audit seal` seals them from now on"
     ]
 
 
