@@ -169,7 +169,8 @@ class AuditService:
             and (command.until is None or r.time < command.until)
         )
         records = list(islice(matching, MAX_EXPORT + 1))  # one more: to tell there are more
-        more = records[MAX_EXPORT:]
+        # the rest's earliest time (an owed entry is written late, with its own earlier time)
+        more = min((r.time for r in [*records[MAX_EXPORT:], *matching]), default=None)
         records = records[:MAX_EXPORT]
         content, kind = encoded(records, command.format)
         org = stream.org.replace(":", "-")  # `slack:T1`: no colon in a file name (Windows)
@@ -245,16 +246,17 @@ class AuditService:
         ).problems
 
 
-def _cut_short(more: list[AuditRecord]) -> list[tuple[str, str]]:
-    """The field saying an export stopped at its bound, and how to get the rest."""
-    if not more:
+def _cut_short(more: datetime | None) -> list[tuple[str, str]]:
+    """The field saying an export stopped at its bound, and how to get the rest: from the
+    earliest time of the entries left out (some exported already may come again)."""
+    if more is None:
         return []
-    at = more[0].time.replace(tzinfo=None).isoformat(timespec="seconds")  # UTC, as --since reads it
+    at = more.replace(tzinfo=None).isoformat(timespec="seconds")  # UTC, as --since reads it
     return [
         (
             "Limit",
-            f"only the first {MAX_EXPORT:,} entries: export the rest with `--since {at}`,"
-            " or narrow it with --since and --until",
+            f"only the first {MAX_EXPORT:,} entries: export the rest with `--since {at}` (it may "
+            "repeat some of these: match them by seq), or narrow it with --since and --until",
         )
     ]
 
