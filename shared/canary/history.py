@@ -3,6 +3,8 @@ the latest first."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from shared.canary.commands import ShowCanary
 from shared.canary.models import Canary, StepRecord
 from shared.commands.usage import usage
@@ -32,9 +34,11 @@ def history_page(canary: Canary, page: int = 1) -> list[str]:
         raise InvalidCommandError(
             f"{canary.id}'s history has {entries}: {shown}.", usage=usage(ShowCanary)
         )
-    days = spans_days(canary.history[0].at, canary.history[-1].at)
+    days = spans_days(canary.history[0].at, _latest(canary.history[-1]))
     lines = [
-        f"{clock(r.at, days=days)} {r.weight:.0%} {r.what} by @{r.by}"
+        f"{_when(r, days)} {r.weight:.0%} {r.what}"
+        + (f" ×{r.repeats}" if r.repeats > 1 else "")
+        + f" by @{r.by}"
         + (f": {r.reason}" if r.reason else "")
         for r in shown_entries(canary, page)
     ]
@@ -42,3 +46,14 @@ def history_page(canary: Canary, page: int = 1) -> list[str]:
         more = f"sre canary status {canary.id} --page {page + 1}"
         lines.insert(0, f"… {end - PAGE} earlier (`{more}`)")
     return lines
+
+
+def _latest(record: StepRecord) -> datetime:
+    """When the line last happened (a folded line: its latest judgement)."""
+    return record.last_at or record.at
+
+
+def _when(record: StepRecord, days: bool) -> str:
+    """`12:05`, or `12:05–14:35` for a line that stands for judgements in a row."""
+    first = clock(record.at, days=days)
+    return first if record.last_at is None else f"{first}–{clock(record.last_at, days=days)}"

@@ -61,6 +61,24 @@ class StepRecord(Frozen):
     reason: str
     """Why, in words; empty for a person's decision (who made it says it)."""
     by: str = "scheduler"
+    repeats: int = 1
+    """How many judgements in a row this line stands for (the same outcome at the same weight,
+    `extended` or `judged while held` every interval of a long hold: one line, so a canary's
+    record stays small however long it waits); `at` is the first, `last_at` the latest."""
+    last_at: datetime | None = None
+
+    def again(self, newer: StepRecord) -> StepRecord | None:
+        """This line standing also for `newer`, when `newer` repeats it (the scheduler's same
+        outcome at the same weight, not a move); None when it is a line of its own."""
+        same = (newer.what, newer.weight, newer.by) == (self.what, self.weight, self.by)
+        if not same or newer.by != "scheduler" or newer.what not in REPEATED:
+            return None
+        update = {"repeats": self.repeats + 1, "last_at": newer.at, "reason": newer.reason}
+        return self.model_copy(update=update)
+
+
+REPEATED = frozenset({"extended", "judged while held", "query error"})
+"""The scheduler's outcomes that can recur every interval without anything moving."""
 
 
 class Canary(Frozen):

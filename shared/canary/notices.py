@@ -233,7 +233,7 @@ class CanaryMessages:
             log.exception("could not chart canary %s", canary.id)
             return None
         return Image(
-            name=f"{canary.id}-{len(canary.history)}.png",
+            name=f"{canary.id}-{sum(r.repeats for r in canary.history)}.png",
             title=(
                 f"{canary.service}: canary {canary.release} vs stable {canary.stable}, per minute"
             ),

@@ -305,7 +305,7 @@ class CanaryProgress:
         return scheduler_entry(
             canary.org,
             canary.team,
-            time=record.at,
+            time=record.last_at or record.at,
             command=ScheduledAction("canary", record.what, canary.id).command(),
             target=canary.target,
             trigger=trigger,

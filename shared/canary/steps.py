@@ -83,11 +83,12 @@ def looks(canary: Canary) -> int:
     included (a failed read and a move sent back, `not advanced`, are no judgement)."""
     began = step_began(canary)
     return 1 + sum(
-        r.at > began
+        r.repeats
+        for r in canary.history
+        if r.at > began
         and r.by == "scheduler"
         and r.what != "query error"
         and not r.what.startswith("not ")
-        for r in canary.history
     )
 
 
@@ -95,7 +96,13 @@ def with_step(canary: Canary, now: datetime, what: str, reason: str, **changes: 
     """The canary with `changes`, its step restarted at `now` and one more line of history."""
     moved = canary.model_copy(update={"step_started_at": now, **changes})
     record = StepRecord(at=now, weight=moved.weight, what=what, reason=reason)
-    return moved.model_copy(update={"history": [*canary.history, record]})
+    return moved.model_copy(update={"history": appended(canary.history, record)})
+
+
+def appended(history: list[StepRecord], record: StepRecord) -> list[StepRecord]:
+    """`history` with `record`: folded into the last line when it repeats it."""
+    folded = history[-1].again(record) if history else None
+    return [*history[:-1], folded] if folded else [*history, record]
 
 
 def after_query_error(canary: Canary, now: datetime, error: Exception) -> Canary:

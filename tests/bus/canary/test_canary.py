@@ -209,7 +209,7 @@ def test_a_metrics_outage_is_counted_never_a_rollback_and_five_in_a_row_hold(
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert shown.title.startswith("Canary checkout-api version 42: running at 5%")
     assert (
-        "query error by @scheduler: metrics unavailable (CloudWatch did not answer); 4 in a row"
+        "query error ×4 by @scheduler: metrics unavailable (CloudWatch did not answer); 4 in a row"
         in (shown.text)
     )
     run_scheduler(services, clock, 5)

@@ -117,7 +117,7 @@ def test_every_judged_metric_is_named_in_the_message_while_latency_is_too_short(
         "extended by @scheduler: not enough requests yet to judge errors, p99 latency: 283 of 299"
     )
     # AND the second gives the errors' verdict in words beside latency's wait, not latency alone
-    assert "extended by @scheduler: no failure yet; errors " in second, second
+    assert "extended ×2 by @scheduler: no failure yet; errors " in second, second
     assert "→ Pass; p99 latency: not enough data yet: 2 of 6 minutes" in second, second
 
 

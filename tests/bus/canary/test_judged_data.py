@@ -212,7 +212,7 @@ def test_a_requested_metric_without_data_blocks_the_canary_and_is_named(
     title, text = _status(services, canary)
     assert title == "Canary checkout-api version 43: running at 5% (step 1/4)"
     last = text.splitlines()[-1]
-    assert "5% extended by @scheduler: not judged: p99 latency: no data for the canary" in last
+    assert "5% extended ×3 by @scheduler: not judged: p99 latency: no data for the canary" in last
 
 
 def test_a_canary_that_gets_no_traffic_is_held_and_said(clock: MovingClock) -> None:

@@ -125,3 +125,27 @@ def test_a_confirmed_start_runs_and_is_never_taken_over() -> None:
     starting = _canary(0, CanaryState.STARTING)
     assert started(starting).state is CanaryState.RUNNING
     assert not left_starting(started(starting), NOW + timedelta(days=1))
+
+
+def test_a_long_hold_is_one_line_that_still_counts_every_look() -> None:
+    # GIVEN a canary held at 5%, judged every interval for two days
+    start = StepRecord(at=NOW, weight=0.05, what="started", reason="5%", by="oli")
+    canary = a_canary(state=CanaryState.HOLDING, history=[start])
+    at = NOW
+    for minute in range(2 * 24 * 60):
+        at = NOW + timedelta(minutes=minute + 1)
+        reason = f"errors 0.{minute % 7}% vs 0.3%"
+        canary = after_judgement(
+            canary, Judgement(verdict=Verdict.INSUFFICIENT, score=0, reason=reason), at
+        )
+    # THEN its record holds one line for them, standing for each, with the latest figures
+    (line,) = [r for r in canary.history if r.what == "judged while held"]
+    assert (line.repeats, line.at, line.last_at) == (2880, NOW + timedelta(minutes=1), at)
+    assert line.reason == f"errors 0.{2879 % 7}% vs 0.3%"
+    assert len(canary.model_dump_json()) < 4_000  # a DynamoDB item holds at most 400 KB
+    # AND each of them is still a look at the step's growing data
+    assert looks(canary) == 2881
+    # AND a person's decision, or another outcome, starts a line of its own
+    resumed = canary.model_copy(update={"state": CanaryState.RUNNING})
+    extended = after_judgement(resumed, Judgement(verdict=Verdict.INSUFFICIENT, score=0), at)
+    assert [r.what for r in extended.history][-2:] == ["judged while held", "extended"]
