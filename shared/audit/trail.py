@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from itertools import takewhile
 
 from shared.audit.attempt import Attempt, Stuck
 from shared.audit.chain import decode, next_record
@@ -18,6 +19,7 @@ from shared.audit.models import (
     AuditRecord,
     Digest,
     HeadMark,
+    StoredEntry,
     StreamKey,
     entry_name,
 )
@@ -36,6 +38,8 @@ DIGEST_EVERY = 100
 """A digest seals each stream every this many entries (and whenever `sre audit seal` runs)."""
 OWED_PER_TICK = 200
 """At most this many owed entries of one org are written per settling (a tick); the rest next."""
+NEWEST_WINDOW = 500
+"""The most entries read at once when a stream is read from its head down."""
 TRAIL_WAIT = 1.0
 """Seconds a change never held back by the trail (a halt) waits for its entry before owing it:
 a trail that hangs (S3 not answering) must not keep a Halt click past Slack's 3 s."""
@@ -318,13 +322,44 @@ class AuditTrail:
     ) -> Iterator[AuditRecord]:
         """The stream's entries above `after`, parsed (use `verify` to trust them); one that
         cannot be read is left out, and named (`payments#3`) in `unreadable` if given."""
-        for entry in self.log.scan(stream, after=after):
-            try:
-                yield decode(entry.body)
-            except (ValueError, KeyError, TypeError):
-                log.warning("unreadable audit entry %s #%d", stream, entry.position)
-                if unreadable is not None:
-                    unreadable.append(entry_name(stream.team, entry.position))
+        yield from _decoded(stream, self.log.scan(stream, after=after), unreadable)
+
+    def newest_first(
+        self, stream: StreamKey, *, first: int = 20, unreadable: list[str] | None = None
+    ) -> Iterator[AuditRecord]:
+        """The stream's entries from its head down, read a window at a time (`first` entries,
+        then twice as many each time, up to `NEWEST_WINDOW`), so the latest few never cost a
+        read of the whole stream; one that cannot be read is left out and named."""
+        try:
+            head = self.log.head(stream)
+        except (ValueError, KeyError, TypeError):  # its last entry cannot be read
+            yield from reversed(list(self.records(stream, unreadable=unreadable)))
+            return
+        top, size = (head.seq if head else 0), max(1, first)
+        while top > 0:
+            after = max(0, top - size)
+            window = takewhile(_up_to(top), self.log.scan(stream, after=after))
+            yield from reversed(list(_decoded(stream, window, unreadable)))
+            top, size = after, min(size * 2, NEWEST_WINDOW)
+
+
+def _up_to(top: int) -> Callable[[StoredEntry], bool]:
+    """Whether an entry is numbered `top` or below (in this window, not a later one)."""
+    return lambda entry: entry.position <= top
+
+
+def _decoded(
+    stream: StreamKey, entries: Iterator[StoredEntry], unreadable: list[str] | None
+) -> Iterator[AuditRecord]:
+    """The entries parsed; one that cannot be read is left out, and named (`payments#3`) in
+    `unreadable` if given."""
+    for entry in entries:
+        try:
+            yield decode(entry.body)
+        except (ValueError, KeyError, TypeError):
+            log.warning("unreadable audit entry %s #%d", stream, entry.position)
+            if unreadable is not None:
+                unreadable.append(entry_name(stream.team, entry.position))
 
 
 def _release_quietly(owed: OwedEntries, draft: AuditDraft) -> None:

@@ -69,6 +69,7 @@ class VerifyAudit(AuditScoped):
 class ShowAudit(AuditScoped):
     words = ("audit", "show")
     permission = Permission.AUDIT_READ
+    deferred = True
     purpose = "Show recent audit entries, filtered by actor, action or time."
     examples = ('sre audit show --team payments --action "team member add" --limit 10',)
     actor: UserRef | None = None

@@ -7,7 +7,6 @@ import dataclasses
 import io
 import json
 import uuid
-from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from itertools import islice
@@ -38,6 +37,8 @@ Progress = Callable[[str], None]
 _SEAL = "sre audit seal"  # a seal's own audit entry
 MAX_EXPORT = 50_000
 """At most this many entries in one export (a file a chat link serves, a Lambda's memory)."""
+SHOW_READ = 5_000
+"""`sre audit show` looks at most at a trail's newest this many entries (one read each on S3)."""
 NO_DUE_SEAL = 10**18
 """A seal checks the chain, not whether a digest is due (it is writing the one that is)."""
 CSV_COLUMNS = (
@@ -184,16 +185,17 @@ class AuditService:
     def show(self, command: c.ShowAudit, ctx: Context) -> Reply:
         """The latest entries that match the filters."""
         stream = stream_of(command, ctx)
-        chosen: deque[AuditRecord] = deque(maxlen=command.limit)
         unreadable: list[str] = []
-        for record in self._trail.records(stream, unreadable=unreadable):
-            if _matches(record, command):
-                chosen.append(record)
+        newest = self._trail.newest_first(stream, first=command.limit, unreadable=unreadable)
+        chosen, oldest_read = _newest_matches(newest, command)
+        older = _older(oldest_read) if oldest_read is not None else []
+        chosen.reverse()
         if not chosen:
             return Reply(
                 tone=Tone.INFO,
-                title=f"No matching entries in {label(stream)}",
-                fields=not_read(unreadable),
+                title=f"No matching entries in {label(stream)}"
+                + (f" (its newest {SHOW_READ:,})" if older else ""),
+                fields=[*older, *not_read(unreadable)],
             )
         lines = [
             f"#{r.seq} {clock(r.time, days=True)} @{r.actor.user} `{r.command}` → {r.outcome.value}"
@@ -203,7 +205,7 @@ class AuditService:
             tone=Tone.INFO,
             title=f"{counted(len(chosen), 'entry', 'entries')} of {label(stream)}",
             text="\n".join(lines),
-            fields=not_read(unreadable),
+            fields=[*older, *not_read(unreadable)],
             ephemeral=True,
             refs=tuple(user_ref(u) for u in sorted({r.actor.user for r in chosen})),
         )
@@ -317,6 +319,34 @@ def not_read(unreadable: list[str]) -> list[tuple[str, str]]:
         return []
     shown = ", ".join(unreadable[:10]) + (" …" if len(unreadable) > 10 else "")
     return [("Not read (unreadable; `sre audit verify` names them)", shown)]
+
+
+def _newest_matches(
+    newest: Iterable[AuditRecord], command: c.ShowAudit
+) -> tuple[list[AuditRecord], AuditRecord | None]:
+    """The newest `command.limit` entries that match, newest first, reading no further than
+    needed; and, if it stopped at `SHOW_READ` entries read short of them, the last one read."""
+    chosen: list[AuditRecord] = []
+    for read, record in enumerate(newest, start=1):
+        if _matches(record, command):
+            chosen.append(record)
+            if len(chosen) == command.limit:
+                return chosen, None
+        if read == SHOW_READ:
+            return chosen, record
+    return chosen, None
+
+
+def _older(oldest_read: AuditRecord) -> list[tuple[str, str]]:
+    """What `show` did not look at (beyond the newest `SHOW_READ` entries), and how to."""
+    until = f"--until {oldest_read.time:%Y-%m-%dT%H:%M}"
+    return [
+        (
+            "Older entries",
+            f"not looked at: `sre audit show` reads the newest {SHOW_READ:,};"
+            f" `sre audit export {until}` exports the ones before them",
+        )
+    ]
 
 
 def _matches(record: AuditRecord, command: c.ShowAudit) -> bool:

@@ -28,6 +28,7 @@ from tests.support import (
     overlapping_runs,
     records,
     run,
+    run_deferred,
     run_scheduler,
     setup_teams,
 )
@@ -77,11 +78,11 @@ def test_two_alerts_of_a_service_fire_once_together_and_resolve_in_place(
     # AND `audit show --action` finds them by their words, as it finds a person's commands
     assert run(services, "org grant root auditor").tone is Tone.OK
     for action in ("alert fired", "alert"):
-        shown = run(services, f'audit show --team payments --action "{action}"')
+        shown = run_deferred(services, f'audit show --team payments --action "{action}"')
         assert "alert fired errors" in shown.text and "alert fired slow" in shown.text, action
     assert (
         "No matching entries"
-        in run(services, 'audit show --team payments --action "alert fire"').title
+        in run_deferred(services, 'audit show --team payments --action "alert fire"').title
     )
     # WHEN the condition stops holding (the threshold is raised), the alert resolves
     edit = 'alert edit slow --when "p99_latency > 5s for 5m"'
