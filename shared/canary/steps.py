@@ -106,9 +106,10 @@ def appended(history: list[StepRecord], record: StepRecord) -> list[StepRecord]:
 
 
 def after_query_error(canary: Canary, now: datetime, error: Exception) -> Canary:
-    """A failed metric read: counted, and held after QUERY_ERROR_LIMIT in a row."""
+    """A failed metric read: counted, and held after QUERY_ERROR_LIMIT in a row (once: a canary
+    already held records each later one as a query error, so a weekend's outage is one line)."""
     errors = canary.query_errors + 1
-    held = errors >= QUERY_ERROR_LIMIT
+    held = errors >= QUERY_ERROR_LIMIT and canary.state is not CanaryState.HOLDING
     reason = f"metrics unavailable ({error}); {errors} in a row"
     return with_step(
         canary,

@@ -217,6 +217,17 @@ def test_a_metrics_outage_is_counted_never_a_rollback_and_five_in_a_row_hold(
     assert shown.title.startswith("Canary checkout-api version 42: held at 5%")
     assert "5 in a row; held, decide by hand" in shown.text
     assert adapters.routers[ResourceKind.SAMPLE].route("checkout:live").weight == 0.05
+    # AND an outage that goes on while it is held adds one line, however long it lasts
+    run_scheduler(services, clock, 5)
+    lines = run(services, f"canary status {canary}", user="vic", channel="C-pay").text
+    for _ in range(30):
+        run_scheduler(services, clock, 5)
+    shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
+    assert shown.title.startswith("Canary checkout-api version 42: held at 5%")
+    assert len(shown.text.splitlines()) == len(lines.splitlines())
+    assert shown.text.count("held, decide by hand") == 1
+    assert "query error ×31 by @scheduler" in shown.text
+    assert "36 in a row" in shown.text
 
 
 def test_another_orgs_admin_cannot_step_this_orgs_canary(clock: MovingClock) -> None:
