@@ -60,13 +60,11 @@ class AuditUnavailableError(SreError):
 class AuditTrailCutError(AuditUnavailableError):
     """The trail is shorter than the state store (or a digest) recorded: rolled back or cut.
     Nothing is chained after it, so the cut is not hidden by later entries. `shorter`: False
-    when it is as long as recorded but its last entry is not the one recorded (re-chained);
-    `team`: the team whose trail it is (None: the org's)."""
+    when it is as long as recorded but its last entry is not the one recorded (re-chained)."""
 
-    def __init__(self, message: str, *, shorter: bool = True, team: str | None = None) -> None:
+    def __init__(self, message: str, *, shorter: bool = True) -> None:
         super().__init__(message)
         self.shorter = shorter
-        self.team = team
 
 
 class UnavailableError(SreError):

@@ -105,13 +105,6 @@ class InMemoryDirectory:
     def head_marks(self, org: OrgId) -> Sequence[HeadMark]:
         return sorted((m for (o, _), m in self._heads.items() if o == org), key=lambda m: m.team)
 
-    def forget_head(self, mark: HeadMark) -> bool:
-        with self._lock:
-            if self._heads.get((mark.org, mark.team)) != mark:
-                return False
-            del self._heads[(mark.org, mark.team)]
-            return True
-
 
 class InMemoryAuditLog:
     """Chains in lists; a taken sequence number is refused, as S3's If-None-Match does."""

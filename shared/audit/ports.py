@@ -51,10 +51,6 @@ class HeadMarks(Protocol):
     def mark_head(self, mark: HeadMark) -> None:
         """Remember an audit stream's head, unless a longer one is already remembered."""
 
-    def forget_head(self, mark: HeadMark) -> bool:
-        """Forget the stream's remembered head if it is still `mark` (an auditor accepted that
-        the trail was cut below it: `sre audit accept-cut`, audited); whether it was."""
-
     def head_marks(self, org: OrgId) -> Sequence[HeadMark]:
         """The longest head remembered for each audit stream of the org, by team."""
 

@@ -14,7 +14,6 @@ from shared.audit.attempt import Attempt, Stuck
 from shared.audit.chain import decode, next_record
 from shared.audit.head import cut_below
 from shared.audit.models import (
-    ORG_STREAM,
     AuditDraft,
     AuditRecord,
     Digest,
@@ -133,31 +132,8 @@ class AuditTrail:
         if why:
             log.error("audit trail %s cut: %s", stream, why)
             shorter = why.startswith("the trail ends")
-            raise AuditTrailCutError(
-                f"{why}, so nothing was done",
-                shorter=shorter,
-                team=None if stream.team == ORG_STREAM else stream.team,
-            )
+            raise AuditTrailCutError(f"{why}, so nothing was done", shorter=shorter)
         return head
-
-    def cut(self, stream: StreamKey) -> tuple[str, HeadMark | None] | None:
-        """Why appends to `stream` are refused as a cut (with the head the state store
-        remembers), or None when it may be written."""
-        mark = self._remembered(stream)
-        with self._lock:
-            sealed = self._sealed.get(stream)
-        why = cut_below(self.log.head(stream), mark, sealed)
-        return (why, mark) if why else None
-
-    def accept_cut(self, stream: StreamKey, mark: HeadMark | None) -> bool:
-        """Write to `stream` again after its cut (an auditor accepted it: audited by the
-        caller): the remembered head and this process's last seal of it are forgotten; whether
-        the head remembered was still `mark`."""
-        with self._lock:
-            self._sealed.pop(stream, None)
-        if mark is None or self._heads is None:
-            return True
-        return self._heads.forget_head(mark)
 
     def _remembered(self, stream: StreamKey) -> HeadMark | None:
         """The longest head of `stream` the state store remembers."""

@@ -8,7 +8,6 @@ from pydantic import Field, model_validator
 
 from shared.commands.base import Command, OptionalTeam, UserRef
 from shared.commands.duration import Since
-from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
 
 
@@ -110,27 +109,10 @@ class SealAudit(Command):
     examples = ("sre audit seal",)
 
 
-class AcceptCut(Command):
-    words = ("audit", "accept-cut")
-    positional = ("trail",)
-    permission = Permission.AUDIT_ORG
-    target_kind = "org"
-    mutates = True
-    may_change_nothing = True
-    purpose = (
-        "Let a team's trail that was cut or rolled back (every command of the team refused as "
-        "'shorter than recorded') be written again, recording in it what was accepted; "
-        "`sre audit verify` still names what is missing."
-    )
-    examples = ("sre audit accept-cut payments",)
-    trail: TeamName = Field(json_schema_extra={"metavar": "TEAM"})
-
-
 AUDIT_COMMANDS: tuple[type[Command], ...] = (
     VerifyAudit,
     ShowAudit,
     ExportAudit,
     ReviewAccess,
     SealAudit,
-    AcceptCut,
 )

@@ -6,20 +6,11 @@ import csv
 import dataclasses
 import io
 import json
-import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from itertools import islice
 
-from shared.audit.models import (
-    ORG_STREAM,
-    AuditDraft,
-    AuditRecord,
-    Digest,
-    HeadMark,
-    Outcome,
-    StreamKey,
-)
+from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey
 from shared.audit.ports import AuditDirectory
 from shared.audit.seal import digest_problems, readable
 from shared.audit.trail import AuditTrail
@@ -27,7 +18,6 @@ from shared.audit.verify import Verification, verify_stream
 from shared.auditing import commands as c
 from shared.auditing.org_audit import OrgAudit, label
 from shared.commands.context import Context, Handlers
-from shared.errors import ConflictError
 from shared.identity.admins import ConfiguredAdmin
 from shared.ports import ExportStore
 from shared.replies import Reply, Tone, counted, user_ref
@@ -103,46 +93,6 @@ class AuditService:
             .add(c.ExportAudit, self.export)
             .add(c.SealAudit, self.seal, unchanged=self.sealed_already)
             .add(c.ReviewAccess, self._org.review)
-            .add(c.AcceptCut, self.accept_cut, unchanged=self.not_cut)
-        )
-
-    def not_cut(self, command: c.AcceptCut, ctx: Context) -> str | None:
-        """Why accepting a cut would change nothing: the trail may be written as it is."""
-        stream = StreamKey(org=ctx.principal.actor.org, team=command.trail)
-        if self._trail.cut(stream) is None:
-            return f"team {command.trail}'s trail is as recorded: it is written as it is"
-        return None
-
-    def accept_cut(self, command: c.AcceptCut, ctx: Context) -> Reply:
-        """Forget the head the state store remembers of a cut trail, then record in the trail
-        what was accepted, by whom (the first entry after the cut)."""
-        actor = ctx.principal.actor
-        stream = StreamKey(org=actor.org, team=command.trail)
-        found = self._trail.cut(stream)
-        if found is None:
-            raise ConflictError(f"team {command.trail}'s trail is as recorded")
-        why, mark = found
-        if not self._trail.accept_cut(stream, mark):
-            raise ConflictError("the remembered head changed meanwhile: run it again")
-        record = self._trail.append(
-            AuditDraft(
-                id=uuid.uuid4().hex,
-                time=ctx.now,
-                org=actor.org,
-                team=command.trail,
-                actor=actor,
-                command=f"sre audit accept-cut {command.trail}",
-                target=command.trail,
-                outcome=Outcome.SUCCEEDED,
-                correlation_id=ctx.invocation.correlation_id,
-                details={"accepted": why},
-            )
-        )
-        return Reply(
-            tone=Tone.OK,
-            title=f"Team {command.trail}'s trail is written again, from #{record.seq}",
-            text=f"Accepted: {why}. `sre audit verify --team {command.trail}` still names what "
-            "is missing; this entry says who accepted it.",
         )
 
     def _mark(self, stream: StreamKey) -> HeadMark | None:

@@ -49,7 +49,7 @@ def _error_reply(error: SreError, ref: str) -> Reply:
             title="Not done: the audit trail is "
             + ("shorter than recorded" if error.shorter else "not as recorded"),
             text=f"Every action is audited first, and {error}. Run `sre audit verify` to see what"
-            f" is missing, and tell your admins (ref {ref}).{_acceptance(error)}",
+            f" is missing, and tell your admins (ref {ref}).",
             ephemeral=True,
             correlation_id=ref,
         )
@@ -105,13 +105,3 @@ def with_receipt(reply: Reply, record: AuditRecord | Owed | None) -> Reply:
         text = f"{reply.text}\n{record.said}" if reply.text else record.said
         return reply.model_copy(update={"text": text})
     return reply.model_copy(update={"receipt": record.receipt}) if record else reply
-
-
-def _acceptance(error: AuditTrailCutError) -> str:
-    """How a team's cut trail is written again once looked into (an org's is not, from chat)."""
-    if error.team is None:
-        return ""
-    return (
-        " Once it is looked into, an auditor can let the team work again with"
-        f" `sre audit accept-cut {error.team}` (recorded in the trail)."
-    )

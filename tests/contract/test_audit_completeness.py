@@ -136,35 +136,6 @@ def test_a_trail_cut_or_rolled_back_takes_no_more_entries_so_the_cut_stays_named
     )
 
 
-def test_an_auditor_accepts_a_cut_so_the_team_works_again_and_the_trail_says_who(
-    services: Services, found: Stores, clock: FixedClock
-) -> None:
-    # GIVEN payments' newest entries removed (a restore from an older backup): its commands are
-    # refused as "shorter than recorded"
-    seen = _head(found, "payments")
-    for seq in (seen - 1, seen):
-        found.delete_entry("payments", seq)
-    later = services_on(found, clock, log=found.restarted())
-    refused = run(later, "team member add bob --team payments")
-    assert refused.failed
-    assert "`sre audit accept-cut payments`" in refused.text
-    assert not run(later, "org grant root auditor").failed
-    # WHEN an auditor accepts the cut (a second time changes nothing)
-    accepted = run(later, "audit accept-cut payments")
-    again = run(later, "audit accept-cut payments")
-    # THEN the team works again, and the first entry after the cut says what was accepted, by whom
-    assert accepted.tone is Tone.OK, accepted
-    assert again.title.startswith("Nothing to change"), again
-    assert not run(later, "team member add bob --team payments").failed
-    after = records(found.restarted(), StreamKey(org=ORG, team="payments"))
-    accept = next(e for e in after if e.command == "sre audit accept-cut payments")
-    assert accept.seq == seen - 1
-    assert accept.details["accepted"] == (
-        f"the trail ends at #{seen - 2} but the state store saw #{seen}"
-    )
-    assert accept.actor.user == "root"
-
-
 def test_an_unsealed_last_entry_replaced_and_rechained_is_named(
     services: Services, found: Stores
 ) -> None:

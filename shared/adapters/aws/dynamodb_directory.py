@@ -92,18 +92,6 @@ class DynamoDbDirectory(items.DynamoDbOrgStore):
         except self._client.exceptions.ConditionalCheckFailedException:
             return  # a longer head is already remembered
 
-    def forget_head(self, mark: HeadMark) -> bool:
-        try:
-            self._client.delete_item(
-                TableName=self._table,
-                Key={"pk": {"S": _pk(mark.org)}, "sk": {"S": f"AUDITHEAD#{mark.team}"}},
-                ConditionExpression="seq = :seq",
-                ExpressionAttributeValues={":seq": {"N": str(mark.seq)}},
-            )
-        except self._client.exceptions.ConditionalCheckFailedException:
-            return False  # another head is remembered now
-        return True
-
     def head_marks(self, org: OrgId) -> Sequence[HeadMark]:
         return [
             HeadMark.model_validate(items.body(item)) for item in self._query(org, "AUDITHEAD#")

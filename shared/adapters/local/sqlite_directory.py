@@ -173,15 +173,6 @@ class SqliteDirectory:
                 (mark.org, mark.team, mark.seq, mark.hash),
             )
 
-    def forget_head(self, mark: HeadMark) -> bool:
-        with self._db.transaction() as db:
-            return bool(
-                db.execute(
-                    "DELETE FROM audit_heads WHERE org = ? AND team = ? AND seq = ? AND hash = ?",
-                    (mark.org, mark.team, mark.seq, mark.hash),
-                ).rowcount
-            )
-
     def head_marks(self, org: OrgId) -> Sequence[HeadMark]:
         rows = self._db.query(
             "SELECT team, seq, hash FROM audit_heads WHERE org = ? ORDER BY team", org

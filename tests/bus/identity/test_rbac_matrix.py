@@ -60,7 +60,6 @@ MATRIX: dict[str, set[str]] = {
     "audit verify --all": {"auditor"},
     "audit verify --state": {"auditor"},
     "audit access-review": {"auditor"},
-    "audit accept-cut payments": {"auditor"},
     "service register web --sample checkout --team {t}": {"operator", "admin"},
     "service list --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},
     "service show web --team {t}": {"viewer", "responder", "operator", "admin", "auditor"},

@@ -140,7 +140,6 @@ _channel = st.from_regex(r"#?[A-Za-z0-9][A-Za-z0-9._:@-]{0,16}", fullmatch=True)
 _text = st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
 _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "name": _team,
-    "trail": _team,
     "team": st.none() | _team,
     "user": _user,
     "channel": st.none() | _channel,
