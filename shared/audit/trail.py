@@ -305,13 +305,19 @@ class AuditTrail:
     ) -> Iterator[AuditRecord]:
         """The stream's entries from its head down, read a window at a time (`first` entries,
         then twice as many each time, up to `NEWEST_WINDOW`), so the latest few never cost a
-        read of the whole stream; one that cannot be read is left out and named."""
+        read of the whole stream; one that cannot be read is left out and named. Its top is
+        the higher of the log's head and the head the state store remembers, and any entry
+        above that is read first: a head found by probing stops at a gap (a deleted entry),
+        and what lies past a gap must still be shown."""
         try:
             head = self.log.head(stream)
+            known = head.seq if head else 0
         except (ValueError, KeyError, TypeError):  # its last entry cannot be read
-            yield from reversed(list(self.records(stream, unreadable=unreadable)))
-            return
-        top, size = (head.seq if head else 0), max(1, first)
+            known = 0
+        mark = self._remembered(stream)
+        top, size = max(known, mark.seq if mark else 0), max(1, first)
+        # normally nothing (one listing); all of a stream whose head is not known
+        yield from reversed(list(_decoded(stream, self.log.scan(stream, after=top), unreadable)))
         while top > 0:
             after = max(0, top - size)
             window = takewhile(_up_to(top), self.log.scan(stream, after=after))

@@ -86,6 +86,9 @@ class ExportAudit(AuditScoped):
     format: Literal["jsonl", "csv"] = "jsonl"
     since: Since = None
     until: Since = None
+    before_seq: int | None = Field(
+        default=None, ge=2, description="only the entries numbered below this"
+    )
 
 
 class ReviewAccess(Command):

@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from itertools import islice
+from itertools import islice, takewhile
 
 from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey
 from shared.audit.ports import AuditDirectory
@@ -138,7 +138,7 @@ class AuditService:
         unreadable: list[str] = []
         newest = self._trail.newest_first(stream, first=command.limit, unreadable=unreadable)
         chosen, oldest_read = _newest_matches(newest, command)
-        older = _older(oldest_read) if oldest_read is not None else []
+        older = _older(stream, oldest_read) if oldest_read and oldest_read.seq > 1 else []
         chosen.reverse()
         if not chosen:
             return Reply(
@@ -164,9 +164,12 @@ class AuditService:
         """Write the matching entries as JSON lines or CSV and say where they are."""
         stream = stream_of(command, ctx)
         unreadable: list[str] = []
+        below = self._trail.records(stream, unreadable=unreadable)
+        if command.before_seq is not None:
+            below = takewhile(_below(command.before_seq), below)
         matching = (
             r
-            for r in self._trail.records(stream, unreadable=unreadable)
+            for r in below
             if (command.since is None or r.time >= command.since)
             and (command.until is None or r.time < command.until)
         )
@@ -287,16 +290,24 @@ def _newest_matches(
     return chosen, None
 
 
-def _older(oldest_read: AuditRecord) -> list[tuple[str, str]]:
-    """What `show` did not look at (beyond the newest `SHOW_READ` entries), and how to."""
-    until = f"--until {oldest_read.time:%Y-%m-%dT%H:%M}"
+def _older(stream: StreamKey, oldest_read: AuditRecord) -> list[tuple[str, str]]:
+    """What `show` did not look at (the entries below the newest `SHOW_READ`), and the export
+    that holds exactly those (by number: entries are numbered in the order they were written,
+    and an owed one written late keeps its earlier time)."""
+    scope = "--org" if stream.team == ORG_STREAM else f"--team {stream.team}"
     return [
         (
             "Older entries",
-            f"not looked at: `sre audit show` reads the newest {SHOW_READ:,};"
-            f" `sre audit export {until}` exports the ones before them",
+            f"#{oldest_read.seq - 1} and below, not looked at: `sre audit show` reads the newest"
+            f" {SHOW_READ:,}; `sre audit export {scope} --before-seq {oldest_read.seq}` exports"
+            " them",
         )
     ]
+
+
+def _below(seq: int) -> Callable[[AuditRecord], bool]:
+    """Whether an entry is numbered below `seq`."""
+    return lambda record: record.seq < seq
 
 
 def _matches(record: AuditRecord, command: c.ShowAudit) -> bool:

@@ -3,20 +3,23 @@ cost a read of the whole stream (on S3, one GET an entry), and what it did not l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
 
 import pytest
 
-from shared.adapters.memory import InMemoryAuditLog
+from shared.adapters.memory import FixedClock, InMemoryAuditLog, InMemoryExportStore
 from shared.audit.models import StoredEntry, StreamKey
 from shared.auditing import service as auditing
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.identity.models import OrgId
-from tests.support import ORG, audit_draft, run_deferred, setup_teams, trail_for
+from tests.support import NOW, ORG, audit_draft, run_deferred, setup_teams, trail_for
 
 PAYMENTS = StreamKey(org=OrgId("T1"), team="payments")
+PAYMENTS_OF_ORG = StreamKey(org=ORG, team="payments")
 
 
 class CountingLog(InMemoryAuditLog):
@@ -32,12 +35,28 @@ class CountingLog(InMemoryAuditLog):
             yield entry
 
 
-def _auditor_over(log: CountingLog, entries: int) -> Services:
-    services = for_memory(Settings(org_admins=("slack:T1:root",)), audit_log=log)
+def _auditor_over(
+    log: CountingLog,
+    entries: int,
+    *,
+    exports: InMemoryExportStore | None = None,
+    late: Iterable[int] = (),
+) -> Services:
+    """Payments' trail over `log`: the teams set up, then `entries` of `service show`, the
+    ones numbered in `late` owed entries written late (timed an hour before the rest)."""
+    services = for_memory(
+        Settings(org_admins=("slack:T1:root",)),
+        audit_log=log,
+        exports=exports or InMemoryExportStore(),
+        clock=FixedClock(NOW),
+    )
     setup_teams(services)
     trail = trail_for(log)
+    owed = set(late)
     for n in range(entries):
-        trail.append(audit_draft(f"sre service show svc-{n}").model_copy(update={"org": ORG}))
+        time = NOW - timedelta(hours=1) if n in owed else NOW + timedelta(seconds=n)
+        draft = audit_draft(f"sre service show svc-{n}")
+        trail.append(draft.model_copy(update={"org": ORG, "time": time}))
     log.read = 0
     return services
 
@@ -77,24 +96,46 @@ def test_show_reads_only_as_far_as_the_latest_matches() -> None:
     assert not shown.fields
 
 
-def test_show_says_what_it_did_not_look_at(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_show_says_what_it_did_not_look_at_and_the_export_of_exactly_those(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # GIVEN show reads at most 100 entries, and a trail whose only `team member add` entries
-    # are older than its newest 100
+    # are older than its newest 100, some of them (owed, written late) timed after older ones
     monkeypatch.setattr(auditing, "SHOW_READ", 100)
     log = CountingLog()
-    services = _auditor_over(log, 300)
+    exports = InMemoryExportStore()
+    services = _auditor_over(log, 300, exports=exports, late=range(150, 300, 7))
+    head = log.head(PAYMENTS_OF_ORG)
+    assert head is not None
     # WHEN an auditor looks for them
     shown = run_deferred(
         services, 'audit show --team payments --action "team member add"', user="aud"
     )
-    # THEN it says none are among the newest 100, not that there are none, and how to see older
+    # THEN it says none are among the newest 100, not that there are none, and which it left
     assert shown.title == "No matching entries in team payments' trail (its newest 100)"
     ((name, value),) = shown.fields
+    oldest_read = head.seq - 99
     assert name == "Older entries"
-    assert "reads the newest 100" in value
-    assert "`sre audit export --until " in value
+    assert value.startswith(f"#{oldest_read - 1} and below, not looked at")
     assert log.read < 150  # the windows it read (of 300 and more)
-    # AND the export it names is a command that runs
+    # AND the export it names holds exactly the entries it did not look at
     export = value.split("`")[3].removeprefix("sre ")
-    exported = run_deferred(services, f"{export} --team payments", user="aud")
-    assert not exported.failed, exported
+    assert export == f"audit export --team payments --before-seq {oldest_read}"
+    assert not run_deferred(services, export, user="aud").failed
+    (content,) = exports.files.values()
+    exported = [json.loads(line)["seq"] for line in content.decode().splitlines()]
+    assert exported == list(range(1, oldest_read))
+
+
+def test_a_trail_read_to_its_first_entry_has_nothing_older(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN show reads at most as many entries as payments' trail holds
+    log = CountingLog()
+    services = _auditor_over(log, 0)
+    head = log.head(PAYMENTS_OF_ORG)
+    assert head is not None
+    monkeypatch.setattr(auditing, "SHOW_READ", head.seq)
+    # WHEN an auditor looks for what is not there
+    shown = run_deferred(services, 'audit show --team payments --action "alert"', user="aud")
+    # THEN it read the whole trail and says so: nothing older to export
+    assert shown.title == "No matching entries in team payments' trail"
+    assert not shown.fields
