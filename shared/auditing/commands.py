@@ -87,7 +87,10 @@ class ExportAudit(AuditScoped):
     since: Since = None
     until: Since = None
     before_seq: int | None = Field(
-        default=None, ge=2, description="only the entries numbered below this"
+        default=None,
+        ge=2,
+        description="only the entries numbered below this",
+        json_schema_extra={"metavar": "N"},
     )
 
 
