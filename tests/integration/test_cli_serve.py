@@ -46,18 +46,21 @@ def test_serve_on_every_address_suggests_page_links_with_this_hosts_name(
 
 def test_serve_on_every_address_warns_that_loopback_links_open_only_here(tmp_path: Path) -> None:
     # GIVEN page links on loopback at the very port `sre serve` will listen on
-    with socket.create_server(("127.0.0.1", 0)) as probe:
-        port = probe.getsockname()[1]
-    links = f"http://127.0.0.1:{port}"
-    # WHEN it listens on every address of this host
-    lines, _ = serve_until_started(
-        tmp_path,
-        "--host",
-        "0.0.0.0",  # noqa: S104
-        "--port",
-        str(port),
-        AUTOSRE_PUBLIC_URL=links,
-    )
+    for _ in range(3):  # a port found free may be taken by a parallel test before serve binds it
+        with socket.create_server(("127.0.0.1", 0)) as probe:
+            port = probe.getsockname()[1]
+        links = f"http://127.0.0.1:{port}"
+        # WHEN it listens on every address of this host
+        lines, err = serve_until_started(
+            tmp_path,
+            "--host",
+            "0.0.0.0",  # noqa: S104
+            "--port",
+            str(port),
+            AUTOSRE_PUBLIC_URL=links,
+        )
+        if lines or "in use" not in err:
+            break
     shown = "\n".join(lines)
     # THEN it warns that those links open only on this machine, and suggests this host's name
     assert f"investigation links point to {links}, which opens only on this machine" in shown

@@ -84,6 +84,7 @@ def test_every_deferred_command_has_its_result_and_its_outcome_when_sre_returns(
     checked = deferred("doctor", expect="Doctor:")
     assert checked.index("Working on") < checked.index("Doctor:")  # the answer, then the result
     deferred("audit", "verify", expect="Audit trail intact")
+    deferred("audit", "show", "--limit", "2", expect="2 entries of")
     deferred("audit", "export", expect="Where")
     deferred("audit", "access-review", expect="Access review")
     deferred("alert", "test", "e", expect="Test of e")
