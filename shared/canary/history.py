@@ -9,6 +9,7 @@ from shared.canary.commands import ShowCanary
 from shared.canary.models import Canary, StepRecord
 from shared.commands.usage import usage
 from shared.errors import InvalidCommandError
+from shared.replies import counted
 from shared.times import clock, spans_days
 
 PAGE = 10
@@ -38,6 +39,7 @@ def history_page(canary: Canary, page: int = 1) -> list[str]:
     lines = [
         f"{_when(r, days)} {r.weight:.0%} {r.what}"
         + (f" ×{r.repeats}" if r.repeats > 1 else "")
+        + (f" (and {counted(r.failed_reads, 'failed read')})" if r.failed_reads else "")
         + f" by @{r.by}"
         + (f": {r.reason}" if r.reason else "")
         for r in shown_entries(canary, page)

@@ -66,6 +66,9 @@ class StepRecord(Frozen):
     `extended` or `judged while held` every interval of a long hold: one line, so a canary's
     record stays small however long it waits); `at` is the first, `last_at` the latest."""
     last_at: datetime | None = None
+    failed_reads: int = 0
+    """Failed metric reads (`query error`s, no judgement) folded into this line when a long
+    history was compacted (see `steps.compacted`)."""
 
     def again(self, newer: StepRecord) -> StepRecord | None:
         """This line standing also for `newer`, when `newer` repeats it (the scheduler's same
@@ -75,6 +78,32 @@ class StepRecord(Frozen):
             return None
         update = {"repeats": self.repeats + 1, "last_at": newer.at, "reason": newer.reason}
         return self.model_copy(update=update)
+
+
+    def merged(self, newer: StepRecord) -> StepRecord | None:
+        """This line and the `newer` one after it as one, when both are the scheduler's
+        repeated outcomes at the same weight: the same outcome, or a judgement and failed reads
+        (counted apart: a failed read is no judgement); None otherwise."""
+        both = (self, newer)
+        if any(r.by != "scheduler" or r.what not in REPEATED for r in both):
+            return None
+        if self.weight != newer.weight:
+            return None
+        kinds = {r.what for r in both} - {"query error"}
+        if len(kinds) > 1:
+            return None
+        what = kinds.pop() if kinds else "query error"
+        judged = [r for r in both if r.what == what]
+        errors = sum(r.repeats for r in both if r.what != what)
+        return self.model_copy(
+            update={
+                "what": what,
+                "reason": judged[-1].reason,
+                "repeats": sum(r.repeats for r in judged),
+                "failed_reads": self.failed_reads + newer.failed_reads + errors,
+                "last_at": newer.last_at or newer.at,
+            }
+        )
 
 
 REPEATED = frozenset({"extended", "judged while held", "query error"})

@@ -15,6 +15,10 @@ from shared.telemetry.models import Signal
 QUERY_ERROR_LIMIT = 5
 """Failed metric reads in a row before a canary is held and a person asked (never a rollback)."""
 
+MAX_HISTORY = 200
+"""History lines a canary keeps before its oldest repeated outcomes are merged (a DynamoDB item
+holds 400 KB; a line is a few hundred bytes)."""
+
 
 UNJUDGED_LIMIT = 6
 """Judgements in a row that could judge nothing before a canary is held and a person asked: a
@@ -100,9 +104,26 @@ def with_step(canary: Canary, now: datetime, what: str, reason: str, **changes: 
 
 
 def appended(history: list[StepRecord], record: StepRecord) -> list[StepRecord]:
-    """`history` with `record`: folded into the last line when it repeats it."""
+    """`history` with `record`: folded into the last line when it repeats it, and compacted
+    once it is longer than `MAX_HISTORY` lines."""
     folded = history[-1].again(record) if history else None
-    return [*history[:-1], folded] if folded else [*history, record]
+    return compacted([*history[:-1], folded] if folded else [*history, record])
+
+
+def compacted(history: list[StepRecord]) -> list[StepRecord]:
+    """`history` at most `MAX_HISTORY` lines long where it can be: over it, its oldest two
+    neighbouring lines that are the scheduler's repeated outcomes at one weight become one (a
+    read failing every other minute alternates `extended` and `query error`: a line each,
+    without end). The latest line is never merged (it is the step just taken); a merged line
+    keeps the earlier one's time and weight, so when each step began is kept, and every
+    judgement still counts as a look."""
+    if len(history) <= MAX_HISTORY:
+        return history
+    for i in range(len(history) - 2):
+        merged = history[i].merged(history[i + 1])
+        if merged is not None:
+            return [*history[:i], merged, *history[i + 2 :]]
+    return history
 
 
 def after_query_error(canary: Canary, now: datetime, error: Exception) -> Canary:

@@ -10,11 +10,14 @@ import pytest
 import yaml
 
 from shared.canary.models import Canary, CanaryState, StepRecord
+from shared.canary.history import PAGE, history_page
 from shared.canary.steps import (
+    MAX_HISTORY,
     STARTING_LIMIT,
     Move,
     MoveKind,
     after_judgement,
+    after_query_error,
     finished,
     left_starting,
     looks,
@@ -22,6 +25,7 @@ from shared.canary.steps import (
     pending_move,
     recorded_first,
     started,
+    step_began,
     undone,
 )
 from shared.judging.judge import Judgement, Verdict
@@ -149,3 +153,38 @@ def test_a_long_hold_is_one_line_that_still_counts_every_look() -> None:
     resumed = canary.model_copy(update={"state": CanaryState.RUNNING})
     extended = after_judgement(resumed, Judgement(verdict=Verdict.INSUFFICIENT, score=0), at)
     assert [r.what for r in extended.history][-2:] == ["judged while held", "extended"]
+
+
+def test_outcomes_that_alternate_for_days_keep_the_record_small_and_every_look() -> None:
+    # GIVEN a canary at 5% whose metric read fails every other minute for two days
+    start = StepRecord(at=NOW, weight=0.05, what="started", reason="5%", by="oli")
+    canary = a_canary(history=[start])
+    at = NOW
+    judged = failed = 0
+    for minute in range(2 * 24 * 60):
+        at = NOW + timedelta(minutes=minute + 1)
+        if minute % 2:
+            canary = after_query_error(canary, at, ConnectionError("CloudWatch did not answer"))
+            failed += 1
+        else:
+            verdict = Judgement(verdict=Verdict.INSUFFICIENT, score=0, reason=f"n={minute}")
+            canary = after_judgement(canary, verdict, at)
+            judged += 1
+    # THEN its record is at most MAX_HISTORY lines, far under a DynamoDB item's 400 KB
+    assert len(canary.history) == MAX_HISTORY
+    assert len(canary.model_dump_json()) < 100_000
+    # AND it still starts when the step began, every judgement is a look and no failed read is
+    assert canary.history[0] == start
+    assert step_began(canary) == NOW
+    assert looks(canary) == 1 + judged
+    assert (
+        sum(r.failed_reads for r in canary.history)
+        + sum(r.repeats for r in canary.history if r.what == "query error")
+        == failed
+    )
+    # AND the latest line is the latest outcome, as it happened
+    assert (canary.history[-1].what, canary.history[-1].at) == ("query error", at)
+    # AND the merged line reads as what it stands for
+    shown = "\n".join(history_page(canary, page=MAX_HISTORY // PAGE))
+    assert f"5% extended ×{judged - (MAX_HISTORY - 2) // 2} (and " in shown
+    assert "failed reads) by @scheduler: n=" in shown
