@@ -79,7 +79,6 @@ class StepRecord(Frozen):
         update = {"repeats": self.repeats + 1, "last_at": newer.at, "reason": newer.reason}
         return self.model_copy(update=update)
 
-
     def merged(self, newer: StepRecord) -> StepRecord | None:
         """This line and the `newer` one after it as one, when both are the scheduler's
         repeated outcomes at the same weight: the same outcome, or a judgement and failed reads

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.history import PAGE, history_page
+from shared.canary.models import Canary, CanaryState, StepRecord
 from shared.canary.steps import (
     MAX_HISTORY,
     STARTING_LIMIT,
