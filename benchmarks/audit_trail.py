@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.adapters.memory import FixedClock
@@ -125,6 +126,38 @@ def moto(*, appends: int) -> None:
             f"  S3 on moto    verified  {rate:9,.0f} /s   ({entries:,} entries, retention "
             "read from every object)"
         )
+        slow_reads(s3, log, latency=LATENCY)
+
+
+LATENCY = 0.010
+"""Seconds added to each GET in `slow_reads`: a real S3 answers in tens of milliseconds, moto in
+about one."""
+
+
+def slow_reads(s3: Any, log: AuditLog, *, latency: float) -> None:
+    """Print a stream's read rate with `latency` added to each GET: one at a time and
+    `READ_AHEAD` at once (what verify, export and show wait on, on a real S3)."""
+    from shared.adapters.aws import s3_audit
+
+    def wait(**_: object) -> None:
+        time.sleep(latency)
+
+    entries = sum(1 for _ in log.scan(STREAM))
+    s3.meta.events.register("before-call.s3.GetObject", wait)
+    seconds = {}
+    default = s3_audit.READ_AHEAD
+    for ahead in (1, default):
+        s3_audit.READ_AHEAD = ahead
+        try:
+            seconds[ahead] = _timed(lambda: sum(1 for _ in log.scan(STREAM)))
+        finally:
+            s3_audit.READ_AHEAD = default
+    s3.meta.events.unregister("before-call.s3.GetObject", wait)
+    one, many = entries / seconds[1], entries / seconds[default]
+    print(
+        f"  S3 on moto    read      {one:9,.0f} /s one at a time, {many:,.0f} /s {default} at once"
+        f" ({many / one:.1f}x; {entries:,} entries, {latency * 1000:.0f} ms added to each GET)"
+    )
 
 
 def silent_s3() -> None:

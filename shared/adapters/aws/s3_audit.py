@@ -10,7 +10,9 @@ last head this process saw: no listing of the stream.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
@@ -43,6 +45,9 @@ TIMEOUTS = Config(
 """No entry waits on S3 for ever (botocore's defaults: 60 s to connect, 60 s to read, each
 retried; S3 answers a put in tens of milliseconds): a command fails in seconds when S3 does not
 answer (the trail then fails the next at once for a while), a kill switch owes its entry."""
+READ_AHEAD = 8
+"""Entries of a stream fetched at once when it is read (within botocore's 10 pooled
+connections; S3 answers a GET in tens of milliseconds, so reading is bound by waiting)."""
 _TAKEN = {"PreconditionFailed", "ConditionalRequestConflict"}
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 
@@ -171,13 +176,27 @@ class S3AuditLog:
         yield from versions.rest()
 
     def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
-        for seq, key, versions in self._keys(self._prefix("audit", stream), after):
-            found: Any = self._client.get_object(Bucket=self._bucket, Key=key)
-            lock = LockState(
-                mode=found.get("ObjectLockMode") or "none",
-                retain_until=found.get("ObjectLockRetainUntilDate"),
-            )
-            yield StoredEntry(seq, found["Body"].read(), lock, versions)
+        """The entries in order, `READ_AHEAD` fetched at once (one GET each: one at a time, a
+        worker's minute read a few thousand)."""
+        pool = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="audit-read")
+        ahead: deque[Future[StoredEntry]] = deque()
+        try:
+            for seq, key, versions in self._keys(self._prefix("audit", stream), after):
+                ahead.append(pool.submit(self._entry, seq, key, versions))
+                if len(ahead) == READ_AHEAD:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
+        finally:  # a reader that stops early leaves at most READ_AHEAD reads to finish
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _entry(self, seq: int, key: str, versions: int) -> StoredEntry:
+        found: Any = self._client.get_object(Bucket=self._bucket, Key=key)
+        lock = LockState(
+            mode=found.get("ObjectLockMode") or "none",
+            retain_until=found.get("ObjectLockRetainUntilDate"),
+        )
+        return StoredEntry(seq, found["Body"].read(), lock, versions)
 
     def put_digest(self, digest: Digest) -> None:
         key = f"{self._prefix('digests', digest.stream)}{digest.number:012d}.json"
