@@ -9,11 +9,13 @@ from shared.audit.models import AuditRecord, Digest, HeadMark
 
 
 def last_present(exists: Callable[[int], bool], known: int = 0) -> int:
-    """The highest n >= `known` for which `exists(n)`, entries being numbered 1, 2, 3… without gaps.
-
-    `known` must be 0 or a number that exists. Costs about 2·log2(distance) calls.
+    """The highest n for which `exists(n)`, entries being numbered 1, 2, 3… without gaps,
+    probing from `known` (0, or a number seen to exist); if `known` is gone since (a cut, a
+    rolled-back trail), from the start. Costs about 2·log2(distance) calls.
     """
     if not exists(known + 1):
+        if known and not exists(known):
+            return last_present(exists)
         return known
     low, step = known + 1, 1
     high = low + step

@@ -6,7 +6,7 @@ import logging
 import random
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from itertools import takewhile
 
@@ -126,6 +126,8 @@ class AuditTrail:
         after a cut would re-use its numbers and hide it (`AuditTrailCutError`)."""
         mark = self._remembered(stream)  # first: a head read after it is never below it
         head = self.log.head(stream)
+        if mark is not None and (head.seq if head else 0) < mark.seq:
+            head = self._past_a_hole(stream, mark) or head
         with self._lock:
             sealed = self._sealed.get(stream)
         why = cut_below(head, mark, sealed)
@@ -134,6 +136,19 @@ class AuditTrail:
             shorter = why.startswith("the trail ends")
             raise AuditTrailCutError(f"{why}, so nothing was done", shorter=shorter)
         return head
+
+    def _past_a_hole(self, stream: StreamKey, mark: HeadMark) -> AuditRecord | None:
+        """The stream's last entry when the remembered head's entry is still there: a head found
+        by probing stops at a deleted entry below it (a hole `verify` names, not a cut: the
+        trail goes on after its real head, never into the hole)."""
+        # normally one or two entries: the remembered head is the latest written
+        last = deque(self.log.scan(stream, after=mark.seq - 1), maxlen=1)
+        if not last:
+            return None
+        try:
+            return decode(last[0].body)
+        except (ValueError, KeyError, TypeError):
+            return None
 
     def _remembered(self, stream: StreamKey) -> HeadMark | None:
         """The longest head of `stream` the state store remembers."""
@@ -294,11 +309,20 @@ class AuditTrail:
         raise AuditUnavailableError(f"could not seal {stream}: too many concurrent writers")
 
     def records(
-        self, stream: StreamKey, *, after: int = 0, unreadable: list[str] | None = None
+        self,
+        stream: StreamKey,
+        *,
+        after: int = 0,
+        before: int | None = None,
+        unreadable: list[str] | None = None,
     ) -> Iterator[AuditRecord]:
-        """The stream's entries above `after`, parsed (use `verify` to trust them); one that
-        cannot be read is left out, and named (`payments#3`) in `unreadable` if given."""
-        yield from _decoded(stream, self.log.scan(stream, after=after), unreadable)
+        """The stream's entries stored above `after` (and below `before`), parsed (use `verify`
+        to trust them); one that cannot be read is left out, and named (`payments#3`) in
+        `unreadable` if given."""
+        stored = self.log.scan(stream, after=after)
+        if before is not None:
+            stored = takewhile(_up_to(before - 1), stored)
+        yield from _decoded(stream, stored, unreadable)
 
     def newest_first(
         self, stream: StreamKey, *, first: int = 20, unreadable: list[str] | None = None
@@ -312,7 +336,7 @@ class AuditTrail:
         try:
             head = self.log.head(stream)
             known = head.seq if head else 0
-        except (ValueError, KeyError, TypeError):  # its last entry cannot be read
+        except (ValueError, KeyError, TypeError, OSError):  # its last entry cannot be read
             known = 0
         mark = self._remembered(stream)
         top, size = max(known, mark.seq if mark else 0), max(1, first)

@@ -8,7 +8,7 @@ import io
 import json
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from itertools import islice, takewhile
+from itertools import islice
 
 from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey
 from shared.audit.ports import AuditDirectory
@@ -164,9 +164,7 @@ class AuditService:
         """Write the matching entries as JSON lines or CSV and say where they are."""
         stream = stream_of(command, ctx)
         unreadable: list[str] = []
-        below = self._trail.records(stream, unreadable=unreadable)
-        if command.before_seq is not None:
-            below = takewhile(_below(command.before_seq), below)
+        below = self._trail.records(stream, before=command.before_seq, unreadable=unreadable)
         matching = (
             r
             for r in below
@@ -303,11 +301,6 @@ def _older(stream: StreamKey, oldest_read: AuditRecord) -> list[tuple[str, str]]
             " them",
         )
     ]
-
-
-def _below(seq: int) -> Callable[[AuditRecord], bool]:
-    """Whether an entry is numbered below `seq`."""
-    return lambda record: record.seq < seq
 
 
 def _matches(record: AuditRecord, command: c.ShowAudit) -> bool:

@@ -138,24 +138,37 @@ class S3AuditLog:
             lambda n: self._exists(f"{prefix}{n:012d}.json"), known.seq if known else 0
         )
         if seq == 0:
+            self._remember(None, stream, instead_of=known)
             return None
         if known and known.seq == seq:
             return known
         body = self._client.get_object(Bucket=self._bucket, Key=f"{prefix}{seq:012d}.json")["Body"]
         record = decode(body.read())
-        self._remember(record)
+        self._remember(record, stream, instead_of=known)
         return record
 
-    def _remember(self, record: AuditRecord) -> None:
+    def _remember(
+        self,
+        record: AuditRecord | None,
+        stream: StreamKey,
+        *,
+        instead_of: AuditRecord | None = None,
+    ) -> None:
+        """Keep `record` as the stream's head seen last: when it is higher, or in place of
+        `instead_of` (a head found again below it: the one seen was cut), never under a newer
+        put."""
         with self._lock:
-            known = self._known.get(record.stream)
-            if known is None or known.seq < record.seq:
-                self._known[record.stream] = record
+            known = self._known.get(stream)
+            if known is not None and known is instead_of:
+                self._known.pop(stream)
+                known = None
+            if record is not None and (known is None or known.seq < record.seq):
+                self._known[stream] = record
 
     def put(self, record: AuditRecord) -> None:
         key = f"{self._prefix('audit', record.stream)}{record.seq:012d}.json"
         self._create(key, encode(record), f"sequence number {record.seq}")
-        self._remember(record)
+        self._remember(record, record.stream)
 
     def _keys(self, prefix: str, after: int = 0) -> Iterator[tuple[int, str, int]]:
         """Number, key and how many versions S3 holds of each numbered key (page by page, a

@@ -79,7 +79,9 @@ class FolderAuditLog:
             known = self._known.get(stream, 0)
         seq = last_present(lambda n: (folder / _name(n)).exists(), known)
         with self._lock:
-            self._known[stream] = max(seq, self._known.get(stream, 0))
+            now = self._known.get(stream, 0)
+            # lower only when it fell below what was seen (a cut), never under a newer put
+            self._known[stream] = seq if now == known else max(seq, now)
         if seq == 0:
             return None
         return decode((folder / _name(seq)).read_bytes())

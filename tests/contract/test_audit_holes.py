@@ -1,0 +1,87 @@
+"""An audit trail with an entry deleted, on the local folder and on S3 (moto): a hole in its
+middle is not a cut (every process goes on after the real head, never into the hole, and verify
+names it), and a cut tail is refused alike by a process that had seen the deleted head and by a
+fresh one."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+from shared.adapters.local.folder_audit import FolderAuditLog
+from shared.adapters.memory import FixedClock, InMemoryExportStore
+from shared.audit.models import StreamKey
+from shared.bootstrap.memory import for_memory
+from shared.config import Settings
+from shared.replies import Tone
+from tests.contract.audit_stores import Stores, services_on
+from tests.support import NOW, ORG, run, run_deferred, setup_teams
+
+PAYMENTS = StreamKey(org=ORG, team="payments")
+
+
+def _head_after(services: Any, found: Stores, members: int) -> int:
+    setup_teams(services)
+    for n in range(members):
+        assert not run(services, f"team member add u{n} --role viewer --team payments").failed
+    head = found.log.head(PAYMENTS)
+    assert head is not None
+    return head.seq
+
+
+def test_a_hole_in_the_middle_is_not_a_cut(found: Stores, clock: Any) -> None:
+    # GIVEN payments' trail with its entry #4 deleted (a fresh process's probe lands on it)
+    head = _head_after(services_on(found, clock), found, 10)
+    found.delete_entry("payments", 4)
+    # WHEN a fresh process runs a command of the team
+    fresh = services_on(found, clock, log=found.restarted())
+    done = run(fresh, "team member add c1 --role viewer --team payments")
+    # THEN it is done, its entries after the real head, never in the hole
+    assert not done.failed, done
+    assert found.read_entry("payments", head + 1).command.startswith("sre team member add c1")
+    assert [e.position for e in found.log.scan(PAYMENTS, after=3)][:2] == [5, 6]
+    # AND verify names the hole
+    verified = run_deferred(fresh, "audit verify --team payments", user="aud")
+    assert verified.tone is not Tone.OK
+    assert "#4" in str(verified.fields)
+
+
+def test_a_cut_tail_is_refused_by_a_process_that_had_seen_it(found: Stores, clock: Any) -> None:
+    # GIVEN a process that wrote payments' newest entry, which is then deleted
+    warm = services_on(found, clock)
+    head = _head_after(warm, found, 5)
+    found.delete_entry("payments", head)
+    # WHEN that process, and a fresh one, run a command of the team
+    for services in (warm, services_on(found, clock, log=found.restarted())):
+        refused = run(services, "team member add w --role viewer --team payments")
+        # THEN both refuse it as a cut trail (never chaining past the cut, never "unavailable")
+        assert "shorter than recorded" in refused.title, refused
+        # AND an auditor's show still lists what is there
+        shown = run_deferred(services, "audit show --team payments --limit 2", user="aud")
+        assert shown.text.splitlines()[-1].startswith(f"#{head - 1} "), shown
+
+
+def test_an_export_below_a_number_goes_by_where_entries_are_stored(tmp_path: Path) -> None:
+    # GIVEN a local trail whose entry #2 was overwritten with a copy of its newest
+    log = FolderAuditLog(tmp_path / "audit")
+    exports = InMemoryExportStore()
+    settings = Settings(org_admins=("slack:T1:root",))
+    services = for_memory(settings, audit_log=log, exports=exports, clock=FixedClock(NOW))
+    setup_teams(services)
+    head = log.head(PAYMENTS)
+    assert head is not None
+    folder = tmp_path / "audit" / "slack%3AT1" / "payments"
+    two = folder / "000000000002.json"
+    two.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    two.write_bytes((folder / f"{head.seq:012d}.json").read_bytes())
+    # WHEN an auditor exports the entries below the newest
+    reply = run_deferred(
+        services, f"audit export --team payments --before-seq {head.seq}", user="aud"
+    )
+    # THEN every one stored there is exported, the copy too (verify names it)
+    assert not reply.failed, reply
+    (content,) = exports.files.values()
+    seqs = [json.loads(line)["seq"] for line in content.decode().splitlines()]
+    assert seqs == [1, head.seq, *range(3, head.seq)]
