@@ -156,6 +156,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "limit": st.integers(min_value=1, max_value=200)
     | st.sampled_from(["canaries", "investigations-per-day"]),
     "page": st.integers(min_value=1, max_value=1000),
+    "before_seq": st.none() | st.integers(min_value=2, max_value=10**9),
     "status": st.none() | st.sampled_from(["open", "resolved"]),
     "alert": st.none() | st.from_regex(r"[a-z0-9][a-z0-9._-]{0,20}", fullmatch=True),
     "format": st.sampled_from(["jsonl", "csv"]),
