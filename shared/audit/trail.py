@@ -6,7 +6,7 @@ import logging
 import random
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from itertools import takewhile
 
@@ -37,6 +37,9 @@ DIGEST_EVERY = 100
 """A digest seals each stream every this many entries (and whenever `sre audit seal` runs)."""
 OWED_PER_TICK = 200
 """At most this many owed entries of one org are written per settling (a tick); the rest next."""
+LINKS_CHECKED = 50
+"""The most entries after the remembered head an append checks link to it (see
+`AuditTrail._linked_from`)."""
 NEWEST_WINDOW = 500
 """The most entries read at once when a stream is read from its head down."""
 TRAIL_WAIT = 1.0
@@ -126,8 +129,15 @@ class AuditTrail:
         after a cut would re-use its numbers and hide it (`AuditTrailCutError`)."""
         mark = self._remembered(stream)  # first: a head read after it is never below it
         head = self.log.head(stream)
-        if mark is not None and (head.seq if head else 0) < mark.seq:
-            head = self._past_a_hole(stream, mark) or head
+        seq = head.seq if head else 0
+        if mark is not None and seq < mark.seq:
+            head = self._linked_from(stream, mark) or head
+        elif mark is not None and seq > mark.seq:
+            links = seq - mark.seq <= LINKS_CHECKED
+            if self._linked_from(stream, mark, links=links) is None:
+                why = f"the entries after #{mark.seq}, the head the state store saw, do not link"
+                log.error("audit trail %s cut: %s", stream, why)
+                raise AuditTrailCutError(f"{why}, so nothing was done", shorter=False)
         with self._lock:
             sealed = self._sealed.get(stream)
         why = cut_below(head, mark, sealed)
@@ -137,18 +147,32 @@ class AuditTrail:
             raise AuditTrailCutError(f"{why}, so nothing was done", shorter=shorter)
         return head
 
-    def _past_a_hole(self, stream: StreamKey, mark: HeadMark) -> AuditRecord | None:
-        """The stream's last entry when the remembered head's entry is still there: a head found
-        by probing stops at a deleted entry below it (a hole `verify` names, not a cut: the
-        trail goes on after its real head, never into the hole)."""
-        # normally one or two entries: the remembered head is the latest written
-        last = deque(self.log.scan(stream, after=mark.seq - 1), maxlen=1)
-        if not last:
-            return None
-        try:
-            return decode(last[0].body)
-        except (ValueError, KeyError, TypeError):
-            return None
+    def _linked_from(
+        self, stream: StreamKey, mark: HeadMark, *, links: bool = True
+    ) -> AuditRecord | None:
+        """The stream's last entry when the remembered head's entry is still there as it was
+        seen and every entry after it links to it; None (a cut) when it is gone or changed,
+        or what follows does not link (an entry planted above a cut). A head found by probing
+        stops at a deleted entry below the remembered one: a hole `verify` names, not a cut,
+        and the trail goes on after its real head, never into the hole. Normally it reads
+        one or two entries (the remembered head is the latest written); with `links` False
+        (the remembered head far behind: its updates failed), only the remembered entry."""
+        last: AuditRecord | None = None
+        for entry in self.log.scan(stream, after=mark.seq - 1):
+            try:
+                record = decode(entry.body)
+            except (ValueError, KeyError, TypeError):
+                return None
+            if record.seq != entry.position:
+                return None
+            if last is None and (record.seq != mark.seq or record.hash != mark.hash):
+                return None
+            if last is not None and (record.seq != last.seq + 1 or record.prev_hash != last.hash):
+                return None
+            last = record
+            if not links:
+                break
+        return last
 
     def _remembered(self, stream: StreamKey) -> HeadMark | None:
         """The longest head of `stream` the state store remembers."""

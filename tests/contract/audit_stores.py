@@ -92,20 +92,21 @@ class LocalStores:
                 (ORG, channel, team, binding(channel, team, by="mallory").model_dump_json()),
             )
 
-    def _path(self, team: str, seq: int) -> Path:
+    def local_path(self, team: str, seq: int) -> Path:
+        """Where entry `seq` of `team` is (or would be) stored."""
         return self._audit / _ORG_KEY / team / f"{seq:012d}.json"
 
     def read_entry(self, team: str, seq: int) -> AuditRecord:
-        return decode(self._path(team, seq).read_bytes())
+        return decode(self.local_path(team, seq).read_bytes())
 
     def write_entry(self, record: AuditRecord) -> None:
-        path = self._path(record.team, record.seq)
+        path = self.local_path(record.team, record.seq)
         path.chmod(stat.S_IRUSR | stat.S_IWUSR)  # the owner lifts the read-only bit...
         path.write_bytes(encode(record))
         path.chmod(0o444)  # ...and puts it back
 
     def delete_entry(self, team: str, seq: int) -> None:
-        self._path(team, seq).unlink()
+        self.local_path(team, seq).unlink()
 
     def delete_digest(self, team: str, number: int) -> None:
         (self._audit / _ORG_KEY / team / "digests" / f"{number:012d}.json").unlink()

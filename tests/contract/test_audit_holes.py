@@ -10,13 +10,16 @@ import stat
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from shared.adapters.local.folder_audit import FolderAuditLog
 from shared.adapters.memory import FixedClock, InMemoryExportStore
-from shared.audit.models import StreamKey
+from shared.audit.chain import encode, next_record
+from shared.audit.models import AuditDraft, AuditRecord, StreamKey
 from shared.bootstrap.memory import for_memory
 from shared.config import Settings
 from shared.replies import Tone
-from tests.contract.audit_stores import Stores, services_on
+from tests.contract.audit_stores import LocalStores, Stores, services_on
 from tests.support import NOW, ORG, run, run_deferred, setup_teams
 
 PAYMENTS = StreamKey(org=ORG, team="payments")
@@ -85,3 +88,54 @@ def test_an_export_below_a_number_goes_by_where_entries_are_stored(tmp_path: Pat
     (content,) = exports.files.values()
     seqs = [json.loads(line)["seq"] for line in content.decode().splitlines()]
     assert seqs == [1, head.seq, *range(3, head.seq)]
+
+
+def _planted(found: Stores, record: AuditRecord) -> None:
+    """`record` put into storage as an insider would, under a number not taken."""
+    if isinstance(found, LocalStores):
+        found.local_path(record.team, record.seq).write_bytes(encode(record))
+    else:
+        found.write_entry(record)
+
+
+def _forged_after(base: AuditRecord, seq: int) -> AuditRecord:
+    """An entry numbered `seq` that links to `base` as if `base` were numbered `seq - 1`."""
+    draft = AuditDraft(**base.model_dump(include=set(AuditDraft.model_fields)))
+    shifted = base.model_copy(update={"seq": seq - 1})
+    return next_record(shifted, draft.model_copy(update={"command": "sre forged"}))
+
+
+@pytest.mark.parametrize("gone", [1, 3])
+@pytest.mark.parametrize("process", ["warm", "fresh"])
+def test_an_entry_planted_above_a_cut_does_not_hide_it(
+    found: Stores, clock: Any, gone: int, process: str
+) -> None:
+    # GIVEN payments' trail cut below the head the state store saw, and one entry planted
+    # after the cut, linked to the last entry kept (so the probe finds a head above the mark)
+    warm = services_on(found, clock)
+    head = _head_after(warm, found, 5)
+    kept = found.read_entry("payments", head - gone)
+    for seq in range(head - gone + 1, head + 1):
+        found.delete_entry("payments", seq)
+    _planted(found, _forged_after(kept, head + 1))
+    # WHEN a process that had seen the head, or a fresh one, runs a command of the team
+    services = warm if process == "warm" else services_on(found, clock, log=found.restarted())
+    refused = run(services, "team member add evil --role admin --team payments")
+    # THEN it is refused as a trail not as recorded, never chained after the planted entry
+    assert refused.failed and "audit trail" in refused.title, refused
+    assert found.log.head(PAYMENTS) is not None
+    assert [e.position for e in found.log.scan(PAYMENTS, after=head)] == [head + 1]
+
+
+def test_a_rewritten_head_with_a_hole_below_is_refused(found: Stores, clock: Any) -> None:
+    # GIVEN payments' newest entry rewritten (another hash) and an entry below it deleted, so a
+    # fresh process's probe stops below the head the state store saw
+    head = _head_after(services_on(found, clock), found, 5)
+    found.write_entry(_forged_after(found.read_entry("payments", head - 1), head))
+    found.delete_entry("payments", head - 2)
+    # WHEN a fresh process runs a command of the team
+    fresh = services_on(found, clock, log=found.restarted())
+    refused = run(fresh, "team member add evil --role admin --team payments")
+    # THEN it is refused: the entry there is not the one the state store saw
+    assert refused.failed and "audit trail" in refused.title, refused
+    assert not list(found.log.scan(PAYMENTS, after=head))
