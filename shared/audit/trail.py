@@ -135,9 +135,11 @@ class AuditTrail:
         elif mark is not None and seq > mark.seq:
             links = seq - mark.seq <= LINKS_CHECKED
             if self._linked_from(stream, mark, links=links) is None:
-                why = f"the entries after #{mark.seq}, the head the state store saw, do not link"
-                log.error("audit trail %s cut: %s", stream, why)
-                raise AuditTrailCutError(f"{why}, so nothing was done", shorter=False)
+                unlinked = (
+                    f"the entries after #{mark.seq}, the head the state store saw, do not link"
+                )
+                log.error("audit trail %s cut: %s", stream, unlinked)
+                raise AuditTrailCutError(f"{unlinked}, so nothing was done", shorter=False)
         with self._lock:
             sealed = self._sealed.get(stream)
         why = cut_below(head, mark, sealed)
