@@ -355,7 +355,8 @@ class AuditTrail:
     ) -> Iterator[AuditRecord]:
         """The stream's entries from its head down, read a window at a time (`first` entries,
         then twice as many each time, up to `NEWEST_WINDOW`), so the latest few never cost a
-        read of the whole stream; one that cannot be read is left out and named. Its top is
+        read of the whole stream; one that cannot be read, or is a copy stored under another
+        number, is left out and named. Its top is
         the higher of the log's head and the head the state store remembers, and any entry
         above that is read first: a head found by probing stops at a gap (a deleted entry),
         and what lies past a gap must still be shown."""
@@ -367,11 +368,12 @@ class AuditTrail:
         mark = self._remembered(stream)
         top, size = max(known, mark.seq if mark else 0), max(1, first)
         # normally nothing (one listing); all of a stream whose head is not known
-        yield from reversed(list(_decoded(stream, self.log.scan(stream, after=top), unreadable)))
+        past = self.log.scan(stream, after=top)
+        yield from reversed(list(_decoded(stream, past, unreadable, placed=True)))
         while top > 0:
             after = max(0, top - size)
             window = takewhile(_up_to(top), self.log.scan(stream, after=after))
-            yield from reversed(list(_decoded(stream, window, unreadable)))
+            yield from reversed(list(_decoded(stream, window, unreadable, placed=True)))
             top, size = after, min(size * 2, NEWEST_WINDOW)
 
 
@@ -381,17 +383,26 @@ def _up_to(top: int) -> Callable[[StoredEntry], bool]:
 
 
 def _decoded(
-    stream: StreamKey, entries: Iterator[StoredEntry], unreadable: list[str] | None
+    stream: StreamKey,
+    entries: Iterator[StoredEntry],
+    unreadable: list[str] | None,
+    *,
+    placed: bool = False,
 ) -> Iterator[AuditRecord]:
-    """The entries parsed; one that cannot be read is left out, and named (`payments#3`) in
+    """The entries parsed; one that cannot be read (with `placed`, also one stored under
+    another number than its own: a copy) is left out, and named (`payments#3`) in
     `unreadable` if given."""
     for entry in entries:
         try:
-            yield decode(entry.body)
+            record = decode(entry.body)
+            if placed and record.seq != entry.position:
+                raise ValueError(f"entry #{record.seq} stored as #{entry.position}")
         except (ValueError, KeyError, TypeError):
             log.warning("unreadable audit entry %s #%d", stream, entry.position)
             if unreadable is not None:
                 unreadable.append(entry_name(stream.team, entry.position))
+            continue
+        yield record
 
 
 def _release_quietly(owed: OwedEntries, draft: AuditDraft) -> None:

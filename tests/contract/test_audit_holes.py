@@ -139,3 +139,23 @@ def test_a_rewritten_head_with_a_hole_below_is_refused(found: Stores, clock: Any
     # THEN it is refused: the entry there is not the one the state store saw
     assert refused.failed and "audit trail" in refused.title, refused
     assert not list(found.log.scan(PAYMENTS, after=head))
+
+
+def test_show_names_a_copied_entry_and_shows_the_rest(tmp_path: Path) -> None:
+    # GIVEN a local trail whose entry #2 was overwritten with a copy of its newest
+    log = FolderAuditLog(tmp_path / "audit")
+    settings = Settings(org_admins=("slack:T1:root",))
+    services = for_memory(settings, audit_log=log, clock=FixedClock(NOW))
+    setup_teams(services)
+    head = log.head(PAYMENTS)
+    assert head is not None
+    folder = tmp_path / "audit" / "slack%3AT1" / "payments"
+    two = folder / "000000000002.json"
+    two.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    two.write_bytes((folder / f"{head.seq:012d}.json").read_bytes())
+    # WHEN an auditor shows the whole trail
+    shown = run_deferred(services, "audit show --team payments --limit 200", user="aud")
+    # THEN every entry stored under its own number is shown once, and the copy is named
+    numbers = [line.split()[0] for line in shown.text.splitlines()]
+    assert numbers == [f"#{n}" for n in range(1, head.seq + 1) if n != 2]
+    assert ("Not read (unreadable; `sre audit verify` names them)", "payments#2") in shown.fields
