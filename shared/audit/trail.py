@@ -128,18 +128,17 @@ class AuditTrail:
         """The stream's head, unless the stream was cut below what was recorded of it: chaining
         after a cut would re-use its numbers and hide it (`AuditTrailCutError`)."""
         mark = self._remembered(stream)  # first: a head read after it is never below it
-        head = self.log.head(stream)
-        seq = head.seq if head else 0
-        if mark is not None and seq < mark.seq:
+        try:
+            head = self.log.head(stream)
+        except (ValueError, KeyError, TypeError):  # the entry found last cannot be read
+            if mark is None:
+                raise
+            head = None
+        else:
+            if head is not None and mark is not None and head.seq > mark.seq:
+                head = self._after_mark(stream, mark, head)
+        if mark is not None and (head.seq if head else 0) < mark.seq:
             head = self._linked_from(stream, mark) or head
-        elif mark is not None and seq > mark.seq:
-            links = seq - mark.seq <= LINKS_CHECKED
-            if self._linked_from(stream, mark, links=links) is None:
-                unlinked = (
-                    f"the entries after #{mark.seq}, the head the state store saw, do not link"
-                )
-                log.error("audit trail %s cut: %s", stream, unlinked)
-                raise AuditTrailCutError(f"{unlinked}, so nothing was done", shorter=False)
         with self._lock:
             sealed = self._sealed.get(stream)
         why = cut_below(head, mark, sealed)
@@ -148,6 +147,23 @@ class AuditTrail:
             shorter = why.startswith("the trail ends")
             raise AuditTrailCutError(f"{why}, so nothing was done", shorter=shorter)
         return head
+
+    def _after_mark(self, stream: StreamKey, mark: HeadMark, probed: AuditRecord) -> AuditRecord:
+        """The head when one was found above the remembered head (written since, by another
+        process, or the remembered head lags): the last of the entries that link to the
+        remembered one; the remembered entry alone checked when more than `LINKS_CHECKED` lie
+        above it, and then nothing may be stored past the head found (a hole the probe stopped
+        at, which the trail must never be written into)."""
+        links = probed.seq - mark.seq <= LINKS_CHECKED
+        walked = self._linked_from(stream, mark, links=links)
+        if walked is not None and not links:
+            past = next(iter(self.log.scan(stream, after=probed.seq)), None)
+            walked = probed if past is None else None
+        if walked is None:
+            unlinked = f"the entries after #{mark.seq}, the head the state store saw, do not link"
+            log.error("audit trail %s cut: %s", stream, unlinked)
+            raise AuditTrailCutError(f"{unlinked}, so nothing was done", shorter=False)
+        return walked
 
     def _linked_from(
         self, stream: StreamKey, mark: HeadMark, *, links: bool = True

@@ -19,7 +19,7 @@ from shared.audit.models import AuditDraft, AuditRecord, StreamKey
 from shared.bootstrap.memory import for_memory
 from shared.config import Settings
 from shared.replies import Tone
-from tests.contract.audit_stores import LocalStores, Stores, services_on
+from tests.contract.audit_stores import Stores, services_on
 from tests.support import NOW, ORG, run, run_deferred, setup_teams
 
 PAYMENTS = StreamKey(org=ORG, team="payments")
@@ -92,10 +92,7 @@ def test_an_export_below_a_number_goes_by_where_entries_are_stored(tmp_path: Pat
 
 def _planted(found: Stores, record: AuditRecord) -> None:
     """`record` put into storage as an insider would, under a number not taken."""
-    if isinstance(found, LocalStores):
-        found.local_path(record.team, record.seq).write_bytes(encode(record))
-    else:
-        found.write_entry(record)
+    found.store_raw(record.team, record.seq, encode(record))
 
 
 def _forged_after(base: AuditRecord, seq: int) -> AuditRecord:

@@ -144,6 +144,8 @@ class S3AuditLog:
             return known
         body = self._client.get_object(Bucket=self._bucket, Key=f"{prefix}{seq:012d}.json")["Body"]
         record = decode(body.read())
+        if record.seq != seq:  # a copy of another entry: never chained after
+            raise ValueError(f"entry #{seq} holds #{record.seq}")
         self._remember(record, stream, instead_of=known)
         return record
 

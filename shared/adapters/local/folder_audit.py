@@ -84,7 +84,10 @@ class FolderAuditLog:
             self._known[stream] = seq if now == known else max(seq, now)
         if seq == 0:
             return None
-        return decode((folder / _name(seq)).read_bytes())
+        record = decode((folder / _name(seq)).read_bytes())
+        if record.seq != seq:  # a copy of another entry: never chained after
+            raise ValueError(f"entry #{seq} holds #{record.seq}")
+        return record
 
     def put(self, record: AuditRecord) -> None:
         path = self._folder(record.stream) / _name(record.seq)
