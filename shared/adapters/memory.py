@@ -129,9 +129,11 @@ class InMemoryAuditLog:
                 raise ConflictError(f"sequence number {record.seq} is taken in {record.stream}")
             records.append(record)
 
-    def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
+    def scan(
+        self, stream: StreamKey, *, after: int = 0, upto: int | None = None
+    ) -> Iterator[StoredEntry]:
         self._check()
-        for record in list(self._streams.get(stream, []))[after:]:
+        for record in list(self._streams.get(stream, []))[after:upto]:
             yield StoredEntry(position=record.seq, body=encode(record))
 
     def put_digest(self, digest: Digest) -> None:

@@ -26,8 +26,11 @@ class AuditLog(Protocol):
     def put(self, record: AuditRecord) -> None:
         """Store a new entry; ConflictError if its sequence number is taken."""
 
-    def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
-        """Entries numbered above `after` as stored (not yet trusted), in order."""
+    def scan(
+        self, stream: StreamKey, *, after: int = 0, upto: int | None = None
+    ) -> Iterator[StoredEntry]:
+        """Entries numbered above `after` (and at most `upto`) as stored (not yet trusted), in
+        order."""
 
     def put_digest(self, digest: Digest) -> None:
         """Store a new digest; ConflictError if its number is taken."""

@@ -8,7 +8,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from itertools import takewhile
 
 from shared.audit.attempt import Attempt, Stuck
 from shared.audit.chain import decode, next_record
@@ -176,7 +175,8 @@ class AuditTrail:
         one or two entries (the remembered head is the latest written); with `links` False
         (the remembered head far behind: its updates failed), only the remembered entry."""
         last: AuditRecord | None = None
-        for entry in self.log.scan(stream, after=mark.seq - 1):
+        upto = None if links else mark.seq
+        for entry in self.log.scan(stream, after=mark.seq - 1, upto=upto):
             try:
                 record = decode(entry.body)
             except (ValueError, KeyError, TypeError):
@@ -188,8 +188,6 @@ class AuditTrail:
             if last is not None and (record.seq != last.seq + 1 or record.prev_hash != last.hash):
                 return None
             last = record
-            if not links:
-                break
         return last
 
     def _remembered(self, stream: StreamKey) -> HeadMark | None:
@@ -361,10 +359,8 @@ class AuditTrail:
         """The stream's entries stored above `after` (and below `before`), parsed (use `verify`
         to trust them); one that cannot be read is left out, and named (`payments#3`) in
         `unreadable` if given."""
-        stored = self.log.scan(stream, after=after)
-        if before is not None:
-            stored = takewhile(_up_to(before - 1), stored)
-        yield from _decoded(stream, stored, unreadable)
+        upto = None if before is None else before - 1
+        yield from _decoded(stream, self.log.scan(stream, after=after, upto=upto), unreadable)
 
     def newest_first(
         self, stream: StreamKey, *, first: int = 20, unreadable: list[str] | None = None
@@ -388,14 +384,9 @@ class AuditTrail:
         yield from reversed(list(_decoded(stream, past, unreadable, placed=True)))
         while top > 0:
             after = max(0, top - size)
-            window = takewhile(_up_to(top), self.log.scan(stream, after=after))
+            window = self.log.scan(stream, after=after, upto=top)
             yield from reversed(list(_decoded(stream, window, unreadable, placed=True)))
             top, size = after, min(size * 2, NEWEST_WINDOW)
-
-
-def _up_to(top: int) -> Callable[[StoredEntry], bool]:
-    """Whether an entry is numbered `top` or below (in this window, not a later one)."""
-    return lambda entry: entry.position <= top
 
 
 def _decoded(

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from moto import mock_aws
 
 from shared.adapters.aws.s3_audit import S3AuditLog
 from shared.adapters.local.folder_audit import FolderAuditLog
@@ -17,6 +18,7 @@ from shared.audit.verify import verify_stream
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from tests.support import NOW, TEST_KEY, audit_draft, records, trail_for
+from tests.support.aws import atomic_conditional_puts, create_audit_bucket
 
 STREAM = StreamKey(org=OrgId("T1"), team="payments")
 
@@ -37,6 +39,9 @@ def test_entries_come_back_in_order_and_the_chain_holds(audit_log: AuditLog) -> 
     assert audit_log.head(STREAM) == written[-1]
     assert records(audit_log, STREAM) == written
     assert [e.position for e in audit_log.scan(STREAM, after=10)] == [11, 12]
+    # a window: from above `after` up to `upto`, nothing past it read
+    assert [e.position for e in audit_log.scan(STREAM, after=2, upto=5)] == [3, 4, 5]
+    assert [e.position for e in audit_log.scan(STREAM, after=10, upto=40)] == [11, 12]
     report = verify_stream(STREAM, audit_log.scan(STREAM), [], TEST_KEY, now=NOW, every=10**9)
     assert report.ok, report.problems
 
@@ -113,3 +118,21 @@ def test_concurrent_writers_number_entries_without_gap_or_duplicate(
         STREAM, audit_log.scan(STREAM), audit_log.digests(STREAM), TEST_KEY, now=NOW, every=100
     )
     assert report.ok, report.problems
+
+
+def test_s3_reads_a_window_ahead_but_never_past_its_end() -> None:
+    # GIVEN a stream of 40 entries on S3 (read 8 at once)
+    with mock_aws():
+        gets: list[str] = []
+        client = atomic_conditional_puts(boto3.client("s3"))
+        log = S3AuditLog(bucket=create_audit_bucket(), client=client)
+        _append(log, 40)
+        client.meta.events.register("before-call.s3.GetObject", lambda **_: gets.append("GET"))
+        # WHEN a window of it is read, and the whole of it
+        window = [e.position for e in log.scan(STREAM, after=10, upto=14)]
+        in_window = len(gets)
+        whole = [e.position for e in log.scan(STREAM)]
+    # THEN each comes back in order, and the window cost one GET an entry, none past its end
+    assert (window, in_window) == ([11, 12, 13, 14], 4)
+    assert whole == list(range(1, 41))
+    assert len(gets) == 4 + 40

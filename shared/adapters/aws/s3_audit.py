@@ -190,13 +190,17 @@ class S3AuditLog:
             }
         yield from versions.rest()
 
-    def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
+    def scan(
+        self, stream: StreamKey, *, after: int = 0, upto: int | None = None
+    ) -> Iterator[StoredEntry]:
         """The entries in order, `READ_AHEAD` fetched at once (one GET each: one at a time, a
         worker's minute read a few thousand)."""
         pool = ThreadPoolExecutor(max_workers=READ_AHEAD, thread_name_prefix="audit-read")
         ahead: deque[Future[StoredEntry]] = deque()
         try:
             for seq, key, versions in self._keys(self._prefix("audit", stream), after):
+                if upto is not None and seq > upto:
+                    break
                 ahead.append(pool.submit(self._entry, seq, key, versions))
                 if len(ahead) == READ_AHEAD:
                     yield ahead.popleft().result()

@@ -99,11 +99,15 @@ class FolderAuditLog:
                     known = self._known.get(record.stream, 0)
                     self._known[record.stream] = max(known, record.seq)
 
-    def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
+    def scan(
+        self, stream: StreamKey, *, after: int = 0, upto: int | None = None
+    ) -> Iterator[StoredEntry]:
         folder = str(self._folder(stream))
         for seq, name in _numbered(Path(folder)):
             if seq <= after:
                 continue
+            if upto is not None and seq > upto:
+                break
             # one open, fstat and read per entry: verification reads ~100,000 of these a second
             descriptor = os.open(os.path.join(folder, name), os.O_RDONLY)  # noqa: PTH118
             try:

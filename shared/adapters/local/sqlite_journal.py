@@ -83,9 +83,11 @@ class JournaledAuditLog:
         with self._db.transaction() as db:
             db.execute("DELETE FROM open_requests WHERE ref = ?", (ref,))
 
-    def scan(self, stream: StreamKey, *, after: int = 0) -> Iterator[StoredEntry]:
-        """Entries numbered above `after`, as stored."""
-        return self._inner.scan(stream, after=after)
+    def scan(
+        self, stream: StreamKey, *, after: int = 0, upto: int | None = None
+    ) -> Iterator[StoredEntry]:
+        """Entries numbered above `after` (and at most `upto`), as stored."""
+        return self._inner.scan(stream, after=after, upto=upto)
 
     def put_digest(self, digest: Digest) -> None:
         """Store a digest."""
