@@ -20,6 +20,12 @@ class AuditScoped(Command):
     team: OptionalTeam = None
     org: bool = Field(default=False, description="the org-wide stream instead of a team's")
 
+    @model_validator(mode="after")
+    def _one_stream(self) -> AuditScoped:
+        if self.org and self.team:
+            raise ValueError("--org is the org's own trail and --team a team's: give one of them")
+        return self
+
     def required(self) -> Permission:
         """Org-wide entries are for auditors; a team's follow the command's own permission."""
         return Permission.AUDIT_ORG if self.org else self.permission

@@ -143,7 +143,8 @@ class AuditService:
         if not chosen:
             return Reply(
                 tone=Tone.INFO,
-                title=f"No matching entries in {label(stream)}"
+                title=("No matching entries" if _filtered(command) else "No entries")
+                + f" in {label(stream)}"
                 + (f" (its newest {SHOW_READ:,})" if older else ""),
                 fields=[*older, *not_read(unreadable)],
             )
@@ -301,6 +302,11 @@ def _older(stream: StreamKey, oldest_read: AuditRecord) -> list[tuple[str, str]]
             " them",
         )
     ]
+
+
+def _filtered(command: c.ShowAudit) -> bool:
+    """Whether `show` was asked for some entries only (by actor, action or time)."""
+    return any(f is not None for f in (command.actor, command.action, command.since))
 
 
 def _matches(record: AuditRecord, command: c.ShowAudit) -> bool:

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from shared.commands.base import Command, OptionalTeam
 from shared.commands.duration import bounded
@@ -88,6 +88,13 @@ class StartCanary(Command):
     """The service is Auto SRE's own investigator: also replay scenarios on both versions."""
     team: OptionalTeam = None
 
+    @field_validator("version")
+    @classmethod
+    def _numbered(cls, version: str) -> str:
+        """`v42` is version 42 (Lambda numbers its versions; a deploy is often said `v42`):
+        taken as a version of its own it would be a release nobody shipped."""
+        return version[1:] if version[:1] in ("v", "V") and version[1:].isdigit() else version
+
     @model_validator(mode="after")
     def _critical_judged(self) -> StartCanary:
         """A critical metric named outside the judged ones would never be judged: refused (the
@@ -128,6 +135,7 @@ class _Decision(Command):
     target_field = "id"
     mutates = True
     deferred = True  # run by the worker, which moves traffic and updates the canary's message
+    checked_before_queueing = True  # a mistyped id is answered at once, neither queued nor audited
     id: CanaryId
     team: OptionalTeam = None
 

@@ -106,10 +106,10 @@ class CanaryService:
             .add(c.StartCanary, self.start, check=self.can_start)
             .add(c.ShowCanary, self.show)
             .add(c.ListCanaries, self.list_for_team)
-            .add(c.PromoteCanary, self.promote, unchanged=same.promote)
-            .add(c.RollbackCanary, self.rollback, unchanged=same.rollback)
-            .add(c.HoldCanary, self.hold, unchanged=same.hold)
-            .add(c.ResumeCanary, self.resume, unchanged=same.resume)
+            .add(c.PromoteCanary, self.promote, unchanged=same.promote, check=self.exists)
+            .add(c.RollbackCanary, self.rollback, unchanged=same.rollback, check=self.exists)
+            .add(c.HoldCanary, self.hold, unchanged=same.hold, check=self.exists)
+            .add(c.ResumeCanary, self.resume, unchanged=same.resume, check=self.exists)
         )
 
     # -- commands ------------------------------------------------------------------------------
@@ -241,6 +241,15 @@ class CanaryService:
             log.exception("could not record canary %s as %s", canary.id, canary.state.value)
             return False
         return True
+
+    def exists(
+        self,
+        command: c.PromoteCanary | c.RollbackCanary | c.HoldCanary | c.ResumeCanary,
+        ctx: Context,
+    ) -> Canary:
+        """Before a decision is queued: the team's canary it names, or NotFoundError (a typo is
+        answered at once, as `status` answers it)."""
+        return self._get(command.id, ctx)
 
     def _get(self, canary_id: str, ctx: Context) -> Canary:
         org = ctx.principal.actor.org

@@ -140,3 +140,16 @@ def test_a_trail_read_to_its_first_entry_has_nothing_older(monkeypatch: pytest.M
     # THEN it read the whole trail and says so: nothing older to export
     assert shown.title == "No matching entries in team payments' trail"
     assert not shown.fields
+
+
+def test_a_trail_with_no_entries_says_so_not_that_none_matched() -> None:
+    # GIVEN a team just created, whose own trail has nothing yet
+    services = for_memory(Settings(org_admins=("slack:T1:root",)))
+    setup_teams(services)
+    assert not run_deferred(services, "team create infra").failed
+    # WHEN an auditor shows it, with no filter and with one
+    plain = run_deferred(services, "audit show --team infra", user="aud")
+    filtered = run_deferred(services, "audit show --team infra --actor ann", user="aud")
+    # THEN the first says the trail is empty, the second that nothing matched
+    assert plain.title == "No entries in team infra's trail"
+    assert filtered.title == "No matching entries in team infra's trail"

@@ -325,3 +325,29 @@ def test_a_promote_the_queue_cannot_take_moves_nothing_and_is_audited_as_failed(
         (Outcome.FAILED, f"sre canary promote {canary}"),
     ]
     assert entries[1].details["error"] == "not queued: queue unreachable"
+
+
+@pytest.mark.parametrize("verb", ["promote", "rollback", "hold", "resume"])
+def test_a_decision_on_a_mistyped_canary_is_answered_at_once(clock: MovingClock, verb: str) -> None:
+    # GIVEN team payments with one canary
+    services = canary_services(clock)
+    canary = start_canary(services, "42")
+    before = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    # WHEN an operator decides on an id one character off
+    typo = canary[:-1] + ("0" if canary[-1] != "0" else "1")
+    reply = run(services, f"canary {verb} {typo}", user="oli", channel="C-pay")
+    # THEN it is answered at once, naming the canary it may be, neither queued nor audited
+    assert reply.tone is Tone.ERROR, reply
+    assert f"Team payments has no canary `{typo}`" in reply.text + reply.title
+    assert canary in reply.text + reply.title
+    assert records(services.audit_log, StreamKey(org=ORG, team="payments")) == before
+
+
+def test_a_version_said_as_a_deploy_is_the_version_numbered(clock: MovingClock) -> None:
+    # GIVEN the report that says "deploy v42 of checkout-api"
+    services = canary_services(clock)
+    # WHEN an operator starts a canary of `v42`
+    canary = start_canary(services, "v42")
+    # THEN it is version 42's canary, as the investigation meant
+    shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
+    assert shown.title.startswith("Canary checkout-api version 42:"), shown.title

@@ -125,18 +125,21 @@ def test_a_slow_command_that_cannot_be_queued_is_reported_not_lost(clock: FixedC
     adapters = memory_adapters(clock, tasks=UnreachableQueue())
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
+    register = "service register checkout-api --sample checkout --team payments"
+    assert not run(services, register, user="oli").failed
     before = len(_stream(services, "payments"))
     # WHEN the operator asks
-    reply = run(services, "canary promote can-3f9c2a", user="oli", channel="C-pay")
+    asked = "canary start checkout-api --version 43"
+    reply = run(services, asked, user="oli", channel="C-pay")
     # THEN they are told plainly that nothing was done and to try again, with the reference
     assert reply.tone is Tone.ERROR and reply.title != "Internal error", reply
-    assert "task queue did not take `sre canary promote can-3f9c2a`" in reply.text
+    assert "task queue did not take `sre canary start checkout-api --version=43`" in reply.text
     assert "nothing was done" in reply.text and reply.correlation_id in reply.text
     # AND the trail has the request and its failure, nothing left without an outcome
     entries = _stream(services, "payments")[before:]
     assert [(e.outcome, e.command) for e in entries] == [
-        (Outcome.REQUESTED, "sre canary promote can-3f9c2a"),
-        (Outcome.FAILED, "sre canary promote can-3f9c2a"),
+        (Outcome.REQUESTED, "sre canary start checkout-api --version=43"),
+        (Outcome.FAILED, "sre canary start checkout-api --version=43"),
     ]
     assert entries[0].correlation_id == entries[1].correlation_id == reply.correlation_id
     assert entries[1].details["error"] == "not queued: queue unreachable"

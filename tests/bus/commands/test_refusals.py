@@ -84,6 +84,8 @@ def test_no_refusal_of_any_field_shows_a_regex_or_pydantic_wording(services: Ser
         ("team member add U1 --role boss", "use viewer, responder, operator or admin"),
         ("audit show --limit 1000", "`1000` is too large for --limit: at most 200"),
         ("audit show --since 2026-13-45", "`2026-13-45` is not a time: write 2026-11-01"),
+        ("audit show --org --team payments", "--org is the org's own trail and --team a team's"),
+        ("audit export --org --team payments", "give one of them"),
         (
             "alert silence slow --duration 10000d",
             "`10000d` is too long for --duration: at most 90d",
