@@ -319,10 +319,14 @@ def _matches(record: AuditRecord, command: c.ShowAudit) -> bool:
 
 def _of_action(done: str, action: str) -> bool:
     """Whether the entry's command begins with the action's words: a person's (`sre team member
-    add erin`) or the scheduler's (`alert fired errors`), which is written without `sre`."""
-    words, asked = done.split(), action.split()
-    words = words[1:] if words[:1] == ["sre"] else words
-    return words[: len(asked)] == asked
+    add erin`) or the scheduler's (`alert fired errors`), which is written without `sre`; the
+    action with or without `sre` (copied from `show`'s own lines, say)."""
+    words, asked = _unprefixed(done.split()), _unprefixed(action.split())
+    return bool(asked) and words[: len(asked)] == asked
+
+
+def _unprefixed(words: list[str]) -> list[str]:
+    return words[1:] if words[:1] == ["sre"] else words
 
 
 def encoded(records: list[AuditRecord], kind: str) -> tuple[bytes, str]:

@@ -77,7 +77,7 @@ def test_two_alerts_of_a_service_fire_once_together_and_resolve_in_place(
     assert sorted(scheduler) == ["alert fired errors", "alert fired slow"]
     # AND `audit show --action` finds them by their words, as it finds a person's commands
     assert run(services, "org grant root auditor").tone is Tone.OK
-    for action in ("alert fired", "alert"):
+    for action in ("alert fired", "alert", "sre alert fired"):
         shown = run_deferred(services, f'audit show --team payments --action "{action}"')
         assert "alert fired errors" in shown.text and "alert fired slow" in shown.text, action
     assert (
