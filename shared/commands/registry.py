@@ -45,8 +45,9 @@ def canonical(command: Command) -> str:
     defaults = {n: f.get_default(call_default_factory=True) for n, f in model.model_fields.items()}
     written: set[str] = set()
     for name in model.positional:
-        if values[name] == defaults[name]:
-            break  # a later positional cannot be given by position once this one is left out
+        if values[name] == defaults[name] or _text(values[name]).startswith("-"):
+            break  # a later positional cannot be given by position once this one is left out,
+            # nor one that reads as an option (`-h`): written as `--text=-h` below
         parts.append(quote(_text(values[name])))
         written.add(name)
     for name, value in values.items():

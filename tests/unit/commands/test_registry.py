@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import typing
 from datetime import UTC
+from shlex import quote
 
 import pytest
 from hypothesis import assume, given, settings
@@ -301,3 +302,12 @@ def test_a_rest_of_line_field_must_be_text_and_the_last_positional() -> None:
 
     with pytest.raises(ValueError, match="not last"):
         CommandSet([*COMMANDS.models, Odd])
+
+
+@pytest.mark.parametrize("text", ["-h", "--help", "--0", "-- rolled back"])
+def test_a_text_that_reads_as_an_option_is_written_back_as_the_text(text: str) -> None:
+    # a comment typed as `--text=-h` is a comment, and its stored form parses back to it (a
+    # deferred command is parsed again from that form by the worker)
+    command = CommentInvestigation(id="inv-3f9c2a", text=text)
+    assert canonical(command) == f"sre investigation comment inv-3f9c2a --text={quote(text)}"
+    assert parse(canonical(command)) == command
