@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 import typing
 from datetime import UTC
-from shlex import quote
 
 import pytest
 from hypothesis import assume, given, settings
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 from shared.alerts.commands import SilenceAlert
 from shared.bootstrap.features import COMMANDS
 from shared.commands.base import Command
+from shared.commands.grammar import quote
 from shared.commands.help import ShowHelp
 from shared.commands.registry import CommandSet, canonical, usage
 from shared.errors import InvalidCommandError
