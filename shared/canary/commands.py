@@ -135,7 +135,6 @@ class _Decision(Command):
     target_field = "id"
     mutates = True
     deferred = True  # run by the worker, which moves traffic and updates the canary's message
-    checked_before_queueing = True  # a mistyped id is answered at once, neither queued nor audited
     id: CanaryId
     team: OptionalTeam = None
 

@@ -1,15 +1,17 @@
 """An operator's canary decision that would change nothing (a hold of a held canary, a resume of
 a running one, a rollback of one rolled back): said before it is queued, so it is answered
 `Nothing to change: <the fact>.` by the bus, exit 0, and leaves no audit entry (nothing
-happened); each check here gives the fact alone."""
+happened); each check here gives the fact alone. An id the team has no canary of is refused
+here too, before it is queued: a typo is answered at once, neither queued nor audited."""
 
 from __future__ import annotations
 
 from shared.canary import commands as c
 from shared.canary.models import Canary, CanaryState
-from shared.canary.notices import named
+from shared.canary.notices import named, unknown_canary
 from shared.canary.ports import CanaryStore
 from shared.commands.context import Context, NothingToChange
+from shared.errors import NotFoundError
 from shared.replies import user_ref
 from shared.times import moment
 
@@ -20,17 +22,15 @@ class CanaryNoOps:
     def __init__(self, *, store: CanaryStore) -> None:
         self._store = store
 
-    def _found(self, canary_id: str, ctx: Context) -> Canary | None:
-        """The team's canary, or None (then the command itself says what is missing)."""
-        found = self._store.get(ctx.principal.actor.org, canary_id)
-        return found if found is not None and found.team == ctx.team else None
+    def _found(self, canary_id: str, ctx: Context) -> Canary:
+        return team_canary(self._store, canary_id, ctx)
 
     def hold(self, command: c.HoldCanary, ctx: Context) -> str | NothingToChange | None:
         """Holding a held canary: since when, and by whom (or one over: when it ended)."""
         canary = self._found(command.id, ctx)
-        if canary is not None and canary.state.over:
+        if canary.state.over:
             return _ended(canary, ctx, "hold")
-        if canary is None or canary.state is not CanaryState.HOLDING:
+        if canary.state is not CanaryState.HOLDING:
             return None
         held = next((r for r in reversed(canary.history) if r.what == "held"), None)
         if held is None:
@@ -42,28 +42,40 @@ class CanaryNoOps:
     def resume(self, command: c.ResumeCanary, ctx: Context) -> str | None:
         """Resuming a canary that runs."""
         canary = self._found(command.id, ctx)
-        if canary is not None and canary.state.over:
+        if canary.state.over:
             return _ended(canary, ctx, "resume")
-        if canary is None or canary.state is not CanaryState.RUNNING:
+        if canary.state is not CanaryState.RUNNING:
             return None
         return f"{named(canary)} is not held, it is {canary.standing}"
 
     def promote(self, command: c.PromoteCanary, ctx: Context) -> str | None:
         """Promoting a promoted canary (or one being promoted), or one rolled back."""
         canary = self._found(command.id, ctx)
-        if canary is not None and canary.state is CanaryState.ROLLED_BACK:
+        if canary.state is CanaryState.ROLLED_BACK:
             return _ended(canary, ctx, "promote")
-        return self._already(command.id, ctx, {CanaryState.PROMOTED, CanaryState.PROMOTING})
+        return _already(canary, {CanaryState.PROMOTED, CanaryState.PROMOTING})
 
     def rollback(self, command: c.RollbackCanary, ctx: Context) -> str | None:
         """Rolling back a canary rolled back (or being rolled back)."""
-        return self._already(command.id, ctx, {CanaryState.ROLLED_BACK, CanaryState.ROLLING_BACK})
+        canary = self._found(command.id, ctx)
+        return _already(canary, {CanaryState.ROLLED_BACK, CanaryState.ROLLING_BACK})
 
-    def _already(self, canary_id: str, ctx: Context, states: set[CanaryState]) -> str | None:
-        canary = self._found(canary_id, ctx)
-        if canary is None or canary.state not in states:
-            return None
-        return f"{named(canary)} is already {canary.state.said}"
+
+def team_canary(store: CanaryStore, canary_id: str, ctx: Context) -> Canary:
+    """The team's canary `canary_id`, or NotFoundError naming the one it may be a typo of (another
+    team's canary is reported exactly like one that does not exist)."""
+    org = ctx.principal.actor.org
+    found = store.get(org, canary_id)
+    if found is None or found.team != ctx.team:
+        known = store.list_for(org, ctx.team or "")
+        raise NotFoundError(unknown_canary(canary_id, ctx.team or "", known))
+    return found
+
+
+def _already(canary: Canary, states: set[CanaryState]) -> str | None:
+    if canary.state not in states:
+        return None
+    return f"{named(canary)} is already {canary.state.said}"
 
 
 def _ended(canary: Canary, ctx: Context, verb: str) -> str:

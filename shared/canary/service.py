@@ -11,7 +11,7 @@ from datetime import datetime
 from shared.audit.trail import AuditTrail
 from shared.canary import commands as c
 from shared.canary.models import Canary, CanaryState, StepRecord
-from shared.canary.no_ops import CanaryNoOps
+from shared.canary.no_ops import CanaryNoOps, team_canary
 from shared.canary.notices import (
     CanaryMessages,
     Chart,
@@ -22,7 +22,6 @@ from shared.canary.notices import (
     started_reply,
     status_reply,
     team_list,
-    unknown_canary,
 )
 from shared.canary.ports import (
     CanaryStore,
@@ -106,10 +105,10 @@ class CanaryService:
             .add(c.StartCanary, self.start, check=self.can_start)
             .add(c.ShowCanary, self.show)
             .add(c.ListCanaries, self.list_for_team)
-            .add(c.PromoteCanary, self.promote, unchanged=same.promote, check=self.exists)
-            .add(c.RollbackCanary, self.rollback, unchanged=same.rollback, check=self.exists)
-            .add(c.HoldCanary, self.hold, unchanged=same.hold, check=self.exists)
-            .add(c.ResumeCanary, self.resume, unchanged=same.resume, check=self.exists)
+            .add(c.PromoteCanary, self.promote, unchanged=same.promote)
+            .add(c.RollbackCanary, self.rollback, unchanged=same.rollback)
+            .add(c.HoldCanary, self.hold, unchanged=same.hold)
+            .add(c.ResumeCanary, self.resume, unchanged=same.resume)
         )
 
     # -- commands ------------------------------------------------------------------------------
@@ -242,23 +241,8 @@ class CanaryService:
             return False
         return True
 
-    def exists(
-        self,
-        command: c.PromoteCanary | c.RollbackCanary | c.HoldCanary | c.ResumeCanary,
-        ctx: Context,
-    ) -> Canary:
-        """Before a decision is queued: the team's canary it names, or NotFoundError (a typo is
-        answered at once, as `status` answers it)."""
-        return self._get(command.id, ctx)
-
     def _get(self, canary_id: str, ctx: Context) -> Canary:
-        org = ctx.principal.actor.org
-        found = self._store.get(org, canary_id)
-        if found is None or found.team != ctx.team:
-            # another team's canary is reported exactly like one that does not exist
-            known = self._store.list_for(org, ctx.team or "")
-            raise NotFoundError(unknown_canary(canary_id, ctx.team or "", known))
-        return found
+        return team_canary(self._store, canary_id, ctx)
 
     def _refuse_unowned(self, org: OrgId, team: str, service: Service) -> None:
         """Only the team that owns a resource moves its traffic (not a team it is shared with,
