@@ -142,9 +142,7 @@ class AuditTrail:
             sealed = self._sealed.get(stream)
         why = cut_below(head, mark, sealed)
         if why:
-            log.error("audit trail %s cut: %s", stream, why)
-            shorter = why.startswith("the trail ends")
-            raise AuditTrailCutError(f"{why}, so nothing was done", shorter=shorter)
+            raise _cut(stream, why, shorter=why.startswith("the trail ends"))
         return head
 
     def _after_mark(self, stream: StreamKey, mark: HeadMark, probed: AuditRecord) -> AuditRecord:
@@ -156,12 +154,11 @@ class AuditTrail:
         links = probed.seq - mark.seq <= LINKS_CHECKED
         walked = self._linked_from(stream, mark, links=links)
         if walked is not None and not links:
-            past = next(iter(self.log.scan(stream, after=probed.seq)), None)
+            past = next(self.log.scan(stream, after=probed.seq), None)  # dropped: it closes
             walked = probed if past is None else None
         if walked is None:
-            unlinked = f"the entries after #{mark.seq}, the head the state store saw, do not link"
-            log.error("audit trail %s cut: %s", stream, unlinked)
-            raise AuditTrailCutError(f"{unlinked}, so nothing was done", shorter=False)
+            why = f"the entries after #{mark.seq}, the head the state store saw, do not link"
+            raise _cut(stream, why, shorter=False)
         return walked
 
     def _linked_from(
@@ -387,6 +384,12 @@ class AuditTrail:
             window = self.log.scan(stream, after=after, upto=top)
             yield from reversed(list(_decoded(stream, window, unreadable, placed=True)))
             top, size = after, min(size * 2, NEWEST_WINDOW)
+
+
+def _cut(stream: StreamKey, why: str, *, shorter: bool) -> AuditTrailCutError:
+    """The refusal of an append to a trail cut or rolled back (`why`), logged."""
+    log.error("audit trail %s cut: %s", stream, why)
+    return AuditTrailCutError(f"{why}, so nothing was done", shorter=shorter)
 
 
 def _decoded(
