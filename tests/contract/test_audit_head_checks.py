@@ -39,6 +39,18 @@ def _claiming(base: AuditRecord, seq: int) -> AuditRecord:
     return next_record(shifted, draft.model_copy(update={"command": "sre forged"}))
 
 
+def _twenty_without_16(found: Stores) -> AuditRecord:
+    """Payments' trail of 20 entries with #16 deleted (a fresh process's probe stops at #15):
+    its head, #20, which the state store remembers."""
+    trail = _trail(found)
+    for n in range(20):
+        trail.append(_draft(f"ok {n}"))
+    head = found.log.head(PAYMENTS)
+    assert head is not None
+    found.delete_entry("payments", 16)
+    return head
+
+
 def _mark(found: Stores) -> HeadMark:
     return next(m for m in found.directory.head_marks(ORG) if m.team == "payments")
 
@@ -70,12 +82,7 @@ def test_a_lagging_mark_and_a_hole_never_lead_into_the_hole(
 
 def test_an_entry_claiming_another_number_is_never_chained_after(found: Stores) -> None:
     # GIVEN 20 entries, #16 deleted and #15 overwritten with an entry that claims #25
-    trail = _trail(found)
-    for n in range(20):
-        trail.append(_draft(f"ok {n}"))
-    head = found.log.head(PAYMENTS)
-    assert head is not None
-    found.delete_entry("payments", 16)
+    head = _twenty_without_16(found)
     found.store_raw("payments", 15, encode(_claiming(head, 25)))
     # WHEN a fresh process appends
     written = _trail(found, found.restarted()).append(_draft("after"))
@@ -85,12 +92,7 @@ def test_an_entry_claiming_another_number_is_never_chained_after(found: Stores) 
 
 def test_a_hole_beside_an_unreadable_entry_does_not_block_the_team(found: Stores) -> None:
     # GIVEN 20 entries, #16 deleted and #15 garbled (the fresh probe lands on #15)
-    trail = _trail(found)
-    for n in range(20):
-        trail.append(_draft(f"ok {n}"))
-    head = found.log.head(PAYMENTS)
-    assert head is not None
-    found.delete_entry("payments", 16)
+    head = _twenty_without_16(found)
     found.garble("audit", "payments", 15)
     # WHEN a fresh process appends
     written = _trail(found, found.restarted()).append(_draft("after"))

@@ -1,7 +1,7 @@
 """An audit trail with an entry deleted, on the local folder and on S3 (moto): a hole in its
 middle is not a cut (every process goes on after the real head, never into the hole, and verify
 names it), and a cut tail is refused alike by a process that had seen the deleted head and by a
-fresh one."""
+fresh one; `sre audit show` shows the newest entries past a hole and names a copy."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from shared.adapters.memory import FixedClock, InMemoryExportStore
 from shared.audit.chain import encode, next_record
 from shared.audit.models import AuditDraft, AuditRecord, StreamKey
 from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.replies import Tone
 from tests.contract.audit_stores import Stores, services_on
@@ -66,8 +67,9 @@ def test_a_cut_tail_is_refused_by_a_process_that_had_seen_it(found: Stores, cloc
         assert shown.text.splitlines()[-1].startswith(f"#{head - 1} "), shown
 
 
-def test_an_export_below_a_number_goes_by_where_entries_are_stored(tmp_path: Path) -> None:
-    # GIVEN a local trail whose entry #2 was overwritten with a copy of its newest
+def _a_local_trail_with_a_copy(tmp_path: Path) -> tuple[Services, InMemoryExportStore, int]:
+    """A local trail whose entry #2 was overwritten with a copy of its newest: the services
+    over it, their export store and the newest entry's number."""
     log = FolderAuditLog(tmp_path / "audit")
     exports = InMemoryExportStore()
     settings = Settings(org_admins=("slack:T1:root",))
@@ -79,15 +81,19 @@ def test_an_export_below_a_number_goes_by_where_entries_are_stored(tmp_path: Pat
     two = folder / "000000000002.json"
     two.chmod(stat.S_IRUSR | stat.S_IWUSR)
     two.write_bytes((folder / f"{head.seq:012d}.json").read_bytes())
+    return services, exports, head.seq
+
+
+def test_an_export_below_a_number_goes_by_where_entries_are_stored(tmp_path: Path) -> None:
+    # GIVEN a local trail whose entry #2 was overwritten with a copy of its newest
+    services, exports, head = _a_local_trail_with_a_copy(tmp_path)
     # WHEN an auditor exports the entries below the newest
-    reply = run_deferred(
-        services, f"audit export --team payments --before-seq {head.seq}", user="aud"
-    )
+    reply = run_deferred(services, f"audit export --team payments --before-seq {head}", user="aud")
     # THEN every one stored there is exported, the copy too (verify names it)
     assert not reply.failed, reply
     (content,) = exports.files.values()
     seqs = [json.loads(line)["seq"] for line in content.decode().splitlines()]
-    assert seqs == [1, head.seq, *range(3, head.seq)]
+    assert seqs == [1, head, *range(3, head)]
 
 
 def _planted(found: Stores, record: AuditRecord) -> None:
@@ -140,19 +146,34 @@ def test_a_rewritten_head_with_a_hole_below_is_refused(found: Stores, clock: Any
 
 def test_show_names_a_copied_entry_and_shows_the_rest(tmp_path: Path) -> None:
     # GIVEN a local trail whose entry #2 was overwritten with a copy of its newest
-    log = FolderAuditLog(tmp_path / "audit")
-    settings = Settings(org_admins=("slack:T1:root",))
-    services = for_memory(settings, audit_log=log, clock=FixedClock(NOW))
-    setup_teams(services)
-    head = log.head(PAYMENTS)
-    assert head is not None
-    folder = tmp_path / "audit" / "slack%3AT1" / "payments"
-    two = folder / "000000000002.json"
-    two.chmod(stat.S_IRUSR | stat.S_IWUSR)
-    two.write_bytes((folder / f"{head.seq:012d}.json").read_bytes())
+    services, _, head = _a_local_trail_with_a_copy(tmp_path)
     # WHEN an auditor shows the whole trail
     shown = run_deferred(services, "audit show --team payments --limit 200", user="aud")
     # THEN every entry stored under its own number is shown once, and the copy is named
     numbers = [line.split()[0] for line in shown.text.splitlines()]
-    assert numbers == [f"#{n}" for n in range(1, head.seq + 1) if n != 2]
+    assert numbers == [f"#{n}" for n in range(1, head + 1) if n != 2]
     assert ("Not read (unreadable; `sre audit verify` names them)", "payments#2") in shown.fields
+
+
+def test_the_newest_entries_past_a_deleted_one_are_shown(found: Stores, clock: Any) -> None:
+    # GIVEN payments' trail with an entry in its middle deleted
+    head = _head_after(services_on(found, clock), found, 40)
+    found.delete_entry("payments", head - 20)
+    # WHEN an auditor's show runs in a fresh process (a head found by probing stops at the gap)
+    fresh = services_on(found, clock, log=found.restarted())
+    shown = run_deferred(fresh, "audit show --team payments --limit 3", user="aud")
+    # THEN it shows the newest three, not the three below the gap
+    assert [line.split()[0] for line in shown.text.splitlines()] == [
+        f"#{seq}" for seq in range(head - 2, head + 1)
+    ]
+
+
+def test_a_trail_whose_first_entry_is_deleted_is_still_shown(found: Stores, clock: Any) -> None:
+    # GIVEN payments' trail without its first entry
+    head = _head_after(services_on(found, clock), found, 5)
+    found.delete_entry("payments", 1)
+    # WHEN an auditor's show runs in a fresh process
+    fresh = services_on(found, clock, log=found.restarted())
+    shown = run_deferred(fresh, "audit show --team payments --limit 3", user="aud")
+    # THEN it shows the newest entries
+    assert shown.text.splitlines()[-1].startswith(f"#{head} ")
