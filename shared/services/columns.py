@@ -12,8 +12,8 @@ from shared.telemetry.models import MetricQuery, Service
 
 
 def query_columns(query: MetricQuery) -> list[str]:
-    """The columns a metrics file's query reads: its metric, and the one it is divided by."""
-    return [query.metric, *([query.divide_by.metric] if query.divide_by else [])]
+    """The columns a metrics file's query reads: its metric, what it adds, what it divides by."""
+    return [part.metric for part in query.parts]
 
 
 def require_columns(

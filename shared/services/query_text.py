@@ -14,6 +14,8 @@ def _describe(namespace: str, metric: str, statistic: str) -> str:
 def query_text(query: MetricQuery, *, dimensions: bool = True) -> str:
     """A query as a person reads it: metric, statistic, per denominator, scale, dimensions."""
     text = _describe(query.namespace, query.metric, query.statistic)
+    if query.plus:
+        text += f" + {query.plus.metric}"
     if query.divide_by:
         text += f" per {query.divide_by.metric}"
     if query.scale != 1.0:

@@ -54,7 +54,16 @@ class MetricQuery(Frozen):
     statistic: str = "Average"
     divide_by: MetricQuery | None = None
     """For a rate: this query's values are divided by the other's (errors / invocations)."""
+    plus: MetricQuery | None = None
+    """Another count of the same kind added to this one, point by point, before dividing: the
+    load balancer's own 5xx with its targets' (a target that crashed or timed out answers
+    nothing; the load balancer answers 502 or 504). A rate of such a sum is at most 100%."""
     scale: float = 1.0
+
+    @property
+    def parts(self) -> tuple[MetricQuery, ...]:
+        """The provider series this query reads: itself, what it adds, what it divides by."""
+        return (self, *(q for q in (self.plus, self.divide_by) if q is not None))
 
 
 class Service(Frozen):

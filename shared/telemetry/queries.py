@@ -14,13 +14,30 @@ from shared.telemetry.ports import MetricsSource, Points
 def signal_values(query: MetricQuery, read: Callable[[MetricQuery], Points]) -> Points:
     """A signal's points from the provider's raw series: scaled, and divided for a rate."""
     values = read(query)
+    if query.plus is not None:
+        values = added(values, read(query.plus))
     if query.divide_by is None:
         return [(t, v * query.scale) for t, v in values]
     totals = dict(read(query.divide_by))
     if query.statistic in COUNTS:  # errors are left out where there were none: 0, not missing
         values = errors_where_requests(values, sorted(totals.items()))
     # scaled before dividing: 7 * 100 / 100 is 7.0, where 7 / 100 * 100 is 7.000000000000001
-    return [(t, v * query.scale / totals[t]) for t, v in values if totals.get(t)]
+    rates = [(t, v * query.scale / totals[t]) for t, v in values if totals.get(t)]
+    if query.plus is not None:  # failures of the same requests, seen in two places
+        rates = [(t, min(rate, query.scale)) for t, rate in rates]
+    return rates
+
+
+def added(counts: Points, more: Points) -> Points:
+    """Two counts added point by point. A count with points in the read but none at a step
+    saw nothing there (0); one with no point at all adds nothing, so the sum is as unknown as
+    both are only when neither has a point."""
+    if not counts or not more:
+        return counts or more
+    total = dict(counts)
+    for t, v in more:
+        total[t] = total.get(t, 0.0) + v
+    return sorted(total.items())
 
 
 def signal_series(
@@ -70,7 +87,11 @@ def _alb(arn: str) -> dict[Signal, MetricQuery]:
         )
 
     requests = q(Signal.TRAFFIC, "RequestCount", "Sum")
-    errors = q(Signal.ERROR_RATE, "HTTPCode_Target_5XX_Count", "Sum")
+    # a target that crashed, refused or timed out answers nothing: the load balancer answers
+    # 502, 503 or 504 itself, which only its own count sees
+    errors = q(Signal.ERROR_RATE, "HTTPCode_Target_5XX_Count", "Sum").model_copy(
+        update={"plus": q(Signal.ERROR_RATE, "HTTPCode_ELB_5XX_Count", "Sum")}
+    )
     return {
         Signal.P50_LATENCY: q(Signal.P50_LATENCY, "TargetResponseTime", "p50", 1000.0),
         Signal.P99_LATENCY: q(Signal.P99_LATENCY, "TargetResponseTime", "p99", 1000.0),

@@ -147,13 +147,20 @@ def test_a_read_waits_a_bounded_time_and_brings_a_bounded_number_of_points() -> 
         signal_series(capped, _lambda_service(), start=START, end=END, step=60)
 
 
-def _put(client: Any, metric: str, minutes: range, value: float) -> None:
+LAMBDA = ("AWS/Lambda", "FunctionName", "checkout-fn")
+ALB = ("AWS/ApplicationELB", "LoadBalancer", "app/web/50dc6c495c0c9188")
+
+
+def _put(
+    client: Any, metric: str, minutes: range, value: float, where: tuple[str, ...] = LAMBDA
+) -> None:
+    namespace, dimension, name = where
     client.put_metric_data(
-        Namespace="AWS/Lambda",
+        Namespace=namespace,
         MetricData=[
             {
                 "MetricName": metric,
-                "Dimensions": [{"Name": "FunctionName", "Value": "checkout-fn"}],
+                "Dimensions": [{"Name": dimension, "Value": name}],
                 "Timestamp": START + timedelta(minutes=i),
                 "Value": value,
             }
@@ -196,6 +203,44 @@ def test_only_a_count_with_points_is_completed_and_never_in_its_last_minutes() -
     # latency with no point is no data, not 0
     assert max(t for t, _ in series[Signal.TRAFFIC]) == START + timedelta(minutes=27)
     assert series.get(Signal.P99_LATENCY, []) == []
+
+
+ALB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/web/50dc6c495c0c9188"
+
+
+@mock_aws
+def test_a_load_balancer_s_error_rate_counts_the_502s_it_answers_itself() -> None:
+    # GIVEN a load balancer serving 500 requests a minute whose targets answered 1 error a
+    # minute, then crashed: for the last 10 minutes the load balancer answered 400 of the 500
+    # with 502 itself (a target that is down answers nothing, so HTTPCode_Target_5XX is quiet)
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    _put(client, "RequestCount", range(30), 500.0, ALB)
+    _put(client, "HTTPCode_Target_5XX_Count", range(20), 1.0, ALB)
+    _put(client, "HTTPCode_ELB_5XX_Count", range(20, 30), 400.0, ALB)
+    service = service_of(ResourceKind.AWS_ALB, ALB_ARN, "web")
+    source = CloudWatchMetricsSource(client=client)
+    # WHEN the service's signals are read
+    series = signal_series(source, service, start=START, end=END, step=60)
+    # THEN its error rate is both counts over the requests, in one call: 80% since the crash,
+    # not the 0% the targets' own count alone gives (a false all-clear in an outage)
+    assert source.calls == 1
+    rates = [v for _, v in series[Signal.ERROR_RATE]]
+    assert rates == [0.2] * 20 + [80.0] * 10
+
+
+@mock_aws
+def test_a_load_balancer_with_no_target_to_send_to_reads_100_percent_errors() -> None:
+    # GIVEN a load balancer that found no healthy target for 5 minutes: it answered 503 to
+    # requests RequestCount does not count (it counts only requests sent to a target)
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    _put(client, "RequestCount", range(30), 100.0, ALB)
+    _put(client, "HTTPCode_ELB_5XX_Count", range(25, 30), 900.0, ALB)
+    service = service_of(ResourceKind.AWS_ALB, ALB_ARN, "web")
+    series = signal_series(
+        CloudWatchMetricsSource(client=client), service, start=START, end=END, step=60
+    )
+    # THEN the rate is 0% before and 100% during, never 900%
+    assert [v for _, v in series[Signal.ERROR_RATE]] == [0.0] * 25 + [100.0] * 5
 
 
 @pytest.mark.parametrize(

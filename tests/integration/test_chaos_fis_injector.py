@@ -17,6 +17,8 @@ from shared.adapters.aws.fis_injector import FisFaultInjector
 from shared.chaos.models import Fault, FaultKind, Injection
 from shared.config import Settings
 from shared.errors import ConflictError, InvalidCommandError, UnavailableError
+from shared.telemetry.models import ResourceKind, Signal
+from shared.telemetry.queries import queries_for
 from tests.support.fis import fis_function, lambda_service
 
 ROLE = "arn:aws:iam::123456789012:role/fis-experiments"
@@ -81,6 +83,32 @@ def test_the_guard_watches_customers_not_the_perturbed_function(injector: FisFau
     read = {m["MetricStat"]["Metric"]["Namespace"] for m in alarm["Metrics"] if "MetricStat" in m}
     assert read == {"AWS/ApiGateway"}
     assert "AWS/ApiGateway 5XXError / Count above 5%" in alarm["AlarmDescription"]
+
+
+def test_a_guard_on_a_load_balancer_adds_the_errors_it_answers_itself(
+    injector: FisFaultInjector,
+) -> None:
+    # GIVEN checkout-api's error rate read at the load balancer in front of it (its default)
+    service = lambda_service()
+    alb = queries_for(
+        ResourceKind.AWS_ALB, "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/app/web/1"
+    )
+    service = service.model_copy(
+        update={"queries": {**service.queries, Signal.ERROR_RATE: alb[Signal.ERROR_RATE]}}
+    )
+    # WHEN a fault is injected
+    injector.inject(service, Fault.parse("error"), Injection(key="x7-2", percent=5), minutes=10)
+    # THEN the guard stops it on the targets' 5xx and the load balancer's own (502 for a target
+    # that crashed), a minute with none of one counting 0 of it
+    (alarm,) = _alarms()
+    read = [m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m]
+    assert read == ["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "RequestCount"]
+    (rate,) = (m for m in alarm["Metrics"] if "Expression" in m)
+    assert rate["Expression"] == "100 * (FILL(errors, 0) + FILL(more_errors, 0)) / requests"
+    assert (
+        "AWS/ApplicationELB HTTPCode_Target_5XX_Count + HTTPCode_ELB_5XX_Count / RequestCount"
+        in alarm["AlarmDescription"]
+    )
 
 
 @pytest.mark.parametrize(

@@ -70,9 +70,8 @@ class CloudWatchMetricsSource:
     ) -> list[Points]:
         unique: dict[str, MetricQuery] = {}
         for query in queries:
-            for part in (query, query.divide_by):
-                if part is not None:
-                    unique.setdefault(_key(part), part)
+            for part in query.parts:
+                unique.setdefault(_key(part), part)
         ids = {key: f"q{i}" for i, key in enumerate(unique)}
         data = self._get(
             [
@@ -163,4 +162,4 @@ def _complete(result: Any) -> None:
 
 def _key(query: MetricQuery) -> str:
     """One query's identity, whichever signal asks for it (the divisor of a rate is shared)."""
-    return query.model_dump_json(exclude={"signal", "divide_by", "scale"})
+    return query.model_dump_json(exclude={"signal", "plus", "divide_by", "scale"})

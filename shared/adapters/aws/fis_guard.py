@@ -31,9 +31,10 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 def perturbed(query: MetricQuery, function: str) -> bool:
-    """Whether `query` (or its divisor) reads the faulted function's own Lambda metrics."""
-    for part in (query, query.divide_by):
-        if part is None or part.namespace != "AWS/Lambda":
+    """Whether `query` (or what it adds or divides by) reads the faulted function's own Lambda
+    metrics."""
+    for part in query.parts:
+        if part.namespace != "AWS/Lambda":
             continue
         if function_of(part.dimensions.get("FunctionName", ""))[0] in ("", function):
             return True
@@ -107,9 +108,13 @@ def _stat(ident: str, query: MetricQuery) -> dict[str, Any]:
 
 
 def _metrics(query: MetricQuery) -> list[dict[str, Any]]:
-    """The alarm's metric math: `scale × errors / requests` (or `scale × errors`)."""
+    """The alarm's metric math: `scale × errors / requests` (or `scale × errors`); errors read
+    in two places are added, a minute with none in one being 0 there."""
     parts = [_stat("errors", query)]
     expression = f"{query.scale:g} * errors"
+    if query.plus is not None:
+        parts.append(_stat("more_errors", query.plus))
+        expression = f"{query.scale:g} * (FILL(errors, 0) + FILL(more_errors, 0))"
     if query.divide_by is not None:
         parts.append(_stat("requests", query.divide_by))
         expression += " / requests"
@@ -119,8 +124,9 @@ def _metrics(query: MetricQuery) -> list[dict[str, Any]]:
 
 def written(query: MetricQuery) -> str:
     """The guard's metric as a person reads it: `AWS/ApiGateway 5XXError / Count`."""
+    more = f" + {query.plus.metric}" if query.plus else ""
     divisor = f" / {query.divide_by.metric}" if query.divide_by else ""
-    return f"{query.namespace} {query.metric}{divisor}"
+    return f"{query.namespace} {query.metric}{more}{divisor}"
 
 
 class GuardAlarms:

@@ -132,5 +132,5 @@ def _group(query: MetricQuery) -> tuple[str, str, str]:
 def _parts(queries: Any) -> Sequence[MetricQuery]:
     parts: list[MetricQuery] = []
     for query in queries:
-        parts += [query, query.divide_by] if query.divide_by else [query]
+        parts += query.parts
     return parts

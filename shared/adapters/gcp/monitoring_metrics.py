@@ -130,7 +130,7 @@ class CloudMonitoringMetricsSource:
         cache: dict[str, Points] = {}
 
         def series(query: MetricQuery) -> Points:
-            key = query.model_dump_json(exclude={"signal", "divide_by", "scale"})
+            key = query.model_dump_json(exclude={"signal", "plus", "divide_by", "scale"})
             if key not in cache:
                 project = query.dimensions["resource.labels.project_id"]
                 cache[key] = self._series(project, query, start, end, step)
