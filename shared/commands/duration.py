@@ -69,9 +69,18 @@ def bounded(*, at_least: timedelta, at_most: timedelta) -> AfterValidator:
 
 
 _AGO = re.compile(rf"({DURATION_PATTERN})\s+ago")
+_UNIT_WORDS = {
+    **dict.fromkeys(("second", "seconds", "sec", "secs"), "s"),
+    **dict.fromkeys(("minute", "minutes", "min", "mins"), "m"),
+    **dict.fromkeys(("hour", "hours", "hr", "hrs"), "h"),
+    **dict.fromkeys(("day", "days"), "d"),
+}
+_SPELT_PART = re.compile(rf"([0-9]+)\s*({'|'.join(_UNIT_WORDS)})\b")
+_SPELT_AGO = re.compile(rf"((?:[0-9]+\s*(?:{'|'.join(_UNIT_WORDS)})\s+)+)ago")
+"""A time ago spelt out: `2 hours ago`, `90 mins ago`, `1 day 6 hours ago`."""
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 _DAY = re.compile(rf"(today|yesterday)(?:\s+{_CLOCK.pattern})?")
-MOMENT_FORMS = "2026-11-01, 2026-11-01T14:00, 14:00 (today), yesterday 14:00 or 2h ago"
+MOMENT_FORMS = "2026-11-01, 2026-11-01T14:00, 14:00 (today), yesterday 14:00, 2h ago or 2 hours ago"
 """The forms a moment is written in, as a refusal lists them."""
 
 
@@ -98,6 +107,9 @@ def _moment(text: str, *, now: datetime) -> datetime:
         return now
     if found := _AGO.fullmatch(said):
         return now - to_timedelta(found[1])
+    if found := _SPELT_AGO.fullmatch(said):
+        parts = _SPELT_PART.findall(found[1])
+        return now - to_timedelta("".join(f"{n}{_UNIT_WORDS[unit]}" for n, unit in parts))
     if found := _DAY.fullmatch(said):
         day = now if found[1] == "today" else now - timedelta(days=1)
         return _at(day, found[2], found[3])
@@ -124,6 +136,15 @@ def _typed_moment(value: object, info: ValidationInfo) -> object:
             f" ({shown_at(now, today=now)}); give a time already past, like 2h ago"
         )
     return at
+
+
+def ago_words(words: list[str]) -> int:
+    """How many of `words` a time ago spelt out takes (`2 hours ago`: 3, `1 day 6 hours ago`: 5),
+    or 0 if they do not begin with one."""
+    for end, word in enumerate(words[:7]):
+        if word.lower() == "ago":
+            return end + 1 if _SPELT_AGO.fullmatch(" ".join(words[: end + 1]).lower()) else 0
+    return 0
 
 
 def _utc(value: datetime) -> datetime:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, get_origin
 
 from shared.commands.base import Command
+from shared.commands.duration import ago_words
 from shared.commands.free_text import shown
 from shared.commands.usage import is_flag, is_hidden, types_of, usage
 from shared.errors import InvalidCommandError
@@ -83,7 +84,10 @@ def _text_words(words: list[str]) -> list[str]:
 
 
 def _moment_words(words: list[str]) -> list[str]:
-    """The words of a moment: `2026-11-01`, `2h ago`, `yesterday 14:00` (one word, or two)."""
+    """The words of a moment: `2026-11-01`, `2h ago`, `yesterday 14:00` (one word, or two), or
+    a time ago spelt out (`2 hours ago`)."""
+    if spelt := ago_words(words):
+        return words[:spelt]
     if len(words) > 1 and (words[1].lower() == "ago" or _CLOCK.fullmatch(words[1])):
         return words[:2]
     return words[:1]
