@@ -106,6 +106,7 @@ class ReviewAccess(Command):
     target_kind = "team"
     target_field = "team"
     deferred = True
+    checked_before_queueing = True
     purpose = "Who holds which role, granted when and by whom, from the trail (an access review)."
     examples = ("sre audit access-review", "sre audit access-review --team payments")
     team: OptionalTeam = Field(default=None, description="only this team (and the org roles)")

@@ -14,14 +14,13 @@ from shared.auditing.access import AccessHistory, configured_admins, is_change, 
 from shared.auditing.reconcile import Reconciliation, StateSnapshot, reconcile
 from shared.commands.context import Context
 from shared.errors import NotFoundError, did_you_mean
-from shared.identity.admins import ConfiguredAdmin
+from shared.identity.admins import ConfiguredAdmin, configured_by
 from shared.identity.models import OrgId
 from shared.identity.teams import teams_own
 from shared.replies import Ref, Reply, Tone, channel_ref, counted, user_ref
 
 Check = Callable[[StreamKey, datetime, datetime | None], Verification]
 """Verify one stream at a time, from the last digest before a date (if given)."""
-CONFIGURED = "from configuration (AUTOSRE_ORG_ADMINS), not the trail"
 FIELD_CHARS = 1800
 """How much of a list one reply field shows (a chat field holds 2,000 characters)."""
 
@@ -51,13 +50,25 @@ class OrgAudit:
         """The org's trail and every team's that the storage, the org's trail (teams created) or
         the state store (teams, remembered heads) knows of: a deleted stream is still named."""
         created = replay(self._trail.records(StreamKey(org=org, team=ORG_STREAM))).teams
-        teams = {
+        teams = ({*self._stored_teams(org), *created}) - {ORG_STREAM}
+        return [StreamKey(org=org, team=t) for t in [ORG_STREAM, *sorted(teams)]]
+
+    def _stored_teams(self, org: OrgId) -> set[str]:
+        """The teams the storage and the state store know of, without reading the org's trail."""
+        return {
             *(s.team for s in self._trail.log.streams(org)),
-            *created,
             *(team.name for team in self._directory.list_teams(org)),
             *(mark.team for mark in self._directory.head_marks(org)),
-        } - {ORG_STREAM}
-        return [StreamKey(org=org, team=t) for t in [ORG_STREAM, *sorted(teams)]]
+        }
+
+    def can_review(self, command: c.ReviewAccess, ctx: Context) -> None:
+        """Before it is queued: a review of a team no storage or state knows of is refused at
+        once (a deleted team's trail is still known: its entries are kept)."""
+        if command.team is None:
+            return
+        known = self._stored_teams(ctx.principal.actor.org) - {ORG_STREAM}
+        if command.team not in known:
+            raise NotFoundError(unknown_team(command.team, sorted(known)))
 
     def verify_all(self, command: c.VerifyAudit, ctx: Context) -> Reply:
         """`sre audit verify --all`: every stream, each whole and as long as the state saw."""
@@ -90,7 +101,8 @@ class OrgAudit:
             bindings=self._directory.list_bindings(org),
         )
         found = reconcile(history, state)
-        return state_reply(found, reports, history, configured_admins(org, self._configured))
+        admins = configured_admins(org, self._configured)
+        return state_reply(found, reports, history, admins, by=configured_by(org))
 
     def review(self, command: c.ReviewAccess, ctx: Context) -> Reply:
         """`sre audit access-review`: who holds which role, granted when and by whom."""
@@ -102,7 +114,7 @@ class OrgAudit:
         streams = [s for s in known if command.team is None or s.team in wanted]
         history = self._history(streams)
         admins = configured_admins(org, self._configured)
-        return review_reply(history, admins, team=command.team)
+        return review_reply(history, admins, team=command.team, by=configured_by(org))
 
     def _history(self, streams: Iterable[StreamKey]) -> AccessHistory:
         """The access the streams' changes explain; an entry that cannot be read is named."""
@@ -142,9 +154,14 @@ def all_reply(reports: list[Verification]) -> Reply:
 
 
 def state_reply(
-    found: Reconciliation, reports: list[Verification], history: AccessHistory, admins: list[str]
+    found: Reconciliation,
+    reports: list[Verification],
+    history: AccessHistory,
+    admins: list[str],
+    *,
+    by: str,
 ) -> Reply:
-    """What `sre audit verify --state` answers."""
+    """What `sre audit verify --state` answers; `by`: where the configured admins come from."""
     broken = [r for r in reports if not r.ok]
     fields = [(label(r.stream), _summary(r)) for r in broken]
     if found.unexplained:
@@ -153,7 +170,7 @@ def state_reply(
         fields.append(("In the trail, missing from the state store", _lines(found.unrecorded)))
     if history.unreadable:
         fields.append(("Entries not read back", _lines(history.unreadable)))
-    fields.append(("Configured org admins", _configured(admins)))
+    fields.append(("Configured org admins", _configured(admins, by)))
     if broken or not found.ok or history.unreadable:
         return Reply(
             tone=Tone.ERROR,
@@ -175,9 +192,10 @@ def unknown_team(team: str, teams: list[str]) -> str:
     return f"No team `{team}` in this org's trails or state.{did_you_mean(team, teams)}"
 
 
-def review_reply(history: AccessHistory, admins: list[str], *, team: str | None) -> Reply:
-    """What `sre audit access-review` answers: org roles, each team's members, the channels."""
-    org_lines = [f"@{user} · org-admin: {CONFIGURED}" for user in admins]
+def review_reply(history: AccessHistory, admins: list[str], *, team: str | None, by: str) -> Reply:
+    """What `sre audit access-review` answers: org roles, each team's members, the channels;
+    `by`: where the configured admins come from."""
+    org_lines = [f"@{user} · org-admin: from {by}, not the trail" for user in admins]
     org_lines += [
         f"@{user} · {role.value}: granted {change.said()}"
         for (user, role), change in sorted(history.org_roles.items())
@@ -222,10 +240,10 @@ def _refs(history: AccessHistory, admins: list[str]) -> tuple[Ref, ...]:
     return (*map(user_ref, sorted(users)), *map(channel_ref, sorted(history.bindings)))
 
 
-def _configured(admins: list[str]) -> str:
+def _configured(admins: list[str], by: str) -> str:
     if not admins:
         return "none"
-    return f"{', '.join('@' + a for a in admins)}: {CONFIGURED}"
+    return f"{', '.join('@' + a for a in admins)}: from {by}, not the trail"
 
 
 def _lines(lines: list[str]) -> str:

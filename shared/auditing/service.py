@@ -92,7 +92,7 @@ class AuditService:
             .add(c.ShowAudit, self.show)
             .add(c.ExportAudit, self.export)
             .add(c.SealAudit, self.seal, unchanged=self.sealed_already)
-            .add(c.ReviewAccess, self._org.review)
+            .add(c.ReviewAccess, self._org.review, check=self._org.can_review)
         )
 
     def _mark(self, stream: StreamKey) -> HeadMark | None:

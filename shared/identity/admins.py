@@ -24,6 +24,14 @@ FORM = "slack:T…:U…, teams:<tenant id>:<AAD object id> or local:<login>"
 """How an entry is written, for warnings and errors."""
 
 
+def configured_by(org: OrgId) -> str:
+    """Where an org's configured admins come from, as a reply names it: the terminal makes its
+    own user org admin when AUTOSRE_ORG_ADMINS is unset (`make run` sets nothing)."""
+    if org == LOCAL_ORG:
+        return "configuration (AUTOSRE_ORG_ADMINS, or the terminal's own user when it is unset)"
+    return "configuration (AUTOSRE_ORG_ADMINS)"
+
+
 class ConfiguredAdmin(Frozen):
     """One configured org admin: a user of one org."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from shared.commands.context import Context, NothingToChange
 from shared.errors import ConflictError
-from shared.identity.admins import ConfiguredAdmin
+from shared.identity.admins import ConfiguredAdmin, configured_by
 from shared.identity.models import ChannelId, OrgId, OrgRole, UserId
 from shared.identity.ports import Directory
 from shared.replies import channel_ref, user_ref
@@ -77,8 +77,7 @@ class NoOps:
         org = ctx.principal.actor.org
         if command.role is OrgRole.ORG_ADMIN and self._configured(org, command.user):
             raise ConflictError(
-                f"@{command.user} is org admin by configuration (AUTOSRE_ORG_ADMINS): "
-                "change it there.",
+                f"@{command.user} is org admin by {configured_by(org)}: change it there.",
                 users=[UserId(command.user)],
             )
         if command.role in self._held(ctx, command.user):

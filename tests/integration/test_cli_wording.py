@@ -128,3 +128,20 @@ def test_whatever_is_not_found_is_said_in_one_form(
     # THEN every answer has one form: the team, the kind, the name or id in backticks
     assert "✗ Not found" in answer
     assert said in answer
+
+
+@pytest.mark.usefixtures("home")
+def test_the_terminal_s_own_org_admin_is_not_credited_to_a_setting_never_made(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a terminal where AUTOSRE_ORG_ADMINS is unset (as `make run` leaves it)
+    monkeypatch.delenv("AUTOSRE_ORG_ADMINS", raising=False)
+    main(["team", "list"])
+    capsys.readouterr()
+    # WHEN its user reviews access
+    said = _said(capsys, "audit", "access-review")
+    # THEN their org-admin role is said to come from the terminal, the setting being unset
+    assert (
+        "org-admin: from configuration (AUTOSRE_ORG_ADMINS, or the terminal's own user when it "
+        "is unset), not the trail"
+    ) in " ".join(said.split())

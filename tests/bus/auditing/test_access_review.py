@@ -65,11 +65,27 @@ def test_the_review_of_one_team_leaves_the_others_out(reviewed: Services) -> Non
     assert dict(reply.fields)["Channels"] == "none bound"
 
 
-def test_a_review_of_a_team_nobody_knows_says_so_and_guesses(reviewed: Services) -> None:
-    reply = ask(reviewed, "audit access-review --team serch")
-    assert reply.failed
+def test_a_review_of_a_team_nobody_knows_says_so_at_once_and_guesses(reviewed: Services) -> None:
+    # WHEN an auditor asks for a team no trail or state knows of
+    reply = run(reviewed, "audit access-review --team serch", user="aud")
+    # THEN the answer comes at once, not after "Working on…", with the team they meant
+    assert reply.failed and reply.tone is not Tone.ACCEPTED
     assert "No team `serch`" in reply.title + reply.text
     assert "Did you mean `search`?" in reply.title + reply.text
+    assert reviewed.tasks.drain() == []  # type: ignore[attr-defined]
+
+
+def test_a_team_gone_from_the_state_store_is_still_reviewed_from_its_trail(
+    reviewed: Services,
+) -> None:
+    # GIVEN team search gone from the state store (its trail is kept) and no head remembered
+    directory = reviewed.directory
+    assert isinstance(directory, InMemoryDirectory)
+    del directory._teams[(ORG, "search")]
+    directory._heads.clear()
+    # WHEN an auditor reviews it, THEN it is reviewed from what its trail holds
+    reply = ask(reviewed, "audit access-review --team search")
+    assert reply.title == "Access review of team search"
 
 
 def test_only_an_auditor_may_review_access(reviewed: Services) -> None:
