@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from shared.records import Frozen
 from shared.times import clock, moment
@@ -126,13 +127,17 @@ class Gap(Frozen):
     end: datetime | None = None
 
 
+_UNSIGNED_ZERO = AfterValidator(lambda value: value + 0.0)
+"""-0.0 (a sum or product of a negative zero) as 0.0: a figure is never written `-0` or `-0%`."""
+
+
 class Finding(Frozen):
     """One thing that changed: which signal, since when, by how much, and what it lines up with."""
 
     signal: Signal
     onset: datetime
-    baseline: float
-    current: float
+    baseline: Annotated[float, _UNSIGNED_ZERO]
+    current: Annotated[float, _UNSIGNED_ZERO]
     confidence: float = Field(ge=0, le=1)
     evidence: str
     """The finding in words as its report first said them (a record: replies and the page word

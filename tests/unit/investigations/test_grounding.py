@@ -259,3 +259,24 @@ def test_the_rule_based_narrative_is_always_grounded(findings: list[Finding], da
         update={"opened_at": _START + timedelta(hours=12), "end": _START + timedelta(hours=12)}
     )
     assert check(account(case, dated=dated), case).unsupported == ()
+
+
+def test_a_trough_of_negative_zero_is_written_0_percent_and_grounded() -> None:
+    # GIVEN a transient fall whose trough a provider gave as -0.0 (found by the property above)
+    trough = Finding(
+        signal=Signal.P50_LATENCY,
+        onset=_START + timedelta(minutes=1),
+        baseline=501.0,
+        current=-0.0,
+        confidence=0.9,
+        evidence="e",
+        end=_START + timedelta(minutes=2),
+    )
+    first = trough.model_copy(
+        update={"onset": _START, "current": 1002.0, "end": None, "signal": Signal.ERROR_RATE}
+    )
+    case = _replayed([first, trough]).model_copy(update={"opened_at": _START, "end": _START})
+    # THEN the narrative says "down to 0%", never "-0%", and the check finds it grounded
+    told = account(case, dated=False)
+    assert "down to 0%" in told and "-0" not in told
+    assert check(told, case).unsupported == ()
