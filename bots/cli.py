@@ -17,6 +17,7 @@ from bots.console import (
     EXIT_CODES,
     INTERRUPTED,
     DeferredPrinter,
+    answered,
     emit,
     interrupted,
     progress,
@@ -225,7 +226,7 @@ def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
             text, user=args.user or settings.user, channel=args.channel, org=OrgId(settings.org)
         )
     )
-    emit(render_text(reply))
+    answered(reply)
     for task in queue.drain():
         with running(task):  # its answer printed before what it posted, as on this machine
             services.run_task(task)
@@ -256,7 +257,7 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
                 channel=args.channel or LOCAL_CHANNEL,
             )
         )
-        emit(render_text(reply))
+        answered(reply)
         printer.release()
         if isinstance(tasks, SqliteTaskQueue):
             tasks.join()  # this command's task, and any an interrupted `sre` left unfinished

@@ -33,6 +33,14 @@ def emit(text: str, *, stream: TextIO | None = None) -> None:
         silence(stream)
 
 
+def answered(reply: Reply) -> None:
+    """Print a command's answer: a usage error (a typo, a missing or bad argument) on stderr, as
+    the terminal's own are (`--as`, a bad option); every other answer on stdout, a refusal or a
+    failed check included (a tampered trail's report is the answer `> file` should keep; the
+    exit status says it failed)."""
+    emit(render_text(reply), stream=sys.stderr if reply.tone is Tone.USAGE else None)
+
+
 def silence(stream: TextIO) -> None:
     """Send what `stream` still has to write, and anything later, nowhere (its reader is gone)."""
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -131,7 +139,9 @@ class DeferredPrinter:
             return target
         with self._lock:
             posted = self._posted_by.pop(ref, []) if ref is not None else []
-        self._print("\n".join([text, *posted]))  # in one piece: no other task's lines between
+        # in one piece: no other task's lines between; a usage error on stderr (`answered`)
+        stream = sys.stderr if reply.tone is Tone.USAGE and user is not None else None
+        self._print("\n".join([text, *posted]), stream=stream)
         if user is None:
             return target
         if self._counting and reply.correlation_id not in self._others:

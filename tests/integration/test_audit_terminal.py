@@ -31,7 +31,10 @@ def test_a_role_written_into_the_database_is_named_and_fails_the_command(
     assert status == 1
     assert "State NOT explained by the trail" in out
     assert "@mallory · admin in demo: the trail never granted it" in out
-    assert "@dana: from configuration (AUTOSRE_ORG_ADMINS), not the trail" in out
+    assert (
+        "@dana: from configuration (AUTOSRE_ORG_ADMINS, or the terminal's own user when it is "
+        "unset), not the trail"
+    ) in out
 
 
 def test_a_team_folder_removed_fails_verify_all(

@@ -67,7 +67,7 @@ def test_first_use_says_what_it_did_and_offers_no_step_it_did_itself(
 def test_exit_status_says_what_happened(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["team", "member", "add", "erin", "--role", "viewer"]) == 0
     assert main(["team", "membr", "list"]) == 2
-    assert "Did you mean `sre team member list`?" in capsys.readouterr().out
+    assert "Did you mean `sre team member list`?" in capsys.readouterr().err
     assert main(["--as", "erin", "team", "member", "add", "mallory"]) == 3
     assert "needs the admin role in team demo" in capsys.readouterr().out
     assert main(["--as", "erin", "team", "show"]) == 0

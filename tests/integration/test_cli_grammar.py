@@ -16,7 +16,9 @@ def test_a_one_word_typo_prints_the_suggestion_and_one_usage_line(
     assert main(["whoami"]) == 0  # first use sets up the demo team
     capsys.readouterr()
     assert main(["investigat", "web"]) == 2
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.err  # a usage error, on stderr as the terminal's own are
+    assert captured.out == ""
     assert "Did you mean `sre investigate web`?" in out
     assert "sre investigation open SERVICE" in out
     assert len(out.splitlines()) <= 6, out  # not the 100-line help
@@ -30,7 +32,7 @@ def test_a_typo_with_an_option_is_never_pointed_at_a_removal(
     capsys.readouterr()
     # WHEN `sre team member role operator --role responder` (closest in letters to `remove`)
     assert main(["team", "member", "role", "operator", "--role", "responder"]) == 2
-    out = capsys.readouterr().out
+    out = capsys.readouterr().err
     # THEN it suggests setting the role, with that command's usage, and never the removal
     assert "Did you mean `sre team role set operator responder`?" in out
     assert "sre team role set USER" in out
@@ -130,7 +132,7 @@ def test_a_bad_resource_or_dimension_gets_an_example(
     home: Path, capsys: pytest.CaptureFixture[str], words: list[str], example: str
 ) -> None:
     assert main(words) == 2
-    assert example in capsys.readouterr().out
+    assert example in capsys.readouterr().err
 
 
 def test_analyze_alone_shows_its_own_usage(home: Path, capsys: pytest.CaptureFixture[str]) -> None:

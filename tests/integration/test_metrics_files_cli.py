@@ -28,8 +28,11 @@ def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 def _register(path: object, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """Its status and what it printed: an answer on stdout, a refusal (a usage error) on stderr."""
     status = main(["service", "register", "legacy", "--metrics-file", str(path)])
-    return status, " ".join(capsys.readouterr().out.split())
+    captured = capsys.readouterr()
+    assert not (captured.out and captured.err), captured
+    return status, " ".join((captured.out or captured.err).split())
 
 
 def test_a_file_exported_with_a_bom_crlf_quotes_and_capitalised_names_is_read(
