@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from shared.config import Settings
+from shared.identity.admins import configured_by, read_admins
 from shared.identity.models import Actor, Platform
 from shared.replies import counted
 
@@ -56,3 +57,27 @@ def teams_tenants_fact(settings: Settings, actor: Actor) -> str:
     yours = actor.org.partition(":")[2] if actor.platform is Platform.TEAMS else ""
     served = f"yours ({yours}) among " if yours in tenants else ""
     return f"{served}{counted(len(tenants), 'tenant')} ({named}); others are refused"
+
+
+def org_admins_fact(settings: Settings, actor: Actor) -> str:
+    """The configured org admins of the asker's org, and the entries of AUTOSRE_ORG_ADMINS that
+    grant nothing (a ✗: whoever they meant is not admin) or are written in the old form. The
+    terminal (the deployment's operator) sees the entries; a chat org only how many (another
+    org's ids are not its business)."""
+    admins, problems = read_admins(settings.org_admins)
+    ours = sorted(admin.user for admin in admins if admin.org == actor.org)
+    named = ", ".join(f"@{user}" for user in ours) if ours else "none"
+    if actor.platform is not Platform.LOCAL:
+        named = counted(len(ours), "admin") if ours else "none"
+    said = f"{named}, from {configured_by(actor.org)}"
+    wrong = [p for p in problems if "grants nothing" in p]
+    if not problems:
+        return said
+    if actor.platform is Platform.LOCAL:
+        listed = "; ".join(problems)
+        return f"✗ {listed}. {said}" if wrong else f"{said}; {listed}"
+    if wrong:
+        verb = "grants" if len(wrong) == 1 else "grant"
+        entries = counted(len(wrong), "entry", "entries")
+        return f"✗ {entries} {verb} nothing (see the log). {said}"
+    return f"{said}; {counted(len(problems), 'entry', 'entries')} in the old form (see the log)"

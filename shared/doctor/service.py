@@ -12,7 +12,7 @@ from shared.commands.context import Context, Handlers
 from shared.config import Settings
 from shared.doctor.commands import RunDoctor
 from shared.doctor.deployment import queue_check, worker_check
-from shared.doctor.facts import teams_tenants_fact
+from shared.doctor.facts import org_admins_fact, teams_tenants_fact
 from shared.doctor.ports import QueueGauge, Unchecked, WorkerVersions
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
@@ -52,9 +52,9 @@ class Doctor:
         checks = [self._store(org), self._trail(org, ctx.now), queue_check(self._queue)]
         checks.append(worker_check(self._worker))
         if self._settings is not None:
-            checks.append(
-                ("Teams tenants", teams_tenants_fact(self._settings, ctx.principal.actor))
-            )
+            actor = ctx.principal.actor
+            checks.append(("Teams tenants", teams_tenants_fact(self._settings, actor)))
+            checks.append(("Org admins", org_admins_fact(self._settings, actor)))
         healthy = all(not value.startswith("✗") for _, value in checks)
         return Reply(
             tone=Tone.OK if healthy else Tone.ERROR,

@@ -72,17 +72,27 @@ def migrated(entry: str) -> str | None:
 def configured_admins(entries: Iterable[str]) -> tuple[ConfiguredAdmin, ...]:
     """Read the configured admins once: old entries migrated, unreadable ones dropped, both
     with a warning that says what to write instead."""
+    admins, problems = read_admins(entries)
+    for problem in problems:
+        log.warning("AUTOSRE_ORG_ADMINS entry %s", problem)
+    return admins
+
+
+def read_admins(entries: Iterable[str]) -> tuple[tuple[ConfiguredAdmin, ...], list[str]]:
+    """The admins the entries name (old entries migrated), and what is wrong with the others
+    or with how they are written (`'U2' grants nothing: write it as …`)."""
     admins: list[ConfiguredAdmin] = []
+    problems: list[str] = []
     for entry in entries:
         if any(ch.isspace() for ch in entry.strip()):  # no id has a space: it would match nobody
-            log.warning("AUTOSRE_ORG_ADMINS entry %r grants nothing: it has a space inside", entry)
+            problems.append(f"{entry!r} grants nothing: it has a space inside")
             continue
         admin = parse_admin(entry)
         if admin is None and (new := migrated(entry)) is not None:
-            log.warning("AUTOSRE_ORG_ADMINS entry %r read as %r: write it so", entry, new)
+            problems.append(f"{entry!r} read as {new!r}: write it so")
             admin = parse_admin(new)
         if admin is None:
-            log.warning("AUTOSRE_ORG_ADMINS entry %r grants nothing: write it as %s", entry, FORM)
+            problems.append(f"{entry!r} grants nothing: write it as {FORM}")
             continue
         admins.append(admin)
-    return tuple(admins)
+    return tuple(admins), problems

@@ -1,0 +1,49 @@
+"""`sre doctor` names what is wrong with AUTOSRE_ORG_ADMINS: an entry that grants nothing fails
+the check (whoever it meant is not admin), an entry in the old form is said; before, both were
+only warnings in the log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shared.adapters.memory import FixedClock
+from shared.bootstrap.memory import for_memory
+from shared.config import Settings
+from shared.replies import Tone
+from tests.support import ask
+from tests.support.terminal import sre
+
+
+def test_the_terminal_doctor_names_an_entry_that_grants_nothing(tmp_path: Path) -> None:
+    # GIVEN AUTOSRE_ORG_ADMINS with the operator, a bare user id and an entry in the old form
+    env = {"AUTOSRE_ORG_ADMINS": "local:dana,U2,T1:U3", "AUTOSRE_LOCAL_USER": "dana"}
+    # WHEN the operator runs `sre doctor`
+    said = sre(tmp_path, "doctor", **env)
+    out = " ".join(said.stdout.split())
+    # THEN the check fails, naming the entry and how to write it, and the old form
+    assert said.returncode == 1, said.stderr
+    assert "Doctor: something is wrong" in out
+    assert "Org admins ✗ 'U2' grants nothing: write it as slack:T…:U…" in out
+    assert "'T1:U3' read as 'slack:T1:U3': write it so" in out
+    assert "@dana, from configuration (AUTOSRE_ORG_ADMINS" in out
+
+
+def test_a_chat_org_s_doctor_counts_the_bad_entries_without_naming_other_orgs(
+    clock: FixedClock,
+) -> None:
+    # GIVEN a deployment whose admins are root of T1, an admin of another workspace, and a
+    # bare id that grants nothing
+    settings = Settings(org_admins=("slack:T1:root", "slack:T9:W9", "U2"))
+    services = for_memory(settings, clock=clock)
+    # WHEN root runs the doctor from Slack
+    reply = ask(services, "doctor", user="root")
+    # THEN it fails on the entry, counted, and names neither the entry nor the other org's admin
+    assert reply.tone is Tone.ERROR
+    admins = dict(reply.fields)["Org admins"]
+    assert admins.startswith("✗ 1 entry grants nothing (see the log). 1 admin, from configuration")
+    assert "U2" not in admins and "W9" not in admins
+    # AND with only good entries it passes
+    good = for_memory(Settings(org_admins=("slack:T1:root",)), clock=clock)
+    assert dict(ask(good, "doctor", user="root").fields)["Org admins"] == (
+        "1 admin, from configuration (AUTOSRE_ORG_ADMINS)"
+    )
