@@ -33,10 +33,14 @@ NO_DUE_SEAL = 10**18
 """A seal checks the chain, not whether a digest is due (it is writing the one that is)."""
 CSV_COLUMNS = (
     "seq",
+    "id",
     "time",
     "org",
     "team",
+    "actor_platform",
+    "actor_org",
     "actor",
+    "actor_name",
     "command",
     "target",
     "outcome",
@@ -331,7 +335,8 @@ def _unprefixed(words: list[str]) -> list[str]:
 
 def encoded(records: list[AuditRecord], kind: str) -> tuple[bytes, str]:
     """The records as JSON lines or CSV (every cell a spreadsheet could run made inert), and
-    their media type."""
+    their media type. A CSV row holds every field of the JSON line, written as it writes them
+    (times in UTC as `…Z`, the actor as its platform, org, id and name)."""
     if kind == "jsonl":
         lines = (r.model_dump_json() for r in records)
         return ("\n".join(lines) + ("\n" if records else "")).encode(), "application/x-ndjson"
@@ -339,19 +344,15 @@ def encoded(records: list[AuditRecord], kind: str) -> tuple[bytes, str]:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for r in records:
+        said = r.model_dump(mode="json")
+        actor = said["actor"]
         row = [
-            r.seq,
-            r.time.isoformat(),
-            r.org,
-            r.team,
-            r.actor.user,
-            r.command,
-            r.target,
-            r.outcome.value,
-            r.correlation_id,
-            json.dumps(r.details, sort_keys=True),
-            r.prev_hash,
-            r.hash,
+            *(said[column] for column in ("seq", "id", "time", "org", "team")),
+            *(actor[part] for part in ("platform", "org", "user", "name")),
+            *(said[column] for column in ("command", "target", "outcome", "correlation_id")),
+            json.dumps(said["details"], sort_keys=True),
+            said["prev_hash"],
+            said["hash"],
         ]
         writer.writerow([_inert(str(cell)) for cell in row])
     return out.getvalue().encode(), "text/csv"

@@ -124,7 +124,9 @@ def test_an_export_in_slack_is_an_expiring_link(
     key = url.path.lstrip("/")
     content = boto3.client("s3").get_object(Bucket=aws["AUTOSRE_EXPORT_BUCKET"], Key=key)
     lines = content["Body"].read().decode().splitlines()
-    assert lines[0].startswith("seq,time,org,team,actor,command")
+    assert lines[0].startswith(
+        "seq,id,time,org,team,actor_platform,actor_org,actor,actor_name,command"
+    )
     assert len(lines) == 3  # the header, then requested and succeeded
     assert "sre team member add U0456 --team=payments" in lines[1]
 
