@@ -20,7 +20,8 @@ from shared.adapters.memory import InMemoryNotifier
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.local import for_local
 from shared.config import Settings
-from shared.invocation import DeferredCommand
+from shared.invocation import DeferredCommand, ReplyTarget
+from shared.replies import Reply, Tone
 from tests.support import ORG, never_abandoned, queued_task, records, run
 
 
@@ -48,14 +49,26 @@ def _dead_lease(database: SqliteDatabase, dead_pid: int) -> ProcessLease:
 
 
 def _process(
-    database: SqliteDatabase, run: Run, *, lease: ProcessLease | None = None, workers: int = 4
+    database: SqliteDatabase,
+    run: Run,
+    *,
+    lease: ProcessLease | None = None,
+    workers: int = 4,
+    pauses: tuple[float, ...] = (0.0, 0.0),
 ) -> tuple[SqliteTaskQueue, SqliteTaskWorker]:
-    """A process's queue and its worker (not started), as the local deployment wires them."""
+    """A process's queue and its worker (not started), as the local deployment wires them
+    (retrying at once, not after PAUSES)."""
     lease = lease or ProcessLease(database)
     signal = TaskSignal()
     queue = SqliteTaskQueue(database, lease=lease, signal=signal)
     worker = SqliteTaskWorker(
-        database, lease=lease, signal=signal, run=run, abandon=never_abandoned, workers=workers
+        database,
+        lease=lease,
+        signal=signal,
+        run=run,
+        abandon=never_abandoned,
+        workers=workers,
+        pauses=pauses,
     )
     return queue, worker
 
@@ -182,3 +195,89 @@ def test_an_idle_worker_starts_no_thread_until_a_task_is_queued(tmp_path: Path) 
     queue.join()
     assert _worker_threads() == before + 2
     assert [task.command for task in ran] == ["doctor"]
+
+
+def test_a_task_whose_answer_could_not_be_posted_is_retried_not_dropped(tmp_path: Path) -> None:
+    # GIVEN a worker whose first post of an answer fails (Slack unreachable for a moment)
+    database = SqliteDatabase(tmp_path / "autosre.db")
+    tries: list[str] = []
+
+    def post_fails_once(task: DeferredCommand) -> None:
+        tries.append(task.command)
+        if len(tries) == 1:
+            raise OSError("slack.com unreachable")
+
+    queue, worker = _process(database, post_fails_once)
+    worker.start()
+    # WHEN a task is queued
+    queue.enqueue(queued_task("doctor"))
+    queue.join()
+    # THEN it was tried again and answered, then left the queue
+    assert tries == ["doctor", "doctor"]
+    assert database.query("SELECT COUNT(*) FROM tasks") == [(0,)]
+
+
+def test_a_task_that_keeps_failing_is_given_up_after_its_retries(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN a worker whose posts always fail
+    database = SqliteDatabase(tmp_path / "autosre.db")
+    tries: list[str] = []
+
+    def always_fails(task: DeferredCommand) -> None:
+        tries.append(task.command)
+        raise OSError("slack.com unreachable")
+
+    queue, worker = _process(database, always_fails)
+    worker.start()
+    queue.enqueue(queued_task("doctor"))
+    queue.join()
+    # THEN it was tried three times, then given up and logged, never looping for ever
+    assert tries == ["doctor"] * 3
+    assert "deferred command failed; given up" in caplog.text
+    assert database.query("SELECT COUNT(*) FROM tasks") == [(0,)]
+
+
+class _DownOnce(InMemoryNotifier):
+    """A chat API that refuses the first post (unreachable), then takes them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    def post(
+        self, target: ReplyTarget, reply: Reply, *, user: str | None = None
+    ) -> ReplyTarget | None:
+        if not self.refused:
+            self.refused += 1
+            raise OSError("slack.com unreachable")
+        return super().post(target, reply, user=user)
+
+
+def test_an_answer_posted_again_after_a_failed_post_reruns_nothing(tmp_path: Path) -> None:
+    # GIVEN the embedded default, whose chat API refuses the first post
+    settings = Settings(home=tmp_path, org_admins=("slack:T1:root",))
+    notifier = _DownOnce()
+    services = for_local(settings, notifier=notifier)
+    for text in [
+        "team create payments",
+        "team member add root --role admin --team payments",
+        "service register api --sample checkout --team payments",
+    ]:
+        assert not run(services, text).failed, text
+    # WHEN a deferred command runs and its answer's post fails
+    assert run(services, "investigate api --team payments").tone is Tone.ACCEPTED
+    assert isinstance(services.tasks, SqliteTaskQueue)
+    services.tasks.join()
+    # THEN the answer is posted on the retry, once, and the command ran once (one outcome)
+    assert notifier.refused == 1
+    [(_, reply)] = notifier.posted
+    assert reply.title.startswith("api:")
+    outcomes = [
+        entry.outcome
+        for entry in records(
+            FolderAuditLog(tmp_path / "audit"), StreamKey(org=ORG, team="payments")
+        )
+        if entry.command.startswith("sre investigation open")
+    ]
+    assert outcomes == [Outcome.REQUESTED, Outcome.SUCCEEDED]

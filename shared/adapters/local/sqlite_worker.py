@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 from shared.adapters.local.sqlite_directory import SqliteDatabase
@@ -24,6 +24,11 @@ MAX_ATTEMPTS = 2
 ADOPT_SECONDS = 10.0
 """How often an idle worker looks for tasks of processes that died."""
 INTERRUPTED = "Auto SRE stopped while this ran, twice; it was not finished. Run it again."
+PAUSES = (1.0, 5.0)
+"""How long a task whose run raised (its answer could not be posted: Slack or Teams down, the
+network gone) waits before each retry; then it is given up, logged. A retry reruns nothing: the
+run-once guard keeps the command's outcome, and only its answer is posted again (as SQS
+redelivers on AWS)."""
 
 Run = Callable[[DeferredCommand], object]
 """Runs one task and answers it (the services' `run_task`)."""
@@ -65,6 +70,7 @@ class SqliteTaskWorker:
         abandon: Abandon,
         workers: int = WORKERS,
         recover: Collection[Platform] = tuple(Platform),
+        pauses: Sequence[float] = PAUSES,
     ) -> None:
         self._db = database
         self._lease = lease
@@ -72,6 +78,7 @@ class SqliteTaskWorker:
         self._run_task = run
         self._abandon = abandon
         self._workers = workers
+        self._pauses = tuple(pauses)
         self._surfaces = tuple(sorted(str(surface) for surface in recover))
         self._threads: list[threading.Thread] = []
         self._starting = threading.Lock()
@@ -179,13 +186,28 @@ class SqliteTaskWorker:
     def _run(self, task_id: int, task: DeferredCommand, attempts: int) -> None:
         try:
             with running(task):
-                self._answer(task, attempts)
+                self._answered(task, attempts)
         except Exception:
-            log.exception("deferred command failed", extra={"command": task.command})
+            log.exception("deferred command failed; given up", extra={"command": task.command})
         finally:
             with self._db.transaction() as db:
                 db.execute("DELETE FROM tasks WHERE id = ?", (task_id,))
             self._signal.finished()
+
+    def _answered(self, task: DeferredCommand, attempts: int) -> None:
+        """Run and answer `task`, retried after each pause while it raises."""
+        for pause in self._pauses:
+            try:
+                return self._answer(task, attempts)
+            except Exception:
+                log.warning(
+                    "deferred command failed; retried in %g s",
+                    pause,
+                    exc_info=True,
+                    extra={"command": task.command},
+                )
+            time.sleep(pause)
+        return self._answer(task, attempts)
 
     def _answer(self, task: DeferredCommand, attempts: int) -> None:
         if attempts > MAX_ATTEMPTS:
