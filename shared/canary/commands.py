@@ -147,6 +147,7 @@ class PromoteCanary(_Decision):
 
 
 class RollbackCanary(_Decision):
+    permission = Permission.CANARY_HALT  # the safe way: an on-call responder need not wait
     may_change_nothing = True
     words = ("canary", "rollback")
     purpose = "Roll a canary back now: the stable version takes all the traffic."
@@ -154,6 +155,7 @@ class RollbackCanary(_Decision):
 
 
 class HoldCanary(_Decision):
+    permission = Permission.CANARY_HALT  # no more traffic to it; still judged and rolled back
     may_change_nothing = True
     words = ("canary", "hold")
     purpose = "Hold a canary at its weight (it is still judged, and still rolled back if it fails)."

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     ALERT_WRITE = "alert-write"
     SCHEDULER_RUN = "scheduler-run"
     CANARY_OPERATE = "canary-operate"
+    CANARY_HALT = "canary-halt"
     CHAOS_OPERATE = "chaos-operate"
     CHAOS_HALT = "chaos-halt"
     PROMPT_READ = "prompt-read"
@@ -53,6 +54,7 @@ TEAM_ROLE_NEEDED: dict[Permission, Role] = {
     Permission.ALERT_RESPOND: Role.RESPONDER,
     Permission.ALERT_WRITE: Role.OPERATOR,
     Permission.CANARY_OPERATE: Role.OPERATOR,
+    Permission.CANARY_HALT: Role.RESPONDER,
     Permission.CHAOS_OPERATE: Role.OPERATOR,
     Permission.CHAOS_HALT: Role.RESPONDER,
     Permission.PROMPT_READ: Role.ADMIN,
@@ -75,6 +77,7 @@ ORG_ROLES_HOLDING: dict[Permission, frozenset[OrgRole]] = {
     Permission.ALERT_READ: frozenset({OrgRole.AUDITOR}),
     Permission.SCHEDULER_RUN: frozenset({OrgRole.ORG_ADMIN}),
     Permission.CHAOS_HALT: frozenset({OrgRole.ORG_ADMIN}),
+    Permission.CANARY_HALT: frozenset({OrgRole.ORG_ADMIN}),
     Permission.PROMPT_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
     Permission.PROMPT_ORG_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),
     Permission.USAGE_ORG_READ: frozenset({OrgRole.ORG_ADMIN, OrgRole.AUDITOR}),

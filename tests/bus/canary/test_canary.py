@@ -351,3 +351,21 @@ def test_a_version_said_as_a_deploy_is_the_version_numbered(clock: MovingClock) 
     # THEN it is version 42's canary, as the investigation meant
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert shown.title.startswith("Canary checkout-api version 42:"), shown.title
+
+
+def test_an_on_call_responder_may_roll_back_or_hold_a_canary_but_not_promote_it(
+    clock: MovingClock,
+) -> None:
+    # GIVEN release 43 running at 5%
+    services = canary_services(clock)
+    canary = start_canary(services, "43")
+    # WHEN the on-call responder promotes it, THEN that is refused at once: it needs an operator
+    denied = run(services, f"canary promote {canary}", user="rey", channel="C-pay")
+    assert denied.tone is Tone.DENIED and "operator" in denied.text
+    # AND holding it and rolling it back (the safe way) are theirs to do, without waiting for one
+    held = run_deferred(services, f"canary hold {canary}", user="rey", channel="C-pay")
+    assert held.tone is Tone.OK, held
+    rolled = run_deferred(services, f"canary rollback {canary}", user="rey", channel="C-pay")
+    assert rolled.tone is Tone.OK and rolled.title == f"{canary} rolled back by @rey", rolled
+    route = router_of(services).route("checkout:live")
+    assert (route.stable, route.weight) == ("41", 0.0)  # all back on the stable version
