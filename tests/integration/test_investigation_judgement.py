@@ -59,9 +59,11 @@ def _write(
 
 
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """The status and answer of `sre ARGS…`: on stdout, or on stderr for a usage error."""
     capsys.readouterr()
     status = main(list(args))
-    return status, capsys.readouterr().out
+    captured = capsys.readouterr()
+    return status, captured.out + captured.err
 
 
 def _investigate(capsys: pytest.CaptureFixture[str], *args: str) -> str:
