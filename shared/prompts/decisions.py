@@ -24,7 +24,7 @@ from datetime import datetime
 
 from shared.investigations.causes import cause_options
 from shared.investigations.models import Investigation
-from shared.prompts.experiments import LOOK_EVERY, Arm, Experiment, ExperimentState
+from shared.prompts.experiments import LOOK_EVERY, MAX_ASSIGNED, Arm, Experiment, ExperimentState
 from shared.prompts.models import CONTROL_NAME, Feedback, Verdict
 from shared.prompts.selection import Arm as Evidence
 from shared.prompts.selection import allocate
@@ -156,7 +156,20 @@ def decide(experiment: Experiment, results: Mapping[str, Tally], *, now: datetim
         if decision is Decision.WORSE and arm is not None and not arm.halted:
             why = "stopped: worse than the control by the sequential test"
             experiment = halt(experiment, name, why, now, what="stopped")
+    if len(experiment.assignments) >= MAX_ASSIGNED:
+        return full(experiment, now=now)
     return look(experiment, results, now=now) if due(experiment, results) else experiment
+
+
+def full(experiment: Experiment, *, now: datetime) -> Experiment:
+    """The experiment stopped at MAX_ASSIGNED investigations with no variant found better: its
+    record holds no more, and the narratives go back to the scope's default."""
+    stopped = experiment.model_copy(update={"state": ExperimentState.STOPPED, "ended_at": now})
+    why = (
+        f"stopped after {MAX_ASSIGNED:,} investigations with no variant found better than the "
+        "control (an experiment narrates at most that many)"
+    )
+    return stopped.noted(now, "stopped", why)
 
 
 def judged(experiment: Experiment, results: Mapping[str, Tally]) -> int:

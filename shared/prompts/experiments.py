@@ -17,6 +17,9 @@ from shared.records import Frozen
 
 MOST_ARMS = 3
 BURN_IN = 20
+MAX_ASSIGNED = 5_000
+"""Investigations an experiment narrates at most: its assignments are kept on its record (a
+DynamoDB item holds about ten thousand), so at this many it is stopped, saying why."""
 """Investigations narrated before the shares follow the evidence (equal shares until then)."""
 LOOK_EVERY = 10
 """Investigations with a result between two looks at the shares. Shares are recomputed at looks,
@@ -100,7 +103,7 @@ class Experiment(Frozen):
     winner: str = ""
     """The promoted variant's name (when `state` is promoted)."""
     assignments: dict[str, str] = Field(default_factory=dict)
-    """Investigation id → the arm (variant name) that narrated it."""
+    """Investigation id → the arm (variant name) that narrated it (at most MAX_ASSIGNED)."""
     history: list[Step] = Field(default_factory=list)
     looked_at: int = 0
     """Investigations with a result at the last look at the shares (see LOOK_EVERY)."""

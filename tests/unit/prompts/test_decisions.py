@@ -17,7 +17,7 @@ from shared.prompts.decisions import (
     scored,
     tally,
 )
-from shared.prompts.experiments import LOOK_EVERY, Arm, Experiment
+from shared.prompts.experiments import LOOK_EVERY, MAX_ASSIGNED, Arm, Experiment, ExperimentState
 from shared.prompts.models import Feedback, Template, Variant, VariantContent, VariantKind, Verdict
 from shared.prompts.models import control as control_variant
 from shared.prompts.sequential import Decision, compare
@@ -201,3 +201,22 @@ def test_between_looks_the_stored_shares_stay_whatever_the_evidence() -> None:
     looked = decide(_alike((0.5, 0.5), looked_at=81 - LOOK_EVERY), lopsided, now=NOW)
     assert looked.weights()["timeline"] > 0.9
     assert [s.what for s in looked.history] == ["shares"]
+
+
+def test_an_experiment_that_has_narrated_its_most_investigations_is_stopped_saying_why() -> None:
+    # GIVEN an experiment with no variant found better, one short of its most investigations
+    assigned = {f"inv-{i:06x}": "timeline" for i in range(MAX_ASSIGNED - 1)}
+    short = _alike((0.46, 0.54)).model_copy(update={"assignments": assigned, "looked_at": 81})
+    assert decide(short, ALIKE, now=NOW).running
+    # WHEN the next investigation is assigned to it
+    full = short.model_copy(update={"assignments": {**assigned, "inv-ffffff": "cause-first"}})
+    decided = decide(full, ALIKE, now=NOW)
+    # THEN it is stopped (its record holds no more), and the step says why
+    assert decided.state is ExperimentState.STOPPED and decided.ended_at == NOW
+    assert [(s.what, s.text) for s in decided.history] == [
+        (
+            "stopped",
+            "stopped after 5,000 investigations with no variant found better than the control "
+            "(an experiment narrates at most that many)",
+        )
+    ]
