@@ -45,9 +45,32 @@ class InMemoryDirectory:
         self._teams: dict[tuple[str, str], Team] = {}
         self._bindings: dict[tuple[str, str], ChannelBinding] = {}
         self._heads: dict[tuple[str, str], HeadMark] = {}
+        self._holders: dict[str, OrgId] = {}
+        self._recorded = False
 
     def get_org(self, org: OrgId) -> Org | None:
         return self._orgs.get(org)
+
+    def resource_holder(self, resource: str) -> OrgId | None:
+        return self._holders.get(resource)
+
+    def claim_resource(self, resource: str, org: OrgId) -> OrgId:
+        with self._lock:
+            return self._holders.setdefault(resource, org)
+
+    def release_resource(self, resource: str, org: OrgId) -> None:
+        with self._lock:
+            if self._holders.get(resource) == org:
+                del self._holders[resource]
+
+    def claims_recorded(self) -> bool:
+        return self._recorded
+
+    def mark_claims_recorded(self) -> None:
+        self._recorded = True
+
+    def every_team(self) -> Iterator[Team]:
+        return iter(list(self._teams.values()))
 
     def save_org(self, org: Org) -> Org:
         with self._lock:

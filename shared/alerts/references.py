@@ -11,6 +11,7 @@ from shared.identity.channels import team_channels
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
 from shared.services.catalog import unknown_service
+from shared.services.ownership import refuse_foreign
 from shared.telemetry.models import Service
 
 
@@ -61,7 +62,9 @@ class References:
                 f"There is no team `{escalate_to}` to escalate to."
                 f"{did_you_mean(escalate_to, teams)}"
             )
-        return team.services[service]
+        found = team.services[service]
+        refuse_foreign(self._directory, found, org)
+        return found
 
     def check_channel(self, ctx: Context, channel: str | None) -> None:
         """A team's alerts post only to channels bound to that team; a channel no team has bound

@@ -49,7 +49,7 @@ from shared.identity.ports import Directory
 from shared.ports import Notifier
 from shared.quotas.service import QuotaService
 from shared.replies import Reply
-from shared.services.ownership import owner_of
+from shared.services.ownership import owner_of, refuse_foreign
 from shared.telemetry.models import ResourceKind, Service
 
 log = logging.getLogger("autosre.canary")
@@ -247,6 +247,7 @@ class CanaryService:
     def _refuse_unowned(self, org: OrgId, team: str, service: Service) -> None:
         """Only the team that owns a resource moves its traffic (not a team it is shared with,
         nor a later registration of it from before ownership was enforced)."""
+        refuse_foreign(self._directory, service, org)
         found = owner_of(self._directory.list_teams(org), service)
         owner = service.shared_from or (found[0].name if found else team)
         if owner != team:

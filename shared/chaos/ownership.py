@@ -9,7 +9,7 @@ from shared.chaos.models import Experiment
 from shared.errors import ForbiddenError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
-from shared.services.ownership import owner_of
+from shared.services.ownership import ELSEWHERE, foreign, owner_of
 from shared.telemetry.models import Service
 from shared.telemetry.queries import resource_key
 
@@ -19,6 +19,11 @@ def unowned(directory: Directory, org: OrgId, team: str, service: Service) -> Fo
     belongs to another team (shared with `team` read-only, or registered by `team` after its
     owner); None when `team` owns it (the bundled sample, which every team may read, is each
     team's own)."""
+    if foreign(directory, service, org):
+        return ForbiddenError(
+            ELSEWHERE.format(resource=service.resource),
+            needed="a resource your organisation holds",
+        )
     owner = service.shared_from
     if owner is None and resource_key(service.kind, service.resource) is not None:
         found = owner_of(directory.list_teams(org), service)

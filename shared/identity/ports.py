@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Protocol
 
 from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 
 
-class Directory(Protocol):
-    """Orgs, teams and channel bindings, with optimistic versions on orgs and teams."""
+class ResourceClaims(Protocol):
+    """Which org holds each cloud resource the deployment reads (a Lambda function, a load
+    balancer, …, by `resource_key`): one org per resource across the deployment, whose orgs all
+    share its cloud credentials, so another org's chat can never read or move it."""
+
+    def resource_holder(self, resource: str) -> OrgId | None:
+        """The org holding `resource`, or None."""
+
+    def claim_resource(self, resource: str, org: OrgId) -> OrgId:
+        """Claim `resource` for `org` unless another org holds it (atomically): the holder."""
+
+    def release_resource(self, resource: str, org: OrgId) -> None:
+        """Release `resource` if `org` holds it."""
+
+    def claims_recorded(self) -> bool:
+        """Whether the services registered before claims existed have been claimed."""
+
+    def mark_claims_recorded(self) -> None:
+        """Note that they have."""
+
+    def every_team(self) -> Iterator[Team]:
+        """Every team of every org (read once, to claim what was registered before claims)."""
+
+
+class Directory(ResourceClaims, Protocol):
+    """Orgs, teams and channel bindings, with optimistic versions on orgs and teams; and which
+    org holds each cloud resource."""
 
     def get_org(self, org: OrgId) -> Org | None:
         """The org and its grants, or None if nothing was ever stored for it."""

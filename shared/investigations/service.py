@@ -130,7 +130,7 @@ class InvestigationService:
         _refuse_typed_alert(command, ctx)
         if not command.alert:
             self._readable(
-                command, self._catalog.service(self._catalog.team(ctx), command.service), ctx.now
+                command, self._catalog.readable(self._catalog.team(ctx), command.service), ctx.now
             )
 
     def _readable(
@@ -148,7 +148,7 @@ class InvestigationService:
         """Fetch the golden signals, find what changed, rank it, and say what it lines up with."""
         _refuse_typed_alert(command, ctx)
         team = self._catalog.team(ctx)
-        service = self._catalog.service(team, command.service)
+        service = self._catalog.readable(team, command.service)
         already = self._open_of(team, service.name)
         if command.alert and already:
             return self._joins.join(command.alert, already, ctx)

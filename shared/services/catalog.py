@@ -13,7 +13,7 @@ from shared.identity.ports import Directory
 from shared.identity.teams import known_team, teams_own
 from shared.replies import Reply, Tone
 from shared.services import commands as c
-from shared.services.ownership import owner_of
+from shared.services.ownership import claim, owner_of, refuse_foreign, release
 from shared.services.ports import ServiceUsers
 from shared.services.query_text import query_text
 from shared.services.removal import (
@@ -100,6 +100,13 @@ class ServiceCatalog:
             raise unknown_service(team, name)
         return service
 
+    def readable(self, team: Team, name: str) -> Service:
+        """One of the team's services to read (investigate): refused if another org of the
+        deployment holds its resource (both registered it before claims existed)."""
+        service = self.service(team, name)
+        refuse_foreign(self._directory, service, team.org)
+        return service
+
     def register(self, command: c.RegisterService, ctx: Context) -> Reply:
         """Add a service with the queries for its resource type."""
         team = self.team(ctx)
@@ -121,6 +128,7 @@ class ServiceCatalog:
             production=command.production,
         )
         self._refuse_owned(team, service)
+        claim(self._directory, service, team.org)
         self._directory.save_team(
             team.model_copy(update={"services": {**team.services, service.name: service}})
         )
@@ -286,6 +294,7 @@ class ServiceCatalog:
             )
         services = {k: v for k, v in team.services.items() if k != command.name}
         self._directory.save_team(team.model_copy(update={"services": services}))
+        release(self._directory, self._directory.list_teams(team.org), service, team.org)
         return Handled(
             Reply(tone=Tone.OK, title=f"Service {command.name} removed from team {team.name}")
         )

@@ -166,3 +166,35 @@ def test_an_uninstall_is_kept_on_the_org_and_cleared_by_a_new_install(
     directory.save_org(stored.model_copy(update={"uninstalled": None}))
     again = directory.get_org(ORG)
     assert again is not None and again.uninstalled is None
+
+
+def test_a_cloud_resource_is_held_by_one_org_of_the_deployment(directory: AuditDirectory) -> None:
+    other = OrgId("T2")
+    # GIVEN nothing held, WHEN T1 claims a function, THEN T1 holds it, and a claim by T2 is
+    # answered with the holder, T1, and changes nothing
+    assert directory.resource_holder("aws-lambda:checkout-fn") is None
+    assert directory.claim_resource("aws-lambda:checkout-fn", ORG) == ORG
+    assert directory.claim_resource("aws-lambda:checkout-fn", other) == ORG
+    assert directory.claim_resource("aws-lambda:checkout-fn", ORG) == ORG  # again: still T1's
+    assert directory.resource_holder("aws-lambda:checkout-fn") == ORG
+    # AND a release by T2 changes nothing; T1's frees it for T2
+    directory.release_resource("aws-lambda:checkout-fn", other)
+    assert directory.resource_holder("aws-lambda:checkout-fn") == ORG
+    directory.release_resource("aws-lambda:checkout-fn", ORG)
+    assert directory.claim_resource("aws-lambda:checkout-fn", other) == other
+
+
+def test_the_claims_of_earlier_registrations_are_recorded_once_over_every_team(
+    directory: AuditDirectory,
+) -> None:
+    # GIVEN teams in two orgs
+    directory.save_team(_team("payments"))
+    directory.save_team(_team("search").model_copy(update={"org": OrgId("T2")}))
+    # THEN every team of every org is read, and the claims are not yet recorded, until they are
+    assert sorted((t.org, t.name) for t in directory.every_team()) == [
+        ("T1", "payments"),
+        ("T2", "search"),
+    ]
+    assert not directory.claims_recorded()
+    directory.mark_claims_recorded()
+    assert directory.claims_recorded()

@@ -107,6 +107,26 @@ def resume_deferred(services: Services) -> Reply:
     return services.bus.resume(task)
 
 
+def in_org(services: Services, org: OrgId, text: str, *, user: str, channel: str) -> Reply:
+    """`text` typed by `user` of another Slack org in its `channel`, and if it was deferred, the
+    worker's run of it (posted as the worker posts it): the answer they see."""
+    reply = services.bus.handle(
+        Invocation(
+            actor=Actor(platform=Platform.SLACK, org=org, user=UserId(user)),
+            channel=channel,
+            text=text,
+            correlation_id=f"{org}-{abs(hash(text)) % 10**6}",
+            received_at=NOW,
+            reply_to=ReplyTarget(platform=Platform.SLACK, channel=channel),
+        )
+    )
+    if reply.tone is not Tone.ACCEPTED:
+        return reply
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    (task,) = services.tasks.drain()
+    return services.run_task(task)
+
+
 def ask(
     services: Services, text: str, *, user: str = "aud", channel: str | None = "C-general"
 ) -> Reply:

@@ -2,12 +2,15 @@
 
 Items: `ORG#<org>` / `ORG` (grants), `ORG#<org>` / `TEAM#<name>` (a team with its members),
 `ORG#<org>` / `CHANNEL#<id>` (a binding), `ORG#<org>` / `AUDITHEAD#<team>` (the longest head seen of
-an audit stream). Every org-scoped read is one Query on its partition.
+an audit stream). Every org-scoped read is one Query on its partition. The deployment's own:
+`RESOURCE#<resource key>` / `HOLDER` (the org holding a cloud resource), `RESOURCE#` / `RECORDED`
+(the services registered before claims existed were claimed).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from shared.adapters.aws import dynamodb_items as items
 from shared.audit.models import HeadMark
@@ -17,6 +20,16 @@ from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Team
 
 def _pk(org: str) -> str:
     return f"ORG#{org}"
+
+
+_RECORDED = ""
+"""The key of the item saying the services registered before claims existed were claimed."""
+
+
+def _holder_key(resource: str) -> dict[str, Any]:
+    if not resource:
+        return {"pk": {"S": "RESOURCE#"}, "sk": {"S": "RECORDED"}}
+    return {"pk": {"S": f"RESOURCE#{resource}"}, "sk": {"S": "HOLDER"}}
 
 
 class DynamoDbDirectory(items.DynamoDbOrgStore):
@@ -79,6 +92,43 @@ class DynamoDbDirectory(items.DynamoDbOrgStore):
             raise NotFoundError(
                 f"#{channel} is not bound to a team.", channels=[channel]
             ) from error
+
+    def resource_holder(self, resource: str) -> OrgId | None:
+        found = self._client.get_item(
+            TableName=self._table, ConsistentRead=True, Key=_holder_key(resource)
+        ).get("Item")
+        return OrgId(found["org"]["S"]) if found else None
+
+    def claim_resource(self, resource: str, org: OrgId) -> OrgId:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item={**_holder_key(resource), "org": {"S": org}},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return self.resource_holder(resource) or org  # released at once: ask again later
+        return org
+
+    def release_resource(self, resource: str, org: OrgId) -> None:
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=_holder_key(resource),
+                ConditionExpression="org = :org",
+                ExpressionAttributeValues={":org": {"S": org}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return  # held by another org, or by none
+
+    def claims_recorded(self) -> bool:
+        return self.resource_holder(_RECORDED) is not None
+
+    def mark_claims_recorded(self) -> None:
+        self.claim_resource(_RECORDED, OrgId(""))
+
+    def every_team(self) -> Iterator[Team]:
+        return (Team.model_validate(items.body(item)) for item in self._scan("TEAM#"))
 
     def mark_head(self, mark: HeadMark) -> None:
         item = items.item(_pk(mark.org), f"AUDITHEAD#{mark.team}", mark, seq=mark.seq)

@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS bindings (org TEXT NOT NULL, channel TEXT NOT NULL, t
 CREATE TABLE IF NOT EXISTS audit_heads (org TEXT NOT NULL, team TEXT NOT NULL,
     seq INTEGER NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (org, team));
 CREATE TABLE IF NOT EXISTS deliveries (key TEXT PRIMARY KEY, reply TEXT, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS resource_holders (resource TEXT PRIMARY KEY, org TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS deliveries_by_expiry ON deliveries (expires);
 CREATE TABLE IF NOT EXISTS owners (token TEXT PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL,
     beat REAL NOT NULL);
@@ -33,6 +34,9 @@ CREATE INDEX IF NOT EXISTS tasks_by_ref ON tasks (ref);
 CREATE TABLE IF NOT EXISTS open_requests (ref TEXT PRIMARY KEY, owner TEXT NOT NULL,
     body TEXT NOT NULL);
 """
+_RECORDED = "#claims-recorded"
+"""The row saying the services registered before claims existed were claimed (no resource key
+starts with `#`)."""
 COLUMNS = (("deliveries", "owner", "TEXT"), ("open_requests", "outcome", "TEXT"))
 """Columns added after a table was first made: added to older files when they are opened."""
 
@@ -163,6 +167,37 @@ class SqliteDirectory:
             ).rowcount
         if not deleted:
             raise NotFoundError(f"#{channel} is not bound to a team.", channels=[channel])
+
+    def resource_holder(self, resource: str) -> OrgId | None:
+        rows = self._db.query("SELECT org FROM resource_holders WHERE resource = ?", resource)
+        return OrgId(str(rows[0][0])) if rows else None
+
+    def claim_resource(self, resource: str, org: OrgId) -> OrgId:
+        with self._db.transaction() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO resource_holders (resource, org) VALUES (?, ?)",
+                (resource, org),
+            )
+            row = db.execute(
+                "SELECT org FROM resource_holders WHERE resource = ?", (resource,)
+            ).fetchone()
+        return OrgId(str(row[0]))
+
+    def release_resource(self, resource: str, org: OrgId) -> None:
+        with self._db.transaction() as db:
+            db.execute(
+                "DELETE FROM resource_holders WHERE resource = ? AND org = ?", (resource, org)
+            )
+
+    def claims_recorded(self) -> bool:
+        return bool(self._db.query("SELECT 1 FROM resource_holders WHERE resource = ?", _RECORDED))
+
+    def mark_claims_recorded(self) -> None:
+        self.claim_resource(_RECORDED, OrgId(""))
+
+    def every_team(self) -> Iterator[Team]:
+        rows = self._db.query("SELECT body FROM teams ORDER BY org, name")
+        return (Team.model_validate_json(str(body)) for (body,) in rows)
 
     def mark_head(self, mark: HeadMark) -> None:
         with self._db.transaction() as db:

@@ -12,8 +12,7 @@ from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.audit.models import ORG_STREAM, Outcome, StreamKey
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.identity.models import Actor, OrgId, Platform, UserId
-from shared.invocation import Invocation, ReplyTarget
+from shared.identity.models import OrgId
 from shared.quotas.usage_summary import NO_ORG_CHANNEL
 from shared.replies import Reply, Tone
 from shared.scheduling.triggers import run_tick
@@ -22,6 +21,7 @@ from tests.support import (
     NOW,
     ORG,
     MovingClock,
+    in_org,
     memory_adapters,
     notifier_of,
     records,
@@ -37,19 +37,7 @@ EVERY_TEAM = "Monthly summary: Usage of every team in 2026-11"
 
 def _as_other(services: Services, text: str) -> Reply:
     """`text` from root, the admin of another org, in its channel C-ledger."""
-    reply = services.bus.handle(
-        Invocation(
-            actor=Actor(platform=Platform.SLACK, org=OTHER, user=UserId("root")),
-            channel="C-ledger",
-            text=text,
-            correlation_id=f"other-{abs(hash(text)) % 10**6}",
-            received_at=NOW,
-            reply_to=ReplyTarget(platform=Platform.SLACK, channel="C-ledger"),
-        )
-    )
-    if reply.tone is Tone.ACCEPTED:
-        (task,) = services.tasks.drain()  # type: ignore[attr-defined]
-        reply = services.run_task(task)
+    reply = in_org(services, OTHER, text, user="root", channel="C-ledger")
     assert not reply.failed, (text, reply)
     return reply
 

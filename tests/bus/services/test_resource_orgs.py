@@ -1,0 +1,118 @@
+"""A cloud resource belongs to one org of a deployment: every org served reads its clouds with the
+deployment's credentials, so another workspace must never register, read, move or fault it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from shared.adapters.local.sample_metrics import SampleMetricsSource
+from shared.adapters.local.simulated_canary import SimulatedVersionMetrics
+from shared.adapters.memory import FixedClock, InMemoryDirectory, InMemoryTrafficRouter
+from shared.bootstrap.memory import for_memory
+from shared.bootstrap.wiring import Services
+from shared.config import Settings
+from shared.identity.models import OrgId
+from shared.replies import Reply, Tone
+from shared.telemetry.models import ResourceKind
+from tests.support import NOW, ORG, in_org, run, run_deferred, service_of, setup_teams
+
+LAMBDA = ResourceKind.AWS_LAMBDA
+OTHER = OrgId("slack:T2")
+HELD = "is held by another organisation served by this deployment"
+
+
+@pytest.fixture
+def router() -> InMemoryTrafficRouter:
+    """The Lambda aliases' traffic, stable version 41."""
+    return InMemoryTrafficRouter(first="41")
+
+
+@pytest.fixture
+def deployment(clock: FixedClock, router: InMemoryTrafficRouter) -> Services:
+    """One deployment serving workspaces T1 (the usual teams) and T2 (boss, its admin, in team
+    ops), reading and canarying Lambda functions."""
+    services = for_memory(
+        Settings(org_admins=("slack:T1:root", "slack:T2:boss")),
+        clock=clock,
+        metrics={kind: SampleMetricsSource(clock=clock) for kind in (LAMBDA, ResourceKind.SAMPLE)},
+        routers={LAMBDA: router},
+        version_metrics={LAMBDA: SimulatedVersionMetrics()},
+    )
+    setup_teams(services)
+    for text in ("team create ops", "team member add boss --role admin --team ops"):
+        assert not _in_other_org(services, text).failed, text
+    return services
+
+
+def _in_other_org(services: Services, text: str) -> Reply:
+    """`text` typed by boss, the admin of workspace T2, in its channel C-ops."""
+    return in_org(services, OTHER, text, user="boss", channel="C-ops")
+
+
+@pytest.mark.parametrize(
+    "again",
+    [
+        "--aws-lambda checkout-fn",
+        "--aws-lambda arn:aws:lambda:eu-west-1:123456789012:function:checkout-fn:live",
+    ],
+)
+def test_another_workspace_cannot_register_a_resource_one_holds(
+    deployment: Services, again: str
+) -> None:
+    # GIVEN team payments of T1 registered its function
+    text = "service register checkout --aws-lambda checkout-fn --team payments"
+    assert not run(deployment, text, user="oli").failed
+    # WHEN T2's admin registers the same function (by name or by an alias's ARN)
+    refused = _in_other_org(deployment, f"service register stolen {again} --team ops")
+    # THEN it is refused, naming neither T1 nor its team, and T2 has no such service
+    assert refused.failed and HELD in refused.text, refused
+    assert "payments" not in refused.title + refused.text and "T1" not in refused.text
+    ops = deployment.directory.get_team(OTHER, "ops")
+    assert ops is not None and ops.services == {}
+    # AND a canary of it from T2 finds nothing to move
+    canary = _in_other_org(deployment, "canary start stolen --version 43 --team ops")
+    assert canary.failed and "no service `stolen`" in canary.text
+
+
+def test_a_resource_its_org_removed_may_be_registered_by_another(deployment: Services) -> None:
+    text = "service register checkout --aws-lambda checkout-fn --team payments"
+    assert not run(deployment, text, user="oli").failed
+    assert not run(deployment, "service remove checkout --team payments", user="ann").failed
+    taken = _in_other_org(deployment, "service register fn --aws-lambda checkout-fn --team ops")
+    assert taken.tone is Tone.OK, taken
+
+
+def _registered_before_claims(directory: InMemoryDirectory, org: OrgId, team: str, at: int) -> None:
+    """`team` of `org` with checkout-fn registered `at` minutes after NOW, written as a
+    deployment from before claims held it (no claim made)."""
+    found = directory.get_team(org, team)
+    assert found is not None
+    service = service_of(LAMBDA, "checkout-fn").model_copy(
+        update={"registered_at": NOW + timedelta(minutes=at)}
+    )
+    directory.save_team(found.model_copy(update={"services": {"checkout": service}}))
+
+
+def test_of_two_orgs_that_registered_a_resource_before_claims_the_first_keeps_it(
+    deployment: Services, router: InMemoryTrafficRouter
+) -> None:
+    # GIVEN checkout-fn registered by T1's payments, then by T2's ops, before claims existed
+    directory = deployment.directory
+    assert isinstance(directory, InMemoryDirectory)
+    _registered_before_claims(directory, ORG, "payments", at=0)
+    _registered_before_claims(directory, OTHER, "ops", at=5)
+    # WHEN T2 investigates it or starts a canary of it, THEN both are refused
+    for text in (
+        "investigate checkout --team ops",
+        "canary start checkout --version 43 --team ops",
+    ):
+        refused = _in_other_org(deployment, text)
+        assert refused.failed and HELD in refused.title + refused.text, (text, refused)
+    assert router.route("checkout-fn:live").weight == 0.0  # nothing moved
+    # AND T1, which registered it first, still moves it
+    started = run_deferred(
+        deployment, "canary start checkout --version 43 --team payments", user="oli"
+    )
+    assert started.tone is Tone.OK, started
