@@ -156,6 +156,8 @@ def _org_of(partition: str) -> str | None:
 ORG_FREE_PARTITIONS = {
     f"{STATES}/": "an OAuth `state` is issued before Slack says which workspace installs (that "
     "is what the redirect tells), and is consumed once within ten minutes",
+    "RESOURCE#": "which org holds each cloud resource: a Lambda function is the account's, "
+    "one org of the deployment holds it (the item names that org), so no other may name it",
 }
 """Short-record partitions (DynamoDB items, SQLite `records` rows) that name no org, and why."""
 
@@ -348,6 +350,8 @@ EXCEPTIONS: dict[str, str] = {
     "chaos_experiments, keyed by org",
     "autosre.db:records": "the Slack app's short records (OAuth mode on `sre serve`), keyed by "
     "a partition that names the org (checked row by row below) or is an OAuth state",
+    "autosre.db:resource_holders": "which org holds each cloud resource, across the orgs of the "
+    "deployment (a function is the account's, one org holds it): each row names that org",
 }
 """SQLite tables whose rows are not an org's records, and why."""
 
