@@ -89,6 +89,10 @@ class Services:
         reply = self.bus.resume(task)
         if reply.unposted:  # its audience was already told (a refusal said once per window)
             return reply
+        return self._posted_once(task, reply)
+
+    def _posted_once(self, task: DeferredCommand, reply: Reply) -> Reply:
+        """Post a task's reply to its user, once however often the task is delivered."""
         target = task.invocation.reply_to
         where = hashlib.sha256(target.model_dump_json().encode()).hexdigest()[:16]
         key = f"post:{task.invocation.actor.org}:{task.invocation.correlation_id}:{where}"
@@ -110,10 +114,13 @@ class Services:
         return said.model_copy(update={"unposted": True})
 
     def abandon(self, task: DeferredCommand, reason: str) -> Reply:
-        """Report a deferred command that will not run (audited as failed) to its user."""
-        reply = self.bus.abandon(task, reason)
-        self.notifier.post(task.invocation.reply_to, reply, user=task.invocation.actor.user)
-        return reply
+        """Report a deferred command that will not run to its user: audited as failed once, and
+        posted once, however often it is tried (a post that failed is tried again)."""
+        key = f"abandoned:{task.invocation.actor.org}:{task.invocation.correlation_id}"
+        said = self.bus.guard(key=key, run=lambda: self.bus.abandon(task, reason))
+        if said is None:
+            raise RuntimeError(f"task {key} is being abandoned elsewhere")  # tried again later
+        return self._posted_once(task, said)
 
     @property
     def audit_log(self) -> AuditLog:

@@ -22,10 +22,16 @@ def signal_values(query: MetricQuery, read: Callable[[MetricQuery], Points]) -> 
     if query.statistic in COUNTS:  # errors are left out where there were none: 0, not missing
         values = errors_where_requests(values, sorted(totals.items()))
     # scaled before dividing: 7 * 100 / 100 is 7.0, where 7 / 100 * 100 is 7.000000000000001
-    rates = [(t, v * query.scale / totals[t]) for t, v in values if totals.get(t)]
-    if query.plus is not None:  # failures of the same requests, seen in two places
-        rates = [(t, min(rate, query.scale)) for t, rate in rates]
-    return rates
+    if query.plus is None:
+        return [(t, v * query.scale / totals[t]) for t, v in values if totals.get(t)]
+    # failures of the same requests seen in two places: at most all of them; and a minute of
+    # failures with no request counted is all failed (a load balancer that found no target
+    # answers 503 to requests its RequestCount leaves out)
+    return [
+        (t, min(v * query.scale / totals[t], query.scale) if totals.get(t) else query.scale)
+        for t, v in values
+        if totals.get(t) or v > 0
+    ]
 
 
 def added(counts: Points, more: Points) -> Points:

@@ -229,17 +229,23 @@ def test_a_load_balancer_s_error_rate_counts_the_502s_it_answers_itself() -> Non
 
 
 @mock_aws
-def test_a_load_balancer_with_no_target_to_send_to_reads_100_percent_errors() -> None:
+@pytest.mark.parametrize("counted", [100.0, None], ids=["some-counted", "none-counted"])
+def test_a_load_balancer_with_no_target_to_send_to_reads_100_percent_errors(
+    counted: float | None,
+) -> None:
     # GIVEN a load balancer that found no healthy target for 5 minutes: it answered 503 to
-    # requests RequestCount does not count (it counts only requests sent to a target)
+    # requests RequestCount does not count (it counts only requests sent to a target), so
+    # RequestCount had a few of them or none at all
     client = boto3.client("cloudwatch", region_name="us-east-1")
-    _put(client, "RequestCount", range(30), 100.0, ALB)
+    _put(client, "RequestCount", range(25), 100.0, ALB)
+    if counted is not None:
+        _put(client, "RequestCount", range(25, 30), counted, ALB)
     _put(client, "HTTPCode_ELB_5XX_Count", range(25, 30), 900.0, ALB)
     service = service_of(ResourceKind.AWS_ALB, ALB_ARN, "web")
     series = signal_series(
         CloudWatchMetricsSource(client=client), service, start=START, end=END, step=60
     )
-    # THEN the rate is 0% before and 100% during, never 900%
+    # THEN the rate is 0% before and 100% during: never 900%, never left out
     assert [v for _, v in series[Signal.ERROR_RATE]] == [0.0] * 25 + [100.0] * 5
 
 

@@ -104,7 +104,10 @@ def test_a_guard_on_a_load_balancer_adds_the_errors_it_answers_itself(
     read = [m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m]
     assert read == ["HTTPCode_Target_5XX_Count", "HTTPCode_ELB_5XX_Count", "RequestCount"]
     (rate,) = (m for m in alarm["Metrics"] if "Expression" in m)
-    assert rate["Expression"] == "100 * (FILL(errors, 0) + FILL(more_errors, 0)) / requests"
+    failed = "(FILL(errors, 0) + FILL(more_errors, 0))"
+    assert rate["Expression"] == (
+        f"IF(FILL(requests, 0) > 0, 100 * {failed} / FILL(requests, 0), IF({failed} > 0, 100, 0))"
+    )
     assert (
         "AWS/ApplicationELB HTTPCode_Target_5XX_Count + HTTPCode_ELB_5XX_Count / RequestCount"
         in alarm["AlarmDescription"]

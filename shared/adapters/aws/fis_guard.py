@@ -109,13 +109,22 @@ def _stat(ident: str, query: MetricQuery) -> dict[str, Any]:
 
 def _metrics(query: MetricQuery) -> list[dict[str, Any]]:
     """The alarm's metric math: `scale × errors / requests` (or `scale × errors`); errors read
-    in two places are added, a minute with none in one being 0 there."""
+    in two places are added, a minute with none in one being 0 there, and a minute with errors
+    and no request counted is all failed (`scale`), as the investigation reads it."""
     parts = [_stat("errors", query)]
     expression = f"{query.scale:g} * errors"
     if query.plus is not None:
         parts.append(_stat("more_errors", query.plus))
-        expression = f"{query.scale:g} * (FILL(errors, 0) + FILL(more_errors, 0))"
-    if query.divide_by is not None:
+        failed = "(FILL(errors, 0) + FILL(more_errors, 0))"
+        expression = f"{query.scale:g} * {failed}"
+        if query.divide_by is not None:
+            parts.append(_stat("requests", query.divide_by))
+            served = "FILL(requests, 0)"
+            expression = (
+                f"IF({served} > 0, {query.scale:g} * {failed} / {served}, "
+                f"IF({failed} > 0, {query.scale:g}, 0))"
+            )
+    elif query.divide_by is not None:
         parts.append(_stat("requests", query.divide_by))
         expression += " / requests"
     rate = {"Id": "rate", "Expression": expression, "Label": "error rate (%)", "ReturnData": True}
