@@ -350,7 +350,7 @@ def encoded(records: list[AuditRecord], kind: str) -> tuple[bytes, str]:
             *(said[column] for column in ("seq", "id", "time", "org", "team")),
             *(actor[part] for part in ("platform", "org", "user", "name")),
             *(said[column] for column in ("command", "target", "outcome", "correlation_id")),
-            json.dumps(said["details"], sort_keys=True),
+            json.dumps(said["details"], ensure_ascii=False, separators=(",", ":")),
             said["prev_hash"],
             said["hash"],
         ]

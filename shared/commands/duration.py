@@ -78,6 +78,10 @@ _UNIT_WORDS = {
 _SPELT_PART = re.compile(rf"([0-9]+)\s*({'|'.join(_UNIT_WORDS)})\b")
 _SPELT_AGO = re.compile(rf"((?:[0-9]+\s*(?:{'|'.join(_UNIT_WORDS)})\s+)+)ago")
 """A time ago spelt out: `2 hours ago`, `90 mins ago`, `1 day 6 hours ago`."""
+_SPELT_WORD = re.compile(rf"[0-9]+|[0-9]*(?:{'|'.join(_UNIT_WORDS)})")
+"""A word of one: a number, a unit, or both (`2hours`)."""
+AGO_WORDS = 17
+"""The most words a time ago spelt out takes: `1 day 2 hours 30 mins 10 secs ago` is 9."""
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})")
 _DAY = re.compile(rf"(today|yesterday)(?:\s+{_CLOCK.pattern})?")
 MOMENT_FORMS = "2026-11-01, 2026-11-01T14:00, 14:00 (today), yesterday 14:00, 2h ago or 2 hours ago"
@@ -140,10 +144,13 @@ def _typed_moment(value: object, info: ValidationInfo) -> object:
 
 def ago_words(words: list[str]) -> int:
     """How many of `words` a time ago spelt out takes (`2 hours ago`: 3, `1 day 6 hours ago`: 5),
-    or 0 if they do not begin with one."""
-    for end, word in enumerate(words[:7]):
-        if word.lower() == "ago":
+    or 0 if they do not begin with one (numbers and units up to `ago`, at most AGO_WORDS)."""
+    for end, word in enumerate(words[:AGO_WORDS]):
+        said = word.lower()
+        if said == "ago":
             return end + 1 if _SPELT_AGO.fullmatch(" ".join(words[: end + 1]).lower()) else 0
+        if not _SPELT_WORD.fullmatch(said):
+            return 0
     return 0
 
 

@@ -17,10 +17,10 @@ from shared.records import Frozen
 
 MOST_ARMS = 3
 BURN_IN = 20
+"""Investigations narrated before the shares follow the evidence (equal shares until then)."""
 MAX_ASSIGNED = 5_000
 """Investigations an experiment narrates at most: its assignments are kept on its record (a
 DynamoDB item holds about ten thousand), so at this many it is stopped, saying why."""
-"""Investigations narrated before the shares follow the evidence (equal shares until then)."""
 LOOK_EVERY = 10
 """Investigations with a result between two looks at the shares. Shares are recomputed at looks,
 as a production bandit does (GrowthBook recomputes its weights on a schedule, not per request),

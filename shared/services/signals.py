@@ -60,10 +60,17 @@ class SignalOverrides:
         if service.kind is ResourceKind.METRICS_FILE:
             self._has_columns(service, [command.metric, command.divide_by or command.metric])
         self._save_query(team, service, query)
+        default = queries_for(service.kind, service.resource)[command.signal]
+        dropped = (
+            f"{default.plus.metric} is no longer added to it (the default adds it). "
+            if default.plus is not None and default.plus.metric not in (query.metric, "")
+            else ""
+        )
         return Reply(
             tone=Tone.OK,
             title=f"{service.name}: {command.signal.label} now reads {query_text(query)}",
-            text=f"`sre service signal reset {service.name} {command.signal.value}` undoes it.",
+            text=f"{dropped}`sre service signal reset {service.name} {command.signal.value}` "
+            "undoes it.",
         )
 
     def _has_columns(self, service: Service, wanted: list[str]) -> None:

@@ -28,7 +28,7 @@ def test_the_terminal_doctor_names_an_entry_that_grants_nothing(tmp_path: Path) 
     assert "@dana, from configuration (AUTOSRE_ORG_ADMINS" in out
 
 
-def test_a_chat_org_s_doctor_counts_the_bad_entries_without_naming_other_orgs(
+def test_a_chat_org_s_doctor_says_its_admins_and_nothing_of_the_other_entries(
     clock: FixedClock,
 ) -> None:
     # GIVEN a deployment whose admins are root of T1, an admin of another workspace, and a
@@ -37,13 +37,8 @@ def test_a_chat_org_s_doctor_counts_the_bad_entries_without_naming_other_orgs(
     services = for_memory(settings, clock=clock)
     # WHEN root runs the doctor from Slack
     reply = ask(services, "doctor", user="root")
-    # THEN it fails on the entry, counted, and names neither the entry nor the other org's admin
-    assert reply.tone is Tone.ERROR
-    admins = dict(reply.fields)["Org admins"]
-    assert admins.startswith("✗ 1 entry grants nothing (see the log). 1 admin, from configuration")
-    assert "U2" not in admins and "W9" not in admins
-    # AND with only good entries it passes
-    good = for_memory(Settings(org_admins=("slack:T1:root",)), clock=clock)
-    assert dict(ask(good, "doctor", user="root").fields)["Org admins"] == (
-        "1 admin, from configuration (AUTOSRE_ORG_ADMINS)"
-    )
+    # THEN it counts T1's admins, and names neither the bad entry nor the other org's admin:
+    # the deployment's mistakes are its operator's (the terminal's doctor), not a failed check
+    # of every org it serves
+    assert dict(reply.fields)["Org admins"] == "1 admin, from configuration (AUTOSRE_ORG_ADMINS)"
+    assert reply.tone is Tone.OK, reply

@@ -109,6 +109,7 @@ def test_a_refusal_says_what_is_allowed_with_an_example_and_the_real_reason(
         ("2 hours ago", "2026-11-22 07:30"),
         ("'2 hours ago'", "2026-11-22 07:30"),
         ("1 day 30 mins ago", "2026-11-21 09:00"),
+        ("1 day 2 hours 30 mins ago", "2026-11-21 07:00"),
         ("yesterday 14:00", "2026-11-21 14:00"),
         ("08:15", "2026-11-22 08:15"),
         ("2026-11-20", "2026-11-20 00:00"),

@@ -78,6 +78,20 @@ def test_a_rate_override_divides_by_its_denominator(services: Services) -> None:
         "web: error rate now reads AWS/ApplicationELB/HTTPCode_ELB_5XX_Count (Sum) per "
         "RequestCount × 100 {LoadBalancer=app/web/1}"
     )
+    # AND pointed at the targets' 5xx alone, it says the load balancer's are no longer added,
+    # and how to get them back
+    targets = run(
+        services,
+        "service signal set web error_rate --metric HTTPCode_Target_5XX_Count "
+        "--divide-by RequestCount --statistic Sum --scale 100",
+        user="oli",
+        channel="C-pay",
+    )
+    assert targets.text == (
+        "HTTPCode_ELB_5XX_Count is no longer added to it (the default adds it). "
+        "`sre service signal reset web error_rate` undoes it."
+    )
+    assert "no longer added" not in reply.text
 
 
 def _finding_signals(services: Services, window: str) -> set[str]:
