@@ -210,6 +210,7 @@ class AlertService:
         and tell nothing. A person's read on demand: refused, before any call, once the team's
         provider calls of the hour are spent (the scheduled evaluation never is)."""
         policy = self._refs.policy(command.name, ctx)
+        self._refs.check(ctx, policy.service, None)  # one another org holds is not read
         with self._quotas.call_held(OrgId(policy.org), policy.team, at=ctx.now):
             (ev,) = self._evaluator.evaluate([policy], ctx.now, history=CHARTED)
         outcome = trial.outcome_text(ev)

@@ -59,6 +59,8 @@ from shared.quotas.models import Limit
 from shared.quotas.running import first_recorded
 from shared.quotas.service import QuotaService
 from shared.replies import Reply, Tone
+from shared.services.ownership import ELSEWHERE
+from shared.services.ownership import foreign as held_elsewhere
 from shared.times import moment
 
 
@@ -162,6 +164,8 @@ class ChaosService:
         blocked = [str(foreign)] if foreign else []
         blocked += self._checks.refusals(org, draft.team, service, draft.fault)
         try:
+            if held_elsewhere(self._directory, service, org):  # never read another org's
+                raise UnavailableError(ELSEWHERE.format(resource=service.resource))
             before: SteadyState | str = self._injecting.before(draft, service, ctx.now)
         except UnavailableError as unread:  # said, never another service's figures
             before = str(unread)

@@ -13,7 +13,7 @@ from shared.identity.ports import Directory
 from shared.identity.teams import known_team, teams_own
 from shared.replies import Reply, Tone
 from shared.services import commands as c
-from shared.services.ownership import claim, owner_of, refuse_foreign, release
+from shared.services.ownership import claim, owner_of, refuse_foreign
 from shared.services.ports import ServiceUsers
 from shared.services.query_text import query_text
 from shared.services.removal import (
@@ -294,7 +294,6 @@ class ServiceCatalog:
             )
         services = {k: v for k, v in team.services.items() if k != command.name}
         self._directory.save_team(team.model_copy(update={"services": services}))
-        release(self._directory, self._directory.list_teams(team.org), service, team.org)
         return Handled(
             Reply(tone=Tone.OK, title=f"Service {command.name} removed from team {team.name}")
         )

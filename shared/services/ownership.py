@@ -1,6 +1,9 @@
 """Which team owns a cloud resource: one team per org, the first to register it; and which org
 holds it, one per deployment (every org of a deployment reads its clouds with the deployment's
-own credentials, so one org must never name another's function or load balancer)."""
+own credentials, so one org must never name another's function or load balancer). An org keeps
+what it claimed after its services of it are removed: releasing it automatically would race a
+registration of it in another of its teams, and a stale claim only keeps other orgs out (the
+deployment's operator hands a resource over by deleting its claim)."""
 
 from __future__ import annotations
 
@@ -77,12 +80,3 @@ def refuse_foreign(directory: Directory, service: Service, org: OrgId) -> None:
     """ConflictError, never naming the holder, if another org holds `service`'s resource."""
     if foreign(directory, service, org):
         raise ConflictError(ELSEWHERE.format(resource=service.resource))
-
-
-def release(directory: Directory, teams: Iterable[Team], service: Service, org: OrgId) -> None:
-    """Release `service`'s resource when no team of `org` owns it any more (after its removal)."""
-    key = resource_key(service.kind, service.resource)
-    if key is None or service.shared_from is not None:
-        return
-    if owner_of(teams, service) is None:
-        directory.release_resource(key, org)

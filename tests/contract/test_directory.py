@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from shared.adapters.aws.dynamodb_directory import DynamoDbDirectory
 from shared.audit.models import HeadMark
 from shared.audit.ports import AuditDirectory
 from shared.errors import ConflictError, NotFoundError
@@ -19,6 +22,7 @@ from shared.identity.models import (
     UserId,
 )
 from tests.support import NOW, binding
+from tests.support.aws import create_table
 
 ORG = OrgId("T1")
 
@@ -198,3 +202,23 @@ def test_the_claims_of_earlier_registrations_are_recorded_once_over_every_team(
     assert not directory.claims_recorded()
     directory.mark_claims_recorded()
     assert directory.claims_recorded()
+
+
+@mock_aws
+def test_a_dynamodb_claim_whose_holder_released_it_meanwhile_is_claimed_not_assumed() -> None:
+    # GIVEN T2 holds a function, and releases it just after T1's conditional put was refused
+    # (between the refused put and the read of the holder)
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    directory = DynamoDbDirectory(table=create_table(), client=client)
+    assert directory.claim_resource("aws-lambda:fn", OrgId("T2")) == OrgId("T2")
+    released: list[bool] = []
+
+    def release_once(**_: object) -> None:
+        if not released:
+            released.append(True)
+            directory.release_resource("aws-lambda:fn", OrgId("T2"))
+
+    client.meta.events.register("before-call.dynamodb.GetItem", release_once)
+    # WHEN T1 claims it, THEN T1 holds it, stored: never "held" with nothing written
+    assert directory.claim_resource("aws-lambda:fn", ORG) == ORG
+    assert released and directory.resource_holder("aws-lambda:fn") == ORG

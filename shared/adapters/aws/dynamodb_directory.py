@@ -22,6 +22,8 @@ def _pk(org: str) -> str:
     return f"ORG#{org}"
 
 
+CLAIM_TRIES = 3
+"""Puts a claim tries while the resource's holder releases it between the put and the read."""
 _RECORDED = ""
 """The key of the item saying the services registered before claims existed were claimed."""
 
@@ -100,15 +102,20 @@ class DynamoDbDirectory(items.DynamoDbOrgStore):
         return OrgId(found["org"]["S"]) if found else None
 
     def claim_resource(self, resource: str, org: OrgId) -> OrgId:
-        try:
-            self._client.put_item(
-                TableName=self._table,
-                Item={**_holder_key(resource), "org": {"S": org}},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except self._client.exceptions.ConditionalCheckFailedException:
-            return self.resource_holder(resource) or org  # released at once: ask again later
-        return org
+        for _ in range(CLAIM_TRIES):
+            try:
+                self._client.put_item(
+                    TableName=self._table,
+                    Item={**_holder_key(resource), "org": {"S": org}},
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            except self._client.exceptions.ConditionalCheckFailedException:
+                holder = self.resource_holder(resource)
+                if holder is not None:
+                    return holder
+                continue  # released between the put and the read: try to claim it again
+            return org
+        raise ConflictError(f"`{resource}` changed hands while it was claimed: try again")
 
     def release_resource(self, resource: str, org: OrgId) -> None:
         try:

@@ -76,12 +76,17 @@ def test_another_workspace_cannot_register_a_resource_one_holds(
     assert canary.failed and "no service `stolen`" in canary.text
 
 
-def test_a_resource_its_org_removed_may_be_registered_by_another(deployment: Services) -> None:
+def test_an_org_keeps_a_resource_after_removing_its_services(deployment: Services) -> None:
+    # GIVEN T1 registered its function, then removed the service
     text = "service register checkout --aws-lambda checkout-fn --team payments"
     assert not run(deployment, text, user="oli").failed
     assert not run(deployment, "service remove checkout --team payments", user="ann").failed
+    # THEN T2 still cannot take it (freeing it would race T1's other teams registering it)
     taken = _in_other_org(deployment, "service register fn --aws-lambda checkout-fn --team ops")
-    assert taken.tone is Tone.OK, taken
+    assert taken.failed and HELD in taken.text, taken
+    # AND T1's other team may register it
+    again = "service register fn --aws-lambda checkout-fn --team search"
+    assert run(deployment, again, user="sam").tone is Tone.OK
 
 
 def _registered_before_claims(directory: InMemoryDirectory, org: OrgId, team: str, at: int) -> None:
