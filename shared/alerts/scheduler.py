@@ -291,7 +291,7 @@ class AlertScheduler:
             return
         policy = wanted[0]
         thread = posted.model_copy(update={"thread": posted.message or posted.thread})
-        key = f"{policy.name}:{policy.status.fired_at}"
+        key = f"{policy.team}:{policy.name}:{policy.status.fired_at}"  # names are per team
         report.investigations.append(WantedInvestigation(policy=policy, thread=thread, key=key))
         for each in wanted:
             self._remember(each, None, investigation="requested")

@@ -272,3 +272,24 @@ def test_a_silenced_page_does_not_escalate_until_its_silence_ends(clock: MovingC
     # AND once the silence is over, the page still unacknowledged escalates
     escalated = run_scheduler(services, clock, minutes=41)
     assert dict(escalated.fields)["Escalated"] == "slow"
+
+
+def test_two_teams_alerts_of_one_name_each_open_their_own_investigation() -> None:
+    # GIVEN teams payments and search, each with an alert named `slow` that investigates
+    clock = MovingClock(NOW)
+    services = alerting_services(clock)
+    register = "service register web --sample checkout"
+    assert not run(services, register, user="sam", channel="C-search").failed
+    for user, channel, service in (("oli", "C-pay", "checkout-api"), ("sam", "C-search", "web")):
+        create = f'alert create slow --service {service} --when "p99_latency > 800ms" --investigate'
+        assert not run(services, create, user=user, channel=channel).failed
+    # WHEN both fire in the same tick and the worker runs what it queued
+    run_scheduler(services, clock)
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    for task in services.tasks.drain():
+        services.run_task(task)
+    # THEN each team has its own investigation: one team's alert name never stands in for the
+    # other's (the run-once key named the alert and the minute, not its team)
+    for user, channel in (("oli", "C-pay"), ("sam", "C-search")):
+        listed = run(services, "investigation list", user=user, channel=channel)
+        assert "inv-" in listed.text + str(listed.fields), (user, listed)
