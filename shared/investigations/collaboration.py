@@ -30,7 +30,7 @@ from shared.times import clock
 
 def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") -> Reply:
     """The reply with the investigation's id and its buttons, as seen by `team` (the owner's by
-    default): join, comment, escalate, resolve (owner only) and show."""
+    default): join, comment, escalate and resolve (owner only), show."""
     team = team or investigation.team
     scope = f"{investigation.id} --team={team}"
 
@@ -42,9 +42,9 @@ def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") 
     buttons = [
         Button(label="Join", command=f"sre investigation join {scope}", style="primary"),
         ask("Comment", "comment", "Your comment"),
-        ask("Escalate", "escalate", "Team to ask for help", "to"),
     ]
     if team == investigation.team:
+        buttons.append(ask("Escalate", "escalate", "Team to ask for help", "to"))
         buttons.append(ask("Resolve", "resolve", "Summary of what it was"))
     buttons.append(Button(label="Show timeline", command=f"sre investigation show {scope}"))
     fields = [*reply.fields, ("Investigation", f"{investigation.id} (team {investigation.team})")]
@@ -195,6 +195,7 @@ class Collaboration(InvestigationWork):
     def escalate(self, command: c.EscalateInvestigation, ctx: Context) -> Reply:
         """Ask another team in its channel (it may then see and join), and/or mention a group."""
         inv = self._get(command.id, ctx)
+        _owner_asks(inv, command, ctx)
         user = ctx.principal.actor.user
         said: list[str] = []
         shared = inv.shared_with
@@ -230,6 +231,7 @@ class Collaboration(InvestigationWork):
         """Before it is queued: the investigation is there and the team asked is one with a
         channel to ask in (a typo in `--to` is answered at once, not after "Working on…")."""
         inv = self._get(command.id, ctx)
+        _owner_asks(inv, command, ctx)
         if command.to:
             self._askable(inv, command.to, ctx)
 
@@ -281,3 +283,13 @@ class Collaboration(InvestigationWork):
                     channels=[str(target.channel)],
                 ) from error
         return [str(t.channel) for t in targets]
+
+
+def _owner_asks(inv: Investigation, command: c.EscalateInvestigation, ctx: Context) -> None:
+    """Only the owning team asks another team in: a team it asked may help, not pass the
+    investigation (its timeline, comments and page) on to teams the owner never chose."""
+    if command.to and ctx.team != inv.team:
+        raise ConflictError(
+            f"Only team {inv.team}, which owns {inv.id}, can ask another team to help with it: "
+            f"ask team {inv.team} to, or mention a group here with --group."
+        )

@@ -56,7 +56,7 @@ def test_escalating_asks_the_other_team_in_its_channel_and_lets_it_join(
     assert ask.title == f"Team payments asks team search for help with {inv}"
     assert "after deploy v42" in ask.text
     assert dict(ask.fields)["Page"].startswith("http")
-    assert [b.label for b in ask.buttons] == ["Join", "Comment", "Escalate", "Show timeline"]
+    assert [b.label for b in ask.buttons] == ["Join", "Comment", "Show timeline"]
     assert told == reply
     # AND a responder of search joins from that message and comments; its viewer-level reads work
     join = next(b for b in ask.buttons if b.label == "Join")
@@ -78,6 +78,10 @@ def test_escalating_asks_the_other_team_in_its_channel_and_lets_it_join(
     assert "Only team payments" in refused.text
     listed = _send(services, "investigation list", user="sue", channel="C-search")
     assert listed.title == "Team search has no investigations yet"
+    # AND search may not pass payments' investigation on to a team payments never chose
+    passed = f"investigation escalate {inv} --to payments-ops"
+    onward = run(services, passed, user="sam", channel="C-search")
+    assert onward.failed and "Only team payments, which owns" in onward.text, onward
 
 
 def test_another_investigation_of_the_owner_stays_hidden_after_an_escalation(
