@@ -94,9 +94,14 @@ class ExperimentNotices:
     def targets(self, experiment: Experiment) -> list[tuple[str, ReplyTarget]]:
         """The channels of the experiment's team, or of every team of the org, each with its
         team."""
-        platform = platform_of(experiment.org)
+        platform, org = platform_of(experiment.org), OrgId(experiment.org)
         return [
-            (b.team, ReplyTarget(platform=platform, channel=b.channel, conversation=b.conversation))
-            for b in self._directory.list_bindings(OrgId(experiment.org))
+            (
+                b.team,
+                ReplyTarget(
+                    platform=platform, channel=b.channel, conversation=b.conversation, org=org
+                ),
+            )
+            for b in self._directory.list_bindings(org)
             if experiment.team is None or b.team == experiment.team
         ]

@@ -48,6 +48,8 @@ def test_a_demotion_in_an_org_wide_experiment_tells_other_teams_no_investigation
     payments = _said_in(it.notifier.posted, "C-pay")
     assert f"demoted: its narrative of {chosen} was not grounded" in payments
     assert "v999" in payments
+    # ... each post names its org, which an OAuth deployment needs to find the workspace's token
+    assert {target.org for target, _ in it.notifier.posted} == {ORG}
     # ... and the org's audit entry keeps the details
     entries = records(it.services.audit_log, StreamKey(org=ORG, team=ORG_STREAM))
     (demoted,) = [e for e in entries if e.command == f"prompt experiment demoted {experiment.id}"]
