@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 from shared.audit.attempt import Attempt, Stuck
-from shared.audit.chain import decode, next_record
+from shared.audit.chain import decode, next_record, split, stored_hash
 from shared.audit.head import cut_below
 from shared.audit.models import (
     AuditDraft,
@@ -352,15 +352,22 @@ class AuditTrail:
         after: int = 0,
         before: int | None = None,
         unreadable: list[str] | None = None,
+        modified: list[str] | None = None,
     ) -> Iterator[AuditRecord]:
         """The stream's entries stored above `after` (and below `before`), parsed (use `verify`
         to trust them); one that cannot be read is left out, and named (`payments#3`) in
-        `unreadable` if given."""
+        `unreadable` if given; one changed since it was written is named in `modified`."""
         upto = None if before is None else before - 1
-        yield from _decoded(stream, self.log.scan(stream, after=after, upto=upto), unreadable)
+        scanned = self.log.scan(stream, after=after, upto=upto)
+        yield from _decoded(stream, scanned, unreadable, modified=modified)
 
     def newest_first(
-        self, stream: StreamKey, *, first: int = 20, unreadable: list[str] | None = None
+        self,
+        stream: StreamKey,
+        *,
+        first: int = 20,
+        unreadable: list[str] | None = None,
+        modified: list[str] | None = None,
     ) -> Iterator[AuditRecord]:
         """The stream's entries from its head down, read a window at a time (`first` entries,
         then twice as many each time, up to `NEWEST_WINDOW`), so the latest few never cost a
@@ -378,11 +385,14 @@ class AuditTrail:
         top, size = max(known, mark.seq if mark else 0), max(1, first)
         # normally nothing (one listing); all of a stream whose head is not known
         past = self.log.scan(stream, after=top)
-        yield from reversed(list(_decoded(stream, past, unreadable, placed=True)))
+        yield from reversed(
+            list(_decoded(stream, past, unreadable, placed=True, modified=modified))
+        )
         while top > 0:
             after = max(0, top - size)
             window = self.log.scan(stream, after=after, upto=top)
-            yield from reversed(list(_decoded(stream, window, unreadable, placed=True)))
+            found = _decoded(stream, window, unreadable, placed=True, modified=modified)
+            yield from reversed(list(found))
             top, size = after, min(size * 2, NEWEST_WINDOW)
 
 
@@ -398,10 +408,12 @@ def _decoded(
     unreadable: list[str] | None,
     *,
     placed: bool = False,
+    modified: list[str] | None = None,
 ) -> Iterator[AuditRecord]:
     """The entries parsed; one that cannot be read (with `placed`, also one stored under
     another number than its own: a copy) is left out, and named (`payments#3`) in
-    `unreadable` if given."""
+    `unreadable` if given; one whose content does not match its own hash (changed since it was
+    written) is named in `modified` if given."""
     for entry in entries:
         try:
             record = decode(entry.body)
@@ -412,7 +424,16 @@ def _decoded(
             if unreadable is not None:
                 unreadable.append(entry_name(stream.team, entry.position))
             continue
+        if modified is not None and not _matches_its_hash(entry.body):
+            modified.append(entry_name(stream.team, entry.position))
         yield record
+
+
+def _matches_its_hash(body: bytes) -> bool:
+    """Whether a stored entry's content is what its hash was made over (not its link: `verify`
+    checks the chain)."""
+    parts = split(body)
+    return parts is not None and stored_hash(parts[1], parts[0], parts[3]) == parts[2]
 
 
 def _release_quietly(owed: OwedEntries, draft: AuditDraft) -> None:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from itertools import islice
 
-from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey
+from shared.audit.models import ORG_STREAM, AuditRecord, Digest, HeadMark, StreamKey, entry_name
 from shared.audit.ports import AuditDirectory
 from shared.audit.seal import digest_problems, readable
 from shared.audit.trail import AuditTrail
@@ -140,7 +140,10 @@ class AuditService:
         """The latest entries that match the filters."""
         stream = stream_of(command, ctx)
         unreadable: list[str] = []
-        newest = self._trail.newest_first(stream, first=command.limit, unreadable=unreadable)
+        modified: list[str] = []
+        newest = self._trail.newest_first(
+            stream, first=command.limit, unreadable=unreadable, modified=modified
+        )
         chosen, oldest_read = _newest_matches(newest, command)
         older = _older(stream, oldest_read) if oldest_read and oldest_read.seq > 1 else []
         chosen.reverse()
@@ -152,15 +155,19 @@ class AuditService:
                 + (f" (its newest {SHOW_READ:,})" if older else ""),
                 fields=[*older, *not_read(unreadable)],
             )
+        changed = {int(name.rpartition("#")[2]) for name in modified}
         lines = [
-            f"#{r.seq} {clock(r.time, days=True)} @{r.actor.user} `{r.command}` → {r.outcome.value}"
+            ("✗ MODIFIED " if r.seq in changed else "")
+            + f"#{r.seq} {clock(r.time, days=True)} @{r.actor.user} `{r.command}` → "
+            + r.outcome.value
             for r in chosen
         ]
+        shown_changed = sorted(changed & {r.seq for r in chosen})
         return Reply(
-            tone=Tone.INFO,
+            tone=Tone.ERROR if shown_changed else Tone.INFO,
             title=f"{counted(len(chosen), 'entry', 'entries')} of {label(stream)}",
             text="\n".join(lines),
-            fields=[*older, *not_read(unreadable)],
+            fields=[*older, *not_read(unreadable), *_changed(stream, shown_changed)],
             ephemeral=True,
             refs=tuple(user_ref(u) for u in sorted({r.actor.user for r in chosen})),
         )
@@ -169,7 +176,10 @@ class AuditService:
         """Write the matching entries as JSON lines or CSV and say where they are."""
         stream = stream_of(command, ctx)
         unreadable: list[str] = []
-        below = self._trail.records(stream, before=command.before_seq, unreadable=unreadable)
+        modified: list[str] = []
+        below = self._trail.records(
+            stream, before=command.before_seq, unreadable=unreadable, modified=modified
+        )
         matching = (
             r
             for r in below
@@ -186,13 +196,16 @@ class AuditService:
         scope = "org" if stream.team == ORG_STREAM else f"team-{stream.team}"
         name = f"audit-{org}-{scope}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
         where = self._exports.publish(name, content, kind)
+        exported = {r.seq for r in records}
+        changed = sorted(n for m in modified if (n := int(m.rpartition("#")[2])) in exported)
         return Reply(
-            tone=Tone.OK,
+            tone=Tone.ERROR if changed else Tone.OK,
             title=f"Exported {counted(len(records), 'entry', 'entries')} of {label(stream)}",
             fields=[
                 ("Format", command.format),
                 ("Where", where),
                 *not_read(unreadable),
+                *_changed(stream, changed),
                 *_cut_short(more),
             ],
             ephemeral=True,
@@ -265,6 +278,20 @@ def _cut_short(more: datetime | None) -> list[tuple[str, str]]:
             "Limit",
             f"only the first {MAX_EXPORT:,} entries: export the rest with `--since {at}` (it may "
             "repeat some of these: match them by seq), or narrow it with --since and --until",
+        )
+    ]
+
+
+def _changed(stream: StreamKey, seqs: list[int]) -> list[tuple[str, str]]:
+    """The field naming entries whose content no longer matches their hash, if any."""
+    if not seqs:
+        return []
+    names = ", ".join(entry_name(stream.team, seq) for seq in seqs[:10])
+    more = " …" if len(seqs) > 10 else ""
+    return [
+        (
+            "MODIFIED since written (their content does not match their hash)",
+            f"{names}{more}: do not trust them; `sre audit verify` says more",
         )
     ]
 

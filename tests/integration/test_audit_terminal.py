@@ -72,3 +72,28 @@ def test_a_second_seal_has_nothing_to_seal_and_counts_are_in_words(
     # AND verify counts that one entry in the singular
     assert main(["audit", "verify", "--org"]) == 0
     assert "1 entry after the last digest" in capsys.readouterr().out
+
+
+def test_show_and_export_flag_an_entry_changed_since_it_was_written(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN erin's addition to demo, whose entry is then edited on disk from succeeded to denied
+    assert main(["team", "member", "add", "erin"]) == 0
+    capsys.readouterr()
+    folder = home / "audit" / "local" / "demo"
+    (path,) = [p for p in sorted(folder.glob("*.json")) if b"member add erin" in p.read_bytes()][
+        -1:
+    ]
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes().replace(b'"succeeded"', b'"denied"'))
+    seq = int(path.stem)
+    # WHEN an auditor reads the trail without verifying it first
+    shown = main(["audit", "show", "--team", "demo"])
+    out = " ".join(capsys.readouterr().out.split())
+    exported = main(["audit", "export", "--team", "demo"])
+    said = " ".join(capsys.readouterr().out.split())
+    # THEN both flag the entry as modified, and fail: a forged entry is never read as fact
+    assert shown == exported == 1
+    assert f"✗ MODIFIED #{seq} " in out
+    assert f"MODIFIED since written (their content does not match their hash) demo#{seq}" in out
+    assert f"demo#{seq}: do not trust them; `sre audit verify` says more" in said
