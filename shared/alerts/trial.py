@@ -17,7 +17,7 @@ from shared.times import length, moment
 
 def outcome_text(ev: Evaluation) -> str:
     """What the evaluation would do, as people are told it (`it would FIRE and the channel
-    would be told`, `it would stay pending`)."""
+    would be told`, `it would become pending`, `it would stay pending`)."""
     policy = ev.policy
     had_data, has_data = not policy.status.no_data, ev.value is not None
     change = transition(ev.before, ev.after, had_data=had_data, has_data=has_data)
@@ -28,7 +28,9 @@ def outcome_text(ev: Evaluation) -> str:
         "resolved": "it would RESOLVE and the firing message would be updated",
         "no data": f"it would show {shown}, NOT resolved, and the firing message would say so",
         "data back": "it would go on FIRING, its data back, and the firing message would say so",
-        None: f"it would show {shown}" if status.no_data else f"it would stay {shown}",
+        None: f"it would show {shown}"
+        if status.no_data
+        else f"it would {'stay' if shown == policy.shown_state() else 'become'} {shown}",
     }[change]
 
 
