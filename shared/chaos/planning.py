@@ -73,7 +73,7 @@ def plan_reply(
     if blocked:
         lines += ["", "It would not start now:", *(f"• {reason}" for reason in blocked)]
     return Reply(
-        tone=Tone.INFO if not blocked else Tone.USAGE,
+        tone=Tone.INFO if not blocked else Tone.ERROR,  # a dry run that worked: no usage error
         title=f"Plan: {draft.fault.written} on {service.name} "
         + ("(would start)" if not blocked else "(would not start)"),
         text="\n".join(lines),
