@@ -150,7 +150,7 @@ class InvestigationService:
         team = self._catalog.team(ctx)
         service = self._catalog.readable(team, command.service)
         already = self._open_of(team, service.name)
-        if command.alert and already:
+        if command.alert and already and explains_now(already, ctx.now):
             return self._joins.join(command.alert, already, ctx)
         source, start, end = self._readable(command, service, ctx.now)
         # counted (or refused) before any provider call
@@ -367,3 +367,15 @@ def _covering(first: datetime, last: datetime) -> tuple[datetime, int]:
     and (its hours before it missing) be judged against its own first part."""
     hours = min(SUGGESTED_HOURS, max(1, math.ceil((last - first) / timedelta(hours=1) + 1e-9)))
     return max(first, last - timedelta(hours=hours)).replace(second=0, microsecond=0), hours
+
+
+JOINED_WITHIN = timedelta(hours=1)
+"""How recently an open investigation's window must end for an alert firing now to join it."""
+
+
+def explains_now(investigation: Investigation, now: datetime) -> bool:
+    """Whether an alert firing `now` belongs to this open investigation: its window reaches
+    into the last hour and it found a change still going on at its end. One about a spike
+    that recovered, or about older data, explains nothing now: the alert opens its own."""
+    recent = investigation.end >= now - JOINED_WITHIN
+    return recent and any(finding.end is None for finding in investigation.findings)
