@@ -245,9 +245,10 @@ class InvestigationService:
         return Handled(reply, details={"investigation": investigation.id, "narrative": narrated.by})
 
     def _open_of(self, team: Team, service: str) -> Investigation | None:
-        """The team's newest open investigation of `service`, if it has one."""
+        """The team's newest open investigation of `service` that found something, if it has
+        one (one that could judge nothing, or found no change, is nothing to join)."""
         found = self._store.open_for(team.org, team.name)  # open ones only, newest first
-        return next((i for i in found if i.service == service), None)
+        return next((i for i in found if i.service == service and i.findings), None)
 
     def _narrative(self, investigation: Investigation) -> Narrative:
         """The summariser's account; the rule-based one if it fails (a model may time out)."""
