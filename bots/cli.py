@@ -146,14 +146,16 @@ def analyze_anomalies(paths: Sequence[str]) -> int:
     line, _, _ = TERMINAL_ONLY["analyze"]
     parser = TerminalParser(prog="sre analyze anomalies", usage=line, topic="analyze")
     parser.add_argument("path", metavar="FILE.csv")
+    parser.add_argument("--column", default="value", metavar="COLUMN")
     try:
-        path = str(parser.parse_args(paths).path)
+        args = parser.parse_args(paths)
     except OptionError as error:
         emit(str(error), stream=sys.stderr)
         return 2
+    path = str(args.path)
     try:
         with open(path, newline="") as handle:  # noqa: PTH123 (a path typed by the user)
-            series = read_csv(handle, source=path)
+            series = read_csv(handle, source=path, column=str(args.column))
     except FileNotFoundError:  # in the form every "not found" answer has
         print(f"✗ Not found\nThere is no file {path}.", file=sys.stderr)
         return 1

@@ -11,9 +11,10 @@ TERMINAL_ONLY = {
         "sre serve --port 3000",
     ),
     "analyze": (
-        "sre analyze anomalies FILE.csv",
-        "Score a timestamp,value CSV with the anomaly detector, as CSV on stdout (terminal only).",
-        "sre analyze anomalies p99.csv > scores.csv",
+        "sre analyze anomalies FILE.csv [--column COLUMN]",
+        "Score a timestamp,value CSV (or one column of a metrics file) with the anomaly "
+        "detector, as CSV on stdout (terminal only).",
+        "sre analyze anomalies examples/metrics/web-incident.csv --column error_rate > scores.csv",
     ),
 }
 """Each terminal command's usage line, purpose and example, by its first word."""

@@ -49,16 +49,25 @@ def _finite(text: str) -> float:
     return value
 
 
-def read_csv(handle: TextIO, *, source: str = "the file") -> Series:
-    """A `timestamp,value` CSV (a header row first), its rows scored in the order they come (NAB's
-    contract: its own files have a row out of order here and there); a ValueError naming the
-    row of `source` and what is wrong with it, in words (`row 13 (line 14) of f.csv: `abc` is
-    not a number`)."""
+def read_csv(handle: TextIO, *, source: str = "the file", column: str = "value") -> Series:
+    """A `timestamp,value` CSV (a header row first; or the named `column` of a file with several,
+    as a metrics file has), its rows scored in the order they come (NAB's contract: its own files
+    have a row out of order here and there); a ValueError naming the row of `source` and what is
+    wrong with it, in words (`row 13 (line 14) of f.csv: `abc` is not a number`)."""
     reader = csv.reader(handle)
-    header = [column.strip().lower() for column in next(reader, [])]
-    if "timestamp" not in header or "value" not in header:
-        raise ValueError(f"the first row of {source} must name the columns timestamp and value")
-    t, v = header.index("timestamp"), header.index("value")
+    header = [name.strip().lower() for name in next(reader, [])]
+    column = column.strip().lower()
+    if "timestamp" not in header or column not in header:
+        others = [name for name in header if name and name != "timestamp"]
+        hint = (
+            f"; its columns are {', '.join(others[:10])}: name one with --column"
+            if others and "timestamp" in header
+            else ""
+        )
+        raise ValueError(
+            f"the first row of {source} must name the columns timestamp and {column}{hint}"
+        )
+    t, v = header.index("timestamp"), header.index(column)
     stamps, times, values = [], [], []
     for number, row in enumerate(reader, start=2):
         if not row:

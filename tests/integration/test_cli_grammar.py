@@ -158,3 +158,20 @@ def test_analyze_reads_times_with_and_without_an_offset_alike(
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "timestamp,value,anomaly_score"
     assert len(out) == 1 + len(rows)
+
+
+def test_analyze_scores_one_column_of_a_metrics_file_and_says_how_to_name_it(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    example = str(Path(__file__).parents[2] / "examples" / "metrics" / "web-incident.csv")
+    # WHEN the bundled metrics file (several columns, none named value) is analysed
+    assert main(["analyze", "anomalies", example]) == 1
+    # THEN the answer names its columns and the option that picks one
+    said = capsys.readouterr().err
+    assert "its columns are p50_latency, p99_latency, error_rate" in said
+    assert "name one with --column" in said
+    # AND with --column, that column is scored
+    assert main(["analyze", "anomalies", example, "--column", "error_rate"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "timestamp,value,anomaly_score"
+    assert lines[1].startswith("2026-11-22T03:00Z,0.32,")
