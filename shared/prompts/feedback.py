@@ -14,7 +14,7 @@ from shared.replies import Reply, Tone
 
 
 def _already(earlier: Feedback) -> str:
-    return f"You already said this narrative was {earlier.verdict.value}"
+    return f"you already said this narrative was {earlier.verdict.value}"
 
 
 class NarrativeFeedback:
@@ -58,7 +58,8 @@ class NarrativeFeedback:
         )
         earlier = self._store.add(feedback)
         if earlier is not None:  # a second click that raced the first
-            return Reply(tone=Tone.INFO, title=_already(earlier), ephemeral=True)
+            said = _already(earlier)
+            return Reply(tone=Tone.INFO, title=said[0].upper() + said[1:], ephemeral=True)
         return Reply(
             tone=Tone.OK,
             title=f"Thanks: the narrative of {judged.id} was {command.verdict}",

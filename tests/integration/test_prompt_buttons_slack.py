@@ -50,7 +50,7 @@ def test_helpful_is_kept_once_with_the_variant_and_a_second_click_changes_nothin
     (first,) = slack_api.calls("first")
     (second,) = slack_api.calls("second")
     assert "Recorded for cause-first v1 · " in json.dumps(first.body["blocks"], ensure_ascii=False)
-    assert "You already said this narrative was helpful" in json.dumps(
+    assert "you already said this narrative was helpful" in json.dumps(
         second.body["blocks"], ensure_ascii=False
     )
     # AND one verdict is kept, with the variant that wrote the narrative

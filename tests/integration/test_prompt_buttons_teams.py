@@ -69,7 +69,7 @@ def test_wrong_with_what_was_wrong_is_kept_once_and_helpful_afterwards_changes_n
     said = [json.dumps(c, ensure_ascii=False) for c in adaptive_cards(teams_service)]
     assert "was wrong" in said[0]
     assert "Recorded for cause-first v1 · " in said[0]
-    assert "You already said this narrative was wrong" in said[1]
+    assert "you already said this narrative was wrong" in said[1]
     # AND one verdict is kept, with what was wrong and the variant
     (kept,) = DynamoDbFeedbackStore(table=aws["AUTOSRE_TABLE"]).list_for(ORG)
     assert (kept.verdict, kept.comment) == (Verdict.WRONG, "not v42")

@@ -49,7 +49,7 @@ def test_a_responder_says_helpful_once_and_a_second_click_changes_nothing(
     second = run(services, wrong, user="rey", channel="C-pay")
     # THEN nothing changes and rey is told the first verdict stands
     assert not second.failed
-    assert second.title == "Nothing to change: You already said this narrative was helpful."
+    assert second.title == "Nothing to change: you already said this narrative was helpful."
     entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
     said = [e for e in entries if e.command.startswith("sre investigation feedback")]
     assert [(e.actor.user, e.outcome) for e in said] == [
