@@ -245,10 +245,11 @@ class InvestigationService:
         return Handled(reply, details={"investigation": investigation.id, "narrative": narrated.by})
 
     def _open_of(self, team: Team, service: str) -> Investigation | None:
-        """The team's newest open investigation of `service` that found something, if it has
-        one (one that could judge nothing, or found no change, is nothing to join)."""
-        found = self._store.open_for(team.org, team.name)  # open ones only, newest first
-        return next((i for i in found if i.service == service and i.findings), None)
+        """The team's newest open investigation of `service` that found something, else its
+        newest open one, if it has any (one that could judge nothing must not hide the one
+        that found the change)."""
+        found = [i for i in self._store.open_for(team.org, team.name) if i.service == service]
+        return next((i for i in found if i.findings), found[0] if found else None)
 
     def _narrative(self, investigation: Investigation) -> Narrative:
         """The summariser's account; the rule-based one if it fails (a model may time out)."""

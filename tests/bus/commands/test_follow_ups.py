@@ -97,7 +97,7 @@ def test_an_alert_with_investigate_opens_exactly_one_investigation_as_the_schedu
         AUDITED.format("checkout-api"),
         Outcome.REQUESTED,
     )
-    assert details["trigger"].startswith("slow-checkout-api:")
+    assert details["trigger"].startswith("payments:slow-checkout-api:")
 
 
 def test_a_follow_up_that_fails_is_reported_and_audited_and_the_others_still_run() -> None:

@@ -3,8 +3,10 @@ want another window), and the report names the open one, with a button to join i
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bots.slack.render import blocks
-from shared.adapters.memory import InMemoryTaskQueue
+from shared.adapters.memory import FixedClock, InMemoryTaskQueue
 from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import Services
 from shared.replies import Reply, Tone
@@ -44,6 +46,24 @@ def test_a_second_investigation_of_a_service_names_the_open_one_and_offers_to_jo
     # AND both are open: the team's list shows two
     listed = run(services, "investigation list", user="oli", channel="C-pay")
     assert len(listed.fields) == 2
+
+
+def test_the_open_one_named_is_the_one_that_found_the_change_not_a_newer_quiet_one(
+    services: Services, clock: FixedClock
+) -> None:
+    # GIVEN checkout-api's investigation that found the change, then a newer one of a quiet
+    # window two days back that found nothing
+    setup_teams(services)
+    register = "service register checkout-api --sample checkout"
+    assert not run(services, register, user="oli", channel="C-pay").failed
+    first = _id(investigate(services, "investigate checkout-api"))
+    clock.current += timedelta(minutes=5)
+    quiet = investigate(services, 'investigate checkout-api --since "2 days ago" --window 1h')
+    clock.current += timedelta(minutes=5)
+    assert _id(quiet) != first and "Already open" in dict(quiet.fields)
+    # WHEN it is investigated again, THEN the report points at the one that found the change
+    third = investigate(services, "investigate checkout-api", user="oli")
+    assert f"open investigation {first} " in dict(third.fields)["Already open"]
 
 
 def test_a_person_cannot_say_an_alert_fired_into_an_open_investigation(
