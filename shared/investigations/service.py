@@ -150,7 +150,7 @@ class InvestigationService:
         team = self._catalog.team(ctx)
         service = self._catalog.readable(team, command.service)
         already = self._open_of(team, service.name)
-        if command.alert and already and explains_now(already, ctx.now):
+        if command.alert and already and explains_now(already):
             return self._joins.join(command.alert, already, ctx)
         source, start, end = self._readable(command, service, ctx.now)
         # counted (or refused) before any provider call
@@ -371,13 +371,15 @@ def _covering(first: datetime, last: datetime) -> tuple[datetime, int]:
     return max(first, last - timedelta(hours=hours)).replace(second=0, microsecond=0), hours
 
 
-JOINED_WITHIN = timedelta(hours=1)
-"""How recently an open investigation's window must end for an alert firing now to join it."""
+LIVE = timedelta(hours=1)
+"""How close to its opening an investigation's window must end for it to be of what was going on
+then (one read with `--since` of last week's data is history)."""
 
 
-def explains_now(investigation: Investigation, now: datetime) -> bool:
-    """Whether an alert firing `now` belongs to this open investigation: its window reaches
-    into the last hour and it found a change still going on at its end. One about a spike
-    that recovered, or about older data, explains nothing now: the alert opens its own."""
-    recent = investigation.end >= now - JOINED_WITHIN
-    return recent and any(finding.end is None for finding in investigation.findings)
+def explains_now(investigation: Investigation) -> bool:
+    """Whether an alert firing now belongs to this open investigation: it was of what was going
+    on when it was opened, and found a change still going on at its window's end (an outage
+    left open is one until someone resolves it). One about a spike that recovered inside its
+    window, or about older data, explains nothing now: the alert opens its own."""
+    live = investigation.opened_at - investigation.end <= LIVE
+    return live and any(finding.end is None for finding in investigation.findings)

@@ -3,6 +3,8 @@ tick of alerts and canaries, each through the bus so it is authorized and audite
 
 from __future__ import annotations
 
+import hashlib
+
 from datetime import datetime
 
 from shared.audit.ports import AuditLog
@@ -13,13 +15,20 @@ from shared.invocation import Invocation, ReplyTarget
 from shared.replies import Reply
 
 
+def _reference(delivery: str) -> str:
+    """A scheduled invocation's correlation id: its whole trigger hashed (the worker's run-once
+    and post guards are keyed by it; a cut of a long trigger made two teams' alerts of long
+    names, or a Teams tenant's, one)."""
+    return "sched-" + hashlib.sha256(delivery.encode()).hexdigest()[:26]
+
+
 def scheduled(org: OrgId, text: str, *, trigger: str, now: datetime) -> Invocation:
     """An invocation by the scheduler; `trigger` (the event's id) makes a retry run once."""
     return Invocation(
         actor=Actor(platform=Platform.SCHEDULER, org=org, user=SCHEDULER, name="scheduler"),
         channel=None,
         text=text,
-        correlation_id=f"{trigger}:{org}"[-64:],
+        correlation_id=_reference(f"{trigger}:{org}"),
         delivery_id=f"{trigger}:{org}",
         received_at=now,
         reply_to=ReplyTarget(platform=Platform.SCHEDULER),

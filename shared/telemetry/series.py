@@ -55,10 +55,12 @@ def read_csv(handle: TextIO, *, source: str = "the file", column: str = "value")
     have a row out of order here and there); a ValueError naming the row of `source` and what is
     wrong with it, in words (`row 13 (line 14) of f.csv: `abc` is not a number`)."""
     reader = csv.reader(handle)
-    header = [name.strip().lower() for name in next(reader, [])]
+    header = [name.strip().lower().removeprefix("\ufeff") for name in next(reader, [])]
     column = column.strip().lower()
+    if column in ("", "timestamp", "event"):
+        raise ValueError(f"--column names a column of values, not `{column or ' '}`")
     if "timestamp" not in header or column not in header:
-        others = [name for name in header if name and name != "timestamp"]
+        others = [name for name in header if name and name not in ("timestamp", "event")]
         hint = (
             f"; its columns are {', '.join(others[:10])}: name one with --column"
             if others and "timestamp" in header

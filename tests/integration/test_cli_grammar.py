@@ -175,3 +175,16 @@ def test_analyze_scores_one_column_of_a_metrics_file_and_says_how_to_name_it(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "timestamp,value,anomaly_score"
     assert lines[1].startswith("2026-11-22T03:00Z,0.32,")
+
+
+def test_analyze_reads_a_file_with_a_byte_order_mark_and_refuses_a_column_of_no_values(
+    home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # GIVEN a metrics file saved by a spreadsheet (a UTF-8 byte-order mark first)
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbftimestamp,error_rate\n2026-11-22T03:00Z,0.3\n")
+    # THEN its column is read, and the time column is refused as one to score
+    assert main(["analyze", "anomalies", str(path), "--column", "error_rate"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("2026-11-22T03:00Z,0.3,")
+    assert main(["analyze", "anomalies", str(path), "--column", "timestamp"]) == 1
+    assert "--column names a column of values, not `timestamp`" in capsys.readouterr().err

@@ -274,14 +274,17 @@ def test_a_silenced_page_does_not_escalate_until_its_silence_ends(clock: MovingC
     assert dict(escalated.fields)["Escalated"] == "slow"
 
 
-def test_two_teams_alerts_of_one_name_each_open_their_own_investigation() -> None:
+@pytest.mark.parametrize("name", ["slow", "p99-above-800ms-for-five-minutes-checkout"])
+def test_two_teams_alerts_of_one_name_each_open_their_own_investigation(name: str) -> None:
     # GIVEN teams payments and search, each with an alert named `slow` that investigates
     clock = MovingClock(NOW)
     services = alerting_services(clock)
     register = "service register web --sample checkout"
     assert not run(services, register, user="sam", channel="C-search").failed
     for user, channel, service in (("oli", "C-pay", "checkout-api"), ("sam", "C-search", "web")):
-        create = f'alert create slow --service {service} --when "p99_latency > 800ms" --investigate'
+        create = (
+            f'alert create {name} --service {service} --when "p99_latency > 800ms" --investigate'
+        )
         assert not run(services, create, user=user, channel=channel).failed
     # WHEN both fire in the same tick and the worker runs what it queued
     run_scheduler(services, clock)

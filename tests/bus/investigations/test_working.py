@@ -198,19 +198,19 @@ def test_an_alert_of_a_service_under_investigation_joins_it_instead_of_opening_a
     assert shown.text.splitlines()[-1].endswith("alert: alert slow fired on checkout-api")
 
 
-def test_an_alert_opens_its_own_investigation_when_the_open_one_is_of_hours_ago() -> None:
-    # GIVEN checkout-api's investigation still open three hours after the window it read
+def test_an_alert_joins_an_outage_still_open_hours_later_not_opening_one_a_firing() -> None:
+    # GIVEN checkout-api's investigation of an ongoing change, still open three hours later
     clock = MovingClock(NOW)
     services = alerting_services(clock)
     opened = _under_investigation_in_a_thread(services)
     clock.at += timedelta(hours=3)
-    # WHEN the alert fires now and the worker runs the investigation it asked for
+    # WHEN the alert fires and the worker runs the investigation it asked for
     run_scheduler(services, clock)
     (answer,) = run_worker(services)
-    # THEN a new investigation of now is opened: the old report explains nothing of now
-    assert "joined" not in answer.title, answer.title
+    # THEN it joins the open one (an outage left open is one): no new investigation a firing
+    assert answer.title == f"Alert slow joined {opened}, see its thread in #C-pay", answer.title
     listed = run(services, "investigation list", user="vic", channel="C-pay")
-    assert len(listed.fields) == 2 and opened in [name for name, _ in listed.fields]
+    assert [name for name, _ in listed.fields] == [opened]
 
 
 def _under_investigation_in_a_thread(services: Services) -> str:
