@@ -18,6 +18,7 @@ from shared.quotas.usage_summary import MonthlySummary
 from shared.replies import Reply, Tone
 from shared.scheduling.commands import RunScheduler
 from shared.scheduling.triggers import scheduled
+from shared.services.ownership import record_claims
 from shared.teams.installs import Uninstalled
 
 log = logging.getLogger("autosre.scheduler")
@@ -57,6 +58,8 @@ class ScheduledWork:
         at, trigger = ctx.invocation.received_at, ctx.invocation.correlation_id
         actor = ctx.invocation.actor
         org = None if actor.platform is Platform.SCHEDULER else actor.org
+        if org is None:
+            self._claims_recorded()
         gone = Uninstalled(self._directory)
         report = self._alerts.tick(at, trigger=trigger, org=org, uninstalled=gone)
         stepped = self._canaries.advance(at, trigger=trigger, org=org, uninstalled=gone)
@@ -82,6 +85,15 @@ class ScheduledWork:
             fields=fields,
         )
         return Handled(reply, tuple(_investigation(w, ctx.now) for w in report.investigations))
+
+    def _claims_recorded(self) -> None:
+        """Once per deployment, the first tick after an upgrade claims the cloud resources
+        registered before claims existed (a read of every team), so no person's command waits
+        on it; a failure is logged and tried again at the next tick."""
+        try:
+            record_claims(self._directory)
+        except Exception:
+            log.exception("could not claim the resources of earlier services")
 
     def _chaos_lines(
         self, at: datetime, trigger: str, org: OrgId | None, gone: Uninstalled

@@ -4,7 +4,6 @@ tick of alerts and canaries, each through the bus so it is authorized and audite
 from __future__ import annotations
 
 import hashlib
-
 from datetime import datetime
 
 from shared.audit.ports import AuditLog

@@ -15,6 +15,7 @@ from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.identity.models import OrgId
 from shared.replies import Reply, Tone
+from shared.scheduling.triggers import scheduled
 from shared.telemetry.models import ResourceKind
 from tests.support import NOW, ORG, in_org, run, run_deferred, service_of, setup_teams
 
@@ -121,3 +122,20 @@ def test_of_two_orgs_that_registered_a_resource_before_claims_the_first_keeps_it
         deployment, "canary start checkout --version 43 --team payments", user="oli"
     )
     assert started.tone is Tone.OK, started
+
+
+def test_the_first_tick_after_an_upgrade_claims_what_was_registered_before(
+    deployment: Services, clock: FixedClock
+) -> None:
+    # GIVEN checkout-fn registered by T1 before claims existed
+    directory = deployment.directory
+    assert isinstance(directory, InMemoryDirectory)
+    _registered_before_claims(directory, ORG, "payments", at=0)
+    assert directory.resource_holder("aws-lambda:checkout-fn") is None
+    # WHEN the scheduler's tick runs, THEN T1 holds it: no person's command waits on the claims
+    tick = deployment.bus.handle(
+        scheduled(ORG, "sre scheduler run-once", trigger="tick-1", now=clock.now())
+    )
+    assert not tick.failed, tick
+    assert directory.claims_recorded()
+    assert directory.resource_holder("aws-lambda:checkout-fn") == ORG
