@@ -196,6 +196,10 @@ class AlertEvaluator:
                 problem = f"service {policy.service} is not registered in team {policy.team}"
                 done.append(_unjudged(policy, end, problem))
                 continue
+            if service.held_elsewhere:  # registered before claims: another org's, never read
+                problem = f"{policy.service}'s resource is held by another organisation"
+                done.append(_unjudged(policy, end, problem))
+                continue
             # a metrics file is read on its own: one bad file must not fail the others
             apart = service.resource if service.kind is ResourceKind.METRICS_FILE else ""
             wanted.setdefault((policy.org, service.kind, apart), []).append(

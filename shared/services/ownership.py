@@ -42,14 +42,31 @@ def record_claims(directory: Directory) -> None:
     if directory.claims_recorded():
         return
     owned = sorted(
-        (service.registered_at, key, team.org)
+        (service.registered_at, key, team.org, team.name, service.name)
         for team in directory.every_team()
         for service in team.services.values()
         if service.shared_from is None and (key := resource_key(service.kind, service.resource))
     )
-    for _, key, org in owned:
-        directory.claim_resource(key, org)
+    for _, key, org, team, name in owned:
+        if directory.claim_resource(key, org) != org:
+            _mark_held_elsewhere(directory, org, team, name)
     directory.mark_claims_recorded()
+
+
+def _mark_held_elsewhere(directory: Directory, org: OrgId, team: str, name: str) -> None:
+    """Mark a later org's registration of a resource another org holds (its alerts are then
+    skipped unread); a team changed meanwhile is read again, a few times."""
+    for _ in range(3):
+        found = directory.get_team(org, team)
+        service = found.services.get(name) if found else None
+        if found is None or service is None:
+            return
+        services = {**found.services, name: service.model_copy(update={"held_elsewhere": True})}
+        try:
+            directory.save_team(found.model_copy(update={"services": services}))
+        except ConflictError:
+            continue
+        return
 
 
 def claim(directory: Directory, service: Service, org: OrgId) -> None:

@@ -83,6 +83,9 @@ class Service(Frozen):
     canaries are the owner's alone)."""
     production: bool = False
     """Marked production (`--production`): a chaos experiment on it needs a second operator."""
+    held_elsewhere: bool = False
+    """Registered here before claims existed, its cloud resource since claimed by another org
+    that registered it first: never read here (the scheduler's alerts skip it unread)."""
 
 
 class Event(Frozen):

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from shared.adapters.memory import InMemoryAlertStore, InMemoryNotifier
+from shared.alerts.evaluator import AlertEvaluator
 from shared.alerts.models import AlertPolicy
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services, build
@@ -166,3 +167,31 @@ def alert_states(services: Services) -> dict[str, str]:
     since when."""
     listed = run(services, "alert list", user="vic", channel="C-pay")
     return {name: value.split(" · ")[0].split(" since ")[0] for name, value in listed.fields}
+
+
+class RecordedReads:
+    """CloudWatch answering 50 invocations a minute, keeping each read's start and end."""
+
+    def __init__(self) -> None:
+        self.spans: list[timedelta] = []
+
+    def read(
+        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
+    ) -> list[Points]:
+        self.spans.append(end - start)
+        return [[(end - timedelta(minutes=m), 50.0) for m in range(5, 0, -1)] for _ in queries]
+
+    def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
+        return []
+
+
+def reading_lambda(provider: MetricsSource) -> tuple[Services, InMemoryAlertStore, AlertEvaluator]:
+    """Services of org T1 whose Lambda functions' metrics come from `provider`, their alert
+    store, and an alert evaluator over them."""
+    store = InMemoryAlertStore()
+    sources: dict[ResourceKind, MetricsSource] = {ResourceKind.AWS_LAMBDA: provider}
+    services = build(
+        Settings(org_admins=("slack:T1:root",)),
+        memory_adapters(MovingClock(NOW), alerts=store, metrics=sources),
+    )
+    return services, store, AlertEvaluator(directory=services.directory, sources=sources)

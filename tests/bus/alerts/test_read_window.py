@@ -8,44 +8,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from shared.adapters.memory import InMemoryAlertStore
-from shared.alerts.evaluator import AlertEvaluator
-from shared.bootstrap.wiring import build
-from shared.config import Settings
 from shared.identity.models import OrgId
-from shared.telemetry.models import Event, MetricQuery, ResourceKind, Service
-from shared.telemetry.ports import MetricsSource, Points
-from tests.support import NOW, MovingClock, memory_adapters
-from tests.support.alerting import team_with_alerts
-
-
-class RecordedReads:
-    """CloudWatch answering 50 invocations a minute, keeping each read's start and end."""
-
-    def __init__(self) -> None:
-        self.spans: list[timedelta] = []
-
-    def read(
-        self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
-    ) -> list[Points]:
-        self.spans.append(end - start)
-        return [[(end - timedelta(minutes=m), 50.0) for m in range(5, 0, -1)] for _ in queries]
-
-    def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
-        return []
+from shared.telemetry.models import MetricQuery
+from shared.telemetry.ports import Points
+from tests.support import NOW
+from tests.support.alerting import RecordedReads, reading_lambda, team_with_alerts
 
 
 def test_a_cloud_policy_reads_only_the_minutes_it_judges() -> None:
     # GIVEN an alert `traffic > 10` (one period) on a Lambda function's traffic
     provider = RecordedReads()
-    store = InMemoryAlertStore()
-    sources: dict[ResourceKind, MetricsSource] = {ResourceKind.AWS_LAMBDA: provider}
-    services = build(
-        Settings(org_admins=("slack:T1:root",)),
-        memory_adapters(MovingClock(NOW), alerts=store, metrics=sources),
-    )
+    services, store, evaluator = reading_lambda(provider)
     team_with_alerts(services, store, OrgId("slack:T1"), fn="fn-1")
-    evaluator = AlertEvaluator(directory=services.directory, sources=sources)
     # WHEN it is evaluated
     (judged,) = evaluator.evaluate(store.list_for(OrgId("slack:T1"), "payments"), NOW)
     # THEN one read of its period and the minutes before it (Prometheus' 5-minute lookback for
@@ -70,14 +44,8 @@ class EveryFiveMinutes(RecordedReads):
 def test_a_sparse_cloud_series_is_read_again_once_as_far_as_its_step_may_need() -> None:
     # GIVEN the same alert on a Lambda function with a point every 5 minutes
     provider = EveryFiveMinutes()
-    store = InMemoryAlertStore()
-    sources: dict[ResourceKind, MetricsSource] = {ResourceKind.AWS_LAMBDA: provider}
-    services = build(
-        Settings(org_admins=("slack:T1:root",)),
-        memory_adapters(MovingClock(NOW), alerts=store, metrics=sources),
-    )
+    services, store, evaluator = reading_lambda(provider)
     team_with_alerts(services, store, OrgId("slack:T1"), fn="fn-1")
-    evaluator = AlertEvaluator(directory=services.directory, sources=sources)
     # WHEN it is evaluated
     (judged,) = evaluator.evaluate(store.list_for(OrgId("slack:T1"), "payments"), NOW)
     # THEN the first read finds it sparse, and a second reads N + 2 of 15 minutes, no more
@@ -100,14 +68,8 @@ class EveryOtherMinute(RecordedReads):
 def test_a_series_with_a_point_every_other_minute_costs_one_read() -> None:
     # GIVEN the alert on a quiet function (its last minute has no point every other tick)
     provider = EveryOtherMinute()
-    store = InMemoryAlertStore()
-    sources: dict[ResourceKind, MetricsSource] = {ResourceKind.AWS_LAMBDA: provider}
-    services = build(
-        Settings(org_admins=("slack:T1:root",)),
-        memory_adapters(MovingClock(NOW), alerts=store, metrics=sources),
-    )
+    services, store, evaluator = reading_lambda(provider)
     team_with_alerts(services, store, OrgId("slack:T1"), fn="fn-1")
-    evaluator = AlertEvaluator(directory=services.directory, sources=sources)
     # WHEN it is evaluated at a minute with a point and at one without
     for at in (NOW, NOW + timedelta(minutes=1)):
         (judged,) = evaluator.evaluate(store.list_for(OrgId("slack:T1"), "payments"), at)
