@@ -9,7 +9,7 @@ from shared.alerts.models import Severity
 from shared.alerts.ports import AlertStore
 from shared.alerts.states import State
 from shared.identity.models import OrgId
-from shared.investigations.models import Investigation
+from shared.investigations.models import ongoing_outage
 from shared.investigations.ports import InvestigationStore
 from shared.ports import Clock
 
@@ -17,9 +17,6 @@ LOOKING = timedelta(hours=1)
 """How long an open investigation that found no change still counts as someone looking into an
 outage: one opened now may be a report still being read, or one that could not judge; one left
 open for days after an all-clear is no outage."""
-LIVE = timedelta(hours=1)
-"""How close to its opening an investigation's window must end for it to be of what was going on
-then: one of last week's data (`--since`) is history, however open, and no outage now."""
 LISTED = 3
 """The investigations a refusal names (then how many more)."""
 
@@ -45,17 +42,9 @@ class StoredOutages:
         now = self._clock.now()
         open_ = [
             f"investigation {i.id} of {i.service} open"
-            + (" (a change found)" if _ongoing(i) else "")
+            + (" (a change found)" if ongoing_outage(i) else "")
             for i in self._investigations.open_for(org, team)
-            if _ongoing(i) or i.opened_at >= now - LOOKING
+            if ongoing_outage(i) or i.opened_at >= now - LOOKING
         ]
         more = [f"{len(open_) - LISTED} more investigations open"] if len(open_) > LISTED else []
         return pages + open_[:LISTED] + more
-
-
-def _ongoing(investigation: Investigation) -> bool:
-    """Whether the investigation, of what was going on when it was opened, found a change still
-    going on at its window's end (not one that had recovered inside it), however long ago: an
-    outage left open is one until someone resolves it."""
-    live = investigation.opened_at - investigation.end <= LIVE
-    return live and any(finding.end is None for finding in investigation.findings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import Field
@@ -86,3 +86,18 @@ class Investigation(Frozen):
     """Where its report was posted (the channel, or thread, it was asked in): what happens to it
     later is told there (older investigations: in their team's channels)."""
     version: int = 0
+
+
+LIVE = timedelta(hours=1)
+"""How close to its opening an investigation's window must end for it to be of what was going on
+then (one read with `--since` of last week's data is history, however open)."""
+
+
+def ongoing_outage(investigation: Investigation) -> bool:
+    """Whether an open investigation is of an outage still going on: it was of what was going on
+    when it was opened, and found a change still going on at its window's end (an outage left
+    open is one until someone resolves it). One about a spike that recovered inside its window,
+    or about older data, is history: an alert firing now does not join it, and chaos does not
+    wait for it."""
+    live = investigation.opened_at - investigation.end <= LIVE
+    return live and any(finding.end is None for finding in investigation.findings)

@@ -30,6 +30,7 @@ from shared.investigations.models import (
     Investigation,
     Narrative,
     TimelineEntry,
+    ongoing_outage,
 )
 from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import PageServer
@@ -150,7 +151,7 @@ class InvestigationService:
         team = self._catalog.team(ctx)
         service = self._catalog.readable(team, command.service)
         already = self._open_of(team, service.name)
-        if command.alert and already and explains_now(already):
+        if command.alert and already and ongoing_outage(already):
             return self._joins.join(command.alert, already, ctx)
         source, start, end = self._readable(command, service, ctx.now)
         # counted (or refused) before any provider call
@@ -369,17 +370,3 @@ def _covering(first: datetime, last: datetime) -> tuple[datetime, int]:
     and (its hours before it missing) be judged against its own first part."""
     hours = min(SUGGESTED_HOURS, max(1, math.ceil((last - first) / timedelta(hours=1) + 1e-9)))
     return max(first, last - timedelta(hours=hours)).replace(second=0, microsecond=0), hours
-
-
-LIVE = timedelta(hours=1)
-"""How close to its opening an investigation's window must end for it to be of what was going on
-then (one read with `--since` of last week's data is history)."""
-
-
-def explains_now(investigation: Investigation) -> bool:
-    """Whether an alert firing now belongs to this open investigation: it was of what was going
-    on when it was opened, and found a change still going on at its window's end (an outage
-    left open is one until someone resolves it). One about a spike that recovered inside its
-    window, or about older data, explains nothing now: the alert opens its own."""
-    live = investigation.opened_at - investigation.end <= LIVE
-    return live and any(finding.end is None for finding in investigation.findings)

@@ -109,13 +109,19 @@ def test_of_two_orgs_that_registered_a_resource_before_claims_the_first_keeps_it
     assert isinstance(directory, InMemoryDirectory)
     _registered_before_claims(directory, ORG, "payments", at=0)
     _registered_before_claims(directory, OTHER, "ops", at=5)
-    # WHEN T2 investigates it or starts a canary of it, THEN both are refused
+    # WHEN T2 investigates it, starts a canary of it, or plans or starts a fault in it, THEN
+    # each is refused (a plan says so as what stops it, and reads nothing)
+    fault = '--fault error --expect "error_rate < 1%" --team ops'
     for text in (
         "investigate checkout --team ops",
         "canary start checkout --version 43 --team ops",
+        f"chaos start checkout {fault}",
+        f"chaos plan checkout {fault}",
     ):
         refused = _in_other_org(deployment, text)
         assert refused.failed and HELD in refused.title + refused.text, (text, refused)
+        if text.startswith("chaos plan"):
+            assert HELD in dict(refused.fields)["Now"], refused.fields
     assert router.route("checkout-fn:live").weight == 0.0  # nothing moved
     # AND T1, which registered it first, still moves it
     started = run_deferred(

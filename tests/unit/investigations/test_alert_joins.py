@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from shared.investigations.service import explains_now
+from shared.investigations.models import ongoing_outage
 from shared.telemetry.models import Signal
 from tests.support.incidents import finding_at, investigation_of
 
@@ -29,5 +29,5 @@ def test_an_alert_joins_only_an_investigation_of_a_change_going_on(
         change = change.model_copy(update={"end": change.onset + timedelta(minutes=20)})
     found = investigation_of([change])
     window = {"start": found.start - looked_back, "end": found.end - looked_back}
-    assert explains_now(found.model_copy(update=window)) is joins
-    assert not explains_now(found.model_copy(update={"findings": []}))
+    assert ongoing_outage(found.model_copy(update=window)) is joins
+    assert not ongoing_outage(found.model_copy(update={"findings": []}))
