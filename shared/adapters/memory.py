@@ -58,11 +58,6 @@ class InMemoryDirectory:
         with self._lock:
             return self._holders.setdefault(resource, org)
 
-    def release_resource(self, resource: str, org: OrgId) -> None:
-        with self._lock:
-            if self._holders.get(resource) == org:
-                del self._holders[resource]
-
     def claims_recorded(self) -> bool:
         return self._recorded
 

@@ -17,10 +17,9 @@ class ResourceClaims(Protocol):
         """The org holding `resource`, or None."""
 
     def claim_resource(self, resource: str, org: OrgId) -> OrgId:
-        """Claim `resource` for `org` unless another org holds it (atomically): the holder."""
-
-    def release_resource(self, resource: str, org: OrgId) -> None:
-        """Release `resource` if `org` holds it."""
+        """Claim `resource` for `org` unless another org holds it (atomically): the holder. A
+        claim is never released by the product (the deployment's operator hands a resource over
+        by deleting it in the state store)."""
 
     def claims_recorded(self) -> bool:
         """Whether the services registered before claims existed have been claimed."""

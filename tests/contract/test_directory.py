@@ -181,11 +181,8 @@ def test_a_cloud_resource_is_held_by_one_org_of_the_deployment(directory: AuditD
     assert directory.claim_resource("aws-lambda:checkout-fn", other) == ORG
     assert directory.claim_resource("aws-lambda:checkout-fn", ORG) == ORG  # again: still T1's
     assert directory.resource_holder("aws-lambda:checkout-fn") == ORG
-    # AND a release by T2 changes nothing; T1's frees it for T2
-    directory.release_resource("aws-lambda:checkout-fn", other)
-    assert directory.resource_holder("aws-lambda:checkout-fn") == ORG
-    directory.release_resource("aws-lambda:checkout-fn", ORG)
-    assert directory.claim_resource("aws-lambda:checkout-fn", other) == other
+    # AND another resource is T2's to claim
+    assert directory.claim_resource("aws-lambda:other-fn", other) == other
 
 
 def test_the_claims_of_earlier_registrations_are_recorded_once_over_every_team(
@@ -205,18 +202,20 @@ def test_the_claims_of_earlier_registrations_are_recorded_once_over_every_team(
 
 
 @mock_aws
-def test_a_dynamodb_claim_whose_holder_released_it_meanwhile_is_claimed_not_assumed() -> None:
-    # GIVEN T2 holds a function, and releases it just after T1's conditional put was refused
-    # (between the refused put and the read of the holder)
+def test_a_dynamodb_claim_deleted_meanwhile_is_claimed_not_assumed() -> None:
+    # GIVEN T2 holds a function, and the operator deletes its claim (handing it over) just after
+    # T1's conditional put was refused (between the refused put and the read of the holder)
     client = boto3.client("dynamodb", region_name="us-east-1")
-    directory = DynamoDbDirectory(table=create_table(), client=client)
+    table = create_table()
+    directory = DynamoDbDirectory(table=table, client=client)
     assert directory.claim_resource("aws-lambda:fn", OrgId("T2")) == OrgId("T2")
     released: list[bool] = []
 
     def release_once(**_: object) -> None:
         if not released:
             released.append(True)
-            directory.release_resource("aws-lambda:fn", OrgId("T2"))
+            claim = {"pk": {"S": "RESOURCE#aws-lambda:fn"}, "sk": {"S": "HOLDER"}}
+            client.delete_item(TableName=table, Key=claim)
 
     client.meta.events.register("before-call.dynamodb.GetItem", release_once)
     # WHEN T1 claims it, THEN T1 holds it, stored: never "held" with nothing written

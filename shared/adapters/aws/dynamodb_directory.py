@@ -23,7 +23,8 @@ def _pk(org: str) -> str:
 
 
 CLAIM_TRIES = 3
-"""Puts a claim tries while the resource's holder releases it between the put and the read."""
+"""Puts a claim tries while the claim it found is deleted between the put and the read (the
+operator handing the resource over)."""
 _RECORDED = ""
 """The key of the item saying the services registered before claims existed were claimed."""
 
@@ -113,20 +114,9 @@ class DynamoDbDirectory(items.DynamoDbOrgStore):
                 holder = self.resource_holder(resource)
                 if holder is not None:
                     return holder
-                continue  # released between the put and the read: try to claim it again
+                continue  # deleted between the put and the read: try to claim it again
             return org
         raise ConflictError(f"`{resource}` changed hands while it was claimed: try again")
-
-    def release_resource(self, resource: str, org: OrgId) -> None:
-        try:
-            self._client.delete_item(
-                TableName=self._table,
-                Key=_holder_key(resource),
-                ConditionExpression="org = :org",
-                ExpressionAttributeValues={":org": {"S": org}},
-            )
-        except self._client.exceptions.ConditionalCheckFailedException:
-            return  # held by another org, or by none
 
     def claims_recorded(self) -> bool:
         return self.resource_holder(_RECORDED) is not None

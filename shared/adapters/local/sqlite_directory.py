@@ -183,12 +183,6 @@ class SqliteDirectory:
             ).fetchone()
         return OrgId(str(row[0]))
 
-    def release_resource(self, resource: str, org: OrgId) -> None:
-        with self._db.transaction() as db:
-            db.execute(
-                "DELETE FROM resource_holders WHERE resource = ? AND org = ?", (resource, org)
-            )
-
     def claims_recorded(self) -> bool:
         return bool(self._db.query("SELECT 1 FROM resource_holders WHERE resource = ?", _RECORDED))
 
