@@ -48,6 +48,14 @@ def stored_hash(prev_hash: str, seq: int, content: bytes) -> str:
     return hashlib.sha256(f"{prev_hash}\n{seq}\n".encode() + content).hexdigest()
 
 
+def matches_its_hash(parts: tuple[int, str, str, bytes]) -> bool:
+    """Whether a stored entry's content (as `split` gives it) is what its stated hash was made
+    over: changed since it was written, it is not (its link to the entry before is another
+    check)."""
+    seq, prev_hash, stated_hash, content = parts
+    return stored_hash(prev_hash, seq, content) == stated_hash
+
+
 def decode(body: bytes) -> AuditRecord:
     """An entry from its stored form."""
     data = json.loads(body)

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 from shared.audit.attempt import Attempt, Stuck
-from shared.audit.chain import decode, next_record, split, stored_hash
+from shared.audit.chain import decode, matches_its_hash, next_record, split
 from shared.audit.head import cut_below
 from shared.audit.models import (
     AuditDraft,
@@ -352,11 +352,12 @@ class AuditTrail:
         after: int = 0,
         before: int | None = None,
         unreadable: list[str] | None = None,
-        modified: list[str] | None = None,
+        modified: list[int] | None = None,
     ) -> Iterator[AuditRecord]:
         """The stream's entries stored above `after` (and below `before`), parsed (use `verify`
         to trust them); one that cannot be read is left out, and named (`payments#3`) in
-        `unreadable` if given; one changed since it was written is named in `modified`."""
+        `unreadable` if given; the number of one changed since it was written is put in
+        `modified`."""
         upto = None if before is None else before - 1
         scanned = self.log.scan(stream, after=after, upto=upto)
         yield from _decoded(stream, scanned, unreadable, modified=modified)
@@ -367,7 +368,7 @@ class AuditTrail:
         *,
         first: int = 20,
         unreadable: list[str] | None = None,
-        modified: list[str] | None = None,
+        modified: list[int] | None = None,
     ) -> Iterator[AuditRecord]:
         """The stream's entries from its head down, read a window at a time (`first` entries,
         then twice as many each time, up to `NEWEST_WINDOW`), so the latest few never cost a
@@ -408,12 +409,12 @@ def _decoded(
     unreadable: list[str] | None,
     *,
     placed: bool = False,
-    modified: list[str] | None = None,
+    modified: list[int] | None = None,
 ) -> Iterator[AuditRecord]:
     """The entries parsed; one that cannot be read (with `placed`, also one stored under
     another number than its own: a copy) is left out, and named (`payments#3`) in
     `unreadable` if given; one whose content does not match its own hash (changed since it was
-    written) is named in `modified` if given."""
+    written) has its number put in `modified` if given."""
     for entry in entries:
         try:
             record = decode(entry.body)
@@ -424,16 +425,9 @@ def _decoded(
             if unreadable is not None:
                 unreadable.append(entry_name(stream.team, entry.position))
             continue
-        if modified is not None and not _matches_its_hash(entry.body):
-            modified.append(entry_name(stream.team, entry.position))
+        if modified is not None and not ((parts := split(entry.body)) and matches_its_hash(parts)):
+            modified.append(entry.position)
         yield record
-
-
-def _matches_its_hash(body: bytes) -> bool:
-    """Whether a stored entry's content is what its hash was made over (not its link: `verify`
-    checks the chain)."""
-    parts = split(body)
-    return parts is not None and stored_hash(parts[1], parts[0], parts[3]) == parts[2]
 
 
 def _release_quietly(owed: OwedEntries, draft: AuditDraft) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.audit.chain import split, stored_hash
+from shared.audit.chain import matches_its_hash, split
 from shared.audit.models import (
     GENESIS_HASH,
     Digest,
@@ -107,7 +107,7 @@ def _check_entry(
         report.fail(f"#{seq}: holds entry #{stated_seq} (entries moved or swapped)")
     elif prev_hash is not None and stated_prev != prev_hash:
         report.fail(f"#{seq}: does not link to the entry before it (inserted or replaced)")
-    elif stored_hash(stated_prev, seq, content) != stated_hash:
+    elif not matches_its_hash((seq, stated_prev, stated_hash, content)):
         report.fail(f"#{seq}: its content does not match its hash (modified)")
     problem = lock_problem(entry.lock, now)
     if problem:

@@ -140,7 +140,7 @@ class AuditService:
         """The latest entries that match the filters."""
         stream = stream_of(command, ctx)
         unreadable: list[str] = []
-        modified: list[str] = []
+        modified: list[int] = []
         newest = self._trail.newest_first(
             stream, first=command.limit, unreadable=unreadable, modified=modified
         )
@@ -155,7 +155,7 @@ class AuditService:
                 + (f" (its newest {SHOW_READ:,})" if older else ""),
                 fields=[*older, *not_read(unreadable)],
             )
-        changed = {int(name.rpartition("#")[2]) for name in modified}
+        changed = set(modified)
         lines = [
             ("✗ MODIFIED " if r.seq in changed else "")
             + f"#{r.seq} {clock(r.time, days=True)} @{r.actor.user} `{r.command}` → "
@@ -176,7 +176,7 @@ class AuditService:
         """Write the matching entries as JSON lines or CSV and say where they are."""
         stream = stream_of(command, ctx)
         unreadable: list[str] = []
-        modified: list[str] = []
+        modified: list[int] = []
         below = self._trail.records(
             stream, before=command.before_seq, unreadable=unreadable, modified=modified
         )
@@ -196,8 +196,7 @@ class AuditService:
         scope = "org" if stream.team == ORG_STREAM else f"team-{stream.team}"
         name = f"audit-{org}-{scope}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
         where = self._exports.publish(name, content, kind)
-        exported = {r.seq for r in records}
-        changed = sorted(n for m in modified if (n := int(m.rpartition("#")[2])) in exported)
+        changed = sorted(set(modified) & {r.seq for r in records})
         return Reply(
             tone=Tone.ERROR if changed else Tone.OK,
             title=f"Exported {counted(len(records), 'entry', 'entries')} of {label(stream)}",
