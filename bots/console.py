@@ -34,11 +34,16 @@ def emit(text: str, *, stream: TextIO | None = None) -> None:
 
 
 def answered(reply: Reply) -> None:
-    """Print a command's answer: a usage error (a typo, a missing or bad argument) on stderr, as
-    the terminal's own are (`--as`, a bad option); every other answer on stdout, a refusal or a
-    failed check included (a tampered trail's report is the answer `> file` should keep; the
-    exit status says it failed)."""
-    emit(render_text(reply), stream=sys.stderr if reply.tone is Tone.USAGE else None)
+    """Print a command's answer where `answer_stream` says."""
+    emit(render_text(reply), stream=answer_stream(reply))
+
+
+def answer_stream(reply: Reply) -> TextIO | None:
+    """Where a command's answer goes: a usage error (a typo, a missing or bad argument) to
+    stderr, as the terminal's own are (`--as`, a bad option); every other answer to stdout (None),
+    a refusal or a failed check included (a tampered trail's report is the answer `> file`
+    should keep; the exit status says it failed)."""
+    return sys.stderr if reply.tone is Tone.USAGE else None
 
 
 def silence(stream: TextIO) -> None:
@@ -139,8 +144,8 @@ class DeferredPrinter:
             return target
         with self._lock:
             posted = self._posted_by.pop(ref, []) if ref is not None else []
-        # in one piece: no other task's lines between; a usage error on stderr (`answered`)
-        stream = sys.stderr if reply.tone is Tone.USAGE and user is not None else None
+        # in one piece: no other task's lines between; an answer where `answer_stream` says
+        stream = answer_stream(reply) if user is not None else None
         self._print("\n".join([text, *posted]), stream=stream)
         if user is None:
             return target

@@ -13,6 +13,9 @@ from shared.services.ownership import ELSEWHERE, foreign, owner_of
 from shared.telemetry.models import Service
 from shared.telemetry.queries import resource_key
 
+OUR_ORGS = "a resource your organisation holds"
+"""What a refusal of another org's resource needs (nothing of it is read, either)."""
+
 
 def unowned(directory: Directory, org: OrgId, team: str, service: Service) -> ForbiddenError | None:
     """Why `team` may not inject faults into `service` (to raise, or to say): its resource
@@ -20,10 +23,7 @@ def unowned(directory: Directory, org: OrgId, team: str, service: Service) -> Fo
     owner); None when `team` owns it (the bundled sample, which every team may read, is each
     team's own)."""
     if foreign(directory, service, org):
-        return ForbiddenError(
-            ELSEWHERE.format(resource=service.resource),
-            needed="a resource your organisation holds",
-        )
+        return ForbiddenError(ELSEWHERE.format(resource=service.resource), needed=OUR_ORGS)
     owner = service.shared_from
     if owner is None and resource_key(service.kind, service.resource) is not None:
         found = owner_of(directory.list_teams(org), service)

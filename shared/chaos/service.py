@@ -29,7 +29,7 @@ from shared.chaos.notices import (
     after_colon,
     steps_said,
 )
-from shared.chaos.ownership import unowned
+from shared.chaos.ownership import OUR_ORGS, unowned
 from shared.chaos.page import ChaosPages
 from shared.chaos.planning import plan_reply, start_notes
 from shared.chaos.ports import (
@@ -59,8 +59,6 @@ from shared.quotas.models import Limit
 from shared.quotas.running import first_recorded
 from shared.quotas.service import QuotaService
 from shared.replies import Reply, Tone
-from shared.services.ownership import ELSEWHERE
-from shared.services.ownership import foreign as held_elsewhere
 from shared.times import moment
 
 
@@ -164,8 +162,8 @@ class ChaosService:
         blocked = [str(foreign)] if foreign else []
         blocked += self._checks.refusals(org, draft.team, service, draft.fault)
         try:
-            if held_elsewhere(self._directory, service, org):  # never read another org's
-                raise UnavailableError(ELSEWHERE.format(resource=service.resource))
+            if foreign is not None and foreign.needed == OUR_ORGS:  # never read another org's
+                raise UnavailableError(str(foreign))
             before: SteadyState | str = self._injecting.before(draft, service, ctx.now)
         except UnavailableError as unread:  # said, never another service's figures
             before = str(unread)

@@ -63,7 +63,7 @@ class SignalOverrides:
         default = queries_for(service.kind, service.resource)[command.signal]
         dropped = (
             f"{default.plus.metric} is no longer added to it (the default adds it). "
-            if default.plus is not None and default.plus.metric not in (query.metric, "")
+            if default.plus is not None and default.plus.metric != query.metric
             else ""
         )
         return Reply(
