@@ -56,9 +56,13 @@ class RegisterService(Command):
         default=None, pattern=r"^[A-Za-z0-9_:.-]{1,140}$"
     )
     """A function's name or ARN, kept as its name (what CloudWatch publishes its metrics under)."""
-    aws_alb: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:elasticloadbalancing:\S+$")
+    aws_alb: str | None = Field(
+        default=None, max_length=300, pattern=r"^arn:aws[a-z-]*:elasticloadbalancing:\S+$"
+    )
+    """A load balancer's ARN (a real one is about 110 characters: its name has at most 32)."""
     azure_resource: str | None = Field(
         default=None,
+        max_length=400,  # a subscription id, a group of at most 90 and a site of at most 60
         pattern=r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Web/sites/[^/]+$",
     )
     gcp_cloud_run: str | None = Field(

@@ -145,3 +145,22 @@ def test_the_first_tick_after_an_upgrade_claims_what_was_registered_before(
     assert not tick.failed, tick
     assert directory.claims_recorded()
     assert directory.resource_holder("aws-lambda:checkout-fn") == ORG
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        "--aws-alb arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/" + "w" * 3000,
+        "--azure-resource /subscriptions/s/resourceGroups/"
+        + "g" * 3000
+        + "/providers/Microsoft.Web/sites/web",
+    ],
+    ids=["alb", "azure"],
+)
+def test_a_resource_name_longer_than_any_real_one_is_a_usage_error_not_a_failed_claim(
+    deployment: Services, resource: str
+) -> None:
+    # (a claim's key is the resource: DynamoDB refuses a key past 2,048 bytes)
+    refused = run(deployment, f"service register big {resource} --team payments", user="oli")
+    assert refused.tone is Tone.USAGE, refused
+    assert "at most" in refused.title + refused.text
