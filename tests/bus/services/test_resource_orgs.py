@@ -101,14 +101,21 @@ def _registered_before_claims(directory: InMemoryDirectory, org: OrgId, team: st
     directory.save_team(found.model_copy(update={"services": {"checkout": service}}))
 
 
-def test_of_two_orgs_that_registered_a_resource_before_claims_the_first_keeps_it(
-    deployment: Services, router: InMemoryTrafficRouter
-) -> None:
-    # GIVEN checkout-fn registered by T1's payments, then by T2's ops, before claims existed
+@pytest.fixture
+def before_claims(deployment: Services) -> InMemoryDirectory:
+    """The deployment's state store, with checkout-fn registered by T1's payments before claims
+    existed."""
     directory = deployment.directory
     assert isinstance(directory, InMemoryDirectory)
     _registered_before_claims(directory, ORG, "payments", at=0)
-    _registered_before_claims(directory, OTHER, "ops", at=5)
+    return directory
+
+
+def test_of_two_orgs_that_registered_a_resource_before_claims_the_first_keeps_it(
+    deployment: Services, before_claims: InMemoryDirectory, router: InMemoryTrafficRouter
+) -> None:
+    # GIVEN checkout-fn registered by T1's payments, then by T2's ops, before claims existed
+    _registered_before_claims(before_claims, OTHER, "ops", at=5)
     # WHEN T2 investigates it, starts a canary of it, or plans or starts a fault in it, THEN
     # each is refused (a plan says so as what stops it, and reads nothing)
     fault = '--fault error --expect "error_rate < 1%" --team ops'
@@ -131,12 +138,10 @@ def test_of_two_orgs_that_registered_a_resource_before_claims_the_first_keeps_it
 
 
 def test_the_first_tick_after_an_upgrade_claims_what_was_registered_before(
-    deployment: Services, clock: FixedClock
+    deployment: Services, before_claims: InMemoryDirectory, clock: FixedClock
 ) -> None:
     # GIVEN checkout-fn registered by T1 before claims existed
-    directory = deployment.directory
-    assert isinstance(directory, InMemoryDirectory)
-    _registered_before_claims(directory, ORG, "payments", at=0)
+    directory = before_claims
     assert directory.resource_holder("aws-lambda:checkout-fn") is None
     # WHEN the scheduler's tick runs, THEN T1 holds it: no person's command waits on the claims
     tick = deployment.bus.handle(
