@@ -21,6 +21,7 @@ from botbuilder.schema import Activity, ChannelAccount, ConversationAccount
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bots.msteams.bot import SreBot
+from bots.msteams.mentions import MAX_LOOKUPS
 from handlers import aws_runtime, aws_teams, aws_worker
 from shared.bootstrap.memory import for_memory
 from shared.config import Settings
@@ -480,6 +481,38 @@ def test_a_person_mentioned_is_the_person_who_writes(
     assert lookup.method == "GET"
     *_, whoami = adaptive_cards(teams_service)
     assert "operator in platform" in json.dumps(whoami["body"], ensure_ascii=False)
+
+
+def test_only_the_people_a_command_names_are_looked_up_once_each_and_few(
+    teams_env: dict[str, str], teams_service: CaptureServer
+) -> None:
+    # GIVEN a message naming Alice twice, carrying her mention entity three times, 500 mention
+    # entities whose tags are nowhere in the text, and 30 more people tagged in the text
+    assert _post(message_activity(teams_service.url, "team create platform"))["statusCode"] == 200
+    others = [f"<at>P{n}</at>" for n in range(30)]
+    text = "team member add <at>Alice</at> --role operator --team platform <at>Alice</at> "
+    adding = message_activity(teams_service.url, text + " ".join(others))
+    adding["id"] = "1741702600004"
+    alice = {"type": "mention", "text": "<at>Alice</at>", "mentioned": dict(ALICE)}
+    untagged = [
+        {"type": "mention", "text": f"<at>U{n}</at>", "mentioned": {"id": f"29:u{n}"}}
+        for n in range(500)
+    ]
+    tagged = [
+        {"type": "mention", "text": tag, "mentioned": {"id": f"29:p{n}"}}
+        for n, tag in enumerate(others)
+    ]
+    adding["entities"] += [alice, dict(alice), dict(alice), *untagged, *tagged]
+    # WHEN it is posted
+    assert _post(adding)["statusCode"] == 200
+    # THEN Alice is looked up once, no untagged mention at all, and at most 10 people in all
+    looked_up = teams_service.calls("")
+    members = [call.path.rsplit("/", 1)[-1] for call in looked_up if "/members/" in call.path]
+    assert members.count(quote(ALICE["id"])) == 1
+    assert not [member for member in members if member.startswith("29%3Au")]
+    assert len(members) == MAX_LOOKUPS
+    # AND the command ran: an answer was posted
+    assert adaptive_cards(teams_service)
 
 
 def test_a_mention_the_roster_does_not_know_is_given_no_role(
