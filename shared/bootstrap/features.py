@@ -450,8 +450,8 @@ class Features:
 
 
 class ServiceUses:
-    """What uses a service, from the features that do: its team's alert policies on it and its
-    canaries not yet over."""
+    """What uses a service, from the features that do: its team's alert policies on it, its
+    canaries and chaos experiments not yet over, and its game days."""
 
     def __init__(
         self, *, alerts: AlertStore, canaries: CanaryStore, chaos: ChaosStore | None = None
@@ -461,7 +461,7 @@ class ServiceUses:
         self._chaos = chaos
 
     def uses(self, org: OrgId, team: str, service: str) -> list[ServiceUse]:
-        """The team's policies on `service`, then its canaries under way."""
+        """The team's policies on `service`, then its canaries, experiments and game days."""
         from shared.services.ports import ServiceUse
 
         policies = [p for p in self._alerts.list_for(org, team) if p.service == service]
@@ -475,8 +475,14 @@ class ServiceUses:
             for x in (self._chaos.list_for(org, team) if self._chaos else ())
             if x.service == service and not x.over
         ]
+        game_days = [
+            g.id
+            for g in (self._chaos.game_days(org, team) if self._chaos else ())
+            if g.service == service
+        ]
         return (
             [ServiceUse(kind="alert policy", name=p.name) for p in policies]
             + [ServiceUse(kind="canary", name=c.id) for c in canaries]
             + [ServiceUse(kind="chaos experiment", name=x) for x in experiments]
+            + [ServiceUse(kind="game day", name=g) for g in game_days]
         )

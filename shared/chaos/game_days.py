@@ -94,6 +94,7 @@ class GameDays:
                 created_by=draft.started_by,
                 created_at=ctx.now,
                 platform=draft.platform,
+                service_key=draft.service_key,
             )
         )
         approval = (

@@ -77,6 +77,10 @@ class GameDay(Frozen):
     """Who scheduled it: its experiments' starter (the first operator of a production one)."""
     created_at: datetime
     platform: Platform = Platform.SLACK
+    service_key: str = ""
+    """The resource its service named when it was scheduled (`Experiment.service_key`): a run
+    never faults another resource registered later under the same name; empty on one kept
+    before it was recorded."""
     started_window: datetime | None = None
     """When the window it last started in opened."""
     skipped_window: datetime | None = None
@@ -119,6 +123,7 @@ def experiment_of(game_day: GameDay, now: datetime) -> Experiment:
         team=game_day.team,
         service=game_day.service,
         kind=game_day.kind,
+        service_key=game_day.service_key,
         fault=game_day.fault,
         percents=list(game_day.percents),
         step_duration=game_day.step_duration,

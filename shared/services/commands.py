@@ -131,8 +131,9 @@ class RemoveService(Command):
     target_field = "name"
     mutates = True
     purpose = (
-        "Remove a service from the team's catalog (refused while alert policies, shares or a "
-        "canary use it; --force deletes its policies and ends its shares first, each audited)."
+        "Remove a service from the team's catalog (refused while alert policies, shares, a "
+        "canary, a chaos experiment or a game day use it; --force deletes its policies and "
+        "ends its shares first, each audited)."
     )
     examples = ("sre service remove checkout-api", "sre service remove web --force")
     name: ServiceName

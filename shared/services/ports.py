@@ -12,13 +12,14 @@ from shared.records import Frozen
 class ServiceUse(Frozen):
     """One thing of a team that uses one of its services."""
 
-    kind: Literal["alert policy", "canary", "chaos experiment"]
+    kind: Literal["alert policy", "canary", "chaos experiment", "game day"]
     name: str
-    """The policy's name, the canary's or the experiment's id."""
+    """The policy's name, the canary's, the experiment's or the game day's id."""
 
 
 class ServiceUsers(Protocol):
     """Answers, for the features that use services, what uses one."""
 
     def uses(self, org: OrgId, team: str, service: str) -> Sequence[ServiceUse]:
-        """What of `team` uses `service`: its alert policies, and its canaries not yet over."""
+        """What of `team` uses `service`: its alert policies, its canaries and chaos experiments
+        not yet over, and its game days."""

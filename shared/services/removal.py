@@ -51,6 +51,13 @@ def refuse_used(
             f"{name} has a chaos experiment under way ({', '.join(experiments)}): halt it "
             f"first (`sre chaos halt {experiments[0]} --team {team}`)."
         )
+    game_days = [use.name for use in uses if use.kind == "game day"]
+    if game_days:  # a later registration under its name would be faulted by an old plan
+        raise ConflictError(
+            f"{name} has {count(len(game_days), 'game day', 'game days')} scheduled "
+            f"({listed(game_days)}): unschedule {'it' if len(game_days) == 1 else 'them'} first "
+            f"(`sre chaos unschedule {game_days[0]} --team {team}`)."
+        )
     policies = policies_of(uses)
     if command.force or not (policies or shared):
         return
