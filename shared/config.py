@@ -185,7 +185,7 @@ class Settings(BaseModel):
     """The customer-facing error rate (%) at which a chaos injection's guard alarm stops it."""
     chaos_guard_minutes: int = Field(default=2, ge=1, le=10)
     """Consecutive minutes over the guard's error rate before its alarm fires."""
-    tick_org_seconds: float = Field(default=20.0, gt=0, le=300)
+    tick_org_seconds: float = Field(default=20.0, gt=0, le=60)
     """How long the scheduler's tick waits for one org's canary and chaos steps; a late org's
     steps are carried to a later tick."""
     model: str = ""

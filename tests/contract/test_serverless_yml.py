@@ -16,8 +16,10 @@ from cfnlint.api import lint_all
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from shared.alerts.scheduler import ORG_SECONDS
 from shared.bootstrap.features import COMMANDS
 from shared.config import ENVIRONMENT, Settings
+from shared.telemetry.limits import READ_TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVERLESS = yaml.safe_load((ROOT / "serverless.yml").read_text())
@@ -42,7 +44,16 @@ NEEDED = {
     "pages": set(),
     "slack": {"SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"},
     "teams": {"TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID", "TEAMS_ALLOWED_TENANTS"},
-    "worker": {"SLACK_BOT_TOKEN", "TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_APP_TENANT_ID"},
+    # `sre doctor` runs in the worker: it says whether Slack is served (the signing secret
+    # decides) and which Teams tenants are, as the Slack and Teams functions are configured
+    "worker": {
+        "SLACK_SIGNING_SECRET",
+        "SLACK_BOT_TOKEN",
+        "TEAMS_APP_ID",
+        "TEAMS_APP_PASSWORD",
+        "TEAMS_APP_TENANT_ID",
+        "TEAMS_ALLOWED_TENANTS",
+    },
 }
 AWS_BACKEND = {
     "AUTOSRE_BACKEND",
@@ -63,6 +74,44 @@ def test_every_setting_the_function_reads_is_provided_and_none_is_unknown(functi
     assert env["AUTOSRE_BACKEND"] == "aws"
     known = set(ENVIRONMENT.values())
     assert {name for name in env if not name.startswith("POWERTOOLS_")} <= known
+
+
+@pytest.mark.parametrize(
+    ("name", "surface"),
+    [
+        ("SLACK_SIGNING_SECRET", "slack"),
+        ("TEAMS_APP_ID", "teams"),
+        ("TEAMS_APP_TENANT_ID", "teams"),
+        ("TEAMS_ALLOWED_TENANTS", "teams"),
+    ],
+)
+def test_the_worker_reads_what_the_doctor_reports_as_the_surface_does(
+    name: str, surface: str
+) -> None:
+    # `sre doctor` runs in the worker: a setting it reports (Slack served, the tenants served)
+    # set differently there would report another deployment than the one people talk to
+    assert _environment("worker")[name] == _environment(surface)[name]
+
+
+def test_the_alerts_function_outlasts_every_wait_of_its_tick() -> None:
+    # a tick's waits run one after another; a function killed mid-tick emits no metric and
+    # leaves its work to the next one: the alerts' reads, each org's notices, then the
+    # canaries' and the experiments' steps, at the longest wait a deployment may set
+    longest = Settings.model_fields["tick_org_seconds"].metadata
+    most = next(bound.le for bound in longest if getattr(bound, "le", None) is not None)
+    waits = READ_TIMEOUT + ORG_SECONDS + 2 * most
+    assert FUNCTIONS["alerts"]["timeout"] >= waits + 10
+
+
+def test_each_deferred_task_has_the_workers_whole_timeout() -> None:
+    # a batch shares one invocation's timeout: five long tasks in one would run past it, and
+    # all five would go back to the queue (towards its dead-letter queue) together
+    trigger = RESOURCES["WorkerQueueTrigger"]["Properties"]
+    assert trigger["BatchSize"] == 1
+    assert (
+        RESOURCES["TaskQueue"]["Properties"]["VisibilityTimeout"]
+        >= 6 * FUNCTIONS["worker"]["timeout"]
+    )
 
 
 _PARAM = re.compile(r"\$\{param:(\w+)(?:, *'?([^'}]*)'?)?\}")
