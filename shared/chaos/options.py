@@ -21,11 +21,17 @@ MOST_STEPS = 5
 MOST_EXPECTATIONS = 5
 
 
+_PERCENT = re.compile(r"[0-9]{1,3}")
+"""A percent step as typed: ASCII digits only (`int` also takes other scripts' digits, `+5`,
+`5_0` and spaces)."""
+
+
 def _percents(text: str) -> str:
-    try:
-        steps = [int(part) for part in text.split(",")]
-    except ValueError:
-        raise ValueError("write the percent steps as whole percentages, like 1,5,25") from None
+    """The steps, as `1,5,25` (spaces after the commas dropped)."""
+    parts = [part.strip(" ") for part in text.split(",")]
+    if not all(_PERCENT.fullmatch(part) for part in parts):
+        raise ValueError("write the percent steps as whole percentages, like 1,5,25")
+    steps = [int(part) for part in parts]
     if any(not 1 <= s <= LARGEST_PERCENT for s in steps) or steps != sorted(set(steps)):
         raise ValueError(
             f"percent steps rise, each from 1 to {LARGEST_PERCENT} (like 1,5,25): each step is "
@@ -33,10 +39,10 @@ def _percents(text: str) -> str:
         )
     if len(steps) > MOST_STEPS:
         raise ValueError(f"at most {MOST_STEPS} percent steps (like 1,5,25)")
-    return text
+    return ",".join(parts)
 
 
-_DELAY = re.compile(r"^delay:(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>ms|s)$")
+_DELAY = re.compile(r"^delay:(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>ms|s)$", re.ASCII)
 
 
 def _fault(text: str) -> str:
@@ -85,7 +91,7 @@ def _steady_state(text: str) -> None:
         )
 
 
-_TIMED = re.compile(r"\d\s*(?:ms|s)\s*$")
+_TIMED = re.compile(r"\d\s*(?:ms|s)\s*$", re.ASCII)
 
 
 Percents = Annotated[str, AfterValidator(_percents)]

@@ -14,7 +14,7 @@ from shared.commands.free_text import shown
 from shared.commands.usage import is_flag, is_hidden, types_of, usage
 from shared.errors import InvalidCommandError
 
-_CLOCK = re.compile(r"\d{1,2}:\d{2}")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}", re.ASCII)
 
 
 def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from shared.commands.context import Context, Handled, Handlers
 from shared.errors import InvalidCommandError, NotFoundError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
+from shared.identity.teams import known_team
 from shared.investigations.models import Investigation
 from shared.investigations.ports import InvestigationStore
 from shared.ports import Clock
@@ -98,6 +99,8 @@ class PromptExperiments:
         """A new experiment over the named variants, equal shares, once each variant passed the
         offline gate (run in parts: see `experiment_gate`); told in its channels."""
         org = ctx.principal.actor.org
+        if command.team is not None:  # never a scope a team created later would inherit
+            known_team(self._directory, ctx.principal, command.team)
         floor = floor_of(command.floor)
         arms = [self._arm(org, name) for name in arm_names(command.variants)]
         if floor > 1 / len(arms):

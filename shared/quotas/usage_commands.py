@@ -10,7 +10,7 @@ from pydantic import StringConstraints
 from shared.commands.base import Command, OptionalTeam
 from shared.identity.rbac import Permission
 
-Month = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Month = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 """A month as `YYYY-MM`."""
 KindName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,60}$")]
 """A usage kind as typed (checked by the handler, which lists them)."""

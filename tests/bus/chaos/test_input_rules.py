@@ -33,6 +33,35 @@ def test_a_step_past_half_the_traffic_or_a_sixth_step_is_refused(percent: str) -
     assert "1,5,25" in shown
 
 
+FULL_WIDTH_5, ARABIC_1, ARABIC_5 = "\uff15", "\u0661", "\u0665"
+"""Digits of other scripts, which Python's `int` reads as 5, 1 and 5."""
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        f"--percent {FULL_WIDTH_5}",
+        f'--percent "{ARABIC_1},{ARABIC_5}"',
+        "--percent +5",
+        "--percent 5_0",
+        f"--fault delay:1{FULL_WIDTH_5}0ms",
+    ],
+)
+def test_digits_other_than_ascii_are_refused_as_everywhere_else(option: str) -> None:
+    fault = "" if "--fault" in option else "--fault error "
+    reply, shown = said(f'chaos plan checkout-api {fault}--expect "error_rate < 1%" {option}')
+    assert reply.tone is Tone.USAGE, reply
+    assert "(would start)" not in shown
+
+
+def test_spaces_after_the_commas_of_percent_steps_are_dropped() -> None:
+    services = chaos_services(MovingClock(NOW))
+    command = f'chaos plan {ERRORS} --percent "1, 5, 25"'
+    reply = run_deferred(services, command, user="oli", channel="C-pay")
+    assert "(would start)" in reply.title, reply
+    assert "1%, then 5%, then 25%" in reply.text or "1%, 5%" in reply.text, reply.text
+
+
 def test_the_refusal_of_100_percent_says_why() -> None:
     _, shown = said(f"chaos plan {ERRORS} --percent 100")
     assert "each from 1 to 50" in shown

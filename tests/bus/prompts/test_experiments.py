@@ -42,6 +42,8 @@ def test_start_refuses_what_cannot_take_part_and_says_why() -> None:
         "--variants timeline,other,old": "at most 3 variants",
         "--variants timeline --floor 40%": "between 1% and 30%",
         "--variants cause-first": "name at least one variant besides the control",
+        # a scope no team holds yet: a team created later would inherit a running experiment
+        "--variants timeline --team nope": "There is no team `nope`",
     }
     for options, said in refusals.items():
         reply = run_deferred(it.services, f"prompt experiment start {options}")
