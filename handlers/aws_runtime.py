@@ -67,12 +67,16 @@ refused requests reads SSM once a minute, not once a request."""
 
 
 class ResolvedSettings:
-    """The environment, with SSM and Secrets Manager references resolved once per container;
-    again at most once a minute while the Slack signing secret a reference names is missing (it
-    may be stored after the deploy, and without it every Slack request is refused)."""
+    """The environment, with SSM and Secrets Manager references resolved once per container; in
+    the Slack function, again at most once a minute while the Slack signing secret a reference
+    names is missing (it may be stored after the deploy, and without it every Slack request is
+    refused). The other functions read it once: the worker's `sre doctor` only reports it, and
+    on a deployment without Slack it is missing for good."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
+        self.serves_slack = False
+        """Set by the Slack function (`handlers.aws_slack`), the one that looks again."""
         self._resolved: Settings | None = None
         self._read_at = 0.0
         self._missing = False
@@ -85,7 +89,7 @@ class ResolvedSettings:
             environment = Settings.from_env()
             resolved = resolve_secrets(environment)
             referred = environment.slack_signing_secret.startswith(("ssm:", "secretsmanager:"))
-            self._missing = referred and not resolved.slack_signing_secret
+            self._missing = self.serves_slack and referred and not resolved.slack_signing_secret
             if self._resolved is not None and resolved != self._resolved:
                 services.cache_clear()  # built from the settings before: build them again
                 guard.cache_clear()

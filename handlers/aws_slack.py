@@ -23,6 +23,7 @@ from handlers import aws_runtime
 # by status, which nothing else tells apart (a forged or stale signature is bolt's 401).
 logger = Logger()
 metrics = Metrics(namespace="AutoSRE")
+aws_runtime.settings.serves_slack = True  # a signing secret stored after the deploy is found
 
 
 @functools.cache

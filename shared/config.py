@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -80,6 +81,11 @@ SECRETS = (
 
 SLACK_SCOPES = ("commands", "app_mentions:read", "chat:write", "files:write", "files:read")
 """The bot scopes of infra/slack/manifest.yml: what an OAuth install asks for by default."""
+
+LONGEST_TICK_WAIT = 60.0
+"""The longest `tick_org_seconds`: the alerts function's timeout (serverless.yml) holds the
+alerts' reads, each org's notices and two such waits (the canaries', the experiments')."""
+log = logging.getLogger("autosre.config")
 
 MODEL_FORMS = (
     "bedrock:<model id> or openai:<model>, e.g. bedrock:anthropic.claude-3-haiku-20240307-v1:0"
@@ -185,9 +191,10 @@ class Settings(BaseModel):
     """The customer-facing error rate (%) at which a chaos injection's guard alarm stops it."""
     chaos_guard_minutes: int = Field(default=2, ge=1, le=10)
     """Consecutive minutes over the guard's error rate before its alarm fires."""
-    tick_org_seconds: float = Field(default=20.0, gt=0, le=60)
+    tick_org_seconds: float = Field(default=20.0, gt=0, le=300)
     """How long the scheduler's tick waits for one org's canary and chaos steps; a late org's
-    steps are carried to a later tick."""
+    steps are carried to a later tick. At most `LONGEST_TICK_WAIT`: a larger one (up to 300,
+    allowed before) is read as that, with a warning, so an upgrade never stops a deployment."""
     model: str = ""
     """The investigator's language model: `bedrock:<model id>` or `openai:<model>` (unset: off)."""
     model_url: str = ""
@@ -207,6 +214,21 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("tick_org_seconds")
+    @classmethod
+    def _tick_wait(cls, value: float) -> float:
+        if value <= LONGEST_TICK_WAIT:
+            return value
+        log.warning(
+            "%s=%g is more than the scheduler's function can wait (%g s each for the canaries' "
+            "and the experiments' steps in its 180 s): %g is used",
+            ENVIRONMENT["tick_org_seconds"],
+            value,
+            LONGEST_TICK_WAIT,
+            LONGEST_TICK_WAIT,
+        )
+        return LONGEST_TICK_WAIT
 
     @field_validator("model")
     @classmethod

@@ -40,11 +40,11 @@ async def resolve_mentions(turn_context: TurnContext) -> None:
         if not isinstance(tag, str) or not tag or tag not in (activity.text or ""):
             continue  # names no one in the command
         if member not in found:
-            if len(found) == MAX_LOOKUPS:
+            if len(found) == MAX_LOOKUPS:  # past it: keeps the `29:` id, given no role
                 logger.warning(
                     "more people mentioned than are looked up", extra={"at_most": MAX_LOOKUPS}
                 )
-                return
+                continue
             found[member] = await _object_id(turn_context, member)
         if found[member]:
             mentioned["aadObjectId"] = found[member]

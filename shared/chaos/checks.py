@@ -82,12 +82,6 @@ class StartChecks:
         foreign = unowned(self._directory, OrgId(experiment.org), experiment.team, service)
         if foreign is not None:
             return experiment, [str(foreign)]
-        key = service_key(experiment.team, service)
-        if experiment.service_key and experiment.service_key != key:  # re-registered since
-            return experiment, [
-                f"{service.name} names another resource ({service.resource}) than when it was "
-                "scheduled. Unschedule this game day and schedule it again."
-            ]
         vacuous = unseen(experiment.fault, experiment.expectations)  # kept before it was refused
         if vacuous:
             return experiment, [
@@ -109,6 +103,6 @@ class StartChecks:
         checked = {
             "before": before,
             "production": service.production,
-            "service_key": key,
+            "service_key": service_key(experiment.team, service),
         }
         return experiment.model_copy(update=checked), found

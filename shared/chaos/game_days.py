@@ -18,6 +18,7 @@ from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
 from shared.chaos.models import Experiment
 from shared.chaos.notices import after_colon
+from shared.chaos.ownership import service_key
 from shared.chaos.ports import ChaosStore
 from shared.chaos.schedules import GameDay, Window, due, experiment_of, new_id
 from shared.commands.context import Context
@@ -28,6 +29,7 @@ from shared.identity.ports import Directory
 from shared.messages import channel_targets, post_or_update
 from shared.ports import Notifier
 from shared.replies import Reply, Tone
+from shared.telemetry.metrics_files import without_paths
 from shared.times import day
 
 MOST_GAME_DAYS = 20
@@ -174,7 +176,7 @@ class GameDays:
         return done
 
     def _run(self, game_day: GameDay, opened: datetime, now: datetime, trigger: str) -> str:
-        gone = self._creator_gone(game_day)
+        gone = self._creator_gone(game_day) or self._moved(game_day)
         if gone:
             return self._skip(game_day, opened, [gone], trigger, now, after="")
         experiment, reasons = self._starter.ready(experiment_of(game_day, now), now)
@@ -210,6 +212,26 @@ class GameDays:
         return (
             f"its creator @{game_day.created_by} is no longer an operator of {game_day.team}; "
             f"`sre chaos unschedule {game_day.id}` or schedule it again."
+        )
+
+    def _moved(self, game_day: GameDay) -> str:
+        """Why it no longer runs on its service: the name now registers another resource than
+        the one it was scheduled on (one kept before its resource was: a registration made after
+        it); empty while it is the same (or the service is gone: said by the start's checks)."""
+        team = self._directory.get_team(OrgId(game_day.org), game_day.team)
+        service = team.services.get(game_day.service) if team else None
+        if service is None:
+            return ""
+        if game_day.service_key:
+            moved = game_day.service_key != service_key(game_day.team, service)
+        else:
+            moved = service.registered_at > game_day.created_at
+        if not moved:
+            return ""
+        return (
+            f"{service.name} was registered again since this game day was scheduled, now for "
+            f"{without_paths(service.resource, service)}; `sre chaos unschedule {game_day.id}` "
+            "and schedule it again."
         )
 
     def _skip(

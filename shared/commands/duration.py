@@ -83,7 +83,7 @@ _SPELT_WORD = re.compile(rf"[0-9]+|[0-9]*(?:{'|'.join(_UNIT_WORDS)})")
 AGO_WORDS = 17
 """The most words a time ago spelt out takes: `1 day 2 hours 30 mins 10 secs ago` is 9."""
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
-_DAY = re.compile(rf"(today|yesterday)(?:\s+{_CLOCK.pattern})?")
+_DAY = re.compile(rf"(today|yesterday)(?:\s+{_CLOCK.pattern})?", re.ASCII)
 MOMENT_FORMS = "2026-11-01, 2026-11-01T14:00, 14:00 (today), yesterday 14:00, 2h ago or 2 hours ago"
 """The forms a moment is written in, as a refusal lists them."""
 

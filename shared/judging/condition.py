@@ -40,7 +40,8 @@ _PATTERN = re.compile(
     r"^(?P<signal>[a-z0-9_]+)\s+"
     r"(?:(?P<op>>=|<=|>|<)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%)?|(?P<anomalous>anomalous))"
     rf"(?:\s+for\s+(?P<hold>{DURATION_PATTERN}))?"
-    r"(?:\s+(?P<m>\d{1,2})\s+of\s+(?P<n>\d{1,2}))?$"
+    r"(?:\s+(?P<m>\d{1,2})\s+of\s+(?P<n>\d{1,2}))?$",
+    re.ASCII,  # digits of other scripts are refused, as in every number typed
 )
 
 

@@ -1,5 +1,6 @@
-"""Removing a service that something uses: refused with what uses it (its team's alert policies
-and canaries, and the teams it is shared with and their policies on it), or, with --force, taken
+"""Removing a service that something uses: refused with what uses it (its team's alert policies,
+canaries, chaos experiments and game days, and the teams it is shared with and their policies on
+it), or, with --force (never past a canary, an experiment or a game day), taken
 apart in a safe order: every policy deleted, then every share ended, then the service removed,
 each step its own audited command, so a step not done leaves the service where it was."""
 
@@ -36,8 +37,9 @@ def refuse_used(
     *,
     team: str,
 ) -> None:
-    """ConflictError naming what uses the service when it may not go: a canary under way (even
-    with --force), or, without --force, alert policies or the teams it is shared with."""
+    """ConflictError naming what uses the service when it may not go: a canary or a chaos
+    experiment under way or a game day (even with --force), or, without --force, alert policies
+    or the teams it is shared with."""
     canaries = [use.name for use in uses if use.kind == "canary"]
     name = command.name
     if canaries:

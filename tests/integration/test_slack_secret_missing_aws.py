@@ -81,3 +81,27 @@ def test_a_signing_secret_stored_after_the_deploy_is_read_within_a_minute_not_pe
     now[0] += 3600
     assert post_slack(body, signed_headers(body))["statusCode"] == 200
     assert len(reads) == 2
+
+
+def test_a_function_other_than_slacks_reads_a_missing_signing_secret_once(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the worker of a deployment with no Slack (its doctor reports the signing secret, whose
+    # reference names nothing)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "ssm:/autosre/slack/signing-secret")
+    now = [1000.0]
+    worker = aws_runtime.ResolvedSettings(clock=lambda: now[0])
+    reads: list[str] = []
+
+    def counted(settings: Settings) -> Settings:
+        reads.append(settings.slack_signing_secret)
+        return resolved_by_the_deployment(settings)
+
+    monkeypatch.setattr(aws_runtime, "resolve_secrets", counted)
+    # WHEN it runs for an hour
+    assert worker().slack_signing_secret == ""
+    for _ in range(60):
+        now[0] += 60
+        worker()
+    # THEN its secrets were read once, not once a minute
+    assert len(reads) == 1

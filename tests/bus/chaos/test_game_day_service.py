@@ -4,12 +4,18 @@ later under the same name. NOW is Sunday 22 Nov 2026, 09:30 UTC."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from shared.bootstrap.wiring import Services
 from shared.replies import Tone
 from tests.support import NOW, ORG, MovingClock, run, run_deferred
 from tests.support.chaos import chaos_of, chaos_services, ticks
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
+_REGISTERED_AGAIN = (
+    "checkout-api was registered again since this game day was scheduled, now for checkout; "
+    "`sre chaos unschedule {game_day}` and schedule it again."
+)
 
 
 def _schedule(clock: MovingClock) -> tuple[Services, str]:
@@ -53,10 +59,34 @@ def test_a_game_day_never_faults_another_resource_under_its_services_name() -> N
     lines = ticks(services, clock, 3)
     # THEN nothing is injected: it is skipped, saying why and what to do
     assert store.list_for(ORG, "payments") == []
-    assert lines == [
-        f"{game_day} skipped: checkout-api names another resource (checkout) than when it was "
-        "scheduled. Unschedule this game day and schedule it again."
+    assert lines == [f"{game_day} skipped: {_REGISTERED_AGAIN.format(game_day=game_day)}"]
+
+
+def test_a_game_day_kept_before_its_resource_was_does_not_run_on_a_later_registration() -> None:
+    clock = MovingClock(NOW)
+    services, game_day = _schedule(clock)
+    store = chaos_of(services).store
+    # GIVEN a game day kept before game days recorded their resource, scheduled a day before
+    # checkout-api's registration
+    (kept,) = store.game_days(ORG, "payments")
+    older = {"service_key": "", "created_at": NOW - timedelta(days=1)}
+    store.save_game_day(kept.model_copy(update=older))
+    # WHEN the scheduler ticks inside its window THEN it is skipped, nothing injected
+    assert ticks(services, clock, 3) == [
+        f"{game_day} skipped: {_REGISTERED_AGAIN.format(game_day=game_day)}"
     ]
+    assert store.list_for(ORG, "payments") == []
+
+
+def test_a_game_day_kept_before_its_resource_was_runs_on_an_older_registration() -> None:
+    clock = MovingClock(NOW)
+    services, game_day = _schedule(clock)
+    store = chaos_of(services).store
+    # GIVEN the same, scheduled after checkout-api's registration
+    (kept,) = store.game_days(ORG, "payments")
+    store.save_game_day(kept.model_copy(update={"service_key": ""}))
+    # THEN it runs
+    assert any(f"{game_day} started chx-" in line for line in ticks(services, clock, 3))
 
 
 def test_a_game_day_scheduled_now_runs_on_the_resource_it_was_scheduled_on() -> None:

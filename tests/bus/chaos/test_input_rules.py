@@ -45,6 +45,8 @@ FULL_WIDTH_5, ARABIC_1, ARABIC_5 = "\uff15", "\u0661", "\u0665"
         "--percent +5",
         "--percent 5_0",
         f"--fault delay:1{FULL_WIDTH_5}0ms",
+        f'--expect "p99_latency < {ARABIC_5}s"',
+        f'--expect "error_rate < {ARABIC_1}%"',
     ],
 )
 def test_digits_other_than_ascii_are_refused_as_everywhere_else(option: str) -> None:

@@ -131,6 +131,18 @@ def test_since_takes_relative_times_as_well_as_dates(
 
 
 @pytest.mark.parametrize(
+    "since", ["'yesterday \u0661\u0664:\u0660\u0660'", "'today \uff11\uff14:00'", "\u0661\u0664:00"]
+)
+def test_a_moment_written_in_digits_of_another_script_is_refused(
+    services: Services, since: str
+) -> None:
+    # (Arabic-Indic and full-width digits, which Python's `int` reads as 14 and 00)
+    run(services, "org grant aud auditor")
+    reply = run(services, f"audit export --org --format csv --since {since}", user="aud")
+    assert reply.tone is Tone.USAGE, reply
+
+
+@pytest.mark.parametrize(
     ("typed", "says"),
     [
         ("audit show --since 2026-12-25", "--since is in the future: Fri 25 Dec 00:00 UTC is"),
