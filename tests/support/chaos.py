@@ -106,6 +106,22 @@ def ticks(services: Services, clock: MovingClock, minutes: int) -> list[str]:
     return said
 
 
+HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
+"""A fault the sample's p99 holds its steady state under."""
+
+
+def schedule_game_day(services: Services, window: str = "Sun 09:00-12:00") -> str:
+    """A weekly game day of the harmless fault, scheduled by oli in C-pay; its id."""
+    reply = run_deferred(
+        services,
+        f'chaos start {HARMLESS} --every 7d --window "{window}"',
+        user="oli",
+        channel="C-pay",
+    )
+    assert reply.tone is Tone.OK, reply
+    return reply.title.split()[2].rstrip(":")
+
+
 class JammedInjector(SimulatedFaultInjector):
     """The simulation's injector whose removals fail (a throttled or unreachable FIS) while
     `jammed`, whose injections fail while `refusing`, and whose removals are asked without error

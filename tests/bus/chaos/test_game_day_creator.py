@@ -6,24 +6,14 @@ from __future__ import annotations
 
 from bots.slack.render import blocks
 from shared.audit.models import StreamKey
-from shared.replies import Tone
-from tests.support import NOW, ORG, MovingClock, channel_messages, records, run, run_deferred
-from tests.support.chaos import chaos_of, chaos_services, ticks
-
-HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
+from tests.support import NOW, ORG, MovingClock, channel_messages, records, run
+from tests.support.chaos import chaos_of, chaos_services, schedule_game_day, ticks
 
 
 def test_a_game_day_whose_creator_is_no_longer_an_operator_is_skipped_and_said() -> None:
     clock = MovingClock(NOW)
     services = chaos_services(clock)
-    scheduled = run_deferred(
-        services,
-        f'chaos start {HARMLESS} --every 7d --window "Sun 09:00-12:00"',
-        user="oli",
-        channel="C-pay",
-    )
-    assert scheduled.tone is Tone.OK, scheduled
-    game_day = scheduled.title.split()[2].rstrip(":")
+    game_day = schedule_game_day(services)
     # GIVEN its creator oli demoted to viewer of payments
     assert not run(services, "team role set oli viewer --team payments").failed
     # WHEN the scheduler ticks inside its window

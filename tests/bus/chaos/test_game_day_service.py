@@ -7,11 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.bootstrap.wiring import Services
-from shared.replies import Tone
-from tests.support import NOW, ORG, MovingClock, run, run_deferred
-from tests.support.chaos import chaos_of, chaos_services, ticks
+from tests.support import NOW, ORG, MovingClock, run
+from tests.support.chaos import chaos_of, chaos_services, schedule_game_day, ticks
 
-HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
 _REGISTERED_AGAIN = (
     "checkout-api was registered again since this game day was scheduled, now for checkout; "
     "`sre chaos unschedule {game_day}` and schedule it again."
@@ -20,14 +18,7 @@ _REGISTERED_AGAIN = (
 
 def _schedule(clock: MovingClock) -> tuple[Services, str]:
     services = chaos_services(clock)
-    scheduled = run_deferred(
-        services,
-        f'chaos start {HARMLESS} --every 7d --window "Sun 09:00-12:00"',
-        user="oli",
-        channel="C-pay",
-    )
-    assert scheduled.tone is Tone.OK, scheduled
-    return services, scheduled.title.split()[2].rstrip(":")
+    return services, schedule_game_day(services)
 
 
 def test_a_service_with_a_game_day_is_not_removed_even_with_force() -> None:

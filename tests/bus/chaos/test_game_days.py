@@ -26,9 +26,7 @@ from tests.support import (
     run,
     run_deferred,
 )
-from tests.support.chaos import chaos_of, chaos_services, ticks
-
-HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
+from tests.support.chaos import HARMLESS, chaos_of, chaos_services, schedule_game_day, ticks
 
 
 @pytest.fixture
@@ -37,15 +35,8 @@ def clock() -> MovingClock:
 
 
 def schedule(services: Services, window: str = "Sun 10:00-12:00") -> str:
-    """A weekly game day of the harmless fault, scheduled by oli in C-pay; its id."""
-    reply = run_deferred(
-        services,
-        f'chaos start {HARMLESS} --every 7d --window "{window}"',
-        user="oli",
-        channel="C-pay",
-    )
-    assert reply.tone is Tone.OK, reply
-    return reply.title.split()[2].rstrip(":")
+    """A weekly game day of the harmless fault in `window`, scheduled by oli in C-pay; its id."""
+    return schedule_game_day(services, window)
 
 
 def started(lines: list[str]) -> list[str]:
