@@ -22,8 +22,11 @@ ICON = {
 }
 SECTION_LIMIT = 2900
 FIELD_LIMIT = 1900
-"""Slack takes at most 3,000 characters in a section's text and 2,000 in a field (escaping
-lengthens text: the margins are for `&amp;` and mentions)."""
+"""Where text is cut for a section and what a field may hold, before Slack's markup."""
+SLACK_SECTION = 3000
+SLACK_FIELD = 2000
+"""Slack takes at most 3,000 characters in a section's text and 2,000 in a field, as sent:
+escaped (`<` is `&lt;`, `&` is `&amp;`: five times longer at most) and with mentions."""
 RUN = "sre"
 """The action id prefix of a button that runs its command at once."""
 ASK = "sre-ask"
@@ -74,17 +77,30 @@ def _cut(line: str, limit: int = SECTION_LIMIT) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _chunks(text: str) -> tuple[str, ...]:
-    """Split text into pieces Slack accepts in one section, at line ends where possible, else
+def _chunks(text: str, limit: int = SECTION_LIMIT) -> tuple[str, ...]:
+    """Split text into pieces of at most `limit` characters, at line ends where possible, else
     between words."""
-    pieces = [piece for line in text.split("\n") for piece in _cut(line)]
+    pieces = [piece for line in text.split("\n") for piece in _cut(line, limit)]
     chunks: list[str] = []
     for piece in pieces:
-        if chunks and len(chunks[-1]) + len(piece) + 1 <= SECTION_LIMIT:
+        if chunks and len(chunks[-1]) + len(piece) + 1 <= limit:
             chunks[-1] = f"{chunks[-1]}\n{piece}"
         else:
             chunks.append(piece)
     return tuple(chunk for chunk in chunks if chunk.strip())
+
+
+def _sections(reply: Reply, text: str, limit: int = SECTION_LIMIT) -> list[dict[str, Any]]:
+    """`text` in sections Slack accepts: each piece's markup within its 3,000 characters (a
+    piece that escaping lengthens past them is cut smaller)."""
+    out = []
+    for chunk in _chunks(text, limit):
+        shown = markup(reply, chunk)
+        if len(shown) <= SLACK_SECTION:
+            out.append(_section(shown))
+        else:
+            out += _sections(reply, chunk, limit // 2)
+    return out
 
 
 def _mrkdwn(text: str) -> dict[str, Any]:
@@ -138,17 +154,22 @@ def prompt_view(action: dict[str, Any], metadata: dict[str, str | None]) -> dict
     }
 
 
+def _fits(key: str, value: str, shown: str) -> bool:
+    """Whether a field is shown as one: short as written and as sent."""
+    return len(key) + len(value) < FIELD_LIMIT and len(shown) <= SLACK_FIELD
+
+
 def blocks(reply: Reply, files: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """The Block Kit blocks for a reply; `files` maps an inline image's name to the id of its
     uploaded Slack file (an image without one is left out)."""
     out = [_section(f"{ICON[reply.tone]} *{markup(reply, reply.title)}*")]
-    out += [_section(markup(reply, chunk)) for chunk in _chunks(reply.text)]
-    short = [(k, v) for k, v in reply.fields if len(k) + len(v) < FIELD_LIMIT]
-    fields = [_mrkdwn(f"*{markup(reply, k)}*\n{markup(reply, v)}") for k, v in short]
+    out += _sections(reply, reply.text)
+    shown = [(k, v, f"*{markup(reply, k)}*\n{markup(reply, v)}") for k, v in reply.fields]
+    fields = [_mrkdwn(text) for k, v, text in shown if _fits(k, v, text)]
     out += [{"type": "section", "fields": fields[i : i + 10]} for i in range(0, len(fields), 10)]
-    for key, value in reply.fields:  # a long one (a summary) does not fit a field: sections
-        if (key, value) not in short:
-            out += [_section(markup(reply, c)) for c in _chunks(f"*{key}*\n{value}")]
+    for key, value, text in shown:  # a long one (a summary) does not fit a field: sections
+        if not _fits(key, value, text):
+            out += _sections(reply, f"*{key}*\n{value}")
     out += [
         {
             "type": "image",

@@ -49,6 +49,27 @@ def test_a_reply_in_block_kit_has_its_fields_buttons_and_receipt() -> None:
     assert actions[0]["action_id"] == "sre:0"
 
 
+@pytest.mark.parametrize("typed", ["<" * 2990, "&" * 2990, "a <b> & c " * 299])
+def test_text_escaping_lengthens_still_fits_slacks_sections_and_fields(typed: str) -> None:
+    # GIVEN text within the 3,000 characters a comment may hold, which Slack's escaping makes up
+    # to five times longer, as a reply's text, a short field and a long one (a summary)
+    reply = Reply(
+        tone=Tone.INFO,
+        title="Investigation inv-1",
+        text=typed,
+        fields=[("Comment", typed[:1800]), ("Summary", typed)],
+    )
+    rendered = blocks(reply)
+    # THEN every section and field, as sent, is within Slack's limits, and nothing is lost
+    sections = [b["text"]["text"] for b in rendered if "text" in b]
+    fields = [f["text"] for b in rendered for f in b.get("fields", [])]
+    assert all(len(text) <= 3000 for text in sections)
+    assert all(len(text) <= 2000 for text in fields)
+    shown = "".join(sections + fields)
+    for typed_char, sent in (("<", "&lt;"), ("&", "&amp;")):
+        assert shown.count(sent) == 2 * typed.count(typed_char) + typed[:1800].count(typed_char)
+
+
 def test_a_reply_longer_than_slack_takes_is_cut_saying_so_and_keeps_buttons_and_receipt() -> None:
     # GIVEN a reply of 3,000 lines (a list of every experiment, say), a button and a receipt
     reply = Reply(
