@@ -23,6 +23,7 @@ from shared.alerts.targets import alert_targets
 from shared.alerts.ticks import TickReport, WantedInvestigation
 from shared.alerts.updates import update_group
 from shared.alerts.views import muting
+from shared.audit.owed import Owed
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.errors import AuditUnavailableError, ConflictError
@@ -182,7 +183,7 @@ class AlertScheduler:
             return None
         try:
             self._record(saved, change, trigger, ev)
-        except AuditUnavailableError:
+        except AuditUnavailableError:  # neither written nor owed: the state store is down too
             report.problems.append(f"{saved.name}: not told, the audit trail is unavailable")
             return None
         report.told(change).append(saved.name)
@@ -200,10 +201,14 @@ class AlertScheduler:
             report.problems.append(f"{policy.name}: could not tell its problem ({error})")
 
     def _record(self, policy: AlertPolicy, what: str, trigger: str, ev: Evaluation | None) -> None:
+        """Audit a transition already saved (fired, resolved, escalated): appended, or, while the
+        trail is down, owed (written when it is back), so what the state says is told and
+        audited, never told unaudited by a later tick nor never told; AuditUnavailableError
+        when it could not even be owed."""
         details = {"condition": policy.condition.text()}
         if ev is not None and ev.value is not None:
             details["value"] = f"{ev.value:g}"
-        self._audit.append(
+        kept = self._audit.append_or_owe(
             scheduler_entry(
                 policy.org,
                 policy.team,
@@ -214,6 +219,8 @@ class AlertScheduler:
                 details=details,
             )
         )
+        if isinstance(kept, Owed) and not kept.saved:
+            raise AuditUnavailableError(f"alert {policy.name} {what}: not audited nor owed")
 
     def _targets(self, policy: AlertPolicy, team: str | None = None) -> list[ReplyTarget]:
         """Where `policy`'s notices go (see `alert_targets`)."""

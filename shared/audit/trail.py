@@ -436,3 +436,18 @@ def _release_quietly(owed: OwedEntries, draft: AuditDraft) -> None:
         owed.release(draft)
     except Exception:
         log.exception("could not let go of owed entry %s", draft.id)
+
+
+def settle_said(trail: AuditTrail, org: OrgId | None) -> list[str]:
+    """The scheduler's tick writing the entries owed to the trail (of `org`, if given), at most
+    `OWED_PER_TICK` per org (the rest the next tick), kept for the next tick while the trail is
+    still down; what it says of them: `2 owed audit entries written`, or nothing."""
+    try:
+        written = trail.settle(org, limit=OWED_PER_TICK)
+    except Exception:  # still down: the next tick tries again
+        log.warning("the owed audit entries could not be written yet", exc_info=True)
+        return []
+    if not written:
+        return []
+    many = "owed audit entry" if len(written) == 1 else "owed audit entries"
+    return [f"{len(written)} {many} written"]

@@ -312,6 +312,7 @@ class Features:
             canaries=self._canaries(),
             chaos=self._chaos(),
             directory=a.directory,
+            audit=self._trail,
             summary=self._summary(),
         ).handlers()
 

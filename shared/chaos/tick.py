@@ -9,13 +9,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from shared.audit.trail import OWED_PER_TICK, AuditTrail
+from shared.audit.trail import AuditTrail, settle_said
 from shared.bounds import OrgSteps
 from shared.chaos.models import Experiment
 from shared.chaos.ports import ChaosStore
 from shared.chaos.progress import ChaosProgress
 from shared.identity.models import OrgId
-from shared.replies import counted
 
 log = logging.getLogger("autosre.chaos")
 
@@ -62,16 +61,6 @@ class ChaosTick:
         return self._orgs.run(parts) + self._settle_owed(org)
 
     def _settle_owed(self, org: OrgId | None) -> list[str]:
-        """Write the entries owed to the trail (halts made while it was down), after this tick's
-        guards, at most `OWED_PER_TICK` per org (the rest the next tick); kept for the next tick
-        while the trail is still down."""
-        try:
-            written = self._audit.settle(org, limit=OWED_PER_TICK)
-        except Exception:  # still down: the next tick tries again
-            log.warning("the owed audit entries could not be written yet", exc_info=True)
-            return []
-        return (
-            [f"{counted(len(written), 'owed audit entry', 'owed audit entries')} written"]
-            if written
-            else []
-        )
+        """The entries owed to the trail (halts made while it was down), written after this
+        tick's guards (see `settle_said`)."""
+        return settle_said(self._audit, org)

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from shared.alerts.scheduler import AlertScheduler
 from shared.alerts.ticks import TickReport, WantedInvestigation
+from shared.audit.trail import AuditTrail, settle_said
 from shared.canary.service import CanaryService
 from shared.chaos.service import ChaosService
 from shared.commands.context import Context, Handled, Handlers
@@ -34,13 +35,16 @@ class ScheduledWork:
         canaries: CanaryService,
         chaos: ChaosService | None,
         directory: Directory,
+        audit: AuditTrail,
         summary: MonthlySummary | None = None,
     ) -> None:
-        """`chaos`: None where the deployment runs no chaos experiments; `summary`: the monthly
+        """`chaos`: None where the deployment runs no chaos experiments (the entries owed to the
+        trail, which its tick writes, are then written here); `summary`: the monthly
         usage summary (None: not told); `directory`: which orgs the app was uninstalled from
         (their work stops: nothing evaluated, started or told; running canaries rolled back,
         experiments halted)."""
         self._directory = directory
+        self._audit = audit
         self._alerts = alerts
         self._canaries = canaries
         self._chaos = chaos
@@ -76,6 +80,9 @@ class ScheduledWork:
         summaries = self._summary_lines(at, trigger, org, gone)
         if summaries:
             fields.append(("Usage", "\n".join(summaries)))
+        settled = settle_said(self._audit, org) if self._chaos is None else []
+        if settled:  # alerts' and canaries' entries owed while the trail was down
+            fields.append(("Audit", "\n".join(settled)))
         if report.problems:
             fields.append(("Problems", "\n".join(report.problems[:10])))
         reply = Reply(
