@@ -5,6 +5,8 @@ owed entries elsewhere) as on one with it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from shared.adapters.memory import InMemoryAuditLog
@@ -31,7 +33,8 @@ PAGE = (
 
 
 def _alerting(clock: MovingClock, log: InMemoryAuditLog, *, chaos: bool) -> Services:
-    adapters = memory_adapters(clock, audit_log=log, **({} if chaos else {"chaos": None}))
+    adapters = memory_adapters(clock, audit_log=log)
+    adapters = adapters if chaos else replace(adapters, chaos=None)
     services = build(Settings(org_admins=("slack:T1:root",)), adapters)
     setup_teams(services)
     assert not run(services, "team bind C-search --team search").failed
