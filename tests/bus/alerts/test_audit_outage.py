@@ -48,7 +48,7 @@ def _scheduler_steps(services: Services) -> list[str]:
     return [e.command for e in entries if e.actor.user == "scheduler"]
 
 
-def _posted(services: Services) -> list[tuple[str, str]]:
+def _posted(services: Services) -> list[tuple[str | None, str]]:
     return [(target.channel, reply.title) for target, reply in notifier_of(services).posted]
 
 
