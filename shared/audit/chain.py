@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 
-from shared.audit.models import GENESIS_HASH, AuditDraft, AuditRecord
+from shared.audit.models import GENESIS_HASH, AuditDraft, AuditRecord, StreamKey
 
 
 def entry_json(draft: AuditDraft) -> str:
@@ -41,6 +41,26 @@ def split(body: bytes) -> tuple[int, str, str, bytes] | None:
     if found is None:
         return None
     return int(found[1]), found[2].decode(), found[3].decode(), found[4]
+
+
+_ORG = re.compile(rb'\},"id":"[^"]*","org":("(?:[^"\\]|\\.)*"),"outcome":')
+_TEAM = re.compile(rb',"team":("(?:[^"\\]|\\.)*"),"time":"[^"]*"\}\Z')
+
+
+def stream_marks(stream: StreamKey) -> tuple[bytes, bytes]:
+    """The org and the team of `stream` as an entry's canonical JSON writes them."""
+    return tuple(  # type: ignore[return-value]
+        json.dumps(value, ensure_ascii=False).encode() for value in (stream.org, stream.team)
+    )
+
+
+def written_in(content: bytes, marks: tuple[bytes, bytes]) -> bool:
+    """Whether an entry's hashed content (as `split` gives it) names the stream whose
+    `stream_marks` are `marks`: its top-level org and team, read without parsing the entry (a
+    trail copied whole from another team's keeps every hash and link)."""
+    org = _ORG.search(content)
+    team = _TEAM.search(content, max(0, len(content) - 400))
+    return org is not None and team is not None and (org[1], team[1]) == marks
 
 
 def stored_hash(prev_hash: str, seq: int, content: bytes) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from shared.audit.chain import matches_its_hash, split
+from shared.audit.chain import matches_its_hash, split, stream_marks, written_in
 from shared.audit.models import (
     GENESIS_HASH,
     Digest,
@@ -88,12 +88,18 @@ def check_digests(
             report.fail(f"digest #{digest.number} does not link to digest #{expected - 1}")
         if not signed_by(digest, key):
             report.fail(f"digest #{digest.number} has an invalid signature (replaced or forged)")
+        elif digest.stream != report.stream:
+            report.fail(f"digest #{digest.number} seals another trail (copied from it)")
         previous = digest
     report.last_digest = previous
 
 
 def _check_entry(
-    report: Verification, entry: StoredEntry, prev_hash: str | None, now: datetime
+    report: Verification,
+    entry: StoredEntry,
+    prev_hash: str | None,
+    now: datetime,
+    marks: tuple[bytes, bytes],
 ) -> str:
     """Check one entry after `prev_hash` (None: the entry a starting digest sealed, whose own
     hash the digest vouches for); return the hash the next entry must link to."""
@@ -109,6 +115,8 @@ def _check_entry(
         report.fail(f"#{seq}: does not link to the entry before it (inserted or replaced)")
     elif not matches_its_hash((seq, stated_prev, stated_hash, content)):
         report.fail(f"#{seq}: its content does not match its hash (modified)")
+    elif not written_in(content, marks):
+        report.fail(f"#{seq}: is an entry of another trail (copied from it)")
     problem = lock_problem(entry.lock, now)
     if problem:
         report.fail(f"#{seq}: {problem}")
@@ -140,11 +148,12 @@ def verify_stream(
     expected = anchor.last_seq if anchor else 1
     prev_hash: str | None = None if anchor else GENESIS_HASH
     report.first = expected
+    marks = stream_marks(stream)
     for entry in entries:
         if entry.position > expected:
             report.fail(f"#{expected}: is missing (deleted)")
         # after an unreadable entry, the next one's link cannot be checked (None)
-        prev_hash = _check_entry(report, entry, prev_hash, now) or None
+        prev_hash = _check_entry(report, entry, prev_hash, now, marks) or None
         digest = sealed.get(entry.position)
         if digest and digest.last_hash != prev_hash:
             report.fail(f"#{entry.position}: differs from what digest #{digest.number} sealed")

@@ -91,3 +91,36 @@ def test_the_receipt_names_its_trail_the_sequence_number_and_a_hash_prefix() -> 
     assert record.receipt == f"audit payments#1 · {record.hash[:6]}"
     org_wide = record.model_copy(update={"team": ORG_STREAM})
     assert org_wide.receipt == f"audit org#1 · {record.hash[:6]}"
+
+
+def _trail_of(team: str, org: str, n: int) -> list[AuditRecord]:
+    """`n` entries of `team` of `org`, chained (a whole trail, as another team keeps it)."""
+    records: list[AuditRecord] = []
+    for i in range(n):
+        draft = audit_draft(f"sre team list #{i}").model_copy(
+            update={"team": team, "org": OrgId(org), "details": {"team": "payments", "org": "T1"}}
+        )
+        records.append(next_record(records[-1] if records else None, draft))
+    return records
+
+
+def test_another_trail_copied_whole_in_place_of_this_one_is_named() -> None:
+    # GIVEN team demo's trail (and its digest), and org T2's payments, each intact as a chain,
+    # their entries' details naming payments of T1 (text inside an entry is not its trail)
+    for team, org in (("demo", "T1"), ("payments", "T2")):
+        records = _trail_of(team, org, 3)
+        digest = seal(records[-1], None, KEY, NOW)
+        # WHEN one is stored, entries and digest, as team payments' trail of org T1
+        report = verify_stream(
+            StreamKey(org=OrgId("T1"), team="payments"),
+            [StoredEntry(position=r.seq, body=encode(r)) for r in records],
+            [digest],
+            KEY,
+            now=NOW,
+            every=10**9,
+        )
+        # THEN every entry and the digest are named as another trail's
+        assert report.problems[0] == "digest #1 seals another trail (copied from it)"
+        assert report.problems[1:] == [
+            f"#{n}: is an entry of another trail (copied from it)" for n in (1, 2, 3)
+        ]
