@@ -43,10 +43,6 @@ def split(body: bytes) -> tuple[int, str, str, bytes] | None:
     return int(found[1]), found[2].decode(), found[3].decode(), found[4]
 
 
-_ORG = re.compile(rb'\},"id":"[^"]*","org":("(?:[^"\\]|\\.)*"),"outcome":')
-_TEAM = re.compile(rb',"team":("(?:[^"\\]|\\.)*"),"time":"[^"]*"\}\Z')
-
-
 def stream_marks(stream: StreamKey) -> tuple[bytes, bytes]:
     """The org and the team of `stream` as an entry's canonical JSON writes them."""
     return tuple(  # type: ignore[return-value]
@@ -58,9 +54,16 @@ def written_in(content: bytes, marks: tuple[bytes, bytes]) -> bool:
     """Whether an entry's hashed content (as `split` gives it) names the stream whose
     `stream_marks` are `marks`: its top-level org and team, read without parsing the entry (a
     trail copied whole from another team's keeps every hash and link)."""
-    org = _ORG.search(content)
-    team = _TEAM.search(content, max(0, len(content) - 400))
-    return org is not None and team is not None and (org[1], team[1]) == marks
+    # the last keys are org, outcome, target, team and time, in that order, and their values
+    # are strings (a quote inside is escaped): the last `,"org":` and `,"team":` are the entry's
+    org, team = marks
+    at_org, at_team = content.rfind(b',"org":'), content.rfind(b',"team":')
+    return (
+        at_org >= 0
+        and at_team > at_org
+        and content.startswith(org + b',"outcome":', at_org + 7)
+        and content.startswith(team + b',"time":', at_team + 8)
+    )
 
 
 def stored_hash(prev_hash: str, seq: int, content: bytes) -> str:
