@@ -13,6 +13,9 @@ _SECRET_NAME = (
 _KEY_NAME = r"(?:[A-Za-z0-9]+[_-])*(?:key|(?-i:[A-Za-z0-9]*[a-z0-9]Key))"
 """A name that is, or ends in, the word key: `key`, `signing_key`, `--license-key`, `AccountKey`
 (not `monkey` or `keycloak`: key must be a whole part of the name)."""
+_PASS_NAME = r"(?:[A-Za-z0-9]+[_-])*pass"  # noqa: S105
+"""A name that is, or ends in, the word pass: `pass`, `DB_PASS`, `--db-pass` (not `bypass`,
+`compass` or `passport`: pass must be a whole part of the name)."""
 _SECRET_LIKE = r"(?=[^\s'\",;]*\d)(?=[^\s'\",;]*[A-Za-z])[^\s'\",;]{8,}"  # noqa: S105
 """A value that looks like a secret: 8 or more characters with a letter and a digit, up to a
 space, a quote, a comma or a semicolon (`Tags=[{Key=team,Value=…}]` keeps what follows)."""
@@ -20,20 +23,31 @@ _VALUE = r"'[^']*'|\"[^\"]*\"|[^\s'\"]+"
 _B64 = "A-Za-z0-9/+"
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Slack bot, user, app-level, refresh and config tokens; keep the kind, drop the secret
-    (re.compile(r"\b(xox[abposre]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]{8,}"), rf"\1-{MASK}"),
+    # Slack bot, user, app-level, refresh, config, client (xoxc) and cookie (xoxd) tokens; keep
+    # the kind, drop the secret
+    (re.compile(r"\b(xox[a-z]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]{8,}"), rf"\1-{MASK}"),
     (
-        re.compile(r"(hooks\.slack\.com/(?:services|workflows|triggers)/)[A-Za-z0-9/_-]+"),
+        re.compile(r"(?i)(hooks\.slack\.com/(?:services|workflows|triggers)/)[A-Za-z0-9/_-]+"),
         rf"\1{MASK}",
     ),
-    # PEM private keys (RSA, EC, OPENSSH, PKCS#8, encrypted), to their END line or the end of text
+    (
+        re.compile(r"(?i)(\bdiscord(?:app)?\.com/api/webhooks/)[A-Za-z0-9/_-]+"),
+        rf"\1{MASK}",
+    ),
+    # PEM private keys (RSA, EC, OPENSSH, PKCS#8, encrypted) and PGP private key blocks, to their
+    # END line or the end of text
     (
         re.compile(
-            r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|\Z)",
+            r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?)-----.*?"
+            r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
             re.DOTALL,
         ),
         rf"-----BEGIN \1----- {MASK} -----END \1-----",
     ),
+    # GitLab, npm and Stripe tokens
+    (re.compile(r"\b(glpat|gldt|glrt)-[A-Za-z0-9_-]{20,}"), rf"\1-{MASK}"),
+    (re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"), f"npm_{MASK}"),
+    (re.compile(r"\b([sr]k_(?:live|test))_[A-Za-z0-9]{16,}"), rf"\1_{MASK}"),
     # GitHub tokens: classic and OAuth/app/refresh (36 characters after the prefix), fine-grained
     (re.compile(r"\b(gh[pousr])_[A-Za-z0-9]{36,}\b"), rf"\1_{MASK}"),
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}"), f"github_pat_{MASK}"),
@@ -75,6 +89,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # --password=…, --client-secret …, password: …, token=… (an option may use a space)
     (re.compile(rf"(?i)(--[\w-]*{_SECRET_NAME}[\w-]*)(=|\s+)({_VALUE})"), rf"\1\2{MASK}"),
     (re.compile(rf"(?i)(\b[\w-]*{_SECRET_NAME}[\w-]*)(\s*[=:]\s*)({_VALUE})"), rf"\1\2{MASK}"),
+    (re.compile(rf"(?i)(--{_PASS_NAME})(=|[ \t]+)({_VALUE})"), rf"\1\2{MASK}"),
+    (re.compile(rf"(?i)(\b{_PASS_NAME})([ \t]*[=:][ \t]*)({_VALUE})"), rf"\1\2{MASK}"),
+    # a secret's name, a space, then a value that looks like one: `client_secret hunter2x`
+    (
+        re.compile(rf"(?i)(\b[\w-]*{_SECRET_NAME}[\w-]*)([ \t]+){_SECRET_LIKE}"),
+        rf"\1\2{MASK}",
+    ),
     # the same for names that are, or end in, the word key, but only before a value that looks
     # like a secret (a `partition_key=tenant_id`, a `Key=RequestCount` dimension, "the key:
     # restart pods" are not); an option named so (`--license-key …`) is masked whatever follows

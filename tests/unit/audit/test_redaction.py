@@ -52,6 +52,58 @@ def test_secrets_are_masked_and_the_rest_kept(typed: str, secret: str, kept: str
     assert kept in masked
 
 
+@pytest.mark.parametrize(
+    ("typed", "secret", "kept"),
+    [
+        ("session xoxc-1234567890-abcdefghij", "1234567890-abcdefghij", "xoxc-***"),
+        ("cookie d=xoxd-AbCdEf123456%2F", "AbCdEf123456", "xoxd-***"),
+        (
+            "webhook HTTPS://HOOKS.SLACK.COM/services/T000/B000/XXXXXXXXXXXX",
+            "XXXXXXXXXXXX",
+            "HOOKS.SLACK.COM/services/***",
+        ),
+        (
+            "https://discord.com/api/webhooks/123456789/AbCdEfGhIjKlMnOp-qrs",
+            "AbCdEfGhIjKlMnOp",
+            "discord.com/api/webhooks/***",
+        ),
+        (
+            "-----BEGIN PGP PRIVATE KEY BLOCK----- lQOYBF0aBcDeFgH "
+            "-----END PGP PRIVATE KEY BLOCK-----",
+            "lQOYBF0aBcDeFgH",
+            "-----BEGIN PGP PRIVATE KEY BLOCK----- *** -----END PGP PRIVATE KEY BLOCK-----",
+        ),
+        ("token glpat-AbCdEfGhIjKlMnOpQrSt", "AbCdEfGhIjKlMnOpQrSt", "glpat-***"),
+        (
+            "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 in .npmrc",
+            "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+            "npm_***",
+        ),
+        ("stripe sk_live_51AbCdEfGhIjKlMnOp", "51AbCdEfGhIjKlMnOp", "sk_live_***"),
+        ("DB_PASS=hunter2 ./migrate", "hunter2", "DB_PASS=***"),
+        ("pass: correcthorse", "correcthorse", "pass: ***"),
+        ("sre x --db-pass 'c0rrect horse'", "c0rrect horse", "--db-pass ***"),
+        ("client_secret hunter2x", "hunter2x", "client_secret ***"),
+    ],
+)
+def test_more_secret_forms_are_masked(typed: str, secret: str, kept: str) -> None:
+    masked = redact(typed)
+    assert secret not in masked
+    assert kept in masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sre alert create slow --service bypass-cache --when 'p99_latency > 800ms'",
+        "compass: north, passport office, 3 passes",
+        "the token expired yesterday",
+    ],
+)
+def test_words_that_only_contain_a_secrets_name_are_kept(text: str) -> None:
+    assert redact(text) == text
+
+
 def test_ordinary_commands_are_untouched() -> None:
     for text in [
         "sre team member add U024BE7LH --role admin --team payments",
