@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -10,9 +11,17 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 from shared.audit.attempt import Attempt, Stuck
-from shared.audit.chain import decode, matches_its_hash, next_record, split
+from shared.audit.chain import (
+    decode,
+    matches_its_hash,
+    next_record,
+    split,
+    stream_marks,
+    written_in,
+)
 from shared.audit.head import cut_below
 from shared.audit.models import (
+    GENESIS_HASH,
     AuditDraft,
     AuditRecord,
     Digest,
@@ -353,14 +362,16 @@ class AuditTrail:
         before: int | None = None,
         unreadable: list[str] | None = None,
         modified: list[int] | None = None,
+        unlinked: list[int] | None = None,
     ) -> Iterator[AuditRecord]:
         """The stream's entries stored above `after` (and below `before`), parsed (use `verify`
         to trust them); one that cannot be read is left out, and named (`payments#3`) in
         `unreadable` if given; the number of one changed since it was written is put in
-        `modified`."""
+        `modified`, and of one not linked to the entry read before it in `unlinked` (see
+        `_decoded`)."""
         upto = None if before is None else before - 1
         scanned = self.log.scan(stream, after=after, upto=upto)
-        yield from _decoded(stream, scanned, unreadable, modified=modified)
+        yield from _decoded(stream, scanned, unreadable, modified=modified, unlinked=unlinked)
 
     def newest_first(
         self,
@@ -369,6 +380,7 @@ class AuditTrail:
         first: int = 20,
         unreadable: list[str] | None = None,
         modified: list[int] | None = None,
+        unlinked: list[int] | None = None,
     ) -> Iterator[AuditRecord]:
         """The stream's entries from its head down, read a window at a time (`first` entries,
         then twice as many each time, up to `NEWEST_WINDOW`), so the latest few never cost a
@@ -386,13 +398,18 @@ class AuditTrail:
         top, size = max(known, mark.seq if mark else 0), max(1, first)
         # normally nothing (one listing); all of a stream whose head is not known
         past = self.log.scan(stream, after=top)
-        yield from reversed(
-            list(_decoded(stream, past, unreadable, placed=True, modified=modified))
+        read = functools.partial(
+            _decoded,
+            stream,
+            unreadable=unreadable,
+            placed=True,
+            modified=modified,
+            unlinked=unlinked,
         )
+        yield from reversed(list(read(past)))
         while top > 0:
             after = max(0, top - size)
-            window = self.log.scan(stream, after=after, upto=top)
-            found = _decoded(stream, window, unreadable, placed=True, modified=modified)
+            found = read(self.log.scan(stream, after=after, upto=top))
             yield from reversed(list(found))
             top, size = after, min(size * 2, NEWEST_WINDOW)
 
@@ -410,11 +427,17 @@ def _decoded(
     *,
     placed: bool = False,
     modified: list[int] | None = None,
+    unlinked: list[int] | None = None,
 ) -> Iterator[AuditRecord]:
     """The entries parsed; one that cannot be read (with `placed`, also one stored under
     another number than its own: a copy) is left out, and named (`payments#3`) in
     `unreadable` if given; one whose content does not match its own hash (changed since it was
-    written) has its number put in `modified` if given."""
+    written) has its number put in `modified` if given; where an entry does not link to the one
+    read just before it (or #1 to the start), both numbers are put in `unlinked` if given (one
+    of the two was replaced or inserted, its own hash made anew), and so is one of another
+    trail (copied whole)."""
+    marks = stream_marks(stream)
+    before: tuple[int, str] = (0, GENESIS_HASH)
     for entry in entries:
         try:
             record = decode(entry.body)
@@ -425,8 +448,16 @@ def _decoded(
             if unreadable is not None:
                 unreadable.append(entry_name(stream.team, entry.position))
             continue
-        if modified is not None and not ((parts := split(entry.body)) and matches_its_hash(parts)):
+        parts = split(entry.body)
+        if modified is not None and not (parts and matches_its_hash(parts)):
             modified.append(entry.position)
+        if unlinked is not None and parts is not None:
+            follows = before[0] == entry.position - 1
+            if follows and parts[1] != before[1]:
+                unlinked += [n for n in (entry.position - 1, entry.position) if n >= 1]
+            elif not written_in(parts[3], marks):
+                unlinked.append(entry.position)
+            before = (entry.position, parts[2])
         yield record
 
 

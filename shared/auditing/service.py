@@ -141,8 +141,13 @@ class AuditService:
         stream = stream_of(command, ctx)
         unreadable: list[str] = []
         modified: list[int] = []
+        unlinked: list[int] = []
         newest = self._trail.newest_first(
-            stream, first=command.limit, unreadable=unreadable, modified=modified
+            stream,
+            first=command.limit,
+            unreadable=unreadable,
+            modified=modified,
+            unlinked=unlinked,
         )
         chosen, oldest_read = _newest_matches(newest, command)
         older = _older(stream, oldest_read) if oldest_read and oldest_read.seq > 1 else []
@@ -155,19 +160,20 @@ class AuditService:
                 + (f" (its newest {SHOW_READ:,})" if older else ""),
                 fields=[*older, *not_read(unreadable)],
             )
-        changed = set(modified)
+        changed, loose = set(modified), set(unlinked) - set(modified)
         lines = [
-            ("✗ MODIFIED " if r.seq in changed else "")
+            ("✗ MODIFIED " if r.seq in changed else "✗ UNLINKED " if r.seq in loose else "")
             + f"#{r.seq} {clock(r.time, days=True)} @{r.actor.user} `{r.command}` → "
             + r.outcome.value
             for r in chosen
         ]
-        shown_changed = sorted(changed & {r.seq for r in chosen})
+        shown = {r.seq for r in chosen}
+        distrusted = _changed(stream, sorted(changed & shown), sorted(loose & shown))
         return Reply(
-            tone=Tone.ERROR if shown_changed else Tone.INFO,
+            tone=Tone.ERROR if distrusted else Tone.INFO,
             title=f"{counted(len(chosen), 'entry', 'entries')} of {label(stream)}",
             text="\n".join(lines),
-            fields=[*older, *not_read(unreadable), *_changed(stream, shown_changed)],
+            fields=[*older, *not_read(unreadable), *distrusted],
             ephemeral=True,
             refs=tuple(user_ref(u) for u in sorted({r.actor.user for r in chosen})),
         )
@@ -177,8 +183,13 @@ class AuditService:
         stream = stream_of(command, ctx)
         unreadable: list[str] = []
         modified: list[int] = []
+        unlinked: list[int] = []
         below = self._trail.records(
-            stream, before=command.before_seq, unreadable=unreadable, modified=modified
+            stream,
+            before=command.before_seq,
+            unreadable=unreadable,
+            modified=modified,
+            unlinked=unlinked,
         )
         matching = (
             r
@@ -196,15 +207,17 @@ class AuditService:
         scope = "org" if stream.team == ORG_STREAM else f"team-{stream.team}"
         name = f"audit-{org}-{scope}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
         where = self._exports.publish(name, content, kind)
-        changed = sorted(set(modified) & {r.seq for r in records})
+        exported = {r.seq for r in records}
+        changed = set(modified) & exported
+        distrusted = _changed(stream, sorted(changed), sorted(set(unlinked) & exported - changed))
         return Reply(
-            tone=Tone.ERROR if changed else Tone.OK,
+            tone=Tone.ERROR if distrusted else Tone.OK,
             title=f"Exported {counted(len(records), 'entry', 'entries')} of {label(stream)}",
             fields=[
                 ("Format", command.format),
                 ("Where", where),
                 *not_read(unreadable),
-                *_changed(stream, changed),
+                *distrusted,
                 *_cut_short(more),
             ],
             ephemeral=True,
@@ -281,18 +294,19 @@ def _cut_short(more: datetime | None) -> list[tuple[str, str]]:
     ]
 
 
-def _changed(stream: StreamKey, seqs: list[int]) -> list[tuple[str, str]]:
-    """The field naming entries whose content no longer matches their hash, if any."""
-    if not seqs:
-        return []
-    names = ", ".join(entry_name(stream.team, seq) for seq in seqs[:10])
-    more = " …" if len(seqs) > 10 else ""
-    return [
-        (
-            "MODIFIED since written (their content does not match their hash)",
-            f"{names}{more}: do not trust them; `sre audit verify` says more",
-        )
-    ]
+def _changed(stream: StreamKey, seqs: list[int], loose: list[int]) -> list[tuple[str, str]]:
+    """The fields naming entries whose content no longer matches their hash, and entries not
+    linked to the entry before or after them (or of another trail), if any."""
+    fields = []
+    for found, why in (
+        (seqs, "MODIFIED since written (their content does not match their hash)"),
+        (loose, "UNLINKED (not chained to the entries beside them: replaced, inserted or copied)"),
+    ):
+        if found:
+            names = ", ".join(entry_name(stream.team, seq) for seq in found[:10])
+            more = " …" if len(found) > 10 else ""
+            fields.append((why, f"{names}{more}: do not trust them; `sre audit verify` says more"))
+    return fields
 
 
 def not_read(unreadable: list[str]) -> list[tuple[str, str]]:

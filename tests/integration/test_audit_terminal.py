@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from bots.cli import main
+from shared.audit.chain import encode, link_hash
+from shared.audit.models import AuditRecord
 
 
 def test_a_role_written_into_the_database_is_named_and_fails_the_command(
@@ -97,3 +99,47 @@ def test_show_and_export_flag_an_entry_changed_since_it_was_written(
     assert f"✗ MODIFIED #{seq} " in out
     assert f"MODIFIED since written (their content does not match their hash) demo#{seq}" in out
     assert f"demo#{seq}: do not trust them; `sre audit verify` says more" in said
+
+
+def _entry_of(folder: Path, text: bytes) -> Path:
+    """The newest entry file in `folder` whose command holds `text`, made writable."""
+    (path,) = [p for p in sorted(folder.glob("*.json")) if text in p.read_bytes()][-1:]
+    path.chmod(0o644)
+    return path
+
+
+def test_show_and_export_flag_a_rehashed_forgery_and_an_entry_of_another_trail(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN erin then frank added to demo, and team ops created (its own trail)
+    for command in (["team", "member", "add", "erin"], ["team", "member", "add", "frank"]):
+        assert main(command) == 0
+    assert main(["team", "create", "ops"]) == 0
+    assert main(["team", "member", "add", "gus", "--team", "ops"]) == 0
+    capsys.readouterr()
+    demo, ops = home / "audit" / "local" / "demo", home / "audit" / "local" / "ops"
+    # WHEN erin's entry is forged as a viewer's, its hash made anew (its own hash consistent)
+    erin = _entry_of(demo, b"member add erin")
+    stored = json.loads(erin.read_bytes())
+    forged = AuditRecord.model_validate(
+        {**stored["entry"], "seq": stored["seq"], "prev_hash": stored["prev_hash"], "hash": ""}
+    ).model_copy(update={"command": stored["entry"]["command"] + " --role=viewer"})
+    forged = forged.model_copy(update={"hash": link_hash(forged.prev_hash, forged.seq, forged)})
+    erin.write_bytes(encode(forged))
+    # AND demo's first entry is replaced by ops' first, whole (a chain of its own, intact)
+    first = demo / "000000000001.json"
+    first.chmod(0o644)
+    first.write_bytes((ops / first.name).read_bytes())
+    # WHEN an auditor reads demo's trail without verifying it
+    shown = main(["audit", "show", "--team", "demo"])
+    out = " ".join(capsys.readouterr().out.split())
+    exported = main(["audit", "export", "--team", "demo"])
+    said = " ".join(capsys.readouterr().out.split())
+    # THEN the forgery and the entry after it are flagged as unlinked, and both commands fail
+    assert shown == exported == 1
+    assert f"✗ UNLINKED #{forged.seq} " in out
+    assert f"✗ UNLINKED #{forged.seq + 1} " in out
+    assert "UNLINKED (not chained to the entries beside them" in said
+    # AND so is ops' entry in demo's place (another trail's), and the entry after it
+    flagged = f"demo#1, demo#2, demo#{forged.seq}, demo#{forged.seq + 1}: do not trust them"
+    assert flagged in said, said
