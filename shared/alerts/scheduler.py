@@ -21,7 +21,7 @@ from shared.alerts.problems import problem_notice
 from shared.alerts.states import State, transition
 from shared.alerts.targets import alert_targets
 from shared.alerts.ticks import TickReport, WantedInvestigation
-from shared.alerts.updates import update_group
+from shared.alerts.updates import messages, update_group
 from shared.alerts.views import muting
 from shared.audit.owed import Owed
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
@@ -244,7 +244,7 @@ class AlertScheduler:
         fired = [p for p, change in loud if change == "fired"]
         by_message: dict[str, list[AlertPolicy]] = {}
         for policy in [p for p, change in loud if change != "fired"]:
-            posted = policy.status.posted()
+            posted = messages(policy)  # a message without an id (the terminal's) is its own
             key = posted[0].model_dump_json() if posted else policy.name
             by_message.setdefault(key, []).append(policy)
         for changed in by_message.values():

@@ -18,15 +18,21 @@ from shared.replies import Reply
 
 
 def siblings(store: AlertStore, policy: AlertPolicy) -> list[AlertPolicy]:
-    """The alerts named in `policy`'s firing message (`policy` as given among them), by name."""
-    posted = policy.status.posted()  # compared, not hashed: a Teams target holds a dict
+    """The alerts named in `policy`'s firing message (`policy` as given among them), by name. A
+    message is known by its id: a surface that gives none (the terminal) shares no message."""
+    posted = messages(policy)  # compared, not hashed: a Teams target holds a dict
     found = {
         p.name: p
         for p in store.list_for(OrgId(policy.org), policy.team)
-        if any(message in posted for message in p.status.posted())
+        if any(message in posted for message in messages(p))
     }
     found[policy.name] = policy
     return [found[name] for name in sorted(found)]
+
+
+def messages(policy: AlertPolicy) -> tuple[ReplyTarget, ...]:
+    """The copies of `policy`'s firing message that can be found again (they have an id)."""
+    return tuple(target for target in policy.status.posted() if target.message)
 
 
 def update_message(
