@@ -12,7 +12,7 @@ from shared.audit.models import StreamKey
 from shared.audit.trail import AuditTrail
 from shared.commands.context import Context, Handled, Handlers
 from shared.commands.duration import to_timedelta
-from shared.errors import InvalidCommandError
+from shared.errors import InvalidCommandError, UnavailableError
 from shared.identity.models import Platform, Team
 from shared.identity.ports import Directory
 from shared.investigations import commands as c
@@ -46,7 +46,7 @@ from shared.telemetry import analysis
 from shared.telemetry.analysis import first_movers, headline, said_together
 from shared.telemetry.events import listed
 from shared.telemetry.limits import check_window, read_within, window_of
-from shared.telemetry.metrics_files import MetricsFiles, without_paths
+from shared.telemetry.metrics_files import MetricsFiles, rows_ahead, without_paths
 from shared.telemetry.models import (
     Event,
     Finding,
@@ -99,6 +99,18 @@ class InvestigationService:
         self._joins = AlertJoins(
             store=store, directory=directory, notifier=notifier, link=pages.link
         )
+
+    def _rows_ahead(self, service: Service, *, now: datetime) -> str:
+        """What to say of a metrics file whose rows run past now (a time zone's times written
+        without their offset: the window before now holds the wrong rows); empty otherwise."""
+        if service.kind is not ResourceKind.METRICS_FILE or self._files is None:
+            return ""
+        try:
+            span = self._files.span(service.resource)
+        except UnavailableError:  # the report says why it could not be read
+            return ""
+        name = without_paths(service.resource, service)
+        return rows_ahead(name, span[1], now) if span else ""
 
     def _file_span(self, reply: Reply, service: Service, *, now: datetime) -> Reply:
         """A metrics file with no row in the window: when its rows are, so a window inside them
@@ -192,7 +204,16 @@ class InvestigationService:
             service, findings, start=start, end=end, events=events, verdicts=verdicts, now=ctx.now
         )
         reply = self._while(reply, team, service)
-        if verdicts and all(v.judgement is Judgement.NO_DATA for v in verdicts):
+        ahead = self._rows_ahead(service, now=ctx.now)
+        if ahead:  # never an all-clear over the wrong rows
+            reply = reply.model_copy(
+                update={
+                    "tone": Tone.INFO,
+                    "title": f"Cannot judge {service.name}: its file's times are not UTC",
+                    "text": f"{ahead}.\n{reply.title}\n{reply.text}".strip(),
+                }
+            )
+        elif verdicts and all(v.judgement is Judgement.NO_DATA for v in verdicts):
             reply = self._file_span(reply, service, now=ctx.now)
         if logs or note:
             lines = [e.describe(ctx.now) for e in logs[:8]] or [note]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
+from pathlib import PurePath
 
 from shared.commands.context import Context, Handled, Handlers, acting_team
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError, did_you_mean
@@ -25,7 +26,7 @@ from shared.services.removal import (
     sharers,
     steps,
 )
-from shared.telemetry.metrics_files import MetricsFiles, without_paths
+from shared.telemetry.metrics_files import MetricsFiles, rows_ahead, without_paths
 from shared.telemetry.models import ResourceKind, Service
 from shared.telemetry.queries import queries_for
 
@@ -148,7 +149,12 @@ class ServiceCatalog:
             )
         if self._files is None or ResourceKind.METRICS_FILE not in self._readable:
             raise InvalidCommandError("This deployment reads no metrics files.")
-        return self._files.admit(path)
+        admitted = self._files.admit(path)
+        span = self._files.span(admitted)
+        ahead = rows_ahead(PurePath(path).name, span[1], ctx.now) if span else ""
+        if ahead:  # every investigation of it would judge the wrong rows
+            raise InvalidCommandError(f"Cannot use `{path}` as a metrics file: {ahead}.")
+        return admitted
 
     def _refuse_owned(self, team: Team, service: Service) -> None:
         """ConflictError naming the owner if another team of the org owns the resource."""

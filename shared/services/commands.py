@@ -23,7 +23,7 @@ class RegisterService(Command):
     """--metrics-file FILE.csv (terminal only; FILE in the metrics folder: AUTOSRE_METRICS_DIR,
     default `metrics` under AUTOSRE_HOME; the terminal's help names it): a CSV whose first line
     names the columns: `timestamp` (ISO 8601 such as 2026-11-22T09:30:00Z; UTC when no offset is
-    given), at least one of the signal columns
+    given: rows more than 10 minutes past now are refused), at least one of the signal columns
     p50_latency, p99_latency (ms), error_rate (%), traffic (requests a minute), saturation
     (% of capacity), and optionally `event` (text such as "deploy v7", listed in reports).
     One row per time, oldest first; a number in every metric cell (no N/A or empty cell: leave

@@ -45,3 +45,25 @@ def without_paths(text: str, service: Service) -> str:
     if service.kind is not ResourceKind.METRICS_FILE:
         return text
     return text.replace(service.resource, PurePath(service.resource).name)
+
+
+AHEAD = timedelta(minutes=10)
+"""How far past now a metrics file's last row may be (a clock a little ahead) before its times
+are taken for another time zone's written without their offset."""
+
+
+def rows_ahead(name: str, last: datetime, now: datetime) -> str:
+    """What to say of a file whose rows run past now by more than `AHEAD` (empty if they do
+    not): its times are read as UTC, so an exporter's local time written without its offset
+    puts every row hours ahead, and the window before now judges the wrong rows."""
+    ahead = last - now
+    if ahead <= AHEAD:
+        return ""
+    minutes = round(ahead / timedelta(minutes=1))
+    hours, rest = divmod(minutes, 60)
+    said = f"{hours} h {rest} min" if hours and rest else f"{hours} h" if hours else f"{rest} min"
+    return (
+        f"{name}'s rows run to {last:%a %-d %b %H:%M} UTC, {said} after now: a time written "
+        f"without its offset is read as UTC (write each with its offset, like "
+        f"`{last:%Y-%m-%dT%H:%M:%S}+02:00`, or in UTC)"
+    )

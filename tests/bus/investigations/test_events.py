@@ -23,10 +23,11 @@ from tests.support import (
 from tests.support.deployments import canary_services, start_canary
 
 
-def _incident(path: Path, start: datetime) -> None:
-    """Six hours a minute apart: deploy v7 at 08:48, errors and p99 up from 08:50."""
+def _incident(path: Path, start: datetime, minutes: int = 360) -> None:
+    """Six hours a minute apart (the first `minutes` of them, as an exporter has written them
+    so far): deploy v7 at 08:48, errors and p99 up from 08:50."""
     rows = ["timestamp,p99_latency,error_rate,event"]
-    for i in range(360):
+    for i in range(minutes):
         broken = i >= 320
         cell = "deploy v7" if i == 318 else ""
         at = (start + timedelta(minutes=i)).isoformat()
@@ -39,13 +40,14 @@ def _investigated(tmp_path: Path) -> Reply:
     clock = FixedClock(start + timedelta(minutes=300))  # 08:30
     folder = tmp_path / "metrics"
     folder.mkdir()
-    _incident(folder / "incident.csv", start)
+    _incident(folder / "incident.csv", start, minutes=301)  # written up to 08:30
     settings = Settings(org_admins=("slack:T1:root",), metrics_dir=folder)
     services = for_memory(settings, clock=clock, notifier=InMemoryNotifier())
     setup_teams(services)
     register = "service register legacy --metrics-file incident.csv"
     registered = run(services, register, user="oli", channel="C-pay", platform=Platform.LOCAL)
     assert registered.tone is Tone.OK, registered
+    _incident(folder / "incident.csv", start)  # the rest, as the exporter writes it
     # one minute before the errors rise (a minute after the deploy), bookkeeping
     clock.current = start + timedelta(minutes=319)
     for text in (
