@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ LOOKBACK = timedelta(minutes=5)
 """How far back the latest point still counts (Prometheus' lookback delta): data a minute apart
 that arrives in 5-minute batches is not "no data" between two batches."""
 ANOMALY_HISTORY = timedelta(hours=4)
+LONGEST_ANOMALY = timedelta(days=1)
+"""How long a firing anomaly alert reads back to what its signal did before it fired (the four
+hours before the firing, plus the time since): past a day, by the detector's scores alone."""
 SUSTAINED = DetectorSettings(quiet=0)
 """The detector as an alert needs it: every minute of a lasting anomaly scores, not only its first
 (one alarm per event is for `sre analyze anomalies`), so `anomalous for 10m` can hold for 10m."""
@@ -110,12 +114,25 @@ def _span(policy: AlertPolicy, period: timedelta) -> timedelta:
     return period * periods(policy.condition.n, period)
 
 
+def _before_firing(policy: AlertPolicy, end: datetime) -> datetime | None:
+    """When a firing anomaly alert fired, if it did within `LONGEST_ANOMALY` of `end`: what its
+    signal did in the hours before then is what it must return to before it resolves."""
+    fired = policy.status.fired_at
+    if not policy.condition.anomalous or policy.status.state is not State.FIRING or not fired:
+        return None
+    return fired if end - fired <= LONGEST_ANOMALY else None
+
+
 def _window(
-    policy: AlertPolicy, kind: ResourceKind, history: timedelta = timedelta(0)
+    policy: AlertPolicy, kind: ResourceKind, history: timedelta, end: datetime
 ) -> timedelta:
     """How far back the first read goes: a metrics file's as far as its step may need (a file is
     cheap to read), a cloud provider's only the minutes of one-minute data (a batched read of
-    thousands of policies is not): a sparse series is read again, further (`_sparse`)."""
+    thousands of policies is not): a sparse series is read again, further (`_sparse`); a firing
+    anomaly alert's, to the hours before it fired."""
+    fired = _before_firing(policy, end)
+    if fired is not None:
+        history = max(history, end - fired + ANOMALY_HISTORY)
     if kind is ResourceKind.METRICS_FILE:
         return max(_span(policy, LONGEST_STEP), history)
     # a series with a point every other minute (a quiet function) is judged on this read alone
@@ -228,7 +245,7 @@ class AlertEvaluator:
         kind: ResourceKind,
     ) -> dict[str, Points]:
         """One batched read of every distinct query of `pairs`, by query."""
-        window = max(_window(policy, kind, history) for policy, _ in pairs)
+        window = max(_window(policy, kind, history, end) for policy, _ in pairs)
         unique = list({q.model_dump_json(): q for _, q in pairs}.values())
         if self._meter is not None:  # split by policies served, whole calls adding up exactly
             payers = Counter((OrgId(policy.org), policy.team) for policy, _ in pairs)
@@ -287,6 +304,21 @@ def _say_carried(org: str, kind: ResourceKind, error: Exception, policies: int) 
     )
 
 
+def _still_away(policy: AlertPolicy, points: Points, end: datetime) -> bool:
+    """Whether a firing anomaly alert's signal is still nearer the level it fired at (the median
+    of its last minutes then) than its baseline (the median of the hours before it fired): the
+    detector stops being surprised by a level that lasts, which is no recovery."""
+    fired = _before_firing(policy, end)
+    if fired is None or not points:
+        return False
+    before = [value for at, value in points if fired - ANOMALY_HISTORY <= at < fired]
+    at_firing = [value for at, value in points if fired - LOOKBACK <= at <= fired]
+    if not before or not at_firing:
+        return False
+    latest = points[-1][1]
+    return abs(latest - statistics.median(at_firing)) < abs(latest - statistics.median(before))
+
+
 def _unjudged(policy: AlertPolicy, end: datetime, problem: str) -> Evaluation:
     """No data to judge by: the policy's missing-data choice decides."""
     return _judged(policy, [], end, problem)
@@ -310,6 +342,8 @@ def _judged(
     active = breaching(
         slots, condition.crosses, m=condition.m, n=condition.n, missing=policy.missing
     )
+    if active is False and _still_away(policy, points, end):
+        active = True  # a lasting new level: no longer a surprise, not a recovery either
     value = next((v for v in reversed(slots) if v is not None), None)
     before = policy.status.instance()
     blind = active is False and unproven(
