@@ -29,6 +29,7 @@ from shared.quotas.models import Limit
 from shared.quotas.service import QuotaService
 from shared.replies import Image, Ref, Reply, Tone, channel_ref, user_ref
 from shared.telemetry.metrics_files import MetricsFiles
+from shared.telemetry.models import Signal
 from shared.times import length, moment
 
 log = logging.getLogger("autosre.alerts")
@@ -110,6 +111,7 @@ class AlertService:
             text=f"`{saved.condition.text()}` · {saved.severity.value} · evaluated every minute. "
             f"`sre alert test {saved.name}` shows what it would do now."
             + (f"\n{note}." if note else "")
+            + _ratio_note(command.when, saved)
             + self._refs.unreachable(ctx, command.escalate_to)
             + self._told_nowhere(saved),
         )
@@ -325,3 +327,18 @@ def _people(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) -> 
         silence.created_by if silence else None,
     ]
     return tuple(user_ref(user) for user in dict.fromkeys(by) if user)
+
+
+def _ratio_note(typed: str, policy: AlertPolicy) -> str:
+    """A note when an error rate's threshold, typed without `%`, reads like a ratio (`> 0.02`
+    is 0.02%, which a 0.3% baseline always crosses, not 2%)."""
+    condition, threshold = policy.condition, policy.condition.threshold
+    if condition.signal is not Signal.ERROR_RATE or threshold is None or "%" in typed:
+        return ""
+    if not 0 < threshold < 1:
+        return ""
+    meant = f"{condition.signal.value} {condition.comparison} {threshold * 100:g}%"
+    return (
+        f"\nNote: the error rate is in percent: `{threshold:g}` is {threshold:g}%, not "
+        f"{threshold * 100:g}% (write `{meant}` for that)."
+    )

@@ -68,3 +68,30 @@ def test_a_condition_held_for_days_is_kept_and_one_past_the_limit_refused() -> N
     refused = run(services, too_long, user="oli", channel="C-pay")
     assert refused.tone is Tone.USAGE
     assert "`for 91d` is too long: at most 90d" in refused.title + refused.text
+
+
+@pytest.mark.parametrize(
+    ("when", "noted"),
+    [
+        ("error_rate > 0.02", "Note: the error rate is in percent: `0.02` is 0.02%, not 2%"),
+        ("error_rate >= 0.025", "(write `error_rate >= 2.5%` for that)"),
+        ("error_rate > 0.5%", None),
+        ("error_rate > 2", None),
+        ("p99_latency > 0.5s", None),
+    ],
+)
+def test_an_error_rate_threshold_written_like_a_ratio_is_said_to_be_percent(
+    when: str, noted: str | None
+) -> None:
+    services = alerting_services(MovingClock(NOW))
+    made = run(
+        services,
+        f'alert create e --service checkout-api --when "{when}"',
+        user="oli",
+        channel="C-pay",
+    )
+    assert made.tone is Tone.OK, made
+    if noted is None:
+        assert "is in percent" not in made.text
+    else:
+        assert noted in made.text, made.text
