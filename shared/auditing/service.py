@@ -209,7 +209,8 @@ class AuditService:
         where = self._exports.publish(name, content, kind)
         exported = {r.seq for r in records}
         changed = set(modified) & exported
-        distrusted = _changed(stream, sorted(changed), sorted(set(unlinked) & exported - changed))
+        # by where they are stored: a copy stored under another number is flagged there
+        distrusted = _changed(stream, sorted(changed), sorted(set(unlinked) - changed))
         return Reply(
             tone=Tone.ERROR if distrusted else Tone.OK,
             title=f"Exported {counted(len(records), 'entry', 'entries')} of {label(stream)}",

@@ -89,8 +89,11 @@ def test_an_export_below_a_number_goes_by_where_entries_are_stored(tmp_path: Pat
     services, exports, head = _a_local_trail_with_a_copy(tmp_path)
     # WHEN an auditor exports the entries below the newest
     reply = run_deferred(services, f"audit export --team payments --before-seq {head}", user="aud")
-    # THEN every one stored there is exported, the copy too (verify names it)
-    assert not reply.failed, reply
+    # THEN every one stored there is exported, the copy too, and the copy is flagged: it is not
+    # chained to the entries beside it (verify names it too)
+    assert reply.failed, reply
+    (unlinked,) = [v for k, v in reply.fields if k.startswith("UNLINKED")]
+    assert unlinked.startswith("payments#1, payments#2, payments#3: do not trust them"), unlinked
     (content,) = exports.files.values()
     seqs = [json.loads(line)["seq"] for line in content.decode().splitlines()]
     assert seqs == [1, head, *range(3, head)]

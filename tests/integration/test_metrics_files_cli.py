@@ -144,8 +144,8 @@ def test_sre_help_service_shows_the_metrics_file_format(
     assert main(["help", "service"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     for part in (
-        "`timestamp` (ISO 8601 such as 2026-11-22T09:30:00Z; UTC when no offset is given: rows more "
-        "than 10 minutes past now are refused)",
+        "`timestamp` (ISO 8601 such as 2026-11-22T09:30:00Z; UTC when no offset is given: rows "
+        "more than 10 minutes past now are refused)",
         "p99_latency (ms), error_rate (%), traffic (requests a minute)",
         "optionally `event`",
         "no N/A or empty cell",
