@@ -123,10 +123,22 @@ def _before_firing(policy: AlertPolicy, end: datetime) -> datetime | None:
     return fired if end - fired <= LONGEST_ANOMALY else None
 
 
+def _reach(policy: AlertPolicy, kind: ResourceKind, end: datetime) -> int:
+    """Which of a provider's batched reads a policy's series comes from: a threshold's minutes
+    (0), an anomaly condition's hours (1), a firing anomaly alert's back to before it fired (2),
+    so no policy's reach widens another's read (one firing alert read 28 hours of every series
+    of its org). A metrics file is read once, as far as its furthest policy (it is cheap)."""
+    if kind is ResourceKind.METRICS_FILE:
+        return 0
+    if _before_firing(policy, end) is not None:
+        return 2
+    return 1 if policy.condition.anomalous else 0
+
+
 def _window(
     policy: AlertPolicy, kind: ResourceKind, history: timedelta, end: datetime
 ) -> timedelta:
-    """How far back the first read goes: a metrics file's as far as its step may need (a file is
+    """How far back a policy's read goes: a metrics file's as far as its step may need (a file is
     cheap to read), a cloud provider's only the minutes of one-minute data (a batched read of
     thousands of policies is not): a sparse series is read again, further (`_sparse`); a firing
     anomaly alert's, to the hours before it fired."""
@@ -243,8 +255,30 @@ class AlertEvaluator:
         history: timedelta,
         *,
         kind: ResourceKind,
-    ) -> dict[str, Points]:
-        """One batched read of every distinct query of `pairs`, by query."""
+    ) -> list[Points]:
+        """Each pair's series, in order: one batched read for each reach (`_reach`)."""
+        groups: dict[int, list[int]] = {}
+        for i, (policy, _) in enumerate(pairs):
+            groups.setdefault(_reach(policy, kind, end), []).append(i)
+        found: list[Points] = [[] for _ in pairs]
+        for indices in groups.values():
+            group = [pairs[i] for i in indices]
+            for i, points in zip(
+                indices, self._read_batch(source, group, end, history, kind=kind), strict=True
+            ):
+                found[i] = points
+        return found
+
+    def _read_batch(
+        self,
+        source: MetricsSource,
+        pairs: list[tuple[AlertPolicy, MetricQuery]],
+        end: datetime,
+        history: timedelta,
+        *,
+        kind: ResourceKind,
+    ) -> list[Points]:
+        """One batched read of every distinct query of `pairs`, each pair's series in order."""
         window = max(_window(policy, kind, history, end) for policy, _ in pairs)
         unique = list({q.model_dump_json(): q for _, q in pairs}.values())
         if self._meter is not None:  # split by policies served, whole calls adding up exactly
@@ -252,7 +286,8 @@ class AlertEvaluator:
             source = self._meter.metrics(source, payers, at=end)
         series = source.read(unique, start=end - window, end=end, step=60)
         read = {q.model_dump_json(): points for q, points in zip(unique, series, strict=True)}
-        return read | self._further(source, pairs, read, end, window)
+        read |= self._further(source, pairs, read, end, window)
+        return [read[q.model_dump_json()] for _, q in pairs]
 
     def _further(
         self,
@@ -282,14 +317,17 @@ class AlertEvaluator:
     def _judge(
         self,
         pairs: list[tuple[AlertPolicy, MetricQuery]],
-        series: dict[str, Points] | Exception,
+        series: list[Points] | Exception,
         end: datetime,
         kind: ResourceKind,
     ) -> list[Evaluation]:
         """Each policy judged on its series; a failed or late read is reported per policy."""
         if isinstance(series, Exception):
             return [_unjudged(policy, end, f"metrics unavailable: {series}") for policy, _ in pairs]
-        return [_judged(policy, series[q.model_dump_json()], end, kind=kind) for policy, q in pairs]
+        return [
+            _judged(policy, points, end, kind=kind)
+            for (policy, _), points in zip(pairs, series, strict=True)
+        ]
 
 
 def _say_carried(org: str, kind: ResourceKind, error: Exception, policies: int) -> None:

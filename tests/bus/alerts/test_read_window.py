@@ -8,7 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+import pytest
+
+from shared.adapters.memory import InMemoryAlertStore
+from shared.alerts.models import AlertPolicy, AlertStatus
+from shared.alerts.states import State
 from shared.identity.models import OrgId
+from shared.judging.condition import parse
 from shared.telemetry.models import MetricQuery
 from shared.telemetry.ports import Points
 from tests.support import NOW
@@ -76,3 +82,47 @@ def test_a_series_with_a_point_every_other_minute_costs_one_read() -> None:
         assert judged.active is True
     # THEN each evaluation is one read: its first read reaches back its own step
     assert provider.spans == [timedelta(minutes=8)] * 2
+
+
+def _anomaly_alert(store: InMemoryAlertStore, status: AlertStatus) -> None:
+    """An anomaly alert on the same Lambda's error rate, in `status`."""
+    store.save(
+        AlertPolicy(
+            org=OrgId("slack:T1"),
+            team="payments",
+            name="odd",
+            service="checkout",
+            condition=parse("error_rate anomalous"),
+            created_by="ann",
+            created_at=NOW,
+            status=status,
+        )
+    )
+
+
+FIRED = NOW - timedelta(hours=20)
+
+
+@pytest.mark.parametrize(
+    ("status", "reach"),
+    [
+        (AlertStatus(state=State.FIRING, active_at=FIRED, fired_at=FIRED), timedelta(hours=24)),
+        (AlertStatus(), timedelta(hours=4)),
+    ],
+    ids=["firing for 20 hours", "inactive"],
+)
+def test_an_anomaly_alert_reads_its_hours_apart_from_the_thresholds_minutes(
+    status: AlertStatus, reach: timedelta
+) -> None:
+    # GIVEN the alert `traffic > 10` and, beside it, an anomaly alert (firing for 20 hours)
+    provider = RecordedReads()
+    services, store, evaluator = reading_lambda(provider)
+    team_with_alerts(services, store, OrgId("slack:T1"), fn="fn-1")
+    _anomaly_alert(store, status)
+    # WHEN they are evaluated
+    judged = evaluator.evaluate(store.list_for(OrgId("slack:T1"), "payments"), NOW)
+    # THEN the threshold's series is read for its minutes, and the anomaly alert's apart: its
+    # four hours, or back to the four hours before it fired (one read of 24 hours of every
+    # series of the org, before)
+    assert sorted(provider.spans) == [timedelta(minutes=8), reach]
+    assert {e.policy.name: e.active for e in judged}["busy"] is True
