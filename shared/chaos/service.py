@@ -128,7 +128,7 @@ class ChaosService:
             audit=audit,
             messages=self._messages,
         )
-        self._tick = ChaosTick(store=store, progress=progress, audit=audit, org_seconds=org_seconds)
+        self._tick = ChaosTick(store=store, progress=progress, org_seconds=org_seconds)
 
     def handlers(self) -> Handlers:
         """The commands this service runs (a halt or unhalt that changes nothing is said so)."""

@@ -1,6 +1,7 @@
 """One scheduler tick over the experiments: each org's on their own thread, waited on for a
 bounded time (`OrgSteps`: a late org's steps are carried whole to a later tick), an org the app
-was uninstalled from halted; then the audit entries owed since the trail was down."""
+was uninstalled from halted (the audit entries owed since the trail was down are written after
+every feature's tick, by the scheduler's `ScheduledWork`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from shared.audit.trail import AuditTrail, settle_said
 from shared.bounds import OrgSteps
 from shared.chaos.models import Experiment
 from shared.chaos.ports import ChaosStore
@@ -27,13 +27,11 @@ class ChaosTick:
         *,
         store: ChaosStore,
         progress: ChaosProgress,
-        audit: AuditTrail,
         org_seconds: float,
     ) -> None:
         """`org_seconds`: how long a tick waits for one org's experiments (see `OrgSteps`)."""
         self._store = store
         self._progress = progress
-        self._audit = audit
         self._orgs = OrgSteps(org_seconds)
 
     def advance(
@@ -45,8 +43,7 @@ class ChaosTick:
         uninstalled: Callable[[str], bool],
     ) -> list[str]:
         """One tick over every experiment not yet ended (of `org`, if given); what happened, one
-        line each; then (the guards never waiting behind a backlog) the audit entries owed since
-        the trail was down, at most `OWED_PER_TICK` per org. The experiments of an org
+        line each. The experiments of an org
         `uninstalled` says the app was removed from are halted and their faults removed."""
         by_org: dict[str, list[Experiment]] = {}
         for experiment in self._store.every():
@@ -58,9 +55,4 @@ class ChaosTick:
             )
             for name, experiments in sorted(by_org.items())
         }
-        return self._orgs.run(parts) + self._settle_owed(org)
-
-    def _settle_owed(self, org: OrgId | None) -> list[str]:
-        """The entries owed to the trail (halts made while it was down), written after this
-        tick's guards (see `settle_said`)."""
-        return settle_said(self._audit, org)
+        return self._orgs.run(parts)

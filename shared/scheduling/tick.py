@@ -38,8 +38,7 @@ class ScheduledWork:
         audit: AuditTrail,
         summary: MonthlySummary | None = None,
     ) -> None:
-        """`chaos`: None where the deployment runs no chaos experiments (the entries owed to the
-        trail, which its tick writes, are then written here); `summary`: the monthly
+        """`chaos`: None where the deployment runs no chaos experiments; `summary`: the monthly
         usage summary (None: not told); `directory`: which orgs the app was uninstalled from
         (their work stops: nothing evaluated, started or told; running canaries rolled back,
         experiments halted)."""
@@ -80,8 +79,9 @@ class ScheduledWork:
         summaries = self._summary_lines(at, trigger, org, gone)
         if summaries:
             fields.append(("Usage", "\n".join(summaries)))
-        settled = settle_said(self._audit, org) if self._chaos is None else []
-        if settled:  # alerts' and canaries' entries owed while the trail was down
+        # after every feature's work (the chaos guards never wait behind a backlog)
+        settled = settle_said(self._audit, org)
+        if settled:  # alerts', canaries' and experiments' entries owed while the trail was down
             fields.append(("Audit", "\n".join(settled)))
         if report.problems:
             fields.append(("Problems", "\n".join(report.problems[:10])))

@@ -98,11 +98,14 @@ def start_experiment(services: Services, text: str, *, user: str = "oli") -> str
 
 
 def ticks(services: Services, clock: MovingClock, minutes: int) -> list[str]:
-    """One scheduler run a minute for `minutes`; every line they said about experiments."""
+    """One scheduler run a minute for `minutes`; every line they said about experiments, and
+    of the audit entries owed (a halt's) written."""
     said: list[str] = []
     for _ in range(minutes):
-        chaos = dict(run_scheduler(services, clock, 1).fields)["Chaos"]
+        fields = dict(run_scheduler(services, clock, 1).fields)
+        chaos = fields["Chaos"]
         said += [] if chaos == "nothing to do" else chaos.splitlines()
+        said += fields.get("Audit", "").splitlines()
     return said
 
 
