@@ -11,7 +11,7 @@ from datetime import datetime
 
 from shared.replies import Reply, Tone, counted
 from shared.telemetry.models import Finding, Gap, Judgement, Service, Verdict
-from shared.telemetry.queries import UNITS
+from shared.telemetry.queries import unit_of
 from shared.telemetry.wording import evidence
 from shared.times import clock, moment, period
 
@@ -109,7 +109,7 @@ def finding_line(number: int, finding: Finding, now: datetime) -> str:
 def finding_read(finding: Finding, now: datetime) -> str:
     """A finding in words, written for a reader at `now` whatever day its report was: each of
     its times (an earlier change's too) dated unless of `now`'s day."""
-    return f"{finding.signal.label} {evidence(finding, UNITS[finding.signal], today=now)}"
+    return f"{finding.signal.label} {evidence(finding, unit_of(finding), today=now)}"
 
 
 def without_findings(

@@ -54,11 +54,10 @@ def deploys(investigation: Investigation) -> list[Event]:
     return sorted(unique.values(), key=lambda e: e.time)
 
 
-def unit_of(signal: Signal) -> str:
+def unit_of(investigation: Investigation, signal: Signal) -> str:
     """How the signal's values read: ms, %, req/min (investigations read one-minute steps, so
-    traffic's sums are per minute)."""
-    unit = UNITS[signal].strip()
-    return "req/min" if not unit and signal is Signal.TRAFFIC else unit
+    traffic's sums are per minute), saturation in its resource's unit (`units_of`)."""
+    return investigation.units.get(signal, UNITS[signal]).strip()
 
 
 def _verdict(investigation: Investigation, signal: Signal) -> Verdict | None:
@@ -79,7 +78,7 @@ def marks_for(investigation: Investigation, signal: Signal) -> Marks:
         points=points,
         start=min([investigation.start, *(t for t, _ in points[:1])]),
         end=max([investigation.end, *(t for t, _ in points[-1:])]),
-        unit=unit_of(signal),
+        unit=unit_of(investigation, signal),
         deploys=deploys(investigation),
         baseline_start=verdict.baseline_start if verdict else None,
         baseline_end=verdict.baseline_end if verdict else None,

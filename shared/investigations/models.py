@@ -77,6 +77,9 @@ class Investigation(Frozen):
     """Teams it was escalated to: they may see and join it, and nothing else of the owner's."""
     series: dict[Signal, list[tuple[datetime, float]]] = Field(default_factory=dict)
     """The window's golden signals, kept for the chart and the page."""
+    units: dict[Signal, str] = Field(default_factory=dict)
+    """How each signal's values read (`units_of` its service); empty for investigations stored
+    before (each signal's usual unit)."""
     events: list[Event] = Field(default_factory=list)
     """What the report listed as happening around the window, most relevant first."""
     verdicts: list[Verdict] = Field(default_factory=list)

@@ -57,7 +57,7 @@ from shared.telemetry.models import (
     Verdict,
 )
 from shared.telemetry.ports import LogSource, MetricsSource
-from shared.telemetry.queries import signal_series
+from shared.telemetry.queries import signal_series, units_of
 from shared.telemetry.wording import to_the_second
 from shared.times import clock, moment, period
 
@@ -197,6 +197,7 @@ class InvestigationService:
             events=events,
             today=ctx.now,
             read_from=start - BASELINE,
+            units=units_of(service),
         )
         verdicts, findings = judged.verdicts, judged.ranked
         logs, note = self._log_evidence(service, log_source, start=start, end=end)
@@ -234,6 +235,7 @@ class InvestigationService:
             logs=logs,
             participants=[actor],
             series={s: [(t, v) for t, v in pts if t >= start] for s, pts in series.items()},
+            units=units_of(service),
             timeline=[TimelineEntry(time=ctx.now, actor=actor, kind="opened", text=reply.title)],
             events=listed(events, findings),
             reported_in=report_place(ctx.invocation.reply_to),

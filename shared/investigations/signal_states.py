@@ -8,7 +8,7 @@ from shared.investigations.models import Investigation
 from shared.replies import counted
 from shared.telemetry.models import Finding, Judgement, Signal, Verdict
 from shared.telemetry.notes import note_of
-from shared.telemetry.queries import UNITS
+from shared.telemetry.queries import unit_of
 from shared.telemetry.wording import evidence as worded
 from shared.times import period
 
@@ -16,7 +16,7 @@ from shared.times import period
 def evidence(finding: Finding) -> str:
     """The finding in words without the signal's name in front (the page shows it once), every
     time with its date: the page is read any day."""
-    return worded(finding, UNITS[finding.signal], dated=True)
+    return worded(finding, unit_of(finding), dated=True)
 
 
 def _baseline(verdict: Verdict) -> str:

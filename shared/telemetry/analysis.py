@@ -10,6 +10,7 @@ from shared.records import Frozen
 from shared.telemetry.judgement import NEAR, RISING, judge, judge_all
 from shared.telemetry.models import Event, Finding, Signal, Verdict
 from shared.telemetry.ports import Points
+from shared.telemetry.queries import UNITS
 from shared.telemetry.wording import summary
 
 __all__ = [
@@ -46,13 +47,15 @@ def findings(
     events: Sequence[Event] = (),
     today: datetime | None = None,
     read_from: datetime | None = None,
+    units: Mapping[Signal, str] = UNITS,
 ) -> Findings:
     """The investigator: each of `signals` (default: every signal of `series`) judged over the
     window `start`-`end` against its baseline before it, and the changes found, ranked. The one
     path from series to findings, for an investigation and for the canary's replay set. Times
     of another day than `today` (the reader's now; default the window's end) carry their date.
     `read_from`: where the series was read from (the hours before the window), so a baseline
-    whose data began late in them is judged as one that may be the incident."""
+    whose data began late in them is judged as one that may be the incident. `units`: how each
+    signal's values read (`units_of` the service: saturation's unit is its resource's)."""
     read = list(series) if signals is None else signals
     verdicts, found = judge_all(
         series,
@@ -63,6 +66,7 @@ def findings(
         events=events,
         today=today,
         read_from=read_from,
+        units=units,
     )
     return Findings(verdicts=verdicts, ranked=rank(found))
 

@@ -183,7 +183,9 @@ def finding_of(
         began_before=at < start,
         latest=_worse(values, typical, base.level) if chosen.back is None else None,
     )
-    return finding.model_copy(update={"evidence": evidence(finding, unit, today=today)})
+    return finding.model_copy(
+        update={"evidence": evidence(finding, unit, today=today), "unit": unit}
+    )
 
 
 def _worse(values: Sequence[float], typical: float, level: float) -> float | None:
@@ -219,10 +221,11 @@ def judge_all(
     events: Sequence[Event],
     today: datetime | None = None,
     read_from: datetime | None = None,
+    units: Mapping[Signal, str] = UNITS,
 ) -> tuple[list[Verdict], list[Finding]]:
     """A verdict for every signal read (one with no points has no data), and the findings
     (dated for a reader on the day of `today`, else of the window's end; `read_from`: as
-    `judge`)."""
+    `judge`; `units`: how each signal's values read, as `units_of` its service)."""
     verdicts: list[Verdict] = []
     findings: list[Finding] = []
     for signal in signals:
@@ -233,7 +236,7 @@ def judge_all(
             end=end,
             step=step,
             events=events,
-            unit=UNITS[signal],
+            unit=units.get(signal, UNITS[signal]),
             today=today,
             read_from=read_from,
         )

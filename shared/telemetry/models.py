@@ -163,6 +163,9 @@ class Finding(Frozen):
     latest: float | None = None
     """A lasting change's latest level, when it has grown well beyond its typical `current`
     (a change that keeps getting worse); None otherwise and for findings stored before."""
+    unit: str | None = None
+    """How its values read (` ms`, `%`, ` concurrent`); None: its signal's usual unit
+    (findings stored before)."""
 
     @property
     def ratio(self) -> float:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 
-from shared.telemetry.models import MetricQuery, ResourceKind, Service, Signal
+from shared.telemetry.models import Finding, MetricQuery, ResourceKind, Service, Signal
 from shared.telemetry.omitted import COUNTS, errors_where_requests
 from shared.telemetry.ports import MetricsSource, Points
 
@@ -283,4 +283,30 @@ UNITS = {
     Signal.SATURATION: "",
 }
 """How each signal's values read (latency in milliseconds, rates in percent, traffic in requests a
-minute: one-minute sums)."""
+minute: one-minute sums); saturation's depends on the resource (`SATURATION_UNITS`)."""
+SATURATION_UNITS = {
+    ResourceKind.AWS_LAMBDA: " concurrent",
+    ResourceKind.AWS_ALB: " connections",
+    ResourceKind.AZURE_RESOURCE: " s CPU",
+    ResourceKind.GCP_CLOUD_RUN: "%",
+    ResourceKind.SAMPLE: "%",
+    ResourceKind.METRICS_FILE: "%",
+}
+"""What each kind's own saturation query measures: a Lambda's concurrent executions, a load
+balancer's active connections, an Azure resource's CPU seconds, Cloud Run's CPU utilisation, a
+sample's or metrics file's % of capacity (its documented column)."""
+
+
+def units_of(service: Service) -> dict[Signal, str]:
+    """How each of the service's signals reads: saturation in its kind's unit while it is the
+    kind's own query (one a team set itself measures what its metric does: no unit said)."""
+    own = queries_for(service.kind, service.resource).get(Signal.SATURATION)
+    saturation = (
+        SATURATION_UNITS[service.kind] if service.queries.get(Signal.SATURATION) == own else ""
+    )
+    return {**UNITS, Signal.SATURATION: saturation}
+
+
+def unit_of(finding: Finding) -> str:
+    """How a finding's values read: its own unit, or its signal's usual one (stored before)."""
+    return UNITS[finding.signal] if finding.unit is None else finding.unit

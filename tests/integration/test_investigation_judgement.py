@@ -288,7 +288,7 @@ def test_a_signal_with_negative_values_is_sized_by_its_difference_not_a_ratio(
     out = _investigate(capsys, "--window", "1h", "--since", "2026-11-22T22:32")
     # THEN the change is told as how far it rose, never as a negative multiple of the baseline
     assert f"• web: saturation 49.88 above baseline since {ON}23:02 UTC" in out, out
-    assert "(-20.04 → 29.84)" in out, out
+    assert "(-20.04% → 29.84%)" in out, out  # a file's saturation is % of capacity
     assert "× baseline" not in out, out
 
 

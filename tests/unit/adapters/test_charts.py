@@ -18,7 +18,9 @@ from matplotlib.text import Text
 
 from shared.adapters.charts import panel, render_panels, render_png
 from shared.investigations.models import Investigation
-from shared.telemetry.models import Event, Finding, Judgement, Signal, Verdict
+from shared.telemetry.models import Event, Finding, Judgement, ResourceKind, Signal, Verdict
+from shared.telemetry.queries import units_of
+from tests.support import service_of
 
 END = datetime(2026, 11, 29, 23, 18, tzinfo=UTC)
 START = END - timedelta(hours=1)
@@ -154,6 +156,22 @@ def test_each_panel_names_its_unit(drawn: list[Figure]) -> None:
     assert title(Signal.P99_LATENCY) == "p99 latency (ms)"
     assert title(Signal.ERROR_RATE) == "error rate (%)"
     assert title(Signal.TRAFFIC) == "traffic (req/min)"
+
+
+def test_a_saturation_panel_names_its_resources_unit(drawn: list[Figure]) -> None:
+    # GIVEN investigations of a Lambda function and of a load balancer
+    for kind, resource, unit in (
+        (ResourceKind.AWS_LAMBDA, "checkout", "concurrent"),
+        (
+            ResourceKind.AWS_ALB,
+            "arn:aws:elasticloadbalancing:::loadbalancer/app/w/1",
+            "connections",
+        ),
+    ):
+        investigation = _investigation(units=units_of(service_of(kind, resource)))
+        # THEN saturation's panel says what it counts
+        title = _axis(drawn, investigation, Signal.SATURATION).get_title(loc="left")
+        assert title == f"saturation ({unit})"
 
 
 def test_the_deploy_the_baseline_and_a_transient_change_are_marked(drawn: list[Figure]) -> None:
