@@ -79,6 +79,8 @@ class Evaluation:
     """How long each slot is: the series' own step, at least a minute."""
     points: tuple[tuple[datetime, float], ...] = ()
     """The signal's values read, oldest first (for the test's chart)."""
+    level: float | None = None
+    """An anomaly condition's signal's latest value (its `value` is the detector's score)."""
 
     @property
     def before(self) -> Instance:
@@ -408,4 +410,5 @@ def _judged(
         slots=tuple(slots),
         period=period,
         points=tuple(points),
+        level=points[-1][1] if condition.anomalous and points and value is not None else None,
     )

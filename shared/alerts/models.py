@@ -35,6 +35,9 @@ class AlertStatus(Frozen):
     keep_firing_since: datetime | None = None
     evaluated_at: datetime | None = None
     value: float | None = None
+    level: float | None = None
+    """An anomaly condition's signal's latest value (`value` is then the detector's score):
+    what a person reads first (None for a threshold, and as stored before)."""
     message: ReplyTarget | None = None
     """Where the firing notice was first posted (its Slack `ts` in `thread`), to update it in
     place (kept as it was stored before `messages`)."""
@@ -82,8 +85,11 @@ class AlertStatus(Frozen):
             keep_firing_since=self.keep_firing_since,
         )
 
-    def moved_to(self, instance: Instance, at: datetime, value: float | None) -> AlertStatus:
-        """This status after an evaluation at `at` left the state machine at `instance`."""
+    def moved_to(
+        self, instance: Instance, at: datetime, value: float | None, level: float | None = None
+    ) -> AlertStatus:
+        """This status after an evaluation at `at` left the state machine at `instance` (`value`
+        judged; `level`: an anomaly condition's signal's latest value)."""
         return self.model_copy(
             update={
                 "state": instance.state,
@@ -93,6 +99,7 @@ class AlertStatus(Frozen):
                 "keep_firing_since": instance.keep_firing_since,
                 "evaluated_at": at,
                 "value": value,
+                "level": level,
             }
         )
 

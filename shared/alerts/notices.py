@@ -14,13 +14,19 @@ from shared.times import length, moment
 
 
 def value_text(policy: AlertPolicy) -> str:
-    """The policy's latest value with its unit (`4.2%`, `830 ms`), an anomaly condition's score
-    with what it means, or no data."""
+    """The policy's latest value with its unit (`4.2%`, `830 ms`), an anomaly condition's signal
+    and its score with what it means (`6.1% (detector score 0.995; 0.99 or more is anomalous)`),
+    or no data."""
     value = policy.status.value
     if value is None:
         return "no data"
     if policy.condition.anomalous:  # what was judged is the detector's score: say what it means
-        return f"detector score {value:.3f} ({ANOMALY_SCORE:g} or more is anomalous)"
+        score = f"detector score {value:.3f}"
+        level = policy.status.level
+        if level is None:  # stored before its level was kept
+            return f"{score} ({ANOMALY_SCORE:g} or more is anomalous)"
+        shown = policy.condition.shown(level)
+        return f"{shown} ({score}; {ANOMALY_SCORE:g} or more is anomalous)"
     return policy.condition.shown(value)
 
 

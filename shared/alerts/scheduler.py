@@ -159,7 +159,7 @@ class AlertScheduler:
         moved = moved or (ev.after.state is State.FIRING and ev.value != before.value)
         if not moved and ev.problem == told:
             return None  # nothing moved: no write (a store write per policy per minute costs)
-        status = before.moved_to(ev.after, ev.at, ev.value)
+        status = before.moved_to(ev.after, ev.at, ev.value, ev.level)
         status = status.model_copy(update={"problem": ev.problem})
         if change == "fired":  # a new firing: a new notice, acknowledged by no one yet
             reset = {

@@ -4,6 +4,7 @@ anomalous, not only at the first minute of a change, so `for 10m` can ever be me
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -74,7 +75,9 @@ def test_an_anomaly_alert_tells_the_value_in_its_unit_and_explains_its_score(
     assert "The latest point is anomalous: the condition holds." in tested.text, tested.text
     assert "Error rate now 1" in tested.text and "%; the detector scores it " in tested.text
     assert "0.99 or more counts as anomalous" in tested.text
-    # AND the firing message explains the score it shows
+    # AND the firing message gives the error rate first, then the score it judged with its
+    # meaning (before, the score alone: `now detector score 0.995`)
     assert notice.title == "FIRING web: odd"
-    assert "now detector score " in notice.text, notice.text
-    assert "(0.99 or more is anomalous)" in notice.text
+    assert re.search(
+        r"now 1\d\.\d% \(detector score [01]\.\d{3}; 0\.99 or more is anomalous\)", notice.text
+    ), notice.text
