@@ -39,9 +39,15 @@ _QUOTING = re.compile(r"[\"'\\]")
 """What makes shlex do more than split at whitespace: a quote or a backslash."""
 _SHELL_SPACE = re.compile(r"[ \t\r\n]+")
 """shlex's whitespace (not every Unicode space: `normalize` maps the ones chat clients insert)."""
-_KEPT = "\ue000"
-"""Stands in for a typed apostrophe between letters (`don't`) while the line is split: unquoted
-text is written as people write, so it is not the start of a quotation."""
+_PRIVATE_USE = range(0xE000, 0xF900)
+"""Characters no text means anything by: one the line does not hold stands in for its apostrophes
+between letters (`don't`) while it is split (unquoted text is written as people write, so such
+an apostrophe is not the start of a quotation); a line holds at most COMMAND_MAX of them."""
+
+
+def _kept(text: str) -> str:
+    """A stand-in for apostrophes that `text` does not hold (a typed U+E000 stays itself)."""
+    return next(ch for ch in map(chr, _PRIVATE_USE) if ch not in text)
 
 
 def normalize(text: str, *, apostrophes: bool = True) -> str:
@@ -63,11 +69,13 @@ def tokenize(text: str) -> list[str]:
             usage="sre help",
         )
     try:
-        kept = _TYPED_APOSTROPHE.sub(_KEPT, normalize(text, apostrophes=False))
+        normal = normalize(text, apostrophes=False)
+        stand_in = _kept(normal)
+        kept = _TYPED_APOSTROPHE.sub(stand_in, normal)
         if _QUOTING.search(kept):
-            words = [word.replace(_KEPT, "'") for word in shlex.split(kept)]
+            words = [word.replace(stand_in, "'") for word in shlex.split(kept)]
         else:  # nothing quoted or escaped: shlex's words are the runs between its whitespace
-            words = [word.replace(_KEPT, "'") for word in _SHELL_SPACE.split(kept) if word]
+            words = [word.replace(stand_in, "'") for word in _SHELL_SPACE.split(kept) if word]
     except ValueError as error:
         raise InvalidCommandError(
             f"I could not read that command: {error} (check your quotes).",

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.commands.grammar import _KEPT, _TYPED_APOSTROPHE, normalize, quote, tokenize
+from shared.commands.grammar import _TYPED_APOSTROPHE, _kept, normalize, quote, tokenize
 from shared.errors import InvalidCommandError
 
 
@@ -72,6 +72,17 @@ def test_a_typed_apostrophe_inside_a_word_is_part_of_it_not_a_quote() -> None:
     assert tokenize("team create x --description 'ours, not theirs'")[-1] == "ours, not theirs"
 
 
+def test_a_typed_private_use_character_is_kept_as_typed() -> None:
+    # GIVEN a comment holding U+E000 (a private-use character: an icon font's glyph), once alone
+    # and once beside an apostrophe between letters, THEN each is read back as typed (before,
+    # U+E000 stood in for those apostrophes, so `\ue000` came back as `'`)
+    assert tokenize("investigation comment inv-1 \ue000")[-1] == "\ue000"
+    assert tokenize("investigation comment inv-1 don't \ue000\ue001")[-2:] == [
+        "don't",
+        "\ue000\ue001",
+    ]
+
+
 @pytest.mark.parametrize(
     "value",
     ["it's ours", 'say "hi"', 'it\'s "quoted" and \\ back', "plain", "a 'b' c", "--x"],
@@ -93,9 +104,11 @@ def test_quote_writes_an_apostrophe_as_people_do() -> None:
 )
 def test_a_line_split_without_shlex_gives_shlex_s_words(typed: str) -> None:
     # GIVEN any line (quotes, backslashes, shell's and Unicode's spaces, apostrophes)
-    kept = _TYPED_APOSTROPHE.sub(_KEPT, normalize(typed, apostrophes=False))
+    normal = normalize(typed, apostrophes=False)
+    stand_in = _kept(normal)
+    kept = _TYPED_APOSTROPHE.sub(stand_in, normal)
     try:
-        expected = [word.replace(_KEPT, "'") for word in shlex.split(kept)]
+        expected = [word.replace(stand_in, "'") for word in shlex.split(kept)]
     except ValueError:  # an unclosed quote: a usage error, and never the fast path
         with pytest.raises(InvalidCommandError):
             tokenize(typed)
