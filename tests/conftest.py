@@ -21,17 +21,17 @@ import moto  # noqa: F401  (clients made after this import are mockable)
 import pytest
 from hypothesis import settings
 
-# CI's gate draws the same examples every run (`.ci/run` sets HYPOTHESIS_PROFILE=ci): a change
-# lands or not on its own merits, never on one unlucky draw; a developer's `make test` draws new
-# ones each run, and what they find becomes a test of its own
-settings.register_profile("ci", derandomize=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
-
 from shared.adapters.memory import FixedClock
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from tests.support import NOW
+
+# CI's gate draws the same examples every run (`.ci/run` sets HYPOTHESIS_PROFILE=ci): a change
+# lands or not on its own merits, never on one unlucky draw; a developer's `make test` draws new
+# ones each run, and what they find becomes a test of its own
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture

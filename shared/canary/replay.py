@@ -18,8 +18,9 @@ from typing import Literal
 from shared.judging.judge import MetricData
 from shared.records import Frozen
 from shared.telemetry.analysis import findings, first_to_move
-from shared.telemetry.models import Finding, Signal
+from shared.telemetry.models import Finding, ResourceKind, Signal
 from shared.telemetry.ports import Points
+from shared.telemetry.queries import units_for
 
 REPLAY_METRIC = "investigation_quality"
 END = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -98,7 +99,9 @@ def investigate(scenario: Scenario, *, ignore: frozenset[Signal] = frozenset()) 
     if not series:
         return []
     end = max(points[-1][0] for points in series.values())
-    return findings(series, start=scenario.window_start, end=end).ranked
+    # a scenario is the sample service's series: said in its units
+    units = units_for(ResourceKind.SAMPLE)
+    return findings(series, start=scenario.window_start, end=end, units=units).ranked
 
 
 def names_the_cause(findings: list[Finding], scenario: Scenario) -> bool:

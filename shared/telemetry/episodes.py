@@ -22,6 +22,9 @@ from shared.telemetry.baseline import Baseline
 
 RUN = 3
 """Points beyond the margin that make a change (a lone outlier does not)."""
+STOPPED = 2
+"""Points in a row at zero, beyond the margin below a level above zero, that make a change: a
+signal that stopped (traffic gone for two minutes is an outage, not noise)."""
 BACK = 3
 """Consecutive points back within half the margin that end a change."""
 FULL = 10
@@ -71,7 +74,7 @@ def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> lis
             continue
         back = base.back(statistics.median(values[i : last + 1]))
         episode = _within(values, far, i, side, base, back)
-        counts = _counts(episode, far, len(values))
+        counts = _counts(episode, far, len(values)) or _stopped(values, far, episode)
         found += [episode] if counts else []
         i = episode.last + 1  # a few points far that do not count: the rest may still hold one
     return _joined(values, found, base)
@@ -120,6 +123,19 @@ def _counts(episode: Stretch, far: list[int], length: int) -> bool:
     count = sum(1 for k in range(episode.first, episode.last + 1) if far[k] == episode.side)
     tail_rise = episode.last == length - 1 and episode.side > 0 and count > 0
     return count >= RUN or tail_rise
+
+
+def _stopped(values: Sequence[float], far: list[int], episode: Stretch) -> bool:
+    """Whether a fall is the signal stopping: STOPPED points in a row at zero, each beyond the
+    margin (so zero is far from its level, never a quiet series' usual minute)."""
+    if episode.side > 0:
+        return False
+    run = 0
+    for k in range(episode.first, episode.last + 1):
+        run = run + 1 if values[k] == 0 and far[k] < 0 else 0
+        if run >= STOPPED:
+            return True
+    return False
 
 
 def _extent(

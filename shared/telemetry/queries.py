@@ -297,14 +297,18 @@ balancer's active connections, an Azure resource's CPU seconds, Cloud Run's CPU 
 sample's or metrics file's % of capacity (its documented column)."""
 
 
+def units_for(kind: ResourceKind) -> dict[Signal, str]:
+    """How each signal of a resource of `kind` reads with the kind's own queries."""
+    return {**UNITS, Signal.SATURATION: SATURATION_UNITS[kind]}
+
+
 def units_of(service: Service) -> dict[Signal, str]:
     """How each of the service's signals reads: saturation in its kind's unit while it is the
     kind's own query (one a team set itself measures what its metric does: no unit said)."""
     own = queries_for(service.kind, service.resource).get(Signal.SATURATION)
-    saturation = (
-        SATURATION_UNITS[service.kind] if service.queries.get(Signal.SATURATION) == own else ""
-    )
-    return {**UNITS, Signal.SATURATION: saturation}
+    if service.queries.get(Signal.SATURATION) == own:
+        return units_for(service.kind)
+    return {**UNITS, Signal.SATURATION: ""}
 
 
 def unit_of(finding: Finding) -> str:

@@ -274,6 +274,24 @@ def test_a_traffic_drop_to_a_fifth_for_30_minutes_is_reported_by_its_trough_and_
     assert "confidence" not in out
 
 
+def test_traffic_that_stopped_for_two_minutes_is_an_outage_not_steady(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN traffic at zero from 21:38 to 21:40 UTC (two rows: every request failed to arrive)
+    def stopped(column: str, minute: int) -> float:
+        gone = column == "traffic" and 246 <= minute < 248
+        return 0.0 if gone else _steady(column, minute)
+
+    _registered(folder, capsys, stopped)
+    # WHEN a 2-hour window around it is investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T20:30")
+    # THEN it is reported as a change (before: "stayed within their baseline", since a change
+    # took three points beyond the margin), weak for its length
+    assert f"• web: traffic fell to 0× baseline for 2 min, {ON}21:38–21:40 UTC, recovered" in out
+    assert "(1,000 req/min → trough 0 req/min); weak evidence: 2 points" in out, out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out
+
+
 def test_a_signal_with_negative_values_is_sized_by_its_difference_not_a_ratio(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -3,6 +3,7 @@ and a signal that cannot be judged says why."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -280,3 +281,43 @@ def test_a_fall_in_errors_after_a_full_baseline_is_still_good_news_not_a_change(
     points = shifted(noisy(300, step=1, level=3.0, noise=0.03, seed=4), 260, 300, 0.1)
     verdict, finding = _errors_read_from_4h_before(points, points[250][0])
     assert (verdict.judgement, finding, verdict.note) == (Judgement.STEADY, None, "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    level=st.floats(50, 5000),
+    noise=st.floats(0.0, 0.1),
+    at=st.integers(0, 115),
+    seed=st.integers(0, 10_000),
+)
+def test_traffic_that_stops_for_two_minutes_is_found_wherever_it_is(
+    level: float, noise: float, at: int, seed: int
+) -> None:
+    # GIVEN traffic of 50 to 5,000 a minute that is zero for two minutes inside a 2-hour window
+    points = noisy(6 * 60, step=1, level=level, noise=noise, seed=seed)
+    start = T0 + timedelta(hours=4)
+    gone = 4 * 60 + at
+    points = shifted(points, gone, gone + 2, 0.0)
+    # WHEN it is judged, THEN the stop is a change at its minute, weak for its length
+    verdict, finding = judge(
+        Signal.TRAFFIC, points, start=start, end=start + timedelta(hours=2), step=60
+    )
+    assert verdict.judgement is Judgement.CHANGED, verdict
+    assert finding is not None and finding.onset == points[gone][0]
+    assert finding.current == 0 and finding.confidence < 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(level=st.floats(0.5, 8), seed=st.integers(0, 10_000))
+def test_a_quiet_count_whose_minutes_are_often_zero_stays_quiet(level: float, seed: int) -> None:
+    # GIVEN a quiet function's invocations: a count a minute around `level`, zero by chance
+    # (two or more zeros in a row are common)
+    rng = random.Random(seed)
+    points = [
+        (T0 + timedelta(minutes=i), float(sum(rng.random() < level / 20 for _ in range(20))))
+        for i in range(6 * 60)
+    ]
+    start = T0 + timedelta(hours=4)
+    # WHEN it is judged, THEN its zeros are no outage
+    _, finding = judge(Signal.TRAFFIC, points, start=start, end=start + timedelta(hours=2), step=60)
+    assert finding is None, finding
