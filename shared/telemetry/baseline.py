@@ -56,6 +56,9 @@ class Baseline:
     changed_at: datetime | None = None
     """When a change that lasted to the window began inside the hours before it: the baseline
     is then those hours up to it (their level before the change), not the whole of them."""
+    off_share: float | None = None
+    """For a baseline at its level most of the time, its lone points off it setting its margin
+    (USUAL): the share of its points off its level; None for any other."""
 
     @property
     def suspect(self) -> bool:
@@ -117,9 +120,10 @@ def measured(
     values = [v for _, v in reference]
     level = statistics.median(values)
     spread = _spread(values, level)
+    usual = _usual(values, level)
     return Baseline(
         level=level,
-        margin=max(SIGMAS * spread, SMALLEST * abs(level), _usual(values, level), 1e-9),
+        margin=max(SIGMAS * spread, SMALLEST * abs(level), usual, 1e-9),
         spread=spread,
         start=reference[0][0],
         end=reference[-1][0],
@@ -127,6 +131,7 @@ def measured(
         borrowed=borrowed,
         late=late,
         changed_at=changed_at,
+        off_share=sum(v != level for v in values) / len(values) if usual else None,
     )
 
 

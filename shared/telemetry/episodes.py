@@ -34,6 +34,14 @@ DIP = 5
 SAME = 0.25
 """Two episodes' typical values this share of their distance from the level apart are at one
 level."""
+RARE = 0.25
+"""A baseline at its level most of the time (an error rate mostly 0) whose points are off it at
+most this share of the time: FULL points off it in a row are then a change however small each
+is (an error every minute for an hour, where one came every quarter hour), since chance gives
+such a run less than once in a million."""
+DENSE = 0.8
+"""The least share of a run's points off the level (a minute at it now and then, fewer than BACK
+in a row, does not end an incident of an error every minute)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,35 @@ def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> lis
         counts = _counts(episode, far, len(values)) or _stopped(values, far, episode)
         found += [episode] if counts else []
         i = episode.last + 1  # a few points far that do not count: the rest may still hold one
+    found = sorted([*found, *_runs(values, base, allowed, found)], key=lambda s: s.first)
     return _joined(values, found, base)
+
+
+def _runs(
+    values: Sequence[float], base: Baseline, allowed: set[int], found: Sequence[Stretch]
+) -> list[Stretch]:
+    """The runs off a baseline that is at its level most of the time (RARE), each of FULL
+    points or more off it on one side (DENSE of them), none beyond its margin: a change the
+    margin of its lone points cannot see, outside the episodes already `found`."""
+    if base.off_share is None or base.off_share > RARE:
+        return []
+    taken = {k for s in found for k in range(s.first, s.stop(len(values)))}
+    runs: list[Stretch] = []
+    for side in sorted(allowed):
+        off = [0 if k in taken else base.side(v, 0.0) for k, v in enumerate(values)]
+        k = 0
+        while k < len(values):
+            if off[k] != side:
+                k += 1
+                continue
+            last, back = _extent(off.__getitem__, k, len(values), side)
+            while k < last and off[k + 1] != side:  # a lone point off before it: no onset
+                k = next(j for j in range(k + 1, last + 1) if off[j] == side)
+            count = off[k : last + 1].count(side)
+            if count >= FULL and count >= DENSE * (last + 1 - k):
+                runs.append(Stretch(k, back, last, side))
+            k = last + 1
+    return runs
 
 
 def _joined(values: Sequence[float], found: list[Stretch], base: Baseline) -> list[Stretch]:

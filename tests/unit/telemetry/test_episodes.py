@@ -4,6 +4,7 @@ change nor moves its onset with the window (issue 12, items 1-3)."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -182,6 +183,31 @@ def test_an_incident_on_an_error_rate_mostly_0_is_still_a_change() -> None:
     # THEN the incident is found, and recovered
     assert finding is not None
     assert (finding.onset, finding.end) == (points[290][0], points[310][0])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_errors_every_minute_where_they_came_now_and_then_are_a_change(seed: int) -> None:
+    # GIVEN the same sporadic error rate (0 but for 8% of minutes at 0.05-0.3%), then from 21:30
+    # an error every minute for an hour, each no larger than the baseline's own blips, and a
+    # minute or two without one now and then
+    points = sporadic(6 * 60, share=0.08, low=0.05, high=0.3, seed=seed)
+    rng = random.Random(seed)
+    points = [
+        (t, (0.0 if i % 17 == 0 else rng.uniform(0.1, 0.2)) if i >= 300 else v)
+        for i, (t, v) in enumerate(points)
+    ]
+    # WHEN its last two hours are judged
+    verdict, finding = judge(
+        Signal.ERROR_RATE, points, start=points[240][0], end=points[-1][0], step=60
+    )
+    # THEN the hour of errors is a change from 21:30 (within 2 points: a blip just before it
+    # cannot be told from it), still under way (before: steady, since no point went beyond
+    # the margin of the baseline's largest blips)
+    assert verdict.judgement is Judgement.CHANGED, verdict
+    assert finding is not None
+    assert points[298][0] <= finding.onset <= points[300][0], finding.evidence
+    assert finding.end is None
+    assert 0.1 <= finding.current <= 0.2
 
 
 def test_an_incident_that_dipped_for_a_few_minutes_is_one_change_still_under_way() -> None:
