@@ -11,6 +11,7 @@ from benchmarks import (
     investigation,
     nab,
     prompts,
+    redaction,
     retrieval,
     serve_soak,
     slack_cold_start,
@@ -21,6 +22,7 @@ if __name__ == "__main__":
     slack_cold_start.main()
     print()
     audit_trail.main()
+    redaction.main()
     print()
     nab.main()
     cloud_like.main()

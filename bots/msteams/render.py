@@ -26,7 +26,7 @@ ANSWER_KEY = "answer"
 
 
 _TEAMS_USER = re.compile(
-    r"^(?:29:[\w-]+|(?:8:orgid:)?[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})$"
+    r"^(?:29:[\w-]+|(?:8:orgid:)?[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})\Z"
 )
 """A Teams user id (`29:…`) or a Microsoft Entra object id: what a mention entity can name."""
 _AT_TAG = re.compile(r"<(/?at\b)", re.IGNORECASE)

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
     from shared.teams.installs import OrgInstalls
 
 log = logging.getLogger("autosre.slack")
-BUTTON = re.compile(rf"^{RUN}:\d+$")
-PROMPT = re.compile(rf"^{ASK}:\d+$")
+BUTTON = re.compile(rf"^{RUN}:\d+\Z")
+PROMPT = re.compile(rf"^{ASK}:\d+\Z")
 
 
 LOGGED_MAX = 300

@@ -33,9 +33,9 @@ ASK = "sre-ask"
 """The action id prefix of a button that asks for text first, and the callback id of its modal."""
 ANSWER = "answer"
 _SLACK_IDS = {
-    RefKind.USER: re.compile(r"^[UW][A-Z0-9]+$"),
-    RefKind.GROUP: re.compile(r"^S[A-Z0-9]+$"),
-    RefKind.CHANNEL: re.compile(r"^[CGD][A-Z0-9]+$"),
+    RefKind.USER: re.compile(r"^[UW][A-Z0-9]+\Z"),
+    RefKind.GROUP: re.compile(r"^S[A-Z0-9]+\Z"),
+    RefKind.CHANNEL: re.compile(r"^[CGD][A-Z0-9]+\Z"),
 }
 _MENTION = {RefKind.USER: "<@{}>", RefKind.GROUP: "<!subteam^{}>", RefKind.CHANNEL: "<#{}>"}
 _URL = re.compile(r"https?://[^\s<>|`]+[^\s<>|`.,;:!?)'\"]")

@@ -29,7 +29,7 @@ LARGEST_PERCENT = 50
 """The largest share a step may fault: the rest, unfaulted, is what it is judged against."""
 LONGEST_DELAY_MS = 900_000
 """FIS's longest invocation delay."""
-_FAULT = re.compile(r"^(?:delay:(?P<ms>[0-9]{1,6})ms|error|http-status:(?P<status>[0-9]{3}))$")
+_FAULT = re.compile(r"^(?:delay:(?P<ms>[0-9]{1,6})ms|error|http-status:(?P<status>[0-9]{3}))\Z")
 
 
 class Fault(Frozen):

@@ -42,7 +42,7 @@ def _percents(text: str) -> str:
     return ",".join(parts)
 
 
-_DELAY = re.compile(r"^delay:(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>ms|s)$", re.ASCII)
+_DELAY = re.compile(r"^delay:(?P<amount>\d+(?:\.\d+)?)\s*(?P<unit>ms|s)\Z", re.ASCII)
 
 
 def _fault(text: str) -> str:

@@ -18,7 +18,7 @@ from shared.times import span_of_day
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 WINDOW_USAGE = "use a day and two times, e.g. Tue 10:00-12:00 (UTC)"
-_WINDOW = re.compile(r"^([A-Za-z]{3})\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$", re.ASCII)
+_WINDOW = re.compile(r"^([A-Za-z]{3})\s+(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\Z", re.ASCII)
 
 
 class Window(Frozen):

@@ -12,8 +12,9 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from shared.audit.redaction import redact
 from shared.commands.base import Command
-from shared.commands.free_text import SHOWN_MAX, shown, visible
+from shared.commands.free_text import shown, visible
 from shared.commands.grammar import tokenize
 from shared.commands.options import split_options
 from shared.commands.usage import is_flag, placeholder
@@ -98,10 +99,13 @@ class Refusals:
             return f"{label} is missing{self._example(model, name)}"
         if kind in {"value_error", "assertion_error"} or not name:
             message = str(ctx.get("error") or item["msg"].removeprefix("Value error, "))
-            if isinstance(value, str) and len(value) > SHOWN_MAX:  # repeated short, not whole
-                message = message.replace(value, shown(value))
-            # a validator may repeat what was typed (or part of it) as it was
-            return _ours(label, visible(message))
+            # a validator may repeat what was typed (or part of it: a token in a condition) as
+            # it was: masked and made visible here, whatever its length (the value itself
+            # repeated short; what is around it masked apart, so no mask runs past the value)
+            typed = value if isinstance(value, str) and value else None
+            parts = message.split(typed) if typed else [message]
+            masked = (shown(typed) if typed else "").join(redact(part) for part in parts)
+            return _ours(label, visible(masked))
         if value == "":
             return f"{label} is empty{self._example(model, name)}"
         typed = f"`{shown(str(value), 40)}`"

@@ -18,8 +18,8 @@ from shared.records import Frozen
 
 log = logging.getLogger("autosre.identity")
 
-_SLACK_ORG = re.compile(r"^[TE][A-Z0-9]+$")
-_TENANT = re.compile(r"^[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$")
+_SLACK_ORG = re.compile(r"^[TE][A-Z0-9]+\Z")
+_TENANT = re.compile(r"^[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\Z")
 FORM = "slack:T…:U…, teams:<tenant id>:<AAD object id> or local:<login>"
 """How an entry is written, for warnings and errors."""
 

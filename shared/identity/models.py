@@ -21,7 +21,7 @@ UserId = NewType("UserId", str)
 
 ChannelId = NewType("ChannelId", str)
 
-_TEAM_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+_TEAM_NAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?\Z")
 
 
 def _team_name(value: str) -> str:

@@ -217,7 +217,7 @@ STATISTICS: dict[ResourceKind, tuple[str, ...]] = {
     ResourceKind.METRICS_FILE: ("Average",),
 }
 """The statistics each provider computes (`pNN`: any percentile, as p95 or p99.9)."""
-_PERCENTILE = re.compile(r"^p\d{1,2}(\.\d{1,3})?$", re.ASCII)
+_PERCENTILE = re.compile(r"^p\d{1,2}(\.\d{1,3})?\Z", re.ASCII)
 
 
 _WHICH_RESOURCE = frozenset({"resource", "resource.labels.project_id"})

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
 
 WRAPPER = "/opt/aws-fis/bootstrap"
-LOCATION = re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S*$")
+LOCATION = re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/\S*\Z")
 """`AWS_FIS_CONFIGURATION_LOCATION`: an S3 ARN of a bucket and prefix (not the experiment's)."""
 FAST_MS = 70.0
 """Functions faster than this at the median may end before the extension finishes a poll."""

@@ -94,3 +94,36 @@ def test_an_error_never_repeats_a_secret_it_was_typed_with(services: Services) -
     assert reply.tone is Tone.USAGE
     assert "hunter2" not in reply.title + reply.text
     assert reply.title == "`deploy` is not a command."  # the command words, never arguments
+
+
+def test_a_name_ending_in_a_newline_is_refused_not_a_second_team(services: Services) -> None:
+    # GIVEN team payments exists
+    assert run(services, "team create payments").tone is Tone.OK
+    # WHEN a look-alike is created with a newline after its name (Shift-Enter inside quotes)
+    reply = run(services, 'team create "payments\n"')
+    # THEN it is refused, its newline written out (before: a second team that read `payments`,
+    # whose admin could be anyone, and `--team "payments\n"` acted on it)
+    assert reply.tone is Tone.USAGE, reply
+    assert "`payments\\u000a` is not a valid name" in reply.title
+    assert "\n" not in reply.title
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ('alert create a --service checkout-api --when "xoxb-123456789-abcdefgh > 2%"', "abcdefgh"),
+        ("alert silence a --duration password=hunter2", "hunter2"),
+        ("chaos start checkout-api --fault token=ghp_" + "a" * 36, "aaaa"),
+    ],
+    ids=["a token as a condition", "a password as a duration", "a token as a fault"],
+)
+def test_a_refusal_masks_a_short_secret_it_repeats(
+    services: Services, text: str, secret: str
+) -> None:
+    # WHEN a value a check refuses holds a secret (and is short: before, only values of more
+    # than 60 characters were masked)
+    reply = run(services, text)
+    # THEN the refusal repeats it masked, its quotes whole
+    assert reply.tone is Tone.USAGE, reply
+    assert secret not in reply.title + reply.text, reply
+    assert "***`" in reply.title or "*** > 2%`" in reply.title, reply.title
