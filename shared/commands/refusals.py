@@ -103,8 +103,11 @@ class Refusals:
             # it was: masked and made visible here, whatever its length (the value itself
             # repeated short; what is around it masked apart, so no mask runs past the value)
             typed = value if isinstance(value, str) and value else None
-            parts = message.split(typed) if typed else [message]
-            masked = (shown(typed) if typed else "").join(redact(part) for part in parts)
+            if typed is None:
+                return _ours(label, visible(message))
+            secret = redact(typed) != typed  # never masks our own words (`--max-tokens is`)
+            parts = message.split(typed)
+            masked = shown(typed).join(redact(part) if secret else part for part in parts)
             return _ours(label, visible(masked))
         if value == "":
             return f"{label} is empty{self._example(model, name)}"

@@ -88,11 +88,13 @@ def onset(
 
 
 def rank(findings: Sequence[Finding]) -> list[Finding]:
-    """Most telling first: confident, large changes."""
+    """Most telling first: strong changes still under way, then confident, large changes (a
+    spike that came back an hour ago does not head the report over an incident that goes on)."""
 
-    def weight(f: Finding) -> float:
+    def weight(f: Finding) -> tuple[bool, float]:
         ratio = f.ratio if math.isfinite(f.ratio) and f.ratio > 0 else 10.0
-        return f.confidence * math.log2(max(ratio, 1 / ratio) + 1)
+        ongoing = f.confidence >= 1 and f.end is None
+        return ongoing, f.confidence * math.log2(max(ratio, 1 / ratio) + 1)
 
     return sorted(findings, key=weight, reverse=True)
 

@@ -211,11 +211,18 @@ def most_significant(
 ) -> Stretch | None:
     """The episode that says most (the latest of equals: what is happening now); one of FULL
     points or more before any shorter one, however far the short one went (a 3-point blip of
-    10× is weak evidence next to a change of 16 points still under way)."""
+    10× is weak evidence next to a change of 16 points still under way); of those, one still
+    under way before one that came back (an on-call engineer reads the first line: an incident
+    that goes on is not told as an earlier one that "recovered")."""
+
+    def full(stretch: Stretch) -> bool:
+        return stretch.stop(len(values)) - stretch.first >= FULL
+
     ranked = sorted(
         enumerate(found),
         key=lambda pair: (
-            pair[1].stop(len(values)) - pair[1].first >= FULL,
+            full(pair[1]),
+            full(pair[1]) and pair[1].back is None,
             round(significance(values, pair[1], base), 6),
             pair[0],
         ),

@@ -292,6 +292,35 @@ def test_traffic_that_stopped_for_two_minutes_is_an_outage_not_steady(
     assert not any(phrase in out for phrase in ALL_CLEAR), out
 
 
+def test_an_incident_still_under_way_heads_the_report_over_a_spike_that_came_back(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN errors at 30x from 21:38 to 21:50 UTC (back after), then p99 latency 3x from 22:32
+    # UTC to the end; and (second file) the error rate itself 4x again from 22:32 UTC
+    def two(column: str, minute: int) -> float:
+        spike = column == "error_rate" and 246 <= minute < 258
+        slow = column == "p99_latency" and minute >= 300
+        return _steady(column, minute) * (30 if spike else 3 if slow else 1)
+
+    def again(column: str, minute: int) -> float:
+        spike = column == "error_rate" and 246 <= minute < 258
+        up = column == "error_rate" and minute >= 300
+        return _steady(column, minute) * (30 if spike else 4 if up else 1)
+
+    _registered(folder, capsys, two)
+    for shape, headline in (
+        (two, "• web: p99 latency 3.0× baseline since {ON}22:32 UTC"),
+        (again, "• web: error rate 4.0× baseline since {ON}22:32 UTC"),
+    ):
+        _write(folder / "web.csv", shape)
+        # WHEN the two hours to 23:30 are investigated
+        out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:30")
+        # THEN the first line is the incident that goes on (before: the spike, "recovered"),
+        # and the spike is still told
+        assert headline.format(ON=ON) in out, out
+        assert f"{ON}21:38–21:50 UTC" in out, out
+
+
 def test_a_signal_with_negative_values_is_sized_by_its_difference_not_a_ratio(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
