@@ -23,8 +23,11 @@ from shared.telemetry.baseline import Baseline
 RUN = 3
 """Points beyond the margin that make a change (a lone outlier does not)."""
 STOPPED = 2
-"""Points in a row at zero, beyond the margin below a level above zero, that make a change: a
-signal that stopped (traffic gone for two minutes is an outage, not noise)."""
+"""Points in a row that make a change when each is at zero beyond the margin below its level (a
+signal that stopped: traffic gone for two minutes is an outage, not noise) or EXTREME margins
+from its level (every request failing for two minutes is no outlier)."""
+EXTREME = 10
+"""How many margins from the level two points in a row must be to make a change on their own."""
 BACK = 3
 """Consecutive points back within half the margin that end a change."""
 FULL = 10
@@ -82,7 +85,7 @@ def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> lis
             continue
         back = base.back(statistics.median(values[i : last + 1]))
         episode = _within(values, far, i, side, base, back)
-        counts = _counts(episode, far, len(values)) or _stopped(values, far, episode)
+        counts = _counts(episode, far, len(values)) or _short(values, far, episode, base)
         found += [episode] if counts else []
         i = episode.last + 1  # a few points far that do not count: the rest may still hold one
     found = sorted([*found, *_runs(values, base, allowed, found)], key=lambda s: s.first)
@@ -161,14 +164,15 @@ def _counts(episode: Stretch, far: list[int], length: int) -> bool:
     return count >= RUN or tail_rise
 
 
-def _stopped(values: Sequence[float], far: list[int], episode: Stretch) -> bool:
-    """Whether a fall is the signal stopping: STOPPED points in a row at zero, each beyond the
-    margin (so zero is far from its level, never a quiet series' usual minute)."""
-    if episode.side > 0:
-        return False
+def _short(values: Sequence[float], far: list[int], episode: Stretch, base: Baseline) -> bool:
+    """Whether an episode too short to count is still a change: STOPPED points in a row, each
+    at zero beyond the margin below its level (the signal stopped; zero is then far from its
+    level, never a quiet series' usual minute) or EXTREME margins from its level."""
     run = 0
     for k in range(episode.first, episode.last + 1):
-        run = run + 1 if values[k] == 0 and far[k] < 0 else 0
+        stopped = episode.side < 0 and values[k] == 0 and far[k] < 0
+        extreme = episode.side * (values[k] - base.level) >= EXTREME * base.margin
+        run = run + 1 if stopped or extreme else 0
         if run >= STOPPED:
             return True
     return False

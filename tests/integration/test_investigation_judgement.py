@@ -292,6 +292,25 @@ def test_traffic_that_stopped_for_two_minutes_is_an_outage_not_steady(
     assert not any(phrase in out for phrase in ALL_CLEAR), out
 
 
+def test_every_request_failing_for_two_minutes_is_a_change_not_steady(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN an error rate of 1% that is 90% from 21:38 to 21:40 UTC (two rows)
+    def failing(column: str, minute: int) -> float:
+        gone = column == "error_rate" and 246 <= minute < 248
+        return 90.0 if gone else _steady(column, minute)
+
+    _registered(folder, capsys, failing)
+    # WHEN a 2-hour window around it is investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T20:30")
+    # THEN two points 10 margins or more from the baseline are a change on their own, weak for
+    # their length (before: "stayed within their baseline": a change took three points)
+    assert "• web: error rate rose to 9" in out, out
+    assert f"× baseline for 2 min, {ON}21:38–21:40 UTC, recovered" in out, out
+    assert "(1% → peak 9" in out and "weak evidence: 2 points" in out, out
+    assert not any(phrase in out for phrase in ALL_CLEAR), out
+
+
 def test_an_incident_still_under_way_heads_the_report_over_a_spike_that_came_back(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
