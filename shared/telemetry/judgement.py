@@ -40,9 +40,10 @@ written as no rows): a signal with one has partial data, however many points the
 NEAR = timedelta(minutes=30)
 """An event this long before a change is reported as what the change lines up with (the most
 relevant kind first: a deploy before a configuration change before an alert firing)."""
-WORSE = 2.0
+WORSE = 1.5
 """A lasting change whose last points are this many times as far from the baseline as its
-typical value is told with its latest level too (`1.5× baseline since 07:30, now 10.0×`)."""
+typical value is told with its latest level too (`1.5× baseline since 07:30, now 10.0×`): a
+ramp still climbing ends about twice as far as its middle, so twice missed every ramp."""
 RISING = {Signal.P50_LATENCY, Signal.P99_LATENCY, Signal.ERROR_RATE, Signal.SATURATION}
 """Signals whose fall is good news; traffic is anomalous either way."""
 Points = Sequence[tuple[datetime, float]]

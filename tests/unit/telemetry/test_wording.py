@@ -121,6 +121,21 @@ def test_a_change_that_keeps_getting_worse_gives_its_latest_level_too() -> None:
     assert f", now {fmt(finding.latest or 0)} ms)" in finding.evidence, finding.evidence
 
 
+def test_a_ramp_still_climbing_gives_its_latest_level_too() -> None:
+    # GIVEN p99 latency at 180 ms that climbs 10 ms a minute from 07:00 to the end (1,070 ms)
+    points = noisy(330, level=180, noise=0.03, seed=6, start=T0 + timedelta(hours=3))
+    points = [(t, v + max(0, i - 240) * 10) for i, (t, v) in enumerate(points)]
+    # WHEN 07:00-08:30 is judged
+    _, finding = judge(
+        Signal.P99_LATENCY, points, start=points[240][0], end=points[-1][0], step=60, unit=" ms"
+    )
+    # THEN it is told by its middle level and by its level now (before: the middle alone, the
+    # latest being less than twice as far from the baseline as the middle)
+    assert finding is not None
+    assert ", now " in finding.evidence, finding.evidence
+    assert (finding.latest or 0) > 1000
+
+
 def test_a_lasting_change_at_one_level_is_told_once() -> None:
     points = shifted(noisy(361, level=180, noise=0.03, seed=6), 270, 361, 3)
     _, finding = judge(Signal.P99_LATENCY, points, start=points[240][0], end=points[-1][0], step=60)
