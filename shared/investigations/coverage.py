@@ -128,10 +128,21 @@ def without_findings(
         title = f"Cannot judge {service.name}: it has no golden signals to read in {window}"
         return Reply(tone=Tone.INFO, title=title, text="", fields=fields)
     if not unjudged:
+        within = [v.signal.label for v in verdicts if not v.fall]
+        fell = [f"{v.signal.label} fell: {v.fall}." for v in verdicts if v.fall]
+        said = [f"{_sentence(within)} stayed within their baseline."] if within else []
+        if fell:  # good news for the service, or a sign it fails fast or reports nothing
+            said += [*fell, "A fall of latency, errors or saturation is not counted as a change."]
+        fallen = [v.signal.label for v in verdicts if v.fall]
+        title = f"{service.name}: no significant change in {window}"
+        if fallen:  # no all-clear mark over signals that went to nothing
+            title = (
+                f"{service.name}: nothing rose, but {_sentence(fallen).lower()} fell in {window}"
+            )
         return Reply(
-            tone=Tone.OK,
-            title=f"{service.name}: no significant change in {window}",
-            text=f"{_sentence(steady)} stayed within their baseline.",
+            tone=Tone.INFO if fallen else Tone.OK,
+            title=title,
+            text="\n".join(said),
             fields=fields,
         )
     if not steady:

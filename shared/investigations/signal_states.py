@@ -33,6 +33,8 @@ def state(investigation: Investigation, verdict: Verdict) -> str:
     if kind is Judgement.CHANGED:
         text = f"changed: {evidence(finding)}" if finding else "changed"
         text += f"; {gaps}" if (gaps := missing(verdict, days=True)) else ""
+    elif kind is Judgement.STEADY and verdict.fall:
+        text = f"fell, not counted as a change: {verdict.fall}"
     elif kind is Judgement.STEADY:
         text = f"steady: within its baseline{_baseline(verdict)}"
     else:
@@ -82,6 +84,9 @@ def without_findings(investigation: Investigation) -> str:
     if not investigation.verdicts:
         return "No significant change."  # stored before verdicts existed: as it was shown then
     missing = unjudged(investigation)
+    fell = [v.signal.label for v in investigation.verdicts if v.fall]
+    if not missing and fell:
+        return f"No significant change; {', '.join(fell)} fell (a fall is not counted)."
     if not missing:
         return "No significant change: every signal stayed within its baseline."
     steady = [v.signal.label for v in investigation.verdicts if v.judgement is Judgement.STEADY]

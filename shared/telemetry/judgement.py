@@ -108,6 +108,11 @@ def judge(
         return verdict.model_copy(update={"judgement": Judgement.CHANGED}), finding
     if verdict.missing or verdict.window_points < COVERED * verdict.expected_points:
         return verdict.model_copy(update={"judgement": Judgement.PARTIAL}), None
+    fell = [s for s in stretches(values, base, {-1}) if s.last >= first] if -1 not in sides else []
+    fall = most_significant(values, [s for s in fell if s.points(len(values)) >= FULL], base)
+    if fall is not None:  # not counted, but said: "within its baseline" it was not
+        said = finding_of(signal, points, fall, [], base, events, unit, today=today, start=start)
+        return verdict.model_copy(update={"fall": said.evidence}), None
     return verdict, None
 
 

@@ -223,6 +223,10 @@ class Verdict(Frozen):
     missing: list[Gap] = Field(default_factory=list)
     """Spans of the window without data, each at least MISSING steps long (the data stopped, an
     outage written as no rows): a signal judged only on the rest says so."""
+    fall: str = ""
+    """A steady latency, error rate or saturation that fell beyond its margin, in words
+    (`0.1× baseline since 21:30 UTC (180 ms → 20 ms)`): no incident (a fall of these is not
+    counted), but not "within its baseline" either (a service failing fast, a broken exporter)."""
 
 
 class LogEvidence(Frozen):

@@ -311,6 +311,25 @@ def test_every_request_failing_for_two_minutes_is_a_change_not_steady(
     assert not any(phrase in out for phrase in ALL_CLEAR), out
 
 
+def test_latency_that_fell_to_a_tenth_is_said_not_called_within_its_baseline(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN p99 latency that falls to a tenth from 21:30 UTC (a service answering at once with
+    # errors its metrics do not count, or an exporter gone wrong), all else steady
+    def fast(column: str, minute: int) -> float:
+        return _steady(column, minute) * (0.1 if column == "p99_latency" and minute >= 238 else 1)
+
+    _registered(folder, capsys, fast)
+    # WHEN a 2-hour window over it is investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T20:30")
+    # THEN the fall is said, not counted as a change, and no all-clear mark is given (before:
+    # "✓ no significant change … stayed within their baseline")
+    assert f"• web: nothing rose, but p99 latency fell in {ON}20:30–22:30 UTC" in out, out
+    assert f"p99 latency fell: 0.1× baseline since {ON}21:30 UTC (380 ms → 3" in out, out
+    assert "P50 latency, error rate, traffic and saturation stayed within their baseline." in out
+    assert "✓" not in out.split("• web")[1].splitlines()[0]
+
+
 def test_an_incident_still_under_way_heads_the_report_over_a_spike_that_came_back(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
