@@ -61,6 +61,24 @@ def normalize(text: str, *, apostrophes: bool = True) -> str:
     return "\u2019".join(part.translate(_TYPOGRAPHY) for part in _APOSTROPHE.split(text))
 
 
+_EDGE_APOSTROPHE = re.compile(r"(?<=\w)'(?=[\s,.;:!?)]|$)|(?:(?<=\s)|^)'(?=[0-9]{2}s\b)")
+"""An apostrophe at a word's edge as people type one: after a plural (`users' sessions`), or
+before a decade (`the '90s`)."""
+
+
+def _split(kept: str, stand_in: str) -> list[str]:
+    """shlex's words of `kept`; a line that leaves a quote open is read again with the
+    apostrophes at a word's edge as typed (`the users' sessions`: no quotation was meant), and
+    refused only if it still leaves one open."""
+    try:
+        return shlex.split(kept)
+    except ValueError:
+        edged = _EDGE_APOSTROPHE.sub(stand_in, kept)
+        if edged == kept:
+            raise
+        return shlex.split(edged)
+
+
 def tokenize(text: str) -> list[str]:
     """Split normalised text into words, honouring quotes; drop a leading `sre` or `/sre`."""
     if len(text) > COMMAND_MAX:
@@ -73,7 +91,7 @@ def tokenize(text: str) -> list[str]:
         stand_in = _kept(normal)
         kept = _TYPED_APOSTROPHE.sub(stand_in, normal)
         if _QUOTING.search(kept):
-            words = [word.replace(stand_in, "'") for word in shlex.split(kept)]
+            words = [word.replace(stand_in, "'") for word in _split(kept, stand_in)]
         else:  # nothing quoted or escaped: shlex's words are the runs between its whitespace
             words = [word.replace(stand_in, "'") for word in _SHELL_SPACE.split(kept) if word]
     except ValueError as error:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from shared.commands.base import Command
 from shared.commands.free_text import shown
+from shared.commands.grammar import quote
 from shared.commands.terminal import TERMINAL_ONLY
 from shared.commands.usage import usage
 from shared.errors import InvalidCommandError
@@ -75,7 +76,8 @@ class Phrasebook:
         kept = words[len(words) - len(after) :] if after else []  # as typed: ids keep their case
         model = self._by_words.get(tuple(guess.split())) if guess else None
         kept = _rephrased(model, kept) if model else kept
-        suggestion = " ".join([guess, *kept]) if guess else None
+        # each word quoted as it must be to be read back as one (`--when "error_rate > 2%"`)
+        suggestion = " ".join([guess, *(quote(word) for word in kept)]) if guess else None
         found = self.find(suggestion.split()) if suggestion else None
         topic = suggestion.split()[0] if suggestion else lowered[0]
         hint = f" Did you mean `sre {shown(suggestion)}`?" if suggestion else ""

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import shlex
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.commands.grammar import _TYPED_APOSTROPHE, _kept, normalize, quote, tokenize
+from shared.commands.grammar import (
+    _TYPED_APOSTROPHE,
+    _kept,
+    _split,
+    normalize,
+    quote,
+    tokenize,
+)
 from shared.errors import InvalidCommandError
 
 
@@ -72,6 +77,28 @@ def test_a_typed_apostrophe_inside_a_word_is_part_of_it_not_a_quote() -> None:
     assert tokenize("team create x --description 'ours, not theirs'")[-1] == "ours, not theirs"
 
 
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("rolled back the users' sessions", ["users'", "sessions"]),
+        ("the pods' restarts, again", ["pods'", "restarts,"]),
+        ("back to the '90s", ["the", "'90s"]),
+    ],
+)
+def test_an_apostrophe_at_a_words_edge_is_typed_not_an_open_quote(
+    typed: str, words: list[str]
+) -> None:
+    # GIVEN a comment with an apostrophe at a word's edge and no quote closing it
+    # THEN it is read as typed (before: "No closing quotation (check your quotes)")
+    said = tokenize(f"investigation comment inv-1 {typed}")
+    assert " ".join(said[3:]) == typed
+    assert all(word in said for word in words), said
+    # AND a quotation still groups words, and one left open is still refused
+    assert tokenize("team create x --description 'ours, not theirs'")[-1] == "ours, not theirs"
+    with pytest.raises(InvalidCommandError):
+        tokenize("investigation comment inv-1 'unclosed words")
+
+
 def test_a_typed_private_use_character_is_kept_as_typed() -> None:
     # GIVEN a comment holding U+E000 (a private-use character: an icon font's glyph), once alone
     # and once beside an apostrophe between letters, THEN each is read back as typed (before,
@@ -108,7 +135,7 @@ def test_a_line_split_without_shlex_gives_shlex_s_words(typed: str) -> None:
     stand_in = _kept(normal)
     kept = _TYPED_APOSTROPHE.sub(stand_in, normal)
     try:
-        expected = [word.replace(stand_in, "'") for word in shlex.split(kept)]
+        expected = [word.replace(stand_in, "'") for word in _split(kept, stand_in)]
     except ValueError:  # an unclosed quote: a usage error, and never the fast path
         with pytest.raises(InvalidCommandError):
             tokenize(typed)

@@ -78,6 +78,16 @@ def test_empty_text_is_help() -> None:
         ("team membr add U1", "sre team member add U1"),
         ("whoamii", "sre whoami"),
         ("team member add U1 --rol admin", "--role"),
+        # quoted words stay quoted: the suggestion reads back as typed (before: `--when
+        # error_rate > 2%`, which fails; a comment's `--team other` became an option)
+        (
+            'alert creat x --service web --when "error_rate > 2%"',
+            "sre alert create x --service web --when 'error_rate > 2%'",
+        ),
+        (
+            'investigation coment inv-abcdef "it\'s --team other"',
+            'sre investigation comment inv-abcdef "it\'s --team other"',
+        ),
     ],
 )
 def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> None:
