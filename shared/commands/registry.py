@@ -111,7 +111,7 @@ class CommandSet:
         words = tokenize(text)
         if not words:  # nothing typed: help, which every command set has
             return self._by_words[("help",)]()
-        if HELP_FLAGS.intersection(words):  # `investigate --help`: that command's help
+        if self._asks_help(words):  # `investigate --help`: that command's help
             return self._help_for([word for word in words if word not in HELP_FLAGS])
         model, rest = self._match(words)
         data = split_options(model, rest)
@@ -120,6 +120,16 @@ class CommandSet:
         except ValidationError as error:
             reasons = self._refusals.explain(model, error)
             raise InvalidCommandError(f"{reasons}.", usage=usage(model)) from error
+
+    def _asks_help(self, words: list[str]) -> bool:
+        """Whether `-h` or `--help` asks for help: typed last, or right after the command's
+        words (`alert create --help`); in the middle of a comment (`use -h for help`) it is
+        the comment's."""
+        if words[-1] in HELP_FLAGS:
+            return True
+        found = self._phrases.find([word.lower() for word in words])
+        size = found[1] if found else 0
+        return any(word in HELP_FLAGS for word in words[: size + 1])
 
     def _help_for(self, words: list[str]) -> Command:
         """Help on the command `words` name, else on their topic, else all of it."""

@@ -321,3 +321,15 @@ def test_a_text_that_reads_as_an_option_is_written_back_as_the_text(text: str) -
     command = CommentInvestigation(id="inv-3f9c2a", text=text)
     assert canonical(command) == f"sre investigation comment inv-3f9c2a --text={quote(text)}"
     assert parse(canonical(command)) == command
+
+
+def test_a_help_flag_inside_a_comment_is_the_comments() -> None:
+    # WHEN a comment mentions -h (before: the command's help, and the comment not stored)
+    command = parse("investigation comment inv-abcdef use -h for help")
+    # THEN it is the comment's text (`--help` there is an option, refused as free text's other
+    # options are); typed last or after the command's words it is still help
+    assert isinstance(command, CommentInvestigation) and command.text == "use -h for help"
+    with pytest.raises(InvalidCommandError, match="has no option `--help`"):
+        parse("investigation comment inv-abcdef see --help output")
+    assert isinstance(parse("investigation comment --help"), ShowHelp)
+    assert isinstance(parse("investigation comment inv-abcdef --help"), ShowHelp)
