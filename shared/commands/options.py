@@ -42,9 +42,9 @@ def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
             elif index < len(rest) and datetime in types_of(field.annotation):
                 taken = _moment_words(rest[index:])
                 value, index = " ".join(taken), index + len(taken)
-            elif index < len(rest):
+            elif index < len(rest) and not _names_option(model, rest[index]):
                 value, index = rest[index], index + 1
-            else:
+            else:  # nothing after it, or the command's next option (`--service --when …`)
                 raise InvalidCommandError(f"`--{name}` needs a value.", usage=usage(model))
         _given(model, data, field_name, value, typed=name)
     return _place(model, data, positionals)
@@ -56,6 +56,13 @@ def _an_option(word: str) -> bool:
     into a button's text box): no option's name has a space."""
     name = word[2:].partition("=")[0]
     return word.startswith("--") and bool(name) and not any(c.isspace() for c in name)
+
+
+def _names_option(model: type[Command], word: str) -> bool:
+    """Whether `word` is one of the command's own options (`--when` after `--service`, whose
+    value was left out), not a value that starts with dashes."""
+    name = word[2:].partition("=")[0].replace("-", "_").lower()
+    return _an_option(word) and name in model.model_fields and name not in model.positional
 
 
 def _given(

@@ -103,6 +103,10 @@ def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> No
     [
         ("team create Payments!", "`Payments!` is not a valid name: lowercase letters"),
         ("team member add", "user is missing"),
+        # an option left without its value, the next option after it (before: `--service` took
+        # `--when` as its value, and the condition was "not expected here")
+        ('alert create a --service --when "error_rate > 2%"', "`--service` needs a value"),
+        ("team member add @x --role --team payments", "`--role` needs a value"),
         ("team member add U1 --role boss", "`boss` is not a valid --role: use viewer, respon"),
         ("team member add U1 extra", "did not expect `extra`"),
         ("team member add U1 --role", "needs a value"),
