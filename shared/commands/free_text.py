@@ -24,9 +24,15 @@ SHOWN_MAX = 60
 _REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
+_BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+"""Letters and marks that print as nothing (the Hangul fillers, the blank Braille pattern, the
+combining grapheme joiner): a comment of them would read as empty."""
+
+
 def _invisible(ch: str) -> bool:
-    """Zero-width and other format characters (U+200B..U+200F, U+2060, U+FEFF, ...): dropped."""
-    return unicodedata.category(ch) == "Cf"
+    """Zero-width and other format characters (U+200B..U+200F, U+2060, U+FEFF, ...) and the
+    blanks of `_BLANK`: dropped."""
+    return unicodedata.category(ch) == "Cf" or ch in _BLANK
 
 
 def _within(limit: int) -> AfterValidator:

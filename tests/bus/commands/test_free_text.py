@@ -47,6 +47,18 @@ def test_zero_width_characters_are_dropped_before_the_text_is_stored_or_shown(
     assert "Payments platform" in shown.text + str(shown.fields)
 
 
+@pytest.mark.parametrize("blank", ["\u3164", "\u2800\u2800", "\u115f\u034f", "\uffa0"])
+def test_a_text_of_characters_that_print_as_nothing_is_empty(
+    services: Services, blank: str
+) -> None:
+    # WHEN a description is only Hangul fillers, blank Braille or a combining grapheme joiner
+    reply = run(services, f'team create payments --description "ok{blank}"')
+    # THEN they are dropped as zero-width characters are (before: stored, an empty-looking text)
+    assert reply.tone is Tone.OK, reply
+    team = services.directory.get_team(ORG, "payments")
+    assert team is not None and team.description == "ok"
+
+
 def test_a_silence_comment_and_an_investigation_comment_are_checked_the_same_way(
     services: Services,
 ) -> None:
