@@ -47,7 +47,21 @@ def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
             else:  # nothing after it, or the command's next option (`--service --when …`)
                 raise InvalidCommandError(f"`--{name}` needs a value.", usage=usage(model))
         _given(model, data, field_name, value, typed=name)
-    return _place(model, data, positionals)
+    return _plain_numbers(model, _place(model, data, positionals))
+
+
+def _plain_numbers(model: type[Command], data: dict[str, Any]) -> dict[str, Any]:
+    """`data`, its numbers written in digits alone: Python reads `1_0` as 10 and `0_5` as 5,
+    which no one who typed them meant."""
+    for name, value in data.items():
+        numeric = types_of(model.model_fields[name].annotation) & {int, float}
+        if numeric and isinstance(value, str) and "_" in value:
+            label = name if name in model.positional else f"--{name.replace('_', '-')}"
+            raise InvalidCommandError(
+                f"`{shown(value)}` is not a number for {label}: write digits alone (no `_`).",
+                usage=usage(model),
+            )
+    return data
 
 
 def _an_option(word: str) -> bool:

@@ -107,6 +107,9 @@ def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> No
         # `--when` as its value, and the condition was "not expected here")
         ('alert create a --service --when "error_rate > 2%"', "`--service` needs a value"),
         ("team member add @x --role --team payments", "`--role` needs a value"),
+        # digits alone: Python reads `1_0` as 10 and `0_5` as 5
+        ("investigation list --limit 1_0", "`1_0` is not a number for --limit"),
+        ("prompt variant add xy --model --temperature 0_5", "`0_5` is not a number for --temp"),
         ("team member add U1 --role boss", "`boss` is not a valid --role: use viewer, respon"),
         ("team member add U1 extra", "did not expect `extra`"),
         ("team member add U1 --role", "needs a value"),
