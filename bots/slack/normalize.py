@@ -23,7 +23,9 @@ from shared.replies import Button
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 _GROUP = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|[^>]*)?>")
 _CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
-_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|[^>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+"""A link Slack made of what was typed: `<http://web.app|web.app>` for `web.app`, with its
+label when it has one (the words typed), else its address (a whole URL pasted)."""
 _LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
 
 
@@ -35,7 +37,7 @@ def plain_text(text: str) -> str:
     text = _USER.sub(r"@\1", text)
     text = _GROUP.sub(r"@\1", text)
     text = _CHANNEL.sub(r"#\1", text)
-    text = _LINK.sub(r"\1", text)
+    text = _LINK.sub(lambda link: link.group(2) or link.group(1), text)
     return html.unescape(text)
 
 

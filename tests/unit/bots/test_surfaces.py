@@ -28,6 +28,18 @@ def test_slack_markup_becomes_what_was_typed() -> None:
     assert plain_text(typed) == "team member add @U024BE7LH --team pay & #C024BE91L <x>"
 
 
+def test_a_link_slack_made_of_typed_words_is_the_words_typed() -> None:
+    # GIVEN what Slack sends for `web.app`, `example.com`, `bob@corp.com` typed, and a URL pasted
+    typed = (
+        "service register <http://web.app|web.app> see <http://example.com|example.com> "
+        "<mailto:bob@corp.com|bob@corp.com> <https://x.io/a/b>"
+    )
+    # THEN each is what was typed (before: `http://web.app`, a name refused; `mailto:bob@…`)
+    assert plain_text(typed) == (
+        "service register web.app see example.com bob@corp.com https://x.io/a/b"
+    )
+
+
 def test_slack_output_escapes_markup_and_never_makes_a_mention_of_text() -> None:
     assert mrkdwn("@U024BE7LH is admin <b> & co") == "@U024BE7LH is admin &lt;b&gt; &amp; co"
 
