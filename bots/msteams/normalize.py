@@ -18,6 +18,8 @@ from shared.replies import Button
 THREAD = ";messageid="
 """How a Teams channel's conversation id names one of its threads."""
 _TAGS = re.compile(r"<[^>]+>")
+_BREAKS = re.compile(r"<br\s*/?>|</(?:p|div|li)\s*>", re.IGNORECASE)
+"""Where Teams' HTML breaks a line (Shift-Enter, a new paragraph): a space between the words."""
 _LEADING_MENTION = re.compile(r"^\s*<at>[^<]*</at>\s*")
 
 
@@ -57,7 +59,7 @@ def command_text(activity: Activity) -> str:
     text = _LEADING_MENTION.sub("", text)  # the bot's mention, when its entity carries no text
     for tag, user, _ in _mentioned(activity):
         text = text.replace(tag, f"@{user}")
-    return html.unescape(_TAGS.sub("", text)).strip()
+    return html.unescape(_TAGS.sub("", _BREAKS.sub(" ", text))).strip()
 
 
 def channel_name(activity: Activity) -> str:

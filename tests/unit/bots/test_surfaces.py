@@ -135,6 +135,16 @@ def test_teams_text_loses_the_bot_mention_and_keeps_other_mentions() -> None:
     assert command_text(activity) == "team member add @aad-alice --role admin"
 
 
+def test_a_teams_line_break_or_paragraph_separates_words() -> None:
+    # GIVEN a comment typed over two lines (Shift-Enter) and two paragraphs, as Teams sends them
+    text = "<p>investigation comment inv-abcdef first<br>second</p><p>third</p>"
+    activity = Activity().deserialize(
+        {"type": "message", "text": text, "textFormat": "xml", "recipient": {"id": "28:bot"}}
+    )
+    # THEN the words stay apart (before: `firstsecondthird`)
+    assert command_text(activity) == "investigation comment inv-abcdef first second third"
+
+
 def test_a_teams_button_click_carries_its_command() -> None:
     activity = Activity().deserialize(
         {"type": "message", "value": {"sre": "team show pay"}, "recipient": {"id": "28:bot"}}
