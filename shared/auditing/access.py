@@ -21,8 +21,9 @@ from shared.teams import commands as m
 from shared.times import clock
 
 _TEAM_COMMANDS = CommandSet(m.TEAM_COMMANDS)
-CHANGES = ("sre team ", "sre org ")
-"""How the commands that change teams, members, roles and bindings begin."""
+CHANGES = tuple(f"sre {' '.join(model.words)} " for model in m.TEAM_COMMANDS)
+"""How the commands of teams, members, roles and bindings begin (`sre org bind`, the org's
+channel, and `sre org model` are not among them: they change no access)."""
 
 
 class Change(Frozen):
@@ -94,7 +95,7 @@ class AccessHistory:
 
 def is_change(record: AuditRecord) -> bool:
     """Whether the entry records a change of teams, members, roles or bindings that happened."""
-    return record.outcome is Outcome.SUCCEEDED and record.command.startswith(CHANGES)
+    return record.outcome is Outcome.SUCCEEDED and f"{record.command} ".startswith(CHANGES)
 
 
 def replay(records: Iterable[AuditRecord]) -> AccessHistory:

@@ -56,6 +56,20 @@ def test_a_clean_history_leaves_nothing_unexplained(services: Services) -> None:
     }
 
 
+def test_the_orgs_channel_and_an_unbind_without_a_channel_leave_nothing_unexplained(
+    services: Services,
+) -> None:
+    # GIVEN a team's channel unbound where it was typed (`sre team unbind`, no channel named),
+    # then the org's channel bound (`sre org bind`: no access change)
+    assert run(services, "team unbind", user="root", channel="C-pay").tone is Tone.OK
+    assert run(services, "org bind", user="root", channel="C-org").tone is Tone.OK
+    # WHEN the auditor checks the state against the trail
+    reply = ask(services, "audit verify --state")
+    # THEN all is explained (before: `sre org bind` was an entry "not read back")
+    assert reply.tone is Tone.OK, reply
+    assert "Entries not read back" not in dict(reply.fields), reply
+
+
 def test_a_role_written_straight_into_the_state_store_is_named(
     services: Services, found: Stores
 ) -> None:
