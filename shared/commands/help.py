@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from shared.commands.base import Command
 from shared.commands.context import Context, Handlers
@@ -12,6 +13,11 @@ from shared.commands.registry import CommandSet
 from shared.identity.models import Platform
 from shared.identity.rbac import Permission
 from shared.replies import Reply, Tone
+
+
+def _lowered(value: object) -> object:
+    """A topic as commands are read, whatever its case (`sre help ALERT` as `sre ALERT`)."""
+    return value.lower() if isinstance(value, str) else value
 
 
 class ShowHelp(Command):
@@ -23,7 +29,9 @@ class ShowHelp(Command):
     purpose = "Show the commands, the commands of one topic, or one command in detail."
     examples = ("sre help", "sre help team", "sre help alert create")
     needs_caller = False
-    topic: str | None = Field(default=None, pattern=r"^[a-z][a-z-]{0,30}$")
+    topic: (
+        Annotated[str, BeforeValidator(_lowered), Field(pattern=r"^[a-z][a-z-]{0,30}$")] | None
+    ) = None
     command: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z][A-Za-z -]{0,60}$",

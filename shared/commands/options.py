@@ -4,6 +4,7 @@ positionals, free text that takes the rest of the line, moments of one or two wo
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from datetime import datetime
 from typing import Any, get_origin
@@ -50,15 +51,24 @@ def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
     return _plain_numbers(model, _place(model, data, positionals))
 
 
+def _not_finite(value: str) -> bool:
+    """Whether `value` is a number Python reads but no one measures by (`nan`, `inf`)."""
+    try:
+        return not math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
 def _plain_numbers(model: type[Command], data: dict[str, Any]) -> dict[str, Any]:
     """`data`, its numbers written in digits alone: Python reads `1_0` as 10 and `0_5` as 5,
-    which no one who typed them meant."""
+    which no one who typed them meant, and `nan` or `inf` as numbers."""
     for name, value in data.items():
         numeric = types_of(model.model_fields[name].annotation) & {int, float}
-        if numeric and isinstance(value, str) and "_" in value:
+        if numeric and isinstance(value, str) and ("_" in value or _not_finite(value)):
             label = name if name in model.positional else f"--{name.replace('_', '-')}"
             raise InvalidCommandError(
-                f"`{shown(value)}` is not a number for {label}: write digits alone (no `_`).",
+                f"`{shown(value)}` is not a number for {label}: write it in digits alone"
+                " (no `_`, `nan` or `inf`).",
                 usage=usage(model),
             )
     return data

@@ -70,6 +70,11 @@ def test_empty_text_is_help() -> None:
     assert parse("") == ShowHelp()
 
 
+def test_a_help_topic_is_read_in_any_case_as_a_command_is() -> None:
+    # before: `ALERT` is not a valid topic, though `sre ALERT` worked
+    assert parse("help ALERT") == ShowHelp(topic="alert")
+
+
 @pytest.mark.parametrize(
     ("typed", "suggestion"),
     [
@@ -110,6 +115,7 @@ def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> No
         # digits alone: Python reads `1_0` as 10 and `0_5` as 5
         ("investigation list --limit 1_0", "`1_0` is not a number for --limit"),
         ("prompt variant add xy --model --temperature 0_5", "`0_5` is not a number for --temp"),
+        ("prompt variant add xy --model --temperature nan", "`nan` is not a number for --temp"),
         ("team member add U1 --role boss", "`boss` is not a valid --role: use viewer, respon"),
         ("team member add U1 extra", "did not expect `extra`"),
         ("team member add U1 --role", "needs a value"),
