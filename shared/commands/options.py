@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, get_origin
 
 from shared.commands.base import Command
-from shared.commands.duration import ago_words
+from shared.commands.duration import DURATION_PATTERN, ago_words
 from shared.commands.free_text import shown
 from shared.commands.usage import is_flag, is_hidden, types_of, usage
 from shared.errors import InvalidCommandError
@@ -44,7 +44,8 @@ def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
                 taken = _moment_words(rest[index:])
                 value, index = " ".join(taken), index + len(taken)
             elif index < len(rest) and not _names_option(model, rest[index]):
-                value, index = rest[index], index + 1
+                taken = _duration_words(rest[index:])
+                value, index = "".join(taken), index + len(taken)
             else:  # nothing after it, or the command's next option (`--service --when …`)
                 raise InvalidCommandError(f"`--{name}` needs a value.", usage=usage(model))
         _given(model, data, field_name, value, typed=name)
@@ -80,6 +81,28 @@ def _an_option(word: str) -> bool:
     into a button's text box): no option's name has a space."""
     name = word[2:].partition("=")[0]
     return word.startswith("--") and bool(name) and not any(c.isspace() for c in name)
+
+
+_UNITS = "dhms"
+"""Duration units, largest first."""
+
+
+def _duration_words(words: list[str]) -> list[str]:
+    """An option's value: its first word, and the words after it that go on a duration in
+    smaller units as people space them (`1h 30m`, `2d 12h`: one duration, not `1h` and a
+    comment `30m`)."""
+    taken = words[:1]
+    for word in words[1:]:
+        last, this = _unit(taken[-1]), _unit(word)
+        if last is None or this is None or _UNITS.index(this) <= _UNITS.index(last):
+            break
+        taken.append(word)
+    return taken
+
+
+def _unit(word: str) -> str | None:
+    """The smallest unit of a duration (`1h30m`: m), None for a word that is not one."""
+    return word[-1] if re.fullmatch(DURATION_PATTERN, word) else None
 
 
 def _names_option(model: type[Command], word: str) -> bool:

@@ -346,3 +346,13 @@ def test_a_help_flag_inside_a_comment_is_the_comments() -> None:
         parse("investigation comment inv-abcdef see --help output")
     assert isinstance(parse("investigation comment --help"), ShowHelp)
     assert isinstance(parse("investigation comment inv-abcdef --help"), ShowHelp)
+
+
+def test_a_duration_spaced_as_people_write_it_is_one_duration() -> None:
+    # WHEN `--duration 1h 30m` is typed (before: a silence of 1h, its comment "30m")
+    silence = parse("alert silence slow --duration 1h 30m deploy window")
+    # THEN it is 1h30m, and the words after it the comment; larger units after smaller are not
+    assert silence == SilenceAlert(name="slow", duration="1h30m", comment="deploy window")
+    assert parse("alert silence slow --duration 30m 1h") == SilenceAlert(
+        name="slow", duration="30m", comment="1h"
+    )
