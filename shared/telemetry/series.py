@@ -42,6 +42,12 @@ def _time(text: str) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)  # UTC when it names no offset
 
 
+LARGEST = 1e15
+"""The largest magnitude a metric value may hold (a metrics file's cell, a row of `sre analyze
+anomalies`): beyond any golden signal, and far from where the baseline's arithmetic and the
+chart's axis overflow; a counter that wrapped (1.8e19) is refused, not scored."""
+
+
 def _finite(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
@@ -82,7 +88,13 @@ def read_csv(handle: TextIO, *, source: str = "the file", column: str = "value")
         )
         stamps.append(row[t])
         times.append(at)
-        values.append(_cell(_finite, row[v], f"{where}: `{row[v][:40]}` is not a number"))
+        value = _cell(_finite, row[v], f"{where}: `{row[v][:40]}` is not a number")
+        if abs(value) > LARGEST:  # one such value would blind the detector to what follows
+            raise ValueError(
+                f"{where}: `{row[v][:40]}` is out of range (a value is at most {LARGEST:g} "
+                "either way)"
+            )
+        values.append(value)
     return Series(stamps=stamps, times=times, values=values)
 
 

@@ -72,6 +72,12 @@ def test_a_comment_is_the_rest_of_the_line(home: Path, capsys: pytest.CaptureFix
             "row 1 (line 2) of {f} has no value: each row needs a timestamp and a value",
         ),
         ("timestamp,value\n2026-11-01T00:00,nan\n", "row 1 (line 2) of {f}: `nan` is not a number"),
+        # a counter that wrapped: one such value blinded the detector to the rest, as a metrics
+        # file refuses it
+        (
+            "timestamp,value\n2026-11-01T00:00,1.8e19\n",
+            "row 1 (line 2) of {f}: `1.8e19` is out of range (a value is at most 1e+15 either way)",
+        ),
     ],
 )
 def test_analyze_names_the_row_and_what_is_wrong_with_it(

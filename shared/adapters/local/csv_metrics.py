@@ -30,6 +30,7 @@ from shared.telemetry import provider_calls
 from shared.telemetry.models import Event, MetricQuery, Service, Signal
 from shared.telemetry.ports import Points
 from shared.telemetry.queries import signal_values
+from shared.telemetry.series import LARGEST
 from shared.telemetry.steps import step_of
 
 MAX_BYTES = 16 * 1024 * 1024
@@ -37,9 +38,6 @@ MAX_BYTES = 16 * 1024 * 1024
 post-mortem's weeks fit easily)."""
 MAX_ROWS = 200_000
 """Rows read from one file (about 139 days of one-minute data)."""
-LARGEST = 1e15
-"""The largest magnitude a metric cell may hold: beyond any golden signal, and far from where
-the baseline's arithmetic and the chart's axis overflow."""
 STEP_ROWS = 100
 """The latest rows whose gaps give a file's step (what its alerts will read, not its history)."""
 EVENT_LENGTH = 200
