@@ -129,7 +129,7 @@ def without_findings(
         return Reply(tone=Tone.INFO, title=title, text="", fields=fields)
     if not unjudged:
         within = [v.signal.label for v in verdicts if not v.fall]
-        fell = [f"{v.signal.label} fell: {v.fall}." for v in verdicts if v.fall]
+        fell = [f"{v.signal.label} {v.fall}." for v in verdicts if v.fall]
         said = [f"{_sentence(within)} stayed within their baseline."] if within else []
         if fell:  # good news for the service, or a sign it fails fast or reports nothing
             said += [*fell, "A fall of latency, errors or saturation is not counted as a change."]

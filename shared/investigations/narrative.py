@@ -43,6 +43,12 @@ def _unjudged(investigation: Investigation) -> str:
 def _without_changes(investigation: Investigation) -> str:
     """No finding: "nothing moved" only when every signal read was judged."""
     unjudged = _unjudged(investigation)
+    fell = [v.signal.label for v in investigation.verdicts if v.fall]
+    if not unjudged and fell:  # a collapse is said, though not counted as a change
+        return (
+            f"Nothing in {investigation.service}'s golden signals rose beyond its baseline; "
+            f"{', '.join(fell)} fell."
+        )
     if not unjudged:
         return f"Nothing in {investigation.service}'s golden signals moved beyond its baseline."
     steady = [v.signal.label for v in investigation.verdicts if v.judgement is Judgement.STEADY]

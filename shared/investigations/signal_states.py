@@ -34,7 +34,7 @@ def state(investigation: Investigation, verdict: Verdict) -> str:
         text = f"changed: {evidence(finding)}" if finding else "changed"
         text += f"; {gaps}" if (gaps := missing(verdict, days=True)) else ""
     elif kind is Judgement.STEADY and verdict.fall:
-        text = f"fell, not counted as a change: {verdict.fall}"
+        text = f"{verdict.fall}; not counted as a change"
     elif kind is Judgement.STEADY:
         text = f"steady: within its baseline{_baseline(verdict)}"
     else:

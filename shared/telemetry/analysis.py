@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from shared.records import Frozen
+from shared.telemetry.episodes import LEAD
 from shared.telemetry.judgement import NEAR, RISING, judge, judge_all
 from shared.telemetry.models import Event, Finding, Signal, Verdict
 from shared.telemetry.ports import Points
@@ -88,15 +89,24 @@ def onset(
 
 
 def rank(findings: Sequence[Finding]) -> list[Finding]:
-    """Most telling first: strong changes still under way, then confident, large changes (a
-    spike that came back an hour ago does not head the report over an incident that goes on)."""
+    """Most telling first: confident, large changes; a strong one still under way first when it
+    weighs at least LEAD of the first (a spike that came back an hour ago does not head the
+    report over an incident that goes on; a slight, lasting rise does not hide a big spike)."""
 
-    def weight(f: Finding) -> tuple[bool, float]:
+    def weight(f: Finding) -> float:
         ratio = f.ratio if math.isfinite(f.ratio) and f.ratio > 0 else 10.0
-        ongoing = f.confidence >= 1 and f.end is None
-        return ongoing, f.confidence * math.log2(max(ratio, 1 / ratio) + 1)
+        return f.confidence * math.log2(max(ratio, 1 / ratio) + 1)
 
-    return sorted(findings, key=weight, reverse=True)
+    ranked = sorted(findings, key=weight, reverse=True)
+    going = [f for f in ranked if f.confidence >= 1 and f.end is None]
+    if (
+        ranked
+        and ranked[0].end is not None
+        and going
+        and weight(going[0]) >= LEAD * weight(ranked[0])
+    ):
+        return [going[0], *(f for f in ranked if f is not going[0])]
+    return ranked
 
 
 def headline(finding: Finding, today: datetime | None = None, *, dated: bool = False) -> str:

@@ -8,6 +8,7 @@ outliers, move neither much.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -59,6 +60,13 @@ class Baseline:
     off_share: float | None = None
     """For a baseline at its level most of the time, its lone points off it setting its margin
     (USUAL): the share of its points off its level; None for any other."""
+    mean: float = 0.0
+    """The mean of its values (a baseline mostly at 0 has a level of 0, yet a rate)."""
+    reach_up: float = 0.0
+    """How far above its level two of its points in a row went at most (a burst every hour, a
+    GC pause: what two points far above it are not news against)."""
+    reach_down: float = 0.0
+    """How far below its level two of its points in a row went at most."""
 
     @property
     def suspect(self) -> bool:
@@ -132,6 +140,9 @@ def measured(
         late=late,
         changed_at=changed_at,
         off_share=sum(v != level for v in values) / len(values) if usual else None,
+        mean=statistics.fmean(values),
+        reach_up=max((min(a, b) - level for a, b in itertools.pairwise(values)), default=0.0),
+        reach_down=max((level - max(a, b) for a, b in itertools.pairwise(values)), default=0.0),
     )
 
 

@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from shared.telemetry.baseline import Baseline
+from shared.telemetry.baseline import SMALLEST, Baseline
 
 RUN = 3
 """Points beyond the margin that make a change (a lone outlier does not)."""
@@ -28,6 +28,8 @@ signal that stopped: traffic gone for two minutes is an outage, not noise) or EX
 from its level (every request failing for two minutes is no outlier)."""
 EXTREME = 10
 """How many margins from the level two points in a row must be to make a change on their own."""
+REACHED = 2
+"""How many times as far as the baseline's own two points in a row went such points must go."""
 BACK = 3
 """Consecutive points back within half the margin that end a change."""
 FULL = 10
@@ -42,6 +44,11 @@ RARE = 0.25
 most this share of the time: FULL points off it in a row are then a change however small each
 is (an error every minute for an hour, where one came every quarter hour), since chance gives
 such a run less than once in a million."""
+LEAD = 1 / 3
+"""How much of the most significant change's evidence one still under way must have to come
+first (a slight, lasting rise of traffic does not hide a 40x error spike)."""
+RATE = 3.0
+"""How many times the baseline's mean a run off a baseline mostly at one value must average."""
 DENSE = 0.8
 """The least share of a run's points off the level (a minute at it now and then, fewer than BACK
 in a row, does not end an incident of an error every minute)."""
@@ -113,7 +120,11 @@ def _runs(
             while k < last and off[k + 1] != side:  # a lone point off before it: no onset
                 k = next(j for j in range(k + 1, last + 1) if off[j] == side)
             count = off[k : last + 1].count(side)
-            if count >= FULL and count >= DENSE * (last + 1 - k):
+            if (
+                count >= FULL
+                and count >= DENSE * (last + 1 - k)
+                and _sized(values[k : last + 1], base, side)
+            ):
                 runs.append(Stretch(k, back, last, side))
             k = last + 1
     return runs
@@ -164,15 +175,29 @@ def _counts(episode: Stretch, far: list[int], length: int) -> bool:
     return count >= RUN or tail_rise
 
 
+def _sized(run: Sequence[float], base: Baseline, side: int) -> bool:
+    """Whether a run off a baseline mostly at one value is a change of size: its mean RATE
+    times the baseline's mean at least (an error every minute where one came every quarter
+    hour; not a rate that holds while traffic grows, making its errors come every minute), and
+    SMALLEST of a level above zero from it (not an integer saturation a half unit up)."""
+    away = side * (statistics.fmean(run) - base.mean)
+    level = abs(base.level)
+    return away >= (RATE - 1) * abs(base.mean) and away >= SMALLEST * level
+
+
 def _short(values: Sequence[float], far: list[int], episode: Stretch, base: Baseline) -> bool:
     """Whether an episode too short to count is still a change: STOPPED points in a row, each
     at zero beyond the margin below its level (the signal stopped; zero is then far from its
-    level, never a quiet series' usual minute) or EXTREME margins from its level."""
+    level, never a quiet series' usual minute) or EXTREME margins from its level; and further
+    than REACHED times the baseline's own two points in a row went (a burst every hour, a GC
+    pause, a dip of an exporter: the baseline already shows them)."""
+    reach = base.reach_up if episode.side > 0 else base.reach_down
     run = 0
     for k in range(episode.first, episode.last + 1):
+        distance = episode.side * (values[k] - base.level)
         stopped = episode.side < 0 and values[k] == 0 and far[k] < 0
-        extreme = episode.side * (values[k] - base.level) >= EXTREME * base.margin
-        run = run + 1 if stopped or extreme else 0
+        extreme = distance >= EXTREME * base.margin
+        run = run + 1 if (stopped or extreme) and distance > REACHED * reach else 0
         if run >= STOPPED:
             return True
     return False
@@ -215,9 +240,9 @@ def most_significant(
 ) -> Stretch | None:
     """The episode that says most (the latest of equals: what is happening now); one of FULL
     points or more before any shorter one, however far the short one went (a 3-point blip of
-    10× is weak evidence next to a change of 16 points still under way); of those, one still
-    under way before one that came back (an on-call engineer reads the first line: an incident
-    that goes on is not told as an earlier one that "recovered")."""
+    10× is weak evidence next to a change of 16 points still under way); one still under way
+    before one that came back when it says at least LEAD as much (an on-call engineer reads the
+    first line: an incident that goes on is not told as an earlier one that "recovered")."""
 
     def full(stretch: Stretch) -> bool:
         return stretch.stop(len(values)) - stretch.first >= FULL
@@ -226,9 +251,15 @@ def most_significant(
         enumerate(found),
         key=lambda pair: (
             full(pair[1]),
-            full(pair[1]) and pair[1].back is None,
             round(significance(values, pair[1], base), 6),
             pair[0],
         ),
     )
-    return ranked[-1][1] if ranked else None
+    if not ranked:
+        return None
+    best = ranked[-1][1]
+    going = [s for _, s in ranked if full(s) and s.back is None]
+    said = significance(values, best, base)
+    if best.back is not None and going and significance(values, going[-1], base) >= LEAD * said:
+        return going[-1]  # the most significant still under way, if it says enough
+    return best

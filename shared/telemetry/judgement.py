@@ -44,6 +44,9 @@ WORSE = 1.5
 """A lasting change whose last points are this many times as far from the baseline as its
 typical value is told with its latest level too (`1.5× baseline since 07:30, now 10.0×`): a
 ramp still climbing ends about twice as far as its middle, so twice missed every ramp."""
+COLLAPSE = 0.3
+"""A fall of latency, errors or saturation to this share of its level or less is said (a
+service failing fast, an exporter gone wrong), though not counted as a change."""
 RISING = {Signal.P50_LATENCY, Signal.P99_LATENCY, Signal.ERROR_RATE, Signal.SATURATION}
 """Signals whose fall is good news; traffic is anomalous either way."""
 Points = Sequence[tuple[datetime, float]]
@@ -109,11 +112,20 @@ def judge(
     if verdict.missing or verdict.window_points < COVERED * verdict.expected_points:
         return verdict.model_copy(update={"judgement": Judgement.PARTIAL}), None
     fell = [s for s in stretches(values, base, {-1}) if s.last >= first] if -1 not in sides else []
-    fall = most_significant(values, [s for s in fell if s.points(len(values)) >= FULL], base)
+    fall = most_significant(values, [s for s in fell if _collapse(values, s, base)], base)
     if fall is not None:  # not counted, but said: "within its baseline" it was not
         said = finding_of(signal, points, fall, [], base, events, unit, today=today, start=start)
-        return verdict.model_copy(update={"fall": said.evidence}), None
+        worded = said.evidence if said.evidence.startswith("fell") else f"fell to {said.evidence}"
+        return verdict.model_copy(update={"fall": worded}), None
     return verdict, None
+
+
+def _collapse(values: Sequence[float], stretch: Stretch, base: Baseline) -> bool:
+    """Whether a fall of a signal whose fall is good news is a collapse worth saying: FULL
+    points or more, to COLLAPSE of its level or less (an evening's lower load, the end of a
+    batch job in the hours before, is no news)."""
+    inside = values[stretch.first : stretch.stop(len(values))]
+    return len(inside) >= FULL and statistics.median(inside) <= COLLAPSE * base.level
 
 
 def _before(points: Points, start: datetime) -> int:
@@ -198,6 +210,8 @@ def _worse(values: Sequence[float], typical: float, level: float) -> float | Non
     """A lasting change's level over its last RUN points, when WORSE times as far from the
     baseline's level as its typical value is (it keeps getting worse); else None."""
     latest = statistics.median(values[-RUN:])
+    if typical == level or level == 0:  # no ratio to grow (`up from 0`)
+        return None
     return latest if abs(latest - level) >= WORSE * abs(typical - level) else None
 
 

@@ -325,7 +325,7 @@ def test_latency_that_fell_to_a_tenth_is_said_not_called_within_its_baseline(
     # THEN the fall is said, not counted as a change, and no all-clear mark is given (before:
     # "✓ no significant change … stayed within their baseline")
     assert f"• web: nothing rose, but p99 latency fell in {ON}20:30–22:30 UTC" in out, out
-    assert f"p99 latency fell: 0.1× baseline since {ON}21:30 UTC (380 ms → 3" in out, out
+    assert f"p99 latency fell to 0.1× baseline since {ON}21:30 UTC (380 ms → 3" in out, out
     assert "P50 latency, error rate, traffic and saturation stayed within their baseline." in out
     assert "✓" not in out.split("• web")[1].splitlines()[0]
 
