@@ -50,12 +50,18 @@ def _kept(text: str) -> str:
     return next(ch for ch in map(chr, _PRIVATE_USE) if ch not in text)
 
 
+_SPACES = re.compile(r"[\u1680\u2000-\u200a\u205f\u3000]")
+"""The other spaces a keyboard or a paste may put between words (em, en, thin, ideographic): a
+space, as the no-break ones are."""
+
+
 def normalize(text: str, *, apostrophes: bool = True) -> str:
     """Replace the smart quotes, dashes and odd spaces chat clients insert with plain ASCII.
 
     With `apostrophes=False` a right single quote between letters (it\u2019s) is kept, so that
     it does not open a quotation when the text is split into words.
     """
+    text = _SPACES.sub(" ", text)
     if apostrophes:
         return text.translate(_TYPOGRAPHY)
     return "\u2019".join(part.translate(_TYPOGRAPHY) for part in _APOSTROPHE.split(text))

@@ -70,6 +70,11 @@ def test_empty_text_is_help() -> None:
     assert parse("") == ShowHelp()
 
 
+def test_an_em_or_ideographic_space_between_words_is_a_space() -> None:
+    # before: "`team list` is not a command", the two words one
+    assert parse("team\u2003list") == parse("team\u3000list") == m.ListTeams()
+
+
 def test_a_help_topic_is_read_in_any_case_as_a_command_is() -> None:
     # before: `ALERT` is not a valid topic, though `sre ALERT` worked
     assert parse("help ALERT") == ShowHelp(topic="alert")
@@ -114,6 +119,8 @@ def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> No
         ("team member add @x --role --team payments", "`--role` needs a value"),
         # digits alone: Python reads `1_0` as 10 and `0_5` as 5
         ("investigation list --limit 1_0", "`1_0` is not a number for --limit"),
+        # neither an id nor --all: what to give (before: "…or `--all`, not both")
+        ("chaos halt", "name the experiment to halt"),
         ("prompt variant add xy --model --temperature 0_5", "`0_5` is not a number for --temp"),
         ("prompt variant add xy --model --temperature nan", "`nan` is not a number for --temp"),
         ("team member add U1 --role boss", "`boss` is not a valid --role: use viewer, respon"),
