@@ -46,7 +46,7 @@ contracts: $(DEV_STAMP)
 
 # two workers a core: a third of the suite's time is waiting (moto's HTTP, subprocesses, timeouts
 # a test proves), so two a core finish it in about 60% of the time one a core takes
-WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * len(os.sched_getaffinity(0)))')
+WORKERS ?= $(shell $(PYTHON) -c 'import os; a = getattr(os, "sched_getaffinity", None); print(2 * (len(a(0)) if a else os.cpu_count() or 1))')
 pytest: $(DEV_STAMP)
 	$(BIN)/pytest -q -n $(WORKERS) --dist loadfile
 
