@@ -126,10 +126,11 @@ def _before_firing(policy: AlertPolicy, end: datetime) -> datetime | None:
 
 
 def _reach(policy: AlertPolicy, kind: ResourceKind, end: datetime) -> int:
-    """Which of a provider's batched reads a policy's series comes from: a threshold's minutes
-    (0), an anomaly condition's hours (1), a firing anomaly alert's back to before it fired (2),
-    so no policy's reach widens another's read (one firing alert read 28 hours of every series
-    of its org). A metrics file is read once, as far as its furthest policy (it is cheap)."""
+    """Which of an org's batched reads of a provider a policy's series comes from (each read at
+    the same time as the others): a threshold's minutes (0), an anomaly condition's hours (1), a
+    firing anomaly alert's back to before it fired (2), so no policy's reach widens another's
+    read (one firing alert read 28 hours of every series of its org). A metrics file is read
+    once, as far as its furthest policy (it is cheap)."""
     if kind is ResourceKind.METRICS_FILE:
         return 0
     if _before_firing(policy, end) is not None:
@@ -215,7 +216,7 @@ class AlertEvaluator:
         (its own credentials; at least `history` back: what a test charts)."""
         end = at.replace(second=0, microsecond=0)
         teams: dict[tuple[str, str], Team | None] = {}
-        wanted: dict[tuple[str, ResourceKind, str], list[tuple[AlertPolicy, MetricQuery]]] = {}
+        wanted: dict[tuple[str, ResourceKind, str, int], list[tuple[AlertPolicy, MetricQuery]]] = {}
         done: list[Evaluation] = []
         for policy in policies:
             key = (policy.org, policy.team)
@@ -233,17 +234,16 @@ class AlertEvaluator:
                 continue
             # a metrics file is read on its own: one bad file must not fail the others
             apart = service.resource if service.kind is ResourceKind.METRICS_FILE else ""
-            wanted.setdefault((policy.org, service.kind, apart), []).append(
-                (policy, service.queries[policy.condition.signal])
-            )
+            batch = (policy.org, service.kind, apart, _reach(policy, service.kind, end))
+            wanted.setdefault(batch, []).append((policy, service.queries[policy.condition.signal]))
         reads = {
             batch: functools.partial(
                 self._read, self._sources[batch[1]], pairs, end, history, kind=batch[1]
             )
             for batch, pairs in wanted.items()
         }
-        for (org, kind, apart), series in within(reads, seconds=self._timeout).items():
-            pairs = wanted[(org, kind, apart)]
+        for batch, series in within(reads, seconds=self._timeout).items():
+            (org, kind, *_), pairs = batch, wanted[batch]
             if isinstance(series, Exception):
                 _say_carried(org, kind, series, len(pairs))
             done += self._judge(pairs, series, end, kind)
@@ -257,30 +257,8 @@ class AlertEvaluator:
         history: timedelta,
         *,
         kind: ResourceKind,
-    ) -> list[Points]:
-        """Each pair's series, in order: one batched read for each reach (`_reach`)."""
-        groups: dict[int, list[int]] = {}
-        for i, (policy, _) in enumerate(pairs):
-            groups.setdefault(_reach(policy, kind, end), []).append(i)
-        found: list[Points] = [[] for _ in pairs]
-        for indices in groups.values():
-            group = [pairs[i] for i in indices]
-            for i, points in zip(
-                indices, self._read_batch(source, group, end, history, kind=kind), strict=True
-            ):
-                found[i] = points
-        return found
-
-    def _read_batch(
-        self,
-        source: MetricsSource,
-        pairs: list[tuple[AlertPolicy, MetricQuery]],
-        end: datetime,
-        history: timedelta,
-        *,
-        kind: ResourceKind,
-    ) -> list[Points]:
-        """One batched read of every distinct query of `pairs`, each pair's series in order."""
+    ) -> dict[str, Points]:
+        """One batched read of every distinct query of `pairs`, by query."""
         window = max(_window(policy, kind, history, end) for policy, _ in pairs)
         unique = list({q.model_dump_json(): q for _, q in pairs}.values())
         if self._meter is not None:  # split by policies served, whole calls adding up exactly
@@ -288,8 +266,7 @@ class AlertEvaluator:
             source = self._meter.metrics(source, payers, at=end)
         series = source.read(unique, start=end - window, end=end, step=60)
         read = {q.model_dump_json(): points for q, points in zip(unique, series, strict=True)}
-        read |= self._further(source, pairs, read, end, window)
-        return [read[q.model_dump_json()] for _, q in pairs]
+        return read | self._further(source, pairs, read, end, window)
 
     def _further(
         self,
@@ -319,17 +296,14 @@ class AlertEvaluator:
     def _judge(
         self,
         pairs: list[tuple[AlertPolicy, MetricQuery]],
-        series: list[Points] | Exception,
+        series: dict[str, Points] | Exception,
         end: datetime,
         kind: ResourceKind,
     ) -> list[Evaluation]:
         """Each policy judged on its series; a failed or late read is reported per policy."""
         if isinstance(series, Exception):
             return [_unjudged(policy, end, f"metrics unavailable: {series}") for policy, _ in pairs]
-        return [
-            _judged(policy, points, end, kind=kind)
-            for (policy, _), points in zip(pairs, series, strict=True)
-        ]
+        return [_judged(policy, series[q.model_dump_json()], end, kind=kind) for policy, q in pairs]
 
 
 def _say_carried(org: str, kind: ResourceKind, error: Exception, policies: int) -> None:

@@ -86,7 +86,7 @@ class AlertStatus(Frozen):
         )
 
     def moved_to(
-        self, instance: Instance, at: datetime, value: float | None, level: float | None = None
+        self, instance: Instance, at: datetime, value: float | None, level: float | None
     ) -> AlertStatus:
         """This status after an evaluation at `at` left the state machine at `instance` (`value`
         judged; `level`: an anomaly condition's signal's latest value)."""

@@ -155,8 +155,10 @@ class AlertScheduler:
         told = before.problem
         first = before.evaluated_at is None  # written once, so it no longer reads "not evaluated"
         moved = first or ev.after != ev.before or (ev.value is None) != before.no_data
-        # a firing alert's value is kept current: an escalation or an ack says it as "now"
-        moved = moved or (ev.after.state is State.FIRING and ev.value != before.value)
+        # a firing alert's value (an anomaly's signal too) is kept current: an escalation or an
+        # ack says it as "now"
+        current = (ev.value, ev.level) != (before.value, before.level)
+        moved = moved or (ev.after.state is State.FIRING and current)
         if not moved and ev.problem == told:
             return None  # nothing moved: no write (a store write per policy per minute costs)
         status = before.moved_to(ev.after, ev.at, ev.value, ev.level)

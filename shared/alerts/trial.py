@@ -21,7 +21,7 @@ def outcome_text(ev: Evaluation) -> str:
     policy = ev.policy
     had_data, has_data = not policy.status.no_data, ev.value is not None
     change = transition(ev.before, ev.after, had_data=had_data, has_data=has_data)
-    status = policy.status.moved_to(ev.after, ev.at, ev.value)
+    status = policy.status.moved_to(ev.after, ev.at, ev.value, ev.level)
     shown = policy.model_copy(update={"status": status}).shown_state()
     return {
         "fired": "it would FIRE and the channel would be told",

@@ -35,6 +35,14 @@ def to_timedelta(text: str) -> timedelta:
     return timedelta(seconds=min(seconds, _FOREVER))
 
 
+def smallest_unit(word: str) -> int | None:
+    """The seconds of a duration's smallest unit (`1h30m`: 60), None for a word that is not a
+    duration: a duration spaced as people write it (`1h 30m`) goes on in smaller units."""
+    if re.fullmatch(DURATION_PATTERN, word) is None:
+        return None
+    return _SECONDS[word[-1]]
+
+
 def written(span: timedelta) -> str:
     """A limit as it is typed: `90d`, `7d`, `1d`, `1m`, `1h30m`, `0s`."""
     seconds, parts = round(span.total_seconds()), []

@@ -46,8 +46,10 @@ an apostrophe is not the start of a quotation); a line holds at most COMMAND_MAX
 
 
 def _kept(text: str) -> str:
-    """A stand-in for apostrophes that `text` does not hold (a typed U+E000 stays itself)."""
-    return next(ch for ch in map(chr, _PRIVATE_USE) if ch not in text)
+    """A stand-in for apostrophes that `text` does not hold (a typed U+E000 stays itself): one
+    pass over the text, however many private-use characters it holds."""
+    held = set(text)
+    return next(ch for ch in map(chr, _PRIVATE_USE) if ch not in held)
 
 
 _SPACES = re.compile(r"[\u1680\u2000-\u200a\u205f\u3000]")

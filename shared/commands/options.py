@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, get_origin
 
 from shared.commands.base import Command
-from shared.commands.duration import DURATION_PATTERN, ago_words
+from shared.commands.duration import ago_words, smallest_unit
 from shared.commands.free_text import shown
 from shared.commands.usage import is_flag, is_hidden, types_of, usage
 from shared.errors import InvalidCommandError
@@ -30,7 +30,7 @@ def split_options(model: type[Command], rest: list[str]) -> dict[str, Any]:
             positionals.append(word)
             continue
         name, has_value, value = word[2:].partition("=")
-        field_name = name.replace("-", "_").lower()
+        field_name = _field_of(word)
         field = model.model_fields.get(field_name)
         if field is None:
             raise _bad_option(model, name)
@@ -83,32 +83,28 @@ def _an_option(word: str) -> bool:
     return word.startswith("--") and bool(name) and not any(c.isspace() for c in name)
 
 
-_UNITS = "dhms"
-"""Duration units, largest first."""
-
-
 def _duration_words(words: list[str]) -> list[str]:
     """An option's value: its first word, and the words after it that go on a duration in
     smaller units as people space them (`1h 30m`, `2d 12h`: one duration, not `1h` and a
     comment `30m`)."""
     taken = words[:1]
     for word in words[1:]:
-        last, this = _unit(taken[-1]), _unit(word)
-        if last is None or this is None or _UNITS.index(this) <= _UNITS.index(last):
+        last, this = smallest_unit(taken[-1]), smallest_unit(word)
+        if last is None or this is None or this >= last:
             break
         taken.append(word)
     return taken
 
 
-def _unit(word: str) -> str | None:
-    """The smallest unit of a duration (`1h30m`: m), None for a word that is not one."""
-    return word[-1] if re.fullmatch(DURATION_PATTERN, word) else None
+def _field_of(word: str) -> str:
+    """The field an option names: `--escalate-to=x` names `escalate_to`."""
+    return word[2:].partition("=")[0].replace("-", "_").lower()
 
 
 def _names_option(model: type[Command], word: str) -> bool:
     """Whether `word` is one of the command's own options (`--when` after `--service`, whose
     value was left out), not a value that starts with dashes."""
-    name = word[2:].partition("=")[0].replace("-", "_").lower()
+    name = _field_of(word)
     return _an_option(word) and name in model.model_fields and name not in model.positional
 
 

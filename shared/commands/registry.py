@@ -125,6 +125,8 @@ class CommandSet:
         """Whether `-h` or `--help` asks for help: typed last, or right after the command's
         words (`alert create --help`); in the middle of a comment (`use -h for help`) it is
         the comment's."""
+        if not HELP_FLAGS.intersection(words):
+            return False
         if words[-1] in HELP_FLAGS:
             return True
         found = self._phrases.find([word.lower() for word in words])

@@ -129,13 +129,12 @@ def without_findings(
         return Reply(tone=Tone.INFO, title=title, text="", fields=fields)
     if not unjudged:
         within = [v.signal.label for v in verdicts if not v.fall]
-        fell = [f"{v.signal.label} {v.fall}." for v in verdicts if v.fall]
+        fallen = fell(verdicts)
         said = [f"{_sentence(within)} stayed within their baseline."] if within else []
-        if fell:  # good news for the service, or a sign it fails fast or reports nothing
-            said += [*fell, "A fall of latency, errors or saturation is not counted as a change."]
-        fallen = [v.signal.label for v in verdicts if v.fall]
         title = f"{service.name}: no significant change in {window}"
-        if fallen:  # no all-clear mark over signals that went to nothing
+        if fallen:  # good news for the service, or a sign it fails fast: no all-clear mark
+            said += [f"{v.signal.label} {v.fall}." for v in verdicts if v.fall]
+            said.append("A fall of latency, errors or saturation is not counted as a change.")
             title = (
                 f"{service.name}: nothing rose, but {_sentence(fallen).lower()} fell in {window}"
             )
@@ -151,6 +150,11 @@ def without_findings(
     title = f"{service.name}: {', '.join(steady)} steady; {_cannot(unjudged, now)} in {window}"
     text = [*cannot, f"Judged steady: {', '.join(steady)}."]
     return Reply(tone=Tone.INFO, title=title, text="\n".join(text), fields=fields)
+
+
+def fell(verdicts: Sequence[Verdict]) -> list[str]:
+    """The signals whose collapse a verdict says (`Verdict.fall`), by name."""
+    return [v.signal.label for v in verdicts if v.fall]
 
 
 def _sentence(labels: list[str]) -> str:

@@ -54,7 +54,7 @@ def deploys(investigation: Investigation) -> list[Event]:
     return sorted(unique.values(), key=lambda e: e.time)
 
 
-def unit_of(investigation: Investigation, signal: Signal) -> str:
+def _axis_unit(investigation: Investigation, signal: Signal) -> str:
     """How the signal's values read: ms, %, req/min (investigations read one-minute steps, so
     traffic's sums are per minute), saturation in its resource's unit (`units_of`)."""
     return investigation.units.get(signal, UNITS[signal]).strip()
@@ -78,7 +78,7 @@ def marks_for(investigation: Investigation, signal: Signal) -> Marks:
         points=points,
         start=min([investigation.start, *(t for t, _ in points[:1])]),
         end=max([investigation.end, *(t for t, _ in points[-1:])]),
-        unit=unit_of(investigation, signal),
+        unit=_axis_unit(investigation, signal),
         deploys=deploys(investigation),
         baseline_start=verdict.baseline_start if verdict else None,
         baseline_end=verdict.baseline_end if verdict else None,

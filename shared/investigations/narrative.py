@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from shared.investigations.coverage import fell
 from shared.investigations.models import Investigation, Narrative
 from shared.telemetry.analysis import first_movers, said_together
 from shared.telemetry.models import Finding, Judgement
@@ -43,11 +44,11 @@ def _unjudged(investigation: Investigation) -> str:
 def _without_changes(investigation: Investigation) -> str:
     """No finding: "nothing moved" only when every signal read was judged."""
     unjudged = _unjudged(investigation)
-    fell = [v.signal.label for v in investigation.verdicts if v.fall]
-    if not unjudged and fell:  # a collapse is said, though not counted as a change
+    fallen = fell(investigation.verdicts)
+    if not unjudged and fallen:  # a collapse is said, though not counted as a change
         return (
             f"Nothing in {investigation.service}'s golden signals rose beyond its baseline; "
-            f"{', '.join(fell)} fell."
+            f"{', '.join(fallen)} fell."
         )
     if not unjudged:
         return f"Nothing in {investigation.service}'s golden signals moved beyond its baseline."

@@ -188,6 +188,7 @@ class InvestigationService:
             *self._changes(team, service, start - BASELINE, end),
             *self._done_to(team, service, start - BASELINE, end),
         ]
+        units = units_of(service)
         judged = analysis.findings(
             series,
             signals=service.queries,
@@ -197,7 +198,7 @@ class InvestigationService:
             events=events,
             today=ctx.now,
             read_from=start - BASELINE,
-            units=units_of(service),
+            units=units,
         )
         verdicts, findings = judged.verdicts, judged.ranked
         logs, note = self._log_evidence(service, log_source, start=start, end=end)
@@ -235,7 +236,7 @@ class InvestigationService:
             logs=logs,
             participants=[actor],
             series={s: [(t, v) for t, v in pts if t >= start] for s, pts in series.items()},
-            units=units_of(service),
+            units=units,
             timeline=[TimelineEntry(time=ctx.now, actor=actor, kind="opened", text=reply.title)],
             events=listed(events, findings),
             reported_in=report_place(ctx.invocation.reply_to),

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from shared.investigations.coverage import missing, reason
+from shared.investigations.coverage import fell, missing, reason
 from shared.investigations.models import Investigation
 from shared.replies import counted
 from shared.telemetry.models import Finding, Judgement, Signal, Verdict
@@ -84,9 +84,9 @@ def without_findings(investigation: Investigation) -> str:
     if not investigation.verdicts:
         return "No significant change."  # stored before verdicts existed: as it was shown then
     missing = unjudged(investigation)
-    fell = [v.signal.label for v in investigation.verdicts if v.fall]
-    if not missing and fell:
-        return f"No significant change; {', '.join(fell)} fell (a fall is not counted)."
+    fallen = fell(investigation.verdicts)
+    if not missing and fallen:
+        return f"No significant change; {', '.join(fallen)} fell (a fall is not counted)."
     if not missing:
         return "No significant change: every signal stayed within its baseline."
     steady = [v.signal.label for v in investigation.verdicts if v.judgement is Judgement.STEADY]
