@@ -16,8 +16,8 @@ from shared.times import clock, moment
 
 
 def _change(finding: Finding, day: datetime, *, dated: bool) -> str:
-    """`p99 latency at 08:30 (3.5×)`, dated when it is not of the day of `day` (the reader's),
-    or always when `dated` (a page, read any day)."""
+    """`p99 latency at 08:30 (3.5×)`, `traffic at 21:04 (down to 0%, 9 times)`, dated when it
+    is not of the day of `day` (the reader's), or always when `dated` (a page, read any day)."""
     ratio = finding.ratio
     if finding.baseline < 0 or finding.current < 0:
         difference = finding.current - finding.baseline
@@ -28,6 +28,8 @@ def _change(finding: Finding, day: datetime, *, dated: bool) -> str:
         size = f"{times(ratio)}×"
     else:
         size = f"down to {ratio:.0%}"
+    if finding.repeats:
+        size += f", {finding.repeats} times"
     if finding.end is not None:
         size += f" for {duration(finding.end - finding.onset)}"
     days = dated or finding.onset.date() != day.date()

@@ -75,6 +75,8 @@ def _size(finding: Finding) -> str:
 def finding_line(finding: Finding) -> str:
     """One finding as the model reads it: signal, onset, size, end, and what it followed."""
     line = f"- {finding.signal.label} changed at {_at(finding.onset)}: {_size(finding)}"
+    if finding.repeats:
+        line += f"; {finding.repeats} times, a point or two each, at its baseline between them"
     if finding.end is not None:
         line += f"; back within its baseline at {_at(finding.end)}"
         line += f"; typically {fmt(finding.level)}" if finding.level is not None else ""

@@ -52,6 +52,14 @@ RATE = 3.0
 DENSE = 0.8
 """The least share of a run's points off the level (a minute at it now and then, fewer than BACK
 in a row, does not end an incident of an error every minute)."""
+GAP = 15
+"""Points, at most, between two drops or spikes of one recurring change (a crash loop restarts
+every few minutes: Kubernetes' back-off waits 5 at most)."""
+MANY = 4
+"""Drops or spikes, at least, that make a recurring change."""
+CHANCE = 1e-6
+"""How unlikely a recurring change's drops or spikes must be at the rate the rest of the series
+shows them (an exporter that misses a minute now and then, all along, is no change)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,14 @@ class Stretch:
     back: int | None
     last: int
     side: int
+    hits: tuple[int, ...] = ()
+    """For a recurring change (a crash loop: traffic at 0 one minute in seven), the indices of
+    its drops or spikes, each too short to count alone; empty for an episode."""
+
+    @property
+    def repeats(self) -> int:
+        """How many drops or spikes a recurring change holds (points in a row are one)."""
+        return _occurrences(self.hits)
 
     def stop(self, length: int) -> int:
         """The index after its last point: its first point back, or the series' length."""
@@ -93,10 +109,105 @@ def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> lis
         back = base.back(statistics.median(values[i : last + 1]))
         episode = _within(values, far, i, side, base, back)
         counts = _counts(episode, far, len(values)) or _short(values, far, episode, base)
-        found += [episode] if counts else []
+        found += [episode] if counts and not _scattered(values, far, episode, base) else []
         i = episode.last + 1  # a few points far that do not count: the rest may still hold one
-    found = sorted([*found, *_runs(values, base, allowed, found)], key=lambda s: s.first)
+    found += _runs(values, base, allowed, found)
+    found = sorted([*found, *_recurring(values, base, allowed, found)], key=lambda s: s.first)
     return _joined(values, found, base)
+
+
+def _recurring(
+    values: Sequence[float], base: Baseline, allowed: set[int], found: Sequence[Stretch]
+) -> list[Stretch]:
+    """The recurring changes outside the episodes already `found`: MANY drops or spikes or more
+    (`_strong`), GAP points apart at most, that chance would give less than CHANCE of the time
+    at the rate the rest of the series shows them (a crash loop: traffic at 0 one minute in
+    seven, each minute too short to count alone). One still recurring within GAP of the
+    series' end lasts; one that stopped ends at its last drop's next point."""
+    taken = {k for s in found for k in range(s.first, s.stop(len(values)))}
+    usable = len(values) - len(taken)
+    result: list[Stretch] = []
+    for side in sorted(allowed):
+        hits = [k for k, v in enumerate(values) if k not in taken and _strong(v, base, side)]
+        for cluster in _clusters(hits):
+            if (
+                _occurrences(cluster) >= MANY
+                and _between(values, cluster, base)
+                and _unlikely(cluster, hits, usable)
+            ):
+                last = cluster[-1]
+                back = last + 1 if len(values) - 1 - last >= GAP else None
+                result.append(Stretch(cluster[0], back, last, side, tuple(cluster)))
+    return result
+
+
+def _scattered(values: Sequence[float], far: list[int], episode: Stretch, base: Baseline) -> bool:
+    """Whether an episode is drops or spikes now and then, the signal at its level between
+    them (traffic at 0 one minute in three): its typical value within the margin, and every
+    point of it far off a drop or spike (`_strong`). It is then no change of level ("1.0×
+    baseline since …"), but may be a recurring change."""
+    inside = values[episode.first : episode.last + 1]
+    if base.side(statistics.median(inside)) != 0:
+        return False
+    far_off = range(episode.first, episode.last + 1)
+    return all(_strong(values[k], base, episode.side) for k in far_off if far[k] == episode.side)
+
+
+def _strong(value: float, base: Baseline, side: int) -> bool:
+    """Whether a point is a drop or spike a recurring change is made of: beyond the margin on
+    `side`, and to a tenth of a level above zero or less (traffic gone for a minute), or
+    EXTREME margins from the level."""
+    if base.side(value) != side:
+        return False
+    if side < 0 and base.level > 0 and value <= base.level / EXTREME:
+        return True
+    return side * (value - base.level) >= EXTREME * base.margin
+
+
+def _between(values: Sequence[float], cluster: Sequence[int], base: Baseline) -> bool:
+    """Whether the signal is at its baseline between a cluster's drops or spikes (a service
+    that restarts and serves as before; not an error rate at 0 with a failed request now and
+    then, traffic too low for a ratio, nor a signal already off its level)."""
+    hit = set(cluster)
+    rest = [values[k] for k in range(cluster[0], cluster[-1] + 1) if k not in hit]
+    return bool(rest) and base.side(statistics.median(rest)) == 0
+
+
+def _clusters(hits: Sequence[int]) -> list[list[int]]:
+    """`hits` in groups, each next one GAP points at most after the one before it."""
+    groups: list[list[int]] = []
+    for k in hits:
+        if groups and k - groups[-1][-1] <= GAP:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return groups
+
+
+def _occurrences(hits: Sequence[int]) -> int:
+    """How many runs of consecutive indices `hits` (ascending) holds."""
+    return sum(1 for i, k in enumerate(hits) if i == 0 or hits[i - 1] != k - 1)
+
+
+def _unlikely(cluster: Sequence[int], hits: Sequence[int], usable: int) -> bool:
+    """Whether `cluster`'s drops or spikes are more than chance gives with less than CHANCE,
+    at the rate of the others of `hits` over the rest of the `usable` points (one more of them
+    assumed: a rest without any says their rate is low, not nil). Its first drop only opens
+    it, so the rest are counted."""
+    span = cluster[-1] - cluster[0] + 1
+    inside = set(range(cluster[0], cluster[-1] + 1))
+    rest = _occurrences([k for k in hits if k not in inside])
+    expected = span * (rest + 1) / (max(usable - span, 0) + 1)
+    return _poisson_tail(_occurrences(cluster) - 1, expected) < CHANCE
+
+
+def _poisson_tail(count: int, expected: float) -> float:
+    """The chance of `count` events or more where `expected` are expected."""
+    term, below = math.exp(-expected), 0.0
+    for i in range(count):
+        below += term
+        term *= expected / (i + 1)
+    return max(0.0, 1.0 - below)
 
 
 def _runs(
@@ -147,7 +258,7 @@ def _one(values: Sequence[float], a: Stretch, b: Stretch, base: Baseline) -> boo
     """Whether `b` goes on `a`: same side, both FULL points long, a dip of DIP points at most
     between them, and their typical values within SAME of their distance from the level."""
     length = len(values)
-    if a.side != b.side or a.back is None or b.first - a.back > DIP:
+    if a.side != b.side or a.back is None or b.first - a.back > DIP or a.hits or b.hits:
         return False
     if min(a.points(length), b.points(length)) < FULL:
         return False
@@ -229,7 +340,13 @@ def _onset(far: list[int], out: Callable[[int], int], first: int, side: int) -> 
 
 def significance(values: Sequence[float], stretch: Stretch, base: Baseline) -> float:
     """How much an episode says: how many margins its typical value is from the baseline's
-    level (on a log scale), times the square root of its points (evidence grows with length)."""
+    level (on a log scale), times the square root of its points (evidence grows with length);
+    for a recurring change, its drops' or spikes' typical value, times the square root of how
+    many there were."""
+    if stretch.hits:
+        drops = [values[k] for k in stretch.hits]
+        distance = abs(statistics.median(drops) - base.level) / base.margin
+        return math.log2(1 + distance) * math.sqrt(stretch.repeats)
     inside = values[stretch.first : stretch.stop(len(values))]
     distance = abs(statistics.median(inside) - base.level) / base.margin
     return math.log2(1 + distance) * math.sqrt(len(inside))

@@ -125,6 +125,8 @@ def _collapse(values: Sequence[float], stretch: Stretch, base: Baseline) -> bool
     points or more, to COLLAPSE of its level or less (an evening's lower load, the end of a
     batch job in the hours before, is no news)."""
     inside = values[stretch.first : stretch.stop(len(values))]
+    if stretch.hits:  # drops now and then: no collapse, and a crash loop is no good news
+        return False
     return len(inside) >= FULL and statistics.median(inside) <= COLLAPSE * base.level
 
 
@@ -181,25 +183,28 @@ def finding_of(
     start: datetime,
 ) -> Finding:
     """The finding for the episode `chosen` of a window from `start`: its onset, its level
-    (lasting) or its peak or trough and typical value (transient), and the signal's `others`
+    (lasting) or its peak or trough and typical value (transient), or for a recurring change
+    its deepest drop or highest spike and how many there were, and the signal's `others`
     episodes; its times dated unless of the day of `today`."""
     values = [v for _, v in points[chosen.first : chosen.stop(len(points))]]
     typical = statistics.median(values)
-    current = typical if chosen.back is None else _extreme(values, chosen.side)
+    lasting = chosen.back is None and not chosen.hits
+    drops = [points[k][1] for k in chosen.hits]
     at = points[chosen.first][0]
     finding = Finding(
         signal=signal,
         onset=at,
         baseline=base.level,
-        current=current,
-        confidence=min(1.0, len(values) / FULL),
+        current=typical if lasting else _extreme(drops or values, chosen.side),
+        confidence=1.0 if drops else min(1.0, len(values) / FULL),
         evidence="",
         near=next(iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None),
         end=points[chosen.back][0] if chosen.back is not None else None,
-        level=typical if chosen.back is not None else None,
+        level=typical if chosen.back is not None and not drops else None,
         others=[_episode(points, s) for s in others],
         began_before=at < start,
-        latest=_worse(values, typical, base.level) if chosen.back is None else None,
+        latest=_worse(values, typical, base.level) if lasting else None,
+        repeats=chosen.repeats or None,
     )
     return finding.model_copy(
         update={"evidence": evidence(finding, unit, today=today), "unit": unit}
@@ -220,8 +225,10 @@ def _extreme(values: Sequence[float], side: int) -> float:
 
 
 def _episode(points: Points, stretch: Stretch) -> Episode:
-    """Another episode of the signal, as a finding names it."""
-    values = [v for _, v in points[stretch.first : stretch.stop(len(points))]]
+    """Another episode of the signal, as a finding names it (a recurring change by its drops
+    or spikes)."""
+    inside = [points[k] for k in stretch.hits] or points[stretch.first : stretch.stop(len(points))]
+    values = [v for _, v in inside]
     return Episode(
         rose=stretch.side > 0,
         start=points[stretch.first][0],

@@ -166,6 +166,10 @@ class Finding(Frozen):
     unit: str | None = None
     """How its values read (` ms`, `%`, ` concurrent`); None: its signal's usual unit
     (findings stored before)."""
+    repeats: int | None = Field(default=None, ge=1)
+    """How many times a recurring change dropped or spiked, each too short to count alone (a
+    crash loop: traffic at 0 one minute in seven); then `current` is its deepest drop or
+    highest spike, and `end` the point after its last one. None for any other change."""
 
     @property
     def ratio(self) -> float:

@@ -95,7 +95,9 @@ def summary(finding: Finding, today: datetime | None = None, *, dated: bool = Fa
     window` when it did."""
     today = today or finding.end or finding.onset
     seconds = to_the_second(finding)
-    if finding.end is None:
+    if finding.repeats:
+        text = _recurring(finding, today, dated, seconds)
+    elif finding.end is None:
         text = f"{size(finding)} since {_moment(finding.onset, today, dated, seconds)}"
         if finding.latest is not None:
             now = _against(finding.baseline, finding.latest).removesuffix(" baseline")
@@ -111,6 +113,19 @@ def summary(finding: Finding, today: datetime | None = None, *, dated: bool = Fa
     return text + ("; the change began before this window" if finding.began_before else "")
 
 
+def _recurring(finding: Finding, today: datetime, dated: bool, seconds: bool) -> str:
+    """`dropped to 0× baseline 9 times since 21:04 UTC`, or for one that stopped
+    `spiked to 40.0× baseline 6 times, 21:04–21:40 UTC, recovered`."""
+    rose = finding.current >= finding.baseline
+    sized = f"{'spiked' if rose else 'dropped'} to {size(finding)}"
+    if finding.baseline == 0 and rose:  # no ratio: its values say how far
+        sized = "spiked from 0"
+    text = f"{sized} {finding.repeats} times"
+    if finding.end is None:
+        return f"{text} since {_moment(finding.onset, today, dated, seconds)}"
+    return f"{text}, {_period(finding.onset, finding.end, today, dated, seconds)}, recovered"
+
+
 def evidence(
     finding: Finding, unit: str, today: datetime | None = None, *, dated: bool = False
 ) -> str:
@@ -119,7 +134,10 @@ def evidence(
     values = f"{fmt(finding.baseline)}{unit} → {fmt(finding.current)}{unit}"
     if finding.end is None and finding.latest is not None:
         values += f", now {fmt(finding.latest)}{unit}"
-    if _both(finding) and finding.level is not None:
+    if finding.repeats:
+        extreme = "highest" if finding.current >= finding.baseline else "lowest"
+        values = f"{fmt(finding.baseline)}{unit} → {extreme} {fmt(finding.current)}{unit}"
+    elif _both(finding) and finding.level is not None:
         values = f"{fmt(finding.baseline)}{unit} → ~{fmt(finding.level)}{unit}, peak "
         values += f"{fmt(finding.current)}{unit}"
     elif finding.end is not None:

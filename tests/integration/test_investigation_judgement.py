@@ -443,3 +443,21 @@ def test_errors_high_since_before_a_30_minute_window_are_found_where_they_began(
     assert f"× baseline since {ON}21:02 UTC; the change began before this window" in headline
     assert f"hold a change that began {ON}21:02 UTC: judged against their level before it" in out
     assert not any(phrase in out for phrase in ALL_CLEAR), out
+
+
+def test_a_crash_loop_of_traffic_at_zero_one_minute_in_seven_is_never_an_all_clear(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a six-hour file whose traffic is 0 one minute in seven for its last hour (from 22:32
+    # UTC), at its level between: each minute alone too short to count as a change
+    def crash_loop(column: str, minute: int) -> float:
+        dropped = column == "traffic" and minute >= 300 and (minute - 300) % 7 == 0
+        return 0.0 if dropped else _steady(column, minute)
+
+    _registered(folder, capsys, crash_loop)
+    # WHEN its last two hours are investigated
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:32")
+    # THEN the drops are the change, counted, since the first
+    headline = next(line for line in out.splitlines() if line.startswith("• "))
+    assert headline.startswith(f"• web: traffic dropped to 0× baseline 9 times since {ON}22:32 UTC")
+    assert not any(phrase in out for phrase in ALL_CLEAR), out

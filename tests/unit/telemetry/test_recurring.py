@@ -1,0 +1,146 @@
+"""A recurring change: drops or spikes of a minute, each too short to count alone, with the signal
+at its baseline between them (a crash loop: traffic at 0 one minute in seven). An on-call
+engineer read "no significant change" above a chart of it; what the rest of the series shows as
+often (an exporter that misses a minute now and then, all along) stays no change."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from shared.telemetry.analysis import findings, headline
+from shared.telemetry.judgement import judge
+from shared.telemetry.models import Finding, Signal
+from shared.telemetry.wording import evidence
+from tests.support.series import T0, Points
+
+SEEDS = range(12)
+START = T0 + timedelta(hours=4)
+END = START + timedelta(hours=2)
+N = 360
+
+
+def _series(values: list[float]) -> Points:
+    return [(T0 + timedelta(minutes=i), v) for i, v in enumerate(values)]
+
+
+def _traffic(seed: int) -> list[float]:
+    rng = random.Random(seed)
+    return [1000 * (1 + rng.gauss(0, 0.03)) for _ in range(N)]
+
+
+def _found(signal: Signal, values: list[float]) -> Finding | None:
+    return judge(signal, _series(values), start=START, end=END, step=60)[1]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("every", [3, 5, 7, 10])
+def test_traffic_at_zero_one_minute_in_a_few_for_an_hour_is_a_recurring_change(
+    seed: int, every: int
+) -> None:
+    # GIVEN traffic of about 1,000 a minute, at 0 one minute in `every` for the last hour
+    values = _traffic(seed)
+    for k in range(N - 60, N, every):
+        values[k] = 0.0
+    # WHEN its last two hours are judged
+    finding = _found(Signal.TRAFFIC, values)
+    # THEN the drops are one change still going on, from the first, counted, at their depth
+    assert finding is not None
+    assert finding.repeats == len(range(N - 60, N, every)), finding
+    assert finding.onset == T0 + timedelta(minutes=N - 60), finding
+    assert finding.end is None and finding.current == 0 and finding.confidence == 1
+    said = evidence(finding, " req/min")
+    assert said.startswith(f"dropped to 0× baseline {finding.repeats} times since 05:00 UTC ("), (
+        said
+    )
+    assert said.endswith(" req/min → lowest 0 req/min)"), said
+
+
+def test_a_crash_loop_that_stopped_is_told_with_its_period_and_recovered() -> None:
+    # GIVEN traffic at 0 one minute in five from 04:30 to 05:20, then steady again
+    values = _traffic(1)
+    for k in range(270, 321, 5):
+        values[k] = 0.0
+    finding = _found(Signal.TRAFFIC, values)
+    # THEN it is told from its first drop to the minute after its last
+    assert finding is not None and finding.repeats == 11
+    assert finding.evidence.startswith(
+        "dropped to 0× baseline 11 times, 04:30–05:21 UTC, recovered"
+    ), finding.evidence
+
+
+def test_error_spikes_of_a_crash_loop_lead_the_report_with_the_traffic_drops() -> None:
+    # GIVEN 0.5% errors and 1,000 requests a minute; every 6 minutes from 05:10 a minute of
+    # 60% errors and no traffic to speak of
+    rng = random.Random(3)
+    traffic = _traffic(3)
+    errors = [0.5 * (1 + rng.gauss(0, 0.1)) for _ in range(N)]
+    for k in range(310, N, 6):
+        traffic[k], errors[k] = 40.0, 60.0
+    series = {Signal.TRAFFIC: _series(traffic), Signal.ERROR_RATE: _series(errors)}
+    # WHEN the service is investigated
+    found = findings(series, start=START, end=END).ranked
+    # THEN both signals report the recurring change, and the headline says it
+    assert [f.signal for f in found] == [Signal.ERROR_RATE, Signal.TRAFFIC], found
+    assert headline(found[0]).startswith("error rate spiked to 1"), headline(found[0])
+    assert headline(found[0]).endswith(" 9 times since 05:10 UTC"), headline(found[0])
+    assert headline(found[1]).startswith("traffic dropped to 0.04× baseline 9 times"), found[1]
+
+
+def test_spikes_from_an_error_rate_of_zero_are_said_without_a_ratio() -> None:
+    # GIVEN no errors at all, then one minute in four at 100% for the last 40 minutes
+    values = [0.0] * N
+    for k in range(N - 40, N, 4):
+        values[k] = 100.0
+    finding = _found(Signal.ERROR_RATE, values)
+    assert finding is not None and finding.repeats == 10
+    assert finding.evidence.startswith("spiked from 0 10 times since 05:20 UTC"), finding
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("rate", [1 / 40, 1 / 15])
+def test_an_exporter_that_misses_minutes_all_along_is_no_recurring_change(
+    seed: int, rate: float
+) -> None:
+    # GIVEN traffic whose exporter writes 0 for a minute at random, as often all along
+    rng = random.Random(seed)
+    values = [0.0 if rng.random() < rate else v for v in _traffic(seed)]
+    finding = _found(Signal.TRAFFIC, values)
+    # THEN no recurring change is reported (a drop of two minutes or more may still be)
+    assert finding is None or finding.repeats is None, finding
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_cron_job_spiking_saturation_every_ten_minutes_all_along_is_no_change(
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    values = [40 + rng.gauss(0, 2) for _ in range(N)]
+    for k in range(rng.randrange(10), N - 1, 10):
+        values[k] = 95.0
+    assert _found(Signal.SATURATION, values) is None
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_an_error_rate_at_low_traffic_is_no_recurring_change(seed: int) -> None:
+    # GIVEN 0.5% of requests failing all along while traffic falls from 1,200 a minute to 20
+    # in the window: a minute with one failed request of 20 is 5%, most are 0%
+    rng = random.Random(seed)
+    values = []
+    for i in range(N):
+        level = 1200 if i < 240 else 1200 * (20 / 1200) ** ((i - 240) / 120)
+        requests = max(1, round(level * (1 + rng.gauss(0, 0.05))))
+        values.append(100 * sum(rng.random() < 0.005 for _ in range(requests)) / requests)
+    finding = _found(Signal.ERROR_RATE, values)
+    assert finding is None or finding.repeats is None, finding
+
+
+def test_five_drops_in_half_an_hour_are_not_yet_enough() -> None:
+    # GIVEN a drop every 7 minutes over the last 30: chance gives five in 29 minutes more than
+    # once in a million at the rate a 4-hour baseline without any allows
+    values = _traffic(2)
+    for k in range(N - 30, N, 7):
+        values[k] = 0.0
+    assert _found(Signal.TRAFFIC, values) is None
