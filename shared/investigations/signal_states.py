@@ -10,6 +10,7 @@ from shared.telemetry.models import Finding, Judgement, Signal, Verdict
 from shared.telemetry.notes import note_of
 from shared.telemetry.queries import unit_of
 from shared.telemetry.wording import evidence as worded
+from shared.telemetry.wording import fallen
 from shared.times import period
 
 
@@ -34,7 +35,9 @@ def state(investigation: Investigation, verdict: Verdict) -> str:
         text = f"changed: {evidence(finding)}" if finding else "changed"
         text += f"; {gaps}" if (gaps := missing(verdict, days=True)) else ""
     elif kind is Judgement.STEADY and verdict.fall:
-        text = f"{verdict.fall}; not counted as a change"
+        collapse = verdict.collapse
+        said = fallen(collapse, unit_of(collapse), dated=True) if collapse else verdict.fall
+        text = f"{said}; not counted as a change"
     elif kind is Judgement.STEADY:
         text = f"steady: within its baseline{_baseline(verdict)}"
     else:

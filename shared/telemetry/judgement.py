@@ -30,7 +30,7 @@ from shared.telemetry.models import (
 from shared.telemetry.notes import changed_baseline_note, late_data_note, note_of
 from shared.telemetry.queries import UNITS
 from shared.telemetry.reference import reference
-from shared.telemetry.wording import evidence
+from shared.telemetry.wording import evidence, fallen
 
 COVERED = 0.8
 """The share of a window's expected points below which its data is partial."""
@@ -115,8 +115,8 @@ def judge(
     fall = most_significant(values, [s for s in fell if _collapse(values, s, base)], base)
     if fall is not None:  # not counted, but said: "within its baseline" it was not
         said = finding_of(signal, points, fall, [], base, events, unit, today=today, start=start)
-        worded = said.evidence if said.evidence.startswith("fell") else f"fell to {said.evidence}"
-        return verdict.model_copy(update={"fall": worded}), None
+        worded = fallen(said, unit, today)
+        return verdict.model_copy(update={"fall": worded, "collapse": said}), None
     return verdict, None
 
 

@@ -231,6 +231,9 @@ class Verdict(Frozen):
     """A steady latency, error rate or saturation that fell beyond its margin, in words
     (`0.1× baseline since 21:30 UTC (180 ms → 20 ms)`): no incident (a fall of these is not
     counted), but not "within its baseline" either (a service failing fast, a broken exporter)."""
+    collapse: Finding | None = None
+    """The fall `fall` words, as a finding, so that a page read another day words it again
+    with its dates; None when there is none, and for verdicts stored before."""
 
 
 class LogEvidence(Frozen):

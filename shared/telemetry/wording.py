@@ -157,6 +157,15 @@ def evidence(
     return text
 
 
+def fallen(
+    finding: Finding, unit: str, today: datetime | None = None, *, dated: bool = False
+) -> str:
+    """A collapse said though not counted: `fell to 0.1× baseline since 21:30 UTC (180 ms →
+    20 ms)`, or `fell to 0.2× baseline for 30 min, …, recovered (…)`."""
+    said = evidence(finding, unit, today, dated=dated)
+    return said if said.startswith("fell") else f"fell to {said}"
+
+
 def _others(finding: Finding, today: datetime, *, dated: bool, seconds: bool) -> str:
     """`it also rose 07:10–07:13 UTC and came back (1.5×, 3 points)`, and the next ones."""
     shown = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from shared.investigations.models import Investigation
@@ -12,6 +13,7 @@ from shared.investigations.narrative import NarrativeSummariser
 from shared.investigations.page import render
 from shared.prompts.models import control
 from shared.telemetry.analysis import headline
+from shared.telemetry.judgement import judge
 from shared.telemetry.models import (
     Event,
     Finding,
@@ -452,3 +454,34 @@ def test_a_model_s_narrative_is_shown_as_written_even_in_the_account_s_words() -
 
     # Then it is the model's words, not re-dated
     assert _text(page, "narrative") == words
+
+
+def test_a_fall_and_a_crash_loop_judged_one_day_are_dated_on_the_page() -> None:
+    # GIVEN p99 latency at a tenth from 22:51 UTC and traffic at 0 one minute in five from 22:43
+    # UTC, judged the day of the report (its words undated: "since 22:51 UTC")
+    def points(
+        level: float, changed: Callable[[int, float], float]
+    ) -> list[tuple[datetime, float]]:
+        first = START - timedelta(hours=4)
+        count = int((END - first).total_seconds() // 60) + 1
+        return [
+            (first + timedelta(minutes=i), changed(i, level * (1 + 0.02 * (i % 3))))
+            for i in range(count)
+        ]
+
+    fast = points(380, lambda i, v: v / 10 if i >= 253 else v)
+    looping = points(1000, lambda i, v: 0.0 if i >= 245 and (i - 245) % 5 == 0 else v)
+    verdict, none = judge(Signal.P99_LATENCY, fast, start=START, end=END, step=60, unit=" ms")
+    steady, loop = judge(Signal.TRAFFIC, looping, start=START, end=END, step=60, unit=" req/min")
+    assert none is None and loop is not None and "since 22:51 UTC (" in verdict.fall
+    # WHEN the page is rendered
+    investigation = _investigation(verdicts=[verdict, steady], findings=[loop])
+    page = render(investigation, {})
+    # THEN both are told with their dates, as everything on a page read any day
+    assert _text(page, "signal-p99_latency").startswith(
+        "p99 latency fell to 0.1× baseline since Sun 29 Nov 22:51 UTC (388 ms → 38.76 ms)"
+    ), _text(page, "signal-p99_latency")
+    assert _text(page, "signal-traffic").startswith(
+        "traffic changed: dropped to 0× baseline 8 times since Sun 29 Nov 22:43 UTC ("
+    ), _text(page, "signal-traffic")
+    assert " req/min → lowest 0 req/min)" in _text(page, "signal-traffic")
