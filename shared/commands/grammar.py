@@ -22,10 +22,12 @@ _TYPOGRAPHY = str.maketrans(
         "\u00a0": " ",  # no-break space
         "\u202f": " ",
         "\u2007": " ",
-        "\u2014": "--",  # chat clients turn a typed `--` into an em dash
-        "\u2013": "--",  # ... or an en dash
     }
 )
+_OPTION_DASH = re.compile(r"(?:(?<=\s)|^)[\u2013\u2014](?=[A-Za-z])")
+"""An em or en dash that begins a word of letters: a typed `--` a chat client or macOS made one
+(`\u2014team payments`). Any other dash is prose (`tried it \u2014 no luck`, `21:00\u201322:00`)
+and stays as typed."""
 
 
 COMMAND_MAX = 4000
@@ -35,8 +37,9 @@ work, so a megabyte pasted after `/sre` costs nothing and is not echoed back."""
 
 _APOSTROPHE = re.compile(r"(?<=\w)\u2019(?=\w)")
 _TYPED_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
-_QUOTING = re.compile(r"[\"'\\]")
-"""What makes shlex do more than split at whitespace: a quote or a backslash."""
+_QUOTING = re.compile(r"[\"']")
+"""What makes shlex do more than split at whitespace: a quote (a backslash is a character like
+any other: `_shell_words`)."""
 _SHELL_SPACE = re.compile(r"[ \t\r\n]+")
 """shlex's whitespace (not every Unicode space: `normalize` maps the ones chat clients insert)."""
 _PRIVATE_USE = range(0xE000, 0xF900)
@@ -58,12 +61,13 @@ space, as the no-break ones are."""
 
 
 def normalize(text: str, *, apostrophes: bool = True) -> str:
-    """Replace the smart quotes, dashes and odd spaces chat clients insert with plain ASCII.
+    """Replace the smart quotes, option dashes and odd spaces chat clients insert with plain
+    ASCII.
 
     With `apostrophes=False` a right single quote between letters (it\u2019s) is kept, so that
     it does not open a quotation when the text is split into words.
     """
-    text = _SPACES.sub(" ", text)
+    text = _OPTION_DASH.sub("--", _SPACES.sub(" ", text))
     if apostrophes:
         return text.translate(_TYPOGRAPHY)
     return "\u2019".join(part.translate(_TYPOGRAPHY) for part in _APOSTROPHE.split(text))
@@ -74,17 +78,28 @@ _EDGE_APOSTROPHE = re.compile(r"(?<=\w)'(?=[\s,.;:!?)]|$)|(?:(?<=\s)|^)'(?=[0-9]
 before a decade (`the '90s`)."""
 
 
+def _shell_words(line: str) -> list[str]:
+    """The words of `line` as a POSIX shell splits them, quotes grouping words, except that a
+    backslash escapes nothing: people in chat type one to mean itself (`C:\\temp`, `\\d+`),
+    never to escape the next character, and a dropped one would be lost without a word."""
+    lexer = shlex.shlex(line, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    lexer.escape = ""
+    return list(lexer)
+
+
 def _split(kept: str, stand_in: str) -> list[str]:
-    """shlex's words of `kept`; a line that leaves a quote open is read again with the
-    apostrophes at a word's edge as typed (`the users' sessions`: no quotation was meant), and
-    refused only if it still leaves one open."""
+    """The shell's words of `kept` (`_shell_words`); a line that leaves a quote open is read
+    again with the apostrophes at a word's edge as typed (`the users' sessions`: no quotation
+    was meant), and refused only if it still leaves one open."""
     try:
-        return shlex.split(kept)
+        return _shell_words(kept)
     except ValueError:
         edged = _EDGE_APOSTROPHE.sub(stand_in, kept)
         if edged == kept:
             raise
-        return shlex.split(edged)
+        return _shell_words(edged)
 
 
 def tokenize(text: str) -> list[str]:
@@ -100,7 +115,7 @@ def tokenize(text: str) -> list[str]:
         kept = _TYPED_APOSTROPHE.sub(stand_in, normal)
         if _QUOTING.search(kept):
             words = [word.replace(stand_in, "'") for word in _split(kept, stand_in)]
-        else:  # nothing quoted or escaped: shlex's words are the runs between its whitespace
+        else:  # nothing quoted: the shell's words are the runs between its whitespace
             words = [word.replace(stand_in, "'") for word in _SHELL_SPACE.split(kept) if word]
     except ValueError as error:
         raise InvalidCommandError(
@@ -117,7 +132,10 @@ def tokenize(text: str) -> list[str]:
 
 def quote(value: str) -> str:
     """Quote a value so that `tokenize` gives it back unchanged (`"it's done"`, as people would
-    write it, rather than shell's `'it'"'"'s done'`)."""
+    write it, rather than shell's `'it'"'"'s done'`; a value with both kinds of quote in parts
+    side by side, since no backslash escapes: `"it's "'"'"x"'"'`)."""
     if "'" not in value:
         return shlex.quote(value)
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if '"' not in value:
+        return f'"{value}"'
+    return "'\"'".join(f'"{part}"' for part in value.split('"'))

@@ -53,8 +53,8 @@ DENSE = 0.8
 """The least share of a run's points off the level (a minute at it now and then, fewer than BACK
 in a row, does not end an incident of an error every minute)."""
 GAP = 15
-"""Points, at most, between two drops or spikes of one recurring change (a crash loop restarts
-every few minutes: Kubernetes' back-off waits 5 at most)."""
+"""Minutes, at most, between two drops or spikes of one recurring change (a crash loop restarts
+every few minutes: Kubernetes' back-off waits 5 at most); as many points at a one-minute step."""
 MANY = 4
 """Drops or spikes, at least, that make a recurring change."""
 CHANCE = 1e-6
@@ -89,13 +89,17 @@ class Stretch:
         return self.stop(length) - self.first
 
 
-def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> list[Stretch]:
+def stretches(
+    values: Sequence[float], base: Baseline, allowed: set[int], gap: int = GAP
+) -> list[Stretch]:
     """Every episode of `values` against `base` on an `allowed` side, oldest first; the
     series' last points beyond the margin on the rising side count though fewer than RUN
-    (nothing after them confirms or clears them: they are weak, never steady)."""
+    (nothing after them confirms or clears them: they are weak, never steady). `gap`: the
+    most points between two drops or spikes of one recurring change (GAP minutes' worth)."""
     far = [base.side(v) for v in values]
     out = [base.side(v, base.half) for v in values]
     found: list[Stretch] = []
+    scattered: list[Stretch] = []
     i = 0
     while i < len(values):
         side = out[i]
@@ -109,36 +113,69 @@ def stretches(values: Sequence[float], base: Baseline, allowed: set[int]) -> lis
         back = base.back(statistics.median(values[i : last + 1]))
         episode = _within(values, far, i, side, base, back)
         counts = _counts(episode, far, len(values)) or _short(values, far, episode, base)
-        found += [episode] if counts and not _scattered(values, far, episode, base) else []
+        if counts:
+            (scattered if _scattered(values, far, episode, base) else found).append(episode)
         i = episode.last + 1  # a few points far that do not count: the rest may still hold one
     found += _runs(values, base, allowed, found)
-    found = sorted([*found, *_recurring(values, base, allowed, found)], key=lambda s: s.first)
-    return _joined(values, found, base)
+    recurring = _recurring(values, base, allowed, found, scattered, gap)
+    found = [
+        s for s in found if not (_brief(s, len(values)) and any(_inside(s, r) for r in recurring))
+    ]
+    return _joined(values, sorted([*found, *recurring], key=lambda s: s.first), base)
 
 
 def _recurring(
-    values: Sequence[float], base: Baseline, allowed: set[int], found: Sequence[Stretch]
+    values: Sequence[float],
+    base: Baseline,
+    allowed: set[int],
+    found: Sequence[Stretch],
+    scattered: Sequence[Stretch],
+    gap: int,
 ) -> list[Stretch]:
-    """The recurring changes outside the episodes already `found`: MANY drops or spikes or more
-    (`_strong`), GAP points apart at most, that chance would give less than CHANCE of the time
-    at the rate the rest of the series shows them (a crash loop: traffic at 0 one minute in
-    seven, each minute too short to count alone). One still recurring within GAP of the
-    series' end lasts; one that stopped ends at its last drop's next point."""
-    taken = {k for s in found for k in range(s.first, s.stop(len(values)))}
-    usable = len(values) - len(taken)
+    """The recurring changes outside the episodes already `found` (but for `_brief` ones, a
+    restart that lost two minutes: they are part of it): MANY drops or spikes or more
+    (`_strong`), `gap` points apart at most, that chance would give less than CHANCE of the
+    time at the rate the rest of the series shows them (a crash loop: traffic at 0 one minute
+    in seven, each minute too short to count alone); and each `scattered` episode outside
+    them (drops close together that counted as an episode). Drops or spikes since the series'
+    first points are the signal's way, not a change (a job every ten minutes that stopped in
+    the window). One still recurring within `gap` of the series' end lasts; one that stopped
+    ends at its last drop's next point."""
+    length = len(values)
+    taken = {k for s in found if not _brief(s, length) for k in range(s.first, s.stop(length))}
+    usable = length - len(taken)
     result: list[Stretch] = []
     for side in sorted(allowed):
         hits = [k for k, v in enumerate(values) if k not in taken and _strong(v, base, side)]
-        for cluster in _clusters(hits):
+        clusters = _clusters(hits, gap)
+        usual = clusters[0] if clusters and clusters[0][0] < gap else []
+        for cluster in clusters:
             if (
-                _occurrences(cluster) >= MANY
+                cluster is not usual
+                and _occurrences(cluster) >= MANY
                 and _between(values, cluster, base)
                 and _unlikely(cluster, hits, usable)
             ):
-                last = cluster[-1]
-                back = last + 1 if len(values) - 1 - last >= GAP else None
-                result.append(Stretch(cluster[0], back, last, side, tuple(cluster)))
+                back = cluster[-1] + 1 if length - 1 - cluster[-1] >= gap else None
+                result.append(Stretch(cluster[0], back, cluster[-1], side, tuple(cluster)))
+        for episode in (s for s in scattered if s.side == side):
+            if not any(_inside(episode, s) for s in result) and not (
+                usual and episode.first <= usual[-1]
+            ):
+                inside = range(episode.first, episode.last + 1)
+                drops = tuple(k for k in inside if base.side(values[k]) == side)
+                result.append(Stretch(episode.first, episode.back, episode.last, side, drops))
     return result
+
+
+def _brief(stretch: Stretch, length: int) -> bool:
+    """Whether an episode is STOPPED points long at most (a restart that lost two minutes)."""
+    return not stretch.hits and stretch.stop(length) - stretch.first <= STOPPED
+
+
+def _inside(stretch: Stretch, recurring: Stretch) -> bool:
+    """Whether `stretch` lies within a recurring change's first and last drop or spike."""
+    return recurring.first <= stretch.first and stretch.last <= recurring.last
 
 
 def _scattered(values: Sequence[float], far: list[int], episode: Stretch, base: Baseline) -> bool:
@@ -173,11 +210,11 @@ def _between(values: Sequence[float], cluster: Sequence[int], base: Baseline) ->
     return bool(rest) and base.side(statistics.median(rest)) == 0
 
 
-def _clusters(hits: Sequence[int]) -> list[list[int]]:
-    """`hits` in groups, each next one GAP points at most after the one before it."""
+def _clusters(hits: Sequence[int], gap: int) -> list[list[int]]:
+    """`hits` in groups, each next one `gap` points at most after the one before it."""
     groups: list[list[int]] = []
     for k in hits:
-        if groups and k - groups[-1][-1] <= GAP:
+        if groups and k - groups[-1][-1] <= gap:
             groups[-1].append(k)
         else:
             groups.append([k])

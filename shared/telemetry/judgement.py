@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 
 from shared.telemetry.baseline import NEEDED, Baseline
-from shared.telemetry.episodes import FULL, RUN, Stretch, most_significant, stretches
+from shared.telemetry.episodes import FULL, GAP, RUN, Stretch, most_significant, stretches
 from shared.telemetry.events import ranked
 from shared.telemetry.models import (
     Episode,
@@ -101,7 +101,8 @@ def judge(
     values = [v for _, v in points]
     first = next((i for i, (t, _) in enumerate(points) if t >= start), len(points))
     sides = {1, -1} if base.suspect else allowed
-    found = [s for s in stretches(values, base, sides) if s.last >= first]
+    gap = max(RUN, round(GAP * 60 / step))  # GAP minutes in points at this step
+    found = [s for s in stretches(values, base, sides, gap) if s.last >= first]
     chosen = most_significant(values, found, base)
     if chosen is not None:
         others = [s for s in found if s is not chosen]
@@ -111,7 +112,11 @@ def judge(
         return verdict.model_copy(update={"judgement": Judgement.CHANGED}), finding
     if verdict.missing or verdict.window_points < COVERED * verdict.expected_points:
         return verdict.model_copy(update={"judgement": Judgement.PARTIAL}), None
-    fell = [s for s in stretches(values, base, {-1}) if s.last >= first] if -1 not in sides else []
+    fell = (
+        [s for s in stretches(values, base, {-1}, gap) if s.last >= first]
+        if -1 not in sides
+        else []
+    )
     fall = most_significant(values, [s for s in fell if _collapse(values, s, base)], base)
     if fall is not None:  # not counted, but said: "within its baseline" it was not
         said = finding_of(signal, points, fall, [], base, events, unit, today=today, start=start)
@@ -196,7 +201,7 @@ def finding_of(
         onset=at,
         baseline=base.level,
         current=typical if lasting else _extreme(drops or values, chosen.side),
-        confidence=1.0 if drops else min(1.0, len(values) / FULL),
+        confidence=min(1.0, len(values) / FULL),
         evidence="",
         near=next(iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None),
         end=points[chosen.back][0] if chosen.back is not None else None,

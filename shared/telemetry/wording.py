@@ -114,12 +114,14 @@ def summary(finding: Finding, today: datetime | None = None, *, dated: bool = Fa
 
 
 def _recurring(finding: Finding, today: datetime, dated: bool, seconds: bool) -> str:
-    """`dropped to 0× baseline 9 times since 21:04 UTC`, or for one that stopped
+    """`dropped to zero 9 times since 21:04 UTC`, or for one that stopped
     `spiked to 40.0× baseline 6 times, 21:04–21:40 UTC, recovered`."""
     rose = finding.current >= finding.baseline
     sized = f"{'spiked' if rose else 'dropped'} to {size(finding)}"
     if finding.baseline == 0 and rose:  # no ratio: its values say how far
         sized = "spiked from 0"
+    elif finding.current == 0 and finding.baseline > 0:
+        sized = "dropped to zero"
     text = f"{sized} {finding.repeats} times"
     if finding.end is None:
         return f"{text} since {_moment(finding.onset, today, dated, seconds)}"

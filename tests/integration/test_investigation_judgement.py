@@ -459,5 +459,5 @@ def test_a_crash_loop_of_traffic_at_zero_one_minute_in_seven_is_never_an_all_cle
     out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T21:32")
     # THEN the drops are the change, counted, since the first
     headline = next(line for line in out.splitlines() if line.startswith("• "))
-    assert headline.startswith(f"• web: traffic dropped to 0× baseline 9 times since {ON}22:32 UTC")
+    assert headline.startswith(f"• web: traffic dropped to zero 9 times since {ON}22:32 UTC")
     assert not any(phrase in out for phrase in ALL_CLEAR), out

@@ -310,3 +310,16 @@ def test_an_alert_joining_an_investigation_asked_for_in_a_channel_points_to_that
     assert (where.channel, where.thread) == ("C-pay", None)
     assert f"Alert slow joined {opened}: it fired on checkout-api" in str(blocks(told))
     assert answer.title == f"Alert slow joined {opened}, see #C-pay"
+
+
+def test_a_comment_keeps_its_backslashes_and_dashes_as_typed(team: Services) -> None:
+    # GIVEN a comment with a Windows path, a regular expression and a dash in prose, as typed in
+    # chat (before: stored as `C:tempx`, `d+` and `--`, without a word to the person)
+    inv = _id(investigate(team, "investigate checkout-api"))
+    typed = "cleared C:\\temp\\cache \u2014 no luck; grep 'pool \\d+' 21:00\u201322:00"
+    reply = run(team, f"investigation comment {inv} {typed}", user="rey", channel="C-pay")
+    assert not reply.failed, reply
+    # THEN the timeline holds it as typed (the quotes grouped its words, as in a shell)
+    shown = run(team, f"investigation show {inv}", user="rey", channel="C-pay")
+    said = "cleared C:\\temp\\cache \u2014 no luck; grep pool \\d+ 21:00\u201322:00"
+    assert shown.text.splitlines()[-1].endswith(f"comment: {said}"), shown.text

@@ -43,6 +43,23 @@ def test_chat_typography_becomes_plain_words(typed: str, words: list[str]) -> No
     assert tokenize(typed) == words
 
 
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("tried C:\\temp\\x", ["tried", "C:\\temp\\x"]),
+        ("grep \\d+ then \\", ["grep", "\\d+", "then", "\\"]),
+        ('"a \\ b" c\\', ["a \\ b", "c\\"]),
+        ("tried it \u2014 no luck", ["tried", "it", "\u2014", "no", "luck"]),
+        ("down 21:00\u201322:00", ["down", "21:00\u201322:00"]),
+        ("pages\u2014all of them", ["pages\u2014all", "of", "them"]),
+    ],
+)
+def test_free_text_keeps_its_backslashes_and_dashes_as_typed(typed: str, words: list[str]) -> None:
+    # GIVEN a comment with a backslash or a dash in prose (before: `C:tempx`, `--`, `21:00--22:00`)
+    # THEN each word is as typed; a dash that begins a word of letters is still a typed `--`
+    assert tokenize(f"investigation comment inv-1 {typed}")[3:] == words
+
+
 def test_an_apostrophe_in_an_unquoted_word_is_not_a_quote() -> None:
     assert tokenize("team create x --description don\u2019t") == [
         "team",

@@ -310,8 +310,11 @@ def test_free_text_takes_the_rest_of_the_line_and_the_words_up_to_the_next_optio
     assert parse("alert silence slow load test --duration 4h") == SilenceAlert(
         name="slow", comment="load test", duration="4h"
     )
-    # a dash in a sentence (chat clients send an em dash, read as `--`) is part of the text
+    # a dash in a sentence is part of the text, as typed (before: read as `--`)
     assert parse("investigation resolve inv-abc123 --summary v42 \u2014 the pool") == (
+        ResolveInvestigation(id="inv-abc123", summary="v42 \u2014 the pool")
+    )
+    assert parse("investigation resolve inv-abc123 --summary v42 -- the pool") == (
         ResolveInvestigation(id="inv-abc123", summary="v42 -- the pool")
     )
     assert parse("investigation comment inv-abc123 --text='--force was wrong'") == (

@@ -482,6 +482,6 @@ def test_a_fall_and_a_crash_loop_judged_one_day_are_dated_on_the_page() -> None:
         "p99 latency fell to 0.1× baseline since Sun 29 Nov 22:51 UTC (388 ms → 38.76 ms)"
     ), _text(page, "signal-p99_latency")
     assert _text(page, "signal-traffic").startswith(
-        "traffic changed: dropped to 0× baseline 8 times since Sun 29 Nov 22:43 UTC ("
+        "traffic changed: dropped to zero 8 times since Sun 29 Nov 22:43 UTC ("
     ), _text(page, "signal-traffic")
     assert " req/min → lowest 0 req/min)" in _text(page, "signal-traffic")

@@ -52,9 +52,7 @@ def test_traffic_at_zero_one_minute_in_a_few_for_an_hour_is_a_recurring_change(
     assert finding.onset == T0 + timedelta(minutes=N - 60), finding
     assert finding.end is None and finding.current == 0 and finding.confidence == 1
     said = evidence(finding, " req/min")
-    assert said.startswith(f"dropped to 0× baseline {finding.repeats} times since 05:00 UTC ("), (
-        said
-    )
+    assert said.startswith(f"dropped to zero {finding.repeats} times since 05:00 UTC ("), said
     assert said.endswith(" req/min → lowest 0 req/min)"), said
 
 
@@ -66,9 +64,9 @@ def test_a_crash_loop_that_stopped_is_told_with_its_period_and_recovered() -> No
     finding = _found(Signal.TRAFFIC, values)
     # THEN it is told from its first drop to the minute after its last
     assert finding is not None and finding.repeats == 11
-    assert finding.evidence.startswith(
-        "dropped to 0× baseline 11 times, 04:30–05:21 UTC, recovered"
-    ), finding.evidence
+    assert finding.evidence.startswith("dropped to zero 11 times, 04:30–05:21 UTC, recovered"), (
+        finding.evidence
+    )
 
 
 def test_error_spikes_of_a_crash_loop_lead_the_report_with_the_traffic_drops() -> None:
@@ -144,3 +142,61 @@ def test_five_drops_in_half_an_hour_are_not_yet_enough() -> None:
     for k in range(N - 30, N, 7):
         values[k] = 0.0
     assert _found(Signal.TRAFFIC, values) is None
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("signal", [Signal.P99_LATENCY, Signal.SATURATION])
+def test_a_job_that_ran_since_the_data_began_and_stopped_is_no_recurring_change(
+    seed: int, signal: Signal
+) -> None:
+    # GIVEN a report query every 10 minutes since the data began, spiking p99 (or saturation)
+    # for a minute, that stopped at 05:00 (found by an outside review: "spiked to 12.2×
+    # baseline 30 times, 00:05–04:56 UTC, recovered", 200 seeds of 200)
+    rng = random.Random(seed)
+    values = [200 * (1 + rng.gauss(0, 0.05)) for _ in range(N)]
+    for k in range(rng.randrange(10), 300, 10):
+        values[k] = rng.uniform(1500, 2500)
+    assert _found(signal, values) is None
+    # AND a regression after it is the finding, not the job (it headed the report over it)
+    for k in range(330, N):
+        values[k] *= 1.5
+    finding = _found(signal, values)
+    assert finding is not None and finding.repeats is None, finding
+    assert finding.onset == T0 + timedelta(minutes=330), finding
+
+
+@pytest.mark.parametrize("drops", [(310, 313, 316), (310, 313, 316, 319)])
+def test_drops_close_together_are_still_a_change(drops: tuple[int, ...]) -> None:
+    # GIVEN traffic at 0 three or four times, three minutes apart: an episode before the rule
+    # for recurring changes (found by the outside review: its first version lost it)
+    values = _traffic(4)
+    for k in drops:
+        values[k] = 0.0
+    finding = _found(Signal.TRAFFIC, values)
+    assert finding is not None and finding.repeats == len(drops), finding
+    assert finding.evidence.startswith(f"dropped to zero {len(drops)} times, 05:10–05:"), finding
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_restarts_losing_one_or_two_minutes_are_one_recurring_change(seed: int) -> None:
+    # GIVEN a crash loop every 7 minutes for the last hour, every other restart losing two
+    # minutes of traffic (before: "fell to 0× baseline for 2 min …; weak evidence: 2 points;
+    # it also fell … and changed 7 more times")
+    values = _traffic(seed)
+    for n, k in enumerate(range(N - 60, N - 1, 7)):
+        values[k : k + 1 + n % 2] = [0.0] * (1 + n % 2)
+    finding = _found(Signal.TRAFFIC, values)
+    assert finding is not None and finding.repeats == 9 and not finding.others, finding
+    assert finding.evidence.startswith("dropped to zero 9 times since 05:00 UTC"), finding
+
+
+def test_a_crash_loop_at_a_30_second_step_is_found_as_at_one_minute() -> None:
+    # GIVEN traffic read every 30 s, a restart every 8 minutes for the last hour losing one
+    # sample each (GAP counted in points missed them all: 16 points apart)
+    rng = random.Random(5)
+    values = [500 * (1 + rng.gauss(0, 0.03)) for _ in range(720)]
+    for k in range(600, 720, 16):
+        values[k] = 0.0
+    points = [(T0 + timedelta(seconds=30 * i), v) for i, v in enumerate(values)]
+    _, finding = judge(Signal.TRAFFIC, points, start=START, end=END, step=30)
+    assert finding is not None and finding.repeats == 8, finding
