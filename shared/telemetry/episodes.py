@@ -57,6 +57,9 @@ GAP = 15
 every few minutes: Kubernetes' back-off waits 5 at most); as many points at a one-minute step."""
 MANY = 4
 """Drops or spikes, at least, that make a recurring change."""
+SPIKY = 2
+"""How many margins from the level the points far off an episode at its level must be, as a
+rule, for it to be spikes or drops now and then rather than a level that hovers at the margin."""
 CHANCE = 1e-6
 """How unlikely a recurring change's drops or spikes must be at the rate the rest of the series
 shows them (an exporter that misses a minute now and then, all along, is no change)."""
@@ -180,14 +183,21 @@ def _inside(stretch: Stretch, recurring: Stretch) -> bool:
 
 def _scattered(values: Sequence[float], far: list[int], episode: Stretch, base: Baseline) -> bool:
     """Whether an episode is drops or spikes now and then, the signal at its level between
-    them (traffic at 0 one minute in three): its typical value within the margin, and every
-    point of it far off a drop or spike (`_strong`). It is then no change of level ("1.0×
-    baseline since …"), but may be a recurring change."""
-    inside = values[episode.first : episode.last + 1]
-    if base.side(statistics.median(inside)) != 0:
+    them (traffic at 0 one minute in three, p99 at 3x one minute in three): its typical value
+    within the margin, and every point of it far off a drop or spike (`_strong`), or its points
+    far off SPIKY margins from the level or more (their median) with the others back within
+    half the margin (not a level that hovers at the margin). It is then no change of level
+    ("1.0× baseline since …"), but may be a recurring change."""
+    inside = range(episode.first, episode.last + 1)
+    if base.side(statistics.median(values[k] for k in inside)) != 0:
         return False
-    far_off = range(episode.first, episode.last + 1)
-    return all(_strong(values[k], base, episode.side) for k in far_off if far[k] == episode.side)
+    off = [k for k in inside if far[k] == episode.side]
+    if all(_strong(values[k], base, episode.side) for k in off):
+        return True
+    rest = [values[k] for k in inside if far[k] != episode.side]
+    spikes = statistics.median(episode.side * (values[k] - base.level) for k in off)
+    at_level = bool(rest) and base.side(statistics.median(rest), base.half) == 0
+    return at_level and spikes >= SPIKY * base.margin
 
 
 def _strong(value: float, base: Baseline, side: int) -> bool:

@@ -132,7 +132,9 @@ def test_an_error_rate_at_low_traffic_is_no_recurring_change(seed: int) -> None:
         requests = max(1, round(level * (1 + rng.gauss(0, 0.05))))
         values.append(100 * sum(rng.random() < 0.005 for _ in range(requests)) / requests)
     finding = _found(Signal.ERROR_RATE, values)
-    assert finding is None or finding.repeats is None, finding
+    # THEN no recurring change is found (a few spikes close together were a weak episode
+    # before it, and are still: "spiked to 13.5× baseline 3 times, …; weak evidence")
+    assert finding is None or finding.repeats is None or finding.confidence < 1, finding
 
 
 def test_five_drops_in_half_an_hour_are_not_yet_enough() -> None:
@@ -200,3 +202,33 @@ def test_a_crash_loop_at_a_30_second_step_is_found_as_at_one_minute() -> None:
     points = [(T0 + timedelta(seconds=30 * i), v) for i, v in enumerate(values)]
     _, finding = judge(Signal.TRAFFIC, points, start=START, end=END, step=30)
     assert finding is not None and finding.repeats == 8, finding
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_spikes_every_few_minutes_short_of_10_margins_are_told_as_spikes(seed: int) -> None:
+    # GIVEN p99 at 3x one minute in three, and traffic at 30% one minute in three, for the
+    # last hour (before: "1.0× baseline since 05:00 UTC": a change that read as none)
+    rng = random.Random(seed)
+    p99 = [200 * (1 + rng.gauss(0, 0.05)) for _ in range(N)]
+    traffic = _traffic(seed)
+    for k in range(N - 60, N, 3):
+        p99[k] *= 3
+        traffic[k] *= 0.3
+    slow, low = _found(Signal.P99_LATENCY, p99), _found(Signal.TRAFFIC, traffic)
+    # THEN each is its spikes or drops, counted
+    assert slow is not None and slow.repeats == 20, slow
+    assert slow.evidence.startswith("spiked to 3."), slow.evidence
+    assert low is not None and low.repeats == 20, low
+    assert low.evidence.startswith("dropped to 0.3× baseline 20 times since 05:00 UTC"), low
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("level", [1.3, 1.5])
+def test_a_level_that_hovers_at_the_margin_is_still_a_level(seed: int, level: float) -> None:
+    # GIVEN traffic 1.3x (at its margin) or 1.5x for the last hour, noisy
+    rng = random.Random(seed)
+    values = [1000 * (1 + rng.gauss(0, 0.05)) * (level if i >= 300 else 1) for i in range(N)]
+    finding = _found(Signal.TRAFFIC, values)
+    # THEN it is one lasting change at its level, never spikes
+    assert finding is not None and finding.repeats is None and finding.end is None, finding
+    assert finding.evidence.startswith(f"{level:.1f}× baseline since 05:0"), finding.evidence
