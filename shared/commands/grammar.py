@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from shared.audit.redaction import redact
 from shared.errors import InvalidCommandError
 
 _TYPOGRAPHY = str.maketrans(
@@ -119,15 +120,40 @@ def tokenize(text: str) -> list[str]:
             words = [word.replace(stand_in, "'") for word in _SHELL_SPACE.split(kept) if word]
     except ValueError as error:
         raise InvalidCommandError(
-            f"I could not read that command: {error} (check your quotes).",
+            f"I could not read that command: {_unclosed(kept, stand_in)}.",
             usage=(
                 'Close the quote: --when "error_rate > 2%"; free text needs none '
-                "(sre investigation comment ID rolled back v42)"
+                "(sre investigation comment ID rolled back v42), and text that holds one quote "
+                """goes in the other kind: '5" screen'"""
             ),
         ) from error
     if words and words[0].lower() in {"sre", "/sre"}:
         words = words[1:]
     return words
+
+
+_SHOWN_WORD = 40
+"""The longest word an unclosed quote's refusal repeats (longer: it names the quote alone)."""
+
+
+def _unclosed(kept: str, stand_in: str) -> str:
+    """Which quote of `kept` (its apostrophes between letters `stand_in`) nothing closes, in
+    the word that holds it: `the " in `5"` opens a quote that nothing closes`."""
+    line = _EDGE_APOSTROPHE.sub(stand_in, kept)
+    opened: int | None = None
+    for at, ch in enumerate(line):
+        if opened is None and ch in "'\"":
+            opened = at
+        elif opened is not None and ch == line[opened]:
+            opened = None
+    if opened is None:  # not a quote after all: say what the shell splitter said
+        return "a quote is not closed"
+    start = max((line.rfind(space, 0, opened) for space in " \t\r\n"), default=-1) + 1
+    ends = [e for e in (line.find(space, opened) for space in " \t\r\n") if e >= 0]
+    word = redact(line[start : min(ends, default=len(line))].replace(stand_in, "'"))
+    if len(word) > _SHOWN_WORD or not word.isprintable():  # too long, or hides what it holds
+        return f"a {line[opened]} opens a quote that nothing closes"
+    return f"the {line[opened]} in `{word}` opens a quote that nothing closes"
 
 
 def quote(value: str) -> str:

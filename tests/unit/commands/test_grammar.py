@@ -71,8 +71,29 @@ def test_an_apostrophe_in_an_unquoted_word_is_not_a_quote() -> None:
 
 
 def test_an_unclosed_quote_is_a_usage_error_not_a_crash() -> None:
-    with pytest.raises(InvalidCommandError, match="quotes"):
+    with pytest.raises(InvalidCommandError, match='the " in `"oops` opens a quote'):
         tokenize('team create x --description "oops')
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ('the 5" screen', 'the " in `5"` opens a quote that nothing closes'),
+        ("'pass=hunter2 now", "the ' in `'pass=***` opens a quote that nothing closes"),
+        ('"\u202eevil', 'a " opens a quote that nothing closes'),
+        ('"' + "x" * 50, 'a " opens a quote that nothing closes'),
+    ],
+)
+def test_an_unclosed_quote_is_named_in_its_word_and_how_to_write_it_said(
+    typed: str, said: str
+) -> None:
+    # GIVEN a comment with one double quote (before: "No closing quotation (check your quotes)")
+    with pytest.raises(InvalidCommandError) as refused:
+        tokenize(f"investigation comment inv-1 {typed}")
+    # THEN the quote is named in its word (a secret masked; a hidden character or a long word
+    # not repeated), and the usage says how to write text that holds one
+    assert str(refused.value) == f"I could not read that command: {said}."
+    assert """goes in the other kind: '5" screen'""" in (refused.value.usage or "")
 
 
 def test_normalize_keeps_ordinary_text() -> None:
