@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from shared.alerts.models import AlertPolicy
+from shared.alerts.models import AlertPolicy, Severity
 from shared.alerts.states import Missing, State
 from shared.judging.condition import ANOMALY_SCORE
 from shared.replies import Button, Ref, Reply, Tone, user_ref
@@ -66,22 +66,36 @@ def _line(policy: AlertPolicy, today: datetime | None = None) -> str:
     )
 
 
-def _buttons(policy: AlertPolicy) -> list[Button]:
-    scope = f"{policy.name} --team={policy.team}"
-    return [
-        Button(label="Acknowledge", command=f"sre alert ack {scope}", style="primary"),
-        Button(label="Silence 1h", command=f"sre alert silence {scope} --duration 1h"),
-        Button(label="Silence 4h", command=f"sre alert silence {scope} --duration 4h"),
-        Button(
-            label="Investigate", command=f"sre investigate {policy.service} --team={policy.team}"
-        ),
-    ]
+BUTTONED = 5
+"""The alerts of one message that get buttons of their own, loudest first (Slack shows at most
+25 in a row); any others are acknowledged by name (`sre alert ack NAME`)."""
+
+
+def _buttons(policies: Sequence[AlertPolicy]) -> list[Button]:
+    """Acknowledge and silence buttons for each of `policies` (the loudest BUTTONED; each named
+    when there are several: a page acknowledged by a button for another alert escalates all
+    the same), then one to investigate their service."""
+    loudest = sorted(policies, key=lambda p: (list(Severity).index(p.severity), p.name))
+    buttons: list[Button] = []
+    for policy in loudest[:BUTTONED]:
+        scope = f"{policy.name} --team={policy.team}"
+        named = f" {policy.name}" if len(policies) > 1 else ""
+        buttons += [
+            Button(label=f"Acknowledge{named}", command=f"sre alert ack {scope}", style="primary"),
+            Button(label=f"Silence 1h{named}", command=f"sre alert silence {scope} --duration 1h"),
+            Button(label=f"Silence 4h{named}", command=f"sre alert silence {scope} --duration 4h"),
+        ]
+    if not policies:
+        return buttons
+    first = policies[0]
+    investigate = f"sre investigate {first.service} --team={first.team}"
+    return [*buttons, Button(label="Investigate", command=investigate)]
 
 
 def group_notice(policies: Sequence[AlertPolicy], today: datetime | None = None) -> Reply:
     """One message for the alerts of one service that changed together: each with its state
     (a time not of the day of `today`, by default their evaluation's, with its date); buttons
-    for the first that still fires."""
+    for each that still fires (or has no data)."""
     blind = [p for p in policies if _blind(p)]
     firing = [p for p in policies if p.status.state is State.FIRING and p not in blind]
     service = policies[0].service
@@ -106,7 +120,7 @@ def group_notice(policies: Sequence[AlertPolicy], today: datetime | None = None)
         title=title,
         text="\n".join(_line(p, today) for p in policies),
         fields=fields,
-        buttons=[b for p in (firing or blind)[:1] for b in _buttons(p)],
+        buttons=_buttons(firing or blind),
         refs=_ackers(policies),
     )
 

@@ -63,9 +63,12 @@ def test_two_alerts_of_a_service_fire_once_together_and_resolve_in_place(
         notice.text
     )
     assert [b.label for b in notice.buttons] == [
-        "Acknowledge",
-        "Silence 1h",
-        "Silence 4h",
+        "Acknowledge errors",
+        "Silence 1h errors",
+        "Silence 4h errors",
+        "Acknowledge slow",
+        "Silence 1h slow",
+        "Silence 4h slow",
         "Investigate",
     ]
     # AND a later tick with the same state tells nobody again
@@ -105,9 +108,10 @@ def test_an_acknowledged_page_is_not_escalated_and_an_ignored_one_is(clock: Movi
         )
         assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
     run_scheduler(services, clock)  # `for` 0: both fire at once
-    ack = next(b for b in notifier_of(services).posted[0][1].buttons if b.label == "Acknowledge")
-    assert ack.command == "sre alert ack acked --team=payments"  # the first of the group
-    assert run(services, "alert ack acked", user="rey", channel="C-pay").tone is Tone.OK
+    buttons = notifier_of(services).posted[0][1].buttons
+    ack = next(b for b in buttons if b.label == "Acknowledge acked")
+    assert ack.command == "sre alert ack acked --team=payments"  # each alert its own buttons
+    assert run(services, ack.command, user="rey", channel="C-pay").tone is Tone.OK
     run_scheduler(services, clock, minutes=14)
     assert all(t.channel == "C-pay" for t, _ in notifier_of(services).posted)
     escalated = run_scheduler(services, clock, minutes=1)
@@ -117,6 +121,36 @@ def test_an_acknowledged_page_is_not_escalated_and_an_ignored_one_is(clock: Movi
     assert notice.title.startswith("Escalated: checkout-api alert ignored of team payments")
     run_scheduler(services, clock, minutes=5)  # escalated once only
     assert sum(t.channel == "C-search" for t, _ in notifier_of(services).posted) == 1
+
+
+def test_each_alert_of_a_message_has_its_own_buttons_the_page_first(clock: MovingClock) -> None:
+    # GIVEN a ticket and a page of one service that fire together, the ticket first by name
+    # (before: the buttons acted on the first alert alone, the ticket, so the page
+    # "acknowledged" from its message escalated all the same)
+    services = alerting_services(clock)
+    for name, severity in (("a-ticket", "ticket"), ("b-page", "page")):
+        text = (
+            f'alert create {name} --service checkout-api --when "p99_latency > 800ms" '
+            f"--severity {severity} --escalate-after 15m --escalate-to search"
+        )
+        assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
+    run_scheduler(services, clock)
+    ((_, notice),) = notifier_of(services).posted
+    # THEN the page's buttons come first, each named, then the ticket's
+    labels = [b.label for b in notice.buttons]
+    assert labels[:3] == ["Acknowledge b-page", "Silence 1h b-page", "Silence 4h b-page"]
+    assert labels[3:] == [
+        "Acknowledge a-ticket",
+        "Silence 1h a-ticket",
+        "Silence 4h a-ticket",
+        "Investigate",
+    ]
+    # WHEN the page is acknowledged with its button
+    assert run(services, notice.buttons[0].command, user="rey", channel="C-pay").tone is Tone.OK
+    # THEN it is not escalated (a ticket never is)
+    escalated = run_scheduler(services, clock, minutes=15)
+    assert dict(escalated.fields)["Escalated"] == "none"
+    assert all(t.channel == "C-pay" for t, _ in notifier_of(services).posted)
 
 
 def test_a_silenced_alert_is_evaluated_but_nobody_is_told(clock: MovingClock) -> None:
