@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from shared.canary.models import Canary
-from shared.canary.steps import UNITS, said
+from shared.canary.steps import UNITS, said, specs
 from shared.judging.judge import MetricData
 from shared.records import Frozen
 
@@ -41,18 +41,20 @@ def comparison(canary: Canary, data: Mapping[str, MetricData]) -> ComparisonChar
         verdict=verdict,
         stable=canary.stable,
         canary=canary.release,
-        panels=_panels(data),
+        panels=_panels(data, {spec.name for spec in specs(canary) if spec.counts}),
     )
 
 
-def _panels(data: Mapping[str, MetricData]) -> list[ChartPanel]:
+def _panels(data: Mapping[str, MetricData], counts: set[str]) -> list[ChartPanel]:
+    """A panel a metric read; the canary's `counts` (errors) scaled to the stable release's
+    traffic, its other metrics (a percentile of latency) as they are."""
     panels = []
     for name, found in data.items():
         if not found.control and not found.experiment:
             continue
         scale = (
             found.control_total / found.experiment_total
-            if found.control_total and found.experiment_total
+            if name in counts and found.control_total and found.experiment_total
             else 1.0
         )
         unit = UNITS.get(name, "")

@@ -27,7 +27,12 @@ DATA = {
         control_total=950,
         experiment_total=50,
     ),
-    "p99_latency": MetricData(control=[380.0, 390.0, 385.0], experiment=[400.0, 410.0, 395.0]),
+    "p99_latency": MetricData(  # with each side's requests, as the adapters read it
+        control=[380.0, 390.0, 385.0],
+        experiment=[400.0, 410.0, 395.0],
+        control_total=950,
+        experiment_total=50,
+    ),
 }
 
 
@@ -49,6 +54,9 @@ def test_the_chart_names_both_releases_the_verdict_the_units_and_minutes_since_t
     # it was read
     assert latency.get_xlabel() == "minutes since the canary started"
     assert [float(x) for x, _ in numpy.asarray(latency.lines[1].get_xydata())] == [1, 2, 3]
+    # AND a percentile is shown as it is, never scaled by the traffic (before: the canary's
+    # p99 ×19, "31,000 ms", found by a newcomer's afternoon)
+    assert [float(y) for _, y in numpy.asarray(latency.lines[1].get_xydata())] == [400, 410, 395]
     assert render_comparison_png(comparison(_held(), DATA)).startswith(b"\x89PNG")
 
 
