@@ -202,11 +202,21 @@ class AlertScheduler:
         for _, error in told.failed:
             report.problems.append(f"{policy.name}: could not tell its problem ({error})")
 
-    def _record(self, policy: AlertPolicy, what: str, trigger: str, ev: Evaluation | None) -> None:
-        """Audit a transition already saved (fired, resolved, escalated): appended, or, while the
-        trail is down, owed (written when it is back), so what the state says is told and
-        audited, never told unaudited by a later tick nor never told; AuditUnavailableError
-        when it could not even be owed."""
+    def _record(
+        self,
+        policy: AlertPolicy,
+        what: str,
+        trigger: str,
+        ev: Evaluation | None,
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        """Audit a transition already saved (fired, resolved, escalated) at its evaluation's
+        minute, or `at` (an escalation: the tick that made it, not the alert's last change of
+        state, so the trail's times never run backwards): appended, or, while the trail is down,
+        owed (written when it is back), so what the state says is told and audited, never told
+        unaudited by a later tick nor never told; AuditUnavailableError when it could not even
+        be owed."""
         details = {"condition": policy.condition.text()}
         if ev is not None and ev.value is not None:
             details["value"] = f"{ev.value:g}"
@@ -214,7 +224,7 @@ class AlertScheduler:
             scheduler_entry(
                 policy.org,
                 policy.team,
-                time=ev.at if ev else policy.status.evaluated_at or policy.created_at,
+                time=ev.at if ev else at or policy.status.evaluated_at or policy.created_at,
                 command=ScheduledAction("alert", what, policy.name).command(),
                 target=policy.service,
                 trigger=trigger,
@@ -342,7 +352,7 @@ class AlertScheduler:
             store=self._store,
             directory=self._directory,
             notifier=self._notifier,
-            record=lambda policy, what: self._record(policy, what, trigger, None),
+            record=lambda policy, what: self._record(policy, what, trigger, None, at=now),
             own_channels=self._targets,
         )
         for read in policies:

@@ -99,7 +99,8 @@ def describe(policy: AlertPolicy, silences: Sequence[Silence], now: datetime) ->
     if policy.status.problem:
         lines.append(f"Cannot be judged: {policy.status.problem[:LIMIT]}")
     elif policy.status.no_data and evaluated is not None:
-        lines.append(f"No data to judge at the last evaluation ({moment(evaluated, today=now)})")
+        # the state is written when it changes, not each minute: this is when it began
+        lines.append(f"No data to judge since {moment(evaluated, today=now)}")
     silence = muting(policy, silences, now)
     if silence is not None:
         lines.append(f"Silenced {silence_text(silence, now)} ({silence.id})")

@@ -9,9 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from shared.adapters.memory import InMemoryNotifier
+from shared.audit.models import StreamKey
 from shared.bootstrap.wiring import Services
 from shared.replies import Tone
-from tests.support import NOW, MovingClock, run, run_deferred, run_scheduler
+from tests.support import NOW, ORG, MovingClock, records, run, run_deferred, run_scheduler
 from tests.support.alerting import alert_states, every, file_alerting, register_file, write_metrics
 
 FIVE = timedelta(minutes=5)
@@ -114,3 +115,57 @@ def test_create_refuses_a_for_shorter_than_the_files_step_with_a_fix(tmp_path: P
     assert "five.csv has a point every 5m: each point counts for 5m" in said, said
     edit = 'alert edit fits --when "error_rate > 2% for 1m"'
     assert run(services, edit, user="oli", channel="C-pay").tone is Tone.USAGE
+
+
+def test_an_escalation_of_a_steady_value_is_audited_at_the_tick_that_made_it(
+    tmp_path: Path,
+) -> None:
+    # GIVEN a page on a one-minute file whose error rate is a steady 4% (its state and value
+    # never change after it fires, so the alert is not saved again)
+    clock = MovingClock(NOW)
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    minute = timedelta(minutes=1)
+    rows = every(minute, start=NOW - timedelta(hours=2), end=NOW + timedelta(minutes=30), value=4)
+    write_metrics(folder / "flat.csv", [row for row in rows if row[0] <= NOW])
+    services = file_alerting(folder, clock)
+    register_file(services, "flat", "flat.csv")  # as written so far, then the rest
+    write_metrics(folder / "flat.csv", rows)
+    assert not run(services, "team bind C-search --team search", user="sam").failed
+    text = (
+        'alert create flat --service flat --when "error_rate > 2%" '
+        "--escalate-after 5m --escalate-to search"
+    )
+    assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
+    # WHEN it fires, and five minutes later escalates
+    first = run_scheduler(services, clock)
+    escalated = run_scheduler(services, clock, minutes=5)
+    assert dict(first.fields)["Fired"] == "flat"
+    assert dict(escalated.fields)["Escalated"] == "flat"
+    # THEN the escalation's entry is at that tick, after the firing's (before: at the minute
+    # it last changed state, so the trail's times ran backwards; a newcomer's afternoon)
+    entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    (fired,) = [e for e in entries if e.command == "alert fired flat"]
+    (told,) = [e for e in entries if e.command == "alert escalated to search flat"]
+    assert told.time - fired.time >= timedelta(minutes=5), (fired.time, told.time)
+
+
+def test_alert_show_says_since_when_an_alert_has_had_no_data(tmp_path: Path) -> None:
+    # GIVEN an alert on a file whose rows stopped 40 minutes before NOW
+    clock = MovingClock(NOW)
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    minute = timedelta(minutes=1)
+    rows = every(minute, start=NOW - timedelta(hours=2), end=NOW - timedelta(minutes=40), value=1)
+    write_metrics(folder / "gone.csv", rows)
+    services = file_alerting(folder, clock)
+    register_file(services, "gone", "gone.csv")
+    create = 'alert create gone --service gone --when "error_rate > 2%"'
+    assert run(services, create, user="oli", channel="C-pay").tone is Tone.OK
+    # WHEN the scheduler runs now and 20 minutes later
+    run_scheduler(services, clock)
+    run_scheduler(services, clock, minutes=20)
+    # THEN `alert show` says since when (before: "at the last evaluation (09:30 UTC)" twenty
+    # minutes after a later one: the state is written only when it changes)
+    shown = run(services, "alert show gone", user="vic", channel="C-pay")
+    assert "No data to judge since 09:30 UTC" in shown.text, shown.text

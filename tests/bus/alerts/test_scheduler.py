@@ -116,6 +116,12 @@ def test_an_acknowledged_page_is_not_escalated_and_an_ignored_one_is(clock: Movi
     assert all(t.channel == "C-pay" for t, _ in notifier_of(services).posted)
     escalated = run_scheduler(services, clock, minutes=1)
     assert dict(escalated.fields)["Escalated"] == "ignored"
+    # AND its audit entry is of the tick that escalated it, after the firing's (before: the
+    # minute it fired, so the trail's times ran backwards; found by a newcomer's afternoon)
+    entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    (entry,) = [e for e in entries if e.command == "alert escalated to search ignored"]
+    assert entry.time == clock.now()
+    assert [e.time for e in entries] == sorted(e.time for e in entries)
     (target, notice) = notifier_of(services).posted[-1]
     assert target.channel == "C-search"
     assert notice.title.startswith("Escalated: checkout-api alert ignored of team payments")
