@@ -67,11 +67,12 @@ class Resolution(InvestigationWork):
             inv,
             entry,
             status=InvestigationStatus.RESOLVED,
-            summary=command.summary,
+            summary=command.summary or inv.summary,  # reopened, resolved again: it is kept
             cause=cause,
             cause_by=user if cause != inv.cause else inv.cause_by,
         )
-        reply = Reply(tone=Tone.OK, title=f"{inv.id} resolved", text=command.summary)
+        kept = f"Summary kept: {inv.summary}" if inv.summary and not command.summary else ""
+        reply = Reply(tone=Tone.OK, title=f"{inv.id} resolved", text=command.summary or kept)
         return with_causes(reply, saved)
 
     def cause(self, command: c.CauseInvestigation, ctx: Context) -> Reply:

@@ -134,6 +134,12 @@ def test_a_resolved_investigation_is_reopened_and_its_summary_written_afterwards
     twice = run(team, f"investigation reopen {inv}", user="rey", channel="C-pay")
     assert twice.title == f"Nothing to change: {inv} is open already."
     assert twice.receipt is None
+    assert dict(shown.fields)["Summary"] == "v42 pool"  # kept while it is open again
+    # AND resolved again without a summary, it keeps its own (before: it was lost)
+    again = run(team, f"investigation resolve {inv}", user="rey", channel="C-pay")
+    assert again.title == f"{inv} resolved" and again.text == "Summary kept: v42 pool"
+    shown = run(team, f"investigation show {inv}", user="vic", channel="C-pay")
+    assert dict(shown.fields)["Summary"] == "v42 pool"
     trail = records(team.audit_log, PAYMENTS)
     summarised = [
         e.outcome
