@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import shlex
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from shared.bootstrap.wiring import Services
 from shared.commands.base import UserRef
 from shared.commands.bus import run_now
 from shared.commands.free_text import shown
+from shared.commands.grammar import joined
 from shared.commands.terminal import TERMINAL_ONLY
 from shared.config import ENVIRONMENT, ConfigurationError, Settings
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
@@ -222,7 +222,7 @@ def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
         tasks=queue,
         exports=FolderExportStore(settings.home / "exports"),
     )
-    text = shlex.join(args.words)
+    text = joined(args.words)
     reply = services.bus.handle(
         invocation(
             text, user=args.user or settings.user, channel=args.channel, org=OrgId(settings.org)
@@ -254,7 +254,7 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
             emit(line)
         reply = services.bus.handle(
             invocation(
-                shlex.join(args.words),
+                joined(args.words),
                 user=args.user or settings.local_user,
                 channel=args.channel or LOCAL_CHANNEL,
             )

@@ -156,6 +156,13 @@ def _unclosed(kept: str, stand_in: str) -> str:
     return f"the {line[opened]} in `{word}` opens a quote that nothing closes"
 
 
+def joined(words: list[str]) -> str:
+    """A command line of words already split (a terminal's arguments) that `tokenize` gives
+    back word for word, their typography read as a chat client's is (a word in curly single
+    quotes is kept as `'single'`, not taken for quoted after the line is split again)."""
+    return " ".join(quote(normalize(word)) for word in words)
+
+
 def quote(value: str) -> str:
     """Quote a value so that `tokenize` gives it back unchanged (`"it's done"`, as people would
     write it, rather than shell's `'it'"'"'s done'`; a value with both kinds of quote in parts

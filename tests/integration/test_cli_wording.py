@@ -145,3 +145,22 @@ def test_the_terminal_s_own_org_admin_is_not_credited_to_a_setting_never_made(
         "org-admin: from configuration (AUTOSRE_ORG_ADMINS, or the terminal's own user when it "
         "is unset), not the trail"
     ) in " ".join(said.split())
+
+
+@pytest.mark.usefixtures("home")
+def test_a_comment_typed_in_a_terminal_keeps_its_curly_quotes_as_plain_ones(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN an investigation of checkout-api
+    main(["investigate", "checkout-api"])
+    main(["investigation", "list"])
+    found = re.search(r"inv-[0-9a-f]{8}", capsys.readouterr().out)
+    assert found
+    # WHEN a comment with curly quotes, a backslash and a dash is typed as one argument
+    typed = "\N{LEFT DOUBLE QUOTATION MARK}smart\N{RIGHT DOUBLE QUOTATION MARK} and "
+    typed += "\N{LEFT SINGLE QUOTATION MARK}single\N{RIGHT SINGLE QUOTATION MARK} ones, "
+    typed += "C:\\tmp \N{EM DASH} ok"
+    main(["investigation", "comment", found.group(0), typed])
+    # THEN its words are kept, the quotes as plain ones (before: `and single ones`)
+    shown = _said(capsys, "investigation", "show", found.group(0))
+    assert "comment: \"smart\" and 'single' ones, C:\\tmp \N{EM DASH} ok" in shown, shown

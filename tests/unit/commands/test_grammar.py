@@ -10,6 +10,7 @@ from shared.commands.grammar import (
     _TYPED_APOSTROPHE,
     _kept,
     _split,
+    joined,
     normalize,
     quote,
     tokenize,
@@ -182,3 +183,18 @@ def test_a_line_split_without_shlex_gives_shlex_s_words(typed: str) -> None:
         expected = expected[1:]
     # THEN the words are shlex's, whether or not the line needed shlex
     assert tokenize(typed) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet="ab \t'\"\\\u2018\u2019\u201c\u201d\u2014-\u00a0\ue000#", max_size=8),
+        min_size=1,
+        max_size=4,
+    ).filter(lambda words: normalize(words[0]).lower() not in {"sre", "/sre"})
+)
+def test_a_terminals_words_joined_are_read_back_word_for_word(words: list[str]) -> None:
+    # GIVEN a terminal's arguments, already split by its shell (curly quotes, dashes, spaces)
+    # THEN the line made of them is read back as those words, typography as chat's (before:
+    # a word in curly single quotes lost them, read as quotes once the line was split again)
+    assert tokenize(joined(words)) == [normalize(word) for word in words]
