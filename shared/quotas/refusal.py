@@ -25,22 +25,24 @@ class QuotaExceededError(SreError):
 def refusal(refused: Refused, team: str, *, now: datetime) -> QuotaExceededError:
     """The error that tells team `team` it reached `refused`'s limit."""
     limit = refused.limit
-    when = (
-        f"it resets at {moment(refused.resets, today=now)}"
-        if refused.resets
-        else _FREED.get(limit, "one frees up when one of them ends")
-    )
+    over = refused.used - refused.cap + 1  # what must end before one more fits
+    if refused.resets:
+        when = f"it resets at {moment(refused.resets, today=now)}"
+    elif over > 1:  # the cap was set below what the team had
+        when = f"{over:,} of them must end before one more fits"
+    else:
+        when = _FREED.get(limit, "one frees up when one of them ends")
     return QuotaExceededError(
         f"Team {team} has used {refused.used:,} of its {refused.cap:,} {limit.unit} "
         f"(quota `{limit.value}`), so this was not done; {when}. An org admin can raise it: "
-        f"`sre quota set {limit.value} {_higher(refused.cap)} --team {team}`.",
+        f"`sre quota set {limit.value} {_higher(max(refused.cap, refused.used))} --team {team}`.",
         refused=refused,
     )
 
 
-def _higher(cap: int) -> str:
-    """A raise `sre quota set` accepts: double the cap (at least 10), at most its largest value;
-    `unlimited` once the cap is that largest value already."""
-    if cap >= MAX_CAP:
+def _higher(used: int) -> str:
+    """A raise `sre quota set` accepts that leaves room: double what is used or allowed (at
+    least 10), at most its largest value; `unlimited` once that is reached already."""
+    if used >= MAX_CAP:
         return "unlimited"
-    return f"{min(max(cap * 2, 10), MAX_CAP):,}"
+    return f"{min(max(used * 2, 10), MAX_CAP):,}"

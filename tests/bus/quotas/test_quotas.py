@@ -12,6 +12,8 @@ from shared.adapters.memory import InMemoryTaskQueue
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
+from shared.quotas.models import Limit, Refused
+from shared.quotas.refusal import refusal
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind
 from tests.support import (
@@ -172,6 +174,35 @@ def test_alert_policies_over_the_quota_are_refused_until_one_is_deleted(
     assert "slower" not in shown
     assert not run(services, "alert delete slow", user="oli", channel="C-pay").failed
     assert not run(services, create.format("slower"), user="oli", channel="C-pay").failed
+
+
+def test_a_cap_set_below_what_a_team_has_says_how_many_must_go_and_a_raise_that_fits(
+    clock: MovingClock,
+) -> None:
+    # GIVEN three alert policies, then the team's cap set to 1 below them
+    services = alerting_services(clock)
+    create = 'alert create {} --service checkout-api --when "p99_latency > 800ms"'
+    for name in ("a1", "a2", "a3"):
+        assert not run(services, create.format(name), user="oli", channel="C-pay").failed
+    assert not run(services, "quota set alert-policies 1 --team payments").failed
+    # WHEN a fourth is created
+    refused = run(services, create.format("a4"), user="oli", channel="C-pay")
+    # THEN the refusal says how many must go, and offers a raise above what is used (before:
+    # "one frees up when a policy is deleted", and a raise to 10 of a cap of 1, which 30
+    # used would not fit either; found by a newcomer's afternoon)
+    assert refused.text == (
+        "Team payments has used 3 of its 1 alert policies (quota `alert-policies`), so this was "
+        "not done; 3 of them must end before one more fits. An org admin can raise it: "
+        "`sre quota set alert-policies 10 --team payments`."
+    )
+
+
+def test_a_raise_offered_is_above_what_was_used() -> None:
+    # GIVEN 60 provider calls used this hour against a cap lowered to 10
+    refused = Refused(limit=Limit.PROVIDER_CALLS_PER_HOUR, used=60, cap=10, resets=NOW)
+    said = str(refusal(refused, "demo", now=NOW))
+    # THEN the raise offered fits what was used (before: 20)
+    assert "`sre quota set provider-calls-per-hour 120 --team demo`" in said, said
 
 
 def test_an_alerts_refused_investigations_are_told_once_a_day(clock: MovingClock) -> None:
