@@ -56,6 +56,18 @@ class _PolicyOptions(Command):
 
 
 class CreateAlert(_PolicyOptions):
+    """CONDITION is a threshold, `SIGNAL > | >= | < | <= VALUE[ms|s|%]` (`p99_latency > 800ms`,
+    `error_rate > 2%`, `traffic < 100`), or an anomaly, `SIGNAL anomalous` (the detector over
+    the last four hours); then `for 5m` (it holds that long, every minute, before it fires) or
+    `3 of 5` (3 of the series' last 5 points breach). Signals: p50_latency, p99_latency,
+    error_rate, traffic, saturation.
+    --severity: page (the default: escalated with --escalate-after and --escalate-to),
+    ticket or info. --missing (what a missing point counts as): missing (the default: judged
+    on the points there are; with none, no data, and a firing alert stays firing), ok,
+    alerting, keep (its state as it was). --keep-firing-for: a firing alert stays firing that
+    long after its condition stops (off by default). Posts to the team's channel unless
+    --channel names another of its channels."""
+
     words = ("alert", "create")
     positional = ("name",)
     permission = Permission.ALERT_WRITE

@@ -94,14 +94,15 @@ class StartExperiment(_Design):
     valid_for: ValidFor = "30d"
     """How long a held outcome stands as verified resilience (1d to 365d)."""
     every: Every | None = None
-    """A game day: start it every period (1d to 90d) inside `--window`, not now."""
+    """A game day: start it every period (whole weeks, 7d to 84d) inside `--window`, not now."""
     window: WindowText | None = None
 
     @model_validator(mode="after")
     def _game_day(self) -> StartExperiment:
         if (self.every is None) != (self.window is None):
             raise ValueError(
-                f"a game day needs both --every (1d to 90d) and --window: {WINDOW_USAGE}"
+                "a game day needs both --every (whole weeks: 7d to 84d) and --window: "
+                f"{WINDOW_USAGE}"
             )
         if self.every is not None and self.window is not None:
             weeks = to_timedelta(self.every) / timedelta(days=7)

@@ -11,8 +11,9 @@ class RunScheduler(Command):
     permission = Permission.SCHEDULER_RUN
     target_kind = "org"
     purpose = (
-        "Evaluate every alert policy and judge every due canary now, as the scheduled trigger "
-        "does each minute (each transition is audited in its team's trail)."
+        "Evaluate every alert policy, judge every due canary and chaos experiment and start "
+        "every game day due now, as the scheduled trigger does each minute (each transition is "
+        "audited in its team's trail)."
     )
     examples = ("sre scheduler run-once",)
 

@@ -152,7 +152,7 @@ def test_on_a_production_service_a_game_day_waits_for_a_second_operator(
         ('--every 7d --window "Tue 25:00-26:00"', "has no such time"),
         ('--every 100d --window "Tue 10:00-12:00"', "too long for --every: at most 90d"),
         ('--every 12h --window "Tue 10:00-12:00"', "too short for --every: at least 1d"),
-        ("--every 7d", "a game day needs both --every (1d to 90d) and --window"),
+        ("--every 7d", "a game day needs both --every (whole weeks: 7d to 84d) and --window"),
     ],
 )
 def test_bad_periods_and_windows_are_refused_with_their_usage(
