@@ -37,12 +37,22 @@ LONGEST = timedelta(days=90)
 quarter (a silence longer than that is a policy to delete, not to silence)."""
 _UNITS = {"ms": 1.0, "s": 1000.0, "%": 1.0, "": 1.0}
 _PATTERN = re.compile(
-    r"^(?P<signal>[a-z0-9_]+)\s+"
-    r"(?:(?P<op>>=|<=|>|<)\s*(?P<value>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|%)?|(?P<anomalous>anomalous))"
+    r"^(?P<signal>[a-z0-9_]+)"
+    r"(?:\s*(?P<op>>=|<=|>|<)\s*(?P<value>\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>ms|s|%)?"
+    r"|\s+(?P<anomalous>anomalous))"
     rf"(?:\s+for\s+(?P<hold>{DURATION_PATTERN}))?"
-    r"(?:\s+(?P<m>\d{1,2})\s+of\s+(?P<n>\d{1,2}))?$",
+    r"(?:\s+(?P<m>\d{1,2})\s+of\s+(?P<n>\d{1,2}))?"
+    rf"(?:\s+for\s+(?P<hold_after>{DURATION_PATTERN}))?\Z",
     re.ASCII,  # digits of other scripts are refused, as in every number typed
 )
+"""A condition as people write it: spaces around the comparison or none (`error_rate>2%`), a
+value with or without its leading 0 (`.5%`), `for` before or after `M of N`; read in lower case
+(`ERROR_RATE > 2%`)."""
+
+
+def _said(text: str) -> str:
+    """A condition's text as the pattern reads it: its spaces single, in lower case."""
+    return " ".join(text.split()).lower()
 
 
 SIGNIFICANT = 12
@@ -140,7 +150,7 @@ def _short(hold: timedelta) -> str:
 
 def well_formed(text: str) -> bool:
     """Whether `text` has a condition's shape (its signal, unit and bounds not yet checked)."""
-    return _PATTERN.match(" ".join(text.split())) is not None
+    return _PATTERN.match(_said(text)) is not None
 
 
 def never_holds(condition: Condition) -> None:
@@ -165,12 +175,17 @@ def never_holds(condition: Condition) -> None:
 
 def parse(text: str) -> Condition:
     """A condition from its text; ValueError saying what is wrong."""
-    found = _PATTERN.match(" ".join(text.split()))
+    found = _PATTERN.match(_said(text))
     if not found:
+        words = _said(text).split(" ")
+        named = "_".join(words[:2])  # `error rate > 2%`: the signal's name spelt out
+        hint = f" (did you mean `{named}`?)" if named in set(Signal) else ""
         raise ValueError(
-            f"`{text}` is not a condition: write `p99_latency > 800ms for 5m`, "
+            f"`{text}` is not a condition{hint}: write `p99_latency > 800ms for 5m`, "
             "`error_rate > 2% 3 of 5` or `error_rate anomalous for 10m`"
         )
+    if found["hold"] and found["hold_after"]:
+        raise ValueError(f"`{text}` says `for` twice: give one, e.g. `error_rate > 2% for 5m`")
     try:
         signal = Signal(found["signal"])
     except ValueError:
@@ -187,9 +202,10 @@ def parse(text: str) -> Condition:
         )
     if m < 1:
         raise ValueError(f"`{m} of {n}`: at least one point must breach, e.g. `3 of 5`")
-    hold = duration(found["hold"]) if found["hold"] else timedelta(0)
+    held = found["hold"] or found["hold_after"]
+    hold = duration(held) if held else timedelta(0)
     if hold > LONGEST:
-        raise ValueError(f"`for {found['hold']}` is too long: at most {written(LONGEST)}")
+        raise ValueError(f"`for {held}` is too long: at most {written(LONGEST)}")
     threshold = sane(float(found["value"]) * _UNITS[unit]) if found["value"] else None
     if threshold is not None and _unit(signal) == "%" and threshold > 100:
         raise ValueError(
