@@ -129,9 +129,9 @@ def _collapse(values: Sequence[float], stretch: Stretch, base: Baseline) -> bool
     """Whether a fall of a signal whose fall is good news is a collapse worth saying: FULL
     points or more, to COLLAPSE of its level or less (an evening's lower load, the end of a
     batch job in the hours before, is no news)."""
-    inside = values[stretch.first : stretch.stop(len(values))]
     if stretch.hits:  # drops now and then: no collapse, and a crash loop is no good news
         return False
+    inside = values[stretch.first : stretch.stop(len(values))]
     return len(inside) >= FULL and statistics.median(inside) <= COLLAPSE * base.level
 
 

@@ -10,6 +10,15 @@ import pytest
 from bots.cli import main
 
 
+def _investigated(capsys: pytest.CaptureFixture[str]) -> str:
+    """The id of a new investigation of checkout-api, from `sre investigation list`."""
+    main(["investigate", "checkout-api"])
+    main(["investigation", "list"])
+    found = re.search(r"inv-[0-9a-f]{8}", capsys.readouterr().out)
+    assert found
+    return found.group(0)
+
+
 def _said(capsys: pytest.CaptureFixture[str], *words: str) -> str:
     """What `sre WORDS…` prints (its output and its errors), after the first-use demo."""
     main(list(words))
@@ -80,15 +89,12 @@ def test_a_reopened_investigation_says_it_once_on_its_timeline(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN an investigation of checkout-api, resolved and then reopened
-    main(["investigate", "checkout-api"])
-    main(["investigation", "list"])
-    found = re.search(r"inv-[0-9a-f]{8}", capsys.readouterr().out)
-    assert found
-    main(["investigation", "resolve", found.group(0), "fixed", "the", "pool"])
-    main(["investigation", "reopen", found.group(0)])
+    inv = _investigated(capsys)
+    main(["investigation", "resolve", inv, "fixed", "the", "pool"])
+    main(["investigation", "reopen", inv])
     capsys.readouterr()
     # WHEN its timeline is shown
-    shown = _said(capsys, "investigation", "show", found.group(0))
+    shown = _said(capsys, "investigation", "show", inv)
     # THEN the reopening is said once, and a summary still says its words
     assert "@dana reopened\n" in shown
     assert "reopened: reopened" not in shown
@@ -152,15 +158,12 @@ def test_a_comment_typed_in_a_terminal_keeps_its_curly_quotes_as_plain_ones(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN an investigation of checkout-api
-    main(["investigate", "checkout-api"])
-    main(["investigation", "list"])
-    found = re.search(r"inv-[0-9a-f]{8}", capsys.readouterr().out)
-    assert found
+    inv = _investigated(capsys)
     # WHEN a comment with curly quotes, a backslash and a dash is typed as one argument
     typed = "\N{LEFT DOUBLE QUOTATION MARK}smart\N{RIGHT DOUBLE QUOTATION MARK} and "
     typed += "\N{LEFT SINGLE QUOTATION MARK}single\N{RIGHT SINGLE QUOTATION MARK} ones, "
     typed += "C:\\tmp \N{EM DASH} ok"
-    main(["investigation", "comment", found.group(0), typed])
+    main(["investigation", "comment", inv, typed])
     # THEN its words are kept, the quotes as plain ones (before: `and single ones`)
-    shown = _said(capsys, "investigation", "show", found.group(0))
+    shown = _said(capsys, "investigation", "show", inv)
     assert "comment: \"smart\" and 'single' ones, C:\\tmp \N{EM DASH} ok" in shown, shown
