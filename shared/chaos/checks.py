@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.chaos.expectations import unseen
+from shared.chaos.expectations import broken, unseen
 from shared.chaos.guards import refusals
 from shared.chaos.injecting import Injecting
 from shared.chaos.lever import RecordedLever
-from shared.chaos.models import Experiment, Fault
+from shared.chaos.models import Experiment
 from shared.chaos.notices import after_colon
 from shared.chaos.ownership import holds, service_key, unowned
 from shared.chaos.ports import ChaosStore, Outages
@@ -43,20 +43,28 @@ class StartChecks:
         self._injecting = injecting
         self._quotas = quotas
 
-    def refusals(
-        self, org: OrgId, team: str, service: Service, fault: Fault, own: str = ""
-    ) -> list[str]:
-        """Why a start of `fault` on `team`'s `service` is refused now (`own`: the experiment
-        itself, at its approval), each a sentence; empty when it may start."""
+    def refusals(self, experiment: Experiment, service: Service) -> list[str]:
+        """Why `experiment` (a plan's draft, or the experiment itself at its approval) may not
+        start on its team's `service` now, each a sentence; empty when it may start."""
+        org, team = OrgId(experiment.org), experiment.team
         return refusals(
             lever=self._lever.state(org),
             outage=self._outages.firing(org, team),
             running=[
                 x
                 for x in self._store.every()
-                if x.org == org and x.id != own and holds(x, team, service)
+                if x.org == org and x.id != experiment.id and holds(x, team, service)
             ],
-            problems=self._injecting.injector.preflight(service, fault),
+            problems=self._injecting.injector.preflight(service, experiment.fault),
+        )
+
+    def broken(self, experiment: Experiment) -> list[str]:
+        """Each bound of its steady state its fault breaks by itself (`expectations.broken`)."""
+        return broken(
+            experiment.fault,
+            experiment.expectations,
+            experiment.percents,
+            self._injecting.fault_errors,
         )
 
     def refuse_unowned(self, experiment: Experiment, service: Service) -> None:
@@ -67,8 +75,7 @@ class StartChecks:
 
     def refuse(self, experiment: Experiment, service: Service) -> None:
         """ConflictError with every reason it may not start now."""
-        org = OrgId(experiment.org)
-        found = self.refusals(org, experiment.team, service, experiment.fault, experiment.id)
+        found = self.refusals(experiment, service)
         if found:
             raise ConflictError(f"Chaos on {service.name} cannot start: " + after_colon(found))
 
@@ -88,9 +95,7 @@ class StartChecks:
                 f"{vacuous}. Unschedule this game day and schedule one whose steady state sees "
                 "its fault."
             ]
-        found = self.refusals(
-            OrgId(experiment.org), experiment.team, service, experiment.fault, experiment.id
-        )
+        found = self.refusals(experiment, service)
         spent = self._quotas.spent(
             OrgId(experiment.org), experiment.team, Limit.CHAOS_EXPERIMENTS, at=now
         )

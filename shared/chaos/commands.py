@@ -69,7 +69,8 @@ class PlanExperiment(_Design):
     )
     examples = (
         'sre chaos plan checkout-api --fault delay:1500ms --expect "p99_latency < 2s"',
-        'sre chaos plan checkout-api --fault error --percent 1,5 --expect "error_rate < 1%"',
+        "sre chaos plan checkout-api --fault delay:1500ms --percent 5,25 "
+        '--expect "p99_latency < 2s" --expect "error_rate < 1%"',
     )
 
 
@@ -86,9 +87,9 @@ class StartExperiment(_Design):
     )
     examples = (
         'sre chaos start checkout-api --fault delay:1500ms --expect "p99_latency < 2s"',
-        "sre chaos start checkout-api --fault error --percent 1,5,25 --duration 11m "
+        "sre chaos start checkout-api --fault delay:1500ms --percent 1,5,25 --duration 11m "
         '--expect "error_rate < 1%" --expect "p99_latency < 2s" --valid-for 14d',
-        'sre chaos start checkout-api --fault error --expect "error_rate < 1%" --every 7d '
+        'sre chaos start checkout-api --fault delay:1500ms --expect "p99_latency < 2s" --every 7d '
         '--window "Tue 10:00-12:00"',
     )
     valid_for: ValidFor = "30d"

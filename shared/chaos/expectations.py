@@ -3,7 +3,8 @@ parsed, and refused with why and an example when one is not a bound a fault can 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 
 from shared.chaos.models import LONGEST_DELAY_MS, Fault
 from shared.judging.condition import Comparison, Condition, parse
@@ -14,6 +15,8 @@ JUDGED = (Signal.ERROR_RATE, Signal.P50_LATENCY, Signal.P99_LATENCY)
 SMALLEST_ERROR_BOUND = 0.001
 """The smallest error-rate bound in percent (1 in 100,000 requests): below it no share of a
 service's traffic could show an error rate at the bound."""
+_DRILL = "a drill of the halt and the rollback, not a test of the service"
+"""What an experiment whose fault breaks its steady state by itself still shows."""
 _EXAMPLES = "like `p99_latency < 2s` or `error_rate < 1%`"
 
 
@@ -67,6 +70,56 @@ def expectation(text: str) -> Condition:
         )
     _bounded(text, condition)
     return condition
+
+
+def _breaks(condition: Condition, rate: float) -> bool:
+    """Whether an error rate of `rate` (%) made by the fault alone breaks the bound: below 100%,
+    the service's own errors come on top, so a bound at it breaks too."""
+    bound = condition.threshold or 0.0
+    if rate >= 100:
+        return bound < 100 or condition.comparison is Comparison.BELOW
+    return rate > 0 and bound <= rate
+
+
+def broken(
+    fault: Fault,
+    expectations: Sequence[str],
+    percents: Sequence[int],
+    errors: Callable[[Fault, int], float],
+) -> list[str]:
+    """Each error-rate bound `fault` breaks by itself at some step (`errors`: the rate it alone
+    makes the judged side show at a percent), with what to write instead: such an experiment
+    can only end deviated, which drills the halt and the rollback but tests nothing of the
+    service (said by the plan and the start, which still goes ahead)."""
+    found: list[str] = []
+    for text in expectations:
+        condition = expectation(text)
+        if condition.signal is not Signal.ERROR_RATE:
+            continue
+        at = next((p for p in percents if _breaks(condition, errors(fault, p))), None)
+        if at is None:
+            continue
+        if errors(fault, at) >= 100:
+            found.append(
+                f"`{text}` cannot hold: `{fault.written}` fails every request of the faulted "
+                "share, and each step is judged on that share alone, so it would end deviated as "
+                f"soon as its first step is judged: {_DRILL}; to test how the service copes, "
+                'slow requests instead (--fault delay:1500ms --expect "p99_latency < 2s").'
+            )
+            continue
+        largest = max(percents)
+        above = min(100, largest + max(1, math.ceil(largest / 5)))
+        below = [p for p in percents if not _breaks(condition, errors(fault, p))]
+        smaller = f" or keep to steps under it (--percent {','.join(map(str, below))})"
+        found.append(
+            f"`{text}` cannot hold from the {at}% step: `{fault.written}` fails {at}% of the "
+            "service's requests by itself, and each step is judged on the whole service, so it "
+            f"would end deviated there: {_DRILL}; to verify its failures do not spread, bound it "
+            f'above the largest step (--expect "error_rate < {above}%")'
+            + (smaller if below else "")
+            + "."
+        )
+    return found
 
 
 def unseen(fault: Fault, expectations: Sequence[str]) -> str:

@@ -120,8 +120,8 @@ class GameDays:
             return Reply(
                 tone=Tone.INFO,
                 title=f"Team {team} has no game days",
-                text="Schedule one with `sre chaos start SERVICE --fault error --expect "
-                '"error_rate < 1%" --every 7d --window "Tue 10:00-12:00"`.',
+                text="Schedule one with `sre chaos start SERVICE --fault delay:1500ms --expect "
+                '"p99_latency < 2s" --every 7d --window "Tue 10:00-12:00"`.',
             )
         return Reply(
             tone=Tone.INFO,

@@ -65,6 +65,8 @@ class Injecting:
         self._directory = directory
         self.injector = injector
         self._metrics = metrics
+        self.fault_errors = metrics.fault_errors
+        """The error rate a fault makes the judged side show by itself (`FaultMetrics`)."""
         self._ramp_up = ramp_up
         self._meter = meter
 

@@ -62,6 +62,13 @@ class Fault(Frozen):
         return cls(kind=FaultKind.ERROR)
 
     @property
+    def fails(self) -> bool:
+        """Whether it fails the requests it faults (`error`, a 5xx)."""
+        return self.kind is FaultKind.ERROR or (
+            self.kind is FaultKind.HTTP_STATUS and self.status >= 500
+        )
+
+    @property
     def seen_by(self) -> frozenset[Signal]:
         """The signals a steady state bounds that this fault can move: a delay slows requests
         (and, past a timeout, fails them); `error` and a 5xx fail them; a 4xx is the client's

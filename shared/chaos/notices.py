@@ -239,7 +239,7 @@ def unknown_experiment(experiment_id: str, team: str, experiments: Sequence[Expe
         f"Team {team} has no experiment `{experiment_id}`",
         experiment_id,
         [(x.id, f"{x.fault.written} on {x.service}, {x.standing}") for x in experiments],
-        none='`sre chaos plan SERVICE --fault error --expect "error_rate < 1%"`',
+        none='`sre chaos plan SERVICE --fault delay:1500ms --expect "p99_latency < 2s"`',
         more="`sre chaos list --all`",
     )
 

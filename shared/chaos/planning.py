@@ -42,12 +42,15 @@ def plan_reply(
     *,
     splits: bool = True,
     stops: bool = True,
+    broken: Sequence[str] = (),
 ) -> Reply:
     """The dry run, as a reply: information when a start would go ahead, else each reason it
     would be `refused` (`guards.refusals`) with its fix; `before`: the steady state on the
     service's last minutes, or why they cannot be read (said so, as what refuses a start);
     `splits`: whether the metrics read the faulted share apart (else that is said); `stops`:
-    whether the injector's own stop conditions halt it too (FIS's alarms)."""
+    whether the injector's own stop conditions halt it too (FIS's alarms); `broken`: each bound
+    its fault breaks by itself (`expectations.broken`), said instead of how much traffic a step
+    needs, which no traffic would change."""
     blocked = list(refused)
     if isinstance(before, str):
         blocked.append(f"The steady state cannot be judged now: {before}.")
@@ -68,8 +71,8 @@ def plan_reply(
     if not splits:
         lines.insert(2, WHOLE_SERVICE)
     thin = traffic_warning(draft, before) if isinstance(before, SteadyState) else ""
-    if thin:
-        lines += ["", thin]
+    if broken or thin:
+        lines += ["", *(broken or [thin])]
     if blocked:
         lines += ["", "It would not start now:", *(f"• {reason}" for reason in blocked)]
     return Reply(
@@ -245,11 +248,14 @@ def _combined(draft: Experiment, rps: float, need: Need) -> list[str]:
     return []
 
 
-def start_notes(experiment: Experiment, *, splits: bool = True) -> list[str]:
+def start_notes(
+    experiment: Experiment, *, splits: bool = True, broken: Sequence[str] = ()
+) -> list[str]:
     """What a start says besides starting: that the faulted share is not read apart (`splits`
-    False), a thin baseline before it (too little traffic to be sure of the steady state, so it
-    was not refused), and a step too quiet to be judged."""
-    notes = [] if splits else [WHOLE_SERVICE]
+    False), each bound its fault breaks by itself (`broken`), a thin baseline before it (too
+    little traffic to be sure of the steady state, so it was not refused), and a step too quiet
+    to be judged (not said when a bound is broken: no traffic would change that)."""
+    notes = [*([] if splits else [WHOLE_SERVICE]), *broken]
     before = experiment.before
     if before is None:
         return notes
@@ -257,6 +263,6 @@ def start_notes(experiment: Experiment, *, splits: bool = True) -> list[str]:
     if thin:
         notes.append(f"The baseline before it is thin ({'; '.join(thin)}): started anyway.")
     warning = traffic_warning(experiment, before)
-    if warning:
+    if warning and not broken:
         notes.append(warning)
     return notes

@@ -86,6 +86,11 @@ class FaultMetrics(Protocol):
         UnavailableError, saying why, for a service whose minutes it cannot read (the local
         simulation: any service but the sample): never figures that are not the service's."""
 
+    def fault_errors(self, fault: Fault, percent: int) -> float:
+        """The error rate (%) `fault` on `percent`% of the invocations makes the judged side
+        show by itself, whatever the service does: 100 on a faulted share read apart that it
+        fails, `percent` on the whole service, 0 for a fault that fails nothing."""
+
 
 class ServiceTakenError(ConflictError):
     """A new experiment's service is held by another experiment of its org not yet ended."""

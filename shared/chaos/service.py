@@ -160,7 +160,7 @@ class ChaosService:
         org = ctx.principal.actor.org
         foreign = unowned(self._directory, org, draft.team, service)
         blocked = [str(foreign)] if foreign else []
-        blocked += self._checks.refusals(org, draft.team, service, draft.fault)
+        blocked += self._checks.refusals(draft, service)
         try:
             if foreign is not None and foreign.needed == OUR_ORGS:  # never read another org's
                 raise UnavailableError(str(foreign))
@@ -174,6 +174,7 @@ class ChaosService:
             before,
             splits=self._splits,
             stops=self._injecting.injector.has_stop_conditions,
+            broken=self._checks.broken(draft),
         )
 
     def start(self, command: c.StartExperiment, ctx: Context) -> Reply:
@@ -277,7 +278,7 @@ class ChaosService:
             text="\n".join(
                 [
                     f"Steps {steps_said(saved)}, judged every minute; follow it{where}.",
-                    *start_notes(saved, splits=self._splits),
+                    *start_notes(saved, splits=self._splits, broken=self._checks.broken(saved)),
                 ]
             ),
             ephemeral=saved.message is not None,

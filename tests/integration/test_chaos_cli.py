@@ -112,7 +112,7 @@ def test_a_plan_on_a_metrics_file_service_says_its_minutes_cannot_be_read(
     assert main(["service", "register", "web", "--metrics-file", "web-incident.csv"]) == 0
     capsys.readouterr()
     # WHEN its experiment is planned
-    plan = ["chaos", "plan", "web", "--fault", "error", "--expect", "error_rate < 1%"]
+    plan = ["chaos", "plan", "web", "--fault", "delay:100ms", "--expect", "error_rate < 1%"]
     assert main(plan) == 1  # it would not start: a failed check, not a usage error
     captured = capsys.readouterr()
     out = " ".join(captured.out.split())

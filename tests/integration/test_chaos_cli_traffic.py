@@ -15,7 +15,8 @@ from bots.cli import main
 def test_a_plan_says_the_1_percent_step_cannot_hold_a_tight_error_bound(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    plan = ["chaos", "plan", "checkout-api", "--fault", "error", "--expect", "error_rate < 0.3%"]
+    plan = ["chaos", "plan", "checkout-api", "--fault", "delay:100ms"]
+    plan += ["--expect", "error_rate < 0.3%"]
     assert main(plan) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "(would start)" in out  # warned, not refused

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
+from shared.chaos.models import Fault
 from shared.chaos.steps import RAMP_UP
 from shared.judging.judge import MetricData
 from shared.telemetry.models import MetricQuery, Service, Signal
@@ -39,6 +40,11 @@ class CloudWatchFaultMetrics:
         """`lead`: how long before `start` the control side ends (the step's ramp-up)."""
         self._source = source or CloudWatchMetricsSource()
         self._lead = lead
+
+    def fault_errors(self, fault: Fault, percent: int) -> float:
+        """FIS fails every faulted invocation under `error` or a 5xx: `percent`% of the whole
+        service's requests, which is what is read."""
+        return float(percent) if fault.fails else 0.0
 
     def compare(
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime

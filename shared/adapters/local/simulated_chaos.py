@@ -258,10 +258,7 @@ def minute(
     rng = random.Random(f"{resource}:{int(at.timestamp()) // 60}:{share}:{side}")  # noqa: S311
     mean = rps * 60 * share
     requests = max(0, round(rng.gauss(mean, math.sqrt(mean)))) if mean else 0
-    fails = fault is not None and (
-        fault.kind is FaultKind.ERROR
-        or (fault.kind is FaultKind.HTTP_STATUS and fault.status >= 500)
-    )
+    fails = fault is not None and fault.fails
     slows = fault is not None and fault.kind is FaultKind.DELAY
     rate = HEALTHY_ERRORS
     if fails:
@@ -282,9 +279,7 @@ def minute(
 def expected(fault: Fault, *, scale: float | None = None) -> tuple[float, float]:
     """What `fault` makes of the faulted share's true error rate (%) and p99 (ms), before any
     minute's noise (`minute`'s means): what a benchmark's true breach is measured from."""
-    fails = fault.kind is FaultKind.ERROR or (
-        fault.kind is FaultKind.HTTP_STATUS and fault.status >= 500
-    )
+    fails = fault.fails
     slows = fault.kind is FaultKind.DELAY
     rate = HEALTHY_ERRORS
     if fails:
@@ -304,6 +299,11 @@ class SimulatedFaultMetrics:
         self._state = state
         self._rps = rps
         self._scale = scale
+
+    def fault_errors(self, fault: Fault, percent: int) -> float:  # noqa: ARG002
+        """Every faulted request fails under `error` or a 5xx (the share is read apart), unless
+        the simulation was given a strength (`scale`: its errors scale the healthy ones)."""
+        return 100.0 if fault.fails and self._scale is None else 0.0
 
     def compare(
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime

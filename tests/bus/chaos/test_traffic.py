@@ -22,7 +22,8 @@ from shared.replies import Tone
 from tests.support import NOW, MovingClock, run_deferred
 from tests.support.chaos import chaos_services
 
-BREAKING = 'checkout-api --fault error --expect "error_rate < 1%"'
+ERROR_BOUND = 'checkout-api --fault delay:100ms --expect "error_rate < 1%"'
+"""A steady state on errors alone: each step sized by the requests an error rate needs."""
 
 
 def at(rps: float, clock: MovingClock) -> Services:
@@ -41,7 +42,7 @@ def at(rps: float, clock: MovingClock) -> Services:
 
 def test_a_plan_at_10_requests_a_second_says_the_1_percent_step_cannot_be_judged() -> None:
     services = at(10, MovingClock(NOW))
-    plan = run_deferred(services, f"chaos plan {BREAKING}", user="oli", channel="C-pay")
+    plan = run_deferred(services, f"chaos plan {ERROR_BOUND}", user="oli", channel="C-pay")
     assert plan.tone is Tone.INFO  # a warning, not a refusal
     shown = str(blocks(plan))
     # ~60 a window (its ramp-up minute not judged), ~240 extended three times: far below what a
@@ -56,7 +57,9 @@ def test_a_plan_at_10_requests_a_second_says_the_1_percent_step_cannot_be_judged
     assert said is not None, shown
     assert int(said[1].replace(",", "")) >= 299
     # AND the plan it suggests, asked again, can be judged
-    again = run_deferred(services, f"chaos plan {BREAKING} {said[2]}", user="oli", channel="C-pay")
+    again = run_deferred(
+        services, f"chaos plan {ERROR_BOUND} {said[2]}", user="oli", channel="C-pay"
+    )
     assert "needed to judge" not in again.text, again.text
 
 
@@ -65,7 +68,7 @@ def test_a_plan_just_short_of_traffic_says_a_need_above_what_its_step_serves() -
     # to its limit, serves more than a held on `error_rate < 1%` needs, but not 10% more
     services = at(100, MovingClock(NOW))
     # WHEN its plan is asked
-    plan = run_deferred(services, f"chaos plan {BREAKING}", user="oli", channel="C-pay")
+    plan = run_deferred(services, f"chaos plan {ERROR_BOUND}", user="oli", channel="C-pay")
     said = re.search(
         r"the 1% step sees ~[\d,]+ faulted requests per 11m \(~([\d,]+) with its 3 extensions\):"
         r" below the ([\d,]+) needed to judge it at its last look with a 10% margin",
@@ -79,7 +82,7 @@ def test_a_plan_just_short_of_traffic_says_a_need_above_what_its_step_serves() -
 
 def test_a_start_at_10_requests_a_second_says_so_and_starts() -> None:
     services = at(10, MovingClock(NOW))
-    reply = run_deferred(services, f"chaos start {BREAKING}", user="oli", channel="C-pay")
+    reply = run_deferred(services, f"chaos start {ERROR_BOUND}", user="oli", channel="C-pay")
     assert reply.tone is Tone.OK
     assert reply.title.startswith("Chaos chx-")
     assert "the 1% step sees ~60 faulted requests per 11m" in reply.text
@@ -89,7 +92,7 @@ def test_a_start_at_10_requests_a_second_says_so_and_starts() -> None:
 @pytest.mark.parametrize("rps", [1000.0])
 def test_a_busy_service_is_not_warned(rps: float) -> None:
     services = at(rps, MovingClock(NOW))
-    plan = run_deferred(services, f"chaos plan {BREAKING}", user="oli", channel="C-pay")
+    plan = run_deferred(services, f"chaos plan {ERROR_BOUND}", user="oli", channel="C-pay")
     assert "needed to judge" not in plan.text
     assert "(would start)" in plan.title
 
@@ -103,7 +106,7 @@ def test_a_quiet_healthy_service_is_never_refused_for_a_few_chance_errors() -> N
         services = at(1, clock)
         plan = run_deferred(
             services,
-            'chaos plan checkout-api --fault error --expect "error_rate < 0.3%"',
+            'chaos plan checkout-api --fault delay:100ms --expect "error_rate < 0.3%"',
             user="oli",
             channel="C-pay",
         )
@@ -116,7 +119,7 @@ def test_a_start_on_a_thin_baseline_says_so() -> None:
     services = at(1, MovingClock(NOW))
     reply = run_deferred(
         services,
-        'chaos start checkout-api --fault error --expect "error_rate < 0.3%"',
+        'chaos start checkout-api --fault delay:100ms --expect "error_rate < 0.3%"',
         user="oli",
         channel="C-pay",
     )

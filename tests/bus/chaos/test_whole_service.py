@@ -25,7 +25,7 @@ from shared.bootstrap.wiring import Services
 from shared.chaos.planning import WHOLE_SERVICE
 from shared.replies import Tone
 from tests.support import NOW, MovingClock, run_deferred
-from tests.support.chaos import chaos_services
+from tests.support.chaos import HARMLESS, chaos_services
 
 ERRORS = 'checkout-api --fault error --expect "error_rate < 1%"'
 
@@ -71,7 +71,21 @@ def test_the_start_on_aws_says_so_too(on_cloudwatch: Services) -> None:
 
 def test_the_simulation_splits_the_shares_and_says_nothing_of_it() -> None:
     services = chaos_services(MovingClock(NOW))
-    said = shown(services, f"chaos plan {ERRORS}")
+    said = shown(services, f"chaos plan {HARMLESS}")
     assert "against the same minutes' unfaulted share" in said
     assert "cannot be told apart" not in said
-    assert WHOLE_SERVICE not in shown(services, f"chaos start {ERRORS}")
+    assert WHOLE_SERVICE not in shown(services, f"chaos start {HARMLESS}")
+
+
+def test_an_error_bound_under_a_step_is_said_to_break_there_with_what_holds(
+    on_cloudwatch: Services,
+) -> None:
+    # GIVEN an error fault whose last step fails 25% of the whole service by itself
+    plan = 'chaos plan checkout-api --fault error --expect "error_rate < 10%"'
+    said = shown(on_cloudwatch, plan)
+    # THEN the plan says where it breaks and what to write instead, and still would start
+    assert "(would start)" in said
+    assert "`error_rate < 10%` cannot hold from the 25% step" in said
+    assert '(--expect "error_rate < 30%") or keep to steps under it (--percent 1,5).' in said
+    # AND the steps under it are not said to break
+    assert "cannot hold" not in shown(on_cloudwatch, f"{plan} --percent 1,5")

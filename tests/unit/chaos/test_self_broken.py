@@ -1,0 +1,78 @@
+"""A steady state its fault breaks by itself (`expectations.broken`): an `error` fault fails
+every request it faults, so an error-rate bound under what the fault alone makes can only end
+deviated, which drills the halt and the rollback but tests nothing of the service."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.adapters.aws.cloudwatch_chaos import CloudWatchFaultMetrics
+from shared.adapters.local.simulated_chaos import InMemoryChaosState, SimulatedFaultMetrics
+from shared.chaos.expectations import broken
+from shared.chaos.models import Fault
+
+SPLIT = SimulatedFaultMetrics(state=InMemoryChaosState()).fault_errors
+"""The simulation reads the faulted share apart: every request of it fails under `error`."""
+WHOLE = CloudWatchFaultMetrics().fault_errors
+"""CloudWatch reads the whole service: `error` on p% fails p% of it."""
+
+
+def test_an_error_bound_under_an_error_fault_read_apart_cannot_hold_at_any_step() -> None:
+    said = broken(Fault.parse("error"), ["error_rate < 1%"], [1, 5, 25], SPLIT)
+    assert said == [
+        "`error_rate < 1%` cannot hold: `error` fails every request of the faulted share, and "
+        "each step is judged on that share alone, so it would end deviated as soon as its "
+        "first step is judged: a drill of the halt and the rollback, not a test of the service; "
+        "to test how the service copes, slow requests instead "
+        '(--fault delay:1500ms --expect "p99_latency < 2s").'
+    ]
+
+
+@pytest.mark.parametrize("fault", ["error", "http-status:503", "http-status:599"])
+def test_every_fault_that_fails_requests_breaks_it(fault: str) -> None:
+    assert broken(Fault.parse(fault), ["error_rate <= 50%"], [1], SPLIT)
+
+
+@pytest.mark.parametrize(
+    ("fault", "expect"),
+    [
+        ("delay:1500ms", "error_rate < 1%"),  # a delay fails nothing by itself
+        ("http-status:404", "error_rate < 1%"),  # a 4xx is the client's answer, no error
+        ("error", "p99_latency < 2s"),  # not an error-rate bound
+        ("error", "error_rate <= 100%"),  # every request failing is within it
+    ],
+)
+def test_a_bound_the_fault_alone_does_not_break_is_not_said(fault: str, expect: str) -> None:
+    assert broken(Fault.parse(fault), [expect], [1, 5, 25], SPLIT) == []
+    assert broken(Fault.parse(fault), [expect], [1, 5, 25], WHOLE) == []
+
+
+def test_error_rate_under_100_percent_is_broken_when_read_apart() -> None:
+    assert broken(Fault.parse("error"), ["error_rate < 100%"], [1], SPLIT)
+
+
+def test_on_the_whole_service_the_first_step_at_or_over_the_bound_is_named_with_both_fixes() -> (
+    None
+):
+    said = broken(Fault.parse("error"), ["error_rate < 10%"], [1, 5, 25], WHOLE)
+    assert said == [
+        "`error_rate < 10%` cannot hold from the 25% step: `error` fails 25% of the service's "
+        "requests by itself, and each step is judged on the whole service, so it would end "
+        "deviated there: a drill of the halt and the rollback, not a test of the service; to "
+        "verify its failures do not spread, bound it above the largest step (--expect "
+        '"error_rate < 30%") or keep to steps under it (--percent 1,5).'
+    ]
+
+
+def test_a_bound_at_the_steps_own_share_leaves_no_room_for_the_services_errors() -> None:
+    # 1% faulted on the whole service is 1% of errors before any of its own
+    said = broken(Fault.parse("error"), ["error_rate <= 1%"], [1, 5], WHOLE)
+    assert len(said) == 1 and said[0].startswith("`error_rate <= 1%` cannot hold from the 1% step")
+    assert '(--expect "error_rate < 6%").' in said[0]  # no step under it to keep to
+    assert broken(Fault.parse("error"), ["error_rate < 6%"], [1, 5], WHOLE) == []
+
+
+def test_each_broken_bound_is_said_once() -> None:
+    expects = ["p99_latency < 2s", "error_rate < 1%", "error_rate < 2%"]
+    said = broken(Fault.parse("error"), expects, [1, 5, 25], SPLIT)
+    assert [line.split("`")[1] for line in said] == ["error_rate < 1%", "error_rate < 2%"]
