@@ -64,7 +64,8 @@ class StartChecks:
             experiment.fault,
             experiment.expectations,
             experiment.percents,
-            self._injecting.fault_errors,
+            self._injecting.fault_alone,
+            split=self._injecting.splits,
         )
 
     def refuse_unowned(self, experiment: Experiment, service: Service) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 
-from shared.chaos.models import LONGEST_DELAY_MS, Fault
+from shared.chaos.models import LONGEST_DELAY_MS, Fault, FaultKind
 from shared.judging.condition import Comparison, Condition, parse
 from shared.telemetry.models import Signal
 
@@ -72,51 +72,91 @@ def expectation(text: str) -> Condition:
     return condition
 
 
-def _breaks(condition: Condition, rate: float) -> bool:
-    """Whether an error rate of `rate` (%) made by the fault alone breaks the bound: below 100%,
-    the service's own errors come on top, so a bound at it breaks too."""
+FaultAlone = Callable[[Fault, Signal, int], float]
+"""What a fault alone makes the judged side show of a signal at a percent (`FaultMetrics`)."""
+
+
+def _breaks(condition: Condition, least: float) -> bool:
+    """Whether `least` (an error rate in %, a latency in ms), made by the fault alone, breaks
+    the bound: the service's own errors or latency come on top, so a bound at it breaks too,
+    except an error rate of every request, which nothing comes on top of."""
     bound = condition.threshold or 0.0
-    if rate >= 100:
+    if condition.signal is Signal.ERROR_RATE and least >= 100:
         return bound < 100 or condition.comparison is Comparison.BELOW
-    return rate > 0 and bound <= rate
+    return least > 0 and bound <= least
+
+
+def _said_alone(fault: Fault, condition: Condition, at: int, split: bool) -> str:
+    """What `fault` alone does to the judged side at the `at`% step, in words."""
+    if fault.kind is FaultKind.DELAY:
+        slows = f"slows {{}} by {fault.delay_ms:,} ms"
+        if split:
+            return slows.format("every request of the faulted share")
+        kept_out = 100 - int(condition.signal.value[1:3])  # p99: the slowest 1% left out
+        return slows.format(f"{at}% of the service's requests") + (
+            f", more than the {kept_out}% its {condition.signal.value[:3]} leaves out"
+        )
+    if split:
+        return "fails every request of the faulted share"
+    return f"fails {at}% of the service's requests by itself"
+
+
+def _instead(fault: Fault, condition: Condition, percents: Sequence[int], split: bool) -> str:
+    """What to write instead of a bound `fault` breaks by itself."""
+    if fault.kind is FaultKind.DELAY:
+        return (
+            "to test how the service copes, bound it above the delay and the service's own "
+            f"latency or delay less (--fault delay:{max(1, int(condition.threshold or 0) // 2)}ms)"
+        )
+    if split:
+        return (
+            "to test how the service copes, slow requests instead "
+            '(--fault delay:1500ms --expect "p99_latency < 2s")'
+        )
+    largest = max(percents)
+    above = min(100, largest + max(1, math.ceil(largest / 5)))
+    return (
+        "to verify its failures do not spread, bound it above the largest step "
+        f'(--expect "error_rate < {above}%")'
+    )
 
 
 def broken(
     fault: Fault,
     expectations: Sequence[str],
     percents: Sequence[int],
-    errors: Callable[[Fault, int], float],
+    alone: FaultAlone,
+    *,
+    split: bool,
 ) -> list[str]:
-    """Each error-rate bound `fault` breaks by itself at some step (`errors`: the rate it alone
-    makes the judged side show at a percent), with what to write instead: such an experiment
-    can only end deviated, which drills the halt and the rollback but tests nothing of the
-    service (said by the plan and the start, which still goes ahead)."""
+    """Each bound `fault` breaks by itself at some step (`alone`: what it alone makes the judged
+    side show; `split`: whether that side is the faulted share alone, else the whole service),
+    with what to write instead: such an experiment can only end deviated, which drills the halt
+    and the rollback but tests nothing of the service (said by the plan and the start, which
+    still goes ahead)."""
     found: list[str] = []
     for text in expectations:
         condition = expectation(text)
-        if condition.signal is not Signal.ERROR_RATE:
+        breaks = [p for p in percents if _breaks(condition, alone(fault, condition.signal, p))]
+        if not breaks:
             continue
-        at = next((p for p in percents if _breaks(condition, errors(fault, p))), None)
-        if at is None:
-            continue
-        if errors(fault, at) >= 100:
-            found.append(
-                f"`{text}` cannot hold: `{fault.written}` fails every request of the faulted "
-                "share, and each step is judged on that share alone, so it would end deviated as "
-                f"soon as its first step is judged: {_DRILL}; to test how the service copes, "
-                'slow requests instead (--fault delay:1500ms --expect "p99_latency < 2s").'
-            )
-            continue
-        largest = max(percents)
-        above = min(100, largest + max(1, math.ceil(largest / 5)))
-        below = [p for p in percents if not _breaks(condition, errors(fault, p))]
-        smaller = f" or keep to steps under it (--percent {','.join(map(str, below))})"
+        at = breaks[0]
+        keep = [str(p) for p in percents if p not in breaks]
+        where = (
+            "each step is judged on that share alone, so it would end deviated as soon as its "
+            "first step is judged"
+            if split
+            else "each step is judged on the whole service, so it would end deviated there"
+        )
         found.append(
-            f"`{text}` cannot hold from the {at}% step: `{fault.written}` fails {at}% of the "
-            "service's requests by itself, and each step is judged on the whole service, so it "
-            f"would end deviated there: {_DRILL}; to verify its failures do not spread, bound it "
-            f'above the largest step (--expect "error_rate < {above}%")'
-            + (smaller if below else "")
+            f"`{text}` cannot hold{'' if split else f' from the {at}% step'}: `{fault.written}` "
+            f"{_said_alone(fault, condition, at, split)}, and {where}: {_DRILL}; "
+            + _instead(fault, condition, percents, split)
+            + (
+                f", or keep to the steps that do not break it (--percent {','.join(keep)})"
+                if keep
+                else ""
+            )
             + "."
         )
     return found

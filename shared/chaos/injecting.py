@@ -65,8 +65,10 @@ class Injecting:
         self._directory = directory
         self.injector = injector
         self._metrics = metrics
-        self.fault_errors = metrics.fault_errors
-        """The error rate a fault makes the judged side show by itself (`FaultMetrics`)."""
+        self.fault_alone = metrics.fault_alone
+        """What a fault alone makes the judged side show (`FaultMetrics`)."""
+        self.splits = metrics.splits_shares
+        """Whether the judged side is the faulted share alone (`FaultMetrics`)."""
         self._ramp_up = ramp_up
         self._meter = meter
 

@@ -19,7 +19,7 @@ from shared.chaos.schedules import GameDay
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
-from shared.telemetry.models import Service
+from shared.telemetry.models import Service, Signal
 
 
 class FaultInjector(Protocol):
@@ -86,10 +86,12 @@ class FaultMetrics(Protocol):
         UnavailableError, saying why, for a service whose minutes it cannot read (the local
         simulation: any service but the sample): never figures that are not the service's."""
 
-    def fault_errors(self, fault: Fault, percent: int) -> float:
-        """The error rate (%) `fault` on `percent`% of the invocations makes the judged side
-        show by itself, whatever the service does: 100 on a faulted share read apart that it
-        fails, `percent` on the whole service, 0 for a fault that fails nothing."""
+    def fault_alone(self, fault: Fault, signal: Signal, percent: int) -> float:
+        """The least `signal` (an error rate in %, a latency in ms) `fault` on `percent`% of the
+        invocations makes the judged side show by itself, whatever the service does: on a
+        faulted share read apart, 100% of errors under a fault that fails requests and the
+        delay under a delay; on the whole service, `percent`% of errors, and the delay as its
+        p99 once more than 1% is delayed; 0 where the fault alone makes nothing certain."""
 
 
 class ServiceTakenError(ConflictError):

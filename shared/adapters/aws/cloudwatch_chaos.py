@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
-from shared.chaos.models import Fault
+from shared.chaos.models import Fault, FaultKind
 from shared.chaos.steps import RAMP_UP
 from shared.judging.judge import MetricData
 from shared.telemetry.models import MetricQuery, Service, Signal
@@ -41,10 +41,15 @@ class CloudWatchFaultMetrics:
         self._source = source or CloudWatchMetricsSource()
         self._lead = lead
 
-    def fault_errors(self, fault: Fault, percent: int) -> float:
-        """FIS fails every faulted invocation under `error` or a 5xx: `percent`% of the whole
-        service's requests, which is what is read."""
-        return float(percent) if fault.fails else 0.0
+    def fault_alone(self, fault: Fault, signal: Signal, percent: int) -> float:
+        """FIS fails or delays every faulted invocation: `percent`% of the whole service's
+        requests, which is what is read; a delay sets its p99 once more than 1% is delayed
+        (its p50 would need more than half, above any step)."""
+        if signal is Signal.ERROR_RATE:
+            return float(percent) if fault.fails else 0.0
+        slowest = 1 if signal is Signal.P99_LATENCY else 50  # what the percentile leaves out
+        delayed = fault.kind is FaultKind.DELAY and percent > slowest
+        return float(fault.delay_ms) if delayed else 0.0
 
     def compare(
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime

@@ -29,7 +29,7 @@ from shared.identity.models import OrgId
 from shared.judging.judge import MetricData
 from shared.ports import Clock
 from shared.records import Frozen
-from shared.telemetry.models import ResourceKind, Service
+from shared.telemetry.models import ResourceKind, Service, Signal
 
 RPS = 100.0
 HEALTHY_ERRORS = 0.002
@@ -300,10 +300,15 @@ class SimulatedFaultMetrics:
         self._rps = rps
         self._scale = scale
 
-    def fault_errors(self, fault: Fault, percent: int) -> float:  # noqa: ARG002
-        """Every faulted request fails under `error` or a 5xx (the share is read apart), unless
-        the simulation was given a strength (`scale`: its errors scale the healthy ones)."""
-        return 100.0 if fault.fails and self._scale is None else 0.0
+    def fault_alone(self, fault: Fault, signal: Signal, percent: int) -> float:  # noqa: ARG002
+        """Every faulted request fails under `error` or a 5xx and is slowed by a delay (the share
+        is read apart), unless the simulation was given a strength (`scale`: its errors or
+        latency scale the healthy ones)."""
+        if self._scale is not None:
+            return 0.0
+        if signal is Signal.ERROR_RATE:
+            return 100.0 if fault.fails else 0.0
+        return float(fault.delay_ms) if fault.kind is FaultKind.DELAY else 0.0
 
     def compare(
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime

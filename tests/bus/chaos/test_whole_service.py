@@ -86,6 +86,9 @@ def test_an_error_bound_under_a_step_is_said_to_break_there_with_what_holds(
     # THEN the plan says where it breaks and what to write instead, and still would start
     assert "(would start)" in said
     assert "`error_rate < 10%` cannot hold from the 25% step" in said
-    assert '(--expect "error_rate < 30%") or keep to steps under it (--percent 1,5).' in said
+    assert (
+        '(--expect "error_rate < 30%"), or keep to the steps that do not break it (--percent 1,5).'
+        in said
+    )
     # AND the steps under it are not said to break
     assert "cannot hold" not in shown(on_cloudwatch, f"{plan} --percent 1,5")

@@ -84,7 +84,7 @@ class _ReadFaults:
     def __init__(self, source: CloudWatchMetricsSource, state: InMemoryChaosState) -> None:
         self._aws = CloudWatchFaultMetrics(source)
         self._simulated = SimulatedFaultMetrics(state=state)
-        self.fault_errors = self._simulated.fault_errors
+        self.fault_alone = self._simulated.fault_alone
 
     def compare(
         self, service: Service, signals: Sequence[str], *, start: datetime, end: datetime

@@ -13,7 +13,7 @@ from shared.chaos.injecting import Injecting
 from shared.chaos.models import Experiment, ExperimentState, Fault, SteadyState
 from shared.judging.judge import MetricData
 from shared.judging.stats import binomial_tail
-from shared.telemetry.models import ResourceKind, Service
+from shared.telemetry.models import ResourceKind, Service, Signal
 from shared.telemetry.queries import queries_for
 
 NOW = datetime(2026, 1, 5, 9, tzinfo=UTC)
@@ -35,7 +35,7 @@ class Minutes:
     def __init__(self, data: dict[str, MetricData]) -> None:
         self.data = data
 
-    def fault_errors(self, fault: Fault, percent: int) -> float:
+    def fault_alone(self, fault: Fault, signal: Signal, percent: int) -> float:
         return 0.0  # never asked: only the minutes before a start are read here
 
     def compare(

@@ -11,14 +11,24 @@ from shared.adapters.local.simulated_chaos import InMemoryChaosState, SimulatedF
 from shared.chaos.expectations import broken
 from shared.chaos.models import Fault
 
-SPLIT = SimulatedFaultMetrics(state=InMemoryChaosState()).fault_errors
-"""The simulation reads the faulted share apart: every request of it fails under `error`."""
-WHOLE = CloudWatchFaultMetrics().fault_errors
-"""CloudWatch reads the whole service: `error` on p% fails p% of it."""
+SIMULATED = SimulatedFaultMetrics(state=InMemoryChaosState())
+"""Reads the faulted share apart: every request of it fails under `error`, is slowed by a delay."""
+CLOUDWATCH = CloudWatchFaultMetrics()
+"""Reads the whole service: `error` on p% fails p% of it."""
+
+
+def split(fault: str, expect: list[str], percents: list[int]) -> list[str]:
+    """What the plan says on the simulation."""
+    return broken(Fault.parse(fault), expect, percents, SIMULATED.fault_alone, split=True)
+
+
+def whole(fault: str, expect: list[str], percents: list[int]) -> list[str]:
+    """What the plan says on AWS."""
+    return broken(Fault.parse(fault), expect, percents, CLOUDWATCH.fault_alone, split=False)
 
 
 def test_an_error_bound_under_an_error_fault_read_apart_cannot_hold_at_any_step() -> None:
-    said = broken(Fault.parse("error"), ["error_rate < 1%"], [1, 5, 25], SPLIT)
+    said = split("error", ["error_rate < 1%"], [1, 5, 25])
     assert said == [
         "`error_rate < 1%` cannot hold: `error` fails every request of the faulted share, and "
         "each step is judged on that share alone, so it would end deviated as soon as its "
@@ -30,49 +40,84 @@ def test_an_error_bound_under_an_error_fault_read_apart_cannot_hold_at_any_step(
 
 @pytest.mark.parametrize("fault", ["error", "http-status:503", "http-status:599"])
 def test_every_fault_that_fails_requests_breaks_it(fault: str) -> None:
-    assert broken(Fault.parse(fault), ["error_rate <= 50%"], [1], SPLIT)
+    assert split(fault, ["error_rate <= 50%"], [1])
 
 
 @pytest.mark.parametrize(
     ("fault", "expect"),
     [
         ("delay:1500ms", "error_rate < 1%"),  # a delay fails nothing by itself
+        ("delay:1500ms", "p99_latency < 2s"),  # the service's own latency decides
         ("http-status:404", "error_rate < 1%"),  # a 4xx is the client's answer, no error
         ("error", "p99_latency < 2s"),  # not an error-rate bound
         ("error", "error_rate <= 100%"),  # every request failing is within it
     ],
 )
 def test_a_bound_the_fault_alone_does_not_break_is_not_said(fault: str, expect: str) -> None:
-    assert broken(Fault.parse(fault), [expect], [1, 5, 25], SPLIT) == []
-    assert broken(Fault.parse(fault), [expect], [1, 5, 25], WHOLE) == []
+    assert split(fault, [expect], [1, 5, 25]) == []
+    assert whole(fault, [expect], [1, 5, 25]) == []
 
 
 def test_error_rate_under_100_percent_is_broken_when_read_apart() -> None:
-    assert broken(Fault.parse("error"), ["error_rate < 100%"], [1], SPLIT)
+    assert split("error", ["error_rate < 100%"], [1])
 
 
 def test_on_the_whole_service_the_first_step_at_or_over_the_bound_is_named_with_both_fixes() -> (
     None
 ):
-    said = broken(Fault.parse("error"), ["error_rate < 10%"], [1, 5, 25], WHOLE)
+    said = whole("error", ["error_rate < 10%"], [1, 5, 25])
     assert said == [
         "`error_rate < 10%` cannot hold from the 25% step: `error` fails 25% of the service's "
         "requests by itself, and each step is judged on the whole service, so it would end "
         "deviated there: a drill of the halt and the rollback, not a test of the service; to "
         "verify its failures do not spread, bound it above the largest step (--expect "
-        '"error_rate < 30%") or keep to steps under it (--percent 1,5).'
+        '"error_rate < 30%"), or keep to the steps that do not break it (--percent 1,5).'
     ]
 
 
 def test_a_bound_at_the_steps_own_share_leaves_no_room_for_the_services_errors() -> None:
     # 1% faulted on the whole service is 1% of errors before any of its own
-    said = broken(Fault.parse("error"), ["error_rate <= 1%"], [1, 5], WHOLE)
+    said = whole("error", ["error_rate <= 1%"], [1, 5])
     assert len(said) == 1 and said[0].startswith("`error_rate <= 1%` cannot hold from the 1% step")
     assert '(--expect "error_rate < 6%").' in said[0]  # no step under it to keep to
-    assert broken(Fault.parse("error"), ["error_rate < 6%"], [1, 5], WHOLE) == []
+    assert whole("error", ["error_rate < 6%"], [1, 5]) == []
 
 
 def test_each_broken_bound_is_said_once() -> None:
     expects = ["p99_latency < 2s", "error_rate < 1%", "error_rate < 2%"]
-    said = broken(Fault.parse("error"), expects, [1, 5, 25], SPLIT)
+    said = split("error", expects, [1, 5, 25])
     assert [line.split("`")[1] for line in said] == ["error_rate < 1%", "error_rate < 2%"]
+
+
+def test_a_delay_at_or_over_a_latency_bound_breaks_it_on_the_faulted_share() -> None:
+    said = split("delay:3000ms", ["p99_latency < 2s", "p50_latency < 3000ms"], [1, 5])
+    assert said == [
+        "`p99_latency < 2s` cannot hold: `delay:3000ms` slows every request of the faulted share "
+        "by 3,000 ms, and each step is judged on that share alone, so it would end deviated as "
+        "soon as its first step is judged: a drill of the halt and the rollback, not a test of "
+        "the service; to test how the service copes, bound it above the delay and the service's "
+        "own latency or delay less (--fault delay:1000ms).",
+        "`p50_latency < 3000ms` cannot hold: `delay:3000ms` slows every request of the faulted "
+        "share by 3,000 ms, and each step is judged on that share alone, so it would end "
+        "deviated as soon as its first step is judged: a drill of the halt and the rollback, not "
+        "a test of the service; to test how the service copes, bound it above the delay and the "
+        "service's own latency or delay less (--fault delay:1500ms).",
+    ]
+
+
+def test_on_the_whole_service_a_delay_sets_the_p99_once_more_than_1_percent_is_delayed() -> None:
+    said = whole("delay:3000ms", ["p99_latency < 2s", "p50_latency < 2s"], [1, 5, 25])
+    assert said == [
+        "`p99_latency < 2s` cannot hold from the 5% step: `delay:3000ms` slows 5% of the "
+        "service's requests by 3,000 ms, more than the 1% its p99 leaves out, and each step is "
+        "judged on the whole service, so it would end deviated there: a drill of the halt and "
+        "the rollback, not a test of the service; to test how the service copes, bound it above "
+        "the delay and the service's own latency or delay less (--fault delay:1000ms), or keep "
+        "to the steps that do not break it (--percent 1)."
+    ]
+
+
+def test_a_simulation_of_a_given_strength_breaks_nothing_by_itself() -> None:
+    scaled = SimulatedFaultMetrics(state=InMemoryChaosState(), scale=2.0)
+    for fault, expect in (("error", "error_rate < 1%"), ("delay:3000ms", "p99_latency < 2s")):
+        assert broken(Fault.parse(fault), [expect], [1], scaled.fault_alone, split=True) == []
