@@ -184,7 +184,9 @@ class ChaosService:
         draft = designed(command, ctx, service)
         self._checks.refuse_unowned(draft, service)  # audited as denied
         if command.every is not None:
-            return self._game_days.schedule(command, draft, ctx)
+            kept = self._game_days.schedule(command, draft, ctx)
+            said = "\n".join([kept.text, *self._checks.broken(draft)])
+            return kept.model_copy(update={"text": said})
         self._checks.refuse(draft, service)
         draft = held_before(self._injecting, draft, service, ctx.now)
         if service.production:

@@ -56,3 +56,12 @@ def test_the_suggested_plan_is_not_said_to_break() -> None:
         "cannot hold"
         not in run_deferred(services, f"chaos start {suggested}", user="oli", channel="C-pay").text
     )
+
+
+def test_a_game_day_kept_with_such_a_steady_state_says_so_too() -> None:
+    services = chaos_services(MovingClock(NOW))
+    window = '--every 7d --window "Tue 10:00-12:00"'
+    kept = run_deferred(
+        services, f"chaos start {SELF_BROKEN} {window}", user="oli", channel="C-pay"
+    )
+    assert kept.tone is Tone.OK and SAID in kept.text, kept
