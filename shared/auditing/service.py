@@ -171,7 +171,7 @@ class AuditService:
         distrusted = _changed(stream, sorted(changed & shown), sorted(loose & shown))
         return Reply(
             tone=Tone.ERROR if distrusted else Tone.INFO,
-            title=f"{counted(len(chosen), 'entry', 'entries')} of {label(stream)}",
+            title=f"{counted(len(chosen), 'entry', 'entries')} of {label(stream)} (times in UTC)",
             text="\n".join(lines),
             fields=[*older, *not_read(unreadable), *distrusted],
             ephemeral=True,

@@ -204,8 +204,6 @@ class HaltExperiment(Command):
 
     @model_validator(mode="after")
     def _one_or_all(self) -> HaltExperiment:
-        if self.id is None and not self.all:
-            raise ValueError("name the experiment to halt (`sre chaos halt chx-…`) or give `--all`")
         if self.id is not None and self.all:
             raise ValueError("name one experiment (`sre chaos halt chx-…`) or `--all`, not both")
         return self

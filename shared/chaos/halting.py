@@ -17,10 +17,13 @@ from shared.chaos.ports import ChaosStore, FaultInjector
 from shared.chaos.rollback import rolled_back
 from shared.chaos.steps import ending
 from shared.commands.context import Context, NothingToChange
-from shared.errors import ConflictError, UnavailableError
+from shared.commands.usage import usage
+from shared.errors import ConflictError, InvalidCommandError, UnavailableError
 from shared.identity.models import OrgId
 from shared.replies import Reply, Tone, counted, user_ref
 
+MOST_NAMED = 5
+"""The most experiments a halt with no id names (`sre chaos list` names them all)."""
 log = logging.getLogger("autosre.chaos")
 
 _ATTEMPTS = 4
@@ -59,7 +62,9 @@ class ChaosHalts:
         user = ctx.principal.actor.user
         if command.all:
             return self._halt_all(ctx)
-        experiment = self._find(command.id or "", ctx)
+        if command.id is None:
+            raise InvalidCommandError(self._which(ctx), usage=usage(type(command)))
+        experiment = self._find(command.id, ctx)
         if experiment.state in {ExperimentState.ENDED, ExperimentState.ROLLING_BACK}:
             raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
         try:
@@ -73,6 +78,36 @@ class ChaosHalts:
                 f"saving it): run `sre chaos halt {experiment.id}` again."
             ) from error
         return _halted_one(experiment, halted, user)
+
+    def _which(self, ctx: Context) -> str:
+        """Which experiment a halt with no id should name: the team's under way, by id."""
+        team = ctx.team or ""
+        live = [
+            x
+            for x in self._store.list_for(ctx.principal.actor.org, team)
+            if x.state is not ExperimentState.ENDED
+        ]
+        if not live:
+            return (
+                "Name the experiment to halt (`sre chaos halt chx-…`) or give `--all`: team "
+                f"{team} has none under way"
+            )
+        if len(live) == 1:
+            x = live[0]
+            return (
+                f"Name the experiment to halt: team {team} has one under way, {_said(x)}. "
+                f"Halt it with `sre chaos halt {x.id}`"
+            )
+        named = "; ".join(map(_said, live[:MOST_NAMED]))
+        more = (
+            f"; and {len(live) - MOST_NAMED} more (`sre chaos list`)"
+            if len(live) > MOST_NAMED
+            else ""
+        )
+        return (
+            f"Name the experiment to halt (`sre chaos halt chx-…`) or give `--all`: team {team} "
+            f"has {len(live)} under way: {named}{more}"
+        )
 
     def _halt_all(self, ctx: Context) -> Reply:
         """The org recorded halted (no start from now), every experiment halted, then the lever
@@ -263,6 +298,13 @@ class ChaosHalts:
                 "and only that organisation may release it"
             )
         return None
+
+
+def _said(experiment: Experiment) -> str:
+    """An experiment under way in a line: `chx-3f9c2a: delay:100ms on checkout-api, running at
+    1% (step 1/3)`."""
+    x = experiment
+    return f"{x.id}: {x.fault.written} on {x.service}, {x.standing}"
 
 
 def _halted_one(experiment: Experiment, halted: Experiment, user: str) -> Reply:

@@ -88,7 +88,7 @@ def test_show_reads_only_as_far_as_the_latest_matches() -> None:
     # WHEN an auditor asks for the latest 5
     shown = run_deferred(services, "audit show --team payments --limit 5", user="aud")
     # THEN they are the newest five, oldest first, and far fewer than the trail were read
-    assert "5 entries of team payments" in shown.title
+    assert shown.title == "5 entries of team payments' trail (times in UTC)"
     lines = shown.text.splitlines()
     assert [line.split("`")[1] for line in lines] == [
         f"sre service show svc-{n}" for n in range(2_995, 3_000)

@@ -216,3 +216,49 @@ def test_a_service_under_chaos_is_not_removed_even_by_force(clock: MovingClock) 
         assert f"has a chaos experiment under way ({experiment}): halt it first" in refused.text
     stored = chaos_of(services).store.get(ORG, experiment)
     assert stored is not None and stored.state is ExperimentState.RUNNING
+
+
+def test_a_halt_without_an_id_names_the_teams_experiment_under_way() -> None:
+    services = chaos_services(MovingClock(NOW))
+    # GIVEN nothing under way: what to give, and that there is none
+    none = run_deferred(services, "chaos halt", user="rey", channel="C-pay")
+    assert none.tone is Tone.USAGE
+    assert none.title == (
+        "Name the experiment to halt (`sre chaos halt chx-…`) or give `--all`: team payments "
+        "has none under way"
+    )
+    # WHEN one runs, a bare halt names it with the command that halts it, and halts nothing
+    experiment = start_experiment(services, HARMLESS)
+    one = run_deferred(services, "chaos halt", user="oli", channel="C-pay")  # another delivery
+    assert one.tone is Tone.USAGE and "sre chaos halt [ID] [--all]" in one.text
+    assert one.title == (
+        f"Name the experiment to halt: team payments has one under way, {experiment}: "
+        f"delay:100ms on checkout-api, running at 1% (step 1/3). Halt it with "
+        f"`sre chaos halt {experiment}`"
+    )
+    stored = chaos_of(services).store.get(ORG, experiment)
+    assert stored is not None and stored.state is ExperimentState.RUNNING
+    # AND the command it names halts it
+    assert not run_deferred(
+        services, f"chaos halt {experiment}", user="rey", channel="C-pay"
+    ).failed
+    ended = chaos_of(services).store.get(ORG, experiment)
+    assert ended is not None and ended.outcome is ExperimentOutcome.HALTED
+
+
+def test_a_halt_without_an_id_names_each_of_several_under_way() -> None:
+    services = chaos_services(MovingClock(NOW))
+    register = "service register orders-api --sample checkout --team payments"
+    assert not run(services, register, user="oli").failed
+    first = start_experiment(services, HARMLESS)
+    second = start_experiment(
+        services, 'orders-api --fault delay:100ms --expect "p99_latency < 2s"'
+    )
+    said = run_deferred(services, "chaos halt", user="rey", channel="C-pay")
+    assert said.tone is Tone.USAGE
+    assert said.title.startswith(
+        "Name the experiment to halt (`sre chaos halt chx-…`) or give `--all`: team payments "
+        "has 2 under way: "
+    )
+    assert f"{first}: delay:100ms on checkout-api, running at 1% (step 1/3)" in said.title
+    assert f"{second}: delay:100ms on orders-api, running at 1% (step 1/3)" in said.title

@@ -119,8 +119,7 @@ def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> No
         ("team member add @x --role --team payments", "`--role` needs a value"),
         # digits alone: Python reads `1_0` as 10 and `0_5` as 5
         ("investigation list --limit 1_0", "`1_0` is not a number for --limit"),
-        # neither an id nor --all: what to give (before: "…or `--all`, not both")
-        ("chaos halt", "name the experiment to halt"),
+        ("chaos halt chx-3f9c2a --all", "name one experiment"),
         ("prompt variant add xy --model --temperature 0_5", "`0_5` is not a number for --temp"),
         ("prompt variant add xy --model --temperature nan", "`nan` is not a number for --temp"),
         ("team member add U1 --role boss", "`boss` is not a valid --role: use viewer, respon"),
