@@ -161,6 +161,9 @@ class Silence(Frozen):
     comment: str
     starts_at: datetime
     ends_at: datetime
+    ended_by: str = ""
+    """Who ended it before its time (`silence expire`, or deleting its alert); empty when it ran
+    its course (and as stored before)."""
 
     def mutes(self, policy: AlertPolicy, at: datetime) -> bool:
         """Whether this silence hides `policy`'s notices at `at`."""

@@ -187,23 +187,29 @@ class AlertService:
         others = [p for p in siblings(self._store, policy) if p.name != policy.name]
         self._store.delete(self._org(ctx), ctx.team or "", command.name)
         self._quotas.give_back(self._org(ctx), ctx.team or "", Limit.ALERT_POLICIES, at=ctx.now)
-        ended = self._end_silences(policy, ctx.now)
-        if policy.status.posted():  # its message must not go on saying FIRING
+        ended = self._end_silences(policy, ctx.now, by=ctx.principal.actor.user)
+        posted = policy.status.posted()
+        if posted:  # its message must not go on saying FIRING
             said = deleted_notice(policy, others, ctx.principal.actor.user)
             update_message(self._notifier, policy, said)
         return Reply(
             tone=Tone.OK,
             title=f"Alert {command.name} deleted",
-            text=f"Its silences ended: {', '.join(ended)}." if ended else "",
+            text="\n".join(
+                ([_was_firing(policy, ctx.now)] if policy.status.state is State.FIRING else [])
+                + (["Its firing message now says it is deleted."] if posted else [])
+                + ([f"Its silences ended: {', '.join(ended)}."] if ended else [])
+            ),
         )
 
-    def _end_silences(self, policy: AlertPolicy, now: datetime) -> list[str]:
+    def _end_silences(self, policy: AlertPolicy, now: datetime, *, by: str) -> list[str]:
         """End the active silences made for `policy` alone (by its name), so they do not mute
-        another policy given its name later; their ids."""
+        another policy given its name later (`by`: who deleted it); their ids."""
         ended = []
         for silence in self._store.silences(OrgId(policy.org), policy.team):
             if silence.matchers.get("alert") == policy.name and silence.ends_at > now:
-                self._store.save_silence(silence.model_copy(update={"ends_at": now}))
+                update = {"ends_at": now, "ended_by": by}
+                self._store.save_silence(silence.model_copy(update=update))
                 ended.append(silence.id)
         return ended
 
@@ -342,3 +348,11 @@ def _ratio_note(typed: str, policy: AlertPolicy) -> str:
         f"\nNote: the error rate is in percent: `{threshold:g}` is {threshold:g}%, not "
         f"{threshold * 100:g}% (write `{meant}` for that)."
     )
+
+
+def _was_firing(policy: AlertPolicy, now: datetime) -> str:
+    """What a deleted alert was doing: firing, since when, no longer watched."""
+    fired = policy.status.fired_at
+    since = f" since {moment(fired, today=now)}" if fired else ""
+    rule = policy.condition.text()
+    return f"It was firing{since}: nothing watches `{rule}` on {policy.service} now."

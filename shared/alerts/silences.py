@@ -99,7 +99,8 @@ class Silences:
             raise NotFoundError(self._missing_silence(command.id, ctx))
         if silence.ends_at <= ctx.now:
             raise ConflictError(f"{command.id} has already ended.")  # ended since it was asked
-        self._store.save_silence(silence.model_copy(update={"ends_at": ctx.now}))
+        ended = {"ends_at": ctx.now, "ended_by": ctx.principal.actor.user}
+        self._store.save_silence(silence.model_copy(update=ended))
         return Reply(tone=Tone.OK, title=f"Silence {command.id} expired")
 
     def _missing_silence(self, id_: str, ctx: Context) -> str:

@@ -125,6 +125,10 @@ def silence_line(silence: Silence, now: datetime) -> str:
     matchers = matched(silence)
     if silence.ends_at <= now:
         ended = moment(silence.ends_at, today=now)
+        if silence.ended_by:  # not its maker's doing, unless they say so
+            return (
+                f"expired · {matchers} · ended {ended} by @{silence.ended_by} · made {_by(silence)}"
+            )
         return f"expired · {matchers} · ended {ended} {_by(silence)}"
     state = "active" if silence.starts_at <= now else "scheduled"
     return f"{state} · {matchers} · {silence_text(silence, now)}"

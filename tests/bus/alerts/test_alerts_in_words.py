@@ -145,4 +145,4 @@ def test_silence_list_says_when_each_ends_or_ended(clock: MovingClock) -> None:
     said = slack(run(services, "silence list", user="vic", channel="C-pay"))
     # THEN the active one says until which day and how long is left; the other when it ended
     assert "active · alert errors · until Tue 24 Nov 09:30 UTC (1 day 1h left) by" in said
-    assert "expired · alert errors · ended Sun 22 Nov 09:30 UTC by" in said, said
+    assert "expired · alert errors · ended Sun 22 Nov 09:30 UTC by @rey · made by @rey" in said

@@ -232,13 +232,26 @@ def test_deleting_a_firing_alert_updates_its_message_and_ends_its_silences(
     _tick(services, clock, 0)
     clock.at = NOW + MINUTE
     silence = "alert silence errors --duration 30d flaky"
-    assert run(services, silence, user="rey", channel="C-pay").tone is Tone.OK
+    silenced = run(services, silence, user="rey", channel="C-pay")
+    assert silenced.tone is Tone.OK
+    ended = silenced.title.rsplit("(", 1)[1].rstrip(")")
     # WHEN it is deleted
     deleted = run(services, "alert delete errors", user="oli", channel="C-pay")
     # THEN its message says it is no longer watched, not FIRING
     assert deleted.tone is Tone.OK, deleted
     assert _titles(notifier.updated) == ["DELETED web: errors"]
     assert "no longer watched" in notifier.updated[0][1].text
+    # AND the reply says what was deleted: a firing alert, its message, its silence
+    assert deleted.text == (
+        "It was firing since 09:30 UTC: nothing watches `error_rate > 2%` on web now.\n"
+        "Its firing message now says it is deleted.\n"
+        f"Its silences ended: {ended}."
+    )
+    # AND the silence list says who ended that silence, not that its maker did
+    listed = run(services, "silence list", user="vic", channel="C-pay")
+    assert dict(listed.fields)[ended] == (
+        "expired · alert errors · ended 09:31 UTC by @oli · made by @rey: flaky"
+    )
     # AND a new policy given its name is not muted by the old silence
     other = 'alert create errors --service web --when "p99_latency > 100ms"'
     assert run(services, other, user="oli", channel="C-pay").tone is Tone.OK
