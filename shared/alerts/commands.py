@@ -95,10 +95,28 @@ class EditAlert(_PolicyOptions):
     target_kind = "alert"
     target_field = "name"
     mutates = True
-    purpose = "Change an alert policy (options not given stay as they are)."
-    examples = ('sre alert edit slow-checkout --when "p99_latency > 1s for 5m"',)
+    purpose = (
+        "Change an alert policy (options not given stay as they are; --no-investigate, "
+        "--no-escalation and --keep-firing-for 0m turn those off)."
+    )
+    examples = (
+        'sre alert edit slow-checkout --when "p99_latency > 1s for 5m"',
+        "sre alert edit slow-checkout --no-investigate --no-escalation",
+    )
     name: AlertName
     when: When | None = Field(default=None, json_schema_extra={"metavar": '"CONDITION"'})
+    no_investigate: bool = False
+    """Stop opening an investigation when it fires."""
+    no_escalation: bool = False
+    """Stop escalating its page."""
+
+    @model_validator(mode="after")
+    def _on_or_off(self) -> EditAlert:
+        if self.investigate and self.no_investigate:
+            raise ValueError("give --investigate or --no-investigate, not both")
+        if self.escalate_after and self.no_escalation:
+            raise ValueError("give --escalate-after/--escalate-to or --no-escalation, not both")
+        return self
 
 
 class ListAlerts(Command):

@@ -291,6 +291,10 @@ def _edited(policy: AlertPolicy, command: c.EditAlert) -> AlertPolicy:
     """`policy` with the edit's options applied."""
     if command.when:
         policy = policy.model_copy(update={"condition": parse(command.when)})
+    if command.no_investigate:
+        policy = policy.model_copy(update={"investigate": False})
+    if command.no_escalation:
+        policy = policy.model_copy(update={"escalate_after": None, "escalate_to": None})
     return _with_options(policy, command)
 
 

@@ -117,3 +117,40 @@ def test_an_edit_to_escalate_to_a_team_with_no_channel_warns() -> None:
     ) in _slack(to_ops)
     assert to_search.tone is Tone.OK
     assert "Warning" not in _slack(to_search)
+
+
+def test_an_edit_turns_escalation_and_investigation_off() -> None:
+    services = alerting_services(MovingClock(NOW))
+    text = f"{PAGE} --investigate --escalate-after 5m --escalate-to search"
+    assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
+    shown = _slack(run(services, "alert show q", user="oli", channel="C-pay"))
+    assert "Escalates" in shown and "investigation" in shown.lower()
+    # WHEN both are turned off
+    off = run(
+        services, "alert edit q --no-investigate --no-escalation", user="oli", channel="C-pay"
+    )
+    # THEN q neither escalates nor investigates, and the same edit again changes nothing
+    assert off.tone is Tone.OK, off
+    shown = _slack(run(services, "alert show q", user="oli", channel="C-pay"))
+    assert "Escalates" not in shown and "investigat" not in shown.lower(), shown
+    again = run(
+        services, "alert edit q --no-escalation --no-investigate", user="oli", channel="C-pay"
+    )
+    assert again.title.startswith("Nothing to change"), again
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        ("--investigate --no-investigate", "give --investigate or --no-investigate, not both"),
+        (
+            "--escalate-after 5m --escalate-to search --no-escalation",
+            "give --escalate-after/--escalate-to or --no-escalation, not both",
+        ),
+    ],
+)
+def test_an_edit_that_turns_an_option_on_and_off_is_refused(options: str, said: str) -> None:
+    services = alerting_services(MovingClock(NOW))
+    assert run(services, PAGE, user="oli", channel="C-pay").tone is Tone.OK
+    refused = run(services, f"alert edit q {options}", user="oli", channel="C-pay")
+    assert refused.tone is Tone.USAGE and said in _slack(refused)
