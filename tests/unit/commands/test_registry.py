@@ -201,6 +201,8 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     ),
     "severity": st.none() | st.sampled_from(["page", "ticket", "info"]),
     "investigate": st.booleans(),
+    "no_investigate": st.booleans(),
+    "no_escalation": st.booleans(),
     "escalate_after": st.none(),
     "escalate_to": st.none(),
     "missing": st.none() | st.sampled_from(["missing", "ok", "alerting", "keep"]),
