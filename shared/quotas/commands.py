@@ -16,11 +16,11 @@ from shared.quotas.models import Limit
 LimitName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,40}$")]
 """A limit as typed (checked against `Limit` by the handler, which suggests the closest)."""
 CapText = Annotated[str, StringConstraints(pattern=r"^[^\s]{1,30}$")]
-"""A limit's value as typed: a whole number or `unlimited`."""
+"""A limit's value as typed: a whole number, `unlimited` or `default`."""
 
 SET_USAGE = (
     "sre quota set LIMIT VALUE [--team TEAM]   (VALUE: a whole number, commas only between "
-    "groups of three as in 1,000, or unlimited)"
+    "groups of three as in 1,000, unlimited, or default: the team's own removed)"
 )
 
 
@@ -42,12 +42,13 @@ class SetQuota(Command):
     mutates = True
     purpose = (
         "Set a quota: the org's default (for every team without its own), or a team's with "
-        "--team; `unlimited` lifts it."
+        "--team; `unlimited` lifts it, `default` removes the team's own (or the org's default)."
     )
     examples = (
         "sre quota set investigations-per-day 50 --team payments",
         "sre quota set canaries 3",
         "sre quota set model-tokens-per-month unlimited --team search",
+        "sre quota set investigations-per-day default --team payments",
     )
     limit: LimitName
     value: CapText

@@ -133,6 +133,16 @@ class QuotaBook(BaseModel):
             return "team"
         return "org" if limit in self.defaults else "default"
 
+    def without_cap(self, team: str | None, limit: Limit) -> QuotaBook:
+        """The book with `team`'s own `limit` removed, so it follows the org's default (None:
+        the org's default removed, so every team without its own follows the built-in one)."""
+        if team is None:
+            return self.model_copy(
+                update={"defaults": {k: v for k, v in self.defaults.items() if k is not limit}}
+            )
+        own = {k: v for k, v in self.teams.get(team, {}).items() if k is not limit}
+        return self.model_copy(update={"teams": {**self.teams, team: own}})
+
     def with_cap(self, team: str | None, limit: Limit, cap: Cap) -> QuotaBook:
         """The book with `limit` set to `cap` for `team` (None: the org's default)."""
         if team is None:

@@ -16,7 +16,7 @@ from shared.quotas.models import Limit, Refused, Taken
 from shared.quotas.ports import Quotas, UsageLedger
 from shared.quotas.refusal import QuotaExceededError, refusal
 from shared.quotas.usage import UsageKind, started_by
-from shared.quotas.views import limits_reply, parsed_cap, said
+from shared.quotas.views import DEFAULT, back_to_default, limits_reply, parsed_cap, said
 from shared.telemetry.ports import LogSource, MetricsSource
 
 log = logging.getLogger("autosre.quotas")
@@ -183,8 +183,12 @@ class QuotaService:
     def set(self, command: c.SetQuota, ctx: Context) -> Handled:
         """Set one limit for a team (or the org's default for every team without its own)."""
         limit = c.known_limit(command.limit)
-        cap = parsed_cap(command.value)
         org = ctx.principal.actor.org
+        if command.value.lower() == DEFAULT:
+            book = self._quotas.book(org)
+            book = self._quotas.save_book(book.without_cap(command.team, limit))
+            return Handled(back_to_default(book, limit, command.team), details={"value": DEFAULT})
+        cap = parsed_cap(command.value)
         book = self._quotas.book(org)  # a concurrent set is refused (ConflictError), not lost
         self._quotas.save_book(book.with_cap(command.team, limit, cap))
         return Handled(said(limit, cap, command.team), details={"value": command.value})

@@ -7,11 +7,14 @@ from datetime import datetime
 
 from shared.errors import InvalidCommandError
 from shared.quotas.commands import SET_USAGE
-from shared.quotas.models import MAX_CAP, Cap, Limit, QuotaBook
+from shared.quotas.models import DEFAULTS, MAX_CAP, Cap, Limit, QuotaBook
 from shared.replies import Reply, Tone
 from shared.times import moment
 
 UNLIMITED = "unlimited"
+DEFAULT = "default"
+"""`sre quota set LIMIT default`: the team's own cap removed (the org's default removed, without
+--team)."""
 _GROUPED = re.compile(r"[0-9]+|[0-9]{1,3}(,[0-9]{3})+")
 """A whole number as typed: plain digits, or thousands grouped by commas (`1,000`)."""
 
@@ -56,6 +59,24 @@ def limits_reply(book: QuotaBook, team: str, used: dict[Limit, int], *, now: dat
         title=f"Quotas of team {team}",
         text="An org admin sets them: `sre quota set LIMIT VALUE [--team TEAM]`.",
         fields=fields,
+    )
+
+
+def back_to_default(book: QuotaBook, limit: Limit, team: str | None) -> Reply:
+    """The answer to a quota set to `default`: what the team (or every team without its own)
+    follows now."""
+    if team is None:
+        cap = book.defaults.get(limit, DEFAULTS[limit])
+        return Reply(
+            tone=Tone.OK,
+            title=f"Quota `{limit.value}` is back to the built-in {written(cap)} for every team "
+            "without its own.",
+        )
+    follows = "the org's" if limit in book.defaults else "the built-in"
+    return Reply(
+        tone=Tone.OK,
+        title=f"Quota `{limit.value}` of team {team} now follows {follows}: "
+        f"{written(book.cap(team, limit))}.",
     )
 
 

@@ -86,6 +86,31 @@ def test_a_team_override_beats_the_org_default(services: Services) -> None:
     )
 
 
+def test_default_gives_a_team_back_to_the_org_and_the_org_back_to_the_built_in(
+    services: Services,
+) -> None:
+    setup_teams(services)
+    assert not run(services, "quota set canaries 3").failed
+    assert not run(services, "quota set canaries unlimited --team payments").failed
+    # WHEN payments' own is removed, then the org's
+    team = run(services, "quota set canaries default --team payments")
+    shown = dict(run(services, "quota show", user="vic", channel="C-pay").fields)
+    org = run(services, "quota set canaries Default")
+    then = dict(run(services, "quota show --team payments", user="root").fields)
+    # THEN payments follows the org's 3, then the built-in 10, each said
+    assert team.title == "Quota `canaries` of team payments now follows the org's: 3."
+    assert shown["canaries"] == "0 of 3 running canaries (set by the org)"
+    assert (
+        org.title == "Quota `canaries` is back to the built-in 10 for every team without its own."
+    )
+    assert then["canaries"] == "0 of 10 running canaries (set by default)"
+    # AND each is audited as typed
+    entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    assert [e.command for e in entries if e.outcome is Outcome.SUCCEEDED][-1] == (
+        "sre quota set canaries default --team=payments"
+    )
+
+
 def test_a_team_sees_only_its_own_quotas(services: Services) -> None:
     setup_teams(services)
     denied = run(services, "quota show --team search", user="vic", channel="C-pay")
