@@ -154,6 +154,13 @@ class CanaryService:
                 f"{service.name} is a {service.kind.value} service: canaries shift Lambda alias "
                 "traffic (register the service with --aws-lambda)"
             )
+        if service.kind is ResourceKind.AWS_LAMBDA and not command.version.isdigit():
+            raise InvalidCommandError(
+                f"`{command.version}` is not a version of {service.resource}: Lambda numbers the "
+                "versions it publishes, and an alias weighs only those (`aws lambda "
+                f"publish-version --function-name {service.resource}` prints the next one); give "
+                "that number, like --version 43"
+            )
         if command.replay and self._investigators is None:
             raise InvalidCommandError(
                 "This deployment cannot run the investigator's versions on the replay set "

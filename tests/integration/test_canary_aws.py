@@ -29,6 +29,7 @@ from tests.support import (
     NOW,
     MovingClock,
     memory_adapters,
+    run,
     run_deferred,
     run_scheduler,
 )
@@ -210,3 +211,17 @@ def test_a_release_of_the_investigator_that_misses_causes_on_the_replay_set_is_r
     assert _alias(lambda_client) == ("1", {})
     verdict = str(slack_api.calls("chat.update")[-1].body["blocks"])
     assert "investigation_quality 20.0% vs 0.0%, none on stable, very likely (p = 0.004" in verdict
+
+
+@pytest.mark.parametrize("version", ["v2-beta", "$LATEST", "blue"])
+def test_a_label_is_no_lambda_version_and_is_refused_before_anything_moves(
+    deployment: tuple[Services, MovingClock, Stubber, Any], version: str
+) -> None:
+    services, _, _, lambda_client = deployment
+    refused = run(
+        services, f"canary start checkout-api --version {version}", user="oli", channel="C-pay"
+    )
+    assert refused.tone is Tone.USAGE, refused
+    assert refused.title.startswith(f"`{version}` is not a version of checkout-fn: Lambda numbers")
+    assert "aws lambda publish-version --function-name checkout-fn" in refused.title
+    assert _alias(lambda_client) == ("1", {})

@@ -15,7 +15,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from shared.canary.routing import Route, promoted, rolled_back, shifted
-from shared.errors import UnavailableError
+from shared.errors import NotFoundError, UnavailableError
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
@@ -37,6 +37,23 @@ def _tagged(function: str) -> Iterator[None]:
             f"Auto SRE may not read or move {function}'s aliases: its roles act only on "
             f"functions tagged {MANAGED_TAG}=true. Tag it: `aws lambda tag-resource --resource "
             f"<{function}'s ARN> --tags {MANAGED_TAG}=true`, then try again."
+        ) from error
+
+
+@contextmanager
+def _published(function: str, version: str) -> Iterator[None]:
+    """Lambda's refusal of a version it never published said as such (the alias exists: it was
+    just read), with how to list the ones it has."""
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code not in {"ResourceNotFoundException", "InvalidParameterValueException"}:
+            raise
+        raise NotFoundError(
+            f"{function} has no published version {version} to send traffic to (Lambda: "
+            f"{code}). `aws lambda list-versions-by-function --function-name {function}` lists "
+            "the ones it has."
         ) from error
 
 
@@ -77,7 +94,7 @@ class LambdaTrafficRouter:
     def shift(self, target: str, *, canary: str, weight: float) -> Route:
         function, alias = _split(target)
         wanted = shifted(self.route(target), canary=canary, weight=weight)  # the rules, checked
-        with _tagged(function):
+        with _tagged(function), _published(function, canary):
             answer = self._client.update_alias(
                 FunctionName=function,
                 Name=alias,
