@@ -59,13 +59,16 @@ class StartChecks:
         )
 
     def broken(self, experiment: Experiment) -> list[str]:
-        """Each bound of its steady state its fault breaks by itself (`expectations.broken`)."""
+        """Each bound of its steady state its fault breaks by itself (`expectations.broken`),
+        a delay on top of the service's own latency before it when that was read."""
+        before = experiment.before
         return broken(
             experiment.fault,
             experiment.expectations,
             experiment.percents,
             self._injecting.fault_alone,
             split=self._injecting.splits,
+            own=before.latency if before is not None else None,
         )
 
     def refuse_unowned(self, experiment: Experiment, service: Service) -> None:

@@ -87,7 +87,7 @@ class StartExperiment(_Design):
     )
     examples = (
         'sre chaos start checkout-api --fault delay:1500ms --expect "p99_latency < 2s"',
-        "sre chaos start checkout-api --fault delay:1500ms --percent 1,5,25 --duration 11m "
+        "sre chaos start checkout-api --fault delay:1500ms --percent 5,25,50 --duration 11m "
         '--expect "error_rate < 1%" --expect "p99_latency < 2s" --valid-for 14d',
         'sre chaos start checkout-api --fault delay:1500ms --expect "p99_latency < 2s" --every 7d '
         '--window "Tue 10:00-12:00"',

@@ -4,7 +4,7 @@ parsed, and refused with why and an example when one is not a bound a fault can 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from shared.chaos.models import LONGEST_DELAY_MS, Fault, FaultKind
 from shared.judging.condition import Comparison, Condition, parse
@@ -86,12 +86,19 @@ def _breaks(condition: Condition, least: float) -> bool:
     return least > 0 and bound <= least
 
 
-def _said_alone(fault: Fault, condition: Condition, at: int, split: bool) -> str:
-    """What `fault` alone does to the judged side at the `at`% step, in words."""
+def _said_alone(fault: Fault, condition: Condition, at: int, split: bool, own: float) -> str:
+    """What `fault` alone does to the judged side at the `at`% step, in words (`own`: the
+    service's own latency it comes on top of, 0 when not known)."""
     if fault.kind is FaultKind.DELAY:
         slows = f"slows {{}} by {fault.delay_ms:,} ms"
         if split:
-            return slows.format("every request of the faulted share")
+            said = slows.format("every request of the faulted share")
+            if own:
+                label = condition.signal.value.split("_")[0]
+                said += (
+                    f", on top of its {label} of {own:,.0f} ms now ({fault.delay_ms + own:,.0f} ms)"
+                )
+            return said
         kept_out = 100 - int(condition.signal.value[1:3])  # p99: the slowest 1% left out
         return slows.format(f"{at}% of the service's requests") + (
             f", more than the {kept_out}% its {condition.signal.value[:3]} leaves out"
@@ -101,23 +108,40 @@ def _said_alone(fault: Fault, condition: Condition, at: int, split: bool) -> str
     return f"fails {at}% of the service's requests by itself"
 
 
-def _instead(fault: Fault, condition: Condition, percents: Sequence[int], split: bool) -> str:
-    """What to write instead of a bound `fault` breaks by itself."""
+def _room(fault: Fault, bounds: Sequence[Condition], own: Mapping[str, float]) -> int:
+    """A delay every latency bound leaves room for, with a quarter to spare (0: none does):
+    what to suggest instead of a delay that breaks one."""
+    rooms = [
+        (c.threshold or 0.0) - own.get(c.signal.value, 0.0)
+        for c in bounds
+        if c.signal is not Signal.ERROR_RATE
+    ]
+    room = min(rooms, default=0.0)
+    suggested = int(room * 3 / 4) // 100 * 100 if room >= 400 else int(room / 2)
+    return suggested if 0 < suggested < fault.delay_ms else 0
+
+
+def _instead(fault: Fault, least: float, percents: Sequence[int], split: bool, room: int) -> str:
+    """What to write instead of a bound `fault` breaks by itself (`least`: what the judged
+    side shows under it, when known; `room`: a delay every latency bound leaves room for)."""
     if fault.kind is FaultKind.DELAY:
-        return (
-            "to test how the service copes, bound it above the delay and the service's own "
-            f"latency or delay less (--fault delay:{max(1, int(condition.threshold or 0) // 2)}ms)"
+        above = (
+            f"{least:,.0f} ms"
+            if split and least > fault.delay_ms
+            else ("the delay and the service's own latency")
         )
+        less = f"delay less (--fault delay:{room}ms) or " if room else ""
+        return f"to test how the service copes, {less}bound it above {above}"
     if split:
         return (
             "to test how the service copes, slow requests instead "
             '(--fault delay:1500ms --expect "p99_latency < 2s")'
         )
     largest = max(percents)
-    above = min(100, largest + max(1, math.ceil(largest / 5)))
+    above_step = min(100, largest + max(1, math.ceil(largest / 5)))
     return (
         "to verify its failures do not spread, bound it above the largest step "
-        f'(--expect "error_rate < {above}%")'
+        f'(--expect "error_rate < {above_step}%")'
     )
 
 
@@ -128,16 +152,26 @@ def broken(
     alone: FaultAlone,
     *,
     split: bool,
+    own: Mapping[str, float] | None = None,
 ) -> list[str]:
     """Each bound `fault` breaks by itself at some step (`alone`: what it alone makes the judged
-    side show; `split`: whether that side is the faulted share alone, else the whole service),
-    with what to write instead: such an experiment can only end deviated, which drills the halt
-    and the rollback but tests nothing of the service (said by the plan and the start, which
-    still goes ahead)."""
+    side show; `split`: whether that side is the faulted share alone, else the whole service;
+    `own`: on a faulted share, the service's own latency by signal before the start, which a
+    delay comes on top of), with what to write instead: such an experiment can only end
+    deviated, which drills the halt and the rollback but tests nothing of the service (said by
+    the plan and the start, which still goes ahead)."""
+    own = own if split and own is not None and fault.kind is FaultKind.DELAY else {}
+    bounds = [(text, expectation(text)) for text in expectations]
+    room = _room(fault, [c for _, c in bounds], own)
     found: list[str] = []
-    for text in expectations:
-        condition = expectation(text)
-        breaks = [p for p in percents if _breaks(condition, alone(fault, condition.signal, p))]
+    for text, condition in bounds:
+        extra = own.get(condition.signal.value, 0.0)
+
+        def least(percent: int, condition: Condition = condition, extra: float = extra) -> float:
+            made = alone(fault, condition.signal, percent)
+            return made + extra if made > 0 else 0.0
+
+        breaks = [p for p in percents if _breaks(condition, least(p))]
         if not breaks:
             continue
         at = breaks[0]
@@ -150,8 +184,8 @@ def broken(
         )
         found.append(
             f"`{text}` cannot hold{'' if split else f' from the {at}% step'}: `{fault.written}` "
-            f"{_said_alone(fault, condition, at, split)}, and {where}: {_DRILL}; "
-            + _instead(fault, condition, percents, split)
+            f"{_said_alone(fault, condition, at, split, extra)}, and {where}: {_DRILL}; "
+            + _instead(fault, least(at), percents, split, room)
             + (
                 f", or keep to the steps that do not break it (--percent {','.join(keep)})"
                 if keep

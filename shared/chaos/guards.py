@@ -75,6 +75,11 @@ def steady_before(
         requests=requests,
         needed=_needed(conditions, data),
         errors=round(sum(counted.control)) if counted is not None else 0,
+        latency={
+            c.signal.value: median(values)
+            for c in conditions
+            if c.signal is not Signal.ERROR_RATE and (values := _minutes(data.get(c.signal.value)))
+        },
     )
 
 
@@ -123,10 +128,15 @@ def _errors_before(condition: Condition, data: MetricData | None) -> tuple[bool,
     return True, f"{shown} (over {condition.rule()} but not surely, {_p(p)}: a thin baseline)"
 
 
+def _minutes(data: MetricData | None) -> list[float]:
+    """The per-minute values of the unfaulted side that were read."""
+    return [v for v in (data.control if data else ()) if not math.isnan(v)]
+
+
 def _latency_before(condition: Condition, data: MetricData | None) -> tuple[bool, str]:
     """Latency before the start: its minutes over the bound against half of them (a sign test
     on the per-minute values; the median shown)."""
-    values = [v for v in (data.control if data else ()) if not math.isnan(v)]
+    values = _minutes(data)
     if not values:
         return True, f"{condition.rule()}: no data"
     value = median(values)

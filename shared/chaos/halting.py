@@ -19,7 +19,7 @@ from shared.chaos.steps import ending
 from shared.commands.context import Context, NothingToChange
 from shared.commands.usage import usage
 from shared.errors import ConflictError, InvalidCommandError, UnavailableError
-from shared.identity.models import OrgId
+from shared.identity.models import OrgId, OrgRole
 from shared.replies import Reply, Tone, counted, user_ref
 
 MOST_NAMED = 5
@@ -63,7 +63,7 @@ class ChaosHalts:
         if command.all:
             return self._halt_all(ctx)
         if command.id is None:
-            raise InvalidCommandError(self._which(ctx), usage=usage(type(command)))
+            raise InvalidCommandError(self._which(command, ctx), usage=usage(type(command)))
         experiment = self._find(command.id, ctx)
         if experiment.state in {ExperimentState.ENDED, ExperimentState.ROLLING_BACK}:
             raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
@@ -79,34 +79,36 @@ class ChaosHalts:
             ) from error
         return _halted_one(experiment, halted, user)
 
-    def _which(self, ctx: Context) -> str:
-        """Which experiment a halt with no id should name: the team's under way, by id."""
+    def _which(self, command: c.HaltExperiment, ctx: Context) -> str:
+        """Which experiment a halt with no id should name: the team's under way, each with the
+        command that halts it (from wherever this one was typed: with its `--team`); `--all`
+        only to an org admin, who may give it, with what it does."""
         team = ctx.team or ""
         live = [
             x
             for x in self._store.list_for(ctx.principal.actor.org, team)
             if x.state is not ExperimentState.ENDED
         ]
-        if not live:
-            return (
-                "Name the experiment to halt (`sre chaos halt chx-…`) or give `--all`: team "
-                f"{team} has none under way"
-            )
-        if len(live) == 1:
-            x = live[0]
-            return (
-                f"Name the experiment to halt: team {team} has one under way, {_said(x)}. "
-                f"Halt it with `sre chaos halt {x.id}`"
-            )
-        named = "; ".join(map(_said, live[:MOST_NAMED]))
-        more = (
-            f"; and {len(live) - MOST_NAMED} more (`sre chaos list`)"
-            if len(live) > MOST_NAMED
+        scope = f" --team {command.team}" if command.team else ""
+        every = (
+            " (`sre chaos halt --all` halts every experiment of the org and starts none until "
+            "`sre chaos unhalt`)"
+            if OrgRole.ORG_ADMIN in ctx.principal.org_roles
             else ""
         )
+        if not live:
+            return f"Team {team} has no experiment under way: nothing to halt{every}"
+        halts = [f"{_said(x)}: `sre chaos halt {x.id}{scope}`" for x in live[:MOST_NAMED]]
+        more = (
+            [f"and {len(live) - MOST_NAMED} more (`sre chaos list{scope}`)"]
+            if len(live) > MOST_NAMED
+            else []
+        )
+        under_way = "one" if len(live) == 1 else str(len(live))
         return (
-            f"Name the experiment to halt (`sre chaos halt chx-…`) or give `--all`: team {team} "
-            f"has {len(live)} under way: {named}{more}"
+            f"Name the experiment to halt: team {team} has {under_way} under way, "
+            + "; ".join([*halts, *more])
+            + every
         )
 
     def _halt_all(self, ctx: Context) -> Reply:

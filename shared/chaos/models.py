@@ -216,6 +216,9 @@ class SteadyState(Frozen):
     errors: int = 0
     """Before a start: the errors among those requests (the unfaulted error rate a plan sizes
     its steps by)."""
+    latency: dict[str, float] = Field(default_factory=dict)
+    """Before a start: the median of each bounded latency's per-minute values (ms), by signal
+    (`p99_latency`): what a delay comes on top of."""
 
 
 class Experiment(Frozen):

@@ -174,7 +174,11 @@ class ChaosService:
             before,
             splits=self._splits,
             stops=self._injecting.injector.has_stop_conditions,
-            broken=self._checks.broken(draft),
+            broken=self._checks.broken(
+                draft.model_copy(update={"before": before})
+                if isinstance(before, SteadyState)
+                else draft
+            ),
         )
 
     def start(self, command: c.StartExperiment, ctx: Context) -> Reply:

@@ -220,21 +220,17 @@ def test_a_service_under_chaos_is_not_removed_even_by_force(clock: MovingClock) 
 
 def test_a_halt_without_an_id_names_the_teams_experiment_under_way() -> None:
     services = chaos_services(MovingClock(NOW))
-    # GIVEN nothing under way: what to give, and that there is none
+    # GIVEN nothing under way: said so (and `--all`, which a responder may not give, is not)
     none = run_deferred(services, "chaos halt", user="rey", channel="C-pay")
     assert none.tone is Tone.USAGE
-    assert none.title == (
-        "Name the experiment to halt (`sre chaos halt chx-…`) or give `--all`: team payments "
-        "has none under way"
-    )
+    assert none.title == "Team payments has no experiment under way: nothing to halt"
     # WHEN one runs, a bare halt names it with the command that halts it, and halts nothing
     experiment = start_experiment(services, HARMLESS)
     one = run_deferred(services, "chaos halt", user="oli", channel="C-pay")  # another delivery
     assert one.tone is Tone.USAGE and "sre chaos halt [ID] [--all]" in one.text
     assert one.title == (
         f"Name the experiment to halt: team payments has one under way, {experiment}: "
-        f"delay:100ms on checkout-api, running at 1% (step 1/3). Halt it with "
-        f"`sre chaos halt {experiment}`"
+        f"delay:100ms on checkout-api, running at 1% (step 1/3): `sre chaos halt {experiment}`"
     )
     stored = chaos_of(services).store.get(ORG, experiment)
     assert stored is not None and stored.state is ExperimentState.RUNNING
@@ -256,9 +252,26 @@ def test_a_halt_without_an_id_names_each_of_several_under_way() -> None:
     )
     said = run_deferred(services, "chaos halt", user="rey", channel="C-pay")
     assert said.tone is Tone.USAGE
-    assert said.title.startswith(
-        "Name the experiment to halt (`sre chaos halt chx-…`) or give `--all`: team payments "
-        "has 2 under way: "
+    assert said.title.startswith("Name the experiment to halt: team payments has 2 under way, ")
+    assert f"{first}: delay:100ms on checkout-api, running at 1% (step 1/3): `sre chaos " in (
+        said.title
     )
-    assert f"{first}: delay:100ms on checkout-api, running at 1% (step 1/3)" in said.title
-    assert f"{second}: delay:100ms on orders-api, running at 1% (step 1/3)" in said.title
+    assert f"{second}: delay:100ms on orders-api, running at 1% (step 1/3): `sre chaos " in (
+        said.title
+    )
+    assert "--all" not in said.title  # a responder may not give it
+
+
+def test_an_org_admin_asking_from_elsewhere_is_given_commands_that_work_there() -> None:
+    services = chaos_services(MovingClock(NOW))
+    experiment = start_experiment(services, HARMLESS)
+    # WHEN an org admin asks with --team from outside payments' channel
+    said = run_deferred(services, "chaos halt --team payments", user="root")
+    # THEN each command carries --team, and --all is named with what it does
+    command = f"sre chaos halt {experiment} --team payments"
+    assert f"running at 1% (step 1/3): `{command}`" in said.title, said
+    assert said.title.endswith(
+        " (`sre chaos halt --all` halts every experiment of the org and starts none until "
+        "`sre chaos unhalt`)"
+    )
+    assert not run_deferred(services, command.removeprefix("sre "), user="root").failed

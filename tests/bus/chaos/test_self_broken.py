@@ -8,6 +8,7 @@ faulted requests), as said."""
 from __future__ import annotations
 
 import html
+import re
 
 from bots.slack.render import blocks
 from shared.replies import Tone
@@ -65,3 +66,25 @@ def test_a_game_day_kept_with_such_a_steady_state_says_so_too() -> None:
         services, f"chaos start {SELF_BROKEN} {window}", user="oli", channel="C-pay"
     )
     assert kept.tone is Tone.OK and SAID in kept.text, kept
+
+
+def test_a_delay_under_the_bound_on_top_of_the_services_own_latency_is_said_and_deviates() -> None:
+    clock = MovingClock(NOW)
+    services = chaos_services(clock)
+    slow = 'checkout-api --fault delay:1999ms --expect "p99_latency < 2s"'
+    plan = run_deferred(services, f"chaos plan {slow}", user="oli", channel="C-pay")
+    said = re.search(
+        r"`p99_latency < 2s` cannot hold: `delay:1999ms` slows every request of the faulted "
+        r"share by 1,999 ms, on top of its p99 of (\d+) ms now \(([\d,]+) ms\).*delay less "
+        r"\(--fault (delay:\d+ms)\) or bound it above ([\d,]+) ms\.",
+        plan.text,
+    )
+    assert said is not None, plan.text
+    # AND the delay it offers plans clean
+    offered = f'checkout-api --fault {said[3]} --expect "p99_latency < 2s"'
+    clean = run_deferred(services, f"chaos plan {offered}", user="oli", channel="C-pay")
+    assert "cannot hold" not in clean.text and "(would start)" in clean.title
+    # AND started as it was, it ends deviated, as said
+    started = run_deferred(services, f"chaos start {slow}", user="oli", channel="C-pay")
+    experiment = started.title.split()[1]
+    assert f"{experiment} ended: deviated" in ticks(services, clock, 10)

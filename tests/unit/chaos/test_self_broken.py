@@ -91,18 +91,64 @@ def test_each_broken_bound_is_said_once() -> None:
 
 def test_a_delay_at_or_over_a_latency_bound_breaks_it_on_the_faulted_share() -> None:
     said = split("delay:3000ms", ["p99_latency < 2s", "p50_latency < 3000ms"], [1, 5])
+    # one delay offered to both: one that every latency bound leaves room for
     assert said == [
         "`p99_latency < 2s` cannot hold: `delay:3000ms` slows every request of the faulted share "
         "by 3,000 ms, and each step is judged on that share alone, so it would end deviated as "
         "soon as its first step is judged: a drill of the halt and the rollback, not a test of "
-        "the service; to test how the service copes, bound it above the delay and the service's "
-        "own latency or delay less (--fault delay:1000ms).",
+        "the service; to test how the service copes, delay less (--fault delay:1500ms) or bound "
+        "it above the delay and the service's own latency.",
         "`p50_latency < 3000ms` cannot hold: `delay:3000ms` slows every request of the faulted "
         "share by 3,000 ms, and each step is judged on that share alone, so it would end "
         "deviated as soon as its first step is judged: a drill of the halt and the rollback, not "
-        "a test of the service; to test how the service copes, bound it above the delay and the "
-        "service's own latency or delay less (--fault delay:1500ms).",
+        "a test of the service; to test how the service copes, delay less (--fault "
+        "delay:1500ms) or bound it above the delay and the service's own latency.",
     ]
+
+
+def test_a_delay_under_a_bound_breaks_it_on_top_of_the_services_own_latency() -> None:
+    # GIVEN a p99 of 381 ms before the start: a delay of 1,999 ms makes the faulted share 2,380
+    own = {"p99_latency": 381.0, "p50_latency": 120.0}
+    fault = Fault.parse("delay:1999ms")
+    expect = ["p99_latency < 2s", "p50_latency < 1s"]
+    said = broken(fault, expect, [1, 5], SIMULATED.fault_alone, split=True, own=own)
+    assert said == [
+        "`p99_latency < 2s` cannot hold: `delay:1999ms` slows every request of the faulted share "
+        "by 1,999 ms, on top of its p99 of 381 ms now (2,380 ms), and each step is judged on "
+        "that share alone, so it would end deviated as soon as its first step is judged: a drill "
+        "of the halt and the rollback, not a test of the service; to test how the service copes, "
+        "delay less (--fault delay:600ms) or bound it above 2,380 ms.",
+        "`p50_latency < 1s` cannot hold: `delay:1999ms` slows every request of the faulted share "
+        "by 1,999 ms, on top of its p50 of 120 ms now (2,119 ms), and each step is judged on "
+        "that share alone, so it would end deviated as soon as its first step is judged: a drill "
+        "of the halt and the rollback, not a test of the service; to test how the service copes, "
+        "delay less (--fault delay:600ms) or bound it above 2,119 ms.",
+    ]
+    # AND the delay offered breaks neither (880 ms of room under the p50 bound, a quarter spared)
+    offered = Fault.parse("delay:600ms")
+    assert broken(offered, expect, [1, 5], SIMULATED.fault_alone, split=True, own=own) == []
+
+
+def test_a_little_room_offers_half_of_it_and_none_offers_no_delay() -> None:
+    own = {"p99_latency": 386.0}
+    tight = broken(
+        Fault.parse("delay:600ms"),
+        ["p99_latency < 600ms"],
+        [1],
+        SIMULATED.fault_alone,
+        split=True,
+        own=own,
+    )
+    assert "delay less (--fault delay:107ms) or bound it above 986 ms." in tight[0]
+    none = broken(
+        Fault.parse("delay:1ms"),
+        ["p99_latency < 1ms"],
+        [1],
+        SIMULATED.fault_alone,
+        split=True,
+        own=own,
+    )
+    assert none[0].endswith("to test how the service copes, bound it above 387 ms.")
 
 
 def test_on_the_whole_service_a_delay_sets_the_p99_once_more_than_1_percent_is_delayed() -> None:
@@ -111,9 +157,9 @@ def test_on_the_whole_service_a_delay_sets_the_p99_once_more_than_1_percent_is_d
         "`p99_latency < 2s` cannot hold from the 5% step: `delay:3000ms` slows 5% of the "
         "service's requests by 3,000 ms, more than the 1% its p99 leaves out, and each step is "
         "judged on the whole service, so it would end deviated there: a drill of the halt and "
-        "the rollback, not a test of the service; to test how the service copes, bound it above "
-        "the delay and the service's own latency or delay less (--fault delay:1000ms), or keep "
-        "to the steps that do not break it (--percent 1)."
+        "the rollback, not a test of the service; to test how the service copes, delay less "
+        "(--fault delay:1500ms) or bound it above the delay and the service's own latency, or "
+        "keep to the steps that do not break it (--percent 1)."
     ]
 
 
