@@ -34,6 +34,12 @@ SilenceDuration = Annotated[str, bounded(at_least=timedelta(minutes=1), at_most=
 """How long a silence lasts: at least a minute (a silence of 0m silences nothing), up to LONGEST."""
 
 
+def _paired(options: _PolicyOptions) -> None:
+    """--escalate-after and --escalate-to are given together, or neither."""
+    if bool(options.escalate_after) != bool(options.escalate_to):
+        raise ValueError("give --escalate-after and --escalate-to together")
+
+
 class _PolicyOptions(Command):
     """What `create` and `edit` share."""
 
@@ -50,8 +56,7 @@ class _PolicyOptions(Command):
 
     @model_validator(mode="after")
     def _escalation(self) -> _PolicyOptions:
-        if bool(self.escalate_after) != bool(self.escalate_to):
-            raise ValueError("give --escalate-after and --escalate-to together")
+        _paired(self)
         return self
 
 
@@ -111,11 +116,14 @@ class EditAlert(_PolicyOptions):
     """Stop escalating its page."""
 
     @model_validator(mode="after")
-    def _on_or_off(self) -> EditAlert:
+    def _escalation(self) -> EditAlert:
+        """Turning an option on and off in one edit is said first (before: a lone
+        --escalate-after with --no-escalation was asked for its --escalate-to)."""
         if self.investigate and self.no_investigate:
             raise ValueError("give --investigate or --no-investigate, not both")
-        if self.escalate_after and self.no_escalation:
+        if (self.escalate_after or self.escalate_to) and self.no_escalation:
             raise ValueError("give --escalate-after/--escalate-to or --no-escalation, not both")
+        _paired(self)
         return self
 
 

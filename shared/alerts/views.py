@@ -129,7 +129,7 @@ def silence_line(silence: Silence, now: datetime) -> str:
             return (
                 f"expired · {matchers} · ended {ended} by @{silence.ended_by} · made {_by(silence)}"
             )
-        return f"expired · {matchers} · ended {ended} {_by(silence)}"
+        return f"expired · {matchers} · ended {ended} · made {_by(silence)}"
     state = "active" if silence.starts_at <= now else "scheduled"
     return f"{state} · {matchers} · {silence_text(silence, now)}"
 

@@ -40,6 +40,7 @@ class SetQuota(Command):
     permission = Permission.ORG_ADMIN
     target_kind = "team"
     mutates = True
+    may_change_nothing = True
     purpose = (
         "Set a quota: the org's default (for every team without its own), or a team's with "
         "--team; `unlimited` lifts it, `default` removes the team's own (or the org's default)."

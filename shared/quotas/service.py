@@ -16,7 +16,14 @@ from shared.quotas.models import Limit, Refused, Taken
 from shared.quotas.ports import Quotas, UsageLedger
 from shared.quotas.refusal import QuotaExceededError, refusal
 from shared.quotas.usage import UsageKind, started_by
-from shared.quotas.views import DEFAULT, back_to_default, limits_reply, parsed_cap, said
+from shared.quotas.views import (
+    DEFAULT,
+    back_to_default,
+    limits_reply,
+    parsed_cap,
+    said,
+    unchanged_said,
+)
 from shared.telemetry.ports import LogSource, MetricsSource
 
 log = logging.getLogger("autosre.quotas")
@@ -33,7 +40,11 @@ class QuotaService:
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return Handlers().add(c.ShowQuotas, self.show).add(c.SetQuota, self.set)
+        return (
+            Handlers()
+            .add(c.ShowQuotas, self.show)
+            .add(c.SetQuota, self.set, unchanged=self.set_unchanged)
+        )
 
     def take(
         self, org: OrgId, team: str, limit: Limit, amount: int = 1, *, at: datetime
@@ -179,6 +190,12 @@ class QuotaService:
         book = self._quotas.book(org)
         used = {limit: self._quotas.used(org, team, limit, at=ctx.now) for limit in Limit}
         return Handled(limits_reply(book, team, used, now=ctx.now))
+
+    def set_unchanged(self, command: c.SetQuota, ctx: Context) -> str | None:
+        """A set that would leave the book as it is: said, neither run nor audited."""
+        limit = c.known_limit(command.limit)
+        book = self._quotas.book(ctx.principal.actor.org)
+        return unchanged_said(book, limit, command.value, command.team)
 
     def set(self, command: c.SetQuota, ctx: Context) -> Handled:
         """Set one limit for a team (or the org's default for every team without its own)."""

@@ -51,7 +51,7 @@ def limits_reply(book: QuotaBook, team: str, used: dict[Limit, int], *, now: dat
             (
                 limit.value,
                 f"{used[limit]:,} of {written(cap)} {limit.unit} "
-                f"(set by {_source(book.source(team, limit))}{when})",
+                f"({_source(book.source(team, limit))}{when})",
             )
         )
     return Reply(
@@ -60,6 +60,31 @@ def limits_reply(book: QuotaBook, team: str, used: dict[Limit, int], *, now: dat
         text="An org admin sets them: `sre quota set LIMIT VALUE [--team TEAM]`.",
         fields=fields,
     )
+
+
+def unchanged_said(book: QuotaBook, limit: Limit, typed: str, team: str | None) -> str | None:
+    """What a `quota set` that would change nothing is answered with; None when it changes
+    something (`typed`: the value as given)."""
+    own = book.defaults if team is None else book.teams.get(team, {})
+    if typed.lower() == DEFAULT:
+        if limit in own:
+            return None
+        if team is None:
+            built_in = written(DEFAULTS[limit])
+            return (
+                f"the org has no `{limit.value}` of its own: every team without its own has the "
+                f"built-in {built_in}"
+            )
+        follows = "the org's" if limit in book.defaults else "the built-in"
+        return (
+            f"team {team} has no `{limit.value}` of its own: it follows {follows}, "
+            f"{written(book.cap(team, limit))}"
+        )
+    cap = parsed_cap(typed)
+    if limit not in own or own[limit] != cap:
+        return None
+    whom = f"team {team}" if team else "every team without its own"
+    return f"`{limit.value}` is already {written(cap)} for {whom}"
 
 
 def back_to_default(book: QuotaBook, limit: Limit, team: str | None) -> Reply:
@@ -87,4 +112,4 @@ def said(limit: Limit, cap: Cap, team: str | None) -> Reply:
 
 
 def _source(source: str) -> str:
-    return {"team": "the team", "org": "the org", "default": "default"}[source]
+    return {"team": "set by the team", "org": "set by the org", "default": "built in"}[source]

@@ -146,3 +146,7 @@ def test_silence_list_says_when_each_ends_or_ended(clock: MovingClock) -> None:
     # THEN the active one says until which day and how long is left; the other when it ended
     assert "active · alert errors · until Tue 24 Nov 09:30 UTC (1 day 1h left) by" in said
     assert "expired · alert errors · ended Sun 22 Nov 09:30 UTC by @rey · made by @rey" in said
+    # AND one that ran its course names only who made it
+    clock.at = NOW.replace(day=25)
+    later = slack(run(services, "silence list", user="vic", channel="C-pay"))
+    assert "expired · alert errors · ended Tue 24 Nov 09:30 UTC · made by @rey: load test" in later

@@ -147,6 +147,8 @@ def test_an_edit_turns_escalation_and_investigation_off() -> None:
             "--escalate-after 5m --escalate-to search --no-escalation",
             "give --escalate-after/--escalate-to or --no-escalation, not both",
         ),
+        ("--no-escalation --escalate-after 5m", "or --no-escalation, not both"),
+        ("--escalate-to search --no-escalation", "or --no-escalation, not both"),
     ],
 )
 def test_an_edit_that_turns_an_option_on_and_off_is_refused(options: str, said: str) -> None:

@@ -80,9 +80,9 @@ def test_a_team_override_beats_the_org_default(services: Services) -> None:
     search = dict(run(services, "quota show --team search", user="sam").fields)
     assert payments["canaries"] == "0 of unlimited running canaries (set by the team)"
     assert search["canaries"] == "0 of 3 running canaries (set by the org)"
-    assert search["alert-policies"] == "0 of 200 alert policies (set by default)"
+    assert search["alert-policies"] == "0 of 200 alert policies (built in)"
     assert search["investigations-per-day"] == (
-        "0 of 200 investigations today (set by default; resets Mon 23 Nov 00:00 UTC)"
+        "0 of 200 investigations today (built in; resets Mon 23 Nov 00:00 UTC)"
     )
 
 
@@ -103,12 +103,42 @@ def test_default_gives_a_team_back_to_the_org_and_the_org_back_to_the_built_in(
     assert (
         org.title == "Quota `canaries` is back to the built-in 10 for every team without its own."
     )
-    assert then["canaries"] == "0 of 10 running canaries (set by default)"
+    assert then["canaries"] == "0 of 10 running canaries (built in)"
     # AND each is audited as typed
     entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
     assert [e.command for e in entries if e.outcome is Outcome.SUCCEEDED][-1] == (
         "sre quota set canaries default --team=payments"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        (
+            "quota set canaries default --team payments",
+            "team payments has no `canaries` of its own: it follows the built-in, 10",
+        ),
+        (
+            "quota set canaries default",
+            "the org has no `canaries` of its own: every team without its own has the built-in 10",
+        ),
+    ],
+)
+def test_a_set_that_changes_nothing_says_so_and_audits_nothing(
+    services: Services, typed: str, said: str
+) -> None:
+    setup_teams(services)
+    before = len(records(services.audit_log, StreamKey(org=ORG, team="payments")))
+    reply = run(services, typed)
+    assert reply.title == f"Nothing to change: {said}.", reply
+    assert len(records(services.audit_log, StreamKey(org=ORG, team="payments"))) == before
+
+
+def test_the_same_value_again_changes_nothing(services: Services) -> None:
+    setup_teams(services)
+    assert not run(services, "quota set canaries 3 --team payments").failed
+    again = run(services, "quota set canaries 3 --team=payments")
+    assert again.title == "Nothing to change: `canaries` is already 3 for team payments.", again
 
 
 def test_a_team_sees_only_its_own_quotas(services: Services) -> None:
