@@ -6,7 +6,6 @@ import functools
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 from slack_bolt.adapter.aws_lambda.handler import not_found
@@ -39,9 +38,10 @@ def slack() -> SlackRequestHandler:
 
 
 @aws_runtime.lambda_handler
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Verify, route and answer one Slack request; a refused one is counted."""
+    logger.set_correlation_id(_request_id(event))
     response = _answer(event, context)
     status = response["statusCode"]
     if status >= 400:
@@ -49,6 +49,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         metrics.add_metric(name="SlackRefused", unit=MetricUnit.Count, value=1)
         metrics.flush_metrics()
     return response
+
+
+def _request_id(event: dict[str, Any]) -> Any:
+    """API Gateway's request id, what `correlation_paths.API_GATEWAY_HTTP` names, read without
+    Powertools' JMESPath query on every request (about 6 us of a warm one: `make bench`)."""
+    request = event.get("requestContext")
+    return request.get("requestId") if isinstance(request, dict) else None
 
 
 def _answer(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -144,9 +144,8 @@ class CommandBus:
                 "command failed", extra={"correlation_id": ref, "text": _loggable(invocation.text)}
             )
             return Handled(internal_error(ref))
-        return dataclasses.replace(
-            done, reply=done.reply.model_copy(update={"correlation_id": ref})
-        )
+        reply = done.reply.model_copy(update={"correlation_id": ref})
+        return Handled(reply, done.follow_ups, done.then, done.details)  # not replace(): ~2 us
 
     def _handle(self, invocation: Invocation) -> Handled:
         command = self.commands.parse(invocation.text, now=self._clock.now())

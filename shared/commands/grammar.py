@@ -110,6 +110,9 @@ def tokenize(text: str) -> list[str]:
             f"That command is {len(text):,} characters long; the most I read is {COMMAND_MAX:,}.",
             usage="sre help",
         )
+    if text.isascii() and not _QUOTING.search(text):  # no typography, nothing quoted: as below
+        words = [word for word in _SHELL_SPACE.split(text) if word]
+        return words[1:] if words and words[0].lower() in {"sre", "/sre"} else words
     try:
         normal = normalize(text, apostrophes=False)
         stand_in = _kept(normal)

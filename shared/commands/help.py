@@ -54,6 +54,9 @@ class HelpDesk:
     def __init__(self, commands: CommandSet, *, terminal: Mapping[str, str] | None = None) -> None:
         self._commands = commands
         self._terminal = dict(terminal or {})
+        self._answers: dict[tuple[str | None, str | None, bool], Reply] = {}
+        """Each answer given, by what was asked and whether on the terminal: help is the
+        same every time (a Reply is immutable), and the most asked command of all."""
 
     def handlers(self) -> Handlers:
         """The command this service runs."""
@@ -62,6 +65,14 @@ class HelpDesk:
     def help(self, command: ShowHelp, ctx: Context) -> Reply:
         """All topics, one topic in detail (titled by it: `Team commands`), or one command
         (titled by its words: `sre alert create`); only the caller sees it."""
+        local = ctx.invocation.actor.platform is Platform.LOCAL
+        key = (command.topic, command.command, local)
+        if key not in self._answers:
+            self._answers[key] = self._answer(command, local=local)
+        return self._answers[key]
+
+    def _answer(self, command: ShowHelp, *, local: bool) -> Reply:
+        """`help`'s answer, made (`local`: on the terminal, which is told this machine's facts)."""
         if command.topic and command.command:
             title, text = self._commands.command_help(command.topic, command.command)
         else:
@@ -73,6 +84,6 @@ class HelpDesk:
         note = self._terminal.get(
             " ".join(word for word in (command.topic, command.command) if word)
         )
-        if note and ctx.invocation.actor.platform is Platform.LOCAL:
+        if note and local:
             text = f"{text}\n{note}"
         return Reply(tone=Tone.INFO, title=title, text=text, ephemeral=True)

@@ -8,6 +8,8 @@ import logging
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities import jmespath_utils
 from slack_bolt import Ack
 
 from bots.slack.render import message, message_json
@@ -118,3 +120,22 @@ def test_each_requests_log_lines_carry_its_own_api_gateway_request_id(
         aws_runtime.settings.cache_clear()
     refused = [line for line in lines.lines if "SLACK_SIGNING_SECRET" in line["message"]]
     assert [line["correlation_id"] for line in refused] == ["req-one", "req-two"]
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"requestContext": {"requestId": "req-one", "http": {"method": "POST"}}},
+        {"requestContext": {"requestId": 7}},
+        {"requestContext": {}},
+        {"requestContext": None},
+        {"requestContext": "req"},
+        {},
+    ],
+)
+def test_the_correlation_id_is_what_powertools_api_gateway_path_reads(
+    event: dict[str, Any],
+) -> None:
+    # read without a JMESPath query on every request, it must stay what the path names
+    expected = jmespath_utils.query(envelope=correlation_paths.API_GATEWAY_HTTP, data=event)
+    assert aws_slack._request_id(event) == expected
