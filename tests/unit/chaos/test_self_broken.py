@@ -17,9 +17,11 @@ CLOUDWATCH = CloudWatchFaultMetrics()
 """Reads the whole service: `error` on p% fails p% of it."""
 
 
-def split(fault: str, expect: list[str], percents: list[int]) -> list[str]:
-    """What the plan says on the simulation."""
-    return broken(Fault.parse(fault), expect, percents, SIMULATED.fault_alone, split=True)
+def split(
+    fault: str, expect: list[str], percents: list[int], own: dict[str, float] | None = None
+) -> list[str]:
+    """What the plan says on the simulation (`own`: the service's latency before the start)."""
+    return broken(Fault.parse(fault), expect, percents, SIMULATED.fault_alone, split=True, own=own)
 
 
 def whole(fault: str, expect: list[str], percents: list[int]) -> list[str]:
@@ -109,9 +111,8 @@ def test_a_delay_at_or_over_a_latency_bound_breaks_it_on_the_faulted_share() -> 
 def test_a_delay_under_a_bound_breaks_it_on_top_of_the_services_own_latency() -> None:
     # GIVEN a p99 of 381 ms before the start: a delay of 1,999 ms makes the faulted share 2,380
     own = {"p99_latency": 381.0, "p50_latency": 120.0}
-    fault = Fault.parse("delay:1999ms")
     expect = ["p99_latency < 2s", "p50_latency < 1s"]
-    said = broken(fault, expect, [1, 5], SIMULATED.fault_alone, split=True, own=own)
+    said = split("delay:1999ms", expect, [1, 5], own)
     assert said == [
         "`p99_latency < 2s` cannot hold: `delay:1999ms` slows every request of the faulted share "
         "by 1,999 ms, on top of its p99 of 381 ms now (2,380 ms), and each step is judged on "
@@ -125,29 +126,14 @@ def test_a_delay_under_a_bound_breaks_it_on_top_of_the_services_own_latency() ->
         "delay less (--fault delay:600ms) or bound it above 2,119 ms.",
     ]
     # AND the delay offered breaks neither (880 ms of room under the p50 bound, a quarter spared)
-    offered = Fault.parse("delay:600ms")
-    assert broken(offered, expect, [1, 5], SIMULATED.fault_alone, split=True, own=own) == []
+    assert split("delay:600ms", expect, [1, 5], own) == []
 
 
 def test_a_little_room_offers_half_of_it_and_none_offers_no_delay() -> None:
     own = {"p99_latency": 386.0}
-    tight = broken(
-        Fault.parse("delay:600ms"),
-        ["p99_latency < 600ms"],
-        [1],
-        SIMULATED.fault_alone,
-        split=True,
-        own=own,
-    )
+    tight = split("delay:600ms", ["p99_latency < 600ms"], [1], own)
     assert "delay less (--fault delay:107ms) or bound it above 986 ms." in tight[0]
-    none = broken(
-        Fault.parse("delay:1ms"),
-        ["p99_latency < 1ms"],
-        [1],
-        SIMULATED.fault_alone,
-        split=True,
-        own=own,
-    )
+    none = split("delay:1ms", ["p99_latency < 1ms"], [1], own)
     assert none[0].endswith("to test how the service copes, bound it above 387 ms.")
 
 
