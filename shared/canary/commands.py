@@ -91,9 +91,10 @@ class StartCanary(Command):
     @field_validator("version")
     @classmethod
     def _numbered(cls, version: str) -> str:
-        """`v42` is version 42 (Lambda numbers its versions; a deploy is often said `v42`):
-        taken as a version of its own it would be a release nobody shipped."""
-        return version[1:] if version[:1] in ("v", "V") and version[1:].isdigit() else version
+        """`v42` is version 42 (Lambda numbers its versions; a deploy is often said `v42`), and
+        so is `042`: taken as a version of its own it would be a release nobody shipped."""
+        number = version[1:] if version[:1] in ("v", "V") else version
+        return str(int(number)) if number.isascii() and number.isdigit() else version
 
     @model_validator(mode="after")
     def _critical_judged(self) -> StartCanary:

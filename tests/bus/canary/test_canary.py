@@ -343,11 +343,12 @@ def test_a_decision_on_a_mistyped_canary_is_answered_at_once(clock: MovingClock,
     assert records(services.audit_log, StreamKey(org=ORG, team="payments")) == before
 
 
-def test_a_version_said_as_a_deploy_is_the_version_numbered(clock: MovingClock) -> None:
+@pytest.mark.parametrize("said", ["v42", "042", "v042"])
+def test_a_version_said_as_a_deploy_is_the_version_numbered(clock: MovingClock, said: str) -> None:
     # GIVEN the report that says "deploy v42 of checkout-api"
     services = canary_services(clock)
-    # WHEN an operator starts a canary of `v42`
-    canary = start_canary(services, "v42")
+    # WHEN an operator starts a canary of `v42` (or of 042: no version is numbered so)
+    canary = start_canary(services, said)
     # THEN it is version 42's canary, as the investigation meant
     shown = run(services, f"canary status {canary}", user="vic", channel="C-pay")
     assert shown.title.startswith("Canary checkout-api version 42:"), shown.title
