@@ -191,6 +191,7 @@ class HaltExperiment(Command):
     target_field = "id"
     mutates = True
     deferred = True  # removes the fault: run by the worker (the button is answered at once)
+    checked_before_queueing = True  # one naming nothing is answered at once, never queued
     may_change_nothing = True
     safe_without_audit = True  # a kill switch works during an audit outage (its entries owed)
     purpose = (

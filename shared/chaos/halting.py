@@ -62,8 +62,8 @@ class ChaosHalts:
         user = ctx.principal.actor.user
         if command.all:
             return self._halt_all(ctx)
-        if command.id is None:
-            raise InvalidCommandError(self._which(command, ctx), usage=usage(type(command)))
+        self.named(command, ctx)  # checked before queueing too
+        assert command.id is not None  # noqa: S101 (named refuses a halt with neither)
         experiment = self._find(command.id, ctx)
         if experiment.state in {ExperimentState.ENDED, ExperimentState.ROLLING_BACK}:
             raise ConflictError(f"{experiment.id} is already {experiment.standing}.")
@@ -78,6 +78,12 @@ class ChaosHalts:
                 f"saving it): run `sre chaos halt {experiment.id}` again."
             ) from error
         return _halted_one(experiment, halted, user)
+
+    def named(self, command: c.HaltExperiment, ctx: Context) -> None:
+        """A halt names one experiment or gives `--all`; one with neither is answered at once
+        (before it is queued or audited) with the team's experiments under way to name."""
+        if command.id is None and not command.all:
+            raise InvalidCommandError(self._which(command, ctx), usage=usage(type(command)))
 
     def _which(self, command: c.HaltExperiment, ctx: Context) -> str:
         """Which experiment a halt with no id should name: the team's under way, each with the
@@ -245,8 +251,15 @@ class ChaosHalts:
     def halt_unchanged(
         self, command: c.HaltExperiment, ctx: Context
     ) -> str | NothingToChange | None:
-        """Halting one already ended; `--all` while the lever is engaged and nothing runs."""
+        """Halting one already ended, or with no id when the team has none under way; `--all`
+        while the lever is engaged and nothing runs."""
         org = ctx.principal.actor.org
+        if command.id is None and not command.all:
+            team = ctx.team or ""
+            live = [
+                x for x in self._store.list_for(org, team) if x.state is not ExperimentState.ENDED
+            ]
+            return None if live else f"team {team} has no experiment under way to halt"
         if command.all:
             try:
                 lever = self._lever.lever(org)

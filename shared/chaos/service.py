@@ -146,7 +146,7 @@ class ChaosService:
             .add(c.ApproveExperiment, self.approve)
             .add(c.ShowExperiment, self._reads.show)
             .add(c.ListExperiments, self._reads.list_for_team)
-            .add(c.HaltExperiment, halts.halt, unchanged=halts.halt_unchanged)
+            .add(c.HaltExperiment, halts.halt, unchanged=halts.halt_unchanged, check=halts.named)
             .add(c.UnhaltChaos, halts.unhalt, unchanged=halts.unhalt_unchanged)
             .add(c.UnscheduleGameDay, self._game_days.unschedule)
         )

@@ -220,14 +220,17 @@ def test_a_service_under_chaos_is_not_removed_even_by_force(clock: MovingClock) 
 
 def test_a_halt_without_an_id_names_the_teams_experiment_under_way() -> None:
     services = chaos_services(MovingClock(NOW))
-    # GIVEN nothing under way: said so (and `--all`, which a responder may not give, is not)
-    none = run_deferred(services, "chaos halt", user="rey", channel="C-pay")
-    assert none.tone is Tone.USAGE
-    assert none.title == "Team payments has no experiment under way: nothing to halt"
+    # GIVEN nothing under way: nothing to change, said at once, neither queued nor audited
+    before = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    none = run(services, "chaos halt", user="rey", channel="C-pay")
+    assert none.title == "Nothing to change: team payments has no experiment under way to halt."
+    assert records(services.audit_log, StreamKey(org=ORG, team="payments")) == before
     # WHEN one runs, a bare halt names it with the command that halts it, and halts nothing
     experiment = start_experiment(services, HARMLESS)
-    one = run_deferred(services, "chaos halt", user="oli", channel="C-pay")  # another delivery
+    before = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    one = run(services, "chaos halt", user="oli", channel="C-pay")  # answered at once
     assert one.tone is Tone.USAGE and "sre chaos halt [ID] [--all]" in one.text
+    assert records(services.audit_log, StreamKey(org=ORG, team="payments")) == before
     assert one.title == (
         f"Name the experiment to halt: team payments has one under way, {experiment}: "
         f"delay:100ms on checkout-api, running at 1% (step 1/3): `sre chaos halt {experiment}`"
