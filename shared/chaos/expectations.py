@@ -196,11 +196,27 @@ def broken(
     return found
 
 
+def _never_breaks(condition: Condition) -> bool:
+    """An error-rate bound at or above every request failing: nothing can break it."""
+    return (
+        condition.signal is Signal.ERROR_RATE
+        and condition.comparison is Comparison.AT_MOST
+        and (condition.threshold or 0.0) >= 100
+    )
+
+
 def unseen(fault: Fault, expectations: Sequence[str]) -> str:
     """Why no expectation of the steady state can see `fault` (it would hold whatever the fault
     does, and verify nothing), with what to write instead; empty when one can."""
-    if fault.seen_by & {expectation(text).signal for text in expectations}:
+    bounds = [expectation(text) for text in expectations]
+    if fault.seen_by & {c.signal for c in bounds if not _never_breaks(c)}:
         return ""
+    if any(_never_breaks(c) for c in bounds):
+        return (
+            "`error_rate <= 100%` can never break (every request failing is within it), so a "
+            "held would verify nothing; bound the error rate under 100%, like "
+            '--expect "error_rate < 1%"'
+        )
     if not fault.seen_by:
         return (
             f"`{fault.written}` cannot break any steady state: a 4xx is the client's answer, "

@@ -1,7 +1,8 @@
 """A fault the steady state cannot see is refused, not verified: `http-status:404` with any
 steady state (a 4xx is no error and slows nothing), `error` or a 5xx without an error-rate
 bound; a game day kept with such a pairing is skipped saying why, and a run that held with one
-(designed before it was refused) records no verified resilience."""
+(designed before it was refused) records no verified resilience; nor does an error bound
+nothing can break (`error_rate <= 100%`)."""
 
 from __future__ import annotations
 
@@ -110,3 +111,15 @@ def test_a_run_that_held_with_a_fault_no_expectation_sees_verifies_nothing() -> 
     assert store.verified(ORG, "payments") == []
     shown = run(services, f"chaos status {experiment}", user="vic", channel="C-pay")
     assert f"not verified: `http-status:404` {NO_4XX}" in shown.text
+
+
+@pytest.mark.parametrize("fault", ["error", "http-status:503", "delay:100ms"])
+def test_an_error_bound_nothing_can_break_is_refused_not_verified(fault: str) -> None:
+    # before: `error_rate <= 100%` under `error` held at 50% and recorded verified resilience
+    services = chaos_services(MovingClock(NOW))
+    for verb in ("plan", "start"):
+        text = f'chaos {verb} checkout-api --fault {fault} --expect "error_rate <= 100%"'
+        reply = run(services, text, user="oli", channel="C-pay")
+        assert reply.tone is Tone.USAGE, reply
+        assert "`error_rate <= 100%` can never break" in html.unescape(str(blocks(reply)))
+    assert chaos_of(services).store.list_for(ORG, "payments") == []
