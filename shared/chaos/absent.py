@@ -27,5 +27,6 @@ def absent_chaos() -> Handlers:
     handlers = Handlers()
     for model in c.CHAOS_COMMANDS:
         unchanged = _unknown if model.may_change_nothing else None
-        handlers = handlers.add(model, _refused, unchanged=unchanged)
+        check = _refused if model.checked_before_queueing else None  # refused before queueing
+        handlers = handlers.add(model, _refused, unchanged=unchanged, check=check)
     return handlers

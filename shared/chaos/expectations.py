@@ -96,7 +96,8 @@ def _said_alone(fault: Fault, condition: Condition, at: int, split: bool, own: f
             if own:
                 label = condition.signal.value.split("_")[0]
                 said += (
-                    f", on top of its {label} of {own:,.0f} ms now ({fault.delay_ms + own:,.0f} ms)"
+                    f", on top of its {label} of ~{own:,.0f} ms in the last 10 minutes "
+                    f"({fault.delay_ms + own:,.0f} ms)"
                 )
             return said
         kept_out = 100 - int(condition.signal.value[1:3])  # p99: the slowest 1% left out
@@ -118,7 +119,8 @@ def _room(fault: Fault, bounds: Sequence[Condition], own: Mapping[str, float]) -
     ]
     room = min(rooms, default=0.0)
     suggested = int(room * 3 / 4) // 100 * 100 if room >= 400 else int(room / 2)
-    return suggested if 0 < suggested < fault.delay_ms else 0
+    below = fault.delay_ms if fault.kind is FaultKind.DELAY else LONGEST_DELAY_MS
+    return suggested if 0 < suggested < below else 0
 
 
 def _instead(fault: Fault, least: float, percents: Sequence[int], split: bool, room: int) -> str:
@@ -132,6 +134,8 @@ def _instead(fault: Fault, least: float, percents: Sequence[int], split: bool, r
         )
         less = f"delay less (--fault delay:{room}ms) or " if room else ""
         return f"to test how the service copes, {less}bound it above {above}"
+    if split and room:  # a delay the steady state's own latency bounds leave room for
+        return f"to test how the service copes, slow requests instead (--fault delay:{room}ms)"
     if split:
         return (
             "to test how the service copes, slow requests instead "
@@ -160,12 +164,12 @@ def broken(
     delay comes on top of), with what to write instead: such an experiment can only end
     deviated, which drills the halt and the rollback but tests nothing of the service (said by
     the plan and the start, which still goes ahead)."""
-    own = own if split and own is not None and fault.kind is FaultKind.DELAY else {}
+    own = own if split and own is not None else {}
     bounds = [(text, expectation(text)) for text in expectations]
     room = _room(fault, [c for _, c in bounds], own)
     found: list[str] = []
     for text, condition in bounds:
-        extra = own.get(condition.signal.value, 0.0)
+        extra = own.get(condition.signal.value, 0.0) if fault.kind is FaultKind.DELAY else 0.0
 
         def least(percent: int, condition: Condition = condition, extra: float = extra) -> float:
             made = alone(fault, condition.signal, percent)

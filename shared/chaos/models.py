@@ -217,8 +217,8 @@ class SteadyState(Frozen):
     """Before a start: the errors among those requests (the unfaulted error rate a plan sizes
     its steps by)."""
     latency: dict[str, float] = Field(default_factory=dict)
-    """Before a start: the median of each bounded latency's per-minute values (ms), by signal
-    (`p99_latency`): what a delay comes on top of."""
+    """Before a start: the upper quartile of each bounded latency's per-minute values (ms), by
+    signal (`p99_latency`): what a delay comes on top of (above the median, as it drifts)."""
 
 
 class Experiment(Frozen):

@@ -49,7 +49,7 @@ def planned(services: Services, flags: str = "") -> str:
     """`sre chaos plan` of an error fault with the steady state above; its text."""
     reply = run_deferred(
         services,
-        f"chaos plan checkout-api --fault delay:100ms {STEADY} {flags}".strip(),
+        f"chaos plan checkout-api --fault delay:1ms {STEADY} {flags}".strip(),
         user="oli",
         channel="C-pay",
     )
@@ -75,7 +75,7 @@ def test_a_quiet_service_is_offered_a_larger_percent_and_longer_steps_that_then_
     # AND a start with it is accepted
     started = run_deferred(
         services,
-        f"chaos start checkout-api --fault delay:100ms {STEADY} {found['flags']}",
+        f"chaos start checkout-api --fault delay:1ms {STEADY} {found['flags']}",
         user="oli",
         channel="C-pay",
     )

@@ -115,14 +115,16 @@ def test_a_delay_under_a_bound_breaks_it_on_top_of_the_services_own_latency() ->
     said = split("delay:1999ms", expect, [1, 5], own)
     assert said == [
         "`p99_latency < 2s` cannot hold: `delay:1999ms` slows every request of the faulted share "
-        "by 1,999 ms, on top of its p99 of 381 ms now (2,380 ms), and each step is judged on "
-        "that share alone, so it would end deviated as soon as its first step is judged: a drill "
-        "of the halt and the rollback, not a test of the service; to test how the service copes, "
+        "by 1,999 ms, on top of its p99 of ~381 ms in the last 10 minutes (2,380 ms), "
+        "and each step is judged on that share alone, so it would end deviated as soon as its "
+        "first step is judged: a drill of the halt and the rollback, not a test of the service; "
+        "to test how the service copes, "
         "delay less (--fault delay:600ms) or bound it above 2,380 ms.",
         "`p50_latency < 1s` cannot hold: `delay:1999ms` slows every request of the faulted share "
-        "by 1,999 ms, on top of its p50 of 120 ms now (2,119 ms), and each step is judged on "
-        "that share alone, so it would end deviated as soon as its first step is judged: a drill "
-        "of the halt and the rollback, not a test of the service; to test how the service copes, "
+        "by 1,999 ms, on top of its p50 of ~120 ms in the last 10 minutes (2,119 ms), "
+        "and each step is judged on that share alone, so it would end deviated as soon as its "
+        "first step is judged: a drill of the halt and the rollback, not a test of the service; "
+        "to test how the service copes, "
         "delay less (--fault delay:600ms) or bound it above 2,119 ms.",
     ]
     # AND the delay offered breaks neither (880 ms of room under the p50 bound, a quarter spared)
@@ -153,3 +155,12 @@ def test_a_simulation_of_a_given_strength_breaks_nothing_by_itself() -> None:
     scaled = SimulatedFaultMetrics(state=InMemoryChaosState(), scale=2.0)
     for fault, expect in (("error", "error_rate < 1%"), ("delay:3000ms", "p99_latency < 2s")):
         assert broken(Fault.parse(fault), [expect], [1], scaled.fault_alone, split=True) == []
+
+
+def test_an_error_faults_suggested_delay_leaves_room_under_its_own_latency_bounds() -> None:
+    own = {"p50_latency": 128.0}
+    said = split("error", ["error_rate < 1%", "p50_latency < 200ms"], [1], own)
+    assert said[0].endswith(
+        "to test how the service copes, slow requests instead (--fault delay:36ms)."
+    )
+    assert split("delay:36ms", ["error_rate < 1%", "p50_latency < 200ms"], [1], own) == []
