@@ -123,8 +123,7 @@ class EditAlert(_PolicyOptions):
             raise ValueError("give --investigate or --no-investigate, not both")
         if (self.escalate_after or self.escalate_to) and self.no_escalation:
             raise ValueError("give --escalate-after/--escalate-to or --no-escalation, not both")
-        _paired(self)
-        return self
+        return self  # one of the pair alone changes that one (`_edited` keeps the other)
 
 
 class ListAlerts(Command):

@@ -20,7 +20,8 @@ from shared.alerts.states import State
 from shared.alerts.targets import alert_targets
 from shared.alerts.updates import siblings, update_group, update_message
 from shared.commands.context import Context, Handlers, NothingToChange, Said
-from shared.errors import ConflictError, SreError
+from shared.commands.usage import usage
+from shared.errors import ConflictError, InvalidCommandError, SreError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.judging.condition import duration, parse
@@ -295,6 +296,16 @@ def _edited(policy: AlertPolicy, command: c.EditAlert) -> AlertPolicy:
         policy = policy.model_copy(update={"investigate": False})
     if command.no_escalation:
         policy = policy.model_copy(update={"escalate_after": None, "escalate_to": None})
+    if bool(command.escalate_after) != bool(command.escalate_to):  # one changed, one kept
+        if policy.escalate_after is None or policy.escalate_to is None:
+            raise InvalidCommandError(
+                f"{policy.name} does not escalate yet: give --escalate-after and --escalate-to "
+                "together.",
+                usage=usage(c.EditAlert),
+            )
+        after = command.escalate_after or f"{int(policy.escalate_after.total_seconds())}s"
+        to = command.escalate_to or policy.escalate_to
+        command = command.model_copy(update={"escalate_after": after, "escalate_to": to})
     return _with_options(policy, command)
 
 

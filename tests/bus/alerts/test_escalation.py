@@ -156,3 +156,24 @@ def test_an_edit_that_turns_an_option_on_and_off_is_refused(options: str, said: 
     assert run(services, PAGE, user="oli", channel="C-pay").tone is Tone.OK
     refused = run(services, f"alert edit q {options}", user="oli", channel="C-pay")
     assert refused.tone is Tone.USAGE and said in _slack(refused)
+
+
+def test_an_edit_of_one_of_the_pair_keeps_the_other() -> None:
+    services = alerting_services(MovingClock(NOW))
+    text = f"{PAGE} --escalate-after 15m --escalate-to search"
+    assert run(services, text, user="oli", channel="C-pay").tone is Tone.OK
+    # WHEN only the wait is changed THEN the team escalated to is kept
+    longer = run(services, "alert edit q --escalate-after 30m", user="oli", channel="C-pay")
+    assert longer.tone is Tone.OK, longer
+    shown = _slack(run(services, "alert show q", user="oli", channel="C-pay"))
+    assert "Escalates to search if unacknowledged after 30m" in shown, shown
+
+
+def test_one_of_the_pair_for_an_alert_that_does_not_escalate_asks_for_both() -> None:
+    services = alerting_services(MovingClock(NOW))
+    assert run(services, PAGE, user="oli", channel="C-pay").tone is Tone.OK
+    refused = run(services, "alert edit q --escalate-to search", user="oli", channel="C-pay")
+    assert refused.tone is Tone.USAGE
+    assert "q does not escalate yet: give --escalate-after and --escalate-to together" in (
+        _slack(refused)
+    )
