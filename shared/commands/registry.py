@@ -193,8 +193,12 @@ class CommandSet:
     def _unknown_help(self, words: tuple[str, ...]) -> InvalidCommandError:
         """No command has these words: the command they resemble, asked about as help."""
         self._of_topic(words[0])  # an unknown topic is said as such first
-        typo = self._phrases.unknown(list(words))
-        guess = typo.suggestion.removeprefix("sre ") if typo.suggestion else None
+        found = self._phrases.find(list(words))
+        if found is not None:  # a command's words, then more (`chaos plan extra`): that command
+            guess: str | None = " ".join(found[0].words)
+        else:
+            typo = self._phrases.unknown(list(words))
+            guess = typo.suggestion.removeprefix("sre ") if typo.suggestion else None
         hint = f" Did you mean `sre help {shown(guess)}`?" if guess else ""
         return InvalidCommandError(
             f"`{shown(' '.join(words))}` is not a command.{hint}",

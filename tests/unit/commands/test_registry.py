@@ -367,3 +367,16 @@ def test_a_duration_spaced_as_people_write_it_is_one_duration() -> None:
     assert parse("alert silence slow --duration 30m 1h") == SilenceAlert(
         name="slow", duration="30m", comment="1h"
     )
+
+
+@pytest.mark.parametrize(
+    ("words", "meant"),
+    [("chaos plan extra words", "chaos plan"), ("team create foo", "team create")],
+)
+def test_help_on_a_commands_words_then_more_suggests_that_command(words: str, meant: str) -> None:
+    # before: "Did you mean `sre help chaos plan extra words`?", the same words back
+    topic, verb = words.split(" ", 1)
+    with pytest.raises(InvalidCommandError) as caught:
+        COMMANDS.command_help(topic, verb)
+    assert f"Did you mean `sre help {meant}`?" in str(caught.value)
+    assert caught.value.suggestion == f"sre help {meant}"
