@@ -26,7 +26,9 @@ def refusal(refused: Refused, team: str, *, now: datetime) -> QuotaExceededError
     """The error that tells team `team` it reached `refused`'s limit."""
     limit = refused.limit
     over = refused.used - refused.cap + 1  # what must end before one more fits
-    if refused.resets:
+    if refused.cap == 0:  # nothing ending or resetting makes room under a cap of none
+        when = "its quota allows none at all"
+    elif refused.resets:
         when = f"it resets at {moment(refused.resets, today=now)}"
     elif over > 1:  # the cap was set below what the team had
         when = f"{over:,} of them must end before one more fits"

@@ -91,3 +91,17 @@ def test_a_usage_line_writes_money_as_its_total_does() -> None:
     shown = usage_reply(lines, {"model-tokens": Decimal(1000)}, month="2026-11", whose="team ops")
     assert dict(shown.fields)["ops"] == "model-tokens 1,000,000 ($1,000.00); total $1,000.00"
     assert shown.text.startswith("Estimated cost $1,000.00 ")
+
+
+@pytest.mark.parametrize(
+    ("limit", "used", "resets"),
+    [(Limit.ALERT_POLICIES, 1, None), (Limit.CANARIES, 0, None), (TOKENS, 5, NOW)],
+)
+def test_a_cap_of_none_says_so_not_what_would_free_one(
+    limit: Limit, used: int, resets: datetime | None
+) -> None:
+    # before, a cap of none said how many must end or how one frees up, which makes no room
+    said = str(refusal(Refused(limit=limit, used=used, cap=0, resets=resets), "ops", now=NOW))
+    assert f"has used {used:,} of its 0 {limit.unit}" in said
+    assert "so this was not done; its quota allows none at all. An org admin can raise it" in said
+    assert "must end" not in said and "frees up" not in said and "resets" not in said
