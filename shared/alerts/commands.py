@@ -34,12 +34,6 @@ SilenceDuration = Annotated[str, bounded(at_least=timedelta(minutes=1), at_most=
 """How long a silence lasts: at least a minute (a silence of 0m silences nothing), up to LONGEST."""
 
 
-def _paired(options: _PolicyOptions) -> None:
-    """--escalate-after and --escalate-to are given together, or neither."""
-    if bool(options.escalate_after) != bool(options.escalate_to):
-        raise ValueError("give --escalate-after and --escalate-to together")
-
-
 class _PolicyOptions(Command):
     """What `create` and `edit` share."""
 
@@ -56,7 +50,8 @@ class _PolicyOptions(Command):
 
     @model_validator(mode="after")
     def _escalation(self) -> _PolicyOptions:
-        _paired(self)
+        if bool(self.escalate_after) != bool(self.escalate_to):
+            raise ValueError("give --escalate-after and --escalate-to together")
         return self
 
 

@@ -303,9 +303,10 @@ def _edited(policy: AlertPolicy, command: c.EditAlert) -> AlertPolicy:
                 "together.",
                 usage=usage(c.EditAlert),
             )
-        after = command.escalate_after or f"{int(policy.escalate_after.total_seconds())}s"
-        to = command.escalate_to or policy.escalate_to
-        command = command.model_copy(update={"escalate_after": after, "escalate_to": to})
+        if command.escalate_after:
+            policy = policy.model_copy(update={"escalate_after": duration(command.escalate_after)})
+        else:
+            policy = policy.model_copy(update={"escalate_to": command.escalate_to})
     return _with_options(policy, command)
 
 

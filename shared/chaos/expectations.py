@@ -76,6 +76,12 @@ FaultAlone = Callable[[Fault, Signal, int], float]
 """What a fault alone makes the judged side show of a signal at a percent (`FaultMetrics`)."""
 
 
+def _least(made: float, own: float) -> float:
+    """What the judged side shows under a fault that alone makes `made`: the service's `own`
+    on top, where the fault makes anything."""
+    return made + own if made > 0 else 0.0
+
+
 def _breaks(condition: Condition, least: float) -> bool:
     """Whether `least` (an error rate in %, a latency in ms), made by the fault alone, breaks
     the bound: the service's own errors or latency come on top, so a bound at it breaks too,
@@ -127,11 +133,8 @@ def _instead(fault: Fault, least: float, percents: Sequence[int], split: bool, r
     """What to write instead of a bound `fault` breaks by itself (`least`: what the judged
     side shows under it, when known; `room`: a delay every latency bound leaves room for)."""
     if fault.kind is FaultKind.DELAY:
-        above = (
-            f"{least:,.0f} ms"
-            if split and least > fault.delay_ms
-            else ("the delay and the service's own latency")
-        )
+        known = split and least > fault.delay_ms  # the service's own latency was read
+        above = f"{least:,.0f} ms" if known else "the delay and the service's own latency"
         less = f"delay less (--fault delay:{room}ms) or " if room else ""
         return f"to test how the service copes, {less}bound it above {above}"
     if split and room:  # a delay the steady state's own latency bounds leave room for
@@ -170,12 +173,8 @@ def broken(
     found: list[str] = []
     for text, condition in bounds:
         extra = own.get(condition.signal.value, 0.0) if fault.kind is FaultKind.DELAY else 0.0
-
-        def least(percent: int, condition: Condition = condition, extra: float = extra) -> float:
-            made = alone(fault, condition.signal, percent)
-            return made + extra if made > 0 else 0.0
-
-        breaks = [p for p in percents if _breaks(condition, least(p))]
+        least = {p: _least(alone(fault, condition.signal, p), extra) for p in percents}
+        breaks = [p for p in percents if _breaks(condition, least[p])]
         if not breaks:
             continue
         at = breaks[0]
@@ -189,7 +188,7 @@ def broken(
         found.append(
             f"`{text}` cannot hold{'' if split else f' from the {at}% step'}: `{fault.written}` "
             f"{_said_alone(fault, condition, at, split, extra)}, and {where}: {_DRILL}; "
-            + _instead(fault, least(at), percents, split, room)
+            + _instead(fault, least[at], percents, split, room)
             + (
                 f", or keep to the steps that do not break it (--percent {','.join(keep)})"
                 if keep

@@ -85,16 +85,17 @@ class ChaosHalts:
         if command.id is None and not command.all:
             raise InvalidCommandError(self._which(command, ctx), usage=usage(type(command)))
 
+    def _under_way(self, ctx: Context) -> list[Experiment]:
+        """The team's experiments not yet ended, newest first."""
+        found = self._store.list_for(ctx.principal.actor.org, ctx.team or "")
+        return [x for x in found if x.state is not ExperimentState.ENDED]
+
     def _which(self, command: c.HaltExperiment, ctx: Context) -> str:
         """Which experiment a halt with no id should name: the team's under way, each with the
         command that halts it (from wherever this one was typed: with its `--team`); `--all`
         only to an org admin, who may give it, with what it does."""
         team = ctx.team or ""
-        live = [
-            x
-            for x in self._store.list_for(ctx.principal.actor.org, team)
-            if x.state is not ExperimentState.ENDED
-        ]
+        live = self._under_way(ctx)
         scope = f" --team {command.team}" if command.team else ""
         every = (
             " (`sre chaos halt --all` halts every experiment of the org and starts none until "
@@ -255,11 +256,11 @@ class ChaosHalts:
         while the lever is engaged and nothing runs."""
         org = ctx.principal.actor.org
         if command.id is None and not command.all:
-            team = ctx.team or ""
-            live = [
-                x for x in self._store.list_for(org, team) if x.state is not ExperimentState.ENDED
-            ]
-            return None if live else f"team {team} has no experiment under way to halt"
+            return (
+                None
+                if self._under_way(ctx)
+                else f"team {ctx.team} has no experiment under way to halt"
+            )
         if command.all:
             try:
                 lever = self._lever.lever(org)

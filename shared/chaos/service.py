@@ -90,7 +90,6 @@ class ChaosService:
         self._store = store
         self._directory = directory
         self._lever = RecordedLever(store=store, lever=lever)  # a halt holds if the lever fails
-        self._splits = metrics.splits_shares
         self._injecting = Injecting(
             store=store, directory=directory, injector=injector, metrics=metrics, meter=quotas.meter
         )
@@ -172,7 +171,7 @@ class ChaosService:
             service,
             blocked,
             before,
-            splits=self._splits,
+            splits=self._injecting.splits,
             stops=self._injecting.injector.has_stop_conditions,
             broken=self._checks.broken(
                 draft.model_copy(update={"before": before})
@@ -284,7 +283,9 @@ class ChaosService:
             text="\n".join(
                 [
                     f"Steps {steps_said(saved)}, judged every minute; follow it{where}.",
-                    *start_notes(saved, splits=self._splits, broken=self._checks.broken(saved)),
+                    *start_notes(
+                        saved, splits=self._injecting.splits, broken=self._checks.broken(saved)
+                    ),
                 ]
             ),
             ephemeral=saved.message is not None,
