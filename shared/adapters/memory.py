@@ -268,6 +268,11 @@ class InMemoryInvestigationStore:
         found = [i for i in self._team(org, team) if i.status is InvestigationStatus.OPEN]
         return found[:MAX_OPEN]
 
+    def asked_of(self, org: OrgId, team: str, *, newest: int) -> Sequence[Investigation]:
+        with self._lock:
+            found = [i for (o, _), i in self._items.items() if o == org and team in i.shared_with]
+        return sorted(found, key=lambda i: (i.opened_at, i.id), reverse=True)[:newest]
+
     def _team(self, org: OrgId, team: str) -> list[Investigation]:
         """The team's investigations, newest first (as the databases' indexes order them)."""
         with self._lock:

@@ -19,7 +19,7 @@ from shared.investigations import commands as c
 from shared.investigations.coverage import finding_read
 from shared.investigations.listing import SUGGESTED_FROM, listing, unknown_investigation
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
-from shared.investigations.ports import MAX_OPEN, InvestigationStore
+from shared.investigations.ports import MAX_ASKED, MAX_OPEN, InvestigationStore
 from shared.invocation import ReplyTarget
 from shared.messages import channel_targets
 from shared.ports import Notifier
@@ -142,9 +142,9 @@ class Collaboration(InvestigationWork):
         )
 
     def list_for_team(self, command: c.ListInvestigations, ctx: Context) -> Reply:
-        """The team's own investigations, newest first, filtered, `--limit` of them; a service
-        the team has not (and has no investigation of among all it read) is refused with the
-        closest name."""
+        """The team's own investigations and those other teams asked it to help with, newest
+        first, filtered, `--limit` of them; a service the team has not (and has no
+        investigation of among all it read) is refused with the closest name."""
         org, team_name = ctx.principal.actor.org, ctx.team or ""
         found, bound = self._listed(org, team_name, command)
         name = command.service
@@ -159,10 +159,12 @@ class Collaboration(InvestigationWork):
     ) -> tuple[Sequence[Investigation], int | None]:
         """What `investigation list` reads (bounded), and the bound when the team may have more:
         the open ones however old, else one more than a list shows (to know if any are left)."""
+        asked = self._store.asked_of(org, team, newest=c.MAX_LISTED + 1)
         if command.status is InvestigationStatus.OPEN:
-            found = self._store.open_for(org, team)
-            return found, MAX_OPEN if len(found) >= MAX_OPEN else None
-        found = self._store.recent(org, team, newest=c.MAX_LISTED + 1)
+            own = self._store.open_for(org, team)
+            found = _newest([*own, *(i for i in asked if i.status is InvestigationStatus.OPEN)])
+            return found[:MAX_OPEN], MAX_OPEN if len(own) >= MAX_OPEN else None
+        found = _newest([*self._store.recent(org, team, newest=c.MAX_LISTED + 1), *asked])
         return found[: c.MAX_LISTED], c.MAX_LISTED if len(found) > c.MAX_LISTED else None
 
     def joined_already(self, command: c.JoinInvestigation, ctx: Context) -> str | None:
@@ -240,6 +242,11 @@ class Collaboration(InvestigationWork):
         org = ctx.principal.actor.org
         if team == inv.team:
             raise ConflictError(f"{inv.id} already belongs to team {team}.")
+        if team not in inv.shared_with and len(inv.shared_with) >= MAX_ASKED:
+            raise ConflictError(
+                f"{inv.id} has asked {len(inv.shared_with)} teams already, the most one "
+                f"investigation asks: mention a group with --group, or post in the org's channel."
+            )
         if self._directory.get_team(org, team) is None:
             hint = did_you_mean(team, [t.name for t in self._directory.list_teams(org)])
             hint = hint or " `sre team list` shows yours."
@@ -283,6 +290,10 @@ class Collaboration(InvestigationWork):
                     channels=[str(target.channel)],
                 ) from error
         return [str(t.channel) for t in targets]
+
+
+def _newest(found: Sequence[Investigation]) -> list[Investigation]:
+    return sorted(found, key=lambda i: (i.opened_at, i.id), reverse=True)
 
 
 def _owner_asks(inv: Investigation, command: c.EscalateInvestigation, ctx: Context) -> None:

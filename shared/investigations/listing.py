@@ -24,10 +24,11 @@ def listing(
     *,
     bound: int | None = None,
 ) -> Reply:
-    """`investigation list`: the team's own investigations that match, the newest `--limit`,
-    and how many more there are, after them (each opened today by its time, else with its
-    date). With `bound`, `found` is the team's newest `bound` of more: the counts are only of
-    those, said as "at least", and the older ones as not listed."""
+    """`investigation list`: the team's investigations that match (its own, and those another
+    team asked it to help with, saying so), the newest `--limit`, and how many more there are,
+    after them (each opened today by its time, else with its date). With `bound`, `found` is
+    the team's newest `bound` of more: the counts are only of those, said as "at least", and
+    the older ones as not listed."""
     matching = [
         i
         for i in found
@@ -48,7 +49,11 @@ def listing(
         return Reply(tone=Tone.INFO, title=f"Team {team} has no {which}{among}")
     shown = matching[: command.limit]
     fields = [
-        (i.id, f"{i.status.value} · {i.service} · {moment(i.opened_at, today=now)} · {i.headline}")
+        (
+            i.id,
+            f"{i.status.value} · {i.service}{_asked(i, team)} · {moment(i.opened_at, today=now)}"
+            f" · {i.headline}",
+        )
         for i in shown
     ]
     more = len(matching) - len(shown)
@@ -65,6 +70,11 @@ def listing(
         title=f"{which[0].upper()}{which[1:]} of team {team}, newest first ({count})",
         fields=fields,
     )
+
+
+def _asked(investigation: Investigation, team: str) -> str:
+    """How another team's investigation is marked in `team`'s list."""
+    return "" if investigation.team == team else f" of team {investigation.team}, asked to help"
 
 
 def _wider(command: c.ListInvestigations, count: int) -> str:

@@ -11,6 +11,10 @@ from shared.identity.models import OrgId
 from shared.investigations.models import Investigation, Narrative
 from shared.telemetry.models import Event
 
+MAX_ASKED = 20
+"""The most teams one investigation asks for help (`investigation escalate --to`): past that, the
+owner is asking the org, which has its own channel."""
+
 MAX_OPEN = 100
 """The most open investigations of a team one read returns (people resolve them; a team with
 more has bigger problems than the ones past this bound)."""
@@ -38,6 +42,10 @@ class InvestigationStore(Protocol):
 
     def open_for(self, org: OrgId, team: str) -> Sequence[Investigation]:
         """A team's open investigations, however old, newest first, at most MAX_OPEN of them."""
+
+    def asked_of(self, org: OrgId, team: str, *, newest: int) -> Sequence[Investigation]:
+        """Other teams' investigations that escalated to `team` (it is in their `shared_with`),
+        newest first, at most `newest` of them."""
 
 
 class ServiceActivity(Protocol):

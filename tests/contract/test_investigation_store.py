@@ -175,6 +175,39 @@ def test_a_database_made_by_the_earlier_release_keeps_working_both_ways(tmp_path
     assert again.open_for(ORG, "payments") == [back]
 
 
+def test_a_team_finds_what_other_teams_asked_it_to_help_with(store: InvestigationStore) -> None:
+    for n in range(4):
+        store.save(_investigation(f"inv-{n}", minutes=n))
+    store.save(_investigation("inv-own", team="search", minutes=9))
+    for n in (0, 2, 3):  # payments asks search in about three of them, one twice over
+        found = store.get(ORG, f"inv-{n}")
+        assert found is not None
+        store.save(found.model_copy(update={"shared_with": ["db", "search"]}))
+    again = store.get(ORG, "inv-2")
+    assert again is not None
+    store.save(_resolved(again))
+    assert [i.id for i in store.asked_of(ORG, "search", newest=10)] == ["inv-3", "inv-2", "inv-0"]
+    assert [i.id for i in store.asked_of(ORG, "search", newest=2)] == ["inv-3", "inv-2"]
+    assert store.asked_of(ORG, "search", newest=10)[1].status is InvestigationStatus.RESOLVED
+    assert [i.id for i in store.asked_of(ORG, "db", newest=10)] == ["inv-3", "inv-2", "inv-0"]
+    assert store.asked_of(ORG, "payments", newest=10) == []  # its own are not asked of it
+    assert store.asked_of(ORG, "sea", newest=10) == []  # a prefix of a team is not the team
+    assert store.asked_of(OrgId("T2"), "search", newest=10) == []
+
+
+def test_a_database_made_before_the_asks_table_finds_the_teams_asked(tmp_path: Path) -> None:
+    path = tmp_path / "autosre.db"
+    asked = _investigation("inv-asked").model_copy(update={"version": 1, "shared_with": ["db"]})
+    with sqlite3.connect(path) as db:  # escalated by the release before the asks table
+        db.executescript(OLD_SCHEMA)
+        row = (ORG, asked.id, asked.team, asked.opened_at.isoformat(), asked.model_dump_json(), 1)
+        db.execute("INSERT INTO investigations VALUES (?, ?, ?, ?, ?, ?)", row)
+    store = SqliteInvestigationStore(SqliteDatabase(path))
+    assert store.asked_of(ORG, "db", newest=10) == [asked]
+    again = SqliteInvestigationStore(SqliteDatabase(path))  # filled once, not twice
+    assert again.asked_of(ORG, "db", newest=10) == [asked]
+
+
 def test_the_cause_and_who_said_it_are_kept(store: InvestigationStore) -> None:
     first = store.save(_investigation("inv-1"))
     said = first.model_copy(update={"cause": "deploy v43", "cause_by": "U2", "summary": "pool"})

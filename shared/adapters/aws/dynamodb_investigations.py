@@ -6,7 +6,11 @@ are one Query read backwards and stopped at the bound; a small pointer item `ORG
 `OPEN#<team>#<opened>#<id>` exists while it is open, so a team's open ones are found however old
 they are. Both are written (or the open one deleted) in the record's own transaction: a refused
 write leaves neither behind. Investigations saved before the open items existed get theirs at
-their team's first read of its open ones (once; `OPENINDEXED#<team>` marks it done).
+their team's first read of its open ones (once; `OPENINDEXED#<team>` marks it done). Each team an
+investigation was escalated to has an `ASKED#<team>#<opened>#<id>` item, written in the same
+transaction at every save (at most MAX_ASKED of them, within DynamoDB's 100 items a transaction),
+so a team's list finds what it was asked to help with; one escalated before these items existed
+gets its item at its next save (a comment, a join).
 """
 
 from __future__ import annotations
@@ -18,14 +22,18 @@ from shared.adapters.aws import dynamodb_items as items
 from shared.errors import ConflictError
 from shared.identity.models import OrgId
 from shared.investigations.models import Investigation, InvestigationStatus
-from shared.investigations.ports import MAX_OPEN
+from shared.investigations.ports import MAX_ASKED, MAX_OPEN
 
 PAGE = 25
 """The most investigations one Query page of `recent` reads (each item is tens of KB)."""
 
 
 def _opened(investigation: Investigation) -> str:
-    return f"{investigation.team}#{investigation.opened_at.isoformat()}#{investigation.id}"
+    return f"{investigation.team}#{_when(investigation)}"
+
+
+def _when(investigation: Investigation) -> str:
+    return f"{investigation.opened_at.isoformat()}#{investigation.id}"
 
 
 class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
@@ -63,6 +71,13 @@ class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
             if saved.status is InvestigationStatus.OPEN
             else {"Delete": {"TableName": self._table, "Key": opened}},
         ]
+        for team in saved.shared_with[:MAX_ASKED]:
+            asked = {
+                "pk": {"S": pk},
+                "sk": {"S": f"ASKED#{team}#{_when(saved)}"},
+                "target": {"S": sk},
+            }
+            transaction.append({"Put": {"TableName": self._table, "Item": asked}})
         try:
             self._client.transact_write_items(TransactItems=transaction)
         except self._client.exceptions.TransactionCanceledException as error:
@@ -82,6 +97,11 @@ class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
         read = [_from_item(item) for item in found if item is not None]
         # a release before the open items resolves without deleting one: its record says so
         return [i for i in read if i.status is InvestigationStatus.OPEN]
+
+    def asked_of(self, org: OrgId, team: str, *, newest: int) -> Sequence[Investigation]:
+        pointers = self._query(org, f"ASKED#{team}#", newest_first=newest, page=newest)
+        found = (self._get(org, pointer["target"]["S"]) for pointer in pointers)
+        return [_from_item(item) for item in found if item is not None]
 
     def _indexed(self, org: OrgId, team: str) -> None:
         """The team's open ones indexed, once: those saved before the `OPEN#` items existed get

@@ -7,11 +7,12 @@ from slack_sdk import WebClient
 
 from bots.slack.notifier import SlackNotifier
 from bots.slack.render import blocks
-from shared.adapters.memory import FixedClock, InMemoryTaskQueue
+from shared.adapters.memory import FixedClock, InMemoryInvestigationStore, InMemoryTaskQueue
 from shared.audit.models import StreamKey
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
+from shared.investigations.ports import MAX_ASKED
 from shared.replies import Reply, Tone
 from tests.fakes.http_capture import capture_server
 from tests.support import ORG, notifier_of, records, run, run_worker, setup_teams
@@ -29,6 +30,10 @@ def _send(services: Services, text: str, *, user: str, channel: str = "C-pay") -
 @pytest.fixture
 def opened(services: Services) -> tuple[Services, Reply, str]:
     """Payments investigates its sample service; search has a responder (sue) and channel."""
+    return _opened(services)
+
+
+def _opened(services: Services) -> tuple[Services, Reply, str]:
     setup_teams(services)
     for text in (
         "team member add sue --role responder --team search",
@@ -76,8 +81,12 @@ def test_escalating_asks_the_other_team_in_its_channel_and_lets_it_join(
     refused = _send(services, f"investigation resolve {inv}", user="sue", channel="C-search")
     assert refused.failed
     assert "Only team payments" in refused.text
+    # AND search's list has payments' investigation it was asked to help with, saying whose
     listed = _send(services, "investigation list", user="sue", channel="C-search")
-    assert listed.title == "Team search has no investigations yet"
+    assert listed.title == "Investigations of team search, newest first (1)"
+    ((listed_id, line),) = listed.fields
+    assert listed_id == inv
+    assert line.startswith("open · checkout-api of team payments, asked to help · ")
     # AND search may not pass payments' investigation on to a team payments never chose
     passed = f"investigation escalate {inv} --to payments-ops"
     onward = run(services, passed, user="sam", channel="C-search")
@@ -93,6 +102,12 @@ def test_another_investigation_of_the_owner_stays_hidden_after_an_escalation(
     other_id = dict(other.fields)["Investigation"].split()[0]
     hidden = _send(services, f"investigation join {other_id}", user="sue", channel="C-search")
     assert hidden.title == "Not found"
+    for status in ("", " --status open"):  # nor in search's list, which has the asked one only
+        listed = _send(services, f"investigation list{status}", user="sue", channel="C-search")
+        assert [i for i, _ in listed.fields] == [inv]
+    owners = _send(services, "investigation list", user="rey")
+    assert {i for i, _ in owners.fields} == {other_id, inv}  # the owner's own, unmarked
+    assert all("asked to help" not in line for _, line in owners.fields)
 
 
 def test_a_user_group_is_mentioned_in_the_thread(opened: tuple[Services, Reply, str]) -> None:
@@ -198,3 +213,20 @@ def test_a_typo_in_the_team_asked_is_answered_at_once_not_queued(
     assert "There is no team `serch`. Did you mean `search`?" in reply.text
     assert run_worker(services) == []
     assert len(records(services.audit_log, StreamKey(org=ORG, team="payments"))) == before
+
+
+def test_an_investigation_asks_at_most_max_asked_teams(clock: FixedClock) -> None:
+    store = InMemoryInvestigationStore()
+    settings = Settings(org_admins=("slack:T1:root",))
+    services, _, inv = _opened(for_memory(settings, clock=clock, investigations=store))
+    found = store.get(ORG, inv)
+    assert found is not None
+    asked = [f"team-{n}" for n in range(MAX_ASKED)]
+    store.save(found.model_copy(update={"shared_with": asked}))
+    # WHEN payments asks one more team
+    reply = run(services, f"investigation escalate {inv} --to search", user="rey", channel="C-pay")
+    # THEN it is refused before anything is queued or posted, saying what to do instead
+    assert reply.failed
+    assert f"{inv} has asked {MAX_ASKED} teams already" in reply.text
+    assert "--group" in reply.text
+    assert not notifier_of(services).posted
