@@ -79,6 +79,7 @@ class StartExperiment(_Design):
     permission = Permission.CHAOS_OPERATE
     mutates = True
     deferred = True  # injects a fault: run by the worker
+    may_change_nothing = True  # a game day the team keeps already
     purpose = (
         "Start an experiment: the fault on a growing share of the service's invocations, the "
         "steady state judged at every step; halted and rolled back when it deviates. On a "

@@ -113,6 +113,17 @@ class GameDays:
             f"engaged, saying so here. `sre chaos unschedule {game_day.id}` removes it." + approval,
         )
 
+    def kept_already(self, command: c.StartExperiment, draft: Experiment) -> str | None:
+        """The fact that the team keeps a game day of `draft`'s plan, on the same schedule."""
+        try:
+            every, window = to_timedelta(command.every or ""), Window.parse(command.window or "")
+        except ValueError:  # refused as the start itself says
+            return None
+        for kept in self._store.game_days(OrgId(draft.org), draft.team):
+            if _plan(kept) == _plan(draft) and (kept.every, kept.window) == (every, window):
+                return f"team {draft.team} keeps this game day already ({kept.id}, {kept.said})"
+        return None
+
     def listing(self, org: OrgId, team: str) -> Reply:
         """`chaos list --scheduled`: the team's game days, newest first."""
         found = self._store.game_days(org, team)
@@ -287,6 +298,19 @@ class GameDays:
             trigger=trigger,
             details={"service": game_day.service, "reason": reason[:500]},
         )
+
+
+def _plan(planned: GameDay | Experiment) -> tuple[object, ...]:
+    """What a game day runs, or an experiment would (its expectations in any order)."""
+    return (
+        planned.service,
+        planned.service_key,
+        planned.fault,
+        planned.percents,
+        planned.step_duration,
+        sorted(planned.expectations),
+        planned.valid_for,
+    )
 
 
 def _line(game_day: GameDay) -> str:

@@ -50,6 +50,7 @@ from shared.commands.context import Context, Handlers
 from shared.errors import (
     ConflictError,
     ForbiddenError,
+    SreError,
     UnavailableError,
 )
 from shared.identity.models import OrgId
@@ -141,7 +142,7 @@ class ChaosService:
         return (
             Handlers()
             .add(c.PlanExperiment, self.plan)
-            .add(c.StartExperiment, self.start)
+            .add(c.StartExperiment, self.start, unchanged=self.kept_already)
             .add(c.ApproveExperiment, self.approve)
             .add(c.ShowExperiment, self._reads.show)
             .add(c.ListExperiments, self._reads.list_for_team)
@@ -179,6 +180,17 @@ class ChaosService:
                 else draft
             ),
         )
+
+    def kept_already(self, command: c.StartExperiment, ctx: Context) -> str | None:
+        """A game day whose plan the team keeps already (kept twice, it would run twice a
+        period); a start that is refused is said by the start itself."""
+        if command.every is None:
+            return None
+        try:
+            draft = designed(command, ctx, team_service(self._directory, command.service, ctx))
+        except SreError:
+            return None
+        return self._game_days.kept_already(command, draft)
 
     def start(self, command: c.StartExperiment, ctx: Context) -> Reply:
         """Refused while anything forbids it; on a production service, recorded to wait for a

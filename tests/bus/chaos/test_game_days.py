@@ -207,6 +207,29 @@ def test_a_team_keeps_a_bounded_number_of_game_days(clock: MovingClock) -> None:
     assert len(chaos_of(services).store.game_days(ORG, "payments")) == MOST_GAME_DAYS
 
 
+def test_the_same_game_day_is_kept_once(clock: MovingClock) -> None:
+    services = chaos_services(clock)
+    kept = schedule(services, "Sun 10:00-12:00")
+    entries = len(records(services.audit_log, StreamKey(org=ORG, team="payments")))
+    # WHEN the same plan is scheduled again, its options in another order
+    again = run(
+        services,
+        f'chaos start {HARMLESS} --window "sun 10:00-12:00" --every 168h',
+        user="oli",
+        channel="C-pay",
+    )
+    # THEN nothing is kept or audited, and the reply names the game day that runs it
+    assert again.tone is Tone.INFO
+    assert again.title.startswith(
+        f"Nothing to change: team payments keeps this game day already ({kept}, "
+    )
+    assert [g.id for g in chaos_of(services).store.game_days(ORG, "payments")] == [kept]
+    assert len(records(services.audit_log, StreamKey(org=ORG, team="payments"))) == entries
+    # BUT the same plan in another window is another game day
+    other = schedule(services, "Sun 13:00-15:00")
+    assert {g.id for g in chaos_of(services).store.game_days(ORG, "payments")} == {kept, other}
+
+
 def test_a_game_day_skipped_while_the_trail_is_down_is_audited_when_it_is_back(
     clock: MovingClock,
 ) -> None:
