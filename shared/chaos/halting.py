@@ -93,14 +93,15 @@ class ChaosHalts:
     def _which(self, command: c.HaltExperiment, ctx: Context) -> str:
         """Which experiment a halt with no id should name: the team's under way, each with the
         command that halts it (from wherever this one was typed: with its `--team`); `--all`
-        only to an org admin, who may give it, with what it does."""
+        only to an org admin, who may give it, with what it does, while the org is not halted
+        already."""
         team = ctx.team or ""
         live = self._under_way(ctx)
         scope = f" --team {command.team}" if command.team else ""
         every = (
             " (`sre chaos halt --all` halts every experiment of the org and starts none until "
             "`sre chaos unhalt`)"
-            if OrgRole.ORG_ADMIN in ctx.principal.org_roles
+            if OrgRole.ORG_ADMIN in ctx.principal.org_roles and not self._org_halted(ctx)
             else ""
         )
         if not live:
@@ -117,6 +118,14 @@ class ChaosHalts:
             + "; ".join([*halts, *more])
             + every
         )
+
+    def _org_halted(self, ctx: Context) -> bool:
+        """Whether the org's own halt is recorded (`--all` would change nothing); not, when that
+        cannot be read."""
+        try:
+            return self._lever.held(ctx.principal.actor.org).engaged
+        except Exception:  # noqa: BLE001 (only a hint's wording depends on it)
+            return False
 
     def _halt_all(self, ctx: Context) -> Reply:
         """The org recorded halted (no start from now), every experiment halted, then the lever

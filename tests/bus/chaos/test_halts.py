@@ -30,6 +30,7 @@ from tests.support.chaos import (
     chaos_of,
     chaos_services,
     injector_of,
+    jammed_chaos,
     start_experiment,
     ticks,
 )
@@ -278,3 +279,21 @@ def test_an_org_admin_asking_from_elsewhere_is_given_commands_that_work_there() 
         "`sre chaos unhalt`)"
     )
     assert not run_deferred(services, command.removeprefix("sre "), user="root").failed
+
+
+def test_a_halt_without_an_id_names_no_all_while_the_org_is_halted_already() -> None:
+    clock = MovingClock(NOW)
+    chaos = jammed_chaos(clock)
+    services = chaos_services(clock, chaos=chaos)
+    chaos.injector.jammed = False  # type: ignore[attr-defined]
+    experiment = start_experiment(services, HARMLESS)
+    chaos.injector.jammed = True  # type: ignore[attr-defined]
+    # GIVEN the org halted with --all, its experiment's fault not removed yet (still under way)
+    run_deferred(services, "chaos halt --all", user="root")
+    stuck = chaos.store.get(ORG, experiment)
+    assert stuck is not None and stuck.state is not ExperimentState.ENDED
+    # WHEN an org admin halts with no id THEN the experiment is named, and --all is not
+    said = run_deferred(services, "chaos halt --team payments", user="root")
+    assert said.tone is Tone.USAGE
+    assert f"`sre chaos halt {experiment} --team payments`" in said.title, said
+    assert "--all" not in said.title
