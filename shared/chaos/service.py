@@ -60,6 +60,7 @@ from shared.quotas.models import Limit
 from shared.quotas.running import first_recorded
 from shared.quotas.service import QuotaService
 from shared.replies import Reply, Tone
+from shared.telemetry.models import Service
 from shared.times import moment
 
 
@@ -200,7 +201,8 @@ class ChaosService:
         self._checks.refuse_unowned(draft, service)  # audited as denied
         if command.every is not None:
             kept = self._game_days.schedule(command, draft, ctx)
-            said = "\n".join([kept.text, *self._checks.broken(draft)])
+            now = self._read_now(draft, service, ctx.now)
+            said = "\n".join([kept.text, *self._checks.broken(now)])
             return kept.model_copy(update={"text": said})
         self._checks.refuse(draft, service)
         draft = held_before(self._injecting, draft, service, ctx.now)
@@ -217,6 +219,14 @@ class ChaosService:
                 ephemeral=waiting.message is not None,  # its message tells the channel
             )
         return self._begin(draft, ctx.now, by=ctx.principal.actor.user, new=True)
+
+    def _read_now(self, draft: Experiment, service: Service, now: datetime) -> Experiment:
+        """`draft` with its steady state as read now, where it can be read: a game day's delay
+        comes on top of its service's own latency, which its runs read again."""
+        try:
+            return draft.model_copy(update={"before": self._injecting.before(draft, service, now)})
+        except UnavailableError:
+            return draft
 
     def _first_recorded(self, experiment: Experiment, now: datetime) -> Experiment:
         """Recorded for the first time, after taking a unit of its team's `chaos-experiments`

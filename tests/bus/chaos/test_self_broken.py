@@ -89,3 +89,16 @@ def test_a_delay_under_the_bound_on_top_of_the_services_own_latency_is_said_and_
     started = run_deferred(services, f"chaos start {slow}", user="oli", channel="C-pay")
     experiment = started.title.split()[1]
     assert f"{experiment} ended: deviated" in ticks(services, clock, 10)
+
+
+def test_a_game_day_whose_delay_breaks_on_top_of_the_services_own_latency_says_so() -> None:
+    services = chaos_services(MovingClock(NOW))
+    slow = 'checkout-api --fault delay:1999ms --expect "p99_latency < 2s"'
+    window = '--every 7d --window "Tue 10:00-12:00"'
+    kept = run_deferred(services, f"chaos start {slow} {window}", user="oli", channel="C-pay")
+    assert kept.tone is Tone.OK and kept.title.startswith("Game day chs-"), kept
+    assert re.search(
+        r"`p99_latency < 2s` cannot hold: `delay:1999ms` slows every request of the faulted "
+        r"share by 1,999 ms, on top of its p99 of ~\d+ ms in the last 10 minutes",
+        kept.text,
+    ), kept.text
