@@ -15,6 +15,7 @@ from shared.telemetry.queries import unit_of
 from shared.telemetry.wording import evidence
 from shared.times import clock, moment, period
 
+FALL_NOT_COUNTED = "A fall of latency, errors or saturation is not counted as a change."
 SPANS = 3
 """The spans without data a line names, at most (then how many more)."""
 
@@ -134,7 +135,7 @@ def without_findings(
         title = f"{service.name}: no significant change in {window}"
         if fallen:  # good news for the service, or a sign it fails fast: no all-clear mark
             said += [f"{v.signal.label} {v.fall}." for v in verdicts if v.fall]
-            said.append("A fall of latency, errors or saturation is not counted as a change.")
+            said.append(FALL_NOT_COUNTED)
             title = (
                 f"{service.name}: nothing rose, but {_sentence(fallen).lower()} fell in {window}"
             )
@@ -147,8 +148,15 @@ def without_findings(
     if not steady:
         title = f"Cannot judge {service.name}: {_cannot(unjudged, now)} in {window}"
         return Reply(tone=Tone.INFO, title=title, text="\n".join(cannot), fields=fields)
-    title = f"{service.name}: {', '.join(steady)} steady; {_cannot(unjudged, now)} in {window}"
-    text = [*cannot, f"Judged steady: {', '.join(steady)}."]
+    fallen = fell(verdicts)
+    calm = [label for label in steady if label not in fallen]  # a collapse is not "steady"
+    judged = [f"{', '.join(calm)} steady"] if calm else []
+    judged += [f"nothing rose, but {_sentence(fallen).lower()} fell"] if fallen else []
+    title = f"{service.name}: {'; '.join(judged)}; {_cannot(unjudged, now)} in {window}"
+    text = [*cannot, *([f"Judged steady: {', '.join(calm)}."] if calm else [])]
+    if fallen:
+        text += [f"{v.signal.label} {v.fall}." for v in verdicts if v.fall]
+        text.append(FALL_NOT_COUNTED)
     return Reply(tone=Tone.INFO, title=title, text="\n".join(text), fields=fields)
 
 

@@ -57,7 +57,11 @@ def _without_changes(investigation: Investigation) -> str:
     steady = [v.signal.label for v in investigation.verdicts if v.judgement is Judgement.STEADY]
     if not steady:
         return f"Nothing in {investigation.service}'s golden signals could be judged: {unjudged}."
-    return f"No change in {', '.join(steady)}. Could not judge {unjudged}."
+    calm = [label for label in steady if label not in fallen]  # a collapse is no "no change"
+    said = [f"no change in {', '.join(calm)}"] if calm else []
+    said += [f"{', '.join(fallen)} fell"] if fallen else []
+    judged = "; ".join(said)
+    return f"{judged[:1].upper()}{judged[1:]}. Could not judge {unjudged}."
 
 
 RULE_BASED = "rule-based"

@@ -364,6 +364,8 @@ def report(
     if gaps := missing_lines(verdicts, now):
         fields.append(("Missing data", "\n".join(gaps)))
     lines = [finding_line(i, f, now) for i, f in enumerate(findings, 1)]
+    falls = [f"{v.signal.label} {v.fall}" for v in verdicts if v.fall]  # failing fast, say
+    lines += ["Fell, not counted as a change:", *falls] if falls else []
     lines += ["Could not judge:", *cannot] if cannot else []
     if movers := first_movers(findings):
         at = moment(movers[0].onset, today=now, seconds=to_the_second(movers[0]))

@@ -330,6 +330,44 @@ def test_latency_that_fell_to_a_tenth_is_said_not_called_within_its_baseline(
     assert "✓" not in out.split("• web")[1].splitlines()[0]
 
 
+def test_a_fall_is_said_when_another_signal_has_no_column(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN the same fall in a file with no saturation column (a signal with no data)
+    def fast(column: str, minute: int) -> float:
+        return _steady(column, minute) * (0.1 if column == "p99_latency" and minute >= 238 else 1)
+
+    _registered(folder, capsys, fast, columns=COLUMNS[:4])  # type: ignore[arg-type]
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T20:30")
+    # THEN the fall is said, and p99 latency is not called steady (before: "p50 latency, p99
+    # latency, error rate, traffic steady … Judged steady: …, p99 latency, …")
+    assert (
+        "• web: p50 latency, error rate, traffic steady; nothing rose, but p99 latency fell; "
+        f"no data for saturation in {ON}20:30–22:30 UTC"
+    ) in out, out
+    assert "No change in p50 latency, error rate, traffic; p99 latency fell. Could not" in out
+    assert "Judged steady: p50 latency, error rate, traffic." in out
+    assert f"p99 latency fell to 0.1× baseline since {ON}21:30 UTC (380 ms → 3" in out, out
+
+
+def test_a_fall_beside_a_rise_is_said_in_the_report(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN errors at 30x and p99 latency at a tenth from 21:30 UTC (a service failing fast)
+    def failing_fast(column: str, minute: int) -> float:
+        after = minute >= 238
+        rate = 30 if after and column == "error_rate" else 1
+        return _steady(column, minute) * (0.1 if after and column == "p99_latency" else rate)
+
+    _registered(folder, capsys, failing_fast)
+    out = _investigate(capsys, "--window", "2h", "--since", "2026-11-22T20:30")
+    # THEN the report has the rise as its finding and says the fall beside it (before: only
+    # the page said it)
+    assert "1. error rate 3" in out, out
+    fell = out.split("Fell, not counted as a change:\n")[1].splitlines()[0]
+    assert fell.startswith(f"p99 latency fell to 0.1× baseline since {ON}21:30 UTC (380 ms → 3")
+
+
 def test_an_incident_still_under_way_heads_the_report_over_a_spike_that_came_back(
     folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
