@@ -155,6 +155,11 @@ class InvestigationService:
         if source is None:  # registered before this deployment stopped reading its cloud
             raise unreadable(service.kind)
         check_window(service.kind, start=start, baseline=BASELINE, now=now)
+        if ahead := self._rows_ahead(service, now=now):  # never judged over the wrong rows
+            raise UnavailableError(
+                f"Cannot judge {service.name}: its file's times are not UTC. {ahead}. Nothing "
+                "was judged or recorded."
+            )
         return source, start, end
 
     def investigate(self, command: c.OpenInvestigation, ctx: Context) -> Reply | Handled:
@@ -206,16 +211,7 @@ class InvestigationService:
             service, findings, start=start, end=end, events=events, verdicts=verdicts, now=ctx.now
         )
         reply = self._while(reply, team, service)
-        ahead = self._rows_ahead(service, now=ctx.now)
-        if ahead:  # never an all-clear over the wrong rows
-            reply = reply.model_copy(
-                update={
-                    "tone": Tone.INFO,
-                    "title": f"Cannot judge {service.name}: its file's times are not UTC",
-                    "text": f"{ahead}.\n{reply.title}\n{reply.text}".strip(),
-                }
-            )
-        elif verdicts and all(v.judgement is Judgement.NO_DATA for v in verdicts):
+        if verdicts and all(v.judgement is Judgement.NO_DATA for v in verdicts):
             reply = self._file_span(reply, service, now=ctx.now)
         if logs or note:
             lines = [e.describe(ctx.now) for e in logs[:8]] or [note]

@@ -1,7 +1,7 @@
 """A metrics file whose times are another time zone's written without their offset (read as
 UTC, every row hours ahead) is never judged as if they were UTC: refused at registration, and
-an investigation of a file rewritten so says it cannot judge it, never "no significant change"
-over the wrong rows."""
+an investigation of a file rewritten so is refused, saying it cannot judge it, never "no
+significant change" (nor "steady") over the wrong rows."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from shared.bootstrap.wiring import Services
 from shared.config import Settings
 from shared.identity.models import Platform
 from shared.replies import Tone
-from tests.support import NOW, run, run_deferred, setup_teams
+from tests.support import NOW, run, run_worker, setup_teams
 
 LOCAL = timedelta(hours=2)
 """The exporter's time zone: UTC+2, its times written without the offset."""
@@ -68,8 +68,11 @@ def test_an_investigation_over_rows_past_now_cannot_judge_never_an_all_clear(
     # the last 45 minutes, now after now as read)
     _write(path, last=NOW + LOCAL)
     # WHEN the service is investigated
-    report = run_deferred(services, "investigate local", user="rey", channel="C-pay")
-    # THEN it says it cannot judge, and why, never that nothing changed
-    assert report.title == "Cannot judge local: its file's times are not UTC", report.title
-    assert report.tone is Tone.INFO
+    report = run(services, "investigate local", user="rey", channel="C-pay")
+    # THEN it says at once that it cannot judge, and why, and judges nothing (before: the title
+    # said so above a report that called the wrong rows steady)
+    assert report.failed and report.tone is Tone.ERROR, report
+    assert report.text.startswith("Cannot judge local: its file's times are not UTC. "), report
     assert "local.csv's rows run to Sun 22 Nov 11:30 UTC, 2 h after now" in report.text
+    assert "steady" not in report.text and "No change" not in report.text
+    assert run_worker(services) == []  # refused before it was queued
