@@ -50,9 +50,10 @@ T = TypeVar("T")
 def window_of(
     since: datetime | None, length: timedelta, *, now: datetime
 ) -> tuple[datetime, datetime]:
-    """The window's start and end in whole minutes: `length` from `since`, or up to `now`;
-    InvalidCommandError if `since` is in the future or before EARLIEST."""
-    end = now
+    """The window's start and end in whole minutes: `length` from `since` (ending at `now` at
+    the latest: no minute after it has data yet), or up to `now`; InvalidCommandError if
+    `since` is in the future, leaves less than a minute before `now`, or is before EARLIEST."""
+    end = now.replace(second=0, microsecond=0)  # whole minutes, as providers report them
     if since is not None:
         if since > now:
             raise InvalidCommandError(
@@ -64,8 +65,13 @@ def window_of(
                 "nothing keeps one-minute "
                 "metrics that old."
             )
-        end = since + length
-    end = end.replace(second=0, microsecond=0)  # whole minutes, as providers report them
+        start = (since + length).replace(second=0, microsecond=0) - length
+        if start >= end:
+            raise InvalidCommandError(
+                f"--since {moment(since, today=now)} leaves less than a minute before now: "
+                "start the window earlier (`--since 1h ago`)."
+            )
+        return start, min(end, start + length)
     return end - length, end
 
 

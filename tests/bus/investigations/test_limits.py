@@ -113,3 +113,17 @@ def test_a_window_in_the_future_is_refused(clouds: Services) -> None:
     refused = _investigate(clouds, f"investigate sample --since {since}")
     assert refused.tone is Tone.USAGE
     assert "--since is in the future" in refused.title
+
+
+def test_a_window_from_since_ends_at_now_never_in_minutes_without_data(clouds: Services) -> None:
+    # WHEN the 2-hour default window starts an hour ago (`--since 1h ago`)
+    report = _investigate(clouds, "investigate sample --since 1h ago")
+    # THEN it ends now: no minute after now is counted as missing data (before: 07:30–09:30
+    # with its last hour "partial data", a healthy service "Cannot judge")
+    start, end = NOW - timedelta(hours=1), NOW
+    assert dict(report.fields)["Window"] == f"{start:%H:%M}–{end:%H:%M} UTC", report
+    assert "Cannot judge" not in report.title and "partial data" not in report.text, report
+    # AND a --since within the last minute leaves no window, and is refused saying so
+    refused = _investigate(clouds, f"investigate sample --since {NOW:%Y-%m-%dT%H:%M}")
+    assert refused.tone is Tone.USAGE
+    assert "leaves less than a minute before now" in refused.title
