@@ -81,6 +81,9 @@ def test_escalating_asks_the_other_team_in_its_channel_and_lets_it_join(
     refused = _send(services, f"investigation resolve {inv}", user="sue", channel="C-search")
     assert refused.failed
     assert "Only team payments" in refused.text
+    judged = _send(services, f"investigation feedback {inv} wrong", user="sue", channel="C-search")
+    assert judged.failed and judged.title == "Conflict", judged  # not "no such investigation"
+    assert f"Only team payments, which owns {inv}, judges its narrative" in judged.text
     # AND search's list has payments' investigation it was asked to help with, saying whose
     listed = _send(services, "investigation list", user="sue", channel="C-search")
     assert listed.title == "Investigations of team search, newest first (1)"
