@@ -108,7 +108,9 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--as", dest="user", type=_named, help="act as this user (to try other roles)"
     )
-    parser.add_argument("--channel", type=_named, help="the channel to act in (locally: `local`)")
+    parser.add_argument(
+        "--channel", type=_channel, help="the channel to act in (locally: `local`; `#ops` is `ops`)"
+    )
     parser.add_argument(
         "--backend",
         choices=("local", "aws"),
@@ -138,6 +140,11 @@ def _named(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must not be empty")
     return text
+
+
+def _channel(text: str) -> str:
+    """A channel as `team bind` names it: `#ops` is `ops`."""
+    return _named(_named(text).removeprefix("#"))
 
 
 def analyze_anomalies(paths: Sequence[str]) -> int:

@@ -268,3 +268,19 @@ def test_version_says_the_release_and_touches_nothing(
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"sre (Auto SRE) {metadata.version('autosre')}"
     assert not (home / "autosre.db").exists()
+
+
+def test_channel_takes_a_channel_with_or_without_the_hash_as_team_bind_does(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN `#pay` bound to a new team, as `team bind '#pay'` names it
+    assert main(["team", "create", "payments"]) == 0
+    assert main(["team", "bind", "#pay", "--team", "payments"]) == 0
+    # WHEN whoami is asked in `--channel '#pay'` and in `--channel pay`
+    for channel in ("#pay", "pay"):
+        capsys.readouterr()
+        assert main(["--channel", channel, "whoami"]) == 0
+        # THEN both are the channel bound (before: `#pay` was another, unbound channel)
+        assert "bound to team payments" in capsys.readouterr().out, channel
+    # AND a bare `#` is as empty as ""
+    assert main(["--channel", "#", "whoami"]) == 2
