@@ -8,7 +8,13 @@ from dataclasses import replace
 from pathlib import PurePath
 
 from shared.commands.context import Context, Handled, Handlers, acting_team
-from shared.errors import ConflictError, InvalidCommandError, NotFoundError, did_you_mean
+from shared.errors import (
+    ConflictError,
+    InvalidCommandError,
+    NotFoundError,
+    UnavailableError,
+    did_you_mean,
+)
 from shared.identity.models import ChannelId, Platform, Team
 from shared.identity.ports import Directory
 from shared.identity.teams import known_team, teams_own
@@ -27,7 +33,7 @@ from shared.services.removal import (
     steps,
 )
 from shared.telemetry.metrics_files import MetricsFiles, rows_ahead, without_paths
-from shared.telemetry.models import ResourceKind, Service
+from shared.telemetry.models import MetricQuery, ResourceKind, Service, Signal
 from shared.telemetry.queries import queries_for
 
 
@@ -253,12 +259,19 @@ class ServiceCatalog:
         """A service and its signal queries."""
         service = self.service(self.team(ctx), command.name)
         defaults = queries_for(service.kind, service.resource)
-        fields = [
-            (s.label, _seen(query_text(q, dimensions=False), service, ctx))
-            if q == defaults.get(s)
-            else (s.label, _seen(f"{query_text(q)} (override)", service, ctx))
-            for s, q in service.queries.items()
-        ]
+        present = self._columns(service)
+
+        def said(signal: Signal, query: MetricQuery) -> str:
+            text = (
+                query_text(query, dimensions=False)
+                if query == defaults.get(signal)
+                else f"{query_text(query)} (override)"
+            )
+            if present is not None and query.metric not in present:
+                text += f": the file has no `{query.metric}` column (no data)"
+            return _seen(text, service, ctx)
+
+        fields = [(s.label, said(s, q)) for s, q in service.queries.items()]
         return Reply(
             tone=Tone.INFO,
             title=f"Service {service.name} ({service.kind.value})",
@@ -266,6 +279,16 @@ class ServiceCatalog:
             + (f"\nLogs: workspace `{service.log_workspace}`" if service.log_workspace else ""),
             fields=fields,
         )
+
+    def _columns(self, service: Service) -> list[str] | None:
+        """A metrics file's columns now (None for another kind, or a file that cannot be read:
+        the investigation says why)."""
+        if service.kind is not ResourceKind.METRICS_FILE or self._files is None:
+            return None
+        try:
+            return self._files.columns(service.resource)
+        except (InvalidCommandError, UnavailableError):
+            return None
 
     def remove(self, command: c.RemoveService, ctx: Context) -> Handled:
         """Take a service out of the catalog, unless something uses it; with --force, its alert

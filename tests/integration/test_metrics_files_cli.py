@@ -65,7 +65,13 @@ def test_a_file_in_the_metrics_folder_is_registered(
     assert status == 0, out
     assert "Service legacy registered in team demo" in out
     assert main(["service", "show", "legacy"]) == 0
-    assert f"Resource: `{(home / 'metrics' / 'latency.csv').resolve()}`" in capsys.readouterr().out
+    shown = capsys.readouterr().out
+    assert f"Resource: `{(home / 'metrics' / 'latency.csv').resolve()}`" in shown
+    # AND the signals it has no column for are said to have none (before: shown as if read)
+    lines = {line.split("  ")[1].strip(): line for line in shown.splitlines() if "  " in line}
+    assert "no `p99_latency` column" not in lines["p99 latency"]
+    for signal, column in (("p50 latency", "p50_latency"), ("traffic", "traffic")):
+        assert lines[signal].endswith(f": the file has no `{column}` column (no data)"), shown
 
 
 def test_files_the_terminal_may_not_read_are_refused_with_the_reason(
