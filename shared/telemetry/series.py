@@ -65,8 +65,12 @@ def read_csv(handle: TextIO, *, source: str = "the file", column: str = "value")
     column = column.strip().lower()
     if column in ("", "timestamp", "event"):
         raise ValueError(f"--column names a column of values, not `{column or ' '}`")
+    others = [name for name in header if name and name not in ("timestamp", "event")]
+    if "timestamp" in header and column not in header and column != "value" and others:
+        raise ValueError(  # `--column` named one the file does not have
+            f"{source} has no column `{column}`; its columns are {', '.join(others[:10])}"
+        )
     if "timestamp" not in header or column not in header:
-        others = [name for name in header if name and name not in ("timestamp", "event")]
         hint = (
             f"; its columns are {', '.join(others[:10])}: name one with --column"
             if others and "timestamp" in header

@@ -81,6 +81,14 @@ def test_a_bad_file_gets_a_clear_message(
     assert main(["analyze", "anomalies", str(bad)]) == 1
     assert "must name the columns timestamp and value" in capsys.readouterr().err
     assert main(["analyze", "anomalies"]) == 2
+    # AND a --column the file does not have is said so, with those it has (before: "must name
+    # the columns timestamp and nope …: name one with --column", to one who had)
+    several = tmp_path / "several.csv"
+    several.write_text("timestamp,p99_latency,error_rate\n2026-11-22T09:00Z,300,1\n")
+    capsys.readouterr()
+    assert main(["analyze", "anomalies", str(several), "--column", "nope"]) == 1
+    said = capsys.readouterr().err
+    assert f"{several} has no column `nope`; its columns are p99_latency, error_rate" in said
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
