@@ -20,11 +20,19 @@ OTHERS = 3
 """The other changes of a signal named after its finding, at most (then how many more)."""
 
 
+LARGE = ((1e12, "trillion"), (1e9, "billion"))
+
+
 def fmt(value: float) -> str:
     """A value as a report shows it: whole from 100, two decimals at most from 1, two
-    significant digits below (`0.0036`), and in scientific notation from a billion (so a stray
-    1e300 in a file is not 300 digits) or under 0.0001."""
+    significant digits below (`0.0036`), in billions or trillions from a billion (`900
+    trillion`), and in scientific notation from a quintillion (so a stray 1e300 in a file is not
+    300 digits) or under 0.0001."""
     size = abs(value)
+    for scale, word in LARGE:
+        if scale <= size < 1e18:
+            part = value / scale
+            return f"{part:,.0f} {word}" if abs(part) >= 100 else f"{part:.3g} {word}"
     if size >= 1e9 or 0 < size < 1e-4:
         return f"{value:.3g}" if size >= 1e9 else f"{value:.2g}"
     if size >= 100:

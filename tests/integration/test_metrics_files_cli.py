@@ -238,6 +238,8 @@ def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(
         "order.csv": "timestamp,p99_latency\n2026-11-22T09:05Z,1\n2026-11-22T09:00Z,1\n",
         "range.csv": "timestamp,p99_latency\n2026-11-22T09:00Z,1\n2026-11-22T09:01Z,-1.7e308\n",
         "semi.csv": "timestamp;p99_latency\n2026-11-22T09:00Z;300\n",
+        "neg.csv": "timestamp,p99_latency\n2026-11-22T09:00Z,-5\n",
+        "over.csv": "timestamp,error_rate\n2026-11-22T09:00Z,150\n",
     }
     for name, content in contents.items():
         (folder / name).write_text(content)
@@ -252,6 +254,8 @@ def test_bad_files_are_refused_in_the_terminal_with_the_row_and_column(
         "order.csv": "row 2 (line 3), column `timestamp`: 2026-11-22T09:00:00+00:00 is earlier",
         "range.csv": "row 2 (line 3), column `p99_latency`: `-1.7e308` is out of range",
         "semi.csv": "its columns are separated by ';', and a metrics file separates them with",
+        "neg.csv": "column `p99_latency`: `-5` is negative (p99_latency is milliseconds, never",
+        "over.csv": "column `error_rate`: `150` is over 100 (error_rate is the percentage of",
     }
     for path, reason in cases.items():
         status, out = _register(path, capsys)

@@ -72,6 +72,17 @@ def _time(text: str, where: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+SIGNAL_COLUMNS = {
+    "p50_latency": "milliseconds",
+    "p99_latency": "milliseconds",
+    "error_rate": "a percentage",
+    "traffic": "requests a minute",
+}
+"""The signals' own columns that are never below 0, and their units (saturation may be a signed
+offset, and a column under another name is read as it is: `signal set` may point a signal at
+anything)."""
+
+
 def _number(text: str, where: str, column: str) -> float:
     if not text.strip():
         raise ValueError(
@@ -88,6 +99,16 @@ def _number(text: str, where: str, column: str) -> float:
         raise ValueError(
             f"{where}, column {_shown(column)}: {_shown(text)} is out of range (a metric cell "
             f"is at most {LARGEST:g} either way)"
+        )
+    if value < 0 and column in SIGNAL_COLUMNS:
+        raise ValueError(
+            f"{where}, column {_shown(column)}: {_shown(text)} is negative ({column} is "
+            f"{SIGNAL_COLUMNS[column]}, never below 0)"
+        )
+    if value > 100 and column == "error_rate":
+        raise ValueError(
+            f"{where}, column `error_rate`: {_shown(text)} is over 100 (error_rate is the "
+            "percentage of requests that failed, 0 to 100)"
         )
     return value
 

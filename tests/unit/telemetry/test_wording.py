@@ -24,6 +24,11 @@ from tests.support.series import T0, noisy, shifted
         (4.25, "4.25"),
         (1250, "1,250"),
         (0.00002, "2e-05"),
+        (9e14, "900 trillion"),
+        (1.234e12, "1.23 trillion"),
+        (-2.5e9, "-2.5 billion"),
+        (1e15, "1,000 trillion"),
+        (3e20, "3e+20"),
         (0.0, "0"),
     ],
 )
