@@ -96,6 +96,7 @@ def slack_events(request: flask.Request) -> Any:
             request.get_data(),
             timestamp=request.headers.get("X-Slack-Request-Timestamp"),
             content_type=request.headers.get("Content-Type"),
+            signature=request.headers.get("X-Slack-Signature"),
         )
         if refused:
             return ({"error": refused.error}, refused.status)

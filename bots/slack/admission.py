@@ -152,19 +152,25 @@ def _check_answer(payload: _Payload) -> None:
 
 
 NOT_SLACK = Refusal(400, "the body is not a Slack payload")
+FORGED = Refusal(401, "invalid request")
+"""A signature bolt would refuse, answered as bolt answers one (a hex digest is ASCII)."""
 UNREADABLE = (ValueError, RecursionError, LookupError, AttributeError, TypeError)
 """What bolt raises in reading a body into its request, before it verifies the signature: JSON that
 does not parse or is nested too deep, and fields not of Slack's types, which bolt indexes while it
 reads the request's context (`authorizations=x` in a form, `{"enterprise": 5}`)."""
 
 
-def unread_refusal(body: bytes | str, *, timestamp: str | None) -> Refusal | None:
+def unread_refusal(
+    body: bytes | str, *, timestamp: str | None, signature: str | None = None
+) -> Refusal | None:
     """Why this request is refused before its body is parsed (too large, a timestamp that is not
-    a number, not UTF-8); None to parse it."""
+    a number, a signature no secret could make, not UTF-8); None to parse it."""
     if len(body) > MAX_BODY_BYTES:
         return Refusal(413, f"the body is over {MAX_BODY_BYTES // 1024} KiB")
     if timestamp is not None and not _SECONDS.fullmatch(timestamp):
         return Refusal(400, "X-Slack-Request-Timestamp is not a number")
+    if signature is not None and not signature.isascii():  # bolt's compare_digest would raise
+        return FORGED
     try:
         text = body.decode() if isinstance(body, bytes) else body
         if len(text.encode()) > MAX_BODY_BYTES:
@@ -193,10 +199,14 @@ def payload_refusal(parsed: object) -> Refusal | None:
 
 
 def refusal(
-    body: bytes | str, *, timestamp: str | None, content_type: str | None
+    body: bytes | str,
+    *,
+    timestamp: str | None,
+    content_type: str | None,
+    signature: str | None,
 ) -> Refusal | None:
     """Why this request cannot be from Slack, before bolt reads it; None to hand it to bolt."""
-    refused = unread_refusal(body, timestamp=timestamp)
+    refused = unread_refusal(body, timestamp=timestamp, signature=signature)
     if refused:
         return refused
     try:

@@ -42,6 +42,7 @@ def wsgi_handler(app: App) -> Callable[[dict[str, Any], StartResponse], Iterable
             body,
             timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
             content_type=environ.get("CONTENT_TYPE"),
+            signature=environ.get("HTTP_X_SLACK_SIGNATURE"),
         )
         if refused:
             return _refuse(start, refused)

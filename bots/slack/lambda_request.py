@@ -52,7 +52,11 @@ def admitted(event: dict[str, Any]) -> BoltRequest | Refusal:
         raw = base64.b64decode(body) if event.get("isBase64Encoded") else body
     except ValueError:  # binascii.Error
         return NOT_SLACK
-    refused = unread_refusal(raw, timestamp=_header(headers, "x-slack-request-timestamp"))
+    refused = unread_refusal(
+        raw,
+        timestamp=_header(headers, "x-slack-request-timestamp"),
+        signature=_header(headers, "x-slack-signature"),
+    )
     if refused:
         return refused
     try:

@@ -220,6 +220,23 @@ def test_a_non_numeric_timestamp_is_400_even_when_the_signature_covers_it(
     assert "X-Slack-Request-Timestamp" in response["body"]
 
 
+def _non_ascii_signed(body: str) -> dict[str, str]:
+    """A fresh timestamp and a signature no secret makes: hex digests are ASCII, this is not
+    (bolt's `hmac.compare_digest` raises on it)."""
+    return {**signed_headers(body), "x-slack-signature": "v0=\u00e9"}
+
+
+def test_a_non_ascii_signature_is_401_not_an_error(
+    aws: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    body = slash_command_body("whoami")
+    response = post_slack(body, _non_ascii_signed(body))
+    # before: 200 "Something went wrong" and a traceback logged, at will for anyone
+    assert response["statusCode"] == 401, response
+    assert json.loads(response["body"]) == {"error": "invalid request"}
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 @pytest.mark.parametrize("size", [1_100_000, 10_000_000])
 def test_a_body_over_slacks_limit_is_413_and_never_logged(
     aws: dict[str, str], caplog: pytest.LogCaptureFixture, size: int
@@ -368,6 +385,8 @@ def test_sre_serve_refuses_a_length_that_is_no_count_of_bytes_before_reading(
 def test_sre_serve_refuses_bad_timestamps_and_large_activities(served: str) -> None:
     body = slash_command_body("team create payments")
     assert _status(f"{served}/slack/events", body.encode(), _timestamped(body, "1e9"))[0] == 400
+    forged = _status(f"{served}/slack/events", body.encode(), _non_ascii_signed(body))
+    assert forged == (401, b'{"error": "invalid request"}')
     activity = json.dumps({**load("teams/message_activity.json"), "text": "x" * 300_000})
     teams = {"content-type": "application/json"}
     assert _status(f"{served}/api/messages", activity.encode(), teams)[0] == 413

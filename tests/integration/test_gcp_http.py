@@ -40,6 +40,8 @@ def test_a_signed_slash_command_through_the_slack_function(local_env: None) -> N
     assert "Team payments created" in json.dumps(response.get_json())
     forged = client.post("/", data=body, headers=signed_headers(body, secret="wrong"))
     assert forged.status_code == 401
+    unlike = {**signed_headers(body), "X-Slack-Signature": "v0=\u00e9"}  # no hex digest
+    assert client.post("/", data=body, headers=unlike).status_code == 401
     garbage = "payload=%7Bnot-json"
     assert client.post("/", data=garbage, headers=signed_headers(garbage)).status_code == 400
 
