@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
 
 from slack_bolt import Ack, App, BoltResponse, Respond, Say
 from slack_bolt.authorization import AuthorizeResult
@@ -39,13 +40,16 @@ LOGGED_MAX = 300
 
 
 class ShortRecords(logging.Filter):
-    """bolt logs request bodies whole (an unsigned one whose signature is wrong, an unhandled
-    one): keep their first characters, line breaks and control characters made visible, so a
-    body neither floods the log nor forges a line in it."""
+    """bolt logs request bodies whole (an unsigned one whose signature is wrong, a late or
+    replayed one, an unhandled one): keep their first characters, percent-encoding decoded so
+    their secrets are masked as typed (`password%3DPr1vate` is `password=***`), line breaks and
+    control characters made visible, so a body neither floods the log, nor puts a password on
+    disk, nor forges a line in it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Shorten the record's message in place; never drops a record."""
-        record.msg, record.args = shown(record.getMessage(), limit=LOGGED_MAX), ()
+        message = unquote_plus(record.getMessage()[: LOGGED_MAX * 12])  # `%xx` is 3 for 1
+        record.msg, record.args = shown(message, limit=LOGGED_MAX), ()
         return True
 
 

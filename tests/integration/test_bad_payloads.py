@@ -9,6 +9,7 @@ import http.client
 import json
 import logging
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -265,6 +266,32 @@ def test_an_unsigned_body_is_logged_short_and_on_one_line(
         assert "\n" not in message
         assert len(message) < 400
     assert "y" * 1000 not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "c postgres://admin:PgLeak77x@db.internal/x",
+        "c the root password is PgLeak77x",
+        "investigation comment inv-1 db password=PgLeak77x",
+        "c Authorization: Bearer PgLeak77x",
+    ],
+)
+def test_a_late_requests_secrets_are_masked_in_what_bolt_logs_of_it(
+    aws: dict[str, str], caplog: pytest.LogCaptureFixture, text: str
+) -> None:
+    # GIVEN a signed slash command delivered 400 s late (clock skew, a retry), its secret
+    # percent-encoded in the form body as Slack sends it
+    caplog.set_level(logging.DEBUG)
+    body = slash_command_body(text)
+    timestamp = str(int(time.time()) - 400)
+    response = post_slack(body, _timestamped(body, timestamp))
+    # THEN it is refused, and bolt's line about it has the body decoded and the secret masked
+    assert response["statusCode"] == 401
+    logged = [r.getMessage() for r in caplog.records if "signature" in r.getMessage()]
+    assert logged, caplog.text
+    assert "PgLeak77x" not in caplog.text
+    assert "***" in " ".join(logged)
 
 
 def test_bolts_debug_lines_are_logged_short_when_the_service_logs_at_debug(
