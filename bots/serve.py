@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bots.console import SERVER_NEXT, emit, interrupted
-from bots.declared_length import declared_length
+from bots.declared_length import UNREAD, declared_length, read_declared
 from bots.delivery import SurfaceNotifier
 from bots.logs import LOG_FILE, request_fields, to_file
 from bots.options import OptionError, TerminalParser
@@ -187,7 +187,9 @@ def _teams(teams: TeamsEndpoint, environ: dict[str, Any], start: StartResponse) 
         return _json(start, "400 Bad Request", {"error": "Content-Length is not a number of bytes"})
     if length > MAX_ACTIVITY_BYTES:
         return _json(start, "413 Content Too Large", {"error": "the body is too large"})
-    body = environ["wsgi.input"].read(length)
+    body = read_declared(environ, length)
+    if body is None:
+        return _json(start, "408 Request Timeout", {"error": UNREAD})
     status, answer = teams.process(body, environ.get("HTTP_AUTHORIZATION", ""))
     return _json(start, f"{status} {'OK' if status < 400 else 'Refused'}", answer or {})
 

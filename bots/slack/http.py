@@ -9,11 +9,11 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-from bots.declared_length import declared_length
+from bots.declared_length import UNREAD, declared_length, read_declared
 from bots.slack.admission import MAX_BODY_BYTES, Refusal, refusal
 
 StartResponse = Callable[..., Any]
-_REASONS = {400: "Bad Request", 413: "Content Too Large"}
+_REASONS = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large"}
 
 
 def _refuse(start: StartResponse, refused: Refusal) -> list[bytes]:
@@ -37,7 +37,9 @@ def wsgi_handler(app: App) -> Callable[[dict[str, Any], StartResponse], Iterable
             return _refuse(start, Refusal(400, "Content-Length is not a number of bytes"))
         if length > MAX_BODY_BYTES:  # refused before a byte of it is read
             return _refuse(start, Refusal(413, f"the body is over {MAX_BODY_BYTES // 1024} KiB"))
-        body = environ["wsgi.input"].read(length) if length else b""
+        body = read_declared(environ, length)
+        if body is None:
+            return _refuse(start, Refusal(408, UNREAD))
         refused = refusal(
             body,
             timestamp=environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),

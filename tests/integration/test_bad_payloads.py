@@ -23,7 +23,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bots.delivery import SurfaceNotifier
 from bots.msteams.http import TeamsEndpoint
-from bots.serve import application
+from bots.serve import application, listening
 from handlers import aws_slack
 from shared.bootstrap.local import for_local
 from shared.config import Settings
@@ -484,3 +484,35 @@ def test_a_teams_activity_over_the_bot_connectors_limit_is_413(tmp_path: Path) -
     )
     status, _ = endpoint.process(_activity(text="x" * 262_144), "")
     assert status == 413
+
+
+@pytest.fixture
+def impatient(tmp_path: Path) -> Iterator[str]:
+    """`sre serve`'s own server and app, cutting off a client silent for half a second."""
+    settings = Settings(
+        home=tmp_path, slack_signing_secret=SIGNING_SECRET, teams_app_id=TEAMS_APP_ID
+    )
+    server = listening("127.0.0.1", 0, silent=0.5, whole=5)
+    server.set_app(application(for_local(settings, notifier=SurfaceNotifier(settings))))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("path", ["/slack/events", "/api/messages"])
+def test_sre_serve_answers_a_body_that_stops_short_with_408_and_no_trace(
+    impatient: str, path: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # WHEN a client declares 100 bytes, sends 1 and goes silent
+    connection = http.client.HTTPConnection(impatient, timeout=10)
+    connection.putrequest("POST", path)
+    connection.putheader("Content-Type", FORM)
+    connection.putheader("Content-Length", "100")
+    connection.endheaders(b"x")
+    response = connection.getresponse()
+    # THEN it is answered 408, saying why (before: 500 and a traceback on the terminal)
+    assert response.status == 408
+    assert "did not arrive whole" in json.loads(response.read())["error"]
+    connection.close()
+    assert "Traceback" not in capfd.readouterr().err
