@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shared.audit.models import AuditRecord
 from shared.audit.owed import Owed
+from shared.audit.redaction import redact
 from shared.commands.base import Command
 from shared.commands.context import NothingToChange
 from shared.errors import (
@@ -24,6 +25,9 @@ def for_error(error: SreError, ref: str) -> Reply:
     and channels it names as references."""
     refs = (*map(user_ref, error.users), *map(channel_ref, error.channels))
     reply = _error_reply(error, ref)
+    # a name typed where a secret was pasted is repeated masked by every refusal ("no service
+    # `ghp_***`"), as the audit entry of it is
+    reply = reply.model_copy(update={"title": redact(reply.title), "text": redact(reply.text)})
     if error.already_told:
         reply = reply.model_copy(update={"unposted": True})
     return reply.model_copy(update={"refs": refs}) if refs else reply

@@ -8,7 +8,7 @@ import pytest
 
 from shared.bootstrap.wiring import Services
 from shared.replies import Tone
-from tests.support import ORG, run
+from tests.support import ORG, run, setup_teams
 
 REFUSED = [
     ("\u202e", "U+202E"),  # right-to-left override ("Trojan Source")
@@ -106,6 +106,30 @@ def test_an_error_never_repeats_a_secret_it_was_typed_with(services: Services) -
     assert reply.tone is Tone.USAGE
     assert "hunter2" not in reply.title + reply.text
     assert reply.title == "`deploy` is not a command."  # the command words, never arguments
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "service show {secret}",
+        "alert show {secret}",
+        "alert delete {secret}",
+        "service remove {secret}",
+        "investigation show {secret}",
+    ],
+)
+@pytest.mark.parametrize(
+    "secret", ["ghp_abcdefghijklmnopqrstuvwxyz0123456789", "sk_live_abcdefghijklmnop12345678"]
+)
+def test_a_not_found_masks_a_secret_typed_as_a_name(
+    services: Services, command: str, secret: str
+) -> None:
+    setup_teams(services)
+    reply = run(services, command.format(secret=secret), user="oli", channel="C-pay")
+    # before, the name was repeated whole: "Team payments has no service `ghp_abc…`"
+    assert reply.failed
+    assert secret not in reply.title + reply.text, reply
+    assert "***" in reply.title + reply.text, reply
 
 
 def test_a_name_ending_in_a_newline_is_refused_not_a_second_team(services: Services) -> None:

@@ -174,6 +174,9 @@ def test_secrets_written_as_people_paste_them_are_masked(
     masked = redact(typed)
     assert secret not in masked
     assert kept in masked
+    # AND masking again changes nothing (an error already masked is masked again before it is
+    # posted: `password=***`` kept its closing quote only then)
+    assert redact(masked) == masked
 
 
 @pytest.mark.parametrize(
@@ -211,3 +214,11 @@ def test_look_alikes_of_secrets_are_kept(text: str) -> None:
 )
 def test_the_word_key_in_prose_keeps_what_follows(prose: str) -> None:
     assert redact(prose) == prose
+
+
+@pytest.mark.parametrize(
+    "masked",
+    ["`password=***` is not a duration", "the password is ***`", "--token ***`", "key: ***"],
+)
+def test_what_is_masked_already_is_kept_as_it_is(masked: str) -> None:
+    assert redact(masked) == masked
