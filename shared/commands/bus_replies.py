@@ -25,9 +25,11 @@ def for_error(error: SreError, ref: str) -> Reply:
     and channels it names as references."""
     refs = (*map(user_ref, error.users), *map(channel_ref, error.channels))
     reply = _error_reply(error, ref)
-    # a name typed where a secret was pasted is repeated masked by every refusal ("no service
-    # `ghp_***`"), as the audit entry of it is
-    reply = reply.model_copy(update={"title": redact(reply.title), "text": redact(reply.text)})
+    if reply.tone is not Tone.USAGE:  # a usage answer repeats what was typed `shown`, masked,
+        # and its usage line names options such as `--max-tokens MAX_TOKENS`: a name typed
+        # where a secret was pasted is repeated masked by every other refusal ("no service
+        # `ghp_***`"), as the audit entry of it is
+        reply = reply.model_copy(update={"title": redact(reply.title), "text": redact(reply.text)})
     if error.already_told:
         reply = reply.model_copy(update={"unposted": True})
     return reply.model_copy(update={"refs": refs}) if refs else reply

@@ -34,8 +34,8 @@ def _write(path: Path) -> None:
     rows = [",".join(("timestamp", *COLUMNS))]
     for minute in range(360):
         spike = 250 <= minute < 260 or minute >= 330
-        cells = [
-            f"{(13 if c == 'error_rate' and spike else 1) * 100 * (1 + rng.gauss(0, 0.03)):.4f}"
+        cells = [  # every signal at 100 (an error rate at 1%), errors 13x in the spikes
+            f"{(13 if c == 'error_rate' and spike else 1) * (1 if c == 'error_rate' else 100) * (1 + rng.gauss(0, 0.03)):.4f}"
             for c in COLUMNS
         ]
         at = START + timedelta(minutes=minute)
