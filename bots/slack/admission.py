@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from slack_bolt.context import BoltContext
 from slack_bolt.request.internals import build_context, parse_body
 
-from bots.slack.render import ANSWER, ASK
+from bots.slack.render import ANSWER, ASK, RUN
 from shared.commands.free_text import shown
 
 log = logging.getLogger("autosre.slack.admission")
@@ -60,9 +60,14 @@ class _Named(_Loose):
     id: str
 
 
+class _Label(_Loose):
+    text: str
+
+
 class _Action(_Loose):
     action_id: str
     value: str | None = None
+    text: _Label | None = None
 
     @model_validator(mode="after")
     def _prompt(self) -> _Action:
@@ -70,7 +75,16 @@ class _Action(_Loose):
             asked = json.loads(self.value or "")
             if not (isinstance(asked, dict) and _texts(asked, "command", "prompt")):
                 raise ValueError("a prompting button carries its command and prompt")
+            if self.text is None:
+                raise ValueError("a prompting button has its label (the modal's title)")
+        if self.action_id.startswith(f"{RUN}:") and self.value is None:
+            raise ValueError("a button carries the command it runs")
         return self
+
+
+class _Message(_Loose):
+    ts: str | None = None
+    thread_ts: str | None = None
 
 
 class _Answer(_Loose):
@@ -100,11 +114,13 @@ class _Event(_Loose):
     user: str | None = None
     text: str | None = None
     channel: str | None = None
+    ts: str | None = None
+    thread_ts: str | None = None
 
     @model_validator(mode="after")
     def _mention(self) -> _Event:
-        if self.type == "app_mention" and not self.user:
-            raise ValueError("a mention names its user")
+        if self.type == "app_mention" and not (self.user and self.channel):
+            raise ValueError("a mention names its user and channel")
         return self
 
 
@@ -120,7 +136,10 @@ class _Payload(_Loose):
     team: _Named | None = None
     user: _Named | None = None
     channel: _Named | None = None
-    message: dict[str, Any] | None = None
+    message: _Message | None = None
+    container: dict[str, Any] | None = None
+    response_url: str | None = None
+    event_id: str | None = None
     event: _Event | None = None
     actions: list[_Action] | None = Field(default=None, min_length=1)
     view: _View | None = None
@@ -129,8 +148,12 @@ class _Payload(_Loose):
     def _complete(self) -> _Payload:
         if self.command is not None and not (self.team_id and self.user_id):
             raise ValueError("a slash command names its team and user")
-        if self.type == "block_actions" and not (self.user and self.actions and self.trigger_id):
-            raise ValueError("a click names its user, action and trigger")
+        if self.type == "block_actions" and not (
+            self.user and self.actions and self.trigger_id and self.response_url
+        ):
+            raise ValueError("a click names its user, action, trigger and where to answer")
+        if self.type == "event_callback" and not (self.team_id and self.event):
+            raise ValueError("an event names its workspace and what happened")
         if self.type == "view_submission":
             _check_answer(self)
         if self.type is None and self.command is None:

@@ -64,6 +64,17 @@ def _answer(metadata: str, *, without: str = "") -> str:
     return "payload=" + quote(json.dumps({**submission, "view": view}))
 
 
+_MENTION = {"type": "app_mention", "user": "W111", "channel": "C111", "ts": "1.2", "text": "hi"}
+
+
+def _mentioned(**changes: Any) -> str:
+    """A mention's event envelope as JSON, with `changes` to the event (`event_id` to the
+    envelope); a change to None drops the field."""
+    event = {k: v for k, v in {**_MENTION, **changes}.items() if v is not None and k != "event_id"}
+    envelope = {"type": "event_callback", "team_id": "T111", "event_id": "Ev1", "event": event}
+    return json.dumps({**envelope, **({"event_id": 5} if "event_id" in changes else {})})
+
+
 MALFORMED = {
     "payload=null": ("payload=null", FORM),
     "payload=[1,2]": ("payload=%5B1%2C2%5D", FORM),
@@ -108,6 +119,26 @@ MALFORMED = {
         "application/json",
     ),
     "no kind of Slack request": ("hello=world", FORM),
+    # signed, these reached a listener, which answered 200 "Something went wrong" with a trace
+    "an event as a form": (
+        "payload=" + quote(json.dumps({"type": "event_callback", "event": _MENTION})),
+        FORM,
+    ),
+    "a mention's ts as a number": (_mentioned(ts=5), "application/json"),
+    "an event id as a number": (_mentioned(event_id=5), "application/json"),
+    "a mention without its channel": (_mentioned(channel=None), "application/json"),
+    "a button without its command": (
+        _payload(actions=[{"action_id": "sre:0", "value": None}]),
+        FORM,
+    ),
+    "a click with nowhere to answer": (_payload(response_url=None), FORM),
+    "a message ts as a number": (_payload(container="x", message={"ts": 5}), FORM),
+    "a prompting button without its label": (
+        _payload(
+            actions=[{"action_id": "sre-ask:0", "value": '{"command": "sre x", "prompt": "Why?"}'}]
+        ),
+        FORM,
+    ),
 }
 
 
