@@ -29,13 +29,17 @@ COLUMNS = ("p50_latency", "p99_latency", "error_rate", "traffic", "saturation")
 EARLIER = "it also rose {}21:42–21:52 UTC and came back"
 
 
+def _level(column: str) -> float:
+    return 1.0 if column == "error_rate" else 100.0
+
+
 def _write(path: Path) -> None:
     rng = random.Random(12)
     rows = [",".join(("timestamp", *COLUMNS))]
     for minute in range(360):
         spike = 250 <= minute < 260 or minute >= 330
         cells = [  # every signal at 100 (an error rate at 1%), errors 13x in the spikes
-            f"{(13 if c == 'error_rate' and spike else 1) * (1 if c == 'error_rate' else 100) * (1 + rng.gauss(0, 0.03)):.4f}"
+            f"{_level(c) * (13 if c == 'error_rate' and spike else 1) * rng.gauss(1, 0.03):.4f}"
             for c in COLUMNS
         ]
         at = START + timedelta(minutes=minute)
