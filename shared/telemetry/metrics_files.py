@@ -11,6 +11,7 @@ from pathlib import PurePath
 from typing import Protocol, runtime_checkable
 
 from shared.telemetry.models import ResourceKind, Service
+from shared.times import moment
 
 
 @runtime_checkable
@@ -63,7 +64,7 @@ def rows_ahead(name: str, last: datetime, now: datetime) -> str:
     hours, rest = divmod(minutes, 60)
     said = f"{hours} h {rest} min" if hours and rest else f"{hours} h" if hours else f"{rest} min"
     return (
-        f"{name}'s rows run to {last:%a %-d %b %H:%M} UTC, {said} after now: a time written "
+        f"{name}'s rows run to {moment(last, today=now)}, {said} after now: a time written "
         f"without its offset is read as UTC (write each with its offset, like "
         f"`{last:%Y-%m-%dT%H:%M:%S}+02:00`, or in UTC)"
     )
