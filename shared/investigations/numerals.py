@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from shared.investigations.figures import NUMBER, Figures
+from shared.telemetry.wording import LARGE
 
 _WITH_DIGIT = re.compile(r"\S*\d\S*")
 _EDGES = "()[]{}<>\"'`.,;:!?"
@@ -32,9 +33,25 @@ def numerals(
         word = match.group().strip(_EDGES)
         start = match.start() + match.group().index(word)
         if _BARE.fullmatch(word):
-            yield (start, _with_unit(text, start, word), figures.number(word))
+            written = _with_unit(text, start, word)
+            yield (start, written, figures.number(_scaled(written, word)))
         else:
             yield (start, word, False)
+
+
+_SCALES = {word: scale for scale, word in LARGE}
+
+
+def _scaled(written: str, number: str) -> str:
+    """The number `86.1 billion` says, as `fmt` rounds one that large (`8.61e+10`); else
+    `number` as written."""
+    scale = _SCALES.get(written.rsplit(" ", 1)[-1].lower()) if " " in written else None
+    if scale is None:
+        return number
+    try:
+        return f"{float(number.replace(',', '')) * scale:.3g}"
+    except ValueError:
+        return number
 
 
 def _with_unit(text: str, start: int, number: str) -> str:
