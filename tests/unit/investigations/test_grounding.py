@@ -280,3 +280,20 @@ def test_a_trough_of_negative_zero_is_written_0_percent_and_grounded() -> None:
     told = account(case, dated=False)
     assert "down to 0%" in told and "-0" not in told
     assert check(told, case).unsupported == ()
+
+
+def test_a_ratio_in_billions_is_written_in_words_and_grounded() -> None:
+    # GIVEN a change from almost nothing (found by the property above once `fmt` wrote billions)
+    tiny = Finding(
+        signal=Signal.P50_LATENCY,
+        onset=_START,
+        baseline=1.1613106070456108e-11,
+        current=1.0,
+        confidence=0.9,
+        evidence="e",
+    )
+    case = _replayed([tiny]).model_copy(update={"opened_at": _START, "end": _START})
+    # THEN the narrative writes its size in words and the check finds it grounded
+    told = account(case, dated=False)
+    assert "86.1 billion" in told, told
+    assert check(told, case).unsupported == ()
