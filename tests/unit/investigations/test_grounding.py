@@ -284,15 +284,21 @@ def test_a_trough_of_negative_zero_is_written_0_percent_and_grounded() -> None:
 
 def test_a_ratio_in_billions_is_written_in_words_and_grounded() -> None:
     # GIVEN a change from almost nothing (found by the property above once `fmt` wrote billions)
-    tiny = Finding(
+    first = Finding(
         signal=Signal.P50_LATENCY,
         onset=_START,
-        baseline=1.1613106070456108e-11,
-        current=1.0,
+        baseline=0.0,
+        current=0.0,
         confidence=0.9,
         evidence="e",
     )
-    case = _replayed([tiny]).model_copy(update={"opened_at": _START, "end": _START})
+    tiny = first.model_copy(
+        update={"onset": _START + timedelta(minutes=1), "baseline": 1.1613106070456108e-11}
+    )
+    tiny = tiny.model_copy(update={"current": 1.0})
+    case = _replayed([first, tiny]).model_copy(
+        update={"opened_at": _START + timedelta(hours=12), "end": _START + timedelta(hours=12)}
+    )
     # THEN the narrative writes its size in words and the check finds it grounded
     told = account(case, dated=False)
     assert "86.1 billion" in told, told
