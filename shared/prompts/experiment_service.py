@@ -23,7 +23,7 @@ from shared.prompts.experiments import MOST_ARMS, Arm, Experiment, ExperimentSta
 from shared.prompts.model_arm import ModelArms, narrator
 from shared.prompts.models import CONTROL_NAME, Variant, VariantKind
 from shared.prompts.ports import ExperimentStore, FeedbackStore
-from shared.prompts.routing import default_for
+from shared.prompts.routing import default_for, running_for
 from shared.prompts.sequential import Decision, compare
 from shared.prompts.service import PromptVariants
 from shared.replies import Reply, Tone
@@ -190,11 +190,18 @@ class PromptExperiments:
         saved = self._store.save(stopped)
         self._notices.post(saved, saved.history[-1:])
         retired = {n for n, v in self._variants.newest(org).items() if v.retired}
-        default = default_for(self._store, org, command.team or "", retired=retired)
+        wider = running_for(self._store, org, command.team) if command.team else None
+        if wider is not None:  # a team's own stopped: the org-wide one takes the team's over
+            names = ", ".join(a.variant.label for a in wider.arms)
+            said = f"the org-wide prompt experiment {wider.id} ({names})"
+        else:
+            said = (
+                f"{default_for(self._store, org, command.team or '', retired=retired).label} again"
+            )
         reply = Reply(
             tone=Tone.OK,
             title=f"Prompt experiment {saved.id} stopped",
-            text=f"Narratives ({saved.scope}) are written by {default.label} again.",
+            text=f"Narratives ({saved.scope}) are written by {said}.",
         )
         return Handled(reply, details={"experiment": saved.id})
 

@@ -311,3 +311,20 @@ def test_a_promotion_by_hand_the_sequential_test_agrees_with_ends_it_posted_and_
     assert dict(report.fields)["Narrative"] == timeline.variant.label
     status = run(it.services, "prompt experiment status --team payments")
     assert status.title.endswith("promoted (timeline)")
+
+
+def test_stopping_a_teams_experiment_under_an_org_wide_one_names_the_org_wide_one() -> None:
+    it = _ready()
+    assert run(it.services, "prompt variant add other --template timeline-first").tone is Tone.OK
+    org_wide = run_deferred(it.services, "prompt experiment start --variants timeline")
+    assert not org_wide.failed, org_wide
+    own = run_deferred(it.services, "prompt experiment start --variants other --team payments")
+    assert not own.failed, own
+    (wide,) = [x for x in it.prompts.experiments.list_for(ORG) if x.live and x.team is None]
+    # WHEN payments' own is stopped
+    stopped = run(it.services, "prompt experiment stop --team payments")
+    # THEN it says the org-wide experiment writes payments' narratives now (before: "written
+    # by cause-first v1 again", while the org-wide experiment's arms wrote them)
+    assert stopped.text.startswith(
+        f"Narratives (team payments) are written by the org-wide prompt experiment {wide.id} ("
+    ), stopped.text
