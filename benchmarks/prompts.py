@@ -32,9 +32,8 @@ from datetime import UTC, datetime
 
 from benchmarks import prompt_gate
 from shared.investigations.models import Investigation
-from shared.prompts.commands import StartExperiment
+from shared.prompts.commands import StartExperiment, floor_of
 from shared.prompts.decisions import Tally, decide, scored
-from shared.prompts.experiment_service import floor_of
 from shared.prompts.experiments import BURN_IN, LOOK_EVERY, Arm, Experiment
 from shared.prompts.gate import ScenarioRuns, gate, seed
 from shared.prompts.model_arm import Written

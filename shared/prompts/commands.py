@@ -10,7 +10,8 @@ from pydantic import AfterValidator, Field, model_validator
 from shared.commands.base import Command, OptionalTeam
 from shared.commands.free_text import FreeText, LongText
 from shared.identity.rbac import Permission
-from shared.prompts.models import Template, VariantName
+from shared.prompts.experiments import MOST_ARMS
+from shared.prompts.models import CONTROL_NAME, Template, VariantName
 from shared.prompts.prompting import MOST_EXAMPLES
 
 InvestigationId = Annotated[str, Field(pattern=r"^inv-[0-9a-f]{6,12}$")]
@@ -156,9 +157,30 @@ Arms = Annotated[
         description="variant names, comma separated (the control is added if not named)",
     ),
 ]
-Share = Annotated[
-    str, Field(pattern=r"^[0-9]{1,3}(\.[0-9]+)?%$", description="a percentage, like 5%")
-]
+Share = Annotated[str, Field(pattern=r"^[0-9]{1,3}%$", description="a whole percentage, like 5%")]
+LOWEST_FLOOR, HIGHEST_FLOOR = 0.01, 0.30
+
+
+def floor_of(text: str) -> float:
+    """`5%` as 0.05; ValueError outside 1% to 30%."""
+    share = int(text.rstrip("%")) / 100
+    if not LOWEST_FLOOR <= share <= HIGHEST_FLOOR:
+        raise ValueError(f"--floor must be between 1% and 30% of the traffic, not {text}")
+    return share
+
+
+def arm_names(text: str) -> list[str]:
+    """The named variants, each once, the control first (added when not named); ValueError for
+    more than MOST_ARMS or none besides the control."""
+    named = [n for n in dict.fromkeys(text.split(",")) if n != CONTROL_NAME]
+    if len(named) + 1 > MOST_ARMS:
+        raise ValueError(
+            f"an experiment has at most {MOST_ARMS} variants, the control {CONTROL_NAME} "
+            f"among them: name at most {MOST_ARMS - 1} others"
+        )
+    if not named:
+        raise ValueError(f"name at least one variant besides the control {CONTROL_NAME}")
+    return [CONTROL_NAME, *named]
 
 
 class StartExperiment(Command):
@@ -178,6 +200,14 @@ class StartExperiment(Command):
     variants: Arms
     team: OptionalTeam = None
     floor: Share = "5%"
+
+    @model_validator(mode="after")
+    def _shares(self) -> StartExperiment:
+        """The floor and the arms, refused before the start is queued (what depends only on
+        what was typed; at most 30% each, any MOST_ARMS arms can hold their floor)."""
+        floor_of(self.floor)
+        arm_names(self.variants)
+        return self
 
 
 class ExperimentStatus(_Read):
@@ -205,8 +235,9 @@ class PromoteVariant(Command):
     target_field = "name"
     mutates = True
     purpose = (
-        "End the running prompt experiment by promoting a variant by hand (the reply says "
-        "whether the sequential test agrees)."
+        "End the running prompt experiment by promoting a variant by hand: one the sequential "
+        "test says is better than the control, or the control itself (otherwise refused, "
+        "saying what the test says)."
     )
     examples = ("sre prompt experiment promote timeline",)
     name: VariantName

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from shared.commands.context import Context, Handled, Handlers
-from shared.errors import InvalidCommandError, NotFoundError
+from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.identity.teams import known_team
@@ -19,7 +19,7 @@ from shared.prompts.decisions import Tally, counts, promote, tally
 from shared.prompts.experiment_gate import ExperimentGate, GateCases, live_in, scope_taken
 from shared.prompts.experiment_notices import ExperimentNotices
 from shared.prompts.experiment_report import status
-from shared.prompts.experiments import MOST_ARMS, Arm, Experiment, ExperimentState
+from shared.prompts.experiments import Arm, Experiment, ExperimentState
 from shared.prompts.model_arm import ModelArms, narrator
 from shared.prompts.models import CONTROL_NAME, Variant, VariantKind
 from shared.prompts.ports import ExperimentStore, FeedbackStore
@@ -29,29 +29,6 @@ from shared.prompts.service import PromptVariants
 from shared.replies import Reply, Tone
 from shared.teams.model_consent import model_allowed
 from shared.telemetry.ports import MetricsSource
-
-LOWEST_FLOOR, HIGHEST_FLOOR = 0.01, 0.30
-
-
-def floor_of(text: str) -> float:
-    """`5%` as 0.05; InvalidCommandError outside 1% to 30%."""
-    share = float(text.rstrip("%")) / 100
-    if not LOWEST_FLOOR <= share <= HIGHEST_FLOOR:
-        raise InvalidCommandError(f"--floor must be between 1% and 30% of the traffic, not {text}")
-    return share
-
-
-def arm_names(text: str) -> list[str]:
-    """The named variants, each once, the control first (added when not named)."""
-    named = [n for n in dict.fromkeys(text.split(",")) if n != CONTROL_NAME]
-    if len(named) + 1 > MOST_ARMS:
-        raise InvalidCommandError(
-            f"an experiment has at most {MOST_ARMS} variants, the control {CONTROL_NAME} "
-            f"among them: name at most {MOST_ARMS - 1} others"
-        )
-    if not named:
-        raise InvalidCommandError(f"name at least one variant besides the control {CONTROL_NAME}")
-    return [CONTROL_NAME, *named]
 
 
 class PromptExperiments:
@@ -101,10 +78,8 @@ class PromptExperiments:
         org = ctx.principal.actor.org
         if command.team is not None:  # never a scope a team created later would inherit
             known_team(self._directory, ctx.principal, command.team)
-        floor = floor_of(command.floor)
-        arms = [self._arm(org, name) for name in arm_names(command.variants)]
-        if floor > 1 / len(arms):
-            raise InvalidCommandError(f"a floor of {floor:.0%} cannot hold for {len(arms)} arms")
+        floor = c.floor_of(command.floor)  # checked when the command was read
+        arms = [self._arm(org, name) for name in c.arm_names(command.variants)]
         running = live_in(self._store, org, command.team)
         if running is not None:  # said early; the store's claim at the first save decides races
             raise scope_taken(running)
@@ -127,19 +102,19 @@ class PromptExperiments:
         """The variant's arm (no share yet); what cannot take part is refused, saying why."""
         variant = self._variants.history(org, name)[-1]
         if variant.retired:
-            raise InvalidCommandError(f"{variant.label} is retired: it is never chosen again")
+            raise ConflictError(f"{variant.label} is retired: it is never chosen again")
         if variant.content.kind is VariantKind.MODEL:
             self._refuse_model(org, variant)
         return Arm(variant=variant, weight=0)
 
     def _refuse_model(self, org: OrgId, variant: Variant) -> None:
         if not self._model:
-            raise InvalidCommandError(
+            raise ConflictError(
                 f"{variant.name} is a model variant and no language model is configured for "
                 "this deployment"
             )
         if not model_allowed(self._directory, org):
-            raise InvalidCommandError(
+            raise ConflictError(
                 f"{variant.name} is a model variant and this org does not allow sending "
                 "investigation data to a model: an org admin turns it on with `sre org model on`"
             )
@@ -210,16 +185,16 @@ class PromptExperiments:
         sequential test says is better than the control (or the control itself)."""
         experiment = self._current(ctx.principal.actor.org, command.team, running=True)
         if not experiment.running:
-            raise InvalidCommandError(
+            raise ConflictError(
                 f"prompt experiment {experiment.id} is still in its offline gate: wait for it "
                 "to end, or stop it (`sre prompt experiment stop`)"
             )
         arm = experiment.arm(command.name)
         if arm is None:
             names = ", ".join(a.name for a in experiment.arms)
-            raise InvalidCommandError(f"{command.name} is not in {experiment.id} ({names})")
+            raise ConflictError(f"{command.name} is not in {experiment.id} ({names})")
         if arm.halted:
-            raise InvalidCommandError(f"{arm.variant.label} was {arm.halted}")
+            raise ConflictError(f"{arm.variant.label} was {arm.halted}")
         agrees = self._agreement(experiment, arm)
         user = ctx.principal.actor.user
         ended = promote(experiment, arm.name, now=ctx.now, why=f"by @{user} by hand; {agrees}")
@@ -234,7 +209,7 @@ class PromptExperiments:
 
     def _agreement(self, experiment: Experiment, arm: Arm) -> str:
         """That the sequential test says `arm` is better than the control, in words;
-        InvalidCommandError saying what it says otherwise."""
+        ConflictError saying what it says otherwise."""
         if arm.name == CONTROL_NAME:
             return "the control stays the narrative"
         results = self.results(experiment)
@@ -243,7 +218,7 @@ class PromptExperiments:
         said = compare(theirs, mine)
         if said is Decision.BETTER:
             return "the sequential test says it is better than the control"
-        raise InvalidCommandError(
+        raise ConflictError(
             f"{arm.variant.label} is not promoted: the sequential test says {said.value} "
             f"against the control ({mine.trials} judged investigations, the control "
             f"{theirs.trials}). Promote it once the test says better, or stop the experiment "

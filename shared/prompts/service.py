@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from shared.commands.context import Context, Handlers
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.models import OrgId
+from shared.investigations.narrative import RULE_BASED
 from shared.prompts import commands as c
 from shared.prompts.models import (
     CONTROL_NAME,
@@ -127,6 +128,17 @@ class PromptVariants:
                 f"`{CONTROL_NAME}` is every org's control (the rule-based narrative) and cannot be "
                 "changed: add the variant under another name"
             )
+        if command.name == RULE_BASED:
+            raise InvalidCommandError(
+                f"`{RULE_BASED}` is how a report names the narrative written when a variant "
+                "failed (the fallback): add the variant under another name"
+            )
+        newest = self.newest(org).get(command.name)
+        if newest is not None and newest.retired:
+            raise ConflictError(
+                f"{newest.label} was retired, and a retired variant is never chosen again: add "
+                "this prompt under another name"
+            )
         if command.model and not self._model:
             raise InvalidCommandError(
                 "no language model is configured for this deployment, so a --model variant has "
@@ -134,8 +146,11 @@ class PromptVariants:
                 "configure a model"
             )
         if len(self._store.list_for(org)) >= MOST_VARIANTS:
-            raise InvalidCommandError(
-                f"this org keeps {MOST_VARIANTS} prompt variants (every version counted) already"
+            raise ConflictError(
+                f"this org keeps {MOST_VARIANTS} prompt variants already, every version and "
+                "retired ones counted (each is kept: the reports it narrated name it), so no more "
+                "can be added: change an experiment's arms among those kept "
+                "(`sre prompt variant list`)"
             )
 
     def list(self, command: c.ListVariants, ctx: Context) -> Reply:  # noqa: ARG002

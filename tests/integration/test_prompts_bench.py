@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks import prompts
-from shared.prompts.commands import StartExperiment
-from shared.prompts.experiment_service import floor_of
+from shared.prompts.commands import StartExperiment, floor_of
 from shared.prompts.experiments import BURN_IN, LOOK_EVERY, Experiment
 from shared.prompts.models import CONTROL_NAME
 from shared.prompts.sequential import ALPHA

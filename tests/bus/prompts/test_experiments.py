@@ -328,3 +328,21 @@ def test_stopping_a_teams_experiment_under_an_org_wide_one_names_the_org_wide_on
     assert stopped.text.startswith(
         f"Narratives (team payments) are written by the org-wide prompt experiment {wide.id} ("
     ), stopped.text
+
+
+def test_what_was_typed_is_refused_before_queueing_and_what_is_kept_after() -> None:
+    it = _ready()
+    # WHEN a start's floor or arms are wrong THEN it is a usage answer at once, nothing queued
+    for options, said in {
+        "--variants timeline --floor 31%": "between 1% and 30%",
+        "--variants timeline --floor 2.5%": "--floor",
+        "--variants aa,bb,cc": "at most 3 variants",
+    }.items():
+        reply = run(it.services, f"prompt experiment start {options}")
+        assert reply.tone is Tone.USAGE, (options, reply)  # before: "Working on…", then usage
+        assert said in _text(reply), (options, _text(reply))
+    # AND a promotion the test does not back is a refusal (exit 1), not a usage error
+    assert not run_deferred(it.services, "prompt experiment start --variants timeline").failed
+    promoted = run(it.services, "prompt experiment promote timeline")
+    assert promoted.title == "Conflict", promoted
+    assert "is not promoted: the sequential test says" in promoted.text

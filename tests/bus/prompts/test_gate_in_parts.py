@@ -208,7 +208,7 @@ def test_a_gating_experiment_can_be_stopped_and_its_next_part_then_runs_nothing(
     stopped = run(it.services, "prompt experiment stop --team payments")
     # THEN the promotion and the retirement are refused while the gate runs; the stop ends it
     assert promoted.failed
-    assert "is still in its offline gate" in promoted.title
+    assert "is still in its offline gate" in promoted.text  # a refusal (exit 1), not usage
     assert retired.failed
     assert "stop it first (`sre prompt experiment stop --team payments`)" in retired.text
     assert stopped.tone is Tone.OK, stopped

@@ -142,7 +142,10 @@ def test_an_org_keeps_at_most_fifty_variants_every_version_counted(services: Ser
             assert added.tone is Tone.OK, added
     refused = run(services, "prompt variant add one-more --template timeline-first")
     assert refused.failed
-    assert "keeps 50 prompt variants (every version counted) already" in _text(refused)
+    assert refused.title == "Conflict"  # a refusal (exit 1), not a usage error
+    assert "keeps 50 prompt variants already, every version and retired ones counted" in _text(
+        refused
+    )
 
 
 def test_few_shot_takes_none_or_three_to_five_examples_and_refuses_the_rest() -> None:
@@ -181,3 +184,22 @@ def test_a_templates_model_settings_are_refused_like_its_instructions(services: 
     assert "tw" not in _text(run(services, "prompt variant list"))
     # ... while the template alone is added
     assert run(services, "prompt variant add tw --template timeline-first").tone is Tone.OK
+
+
+def test_the_fallbacks_name_and_a_retired_name_are_not_added() -> None:
+    it = lab()
+    setup_teams(it.services)
+    fallback = run(it.services, "prompt variant add rule-based --template timeline-first")
+    assert fallback.tone is Tone.USAGE
+    assert "`rule-based` is how a report names the narrative written when a variant failed" in (
+        fallback.title
+    )
+    assert run(it.services, "prompt variant add old --template timeline-first").tone is Tone.OK
+    assert run(it.services, "prompt variant retire old").tone is Tone.OK
+    # WHEN the retired name is added again (before: a new version, chosen again)
+    again = run(it.services, "prompt variant add old --template cause-first")
+    # THEN it is refused, and the variant stays retired
+    assert again.title == "Conflict"
+    assert "old v1 · " in again.text and "was retired" in again.text, again
+    listed = run(it.services, "prompt variant list")
+    assert "`old` v1 · " in listed.text and " · retired" in listed.text
