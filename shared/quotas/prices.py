@@ -96,8 +96,14 @@ def price_of(kind: UsageKind, own: dict[str, Decimal]) -> Price:
 
 def cost(kind: UsageKind, count: int, own: dict[str, Decimal]) -> Decimal:
     """What `count` of `kind` cost, in US dollars (to the cent)."""
+    return exact_cost(kind, count, own).quantize(Decimal("0.01"))
+
+
+def exact_cost(kind: UsageKind, count: int, own: dict[str, Decimal]) -> Decimal:
+    """What `count` of `kind` cost, in US dollars, unrounded (a total is rounded once, not
+    summed from rounded lines: 4 lines of $0.004 are $0.02, not $0.00)."""
     price = price_of(kind, own)
-    return (price.usd * count / price.per).quantize(Decimal("0.01"))
+    return price.usd * count / price.per
 
 
 def known_kind(typed: str) -> UsageKind:

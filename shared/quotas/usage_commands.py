@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar
 
-from pydantic import StringConstraints
+from pydantic import StringConstraints, model_validator
 
 from shared.commands.base import Command, OptionalTeam
 from shared.identity.rbac import Permission
@@ -33,6 +33,12 @@ class ShowUsage(Command):
     all: bool = False
     csv: bool = False
 
+    @model_validator(mode="after")
+    def _one_scope(self) -> ShowUsage:
+        if self.all and self.team:
+            raise ValueError("--all is every team's usage: give --all or --team TEAM, not both")
+        return self
+
     def required(self) -> Permission:
         """Every team's usage is an org admin's or auditor's; one team's, its members'."""
         return Permission.USAGE_ORG_READ if self.all else Permission.TEAM_READ
@@ -43,6 +49,7 @@ class ShowUsage(Command):
 
 
 class SetPrice(Command):
+    may_change_nothing = True
     words = ("usage", "price", "set")
     positional = ("kind", "value")
     permission = Permission.ORG_ADMIN

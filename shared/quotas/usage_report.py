@@ -4,6 +4,7 @@ with its cost at the org's prices; a file for chargeback through the export stor
 from __future__ import annotations
 
 from shared.commands.context import Context, Handled, Handlers
+from shared.errors import InvalidCommandError
 from shared.identity.models import OrgId
 from shared.ports import ExportStore
 from shared.quotas import usage_commands as c
@@ -29,7 +30,7 @@ class UsageReport:
             Handlers()
             .add(c.ShowUsage, self.show)
             .add(c.ShowPrices, self.prices)
-            .add(c.SetPrice, self.set_price)
+            .add(c.SetPrice, self.set_price, unchanged=self.priced_already)
         )
 
     def lines(self, org: OrgId, month: str, team: str | None) -> list[UsageLine]:
@@ -41,6 +42,11 @@ class UsageReport:
         """The month's usage of the acting team (every team's with --all), or its CSV file."""
         org = ctx.principal.actor.org
         month = command.month or month_of(ctx.now)
+        if month > month_of(ctx.now):  # `YYYY-MM` sorts as the months do
+            raise InvalidCommandError(
+                f"--month {month} has not begun: nothing is counted before it does (this month "
+                f"is {month_of(ctx.now)})"
+            )
         team = None if command.all else ctx.team
         lines = self.lines(org, month, team)
         prices = self._quotas.book(org).prices
@@ -61,6 +67,20 @@ class UsageReport:
     def prices(self, _: c.ShowPrices, ctx: Context) -> Reply:
         """The org's price table, defaults and its own prices, with who set each."""
         return prices_reply(self._quotas.book(ctx.principal.actor.org), now=ctx.now)
+
+    def priced_already(self, command: c.SetPrice, ctx: Context) -> str | None:
+        """The fact that the org set the kind at that price already (`3`, `$3` and `3.00` are
+        one price; a default's price set as the org's own pins it, a change); a kind or value
+        that is refused is said by the set itself."""
+        try:
+            kind, value = known_kind(command.kind), parsed_price(command.value)
+        except InvalidCommandError:
+            return None
+        own = self._quotas.book(ctx.principal.actor.org).prices
+        if own.get(kind.value) != value:
+            return None
+        unit = price_of(kind, own).unit
+        return f"the org set `{kind.value}` at ${dollars(value)} per {unit} already"
 
     def set_price(self, command: c.SetPrice, ctx: Context) -> Handled:
         """Set the org's price of one kind (a concurrent change is refused, not lost)."""

@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from shared.quotas.models import QuotaBook
-from shared.quotas.prices import cost, dollars, plain, price_of
+from shared.quotas.prices import cost, dollars, exact_cost, plain, price_of
 from shared.quotas.usage import UsageKind, UsageLine
 from shared.replies import Reply, Tone, user_ref
 from shared.times import moment
@@ -36,7 +36,7 @@ def usage_reply(
     """The month's usage of `whose` (`team payments`, `every team`), a field per team."""
     teams = by_team([line for line in lines if line.count])
     fields = [(team, _team_text(own, prices)) for team, own in teams.items()]
-    total = sum((cost(line.kind, line.count, prices) for line in lines), Decimal(0))
+    total = sum((exact_cost(line.kind, line.count, prices) for line in lines), Decimal(0))
     text = (
         f"Estimated cost ${total:,.2f} at the org's prices (`sre usage price set KIND VALUE`)."
         if fields
@@ -50,7 +50,7 @@ def _team_text(lines: list[UsageLine], prices: dict[str, Decimal]) -> str:
         f"{line.kind.value} {line.count:,} (${cost(line.kind, line.count, prices):,.2f})"
         for line in lines
     ]
-    total = sum((cost(line.kind, line.count, prices) for line in lines), Decimal(0))
+    total = sum((exact_cost(line.kind, line.count, prices) for line in lines), Decimal(0))
     return "; ".join(parts) + f"; total ${total:,.2f}"
 
 

@@ -174,3 +174,34 @@ def test_a_price_is_set_by_an_org_admin_only_and_a_wrong_kind_or_value_is_explai
     assert negative.tone is Tone.USAGE, negative
     done = run(services, "usage price set model-tokens 3")
     assert done.title == "`model-tokens` now costs $3 per million tokens.", done
+
+
+def test_a_price_set_again_changes_nothing_and_a_total_is_rounded_once() -> None:
+    clock = MovingClock(NOW)
+    services = _services(clock, SampleMetricsSource(clock=clock))
+    assert not run(services, "usage price set investigations 0.004").failed
+    # WHEN the same price is set again, written another way THEN nothing changes or is audited
+    for again in ("0.004", "$0.0040", "00.004"):
+        said = run(services, f"usage price set investigations {again}")
+        assert said.title == (
+            "Nothing to change: the org set `investigations` at $0.004 per investigation already."
+        ), said
+    # AND a total is the sum of the exact costs, rounded once: one investigation and its one
+    # sample read at $0.004 each are $0.01 (before: two lines rounded to $0.00 made $0.00)
+    assert not run(services, "usage price set sample-reads 4").failed  # per 1,000 calls
+    assert not investigate(services, "investigate checkout-api").failed
+    shown = run(services, "usage", user="vic", channel="C-pay")
+    assert dict(shown.fields)["payments"] == (
+        "investigations 1 ($0.00); sample-reads 1 ($0.00); total $0.01"
+    ), shown
+
+
+def test_every_team_and_one_team_at_once_or_a_month_to_come_is_refused() -> None:
+    clock = MovingClock(NOW)
+    services = _services(clock, SampleMetricsSource(clock=clock))
+    both = run(services, "usage --all --team payments")
+    assert both.tone is Tone.USAGE  # before: every team's usage, --team unsaid
+    assert "give --all or --team TEAM, not both" in both.title, both
+    later = run(services, "usage --month 2027-01", user="vic", channel="C-pay")
+    assert later.tone is Tone.USAGE  # before: "Nothing was counted that month."
+    assert "--month 2027-01 has not begun" in later.title, later
