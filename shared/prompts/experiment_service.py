@@ -127,9 +127,10 @@ class PromptExperiments:
         if chosen is None:
             where = f"team {team}" if team else "the org (org-wide)"
             state = "runs" if running else "has run"
+            scope = f" --team {team}" if team else ""
             raise NotFoundError(
-                f"No prompt experiment {state} for {where}: start one with "
-                "`sre prompt experiment start --variants NAME`."
+                f"No prompt experiment {state} for {where}: an org admin starts one with "
+                f"`sre prompt experiment start --variants NAME{scope}`."
             )
         return chosen
 

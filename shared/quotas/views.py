@@ -112,4 +112,4 @@ def said(limit: Limit, cap: Cap, team: str | None) -> Reply:
 
 
 def _source(source: str) -> str:
-    return {"team": "set by the team", "org": "set by the org", "default": "built in"}[source]
+    return {"team": "the team's own", "org": "set by the org", "default": "built in"}[source]

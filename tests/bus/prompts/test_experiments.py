@@ -128,6 +128,10 @@ def test_of_two_starts_for_one_team_at_once_one_runs_and_the_other_is_refused_na
     assert stopped.text.startswith("Narratives (team payments) are written by cause-first v1")
     again = run(it.services, "prompt experiment stop --team payments")
     assert "No prompt experiment runs for team payments" in _text(again)
+    # (its suggestion keeps the scope, and says who may start one: a team admin reads status)
+    assert "an org admin starts one with `sre prompt experiment start --variants NAME --team " in (
+        _text(again)
+    )
 
 
 def test_a_model_variant_is_refused_until_the_org_consents() -> None:

@@ -78,7 +78,7 @@ def test_a_team_override_beats_the_org_default(services: Services) -> None:
     assert not run(services, "quota set canaries unlimited --team payments").failed
     payments = dict(run(services, "quota show", user="vic", channel="C-pay").fields)
     search = dict(run(services, "quota show --team search", user="sam").fields)
-    assert payments["canaries"] == "0 of unlimited running canaries (set by the team)"
+    assert payments["canaries"] == "0 of unlimited running canaries (the team's own)"
     assert search["canaries"] == "0 of 3 running canaries (set by the org)"
     assert search["alert-policies"] == "0 of 200 alert policies (built in)"
     assert search["investigations-per-day"] == (
