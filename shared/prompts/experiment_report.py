@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from shared.prompts.decisions import Tally, counts, say
-from shared.prompts.experiments import LOOK_EVERY, Arm, Experiment
+from shared.prompts.experiments import LOOK_EVERY, Arm, Experiment, ExperimentState
 from shared.prompts.models import CONTROL_NAME
 from shared.prompts.sequential import MIN_TRIALS, Decision
-from shared.replies import Reply, Tone
+from shared.replies import Reply, Tone, counted
 from shared.times import moment
 
 
@@ -26,11 +26,13 @@ def verdict(decision: Decision, arm: Arm, result: Tally, control: Tally, ctl: Ar
     return "undecided (no clear difference yet)"
 
 
-def arm_line(arm: Arm, result: Tally, said: str) -> str:
-    """One arm's share and results."""
+def arm_line(arm: Arm, result: Tally, said: str, *, stopped: bool = False) -> str:
+    """One arm's share (`stopped`: the share it had, the scope's default writing all since)
+    and results."""
     latency = f"{arm.median_latency_ms} ms median" if arm.median_latency_ms is not None else "-"
+    share = f"share {arm.weight:.0%}" + (" until it stopped" if stopped else "")
     line = (
-        f"share {arm.weight:.0%} · {result.narrated} investigations · "
+        f"{share} · {counted(result.narrated, 'investigation')} · "
         f"helpful {result.helpful} / wrong {result.wrong} · "
         f"agreed {result.agreed} of {result.agreed + result.disagreed} · "
         f"{arm.ungrounded} ungrounded · {arm.errors} errors · {latency} · {arm.tokens:,} tokens"
@@ -53,7 +55,8 @@ def status(experiment: Experiment, results: Mapping[str, Tally], *, now: datetim
             if decision is not None
             else "-"
         )
-        fields.append((arm.variant.label, arm_line(arm, results[arm.name], words)))
+        stopped = experiment.state is ExperimentState.STOPPED
+        fields.append((arm.variant.label, arm_line(arm, results[arm.name], words, stopped=stopped)))
     history = [f"{moment(s.at, today=now)} {s.what}: {s.text}" for s in experiment.history]
     fields.append(("History", "\n".join(history[-12:]) or "nothing yet"))
     state = experiment.state.value + (f" ({experiment.winner})" if experiment.winner else "")

@@ -18,7 +18,7 @@ from shared.prompts.models import (
     control,
 )
 from shared.prompts.ports import ExperimentStore, VariantStore
-from shared.replies import Reply, Tone
+from shared.replies import Reply, Tone, counted
 from shared.times import moment
 
 
@@ -162,7 +162,8 @@ class PromptVariants:
             + (" · control" if v.name == CONTROL_NAME else "")
             for v in found
         ]
-        return Reply(tone=Tone.INFO, title=f"{len(found)} prompt variants", text="\n".join(lines))
+        title = counted(len(found), "prompt variant")
+        return Reply(tone=Tone.INFO, title=title, text="\n".join(lines))
 
     def show(self, command: c.ShowVariant, ctx: Context) -> Reply:
         """A variant: what its newest version is, and every version."""

@@ -170,7 +170,7 @@ def test_a_report_in_scope_says_its_variant_and_experiment_and_status_counts_it(
     assert status.title == f"Prompt experiment {experiment.id} (team payments): running"
     shown = dict(status.fields)
     line = next(v for k, v in shown.items() if k.startswith(f"{arm} v1"))
-    assert "1 investigations" in line
+    assert "1 investigation ·" in line
     assert "test: undecided (0 of the 30 results each side needs)" in _text(status)
     assert "started: started by @root" in shown["History"]
     assert run(it.services, "prompt experiment status --team payments", user="vic").failed
@@ -350,3 +350,12 @@ def test_what_was_typed_is_refused_before_queueing_and_what_is_kept_after() -> N
     promoted = run(it.services, "prompt experiment promote timeline")
     assert promoted.title == "Conflict", promoted
     assert "is not promoted: the sequential test says" in promoted.text
+
+
+def test_a_stopped_experiments_status_says_its_shares_held_until_it_stopped() -> None:
+    it = _ready()
+    assert not run_deferred(it.services, "prompt experiment start --variants timeline").failed
+    assert not run(it.services, "prompt experiment stop").failed
+    status = run(it.services, "prompt experiment status")
+    # before: "share 50%" for each arm, though the control wrote every narrative since the stop
+    assert all(" until it stopped · " in line for _, line in status.fields[:2]), status.fields
