@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.errors import SreError
+from shared.identity.teams import teams_own
 from shared.quotas.models import MAX_CAP, Limit, Refused
 from shared.times import moment
 
@@ -34,9 +35,14 @@ def refusal(refused: Refused, team: str, *, now: datetime) -> QuotaExceededError
         when = f"{over:,} of them must end before one more fits"
     else:
         when = _FREED.get(limit, "one frees up when one of them ends")
+    used = (
+        f"T{teams_own(team)[1:]} quota `{limit.value}` is 0 {limit.unit}"
+        if refused.cap == 0 and refused.used == 0
+        else f"Team {team} has used {refused.used:,} of its {refused.cap:,} {limit.unit} "
+        f"(quota `{limit.value}`)"
+    )
     return QuotaExceededError(
-        f"Team {team} has used {refused.used:,} of its {refused.cap:,} {limit.unit} "
-        f"(quota `{limit.value}`), so this was not done; {when}. An org admin can raise it: "
+        f"{used}, so this was not done; {when}. An org admin can raise it: "
         f"`sre quota set {limit.value} {_higher(max(refused.cap, refused.used))} --team {team}`.",
         refused=refused,
     )

@@ -34,7 +34,8 @@ def parsed_cap(typed: str) -> Cap:
     if not grouped or int(typed.replace(",", "")) > MAX_CAP:
         raise InvalidCommandError(
             f"`{typed}` is not a quota: give a whole number from 0 to {MAX_CAP:,} (commas only "
-            f"between groups of three digits, as in 1,000), or `{UNLIMITED}`.",
+            f"between groups of three digits, as in 1,000), `{UNLIMITED}`, or `default` (the "
+            "team's own removed, or the org's).",
             usage=SET_USAGE,
         )
     return int(typed.replace(",", ""))

@@ -102,6 +102,9 @@ def test_a_cap_of_none_says_so_not_what_would_free_one(
 ) -> None:
     # before, a cap of none said how many must end or how one frees up, which makes no room
     said = str(refusal(Refused(limit=limit, used=used, cap=0, resets=resets), "ops", now=NOW))
-    assert f"has used {used:,} of its 0 {limit.unit}" in said
+    if used:
+        assert f"has used {used:,} of its 0 {limit.unit}" in said
+    else:  # not "has used 0 of its 0"
+        assert f"Team ops' quota `{limit.value}` is 0 {limit.unit}, so this was not" in said
     assert "so this was not done; its quota allows none at all. An org admin can raise it" in said
     assert "must end" not in said and "frees up" not in said and "resets" not in said
