@@ -201,7 +201,7 @@ def test_alerts_fire_while_the_investigations_quota_is_spent_and_the_refusal_is_
     (task,) = tasks.drain()
     told = services.run_task(task)
     assert told.tone is Tone.ERROR
-    assert "used 0 of its 0 investigations today" in told.text
+    assert "quota `investigations-per-day` is 0 investigations today" in told.text
     assert notifier_of(services).posted[-1][0].thread == "m1"
     # and the next minutes, while it keeps firing, ask for nothing more
     run_scheduler(services, clock, minutes=1)
