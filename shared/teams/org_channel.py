@@ -11,6 +11,7 @@ from shared.identity.channels import unknown_channel
 from shared.identity.models import ChannelId, Org, OrgChannel, OrgId
 from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
+from shared.identity.teams import teams_own
 from shared.replies import Reply, Tone, channel_ref
 from shared.teams.channel_names import channel_named, sentence, typed_channel
 
@@ -74,7 +75,8 @@ class OrgChannels:
         team = self._directory.get_binding(org_id, channel)
         if team is not None:
             raise InvalidCommandError(
-                f"{sentence(channel_named(channel, invocation))} is team {team.team}'s channel, "
+                f"{sentence(channel_named(channel, invocation))} is {teams_own(team.team)} "
+                "channel, "
                 "which shows that team only: bind the org's channel in a channel of no team.",
                 usage=BIND_USAGE,
                 channels=[channel],
@@ -88,9 +90,17 @@ class OrgChannels:
         )
         org = self._directory.get_org(org_id) or Org(id=org_id)
         self._directory.save_org(org.model_copy(update={"channel": bound}))
+        before = org.channel.channel if org.channel is not None else None
+        replaced = (
+            f" It replaces {channel_named(before, invocation)}, which gets nothing more."
+            if before is not None and before != channel
+            else ""
+        )
+        refs = [channel_ref(channel)] + ([channel_ref(before)] if before and replaced else [])
         return Reply(
             tone=Tone.OK,
             title=f"{sentence(channel_named(channel, invocation))} is the org's channel",
-            text="Every team's monthly usage summary is posted there, with the org's total.",
-            refs=(channel_ref(channel),),
+            text="Every team's monthly usage summary is posted there, with the org's total."
+            + replaced,
+            refs=tuple(refs),
         )

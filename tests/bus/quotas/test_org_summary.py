@@ -112,7 +112,7 @@ def test_binding_the_org_channel_is_audited_in_the_orgs_trail_and_a_teams_channe
     refused = run(services, "org bind C-pay")
     # THEN it is refused: a team's channel shows that team only
     assert refused.tone is Tone.USAGE, refused
-    assert "team payments's channel" in refused.title
+    assert "team payments' channel" in refused.title
     assert "sre org bind [CHANNEL]" in refused.text
     # AND a channel of no team is bound, audited in the org's trail
     assert run(services, "org bind C-org").tone is Tone.OK
@@ -124,6 +124,10 @@ def test_binding_the_org_channel_is_audited_in_the_orgs_trail_and_a_teams_channe
     # AND a team admin who is no org admin may not bind it
     denied = run(services, "org bind C-elsewhere", user="ann")
     assert denied.tone is Tone.DENIED
+    # AND another channel bound says which one it replaces (before: not a word of it)
+    moved = run(services, "org bind C-org2")
+    assert moved.tone is Tone.OK
+    assert "It replaces #C-org, which gets nothing more." in moved.text, moved
 
 
 def test_an_org_channel_since_bound_to_a_team_gets_no_org_wide_figures() -> None:
