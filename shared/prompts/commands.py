@@ -66,18 +66,26 @@ class AddVariant(Command):
     max_tokens: int = Field(default=400, ge=50, le=2_000)
     few_shot: FewShot = 3
 
+    @model_validator(mode="before")
+    @classmethod
+    def _template_settings(cls, data: object) -> object:
+        """A model's settings with --template are refused as such, before their values are
+        checked (`--max-tokens 0` is not "too small": it is not a template's)."""
+        if isinstance(data, dict) and data.get("template") is not None:
+            given = [option for field, option in MODEL_ONLY.items() if field in data]
+            if given:
+                verb = "is" if len(given) == 1 else "are"
+                raise ValueError(
+                    f"{', '.join(given)} {verb} for a --model variant (a template has none)"
+                )
+        return data
+
     @model_validator(mode="after")
     def _one_kind(self) -> AddVariant:
         if (self.template is None) == (not self.model):
             raise ValueError("give exactly one of --template cause-first|timeline-first or --model")
         if self.template is not None and self.instructions:
             raise ValueError("--instructions are for a --model variant (a template has none)")
-        given = [option for field, option in MODEL_ONLY.items() if field in self.model_fields_set]
-        if self.template is not None and given:
-            verb = "is" if len(given) == 1 else "are"
-            raise ValueError(
-                f"{', '.join(given)} {verb} for a --model variant (a template has none)"
-            )
         return self
 
 

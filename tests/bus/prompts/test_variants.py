@@ -176,6 +176,9 @@ def test_a_templates_model_settings_are_refused_like_its_instructions(services: 
         ("--max-tokens 100", "--max-tokens is"),
         ("--few-shot 4", "--few-shot is"),
         ("--temperature 0.9 --few-shot 4", "--temperature, --few-shot are"),
+        # a value out of a model's range too (before: "`0` is too small for --max-tokens")
+        ("--max-tokens 0", "--max-tokens is"),
+        ("--few-shot 9", "--few-shot is"),
     ]:
         reply = run(services, f"prompt variant add tw --template timeline-first {option}")
         # THEN it is refused saying they are a model's, and no variant is added
