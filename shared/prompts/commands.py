@@ -253,6 +253,7 @@ class PromoteVariant(Command):
 
 
 class GateExperiment(Command):
+    may_change_nothing = True  # a person's gate of an experiment whose gate is over
     words = ("prompt", "experiment", "gate")
     positional = ("experiment",)
     deferred = True  # each part runs within the worker's time budget, then follows itself

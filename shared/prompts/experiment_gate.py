@@ -101,6 +101,16 @@ class ExperimentGate:
         gating = experiment.model_copy(update={"state": ExperimentState.GATING, "gate_runs": runs})
         return self._part(gating, runs, cases, ctx, first=True)
 
+    def nothing_to_gate(self, experiment_id: str, ctx: Context) -> str | None:
+        """A person's gate of an experiment whose gate is over (said at once, neither queued
+        nor audited); a part the gate queued itself runs, and says nothing."""
+        if _a_part(ctx):
+            return None
+        found = self._store.get(ctx.principal.actor.org, experiment_id)
+        if found is None or (found.state is ExperimentState.GATING and found.gate_runs):
+            return None  # an unknown id is said by the gate itself
+        return f"prompt experiment {found.id} has no gate to run: it is {found.state.value}"
+
     def resume(self, experiment_id: str, ctx: Context) -> Handled:
         """The next part of the gate of experiment `experiment_id`."""
         org = ctx.principal.actor.org

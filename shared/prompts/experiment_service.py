@@ -69,7 +69,11 @@ class PromptExperiments:
             .add(c.ExperimentStatus, self.status)
             .add(c.StopExperiment, self.stop)
             .add(c.PromoteVariant, self.promote)
-            .add(c.GateExperiment, self.gate)
+            .add(
+                c.GateExperiment,
+                self.gate,
+                unchanged=lambda command, ctx: self._gate.nothing_to_gate(command.experiment, ctx),
+            )
         )
 
     def start(self, command: c.StartExperiment, ctx: Context) -> Handled:

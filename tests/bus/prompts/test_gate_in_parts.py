@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from shared.adapters.memory import FixedClock, InMemoryTaskQueue
+from shared.audit.models import ORG_STREAM, StreamKey
 from shared.investigations.models import InvestigationStatus
 from shared.prompts.experiment_gate import GATE_BUDGET
 from shared.prompts.experiments import Experiment, ExperimentState
 from shared.prompts.gating import replay_cases
 from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, run, setup_teams
+from tests.support import NOW, ORG, records, run, setup_teams
 from tests.support.experiments import Lab, lab
 from tests.support.models import ReadingModel
 
@@ -219,6 +220,15 @@ def test_a_gating_experiment_can_be_stopped_and_its_next_part_then_runs_nothing(
     ]
     assert model.calls == asked
     assert _only(it).state is ExperimentState.STOPPED
+    # AND a person's gate of it now changes nothing, said at once and not audited (before:
+    # queued, and audited as succeeded each time)
+    experiment = _only(it).id
+    trail = len(records(it.services.audit_log, StreamKey(org=ORG, team=ORG_STREAM)))
+    again = run(it.services, f"prompt experiment gate {experiment}")
+    assert again.title == (
+        f"Nothing to change: prompt experiment {experiment} has no gate to run: it is stopped."
+    ), again
+    assert len(records(it.services.audit_log, StreamKey(org=ORG, team=ORG_STREAM))) == trail
 
 
 def test_a_slow_model_that_fails_its_gate_is_refused_at_the_end_and_the_experiment_stopped() -> (
