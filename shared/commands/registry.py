@@ -206,11 +206,20 @@ class CommandSet:
             suggestion=f"sre help {guess}" if guess else None,
         )
 
+    def _longer(self, words: list[str]) -> bool:
+        """Whether `words` begin a longer command's words (`usage price`, after the alias
+        `usage` matched): the next word is then a typo of that command's, never an argument."""
+        size = len(words)
+        return any(len(known) > size and list(known[:size]) == words for known in self._by_words)
+
     def _match(self, words: list[str]) -> tuple[type[Command], list[str]]:
         lowered = [word.lower() for word in words]
         found = self._phrases.find(lowered)
         if found is not None:
-            return found[0], words[found[1] :]
+            model, size = found
+            if size < len(lowered) and self._longer(lowered[: size + 1]):
+                raise self._phrases.unknown(words)  # `usage price sho`: `usage price show`'s typo
+            return model, words[size:]
         if len(lowered) == 1 and lowered[0] in self.topics():  # `sre team`: the team commands
             return self._by_words[("help",)], lowered
         if lowered[0] in TERMINAL_ONLY:  # `sre analyze` (or `/sre serve`): its own usage

@@ -27,6 +27,8 @@ def _slack_text(reply: Reply) -> str:
         ("team membr add U024BE7LH", "sre team member add U024BE7LH", "sre team member add USER"),
         ("alrt list", "sre alert list", "sre alert list"),
         ("investigation cmment inv-3f9c2a hi", "sre investigation comment inv-3f9c2a hi", ""),
+        # the alias `usage` (usage show) matched first: "I did not expect `price sho`"
+        ("usage price sho", "sre usage price show", "sre usage price show"),
     ],
 )
 def test_a_typo_gets_the_one_command_it_resembles_and_its_usage(
