@@ -102,6 +102,7 @@ class CommandSet:
                     raise ValueError(f"`{' '.join(words)}` names two commands")
                 self._by_words[words] = model
         self._phrases = Phrasebook(self._by_words, self.models)
+        self._beginnings = {known[:n] for known in self._by_words for n in range(1, len(known))}
         self._refusals = Refusals(self.models)
         self._help: dict[str | None, str] = {}
 
@@ -209,8 +210,7 @@ class CommandSet:
     def _longer(self, words: list[str]) -> bool:
         """Whether `words` begin a longer command's words (`usage price`, after the alias
         `usage` matched): the next word is then a typo of that command's, never an argument."""
-        size = len(words)
-        return any(len(known) > size and list(known[:size]) == words for known in self._by_words)
+        return tuple(words) in self._beginnings
 
     def _match(self, words: list[str]) -> tuple[type[Command], list[str]]:
         lowered = [word.lower() for word in words]
