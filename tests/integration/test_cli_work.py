@@ -91,7 +91,7 @@ def test_every_deferred_command_has_its_result_and_its_outcome_when_sre_returns(
     _ran(capsys, "prompt", "variant", "add", "timeline", "--template", "timeline-first")
     started = deferred("prompt", "experiment", "start", "--variants", "timeline", expect="started")
     (pe,) = set(re.findall(r"\bpe-[0-9a-f]{6}\b", started))
-    deferred("prompt", "experiment", "gate", pe, expect=f"{pe}: no gate to run")
+    deferred("prompt", "experiment", "gate", pe, expect=f"{pe} has no gate to run: it is running")
     # AND every kind of deferred command was walked (a new one must be added here)
     kinds = {m.words for m in COMMANDS.models if m.deferred} | {("scheduler", "run-once")}
     assert kinds == walked
