@@ -15,8 +15,9 @@ from shared.services.commands import ServiceName
 
 METRICS = ("errors", "p99_latency")
 _EXAMPLE = "5,25,50,100"
-_STEP = re.compile(r"[0-9]+(\.[0-9]+)?")
-"""A step as people write a percentage: ASCII digits, maybe a decimal part (no `1e2`, `nan`)."""
+_STEP = re.compile(r"[0-9]{1,3}")
+"""A step as people write a percentage: a whole one, in ASCII digits (no `5.5`: every notice
+says a step's share whole, so `5.5` read `6%`; no `1e2`, `nan`)."""
 SMALLEST_STEP = 1.0
 """The smallest first step, in percent: below it the canary's share shows as 0% and it would take
 hours to serve the requests a judgement needs."""
@@ -25,7 +26,7 @@ hours to serve the requests a judgement needs."""
 def _steps(text: str) -> str:
     parts = text.split(",")
     if not all(_STEP.fullmatch(part) for part in parts):
-        raise ValueError(f"write steps as percentages, e.g. `{_EXAMPLE}`")
+        raise ValueError(f"write steps as whole percentages, e.g. `{_EXAMPLE}`")
     steps = [float(part) for part in parts]
     if outside := [s for s in steps if not SMALLEST_STEP <= s <= 100]:
         raise ValueError(

@@ -161,9 +161,12 @@ def test_of_two_starts_on_one_service_at_once_one_runs_and_the_other_is_refused(
     ("steps", "said"),
     [
         ("100", "a canary needs a step below 100 to be judged on before all traffic moves"),
-        ("0.0001,100", "`0.0001` is not a step: each is a percentage from 1 to 100"),
-        ("1e-30,100", "write steps as percentages"),
-        ("5,NaN,100", "write steps as percentages"),
+        ("0,100", "`0` is not a step: each is a percentage from 1 to 100"),
+        ("0.0001,100", "write steps as whole percentages"),
+        ("1e-30,100", "write steps as whole percentages"),
+        ("5,NaN,100", "write steps as whole percentages"),
+        # before: taken, and 5.5% said as 6% in every notice
+        ("5.5,50,100", "write steps as whole percentages"),
     ],
 )
 def test_steps_that_could_never_be_judged_are_refused_at_once(steps: str, said: str) -> None:

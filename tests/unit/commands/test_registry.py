@@ -210,7 +210,7 @@ _FIELDS: dict[str, st.SearchStrategy[typing.Any]] = {
     "duration": st.sampled_from(["1h", "4h", "15m"]),
     "comment": _text,
     "version": st.from_regex(r"[0-9A-Za-z._-]{1,10}", fullmatch=True),
-    "steps": st.sampled_from(["5,25,50,100", "10,100", "1,2.5,100"]),
+    "steps": st.sampled_from(["5,25,50,100", "10,100", "1,3,100"]),
     "interval": st.sampled_from(["5m", "90s", "1h", "1d"]),
     "metrics": st.sampled_from(["errors", "p99_latency", "errors,p99_latency"]),
     "critical": st.sampled_from(["errors", "p99_latency"]),
