@@ -162,5 +162,12 @@ class Canary(Frozen):
         return f"{self.state.said} at {self.weight:.0%} ({step})"
 
     def due(self, now: datetime) -> bool:
-        """Whether the current step has baked long enough to be judged."""
-        return not self.state.over and now - self.step_started_at >= self.interval
+        """Whether the current step has baked long enough to be judged, in whole minutes as the
+        scheduler ticks (a tick a second short of the minute is not a minute early: a 1m canary
+        was judged every other tick, a 5m one after 6)."""
+        baked = _minute(now) - _minute(self.step_started_at)
+        return not self.state.over and baked >= self.interval
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
