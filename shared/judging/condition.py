@@ -98,7 +98,7 @@ class Condition(Frozen):
         what = (
             "anomalous"
             if self.anomalous
-            else f"{self.comparison} {self.threshold:g}{_unit(self.signal)}"
+            else f"{self.comparison} {self.threshold:.12g}{_unit(self.signal)}"
         )
         return f"{self.signal.value} {what}"
 
@@ -159,7 +159,7 @@ def never_holds(condition: Condition) -> None:
     signal, op, threshold = condition.signal, condition.comparison, condition.threshold
     if threshold is None or op is None:
         return
-    written = f"{threshold:g}"
+    written = f"{threshold:.12g}"
     percent = _unit(signal) == "%"
     if percent and op == ">" and threshold >= 100:
         raise ValueError(

@@ -95,3 +95,21 @@ def test_an_error_rate_threshold_written_like_a_ratio_is_said_to_be_percent(
         assert "is in percent" not in made.text
     else:
         assert noted in made.text, made.text
+
+
+@pytest.mark.parametrize(
+    "condition",
+    ["traffic < 1234567", "p99_latency > 1234.5678ms", "error_rate > 2.345678%"],
+)
+def test_a_threshold_is_shown_as_typed_not_rounded(condition: str) -> None:
+    services = alerting_services(MovingClock(NOW))
+    made = run(
+        services,
+        f'alert create exact --service checkout-api --when "{condition}"',
+        user="oli",
+        channel="C-pay",
+    )
+    # before: `traffic < 1.23457e+06`, `p99_latency > 1234.57ms`: not the value judged
+    assert f"`{condition}`" in made.text, made
+    shown = run(services, "alert show exact", user="oli", channel="C-pay")
+    assert f"`{condition}`" in shown.text, shown
