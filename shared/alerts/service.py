@@ -198,7 +198,7 @@ class AlertService:
             title=f"Alert {command.name} deleted",
             text="\n".join(
                 ([_was_firing(policy, ctx.now)] if policy.status.state is State.FIRING else [])
-                + (["Its firing message now says it is deleted."] if posted else [])
+                + ([f"Its {_which_message(policy)} now says it is deleted."] if posted else [])
                 + ([f"Its silences ended: {', '.join(ended)}."] if ended else [])
             ),
         )
@@ -372,3 +372,8 @@ def _was_firing(policy: AlertPolicy, now: datetime) -> str:
     since = f" since {moment(fired, today=now)}" if fired else ""
     rule = policy.condition.text()
     return f"It was firing{since}: nothing watches `{rule}` on {policy.service} now."
+
+
+def _which_message(policy: AlertPolicy) -> str:
+    """The message a deleted alert's post is: its firing one while it fires, else its last."""
+    return "firing message" if policy.status.state is State.FIRING else "last message"

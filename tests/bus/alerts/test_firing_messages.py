@@ -257,3 +257,16 @@ def test_deleting_a_firing_alert_updates_its_message_and_ends_its_silences(
     assert run(services, other, user="oli", channel="C-pay").tone is Tone.OK
     assert _tick(services, clock, 2)["Fired"] == "errors"
     assert _titles(notifier.posted) == ["FIRING web: errors", "FIRING web: errors"]
+
+
+def test_deleting_a_resolved_alert_says_its_last_message_not_a_firing_one(tmp_path: Path) -> None:
+    # GIVEN `errors` fired, was told, then resolved
+    notifier = InMemoryNotifier()
+    services, web, clock = _alerting(tmp_path, notifier)
+    web.at(-5, 2, 9)
+    _tick(services, clock, 0)
+    web.at(2, 90, 0.5)
+    assert _tick(services, clock, 5)["Resolved"] == "errors"
+    # WHEN it is deleted THEN its message is said to be its last, not its firing one
+    deleted = run(services, "alert delete errors", user="oli", channel="C-pay")
+    assert deleted.text == "Its last message now says it is deleted.", deleted
