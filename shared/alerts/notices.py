@@ -126,8 +126,13 @@ def group_notice(policies: Sequence[AlertPolicy], today: datetime | None = None)
 
 
 def escalation_notice(policy: AlertPolicy, now: datetime) -> Reply:
-    """The page nobody acknowledged, told to the escalation team at `now`."""
-    waited = length(policy.escalate_after or timedelta(0))
+    """The page nobody acknowledged, told to the escalation team at `now`: for as long as it has
+    fired (more than `--escalate-after` when it could not be escalated before: a channel bound
+    late), in whole minutes."""
+    after = policy.escalate_after or timedelta(0)
+    fired = policy.status.fired_at
+    since = now - fired if fired is not None else after
+    waited = length(max(after, timedelta(minutes=since // timedelta(minutes=1))))
     return Reply(
         tone=Tone.ERROR,
         title=f"Escalated: {policy.service} alert {policy.name} of team {policy.team} "

@@ -88,6 +88,8 @@ def test_an_escalation_nobody_can_be_told_is_not_called_done_and_happens_once_bo
     (target, notice) = notifier_of(services).posted[-1]
     assert target.channel == "C-ops"
     assert notice.title.startswith("Escalated: checkout-api alert q of team payments")
+    # (unacknowledged for the 3 minutes it has fired, not the 1m it could escalate after)
+    assert notice.title.endswith(" is unacknowledged after 3m"), notice.title
     assert _escalations_audited(services) == ["alert escalated to ops q → succeeded"]
     at = clock.at.strftime("%H:%M")
     for text in ("alert show q", "alert list"):
