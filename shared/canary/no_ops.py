@@ -56,8 +56,14 @@ class CanaryNoOps:
         return _already(canary, {CanaryState.PROMOTED, CanaryState.PROMOTING})
 
     def rollback(self, command: c.RollbackCanary, ctx: Context) -> str | None:
-        """Rolling back a canary rolled back (or being rolled back)."""
+        """Rolling back a canary rolled back (or being rolled back), or one promoted: its
+        version is the stable one now, and going back is a canary of the version before."""
         canary = self._found(command.id, ctx)
+        if canary.state is CanaryState.PROMOTED:
+            return (
+                f"{_ended(canary, ctx, 'roll back')}: to go back, start a canary of version "
+                f"{canary.stable} (`sre canary start {canary.service} --version {canary.stable}`)"
+            )
         return _already(canary, {CanaryState.ROLLED_BACK, CanaryState.ROLLING_BACK})
 
 

@@ -87,3 +87,27 @@ def test_a_decision_on_a_rolled_back_canary_is_answered_at_once_not_queued(
     )
     assert run_worker(services) == []
     assert _trail(services) == trail
+
+
+def test_rolling_back_a_promoted_canary_changes_nothing_and_says_how_to_go_back(
+    clock: MovingClock,
+) -> None:
+    services = canary_services(clock)
+    canary = start_canary(services, "43")
+    assert not run_deferred(
+        services, f"canary promote {canary}", user="oli", channel="C-pay"
+    ).failed
+    trail = _trail(services)
+    # WHEN it is rolled back (before: queued, audited, then a Conflict, exit 1)
+    again = run(services, f"canary rollback {canary}", user="oli", channel="C-pay")
+    # THEN it is answered at once, saying how to go back, nothing queued or audited
+    assert again.tone is Tone.INFO and not again.failed, again
+    assert again.title.startswith(
+        f"Nothing to change: checkout-api version 43 ({canary}) was promoted at "
+    ), again.title
+    assert again.title.endswith(
+        "nothing to roll back: to go back, start a canary of version 41 "
+        "(`sre canary start checkout-api --version 41`)."
+    ), again.title
+    assert run_worker(services) == []
+    assert _trail(services) == trail
