@@ -5,7 +5,7 @@ the chart it draws."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from shared.alerts.evaluator import ANOMALY_HISTORY, PERIOD, Evaluation
 from shared.alerts.ports import EvaluationChart
@@ -90,9 +90,11 @@ def value_text(ev: Evaluation) -> str:
     at, value = next(((t, v) for t, v in reversed(ev.points) if t < ev.at), ev.points[-1])
     judged = ev.period * len(ev.slots)
     if at < ev.at - judged:  # the data stopped: its last value is not "now"
+        gone = timedelta(minutes=(ev.at - at) // timedelta(minutes=1))
         return (
-            f"{condition.signal.label}: no point in the last {length(judged)} (the latest, "
-            f"{condition.shown(value)}, at {moment(at, today=ev.at)})"
+            f"{condition.signal.label}: no point since {moment(at, today=ev.at)}, "
+            f"{length(gone)} ago (the latest, {condition.shown(value)}; the last "
+            f"{length(judged)} are judged)"
         )
     if at < ev.at - ev.period * condition.n:  # not of the periods the condition counts
         when = moment(at, today=ev.at)

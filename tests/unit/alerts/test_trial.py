@@ -66,7 +66,11 @@ def test_one_point_is_said_of_the_latest() -> None:
 def test_the_latest_value_has_its_unit_and_is_not_now_once_the_data_stopped() -> None:
     assert value_text(_evaluation("error_rate > 2%", [1.0, 3.25])) == "error rate now 3.25%"
     stopped = value_text(_evaluation("error_rate > 2%", [None, None, None], stopped=30))
-    assert stopped == "error rate: no point in the last 3m (the latest, 3%, at 08:57 UTC)"
+    # (how long ago it stopped, not the judged span: "no point in the last 3m" read as if the
+    # data had stopped 3 minutes ago)
+    assert stopped == (
+        "error rate: no point since 08:57 UTC, 33m ago (the latest, 3%; the last 3m are judged)"
+    )
 
 
 def test_a_pending_alert_says_how_long_it_has_held_of_its_for() -> None:
