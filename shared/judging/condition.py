@@ -36,12 +36,14 @@ LONGEST = timedelta(days=90)
 """The longest of an alert's durations (its `for`, silences, escalation, keep firing): 90d, a
 quarter (a silence longer than that is a policy to delete, not to silence)."""
 _UNITS = {"ms": 1.0, "s": 1000.0, "%": 1.0, "": 1.0}
+MOST_POINTS = 99
+"""The most points an `M of N` condition looks at."""
 _PATTERN = re.compile(
     r"^(?P<signal>[a-z0-9_]+)"
     r"(?:\s*(?P<op>>=|<=|>|<)\s*(?P<value>\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>ms|s|%)?"
     r"|\s+(?P<anomalous>anomalous))"
     rf"(?:\s+for\s+(?P<hold>{DURATION_PATTERN}))?"
-    r"(?:\s+(?P<m>\d{1,2})\s+of\s+(?P<n>\d{1,2}))?"
+    r"(?:\s+(?P<m>\d{1,6})\s+of\s+(?P<n>\d{1,6}))?"
     rf"(?:\s+for\s+(?P<hold_after>{DURATION_PATTERN}))?\Z",
     re.ASCII,  # digits of other scripts are refused, as in every number typed
 )
@@ -202,6 +204,11 @@ def parse(text: str) -> Condition:
         )
     if m < 1:
         raise ValueError(f"`{m} of {n}`: at least one point must breach, e.g. `3 of 5`")
+    if n > MOST_POINTS:
+        raise ValueError(
+            f"`{m} of {n}`: at most {MOST_POINTS} points are looked at (one a minute: for a "
+            f"longer span, use `for`), e.g. `3 of 5`"
+        )
     held = found["hold"] or found["hold_after"]
     hold = duration(held) if held else timedelta(0)
     if hold > LONGEST:

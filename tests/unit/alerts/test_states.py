@@ -165,6 +165,8 @@ def test_a_firing_alert_whose_data_comes_back_breaching_is_told_data_back_not_fi
         ("p99_latency 800ms", "is not a condition"),
         ("error_rate > 800ms", "error rate is a percentage: use %, e.g. `error_rate > 2%`"),
         ("error_rate > 2% 6 of 5", "cannot outnumber the points looked at, e.g. `3 of 5`"),
+        # before: "is not a condition: write `p99_latency > 800ms for 5m`…", no word of a limit
+        ("error_rate > 2% 1 of 100", "`1 of 100`: at most 99 points are looked at"),
     ],
 )
 def test_a_wrong_condition_says_what_is_wrong(text: str, problem: str) -> None:
