@@ -203,8 +203,9 @@ def classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> MetricRes
     against = compared(effect, worse_below=spec.direction is Direction.DECREASE)
     reason = (
         f"{spec.said} {pair(fmean(experiment), fmean(control))}{unit}, "
-        f"{against}, {sure} (shift {shift.estimate:+,.4g}, "
-        f"{confidence:.1%} CI {shift.lower:+,.4g} to {shift.upper:+,.4g}; "
+        f"{against}, {sure} (shift {shift.estimate:+,.4g}{unit} of the first over the "
+        f"second, minute by minute, {confidence:.1%} CI {shift.lower:+,.4g} to "
+        f"{shift.upper:+,.4g}{unit}; "
         f"n = {len(experiment)} vs {len(control)} minutes) → {label.value}"
     )
     failed = spec.critical and label is not Label.PASS
