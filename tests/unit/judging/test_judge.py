@@ -269,6 +269,8 @@ def test_a_latency_failure_says_how_sure_it_is_as_its_interval_allows() -> None:
     assert result.label is Label.HIGH
     # THEN it is called likely (p < 0.02), not certain; both means with the same precision
     assert result.reason.startswith("p99 latency 412 vs 101 ms, 4.1× worse, likely (shift +")
+    # (with its unit, and which way it is taken: a bare `shift -3.933` read as the opposite)
+    assert " ms of the first over the second, minute by minute, " in result.reason, result.reason
 
 
 def test_a_canary_without_errors_against_a_stable_version_with_some_says_none_on_canary() -> None:
