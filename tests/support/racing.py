@@ -12,6 +12,7 @@ from shared.adapters.local.simulated_chaos import (
     InMemoryChaosState,
     SimulatedFaultInjector,
     SimulatedFaultMetrics,
+    SimulatedInjection,
     SimulatedSafetyLever,
 )
 from shared.adapters.memory import InMemoryChaosStore
@@ -96,5 +97,14 @@ def hooked_chaos(clock: MovingClock) -> tuple[ChaosAdapters, HookedInjector, InM
 
 
 def live_injections(state: InMemoryChaosState, resource: str = "checkout") -> list[str]:
-    """The keys of the injections the simulation still applies to `resource`."""
-    return [i.handle for i in state.injections(resource) if i.removed_at is None]
+    """The keys of the injections the simulation still applies to any registration of
+    `resource`."""
+    return [i.handle for i in sample_injections(state, resource) if i.removed_at is None]
+
+
+def sample_injections(
+    state: InMemoryChaosState, resource: str = "checkout"
+) -> list[SimulatedInjection]:
+    """Every injection on any registration of the sample `resource` (the simulation keeps each
+    registration's apart: `checkout:<service>:<registered at>`)."""
+    return [i for i in state.every() if i.resource.split(":", 1)[0] == resource]

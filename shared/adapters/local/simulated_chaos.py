@@ -37,6 +37,14 @@ HEALTHY_P99_MS = 380.0
 HEALTHY_P50_MS = 120.0
 
 
+def registration(service: Service) -> str:
+    """What the simulation keeps a fault on: the service's registration of the sample, not the
+    sample (`checkout`) itself, which every registration reads: each is its own service, so an
+    experiment on one never judges another's fault (two on the sample at once each held on the
+    other's, and recorded verified resilience)."""
+    return f"{service.resource}:{service.name}:{service.registered_at.isoformat()}"
+
+
 class SimulatedInjection(Frozen):
     """One injection as the simulation keeps it."""
 
@@ -87,6 +95,10 @@ class InMemoryChaosState:
 
     def injections(self, resource: str) -> list[SimulatedInjection]:
         return [i for i in self._injections.values() if i.resource == resource]
+
+    def every(self) -> list[SimulatedInjection]:
+        """Every injection kept (for tests)."""
+        return list(self._injections.values())
 
     def keep(self, injection: SimulatedInjection) -> None:
         with self._lock:
@@ -174,7 +186,7 @@ class SimulatedFaultInjector:
             self._state.keep(
                 SimulatedInjection(
                     handle=injection.key,
-                    resource=service.resource,
+                    resource=registration(service),
                     fault=fault,
                     percent=injection.percent,
                     at=now,
@@ -322,7 +334,7 @@ class SimulatedFaultMetrics:
                 "sample, and chaos here reads only the sample's simulated minutes, never "
                 "another service's"
             )
-        made = self._state.injections(service.resource)
+        made = self._state.injections(registration(service))
         control: list[Minute] = []
         faulted: list[Minute] = []
         at = start
