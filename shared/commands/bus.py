@@ -326,9 +326,10 @@ class CommandBus:
         try:
             done = self._execute(command, ctx)
         except Exception as error:
-            failed = self._write(
-                command, ctx, Outcome.FAILED, {"error": str(error)[:300]}, strict=False
-            )
+            # a refusal the handler found (a starter approving their own experiment) is a
+            # denial, as one found by the roles before it is
+            outcome = Outcome.DENIED if isinstance(error, ForbiddenError) else Outcome.FAILED
+            failed = self._write(command, ctx, outcome, {"error": str(error)[:300]}, strict=False)
             if isinstance(failed, Owed) and isinstance(error, SreError):  # said with the error
                 ref = ctx.invocation.correlation_id
                 return Handled(with_receipt(for_error(error, ref), failed))

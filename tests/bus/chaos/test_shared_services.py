@@ -37,7 +37,7 @@ def test_a_team_with_a_read_only_share_cannot_fault_the_owners_service() -> None
     last = records(services.audit_log, StreamKey(org=ORG, team="search"))[-1]
     assert (last.command, last.outcome) == (
         "sre chaos start checkout-api --fault=error --expect='error_rate < 1%' --team=search",
-        Outcome.FAILED,
+        Outcome.DENIED,  # as it was said: a denial, found by the worker
     )
     # AND a game day on it is refused the same way, a plan names it as what refuses a start
     game_day = f'chaos start {BREAKING} --team search --every 7d --window "Tue 10:00-12:00"'

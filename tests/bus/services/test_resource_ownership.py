@@ -84,7 +84,7 @@ def test_an_org_admin_shares_a_service_read_only(org: Services) -> None:
     last = records(org.audit_log, StreamKey(org=ORG, team="search"))[-1]
     assert (last.command, last.outcome) == (
         "sre canary start checkout --version=43 --team=search",
-        Outcome.FAILED,
+        Outcome.DENIED,  # as it was said (before: failed)
     )
     started = run_deferred(org, "canary start checkout --version 43 --team payments", user="oli")
     assert started.tone is Tone.OK, started
