@@ -120,6 +120,8 @@ class GameDays:
         except ValueError:  # refused as the start itself says
             return None
         for kept in self._store.game_days(OrgId(draft.org), draft.team):
+            if kept.created_by != draft.started_by:  # another's: theirs may be skipped (a
+                continue  # role lost), and the skip says to schedule it again
             if _plan(kept) == _plan(draft) and (kept.every, kept.window) == (every, window):
                 return f"team {draft.team} keeps this game day already ({kept.id}, {kept.said})"
         return None
@@ -321,4 +323,5 @@ def _line(game_day: GameDay) -> str:
         else "; not run yet"
     )
     steady = "; ".join(game_day.expectations)
-    return f"{game_day.said}; expects {steady}; by @{game_day.created_by}{last}"
+    steps = ",".join(str(p) for p in game_day.percents)
+    return f"{game_day.said}; steps {steps}%; expects {steady}; by @{game_day.created_by}{last}"

@@ -67,7 +67,7 @@ def test_a_game_day_starts_once_inside_its_window_and_again_the_next_week(
     assert chaos_of(services).store.list_for(ORG, "payments") == []
     listed = dict(run(services, "chaos list --scheduled", user="vic", channel="C-pay").fields)
     assert listed[game_day].startswith(
-        "delay:100ms on checkout-api every 7 days, Sun 10:00-12:00 UTC; "
+        "delay:100ms on checkout-api every 7 days, Sun 10:00-12:00 UTC; steps 1,5,25%; "
         "expects p99_latency < 2s; by @oli; not run yet"
     )
     # WHEN the scheduler ticks up to the window THEN nothing starts
@@ -248,3 +248,19 @@ def test_a_game_day_skipped_while_the_trail_is_down_is_audited_when_it_is_back(
     assert "1 owed audit entry written" in ticks(services, clock, 2)
     assert scheduler_steps(services).count(f"chaos game day skipped {game_day}") == 1
     assert owed.owed() == []
+
+
+def test_the_same_plan_by_another_operator_is_a_game_day_of_its_own() -> None:
+    # GIVEN oli's game day (a skip whose creator lost the role says to schedule it again)
+    services = chaos_services(MovingClock(NOW))
+    kept = schedule(services, "Sun 10:00-12:00")
+    # WHEN opal schedules the same plan THEN it is kept, as that advice says
+    again = run_deferred(
+        services,
+        f'chaos start {HARMLESS} --every 7d --window "Sun 10:00-12:00"',
+        user="opal",
+        channel="C-pay",
+    )
+    assert again.tone is Tone.OK and again.title.startswith("Game day chs-"), again
+    assert len(chaos_of(services).store.game_days(ORG, "payments")) == 2
+    assert kept in {g.id for g in chaos_of(services).store.game_days(ORG, "payments")}
