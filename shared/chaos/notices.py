@@ -169,13 +169,20 @@ def status_reply(experiment: Experiment, now: datetime | None = None) -> Reply:
 
 
 def team_list(
-    team: str, experiments: Sequence[Experiment], *, every: bool, service: str | None = None
+    team: str,
+    experiments: Sequence[Experiment],
+    *,
+    every: bool,
+    service: str | None = None,
+    named: str | None = None,
 ) -> Reply:
     """A team's experiments (of one `service`, if named), newest first, one line each: at most
-    `LISTED`, then how many more and how to narrow the list."""
+    `LISTED`, then how many more and how to narrow the list (`named`: the `--team` typed, kept
+    in the commands it suggests)."""
     on = f" on {service}" if service else ""
     if not experiments:
         flag = f" --service {service}" if service else ""
+        flag += f" --team {named}" if named else ""
         more = "" if every else f" under way (`sre chaos list --all{flag}` for ended ones)"
         return Reply(tone=Tone.INFO, title=f"Team {team} has no experiments{on}{more}")
     shown = experiments[:LISTED]

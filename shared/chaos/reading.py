@@ -58,7 +58,9 @@ class ChaosReads:
             if (command.all or x.state is not ExperimentState.ENDED)
             and command.service in (None, x.service)
         ]
-        return team_list(ctx.team or "", found, every=command.all, service=command.service)
+        return team_list(
+            ctx.team or "", found, every=command.all, service=command.service, named=command.team
+        )
 
 
 def ended_said(experiment: Experiment) -> str:

@@ -162,6 +162,13 @@ def test_the_list_shows_experiments_under_way_and_all_of_them_with_all(clock: Mo
     )
     every = run(services, "chaos list --all", user="vic", channel="C-pay")
     assert every.fields == [(experiment, "error on checkout-api: ended: deviated")]
+    # AND asked with --team, the command it suggests keeps it (before: dropped, so typed in
+    # another team's channel it listed that team's)
+    named = run(services, "chaos list --team payments", user="vic")
+    assert named.title == (
+        "Team payments has no experiments under way "
+        "(`sre chaos list --all --team payments` for ended ones)"
+    ), named.title
 
 
 def test_a_deployment_without_a_fault_injector_says_chaos_is_not_configured(
