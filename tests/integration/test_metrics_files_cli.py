@@ -306,3 +306,15 @@ def test_a_metrics_folder_named_but_missing_is_said_to_be_missing_and_not_made(
     assert status == 2
     assert f"the metrics folder {absent} does not exist" in out
     assert not absent.exists()
+
+
+def test_a_path_typed_with_a_secret_is_repeated_masked(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["whoami"])
+    capsys.readouterr()
+    secret = "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+    status, out = _register(f"/tmp/secret_token={secret}.csv", capsys)
+    # before: the path repeated whole, its token with it
+    assert status == 2, out
+    assert secret not in out and "Cannot use `/tmp/secret_token=***` as a metrics file" in out

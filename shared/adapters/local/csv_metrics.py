@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.audit.redaction import redact
+from shared.commands.free_text import shown
 from shared.errors import InvalidCommandError, UnavailableError
 from shared.replies import counted
 from shared.telemetry import provider_calls
@@ -292,7 +293,9 @@ class CsvMetricsSource:
             resolved = self._inside(path, named=True)  # only the terminal registers a file
             check(read_bounded(resolved, limit=self._max_bytes), max_rows=self._max_rows)
         except ValueError as error:
-            raise InvalidCommandError(f"Cannot use `{path}` as a metrics file: {error}.") from None
+            # the path as typed, short and its secrets masked, as every error repeats input
+            said = shown(path)
+            raise InvalidCommandError(f"Cannot use `{said}` as a metrics file: {error}.") from None
         return str(resolved)
 
     def columns(self, path: str) -> list[str]:
