@@ -77,6 +77,11 @@ def length(span: timedelta) -> str:
     return " ".join(parts)
 
 
+def whole_minutes(span: timedelta) -> timedelta:
+    """`span` without its part of a minute: how long something lasted as a minute's tick says."""
+    return timedelta(minutes=span // timedelta(minutes=1))
+
+
 def span_of_day(start: time, end: time) -> str:
     """Two times of any day as a span a person types: `10:00-12:00` (a weekly window's hours)."""
     return f"{start:%H:%M}-{end:%H:%M}"

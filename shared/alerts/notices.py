@@ -10,7 +10,7 @@ from shared.alerts.models import AlertPolicy, Severity
 from shared.alerts.states import Missing, State
 from shared.judging.condition import ANOMALY_SCORE
 from shared.replies import Button, Ref, Reply, Tone, user_ref
-from shared.times import length, moment
+from shared.times import length, moment, whole_minutes
 
 
 def value_text(policy: AlertPolicy) -> str:
@@ -132,7 +132,7 @@ def escalation_notice(policy: AlertPolicy, now: datetime) -> Reply:
     after = policy.escalate_after or timedelta(0)
     fired = policy.status.fired_at
     since = now - fired if fired is not None else after
-    waited = length(max(after, timedelta(minutes=since // timedelta(minutes=1))))
+    waited = length(max(after, whole_minutes(since)))
     return Reply(
         tone=Tone.ERROR,
         title=f"Escalated: {policy.service} alert {policy.name} of team {policy.team} "

@@ -5,14 +5,14 @@ the chart it draws."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from shared.alerts.evaluator import ANOMALY_HISTORY, PERIOD, Evaluation
 from shared.alerts.ports import EvaluationChart
 from shared.alerts.states import State, counted, transition
 from shared.judging.condition import ANOMALY_SCORE
 from shared.telemetry.queries import UNITS
-from shared.times import length, moment
+from shared.times import length, moment, whole_minutes
 
 
 def outcome_text(ev: Evaluation) -> str:
@@ -90,7 +90,7 @@ def value_text(ev: Evaluation) -> str:
     at, value = next(((t, v) for t, v in reversed(ev.points) if t < ev.at), ev.points[-1])
     judged = ev.period * len(ev.slots)
     if at < ev.at - judged:  # the data stopped: its last value is not "now"
-        gone = timedelta(minutes=(ev.at - at) // timedelta(minutes=1))
+        gone = whole_minutes(ev.at - at)
         return (
             f"{condition.signal.label}: no point since {moment(at, today=ev.at)}, "
             f"{length(gone)} ago (the latest, {condition.shown(value)}; the last "

@@ -13,6 +13,10 @@ from shared.invocation import ReplyTarget
 from shared.records import Frozen
 from shared.telemetry.models import ResourceKind
 
+TICK_DRIFT = timedelta(seconds=5)
+"""How early the scheduler's minute tick may come (EventBridge's, or a loop of `run-once`,
+drifts by a second or so): a step that far from its interval is due."""
+
 
 class CanaryState(StrEnum):
     """Where a canary stands."""
@@ -162,12 +166,9 @@ class Canary(Frozen):
         return f"{self.state.said} at {self.weight:.0%} ({step})"
 
     def due(self, now: datetime) -> bool:
-        """Whether the current step has baked long enough to be judged, in whole minutes as the
-        scheduler ticks (a tick a second short of the minute is not a minute early: a 1m canary
-        was judged every other tick, a 5m one after 6)."""
-        baked = _minute(now) - _minute(self.step_started_at)
-        return not self.state.over and baked >= self.interval
-
-
-def _minute(at: datetime) -> datetime:
-    return at.replace(second=0, microsecond=0)
+        """Whether the current step has baked long enough to be judged: its interval, less the
+        tick's drift (a tick a second short of the interval is the tick it meant: a 1m canary
+        was judged every other tick, a 5m one after 6; counting whole minutes instead would
+        judge a 90s step after 61 s)."""
+        baked = now - self.step_started_at
+        return not self.state.over and baked + TICK_DRIFT >= self.interval

@@ -134,8 +134,7 @@ def without_findings(
         said = [f"{_sentence(within)} stayed within their baseline."] if within else []
         title = f"{service.name}: no significant change in {window}"
         if fallen:  # good news for the service, or a sign it fails fast: no all-clear mark
-            said += [f"{v.signal.label} {v.fall}." for v in verdicts if v.fall]
-            said.append(FALL_NOT_COUNTED)
+            said += _falls(verdicts)
             title = (
                 f"{service.name}: nothing rose, but {_sentence(fallen).lower()} fell in {window}"
             )
@@ -153,11 +152,15 @@ def without_findings(
     judged = [f"{', '.join(calm)} steady"] if calm else []
     judged += [f"nothing rose, but {_sentence(fallen).lower()} fell"] if fallen else []
     title = f"{service.name}: {'; '.join(judged)}; {_cannot(unjudged, now)} in {window}"
-    text = [*cannot, *([f"Judged steady: {', '.join(calm)}."] if calm else [])]
-    if fallen:
-        text += [f"{v.signal.label} {v.fall}." for v in verdicts if v.fall]
-        text.append(FALL_NOT_COUNTED)
+    text = [*cannot, *([f"Judged steady: {', '.join(calm)}."] if calm else []), *_falls(verdicts)]
     return Reply(tone=Tone.INFO, title=title, text="\n".join(text), fields=fields)
+
+
+def _falls(verdicts: Sequence[Verdict]) -> list[str]:
+    """Each collapse a verdict says, a line each, then that none is counted as a change (none
+    when nothing fell)."""
+    lines = [f"{v.signal.label} {v.fall}." for v in verdicts if v.fall]
+    return [*lines, FALL_NOT_COUNTED] if lines else []
 
 
 def fell(verdicts: Sequence[Verdict]) -> list[str]:
