@@ -21,7 +21,10 @@ _PASS_NAME = r"(?:[A-Za-z0-9]{1,32}[_-]){0,8}pass"  # noqa: S105
 _SECRET_LIKE = r"(?=[^\s'\",;]*\d)(?=[^\s'\",;]*[A-Za-z])[^\s'\",;]{8,}"  # noqa: S105
 """A value that looks like a secret: 8 or more characters with a letter and a digit, up to a
 space, a quote, a comma or a semicolon (`Tags=[{Key=team,Value=…}]` keeps what follows)."""
-_VALUE = r"(?!\*\*\*)(?:'[^']*'|\"[^\"]*\"|[^\s'\"]+)"
+_MASKED = r"(?!\*\*\*(?![A-Za-z0-9]))"
+"""Not a value masked already (`***`, then no letter or digit): masking twice changes nothing,
+while `***hunter2`, a secret typed after stars, is still masked."""
+_VALUE = rf"{_MASKED}(?:'[^']*'|\"[^\"]*\"|[^\s'\"]+)"
 """A value as written: quoted, or up to a space; not one masked already (so masking twice
 changes nothing: `password=***`` keeps its closing quote)."""
 _B64 = "A-Za-z0-9/+"
@@ -62,7 +65,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"(?i)\b(aws_secret_access_key|secret_access_key|aws_session_token)(\s*[=:]\s*)"
-            r"(?!\*\*\*)\S+"
+            rf"{_MASKED}\S+"
         ),
         rf"\1\2{MASK}",
     ),
@@ -89,7 +92,7 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"(?i)(\b(?:pass(?:word|phrase)|passwd|pwd)(?:\s+(?:for|of)\s+\S+)?"
-            r"\s+(?:is|was|will be)(?:\s+now)?\s*:?\s+)(?!\*\*\*)(\S+)"
+            rf"\s+(?:is|was|will be)(?:\s+now)?\s*:?\s+){_MASKED}(\S+)"
         ),
         rf"\1{MASK}",
     ),

@@ -222,3 +222,11 @@ def test_the_word_key_in_prose_keeps_what_follows(prose: str) -> None:
 )
 def test_what_is_masked_already_is_kept_as_it_is(masked: str) -> None:
     assert redact(masked) == masked
+
+
+@pytest.mark.parametrize(
+    ("typed", "secret"),
+    [("password=***hunter2", "hunter2"), ("the password is ***Tr0ub4dor", "Tr0ub4dor")],
+)
+def test_a_secret_typed_after_stars_is_still_masked(typed: str, secret: str) -> None:
+    assert secret not in redact(typed)
