@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from itertools import islice
@@ -201,12 +202,22 @@ class AuditService:
         # the rest's earliest time (an owed entry is written late, with its own earlier time)
         more = min((r.time for r in [*records[MAX_EXPORT:], *matching]), default=None)
         records = records[:MAX_EXPORT]
+        if not records:  # no file: an empty one would be read as "nothing happened"
+            return Reply(
+                tone=Tone.INFO,
+                title=(
+                    "No matching entries"
+                    if any(
+                        f is not None for f in (command.since, command.until, command.before_seq)
+                    )
+                    else "No entries"
+                )
+                + f" in {label(stream)}: nothing exported",
+                fields=not_read(unreadable),
+                ephemeral=True,
+            )
         content, kind = encoded(records, command.format)
-        org = stream.org.replace(":", "-")  # `slack:T1`: no colon in a file name (Windows)
-        # `team-<name>` or `org`: a team named `org` never shares the org-wide trail's file name
-        scope = "org" if stream.team == ORG_STREAM else f"team-{stream.team}"
-        name = f"audit-{org}-{scope}-{ctx.now:%Y%m%dT%H%M%SZ}.{command.format}"
-        where = self._exports.publish(name, content, kind)
+        where = self._exports.publish(export_name(stream, ctx.now, command.format), content, kind)
         exported = {r.seq for r in records}
         changed = set(modified) & exported
         # by where they are stored: a copy stored under another number is flagged there
@@ -278,6 +289,15 @@ class AuditService:
             mark=self._mark(stream),
             damaged=digest_problems(stored),
         ).problems
+
+
+def export_name(stream: StreamKey, now: datetime, kind: str) -> str:
+    """`audit-<org>-team-<team>-<time>-<6 hex>.<kind>`: `team-<name>` or `org`, so a team named
+    `org` never shares the org-wide trail's file name; no colon (Windows); the random end keeps
+    two exports in the same second (other filters) from replacing each other."""
+    org = stream.org.replace(":", "-")
+    scope = "org" if stream.team == ORG_STREAM else f"team-{stream.team}"
+    return f"audit-{org}-{scope}-{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}.{kind}"
 
 
 def _cut_short(more: datetime | None) -> list[tuple[str, str]]:
