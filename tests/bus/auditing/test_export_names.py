@@ -4,12 +4,12 @@ export with nothing in it writes no file and says so."""
 from __future__ import annotations
 
 from shared.adapters.memory import FixedClock, InMemoryExportStore
-from shared.bootstrap.wiring import build
+from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from tests.support import NOW, memory_adapters, run, run_deferred, setup_teams
 
 
-def _services(exports: InMemoryExportStore):  # type: ignore[no-untyped-def]
+def _services(exports: InMemoryExportStore) -> Services:
     services = build(
         Settings(org_admins=("slack:T1:root",)),
         memory_adapters(FixedClock(NOW), exports=exports),
