@@ -18,7 +18,7 @@ from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification, verify_stream
 from shared.auditing import commands as c
 from shared.auditing.org_audit import OrgAudit, label
-from shared.commands.context import Context, Handlers
+from shared.commands.context import Context, Handled, Handlers
 from shared.identity.admins import ConfiguredAdmin
 from shared.ports import ExportStore
 from shared.replies import Reply, Tone, counted, user_ref
@@ -245,9 +245,11 @@ class AuditService:
                 return None
         return "every trail is sealed up to its last entry"
 
-    def seal(self, _: c.SealAudit, ctx: Context) -> Reply:
+    def seal(self, _: c.SealAudit, ctx: Context) -> Handled:
         """A digest over every stream of the org with entries past its last digest, unless the
-        stream does not verify from its last digest (a seal must never vouch for a break)."""
+        stream does not verify from its last digest (a seal must never vouch for a break). Its
+        entry records each digest made and each trail refused, and says failed when one was
+        refused (the hourly seal then reports it)."""
         org = ctx.principal.actor.org
         sealed: list[Digest] = []
         refused: list[tuple[str, str]] = []
@@ -258,16 +260,22 @@ class AuditService:
             elif digest := self._trail.seal(stream):
                 sealed.append(digest)
         fields = [(label(d.stream), f"digest #{d.number} seals #{d.last_seq}") for d in sealed]
+        details = {
+            "sealed": "; ".join(f"{where}: {what}" for where, what in fields)[:300],
+            "not_sealed": "; ".join(where for where, _ in refused)[:300],
+        }
+        details = {k: v for k, v in details.items() if v}
         if refused:
             title = f"Sealed {counted(len(sealed), 'trail')}; {len(refused)} not sealed (broken)"
             text = "A trail that does not verify is not sealed; `sre audit verify` says more."
-            return Reply(tone=Tone.ERROR, title=title, text=text, fields=[*refused, *fields])
+            reply = Reply(tone=Tone.ERROR, title=title, text=text, fields=[*refused, *fields])
+            return Handled(reply, details=details, failed=True)
         title = (
             f"Sealed {counted(len(sealed), 'trail')}"
             if sealed
             else "Every trail was already sealed"
         )
-        return Reply(tone=Tone.OK, title=title, fields=fields)
+        return Handled(Reply(tone=Tone.OK, title=title, fields=fields), details=details)
 
     def _unsealable(self, stream: StreamKey, now: datetime) -> list[str]:
         """What is wrong with the stream from its last digest on (nothing: it may be sealed)."""

@@ -336,7 +336,8 @@ class CommandBus:
             raise
         reply = done.reply
         try:
-            succeeded = self._write(command, ctx, Outcome.SUCCEEDED, dict(done.details))
+            outcome = Outcome.FAILED if done.failed else Outcome.SUCCEEDED
+            succeeded = self._write(command, ctx, outcome, dict(done.details))
         except AuditUnavailableError:
             note = (
                 f" (the outcome could not be audited; {requested.receipt} stands)"

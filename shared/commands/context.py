@@ -52,6 +52,9 @@ class Handled:
     details: Mapping[str, str] = field(default_factory=dict)
     """What the command's own outcome entry records besides its name (`planned`: the steps a
     command only asked for, so the trail does not read its entry as the steps' result)."""
+    failed: bool = False
+    """Whether the command ran but did not do all it was asked (a seal that refused a broken
+    trail): its outcome entry then says `failed`, with the details, and the reply is kept."""
 
 
 Handler = Callable[[Any, Context], Reply | Handled]

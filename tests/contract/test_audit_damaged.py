@@ -8,13 +8,13 @@ from datetime import timedelta
 import pytest
 
 from shared.adapters.memory import FixedClock, InMemoryAuditLog
-from shared.audit.models import Digest, StreamKey
+from shared.audit.models import ORG_STREAM, Digest, Outcome, StreamKey
 from shared.auditing import service as audit_service
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
 from shared.replies import Tone
 from tests.contract.audit_stores import Stores, services_on
-from tests.support import NOW, ORG, ask, memory_adapters, run, setup_teams
+from tests.support import NOW, ORG, ask, memory_adapters, records, run, setup_teams
 
 
 @pytest.fixture
@@ -83,6 +83,13 @@ def test_a_seal_refuses_a_trail_that_does_not_verify_from_its_last_digest(
     assert shown["team search's trail"].startswith("digest #2 seals")
     digests = found.log.digests(StreamKey(org=ORG, team="payments"))
     assert [d.number for d in digests] == [1]
+    # AND the seal's entry records which trail it sealed, with which digest, and which it refused
+    entry = records(found.log, StreamKey(org=ORG, team=ORG_STREAM))[-1]
+    # (a seal that refused a trail failed at its job: its entry says so)
+    entry = records(found.log, StreamKey(org=ORG, team=ORG_STREAM))[-1]
+    assert entry.command == "sre audit seal" and entry.outcome is Outcome.FAILED
+    assert entry.details["not_sealed"] == "team payments' trail"
+    assert "; team search's trail: digest #2 seals #" in entry.details["sealed"]
 
 
 class _SealFailsOnce(InMemoryAuditLog):
