@@ -363,15 +363,28 @@ class AuditTrail:
         unreadable: list[str] | None = None,
         modified: list[int] | None = None,
         unlinked: list[int] | None = None,
+        missing: list[tuple[int, int]] | None = None,
     ) -> Iterator[AuditRecord]:
         """The stream's entries stored above `after` (and below `before`), parsed (use `verify`
         to trust them); one that cannot be read is left out, and named (`payments#3`) in
         `unreadable` if given; the number of one changed since it was written is put in
-        `modified`, and of one not linked to the entry read before it in `unlinked` (see
-        `_decoded`)."""
+        `modified`, of one not linked to the entry read before it in `unlinked`, and the numbers
+        not there (deleted, or cut off below the head the state store remembers) in `missing`
+        (see `_decoded`)."""
         upto = None if before is None else before - 1
         scanned = self.log.scan(stream, after=after, upto=upto)
-        yield from _decoded(stream, scanned, unreadable, modified=modified, unlinked=unlinked)
+        if missing is not None and upto is None:
+            mark = self._remembered(stream)
+            upto = mark.seq if mark else None
+        yield from _decoded(
+            stream,
+            scanned,
+            unreadable,
+            modified=modified,
+            unlinked=unlinked,
+            missing=missing,
+            span=(after, upto),
+        )
 
     def newest_first(
         self,
@@ -381,6 +394,7 @@ class AuditTrail:
         unreadable: list[str] | None = None,
         modified: list[int] | None = None,
         unlinked: list[int] | None = None,
+        missing: list[tuple[int, int]] | None = None,
     ) -> Iterator[AuditRecord]:
         """The stream's entries from its head down, read a window at a time (`first` entries,
         then twice as many each time, up to `NEWEST_WINDOW`), so the latest few never cost a
@@ -405,11 +419,12 @@ class AuditTrail:
             placed=True,
             modified=modified,
             unlinked=unlinked,
+            missing=missing,
         )
-        yield from reversed(list(read(past)))
+        yield from reversed(list(read(past, span=(top, None))))
         while top > 0:
             after = max(0, top - size)
-            found = read(self.log.scan(stream, after=after, upto=top))
+            found = read(self.log.scan(stream, after=after, upto=top), span=(after, top))
             yield from reversed(list(found))
             top, size = after, min(size * 2, NEWEST_WINDOW)
 
@@ -428,6 +443,8 @@ def _decoded(
     placed: bool = False,
     modified: list[int] | None = None,
     unlinked: list[int] | None = None,
+    missing: list[tuple[int, int]] | None = None,
+    span: tuple[int, int | None] = (0, None),
 ) -> Iterator[AuditRecord]:
     """The entries parsed; one that cannot be read (with `placed`, also one stored under
     another number than its own: a copy) is left out, and named (`payments#3`) in
@@ -435,9 +452,12 @@ def _decoded(
     written) has its number put in `modified` if given; where an entry does not link to the one
     read just before it (or #1 to the start), both numbers are put in `unlinked` if given (one
     of the two was replaced or inserted, its own hash made anew), and so is one of another
-    trail (copied whole)."""
+    trail (copied whole). `span`: the entries were read after the first number and up to the
+    second (None: to the end); the numbers in it with no entry are put in `missing` as ranges."""
     marks = stream_marks(stream)
     before: tuple[int, str] = (0, GENESIS_HASH)
+    if missing is not None:
+        entries = _noting_gaps(entries, missing, span)
     for entry in entries:
         try:
             record = decode(entry.body)
@@ -459,6 +479,21 @@ def _decoded(
                 unlinked.append(entry.position)
             before = (entry.position, parts[2])
         yield record
+
+
+def _noting_gaps(
+    entries: Iterator[StoredEntry], missing: list[tuple[int, int]], span: tuple[int, int | None]
+) -> Iterator[StoredEntry]:
+    """`entries`, read after `span[0]` and up to `span[1]` (None: to the end), putting the
+    numbers between them with no entry in `missing` as ranges."""
+    last = span[0]
+    for entry in entries:
+        if entry.position > last + 1:
+            missing.append((last + 1, entry.position - 1))
+        last = entry.position
+        yield entry
+    if span[1] is not None and span[1] > last:
+        missing.append((last + 1, span[1]))
 
 
 def _release_quietly(owed: OwedEntries, draft: AuditDraft) -> None:

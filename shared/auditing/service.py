@@ -143,12 +143,14 @@ class AuditService:
         unreadable: list[str] = []
         modified: list[int] = []
         unlinked: list[int] = []
+        missing: list[tuple[int, int]] = []
         newest = self._trail.newest_first(
             stream,
             first=command.limit,
             unreadable=unreadable,
             modified=modified,
             unlinked=unlinked,
+            missing=missing,
         )
         chosen, oldest_read = _newest_matches(newest, command)
         older = _older(stream, oldest_read) if oldest_read and oldest_read.seq > 1 else []
@@ -159,7 +161,7 @@ class AuditService:
                 title=("No matching entries" if _filtered(command) else "No entries")
                 + f" in {label(stream)}"
                 + (f" (its newest {SHOW_READ:,})" if older else ""),
-                fields=[*older, *not_read(unreadable)],
+                fields=[*older, *not_read(unreadable), *gone(stream, missing)],
             )
         changed, loose = set(modified), set(unlinked) - set(modified)
         lines = [
@@ -169,7 +171,10 @@ class AuditService:
             for r in chosen
         ]
         shown = {r.seq for r in chosen}
-        distrusted = _changed(stream, sorted(changed & shown), sorted(loose & shown))
+        distrusted = [
+            *_changed(stream, sorted(changed & shown), sorted(loose & shown)),
+            *gone(stream, missing),
+        ]
         return Reply(
             tone=Tone.ERROR if distrusted else Tone.INFO,
             title=f"{counted(len(chosen), 'entry', 'entries')} of {label(stream)} (times in UTC)",
@@ -185,12 +190,14 @@ class AuditService:
         unreadable: list[str] = []
         modified: list[int] = []
         unlinked: list[int] = []
+        missing: list[tuple[int, int]] = []
         below = self._trail.records(
             stream,
             before=command.before_seq,
             unreadable=unreadable,
             modified=modified,
             unlinked=unlinked,
+            missing=missing,
         )
         matching = (
             r
@@ -213,7 +220,7 @@ class AuditService:
                     else "No entries"
                 )
                 + f" in {label(stream)}: nothing exported",
-                fields=not_read(unreadable),
+                fields=[*not_read(unreadable), *gone(stream, missing)],
                 ephemeral=True,
             )
         content, kind = encoded(records, command.format)
@@ -221,7 +228,10 @@ class AuditService:
         exported = {r.seq for r in records}
         changed = set(modified) & exported
         # by where they are stored: a copy stored under another number is flagged there
-        distrusted = _changed(stream, sorted(changed), sorted(set(unlinked) - changed))
+        distrusted = [
+            *_changed(stream, sorted(changed), sorted(set(unlinked) - changed)),
+            *gone(stream, missing),
+        ]
         return Reply(
             tone=Tone.ERROR if distrusted else Tone.OK,
             title=f"Exported {counted(len(records), 'entry', 'entries')} of {label(stream)}",
@@ -336,6 +346,26 @@ def _changed(stream: StreamKey, seqs: list[int], loose: list[int]) -> list[tuple
             more = " …" if len(found) > 10 else ""
             fields.append((why, f"{names}{more}: do not trust them; `sre audit verify` says more"))
     return fields
+
+
+def gone(stream: StreamKey, missing: list[tuple[int, int]]) -> list[tuple[str, str]]:
+    """The field naming the entries not there (deleted, or cut off below the head the state store
+    saw), as ranges (`payments#3`, `payments#7..#9`), if any."""
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(missing):  # windows read apart may split one gap in two
+        if merged and low <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
+        else:
+            merged.append((low, high))
+    if not merged:
+        return []
+    names = ", ".join(
+        entry_name(stream.team, low) + (f"..#{high}" if high > low else "")
+        for low, high in merged[:10]
+    )
+    more = " …" if len(merged) > 10 else ""
+    why = "MISSING (deleted, or cut off after the state store saw them)"
+    return [(why, f"{names}{more}: `sre audit verify` says more")]
 
 
 def not_read(unreadable: list[str]) -> list[tuple[str, str]]:

@@ -24,6 +24,8 @@ from tests.contract.audit_stores import Stores, services_on
 from tests.support import NOW, ORG, run, run_deferred, setup_teams
 
 PAYMENTS = StreamKey(org=ORG, team="payments")
+MISSING = "MISSING (deleted, or cut off after the state store saw them)"
+SAYS_MORE = "`sre audit verify` says more"
 
 
 def _head_after(services: Any, found: Stores, members: int) -> int:
@@ -62,9 +64,14 @@ def test_a_cut_tail_is_refused_by_a_process_that_had_seen_it(found: Stores, cloc
         refused = run(services, "team member add w --role viewer --team payments")
         # THEN both refuse it as a cut trail (never chaining past the cut, never "unavailable")
         assert "shorter than recorded" in refused.title, refused
-        # AND an auditor's show still lists what is there
+        # AND an auditor's show still lists what is there, and names the entry cut off
         shown = run_deferred(services, "audit show --team payments --limit 2", user="aud")
         assert shown.text.splitlines()[-1].startswith(f"#{head - 1} "), shown
+        assert shown.tone is Tone.ERROR
+        assert dict(shown.fields)[MISSING] == f"payments#{head}: {SAYS_MORE}"
+        # AND so does an export
+        exported = run_deferred(services, "audit export --team payments", user="aud")
+        assert dict(exported.fields)[MISSING] == f"payments#{head}: {SAYS_MORE}"
 
 
 def _a_local_trail_with_a_copy(tmp_path: Path) -> tuple[Services, InMemoryExportStore, int]:
@@ -169,6 +176,12 @@ def test_the_newest_entries_past_a_deleted_one_are_shown(found: Stores, clock: A
     assert [line.split()[0] for line in shown.text.splitlines()] == [
         f"#{seq}" for seq in range(head - 2, head + 1)
     ]
+    # AND an export of the whole trail names the deleted entry, as does a show that reads it
+    exported = run_deferred(fresh, "audit export --team payments", user="aud")
+    assert exported.tone is Tone.ERROR
+    assert dict(exported.fields)[MISSING] == f"payments#{head - 20}: {SAYS_MORE}"
+    shown = run_deferred(fresh, "audit show --team payments --limit 30", user="aud")
+    assert dict(shown.fields)[MISSING] == f"payments#{head - 20}: {SAYS_MORE}"
 
 
 def test_a_trail_whose_first_entry_is_deleted_is_still_shown(found: Stores, clock: Any) -> None:
@@ -180,3 +193,18 @@ def test_a_trail_whose_first_entry_is_deleted_is_still_shown(found: Stores, cloc
     shown = run_deferred(fresh, "audit show --team payments --limit 3", user="aud")
     # THEN it shows the newest entries
     assert shown.text.splitlines()[-1].startswith(f"#{head} ")
+    # AND an export names the first as missing
+    exported = run_deferred(fresh, "audit export --team payments", user="aud")
+    assert dict(exported.fields)[MISSING] == f"payments#1: {SAYS_MORE}"
+
+
+def test_deleted_entries_side_by_side_are_named_as_one_range(found: Stores, clock: Any) -> None:
+    # GIVEN payments' trail with three entries in a row deleted, across show's read windows
+    head = _head_after(services_on(found, clock), found, 40)
+    for seq in (head - 9, head - 8, head - 7):
+        found.delete_entry("payments", seq)
+    # WHEN an auditor's show reads past them (two of its read windows split the gap)
+    fresh = services_on(found, clock, log=found.restarted())
+    shown = run_deferred(fresh, "audit show --team payments --limit 8", user="aud")
+    # THEN they are named once, as one range
+    assert dict(shown.fields)[MISSING] == f"payments#{head - 9}..#{head - 7}: {SAYS_MORE}"
