@@ -21,6 +21,7 @@ from shared.identity.models import Platform
 from shared.invocation import ReplyTarget
 from shared.replies import Button, Image, Reply, Tone
 from tests.fakes.http_capture import capture_server
+from tests.support.payloads import message_activity
 
 
 def test_slack_markup_becomes_what_was_typed() -> None:
@@ -133,6 +134,49 @@ def test_teams_text_loses_the_bot_mention_and_keeps_other_mentions() -> None:
         }
     )
     assert command_text(activity) == "team member add @aad-alice --role admin"
+
+
+def test_the_bots_name_typed_in_a_teams_command_is_kept() -> None:
+    # GIVEN a description that names the bot, after the bot's own mention
+    activity = Activity().deserialize(
+        {
+            "type": "message",
+            "text": "<at>Auto SRE</at> team create docs --description 'what Auto SRE links'",
+            "recipient": {"id": "28:bot"},
+            "entities": [
+                {
+                    "type": "mention",
+                    "text": "<at>Auto SRE</at>",
+                    "mentioned": {"id": "28:bot", "name": "Auto SRE"},
+                },
+            ],
+        }
+    )
+    # THEN only the mention goes (botbuilder's removal took the name from the description too)
+    assert command_text(activity) == "team create docs --description 'what Auto SRE links'"
+
+
+@pytest.mark.parametrize("name", ["missing", None])
+def test_a_teams_bot_mention_with_no_text_nor_name_is_still_taken_off(name: str | None) -> None:
+    # GIVEN the recorded activity, whose bot mention has no `text`, and its name missing or null
+    recorded = message_activity(text="whoami")
+    mentioned = recorded["entities"][0]["mentioned"]
+    if name is None:
+        mentioned["name"] = None
+    else:
+        del mentioned["name"]
+    # THEN the command is what follows the mention (botbuilder's removal raised on it)
+    assert command_text(Activity().deserialize(recorded)) == "whoami"
+
+
+def test_an_unclosed_angle_bracket_in_teams_text_is_text_not_the_start_of_a_tag() -> None:
+    # GIVEN raw `<`s before a tag (Teams escapes a typed `<`; a relay need not)
+    activity = Activity().deserialize(
+        {"type": "message", "text": "say <<< <b>hi</b>", "recipient": {"id": "28:bot"}}
+    )
+    # THEN only the tags go: a tag runs from a `<` to the next `>` with no `<` between (matching
+    # from each unclosed `<` to the next `>` took 37 s on 230 KB of them)
+    assert command_text(activity) == "say <<< hi"
 
 
 def test_a_teams_line_break_or_paragraph_separates_words() -> None:
