@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from http import HTTPStatus
 from socket import SHUT_RD, socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -23,7 +24,7 @@ from bots.logs import LOG_FILE, request_fields, to_file
 from bots.options import OptionError, TerminalParser
 from bots.serve_notice import cannot_listen, notice
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
-from shared.audit.links import PAGE_HEADERS
+from shared.audit.links import PAGE_HEADERS, PAGE_STATUS, RETRY_SECONDS
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
 from shared.commands.terminal import TERMINAL_ONLY
@@ -108,6 +109,9 @@ def _client(address: Any) -> dict[str, str]:
 
 
 class _QuietHandler(WSGIRequestHandler):
+    server_version = "autosre"  # the `Server` of an answer to a malformed request
+    sys_version = ""
+
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # never the query string: an investigation page's link carries its token there
         fields = request_fields(self.requestline)
@@ -156,15 +160,8 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
         path = str(route[1] or "")
         if route[0] == "POST" and path in off:
             return _json(start, "404 Not Found", {"error": f"not served: {off[path]}"})
-        if route[0] == "GET" and path.startswith(("/investigations/", "/chaos/")):
-            token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [""])[0]
-            status, page = services.serve_page(path, token, datetime.now(UTC))
-            body = page.encode()
-            start(
-                f"{status} {'OK' if status == 200 else 'Forbidden'}",
-                [*PAGE_HEADERS, ("Content-Length", str(len(body)))],
-            )
-            return [body]
+        if path.startswith(("/investigations/", "/chaos/")):
+            return _page(services, environ, start)
         if route == ("GET", "/health"):
             return _json(start, "200 OK", {"status": "ok", "backend": settings.backend})
         if route[0] == "GET" and settings.slack_oauth and path in _oauth_paths(settings):
@@ -175,7 +172,49 @@ def application(services: Services) -> Callable[[dict[str, Any], StartResponse],
             return _teams(teams, environ, start)
         return _json(start, "404 Not Found", {"error": "not found"})
 
-    return app
+    return _named(app)
+
+
+WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+def _named(app: WsgiApp) -> WsgiApp:
+    """`app` answering as `Server: autosre`: wsgiref would name itself and the Python version."""
+
+    def named(environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
+        def started(status: str, headers: list[tuple[str, str]], *info: Any) -> Any:
+            return start(status, [*headers, ("Server", "autosre")], *info)
+
+        return app(environ, started)
+
+    return named
+
+
+def _page(services: Services, environ: dict[str, Any], start: StartResponse) -> list[bytes]:
+    """GET (or HEAD: its headers alone) /investigations/{id} or /chaos/{id} with its token."""
+    method = environ.get("REQUEST_METHOD")
+    if method not in ("GET", "HEAD"):
+        payload = json.dumps({"error": "a page is only read (GET)"}).encode()
+        start(
+            "405 Method Not Allowed",
+            [
+                ("Content-Type", "application/json"),
+                ("Allow", "GET, HEAD"),
+                ("Content-Length", str(len(payload))),
+            ],
+        )
+        return [payload]
+    token = parse_qs(environ.get("QUERY_STRING", "")).get("token", [""])[0]
+    status, page = services.serve_page(environ.get("PATH_INFO", ""), token, datetime.now(UTC))
+    body = page.encode()
+    retry = (
+        [("Retry-After", str(RETRY_SECONDS))] if status == HTTPStatus.SERVICE_UNAVAILABLE else []
+    )
+    start(
+        f"{status} {PAGE_STATUS[status]}",
+        [*PAGE_HEADERS, *retry, ("Content-Length", str(len(body)))],
+    )
+    return [] if method == "HEAD" else [body]
 
 
 def _teams(teams: TeamsEndpoint, environ: dict[str, Any], start: StartResponse) -> list[bytes]:

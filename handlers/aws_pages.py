@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -12,7 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2, event_source
 
 from handlers import aws_runtime
-from shared.audit.links import PAGE_HEADERS
+from shared.audit.links import PAGE_HEADERS, RETRY_SECONDS
 
 logger = Logger()
 metrics = Metrics(namespace="AutoSRE")
@@ -33,8 +34,9 @@ def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:
     kind = "chaos" if event.raw_path.startswith("/chaos/") else "investigations"
     token = (event.query_string_parameters or {}).get("token", "")
     status, page = aws_runtime.services().serve_page(f"/{kind}/{record}", token, datetime.now(UTC))
+    retry = {"Retry-After": str(RETRY_SECONDS)} if status == HTTPStatus.SERVICE_UNAVAILABLE else {}
     return {
         "statusCode": status,
-        "headers": dict(PAGE_HEADERS),
+        "headers": {**dict(PAGE_HEADERS), **retry},
         "body": page,
     }

@@ -6,11 +6,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
 
 from shared.audit.seal import SigningKey
 
 LINK_LIFETIME = timedelta(days=7)
+PAGE_PATH = re.compile(r"/(investigations|chaos)/([^/]+)/?")
+"""A page's path: its kind and record id, and nothing more."""
+PAGE_STATUS = {200: "OK", 403: "Forbidden", 404: "Not Found", 503: "Service Unavailable"}
+"""The reason phrase of each status a page is answered with."""
+RETRY_SECONDS = 5
+"""What a 503 page (`BUSY`) asks a browser to wait (its `Retry-After`)."""
 PAGE_HEADERS = (
     ("Content-Type", "text/html; charset=utf-8"),
     ("Cache-Control", "no-store"),
@@ -26,12 +36,75 @@ PAGE_HEADERS = (
     ("X-Frame-Options", "DENY"),
 )
 """The headers of an investigation's or experiment's page (and of its 403), on every surface."""
-FORBIDDEN = (
-    "<!doctype html><title>Forbidden</title><p>This link is not valid or has expired (links last"
-    " 7 days).</p><p>For a new one, ask Auto SRE in your team's channel: <code>sre investigation"
-    " show ID</code> or <code>sre chaos status ID</code>, with the id at the end of this page's"
-    " address.</p>"
+_SHORT_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>{title}</title><style>body {{ font: 16px/1.5 system-ui, sans-serif;"
+    " overflow-wrap: anywhere; }}</style></head><body>{body}</body></html>"
 )
+FORBIDDEN = _SHORT_PAGE.format(
+    title="Forbidden",
+    body="<p>This link is not valid or has expired (links last 7 days).</p><p>For a new one, ask"
+    " Auto SRE in your team's channel: <code>sre investigation show ID</code> or <code>sre chaos"
+    " status ID</code>, with the id this page's address names after <code>/investigations/</code>"
+    " or <code>/chaos/</code> (<code>inv-…</code>, <code>chs-…</code>).</p>",
+)
+BUSY = _SHORT_PAGE.format(
+    title="Busy",
+    body="<p>Too many pages are being drawn at this moment. Try again in a few seconds.</p>",
+)
+NOT_A_PAGE = _SHORT_PAGE.format(title="Not found", body="<p>There is no page here.</p>")
+MAX_DRAWING = 2
+"""Pages drawn at once: drawing one (its charts) takes about half a second of CPU, which the chat
+endpoints beside it (Slack wants an answer within 3 s) need too."""
+KEPT_PAGES = 32
+"""Pages kept as drawn, the least recently served let go first."""
+WAIT_SECONDS = 10.0
+"""How long a request for a page being drawn waits for it."""
+
+
+class DrawnPages:
+    """Each page drawn once per version of its record, and kept: a link opened by a whole
+    channel (or by anyone it was passed to, again and again) is drawn once. At most
+    `MAX_DRAWING` are drawn at once; a request for one being drawn waits for it, one for another
+    beyond that is answered 503 (`BUSY`) at once, keeping no worker."""
+
+    def __init__(self) -> None:
+        self._kept: OrderedDict[Hashable, str] = OrderedDict()
+        self._drawing: dict[Hashable, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    def page(self, key: Hashable, draw: Callable[[], str]) -> tuple[int, str]:
+        """200 and the page `key` names (its record's id and version), drawn by `draw` if not
+        kept; 503 and `BUSY` when too many are being drawn."""
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                return 200, kept
+            drawing = self._drawing.get(key)
+            if drawing is None:
+                if len(self._drawing) >= MAX_DRAWING:
+                    return 503, BUSY
+                self._drawing[key] = threading.Event()
+        if drawing is not None:  # drawn by another request: its result, when done
+            drawing.wait(WAIT_SECONDS)
+            with self._lock:
+                kept = self._kept.get(key)
+            return (200, kept) if kept is not None else (503, BUSY)
+        return 200, self._draw(key, draw)
+
+    def _draw(self, key: Hashable, draw: Callable[[], str]) -> str:
+        try:
+            page = draw()
+            with self._lock:
+                self._kept[key] = page
+                while len(self._kept) > KEPT_PAGES:
+                    self._kept.popitem(last=False)
+            return page
+        finally:
+            with self._lock:
+                self._drawing.pop(key).set()
 
 
 def _signature(key: SigningKey, org: str, record_id: str, expires: int) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from shared.audit.links import FORBIDDEN
+from shared.audit.links import FORBIDDEN, NOT_A_PAGE, PAGE_PATH
 from shared.audit.trail import AuditTrail
 from shared.bootstrap.adapters import Adapters
 from shared.bootstrap.features import COMMANDS, Features
@@ -72,9 +72,13 @@ class Services:
 
     def serve_page(self, path: str, token: str, now: datetime) -> tuple[int, str]:
         """`GET /investigations/{id}` or `/chaos/{id}` with its link's token: the status and
-        HTML (403 for a bad token, and for an experiment where no chaos runs)."""
-        record = path.rstrip("/").rsplit("/", 1)[-1]
-        if not path.startswith("/chaos/"):
+        HTML (403 for a bad token, and for an experiment where no chaos runs; 404 for any other
+        path; 503 when too many pages are being drawn)."""
+        route = PAGE_PATH.fullmatch(path)
+        if route is None:
+            return 404, NOT_A_PAGE
+        kind, record = route.groups()
+        if kind == "investigations":
             return self.pages.serve(record, token, now)
         chaos = self.chaos_pages
         return chaos.serve(record, token, now) if chaos is not None else (403, FORBIDDEN)

@@ -9,7 +9,7 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 
-from shared.audit.links import FORBIDDEN, check_token, token_for
+from shared.audit.links import FORBIDDEN, DrawnPages, check_token, token_for
 from shared.audit.seal import SigningKey
 from shared.chaos.models import Experiment, SteadyState
 from shared.chaos.notices import step_words, steps_said, title
@@ -18,7 +18,8 @@ from shared.identity.models import OrgId
 from shared.times import clock
 
 STYLE = """
-body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 48rem; padding: 1rem; }
+body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 48rem; padding: 1rem;
+  overflow-wrap: anywhere; }
 h1 { font-size: 1.3rem; } li { margin: .3rem 0; overflow-wrap: anywhere; } .meta { color: #555; }
 img.chart { display: block; width: 100%; max-width: 720px; height: auto; }
 [data-verified="no"] { color: #9d0208; font-weight: 600; }
@@ -128,6 +129,7 @@ class ChaosPages:
         self._key = key
         self._chart = chart
         self._public_url = public_url.rstrip("/")
+        self._drawn = DrawnPages()
 
     def link(self, experiment: Experiment, now: datetime) -> str:
         """The shareable link of an experiment's page, valid for a week."""
@@ -140,4 +142,6 @@ class ChaosPages:
         found = self._store.get(OrgId(org), experiment_id) if org else None
         if found is None:
             return 403, FORBIDDEN
-        return 200, render(found, self._chart(found))
+        # its chart reads the metrics so far: a live experiment's is drawn anew each minute
+        key = (found.org, found.id, found.version, None if found.over else f"{now:%Y%m%d%H%M}")
+        return self._drawn.page(key, lambda: render(found, self._chart(found)))

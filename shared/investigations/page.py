@@ -8,7 +8,7 @@ import html
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from shared.audit.links import FORBIDDEN, check_token, token_for
+from shared.audit.links import FORBIDDEN, DrawnPages, check_token, token_for
 from shared.audit.seal import SigningKey
 from shared.identity.models import OrgId
 from shared.investigations.marks import caption, marks_for, ordered
@@ -103,7 +103,8 @@ def _narrated_by(investigation: Investigation) -> str:
 
 
 STYLE = """
-body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 48rem; padding: 1rem; }
+body { font: 16px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 48rem; padding: 1rem;
+  overflow-wrap: anywhere; }
 h1 { font-size: 1.3rem; } h3 { font-size: 1.05rem; margin: 0; }
 li { margin: .3rem 0; overflow-wrap: anywhere; } .meta, figcaption { color: #555; }
 figure { margin: 1.2rem 0; } .state { margin: .2rem 0; overflow-wrap: anywhere; }
@@ -169,6 +170,7 @@ class PageServer:
         self._chart = chart
         self._panels = panels
         self._public_url = public_url.rstrip("/")
+        self._drawn = DrawnPages()
 
     def chart(self, investigation: Investigation) -> bytes:
         """The investigation's signals in one stacked chart, as PNG (for the chat reply)."""
@@ -185,4 +187,5 @@ class PageServer:
         found = self._store.get(OrgId(org), investigation_id) if org else None
         if found is None:
             return 403, FORBIDDEN
-        return 200, render(found, self._panels(found))
+        key = (found.org, found.id, found.version)
+        return self._drawn.page(key, lambda: render(found, self._panels(found)))

@@ -234,3 +234,56 @@ def test_a_bad_or_expired_token_gets_403(site: tuple[Services, str, str]) -> Non
     assert _status(f"{base}/investigations/{investigation_id}?token={old}") == 403
     other = path.replace(investigation_id, "inv-00000000")
     assert _status(base + other) == 403  # a valid token opens only its own investigation
+
+
+def _answer(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, method=method)
+    try:
+        with urllib.request.urlopen(request) as response:
+            return int(response.status), dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, dict(error.headers), error.read()
+
+
+def test_a_page_is_only_read_and_only_at_its_own_address(site: tuple[Services, str, str]) -> None:
+    _, base, path = site
+    address, query = path.split("?")
+    # HEAD is GET's answer without its body
+    status, headers, body = _answer(base + path, "HEAD")
+    assert status == 200 and body == b"" and int(headers["Content-Length"]) > 1000
+    # any other method is 405, saying which are allowed (it was 404 "not found")
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        status, headers, _ = _answer(base + path, method)
+        assert (status, headers["Allow"]) == (405, "GET, HEAD"), method
+    # only /investigations/{id}: more segments before the id are 404, with the token or not
+    record = address.rsplit("/", 1)[-1]
+    for other in (f"/investigations/x/y/{record}", f"/investigations/%2Finvestigations%2F{record}"):
+        assert _answer(f"{base}{other}?{query}")[0] == 404, other
+    assert _answer(f"{base}{address}/?{query}")[0] == 200
+    # and no answer names the server's Python
+    assert _answer(base + path)[1]["Server"] == "autosre"
+
+
+@needs_chromium
+def test_long_unbroken_words_wrap_on_a_phone(
+    site: tuple[Services, str, str], tmp_path: Path
+) -> None:
+    # GIVEN a deploy named by a long version string, in the headline and the events
+    services, base, path = site
+    version = "web@" + "3f9c2a17be04d5c6e8f1a2b3c4d5e6f708192a3b" * 3
+    deploy = Event(time=datetime.now(UTC) - timedelta(minutes=40), kind="deploy", summary=version)
+    own = _stored(
+        tmp_path,
+        services,
+        path,
+        lambda found: {"headline": f"{found.headline} after {version}", "events": [deploy]},
+    )
+    with _browser(390, 844) as page:
+        # WHEN the page, and a refused link's page, are opened on a phone
+        for address in (base + own, base + own.split("?")[0]):
+            page.goto(address)
+            # THEN nothing scrolls sideways (the headline was 625 px wide in a 358 px column)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        # AND the refusal is laid out for the phone's width, not a desktop's shrunk
+        assert page.evaluate("document.documentElement.clientWidth") == 390
