@@ -3,7 +3,9 @@ on first use)."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from shared.adapters.plotting import (
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 
 CHAT_PIXELS = 1024
 """The largest side of a picture Teams shows in a message."""
+LABEL_BAND = 0.2
+"""The band kept for labels above (or below) the data, as a share of the data's height."""
 SIDE_TITLE = 26
 """Characters that fit right of the signal's name in a panel's title."""
 
@@ -109,15 +113,45 @@ def _time_axis(axis: Axes, marks: Marks) -> None:
     axis.tick_params(labelsize=FONT)
 
 
+def broken_at_gaps(points: list[tuple[datetime, float]]) -> list[tuple[datetime, float]]:
+    """The points with a NaN (where matplotlib breaks a line) in each gap over twice their usual
+    step, so minutes with no data are not drawn as a straight line across them."""
+    steps = sorted(b[0] - a[0] for a, b in pairwise(points))
+    if not steps:
+        return points
+    usual = steps[len(steps) // 2]
+    broken = points[:1]
+    for before, point in pairwise(points):
+        if point[0] - before[0] > 2 * usual:
+            broken.append((before[0] + usual, math.nan))
+        broken.append(point)
+    return broken
+
+
+def _headroom(axis: Axes, marks: Marks) -> None:
+    """A band above the data for the labels written at the top (deploy, baseline) and below it
+    for the one at the bottom (change), so no label covers a point; ticks only over the data."""
+    top = bool(marks.shown_deploys) or marks.baseline_shown
+    bottom = marks.change_start is not None
+    if not (top or bottom):
+        return
+    ticks = [float(t) for t in axis.get_yticks()]
+    low, high = axis.get_ylim()
+    band = LABEL_BAND * ((high - low) or 1.0)
+    axis.set_ylim(low - band * bottom, high + band * top)
+    axis.set_yticks([t for t in ticks if low <= t <= high])
+
+
 def _panel(axis: Axes, marks: Marks) -> None:
     """One signal: its line, title with unit, the baseline, the deploys and the change."""
-    times, values = zip(*marks.points, strict=True)
+    times, values = zip(*broken_at_gaps(marks.points), strict=True)
     axis.plot(times, values, linewidth=1.6, color=INK)
     title = f"{marks.signal.label} ({marks.unit})" if marks.unit else marks.signal.label
     axis.set_title(title, loc="left", fontsize=FONT + 1, fontweight="bold")
     _time_axis(axis, marks)
     _baseline(axis, marks)
     _events(axis, marks)
+    _headroom(axis, marks)
     axis.grid(axis="y", alpha=0.3)
 
 

@@ -314,3 +314,58 @@ def test_a_deploy_written_in_a_metrics_files_event_column_is_marked(drawn: list[
     axis = _axis(drawn, investigation, Signal.TRAFFIC)
     assert _vertical_lines(axis) == {_x(DEPLOY.time)}
     assert "deploy" in _texts(axis)
+
+
+def _signal_line(axis: Axes) -> tuple[list[object], list[float]]:
+    """The signal's own line (the one with datetimes), its x and y."""
+    xs = [list(cast("Sequence[object]", line.get_xdata())) for line in axis.lines]
+    ys = [list(cast("Sequence[float]", line.get_ydata())) for line in axis.lines]
+    return next(
+        (x, [float(v) for v in y])
+        for x, y in zip(xs, ys, strict=True)
+        if isinstance(x[0], datetime)
+    )
+
+
+def test_minutes_with_no_data_break_the_line(drawn: list[Figure]) -> None:
+    # GIVEN error rate read each minute, with no point for 20 minutes in the middle
+    gap = (START + timedelta(minutes=30), START + timedelta(minutes=50))
+    points = [
+        (t, v) for t, v in _series(START, END, timedelta(minutes=1)) if not gap[0] < t < gap[1]
+    ]
+    investigation = _investigation(series={Signal.ERROR_RATE: points})
+    # WHEN its panel is drawn
+    times, values = _signal_line(_axis(drawn, investigation, Signal.ERROR_RATE))
+    # THEN the line breaks once, inside the gap (it was drawn straight across it)
+    breaks = [t for t, v in zip(times, values, strict=True) if v != v]  # NaN
+    assert breaks == [gap[0] + timedelta(minutes=1)]
+    assert len(values) == len(points) + 1
+
+
+def test_no_label_covers_a_point_of_the_line(drawn: list[Figure]) -> None:
+    # GIVEN an error rate at its highest right after a deploy near the window's start, changed
+    # from there (the labels at the top and the bottom both stand where the line is)
+    start = END - timedelta(minutes=15)
+    series = [(start + timedelta(minutes=i), 2.0 if i < 2 else 60.0) for i in range(15)]
+    deploy = Event(time=start + timedelta(minutes=1), kind="deploy", summary="deploy v42")
+    rose = Finding(
+        signal=Signal.ERROR_RATE,
+        onset=start + timedelta(minutes=2),
+        baseline=2,
+        current=60,
+        confidence=1,
+        evidence="rose to 30× baseline",
+    )
+    investigation = _investigation(
+        start=start, series={Signal.ERROR_RATE: series}, events=[deploy], findings=[rose]
+    )
+    # WHEN its panel is drawn
+    axis = _axis(drawn, investigation, Signal.ERROR_RATE)
+    # THEN no point of the line lies inside a label's box (the deploy's hid the whole 60% stretch)
+    renderer = axis.figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = [t.get_window_extent(renderer) for t in axis.texts]
+    assert sorted(_texts(axis)) == ["change", "deploy"]
+    times, values = _signal_line(axis)
+    shown = axis.transData.transform([(_x(t), v) for t, v in zip(times, values, strict=True)])  # type: ignore[arg-type]
+    for x, y in shown:
+        assert not any(box.contains(x, y) for box in boxes), (x, y)
