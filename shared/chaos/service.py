@@ -53,7 +53,7 @@ from shared.errors import (
     SreError,
     UnavailableError,
 )
-from shared.identity.models import OrgId
+from shared.identity.models import OrgId, Role, UserId
 from shared.identity.ports import Directory
 from shared.ports import Notifier
 from shared.quotas.models import Limit
@@ -342,12 +342,27 @@ class ChaosService:
                 f"{experiment.team} approves it.",
                 needed=f"another operator of team {experiment.team}",
             )
+        self._refuse_gone_starter(experiment)
         service = self._injecting.service(experiment)
         self._checks.refuse_unowned(experiment, service)
         self._checks.refuse(experiment, service)
         held = held_before(self._injecting, experiment, service, ctx.now)  # judged now
         approved = held.model_copy(update={"approved_by": user})
         return self._begin(approved, ctx.now, by=user, new=False)
+
+    def _refuse_gone_starter(self, experiment: Experiment) -> None:
+        """ConflictError unless its starter is still an operator of the team: approval is two
+        operators' decision, and a starter removed or demoted since is no longer one."""
+        team = self._directory.get_team(OrgId(experiment.org), experiment.team)
+        role = team.members.get(UserId(experiment.started_by)) if team else None
+        if role is not None and role.rank >= Role.OPERATOR.rank:
+            return
+        raise ConflictError(
+            f"@{experiment.started_by}, who started {experiment.id}, is no longer an operator "
+            f"of team {experiment.team}, so it cannot be approved: it needs two operators. "
+            f"`sre chaos halt {experiment.id}` ends it now (nothing was injected); an operator "
+            f"may start it again."
+        )
 
     # -- the scheduler's step ------------------------------------------------------------------
 

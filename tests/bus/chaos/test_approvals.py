@@ -100,3 +100,29 @@ def test_an_approval_after_the_hour_that_no_tick_expired_expires_it_instead_of_s
     assert audited[-2].command == f"chaos expired {experiment}"
     # AND the service is free: a new run may wait for approval
     assert wait_for_approval(services, f"{HARMLESS} --percent 5,25") != experiment
+
+
+def test_a_starter_no_longer_an_operator_cannot_have_their_run_approved() -> None:
+    clock = MovingClock(NOW)
+    chaos = flaky_chaos(clock)
+    services = chaos_services(clock, production=True, chaos=chaos)
+    experiment = wait_for_approval(services)
+    # GIVEN its starter oli made a viewer since (or removed: the same)
+    demoted = run_deferred(services, "team role set oli viewer --team payments", user="ann")
+    assert not demoted.failed, demoted
+    # WHEN another operator approves it
+    approved = run_deferred(services, f"chaos approve {experiment}", user="opal", channel="C-pay")
+    # THEN refused: one operator alone would have started it (it started, "planned by @oli")
+    assert approved.failed
+    assert approved.text.startswith(
+        f"@oli, who started {experiment}, is no longer an operator of team payments, so it "
+        "cannot be approved: it needs two operators."
+    )
+    stored = chaos.store.get(ORG, experiment)
+    assert stored is not None and stored.state is ExperimentState.AWAITING_APPROVAL
+    assert stored.injections == []
+    # AND the halt the refusal names ends it
+    halted = run_deferred(services, f"chaos halt {experiment}", user="opal", channel="C-pay")
+    assert not halted.failed, halted
+    ended = chaos.store.get(ORG, experiment)
+    assert ended is not None and ended.state is ExperimentState.ENDED
