@@ -217,6 +217,15 @@ class TeamService:
         unknown = unknown_channel(channel, ctx.principal.actor.platform)
         if unknown and channel != ctx.invocation.channel:
             raise NotFoundError(unknown)
+        org = self._directory.get_org(team.org)
+        if org is not None and org.channel is not None and org.channel.channel == channel:
+            raise InvalidCommandError(
+                f"{sentence(channel_named(channel, ctx.invocation))} is the org's channel, where "
+                "every team's monthly usage summary goes: bind a channel of the team's own (an org "
+                "admin moves the org's channel with `sre org bind`).",
+                usage=usage(m.BindChannel),
+                channels=[channel],
+            )
         binding = ChannelBinding(
             org=team.org,
             channel=channel,

@@ -12,7 +12,7 @@ from shared.adapters.local.sample_metrics import SampleMetricsSource
 from shared.audit.models import ORG_STREAM, Outcome, StreamKey
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.identity.models import OrgId
+from shared.identity.models import ChannelBinding, ChannelId, OrgId, UserId
 from shared.quotas.usage_summary import NO_ORG_CHANNEL
 from shared.replies import Reply, Tone
 from shared.scheduling.triggers import run_tick
@@ -130,11 +130,28 @@ def test_binding_the_org_channel_is_audited_in_the_orgs_trail_and_a_teams_channe
     assert "It replaces #C-org, which gets nothing more." in moved.text, moved
 
 
+def test_the_org_channel_cannot_be_bound_to_a_team() -> None:
+    services = _services()
+    assert run(services, "org bind C-org").tone is Tone.OK
+    # WHEN a team's admin binds the org's channel to the team
+    refused = run(services, "team bind C-org --team search", user="sam")
+    # THEN refused (the org's monthly summary stopped there, told to no one), as `org bind`
+    # refuses a team's channel
+    assert refused.failed
+    assert refused.title.startswith("#C-org is the org's channel, where every team's monthly")
+    assert "sre team bind" in refused.text
+    assert services.directory.get_binding(ORG, ChannelId("C-org")) is None
+
+
 def test_an_org_channel_since_bound_to_a_team_gets_no_org_wide_figures() -> None:
     services = _services()
     assert run(services, "org bind C-org").tone is Tone.OK
-    # GIVEN C-org is later bound to team search
-    assert not run(services, "team bind C-org --team search").failed
+    # GIVEN C-org bound to team search (before `team bind` refused it)
+    services.directory.bind(
+        ChannelBinding(
+            org=ORG, channel=ChannelId("C-org"), team="search", bound_by=UserId("sam"), bound_at=NOW
+        )
+    )
     # WHEN the first tick of December runs
     tick = run_tick(services.bus, trigger="dec", now=DECEMBER)
     # THEN C-org gets search's own figures only, and the tick says the org has no channel

@@ -64,6 +64,7 @@ def test_a_team_named_org_and_the_org_wide_audit_exports_keep_their_own_files() 
     exports = InMemoryExportStore()
     services = _services(exports)
     assert not run(services, "team create org").failed
+    assert not run(services, "team member add zed --team org").failed  # an entry in its trail
     assert not run(services, "org grant aud auditor").failed
     team = run_deferred(services, "audit export --format csv --team org", user="aud")
     assert not team.failed, team
