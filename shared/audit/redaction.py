@@ -107,9 +107,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(rf"(?i)(--{_PASS_NAME})(=|[ \t]+)({_VALUE})"), rf"\1\2{MASK}"),
     (re.compile(rf"(?i)(\b{_PASS_NAME})([ \t]*[=:][ \t]*)({_VALUE})"), rf"\1\2{MASK}"),
-    # a secret's name, a space, then a value that looks like one: `client_secret hunter2x`
+    # a secret's name, a space, then a value that looks like one: `client_secret hunter2x`;
+    # not an option (`chaos start pay-secret --fault=delay:1500ms` names a service)
     (
-        re.compile(rf"(?i)(\b[\w-]{{0,64}}{_SECRET_NAME}[\w-]{{0,64}})([ \t]+){_SECRET_LIKE}"),
+        re.compile(
+            rf"(?i)(\b[\w-]{{0,64}}{_SECRET_NAME}[\w-]{{0,64}})([ \t]+)(?!--){_SECRET_LIKE}"
+        ),
         rf"\1\2{MASK}",
     ),
     # the same for names that are, or end in, the word key, but only before a value that looks

@@ -194,6 +194,9 @@ def test_secrets_written_as_people_paste_them_are_masked(
         "keycloak: 3 replicas, keycloak=healthy",
         "the monkey test found nothing; monkey=3",
         "sre canary start keycloak --key-name deploy",
+        # a service named with a secret's word, then an option: the fault is the record
+        'sre chaos start pay-secret --fault=delay:1500ms --expect="p99_latency < 2s"',
+        "sre chaos start token-svc --fault delay:1500ms",
     ],
 )
 def test_look_alikes_of_secrets_are_kept(text: str) -> None:
