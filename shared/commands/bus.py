@@ -191,7 +191,11 @@ class CommandBus:
             if nothing:  # nothing would happen: said so, and nothing to audit
                 return Handled(unchanged(nothing))
         if command.deferred:
-            self._handlers.check(command, ctx)  # one that cannot run is said now, not queued
+            try:
+                self._handlers.check(command, ctx)  # one that cannot run is said now, not queued
+            except ForbiddenError as error:  # a refusal by team or role, as the roles' own
+                self._deny(command, ctx, error)
+                raise
             return Handled(self._defer(command, ctx))
         if command.mutates:
             return self._audited(command, ctx)

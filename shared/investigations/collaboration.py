@@ -9,6 +9,7 @@ from datetime import datetime
 from shared.commands.context import Context, Handlers
 from shared.errors import (
     ConflictError,
+    ForbiddenError,
     NotFoundError,
     UnavailableError,
     did_you_mean,
@@ -300,7 +301,8 @@ def _owner_asks(inv: Investigation, command: c.EscalateInvestigation, ctx: Conte
     """Only the owning team asks another team in: a team it asked may help, not pass the
     investigation (its timeline, comments and page) on to teams the owner never chose."""
     if command.to and ctx.team != inv.team:
-        raise ConflictError(
+        raise ForbiddenError(
             f"Only team {inv.team}, which owns {inv.id}, can ask another team to help with it: "
-            f"ask team {inv.team} to, or mention a group here with --group."
+            f"ask team {inv.team} to, or mention a group here with --group.",
+            needed=f"a role in team {inv.team}",
         )

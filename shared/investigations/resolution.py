@@ -4,7 +4,7 @@ cause, reopen."""
 from __future__ import annotations
 
 from shared.commands.context import Context, Handlers
-from shared.errors import ConflictError, InvalidCommandError
+from shared.errors import ForbiddenError, InvalidCommandError
 from shared.investigations import commands as c
 from shared.investigations.causes import first_cause, with_causes
 from shared.investigations.collaboration import InvestigationWork, with_actions
@@ -53,7 +53,10 @@ class Resolution(InvestigationWork):
         """Close the investigation with a summary and its cause (default: the first finding)."""
         inv = self._get(command.id, ctx)
         if ctx.team != inv.team:
-            raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can resolve it.")
+            raise ForbiddenError(
+                f"Only team {inv.team}, which owns {inv.id}, can resolve it.",
+                needed=f"a role in team {inv.team}",
+            )
         user = ctx.principal.actor.user
         if inv.status is InvestigationStatus.RESOLVED:
             if command.cause is not None and not command.summary:
@@ -79,7 +82,10 @@ class Resolution(InvestigationWork):
         """Say (or change) what the cause was."""
         inv = self._get(command.id, ctx)
         if ctx.team != inv.team:
-            raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can say its cause.")
+            raise ForbiddenError(
+                f"Only team {inv.team}, which owns {inv.id}, can say its cause.",
+                needed=f"a role in team {inv.team}",
+            )
         return self._caused(inv, command.cause, ctx)
 
     def _caused(self, inv: Investigation, cause: str, ctx: Context) -> Reply:
@@ -109,7 +115,10 @@ class Resolution(InvestigationWork):
         """Open a resolved investigation again (its summary kept until it is resolved again)."""
         inv = self._get(command.id, ctx)
         if ctx.team != inv.team:
-            raise ConflictError(f"Only team {inv.team}, which owns {inv.id}, can reopen it.")
+            raise ForbiddenError(
+                f"Only team {inv.team}, which owns {inv.id}, can reopen it.",
+                needed=f"a role in team {inv.team}",
+            )
         user = ctx.principal.actor.user
         entry = TimelineEntry(time=ctx.now, actor=user, kind="reopened", text="reopened")
         saved = self._append(inv, entry, status=InvestigationStatus.OPEN)

@@ -4,7 +4,7 @@ narrative, once per person (the first is final), kept with the variant that wrot
 from __future__ import annotations
 
 from shared.commands.context import Context, Handlers
-from shared.errors import ConflictError, InvalidCommandError, NotFoundError
+from shared.errors import ForbiddenError, InvalidCommandError, NotFoundError
 from shared.investigations.models import Investigation
 from shared.investigations.ports import InvestigationStore
 from shared.prompts import commands as c
@@ -32,10 +32,11 @@ class NarrativeFeedback:
         """The investigation of the team acted for (NotFoundError otherwise), with a narrative."""
         found = self._investigations.get(ctx.principal.actor.org, command.id)
         if found is not None and ctx.team in found.shared_with:  # asked to help: it knows it
-            raise ConflictError(
+            raise ForbiddenError(
                 f"Only team {found.team}, which owns {found.id}, judges its narrative: its "
                 "report's Helpful and Wrong buttons are theirs. Say what you found with "
-                f"`sre investigation comment {found.id}`."
+                f"`sre investigation comment {found.id}`.",
+                needed=f"a role in team {found.team}",
             )
         if found is None or found.team != ctx.team:
             raise NotFoundError(f"There is no investigation {command.id} in team {ctx.team}.")

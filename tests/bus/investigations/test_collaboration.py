@@ -8,7 +8,7 @@ from slack_sdk import WebClient
 from bots.slack.notifier import SlackNotifier
 from bots.slack.render import blocks
 from shared.adapters.memory import FixedClock, InMemoryInvestigationStore, InMemoryTaskQueue
-from shared.audit.models import StreamKey
+from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.memory import for_memory
 from shared.bootstrap.wiring import Services
 from shared.config import Settings
@@ -79,10 +79,10 @@ def test_escalating_asks_the_other_team_in_its_channel_and_lets_it_join(
     ]
     # BUT only the owner resolves it, and search sees nothing else of payments'
     refused = _send(services, f"investigation resolve {inv}", user="sue", channel="C-search")
-    assert refused.failed
+    assert refused.tone is Tone.DENIED  # a refusal by team, audited `denied`
     assert "Only team payments" in refused.text
     judged = _send(services, f"investigation feedback {inv} wrong", user="sue", channel="C-search")
-    assert judged.failed and judged.title == "Conflict", judged  # not "no such investigation"
+    assert judged.tone is Tone.DENIED, judged  # not "no such investigation"
     assert f"Only team payments, which owns {inv}, judges its narrative" in judged.text
     # AND search's list has payments' investigation it was asked to help with, saying whose
     listed = _send(services, "investigation list", user="sue", channel="C-search")
@@ -94,6 +94,10 @@ def test_escalating_asks_the_other_team_in_its_channel_and_lets_it_join(
     passed = f"investigation escalate {inv} --to payments-ops"
     onward = run(services, passed, user="sam", channel="C-search")
     assert onward.failed and "Only team payments, which owns" in onward.text, onward
+    # AND each refusal is in search's trail as denied, as a refusal by role is
+    trail = records(services.audit_log, StreamKey(org=ORG, team="search"))
+    denied = [e.command.split()[2] for e in trail if e.outcome is Outcome.DENIED]
+    assert denied == ["resolve", "feedback", "escalate"]
 
 
 def test_another_investigation_of_the_owner_stays_hidden_after_an_escalation(
