@@ -161,7 +161,8 @@ class TeamService:
         return Reply(
             tone=Tone.INFO,
             title=f"Members of {team.name} ({len(team.members)})",
-            text=_members(team) or "Nobody yet: `sre team member add @USER --role admin`.",
+            text=_members(team)
+            or f"Nobody yet: `sre team member add @USER --role admin --team {team.name}`.",
             refs=_member_refs(team),
         )
 

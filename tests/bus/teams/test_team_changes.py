@@ -252,3 +252,11 @@ def test_a_plain_name_is_given_no_role_where_people_are_known_by_ids(
         services, f"team member add @{person} --team payments", user=admin, platform=platform
     )
     assert added.tone is Tone.OK, added.title
+
+
+def test_an_empty_teams_hint_names_the_team_it_is_for(services: Services) -> None:
+    # GIVEN a new team with nobody in it, listed from a channel of another team
+    assert not run(services, "team create ops").failed
+    listed = run(services, "team member list --team ops", channel="C-pay")
+    # THEN the hint to paste names it (pasted as it was, it added @USER to payments)
+    assert listed.text == "Nobody yet: `sre team member add @USER --role admin --team ops`."
