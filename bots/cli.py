@@ -22,7 +22,7 @@ from bots.console import (
     progress,
     silence,
 )
-from bots.logs import LOG_FILE, to_file
+from bots.logs import LOG_FILE, held, to_file
 from bots.options import OptionError, TerminalParser
 from bots.text import render_text
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
@@ -303,7 +303,8 @@ def _main(argv: Sequence[str]) -> int:
         emit(f"sre (Auto SRE) {metadata.version('autosre')}")
         return 0
     try:
-        environment = Settings.from_env()
+        with held():  # a setting's warning goes to the log, once its folder is known
+            environment = Settings.from_env()
     except ConfigurationError as error:
         emit(f"sre: {error}; nothing was done", stream=sys.stderr)
         return 2

@@ -6,9 +6,11 @@ investigation page's token never reaches the log."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import queue
+from collections.abc import Iterator
 from logging.handlers import QueueHandler, QueueListener
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -36,6 +38,32 @@ class JsonLines(logging.Formatter):
         return json.dumps(entry, default=str, ensure_ascii=False)
 
 
+_HELD: list[logging.LogRecord] = []
+"""Records logged before the log's file was known (reading the settings), for `to_file`."""
+
+
+class _Holding(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        _HELD.append(record)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Hold what is logged meanwhile (a setting's warning, read before the home folder and its
+    log are known) for the log `to_file` sets up, rather than Python printing it on the screen;
+    unless logging is set up already."""
+    root = logging.getLogger()
+    if root.handlers:
+        yield
+        return
+    holding = _Holding(logging.WARNING)
+    root.addHandler(holding)
+    try:
+        yield
+    finally:
+        root.removeHandler(holding)
+
+
 def to_file(path: Path, level: int = logging.WARNING, *, in_background: bool = False) -> None:
     """The terminal's log: records at `level` and above to `path` as JSON lines, not on the
     screen between the answers (where Python would print a failed command's traceback) or around
@@ -45,6 +73,8 @@ def to_file(path: Path, level: int = logging.WARNING, *, in_background: bool = F
     (or on another request's write) to log its line."""
     root = logging.getLogger()
     if root.handlers:
+        while _HELD:
+            root.handle(_HELD.pop(0))
         return
     file = logging.FileHandler(path, delay=True, encoding="utf-8")
     file.setFormatter(JsonLines())
@@ -61,6 +91,8 @@ def to_file(path: Path, level: int = logging.WARNING, *, in_background: bool = F
     root.addHandler(handler)
     root.setLevel(min(root.level, level))
     logging.captureWarnings(True)  # a library's warning (matplotlib's, say) goes there too
+    while _HELD:
+        handler.handle(_HELD.pop(0))
 
 
 def request_fields(request_line: str) -> dict[str, str]:

@@ -284,3 +284,23 @@ def test_channel_takes_a_channel_with_or_without_the_hash_as_team_bind_does(
         assert "bound to team payments" in capsys.readouterr().out, channel
     # AND a bare `#` is as empty as ""
     assert main(["--channel", "#", "whoami"]) == 2
+
+
+def test_a_settings_warning_goes_to_the_log_not_between_the_answers(tmp_path: Path) -> None:
+    # GIVEN a setting above what it may be (warned of, and the limit used)
+    env = {**terminal_env(tmp_path), "AUTOSRE_TICK_ORG_SECONDS": "100"}
+    # WHEN a command runs in a fresh process
+    ran = subprocess.run(
+        sre_command("whoami"),
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # THEN the warning is in the log, and not on the screen (it was printed, and not logged)
+    assert ran.returncode == 0, ran.stderr
+    assert "AUTOSRE_TICK_ORG_SECONDS" not in ran.stderr + ran.stdout
+    home = Path(env["AUTOSRE_HOME"])
+    assert "AUTOSRE_TICK_ORG_SECONDS=100 is more than" in (home / "sre.log").read_text()
