@@ -36,8 +36,10 @@ from shared.commands.free_text import shown
 from shared.commands.grammar import joined
 from shared.commands.terminal import TERMINAL_ONLY
 from shared.config import ENVIRONMENT, ConfigurationError, Settings
+from shared.identity.admins import read_admins
 from shared.identity.models import LOCAL_ORG, Actor, OrgId, Platform, UserId
 from shared.invocation import Invocation, ReplyTarget, new_correlation_id
+from shared.replies import Tone
 from shared.telemetry.series import read_csv, write_scores
 
 LOCAL_CHANNEL = "local"
@@ -88,11 +90,23 @@ def first_use(services: Services) -> list[str]:
     for step in steps:
         reply = services.bus.handle(invocation(step, user=user))
         if reply.failed:
-            return [*lines, render_text(reply), f"  (first use stopped at `{step}`)"]
+            stopped = [*lines, render_text(reply), f"  (first use stopped at `{step}`)"]
+            return stopped + _admins_said(services.settings, user) * (reply.tone is Tone.DENIED)
         done = reply.model_copy(update={"text": "", "fields": [], "buttons": []})
         lines.append(render_text(done).replace("\n  (", "  ("))
     lines.append(f"Try `sre investigate {SAMPLE_SERVICE}`; `sre help` lists every command.")
     return lines
+
+
+def _admins_said(settings: Settings, user: str) -> list[str]:
+    """Why first use was not allowed when AUTOSRE_ORG_ADMINS names others (or nobody it can):
+    what is wrong with its entries, and how it names you (the warning is in the log only)."""
+    if not settings.org_admins:
+        return []
+    _, problems = read_admins(settings.org_admins)
+    name = ENVIRONMENT["org_admins"]
+    said = [f"  {name} {problem}" for problem in problems]
+    return [*said, f"  {name} makes only those it names org admins: `local:{user}` names you."]
 
 
 OPTIONS_USAGE = "sre [--as USER] [--channel CHANNEL] [--backend local|aws] [--version] COMMAND"

@@ -304,3 +304,18 @@ def test_a_settings_warning_goes_to_the_log_not_between_the_answers(tmp_path: Pa
     assert "AUTOSRE_TICK_ORG_SECONDS" not in ran.stderr + ran.stdout
     home = Path(env["AUTOSRE_HOME"])
     assert "AUTOSRE_TICK_ORG_SECONDS=100 is more than" in (home / "sre.log").read_text()
+
+
+def test_first_use_refused_by_org_admins_that_name_others_says_why_and_how(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN org admins written as a bare login, which grants nothing (the warning is in the log)
+    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "alice")
+    monkeypatch.setenv("AUTOSRE_LOCAL_USER", "dana")
+    # WHEN a first command runs
+    main(["whoami"])
+    out = capsys.readouterr().out
+    # THEN first use stops, saying what is wrong with the entry and how to name yourself
+    assert "(first use stopped at `sre team create demo" in out
+    assert "AUTOSRE_ORG_ADMINS 'alice' grants nothing: write it as slack:T…:U…" in out
+    assert "AUTOSRE_ORG_ADMINS makes only those it names org admins: `local:dana` names you." in out
