@@ -157,6 +157,10 @@ def _place(model: type[Command], data: dict[str, Any], positionals: list[str]) -
     return data
 
 
+TERMINAL_OPTIONS = {"as": "alice", "channel": "ops", "backend": "aws"}
+"""The terminal's own options, with an example value: typed after the command, they are not its."""
+
+
 def _bad_option(model: type[Command], name: str) -> InvalidCommandError:
     options = [
         n.replace("_", "-")
@@ -165,6 +169,11 @@ def _bad_option(model: type[Command], name: str) -> InvalidCommandError:
     ]
     guess = difflib.get_close_matches(name, options, n=1)
     hint = f" Did you mean `--{guess[0]}`?" if guess else ""
+    if not guess and name in TERMINAL_OPTIONS:
+        hint = (
+            f" In the terminal, `--{name}` goes before the command: "
+            f"`sre --{name} {TERMINAL_OPTIONS[name]} {model.phrase()} …`."
+        )
     return InvalidCommandError(
         f"`sre {model.phrase()}` has no option `--{shown(name)}`.{hint}",
         usage=usage(model),

@@ -319,3 +319,21 @@ def test_first_use_refused_by_org_admins_that_name_others_says_why_and_how(
     assert "(first use stopped at `sre team create demo" in out
     assert "AUTOSRE_ORG_ADMINS 'alice' grants nothing: write it as slack:T…:U…" in out
     assert "AUTOSRE_ORG_ADMINS makes only those it names org admins: `local:dana` names you." in out
+
+
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        (["whoami", "--as", "alice"], "`sre --as alice whoami …`"),
+        (["team", "show", "demo", "--channel", "ops"], "`sre --channel ops team show …`"),
+    ],
+)
+def test_a_terminal_option_typed_after_the_command_is_told_where_it_goes(
+    home: Path, capsys: pytest.CaptureFixture[str], words: list[str], said: str
+) -> None:
+    # WHEN --as or --channel is typed after the command (as a command's option)
+    assert main(words) == 2
+    # THEN the answer says it goes before the command, not only that the command has no such option
+    option, shown = words[-2], capsys.readouterr()
+    told = f"has no option `{option}`. In the terminal, `{option}` goes before the command: {said}"
+    assert told in shown.out + shown.err
