@@ -328,7 +328,11 @@ def _serve(settings: Settings, server: WSGIServer, *, host: str) -> int:
     socket_mode = bool(settings.slack_app_token)
     emit(notice(settings, url=url, host=host, socket_mode=socket_mode, off=off, log=log_path))
     served = [f"POST {p}" for p in ("/slack/events", "/api/messages") if p not in off]
-    log.info("serving %s on %s", ", ".join([*served, "GET /investigations/ID", "GET /chaos/ID", "GET /health"]), url)
+    log.info(
+        "serving %s on %s",
+        ", ".join([*served, "GET /investigations/ID", "GET /chaos/ID", "GET /health"]),
+        url,
+    )
     stop = threading.Event()
     threading.Thread(target=run_schedule, args=(services, stop), daemon=True).start()
     gc.freeze()  # what start-up loaded stays: a full collection need not walk it mid-burst

@@ -269,8 +269,10 @@ class CommandBus:
         return Context(principal=principal, invocation=invocation, team=None, now=self._clock.now())
 
     def _deny(self, command: Command, ctx: Context, error: SreError) -> None:
-        """Audit a denial in its team's stream, in the org's if that team does not exist, and
-        only in the log if the org has nothing yet: a refused request never creates a stream."""
+        """Audit a refusal in its team's stream, in the org's if that team does not exist, and
+        only in the log if the org has nothing yet: a refused request never creates a stream.
+        `denied` when the roles refused it, `failed` when what it named is not there (a typo
+        of a team: the caller was told "Not found", not "Not allowed")."""
         org = ctx.principal.actor.org
         details = {"reason": str(error)}
         if ctx.team and ctx.team_record is None:
@@ -282,7 +284,8 @@ class CommandBus:
                 extra={"correlation_id": ctx.invocation.correlation_id, **details},
             )
             return
-        self._write(command, ctx, Outcome.DENIED, details, strict=False)
+        outcome = Outcome.DENIED if isinstance(error, ForbiddenError) else Outcome.FAILED
+        self._write(command, ctx, outcome, details, strict=False)
 
     def _org_exists(self, org: OrgId) -> bool:
         try:

@@ -38,11 +38,12 @@ def test_a_typo_in_team_is_refused_with_a_suggestion_and_starts_no_trail(
     # THEN it is refused, suggesting payments
     assert reply.tone is Tone.ERROR
     assert "There is no team `paymnets`. Did you mean `payments`?" in _slack(reply)
-    # AND no trail was started for paymnets: the denial is in the org's trail
+    # AND no trail was started for paymnets: the refusal is in the org's trail, as failed (the
+    # caller was told "Not found", not "Not allowed")
     assert "paymnets" not in _streams(services)
     org = records(services.audit_log, StreamKey(org=ORG, team=ORG_STREAM))
     assert len(org) == org_before + 1
-    assert org[-1].outcome is Outcome.DENIED
+    assert org[-1].outcome is Outcome.FAILED
     assert org[-1].details["team"] == "paymnets"
     # AND sealing the trails seals none for it
     assert not run(services, "audit seal").failed
