@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 from shared.commands.context import Context, NothingToChange
-from shared.errors import ConflictError
-from shared.identity.admins import ConfiguredAdmin, configured_by
+from shared.identity.admins import ConfiguredAdmin
 from shared.identity.models import ChannelId, OrgId, OrgRole, UserId
 from shared.identity.ports import Directory
 from shared.replies import channel_ref, user_ref
@@ -72,14 +71,11 @@ class NoOps:
         return NothingToChange(said, (user_ref(command.user),))
 
     def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> NothingToChange | None:
-        """Revoking an org role the person does not hold; refused (before anything is audited)
-        for a configured admin, whom no command can make less than org admin."""
+        """Revoking an org role the person does not hold (a configured admin's org admin is left
+        to the command, which refuses it, audited)."""
         org = ctx.principal.actor.org
         if command.role is OrgRole.ORG_ADMIN and self._configured(org, command.user):
-            raise ConflictError(
-                f"@{command.user} is org admin by {configured_by(org)}: change it there.",
-                users=[UserId(command.user)],
-            )
+            return None
         if command.role in self._held(ctx, command.user):
             return None
         said = f"@{command.user} does not hold {command.role.value}"

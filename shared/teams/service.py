@@ -8,9 +8,18 @@ from shared.commands.base import Command
 from shared.commands.context import Context, Handlers, acting_team
 from shared.commands.usage import usage
 from shared.errors import ConflictError, InvalidCommandError, NotFoundError
-from shared.identity.admins import ConfiguredAdmin
+from shared.identity.admins import ConfiguredAdmin, configured_by
 from shared.identity.channels import team_channels, unknown_channel
-from shared.identity.models import ChannelBinding, ChannelId, Org, OrgId, Role, Team, UserId
+from shared.identity.models import (
+    ChannelBinding,
+    ChannelId,
+    Org,
+    OrgId,
+    OrgRole,
+    Role,
+    Team,
+    UserId,
+)
 from shared.identity.people import not_a_person
 from shared.identity.ports import Directory
 from shared.identity.teams import visible_teams
@@ -285,9 +294,18 @@ class TeamService:
         return _told(f"{_mention(user)} is now {command.role.value}", user, ctx)
 
     def revoke(self, command: m.RevokeOrgRole, ctx: Context) -> Reply:
-        """Revoke an org-wide role."""
+        """Revoke an org-wide role; ConflictError for a configured admin's org admin, whom no
+        command can make less than org admin."""
         org = self._org(ctx)
         user = UserId(command.user)
+        if (
+            command.role is OrgRole.ORG_ADMIN
+            and ConfiguredAdmin(org=org.id, user=user) in self._admins
+        ):
+            raise ConflictError(
+                f"{_mention(user)} is org admin by {configured_by(org.id)}: change it there.",
+                users=[user],
+            )
         held = org.grants.get(user, frozenset())
         if command.role not in held:
             raise NotFoundError(

@@ -187,11 +187,16 @@ def test_a_configured_admin_cannot_be_revoked_by_a_command_and_is_told_where_to_
     before = _entries(services, ORG_STREAM)
     # WHEN an org admin revokes root's org-admin
     reply = run(services, "org revoke root org-admin")
-    # THEN it is refused (exit 1), saying where it is changed, and nothing is audited
+    # THEN it is refused (exit 1), saying where it is changed, and audited as the refused
+    # changes are: requested, then failed (it was not audited at all)
     assert reply.tone is Tone.ERROR
     assert "is org admin by configuration (AUTOSRE_ORG_ADMINS): change it there." in _slack(reply)
     assert "Nothing to change" not in _slack(reply)
-    assert _entries(services, ORG_STREAM) == before
+    trail = records(services.audit_log, StreamKey(org=ORG, team=ORG_STREAM))[before:]
+    assert [(e.command, e.outcome) for e in trail] == [
+        ("sre org revoke root org-admin", Outcome.REQUESTED),
+        ("sre org revoke root org-admin", Outcome.FAILED),
+    ]
     # AND root is still org admin
     assert "org-admin" in _slack(run(services, "whoami"))
 
