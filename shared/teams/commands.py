@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, field_validator
 
 from shared.commands.base import ChannelRef, Command, FreeText, OptionalTeam, UserRef
 from shared.errors import InvalidCommandError
@@ -34,6 +34,13 @@ class CreateTeam(Command):
     examples = ("sre team create payments --description Payments platform",)
     name: TeamName
     description: FreeText = ""
+
+    @field_validator("name")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "org":  # audit receipts name the org-wide trail `org` (`audit org#4`)
+            raise ValueError("`org` names the org-wide audit trail: choose another team name")
+        return value
 
 
 class ListTeams(Command):

@@ -9,8 +9,9 @@ import io
 from shared.adapters.memory import InMemoryExportStore
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
+from shared.identity.models import Team, UserId
 from shared.replies import Reply
-from tests.support import NOW, MovingClock, investigate, memory_adapters, run, run_deferred
+from tests.support import NOW, ORG, MovingClock, investigate, memory_adapters, run, run_deferred
 
 
 def _services(exports: InMemoryExportStore) -> Services:
@@ -60,10 +61,11 @@ def test_a_viewers_usage_link_serves_only_their_team_after_the_org_wide_export()
 
 
 def test_a_team_named_org_and_the_org_wide_audit_exports_keep_their_own_files() -> None:
-    # GIVEN a team named `org`, whose trail an auditor exports
+    # GIVEN a team named `org` (made before the name was refused), whose trail an auditor exports
     exports = InMemoryExportStore()
     services = _services(exports)
-    assert not run(services, "team create org").failed
+    made = Team(org=ORG, name="org", created_at=NOW, created_by=UserId("root"))
+    services.directory.save_team(made)
     assert not run(services, "team member add zed --team org").failed  # an entry in its trail
     assert not run(services, "org grant aud auditor").failed
     team = run_deferred(services, "audit export --format csv --team org", user="aud")

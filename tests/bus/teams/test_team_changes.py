@@ -266,3 +266,12 @@ def test_an_empty_teams_hint_names_the_team_it_is_for(services: Services) -> Non
     listed = run(services, "team member list --team ops", channel="C-pay")
     # THEN the hint to paste names it (pasted as it was, it added @USER to payments)
     assert listed.text == "Nobody yet: `sre team member add @USER --role admin --team ops`."
+
+
+def test_a_team_may_not_be_named_org(services: Services) -> None:
+    # WHEN an org admin creates a team named `org`
+    reply = run(services, "team create org")
+    # THEN refused: its receipts (`audit org#4`) would read as the org-wide trail's
+    assert reply.tone is Tone.USAGE
+    assert reply.title.startswith("`org` names the org-wide audit trail: choose another team name")
+    assert services.directory.get_team(ORG, "org") is None
