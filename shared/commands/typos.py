@@ -70,6 +70,9 @@ class Phrasebook:
     def unknown(self, words: list[str]) -> InvalidCommandError:
         """The answer to words that name no command: a guess, and the usage that goes with it."""
         lowered = [word.lower() for word in words]
+        begun = self._begun(lowered)
+        if begun:
+            return begun
         guess, after = _closest(
             lowered, self._spoken, lambda said: self._fits(said, lowered), self._harmless
         )
@@ -92,6 +95,25 @@ class Phrasebook:
             f"{hint}{advice}",
             usage=lines,
             suggestion=f"sre {suggestion}" if suggestion else None,
+        )
+
+    def _begun(self, lowered: list[str]) -> InvalidCommandError | None:
+        """The answer to a noun of two words with no verb (`team member`): the commands it
+        begins, not a guess at one of them (which would be a change, `team member add`)."""
+        begun = [
+            model
+            for model in self._models
+            if len(model.words) > len(lowered) > 1 and list(model.words[: len(lowered)]) == lowered
+        ]
+        if not begun:
+            return None
+        verbs = list(dict.fromkeys(model.words[len(lowered)] for model in begun))
+        said = ", ".join(f"`{verb}`" for verb in verbs[:-1]) + f" or `{verbs[-1]}`"
+        harmless = next((model for model in begun if not model.mutates), None)
+        return InvalidCommandError(
+            f"`{' '.join(lowered)}` needs one more word: {said}.",
+            usage="\n".join(usage(model) for model in begun),
+            suggestion=f"sre {harmless.phrase()}" if harmless else None,
         )
 
     def _command_words(

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared.bootstrap.features import COMMANDS
 from shared.commands.grammar import (
     _TYPED_APOSTROPHE,
     _kept,
@@ -198,3 +199,23 @@ def test_a_terminals_words_joined_are_read_back_word_for_word(words: list[str]) 
     # THEN the line made of them is read back as those words, typography as chat's (before:
     # a word in curly single quotes lost them, read as quotes once the line was split again)
     assert tokenize(joined(words)) == [normalize(word) for word in words]
+
+
+@pytest.mark.parametrize(
+    ("typed", "said", "suggested"),
+    [
+        ("team member", "`team member` needs one more word: `add`, `remove` or `list`.", "list"),
+        ("usage price", "`usage price` needs one more word: `show` or `set`.", "show"),
+    ],
+)
+def test_a_two_word_noun_without_its_verb_lists_its_commands(
+    typed: str, said: str, suggested: str
+) -> None:
+    # WHEN a noun of two words is typed with no verb
+    with pytest.raises(InvalidCommandError) as refused:
+        COMMANDS.parse(typed)
+    # THEN its commands are listed, and the one suggested changes nothing (it was `team member
+    # add`, a change, against the rule that a guess is the harmless one)
+    assert str(refused.value) == said
+    assert refused.value.suggestion == f"sre {typed} {suggested}"
+    assert len(refused.value.usage.splitlines()) == said.count("`") // 2 - 1
