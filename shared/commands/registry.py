@@ -201,9 +201,11 @@ class CommandSet:
             typo = self._phrases.unknown(list(words))
             guess = typo.suggestion.removeprefix("sre ") if typo.suggestion else None
         hint = f" Did you mean `sre help {shown(guess)}`?" if guess else ""
+        meant = self._by_words.get(tuple(guess.split())) if guess else None
         return InvalidCommandError(
             f"`{shown(' '.join(words))}` is not a command.{hint}",
-            usage=self._phrases.topic_usage(words[0]),
+            # the usage of the command meant, as a typo of the command itself gets it
+            usage=usage(meant) if meant else self._phrases.topic_usage(words[0]),
             suggestion=f"sre help {guess}" if guess else None,
         )
 

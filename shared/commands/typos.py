@@ -65,7 +65,7 @@ class Phrasebook:
 
     def topic_list(self) -> str:
         """One line: how to ask for help, and the topics there are."""
-        return "sre help [TOPIC]   topics: " + ", ".join([*self.topics(), *TERMINAL_ONLY])
+        return "sre help [TOPIC] [COMMAND]   topics: " + ", ".join([*self.topics(), *TERMINAL_ONLY])
 
     def unknown(self, words: list[str]) -> InvalidCommandError:
         """The answer to words that name no command: a guess, and the usage that goes with it."""

@@ -56,4 +56,8 @@ def test_help_for_a_mistyped_command_suggests_the_help_of_the_one_it_resembles(
     reply = run(services, typed)
     assert reply.tone is Tone.USAGE
     assert f"Did you mean `{meant}`?" in reply.title
-    assert "sre help [TOPIC]" not in reply.text  # the topic's commands, not the topic list
+    assert "sre help [TOPIC]" not in reply.text  # not the topic list
+    # the usage of the command meant, alone (as a typo of the command itself gets it), not the
+    # topic's every command
+    (shown,) = reply.text.split("```")[1].strip().splitlines()
+    assert shown.startswith(meant.replace("sre help ", "sre ") + " ")
