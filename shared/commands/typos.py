@@ -32,6 +32,16 @@ SYNONYMS = {
 `start`, the opposite, in the middle of an incident)."""
 
 
+ELSEWHERE = {
+    "alert unsilence": "silence expire",
+    "alert unmute": "silence expire",
+    "alert mute": "alert silence",
+}
+"""A phrase people type for what another noun's command does: `alert unsilence` is `silence
+expire` (by the silence's id: no word typed after it is carried over), never `alert silence`,
+its opposite and closest spelling."""
+
+
 class Phrasebook:
     """The phrases a command set understands, and how to answer a phrase it does not."""
 
@@ -136,6 +146,9 @@ class Phrasebook:
         model = self._by_words.get(tuple(said.split()))
         fields = model.model_fields if model else {}
         typed = {word[2:].replace("-", "_") for word in lowered if word.startswith("--")}
+        undone = {word.removeprefix("un") for word in lowered[1:2] if word.startswith("un")}
+        if undone & set(said.split()[1:]):  # `canary unpromote` is not `canary promote`
+            return False
         return typed <= set(fields) and all(
             any(difflib.SequenceMatcher(None, verb, word).ratio() >= 0.8 for word in lowered)
             for verb in DESTRUCTIVE.intersection(said.split())
@@ -206,6 +219,9 @@ def _closest(
     """The phrase to suggest for mistyped words, and the words typed after it: a verb of a
     known noun that fits what was typed (longest first; one the words cut short first), else a
     noun."""
+    elsewhere = ELSEWHERE.get(" ".join(lowered[:2]))
+    if elsewhere in spoken.values():
+        return elsewhere, []
     noun, verbs = lowered[0], {}
     for phrase, said in spoken.items():
         if phrase.startswith(f"{noun} "):

@@ -211,6 +211,28 @@ def test_a_verb_people_reach_for_gets_the_command_it_means_not_the_nearest_spell
 
 
 @pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        # another noun's command, by its own id (the name typed is not carried over)
+        ("alert unsilence p99-high", "`sre silence expire`"),
+        ("alert mute p99-high", "`sre alert silence`"),
+    ],
+)
+def test_undoing_a_silence_is_pointed_at_silence_expire_not_at_its_opposite(
+    services: Services, typed: str, meant: str
+) -> None:
+    reply = run(services, typed)
+    assert reply.tone is Tone.USAGE
+    assert f"Did you mean {meant}?" in reply.title  # it was `sre alert silence p99-high`
+
+
+def test_an_un_verb_is_never_answered_with_the_verb_it_undoes(services: Services) -> None:
+    reply = run(services, "canary unpromote can-1a2b")
+    assert reply.tone is Tone.USAGE
+    assert "promote" not in reply.title.replace("unpromote", "")
+
+
+@pytest.mark.parametrize(
     ("typed", "title"),
     [
         ("investigate --help", "sre investigation open"),
