@@ -36,8 +36,13 @@ def refusals(
             "`sre chaos unhalt`."
         )
     if outage:
+        ends = (
+            " (an investigation that is over ends with `sre investigation resolve ID SUMMARY`)"
+            if any(said.startswith("investigation ") for said in outage)
+            else ""
+        )
         found.append(
-            f"Its team is in a real outage ({'; '.join(outage)}): no chaos until it is over."
+            f"Its team is in a real outage ({'; '.join(outage)}): no chaos until it is over{ends}."
         )
     for other in running:
         found.append(f"{other.id} is already {other.standing} on {other.service}.")

@@ -161,6 +161,10 @@ def test_an_open_investigation_that_found_a_change_refuses_a_start_however_old(
     clock.at += timedelta(hours=6)
     refused = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
     assert refused.failed and "(a change found)" in refused.text
+    # AND it says how such a hold ends, if the outage is over
+    assert "no chaos until it is over (an investigation that is over ends with `sre " in (
+        refused.text
+    )
 
 
 def test_a_tripped_stop_condition_halts_at_the_next_tick(clock: MovingClock) -> None:
