@@ -134,9 +134,16 @@ def _instead(fault: Fault, least: float, percents: Sequence[int], split: bool, r
     side shows under it, when known; `room`: a delay every latency bound leaves room for)."""
     if fault.kind is FaultKind.DELAY:
         known = split and least > fault.delay_ms  # the service's own latency was read
+        less = f"delay less (--fault delay:{room}ms)" if room else "delay less"
+        if least >= LONGEST_DELAY_MS:  # no bound may be written above it
+            return (
+                f"to test how the service copes, {less}: no latency bound is above "
+                f"{LONGEST_DELAY_MS:,} ms"
+            )
         above = f"{least:,.0f} ms" if known else "the delay and the service's own latency"
-        less = f"delay less (--fault delay:{room}ms) or " if room else ""
-        return f"to test how the service copes, {less}bound it above {above}"
+        return (
+            f"to test how the service copes, {less + ' or ' if room else ''}bound it above {above}"
+        )
     if split and room:  # a delay the steady state's own latency bounds leave room for
         return f"to test how the service copes, slow requests instead (--fault delay:{room}ms)"
     if split:

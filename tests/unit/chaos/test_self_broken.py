@@ -164,3 +164,14 @@ def test_an_error_faults_suggested_delay_leaves_room_under_its_own_latency_bound
         "to test how the service copes, slow requests instead (--fault delay:36ms)."
     )
     assert split("delay:36ms", ["error_rate < 1%", "p50_latency < 200ms"], [1], own) == []
+
+
+def test_a_delay_near_the_longest_is_never_told_to_bound_it_above_what_may_be_written() -> None:
+    # GIVEN the longest delay there is, on top of a p99 of 381 ms
+    said = split("delay:900000ms", ["p99_latency < 2s"], [1], own={"p99_latency": 381.0})
+    # THEN it offers a shorter delay, not a bound above 900,000 ms (which `--expect` refuses)
+    assert len(said) == 1
+    assert said[0].endswith(
+        "to test how the service copes, delay less (--fault delay:1200ms): no latency bound is "
+        "above 900,000 ms."
+    ), said[0]
