@@ -1,8 +1,9 @@
 """Counts a provider leaves out when they are zero.
 
 CloudWatch publishes no datapoint for a period in which a count metric (Lambda `Invocations`,
-ALB `RequestCount`, `HTTPCode_Target_5XX_Count`) saw nothing, and Cloud Monitoring no point for a
-delta count (Cloud Run `request_count` of the 5xx class) in an interval without one. Read as
+ALB `RequestCount`, `HTTPCode_Target_5XX_Count`) saw nothing, Cloud Monitoring no point for a
+delta count (Cloud Run `request_count` of the 5xx class) in an interval without one, and Azure
+Monitor a minute with no value for a Total (App Service `Http5xx`) with nothing emitted. Read as
 missing, a minute of no traffic or no errors is a hole, not a 0: traffic that stopped for 9
 minutes reads steady, and an error rate built on errors published only when non-zero holds only
 the bad minutes, so 0% before and 5% now reads as no change. A count series that has any point
@@ -20,8 +21,10 @@ from shared.telemetry.ports import Points
 SETTLING = timedelta(minutes=3)
 """How long CloudWatch and Cloud Monitoring may take to publish a minute's count: a step this
 close to the read's end is left missing, never taken for 0."""
-COUNTS = frozenset({"Sum"})
-"""The statistics of counts a provider omits when zero (a Sum of a count metric)."""
+COUNTS = frozenset({"Sum", "Total"})
+"""The statistics of counts a provider omits when zero: a Sum of a count metric (CloudWatch,
+Cloud Monitoring), a Total (Azure Monitor gives a minute with nothing emitted no value, unless the
+metric's definition fills gaps with zero)."""
 
 
 def with_zeros(

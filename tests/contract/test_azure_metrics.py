@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -13,7 +14,7 @@ from shared.telemetry.limits import READ_TIMEOUT
 from shared.telemetry.models import ResourceKind, Signal
 from shared.telemetry.queries import override, signal_series
 from tests.support import service_of
-from tests.support.azure import END, SITE, START, metrics_source
+from tests.support.azure import END, SITE, START, batch, metrics_source, series_of
 
 
 def test_every_signal_comes_from_one_batch_request_through_the_real_client() -> None:
@@ -103,3 +104,26 @@ def test_an_override_that_drops_the_resource_is_refused() -> None:
             metric="CpuTime",
             dimensions={"Instance": "pd0-abc"},
         )
+
+
+def test_a_minute_with_no_error_emitted_is_zero_errors_not_a_missing_minute() -> None:
+    # GIVEN 20 minutes of 1,000 requests each, and Http5xx given a value only in its last 10
+    # (Azure gives a minute with nothing emitted no `total`, unless the metric fills gaps)
+    start = END - timedelta(minutes=20)
+    quiet: list[dict[str, float]] = [{} for _ in range(10)]
+    body = batch(
+        start,
+        [
+            series_of("Requests", [{"total": 1000.0}] * 20, start),
+            series_of("Http5xx", [*quiet, *[{"total": 20.0}] * 10], start),
+            series_of("HttpResponseTime", [{"average": 0.1, "maximum": 0.4}] * 20, start),
+            series_of("CpuTime", [{"total": 30.0}] * 20, start),
+        ],
+    )
+    _, source = metrics_source(body)
+    service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
+    # WHEN the error rate is read
+    series = signal_series(source, service, start=start, end=END, step=60)
+    # THEN the quiet minutes are 0% and the rest 2%: 0% → 2% (read as the bad minutes alone,
+    # it was 2% throughout, "no significant change")
+    assert [v for _, v in series[Signal.ERROR_RATE]] == [0.0] * 10 + [2.0] * 10

@@ -24,8 +24,10 @@ END = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
 START = END - timedelta(minutes=3)
 
 
-def _series(name: str, points: list[dict[str, float]]) -> dict[str, Any]:
-    stamps = [(START + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ") for i in range(3)]
+def series_of(name: str, points: list[dict[str, float]], start: datetime = START) -> dict[str, Any]:
+    stamps = [
+        (start + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ") for i in range(len(points))
+    ]
     return {
         "id": f"{SITE}/providers/Microsoft.Insights/metrics/{name}",
         "type": "Microsoft.Insights/metrics",
@@ -51,22 +53,40 @@ BODY = {
             "resourceregion": "westeurope",
             "resourceid": SITE,
             "value": [
-                _series("Requests", [{"total": 1000.0}, {"total": 1000.0}, {"total": 800.0}]),
-                _series("Http5xx", [{"total": 2.0}, {"total": 3.0}, {"total": 40.0}]),
-                _series(
+                series_of("Requests", [{"total": 1000.0}, {"total": 1000.0}, {"total": 800.0}]),
+                series_of("Http5xx", [{"total": 2.0}, {"total": 3.0}, {"total": 40.0}]),
+                series_of(
                     "HttpResponseTime",
                     [{"average": 0.12, "maximum": 0.4}] * 2 + [{"average": 0.3, "maximum": 1.6}],
                 ),
-                _series("CpuTime", [{"total": 30.0}, {"total": 31.0}, {"total": 95.0}]),
+                series_of("CpuTime", [{"total": 30.0}, {"total": 31.0}, {"total": 95.0}]),
             ],
         }
     ]
 }
 
 
-def metrics_source() -> tuple[JsonAdapter, AzureMonitorMetricsSource]:
-    """Our source over the real MetricsClient, its HTTP answered by the canned batch body."""
-    adapter = JsonAdapter(lambda _: BODY)
+def batch(start: datetime, series: list[dict[str, Any]]) -> dict[str, Any]:
+    """A batch answer for SITE from `start`, of `series` (each made by `series_of`)."""
+    return {
+        "values": [
+            {
+                "starttime": start.isoformat(),
+                "endtime": END.isoformat(),
+                "interval": "PT1M",
+                "namespace": "Microsoft.Web/sites",
+                "resourceregion": "westeurope",
+                "resourceid": SITE,
+                "value": series,
+            }
+        ]
+    }
+
+
+def metrics_source(body: dict[str, Any] = BODY) -> tuple[JsonAdapter, AzureMonitorMetricsSource]:
+    """Our source over the real MetricsClient, its HTTP answered by a batch body (the canned
+    one, unless given)."""
+    adapter = JsonAdapter(lambda _: body)
     client = MetricsClient(
         "https://westeurope.metrics.monitor.azure.com",
         FakeCredential(),

@@ -16,6 +16,7 @@ from shared.errors import UnavailableError
 from shared.telemetry import provider_calls
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
 from shared.telemetry.models import Event, MetricQuery, Service
+from shared.telemetry.omitted import COUNTS, with_zeros
 from shared.telemetry.ports import Points
 from shared.telemetry.queries import signal_values
 
@@ -85,7 +86,10 @@ class AzureMonitorMetricsSource:
 
         def points(q: MetricQuery) -> Points:
             resource, namespace, only = _group(q)
-            return series.get((resource, only, namespace, q.metric, q.statistic), [])
+            found = series.get((resource, only, namespace, q.metric, q.statistic), [])
+            if q.statistic in COUNTS:  # a minute with nothing emitted has no value, not 0
+                return with_zeros(found, start=start, end=end, step=step, stamped_at_start=True)
+            return found
 
         return [signal_values(query, points) for query in queries]
 
