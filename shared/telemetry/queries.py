@@ -272,7 +272,24 @@ def override(
             update={"metric": divide_by, "namespace": denominator_namespace, "scale": 1.0}
         )
         query = query.model_copy(update={"divide_by": denominator})
+    elif default.divide_by is not None:  # a rate stays a rate: its denominator is kept
+        same = _kept_denominator(default, default.divide_by, dimensions)
+        query = query.model_copy(update={"divide_by": same})
     return query
+
+
+def _kept_denominator(
+    default: MetricQuery, denominator: MetricQuery, dimensions: dict[str, str] | None
+) -> MetricQuery:
+    """The default's denominator, narrowed as the new dimensions narrow its numerator: a
+    dimension both had takes its new value, one the numerator gains (`Resource=fn:live`, an
+    alias) is added, and one only the numerator had (Cloud Run's `response_code_class=5xx`)
+    stays off it (dropped, the rate was the errors times 100, shown as a %)."""
+    if dimensions is None:
+        return denominator
+    shared = {k: dimensions.get(k, v) for k, v in denominator.dimensions.items()}
+    gained = {k: v for k, v in dimensions.items() if k not in default.dimensions}
+    return denominator.model_copy(update={"dimensions": {**shared, **gained}})
 
 
 UNITS = {

@@ -17,3 +17,37 @@ def test_a_cloud_monitoring_override_keeps_the_metric_type_prefix() -> None:
     assert changed.dimensions == default.dimensions
     with pytest.raises(ValueError, match="gcp-cloud-run metrics have no statistic `p95`"):
         override(ResourceKind.GCP_CLOUD_RUN, default, metric="x", statistic="p95")
+
+
+def test_an_error_rate_given_new_dimensions_stays_a_rate_of_the_same_requests() -> None:
+    # GIVEN a Lambda function's error rate (errors per invocation × 100)
+    default = queries_for(ResourceKind.AWS_LAMBDA, "checkout-fn")[Signal.ERROR_RATE]
+    assert default.divide_by is not None
+    # WHEN its dimensions are narrowed to an alias, the metric named again
+    dimensions = {"FunctionName": "checkout-fn", "Resource": "checkout-fn:live"}
+    changed = override(ResourceKind.AWS_LAMBDA, default, metric="Errors", dimensions=dimensions)
+    # THEN it is still divided by the invocations, of that alias (it was the errors × 100, in %)
+    assert changed.divide_by is not None
+    assert changed.divide_by.metric == default.divide_by.metric == "Invocations"
+    assert changed.divide_by.dimensions == dimensions
+    assert changed.scale == 100.0
+
+
+def test_a_cloud_run_error_rate_keeps_its_denominator_free_of_the_5xx_filter() -> None:
+    # GIVEN Cloud Run's error rate: 5xx requests over every request
+    default = queries_for(ResourceKind.GCP_CLOUD_RUN, "shop-prod/europe-west1/checkout")[
+        Signal.ERROR_RATE
+    ]
+    assert default.divide_by is not None
+    # WHEN its dimensions are given again, with one more label
+    dimensions = {**default.dimensions, "resource.labels.revision_name": "checkout-00042"}
+    changed = override(
+        ResourceKind.GCP_CLOUD_RUN, default, metric="request_count", dimensions=dimensions
+    )
+    # THEN every request of that revision divides the 5xx of it, not the 5xx alone
+    assert changed.divide_by is not None
+    assert "metric.labels.response_code_class" not in changed.divide_by.dimensions
+    assert changed.divide_by.dimensions == {
+        **default.divide_by.dimensions,
+        "resource.labels.revision_name": "checkout-00042",
+    }
