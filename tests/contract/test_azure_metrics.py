@@ -127,3 +127,28 @@ def test_a_minute_with_no_error_emitted_is_zero_errors_not_a_missing_minute() ->
     # THEN the quiet minutes are 0% and the rest 2%: 0% → 2% (read as the bad minutes alone,
     # it was 2% throughout, "no significant change")
     assert [v for _, v in series[Signal.ERROR_RATE]] == [0.0] * 10 + [2.0] * 10
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "said"),
+    [
+        (429, "TooManyRequests", "(429 TooManyRequests): try again in a minute."),
+        (
+            403,
+            "AuthorizationFailed",
+            "(403 AuthorizationFailed): the deployment's identity needs the Monitoring Reader "
+            "role on the resource.",
+        ),
+    ],
+)
+def test_a_refusal_says_why_and_what_to_do_never_an_internal_error(
+    status: int, code: str, said: str
+) -> None:
+    # GIVEN Azure Monitor refusing the batch read
+    _, source = metrics_source({"error": {"code": code, "message": "refused"}}, status)
+    service = service_of(ResourceKind.AZURE_RESOURCE, SITE, "checkout")
+    # WHEN the signals are read THEN the refusal is said, as CloudWatch's and Cloud Monitoring's
+    # are (it was an HttpResponseError: "Internal error" in the channel)
+    with pytest.raises(UnavailableError) as refused:
+        signal_series(source, service, start=START, end=END, step=60)
+    assert str(refused.value) == f"Azure Monitor refused to read the metrics {said}"

@@ -24,9 +24,13 @@ class FakeCredential:
 class JsonAdapter(requests.adapters.BaseAdapter):
     """Answers each request with the JSON `answer` makes of it, and remembers the requests."""
 
-    def __init__(self, answer: Callable[[requests.PreparedRequest], Any]) -> None:
+    def __init__(
+        self, answer: Callable[[requests.PreparedRequest], Any], status: int = 200
+    ) -> None:
         super().__init__()
         self.answer = answer
+        self.status = status
+        """The status of every answer (an error's body is Azure's `{"error": {"code": …}}`)."""
         self.seen: list[requests.PreparedRequest] = []
         self.timeouts: list[Any] = []
         """The (connect, read) timeouts each request was sent with."""
@@ -39,7 +43,7 @@ class JsonAdapter(requests.adapters.BaseAdapter):
         data = json.dumps(self.answer(request)).encode()
         raw = urllib3.HTTPResponse(
             body=io.BytesIO(data),
-            status=200,
+            status=self.status,
             preload_content=False,
             headers={"Content-Type": "application/json", "Content-Length": str(len(data))},
         )

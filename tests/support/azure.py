@@ -83,14 +83,17 @@ def batch(start: datetime, series: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def metrics_source(body: dict[str, Any] = BODY) -> tuple[JsonAdapter, AzureMonitorMetricsSource]:
-    """Our source over the real MetricsClient, its HTTP answered by a batch body (the canned
-    one, unless given)."""
-    adapter = JsonAdapter(lambda _: body)
+def metrics_source(
+    body: dict[str, Any] = BODY, status: int = 200
+) -> tuple[JsonAdapter, AzureMonitorMetricsSource]:
+    """Our source over the real MetricsClient (no retries), its HTTP answered by a batch body
+    (the canned one, unless given) with `status`."""
+    adapter = JsonAdapter(lambda _: body, status)
     client = MetricsClient(
         "https://westeurope.metrics.monitor.azure.com",
         FakeCredential(),
         transport=transport(adapter),
+        retry_total=0,
     )
     return adapter, AzureMonitorMetricsSource(client=client)
 

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any
 
+from azure.core.exceptions import AzureError
+
 from shared.errors import UnavailableError
 from shared.telemetry import provider_calls
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
@@ -63,17 +65,20 @@ class AzureMonitorMetricsSource:
         for (resource, namespace, only), parts in sorted(groups.items()):
             self.calls += 1
             provider_calls.made(by=self)
-            results = self._client.query_resources(
-                resource_ids=[resource],
-                metric_namespace=namespace,
-                metric_names=sorted({q.metric for q in parts}),
-                timespan=(start, end),
-                granularity=timedelta(seconds=step),
-                aggregations=sorted({q.statistic for q in parts}),
-                filter=only or None,
-                connection_timeout=5,
-                read_timeout=READ_TIMEOUT,
-            )
+            try:
+                results = self._client.query_resources(
+                    resource_ids=[resource],
+                    metric_namespace=namespace,
+                    metric_names=sorted({q.metric for q in parts}),
+                    timespan=(start, end),
+                    granularity=timedelta(seconds=step),
+                    aggregations=sorted({q.statistic for q in parts}),
+                    filter=only or None,
+                    connection_timeout=5,
+                    read_timeout=READ_TIMEOUT,
+                )
+            except AzureError as error:
+                raise _refused(error) from error
             series.update(
                 {
                     (resource, only, *key): points
@@ -96,6 +101,28 @@ class AzureMonitorMetricsSource:
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         del service, start, end  # deploys come from the platform's own records
         return []
+
+
+_HINTS = {
+    401: ": the deployment's credentials were not accepted",
+    403: ": the deployment's identity needs the Monitoring Reader role on the resource",
+    404: ": no such resource or metric (check `sre service show`)",
+    429: ": try again in a minute",
+}
+
+
+def _refused(error: AzureError) -> UnavailableError:
+    """Azure Monitor's refusal as what the person asking can act on (never "Internal error")."""
+    status = getattr(error, "status_code", None)
+    if status is None:  # no answer: unreachable, timed out
+        return UnavailableError(
+            f"Azure Monitor could not be reached ({type(error).__name__}): try again in a minute."
+        )
+    code = getattr(error, "error", None)
+    named = f"{status} {getattr(code, 'code', '') or ''}".strip()
+    return UnavailableError(
+        f"Azure Monitor refused to read the metrics ({named}){_HINTS.get(status, '')}."
+    )
 
 
 def _read(namespace: str, results: Any) -> dict[tuple[str, str, str], Points]:
