@@ -17,7 +17,7 @@ from shared.adapters.gcp.monitoring_metrics import CloudMonitoringMetricsSource
 from shared.errors import UnavailableError
 from shared.telemetry.limits import READ_TIMEOUT
 from shared.telemetry.models import ResourceKind, Signal
-from shared.telemetry.queries import signal_series
+from shared.telemetry.queries import override, signal_series
 from tests.support import service_of
 
 END = datetime(2026, 11, 22, 14, 0, tzinfo=UTC)
@@ -52,6 +52,10 @@ class FakeCloudMonitoring:
         self.requests.append(request)
         self.deadlines.append(context.time_remaining())
         reducer = request.aggregation.cross_series_reducer.name
+        if "container/instance_count" in request.filter:  # a GAUGE
+            if request.aggregation.per_series_aligner.name == "ALIGN_DELTA":
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, "ALIGN_DELTA needs a DELTA metric")
+            return _answer([2.0, 2.0, 9.0], integer=True)
         if "request_latencies" in request.filter:
             values = [120.0, 130.0, 300.0] if reducer.endswith("50") else [400.0, 420.0, 1600.0]
             if reducer.endswith("99") and not request.page_token:
@@ -235,3 +239,28 @@ def test_a_distribution_or_an_incomplete_answer_is_refused_never_read_as_0(
     fake.list_time_series = partial  # type: ignore[method-assign]
     with pytest.raises(UnavailableError, match=r"may be incomplete \(query deadline exceeded"):
         signal_series(source, service, start=START, end=END, step=60)
+
+
+def test_a_gauge_read_by_its_maximum_is_aligned_as_one(
+    monitoring: tuple[FakeCloudMonitoring, monitoring_v3.MetricServiceClient],
+) -> None:
+    # GIVEN saturation pointed at Cloud Run's instance count, a GAUGE, by its maximum
+    fake, client = monitoring
+    source = CloudMonitoringMetricsSource(client=client)
+    service = service_of(ResourceKind.GCP_CLOUD_RUN, RESOURCE, "checkout")
+    default = service.queries[Signal.SATURATION]
+    gauge = override(
+        ResourceKind.GCP_CLOUD_RUN,
+        default,
+        metric="container/instance_count",
+        statistic="Maximum",
+        scale=1,
+    )
+    service = service.model_copy(update={"queries": {**service.queries, Signal.SATURATION: gauge}})
+    # WHEN the signals are read
+    series = signal_series(source, service, start=START, end=END, step=60)
+    # THEN it is aligned by its maximum (ALIGN_DELTA, which Cloud Monitoring refuses on a gauge,
+    # failed the whole read: every signal lost)
+    (asked,) = [r for r in fake.requests if "instance_count" in r.filter]
+    assert asked.aggregation.per_series_aligner.name == "ALIGN_MAX"
+    assert [v for _, v in series[Signal.SATURATION]] == [2.0, 2.0, 9.0]

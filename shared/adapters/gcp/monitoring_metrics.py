@@ -28,6 +28,16 @@ REDUCERS = {
     "Average": "REDUCE_MEAN",
     "Maximum": "REDUCE_MAX",
 }
+ALIGNERS = {
+    "p50": "ALIGN_DELTA",
+    "p99": "ALIGN_DELTA",
+    "Sum": "ALIGN_DELTA",
+    "Average": "ALIGN_MEAN",
+    "Maximum": "ALIGN_MAX",
+}
+"""Each statistic's per-series aligner: a count or a distribution (latencies) is summed over each
+period (DELTA); a mean or a maximum is taken as such, which a GAUGE metric (Cloud Run's
+`container/instance_count`) needs: Cloud Monitoring refuses ALIGN_DELTA on a gauge."""
 
 
 def _point(point: Any, query: MetricQuery) -> tuple[datetime, float]:
@@ -98,7 +108,9 @@ class CloudMonitoringMetricsSource:
             interval=monitoring_v3.TimeInterval(start_time=start, end_time=end),
             aggregation=monitoring_v3.Aggregation(
                 alignment_period={"seconds": step},
-                per_series_aligner=monitoring_v3.Aggregation.Aligner.ALIGN_DELTA,
+                per_series_aligner=getattr(
+                    monitoring_v3.Aggregation.Aligner, ALIGNERS[query.statistic]
+                ),
                 cross_series_reducer=getattr(
                     monitoring_v3.Aggregation.Reducer, REDUCERS[query.statistic]
                 ),
