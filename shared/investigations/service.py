@@ -57,7 +57,7 @@ from shared.telemetry.models import (
     Verdict,
 )
 from shared.telemetry.ports import LogSource, MetricsSource
-from shared.telemetry.queries import signal_series, units_of
+from shared.telemetry.queries import latency_read_as, signal_series, units_of
 from shared.telemetry.wording import to_the_second
 from shared.times import clock, moment, period
 
@@ -353,6 +353,8 @@ def report(
         ),
         ("Window", window),
     ]
+    if read_as := latency_read_as(service):
+        fields.append(("Latency", read_as))
     if notes := baseline_notes(verdicts):
         fields.append(("Baseline", "\n".join(notes)))
     if not findings:

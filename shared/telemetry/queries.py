@@ -278,6 +278,24 @@ def override(
     return query
 
 
+_READ_AS = {"Average": "average", "Maximum": "maximum", "Minimum": "minimum", "Sum": "sum"}
+
+
+def latency_read_as(service: Service) -> str:
+    """How a cloud service's latency signals are read when not as their percentile (Azure App
+    Service has none: its p50 is the minute's average, its p99 the minute's maximum), for a
+    report to say; empty when each is its percentile (a sample or a metrics file names its own)."""
+    if service.kind in (ResourceKind.SAMPLE, ResourceKind.METRICS_FILE):
+        return ""
+    said = [
+        f"{signal.label} is the {_READ_AS.get(query.statistic, query.statistic)} of each period"
+        for signal in (Signal.P50_LATENCY, Signal.P99_LATENCY)
+        if (query := service.queries.get(signal)) is not None
+        and not _PERCENTILE.match(query.statistic)
+    ]
+    return "; ".join(said) + " (no percentile is read)" if said else ""
+
+
 def _kept_denominator(
     default: MetricQuery, denominator: MetricQuery, dimensions: dict[str, str] | None
 ) -> MetricQuery:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from shared.telemetry.models import ResourceKind, Signal
-from shared.telemetry.queries import override, queries_for
+from shared.telemetry.queries import latency_read_as, override, queries_for
+from tests.support import service_of
 
 
 def test_a_cloud_monitoring_override_keeps_the_metric_type_prefix() -> None:
@@ -51,3 +52,17 @@ def test_a_cloud_run_error_rate_keeps_its_denominator_free_of_the_5xx_filter() -
         **default.divide_by.dimensions,
         "resource.labels.revision_name": "checkout-00042",
     }
+
+
+def test_a_report_says_when_latency_is_not_read_as_its_percentile() -> None:
+    # Azure App Service has no percentile of its response time: its p50 is the average and its
+    # p99 the maximum, which a report says (a tail regression reads in the maximum, a median
+    # that did not move in the average)
+    azure = service_of(ResourceKind.AZURE_RESOURCE, "/subscriptions/s/x", "shop")
+    assert latency_read_as(azure) == (
+        "p50 latency is the average of each period; p99 latency is the maximum of each period "
+        "(no percentile is read)"
+    )
+    # a Lambda function's are its percentiles; a metrics file's columns are named by the team
+    assert latency_read_as(service_of(ResourceKind.AWS_LAMBDA, "checkout-fn", "web")) == ""
+    assert latency_read_as(service_of(ResourceKind.METRICS_FILE, "web.csv", "web")) == ""
