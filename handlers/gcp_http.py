@@ -17,7 +17,7 @@ from bots.msteams.admission import MAX_ACTIVITY_BYTES
 from bots.msteams.http import TeamsEndpoint
 from bots.slack.admission import MAX_BODY_BYTES, refusal
 from bots.slack.app import build_app
-from handlers.idempotency import PowertoolsGuard, no_lambda_context
+from handlers.idempotency import PowertoolsGuard, RequestDeadline
 from shared.bootstrap.aws import resolve_secrets
 from shared.bootstrap.gcp import for_gcp
 from shared.bootstrap.local import for_local
@@ -56,7 +56,7 @@ def services() -> Services:
     settings = configured()
     if settings.backend == "aws":
         settings = resolve_secrets(settings)
-        guard = PowertoolsGuard(table=settings.table_name, context=no_lambda_context)
+        guard = PowertoolsGuard(table=settings.table_name, context=RequestDeadline)
         return for_gcp(settings, notifier=SurfaceNotifier(settings), guard=guard)
     return for_local(settings, notifier=SurfaceNotifier(settings))
 

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from shared.replies import Reply
 
 EXPIRES_AFTER_SECONDS = 3600
+REQUEST_SECONDS = 60
+"""How long a Cloud Function may run a request: gen2's default timeout, which the README's
+`gcloud functions deploy` keeps."""
 
 
-def no_lambda_context() -> None:
-    """Outside Lambda (Cloud Functions): no invocation context, so a delivery's in-progress lock
-    lasts until the record expires."""
-    return None
+class RequestDeadline:
+    """A request's time left, as a Lambda context gives it (`get_remaining_time_in_millis`), for
+    Cloud Functions: a delivery killed mid-command (a timeout, an instance stopped) is locked
+    until then, as on Lambda, so the platform's retry runs it; with no context the lock lasted
+    until the record expired (an hour), and every retry was dropped, nobody told."""
+
+    def __init__(self, seconds: float = REQUEST_SECONDS) -> None:
+        self._ends = time.monotonic() + seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds until the request's deadline (0 past it)."""
+        return max(0, int((self._ends - time.monotonic()) * 1000))
 
 
 class PowertoolsGuard:

@@ -3,13 +3,14 @@ and Powertools idempotency on DynamoDB (moto), the guard the AWS handlers use.""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from moto import mock_aws
 
-from handlers.idempotency import PowertoolsGuard
+from handlers.idempotency import PowertoolsGuard, RequestDeadline
 from shared.adapters.local.sqlite_directory import SqliteDatabase
 from shared.adapters.local.sqlite_guard import SqliteDeliveryGuard
 from shared.adapters.local.sqlite_lease import ProcessLease
@@ -183,3 +184,26 @@ def test_a_run_that_failed_on_one_process_is_run_by_the_retry_on_another(
     retry = Action("restart")
     assert _title(other(key=KEY, run=retry)) == "restart (run 1)"
     assert retry.runs == 1
+
+
+class _Killed(BaseException):
+    """A delivery cut off mid-command (a timeout, an instance stopped): nothing cleans up."""
+
+
+def test_a_cloud_function_delivery_killed_mid_command_is_run_by_the_retry() -> None:
+    # GIVEN the Cloud Functions guard, each request's lock lasting its time left (none left)
+    with mock_aws():
+        guard = PowertoolsGuard(table=create_table(), context=lambda: RequestDeadline(0))
+
+        def killed() -> Reply:
+            raise _Killed
+
+        # WHEN the first delivery is cut off inside the command
+        with pytest.raises(_Killed):
+            guard(key="slack:T1:Ev1", run=killed)
+        time.sleep(0.01)  # past the first request's deadline
+        # THEN the retry runs it (with no deadline the lock lasted the record's hour: every
+        # retry was dropped, and nobody told)
+        retried = Action("member added")
+        assert _title(guard(key="slack:T1:Ev1", run=retried)) == "member added (run 1)"
+        assert retried.runs == 1
