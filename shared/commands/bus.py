@@ -94,13 +94,28 @@ class CommandBus:
             ran.append(self._never_raising(task.invocation, lambda: self._resume(task)))
             return ran[0].reply
 
-        reply = self.guard(key=key, run=run)
+        reply = self._once(key, run, ran)
         if reply is None:
             raise RuntimeError(f"task {key} is still running elsewhere")  # the queue retries it
         if not ran:  # redelivered: its follow-ups ran (or not) with the first delivery
             return reply
         done = ran[0]
         return follow(task.invocation, reply, list(done.follow_ups), run=self._one, then=done.then)
+
+    def _once(self, key: str, run: Callable[[], Reply], ran: list[Handled]) -> Reply | None:
+        """The guard's answer for `key`; when the run finished here but the guard could not save
+        that it did (its store throttled), the run's own reply: the work is done and audited, so
+        it is answered as done, not failed, which would have the queue (or the user) run it
+        again once the record's lock ends."""
+        try:
+            return self.guard(key=key, run=run)
+        except Exception:
+            if not ran:
+                raise
+            log.warning(
+                "ran, but its run-once record was not saved", extra={"key": key}, exc_info=True
+            )
+            return ran[0].reply
 
     def abandon(self, task: DeferredCommand, reason: str) -> Reply:
         """Report a deferred command that will not run: its failure audited, its user's answer."""
@@ -161,7 +176,7 @@ class CommandBus:
             ran.append(self._run(command, invocation))
             return ran[0].reply
 
-        reply = self.guard(key=key, run=first_time)
+        reply = self._once(key, first_time, ran)
         if reply is None:
             return Handled(_in_progress())
         if ran:  # this delivery ran here: the guard's reply is its own, with its follow-ups
