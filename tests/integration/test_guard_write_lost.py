@@ -32,8 +32,8 @@ def throttled_once(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     def update(self: DynamoDBPersistenceLayer, data_record: Any) -> None:
         if armed["left"]:
             armed["left"] -= 1
-            error = {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}
-            raise ClientError({"Error": error}, "UpdateItem")
+            code = "ProvisionedThroughputExceededException"
+            raise ClientError({"Error": {"Code": code, "Message": "throttled"}}, "UpdateItem")
         saved(self, data_record)
 
     monkeypatch.setattr(DynamoDBPersistenceLayer, "_update_record", update)
