@@ -117,8 +117,9 @@ class AuditTrail:
                     putting(record)
                 self.log.put(record)
             except ConflictError:  # another writer took the number: back off, then chain after it
-                time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.0005 * 2**attempt)))  # noqa: S311
-                continue
+                if not self._ours(record):
+                    time.sleep(random.uniform(0, min(BACKOFF_CAP, 0.0005 * 2**attempt)))  # noqa: S311
+                    continue
             except AuditTrailCutError:
                 raise
             except Exception as error:
@@ -131,6 +132,15 @@ class AuditTrail:
                 self._seal_quietly(record.stream)
             return record
         raise AuditUnavailableError("the audit trail is too busy right now, so nothing was done")
+
+    def _ours(self, record: AuditRecord) -> bool:
+        """Whether the entry stored at `record`'s number is `record` itself: a put whose answer
+        was lost (a timeout) and whose retry was refused as taken, by its own first try."""
+        try:
+            stored = next(self.records(record.stream, after=record.seq - 1, before=record.seq + 1))
+        except (StopIteration, OSError):
+            return False
+        return stored.id == record.id and stored.hash == record.hash
 
     def _head_not_cut(self, stream: StreamKey) -> AuditRecord | None:
         """The stream's head, unless the stream was cut below what was recorded of it: chaining
