@@ -222,7 +222,7 @@ class CommandBus:
         foreign = self._bound_to_other(command, ctx)
         if not command.mutates:
             return self._kept_to_team(self._execute(command, ctx), foreign, ctx)
-        return self._kept_to_team(self._finish(command, ctx, requested=None), foreign, ctx)
+        return self._kept_to_team(self._finish(command, ctx), foreign, ctx)
 
     def _bound_to_other(self, command: Command, ctx: Context) -> str | None:
         """The team the command's channel is bound to, when `--team` named another (without it,
@@ -339,12 +339,10 @@ class CommandBus:
         return with_receipt(accepted(command), record)
 
     def _audited(self, command: Command, ctx: Context) -> Handled:
-        requested = self._write(command, ctx, Outcome.REQUESTED)
-        return self._finish(command, ctx, requested=requested)
+        self._write(command, ctx, Outcome.REQUESTED)  # not written: not done (it raises)
+        return self._finish(command, ctx)
 
-    def _finish(
-        self, command: Command, ctx: Context, requested: AuditRecord | Owed | None
-    ) -> Handled:
+    def _finish(self, command: Command, ctx: Context) -> Handled:
         try:
             done = self._execute(command, ctx)
         except Exception as error:
@@ -356,20 +354,11 @@ class CommandBus:
                 ref = ctx.invocation.correlation_id
                 return Handled(with_receipt(for_error(error, ref), failed))
             raise
-        reply = done.reply
-        try:
-            outcome = Outcome.FAILED if done.failed else Outcome.SUCCEEDED
-            succeeded = self._write(command, ctx, outcome, dict(done.details))
-        except AuditUnavailableError:
-            note = (
-                f" (the outcome could not be audited; {requested.receipt} stands)"
-                if isinstance(requested, AuditRecord)
-                else ""
-            )
-            reply = reply.model_copy(update={"text": reply.text + note})
-        else:
-            reply = with_receipt(reply, succeeded)
-        return dataclasses.replace(done, reply=reply)
+        # done: its outcome is owed if the trail cannot take it now (written when it is back, and
+        # said), never lost (a task's, resumed in the worker, went unsaid and unwritten)
+        outcome = Outcome.FAILED if done.failed else Outcome.SUCCEEDED
+        succeeded = self._write(command, ctx, outcome, dict(done.details), owe=True)
+        return dataclasses.replace(done, reply=with_receipt(done.reply, succeeded))
 
     def _execute(self, command: Command, ctx: Context) -> Handled:
         return self._handlers.run(command, ctx)
@@ -382,9 +371,11 @@ class CommandBus:
         details: dict[str, str] | None = None,
         *,
         strict: bool = True,
+        owe: bool = False,
     ) -> AuditRecord | Owed | None:
-        """The entry written; for a command safe without audit (a halt), owed if the trail is
-        down; else `AuditUnavailableError` (strict), or only logged."""
+        """The entry written; owed if the trail is down, for a command safe without audit (a
+        halt) or when `owe` (the outcome of something done); else `AuditUnavailableError`
+        (strict), or only logged."""
         draft = AuditDraft(
             id=str(uuid.uuid4()),
             time=self._clock.now(),
@@ -397,7 +388,7 @@ class CommandBus:
             correlation_id=ctx.invocation.correlation_id,
             details=_with_trigger(details or {}, ctx.invocation),
         )
-        if command.safe_without_audit:  # a kill switch is never held back by the trail
+        if command.safe_without_audit or owe:  # a kill switch is never held back by the trail
             return self._audit.append_or_owe(draft)
         try:
             return self._audit.append(draft)
