@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
-from shared.audit.models import ORG_STREAM, AuditRecord, StreamKey
+from shared.audit.models import ORG_STREAM, AuditRecord, StreamKey, entry_name
 from shared.audit.ports import AuditDirectory
 from shared.audit.trail import AuditTrail
 from shared.audit.verify import Verification
@@ -117,17 +117,33 @@ class OrgAudit:
         return review_reply(history, admins, team=command.team, by=configured_by(org))
 
     def _history(self, streams: Iterable[StreamKey]) -> AccessHistory:
-        """The access the streams' changes explain; an entry that cannot be read is named."""
+        """The access the streams' changes explain; an entry that cannot be read is named, and
+        so is one that cannot be trusted (changed since written, or not chained to those beside
+        it): neither is used, as a grant in it may be forged."""
         unreadable: list[str] = []
-        history = replay(self._changes(streams, unreadable))
+        untrusted: list[str] = []
+        history = replay(self._changes(streams, unreadable, untrusted))
         history.unreadable += [f"{name}: not a readable entry" for name in unreadable]
+        history.unreadable += untrusted
         return history
 
     def _changes(
-        self, streams: Iterable[StreamKey], unreadable: list[str]
+        self, streams: Iterable[StreamKey], unreadable: list[str], untrusted: list[str]
     ) -> Iterator[AuditRecord]:
         for stream in streams:
-            yield from filter(is_change, self._trail.records(stream, unreadable=unreadable))
+            modified: list[int] = []
+            unlinked: list[int] = []
+            read = self._trail.records(
+                stream, unreadable=unreadable, modified=modified, unlinked=unlinked
+            )
+            changes = list(filter(is_change, read))  # read whole: an entry is unlinked by the next
+            for seq in sorted({*modified, *unlinked}):
+                why = (
+                    "changed since written" if seq in modified else "not chained to its neighbours"
+                )
+                name = entry_name(stream.team, seq)
+                untrusted.append(f"{name}: {why}, not used (`sre audit verify` says more)")
+            yield from (r for r in changes if r.seq not in {*modified, *unlinked})
 
 
 def _summary(report: Verification) -> str:
@@ -216,11 +232,11 @@ def review_reply(history: AccessHistory, admins: list[str], *, team: str | None,
     ]
     fields.append(("Channels", _lines(channels) or "none bound"))
     if history.unreadable:
-        fields.append(("Entries not read back", _lines(history.unreadable)))
+        fields.append(("Entries not read back or not used", _lines(history.unreadable)))
     fields.append(("Source", "the trail as stored; `sre audit verify --all` proves it whole"))
     scope = f"team {team}" if team else "the org"
     return Reply(
-        tone=Tone.INFO,
+        tone=Tone.ERROR if history.unreadable else Tone.INFO,
         title=f"Access review of {scope}",
         fields=fields,
         refs=_refs(history, admins),

@@ -148,3 +148,32 @@ def test_a_trail_quiet_past_its_retention_is_still_sealed(found: Stores, clock: 
     # THEN it seals: how an old entry is locked does not stop the chain from being sealed
     assert not sealed.failed, sealed
     assert "payments" in " ".join(k for k, _ in sealed.fields)
+
+
+def test_an_access_review_uses_no_entry_changed_since_written(
+    services: Services, found: Stores
+) -> None:
+    # GIVEN the entry that made vic a viewer of payments edited to make mallory its admin
+    # (the hash left as it was: the edit shows as a change since written)
+    trail = records(found.log, StreamKey(org=ORG, team="payments"))
+    (granted,) = [
+        e for e in trail if "member add vic" in e.command and e.outcome is Outcome.SUCCEEDED
+    ]
+    forged = "sre team member add mallory --role=admin --team=payments"
+    found.write_entry(granted.model_copy(update={"command": forged}))
+    # WHEN an auditor reviews access
+    reply = ask(services, "audit access-review --team payments")
+    # THEN mallory is not in it, and the edited entry is named as not used (it was trusted:
+    # "@mallory · admin")
+    shown = dict(reply.fields)
+    assert "mallory" not in shown["Team payments (created " + _created(shown) + ")"]
+    assert reply.tone is Tone.ERROR
+    assert shown["Entries not read back or not used"] == (
+        f"payments#{granted.seq}: changed since written, not used (`sre audit verify` says more)"
+    )
+
+
+def _created(fields: dict[str, str]) -> str:
+    """The `created …` part of the team payments heading."""
+    (heading,) = [k for k in fields if k.startswith("Team payments (created ")]
+    return heading.removeprefix("Team payments (created ").removesuffix(")")
