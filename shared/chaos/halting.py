@@ -16,7 +16,7 @@ from shared.chaos.notices import ChaosMessages
 from shared.chaos.ports import ChaosStore, FaultInjector
 from shared.chaos.rollback import rolled_back
 from shared.chaos.steps import ending
-from shared.commands.context import Context, NothingToChange
+from shared.commands.context import Context, Handled, NothingToChange
 from shared.commands.usage import usage
 from shared.errors import ConflictError, InvalidCommandError, UnavailableError
 from shared.identity.models import OrgId, OrgRole
@@ -57,7 +57,7 @@ class ChaosHalts:
         self._messages = messages
         self._find = find
 
-    def halt(self, command: c.HaltExperiment, ctx: Context) -> Reply:
+    def halt(self, command: c.HaltExperiment, ctx: Context) -> Reply | Handled:
         """Halt one experiment (or, with `--all`, engage the lever and halt every one)."""
         user = ctx.principal.actor.user
         if command.all:
@@ -127,7 +127,7 @@ class ChaosHalts:
         except Exception:  # noqa: BLE001 (only a hint's wording depends on it)
             return False
 
-    def _halt_all(self, ctx: Context) -> Reply:
+    def _halt_all(self, ctx: Context) -> Handled:
         """The org recorded halted (no start from now), every experiment halted, then the lever
         engaged: a lever that fails, or an experiment that keeps changing or cannot be saved,
         never keeps a kill switch from halting the rest."""
@@ -145,7 +145,7 @@ class ChaosHalts:
             lever = self._lever.engage(org, by=user, reason=reason, at=ctx.now)
         except Exception as error:  # the experiments are halted and starts refused anyway
             log.exception("could not engage the safety lever of %s", org)
-            return Reply(
+            reply = Reply(
                 tone=Tone.ERROR,
                 title=f"{counted(len(halts.stopped), 'experiment')} halted by @{user}; "
                 "the safety lever could not be engaged",
@@ -154,7 +154,8 @@ class ChaosHalts:
                 "--all` to engage the lever).",
                 refs=(user_ref(user),),
             )
-        return _engaged(user, halts, lever)
+            return Handled(reply, details=halts.details(lever=f"not engaged: {error}"))
+        return Handled(_engaged(user, halts, lever), details=halts.details(lever="engaged"))
 
     def _halt_one_of_all(
         self, experiment: Experiment, now: datetime, user: str, halts: _Halts
@@ -384,6 +385,16 @@ class _Halts:
             *self.failed,
         ]
         return "\n".join(lines) + ("\n" if lines else "")
+
+    def details(self, *, lever: str) -> dict[str, str]:
+        """What the halt's audit entry records: each experiment halted, not yet, or failed."""
+        said = {
+            "halted": ", ".join(x.id for x in self.stopped + self.ended),
+            "not_yet": ", ".join(x.id for x in self.racing),
+            "failed": ", ".join(line.split(" ", 1)[0] for line in self.failed),
+            "lever": lever,
+        }
+        return {k: v[:300] for k, v in said.items() if v}
 
 
 def _engaged(user: str, halts: _Halts, lever: LeverState) -> Reply:

@@ -10,7 +10,7 @@ import pytest
 
 from bots.msteams.render import SUBMIT_KEY, card
 from bots.slack.render import blocks
-from shared.audit.models import StreamKey
+from shared.audit.models import ORG_STREAM, StreamKey
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import ExperimentOutcome, ExperimentState
 from shared.replies import Tone
@@ -88,6 +88,12 @@ def test_halt_all_engages_the_lever_and_no_experiment_starts_until_unhalt(
     lever = run_deferred(services, "chaos halt --all", user="root", channel="C-pay")
     assert lever.title == "Safety lever engaged by @root: 1 experiment halted"
     assert removed(services, experiment)
+    # AND its entry in the org's trail records what it halted (it recorded nothing)
+    org = records(services.audit_log, StreamKey(org=ORG, team=ORG_STREAM))
+    (done,) = [
+        e for e in org if e.command == "sre chaos halt --all" and e.outcome.value == "succeeded"
+    ]
+    assert done.details == {"halted": experiment, "lever": "engaged"}
     # AND a new start is refused, saying who engaged it and how to release it
     refused = run_deferred(services, f"chaos start {AGAIN}", user="oli", channel="C-pay")
     assert refused.failed
