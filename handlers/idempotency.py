@@ -8,7 +8,10 @@ from typing import Any
 
 from shared.replies import Reply
 
-EXPIRES_AFTER_SECONDS = 3600
+EXPIRES_AFTER_SECONDS = 15 * 24 * 3600
+"""How long a run's record is kept: past the task dead-letter queue's 14 days, so a task redriven
+from it (it ran, but its post kept failing) is answered from its record, never run again (an hour
+let a redrive a day later open a second investigation). One small item per command."""
 REQUEST_SECONDS = 60
 """How long a Cloud Function may run a request: gen2's default timeout, which the README's
 `gcloud functions deploy` keeps."""

@@ -16,6 +16,7 @@ from cfnlint.api import lint_all
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from handlers.idempotency import EXPIRES_AFTER_SECONDS
 from shared.alerts.scheduler import ORG_SECONDS
 from shared.bootstrap.features import COMMANDS
 from shared.config import ENVIRONMENT, LONGEST_TICK_WAIT, Settings
@@ -113,6 +114,14 @@ def test_each_deferred_task_has_the_workers_whole_timeout() -> None:
         RESOURCES["TaskQueue"]["Properties"]["VisibilityTimeout"]
         >= 6 * FUNCTIONS["worker"]["timeout"]
     )
+
+
+def test_a_task_redriven_from_the_dead_letter_queue_finds_its_run_once_record() -> None:
+    # a task that ran, but whose post kept failing, goes to the dead-letter queue; redriven
+    # days later, its run-once record must still be there, or it runs again (a second
+    # investigation, a second chaos start)
+    kept = RESOURCES["TaskDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"]
+    assert EXPIRES_AFTER_SECONDS > kept
 
 
 _PARAM = re.compile(r"\$\{param:(\w+)(?:, *'?([^'}]*)'?)?\}")
