@@ -121,7 +121,7 @@ def test_a_task_redriven_from_the_dead_letter_queue_finds_its_run_once_record() 
     # days later, its run-once record must still be there, or it runs again (a second
     # investigation, a second chaos start)
     kept = RESOURCES["TaskDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"]
-    assert EXPIRES_AFTER_SECONDS > kept
+    assert kept < EXPIRES_AFTER_SECONDS
 
 
 _PARAM = re.compile(r"\$\{param:(\w+)(?:, *'?([^'}]*)'?)?\}")
