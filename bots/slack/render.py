@@ -116,8 +116,10 @@ def _section(text: str) -> dict[str, Any]:
 def _button(index: int, button: Button) -> dict[str, Any]:
     """A button whose value is the command it runs (or, if it asks first, the command and the
     question, which `prompt_view` turns into a modal)."""
-    asked = {"command": button.command, "prompt": button.prompt}
-    value = json.dumps({**asked, "optional": True} if button.optional else asked)
+    asked: dict[str, object] = {"command": button.command, "prompt": button.prompt}
+    asked |= {"optional": True} if button.optional else {}
+    asked |= {"max": button.answer_max} if button.answer_max < LONG_TEXT_MAX else {}
+    value = json.dumps(asked)
     return {
         "type": "button",
         "action_id": f"{ASK if button.prompt else RUN}:{index}",
@@ -147,11 +149,18 @@ def prompt_view(action: dict[str, Any], metadata: dict[str, str | None]) -> dict
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ANSWER,
-                    "max_length": LONG_TEXT_MAX,
+                    "max_length": _answer_max(asked),
                 },
             }
         ],
     }
+
+
+def _answer_max(asked: dict[str, Any]) -> int:
+    """The longest answer a prompt's box takes: its command's (a forged value: at most the
+    longest any command takes)."""
+    given = asked.get("max")
+    return given if isinstance(given, int) and 0 < given < LONG_TEXT_MAX else LONG_TEXT_MAX
 
 
 def _fits(key: str, value: str, shown: str) -> bool:

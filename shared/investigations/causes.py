@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 
+from shared.commands.free_text import FREE_TEXT_MAX
 from shared.investigations.models import Investigation
 from shared.replies import Button, Reply
 from shared.telemetry.analysis import first_to_move
@@ -39,7 +40,14 @@ def with_causes(reply: Reply, investigation: Investigation) -> Reply:
     buttons = [
         Button(label=_label(option), command=f"{scope} {shlex.quote(option)}") for option in others
     ]
-    buttons.append(Button(label="Something else", command=scope, prompt="What the cause was"))
+    buttons.append(
+        Button(
+            label="Something else",
+            command=scope,
+            prompt="What the cause was",
+            answer_max=FREE_TEXT_MAX,
+        )
+    )
     fields = [*reply.fields, ("Cause", investigation.cause or "not said")]
     return reply.model_copy(update={"fields": fields, "buttons": [*reply.buttons, *buttons]})
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from shared.commands.free_text import FREE_TEXT_MAX
 from shared.identity.models import OrgId
 from shared.investigations.memory import MAX_READ, SHOWN, PastIncident, incident, nearest, told
 from shared.investigations.models import Investigation, Narrative
@@ -84,6 +85,7 @@ def judging(investigation: Investigation) -> list[Button]:
             command=f"{command} wrong",
             prompt="What was wrong? (optional)",
             optional=True,
+            answer_max=FREE_TEXT_MAX,
         ),
     ]
 

@@ -3,6 +3,9 @@ once per person (the first stands), recorded with the variant that wrote it and 
 
 from __future__ import annotations
 
+import json
+
+from bots.msteams.render import card
 from bots.slack.render import blocks, prompt_view
 from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.wiring import Services
@@ -34,6 +37,12 @@ def test_the_report_has_helpful_and_wrong_buttons_and_says_who_wrote_its_narrati
     assert prompt_view(wrong, {})["blocks"][0]["optional"] is True
     comment = next(e for e in actions["elements"] if e["text"]["text"] == "Comment")
     assert prompt_view(comment, {})["blocks"][0]["optional"] is False
+    # and each box takes as much as its command does: the Wrong box 200 characters (3,000 were
+    # taken, then refused by the command, the words typed lost), a comment 3,000
+    assert prompt_view(wrong, {})["blocks"][0]["element"]["max_length"] == 200
+    assert prompt_view(comment, {})["blocks"][0]["element"]["max_length"] == 3000
+    teams = json.dumps(card(report))
+    assert '"label": "What was wrong? (optional)", "maxLength": 200' in teams
 
 
 def test_a_responder_says_helpful_once_and_a_second_click_changes_nothing(
