@@ -388,11 +388,13 @@ class CommandBus:
             correlation_id=ctx.invocation.correlation_id,
             details=_with_trigger(details or {}, ctx.invocation),
         )
-        if command.safe_without_audit or owe:  # a kill switch is never held back by the trail
+        if command.safe_without_audit:  # a kill switch is never held back by the trail
             return self._audit.append_or_owe(draft)
         try:
             return self._audit.append(draft)
         except AuditUnavailableError:
+            if owe:  # done already: written when the trail is back
+                return self._audit.owe(draft)
             if strict:
                 raise
             log.exception("audit entry lost", extra={"outcome": outcome.value})
