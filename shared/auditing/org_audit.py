@@ -137,13 +137,14 @@ class OrgAudit:
                 stream, unreadable=unreadable, modified=modified, unlinked=unlinked
             )
             changes = list(filter(is_change, read))  # read whole: an entry is unlinked by the next
-            for seq in sorted({*modified, *unlinked}):
+            distrusted = {*modified, *unlinked}
+            for seq in sorted(distrusted):
                 why = (
                     "changed since written" if seq in modified else "not chained to its neighbours"
                 )
                 name = entry_name(stream.team, seq)
                 untrusted.append(f"{name}: {why}, not used (`sre audit verify` says more)")
-            yield from (r for r in changes if r.seq not in {*modified, *unlinked})
+            yield from (r for r in changes if r.seq not in distrusted)
 
 
 def _summary(report: Verification) -> str:
