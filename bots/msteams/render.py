@@ -84,7 +84,7 @@ def _within_limit(text: str) -> str:
     more = len(text.splitlines()) - len(lines)
     return "\n".join(lines) + (
         f"\n\n…and {more} more lines not shown: Teams takes no longer message. Narrow the "
-        "command (a team, a service, `--limit`) to see them."
+        "command to see them."
     )
 
 

@@ -214,7 +214,7 @@ def _within_limit(body: list[dict[str, Any]], tail: list[dict[str, Any]]) -> lis
     kept = MAX_BLOCKS - len(tail) - 1
     cut = _section(
         f"_…and {len(body) - kept} more parts not shown: Slack shows at most {MAX_BLOCKS} in "
-        "one message. Narrow the command (a team, a service, `--limit`) to see them._"
+        "one message. Narrow the command to see them._"
     )
     return [*body[:kept], cut, *tail]
 

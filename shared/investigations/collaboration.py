@@ -24,7 +24,7 @@ from shared.investigations.ports import MAX_ASKED, MAX_OPEN, InvestigationStore
 from shared.invocation import ReplyTarget
 from shared.messages import channel_targets
 from shared.ports import Notifier
-from shared.replies import Button, Reply, Tone, channel_ref, group_ref, user_ref
+from shared.replies import Button, Reply, Tone, channel_ref, counted, group_ref, user_ref
 from shared.services.catalog import unknown_service
 from shared.times import clock
 
@@ -100,6 +100,30 @@ class InvestigationWork:
             return None
 
 
+SHOWN_ENTRIES = 15
+"""The most timeline entries `investigation show` lists (the newest): a long-worked investigation's
+comments would otherwise fill the message, and chat cuts its end (the status, the page link)."""
+
+SHOWN_ENTRY = 400
+"""The most characters of one entry shown (a comment takes 3,000): the page has it whole."""
+
+
+def _timeline(entries: Sequence[TimelineEntry], now: datetime) -> list[str]:
+    """The newest SHOWN_ENTRIES entries, each at most SHOWN_ENTRY characters, after a line saying
+    how many older ones the page has."""
+    shown = entries[-SHOWN_ENTRIES:]
+    days = any(e.time.date() != now.date() for e in shown)  # all dated, or none
+    lines = [_cut(f"{clock(e.time, days=days)} {e.told()}") for e in shown]
+    left = len(entries) - len(shown)
+    if left:
+        lines.insert(0, f"…{counted(left, 'earlier entry', 'earlier entries')}: see the page")
+    return lines
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= SHOWN_ENTRY else line[: SHOWN_ENTRY - 1].rstrip() + "…"
+
+
 class Collaboration(InvestigationWork):
     """The commands people use on an open investigation."""
 
@@ -117,8 +141,7 @@ class Collaboration(InvestigationWork):
     def show(self, command: c.ShowInvestigation, ctx: Context) -> Reply:
         """Findings, participants and the timeline."""
         inv = self._get(command.id, ctx)
-        days = any(e.time.date() != ctx.now.date() for e in inv.timeline)  # all dated, or none
-        lines = [f"{clock(e.time, days=days)} {e.told()}" for e in inv.timeline]
+        lines = _timeline(inv.timeline, ctx.now)
         fields = [
             ("Status", inv.status.value),
             ("Service", inv.service),
