@@ -222,7 +222,7 @@ class CommandBus:
         foreign = self._bound_to_other(command, ctx)
         if not command.mutates:
             return self._kept_to_team(self._execute(command, ctx), foreign, ctx)
-        return self._kept_to_team(self._finish(command, ctx), foreign, ctx)
+        return self._kept_to_team(self._finish(command, ctx, queued=True), foreign, ctx)
 
     def _bound_to_other(self, command: Command, ctx: Context) -> str | None:
         """The team the command's channel is bound to, when `--team` named another (without it,
@@ -342,9 +342,10 @@ class CommandBus:
         self._write(command, ctx, Outcome.REQUESTED)  # not written: not done (it raises)
         return self._finish(command, ctx)
 
-    def _finish(self, command: Command, ctx: Context) -> Handled:
+    def _finish(self, command: Command, ctx: Context, *, queued: bool = False) -> Handled:
         try:
-            done = self._execute(command, ctx)
+            done = self._unchanged_since(command, ctx) if queued else None
+            done = done or self._execute(command, ctx)
         except Exception as error:
             # a refusal the handler found (a starter approving their own experiment) is a
             # denial, as one found by the roles before it is
@@ -359,6 +360,16 @@ class CommandBus:
         outcome = Outcome.FAILED if done.failed else Outcome.SUCCEEDED
         succeeded = self._write(command, ctx, outcome, dict(done.details), owe=True)
         return dataclasses.replace(done, reply=with_receipt(done.reply, succeeded))
+
+    def _unchanged_since(self, command: Command, ctx: Context) -> Handled | None:
+        """A queued command that would now change nothing (a second click of Promote, queued
+        before the first ran): answered as when typed then, its requested entry closed `failed`
+        with the fact (the request was not carried out)."""
+        nothing = self._handlers.unchanged(command, ctx)
+        if not nothing:
+            return None
+        reply = unchanged(nothing)
+        return Handled(reply, details={"error": reply.title[:300]}, failed=True)
 
     def _execute(self, command: Command, ctx: Context) -> Handled:
         return self._handlers.run(command, ctx)

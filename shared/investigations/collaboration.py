@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from shared.commands.context import Context, Handlers
+from shared.commands.context import Context, Handlers, NothingToChange
 from shared.errors import (
     ConflictError,
     ForbiddenError,
@@ -26,7 +26,7 @@ from shared.messages import channel_targets
 from shared.ports import Notifier
 from shared.replies import Button, Reply, Tone, channel_ref, counted, group_ref, user_ref
 from shared.services.catalog import unknown_service
-from shared.times import clock
+from shared.times import clock, moment
 
 
 def with_actions(reply: Reply, investigation: Investigation, *, team: str = "") -> Reply:
@@ -104,24 +104,25 @@ SHOWN_ENTRIES = 15
 """The most timeline entries `investigation show` lists (the newest): a long-worked investigation's
 comments would otherwise fill the message, and chat cuts its end (the status, the page link)."""
 
-SHOWN_ENTRY = 400
-"""The most characters of one entry shown (a comment takes 3,000): the page has it whole."""
+SHOWN_CHARACTERS = 6_000
+"""The most characters of timeline shown, whole entries only (the newest always: a comment takes
+3,000); the page has them all."""
 
 
 def _timeline(entries: Sequence[TimelineEntry], now: datetime) -> list[str]:
-    """The newest SHOWN_ENTRIES entries, each at most SHOWN_ENTRY characters, after a line saying
-    how many older ones the page has."""
-    shown = entries[-SHOWN_ENTRIES:]
-    days = any(e.time.date() != now.date() for e in shown)  # all dated, or none
-    lines = [_cut(f"{clock(e.time, days=days)} {e.told()}") for e in shown]
-    left = len(entries) - len(shown)
+    """The newest entries, at most SHOWN_ENTRIES and SHOWN_CHARACTERS, after a line saying how
+    many older ones the page has."""
+    days = any(e.time.date() != now.date() for e in entries[-SHOWN_ENTRIES:])  # all dated, or none
+    lines: list[str] = []
+    for entry in reversed(entries[-SHOWN_ENTRIES:]):
+        line = f"{clock(entry.time, days=days)} {entry.told()}"
+        if lines and sum(map(len, lines)) + len(line) > SHOWN_CHARACTERS:
+            break
+        lines.insert(0, line)
+    left = len(entries) - len(lines)
     if left:
         lines.insert(0, f"…{counted(left, 'earlier entry', 'earlier entries')}: see the page")
     return lines
-
-
-def _cut(line: str) -> str:
-    return line if len(line) <= SHOWN_ENTRY else line[: SHOWN_ENTRY - 1].rstrip() + "…"
 
 
 class Collaboration(InvestigationWork):
@@ -135,7 +136,12 @@ class Collaboration(InvestigationWork):
             .add(c.ListInvestigations, self.list_for_team)
             .add(c.JoinInvestigation, self.join, unchanged=self.joined_already)
             .add(c.CommentInvestigation, self.comment)
-            .add(c.EscalateInvestigation, self.escalate, check=self.can_escalate)
+            .add(
+                c.EscalateInvestigation,
+                self.escalate,
+                check=self.can_escalate,
+                unchanged=self.escalated_already,
+            )
         )
 
     def show(self, command: c.ShowInvestigation, ctx: Context) -> Reply:
@@ -236,9 +242,7 @@ class Collaboration(InvestigationWork):
             shared = sorted({*shared, command.to})
         if command.group:
             said.append(f"@{command.group} please have a look at {inv.id}: {inv.headline}")
-        whom = [f"team {command.to}"] if command.to else []
-        whom += [f"@{command.group}"] if command.group else []
-        text = f"to {' and '.join(whom)}" + (f": {command.note}" if command.note else "")
+        text = _escalation(command)
         self._append(
             inv,
             TimelineEntry(time=ctx.now, actor=user, kind="escalated", text=text),
@@ -252,6 +256,21 @@ class Collaboration(InvestigationWork):
             text="\n".join(said),
             refs=tuple(refs),
         )
+
+    def escalated_already(
+        self, command: c.EscalateInvestigation, ctx: Context
+    ) -> NothingToChange | None:
+        """The same ask made before (the same team and group, the same note): when and by whom.
+        A new note asks again."""
+        inv, text = self._found(command.id, ctx), _escalation(command)
+        if inv is None:
+            return None
+        same = [e for e in inv.timeline if e.kind == "escalated" and e.text == text]
+        if not same:
+            return None
+        at, by = moment(same[-1].time, today=ctx.now), same[-1].actor
+        said = f"{inv.id} was already escalated {text} at {at} (by @{by}): a new note asks again"
+        return NothingToChange(said, (user_ref(by),))
 
     def can_escalate(self, command: c.EscalateInvestigation, ctx: Context) -> None:
         """Before it is queued: the investigation is there and the team asked is one with a
@@ -314,6 +333,13 @@ class Collaboration(InvestigationWork):
                     channels=[str(target.channel)],
                 ) from error
         return [str(t.channel) for t in targets]
+
+
+def _escalation(command: c.EscalateInvestigation) -> str:
+    """How the timeline records an escalation: `to team databases and @db-oncall: pool full`."""
+    whom = [f"team {command.to}"] if command.to else []
+    whom += [f"@{command.group}"] if command.group else []
+    return f"to {' and '.join(whom)}" + (f": {command.note}" if command.note else "")
 
 
 def _newest(found: Sequence[Investigation]) -> list[Investigation]:

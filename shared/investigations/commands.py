@@ -199,6 +199,7 @@ class EscalateInvestigation(Command):
     target_field = "id"
     deferred = True
     mutates = True
+    may_change_nothing = True  # the same ask again (a second click, a retyped command)
     checked_before_queueing = True
     purpose = (
         "Ask another team for help in its channel (it may then see and join this investigation), "

@@ -111,3 +111,30 @@ def test_rolling_back_a_promoted_canary_changes_nothing_and_says_how_to_go_back(
     ), again.title
     assert run_worker(services) == []
     assert _trail(services) == trail
+
+
+def test_a_second_promote_queued_before_the_first_ran_is_told_nothing_to_change(
+    clock: MovingClock,
+) -> None:
+    # GIVEN a running canary whose Promote is clicked by two operators before the worker ran
+    services = canary_services(clock)
+    canary = start_canary(services, "43")
+    for user in ("oli", "ann"):
+        assert run(services, f"canary promote {canary}", user=user, channel="C-pay").tone is (
+            Tone.ACCEPTED
+        )
+    # WHEN the worker runs both
+    first, second = run_worker(services)
+    # THEN the first promotes, the second is told there was nothing to change, not a conflict
+    assert first.tone is Tone.OK, first.title
+    assert second.tone is Tone.INFO and not second.failed, second.title
+    assert second.title == (
+        f"Nothing to change: checkout-api version 43 ({canary}) is already promoted."
+    )
+    # AND the second's request is closed in the trail, failed with that fact
+    entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    closed = [
+        e for e in entries if e.command.startswith("sre canary promote") and e.actor.user == "ann"
+    ]
+    assert [e.outcome.value for e in closed] == ["requested", "failed"], closed
+    assert closed[-1].details["error"] == second.title

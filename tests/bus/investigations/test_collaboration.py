@@ -237,3 +237,28 @@ def test_an_investigation_asks_at_most_max_asked_teams(clock: FixedClock) -> Non
     assert f"{inv} has asked {MAX_ASKED} teams already" in reply.text
     assert "--group" in reply.text
     assert not notifier_of(services).posted
+
+
+def test_the_same_ask_again_changes_nothing_and_a_new_note_asks_again(
+    opened: tuple[Services, Reply, str],
+) -> None:
+    services, _, inv = opened
+    ask = f"investigation escalate {inv} --to search"
+    # GIVEN search asked once, by rey
+    assert _send(services, ask, user="rey").tone is Tone.OK
+    notifier_of(services).posted.clear()
+    # WHEN oli asks the same (a second click), at once (not queued) and after both were queued
+    again = run(services, ask, user="oli", channel="C-pay")
+    # THEN it is answered at once that nothing changes, and search's channel is not asked twice
+    assert again.tone is Tone.INFO, again.title
+    assert again.title.startswith(f"Nothing to change: {inv} was already escalated to team search")
+    assert "(by @rey): a new note asks again." in again.title
+    assert notifier_of(services).posted == []
+    # AND two asks with a note queued before either ran ask once
+    noted = f"{ask} replica lag on the primary"
+    assert run(services, noted, user="oli", channel="C-pay").tone is Tone.ACCEPTED
+    assert run(services, noted, user="ann", channel="C-pay").tone is Tone.ACCEPTED
+    first, second = run_worker(services)
+    assert first.tone is Tone.OK and second.title.startswith("Nothing to change:"), second.title
+    asked = [p for p in notifier_of(services).posted if p[0].channel == "C-search"]
+    assert len(asked) == 1, asked

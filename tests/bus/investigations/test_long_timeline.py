@@ -1,5 +1,6 @@
-"""A long-worked investigation's `show` lists its newest timeline entries, each cut short, and
-says how many older ones the page has: its status and page link are never crowded out of chat."""
+"""A long-worked investigation's `show` lists its newest timeline entries (whole, at most 15 and
+6,000 characters) and says how many older ones the page has: its status and page link are never
+crowded out of chat."""
 
 from __future__ import annotations
 
@@ -19,17 +20,32 @@ def test_show_lists_the_newest_entries_and_keeps_status_and_page() -> None:
         assert said.tone is Tone.OK, said.text
     # WHEN it is shown
     shown = run(services, f"investigation show {ident}", user="vic", channel="C-pay")
-    # THEN the newest 15 entries are listed, after a line naming the 16 older ones (opened too)
+    # THEN the newest entries that fit 6,000 characters are listed whole (notes 25 to 29, one
+    # of them long), after a line naming the 26 older ones (the opening too)
     lines = shown.text.splitlines()
-    assert lines[0] == "…16 earlier entries: see the page", lines[0]
-    assert len(lines) == 16, lines
-    assert "note 15 " in lines[1], lines[1]
-    assert lines[-1].endswith("note 29 short"), lines[-1]
-    # AND a long comment is cut short, the text stays within a few Slack sections
-    assert max(len(line) for line in lines) <= 400, [len(line) for line in lines]
-    assert any(line.endswith("x…") for line in lines), lines
-    assert len(shown.text) < 6_000, len(shown.text)
+    assert lines[0] == "…26 earlier entries: see the page", lines[0]
+    assert [line.split("note ")[1].split()[0] for line in lines[1:]] == [
+        "25",
+        "26",
+        "27",
+        "28",
+        "29",
+    ]
+    assert lines[3].endswith("x" * 2_990), lines[3][-20:]
+    assert len(shown.text) < 6_100, len(shown.text)
     # AND the status and the page link are there
     fields = dict(shown.fields)
     assert fields["Status"] == "open", fields
     assert "/investigations/" in fields["Page"], fields["Page"]
+
+
+def test_show_lists_at_most_15_short_entries() -> None:
+    services = alerting_services(MovingClock(NOW))
+    report = investigate(services, "investigate checkout-api")
+    ident = dict(report.fields)["Investigation"].split()[0]
+    for n in range(20):
+        said = run(services, f"investigation comment {ident} note {n}", user="rey", channel="C-pay")
+        assert said.tone is Tone.OK, said.text
+    lines = run(services, f"investigation show {ident}", user="vic", channel="C-pay").text
+    assert lines.splitlines()[0] == "…6 earlier entries: see the page"
+    assert lines.splitlines()[1].endswith("note 5") and len(lines.splitlines()) == 16, lines
