@@ -31,6 +31,7 @@ class OpenInvestigation(Command):
     checked_before_queueing = True
     deferred = True
     mutates = True
+    may_change_nothing = True  # the same request twice (a double click of Investigate)
     purpose = "Investigate a service: what changed in its golden signals, when, and after what."
     examples = ("sre investigate checkout-api", "sre investigate checkout-api --window 6h")
     service: ServiceName

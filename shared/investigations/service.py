@@ -28,6 +28,7 @@ from shared.investigations.events import audited
 from shared.investigations.joins import AlertJoins, report_place
 from shared.investigations.models import (
     Investigation,
+    InvestigationStatus,
     Narrative,
     TimelineEntry,
     ongoing_outage,
@@ -64,6 +65,10 @@ from shared.times import clock, moment, period
 BASELINE = timedelta(hours=4)
 """How much history before the window each signal is judged against."""
 STEP = 60
+AGAIN = timedelta(minutes=1)
+"""How soon the same person's same investigation is taken as the same request sent twice."""
+AGAIN_READ = 2
+"""How many of the team's newest investigations are read to find it (a teammate's may be newer)."""
 
 
 class InvestigationService:
@@ -133,7 +138,41 @@ class InvestigationService:
 
     def handlers(self) -> Handlers:
         """The commands this service runs."""
-        return Handlers().add(c.OpenInvestigation, self.investigate, check=self.can_investigate)
+        return Handlers().add(
+            c.OpenInvestigation,
+            self.investigate,
+            check=self.can_investigate,
+            unchanged=self.opened_just_now,
+        )
+
+    def opened_just_now(self, command: c.OpenInvestigation, ctx: Context) -> str | None:
+        """The same person's investigation of the same service and window, asked in the same
+        channel under a minute ago (a double click of Investigate, the same command sent
+        twice): named, not opened again. Another person, window or channel opens a new one; so
+        does a terminal (a person typing it again means it, say after changing their CSV)."""
+        if command.alert or ctx.principal.actor.platform is Platform.LOCAL:
+            return None  # (the scheduler's ask joins an open one instead)
+        start, end = window_of(command.since, to_timedelta(command.window), now=ctx.now)
+        team, place = self._catalog.team(ctx), report_place(ctx.invocation.reply_to)
+        again = [
+            i
+            for i in self._store.recent(team.org, team.name, newest=AGAIN_READ)
+            if i.status is InvestigationStatus.OPEN
+            and i.service == command.service
+            and i.opened_by == ctx.principal.actor.user
+            and ctx.now - i.opened_at <= AGAIN
+            and abs(i.end - end) <= AGAIN
+            and i.end - i.start == end - start
+            and i.reported_in is not None
+            and i.reported_in.channel == place.channel
+        ]
+        if not again:
+            return None
+        inv = again[0]
+        return (
+            f"you opened {inv.id} of {inv.service} over the same window at "
+            f"{moment(inv.opened_at, today=ctx.now)}: `sre investigation show {inv.id}`"
+        )
 
     def can_investigate(self, command: c.OpenInvestigation, ctx: Context) -> None:
         """Before it is queued, what `investigate` checks first: its service exists and is read

@@ -86,13 +86,14 @@ def test_concurrent_investigations_stay_in_their_teams(services: Services) -> No
         assert not _run(
             services, "service register checkout-api --sample checkout", f"r-{team}", f"C-{team}"
         ).failed
-    # WHEN each team's responder opens PER_TEAM (three) investigations at once
+    # WHEN each team's responder opens PER_TEAM (three) investigations at once, each of its own
+    # window (the same one again is the same request sent twice: one investigation)
     replies: dict[str, list[Reply]] = {team: [] for team in TEAMS}
     lock = threading.Lock()
 
     def work(team: str, n: int) -> None:
         asked = invocation(
-            "investigate checkout-api",
+            f"investigate checkout-api --window {60 + n}m",
             user=f"r-{team}",
             channel=f"C-{team}",
             delivery=f"{team}-{n}",

@@ -87,7 +87,9 @@ class DynamoDbInvestigationStore(items.DynamoDbOrgStore):
     def recent(self, org: OrgId, team: str, *, newest: int) -> Sequence[Investigation]:
         return [
             _from_item(item)
-            for item in self._query(org, f"INV#{team}#", newest_first=newest, page=PAGE)
+            for item in self._query(
+                org, f"INV#{team}#", newest_first=newest, page=min(newest, PAGE)
+            )
         ]
 
     def open_for(self, org: OrgId, team: str) -> Sequence[Investigation]:

@@ -102,3 +102,38 @@ def test_help_and_suggestions_never_show_the_schedulers_alert_option(services: S
     assert "--alert" not in help_text
     assert "has no option `--alrt`." in typo
     assert "--alert" not in typo
+
+
+def test_a_double_click_of_investigate_opens_one_investigation(
+    services: Services, clock: FixedClock
+) -> None:
+    # GIVEN checkout-api, and rey's Investigate sent twice before the worker ran either
+    setup_teams(services)
+    register = "service register checkout-api --sample checkout"
+    assert not run(services, register, user="oli", channel="C-pay").failed
+    for text in ("investigate checkout-api", "investigate checkout-api --window 2h"):
+        asked = run(services, text, user="rey", channel="C-pay")  # (two texts: two requests)
+        assert asked.tone is Tone.ACCEPTED, asked.title
+    assert isinstance(services.tasks, InMemoryTaskQueue)
+    replies = [services.run_task(task) for task in services.tasks.drain()]
+    # THEN one investigation is opened; the other is told which, and nothing more is opened
+    opened = [r for r in replies if "Investigation" in dict(r.fields)]
+    assert len(opened) == 1, [r.title for r in replies]
+    assert replies[1].title.startswith(f"Nothing to change: you opened {_id(opened[0])} "), replies
+    # WHEN rey asks the same again 30 s later, THEN it is named, not opened again
+    clock.current += timedelta(seconds=30)
+    again = run(services, "investigate checkout-api", user="rey", channel="C-pay")
+    inv = _id(opened[0])
+    assert again.title == (
+        f"Nothing to change: you opened {inv} of checkout-api over the same window at "
+        f"{NOW:%H:%M} UTC: `sre investigation show {inv}`."
+    ), again.title
+    # AND another window, or a minute later, opens a new one
+    other = run(services, "investigate checkout-api --window 3h", user="rey", channel="C-pay")
+    assert other.tone is Tone.ACCEPTED, other.title
+    clock.current += timedelta(seconds=31)
+    assert run(services, "investigate checkout-api", user="rey", channel="C-pay").tone is (
+        Tone.ACCEPTED
+    )
+    listed = run(services, "investigation list", user="oli", channel="C-pay")
+    assert len(listed.fields) == 1  # the two new ones are still queued

@@ -187,7 +187,7 @@ def test_a_promotion_by_hand_is_refused_until_the_test_says_better_and_stop_stil
     assert "not promoted: the sequential test says undecided" in _text(refused)
     assert "judged investigations, the control 0)" in _text(refused)
     # ... the experiment still runs (so the team's narrative is not timeline's) and stops
-    report = investigate(it.services, "investigate api")
+    report = investigate(it.services, "investigate api", user="oli")
     assert "(experiment pe-" in dict(report.fields)["Narrative"]
     assert run(it.services, "prompt experiment stop --team payments").tone is Tone.OK
 
