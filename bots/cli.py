@@ -27,7 +27,7 @@ from bots.options import OptionError, TerminalParser
 from bots.text import render_text
 from shared.adapters.local.sqlite_queue import SqliteTaskQueue
 from shared.adapters.local.sqlite_worker import running
-from shared.bootstrap.aws import for_aws_terminal
+from shared.bootstrap.aws import deployment_unreadable, for_aws_terminal
 from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
 from shared.commands.base import UserRef
@@ -231,6 +231,12 @@ def on_deployment(settings: Settings, args: argparse.Namespace) -> int:
     if problem:
         emit(f"sre: {problem}; nothing was done", stream=sys.stderr)
         return 2
+    unreadable = deployment_unreadable(settings)
+    if unreadable:
+        emit(
+            f"sre: the deployment cannot be read: {unreadable}; nothing was done", stream=sys.stderr
+        )
+        return EXIT_CODES[Tone.ERROR]
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     to_file(settings.home / LOG_FILE)
     printer = DeferredPrinter(charts=settings.home / "charts")
@@ -312,6 +318,11 @@ def _main(argv: Sequence[str]) -> int:
         args = _arguments(argv)
     except OptionError as error:
         emit(str(error), stream=sys.stderr)
+        return 2
+    if args.version and args.words:
+        extra = shown(joined(args.words), limit=60)
+        emit(f"sre: --version takes nothing after it (not `{extra}`)", stream=sys.stderr)
+        emit(f"usage: {OPTIONS_USAGE}", stream=sys.stderr)
         return 2
     if args.version:
         emit(f"sre (Auto SRE) {metadata.version('autosre')}")

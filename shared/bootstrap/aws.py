@@ -187,6 +187,14 @@ def for_aws_terminal(
     return build(settings, adapters, progress=progress)
 
 
+def deployment_unreadable(settings: Settings) -> str | None:
+    """Why the terminal cannot read the deployment's table (credentials, region, table name,
+    permissions), as what to fix; None when it can."""
+    from shared.adapters.aws.reach import table_unreadable
+
+    return table_unreadable(settings.table_name, settings.org)
+
+
 def resolve_secret(value: str) -> str:
     """A setting's value, fetched from SSM or Secrets Manager if it is a reference to one."""
     if not value.startswith(("ssm:", "secretsmanager:")):

@@ -11,11 +11,14 @@ from shared.errors import ConflictError, InvalidCommandError, NotFoundError
 from shared.identity.admins import ConfiguredAdmin, configured_by
 from shared.identity.channels import team_channels, unknown_channel
 from shared.identity.models import (
+    LOCAL_ORG,
+    Actor,
     ChannelBinding,
     ChannelId,
     Org,
     OrgId,
     OrgRole,
+    Platform,
     Role,
     Team,
     UserId,
@@ -32,6 +35,14 @@ from shared.times import moment
 
 def _mention(user: str) -> str:
     return f"@{user}"
+
+
+def _where(actor: Actor) -> str:
+    """`slack, org slack:T1`; a terminal acting on a deployment's org says so (`from a terminal,
+    org slack:T1`), not `local`, which is the embedded default's own platform."""
+    if actor.platform is Platform.LOCAL and actor.org != LOCAL_ORG:
+        return f"from a terminal, org {actor.org}"
+    return f"{actor.platform.value}, org {actor.org}"
 
 
 def _told(title: str, user: str, ctx: Context) -> Reply:
@@ -92,7 +103,7 @@ class TeamService:
         binding = self._binding(ctx, None)
         roles = ", ".join(f"{role.value} in {team}" for team, role in principal.team_roles.items())
         fields = [
-            ("You", f"{_mention(actor.user)} ({actor.platform.value}, org {actor.org})"),
+            ("You", f"{_mention(actor.user)} ({_where(actor)})"),
             ("Org roles", ", ".join(sorted(r.value for r in principal.org_roles)) or "none"),
             ("Team roles", roles or "none yet: ask a team admin to add you"),
             ("This channel", f"bound to team {binding.team}" if binding else "not bound to a team"),

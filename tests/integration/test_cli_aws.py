@@ -210,3 +210,50 @@ def test_the_readmes_auditor_policy_is_enough_to_verify_from_a_terminal(
     out = capsys.readouterr().out
     assert status == 0, out
     assert "Audit trail intact: the org-wide trail" in out
+
+
+def test_whoami_on_the_deployment_names_its_org_and_platform(
+    deployment: tuple[str, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    org, _ = deployment
+    assert main(["--backend", "aws", "whoami"]) == 0
+    out = capsys.readouterr().out
+    assert f"@U0AUDIT (from a terminal, org {org})" in out, out
+
+
+def test_a_table_that_is_not_there_is_named_not_an_internal_error(
+    deployment: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("AUTOSRE_TABLE", "autosre-typo")
+    assert main(["--backend", "aws", "whoami"]) == 1
+    said = capsys.readouterr()
+    assert said.err == (
+        "sre: the deployment cannot be read: there is no table autosre-typo in us-east-1: "
+        "AUTOSRE_TABLE is the stack's table name, and AWS_REGION its region; nothing was done\n"
+    )
+    assert "Internal error" not in said.out
+
+
+def test_no_credentials_are_said_as_what_to_set(
+    deployment: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # (its credentials were read already)
+    assert main(["--backend", "aws", "audit", "verify", "--org"]) == 1
+    assert "no AWS credentials were found: set AWS_PROFILE" in capsys.readouterr().err
+
+
+def test_version_takes_nothing_after_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version", "extra"]) == 2
+    assert "sre: --version takes nothing after it (not `extra`)" in capsys.readouterr().err
