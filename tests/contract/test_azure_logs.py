@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from azure.monitor.query import LogsQueryClient
 
+from shared.adapters.azure.monitor_logs import AzureMonitorLogSource
 from shared.errors import UnavailableError
 from shared.telemetry.limits import READ_TIMEOUT
 from shared.telemetry.models import LogEvidence, ResourceKind
+from tests.fakes.azure_http import FakeCredential, JsonAdapter, transport
 from tests.support import service_of
 from tests.support.azure import (
     BASELINE_START,
@@ -98,8 +101,26 @@ def test_a_refused_query_is_an_error_that_names_it() -> None:
         return by_table(request)
 
     _, source = logs_source(refused)
-    with pytest.raises(UnavailableError, match="error logs query"):
+    with pytest.raises(UnavailableError) as refusal:
         source.evidence(_service(), baseline_start=BASELINE_START, start=LOGS_START, end=END)
+    said = "Log Analytics refused the error logs query (BadArgumentError: table not found)"
+    assert str(refusal.value) == said
+
+
+def test_a_refused_batch_says_what_the_deployment_needs() -> None:
+    # WHEN Log Analytics refuses the whole batch: the deployment's identity may not read it
+    forbidden = {"error": {"code": "AuthorizationFailed", "message": "The client does not have"}}
+    adapter = JsonAdapter(lambda _: forbidden, status=403)
+    source = AzureMonitorLogSource(
+        client=LogsQueryClient(FakeCredential(), transport=transport(adapter))
+    )
+    # THEN it is said with its status, code and the role needed (not the SDK's raw error)
+    with pytest.raises(UnavailableError) as refusal:
+        source.evidence(_service(), baseline_start=BASELINE_START, start=LOGS_START, end=END)
+    assert str(refusal.value) == (
+        "Log Analytics refused the logs query (403 AuthorizationFailed): the deployment's "
+        "identity needs the Log Analytics Reader role on the workspace"
+    )
 
 
 def test_a_service_without_a_workspace_makes_no_call() -> None:

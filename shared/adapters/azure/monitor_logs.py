@@ -10,6 +10,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from azure.core.exceptions import AzureError
+
+from shared.commands.free_text import shown
 from shared.errors import UnavailableError
 from shared.telemetry import provider_calls
 from shared.telemetry.limits import READ_TIMEOUT
@@ -87,18 +90,41 @@ class AzureMonitorLogSource:
         self.calls += 1
         provider_calls.made(by=self)
         found: list[LogEvidence] = []
-        for source, result in zip(
-            kinds,
-            self._client.query_batch(batch, connection_timeout=5, read_timeout=READ_TIMEOUT),
-            strict=True,
-        ):
+        try:
+            results = self._client.query_batch(
+                batch, connection_timeout=5, read_timeout=READ_TIMEOUT
+            )
+        except AzureError as error:
+            raise _refused(error) from error
+        for source, result in zip(kinds, results, strict=True):
             if result.status == LogsQueryStatus.FAILURE:
-                raise UnavailableError(f"Log Analytics refused the {source} query: {result}")
+                said = shown(f"{result.code}: {result.message}", limit=200)
+                raise UnavailableError(f"Log Analytics refused the {source} query ({said})")
             tables = (
                 result.partial_data if result.status == LogsQueryStatus.PARTIAL else result.tables
             )
             found += [_evidence(source, row) for table in tables for row in table.rows]
         return sorted(found, key=lambda e: (-e.window, e.source, e.text))
+
+
+_HINTS = {
+    401: ": the deployment's credentials were not accepted",
+    403: ": the deployment's identity needs the Log Analytics Reader role on the workspace",
+    404: ": no such workspace (check the service's log workspace id)",
+    429: ": try again in a minute",
+}
+
+
+def _refused(error: AzureError) -> UnavailableError:
+    """Log Analytics' refusal of the whole batch as what to do (its status and code)."""
+    status = getattr(error, "status_code", None)
+    if status is None:  # no answer: unreachable, timed out
+        return UnavailableError(f"Log Analytics could not be reached ({type(error).__name__})")
+    code = getattr(getattr(error, "error", None), "code", "") or ""
+    named = f"{status} {code}".strip()
+    return UnavailableError(
+        f"Log Analytics refused the logs query ({named}){_HINTS.get(status, '')}"
+    )
 
 
 def _evidence(source: str, row: Any) -> LogEvidence:
