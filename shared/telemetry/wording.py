@@ -155,7 +155,8 @@ def evidence(
         values = f"{fmt(finding.baseline)}{unit} → {extreme} {fmt(finding.current)}{unit}"
     text = f"{summary(finding, today, dated=dated)} ({values})"
     if finding.confidence < 1:
-        text += f"; weak evidence: {_points(round(finding.confidence * FULL))}"
+        shown = _points(round(finding.confidence * FULL))
+        text += f"; weak evidence: {shown} of the {FULL} that settle a change"
     today = today or finding.onset
     seconds = to_the_second(finding)
     if finding.others:

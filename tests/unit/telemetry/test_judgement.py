@@ -163,7 +163,7 @@ def test_a_change_with_few_points_says_it_is_weak_evidence() -> None:
     points = shifted(noisy(100, step=1, level=300, noise=0.02, seed=5), 96, 100, 4.0)
     _, finding = judge(Signal.P99_LATENCY, points, start=points[40][0], end=points[-1][0], step=60)
     assert finding is not None
-    assert finding.evidence.endswith("weak evidence: 4 points")
+    assert finding.evidence.endswith("weak evidence: 4 points of the 10 that settle a change")
 
 
 def test_a_window_with_nothing_before_it_is_judged_against_its_earliest_points_and_says_so() -> (
