@@ -67,6 +67,8 @@ def _answer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if method is None:
         return not_found()  # as bolt answers an event with no method
     if method not in ("POST", "NONE"):  # bolt answers the rest: 404, or its install pages
+        if not settings.slack_oauth:  # (bolt would build an install flow of its own from
+            return not_found()  # SLACK_CLIENT_ID and SLACK_CLIENT_SECRET set, even empty)
         if event.get("body"):  # a browser's GET has none; bolt would parse it
             return _refused(NOT_SLACK)
         answer: dict[str, Any] = slack().handle(event, context)  # type: ignore[no-untyped-call]

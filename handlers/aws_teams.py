@@ -36,8 +36,13 @@ def handler(event: APIGatewayProxyEventV2, context: Any) -> dict[str, Any]:
     del context  # reaches the run-once guard through `lambda_handler`
     metrics.add_metric(name="TeamsRequests", unit=MetricUnit.Count, value=1)
     body = event.body or ""
-    raw = base64.b64decode(body) if event.is_base64_encoded else body
-    status, answer = teams().process(raw, event.headers.get("authorization", ""))
+    answer: dict[str, Any] | None
+    try:
+        raw = base64.b64decode(body, validate=True) if event.is_base64_encoded else body
+    except ValueError:  # binascii.Error: only a direct invocation can send one
+        status, answer = 400, {"error": "the body is marked base64 but is not"}
+    else:
+        status, answer = teams().process(raw, event.headers.get("authorization", ""))
     return {
         "statusCode": status,
         "headers": {"Content-Type": "application/json"},

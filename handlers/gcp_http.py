@@ -37,6 +37,11 @@ class NotServedError(RuntimeError):
     """The function's configuration is refused; the message says why and what to set."""
 
 
+AWS_STATE = ("table_name", "audit_bucket", "audit_key", "task_queue_url")
+"""What the functions need of the AWS deployment: its table, audit trail and digest key, and the
+queue its worker reads."""
+
+
 def configured() -> Settings:
     """The settings, unless they are refused (said in one line, never a secret) or would serve
     from a store this function loses (then refused)."""
@@ -46,6 +51,12 @@ def configured() -> Settings:
         raise NotServedError(f"the configuration is refused: {error}") from None
     if settings.backend == "local" and not settings.allow_ephemeral_state:
         raise NotServedError(EPHEMERAL)
+    missing = [ENVIRONMENT[name] for name in AWS_STATE if not getattr(settings, name)]
+    if settings.backend == "aws" and missing:
+        raise NotServedError(
+            f"the AWS deployment's state is not named: set {', '.join(missing)} (the stack's "
+            "outputs, as in gcp-env.yaml)"
+        )
     return settings
 
 
@@ -85,11 +96,17 @@ def _refused(error: NotServedError) -> tuple[dict[str, str], int]:
 @functions_framework.http
 def slack_events(request: flask.Request) -> Any:
     """POST /slack/events: refused (401) without a signing secret to verify it with; a body too
-    large (413, unread) or malformed (400) is refused before bolt reads it."""
+    large (413, unread) or malformed (400) is refused before bolt reads it. A GET is bolt's (its
+    OAuth install pages) in OAuth mode only, else 404."""
     try:
-        if not services().settings.slack_signing_secret:
+        settings = services().settings
+        if not settings.slack_signing_secret:
             log.warning("Slack request refused: SLACK_SIGNING_SECRET is not set")
             return ("unauthorized", 401)
+        if request.method != "POST":
+            if not settings.slack_oauth or request.get_data():  # bolt would parse a body
+                return ({"error": "not found"}, 404)
+            return slack().handle(request)
         if (request.content_length or 0) > MAX_BODY_BYTES:  # refused unread
             return ({"error": "the body is too large"}, 413)
         refused = refusal(

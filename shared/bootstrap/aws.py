@@ -190,7 +190,7 @@ def for_aws_terminal(
 def deployment_unreadable(settings: Settings) -> str | None:
     """Why the terminal cannot read the deployment's table (credentials, region, table name,
     permissions), as what to fix; None when it can."""
-    from shared.adapters.aws.reach import table_unreadable
+    from shared.adapters.aws.dynamodb_reach import table_unreadable
 
     return table_unreadable(settings.table_name, settings.org)
 
@@ -224,12 +224,15 @@ def _surface_secret(settings: Settings, name: str, reference: str) -> str:
         return ""  # OAuth mode is off without the client id: its secret is not even fetched
     if name == "model_api_key" and not settings.model.startswith("openai:"):
         return ""  # only an OpenAI-compatible endpoint takes a key (Bedrock signs with the role)
+    from shared.adapters.aws.secrets import GRANTED, MissingSecretError
+
     try:
         return resolve_secret(reference)
-    except LookupError:  # the adapter's MissingSecretError: nothing stored there
+    except LookupError as error:  # nothing stored there, or this function may not read it
         logging.getLogger("autosre.config").warning(
-            "%s refers to %s, which does not exist: that surface is off",
+            "%s refers to %s, which %s: that surface is off",
             ENVIRONMENT[name],  # the secret's environment variable (SLACK_BOT_TOKEN, ...)
             reference,
+            "does not exist" if isinstance(error, MissingSecretError) else f"is refused: {GRANTED}",
         )
         return ""

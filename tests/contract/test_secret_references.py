@@ -9,6 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
+from botocore.stub import Stubber
 from moto import mock_aws
 
 from shared.bootstrap.aws import resolve_secret, resolve_secrets
@@ -136,3 +137,35 @@ def test_the_model_key_is_read_only_for_an_openai_compatible_model(
     }
     resolved = resolve_secrets(Settings.from_env({**deployed, **openai}))
     assert resolved.model_api_key.get_secret_value() == "sk-stored"
+
+
+def test_a_reference_the_function_may_not_read_turns_its_surface_off_saying_where_to_store_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # GIVEN the signing secret stored outside /autosre/, which the functions' policy does not
+    # grant: SSM refuses it (moto does not check a parameter's ARN against the policy: Stubber)
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    stub = Stubber(ssm)
+    stub.add_client_error("get_parameter", "AccessDeniedException", "not authorized", 400)
+    stub.activate()
+    real_client = boto3.client
+    monkeypatch.setattr(
+        boto3, "client", lambda name, **kw: ssm if name == "ssm" else real_client(name, **kw)
+    )
+    env = {
+        "SLACK_SIGNING_SECRET": "ssm:/prod/slack/signing-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    # WHEN the settings are resolved
+    resolved = resolve_secrets(Settings.from_env(env))
+    # THEN Slack is off (401 to every request, not a 500), and the log says what to do
+    assert resolved.slack_signing_secret == ""
+    assert (
+        "SLACK_SIGNING_SECRET refers to ssm:/prod/slack/signing-secret, which is refused: the "
+        "functions may read only SSM parameters under /autosre/ and secrets named autosre/…: "
+        "that surface is off"
+    ) in caplog.text
+    # AND the audit key is never optional: a refused one stops the function
+    stub.add_client_error("get_parameter", "AccessDeniedException", "not authorized", 400)
+    with pytest.raises(LookupError, match="may not be read"):
+        resolve_secret("ssm:/prod/audit-key")

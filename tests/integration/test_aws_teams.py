@@ -34,7 +34,7 @@ from tests.fakes.bot_framework import (
 from tests.fakes.http_capture import CaptureServer, capture_server
 from tests.support.aws import lambda_function, queued_record
 from tests.support.handlers import adaptive_cards, alerts_tick, post_teams
-from tests.support.payloads import LambdaContext, channel_activity, message_activity
+from tests.support.payloads import LambdaContext, channel_activity, http_api_event, message_activity
 from tests.support.teams import teams_on_aws
 
 SIGNED = "signed"
@@ -168,6 +168,14 @@ def test_a_sovereign_clouds_issuer_is_accepted_when_configured_and_no_other(
 def test_a_malformed_body_is_400(teams_env: dict[str, str]) -> None:
     assert _post("{not json")["statusCode"] == 400
     assert _post(json.dumps({"text": "no type"}))["statusCode"] == 400
+    from handlers import aws_teams
+
+    event = http_api_event("{not base64!", {"content-type": "application/json"}, "/api/messages")
+    answer = aws_teams.handler({**event, "isBase64Encoded": True}, LambdaContext())
+    assert (answer["statusCode"], json.loads(answer["body"])) == (
+        400,
+        {"error": "the body is marked base64 but is not"},
+    )
 
 
 @pytest.fixture

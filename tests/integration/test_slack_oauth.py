@@ -5,11 +5,12 @@ uninstalled with its own token."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bots.delivery import SurfaceNotifier
-from handlers import aws_runtime
+from handlers import aws_runtime, aws_slack
 from shared.audit.models import ORG_STREAM, StreamKey
 from shared.identity.models import OrgId, Platform
 from shared.invocation import ReplyTarget
@@ -210,3 +211,21 @@ def test_a_revoked_bot_token_deletes_the_installation_only_once_audited(api: Sla
     assert (last.actor.user, last.target) == ("slack", "slack:TA")
     # AND a command from TA is told the app is not installed there any more
     assert _told_not_installed(api, "TA")
+
+
+def test_a_single_workspace_deployment_serves_no_install_page(
+    aws: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    # GIVEN the Slack function as serverless.yml configures it without slackClientId: an empty
+    # client id and the client secret's reference (bolt builds a file-backed install flow of its
+    # own from any two such variables)
+    monkeypatch.setenv("SLACK_CLIENT_ID", "")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "ssm:/autosre/slack/client-secret")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for cached in (aws_runtime.settings, aws_runtime.services, aws_slack.slack):
+        cached.cache_clear()
+    # WHEN a browser opens the install page or the redirect
+    pages = [get("/slack/install"), get("/slack/oauth_redirect", {"code": "c", "state": "s"})]
+    # THEN both are 404, and nothing is written (bolt's page would have stored a state file)
+    assert [page["statusCode"] for page in pages] == [404, 404]
+    assert list(Path(str(tmp_path)).rglob("*")) == []
