@@ -13,7 +13,7 @@ from shared.chaos.injecting import Injecting
 from shared.chaos.lever import RecordedLever
 from shared.chaos.models import Experiment
 from shared.chaos.notices import after_colon
-from shared.chaos.ownership import holds, service_key, unowned
+from shared.chaos.ownership import holds, production_twin, service_key, unowned
 from shared.chaos.ports import ChaosStore, Outages
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.models import OrgId
@@ -111,7 +111,8 @@ class StartChecks:
             found.append(f"the steady state does not hold before it ({'; '.join(before.reasons)})")
         checked = {
             "before": before,
-            "production": service.production,
+            "production": production_twin(self._directory, OrgId(experiment.org), service)
+            is not None,
             "service_key": service_key(experiment.team, service),
         }
         return experiment.model_copy(update=checked), found

@@ -37,6 +37,26 @@ def unowned(directory: Directory, org: OrgId, team: str, service: Service) -> Fo
     )
 
 
+def production_twin(directory: Directory, org: OrgId, service: Service) -> Service | None:
+    """`service` if it is production, else another registration in the org of the same cloud
+    resource that is (a function's `live` alias registered as production, its `staging` alias
+    not: both are faults in one function), so a second registration never skips approval."""
+    if service.production:
+        return service
+    key = resource_key(service.kind, service.resource)
+    if key is None:
+        return None
+    return next(
+        (
+            each
+            for team in directory.list_teams(org)
+            for each in team.services.values()
+            if each.production and resource_key(each.kind, each.resource) == key
+        ),
+        None,
+    )
+
+
 def service_key(team: str, service: Service) -> str:
     """What an experiment on `team`'s `service` holds in its org, one experiment at a time: its
     cloud resource (every registration of it: a Lambda function with all its aliases), or for

@@ -56,7 +56,7 @@ def plan_reply(
         blocked.append(f"The steady state cannot be judged now: {before}.")
     elif not before.met:
         blocked.append(f"The steady state does not hold now: {'; '.join(before.reasons)}.")
-    approval = "a second operator approves it first (production)" if service.production else "none"
+    approval = "a second operator approves it first (production)" if draft.production else "none"
     ramp = int(RAMP_UP.total_seconds())
     lines = [
         f"Inject {draft.fault.written} into {', then '.join(f'{p}%' for p in draft.percents)} "

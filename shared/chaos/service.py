@@ -29,7 +29,7 @@ from shared.chaos.notices import (
     after_colon,
     steps_said,
 )
-from shared.chaos.ownership import OUR_ORGS, unowned
+from shared.chaos.ownership import OUR_ORGS, production_twin, unowned
 from shared.chaos.page import ChaosPages
 from shared.chaos.planning import plan_reply, start_notes
 from shared.chaos.ports import (
@@ -154,10 +154,19 @@ class ChaosService:
 
     # -- designing and starting --------------------------------------------------------------
 
+    def _designed(
+        self, command: c.PlanExperiment | c.StartExperiment, ctx: Context, service: Service
+    ) -> Experiment:
+        """The experiment `command` asks for, production when any registration of its resource
+        in the org is (a function's staging alias is the same function as its live one)."""
+        draft = designed(command, ctx, service)
+        twin = production_twin(self._directory, ctx.principal.actor.org, service)
+        return draft.model_copy(update={"production": twin is not None})
+
     def plan(self, command: c.PlanExperiment, ctx: Context) -> Reply:
         """What a start would do, and what stops it now; nothing injected, no experiment kept."""
         service = team_service(self._directory, command.service, ctx)
-        draft = designed(command, ctx, service)
+        draft = self._designed(command, ctx, service)
         org = ctx.principal.actor.org
         foreign = unowned(self._directory, org, draft.team, service)
         blocked = [str(foreign)] if foreign else []
@@ -188,7 +197,9 @@ class ChaosService:
         if command.every is None:
             return None
         try:
-            draft = designed(command, ctx, team_service(self._directory, command.service, ctx))
+            draft = self._designed(
+                command, ctx, team_service(self._directory, command.service, ctx)
+            )
         except SreError:
             return None
         return self._game_days.kept_already(command, draft)
@@ -197,7 +208,7 @@ class ChaosService:
         """Refused while anything forbids it; on a production service, recorded to wait for a
         second operator; else recorded, then its first injection made."""
         service = team_service(self._directory, command.service, ctx)
-        draft = designed(command, ctx, service)
+        draft = self._designed(command, ctx, service)
         self._checks.refuse_unowned(draft, service)  # audited as denied
         if command.every is not None:
             kept = self._game_days.schedule(command, draft, ctx)
@@ -206,14 +217,17 @@ class ChaosService:
             return kept.model_copy(update={"text": said})
         self._checks.refuse(draft, service)
         draft = held_before(self._injecting, draft, service, ctx.now)
-        if service.production:
+        if draft.production:
             waiting = self._first_recorded(
                 draft.model_copy(update={"state": ExperimentState.AWAITING_APPROVAL}), ctx.now
             )
             waiting = self._messages.tell(waiting)
+            why = f"{service.name} is production"
+            if not service.production:  # another registration of its resource is
+                why = f"{service.name}'s resource is production"
             return Reply(
                 tone=Tone.OK,
-                title=f"Chaos {waiting.id} waits for approval: {service.name} is production",
+                title=f"Chaos {waiting.id} waits for approval: {why}",
                 text=f"Another operator of team {waiting.team} approves it with the Approve "
                 f"button or `sre chaos approve {waiting.id}`; nothing is injected until then.",
                 ephemeral=waiting.message is not None,  # its message tells the channel

@@ -9,14 +9,14 @@ from pydantic import AfterValidator, Field, model_validator
 from shared.commands.base import Command, OptionalTeam
 from shared.identity.models import TeamName
 from shared.identity.rbac import Permission
-from shared.services.lambda_names import function_name
+from shared.services.lambda_names import registered_function
 from shared.telemetry.models import Signal
 
 ServiceName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$")]
 
 
 def _function(given: str | None) -> str | None:
-    return None if given is None else function_name(given)
+    return None if given is None else registered_function(given)
 
 
 class RegisterService(Command):

@@ -10,6 +10,16 @@ _ARN = re.compile(
 )
 
 
+def registered_function(given: str) -> str:
+    """What a service registered with `--aws-lambda` keeps: the function's name, or its ARN
+    without a version or alias when given one (the account and Region it names are checked
+    where they matter: chaos faults only a function of its own deployment's account)."""
+    name = function_name(given)
+    if not given.startswith("arn:"):
+        return name
+    return f"{given.split(':function:', 1)[0]}:function:{name}"
+
+
 def function_name(given: str) -> str:
     """`checkout-fn` for `checkout-fn`, `checkout-fn:prod` or
     `arn:aws:lambda:REGION:ACCOUNT:function:checkout-fn`

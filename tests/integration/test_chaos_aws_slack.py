@@ -248,3 +248,49 @@ def _still_waiting(connection: socket.socket) -> bool:
     except BlockingIOError:
         return True
     return False  # the client gave up on it: closed
+
+
+def test_a_second_registration_of_a_production_function_still_waits_for_approval(
+    chaos_aws: AccountLever, aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN checkout-fn registered twice by one operator: once as production, once not (the
+    # same function: a fault in one is a fault in both)
+    for text in (
+        "service remove checkout-api --team payments",
+        "service register checkout-api --aws-lambda checkout-fn:live --production --team payments",
+        "service register checkout-staging --aws-lambda checkout-fn:staging --team payments",
+        GUARD,
+        GUARD.replace("checkout-api", "checkout-staging"),
+    ):
+        assert "needs" not in json.dumps(slash(text)["blocks"]), text
+    # WHEN the same operator starts chaos on the registration that is not marked production
+    staging = START.replace("checkout-api", "checkout-staging")
+    body = slash_command_body(staging, response_url=f"{slack_api.url}commands/T111/111/start")
+    post_slack(body, signed_headers(body))
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
+    # THEN nothing is injected: it waits for a second operator, saying why
+    assert not injections()
+    said = json.dumps([request.body for request in slack_api.requests])
+    assert "waits for approval: checkout-staging's resource is production" in said, said[:2000]
+
+
+def test_a_function_of_another_account_is_refused_not_its_namesake_here_faulted(
+    chaos_aws: AccountLever, aws: dict[str, str], slack_api: CaptureServer
+) -> None:
+    # GIVEN checkout-api registered as the ARN of a function in another account and Region,
+    # whose name this deployment's account also has
+    for text in (
+        "service remove checkout-api --team payments",
+        "service register checkout-api --aws-lambda "
+        "arn:aws:lambda:eu-west-1:999999999999:function:checkout-fn --team payments",
+        GUARD,
+    ):
+        slash(text)
+    # WHEN chaos is started on it
+    body = slash_command_body(START, response_url=f"{slack_api.url}commands/T111/111/start")
+    post_slack(body, signed_headers(body))
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
+    # THEN nothing is injected (FIS here would fault this account's checkout-fn), and it says why
+    assert not injections()
+    said = json.dumps([request.body for request in slack_api.requests])
+    assert "is a function of account 999999999999 in eu-west-1" in said, said[:3000]

@@ -20,13 +20,19 @@ from shared.adapters.aws.fis_preflight import FisPreflight
 from shared.adapters.aws.fis_template import (
     action_parameters,
     client_token,
+    elsewhere,
     function_of,
     template,
 )
 from shared.adapters.aws.guard_config import GUARD_CALLS
 from shared.chaos.models import Fault, Injection, Problem
 from shared.config import Settings
-from shared.errors import ConflictError, InvalidCommandError, NotFoundError, UnavailableError
+from shared.errors import (
+    ConflictError,
+    InvalidCommandError,
+    NotFoundError,
+    UnavailableError,
+)
 from shared.telemetry.models import MetricQuery, ResourceKind, Service
 
 if TYPE_CHECKING:
@@ -178,6 +184,9 @@ class FisFaultInjector:
             found = self._functions.get_function_configuration(FunctionName=function)
         except self._functions.exceptions.ResourceNotFoundException as error:
             raise NotFoundError(f"{service.name}'s function {function} does not exist") from error
+        other = elsewhere(service.resource, found["FunctionArn"])
+        if other:
+            raise ConflictError(f"{service.name} cannot be faulted from here: {other}.")
         return found["FunctionArn"]
 
     def _experiment(self, handle: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 from shared.adapters.aws.fis_dry_run import dry_run, said
 from shared.adapters.aws.fis_guard import guard_problems
 from shared.adapters.aws.fis_role import role_problems
-from shared.adapters.aws.fis_template import action_parameters, function_of
+from shared.adapters.aws.fis_template import action_parameters, elsewhere, function_of
 from shared.adapters.aws.lambda_routing import MANAGED_TAG
 from shared.chaos.models import Fault, Problem
 from shared.telemetry.models import ResourceKind, Service
@@ -163,6 +163,13 @@ class FisPreflight:
                 fix="check the function exists in this account and Region, and that it is tagged "
                 f"for Auto SRE: `aws lambda tag-resource --resource <{function}'s ARN> --tags "
                 f"{MANAGED_TAG}=true`",
+            )
+        other = elsewhere(service.resource, found["FunctionArn"])
+        if other:
+            return Problem(
+                what=f"{service.name} cannot be faulted from here: {other}",
+                fix="register the function of this deployment's account and Region, or run the "
+                "experiment from the deployment of the function's own account",
             )
         configuration: dict[str, Any] = dict(found)
         return configuration

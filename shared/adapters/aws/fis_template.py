@@ -85,6 +85,22 @@ def template(
     }
 
 
+def elsewhere(resource: str, found_arn: str) -> str | None:
+    """When `resource` is a function ARN of another account or Region than `found_arn` (the
+    function of its name this deployment's Lambda client found), what to say: FIS here would
+    fault that same-named function, not the one registered. None when it is the same."""
+    if ":function:" not in resource:
+        return None
+    named, found = resource.split(":")[3:5], found_arn.split(":")[3:5]
+    if named == found:
+        return None
+    return (
+        f"`{resource}` is a function of account {named[1]} in {named[0]}, and this deployment "
+        f"injects faults in account {found[1]} in {found[0]}: there FIS would fault "
+        f"{':'.join(found_arn.split(':')[:7])}, another function of the same name"
+    )
+
+
 def function_of(resource: str) -> tuple[str, str | None]:
     """A Lambda service's function name and qualifier (alias or version) from its registered
     resource: `checkout-fn`, `checkout-fn:live` or the function's ARN."""
