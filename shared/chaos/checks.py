@@ -16,11 +16,21 @@ from shared.chaos.notices import after_colon
 from shared.chaos.ownership import holds, production_twin, service_key, unowned
 from shared.chaos.ports import ChaosStore, Outages
 from shared.errors import ConflictError, NotFoundError
+from shared.identity.channels import team_channels
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.quotas.models import Limit
 from shared.quotas.service import QuotaService
 from shared.telemetry.models import Service
+
+
+def no_channel(team: str) -> str:
+    """Why a team with no channel runs no experiment: its progress, its Halt button and a failed
+    removal's alarm are posted there, and nowhere else."""
+    return (
+        f"team {team} has no channel for the experiment's progress, its Halt button and its "
+        f"alarms: bind one first with `sre team bind --team {team}` (typed in that channel)"
+    )
 
 
 class StartChecks:
@@ -47,7 +57,8 @@ class StartChecks:
         """Why `experiment` (a plan's draft, or the experiment itself at its approval) may not
         start on its team's `service` now, each a sentence; empty when it may start."""
         org, team = OrgId(experiment.org), experiment.team
-        return refusals(
+        unbound = [] if team_channels(self._directory, org, team) else [no_channel(team)]
+        return unbound + refusals(
             lever=self._lever.state(org),
             outage=self._outages.firing(org, team),
             running=[

@@ -302,6 +302,14 @@ class ChaosMessages:
         failed = fresh_failure(experiment)
         if failed is None:
             return
+        if not channels:  # unbound since it started: the log is the one place left to say it
+            log.error(
+                "experiment %s's fault is still injected (%s), and team %s has no channel to "
+                "say so",
+                experiment.id,
+                failed,
+                experiment.team,
+            )
         for target in channels:
             try:
                 self._notifier.post(target, failure_alarm(experiment, failed))

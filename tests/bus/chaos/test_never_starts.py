@@ -13,7 +13,7 @@ from shared.bootstrap.outages import StoredOutages
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import ExperimentState
 from shared.replies import Reply, Tone
-from tests.support import NOW, ORG, MovingClock, invocation, run_scheduler
+from tests.support import NOW, ORG, MovingClock, invocation, run, run_deferred, run_scheduler
 from tests.support.chaos import adapters_of, chaos_of, chaos_services
 
 ACTIONS = st.lists(
@@ -143,3 +143,19 @@ def test_no_experiment_starts_while_the_lever_is_engaged_or_a_page_fires(
     world = World(production=production)
     for action in actions:
         world.act(action)
+
+
+def test_a_team_with_no_channel_is_told_to_bind_one_before_any_chaos() -> None:
+    # GIVEN team search, with its own sample service and no channel bound
+    services = chaos_services(MovingClock(NOW))
+    register = "service register checkout-api --sample checkout --team search"
+    assert not run(services, register, user="sam").failed
+    start = 'chaos start checkout-api --fault delay:100ms --expect "p99_latency < 2s" --team search'
+    # WHEN sam starts chaos from a direct message
+    reply = run_deferred(services, start, user="sam")
+    # THEN nothing starts: the experiment's progress, Halt button and alarms would go nowhere
+    assert reply.tone is Tone.ERROR and reply.title == "Conflict", reply
+    assert "team search has no channel for the experiment's progress, its Halt button" in (
+        reply.text + reply.title
+    )
+    assert chaos_of(services).store.every() == []

@@ -71,6 +71,7 @@ def test_an_experiment_left_running_on_a_shared_copy_is_halted_by_the_next_tick(
     chaos = chaos_of(services)
     # GIVEN search running chaos on its checkout-api, which then reads as a shared copy
     search_registers_the_sample(services)
+    assert not run(services, "team bind C-search --team search", user="sam").failed
     reply = run_deferred(services, f"chaos start {BREAKING} --team search", user="sam")
     assert reply.tone is Tone.OK, reply
     experiment = reply.title.split()[1]
