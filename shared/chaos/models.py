@@ -334,6 +334,10 @@ class VerifiedResilience(Frozen):
     revoked_by: str = ""
     """The experiment whose run revoked it."""
     revoked_reason: str = ""
+    service_key: str = ""
+    """The resource the service read when it was verified (`service_key`; empty: recorded
+    before it was kept): a service removed, or registered again for another resource, proves
+    nothing by this result."""
 
     @property
     def key(self) -> str:

@@ -208,13 +208,15 @@ def _narrower(*, every: bool, service: str | None) -> str:
     return f"older, not listed: {one}"
 
 
-def _verified_line(result: VerifiedResilience, now: datetime) -> str:
+def _verified_line(result: VerifiedResilience, now: datetime, void: str = "") -> str:
     """`delay:100ms held at 25% (p99_latency < 2s) on Sun 22 Nov by chx-…: until Tue 22 Dec`."""
     head = (
         f"{result.fault.written} held at {result.percent}% ({'; '.join(result.expectations)}) "
         f"on {day(result.at, today=now)} by {result.experiment}"
     )
     standing = result.standing(now)
+    if void and standing == "current":
+        return f"{head}: VOID: {void}"
     if result.revoked_at is not None:
         when = day(result.revoked_at, today=now)
         return f"{head}: REVOKED {when}: {result.revoked_reason}"
@@ -223,20 +225,25 @@ def _verified_line(result: VerifiedResilience, now: datetime) -> str:
     return f"{head}: until {day(result.expires_at, today=now)}"
 
 
-def verified_list(team: str, results: Sequence[VerifiedResilience], now: datetime) -> Reply:
-    """`chaos list --verified`: each service's verified resilience, newest first, expired and
-    revoked ones marked."""
+def verified_list(
+    team: str,
+    results: Sequence[VerifiedResilience],
+    now: datetime,
+    void: Callable[[VerifiedResilience], str] = lambda _: "",
+) -> Reply:
+    """`chaos list --verified`: each service's verified resilience, newest first, expired,
+    revoked and void ones (`void` says why: its service removed or re-pointed) marked."""
     if not results:
         return Reply(
             tone=Tone.INFO,
             title=f"Team {team} has no verified resilience",
             text="An experiment that ends held records one (`sre chaos start … --valid-for 30d`).",
         )
-    current = sum(r.standing(now) == "current" for r in results)
+    current = sum(r.standing(now) == "current" and not void(r) for r in results)
     return Reply(
         tone=Tone.INFO,
         title=f"Verified resilience of {team}: {current} current of {len(results)}",
-        fields=[(r.service, _verified_line(r, now)) for r in results],
+        fields=[(r.service, _verified_line(r, now, void(r))) for r in results],
     )
 
 

@@ -4,16 +4,19 @@ the team's list, and how an ended one ended."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from shared.chaos import commands as c
 from shared.chaos.game_days import GameDays
 from shared.chaos.journal import journal
-from shared.chaos.models import Experiment, ExperimentState
+from shared.chaos.models import Experiment, ExperimentState, VerifiedResilience
 from shared.chaos.notices import status_reply, team_list, unknown_experiment, verified_list
+from shared.chaos.ownership import service_key
 from shared.chaos.page import ChaosPages
 from shared.chaos.ports import ChaosStore
 from shared.commands.context import Context
 from shared.errors import NotFoundError
+from shared.identity.models import Team
 from shared.replies import Reply, Tone
 
 
@@ -51,7 +54,7 @@ class ChaosReads:
             return self._game_days.listing(ctx.principal.actor.org, ctx.team or "")
         if command.verified:
             results = self._store.verified(ctx.principal.actor.org, ctx.team or "")
-            return verified_list(ctx.team or "", results, ctx.now)
+            return verified_list(ctx.team or "", results, ctx.now, void_in(ctx.team_record))
         found = [
             x
             for x in self._store.list_for(ctx.principal.actor.org, ctx.team or "")
@@ -61,6 +64,21 @@ class ChaosReads:
         return team_list(
             ctx.team or "", found, every=command.all, service=command.service, named=command.team
         )
+
+
+def void_in(team: Team | None) -> Callable[[VerifiedResilience], str]:
+    """Why a result of `team` proves nothing now: its service was removed, or registered again
+    for another resource than the one verified; empty when it stands."""
+
+    def void(result: VerifiedResilience) -> str:
+        service = team.services.get(result.service) if team else None
+        if service is None:
+            return f"{result.service} was removed"
+        if result.service_key and service_key(result.team, service) != result.service_key:
+            return f"{result.service} now reads another resource (`{service.resource}`)"
+        return ""
+
+    return void
 
 
 def ended_said(experiment: Experiment) -> str:

@@ -47,6 +47,7 @@ def verified_by(experiment: Experiment, now: datetime) -> VerifiedResilience:
         at=now,
         expires_at=now + experiment.valid_for,
         experiment=experiment.id,
+        service_key=experiment.service_key,
     )
 
 

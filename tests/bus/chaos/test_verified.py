@@ -10,9 +10,11 @@ import pytest
 
 from shared.adapters.memory import InMemoryAuditLog
 from shared.audit.models import StreamKey
+from shared.chaos.reading import void_in
 from shared.replies import Tone
-from tests.support import NOW, ORG, MovingClock, notifier_of, records, run
-from tests.support.chaos import chaos_services, start_experiment, ticks
+from shared.telemetry.models import ResourceKind
+from tests.support import NOW, ORG, MovingClock, notifier_of, records, run, service_of
+from tests.support.chaos import chaos_of, chaos_services, start_experiment, ticks
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
 TIGHT = 'checkout-api --fault delay:100ms --expect "p99_latency < 450ms"'
@@ -123,3 +125,29 @@ def test_a_verification_whose_audit_entry_cannot_be_written_is_not_recorded() ->
     # THEN it ended (its fault removed), but no verified resilience is claimed
     reply = run(services, "chaos list --verified", user="vic", channel="C-pay")
     assert reply.title == "Team payments has no verified resilience"
+
+
+def test_a_removed_or_re_pointed_service_voids_its_verified_resilience(clock: MovingClock) -> None:
+    # GIVEN checkout-api's resilience to a delay verified
+    services = chaos_services(clock)
+    experiment = start_experiment(services, HARMLESS)
+    assert ticks(services, clock, 41)[-1] == f"{experiment} ended: held"
+    # WHEN the service is removed
+    assert not run(services, "service remove checkout-api", user="oli", channel="C-pay").failed
+    # THEN the result proves nothing any more: listed as void, not current
+    reply = run(services, "chaos list --verified", user="vic", channel="C-pay")
+    assert reply.title == "Verified resilience of payments: 0 current of 1"
+    assert dict(reply.fields)["checkout-api"].endswith("VOID: checkout-api was removed")
+    # AND a service registered again under its name, for another resource, inherits nothing
+    (result,) = chaos_of(services).store.verified(ORG, "payments")
+    team = services.directory.get_team(ORG, "payments")
+    assert team is not None
+    lambda_one = service_of(ResourceKind.AWS_LAMBDA, "checkout-fn", "checkout-api")
+    again = void_in(team.model_copy(update={"services": {"checkout-api": lambda_one}}))(result)
+    assert again == "checkout-api now reads another resource (`checkout-fn`)"
+    # (registered again for the sample, as it was verified: it stands)
+    sample = run(
+        services, "service register checkout-api --sample checkout", user="oli", channel="C-pay"
+    )
+    assert not sample.failed
+    assert listed(services)["checkout-api"].endswith("until Tue 22 Dec")
