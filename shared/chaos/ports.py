@@ -30,6 +30,10 @@ class FaultInjector(Protocol):
     """Whether its injections carry stop conditions of their own that stop them without Auto
     SRE (FIS: the guard alarm); the plan names them as a halt path only then."""
 
+    delays_fail: bool
+    """Whether a delay it injects can fail requests (FIS: past the function's timeout), so an
+    error-rate bound alone sees it; the simulation only slows them."""
+
     def preflight(self, service: Service, fault: Fault) -> Sequence[Problem]:
         """Everything that would make an injection a silent no-op, each with its fix; empty
         when the target is ready (for FIS: the extension layer, the exec wrapper, the S3

@@ -320,7 +320,12 @@ class ChaosProgress:
         """Held: its verified resilience recorded (audited first: no entry, no record);
         deviated or failed: the service's verified resilience to the fault revoked (never held
         back by the trail, as a halt). Said in its history either way."""
-        found = settlement(ended, self._store.verified(OrgId(ended.org), ended.team), now)
+        found = settlement(
+            ended,
+            self._store.verified(OrgId(ended.org), ended.team),
+            now,
+            delays_fail=self._injecting.injector.delays_fail,
+        )
         if found is None:
             return ended
         said = with_step(ended, now, found.what, found.said)

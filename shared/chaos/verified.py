@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from shared.chaos.expectations import unseen
-from shared.chaos.models import Experiment, ExperimentOutcome, VerifiedResilience
+from shared.chaos.expectations import expectation, unseen
+from shared.chaos.models import Experiment, ExperimentOutcome, FaultKind, VerifiedResilience
+from shared.telemetry.models import Signal
 from shared.times import day
 
 VALID_FOR = timedelta(days=30)
 """How long a held experiment stands as verified resilience unless `--valid-for` says."""
+LATENCIES = frozenset({Signal.P50_LATENCY, Signal.P99_LATENCY})
 REVOKES = frozenset({ExperimentOutcome.DEVIATED, ExperimentOutcome.FAILED})
 """The outcomes of a later run that revoke the service's verified resilience to its fault."""
 
@@ -68,14 +70,34 @@ def revoked_by(
     ]
 
 
+def blind_to_delay(experiment: Experiment) -> str:
+    """Why a delay judged by error rate alone proves nothing where a delay never fails a request
+    (the simulation); empty when a latency bound judges it, or for another fault."""
+    if experiment.fault.kind is not FaultKind.DELAY:
+        return ""
+    if {expectation(text).signal for text in experiment.expectations} & LATENCIES:
+        return ""
+    return (
+        f"here a delay slows requests and never fails one, so an error-rate bound alone could "
+        f"not see {experiment.fault.written}; add a latency bound, like "
+        '--expect "p99_latency < 2s"'
+    )
+
+
 def settlement(
-    experiment: Experiment, known: Sequence[VerifiedResilience], now: datetime
+    experiment: Experiment,
+    known: Sequence[VerifiedResilience],
+    now: datetime,
+    *,
+    delays_fail: bool = True,
 ) -> Settlement | None:
     """For an ended experiment: held records its result (none, said, when no expectation could
-    see its fault), deviated or failed revokes the service's results for the fault; None when
-    it changes nothing."""
+    see its fault, or, where a delay never fails a request (`delays_fail` false), a delay had
+    no latency bound), deviated or failed revokes the service's results for the fault; None
+    when it changes nothing."""
     if experiment.outcome is ExperimentOutcome.HELD:
         vacuous = unseen(experiment.fault, experiment.expectations)
+        vacuous = vacuous or ("" if delays_fail else blind_to_delay(experiment))
         if vacuous:  # designed before such a pairing was refused: it proves nothing
             return Settlement("not verified", vacuous, [])
         result = verified_by(experiment, now)

@@ -67,6 +67,7 @@ class FisFaultInjector:
     """Injects a fault into a share of a Lambda function's invocations through FIS."""
 
     has_stop_conditions = True
+    delays_fail = True  # a delay past the function's timeout fails the invocation
 
     def __init__(
         self,

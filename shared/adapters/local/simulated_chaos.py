@@ -160,6 +160,8 @@ class SimulatedFaultInjector:
 
     has_stop_conditions = False
     """Nothing stops a simulated fault but Auto SRE (`trip` is the tests' stand-in for FIS)."""
+    delays_fail = False
+    """A simulated delay slows the sample's requests and never fails one."""
 
     def __init__(self, *, state: ChaosState, clock: Clock) -> None:
         self._state = state

@@ -151,3 +151,23 @@ def test_a_removed_or_re_pointed_service_voids_its_verified_resilience(clock: Mo
     )
     assert not sample.failed
     assert listed(services)["checkout-api"].endswith("until Tue 22 Dec")
+
+
+def test_a_delay_held_under_an_error_rate_bound_alone_verifies_nothing_on_the_simulation(
+    clock: MovingClock,
+) -> None:
+    # GIVEN the simulation, where a delay slows requests and never fails one
+    services = chaos_services(clock)
+    experiment = start_experiment(
+        services,
+        'checkout-api --fault delay:900000ms --expect "error_rate < 1%" --percent 50 '
+        "--duration 20m",
+    )
+    # WHEN its 15-minute delay "holds" under an error-rate bound alone
+    assert ticks(services, clock, 41)[-1] == f"{experiment} ended: held"
+    # THEN no resilience is recorded, and the message says why and what to add
+    assert run(services, "chaos list --verified", user="vic", channel="C-pay").title == (
+        "Team payments has no verified resilience"
+    )
+    last = notifier_of(services).updated[-1][1].text
+    assert "an error-rate bound alone could not see delay:900000ms" in last, last
