@@ -21,7 +21,9 @@ SHOWN_MAX = 60
 
 # Refused: they break a line (C0 controls, DEL, C1 controls, the line and paragraph separators)
 # or reorder what a reader sees (bidirectional embeddings, overrides and isolates: "Trojan Source").
-_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""Control characters, line separators, bidirectional overrides, and lone surrogates (a byte of
+a terminal argument that is not UTF-8, an escaped half of a pair in JSON): refused, written out."""
 
 
 _BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")

@@ -4,6 +4,7 @@ feature declares) parses and renders help; `canonical` and `usage` need only the
 from __future__ import annotations
 
 import difflib
+import re
 import textwrap
 from collections.abc import Sequence
 from datetime import datetime
@@ -24,6 +25,7 @@ from shared.identity.rbac import Permission, who_may
 
 __all__ = ["CommandSet", "canonical", "usage"]
 TEAMS = "in Teams: @Auto SRE …"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 """How Teams users address the bot: by its name in the Teams manifest (infra/teams)."""
 
 
@@ -109,6 +111,13 @@ class CommandSet:
     def parse(self, text: str, *, now: datetime | None = None) -> Command:
         """Parse a command line; `InvalidCommandError` with usage and a suggestion if it is not
         one. `now` is the clock's time that relative moments (`2h ago`) are read against."""
+        broken = _SURROGATE.search(text)
+        if broken:  # nothing can store, log or show it: said written out, before any parse
+            raise InvalidCommandError(
+                f"`{shown(text, limit=60)}` is not text: U+{ord(broken.group()):04X} stands for "
+                "a byte that is not UTF-8 (a terminal in another encoding, a pasted binary); "
+                "type it again as text."
+            )
         words = tokenize(text)
         if not words:  # nothing typed: help, which every command set has
             return self._by_words[("help",)]()

@@ -7,6 +7,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from importlib import metadata
 from pathlib import Path
@@ -337,3 +338,27 @@ def test_a_terminal_option_typed_after_the_command_is_told_where_it_goes(
     option, shown = words[-2], capsys.readouterr()
     told = f"has no option `{option}`. In the terminal, `{option}` goes before the command: {said}"
     assert told in shown.out + shown.err
+
+
+def test_an_argument_that_is_not_utf8_is_a_usage_error_written_out(tmp_path: Path) -> None:
+    # GIVEN a terminal in Latin-1: `café` arrives as the bytes c a f 0xE9 (no UTF-8)
+    env = terminal_env(tmp_path)
+    for words in (
+        [b"team", b"create", b"\xff"],
+        [b"team", b"create", b"x", b"--description", b"caf\xe9"],
+    ):
+        # WHEN it is a command's argument
+        done = subprocess.run(
+            [sys.executable.encode(), b"-m", b"bots.cli", *words],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            check=False,
+        )
+        err = done.stderr.decode()
+        # THEN a usage error (exit 2) writes the byte out; no traceback, no "audit trail
+        # unavailable", no "logged" reference that is nowhere
+        assert done.returncode == 2, err
+        assert "is not text: U+DC" in err and "stands for a byte that is not UTF-8" in err, err
+        assert "Traceback" not in err and "Logging error" not in err
+        assert b"audit trail is unavailable" not in done.stdout
