@@ -362,3 +362,18 @@ def test_an_argument_that_is_not_utf8_is_a_usage_error_written_out(tmp_path: Pat
         assert "is not text: U+DC" in err and "stands for a byte that is not UTF-8" in err, err
         assert "Traceback" not in err and "Logging error" not in err
         assert b"audit trail is unavailable" not in done.stdout
+
+
+def test_help_examples_naming_a_channel_run_as_shown_in_a_shell(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # WHEN the terminal shows the help of team and org commands
+    assert main(["help", "team"]) == 0
+    assert main(["help", "org"]) == 0
+    shown = capsys.readouterr().out
+    # THEN every example's channel is quoted: unquoted, a shell drops `#payments` and all after
+    # it, and `sre team unbind #payments` runs as `sre team unbind` (unbinding this channel)
+    examples = [line for line in shown.splitlines() if line.lstrip().startswith("e.g. sre ")]
+    assert "    e.g. sre team unbind '#payments'" in examples
+    assert "    e.g. sre org bind '#sre-org'" in examples
+    assert not [line for line in examples if " #" in line], examples

@@ -108,7 +108,7 @@ def test_the_team_topic_shows_a_channel_as_the_terminal_names_it(
     # WHEN the team commands are shown in the terminal
     shown = _said(capsys, "team")
     # THEN binding is shown with a channel name a terminal user can type, not a Slack id
-    assert "sre team bind #payments --team payments" in shown
+    assert "sre team bind '#payments' --team payments" in shown  # (quoted: a shell's comment)
     assert "C024BE91L" not in shown
 
 
