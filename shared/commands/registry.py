@@ -17,7 +17,12 @@ from shared.commands.free_text import shown
 from shared.commands.grammar import quote, tokenize
 from shared.commands.options import split_options
 from shared.commands.refusals import Refusals
-from shared.commands.terminal import TERMINAL_ONLY, terminal_help, terminal_summaries
+from shared.commands.terminal import (
+    TERMINAL_ONLY,
+    terminal_help,
+    terminal_summaries,
+    terminal_typo,
+)
 from shared.commands.typos import Phrasebook
 from shared.commands.usage import types_of, usage
 from shared.errors import InvalidCommandError
@@ -233,6 +238,9 @@ class CommandSet:
             return model, words[size:]
         if len(lowered) == 1 and lowered[0] in self.topics():  # `sre team`: the team commands
             return self._by_words[("help",)], lowered
+        mistyped = terminal_typo(words, {model.words[0] for model in self.models})
+        if mistyped:  # `analyse anomalies`, `analyze anomaly`, `serv`
+            raise mistyped
         if lowered[0] in TERMINAL_ONLY:  # `sre analyze` (or `/sre serve`): its own usage
             return self._by_words[("help",)], lowered[:1]
         raise self._phrases.unknown(words)

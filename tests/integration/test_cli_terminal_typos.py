@@ -1,0 +1,36 @@
+"""A mistyped terminal command (`analyse`, `serv`, `analyze anomaly`) is a usage error naming the
+line meant, as a mistyped bus command is; never another command's usage, nor help with exit 0."""
+
+from __future__ import annotations
+
+import pytest
+
+from bots.cli import main
+
+
+@pytest.mark.usefixtures("home")
+@pytest.mark.parametrize(
+    ("words", "meant"),
+    [
+        (["analyse", "anomalies", "Web.csv"], "sre analyze anomalies Web.csv"),
+        (["serv"], "sre serve"),
+        (
+            ["analyze", "anomaly", "x.csv", "--column", "y"],
+            "sre analyze anomalies x.csv --column y",
+        ),
+        (["analyze", "foo.csv"], "sre analyze anomalies foo.csv"),
+    ],
+)
+def test_a_mistyped_terminal_command_is_a_usage_error_naming_it(
+    words: list[str], meant: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(words) == 2
+    err = capsys.readouterr().err
+    assert f"Did you mean `{meant}`?" in err, err
+    assert "canary" not in err and "sre service" not in err
+
+
+@pytest.mark.usefixtures("home")
+def test_a_bus_noun_typo_is_still_the_bus_nouns(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sevice", "list"]) == 2
+    assert "Did you mean `sre service list`?" in capsys.readouterr().err
