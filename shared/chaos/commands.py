@@ -63,6 +63,7 @@ class PlanExperiment(_Design):
     permission = Permission.CHAOS_OPERATE
     mutates = True  # changes nothing, but a dry run is on the record (as FIS's are)
     deferred = True  # preflight's dry run takes seconds on FIS: run by the worker
+    checked_before_queueing = True  # a service the team has not is answered at once
     purpose = (
         "Dry-run an experiment: what would be injected where, at which steps, the preflight "
         "problems with their fixes, and what would halt it. Nothing is injected."
@@ -80,6 +81,7 @@ class StartExperiment(_Design):
     mutates = True
     deferred = True  # injects a fault: run by the worker
     may_change_nothing = True  # a game day the team keeps already
+    checked_before_queueing = True  # a service the team has not is answered at once
     purpose = (
         "Start an experiment: the fault on a growing share of the service's invocations, the "
         "steady state judged at every step; halted and rolled back when it deviates. On a "
@@ -131,6 +133,7 @@ class ApproveExperiment(_OneExperiment):
     permission = Permission.CHAOS_OPERATE
     mutates = True
     deferred = True
+    checked_before_queueing = True  # an id the team has not is answered at once
     purpose = "Approve an experiment on a production service (an operator other than its starter)."
     examples = ("sre chaos approve chx-3f9c2a",)
 

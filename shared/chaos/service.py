@@ -142,9 +142,14 @@ class ChaosService:
         )
         return (
             Handlers()
-            .add(c.PlanExperiment, self.plan)
-            .add(c.StartExperiment, self.start, unchanged=self.kept_already)
-            .add(c.ApproveExperiment, self.approve)
+            .add(c.PlanExperiment, self.plan, check=self.named_service)
+            .add(
+                c.StartExperiment,
+                self.start,
+                unchanged=self.kept_already,
+                check=self.named_service,
+            )
+            .add(c.ApproveExperiment, self.approve, check=self.named_experiment)
             .add(c.ShowExperiment, self._reads.show)
             .add(c.ListExperiments, self._reads.list_for_team)
             .add(c.HaltExperiment, halts.halt, unchanged=halts.halt_unchanged, check=halts.named)
@@ -162,6 +167,15 @@ class ChaosService:
         draft = designed(command, ctx, service)
         twin = production_twin(self._directory, ctx.principal.actor.org, service)
         return draft.model_copy(update={"production": twin is not None})
+
+    def named_service(self, command: c.PlanExperiment | c.StartExperiment, ctx: Context) -> None:
+        """Before it is queued: the team has the service (a typo is answered at once, neither
+        queued nor audited, as `investigate` answers one)."""
+        team_service(self._directory, command.service, ctx)
+
+    def named_experiment(self, command: c.ApproveExperiment, ctx: Context) -> None:
+        """Before it is queued: the team has the experiment."""
+        self._reads.get(command.id, ctx)
 
     def plan(self, command: c.PlanExperiment, ctx: Context) -> Reply:
         """What a start would do, and what stops it now; nothing injected, no experiment kept."""

@@ -193,6 +193,7 @@ def arm_names(text: str) -> list[str]:
 
 class StartExperiment(Command):
     words = ("prompt", "experiment", "start")
+    checked_before_queueing = True  # an unknown or retired variant is answered at once
     deferred = True  # runs the offline gate first: a model variant's makes up to k x cases calls
     permission = Permission.ORG_ADMIN
     target_kind = "org"  # the scope (org-wide or a team) and the id are in the details

@@ -65,7 +65,7 @@ class PromptExperiments:
         """The experiment commands and their handlers."""
         return (
             Handlers()
-            .add(c.StartExperiment, self.start)
+            .add(c.StartExperiment, self.start, check=self.can_start)
             .add(c.ExperimentStatus, self.status)
             .add(c.StopExperiment, self.stop)
             .add(c.PromoteVariant, self.promote)
@@ -75,6 +75,15 @@ class PromptExperiments:
                 unchanged=lambda command, ctx: self._gate.nothing_to_gate(command.experiment, ctx),
             )
         )
+
+    def can_start(self, command: c.StartExperiment, ctx: Context) -> None:
+        """Before it is queued: the team exists and every variant named may take part (an
+        unknown or retired one is answered at once, neither queued nor audited)."""
+        org = ctx.principal.actor.org
+        if command.team is not None:
+            known_team(self._directory, ctx.principal, command.team)
+        for name in c.arm_names(command.variants):
+            self._arm(org, name)
 
     def start(self, command: c.StartExperiment, ctx: Context) -> Handled:
         """A new experiment over the named variants, equal shares, once each variant passed the
