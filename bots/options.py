@@ -13,19 +13,40 @@ class OptionError(Exception):
     """A terminal option typed wrong (`--channel ""`), said in the product's usage style."""
 
 
+class _Once(argparse.Action):
+    """Store an option's value, refusing it a second time (argparse keeps the last one: `--as
+    alice --as root` acted as root)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        given: set[str] = namespace.__dict__.setdefault("_given", set())
+        if self.dest in given:
+            parser.error(f"argument {option_string}: is given twice: give it once")
+        given.add(self.dest)
+        setattr(namespace, self.dest, values)
+
+
 class TerminalParser(argparse.ArgumentParser):
     """argparse, whose own errors read as every other usage error: `? …` then `Usage:`; `topic`
     is where `sre help` says more (`sre help serve`; none: the whole help)."""
 
     def __init__(self, *, prog: str, usage: str, topic: str = "", description: str = "") -> None:
         self._options: list[str] = []  # before argparse adds --help
-        super().__init__(prog=prog, usage=usage, description=description)
+        # no abbreviations (`--a` for `--as`): a command's own options take none either
+        super().__init__(prog=prog, usage=usage, description=description, allow_abbrev=False)
         self.usage_line = usage
         self._topic = topic
 
     def add_argument(self, *name_or_flags: str, **kwargs: Any) -> argparse.Action:
         """argparse's, remembering the long options (to suggest one for a typo)."""
         self._options += [name for name in name_or_flags if name.startswith("--")]
+        if name_or_flags[0].startswith("--") and kwargs.get("action") in (None, "store"):
+            kwargs["action"] = _Once  # a one-value option given twice is refused, as a command's
         return super().add_argument(*name_or_flags, **kwargs)
 
     def error(self, message: str) -> NoReturn:

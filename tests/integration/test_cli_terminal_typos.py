@@ -34,3 +34,20 @@ def test_a_mistyped_terminal_command_is_a_usage_error_naming_it(
 def test_a_bus_noun_typo_is_still_the_bus_nouns(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sevice", "list"]) == 2
     assert "Did you mean `sre service list`?" in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("home")
+@pytest.mark.parametrize(
+    ("words", "said"),
+    [
+        (["--as", "alice", "--as", "root", "whoami"], "`--as` is given twice: give it once"),
+        (["--channel", "a", "--channel", "b", "whoami"], "`--channel` is given twice"),
+        (["--a", "alice", "whoami"], "`sre` has no option `--a`. Did you mean `--as`?"),
+    ],
+)
+def test_terminal_options_follow_the_rules_of_command_options(
+    words: list[str], said: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a one-value option given twice is refused, and none is taken abbreviated
+    assert main(words) == 2
+    assert said in capsys.readouterr().err
