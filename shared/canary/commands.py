@@ -45,11 +45,19 @@ def _steps(text: str) -> str:
     return text
 
 
+ALSO = {"error_rate": "errors"}
+"""The names other commands give a canary's metric (alerts, chaos and `service signal` say
+`error_rate`): taken as the canary's own."""
+
+
 def _metrics(text: str) -> str:
-    unknown = [m for m in text.split(",") if m not in METRICS]
+    named = [ALSO.get(m, m) for m in text.split(",")]
+    unknown = [m for m in named if m not in METRICS]
     if unknown:
-        raise ValueError(f"unknown metric {unknown[0]}: use {', '.join(METRICS)}")
-    return text
+        raise ValueError(
+            f"unknown metric {unknown[0]}: use {', '.join(METRICS)} (error_rate is errors)"
+        )
+    return ",".join(dict.fromkeys(named))
 
 
 Steps = Annotated[str, AfterValidator(_steps)]
@@ -82,8 +90,10 @@ class StartCanary(Command):
     version: str = Field(pattern=r"^[0-9A-Za-z$._-]{1,40}$")
     steps: Steps = "5,25,50,100"
     interval: Interval = "5m"
-    metrics: Metrics = ",".join(METRICS)
-    critical: Metrics = "errors"
+    metrics: Metrics = Field(
+        default=",".join(METRICS), json_schema_extra={"metavar": "errors,p99_latency"}
+    )
+    critical: Metrics = Field(default="errors", json_schema_extra={"metavar": "errors"})
     alias: str = Field(default="live", pattern=r"^[A-Za-z0-9_-]{1,128}$")
     replay: bool = False
     """The service is Auto SRE's own investigator: also replay scenarios on both versions."""

@@ -138,3 +138,21 @@ def test_a_second_promote_queued_before_the_first_ran_is_told_nothing_to_change(
     ]
     assert [e.outcome.value for e in closed] == ["requested", "failed"], closed
     assert closed[-1].details["error"] == second.title
+
+
+def test_error_rate_is_taken_as_the_canarys_errors(clock: MovingClock) -> None:
+    # alerts, chaos and `service signal` call it error_rate: a canary takes that name too
+    from shared.canary.commands import StartCanary
+
+    named = StartCanary.model_validate(
+        {"service": "checkout-api", "version": "44", "metrics": "error_rate,p99_latency"}
+    )
+    assert named.metrics == "errors,p99_latency"
+    services = canary_services(clock)
+    wrong = run(
+        services,
+        "canary start checkout-api --version 44 --metrics cpu",
+        user="oli",
+        channel="C-pay",
+    )
+    assert "use errors, p99_latency (error_rate is errors)" in wrong.title + wrong.text
