@@ -22,6 +22,7 @@ def scheduler_entry(
     target: str,
     trigger: str,
     details: dict[str, str],
+    outcome: Outcome = Outcome.SUCCEEDED,
 ) -> AuditDraft:
     """An audit entry for something the scheduler did itself (an alert fired, a canary stepped);
     `trigger` (the schedule event's id) is its correlation id."""
@@ -33,7 +34,7 @@ def scheduler_entry(
         actor=Actor(platform=Platform.SCHEDULER, org=OrgId(org), user=SCHEDULER, name="scheduler"),
         command=command,
         target=target,
-        outcome=Outcome.SUCCEEDED,
+        outcome=outcome,
         correlation_id=trigger[-64:],
         details={"trigger": trigger, **details},
     )

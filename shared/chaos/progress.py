@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from shared.audit.models import AuditDraft
+from shared.audit.models import AuditDraft, Outcome
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.chaos.hypothesis import HypothesisVerdict, assess
@@ -49,6 +49,9 @@ class _Later:
 
 _JUDGE_LATER = _Later()
 
+FAILED_STEPS = frozenset({"failed", "rollback failed"})
+"""Steps the trail records as `failed` (a fault not injected, or not removed): an auditor
+filtering on failed outcomes finds them."""
 UNWATCHED_FOR = timedelta(minutes=3)
 """How long an experiment runs without its guard or its metrics read before it is halted."""
 APPROVAL_FOR = timedelta(hours=1)
@@ -359,4 +362,5 @@ class ChaosProgress:
             target=f"experiment:{experiment.id}",
             trigger=trigger,
             details={"percent": str(step.percent), "reason": step.reason[:500]},
+            outcome=Outcome.FAILED if step.what in FAILED_STEPS else Outcome.SUCCEEDED,
         )

@@ -7,11 +7,12 @@ import json
 from datetime import timedelta
 
 from bots.slack.render import blocks
+from shared.audit.models import Outcome, StreamKey
 from shared.bootstrap.adapters import ChaosAdapters
 from shared.bootstrap.wiring import Services
 from shared.chaos.models import ExperimentOutcome, ExperimentState
 from shared.replies import Tone
-from tests.support import NOW, ORG, MovingClock, notifier_of, run, run_deferred
+from tests.support import NOW, ORG, MovingClock, notifier_of, records, run, run_deferred
 from tests.support.chaos import (
     JammedInjector,
     chaos_services,
@@ -161,3 +162,22 @@ def test_a_fault_stopping_past_the_grace_is_a_failed_rollback() -> None:
     stored = chaos.store.get(ORG, experiment)
     assert stored is not None and stored.outcome is ExperimentOutcome.FAILED
     assert stored.state is ExperimentState.ROLLING_BACK
+
+
+def test_the_schedulers_failed_removal_is_audited_failed() -> None:
+    # GIVEN an experiment whose one step ends while the injector cannot remove its fault
+    clock = MovingClock(NOW)
+    chaos = jammed_chaos(clock)
+    assert isinstance(chaos.injector, JammedInjector)
+    chaos.injector.jammed = False
+    services = chaos_services(clock, chaos=chaos)
+    start_experiment(services, HARMLESS + " --percent 5")
+    chaos.injector.jammed = True
+    ticks(services, clock, 12)
+    # THEN the trail records the failed removal as failed: an auditor filtering on failed
+    # outcomes finds it (it was recorded as succeeded)
+    entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
+    failed = [e for e in entries if e.command.startswith("chaos rollback failed")]
+    assert failed and all(e.outcome is Outcome.FAILED for e in failed), [
+        (e.command, e.outcome) for e in entries[-6:]
+    ]
