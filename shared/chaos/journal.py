@@ -25,7 +25,6 @@ _STATUS = {
     ExperimentOutcome.HALTED: "interrupted",
     ExperimentOutcome.FAILED: "failed",
 }
-_RUN = {"injected", "advanced"}
 
 
 def status(experiment: Experiment) -> str | None:
@@ -36,6 +35,18 @@ def status(experiment: Experiment) -> str | None:
 
 def _when(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
+
+
+def _injections(experiment: Experiment) -> list[ChaosStep]:
+    """Each step's injection once: an `advanced` record (which carries the step before's
+    verdict) only where no `injected` one of its share follows (experiments recorded before
+    each step's injection was)."""
+    injected = {s.percent for s in experiment.history if s.what == "injected"}
+    return [
+        s
+        for s in experiment.history
+        if s.what == "injected" or (s.what == "advanced" and s.percent not in injected)
+    ]
 
 
 def _activity(experiment: Experiment, step: ChaosStep) -> dict[str, Any]:
@@ -142,7 +153,7 @@ def journal(experiment: Experiment) -> dict[str, Any]:
             "during": during,
             "after": during[-1] if ended and during else None,
         },
-        "run": [_activity(experiment, s) for s in experiment.history if s.what in _RUN],
+        "run": [_activity(experiment, s) for s in _injections(experiment)],
         "rollbacks": [
             {
                 "activity": {"type": "action", "name": f"remove {r.key}"},

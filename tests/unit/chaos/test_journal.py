@@ -112,3 +112,25 @@ def test_every_steady_state_has_chaos_toolkits_shape_and_one_time_format() -> No
     times = [states["before"]["probes"][0]["start"], p99["start"], found["start"]]
     assert times == [NOW.isoformat(), LATER.isoformat(), NOW.isoformat()]
     assert all(t.endswith("+00:00") for t in times)
+
+
+def test_each_steps_injection_is_one_action_of_the_run() -> None:
+    # GIVEN three steps, each later one recorded as advanced (with the step before's verdict)
+    # and then injected
+    steps = [
+        ChaosStep(at=NOW, percent=1, what="injected", reason="error into 1%"),
+        ChaosStep(at=NOW, percent=5, what="advanced", reason="held: error rate 0.1% at 1%"),
+        ChaosStep(at=NOW, percent=5, what="injected", reason="error into 5%"),
+        ChaosStep(at=NOW, percent=25, what="advanced", reason="held: error rate 0.1% at 5%"),
+        ChaosStep(at=NOW, percent=25, what="injected", reason="error into 25%"),
+    ]
+    run = journal(an_experiment(state=ExperimentState.RUNNING, history=steps))["run"]
+    # THEN the run has three actions, each with its own injection's output
+    assert [(a["activity"]["name"], a["output"]) for a in run] == [
+        ("inject error into 1%", "error into 1%"),
+        ("inject error into 5%", "error into 5%"),
+        ("inject error into 25%", "error into 25%"),
+    ]
+    # AND an experiment recorded before injections were (advanced only) still lists its steps
+    old = [s for s in steps if s.what == "advanced"]
+    assert len(journal(an_experiment(state=ExperimentState.RUNNING, history=old))["run"]) == 2
