@@ -52,13 +52,14 @@ class Hypothesis:
 
     @property
     def said(self) -> str:
-        """The verdict in a line: `held: ...`, `inconclusive (n below the gate): 120 of 299`
-        (unless the faulted share is already past a bound: then that is said)."""
+        """The verdict in a line: `held: ...`, `inconclusive: too few faulted requests to judge:
+        120 of the 299 needed` (unless the faulted share is already past a bound: then that is
+        said)."""
         gated = self.requests < self.needed and not self.over_bound
         if self.verdict is HypothesisVerdict.INCONCLUSIVE and gated:
             return (
-                f"inconclusive (n below the gate): {self.requests:,} of {self.needed:,} "
-                "faulted requests needed to judge"
+                f"inconclusive: too few faulted requests to judge: {self.requests:,} of the "
+                f"{self.needed:,} needed"
             )
         shown = self.broke if self.verdict is HypothesisVerdict.DEVIATED and self.broke else None
         return f"{self.verdict.value}: {'; '.join(shown or self.reasons)}"

@@ -64,7 +64,7 @@ def test_a_step_short_of_traffic_is_extended_then_ends_inconclusive() -> None:
     said = ticks(services, clock, 8)
     assert said == [f"{experiment} extended at 1%"] * 3 + [f"{experiment} ended: inconclusive"]
     shown = run(services, f"chaos status {experiment}", user="vic", channel="C-pay")
-    assert "inconclusive (n below the gate): " in shown.text
-    assert "faulted requests needed to judge" in shown.text
+    assert "inconclusive: too few faulted requests to judge: " in shown.text
+    assert "1% inconclusive: too few faulted requests" in shown.text  # (said once)
     stored = chaos_of(services).store.get(ORG, experiment)
     assert stored is not None and [i.percent for i in stored.injections] == [1]

@@ -66,9 +66,7 @@ def test_the_same_error_rate_on_enough_faulted_requests_holds() -> None:
 def test_too_few_faulted_requests_is_inconclusive_saying_how_many_it_needs() -> None:
     found = assess([expectation("error_rate < 1%")], {"error_rate": errors(1.0, 120)})
     assert found.verdict is HypothesisVerdict.INCONCLUSIVE
-    assert found.said == (
-        "inconclusive (n below the gate): 120 of 299 faulted requests needed to judge"
-    )
+    assert found.said == ("inconclusive: too few faulted requests to judge: 120 of the 299 needed")
 
 
 def test_a_pass_on_errors_waits_for_enough_requests_to_see_the_bound() -> None:
@@ -197,7 +195,7 @@ def test_no_held_before_an_error_rate_double_the_unfaulted_one_could_have_shown(
     )
     assert found.verdict is HypothesisVerdict.INCONCLUSIVE
     assert found.needed > 5_000
-    assert f"1,200 of {found.needed:,} faulted requests needed" in found.said
+    assert f"1,200 of the {found.needed:,} needed" in found.said
 
 
 def test_a_faulted_share_over_the_bound_is_never_held_without_certainty_inconclusive() -> None:
