@@ -16,7 +16,7 @@ from shared.audit.models import AuditDraft
 from shared.audit.scheduled import ScheduledAction, scheduler_entry
 from shared.audit.trail import AuditTrail
 from shared.chaos import commands as c
-from shared.chaos.models import Experiment
+from shared.chaos.models import Experiment, ExperimentState
 from shared.chaos.notices import after_colon
 from shared.chaos.ownership import service_key
 from shared.chaos.ports import ChaosStore
@@ -146,7 +146,8 @@ class GameDays:
         """Remove one of the team's game days."""
         org, team = ctx.principal.actor.org, ctx.team or ""
         known = self._store.game_days(org, team)
-        if not any(g.id == command.id for g in known):
+        game_day = next((g for g in known if g.id == command.id), None)
+        if game_day is None:
             raise NotFoundError(
                 missing_record(
                     f"Team {team} has no game day `{command.id}`",
@@ -157,7 +158,17 @@ class GameDays:
                 )
             )
         self._store.remove_game_day(org, command.id)
-        return Reply(tone=Tone.OK, title=f"Game day {command.id} unscheduled")
+        going = [
+            found
+            for run in game_day.experiments
+            if (found := self._store.get(org, run)) is not None
+            and found.state is not ExperimentState.ENDED
+        ]
+        said = [
+            f"Its run {x.id} ({x.standing}) carries on: `sre chaos halt {x.id}` stops it."
+            for x in going
+        ]
+        return Reply(tone=Tone.OK, title=f"Game day {command.id} unscheduled", text="\n".join(said))
 
     # -- the scheduler's tick ------------------------------------------------------------------
 

@@ -264,3 +264,19 @@ def test_the_same_plan_by_another_operator_is_a_game_day_of_its_own() -> None:
     assert again.tone is Tone.OK and again.title.startswith("Game day chs-"), again
     assert len(chaos_of(services).store.game_days(ORG, "payments")) == 2
     assert kept in {g.id for g in chaos_of(services).store.game_days(ORG, "payments")}
+
+
+def test_unscheduling_says_which_of_its_runs_carries_on(clock: MovingClock) -> None:
+    # GIVEN a production game day whose run awaits approval
+    services = chaos_services(clock, production=True)
+    game_day = schedule(services, "Sun 09:00-12:00")
+    (line,) = [x for x in ticks(services, clock, 1) if " started " in x]
+    experiment = line.split()[2].rstrip(":")
+    # WHEN it is unscheduled
+    done = run(services, f"chaos unschedule {game_day}", user="oli", channel="C-pay")
+    # THEN the answer names the run that carries on, and how to stop it
+    assert done.title == f"Game day {game_day} unscheduled"
+    assert done.text == (
+        f"Its run {experiment} (awaiting approval) carries on: `sre chaos halt {experiment}` "
+        "stops it."
+    )
