@@ -120,6 +120,12 @@ class Command(BaseModel):
         """The permission this command needs (some depend on their options)."""
         return self.permission
 
+    def said_as(self) -> str:
+        """The command as a refusal names it: its words and the flags given (`chaos halt
+        --all`: a flag may change who may run it)."""
+        flags = [f"--{name.replace('_', '-')}" for name, value in self if value is True]
+        return " ".join([self.phrase(), *flags])
+
     def team_option(self) -> str | None:
         """The team named by `--team` (or positionally), if the command has one."""
         value = getattr(self, "team", None)

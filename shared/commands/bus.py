@@ -272,7 +272,7 @@ class CommandBus:
         try:
             if team and record is None and is_member(principal):  # a typo starts no trail;
                 raise unknown_team(self._directory, principal, team)  # outsiders are denied
-            authorize(principal, command.required(), team, what=f"sre {command.phrase()}")
+            authorize(principal, command.required(), team, what=f"sre {command.said_as()}")
         except (ForbiddenError, NotFoundError) as error:
             self._deny(command, ctx, error)
             raise

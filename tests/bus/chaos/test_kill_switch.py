@@ -51,3 +51,11 @@ def test_halt_all_halts_every_experiment_and_refuses_starts_when_the_lever_is_do
     assert released.title == "Safety lever released by @root: experiments may start again"
     assert start_experiment(services, f"{again} --duration 10m").startswith("chx-")
     assert released.tone is Tone.OK
+
+
+def test_a_responder_refused_halt_all_is_told_the_flag_needs_an_org_admin() -> None:
+    # a responder may halt one experiment: the refusal names `--all`, which needs more
+    services = chaos_services(MovingClock(NOW))
+    refused = run(services, "chaos halt --all", user="rey", channel="C-pay")
+    assert refused.tone is Tone.DENIED
+    assert refused.text.startswith("`sre chaos halt --all` needs the org-admin role"), refused.text
