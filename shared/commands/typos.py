@@ -42,6 +42,10 @@ expire` (by the silence's id: no word typed after it is carried over), never `al
 its opposite and closest spelling."""
 
 
+SUGGESTED_MAX = 300
+"""The longest suggested line shown whole: a typed command with its options and quotes."""
+
+
 class Phrasebook:
     """The phrases a command set understands, and how to answer a phrase it does not."""
 
@@ -93,7 +97,10 @@ class Phrasebook:
         suggestion = " ".join([guess, *(quote(word) for word in kept)]) if guess else None
         found = self.find(suggestion.split()) if suggestion else None
         topic = suggestion.split()[0] if suggestion else lowered[0]
-        hint = f" Did you mean `sre {shown(suggestion)}`?" if suggestion else ""
+        # the whole line meant, to copy and run (cut short, it would stop inside a quote)
+        hint = (
+            f" Did you mean `sre {shown(suggestion, limit=SUGGESTED_MAX)}`?" if suggestion else ""
+        )
         if found is not None:
             advice, lines = f" Try `sre help {found[0].words[0]}`.", usage(found[0])
         elif topic in self.topics():

@@ -246,3 +246,16 @@ def test_help_asked_as_on_any_command_line_is_that_commands_help(
     reply = run(services, typed)
     assert reply.tone is Tone.INFO, reply.title
     assert title in reply.title
+
+
+def test_a_long_suggestion_is_shown_whole_to_copy_and_run(services: Services) -> None:
+    typed = (
+        "alert creat slow-checkout-p99-latency-page --service checkout-api --when 'error_rate > 2%'"
+    )
+    reply = run(services, typed)
+    assert reply.tone is Tone.USAGE
+    meant = (
+        "sre alert create slow-checkout-p99-latency-page --service checkout-api "
+        "--when 'error_rate > 2%'"
+    )
+    assert f"Did you mean `{meant}`?" in reply.title, reply.title
