@@ -72,13 +72,13 @@ def invocation(
     )
 
 
-def first_use(services: Services) -> list[str]:
-    """On a fresh home: a demo team (you as admin, bound to the local channel), you as auditor,
-    the sample service; one line per step done (a step that fails: its whole answer, and no
-    more steps)."""
+def first_use(services: Services, user: str = "") -> list[str]:
+    """On a fresh home: a demo team (you, `user` or the local user, as admin, bound to the local
+    channel), you as auditor, the sample service; one line per step done (a step that fails: its
+    whole answer, and no more steps)."""
     if services.directory.list_teams(LOCAL_ORG):
         return []
-    user = services.settings.local_user
+    user = user or services.settings.local_user
     steps = [
         f'sre team create {DEMO_TEAM} --description "Demo team made on first use"',
         f"sre team member add {user} --role admin --team {DEMO_TEAM}",
@@ -277,7 +277,7 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
         if isinstance(tasks, SqliteTaskQueue):  # taken over from an interrupted `sre`
             printer.not_ours(task.invocation.correlation_id for task in tasks.unfinished())
         printer.hold()
-        for line in first_use(services):
+        for line in first_use(services, args.user or settings.local_user):
             emit(line)
         reply = services.bus.handle(
             invocation(

@@ -42,6 +42,20 @@ def test_first_use_makes_a_demo_team_with_you_as_admin(
     assert "Team demo created" not in capsys.readouterr().out  # only on first use
 
 
+def test_first_use_is_for_the_user_named_with_as(
+    home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a fresh home whose org admin is alice, not the login user
+    monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "local:alice")
+    # WHEN alice's first command is typed with --as
+    assert main(["--as", "alice", "whoami"]) == 0
+    out = capsys.readouterr().out
+    # THEN the demo is set up for her (it was refused as the login user, on every command)
+    assert "setting up a demo for you (alice)" in out
+    assert "@alice added to demo as admin" in out
+    assert "Not allowed" not in out
+
+
 def test_first_use_says_what_it_did_and_offers_no_step_it_did_itself(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
