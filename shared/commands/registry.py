@@ -151,7 +151,11 @@ class CommandSet:
     def _help_for(self, words: list[str]) -> Command:
         """Help on the command `words` name, else on their topic, else all of it."""
         helping = self._by_words[("help",)]
-        found = self._phrases.find([word.lower() for word in words])
+        lowered = [word.lower() for word in words]
+        begun = self._phrases.begun(lowered)
+        if begun:  # `usage price -h`: the commands it begins, not `usage show` (its alias)
+            raise begun
+        found = self._phrases.find(lowered)
         if found is not None:
             topic, *verb = found[0].words
             return helping.model_validate({"topic": topic, "command": " ".join(verb) or None})
@@ -208,6 +212,9 @@ class CommandSet:
     def _unknown_help(self, words: tuple[str, ...]) -> InvalidCommandError:
         """No command has these words: the command they resemble, asked about as help."""
         self._of_topic(words[0])  # an unknown topic is said as such first
+        begun = self._phrases.begun(list(words))
+        if begun:  # `help usage price`, `help service signal`: the commands it begins
+            return begun
         found = self._phrases.find(list(words))
         if found is not None:  # a command's words, then more (`chaos plan extra`): that command
             guess: str | None = " ".join(found[0].words)

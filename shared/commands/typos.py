@@ -84,7 +84,7 @@ class Phrasebook:
     def unknown(self, words: list[str]) -> InvalidCommandError:
         """The answer to words that name no command: a guess, and the usage that goes with it."""
         lowered = [word.lower() for word in words]
-        begun = self._begun(lowered)
+        begun = self.begun(lowered)
         if begun:
             return begun
         guess, after = _closest(
@@ -114,7 +114,7 @@ class Phrasebook:
             suggestion=f"sre {suggestion}" if suggestion else None,
         )
 
-    def _begun(self, lowered: list[str]) -> InvalidCommandError | None:
+    def begun(self, lowered: list[str]) -> InvalidCommandError | None:
         """The answer to a noun of two words with no verb (`team member`): the commands it
         begins, not a guess at one of them (which would be a change, `team member add`)."""
         begun = [

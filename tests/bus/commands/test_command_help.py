@@ -61,3 +61,20 @@ def test_help_for_a_mistyped_command_suggests_the_help_of_the_one_it_resembles(
     # topic's every command
     (shown,) = reply.text.split("```")[1].strip().splitlines()
     assert shown.startswith(meant.replace("sre help ", "sre ") + " ")
+
+
+@pytest.mark.parametrize(
+    ("text", "verbs"),
+    [
+        ("help usage price", "`show` or `set`"),
+        ("usage price -h", "`show` or `set`"),
+        ("help service signal", "`set` or `reset`"),
+    ],
+)
+def test_help_on_the_first_words_of_a_group_lists_the_group(
+    services: Services, text: str, verbs: str
+) -> None:
+    # `usage` alone is `usage show`: `usage price` asked about is the price commands, not it
+    reply = run(services, text)
+    assert reply.title.endswith(f"needs one more word: {verbs}."), reply.title
+    assert "usage show" not in reply.title + reply.text
