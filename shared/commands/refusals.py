@@ -4,6 +4,7 @@ real reason; never a regular expression, never pydantic's wording."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -108,10 +109,11 @@ class Refusals:
             secret = redact(typed) != typed  # never masks our own words (`--max-tokens is`)
             parts = message.split(typed)
             masked = shown(typed).join(redact(part) if secret else part for part in parts)
-            return _ours(label, visible(masked))
+            said, quoted = _ours(label, visible(masked)), f"`{shown(typed)}`"
+            return said.replace(quoted, quoted + _lookalike(typed), 1)
         if value == "":
             return f"{label} is empty{self._example(model, name)}"
-        typed = f"`{shown(str(value), 40)}`"
+        typed = f"`{shown(str(value), 40)}`" + _lookalike(str(value))
         field = model.model_fields[name]
         if kind in {"enum", "literal_error"}:
             choices = placeholder(name, field).split("|")
@@ -207,3 +209,14 @@ def _bounds(label: str, typed: str, kind: str, ctx: dict[str, Any]) -> str | Non
         "finite_number": f"{typed} is not a number: {label} is a number, like 1.5",
     }
     return said.get(kind)
+
+
+def _lookalike(value: str) -> str:
+    """` (its `\u0430` is U+0430 CYRILLIC SMALL LETTER A, not a plain letter)` for a value
+    holding a letter outside ASCII: `p\u0430yments` refused "e.g. `payments`" read as
+    nonsense."""
+    odd = next((ch for ch in value if ord(ch) > 127 and ch.isalpha()), None)
+    if odd is None:
+        return ""
+    named = unicodedata.name(odd, "an unnamed letter")
+    return f" (its `{odd}` is U+{ord(odd):04X} {named}, not a plain letter)"

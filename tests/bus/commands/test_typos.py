@@ -259,3 +259,11 @@ def test_a_long_suggestion_is_shown_whole_to_copy_and_run(services: Services) ->
         "--when 'error_rate > 2%'"
     )
     assert f"Did you mean `{meant}`?" in reply.title, reply.title
+
+
+def test_a_name_with_a_look_alike_letter_says_which_letter_is_not_plain(
+    services: Services,
+) -> None:
+    reply = run(services, "team create p\u0430yments")  # a Cyrillic a
+    assert reply.tone is Tone.USAGE
+    assert "(its `\u0430` is U+0430 CYRILLIC SMALL LETTER A, not a plain letter)" in reply.title
