@@ -8,6 +8,8 @@ import difflib
 import re
 from typing import Any, NoReturn
 
+from shared.commands.terminal import terminal_help
+
 
 class OptionError(Exception):
     """A terminal option typed wrong (`--channel ""`), said in the product's usage style."""
@@ -48,6 +50,13 @@ class TerminalParser(argparse.ArgumentParser):
         if name_or_flags[0].startswith("--") and kwargs.get("action") in (None, "store"):
             kwargs["action"] = _Once  # a one-value option given twice is refused, as a command's
         return super().add_argument(*name_or_flags, **kwargs)
+
+    def format_help(self) -> str:
+        """`-h` of a terminal command: its help as `sre help TOPIC` gives it (usage, purpose,
+        example), not argparse's bare list of options."""
+        if not self._topic:
+            return super().format_help()
+        return terminal_help(self._topic) + "\n"
 
     def error(self, message: str) -> NoReturn:
         """Raise argparse's `message` in the product's words."""

@@ -51,3 +51,16 @@ def test_terminal_options_follow_the_rules_of_command_options(
     # a one-value option given twice is refused, and none is taken abbreviated
     assert main(words) == 2
     assert said in capsys.readouterr().err
+
+
+@pytest.mark.usefixtures("home")
+@pytest.mark.parametrize("words", [["serve", "-h"], ["analyze", "anomalies", "--help"]])
+def test_a_terminal_commands_help_flag_gives_its_help_as_sre_help_does(
+    words: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(words)
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "\n    e.g. sre " in out and "(terminal only)" in out, out
+    assert "options:" not in out  # not argparse's bare list
