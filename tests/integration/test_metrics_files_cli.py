@@ -74,6 +74,21 @@ def test_a_file_in_the_metrics_folder_is_registered(
         assert lines[signal].endswith(f": the file has no `{column}` column (no data)"), shown
 
 
+def test_the_help_examples_file_not_yet_copied_says_how_to_copy_it(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a fresh home, whose metrics folder is empty
+    main(["whoami"])
+    capsys.readouterr()
+    # WHEN the help's example is run as shown
+    status, out = _register("web-incident.csv", capsys)
+    # THEN it says the file is the bundled example, and the command that copies it there
+    assert status == 2, out
+    folder = home / "metrics"
+    assert "it is a bundled example, copied there with `cp " in out, out
+    assert f"examples/metrics/web-incident.csv {folder}/`" in out, out
+
+
 def test_files_the_terminal_may_not_read_are_refused_with_the_reason(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -34,6 +34,9 @@ from shared.telemetry.queries import signal_values
 from shared.telemetry.series import LARGEST
 from shared.telemetry.steps import step_of
 
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples" / "metrics"
+"""The metrics files bundled with a checkout (none in a deployment's bundle)."""
+
 MAX_BYTES = 16 * 1024 * 1024
 """A metrics file's size limit (a year of one-minute rows of five signals is about 40 MB; a
 post-mortem's weeks fit easily)."""
@@ -279,7 +282,13 @@ class CsvMetricsSource:
                 "copy the file into that folder"
             )
         if named and not os.path.lexists(resolved):
-            raise ValueError(f"there is no such file in the metrics folder {folder}")
+            bundled = EXAMPLES / Path(path).name
+            copy = (
+                f": it is a bundled example, copied there with `cp {bundled} {folder}/`"
+                if bundled.is_file()
+                else ""
+            )
+            raise ValueError(f"there is no such file in the metrics folder {folder}{copy}")
         return resolved
 
     def _rows(self, path: str) -> list[Row]:
