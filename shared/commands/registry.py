@@ -24,7 +24,7 @@ from shared.commands.terminal import (
     terminal_typo,
 )
 from shared.commands.typos import Phrasebook
-from shared.commands.usage import types_of, usage
+from shared.commands.usage import choices_of, types_of, usage
 from shared.errors import InvalidCommandError
 from shared.identity.rbac import Permission, who_may
 
@@ -66,6 +66,19 @@ def canonical(command: Command) -> str:
             continue
         parts.append(f"--{option}" if value is True else f"--{option}={quote(_text(value))}")
     return " ".join(parts)
+
+
+def _choices_lowered(model: type[Command], data: dict[str, object]) -> dict[str, object]:
+    """A choice typed in another case taken as the choice (`--role Responder`, `Helpful`), as
+    the command's words are (`TEAM LIST`)."""
+    for name, value in data.items():
+        field = model.model_fields.get(name)
+        if not isinstance(value, str) or field is None:
+            continue
+        choices = choices_of(field)
+        if value not in choices and value.lower() in choices:
+            data[name] = value.lower()
+    return data
 
 
 def _detail(model: type[Command]) -> list[str]:
@@ -129,7 +142,7 @@ class CommandSet:
         if self._asks_help(words):  # `investigate --help`: that command's help
             return self._help_for([word for word in words if word not in HELP_FLAGS])
         model, rest = self._match(words)
-        data = split_options(model, rest)
+        data = _choices_lowered(model, split_options(model, rest))
         try:
             return model.model_validate(data, context={"now": now} if now else None)
         except ValidationError as error:

@@ -40,6 +40,15 @@ def types_of(annotation: Any) -> set[Any]:
     return {annotation}
 
 
+def choices_of(field: FieldInfo) -> list[str]:
+    """The values a field of choices takes (a Literal's, an Enum's), else none."""
+    if get_origin(field.annotation) is Literal:
+        return [str(choice) for choice in get_args(field.annotation)]
+    kinds = [a for a in (field.annotation, *get_args(field.annotation)) if isinstance(a, type)]
+    enums = [a for a in kinds if issubclass(a, Enum)]
+    return [str(member.value) for member in enums[0]] if enums else []
+
+
 def placeholder(name: str, field: FieldInfo) -> str:
     """What a usage line writes for a field's value: its metavar, its choices, or its name."""
     extra = field.json_schema_extra

@@ -267,3 +267,10 @@ def test_a_name_with_a_look_alike_letter_says_which_letter_is_not_plain(
     reply = run(services, "team create p\u0430yments")  # a Cyrillic a
     assert reply.tone is Tone.USAGE
     assert "(its `\u0430` is U+0430 CYRILLIC SMALL LETTER A, not a plain letter)" in reply.title
+
+
+def test_a_choice_typed_in_another_case_is_the_choice(services: Services) -> None:
+    # as the command's words are (`TEAM LIST`): `--role Responder` is the responder role
+    run(services, "team create payments")
+    added = run(services, "team member add bob --role Responder --team payments")
+    assert added.title == "@bob added to payments as responder", added.title
