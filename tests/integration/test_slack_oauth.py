@@ -229,3 +229,12 @@ def test_a_single_workspace_deployment_serves_no_install_page(
     # THEN both are 404, and nothing is written (bolt's page would have stored a state file)
     assert [page["statusCode"] for page in pages] == [404, 404]
     assert list(Path(str(tmp_path)).rglob("*")) == []
+
+
+def test_in_oauth_mode_a_get_with_a_body_is_400_unread_by_bolt(api: SlackApi) -> None:
+    from tests.support.payloads import LambdaContext, http_api_event
+
+    event = http_api_event("", {}, "/slack/install")
+    event["requestContext"]["http"]["method"] = "GET"
+    event["body"] = "payload=" + "%5B" * 100_000  # bolt would parse it
+    assert aws_slack.handler(event, LambdaContext())["statusCode"] == 400
