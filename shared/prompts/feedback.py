@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from shared.commands.context import Context, Handlers
 from shared.errors import ForbiddenError, InvalidCommandError, NotFoundError
+from shared.investigations.listing import SUGGESTED_FROM, unknown_investigation
 from shared.investigations.models import Investigation
 from shared.investigations.ports import InvestigationStore
 from shared.prompts import commands as c
@@ -38,8 +39,12 @@ class NarrativeFeedback:
                 f"`sre investigation comment {found.id}`.",
                 needed=f"a role in team {found.team}",
             )
-        if found is None or found.team != ctx.team:
-            raise NotFoundError(f"There is no investigation {command.id} in team {ctx.team}.")
+        if found is None or found.team != ctx.team:  # said as every investigation verb says it
+            team = ctx.team or ""
+            newest = self._investigations.recent(
+                ctx.principal.actor.org, team, newest=SUGGESTED_FROM + 1
+            )
+            raise NotFoundError(unknown_investigation(command.id, team, newest))
         if not found.narrative:
             raise InvalidCommandError(f"{command.id} has no narrative to judge")
         return found

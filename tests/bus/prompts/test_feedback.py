@@ -85,4 +85,4 @@ def test_a_viewer_or_another_team_cannot_judge_the_narrative(services: Services)
     other = run(services, command.replace("payments", "search"), user="sam")
     assert viewer.tone is Tone.DENIED
     assert other.failed
-    assert "There is no investigation" in other.text + other.title
+    assert "Team search has no investigation `inv-" in other.text + other.title  # as elsewhere
