@@ -56,7 +56,8 @@ def signal_series(
 
 
 def _lambda(function: str) -> dict[Signal, MetricQuery]:
-    dims = {"FunctionName": function}
+    # Lambda publishes under the function's name: one registered by its ARN is read by its name
+    dims = {"FunctionName": function.rsplit(":function:", 1)[-1].split(":", 1)[0]}
 
     def q(signal: Signal, metric: str, statistic: str) -> MetricQuery:
         return MetricQuery(

@@ -12,6 +12,8 @@ from moto import mock_aws
 from shared.adapters.aws.cloudwatch_metrics import CloudWatchMetricsSource
 from shared.adapters.aws.cloudwatch_versions import CloudWatchVersionMetrics
 from shared.services.commands import RegisterService
+from shared.telemetry.models import ResourceKind, Signal
+from shared.telemetry.queries import queries_for
 from tests.support.canaries import a_canary
 
 END = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -68,3 +70,30 @@ def test_a_function_registered_by_arn_keeps_its_arn_without_alias_and_by_name_it
     assert qualified.aws_lambda == "checkout-fn"  # Lambda publishes FunctionName=checkout-fn
     with pytest.raises(ValueError, match="is not a Lambda function's ARN"):
         RegisterService.model_validate({"name": "x", "aws_lambda": "arn:aws:s3:::bucket"})
+
+
+@mock_aws
+def test_a_function_registered_by_arn_is_read_by_its_name() -> None:
+    # GIVEN a function's invocations, published under its name, and the function registered by
+    # its ARN (kept as given, for chaos's account check)
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    for i in range(10):
+        client.put_metric_data(
+            Namespace="AWS/Lambda",
+            MetricData=[
+                {
+                    "MetricName": "Invocations",
+                    "Dimensions": [{"Name": "FunctionName", "Value": "checkout-fn"}],
+                    "Timestamp": START + timedelta(minutes=i, seconds=30),
+                    "Value": 100.0,
+                }
+            ],
+        )
+    registered = RegisterService.model_validate({"name": "checkout-api", "aws_lambda": ARN})
+    assert registered.aws_lambda is not None
+    traffic = queries_for(ResourceKind.AWS_LAMBDA, registered.aws_lambda)[Signal.TRAFFIC]
+    # WHEN its traffic is read, THEN it is found (by its name, as Lambda publishes it)
+    (points,) = CloudWatchMetricsSource(client=client).read(
+        [traffic], start=START, end=END, step=60
+    )
+    assert sum(value for _, value in points) == 1000.0
