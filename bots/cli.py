@@ -72,6 +72,14 @@ def invocation(
     )
 
 
+def _setting_up(settings: Settings, named: str | None) -> str:
+    """Who sets up the demo on first use: the user named with `--as` when they are a configured
+    org admin, else the local user (the org admin by default)."""
+    if named and f"{LOCAL_ORG}:{named}" in settings.org_admins:
+        return named
+    return settings.local_user
+
+
 def first_use(services: Services, user: str = "") -> list[str]:
     """On a fresh home: a demo team (you, `user` or the local user, as admin, bound to the local
     channel), you as auditor, the sample service; one line per step done (a step that fails: its
@@ -157,7 +165,10 @@ def _named(text: str) -> str:
 
 
 def _channel(text: str) -> str:
-    """A channel as `team bind` names it: `#ops` is `ops`."""
+    """A channel as `team bind` names it: `#ops` is `ops`; one that is not UTF-8 (a lone
+    surrogate) is refused, written out, as a command's text is."""
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise argparse.ArgumentTypeError(f"`{shown(text)}` is not text: type it again")
     return _named(_named(text).removeprefix("#"))
 
 
@@ -277,7 +288,7 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
         if isinstance(tasks, SqliteTaskQueue):  # taken over from an interrupted `sre`
             printer.not_ours(task.invocation.correlation_id for task in tasks.unfinished())
         printer.hold()
-        for line in first_use(services, args.user or settings.local_user):
+        for line in first_use(services, _setting_up(settings, args.user)):
             emit(line)
         reply = services.bus.handle(
             invocation(

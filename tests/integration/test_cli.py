@@ -56,6 +56,18 @@ def test_first_use_is_for_the_user_named_with_as(
     assert "Not allowed" not in out
 
 
+def test_first_use_with_as_naming_no_admin_sets_up_as_the_local_user(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a fresh home, no AUTOSRE_ORG_ADMINS (the local user dana is the org admin)
+    # WHEN bob's command comes first
+    assert main(["--as", "bob", "whoami"]) == 0
+    out = capsys.readouterr().out
+    # THEN dana sets up the demo, and bob's command is answered
+    assert "setting up a demo for you (dana)" in out
+    assert "@bob (local, org local)" in out
+
+
 def test_first_use_says_what_it_did_and_offers_no_step_it_did_itself(
     home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

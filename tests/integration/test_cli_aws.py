@@ -231,7 +231,8 @@ def test_a_table_that_is_not_there_is_named_not_an_internal_error(
     said = capsys.readouterr()
     assert said.err == (
         "sre: the deployment cannot be read: there is no table autosre-typo in us-east-1: "
-        "AUTOSRE_TABLE is the stack's table name, and AWS_REGION its region; nothing was done\n"
+        "AUTOSRE_TABLE is the stack's table name, and AWS_DEFAULT_REGION its Region; "
+        "nothing was done\n"
     )
     assert "Internal error" not in said.out
 

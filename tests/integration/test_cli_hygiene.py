@@ -377,3 +377,16 @@ def test_help_examples_naming_a_channel_run_as_shown_in_a_shell(
     assert "    e.g. sre team unbind '#payments'" in examples
     assert "    e.g. sre org bind '#sre-org'" in examples
     assert not [line for line in examples if " #" in line], examples
+
+
+def test_a_channel_that_is_not_utf8_is_a_usage_error(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable.encode(), b"-m", b"bots.cli", b"--channel", b"c\xff", b"whoami"],
+        env=terminal_env(tmp_path),
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    err = done.stderr.decode()
+    assert done.returncode == 2, err
+    assert "is not text" in err and "Internal error" not in done.stdout.decode()

@@ -35,7 +35,7 @@ def table_unreadable(table: str, org: str, client: DynamoDBClient | None = None)
     except (NoCredentialsError, PartialCredentialsError):
         return "no AWS credentials were found: set AWS_PROFILE (or the AWS_ACCESS_KEY_ID pair)"
     except NoRegionError:
-        return "no AWS region is set: set AWS_REGION to the stack's region"
+        return "no AWS region is set: set AWS_DEFAULT_REGION to the stack's Region"
     except EndpointConnectionError as error:
         return f"DynamoDB could not be reached ({error.kwargs.get('endpoint_url', 'no answer')})"
     except ClientError as error:
@@ -44,7 +44,7 @@ def table_unreadable(table: str, org: str, client: DynamoDBClient | None = None)
         if code == "ResourceNotFoundException":
             return (
                 f"there is no table {table} in {region}: AUTOSRE_TABLE is the stack's table "
-                "name, and AWS_REGION its region"
+                "name, and AWS_DEFAULT_REGION its Region"
             )
         if code in DENIED:
             return f"AWS refused your identity reading table {table} ({code})"
