@@ -28,7 +28,7 @@ class _Once(argparse.Action):
     ) -> None:
         given: set[str] = namespace.__dict__.setdefault("_given", set())
         if self.dest in given:
-            parser.error(f"argument {option_string}: is given twice: give it once")
+            parser.error(f"argument {option_string}: given twice: give it once")
         given.add(self.dest)
         setattr(namespace, self.dest, values)
 

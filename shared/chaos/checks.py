@@ -15,6 +15,7 @@ from shared.chaos.models import Experiment
 from shared.chaos.notices import after_colon
 from shared.chaos.ownership import holds, production_twin, service_key, unowned
 from shared.chaos.ports import ChaosStore, Outages
+from shared.chaos.verified import blind_to_delay
 from shared.errors import ConflictError, NotFoundError
 from shared.identity.channels import team_channels
 from shared.identity.models import OrgId
@@ -80,6 +81,14 @@ class StartChecks:
             self._injecting.fault_alone,
             split=self._injecting.splits,
             own=before.latency if before is not None else None,
+        )
+
+    def blind(self, experiment: Experiment) -> list[str]:
+        """Where a delay never fails a request (the simulation), that an error-rate bound alone
+        cannot see one: said at plan and start, not only when it ends unverified."""
+        said = "" if self._injecting.injector.delays_fail else blind_to_delay(experiment)
+        return [f"{said[:1].upper()}{said[1:]}: a held records no verified resilience."] * bool(
+            said
         )
 
     def refuse_unowned(self, experiment: Experiment, service: Service) -> None:

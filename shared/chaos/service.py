@@ -191,7 +191,7 @@ class ChaosService:
             before: SteadyState | str = self._injecting.before(draft, service, ctx.now)
         except UnavailableError as unread:  # said, never another service's figures
             before = str(unread)
-        return plan_reply(
+        planned = plan_reply(
             draft,
             service,
             blocked,
@@ -203,6 +203,12 @@ class ChaosService:
                 if isinstance(before, SteadyState)
                 else draft
             ),
+        )
+        blind = self._checks.blind(draft) if isinstance(before, SteadyState) else []
+        return (
+            planned.model_copy(update={"text": "\n".join([planned.text, *blind])})
+            if blind
+            else planned
         )
 
     def kept_already(self, command: c.StartExperiment, ctx: Context) -> str | None:
@@ -336,6 +342,7 @@ class ChaosService:
                     *start_notes(
                         saved, splits=self._injecting.splits, broken=self._checks.broken(saved)
                     ),
+                    *self._checks.blind(saved),
                 ]
             ),
             ephemeral=saved.message is not None,

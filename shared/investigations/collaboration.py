@@ -269,7 +269,10 @@ class Collaboration(InvestigationWork):
         if not same:
             return None
         at, by = moment(same[-1].time, today=ctx.now), same[-1].actor
-        said = f"{inv.id} was already escalated {text} at {at} (by @{by}): a new note asks again"
+        whom = text.split(": ", 1)[0]  # `to team search and @db-oncall`, without the note
+        noted = ", with the same note" if command.note else ""
+        said = f"{inv.id} was already escalated {whom}{noted} at {at} (by @{by})"
+        said += ": a new note asks again"
         return NothingToChange(said, (user_ref(by),))
 
     def can_escalate(self, command: c.EscalateInvestigation, ctx: Context) -> None:

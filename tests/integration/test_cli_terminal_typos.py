@@ -40,8 +40,8 @@ def test_a_bus_noun_typo_is_still_the_bus_nouns(capsys: pytest.CaptureFixture[st
 @pytest.mark.parametrize(
     ("words", "said"),
     [
-        (["--as", "alice", "--as", "root", "whoami"], "`--as` is given twice: give it once"),
-        (["--channel", "a", "--channel", "b", "whoami"], "`--channel` is given twice"),
+        (["--as", "alice", "--as", "root", "whoami"], "`--as` given twice: give it once"),
+        (["--channel", "a", "--channel", "b", "whoami"], "`--channel` given twice"),
         (["--a", "alice", "whoami"], "`sre` has no option `--a`. Did you mean `--as`?"),
     ],
 )

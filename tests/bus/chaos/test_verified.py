@@ -13,7 +13,16 @@ from shared.audit.models import StreamKey
 from shared.chaos.reading import void_in
 from shared.replies import Tone
 from shared.telemetry.models import ResourceKind
-from tests.support import NOW, ORG, MovingClock, notifier_of, records, run, service_of
+from tests.support import (
+    NOW,
+    ORG,
+    MovingClock,
+    notifier_of,
+    records,
+    run,
+    run_deferred,
+    service_of,
+)
 from tests.support.chaos import chaos_of, chaos_services, start_experiment, ticks
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
@@ -158,11 +167,11 @@ def test_a_delay_held_under_an_error_rate_bound_alone_verifies_nothing_on_the_si
 ) -> None:
     # GIVEN the simulation, where a delay slows requests and never fails one
     services = chaos_services(clock)
-    experiment = start_experiment(
-        services,
-        'checkout-api --fault delay:900000ms --expect "error_rate < 1%" --percent 50 '
-        "--duration 20m",
-    )
+    text = 'checkout-api --fault delay:900000ms --expect "error_rate < 1%" --percent 50'
+    # (the plan says so before it runs)
+    plan = run_deferred(services, f"chaos plan {text} --duration 20m", user="oli", channel="C-pay")
+    assert "a held records no verified resilience" in plan.text, plan.text
+    experiment = start_experiment(services, f"{text} --duration 20m")
     # WHEN its 15-minute delay "holds" under an error-rate bound alone
     assert ticks(services, clock, 41)[-1] == f"{experiment} ended: held"
     # THEN no resilience is recorded, and the message says why and what to add

@@ -260,5 +260,6 @@ def test_the_same_ask_again_changes_nothing_and_a_new_note_asks_again(
     assert run(services, noted, user="ann", channel="C-pay").tone is Tone.ACCEPTED
     first, second = run_worker(services)
     assert first.tone is Tone.OK and second.title.startswith("Nothing to change:"), second.title
+    assert f"{inv} was already escalated to team search, with the same note at " in second.title
     asked = [p for p in notifier_of(services).posted if p[0].channel == "C-search"]
     assert len(asked) == 1, asked
