@@ -118,8 +118,8 @@ def test_a_refused_batch_says_what_the_deployment_needs() -> None:
     with pytest.raises(UnavailableError) as refusal:
         source.evidence(_service(), baseline_start=BASELINE_START, start=LOGS_START, end=END)
     assert str(refusal.value) == (
-        "Log Analytics refused the logs query (403 AuthorizationFailed): the deployment's "
-        "identity needs the Log Analytics Reader role on the workspace"
+        "Log Analytics refused to read the logs (403 AuthorizationFailed): the deployment's "
+        "identity needs the Log Analytics Reader role on the workspace."
     )
 
 

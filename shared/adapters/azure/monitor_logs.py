@@ -12,6 +12,7 @@ from typing import Any
 
 from azure.core.exceptions import AzureError
 
+from shared.adapters.azure.refusals import refused
 from shared.commands.free_text import shown
 from shared.errors import UnavailableError
 from shared.telemetry import provider_calls
@@ -108,23 +109,13 @@ class AzureMonitorLogSource:
 
 
 _HINTS = {
-    401: ": the deployment's credentials were not accepted",
     403: ": the deployment's identity needs the Log Analytics Reader role on the workspace",
     404: ": no such workspace (check the service's log workspace id)",
-    429: ": try again in a minute",
 }
 
 
 def _refused(error: AzureError) -> UnavailableError:
-    """Log Analytics' refusal of the whole batch as what to do (its status and code)."""
-    status = getattr(error, "status_code", None)
-    if status is None:  # no answer: unreachable, timed out
-        return UnavailableError(f"Log Analytics could not be reached ({type(error).__name__})")
-    code = getattr(getattr(error, "error", None), "code", "") or ""
-    named = f"{status} {code}".strip()
-    return UnavailableError(
-        f"Log Analytics refused the logs query ({named}){_HINTS.get(status, '')}"
-    )
+    return refused(error, service="Log Analytics", reading="the logs", hints=_HINTS)
 
 
 def _evidence(source: str, row: Any) -> LogEvidence:

@@ -14,6 +14,7 @@ from typing import Any
 
 from azure.core.exceptions import AzureError
 
+from shared.adapters.azure.refusals import refused
 from shared.errors import UnavailableError
 from shared.telemetry import provider_calls
 from shared.telemetry.limits import MAX_POINTS, READ_TIMEOUT, count_points
@@ -104,25 +105,13 @@ class AzureMonitorMetricsSource:
 
 
 _HINTS = {
-    401: ": the deployment's credentials were not accepted",
     403: ": the deployment's identity needs the Monitoring Reader role on the resource",
     404: ": no such resource or metric (check `sre service show`)",
-    429: ": try again in a minute",
 }
 
 
 def _refused(error: AzureError) -> UnavailableError:
-    """Azure Monitor's refusal as what the person asking can act on (never "Internal error")."""
-    status = getattr(error, "status_code", None)
-    if status is None:  # no answer: unreachable, timed out
-        return UnavailableError(
-            f"Azure Monitor could not be reached ({type(error).__name__}): try again in a minute."
-        )
-    code = getattr(error, "error", None)
-    named = f"{status} {getattr(code, 'code', '') or ''}".strip()
-    return UnavailableError(
-        f"Azure Monitor refused to read the metrics ({named}){_HINTS.get(status, '')}."
-    )
+    return refused(error, service="Azure Monitor", reading="the metrics", hints=_HINTS)
 
 
 def _read(namespace: str, results: Any) -> dict[tuple[str, str, str], Points]:
