@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from shared.commands.base import Command
 from shared.commands.context import Context, Handlers, NothingToChange
-from shared.errors import InvalidCommandError
+from shared.errors import ConflictError
 from shared.identity.models import Org, OrgId
 from shared.identity.ports import Directory
 from shared.identity.rbac import Permission
@@ -70,11 +70,10 @@ class ModelConsent:
         """Record the org's choice and say what it means."""
         on = command.state is Switch.ON
         if on and self._model is None:
-            raise InvalidCommandError(
+            raise ConflictError(  # the deployment's state, not a typo: not a usage error
                 "No language model is configured on this deployment: set AUTOSRE_MODEL "
                 "(`bedrock:<model id>`, or `openai:<model>` with AUTOSRE_MODEL_URL), then turn it "
-                "on.",
-                usage="sre org model on|off",
+                "on."
             )
         org_id = ctx.principal.actor.org
         org = self._directory.get_org(org_id) or Org(id=org_id)

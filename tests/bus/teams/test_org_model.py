@@ -71,7 +71,7 @@ def test_a_team_admin_may_not_turn_it_on(with_model: Services) -> None:
 
 def test_without_a_configured_model_on_is_refused_naming_the_setting(services: Services) -> None:
     reply = run(services, "org model on")
-    assert reply.tone is Tone.USAGE
+    assert reply.tone is Tone.ERROR and reply.title == "Conflict", reply
     assert "No language model is configured on this deployment: set AUTOSRE_MODEL" in _slack(reply)
     assert not model_allowed(services.directory, ORG)
 
