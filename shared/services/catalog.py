@@ -185,7 +185,9 @@ class ServiceCatalog:
                 f"{service.shared_from}: share it from there."
             )
         if command.to == owner.name:
-            raise InvalidCommandError(f"Team {owner.name} owns {service.name} already.")
+            raise ConflictError(
+                f"Team {owner.name} owns {service.name} already: share it with another team."
+            )
         target = known_team(self._directory, ctx.principal, command.to)
         if service.name in target.services:
             raise ConflictError(

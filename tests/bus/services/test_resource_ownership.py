@@ -113,3 +113,10 @@ def test_a_duplicate_from_before_ownership_cannot_canary_the_owners_alias(org: S
 def test_the_sample_is_readable_by_every_team(org: Services) -> None:
     assert _register(org, "--sample checkout").startswith("ok")
     assert _register(org, "--sample checkout", team="search", user="sol").startswith("ok")
+
+
+def test_sharing_a_service_with_its_owner_is_a_conflict_not_a_usage_error(org: Services) -> None:
+    assert _register(org, "--aws-lambda checkout-fn").startswith("ok")
+    refused = run(org, "service share checkout --to payments --team payments")
+    assert refused.tone is Tone.ERROR and refused.title == "Conflict", refused
+    assert "Team payments owns checkout already: share it with another team." in refused.text
