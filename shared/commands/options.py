@@ -167,8 +167,12 @@ def _bad_option(model: type[Command], name: str) -> InvalidCommandError:
         for n, f in model.model_fields.items()
         if n not in model.positional and not is_hidden(f)
     ]
-    guess = difflib.get_close_matches(name, options, n=1)
+    # one it begins (`--win`), else one close enough to be a typo (`--since` is not `--service`)
+    begun = [option for option in options if option.startswith(name)]
+    guess = begun[:1] if len(begun) == 1 else difflib.get_close_matches(name, options, 1, 0.7)
     hint = f" Did you mean `--{guess[0]}`?" if guess else ""
+    if not guess and options:
+        hint = f" Its options: {', '.join(f'`--{option}`' for option in options)}."
     if not guess and name in TERMINAL_OPTIONS:
         hint = (
             f" In the terminal, `--{name}` goes before the command: "

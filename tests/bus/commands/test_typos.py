@@ -274,3 +274,16 @@ def test_a_choice_typed_in_another_case_is_the_choice(services: Services) -> Non
     run(services, "team create payments")
     added = run(services, "team member add bob --role Responder --team payments")
     assert added.title == "@bob added to payments as responder", added.title
+
+
+def test_an_unknown_option_far_from_any_is_answered_with_the_commands_options(
+    services: Services,
+) -> None:
+    # `--since` is no typo of `--service`: the options are listed, none guessed
+    reply = run(services, 'investigation list --since "2d ago"')
+    assert reply.title == (
+        "`sre investigation list` has no option `--since`. Its options: `--status`, "
+        "`--service`, `--limit`, `--team`."
+    ), reply.title
+    # AND an option begun, or typed one letter off, is still guessed
+    assert "Did you mean `--window`?" in run(services, "investigate checkout-api --win 1h").title
