@@ -42,13 +42,13 @@ from shared.errors import (
     NotFoundError,
     SreError,
     UnavailableError,
-    did_you_mean,
 )
 from shared.identity.models import OrgId
 from shared.identity.ports import Directory
 from shared.ports import Notifier
 from shared.quotas.service import QuotaService
 from shared.replies import Reply
+from shared.services.catalog import unknown_service
 from shared.services.ownership import owner_of, refuse_foreign
 from shared.telemetry.models import ResourceKind, Service
 
@@ -146,9 +146,10 @@ class CanaryService:
         no read beyond the team the bus already has."""
         team = ctx.team_record
         service = team.services.get(command.service) if team else None
-        if service is None:
-            hint = did_you_mean(command.service, team.services if team else ())
-            raise NotFoundError(f"Team {ctx.team} has no service `{command.service}`.{hint}")
+        if service is None:  # said as `investigate` says it: the team's services, the closest
+            if team is not None:
+                raise unknown_service(team, command.service)
+            raise NotFoundError(f"Team {ctx.team} has no service `{command.service}`.")
         if service.kind not in self._routers or service.kind not in self._metrics:
             raise InvalidCommandError(
                 f"{service.name} is a {service.kind.value} service: canaries shift Lambda alias "

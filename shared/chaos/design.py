@@ -13,8 +13,9 @@ from shared.chaos.ownership import service_key
 from shared.chaos.verified import VALID_FOR
 from shared.commands.context import Context
 from shared.commands.duration import to_timedelta
-from shared.errors import ConflictError, NotFoundError, did_you_mean
+from shared.errors import ConflictError, NotFoundError
 from shared.identity.ports import Directory
+from shared.services.catalog import unknown_service
 from shared.telemetry.models import Service
 
 
@@ -22,9 +23,10 @@ def team_service(directory: Directory, name: str, ctx: Context) -> Service:
     """The caller's team's service by name; NotFoundError with a suggestion otherwise."""
     team = directory.get_team(ctx.principal.actor.org, ctx.team or "")
     service = team.services.get(name) if team else None
-    if service is None:
-        hint = did_you_mean(name, team.services if team else ())
-        raise NotFoundError(f"Team {ctx.team} has no service `{name}`.{hint}")
+    if service is None:  # said as `investigate` says it: the team's services, the closest
+        if team is not None:
+            raise unknown_service(team, name)
+        raise NotFoundError(f"Team {ctx.team} has no service `{name}`.")
     return service
 
 

@@ -35,3 +35,20 @@ def test_a_slow_command_naming_nothing_is_answered_at_once(text: str, said: str)
     assert [
         records(services.audit_log, StreamKey(org=ORG, team=t)) for t in ("payments", ORG_STREAM)
     ] == trail
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "canary start chekout-api --version 44",
+        'chaos start chekout-api --fault delay:100ms --expect "p99_latency < 2s"',
+    ],
+)
+def test_an_unknown_service_is_said_with_the_teams_services_as_investigate_says_it(
+    text: str,
+) -> None:
+    services = chaos_services(MovingClock(NOW))
+    reply = run(services, text, user="oli", channel="C-pay")
+    said = reply.title + reply.text
+    assert "Team payments has no service `chekout-api` (its services: checkout-api)." in said
+    assert "Did you mean `checkout-api`?" in said
