@@ -32,7 +32,7 @@ from shared.bootstrap.local import for_local
 from shared.bootstrap.wiring import Services
 from shared.commands.base import UserRef
 from shared.commands.bus import run_now
-from shared.commands.free_text import shown
+from shared.commands.free_text import not_utf8, shown
 from shared.commands.grammar import joined
 from shared.commands.terminal import TERMINAL_ONLY
 from shared.config import ENVIRONMENT, ConfigurationError, Settings
@@ -167,7 +167,7 @@ def _named(text: str) -> str:
 def _channel(text: str) -> str:
     """A channel as `team bind` names it: `#ops` is `ops`; one that is not UTF-8 (a lone
     surrogate) is refused, written out, as a command's text is."""
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
+    if not_utf8(text):
         raise argparse.ArgumentTypeError(f"`{shown(text)}` is not text: type it again")
     return _named(_named(text).removeprefix("#"))
 

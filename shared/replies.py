@@ -35,9 +35,9 @@ class Button(BaseModel):
     the command as its last argument."""
     optional: bool = False
     """The prompt's answer may be left empty (the command runs without it)."""
-    answer_max: int = 3000
-    """The longest answer its command takes: the box stops the typing there, rather than the
-    command refusing (and losing) what was typed."""
+    answer_max: int | None = None
+    """The longest answer its command takes (None: the longest any command's text takes): the
+    box stops the typing there, rather than the command refusing (and losing) what was typed."""
 
     def with_answer(self, text: str) -> str:
         """The command to run once the person answered the prompt with `text`."""

@@ -149,7 +149,7 @@ def _action(index: int, button: Button) -> dict[str, Any]:
                     "type": "Input.Text",
                     "id": field,
                     "label": button.prompt,
-                    "maxLength": min(button.answer_max, LONG_TEXT_MAX),
+                    "maxLength": min(button.answer_max or LONG_TEXT_MAX, LONG_TEXT_MAX),
                 }
             ],
             "actions": [

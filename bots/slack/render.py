@@ -118,7 +118,9 @@ def _button(index: int, button: Button) -> dict[str, Any]:
     question, which `prompt_view` turns into a modal)."""
     asked: dict[str, object] = {"command": button.command, "prompt": button.prompt}
     asked |= {"optional": True} if button.optional else {}
-    asked |= {"max": button.answer_max} if button.answer_max < LONG_TEXT_MAX else {}
+    asked |= (
+        {"max": button.answer_max} if (button.answer_max or LONG_TEXT_MAX) < LONG_TEXT_MAX else {}
+    )
     value = json.dumps(asked)
     return {
         "type": "button",

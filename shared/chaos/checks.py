@@ -87,9 +87,9 @@ class StartChecks:
         """Where a delay never fails a request (the simulation), that an error-rate bound alone
         cannot see one: said at plan and start, not only when it ends unverified."""
         said = "" if self._injecting.injector.delays_fail else blind_to_delay(experiment)
-        return [f"{said[:1].upper()}{said[1:]}: a held records no verified resilience."] * bool(
-            said
-        )
+        if not said:
+            return []
+        return [f"{said[:1].upper()}{said[1:]}: a held records no verified resilience."]
 
     def refuse_unowned(self, experiment: Experiment, service: Service) -> None:
         """Only the team that owns the service's resource injects into it (ForbiddenError)."""

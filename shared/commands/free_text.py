@@ -26,6 +26,16 @@ _REFUSED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069
 a terminal argument that is not UTF-8, an escaped half of a pair in JSON): refused, written out."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def not_utf8(text: str) -> str | None:
+    """`U+DCFF` for text holding a lone surrogate (a terminal argument's byte that is not UTF-8,
+    an escaped half of a pair in JSON), which nothing can store, log or show; None for text."""
+    found = _SURROGATE.search(text)
+    return f"U+{ord(found.group()):04X}" if found else None
+
+
 _BLANK = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
 """Letters and marks that print as nothing (the Hangul fillers, the blank Braille pattern, the
 combining grapheme joiner): a comment of them would read as empty."""

@@ -4,7 +4,6 @@ feature declares) parses and renders help; `canonical` and `usage` need only the
 from __future__ import annotations
 
 import difflib
-import re
 import textwrap
 from collections.abc import Sequence
 from datetime import datetime
@@ -13,7 +12,7 @@ from enum import Enum
 from pydantic import ValidationError
 
 from shared.commands.base import Command
-from shared.commands.free_text import shown
+from shared.commands.free_text import not_utf8, shown
 from shared.commands.grammar import quote, tokenize
 from shared.commands.options import split_options
 from shared.commands.refusals import Refusals
@@ -30,7 +29,6 @@ from shared.identity.rbac import Permission, who_may
 
 __all__ = ["CommandSet", "canonical", "usage"]
 TEAMS = "in Teams: @Auto SRE …"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 """How Teams users address the bot: by its name in the Teams manifest (infra/teams)."""
 
 
@@ -129,10 +127,10 @@ class CommandSet:
     def parse(self, text: str, *, now: datetime | None = None) -> Command:
         """Parse a command line; `InvalidCommandError` with usage and a suggestion if it is not
         one. `now` is the clock's time that relative moments (`2h ago`) are read against."""
-        broken = _SURROGATE.search(text)
+        broken = not_utf8(text)
         if broken:  # nothing can store, log or show it: said written out, before any parse
             raise InvalidCommandError(
-                f"`{shown(text, limit=60)}` is not text: U+{ord(broken.group()):04X} stands for "
+                f"`{shown(text, limit=60)}` is not text: {broken} stands for "
                 "a byte that is not UTF-8 (a terminal in another encoding, a pasted binary); "
                 "type it again as text."
             )

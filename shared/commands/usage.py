@@ -54,14 +54,10 @@ def placeholder(name: str, field: FieldInfo) -> str:
     extra = field.json_schema_extra
     if isinstance(extra, dict) and isinstance(extra.get("metavar"), str):
         return str(extra["metavar"])
-    if get_origin(field.annotation) is Literal:
-        return "|".join(str(choice) for choice in get_args(field.annotation))
+    if choices := choices_of(field):
+        return "|".join(choices)
     if datetime in types_of(field.annotation):
         return "DATE"
-    choices = [a for a in get_args(field.annotation) if isinstance(a, type) and issubclass(a, Enum)]
-    annotation = choices[0] if choices else field.annotation
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return "|".join(str(member.value) for member in annotation)
     return name.upper()
 
 

@@ -114,9 +114,11 @@ def _timeline(entries: Sequence[TimelineEntry], now: datetime) -> list[str]:
     many older ones the page has."""
     days = any(e.time.date() != now.date() for e in entries[-SHOWN_ENTRIES:])  # all dated, or none
     lines: list[str] = []
+    size = 0
     for entry in reversed(entries[-SHOWN_ENTRIES:]):
         line = f"{clock(entry.time, days=days)} {entry.told()}"
-        if lines and sum(map(len, lines)) + len(line) > SHOWN_CHARACTERS:
+        size += len(line)
+        if lines and size > SHOWN_CHARACTERS:
             break
         lines.insert(0, line)
     left = len(entries) - len(lines)
@@ -269,9 +271,8 @@ class Collaboration(InvestigationWork):
         if not same:
             return None
         at, by = moment(same[-1].time, today=ctx.now), same[-1].actor
-        whom = text.split(": ", 1)[0]  # `to team search and @db-oncall`, without the note
         noted = ", with the same note" if command.note else ""
-        said = f"{inv.id} was already escalated {whom}{noted} at {at} (by @{by})"
+        said = f"{inv.id} was already escalated {_asked(command)}{noted} at {at} (by @{by})"
         said += ": a new note asks again"
         return NothingToChange(said, (user_ref(by),))
 
@@ -338,11 +339,16 @@ class Collaboration(InvestigationWork):
         return [str(t.channel) for t in targets]
 
 
-def _escalation(command: c.EscalateInvestigation) -> str:
-    """How the timeline records an escalation: `to team databases and @db-oncall: pool full`."""
+def _asked(command: c.EscalateInvestigation) -> str:
+    """Whom an escalation asks: `to team databases and @db-oncall`."""
     whom = [f"team {command.to}"] if command.to else []
     whom += [f"@{command.group}"] if command.group else []
-    return f"to {' and '.join(whom)}" + (f": {command.note}" if command.note else "")
+    return f"to {' and '.join(whom)}"
+
+
+def _escalation(command: c.EscalateInvestigation) -> str:
+    """How the timeline records an escalation: `to team databases and @db-oncall: pool full`."""
+    return _asked(command) + (f": {command.note}" if command.note else "")
 
 
 def _newest(found: Sequence[Investigation]) -> list[Investigation]:
