@@ -264,13 +264,9 @@ def test_a_second_registration_of_a_production_function_still_waits_for_approval
     ):
         assert "needs" not in json.dumps(slash(text)["blocks"]), text
     # WHEN the same operator starts chaos on the registration that is not marked production
-    staging = START.replace("checkout-api", "checkout-staging")
-    body = slash_command_body(staging, response_url=f"{slack_api.url}commands/T111/111/start")
-    post_slack(body, signed_headers(body))
-    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
+    said = _run_start(START.replace("checkout-api", "checkout-staging"), aws, slack_api)
     # THEN nothing is injected: it waits for a second operator, saying why
     assert not injections()
-    said = json.dumps([request.body for request in slack_api.requests])
     assert "waits for approval: checkout-staging's resource is production" in said, said[:2000]
 
 
@@ -287,10 +283,15 @@ def test_a_function_of_another_account_is_refused_not_its_namesake_here_faulted(
     ):
         slash(text)
     # WHEN chaos is started on it
-    body = slash_command_body(START, response_url=f"{slack_api.url}commands/T111/111/start")
-    post_slack(body, signed_headers(body))
-    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
+    said = _run_start(START, aws, slack_api)
     # THEN nothing is injected (FIS here would fault this account's checkout-fn), and it says why
     assert not injections()
-    said = json.dumps([request.body for request in slack_api.requests])
     assert "is a function of account 999999999999 in eu-west-1" in said, said[:3000]
+
+
+def _run_start(text: str, aws: dict[str, str], slack_api: CaptureServer) -> str:
+    """`/sre <text>`, signed, run by the worker: everything posted to Slack since, as JSON."""
+    body = slash_command_body(text, response_url=f"{slack_api.url}commands/T111/111/start")
+    post_slack(body, signed_headers(body))
+    work_queued(aws["AUTOSRE_TASK_QUEUE_URL"])
+    return json.dumps([request.body for request in slack_api.requests])
