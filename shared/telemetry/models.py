@@ -60,6 +60,11 @@ class MetricQuery(Frozen):
     load balancer's own 5xx with its targets' (a target that crashed or timed out answers
     nothing; the load balancer answers 502 or 504). A rate of such a sum is at most 100%."""
     scale: float = 1.0
+    region: str = ""
+    """The AWS Region of a resource named by its ARN: its metrics are read there."""
+    account: str = ""
+    """The AWS account of a resource named by its ARN. Another account's metrics are read from
+    it (CloudWatch cross-account observability), never from a same-named resource of this one."""
 
     @property
     def parts(self) -> tuple[MetricQuery, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from shared.telemetry.models import Finding, MetricQuery, ResourceKind, Service, Signal
 from shared.telemetry.omitted import COUNTS, errors_where_requests
@@ -55,8 +56,18 @@ def signal_series(
     return {s: points for s, points in zip(service.queries, series, strict=True) if points}
 
 
+def arn_home(resource: str) -> dict[str, Any]:
+    """The Region and account an AWS ARN names (`arn:aws:lambda:REGION:ACCOUNT:…`), as a
+    MetricQuery's `region` and `account`; none for a resource given by its name."""
+    parts = resource.split(":")
+    if parts[0] != "arn" or len(parts) < 6:
+        return {}
+    return {"region": parts[3], "account": parts[4]}
+
+
 def _lambda(function: str) -> dict[Signal, MetricQuery]:
-    # Lambda publishes under the function's name: one registered by its ARN is read by its name
+    # Lambda publishes under the function's name: one registered by its ARN is read by its name,
+    # in the Region and account its ARN says
     dims = {"FunctionName": function.rsplit(":function:", 1)[-1].split(":", 1)[0]}
 
     def q(signal: Signal, metric: str, statistic: str) -> MetricQuery:
@@ -66,6 +77,7 @@ def _lambda(function: str) -> dict[Signal, MetricQuery]:
             metric=metric,
             dimensions=dims,
             statistic=statistic,
+            **arn_home(function),
         )
 
     invocations = q(Signal.TRAFFIC, "Invocations", "Sum")
@@ -91,6 +103,7 @@ def _alb(arn: str) -> dict[Signal, MetricQuery]:
             dimensions=dims,
             statistic=statistic,
             scale=scale,
+            **arn_home(arn),
         )
 
     requests = q(Signal.TRAFFIC, "RequestCount", "Sum")
@@ -262,6 +275,8 @@ def override(
         dimensions=default.dimensions if dimensions is None else dimensions,
         statistic=statistic,
         scale=default.scale if scale is None else scale,
+        region=default.region,  # still the resource's Region and account
+        account=default.account,
     )
     if divide_by:
         denominator_namespace = (

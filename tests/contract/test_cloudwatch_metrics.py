@@ -117,6 +117,74 @@ def test_the_queries_name_the_function_and_the_percentile_statistics() -> None:
         "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/web/50dc6c495c0c9188",
     )
     assert alb[Signal.TRAFFIC].dimensions == {"LoadBalancer": "app/web/50dc6c495c0c9188"}
+    assert (alb[Signal.TRAFFIC].region, alb[Signal.TRAFFIC].account) == ("eu-west-1", "1")
+
+
+def _invocations(region: str, value: float) -> None:
+    client = boto3.client("cloudwatch", region_name=region)
+    for i in range(30):
+        client.put_metric_data(
+            Namespace="AWS/Lambda",
+            MetricData=[
+                {
+                    "MetricName": "Invocations",
+                    "Dimensions": [{"Name": "FunctionName", "Value": "checkout-fn"}],
+                    "Timestamp": START + timedelta(minutes=i),
+                    "Value": value,
+                }
+            ],
+        )
+
+
+def _asked(client: Any) -> list[dict[str, Any]]:
+    """The MetricDataQueries of each GetMetricData call `client` sends (as botocore builds it)."""
+    asked: list[dict[str, Any]] = []
+    client.meta.events.register(
+        "provide-client-params.cloudwatch.GetMetricData",
+        lambda params, **_: asked.extend(params["MetricDataQueries"]),
+    )
+    return asked
+
+
+@mock_aws
+def test_a_function_named_by_its_arn_is_read_in_its_region_not_a_namesake_here() -> None:
+    # GIVEN a deployment in us-east-1, and checkout-fn in eu-west-1 and a namesake here
+    _invocations("eu-west-1", 40.0)
+    _invocations("us-east-1", 999.0)
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:checkout-fn"
+    service = service_of(ResourceKind.AWS_LAMBDA, arn, "checkout-api")
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    # WHEN the service registered by its ARN is read
+    series = signal_series(
+        CloudWatchMetricsSource(client=client), service, start=START, end=END, step=60
+    )
+    # THEN its own Region's invocations come back, not the namesake's
+    assert [v for _, v in series[Signal.TRAFFIC]] == [40.0] * 30
+
+
+@mock_aws
+def test_a_function_of_another_account_is_asked_of_that_account() -> None:
+    # GIVEN a deployment in account 123456789012 (moto's), and functions named by ARN in it and
+    # in another account
+    client = boto3.client("cloudwatch", region_name="us-east-1")
+    asked = _asked(client)
+    source = CloudWatchMetricsSource(client=client)
+    for account in ("123456789012", "210987654321"):
+        arn = f"arn:aws:lambda:us-east-1:{account}:function:checkout-fn"
+        # WHEN each is read
+        signal_series(
+            source,
+            service_of(ResourceKind.AWS_LAMBDA, arn, "checkout-api"),
+            start=START,
+            end=END,
+            step=60,
+        )
+    # THEN the other account's metrics are asked of that account (CloudWatch cross-account
+    # observability), this account's as any other; moto keeps one account, so what CloudWatch
+    # answers there (the linked account's data, or a refusal) is beyond this test
+    accounts = {query.get("AccountId") for query in asked}
+    assert accounts == {None, "210987654321"}
+    assert len(asked) == 2 * 5
 
 
 @mock_aws
@@ -205,7 +273,9 @@ def test_only_a_count_with_points_is_completed_and_never_in_its_last_minutes() -
     assert series.get(Signal.P99_LATENCY, []) == []
 
 
-ALB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/web/50dc6c495c0c9188"
+ALB_ARN = (  # the account and Region moto's client runs in
+    "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188"
+)
 
 
 @mock_aws

@@ -58,12 +58,42 @@ class CloudWatchMetricsSource:
     ) -> None:
         self._given = client
         self._max_points = max_points
+        self._elsewhere: dict[str, CloudWatchClient] = {}
         self.calls = 0
 
     @cached_property
     def _client(self) -> CloudWatchClient:
         """The client given, or one made at first use."""
         return self._given or boto3.client("cloudwatch", config=TIMEOUTS)
+
+    def _client_in(self, region: str) -> CloudWatchClient:
+        """The client of `region` (its own, or ours when none is named)."""
+        if not region or region == self._client.meta.region_name:
+            return self._client
+        if region not in self._elsewhere:
+            self._elsewhere[region] = boto3.client(
+                "cloudwatch", region_name=region, config=TIMEOUTS
+            )
+        return self._elsewhere[region]
+
+    @cached_property
+    def _account(self) -> str:
+        """This deployment's own account (asked once, when a query names an account)."""
+        sts = boto3.client("sts", region_name=self._client.meta.region_name, config=TIMEOUTS)
+        try:
+            return str(sts.get_caller_identity()["Account"])
+        except (ClientError, BotoCoreError) as error:
+            raise UnavailableError(
+                f"AWS could not say which account this deployment runs in "
+                f"({type(error).__name__}): try again in a minute."
+            ) from error
+
+    def _entry(self, key: str, query: MetricQuery, step: int) -> dict[str, Any]:
+        """One MetricDataQuery; another account's metric read from its account."""
+        entry = {"Id": key, "MetricStat": _stat(query, step), "ReturnData": True}
+        if query.account and query.account != self._account:
+            entry["AccountId"] = query.account
+        return entry
 
     def read(
         self, queries: Sequence[MetricQuery], *, start: datetime, end: datetime, step: int
@@ -73,14 +103,12 @@ class CloudWatchMetricsSource:
             for part in query.parts:
                 unique.setdefault(_key(part), part)
         ids = {key: f"q{i}" for i, key in enumerate(unique)}
-        data = self._get(
-            [
-                {"Id": ids[k], "MetricStat": _stat(q, step), "ReturnData": True}
-                for k, q in unique.items()
-            ],
-            start,
-            end,
-        )
+        regions: dict[str, list[dict[str, Any]]] = {}
+        for key, part in unique.items():  # one batched read per Region named
+            regions.setdefault(part.region, []).append(self._entry(ids[key], part, step))
+        data: dict[str, Points] = {}
+        for region, entries in regions.items():
+            data |= self._get(self._client_in(region), entries, start, end)
         for key, part in unique.items():
             if part.statistic in COUNTS:  # a period with nothing in it is left out, not 0
                 data[ids[key]] = with_zeros(
@@ -89,7 +117,11 @@ class CloudWatchMetricsSource:
         return [signal_values(query, lambda q: data.get(ids[_key(q)], [])) for query in queries]
 
     def _get(
-        self, queries: list[dict[str, Any]], start: datetime, end: datetime
+        self,
+        client: CloudWatchClient,
+        queries: list[dict[str, Any]],
+        start: datetime,
+        end: datetime,
     ) -> dict[str, Points]:
         found: dict[str, Points] = {}
         for batch in range(0, len(queries), MAX_QUERIES):
@@ -105,7 +137,7 @@ class CloudWatchMetricsSource:
                     "ScanBy": "TimestampAscending",
                     **token,
                 }
-                page = _answered(functools.partial(self._get_page, request))
+                page = _answered(functools.partial(_page, client, request))
                 for result in page["MetricDataResults"]:
                     _complete(result)
                     pairs = zip(result["Timestamps"], result["Values"], strict=False)
@@ -118,12 +150,13 @@ class CloudWatchMetricsSource:
                 token = {"NextToken": page["NextToken"]}
         return {k: sorted(v) for k, v in found.items()}
 
-    def _get_page(self, request: dict[str, Any]) -> GetMetricDataOutputTypeDef:
-        return self._client.get_metric_data(**request)
-
     def events(self, service: Service, *, start: datetime, end: datetime) -> list[Event]:
         del service, start, end  # deploys come from the platform's own records, not CloudWatch
         return []
+
+
+def _page(client: CloudWatchClient, request: dict[str, Any]) -> GetMetricDataOutputTypeDef:
+    return client.get_metric_data(**request)
 
 
 def _answered(call: Callable[[], GetMetricDataOutputTypeDef]) -> GetMetricDataOutputTypeDef:

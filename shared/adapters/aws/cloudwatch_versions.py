@@ -12,6 +12,7 @@ from shared.judging.judge import MetricData
 from shared.services.lambda_names import function_name
 from shared.telemetry.models import MetricQuery, Signal
 from shared.telemetry.ports import Points
+from shared.telemetry.queries import arn_home
 
 _READS = (("Invocations", "Sum"), ("Errors", "Sum"), ("Duration", "p99"))
 
@@ -38,6 +39,7 @@ class CloudWatchVersionMetrics:
                 metric=metric,
                 dimensions=dimensions,
                 statistic=statistic,
+                **arn_home(given),  # a function of another account is read there
             )
             for metric, statistic in _READS
         ]
