@@ -38,6 +38,7 @@ from shared.prompts.gating import (
 )
 from shared.prompts.models import CONTROL_NAME
 from shared.prompts.ports import ExperimentStore
+from shared.quotas.refusal import QuotaExceededError
 from shared.replies import Reply, Tone
 from shared.telemetry.ports import MetricsSource
 
@@ -142,7 +143,10 @@ class ExperimentGate:
         or finished."""
         began = self._clock.now()
         arms = {a.name: a.variant for a in experiment.arms}
-        runs = advance(runs, arms, self._narrate, cases, more=lambda: self._in_time(began))
+        try:
+            runs = advance(runs, arms, self._narrate, cases, more=lambda: self._in_time(began))
+        except QuotaExceededError as error:
+            raise self._out_of_quota(experiment, error, ctx) from error
         if runs.finished:
             return self._finish(experiment, runs, ctx)
         saved = self._kept(experiment.model_copy(update={"gate_runs": runs}))
@@ -155,6 +159,24 @@ class ExperimentGate:
         )
         details = {"experiment": saved.id, "gate": runs.told}
         return Handled(reply, follow_ups=(_next_part(saved, runs, ctx),), details=details)
+
+    def _out_of_quota(
+        self, experiment: Experiment, error: QuotaExceededError, ctx: Context
+    ) -> QuotaExceededError:
+        """A gate a model token quota stopped: nothing judged (no variant failed it); one kept
+        while gating is stopped, saying why."""
+        why = (
+            "its offline gate stopped unjudged (no variant failed it): the model was refused "
+            f"its tokens. {error} Once there are tokens again, start the experiment again"
+        )
+        if experiment.version:
+            ended = experiment.model_copy(
+                update={"state": ExperimentState.STOPPED, "ended_at": ctx.now}
+            ).noted(ctx.now, "stopped", why)
+            self._store.save(ended)
+        return QuotaExceededError(
+            f"Prompt experiment {experiment.id}: {why}.", refused=error.refused
+        )
 
     def _kept(self, experiment: Experiment) -> Experiment:
         """`experiment` saved; a new one refused, naming the experiment that took its scope

@@ -33,6 +33,7 @@ from shared.investigations.grounding import check, named
 from shared.investigations.models import Investigation, InvestigationStatus, Narrative
 from shared.prompts.gate import GateResult, GateRuns, gate, seed
 from shared.prompts.models import Variant, VariantKind
+from shared.quotas.refusal import QuotaExceededError
 from shared.records import Frozen
 from shared.telemetry.analysis import STEP, findings, headline
 from shared.telemetry.events import listed
@@ -125,6 +126,8 @@ def _failure(variant: Variant, narrate: Narrate, case: Case) -> str:
     """Why one run fails, in words ("" when it passes)."""
     try:
         text = narrate(variant, case.investigation).text
+    except QuotaExceededError:  # the quota's, not the variant's: nothing is judged
+        raise
     except Exception as error:  # noqa: BLE001 (a variant's failure is its own, never the gate's)
         return f"the narrative failed ({type(error).__name__}: {error})"
     grounding = check(text, case.investigation)

@@ -20,8 +20,8 @@ from shared.prompts.model_narrator import ModelNarrator
 from shared.prompts.models import Variant, VariantKind
 from shared.prompts.prompting import MOST_EXAMPLES, Example
 from shared.prompts.templates import TemplateSummariser
-from shared.quotas.models import Limit, Refused
-from shared.quotas.refusal import QuotaExceededError
+from shared.quotas.models import ORG_WIDE, Limit, Refused
+from shared.quotas.refusal import QuotaExceededError, refusal
 from shared.quotas.service import QuotaService
 from shared.records import Frozen
 from shared.teams.model_consent import model_allowed
@@ -83,7 +83,8 @@ class ModelArms:
         try:
             self.quotas.take_model_tokens(org, team, bound, at=at)
         except QuotaExceededError as refused:
-            return Written(error="the team's model token quota is used up", refused=refused.refused)
+            whose = f"team {team}'s" if team else f"the org's {ORG_WIDE} experiments'"
+            return Written(error=f"{whose} model token quota is used up", refused=refused.refused)
         written = self._answered(model, variant, investigation, experiment)
         self.quotas.count_model_tokens(
             org, team, input_tokens=written.input_tokens, output_tokens=written.output_tokens, at=at
@@ -156,12 +157,15 @@ def _failed(error: Exception, input_tokens: int = 0, output_tokens: int = 0) -> 
 
 def narrator(models: ModelArms) -> Callable[[Variant, Investigation], Narrative]:
     """How the offline gate has a variant narrate a case: a template's account, or the model's
-    grounded narrative (none, for any reason: `ModelError`, so that run fails)."""
+    grounded narrative (none, for any reason: `ModelError`, so that run fails; none because a
+    model token quota is used up: `QuotaExceededError`, so the gate stops unjudged)."""
 
     def narrate(variant: Variant, investigation: Investigation) -> Narrative:
         if variant.content.kind is VariantKind.TEMPLATE:
             return TemplateSummariser(variant).summarise(investigation)
         written = models.write(variant, investigation, "gate")
+        if written.refused is not None:  # not the variant's failure: the gate cannot go on
+            raise refusal(written.refused, investigation.team, now=models.clock.now())
         if not written.text:
             why = written.error or f"not grounded ({', '.join(written.ungrounded[:3])})"
             raise ModelError(why)

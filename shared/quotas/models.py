@@ -79,6 +79,16 @@ _UNITS = {
     Limit.ALERT_POLICIES: "alert policies",
 }
 
+ORG_WIDE = "(org-wide)"
+"""How the spend of no one team is named (team ""): an org-wide prompt experiment's gate, whose
+model tokens count against the org's default quotas."""
+
+
+def spender(team: str) -> str:
+    """How usage and quota answers name `team`'s spend: the team, or the org's own."""
+    return team or ORG_WIDE
+
+
 Cap = int | None
 """A limit's value: at most this many (None: unlimited, written `unlimited`)."""
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from shared.errors import SreError
 from shared.identity.teams import teams_own
-from shared.quotas.models import MAX_CAP, Limit, Refused
+from shared.quotas.models import MAX_CAP, ORG_WIDE, Limit, Refused
 from shared.times import moment
 
 _FREED = {
@@ -35,15 +35,22 @@ def refusal(refused: Refused, team: str, *, now: datetime) -> QuotaExceededError
         when = f"{over:,} of them must end before one more fits"
     else:
         when = _FREED.get(limit, "one frees up when one of them ends")
-    used = (
-        f"T{teams_own(team)[1:]} quota `{limit.value}` is 0 {limit.unit}"
-        if refused.cap == 0 and refused.used == 0
-        else f"Team {team} has used {refused.used:,} of its {refused.cap:,} {limit.unit} "
-        f"(quota `{limit.value}`)"
-    )
+    if not team:  # an org-wide prompt experiment's gate: the org's default quota
+        used = (
+            f"The org's {ORG_WIDE} prompt experiments have used {refused.used:,} of their "
+            f"{refused.cap:,} {limit.unit} (quota `{limit.value}`, the org's default)"
+        )
+    elif refused.cap == 0 and refused.used == 0:
+        used = f"T{teams_own(team)[1:]} quota `{limit.value}` is 0 {limit.unit}"
+    else:
+        used = (
+            f"Team {team} has used {refused.used:,} of its {refused.cap:,} {limit.unit} "
+            f"(quota `{limit.value}`)"
+        )
+    raised = _higher(max(refused.cap, refused.used))
     return QuotaExceededError(
         f"{used}, so this was not done; {when}. An org admin can raise it: "
-        f"`sre quota set {limit.value} {_higher(max(refused.cap, refused.used))} --team {team}`.",
+        f"`sre quota set {limit.value} {raised}{f' --team {team}' if team else ''}`.",
         refused=refused,
     )
 

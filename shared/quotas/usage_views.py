@@ -9,7 +9,7 @@ from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
 
-from shared.quotas.models import QuotaBook
+from shared.quotas.models import QuotaBook, spender
 from shared.quotas.prices import cost, dollars, exact_cost, plain, price_of
 from shared.quotas.usage import UsageKind, UsageLine
 from shared.replies import Reply, Tone, user_ref
@@ -23,7 +23,7 @@ def by_team(lines: list[UsageLine]) -> dict[str, list[UsageLine]]:
     order = list(UsageKind)
     grouped: dict[str, list[UsageLine]] = defaultdict(list)
     for line in lines:
-        grouped[line.team].append(line)
+        grouped[spender(line.team)].append(line)
     return {
         team: sorted(grouped[team], key=lambda line: order.index(line.kind))
         for team in sorted(grouped)

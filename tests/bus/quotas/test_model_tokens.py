@@ -104,3 +104,46 @@ def test_an_offline_gates_model_tokens_are_counted_on_the_day_and_month_the_mode
     shown = run(it.services, "usage", user="vic", channel="C-pay")
     parts = dict(part.split(" ", 1) for part in dict(shown.fields)["payments"].split("; "))
     assert parts["model-input-tokens"].split(" ")[0] == f"{100 * model.calls:,}"
+
+
+def _org_wide_gate(quota: str | None) -> tuple[Lab, list[str], ReadingModel]:
+    """An org admin's org-wide experiment of a model variant, its gate run by the worker (under
+    the org's default `model-tokens-per-day` of `quota`, if given); what the worker answered."""
+    clock = FixedClock(NOW)
+    model = ReadingModel(clock, seconds=0)
+    it = lab(model, clock=clock)
+    setup_teams(it.services)
+    setup = ["org model on", 'prompt variant add brief --model --instructions "Cause first."']
+    for text in setup + ([f"quota set model-tokens-per-day {quota}"] if quota else []):
+        assert not run(it.services, text).failed, text
+    assert run(it.services, "prompt experiment start --variants brief").tone is Tone.ACCEPTED
+    queue = it.services.tasks
+    assert isinstance(queue, InMemoryTaskQueue)
+    answers = []
+    while tasks := queue.drain():
+        answers += [f"{r.title} {r.text}" for r in map(it.services.run_task, tasks)]
+    return it, answers, model
+
+
+def test_an_org_wide_gates_tokens_are_the_orgs_own_in_usage_never_a_nameless_team() -> None:
+    # GIVEN an org-wide experiment's gate, run by the worker
+    it, _, model = _org_wide_gate(None)
+    assert model.calls > 0
+    # THEN `sre usage --all` names its tokens as the org's own, and no team paid for them
+    shown = dict(run(it.services, "usage --all").fields)
+    assert set(shown) == {"(org-wide)"}, shown
+    assert shown["(org-wide)"].startswith(f"model-input-tokens {100 * model.calls:,} ")
+
+
+def test_an_org_wide_gate_out_of_tokens_stops_unjudged_not_failed() -> None:
+    # GIVEN the org's default daily model tokens far below what the gate needs
+    _, answers, model = _org_wide_gate("1000")
+    # THEN the gate stopped as soon as the quota refused the model: no variant "did not pass"
+    said = answers[-1]
+    assert "stopped unjudged (no variant failed it)" in said, said
+    assert "did not pass" not in " ".join(answers)
+    assert model.calls < 20
+    # AND the refusal says whose quota it was and how to raise it (no `--team` of no team)
+    assert "The org's (org-wide) prompt experiments have used" in said, said
+    assert "the org's default" in said
+    assert "`sre quota set model-tokens-per-day 2,000`" in said, said
