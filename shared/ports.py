@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import PurePath
 from typing import Protocol
 
+from shared.identity.models import Platform
 from shared.invocation import DeferredCommand, ReplyTarget
 from shared.replies import Reply
 
@@ -17,6 +19,15 @@ class ExportStore(Protocol):
     def publish(self, name: str, content: bytes, content_type: str) -> str:
         """Store `content` as `name`; return where to fetch it (a path or a URL). ValueError if
         `name` is not one plain file name (no folder, no leading dot), before storing anything."""
+
+
+def where_told(where: str, platform: Platform) -> str:
+    """Where an export is, as its asker is told: a link as it is; a file of the server's own
+    folder by its name to a chat user (who never learns the server's paths), in full to a
+    terminal's."""
+    if platform is Platform.LOCAL or "://" in where:
+        return where
+    return f"{PurePath(where).name}, in the exports folder of the machine running Auto SRE"
 
 
 class TaskQueue(Protocol):

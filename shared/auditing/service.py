@@ -20,7 +20,7 @@ from shared.auditing import commands as c
 from shared.auditing.org_audit import OrgAudit, label
 from shared.commands.context import Context, Handled, Handlers
 from shared.identity.admins import ConfiguredAdmin
-from shared.ports import ExportStore
+from shared.ports import ExportStore, where_told
 from shared.replies import Reply, Tone, counted, user_ref
 from shared.times import clock
 
@@ -237,7 +237,7 @@ class AuditService:
             title=f"Exported {counted(len(records), 'entry', 'entries')} of {label(stream)}",
             fields=[
                 ("Format", command.format),
-                ("Where", where),
+                ("Where", where_told(where, ctx.principal.actor.platform)),
                 *not_read(unreadable),
                 *distrusted,
                 *_cut_short(more),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from shared.commands.context import Context, Handled, Handlers
 from shared.errors import InvalidCommandError
 from shared.identity.models import OrgId
-from shared.ports import ExportStore
+from shared.ports import ExportStore, where_told
 from shared.quotas import usage_commands as c
 from shared.quotas.models import PriceMark
 from shared.quotas.ports import Quotas, UsageLedger
@@ -60,7 +60,7 @@ class UsageReport:
         return Reply(
             tone=Tone.OK,
             title=f"Exported the usage of {whose} in {month} ({counted(len(lines), 'row')})",
-            fields=[("Format", "csv"), ("Where", where)],
+            fields=[("Format", "csv"), ("Where", where_told(where, ctx.principal.actor.platform))],
             ephemeral=True,
         )
 

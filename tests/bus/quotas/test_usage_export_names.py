@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
+from shared.adapters.local.folder_exports import FolderExportStore
 from shared.adapters.memory import InMemoryExportStore
 from shared.bootstrap.wiring import Services, build
 from shared.config import Settings
-from shared.identity.models import Team, UserId
+from shared.identity.models import Platform, Team, UserId
 from shared.replies import Reply
 from tests.support import NOW, ORG, MovingClock, investigate, memory_adapters, run, run_deferred
 
@@ -76,3 +78,29 @@ def test_a_team_named_org_and_the_org_wide_audit_exports_keep_their_own_files() 
     # THEN the team's link still serves its own trail, not the org's team creations
     assert b"team create payments" not in _served(exports, team)
     assert b"team create payments" in _served(exports, org)
+
+
+def test_a_chat_user_is_told_an_export_files_name_never_the_servers_path(tmp_path: Path) -> None:
+    # GIVEN the embedded default's exports folder (`sre serve` answering Slack)
+    folder = tmp_path / "home" / "exports"
+    services = build(
+        Settings(org_admins=("slack:T1:root",)),
+        memory_adapters(MovingClock(NOW), exports=FolderExportStore(folder)),
+    )
+    for text in ("team create payments", "org grant aud auditor"):
+        assert not run(services, text).failed, text
+    # WHEN the org's admin and auditor export usage and the audit trail from Slack, then the
+    # admin from a terminal
+    chat = [
+        run(services, "usage --csv --all"),
+        run_deferred(services, "audit export --org", user="aud"),
+    ]
+    terminal = run(services, "usage --csv --all", platform=Platform.LOCAL)
+    # THEN Slack hears each file's name and where it is, never the server's folders
+    for reply in chat:
+        where = dict(reply.fields)["Where"]
+        assert str(tmp_path) not in f"{reply.title} {reply.text} {reply.fields}", reply
+        assert where.endswith(", in the exports folder of the machine running Auto SRE"), where
+        assert (folder / where.split(",")[0]).is_file()
+    # AND the terminal, on that machine, the whole path
+    assert Path(dict(terminal.fields)["Where"]).parent == folder
