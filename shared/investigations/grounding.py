@@ -118,7 +118,10 @@ _VALUE = re.compile(
     rf"(?<![\w.:])({_NUMBER})\s?(ms|milliseconds?|msecs?|s|secs?|seconds?|%)(?!\w)",
     re.IGNORECASE,
 )
-_DURATION = re.compile(rf"(?<![\w.:])({_NUMBER})\s?(min|mins|minutes|m|h|hours?)(?!\w)")
+_DURATION = re.compile(rf"(?<![\w.:])({_NUMBER})\s?(min|mins|minutes|m|h|hours?|d|days?)(?!\w)")
+_COMPOUND = re.compile(r"(?<![\w.:])(\d+)\s?(d|h|min)\s(\d+)\s?(h|min|s)(?!\w)")
+"""A duration in two units, as the report says one (`3 h 30 min`, `1 min 40 s`, `2 d 4 h`)."""
+_MINUTES = {"d": 1440.0, "h": 60.0, "min": 1.0, "s": 1 / 60}
 _ID = re.compile(
     r"\b(?:v\d+(?:\.\d+)*|version\s+\d+(?:\.\d+)*|(?:deploy|can|chx|chs)-[\w.-]*\w)\b",
     re.IGNORECASE,
@@ -235,6 +238,7 @@ def _signals(
 def _numbers(text: str, figures: Figures, taken: list[tuple[int, int]]) -> Iterator[_Claim]:
     """Each ratio, value, duration, multiple and count."""
     checks: tuple[tuple[re.Pattern[str], Callable[[str, str], bool]], ...] = (
+        (_COMPOUND, lambda n, _: round(float(n)) in figures.minutes()),
         (_DOWN_TO, lambda n, _: percent_of(n, figures.ratios)),
         (_RATIO, lambda n, _: any(rounds_to(n, r) for r in figures.ratios)),
         (_VALUE, lambda n, unit: _value_of(n, unit, figures)),
@@ -255,6 +259,9 @@ def _number_of(match: re.Match[str]) -> tuple[str, str]:
     """The number a match says (`doubled` says 2, `fourfold` 4) and its unit, if any."""
     if match.re is _VALUE or match.re is _DURATION:
         return match.group(1), match.group(2).lower()
+    if match.re is _COMPOUND:  # in minutes
+        big, large, small, little = match.groups()
+        return str(int(big) * _MINUTES[large] + int(small) * _MINUTES[little]), "min"
     said = next(g for g in match.groups() if g)
     word = said.lower()
     return _MULTIPLIED.get(word, _FOLD_WORDS.get(word, said)), ""
@@ -294,5 +301,5 @@ def _value_of(number: str, unit: str, figures: Figures) -> bool:
 
 
 def _duration_of(number: str, unit: str, figures: Figures) -> bool:
-    per = 60 if unit.startswith("h") else 1
+    per = 1440 if unit.startswith("d") else 60 if unit.startswith("h") else 1
     return any(rounds_to(number, m / per) for m in figures.minutes())

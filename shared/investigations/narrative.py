@@ -11,7 +11,7 @@ from shared.investigations.coverage import fell
 from shared.investigations.models import Investigation, Narrative
 from shared.telemetry.analysis import first_movers, said_together
 from shared.telemetry.models import Finding, Judgement
-from shared.telemetry.wording import duration, fmt, times, to_the_second
+from shared.telemetry.wording import fmt, lasted, times, to_the_second
 from shared.times import clock, moment
 
 
@@ -31,7 +31,7 @@ def _change(finding: Finding, day: datetime, *, dated: bool) -> str:
     if finding.repeats:
         size += f", {finding.repeats} times"
     if finding.end is not None:
-        size += f" for {duration(finding.end - finding.onset)}"
+        size += f" for {lasted(finding)}"
     days = dated or finding.onset.date() != day.date()
     at = clock(finding.onset, days=days, seconds=to_the_second(finding))
     return f"{finding.signal.label} at {at} ({size})"
@@ -129,7 +129,7 @@ def _first(movers: list[Finding], investigation: Investigation, *, dated: bool) 
     else:
         text = f"{first.signal.label.capitalize()} moved first, at {at}"
         if first.end is not None:
-            text += f" for {duration(first.end - first.onset)}"
+            text += f" for {lasted(first)}"
     if first.near:
         minutes = round((first.onset - first.near.time).total_seconds() / 60)
         text += f", {minutes} min after {first.near.summary}"

@@ -58,7 +58,8 @@ from shared.telemetry.models import (
     Verdict,
 )
 from shared.telemetry.ports import LogSource, MetricsSource
-from shared.telemetry.queries import latency_read_as, signal_series, units_of
+from shared.telemetry.queries import latency_read_as, units_of
+from shared.telemetry.reading import with_baseline
 from shared.telemetry.wording import to_the_second
 from shared.times import clock, moment, period
 
@@ -224,8 +225,8 @@ class InvestigationService:
             if command.alert:
                 self._quotas.said_once(refused, team.org, team.name, at=ctx.now)
             raise
-        series = read_within(
-            lambda: signal_series(source, service, start=start - BASELINE, end=end, step=STEP)
+        series = with_baseline(
+            source, service, start=start, end=end, hours=BASELINE, step=STEP, now=ctx.now
         )
         events = [
             *read_within(lambda: source.events(service, start=start - BASELINE, end=end)),

@@ -1,7 +1,9 @@
 """The baseline a window is judged against, and how far a point is from it.
 
-The baseline is the hours before the window; when they are missing or too short, the earliest
-points that exist (so a window with nothing before it is still judged, and says so). Its level is
+The baseline is the hours before the window; when they hold too few points (a coarse metrics
+file, an exporter that was down), the last points before them that were read; when nothing came
+before the window, the earliest points that exist (so a window with nothing before it is still
+judged, and says so). Its level is
 the median and its spread the median absolute deviation: a change inside the baseline, or a few
 outliers, move neither much.
 """
@@ -51,9 +53,15 @@ class Baseline:
     points: int
     borrowed: int
     """Points taken from the window's start because the hours before it had too few (0: none)."""
+    older: int = 0
+    """Points taken from before the hours before the window, because those hours held fewer than
+    NEEDED (0: none): the baseline is the last NEEDED points before the window, however old."""
     late: bool = False
     """The data began in the second half of the hours before the window: the baseline is only
     their end, and may be the incident itself (as a borrowed one may)."""
+    recovered_at: datetime | None = None
+    """When a signal whose fall is good news fell back inside the hours before the window and
+    stayed there (the end of an incident in them): the baseline is those hours from then."""
     changed_at: datetime | None = None
     """When a change that lasted to the window began inside the hours before it: the baseline
     is then those hours up to it (their level before the change), not the whole of them."""
@@ -121,8 +129,10 @@ def measured(
     reference: Sequence[tuple[datetime, float]],
     *,
     borrowed: int = 0,
+    older: int = 0,
     late: bool = False,
     changed_at: datetime | None = None,
+    recovered_at: datetime | None = None,
 ) -> Baseline:
     """The baseline of the points `reference` (at least one): their median and margin."""
     values = [v for _, v in reference]
@@ -137,8 +147,10 @@ def measured(
         end=reference[-1][0],
         points=len(reference),
         borrowed=borrowed,
+        older=older,
         late=late,
         changed_at=changed_at,
+        recovered_at=recovered_at,
         off_share=sum(v != level for v in values) / len(values) if usual else None,
         mean=statistics.fmean(values),
         reach_up=max((min(a, b) - level for a, b in itertools.pairwise(values)), default=0.0),
@@ -149,18 +161,28 @@ def measured(
 def baseline_of(
     points: Sequence[tuple[datetime, float]], start: datetime, read_from: datetime | None = None
 ) -> Baseline | None:
-    """The baseline for a window starting at `start`: the points before it, or the earliest
-    NEEDED points there are when fewer came before it; None when there are not that many.
-    `read_from`: where the hours before the window begin, if known (to tell a late start)."""
+    """The baseline for a window starting at `start`: the points of the hours before it (from
+    `read_from`, if given; else every point before it); the last NEEDED points before it when
+    those hours hold fewer (points read from further back); the earliest NEEDED points there
+    are when fewer came before it at all; None when there are not that many. `read_from` also
+    tells a late start: data that began in the second half of those hours."""
     before = [(t, v) for t, v in points if t < start]
-    reference = before if len(before) >= NEEDED else list(points[:NEEDED])
+    hours = [(t, v) for t, v in before if read_from is None or t >= read_from]
+    if len(hours) >= NEEDED:
+        reference, older = hours, 0
+    elif len(before) >= NEEDED:
+        reference, older = before[-NEEDED:], NEEDED - len(hours)
+    else:
+        reference, older = list(points[:NEEDED]), 0
     if len(reference) < NEEDED:
         return None
-    borrowed = 0 if reference is before else len(reference) - len(before)
+    borrowed = max(0, len(reference) - len(before)) if not older else 0
     return measured(
         reference,
         borrowed=borrowed,
+        older=older,
         late=not borrowed
+        and not older
         and read_from is not None
         and reference[0][0] > read_from + (start - read_from) / 2,
     )

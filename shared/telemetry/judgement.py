@@ -27,7 +27,13 @@ from shared.telemetry.models import (
     Signal,
     Verdict,
 )
-from shared.telemetry.notes import changed_baseline_note, late_data_note, note_of
+from shared.telemetry.notes import (
+    changed_baseline_note,
+    late_data_note,
+    note_of,
+    older_baseline_note,
+    recovered_baseline_note,
+)
 from shared.telemetry.queries import UNITS
 from shared.telemetry.reference import reference
 from shared.telemetry.wording import evidence, fallen
@@ -44,9 +50,10 @@ WORSE = 1.5
 """A lasting change whose last points are this many times as far from the baseline as its
 typical value is told with its latest level too (`1.5× baseline since 07:30, now 10.0×`): a
 ramp still climbing ends about twice as far as its middle, so twice missed every ramp."""
-COLLAPSE = 0.3
+COLLAPSE = 0.35
 """A fall of latency, errors or saturation to this share of its level or less is said (a
-service failing fast, an exporter gone wrong), though not counted as a change."""
+service failing fast, an exporter gone wrong), though not counted as a change: a fall to a
+third, the 3× the investigator promises to find either way, with room for its noise."""
 RISING = {Signal.P50_LATENCY, Signal.P99_LATENCY, Signal.ERROR_RATE, Signal.SATURATION}
 """Signals whose fall is good news; traffic is anomalous either way."""
 Points = Sequence[tuple[datetime, float]]
@@ -96,7 +103,7 @@ def judge(
     if base is None:
         update = {"judgement": Judgement.SHORT_BASELINE, "baseline_points": _before(points, start)}
         return empty.model_copy(update=update), None
-    verdict = _steady(empty, base, _before(points, start), today=today)
+    verdict = _steady(empty, base, _before(points, start, read_from), today=today)
     # a baseline that may itself be the incident (borrowed, or begun late): a fall counts too
     values = [v for _, v in points]
     first = next((i for i, (t, _) in enumerate(points) if t >= start), len(points))
@@ -135,8 +142,9 @@ def _collapse(values: Sequence[float], stretch: Stretch, base: Baseline) -> bool
     return len(inside) >= FULL and statistics.median(inside) <= COLLAPSE * base.level
 
 
-def _before(points: Points, start: datetime) -> int:
-    return sum(t < start for t, _ in points)
+def _before(points: Points, start: datetime, since: datetime | None = None) -> int:
+    """The points before `start` (since `since`, when given: the hours before the window)."""
+    return sum(t < start and (since is None or t >= since) for t, _ in points)
 
 
 def _steady(empty: Verdict, base: Baseline, before: int, *, today: datetime) -> Verdict:
@@ -155,6 +163,11 @@ def _steady(empty: Verdict, base: Baseline, before: int, *, today: datetime) -> 
         note = late_data_note(base.start, base.end, base.points, today=today)
     elif base.changed_at is not None:
         note = changed_baseline_note(base.start, base.end, base.changed_at, today=today)
+    elif base.recovered_at is not None:
+        note = recovered_baseline_note(base.start, base.end, base.recovered_at, today=today)
+    elif base.older:
+        within = NEEDED - base.older
+        note = older_baseline_note(base.start, base.end, base.points, within, today=today)
     else:
         note = note_of(verdict, today=today)
     return verdict.model_copy(update={"note": note})
@@ -205,6 +218,7 @@ def finding_of(
         evidence="",
         near=next(iter(ranked(e for e in events if timedelta(0) <= at - e.time <= NEAR)), None),
         end=points[chosen.back][0] if chosen.back is not None else None,
+        seen_until=_seen_until(points, chosen),
         level=typical if chosen.back is not None and not drops else None,
         others=[_episode(points, s) for s in others],
         began_before=at < start,
@@ -214,6 +228,16 @@ def finding_of(
     return finding.model_copy(
         update={"evidence": evidence(finding, unit, today=today), "unit": unit}
     )
+
+
+def _seen_until(points: Points, chosen: Stretch) -> datetime | None:
+    """The end of the change's last point when MISSING steps or more without data come before
+    the point it was back at (how long it lasted in them is unknown); else None."""
+    if chosen.back is None or chosen.back == 0:
+        return None
+    step = timedelta(seconds=step_of(points[: chosen.back], 60))
+    last, back = points[chosen.back - 1][0], points[chosen.back][0]
+    return last + step if back - last > MISSING * step else None
 
 
 def _worse(values: Sequence[float], typical: float, level: float) -> float | None:

@@ -75,6 +75,12 @@ def window_of(
     return end - length, end
 
 
+def kept_since(kind: ResourceKind, now: datetime) -> datetime:
+    """The earliest one-minute data the provider of `kind` still keeps at `now`."""
+    kept = RETENTION.get(kind)
+    return EARLIEST if kept is None else now - kept[1]
+
+
 def check_window(
     kind: ResourceKind, *, start: datetime, baseline: timedelta, now: datetime
 ) -> None:

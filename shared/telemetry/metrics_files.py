@@ -66,5 +66,6 @@ def rows_ahead(name: str, last: datetime, now: datetime) -> str:
     return (
         f"{name}'s rows run to {moment(last, today=now)}, {said} after now: a time written "
         f"without its offset is read as UTC (write each with its offset, like "
-        f"`{last:%Y-%m-%dT%H:%M:%S}+02:00`, or in UTC)"
+        f"`{last:%Y-%m-%dT%H:%M:%S}+02:00`, or in UTC); times that have one are dated ahead "
+        "of now (check the exporter's clock)"
     )

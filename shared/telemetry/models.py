@@ -154,6 +154,9 @@ class Finding(Frozen):
     end: datetime | None = None
     """When the signal was back within its baseline inside the window (a transient change); then
     `current` is the change's peak (or trough), not the level after it."""
+    seen_until: datetime | None = None
+    """When a gap in the data hides a transient change's end: the end of its last point seen
+    changed (it lasted at least until then, and was over by `end`, the first point after)."""
     earlier: EarlierChange | None = None
     """The window's first change, when it came back before this one began (findings stored
     before `others` held every other change)."""

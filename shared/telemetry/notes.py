@@ -41,3 +41,26 @@ def changed_baseline_note(
         f"the 4 h before the window hold a change that began {moment(changed_at, today=today)}: "
         f"judged against their level before it, {period(start, end, today=today)}"
     )
+
+
+def older_baseline_note(
+    start: datetime, end: datetime, points: int, within: int, *, today: datetime
+) -> str:
+    """The note of a baseline read from before the hours before the window, which held only
+    `within` points (stored as written, as `late_data_note`)."""
+    had = f"had {within} point{'s' if within != 1 else ''}" if within else "had no data"
+    return (
+        f"the 4 h before the window {had}: judged against the last {points} points before it, "
+        f"{period(start, end, today=today)}"
+    )
+
+
+def recovered_baseline_note(
+    start: datetime, end: datetime, recovered_at: datetime, *, today: datetime
+) -> str:
+    """The note of a baseline cut where a signal came back down inside the hours before the
+    window (stored as written, as `late_data_note`)."""
+    return (
+        f"the 4 h before the window hold a change that ended {moment(recovered_at, today=today)}:"
+        f" judged against their level since, {period(start, end, today=today)}"
+    )

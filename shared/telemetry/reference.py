@@ -6,6 +6,9 @@ thing an on-call engineer does, would give an all-clear. So the hours before the
 checked: when their latest part is beyond the margin of their earliest part (on a side the
 signal counts), the change that lasts to their end is found, and the window is judged against
 those hours up to where it began (their level before it), with the change reported from there.
+A signal whose fall is good news that fell and stayed down in those hours (latency back to its
+usual after an incident in them) is judged against its level since: the incident is not the
+baseline a new one is measured by.
 """
 
 from __future__ import annotations
@@ -40,16 +43,22 @@ def reference(
     base = baseline_of(points, start, read_from)
     if base is None or base.suspect:
         return base  # the earliest points already, and a fall from them counts too
-    before = [(t, v) for t, v in points if t < start]
-    began = _change_in(before, allowed)
-    if began is None:
+    before = [(t, v) for t, v in points if base.start <= t < start]
+    found = _change_in(before)
+    if found is None:
         return base
-    return measured(before[:began], changed_at=before[began][0])
+    began, side = found
+    if side in allowed:
+        return measured(before[:began], older=base.older, changed_at=before[began][0])
+    if len(before) - began >= NEEDED:  # back from an incident (latency fell to its usual)
+        return measured(before[began:], older=base.older, recovered_at=before[began][0])
+    return base
 
 
-def _change_in(before: Sequence[tuple[datetime, float]], allowed: set[int]) -> int | None:
-    """Where a change that lasts to the end of `before` began, judged against their earliest
-    part; None when there is none, or too few points before it (`_least`)."""
+def _change_in(before: Sequence[tuple[datetime, float]]) -> tuple[int, int] | None:
+    """Where a change that lasts to the end of `before` began, and its side (+1 up, -1 down),
+    judged against their earliest part; None when there is none, or too few points before it
+    (`_least`)."""
     count = len(before)
     head, tail = max(_least(before), count // PART), max(RUN, count // PART)
     if count < head + tail:
@@ -57,12 +66,12 @@ def _change_in(before: Sequence[tuple[datetime, float]], allowed: set[int]) -> i
     early = measured(before[:head])
     values = [v for _, v in before]
     side = early.side(statistics.median(values[-tail:]))
-    if side not in allowed:
+    if not side:
         return None
     last = next(reversed(stretches(values, early, {side})), None)
     if last is None or last.back is not None or last.first < head:
         return None
-    return last.first
+    return last.first, side
 
 
 def _least(before: Sequence[tuple[datetime, float]]) -> int:

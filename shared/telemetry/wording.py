@@ -82,9 +82,29 @@ def _sized(finding: Finding) -> str:
 
 
 def duration(span: timedelta) -> str:
-    """How long a change lasted: `30 s` under a minute, else `40 min`."""
+    """How long a change lasted: `30 s` under a minute, `1 min 40 s` under 10 (data read to the
+    second), `40 min` under an hour, `3 h 30 min` under two days, then `3 d 4 h`."""
     seconds = round(span.total_seconds())
-    return f"{seconds} s" if seconds < 60 else f"{round(seconds / 60)} min"
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 600 and seconds % 60:
+        return f"{seconds // 60} min {seconds % 60} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h" + (f" {minutes} min" if minutes else "")
+    days, hours = divmod(hours, 24)
+    return f"{days} d" + (f" {hours} h" if hours else "")
+
+
+def lasted(finding: Finding) -> str:
+    """How long a transient change lasted (`40 min`), or at least lasted when a gap in the data
+    hides its end (`at least 10 min`)."""
+    if finding.seen_until is not None:
+        return f"at least {duration(finding.seen_until - finding.onset)}"
+    return duration((finding.end or finding.onset) - finding.onset)
 
 
 def to_the_second(finding: Finding) -> bool:
@@ -115,9 +135,11 @@ def summary(finding: Finding, today: datetime | None = None, *, dated: bool = Fa
         sized = f"{went} {_sized(finding)}"
         if finding.baseline == 0 and finding.current > 0:  # no ratio: its values say how far
             sized = "rose from 0"
-        when = _period(finding.onset, finding.end, today, dated, seconds)
-        span = duration(finding.end - finding.onset)
-        text = f"{sized} for {span}, {when}, recovered"
+        when = _period(finding.onset, finding.seen_until or finding.end, today, dated, seconds)
+        text = f"{sized} for {lasted(finding)}, {when}, recovered"
+        if finding.seen_until is not None:
+            back = _moment(finding.end, today, dated, seconds)
+            text = f"{sized} for {lasted(finding)}, {when}; no data until {back}, back then"
     return text + ("; the change began before this window" if finding.began_before else "")
 
 

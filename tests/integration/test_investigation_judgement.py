@@ -438,9 +438,10 @@ def test_a_baseline_borrowed_across_midnight_is_dated(
     _registered(folder, capsys, _steady, minutes=48 * 60, step=60)
     # WHEN the second day is investigated
     out = _investigate(capsys, "--window", "1d", "--since", "2026-11-23T00:00")
-    # THEN the report dates the borrowed baseline, which runs from one day into the next
+    # THEN the report dates the borrowed baseline, which runs from one day into the next (the
+    # file's 7 rows before the window, all read, then the window's first 13)
     assert "the 4 h before the window had 4 points: judged against the earliest 20 points, " in out
-    assert "points, Sun 22 Nov 20:32 – Mon 23 Nov 15:32 UTC" in out, out
+    assert "points, Sun 22 Nov 17:32 – Mon 23 Nov 12:32 UTC" in out, out
 
 
 @pytest.mark.parametrize(

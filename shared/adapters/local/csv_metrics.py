@@ -56,6 +56,11 @@ _KINDS = {
 }
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+"""The years a metrics file's times may be in: no window is read before 2000 (`EARLIEST`), and
+a time near year 1 or 9999 is a typo that would overflow the window's arithmetic."""
+
+
 @dataclass(frozen=True)
 class Row:
     """One line of a metrics file: its time, its numbers by column, its event text."""
@@ -68,12 +73,18 @@ class Row:
 def _time(text: str, where: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # (year 1 at +01:00 is before year 1 in UTC)
         raise ValueError(
             f"{where}, column `timestamp`: {_shown(text)} is not an ISO 8601 time "
             "(like 2026-11-22T09:30:00Z)"
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(
+            f"{where}, column `timestamp`: {_shown(text)} is in the year {moment.year}: "
+            f"a metrics file's times are in {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    return moment
 
 
 SIGNAL_COLUMNS = {
@@ -94,7 +105,7 @@ def _number(text: str, where: str, column: str) -> float:
             "number; leave the whole row out where there is no data)"
         )
     try:
-        value = float(text)
+        value = float(text) if "_" not in text else math.nan  # Python's `1_000`: no CSV's number
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
@@ -183,13 +194,15 @@ def _row(names: list[str], cells: list[str], where: str) -> Row:
 
 def parse(text: str, *, max_rows: int = MAX_ROWS) -> list[Row]:
     """The rows of a metrics file; ValueError naming the row and column of the first problem."""
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text), strict=True)
+    number, line = 0, 1  # the row being read, and the line it began on
     try:
         names = _columns(next(reader, []))
         rows: list[Row] = []
         for number, cells in enumerate(reader, 1):
             if number > max_rows:
                 raise ValueError(f"it has more than {max_rows:,} rows")
+            line = reader.line_num + 1
             if not any(cell.strip() for cell in cells):
                 continue
             where = f"row {number} (line {reader.line_num})"
@@ -197,6 +210,11 @@ def parse(text: str, *, max_rows: int = MAX_ROWS) -> list[Row]:
             _in_order(rows, row, where)
             rows.append(row)
     except csv.Error as error:
+        if "unexpected end of data" in str(error):  # every line after it would be one cell
+            raise ValueError(
+                f'row {number + 1} (line {line}): a quote (") opened there is never closed; '
+                "close it, or leave quotes out"
+            ) from None
         raise ValueError(f"line {reader.line_num} is not CSV ({error})") from None
     return rows
 

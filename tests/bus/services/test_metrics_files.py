@@ -124,6 +124,7 @@ def test_an_oversized_file_is_refused_with_the_limit(local: Services, folder: Pa
             "row 1 (line 2), column `timestamp`: `yesterday` is not an ISO 8601 time",
         ),
         ("timestamp,p99_latency\n2026-11-22T09:00:00Z,nan\n", "`nan` is not a number"),
+        ("timestamp,p99_latency\n2026-11-22T09:00:00Z,1_000\n", "`1_000` is not a number"),
         (
             "timestamp,p99_latency\n2026-11-22T09:00:00Z,1,2\n",
             "row 1 (line 2) has 3 cells; the first line names 2",
@@ -145,6 +146,20 @@ def test_an_oversized_file_is_refused_with_the_limit(local: Services, folder: Pa
             "none of its columns (`latency`, `errors`) is a golden signal: the accepted columns "
             "are `timestamp`, at least one of p50_latency, p99_latency, error_rate, traffic, "
             "saturation, and optionally `event`",
+        ),
+        (
+            "timestamp,p99_latency\n0001-01-01T00:00:00Z,300\n",
+            "row 1 (line 2), column `timestamp`: `0001-01-01T00:00:00Z` is in the year 1: a "
+            "metrics file's times are in 2000 to 2099",
+        ),
+        (
+            "timestamp,p99_latency\n0001-01-01T00:00:00+01:00,300\n",
+            "row 1 (line 2), column `timestamp`: `0001-01-01T00:00:00+01:00` is not an ISO 8601",
+        ),
+        (
+            'timestamp,p99_latency,event\n2026-11-22T09:00Z,3,\n2026-11-22T09:01Z,3,"v9\n'
+            "2026-11-22T09:02Z,3,\n",
+            'row 2 (line 3): a quote (") opened there is never closed; close it, or leave quotes',
         ),
         (
             "timestamp,p99_latency\n1700000000,300\n",

@@ -303,3 +303,30 @@ def test_a_ratio_in_billions_is_written_in_words_and_grounded() -> None:
     told = account(case, dated=False)
     assert "86.1 billion" in told, told
     assert check(told, case).unsupported == ()
+
+
+@pytest.mark.parametrize(
+    ("said", "unsupported"),
+    [
+        ("p99 latency rose for 3 h 30 min.", ()),
+        ("p99 latency rose for 3 h 20 min.", ("3 h 20 min",)),
+        ("p99 latency rose for 210 min.", ()),
+    ],
+)
+def test_a_duration_in_two_units_is_checked_whole(said: str, unsupported: tuple[str, ...]) -> None:
+    # GIVEN a change of p99 latency from 07:30 to 11:00 (3 h 30 min)
+    onset = datetime(2026, 3, 1, 7, 30, tzinfo=UTC)
+    change = Finding(
+        signal=Signal.P99_LATENCY,
+        onset=onset,
+        baseline=200.0,
+        current=800.0,
+        confidence=1.0,
+        evidence="e",
+        end=onset + timedelta(minutes=210),
+    )
+    case = _replayed([change]).model_copy(
+        update={"start": onset - timedelta(hours=1), "end": onset + timedelta(hours=5)}
+    )
+    # THEN the duration is its minutes as one claim, supported only when it is the change's
+    assert check(said, case).unsupported == unsupported

@@ -74,7 +74,7 @@ def test_a_single_high_last_point_does_not_replace_an_hour_long_change() -> None
     # THEN the hour-long change is the finding; the last point is named after it, as weak
     assert finding is not None
     assert headline(finding).startswith("p99 latency rose to 3.")
-    assert headline(finding).endswith("× baseline for 60 min, 07:30–08:30 UTC, recovered")
+    assert headline(finding).endswith("× baseline for 1 h, 07:30–08:30 UTC, recovered")
     assert "it also rose since 08:59 UTC and is still up (1.4×, 1 point)" in finding.evidence
 
 

@@ -11,7 +11,7 @@ import pytest
 from shared.telemetry.analysis import headline
 from shared.telemetry.judgement import judge
 from shared.telemetry.models import Signal
-from shared.telemetry.wording import fmt
+from shared.telemetry.wording import duration, fmt
 from tests.support.series import T0, noisy, shifted
 
 
@@ -146,3 +146,23 @@ def test_a_lasting_change_at_one_level_is_told_once() -> None:
     _, finding = judge(Signal.P99_LATENCY, points, start=points[240][0], end=points[-1][0], step=60)
     assert finding is not None
     assert "now" not in finding.evidence
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (30, "30 s"),
+        (70, "1 min 10 s"),
+        (100, "1 min 40 s"),
+        (600, "10 min"),
+        (40 * 60, "40 min"),
+        (210 * 60, "3 h 30 min"),
+        (600 * 60, "10 h"),
+        (50 * 3600, "2 d 2 h"),
+        (72 * 3600, "3 d"),
+    ],
+)
+def test_a_changes_duration_is_said_in_the_units_a_person_would_use(
+    seconds: int, said: str
+) -> None:
+    assert duration(timedelta(seconds=seconds)) == said
