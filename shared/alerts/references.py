@@ -10,6 +10,7 @@ from shared.errors import ForbiddenError, InvalidCommandError, NotFoundError, di
 from shared.identity.channels import team_channels
 from shared.identity.models import ChannelId, OrgId
 from shared.identity.ports import Directory
+from shared.identity.teams import team_named
 from shared.services.catalog import unknown_service
 from shared.services.ownership import refuse_foreign
 from shared.telemetry.models import Service
@@ -87,7 +88,8 @@ class References:
                 channels=[name],
             )
         raise ForbiddenError(
-            f"Channel #{name} is bound to team {binding.team}: team {ctx.team}'s alerts post "
+            f"Channel #{name} is bound to {team_named(ctx.principal, binding.team)}: team "
+            f"{ctx.team}'s alerts post "
             f"only to its own channels ({where}). Leave out --channel to post to them.",
             needed=f"a channel bound to team {ctx.team}",
             channels=[name],

@@ -16,6 +16,14 @@ def visible_teams(directory: Directory, principal: Principal) -> list[str]:
     return sorted(principal.team_roles)
 
 
+def team_named(principal: Principal, name: str) -> str:
+    """`team payments` to whom may see it (an org-wide reader, a member), else `another team`:
+    a refusal tells no outsider which team holds a channel."""
+    if principal.org_roles & ORG_ROLES_HOLDING[Permission.TEAM_READ] or principal.role_in(name):
+        return f"team {name}"
+    return "another team"
+
+
 def unknown_team(directory: Directory, principal: Principal, name: str) -> NotFoundError:
     """The refusal for a team that does not exist, with the closest team the caller may see."""
     hint = did_you_mean(name, visible_teams(directory, principal))

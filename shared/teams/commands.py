@@ -164,7 +164,7 @@ class UnbindChannel(Command):
             return None
         if self.team and self.team != binding.team:
             raise InvalidCommandError(
-                f"#{channel} is bound to team {binding.team}, not {self.team}.",
+                f"#{channel} is not bound to team {self.team}.",  # nor said which is
                 usage="sre team unbind [CHANNEL] [--team TEAM]",
                 channels=[binding.channel],
             )

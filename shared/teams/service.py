@@ -25,7 +25,7 @@ from shared.identity.models import (
 )
 from shared.identity.people import not_a_person
 from shared.identity.ports import Directory
-from shared.identity.teams import visible_teams
+from shared.identity.teams import team_named, visible_teams
 from shared.replies import Ref, Reply, Tone, channel_ref, user_ref
 from shared.teams import commands as m
 from shared.teams.channel_names import channel_named, sentence, typed_channel
@@ -257,7 +257,17 @@ class TeamService:
                 ctx.invocation.reply_to.conversation if channel == ctx.invocation.channel else None
             ),
         )
-        self._directory.bind(binding)
+        try:
+            self._directory.bind(binding)
+        except ConflictError as taken:  # said as the store says it to who may see that team
+            held = self._directory.get_binding(team.org, channel)
+            if held is None or team_named(ctx.principal, held.team) != "another team":
+                raise
+            raise ConflictError(
+                f"{sentence(channel_named(channel, ctx.invocation))} is bound to another team; "
+                "an admin of that team unbinds it there first.",
+                channels=[channel],
+            ) from taken
         return Reply(
             tone=Tone.OK,
             title=f"{sentence(channel_named(channel, ctx.invocation))} is bound to team "

@@ -53,7 +53,7 @@ def test_an_alert_cannot_post_into_another_teams_channel(aws: dict[str, str]) ->
         "USEARCH",
     )
     assert kind == "ephemeral"
-    assert "Channel <#CPAY> is bound to team payments" in shown
+    assert "Channel <#CPAY> is bound to another team" in shown  # not named to outsiders
     _, listed = _command("alert list --team search", "USEARCH")
     assert "Team search has no alerts yet" in listed
 
@@ -64,18 +64,24 @@ def test_a_team_admin_cannot_take_or_free_another_teams_channel(aws: dict[str, s
     kind, shown = _command("team member add USADMIN --role admin --team search")
     assert kind == "in_channel", shown
     # WHEN search's admin binds payments' channel to search, or unbinds it
-    for text in ("team bind CPAY --team search", "team unbind CPAY --team search"):
+    said = {
+        "team bind CPAY --team search": "<#CPAY> is bound to another team; an admin of that team "
+        "unbinds it there first",
+        "team unbind CPAY --team search": "<#CPAY> is not bound to team search",
+    }
+    for text, refusal in said.items():
         kind, shown = _command(text, "USADMIN")
-        # THEN both are refused naming the team the channel is bound to
+        # THEN both are refused, never naming the team the channel is bound to
         assert kind == "ephemeral", text
-        assert "<#CPAY> is bound to team payments" in shown, shown
+        assert refusal in shown, shown
+        assert "payments" not in shown, shown
     # AND search's alerts still cannot post there
     _command("service register web --aws-lambda search-fn --team search", "USEARCH")
     kind, shown = _command(
         'alert create noisy --service web --when "p99_latency > 1ms" --channel CPAY --team search',
         "USEARCH",
     )
-    assert "Channel <#CPAY> is bound to team payments" in shown
+    assert "Channel <#CPAY> is bound to another team" in shown
     kind, shown = _command("team unbind CPAY --team payments", "W111")
     assert kind == "in_channel", shown  # an org admin frees it
     kind, shown = _command("team bind CPAY --team search", "USADMIN")
