@@ -9,6 +9,10 @@ from collections.abc import Iterable, Sequence
 class SreError(Exception):
     """Base of every error a user may see; the message is shown as is."""
 
+    audited = False
+    """Whether a slow command refused with it before it is queued is audited (an action denied:
+    by role, by a spent quota), not only answered (a typo, an unknown name: nothing happened)."""
+
     def __init__(
         self, *args: object, users: Sequence[str] = (), channels: Sequence[str] = ()
     ) -> None:
@@ -39,6 +43,8 @@ class InvalidCommandError(SreError):
 
 class ForbiddenError(SreError):
     """The caller's roles do not allow the command; says which role would."""
+
+    audited = True
 
     def __init__(self, message: str, *, needed: str, channels: Sequence[str] = ()) -> None:
         super().__init__(message, channels=channels)

@@ -47,7 +47,7 @@ FORBIDDEN = _SHORT_PAGE.format(
     body="<p>This link is not valid or has expired (links last 7 days).</p><p>For a new one, ask"
     " Auto SRE in your team's channel: <code>sre investigation show ID</code> or <code>sre chaos"
     " status ID</code>, with the id this page's address names after <code>/investigations/</code>"
-    " or <code>/chaos/</code> (<code>inv-…</code>, <code>chs-…</code>).</p>",
+    " or <code>/chaos/</code> (<code>inv-…</code>, <code>chx-…</code>).</p>",
 )
 BUSY = _SHORT_PAGE.format(
     title="Busy",

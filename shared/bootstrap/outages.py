@@ -9,7 +9,7 @@ from shared.alerts.models import Severity
 from shared.alerts.ports import AlertStore
 from shared.alerts.states import State
 from shared.identity.models import OrgId
-from shared.investigations.models import ongoing_outage
+from shared.investigations.models import live, ongoing_outage
 from shared.investigations.ports import InvestigationStore
 from shared.ports import Clock
 
@@ -33,7 +33,9 @@ class StoredOutages:
 
     def firing(self, org: OrgId, team: str) -> list[str]:
         """Each page firing for `team`, and each of its open investigations that found a change
-        or was opened in the last hour, in words (the first few, then how many more)."""
+        still going on or was opened in the last hour, of what was going on then (one of last
+        week's data is a postmortem, not an outage), in words (the first few, then how many
+        more)."""
         pages = [
             f"page `{p.name}` firing on {p.service}"
             for p in self._alerts.list_for(org, team)
@@ -44,7 +46,7 @@ class StoredOutages:
             f"investigation {i.id} of {i.service} open"
             + (" (a change found)" if ongoing_outage(i) else "")
             for i in self._investigations.open_for(org, team)
-            if ongoing_outage(i) or i.opened_at >= now - LOOKING
+            if ongoing_outage(i) or (live(i) and i.opened_at >= now - LOOKING)
         ]
         more = [f"{len(open_) - LISTED} more investigations open"] if len(open_) > LISTED else []
         return pages + open_[:LISTED] + more

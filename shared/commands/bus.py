@@ -208,8 +208,9 @@ class CommandBus:
         if command.deferred:
             try:
                 self._handlers.check(command, ctx)  # one that cannot run is said now, not queued
-            except ForbiddenError as error:  # a refusal by team or role, as the roles' own
-                self._deny(command, ctx, error)
+            except SreError as error:  # a refusal by team, role or quota, as the roles' own
+                if error.audited:
+                    self._deny(command, ctx, error)
                 raise
             return Handled(self._defer(command, ctx))
         if command.mutates:

@@ -102,5 +102,10 @@ def ongoing_outage(investigation: Investigation) -> bool:
     open is one until someone resolves it). One about a spike that recovered inside its window,
     or about older data, is history: an alert firing now does not join it, and chaos does not
     wait for it."""
-    live = investigation.opened_at - investigation.end <= LIVE
-    return live and any(finding.end is None for finding in investigation.findings)
+    return live(investigation) and any(finding.end is None for finding in investigation.findings)
+
+
+def live(investigation: Investigation) -> bool:
+    """Whether it was of what was going on when it was opened (its window ended within LIVE of
+    its opening), not of older data."""
+    return investigation.opened_at - investigation.end <= LIVE

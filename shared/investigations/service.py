@@ -177,14 +177,17 @@ class InvestigationService:
 
     def can_investigate(self, command: c.OpenInvestigation, ctx: Context) -> None:
         """Before it is queued, what `investigate` checks first: its service exists and is read
-        here, and its window is one the provider keeps (a typo is answered at once, not after
-        "Working on…"). An alert's ask is left to the worker: it may join an open investigation,
-        and its outcome is audited."""
+        here, its window is one the provider keeps, and the team has an investigation left
+        today (a typo or a spent quota is answered at once, not after "Working on…"). An
+        alert's ask is left to the worker: it may join an open investigation, and its outcome is
+        audited."""
         _refuse_typed_alert(command, ctx)
         if not command.alert:
-            self._readable(
-                command, self._catalog.readable(self._catalog.team(ctx), command.service), ctx.now
-            )
+            team = self._catalog.team(ctx)
+            self._readable(command, self._catalog.readable(team, command.service), ctx.now)
+            limit = Limit.INVESTIGATIONS_PER_DAY  # spent: answered at once, not after queueing
+            if refused := self._quotas.spent(team.org, team.name, limit, at=ctx.now):
+                raise refused
 
     def _readable(
         self, command: c.OpenInvestigation, service: Service, now: datetime

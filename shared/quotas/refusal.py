@@ -18,6 +18,8 @@ _FREED = {
 class QuotaExceededError(SreError):
     """A quota would be passed, so nothing was done; the message says what to do."""
 
+    audited = True
+
     def __init__(self, message: str, *, refused: Refused) -> None:
         super().__init__(message)
         self.refused = refused

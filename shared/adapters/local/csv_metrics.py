@@ -301,9 +301,13 @@ class CsvMetricsSource:
             )
         if named and not os.path.lexists(resolved):
             bundled = EXAMPLES / Path(path).name
+            here = Path(path).expanduser()  # named in a terminal: the folder it runs in
             copy = (
                 f": it is a bundled example, copied there with `cp {bundled} {folder}/`"
                 if bundled.is_file()
+                else f": copy it there with `cp {path} {folder}/`, then register it by its name"
+                f" (`{here.name}`)"
+                if here.is_file() and not here.is_absolute()
                 else ""
             )
             raise ValueError(f"there is no such file in the metrics folder {folder}{copy}")

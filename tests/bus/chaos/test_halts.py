@@ -34,6 +34,7 @@ from tests.support.chaos import (
     start_experiment,
     ticks,
 )
+from tests.support.incidents import investigation_of
 
 HARMLESS = 'checkout-api --fault delay:100ms --expect "p99_latency < 2s"'
 AGAIN = f"{HARMLESS} --percent 5,25"
@@ -142,12 +143,12 @@ def test_an_investigation_left_open_after_it_found_nothing_is_no_outage(
     clock: MovingClock,
 ) -> None:
     services = chaos_services(clock)
-    # GIVEN an investigation of a quiet hour of the service (it found no change), left open
-    quiet = "investigate checkout-api --since 8h ago --window 1h"
-    opened = run_deferred(services, quiet, user="rey", channel="C-pay")
-    assert not opened.failed
-    (left,) = adapters_of(services).investigations.open_for(ORG, "payments")
-    assert left.findings == []
+    # GIVEN an investigation of the last two hours that found no change, left open
+    now = clock.now()
+    left = investigation_of([]).model_copy(
+        update={"org": ORG, "opened_at": now, "start": now - timedelta(hours=2), "end": now}
+    )
+    adapters_of(services).investigations.save(left)
     # WHEN a start is asked for at once, THEN it is refused: someone may be looking right now
     refused = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
     assert refused.failed and "investigation inv-" in refused.text
@@ -156,6 +157,23 @@ def test_an_investigation_left_open_after_it_found_nothing_is_no_outage(
     started = run_deferred(services, f"chaos start {HARMLESS}", user="opal", channel="C-pay")
     assert not started.failed, started.text
     assert "investigation inv-" not in started.text
+
+
+def test_an_investigation_of_older_data_is_a_postmortem_not_an_outage(
+    clock: MovingClock,
+) -> None:
+    # GIVEN an investigation opened now of a quiet hour this morning (no change found), and one
+    # of last week's incident (a change that lasted to the end of its window)
+    services = chaos_services(clock)
+    for old in ("--since 8h ago --window 1h", "--since 7d ago --window 2h"):
+        opened = run_deferred(
+            services, f"investigate checkout-api {old}", user="rey", channel="C-pay"
+        )
+        assert not opened.failed, old
+    assert len(adapters_of(services).investigations.open_for(ORG, "payments")) == 2
+    # WHEN a start is asked for at once, THEN it starts: neither is of what is going on now
+    started = run_deferred(services, f"chaos start {HARMLESS}", user="oli", channel="C-pay")
+    assert not started.failed, started.text
 
 
 def test_an_open_investigation_that_found_a_change_refuses_a_start_however_old(

@@ -59,14 +59,17 @@ def test_an_investigation_over_the_quota_is_refused_before_any_provider_call(
     assert not investigate(services, "investigate checkout-api --window 3h").failed
     calls = sample.calls
     # WHEN the team asks for a second one the same day
-    refused = investigate(services, "investigate checkout-api --window 1h")
-    # THEN it is refused in words, with the reset time and the command that raises it
+    refused = run(services, "investigate checkout-api --window 1h", user="rey", channel="C-pay")
+    # THEN it is refused at once (not queued), in words, with the reset time and the command
+    # that raises it
     assert refused.tone is Tone.ERROR
     assert refused.text == REFUSED
+    queue = services.tasks
+    assert isinstance(queue, InMemoryTaskQueue) and not queue.drain()
     assert sample.calls == calls  # the provider was never asked
     entries = records(services.audit_log, StreamKey(org=ORG, team="payments"))
-    assert entries[-1].outcome is Outcome.FAILED
-    assert "investigations-per-day" in entries[-1].details["error"]
+    assert entries[-1].outcome is Outcome.FAILED  # and audited as the action it refused
+    assert "investigations-per-day" in entries[-1].details["reason"]
     # and the next day it is allowed again
     clock.at = NOW.replace(day=23, hour=0, minute=1)
     assert not investigate(services, "investigate checkout-api --window 2h").failed
