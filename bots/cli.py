@@ -80,12 +80,12 @@ def _setting_up(settings: Settings, named: str | None) -> str:
     return settings.local_user
 
 
-def first_use(services: Services, user: str = "") -> list[str]:
+def first_use(services: Services, user: str = "") -> tuple[list[str], Tone | None]:
     """On a fresh home: a demo team (you, `user` or the local user, as admin, bound to the local
     channel), you as auditor, the sample service; one line per step done (a step that fails: its
-    whole answer, and no more steps)."""
+    whole answer, and no more steps), and the tone of the step that failed (None if none did)."""
     if services.directory.list_teams(LOCAL_ORG):
-        return []
+        return [], None
     user = user or services.settings.local_user
     steps = [
         f'sre team create {DEMO_TEAM} --description "Demo team made on first use"',
@@ -99,11 +99,12 @@ def first_use(services: Services, user: str = "") -> list[str]:
         reply = services.bus.handle(invocation(step, user=user))
         if reply.failed:
             stopped = [*lines, render_text(reply), f"  (first use stopped at `{step}`)"]
-            return stopped + _admins_said(services.settings, user) * (reply.tone is Tone.DENIED)
+            said = _admins_said(services.settings, user) * (reply.tone is Tone.DENIED)
+            return stopped + said, reply.tone
         done = reply.model_copy(update={"text": "", "fields": [], "buttons": []})
         lines.append(render_text(done).replace("\n  (", "  ("))
     lines.append(f"Try `sre investigate {SAMPLE_SERVICE}`; `sre help` lists every command.")
-    return lines
+    return lines, None
 
 
 def _admins_said(settings: Settings, user: str) -> list[str]:
@@ -288,7 +289,8 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
         if isinstance(tasks, SqliteTaskQueue):  # taken over from an interrupted `sre`
             printer.not_ours(task.invocation.correlation_id for task in tasks.unfinished())
         printer.hold()
-        for line in first_use(services, _setting_up(settings, args.user)):
+        lines, stopped = first_use(services, _setting_up(settings, args.user))
+        for line in lines:
             emit(line)
         reply = services.bus.handle(
             invocation(
@@ -308,7 +310,8 @@ def on_this_machine(settings: Settings, args: argparse.Namespace) -> int:
         left = [t.command for t in tasks.unfinished()] if isinstance(tasks, SqliteTaskQueue) else []
         emit(interrupted(left, home=settings.home), stream=sys.stderr)
         return INTERRUPTED
-    return max(EXIT_CODES.get(reply.tone, 0), printer.status)
+    unset = EXIT_CODES.get(stopped, 0) if stopped else 0  # a first use that stopped fails too
+    return max(EXIT_CODES.get(reply.tone, 0), printer.status, unset)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

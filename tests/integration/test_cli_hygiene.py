@@ -314,10 +314,12 @@ def test_first_use_refused_by_org_admins_that_name_others_says_why_and_how(
     monkeypatch.setenv("AUTOSRE_ORG_ADMINS", "alice")
     monkeypatch.setenv("AUTOSRE_LOCAL_USER", "dana")
     # WHEN a first command runs
-    main(["whoami"])
+    code = main(["whoami"])
     out = capsys.readouterr().out
-    # THEN first use stops, saying what is wrong with the entry and how to name yourself
+    # THEN first use stops, saying what is wrong with the entry and how to name yourself, and
+    # the command fails as the step did (denied), though `whoami` itself answered
     assert "(first use stopped at `sre team create demo" in out
+    assert code != 0
     assert "AUTOSRE_ORG_ADMINS 'alice' grants nothing: write it as slack:T…:U…" in out
     assert "AUTOSRE_ORG_ADMINS makes only those it names org admins: `local:dana` names you." in out
 

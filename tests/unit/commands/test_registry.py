@@ -123,6 +123,10 @@ def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> No
         ("prompt variant add xy --model --temperature 0_5", "`0_5` is not a number for --temp"),
         ("prompt variant add xy --model --temperature nan", "`nan` is not a number for --temp"),
         ("team member add U1 --role boss", "`boss` is not a valid --role: use viewer, respon"),
+        (
+            "team member add U1 --role admn",
+            "`admn` is not a valid --role (did you mean `admin`): use viewer, responder",
+        ),
         ("team member add U1 extra", "did not expect `extra`"),
         ("team member add U1 --role", "needs a value"),
         ("org grant U1 superuser", "`superuser` is not a valid role: use org-admin or auditor"),
