@@ -125,7 +125,7 @@ def test_a_typo_gets_usage_and_a_did_you_mean(typed: str, suggestion: str) -> No
         ("team member add U1 --role boss", "`boss` is not a valid --role: use viewer, respon"),
         (
             "team member add U1 --role admn",
-            "`admn` is not a valid --role (did you mean `admin`): use viewer, responder",
+            r"`admn` is not a valid --role \(did you mean `admin`\): use viewer, responder",
         ),
         ("team member add U1 extra", "did not expect `extra`"),
         ("team member add U1 --role", "needs a value"),
