@@ -16,6 +16,7 @@ from shared.errors import (
 )
 from shared.identity.models import OrgId, Platform
 from shared.identity.ports import Directory
+from shared.identity.teams import team_named, teams_own
 from shared.investigations import commands as c
 from shared.investigations.coverage import finding_read
 from shared.investigations.listing import SUGGESTED_FROM, listing, unknown_investigation
@@ -73,6 +74,11 @@ class InvestigationWork:
         org = ctx.principal.actor.org
         found = self._store.get(org, investigation_id)
         if found is None or ctx.team not in (found.team, *found.shared_with):
+            if found is not None and team_named(ctx.principal, found.team) != "another team":
+                raise NotFoundError(  # a team of the caller's own: said which, to name it
+                    f"Team {ctx.team} has no investigation `{investigation_id}`: it is "
+                    f"{teams_own(found.team)}. Add `--team {found.team}`."
+                )
             # another team's investigation is reported exactly like one that does not exist
             known = self._store.recent(org, ctx.team or "", newest=SUGGESTED_FROM + 1)
             raise NotFoundError(unknown_investigation(investigation_id, ctx.team or "", known))

@@ -263,3 +263,18 @@ def test_the_same_ask_again_changes_nothing_and_a_new_note_asks_again(
     assert f"{inv} was already escalated to team search, with the same note at " in second.title
     asked = [p for p in notifier_of(services).posted if p[0].channel == "C-search"]
     assert len(asked) == 1, asked
+
+
+def test_a_member_of_the_owning_team_is_told_which_team_to_name(
+    opened: tuple[Services, Reply, str],
+) -> None:
+    services, _, inv = opened
+    # GIVEN rey, a member of payments and now of search too, in search's channel
+    assert not run(services, "team member add rey --role responder --team search").failed
+    # WHEN rey shows payments' investigation there, THEN the answer names the team to add
+    shown = _send(services, f"investigation show {inv}", user="rey", channel="C-search")
+    assert shown.title == "Not found"
+    assert shown.text.endswith("it is team payments'. Add `--team payments`."), shown.text
+    # AND sue (search only) is told only that search has no such investigation
+    hidden = _send(services, f"investigation show {inv}", user="sue", channel="C-search")
+    assert "payments" not in f"{hidden.title} {hidden.text}"
