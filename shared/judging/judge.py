@@ -135,6 +135,9 @@ PASS_SCORE = 95.0
 MARGINAL_SCORE = 75.0
 COUNT_P = 0.01
 COUNT_RATIO = 1.5
+SUSPECT_P = 0.05
+"""A worse count below this p-value that does not fail the count test (COUNT_P) is a pass that
+says so: `Pass (not proven worse…)`, never a bare `Pass` beside `2.7× worse, likely`."""
 CERTAIN = 0.999
 """The confidence at which a shift is called certain (p < 0.001, as for counts)."""
 
@@ -229,10 +232,13 @@ def count_classify(spec: MetricSpec, data: MetricData, *, looks: int = 1) -> Met
     p = "p < 0.001" if test.p_value < 0.001 else f"p = {test.p_value:.3f}"
     failed = spec.critical and high
     against = "none on stable" if math.isinf(test.ratio) else compared(test.ratio)
+    verdict = label.value
+    if not high and test.ratio > 1 and test.p_value < SUSPECT_P:  # worse, not past the gate
+        verdict += f" (not proven worse: that needs p < {COUNT_P / looks:.3g})"
     reason = (
         f"{spec.said} {canary_rate:.1%} vs {stable_rate:.1%}, {against}, "
         f"{certainty(test.p_value)} ({p}; n = {data.experiment_total:,} vs "
-        f"{data.control_total:,} requests) → {label.value}" + (", critical" if failed else "")
+        f"{data.control_total:,} requests) → {verdict}" + (", critical" if failed else "")
     )
     return MetricResult(spec.name, label, reason, failed, spec.group)
 

@@ -313,3 +313,18 @@ def test_a_metric_without_data_blocks_a_pass_but_not_a_failure() -> None:
         [errors, latency], {"errors": failing, "p99_latency": blind}, canary_requests=3000
     )
     assert failed.verdict is Verdict.FAILED
+
+
+def test_a_worse_error_count_short_of_the_test_is_a_pass_that_says_it_is_not_proven() -> None:
+    # GIVEN 2.7% errors on the canary's 300 requests against 1.0% on the stable's 40,000
+    data = MetricData(control=[400.0], experiment=[8.0], control_total=40_000, experiment_total=300)
+    result = count_classify(ERRORS, data, looks=4)
+    # THEN it is not failed (p = 0.012 is above 0.01 shared among 4 looks), and it says so
+    assert result.label is Label.PASS
+    assert "2.7× worse, likely (p = 0.012" in result.reason
+    assert result.reason.endswith("→ Pass (not proven worse: that needs p < 0.0025)")
+    # AND a canary no worse is a bare pass
+    same = MetricData(
+        control=[400.0], experiment=[20.0], control_total=40_000, experiment_total=2_000
+    )
+    assert count_classify(ERRORS, same).reason.endswith("→ Pass")
