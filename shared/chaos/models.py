@@ -259,6 +259,9 @@ class Experiment(Frozen):
     `during`)."""
     valid_for: timedelta = timedelta(days=30)
     """How long a held outcome stands as verified resilience (`--valid-for`)."""
+    latest: SteadyState | None = None
+    """The guard's latest judgement of the steady state (every minute's, kept in the journal
+    only at a step's end or a deviation): what `chaos status` shows while a step runs."""
     looks: int = 0
     """How many times its steady state was judged (every minute's guard included): the
     significance of each test is shared among them."""

@@ -164,8 +164,18 @@ def experiment_notice(
 
 
 def status_reply(experiment: Experiment, now: datetime | None = None) -> Reply:
-    """`chaos status`: the experiment's message, as information whatever its outcome."""
-    return experiment_notice(experiment, now=now).model_copy(update={"tone": Tone.INFO})
+    """`chaos status`: the experiment's message, as information whatever its outcome; while a
+    step runs, the guard's latest judgement too (the message changes only at a step's end)."""
+    reply = experiment_notice(experiment, now=now).model_copy(update={"tone": Tone.INFO})
+    latest = experiment.latest
+    if experiment.state is not ExperimentState.RUNNING or latest is None:
+        return reply
+    at = moment(latest.at, today=now or latest.at)
+    reasons = [r.removeprefix(f"{latest.verdict}: ") for r in latest.reasons]
+    said = f"{at}: {latest.verdict} so far at {latest.percent}%" + (
+        f" ({'; '.join(reasons)})" if reasons else ""
+    )
+    return reply.model_copy(update={"fields": [*reply.fields, ("Latest look", said)]})
 
 
 def team_list(

@@ -246,7 +246,7 @@ class ChaosProgress:
             return None
         if not step_due(experiment, now):
             self._store.save(judged)
-            return None
+            return None  # nothing happened: `chaos status` shows the latest judgement
         after = after_judgement(judged, found, now)
         if after.state is ExperimentState.ROLLING_BACK:
             return self._end(after, now, trigger)

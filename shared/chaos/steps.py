@@ -118,9 +118,6 @@ def looks(experiment: Experiment) -> int:
 def checked(experiment: Experiment, found: Hypothesis, now: datetime, *, kept: bool) -> Experiment:
     """The experiment with one more look counted; the judgement itself kept (the journal's
     `during`) when `kept`: a step's end or a deviation, not every minute's guard."""
-    counted = experiment.model_copy(update={"looks": experiment.looks + 1})
-    if not kept:
-        return counted
     state = SteadyState(
         at=now,
         percent=experiment.percent,
@@ -130,6 +127,9 @@ def checked(experiment: Experiment, found: Hypothesis, now: datetime, *, kept: b
         if found.verdict is HypothesisVerdict.INCONCLUSIVE
         else found.reasons,
     )
+    counted = experiment.model_copy(update={"looks": experiment.looks + 1, "latest": state})
+    if not kept:
+        return counted
     return counted.model_copy(update={"steady_states": [*experiment.steady_states, state]})
 
 

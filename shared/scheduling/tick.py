@@ -74,7 +74,7 @@ class ScheduledWork:
             *_data_fields(report),
             ("Escalated", ", ".join(report.escalated) or "none"),
             ("Canaries", "\n".join(stepped) or "none due"),
-            ("Chaos", "\n".join(chaos) or "nothing to do"),
+            ("Chaos", "\n".join(chaos) or "no step due"),
         ]
         summaries = self._summary_lines(at, trigger, org, gone)
         if summaries:

@@ -104,7 +104,7 @@ def ticks(services: Services, clock: MovingClock, minutes: int) -> list[str]:
     for _ in range(minutes):
         fields = dict(run_scheduler(services, clock, 1).fields)
         chaos = fields["Chaos"]
-        said += [] if chaos == "nothing to do" else chaos.splitlines()
+        said += [] if chaos == "no step due" else chaos.splitlines()
         said += fields.get("Audit", "").splitlines()
     return said
 

@@ -182,7 +182,7 @@ def test_a_deployment_without_a_fault_injector_says_chaos_is_not_configured(
         assert refused.failed, text
         assert refused.title.startswith("Chaos is not configured on this deployment"), text
     tick = dict(run_scheduler(services, clock, 1).fields)
-    assert tick["Chaos"] == "nothing to do"
+    assert tick["Chaos"] == "no step due"
 
 
 def test_a_plan_names_what_would_refuse_a_start_now(clock: MovingClock) -> None:
@@ -192,3 +192,19 @@ def test_a_plan_names_what_would_refuse_a_start_now(clock: MovingClock) -> None:
     assert plan.failed
     assert plan.title == "Plan: delay:100ms on checkout-api (would not start)"
     assert f"• {experiment} is already running at 1% (step 1/3) on checkout-api." in plan.text
+
+
+def test_status_says_the_guards_latest_judgement_while_a_step_runs(clock: MovingClock) -> None:
+    # GIVEN an experiment 3 minutes into its first step (its message changes only at its end)
+    services = chaos_services(clock)
+    experiment = start_experiment(services, HARMLESS)
+    assert ticks(services, clock, 3) == []  # nothing happened: no step due
+    # WHEN its status is asked for
+    status = run(services, f"chaos status {experiment}", user="vic", channel="C-pay")
+    # THEN it says the minute's judgement, and how far it is
+    latest = dict(status.fields)["Latest look"]
+    assert latest.startswith(f"{clock.now():%H:%M} UTC: inconclusive so far at 1% (too few "), (
+        latest
+    )
+    assert "faulted requests to judge: " in latest
+    assert "inconclusive: " not in latest  # said once

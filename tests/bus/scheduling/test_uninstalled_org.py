@@ -136,7 +136,7 @@ def test_an_uninstalled_orgs_canary_is_rolled_back_and_its_experiment_halted_onc
     assert trail.count(("scheduler", f"chaos halted {experiment}")) == 1
     # AND the next tick does nothing more for the org
     again = _tick(services, clock.at + timedelta(minutes=2))
-    assert (again["Canaries"], again["Chaos"]) == ("none due", "nothing to do")
+    assert (again["Canaries"], again["Chaos"]) == ("none due", "no step due")
     # AND the queued investigation is not run: audited as failed with the reason, posted nowhere
     (refused,) = run_worker(services)
     assert refused.tone is Tone.ERROR and UNINSTALLED in refused.text
@@ -164,7 +164,7 @@ def test_an_uninstalled_orgs_game_day_does_not_start_until_the_app_is_installed_
     _uninstall(services, ORG)
     said = _tick(services, NOW + timedelta(minutes=35))
     # THEN no experiment is started
-    assert said["Chaos"] == "nothing to do"
+    assert said["Chaos"] == "no step due"
     assert chaos_of(services).store.list_for(ORG, "payments") == []
     # WHEN it is installed again, and the scheduler ticks a minute later
     services.org_installs().installed(ORG, UserId("U0NEW"), save=lambda: None)
