@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bots.chart_files import saved_charts
@@ -19,10 +20,12 @@ log = logging.getLogger("autosre.delivery")
 
 
 class SurfaceNotifier:
-    """Posts to Slack or Teams, or logs the text for the terminal."""
+    """Posts to Slack or Teams, or logs the text for the terminal (and shows it with `echo`:
+    `sre serve` prints what the scheduler tells the terminal's channel, as `sre` does)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, echo: Callable[[str], None] | None = None) -> None:
         self._settings = settings
+        self._echo = echo
 
     def post(
         self, target: ReplyTarget, reply: Reply, *, user: str | None = None
@@ -37,7 +40,7 @@ class SurfaceNotifier:
             from bots.msteams.notifier import TeamsNotifier
 
             return TeamsNotifier(self._settings).post(target, reply)
-        self._log(reply)
+        self._log(reply, target)
         return None
 
     def update(self, target: ReplyTarget, reply: Reply) -> None:
@@ -52,7 +55,7 @@ class SurfaceNotifier:
 
             TeamsNotifier(self._settings).update(target, reply)
         else:
-            self._log(reply)
+            self._log(reply, target)
 
     def _slack(self, target: ReplyTarget) -> WebClient | None:
         """The Web API client of the target's org: in OAuth mode a new one with that org's own
@@ -68,8 +71,10 @@ class SurfaceNotifier:
             log.warning("not posted in %s: the Slack app is not installed there", target.org)
         return client
 
-    def _log(self, reply: Reply) -> None:
+    def _log(self, reply: Reply, target: ReplyTarget) -> None:
         """A message for the terminal, in the log; its charts saved in the home, as `sre` does."""
         shown, paths = saved_charts(reply, self._settings.home / "charts")
         lines = [render_text(shown), *(f"  (chart: {path})" for path in paths)]
         log.info("%s", "\n".join(lines))
+        if self._echo is not None:
+            self._echo("\n".join([f"[#{target.channel or 'local'}]", *lines]))

@@ -314,7 +314,7 @@ def _serve(settings: Settings, server: WSGIServer, *, host: str) -> int:
     settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
     log_path = settings.home / LOG_FILE
     to_file(log_path, logging.INFO, in_background=True)  # the terminal shows no log line
-    services = for_local(settings, notifier=SurfaceNotifier(settings))
+    services = for_local(settings, notifier=SurfaceNotifier(settings, echo=emit))
     server.set_app(application(services))
     if settings.slack_app_token:
         from bots.slack.app import build_app

@@ -11,12 +11,14 @@ from botbuilder.schema import Activity
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bots.delivery import SurfaceNotifier
 from bots.msteams.normalize import command_text
 from bots.msteams.render import card
 from bots.slack.normalize import from_slash_command, plain_text
 from bots.slack.notifier import READY_WAITS, SlackNotifier
 from bots.slack.render import blocks, mrkdwn
 from bots.text import render_text
+from shared.config import Settings
 from shared.identity.models import Platform
 from shared.invocation import ReplyTarget
 from shared.replies import Button, Image, Reply, Tone
@@ -320,3 +322,18 @@ def test_each_request_gets_its_own_twelve_hex_correlation_id() -> None:
     ids = {from_slash_command(body).correlation_id for _ in range(1000)}
     assert len(ids) == 1000
     assert all(len(ref) == 12 and set(ref) <= set("0123456789abcdef") for ref in ids)
+
+
+def test_sre_serve_shows_what_is_posted_to_the_terminals_channel(tmp_path: Any) -> None:
+    # GIVEN the notifier `sre serve` builds (its terminal echoed)
+    shown: list[str] = []
+    notifier = SurfaceNotifier(Settings(home=tmp_path), echo=shown.append)
+    # WHEN the scheduler posts an alert to the terminal's channel, then updates it
+    target = ReplyTarget(platform=Platform.LOCAL, channel="local")
+    notifier.post(target, Reply(tone=Tone.ERROR, title="FIRING [page] slow-checkout"))
+    notifier.update(target, Reply(tone=Tone.OK, title="RESOLVED slow-checkout"))
+    # THEN both are printed readably, each under the channel's name (not only in the JSON log)
+    assert shown == [
+        "[#local]\n✗ FIRING [page] slow-checkout",
+        "[#local]\n✓ RESOLVED slow-checkout",
+    ]
