@@ -96,6 +96,7 @@ class AlertScheduler:
         policies = [p for p in self._store.every() if org in (None, p.org) and not gone(p.org)]
         reserved = self._parts.reserve({p.org for p in policies}, report)
         policies = [p for p in policies if p.org in reserved]
+        report.not_due = sum(not p.due(now) for p in policies)
         orgs: set[str] = set()
         try:
             judged: dict[str, list[Evaluation]] = {}

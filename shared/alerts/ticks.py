@@ -23,6 +23,8 @@ class TickReport:
     """What one tick did."""
 
     evaluated: int = 0
+    not_due: int = 0
+    """Policies judged already in this minute, or not yet at their interval: not evaluated."""
     fired: list[str] = field(default_factory=list)
     silenced: list[str] = field(default_factory=list)
     """Of those that fired, the ones a silence kept from being told."""
@@ -54,6 +56,7 @@ class TickReport:
     def add(self, other: TickReport) -> None:
         """Count in what one org's part of the tick did."""
         self.evaluated += other.evaluated
+        self.not_due += other.not_due
         self.fired += other.fired
         self.silenced += other.silenced
         self.resolved += other.resolved

@@ -88,7 +88,8 @@ class ScheduledWork:
         reply = Reply(
             tone=Tone.OK,
             title=f"Scheduler: {report.evaluated} alert "
-            f"{'policy' if report.evaluated == 1 else 'policies'} evaluated",
+            f"{'policy' if report.evaluated == 1 else 'policies'} evaluated"
+            + (f" ({report.not_due} not due yet this minute)" if report.not_due else ""),
             fields=fields,
         )
         return Handled(reply, tuple(_investigation(w, ctx.now) for w in report.investigations))

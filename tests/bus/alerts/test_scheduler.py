@@ -336,3 +336,15 @@ def test_two_teams_alerts_of_one_name_each_open_their_own_investigation(name: st
     for user, channel in (("oli", "C-pay"), ("sam", "C-search")):
         listed = run(services, "investigation list", user=user, channel=channel)
         assert "inv-" in listed.text + str(listed.fields), (user, listed)
+
+
+def test_a_second_run_in_the_same_minute_says_its_policies_are_not_due(clock: MovingClock) -> None:
+    # GIVEN a policy judged by this minute's run
+    services = alerting_services(clock)
+    create = 'alert create slow --service checkout-api --when "p99_latency > 800ms"'
+    assert run(services, create, user="oli", channel="C-pay").tone is Tone.OK
+    assert run_scheduler(services, clock, 1).title == "Scheduler: 1 alert policy evaluated"
+    # WHEN the scheduler runs again in the same minute
+    again = run_scheduler(services, clock)
+    # THEN it says why it evaluated none
+    assert again.title == "Scheduler: 0 alert policies evaluated (1 not due yet this minute)"
