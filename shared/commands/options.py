@@ -143,13 +143,26 @@ def _moment_words(words: list[str]) -> list[str]:
     return words[:1]
 
 
+_UNIT_WORDS = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), "s"),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), "m"),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "h"),
+    **dict.fromkeys(("d", "day", "days"), "d"),
+}
+"""A unit written apart from its amount (`--window 2 hours`), and how a duration writes it."""
+
+
 def _place(model: type[Command], data: dict[str, Any], positionals: list[str]) -> dict[str, Any]:
     expected = len(model.positional)
     if model.positional and model.rest == model.positional[-1] and len(positionals) > expected:
         positionals = [*positionals[: expected - 1], " ".join(positionals[expected - 1 :])]
     if len(positionals) > expected:
         extra = " ".join(positionals[expected:])
-        raise InvalidCommandError(f"I did not expect `{shown(extra)}` here.", usage=usage(model))
+        unit = _UNIT_WORDS.get(positionals[expected].lower())
+        spaced = f" A duration has no space before its unit, like `2{unit}`." if unit else ""
+        raise InvalidCommandError(
+            f"I did not expect `{shown(extra)}` here.{spaced}", usage=usage(model)
+        )
     for name, value in zip(model.positional, positionals, strict=False):
         if name in data:
             raise InvalidCommandError(f"{name} given twice.", usage=usage(model))

@@ -384,3 +384,9 @@ def test_help_on_a_commands_words_then_more_suggests_that_command(words: str, me
         COMMANDS.command_help(topic, verb)
     assert f"Did you mean `sre help {meant}`?" in str(caught.value)
     assert caught.value.suggestion == f"sre help {meant}"
+
+
+def test_a_duration_spaced_from_its_unit_is_told_how_to_write_it() -> None:
+    with pytest.raises(InvalidCommandError, match="like `2h`") as refused:
+        parse("investigate web --window 2 hours")
+    assert str(refused.value).startswith("I did not expect `hours` here.")
