@@ -3,12 +3,14 @@ each event of the report, or the responders' own words) and the first finding as
 
 from __future__ import annotations
 
+import difflib
 import shlex
 
 from shared.commands.free_text import FREE_TEXT_MAX
 from shared.investigations.models import Investigation
 from shared.replies import Button, Reply
 from shared.telemetry.analysis import first_to_move
+from shared.telemetry.models import Signal
 
 MAX_OPTIONS = 6
 """The most causes offered as buttons (besides "Something else"): a message stays readable."""
@@ -54,3 +56,20 @@ def with_causes(reply: Reply, investigation: Investigation) -> Reply:
 
 def _label(option: str) -> str:
     return option if len(option) <= LABEL_MAX else option[: LABEL_MAX - 1] + "…"
+
+
+def near_miss(cause: str, investigation: Investigation) -> str:
+    """When `cause` is a few letters off a cause offered or a signal's name (`sauration`), the
+    words that ask whether that was meant (the cause is recorded as written, being free text);
+    else ``."""
+    offered = [*cause_options(investigation), *(s.label for s in Signal)]
+    if cause.lower() in (o.lower() for o in offered):
+        return ""
+    guess = difflib.get_close_matches(cause.lower(), [o.lower() for o in offered], n=1, cutoff=0.85)
+    if not guess:
+        return ""
+    meant = next(o for o in offered if o.lower() == guess[0])
+    return (
+        f"`{cause}` is recorded as written: did you mean `{meant}`? "
+        f"`sre investigation cause {investigation.id} {meant}` changes it."
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from shared.commands.context import Context, Handlers
 from shared.errors import ForbiddenError, InvalidCommandError
 from shared.investigations import commands as c
-from shared.investigations.causes import first_cause, with_causes
+from shared.investigations.causes import first_cause, near_miss, with_causes
 from shared.investigations.collaboration import InvestigationWork, with_actions
 from shared.investigations.models import Investigation, InvestigationStatus, TimelineEntry
 from shared.replies import Reply, Tone, user_ref
@@ -75,7 +75,9 @@ class Resolution(InvestigationWork):
             cause_by=user if cause != inv.cause else inv.cause_by,
         )
         kept = f"Summary kept: {inv.summary}" if inv.summary and not command.summary else ""
-        reply = Reply(tone=Tone.OK, title=f"{inv.id} resolved", text=command.summary or kept)
+        asked = near_miss(command.cause, saved) if command.cause else ""
+        text = "\n".join(line for line in (command.summary or kept, asked) if line)
+        reply = Reply(tone=Tone.OK, title=f"{inv.id} resolved", text=text)
         return with_causes(reply, saved)
 
     def cause(self, command: c.CauseInvestigation, ctx: Context) -> Reply:
@@ -94,7 +96,8 @@ class Resolution(InvestigationWork):
         entry = TimelineEntry(time=ctx.now, actor=user, kind="cause", text=cause)
         saved = self._append(inv, entry, cause=cause, cause_by=user)
         was = f"(was: {inv.cause})" if inv.cause and inv.cause != cause else ""
-        reply = Reply(tone=Tone.OK, title=f"Cause of {inv.id}: {cause}", text=was)
+        text = "\n".join(line for line in (was, near_miss(cause, saved)) if line)
+        reply = Reply(tone=Tone.OK, title=f"Cause of {inv.id}: {cause}", text=text)
         return with_causes(reply, saved)
 
     def _summarised(self, inv: Investigation, summary: str, ctx: Context) -> Reply:

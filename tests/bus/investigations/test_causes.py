@@ -141,3 +141,19 @@ def test_another_teams_resolved_incident_is_never_shown(team: Services) -> None:
     report = investigate(team, "investigate checkout-api")
     # THEN nothing of search's past is shown
     assert "Similar past incidents" not in dict(report.fields)
+
+
+def test_a_cause_a_few_letters_off_a_signal_is_kept_and_asked_about(team: Services) -> None:
+    inv = _id(investigate(team, "investigate checkout-api"))
+    # WHEN a responder resolves it with a misspelt signal as the cause
+    text = f"investigation resolve {inv} pool exhausted --cause sauration"
+    resolved = run(team, text, user="rey", channel="C-pay")
+    # THEN the cause is kept as written (it is free text), and the reply asks what was meant
+    assert dict(resolved.fields)["Cause"] == "sauration"
+    assert resolved.text.endswith(
+        f"`sauration` is recorded as written: did you mean `saturation`? "
+        f"`sre investigation cause {inv} saturation` changes it."
+    )
+    # AND a cause of the responders' own words far from any is said nothing of
+    again = run(team, f"investigation cause {inv} a bad config push", user="rey", channel="C-pay")
+    assert "did you mean" not in again.text
