@@ -131,8 +131,9 @@ def summary(finding: Finding, today: datetime | None = None, *, dated: bool = Fa
             now = _against(finding.baseline, finding.latest).removesuffix(" baseline")
             text += f", now {now}"
     else:
-        went = "rose to" if finding.current >= finding.baseline else "fell to"
-        sized = f"{went} {_sized(finding)}"
+        went = "rose" if finding.current >= finding.baseline else "fell"
+        shown = _sized(finding)
+        sized = f"{went} {shown}" if _relative(shown) else f"{went} to {shown}"
         if finding.baseline == 0 and finding.current > 0:  # no ratio: its values say how far
             sized = "rose from 0"
         when = _period(finding.onset, finding.seen_until or finding.end, today, dated, seconds)
@@ -196,7 +197,15 @@ def fallen(
     """A collapse said though not counted: `fell to 0.1× baseline since 21:30 UTC (180 ms →
     20 ms)`, or `fell to 0.2× baseline for 30 min, …, recovered (…)`."""
     said = evidence(finding, unit, today, dated=dated)
-    return said if said.startswith("fell") else f"fell to {said}"
+    if said.startswith("fell"):
+        return said
+    return f"fell {said}" if _relative(said) else f"fell to {said}"
+
+
+def _relative(said: str) -> bool:
+    """Whether a size is said as a difference (`162 below baseline`: a negative value), which
+    reads `fell 162 below`, never `fell to 162 below`."""
+    return said.split(" since ")[0].split(" for ")[0].endswith(("above baseline", "below baseline"))
 
 
 def _others(finding: Finding, today: datetime, *, dated: bool, seconds: bool) -> str:

@@ -10,8 +10,8 @@ import pytest
 
 from shared.telemetry.analysis import headline
 from shared.telemetry.judgement import judge
-from shared.telemetry.models import Signal
-from shared.telemetry.wording import duration, fmt
+from shared.telemetry.models import Finding, Signal
+from shared.telemetry.wording import duration, fallen, fmt, summary
 from tests.support.series import T0, noisy, shifted
 
 
@@ -166,3 +166,20 @@ def test_a_changes_duration_is_said_in_the_units_a_person_would_use(
     seconds: int, said: str
 ) -> None:
     assert duration(timedelta(seconds=seconds)) == said
+
+
+def test_a_change_of_negative_values_is_said_as_a_difference_without_to() -> None:
+    # GIVEN a signed saturation offset that fell from -40 to -202 for 30 minutes
+    change = Finding(
+        signal=Signal.SATURATION,
+        onset=T0,
+        baseline=-40.0,
+        current=-202.0,
+        confidence=1.0,
+        evidence="",
+        end=T0 + timedelta(minutes=30),
+    )
+    # THEN it fell 162 below its baseline (not "fell to 162 below"), as a lasting one would
+    assert summary(change, T0).startswith("fell 162 below baseline for 30 min, ")
+    lasting = change.model_copy(update={"end": None})
+    assert fallen(lasting, "%", T0).startswith("fell 162 below baseline since ")
