@@ -92,10 +92,17 @@ def read_csv(handle: TextIO, *, source: str = "the file", column: str = "value")
         )
         stamps.append(row[t])
         times.append(at)
-        value = _cell(_finite, row[v], f"{where}: `{row[v][:40]}` is not a number")
+        cell = f"{where}, column `{header[v]}`"  # as a metrics file's cells are named
+        value = _cell(
+            _finite,
+            row[v],
+            f"{cell}: the cell is empty (leave the whole row out where there is no value)"
+            if not row[v].strip()
+            else f"{cell}: `{row[v][:40]}` is not a number",
+        )
         if abs(value) > LARGEST:  # one such value would blind the detector to what follows
             raise ValueError(
-                f"{where}: `{row[v][:40]}` is out of range (a value is at most {LARGEST:g} "
+                f"{cell}: `{row[v][:40]}` is out of range (a value is at most {LARGEST:g} "
                 "either way)"
             )
         values.append(value)

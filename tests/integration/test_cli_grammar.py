@@ -61,7 +61,12 @@ def test_a_comment_is_the_rest_of_the_line(home: Path, capsys: pytest.CaptureFix
     [
         (
             "timestamp,value\n2026-11-01T00:00,1\n2026-11-01T00:01,abc\n",
-            "row 2 (line 3) of {f}: `abc` is not a number",
+            "row 2 (line 3) of {f}, column `value`: `abc` is not a number",
+        ),
+        (
+            "timestamp,value\n2026-11-01T00:00,1\n2026-11-01T00:01,\n",
+            "row 2 (line 3) of {f}, column `value`: the cell is empty (leave the whole row out "
+            "where there is no value)",
         ),
         (
             "timestamp,value\nsoon,1\n",
@@ -71,12 +76,16 @@ def test_a_comment_is_the_rest_of_the_line(home: Path, capsys: pytest.CaptureFix
             "timestamp,value\n2026-11-01T00:00\n",
             "row 1 (line 2) of {f} has no value: each row needs a timestamp and a value",
         ),
-        ("timestamp,value\n2026-11-01T00:00,nan\n", "row 1 (line 2) of {f}: `nan` is not a number"),
+        (
+            "timestamp,value\n2026-11-01T00:00,nan\n",
+            "row 1 (line 2) of {f}, column `value`: `nan` is not a number",
+        ),
         # a counter that wrapped: one such value blinded the detector to the rest, as a metrics
         # file refuses it
         (
             "timestamp,value\n2026-11-01T00:00,1.8e19\n",
-            "row 1 (line 2) of {f}: `1.8e19` is out of range (a value is at most 1e+15 either way)",
+            "row 1 (line 2) of {f}, column `value`: `1.8e19` is out of range (a value is at most "
+            "1e+15 either way)",
         ),
     ],
 )
