@@ -189,10 +189,7 @@ def analyze_anomalies(paths: Sequence[str]) -> int:
     try:
         with open(path, newline="") as handle:  # noqa: PTH123 (a path typed by the user)
             series = read_csv(handle, source=path, column=str(args.column))
-    except FileNotFoundError:  # in the form every "not found" answer has
-        print(f"✗ Not found\nThere is no file {path}.", file=sys.stderr)
-        return 1
-    except (OSError, ValueError, csv.Error) as error:
+    except (OSError, ValueError, csv.Error) as error:  # each in one form: `sre: …`
         print(f"sre: {unreadable(path, error)}", file=sys.stderr)
         return 1
     write_scores(series, sys.stdout)
@@ -202,7 +199,7 @@ def analyze_anomalies(paths: Sequence[str]) -> int:
 def unreadable(path: str, error: OSError | ValueError | csv.Error) -> str:
     """Why a CSV file could not be read, in words (never Python's `[Errno 2] ...`)."""
     if isinstance(error, FileNotFoundError):
-        return f"no file {path}"
+        return f"there is no file {path}"
     if isinstance(error, IsADirectoryError):
         return f"{path} is a folder, not a CSV file"
     if isinstance(error, PermissionError):

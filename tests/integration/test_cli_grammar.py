@@ -105,7 +105,7 @@ def test_analyze_says_a_missing_file_and_a_folder_in_words(
 ) -> None:
     assert main(["analyze", "anomalies", str(tmp_path / "nonexist.csv")]) == 1
     assert capsys.readouterr().err.strip() == (
-        f"✗ Not found\nThere is no file {tmp_path / 'nonexist.csv'}."
+        f"sre: there is no file {tmp_path / 'nonexist.csv'}"  # as its other refusals are said
     )
     assert main(["analyze", "anomalies", str(tmp_path)]) == 1
     assert capsys.readouterr().err.strip() == f"sre: {tmp_path} is a folder, not a CSV file"
