@@ -146,7 +146,7 @@ class Settings(BaseModel):
     """The digest signing secret, or an `ssm:`/`secretsmanager:` reference to it (AWS)."""
     audit_digest_every: int = Field(default=100, ge=1)
     export_bucket: str = ""
-    local_user: str = Field(default_factory=lambda: os.environ.get("USER") or "operator")
+    local_user: str = Field(default_factory=lambda: os.environ.get("USER") or "local-user")
     org: str = ""
     """The org the terminal acts in on a deployment (`slack:T0123`, `teams:<tenant id>`)."""
     user: str = ""
