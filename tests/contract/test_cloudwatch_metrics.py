@@ -121,19 +121,7 @@ def test_the_queries_name_the_function_and_the_percentile_statistics() -> None:
 
 
 def _invocations(region: str, value: float) -> None:
-    client = boto3.client("cloudwatch", region_name=region)
-    for i in range(30):
-        client.put_metric_data(
-            Namespace="AWS/Lambda",
-            MetricData=[
-                {
-                    "MetricName": "Invocations",
-                    "Dimensions": [{"Name": "FunctionName", "Value": "checkout-fn"}],
-                    "Timestamp": START + timedelta(minutes=i),
-                    "Value": value,
-                }
-            ],
-        )
+    _put(boto3.client("cloudwatch", region_name=region), "Invocations", range(30), value)
 
 
 def _asked(client: Any) -> list[dict[str, Any]]:
