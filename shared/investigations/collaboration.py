@@ -190,7 +190,12 @@ class Collaboration(InvestigationWork):
             team = ctx.team_record
             if team is not None and name not in team.services:
                 raise unknown_service(team, name)
-        return listing(team_name, command, found, ctx.now, bound=bound)
+        resolved = (
+            not found
+            and command.status is InvestigationStatus.OPEN
+            and bool(self._store.recent(org, team_name, newest=1))
+        )
+        return listing(team_name, command, found, ctx.now, bound=bound, resolved=resolved)
 
     def _listed(
         self, org: OrgId, team: str, command: c.ListInvestigations

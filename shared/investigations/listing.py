@@ -23,12 +23,14 @@ def listing(
     now: datetime,
     *,
     bound: int | None = None,
+    resolved: bool = False,
 ) -> Reply:
     """`investigation list`: the team's investigations that match (its own, and those another
     team asked it to help with, saying so), the newest `--limit`, and how many more there are,
     after them (each opened today by its time, else with its date). With `bound`, `found` is
     the team's newest `bound` of more: the counts are only of those, said as "at least", and
-    the older ones as not listed."""
+    the older ones as not listed. `resolved`: the team has resolved ones (said when none of
+    those asked for is open)."""
     matching = [
         i
         for i in found
@@ -46,6 +48,9 @@ def listing(
     )
     if not matching:
         among = f" among its newest {bound}" if bound is not None else " yet"
+        if resolved:  # none open, after all were resolved: not "yet"
+            service = f" --service {command.service}" if command.service else ""
+            among = f" (resolved ones: `sre investigation list --status resolved{service}`)"
         return Reply(tone=Tone.INFO, title=f"Team {team} has no {which}{among}")
     shown = matching[: command.limit]
     fields = [

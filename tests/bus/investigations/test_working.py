@@ -329,3 +329,20 @@ def test_a_comment_keeps_its_backslashes_and_dashes_as_typed(team: Services) -> 
     shown = run(team, f"investigation show {inv}", user="rey", channel="C-pay")
     said = "cleared C:\\temp\\cache \u2014 no luck; grep pool \\d+ 21:00\u201322:00"
     assert shown.text.splitlines()[-1].endswith(f"comment: {said}"), shown.text
+
+
+def test_a_list_of_none_open_after_all_were_resolved_says_where_the_others_are(
+    team: Services,
+) -> None:
+    # GIVEN an investigation, resolved
+    opened = run(team, "investigate checkout-api", user="rey", channel="C-pay")
+    assert opened.tone is Tone.ACCEPTED
+    run_worker(team)
+    (inv,) = [i for i, _ in run(team, "investigation list", user="vic", channel="C-pay").fields]
+    assert not run(team, f"investigation resolve {inv} done", user="rey", channel="C-pay").failed
+    # WHEN the open ones are listed, THEN none is, not "yet", and the list of all is named
+    listed = run(team, "investigation list --status open", user="vic", channel="C-pay")
+    assert listed.title == (
+        "Team payments has no open investigations (resolved ones: `sre investigation list "
+        "--status resolved`)"
+    )
