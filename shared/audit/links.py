@@ -42,13 +42,22 @@ _SHORT_PAGE = (
     "<title>{title}</title><style>body {{ font: 16px/1.5 system-ui, sans-serif;"
     " overflow-wrap: anywhere; }}</style></head><body>{body}</body></html>"
 )
+_NEW_LINK = (
+    "<p>For a new one, ask Auto SRE in your team's channel: <code>sre investigation show ID"
+    "</code> or <code>sre chaos status ID</code>, with the id this page's address names after "
+    "<code>/investigations/</code> or <code>/chaos/</code> (<code>inv-…</code>, <code>chx-…"
+    "</code>).</p>"
+)
 FORBIDDEN = _SHORT_PAGE.format(
     title="Forbidden",
-    body="<p>This link is not valid or has expired (links last 7 days).</p><p>For a new one, ask"
-    " Auto SRE in your team's channel: <code>sre investigation show ID</code> or <code>sre chaos"
-    " status ID</code>, with the id this page's address names after <code>/investigations/</code>"
-    " or <code>/chaos/</code> (<code>inv-…</code>, <code>chx-…</code>).</p>",
+    body=f"<p>This link is not valid or has expired (links last 7 days).</p>{_NEW_LINK}",
 )
+NO_TOKEN = _SHORT_PAGE.format(
+    title="Forbidden",
+    body="<p>This link has no token: a page's link ends in <code>?token=…</code>. Copy the whole "
+    f"link from its message.</p>{_NEW_LINK}",
+)
+"""The 403 of a page's address typed or copied without its token."""
 BUSY = _SHORT_PAGE.format(
     title="Busy",
     body="<p>Too many pages are being drawn at this moment. Try again in a few seconds.</p>",

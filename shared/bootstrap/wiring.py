@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from shared.audit.links import FORBIDDEN, NOT_A_PAGE, PAGE_PATH
+from shared.audit.links import FORBIDDEN, NO_TOKEN, NOT_A_PAGE, PAGE_PATH
 from shared.audit.trail import AuditTrail
 from shared.bootstrap.adapters import Adapters
 from shared.bootstrap.features import COMMANDS, Features
@@ -78,6 +78,8 @@ class Services:
         if route is None:
             return 404, NOT_A_PAGE
         kind, record = route.groups()
+        if not token:  # an address copied without its token: said so, not "expired"
+            return 403, NO_TOKEN
         if kind == "investigations":
             return self.pages.serve(record, token, now)
         chaos = self.chaos_pages

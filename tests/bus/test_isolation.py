@@ -12,9 +12,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from shared.bootstrap.wiring import build
+from shared.config import Settings
 from shared.quotas.usage import UsageKind
 from shared.replies import Reply, Tone
-from tests.support import NOW
+from tests.support import NOW, MovingClock, memory_adapters
 from tests.support.isolation import (
     LAST_MONTH,
     ORGS,
@@ -269,3 +271,13 @@ def test_a_teams_export_link_serves_its_team_only_after_the_org_wide_export() ->
     # THEN bob's link still serves only team `all`'s usage: no other team's figures
     assert handed[0][2], handed
     _check_exports(world, handed)
+
+
+def test_a_page_address_without_its_token_is_said_so_not_expired() -> None:
+    services = build(Settings(org_admins=("slack:T1:root",)), memory_adapters(MovingClock(NOW)))
+    for path in ("/investigations/inv-3f9c2a", "/chaos/chx-3f9c2a"):
+        status, page = services.serve_page(path, "", NOW)
+        assert status == 403, path
+        assert "This link has no token" in page and "expired" not in page
+    # AND a wrong token is still said as not valid or expired, whatever the page
+    assert "has expired" in services.serve_page("/investigations/inv-3f9c2a", "x.1.y", NOW)[1]
