@@ -143,7 +143,8 @@ class PromptVariants:
             raise InvalidCommandError(
                 "no language model is configured for this deployment, so a --model variant has "
                 "nothing to run on: add a --template variant, or ask whoever deploys Auto SRE to "
-                "configure a model"
+                "configure a model (AUTOSRE_MODEL: `bedrock:<model id>`, or `openai:<model>` with "
+                "AUTOSRE_MODEL_URL)"
             )
         if len(self._store.list_for(org)) >= MOST_VARIANTS:
             raise ConflictError(

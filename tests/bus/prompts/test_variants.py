@@ -70,6 +70,7 @@ def test_a_model_variant_is_refused_where_no_model_is_configured(services: Servi
     reply = run(services, 'prompt variant add brief --model --instructions "Name the cause."')
     assert reply.failed
     assert "no language model is configured for this deployment" in _text(reply)
+    assert "(AUTOSRE_MODEL: `bedrock:<model id>`" in _text(reply)  # what configures one
     assert "brief" not in run(services, "prompt variant list").text
 
 
