@@ -60,11 +60,14 @@ def status(experiment: Experiment, results: Mapping[str, Tally], *, now: datetim
     history = [f"{moment(s.at, today=now)} {s.what}: {s.text}" for s in experiment.history]
     fields.append(("History", "\n".join(history[-12:]) or "nothing yet"))
     state = experiment.state.value + (f" ({experiment.winner})" if experiment.winner else "")
+    following = experiment.looked_at + LOOK_EVERY
     looks = (
-        f"; shares recomputed every {LOOK_EVERY} judged investigations "
-        f"(next at {experiment.looked_at + LOOK_EVERY})"
-        if experiment.running
-        else ""
+        ""
+        if not experiment.running
+        else f"; equal shares until {experiment.burn_in} investigations are judged, then "
+        f"recomputed every {LOOK_EVERY}"
+        if following <= experiment.burn_in  # a look in the burn-in keeps the shares equal
+        else f"; shares recomputed every {LOOK_EVERY} judged investigations (next at {following})"
     )
     return Reply(
         tone=Tone.INFO,

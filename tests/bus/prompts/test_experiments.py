@@ -173,6 +173,10 @@ def test_a_report_in_scope_says_its_variant_and_experiment_and_status_counts_it(
     assert "1 investigation ·" in line
     assert "test: undecided (0 of the 30 results each side needs)" in _text(status)
     assert "started: started by @root" in shown["History"]
+    # (in its burn-in: its shares are equal until it ends, whatever looks come before)
+    assert "; equal shares until 20 investigations are judged, then recomputed every 10." in (
+        status.text
+    )
     assert run(it.services, "prompt experiment status --team payments", user="vic").failed
 
 
