@@ -34,13 +34,16 @@ def _at(hours: float) -> datetime:
     return FIRST + timedelta(hours=hours)
 
 
+MORNING = "--since 2026-11-20T06:00Z --window 2h"
+
+
 def _report(
     tmp_path: Path,
-    window: str,
-    *,
-    step: timedelta,
-    hours: float,
     change: Change,
+    *,
+    window: str = MORNING,
+    step: timedelta = timedelta(minutes=1),
+    hours: float = 12,
     missing: Callable[[datetime], bool] = lambda _: False,
 ) -> str:
     """`window` of a file of `hours` of rows every `step` (3% noise, `change` applied, the rows
@@ -80,10 +83,10 @@ def test_an_hourly_files_lasting_step_is_found_against_the_points_before_the_4_h
     # WHEN day 8 is investigated (its 4 h before hold 4 rows)
     text = _report(
         tmp_path,
-        "--since 2026-11-28T00:00Z --window 1d",
+        step,
+        window="--since 2026-11-28T00:00Z --window 1d",
         step=timedelta(hours=1),
         hours=240,
-        change=step,
     )
     # THEN the step is the finding, never an all-clear, judged against the last 20 rows before
     assert text.startswith("• web: error rate 4.0× baseline since Sat 28 Nov 06:00 UTC"), text
@@ -101,14 +104,7 @@ def test_a_step_after_the_exporter_was_down_is_found_against_the_rows_before_it_
     def step(signal: str, at: datetime, value: float) -> float:
         return value * 4 if signal == "p99_latency" and at >= _at(6 + 1 / 6) else value
 
-    text = _report(
-        tmp_path,
-        "--since 2026-11-20T06:00Z --window 2h",
-        step=timedelta(minutes=1),
-        hours=12,
-        change=step,
-        missing=lambda at: _at(2) <= at < _at(6),
-    )
+    text = _report(tmp_path, step, missing=lambda at: _at(2) <= at < _at(6))
     # THEN the step is found where it began, against the last rows before the exporter stopped
     assert text.startswith("• web: p99 latency 4.0× baseline since Fri 20 Nov 06:10 UTC"), text
     assert "judged against the last 20 points before it, Fri 20 Nov 01:40–01:59 UTC" in text
@@ -122,13 +118,7 @@ def test_an_incident_that_ended_in_the_4_hours_is_not_the_baseline_of_a_new_one(
         hit = _at(2) <= at < _at(4.25) or _at(7) <= at < _at(7 + 1 / 6)
         return value * 5 if signal == "p99_latency" and hit else value
 
-    text = _report(
-        tmp_path,
-        "--since 2026-11-20T06:00Z --window 2h",
-        step=timedelta(minutes=1),
-        hours=12,
-        change=incidents,
-    )
+    text = _report(tmp_path, incidents)
     # THEN the new spike is the finding, measured from the level since the first one ended
     assert text.startswith(
         "• web: p99 latency rose to 5.1× baseline for 10 min, Fri 20 Nov 07:00–07:10 UTC"
@@ -144,13 +134,7 @@ def test_latency_falling_to_a_third_is_said_never_within_its_baseline(tmp_path: 
     def third(signal: str, at: datetime, value: float) -> float:
         return value / 3 if signal == "p99_latency" and at >= _at(7) else value
 
-    text = _report(
-        tmp_path,
-        "--since 2026-11-20T06:00Z --window 2h",
-        step=timedelta(minutes=1),
-        hours=12,
-        change=third,
-    )
+    text = _report(tmp_path, third)
     # THEN the fall is said, and p99 latency is not among the signals within their baseline
     assert "p99 latency fell to 0.3× baseline since Fri 20 Nov 07:00 UTC" in text, text
     assert "no significant change" not in text
@@ -164,14 +148,7 @@ def test_a_spike_whose_end_a_gap_hides_lasted_at_least_what_was_seen(tmp_path: P
         hit = _at(7) <= at < _at(7 + 1 / 6)
         return value * 4 if signal == "p99_latency" and hit else value
 
-    text = _report(
-        tmp_path,
-        "--since 2026-11-20T06:00Z --window 2h",
-        step=timedelta(minutes=1),
-        hours=12,
-        change=spike,
-        missing=lambda at: _at(7 + 1 / 6) <= at < _at(7 + 2 / 3),
-    )
+    text = _report(tmp_path, spike, missing=lambda at: _at(7 + 1 / 6) <= at < _at(7 + 2 / 3))
     # THEN it lasted at least the 10 minutes seen, not the 40 until data came back
     assert text.startswith(
         "• web: p99 latency rose to 4.1× baseline for at least 10 min, Fri 20 Nov 07:00–07:10 "
