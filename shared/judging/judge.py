@@ -352,7 +352,8 @@ def judge(
             score=total,
             results=results,
             reason=f"no failure yet; {'; '.join(r.reason for r in results)}; not enough "
-            f"traffic to promote (n={canary_requests}/{powered} to see errors double)",
+            f"traffic to promote ({canary_requests:,} of the {powered:,} canary requests that "
+            "would show errors doubled)",
         )
     if total >= PASS_SCORE:
         verdict = Verdict.SUCCESSFUL

@@ -203,7 +203,8 @@ def test_a_healthy_step_below_that_traffic_is_extended_not_promoted() -> None:
     assert judgement.reason.startswith("no failure yet; p99_latency 99 vs 100, about the same")
     assert "; errors 1.0% vs 1.0%, about the same, may be chance (p = 0.545; " in judgement.reason
     assert judgement.reason.endswith(
-        "→ Pass; not enough traffic to promote (n=1000/2271 to see errors double)"
+        "→ Pass; not enough traffic to promote (1,000 of the 2,271 canary requests that would "
+        "show errors doubled)"
     )
 
 
