@@ -43,9 +43,11 @@ def handles(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Re
         with mock_aws():
             table = create_table()
             why = "moto checks a condition, then writes; DynamoDB does both at once"
+            one = threading.Lock()  # both clients' calls: moto's backend is one, as DynamoDB is
             pair = [
                 DynamoDbRecords(
-                    table=table, client=serialised(boto3.client("dynamodb"), "dynamodb", why)
+                    table=table,
+                    client=serialised(boto3.client("dynamodb"), "dynamodb", why, lock=one),
                 )
                 for _ in range(2)
             ]

@@ -73,13 +73,14 @@ def create_audit_bucket(name: str = "autosre-audit-test") -> str:
     return name
 
 
-def serialised(client: Any, event: str, why: str) -> Any:
-    """Let one call at a time through `client` for `event` (e.g. `s3.PutObject`, `dynamodb`).
+def serialised(client: Any, event: str, why: str, *, lock: threading.Lock | None = None) -> Any:
+    """Let one call at a time through `client` for `event` (e.g. `s3.PutObject`, `dynamodb`);
+    through every client given the same `lock` (two functions' clients on one moto backend).
 
     moto's in-process backends are not safe under concurrent threads where AWS is: `why` says
     which gap this closes. Calls are serialised with botocore's own event hooks.
     """
-    lock = threading.Lock()
+    lock = lock or threading.Lock()
     marker = f"autosre_lock_{event}"
 
     def acquire(context: dict[str, Any], **_: Any) -> None:
