@@ -116,7 +116,12 @@ def judge(
         finding = finding_of(
             signal, points, chosen, others, base, events, unit, today=today, start=start
         )
-        return verdict.model_copy(update={"judgement": Judgement.CHANGED}), finding
+        changed: dict[str, object] = {"judgement": Judgement.CHANGED}
+        if base.changed_at is not None and finding.began_before:  # one onset, the finding's
+            changed["note"] = changed_baseline_note(
+                base.start, base.end, finding.onset, today=today
+            )
+        return verdict.model_copy(update=changed), finding
     if verdict.missing or verdict.window_points < COVERED * verdict.expected_points:
         return verdict.model_copy(update={"judgement": Judgement.PARTIAL}), None
     fell = (

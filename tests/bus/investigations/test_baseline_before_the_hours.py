@@ -155,3 +155,19 @@ def test_a_spike_whose_end_a_gap_hides_lasted_at_least_what_was_seen(tmp_path: P
         "UTC; no data until Fri 20 Nov 07:40 UTC, back then"
     ), text
     assert "40 min" not in text
+
+
+def test_a_ramp_begun_before_the_window_has_one_onset_in_its_finding_and_baseline(
+    tmp_path: Path,
+) -> None:
+    # GIVEN p99 climbing steadily from its usual at 03:00 to 4× at 09:00
+    def ramp(signal: str, at: datetime, value: float) -> float:
+        if signal != "p99_latency" or at < _at(3):
+            return value
+        return value * (1 + 3 * min(1.0, (at - _at(3)) / timedelta(hours=6)))
+
+    text = " ".join(_report(tmp_path, ramp, window="--since 2026-11-20T07:00Z --window 2h").split())
+    # THEN the finding's onset and the Baseline line's are the same moment
+    since = text.split("p99 latency ", 1)[1].split(" since ", 1)[1][:20]
+    began = text.split("hold a change that began ", 1)[1][:20]
+    assert since.split(" UTC")[0] == began.split(" UTC")[0], text
