@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from shared.telemetry.baseline import NEEDED, Baseline
+from shared.telemetry.baseline import NEEDED, Baseline, baseline_of
 from shared.telemetry.episodes import FULL, GAP, RUN, Stretch, most_significant, stretches
 from shared.telemetry.events import ranked
 from shared.telemetry.models import (
@@ -124,15 +124,21 @@ def judge(
         return verdict.model_copy(update=changed), finding
     if verdict.missing or verdict.window_points < COVERED * verdict.expected_points:
         return verdict.model_copy(update={"judgement": Judgement.PARTIAL}), None
+    # a fall is measured from the hours' own level: one cut where they fell (`recovered_at`)
+    # would take a collapse under way for the usual level (a service failing fast since 03:35)
+    plain = baseline_of(points, start, read_from) if base.recovered_at is not None else base
+    plain = plain or base
     fell = (
-        [s for s in stretches(values, base, {-1}, gap) if s.last >= first]
+        [s for s in stretches(values, plain, {-1}, gap) if s.last >= first]
         if -1 not in sides
         else []
     )
-    fall = most_significant(values, [s for s in fell if _collapse(values, s, base)], base)
+    fall = most_significant(values, [s for s in fell if _collapse(values, s, plain)], plain)
     if fall is not None:  # not counted, but said: "within its baseline" it was not
-        said = finding_of(signal, points, fall, [], base, events, unit, today=today, start=start)
+        said = finding_of(signal, points, fall, [], plain, events, unit, today=today, start=start)
         worded = fallen(said, unit, today)
+        if plain is not base:  # judged against the hours as they were, and said so
+            verdict = _steady(empty, plain, _before(points, start, read_from), today=today)
         return verdict.model_copy(update={"fall": worded, "collapse": said}), None
     return verdict, None
 

@@ -322,3 +322,24 @@ def test_a_quiet_count_whose_minutes_are_often_zero_stays_quiet(level: float, se
     # the window's last points above the margin are never steady)
     _, finding = judge(Signal.TRAFFIC, points, start=start, end=start + timedelta(hours=2), step=60)
     assert finding is None or finding.current > finding.baseline, finding
+
+
+def test_latency_that_collapsed_before_the_window_is_still_said_as_a_fall() -> None:
+    # GIVEN p99 at 200 ms for hours, then at 20 ms (a service failing fast) from 25, 40 or 60
+    # minutes before a 1-hour window, and still there
+    start = T0 + timedelta(hours=4)
+    for before in (25, 40, 60):
+        points = shifted(noisy(300, level=200, noise=0.03, seed=1), 240 - before, 300, 0.1)
+        verdict, finding = judge(
+            Signal.P99_LATENCY,
+            points,
+            start=start,
+            end=start + timedelta(hours=1),
+            step=60,
+            read_from=T0,
+            unit="ms",
+        )
+        # THEN the collapse is said (not counted), never judged against the collapsed level
+        assert finding is None
+        assert verdict.fall.startswith("fell to 0.1× baseline since "), (before, verdict)
+        assert "ended" not in verdict.note, verdict.note
