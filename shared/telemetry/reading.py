@@ -5,13 +5,17 @@ window rather than against the window's own first points (which may be the chang
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
+from shared.errors import SreError
 from shared.telemetry.baseline import NEEDED
 from shared.telemetry.limits import kept_since, read_within
 from shared.telemetry.models import Service, Signal
 from shared.telemetry.ports import MetricsSource, Points
 from shared.telemetry.queries import signal_series
+
+log = logging.getLogger("autosre.telemetry")
 
 LOOKBACK = timedelta(days=3)
 """How far before the window a read goes for a baseline the hours before it cannot give:
@@ -30,19 +34,24 @@ def with_baseline(
 ) -> dict[Signal, Points]:
     """Every signal of `service` with data from `hours` before `start` to `end`; a signal with
     fewer than NEEDED points in those hours also with the points before them, back to LOOKBACK
-    (or as far as the provider keeps): one more read, made only then."""
+    (or as far as the provider keeps): one more read, of those signals alone, made only then
+    (one that fails leaves them judged on the hours read, as before)."""
     read_from = start - hours
     series = read_within(
         lambda: signal_series(source, service, start=read_from, end=end, step=step)
     )
-    if all(_within(points, read_from, start) >= NEEDED for points in series.values()):
-        return series
+    short = {s for s, points in series.items() if _within(points, read_from, start) < NEEDED}
     earlier = max(start - LOOKBACK, kept_since(service.kind, now))
-    if earlier >= read_from:
+    if not short or earlier >= read_from:
         return series
-    more = read_within(
-        lambda: signal_series(source, service, start=earlier, end=read_from, step=step)
-    )
+    only = service.model_copy(update={"queries": {s: service.queries[s] for s in short}})
+    try:  # the short signals alone; without them the hours read are judged as they are
+        more = read_within(
+            lambda: signal_series(source, only, start=earlier, end=read_from, step=step)
+        )
+    except SreError as error:
+        log.warning("the baseline before %s could not be read further back: %s", start, error)
+        return series
     return {
         signal: [*(p for p in more.get(signal, []) if p[0] < read_from), *points]
         for signal, points in series.items()

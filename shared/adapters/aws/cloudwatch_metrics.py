@@ -7,6 +7,7 @@ so the same queries work on every CloudWatch (and on moto, which has no metric m
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cached_property
@@ -27,6 +28,8 @@ from shared.telemetry.queries import signal_values
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_cloudwatch.type_defs import GetMetricDataOutputTypeDef
+
+log = logging.getLogger("autosre.cloudwatch")
 
 MAX_QUERIES = 500
 """GetMetricData's limit per call."""
@@ -78,20 +81,20 @@ class CloudWatchMetricsSource:
 
     @cached_property
     def _account(self) -> str:
-        """This deployment's own account (asked once, when a query names an account)."""
+        """This deployment's own account, asked once, when a query names an account; "" when
+        STS cannot say (no STS endpoint in its VPC, say): each query is then read here, as a
+        same-account one is, rather than the read failing."""
         sts = boto3.client("sts", region_name=self._client.meta.region_name, config=TIMEOUTS)
         try:
             return str(sts.get_caller_identity()["Account"])
         except (ClientError, BotoCoreError) as error:
-            raise UnavailableError(
-                f"AWS could not say which account this deployment runs in "
-                f"({type(error).__name__}): try again in a minute."
-            ) from error
+            log.warning("STS could not say this deployment's account: %s", type(error).__name__)
+            return ""
 
     def _entry(self, key: str, query: MetricQuery, step: int) -> dict[str, Any]:
         """One MetricDataQuery; another account's metric read from its account."""
         entry = {"Id": key, "MetricStat": _stat(query, step), "ReturnData": True}
-        if query.account and query.account != self._account:
+        if query.account and self._account and query.account != self._account:
             entry["AccountId"] = query.account
         return entry
 
