@@ -77,6 +77,14 @@ class UnavailableError(SreError):
     """A platform we post to or read from refused or could not be reached; nothing was changed."""
 
 
+def closest(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The one of `known` closest to `name` (a typo of it), compared ignoring case, as written
+    in `known`; None when none is close."""
+    written = {k.lower(): k for k in sorted(set(known), reverse=True)}  # the first of a case
+    guess = difflib.get_close_matches(name.lower(), sorted(written), n=1, cutoff=cutoff)
+    return written[guess[0]] if guess else None
+
+
 def did_you_mean(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str:
     """` Did you mean `payments`?` when one of `known` is close to `name` (a typo), else ``."""
     guess = difflib.get_close_matches(name, sorted(set(known)), n=1, cutoff=cutoff)

@@ -19,7 +19,7 @@ from shared.commands.free_text import shown, visible
 from shared.commands.grammar import tokenize
 from shared.commands.options import split_options
 from shared.commands.usage import is_flag, placeholder
-from shared.errors import InvalidCommandError, did_you_mean
+from shared.errors import InvalidCommandError, closest
 
 _ATOM = re.compile(r"(\[[^\]]+\]|\\.|[^\\\[{}?*+()|])(\{(\d+)(?:,(\d+))?\}|\?|\*|\+)?")
 _KINDS = {"a-z": "lowercase letters", "A-Z": "capital letters", "0-9": "digits"}
@@ -117,8 +117,8 @@ class Refusals:
         field = model.model_fields[name]
         if kind in {"enum", "literal_error"}:
             choices = placeholder(name, field).split("|")
-            guess = did_you_mean(str(value).lower(), choices).removeprefix(" ")
-            guess = f" ({guess[0].lower()}{guess[1:-1]})" if guess else ""  # ` (did you mean …)`
+            meant = closest(str(value), choices)
+            guess = f" (did you mean `{meant}`)" if meant else ""
             return (
                 f"{typed} is not a valid {label}{guess}: use {', '.join(choices[:-1])} or "
                 f"{choices[-1]}"

@@ -3,10 +3,10 @@ each event of the report, or the responders' own words) and the first finding as
 
 from __future__ import annotations
 
-import difflib
 import shlex
 
 from shared.commands.free_text import FREE_TEXT_MAX
+from shared.errors import closest
 from shared.investigations.models import Investigation
 from shared.replies import Button, Reply
 from shared.telemetry.analysis import first_to_move
@@ -63,12 +63,9 @@ def near_miss(cause: str, investigation: Investigation) -> str:
     words that ask whether that was meant (the cause is recorded as written, being free text);
     else ``."""
     offered = [*cause_options(investigation), *(s.label for s in Signal)]
-    if cause.lower() in (o.lower() for o in offered):
+    meant = closest(cause, offered, cutoff=0.85)
+    if meant is None or meant.lower() == cause.lower():
         return ""
-    guess = difflib.get_close_matches(cause.lower(), [o.lower() for o in offered], n=1, cutoff=0.85)
-    if not guess:
-        return ""
-    meant = next(o for o in offered if o.lower() == guess[0])
     return (
         f"`{cause}` is recorded as written: did you mean `{meant}`? "
         f"`sre investigation cause {investigation.id} {meant}` changes it."
