@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from shared.chaos.models import Fault, FaultKind
+from shared.telemetry.queries import arn_home
 
 LAMBDA_TARGET = "aws:lambda:function"
 ACTIONS = {
@@ -89,14 +90,13 @@ def elsewhere(resource: str, found_arn: str) -> str | None:
     """When `resource` is a function ARN of another account or Region than `found_arn` (the
     function of its name this deployment's Lambda client found), what to say: FIS here would
     fault that same-named function, not the one registered. None when it is the same."""
-    if ":function:" not in resource:
-        return None
-    named, found = resource.split(":")[3:5], found_arn.split(":")[3:5]
-    if named == found:
+    named, found = arn_home(resource), arn_home(found_arn)
+    if ":function:" not in resource or named == found:
         return None
     return (
-        f"`{resource}` is a function of account {named[1]} in {named[0]}, and this deployment "
-        f"injects faults in account {found[1]} in {found[0]}: there FIS would fault "
+        f"`{resource}` is a function of account {named['account']} in {named['region']}, and "
+        f"this deployment injects faults in account {found['account']} in {found['region']}: "
+        "there FIS would fault "
         f"{':'.join(found_arn.split(':')[:7])}, another function of the same name"
     )
 
