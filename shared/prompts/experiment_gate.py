@@ -169,14 +169,19 @@ class ExperimentGate:
             "its offline gate stopped unjudged (no variant failed it): the model was refused "
             f"its tokens. {error} Once there are tokens again, start the experiment again"
         )
+        self._stop_gating(experiment, why, ctx)
+        return QuotaExceededError(
+            f"Prompt experiment {experiment.id}: {why}.", refused=error.refused
+        )
+
+    def _stop_gating(self, experiment: Experiment, why: str, ctx: Context) -> None:
+        """An experiment kept while gating, ended, saying `why` (it took no traffic); one not
+        kept yet (a gate finished in its first part) has nothing to end."""
         if experiment.version:
             ended = experiment.model_copy(
                 update={"state": ExperimentState.STOPPED, "ended_at": ctx.now}
             ).noted(ctx.now, "stopped", why)
             self._store.save(ended)
-        return QuotaExceededError(
-            f"Prompt experiment {experiment.id}: {why}.", refused=error.refused
-        )
 
     def _kept(self, experiment: Experiment) -> Experiment:
         """`experiment` saved; a new one refused, naming the experiment that took its scope
@@ -200,11 +205,7 @@ class ExperimentGate:
         failed = next((arm for arm, passed in judged_arms if not passed), None)
         if failed is not None:
             why = f"{failed.variant.label} did not pass the offline gate: {failed.gate}"
-            if experiment.version:  # kept while gating: ended, saying why (no traffic taken)
-                ended = experiment.model_copy(
-                    update={"state": ExperimentState.STOPPED, "ended_at": ctx.now}
-                ).noted(ctx.now, "stopped", why)
-                self._store.save(ended)
+            self._stop_gating(experiment, why, ctx)
             raise InvalidCommandError(why)
         labels = ", ".join(a.variant.label for a in arms)
         started = experiment.model_copy(

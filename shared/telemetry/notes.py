@@ -15,10 +15,8 @@ def note_of(verdict: Verdict, *, today: datetime | None = None, days: bool | Non
     start, end = verdict.baseline_start, verdict.baseline_end
     if verdict.note_kind is not NoteKind.BORROWED_BASELINE or start is None or end is None:
         return verdict.note
-    before = verdict.points_before
-    had = f"had {before} point{'s' if before != 1 else ''}" if before else "had no data"
     return (
-        f"the 4 h before the window {had}: judged against the earliest "
+        f"the 4 h before the window {_had(verdict.points_before)}: judged against the earliest "
         f"{verdict.baseline_points} points, {period(start, end, today=today, days=days)}"
     )
 
@@ -48,9 +46,9 @@ def older_baseline_note(
 ) -> str:
     """The note of a baseline read from before the hours before the window, which held only
     `within` points (stored as written, as `late_data_note`)."""
-    had = f"had {within} point{'s' if within != 1 else ''}" if within else "had no data"
     return (
-        f"the 4 h before the window {had}: judged against the last {points} points before it, "
+        f"the 4 h before the window {_had(within)}: judged against the last {points} points "
+        "before it, "
         f"{period(start, end, today=today)}"
     )
 
@@ -64,3 +62,8 @@ def recovered_baseline_note(
         f"the 4 h before the window hold a change that ended {moment(recovered_at, today=today)}:"
         f" judged against their level since, {period(start, end, today=today)}"
     )
+
+
+def _had(points: int) -> str:
+    """`had 4 points`, `had 1 point`, `had no data`."""
+    return f"had {points} point{'s' if points != 1 else ''}" if points else "had no data"
